@@ -1,0 +1,848 @@
+/*
+ * shell.c - the "shell" step plugin: runs a script (bash, sh or a shell
+ * given by path) or a plain argv through host->spawn.  Config values reach
+ * the program only as environment variables, never spliced into the script
+ * text.  The program publishes outputs by appending GitHub-Actions-style
+ * lines (name=value, or name<<DELIM ... DELIM) to the file named by
+ * $INNOMINATUS_OUTPUT, which this plugin parses after a successful run.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <innominatus/plugin.h>
+
+#include "duration.h"
+
+#ifdef PACKAGE_VERSION
+#define SHELL_VERSION PACKAGE_VERSION
+#else
+#define SHELL_VERSION "0.1.0"
+#endif
+
+/* The output file may hold at most this much. */
+#define SHELL_OUTPUT_FILE_MAX (1024 * 1024)
+#define SHELL_PATH_MAX 4096
+
+/* The step config, read through the host's typed inputs.  Strings are
+ * borrowed from the host; the arrays are ours. */
+struct shell_config {
+	const char *script;
+	const char **command;       /* NULL-terminated argv, or NULL */
+	const char *shell;
+	char **env;                 /* NULL-terminated "NAME=value" */
+	size_t nenv;
+	const char **inherit_env;   /* NULL-terminated, or NULL */
+	const char *working_dir;    /* NULL: the workspace itself */
+	int64_t timeout_ms;         /* 0: none */
+	const char **secret_outputs;/* NULL-terminated, or NULL */
+};
+
+static const char *const config_fields[] = {
+	"script", "command", "shell", "env", "inherit_env", "working_dir",
+	"timeout", "secret_outputs", NULL
+};
+
+/* Fills err with a one-line reason; returns INN_EINVAL. */
+static int INN_PRINTF_LIKE(3, 4)
+refuse(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return INN_EINVAL;
+}
+
+/* Non-zero if s still holds a template the engine renders later. */
+static int
+is_template(const char *s)
+{
+	return strstr(s, "${") != NULL || strstr(s, "{{") != NULL;
+}
+
+static int
+is_name_start(int c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+
+static int
+is_name_char(int c)
+{
+	return is_name_start(c) || (c >= '0' && c <= '9');
+}
+
+/* [A-Za-z_][A-Za-z0-9_]* */
+static int
+valid_env_name(const char *s)
+{
+	if (!is_name_start((unsigned char)*s))
+		return 0;
+	while (*++s != '\0')
+		if (!is_name_char((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+/* Length of the output name [A-Za-z_][A-Za-z0-9_.-]* at the start of s
+ * (0 if none). */
+static size_t
+output_name_len(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || !is_name_start((unsigned char)s[0]))
+		return 0;
+	for (i = 1; i < len; i++)
+		if (!is_name_char((unsigned char)s[i]) && s[i] != '.' && s[i] != '-')
+			break;
+	return i;
+}
+
+/* Non-zero if rel is absolute or has a ".." component. */
+static int
+path_escapes(const char *rel)
+{
+	const char *p = rel;
+
+	if (*rel == '/')
+		return 1;
+	while (*p != '\0') {
+		size_t n = strcspn(p, "/");
+
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return 1;
+		p += n;
+		if (*p == '/')
+			p++;
+	}
+	return 0;
+}
+
+static void
+config_free(struct shell_config *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nenv; i++)
+		free(c->env[i]);
+	free(c->env);
+	free(c->command);
+	free(c->inherit_env);
+	free(c->secret_outputs);
+	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * Reads the array of strings at field into a malloc'd NULL-terminated
+ * array of borrowed strings.  With names, each element must be a valid
+ * environment variable name (output name with names == 2) unless it is
+ * still a template.  Returns 0 or INN_EINVAL / INN_ENOMEM with err set.
+ */
+static int
+read_string_array(const inn_host *host, const inn_step *step, const char *field,
+                  int names, const char ***out, char *err, size_t errlen)
+{
+	size_t n, i;
+	const char **v;
+	char path[64];
+
+	*out = NULL;
+	if (host->input_type(step, field) != INN_VALUE_ARRAY)
+		return refuse(err, errlen, "config.%s: must be an array of strings",
+		              field);
+	n = host->input_count(step, field);
+	if ((v = calloc(n + 1, sizeof(*v))) == NULL) {
+		refuse(err, errlen, "config.%s: out of memory", field);
+		return INN_ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s.%zu", field, i);
+		if (host->input_string(step, path, &v[i]) != 0) {
+			free(v);
+			return refuse(err, errlen, "config.%s: must be a string", path);
+		}
+		if (names == 1 && !is_template(v[i]) && !valid_env_name(v[i])) {
+			refuse(err, errlen, "config.%s: \"%s\" is not a valid environment "
+			       "variable name", field, v[i]);
+			free(v);
+			return INN_EINVAL;
+		}
+		if (names == 2 && !is_template(v[i]) &&
+		    (output_name_len(v[i], strlen(v[i])) != strlen(v[i]) ||
+		    v[i][0] == '\0')) {
+			refuse(err, errlen, "config.%s: \"%s\" is not a valid output name",
+			       field, v[i]);
+			free(v);
+			return INN_EINVAL;
+		}
+	}
+	*out = v;
+	return 0;
+}
+
+/* Reads config.env into c->env as "NAME=value" strings. */
+static int
+read_env(const inn_host *host, const inn_step *step, struct shell_config *c,
+         char *err, size_t errlen)
+{
+	size_t n, i;
+	char path[300];
+
+	if (host->input_type(step, "env") != INN_VALUE_OBJECT)
+		return refuse(err, errlen, "config.env: must be an object of NAME: value");
+	n = host->input_count(step, "env");
+	if ((c->env = calloc(n + 1, sizeof(*c->env))) == NULL) {
+		refuse(err, errlen, "config.env: out of memory");
+		return INN_ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		const char *name = host->input_key(step, "env", i);
+		const char *sval = NULL;
+		char *json = NULL, *entry;
+		size_t len;
+		int type;
+
+		if (name == NULL)
+			break;
+		if (!valid_env_name(name))
+			return refuse(err, errlen, "config.env: \"%s\" is not a valid "
+			              "environment variable name", name);
+		if ((size_t)snprintf(path, sizeof(path), "env.%s", name) >= sizeof(path))
+			return refuse(err, errlen, "config.env: name \"%.40s...\" is too "
+			              "long", name);
+		type = host->input_type(step, path);
+		if (type == INN_VALUE_STRING) {
+			if (host->input_string(step, path, &sval) != 0)
+				return refuse(err, errlen, "config.%s: %s", path,
+				              host->last_error());
+		} else if (type == INN_VALUE_BOOL || type == INN_VALUE_INT ||
+		           type == INN_VALUE_DOUBLE) {
+			if (host->input_json(step, path, &json) != 0)
+				return refuse(err, errlen, "config.%s: %s", path,
+				              host->last_error());
+			sval = json;
+		} else {
+			return refuse(err, errlen, "config.%s: must be a string, number or "
+			              "boolean", path);
+		}
+		len = strlen(name) + 1 + strlen(sval) + 1;
+		entry = malloc(len);
+		if (entry != NULL)
+			snprintf(entry, len, "%s=%s", name, sval);
+		if (json != NULL)
+			host->free(json);
+		if (entry == NULL) {
+			refuse(err, errlen, "config.env: out of memory");
+			return INN_ENOMEM;
+		}
+		c->env[c->nenv++] = entry;
+	}
+	return 0;
+}
+
+/* Reads config.timeout: a duration string or a number of seconds (> 0). */
+static int
+read_timeout(const inn_host *host, const inn_step *step, int rendered,
+             int64_t *ms, char *err, size_t errlen)
+{
+	const char *s;
+	int64_t i;
+	double d;
+
+	switch (host->input_type(step, "timeout")) {
+	case INN_VALUE_STRING:
+		host->input_string(step, "timeout", &s);
+		if (!rendered && is_template(s))
+			return 0;
+		if (inn_parse_duration_ms(s, ms) != 0 || *ms <= 0)
+			return refuse(err, errlen, "config.timeout: \"%s\" is not a "
+			              "duration (e.g. \"90s\", \"5m\", \"1h30m\" or a "
+			              "number of seconds)", s);
+		return 0;
+	case INN_VALUE_INT:
+		host->input_int(step, "timeout", &i);
+		if (i <= 0 || i > INT64_MAX / 1000)
+			return refuse(err, errlen, "config.timeout: %" PRId64 " is not a "
+			              "positive number of seconds", i);
+		*ms = i * 1000;
+		return 0;
+	case INN_VALUE_DOUBLE:
+		host->input_double(step, "timeout", &d);
+		if (!(d * 1000 >= 1) || d > 1e12)
+			return refuse(err, errlen, "config.timeout: %g is not a positive "
+			              "number of seconds", d);
+		*ms = (int64_t)(d * 1000 + 0.5);
+		return 0;
+	default:
+		return refuse(err, errlen, "config.timeout: must be a duration string "
+		              "or a number of seconds");
+	}
+}
+
+/*
+ * Reads and checks the whole step config into c.  rendered is zero at load
+ * time: strings that still hold templates then skip their content checks.
+ * Returns 0, or INN_EINVAL / INN_ENOMEM with a one-line reason naming the
+ * field in err; c is then freed.
+ */
+static int
+config_read(const inn_host *host, const inn_step *step, int rendered,
+            struct shell_config *c, char *err, size_t errlen)
+{
+	size_t n, i, j;
+	int has_script, has_command, t, rc;
+
+	memset(c, 0, sizeof(*c));
+	if (host->input_type(step, "") != INN_VALUE_OBJECT)
+		return refuse(err, errlen, "config: must be an object");
+	n = host->input_count(step, "");
+	for (i = 0; i < n; i++) {
+		const char *key = host->input_key(step, "", i);
+
+		for (j = 0; key != NULL && config_fields[j] != NULL; j++)
+			if (strcmp(key, config_fields[j]) == 0)
+				break;
+		if (key != NULL && config_fields[j] == NULL)
+			return refuse(err, errlen, "config: unknown field \"%s\" (known: "
+			              "script, command, shell, env, inherit_env, "
+			              "working_dir, timeout, secret_outputs)", key);
+	}
+
+	has_script = host->input_type(step, "script") != INN_VALUE_ABSENT;
+	has_command = host->input_type(step, "command") != INN_VALUE_ABSENT;
+	if (has_script == has_command)
+		return refuse(err, errlen, "config: needs exactly one of \"script\" or "
+		              "\"command\"");
+	if (has_script && host->input_string(step, "script", &c->script) != 0)
+		return refuse(err, errlen, "config.script: must be a string");
+	if (has_command) {
+		if ((rc = read_string_array(host, step, "command", 0, &c->command,
+		    err, errlen)) != 0)
+			goto fail;
+		if (c->command[0] == NULL || c->command[0][0] == '\0') {
+			rc = refuse(err, errlen, "config.command: must be a non-empty "
+			            "array whose first element names the program");
+			goto fail;
+		}
+	}
+
+	c->shell = "bash";
+	if ((t = host->input_type(step, "shell")) != INN_VALUE_ABSENT) {
+		if (has_command) {
+			rc = refuse(err, errlen, "config.shell: only applies to \"script\", "
+			            "not to \"command\"");
+			goto fail;
+		}
+		if (t != INN_VALUE_STRING ||
+		    host->input_string(step, "shell", &c->shell) != 0) {
+			rc = refuse(err, errlen, "config.shell: must be a string");
+			goto fail;
+		}
+		if ((rendered || !is_template(c->shell)) &&
+		    strcmp(c->shell, "bash") != 0 && strcmp(c->shell, "sh") != 0 &&
+		    c->shell[0] != '/') {
+			rc = refuse(err, errlen, "config.shell: \"%s\" is not supported; "
+			            "use \"bash\", \"sh\" or an absolute path", c->shell);
+			goto fail;
+		}
+	}
+
+	if (host->input_type(step, "env") != INN_VALUE_ABSENT &&
+	    (rc = read_env(host, step, c, err, errlen)) != 0)
+		goto fail;
+	if (host->input_type(step, "inherit_env") != INN_VALUE_ABSENT &&
+	    (rc = read_string_array(host, step, "inherit_env", 1, &c->inherit_env,
+	    err, errlen)) != 0)
+		goto fail;
+	if (host->input_type(step, "secret_outputs") != INN_VALUE_ABSENT &&
+	    (rc = read_string_array(host, step, "secret_outputs", 2,
+	    &c->secret_outputs, err, errlen)) != 0)
+		goto fail;
+
+	if ((t = host->input_type(step, "working_dir")) != INN_VALUE_ABSENT) {
+		if (t != INN_VALUE_STRING ||
+		    host->input_string(step, "working_dir", &c->working_dir) != 0) {
+			rc = refuse(err, errlen, "config.working_dir: must be a string");
+			goto fail;
+		}
+		if ((rendered || !is_template(c->working_dir)) &&
+		    (c->working_dir[0] == '\0' || path_escapes(c->working_dir))) {
+			rc = refuse(err, errlen, "config.working_dir: \"%s\" must be a "
+			            "path inside the workspace (relative, no \"..\")",
+			            c->working_dir);
+			goto fail;
+		}
+	}
+	if (host->input_type(step, "timeout") != INN_VALUE_ABSENT &&
+	    (rc = read_timeout(host, step, rendered, &c->timeout_ms, err,
+	    errlen)) != 0)
+		goto fail;
+	return 0;
+fail:
+	config_free(c);
+	return rc;
+}
+
+static int
+is_secret_output(const struct shell_config *c, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; c->secret_outputs != NULL && c->secret_outputs[i] != NULL; i++)
+		if (strlen(c->secret_outputs[i]) == len &&
+		    memcmp(c->secret_outputs[i], name, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Hands one parsed output to the host; name and value are not
+ * NUL-terminated, so both are copied. */
+static int
+emit_output(const inn_host *host, inn_step *step, const struct shell_config *c,
+            const char *name, size_t nlen, const char *value, size_t vlen)
+{
+	char *key = strndup(name, nlen), *val = strndup(value, vlen);
+	int rc;
+
+	if (key == NULL || val == NULL) {
+		host->log(step, INN_LOG_ERROR, "out of memory reading outputs");
+		rc = INN_ENOMEM;
+		goto out;
+	}
+	rc = host->output(step, key, val, is_secret_output(c, name, nlen) ?
+	                  INN_OUTPUT_SECRET : 0);
+	if (rc != 0)
+		host->log(step, INN_LOG_ERROR, "output \"%s\": %s", key,
+		          host->last_error());
+out:
+	free(key);
+	free(val);
+	return rc;
+}
+
+/*
+ * Parses the output file text buf[0..len): "name=value" lines and
+ * "name<<DELIM" blocks ending at a line equal to DELIM; empty lines are
+ * skipped.  Each output goes to host->output.  Returns 0, or an error after
+ * logging the offending line number.
+ */
+static int
+parse_outputs(const inn_host *host, inn_step *step, const struct shell_config *c,
+              const char *buf, size_t len)
+{
+	size_t pos = 0, lineno = 0;
+	int rc;
+
+	if (memchr(buf, '\0', len) != NULL) {
+		host->log(step, INN_LOG_ERROR, "$INNOMINATUS_OUTPUT contains a NUL "
+		          "byte");
+		return INN_EINVAL;
+	}
+	while (pos < len) {
+		const char *line = buf + pos, *nl = memchr(line, '\n', len - pos);
+		size_t llen = nl ? (size_t)(nl - line) : len - pos;
+		size_t nlen = output_name_len(line, llen);
+
+		lineno++;
+		pos += llen + (nl ? 1 : 0);
+		if (llen == 0)
+			continue;
+		if (nlen > 0 && nlen < llen && line[nlen] == '=') {
+			if ((rc = emit_output(host, step, c, line, nlen, line + nlen + 1,
+			    llen - nlen - 1)) != 0)
+				return rc;
+		} else if (nlen > 0 && llen > nlen + 2 && line[nlen] == '<' &&
+		           line[nlen + 1] == '<') {
+			const char *delim = line + nlen + 2;
+			size_t dlen = llen - nlen - 2, start = pos, vend = pos;
+			size_t first = lineno;
+			int closed = 0;
+
+			while (pos < len) {
+				const char *l = buf + pos, *e = memchr(l, '\n', len - pos);
+				size_t ll = e ? (size_t)(e - l) : len - pos;
+
+				lineno++;
+				if (ll == dlen && memcmp(l, delim, dlen) == 0) {
+					pos += ll + (e ? 1 : 0);
+					closed = 1;
+					break;
+				}
+				pos += ll + (e ? 1 : 0);
+				vend = pos;
+			}
+			if (!closed) {
+				host->log(step, INN_LOG_ERROR, "$INNOMINATUS_OUTPUT line %zu: "
+				          "\"%.*s<<%.*s\" is never closed by a line \"%.*s\"",
+				          first, (int)nlen, line, (int)dlen, delim, (int)dlen,
+				          delim);
+				return INN_EINVAL;
+			}
+			/* The value's lines joined by \n: drop the last newline. */
+			if (vend > start && buf[vend - 1] == '\n')
+				vend--;
+			if ((rc = emit_output(host, step, c, line, nlen, buf + start,
+			    vend - start)) != 0)
+				return rc;
+		} else {
+			host->log(step, INN_LOG_ERROR, "$INNOMINATUS_OUTPUT line %zu: "
+			          "expected name=value or name<<DELIMITER (name: letters, "
+			          "digits, _ . -), got \"%.*s\"", lineno,
+			          (int)(llen > 60 ? 60 : llen), line);
+			return INN_EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Reads the output file (at most SHELL_OUTPUT_FILE_MAX bytes) and parses it. */
+static int
+read_outputs(const inn_host *host, inn_step *step, const struct shell_config *c,
+             const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	ssize_t n;
+	int fd, rc = INN_ERROR;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+		if (errno == ENOENT)
+			return 0; /* the program removed it: no outputs */
+		host->log(step, INN_LOG_ERROR, "cannot open $INNOMINATUS_OUTPUT %s: %s",
+		          path, strerror(errno));
+		return INN_ERROR;
+	}
+	if ((buf = malloc(SHELL_OUTPUT_FILE_MAX + 1)) == NULL) {
+		host->log(step, INN_LOG_ERROR, "out of memory reading outputs");
+		rc = INN_ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		n = read(fd, buf + len, SHELL_OUTPUT_FILE_MAX + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			host->log(step, INN_LOG_ERROR, "cannot read $INNOMINATUS_OUTPUT "
+			          "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > SHELL_OUTPUT_FILE_MAX) {
+			host->log(step, INN_LOG_ERROR, "$INNOMINATUS_OUTPUT is larger than "
+			          "%d bytes", SHELL_OUTPUT_FILE_MAX);
+			rc = INN_ETOOBIG;
+			goto out;
+		}
+	}
+	rc = parse_outputs(host, step, c, buf, len);
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+/* Writes a duration like the config syntax: "1h30m", "5s", "1s500ms". */
+static void
+format_duration(char *buf, size_t len, int64_t ms)
+{
+	int64_t h = ms / 3600000, m = ms / 60000 % 60, s = ms / 1000 % 60,
+	    r = ms % 1000;
+	size_t off = 0;
+
+	buf[0] = '\0';
+	if (h > 0)
+		off += (size_t)snprintf(buf + off, len - off, "%" PRId64 "h", h);
+	if (m > 0 && off < len)
+		off += (size_t)snprintf(buf + off, len - off, "%" PRId64 "m", m);
+	if (s > 0 && off < len)
+		off += (size_t)snprintf(buf + off, len - off, "%" PRId64 "s", s);
+	if ((r > 0 || ms == 0) && off < len)
+		snprintf(buf + off, len - off, "%" PRId64 "ms", r);
+}
+
+static int
+build_argv(const struct shell_config *c, const char **argv)
+{
+	int n = 0;
+
+	if (c->command != NULL)
+		return 0; /* used directly */
+	if (strcmp(c->shell, "bash") == 0) {
+		argv[n++] = "bash";
+		argv[n++] = "--noprofile";
+		argv[n++] = "--norc";
+		argv[n++] = "-eo";
+		argv[n++] = "pipefail";
+		argv[n++] = "-c";
+		argv[n++] = c->script;
+		argv[n++] = "innominatus-step";
+	} else if (strcmp(c->shell, "sh") == 0) {
+		argv[n++] = "sh";
+		argv[n++] = "-e";
+		argv[n++] = "-c";
+		argv[n++] = c->script;
+		argv[n++] = "innominatus-step";
+	} else {
+		argv[n++] = c->shell;
+		argv[n++] = "-c";
+		argv[n++] = c->script;
+	}
+	argv[n] = NULL;
+	return n;
+}
+
+/* Adds "NAME=value" to env[*n] (malloc'd). */
+static int
+env_add(char **env, size_t *n, const char *name, const char *value)
+{
+	size_t len = strlen(name) + strlen(value) + 2;
+
+	if ((env[*n] = malloc(len)) == NULL)
+		return INN_ENOMEM;
+	snprintf(env[*n], len, "%s=%s", name, value);
+	(*n)++;
+	return 0;
+}
+
+/* CLOCK_MONOTONIC in ms, the clock of host->deadline_ms. */
+static int64_t
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Turns how the program ended into the step result, logging why it failed. */
+static int
+judge_result(const inn_host *host, inn_step *step, const struct shell_config *c,
+             const inn_spawn_result *res, int64_t started)
+{
+	char dur[64];
+	int64_t dl;
+
+	if (res->cancelled) {
+		host->log(step, INN_LOG_WARN, "cancelled");
+		return INN_ECANCELLED;
+	}
+	if (res->timed_out) {
+		dl = host->deadline_ms(step);
+		if (c->timeout_ms > 0 && (dl == 0 || started + c->timeout_ms <= dl)) {
+			format_duration(dur, sizeof(dur), c->timeout_ms);
+			host->log(step, INN_LOG_ERROR, "timed out after %s", dur);
+		} else {
+			host->log(step, INN_LOG_ERROR, "timed out: the step's deadline "
+			          "passed");
+		}
+		return INN_ETIMEOUT;
+	}
+	if (res->term_signal != 0) {
+		const char *abbr = sigabbrev_np(res->term_signal);
+
+		host->log(step, INN_LOG_ERROR, "killed by signal %d (SIG%s)",
+		          res->term_signal, abbr ? abbr : "?");
+		return INN_ERROR;
+	}
+	if (res->exit_code != 0) {
+		host->log(step, INN_LOG_ERROR, "exit status %d", res->exit_code);
+		return INN_ERROR;
+	}
+	return INN_OK;
+}
+
+static int
+shell_init(const inn_host *host, void **state)
+{
+	(void)host;
+	*state = NULL;
+	return INN_OK;
+}
+
+static int
+shell_validate(void *state, const inn_host *host, const inn_step *step,
+               char *err, size_t errlen)
+{
+	struct shell_config c;
+	int rc;
+
+	(void)state;
+	if ((rc = config_read(host, step, 0, &c, err, errlen)) != 0)
+		return rc;
+	config_free(&c);
+	return INN_OK;
+}
+
+/*
+ * Runs the step: reads the (rendered) config, creates the output file,
+ * spawns the program and judges how it ended; on success parses the output
+ * file.  Returns INN_OK, INN_ERROR (non-zero exit, signal, bad output
+ * file), INN_ETIMEOUT, INN_ECANCELLED, INN_ESPAWN or INN_EINVAL (config),
+ * always after logging why.
+ */
+static int
+shell_execute(void *state, const inn_host *host, inn_step *step)
+{
+	struct shell_config c;
+	inn_spawn_opts opts;
+	inn_spawn_result res;
+	const char *script_argv[10];
+	char **env = NULL;
+	char err[512], outpath[SHELL_PATH_MAX], cwd[SHELL_PATH_MAX];
+	const char *ws = host->workspace(step);
+	size_t nenv = 0, i;
+	struct stat st;
+	int64_t started;
+	int fd, rc, have_outfile = 0;
+
+	(void)state;
+	memset(&res, 0, sizeof(res));
+	res.struct_size = sizeof(res);
+	if ((rc = config_read(host, step, 1, &c, err, sizeof(err))) != 0) {
+		host->log(step, INN_LOG_ERROR, "%s", err);
+		return rc;
+	}
+
+	if (c.working_dir != NULL) {
+		if ((size_t)snprintf(cwd, sizeof(cwd), "%s/%s", ws, c.working_dir) >=
+		    sizeof(cwd)) {
+			host->log(step, INN_LOG_ERROR, "config.working_dir: path too long");
+			rc = INN_EINVAL;
+			goto out;
+		}
+		if (stat(cwd, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			host->log(step, INN_LOG_ERROR, "config.working_dir: \"%s\" is not "
+			          "a directory in the workspace", c.working_dir);
+			rc = INN_EINVAL;
+			goto out;
+		}
+	}
+
+	if ((size_t)snprintf(outpath, sizeof(outpath),
+	    "%s/.innominatus-output-XXXXXX", ws) >= sizeof(outpath)) {
+		host->log(step, INN_LOG_ERROR, "workspace path too long");
+		rc = INN_ERROR;
+		goto out;
+	}
+	if ((fd = mkstemp(outpath)) < 0) {
+		host->log(step, INN_LOG_ERROR, "cannot create output file in %s: %s",
+		          ws, strerror(errno));
+		rc = INN_ERROR;
+		goto out;
+	}
+	close(fd);
+	have_outfile = 1;
+
+	rc = INN_ENOMEM;
+	if ((env = calloc(c.nenv + 4, sizeof(*env))) == NULL)
+		goto oom;
+	for (i = 0; i < c.nenv; i++)
+		if ((env[nenv++] = strdup(c.env[i])) == NULL)
+			goto oom;
+	/* Ours come last so a config env entry cannot redirect them. */
+	if (env_add(env, &nenv, "INNOMINATUS_OUTPUT", outpath) != 0 ||
+	    env_add(env, &nenv, "INNOMINATUS_WORKSPACE", ws) != 0 ||
+	    env_add(env, &nenv, "INNOMINATUS_STEP", host->step_name(step)) != 0)
+		goto oom;
+
+	build_argv(&c, script_argv);
+	memset(&opts, 0, sizeof(opts));
+	opts.struct_size = sizeof(opts);
+	opts.argv = c.command != NULL ? c.command : script_argv;
+	opts.env = (const char *const *)env;
+	opts.env_allow = c.inherit_env;
+	opts.cwd = c.working_dir != NULL ? cwd : NULL;
+	opts.timeout_ms = c.timeout_ms;
+
+	started = monotonic_ms();
+	if ((rc = host->spawn(step, &opts, &res)) != 0) {
+		host->log(step, INN_LOG_ERROR, "%s", host->last_error());
+		goto out;
+	}
+	if ((rc = judge_result(host, step, &c, &res, started)) != 0)
+		goto out;
+	rc = read_outputs(host, step, &c, outpath);
+	goto out;
+oom:
+	host->log(step, INN_LOG_ERROR, "out of memory");
+out:
+	if (have_outfile)
+		unlink(outpath);
+	if (res.captured != NULL)
+		host->free(res.captured);
+	for (i = 0; i < nenv; i++)
+		free(env[i]);
+	free(env);
+	config_free(&c);
+	return rc;
+}
+
+static const char *const shell_step_types[] = { "shell", NULL };
+
+static const char shell_config_schema[] =
+	"{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\","
+	"\"type\":\"object\",\"additionalProperties\":false,"
+	"\"oneOf\":[{\"required\":[\"script\"]},{\"required\":[\"command\"]}],"
+	"\"properties\":{"
+	"\"script\":{\"type\":\"string\"},"
+	"\"command\":{\"type\":\"array\",\"minItems\":1,"
+	"\"items\":{\"type\":\"string\"}},"
+	"\"shell\":{\"type\":\"string\",\"default\":\"bash\","
+	"\"description\":\"bash, sh or an absolute path\"},"
+	"\"env\":{\"type\":\"object\","
+	"\"propertyNames\":{\"pattern\":\"^[A-Za-z_][A-Za-z0-9_]*$\"},"
+	"\"additionalProperties\":{\"type\":[\"string\",\"number\",\"boolean\"]}},"
+	"\"inherit_env\":{\"type\":\"array\",\"items\":{\"type\":\"string\","
+	"\"pattern\":\"^[A-Za-z_][A-Za-z0-9_]*$\"}},"
+	"\"working_dir\":{\"type\":\"string\"},"
+	"\"timeout\":{\"type\":[\"string\",\"number\"]},"
+	"\"secret_outputs\":{\"type\":\"array\",\"items\":{\"type\":\"string\","
+	"\"pattern\":\"^[A-Za-z_][A-Za-z0-9_.-]*$\"}}"
+	"}}";
+
+static const char shell_outputs_schema[] =
+	"{\"type\":\"object\",\"additionalProperties\":{\"type\":\"string\"}}";
+
+static const inn_plugin_descriptor shell_descriptor = {
+	INN_PLUGIN_MAGIC,
+	INN_PLUGIN_ABI_MAJOR,
+	INN_PLUGIN_ABI_MINOR,
+	sizeof(inn_plugin_descriptor),
+	INN_PLUGIN_CANCELLABLE,
+	"shell",
+	SHELL_VERSION,
+	shell_step_types,
+	shell_config_schema,
+	shell_outputs_schema,
+	shell_init,
+	shell_validate,
+	shell_execute,
+	NULL,
+};
+
+INN_PLUGIN_EXPORT const inn_plugin_descriptor *
+inn_plugin_describe_v1(void)
+{
+	return &shell_descriptor;
+}

@@ -1,0 +1,670 @@
+/*
+ * host.c - the host services table handed to plugins (struct inn_host) and
+ * the per-step contexts it works on: typed access to the step config, step
+ * outputs with size caps, the masked and capped step log, secrets,
+ * cancellation and the step workspace.  Spawning lives in host_spawn.c.
+ */
+#include "host.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+
+struct inn_step {
+	char *type;
+	char *name;
+	json_object *config;       /* own reference */
+	json_object *outputs;      /* key -> string */
+	json_object *secret_keys;  /* key -> true */
+	size_t outputs_bytes;
+	char *workspace;
+	int own_workspace;
+	int dry_run;
+	int64_t deadline_ms;
+	inn_masker *masker;
+	int own_masker;
+	inn_log_sink_fn log;
+	void *log_ud;
+	size_t log_max, log_used, log_dropped;
+	size_t output_max;
+	inn_secret_fn secret;
+	void *secret_ud;
+	const char *const *env_allow;
+	int cancel_pipe[2];
+	_Atomic int cancelled;
+	pthread_mutex_t lock;      /* log accounting, outputs */
+	/* Strings handed to the plugin that the host must keep alive. */
+	char **keep;
+	size_t nkeep, capkeep;
+};
+
+const char *const inn_default_env_allow[] = {
+	"PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE",
+	"TZ", "TMPDIR", "TERM", NULL
+};
+
+int64_t
+inn_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Finds the value at a dotted path ("a.b.0.c"); NULL if absent. */
+static json_object *
+lookup(const inn_step *step, const char *path)
+{
+	json_object *cur = step->config;
+	const char *p = path;
+
+	if (path == NULL || *path == '\0')
+		return cur;
+	while (cur != NULL && *p != '\0') {
+		const char *dot = strchr(p, '.');
+		size_t len = dot ? (size_t)(dot - p) : strlen(p);
+		char seg[256];
+
+		if (len == 0 || len >= sizeof(seg))
+			return NULL;
+		memcpy(seg, p, len);
+		seg[len] = '\0';
+		if (json_object_is_type(cur, json_type_object)) {
+			if (!json_object_object_get_ex(cur, seg, &cur))
+				return NULL;
+		} else if (json_object_is_type(cur, json_type_array)) {
+			char *end;
+			unsigned long idx = strtoul(seg, &end, 10);
+
+			if (*end != '\0' || seg[0] == '-' ||
+			    idx >= json_object_array_length(cur))
+				return NULL;
+			cur = json_object_array_get_idx(cur, idx);
+		} else {
+			return NULL;
+		}
+		p += len + (dot ? 1 : 0);
+		if (dot && *p == '\0')
+			return NULL;
+	}
+	return cur;
+}
+
+/* The value at path; sets the error message and returns NULL with *rc set
+ * when the path is absent. */
+static json_object *
+need(const inn_step *step, const char *path, int *rc)
+{
+	json_object *v = lookup(step, path);
+
+	if (v == NULL) {
+		*rc = inn_error_set(INN_ENOTFOUND, "step \"%s\": config.%s is not set",
+		                    step->name, path ? path : "");
+		return NULL;
+	}
+	*rc = 0;
+	return v;
+}
+
+/* Distinguishes "key: null" from a missing key. */
+static int
+path_present(const inn_step *step, const char *path)
+{
+	const char *last;
+	json_object *parent;
+	char buf[1024];
+
+	if (lookup(step, path) != NULL)
+		return 1;
+	if (path == NULL || *path == '\0')
+		return 0;
+	last = strrchr(path, '.');
+	if (last == NULL)
+		return json_object_object_get_ex(step->config, path, NULL);
+	if ((size_t)(last - path) >= sizeof(buf))
+		return 0;
+	memcpy(buf, path, (size_t)(last - path));
+	buf[last - path] = '\0';
+	parent = lookup(step, buf);
+	return parent != NULL && json_object_is_type(parent, json_type_object) &&
+	       json_object_object_get_ex(parent, last + 1, NULL);
+}
+
+static int
+h_input_type(const inn_step *step, const char *path)
+{
+	json_object *v = lookup(step, path);
+
+	if (v == NULL)
+		return path_present(step, path) ? INN_VALUE_NULL : INN_VALUE_ABSENT;
+	switch (json_object_get_type(v)) {
+	case json_type_null: return INN_VALUE_NULL;
+	case json_type_boolean: return INN_VALUE_BOOL;
+	case json_type_int: return INN_VALUE_INT;
+	case json_type_double: return INN_VALUE_DOUBLE;
+	case json_type_string: return INN_VALUE_STRING;
+	case json_type_array: return INN_VALUE_ARRAY;
+	case json_type_object: return INN_VALUE_OBJECT;
+	}
+	return INN_VALUE_ABSENT;
+}
+
+static int
+type_error(const inn_step *step, const char *path, const char *want)
+{
+	return inn_error_set(INN_ETYPE, "step \"%s\": config.%s must be %s",
+	                     step->name, path, want);
+}
+
+static int
+h_input_string(const inn_step *step, const char *path, const char **out)
+{
+	int rc;
+	json_object *v = need(step, path, &rc);
+
+	if (v == NULL)
+		return rc;
+	if (!json_object_is_type(v, json_type_string))
+		return type_error(step, path, "a string");
+	*out = json_object_get_string(v);
+	return 0;
+}
+
+static int
+h_input_int(const inn_step *step, const char *path, int64_t *out)
+{
+	int rc;
+	json_object *v = need(step, path, &rc);
+
+	if (v == NULL)
+		return rc;
+	if (!json_object_is_type(v, json_type_int))
+		return type_error(step, path, "an integer");
+	*out = json_object_get_int64(v);
+	return 0;
+}
+
+static int
+h_input_double(const inn_step *step, const char *path, double *out)
+{
+	int rc;
+	json_object *v = need(step, path, &rc);
+
+	if (v == NULL)
+		return rc;
+	if (!json_object_is_type(v, json_type_double) &&
+	    !json_object_is_type(v, json_type_int))
+		return type_error(step, path, "a number");
+	*out = json_object_get_double(v);
+	return 0;
+}
+
+static int
+h_input_bool(const inn_step *step, const char *path, int *out)
+{
+	int rc;
+	json_object *v = need(step, path, &rc);
+
+	if (v == NULL)
+		return rc;
+	if (!json_object_is_type(v, json_type_boolean))
+		return type_error(step, path, "true or false");
+	*out = json_object_get_boolean(v);
+	return 0;
+}
+
+static size_t
+h_input_count(const inn_step *step, const char *path)
+{
+	json_object *v = lookup(step, path);
+
+	if (json_object_is_type(v, json_type_array))
+		return json_object_array_length(v);
+	if (json_object_is_type(v, json_type_object))
+		return (size_t)json_object_object_length(v);
+	return 0;
+}
+
+static const char *
+h_input_key(const inn_step *step, const char *path, size_t i)
+{
+	json_object *v = lookup(step, path);
+	size_t k = 0;
+
+	if (!json_object_is_type(v, json_type_object))
+		return NULL;
+	json_object_object_foreach(v, key, val) {
+		(void)val;
+		if (k++ == i)
+			return key;
+	}
+	return NULL;
+}
+
+static int
+h_input_json(const inn_step *step, const char *path, char **out)
+{
+	json_object *v = lookup(step, path);
+	const char *s;
+
+	if (v == NULL && !path_present(step, path))
+		return inn_error_set(INN_ENOTFOUND, "step \"%s\": config.%s is not set",
+		                     step->name, path ? path : "");
+	s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+	                                   JSON_C_TO_STRING_NOSLASHESCAPE);
+	if ((*out = strdup(s)) == NULL)
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	return 0;
+}
+
+void
+inn_step_log_line(inn_step *step, int level, int stream, const char *line,
+                  size_t len)
+{
+	size_t mlen = len;
+	char *masked = inn_masker_apply(step->masker, line, len, &mlen);
+	const char *text = masked ? masked : line;
+
+	pthread_mutex_lock(&step->lock);
+	if (step->log_used + mlen > step->log_max) {
+		step->log_dropped += mlen;
+		pthread_mutex_unlock(&step->lock);
+		free(masked);
+		return;
+	}
+	step->log_used += mlen + 1;
+	pthread_mutex_unlock(&step->lock);
+	if (step->log != NULL)
+		step->log(step->log_ud, step, level, stream, text, mlen);
+	else
+		fprintf(stderr, "[%s] %.*s\n", step->name, (int)mlen, text);
+	free(masked);
+}
+
+static void
+h_log(inn_step *step, int level, const char *fmt, ...)
+{
+	char buf[INN_LOG_LINE_MAX];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	if (step == NULL) {
+		/* Plugin-level messages (init/fini) go to the process log; an
+		 * error also becomes the thread's last error so the loader can
+		 * name it when init() fails. */
+		fprintf(stderr, "plugin: %s\n", buf);
+		if (level >= INN_LOG_ERROR)
+			inn_error_set(INN_ERROR, "%s", buf);
+		return;
+	}
+	inn_step_log_line(step, level, INN_STREAM_HOST, buf, (size_t)n);
+}
+
+static const char *
+h_step_type(const inn_step *step)
+{
+	return step->type;
+}
+
+static const char *
+h_step_name(const inn_step *step)
+{
+	return step->name;
+}
+
+static int
+valid_output_key(const char *key)
+{
+	const char *p;
+
+	if (key == NULL || *key == '\0' || strlen(key) > 128)
+		return 0;
+	for (p = key; *p; p++)
+		if (!(*p == '_' || *p == '-' || *p == '.' ||
+		      (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9')))
+			return 0;
+	return 1;
+}
+
+static int
+h_output(inn_step *step, const char *key, const char *value, uint32_t flags)
+{
+	size_t len;
+	json_object *old;
+	int rc = 0;
+
+	if (!valid_output_key(key))
+		return inn_error_set(INN_EINVAL, "step \"%s\": output name \"%s\" is not "
+		                     "valid (letters, digits, _ - . up to 128)",
+		                     step->name, key ? key : "(null)");
+	if (value == NULL)
+		value = "";
+	len = strlen(value);
+	if (len > step->output_max)
+		return inn_error_set(INN_ETOOBIG, "step \"%s\": output \"%s\" is %zu bytes, "
+		                     "over the %zu-byte cap", step->name, key, len,
+		                     step->output_max);
+	if (flags & INN_OUTPUT_SECRET)
+		inn_masker_add(step->masker, value);
+	pthread_mutex_lock(&step->lock);
+	if (json_object_object_get_ex(step->outputs, key, &old))
+		step->outputs_bytes -= (size_t)json_object_get_string_len(old);
+	if (step->outputs_bytes + len > INN_STEP_OUTPUTS_TOTAL_MAX) {
+		rc = inn_error_set(INN_ETOOBIG, "step \"%s\": outputs exceed %u bytes in "
+		                   "total", step->name, INN_STEP_OUTPUTS_TOTAL_MAX);
+		if (old != NULL)
+			step->outputs_bytes += (size_t)json_object_get_string_len(old);
+		goto out;
+	}
+	json_object_object_add(step->outputs, key,
+	                       json_object_new_string_len(value, (int)len));
+	step->outputs_bytes += len;
+	if (flags & INN_OUTPUT_SECRET)
+		json_object_object_add(step->secret_keys, key, json_object_new_boolean(1));
+	else
+		json_object_object_del(step->secret_keys, key);
+out:
+	pthread_mutex_unlock(&step->lock);
+	return rc;
+}
+
+static int
+keep_string(inn_step *step, char *s)
+{
+	if (step->nkeep == step->capkeep) {
+		size_t ncap = step->capkeep ? step->capkeep * 2 : 4;
+		char **nk = realloc(step->keep, ncap * sizeof(*nk));
+
+		if (nk == NULL)
+			return INN_ENOMEM;
+		step->keep = nk;
+		step->capkeep = ncap;
+	}
+	step->keep[step->nkeep++] = s;
+	return 0;
+}
+
+static int
+h_secret(inn_step *step, const char *name, const char **out)
+{
+	const char *v = NULL;
+	char *copy;
+
+	if (step->secret == NULL || step->secret(step->secret_ud, name, &v) != 0 ||
+	    v == NULL)
+		return inn_error_set(INN_ENOTFOUND, "step \"%s\": secret \"%s\" is not "
+		                     "defined", step->name, name ? name : "(null)");
+	inn_masker_add(step->masker, v);
+	if ((copy = strdup(v)) == NULL || keep_string(step, copy) != 0) {
+		free(copy);
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	}
+	*out = copy;
+	return 0;
+}
+
+static void
+h_mask(inn_step *step, const char *value)
+{
+	inn_masker_add(step->masker, value);
+}
+
+static int
+h_cancelled(const inn_step *step)
+{
+	return step->cancelled;
+}
+
+static int
+h_cancel_fd(const inn_step *step)
+{
+	return step->cancel_pipe[0];
+}
+
+static int64_t
+h_deadline_ms(const inn_step *step)
+{
+	return step->deadline_ms;
+}
+
+static const char *
+h_workspace(const inn_step *step)
+{
+	return step->workspace;
+}
+
+static int
+h_dry_run(const inn_step *step)
+{
+	return step->dry_run;
+}
+
+static void
+h_free(void *p)
+{
+	free(p);
+}
+
+static const inn_host host_table = {
+	sizeof(inn_host),
+	INN_PLUGIN_ABI_MAJOR,
+	INN_PLUGIN_ABI_MINOR,
+	h_log,
+	h_step_type,
+	h_step_name,
+	h_input_type,
+	h_input_string,
+	h_input_int,
+	h_input_double,
+	h_input_bool,
+	h_input_count,
+	h_input_key,
+	h_input_json,
+	h_output,
+	h_secret,
+	h_mask,
+	h_cancelled,
+	h_cancel_fd,
+	h_deadline_ms,
+	h_workspace,
+	h_dry_run,
+	inn_host_spawn,
+	h_free,
+	inn_error_last,
+};
+
+const inn_host *
+inn_host_table(void)
+{
+	return &host_table;
+}
+
+int
+inn_step_new(inn_step **out, const inn_step_opts *o)
+{
+	inn_step *s;
+	int rc = INN_ENOMEM;
+
+	*out = NULL;
+	if (o == NULL || o->type == NULL || o->name == NULL)
+		return inn_error_set(INN_EINVAL, "a step needs a type and a name");
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	s->cancel_pipe[0] = s->cancel_pipe[1] = -1;
+	pthread_mutex_init(&s->lock, NULL);
+	if ((s->type = strdup(o->type)) == NULL || (s->name = strdup(o->name)) == NULL)
+		goto err;
+	s->config = o->config ? json_object_get(o->config) : json_object_new_object();
+	s->outputs = json_object_new_object();
+	s->secret_keys = json_object_new_object();
+	if (s->config == NULL || s->outputs == NULL || s->secret_keys == NULL)
+		goto err;
+	s->dry_run = o->dry_run;
+	s->deadline_ms = o->deadline_ms;
+	s->log = o->log;
+	s->log_ud = o->log_ud;
+	s->log_max = o->log_max_bytes ? o->log_max_bytes : INN_STEP_LOG_MAX_DEFAULT;
+	s->output_max = o->output_max_bytes ? o->output_max_bytes
+	                                    : INN_STEP_OUTPUT_MAX_DEFAULT;
+	s->secret = o->secret;
+	s->secret_ud = o->secret_ud;
+	s->env_allow = o->env_allow ? o->env_allow : inn_default_env_allow;
+	if (o->masker != NULL) {
+		s->masker = o->masker;
+	} else {
+		if ((rc = inn_masker_new(&s->masker)) != 0)
+			goto err;
+		s->own_masker = 1;
+	}
+	if (pipe2(s->cancel_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+		rc = inn_error_set(INN_ERROR, "cannot create cancel pipe: %s",
+		                   strerror(errno));
+		goto err;
+	}
+	if (o->workspace != NULL) {
+		if ((s->workspace = strdup(o->workspace)) == NULL)
+			goto err;
+	} else {
+		const char *tmp = getenv("TMPDIR");
+		char tmpl[4096];
+
+		snprintf(tmpl, sizeof(tmpl), "%s/innominatus-step-XXXXXX",
+		         tmp && *tmp ? tmp : "/tmp");
+		if (mkdtemp(tmpl) == NULL) {
+			rc = inn_error_set(INN_ERROR, "cannot create step workspace %s: %s",
+			                   tmpl, strerror(errno));
+			goto err;
+		}
+		if ((s->workspace = strdup(tmpl)) == NULL)
+			goto err;
+		s->own_workspace = 1;
+	}
+	*out = s;
+	return 0;
+err:
+	if (rc == INN_ENOMEM)
+		inn_error_set(INN_ENOMEM, "out of memory creating step \"%s\"", o->name);
+	inn_step_free(s);
+	return rc;
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+void
+inn_step_free(inn_step *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	if (s->own_workspace && s->workspace != NULL)
+		nftw(s->workspace, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	if (s->cancel_pipe[0] >= 0)
+		close(s->cancel_pipe[0]);
+	if (s->cancel_pipe[1] >= 0)
+		close(s->cancel_pipe[1]);
+	if (s->own_masker)
+		inn_masker_free(s->masker);
+	for (i = 0; i < s->nkeep; i++)
+		free(s->keep[i]);
+	free(s->keep);
+	json_object_put(s->config);
+	json_object_put(s->outputs);
+	json_object_put(s->secret_keys);
+	free(s->workspace);
+	free(s->type);
+	free(s->name);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+void
+inn_step_cancel(inn_step *s)
+{
+	ssize_t n;
+
+	s->cancelled = 1;
+	do
+		n = write(s->cancel_pipe[1], "c", 1);
+	while (n < 0 && errno == EINTR);
+}
+
+json_object *
+inn_step_outputs(const inn_step *s)
+{
+	return s->outputs;
+}
+
+int
+inn_step_output_is_secret(const inn_step *s, const char *key)
+{
+	return json_object_object_get_ex(s->secret_keys, key, NULL);
+}
+
+size_t
+inn_step_log_dropped(const inn_step *s)
+{
+	return s->log_dropped;
+}
+
+inn_masker *
+inn_step_masker(const inn_step *s)
+{
+	return s->masker;
+}
+
+int
+inn_step_cancel_fd_get(const inn_step *s)
+{
+	return s->cancel_pipe[0];
+}
+
+int
+inn_step_is_cancelled(const inn_step *s)
+{
+	return s->cancelled;
+}
+
+int64_t
+inn_step_deadline(const inn_step *s)
+{
+	return s->deadline_ms;
+}
+
+const char *
+inn_step_workspace(const inn_step *s)
+{
+	return s->workspace;
+}
+
+const char *const *
+inn_step_env_allow(const inn_step *s)
+{
+	return s->env_allow;
+}

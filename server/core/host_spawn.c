@@ -1,0 +1,802 @@
+/*
+ * host_spawn.c - host->spawn: runs a program for a step in its own process
+ * group with an environment built from scratch, streams its stdout/stderr
+ * line by line into the step log (or captures stdout, bounded), and ends the
+ * whole group with TERM then KILL on cancellation, on the deadline, and when
+ * the main process exits leaving background jobs behind.
+ *
+ * No signal handlers and no globals: several spawns may run at once from
+ * different threads.  Child exit is watched through a pidfd where the kernel
+ * has one, otherwise by a short waitid(WNOHANG) tick.  The child is never
+ * reaped before its group has been killed, so its pid (= pgid) cannot be
+ * reused while we still signal the group.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "host.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+
+extern char **environ;
+
+#define SPAWN_GRACE_DEFAULT_MS   5000
+#define SPAWN_CAPTURE_DEFAULT    (1024u * 1024)
+/* How long background jobs left behind by a finished program get after TERM. */
+#define SPAWN_LEFTOVER_GRACE_MS  1000
+/* How long we keep reading pipes after the group is gone (a process outside
+ * the group may still hold them). */
+#define SPAWN_DRAIN_MS           1000
+/* Exit poll period when there is no pidfd. */
+#define SPAWN_TICK_MS            50
+
+/* Does field f of a struct of type T fit in a struct_size of sz? */
+#define INN_FITS(T, f, sz) \
+	(offsetof(T, f) + sizeof(((T *)0)->f) <= (size_t)(sz))
+
+/* One output stream: its pipe and its partial line. */
+struct spawn_stream {
+	int fd;                 /* read end, -1 once at EOF */
+	int stream;             /* INN_STREAM_STDOUT / INN_STREAM_STDERR */
+	char *line;             /* INN_LOG_LINE_MAX bytes */
+	size_t len;
+	int chunked;            /* the last emission was a forced chunk */
+};
+
+/* Bounded stdout capture. */
+struct spawn_capture {
+	int on;
+	size_t max;
+	char *buf;
+	size_t len, cap;
+	int truncated;
+	int oom;
+};
+
+/* An environment under construction: "NAME=value" strings, one per name. */
+struct spawn_env {
+	char **v;
+	size_t n, cap;
+};
+
+static size_t
+env_name_len(const char *entry)
+{
+	const char *eq = strchr(entry, '=');
+
+	return eq ? (size_t)(eq - entry) : strlen(entry);
+}
+
+/* Adds "NAME=value" (copied), replacing an entry with the same name.
+ * Returns 0 or INN_ENOMEM. */
+static int
+env_put(struct spawn_env *env, const char *entry)
+{
+	size_t nlen = env_name_len(entry), i;
+	char *copy;
+
+	if ((copy = strdup(entry)) == NULL)
+		return INN_ENOMEM;
+	for (i = 0; i < env->n; i++) {
+		if (env_name_len(env->v[i]) == nlen &&
+		    strncmp(env->v[i], entry, nlen) == 0) {
+			free(env->v[i]);
+			env->v[i] = copy;
+			return 0;
+		}
+	}
+	if (env->n + 2 > env->cap) {
+		size_t ncap = env->cap ? env->cap * 2 : 32;
+		char **nv = realloc(env->v, ncap * sizeof(*nv));
+
+		if (nv == NULL) {
+			free(copy);
+			return INN_ENOMEM;
+		}
+		env->v = nv;
+		env->cap = ncap;
+	}
+	env->v[env->n++] = copy;
+	env->v[env->n] = NULL;
+	return 0;
+}
+
+/* Copies the host's value of each name in names (if set) into env. */
+static int
+env_pass(struct spawn_env *env, const char *const *names)
+{
+	size_t i, nlen;
+	char **e;
+	int rc;
+
+	if (names == NULL)
+		return 0;
+	for (i = 0; names[i] != NULL; i++) {
+		nlen = strlen(names[i]);
+		if (nlen == 0 || strchr(names[i], '=') != NULL)
+			continue;
+		for (e = environ; e != NULL && *e != NULL; e++) {
+			if (strncmp(*e, names[i], nlen) == 0 && (*e)[nlen] == '=') {
+				if ((rc = env_put(env, *e)) != 0)
+					return rc;
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+static void
+env_free(struct spawn_env *env)
+{
+	size_t i;
+
+	for (i = 0; i < env->n; i++)
+		free(env->v[i]);
+	free(env->v);
+}
+
+/*
+ * Builds the child's environment: the step's allow-list (unless
+ * INN_SPAWN_NO_DEFAULT_ENV), then opts->env_allow, both copied from the
+ * host's environment, then opts->env entries; later names win.  Returns 0
+ * or INN_ENOMEM / INN_EINVAL (an env entry without '=').
+ */
+static int
+env_build(struct spawn_env *env, inn_step *step, const inn_spawn_opts *o)
+{
+	size_t i;
+	int rc;
+
+	if (!(o->flags & INN_SPAWN_NO_DEFAULT_ENV) &&
+	    (rc = env_pass(env, inn_step_env_allow(step))) != 0)
+		return rc;
+	if ((rc = env_pass(env, o->env_allow)) != 0)
+		return rc;
+	for (i = 0; o->env != NULL && o->env[i] != NULL; i++) {
+		const char *eq = strchr(o->env[i], '=');
+
+		if (eq == NULL || eq == o->env[i])
+			return inn_error_set(INN_EINVAL, "spawn %s: environment entry "
+			                     "\"%.64s\" is not NAME=value", o->argv[0],
+			                     o->env[i]);
+		if ((rc = env_put(env, o->env[i])) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Hands the complete part of a stream's buffer to the step log, one line
+ * per call; a line that fills the whole buffer goes out as a chunk.  With
+ * final, the remaining partial line is emitted too. */
+static void
+stream_flush(inn_step *step, struct spawn_stream *s, int final)
+{
+	size_t start = 0, i;
+
+	/* A newline right after a forced chunk ends that chunk's line. */
+	if (s->chunked && s->len > 0) {
+		if (s->line[0] == '\n')
+			start = 1;
+		s->chunked = 0;
+	}
+	for (i = start; i < s->len; i++) {
+		if (s->line[i] == '\n') {
+			inn_step_log_line(step, INN_LOG_INFO, s->stream,
+			                  s->line + start, i - start);
+			start = i + 1;
+		}
+	}
+	if (start == 0 && s->len == INN_LOG_LINE_MAX) {
+		inn_step_log_line(step, INN_LOG_INFO, s->stream, s->line, s->len);
+		start = s->len;
+		s->chunked = 1;
+	} else if (final && start < s->len) {
+		inn_step_log_line(step, INN_LOG_INFO, s->stream, s->line + start,
+		                  s->len - start);
+		start = s->len;
+	}
+	if (start > 0) {
+		memmove(s->line, s->line + start, s->len - start);
+		s->len -= start;
+	}
+}
+
+/* Appends to the capture; past cap->max the data is dropped and truncated
+ * set, but the caller keeps draining so the child never blocks. */
+static void
+capture_add(struct spawn_capture *cap, const char *data, size_t n)
+{
+	size_t room, want;
+
+	if (cap->len >= cap->max) {
+		if (n > 0)
+			cap->truncated = 1;
+		return;
+	}
+	room = cap->max - cap->len;
+	if (n > room) {
+		cap->truncated = 1;
+		n = room;
+	}
+	if (cap->len + n + 1 > cap->cap) {
+		char *nb;
+
+		want = cap->cap ? cap->cap : 4096;
+		while (want < cap->len + n + 1)
+			want *= 2;
+		if (want > cap->max + 1)
+			want = cap->max + 1;
+		if ((nb = realloc(cap->buf, want)) == NULL) {
+			cap->oom = 1;
+			cap->truncated = 1;
+			cap->max = cap->len;
+			return;
+		}
+		cap->buf = nb;
+		cap->cap = want;
+	}
+	memcpy(cap->buf + cap->len, data, n);
+	cap->len += n;
+	cap->buf[cap->len] = '\0';
+}
+
+/*
+ * Reads once from a ready stream: stdout into the capture when capturing,
+ * otherwise into the line buffer and on to the log.  Closes the fd at EOF
+ * or on a read error.
+ */
+static void
+stream_read(inn_step *step, struct spawn_stream *s, struct spawn_capture *cap)
+{
+	ssize_t n;
+
+	if (s->fd < 0)
+		return;
+	if (cap != NULL) {
+		char buf[8192];
+
+		do
+			n = read(s->fd, buf, sizeof(buf));
+		while (n < 0 && errno == EINTR);
+		if (n > 0)
+			capture_add(cap, buf, (size_t)n);
+	} else {
+		do
+			n = read(s->fd, s->line + s->len, INN_LOG_LINE_MAX - s->len);
+		while (n < 0 && errno == EINTR);
+		if (n > 0) {
+			s->len += (size_t)n;
+			stream_flush(step, s, 0);
+		}
+	}
+	if (n == 0 || (n < 0 && errno != EAGAIN)) {
+		close(s->fd);
+		s->fd = -1;
+		if (cap == NULL)
+			stream_flush(step, s, 1);
+	}
+}
+
+/* Writes to the child's stdin without letting a closed pipe raise SIGPIPE
+ * in the host: SIGPIPE is blocked for this thread and a pending one we
+ * caused is consumed.  Returns write()'s result. */
+static ssize_t
+write_nosigpipe(int fd, const char *buf, size_t len)
+{
+	sigset_t pipeset, oldset, pending;
+	int was_pending;
+	ssize_t n;
+	int saved;
+
+	sigemptyset(&pipeset);
+	sigaddset(&pipeset, SIGPIPE);
+	sigpending(&pending);
+	was_pending = sigismember(&pending, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipeset, &oldset);
+	do
+		n = write(fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	saved = errno;
+	if (n < 0 && errno == EPIPE && !was_pending) {
+		struct timespec zero = { 0, 0 };
+
+		while (sigtimedwait(&pipeset, NULL, &zero) < 0 && errno == EINTR)
+			;
+	}
+	pthread_sigmask(SIG_SETMASK, &oldset, NULL);
+	errno = saved;
+	return n;
+}
+
+static int
+pidfd_open_compat(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	long fd = syscall(SYS_pidfd_open, pid, 0);
+
+	if (fd >= 0) {
+		int cfd = (int)fd;
+
+		/* pidfds are close-on-exec by kernel rule; be explicit anyway. */
+		fcntl(cfd, F_SETFD, FD_CLOEXEC);
+		return cfd;
+	}
+#else
+	(void)pid;
+#endif
+	return -1;
+}
+
+/* Non-zero once pid has exited; it is left unreaped (WNOWAIT). */
+static int
+child_exited(pid_t pid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
+		if (errno != EINTR)
+			return errno == ECHILD; /* already gone: nothing to wait for */
+	}
+	return si.si_pid == pid;
+}
+
+static int64_t
+min_deadline(int64_t a, int64_t b)
+{
+	if (a == 0)
+		return b;
+	if (b == 0)
+		return a;
+	return a < b ? a : b;
+}
+
+/* Milliseconds from now until t (>= 0), clamped for poll(). */
+static int
+ms_until(int64_t t, int64_t now)
+{
+	int64_t d = t - now;
+
+	if (d < 0)
+		return 0;
+	if (d > 60 * 1000)
+		return 60 * 1000;
+	return (int)d;
+}
+
+/*
+ * Looks a bare program name up in the host's PATH, as posix_spawnp will.
+ * Returns 0 if found (or if it cannot tell: a relative PATH entry is
+ * searched from the child's cwd), else ENOENT or EACCES.  This gives a
+ * clear error before spawning even where the exec failure is not reported
+ * back (valgrind, older libcs).
+ */
+static int
+program_lookup(const char *prog)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	char buf[4096];
+	struct stat st;
+	int err = ENOENT;
+	size_t dlen;
+
+	if (strchr(prog, '/') != NULL)
+		return 0;
+	if (path == NULL)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path; ; p = end + 1) {
+		end = strchr(p, ':');
+		dlen = end ? (size_t)(end - p) : strlen(p);
+		if (dlen == 0 || p[0] != '/')
+			return 0;
+		if ((size_t)snprintf(buf, sizeof(buf), "%.*s/%s", (int)dlen, p,
+		    prog) < sizeof(buf) && stat(buf, &st) == 0 &&
+		    S_ISREG(st.st_mode)) {
+			if (access(buf, X_OK) == 0)
+				return 0;
+			err = EACCES;
+		}
+		if (end == NULL)
+			break;
+	}
+	return err;
+}
+
+/* Sets up attributes and file actions for posix_spawnp: own process group,
+ * empty signal mask, default dispositions, stdio from the given fds, cwd.
+ * Returns 0 or an errno value. */
+static int
+spawn_setup(posix_spawnattr_t *attr, posix_spawn_file_actions_t *fa,
+            int in_fd, int out_fd, int err_fd, const char *cwd)
+{
+	sigset_t none, all;
+	int e;
+
+	sigemptyset(&none);
+	sigfillset(&all);
+	sigdelset(&all, SIGKILL);
+	sigdelset(&all, SIGSTOP);
+	if ((e = posix_spawnattr_setflags(attr, POSIX_SPAWN_SETPGROUP |
+	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)) != 0 ||
+	    (e = posix_spawnattr_setpgroup(attr, 0)) != 0 ||
+	    (e = posix_spawnattr_setsigmask(attr, &none)) != 0 ||
+	    (e = posix_spawnattr_setsigdefault(attr, &all)) != 0)
+		return e;
+	if (in_fd >= 0)
+		e = posix_spawn_file_actions_adddup2(fa, in_fd, STDIN_FILENO);
+	else
+		e = posix_spawn_file_actions_addopen(fa, STDIN_FILENO, "/dev/null",
+		                                     O_RDONLY, 0);
+	if (e != 0 ||
+	    (e = posix_spawn_file_actions_adddup2(fa, out_fd, STDOUT_FILENO)) != 0 ||
+	    (e = posix_spawn_file_actions_adddup2(fa, err_fd, STDERR_FILENO)) != 0)
+		return e;
+	return posix_spawn_file_actions_addchdir_np(fa, cwd);
+}
+
+static void
+close_fd(int *fd)
+{
+	if (*fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+/* Copies the opts the caller's struct_size covers; the rest stay zero. */
+static void
+opts_copy(inn_spawn_opts *o, const inn_spawn_opts *in)
+{
+	size_t n = in->struct_size < sizeof(*o) ? in->struct_size : sizeof(*o);
+
+	memset(o, 0, sizeof(*o));
+	memcpy(o, in, n);
+#define OPT_CLEAR(f) do { if (!INN_FITS(inn_spawn_opts, f, n)) \
+	memset(&o->f, 0, sizeof(o->f)); } while (0)
+	/* A struct_size that ends inside a field makes that field absent. */
+	OPT_CLEAR(flags); OPT_CLEAR(argv); OPT_CLEAR(env); OPT_CLEAR(env_allow);
+	OPT_CLEAR(cwd); OPT_CLEAR(stdin_data); OPT_CLEAR(stdin_len);
+	OPT_CLEAR(timeout_ms); OPT_CLEAR(grace_ms); OPT_CLEAR(capture_max);
+#undef OPT_CLEAR
+	o->struct_size = (uint32_t)n;
+}
+
+/* Writes the result fields that the caller's struct_size has room for; a
+ * capture buffer with no field to land in is freed. */
+static void
+res_store(inn_spawn_result *res, inn_spawn_result *r)
+{
+	uint32_t sz = res->struct_size;
+
+#define RES_SET(f) do { if (INN_FITS(inn_spawn_result, f, sz)) \
+	res->f = r->f; } while (0)
+	RES_SET(exit_code);
+	RES_SET(term_signal);
+	RES_SET(timed_out);
+	RES_SET(cancelled);
+	RES_SET(truncated);
+	RES_SET(captured_len);
+#undef RES_SET
+	if (INN_FITS(inn_spawn_result, captured, sz))
+		res->captured = r->captured;
+	else
+		free(r->captured);
+	r->captured = NULL;
+}
+
+/*
+ * Runs opts->argv for step (see inn_host.spawn in plugin.h).  Returns INN_OK
+ * when the program ran, whatever its exit status (res says how it ended);
+ * INN_ESPAWN when it could not be started, INN_EINVAL for bad opts, or
+ * INN_ENOMEM / INN_ERROR; each with the error message set.  A step that is
+ * already cancelled starts nothing: INN_OK with res->cancelled set and
+ * exit_code -1.
+ */
+int
+inn_host_spawn(inn_step *step, const inn_spawn_opts *opts, inn_spawn_result *res)
+{
+	inn_spawn_opts o;
+	inn_spawn_result r;
+	struct spawn_env env = { NULL, 0, 0 };
+	struct spawn_stream out = { -1, INN_STREAM_STDOUT, NULL, 0, 0 };
+	struct spawn_stream err = { -1, INN_STREAM_STDERR, NULL, 0, 0 };
+	char *empty_env[] = { NULL };
+	struct spawn_capture cap;
+	posix_spawnattr_t attr;
+	posix_spawn_file_actions_t fa;
+	int attr_ok = 0, fa_ok = 0;
+	int in_pipe[2] = { -1, -1 }, out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
+	int pidfd = -1, cancel_fd;
+	const char *cwd;
+	size_t in_off = 0;
+	pid_t pid = -1;
+	int64_t now, deadline, grace, kill_at = 0, drain_until;
+	int exited = 0, term_sent = 0, killed = 0, leftover_armed = 0;
+	int status = 0, reaped = 0, e, rc = INN_OK;
+
+	memset(&r, 0, sizeof(r));
+	memset(&cap, 0, sizeof(cap));
+	if (res == NULL || opts == NULL || step == NULL)
+		return inn_error_set(INN_EINVAL, "spawn: step, opts and result are required");
+	r.struct_size = res->struct_size;
+	r.exit_code = -1;
+	res_store(res, &r);
+	opts_copy(&o, opts);
+	if (o.argv == NULL || o.argv[0] == NULL || o.argv[0][0] == '\0')
+		return inn_error_set(INN_EINVAL, "spawn: opts->argv names no program");
+
+	cwd = o.cwd != NULL ? o.cwd : inn_step_workspace(step);
+	grace = o.grace_ms > 0 ? o.grace_ms : SPAWN_GRACE_DEFAULT_MS;
+	cap.on = (o.flags & INN_SPAWN_CAPTURE_STDOUT) != 0;
+	cap.max = o.capture_max > 0 ? o.capture_max : SPAWN_CAPTURE_DEFAULT;
+
+	if ((rc = env_build(&env, step, &o)) != 0) {
+		if (rc == INN_ENOMEM)
+			inn_error_set(rc, "spawn %s: out of memory", o.argv[0]);
+		goto out;
+	}
+	if ((out.line = malloc(INN_LOG_LINE_MAX)) == NULL ||
+	    (err.line = malloc(INN_LOG_LINE_MAX)) == NULL) {
+		rc = inn_error_set(INN_ENOMEM, "spawn %s: out of memory", o.argv[0]);
+		goto out;
+	}
+	if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0 ||
+	    (o.stdin_data != NULL && pipe2(in_pipe, O_CLOEXEC) != 0)) {
+		rc = inn_error_set(INN_ERROR, "spawn %s: cannot create pipes: %s",
+		                   o.argv[0], strerror(errno));
+		goto out;
+	}
+	if (in_pipe[1] >= 0)
+		fcntl(in_pipe[1], F_SETFL, fcntl(in_pipe[1], F_GETFL) | O_NONBLOCK);
+
+	if ((e = program_lookup(o.argv[0])) != 0) {
+		rc = inn_error_set(INN_ESPAWN, "cannot run \"%s\": %s (searched "
+		                   "PATH)", o.argv[0], e == EACCES ?
+		                   "not executable" : "no such program");
+		goto out;
+	}
+	if ((e = posix_spawnattr_init(&attr)) != 0)
+		goto spawn_failed;
+	attr_ok = 1;
+	if ((e = posix_spawn_file_actions_init(&fa)) != 0)
+		goto spawn_failed;
+	fa_ok = 1;
+	if ((e = spawn_setup(&attr, &fa, in_pipe[0], out_pipe[1], err_pipe[1],
+	    cwd)) != 0)
+		goto spawn_failed;
+	if (inn_step_is_cancelled(step)) {
+		/* Never start a program for a step that is already cancelled. */
+		r.cancelled = 1;
+		res_store(res, &r);
+		goto out;
+	}
+	e = posix_spawnp(&pid, o.argv[0], &fa, &attr, (char *const *)o.argv,
+	                 env.v != NULL ? env.v : empty_env);
+	if (e != 0) {
+		pid = -1;
+		goto spawn_failed;
+	}
+	close_fd(&in_pipe[0]);
+	close_fd(&out_pipe[1]);
+	close_fd(&err_pipe[1]);
+	out.fd = out_pipe[0];
+	err.fd = err_pipe[0];
+	out_pipe[0] = err_pipe[0] = -1;
+	if (in_pipe[1] >= 0 && o.stdin_len == 0)
+		close_fd(&in_pipe[1]);
+
+	pidfd = pidfd_open_compat(pid);
+	cancel_fd = inn_step_cancel_fd_get(step);
+	deadline = min_deadline(inn_step_deadline(step),
+	                        o.timeout_ms > 0 ? inn_now_ms() + o.timeout_ms : 0);
+
+	for (;;) {
+		struct pollfd pfd[5];
+		struct spawn_stream *pst[5];
+		int npfd = 0, timeout = -1, i, pfd_pid = -1, pfd_cancel = -1,
+		    pfd_in = -1;
+
+		if (!exited && child_exited(pid))
+			exited = 1;
+		now = inn_now_ms();
+		if (!exited && !term_sent) {
+			if (inn_step_is_cancelled(step))
+				r.cancelled = 1;
+			else if (deadline != 0 && now >= deadline)
+				r.timed_out = 1;
+			if (r.cancelled || r.timed_out) {
+				killpg(pid, SIGTERM);
+				term_sent = 1;
+				kill_at = now + grace;
+			}
+		}
+		if (exited && !leftover_armed) {
+			/* Background jobs must not keep the step alive. */
+			if (!term_sent) {
+				killpg(pid, SIGTERM);
+				term_sent = 1;
+				kill_at = now + SPAWN_LEFTOVER_GRACE_MS;
+			} else if (kill_at > now + SPAWN_LEFTOVER_GRACE_MS) {
+				kill_at = now + SPAWN_LEFTOVER_GRACE_MS;
+			}
+			leftover_armed = 1;
+		}
+		if (exited && out.fd < 0 && err.fd < 0)
+			kill_at = now;
+		if (term_sent && !killed && now >= kill_at) {
+			killpg(pid, SIGKILL);
+			killed = 1;
+		}
+		if (exited && killed)
+			break;
+
+		for (i = 0; i < 2; i++) {
+			struct spawn_stream *s = i == 0 ? &out : &err;
+
+			if (s->fd >= 0) {
+				pst[npfd] = s;
+				pfd[npfd].fd = s->fd;
+				pfd[npfd++].events = POLLIN;
+			}
+		}
+		if (in_pipe[1] >= 0) {
+			pfd_in = npfd;
+			pfd[npfd].fd = in_pipe[1];
+			pfd[npfd++].events = POLLOUT;
+		}
+		if (!exited && pidfd >= 0) {
+			pfd_pid = npfd;
+			pfd[npfd].fd = pidfd;
+			pfd[npfd++].events = POLLIN;
+		} else if (!exited) {
+			timeout = SPAWN_TICK_MS;
+		}
+		if (!term_sent && cancel_fd >= 0) {
+			pfd_cancel = npfd;
+			pfd[npfd].fd = cancel_fd;
+			pfd[npfd++].events = POLLIN;
+		}
+		if (!term_sent && deadline != 0) {
+			int t = ms_until(deadline, now);
+
+			timeout = timeout < 0 || t < timeout ? t : timeout;
+		}
+		if (term_sent && !killed) {
+			int t = ms_until(kill_at, now);
+
+			timeout = timeout < 0 || t < timeout ? t : timeout;
+		}
+		if (!term_sent && cancel_fd < 0) {
+			/* No fd to wake us: poll the flag. */
+			timeout = timeout < 0 || SPAWN_TICK_MS < timeout ?
+			    SPAWN_TICK_MS : timeout;
+		}
+
+		if (poll(pfd, (nfds_t)npfd, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = inn_error_set(INN_ERROR, "spawn %s: poll: %s", o.argv[0],
+			                   strerror(errno));
+			killpg(pid, SIGKILL);
+			goto reap;
+		}
+		for (i = 0; i < npfd; i++) {
+			if (pfd[i].revents == 0 || i == pfd_pid || i == pfd_cancel)
+				continue;
+			if (i == pfd_in) {
+				ssize_t n = write_nosigpipe(in_pipe[1],
+				    o.stdin_data + in_off, o.stdin_len - in_off);
+
+				if (n > 0)
+					in_off += (size_t)n;
+				if ((n < 0 && errno != EAGAIN) || in_off >= o.stdin_len)
+					close_fd(&in_pipe[1]);
+				continue;
+			}
+			stream_read(step, pst[i],
+			            pst[i] == &out && cap.on ? &cap : NULL);
+		}
+	}
+
+reap:
+	while ((e = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+		;
+	reaped = e == pid;
+	/* Whatever the group wrote before it died is still in the pipes. */
+	close_fd(&in_pipe[1]);
+	drain_until = inn_now_ms() + SPAWN_DRAIN_MS;
+	while (out.fd >= 0 || err.fd >= 0) {
+		struct pollfd pfd[2];
+		struct spawn_stream *pst[2];
+		int npfd = 0, i, n;
+
+		now = inn_now_ms();
+		if (now >= drain_until)
+			break;
+		if (out.fd >= 0) {
+			pst[npfd] = &out;
+			pfd[npfd].fd = out.fd;
+			pfd[npfd++].events = POLLIN;
+		}
+		if (err.fd >= 0) {
+			pst[npfd] = &err;
+			pfd[npfd].fd = err.fd;
+			pfd[npfd++].events = POLLIN;
+		}
+		n = poll(pfd, (nfds_t)npfd, ms_until(drain_until, now));
+		if (n < 0 && errno != EINTR)
+			break;
+		for (i = 0; n > 0 && i < npfd; i++)
+			if (pfd[i].revents != 0)
+				stream_read(step, pst[i],
+				            pst[i] == &out && cap.on ? &cap : NULL);
+	}
+	if (out.fd >= 0 && !cap.on)
+		stream_flush(step, &out, 1);
+	if (err.fd >= 0)
+		stream_flush(step, &err, 1);
+
+	if (reaped && WIFEXITED(status)) {
+		r.exit_code = WEXITSTATUS(status);
+	} else if (reaped && WIFSIGNALED(status)) {
+		r.exit_code = -1;
+		r.term_signal = WTERMSIG(status);
+	}
+	if (cap.on) {
+		if (cap.buf == NULL && !cap.oom)
+			cap.buf = calloc(1, 1);
+		if (cap.oom) {
+			static const char oom[] = "spawn: out of memory capturing "
+			                          "stdout; capture truncated";
+
+			inn_step_log_line(step, INN_LOG_WARN, INN_STREAM_HOST, oom,
+			                  sizeof(oom) - 1);
+		}
+		r.captured = cap.buf;
+		r.captured_len = cap.len;
+		r.truncated = cap.truncated;
+		cap.buf = NULL;
+	}
+	res_store(res, &r);
+	goto out;
+
+spawn_failed:
+	rc = inn_error_set(INN_ESPAWN, "cannot run \"%s\" (in %s): %s", o.argv[0],
+	                   cwd, strerror(e));
+out:
+	if (attr_ok)
+		posix_spawnattr_destroy(&attr);
+	if (fa_ok)
+		posix_spawn_file_actions_destroy(&fa);
+	close_fd(&in_pipe[0]);
+	close_fd(&in_pipe[1]);
+	close_fd(&out_pipe[0]);
+	close_fd(&out_pipe[1]);
+	close_fd(&err_pipe[0]);
+	close_fd(&err_pipe[1]);
+	close_fd(&out.fd);
+	close_fd(&err.fd);
+	close_fd(&pidfd);
+	free(out.line);
+	free(err.line);
+	free(cap.buf);
+	env_free(&env);
+	return rc;
+}

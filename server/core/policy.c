@@ -1,0 +1,195 @@
+/*
+ * policy.c - loads admin-config.yaml (see policy.h).  Only the fields the
+ * engine enforces are interpreted here; the rest of the document stays
+ * available in policy->doc for the provider and integration loaders.
+ */
+#include "policy.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "duration.h"
+#include "error.h"
+
+static int
+field_error(const inn_policy *p, const inn_ynode *n, const char *field,
+            const char *what)
+{
+	return inn_error_set(INN_EINVAL, "%s:%d:%d: %s: %s", p->file, n->line, n->col,
+	                     field, what);
+}
+
+static int
+read_int(const inn_policy *p, const inn_ynode *wp, const char *key, int *out)
+{
+	const inn_ynode *n = inn_ymap_get(wp, key);
+	char field[128], *end;
+	long v;
+
+	if (n == NULL)
+		return 0;
+	snprintf(field, sizeof(field), "workflowPolicies.%s", key);
+	if (!inn_ynode_is_scalar(n))
+		return field_error(p, n, field, "must be a number");
+	errno = 0;
+	v = strtol(n->value, &end, 10);
+	if (*end != '\0' || errno != 0 || v < 0 || v > 1000000 || n->len == 0) {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "\"%s\" is not a number between 0 and 1000000",
+		         n->value);
+		return field_error(p, n, field, msg);
+	}
+	*out = (int)v;
+	return 0;
+}
+
+static int
+read_allow_list(inn_policy *p, const inn_ynode *list)
+{
+	size_t i;
+
+	p->has_allow_list = 1;
+	if (list->kind == INN_Y_SCALAR && list->plain &&
+	    (list->len == 0 || strcmp(list->value, "null") == 0 ||
+	     strcmp(list->value, "~") == 0)) {
+		/* "allowedStepTypes:" with nothing after it: an empty list */
+		return 0;
+	}
+	if (list->kind != INN_Y_SEQ)
+		return field_error(p, list, "workflowPolicies.allowedStepTypes",
+		                   "must be a list of step type names");
+	if (list->n > 0 && (p->allowed = calloc(list->n, sizeof(char *))) == NULL)
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	for (i = 0; i < list->n; i++) {
+		const inn_ynode *it = list->items[i];
+
+		if (!inn_ynode_is_scalar(it) || it->len == 0)
+			return field_error(p, it, "workflowPolicies.allowedStepTypes",
+			                   "each entry must be a step type name");
+		if (strcmp(it->value, "*") == 0)
+			p->allow_all = 1;
+		if ((p->allowed[p->nallowed++] = strdup(it->value)) == NULL)
+			return inn_error_set(INN_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int
+interpret(inn_policy *p)
+{
+	const inn_ynode *root = p->doc->root, *wp, *n;
+	int rc;
+
+	if (root == NULL)
+		return 0; /* empty file: defaults */
+	if (root->kind != INN_Y_MAP)
+		return field_error(p, root, "admin config", "the document must be a mapping");
+	wp = inn_ymap_get(root, "workflowPolicies");
+	if (wp == NULL)
+		return 0;
+	if (wp->kind != INN_Y_MAP)
+		return field_error(p, wp, "workflowPolicies", "must be a mapping");
+	if ((n = inn_ymap_get(wp, "allowedStepTypes")) != NULL) {
+		p->allow_all = 0;
+		p->allow_line = inn_ymap_key(wp, "allowedStepTypes")->line;
+		if ((rc = read_allow_list(p, n)) != 0)
+			return rc;
+	}
+	if ((rc = read_int(p, wp, "maxStepsPerWorkflow", &p->max_steps)) != 0 ||
+	    (rc = read_int(p, wp, "maxConcurrentWorkflows", &p->max_concurrent)) != 0)
+		return rc;
+	if ((n = inn_ymap_get(wp, "maxWorkflowDuration")) != NULL &&
+	    (!inn_ynode_is_scalar(n) ||
+	     inn_parse_duration_ms(n->value, &p->max_workflow_ms) != 0)) {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "\"%s\" is not a duration (e.g. 30m, 2h, 90s)",
+		         inn_ynode_is_scalar(n) ? n->value : "(not a scalar)");
+		return field_error(p, n, "workflowPolicies.maxWorkflowDuration", msg);
+	}
+	return 0;
+}
+
+int
+inn_policy_default(inn_policy **out)
+{
+	inn_policy *p = calloc(1, sizeof(*p));
+
+	*out = NULL;
+	if (p == NULL)
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	p->allow_all = 1;
+	*out = p;
+	return 0;
+}
+
+int
+inn_policy_load(inn_policy **out, const char *path, int missing_ok)
+{
+	inn_policy *p = NULL;
+	struct stat st;
+	int rc;
+
+	*out = NULL;
+	if (stat(path, &st) != 0 && errno == ENOENT && missing_ok)
+		return inn_policy_default(out);
+	if ((rc = inn_policy_default(&p)) != 0)
+		return rc;
+	if ((p->file = strdup(path)) == NULL) {
+		rc = inn_error_set(INN_ENOMEM, "out of memory");
+		goto err;
+	}
+	if ((rc = inn_yaml_load_file(&p->doc, path)) != 0)
+		goto err;
+	if ((rc = interpret(p)) != 0)
+		goto err;
+	*out = p;
+	return 0;
+err:
+	inn_policy_free(p);
+	return rc;
+}
+
+void
+inn_policy_free(inn_policy *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->nallowed; i++)
+		free(p->allowed[i]);
+	free(p->allowed);
+	inn_ydoc_free(p->doc);
+	free(p->file);
+	free(p);
+}
+
+int
+inn_policy_allows(const inn_policy *p, const char *type)
+{
+	size_t i;
+
+	if (p == NULL || p->allow_all)
+		return 1;
+	for (i = 0; i < p->nallowed; i++)
+		if (strcmp(p->allowed[i], type) == 0)
+			return 1;
+	return 0;
+}
+
+void
+inn_policy_describe_source(const inn_policy *p, char *buf, size_t len)
+{
+	if (p == NULL || p->file == NULL)
+		snprintf(buf, len, "workflowPolicies.allowedStepTypes (no admin config)");
+	else if (p->allow_line > 0)
+		snprintf(buf, len, "workflowPolicies.allowedStepTypes (%s:%d)", p->file,
+		         p->allow_line);
+	else
+		snprintf(buf, len, "workflowPolicies.allowedStepTypes (%s)", p->file);
+}

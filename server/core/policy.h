@@ -1,0 +1,44 @@
+/*
+ * policy.h - the platform team's admin-config.yaml: which step types may be
+ * loaded (workflowPolicies.allowedStepTypes) and the workflow limits.
+ *
+ * Allow-list semantics (documented in README.md):
+ *   - key absent, or no admin config at all: every plugin in the (checked)
+ *     plugin directory is allowed, and a warning says so;
+ *   - an explicit empty list: nothing is allowed;
+ *   - "*" in the list: everything is allowed.
+ */
+#ifndef INN_CORE_POLICY_H
+#define INN_CORE_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "yaml_tree.h"
+
+typedef struct inn_policy {
+	char *file;             /* path of admin-config.yaml, or NULL for defaults */
+	int has_allow_list;     /* allowedStepTypes was present */
+	int allow_all;          /* no list, or "*" in it */
+	char **allowed;         /* allowed step types */
+	size_t nallowed;
+	int allow_line;         /* line of allowedStepTypes in file, or 0 */
+	int max_steps;          /* maxStepsPerWorkflow, 0 = unlimited */
+	int max_concurrent;     /* maxConcurrentWorkflows, 0 = unlimited */
+	int64_t max_workflow_ms;/* maxWorkflowDuration, 0 = unlimited */
+	inn_ydoc *doc;          /* the parsed file, for other loaders */
+} inn_policy;
+
+/* Loads path.  When path does not exist and missing_ok is set, returns the
+ * default policy (no allow-list).  Errors name file:line:col and field. */
+int inn_policy_load(inn_policy **out, const char *path, int missing_ok);
+/* The default policy (no file). */
+int inn_policy_default(inn_policy **out);
+void inn_policy_free(inn_policy *p);
+/* Non-zero when step type may be loaded or used. */
+int inn_policy_allows(const inn_policy *p, const char *type);
+/* Writes where the allow-list comes from, e.g. "workflowPolicies.
+ * allowedStepTypes (admin-config.yaml:70)", for refusal messages. */
+void inn_policy_describe_source(const inn_policy *p, char *buf, size_t len);
+
+#endif

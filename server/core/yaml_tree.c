@@ -1,0 +1,472 @@
+/*
+ * yaml_tree.c - libyaml events to an inn_ynode tree with positions (see
+ * yaml_tree.h).  Depth and alias expansion are bounded so hostile input
+ * cannot exhaust the stack or memory.
+ */
+#include "yaml_tree.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#include "error.h"
+
+#define MAX_DEPTH 256
+#define MAX_JSON_NODES 1000000
+#define MAX_ANCHORS 4096
+
+struct anchor {
+	char *name;
+	inn_ynode *node;
+};
+
+struct builder {
+	yaml_parser_t parser;
+	const char *file;
+	struct anchor *anchors;
+	size_t nanchors;
+	int depth;
+};
+
+static void
+node_unref(inn_ynode *n)
+{
+	size_t i;
+
+	if (n == NULL || --n->refs > 0)
+		return;
+	for (i = 0; i < n->n; i++)
+		node_unref(n->items[i]);
+	free(n->items);
+	free(n->value);
+	free(n);
+}
+
+static inn_ynode *
+node_new(inn_ynode_kind kind, const yaml_mark_t *mark)
+{
+	inn_ynode *n = calloc(1, sizeof(*n));
+
+	if (n == NULL)
+		return NULL;
+	n->kind = kind;
+	n->line = (int)mark->line + 1;
+	n->col = (int)mark->column + 1;
+	n->refs = 1;
+	return n;
+}
+
+static int
+node_append(inn_ynode *parent, inn_ynode *child)
+{
+	if ((parent->n & (parent->n - 1)) == 0 || parent->n == 0) {
+		size_t ncap = parent->n ? parent->n * 2 : 4;
+		inn_ynode **ni;
+
+		if (ncap < 4)
+			ncap = 4;
+		if ((ni = realloc(parent->items, ncap * sizeof(*ni))) == NULL)
+			return INN_ENOMEM;
+		parent->items = ni;
+	}
+	parent->items[parent->n++] = child;
+	return 0;
+}
+
+static int
+parse_error(struct builder *b)
+{
+	yaml_parser_t *p = &b->parser;
+	const yaml_mark_t *m = &p->problem_mark;
+
+	if (p->error == YAML_MEMORY_ERROR)
+		return inn_error_set(INN_ENOMEM, "%s: out of memory parsing YAML", b->file);
+	if (p->context != NULL)
+		return inn_error_set(INN_EINVAL, "%s:%zu:%zu: %s %s (started at line %zu)",
+		                     b->file, m->line + 1, m->column + 1, p->problem,
+		                     p->context, p->context_mark.line + 1);
+	return inn_error_set(INN_EINVAL, "%s:%zu:%zu: %s", b->file, m->line + 1,
+	                     m->column + 1, p->problem ? p->problem : "invalid YAML");
+}
+
+static int
+remember_anchor(struct builder *b, const yaml_char_t *name, inn_ynode *node,
+                const yaml_mark_t *mark)
+{
+	struct anchor *na;
+
+	if (name == NULL)
+		return 0;
+	if (b->nanchors >= MAX_ANCHORS)
+		return inn_error_set(INN_EINVAL, "%s:%zu:%zu: more than %d anchors",
+		                     b->file, mark->line + 1, mark->column + 1, MAX_ANCHORS);
+	if ((na = realloc(b->anchors, (b->nanchors + 1) * sizeof(*na))) == NULL)
+		return INN_ENOMEM;
+	b->anchors = na;
+	if ((na[b->nanchors].name = strdup((const char *)name)) == NULL)
+		return INN_ENOMEM;
+	na[b->nanchors].node = node;
+	node->refs++;
+	b->nanchors++;
+	return 0;
+}
+
+static int parse_node(struct builder *b, yaml_event_t *ev, inn_ynode **out);
+
+/* Parses children until the matching end event. */
+static int
+parse_children(struct builder *b, inn_ynode *parent, yaml_event_type_t end)
+{
+	for (;;) {
+		yaml_event_t ev;
+		inn_ynode *child = NULL;
+		int rc;
+
+		if (!yaml_parser_parse(&b->parser, &ev))
+			return parse_error(b);
+		if (ev.type == end) {
+			yaml_event_delete(&ev);
+			break;
+		}
+		rc = parse_node(b, &ev, &child);
+		yaml_event_delete(&ev);
+		if (rc != 0)
+			return rc;
+		if (node_append(parent, child) != 0) {
+			node_unref(child);
+			return inn_error_set(INN_ENOMEM, "%s: out of memory", b->file);
+		}
+	}
+	if (parent->kind == INN_Y_MAP) {
+		size_t i, j;
+
+		for (i = 0; i < INN_YMAP_LEN(parent); i++) {
+			const inn_ynode *k = INN_YMAP_KEY(parent, i);
+
+			if (k->kind != INN_Y_SCALAR)
+				return inn_error_set(INN_EINVAL, "%s:%d:%d: mapping keys must be "
+				                     "scalars", b->file, k->line, k->col);
+			for (j = 0; j < i; j++)
+				if (strcmp(INN_YMAP_KEY(parent, j)->value, k->value) == 0)
+					return inn_error_set(INN_EINVAL, "%s:%d:%d: duplicate key "
+					                     "\"%s\" (first at line %d)", b->file,
+					                     k->line, k->col, k->value,
+					                     INN_YMAP_KEY(parent, j)->line);
+		}
+	}
+	return 0;
+}
+
+static int
+parse_node(struct builder *b, yaml_event_t *ev, inn_ynode **out)
+{
+	inn_ynode *n = NULL;
+	int rc = 0;
+	size_t i;
+
+	*out = NULL;
+	switch (ev->type) {
+	case YAML_ALIAS_EVENT:
+		for (i = b->nanchors; i > 0; i--) {
+			if (strcmp(b->anchors[i - 1].name,
+			           (const char *)ev->data.alias.anchor) == 0) {
+				n = b->anchors[i - 1].node;
+				n->refs++;
+				*out = n;
+				return 0;
+			}
+		}
+		return inn_error_set(INN_EINVAL, "%s:%zu:%zu: unknown alias *%s", b->file,
+		                     ev->start_mark.line + 1, ev->start_mark.column + 1,
+		                     ev->data.alias.anchor);
+	case YAML_SCALAR_EVENT:
+		if ((n = node_new(INN_Y_SCALAR, &ev->start_mark)) == NULL)
+			goto nomem;
+		n->len = ev->data.scalar.length;
+		if ((n->value = malloc(n->len + 1)) == NULL)
+			goto nomem;
+		memcpy(n->value, ev->data.scalar.value, n->len);
+		n->value[n->len] = '\0';
+		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+		           ev->data.scalar.tag == NULL;
+		rc = remember_anchor(b, ev->data.scalar.anchor, n, &ev->start_mark);
+		break;
+	case YAML_SEQUENCE_START_EVENT:
+	case YAML_MAPPING_START_EVENT:
+		if (++b->depth > MAX_DEPTH) {
+			rc = inn_error_set(INN_EINVAL, "%s:%zu:%zu: nesting deeper than %d",
+			                   b->file, ev->start_mark.line + 1,
+			                   ev->start_mark.column + 1, MAX_DEPTH);
+			break;
+		}
+		if ((n = node_new(ev->type == YAML_SEQUENCE_START_EVENT ? INN_Y_SEQ
+		                                                        : INN_Y_MAP,
+		                  &ev->start_mark)) == NULL)
+			goto nomem;
+		rc = remember_anchor(b, ev->type == YAML_SEQUENCE_START_EVENT
+		                            ? ev->data.sequence_start.anchor
+		                            : ev->data.mapping_start.anchor,
+		                     n, &ev->start_mark);
+		if (rc == 0)
+			rc = parse_children(b, n, ev->type == YAML_SEQUENCE_START_EVENT
+			                              ? YAML_SEQUENCE_END_EVENT
+			                              : YAML_MAPPING_END_EVENT);
+		b->depth--;
+		break;
+	default:
+		rc = inn_error_set(INN_EINVAL, "%s:%zu:%zu: unexpected YAML event",
+		                   b->file, ev->start_mark.line + 1,
+		                   ev->start_mark.column + 1);
+	}
+	if (rc != 0) {
+		node_unref(n);
+		return rc;
+	}
+	*out = n;
+	return 0;
+nomem:
+	node_unref(n);
+	return inn_error_set(INN_ENOMEM, "%s: out of memory", b->file);
+}
+
+/* Reads events up to and including the first document's root node. */
+static int
+build(struct builder *b, inn_ydoc *doc)
+{
+	yaml_event_t ev;
+	int rc = 0;
+
+	for (;;) {
+		if (!yaml_parser_parse(&b->parser, &ev))
+			return parse_error(b);
+		switch (ev.type) {
+		case YAML_STREAM_START_EVENT:
+		case YAML_DOCUMENT_START_EVENT:
+			break;
+		case YAML_STREAM_END_EVENT:
+		case YAML_DOCUMENT_END_EVENT:
+			yaml_event_delete(&ev);
+			return 0;
+		default:
+			rc = parse_node(b, &ev, &doc->root);
+			yaml_event_delete(&ev);
+			return rc;
+		}
+		yaml_event_delete(&ev);
+	}
+}
+
+static int
+load(inn_ydoc **out, const char *name, FILE *fp, const char *buf, size_t len)
+{
+	struct builder b;
+	inn_ydoc *doc;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	memset(&b, 0, sizeof(b));
+	b.file = name;
+	if ((doc = calloc(1, sizeof(*doc))) == NULL ||
+	    (doc->file = strdup(name)) == NULL) {
+		free(doc);
+		return inn_error_set(INN_ENOMEM, "%s: out of memory", name);
+	}
+	if (!yaml_parser_initialize(&b.parser)) {
+		inn_ydoc_free(doc);
+		return inn_error_set(INN_ENOMEM, "%s: cannot initialise YAML parser", name);
+	}
+	if (fp != NULL)
+		yaml_parser_set_input_file(&b.parser, fp);
+	else
+		yaml_parser_set_input_string(&b.parser, (const unsigned char *)buf, len);
+	rc = build(&b, doc);
+	yaml_parser_delete(&b.parser);
+	for (i = 0; i < b.nanchors; i++) {
+		free(b.anchors[i].name);
+		node_unref(b.anchors[i].node);
+	}
+	free(b.anchors);
+	if (rc != 0) {
+		inn_ydoc_free(doc);
+		return rc;
+	}
+	*out = doc;
+	return 0;
+}
+
+int
+inn_yaml_load_file(inn_ydoc **out, const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	int rc;
+
+	*out = NULL;
+	if (fp == NULL)
+		return inn_error_set(errno == ENOENT ? INN_ENOTFOUND : INN_ERROR,
+		                     "%s: cannot open: %s", path, strerror(errno));
+	rc = load(out, path, fp, NULL, 0);
+	fclose(fp);
+	return rc;
+}
+
+int
+inn_yaml_load_string(inn_ydoc **out, const char *name, const char *buf, size_t len)
+{
+	return load(out, name, NULL, buf, len);
+}
+
+void
+inn_ydoc_free(inn_ydoc *doc)
+{
+	if (doc == NULL)
+		return;
+	node_unref(doc->root);
+	free(doc->file);
+	free(doc);
+}
+
+/* Index of key in map, or -1. */
+static long
+map_find(const inn_ynode *map, const char *key)
+{
+	size_t i;
+
+	if (map == NULL || map->kind != INN_Y_MAP)
+		return -1;
+	for (i = 0; i < INN_YMAP_LEN(map); i++)
+		if (strcmp(INN_YMAP_KEY(map, i)->value, key) == 0)
+			return (long)i;
+	return -1;
+}
+
+const inn_ynode *
+inn_ymap_get(const inn_ynode *map, const char *key)
+{
+	long i = map_find(map, key);
+
+	return i < 0 ? NULL : INN_YMAP_VAL(map, (size_t)i);
+}
+
+const inn_ynode *
+inn_ymap_key(const inn_ynode *map, const char *key)
+{
+	long i = map_find(map, key);
+
+	return i < 0 ? NULL : INN_YMAP_KEY(map, (size_t)i);
+}
+
+int
+inn_ynode_is_scalar(const inn_ynode *node)
+{
+	return node != NULL && node->kind == INN_Y_SCALAR;
+}
+
+const char *
+inn_ynode_kind_name(const inn_ynode *node)
+{
+	if (node == NULL)
+		return "nothing";
+	switch (node->kind) {
+	case INN_Y_MAP: return "a mapping";
+	case INN_Y_SEQ: return "a list";
+	case INN_Y_SCALAR: return "a scalar";
+	}
+	return "a node";
+}
+
+/* YAML 1.2 core-schema typing of a plain scalar. */
+static json_object *
+plain_scalar(const inn_ynode *n)
+{
+	const char *s = n->value;
+	char *end;
+
+	if (n->len == 0 || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
+	    strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0)
+		return NULL;
+	if (strcmp(s, "true") == 0 || strcmp(s, "True") == 0 || strcmp(s, "TRUE") == 0)
+		return json_object_new_boolean(1);
+	if (strcmp(s, "false") == 0 || strcmp(s, "False") == 0 ||
+	    strcmp(s, "FALSE") == 0)
+		return json_object_new_boolean(0);
+	if ((s[0] >= '0' && s[0] <= '9') || ((s[0] == '-' || s[0] == '+') &&
+	                                     s[1] >= '0' && s[1] <= '9')) {
+		long long ll;
+		double d;
+
+		errno = 0;
+		ll = strtoll(s, &end, 10);
+		if (*end == '\0' && errno == 0)
+			return json_object_new_int64(ll);
+		errno = 0;
+		d = strtod(s, &end);
+		if (*end == '\0' && errno == 0 && isfinite(d) &&
+		    strpbrk(s, "xXpP") == NULL)
+			return json_object_new_double(d);
+	}
+	return json_object_new_string_len(s, (int)n->len);
+}
+
+static int
+to_json(const inn_ynode *n, json_object **out, size_t *budget)
+{
+	json_object *o = NULL;
+	size_t i;
+
+	if (*budget == 0)
+		return -1;
+	(*budget)--;
+	switch (n->kind) {
+	case INN_Y_SCALAR:
+		o = n->plain ? plain_scalar(n)
+		             : json_object_new_string_len(n->value, (int)n->len);
+		break;
+	case INN_Y_SEQ:
+		o = json_object_new_array();
+		for (i = 0; i < n->n; i++) {
+			json_object *c = NULL;
+
+			if (to_json(n->items[i], &c, budget) != 0) {
+				json_object_put(o);
+				return -1;
+			}
+			json_object_array_add(o, c);
+		}
+		break;
+	case INN_Y_MAP:
+		o = json_object_new_object();
+		for (i = 0; i < INN_YMAP_LEN(n); i++) {
+			json_object *c = NULL;
+
+			if (to_json(INN_YMAP_VAL(n, i), &c, budget) != 0) {
+				json_object_put(o);
+				return -1;
+			}
+			json_object_object_add(o, INN_YMAP_KEY(n, i)->value, c);
+		}
+		break;
+	}
+	*out = o;
+	return 0;
+}
+
+json_object *
+inn_ynode_to_json(const inn_ynode *node)
+{
+	json_object *o = NULL;
+	size_t budget = MAX_JSON_NODES;
+
+	if (node == NULL)
+		return NULL;
+	if (to_json(node, &o, &budget) != 0) {
+		inn_error_set(INN_ETOOBIG, "YAML at line %d expands to more than %d nodes "
+		              "(alias bomb?)", node->line, MAX_JSON_NODES);
+		return NULL;
+	}
+	return o;
+}

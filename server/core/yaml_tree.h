@@ -1,0 +1,62 @@
+/*
+ * yaml_tree.h - YAML documents as trees that remember where each node was
+ * written (file, line, column), so every loader error can name its place.
+ * Built on libyaml's event parser.  Anchors and aliases share nodes.
+ */
+#ifndef INN_CORE_YAML_TREE_H
+#define INN_CORE_YAML_TREE_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+typedef enum inn_ynode_kind {
+	INN_Y_SCALAR = 1,
+	INN_Y_SEQ = 2,
+	INN_Y_MAP = 3
+} inn_ynode_kind;
+
+typedef struct inn_ynode inn_ynode;
+struct inn_ynode {
+	inn_ynode_kind kind;
+	int line, col;        /* 1-based position of the node's start */
+	char *value;          /* scalars: the text (NUL-terminated) */
+	size_t len;
+	int plain;            /* scalars: unquoted, so typed (true, 42, null) */
+	inn_ynode **items;    /* seq: items; map: key0, value0, key1, value1, ... */
+	size_t n;             /* number of entries in items */
+	int refs;             /* aliases share nodes */
+};
+
+typedef struct inn_ydoc {
+	char *file;           /* the name used in messages */
+	inn_ynode *root;      /* NULL for an empty document */
+} inn_ydoc;
+
+/* Parses the first document of a file.  On error returns INN_EINVAL (or
+ * INN_ENOTFOUND for a missing file) with "file:line:col: problem". */
+int inn_yaml_load_file(inn_ydoc **out, const char *path);
+int inn_yaml_load_string(inn_ydoc **out, const char *name, const char *buf, size_t len);
+void inn_ydoc_free(inn_ydoc *doc);
+
+/* Number of key/value pairs of a map. */
+#define INN_YMAP_LEN(m) ((m)->n / 2)
+#define INN_YMAP_KEY(m, i) ((m)->items[2 * (i)])
+#define INN_YMAP_VAL(m, i) ((m)->items[2 * (i) + 1])
+
+/* The value under a scalar key of a map, or NULL. */
+const inn_ynode *inn_ymap_get(const inn_ynode *map, const char *key);
+/* The key node of key in a map (for its position), or NULL. */
+const inn_ynode *inn_ymap_key(const inn_ynode *map, const char *key);
+/* Non-zero when node is a scalar (a key's text, a value). */
+int inn_ynode_is_scalar(const inn_ynode *node);
+/* Human name of a node kind for messages: "a mapping", "a list", "a scalar". */
+const char *inn_ynode_kind_name(const inn_ynode *node);
+
+/* Converts a subtree to JSON with typed scalars: plain true/false, null/~,
+ * integers and floats become JSON types; quoted scalars stay strings.
+ * Returns NULL (with an error message) if the tree expands beyond a sane
+ * size through aliases. */
+json_object *inn_ynode_to_json(const inn_ynode *node);
+
+#endif

@@ -1,0 +1,36 @@
+#!/bin/sh
+# ctl_plugins.sh - `innominatus-ctl plugins` as a user runs it: against an
+# installed-style plugin directory with shell.so and a fixture the policy
+# refuses, in text and JSON, plus --version/--help and the exit codes.
+# Prints TAP.
+ctl=${INN_CTL:?}
+dir=$(mktemp -d "${TMPDIR:-/tmp}/inn-ctl-XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+mkdir "$dir/plugins"
+chmod 755 "$dir/plugins"
+cp "$INN_SHELL_SO" "$dir/plugins/shell.so"
+cp "$INN_FIXTURE_DIR/good.so" "$dir/plugins/good.so"
+chmod 755 "$dir/plugins/"*.so
+printf 'workflowPolicies:\n  allowedStepTypes:\n    - shell\n' > "$dir/admin-config.yaml"
+n=0
+fail=0
+check() { # description, command-exit-ok
+	n=$((n + 1))
+	if [ "$2" = 0 ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi
+}
+echo "1..7"
+out=$("$ctl" --version); rc=$?
+echo "$out" | grep -q "^innominatus-ctl [0-9].* (plugin ABI 1\.0)$"; check "--version prints version and ABI" $(( rc + $? ))
+"$ctl" --help | grep -q "plugins"; check "--help lists the plugins command" $?
+out=$(cd "$dir" && "$ctl" plugins --plugin-dir "$dir/plugins"); rc=$?
+echo "$out" | sed 's/^/# /'
+echo "$out" | grep -qE '^  shell +[0-9.]+ +1\.0 +cancellable +shell$'; check "shell.so is listed as loaded (default ./admin-config.yaml)" $(( rc + $? ))
+echo "$out" | grep -q 'good.so: step type "good" is not in workflowPolicies.allowedStepTypes'; check "the refused plugin is explained" $?
+out=$("$ctl" -o json plugins --plugin-dir "$dir/plugins" --config "$dir/admin-config.yaml")
+echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert [p["type"] for p in d["loaded"]]==["shell"], d; assert d["refused"][0]["file"]=="good.so"; assert d["loaded"][0]["config_schema"]["type"]=="object"'
+check "-o json gives loaded, refused and the config schema" $?
+"$ctl" plugins --plugin-dir "$dir/plugins" --config "$dir/missing.yaml" 2>"$dir/err"; rc=$?
+[ $rc -eq 3 ] && grep -q "missing.yaml" "$dir/err"; check "an explicit missing --config exits 3 naming the file" $?
+"$ctl" bogus 2>/dev/null; rc=$?
+[ $rc -eq 2 ]; check "an unknown command exits 2" $?
+exit $fail

@@ -1,0 +1,339 @@
+/*
+ * test_core.c - the engine's small parts: YAML trees with positions and
+ * typed scalars, admin-config policies (including the original
+ * innominatus admin-config from ../shared/compat), durations, the secret
+ * masker, and the host's typed inputs, outputs and capped, masked step log.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "duration.h"
+#include "error.h"
+#include "host.h"
+#include "mask.h"
+#include "policy.h"
+#include "testutil.h"
+#include "yaml_tree.h"
+
+
+static inn_ydoc *
+yaml(const char *text)
+{
+	inn_ydoc *d = NULL;
+
+	if (inn_yaml_load_string(&d, "t.yaml", text, strlen(text)) != 0)
+		fail_msg("parse failed: %s", inn_error_last());
+	return d;
+}
+
+static void
+test_yaml_positions_and_types(void **state)
+{
+	inn_ydoc *d = yaml("a: 1\nb:\n  - false\n  - \"false\"\n  - ~\n  - 2.5\n  - 0x1F\n"
+	                   "c: &anchor {k: v}\nd: *anchor\n");
+	const inn_ynode *b = inn_ymap_get(d->root, "b");
+	json_object *j;
+
+	(void)state;
+	assert_non_null(b);
+	assert_int_equal(b->kind, INN_Y_SEQ);
+	assert_int_equal(b->line, 3);
+	assert_int_equal(b->col, 3);
+	j = inn_ynode_to_json(d->root);
+	assert_true(json_object_is_type(json_object_object_get(j, "a"), json_type_int));
+	b = NULL;
+	{
+		json_object *arr = json_object_object_get(j, "b");
+
+		assert_true(json_object_is_type(json_object_array_get_idx(arr, 0),
+		                                json_type_boolean));
+		assert_false(json_object_get_boolean(json_object_array_get_idx(arr, 0)));
+		assert_true(json_object_is_type(json_object_array_get_idx(arr, 1),
+		                                json_type_string));
+		assert_null(json_object_array_get_idx(arr, 2));
+		assert_true(json_object_is_type(json_object_array_get_idx(arr, 3),
+		                                json_type_double));
+		/* hex is not a YAML 1.2 core int: stays text */
+		assert_string_equal(json_object_get_string(json_object_array_get_idx(arr, 4)),
+		                    "0x1F");
+	}
+	assert_string_equal(json_object_get_string(json_object_object_get(
+	    json_object_object_get(j, "d"), "k")), "v");
+	json_object_put(j);
+	inn_ydoc_free(d);
+}
+
+static void
+test_yaml_errors_name_file_line_column(void **state)
+{
+	inn_ydoc *d = NULL;
+	const char *bad = "a: 1\nb: [1, 2\nc: 3\n";
+	const char *dup = "name: x\nsteps: []\nname: y\n";
+
+	(void)state;
+	assert_int_equal(inn_yaml_load_string(&d, "broken.yaml", bad, strlen(bad)),
+	                 INN_EINVAL);
+	assert_null(d);
+	TU_ASSERT_CONTAINS(inn_error_last(), "broken.yaml:3:");
+	assert_int_equal(inn_yaml_load_string(&d, "dup.yaml", dup, strlen(dup)),
+	                 INN_EINVAL);
+	TU_ASSERT_CONTAINS(inn_error_last(), "dup.yaml:3:1: duplicate key \"name\" (first at line 1)");
+	assert_int_equal(inn_yaml_load_file(&d, "/nonexistent/x.yaml"), INN_ENOTFOUND);
+	TU_ASSERT_CONTAINS(inn_error_last(), "/nonexistent/x.yaml: cannot open");
+}
+
+static void
+test_yaml_alias_bomb_is_bounded(void **state)
+{
+	char text[4096];
+	size_t o = 0;
+	int i;
+	inn_ydoc *d;
+
+	(void)state;
+	o += (size_t)snprintf(text + o, sizeof(text) - o, "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+	for (i = 1; i < 9; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o,
+		                      "a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n",
+		                      i, i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1,
+		                      i - 1, i - 1, i - 1);
+	d = yaml(text);
+	assert_null(inn_ynode_to_json(d->root));
+	TU_ASSERT_CONTAINS(inn_error_last(), "alias bomb");
+	inn_ydoc_free(d);
+}
+
+static const char *
+write_tmp(const char *dir, const char *name, const char *text)
+{
+	const char *p = tu_path(dir, name);
+
+	assert_int_equal(tu_write(p, text), 0);
+	return p;
+}
+
+static void
+test_policy_fields_and_errors(void **state)
+{
+	char *dir = tu_mkdtemp("policy");
+	inn_policy *p = NULL;
+
+	(void)state;
+	assert_int_equal(inn_policy_load(&p, write_tmp(dir, "a.yaml",
+	    "workflowPolicies:\n  maxStepsPerWorkflow: 7\n  maxWorkflowDuration: 1h30m\n"
+	    "  allowedStepTypes:\n    - shell\n    - terraform\n"), 0), 0);
+	assert_true(inn_policy_allows(p, "shell"));
+	assert_false(inn_policy_allows(p, "ansible"));
+	assert_int_equal(p->max_steps, 7);
+	assert_int_equal(p->max_workflow_ms, 90 * 60 * 1000);
+	inn_policy_free(p);
+
+	assert_int_equal(inn_policy_load(&p, write_tmp(dir, "b.yaml",
+	    "workflowPolicies:\n  allowedStepTypes: shell\n"), 0), INN_EINVAL);
+	TU_ASSERT_CONTAINS(inn_error_last(), "b.yaml:2:21: workflowPolicies.allowedStepTypes: "
+	                "must be a list");
+	assert_int_equal(inn_policy_load(&p, write_tmp(dir, "c.yaml",
+	    "workflowPolicies:\n  maxWorkflowDuration: soon\n"), 0), INN_EINVAL);
+	TU_ASSERT_CONTAINS(inn_error_last(), "c.yaml:2:24: workflowPolicies.maxWorkflowDuration: "
+	                "\"soon\" is not a duration");
+	assert_int_equal(inn_policy_load(&p, write_tmp(dir, "d.yaml",
+	    "workflowPolicies:\n  maxStepsPerWorkflow: many\n"), 0), INN_EINVAL);
+	TU_ASSERT_CONTAINS(inn_error_last(), "d.yaml:2:24: workflowPolicies.maxStepsPerWorkflow");
+	/* a missing default file is the default policy; an explicit one is an error */
+	assert_int_equal(inn_policy_load(&p, tu_path(dir, "none.yaml"), 1), 0);
+	assert_true(p->allow_all);
+	assert_false(p->has_allow_list);
+	inn_policy_free(p);
+	assert_int_not_equal(inn_policy_load(&p, tu_path(dir, "none.yaml"), 0), 0);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+static void
+test_policy_loads_original_admin_config(void **state)
+{
+	const char *top = getenv("INN_TOP_SRCDIR");
+	char path[4096];
+	inn_policy *p = NULL;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/../shared/compat/admin-config.yaml",
+	         top ? top : ".");
+	if (access(path, R_OK) != 0) {
+		print_message("# SKIP compat folder absent (%s)\n", path);
+		skip();
+	}
+	assert_int_equal(inn_policy_load(&p, path, 0), 0);
+	assert_true(p->has_allow_list);
+	assert_true(inn_policy_allows(p, "terraform"));
+	assert_true(inn_policy_allows(p, "policy"));
+	assert_false(inn_policy_allows(p, "shell")); /* the original omits it */
+	assert_int_equal(p->max_steps, 50);
+	assert_int_equal(p->max_concurrent, 10);
+	assert_int_equal(p->max_workflow_ms, 30 * 60 * 1000);
+	inn_policy_free(p);
+}
+
+static void
+test_durations(void **state)
+{
+	int64_t ms;
+
+	(void)state;
+	assert_int_equal(inn_parse_duration_ms("90", &ms), 0);
+	assert_int_equal(ms, 90000);
+	assert_int_equal(inn_parse_duration_ms("250ms", &ms), 0);
+	assert_int_equal(ms, 250);
+	assert_int_equal(inn_parse_duration_ms("1h30m", &ms), 0);
+	assert_int_equal(ms, 5400000);
+	assert_int_equal(inn_parse_duration_ms("", &ms), -1);
+	assert_int_equal(inn_parse_duration_ms("5x", &ms), -1);
+	assert_int_equal(inn_parse_duration_ms("m", &ms), -1);
+	assert_int_equal(inn_parse_duration_ms("99999999999999999999s", &ms), -1);
+}
+
+static void
+test_masker_masks_value_and_encodings(void **state)
+{
+	inn_masker *m;
+	const char *line = "pw=s3cr3t/+x b64=czNjcjN0Lyt4 url=s3cr3t%2F%2Bx ok";
+	char *out;
+
+	(void)state;
+	assert_int_equal(inn_masker_new(&m), 0);
+	assert_null(inn_masker_apply(m, line, strlen(line), NULL));
+	assert_int_equal(inn_masker_add(m, "s3cr3t/+x"), 0);
+	assert_int_equal(inn_masker_add(m, "ab"), 0); /* too short: ignored */
+	out = inn_masker_apply(m, line, strlen(line), NULL);
+	assert_non_null(out);
+	assert_string_equal(out, "pw=*** b64=*** url=*** ok");
+	free(out);
+	inn_masker_free(m);
+}
+
+struct logbuf {
+	char text[8192];
+	size_t lines;
+};
+
+static void
+collect(void *ud, const inn_step *step, int level, int stream, const char *line,
+        size_t len)
+{
+	struct logbuf *b = ud;
+	size_t used = strlen(b->text);
+
+	(void)step;
+	(void)level;
+	(void)stream;
+	b->lines++;
+	if (used + len + 2 < sizeof(b->text)) {
+		memcpy(b->text + used, line, len);
+		b->text[used + len] = '\n';
+		b->text[used + len + 1] = '\0';
+	}
+}
+
+static int
+lookup_secret(void *ud, const char *name, const char **value)
+{
+	(void)ud;
+	if (strcmp(name, "db_password") != 0)
+		return INN_ENOTFOUND;
+	*value = "hunter2hunter2";
+	return 0;
+}
+
+static void
+test_host_inputs_outputs_and_log(void **state)
+{
+	const inn_host *h = inn_host_table();
+	struct logbuf lb;
+	inn_step_opts o;
+	inn_step *s;
+	const char *str;
+	int64_t i64;
+	int b;
+	char *js;
+
+	(void)state;
+	memset(&lb, 0, sizeof(lb));
+	memset(&o, 0, sizeof(o));
+	o.type = "shell";
+	o.name = "build";
+	o.config = json_tokener_parse("{\"script\":\"echo\",\"n\":3,\"on\":false,"
+	                              "\"nothing\":null,\"env\":{\"A\":\"1\",\"B\":\"2\"},"
+	                              "\"list\":[\"x\",\"y\"]}");
+	o.log = collect;
+	o.log_ud = &lb;
+	o.log_max_bytes = 64;
+	o.output_max_bytes = 16;
+	o.secret = lookup_secret;
+	assert_int_equal(inn_step_new(&s, &o), 0);
+	json_object_put(o.config);
+
+	assert_int_equal(h->input_string(s, "script", &str), 0);
+	assert_string_equal(str, "echo");
+	assert_int_equal(h->input_int(s, "n", &i64), 0);
+	assert_int_equal(i64, 3);
+	assert_int_equal(h->input_bool(s, "on", &b), 0);
+	assert_false(b);
+	assert_int_equal(h->input_string(s, "n", &str), INN_ETYPE);
+	TU_ASSERT_CONTAINS(h->last_error(), "step \"build\": config.n must be a string");
+	assert_int_equal(h->input_string(s, "missing", &str), INN_ENOTFOUND);
+	assert_int_equal(h->input_type(s, "nothing"), INN_VALUE_NULL);
+	assert_int_equal(h->input_type(s, "missing"), INN_VALUE_ABSENT);
+	assert_int_equal(h->input_type(s, "list.1"), INN_VALUE_STRING);
+	assert_int_equal(h->input_type(s, "list.2"), INN_VALUE_ABSENT);
+	assert_int_equal(h->input_count(s, "env"), 2);
+	assert_string_equal(h->input_key(s, "env", 1), "B");
+	assert_int_equal(h->input_json(s, "list", &js), 0);
+	assert_string_equal(js, "[\"x\",\"y\"]");
+	h->free(js);
+
+	/* outputs: cap, names, secrets */
+	assert_int_equal(h->output(s, "url", "http://x", 0), 0);
+	assert_int_equal(h->output(s, "big", "0123456789abcdefXYZ", 0), INN_ETOOBIG);
+	TU_ASSERT_CONTAINS(h->last_error(), "over the 16-byte cap");
+	assert_int_equal(h->output(s, "bad name", "v", 0), INN_EINVAL);
+	assert_int_equal(h->secret(s, "db_password", &str), 0);
+	assert_int_equal(h->secret(s, "nope", &str), INN_ENOTFOUND);
+	TU_ASSERT_CONTAINS(h->last_error(), "secret \"nope\" is not defined");
+	assert_int_equal(h->output(s, "token", "tok-12345", INN_OUTPUT_SECRET), 0);
+	assert_true(inn_step_output_is_secret(s, "token"));
+	assert_false(inn_step_output_is_secret(s, "url"));
+
+	/* log: secrets masked, then the cap drops the rest and counts it */
+	h->log(s, INN_LOG_INFO, "connecting with %s and %s", "hunter2hunter2", "tok-12345");
+	assert_string_equal(lb.text, "connecting with *** and ***\n");
+	h->log(s, INN_LOG_INFO, "%s", "this line is long enough to pass the 64-byte cap");
+	assert_int_equal(lb.lines, 1);
+	assert_true(inn_step_log_dropped(s) > 0);
+	assert_true(access(h->workspace(s), W_OK) == 0);
+	inn_step_free(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_yaml_positions_and_types),
+		cmocka_unit_test(test_yaml_errors_name_file_line_column),
+		cmocka_unit_test(test_yaml_alias_bomb_is_bounded),
+		cmocka_unit_test(test_policy_fields_and_errors),
+		cmocka_unit_test(test_policy_loads_original_admin_config),
+		cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_masker_masks_value_and_encodings),
+		cmocka_unit_test(test_host_inputs_outputs_and_log),
+	};
+
+	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
+}

@@ -1,0 +1,32 @@
+/*
+ * testutil.h - small helpers shared by the cmocka unit tests: temporary
+ * directories, copying fixture files with chosen modes, reading files.
+ */
+#ifndef INN_TESTUTIL_H
+#define INN_TESTUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Creates a fresh directory under $TMPDIR (mode 0755) and returns its path
+ * (static storage per call: copy it if you need several). */
+char *tu_mkdtemp(const char *tag);
+/* Removes a directory tree. */
+void tu_rmrf(const char *path);
+/* Copies src to dir/name with mode; returns 0 or -1. */
+int tu_copy(const char *src, const char *dir, const char *name, mode_t mode);
+/* Writes text to path; returns 0 or -1. */
+int tu_write(const char *path, const char *text);
+/* Returns non-zero if path exists. */
+int tu_exists(const char *path);
+/* Path of a fixture plugin built by make check: $INN_FIXTURE_DIR/<name>.so */
+const char *tu_fixture(const char *name);
+/* Joins two path parts into a static buffer. */
+const char *tu_path(const char *dir, const char *name);
+
+/* Non-zero if needle occurs in hay; otherwise prints both as TAP
+ * diagnostics so a failure says what was expected. */
+int tu_contains(const char *hay, const char *needle);
+#define TU_ASSERT_CONTAINS(hay, needle) assert_true(tu_contains((hay), (needle)))
+
+#endif
