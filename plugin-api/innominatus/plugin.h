@@ -219,8 +219,12 @@ typedef struct inn_host {
 	 * opts->env_allow plus opts->env, stdout/stderr streamed line by line
 	 * through the masker into the step log, TERM then KILL after the grace
 	 * period on cancellation or deadline.  Returns INN_OK when the program
-	 * ran (whatever its exit code; see res), INN_ESPAWN if it could not be
-	 * started. */
+	 * ran (whatever its exit code; see res) -- also when the step was
+	 * already cancelled, in which case nothing starts and res->cancelled is
+	 * set; INN_ESPAWN if it could not be started (no such program, not
+	 * executable); INN_EINVAL for bad opts (no argv, an env entry without
+	 * '='); INN_ENOMEM or INN_ERROR when the host ran out of resources.
+	 * A bare argv[0] is looked up in the host's PATH. */
 	int (*spawn)(inn_step *step, const inn_spawn_opts *opts, inn_spawn_result *res);
 
 	/* Releases memory the host allocated for the plugin. */

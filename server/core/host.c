@@ -278,9 +278,23 @@ inn_step_log_line(inn_step *step, int level, int stream, const char *line,
 
 	pthread_mutex_lock(&step->lock);
 	if (step->log_used + mlen > step->log_max) {
+		int first = step->log_dropped == 0;
+		char note[128];
+		int n;
+
 		step->log_dropped += mlen;
 		pthread_mutex_unlock(&step->lock);
 		free(masked);
+		if (!first)
+			return;
+		/* Say once, in the log itself, that the rest is not shown. */
+		n = snprintf(note, sizeof(note), "[log truncated: the step log reached its "
+		             "%zu-byte cap; further lines are dropped]", step->log_max);
+		if (step->log != NULL)
+			step->log(step->log_ud, step, INN_LOG_WARN, INN_STREAM_HOST, note,
+			          (size_t)n);
+		else
+			fprintf(stderr, "[%s] %s\n", step->name, note);
 		return;
 	}
 	step->log_used += mlen + 1;

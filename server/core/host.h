@@ -6,6 +6,10 @@
  * to a plugin's execute() together with inn_host_table(), then reads the
  * outputs back.  Log lines go through the execution's masker and a per-step
  * byte cap into the log sink the engine supplies.
+ *
+ * Embedders of spawn: never set SIGCHLD to SIG_IGN and never waitpid(-1) in
+ * any thread -- spawn reaps its own children by pid and would lose exit
+ * statuses (and its protection against pid reuse).
  */
 #ifndef INN_CORE_HOST_H
 #define INN_CORE_HOST_H

@@ -1,7 +1,6 @@
 /*
  * test_core.c - the engine's small parts: YAML trees with positions and
- * typed scalars, admin-config policies (including the original
- * innominatus admin-config from ../shared/compat), durations, the secret
+ * typed scalars, admin-config policies, durations, the secret
  * masker, and the host's typed inputs, outputs and capped, masked step log.
  */
 #include <setjmp.h>
@@ -158,31 +157,6 @@ test_policy_fields_and_errors(void **state)
 }
 
 static void
-test_policy_loads_original_admin_config(void **state)
-{
-	const char *top = getenv("INN_TOP_SRCDIR");
-	char path[4096];
-	inn_policy *p = NULL;
-
-	(void)state;
-	snprintf(path, sizeof(path), "%s/../shared/compat/admin-config.yaml",
-	         top ? top : ".");
-	if (access(path, R_OK) != 0) {
-		print_message("# SKIP compat folder absent (%s)\n", path);
-		skip();
-	}
-	assert_int_equal(inn_policy_load(&p, path, 0), 0);
-	assert_true(p->has_allow_list);
-	assert_true(inn_policy_allows(p, "terraform"));
-	assert_true(inn_policy_allows(p, "policy"));
-	assert_false(inn_policy_allows(p, "shell")); /* the original omits it */
-	assert_int_equal(p->max_steps, 50);
-	assert_int_equal(p->max_concurrent, 10);
-	assert_int_equal(p->max_workflow_ms, 30 * 60 * 1000);
-	inn_policy_free(p);
-}
-
-static void
 test_durations(void **state)
 {
 	int64_t ms;
@@ -315,8 +289,11 @@ test_host_inputs_outputs_and_log(void **state)
 	h->log(s, INN_LOG_INFO, "connecting with %s and %s", "hunter2hunter2", "tok-12345");
 	assert_string_equal(lb.text, "connecting with *** and ***\n");
 	h->log(s, INN_LOG_INFO, "%s", "this line is long enough to pass the 64-byte cap");
-	assert_int_equal(lb.lines, 1);
+	assert_int_equal(lb.lines, 2);
+	TU_ASSERT_CONTAINS(lb.text, "[log truncated: the step log reached its 64-byte cap");
 	assert_true(inn_step_log_dropped(s) > 0);
+	h->log(s, INN_LOG_INFO, "%s", "and this one is dropped without a second note");
+	assert_int_equal(lb.lines, 2);
 	assert_true(access(h->workspace(s), W_OK) == 0);
 	inn_step_free(s);
 }
@@ -329,7 +306,6 @@ main(void)
 		cmocka_unit_test(test_yaml_errors_name_file_line_column),
 		cmocka_unit_test(test_yaml_alias_bomb_is_bounded),
 		cmocka_unit_test(test_policy_fields_and_errors),
-		cmocka_unit_test(test_policy_loads_original_admin_config),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_masker_masks_value_and_encodings),
 		cmocka_unit_test(test_host_inputs_outputs_and_log),

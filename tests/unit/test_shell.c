@@ -647,6 +647,56 @@ test_long_line_chunked(void **state)
 	json_object_put(c);
 }
 
+struct runner {
+	inn_step *step;
+	int rc;
+};
+
+static void *
+run_thread(void *arg)
+{
+	struct runner *r = arg;
+
+	r->rc = desc->execute(plugin_state, inn_host_table(), r->step);
+	return NULL;
+}
+
+/* Steps running at once on several threads keep their own results. */
+static void
+test_concurrent_steps(void **state)
+{
+	enum { N = 6 };
+	json_object *c[N];
+	struct runner r[N];
+	pthread_t th[N];
+	char id[16];
+	int i;
+
+	(void)state;
+	sink_reset();
+	for (i = 0; i < N; i++) {
+		snprintf(id, sizeof(id), "%d", i);
+		c[i] = script_config("sleep 0.2; echo \"id=$ID\" >> "
+		                     "$INNOMINATUS_OUTPUT; exit $((ID % 2))");
+		config_env(c[i], "ID", id);
+		r[i].step = step_with(c[i], 0);
+		assert_int_equal(pthread_create(&th[i], NULL, run_thread, &r[i]), 0);
+	}
+	for (i = 0; i < N; i++)
+		pthread_join(th[i], NULL);
+	for (i = 0; i < N; i++) {
+		snprintf(id, sizeof(id), "%d", i);
+		if (i % 2 == 0) {
+			assert_int_equal(r[i].rc, INN_OK);
+			assert_string_equal(output_of(r[i].step, "id"), id);
+		} else {
+			assert_int_equal(r[i].rc, INN_ERROR);
+		}
+		inn_step_free(r[i].step);
+		json_object_put(c[i]);
+	}
+}
+
 static long
 maxrss_kb(void)
 {
@@ -919,6 +969,7 @@ main(void)
 		cmocka_unit_test(test_cancel_kills_group),
 		cmocka_unit_test(test_background_job_does_not_hang),
 		cmocka_unit_test(test_stream_order),
+		cmocka_unit_test(test_concurrent_steps),
 		cmocka_unit_test(test_long_line_chunked),
 		cmocka_unit_test(test_big_output_bounded),
 		cmocka_unit_test(test_missing_program),
