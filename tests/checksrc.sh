@@ -5,7 +5,7 @@
 # the top of every source file.  Prints TAP.
 top=${INN_TOP_SRCDIR:-$(dirname "$0")/..}
 cd "$top" || exit 1
-files=$(find server ctl plugins plugin-api tests bench -name '*.[ch]' -o -name '*.cc' 2>/dev/null | sort)
+files=$(find server ctl plugins plugin-api tests bench examples -name '*.[ch]' -o -name '*.cc' 2>/dev/null | sort)
 n=0
 fail=0
 echo "1..2"

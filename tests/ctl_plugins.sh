@@ -18,7 +18,7 @@ check() { # description, command-exit-ok
 	n=$((n + 1))
 	if [ "$2" = 0 ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi
 }
-echo "1..7"
+echo "1..8"
 out=$("$ctl" --version); rc=$?
 echo "$out" | grep -q "^innominatus-ctl [0-9].* (plugin ABI 1\.0)$"; check "--version prints version and ABI" $(( rc + $? ))
 "$ctl" --help | grep -q "plugins"; check "--help lists the plugins command" $?
@@ -33,4 +33,11 @@ check "-o json gives loaded, refused and the config schema" $?
 [ $rc -eq 3 ] && grep -q "missing.yaml" "$dir/err"; check "an explicit missing --config exits 3 naming the file" $?
 "$ctl" bogus 2>/dev/null; rc=$?
 [ $rc -eq 2 ]; check "an unknown command exits 2" $?
+mkdir "$dir/hello" && chmod 755 "$dir/hello" && cp "$INN_HELLO_SO" "$dir/hello/hello.so"
+out=$("$ctl" plugins --plugin-dir "$dir/hello" --config "$dir/admin-config.yaml" 2>&1)
+echo "$out" | grep -q 'hello.so: step type "hello" is not in workflowPolicies.allowedStepTypes'
+r1=$?
+printf 'workflowPolicies:\n  allowedStepTypes: [hello]\n' > "$dir/hello.yaml"
+"$ctl" plugins --plugin-dir "$dir/hello" --config "$dir/hello.yaml" | grep -qE '^  hello +1\.0\.0 +1\.0 +idempotent +hello$'
+check "the README's example plugin builds and loads (once allowed)" $(( r1 + $? ))
 exit $fail
