@@ -33,7 +33,7 @@ check "-o json gives loaded, refused and the config schema" $?
 [ $rc -eq 3 ] && grep -q "missing.yaml" "$dir/err"; check "an explicit missing --config exits 3 naming the file" $?
 "$ctl" bogus 2>/dev/null; rc=$?
 [ $rc -eq 2 ]; check "an unknown command exits 2" $?
-mkdir "$dir/hello" && chmod 755 "$dir/hello" && cp "$INN_HELLO_SO" "$dir/hello/hello.so"
+mkdir "$dir/hello" && chmod 755 "$dir/hello" && cp "$INN_HELLO_SO" "$dir/hello/hello.so" && chmod 755 "$dir/hello/hello.so"
 out=$("$ctl" plugins --plugin-dir "$dir/hello" --config "$dir/admin-config.yaml" 2>&1)
 echo "$out" | grep -q 'hello.so: step type "hello" is not in workflowPolicies.allowedStepTypes'
 r1=$?
