@@ -1,0 +1,1 @@
+/* load_provider.c - (being written) */

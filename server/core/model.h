@@ -1,0 +1,205 @@
+/*
+ * model.h - the loaded, validated catalog: providers, their workflows and
+ * resource-type capabilities, golden paths, and the diagnostics produced
+ * while loading them.  Built by the loaders (load_*.c), read by the
+ * executor and the CLI/API.  Everything here is immutable after loading.
+ */
+#ifndef INN_CORE_MODEL_H
+#define INN_CORE_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "policy.h"
+#include "registry.h"
+
+/* Diagnostics: every message is "file:line:col: text" (line/col when known). */
+typedef enum inn_diag_level { INN_DIAG_WARNING = 1, INN_DIAG_ERROR = 2 } inn_diag_level;
+
+typedef struct inn_diag_entry {
+	inn_diag_level level;
+	char *file;
+	int line, col;
+	char *message;   /* without the position prefix */
+} inn_diag_entry;
+
+typedef struct inn_diag {
+	inn_diag_entry *items;
+	size_t n, cap;
+	size_t nerrors;
+} inn_diag;
+
+void inn_diag_init(inn_diag *d);
+void inn_diag_free(inn_diag *d);
+void inn_diag_add(inn_diag *d, inn_diag_level level, const char *file, int line,
+                  int col, const char *fmt, ...) INN_PRINTF_LIKE(6, 7);
+/* Formats entry i as "file:line:col: error: message" into buf. */
+void inn_diag_format(const inn_diag *d, size_t i, char *buf, size_t len);
+
+typedef struct inn_param {
+	char *name;
+	char *type;           /* string, number, integer, boolean, map, object, array, enum, duration, secret */
+	int required;
+	json_object *def;     /* typed default or NULL */
+	char *description;
+	json_object *allowed; /* array of allowed values (enum) or NULL */
+	char *pattern;        /* POSIX ERE the value must match, or NULL */
+	int line, col;
+} inn_param;
+
+typedef struct inn_step_def {
+	char *name;
+	char *type;           /* as written in the file */
+	char *plugin_type;    /* after the legacy alias table (policy -> shell) */
+	json_object *config;  /* unrendered config tree (typed scalars), never NULL */
+	json_object *env;     /* step-level env map, or NULL */
+	char *when;           /* `if:`/`when:` condition template, or NULL */
+	char **depends_on;    /* names of steps this one waits for */
+	size_t ndeps;
+	int parallel;         /* runs concurrently with adjacent parallel steps */
+	int64_t timeout_ms;   /* 0: none (the workflow's still applies) */
+	int retries;          /* extra attempts after the first (0: none) */
+	int64_t backoff_ms;   /* first retry delay; doubles each attempt */
+	int retry_opt_in;     /* retries written explicitly on the step (non-idempotent plugins allowed) */
+	int continue_on_error;
+	int line, col;        /* where the step starts */
+} inn_step_def;
+
+typedef struct inn_workflow {
+	char *name;
+	char *description;
+	char *file;           /* path it was loaded from */
+	char *owner;          /* metadata.owner */
+	char *phase;          /* pre-deployment | deployment | post-deployment, or NULL */
+	char **triggers;
+	size_t ntriggers;
+	char *provider;       /* owning provider name, NULL for golden-path workflows */
+	char *operation;      /* create | read | update | delete (from the provider manifest) */
+	char *category;
+	inn_param *params;
+	size_t nparams;
+	json_object *variables; /* name -> value template, never NULL */
+	inn_step_def *steps;
+	size_t nsteps;
+	json_object *outputs; /* name -> value template, never NULL */
+	int64_t timeout_ms;   /* workflow timeout (spec.timeout / timeout), 0: none */
+} inn_workflow;
+
+typedef struct inn_resource_cap {
+	char *type;
+	char *alias_for;      /* aliasFor, or NULL */
+	char *create, *read, *update, *del; /* workflow names, or NULL */
+	int line, col;
+} inn_resource_cap;
+
+typedef struct inn_provider {
+	char *name;
+	char *version;
+	char *description;
+	char *owner;
+	char *category;
+	char *dir;            /* realpath of the provider folder */
+	char *file;           /* provider.yaml path */
+	inn_workflow **workflows;
+	size_t nworkflows;
+	inn_resource_cap *caps;
+	size_t ncaps;
+} inn_provider;
+
+typedef struct inn_goldenpath {
+	char *name;
+	char *description;
+	char *category;
+	char **tags;
+	size_t ntags;
+	char *workflow_ref;   /* as written: a file path or provider/workflow */
+	inn_param *params;    /* golden-path level parameter overrides */
+	size_t nparams;
+	inn_workflow *workflow; /* resolved workflow (owned when loaded from a file) */
+	int owns_workflow;
+} inn_goldenpath;
+
+typedef struct inn_catalog {
+	inn_provider **providers;
+	size_t nproviders;
+	inn_goldenpath *goldenpaths;
+	size_t ngoldenpaths;
+} inn_catalog;
+
+/* What loaders need to validate against: the policy (allowedStepTypes,
+ * maxStepsPerWorkflow) and the plugin registry (known types, the plugin's
+ * own validate()).  Either may be NULL (then those checks are skipped). */
+typedef struct inn_load_ctx {
+	const inn_policy *policy;
+	const inn_registry *registry;
+} inn_load_ctx;
+
+/* Workflow file (top-level `steps:` or golden-path `spec.steps:`).  Errors
+ * and warnings go to diag; returns 0 and *out when the file has no errors. */
+int inn_workflow_load_file(inn_workflow **out, const char *path,
+                           const inn_load_ctx *ctx, inn_diag *diag);
+void inn_workflow_free(inn_workflow *wf);
+const inn_step_def *inn_workflow_step(const inn_workflow *wf, const char *name);
+
+/* A provider folder (provider.yaml + workflows).  Workflow files are
+ * confined to the folder (no .., no symlinks out). */
+int inn_provider_load_dir(inn_provider **out, const char *dir,
+                          const inn_load_ctx *ctx, inn_diag *diag);
+void inn_provider_free(inn_provider *p);
+const inn_workflow *inn_provider_workflow(const inn_provider *p, const char *name);
+
+/* The whole catalog: every provider folder in dirs (a folder that holds a
+ * provider.yaml, or a folder of such folders), plus golden paths from
+ * goldenpaths.yaml (NULL: none).  Two providers claiming one resource type
+ * is an error.  Returns 0 if no error was recorded. */
+int inn_catalog_load(inn_catalog **out, const char *const *dirs, size_t ndirs,
+                     const char *goldenpaths_file, const inn_load_ctx *ctx,
+                     inn_diag *diag);
+void inn_catalog_free(inn_catalog *c);
+const inn_provider *inn_catalog_provider(const inn_catalog *c, const char *name);
+const inn_goldenpath *inn_catalog_goldenpath(const inn_catalog *c, const char *name);
+/* Resolves "provider/workflow" (or a golden path name) to a workflow. */
+const inn_workflow *inn_catalog_workflow(const inn_catalog *c, const char *ref);
+/* The provider and capability serving a resource type (aliases followed). */
+const inn_resource_cap *inn_catalog_resource(const inn_catalog *c, const char *type,
+                                             const inn_provider **provider);
+
+/* Same as inn_workflow_load_file for text already in memory (name is used
+ * in messages); used by the fuzz target and by API requests. */
+int inn_workflow_load_string(inn_workflow **out, const char *name, const char *text,
+                             size_t len, const inn_load_ctx *ctx, inn_diag *diag);
+
+/* A Score spec (score.dev/v1b1): the app and the resources it needs. */
+typedef struct inn_score_resource {
+	char *name;           /* key under resources: */
+	char *type;
+	char *klass;          /* class, or NULL */
+	json_object *params;  /* params (object, never NULL) */
+	int line, col;
+} inn_score_resource;
+
+typedef struct inn_score {
+	char *file;
+	char *app;            /* metadata.name */
+	json_object *metadata;/* metadata object */
+	json_object *containers;
+	inn_score_resource *resources;
+	size_t nresources;
+	json_object *json;    /* the whole spec as JSON */
+} inn_score;
+
+int inn_score_load_file(inn_score **out, const char *path, inn_diag *diag);
+int inn_score_load_string(inn_score **out, const char *name, const char *text,
+                          size_t len, inn_diag *diag);
+/* From a JSON object (the API's "spec"); name is used in messages. */
+int inn_score_from_json(inn_score **out, const char *name, json_object *spec,
+                        inn_diag *diag);
+void inn_score_free(inn_score *s);
+
+/* Legacy step types of the original innominatus mapped to our plugins:
+ * returns the plugin type for a written type ("policy" -> "shell"). */
+const char *inn_step_type_resolve(const char *written);
+
+#endif
