@@ -104,8 +104,9 @@ registry_print(const inn_registry *reg, const inn_policy *pol)
 int
 ctl_cmd_plugins(const ctl_opts *o, int argc, char **argv)
 {
-	inn_policy *pol = NULL;
-	inn_registry *reg = NULL;
+	ctl_env env;
+	inn_policy *pol;
+	inn_registry *reg;
 	int rc;
 
 	(void)argv;
@@ -114,15 +115,12 @@ ctl_cmd_plugins(const ctl_opts *o, int argc, char **argv)
 		        argv[0]);
 		return CTL_EXIT_USAGE;
 	}
-	if (inn_policy_load(&pol, o->config, !o->config_explicit) != 0) {
-		fprintf(stderr, "innominatus-ctl: %s\n", inn_error_last());
-		return CTL_EXIT_CONFIG;
+	if ((rc = ctl_env_load(&env, o, 0)) != CTL_EXIT_OK) {
+		ctl_env_free(&env);
+		return rc;
 	}
-	if (inn_registry_load(&reg, o->plugin_dir, pol, inn_host_table()) != 0) {
-		fprintf(stderr, "innominatus-ctl: %s\n", inn_error_last());
-		inn_policy_free(pol);
-		return CTL_EXIT_CONFIG;
-	}
+	pol = env.policy;
+	reg = env.registry;
 	if (o->json) {
 		json_object *j = registry_json(reg, pol);
 
@@ -133,7 +131,6 @@ ctl_cmd_plugins(const ctl_opts *o, int argc, char **argv)
 		registry_print(reg, pol);
 	}
 	rc = (o->strict && reg->nrefused > 0) ? CTL_EXIT_FAILED : CTL_EXIT_OK;
-	inn_registry_free(reg);
-	inn_policy_free(pol);
+	ctl_env_free(&env);
 	return rc;
 }

@@ -1,5 +1,6 @@
 /*
- * ctl.c - innominatus-ctl: option parsing and command dispatch.
+ * ctl.c - innominatus-ctl: option parsing and command dispatch.  Global
+ * options may appear anywhere on the command line.
  */
 #include "config.h"
 
@@ -10,27 +11,109 @@
 #include <innominatus/plugin.h>
 
 #include "ctl.h"
+#include "exec.h"
 
 static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: innominatus-ctl [global options] <command> [options]\n"
+	    "usage: innominatus-ctl [options] <command> [arguments]\n"
 	    "\n"
-	    "Commands:\n"
-	    "  plugins            list loaded step plugins and every refused one with its reason\n"
+	    "Commands (local mode: no server needed):\n"
+	    "  plugins                   loaded step plugins, and every refused one with its reason\n"
+	    "  validate-provider DIR     load a provider folder and report every problem\n"
+	    "  test-workflow FILE        validate a workflow file (with --dry-run: dry-run it)\n"
+	    "  run --local WORKFLOW [SPEC]\n"
+	    "                            run a workflow file, a golden path or provider/workflow,\n"
+	    "                            optionally for a Score spec; prints the outputs at the end\n"
+	    "  list-providers            providers found under --providers\n"
+	    "  list-goldenpaths          golden paths of --goldenpaths\n"
 	    "\n"
-	    "Global options:\n"
-	    "  --plugin-dir DIR   plugin directory (default: %s)\n"
-	    "  --config FILE      admin config (default: ./admin-config.yaml if present)\n"
-	    "  -o json            machine-readable output\n"
-	    "  --strict           exit 1 when any plugin was refused\n"
-	    "  -h, --help         this help\n"
-	    "  --version          print the version and plugin ABI\n"
+	    "Options:\n"
+	    "  --plugin-dir DIR          plugin directory (default: %s)\n"
+	    "  --config FILE             admin config (default: ./admin-config.yaml if present)\n"
+	    "  --providers DIR           provider folder, or folder of provider folders (repeatable;\n"
+	    "                            default: the admin config's providers[], else ./providers)\n"
+	    "  --goldenpaths FILE        golden paths catalogue (default: ./workflows/goldenpaths.yaml\n"
+	    "                            or ./goldenpaths.yaml if present)\n"
+	    "  --param NAME=VALUE        workflow parameter (repeatable)\n"
+	    "  --dry-run                 report what each step would do; change nothing\n"
+	    "  --parallel N              steps running at once (default 4)\n"
+	    "  -o json                   machine-readable output\n"
+	    "  --strict                  plugins: exit 1 when any plugin was refused\n"
+	    "  -h, --help                this help\n"
+	    "  --version                 print the version and plugin ABI\n"
 	    "\n"
-	    "Exit codes: 0 success, 1 command failed, 2 usage error,\n"
-	    "            3 configuration or plugin directory unusable.\n",
+	    "Exit codes: 0 success; 1 the workflow or command failed; 2 usage error;\n"
+	    "            3 invalid input (config, plugins, provider, workflow, parameters);\n"
+	    "            4 the run was cancelled or timed out.\n",
 	    INN_PLUGIN_DIR);
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(const ctl_opts *, int, char **);
+} commands[] = {
+	{ "plugins", ctl_cmd_plugins },
+	{ "validate-provider", ctl_cmd_validate_provider },
+	{ "list-providers", ctl_cmd_list_providers },
+	{ "list-goldenpaths", ctl_cmd_list_goldenpaths },
+	{ "test-workflow", ctl_cmd_test_workflow },
+	{ "run", ctl_cmd_run },
+};
+
+/* Options that take a value. */
+static int
+takes_value(const char *a)
+{
+	static const char *const v[] = { "--plugin-dir", "--config", "-o", "--providers",
+	                                 "--goldenpaths", "--param", "-p", "--parallel",
+	                                 NULL };
+	int i;
+
+	for (i = 0; v[i] != NULL; i++)
+		if (strcmp(a, v[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+set_value(ctl_opts *o, const char *a, const char *val)
+{
+	if (strcmp(a, "--plugin-dir") == 0) {
+		o->plugin_dir = val;
+	} else if (strcmp(a, "--config") == 0) {
+		o->config = val;
+		o->config_explicit = 1;
+	} else if (strcmp(a, "-o") == 0) {
+		if (strcmp(val, "json") == 0)
+			o->json = 1;
+		else if (strcmp(val, "text") != 0) {
+			fprintf(stderr, "innominatus-ctl: -o takes json or text, not \"%s\"\n", val);
+			return -1;
+		}
+	} else if (strcmp(a, "--providers") == 0) {
+		if (o->nproviders >= CTL_MAX_LIST)
+			return -1;
+		o->providers[o->nproviders++] = val;
+	} else if (strcmp(a, "--goldenpaths") == 0) {
+		o->goldenpaths = val;
+	} else if (strcmp(a, "--param") == 0 || strcmp(a, "-p") == 0) {
+		if (o->nparams >= CTL_MAX_LIST)
+			return -1;
+		o->params[o->nparams++] = val;
+	} else if (strcmp(a, "--parallel") == 0) {
+		char *end;
+		long n = strtol(val, &end, 10);
+
+		if (*end != '\0' || n < 1 || n > 256) {
+			fprintf(stderr, "innominatus-ctl: --parallel takes 1..256, not \"%s\"\n",
+			        val);
+			return -1;
+		}
+		o->parallel = (int)n;
+	}
+	return 0;
 }
 
 int
@@ -39,8 +122,11 @@ main(int argc, char **argv)
 	ctl_opts o;
 	const char *cmd = NULL;
 	char **rest;
-	int i, nrest = 0;
+	int i, nrest = 0, rc = CTL_EXIT_USAGE, w;
+	size_t k;
 
+	if ((w = inn_worker_maybe_main(argc, argv)) >= 0)
+		return w;
 	memset(&o, 0, sizeof(o));
 	o.plugin_dir = INN_PLUGIN_DIR;
 	o.config = "admin-config.yaml";
@@ -51,39 +137,32 @@ main(int argc, char **argv)
 
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			usage(stdout);
-			free(rest);
-			return CTL_EXIT_OK;
+			rc = CTL_EXIT_OK;
+			goto out;
 		} else if (strcmp(a, "--version") == 0) {
 			printf("innominatus-ctl %s (plugin ABI %d.%d)\n", PACKAGE_VERSION,
 			       INN_PLUGIN_ABI_MAJOR, INN_PLUGIN_ABI_MINOR);
-			free(rest);
-			return CTL_EXIT_OK;
-		} else if (strcmp(a, "--plugin-dir") == 0 || strcmp(a, "--config") == 0 ||
-		           strcmp(a, "-o") == 0) {
+			rc = CTL_EXIT_OK;
+			goto out;
+		} else if (takes_value(a)) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "innominatus-ctl: %s needs a value\n", a);
-				free(rest);
-				return CTL_EXIT_USAGE;
+				goto out;
 			}
-			if (strcmp(a, "--plugin-dir") == 0) {
-				o.plugin_dir = argv[++i];
-			} else if (strcmp(a, "--config") == 0) {
-				o.config = argv[++i];
-				o.config_explicit = 1;
-			} else if (strcmp(argv[++i], "json") == 0) {
-				o.json = 1;
-			} else if (strcmp(argv[i], "text") != 0) {
-				fprintf(stderr, "innominatus-ctl: -o takes json or text, not \"%s\"\n",
-				        argv[i]);
-				free(rest);
-				return CTL_EXIT_USAGE;
-			}
+			if (set_value(&o, a, argv[++i]) != 0)
+				goto out;
 		} else if (strcmp(a, "--strict") == 0) {
 			o.strict = 1;
+		} else if (strcmp(a, "--dry-run") == 0) {
+			o.dry_run = 1;
+		} else if (strcmp(a, "--local") == 0) {
+			o.local = 1;
+		} else if (strcmp(a, "--") == 0) {
+			while (++i < argc)
+				rest[nrest++] = argv[i];
 		} else if (a[0] == '-' && a[1] != '\0') {
 			fprintf(stderr, "innominatus-ctl: unknown option %s (see --help)\n", a);
-			free(rest);
-			return CTL_EXIT_USAGE;
+			goto out;
 		} else if (cmd == NULL) {
 			cmd = a;
 		} else {
@@ -92,16 +171,15 @@ main(int argc, char **argv)
 	}
 	if (cmd == NULL) {
 		usage(stderr);
-		free(rest);
-		return CTL_EXIT_USAGE;
+		goto out;
 	}
-	if (strcmp(cmd, "plugins") == 0) {
-		int rc = ctl_cmd_plugins(&o, nrest, rest);
-
-		free(rest);
-		return rc;
-	}
+	for (k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+		if (strcmp(cmd, commands[k].name) == 0) {
+			rc = commands[k].fn(&o, nrest, rest);
+			goto out;
+		}
 	fprintf(stderr, "innominatus-ctl: unknown command \"%s\" (see --help)\n", cmd);
+out:
 	free(rest);
-	return CTL_EXIT_USAGE;
+	return rc;
 }

@@ -1,17 +1,29 @@
 /*
  * ctl.h - shared pieces of the innominatus-ctl command-line client: global
- * options and the command entry points.
+ * options, exit codes, the helpers that load policy, plugins and the
+ * catalog the way the server does, and the command entry points.
  */
 #ifndef INN_CTL_H
 #define INN_CTL_H
 
+#include <stdio.h>
+
+#include <json-c/json.h>
+
+#include "model.h"
+#include "policy.h"
+#include "registry.h"
+
 /* Exit codes (documented in README.md and --help). */
 enum ctl_exit {
 	CTL_EXIT_OK = 0,
-	CTL_EXIT_FAILED = 1,   /* the command ran and failed (or found refusals with --strict) */
+	CTL_EXIT_FAILED = 1,   /* the workflow/command ran and failed (or --strict refusals) */
 	CTL_EXIT_USAGE = 2,    /* bad command line */
-	CTL_EXIT_CONFIG = 3    /* config, provider or plugin directory unusable */
+	CTL_EXIT_CONFIG = 3,   /* invalid input: admin config, plugin dir, provider, workflow, parameters */
+	CTL_EXIT_STOPPED = 4   /* the run was cancelled or timed out */
 };
+
+#define CTL_MAX_LIST 64
 
 typedef struct ctl_opts {
 	const char *plugin_dir;  /* --plugin-dir, default INN_PLUGIN_DIR */
@@ -19,8 +31,39 @@ typedef struct ctl_opts {
 	int config_explicit;     /* --config given: a missing file is an error */
 	int json;                /* -o json */
 	int strict;              /* --strict */
+	int dry_run;             /* --dry-run */
+	int local;               /* --local */
+	int parallel;            /* --parallel N */
+	const char *goldenpaths; /* --goldenpaths FILE */
+	const char *providers[CTL_MAX_LIST]; /* --providers DIR (repeatable) */
+	int nproviders;
+	const char *params[CTL_MAX_LIST];    /* --param k=v (repeatable) */
+	int nparams;
 } ctl_opts;
 
+/* Loaded environment of a command. */
+typedef struct ctl_env {
+	inn_policy *policy;
+	inn_registry *registry;
+	inn_catalog *catalog;
+	inn_diag diag;
+} ctl_env;
+
+/* Loads policy and plugins (and the catalog if want_catalog), printing
+ * what went wrong; returns a ctl_exit code. */
+int ctl_env_load(ctl_env *env, const ctl_opts *o, int want_catalog);
+void ctl_env_free(ctl_env *env);
+/* Prints diagnostics to fp as "file:line:col: error: message" lines. */
+void ctl_print_diag(FILE *fp, const inn_diag *d);
+/* --param k=v list as a JSON object (values are strings; the engine
+ * converts them to the parameters' types).  NULL with a message on error. */
+json_object *ctl_params(const ctl_opts *o);
+
 int ctl_cmd_plugins(const ctl_opts *o, int argc, char **argv);
+int ctl_cmd_validate_provider(const ctl_opts *o, int argc, char **argv);
+int ctl_cmd_list_providers(const ctl_opts *o, int argc, char **argv);
+int ctl_cmd_list_goldenpaths(const ctl_opts *o, int argc, char **argv);
+int ctl_cmd_test_workflow(const ctl_opts *o, int argc, char **argv);
+int ctl_cmd_run(const ctl_opts *o, int argc, char **argv);
 
 #endif

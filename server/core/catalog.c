@@ -1,1 +1,449 @@
-/* catalog.c - (being written) */
+/*
+ * catalog.c - the whole catalog (model.h): every provider folder named by
+ * the admin config, the golden paths of goldenpaths.yaml, the checks that
+ * span providers (one owner per resource type, unique provider names) and
+ * the lookups the executor and the API use.  Also the legacy step-type
+ * alias table.
+ */
+#include "model.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "load_int.h"
+
+/* Legacy step types of the original innominatus -> our plugin types.  Kept
+ * deliberately small; see model.h. */
+static const struct {
+	const char *legacy, *plugin;
+} type_aliases[] = {
+	{ "policy", "shell" },
+};
+
+const char *
+inn_step_type_resolve(const char *written)
+{
+	size_t i;
+
+	if (written == NULL)
+		return NULL;
+	for (i = 0; i < sizeof(type_aliases) / sizeof(type_aliases[0]); i++)
+		if (strcmp(written, type_aliases[i].legacy) == 0)
+			return type_aliases[i].plugin;
+	return written;
+}
+
+static void
+goldenpath_free(inn_goldenpath *g)
+{
+	free(g->name);
+	free(g->description);
+	free(g->category);
+	inn_l_strv_free(g->tags, g->ntags);
+	free(g->workflow_ref);
+	free(g->estimated_duration);
+	inn_l_params_free(g->params, g->nparams);
+	if (g->owns_workflow)
+		inn_workflow_free(g->workflow);
+}
+
+void
+inn_catalog_free(inn_catalog *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nproviders; i++)
+		inn_provider_free(c->providers[i]);
+	free(c->providers);
+	for (i = 0; i < c->ngoldenpaths; i++)
+		goldenpath_free(&c->goldenpaths[i]);
+	free(c->goldenpaths);
+	free(c);
+}
+
+const inn_provider *
+inn_catalog_provider(const inn_catalog *c, const char *name)
+{
+	size_t i;
+
+	if (c == NULL || name == NULL)
+		return NULL;
+	for (i = 0; i < c->nproviders; i++)
+		if (strcmp(c->providers[i]->name, name) == 0)
+			return c->providers[i];
+	return NULL;
+}
+
+const inn_goldenpath *
+inn_catalog_goldenpath(const inn_catalog *c, const char *name)
+{
+	size_t i;
+
+	if (c == NULL || name == NULL)
+		return NULL;
+	for (i = 0; i < c->ngoldenpaths; i++)
+		if (strcmp(c->goldenpaths[i].name, name) == 0)
+			return &c->goldenpaths[i];
+	return NULL;
+}
+
+const inn_workflow *
+inn_catalog_workflow(const inn_catalog *c, const char *ref)
+{
+	const char *slash;
+	const inn_goldenpath *g;
+	size_t i;
+
+	if (c == NULL || ref == NULL)
+		return NULL;
+	if ((slash = strchr(ref, '/')) != NULL) {
+		for (i = 0; i < c->nproviders; i++) {
+			const inn_provider *p = c->providers[i];
+
+			if (strlen(p->name) == (size_t)(slash - ref) &&
+			    strncmp(p->name, ref, (size_t)(slash - ref)) == 0)
+				return inn_provider_workflow(p, slash + 1);
+		}
+		return NULL;
+	}
+	g = inn_catalog_goldenpath(c, ref);
+	return g ? g->workflow : NULL;
+}
+
+/* The capability declaring type in p, or NULL. */
+static const inn_resource_cap *
+provider_cap(const inn_provider *p, const char *type)
+{
+	size_t i;
+
+	for (i = 0; i < p->ncaps; i++)
+		if (strcmp(p->caps[i].type, type) == 0)
+			return &p->caps[i];
+	return NULL;
+}
+
+const inn_resource_cap *
+inn_catalog_resource(const inn_catalog *c, const char *type, const inn_provider **provider)
+{
+	size_t i;
+
+	if (provider != NULL)
+		*provider = NULL;
+	if (c == NULL || type == NULL)
+		return NULL;
+	for (i = 0; i < c->nproviders; i++) {
+		const inn_resource_cap *cap = provider_cap(c->providers[i], type);
+
+		if (cap == NULL)
+			continue;
+		if (cap->alias_for != NULL && (cap = provider_cap(c->providers[i],
+		                                                  cap->alias_for)) == NULL)
+			return NULL;
+		if (provider != NULL)
+			*provider = c->providers[i];
+		return cap;
+	}
+	return NULL;
+}
+
+/* --- loading ------------------------------------------------------------- */
+
+static int
+add_provider(inn_catalog *c, inn_provider *p, inn_diag *diag)
+{
+	inn_provider **np;
+	const inn_provider *prev = inn_catalog_provider(c, p->name);
+	size_t i, j;
+	int clash = 0;
+
+	if (prev != NULL) {
+		inn_diag_add(diag, INN_DIAG_ERROR, p->file, 0, 0, "provider \"%s\" is already "
+		             "loaded from %s", p->name, prev->file);
+		inn_provider_free(p);
+		return -1;
+	}
+	for (i = 0; i < p->ncaps; i++)
+		for (j = 0; j < c->nproviders; j++) {
+			const inn_resource_cap *o = provider_cap(c->providers[j], p->caps[i].type);
+
+			if (o == NULL)
+				continue;
+			inn_diag_add(diag, INN_DIAG_ERROR, p->file, p->caps[i].line,
+			             p->caps[i].col, "resource type \"%s\" is claimed by two "
+			             "providers: \"%s\" (%s:%d) and \"%s\" (%s:%d)",
+			             p->caps[i].type, c->providers[j]->name, c->providers[j]->file,
+			             o->line, p->name, p->file, p->caps[i].line);
+			clash = 1;
+		}
+	if (clash) {
+		inn_provider_free(p);
+		return -1;
+	}
+	if ((np = realloc(c->providers, (c->nproviders + 1) * sizeof(*np))) == NULL) {
+		inn_diag_add(diag, INN_DIAG_ERROR, p->file, 0, 0, "out of memory");
+		inn_provider_free(p);
+		return -1;
+	}
+	c->providers = np;
+	np[c->nproviders++] = p;
+	return 0;
+}
+
+static int
+has_manifest(const char *dir)
+{
+	char *m = inn_l_join(dir, "provider.yaml");
+	struct stat st;
+	int ok;
+
+	if (m == NULL)
+		return 0;
+	ok = stat(m, &st) == 0 && S_ISREG(st.st_mode);
+	free(m);
+	return ok;
+}
+
+static void
+load_one(inn_catalog *c, const char *dir, const inn_load_ctx *ctx, inn_diag *diag)
+{
+	inn_provider *p = NULL;
+
+	if (inn_provider_load_dir(&p, dir, ctx, diag) == 0)
+		add_provider(c, p, diag);
+}
+
+/* dir is a provider folder, or a folder whose subfolders are providers. */
+static void
+load_dir(inn_catalog *c, const char *dir, const inn_load_ctx *ctx, inn_diag *diag)
+{
+	struct dirent **ents = NULL;
+	struct stat st;
+	int n, i, found = 0;
+
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		inn_diag_add(diag, INN_DIAG_ERROR, dir, 0, 0, "provider folder: %s",
+		             stat(dir, &st) != 0 ? strerror(errno) : "not a directory");
+		return;
+	}
+	if (has_manifest(dir)) {
+		load_one(c, dir, ctx, diag);
+		return;
+	}
+	if ((n = scandir(dir, &ents, NULL, alphasort)) < 0) {
+		inn_diag_add(diag, INN_DIAG_ERROR, dir, 0, 0, "cannot read provider folder: %s",
+		             strerror(errno));
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		char *sub;
+
+		if (ents[i]->d_name[0] != '.' &&
+		    (sub = inn_l_join(dir, ents[i]->d_name)) != NULL) {
+			if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode) && has_manifest(sub)) {
+				load_one(c, sub, ctx, diag);
+				found = 1;
+			}
+			free(sub);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	if (!found)
+		inn_diag_add(diag, INN_DIAG_WARNING, dir, 0, 0, "no provider.yaml here nor in "
+		             "any subfolder: no providers loaded from this folder");
+}
+
+static const char *const gp_keys[] = {
+	"workflow", "description", "category", "tags", "estimated_duration", "parameters",
+	NULL
+};
+
+/* A golden path's workflow: a file (./x.yaml, relative to goldenpaths.yaml,
+ * confined to its folder) or provider/workflow from the catalog. */
+static void
+gp_workflow(inn_catalog *c, inn_goldenpath *g, const inn_lctx *lc, const inn_ynode *at,
+            const char *gdir, const inn_load_ctx *ctx, const char *path)
+{
+	const char *ref = g->workflow_ref;
+	size_t len = strlen(ref);
+	int is_file = strncmp(ref, "./", 2) == 0 || strncmp(ref, "../", 3) == 0 ||
+	              ref[0] == '/' || (len > 5 && strcmp(ref + len - 5, ".yaml") == 0) ||
+	              (len > 4 && strcmp(ref + len - 4, ".yml") == 0);
+	char p[INN_L_PATH_MAX];
+
+	inn_l_path(p, sizeof(p), path, "workflow");
+	if (is_file) {
+		char *file = NULL;
+		inn_workflow *wf = NULL;
+
+		if (inn_l_confine(lc, at, p, gdir, gdir, ref, 0, &file, NULL) != 0)
+			return;
+		if (inn_workflow_load_file(&wf, file, ctx, lc->diag) == 0) {
+			g->workflow = wf;
+			g->owns_workflow = 1;
+		}
+		free(file);
+		return;
+	}
+	if (strchr(ref, '/') == NULL) {
+		inn_l_err(lc, at, "%s: \"%s\" is neither a file (./name.yaml) nor "
+		          "provider/workflow", p, ref);
+		return;
+	}
+	if ((g->workflow = (inn_workflow *)inn_catalog_workflow(c, ref)) == NULL)
+		inn_l_err(lc, at, "%s: no provider workflow \"%s\" in the catalog", p, ref);
+}
+
+static void
+gp_params(inn_goldenpath *g, const inn_lctx *lc, const inn_ynode *n, const char *path)
+{
+	char p[INN_L_PATH_MAX];
+	size_t i;
+
+	if (n == NULL || inn_l_is_null(n))
+		return;
+	inn_l_path(p, sizeof(p), path, "parameters");
+	if (inn_l_kind(lc, n, INN_Y_MAP, p) != 0 || INN_YMAP_LEN(n) == 0)
+		return;
+	if ((g->params = calloc(INN_YMAP_LEN(n), sizeof(*g->params))) == NULL) {
+		inn_l_err(lc, n, "out of memory");
+		return;
+	}
+	for (i = 0; i < INN_YMAP_LEN(n); i++) {
+		const inn_ynode *k = INN_YMAP_KEY(n, i);
+		char q[INN_L_PATH_MAX];
+		size_t j;
+
+		inn_l_path(q, sizeof(q), p, k->value);
+		if (inn_l_param_parse(lc, INN_YMAP_VAL(n, i), k, q, &g->params[g->nparams]) != 0)
+			continue;
+		if (g->workflow != NULL) {
+			for (j = 0; j < g->workflow->nparams; j++)
+				if (strcmp(g->workflow->params[j].name, k->value) == 0)
+					break;
+			if (j == g->workflow->nparams && g->workflow->nparams > 0)
+				inn_l_warn(lc, k, "%s: workflow \"%s\" declares no parameter \"%s\"",
+				           q, g->workflow->name, k->value);
+		}
+		g->nparams++;
+	}
+}
+
+static void
+load_goldenpaths(inn_catalog *c, const char *file, const inn_load_ctx *ctx,
+                 inn_diag *diag)
+{
+	inn_ydoc *doc = NULL;
+	inn_lctx lc = { file, diag };
+	const inn_ynode *root, *gps;
+	char *gdir = NULL, *slash;
+	size_t i;
+
+	if (inn_yaml_load_file(&doc, file) != 0) {
+		inn_l_err_last(diag, file);
+		return;
+	}
+	if ((root = doc->root) == NULL || inn_l_is_null(root))
+		goto out; /* everything commented out: no golden paths */
+	if (inn_l_kind(&lc, root, INN_Y_MAP, "golden paths file") != 0)
+		goto out;
+	{
+		static const char *const keys[] = { "goldenpaths", NULL };
+
+		inn_l_unknown_keys(&lc, root, keys, "");
+	}
+	if ((gps = inn_ymap_get(root, "goldenpaths")) == NULL || inn_l_is_null(gps))
+		goto out;
+	if (inn_l_kind(&lc, gps, INN_Y_MAP, "goldenpaths") != 0)
+		goto out;
+	/* paths are relative to the folder of goldenpaths.yaml */
+	{
+		char *copy = strdup(file);
+
+		if (copy == NULL)
+			goto out;
+		slash = strrchr(copy, '/');
+		if (slash != NULL)
+			*(slash == copy ? slash + 1 : slash) = '\0';
+		gdir = realpath(slash != NULL ? copy : ".", NULL);
+		free(copy);
+		if (gdir == NULL) {
+			inn_l_err(&lc, NULL, "cannot resolve the folder of %s: %s", file,
+			          strerror(errno));
+			goto out;
+		}
+	}
+	if ((c->goldenpaths = calloc(INN_YMAP_LEN(gps) + 1, sizeof(*c->goldenpaths))) == NULL)
+		goto out;
+	for (i = 0; i < INN_YMAP_LEN(gps); i++) {
+		const inn_ynode *k = INN_YMAP_KEY(gps, i), *v = INN_YMAP_VAL(gps, i), *t;
+		inn_goldenpath *g = &c->goldenpaths[c->ngoldenpaths];
+		size_t nerr0 = diag->nerrors;
+		char path[INN_L_PATH_MAX];
+
+		inn_l_path(path, sizeof(path), "goldenpaths", k->value);
+		if (!inn_l_name_ok(k->value)) {
+			inn_l_err(&lc, k, "%s: golden path name \"%s\" must match "
+			          "[A-Za-z0-9][A-Za-z0-9_-]*", path, k->value);
+			continue;
+		}
+		if (inn_l_kind(&lc, v, INN_Y_MAP, path) != 0)
+			continue;
+		inn_l_unknown_keys(&lc, v, gp_keys, path);
+		memset(g, 0, sizeof(*g));
+		g->name = strdup(k->value);
+		inn_l_string(&lc, v, "workflow", path, &g->workflow_ref);
+		inn_l_string(&lc, v, "description", path, &g->description);
+		inn_l_string(&lc, v, "category", path, &g->category);
+		inn_l_string(&lc, v, "estimated_duration", path, &g->estimated_duration);
+		if ((t = inn_ymap_get(v, "tags")) != NULL) {
+			char p[INN_L_PATH_MAX];
+
+			inn_l_strlist(&lc, t, inn_l_path(p, sizeof(p), path, "tags"), &g->tags,
+			              &g->ntags);
+		}
+		if (g->workflow_ref == NULL && diag->nerrors == nerr0)
+			inn_l_err(&lc, v, "%s: missing required field \"workflow\"", path);
+		if (g->workflow_ref != NULL)
+			gp_workflow(c, g, &lc, inn_ymap_get(v, "workflow"), gdir, ctx, path);
+		gp_params(g, &lc, inn_ymap_get(v, "parameters"), path);
+		if (g->name == NULL || diag->nerrors != nerr0) {
+			goldenpath_free(g);
+			memset(g, 0, sizeof(*g));
+			continue;
+		}
+		c->ngoldenpaths++;
+	}
+out:
+	free(gdir);
+	inn_ydoc_free(doc);
+}
+
+int
+inn_catalog_load(inn_catalog **out, const char *const *dirs, size_t ndirs,
+                 const char *goldenpaths_file, const inn_load_ctx *ctx, inn_diag *diag)
+{
+	inn_catalog *c;
+	size_t nerr0 = diag->nerrors, i;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		inn_diag_add(diag, INN_DIAG_ERROR, NULL, 0, 0, "out of memory");
+		return INN_ENOMEM;
+	}
+	for (i = 0; i < ndirs; i++)
+		load_dir(c, dirs[i], ctx, diag);
+	if (goldenpaths_file != NULL)
+		load_goldenpaths(c, goldenpaths_file, ctx, diag);
+	*out = c;
+	return diag->nerrors == nerr0 ? 0 : INN_EINVAL;
+}

@@ -1,1 +1,416 @@
-/* diag.c - (being written) */
+/*
+ * diag.c - the loaders' diagnostics list (see model.h): warnings and errors
+ * with file, line and column.  The list is bounded: after INN_DIAG_MAX
+ * entries one "too many diagnostics" entry is added and the rest are only
+ * counted, so hostile input cannot grow it without limit.  Also the
+ * loaders' node-reading helpers that report into it (load_int.h).
+ */
+#include "model.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "load_int.h"
+
+void
+inn_diag_init(inn_diag *d)
+{
+	memset(d, 0, sizeof(*d));
+}
+
+void
+inn_diag_free(inn_diag *d)
+{
+	size_t i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < d->n; i++) {
+		free(d->items[i].file);
+		free(d->items[i].message);
+	}
+	free(d->items);
+	memset(d, 0, sizeof(*d));
+}
+
+/* Appends one entry; silently drops it when memory runs out (the error
+ * count still records it). */
+static void
+diag_push(inn_diag *d, inn_diag_level level, const char *file, int line, int col,
+          char *message)
+{
+	inn_diag_entry *e;
+
+	if (d->n == d->cap) {
+		size_t ncap = d->cap ? d->cap * 2 : 16;
+		inn_diag_entry *ni;
+
+		if (ncap > INN_DIAG_MAX + 1)
+			ncap = INN_DIAG_MAX + 1;
+		if ((ni = realloc(d->items, ncap * sizeof(*ni))) == NULL) {
+			free(message);
+			return;
+		}
+		d->items = ni;
+		d->cap = ncap;
+	}
+	e = &d->items[d->n];
+	e->level = level;
+	e->file = file ? strdup(file) : NULL;
+	e->line = line;
+	e->col = col;
+	e->message = message;
+	d->n++;
+}
+
+void
+inn_diag_add(inn_diag *d, inn_diag_level level, const char *file, int line, int col,
+             const char *fmt, ...)
+{
+	va_list ap;
+	char *msg = NULL;
+	int len;
+
+	if (d == NULL)
+		return;
+	if (level == INN_DIAG_ERROR)
+		d->nerrors++;
+	if (d->n > INN_DIAG_MAX)
+		return;
+	if (d->n == INN_DIAG_MAX) {
+		char *m = strdup("too many diagnostics; the rest are not shown");
+
+		if (m != NULL)
+			diag_push(d, INN_DIAG_ERROR, file, 0, 0, m);
+		return;
+	}
+	va_start(ap, fmt);
+	len = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (len < 0 || (msg = malloc((size_t)len + 1)) == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, (size_t)len + 1, fmt, ap);
+	va_end(ap);
+	diag_push(d, level, file, line, col, msg);
+}
+
+void
+inn_diag_format(const inn_diag *d, size_t i, char *buf, size_t len)
+{
+	const inn_diag_entry *e;
+	const char *lvl;
+
+	if (len == 0)
+		return;
+	if (d == NULL || i >= d->n) {
+		buf[0] = '\0';
+		return;
+	}
+	e = &d->items[i];
+	lvl = e->level == INN_DIAG_ERROR ? "error" : "warning";
+	if (e->file != NULL && e->line > 0 && e->col > 0)
+		snprintf(buf, len, "%s:%d:%d: %s: %s", e->file, e->line, e->col, lvl,
+		         e->message);
+	else if (e->file != NULL && e->line > 0)
+		snprintf(buf, len, "%s:%d: %s: %s", e->file, e->line, lvl, e->message);
+	else if (e->file != NULL)
+		snprintf(buf, len, "%s: %s: %s", e->file, lvl, e->message);
+	else
+		snprintf(buf, len, "%s: %s", lvl, e->message);
+}
+
+size_t
+inn_diag_count(const inn_diag *d, inn_diag_level level)
+{
+	size_t i, n = 0;
+
+	if (d == NULL)
+		return 0;
+	if (level == INN_DIAG_ERROR)
+		return d->nerrors;
+	for (i = 0; i < d->n; i++)
+		if (d->items[i].level == level)
+			n++;
+	return n;
+}
+
+int
+inn_diag_find(const inn_diag *d, const char *needle, char *buf, size_t len)
+{
+	size_t i;
+
+	if (d == NULL)
+		return -1;
+	for (i = 0; i < d->n; i++) {
+		char line[4096];
+
+		inn_diag_format(d, i, line, sizeof(line));
+		if (strstr(line, needle) != NULL) {
+			if (buf != NULL && len > 0)
+				snprintf(buf, len, "%s", line);
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+/* --- node helpers for the loaders (load_int.h) ----------------------------- */
+
+static void
+l_addv(const inn_lctx *lc, inn_diag_level level, const inn_ynode *at,
+       const char *fmt, va_list ap)
+{
+	char msg[2048];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	inn_diag_add(lc->diag, level, lc->file, at ? at->line : 0, at ? at->col : 0,
+	             "%s", msg);
+}
+
+void
+inn_l_err(const inn_lctx *lc, const inn_ynode *at, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	l_addv(lc, INN_DIAG_ERROR, at, fmt, ap);
+	va_end(ap);
+}
+
+void
+inn_l_warn(const inn_lctx *lc, const inn_ynode *at, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	l_addv(lc, INN_DIAG_WARNING, at, fmt, ap);
+	va_end(ap);
+}
+
+void
+inn_l_err_last(inn_diag *d, const char *file)
+{
+	const char *msg = inn_error_last();
+	size_t flen = strlen(file);
+	long line = 0, col = 0;
+	char *end;
+
+	if (strncmp(msg, file, flen) == 0 && msg[flen] == ':') {
+		const char *p = msg + flen + 1;
+
+		line = strtol(p, &end, 10);
+		if (end != p && *end == ':') {
+			p = end + 1;
+			col = strtol(p, &end, 10);
+			if (end != p && end[0] == ':' && end[1] == ' ') {
+				inn_diag_add(d, INN_DIAG_ERROR, file, (int)line, (int)col, "%s",
+				             end + 2);
+				return;
+			}
+		} else if (p[0] == ' ') {
+			inn_diag_add(d, INN_DIAG_ERROR, file, 0, 0, "%s", p + 1);
+			return;
+		}
+	}
+	inn_diag_add(d, INN_DIAG_ERROR, file, 0, 0, "%s", *msg ? msg : "cannot load");
+}
+
+const char *
+inn_l_path(char *buf, size_t len, const char *path, const char *key)
+{
+	if (path == NULL || *path == '\0')
+		snprintf(buf, len, "%s", key);
+	else
+		snprintf(buf, len, "%s.%s", path, key);
+	return buf;
+}
+
+const char *
+inn_l_index(char *buf, size_t len, const char *path, size_t i)
+{
+	snprintf(buf, len, "%s[%zu]", path, i);
+	return buf;
+}
+
+static const char *
+kind_name(inn_ynode_kind kind)
+{
+	switch (kind) {
+	case INN_Y_MAP:
+		return "a mapping";
+	case INN_Y_SEQ:
+		return "a list";
+	default:
+		return "a scalar";
+	}
+}
+
+int
+inn_l_kind(const inn_lctx *lc, const inn_ynode *node, inn_ynode_kind kind,
+           const char *path)
+{
+	if (node->kind == kind)
+		return 0;
+	inn_l_err(lc, node, "%s: must be %s, not %s", path, kind_name(kind),
+	          inn_ynode_kind_name(node));
+	return -1;
+}
+
+void
+inn_l_unknown_keys(const inn_lctx *lc, const inn_ynode *map,
+                   const char *const *known, const char *path)
+{
+	size_t i, j;
+
+	for (i = 0; i < INN_YMAP_LEN(map); i++) {
+		const inn_ynode *k = INN_YMAP_KEY(map, i);
+
+		for (j = 0; known[j] != NULL; j++)
+			if (strcmp(k->value, known[j]) == 0)
+				break;
+		if (known[j] != NULL)
+			continue;
+		if (path == NULL || *path == '\0')
+			inn_l_warn(lc, k, "unknown key \"%s\" (ignored)", k->value);
+		else
+			inn_l_warn(lc, k, "%s: unknown key \"%s\" (ignored)", path, k->value);
+	}
+}
+
+int
+inn_l_is_null(const inn_ynode *n)
+{
+	return n != NULL && n->kind == INN_Y_SCALAR && n->plain &&
+	       (n->len == 0 || strcmp(n->value, "~") == 0 ||
+	        strcmp(n->value, "null") == 0 || strcmp(n->value, "Null") == 0 ||
+	        strcmp(n->value, "NULL") == 0);
+}
+
+int
+inn_l_string(const inn_lctx *lc, const inn_ynode *map, const char *key,
+             const char *path, char **out)
+{
+	const inn_ynode *n = inn_ymap_get(map, key);
+	char p[INN_L_PATH_MAX];
+	char *s;
+
+	if (n == NULL || inn_l_is_null(n))
+		return 0;
+	if (n->kind != INN_Y_SCALAR) {
+		inn_l_err(lc, n, "%s: must be a string, not %s",
+		          inn_l_path(p, sizeof(p), path, key), inn_ynode_kind_name(n));
+		return -1;
+	}
+	if ((s = strdup(n->value)) == NULL) {
+		inn_l_err(lc, n, "out of memory");
+		return -1;
+	}
+	free(*out);
+	*out = s;
+	return 0;
+}
+
+int
+inn_l_bool(const inn_lctx *lc, const inn_ynode *n, const char *path, int *out)
+{
+	if (n->kind == INN_Y_SCALAR && n->plain) {
+		if (strcmp(n->value, "true") == 0 || strcmp(n->value, "True") == 0 ||
+		    strcmp(n->value, "TRUE") == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strcmp(n->value, "false") == 0 || strcmp(n->value, "False") == 0 ||
+		    strcmp(n->value, "FALSE") == 0) {
+			*out = 0;
+			return 0;
+		}
+	}
+	if (n->kind == INN_Y_SCALAR)
+		inn_l_err(lc, n, "%s: must be true or false, not \"%s\"", path, n->value);
+	else
+		inn_l_err(lc, n, "%s: must be true or false, not %s", path,
+		          inn_ynode_kind_name(n));
+	return -1;
+}
+
+void
+inn_l_strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int
+inn_l_strlist(const inn_lctx *lc, const inn_ynode *node, const char *path,
+              char ***out, size_t *n)
+{
+	char **v = NULL;
+	size_t i, cnt = 0;
+	char p[INN_L_PATH_MAX];
+
+	*out = NULL;
+	*n = 0;
+	if (inn_l_is_null(node))
+		return 0;
+	if (node->kind == INN_Y_MAP) {
+		inn_l_err(lc, node, "%s: must be a string or a list of strings, not a "
+		          "mapping", path);
+		return -1;
+	}
+	if ((v = calloc(node->kind == INN_Y_SEQ ? node->n + 1 : 2, sizeof(*v))) == NULL)
+		goto nomem;
+	if (node->kind == INN_Y_SCALAR) {
+		if ((v[cnt++] = strdup(node->value)) == NULL)
+			goto nomem;
+	} else {
+		for (i = 0; i < node->n; i++) {
+			const inn_ynode *it = node->items[i];
+
+			if (it->kind != INN_Y_SCALAR || inn_l_is_null(it)) {
+				inn_l_err(lc, it, "%s: must be a string, not %s",
+				          inn_l_index(p, sizeof(p), path, i),
+				          inn_l_is_null(it) ? "null" : inn_ynode_kind_name(it));
+				inn_l_strv_free(v, cnt);
+				return -1;
+			}
+			if ((v[cnt++] = strdup(it->value)) == NULL)
+				goto nomem;
+		}
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+nomem:
+	inn_l_strv_free(v, cnt);
+	inn_l_err(lc, node, "out of memory");
+	return -1;
+}
+
+int
+inn_l_name_ok(const char *s)
+{
+	size_t i;
+
+	if (s == NULL || !((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z') ||
+	                   (s[0] >= '0' && s[0] <= '9')))
+		return 0;
+	for (i = 1; s[i] != '\0'; i++) {
+		char c = s[i];
+
+		if (i >= 128)
+			return 0;
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}

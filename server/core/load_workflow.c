@@ -1,1 +1,1462 @@
-/* load_workflow.c - (being written) */
+/*
+ * load_workflow.c - reads one workflow file into an inn_workflow (model.h)
+ * and checks everything that can be checked before a run: the shape of
+ * each field, step names and dependencies (unknown names, cycles), the
+ * admin allow-list and the plugin registry (including the plugin's own
+ * validate()), and every template reference to parameters and steps.
+ * Both layouts are read: top-level `steps:` (provider workflows) and the
+ * golden-path `apiVersion/kind: Workflow/spec.steps` form.
+ */
+#include "model.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "duration.h"
+#include "error.h"
+#include "host.h"
+#include "load_int.h"
+#include "tmpl.h"
+
+#define MAX_STEPS_HARD 10000      /* even without a policy */
+#define MAX_WALK_NODES 1000000    /* template walk budget per file */
+#define MAX_RETRIES 100
+#define MAX_CYCLES_REPORTED 10
+#define MAX_WALK_DEPTH 300        /* the YAML parser stops at 256 */
+
+/* Where each step's fields were written, for messages after parsing. */
+struct step_pos {
+	const inn_ynode *node, *name, *type, *config, *env, *when, *outputs;
+	const char *when_key;
+	const inn_ynode **deps;     /* one node per depends_on entry */
+};
+
+struct wf_load {
+	inn_lctx lc;
+	const inn_load_ctx *ctx;
+	inn_workflow *wf;
+	struct step_pos *pos;
+	size_t *byname;             /* step indices sorted by name */
+	size_t nbyname;
+	const inn_ynode **pdef;      /* each parameter's default node, or NULL */
+	size_t budget;
+};
+
+/* Context for one template reference check. */
+struct ref_check {
+	struct wf_load *L;
+	long step;                  /* the referencing step, or -1 */
+	const char *path;           /* field path, e.g. config.script */
+	const inn_ynode *at;
+};
+
+static const char *const top_keys[] = {
+	"apiVersion", "kind", "metadata", "spec", "name", "description", "parameters",
+	"variables", "steps", "outputs", "phase", "triggers", "timeout", NULL
+};
+static const char *const spec_keys[] = {
+	"parameters", "variables", "steps", "outputs", "timeout", "phase", "triggers",
+	"description", NULL
+};
+static const char *const metadata_keys[] = {
+	"name", "owner", "description", "version", "category", "labels", "annotations",
+	"tags", "team", NULL
+};
+static const char *const step_keys[] = {
+	"name", "type", "config", "env", "if", "when", "depends_on", "dependsOn",
+	"parallel", "timeout", "retries", "continue_on_error", "continueOnError",
+	"outputs", "description", NULL
+};
+static const char *const param_keys[] = {
+	"name", "type", "required", "default", "description", "allowed_values", "enum",
+	"pattern", "min", "max", NULL
+};
+
+/* --- parameters ---------------------------------------------------------- */
+
+static const char *const param_types[] = {
+	"string", "number", "integer", "boolean", "map", "object", "array", "enum",
+	"duration", "secret", NULL
+};
+
+static const char *
+type_noun(const char *type)
+{
+	if (strcmp(type, "number") == 0)
+		return "a number";
+	if (strcmp(type, "integer") == 0)
+		return "an integer";
+	if (strcmp(type, "boolean") == 0)
+		return "a boolean";
+	if (strcmp(type, "map") == 0 || strcmp(type, "object") == 0)
+		return "a mapping";
+	if (strcmp(type, "array") == 0)
+		return "a list";
+	if (strcmp(type, "duration") == 0)
+		return "a duration";
+	if (strcmp(type, "enum") == 0)
+		return "a scalar";
+	return "a string";
+}
+
+/* Short text of a value for messages (strings quoted, cut at 60 bytes). */
+static void
+value_text(json_object *v, char *buf, size_t len)
+{
+	const char *s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+	                                                      JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	if (v == NULL)
+		s = "null";
+	if (strlen(s) > 60)
+		snprintf(buf, len, "%.57s...", s);
+	else
+		snprintf(buf, len, "%s", s);
+}
+
+static int
+is_scalar_json(json_object *v)
+{
+	json_type t = json_object_get_type(v);
+
+	return t == json_type_string || t == json_type_int || t == json_type_double ||
+	       t == json_type_boolean;
+}
+
+static int
+type_matches(const char *type, json_object *v)
+{
+	json_type t = json_object_get_type(v);
+	const char *s = t == json_type_string ? json_object_get_string(v) : NULL;
+	char *end;
+
+	if (strcmp(type, "string") == 0 || strcmp(type, "secret") == 0 ||
+	    strcmp(type, "enum") == 0)
+		return is_scalar_json(v);
+	if (strcmp(type, "map") == 0 || strcmp(type, "object") == 0)
+		return t == json_type_object;
+	if (strcmp(type, "array") == 0)
+		return t == json_type_array;
+	if (strcmp(type, "boolean") == 0)
+		return t == json_type_boolean ||
+		       (s != NULL && (strcmp(s, "true") == 0 || strcmp(s, "false") == 0));
+	if (strcmp(type, "number") == 0) {
+		if (t == json_type_int || t == json_type_double)
+			return 1;
+		if (s == NULL || *s == '\0')
+			return 0;
+		errno = 0;
+		(void)strtod(s, &end);
+		return *end == '\0' && errno == 0;
+	}
+	if (strcmp(type, "integer") == 0) {
+		if (t == json_type_int)
+			return 1;
+		if (t == json_type_double) {
+			double d = json_object_get_double(v);
+
+			return d == (double)(long long)d;
+		}
+		if (s == NULL || *s == '\0')
+			return 0;
+		errno = 0;
+		(void)strtoll(s, &end, 10);
+		return *end == '\0' && errno == 0;
+	}
+	if (strcmp(type, "duration") == 0) {
+		int64_t ms;
+
+		if (t == json_type_int)
+			return json_object_get_int64(v) >= 0;
+		return s != NULL && inn_parse_duration_ms(s, &ms) == 0;
+	}
+	return 1;
+}
+
+int
+inn_param_check(const inn_param *p, json_object *v, char *why, size_t len)
+{
+	char txt[80];
+	size_t i;
+
+	if (v == NULL)
+		return 0;
+	if (json_object_is_type(v, json_type_string) &&
+	    inn_tmpl_has_syntax(json_object_get_string(v)))
+		return 0;
+	value_text(v, txt, sizeof(txt));
+	if (!type_matches(p->type ? p->type : "string", v)) {
+		snprintf(why, len, "%s is not %s", txt, type_noun(p->type ? p->type : "string"));
+		return -1;
+	}
+	if (p->allowed != NULL && is_scalar_json(v)) {
+		size_t n = json_object_array_length(p->allowed);
+
+		for (i = 0; i < n; i++) {
+			json_object *a = json_object_array_get_idx(p->allowed, i);
+
+			if (a != NULL && strcmp(json_object_get_string(a),
+			                        json_object_get_string(v)) == 0)
+				break;
+		}
+		if (i == n) {
+			char list[80];
+
+			value_text(p->allowed, list, sizeof(list));
+			snprintf(why, len, "%s is not one of the allowed values %s", txt, list);
+			return -1;
+		}
+	}
+	if (p->pattern != NULL && is_scalar_json(v)) {
+		regex_t re;
+		int m;
+
+		if (regcomp(&re, p->pattern, REG_EXTENDED | REG_NOSUB) != 0)
+			return 0; /* reported when the declaration was loaded */
+		m = regexec(&re, json_object_get_string(v), 0, NULL, 0);
+		regfree(&re);
+		if (m != 0) {
+			snprintf(why, len, "%s does not match the pattern %s", txt, p->pattern);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+param_free(inn_param *p)
+{
+	free(p->name);
+	free(p->type);
+	json_object_put(p->def);
+	free(p->description);
+	json_object_put(p->allowed);
+	free(p->pattern);
+	memset(p, 0, sizeof(*p));
+}
+
+void
+inn_l_params_free(inn_param *params, size_t n)
+{
+	size_t i;
+
+	if (params == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		param_free(&params[i]);
+	free(params);
+}
+
+/* int -> integer, bool -> boolean, float -> number: spellings of the
+ * original's golden paths. */
+static const char *
+param_type_normal(const char *t)
+{
+	if (strcmp(t, "int") == 0)
+		return "integer";
+	if (strcmp(t, "bool") == 0)
+		return "boolean";
+	if (strcmp(t, "float") == 0)
+		return "number";
+	return t;
+}
+
+int
+inn_l_param_parse(const inn_lctx *lc, const inn_ynode *node, const inn_ynode *name_key,
+                  const char *path, inn_param *out)
+{
+	const inn_ynode *n, *a, *e;
+	char p[INN_L_PATH_MAX], why[256];
+	unsigned nerr0 = (unsigned)lc->diag->nerrors;
+	char *type = NULL;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	out->line = node->line;
+	out->col = node->col;
+	if (inn_l_is_null(node) && name_key != NULL) {
+		node = NULL; /* `pname:` with nothing: a string parameter */
+	} else if (inn_l_kind(lc, node, INN_Y_MAP, path) != 0) {
+		return -1;
+	}
+	if (node != NULL)
+		inn_l_unknown_keys(lc, node, param_keys, path);
+	if (name_key != NULL) {
+		out->name = strdup(name_key->value);
+	} else {
+		if (inn_l_string(lc, node, "name", path, &out->name) != 0)
+			goto fail;
+		if (out->name == NULL) {
+			inn_l_err(lc, node, "%s: missing required field \"name\"", path);
+			goto fail;
+		}
+	}
+	if (out->name == NULL)
+		goto nomem;
+	if (!inn_l_name_ok(out->name) && out->name[0] != '_') {
+		inn_l_err(lc, name_key ? name_key : inn_ymap_get(node, "name"),
+		          "%s: parameter name \"%s\" must start with a letter or digit and "
+		          "hold only letters, digits, '_' and '-'", path, out->name);
+		goto fail;
+	}
+	if (node == NULL) {
+		if ((out->type = strdup("string")) == NULL)
+			goto nomem;
+		return 0;
+	}
+	if (inn_l_string(lc, node, "type", path, &type) != 0)
+		goto fail;
+	if ((out->type = strdup(type ? param_type_normal(type) : "string")) == NULL)
+		goto nomem;
+	for (i = 0; param_types[i] != NULL; i++)
+		if (strcmp(out->type, param_types[i]) == 0)
+			break;
+	if (param_types[i] == NULL) {
+		inn_l_err(lc, inn_ymap_get(node, "type"), "%s: unknown type \"%s\" (known: "
+		          "string, number, integer, boolean, map, object, array, enum, "
+		          "duration, secret)", inn_l_path(p, sizeof(p), path, "type"), type);
+		goto fail;
+	}
+	if ((n = inn_ymap_get(node, "required")) != NULL && !inn_l_is_null(n) &&
+	    inn_l_bool(lc, n, inn_l_path(p, sizeof(p), path, "required"),
+	               &out->required) != 0)
+		goto fail;
+	if (inn_l_string(lc, node, "description", path, &out->description) != 0 ||
+	    inn_l_string(lc, node, "pattern", path, &out->pattern) != 0)
+		goto fail;
+	if (out->pattern != NULL) {
+		regex_t re;
+		int rc = regcomp(&re, out->pattern, REG_EXTENDED | REG_NOSUB);
+
+		if (rc != 0) {
+			char msg[128];
+
+			regerror(rc, &re, msg, sizeof(msg));
+			inn_l_err(lc, inn_ymap_get(node, "pattern"), "%s: not a valid "
+			          "extended regular expression: %s",
+			          inn_l_path(p, sizeof(p), path, "pattern"), msg);
+			goto fail;
+		}
+		regfree(&re);
+	}
+	a = inn_ymap_get(node, "allowed_values");
+	e = inn_ymap_get(node, "enum");
+	if (a != NULL && e != NULL) {
+		inn_l_err(lc, inn_ymap_key(node, "enum"), "%s: give either allowed_values "
+		          "or enum, not both", path);
+		goto fail;
+	}
+	if (a == NULL)
+		a = e;
+	if (a != NULL && !inn_l_is_null(a)) {
+		const char *k = a == e ? "enum" : "allowed_values";
+
+		if (inn_l_kind(lc, a, INN_Y_SEQ, inn_l_path(p, sizeof(p), path, k)) != 0)
+			goto fail;
+		for (i = 0; i < a->n; i++)
+			if (a->items[i]->kind != INN_Y_SCALAR) {
+				char q[INN_L_PATH_MAX];
+
+				inn_l_err(lc, a->items[i], "%s: must be a scalar, not %s",
+				          inn_l_index(q, sizeof(q), p, i),
+				          inn_ynode_kind_name(a->items[i]));
+				goto fail;
+			}
+		if ((out->allowed = inn_ynode_to_json(a)) == NULL)
+			goto toobig;
+	}
+	if ((n = inn_ymap_get(node, "default")) != NULL && !inn_l_is_null(n)) {
+		if ((out->def = inn_ynode_to_json(n)) == NULL)
+			goto toobig;
+		if (inn_param_check(out, out->def, why, sizeof(why)) != 0) {
+			inn_l_err(lc, n, "%s: %s (parameter \"%s\" is of type %s)",
+			          inn_l_path(p, sizeof(p), path, "default"), why, out->name,
+			          out->type);
+			goto fail;
+		}
+	}
+	free(type);
+	return lc->diag->nerrors == nerr0 ? 0 : -1;
+toobig:
+	inn_l_err(lc, node, "%s: %s", path, inn_error_last());
+	goto fail;
+nomem:
+	inn_l_err(lc, node, "out of memory");
+fail:
+	free(type);
+	param_free(out);
+	return -1;
+}
+
+/* parameters: a list of declarations (or a `name: {...}` mapping). */
+static void
+load_params(struct wf_load *L, const inn_ynode *node, const char *path)
+{
+	inn_workflow *wf = L->wf;
+	size_t i, j, cnt;
+	char p[INN_L_PATH_MAX];
+
+	if (inn_l_is_null(node))
+		return;
+	if (node->kind == INN_Y_SCALAR) {
+		inn_l_err(&L->lc, node, "%s: must be a list, not a scalar", path);
+		return;
+	}
+	cnt = node->kind == INN_Y_SEQ ? node->n : INN_YMAP_LEN(node);
+	if (cnt == 0)
+		return;
+	if ((wf->params = calloc(cnt, sizeof(*wf->params))) == NULL ||
+	    (L->pdef = calloc(cnt, sizeof(*L->pdef))) == NULL) {
+		inn_l_err(&L->lc, node, "out of memory");
+		return;
+	}
+	for (i = 0; i < cnt; i++) {
+		const inn_ynode *item, *key = NULL;
+		inn_param *pa = &wf->params[wf->nparams];
+
+		if (node->kind == INN_Y_SEQ) {
+			item = node->items[i];
+			inn_l_index(p, sizeof(p), path, i);
+		} else {
+			key = INN_YMAP_KEY(node, i);
+			item = INN_YMAP_VAL(node, i);
+			inn_l_path(p, sizeof(p), path, key->value);
+		}
+		if (inn_l_param_parse(&L->lc, item, key, p, pa) != 0)
+			continue;
+		for (j = 0; j < wf->nparams; j++)
+			if (strcmp(wf->params[j].name, pa->name) == 0)
+				break;
+		if (j < wf->nparams) {
+			inn_l_err(&L->lc, item, "%s: duplicate parameter \"%s\" (lines %d and "
+			          "%d)", p, pa->name, wf->params[j].line, pa->line);
+			param_free(pa);
+			continue;
+		}
+		if (item->kind == INN_Y_MAP)
+			L->pdef[wf->nparams] = inn_ymap_get(item, "default");
+		wf->nparams++;
+	}
+}
+
+static const inn_param *
+find_param(const inn_workflow *wf, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < wf->nparams; i++)
+		if (strlen(wf->params[i].name) == len &&
+		    strncmp(wf->params[i].name, name, len) == 0)
+			return &wf->params[i];
+	return NULL;
+}
+
+/* --- small readers ------------------------------------------------------- */
+
+static int
+read_duration(struct wf_load *L, const inn_ynode *n, const char *path, int64_t *ms)
+{
+	if (n->kind != INN_Y_SCALAR || inn_parse_duration_ms(n->value, ms) != 0 ||
+	    *ms < 0) {
+		if (n->kind == INN_Y_SCALAR)
+			inn_l_err(&L->lc, n, "%s: \"%s\" is not a duration (e.g. 90, 30s, 5m, "
+			          "1h30m)", path, n->value);
+		else
+			inn_l_err(&L->lc, n, "%s: must be a duration, not %s", path,
+			          inn_ynode_kind_name(n));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+read_int(struct wf_load *L, const inn_ynode *n, const char *path, long min, long max,
+         int *out)
+{
+	char *end;
+	long v;
+
+	if (n->kind != INN_Y_SCALAR || n->len == 0) {
+		inn_l_err(&L->lc, n, "%s: must be a number, not %s", path,
+		          inn_ynode_kind_name(n));
+		return -1;
+	}
+	errno = 0;
+	v = strtol(n->value, &end, 10);
+	if (*end != '\0' || errno != 0 || v < min || v > max) {
+		inn_l_err(&L->lc, n, "%s: \"%s\" is not a whole number between %ld and %ld",
+		          path, n->value, min, max);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+/* Converts a mapping subtree to JSON, reporting alias bombs. */
+static json_object *
+to_json_map(struct wf_load *L, const inn_ynode *n, const char *path)
+{
+	json_object *o;
+
+	if (inn_l_kind(&L->lc, n, INN_Y_MAP, path) != 0)
+		return NULL;
+	if ((o = inn_ynode_to_json(n)) == NULL)
+		inn_l_err(&L->lc, n, "%s: %s", path, inn_error_last());
+	return o;
+}
+
+/* --- steps --------------------------------------------------------------- */
+
+static void
+step_free(inn_step_def *s)
+{
+	free(s->name);
+	free(s->type);
+	free(s->plugin_type);
+	json_object_put(s->config);
+	json_object_put(s->env);
+	free(s->when);
+	inn_l_strv_free(s->depends_on, s->ndeps);
+}
+
+static int
+env_name_ok(const char *s)
+{
+	size_t i;
+
+	if (!((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
+		return 0;
+	for (i = 1; s[i] != '\0'; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return 0;
+	return 1;
+}
+
+static void
+step_env(struct wf_load *L, inn_step_def *s, const inn_ynode *n, const char *path)
+{
+	size_t i;
+
+	if (inn_l_is_null(n) || inn_l_kind(&L->lc, n, INN_Y_MAP, path) != 0)
+		return;
+	for (i = 0; i < INN_YMAP_LEN(n); i++) {
+		const inn_ynode *k = INN_YMAP_KEY(n, i), *v = INN_YMAP_VAL(n, i);
+
+		if (!env_name_ok(k->value)) {
+			inn_l_err(&L->lc, k, "%s: \"%s\" is not a valid environment variable "
+			          "name", path, k->value);
+			return;
+		}
+		if (v->kind != INN_Y_SCALAR) {
+			inn_l_err(&L->lc, v, "%s.%s: must be a scalar, not %s", path, k->value,
+			          inn_ynode_kind_name(v));
+			return;
+		}
+	}
+	s->env = to_json_map(L, n, path);
+}
+
+static void
+step_when(struct wf_load *L, inn_step_def *s, const inn_ynode *n, const char *path)
+{
+	int b;
+
+	if (inn_l_is_null(n))
+		return;
+	if (n->kind != INN_Y_SCALAR) {
+		inn_l_err(&L->lc, n, "%s: must be a condition string or true/false, not %s",
+		          path, inn_ynode_kind_name(n));
+		return;
+	}
+	if (n->plain && (strcmp(n->value, "true") == 0 || strcmp(n->value, "false") == 0 ||
+	                 strcmp(n->value, "True") == 0 || strcmp(n->value, "False") == 0 ||
+	                 strcmp(n->value, "TRUE") == 0 || strcmp(n->value, "FALSE") == 0)) {
+		inn_l_bool(&L->lc, n, path, &b);
+		s->when = strdup(b ? "true" : "false");
+	} else {
+		s->when = strdup(n->value);
+	}
+	if (s->when == NULL)
+		inn_l_err(&L->lc, n, "out of memory");
+}
+
+static void
+step_deps(struct wf_load *L, inn_step_def *s, struct step_pos *ps, const inn_ynode *n,
+          const char *path)
+{
+	size_t i;
+
+	if (inn_l_strlist(&L->lc, n, path, &s->depends_on, &s->ndeps) != 0 || s->ndeps == 0)
+		return;
+	if ((ps->deps = calloc(s->ndeps, sizeof(*ps->deps))) == NULL) {
+		inn_l_err(&L->lc, n, "out of memory");
+		return;
+	}
+	for (i = 0; i < s->ndeps; i++)
+		ps->deps[i] = n->kind == INN_Y_SEQ ? n->items[i] : n;
+}
+
+static void
+step_retries(struct wf_load *L, inn_step_def *s, const inn_ynode *n, const char *path)
+{
+	char p[INN_L_PATH_MAX];
+	static const char *const keys[] = { "limit", "backoff", NULL };
+	const inn_ynode *v;
+
+	s->retry_opt_in = 1;
+	if (n->kind == INN_Y_SCALAR) {
+		read_int(L, n, path, 0, MAX_RETRIES, &s->retries);
+		return;
+	}
+	if (inn_l_kind(&L->lc, n, INN_Y_MAP, path) != 0)
+		return;
+	inn_l_unknown_keys(&L->lc, n, keys, path);
+	if ((v = inn_ymap_get(n, "limit")) != NULL)
+		read_int(L, v, inn_l_path(p, sizeof(p), path, "limit"), 0, MAX_RETRIES,
+		         &s->retries);
+	else
+		inn_l_err(&L->lc, n, "%s: missing required field \"limit\"", path);
+	if ((v = inn_ymap_get(n, "backoff")) != NULL)
+		read_duration(L, v, inn_l_path(p, sizeof(p), path, "backoff"), &s->backoff_ms);
+}
+
+/* Reads steps[idx] into s (fields that fail are reported and left empty). */
+static void
+step_parse(struct wf_load *L, const inn_ynode *n, size_t idx, inn_step_def *s,
+           struct step_pos *ps)
+{
+	char path[64], p[INN_L_PATH_MAX];
+	const inn_ynode *v, *v2;
+	size_t i;
+
+	snprintf(path, sizeof(path), "steps[%zu]", idx);
+	s->line = n->line;
+	s->col = n->col;
+	s->backoff_ms = 1000;
+	ps->node = n;
+	if (inn_l_kind(&L->lc, n, INN_Y_MAP, path) != 0)
+		return;
+	inn_l_unknown_keys(&L->lc, n, step_keys, path);
+	ps->name = inn_ymap_get(n, "name");
+	ps->type = inn_ymap_get(n, "type");
+	if (inn_l_string(&L->lc, n, "name", path, &s->name) != 0)
+		return;
+	if (s->name == NULL) {
+		inn_l_err(&L->lc, n, "%s: missing required field \"name\"", path);
+		return;
+	}
+	if (!inn_l_name_ok(s->name)) {
+		inn_l_err(&L->lc, ps->name, "%s: step name \"%s\" must match "
+		          "[A-Za-z0-9][A-Za-z0-9_-]* (at most 128 characters)", path, s->name);
+		free(s->name);
+		s->name = NULL;
+		return;
+	}
+	snprintf(path, sizeof(path), "step \"%s\"", s->name);
+	if (inn_l_string(&L->lc, n, "type", path, &s->type) == 0 && s->type == NULL)
+		inn_l_err(&L->lc, n, "step \"%s\": missing required field \"type\"", s->name);
+	if (s->type != NULL && s->type[0] == '\0') {
+		inn_l_err(&L->lc, ps->type, "step \"%s\": type must not be empty", s->name);
+		free(s->type);
+		s->type = NULL;
+	}
+	if (s->type != NULL && (s->plugin_type = strdup(inn_step_type_resolve(s->type))) ==
+	                       NULL)
+		inn_l_err(&L->lc, n, "out of memory");
+
+	ps->config = inn_ymap_get(n, "config");
+	if (ps->config != NULL && !inn_l_is_null(ps->config)) {
+		snprintf(p, sizeof(p), "steps[%zu].config", idx);
+		s->config = to_json_map(L, ps->config, p);
+		if (s->config == NULL)
+			ps->config = NULL; /* reported; skip the template walk */
+	} else {
+		ps->config = NULL;
+	}
+	if (s->config == NULL && (s->config = json_object_new_object()) == NULL)
+		inn_l_err(&L->lc, n, "out of memory");
+
+	if ((ps->env = inn_ymap_get(n, "env")) != NULL) {
+		snprintf(p, sizeof(p), "steps[%zu].env", idx);
+		step_env(L, s, ps->env, p);
+		if (s->env == NULL)
+			ps->env = NULL;
+	}
+
+	v = inn_ymap_get(n, "if");
+	v2 = inn_ymap_get(n, "when");
+	if (v != NULL && v2 != NULL)
+		inn_l_err(&L->lc, inn_ymap_key(n, "when"), "step \"%s\": give either if or "
+		          "when, not both", s->name);
+	else if (v != NULL || v2 != NULL) {
+		ps->when_key = v ? "if" : "when";
+		snprintf(p, sizeof(p), "steps[%zu].%s", idx, ps->when_key);
+		step_when(L, s, v ? v : v2, p);
+		if (s->when != NULL)
+			ps->when = v ? v : v2;
+	}
+
+	v = inn_ymap_get(n, "depends_on");
+	v2 = inn_ymap_get(n, "dependsOn");
+	if (v != NULL && v2 != NULL)
+		inn_l_err(&L->lc, inn_ymap_key(n, "dependsOn"), "step \"%s\": give either "
+		          "depends_on or dependsOn, not both", s->name);
+	else if (v != NULL || v2 != NULL)
+		step_deps(L, s, ps, v ? v : v2,
+		          inn_l_path(p, sizeof(p), path, v ? "depends_on" : "dependsOn"));
+	for (i = 0; i < s->ndeps; i++)
+		if (strcmp(s->depends_on[i], s->name) == 0)
+			inn_l_err(&L->lc, ps->deps[i], "step \"%s\": depends on itself (cycle: "
+			          "%s -> %s)", s->name, s->name, s->name);
+
+	if ((v = inn_ymap_get(n, "parallel")) != NULL && !inn_l_is_null(v)) {
+		snprintf(p, sizeof(p), "steps[%zu].parallel", idx);
+		inn_l_bool(&L->lc, v, p, &s->parallel);
+	}
+	if ((v = inn_ymap_get(n, "timeout")) != NULL && !inn_l_is_null(v)) {
+		snprintf(p, sizeof(p), "steps[%zu].timeout", idx);
+		read_duration(L, v, p, &s->timeout_ms);
+	}
+	if ((v = inn_ymap_get(n, "retries")) != NULL && !inn_l_is_null(v)) {
+		snprintf(p, sizeof(p), "steps[%zu].retries", idx);
+		step_retries(L, s, v, p);
+	}
+	v = inn_ymap_get(n, "continue_on_error");
+	v2 = inn_ymap_get(n, "continueOnError");
+	if (v != NULL && v2 != NULL)
+		inn_l_err(&L->lc, inn_ymap_key(n, "continueOnError"), "step \"%s\": give "
+		          "either continue_on_error or continueOnError, not both", s->name);
+	else if ((v != NULL || v2 != NULL) && !inn_l_is_null(v ? v : v2)) {
+		snprintf(p, sizeof(p), "steps[%zu].%s", idx,
+		         v ? "continue_on_error" : "continueOnError");
+		inn_l_bool(&L->lc, v ? v : v2, p, &s->continue_on_error);
+	}
+	if ((v = inn_ymap_get(n, "outputs")) != NULL && !inn_l_is_null(v)) {
+		/* declared outputs: documentation for readers; their templates are
+		 * checked like the config's */
+		snprintf(p, sizeof(p), "steps[%zu].outputs", idx);
+		if (v->kind == INN_Y_SCALAR)
+			inn_l_err(&L->lc, v, "%s: must be a mapping or a list, not a scalar", p);
+		else
+			ps->outputs = v;
+	}
+}
+
+static int
+cmp_byname(const void *a, const void *b, void *ud)
+{
+	const inn_workflow *wf = ud;
+	const inn_step_def *sa = &wf->steps[*(const size_t *)a];
+	const inn_step_def *sb = &wf->steps[*(const size_t *)b];
+	int c = strcmp(sa->name, sb->name);
+
+	if (c != 0)
+		return c;
+	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+/* Index of the step called name[0..len), or -1. */
+static long
+find_step(const struct wf_load *L, const char *name, size_t len)
+{
+	size_t lo = 0, hi = L->nbyname;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *m = L->wf->steps[L->byname[mid]].name;
+		int c = strncmp(m, name, len);
+
+		if (c == 0 && m[len] != '\0')
+			c = 1;
+		if (c == 0) {
+			/* first of equal names */
+			while (mid > 0 && strcmp(L->wf->steps[L->byname[mid - 1]].name, m) == 0)
+				mid--;
+			return (long)L->byname[mid];
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/* Sorts step names; reports duplicates naming both lines. */
+static int
+index_names(struct wf_load *L)
+{
+	inn_workflow *wf = L->wf;
+	size_t i;
+
+	if ((L->byname = calloc(wf->nsteps + 1, sizeof(*L->byname))) == NULL)
+		return -1;
+	for (i = 0; i < wf->nsteps; i++)
+		if (wf->steps[i].name != NULL)
+			L->byname[L->nbyname++] = i;
+	qsort_r(L->byname, L->nbyname, sizeof(*L->byname), cmp_byname, wf);
+	for (i = 1; i < L->nbyname; i++) {
+		const inn_step_def *a = &wf->steps[L->byname[i - 1]];
+		const inn_step_def *b = &wf->steps[L->byname[i]];
+
+		if (strcmp(a->name, b->name) == 0)
+			inn_l_err(&L->lc, L->pos[L->byname[i]].name, "step \"%s\": duplicate "
+			          "step name (lines %d and %d)", b->name, a->line, b->line);
+	}
+	return 0;
+}
+
+static void
+check_deps(struct wf_load *L)
+{
+	inn_workflow *wf = L->wf;
+	size_t i, j;
+
+	for (i = 0; i < wf->nsteps; i++)
+		for (j = 0; j < wf->steps[i].ndeps; j++) {
+			const char *d = wf->steps[i].depends_on[j];
+
+			if (strcmp(d, wf->steps[i].name) != 0 && find_step(L, d, strlen(d)) < 0)
+				inn_l_err(&L->lc, L->pos[i].deps[j], "step \"%s\": depends_on names "
+				          "unknown step \"%s\"", wf->steps[i].name, d);
+		}
+}
+
+/* Reports dependency cycles ("a -> b -> a"), iteratively so a long chain
+ * cannot exhaust the stack. */
+static void
+check_cycles(struct wf_load *L)
+{
+	inn_workflow *wf = L->wf;
+	size_t n = wf->nsteps, root, reported = 0;
+	unsigned char *color = calloc(n + 1, 1);     /* 0 white 1 grey 2 black */
+	size_t *stack = calloc(n + 1, sizeof(*stack));
+	size_t *edge = calloc(n + 1, sizeof(*edge));
+	size_t *depth = calloc(n + 1, sizeof(*depth));
+
+	if (color == NULL || stack == NULL || edge == NULL || depth == NULL)
+		goto out;
+	for (root = 0; root < n && reported < MAX_CYCLES_REPORTED; root++) {
+		size_t sp = 0;
+
+		if (color[root] != 0 || wf->steps[root].name == NULL)
+			continue;
+		stack[sp++] = root;
+		color[root] = 1;
+		edge[root] = 0;
+		depth[root] = 0;
+		while (sp > 0) {
+			size_t u = stack[sp - 1];
+			inn_step_def *s = &wf->steps[u];
+			long v;
+
+			if (edge[u] >= s->ndeps) {
+				color[u] = 2;
+				sp--;
+				continue;
+			}
+			v = strcmp(s->depends_on[edge[u]], s->name) == 0
+			        ? -1 /* self loops are reported while parsing */
+			        : find_step(L, s->depends_on[edge[u]],
+			                    strlen(s->depends_on[edge[u]]));
+			edge[u]++;
+			if (v < 0 || color[v] == 2)
+				continue;
+			if (color[v] == 0) {
+				color[v] = 1;
+				edge[v] = 0;
+				depth[v] = sp;
+				stack[sp++] = (size_t)v;
+				continue;
+			}
+			/* grey: the stack from v to u plus v is a cycle */
+			if (reported++ < MAX_CYCLES_REPORTED) {
+				char buf[1024];
+				size_t k, off = 0;
+
+				buf[0] = '\0';
+				for (k = depth[v]; k < sp && off < sizeof(buf); k++) {
+					int w = snprintf(buf + off, sizeof(buf) - off, "%s -> ",
+					                 wf->steps[stack[k]].name);
+					if (w < 0)
+						break;
+					off += (size_t)w;
+				}
+				if (off < sizeof(buf))
+					snprintf(buf + off, sizeof(buf) - off, "%s",
+					         wf->steps[v].name);
+				inn_l_err(&L->lc, L->pos[v].node, "step \"%s\": depends_on cycle: %s",
+				          wf->steps[v].name, buf);
+			}
+		}
+	}
+out:
+	free(color);
+	free(stack);
+	free(edge);
+	free(depth);
+}
+
+/* Non-zero when step `dep` is a (transitive) dependency of step `of`. */
+static int
+is_dependency(const struct wf_load *L, size_t of, size_t dep)
+{
+	size_t n = L->wf->nsteps, sp = 0, i;
+	unsigned char *seen = calloc(n + 1, 1);
+	size_t *stack = calloc(n + 1, sizeof(*stack));
+	int found = 0;
+
+	if (seen == NULL || stack == NULL)
+		goto out;
+	stack[sp++] = of;
+	seen[of] = 1;
+	while (sp > 0 && !found) {
+		const inn_step_def *s = &L->wf->steps[stack[--sp]];
+
+		for (i = 0; i < s->ndeps; i++) {
+			long v = find_step(L, s->depends_on[i], strlen(s->depends_on[i]));
+
+			if (v < 0 || seen[v])
+				continue;
+			if ((size_t)v == dep) {
+				found = 1;
+				break;
+			}
+			seen[v] = 1;
+			stack[sp++] = (size_t)v;
+		}
+	}
+out:
+	free(seen);
+	free(stack);
+	return found;
+}
+
+/* Non-zero when step a and step b sit in one run of adjacent parallel steps. */
+static int
+same_parallel_group(const inn_workflow *wf, size_t a, size_t b)
+{
+	size_t lo = a < b ? a : b, hi = a < b ? b : a, i;
+
+	for (i = lo; i <= hi; i++)
+		if (!wf->steps[i].parallel)
+			return 0;
+	return 1;
+}
+
+/* --- template references -------------------------------------------------- */
+
+static int
+ref_cb(void *ud, const char *ref)
+{
+	struct ref_check *rc = ud;
+	struct wf_load *L = rc->L;
+	const inn_workflow *wf = L->wf;
+	char who[200];
+
+	if (rc->step >= 0)
+		snprintf(who, sizeof(who), "step \"%s\": %s", wf->steps[rc->step].name,
+		         rc->path);
+	else
+		snprintf(who, sizeof(who), "%s", rc->path);
+
+	if (strncmp(ref, "parameters.", 11) == 0) {
+		const char *name = ref + 11;
+		size_t len = strcspn(name, ".[");
+
+		if (find_param(wf, name, len) == NULL)
+			inn_l_err(&L->lc, rc->at, "%s: references parameters.%.*s, which is not "
+			          "declared in parameters", who, (int)len, name);
+	} else if (strncmp(ref, "steps.", 6) == 0) {
+		const char *name = ref + 6;
+		size_t len = strcspn(name, ".[");
+		long s = find_step(L, name, len);
+
+		if (s < 0)
+			inn_l_err(&L->lc, rc->at, "%s: references %s, but there is no step "
+			          "\"%.*s\"", who, ref, (int)len, name);
+		else if (rc->step >= 0 && s == rc->step)
+			inn_l_err(&L->lc, rc->at, "%s: references its own outputs (%s)", who,
+			          ref);
+		else if (rc->step >= 0 && !is_dependency(L, (size_t)rc->step, (size_t)s) &&
+		         (s > rc->step || same_parallel_group(wf, (size_t)s,
+		                                              (size_t)rc->step)))
+			inn_l_warn(&L->lc, rc->at, "%s: references %s, but step \"%s\" does not "
+			           "run before it (add it to depends_on)", who, ref,
+			           wf->steps[s].name);
+	}
+	return 0;
+}
+
+/* Runs the reference check over every string under node.  Bounded in
+ * nodes (aliases share subtrees) and in depth. */
+static void
+walk_refs_at(struct ref_check *rc, const inn_ynode *n, const char *path, int depth)
+{
+	struct wf_load *L = rc->L;
+	char p[INN_L_PATH_MAX];
+	size_t i;
+
+	if (L->budget == 0 || depth > MAX_WALK_DEPTH)
+		return;
+	L->budget--;
+	switch (n->kind) {
+	case INN_Y_SCALAR:
+		if (n->value != NULL && inn_tmpl_has_syntax(n->value)) {
+			const char *saved = rc->path;
+			const inn_ynode *saved_at = rc->at;
+
+			rc->path = path;
+			rc->at = n;
+			if (inn_tmpl_refs(n->value, ref_cb, rc) != 0) {
+				if (rc->step >= 0)
+					inn_l_err(&L->lc, n, "step \"%s\": %s: template error: %s",
+					          L->wf->steps[rc->step].name, path, inn_error_last());
+				else
+					inn_l_err(&L->lc, n, "%s: template error: %s", path,
+					          inn_error_last());
+			}
+			rc->path = saved;
+			rc->at = saved_at;
+		}
+		break;
+	case INN_Y_SEQ:
+		for (i = 0; i < n->n; i++)
+			walk_refs_at(rc, n->items[i], inn_l_index(p, sizeof(p), path, i),
+			             depth + 1);
+		break;
+	case INN_Y_MAP:
+		for (i = 0; i < INN_YMAP_LEN(n); i++)
+			walk_refs_at(rc, INN_YMAP_VAL(n, i),
+			             inn_l_path(p, sizeof(p), path, INN_YMAP_KEY(n, i)->value),
+			             depth + 1);
+		break;
+	}
+}
+
+static void
+walk_refs(struct ref_check *rc, const inn_ynode *n, const char *path)
+{
+	walk_refs_at(rc, n, path, 0);
+}
+
+static void
+check_step_refs(struct wf_load *L)
+{
+	size_t i;
+
+	for (i = 0; i < L->wf->nsteps; i++) {
+		struct ref_check rc = { L, (long)i, "", NULL };
+		const struct step_pos *ps = &L->pos[i];
+
+		if (L->wf->steps[i].name == NULL)
+			continue;
+		if (ps->config != NULL)
+			walk_refs(&rc, ps->config, "config");
+		if (ps->env != NULL)
+			walk_refs(&rc, ps->env, "env");
+		if (ps->when != NULL)
+			walk_refs(&rc, ps->when, ps->when_key);
+		if (ps->outputs != NULL)
+			walk_refs(&rc, ps->outputs, "outputs");
+	}
+}
+
+/* --- policy, registry, plugin validate() ---------------------------------- */
+
+static void
+check_step_types(struct wf_load *L)
+{
+	const inn_load_ctx *ctx = L->ctx;
+	size_t i;
+
+	for (i = 0; i < L->wf->nsteps; i++) {
+		const inn_step_def *s = &L->wf->steps[i];
+		const inn_ynode *at = L->pos[i].type ? L->pos[i].type : L->pos[i].node;
+		const inn_plugin *pl;
+
+		if (s->name == NULL || s->type == NULL || s->plugin_type == NULL)
+			continue;
+		if (ctx->policy != NULL && !inn_policy_allows(ctx->policy, s->type)) {
+			char src[512];
+
+			inn_policy_describe_source(ctx->policy, src, sizeof(src));
+			inn_l_err(&L->lc, at, "step \"%s\": type \"%s\" is not in %s", s->name,
+			          s->type, src);
+			continue;
+		}
+		if (ctx->registry == NULL)
+			continue;
+		if ((pl = inn_registry_find(ctx->registry, s->plugin_type)) == NULL) {
+			if (strcmp(s->type, s->plugin_type) != 0)
+				inn_l_err(&L->lc, at, "step \"%s\": no plugin provides step type "
+				          "\"%s\" (the plugin type for \"%s\") (plugin directory %s)",
+				          s->name, s->plugin_type, s->type,
+				          ctx->registry->dir ? ctx->registry->dir : "?");
+			else
+				inn_l_err(&L->lc, at, "step \"%s\": no plugin provides step type "
+				          "\"%s\" (plugin directory %s)", s->name, s->type,
+				          ctx->registry->dir ? ctx->registry->dir : "?");
+			continue;
+		}
+		if (pl->desc.validate != NULL) {
+			inn_step_opts opts;
+			inn_step *st = NULL;
+			char err[512];
+
+			memset(&opts, 0, sizeof(opts));
+			opts.type = s->plugin_type;
+			opts.name = s->name;
+			opts.config = s->config;
+			opts.workspace = "/";
+			if (inn_step_new(&st, &opts) != 0) {
+				inn_l_err(&L->lc, at, "step \"%s\": cannot prepare validation: %s",
+				          s->name, inn_error_last());
+				continue;
+			}
+			err[0] = '\0';
+			if (pl->desc.validate(pl->state, inn_host_table(), st, err,
+			                      sizeof(err)) != 0) {
+				err[sizeof(err) - 1] = '\0';
+				inn_l_err(&L->lc, L->pos[i].config ? L->pos[i].config : at,
+				          "step \"%s\": %s plugin refused the config: %s", s->name,
+				          s->plugin_type, err[0] ? err : "(no reason given)");
+			}
+			inn_step_free(st);
+		}
+	}
+}
+
+/* --- the workflow --------------------------------------------------------- */
+
+void
+inn_workflow_free(inn_workflow *wf)
+{
+	size_t i;
+
+	if (wf == NULL)
+		return;
+	free(wf->name);
+	free(wf->description);
+	free(wf->file);
+	free(wf->owner);
+	free(wf->phase);
+	inn_l_strv_free(wf->triggers, wf->ntriggers);
+	free(wf->provider);
+	free(wf->operation);
+	free(wf->category);
+	inn_l_params_free(wf->params, wf->nparams);
+	json_object_put(wf->variables);
+	for (i = 0; i < wf->nsteps; i++)
+		step_free(&wf->steps[i]);
+	free(wf->steps);
+	json_object_put(wf->outputs);
+	free(wf);
+}
+
+const inn_step_def *
+inn_workflow_step(const inn_workflow *wf, const char *name)
+{
+	size_t i;
+
+	if (wf == NULL || name == NULL)
+		return NULL;
+	for (i = 0; i < wf->nsteps; i++)
+		if (wf->steps[i].name != NULL && strcmp(wf->steps[i].name, name) == 0)
+			return &wf->steps[i];
+	return NULL;
+}
+
+/* A section that may sit at top level or under spec: (not both). */
+static const inn_ynode *
+section(struct wf_load *L, const inn_ynode *root, const inn_ynode *spec,
+        const char *key, char *path, size_t len)
+{
+	const inn_ynode *a = inn_ymap_get(root, key);
+	const inn_ynode *b = spec ? inn_ymap_get(spec, key) : NULL;
+
+	if (a != NULL && b != NULL) {
+		inn_l_err(&L->lc, inn_ymap_key(spec, key), "spec.%s: \"%s\" is given both "
+		          "at top level (line %d) and under spec", key, key, a->line);
+		return NULL;
+	}
+	snprintf(path, len, "%s%s", b ? "spec." : "", key);
+	return b ? b : a;
+}
+
+/* The file's base name without .yaml/.yml. */
+static char *
+base_name(const char *file)
+{
+	const char *b = strrchr(file, '/');
+	size_t len;
+
+	b = b ? b + 1 : file;
+	len = strlen(b);
+	if (len > 5 && strcmp(b + len - 5, ".yaml") == 0)
+		len -= 5;
+	else if (len > 4 && strcmp(b + len - 4, ".yml") == 0)
+		len -= 4;
+	return strndup(b, len);
+}
+
+static void
+load_header(struct wf_load *L, const inn_ynode *root, const inn_ynode *spec,
+            const inn_ynode *meta)
+{
+	inn_workflow *wf = L->wf;
+	const inn_ynode *n;
+	char *mname = NULL, *mdesc = NULL, path[64];
+	size_t i;
+
+	if (meta != NULL) {
+		inn_l_string(&L->lc, meta, "name", "metadata", &mname);
+		inn_l_string(&L->lc, meta, "owner", "metadata", &wf->owner);
+		inn_l_string(&L->lc, meta, "description", "metadata", &mdesc);
+		inn_l_string(&L->lc, meta, "category", "metadata", &wf->category);
+	}
+	inn_l_string(&L->lc, root, "name", "", &wf->name);
+	if (wf->name != NULL && mname != NULL && strcmp(wf->name, mname) != 0)
+		inn_l_warn(&L->lc, inn_ymap_get(meta, "name"), "metadata.name \"%s\" differs "
+		           "from name \"%s\" (using \"%s\")", mname, wf->name, wf->name);
+	if (wf->name == NULL) {
+		wf->name = mname;
+		mname = NULL;
+	}
+	if (wf->name == NULL)
+		wf->name = base_name(wf->file);
+	n = inn_ymap_get(root, "name");
+	if (n == NULL && meta != NULL)
+		n = inn_ymap_get(meta, "name");
+	if (wf->name != NULL && !inn_l_name_ok(wf->name))
+		inn_l_err(&L->lc, n, "workflow name \"%s\" must match "
+		          "[A-Za-z0-9][A-Za-z0-9_-]* (at most 128 characters)", wf->name);
+
+	if ((n = section(L, root, spec, "description", path, sizeof(path))) != NULL)
+		inn_l_string(&L->lc, n == inn_ymap_get(root, "description") ? root : spec,
+		             "description", "", &wf->description);
+	if (wf->description == NULL) {
+		wf->description = mdesc;
+		mdesc = NULL;
+	}
+
+	if ((n = section(L, root, spec, "phase", path, sizeof(path))) != NULL &&
+	    !inn_l_is_null(n)) {
+		if (n->kind != INN_Y_SCALAR || (strcmp(n->value, "pre-deployment") != 0 &&
+		                                strcmp(n->value, "deployment") != 0 &&
+		                                strcmp(n->value, "post-deployment") != 0))
+			inn_l_err(&L->lc, n, "%s: must be pre-deployment, deployment or "
+			          "post-deployment", path);
+		else
+			wf->phase = strdup(n->value);
+	}
+	if ((n = section(L, root, spec, "triggers", path, sizeof(path))) != NULL &&
+	    inn_l_strlist(&L->lc, n, path, &wf->triggers, &wf->ntriggers) == 0) {
+		for (i = 0; i < wf->ntriggers; i++)
+			if (strcmp(wf->triggers[i], "product_deployment") != 0 &&
+			    strcmp(wf->triggers[i], "first_deployment") != 0 &&
+			    strcmp(wf->triggers[i], "manual") != 0)
+				inn_l_err(&L->lc, n->kind == INN_Y_SEQ ? n->items[i] : n,
+				          "%s: unknown trigger \"%s\" (known: product_deployment, "
+				          "first_deployment, manual)", path, wf->triggers[i]);
+	}
+	if ((n = section(L, root, spec, "timeout", path, sizeof(path))) != NULL &&
+	    !inn_l_is_null(n))
+		read_duration(L, n, path, &wf->timeout_ms);
+	free(mname);
+	free(mdesc);
+}
+
+/* variables / outputs: a name -> template mapping, checked for refs. */
+static json_object *
+load_templates(struct wf_load *L, const inn_ynode *n, const char *path)
+{
+	struct ref_check rc = { L, -1, "", NULL };
+	json_object *o;
+
+	if (n == NULL || inn_l_is_null(n))
+		return json_object_new_object();
+	if ((o = to_json_map(L, n, path)) == NULL)
+		return NULL;
+	walk_refs(&rc, n, path);
+	return o;
+}
+
+static void
+load_steps(struct wf_load *L, const inn_ynode *n, const char *path)
+{
+	inn_workflow *wf = L->wf;
+	const inn_policy *pol = L->ctx->policy;
+	size_t i;
+
+	if (n == NULL) {
+		inn_l_err(&L->lc, NULL, "missing required field \"steps\"");
+		return;
+	}
+	if (inn_l_kind(&L->lc, n, INN_Y_SEQ, path) != 0)
+		return;
+	if (n->n == 0) {
+		inn_l_err(&L->lc, n, "%s: a workflow needs at least one step", path);
+		return;
+	}
+	if (pol != NULL && pol->max_steps > 0 && n->n > (size_t)pol->max_steps) {
+		inn_l_err(&L->lc, n, "%s: %zu steps exceed workflowPolicies."
+		          "maxStepsPerWorkflow (%d, %s)", path, n->n, pol->max_steps,
+		          pol->file ? pol->file : "default policy");
+		return;
+	}
+	if (n->n > MAX_STEPS_HARD) {
+		inn_l_err(&L->lc, n, "%s: %zu steps exceed the limit of %d", path, n->n,
+		          MAX_STEPS_HARD);
+		return;
+	}
+	wf->steps = calloc(n->n, sizeof(*wf->steps));
+	L->pos = calloc(n->n, sizeof(*L->pos));
+	if (wf->steps == NULL || L->pos == NULL) {
+		inn_l_err(&L->lc, n, "out of memory");
+		return;
+	}
+	wf->nsteps = n->n;
+	for (i = 0; i < n->n; i++)
+		step_parse(L, n->items[i], i, &wf->steps[i], &L->pos[i]);
+	if (index_names(L) != 0) {
+		inn_l_err(&L->lc, n, "out of memory");
+		return;
+	}
+	check_deps(L);
+	check_cycles(L);
+}
+
+/* Loads from a parsed document; see inn_workflow_load_file. */
+static int
+load_doc(inn_workflow **out, const char *name, const inn_ydoc *doc,
+         const inn_load_ctx *ctx, inn_diag *diag)
+{
+	static const inn_load_ctx none = { NULL, NULL };
+	struct wf_load L;
+	const inn_ynode *root = doc->root, *spec = NULL, *meta = NULL, *n;
+	size_t nerr0 = diag->nerrors, i;
+	char path[64];
+
+	memset(&L, 0, sizeof(L));
+	L.lc.file = name;
+	L.lc.diag = diag;
+	L.ctx = ctx ? ctx : &none;
+	L.budget = MAX_WALK_NODES;
+	if ((L.wf = calloc(1, sizeof(*L.wf))) == NULL ||
+	    (L.wf->file = strdup(name)) == NULL ||
+	    (L.wf->variables = json_object_new_object()) == NULL) {
+		inn_diag_add(diag, INN_DIAG_ERROR, name, 0, 0, "out of memory");
+		goto out;
+	}
+	if (root == NULL) {
+		inn_l_err(&L.lc, NULL, "empty document: expected a workflow");
+		goto out;
+	}
+	if (inn_l_kind(&L.lc, root, INN_Y_MAP, "workflow") != 0)
+		goto out;
+	inn_l_unknown_keys(&L.lc, root, top_keys, "");
+	if ((n = inn_ymap_get(root, "kind")) != NULL &&
+	    (n->kind != INN_Y_SCALAR || strcmp(n->value, "Workflow") != 0)) {
+		inn_l_err(&L.lc, n, "kind: expected Workflow, not %s%s%s",
+		          n->kind == INN_Y_SCALAR ? "\"" : "",
+		          n->kind == INN_Y_SCALAR ? n->value : inn_ynode_kind_name(n),
+		          n->kind == INN_Y_SCALAR ? "\"" : "");
+		goto out;
+	}
+	if ((n = inn_ymap_get(root, "apiVersion")) != NULL && n->kind != INN_Y_SCALAR)
+		inn_l_kind(&L.lc, n, INN_Y_SCALAR, "apiVersion");
+	if ((meta = inn_ymap_get(root, "metadata")) != NULL) {
+		if (inn_l_is_null(meta) || inn_l_kind(&L.lc, meta, INN_Y_MAP, "metadata") != 0)
+			meta = NULL;
+		else
+			inn_l_unknown_keys(&L.lc, meta, metadata_keys, "metadata");
+	}
+	if ((spec = inn_ymap_get(root, "spec")) != NULL) {
+		if (inn_l_kind(&L.lc, spec, INN_Y_MAP, "spec") != 0)
+			goto out;
+		inn_l_unknown_keys(&L.lc, spec, spec_keys, "spec");
+	}
+	load_header(&L, root, spec, meta);
+
+	if ((n = section(&L, root, spec, "parameters", path, sizeof(path))) != NULL)
+		load_params(&L, n, path);
+	/* parameter defaults may reference other parameters */
+	for (i = 0; i < L.wf->nparams; i++)
+		if (L.pdef != NULL && L.pdef[i] != NULL) {
+			struct ref_check rc = { &L, -1, "", NULL };
+			char p[INN_L_PATH_MAX];
+
+			snprintf(p, sizeof(p), "parameter \"%s\": default", L.wf->params[i].name);
+			walk_refs(&rc, L.pdef[i], p);
+		}
+
+	n = section(&L, root, spec, "steps", path, sizeof(path));
+	load_steps(&L, n, path);
+
+	n = section(&L, root, spec, "variables", path, sizeof(path));
+	json_object_put(L.wf->variables);
+	L.wf->variables = load_templates(&L, n, path);
+	n = section(&L, root, spec, "outputs", path, sizeof(path));
+	L.wf->outputs = load_templates(&L, n, path);
+	if (L.wf->variables == NULL || L.wf->outputs == NULL)
+		goto out;
+	if (L.wf->nsteps > 0) {
+		check_step_refs(&L);
+		check_step_types(&L);
+	}
+out:
+	free(L.pdef);
+	if (L.pos != NULL && L.wf != NULL) {
+		for (i = 0; i < L.wf->nsteps; i++)
+			free(L.pos[i].deps);
+		free(L.pos);
+	}
+	free(L.byname);
+	if (diag->nerrors != nerr0 || L.wf == NULL || L.wf->file == NULL) {
+		inn_workflow_free(L.wf);
+		*out = NULL;
+		return INN_EINVAL;
+	}
+	*out = L.wf;
+	return 0;
+}
+
+int
+inn_workflow_load_string(inn_workflow **out, const char *name, const char *text,
+                         size_t len, const inn_load_ctx *ctx, inn_diag *diag)
+{
+	inn_ydoc *doc = NULL;
+	int rc;
+
+	*out = NULL;
+	if (inn_yaml_load_string(&doc, name, text, len) != 0) {
+		inn_l_err_last(diag, name);
+		return INN_EINVAL;
+	}
+	rc = load_doc(out, name, doc, ctx, diag);
+	inn_ydoc_free(doc);
+	return rc;
+}
+
+int
+inn_workflow_load_file(inn_workflow **out, const char *path, const inn_load_ctx *ctx,
+                       inn_diag *diag)
+{
+	inn_ydoc *doc = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = inn_yaml_load_file(&doc, path)) != 0) {
+		inn_l_err_last(diag, path);
+		return rc == INN_ENOTFOUND ? rc : INN_EINVAL;
+	}
+	rc = load_doc(out, path, doc, ctx, diag);
+	inn_ydoc_free(doc);
+	return rc;
+}

@@ -15,7 +15,11 @@
 #include "policy.h"
 #include "registry.h"
 
-/* Diagnostics: every message is "file:line:col: text" (line/col when known). */
+/* Diagnostics: every message is "file:line:col: text" (line/col when known).
+ * At most INN_DIAG_MAX entries are kept; then one "too many diagnostics"
+ * error is added and later ones are only counted (nerrors stays exact). */
+#define INN_DIAG_MAX 1000
+
 typedef enum inn_diag_level { INN_DIAG_WARNING = 1, INN_DIAG_ERROR = 2 } inn_diag_level;
 
 typedef struct inn_diag_entry {
@@ -35,8 +39,14 @@ void inn_diag_init(inn_diag *d);
 void inn_diag_free(inn_diag *d);
 void inn_diag_add(inn_diag *d, inn_diag_level level, const char *file, int line,
                   int col, const char *fmt, ...) INN_PRINTF_LIKE(6, 7);
-/* Formats entry i as "file:line:col: error: message" into buf. */
+/* Formats entry i as "file:line:col: error: message" into buf ("warning:"
+ * for warnings; "file: error: ..." when the line is unknown). */
 void inn_diag_format(const inn_diag *d, size_t i, char *buf, size_t len);
+/* Number of entries of a level (errors: all recorded, even past the cap). */
+size_t inn_diag_count(const inn_diag *d, inn_diag_level level);
+/* Index of the first entry whose formatted text contains needle, or -1;
+ * copies that text into buf when buf is not NULL. */
+int inn_diag_find(const inn_diag *d, const char *needle, char *buf, size_t len);
 
 typedef struct inn_param {
 	char *name;
@@ -49,6 +59,14 @@ typedef struct inn_param {
 	int line, col;
 } inn_param;
 
+/* Checks a parameter value (a default, or a value supplied for a run)
+ * against the declaration: type, allowed values, pattern.  Strings that
+ * spell a value of the type ("8080" for number, "true" for boolean) are
+ * accepted, since values from the API and the CLI arrive as text; strings
+ * holding template syntax are not checked.  Returns 0, or -1 with the
+ * reason in why (e.g. `"abc" is not an integer`). */
+int inn_param_check(const inn_param *p, json_object *value, char *why, size_t len);
+
 typedef struct inn_step_def {
 	char *name;
 	char *type;           /* as written in the file */
@@ -58,6 +76,7 @@ typedef struct inn_step_def {
 	char *when;           /* `if:`/`when:` condition template, or NULL */
 	char **depends_on;    /* names of steps this one waits for */
 	size_t ndeps;
+	int deps_explicit;    /* depends_on was written (even as []): no implicit ordering */
 	int parallel;         /* runs concurrently with adjacent parallel steps */
 	int64_t timeout_ms;   /* 0: none (the workflow's still applies) */
 	int retries;          /* extra attempts after the first (0: none) */
@@ -115,6 +134,7 @@ typedef struct inn_goldenpath {
 	char **tags;
 	size_t ntags;
 	char *workflow_ref;   /* as written: a file path or provider/workflow */
+	char *estimated_duration; /* free text ("1-2 minutes"), or NULL */
 	inn_param *params;    /* golden-path level parameter overrides */
 	size_t nparams;
 	inn_workflow *workflow; /* resolved workflow (owned when loaded from a file) */
@@ -137,14 +157,32 @@ typedef struct inn_load_ctx {
 } inn_load_ctx;
 
 /* Workflow file (top-level `steps:` or golden-path `spec.steps:`).  Errors
- * and warnings go to diag; returns 0 and *out when the file has no errors. */
+ * and warnings go to diag; returns 0 and *out when the file has no errors.
+ *
+ * Names: `name`, else metadata.name, else the file's base name.  Field
+ * paths in messages count list items from 0 ("steps[2].config").  Checks:
+ * node kinds, unknown keys (warnings), required step name/type, step name
+ * syntax [A-Za-z0-9][A-Za-z0-9_-]*, unique step names, depends_on targets
+ * and cycles, policy maxStepsPerWorkflow and allowedStepTypes (written
+ * type), registry plugin (resolved type) and its validate(), and every
+ * template reference: parameters.X must be declared; steps.S must exist,
+ * not be the step itself (error) and should run before it (warning).
+ * Parameter types int/bool/float are read as integer/boolean/number. */
 int inn_workflow_load_file(inn_workflow **out, const char *path,
                            const inn_load_ctx *ctx, inn_diag *diag);
 void inn_workflow_free(inn_workflow *wf);
 const inn_step_def *inn_workflow_step(const inn_workflow *wf, const char *name);
 
 /* A provider folder (provider.yaml + workflows).  Workflow files are
- * confined to the folder (no .., no symlinks out). */
+ * confined to the folder (no .., no symlinks out).  Simple form: every
+ * YAML file (.yaml, .yml) of workflows_dir (default "workflows"; a missing default
+ * folder means no workflows).  Original form: the files workflows[] lists
+ * (entry name wins over the file's own; operation and category come from
+ * the entry).  Capability operations must name workflows of the provider,
+ * aliasFor a non-alias type of the same provider.  A type only in the
+ * legacy capabilities.resourceTypes list gets a capability whose create is
+ * the provider's first "create" workflow, else its first "provisioner"
+ * workflow with no operation (the original's fallback), else none. */
 int inn_provider_load_dir(inn_provider **out, const char *dir,
                           const inn_load_ctx *ctx, inn_diag *diag);
 void inn_provider_free(inn_provider *p);
@@ -153,7 +191,14 @@ const inn_workflow *inn_provider_workflow(const inn_provider *p, const char *nam
 /* The whole catalog: every provider folder in dirs (a folder that holds a
  * provider.yaml, or a folder of such folders), plus golden paths from
  * goldenpaths.yaml (NULL: none).  Two providers claiming one resource type
- * is an error.  Returns 0 if no error was recorded. */
+ * is an error.  Returns 0 if no error was recorded.  *out is set even
+ * then: it holds what loaded cleanly (a provider with any error, or the
+ * second provider claiming a type, is left out), so a server can keep
+ * serving while it reports the rest.
+ *
+ * Golden-path workflow references: a value starting with ./ ../ or / or
+ * ending in .yaml/.yml is a file relative to the goldenpaths.yaml folder
+ * (and must stay inside it); otherwise it is provider/workflow. */
 int inn_catalog_load(inn_catalog **out, const char *const *dirs, size_t ndirs,
                      const char *goldenpaths_file, const inn_load_ctx *ctx,
                      inn_diag *diag);
@@ -199,7 +244,11 @@ int inn_score_from_json(inn_score **out, const char *name, json_object *spec,
 void inn_score_free(inn_score *s);
 
 /* Legacy step types of the original innominatus mapped to our plugins:
- * returns the plugin type for a written type ("policy" -> "shell"). */
+ * returns the plugin type for a written type, or written itself.  The
+ * whole alias table (catalog.c):
+ *     policy -> shell      (the original's "policy" step runs a bash script)
+ * The admin allow-list is checked against the type as written; the
+ * registry is asked for the resolved plugin type. */
 const char *inn_step_type_resolve(const char *written);
 
 #endif

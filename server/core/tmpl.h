@@ -21,6 +21,54 @@
  * the referenced value's type (false stays false, maps stay maps); anything
  * else is text.  A reference to a key that does not exist is an error naming
  * it (never "<no value>"); a key present with value null renders as "".
+ *
+ * Decisions in detail (the engine is tmpl.c):
+ * - `${path}`: path is [A-Za-z_][A-Za-z0-9_-]* ('.' [A-Za-z0-9_-]+)*, closed
+ *   by '}' with no spaces.  Anything else after "${" (${VAR:-x}, ${#a},
+ *   ${ x }) is left as shell text.  A path without a dot is bare: ${APP_NAME}
+ *   reads data.variables.APP_NAME, then data.APP_NAME.  "$${" writes "${".
+ *   Numeric segments index lists (${x.items.0}).
+ * - Actions are Go's: `{{- ` / ` -}}` (the dash needs the blank, as in Go)
+ *   trim all whitespace, newlines included, on that side; Go comments
+ *   (slash-star ... star-slash right inside the braces); fields `.a.b-c`,
+ *   `$` (the data root) and `$.a`, range variables `$v` / `$v.a`; "str" with Go escapes, `raw`, numbers (int64 or double),
+ *   true, false, nil; `( pipeline )`; `x | f a` calls f a x.  Outside any
+ *   range `.` is the data root; inside `range` it is the element (as in Go,
+ *   also with variables), so use `$.parameters.x` there.
+ * - `.steps.<s>.output.<k>` (and ${steps.<s>.output.<k>}) means
+ *   steps.<s>.outputs.<k>; hyphenated names are accepted in every position.
+ * - Functions: eq a b [c...] (a equals any), ne, not, and, or (return the
+ *   deciding argument; truthiness is inn_tmpl_truthy), len (bytes of a
+ *   string, items of a list/object, 0 for null), default DEF VAL (VAL if
+ *   truthy, else DEF), quote (JSON-quoted text; several args joined by
+ *   blanks), now (UTC, RFC 3339).  Unknown names are syntax errors.
+ *   eq compares numbers by value (3 == 3.0), equal types by value, and other
+ *   scalars by their text (3 == "3", null == ""); lists/objects never equal
+ *   scalars.
+ * - Missing keys are errors where a value is written out.  In if/else-if
+ *   conditions, range sources and default's VAL (`.x | default "y"`) a
+ *   missing key reads as null (so optional parameters can be tested);
+ *   inn_tmpl_refs still reports those paths for loaders to check.
+ *   Indexing a string/number/list-by-name is an error everywhere.
+ * - range: objects in sorted key order ($k is the key), lists by index ($k
+ *   is the int index), null or missing runs {{ else }} if given; one
+ *   variable ($v :=) gets the element.  Other types are an error.
+ * - Text form: strings as they are, integers in decimal, doubles in the
+ *   shortest form that reads back, true/false, null as "", lists and objects
+ *   as compact JSON.  Rendered values are never parsed again, so a value
+ *   that contains "{{ .secrets.x }}" or "${secrets.x}" comes out verbatim.
+ * - Secrets: any reference resolving under data.secrets (or to the whole
+ *   data object) registers every string/number it reaches with env->masker.
+ * - Shell mode (env->bind set) applies to all three render functions: every
+ *   value written (each `${...}` and each value action, not if/range, which
+ *   still decide on the real values) becomes "${NAME}" for a name bind()
+ *   returns ([A-Za-z_][A-Za-z0-9_]*, else an error); render_value then always
+ *   returns text, never a raw value.
+ * - Errors: syntax errors (INN_EINVAL) end with "at offset N", N the 1-based
+ *   byte offset in the template; evaluation errors start with the action,
+ *   shortened to 80 bytes.  Limits: template INN_TMPL_MAX_LEN, output
+ *   INN_TMPL_MAX_OUTPUT, if/range/parenthesis nesting INN_TMPL_MAX_DEPTH, a
+ *   fixed budget of evaluation steps (INN_ETOOBIG for each).
  */
 #ifndef INN_CORE_TMPL_H
 #define INN_CORE_TMPL_H
@@ -36,6 +84,10 @@
  * reference to that variable ("${INN_T_1}") into the text.  bind returns 0
  * and the variable name in name (size namelen). */
 typedef int (*inn_tmpl_bind_fn)(void *ud, const char *value, char *name, size_t namelen);
+
+#define INN_TMPL_MAX_LEN (1 << 20)          /* template text, bytes */
+#define INN_TMPL_MAX_OUTPUT (4 << 20)       /* rendered text, bytes */
+#define INN_TMPL_MAX_DEPTH 64               /* if/range/( nesting */
 
 typedef struct inn_tmpl_env {
 	json_object *data;        /* the data object (borrowed) */
@@ -63,7 +115,11 @@ int inn_tmpl_truthy(json_object *v);
 
 /* Calls fn for each data path a template references ("parameters.x",
  * "steps.build.outputs.url"), so loaders can check them before any run.
- * Returns 0, or INN_EINVAL with a syntax error message (offset included). */
+ * Paths are normalised (output -> outputs, bare ${X} -> "variables.X") and
+ * reported once per occurrence, in order; paths read through range
+ * variables or a range's dot are not reported.  Returns 0, INN_EINVAL with
+ * a syntax error message (offset included), INN_ETOOBIG for a template over
+ * INN_TMPL_MAX_LEN, or the first non-zero value fn returned. */
 typedef int (*inn_tmpl_ref_fn)(void *ud, const char *ref);
 int inn_tmpl_refs(const char *tmpl, inn_tmpl_ref_fn fn, void *ud);
 

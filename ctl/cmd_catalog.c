@@ -1,0 +1,239 @@
+/*
+ * cmd_catalog.c - the catalog commands of innominatus-ctl in local mode:
+ * validate-provider, list-providers, list-goldenpaths.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "error.h"
+
+static void
+print_json(json_object *j)
+{
+	printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
+	                                              JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+static json_object *
+jstr_or_null(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+static json_object *
+diag_json(const inn_diag *d, inn_diag_level level)
+{
+	json_object *a = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		char buf[2048];
+
+		if (d->items[i].level != level)
+			continue;
+		inn_diag_format(d, i, buf, sizeof(buf));
+		json_object_array_add(a, json_object_new_string(buf));
+	}
+	return a;
+}
+
+static json_object *
+provider_json(const inn_provider *p)
+{
+	json_object *o = json_object_new_object(), *wfs = json_object_new_array();
+	json_object *types = json_object_new_array();
+	size_t i;
+
+	json_object_object_add(o, "name", json_object_new_string(p->name));
+	json_object_object_add(o, "version", jstr_or_null(p->version));
+	json_object_object_add(o, "description", jstr_or_null(p->description));
+	json_object_object_add(o, "owner", jstr_or_null(p->owner));
+	json_object_object_add(o, "category", jstr_or_null(p->category));
+	json_object_object_add(o, "path", jstr_or_null(p->dir));
+	for (i = 0; i < p->nworkflows; i++) {
+		const inn_workflow *w = p->workflows[i];
+		json_object *wo = json_object_new_object();
+
+		json_object_object_add(wo, "name", json_object_new_string(w->name));
+		json_object_object_add(wo, "operation", jstr_or_null(w->operation));
+		json_object_object_add(wo, "steps", json_object_new_int((int)w->nsteps));
+		json_object_object_add(wo, "file", jstr_or_null(w->file));
+		json_object_array_add(wfs, wo);
+	}
+	for (i = 0; i < p->ncaps; i++) {
+		const inn_resource_cap *c = &p->caps[i];
+		json_object *co = json_object_new_object();
+
+		json_object_object_add(co, "type", json_object_new_string(c->type));
+		json_object_object_add(co, "alias_for", jstr_or_null(c->alias_for));
+		json_object_object_add(co, "create", jstr_or_null(c->create));
+		json_object_object_add(co, "read", jstr_or_null(c->read));
+		json_object_object_add(co, "update", jstr_or_null(c->update));
+		json_object_object_add(co, "delete", jstr_or_null(c->del));
+		json_object_array_add(types, co);
+	}
+	json_object_object_add(o, "workflows", wfs);
+	json_object_object_add(o, "resource_types", types);
+	return o;
+}
+
+int
+ctl_cmd_validate_provider(const ctl_opts *o, int argc, char **argv)
+{
+	ctl_env env;
+	inn_provider *p = NULL;
+	inn_load_ctx ctx;
+	int rc;
+	size_t i;
+
+	if (argc != 1) {
+		fprintf(stderr, "usage: innominatus-ctl validate-provider DIR\n");
+		return CTL_EXIT_USAGE;
+	}
+	if ((rc = ctl_env_load(&env, o, 0)) != CTL_EXIT_OK) {
+		ctl_env_free(&env);
+		return rc;
+	}
+	ctx.policy = env.policy;
+	ctx.registry = env.registry;
+	inn_provider_load_dir(&p, argv[0], &ctx, &env.diag);
+	if (o->json) {
+		json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "valid", json_object_new_boolean(
+		    p != NULL && env.diag.nerrors == 0));
+		json_object_object_add(j, "provider", p ? provider_json(p) : NULL);
+		json_object_object_add(j, "errors", diag_json(&env.diag, INN_DIAG_ERROR));
+		json_object_object_add(j, "warnings", diag_json(&env.diag, INN_DIAG_WARNING));
+		print_json(j);
+		json_object_put(j);
+	} else {
+		ctl_print_diag(stderr, &env.diag);
+		if (p != NULL && env.diag.nerrors == 0) {
+			printf("provider %s %s: valid, %zu workflow(s)", p->name,
+			       p->version ? p->version : "", p->nworkflows);
+			if (p->ncaps > 0) {
+				printf(", resource types:");
+				for (i = 0; i < p->ncaps; i++)
+					printf(" %s", p->caps[i].type);
+			}
+			printf("\n");
+			for (i = 0; i < p->nworkflows; i++)
+				printf("  %-32s %zu step(s)%s%s\n", p->workflows[i]->name,
+				       p->workflows[i]->nsteps, p->workflows[i]->operation ?
+				       "  operation: " : "", p->workflows[i]->operation ?
+				       p->workflows[i]->operation : "");
+		} else {
+			fprintf(stderr, "%s: %zu error(s), %zu warning(s)\n", argv[0],
+			        env.diag.nerrors, env.diag.n - env.diag.nerrors);
+		}
+	}
+	rc = p != NULL && env.diag.nerrors == 0 ? CTL_EXIT_OK : CTL_EXIT_CONFIG;
+	inn_provider_free(p);
+	ctl_env_free(&env);
+	return rc;
+}
+
+int
+ctl_cmd_list_providers(const ctl_opts *o, int argc, char **argv)
+{
+	ctl_env env;
+	size_t i, j;
+	int rc;
+
+	(void)argv;
+	if (argc != 0) {
+		fprintf(stderr, "usage: innominatus-ctl list-providers [--providers DIR]\n");
+		return CTL_EXIT_USAGE;
+	}
+	if ((rc = ctl_env_load(&env, o, 1)) != CTL_EXIT_OK) {
+		ctl_env_free(&env);
+		return rc;
+	}
+	if (o->json) {
+		json_object *a = json_object_new_array();
+
+		for (i = 0; i < env.catalog->nproviders; i++)
+			json_object_array_add(a, provider_json(env.catalog->providers[i]));
+		print_json(a);
+		json_object_put(a);
+	} else {
+		printf("%-20s %-9s %-9s %s\n", "PROVIDER", "VERSION", "WORKFLOWS",
+		       "RESOURCE TYPES");
+		for (i = 0; i < env.catalog->nproviders; i++) {
+			const inn_provider *p = env.catalog->providers[i];
+
+			printf("%-20s %-9s %-9zu ", p->name, p->version ? p->version : "-",
+			       p->nworkflows);
+			for (j = 0; j < p->ncaps; j++)
+				printf("%s%s", j ? "," : "", p->caps[j].type);
+			printf("%s\n", p->ncaps ? "" : "-");
+		}
+	}
+	ctl_env_free(&env);
+	return CTL_EXIT_OK;
+}
+
+int
+ctl_cmd_list_goldenpaths(const ctl_opts *o, int argc, char **argv)
+{
+	ctl_env env;
+	size_t i, j;
+	int rc;
+
+	(void)argv;
+	if (argc != 0) {
+		fprintf(stderr, "usage: innominatus-ctl list-goldenpaths [--goldenpaths FILE]\n");
+		return CTL_EXIT_USAGE;
+	}
+	if ((rc = ctl_env_load(&env, o, 1)) != CTL_EXIT_OK) {
+		ctl_env_free(&env);
+		return rc;
+	}
+	if (o->json) {
+		json_object *a = json_object_new_array();
+
+		for (i = 0; i < env.catalog->ngoldenpaths; i++) {
+			const inn_goldenpath *g = &env.catalog->goldenpaths[i];
+			json_object *go = json_object_new_object(), *params = json_object_new_array();
+			json_object *tags = json_object_new_array();
+
+			json_object_object_add(go, "name", json_object_new_string(g->name));
+			json_object_object_add(go, "description", jstr_or_null(g->description));
+			json_object_object_add(go, "category", jstr_or_null(g->category));
+			json_object_object_add(go, "workflow", jstr_or_null(g->workflow_ref));
+			for (j = 0; j < g->ntags; j++)
+				json_object_array_add(tags, json_object_new_string(g->tags[j]));
+			json_object_object_add(go, "tags", tags);
+			if (g->workflow != NULL)
+				for (j = 0; j < g->workflow->nparams; j++) {
+					const inn_param *p = &g->workflow->params[j];
+					json_object *po = json_object_new_object();
+
+					json_object_object_add(po, "name", json_object_new_string(p->name));
+					json_object_object_add(po, "type", jstr_or_null(p->type));
+					json_object_object_add(po, "required",
+					                       json_object_new_boolean(p->required));
+					json_object_object_add(po, "default", json_object_get(p->def));
+					json_object_array_add(params, po);
+				}
+			json_object_object_add(go, "parameters", params);
+			json_object_array_add(a, go);
+		}
+		print_json(a);
+		json_object_put(a);
+	} else {
+		printf("%-24s %-14s %s\n", "GOLDEN PATH", "CATEGORY", "DESCRIPTION");
+		for (i = 0; i < env.catalog->ngoldenpaths; i++) {
+			const inn_goldenpath *g = &env.catalog->goldenpaths[i];
+
+			printf("%-24s %-14s %s\n", g->name, g->category ? g->category : "-",
+			       g->description ? g->description : "");
+		}
+	}
+	ctl_env_free(&env);
+	return CTL_EXIT_OK;
+}

@@ -1,0 +1,457 @@
+/*
+ * cmd_run.c - running workflows from innominatus-ctl in local mode:
+ * `run --local WORKFLOW [SPEC]` and `test-workflow FILE [--dry-run]`.
+ * Shows progress while steps run (a live status line on a terminal, plain
+ * lines otherwise), step logs prefixed with the step name, and the
+ * workflow's outputs at the end.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "error.h"
+#include "exec.h"
+
+struct progress {
+	pthread_mutex_t lock;
+	int tty;
+	int json;
+	size_t total, done, running;
+	int status_shown;
+	char current[256];
+};
+
+static inn_run *volatile current_run;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	if (current_run != NULL)
+		inn_run_cancel(current_run);
+}
+
+static void
+status_clear(struct progress *p)
+{
+	if (p->tty && p->status_shown) {
+		fputs("\r\033[K", stderr);
+		p->status_shown = 0;
+	}
+}
+
+static void
+status_draw(struct progress *p)
+{
+	if (!p->tty || p->json)
+		return;
+	fprintf(stderr, "\r\033[K[%zu/%zu] %zu running%s%s", p->done, p->total, p->running,
+	        p->current[0] ? ": " : "", p->current);
+	p->status_shown = 1;
+	fflush(stderr);
+}
+
+static void
+ev_state(void *ud, const char *step, inn_state st, int attempt, const char *msg)
+{
+	struct progress *p = ud;
+	char ts[16];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+	pthread_mutex_lock(&p->lock);
+	if (st == INN_STATE_RUNNING) {
+		p->running++;
+		snprintf(p->current, sizeof(p->current), "%s", step);
+	} else if (inn_state_is_final(st)) {
+		if (p->running > 0 && attempt > 0)
+			p->running--;
+		p->done++;
+	}
+	if (!p->json) {
+		status_clear(p);
+		if (st == INN_STATE_RUNNING)
+			fprintf(stderr, "%s  %-24s running\n", ts, step);
+		else
+			fprintf(stderr, "%s  %-24s %s%s%s\n", ts, step, inn_state_name(st),
+			        msg ? ": " : "", msg ? msg : "");
+		status_draw(p);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void
+ev_log(void *ud, const char *step, int level, int stream, const char *line, size_t len)
+{
+	struct progress *p = ud;
+
+	(void)level;
+	(void)stream;
+	pthread_mutex_lock(&p->lock);
+	if (!p->json) {
+		status_clear(p);
+		fprintf(stderr, "          %-24s| %.*s\n", step, (int)len, line);
+		status_draw(p);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+static int
+is_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static json_object *
+step_json(const inn_step_result *s)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(s->def->name));
+	json_object_object_add(o, "type", json_object_new_string(s->def->type));
+	json_object_object_add(o, "state", json_object_new_string(inn_state_name(s->state)));
+	json_object_object_add(o, "attempts", json_object_new_int(s->attempts));
+	json_object_object_add(o, "message", s->message ? json_object_new_string(s->message)
+	                                                : NULL);
+	if (s->started_ms && s->ended_ms)
+		json_object_object_add(o, "duration_ms",
+		                       json_object_new_int64(s->ended_ms - s->started_ms));
+	json_object_object_add(o, "config", json_object_get(s->config));
+	json_object_object_add(o, "outputs", json_object_get(s->outputs));
+	return o;
+}
+
+static json_object *
+run_json(const inn_workflow *wf, inn_run *run)
+{
+	json_object *o = json_object_new_object(), *steps = json_object_new_array();
+	size_t i;
+
+	json_object_object_add(o, "workflow", json_object_new_string(wf->name));
+	json_object_object_add(o, "status",
+	                       json_object_new_string(inn_state_name(inn_run_state(run))));
+	json_object_object_add(o, "message", inn_run_message(run) ?
+	                       json_object_new_string(inn_run_message(run)) : NULL);
+	json_object_object_add(o, "parameters", json_object_get(inn_run_params(run)));
+	for (i = 0; i < inn_run_nsteps(run); i++)
+		json_object_array_add(steps, step_json(inn_run_step(run, i)));
+	json_object_object_add(o, "steps", steps);
+	json_object_object_add(o, "outputs", json_object_get(inn_run_outputs(run)));
+	return o;
+}
+
+static void
+print_summary(const inn_workflow *wf, inn_run *run, int dry_run)
+{
+	json_object *outs = inn_run_outputs(run);
+	size_t i;
+
+	if (dry_run) {
+		printf("Dry run of workflow %s (nothing was changed):\n", wf->name);
+		for (i = 0; i < inn_run_nsteps(run); i++) {
+			const inn_step_result *s = inn_run_step(run, i);
+
+			printf("  %-24s %-10s %s\n", s->def->name, s->def->type,
+			       s->message ? s->message : inn_state_name(s->state));
+			if (s->config != NULL)
+				printf("    config: %s\n", json_object_to_json_string_ext(
+				       s->config, JSON_C_TO_STRING_PLAIN |
+				       JSON_C_TO_STRING_NOSLASHESCAPE));
+		}
+		return;
+	}
+	printf("Workflow %s %s%s%s\n", wf->name, inn_state_name(inn_run_state(run)),
+	       inn_run_message(run) ? ": " : "",
+	       inn_run_message(run) ? inn_run_message(run) : "");
+	if (outs != NULL && json_object_object_length(outs) > 0) {
+		printf("Outputs:\n");
+		json_object_object_foreach(outs, k, v)
+			printf("  %s: %s\n", k, json_object_is_type(v, json_type_string) ?
+			       json_object_get_string(v) :
+			       json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+	}
+}
+
+/* Runs wf to the end with progress; returns a ctl_exit code.  If
+ * outputs_out is set, a reference to the raw (masked) outputs is stored. */
+static int
+run_one(const ctl_opts *o, ctl_env *env, const inn_workflow *wf, json_object *params,
+        json_object *data, int quiet_summary, json_object **outputs_out)
+{
+	inn_engine_opts eo;
+	inn_engine *eng = NULL;
+	inn_run_opts ro;
+	inn_run *run = NULL;
+	struct progress prog;
+	struct sigaction sa, old_int, old_term;
+	int rc;
+
+	memset(&eo, 0, sizeof(eo));
+	eo.plugin_dir = o->plugin_dir;
+	eo.config_file = env->policy->file;
+	eo.policy = env->policy;
+	eo.registry = env->registry;
+	eo.workers = o->parallel > 0 ? o->parallel : 4;
+	if (inn_engine_new(&eng, &eo) != 0) {
+		fprintf(stderr, "innominatus-ctl: %s\n", inn_error_last());
+		return CTL_EXIT_FAILED;
+	}
+	memset(&prog, 0, sizeof(prog));
+	pthread_mutex_init(&prog.lock, NULL);
+	prog.tty = isatty(2);
+	prog.json = o->json;
+	prog.total = wf->nsteps;
+	memset(&ro, 0, sizeof(ro));
+	ro.params = params;
+	ro.data = data;
+	ro.dry_run = o->dry_run;
+	ro.max_parallel = o->parallel;
+	ro.events.step_state = ev_state;
+	ro.events.log = ev_log;
+	ro.events.ud = &prog;
+	if (inn_run_new(&run, eng, wf, &ro) != 0) {
+		fprintf(stderr, "innominatus-ctl: %s\n", inn_error_last());
+		inn_engine_free(eng);
+		pthread_mutex_destroy(&prog.lock);
+		return CTL_EXIT_CONFIG;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	current_run = run;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	if (!o->json)
+		fprintf(stderr, "%s workflow %s (%zu steps)\n", o->dry_run ? "Dry-running" :
+		        "Running", wf->name, wf->nsteps);
+	inn_run_execute(run);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	current_run = NULL;
+	pthread_mutex_lock(&prog.lock);
+	status_clear(&prog);
+	pthread_mutex_unlock(&prog.lock);
+	if (o->json) {
+		json_object *j = run_json(wf, run);
+
+		if (!quiet_summary)
+			printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
+			                                              JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(j);
+	} else if (!quiet_summary) {
+		print_summary(wf, run, o->dry_run);
+	}
+	switch (inn_run_state(run)) {
+	case INN_STATE_SUCCEEDED:
+	case INN_STATE_WOULD_RUN:
+		rc = CTL_EXIT_OK;
+		break;
+	case INN_STATE_CANCELLED:
+	case INN_STATE_TIMED_OUT:
+		rc = CTL_EXIT_STOPPED;
+		break;
+	default:
+		rc = CTL_EXIT_FAILED;
+	}
+	if (outputs_out != NULL)
+		*outputs_out = json_object_get(inn_run_outputs(run));
+	inn_run_free(run);
+	inn_engine_free(eng);
+	pthread_mutex_destroy(&prog.lock);
+	return rc;
+}
+
+/* Keeps only the parameters wf declares (resource params feed provider
+ * workflows; the rest is noted). */
+static json_object *
+declared_only(const inn_workflow *wf, json_object *given, const char *what)
+{
+	json_object *out = json_object_new_object();
+	size_t i;
+
+	if (given == NULL)
+		return out;
+	json_object_object_foreach(given, k, v) {
+		for (i = 0; i < wf->nparams; i++)
+			if (strcmp(wf->params[i].name, k) == 0)
+				break;
+		if (i < wf->nparams)
+			json_object_object_add(out, k, json_object_get(v));
+		else
+			fprintf(stderr, "note: %s: workflow %s has no parameter \"%s\"; not passed\n",
+			        what, wf->name, k);
+	}
+	return out;
+}
+
+/* Provisions every resource of the Score spec through its provider's create
+ * workflow, collecting outputs into data.resources. */
+static int
+provision_resources(const ctl_opts *o, ctl_env *env, const inn_score *spec,
+                    json_object *data)
+{
+	json_object *resources = json_object_new_object();
+	size_t i;
+	int rc = CTL_EXIT_OK;
+
+	json_object_object_add(data, "resources", resources);
+	for (i = 0; i < spec->nresources; i++) {
+		const inn_score_resource *r = &spec->resources[i];
+		const inn_provider *prov = NULL;
+		const inn_resource_cap *cap = inn_catalog_resource(env->catalog, r->type, &prov);
+		const inn_workflow *wf;
+		json_object *ro = json_object_new_object(), *params, *outs = NULL;
+		char what[512];
+
+		json_object_object_add(ro, "type", json_object_new_string(r->type));
+		json_object_object_add(ro, "name", json_object_new_string(r->name));
+		json_object_object_add(resources, r->name, ro);
+		if (cap == NULL || cap->create == NULL) {
+			fprintf(stderr, "innominatus-ctl: %s:%d: resource \"%s\": no provider offers "
+			        "type \"%s\"%s\n", spec->file ? spec->file : "spec", r->line, r->name,
+			        r->type, cap ? " with a create workflow" : "");
+			return CTL_EXIT_CONFIG;
+		}
+		wf = inn_provider_workflow(prov, cap->create);
+		if (wf == NULL) {
+			fprintf(stderr, "innominatus-ctl: provider %s: workflow %s not found\n",
+			        prov->name, cap->create);
+			return CTL_EXIT_CONFIG;
+		}
+		snprintf(what, sizeof(what), "resource %s", r->name);
+		params = declared_only(wf, r->params, what);
+		if (!o->json)
+			fprintf(stderr, "Resource %s (%s) -> %s/%s\n", r->name, r->type, prov->name,
+			        wf->name);
+		rc = run_one(o, env, wf, params, data, 1, &outs);
+		json_object_put(params);
+		if (outs != NULL) {
+			json_object_object_foreach(outs, k, v)
+				json_object_object_add(ro, k, json_object_get(v));
+			json_object_put(outs);
+		}
+		if (rc != CTL_EXIT_OK) {
+			fprintf(stderr, "innominatus-ctl: resource \"%s\" was not provisioned\n",
+			        r->name);
+			return rc;
+		}
+	}
+	return rc;
+}
+
+int
+ctl_cmd_run(const ctl_opts *o, int argc, char **argv)
+{
+	ctl_env env;
+	inn_workflow *own = NULL;
+	const inn_workflow *wf;
+	inn_score *spec = NULL;
+	json_object *params = NULL, *data = NULL;
+	int rc;
+
+	if (argc < 1 || argc > 2) {
+		fprintf(stderr, "usage: innominatus-ctl run --local WORKFLOW [SPEC] "
+		        "[--param NAME=VALUE]...\n");
+		return CTL_EXIT_USAGE;
+	}
+	if (!o->local) {
+		fprintf(stderr, "innominatus-ctl: run needs --local (remote runs through the "
+		        "server are not available in this build yet)\n");
+		return CTL_EXIT_USAGE;
+	}
+	if ((params = ctl_params(o)) == NULL)
+		return CTL_EXIT_USAGE;
+	if ((rc = ctl_env_load(&env, o, 1)) != CTL_EXIT_OK)
+		goto out;
+	rc = CTL_EXIT_CONFIG;
+	if (is_file(argv[0])) {
+		inn_load_ctx ctx = { env.policy, env.registry };
+
+		if (inn_workflow_load_file(&own, argv[0], &ctx, &env.diag) != 0 ||
+		    env.diag.nerrors > 0) {
+			ctl_print_diag(stderr, &env.diag);
+			goto out;
+		}
+		ctl_print_diag(stderr, &env.diag);
+		wf = own;
+	} else if ((wf = inn_catalog_workflow(env.catalog, argv[0])) == NULL) {
+		fprintf(stderr, "innominatus-ctl: \"%s\" is not a workflow file, a golden path "
+		        "or provider/workflow (see list-goldenpaths, list-providers)\n", argv[0]);
+		goto out;
+	}
+	data = json_object_new_object();
+	if (argc == 2) {
+		json_object *app = json_object_new_object();
+
+		if (inn_score_load_file(&spec, argv[1], &env.diag) != 0 ||
+		    env.diag.nerrors > 0) {
+			ctl_print_diag(stderr, &env.diag);
+			goto out;
+		}
+		json_object_object_add(app, "name", json_object_new_string(spec->app));
+		json_object_object_add(app, "metadata", json_object_get(spec->metadata));
+		json_object_object_add(app, "containers", json_object_get(spec->containers));
+		json_object_object_add(data, "app", app);
+		if ((rc = provision_resources(o, &env, spec, data)) != CTL_EXIT_OK)
+			goto out;
+	}
+	rc = run_one(o, &env, wf, params, data, 0, NULL);
+out:
+	json_object_put(params);
+	json_object_put(data);
+	inn_score_free(spec);
+	inn_workflow_free(own);
+	ctl_env_free(&env);
+	return rc;
+}
+
+int
+ctl_cmd_test_workflow(const ctl_opts *o, int argc, char **argv)
+{
+	ctl_env env;
+	inn_workflow *wf = NULL;
+	inn_load_ctx ctx;
+	json_object *params = NULL;
+	int rc;
+
+	if (argc != 1) {
+		fprintf(stderr, "usage: innominatus-ctl test-workflow FILE [--dry-run] "
+		        "[--param NAME=VALUE]...\n");
+		return CTL_EXIT_USAGE;
+	}
+	if ((params = ctl_params(o)) == NULL)
+		return CTL_EXIT_USAGE;
+	if ((rc = ctl_env_load(&env, o, 0)) != CTL_EXIT_OK)
+		goto out;
+	ctx.policy = env.policy;
+	ctx.registry = env.registry;
+	if (inn_workflow_load_file(&wf, argv[0], &ctx, &env.diag) != 0 ||
+	    env.diag.nerrors > 0) {
+		ctl_print_diag(stderr, &env.diag);
+		fprintf(stderr, "%s: %zu error(s)\n", argv[0], env.diag.nerrors);
+		rc = CTL_EXIT_CONFIG;
+		goto out;
+	}
+	ctl_print_diag(stderr, &env.diag);
+	if (!o->json)
+		fprintf(stderr, "%s: workflow %s is valid (%zu steps)\n", argv[0], wf->name,
+		        wf->nsteps);
+	rc = run_one(o, &env, wf, params, NULL, 0, NULL);
+out:
+	json_object_put(params);
+	inn_workflow_free(wf);
+	ctl_env_free(&env);
+	return rc;
+}

@@ -1,0 +1,115 @@
+/*
+ * exec.h - the executor: runs a loaded workflow's steps as a DAG on worker
+ * threads, each step inside a pool of long-lived worker processes that load
+ * the plugins once (crash isolation without a fork per step).
+ *
+ *   inn_engine   plugin registry + worker-process pool, shared by runs
+ *   inn_run      one execution of one workflow: parameters, variables,
+ *                step states, outputs, logs through callbacks
+ *
+ * A process embedding the engine must call inn_worker_maybe_main(argc, argv)
+ * first thing in main(): workers are this same executable re-executed with
+ * "--inn-worker".
+ */
+#ifndef INN_CORE_EXEC_H
+#define INN_CORE_EXEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "mask.h"
+#include "model.h"
+#include "policy.h"
+#include "registry.h"
+
+typedef enum inn_state {
+	INN_STATE_PENDING = 0,
+	INN_STATE_RUNNING,
+	INN_STATE_SUCCEEDED,
+	INN_STATE_FAILED,
+	INN_STATE_SKIPPED,
+	INN_STATE_CANCELLED,
+	INN_STATE_TIMED_OUT,
+	INN_STATE_WOULD_RUN       /* dry-run: the step would run */
+} inn_state;
+
+const char *inn_state_name(inn_state s);
+int inn_state_is_final(inn_state s);
+
+typedef struct inn_engine inn_engine;
+
+typedef struct inn_engine_opts {
+	const char *plugin_dir;     /* required */
+	const char *config_file;    /* admin config for the workers (NULL: none) */
+	const inn_policy *policy;   /* the same policy, parsed (may be NULL) */
+	const inn_registry *registry; /* loaded in this process (for flags/validate) */
+	int workers;                /* worker processes; 0: 4 */
+	const char *worker_exe;     /* NULL: /proc/self/exe */
+	int64_t kill_grace_ms;      /* after a deadline, how long a plugin may take to return; 0: 5000 */
+} inn_engine_opts;
+
+int inn_engine_new(inn_engine **out, const inn_engine_opts *opts);
+void inn_engine_free(inn_engine *eng);
+/* Worker processes started since the engine was created (restarts count). */
+unsigned inn_engine_workers_started(const inn_engine *eng);
+
+/* Call first in main(): returns -1 when argv is not a worker invocation;
+ * otherwise runs the worker and returns its exit status. */
+int inn_worker_maybe_main(int argc, char **argv);
+
+/* Callbacks of a run.  They may be called from several threads at once. */
+typedef struct inn_run_events {
+	void (*step_state)(void *ud, const char *step, inn_state state, int attempt,
+	                   const char *message);
+	void (*log)(void *ud, const char *step, int level, int stream,
+	            const char *line, size_t len);
+	void *ud;
+} inn_run_events;
+
+typedef struct inn_run_opts {
+	json_object *params;       /* given parameters (borrowed; values may be strings from a CLI) */
+	json_object *data;         /* extra template data merged at top level: app, resources, workflow (borrowed) */
+	json_object *secrets;      /* name -> string (borrowed) */
+	int dry_run;
+	int max_parallel;          /* 0: 4 */
+	int64_t timeout_ms;        /* workflow timeout; 0: the workflow's, then the policy's */
+	inn_run_events events;
+} inn_run_opts;
+
+typedef struct inn_step_result {
+	const inn_step_def *def;
+	inn_state state;
+	int attempts;
+	int64_t started_ms, ended_ms; /* CLOCK_REALTIME ms, 0 if never */
+	char *message;             /* why it failed / was skipped; dry-run note */
+	json_object *outputs;      /* secret values masked */
+	json_object *config;       /* rendered config (dry-run and after running), secrets masked */
+} inn_step_result;
+
+typedef struct inn_run inn_run;
+
+/* Resolves parameters (types, required, defaults, allowed values, pattern)
+ * and prepares a run.  Errors name the parameter. */
+int inn_run_new(inn_run **out, inn_engine *eng, const inn_workflow *wf,
+                const inn_run_opts *opts);
+/* Runs to the end on the calling thread (steps go to worker threads).
+ * Returns 0 when the run succeeded, INN_ERROR when it failed, was
+ * cancelled or timed out (see inn_run_state). */
+int inn_run_execute(inn_run *run);
+/* Thread- and async-signal-safe: asks the run to stop. */
+void inn_run_cancel(inn_run *run);
+void inn_run_free(inn_run *run);
+
+inn_state inn_run_state(const inn_run *run);
+const char *inn_run_message(const inn_run *run);
+size_t inn_run_nsteps(const inn_run *run);
+const inn_step_result *inn_run_step(const inn_run *run, size_t i);
+/* The workflow's outputs (rendered at the end, secrets masked), or NULL. */
+json_object *inn_run_outputs(const inn_run *run);
+/* The resolved parameters. */
+json_object *inn_run_params(const inn_run *run);
+inn_masker *inn_run_masker(const inn_run *run);
+
+#endif

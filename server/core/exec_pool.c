@@ -1,0 +1,891 @@
+/*
+ * exec_pool.c - crash isolation: a pool of long-lived worker processes that
+ * load the plugins once and execute steps sent to them over a socketpair.
+ *
+ * Wire protocol: frames of a 4-byte big-endian length and a JSON object.
+ *   engine -> worker  {"op":"exec", type, name, config, workspace, dry_run,
+ *                      timeout_ms, secrets, log_max}   {"op":"cancel"}
+ *   worker -> engine  {"op":"ready"} | {"op":"fatal", error}
+ *                     {"op":"log", level, stream, line}
+ *                     {"op":"done", rc, error, outputs, secret_keys}
+ * A worker runs one step at a time.  If it dies (segfault, abort, OOM) the
+ * step fails with the signal named and the next step gets a fresh worker;
+ * if a plugin does not return within kill_grace_ms after its deadline or a
+ * cancellation, the worker is killed.  Anything a plugin writes to its own
+ * stdout/stderr lands in the step log, under the same cap as host->log.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "exec_int.h"
+#include "host.h"
+
+#define FRAME_MAX (16u * 1024 * 1024)
+#define WORKER_ARG "--inn-worker"
+
+extern char **environ;
+
+/* ---- framing ---------------------------------------------------------- */
+
+struct framebuf {
+	char *buf;
+	size_t len, cap;
+};
+
+static void
+framebuf_free(struct framebuf *fb)
+{
+	free(fb->buf);
+	memset(fb, 0, sizeof(*fb));
+}
+
+static int
+write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int
+frame_send(int fd, json_object *o)
+{
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	                                               JSON_C_TO_STRING_NOSLASHESCAPE);
+	size_t len = strlen(s);
+	unsigned char hdr[4];
+
+	if (len > FRAME_MAX)
+		return -1;
+	hdr[0] = (unsigned char)(len >> 24);
+	hdr[1] = (unsigned char)(len >> 16);
+	hdr[2] = (unsigned char)(len >> 8);
+	hdr[3] = (unsigned char)len;
+	if (write_all(fd, (const char *)hdr, 4) != 0 || write_all(fd, s, len) != 0)
+		return -1;
+	return 0;
+}
+
+/* Takes one complete frame out of fb: 1 with *out set, 0 if incomplete,
+ * -1 on a malformed frame. */
+static int
+frame_take(struct framebuf *fb, json_object **out)
+{
+	const unsigned char *u = (const unsigned char *)fb->buf;
+	size_t len;
+	json_tokener *tok;
+
+	if (fb->len < 4)
+		return 0;
+	len = ((size_t)u[0] << 24) | ((size_t)u[1] << 16) | ((size_t)u[2] << 8) | u[3];
+	if (len > FRAME_MAX)
+		return -1;
+	if (fb->len < 4 + len)
+		return 0;
+	tok = json_tokener_new();
+	*out = json_tokener_parse_ex(tok, fb->buf + 4, (int)len);
+	json_tokener_free(tok);
+	memmove(fb->buf, fb->buf + 4 + len, fb->len - 4 - len);
+	fb->len -= 4 + len;
+	return json_object_is_type(*out, json_type_object) ? 1 : (json_object_put(*out), -1);
+}
+
+/* Reads what is available from fd into fb: 1 read something, 0 EOF, -1 error. */
+static int
+frame_fill(int fd, struct framebuf *fb)
+{
+	ssize_t n;
+
+	if (fb->cap - fb->len < 65536) {
+		size_t ncap = fb->cap ? fb->cap * 2 : 131072;
+		char *nb;
+
+		if (ncap > FRAME_MAX + 65536 + 4)
+			ncap = FRAME_MAX + 65536 + 4;
+		if (ncap <= fb->len || (nb = realloc(fb->buf, ncap)) == NULL)
+			return -1;
+		fb->buf = nb;
+		fb->cap = ncap;
+	}
+	do
+		n = read(fd, fb->buf + fb->len, fb->cap - fb->len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	if (n == 0)
+		return 0;
+	fb->len += (size_t)n;
+	return 1;
+}
+
+/* Blocking: the next frame, or NULL at EOF / error. */
+static json_object *
+frame_recv(int fd, struct framebuf *fb)
+{
+	for (;;) {
+		json_object *o = NULL;
+		int r = frame_take(fb, &o);
+
+		if (r == 1)
+			return o;
+		if (r < 0 || frame_fill(fd, fb) <= 0)
+			return NULL;
+	}
+}
+
+static const char *
+jstr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static int64_t
+jint(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
+}
+
+/* ---- the engine side -------------------------------------------------- */
+
+struct worker {
+	pid_t pid;
+	int fd;
+	int busy;
+	int ready;
+	struct framebuf fb;
+};
+
+struct inn_engine {
+	char *plugin_dir;
+	char *config_file;
+	char *exe;
+	const inn_policy *policy;
+	const inn_registry *registry;
+	int64_t kill_grace_ms;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct worker *w;
+	int nw;
+	unsigned started;
+};
+
+const inn_registry *
+inn_engine_registry(const inn_engine *eng)
+{
+	return eng->registry;
+}
+
+const inn_policy *
+inn_engine_policy(const inn_engine *eng)
+{
+	return eng->policy;
+}
+
+unsigned
+inn_engine_workers_started(const inn_engine *eng)
+{
+	return eng->started;
+}
+
+int
+inn_engine_new(inn_engine **out, const inn_engine_opts *o)
+{
+	inn_engine *e;
+	char exe[4096];
+	ssize_t n;
+
+	*out = NULL;
+	if (o == NULL || o->plugin_dir == NULL)
+		return inn_error_set(INN_EINVAL, "engine: a plugin directory is required");
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	if (o->worker_exe != NULL) {
+		snprintf(exe, sizeof(exe), "%s", o->worker_exe);
+	} else if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
+		exe[n] = '\0';
+	} else {
+		free(e);
+		return inn_error_set(INN_ERROR, "engine: cannot find its own executable: %s",
+		                     strerror(errno));
+	}
+	e->nw = o->workers > 0 ? o->workers : 4;
+	e->kill_grace_ms = o->kill_grace_ms > 0 ? o->kill_grace_ms : 5000;
+	e->policy = o->policy;
+	e->registry = o->registry;
+	e->plugin_dir = strdup(o->plugin_dir);
+	e->config_file = strdup(o->config_file ? o->config_file : "-");
+	e->exe = strdup(exe);
+	e->w = calloc((size_t)e->nw, sizeof(*e->w));
+	if (e->plugin_dir == NULL || e->config_file == NULL || e->exe == NULL ||
+	    e->w == NULL) {
+		inn_engine_free(e);
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	}
+	pthread_mutex_init(&e->lock, NULL);
+	pthread_cond_init(&e->cond, NULL);
+	*out = e;
+	return 0;
+}
+
+static void
+worker_reap(struct worker *w, int kill_it)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+	if (w->pid > 0) {
+		if (kill_it)
+			kill(w->pid, SIGKILL);
+		while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	w->pid = 0;
+	w->ready = 0;
+	framebuf_free(&w->fb);
+}
+
+void
+inn_engine_free(inn_engine *e)
+{
+	int i;
+
+	if (e == NULL)
+		return;
+	if (e->w != NULL) {
+		for (i = 0; i < e->nw; i++) {
+			if (e->w[i].pid > 0) {
+				/* closing the socket makes an idle worker exit on its own */
+				close(e->w[i].fd);
+				e->w[i].fd = -1;
+				while (waitpid(e->w[i].pid, NULL, 0) < 0 && errno == EINTR)
+					;
+				e->w[i].pid = 0;
+			}
+			framebuf_free(&e->w[i].fb);
+		}
+		pthread_mutex_destroy(&e->lock);
+		pthread_cond_destroy(&e->cond);
+	}
+	free(e->w);
+	free(e->plugin_dir);
+	free(e->config_file);
+	free(e->exe);
+	free(e);
+}
+
+/* Starts worker w (lock held). */
+static int
+worker_start(inn_engine *e, struct worker *w)
+{
+	int sv[2];
+	char fdarg[16];
+	char *argv[6];
+	posix_spawn_file_actions_t fa;
+	int rc;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+		return inn_error_set(INN_ERROR, "cannot create worker socket: %s",
+		                     strerror(errno));
+	if (sv[1] == 3) {
+		/* dup2(3, 3) would leave close-on-exec set */
+		int t = fcntl(3, F_DUPFD_CLOEXEC, 4);
+
+		close(3);
+		sv[1] = t;
+	}
+	/* the child's end is dup2'ed to fd 3, which clears CLOEXEC on it */
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, sv[1], 3);
+	snprintf(fdarg, sizeof(fdarg), "3");
+	argv[0] = e->exe;
+	argv[1] = (char *)WORKER_ARG;
+	argv[2] = fdarg;
+	argv[3] = e->plugin_dir;
+	argv[4] = e->config_file;
+	argv[5] = NULL;
+	rc = posix_spawn(&w->pid, e->exe, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(sv[1]);
+	if (rc != 0) {
+		close(sv[0]);
+		w->pid = 0;
+		return inn_error_set(INN_ERROR, "cannot start worker %s: %s", e->exe,
+		                     strerror(rc));
+	}
+	w->fd = sv[0];
+	w->ready = 0;
+	e->started++;
+	return 0;
+}
+
+/* Waits for the worker's ready frame (its plugins are loaded). */
+static int
+worker_wait_ready(struct worker *w)
+{
+	json_object *o = frame_recv(w->fd, &w->fb);
+	const char *op = o ? jstr(o, "op") : NULL;
+	int rc = 0;
+
+	if (op != NULL && strcmp(op, "ready") == 0) {
+		w->ready = 1;
+	} else if (op != NULL && strcmp(op, "fatal") == 0) {
+		rc = inn_error_set(INN_ERROR, "worker could not start: %s",
+		                   jstr(o, "error") ? jstr(o, "error") : "unknown");
+	} else {
+		rc = inn_error_set(INN_ERROR, "worker exited before it was ready");
+	}
+	json_object_put(o);
+	return rc;
+}
+
+static struct worker *
+worker_acquire(inn_engine *e)
+{
+	struct worker *w = NULL;
+	int i;
+
+	pthread_mutex_lock(&e->lock);
+	for (;;) {
+		for (i = 0; i < e->nw; i++)
+			if (!e->w[i].busy && e->w[i].pid > 0) {
+				w = &e->w[i];
+				break;
+			}
+		if (w == NULL)
+			for (i = 0; i < e->nw; i++)
+				if (!e->w[i].busy) {
+					w = &e->w[i];
+					break;
+				}
+		if (w != NULL)
+			break;
+		pthread_cond_wait(&e->cond, &e->lock);
+	}
+	w->busy = 1;
+	pthread_mutex_unlock(&e->lock);
+	return w;
+}
+
+static void
+worker_release(inn_engine *e, struct worker *w)
+{
+	pthread_mutex_lock(&e->lock);
+	w->busy = 0;
+	pthread_cond_signal(&e->cond);
+	pthread_mutex_unlock(&e->lock);
+}
+
+/* Describes how the worker ended, e.g. "killed by signal 11 (Segmentation fault)". */
+static void
+describe_exit(int status, char *buf, size_t len)
+{
+	if (WIFSIGNALED(status))
+		snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(status),
+		         strsignal(WTERMSIG(status)));
+	else if (WIFEXITED(status))
+		snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
+	else
+		snprintf(buf, len, "ended");
+}
+
+static void
+res_fail(inn_pool_res *res, int rc, const char *fmt, ...) INN_PRINTF_LIKE(3, 4);
+
+static void
+res_fail(inn_pool_res *res, int rc, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	res->rc = rc;
+	free(res->error);
+	res->error = strdup(buf);
+}
+
+void
+inn_pool_res_clear(inn_pool_res *res)
+{
+	free(res->error);
+	json_object_put(res->outputs);
+	json_object_put(res->secret_keys);
+	memset(res, 0, sizeof(*res));
+}
+
+static int
+handle_frame(const inn_pool_req *req, inn_pool_res *res, json_object *o)
+{
+	const char *op = jstr(o, "op");
+	json_object *v;
+
+	if (op == NULL)
+		return -1;
+	if (strcmp(op, "log") == 0) {
+		const char *line = jstr(o, "line");
+
+		if (line != NULL && req->log != NULL)
+			req->log(req->log_ud, (int)jint(o, "level"), (int)jint(o, "stream"), line,
+			         strlen(line));
+		return 0;
+	}
+	if (strcmp(op, "done") == 0) {
+		res->rc = (int)jint(o, "rc");
+		if (jstr(o, "error") != NULL && *jstr(o, "error") != '\0')
+			res->error = strdup(jstr(o, "error"));
+		if (json_object_object_get_ex(o, "outputs", &v) &&
+		    json_object_is_type(v, json_type_object)) {
+			json_object_put(res->outputs);
+			res->outputs = json_object_get(v);
+		}
+		if (json_object_object_get_ex(o, "secret_keys", &v) &&
+		    json_object_is_type(v, json_type_object)) {
+			json_object_put(res->secret_keys);
+			res->secret_keys = json_object_get(v);
+		}
+		return 1;
+	}
+	return -1;
+}
+
+int
+inn_pool_exec(inn_engine *e, const inn_pool_req *req, inn_pool_res *res)
+{
+	struct worker *w;
+	json_object *msg;
+	int64_t cancel_sent_at = 0, now;
+	int done = 0, rc = 0;
+
+	memset(res, 0, sizeof(*res));
+	res->outputs = json_object_new_object();
+	res->secret_keys = json_object_new_object();
+	w = worker_acquire(e);
+	if (w->pid == 0) {
+		pthread_mutex_lock(&e->lock);
+		rc = worker_start(e, w);
+		pthread_mutex_unlock(&e->lock);
+		if (rc != 0 || (rc = worker_wait_ready(w)) != 0) {
+			res_fail(res, INN_ERROR, "%s", inn_error_last());
+			worker_reap(w, 1);
+			worker_release(e, w);
+			return 0;
+		}
+	}
+	msg = json_object_new_object();
+	json_object_object_add(msg, "op", json_object_new_string("exec"));
+	json_object_object_add(msg, "type", json_object_new_string(req->type));
+	json_object_object_add(msg, "name", json_object_new_string(req->name));
+	json_object_object_add(msg, "config", json_object_get(req->config));
+	if (req->workspace != NULL)
+		json_object_object_add(msg, "workspace", json_object_new_string(req->workspace));
+	json_object_object_add(msg, "dry_run", json_object_new_boolean(req->dry_run));
+	json_object_object_add(msg, "timeout_ms", json_object_new_int64(
+	    req->deadline_ms ? (req->deadline_ms - inn_now_ms() > 1 ?
+	                        req->deadline_ms - inn_now_ms() : 1) : 0));
+	json_object_object_add(msg, "log_max", json_object_new_int64((int64_t)req->log_max));
+	if (req->secrets != NULL)
+		json_object_object_add(msg, "secrets", json_object_get(req->secrets));
+	if (frame_send(w->fd, msg) != 0) {
+		json_object_put(msg);
+		res_fail(res, INN_ERROR, "plugin worker went away before the step started");
+		res->crashed = 1;
+		worker_reap(w, 1);
+		worker_release(e, w);
+		return 0;
+	}
+	json_object_put(msg);
+
+	while (!done) {
+		struct pollfd pfd = { w->fd, POLLIN, 0 };
+		json_object *o = NULL;
+		int r;
+
+		/* drain complete frames first */
+		while (!done && (r = frame_take(&w->fb, &o)) == 1) {
+			r = handle_frame(req, res, o);
+			json_object_put(o);
+			if (r < 0) {
+				res_fail(res, INN_ERROR, "plugin worker sent a malformed message");
+				goto kill;
+			}
+			done = r == 1;
+		}
+		if (done)
+			break;
+		if (r < 0) {
+			res_fail(res, INN_ERROR, "plugin worker sent a malformed frame");
+			goto kill;
+		}
+		now = inn_now_ms();
+		if (cancel_sent_at == 0 &&
+		    ((req->cancel != NULL && atomic_load(req->cancel)) ||
+		     (req->deadline_ms > 0 && now >= req->deadline_ms))) {
+			json_object *c = json_object_new_object();
+
+			json_object_object_add(c, "op", json_object_new_string("cancel"));
+			frame_send(w->fd, c);
+			json_object_put(c);
+			cancel_sent_at = now;
+		}
+		if (cancel_sent_at > 0 && now - cancel_sent_at > e->kill_grace_ms) {
+			res_fail(res, req->deadline_ms > 0 && now >= req->deadline_ms ?
+			         INN_ETIMEOUT : INN_ECANCELLED,
+			         "plugin \"%s\" did not return within %lld ms after %s; its "
+			         "worker process was killed", req->type,
+			         (long long)e->kill_grace_ms,
+			         req->deadline_ms > 0 && now >= req->deadline_ms ?
+			         "the step deadline" : "cancellation");
+			goto kill;
+		}
+		r = poll(&pfd, 1, 50);
+		if (r < 0 && errno != EINTR) {
+			res_fail(res, INN_ERROR, "poll: %s", strerror(errno));
+			goto kill;
+		}
+		if (r > 0) {
+			r = frame_fill(w->fd, &w->fb);
+			if (r <= 0) {
+				int status = 0;
+				char how[128];
+
+				close(w->fd);
+				w->fd = -1;
+				while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
+					;
+				w->pid = 0;
+				describe_exit(status, how, sizeof(how));
+				res_fail(res, INN_ERROR, "plugin \"%s\" crashed: its worker process "
+				         "%s", req->type, how);
+				res->crashed = 1;
+				framebuf_free(&w->fb);
+				worker_release(e, w);
+				return 0;
+			}
+		}
+	}
+	worker_release(e, w);
+	return 0;
+kill:
+	res->crashed = 1;
+	worker_reap(w, 1);
+	worker_release(e, w);
+	return 0;
+}
+
+/* ---- the worker process ----------------------------------------------- */
+
+struct wstate {
+	int fd;
+	pthread_mutex_t wlock;     /* frame writes */
+	pthread_mutex_t slock;     /* current step */
+	inn_step *step;
+	json_object *req;
+	int err_fd;                /* the real stderr, for messages outside steps */
+	inn_registry *reg;
+};
+
+static struct wstate W;
+
+static void
+w_log(void *ud, const inn_step *step, int level, int stream, const char *line,
+      size_t len)
+{
+	json_object *o = json_object_new_object();
+
+	(void)ud;
+	(void)step;
+	json_object_object_add(o, "op", json_object_new_string("log"));
+	json_object_object_add(o, "level", json_object_new_int(level));
+	json_object_object_add(o, "stream", json_object_new_int(stream));
+	json_object_object_add(o, "line", json_object_new_string_len(line, (int)len));
+	pthread_mutex_lock(&W.wlock);
+	frame_send(W.fd, o);
+	pthread_mutex_unlock(&W.wlock);
+	json_object_put(o);
+}
+
+static int
+w_secret(void *ud, const char *name, const char **value)
+{
+	json_object *secrets = ud, *v;
+
+	if (secrets == NULL || !json_object_object_get_ex(secrets, name, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return INN_ENOTFOUND;
+	*value = json_object_get_string(v);
+	return 0;
+}
+
+/* Hands one line a plugin printed to the current step's log (capped and
+ * masked like host->log), or to the real stderr between steps. */
+static void
+w_stdio_emit(const char *line, size_t len)
+{
+	pthread_mutex_lock(&W.slock);
+	if (W.step != NULL) {
+		inn_step_log_line(W.step, INN_LOG_INFO, INN_STREAM_STDOUT, line, len);
+	} else if (W.err_fd >= 0) {
+		if (write(W.err_fd, line, len) < 0 || write(W.err_fd, "\n", 1) < 0) {
+			/* nowhere left to complain */
+		}
+	}
+	pthread_mutex_unlock(&W.slock);
+}
+
+/* Forwards what plugins print on fd 1/2 into the step log, line by line
+ * with a bounded buffer (a longer line is cut into pieces). */
+static void *
+w_stdio_thread(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	char line[INN_LOG_LINE_MAX];
+	size_t used = 0, start, i;
+
+	for (;;) {
+		ssize_t n = read(fd, line + used, sizeof(line) - used);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		used += (size_t)n;
+		start = 0;
+		for (i = 0; i < used; i++) {
+			if (line[i] == '\n') {
+				w_stdio_emit(line + start, i - start);
+				start = i + 1;
+			}
+		}
+		if (start == 0 && used == sizeof(line)) {
+			w_stdio_emit(line, used);
+			used = 0;
+			continue;
+		}
+		memmove(line, line + start, used - start);
+		used -= start;
+	}
+	return NULL;
+}
+
+static void
+w_send_simple(const char *op, const char *error)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "op", json_object_new_string(op));
+	if (error != NULL)
+		json_object_object_add(o, "error", json_object_new_string(error));
+	pthread_mutex_lock(&W.wlock);
+	frame_send(W.fd, o);
+	pthread_mutex_unlock(&W.wlock);
+	json_object_put(o);
+}
+
+/* Executes one request; runs on its own thread so the main thread can keep
+ * reading (a cancel may arrive). */
+static void *
+w_exec_thread(void *arg)
+{
+	json_object *req = arg, *cfg = NULL, *secrets = NULL, *done;
+	const inn_plugin *p;
+	inn_step_opts so;
+	inn_step *step = NULL;
+	const char *type = jstr(req, "type"), *name = jstr(req, "name");
+	int64_t timeout = jint(req, "timeout_ms");
+	int rc;
+	char err[1024] = "";
+
+	memset(&so, 0, sizeof(so));
+	json_object_object_get_ex(req, "config", &cfg);
+	json_object_object_get_ex(req, "secrets", &secrets);
+	so.type = type ? type : "";
+	so.name = name ? name : "";
+	so.config = cfg;
+	so.workspace = jstr(req, "workspace");
+	so.dry_run = json_object_get_boolean(json_object_object_get(req, "dry_run"));
+	so.deadline_ms = timeout > 0 ? inn_now_ms() + timeout : 0;
+	so.log = w_log;
+	so.log_max_bytes = (size_t)jint(req, "log_max");
+	so.secret = w_secret;
+	so.secret_ud = secrets;
+	p = type ? inn_registry_find(W.reg, type) : NULL;
+	if (p == NULL) {
+		rc = INN_EINVAL;
+		snprintf(err, sizeof(err), "no plugin provides step type \"%s\" in this worker",
+		         type ? type : "");
+	} else if ((rc = inn_step_new(&step, &so)) != 0) {
+		snprintf(err, sizeof(err), "%s", inn_error_last());
+	} else {
+		pthread_mutex_lock(&W.slock);
+		W.step = step;
+		pthread_mutex_unlock(&W.slock);
+		inn_error_clear();
+		rc = p->desc.execute(p->state, inn_host_table(), step);
+		if (rc != 0)
+			snprintf(err, sizeof(err), "%s", inn_error_last());
+		fflush(stdout);
+		fflush(stderr);
+	}
+	done = json_object_new_object();
+	json_object_object_add(done, "op", json_object_new_string("done"));
+	json_object_object_add(done, "rc", json_object_new_int(rc));
+	json_object_object_add(done, "error", json_object_new_string(err));
+	if (step != NULL) {
+		json_object *outs = inn_step_outputs(step), *keys = json_object_new_object();
+
+		json_object_object_foreach(outs, k, v) {
+			(void)v;
+			if (inn_step_output_is_secret(step, k))
+				json_object_object_add(keys, k, json_object_new_boolean(1));
+		}
+		json_object_object_add(done, "outputs", json_object_get(outs));
+		json_object_object_add(done, "secret_keys", keys);
+	}
+	pthread_mutex_lock(&W.slock);
+	W.step = NULL;
+	pthread_mutex_unlock(&W.slock);
+	pthread_mutex_lock(&W.wlock);
+	frame_send(W.fd, done);
+	pthread_mutex_unlock(&W.wlock);
+	json_object_put(done);
+	inn_step_free(step);
+	json_object_put(req);
+	return NULL;
+}
+
+static int
+worker_main(int fd, const char *plugin_dir, const char *config)
+{
+	inn_policy *pol = NULL;
+	struct framebuf fb = { NULL, 0, 0 };
+	pthread_t exec_tid, io_tid;
+	int have_exec = 0, pfd[2];
+	json_object *req;
+
+	memset(&W, 0, sizeof(W));
+	W.fd = fd;
+	pthread_mutex_init(&W.wlock, NULL);
+	pthread_mutex_init(&W.slock, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	/* No PR_SET_PDEATHSIG: it fires when the spawning *thread* exits.  A
+	 * worker notices its engine is gone by EOF on the socket instead. */
+	/* Plugin prints go to the step log, not to the embedding process. */
+	W.err_fd = dup(2);
+	if (W.err_fd >= 0)
+		fcntl(W.err_fd, F_SETFD, FD_CLOEXEC);
+	if (pipe2(pfd, O_CLOEXEC) == 0) {
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		close(pfd[1]);
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		if (pthread_create(&io_tid, NULL, w_stdio_thread, (void *)(intptr_t)pfd[0]) == 0)
+			pthread_detach(io_tid);
+	}
+	if (strcmp(config, "-") == 0 ? inn_policy_default(&pol) != 0
+	                             : inn_policy_load(&pol, config, 0) != 0) {
+		w_send_simple("fatal", inn_error_last());
+		return 1;
+	}
+	if (inn_registry_load(&W.reg, plugin_dir, pol, inn_host_table()) != 0) {
+		w_send_simple("fatal", inn_error_last());
+		inn_policy_free(pol);
+		return 1;
+	}
+	w_send_simple("ready", NULL);
+	while ((req = frame_recv(fd, &fb)) != NULL) {
+		const char *op = jstr(req, "op");
+
+		if (op != NULL && strcmp(op, "exec") == 0) {
+			if (have_exec)
+				pthread_join(exec_tid, NULL);
+			have_exec = pthread_create(&exec_tid, NULL, w_exec_thread, req) == 0;
+			if (!have_exec)
+				json_object_put(req);
+			/* req is released after the thread ends (below) */
+			continue;
+		}
+		if (op != NULL && strcmp(op, "cancel") == 0) {
+			pthread_mutex_lock(&W.slock);
+			if (W.step != NULL)
+				inn_step_cancel(W.step);
+			pthread_mutex_unlock(&W.slock);
+		}
+		json_object_put(req);
+	}
+	/* EOF: the engine is gone or done with us.  A step still running is
+	 * cancelled; one that ignores cancellation does not keep us alive. */
+	if (have_exec) {
+		int waited;
+
+		pthread_mutex_lock(&W.slock);
+		if (W.step != NULL)
+			inn_step_cancel(W.step);
+		pthread_mutex_unlock(&W.slock);
+		for (waited = 0; waited < 100; waited++) {
+			int busy;
+
+			pthread_mutex_lock(&W.slock);
+			busy = W.step != NULL;
+			pthread_mutex_unlock(&W.slock);
+			if (!busy)
+				break;
+			usleep(100 * 1000);
+		}
+		if (waited == 100)
+			_exit(1);
+		pthread_join(exec_tid, NULL);
+	}
+	framebuf_free(&fb);
+	inn_registry_free(W.reg);
+	inn_policy_free(pol);
+	return 0;
+}
+
+int
+inn_worker_maybe_main(int argc, char **argv)
+{
+	char *end;
+	long fd;
+
+	if (argc < 2 || strcmp(argv[1], WORKER_ARG) != 0)
+		return -1;
+	if (argc != 5) {
+		fprintf(stderr, "%s: usage: %s FD PLUGIN_DIR CONFIG|- (internal)\n", argv[0],
+		        WORKER_ARG);
+		return 2;
+	}
+	fd = strtol(argv[2], &end, 10);
+	if (*end != '\0' || fd < 0 || fd > 1024)
+		return 2;
+	return worker_main((int)fd, argv[3], argv[4]);
+}

@@ -1,0 +1,1165 @@
+/*
+ * exec_run.c - one execution of one workflow: resolves parameters and
+ * variables into a per-run data context, orders the steps as a DAG
+ * (sequential by default, depends_on and parallel groups run concurrently),
+ * renders each step's config just before it runs, evaluates if/when
+ * conditions, runs the step in a worker process (exec_pool.c) with its
+ * deadline, retries with exponential backoff where allowed, collects
+ * outputs, and renders the workflow outputs at the end.
+ *
+ * Ordering rule: a step with depends_on waits for exactly those steps; a
+ * parallel step waits for whatever the first step of its parallel group
+ * waits for; any other step waits for the step before it (all of the
+ * parallel group before it, when it follows one).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <regex.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "duration.h"
+#include "error.h"
+#include "exec_int.h"
+#include "host.h"
+#include "tmpl.h"
+
+#define DEFAULT_WORKFLOW_TIMEOUT_MS (60LL * 60 * 1000)
+#define MAX_BACKOFF_MS (5LL * 60 * 1000)
+
+struct srun {
+	inn_step_result res;
+	size_t *deps;
+	size_t ndeps;
+	pthread_t tid;
+	int has_thread;
+	inn_run *run;
+	size_t index;
+};
+
+struct inn_run {
+	inn_engine *eng;
+	const inn_workflow *wf;
+	inn_run_events ev;
+	int dry_run;
+	int max_parallel;
+	json_object *params;     /* resolved */
+	json_object *data;       /* template data */
+	json_object *secrets;    /* own reference or NULL */
+	inn_masker *masker;
+	struct srun *steps;
+	size_t n;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	atomic_int cancel;
+	int stop;                /* a step failed: launch nothing new */
+	int timed_out;
+	int running;
+	int64_t deadline_ms;
+	inn_state state;
+	char *message;
+	json_object *outputs;
+	char *workspace;
+	unsigned bind_seq;
+};
+
+const char *
+inn_state_name(inn_state s)
+{
+	switch (s) {
+	case INN_STATE_PENDING: return "pending";
+	case INN_STATE_RUNNING: return "running";
+	case INN_STATE_SUCCEEDED: return "succeeded";
+	case INN_STATE_FAILED: return "failed";
+	case INN_STATE_SKIPPED: return "skipped";
+	case INN_STATE_CANCELLED: return "cancelled";
+	case INN_STATE_TIMED_OUT: return "timed_out";
+	case INN_STATE_WOULD_RUN: return "would-run";
+	}
+	return "unknown";
+}
+
+int
+inn_state_is_final(inn_state s)
+{
+	return s != INN_STATE_PENDING && s != INN_STATE_RUNNING;
+}
+
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static char *
+xstrdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* ---- parameters --------------------------------------------------------- */
+
+static int
+param_error(const inn_workflow *wf, const inn_param *p, const char *fmt, ...)
+	INN_PRINTF_LIKE(3, 4);
+
+static int
+param_error(const inn_workflow *wf, const inn_param *p, const char *fmt, ...)
+{
+	char buf[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return inn_error_set(INN_EINVAL, "workflow \"%s\": parameter \"%s\": %s",
+	                     wf->name ? wf->name : "?", p->name, buf);
+}
+
+/* Converts a given value to the parameter's type (CLI values arrive as
+ * strings).  Returns a new reference in *out. */
+static int
+coerce_param(const inn_workflow *wf, const inn_param *p, json_object *v,
+             json_object **out)
+{
+	const char *t = p->type ? p->type : "string";
+	const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v)
+	                                                         : NULL;
+	char *end;
+
+	*out = NULL;
+	if (v == NULL) {
+		*out = NULL;
+		return 0;
+	}
+	if (strcmp(t, "integer") == 0 || strcmp(t, "int") == 0) {
+		long long ll;
+
+		if (json_object_is_type(v, json_type_int)) {
+			*out = json_object_get(v);
+			return 0;
+		}
+		if (s == NULL || *s == '\0')
+			return param_error(wf, p, "must be an integer");
+		errno = 0;
+		ll = strtoll(s, &end, 10);
+		if (*end != '\0' || errno != 0)
+			return param_error(wf, p, "\"%s\" is not an integer", s);
+		*out = json_object_new_int64(ll);
+		return 0;
+	}
+	if (strcmp(t, "number") == 0) {
+		double d;
+
+		if (json_object_is_type(v, json_type_int) ||
+		    json_object_is_type(v, json_type_double)) {
+			*out = json_object_get(v);
+			return 0;
+		}
+		if (s == NULL || *s == '\0')
+			return param_error(wf, p, "must be a number");
+		errno = 0;
+		d = strtod(s, &end);
+		if (*end != '\0' || errno != 0)
+			return param_error(wf, p, "\"%s\" is not a number", s);
+		if (d == (double)(long long)d && strpbrk(s, ".eE") == NULL)
+			*out = json_object_new_int64((long long)d);
+		else
+			*out = json_object_new_double(d);
+		return 0;
+	}
+	if (strcmp(t, "boolean") == 0 || strcmp(t, "bool") == 0) {
+		if (json_object_is_type(v, json_type_boolean)) {
+			*out = json_object_get(v);
+			return 0;
+		}
+		if (s != NULL && (strcmp(s, "true") == 0 || strcmp(s, "yes") == 0 ||
+		                  strcmp(s, "1") == 0)) {
+			*out = json_object_new_boolean(1);
+			return 0;
+		}
+		if (s != NULL && (strcmp(s, "false") == 0 || strcmp(s, "no") == 0 ||
+		                  strcmp(s, "0") == 0)) {
+			*out = json_object_new_boolean(0);
+			return 0;
+		}
+		return param_error(wf, p, "must be true or false");
+	}
+	if (strcmp(t, "map") == 0 || strcmp(t, "object") == 0 || strcmp(t, "array") == 0 ||
+	    strcmp(t, "list") == 0) {
+		int want_obj = t[0] == 'm' || t[0] == 'o';
+		json_type jt = want_obj ? json_type_object : json_type_array;
+
+		if (s != NULL) {
+			json_object *parsed = json_tokener_parse(s);
+
+			if (!json_object_is_type(parsed, jt)) {
+				json_object_put(parsed);
+				return param_error(wf, p, "must be a JSON %s",
+				                   want_obj ? "object" : "array");
+			}
+			*out = parsed;
+			return 0;
+		}
+		if (!json_object_is_type(v, jt))
+			return param_error(wf, p, "must be %s", want_obj ? "a map" : "a list");
+		*out = json_object_get(v);
+		return 0;
+	}
+	if (strcmp(t, "duration") == 0) {
+		int64_t ms;
+
+		if (s == NULL || inn_parse_duration_ms(s, &ms) != 0)
+			return param_error(wf, p, "\"%s\" is not a duration (e.g. 30s, 5m, 2h)",
+			                   s ? s : json_object_get_string(v));
+		*out = json_object_get(v);
+		return 0;
+	}
+	/* string, enum, secret and anything else: scalars as text */
+	if (json_object_is_type(v, json_type_object) || json_object_is_type(v, json_type_array))
+		return param_error(wf, p, "must be a single value, not %s",
+		                   json_object_is_type(v, json_type_object) ? "a map" : "a list");
+	*out = s ? json_object_get(v) : json_object_new_string(json_object_get_string(v));
+	return 0;
+}
+
+static int
+check_param_value(const inn_workflow *wf, const inn_param *p, json_object *v)
+{
+	const char *s;
+
+	if (v == NULL)
+		return 0;
+	s = json_object_get_string(v);
+	if (p->allowed != NULL && json_object_is_type(p->allowed, json_type_array)) {
+		size_t i, n = json_object_array_length(p->allowed);
+
+		for (i = 0; i < n; i++)
+			if (strcmp(json_object_get_string(json_object_array_get_idx(p->allowed, i)),
+			           s) == 0)
+				break;
+		if (i == n)
+			return param_error(wf, p, "\"%s\" is not one of the allowed values %s", s,
+			                   json_object_to_json_string_ext(p->allowed,
+			                                                  JSON_C_TO_STRING_PLAIN));
+	}
+	if (p->pattern != NULL && json_object_is_type(v, json_type_string)) {
+		regex_t re;
+		int m;
+
+		if (regcomp(&re, p->pattern, REG_EXTENDED | REG_NOSUB) != 0)
+			return param_error(wf, p, "its pattern \"%s\" is not a valid regular "
+			                   "expression", p->pattern);
+		m = regexec(&re, s, 0, NULL, 0);
+		regfree(&re);
+		if (m != 0)
+			return param_error(wf, p, "\"%s\" does not match the pattern %s", s,
+			                   p->pattern);
+	}
+	return 0;
+}
+
+static int
+resolve_params(inn_run *r, json_object *given)
+{
+	const inn_workflow *wf = r->wf;
+	size_t i;
+	int rc;
+
+	if (given != NULL) {
+		json_object_object_foreach(given, k, v) {
+			(void)v;
+			for (i = 0; i < wf->nparams; i++)
+				if (strcmp(wf->params[i].name, k) == 0)
+					break;
+			if (i == wf->nparams) {
+				char names[512] = "";
+				size_t used = 0;
+
+				for (i = 0; i < wf->nparams && used < sizeof(names) - 1; i++) {
+					int n = snprintf(names + used, sizeof(names) - used, "%s%s",
+					                 i ? ", " : "", wf->params[i].name);
+					if (n < 0)
+						break;
+					used += (size_t)n;
+				}
+				return inn_error_set(INN_EINVAL, "workflow \"%s\" has no parameter "
+				                     "\"%s\" (it declares: %s)", wf->name, k,
+				                     wf->nparams ? names : "none");
+			}
+		}
+	}
+	for (i = 0; i < wf->nparams; i++) {
+		const inn_param *p = &wf->params[i];
+		json_object *v = NULL, *given_v = NULL;
+
+		if (given != NULL && json_object_object_get_ex(given, p->name, &given_v) &&
+		    given_v != NULL) {
+			if ((rc = coerce_param(wf, p, given_v, &v)) != 0)
+				return rc;
+		} else if (p->def != NULL) {
+			json_object_deep_copy(p->def, &v, NULL);
+		} else if (p->required) {
+			return param_error(wf, p, "is required (%s)", p->description ?
+			                   p->description : "no default");
+		}
+		if ((rc = check_param_value(wf, p, v)) != 0) {
+			json_object_put(v);
+			return rc;
+		}
+		if (p->type != NULL && strcmp(p->type, "secret") == 0 && v != NULL)
+			inn_masker_add(r->masker, json_object_get_string(v));
+		json_object_object_add(r->params, p->name, v);
+	}
+	return 0;
+}
+
+/* ---- run set-up ----------------------------------------------------------- */
+
+static int
+add_dep(struct srun *s, size_t dep)
+{
+	size_t *nd = realloc(s->deps, (s->ndeps + 1) * sizeof(*nd));
+
+	if (nd == NULL)
+		return INN_ENOMEM;
+	s->deps = nd;
+	s->deps[s->ndeps++] = dep;
+	return 0;
+}
+
+/* Non-zero if step from reaches step to through the deps known so far. */
+static int
+reaches(inn_run *r, size_t from, size_t to, unsigned char *seen)
+{
+	size_t j;
+
+	if (from == to)
+		return 1;
+	if (seen[from])
+		return 0;
+	seen[from] = 1;
+	for (j = 0; j < r->steps[from].ndeps; j++)
+		if (reaches(r, r->steps[from].deps[j], to, seen))
+			return 1;
+	return 0;
+}
+
+/* Adds an implicit dependency of i on j unless j already (transitively)
+ * waits for i -- an explicit depends_on pointing forward must not be
+ * turned into a cycle by the sequential default. */
+static int
+add_implicit(inn_run *r, size_t i, size_t j)
+{
+	unsigned char *seen = calloc(r->n, 1);
+	int rc = 0;
+
+	if (seen == NULL)
+		return INN_ENOMEM;
+	if (!reaches(r, j, i, seen))
+		rc = add_dep(&r->steps[i], j);
+	free(seen);
+	return rc;
+}
+
+static int
+build_graph(inn_run *r)
+{
+	const inn_workflow *wf = r->wf;
+	size_t i, j, group_start = 0;
+
+	/* explicit depends_on first: they may point at later steps */
+	for (i = 0; i < wf->nsteps; i++) {
+		const inn_step_def *d = &wf->steps[i];
+
+		for (j = 0; j < d->ndeps; j++) {
+			size_t k;
+
+			for (k = 0; k < wf->nsteps; k++)
+				if (strcmp(wf->steps[k].name, d->depends_on[j]) == 0)
+					break;
+			if (k == wf->nsteps || k == i)
+				return inn_error_set(INN_EINVAL, "step \"%s\": depends_on names "
+				                     "unknown step \"%s\"", d->name, d->depends_on[j]);
+			if (add_dep(&r->steps[i], k) != 0)
+				return INN_ENOMEM;
+		}
+	}
+	for (i = 0; i < wf->nsteps; i++) {
+		const inn_step_def *d = &wf->steps[i];
+
+		if (d->ndeps > 0 || d->deps_explicit)
+			continue;
+		if (d->parallel) {
+			if (i == 0 || !wf->steps[i - 1].parallel || wf->steps[i - 1].ndeps > 0 ||
+			    wf->steps[i - 1].deps_explicit)
+				group_start = i;
+			/* the group waits for what precedes its first member */
+			if (group_start > 0 && add_implicit(r, i, group_start - 1) != 0)
+				return INN_ENOMEM;
+		} else if (i > 0) {
+			/* the step before us, or the whole parallel group before us */
+			if (add_implicit(r, i, i - 1) != 0)
+				return INN_ENOMEM;
+			for (j = i - 1; j > 0 && wf->steps[j].parallel && !wf->steps[j].deps_explicit &&
+			                wf->steps[j].ndeps == 0 && wf->steps[j - 1].parallel &&
+			                !wf->steps[j - 1].deps_explicit && wf->steps[j - 1].ndeps == 0;
+			     j--)
+				if (add_implicit(r, i, j - 1) != 0)
+					return INN_ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int
+make_workspace(inn_run *r)
+{
+	const char *tmp = getenv("TMPDIR");
+	char tmpl[4096];
+
+	snprintf(tmpl, sizeof(tmpl), "%s/innominatus-run-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (mkdtemp(tmpl) == NULL)
+		return inn_error_set(INN_ERROR, "cannot create run workspace %s: %s", tmpl,
+		                     strerror(errno));
+	if ((r->workspace = strdup(tmpl)) == NULL)
+		return INN_ENOMEM;
+	return 0;
+}
+
+int
+inn_run_new(inn_run **out, inn_engine *eng, const inn_workflow *wf,
+            const inn_run_opts *o)
+{
+	inn_run *r;
+	json_object *steps, *vars, *wfo;
+	size_t i;
+	int rc = INN_ENOMEM;
+
+	*out = NULL;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->cond, NULL);
+	r->eng = eng;
+	r->wf = wf;
+	r->n = wf->nsteps;
+	r->dry_run = o ? o->dry_run : 0;
+	r->max_parallel = o && o->max_parallel > 0 ? o->max_parallel : 4;
+	if (o != NULL)
+		r->ev = o->events;
+	r->params = json_object_new_object();
+	r->data = json_object_new_object();
+	r->outputs = NULL;
+	if ((rc = inn_masker_new(&r->masker)) != 0)
+		goto err;
+	if (r->n > 0 && (r->steps = calloc(r->n, sizeof(*r->steps))) == NULL)
+		goto err;
+	for (i = 0; i < r->n; i++) {
+		r->steps[i].res.def = &wf->steps[i];
+		r->steps[i].res.state = INN_STATE_PENDING;
+		r->steps[i].run = r;
+		r->steps[i].index = i;
+	}
+	if (o != NULL && o->secrets != NULL) {
+		r->secrets = json_object_get(o->secrets);
+		json_object_object_foreach(o->secrets, k, v) {
+			(void)k;
+			inn_masker_add(r->masker, json_object_get_string(v));
+		}
+	}
+	if ((rc = resolve_params(r, o ? o->params : NULL)) != 0 ||
+	    (rc = build_graph(r)) != 0)
+		goto err;
+	/* the template data */
+	if (o != NULL && o->data != NULL) {
+		json_object_object_foreach(o->data, k, v)
+			json_object_object_add(r->data, k, json_object_get(v));
+	}
+	json_object_object_add(r->data, "parameters", json_object_get(r->params));
+	steps = json_object_new_object();
+	json_object_object_add(r->data, "steps", steps);
+	json_object_object_add(r->data, "secrets", r->secrets ? json_object_get(r->secrets)
+	                                                      : json_object_new_object());
+	if (!json_object_object_get_ex(r->data, "workflow", &wfo)) {
+		wfo = json_object_new_object();
+		json_object_object_add(wfo, "name", json_object_new_string(wf->name ? wf->name : ""));
+		if (wf->provider)
+			json_object_object_add(wfo, "provider", json_object_new_string(wf->provider));
+		json_object_object_add(r->data, "workflow", wfo);
+	}
+	/* variables render in order and may use parameters and earlier variables */
+	vars = json_object_new_object();
+	json_object_object_add(r->data, "variables", vars);
+	if (wf->variables != NULL) {
+		json_object_object_foreach(wf->variables, k, v) {
+			inn_tmpl_env env = { r->data, r->masker, NULL, NULL };
+			json_object *rv = NULL;
+			char field[300];
+
+			snprintf(field, sizeof(field), "variables.%s", k);
+			if ((rc = inn_tmpl_render(&env, v, field, &rv)) != 0)
+				goto err;
+			json_object_object_add(vars, k, rv);
+		}
+	}
+	{
+		int64_t t = o && o->timeout_ms > 0 ? o->timeout_ms : wf->timeout_ms;
+		const inn_policy *pol = inn_engine_policy(eng);
+
+		if (t <= 0 && pol != NULL && pol->max_workflow_ms > 0)
+			t = pol->max_workflow_ms;
+		if (t <= 0)
+			t = DEFAULT_WORKFLOW_TIMEOUT_MS;
+		if (pol != NULL && pol->max_workflow_ms > 0 && t > pol->max_workflow_ms)
+			t = pol->max_workflow_ms;
+		r->deadline_ms = t; /* relative until execute starts */
+	}
+	if ((rc = make_workspace(r)) != 0)
+		goto err;
+	r->state = INN_STATE_PENDING;
+	*out = r;
+	return 0;
+err:
+	if (rc == INN_ENOMEM)
+		inn_error_set(INN_ENOMEM, "out of memory preparing workflow \"%s\"", wf->name);
+	inn_run_free(r);
+	return rc;
+}
+
+/* ---- running one step ------------------------------------------------- */
+
+static void
+emit_state_as(inn_run *r, struct srun *s, inn_state st, const char *msg)
+{
+	if (r->ev.step_state != NULL)
+		r->ev.step_state(r->ev.ud, s->res.def->name, st, s->res.attempts, msg);
+}
+
+static void
+emit_state(inn_run *r, struct srun *s, const char *msg)
+{
+	emit_state_as(r, s, s->res.state, msg);
+}
+
+struct log_ctx {
+	inn_run *run;
+	const char *step;
+};
+
+static void
+step_log(void *ud, int level, int stream, const char *line, size_t len)
+{
+	struct log_ctx *lc = ud;
+	size_t mlen = len;
+	char *masked = inn_masker_apply(lc->run->masker, line, len, &mlen);
+
+	if (lc->run->ev.log != NULL)
+		lc->run->ev.log(lc->run->ev.ud, lc->step, level, stream,
+		                masked ? masked : line, mlen);
+	free(masked);
+}
+
+static void
+engine_log(inn_run *r, const char *step, int level, const char *fmt, ...)
+	INN_PRINTF_LIKE(4, 5);
+
+static void
+engine_log(inn_run *r, const char *step, int level, const char *fmt, ...)
+{
+	struct log_ctx lc = { r, step };
+	char buf[2048];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	step_log(&lc, level, INN_STREAM_HOST, buf, strlen(buf));
+}
+
+struct bind_ctx {
+	inn_run *run;
+	json_object *env;
+};
+
+/* Shell mode: a template value becomes an environment variable. */
+static int
+bind_env(void *ud, const char *value, char *name, size_t namelen)
+{
+	struct bind_ctx *b = ud;
+
+	snprintf(name, namelen, "INN_T_%u", ++b->run->bind_seq);
+	json_object_object_add(b->env, name, json_object_new_string(value));
+	return 0;
+}
+
+/* A JSON copy with every registered secret masked. */
+static json_object *
+masked_copy(inn_masker *m, json_object *o)
+{
+	const char *s;
+	char *masked;
+	json_object *copy = NULL;
+
+	if (o == NULL)
+		return NULL;
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	                                   JSON_C_TO_STRING_NOSLASHESCAPE);
+	masked = inn_masker_apply(m, s, strlen(s), NULL);
+	if (masked == NULL) {
+		if (json_object_deep_copy(o, &copy, NULL) != 0)
+			return NULL;
+		return copy;
+	}
+	copy = json_tokener_parse(masked);
+	free(masked);
+	return copy ? copy : json_object_new_string(INN_MASK_TEXT);
+}
+
+/* Renders the step's config (lock held). */
+static int
+render_config(inn_run *r, const inn_step_def *d, json_object **out)
+{
+	inn_tmpl_env env = { r->data, r->masker, NULL, NULL };
+	json_object *cfg = NULL, *envobj = NULL, *script;
+	int rc;
+
+	*out = NULL;
+	if ((rc = inn_tmpl_render(&env, d->config, "config", &cfg)) != 0)
+		return rc;
+	if (!json_object_is_type(cfg, json_type_object)) {
+		json_object_put(cfg);
+		return inn_error_set(INN_EINVAL, "config must be a mapping");
+	}
+	if (d->env != NULL) {
+		json_object *renv = NULL, *cenv;
+
+		if ((rc = inn_tmpl_render(&env, d->env, "env", &renv)) != 0) {
+			json_object_put(cfg);
+			return rc;
+		}
+		if (!json_object_object_get_ex(cfg, "env", &cenv) ||
+		    !json_object_is_type(cenv, json_type_object)) {
+			cenv = json_object_new_object();
+			json_object_object_add(cfg, "env", cenv);
+		}
+		json_object_object_foreach(renv, k, v)
+			json_object_object_add(cenv, k, json_object_get(v));
+		json_object_put(renv);
+	}
+	/* Shell scripts: values reach the script as environment variables. */
+	if (d->plugin_type != NULL && strcmp(d->plugin_type, "shell") == 0 &&
+	    json_object_object_get_ex(d->config, "script", &script) &&
+	    json_object_is_type(script, json_type_string)) {
+		struct bind_ctx b;
+		inn_tmpl_env senv = env;
+		char *text = NULL;
+
+		if (!json_object_object_get_ex(cfg, "env", &envobj) ||
+		    !json_object_is_type(envobj, json_type_object)) {
+			envobj = json_object_new_object();
+			json_object_object_add(cfg, "env", envobj);
+		}
+		b.run = r;
+		b.env = envobj;
+		senv.bind = bind_env;
+		senv.bind_ud = &b;
+		if ((rc = inn_tmpl_render_string(&senv, json_object_get_string(script),
+		                                  &text)) != 0) {
+			json_object_put(cfg);
+			return inn_error_set(rc, "config.script: %s", inn_error_last());
+		}
+		json_object_object_add(cfg, "script", json_object_new_string(text));
+		free(text);
+	}
+	*out = cfg;
+	return 0;
+}
+
+/* Sleeps up to ms unless the run is cancelled; returns non-zero if cancelled. */
+static int
+backoff_wait(inn_run *r, int64_t ms)
+{
+	struct timespec ts;
+	int cancelled;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&r->lock);
+	while (!atomic_load(&r->cancel) &&
+	       pthread_cond_timedwait(&r->cond, &r->lock, &ts) != ETIMEDOUT)
+		;
+	cancelled = atomic_load(&r->cancel);
+	pthread_mutex_unlock(&r->lock);
+	return cancelled;
+}
+
+static void
+finish_step(inn_run *r, struct srun *s, inn_state st, const char *msg)
+{
+	/* Report first, then let the scheduler start what waited for us, so
+	 * observers see "a succeeded" before "b running". */
+	s->res.ended_ms = wall_ms();
+	s->res.attempts = s->res.attempts ? s->res.attempts : 1;
+	emit_state_as(r, s, st, msg);
+	pthread_mutex_lock(&r->lock);
+	s->res.state = st;
+	free(s->res.message);
+	s->res.message = xstrdup(msg);
+	if ((st == INN_STATE_FAILED || st == INN_STATE_TIMED_OUT ||
+	     st == INN_STATE_CANCELLED) && !s->res.def->continue_on_error)
+		r->stop = 1;
+	r->running--;
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+}
+
+static void *
+step_thread(void *arg)
+{
+	struct srun *s = arg;
+	inn_run *r = s->run;
+	const inn_step_def *d = s->res.def;
+	const inn_plugin *plugin = inn_registry_find(inn_engine_registry(r->eng),
+	                                             d->plugin_type);
+	struct log_ctx lc = { r, d->name };
+	json_object *cfg = NULL, *cond = NULL;
+	char wsdir[4096], msg[1536];
+	int attempts, rc;
+
+	s->res.started_ms = wall_ms();
+	emit_state(r, s, NULL);
+	/* condition */
+	if (d->when != NULL) {
+		inn_tmpl_env env = { r->data, r->masker, NULL, NULL };
+		int truth;
+
+		pthread_mutex_lock(&r->lock);
+		rc = inn_tmpl_render_value(&env, d->when, &cond);
+		pthread_mutex_unlock(&r->lock);
+		if (rc != 0) {
+			snprintf(msg, sizeof(msg), "if: %s", inn_error_last());
+			engine_log(r, d->name, INN_LOG_ERROR, "%s", msg);
+			finish_step(r, s, INN_STATE_FAILED, msg);
+			return NULL;
+		}
+		truth = inn_tmpl_truthy(cond);
+		json_object_put(cond);
+		if (!truth) {
+			finish_step(r, s, INN_STATE_SKIPPED, "skipped: condition false");
+			return NULL;
+		}
+	}
+	if (plugin == NULL) {
+		snprintf(msg, sizeof(msg), "no plugin provides step type \"%s\"", d->plugin_type);
+		finish_step(r, s, INN_STATE_FAILED, msg);
+		return NULL;
+	}
+	pthread_mutex_lock(&r->lock);
+	rc = render_config(r, d, &cfg);
+	pthread_mutex_unlock(&r->lock);
+	if (rc != 0) {
+		snprintf(msg, sizeof(msg), "step \"%s\": %s", d->name, inn_error_last());
+		engine_log(r, d->name, INN_LOG_ERROR, "%s", msg);
+		finish_step(r, s, r->dry_run ? INN_STATE_WOULD_RUN : INN_STATE_FAILED,
+		            r->dry_run ? "would-run; config depends on values not known in a "
+		                         "dry-run" : msg);
+		return NULL;
+	}
+	s->res.config = masked_copy(r->masker, cfg);
+	if (r->dry_run && !(plugin->desc.flags & INN_PLUGIN_DRY_RUN)) {
+		json_object_put(cfg);
+		finish_step(r, s, INN_STATE_SKIPPED, "skipped: plugin has no dry-run");
+		return NULL;
+	}
+	snprintf(wsdir, sizeof(wsdir), "%s/%s", r->workspace, d->name);
+	mkdir(wsdir, 0700);
+	attempts = 1;
+	if (d->retries > 0 && (d->retry_opt_in || (plugin->desc.flags & INN_PLUGIN_IDEMPOTENT)))
+		attempts += d->retries;
+	for (s->res.attempts = 1;; s->res.attempts++) {
+		inn_pool_req req;
+		inn_pool_res res;
+		int64_t deadline = r->deadline_ms;
+		inn_state st;
+
+		if (d->timeout_ms > 0 && inn_now_ms() + d->timeout_ms < deadline)
+			deadline = inn_now_ms() + d->timeout_ms;
+		memset(&req, 0, sizeof(req));
+		req.type = d->plugin_type;
+		req.name = d->name;
+		req.config = cfg;
+		req.workspace = wsdir;
+		req.dry_run = r->dry_run;
+		req.deadline_ms = deadline;
+		req.secrets = r->secrets;
+		req.cancel = &r->cancel;
+		req.log = step_log;
+		req.log_ud = &lc;
+		if (inn_pool_exec(r->eng, &req, &res) != 0) {
+			snprintf(msg, sizeof(msg), "%s", inn_error_last());
+			inn_pool_res_clear(&res);
+			json_object_put(cfg);
+			finish_step(r, s, INN_STATE_FAILED, msg);
+			return NULL;
+		}
+		if (res.rc == 0) {
+			json_object *so = json_object_new_object(), *outs;
+
+			json_object_object_foreach(res.secret_keys, sk, sv) {
+				json_object *val;
+
+				(void)sv;
+				if (json_object_object_get_ex(res.outputs, sk, &val))
+					inn_masker_add(r->masker, json_object_get_string(val));
+			}
+			pthread_mutex_lock(&r->lock);
+			json_object_object_add(so, "outputs", json_object_get(res.outputs));
+			json_object_object_get_ex(r->data, "steps", &outs);
+			json_object_object_add(outs, d->name, so);
+			s->res.outputs = masked_copy(r->masker, res.outputs);
+			pthread_mutex_unlock(&r->lock);
+			inn_pool_res_clear(&res);
+			json_object_put(cfg);
+			finish_step(r, s, r->dry_run ? INN_STATE_WOULD_RUN : INN_STATE_SUCCEEDED,
+			            r->dry_run ? "would-run (plugin dry-run succeeded)" : NULL);
+			return NULL;
+		}
+		if (res.rc == INN_ETIMEOUT || (deadline > 0 && inn_now_ms() >= deadline &&
+		                               !atomic_load(&r->cancel)))
+			st = INN_STATE_TIMED_OUT;
+		else if (atomic_load(&r->cancel))
+			st = r->timed_out ? INN_STATE_TIMED_OUT : INN_STATE_CANCELLED;
+		else
+			st = INN_STATE_FAILED;
+		{
+			const char *why = res.error && *res.error ? res.error : NULL;
+			size_t ml;
+
+			if (why != NULL)
+				snprintf(msg, sizeof(msg), "%s", why);
+			else if (res.rc == INN_ETIMEOUT)
+				snprintf(msg, sizeof(msg), "timed out");
+			else
+				snprintf(msg, sizeof(msg), "plugin \"%s\" returned %d", d->plugin_type,
+				         res.rc);
+			ml = strlen(msg);
+			{
+				char *m2 = inn_masker_apply(r->masker, msg, ml, NULL);
+
+				if (m2 != NULL) {
+					snprintf(msg, sizeof(msg), "%s", m2);
+					free(m2);
+				}
+			}
+		}
+		inn_pool_res_clear(&res);
+		if (s->res.attempts < attempts && st == INN_STATE_FAILED &&
+		    !atomic_load(&r->cancel)) {
+			int64_t wait = d->backoff_ms > 0 ? d->backoff_ms : 1000;
+			int k;
+
+			for (k = 1; k < s->res.attempts && wait < MAX_BACKOFF_MS; k++)
+				wait *= 2;
+			if (wait > MAX_BACKOFF_MS)
+				wait = MAX_BACKOFF_MS;
+			engine_log(r, d->name, INN_LOG_WARN, "attempt %d of %d failed: %s; "
+			           "retrying in %lld ms", s->res.attempts, attempts, msg,
+			           (long long)wait);
+			if (backoff_wait(r, wait) == 0)
+				continue;
+		}
+		json_object_put(cfg);
+		finish_step(r, s, st, msg);
+		return NULL;
+	}
+}
+
+/* ---- the scheduler --------------------------------------------------- */
+
+/* 1: all deps final and fine; 0: still waiting; -1: a dep failed (index in *bad). */
+static int
+deps_state(inn_run *r, struct srun *s, size_t *bad)
+{
+	size_t j;
+
+	for (j = 0; j < s->ndeps; j++) {
+		struct srun *d = &r->steps[s->deps[j]];
+
+		if (!inn_state_is_final(d->res.state))
+			return 0;
+		if ((d->res.state == INN_STATE_FAILED || d->res.state == INN_STATE_TIMED_OUT ||
+		     d->res.state == INN_STATE_CANCELLED) && !d->res.def->continue_on_error) {
+			*bad = s->deps[j];
+			return -1;
+		}
+		if (d->res.state == INN_STATE_SKIPPED && d->res.message != NULL &&
+		    strncmp(d->res.message, "skipped: step", 13) == 0) {
+			*bad = s->deps[j];
+			return -1;
+		}
+	}
+	return 1;
+}
+
+int
+inn_run_execute(inn_run *r)
+{
+	size_t i;
+	int64_t start = inn_now_ms();
+	struct timespec ts;
+
+	r->deadline_ms = start + r->deadline_ms;
+	pthread_mutex_lock(&r->lock);
+	r->state = INN_STATE_RUNNING;
+	for (;;) {
+		size_t pending = 0;
+		int launched = 0;
+
+		if (!r->timed_out && inn_now_ms() >= r->deadline_ms) {
+			r->timed_out = 1;
+			atomic_store(&r->cancel, 1);
+		}
+		for (i = 0; i < r->n; i++) {
+			struct srun *s = &r->steps[i];
+			size_t bad = 0;
+			int ds;
+			char msg[512];
+
+			if (s->res.state != INN_STATE_PENDING)
+				continue;
+			if (atomic_load(&r->cancel)) {
+				s->res.state = r->timed_out ? INN_STATE_TIMED_OUT : INN_STATE_CANCELLED;
+				s->res.message = strdup(r->timed_out ? "not started: the workflow "
+				                        "timed out" : "not started: cancelled");
+				pthread_mutex_unlock(&r->lock);
+				emit_state(r, s, s->res.message);
+				pthread_mutex_lock(&r->lock);
+				continue;
+			}
+			ds = deps_state(r, s, &bad);
+			if (ds < 0) {
+				snprintf(msg, sizeof(msg), "skipped: step \"%s\" %s", r->steps[bad].res.def->name,
+				         r->steps[bad].res.state == INN_STATE_SKIPPED ? "was skipped"
+				                                                     : "did not succeed");
+				s->res.state = INN_STATE_SKIPPED;
+				s->res.message = strdup(msg);
+				pthread_mutex_unlock(&r->lock);
+				emit_state(r, s, msg);
+				pthread_mutex_lock(&r->lock);
+				continue;
+			}
+			if (ds == 0 || r->running >= r->max_parallel) {
+				pending++;
+				continue;
+			}
+			if (r->stop) {
+				/* a failure stops new launches; the rest is skipped */
+				s->res.state = INN_STATE_SKIPPED;
+				s->res.message = strdup("skipped: an earlier step failed");
+				pthread_mutex_unlock(&r->lock);
+				emit_state(r, s, s->res.message);
+				pthread_mutex_lock(&r->lock);
+				continue;
+			}
+			s->res.state = INN_STATE_RUNNING;
+			r->running++;
+			if (pthread_create(&s->tid, NULL, step_thread, s) != 0) {
+				r->running--;
+				s->res.state = INN_STATE_FAILED;
+				s->res.message = strdup("cannot start a thread for the step");
+				r->stop = 1;
+				continue;
+			}
+			s->has_thread = 1;
+			launched = 1;
+		}
+		if (pending == 0 && r->running == 0 && !launched)
+			break;
+		if (pending > 0 && r->running == 0 && !launched) {
+			/* nothing runs and nothing can start: a dependency cycle */
+			for (i = 0; i < r->n; i++)
+				if (r->steps[i].res.state == INN_STATE_PENDING) {
+					r->steps[i].res.state = INN_STATE_FAILED;
+					r->steps[i].res.message = strdup("not started: its dependencies "
+					                                 "form a cycle");
+				}
+			r->stop = 1;
+			break;
+		}
+		if (launched)
+			continue;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		{
+			int64_t left = r->deadline_ms - inn_now_ms();
+
+			if (left > 100)
+				left = 100;
+			if (left < 1)
+				left = 1;
+			ts.tv_nsec += left * 1000000;
+			ts.tv_sec += ts.tv_nsec / 1000000000;
+			ts.tv_nsec %= 1000000000;
+		}
+		pthread_cond_timedwait(&r->cond, &r->lock, &ts);
+	}
+	pthread_mutex_unlock(&r->lock);
+	for (i = 0; i < r->n; i++)
+		if (r->steps[i].has_thread) {
+			pthread_join(r->steps[i].tid, NULL);
+			r->steps[i].has_thread = 0;
+		}
+	/* the run's state */
+	{
+		inn_state st = r->dry_run ? INN_STATE_WOULD_RUN : INN_STATE_SUCCEEDED;
+		const char *why = NULL;
+		char buf[1024];
+
+		for (i = 0; i < r->n; i++) {
+			inn_step_result *sr = &r->steps[i].res;
+
+			if ((sr->state == INN_STATE_FAILED || sr->state == INN_STATE_TIMED_OUT ||
+			     sr->state == INN_STATE_CANCELLED) && !sr->def->continue_on_error &&
+			    st != INN_STATE_FAILED) {
+				st = INN_STATE_FAILED;
+				snprintf(buf, sizeof(buf), "step \"%s\" %s: %s", sr->def->name,
+				         inn_state_name(sr->state), sr->message ? sr->message : "");
+				why = buf;
+			}
+		}
+		if (r->timed_out) {
+			st = INN_STATE_TIMED_OUT;
+			snprintf(buf, sizeof(buf), "the workflow ran past its %lld ms timeout",
+			         (long long)(r->deadline_ms - start));
+			why = buf;
+		} else if (atomic_load(&r->cancel)) {
+			st = INN_STATE_CANCELLED;
+			why = "cancelled";
+		}
+		/* workflow outputs */
+		if (st == INN_STATE_SUCCEEDED && r->wf->outputs != NULL &&
+		    json_object_object_length(r->wf->outputs) > 0) {
+			inn_tmpl_env env = { r->data, r->masker, NULL, NULL };
+			json_object *outs = NULL;
+
+			if (inn_tmpl_render(&env, r->wf->outputs, "outputs", &outs) != 0) {
+				st = INN_STATE_FAILED;
+				snprintf(buf, sizeof(buf), "%s", inn_error_last());
+				why = buf;
+			} else {
+				r->outputs = masked_copy(r->masker, outs);
+				json_object_put(outs);
+			}
+		}
+		r->state = st;
+		r->message = xstrdup(why);
+	}
+	return r->state == INN_STATE_SUCCEEDED || r->state == INN_STATE_WOULD_RUN ? 0
+	                                                                          : INN_ERROR;
+}
+
+void
+inn_run_cancel(inn_run *r)
+{
+	atomic_store(&r->cancel, 1);
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+void
+inn_run_free(inn_run *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->n; i++) {
+		if (r->steps[i].has_thread)
+			pthread_join(r->steps[i].tid, NULL);
+		free(r->steps[i].deps);
+		free(r->steps[i].res.message);
+		json_object_put(r->steps[i].res.outputs);
+		json_object_put(r->steps[i].res.config);
+	}
+	free(r->steps);
+	if (r->workspace != NULL)
+		nftw(r->workspace, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(r->workspace);
+	json_object_put(r->params);
+	json_object_put(r->data);
+	json_object_put(r->secrets);
+	json_object_put(r->outputs);
+	inn_masker_free(r->masker);
+	free(r->message);
+	pthread_mutex_destroy(&r->lock);
+	pthread_cond_destroy(&r->cond);
+	free(r);
+}
+
+inn_state
+inn_run_state(const inn_run *r)
+{
+	return r->state;
+}
+
+const char *
+inn_run_message(const inn_run *r)
+{
+	return r->message;
+}
+
+size_t
+inn_run_nsteps(const inn_run *r)
+{
+	return r->n;
+}
+
+const inn_step_result *
+inn_run_step(const inn_run *r, size_t i)
+{
+	return i < r->n ? &r->steps[i].res : NULL;
+}
+
+json_object *
+inn_run_outputs(const inn_run *r)
+{
+	return r->outputs;
+}
+
+json_object *
+inn_run_params(const inn_run *r)
+{
+	return r->params;
+}
+
+inn_masker *
+inn_run_masker(const inn_run *r)
+{
+	return r->masker;
+}

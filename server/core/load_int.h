@@ -1,0 +1,77 @@
+/*
+ * load_int.h - helpers shared by the loaders (load_workflow.c,
+ * load_provider.c, load_score.c, catalog.c) and nobody else: reporting a
+ * problem at a YAML node, reading typed fields with kind checks, parameter
+ * declarations, and confining a written path to a folder.
+ */
+#ifndef INN_CORE_LOAD_INT_H
+#define INN_CORE_LOAD_INT_H
+
+#include <stddef.h>
+
+#include "model.h"
+#include "yaml_tree.h"
+
+/* One file being loaded: where its messages go. */
+typedef struct inn_lctx {
+	const char *file;     /* the name used in messages */
+	inn_diag *diag;
+} inn_lctx;
+
+#define INN_L_PATH_MAX 512
+
+/* diag.c: an error / warning at node (position 0:0 when node is NULL). */
+void inn_l_err(const inn_lctx *lc, const inn_ynode *at, const char *fmt, ...)
+	INN_PRINTF_LIKE(3, 4);
+void inn_l_warn(const inn_lctx *lc, const inn_ynode *at, const char *fmt, ...)
+	INN_PRINTF_LIKE(3, 4);
+/* Records inn_error_last() (e.g. "file:3:7: problem" from the YAML parser)
+ * as an error, splitting off a leading "file:line:col: " when present. */
+void inn_l_err_last(inn_diag *d, const char *file);
+/* path + "." + key (or key alone when path is empty) into buf. */
+const char *inn_l_path(char *buf, size_t len, const char *path, const char *key);
+/* path + "[i]" into buf. */
+const char *inn_l_index(char *buf, size_t len, const char *path, size_t i);
+/* Checks node's kind; otherwise reports "path: must be a mapping, not a
+ * list" and returns -1. */
+int inn_l_kind(const inn_lctx *lc, const inn_ynode *node, inn_ynode_kind kind,
+               const char *path);
+/* Warns about every key of map not in known (NULL-terminated). */
+void inn_l_unknown_keys(const inn_lctx *lc, const inn_ynode *map,
+                        const char *const *known, const char *path);
+/* Non-zero for a plain null scalar (`~`, `null`, nothing). */
+int inn_l_is_null(const inn_ynode *node);
+/* Reads map[key] as a string into *out (malloc'd; untouched when absent or
+ * null).  Non-scalars are reported; returns -1 then (or on ENOMEM). */
+int inn_l_string(const inn_lctx *lc, const inn_ynode *map, const char *key,
+                 const char *path, char **out);
+/* Reads a plain true/false into *out; returns -1 (reported) otherwise. */
+int inn_l_bool(const inn_lctx *lc, const inn_ynode *node, const char *path, int *out);
+/* Reads a string or a list of strings into a new vector. */
+int inn_l_strlist(const inn_lctx *lc, const inn_ynode *node, const char *path,
+                  char ***out, size_t *n);
+void inn_l_strv_free(char **v, size_t n);
+/* Non-zero when s matches [A-Za-z0-9][A-Za-z0-9_-]* and is at most 128 long
+ * (step, workflow and provider names). */
+int inn_l_name_ok(const char *s);
+
+/* load_workflow.c: one parameter declaration.  name_key is the map key
+ * holding the name (golden paths: `pname: {...}`) or NULL when the name is
+ * the node's `name:` field (workflow parameter lists).  Returns 0 when the
+ * declaration was usable (*out filled), -1 otherwise (reported). */
+int inn_l_param_parse(const inn_lctx *lc, const inn_ynode *node,
+                      const inn_ynode *name_key, const char *path, inn_param *out);
+void inn_l_params_free(inn_param *params, size_t n);
+
+/* load_provider.c: resolves rel (as written at node at) against base_dir
+ * and checks that the real path stays inside root (a realpath).  Sets
+ * *out to "base_dir/rel" (for messages and loading) and *real (optional)
+ * to its realpath.  want_dir selects directory or regular file.  Returns 0
+ * or -1 (reported: absolute, missing, escaping, wrong kind). */
+int inn_l_confine(const inn_lctx *lc, const inn_ynode *at, const char *field,
+                  const char *root, const char *base_dir, const char *rel,
+                  int want_dir, char **out, char **real);
+/* "a/b" joined (malloc'd). */
+char *inn_l_join(const char *a, const char *b);
+
+#endif

@@ -1,0 +1,585 @@
+/*
+ * test_exec.c - the executor end to end with real worker processes and real
+ * plugins (shell.so, and the crashy/noop fixtures): ordering, parallel
+ * overlap, outputs between steps, conditions, retries with backoff,
+ * timeouts, cancellation, failure handling, parameters, secrets, dry-run,
+ * and crash isolation (segfault, abort, hang, floods).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "exec.h"
+#include "host.h"
+#include "model.h"
+#include "testutil.h"
+
+struct fx {
+	char *plugins;
+	char *work;
+	inn_policy *pol;
+	inn_registry *reg;
+	inn_engine *eng;
+	pthread_mutex_t lock;
+	char log[65536];
+	size_t loglen;
+	size_t lines;
+	char states[8192];
+	char first_print[256];  /* the first log line of step "prints" */
+};
+
+static struct fx F;
+
+static void
+collect_log(void *ud, const char *step, int level, int stream, const char *line,
+            size_t len)
+{
+	(void)ud;
+	(void)level;
+	(void)stream;
+	pthread_mutex_lock(&F.lock);
+	F.lines++;
+	if (strcmp(step, "prints") == 0 && F.first_print[0] == '\0')
+		snprintf(F.first_print, sizeof(F.first_print), "%.*s", (int)len, line);
+	if (F.loglen + len + strlen(step) + 4 < sizeof(F.log)) {
+		F.loglen += (size_t)snprintf(F.log + F.loglen, sizeof(F.log) - F.loglen,
+		                             "%s| %.*s\n", step, (int)len, line);
+	}
+	pthread_mutex_unlock(&F.lock);
+}
+
+static void
+collect_state(void *ud, const char *step, inn_state st, int attempt, const char *msg)
+{
+	size_t used;
+
+	(void)ud;
+	(void)attempt;
+	(void)msg;
+	pthread_mutex_lock(&F.lock);
+	used = strlen(F.states);
+	snprintf(F.states + used, sizeof(F.states) - used, "%s:%s ", step, inn_state_name(st));
+	pthread_mutex_unlock(&F.lock);
+}
+
+static int
+setup(void **state)
+{
+	inn_engine_opts eo;
+	const char *shell = getenv("INN_SHELL_SO");
+
+	(void)state;
+	memset(&F, 0, sizeof(F));
+	pthread_mutex_init(&F.lock, NULL);
+	F.plugins = tu_mkdtemp("exec-plugins");
+	F.work = tu_mkdtemp("exec-work");
+	assert_int_equal(tu_copy(shell ? shell : "plugins/shell/.libs/shell.so", F.plugins,
+	                         "shell.so", 0755), 0);
+	assert_int_equal(tu_copy(tu_fixture("crashy"), F.plugins, "crashy.so", 0755), 0);
+	assert_int_equal(tu_copy(tu_fixture("noop"), F.plugins, "noop.so", 0755), 0);
+	assert_int_equal(inn_policy_default(&F.pol), 0);
+	assert_int_equal(inn_registry_load(&F.reg, F.plugins, F.pol, inn_host_table()), 0);
+	assert_int_equal(F.reg->nplugins, 3);
+	memset(&eo, 0, sizeof(eo));
+	eo.plugin_dir = F.plugins;
+	eo.policy = F.pol;
+	eo.registry = F.reg;
+	eo.workers = 3;
+	eo.kill_grace_ms = 300;
+	assert_int_equal(inn_engine_new(&F.eng, &eo), 0);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	inn_engine_free(F.eng);
+	inn_registry_free(F.reg);
+	inn_policy_free(F.pol);
+	tu_rmrf(F.plugins);
+	tu_rmrf(F.work);
+	free(F.plugins);
+	free(F.work);
+	pthread_mutex_destroy(&F.lock);
+	return 0;
+}
+
+static inn_workflow *
+load_wf(const char *yaml)
+{
+	inn_workflow *wf = NULL;
+	inn_load_ctx ctx = { F.pol, F.reg };
+	inn_diag d;
+
+	inn_diag_init(&d);
+	if (inn_workflow_load_string(&wf, "test.yaml", yaml, strlen(yaml), &ctx, &d) != 0 ||
+	    d.nerrors > 0) {
+		size_t i;
+
+		for (i = 0; i < d.n; i++) {
+			char buf[1024];
+
+			inn_diag_format(&d, i, buf, sizeof(buf));
+			print_message("# %s\n", buf);
+		}
+		inn_diag_free(&d);
+		fail_msg("workflow did not load");
+	}
+	inn_diag_free(&d);
+	return wf;
+}
+
+struct result {
+	inn_run *run;
+	inn_workflow *wf;
+	int rc;
+};
+
+static struct result
+run_wf(const char *yaml, json_object *params, int dry_run)
+{
+	struct result r;
+	inn_run_opts ro;
+
+	memset(&r, 0, sizeof(r));
+	F.loglen = 0;
+	F.log[0] = '\0';
+	F.states[0] = '\0';
+	F.lines = 0;
+	r.wf = load_wf(yaml);
+	memset(&ro, 0, sizeof(ro));
+	ro.params = params;
+	ro.dry_run = dry_run;
+	ro.events.log = collect_log;
+	ro.events.step_state = collect_state;
+	if (inn_run_new(&r.run, F.eng, r.wf, &ro) != 0)
+		fail_msg("run_new: %s", inn_error_last());
+	r.rc = inn_run_execute(r.run);
+	return r;
+}
+
+static void
+result_free(struct result *r)
+{
+	inn_run_free(r->run);
+	inn_workflow_free(r->wf);
+	json_object_put(NULL);
+}
+
+static const inn_step_result *
+step(const struct result *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < inn_run_nsteps(r->run); i++)
+		if (strcmp(inn_run_step(r->run, i)->def->name, name) == 0)
+			return inn_run_step(r->run, i);
+	fail_msg("no step %s", name);
+	return NULL;
+}
+
+static const char *
+out(const inn_step_result *s, const char *key)
+{
+	json_object *v;
+
+	if (s->outputs == NULL || !json_object_object_get_ex(s->outputs, key, &v))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static void
+test_sequence_and_outputs_between_steps(void **state)
+{
+	struct result r;
+	char yaml[2048];
+	json_object *wo, *v;
+
+	(void)state;
+	snprintf(yaml, sizeof(yaml),
+	         "name: pipeline\n"
+	         "parameters:\n  - {name: app, type: string, required: true}\n"
+	         "steps:\n"
+	         "  - name: first\n    type: shell\n    config:\n      script: |\n"
+	         "        echo first >> %s/order\n"
+	         "        echo \"image=registry/{{ .parameters.app }}:1\" >> \"$INNOMINATUS_OUTPUT\"\n"
+	         "  - name: second\n    type: shell\n    config:\n      script: |\n"
+	         "        echo second >> %s/order\n"
+	         "        echo \"deployed=${steps.first.outputs.image}\" >> \"$INNOMINATUS_OUTPUT\"\n"
+	         "  - name: third\n    type: crashy\n    config: {mode: ok, value: \"${steps.second.outputs.deployed}\"}\n"
+	         "outputs:\n  result: \"${steps.third.outputs.echo}\"\n",
+	         F.work, F.work);
+	r = run_wf(yaml, json_tokener_parse("{\"app\":\"shop\"}"), 0);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(inn_run_state(r.run), INN_STATE_SUCCEEDED);
+	assert_string_equal(out(step(&r, "first"), "image"), "registry/shop:1");
+	assert_string_equal(out(step(&r, "second"), "deployed"), "registry/shop:1");
+	assert_string_equal(out(step(&r, "third"), "echo"), "registry/shop:1");
+	wo = inn_run_outputs(r.run);
+	assert_true(json_object_object_get_ex(wo, "result", &v));
+	assert_string_equal(json_object_get_string(v), "registry/shop:1");
+	{
+		FILE *fp = fopen(tu_path(F.work, "order"), "r");
+		char buf[64] = "";
+		size_t n;
+
+		assert_non_null(fp);
+		n = fread(buf, 1, sizeof(buf) - 1, fp);
+		buf[n] = '\0';
+		fclose(fp);
+		assert_string_equal(buf, "first\nsecond\n");
+	}
+	result_free(&r);
+}
+
+/* Reads "start end" nanosecond stamps a shell step wrote. */
+static void
+read_span(const char *name, long long *a, long long *b)
+{
+	FILE *fp = fopen(tu_path(F.work, name), "r");
+
+	assert_non_null(fp);
+	assert_int_equal(fscanf(fp, "%lld %lld", a, b), 2);
+	fclose(fp);
+}
+
+static void
+test_parallel_steps_overlap(void **state)
+{
+	struct result r;
+	char yaml[2048];
+	long long a0, a1, b0, b1, c0, c1;
+
+	(void)state;
+	snprintf(yaml, sizeof(yaml),
+	         "name: fan-out\nsteps:\n"
+	         "  - name: a\n    type: shell\n    parallel: true\n    config:\n"
+	         "      script: 's=$(date +%%s%%N); sleep 0.4; echo \"$s $(date +%%s%%N)\" > %s/a'\n"
+	         "  - name: b\n    type: shell\n    parallel: true\n    config:\n"
+	         "      script: 's=$(date +%%s%%N); sleep 0.4; echo \"$s $(date +%%s%%N)\" > %s/b'\n"
+	         "  - name: c\n    type: shell\n    config:\n"
+	         "      script: 's=$(date +%%s%%N); echo \"$s $(date +%%s%%N)\" > %s/c'\n",
+	         F.work, F.work, F.work);
+	r = run_wf(yaml, NULL, 0);
+	assert_int_equal(r.rc, 0);
+	read_span("a", &a0, &a1);
+	read_span("b", &b0, &b1);
+	read_span("c", &c0, &c1);
+	/* a and b ran at the same time; c waited for both */
+	assert_true(b0 < a1 && a0 < b1);
+	assert_true(c0 >= a1 && c0 >= b1);
+	result_free(&r);
+}
+
+static void
+test_depends_on_orders_steps(void **state)
+{
+	struct result r;
+	char yaml[2048];
+	long long a0, a1, b0, b1;
+
+	(void)state;
+	snprintf(yaml, sizeof(yaml),
+	         "name: dag\nsteps:\n"
+	         "  - name: b\n    type: shell\n    depends_on: [a]\n    config:\n"
+	         "      script: 's=$(date +%%s%%N); echo \"$s $(date +%%s%%N)\" > %s/b'\n"
+	         "  - name: a\n    type: shell\n    depends_on: []\n    config:\n"
+	         "      script: 's=$(date +%%s%%N); sleep 0.2; echo \"$s $(date +%%s%%N)\" > %s/a'\n",
+	         F.work, F.work);
+	r = run_wf(yaml, NULL, 0);
+	assert_int_equal(r.rc, 0);
+	read_span("a", &a0, &a1);
+	read_span("b", &b0, &b1);
+	assert_true(b0 >= a1);
+	result_free(&r);
+}
+
+static void
+test_retries_with_exponential_backoff(void **state)
+{
+	struct result r;
+
+	(void)state;
+	r = run_wf("name: flaky\nsteps:\n"
+	           "  - name: f\n    type: crashy\n    retries: {limit: 3, backoff: 20ms}\n"
+	           "    config: {mode: fail-times, times: 3}\n", NULL, 0);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(step(&r, "f")->attempts, 3);
+	assert_string_equal(out(step(&r, "f"), "attempts"), "3");
+	TU_ASSERT_CONTAINS(F.log, "attempt 1 of 4 failed");
+	TU_ASSERT_CONTAINS(F.log, "retrying in 20 ms");
+	TU_ASSERT_CONTAINS(F.log, "retrying in 40 ms");
+	result_free(&r);
+
+	/* retries exhausted: the step fails after limit + 1 attempts */
+	r = run_wf("name: flaky\nsteps:\n"
+	           "  - name: f\n    type: crashy\n    retries: {limit: 1, backoff: 10ms}\n"
+	           "    config: {mode: fail-times, times: 5}\n", NULL, 0);
+	assert_int_not_equal(r.rc, 0);
+	assert_int_equal(step(&r, "f")->attempts, 2);
+	assert_int_equal(step(&r, "f")->state, INN_STATE_FAILED);
+	result_free(&r);
+}
+
+static void
+test_step_timeout(void **state)
+{
+	struct result r;
+
+	(void)state;
+	r = run_wf("name: slow\nsteps:\n"
+	           "  - name: s\n    type: crashy\n    timeout: 300ms\n"
+	           "    config: {mode: sleep, ms: 20000}\n"
+	           "  - name: after\n    type: noop\n", NULL, 0);
+	assert_int_not_equal(r.rc, 0);
+	assert_int_equal(step(&r, "s")->state, INN_STATE_TIMED_OUT);
+	assert_int_equal(step(&r, "after")->state, INN_STATE_SKIPPED);
+	result_free(&r);
+}
+
+struct canceller {
+	inn_run *run;
+};
+
+static void *
+cancel_soon(void *arg)
+{
+	struct canceller *c = arg;
+
+	usleep(300 * 1000);
+	inn_run_cancel(c->run);
+	return NULL;
+}
+
+static void
+test_cancellation_stops_the_run(void **state)
+{
+	inn_workflow *wf;
+	inn_run *run;
+	inn_run_opts ro;
+	pthread_t t;
+	struct canceller c;
+
+	(void)state;
+	wf = load_wf("name: long\nsteps:\n"
+	             "  - name: wait\n    type: shell\n    config: {script: 'sleep 30'}\n"
+	             "  - name: never\n    type: noop\n");
+	memset(&ro, 0, sizeof(ro));
+	assert_int_equal(inn_run_new(&run, F.eng, wf, &ro), 0);
+	c.run = run;
+	pthread_create(&t, NULL, cancel_soon, &c);
+	assert_int_not_equal(inn_run_execute(run), 0);
+	pthread_join(t, NULL);
+	assert_int_equal(inn_run_state(run), INN_STATE_CANCELLED);
+	assert_int_equal(inn_run_step(run, 0)->state, INN_STATE_CANCELLED);
+	assert_int_equal(inn_run_step(run, 1)->state, INN_STATE_CANCELLED);
+	TU_ASSERT_CONTAINS(inn_run_step(run, 1)->message, "not started: cancelled");
+	inn_run_free(run);
+	inn_workflow_free(wf);
+}
+
+static void
+test_crash_isolation(void **state)
+{
+	struct result r;
+	unsigned before = inn_engine_workers_started(F.eng);
+
+	(void)state;
+	r = run_wf("name: crashes\nsteps:\n"
+	           "  - name: segv\n    type: crashy\n    continue_on_error: true\n"
+	           "    config: {mode: segv}\n"
+	           "  - name: abort\n    type: crashy\n    continue_on_error: true\n"
+	           "    config: {mode: abort}\n"
+	           "  - name: hang\n    type: crashy\n    continue_on_error: true\n"
+	           "    timeout: 200ms\n    config: {mode: hang}\n"
+	           "  - name: still-fine\n    type: crashy\n    config: {mode: ok, value: alive}\n",
+	           NULL, 0);
+	assert_int_equal(step(&r, "segv")->state, INN_STATE_FAILED);
+	TU_ASSERT_CONTAINS(step(&r, "segv")->message, "crashed: its worker process killed by "
+	                   "signal 11");
+	assert_int_equal(step(&r, "abort")->state, INN_STATE_FAILED);
+	TU_ASSERT_CONTAINS(step(&r, "abort")->message, "killed by signal 6");
+	assert_int_equal(step(&r, "hang")->state, INN_STATE_TIMED_OUT);
+	TU_ASSERT_CONTAINS(step(&r, "hang")->message, "did not return within 300 ms after "
+	                   "the step deadline; its worker process was killed");
+	assert_int_equal(step(&r, "still-fine")->state, INN_STATE_SUCCEEDED);
+	assert_string_equal(out(step(&r, "still-fine"), "echo"), "alive");
+	assert_int_equal(r.rc, 0); /* every failure was continue_on_error */
+	/* the dead workers were replaced (the last step needed a new one) */
+	assert_true(inn_engine_workers_started(F.eng) > before);
+	result_free(&r);
+}
+
+static void
+test_floods_are_capped(void **state)
+{
+	struct result r;
+
+	(void)state;
+	r = run_wf("name: floods\nsteps:\n"
+	           "  - name: logs\n    type: crashy\n    config: {mode: flood-log}\n"
+	           "  - name: prints\n    type: crashy\n    config: {mode: flood-stdout}\n"
+	           "  - name: big\n    type: crashy\n    continue_on_error: true\n"
+	           "    config: {mode: big-output}\n", NULL, 0);
+	assert_int_equal(step(&r, "logs")->state, INN_STATE_SUCCEEDED);
+	assert_int_equal(step(&r, "prints")->state, INN_STATE_SUCCEEDED);
+	assert_string_equal(out(step(&r, "prints"), "flooded"), "yes");
+	/* both floods hit the per-step log cap and said so */
+	assert_true(F.lines < 600000);
+	/* what the plugin printed on its own stdout landed in the step log */
+	TU_ASSERT_CONTAINS(F.first_print, "stdout flood line 0 ");
+	assert_int_equal(step(&r, "big")->state, INN_STATE_FAILED);
+	result_free(&r);
+}
+
+static void
+test_conditions_and_failures(void **state)
+{
+	struct result r;
+
+	(void)state;
+	r = run_wf("name: conds\n"
+	           "parameters:\n  - {name: enabled, type: boolean, default: false}\n"
+	           "steps:\n"
+	           "  - name: off\n    type: noop\n    if: \"{{ .parameters.enabled }}\"\n"
+	           "  - name: on\n    type: noop\n    when: \"{{ not .parameters.enabled }}\"\n"
+	           "  - name: boom\n    type: crashy\n    config: {mode: fail, value: broken disk}\n"
+	           "  - name: later\n    type: noop\n", NULL, 0);
+	assert_int_not_equal(r.rc, 0);
+	assert_int_equal(step(&r, "off")->state, INN_STATE_SKIPPED);
+	assert_string_equal(step(&r, "off")->message, "skipped: condition false");
+	assert_int_equal(step(&r, "on")->state, INN_STATE_SUCCEEDED);
+	assert_int_equal(step(&r, "boom")->state, INN_STATE_FAILED);
+	assert_int_equal(step(&r, "later")->state, INN_STATE_SKIPPED);
+	TU_ASSERT_CONTAINS(inn_run_message(r.run), "step \"boom\" failed");
+	TU_ASSERT_CONTAINS(F.log, "failing: broken disk");
+	result_free(&r);
+}
+
+static void
+test_parameters_are_checked(void **state)
+{
+	const char *yaml = "name: params\n"
+	                   "parameters:\n"
+	                   "  - {name: replicas, type: integer, default: 2}\n"
+	                   "  - {name: env, type: string, required: true, allowed_values: [dev, prod]}\n"
+	                   "steps:\n  - name: s\n    type: crashy\n"
+	                   "    config: {mode: ok, value: \"r=${parameters.replicas}\"}\n";
+	inn_workflow *wf = load_wf(yaml);
+	inn_run_opts ro;
+	inn_run *run = NULL;
+	json_object *p;
+
+	(void)state;
+	memset(&ro, 0, sizeof(ro));
+	assert_int_equal(inn_run_new(&run, F.eng, wf, &ro), INN_EINVAL);
+	TU_ASSERT_CONTAINS(inn_error_last(), "parameter \"env\": is required");
+	ro.params = p = json_tokener_parse("{\"env\":\"staging\"}");
+	assert_int_equal(inn_run_new(&run, F.eng, wf, &ro), INN_EINVAL);
+	TU_ASSERT_CONTAINS(inn_error_last(), "\"staging\" is not one of the allowed values");
+	json_object_put(p);
+	ro.params = p = json_tokener_parse("{\"env\":\"dev\",\"replicas\":\"three\"}");
+	assert_int_equal(inn_run_new(&run, F.eng, wf, &ro), INN_EINVAL);
+	TU_ASSERT_CONTAINS(inn_error_last(), "\"three\" is not an integer");
+	json_object_put(p);
+	ro.params = p = json_tokener_parse("{\"env\":\"dev\",\"colour\":\"red\"}");
+	assert_int_equal(inn_run_new(&run, F.eng, wf, &ro), INN_EINVAL);
+	TU_ASSERT_CONTAINS(inn_error_last(), "has no parameter \"colour\"");
+	json_object_put(p);
+	ro.params = p = json_tokener_parse("{\"env\":\"prod\",\"replicas\":\"5\"}");
+	assert_int_equal(inn_run_new(&run, F.eng, wf, &ro), 0);
+	assert_int_equal(json_object_get_int(json_object_object_get(inn_run_params(run),
+	                                                            "replicas")), 5);
+	assert_int_equal(inn_run_execute(run), 0);
+	assert_string_equal(out(inn_run_step(run, 0), "echo"), "r=5");
+	json_object_put(p);
+	inn_run_free(run);
+	inn_workflow_free(wf);
+}
+
+static void
+test_secrets_are_masked(void **state)
+{
+	struct result r;
+	json_object *v;
+
+	(void)state;
+	r = run_wf("name: secret\nsteps:\n"
+	           "  - name: mint\n    type: crashy\n"
+	           "    config: {mode: ok, value: public, secret: s3cr3t-token-9}\n"
+	           "  - name: use\n    type: shell\n    config:\n"
+	           "      script: |\n"
+	           "        echo \"using ${steps.mint.outputs.token}\"\n"
+	           "        echo \"leak=${steps.mint.outputs.token}\" >> \"$INNOMINATUS_OUTPUT\"\n"
+	           "outputs:\n  token: \"${steps.mint.outputs.token}\"\n", NULL, 0);
+	assert_int_equal(r.rc, 0);
+	assert_null(strstr(F.log, "s3cr3t-token-9"));
+	TU_ASSERT_CONTAINS(F.log, "token is ***");
+	TU_ASSERT_CONTAINS(F.log, "using ***");
+	assert_string_equal(out(step(&r, "mint"), "token"), "***");
+	assert_string_equal(out(step(&r, "use"), "leak"), "***");
+	assert_true(json_object_object_get_ex(inn_run_outputs(r.run), "token", &v));
+	assert_string_equal(json_object_get_string(v), "***");
+	result_free(&r);
+}
+
+static void
+test_dry_run_reports_each_step(void **state)
+{
+	struct result r;
+	char yaml[1024];
+
+	(void)state;
+	snprintf(yaml, sizeof(yaml), "name: preview\n"
+	         "parameters:\n  - {name: pw, type: secret, default: hunter2hunter2}\n"
+	         "steps:\n"
+	         "  - name: script\n    type: shell\n    config: {script: 'touch %s/dry-touched'}\n"
+	         "  - name: capable\n    type: crashy\n    config: {mode: ok, value: \"${parameters.pw}\"}\n"
+	         "  - name: never\n    type: noop\n    if: \"false\"\n", F.work);
+	r = run_wf(yaml, NULL, 1);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(step(&r, "script")->state, INN_STATE_SKIPPED);
+	assert_string_equal(step(&r, "script")->message, "skipped: plugin has no dry-run");
+	assert_false(tu_exists(tu_path(F.work, "dry-touched")));
+	assert_int_equal(step(&r, "capable")->state, INN_STATE_WOULD_RUN);
+	assert_string_equal(out(step(&r, "capable"), "echo"), "(dry-run)");
+	TU_ASSERT_CONTAINS(json_object_to_json_string(step(&r, "capable")->config), "\"***\"");
+	assert_null(strstr(json_object_to_json_string(step(&r, "capable")->config), "hunter2"));
+	assert_string_equal(step(&r, "never")->message, "skipped: condition false");
+	result_free(&r);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sequence_and_outputs_between_steps),
+		cmocka_unit_test(test_parallel_steps_overlap),
+		cmocka_unit_test(test_depends_on_orders_steps),
+		cmocka_unit_test(test_retries_with_exponential_backoff),
+		cmocka_unit_test(test_step_timeout),
+		cmocka_unit_test(test_cancellation_stops_the_run),
+		cmocka_unit_test(test_crash_isolation),
+		cmocka_unit_test(test_floods_are_capped),
+		cmocka_unit_test(test_conditions_and_failures),
+		cmocka_unit_test(test_parameters_are_checked),
+		cmocka_unit_test(test_secrets_are_masked),
+		cmocka_unit_test(test_dry_run_reports_each_step),
+	};
+	int w = inn_worker_maybe_main(argc, argv);
+
+	if (w >= 0)
+		return w;
+	return cmocka_run_group_tests_name("exec", tests, setup, teardown);
+}

@@ -1,0 +1,1171 @@
+/*
+ * test_loaders.c - the workflow, provider, Score and catalog loaders:
+ * valid inputs in both layouts, and for each broken input the exact
+ * message and file:line:col a user would see.  Fixtures live in
+ * tests/data; broken variants are written inline (line numbers matter).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "host.h"
+#include "model.h"
+#include "policy.h"
+#include "registry.h"
+#include "testutil.h"
+
+static char data_dir[2048];
+
+static const char *
+data(const char *rel)
+{
+	static char buf[4096];
+
+	snprintf(buf, sizeof(buf), "%s/%s", data_dir, rel);
+	return buf;
+}
+
+static void
+dump(const inn_diag *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		char line[4096];
+
+		inn_diag_format(d, i, line, sizeof(line));
+		printf("# %s\n", line);
+	}
+}
+
+/* Fails (showing every diagnostic) unless some entry contains needle. */
+#define EXPECT_DIAG(d, needle) expect_diag((d), (needle), __FILE__, __LINE__)
+
+static void
+expect_diag(const inn_diag *d, const char *needle, const char *file, int line)
+{
+	if (inn_diag_find(d, needle, NULL, 0) >= 0)
+		return;
+	dump(d);
+	_fail(file, line);
+	(void)needle;
+}
+
+/* Loads text as "wf.yaml"; returns the loader's result. */
+static int
+load_text(const char *text, const inn_load_ctx *ctx, inn_workflow **wf, inn_diag *d)
+{
+	inn_diag_init(d);
+	return inn_workflow_load_string(wf, "wf.yaml", text, strlen(text), ctx, d);
+}
+
+/* Expects text to be refused with an error containing needle. */
+static void
+refused(const char *text, const inn_load_ctx *ctx, const char *needle)
+{
+	inn_workflow *wf = NULL;
+	inn_diag d;
+
+	if (load_text(text, ctx, &wf, &d) == 0) {
+		dump(&d);
+		inn_workflow_free(wf);
+		fail_msg("accepted; expected: %s", needle);
+	}
+	assert_null(wf);
+	if (inn_diag_find(&d, needle, NULL, 0) < 0) {
+		dump(&d);
+		fail_msg("expected: %s", needle);
+	}
+	inn_diag_free(&d);
+}
+
+static char *
+write_in(const char *dir, const char *name, const char *text)
+{
+	char *p = malloc(strlen(dir) + strlen(name) + 2);
+
+	assert_non_null(p);
+	snprintf(p, strlen(dir) + strlen(name) + 2, "%s/%s", dir, name);
+	assert_int_equal(tu_write(p, text), 0);
+	return p;
+}
+
+/* --- diagnostics ---------------------------------------------------------- */
+
+static void
+test_diag_format_and_cap(void **state)
+{
+	inn_diag d;
+	char buf[256];
+	int i;
+
+	(void)state;
+	inn_diag_init(&d);
+	inn_diag_add(&d, INN_DIAG_WARNING, "a.yaml", 3, 5, "x %d", 1);
+	inn_diag_add(&d, INN_DIAG_ERROR, "a.yaml", 0, 0, "whole file");
+	inn_diag_format(&d, 0, buf, sizeof(buf));
+	assert_string_equal(buf, "a.yaml:3:5: warning: x 1");
+	inn_diag_format(&d, 1, buf, sizeof(buf));
+	assert_string_equal(buf, "a.yaml: error: whole file");
+	for (i = 0; i < 2000; i++)
+		inn_diag_add(&d, INN_DIAG_ERROR, "b.yaml", i + 1, 1, "e%d", i);
+	assert_int_equal(d.n, INN_DIAG_MAX + 1);
+	assert_int_equal(d.nerrors, 2001);
+	assert_int_equal(inn_diag_count(&d, INN_DIAG_WARNING), 1);
+	inn_diag_format(&d, INN_DIAG_MAX, buf, sizeof(buf));
+	assert_string_equal(buf, "b.yaml: error: too many diagnostics; the rest are not shown");
+	inn_diag_free(&d);
+}
+
+/* --- workflows: valid ------------------------------------------------------ */
+
+static const char full_wf[] =
+	"name: full\n"
+	"description: every field\n"
+	"metadata:\n"
+	"  owner: team-a\n"
+	"phase: post-deployment\n"
+	"triggers: [product_deployment, manual]\n"
+	"timeout: 15m\n"
+	"parameters:\n"
+	"  - name: app\n"
+	"    type: string\n"
+	"    required: true\n"
+	"  - name: replicas\n"
+	"    type: integer\n"
+	"    default: 2\n"
+	"  - name: debug\n"
+	"    type: boolean\n"
+	"    default: \"false\"\n"
+	"variables:\n"
+	"  GREETING: hello ${parameters.app}\n"
+	"steps:\n"
+	"  - name: build\n"
+	"    type: policy\n"
+	"    config:\n"
+	"      script: echo {{ .parameters.app }} ${GREETING}\n"
+	"    env:\n"
+	"      MODE: fast\n"
+	"    retries: {limit: 3, backoff: 2s}\n"
+	"    timeout: 90\n"
+	"  - name: test\n"
+	"    type: shell\n"
+	"    if: true\n"
+	"    depends_on: build\n"
+	"    parallel: true\n"
+	"    continueOnError: true\n"
+	"    retries: 2\n"
+	"    config:\n"
+	"      script: echo ${steps.build.outputs.url}\n"
+	"  - name: lint\n"
+	"    type: shell\n"
+	"    parallel: true\n"
+	"    when: \"{{ eq .parameters.app \\\"x\\\" }}\"\n"
+	"    dependsOn: [build]\n"
+	"outputs:\n"
+	"  url: ${steps.build.outputs.url}\n";
+
+static void
+test_workflow_full(void **state)
+{
+	const inn_load_ctx ctx = { NULL, NULL };
+	inn_workflow *wf = NULL;
+	const inn_step_def *s;
+	inn_diag d;
+
+	(void)state;
+	if (load_text(full_wf, &ctx, &wf, &d) != 0) {
+		dump(&d);
+		fail();
+	}
+	assert_int_equal(d.n, 0);
+	assert_string_equal(wf->name, "full");
+	assert_string_equal(wf->owner, "team-a");
+	assert_string_equal(wf->phase, "post-deployment");
+	assert_int_equal(wf->ntriggers, 2);
+	assert_int_equal(wf->timeout_ms, 15 * 60 * 1000);
+	assert_int_equal(wf->nparams, 3);
+	assert_true(wf->params[0].required);
+	assert_int_equal(json_object_get_int(wf->params[1].def), 2);
+	assert_string_equal(json_object_get_string(
+		json_object_object_get(wf->variables, "GREETING")), "hello ${parameters.app}");
+	assert_int_equal(wf->nsteps, 3);
+	s = inn_workflow_step(wf, "build");
+	assert_string_equal(s->type, "policy");
+	assert_string_equal(s->plugin_type, "shell");
+	assert_int_equal(s->retries, 3);
+	assert_int_equal(s->backoff_ms, 2000);
+	assert_true(s->retry_opt_in);
+	assert_int_equal(s->timeout_ms, 90000);
+	assert_string_equal(json_object_get_string(json_object_object_get(s->env, "MODE")),
+	                    "fast");
+	assert_int_equal(s->line, 21);
+	assert_int_equal(s->col, 5);
+	s = inn_workflow_step(wf, "test");
+	assert_string_equal(s->when, "true");
+	assert_int_equal(s->ndeps, 1);
+	assert_string_equal(s->depends_on[0], "build");
+	assert_true(s->parallel);
+	assert_true(s->continue_on_error);
+	assert_int_equal(s->retries, 2);
+	assert_int_equal(s->backoff_ms, 1000);
+	s = inn_workflow_step(wf, "lint");
+	assert_non_null(s->config);
+	assert_int_equal(json_object_object_length(s->config), 0);
+	assert_false(s->retry_opt_in);
+	assert_null(inn_workflow_step(wf, "nope"));
+	inn_workflow_free(wf);
+	inn_diag_free(&d);
+}
+
+static void
+test_workflow_spec_form(void **state)
+{
+	const inn_load_ctx ctx = { NULL, NULL };
+	inn_workflow *wf = NULL;
+	inn_diag d;
+
+	(void)state;
+	inn_diag_init(&d);
+	if (inn_workflow_load_file(&wf, data("providers/orig-team/workflows/create-db.yaml"),
+	                           &ctx, &d) != 0) {
+		dump(&d);
+		fail();
+	}
+	assert_string_equal(wf->name, "create-db");
+	assert_string_equal(wf->description, "Creates a database");
+	assert_int_equal(wf->nsteps, 2);
+	assert_int_equal(wf->timeout_ms, 600000);
+	assert_string_equal(wf->params[1].type, "enum");
+	assert_non_null(wf->params[1].allowed);
+	assert_string_equal(wf->steps[1].depends_on[0], "create");
+	inn_workflow_free(wf);
+	inn_diag_free(&d);
+}
+
+/* --- workflows: broken ------------------------------------------------------ */
+
+static void
+test_workflow_unknown_dependency(void **state)
+{
+	(void)state;
+	refused("name: w\n"
+	        "steps:\n"
+	        "  - name: a\n"
+	        "    type: shell\n"
+	        "  - name: b\n"
+	        "    type: shell\n"
+	        "    depends_on: [a, c]\n",
+	        NULL, "wf.yaml:7:21: error: step \"b\": depends_on names unknown step \"c\"");
+}
+
+static void
+test_workflow_duplicate_steps(void **state)
+{
+	(void)state;
+	refused("steps:\n"
+	        "  - name: a\n"
+	        "    type: shell\n"
+	        "  - name: b\n"
+	        "    type: shell\n"
+	        "  - name: a\n"
+	        "    type: shell\n",
+	        NULL, "wf.yaml:6:11: error: step \"a\": duplicate step name (lines 2 and 6)");
+}
+
+static void
+test_workflow_cycle(void **state)
+{
+	(void)state;
+	refused("steps:\n"
+	        "  - name: a\n"
+	        "    type: shell\n"
+	        "    depends_on: c\n"
+	        "  - name: b\n"
+	        "    type: shell\n"
+	        "    depends_on: a\n"
+	        "  - name: c\n"
+	        "    type: shell\n"
+	        "    depends_on: b\n",
+	        NULL, "wf.yaml:2:5: error: step \"a\": depends_on cycle: a -> c -> b -> a");
+	refused("steps:\n"
+	        "  - name: a\n"
+	        "    type: shell\n"
+	        "    dependsOn: a\n",
+	        NULL, "wf.yaml:4:16: error: step \"a\": depends on itself (cycle: a -> a)");
+}
+
+static void
+test_workflow_unknown_key_warns(void **state)
+{
+	inn_workflow *wf = NULL;
+	inn_diag d;
+
+	(void)state;
+	assert_int_equal(load_text("name: w\n"
+	                           "colour: blue\n"
+	                           "steps:\n"
+	                           "  - name: a\n"
+	                           "    type: shell\n"
+	                           "    retires: 3\n",
+	                           NULL, &wf, &d), 0);
+	assert_non_null(wf);
+	assert_int_equal(d.nerrors, 0);
+	EXPECT_DIAG(&d, "wf.yaml:2:1: warning: unknown key \"colour\" (ignored)");
+	EXPECT_DIAG(&d, "wf.yaml:6:5: warning: steps[0]: unknown key \"retires\" (ignored)");
+	inn_workflow_free(wf);
+	inn_diag_free(&d);
+}
+
+static void
+test_workflow_wrong_kinds(void **state)
+{
+	(void)state;
+	refused("steps:\n"
+	        "  - name: a\n"
+	        "    type: shell\n"
+	        "  - name: b\n"
+	        "    type: shell\n"
+	        "  - name: c\n"
+	        "    type: shell\n"
+	        "    config:\n"
+	        "      - script\n",
+	        NULL, "wf.yaml:9:7: error: steps[2].config: must be a mapping, not a list");
+	refused("steps: {a: 1}\n", NULL, "wf.yaml:1:8: error: steps: must be a list, not a "
+	        "mapping");
+	refused("- a\n", NULL, "wf.yaml:1:1: error: workflow: must be a mapping, not a list");
+	refused("name: w\n", NULL, "wf.yaml: error: missing required field \"steps\"");
+	refused("steps:\n  - type: shell\n", NULL,
+	        "wf.yaml:2:5: error: steps[0]: missing required field \"name\"");
+	refused("steps:\n  - name: a\n", NULL,
+	        "wf.yaml:2:5: error: step \"a\": missing required field \"type\"");
+	refused("steps:\n  - name: a b\n    type: shell\n", NULL,
+	        "wf.yaml:2:11: error: steps[0]: step name \"a b\" must match "
+	        "[A-Za-z0-9][A-Za-z0-9_-]*");
+	refused("steps:\n  - name: a\n    type: shell\n    parallel: \"yes\"\n", NULL,
+	        "wf.yaml:4:15: error: steps[0].parallel: must be true or false, not \"yes\"");
+	refused("steps:\n  - name: a\n    type: shell\n    timeout: soon\n", NULL,
+	        "wf.yaml:4:14: error: steps[0].timeout: \"soon\" is not a duration");
+	refused("steps:\n  - name: a\n    type: shell\n    retries: {limit: 500}\n", NULL,
+	        "wf.yaml:4:22: error: steps[0].retries.limit: \"500\" is not a whole number "
+	        "between 0 and 100");
+	refused("steps:\n  - name: a\n    type: shell\n    env: {1X: a}\n", NULL,
+	        "wf.yaml:4:11: error: steps[0].env: \"1X\" is not a valid environment "
+	        "variable name");
+	refused("kind: Pipeline\nsteps: []\n", NULL,
+	        "wf.yaml:1:7: error: kind: expected Workflow, not \"Pipeline\"");
+	refused("phase: later\nsteps:\n  - name: a\n    type: shell\n", NULL,
+	        "wf.yaml:1:8: error: phase: must be pre-deployment, deployment or "
+	        "post-deployment");
+	refused("steps:\n  - name: a\n    type: shell\n  bad: [\n", NULL, "wf.yaml:4:");
+}
+
+static void
+test_workflow_parameter_refs(void **state)
+{
+	(void)state;
+	refused("parameters:\n"
+	        "  - name: app\n"
+	        "steps:\n"
+	        "  - name: a\n"
+	        "    type: shell\n"
+	        "    config:\n"
+	        "      script: echo {{ .parameters.ap }}\n",
+	        NULL, "wf.yaml:7:15: error: step \"a\": config.script: references "
+	        "parameters.ap, which is not declared in parameters");
+	refused("steps:\n"
+	        "  - name: a\n"
+	        "    type: shell\n"
+	        "    env:\n"
+	        "      X: ${parameters.x}\n",
+	        NULL, "wf.yaml:5:10: error: step \"a\": env.X: references parameters.x, "
+	        "which is not declared in parameters");
+	refused("variables:\n"
+	        "  V: ${parameters.nope}\n"
+	        "steps:\n"
+	        "  - name: a\n"
+	        "    type: shell\n",
+	        NULL, "wf.yaml:2:6: error: variables.V: references parameters.nope, which is "
+	        "not declared in parameters");
+	refused("parameters:\n"
+	        "  - name: ns\n"
+	        "    default: \"{{ .parameters.app }}\"\n"
+	        "steps:\n"
+	        "  - name: a\n"
+	        "    type: shell\n",
+	        NULL, "wf.yaml:3:14: error: parameter \"ns\": default: references "
+	        "parameters.app, which is not declared in parameters");
+}
+
+static void
+test_workflow_step_refs(void **state)
+{
+	inn_workflow *wf = NULL;
+	inn_diag d;
+
+	(void)state;
+	refused("steps:\n"
+	        "  - name: a\n"
+	        "    type: shell\n"
+	        "    config:\n"
+	        "      script: echo ${steps.zz.outputs.x}\n",
+	        NULL, "wf.yaml:5:15: error: step \"a\": config.script: references "
+	        "steps.zz.outputs.x, but there is no step \"zz\"");
+	refused("steps:\n"
+	        "  - name: a\n"
+	        "    type: shell\n"
+	        "    config:\n"
+	        "      script: echo ${steps.a.outputs.x}\n",
+	        NULL, "wf.yaml:5:15: error: step \"a\": config.script: references its own "
+	        "outputs (steps.a.outputs.x)");
+	refused("steps:\n"
+	        "  - name: a\n"
+	        "    type: shell\n"
+	        "outputs:\n"
+	        "  x: \"{{ .steps.b.outputs.x }}\"\n",
+	        NULL, "wf.yaml:5:6: error: outputs.x: references steps.b.outputs.x, but there "
+	        "is no step \"b\"");
+	/* a later step: a warning, not an error */
+	assert_int_equal(load_text("steps:\n"
+	                           "  - name: a\n"
+	                           "    type: shell\n"
+	                           "    config:\n"
+	                           "      script: echo ${steps.b.outputs.x}\n"
+	                           "  - name: b\n"
+	                           "    type: shell\n",
+	                           NULL, &wf, &d), 0);
+	EXPECT_DIAG(&d, "wf.yaml:5:15: warning: step \"a\": config.script: references "
+	            "steps.b.outputs.x, but step \"b\" does not run before it");
+	inn_workflow_free(wf);
+	inn_diag_free(&d);
+	/* ... unless it is a dependency */
+	assert_int_equal(load_text("steps:\n"
+	                           "  - name: a\n"
+	                           "    type: shell\n"
+	                           "    depends_on: b\n"
+	                           "    config:\n"
+	                           "      script: echo ${steps.b.outputs.x}\n"
+	                           "  - name: b\n"
+	                           "    type: shell\n",
+	                           NULL, &wf, &d), 0);
+	assert_int_equal(d.n, 0);
+	inn_workflow_free(wf);
+	inn_diag_free(&d);
+}
+
+static void
+test_workflow_template_syntax(void **state)
+{
+	(void)state;
+	refused("steps:\n"
+	        "  - name: a\n"
+	        "    type: shell\n"
+	        "    config:\n"
+	        "      script: \"{{ if .parameters.x }}unterminated\"\n",
+	        NULL, "wf.yaml:5:15: error: step \"a\": config.script: template error: ");
+}
+
+static void
+test_workflow_parameter_defaults(void **state)
+{
+	(void)state;
+	refused("parameters:\n"
+	        "  - name: n\n"
+	        "    type: integer\n"
+	        "    default: lots\n"
+	        "steps:\n  - name: a\n    type: shell\n",
+	        NULL, "wf.yaml:4:14: error: parameters[0].default: \"lots\" is not an integer "
+	        "(parameter \"n\" is of type integer)");
+	refused("parameters:\n"
+	        "  - name: b\n"
+	        "    type: boolean\n"
+	        "    default: 3\n"
+	        "steps:\n  - name: a\n    type: shell\n",
+	        NULL, "wf.yaml:4:14: error: parameters[0].default: 3 is not a boolean");
+	refused("parameters:\n"
+	        "  - name: s\n"
+	        "    enum: [a, b]\n"
+	        "    default: c\n"
+	        "steps:\n  - name: a\n    type: shell\n",
+	        NULL, "wf.yaml:4:14: error: parameters[0].default: \"c\" is not one of the "
+	        "allowed values [\"a\",\"b\"]");
+	refused("parameters:\n"
+	        "  - name: s\n"
+	        "    pattern: '^[a-z]+$'\n"
+	        "    default: ABC\n"
+	        "steps:\n  - name: a\n    type: shell\n",
+	        NULL, "wf.yaml:4:14: error: parameters[0].default: \"ABC\" does not match the "
+	        "pattern ^[a-z]+$");
+	refused("parameters:\n"
+	        "  - name: s\n"
+	        "    type: colour\n"
+	        "steps:\n  - name: a\n    type: shell\n",
+	        NULL, "wf.yaml:3:11: error: parameters[0].type: unknown type \"colour\"");
+	refused("parameters:\n"
+	        "  - name: s\n"
+	        "  - name: s\n"
+	        "steps:\n  - name: a\n    type: shell\n",
+	        NULL, "wf.yaml:3:5: error: parameters[1]: duplicate parameter \"s\" (lines 2 "
+	        "and 3)");
+}
+
+/* Runs inn_param_check on a fresh string value. */
+static int
+check_str(const inn_param *p, const char *value, char *why, size_t len)
+{
+	json_object *v = json_object_new_string(value);
+	int rc = inn_param_check(p, v, why, len);
+
+	json_object_put(v);
+	return rc;
+}
+
+static void
+test_param_check(void **state)
+{
+	inn_param p;
+	char why[256];
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	p.type = (char *)"number";
+	assert_int_equal(check_str(&p, "8080", why, sizeof(why)), 0);
+	assert_int_equal(check_str(&p, "{{ .parameters.port }}", why, sizeof(why)), 0);
+	p.type = (char *)"duration";
+	assert_int_equal(check_str(&p, "1h30m", why, sizeof(why)), 0);
+	assert_int_equal(check_str(&p, "soon", why, sizeof(why)), -1);
+	assert_string_equal(why, "\"soon\" is not a duration");
+}
+
+/* --- policy and registry gates ------------------------------------------- */
+
+struct gate {
+	char *dir, *conf;
+	inn_policy *pol;
+	inn_registry *reg;
+};
+
+static void
+gate_setup(struct gate *g, const char *allowed, int max_steps, int with_registry)
+{
+	char text[512];
+	const char *so = getenv("INN_SHELL_SO");
+
+	memset(g, 0, sizeof(*g));
+	assert_non_null(g->dir = tu_mkdtemp("loaders-gate"));
+	snprintf(text, sizeof(text),
+	         "workflowPolicies:\n"
+	         "  maxStepsPerWorkflow: %d\n"
+	         "  allowedStepTypes: [%s]\n", max_steps, allowed);
+	g->conf = write_in(g->dir, "admin-config.yaml", text);
+	assert_int_equal(inn_policy_load(&g->pol, g->conf, 0), 0);
+	if (with_registry) {
+		char plugins[4096];
+
+		if (so == NULL || !tu_exists(so))
+			fail_msg("INN_SHELL_SO not set or missing (%s)", so ? so : "unset");
+		snprintf(plugins, sizeof(plugins), "%s/plugins", g->dir);
+		assert_int_equal(mkdir(plugins, 0755), 0);
+		assert_int_equal(chmod(plugins, 0755), 0);
+		assert_int_equal(tu_copy(so, plugins, "shell.so", 0755), 0);
+		if (inn_registry_load(&g->reg, plugins, g->pol, inn_host_table()) != 0)
+			fail_msg("registry: %s", inn_error_last());
+		assert_non_null(inn_registry_find(g->reg, "shell"));
+	}
+}
+
+static void
+gate_teardown(struct gate *g)
+{
+	inn_registry_free(g->reg);
+	inn_policy_free(g->pol);
+	tu_rmrf(g->dir);
+	free(g->dir);
+	free(g->conf);
+}
+
+static void
+test_workflow_max_steps(void **state)
+{
+	struct gate g;
+	inn_load_ctx ctx;
+	char want[4096];
+
+	(void)state;
+	gate_setup(&g, "shell", 2, 0);
+	ctx.policy = g.pol;
+	ctx.registry = NULL;
+	snprintf(want, sizeof(want), "wf.yaml:2:3: error: steps: 3 steps exceed "
+	         "workflowPolicies.maxStepsPerWorkflow (2, %s)", g.conf);
+	refused("steps:\n"
+	        "  - {name: a, type: shell}\n"
+	        "  - {name: b, type: shell}\n"
+	        "  - {name: c, type: shell}\n",
+	        &ctx, want);
+	gate_teardown(&g);
+}
+
+static void
+test_workflow_type_not_allowed(void **state)
+{
+	struct gate g;
+	inn_load_ctx ctx;
+	char want[4096];
+
+	(void)state;
+	gate_setup(&g, "shell", 0, 0);
+	ctx.policy = g.pol;
+	ctx.registry = NULL;
+	snprintf(want, sizeof(want), "wf.yaml:5:11: error: step \"b\": type \"terraform\" is "
+	         "not in workflowPolicies.allowedStepTypes (%s:3)", g.conf);
+	refused("steps:\n"
+	        "  - name: a\n"
+	        "    type: shell\n"
+	        "  - name: b\n"
+	        "    type: terraform\n",
+	        &ctx, want);
+	/* the allow-list sees the type as written: policy is not shell */
+	snprintf(want, sizeof(want), "wf.yaml:3:11: error: step \"a\": type \"policy\" is "
+	         "not in workflowPolicies.allowedStepTypes (%s:3)", g.conf);
+	refused("steps:\n  - name: a\n    type: policy\n", &ctx, want);
+	gate_teardown(&g);
+}
+
+static void
+test_workflow_registry_and_validate(void **state)
+{
+	struct gate g;
+	inn_load_ctx ctx;
+	inn_workflow *wf = NULL;
+	inn_diag d;
+	char want[4096];
+
+	(void)state;
+	gate_setup(&g, "shell, policy, kubernetes", 0, 1);
+	ctx.policy = g.pol;
+	ctx.registry = g.reg;
+	snprintf(want, sizeof(want), "wf.yaml:3:11: error: step \"k\": no plugin provides "
+	         "step type \"kubernetes\" (plugin directory %s)", g.reg->dir);
+	refused("steps:\n  - name: k\n    type: kubernetes\n", &ctx, want);
+	/* the plugin's validate() sees the unrendered config */
+	refused("steps:\n"
+	        "  - name: s\n"
+	        "    type: policy\n"
+	        "    config:\n"
+	        "      script: echo hi\n"
+	        "      colour: blue\n",
+	        &ctx, "wf.yaml:5:7: error: step \"s\": shell plugin refused the config: "
+	        "config: unknown field \"colour\"");
+	/* and accepts a good one, templates and all */
+	if (load_text("parameters:\n"
+	              "  - name: who\n"
+	              "steps:\n"
+	              "  - name: s\n"
+	              "    type: policy\n"
+	              "    config:\n"
+	              "      script: echo {{ .parameters.who }}\n",
+	              &ctx, &wf, &d) != 0) {
+		dump(&d);
+		fail();
+	}
+	inn_workflow_free(wf);
+	inn_diag_free(&d);
+	gate_teardown(&g);
+}
+
+/* --- providers ------------------------------------------------------------- */
+
+static void
+test_provider_simple_form(void **state)
+{
+	inn_provider *p = NULL;
+	const inn_workflow *wf;
+	inn_diag d;
+
+	(void)state;
+	inn_diag_init(&d);
+	if (inn_provider_load_dir(&p, data("providers/simple-team"), NULL, &d) != 0) {
+		dump(&d);
+		fail();
+	}
+	assert_int_equal(d.n, 0);
+	assert_string_equal(p->name, "simple-team");
+	assert_string_equal(p->version, "0.1.0");
+	assert_string_equal(p->owner, "platform");
+	assert_int_equal(p->nworkflows, 2);
+	/* alphabetical: deploy.yml (named by its file), hello.yaml */
+	assert_string_equal(p->workflows[0]->name, "deploy");
+	assert_non_null(wf = inn_provider_workflow(p, "hello"));
+	assert_string_equal(wf->provider, "simple-team");
+	assert_int_equal(p->ncaps, 2);
+	assert_string_equal(p->caps[0].create, "hello");
+	assert_string_equal(p->caps[1].alias_for, "greeting");
+	assert_non_null(strstr(p->file, "simple-team/provider.yaml"));
+	inn_provider_free(p);
+	inn_diag_free(&d);
+}
+
+static void
+test_provider_original_form(void **state)
+{
+	inn_provider *p = NULL;
+	const inn_workflow *wf;
+	inn_diag d;
+
+	(void)state;
+	inn_diag_init(&d);
+	if (inn_provider_load_dir(&p, data("providers/orig-team"), NULL, &d) != 0) {
+		dump(&d);
+		fail();
+	}
+	assert_int_equal(d.n, 0);
+	assert_string_equal(p->name, "orig-team");
+	assert_string_equal(p->category, "data");
+	assert_int_equal(p->nworkflows, 2);
+	assert_non_null(wf = inn_provider_workflow(p, "create-db"));
+	assert_string_equal(wf->operation, "create");
+	assert_string_equal(wf->category, "provisioner");
+	assert_string_equal(inn_provider_workflow(p, "delete-db")->operation, "delete");
+	/* db, database (alias) and the legacy-only cache */
+	assert_int_equal(p->ncaps, 3);
+	assert_string_equal(p->caps[0].del, "delete-db");
+	assert_string_equal(p->caps[2].type, "cache");
+	assert_string_equal(p->caps[2].create, "create-db");
+	inn_provider_free(p);
+	inn_diag_free(&d);
+}
+
+static void
+provider_refused(const char *dir, const char *needle)
+{
+	inn_provider *p = NULL;
+	inn_diag d;
+
+	inn_diag_init(&d);
+	assert_int_not_equal(inn_provider_load_dir(&p, dir, NULL, &d), 0);
+	assert_null(p);
+	if (inn_diag_find(&d, needle, NULL, 0) < 0) {
+		dump(&d);
+		fail_msg("expected: %s", needle);
+	}
+	inn_diag_free(&d);
+}
+
+static const char one_step[] = "steps:\n  - name: a\n    type: shell\n";
+
+static void
+test_provider_path_escape(void **state)
+{
+	char *root = tu_mkdtemp("loaders-escape"), *dir, *f, want[10240], real[4096];
+
+	(void)state;
+	assert_non_null(root);
+	f = write_in(root, "outside.yaml", one_step);
+	free(f);
+	dir = malloc(strlen(root) + 8);
+	snprintf(dir, strlen(root) + 8, "%s/prov", root);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_non_null(realpath(root, real));
+
+	f = write_in(dir, "provider.yaml",
+	             "kind: Provider\n"
+	             "metadata:\n"
+	             "  name: p\n"
+	             "workflows:\n"
+	             "  - name: w\n"
+	             "    file: ../outside.yaml\n");
+	free(f);
+	snprintf(want, sizeof(want), "provider.yaml:6:11: error: workflows[0].file: "
+	         "\"../outside.yaml\" resolves to %s/outside.yaml, outside the folder %s/prov",
+	         real, real);
+	provider_refused(dir, want);
+
+	f = write_in(dir, "provider.yaml",
+	             "kind: Provider\n"
+	             "metadata: {name: p}\n"
+	             "workflows:\n"
+	             "  - name: w\n"
+	             "    file: /etc/passwd\n");
+	free(f);
+	provider_refused(dir, "provider.yaml:5:11: error: workflows[0].file: \"/etc/passwd\" "
+	                 "is an absolute path");
+
+	/* a symlink inside the folder that points out of it */
+	f = malloc(strlen(dir) + 16);
+	snprintf(f, strlen(dir) + 16, "%s/link.yaml", dir);
+	assert_int_equal(symlink("../outside.yaml", f), 0);
+	free(f);
+	f = write_in(dir, "provider.yaml",
+	             "kind: Provider\n"
+	             "metadata: {name: p}\n"
+	             "workflows:\n"
+	             "  - name: w\n"
+	             "    file: link.yaml\n");
+	free(f);
+	snprintf(want, sizeof(want), "workflows[0].file: \"link.yaml\" resolves to "
+	         "%s/outside.yaml, outside the folder", real);
+	provider_refused(dir, want);
+
+	/* simple form: workflows_dir pointing out */
+	f = write_in(dir, "provider.yaml", "name: p\nworkflows_dir: ..\n");
+	free(f);
+	provider_refused(dir, "provider.yaml:2:16: error: workflows_dir: \"..\" resolves to");
+
+	tu_rmrf(root);
+	free(root);
+	free(dir);
+}
+
+static void
+test_provider_bad_capabilities(void **state)
+{
+	char *dir = tu_mkdtemp("loaders-caps"), *f;
+
+	(void)state;
+	assert_non_null(dir);
+	f = write_in(dir, "w.yaml", one_step);
+	free(f);
+	f = write_in(dir, "provider.yaml",
+	             "kind: Provider\n"
+	             "metadata: {name: p}\n"
+	             "capabilities:\n"
+	             "  resourceTypeCapabilities:\n"
+	             "    - type: t\n"
+	             "      operations:\n"
+	             "        create: {workflow: missing}\n"
+	             "        destroy: {workflow: w}\n"
+	             "    - type: u\n"
+	             "      aliasFor: nothing\n"
+	             "workflows:\n"
+	             "  - {name: w, file: w.yaml, operation: create}\n");
+	free(f);
+	provider_refused(dir, "provider.yaml:7:28: error: capabilities.resourceTypeCapabilities"
+	                 "[0].operations.create: workflow \"missing\" is not a workflow of "
+	                 "provider \"p\"");
+	provider_refused(dir, "provider.yaml:8:9: error: capabilities.resourceTypeCapabilities"
+	                 "[0].operations: unknown operation \"destroy\"");
+	provider_refused(dir, "provider.yaml:9:13: error: capabilities: type \"u\" is an alias "
+	                 "for \"nothing\", which provider \"p\" does not declare");
+	f = write_in(dir, "provider.yaml",
+	             "kind: Provider\n"
+	             "metadata: {name: p}\n"
+	             "workflows:\n"
+	             "  - {name: w, file: w.yaml, operation: destroy}\n");
+	free(f);
+	provider_refused(dir, "provider.yaml:4:40: error: workflows[0].operation: unknown "
+	                 "operation \"destroy\"");
+	f = write_in(dir, "provider.yaml", "kind: Plugin\nmetadata: {name: p}\n");
+	free(f);
+	provider_refused(dir, "provider.yaml:1:7: error: kind: expected Provider, not Plugin");
+	f = write_in(dir, "provider.yaml", "description: nameless\n");
+	free(f);
+	provider_refused(dir, "provider.yaml:1:1: error: missing required field \"name\"");
+	tu_rmrf(dir);
+	free(dir);
+}
+
+/* --- catalog ------------------------------------------------------------------ */
+
+static void
+test_catalog_and_goldenpaths(void **state)
+{
+	const char *dirs[1];
+	inn_catalog *c = NULL;
+	const inn_provider *owner = NULL;
+	const inn_resource_cap *cap;
+	const inn_goldenpath *g;
+	char gp[4096];
+	inn_diag d;
+
+	(void)state;
+	inn_diag_init(&d);
+	dirs[0] = strdup(data("providers"));
+	snprintf(gp, sizeof(gp), "%s", data("goldenpaths/goldenpaths.yaml"));
+	if (inn_catalog_load(&c, dirs, 1, gp, NULL, &d) != 0) {
+		dump(&d);
+		fail();
+	}
+	assert_int_equal(d.n, 0);
+	assert_int_equal(c->nproviders, 2);
+	assert_non_null(inn_catalog_provider(c, "orig-team"));
+	cap = inn_catalog_resource(c, "database", &owner);
+	assert_non_null(cap);
+	assert_string_equal(cap->type, "db");
+	assert_string_equal(owner->name, "orig-team");
+	cap = inn_catalog_resource(c, "salute", &owner);
+	assert_string_equal(cap->create, "hello");
+	assert_null(inn_catalog_resource(c, "nothing", &owner));
+	assert_null(owner);
+	assert_non_null(inn_catalog_workflow(c, "simple-team/hello"));
+	assert_null(inn_catalog_workflow(c, "simple-team/nope"));
+	assert_int_equal(c->ngoldenpaths, 2);
+	assert_non_null(g = inn_catalog_goldenpath(c, "onboard"));
+	assert_string_equal(g->estimated_duration, "1-2 minutes");
+	assert_int_equal(g->ntags, 2);
+	assert_int_equal(g->nparams, 2);
+	assert_string_equal(g->params[1].name, "tier");
+	assert_true(g->owns_workflow);
+	assert_string_equal(g->workflow->name, "onboard");
+	assert_ptr_equal(inn_catalog_workflow(c, "onboard"), g->workflow);
+	g = inn_catalog_goldenpath(c, "new-db");
+	assert_ptr_equal(g->workflow, inn_catalog_workflow(c, "orig-team/create-db"));
+	assert_false(g->owns_workflow);
+	inn_catalog_free(c);
+	inn_diag_free(&d);
+	free((char *)dirs[0]);
+}
+
+static void
+test_catalog_type_claimed_twice(void **state)
+{
+	char *root = tu_mkdtemp("loaders-clash"), *f, *p1, *p2;
+	const char *dirs[1];
+	inn_catalog *c = NULL;
+	inn_diag d;
+	char want[8192];
+
+	(void)state;
+	assert_non_null(root);
+	p1 = malloc(strlen(root) + 4);
+	p2 = malloc(strlen(root) + 4);
+	snprintf(p1, strlen(root) + 4, "%s/a", root);
+	snprintf(p2, strlen(root) + 4, "%s/b", root);
+	assert_int_equal(mkdir(p1, 0755), 0);
+	assert_int_equal(mkdir(p2, 0755), 0);
+	f = write_in(p1, "provider.yaml",
+	             "name: first\n"
+	             "capabilities:\n"
+	             "  resourceTypes: [queue]\n");
+	free(f);
+	f = write_in(p2, "provider.yaml",
+	             "name: second\n"
+	             "capabilities:\n"
+	             "  resourceTypeCapabilities:\n"
+	             "    - type: mq\n"
+	             "    - type: queue\n"
+	             "      aliasFor: mq\n");
+	free(f);
+	dirs[0] = root;
+	inn_diag_init(&d);
+	assert_int_equal(inn_catalog_load(&c, dirs, 1, NULL, NULL, &d), INN_EINVAL);
+	snprintf(want, sizeof(want), "%s/provider.yaml:5:13: error: resource type \"queue\" "
+	         "is claimed by two providers: \"first\" (%s/provider.yaml:3) and \"second\" "
+	         "(%s/provider.yaml:5)", p2, p1, p2);
+	EXPECT_DIAG(&d, want);
+	assert_int_equal(c->nproviders, 1); /* the second is left out */
+	inn_catalog_free(c);
+	inn_diag_free(&d);
+
+	/* the same provider name twice */
+	f = write_in(p2, "provider.yaml", "name: first\n");
+	free(f);
+	inn_diag_init(&d);
+	assert_int_equal(inn_catalog_load(&c, dirs, 1, NULL, NULL, &d), INN_EINVAL);
+	EXPECT_DIAG(&d, "error: provider \"first\" is already loaded from");
+	inn_catalog_free(c);
+	inn_diag_free(&d);
+	tu_rmrf(root);
+	free(root);
+	free(p1);
+	free(p2);
+}
+
+static void
+test_goldenpaths_broken(void **state)
+{
+	char *root = tu_mkdtemp("loaders-gp"), *f, want[10240], real[4096];
+	inn_catalog *c = NULL;
+	inn_diag d;
+
+	(void)state;
+	assert_non_null(root);
+	/* goldenpaths.yaml in root/gp; root/elsewhere.yaml is outside it */
+	free(write_in(root, "elsewhere.yaml", one_step));
+	snprintf(want, sizeof(want), "%s/gp", root);
+	assert_int_equal(mkdir(want, 0755), 0);
+	assert_non_null(realpath(want, real));
+	/* entirely commented out: an empty catalogue */
+	f = write_in(real, "goldenpaths.yaml", "# goldenpaths:\n#   x:\n#     workflow: a\n");
+	inn_diag_init(&d);
+	assert_int_equal(inn_catalog_load(&c, NULL, 0, f, NULL, &d), 0);
+	assert_int_equal(c->ngoldenpaths, 0);
+	inn_catalog_free(c);
+	inn_diag_free(&d);
+	free(f);
+
+	f = write_in(real, "goldenpaths.yaml",
+	             "goldenpaths:\n"
+	             "  esc:\n"
+	             "    workflow: ../elsewhere.yaml\n"
+	             "  ref:\n"
+	             "    workflow: nobody/nothing\n"
+	             "  bare:\n"
+	             "    workflow: plain\n"
+	             "  nowf:\n"
+	             "    description: no workflow\n"
+	             "  badparam:\n"
+	             "    workflow: nobody/x\n"
+	             "    parameters:\n"
+	             "      n: {type: int, default: many}\n");
+	inn_diag_init(&d);
+	assert_int_equal(inn_catalog_load(&c, NULL, 0, f, NULL, &d), INN_EINVAL);
+	snprintf(want, sizeof(want), "goldenpaths.yaml:3:15: error: goldenpaths.esc.workflow: "
+	         "\"../elsewhere.yaml\" resolves to %.*s/elsewhere.yaml, outside the folder %s",
+	         (int)(strlen(real) - 3), real, real);
+	EXPECT_DIAG(&d, want);
+	EXPECT_DIAG(&d, "goldenpaths.yaml:5:15: error: goldenpaths.ref.workflow: no provider "
+	            "workflow \"nobody/nothing\" in the catalog");
+	EXPECT_DIAG(&d, "goldenpaths.yaml:7:15: error: goldenpaths.bare.workflow: \"plain\" is "
+	            "neither a file (./name.yaml) nor provider/workflow");
+	EXPECT_DIAG(&d, "goldenpaths.yaml:9:5: error: goldenpaths.nowf: missing required field "
+	            "\"workflow\"");
+	EXPECT_DIAG(&d, "goldenpaths.yaml:13:31: error: goldenpaths.badparam.parameters.n."
+	            "default: \"many\" is not an integer");
+	assert_int_equal(c->ngoldenpaths, 0);
+	inn_catalog_free(c);
+	inn_diag_free(&d);
+	free(f);
+	tu_rmrf(root);
+	free(root);
+}
+
+/* --- Score ----------------------------------------------------------------------- */
+
+static void
+test_score_valid(void **state)
+{
+	inn_score *s = NULL;
+	inn_diag d;
+	json_object *spec;
+
+	(void)state;
+	inn_diag_init(&d);
+	if (inn_score_load_file(&s, data("score/app.yaml"), &d) != 0) {
+		dump(&d);
+		fail();
+	}
+	assert_int_equal(d.n, 0);
+	assert_string_equal(s->app, "shop");
+	assert_int_equal(s->nresources, 2);
+	assert_string_equal(s->resources[0].name, "db");
+	assert_string_equal(s->resources[0].type, "postgres");
+	assert_string_equal(s->resources[0].klass, "small");
+	assert_int_equal(s->resources[0].line, 11);
+	/* properties and params merge; params win */
+	assert_string_equal(json_object_get_string(
+		json_object_object_get(s->resources[0].params, "size")), "small");
+	assert_string_equal(json_object_get_string(
+		json_object_object_get(s->resources[0].params, "version")), "15");
+	assert_int_equal(json_object_object_length(s->resources[1].params), 0);
+	assert_non_null(json_object_object_get(s->containers, "main"));
+	inn_score_free(s);
+	inn_diag_free(&d);
+
+	/* the API path: JSON, no positions */
+	spec = json_tokener_parse("{\"apiVersion\":\"score.dev/v1b1\",\"metadata\":{\"name\":"
+	                          "\"a\"},\"containers\":{\"c\":{\"image\":\"x\"}},"
+	                          "\"resources\":{\"r\":{\"class\":\"big\"}}}");
+	inn_diag_init(&d);
+	assert_int_equal(inn_score_from_json(&s, "request", spec, &d), INN_EINVAL);
+	EXPECT_DIAG(&d, "request: error: resources.r: missing required field \"type\"");
+	json_object_put(spec);
+	inn_diag_free(&d);
+}
+
+static void
+score_refused(const char *text, const char *needle)
+{
+	inn_score *s = NULL;
+	inn_diag d;
+
+	inn_diag_init(&d);
+	assert_int_not_equal(inn_score_load_string(&s, "score.yaml", text, strlen(text), &d),
+	                     0);
+	assert_null(s);
+	if (inn_diag_find(&d, needle, NULL, 0) < 0) {
+		dump(&d);
+		fail_msg("expected: %s", needle);
+	}
+	inn_diag_free(&d);
+}
+
+static void
+test_score_broken(void **state)
+{
+	(void)state;
+	score_refused("apiVersion: score.dev/v2\n"
+	              "metadata: {name: a}\n"
+	              "containers: {c: {image: x}}\n",
+	              "score.yaml:1:13: error: apiVersion: unsupported \"score.dev/v2\" (this "
+	              "server reads score.dev/v1b1)");
+	score_refused("apiVersion: score.dev/v1b1\n"
+	              "metadata:\n"
+	              "  labels: {}\n"
+	              "containers: {c: {image: x}}\n",
+	              "score.yaml:3:3: error: metadata: missing required field \"name\"");
+	score_refused("apiVersion: score.dev/v1b1\n"
+	              "metadata: {name: a}\n"
+	              "containers: {c: {image: x}}\n"
+	              "resources:\n"
+	              "  db:\n"
+	              "    class: large\n",
+	              "score.yaml:6:5: error: resources.db: missing required field \"type\"");
+	score_refused("apiVersion: score.dev/v1b1\n"
+	              "metadata: {name: a}\n"
+	              "containers: {c: {image: x}}\n"
+	              "resources:\n"
+	              "  db: [postgres]\n",
+	              "score.yaml:5:7: error: resources.db: must be a mapping, not a list");
+	score_refused("apiVersion: score.dev/v1b1\n"
+	              "metadata: {name: a}\n",
+	              "score.yaml:1:1: error: missing required field \"containers\"");
+	score_refused("metadata: {name: a}\ncontainers: {}\n",
+	              "score.yaml:1:1: error: missing required field \"apiVersion\"");
+	score_refused("", "score.yaml: error: a Score spec must be a mapping, not an empty "
+	              "document");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_diag_format_and_cap),
+		cmocka_unit_test(test_workflow_full),
+		cmocka_unit_test(test_workflow_spec_form),
+		cmocka_unit_test(test_workflow_unknown_dependency),
+		cmocka_unit_test(test_workflow_duplicate_steps),
+		cmocka_unit_test(test_workflow_cycle),
+		cmocka_unit_test(test_workflow_unknown_key_warns),
+		cmocka_unit_test(test_workflow_wrong_kinds),
+		cmocka_unit_test(test_workflow_parameter_refs),
+		cmocka_unit_test(test_workflow_step_refs),
+		cmocka_unit_test(test_workflow_template_syntax),
+		cmocka_unit_test(test_workflow_parameter_defaults),
+		cmocka_unit_test(test_param_check),
+		cmocka_unit_test(test_workflow_max_steps),
+		cmocka_unit_test(test_workflow_type_not_allowed),
+		cmocka_unit_test(test_workflow_registry_and_validate),
+		cmocka_unit_test(test_provider_simple_form),
+		cmocka_unit_test(test_provider_original_form),
+		cmocka_unit_test(test_provider_path_escape),
+		cmocka_unit_test(test_provider_bad_capabilities),
+		cmocka_unit_test(test_catalog_and_goldenpaths),
+		cmocka_unit_test(test_catalog_type_claimed_twice),
+		cmocka_unit_test(test_goldenpaths_broken),
+		cmocka_unit_test(test_score_valid),
+		cmocka_unit_test(test_score_broken),
+	};
+	const char *top = getenv("INN_TOP_SRCDIR");
+
+	snprintf(data_dir, sizeof(data_dir), "%s/tests/data", top ? top : ".");
+	return cmocka_run_group_tests_name("loaders", tests, NULL, NULL);
+}
