@@ -581,11 +581,16 @@ format_duration(char *buf, size_t len, int64_t ms)
 		snprintf(buf + off, len - off, "%" PRId64 "ms", r);
 }
 
+/* Fills argv for a script.  For sh, errexit is turned on inside the script
+ * ("set -e" prepended, stored in *owned) rather than with "sh -e": dash
+ * given -e forks for the last command instead of exec'ing it, which costs
+ * a whole extra process per step. */
 static int
-build_argv(const struct shell_config *c, const char **argv)
+build_argv(const struct shell_config *c, const char **argv, char **owned)
 {
 	int n = 0;
 
+	*owned = NULL;
 	if (c->command != NULL)
 		return 0; /* used directly */
 	if (strcmp(c->shell, "bash") == 0) {
@@ -598,10 +603,14 @@ build_argv(const struct shell_config *c, const char **argv)
 		argv[n++] = c->script;
 		argv[n++] = "innominatus-step";
 	} else if (strcmp(c->shell, "sh") == 0) {
+		size_t len = strlen(c->script) + sizeof("set -e\n");
+
+		if ((*owned = malloc(len)) == NULL)
+			return -1;
+		snprintf(*owned, len, "set -e\n%s", c->script);
 		argv[n++] = "sh";
-		argv[n++] = "-e";
 		argv[n++] = "-c";
-		argv[n++] = c->script;
+		argv[n++] = *owned;
 		argv[n++] = "innominatus-step";
 	} else {
 		argv[n++] = c->shell;
@@ -708,13 +717,14 @@ shell_execute(void *state, const inn_host *host, inn_step *step)
 	inn_spawn_opts opts;
 	inn_spawn_result res;
 	const char *script_argv[10];
+	char *sh_script = NULL;
 	char **env = NULL;
 	char err[512], outpath[SHELL_PATH_MAX], cwd[SHELL_PATH_MAX];
 	const char *ws = host->workspace(step);
 	size_t nenv = 0, i;
 	struct stat st;
 	int64_t started;
-	int fd, rc, have_outfile = 0;
+	int rc, have_outfile = 0;
 
 	(void)state;
 	memset(&res, 0, sizeof(res));
@@ -739,19 +749,22 @@ shell_execute(void *state, const inn_host *host, inn_step *step)
 		}
 	}
 
-	if ((size_t)snprintf(outpath, sizeof(outpath),
-	    "%s/.innominatus-output-XXXXXX", ws) >= sizeof(outpath)) {
+	/* The workspace is private to the step, so a fixed name is safe; the
+	 * file is not created up front (">>" creates it) -- one inode less per
+	 * step -- and a stale one from an earlier attempt is removed first.
+	 * read_outputs() opens it with O_NOFOLLOW. */
+	if ((size_t)snprintf(outpath, sizeof(outpath), "%s/.innominatus-output",
+	    ws) >= sizeof(outpath)) {
 		host->log(step, INN_LOG_ERROR, "workspace path too long");
 		rc = INN_ERROR;
 		goto out;
 	}
-	if ((fd = mkstemp(outpath)) < 0) {
-		host->log(step, INN_LOG_ERROR, "cannot create output file in %s: %s",
-		          ws, strerror(errno));
+	if (unlink(outpath) != 0 && errno != ENOENT) {
+		host->log(step, INN_LOG_ERROR, "cannot remove stale output file %s: %s",
+		          outpath, strerror(errno));
 		rc = INN_ERROR;
 		goto out;
 	}
-	close(fd);
 	have_outfile = 1;
 
 	rc = INN_ENOMEM;
@@ -766,7 +779,8 @@ shell_execute(void *state, const inn_host *host, inn_step *step)
 	    env_add(env, &nenv, "INNOMINATUS_STEP", host->step_name(step)) != 0)
 		goto oom;
 
-	build_argv(&c, script_argv);
+	if (build_argv(&c, script_argv, &sh_script) < 0)
+		goto oom;
 	memset(&opts, 0, sizeof(opts));
 	opts.struct_size = sizeof(opts);
 	opts.argv = c.command != NULL ? c.command : script_argv;
@@ -794,6 +808,7 @@ out:
 	for (i = 0; i < nenv; i++)
 		free(env[i]);
 	free(env);
+	free(sh_script);
 	config_free(&c);
 	return rc;
 }

@@ -4,13 +4,19 @@
 #include "error.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static _Thread_local char last_error[1024];
 
+/* Formats into a scratch buffer first, so a message may quote the
+ * previous one (inn_error_set(rc, "while loading: %s", inn_error_last())). */
 int
 inn_error_setv(int code, const char *fmt, va_list ap)
 {
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	char buf[sizeof(last_error)];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	memcpy(last_error, buf, sizeof(last_error));
 	return code;
 }
 

@@ -11,7 +11,8 @@
 #include <innominatus/plugin.h>
 
 /* Sets the calling thread's last error message; returns code so callers can
- * write `return inn_error_set(INN_EINVAL, "...")`. */
+ * write `return inn_error_set(INN_EINVAL, "...")`.  The arguments may
+ * include inn_error_last() itself. */
 int inn_error_set(int code, const char *fmt, ...) INN_PRINTF_LIKE(2, 3);
 int inn_error_setv(int code, const char *fmt, va_list ap) INN_PRINTF_LIKE(2, 0);
 /* The calling thread's last message ("" if none). */

@@ -606,6 +606,11 @@ kill:
 
 struct wstate {
 	int fd;
+	pthread_cond_t qcond;      /* a request arrived / we are shutting down */
+	json_object *pending;      /* the next request, handed to the exec thread */
+	int busy;                  /* a request is being executed */
+	int cancel_early;          /* a cancel came before the step existed */
+	int quit;
 	pthread_mutex_t wlock;     /* frame writes */
 	pthread_mutex_t slock;     /* current step */
 	inn_step *step;
@@ -711,12 +716,41 @@ w_send_simple(const char *op, const char *error)
 	json_object_put(o);
 }
 
-/* Executes one request; runs on its own thread so the main thread can keep
- * reading (a cancel may arrive). */
+/* Executes one request (on the exec thread). */
+static void w_exec_one(json_object *req);
+
+/* The worker's one long-lived execution thread: waits for a request from
+ * the main thread (which keeps reading the socket for cancellations) and
+ * runs it.  No thread is created per step. */
 static void *
 w_exec_thread(void *arg)
 {
-	json_object *req = arg, *cfg = NULL, *secrets = NULL, *done;
+	(void)arg;
+	pthread_mutex_lock(&W.slock);
+	for (;;) {
+		json_object *req;
+
+		while (W.pending == NULL && !W.quit)
+			pthread_cond_wait(&W.qcond, &W.slock);
+		if (W.pending == NULL)
+			break;
+		req = W.pending;
+		W.pending = NULL;
+		W.busy = 1;
+		W.cancel_early = 0;
+		pthread_mutex_unlock(&W.slock);
+		w_exec_one(req);
+		pthread_mutex_lock(&W.slock);
+		W.busy = 0;
+	}
+	pthread_mutex_unlock(&W.slock);
+	return NULL;
+}
+
+static void
+w_exec_one(json_object *req)
+{
+	json_object *cfg = NULL, *secrets = NULL, *done;
 	const inn_plugin *p;
 	inn_step_opts so;
 	inn_step *step = NULL;
@@ -748,6 +782,8 @@ w_exec_thread(void *arg)
 	} else {
 		pthread_mutex_lock(&W.slock);
 		W.step = step;
+		if (W.cancel_early)
+			inn_step_cancel(step);
 		pthread_mutex_unlock(&W.slock);
 		inn_error_clear();
 		rc = p->desc.execute(p->state, inn_host_table(), step);
@@ -780,7 +816,6 @@ w_exec_thread(void *arg)
 	json_object_put(done);
 	inn_step_free(step);
 	json_object_put(req);
-	return NULL;
 }
 
 static int
@@ -789,7 +824,7 @@ worker_main(int fd, const char *plugin_dir, const char *config)
 	inn_policy *pol = NULL;
 	struct framebuf fb = { NULL, 0, 0 };
 	pthread_t exec_tid, io_tid;
-	int have_exec = 0, pfd[2];
+	int pfd[2];
 	json_object *req;
 
 	memset(&W, 0, sizeof(W));
@@ -821,41 +856,49 @@ worker_main(int fd, const char *plugin_dir, const char *config)
 		inn_policy_free(pol);
 		return 1;
 	}
+	pthread_cond_init(&W.qcond, NULL);
+	if (pthread_create(&exec_tid, NULL, w_exec_thread, NULL) != 0) {
+		w_send_simple("fatal", "cannot start the execution thread");
+		return 1;
+	}
 	w_send_simple("ready", NULL);
 	while ((req = frame_recv(fd, &fb)) != NULL) {
 		const char *op = jstr(req, "op");
 
-		if (op != NULL && strcmp(op, "exec") == 0) {
-			if (have_exec)
-				pthread_join(exec_tid, NULL);
-			have_exec = pthread_create(&exec_tid, NULL, w_exec_thread, req) == 0;
-			if (!have_exec)
-				json_object_put(req);
-			/* req is released after the thread ends (below) */
+		pthread_mutex_lock(&W.slock);
+		if (op != NULL && strcmp(op, "exec") == 0 && W.pending == NULL) {
+			/* the exec thread takes it as soon as the previous step has
+			 * finished (its "done" may already be on the wire) */
+			W.pending = req;
+			pthread_cond_signal(&W.qcond);
+			pthread_mutex_unlock(&W.slock);
 			continue;
 		}
 		if (op != NULL && strcmp(op, "cancel") == 0) {
-			pthread_mutex_lock(&W.slock);
 			if (W.step != NULL)
 				inn_step_cancel(W.step);
-			pthread_mutex_unlock(&W.slock);
+			else
+				W.cancel_early = 1;
 		}
+		pthread_mutex_unlock(&W.slock);
 		json_object_put(req);
 	}
 	/* EOF: the engine is gone or done with us.  A step still running is
 	 * cancelled; one that ignores cancellation does not keep us alive. */
-	if (have_exec) {
+	{
 		int waited;
 
 		pthread_mutex_lock(&W.slock);
+		W.quit = 1;
 		if (W.step != NULL)
 			inn_step_cancel(W.step);
+		pthread_cond_signal(&W.qcond);
 		pthread_mutex_unlock(&W.slock);
 		for (waited = 0; waited < 100; waited++) {
 			int busy;
 
 			pthread_mutex_lock(&W.slock);
-			busy = W.step != NULL;
+			busy = W.busy || W.pending != NULL;
 			pthread_mutex_unlock(&W.slock);
 			if (!busy)
 				break;

@@ -39,8 +39,6 @@ struct srun {
 	inn_step_result res;
 	size_t *deps;
 	size_t ndeps;
-	pthread_t tid;
-	int has_thread;
 	inn_run *run;
 	size_t index;
 };
@@ -680,8 +678,11 @@ render_config(inn_run *r, const inn_step_def *d, json_object **out)
 		senv.bind_ud = &b;
 		if ((rc = inn_tmpl_render_string(&senv, json_object_get_string(script),
 		                                  &text)) != 0) {
+			char why[1024];
+
+			snprintf(why, sizeof(why), "%s", inn_error_last());
 			json_object_put(cfg);
-			return inn_error_set(rc, "config.script: %s", inn_error_last());
+			return inn_error_set(rc, "config.script: %s", why);
 		}
 		json_object_object_add(cfg, "script", json_object_new_string(text));
 		free(text);
@@ -921,93 +922,93 @@ deps_state(inn_run *r, struct srun *s, size_t *bad)
 	return 1;
 }
 
-int
-inn_run_execute(inn_run *r)
+/* The scheduler's one decision (lock held): settles steps that can no
+ * longer run (cancelled, a dependency failed, the run stopped), and returns
+ * the index of a step ready to run -- marked running -- or -1.  *finished is
+ * set when nothing is pending or running any more. */
+static long
+pick_locked(inn_run *r, int *finished)
 {
-	size_t i;
-	int64_t start = inn_now_ms();
-	struct timespec ts;
+	size_t i, pending = 0;
 
-	r->deadline_ms = start + r->deadline_ms;
-	pthread_mutex_lock(&r->lock);
-	r->state = INN_STATE_RUNNING;
-	for (;;) {
-		size_t pending = 0;
-		int launched = 0;
+	*finished = 0;
+	if (!r->timed_out && inn_now_ms() >= r->deadline_ms) {
+		r->timed_out = 1;
+		atomic_store(&r->cancel, 1);
+	}
+	for (i = 0; i < r->n; i++) {
+		struct srun *s = &r->steps[i];
+		size_t bad = 0;
+		const char *why = NULL;
+		char msg[512];
+		int ds;
 
-		if (!r->timed_out && inn_now_ms() >= r->deadline_ms) {
-			r->timed_out = 1;
-			atomic_store(&r->cancel, 1);
-		}
-		for (i = 0; i < r->n; i++) {
-			struct srun *s = &r->steps[i];
-			size_t bad = 0;
-			int ds;
-			char msg[512];
-
-			if (s->res.state != INN_STATE_PENDING)
-				continue;
-			if (atomic_load(&r->cancel)) {
-				s->res.state = r->timed_out ? INN_STATE_TIMED_OUT : INN_STATE_CANCELLED;
-				s->res.message = strdup(r->timed_out ? "not started: the workflow "
-				                        "timed out" : "not started: cancelled");
-				pthread_mutex_unlock(&r->lock);
-				emit_state(r, s, s->res.message);
-				pthread_mutex_lock(&r->lock);
-				continue;
-			}
-			ds = deps_state(r, s, &bad);
-			if (ds < 0) {
-				snprintf(msg, sizeof(msg), "skipped: step \"%s\" %s", r->steps[bad].res.def->name,
-				         r->steps[bad].res.state == INN_STATE_SKIPPED ? "was skipped"
-				                                                     : "did not succeed");
-				s->res.state = INN_STATE_SKIPPED;
-				s->res.message = strdup(msg);
-				pthread_mutex_unlock(&r->lock);
-				emit_state(r, s, msg);
-				pthread_mutex_lock(&r->lock);
-				continue;
-			}
-			if (ds == 0 || r->running >= r->max_parallel) {
-				pending++;
-				continue;
-			}
-			if (r->stop) {
-				/* a failure stops new launches; the rest is skipped */
-				s->res.state = INN_STATE_SKIPPED;
-				s->res.message = strdup("skipped: an earlier step failed");
-				pthread_mutex_unlock(&r->lock);
-				emit_state(r, s, s->res.message);
-				pthread_mutex_lock(&r->lock);
-				continue;
-			}
+		if (s->res.state != INN_STATE_PENDING)
+			continue;
+		if (atomic_load(&r->cancel)) {
+			s->res.state = r->timed_out ? INN_STATE_TIMED_OUT : INN_STATE_CANCELLED;
+			why = r->timed_out ? "not started: the workflow timed out"
+			                   : "not started: cancelled";
+		} else if ((ds = deps_state(r, s, &bad)) < 0) {
+			snprintf(msg, sizeof(msg), "skipped: step \"%s\" %s",
+			         r->steps[bad].res.def->name,
+			         r->steps[bad].res.state == INN_STATE_SKIPPED ? "was skipped"
+			                                                     : "did not succeed");
+			s->res.state = INN_STATE_SKIPPED;
+			why = msg;
+		} else if (ds == 0 || r->running >= r->max_parallel) {
+			pending++;
+			continue;
+		} else if (r->stop) {
+			/* a failure stops new launches; the rest is skipped */
+			s->res.state = INN_STATE_SKIPPED;
+			why = "skipped: an earlier step failed";
+		} else {
 			s->res.state = INN_STATE_RUNNING;
 			r->running++;
-			if (pthread_create(&s->tid, NULL, step_thread, s) != 0) {
-				r->running--;
-				s->res.state = INN_STATE_FAILED;
-				s->res.message = strdup("cannot start a thread for the step");
-				r->stop = 1;
-				continue;
+			return (long)i;
+		}
+		s->res.message = strdup(why);
+		pthread_mutex_unlock(&r->lock);
+		emit_state(r, s, s->res.message);
+		pthread_mutex_lock(&r->lock);
+	}
+	if (pending > 0 && r->running == 0) {
+		/* nothing runs and nothing can start: a dependency cycle */
+		for (i = 0; i < r->n; i++)
+			if (r->steps[i].res.state == INN_STATE_PENDING) {
+				r->steps[i].res.state = INN_STATE_FAILED;
+				r->steps[i].res.message = strdup("not started: its dependencies "
+				                                 "form a cycle");
 			}
-			s->has_thread = 1;
-			launched = 1;
-		}
-		if (pending == 0 && r->running == 0 && !launched)
-			break;
-		if (pending > 0 && r->running == 0 && !launched) {
-			/* nothing runs and nothing can start: a dependency cycle */
-			for (i = 0; i < r->n; i++)
-				if (r->steps[i].res.state == INN_STATE_PENDING) {
-					r->steps[i].res.state = INN_STATE_FAILED;
-					r->steps[i].res.message = strdup("not started: its dependencies "
-					                                 "form a cycle");
-				}
-			r->stop = 1;
-			break;
-		}
-		if (launched)
+		r->stop = 1;
+		pending = 0;
+	}
+	*finished = pending == 0 && r->running == 0;
+	return -1;
+}
+
+/* A runner: takes ready steps and runs them until the run is over.  The
+ * thread finishing a step picks the next one itself, so a sequential
+ * workflow costs no thread hand-off between steps. */
+static void *
+runner(void *arg)
+{
+	inn_run *r = arg;
+	struct timespec ts;
+	int finished;
+	long idx;
+
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		if ((idx = pick_locked(r, &finished)) >= 0) {
+			pthread_mutex_unlock(&r->lock);
+			step_thread(&r->steps[idx]);
+			pthread_mutex_lock(&r->lock);
 			continue;
+		}
+		if (finished)
+			break;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		{
 			int64_t left = r->deadline_ms - inn_now_ms();
@@ -1022,12 +1023,30 @@ inn_run_execute(inn_run *r)
 		}
 		pthread_cond_timedwait(&r->cond, &r->lock, &ts);
 	}
+	pthread_cond_broadcast(&r->cond);
 	pthread_mutex_unlock(&r->lock);
-	for (i = 0; i < r->n; i++)
-		if (r->steps[i].has_thread) {
-			pthread_join(r->steps[i].tid, NULL);
-			r->steps[i].has_thread = 0;
-		}
+	return NULL;
+}
+
+int
+inn_run_execute(inn_run *r)
+{
+	size_t i, nthreads;
+	int64_t start = inn_now_ms();
+	pthread_t *tids;
+
+	r->deadline_ms = start + r->deadline_ms;
+	r->state = INN_STATE_RUNNING;
+	nthreads = (size_t)r->max_parallel < r->n ? (size_t)r->max_parallel : r->n;
+	tids = nthreads > 1 ? calloc(nthreads - 1, sizeof(*tids)) : NULL;
+	for (i = 0; tids != NULL && i + 1 < nthreads; i++)
+		if (pthread_create(&tids[i], NULL, runner, r) != 0)
+			break;
+	nthreads = i + 1; /* the calling thread is a runner too */
+	runner(r);
+	for (i = 0; i + 1 < nthreads; i++)
+		pthread_join(tids[i], NULL);
+	free(tids);
 	/* the run's state */
 	{
 		inn_state st = r->dry_run ? INN_STATE_WOULD_RUN : INN_STATE_SUCCEEDED;
@@ -1100,8 +1119,6 @@ inn_run_free(inn_run *r)
 	if (r == NULL)
 		return;
 	for (i = 0; i < r->n; i++) {
-		if (r->steps[i].has_thread)
-			pthread_join(r->steps[i].tid, NULL);
 		free(r->steps[i].deps);
 		free(r->steps[i].res.message);
 		json_object_put(r->steps[i].res.outputs);

@@ -389,14 +389,14 @@ ms_until(int64_t t, int64_t now)
  * back (valgrind, older libcs).
  */
 static int
-program_lookup(const char *prog)
+program_lookup(const char *prog, char *buf, size_t buflen)
 {
 	const char *path = getenv("PATH"), *p, *end;
-	char buf[4096];
 	struct stat st;
 	int err = ENOENT;
 	size_t dlen;
 
+	buf[0] = '\0';
 	if (strchr(prog, '/') != NULL)
 		return 0;
 	if (path == NULL)
@@ -404,18 +404,21 @@ program_lookup(const char *prog)
 	for (p = path; ; p = end + 1) {
 		end = strchr(p, ':');
 		dlen = end ? (size_t)(end - p) : strlen(p);
-		if (dlen == 0 || p[0] != '/')
+		if (dlen == 0 || p[0] != '/') {
+			buf[0] = '\0';  /* cannot tell: let posix_spawnp search */
 			return 0;
-		if ((size_t)snprintf(buf, sizeof(buf), "%.*s/%s", (int)dlen, p,
-		    prog) < sizeof(buf) && stat(buf, &st) == 0 &&
+		}
+		if ((size_t)snprintf(buf, buflen, "%.*s/%s", (int)dlen, p,
+		    prog) < buflen && stat(buf, &st) == 0 &&
 		    S_ISREG(st.st_mode)) {
 			if (access(buf, X_OK) == 0)
-				return 0;
+				return 0;   /* buf holds the full path */
 			err = EACCES;
 		}
 		if (end == NULL)
 			break;
 	}
+	buf[0] = '\0';
 	return err;
 }
 
@@ -512,6 +515,7 @@ res_store(inn_spawn_result *res, inn_spawn_result *r)
 int
 inn_host_spawn(inn_step *step, const inn_spawn_opts *opts, inn_spawn_result *res)
 {
+	char prog[4096];
 	inn_spawn_opts o;
 	inn_spawn_result r;
 	struct spawn_env env = { NULL, 0, 0 };
@@ -566,7 +570,7 @@ inn_host_spawn(inn_step *step, const inn_spawn_opts *opts, inn_spawn_result *res
 	if (in_pipe[1] >= 0)
 		fcntl(in_pipe[1], F_SETFL, fcntl(in_pipe[1], F_GETFL) | O_NONBLOCK);
 
-	if ((e = program_lookup(o.argv[0])) != 0) {
+	if ((e = program_lookup(o.argv[0], prog, sizeof(prog))) != 0) {
 		rc = inn_error_set(INN_ESPAWN, "cannot run \"%s\": %s (searched "
 		                   "PATH)", o.argv[0], e == EACCES ?
 		                   "not executable" : "no such program");
@@ -587,8 +591,13 @@ inn_host_spawn(inn_step *step, const inn_spawn_opts *opts, inn_spawn_result *res
 		res_store(res, &r);
 		goto out;
 	}
-	e = posix_spawnp(&pid, o.argv[0], &fa, &attr, (char *const *)o.argv,
-	                 env.v != NULL ? env.v : empty_env);
+	/* The resolved path saves the kernel an execve per PATH entry. */
+	if (prog[0] != '\0')
+		e = posix_spawn(&pid, prog, &fa, &attr, (char *const *)o.argv,
+		                env.v != NULL ? env.v : empty_env);
+	else
+		e = posix_spawnp(&pid, o.argv[0], &fa, &attr, (char *const *)o.argv,
+		                 env.v != NULL ? env.v : empty_env);
 	if (e != 0) {
 		pid = -1;
 		goto spawn_failed;

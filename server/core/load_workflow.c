@@ -271,7 +271,7 @@ inn_l_param_parse(const inn_lctx *lc, const inn_ynode *node, const inn_ynode *na
 {
 	const inn_ynode *n, *a, *e;
 	char p[INN_L_PATH_MAX], why[256];
-	unsigned nerr0 = (unsigned)lc->diag->nerrors;
+	size_t nerr0 = lc->diag->nerrors;
 	char *type = NULL;
 	size_t i;
 
@@ -706,9 +706,11 @@ step_parse(struct wf_load *L, const inn_ynode *n, size_t idx, inn_step_def *s,
 	if (v != NULL && v2 != NULL)
 		inn_l_err(&L->lc, inn_ymap_key(n, "dependsOn"), "step \"%s\": give either "
 		          "depends_on or dependsOn, not both", s->name);
-	else if (v != NULL || v2 != NULL)
+	else if (v != NULL || v2 != NULL) {
+		s->deps_explicit = 1; /* even "depends_on: []": no implicit ordering */
 		step_deps(L, s, ps, v ? v : v2,
 		          inn_l_path(p, sizeof(p), path, v ? "depends_on" : "dependsOn"));
+	}
 	for (i = 0; i < s->ndeps; i++)
 		if (strcmp(s->depends_on[i], s->name) == 0)
 			inn_l_err(&L->lc, ps->deps[i], "step \"%s\": depends on itself (cycle: "

@@ -207,14 +207,17 @@ parse_node(struct builder *b, yaml_event_t *ev, inn_ynode **out)
 		                                                        : INN_Y_MAP,
 		                  &ev->start_mark)) == NULL)
 			goto nomem;
-		rc = remember_anchor(b, ev->type == YAML_SEQUENCE_START_EVENT
-		                            ? ev->data.sequence_start.anchor
-		                            : ev->data.mapping_start.anchor,
-		                     n, &ev->start_mark);
+		/* The anchor is registered only once the node is complete, so an
+		 * alias inside its own anchor ("a: &a [*a]") is an unknown alias
+		 * instead of a loop in the tree. */
+		rc = parse_children(b, n, ev->type == YAML_SEQUENCE_START_EVENT
+		                              ? YAML_SEQUENCE_END_EVENT
+		                              : YAML_MAPPING_END_EVENT);
 		if (rc == 0)
-			rc = parse_children(b, n, ev->type == YAML_SEQUENCE_START_EVENT
-			                              ? YAML_SEQUENCE_END_EVENT
-			                              : YAML_MAPPING_END_EVENT);
+			rc = remember_anchor(b, ev->type == YAML_SEQUENCE_START_EVENT
+			                            ? ev->data.sequence_start.anchor
+			                            : ev->data.mapping_start.anchor,
+			                     n, &ev->start_mark);
 		b->depth--;
 		break;
 	default:

@@ -108,6 +108,10 @@ test_yaml_alias_bomb_is_bounded(void **state)
 	assert_null(inn_ynode_to_json(d->root));
 	TU_ASSERT_CONTAINS(inn_error_last(), "alias bomb");
 	inn_ydoc_free(d);
+	/* an alias inside its own anchor cannot make the tree a loop */
+	d = NULL;
+	assert_int_equal(inn_yaml_load_string(&d, "loop.yaml", "a: &a [*a]\n", 11), INN_EINVAL);
+	TU_ASSERT_CONTAINS(inn_error_last(), "loop.yaml:1:8: unknown alias *a");
 }
 
 static const char *
