@@ -174,7 +174,6 @@ result_free(struct result *r)
 {
 	inn_run_free(r->run);
 	inn_workflow_free(r->wf);
-	json_object_put(NULL);
 }
 
 static const inn_step_result *
@@ -220,7 +219,12 @@ test_sequence_and_outputs_between_steps(void **state)
 	         "  - name: third\n    type: crashy\n    config: {mode: ok, value: \"${steps.second.outputs.deployed}\"}\n"
 	         "outputs:\n  result: \"${steps.third.outputs.echo}\"\n",
 	         F.work, F.work);
-	r = run_wf(yaml, json_tokener_parse("{\"app\":\"shop\"}"), 0);
+	{
+		json_object *p = json_tokener_parse("{\"app\":\"shop\"}");
+
+		r = run_wf(yaml, p, 0);
+		json_object_put(p);
+	}
 	assert_int_equal(r.rc, 0);
 	assert_int_equal(inn_run_state(r.run), INN_STATE_SUCCEEDED);
 	assert_string_equal(out(step(&r, "first"), "image"), "registry/shop:1");
