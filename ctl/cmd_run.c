@@ -186,10 +186,43 @@ print_summary(const inn_workflow *wf, inn_run *run, int dry_run)
 
 /* Runs wf to the end with progress; returns a ctl_exit code.  If
  * outputs_out is set, a reference to the raw (masked) outputs is stored. */
+/* Where tools keep state between runs: $INNOMINATUS_STATE_DIR, else
+ * $XDG_STATE_HOME/innominatus, else ~/.local/state/innominatus. */
+static const char *
+state_root(char *buf, size_t len)
+{
+	const char *s = getenv("INNOMINATUS_STATE_DIR"), *home;
+
+	if (s != NULL && *s != '\0')
+		return s;
+	if ((s = getenv("XDG_STATE_HOME")) != NULL && *s == '/') {
+		snprintf(buf, len, "%s/innominatus", s);
+		return buf;
+	}
+	if ((home = getenv("HOME")) == NULL || *home == '\0')
+		home = "/tmp";
+	snprintf(buf, len, "%s/.local/state/innominatus", home);
+	return buf;
+}
+
+static const char *
+jget_str(json_object *o, const char *a, const char *b)
+{
+	json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, a, &v))
+		return NULL;
+	if (b != NULL && !json_object_object_get_ex(v, b, &v))
+		return NULL;
+	return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
 static int
 run_one(const ctl_opts *o, ctl_env *env, const inn_workflow *wf, json_object *params,
-        json_object *data, int quiet_summary, json_object **outputs_out)
+        json_object *data, const char *resource, int quiet_summary,
+        json_object **outputs_out)
 {
+	char statebuf[4096];
 	inn_engine_opts eo;
 	inn_engine *eng = NULL;
 	inn_run_opts ro;
@@ -204,6 +237,7 @@ run_one(const ctl_opts *o, ctl_env *env, const inn_workflow *wf, json_object *pa
 	eo.policy = env->policy;
 	eo.registry = env->registry;
 	eo.workers = o->parallel > 0 ? o->parallel : 4;
+	eo.state_root = state_root(statebuf, sizeof(statebuf));
 	if (inn_engine_new(&eng, &eo) != 0) {
 		fprintf(stderr, "innominatus-ctl: %s\n", inn_error_last());
 		return CTL_EXIT_FAILED;
@@ -218,6 +252,9 @@ run_one(const ctl_opts *o, ctl_env *env, const inn_workflow *wf, json_object *pa
 	ro.data = data;
 	ro.dry_run = o->dry_run;
 	ro.max_parallel = o->parallel;
+	ro.app = jget_str(data, "app", "name");
+	ro.resource = resource;
+	ro.environment = jget_str(params, "environment", NULL);
 	ro.events.step_state = ev_state;
 	ro.events.log = ev_log;
 	ro.events.ud = &prog;
@@ -335,7 +372,7 @@ provision_resources(const ctl_opts *o, ctl_env *env, const inn_score *spec,
 		if (!o->json)
 			fprintf(stderr, "Resource %s (%s) -> %s/%s\n", r->name, r->type, prov->name,
 			        wf->name);
-		rc = run_one(o, env, wf, params, data, 1, &outs);
+		rc = run_one(o, env, wf, params, data, r->name, 1, &outs);
 		json_object_put(params);
 		if (outs != NULL) {
 			json_object_object_foreach(outs, k, v)
@@ -407,7 +444,7 @@ ctl_cmd_run(const ctl_opts *o, int argc, char **argv)
 		if ((rc = provision_resources(o, &env, spec, data)) != CTL_EXIT_OK)
 			goto out;
 	}
-	rc = run_one(o, &env, wf, params, data, 0, NULL);
+	rc = run_one(o, &env, wf, params, data, NULL, 0, NULL);
 out:
 	json_object_put(params);
 	json_object_put(data);
@@ -448,7 +485,7 @@ ctl_cmd_test_workflow(const ctl_opts *o, int argc, char **argv)
 	if (!o->json)
 		fprintf(stderr, "%s: workflow %s is valid (%zu steps)\n", argv[0], wf->name,
 		        wf->nsteps);
-	rc = run_one(o, &env, wf, params, NULL, 0, NULL);
+	rc = run_one(o, &env, wf, params, NULL, NULL, 0, NULL);
 out:
 	json_object_put(params);
 	inn_workflow_free(wf);

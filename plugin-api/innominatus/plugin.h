@@ -26,6 +26,8 @@
  *   - Each bump gets a dated line below.
  *
  *   1.0  2026-11-26  first published ABI.
+ *   1.1  2026-11-26  inn_host gained state_dir() (a directory that persists
+ *                    between runs for one application/resource/environment).
  *
  * THREADING
  *
@@ -55,7 +57,7 @@ extern "C" {
 
 #define INN_PLUGIN_MAGIC     0x504e4e49u /* "INNP" read as little-endian bytes */
 #define INN_PLUGIN_ABI_MAJOR 1
-#define INN_PLUGIN_ABI_MINOR 0
+#define INN_PLUGIN_ABI_MINOR 1
 
 /* The name of the one symbol every plugin exports. */
 #define INN_PLUGIN_ENTRY_SYMBOL "inn_plugin_describe_v1"
@@ -232,6 +234,14 @@ typedef struct inn_host {
 
 	/* The calling thread's last error message from a host function. */
 	const char *(*last_error)(void);
+
+	/* ---- ABI 1.1 ---- (check host->abi_minor >= 1 before calling) */
+
+	/* A directory private to this step's application, resource and
+	 * environment (and plugin type) that persists between runs -- where a
+	 * tool keeps state that a later apply or destroy must see.  Created on
+	 * first use (mode 0700).  NULL if the host keeps no state. */
+	const char *(*state_dir)(inn_step *step);
 } inn_host;
 
 /* The descriptor a plugin returns.  Set struct_size = sizeof(inn_plugin_descriptor). */

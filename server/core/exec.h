@@ -48,6 +48,7 @@ typedef struct inn_engine_opts {
 	int workers;                /* worker processes; 0: 4 */
 	const char *worker_exe;     /* NULL: /proc/self/exe */
 	int64_t kill_grace_ms;      /* after a deadline, how long a plugin may take to return; 0: 5000 */
+	const char *state_root;     /* where host->state_dir() directories live; NULL: no state */
 } inn_engine_opts;
 
 int inn_engine_new(inn_engine **out, const inn_engine_opts *opts);
@@ -75,6 +76,12 @@ typedef struct inn_run_opts {
 	int dry_run;
 	int max_parallel;          /* 0: 4 */
 	int64_t timeout_ms;        /* workflow timeout; 0: the workflow's, then the policy's */
+	/* Whose state the steps touch: state_dir() is
+	 * <state_root>/<app>/<resource>/<environment>/<plugin type>.
+	 * NULL parts read "_" (app, resource) and "default" (environment). */
+	const char *app;
+	const char *resource;
+	const char *environment;
 	inn_run_events events;
 } inn_run_opts;
 

@@ -15,6 +15,7 @@ typedef struct inn_pool_req {
 	const char *name;          /* step name */
 	json_object *config;       /* rendered config */
 	const char *workspace;     /* NULL: the worker makes a temporary one */
+	const char *state_dir;     /* host->state_dir(), or NULL */
 	int dry_run;
 	int64_t deadline_ms;       /* CLOCK_MONOTONIC ms, 0 none */
 	json_object *secrets;      /* name -> value, may be NULL */
@@ -41,5 +42,6 @@ void inn_pool_res_clear(inn_pool_res *res);
 
 const inn_registry *inn_engine_registry(const inn_engine *eng);
 const inn_policy *inn_engine_policy(const inn_engine *eng);
+const char *inn_engine_state_root(const inn_engine *eng);
 
 #endif

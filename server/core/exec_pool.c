@@ -188,6 +188,7 @@ struct inn_engine {
 	char *plugin_dir;
 	char *config_file;
 	char *exe;
+	char *state_root;
 	const inn_policy *policy;
 	const inn_registry *registry;
 	int64_t kill_grace_ms;
@@ -208,6 +209,12 @@ const inn_policy *
 inn_engine_policy(const inn_engine *eng)
 {
 	return eng->policy;
+}
+
+const char *
+inn_engine_state_root(const inn_engine *eng)
+{
+	return eng->state_root;
 }
 
 unsigned
@@ -244,9 +251,10 @@ inn_engine_new(inn_engine **out, const inn_engine_opts *o)
 	e->plugin_dir = strdup(o->plugin_dir);
 	e->config_file = strdup(o->config_file ? o->config_file : "-");
 	e->exe = strdup(exe);
+	e->state_root = o->state_root ? strdup(o->state_root) : NULL;
 	e->w = calloc((size_t)e->nw, sizeof(*e->w));
 	if (e->plugin_dir == NULL || e->config_file == NULL || e->exe == NULL ||
-	    e->w == NULL) {
+	    e->w == NULL || (o->state_root != NULL && e->state_root == NULL)) {
 		inn_engine_free(e);
 		return inn_error_set(INN_ENOMEM, "out of memory");
 	}
@@ -299,6 +307,7 @@ inn_engine_free(inn_engine *e)
 	free(e->plugin_dir);
 	free(e->config_file);
 	free(e->exe);
+	free(e->state_root);
 	free(e);
 }
 
@@ -508,6 +517,8 @@ inn_pool_exec(inn_engine *e, const inn_pool_req *req, inn_pool_res *res)
 	json_object_object_add(msg, "config", json_object_get(req->config));
 	if (req->workspace != NULL)
 		json_object_object_add(msg, "workspace", json_object_new_string(req->workspace));
+	if (req->state_dir != NULL)
+		json_object_object_add(msg, "state_dir", json_object_new_string(req->state_dir));
 	json_object_object_add(msg, "dry_run", json_object_new_boolean(req->dry_run));
 	json_object_object_add(msg, "timeout_ms", json_object_new_int64(
 	    req->deadline_ms ? (req->deadline_ms - inn_now_ms() > 1 ?
@@ -766,6 +777,7 @@ w_exec_one(json_object *req)
 	so.name = name ? name : "";
 	so.config = cfg;
 	so.workspace = jstr(req, "workspace");
+	so.state_dir = jstr(req, "state_dir");
 	so.dry_run = json_object_get_boolean(json_object_object_get(req, "dry_run"));
 	so.deadline_ms = timeout > 0 ? inn_now_ms() + timeout : 0;
 	so.log = w_log;

@@ -66,6 +66,7 @@ struct inn_run {
 	char *message;
 	json_object *outputs;
 	char *workspace;
+	char *state_base;        /* <state_root>/<app>/<resource>/<env>, or NULL */
 	unsigned bind_seq;
 };
 
@@ -421,6 +422,41 @@ build_graph(inn_run *r)
 	return 0;
 }
 
+/* One path component from a name: [A-Za-z0-9._-] kept, the rest '_', and
+ * never "." or "..". */
+static void
+path_part(char *out, size_t len, const char *name, const char *fallback)
+{
+	size_t i, o = 0;
+
+	if (name == NULL || *name == '\0')
+		name = fallback;
+	for (i = 0; name[i] != '\0' && o + 1 < len && o < 64; i++) {
+		char c = name[i];
+
+		out[o++] = ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		            (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.') ? c : '_';
+	}
+	out[o] = '\0';
+	if (strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
+		out[0] = '_';
+}
+
+static int
+make_state_base(inn_run *r, const inn_run_opts *o)
+{
+	const char *root = inn_engine_state_root(r->eng);
+	char app[80], res[80], env[80], buf[4096];
+
+	if (root == NULL)
+		return 0;
+	path_part(app, sizeof(app), o ? o->app : NULL, "_");
+	path_part(res, sizeof(res), o ? o->resource : NULL, "_");
+	path_part(env, sizeof(env), o ? o->environment : NULL, "default");
+	snprintf(buf, sizeof(buf), "%s/%s/%s/%s", root, app, res, env);
+	return (r->state_base = strdup(buf)) == NULL ? INN_ENOMEM : 0;
+}
+
 static int
 make_workspace(inn_run *r)
 {
@@ -524,7 +560,7 @@ inn_run_new(inn_run **out, inn_engine *eng, const inn_workflow *wf,
 			t = pol->max_workflow_ms;
 		r->deadline_ms = t; /* relative until execute starts */
 	}
-	if ((rc = make_workspace(r)) != 0)
+	if ((rc = make_workspace(r)) != 0 || (rc = make_state_base(r, o)) != 0)
 		goto err;
 	r->state = INN_STATE_PENDING;
 	*out = r;
@@ -744,7 +780,7 @@ step_thread(void *arg)
 	                                             d->plugin_type);
 	struct log_ctx lc = { r, d->name };
 	json_object *cfg = NULL, *cond = NULL;
-	char wsdir[4096], msg[1536];
+	char wsdir[4096], statedir[4096], msg[1536];
 	int attempts, rc;
 
 	s->res.started_ms = wall_ms();
@@ -810,6 +846,11 @@ step_thread(void *arg)
 		req.name = d->name;
 		req.config = cfg;
 		req.workspace = wsdir;
+		if (r->state_base != NULL) {
+			snprintf(statedir, sizeof(statedir), "%s/%s", r->state_base,
+			         d->plugin_type);
+			req.state_dir = statedir;
+		}
 		req.dry_run = r->dry_run;
 		req.deadline_ms = deadline;
 		req.secrets = r->secrets;
@@ -1128,6 +1169,7 @@ inn_run_free(inn_run *r)
 	if (r->workspace != NULL)
 		nftw(r->workspace, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(r->workspace);
+	free(r->state_base);
 	json_object_put(r->params);
 	json_object_put(r->data);
 	json_object_put(r->secrets);

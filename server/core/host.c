@@ -40,6 +40,8 @@ struct inn_step {
 	inn_secret_fn secret;
 	void *secret_ud;
 	const char *const *env_allow;
+	char *state_dir;
+	int state_made;
 	int cancel_pipe[2];
 	_Atomic int cancelled;
 	pthread_mutex_t lock;      /* log accounting, outputs */
@@ -478,6 +480,44 @@ h_free(void *p)
 	free(p);
 }
 
+/* Creates each missing component of path with mode 0700. */
+static int
+mkdir_p(const char *path)
+{
+	char buf[4096];
+	size_t i, len = strlen(path);
+
+	if (len == 0 || len >= sizeof(buf))
+		return -1;
+	memcpy(buf, path, len + 1);
+	for (i = 1; i <= len; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+			return -1;
+		buf[i] = path[i];
+	}
+	return 0;
+}
+
+static const char *
+h_state_dir(inn_step *step)
+{
+	if (step->state_dir == NULL)
+		return NULL;
+	pthread_mutex_lock(&step->lock);
+	if (!step->state_made && mkdir_p(step->state_dir) == 0)
+		step->state_made = 1;
+	pthread_mutex_unlock(&step->lock);
+	if (!step->state_made) {
+		inn_error_set(INN_ERROR, "cannot create state directory %s: %s",
+		              step->state_dir, strerror(errno));
+		return NULL;
+	}
+	return step->state_dir;
+}
+
 static const inn_host host_table = {
 	sizeof(inn_host),
 	INN_PLUGIN_ABI_MAJOR,
@@ -504,6 +544,7 @@ static const inn_host host_table = {
 	inn_host_spawn,
 	h_free,
 	inn_error_last,
+	h_state_dir,
 };
 
 const inn_host *
@@ -542,6 +583,8 @@ inn_step_new(inn_step **out, const inn_step_opts *o)
 	s->secret = o->secret;
 	s->secret_ud = o->secret_ud;
 	s->env_allow = o->env_allow ? o->env_allow : inn_default_env_allow;
+	if (o->state_dir != NULL && (s->state_dir = strdup(o->state_dir)) == NULL)
+		goto err;
 	if (o->masker != NULL) {
 		s->masker = o->masker;
 	} else {
@@ -612,6 +655,7 @@ inn_step_free(inn_step *s)
 	json_object_put(s->outputs);
 	json_object_put(s->secret_keys);
 	free(s->workspace);
+	free(s->state_dir);
 	free(s->type);
 	free(s->name);
 	pthread_mutex_destroy(&s->lock);

@@ -56,6 +56,7 @@ typedef struct inn_step_opts {
 	inn_secret_fn secret;         /* NULL: no secrets */
 	void *secret_ud;
 	const char *const *env_allow; /* default spawn allow-list; NULL: inn_default_env_allow */
+	const char *state_dir;        /* host->state_dir(); NULL: the host keeps no state */
 } inn_step_opts;
 
 extern const char *const inn_default_env_allow[];
