@@ -27,7 +27,8 @@
  *
  *   1.0  2026-11-26  first published ABI.
  *   1.1  2026-11-26  inn_host gained state_dir() (a directory that persists
- *                    between runs for one application/resource/environment).
+ *                    between runs for one application/resource/environment)
+ *                    and base_dir() (where relative paths in a config point).
  *
  * THREADING
  *
@@ -242,6 +243,10 @@ typedef struct inn_host {
 	 * tool keeps state that a later apply or destroy must see.  Created on
 	 * first use (mode 0700).  NULL if the host keeps no state. */
 	const char *(*state_dir)(inn_step *step);
+	/* The folder relative paths in this step's config refer to: the
+	 * provider's folder for a provider workflow, else the folder of the
+	 * workflow file.  Plugins must keep files they read inside it. */
+	const char *(*base_dir)(const inn_step *step);
 } inn_host;
 
 /* The descriptor a plugin returns.  Set struct_size = sizeof(inn_plugin_descriptor). */

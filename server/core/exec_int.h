@@ -16,6 +16,7 @@ typedef struct inn_pool_req {
 	json_object *config;       /* rendered config */
 	const char *workspace;     /* NULL: the worker makes a temporary one */
 	const char *state_dir;     /* host->state_dir(), or NULL */
+	const char *base_dir;      /* host->base_dir(), or NULL */
 	int dry_run;
 	int64_t deadline_ms;       /* CLOCK_MONOTONIC ms, 0 none */
 	json_object *secrets;      /* name -> value, may be NULL */

@@ -519,6 +519,8 @@ inn_pool_exec(inn_engine *e, const inn_pool_req *req, inn_pool_res *res)
 		json_object_object_add(msg, "workspace", json_object_new_string(req->workspace));
 	if (req->state_dir != NULL)
 		json_object_object_add(msg, "state_dir", json_object_new_string(req->state_dir));
+	if (req->base_dir != NULL)
+		json_object_object_add(msg, "base_dir", json_object_new_string(req->base_dir));
 	json_object_object_add(msg, "dry_run", json_object_new_boolean(req->dry_run));
 	json_object_object_add(msg, "timeout_ms", json_object_new_int64(
 	    req->deadline_ms ? (req->deadline_ms - inn_now_ms() > 1 ?
@@ -778,6 +780,7 @@ w_exec_one(json_object *req)
 	so.config = cfg;
 	so.workspace = jstr(req, "workspace");
 	so.state_dir = jstr(req, "state_dir");
+	so.base_dir = jstr(req, "base_dir");
 	so.dry_run = json_object_get_boolean(json_object_object_get(req, "dry_run"));
 	so.deadline_ms = timeout > 0 ? inn_now_ms() + timeout : 0;
 	so.log = w_log;

@@ -846,6 +846,7 @@ step_thread(void *arg)
 		req.name = d->name;
 		req.config = cfg;
 		req.workspace = wsdir;
+		req.base_dir = r->wf->base_dir;
 		if (r->state_base != NULL) {
 			snprintf(statedir, sizeof(statedir), "%s/%s", r->state_base,
 			         d->plugin_type);

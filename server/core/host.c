@@ -41,6 +41,7 @@ struct inn_step {
 	void *secret_ud;
 	const char *const *env_allow;
 	char *state_dir;
+	char *base_dir;
 	int state_made;
 	int cancel_pipe[2];
 	_Atomic int cancelled;
@@ -502,6 +503,12 @@ mkdir_p(const char *path)
 }
 
 static const char *
+h_base_dir(const inn_step *step)
+{
+	return step->base_dir;
+}
+
+static const char *
 h_state_dir(inn_step *step)
 {
 	if (step->state_dir == NULL)
@@ -545,6 +552,7 @@ static const inn_host host_table = {
 	h_free,
 	inn_error_last,
 	h_state_dir,
+	h_base_dir,
 };
 
 const inn_host *
@@ -584,6 +592,8 @@ inn_step_new(inn_step **out, const inn_step_opts *o)
 	s->secret_ud = o->secret_ud;
 	s->env_allow = o->env_allow ? o->env_allow : inn_default_env_allow;
 	if (o->state_dir != NULL && (s->state_dir = strdup(o->state_dir)) == NULL)
+		goto err;
+	if ((s->base_dir = strdup(o->base_dir ? o->base_dir : ".")) == NULL)
 		goto err;
 	if (o->masker != NULL) {
 		s->masker = o->masker;
@@ -656,6 +666,7 @@ inn_step_free(inn_step *s)
 	json_object_put(s->secret_keys);
 	free(s->workspace);
 	free(s->state_dir);
+	free(s->base_dir);
 	free(s->type);
 	free(s->name);
 	pthread_mutex_destroy(&s->lock);

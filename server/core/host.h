@@ -57,6 +57,7 @@ typedef struct inn_step_opts {
 	void *secret_ud;
 	const char *const *env_allow; /* default spawn allow-list; NULL: inn_default_env_allow */
 	const char *state_dir;        /* host->state_dir(); NULL: the host keeps no state */
+	const char *base_dir;         /* host->base_dir(); NULL: the current directory */
 } inn_step_opts;
 
 extern const char *const inn_default_env_allow[];

@@ -211,6 +211,9 @@ add_workflow(struct prov_load *P, inn_workflow *wf, const inn_ynode *at)
 	nw[P->p->nworkflows++] = wf;
 	if ((wf->provider = strdup(P->p->name)) == NULL)
 		return -1;
+	free(wf->base_dir);
+	if ((wf->base_dir = strdup(P->p->dir)) == NULL)
+		return -1;
 	return 0;
 }
 

@@ -1150,6 +1150,7 @@ inn_workflow_free(inn_workflow *wf)
 	free(wf->phase);
 	inn_l_strv_free(wf->triggers, wf->ntriggers);
 	free(wf->provider);
+	free(wf->base_dir);
 	free(wf->operation);
 	free(wf->category);
 	inn_l_params_free(wf->params, wf->nparams);
@@ -1335,6 +1336,25 @@ load_steps(struct wf_load *L, const inn_ynode *n, const char *path)
 }
 
 /* Loads from a parsed document; see inn_workflow_load_file. */
+/* The folder a workflow file sits in, made absolute ("." for text that did
+ * not come from a file). */
+static char *
+base_dir_of(const char *file)
+{
+	char buf[4096], real[4096];
+	const char *slash = strrchr(file, '/');
+
+	if (slash == NULL)
+		snprintf(buf, sizeof(buf), ".");
+	else if (slash == file)
+		snprintf(buf, sizeof(buf), "/");
+	else
+		snprintf(buf, sizeof(buf), "%.*s", (int)(slash - file), file);
+	if (realpath(buf, real) != NULL)
+		return strdup(real);
+	return strdup(buf);
+}
+
 static int
 load_doc(inn_workflow **out, const char *name, const inn_ydoc *doc,
          const inn_load_ctx *ctx, inn_diag *diag)
@@ -1352,6 +1372,7 @@ load_doc(inn_workflow **out, const char *name, const inn_ydoc *doc,
 	L.budget = MAX_WALK_NODES;
 	if ((L.wf = calloc(1, sizeof(*L.wf))) == NULL ||
 	    (L.wf->file = strdup(name)) == NULL ||
+	    (L.wf->base_dir = base_dir_of(name)) == NULL ||
 	    (L.wf->variables = json_object_new_object()) == NULL) {
 		inn_diag_add(diag, INN_DIAG_ERROR, name, 0, 0, "out of memory");
 		goto out;

@@ -95,6 +95,8 @@ typedef struct inn_workflow {
 	char **triggers;
 	size_t ntriggers;
 	char *provider;       /* owning provider name, NULL for golden-path workflows */
+	char *base_dir;       /* relative paths in step configs resolve here: the
+	                         provider folder, else the workflow file's folder */
 	char *operation;      /* create | read | update | delete (from the provider manifest) */
 	char *category;
 	inn_param *params;

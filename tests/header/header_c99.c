@@ -28,7 +28,7 @@ ASSERT_LAYOUT(sizeof(inn_plugin_descriptor) == 88);
 ASSERT_LAYOUT(offsetof(inn_host, log) == 8);
 ASSERT_LAYOUT(offsetof(inn_host, spawn) == 8 + 19 * 8);
 ASSERT_LAYOUT(offsetof(inn_host, last_error) == 8 + 21 * 8);
-ASSERT_LAYOUT(sizeof(inn_host) == 8 + 23 * 8);
+ASSERT_LAYOUT(sizeof(inn_host) == 8 + 24 * 8);
 ASSERT_LAYOUT(offsetof(inn_spawn_opts, argv) == 8);
 ASSERT_LAYOUT(sizeof(inn_spawn_opts) == 80);
 ASSERT_LAYOUT(sizeof(inn_spawn_result) == 40);
