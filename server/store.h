@@ -1,0 +1,140 @@
+/*
+ * store.h - the server's durable store: executions, their steps, step log
+ * lines, outputs, events (monotonic ids = SSE cursors), API keys, users and
+ * teams, and the audit trail.
+ *
+ * An interface with backends behind it (struct inn_store_ops): SQLite in
+ * WAL mode is the embedded default (store_sqlite.c); a PostgreSQL backend
+ * can follow without touching callers.  Schema changes are numbered
+ * migrations recorded in schema_migrations.  Every function is thread-safe
+ * and returns 0 or a negative enum inn_status with inn_error_last() set.
+ * Secret values never reach the store unmasked: callers mask first.
+ */
+#ifndef INN_SERVER_STORE_H
+#define INN_SERVER_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+typedef struct inn_store inn_store;
+
+/* Opens (creating on first use) the store at path ("sqlite:PATH" or a
+ * plain path) and applies pending migrations. */
+int inn_store_open(inn_store **out, const char *path);
+void inn_store_close(inn_store *st);
+/* 0 when the store answers a trivial query. */
+int inn_store_ping(inn_store *st);
+/* The highest applied migration number. */
+int inn_store_schema_version(inn_store *st);
+
+/* ---- executions --------------------------------------------------- */
+
+typedef struct inn_exec_row {
+	int64_t id;
+	char *workflow;        /* "provider/workflow", a golden path name, or a file */
+	char *kind;            /* "workflow" | "golden-path" */
+	char *app;             /* application (Score metadata.name), or NULL */
+	char *team;            /* owning team (the caller's), or NULL */
+	char *created_by;      /* API key name */
+	char *status;          /* pending running succeeded failed cancelled timed_out interrupted would-run */
+	char *message;         /* why it failed, or NULL */
+	json_object *params;   /* given parameters (object) */
+	json_object *spec;     /* Score spec (object) or NULL */
+	json_object *outputs;  /* workflow outputs (masked) or NULL */
+	int dry_run;
+	int resumable;         /* every step idempotent: may resume after a crash */
+	int64_t retry_of;      /* the execution this one retries, or 0 */
+	int64_t created_ms, started_ms, ended_ms; /* CLOCK_REALTIME ms, 0 if not yet */
+} inn_exec_row;
+
+typedef struct inn_exec_filter {
+	const char *app;       /* NULL: any */
+	const char *status;
+	const char *workflow;
+	const char *team;      /* NULL: any team (admins) */
+	int page;              /* 1-based */
+	int page_size;         /* 1..200 */
+} inn_exec_filter;
+
+/* Inserts row (id and created_ms are filled in). */
+int inn_store_exec_create(inn_store *st, inn_exec_row *row);
+/* Updates status, message (NULL keeps), started/ended (0 keeps), outputs (NULL keeps). */
+int inn_store_exec_update(inn_store *st, int64_t id, const char *status, const char *message,
+                          int64_t started_ms, int64_t ended_ms, json_object *outputs);
+/* INN_ENOTFOUND when there is no such execution. */
+int inn_store_exec_get(inn_store *st, int64_t id, inn_exec_row **out);
+/* Newest first; *total is the count matching the filter (all pages). */
+int inn_store_exec_list(inn_store *st, const inn_exec_filter *f, inn_exec_row ***rows,
+                        size_t *n, int64_t *total);
+/* Ids of executions in a status (crash recovery: "running"). */
+int inn_store_exec_ids_with_status(inn_store *st, const char *status, int64_t **ids, size_t *n);
+void inn_exec_row_free(inn_exec_row *row);
+void inn_exec_rows_free(inn_exec_row **rows, size_t n);
+
+/* ---- steps ---------------------------------------------------------- */
+
+typedef struct inn_step_row {
+	int idx;               /* position in the workflow */
+	char *name;
+	char *type;
+	char *status;
+	int attempts;
+	char *message;
+	int64_t started_ms, ended_ms;
+	json_object *outputs;  /* masked, or NULL */
+} inn_step_row;
+
+/* Inserts or replaces step idx of an execution. */
+int inn_store_step_put(inn_store *st, int64_t exec_id, const inn_step_row *row);
+/* All steps of an execution, by idx. */
+int inn_store_steps_get(inn_store *st, int64_t exec_id, inn_step_row **rows, size_t *n);
+void inn_step_rows_free(inn_step_row *rows, size_t n);
+
+/* ---- step logs ---------------------------------------------------------- */
+
+/* Appends one (already masked) line; *seq gets its id, increasing across
+ * the whole store (the `after` cursor). */
+int inn_store_log_append(inn_store *st, int64_t exec_id, const char *step, int level,
+                         int stream, const char *line, int64_t *seq);
+/* Lines of an execution with seq > after, oldest first, at most limit, as
+ * an array of {seq, step, level, stream, line, ts}. */
+int inn_store_logs_get(inn_store *st, int64_t exec_id, int64_t after, int limit,
+                       json_object **lines);
+
+/* ---- events --------------------------------------------------------- */
+
+/* Records an event ({id, type, execution, team, data, ts}); *id gets its
+ * monotonic id. */
+int inn_store_event_add(inn_store *st, const char *type, int64_t exec_id, const char *team,
+                        json_object *data, int64_t *id);
+/* Events with id > after (team NULL: all), oldest first, at most limit. */
+int inn_store_events_after(inn_store *st, int64_t after, const char *team, int limit,
+                           json_object **events);
+
+/* ---- API keys, users, teams -------------------------------------------- */
+
+typedef struct inn_principal {
+	char name[128];        /* key / user name */
+	char role[16];         /* "admin" | "user" */
+	char team[128];        /* "" for none */
+} inn_principal;
+
+/* Creates a user (if new) with role and team and a new API key for it;
+ * *plain is the key (malloc'd), shown once: only its SHA-256 is stored. */
+int inn_store_key_create(inn_store *st, const char *name, const char *role,
+                         const char *team, char **plain);
+/* Resolves a presented key.  INN_ENOTFOUND for unknown or revoked keys.
+ * Constant-time comparison of the hash. */
+int inn_store_key_lookup(inn_store *st, const char *plain, inn_principal *out);
+int inn_store_key_revoke(inn_store *st, const char *name);
+
+/* ---- audit ---------------------------------------------------------- */
+
+int inn_store_audit(inn_store *st, const char *who, const char *action, const char *target,
+                    json_object *detail);
+/* Newest first, at most limit, as an array of {id, who, action, target, detail, ts}. */
+int inn_store_audit_list(inn_store *st, int limit, json_object **entries);
+
+#endif
