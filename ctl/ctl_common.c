@@ -5,7 +5,6 @@
  */
 #include "config.h"
 
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,53 +44,6 @@ is_file(const char *p)
 	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* Provider folders named by the admin config's providers[] (filesystem
- * entries; paths relative to the config file's folder).  Fills dirs with
- * malloc'd paths; returns how many. */
-static int
-config_provider_dirs(const inn_policy *pol, char **dirs, int max)
-{
-	const inn_ynode *list;
-	char base[4096];
-	int n = 0;
-	size_t i;
-
-	if (pol == NULL || pol->doc == NULL || pol->file == NULL)
-		return 0;
-	list = inn_ymap_get(pol->doc->root, "providers");
-	if (list == NULL || list->kind != INN_Y_SEQ)
-		return 0;
-	snprintf(base, sizeof(base), "%s", pol->file);
-	snprintf(base, sizeof(base), "%s", dirname(base));
-	for (i = 0; i < list->n && n < max; i++) {
-		const inn_ynode *e = list->items[i], *type, *path, *enabled;
-		char full[8192];
-
-		type = inn_ymap_get(e, "type");
-		path = inn_ymap_get(e, "path");
-		enabled = inn_ymap_get(e, "enabled");
-		if (enabled != NULL && inn_ynode_is_scalar(enabled) &&
-		    strcmp(enabled->value, "false") == 0)
-			continue;
-		if (type != NULL && inn_ynode_is_scalar(type) &&
-		    strcmp(type->value, "filesystem") != 0) {
-			fprintf(stderr, "innominatus-ctl: note: %s:%d: provider of type \"%s\" is "
-			        "served by the server, not in local mode\n", pol->file, e->line,
-			        type->value);
-			continue;
-		}
-		if (!inn_ynode_is_scalar(path))
-			continue;
-		if (path->value[0] == '/')
-			snprintf(full, sizeof(full), "%s", path->value);
-		else
-			snprintf(full, sizeof(full), "%s/%s", base, path->value);
-		if ((dirs[n] = strdup(full)) != NULL)
-			n++;
-	}
-	return n;
-}
-
 int
 ctl_env_load(ctl_env *env, const ctl_opts *o, int want_catalog)
 {
@@ -116,7 +68,7 @@ ctl_env_load(ctl_env *env, const ctl_opts *o, int want_catalog)
 	for (i = 0; i < o->nproviders; i++)
 		dirs[n++] = strdup(o->providers[i]);
 	if (n == 0)
-		n = config_provider_dirs(env->policy, dirs, CTL_MAX_LIST);
+		n = inn_policy_provider_dirs(env->policy, dirs, CTL_MAX_LIST);
 	if (n == 0 && is_dir("providers"))
 		dirs[n++] = strdup("providers");
 	if (gp == NULL && is_file("workflows/goldenpaths.yaml"))

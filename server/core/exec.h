@@ -82,6 +82,10 @@ typedef struct inn_run_opts {
 	const char *app;
 	const char *resource;
 	const char *environment;
+	/* Steps already done in an earlier execution (retry from the failed
+	 * step, resume after a crash): step name -> its outputs object.  They
+	 * are reported succeeded without running, their outputs available. */
+	json_object *completed;
 	inn_run_events events;
 } inn_run_opts;
 

@@ -35,6 +35,8 @@
 #define DEFAULT_WORKFLOW_TIMEOUT_MS (60LL * 60 * 1000)
 #define MAX_BACKOFF_MS (5LL * 60 * 1000)
 
+static json_object *masked_copy(inn_masker *m, json_object *o);
+
 struct srun {
 	inn_step_result res;
 	size_t *deps;
@@ -562,6 +564,22 @@ inn_run_new(inn_run **out, inn_engine *eng, const inn_workflow *wf,
 	}
 	if ((rc = make_workspace(r)) != 0 || (rc = make_state_base(r, o)) != 0)
 		goto err;
+	if (o != NULL && o->completed != NULL) {
+		for (i = 0; i < r->n; i++) {
+			json_object *outs, *so;
+
+			if (!json_object_object_get_ex(o->completed, wf->steps[i].name, &outs))
+				continue;
+			so = json_object_new_object();
+			json_object_object_add(so, "outputs", outs ? json_object_get(outs)
+			                                           : json_object_new_object());
+			json_object_object_add(steps, wf->steps[i].name, so);
+			r->steps[i].res.state = INN_STATE_SUCCEEDED;
+			r->steps[i].res.attempts = 0;
+			r->steps[i].res.message = strdup("reused from an earlier execution");
+			r->steps[i].res.outputs = masked_copy(r->masker, outs);
+		}
+	}
 	r->state = INN_STATE_PENDING;
 	*out = r;
 	return 0;

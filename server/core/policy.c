@@ -6,6 +6,7 @@
 #include "policy.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,4 +193,51 @@ inn_policy_describe_source(const inn_policy *p, char *buf, size_t len)
 		         p->allow_line);
 	else
 		snprintf(buf, len, "workflowPolicies.allowedStepTypes (%s)", p->file);
+}
+
+/* Provider folders named by the admin config's providers[] (filesystem
+ * entries; paths relative to the config file's folder).  Fills dirs with
+ * malloc'd paths; returns how many. */
+int
+inn_policy_provider_dirs(const inn_policy *pol, char **dirs, int max)
+{
+	const inn_ynode *list;
+	char base[4096];
+	int n = 0;
+	size_t i;
+
+	if (pol == NULL || pol->doc == NULL || pol->file == NULL)
+		return 0;
+	list = inn_ymap_get(pol->doc->root, "providers");
+	if (list == NULL || list->kind != INN_Y_SEQ)
+		return 0;
+	snprintf(base, sizeof(base), "%s", pol->file);
+	snprintf(base, sizeof(base), "%s", dirname(base));
+	for (i = 0; i < list->n && n < max; i++) {
+		const inn_ynode *e = list->items[i], *type, *path, *enabled;
+		char full[8192];
+
+		type = inn_ymap_get(e, "type");
+		path = inn_ymap_get(e, "path");
+		enabled = inn_ymap_get(e, "enabled");
+		if (enabled != NULL && inn_ynode_is_scalar(enabled) &&
+		    strcmp(enabled->value, "false") == 0)
+			continue;
+		if (type != NULL && inn_ynode_is_scalar(type) &&
+		    strcmp(type->value, "filesystem") != 0) {
+			fprintf(stderr, "note: %s:%d: provider of type \"%s\" is not loaded "
+			        "(only filesystem providers so far)\n", pol->file, e->line,
+			        type->value);
+			continue;
+		}
+		if (!inn_ynode_is_scalar(path))
+			continue;
+		if (path->value[0] == '/')
+			snprintf(full, sizeof(full), "%s", path->value);
+		else
+			snprintf(full, sizeof(full), "%s/%s", base, path->value);
+		if ((dirs[n] = strdup(full)) != NULL)
+			n++;
+	}
+	return n;
 }

@@ -41,4 +41,9 @@ int inn_policy_allows(const inn_policy *p, const char *type);
  * allowedStepTypes (admin-config.yaml:70)", for refusal messages. */
 void inn_policy_describe_source(const inn_policy *p, char *buf, size_t len);
 
+/* Provider folders named by the config's providers[] (filesystem entries,
+ * enabled; paths relative to the config file's folder).  Fills dirs with
+ * malloc'd paths and returns how many (at most max). */
+int inn_policy_provider_dirs(const inn_policy *p, char **dirs, int max);
+
 #endif

@@ -1,13 +1,27 @@
 /*
- * noop.c - a step plugin that returns at once with one output; the unit of
- * the executor and API benchmarks (it measures the orchestrator, not a tool).
+ * noop.c - an idempotent step plugin that returns at once with one output;
+ * the unit of the executor and API benchmarks (it measures the
+ * orchestrator, not a tool).  With config.ms it first waits that long
+ * (honouring cancellation): a resumable step for crash-recovery tests.
  */
+#include <poll.h>
+
 #include "fixture.h"
 
 static int
 noop_execute(void *state, const inn_host *host, inn_step *step)
 {
+	int64_t ms = 0;
+
 	(void)state;
+	if (host->input_int(step, "ms", &ms) == 0 && ms > 0) {
+		struct pollfd pfd;
+
+		pfd.fd = host->cancel_fd(step);
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)ms) > 0)
+			return INN_ECANCELLED;
+	}
 	return host->output(step, "done", "true", 0);
 }
 

@@ -1,0 +1,990 @@
+/*
+ * api.c - the REST API: one route table (method, path pattern, whether it
+ * needs a key or the admin role, handler, summary) that serves requests,
+ * enforces authentication, and generates /api/openapi.json, so the
+ * document cannot drift from what is served.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/keyvalq_struct.h>
+
+#include "error.h"
+#include "server.h"
+
+enum access { PUBLIC, USER, ADMIN };
+
+struct ctx {
+	inn_server *srv;
+	struct evhttp_request *req;
+	inn_caller who;
+	const char *arg;        /* the {name}/{id} path segment, decoded */
+};
+
+typedef void (*handler_fn)(struct ctx *c);
+
+struct route {
+	enum evhttp_cmd_type method;
+	const char *pattern;    /* "/api/workflows/{id}/logs": one {x} segment at most */
+	enum access access;
+	handler_fn fn;
+	const char *summary;
+};
+
+static json_object *
+jstr(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+/* ---- public ------------------------------------------------------------- */
+
+static void
+h_health(struct ctx *c)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "status", json_object_new_string("ok"));
+	json_object_object_add(o, "service", json_object_new_string("innominatus"));
+	json_object_object_add(o, "version", json_object_new_string(PACKAGE_VERSION));
+	inn_http_reply_json(c->req, 200, o);
+	json_object_put(o);
+}
+
+static void
+h_ready(struct ctx *c)
+{
+	json_object *o = json_object_new_object(), *checks = json_object_new_object();
+	int store_ok = inn_store_ping(c->srv->store) == 0;
+	int ok = store_ok && atomic_load(&c->srv->ready) && !atomic_load(&c->srv->draining);
+
+	json_object_object_add(checks, "store", json_object_new_boolean(store_ok));
+	json_object_object_add(checks, "plugins", json_object_new_int(
+	    (int)c->srv->registry->nplugins));
+	json_object_object_add(checks, "providers", json_object_new_int(
+	    (int)c->srv->catalog->nproviders));
+	json_object_object_add(checks, "draining",
+	                       json_object_new_boolean(atomic_load(&c->srv->draining)));
+	json_object_object_add(o, "ready", json_object_new_boolean(ok));
+	json_object_object_add(o, "checks", checks);
+	inn_http_reply_json(c->req, ok ? 200 : 503, o);
+	json_object_put(o);
+}
+
+static void
+h_metrics(struct ctx *c)
+{
+	inn_server *s = c->srv;
+	struct evbuffer *b = evbuffer_new();
+	static const char *const les[] = { "10", "50", "100", "500", "1000", "5000", "30000",
+	                                   "+Inf" };
+	long long cum = 0;
+	int i;
+
+	evbuffer_add_printf(b, "# HELP innominatus_http_requests_total HTTP requests served.\n"
+	                    "# TYPE innominatus_http_requests_total counter\n"
+	                    "innominatus_http_requests_total %lld\n",
+	                    (long long)atomic_load(&s->m_requests));
+	evbuffer_add_printf(b, "# HELP innominatus_http_errors_total Replies with status >= 400.\n"
+	                    "# TYPE innominatus_http_errors_total counter\n"
+	                    "innominatus_http_errors_total %lld\n",
+	                    (long long)inn_http_error_count());
+	evbuffer_add_printf(b, "# HELP innominatus_executions_total Finished executions by status.\n"
+	                    "# TYPE innominatus_executions_total counter\n");
+	for (i = INN_STATE_SUCCEEDED; i <= INN_STATE_WOULD_RUN; i++)
+		evbuffer_add_printf(b, "innominatus_executions_total{status=\"%s\"} %lld\n",
+		                    i == INN_STATE_TIMED_OUT ? "timed_out" : inn_state_name(i),
+		                    (long long)atomic_load(&s->m_exec[i]));
+	evbuffer_add_printf(b, "# HELP innominatus_executions_running Executions running now.\n"
+	                    "# TYPE innominatus_executions_running gauge\n"
+	                    "innominatus_executions_running %d\n", s->nrunning);
+	evbuffer_add_printf(b, "# HELP innominatus_step_duration_ms Step durations.\n"
+	                    "# TYPE innominatus_step_duration_ms histogram\n");
+	for (i = 0; i < 8; i++) {
+		cum += atomic_load(&s->m_step_bucket[i]);
+		evbuffer_add_printf(b, "innominatus_step_duration_ms_bucket{le=\"%s\"} %lld\n",
+		                    les[i], cum);
+	}
+	evbuffer_add_printf(b, "innominatus_step_duration_ms_sum %lld\n"
+	                    "innominatus_step_duration_ms_count %lld\n",
+	                    (long long)atomic_load(&s->m_step_ms_sum),
+	                    (long long)atomic_load(&s->m_step_count));
+	evhttp_add_header(evhttp_request_get_output_headers(c->req), "Content-Type",
+	                  "text/plain; version=0.0.4");
+	evhttp_send_reply(c->req, 200, "OK", b);
+	evbuffer_free(b);
+}
+
+static void
+h_openapi(struct ctx *c)
+{
+	json_object *doc = inn_openapi();
+
+	inn_http_reply_json(c->req, 200, doc);
+	json_object_put(doc);
+}
+
+/* ---- catalog ------------------------------------------------------------ */
+
+static json_object *
+provider_json(const inn_provider *p, int full)
+{
+	json_object *o = json_object_new_object(), *wfs = json_object_new_array();
+	json_object *types = json_object_new_array();
+	size_t i;
+
+	json_object_object_add(o, "name", json_object_new_string(p->name));
+	json_object_object_add(o, "version", jstr(p->version));
+	json_object_object_add(o, "description", jstr(p->description));
+	json_object_object_add(o, "owner", jstr(p->owner));
+	json_object_object_add(o, "category", jstr(p->category));
+	for (i = 0; i < p->ncaps; i++) {
+		json_object *t = json_object_new_object();
+
+		json_object_object_add(t, "type", json_object_new_string(p->caps[i].type));
+		json_object_object_add(t, "alias_for", jstr(p->caps[i].alias_for));
+		json_object_object_add(t, "create", jstr(p->caps[i].create));
+		json_object_object_add(t, "update", jstr(p->caps[i].update));
+		json_object_object_add(t, "delete", jstr(p->caps[i].del));
+		json_object_array_add(types, t);
+	}
+	json_object_object_add(o, "resource_types", types);
+	for (i = 0; i < p->nworkflows; i++) {
+		const inn_workflow *w = p->workflows[i];
+		json_object *wo = json_object_new_object();
+
+		json_object_object_add(wo, "name", json_object_new_string(w->name));
+		json_object_object_add(wo, "description", jstr(w->description));
+		json_object_object_add(wo, "operation", jstr(w->operation));
+		json_object_object_add(wo, "steps", json_object_new_int((int)w->nsteps));
+		if (full) {
+			json_object *params = json_object_new_array();
+			size_t j;
+
+			for (j = 0; j < w->nparams; j++) {
+				json_object *po = json_object_new_object();
+
+				json_object_object_add(po, "name", json_object_new_string(w->params[j].name));
+				json_object_object_add(po, "type", jstr(w->params[j].type));
+				json_object_object_add(po, "required",
+				                       json_object_new_boolean(w->params[j].required));
+				json_object_object_add(po, "default", json_object_get(w->params[j].def));
+				json_object_array_add(params, po);
+			}
+			json_object_object_add(wo, "parameters", params);
+		}
+		json_object_array_add(wfs, wo);
+	}
+	json_object_object_add(o, "workflows", wfs);
+	return o;
+}
+
+static void
+h_providers(struct ctx *c)
+{
+	json_object *a = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < c->srv->catalog->nproviders; i++)
+		json_object_array_add(a, provider_json(c->srv->catalog->providers[i], 0));
+	inn_http_reply_json(c->req, 200, a);
+	json_object_put(a);
+}
+
+static void
+h_provider(struct ctx *c)
+{
+	const inn_provider *p = inn_catalog_provider(c->srv->catalog, c->arg);
+	json_object *o;
+
+	if (p == NULL) {
+		inn_http_error(c->req, 404, "not_found", "no provider named \"%s\"", c->arg);
+		return;
+	}
+	o = provider_json(p, 1);
+	inn_http_reply_json(c->req, 200, o);
+	json_object_put(o);
+}
+
+static void
+h_goldenpaths(struct ctx *c)
+{
+	json_object *a = json_object_new_array();
+	size_t i, j;
+
+	for (i = 0; i < c->srv->catalog->ngoldenpaths; i++) {
+		const inn_goldenpath *g = &c->srv->catalog->goldenpaths[i];
+		json_object *o = json_object_new_object(), *params = json_object_new_array();
+
+		json_object_object_add(o, "name", json_object_new_string(g->name));
+		json_object_object_add(o, "description", jstr(g->description));
+		json_object_object_add(o, "category", jstr(g->category));
+		json_object_object_add(o, "workflow", jstr(g->workflow_ref));
+		for (j = 0; g->workflow != NULL && j < g->workflow->nparams; j++) {
+			json_object *po = json_object_new_object();
+			const inn_param *p = &g->workflow->params[j];
+
+			json_object_object_add(po, "name", json_object_new_string(p->name));
+			json_object_object_add(po, "type", jstr(p->type));
+			json_object_object_add(po, "required", json_object_new_boolean(p->required));
+			json_object_object_add(po, "default", json_object_get(p->def));
+			json_object_array_add(params, po);
+		}
+		json_object_object_add(o, "parameters", params);
+		json_object_array_add(a, o);
+	}
+	inn_http_reply_json(c->req, 200, a);
+	json_object_put(a);
+}
+
+static void
+h_plugins(struct ctx *c)
+{
+	const inn_registry *reg = c->srv->registry;
+	json_object *a = json_object_new_array();
+	size_t i, j;
+
+	for (i = 0; i < reg->nplugins; i++) {
+		const inn_plugin *p = &reg->plugins[i];
+		json_object *o = json_object_new_object(), *types = json_object_new_array();
+		json_object *flags = json_object_new_array();
+		char abi[32];
+
+		for (j = 0; j < p->ntypes; j++)
+			json_object_array_add(types, json_object_new_string(p->types[j]));
+		if (p->desc.flags & INN_PLUGIN_DRY_RUN)
+			json_object_array_add(flags, json_object_new_string("dry-run"));
+		if (p->desc.flags & INN_PLUGIN_IDEMPOTENT)
+			json_object_array_add(flags, json_object_new_string("idempotent"));
+		if (p->desc.flags & INN_PLUGIN_CANCELLABLE)
+			json_object_array_add(flags, json_object_new_string("cancellable"));
+		if (p->desc.flags & INN_PLUGIN_NOT_THREAD_SAFE)
+			json_object_array_add(flags, json_object_new_string("not-thread-safe"));
+		snprintf(abi, sizeof(abi), "%u.%u", (unsigned)p->desc.abi_major,
+		         (unsigned)p->desc.abi_minor);
+		json_object_object_add(o, "type", json_object_new_string(p->type));
+		json_object_object_add(o, "name", json_object_new_string(p->desc.name));
+		json_object_object_add(o, "version", json_object_new_string(p->desc.version));
+		json_object_object_add(o, "abi", json_object_new_string(abi));
+		json_object_object_add(o, "step_types", types);
+		json_object_object_add(o, "flags", flags);
+		json_object_object_add(o, "config_schema", p->desc.config_schema ?
+		                       json_tokener_parse(p->desc.config_schema) : NULL);
+		json_object_object_add(o, "outputs_schema", p->desc.outputs_schema ?
+		                       json_tokener_parse(p->desc.outputs_schema) : NULL);
+		json_object_array_add(a, o);
+	}
+	inn_http_reply_json(c->req, 200, a);
+	json_object_put(a);
+}
+
+/* ---- executions ---------------------------------------------------------- */
+
+static int64_t
+parse_id(struct ctx *c)
+{
+	char *end;
+	long long v = strtoll(c->arg, &end, 10);
+
+	if (*c->arg == '\0' || *end != '\0' || v <= 0) {
+		inn_http_error(c->req, 400, "bad_id", "\"%s\" is not an execution id", c->arg);
+		return -1;
+	}
+	return v;
+}
+
+/* The execution if the caller may see it (own team, or admin); replies 404
+ * otherwise (another team's execution is not acknowledged either). */
+static inn_exec_row *
+visible_exec(struct ctx *c, int64_t id)
+{
+	inn_exec_row *row = NULL;
+
+	if (inn_store_exec_get(c->srv->store, id, &row) != 0 ||
+	    (!c->who.admin && (row->team == NULL || strcmp(row->team, c->who.p.team) != 0))) {
+		inn_exec_row_free(row);
+		inn_http_error(c->req, 404, "not_found", "no execution %lld", (long long)id);
+		return NULL;
+	}
+	return row;
+}
+
+static json_object *
+exec_json(const inn_exec_row *r)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_int64(r->id));
+	json_object_object_add(o, "workflow", jstr(r->workflow));
+	json_object_object_add(o, "kind", jstr(r->kind));
+	json_object_object_add(o, "app", jstr(r->app));
+	json_object_object_add(o, "team", jstr(r->team));
+	json_object_object_add(o, "created_by", jstr(r->created_by));
+	json_object_object_add(o, "status", jstr(r->status));
+	json_object_object_add(o, "message", r->message && *r->message ? jstr(r->message) : NULL);
+	json_object_object_add(o, "dry_run", json_object_new_boolean(r->dry_run));
+	json_object_object_add(o, "retry_of", r->retry_of ? json_object_new_int64(r->retry_of)
+	                                                 : NULL);
+	json_object_object_add(o, "created_ms", json_object_new_int64(r->created_ms));
+	json_object_object_add(o, "started_ms", r->started_ms ?
+	                       json_object_new_int64(r->started_ms) : NULL);
+	json_object_object_add(o, "ended_ms", r->ended_ms ? json_object_new_int64(r->ended_ms)
+	                                                  : NULL);
+	if (r->started_ms && r->ended_ms)
+		json_object_object_add(o, "duration_ms",
+		                       json_object_new_int64(r->ended_ms - r->started_ms));
+	return o;
+}
+
+static void
+reply_submitted(struct ctx *c, int rc, int64_t id)
+{
+	json_object *o;
+
+	if (rc == INN_ENOTFOUND) {
+		inn_http_error(c->req, 404, "not_found", "%s", inn_error_last());
+		return;
+	}
+	if (rc == INN_ECANCELLED) {
+		inn_http_error(c->req, 503, "draining", "%s", inn_error_last());
+		return;
+	}
+	if (rc != 0) {
+		inn_http_error(c->req, rc == INN_EINVAL ? 400 : 500,
+		               rc == INN_EINVAL ? "invalid_request" : "internal", "%s",
+		               inn_error_last());
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_int64(id));
+	json_object_object_add(o, "status", json_object_new_string("pending"));
+	inn_http_reply_json(c->req, 202, o);
+	json_object_put(o);
+}
+
+/* Reads the common run body {parameters, spec, dry_run}. */
+static int
+run_body(struct ctx *c, json_object *body, json_object **params, json_object **spec,
+         int *dry_run)
+{
+	json_object *v;
+
+	*params = NULL;
+	*spec = NULL;
+	*dry_run = 0;
+	if (json_object_object_get_ex(body, "parameters", &v) && v != NULL) {
+		if (!json_object_is_type(v, json_type_object)) {
+			inn_http_error(c->req, 400, "invalid_request", "\"parameters\" must be an object");
+			return -1;
+		}
+		*params = v;
+	}
+	if (json_object_object_get_ex(body, "dry_run", &v) && v != NULL) {
+		if (!json_object_is_type(v, json_type_boolean)) {
+			inn_http_error(c->req, 400, "invalid_request", "\"dry_run\" must be true or false");
+			return -1;
+		}
+		*dry_run = json_object_get_boolean(v);
+	}
+	if (json_object_object_get_ex(body, "spec", &v) && v != NULL) {
+		if (json_object_is_type(v, json_type_string)) {
+			/* a YAML (or JSON) document as text */
+			inn_score *sc = NULL;
+			inn_diag d;
+
+			inn_diag_init(&d);
+			if (inn_score_load_string(&sc, "spec", json_object_get_string(v),
+			                          (size_t)json_object_get_string_len(v), &d) != 0 ||
+			    d.nerrors > 0) {
+				char buf[1024] = "";
+
+				if (d.n > 0)
+					inn_diag_format(&d, 0, buf, sizeof(buf));
+				inn_http_error(c->req, 400, "invalid_spec", "%s",
+				               d.n ? buf : inn_error_last());
+				inn_diag_free(&d);
+				inn_score_free(sc);
+				return -1;
+			}
+			*spec = json_object_get(sc->json);
+			inn_score_free(sc);
+			inn_diag_free(&d);
+		} else if (json_object_is_type(v, json_type_object)) {
+			*spec = json_object_get(v);
+		} else {
+			inn_http_error(c->req, 400, "invalid_spec", "\"spec\" must be an object or a "
+			               "YAML string");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+submit(struct ctx *c, const char *ref, const char *kind, json_object *body)
+{
+	json_object *params, *spec;
+	int dry_run, rc;
+	int64_t id = 0;
+
+	if (run_body(c, body, &params, &spec, &dry_run) != 0)
+		return;
+	rc = inn_runs_submit(c->srv, &c->who, ref, kind, params, spec, dry_run, 0, &id);
+	json_object_put(spec);
+	reply_submitted(c, rc, id);
+}
+
+static void
+h_goldenpath_run(struct ctx *c)
+{
+	json_object *body = inn_http_body_json(c->srv, c->req);
+
+	if (body == NULL)
+		return;
+	submit(c, c->arg, "golden-path", body);
+	json_object_put(body);
+}
+
+static void
+h_workflow_run(struct ctx *c)
+{
+	json_object *body = inn_http_body_json(c->srv, c->req), *w;
+
+	if (body == NULL)
+		return;
+	if (!json_object_object_get_ex(body, "workflow", &w) ||
+	    !json_object_is_type(w, json_type_string)) {
+		inn_http_error(c->req, 400, "invalid_request", "\"workflow\" (\"provider/name\" or a "
+		               "golden path name) is required");
+		json_object_put(body);
+		return;
+	}
+	submit(c, json_object_get_string(w), "workflow", body);
+	json_object_put(body);
+}
+
+static int
+query_int(struct evhttp_request *req, const char *name, int def, int lo, int hi)
+{
+	char buf[32], *end;
+	long v;
+
+	if (inn_http_query(req, name, buf, sizeof(buf)) == NULL)
+		return def;
+	v = strtol(buf, &end, 10);
+	if (*end != '\0' || v < lo)
+		return def;
+	return v > hi ? hi : (int)v;
+}
+
+static void
+h_workflows(struct ctx *c)
+{
+	inn_exec_filter f;
+	inn_exec_row **rows = NULL;
+	size_t n = 0, i;
+	int64_t total = 0;
+	char app[256], status[64], wf[256];
+	json_object *o, *data;
+
+	memset(&f, 0, sizeof(f));
+	f.app = inn_http_query(c->req, "app", app, sizeof(app));
+	f.status = inn_http_query(c->req, "status", status, sizeof(status));
+	f.workflow = inn_http_query(c->req, "workflow", wf, sizeof(wf));
+	f.team = c->who.admin ? NULL : c->who.p.team;
+	f.page = query_int(c->req, "page", 1, 1, 1000000);
+	f.page_size = query_int(c->req, "page_size", 20, 1, 200);
+	if (inn_store_exec_list(c->srv->store, &f, &rows, &n, &total) != 0) {
+		inn_http_error(c->req, 500, "store", "%s", inn_error_last());
+		return;
+	}
+	o = json_object_new_object();
+	data = json_object_new_array();
+	for (i = 0; i < n; i++)
+		json_object_array_add(data, exec_json(rows[i]));
+	inn_exec_rows_free(rows, n);
+	json_object_object_add(o, "data", data);
+	json_object_object_add(o, "total", json_object_new_int64(total));
+	json_object_object_add(o, "page", json_object_new_int(f.page));
+	json_object_object_add(o, "page_size", json_object_new_int(f.page_size));
+	json_object_object_add(o, "total_pages", json_object_new_int64(
+	    (total + f.page_size - 1) / f.page_size));
+	inn_http_reply_json(c->req, 200, o);
+	json_object_put(o);
+}
+
+static void
+h_workflow(struct ctx *c)
+{
+	int64_t id = parse_id(c);
+	inn_exec_row *row;
+	inn_step_row *steps = NULL;
+	size_t n = 0, i;
+	json_object *o, *arr;
+
+	if (id < 0 || (row = visible_exec(c, id)) == NULL)
+		return;
+	o = exec_json(row);
+	json_object_object_add(o, "parameters", json_object_get(row->params));
+	json_object_object_add(o, "outputs", json_object_get(row->outputs));
+	arr = json_object_new_array();
+	if (inn_store_steps_get(c->srv->store, id, &steps, &n) == 0) {
+		for (i = 0; i < n; i++) {
+			json_object *so = json_object_new_object();
+
+			json_object_object_add(so, "name", jstr(steps[i].name));
+			json_object_object_add(so, "type", jstr(steps[i].type));
+			json_object_object_add(so, "status", jstr(steps[i].status));
+			json_object_object_add(so, "attempts", json_object_new_int(steps[i].attempts));
+			json_object_object_add(so, "message", jstr(steps[i].message));
+			json_object_object_add(so, "started_ms", steps[i].started_ms ?
+			                       json_object_new_int64(steps[i].started_ms) : NULL);
+			json_object_object_add(so, "ended_ms", steps[i].ended_ms ?
+			                       json_object_new_int64(steps[i].ended_ms) : NULL);
+			if (steps[i].started_ms && steps[i].ended_ms)
+				json_object_object_add(so, "duration_ms", json_object_new_int64(
+				    steps[i].ended_ms - steps[i].started_ms));
+			json_object_object_add(so, "outputs", json_object_get(steps[i].outputs));
+			json_object_array_add(arr, so);
+		}
+		inn_step_rows_free(steps, n);
+	}
+	json_object_object_add(o, "steps", arr);
+	inn_exec_row_free(row);
+	inn_http_reply_json(c->req, 200, o);
+	json_object_put(o);
+}
+
+static int
+is_final_status(const char *s)
+{
+	return s != NULL && strcmp(s, "pending") != 0 && strcmp(s, "running") != 0;
+}
+
+static void
+h_workflow_logs(struct ctx *c)
+{
+	int64_t id = parse_id(c), after;
+	inn_exec_row *row;
+	json_object *lines = NULL;
+	char buf[32];
+	int follow;
+
+	if (id < 0 || (row = visible_exec(c, id)) == NULL)
+		return;
+	after = inn_http_query(c->req, "after", buf, sizeof(buf)) ? strtoll(buf, NULL, 10) : 0;
+	follow = inn_http_query(c->req, "follow", buf, sizeof(buf)) != NULL &&
+	         (strcmp(buf, "1") == 0 || strcmp(buf, "true") == 0);
+	if (!follow) {
+		json_object *o = json_object_new_object();
+		int limit = query_int(c->req, "limit", 1000, 1, 10000);
+		size_t n;
+
+		if (inn_store_logs_get(c->srv->store, id, after, limit, &lines) != 0)
+			lines = json_object_new_array();
+		n = json_object_array_length(lines);
+		json_object_object_add(o, "lines", lines);
+		json_object_object_add(o, "next_after", json_object_new_int64(n ?
+		    json_object_get_int64(json_object_object_get(
+		        json_object_array_get_idx(lines, n - 1), "seq")) : after));
+		json_object_object_add(o, "status", jstr(row->status));
+		inn_http_reply_json(c->req, 200, o);
+		json_object_put(o);
+	} else {
+		/* SSE: the backlog from the store, then live lines, then "end" */
+		struct sse_client *sc = inn_sse_open(c->req, id, &c->who, after);
+		int64_t cursor = after;
+
+		for (;;) {
+			size_t n, i;
+
+			lines = NULL;
+			if (inn_store_logs_get(c->srv->store, id, cursor, 5000, &lines) != 0)
+				break;
+			n = json_object_array_length(lines);
+			for (i = 0; i < n; i++) {
+				json_object *l = json_object_array_get_idx(lines, i);
+				int64_t seq = json_object_get_int64(json_object_object_get(l, "seq"));
+
+				inn_sse_send(sc, "log", seq, l);
+				cursor = seq;
+			}
+			json_object_put(lines);
+			if (n < 5000)
+				break;
+		}
+		/* re-read the status: the run may have ended while we sent */
+		inn_exec_row_free(row);
+		row = NULL;
+		if (inn_store_exec_get(c->srv->store, id, &row) == 0 && is_final_status(row->status)) {
+			json_object *end = json_object_new_object();
+
+			json_object_object_add(end, "status", jstr(row->status));
+			inn_sse_send(sc, "end", cursor, end);
+			json_object_put(end);
+			inn_sse_close(c->srv, sc);
+		} else {
+			inn_sse_register(c->srv, sc);
+		}
+	}
+	inn_exec_row_free(row);
+}
+
+static void
+h_workflow_cancel(struct ctx *c)
+{
+	int64_t id = parse_id(c);
+	inn_exec_row *row;
+	json_object *o;
+
+	if (id < 0 || (row = visible_exec(c, id)) == NULL)
+		return;
+	if (is_final_status(row->status) || inn_runs_cancel(c->srv, id) != 0) {
+		inn_http_error(c->req, 409, "not_running", "execution %lld is %s; only a running "
+		               "execution can be cancelled", (long long)id, row->status);
+		inn_exec_row_free(row);
+		return;
+	}
+	{
+		char target[64];
+
+		snprintf(target, sizeof(target), "execution/%lld", (long long)id);
+		inn_store_audit(c->srv->store, c->who.p.name, "execution.cancel", target, NULL);
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_int64(id));
+	json_object_object_add(o, "status", json_object_new_string("cancelling"));
+	inn_http_reply_json(c->req, 202, o);
+	json_object_put(o);
+	inn_exec_row_free(row);
+}
+
+static void
+h_workflow_retry(struct ctx *c)
+{
+	int64_t id = parse_id(c), nid = 0;
+	inn_exec_row *row;
+	int rc;
+
+	if (id < 0 || (row = visible_exec(c, id)) == NULL)
+		return;
+	if (!is_final_status(row->status) || strcmp(row->status, "succeeded") == 0) {
+		inn_http_error(c->req, 409, "not_retryable", "execution %lld is %s; only a failed, "
+		               "cancelled, timed-out or interrupted execution can be retried",
+		               (long long)id, row->status);
+		inn_exec_row_free(row);
+		return;
+	}
+	rc = inn_runs_submit(c->srv, &c->who, row->workflow, row->kind, row->params, row->spec,
+	                     row->dry_run, id, &nid);
+	inn_exec_row_free(row);
+	reply_submitted(c, rc, nid);
+}
+
+static void
+h_events(struct ctx *c)
+{
+	char buf[32];
+	int64_t after = 0;
+	struct sse_client *sc;
+	json_object *evs = NULL;
+	const char *last = evhttp_find_header(evhttp_request_get_input_headers(c->req),
+	                                      "Last-Event-ID");
+
+	if (inn_http_query(c->req, "after", buf, sizeof(buf)) != NULL)
+		after = strtoll(buf, NULL, 10);
+	else if (last != NULL)
+		after = strtoll(last, NULL, 10);
+	sc = inn_sse_open(c->req, 0, &c->who, after);
+	if (after > 0 && inn_store_events_after(c->srv->store, after,
+	                                        c->who.admin ? NULL : c->who.p.team, 5000,
+	                                        &evs) == 0) {
+		size_t i, n = json_object_array_length(evs);
+
+		for (i = 0; i < n; i++) {
+			json_object *e = json_object_array_get_idx(evs, i);
+
+			inn_sse_send(sc, json_object_get_string(json_object_object_get(e, "type")),
+			             json_object_get_int64(json_object_object_get(e, "id")), e);
+		}
+		json_object_put(evs);
+	}
+	inn_sse_register(c->srv, sc);
+}
+
+/* ---- admin ---------------------------------------------------------------- */
+
+static void
+h_audit(struct ctx *c)
+{
+	json_object *entries = NULL;
+
+	if (inn_store_audit_list(c->srv->store, query_int(c->req, "limit", 100, 1, 1000),
+	                         &entries) != 0) {
+		inn_http_error(c->req, 500, "store", "%s", inn_error_last());
+		return;
+	}
+	inn_http_reply_json(c->req, 200, entries);
+	json_object_put(entries);
+}
+
+static void
+h_admin_keys(struct ctx *c)
+{
+	json_object *body = inn_http_body_json(c->srv, c->req), *v, *o;
+	const char *name = NULL, *role = "user", *team = "";
+	char *plain = NULL;
+
+	if (body == NULL)
+		return;
+	if (json_object_object_get_ex(body, "name", &v) && json_object_is_type(v, json_type_string))
+		name = json_object_get_string(v);
+	if (json_object_object_get_ex(body, "role", &v) && json_object_is_type(v, json_type_string))
+		role = json_object_get_string(v);
+	if (json_object_object_get_ex(body, "team", &v) && json_object_is_type(v, json_type_string))
+		team = json_object_get_string(v);
+	if (name == NULL || *name == '\0' ||
+	    (strcmp(role, "admin") != 0 && strcmp(role, "user") != 0)) {
+		inn_http_error(c->req, 400, "invalid_request", "needs \"name\" and \"role\" "
+		               "(admin or user); \"team\" optional");
+		json_object_put(body);
+		return;
+	}
+	if (inn_store_key_create(c->srv->store, name, role, team, &plain) != 0) {
+		inn_http_error(c->req, 409, "conflict", "%s", inn_error_last());
+		json_object_put(body);
+		return;
+	}
+	inn_store_audit(c->srv->store, c->who.p.name, "key.create", name, NULL);
+	o = json_object_new_object();
+	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "role", json_object_new_string(role));
+	json_object_object_add(o, "team", json_object_new_string(team));
+	json_object_object_add(o, "key", json_object_new_string(plain));
+	inn_http_reply_json(c->req, 201, o);
+	json_object_put(o);
+	free(plain);
+	json_object_put(body);
+}
+
+static const struct route routes[] = {
+	{ EVHTTP_REQ_GET, "/health", PUBLIC, h_health, "Liveness" },
+	{ EVHTTP_REQ_GET, "/ready", PUBLIC, h_ready, "Readiness: store reachable, plugins and providers loaded" },
+	{ EVHTTP_REQ_GET, "/metrics", PUBLIC, h_metrics, "Prometheus metrics" },
+	{ EVHTTP_REQ_GET, "/api/openapi.json", PUBLIC, h_openapi, "This API as OpenAPI 3" },
+	{ EVHTTP_REQ_GET, "/api/providers", USER, h_providers, "List providers" },
+	{ EVHTTP_REQ_GET, "/api/providers/{name}", USER, h_provider, "One provider with its workflows and parameters" },
+	{ EVHTTP_REQ_GET, "/api/golden-paths", USER, h_goldenpaths, "List golden paths" },
+	{ EVHTTP_REQ_POST, "/api/golden-paths/{name}/run", USER, h_goldenpath_run, "Run a golden path: {parameters, spec, dry_run} -> 202 {id}" },
+	{ EVHTTP_REQ_POST, "/api/workflows/run", USER, h_workflow_run, "Run provider/workflow: {workflow, parameters, spec, dry_run} -> 202 {id}" },
+	{ EVHTTP_REQ_GET, "/api/workflows", USER, h_workflows, "List executions (app, status, workflow, page, page_size)" },
+	{ EVHTTP_REQ_GET, "/api/workflows/{id}", USER, h_workflow, "One execution: status, steps, outputs, timings" },
+	{ EVHTTP_REQ_GET, "/api/workflows/{id}/logs", USER, h_workflow_logs, "Step logs (after cursor; follow=1 streams SSE)" },
+	{ EVHTTP_REQ_POST, "/api/workflows/{id}/cancel", USER, h_workflow_cancel, "Cancel a running execution" },
+	{ EVHTTP_REQ_POST, "/api/workflows/{id}/retry", USER, h_workflow_retry, "Run again from the failed step" },
+	{ EVHTTP_REQ_GET, "/api/plugins", USER, h_plugins, "Loaded plugins with versions, flags and schemas" },
+	{ EVHTTP_REQ_GET, "/api/events/stream", USER, h_events, "Server-Sent Events of executions and steps" },
+	{ EVHTTP_REQ_POST, "/api/admin/keys", ADMIN, h_admin_keys, "Create an API key {name, role, team}" },
+	{ EVHTTP_REQ_GET, "/api/admin/audit", ADMIN, h_audit, "The audit trail" },
+};
+
+static const char *
+method_name(enum evhttp_cmd_type m)
+{
+	switch (m) {
+	case EVHTTP_REQ_GET: return "get";
+	case EVHTTP_REQ_POST: return "post";
+	case EVHTTP_REQ_DELETE: return "delete";
+	case EVHTTP_REQ_PUT: return "put";
+	default: return "other";
+	}
+}
+
+json_object *
+inn_openapi(void)
+{
+	json_object *doc = json_object_new_object(), *info = json_object_new_object();
+	json_object *paths = json_object_new_object(), *comp = json_object_new_object();
+	json_object *schemes = json_object_new_object(), *bearer = json_object_new_object();
+	size_t i;
+
+	json_object_object_add(doc, "openapi", json_object_new_string("3.0.3"));
+	json_object_object_add(info, "title", json_object_new_string("innominatus"));
+	json_object_object_add(info, "version", json_object_new_string(PACKAGE_VERSION));
+	json_object_object_add(doc, "info", info);
+	json_object_object_add(bearer, "type", json_object_new_string("http"));
+	json_object_object_add(bearer, "scheme", json_object_new_string("bearer"));
+	json_object_object_add(schemes, "bearer", bearer);
+	json_object_object_add(comp, "securitySchemes", schemes);
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		const struct route *r = &routes[i];
+		json_object *item, *op = json_object_new_object(), *resp = json_object_new_object();
+		const char *brace = strchr(r->pattern, '{');
+
+		if (!json_object_object_get_ex(paths, r->pattern, &item)) {
+			item = json_object_new_object();
+			json_object_object_add(paths, r->pattern, item);
+		}
+		json_object_object_add(op, "summary", json_object_new_string(r->summary));
+		if (brace != NULL) {
+			json_object *params = json_object_new_array(), *p = json_object_new_object();
+			json_object *schema = json_object_new_object();
+			const char *close = strchr(brace, '}');
+
+			json_object_object_add(p, "name", json_object_new_string_len(
+			    brace + 1, (int)(close - brace - 1)));
+			json_object_object_add(p, "in", json_object_new_string("path"));
+			json_object_object_add(p, "required", json_object_new_boolean(1));
+			json_object_object_add(schema, "type", json_object_new_string("string"));
+			json_object_object_add(p, "schema", schema);
+			json_object_array_add(params, p);
+			json_object_object_add(op, "parameters", params);
+		}
+		if (r->access != PUBLIC) {
+			json_object *sec = json_object_new_array(), *s = json_object_new_object();
+
+			json_object_object_add(s, "bearer", json_object_new_array());
+			json_object_array_add(sec, s);
+			json_object_object_add(op, "security", sec);
+		}
+		{
+			json_object *ok = json_object_new_object();
+
+			json_object_object_add(ok, "description", json_object_new_string("success"));
+			json_object_object_add(resp, r->method == EVHTTP_REQ_POST &&
+			                             strstr(r->pattern, "/keys") == NULL ? "202" : "200",
+			                       ok);
+		}
+		if (r->access != PUBLIC) {
+			json_object *e401 = json_object_new_object();
+
+			json_object_object_add(e401, "description",
+			                       json_object_new_string("no or unknown API key"));
+			json_object_object_add(resp, "401", e401);
+		}
+		if (r->access == ADMIN) {
+			json_object *e403 = json_object_new_object();
+
+			json_object_object_add(e403, "description",
+			                       json_object_new_string("the key is not an admin key"));
+			json_object_object_add(resp, "403", e403);
+		}
+		json_object_object_add(op, "responses", resp);
+		json_object_object_add(item, method_name(r->method), op);
+	}
+	json_object_object_add(doc, "paths", paths);
+	json_object_object_add(doc, "components", comp);
+	return doc;
+}
+
+/* Matches path against pattern; on a match *arg gets the {x} segment
+ * (decoded, in buf). */
+static int
+match(const char *pattern, const char *path, char *buf, size_t len, const char **arg)
+{
+	const char *brace = strchr(pattern, '{'), *close, *seg_end;
+	size_t pre;
+	char *dec;
+
+	*arg = NULL;
+	if (brace == NULL)
+		return strcmp(pattern, path) == 0;
+	pre = (size_t)(brace - pattern);
+	if (strncmp(pattern, path, pre) != 0)
+		return 0;
+	close = strchr(brace, '}');
+	seg_end = strchr(path + pre, '/');
+	if (seg_end == NULL)
+		seg_end = path + strlen(path);
+	if (seg_end == path + pre || strcmp(close + 1, seg_end) != 0)
+		return 0;
+	if ((size_t)(seg_end - path - pre) >= len)
+		return 0;
+	memcpy(buf, path + pre, (size_t)(seg_end - path - pre));
+	buf[seg_end - path - pre] = '\0';
+	if ((dec = evhttp_uridecode(buf, 0, NULL)) != NULL) {
+		snprintf(buf, len, "%s", dec);
+		free(dec);
+	}
+	*arg = buf;
+	return 1;
+}
+
+/* Checks "Authorization: Bearer KEY"; replies 401/403 itself. */
+static int
+authenticate(struct ctx *c, enum access need)
+{
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(c->req),
+	                                   "Authorization");
+
+	memset(&c->who, 0, sizeof(c->who));
+	if (need == PUBLIC)
+		return 0;
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || h[7] == '\0') {
+		atomic_fetch_add(&c->srv->m_unauthorized, 1);
+		inn_http_error(c->req, 401, "unauthorized", "an API key is required "
+		               "(Authorization: Bearer <key>)");
+		return -1;
+	}
+	if (inn_store_key_lookup(c->srv->store, h + 7, &c->who.p) != 0) {
+		atomic_fetch_add(&c->srv->m_unauthorized, 1);
+		inn_http_error(c->req, 401, "unauthorized", "unknown or revoked API key");
+		return -1;
+	}
+	c->who.admin = strcmp(c->who.p.role, "admin") == 0;
+	if (need == ADMIN && !c->who.admin) {
+		inn_http_error(c->req, 403, "forbidden", "this route needs an admin key; \"%s\" is "
+		               "a %s key", c->who.p.name, c->who.p.role);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+dispatch(struct evhttp_request *req, void *arg)
+{
+	inn_server *srv = arg;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	enum evhttp_cmd_type m = evhttp_request_get_command(req);
+	struct ctx c;
+	char argbuf[512];
+	size_t i;
+	int path_known = 0;
+
+	atomic_fetch_add(&srv->m_requests, 1);
+	memset(&c, 0, sizeof(c));
+	c.srv = srv;
+	c.req = req;
+	if (path == NULL || *path == '\0')
+		path = "/";
+	if (m == EVHTTP_REQ_HEAD)
+		m = EVHTTP_REQ_GET;
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (!match(routes[i].pattern, path, argbuf, sizeof(argbuf), &c.arg))
+			continue;
+		path_known = 1;
+		if (routes[i].method != m)
+			continue;
+		if (authenticate(&c, routes[i].access) != 0)
+			return;
+		routes[i].fn(&c);
+		return;
+	}
+	if (path_known)
+		inn_http_error(req, 405, "method_not_allowed", "%s does not take this method", path);
+	else
+		inn_http_error(req, 404, "not_found", "no route %s (see /api/openapi.json)", path);
+}
+
+void
+inn_api_register(inn_server *srv)
+{
+	evhttp_set_gencb(srv->http, dispatch, srv);
+}

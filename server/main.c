@@ -1,0 +1,324 @@
+/*
+ * main.c - the daemon `innominatus`: reads the config (the admin config
+ * with an optional `server:` section; flags override it), opens the store,
+ * loads plugins and providers, accounts for executions a previous process
+ * left running, serves the API, and drains on SIGTERM/SIGINT.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "host.h"
+#include "server.h"
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: innominatus [options]\n"
+	    "  --config FILE          admin config; its server: section sets the options below\n"
+	    "  --listen HOST:PORT     where to serve (default 127.0.0.1:8081; port 0 = any)\n"
+	    "  --db PATH              SQLite store, created on first start (default ./innominatus.db)\n"
+	    "  --plugin-dir DIR       plugin directory (default %s)\n"
+	    "  --providers DIR        provider folder or folder of them (repeatable; default: the\n"
+	    "                         config's providers[], else ./providers)\n"
+	    "  --goldenpaths FILE     golden paths (default ./workflows/goldenpaths.yaml if present)\n"
+	    "  --state-dir DIR        where plugins keep state between runs (default ./state)\n"
+	    "  --workers N            plugin worker processes (default 4)\n"
+	    "  --create-admin-key NAME  print a new admin API key for NAME once, and exit\n"
+	    "  --version, -h/--help\n",
+	    INN_PLUGIN_DIR);
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+parse_listen(inn_server_config *c, const char *v, char *hostbuf, size_t len)
+{
+	const char *colon = strrchr(v, ':');
+	char *end;
+	long port;
+
+	if (colon == NULL || colon == v || (size_t)(colon - v) >= len)
+		return -1;
+	port = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || port < 0 || port > 65535)
+		return -1;
+	memcpy(hostbuf, v, (size_t)(colon - v));
+	hostbuf[colon - v] = '\0';
+	c->listen_host = hostbuf;
+	c->listen_port = (int)port;
+	return 0;
+}
+
+/* Values from the config's server: section (flags given later override). */
+static void
+config_server_section(inn_server_config *c, const inn_policy *pol, char *hostbuf, size_t len)
+{
+	const inn_ynode *s, *v;
+
+	if (pol == NULL || pol->doc == NULL)
+		return;
+	if ((s = inn_ymap_get(pol->doc->root, "server")) == NULL || s->kind != INN_Y_MAP)
+		return;
+	if ((v = inn_ymap_get(s, "listen")) && inn_ynode_is_scalar(v) &&
+	    parse_listen(c, v->value, hostbuf, len) != 0)
+		fprintf(stderr, "innominatus: %s:%d: server.listen \"%s\" is not HOST:PORT; "
+		        "ignored\n", pol->file, v->line, v->value);
+	if ((v = inn_ymap_get(s, "db")) && inn_ynode_is_scalar(v))
+		c->db_path = v->value;
+	if ((v = inn_ymap_get(s, "pluginDir")) && inn_ynode_is_scalar(v))
+		c->plugin_dir = v->value;
+	if ((v = inn_ymap_get(s, "stateDir")) && inn_ynode_is_scalar(v))
+		c->state_dir = v->value;
+	if ((v = inn_ymap_get(s, "goldenpaths")) && inn_ynode_is_scalar(v))
+		c->goldenpaths = v->value;
+	if ((v = inn_ymap_get(s, "workers")) && inn_ynode_is_scalar(v))
+		c->workers = (int)strtol(v->value, NULL, 10);
+	if ((v = inn_ymap_get(s, "maxBodyBytes")) && inn_ynode_is_scalar(v))
+		c->max_body = (size_t)strtoull(v->value, NULL, 10);
+	if ((v = inn_ymap_get(s, "timeoutSeconds")) && inn_ynode_is_scalar(v))
+		c->timeout_s = (int)strtol(v->value, NULL, 10);
+	if ((v = inn_ymap_get(s, "shutdownGraceSeconds")) && inn_ynode_is_scalar(v))
+		c->shutdown_grace_s = (int)strtol(v->value, NULL, 10);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	inn_server *srv = arg;
+
+	(void)what;
+	fprintf(stderr, "innominatus: %s: draining (no new executions; running ones get %d s)\n",
+	        sig == SIGTERM ? "SIGTERM" : "SIGINT", srv->cfg.shutdown_grace_s);
+	atomic_store(&srv->draining, 1);
+	event_base_loopbreak(srv->base);
+}
+
+static int
+is_file(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int
+main(int argc, char **argv)
+{
+	static inn_server srv;
+	inn_server_config *c = &srv.cfg;
+	const char *create_key = NULL, *flag_listen = NULL, *flag_db = NULL;
+	const char *flag_plugins = NULL, *flag_gp = NULL, *flag_state = NULL;
+	const char *flag_providers[INN_MAX_PROVIDER_DIRS];
+	char hostbuf[256], hostbuf2[256];
+	char *dirs[INN_MAX_PROVIDER_DIRS];
+	inn_engine_opts eo;
+	inn_load_ctx ctx;
+	int nflag_providers = 0, flag_workers = 0, i, n = 0, rc = 1, w;
+
+	if ((w = inn_worker_maybe_main(argc, argv)) >= 0)
+		return w;
+	signal(SIGPIPE, SIG_IGN);
+	c->listen_host = "127.0.0.1";
+	c->listen_port = 8081;
+	c->db_path = "innominatus.db";
+	c->plugin_dir = INN_PLUGIN_DIR;
+	c->state_dir = "state";
+	c->workers = 4;
+	c->max_body = 1024 * 1024;
+	c->max_headers_size = 16 * 1024;
+	c->timeout_s = 60;
+	c->shutdown_grace_s = 30;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(a, "--version") == 0) {
+			printf("innominatus %s (plugin ABI %d.%d)\n", PACKAGE_VERSION,
+			       INN_PLUGIN_ABI_MAJOR, INN_PLUGIN_ABI_MINOR);
+			return 0;
+		}
+		if (v == NULL) {
+			fprintf(stderr, "innominatus: %s needs a value (see --help)\n", a);
+			return 2;
+		}
+		if (strcmp(a, "--config") == 0)
+			c->config_file = v;
+		else if (strcmp(a, "--listen") == 0)
+			flag_listen = v;
+		else if (strcmp(a, "--db") == 0)
+			flag_db = v;
+		else if (strcmp(a, "--plugin-dir") == 0)
+			flag_plugins = v;
+		else if (strcmp(a, "--providers") == 0 && nflag_providers < INN_MAX_PROVIDER_DIRS)
+			flag_providers[nflag_providers++] = v;
+		else if (strcmp(a, "--goldenpaths") == 0)
+			flag_gp = v;
+		else if (strcmp(a, "--state-dir") == 0)
+			flag_state = v;
+		else if (strcmp(a, "--workers") == 0)
+			flag_workers = (int)strtol(v, NULL, 10);
+		else if (strcmp(a, "--create-admin-key") == 0)
+			create_key = v;
+		else {
+			fprintf(stderr, "innominatus: unknown option %s (see --help)\n", a);
+			return 2;
+		}
+		i++;
+	}
+	/* config file first, flags override */
+	if (c->config_file != NULL) {
+		if (inn_policy_load(&srv.policy, c->config_file, 0) != 0) {
+			fprintf(stderr, "innominatus: %s\n", inn_error_last());
+			return 3;
+		}
+	} else if (inn_policy_load(&srv.policy, "admin-config.yaml", 1) != 0) {
+		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		return 3;
+	}
+	config_server_section(c, srv.policy, hostbuf, sizeof(hostbuf));
+	if (flag_listen != NULL && parse_listen(c, flag_listen, hostbuf2, sizeof(hostbuf2)) != 0) {
+		fprintf(stderr, "innominatus: --listen takes HOST:PORT, not \"%s\"\n", flag_listen);
+		return 2;
+	}
+	if (flag_db)
+		c->db_path = flag_db;
+	if (flag_plugins)
+		c->plugin_dir = flag_plugins;
+	if (flag_gp)
+		c->goldenpaths = flag_gp;
+	if (flag_state)
+		c->state_dir = flag_state;
+	if (flag_workers > 0)
+		c->workers = flag_workers;
+
+	if (inn_store_open(&srv.store, c->db_path) != 0) {
+		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		return 3;
+	}
+	if (create_key != NULL) {
+		char *plain = NULL;
+
+		if (inn_store_key_create(srv.store, create_key, "admin", "", &plain) != 0) {
+			fprintf(stderr, "innominatus: %s\n", inn_error_last());
+			inn_store_close(srv.store);
+			return 1;
+		}
+		inn_store_audit(srv.store, "cli", "key.create", create_key, NULL);
+		printf("%s\n", plain);
+		free(plain);
+		inn_store_close(srv.store);
+		inn_policy_free(srv.policy);
+		return 0;
+	}
+	srv.started_ms = now_ms();
+	if (inn_registry_load(&srv.registry, c->plugin_dir, srv.policy, inn_host_table()) != 0) {
+		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		goto out;
+	}
+	for (i = 0; i < (int)srv.registry->nrefused; i++)
+		fprintf(stderr, "innominatus: plugin %s refused: %s\n", srv.registry->refused[i].file,
+		        srv.registry->refused[i].reason);
+	for (i = 0; i < nflag_providers; i++)
+		dirs[n++] = strdup(flag_providers[i]);
+	if (n == 0)
+		n = inn_policy_provider_dirs(srv.policy, dirs, INN_MAX_PROVIDER_DIRS);
+	if (n == 0 && access("providers", R_OK) == 0)
+		dirs[n++] = strdup("providers");
+	if (c->goldenpaths == NULL && is_file("workflows/goldenpaths.yaml"))
+		c->goldenpaths = "workflows/goldenpaths.yaml";
+	inn_diag_init(&srv.diag);
+	ctx.policy = srv.policy;
+	ctx.registry = srv.registry;
+	inn_catalog_load(&srv.catalog, (const char *const *)dirs, (size_t)n, c->goldenpaths, &ctx,
+	                 &srv.diag);
+	for (i = 0; i < n; i++)
+		free(dirs[i]);
+	for (i = 0; i < (int)srv.diag.n; i++) {
+		char buf[2048];
+
+		inn_diag_format(&srv.diag, (size_t)i, buf, sizeof(buf));
+		fprintf(stderr, "innominatus: %s\n", buf);
+	}
+	if (srv.catalog == NULL) {
+		fprintf(stderr, "innominatus: the catalog could not be loaded\n");
+		goto out;
+	}
+	memset(&eo, 0, sizeof(eo));
+	eo.plugin_dir = c->plugin_dir;
+	eo.config_file = srv.policy->file;
+	eo.policy = srv.policy;
+	eo.registry = srv.registry;
+	eo.workers = c->workers;
+	eo.state_root = c->state_dir;
+	if (inn_engine_new(&srv.engine, &eo) != 0) {
+		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		goto out;
+	}
+	pthread_mutex_init(&srv.runs_lock, NULL);
+	pthread_cond_init(&srv.runs_cond, NULL);
+	srv.max_concurrent = srv.policy->max_concurrent;
+	if (inn_http_start(&srv) != 0) {
+		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		goto out;
+	}
+	{
+		int rec = inn_runs_recover(&srv);
+
+		if (rec > 0)
+			fprintf(stderr, "innominatus: %d execution(s) were left running by the previous "
+			        "process: marked interrupted, then resumed or failed\n", rec);
+	}
+	srv.sigterm = evsignal_new(srv.base, SIGTERM, on_signal, &srv);
+	srv.sigint = evsignal_new(srv.base, SIGINT, on_signal, &srv);
+	event_add(srv.sigterm, NULL);
+	event_add(srv.sigint, NULL);
+	atomic_store(&srv.ready, 1);
+	fprintf(stderr, "innominatus %s: listening on http://%s:%d (store %s, %zu plugins, %zu "
+	        "providers, %zu golden paths) ready in %lld ms\n", PACKAGE_VERSION,
+	        c->listen_host, c->listen_port, c->db_path, srv.registry->nplugins,
+	        srv.catalog->nproviders, srv.catalog->ngoldenpaths,
+	        (long long)(now_ms() - srv.started_ms));
+	event_base_dispatch(srv.base);
+	/* drain: refuse new work (the loop is stopped), let runs finish */
+	inn_runs_drain(&srv, c->shutdown_grace_s);
+	rc = 0;
+out:
+	if (srv.http != NULL)
+		evhttp_free(srv.http);
+	if (srv.sigterm)
+		event_free(srv.sigterm);
+	if (srv.sigint)
+		event_free(srv.sigint);
+	if (srv.wake)
+		event_free(srv.wake);
+	if (srv.base)
+		event_base_free(srv.base);
+	json_object_put(srv.sse_queue);
+	inn_engine_free(srv.engine);
+	inn_catalog_free(srv.catalog);
+	inn_diag_free(&srv.diag);
+	inn_registry_free(srv.registry);
+	inn_store_close(srv.store);
+	inn_policy_free(srv.policy);
+	return rc;
+}

@@ -1,0 +1,477 @@
+/*
+ * runs.c - the server's execution manager: turns a run request into a
+ * stored execution, runs it on its own thread through the engine (at most
+ * maxConcurrentWorkflows at once; the rest wait), records every step state,
+ * log line and event in the store as it happens and publishes them to SSE
+ * subscribers, and accounts for executions a previous process left behind.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "error.h"
+#include "server.h"
+
+struct active_run {
+	inn_server *srv;
+	int64_t id;
+	char *team;
+	const inn_workflow *wf;
+	inn_workflow *own_wf;
+	inn_run *run;
+	json_object *spec;
+	int cancel_requested;
+	struct active_run *next;
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *
+state_str(inn_state s)
+{
+	return s == INN_STATE_TIMED_OUT ? "timed_out" : inn_state_name(s);
+}
+
+static long
+step_index(const inn_workflow *wf, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < wf->nsteps; i++)
+		if (strcmp(wf->steps[i].name, name) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* ---- engine callbacks ---------------------------------------------------- */
+
+static void
+on_step_state(void *ud, const char *step, inn_state st, int attempt, const char *msg)
+{
+	struct active_run *ar = ud;
+	inn_server *srv = ar->srv;
+	long idx = step_index(ar->wf, step);
+	const inn_step_result *sr = idx >= 0 ? inn_run_step(ar->run, (size_t)idx) : NULL;
+	inn_step_row row;
+	json_object *data;
+	char type[64];
+	int64_t ev = 0;
+
+	if (idx < 0)
+		return;
+	memset(&row, 0, sizeof(row));
+	row.idx = (int)idx;
+	row.name = (char *)step;
+	row.type = ar->wf->steps[idx].type;
+	row.status = (char *)state_str(st);
+	row.attempts = attempt;
+	row.message = (char *)msg;
+	row.started_ms = sr ? sr->started_ms : 0;
+	row.ended_ms = inn_state_is_final(st) ? now_ms() : 0;
+	row.outputs = st == INN_STATE_SUCCEEDED && sr ? sr->outputs : NULL;
+	inn_store_step_put(srv->store, ar->id, &row);
+	if (inn_state_is_final(st) && row.started_ms > 0) {
+		int64_t ms = row.ended_ms - row.started_ms;
+		static const int64_t bounds[] = { 10, 50, 100, 500, 1000, 5000, 30000 };
+		size_t b;
+
+		atomic_fetch_add(&srv->m_step_ms_sum, ms);
+		atomic_fetch_add(&srv->m_step_count, 1);
+		for (b = 0; b < 7 && ms > bounds[b]; b++)
+			;
+		atomic_fetch_add(&srv->m_step_bucket[b], 1);
+	}
+	data = json_object_new_object();
+	json_object_object_add(data, "step", json_object_new_string(step));
+	json_object_object_add(data, "status", json_object_new_string(row.status));
+	json_object_object_add(data, "attempt", json_object_new_int(attempt));
+	if (msg != NULL)
+		json_object_object_add(data, "message", json_object_new_string(msg));
+	snprintf(type, sizeof(type), "step.%s", row.status);
+	inn_store_event_add(srv->store, type, ar->id, ar->team, data, &ev);
+	inn_sse_publish(srv, type, ar->id, ev, ar->team, data);
+	json_object_put(data);
+}
+
+static void
+on_log(void *ud, const char *step, int level, int stream, const char *line, size_t len)
+{
+	struct active_run *ar = ud;
+	json_object *data;
+	int64_t seq = 0;
+	char *copy = strndup(line, len);
+
+	if (copy == NULL)
+		return;
+	if (inn_store_log_append(ar->srv->store, ar->id, step, level, stream, copy, &seq) == 0) {
+		data = json_object_new_object();
+		json_object_object_add(data, "seq", json_object_new_int64(seq));
+		json_object_object_add(data, "step", json_object_new_string(step));
+		json_object_object_add(data, "level", json_object_new_int(level));
+		json_object_object_add(data, "stream", json_object_new_int(stream));
+		json_object_object_add(data, "line", json_object_new_string(copy));
+		inn_sse_publish(ar->srv, "log", ar->id, seq, ar->team, data);
+		json_object_put(data);
+	}
+	free(copy);
+}
+
+static void
+publish_exec(inn_server *srv, struct active_run *ar, const char *type, const char *status,
+             const char *msg)
+{
+	json_object *data = json_object_new_object();
+	int64_t ev = 0;
+
+	json_object_object_add(data, "status", json_object_new_string(status));
+	json_object_object_add(data, "workflow", json_object_new_string(ar->wf->name));
+	if (msg != NULL)
+		json_object_object_add(data, "message", json_object_new_string(msg));
+	inn_store_event_add(srv->store, type, ar->id, ar->team, data, &ev);
+	inn_sse_publish(srv, type, ar->id, ev, ar->team, data);
+	json_object_put(data);
+}
+
+static void
+active_free(struct active_run *ar)
+{
+	inn_run_free(ar->run);
+	inn_workflow_free(ar->own_wf);
+	json_object_put(ar->spec);
+	free(ar->team);
+	free(ar);
+}
+
+static void *
+run_thread(void *arg)
+{
+	struct active_run *ar = arg, **pp;
+	inn_server *srv = ar->srv;
+	inn_state st;
+
+	/* wait for a slot (maxConcurrentWorkflows) */
+	pthread_mutex_lock(&srv->runs_lock);
+	while (srv->max_concurrent > 0 && srv->nrunning >= srv->max_concurrent &&
+	       !ar->cancel_requested)
+		pthread_cond_wait(&srv->runs_cond, &srv->runs_lock);
+	srv->nrunning++;
+	pthread_mutex_unlock(&srv->runs_lock);
+
+	if (ar->cancel_requested)
+		inn_run_cancel(ar->run);
+	inn_store_exec_update(srv->store, ar->id, "running", NULL, now_ms(), 0, NULL);
+	publish_exec(srv, ar, "execution.started", "running", NULL);
+	inn_run_execute(ar->run);
+	st = inn_run_state(ar->run);
+	inn_store_exec_update(srv->store, ar->id, state_str(st),
+	                      inn_run_message(ar->run) ? inn_run_message(ar->run) : "",
+	                      0, now_ms(), inn_run_outputs(ar->run));
+	publish_exec(srv, ar, "execution.finished", state_str(st), inn_run_message(ar->run));
+	if ((int)st >= 0 && (int)st < 8)
+		atomic_fetch_add(&srv->m_exec[st], 1);
+
+	pthread_mutex_lock(&srv->runs_lock);
+	srv->nrunning--;
+	for (pp = &srv->runs; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == ar) {
+			*pp = ar->next;
+			break;
+		}
+	pthread_cond_broadcast(&srv->runs_cond);
+	pthread_mutex_unlock(&srv->runs_lock);
+	active_free(ar);
+	return NULL;
+}
+
+/* Resolves what to run: a golden path, provider/workflow, or (kind
+ * "workflow") a golden path name too. */
+static const inn_workflow *
+resolve(inn_server *srv, const char *ref, const char *kind)
+{
+	const inn_goldenpath *g;
+
+	if (strcmp(kind, "golden-path") == 0) {
+		g = inn_catalog_goldenpath(srv->catalog, ref);
+		return g ? g->workflow : NULL;
+	}
+	return inn_catalog_workflow(srv->catalog, ref);
+}
+
+/* Starts (or resumes, when id_in > 0) an execution. */
+static int
+start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
+      json_object *params, json_object *spec, int dry_run, int64_t retry_of,
+      int64_t id_in, json_object *completed, int64_t *id)
+{
+	struct active_run *ar;
+	inn_run_opts ro;
+	json_object *data = NULL;
+	inn_score *score = NULL;
+	inn_diag d;
+	pthread_t t;
+	int rc;
+
+	inn_diag_init(&d);
+	if ((ar = calloc(1, sizeof(*ar))) == NULL)
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	ar->srv = srv;
+	if ((ar->wf = resolve(srv, ref, kind)) == NULL) {
+		free(ar);
+		return inn_error_set(INN_ENOTFOUND, "no %s named \"%s\"",
+		                     strcmp(kind, "golden-path") == 0 ? "golden path"
+		                                                      : "workflow", ref);
+	}
+	ar->team = who && who->p.team[0] ? strdup(who->p.team) : NULL;
+	data = json_object_new_object();
+	if (spec != NULL) {
+		json_object *app = json_object_new_object();
+
+		if (inn_score_from_json(&score, "spec", spec, &d) != 0 || d.nerrors > 0) {
+			char buf[1024];
+
+			inn_diag_format(&d, 0, buf, sizeof(buf));
+			rc = inn_error_set(INN_EINVAL, "spec: %s", d.n ? buf : inn_error_last());
+			json_object_put(app);
+			goto err;
+		}
+		json_object_object_add(app, "name", json_object_new_string(score->app));
+		json_object_object_add(app, "metadata", json_object_get(score->metadata));
+		json_object_object_add(app, "containers", json_object_get(score->containers));
+		json_object_object_add(data, "app", app);
+		ar->spec = json_object_get(spec);
+	}
+	memset(&ro, 0, sizeof(ro));
+	ro.params = params;
+	ro.data = data;
+	ro.dry_run = dry_run;
+	ro.app = score ? score->app : NULL;
+	ro.completed = completed;
+	ro.events.step_state = on_step_state;
+	ro.events.log = on_log;
+	ro.events.ud = ar;
+	if (params != NULL) {
+		json_object *env;
+
+		if (json_object_object_get_ex(params, "environment", &env) &&
+		    json_object_is_type(env, json_type_string))
+			ro.environment = json_object_get_string(env);
+	}
+	if ((rc = inn_run_new(&ar->run, srv->engine, ar->wf, &ro)) != 0)
+		goto err;
+	if (id_in > 0) {
+		ar->id = id_in;
+	} else {
+		inn_exec_row row;
+
+		memset(&row, 0, sizeof(row));
+		row.workflow = (char *)ref;
+		row.kind = (char *)kind;
+		row.app = score ? score->app : NULL;
+		row.team = ar->team;
+		row.created_by = who ? (char *)who->p.name : (char *)"system";
+		row.status = (char *)"pending";
+		row.params = inn_run_params(ar->run);
+		row.spec = spec;
+		row.dry_run = dry_run;
+		row.retry_of = retry_of;
+		{
+			size_t i;
+			const inn_registry *reg = srv->registry;
+
+			row.resumable = 1;
+			for (i = 0; i < ar->wf->nsteps; i++) {
+				const inn_plugin *p = inn_registry_find(reg, ar->wf->steps[i].plugin_type);
+
+				if (p == NULL || !(p->desc.flags & INN_PLUGIN_IDEMPOTENT))
+					row.resumable = 0;
+			}
+		}
+		if ((rc = inn_store_exec_create(srv->store, &row)) != 0)
+			goto err;
+		ar->id = row.id;
+		{
+			json_object *det = json_object_new_object();
+			char target[64];
+
+			json_object_object_add(det, "workflow", json_object_new_string(ref));
+			snprintf(target, sizeof(target), "execution/%lld", (long long)ar->id);
+			inn_store_audit(srv->store, who ? who->p.name : "system",
+			                retry_of ? "execution.retry" : "execution.create", target, det);
+			json_object_put(det);
+		}
+	}
+	*id = ar->id;
+	pthread_mutex_lock(&srv->runs_lock);
+	ar->next = srv->runs;
+	srv->runs = ar;
+	pthread_mutex_unlock(&srv->runs_lock);
+	if (pthread_create(&t, NULL, run_thread, ar) != 0) {
+		pthread_mutex_lock(&srv->runs_lock);
+		srv->runs = ar->next;
+		pthread_mutex_unlock(&srv->runs_lock);
+		inn_store_exec_update(srv->store, ar->id, "failed", "cannot start a thread", 0,
+		                      now_ms(), NULL);
+		rc = inn_error_set(INN_ERROR, "cannot start a thread for the execution");
+		goto err;
+	}
+	pthread_detach(t);
+	json_object_put(data);
+	inn_score_free(score);
+	inn_diag_free(&d);
+	return 0;
+err:
+	json_object_put(data);
+	inn_score_free(score);
+	inn_diag_free(&d);
+	if (ar->run != NULL)
+		inn_run_free(ar->run);
+	ar->run = NULL;
+	active_free(ar);
+	return rc;
+}
+
+int
+inn_runs_submit(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
+                json_object *params, json_object *spec, int dry_run, int64_t retry_of,
+                int64_t *id)
+{
+	json_object *completed = NULL;
+	int rc;
+
+	if (atomic_load(&srv->draining))
+		return inn_error_set(INN_ECANCELLED, "the server is shutting down");
+	if (retry_of > 0) {
+		/* steps that succeeded are reused; the run goes on from the failed one */
+		inn_step_row *rows = NULL;
+		size_t n = 0, i;
+
+		if (inn_store_steps_get(srv->store, retry_of, &rows, &n) == 0) {
+			completed = json_object_new_object();
+			for (i = 0; i < n; i++)
+				if (strcmp(rows[i].status, "succeeded") == 0)
+					json_object_object_add(completed, rows[i].name,
+					                       rows[i].outputs ? json_object_get(rows[i].outputs)
+					                                       : json_object_new_object());
+			inn_step_rows_free(rows, n);
+		}
+	}
+	rc = start(srv, who, ref, kind, params, spec, dry_run, retry_of, 0, completed, id);
+	json_object_put(completed);
+	return rc;
+}
+
+int
+inn_runs_cancel(inn_server *srv, int64_t id)
+{
+	struct active_run *ar;
+	int found = 0;
+
+	pthread_mutex_lock(&srv->runs_lock);
+	for (ar = srv->runs; ar != NULL; ar = ar->next)
+		if (ar->id == id) {
+			ar->cancel_requested = 1;
+			inn_run_cancel(ar->run);
+			found = 1;
+		}
+	pthread_cond_broadcast(&srv->runs_cond);
+	pthread_mutex_unlock(&srv->runs_lock);
+	return found ? 0 : inn_error_set(INN_ENOTFOUND, "execution %lld is not running",
+	                                 (long long)id);
+}
+
+int
+inn_runs_recover(inn_server *srv)
+{
+	static const char *const left[] = { "running", "pending" };
+	size_t k, i;
+	int count = 0;
+
+	for (k = 0; k < 2; k++) {
+		int64_t *ids = NULL;
+		size_t n = 0;
+
+		if (inn_store_exec_ids_with_status(srv->store, left[k], &ids, &n) != 0)
+			continue;
+		for (i = 0; i < n; i++) {
+			inn_exec_row *row = NULL;
+			int64_t id = 0;
+
+			count++;
+			inn_store_exec_update(srv->store, ids[i], "interrupted",
+			                      "the server stopped while this execution ran", 0, 0, NULL);
+			inn_store_event_add(srv->store, "execution.interrupted", ids[i], NULL, NULL,
+			                    &id);
+			if (inn_store_exec_get(srv->store, ids[i], &row) != 0)
+				continue;
+			if (row->resumable && resolve(srv, row->workflow, row->kind) != NULL) {
+				inn_step_row *rows = NULL;
+				size_t ns = 0, j;
+				json_object *completed = json_object_new_object();
+				inn_caller who;
+
+				memset(&who, 0, sizeof(who));
+				snprintf(who.p.name, sizeof(who.p.name), "%s",
+				         row->created_by ? row->created_by : "system");
+				snprintf(who.p.team, sizeof(who.p.team), "%s", row->team ? row->team : "");
+				if (inn_store_steps_get(srv->store, ids[i], &rows, &ns) == 0) {
+					for (j = 0; j < ns; j++)
+						if (strcmp(rows[j].status, "succeeded") == 0)
+							json_object_object_add(completed, rows[j].name,
+							    rows[j].outputs ? json_object_get(rows[j].outputs)
+							                    : json_object_new_object());
+					inn_step_rows_free(rows, ns);
+				}
+				if (start(srv, &who, row->workflow, row->kind, row->params, row->spec,
+				          row->dry_run, 0, ids[i], completed, &id) != 0)
+					inn_store_exec_update(srv->store, ids[i], "failed", inn_error_last(),
+					                      0, now_ms(), NULL);
+				json_object_put(completed);
+			} else {
+				inn_store_exec_update(srv->store, ids[i], "failed",
+				                      "interrupted: the server stopped while this execution "
+				                      "ran and its steps are not all idempotent, so it was "
+				                      "not resumed (POST /api/workflows/ID/retry runs it "
+				                      "again from the failed step)", 0, now_ms(), NULL);
+			}
+			inn_exec_row_free(row);
+		}
+		free(ids);
+	}
+	return count;
+}
+
+void
+inn_runs_drain(inn_server *srv, int grace_s)
+{
+	struct timespec until;
+	struct active_run *ar;
+
+	atomic_store(&srv->draining, 1);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += grace_s;
+	pthread_mutex_lock(&srv->runs_lock);
+	while (srv->runs != NULL) {
+		if (pthread_cond_timedwait(&srv->runs_cond, &srv->runs_lock, &until) == ETIMEDOUT) {
+			for (ar = srv->runs; ar != NULL; ar = ar->next) {
+				ar->cancel_requested = 1;
+				inn_run_cancel(ar->run);
+			}
+			pthread_cond_broadcast(&srv->runs_cond);
+			/* cancelled steps end within the kill grace; wait for them */
+			while (srv->runs != NULL)
+				pthread_cond_wait(&srv->runs_cond, &srv->runs_lock);
+		}
+	}
+	pthread_mutex_unlock(&srv->runs_lock);
+}

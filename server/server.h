@@ -1,0 +1,125 @@
+/*
+ * server.h - the daemon `innominatus`: shared state of the HTTP front end
+ * (http.c), the API handlers (api_*.c) and the execution manager
+ * (runs.c).  Nothing in server/core knows about any of this.
+ */
+#ifndef INN_SERVER_H
+#define INN_SERVER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <json-c/json.h>
+
+#include "exec.h"
+#include "model.h"
+#include "policy.h"
+#include "registry.h"
+#include "store.h"
+
+#define INN_MAX_PROVIDER_DIRS 32
+
+typedef struct inn_server_config {
+	const char *config_file;       /* admin config (also the server's own settings) */
+	const char *listen_host;
+	int listen_port;
+	const char *db_path;
+	const char *plugin_dir;
+	const char *providers[INN_MAX_PROVIDER_DIRS];
+	int nproviders;
+	const char *goldenpaths;
+	const char *state_dir;         /* host->state_dir() root */
+	int workers;                   /* worker processes */
+	size_t max_body;               /* bytes; 413 beyond */
+	size_t max_headers_size;
+	int max_connections;
+	int timeout_s;                 /* read/write timeout per connection */
+	int shutdown_grace_s;          /* SIGTERM: how long running steps may finish */
+} inn_server_config;
+
+struct sse_client;
+
+typedef struct inn_server {
+	inn_server_config cfg;
+	struct event_base *base;
+	struct evhttp *http;
+	struct event *wake;            /* activated from other threads: flush SSE */
+	struct event *sigterm, *sigint;
+	inn_store *store;
+	inn_policy *policy;
+	inn_registry *registry;
+	inn_catalog *catalog;
+	inn_diag diag;
+	inn_engine *engine;
+	int64_t started_ms;
+	atomic_int ready;
+	atomic_int draining;
+	/* runs in progress */
+	pthread_mutex_t runs_lock;
+	pthread_cond_t runs_cond;
+	struct active_run *runs;
+	int nrunning;
+	int max_concurrent;
+	/* SSE subscribers and the queue of things to send them */
+	pthread_mutex_t sse_lock;
+	struct sse_client *sse;
+	json_object *sse_queue;        /* array of {kind, exec, id, data} */
+	/* metrics */
+	atomic_llong m_requests, m_unauthorized;
+	atomic_llong m_exec[8];        /* by final inn_state */
+	atomic_llong m_step_ms_sum, m_step_count;
+	atomic_llong m_step_bucket[8];
+	atomic_int connections;
+} inn_server;
+
+/* The authenticated caller of a request. */
+typedef struct inn_caller {
+	inn_principal p;
+	int admin;
+} inn_caller;
+
+/* ---- http.c ---- */
+int inn_http_start(inn_server *srv);
+void inn_http_reply_json(struct evhttp_request *req, int status, json_object *body);
+void inn_http_error(struct evhttp_request *req, int status, const char *code,
+                    const char *fmt, ...) INN_PRINTF_LIKE(4, 5);
+/* Request body as JSON object; NULL after replying 400/413 itself. */
+json_object *inn_http_body_json(inn_server *srv, struct evhttp_request *req);
+/* Query parameter, or NULL. */
+const char *inn_http_query(struct evhttp_request *req, const char *name, char *buf,
+                           size_t len);
+json_object *inn_openapi(void);
+/* Replies with status >= 400 sent so far (for /metrics). */
+long long inn_http_error_count(void);
+
+/* ---- runs.c ---- */
+/* Starts an execution; fills *id.  Errors (unknown workflow, bad
+ * parameters) reply nothing: the caller maps them (message in
+ * inn_error_last(); INN_ENOTFOUND -> 404, INN_EINVAL -> 400). */
+int inn_runs_submit(inn_server *srv, const inn_caller *who, const char *ref,
+                    const char *kind, json_object *params, json_object *spec,
+                    int dry_run, int64_t retry_of, int64_t *id);
+int inn_runs_cancel(inn_server *srv, int64_t id);
+/* Marks executions left running by a previous process; returns how many. */
+int inn_runs_recover(inn_server *srv);
+/* Waits for running executions (cancelling after grace_s). */
+void inn_runs_drain(inn_server *srv, int grace_s);
+/* SSE on the loop thread: open a stream (reply headers sent), send a
+ * backlog item, register for live messages, or end it. */
+struct sse_client *inn_sse_open(struct evhttp_request *req, int64_t exec_id,
+                                const inn_caller *who, int64_t after);
+void inn_sse_send(struct sse_client *c, const char *event, int64_t id, json_object *data);
+void inn_sse_register(inn_server *srv, struct sse_client *c);
+void inn_sse_close(inn_server *srv, struct sse_client *c);
+/* Queue an SSE message and wake the loop (any thread). */
+void inn_sse_publish(inn_server *srv, const char *kind, int64_t exec_id, int64_t id,
+                     const char *team, json_object *data);
+
+/* ---- api.c ---- */
+void inn_api_register(inn_server *srv);
+
+#endif

@@ -1,0 +1,446 @@
+/*
+ * store.c - the store's public face (see store.h): picks the backend from
+ * the path's scheme, checks arguments and clamps limits once for every
+ * backend, then dispatches through struct inn_store_ops (store_int.h).
+ * Also the pieces every backend shares: the clock, API key generation and
+ * hashing (OpenSSL), JSON to text, and the row destructors.
+ */
+#include "store_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "error.h"
+
+static const struct inn_store_ops *const backends[] = {
+	&inn_store_sqlite_ops,
+};
+
+static const char *const exec_statuses[] = {
+	"pending", "running", "succeeded", "failed", "cancelled", "timed_out",
+	"interrupted", "would-run", NULL
+};
+
+static const char *const exec_kinds[] = { "workflow", "golden-path", NULL };
+
+static int
+in_list(const char *s, const char *const *list)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(s, *list) == 0)
+			return 1;
+	return 0;
+}
+
+#define CHECK_STORE(st) do { \
+	if ((st) == NULL) \
+		return inn_error_set(INN_EINVAL, "%s: no store", __func__); \
+} while (0)
+
+#define CHECK_ARG(cond) do { \
+	if (!(cond)) \
+		return inn_error_set(INN_EINVAL, "%s: %s is required", __func__, #cond); \
+} while (0)
+
+/* Names end up in fixed-size inn_principal fields, so bound them here. */
+static int
+check_name(const char *what, const char *s)
+{
+	if (s == NULL || *s == '\0')
+		return inn_error_set(INN_EINVAL, "store: %s must not be empty", what);
+	if (strlen(s) > INN_STORE_NAME_MAX)
+		return inn_error_set(INN_EINVAL, "store: %s \"%.40s...\" is longer than %d bytes",
+		                     what, s, INN_STORE_NAME_MAX);
+	return 0;
+}
+
+static int
+clamp_limit(int limit)
+{
+	if (limit <= 0)
+		return INN_STORE_LIMIT_DEFAULT;
+	return limit > INN_STORE_LIMIT_MAX ? INN_STORE_LIMIT_MAX : limit;
+}
+
+/* "sqlite:PATH", "sqlite://PATH" or a plain PATH (SQLite).  Any other
+ * "scheme://" is refused by name rather than taken for a file name. */
+int
+inn_store_open(inn_store **out, const char *path)
+{
+	const char *colon, *target = path;
+	const struct inn_store_ops *ops = backends[0];
+	size_t i, len;
+
+	if (out == NULL || path == NULL || *path == '\0')
+		return inn_error_set(INN_EINVAL, "store: no store path given");
+	*out = NULL;
+	colon = strchr(path, ':');
+	if (colon != NULL && strcmp(path, ":memory:") != 0) {
+		len = (size_t)(colon - path);
+		ops = NULL;
+		for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+			if (strlen(backends[i]->scheme) == len &&
+			    strncmp(path, backends[i]->scheme, len) == 0)
+				ops = backends[i];
+		if (ops != NULL) {
+			target = colon + 1;
+			if (strncmp(target, "//", 2) == 0)
+				target += 2;
+		} else if (strncmp(colon, "://", 3) == 0) {
+			return inn_error_set(INN_EINVAL, "store: unsupported store \"%.*s://\" in %s "
+			                     "(supported: sqlite:PATH or a file path)", (int)len,
+			                     path, path);
+		} else {
+			ops = backends[0];  /* a file name that happens to hold ':' */
+		}
+	}
+	if (*target == '\0')
+		return inn_error_set(INN_EINVAL, "store: %s names no file", path);
+	return ops->open(out, target);
+}
+
+void
+inn_store_close(inn_store *st)
+{
+	if (st != NULL)
+		st->ops->close(st);
+}
+
+int
+inn_store_ping(inn_store *st)
+{
+	CHECK_STORE(st);
+	return st->ops->ping(st);
+}
+
+int
+inn_store_schema_version(inn_store *st)
+{
+	CHECK_STORE(st);
+	return st->ops->schema_version(st);
+}
+
+/* ---- executions ------------------------------------------------------ */
+
+int
+inn_store_exec_create(inn_store *st, inn_exec_row *row)
+{
+	CHECK_STORE(st);
+	CHECK_ARG(row != NULL);
+	CHECK_ARG(row->workflow != NULL);
+	CHECK_ARG(row->kind != NULL);
+	CHECK_ARG(row->status != NULL);
+	if (!in_list(row->kind, exec_kinds))
+		return inn_error_set(INN_EINVAL, "store: execution kind \"%s\" is not "
+		                     "workflow or golden-path", row->kind);
+	if (!in_list(row->status, exec_statuses))
+		return inn_error_set(INN_EINVAL, "store: \"%s\" is not an execution status",
+		                     row->status);
+	if (row->retry_of < 0)
+		return inn_error_set(INN_EINVAL, "store: retry_of %lld is negative",
+		                     (long long)row->retry_of);
+	return st->ops->exec_create(st, row);
+}
+
+int
+inn_store_exec_update(inn_store *st, int64_t id, const char *status, const char *message,
+                      int64_t started_ms, int64_t ended_ms, json_object *outputs)
+{
+	CHECK_STORE(st);
+	if (status != NULL && !in_list(status, exec_statuses))
+		return inn_error_set(INN_EINVAL, "store: \"%s\" is not an execution status",
+		                     status);
+	return st->ops->exec_update(st, id, status, message, started_ms, ended_ms, outputs);
+}
+
+int
+inn_store_exec_get(inn_store *st, int64_t id, inn_exec_row **out)
+{
+	CHECK_STORE(st);
+	CHECK_ARG(out != NULL);
+	*out = NULL;
+	return st->ops->exec_get(st, id, out);
+}
+
+int
+inn_store_exec_list(inn_store *st, const inn_exec_filter *f, inn_exec_row ***rows,
+                    size_t *n, int64_t *total)
+{
+	inn_exec_filter c = { 0 };
+
+	CHECK_STORE(st);
+	CHECK_ARG(rows != NULL);
+	CHECK_ARG(n != NULL);
+	*rows = NULL;
+	*n = 0;
+	if (total != NULL)
+		*total = 0;
+	if (f != NULL)
+		c = *f;
+	if (c.page < 1)
+		c.page = 1;
+	if (c.page_size <= 0)
+		c.page_size = INN_STORE_PAGE_SIZE_DEFAULT;
+	else if (c.page_size > INN_STORE_PAGE_SIZE_MAX)
+		c.page_size = INN_STORE_PAGE_SIZE_MAX;
+	return st->ops->exec_list(st, &c, rows, n, total);
+}
+
+int
+inn_store_exec_ids_with_status(inn_store *st, const char *status, int64_t **ids, size_t *n)
+{
+	CHECK_STORE(st);
+	CHECK_ARG(status != NULL);
+	CHECK_ARG(ids != NULL);
+	CHECK_ARG(n != NULL);
+	*ids = NULL;
+	*n = 0;
+	return st->ops->exec_ids_with_status(st, status, ids, n);
+}
+
+void
+inn_exec_row_free(inn_exec_row *row)
+{
+	if (row == NULL)
+		return;
+	free(row->workflow);
+	free(row->kind);
+	free(row->app);
+	free(row->team);
+	free(row->created_by);
+	free(row->status);
+	free(row->message);
+	json_object_put(row->params);
+	json_object_put(row->spec);
+	json_object_put(row->outputs);
+	free(row);
+}
+
+void
+inn_exec_rows_free(inn_exec_row **rows, size_t n)
+{
+	size_t i;
+
+	if (rows == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		inn_exec_row_free(rows[i]);
+	free(rows);
+}
+
+/* ---- steps ----------------------------------------------------------- */
+
+int
+inn_store_step_put(inn_store *st, int64_t exec_id, const inn_step_row *row)
+{
+	CHECK_STORE(st);
+	CHECK_ARG(row != NULL);
+	CHECK_ARG(row->name != NULL);
+	CHECK_ARG(row->status != NULL);
+	if (row->idx < 0)
+		return inn_error_set(INN_EINVAL, "store: step index %d is negative", row->idx);
+	return st->ops->step_put(st, exec_id, row);
+}
+
+int
+inn_store_steps_get(inn_store *st, int64_t exec_id, inn_step_row **rows, size_t *n)
+{
+	CHECK_STORE(st);
+	CHECK_ARG(rows != NULL);
+	CHECK_ARG(n != NULL);
+	*rows = NULL;
+	*n = 0;
+	return st->ops->steps_get(st, exec_id, rows, n);
+}
+
+void
+inn_step_rows_free(inn_step_row *rows, size_t n)
+{
+	size_t i;
+
+	if (rows == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		free(rows[i].name);
+		free(rows[i].type);
+		free(rows[i].status);
+		free(rows[i].message);
+		json_object_put(rows[i].outputs);
+	}
+	free(rows);
+}
+
+/* ---- step logs ------------------------------------------------------- */
+
+int
+inn_store_log_append(inn_store *st, int64_t exec_id, const char *step, int level,
+                     int stream, const char *line, int64_t *seq)
+{
+	int64_t dummy;
+
+	CHECK_STORE(st);
+	CHECK_ARG(line != NULL);
+	return st->ops->log_append(st, exec_id, step, level, stream, line,
+	                           seq != NULL ? seq : &dummy);
+}
+
+int
+inn_store_logs_get(inn_store *st, int64_t exec_id, int64_t after, int limit,
+                   json_object **lines)
+{
+	CHECK_STORE(st);
+	CHECK_ARG(lines != NULL);
+	*lines = NULL;
+	return st->ops->logs_get(st, exec_id, after, clamp_limit(limit), lines);
+}
+
+/* ---- events ---------------------------------------------------------- */
+
+int
+inn_store_event_add(inn_store *st, const char *type, int64_t exec_id, const char *team,
+                    json_object *data, int64_t *id)
+{
+	int64_t dummy;
+
+	CHECK_STORE(st);
+	CHECK_ARG(type != NULL);
+	return st->ops->event_add(st, type, exec_id, team, data, id != NULL ? id : &dummy);
+}
+
+int
+inn_store_events_after(inn_store *st, int64_t after, const char *team, int limit,
+                       json_object **events)
+{
+	CHECK_STORE(st);
+	CHECK_ARG(events != NULL);
+	*events = NULL;
+	return st->ops->events_after(st, after, team, clamp_limit(limit), events);
+}
+
+/* ---- API keys -------------------------------------------------------- */
+
+int
+inn_store_key_create(inn_store *st, const char *name, const char *role, const char *team,
+                     char **plain)
+{
+	int rc;
+
+	CHECK_STORE(st);
+	CHECK_ARG(plain != NULL);
+	*plain = NULL;
+	if ((rc = check_name("key name", name)) < 0)
+		return rc;
+	if (role == NULL || (strcmp(role, "admin") != 0 && strcmp(role, "user") != 0))
+		return inn_error_set(INN_EINVAL, "store: role \"%s\" for key %s is not admin or user",
+		                     role != NULL ? role : "(none)", name);
+	if (team != NULL && *team == '\0')
+		team = NULL;
+	if (team != NULL && (rc = check_name("team name", team)) < 0)
+		return rc;
+	return st->ops->key_create(st, name, role, team, plain);
+}
+
+int
+inn_store_key_lookup(inn_store *st, const char *plain, inn_principal *out)
+{
+	CHECK_STORE(st);
+	CHECK_ARG(out != NULL);
+	memset(out, 0, sizeof(*out));
+	/* Not the shape of our keys: no need to ask the database. */
+	if (plain == NULL || strlen(plain) != INN_STORE_KEY_LEN || strncmp(plain, "inn_", 4) != 0)
+		return inn_error_set(INN_ENOTFOUND, "unknown API key");
+	return st->ops->key_lookup(st, plain, out);
+}
+
+int
+inn_store_key_revoke(inn_store *st, const char *name)
+{
+	CHECK_STORE(st);
+	CHECK_ARG(name != NULL);
+	return st->ops->key_revoke(st, name);
+}
+
+/* ---- audit ----------------------------------------------------------- */
+
+int
+inn_store_audit(inn_store *st, const char *who, const char *action, const char *target,
+                json_object *detail)
+{
+	CHECK_STORE(st);
+	CHECK_ARG(action != NULL);
+	return st->ops->audit(st, who, action, target, detail);
+}
+
+int
+inn_store_audit_list(inn_store *st, int limit, json_object **entries)
+{
+	CHECK_STORE(st);
+	CHECK_ARG(entries != NULL);
+	*entries = NULL;
+	return st->ops->audit_list(st, clamp_limit(limit), entries);
+}
+
+/* ---- shared by backends ---------------------------------------------- */
+
+int64_t
+inn_store_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+inn_store_key_hash(const char *plain, unsigned char hash[INN_STORE_KEY_HASH_LEN])
+{
+	unsigned int len = 0;
+
+	if (EVP_Digest(plain, strlen(plain), hash, &len, EVP_sha256(), NULL) != 1 ||
+	    len != INN_STORE_KEY_HASH_LEN)
+		return inn_error_set(INN_ERROR, "store: SHA-256 failed (OpenSSL)");
+	return 0;
+}
+
+int
+inn_store_key_generate(char plain[INN_STORE_KEY_LEN + 1],
+                       unsigned char hash[INN_STORE_KEY_HASH_LEN])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char raw[(INN_STORE_KEY_LEN - 4) / 2];
+	size_t i;
+	int rc;
+
+	if (RAND_bytes(raw, (int)sizeof(raw)) != 1)
+		return inn_error_set(INN_ERROR, "store: no randomness for an API key (OpenSSL "
+		                     "RAND_bytes failed)");
+	memcpy(plain, "inn_", 4);
+	for (i = 0; i < sizeof(raw); i++) {
+		plain[4 + 2 * i] = hex[raw[i] >> 4];
+		plain[4 + 2 * i + 1] = hex[raw[i] & 0x0f];
+	}
+	plain[INN_STORE_KEY_LEN] = '\0';
+	OPENSSL_cleanse(raw, sizeof(raw));
+	if ((rc = inn_store_key_hash(plain, hash)) < 0)
+		OPENSSL_cleanse(plain, INN_STORE_KEY_LEN + 1);
+	return rc;
+}
+
+int
+inn_store_json_text(json_object *v, char **out)
+{
+	const char *s;
+
+	*out = NULL;
+	if (v == NULL)
+		return 0;
+	s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+	if (s == NULL || (*out = strdup(s)) == NULL)
+		return inn_error_set(INN_ENOMEM, "store: out of memory writing JSON");
+	return 0;
+}

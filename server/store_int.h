@@ -1,0 +1,92 @@
+/*
+ * store_int.h - what only the store sees: the backend operations table
+ * behind store.h.  store.c checks arguments, clamps limits and dispatches;
+ * a backend (store_sqlite.c; later PostgreSQL) does the I/O and may assume
+ * arguments already checked: non-NULL store and out-params, required
+ * strings present, enum-like strings valid, limits in range.
+ */
+#ifndef INN_SERVER_STORE_INT_H
+#define INN_SERVER_STORE_INT_H
+
+#include "store.h"
+
+/* Limits applied by store.c before a backend sees them. */
+#define INN_STORE_PAGE_SIZE_DEFAULT 20
+#define INN_STORE_PAGE_SIZE_MAX 200
+#define INN_STORE_LIMIT_DEFAULT 1000
+#define INN_STORE_LIMIT_MAX 10000
+#define INN_STORE_NAME_MAX 127  /* fits inn_principal.name / .team */
+
+struct inn_store_ops;
+
+/* Every backend's store begins with this, so store.c can find the ops. */
+struct inn_store {
+	const struct inn_store_ops *ops;
+};
+
+/* One function per store.h entry point; the same contracts, with the
+ * argument checks above already done.  Every function is called without
+ * any lock held: a backend serialises access itself. */
+struct inn_store_ops {
+	const char *scheme;  /* "sqlite": what "scheme:" in a store path selects */
+
+	/* target is the path with any "scheme:" prefix removed. */
+	int (*open)(inn_store **out, const char *target);
+	void (*close)(inn_store *st);
+	int (*ping)(inn_store *st);
+	int (*schema_version)(inn_store *st);
+
+	int (*exec_create)(inn_store *st, inn_exec_row *row);
+	int (*exec_update)(inn_store *st, int64_t id, const char *status, const char *message,
+	                   int64_t started_ms, int64_t ended_ms, json_object *outputs);
+	int (*exec_get)(inn_store *st, int64_t id, inn_exec_row **out);
+	/* f->page >= 1 and 1 <= f->page_size <= INN_STORE_PAGE_SIZE_MAX. */
+	int (*exec_list)(inn_store *st, const inn_exec_filter *f, inn_exec_row ***rows,
+	                 size_t *n, int64_t *total);
+	int (*exec_ids_with_status)(inn_store *st, const char *status, int64_t **ids, size_t *n);
+
+	int (*step_put)(inn_store *st, int64_t exec_id, const inn_step_row *row);
+	int (*steps_get)(inn_store *st, int64_t exec_id, inn_step_row **rows, size_t *n);
+
+	int (*log_append)(inn_store *st, int64_t exec_id, const char *step, int level,
+	                  int stream, const char *line, int64_t *seq);
+	/* 1 <= limit <= INN_STORE_LIMIT_MAX here and below. */
+	int (*logs_get)(inn_store *st, int64_t exec_id, int64_t after, int limit,
+	                json_object **lines);
+
+	int (*event_add)(inn_store *st, const char *type, int64_t exec_id, const char *team,
+	                 json_object *data, int64_t *id);
+	int (*events_after)(inn_store *st, int64_t after, const char *team, int limit,
+	                    json_object **events);
+
+	/* role is "admin" or "user"; team is NULL for none (never ""). */
+	int (*key_create)(inn_store *st, const char *name, const char *role, const char *team,
+	                  char **plain);
+	int (*key_lookup)(inn_store *st, const char *plain, inn_principal *out);
+	int (*key_revoke)(inn_store *st, const char *name);
+
+	int (*audit)(inn_store *st, const char *who, const char *action, const char *target,
+	             json_object *detail);
+	int (*audit_list)(inn_store *st, int limit, json_object **entries);
+};
+
+extern const struct inn_store_ops inn_store_sqlite_ops;
+
+/* Shared helpers for backends (store.c). */
+
+/* CLOCK_REALTIME in milliseconds. */
+int64_t inn_store_now_ms(void);
+/* A new API key: "inn_" + 40 lowercase hex characters from the OS CSPRNG
+ * (buffer of INN_STORE_KEY_LEN + 1), and its SHA-256.  INN_ERROR if
+ * randomness is unavailable. */
+#define INN_STORE_KEY_LEN 44
+#define INN_STORE_KEY_HASH_LEN 32
+int inn_store_key_generate(char plain[INN_STORE_KEY_LEN + 1],
+                           unsigned char hash[INN_STORE_KEY_HASH_LEN]);
+/* SHA-256 of a presented key. */
+int inn_store_key_hash(const char *plain, unsigned char hash[INN_STORE_KEY_HASH_LEN]);
+/* *out = a JSON value as compact text (malloc'd), or NULL for NULL.
+ * 0 or INN_ENOMEM. */
+int inn_store_json_text(json_object *v, char **out);
+
+#endif

@@ -1,0 +1,1428 @@
+/*
+ * store_sqlite.c - the embedded store backend: one SQLite file in WAL mode.
+ *
+ * One connection per store, guarded by one mutex: every operation holds
+ * it from its first bind to its last column read, which also keeps
+ * sqlite3_errmsg() and last_insert_rowid() belonging to that operation.
+ * The connection is opened SQLITE_OPEN_NOMUTEX since the mutex already
+ * serialises it.  Fixed statements are prepared on first use and cached
+ * for the life of the connection (log appends are the hot path); the
+ * execution list, whose WHERE depends on the filter, is prepared per call.
+ * Every value is bound as a parameter; SQL text is only ever built from
+ * the constant fragments in this file.
+ *
+ * Schema changes are the numbered entries of migrations[]: migration N
+ * runs in its own transaction together with its schema_migrations row, so
+ * a crash leaves the store at N-1 or N, never between.
+ */
+#include "store_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <sqlite3.h>
+
+#include "error.h"
+
+/* ---- schema ------------------------------------------------------------ */
+
+static const char *const migrations[] = {
+	/* 1: executions, their steps and log lines, events */
+	"CREATE TABLE executions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  workflow TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  app TEXT,"
+	"  team TEXT,"
+	"  created_by TEXT,"
+	"  status TEXT NOT NULL,"
+	"  message TEXT,"
+	"  params TEXT NOT NULL DEFAULT '{}',"
+	"  spec TEXT,"
+	"  outputs TEXT,"
+	"  dry_run INTEGER NOT NULL DEFAULT 0,"
+	"  resumable INTEGER NOT NULL DEFAULT 0,"
+	"  retry_of INTEGER REFERENCES executions(id),"
+	"  created_ms INTEGER NOT NULL,"
+	"  started_ms INTEGER NOT NULL DEFAULT 0,"
+	"  ended_ms INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX executions_team_created ON executions(team, created_ms);"
+	"CREATE INDEX executions_created ON executions(created_ms);"
+	"CREATE INDEX executions_app ON executions(app);"
+	"CREATE INDEX executions_status ON executions(status);"
+	"CREATE INDEX executions_workflow ON executions(workflow);"
+	"CREATE TABLE steps ("
+	"  exec_id INTEGER NOT NULL REFERENCES executions(id) ON DELETE CASCADE,"
+	"  idx INTEGER NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  type TEXT,"
+	"  status TEXT NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  message TEXT,"
+	"  started_ms INTEGER NOT NULL DEFAULT 0,"
+	"  ended_ms INTEGER NOT NULL DEFAULT 0,"
+	"  outputs TEXT,"
+	"  PRIMARY KEY (exec_id, idx)) WITHOUT ROWID;"
+	"CREATE TABLE step_logs ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  exec_id INTEGER NOT NULL REFERENCES executions(id) ON DELETE CASCADE,"
+	"  step TEXT,"
+	"  level INTEGER NOT NULL,"
+	"  stream INTEGER NOT NULL,"
+	"  line TEXT NOT NULL,"
+	"  ts_ms INTEGER NOT NULL);"
+	"CREATE INDEX step_logs_exec ON step_logs(exec_id, seq);"
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  type TEXT NOT NULL,"
+	"  exec_id INTEGER,"
+	"  team TEXT,"
+	"  data TEXT,"
+	"  ts_ms INTEGER NOT NULL);",
+
+	/* 2: who may call: teams, users, API keys; what they did: audit.
+	 * api_keys.user_name, not "user": that is reserved in PostgreSQL. */
+	"CREATE TABLE teams ("
+	"  name TEXT PRIMARY KEY,"
+	"  created_ms INTEGER NOT NULL);"
+	"CREATE TABLE users ("
+	"  name TEXT PRIMARY KEY,"
+	"  role TEXT NOT NULL CHECK (role IN ('admin', 'user')),"
+	"  team TEXT REFERENCES teams(name),"
+	"  created_ms INTEGER NOT NULL);"
+	"CREATE TABLE api_keys ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  user_name TEXT NOT NULL REFERENCES users(name),"
+	"  key_hash BLOB NOT NULL UNIQUE,"
+	"  created_ms INTEGER NOT NULL,"
+	"  revoked INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  who TEXT,"
+	"  action TEXT NOT NULL,"
+	"  target TEXT,"
+	"  detail TEXT,"
+	"  ts_ms INTEGER NOT NULL);",
+};
+
+#define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+/* ---- cached statements ------------------------------------------------- */
+
+#define EXEC_COLS "id, workflow, kind, app, team, created_by, status, message, params, " \
+	"spec, outputs, dry_run, resumable, retry_of, created_ms, started_ms, ended_ms"
+
+enum stmt_id {
+	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_PING, ST_VERSION,
+	ST_EXEC_INSERT, ST_EXEC_UPDATE, ST_EXEC_GET, ST_EXEC_IDS,
+	ST_STEP_PUT, ST_STEPS_GET, ST_LOG_APPEND, ST_LOGS_GET,
+	ST_EVENT_ADD, ST_EVENTS_AFTER,
+	ST_TEAM_ADD, ST_USER_GET, ST_USER_ADD, ST_KEY_STATE, ST_KEY_INSERT, ST_KEY_RENEW,
+	ST_KEY_LOOKUP, ST_KEY_REVOKE, ST_AUDIT_ADD, ST_AUDIT_LIST,
+	ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_PING] = "SELECT 1",
+	[ST_VERSION] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+	[ST_EXEC_INSERT] = "INSERT INTO executions (workflow, kind, app, team, created_by, "
+		"status, message, params, spec, outputs, dry_run, resumable, retry_of, "
+		"created_ms, started_ms, ended_ms) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+	[ST_EXEC_UPDATE] = "UPDATE executions SET status = COALESCE(?2, status), "
+		"message = COALESCE(?3, message), "
+		"started_ms = CASE WHEN ?4 > 0 THEN ?4 ELSE started_ms END, "
+		"ended_ms = CASE WHEN ?5 > 0 THEN ?5 ELSE ended_ms END, "
+		"outputs = COALESCE(?6, outputs) WHERE id = ?1",
+	[ST_EXEC_GET] = "SELECT " EXEC_COLS " FROM executions WHERE id = ?1",
+	[ST_EXEC_IDS] = "SELECT id FROM executions WHERE status = ?1 ORDER BY id",
+	[ST_STEP_PUT] = "INSERT OR REPLACE INTO steps (exec_id, idx, name, type, status, "
+		"attempts, message, started_ms, ended_ms, outputs) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[ST_STEPS_GET] = "SELECT idx, name, type, status, attempts, message, started_ms, "
+		"ended_ms, outputs FROM steps WHERE exec_id = ?1 ORDER BY idx",
+	[ST_LOG_APPEND] = "INSERT INTO step_logs (exec_id, step, level, stream, line, ts_ms) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_LOGS_GET] = "SELECT seq, step, level, stream, line, ts_ms FROM step_logs "
+		"WHERE exec_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+	[ST_EVENT_ADD] = "INSERT INTO events (type, exec_id, team, data, ts_ms) "
+		"VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_EVENTS_AFTER] = "SELECT id, type, exec_id, team, data, ts_ms FROM events "
+		"WHERE id > ?1 AND (?2 IS NULL OR team = ?2) ORDER BY id LIMIT ?3",
+	[ST_TEAM_ADD] = "INSERT OR IGNORE INTO teams (name, created_ms) VALUES (?1, ?2)",
+	[ST_USER_GET] = "SELECT role, team FROM users WHERE name = ?1",
+	[ST_USER_ADD] = "INSERT INTO users (name, role, team, created_ms) VALUES (?1, ?2, ?3, ?4)",
+	[ST_KEY_STATE] = "SELECT revoked FROM api_keys WHERE name = ?1",
+	[ST_KEY_INSERT] = "INSERT INTO api_keys (name, user_name, key_hash, created_ms) "
+		"VALUES (?1, ?2, ?3, ?4)",
+	[ST_KEY_RENEW] = "UPDATE api_keys SET user_name = ?2, key_hash = ?3, created_ms = ?4, "
+		"revoked = 0 WHERE name = ?1",
+	[ST_KEY_LOOKUP] = "SELECT k.key_hash, k.revoked, k.name, u.role, u.team "
+		"FROM api_keys k JOIN users u ON u.name = k.user_name WHERE k.key_hash = ?1",
+	[ST_KEY_REVOKE] = "UPDATE api_keys SET revoked = 1 WHERE name = ?1 AND revoked = 0",
+	[ST_AUDIT_ADD] = "INSERT INTO audit (who, action, target, detail, ts_ms) "
+		"VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_AUDIT_LIST] = "SELECT id, who, action, target, detail, ts_ms FROM audit "
+		"ORDER BY id DESC LIMIT ?1",
+};
+
+struct sqlite_store {
+	inn_store base;              /* first: what store.c sees */
+	pthread_mutex_t lock;        /* guards everything below */
+	sqlite3 *db;
+	sqlite3_stmt *stmts[ST_COUNT];
+	char *path;                  /* for messages */
+};
+
+#define SQ(st) ((struct sqlite_store *)(void *)(st))
+
+/* ---- helpers ------------------------------------------------------------ */
+
+/* Sets the error from the connection's last failure: "store PATH: what: why". */
+static int
+db_fail(struct sqlite_store *s, const char *what)
+{
+	int code = sqlite3_errcode(s->db) == SQLITE_NOMEM ? INN_ENOMEM : INN_ERROR;
+
+	return inn_error_set(code, "store %s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+}
+
+static int
+is_fk_failure(struct sqlite_store *s)
+{
+	return sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_FOREIGNKEY;
+}
+
+/* The cached statement id, prepared on first use; NULL with the error set. */
+static sqlite3_stmt *
+stmt(struct sqlite_store *s, enum stmt_id id)
+{
+	if (s->stmts[id] == NULL &&
+	    sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+	                       &s->stmts[id], NULL) != SQLITE_OK) {
+		db_fail(s, "preparing a statement");
+		s->stmts[id] = NULL;
+	}
+	return s->stmts[id];
+}
+
+/* Readies a used statement for its next caller. */
+static void
+stmt_done(sqlite3_stmt *q)
+{
+	if (q != NULL) {
+		sqlite3_reset(q);
+		sqlite3_clear_bindings(q);
+	}
+}
+
+/* Runs a statement that returns no rows (or ignores them). */
+static int
+run_simple(struct sqlite_store *s, enum stmt_id id, const char *what)
+{
+	sqlite3_stmt *q = stmt(s, id);
+	int rc = 0;
+
+	if (q == NULL)
+		return INN_ERROR;
+	if (sqlite3_step(q) != SQLITE_DONE)
+		rc = db_fail(s, what);
+	stmt_done(q);
+	return rc;
+}
+
+/* Undoes a failed transaction, keeping the message of what failed. */
+static void
+rollback(struct sqlite_store *s)
+{
+	sqlite3_stmt *q;
+
+	if (sqlite3_get_autocommit(s->db))
+		return;  /* SQLite already rolled back */
+	if ((q = stmt(s, ST_ROLLBACK)) != NULL) {
+		sqlite3_step(q);
+		stmt_done(q);
+	}
+}
+
+/* NULL binds SQL NULL.  The string must outlive the step (SQLITE_STATIC). */
+static int
+bind_text(sqlite3_stmt *q, int i, const char *v)
+{
+	return v == NULL ? sqlite3_bind_null(q, i) : sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+}
+
+/* 0 binds SQL NULL (no execution, no retry). */
+static int
+bind_id(sqlite3_stmt *q, int i, int64_t v)
+{
+	return v == 0 ? sqlite3_bind_null(q, i) : sqlite3_bind_int64(q, i, v);
+}
+
+static int
+bind_fail(struct sqlite_store *s)
+{
+	return db_fail(s, "binding a value");
+}
+
+/* A text column as a malloc'd string (NULL for SQL NULL); *err on ENOMEM. */
+static char *
+col_text(sqlite3_stmt *q, int i, int *err)
+{
+	const unsigned char *t = sqlite3_column_text(q, i);
+	char *copy;
+
+	if (t == NULL)
+		return NULL;
+	if ((copy = strdup((const char *)t)) == NULL)
+		*err = inn_error_set(INN_ENOMEM, "store: out of memory reading a row");
+	return copy;
+}
+
+/* A JSON text column parsed (NULL for SQL NULL); *err when it does not parse. */
+static json_object *
+col_json(sqlite3_stmt *q, int i, const char *what, int64_t id, int *err)
+{
+	const char *t = (const char *)sqlite3_column_text(q, i);
+	json_object *v;
+
+	if (t == NULL)
+		return NULL;
+	if ((v = json_tokener_parse(t)) == NULL)
+		*err = inn_error_set(INN_ERROR, "store: %s of %lld is not valid JSON: %.60s",
+		                     what, (long long)id, t);
+	return v;
+}
+
+/* json_object_object_add() that owns v even on failure; NULL v with
+ * need set means its allocation failed. */
+static int
+jset(json_object *o, const char *key, json_object *v, int need)
+{
+	if ((need && v == NULL) || json_object_object_add(o, key, v) != 0) {
+		json_object_put(v);
+		return inn_error_set(INN_ENOMEM, "store: out of memory building JSON");
+	}
+	return 0;
+}
+
+static int
+jset_int(json_object *o, const char *key, int64_t v)
+{
+	return jset(o, key, json_object_new_int64(v), 1);
+}
+
+/* A text column as a JSON string, or null. */
+static int
+jset_col_text(json_object *o, const char *key, sqlite3_stmt *q, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(q, i);
+
+	return t == NULL ? jset(o, key, NULL, 0) : jset(o, key, json_object_new_string(t), 1);
+}
+
+/* A JSON text column parsed, or null. */
+static int
+jset_col_json(json_object *o, const char *key, sqlite3_stmt *q, int i, int64_t id)
+{
+	int err = 0;
+	json_object *v = col_json(q, i, key, id, &err);
+
+	return err < 0 ? err : jset(o, key, v, 0);
+}
+
+/* Appends a fresh object to arr; NULL on ENOMEM (error set). */
+static json_object *
+array_add_object(json_object *arr)
+{
+	json_object *o = json_object_new_object();
+
+	if (o == NULL || json_object_array_add(arr, o) != 0) {
+		json_object_put(o);
+		inn_error_set(INN_ENOMEM, "store: out of memory building JSON");
+		return NULL;
+	}
+	return o;
+}
+
+static json_object *
+new_array(void)
+{
+	json_object *a = json_object_new_array();
+
+	if (a == NULL)
+		inn_error_set(INN_ENOMEM, "store: out of memory building JSON");
+	return a;
+}
+
+/* ---- open, migrate, close --------------------------------------------- */
+
+/* The directory must already exist: a typo in a config path should not
+ * silently create a fresh, empty store somewhere unexpected. */
+static int
+check_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	struct stat sb;
+
+	if (slash == NULL)
+		return 0;
+	if ((size_t)(slash - path) >= sizeof(dir))
+		return inn_error_set(INN_EINVAL, "store: path %.80s... is too long", path);
+	if (slash == path)
+		return 0;  /* "/name": the root exists */
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	if (stat(dir, &sb) != 0)
+		return inn_error_set(errno == ENOENT ? INN_ENOTFOUND : INN_ERROR,
+		                     "store %s: directory %s: %s", path, dir, strerror(errno));
+	if (!S_ISDIR(sb.st_mode))
+		return inn_error_set(INN_EINVAL, "store %s: %s is not a directory", path, dir);
+	return 0;
+}
+
+/* Creates the file 0600 before SQLite does (SQLite would use 0644), so
+ * the store, and its -wal and -shm files which copy its mode, are private
+ * from the start.  An existing file keeps its mode. */
+static int
+create_private(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+
+	if (fd < 0)
+		return inn_error_set(errno == EACCES ? INN_EINVAL : INN_ERROR, "store %s: %s",
+		                     path, strerror(errno));
+	close(fd);
+	return 0;
+}
+
+static int
+exec_sql(struct sqlite_store *s, const char *sql, const char *what)
+{
+	char *msg = NULL;
+	int rc;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	rc = inn_error_set(INN_ERROR, "store %s: %s: %s", s->path, what,
+	                   msg != NULL ? msg : sqlite3_errmsg(s->db));
+	sqlite3_free(msg);
+	return rc;
+}
+
+/* One value from a one-row, one-column query with no parameters. */
+static int
+query_int(struct sqlite_store *s, enum stmt_id id, int64_t *out, const char *what)
+{
+	sqlite3_stmt *q = stmt(s, id);
+	int rc = 0;
+
+	if (q == NULL)
+		return INN_ERROR;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		*out = sqlite3_column_int64(q, 0);
+	else
+		rc = db_fail(s, what);
+	stmt_done(q);
+	return rc;
+}
+
+static int
+set_pragmas(struct sqlite_store *s, int in_memory)
+{
+	sqlite3_stmt *q = NULL;
+	const char *mode;
+	int rc;
+
+	sqlite3_busy_timeout(s->db, 5000);
+	if ((rc = exec_sql(s, "PRAGMA busy_timeout = 5000", "setting busy_timeout")) < 0)
+		return rc;
+	/* journal_mode answers with the mode it ended up in. */
+	if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &q, NULL) != SQLITE_OK ||
+	    sqlite3_step(q) != SQLITE_ROW) {
+		rc = db_fail(s, "switching to WAL mode");
+		goto out;
+	}
+	mode = (const char *)sqlite3_column_text(q, 0);
+	if (mode == NULL || (strcmp(mode, "wal") != 0 && !(in_memory && strcmp(mode, "memory") == 0))) {
+		rc = inn_error_set(INN_ERROR, "store %s: could not switch to WAL mode (journal "
+		                   "mode is %s); is the file on a network file system?", s->path,
+		                   mode != NULL ? mode : "unknown");
+		goto out;
+	}
+	if ((rc = exec_sql(s, "PRAGMA synchronous = NORMAL", "setting synchronous")) < 0 ||
+	    (rc = exec_sql(s, "PRAGMA foreign_keys = ON", "enabling foreign keys")) < 0)
+		goto out;
+out:
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/* Applies migrations above the recorded version, one transaction each.
+ * BEGIN IMMEDIATE takes the write lock before the version is read, so two
+ * processes opening a new store at once cannot both apply migration N. */
+static int
+migrate(struct sqlite_store *s)
+{
+	sqlite3_stmt *q = NULL;
+	int64_t version;
+	int rc;
+
+	for (;;) {
+		if ((rc = exec_sql(s, "BEGIN IMMEDIATE", "starting a migration")) < 0)
+			return rc;
+		if ((rc = exec_sql(s, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+		                   "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+		                   "creating schema_migrations")) < 0 ||
+		    (rc = query_int(s, ST_VERSION, &version, "reading the schema version")) < 0)
+			goto fail;
+		if (version > SCHEMA_VERSION) {
+			rc = inn_error_set(INN_EINVAL, "store %s has schema version %lld, newer than "
+			                   "this innominatus knows (%d): use a newer innominatus",
+			                   s->path, (long long)version, SCHEMA_VERSION);
+			goto fail;
+		}
+		if (version == SCHEMA_VERSION) {
+			if ((rc = exec_sql(s, "COMMIT", "finishing the schema check")) < 0)
+				goto fail;
+			return 0;
+		}
+		if ((rc = exec_sql(s, migrations[version], "applying a migration")) < 0) {
+			rc = inn_error_set(rc, "migration %lld: %s", (long long)version + 1,
+			                   inn_error_last());
+			goto fail;
+		}
+		if (sqlite3_prepare_v2(s->db, "INSERT INTO schema_migrations (version, applied_at) "
+		                       "VALUES (?1, ?2)", -1, &q, NULL) != SQLITE_OK ||
+		    sqlite3_bind_int64(q, 1, version + 1) != SQLITE_OK ||
+		    sqlite3_bind_int64(q, 2, inn_store_now_ms()) != SQLITE_OK ||
+		    sqlite3_step(q) != SQLITE_DONE) {
+			rc = db_fail(s, "recording a migration");
+			goto fail;
+		}
+		sqlite3_finalize(q);
+		q = NULL;
+		if ((rc = exec_sql(s, "COMMIT", "committing a migration")) < 0)
+			goto fail;
+	}
+fail:
+	sqlite3_finalize(q);
+	rollback(s);
+	return rc;
+}
+
+static void
+sqlite_close(inn_store *st)
+{
+	struct sqlite_store *s = SQ(st);
+	size_t i;
+
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->stmts[i]);
+	sqlite3_close(s->db);
+	pthread_mutex_destroy(&s->lock);
+	free(s->path);
+	free(s);
+}
+
+static int
+sqlite_open(inn_store **out, const char *target)
+{
+	struct sqlite_store *s = NULL;
+	int in_memory = strcmp(target, ":memory:") == 0;
+	int rc;
+
+	if (!in_memory && ((rc = check_parent(target)) < 0 || (rc = create_private(target)) < 0))
+		return rc;
+	if ((s = calloc(1, sizeof(*s))) == NULL || (s->path = strdup(target)) == NULL) {
+		free(s);
+		return inn_error_set(INN_ENOMEM, "store %s: out of memory", target);
+	}
+	s->base.ops = &inn_store_sqlite_ops;
+	if (pthread_mutex_init(&s->lock, NULL) != 0) {
+		free(s->path);
+		free(s);
+		return inn_error_set(INN_ERROR, "store %s: cannot create its mutex", target);
+	}
+	if (sqlite3_open_v2(target, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	                    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		rc = s->db != NULL ? db_fail(s, "opening")
+		                   : inn_error_set(INN_ENOMEM, "store %s: out of memory", target);
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	if ((rc = set_pragmas(s, in_memory)) < 0 || (rc = migrate(s)) < 0)
+		goto fail;
+	*out = &s->base;
+	return 0;
+fail:
+	sqlite_close(&s->base);
+	return rc;
+}
+
+static int
+sqlite_ping(inn_store *st)
+{
+	struct sqlite_store *s = SQ(st);
+	int64_t one = 0;
+	int rc;
+
+	pthread_mutex_lock(&s->lock);
+	rc = query_int(s, ST_PING, &one, "ping");
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+static int
+sqlite_schema_version(inn_store *st)
+{
+	struct sqlite_store *s = SQ(st);
+	int64_t v = 0;
+	int rc;
+
+	pthread_mutex_lock(&s->lock);
+	rc = query_int(s, ST_VERSION, &v, "reading the schema version");
+	pthread_mutex_unlock(&s->lock);
+	return rc < 0 ? rc : (int)v;
+}
+
+/* ---- executions ---------------------------------------------------------- */
+
+static int
+sqlite_exec_create(inn_store *st, inn_exec_row *row)
+{
+	struct sqlite_store *s = SQ(st);
+	char *params = NULL, *spec = NULL, *outputs = NULL;
+	int64_t now = inn_store_now_ms();
+	sqlite3_stmt *q = NULL;
+	int rc = 0;
+
+	if ((rc = inn_store_json_text(row->params, &params)) < 0 ||
+	    (rc = inn_store_json_text(row->spec, &spec)) < 0 ||
+	    (rc = inn_store_json_text(row->outputs, &outputs)) < 0)
+		goto out_unlocked;
+	pthread_mutex_lock(&s->lock);
+	if ((q = stmt(s, ST_EXEC_INSERT)) == NULL) {
+		rc = INN_ERROR;
+		goto out;
+	}
+	if (bind_text(q, 1, row->workflow) || bind_text(q, 2, row->kind) ||
+	    bind_text(q, 3, row->app) || bind_text(q, 4, row->team) ||
+	    bind_text(q, 5, row->created_by) || bind_text(q, 6, row->status) ||
+	    bind_text(q, 7, row->message) || bind_text(q, 8, params != NULL ? params : "{}") ||
+	    bind_text(q, 9, spec) || bind_text(q, 10, outputs) ||
+	    sqlite3_bind_int(q, 11, row->dry_run != 0) ||
+	    sqlite3_bind_int(q, 12, row->resumable != 0) || bind_id(q, 13, row->retry_of) ||
+	    sqlite3_bind_int64(q, 14, now) || sqlite3_bind_int64(q, 15, row->started_ms) ||
+	    sqlite3_bind_int64(q, 16, row->ended_ms)) {
+		rc = bind_fail(s);
+		goto out;
+	}
+	if (sqlite3_step(q) != SQLITE_DONE) {
+		rc = is_fk_failure(s)
+		     ? inn_error_set(INN_ENOTFOUND, "store: retry_of %lld: no such execution",
+		                     (long long)row->retry_of)
+		     : db_fail(s, "inserting an execution");
+		goto out;
+	}
+	row->id = sqlite3_last_insert_rowid(s->db);
+	row->created_ms = now;
+out:
+	stmt_done(q);
+	pthread_mutex_unlock(&s->lock);
+out_unlocked:
+	free(params);
+	free(spec);
+	free(outputs);
+	return rc;
+}
+
+static int
+sqlite_exec_update(inn_store *st, int64_t id, const char *status, const char *message,
+                   int64_t started_ms, int64_t ended_ms, json_object *outputs)
+{
+	struct sqlite_store *s = SQ(st);
+	sqlite3_stmt *q = NULL;
+	char *out_text;
+	int rc = 0;
+
+	if ((rc = inn_store_json_text(outputs, &out_text)) < 0)
+		return rc;
+	pthread_mutex_lock(&s->lock);
+	if ((q = stmt(s, ST_EXEC_UPDATE)) == NULL) {
+		rc = INN_ERROR;
+		goto out;
+	}
+	if (sqlite3_bind_int64(q, 1, id) || bind_text(q, 2, status) || bind_text(q, 3, message) ||
+	    sqlite3_bind_int64(q, 4, started_ms) || sqlite3_bind_int64(q, 5, ended_ms) ||
+	    bind_text(q, 6, out_text)) {
+		rc = bind_fail(s);
+		goto out;
+	}
+	if (sqlite3_step(q) != SQLITE_DONE)
+		rc = db_fail(s, "updating an execution");
+	else if (sqlite3_changes(s->db) == 0)
+		rc = inn_error_set(INN_ENOTFOUND, "no execution %lld", (long long)id);
+out:
+	stmt_done(q);
+	pthread_mutex_unlock(&s->lock);
+	free(out_text);
+	return rc;
+}
+
+/* The current row of a statement selecting EXEC_COLS. */
+static int
+read_exec_row(sqlite3_stmt *q, inn_exec_row **out)
+{
+	inn_exec_row *r = calloc(1, sizeof(*r));
+	int err = 0;
+
+	if (r == NULL)
+		return inn_error_set(INN_ENOMEM, "store: out of memory reading an execution");
+	r->id = sqlite3_column_int64(q, 0);
+	r->workflow = col_text(q, 1, &err);
+	r->kind = col_text(q, 2, &err);
+	r->app = col_text(q, 3, &err);
+	r->team = col_text(q, 4, &err);
+	r->created_by = col_text(q, 5, &err);
+	r->status = col_text(q, 6, &err);
+	r->message = col_text(q, 7, &err);
+	if (err == 0)
+		r->params = col_json(q, 8, "params of execution", r->id, &err);
+	if (err == 0)
+		r->spec = col_json(q, 9, "spec of execution", r->id, &err);
+	if (err == 0)
+		r->outputs = col_json(q, 10, "outputs of execution", r->id, &err);
+	r->dry_run = sqlite3_column_int(q, 11);
+	r->resumable = sqlite3_column_int(q, 12);
+	r->retry_of = sqlite3_column_int64(q, 13);
+	r->created_ms = sqlite3_column_int64(q, 14);
+	r->started_ms = sqlite3_column_int64(q, 15);
+	r->ended_ms = sqlite3_column_int64(q, 16);
+	if (err < 0) {
+		inn_exec_row_free(r);
+		return err;
+	}
+	*out = r;
+	return 0;
+}
+
+static int
+sqlite_exec_get(inn_store *st, int64_t id, inn_exec_row **out)
+{
+	struct sqlite_store *s = SQ(st);
+	sqlite3_stmt *q;
+	int rc = 0, step;
+
+	pthread_mutex_lock(&s->lock);
+	if ((q = stmt(s, ST_EXEC_GET)) == NULL) {
+		rc = INN_ERROR;
+		goto out;
+	}
+	if (sqlite3_bind_int64(q, 1, id) != SQLITE_OK) {
+		rc = bind_fail(s);
+		goto out;
+	}
+	step = sqlite3_step(q);
+	if (step == SQLITE_ROW)
+		rc = read_exec_row(q, out);
+	else if (step == SQLITE_DONE)
+		rc = inn_error_set(INN_ENOTFOUND, "no execution %lld", (long long)id);
+	else
+		rc = db_fail(s, "reading an execution");
+out:
+	stmt_done(q);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+/* Binds the filter's non-NULL fields as ?1..?4 (the numbers that
+ * list_where() used). */
+static int
+bind_filter(sqlite3_stmt *q, const char *const vals[4])
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (vals[i] != NULL && bind_text(q, i + 1, vals[i]) != SQLITE_OK)
+			return -1;
+	return 0;
+}
+
+/* Newest first: created_ms, then id for rows created in the same ms.  The
+ * WHERE names only the filter's non-NULL columns, so SQLite can use their
+ * indexes (an "?N IS NULL OR col = ?N" form would scan). */
+static int
+sqlite_exec_list(inn_store *st, const inn_exec_filter *f, inn_exec_row ***rows, size_t *n,
+                 int64_t *total)
+{
+	static const char *const cols[4] = { "app", "status", "workflow", "team" };
+	const char *const vals[4] = { f->app, f->status, f->workflow, f->team };
+	struct sqlite_store *s = SQ(st);
+	char where[256], sql[1024];
+	sqlite3_stmt *cq = NULL, *q = NULL;
+	inn_exec_row **list = NULL;
+	size_t count = 0, off = 0;
+	int rc = 0, i, step;
+
+	off = (size_t)snprintf(where, sizeof(where), "WHERE 1");
+	for (i = 0; i < 4; i++)
+		if (vals[i] != NULL)
+			off += (size_t)snprintf(where + off, sizeof(where) - off, " AND %s = ?%d",
+			                        cols[i], i + 1);
+	if ((list = calloc((size_t)f->page_size, sizeof(*list))) == NULL)
+		return inn_error_set(INN_ENOMEM, "store: out of memory listing executions");
+
+	pthread_mutex_lock(&s->lock);
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM executions %s", where);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &cq, NULL) != SQLITE_OK) {
+		rc = db_fail(s, "counting executions");
+		goto out;
+	}
+	snprintf(sql, sizeof(sql), "SELECT " EXEC_COLS " FROM executions %s "
+	         "ORDER BY created_ms DESC, id DESC LIMIT ?5 OFFSET ?6", where);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK) {
+		rc = db_fail(s, "listing executions");
+		goto out;
+	}
+	if (bind_filter(cq, vals) < 0 || bind_filter(q, vals) < 0 ||
+	    sqlite3_bind_int(q, 5, f->page_size) != SQLITE_OK ||
+	    sqlite3_bind_int64(q, 6, (int64_t)(f->page - 1) * f->page_size) != SQLITE_OK) {
+		rc = bind_fail(s);
+		goto out;
+	}
+	if (sqlite3_step(cq) != SQLITE_ROW) {
+		rc = db_fail(s, "counting executions");
+		goto out;
+	}
+	if (total != NULL)
+		*total = sqlite3_column_int64(cq, 0);
+	while ((step = sqlite3_step(q)) == SQLITE_ROW && count < (size_t)f->page_size) {
+		if ((rc = read_exec_row(q, &list[count])) < 0)
+			goto out;
+		count++;
+	}
+	if (step != SQLITE_DONE && step != SQLITE_ROW)
+		rc = db_fail(s, "listing executions");
+out:
+	sqlite3_finalize(cq);
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&s->lock);
+	if (rc < 0) {
+		inn_exec_rows_free(list, count);
+		if (total != NULL)
+			*total = 0;
+		return rc;
+	}
+	*rows = list;
+	*n = count;
+	return 0;
+}
+
+static int
+sqlite_exec_ids_with_status(inn_store *st, const char *status, int64_t **ids, size_t *n)
+{
+	struct sqlite_store *s = SQ(st);
+	int64_t *list = NULL, *grown;
+	size_t count = 0, cap = 0;
+	sqlite3_stmt *q;
+	int rc = 0, step;
+
+	pthread_mutex_lock(&s->lock);
+	if ((q = stmt(s, ST_EXEC_IDS)) == NULL) {
+		rc = INN_ERROR;
+		goto out;
+	}
+	if (bind_text(q, 1, status) != SQLITE_OK) {
+		rc = bind_fail(s);
+		goto out;
+	}
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		if (count == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((grown = realloc(list, cap * sizeof(*list))) == NULL) {
+				rc = inn_error_set(INN_ENOMEM, "store: out of memory listing ids");
+				goto out;
+			}
+			list = grown;
+		}
+		list[count++] = sqlite3_column_int64(q, 0);
+	}
+	if (step != SQLITE_DONE)
+		rc = db_fail(s, "listing executions by status");
+out:
+	stmt_done(q);
+	pthread_mutex_unlock(&s->lock);
+	if (rc < 0) {
+		free(list);
+		return rc;
+	}
+	*ids = list;
+	*n = count;
+	return 0;
+}
+
+/* ---- steps ----------------------------------------------------------------- */
+
+static int
+sqlite_step_put(inn_store *st, int64_t exec_id, const inn_step_row *row)
+{
+	struct sqlite_store *s = SQ(st);
+	sqlite3_stmt *q = NULL;
+	char *outputs;
+	int rc = 0;
+
+	if ((rc = inn_store_json_text(row->outputs, &outputs)) < 0)
+		return rc;
+	pthread_mutex_lock(&s->lock);
+	if ((q = stmt(s, ST_STEP_PUT)) == NULL) {
+		rc = INN_ERROR;
+		goto out;
+	}
+	if (sqlite3_bind_int64(q, 1, exec_id) || sqlite3_bind_int(q, 2, row->idx) ||
+	    bind_text(q, 3, row->name) || bind_text(q, 4, row->type) ||
+	    bind_text(q, 5, row->status) || sqlite3_bind_int(q, 6, row->attempts) ||
+	    bind_text(q, 7, row->message) || sqlite3_bind_int64(q, 8, row->started_ms) ||
+	    sqlite3_bind_int64(q, 9, row->ended_ms) || bind_text(q, 10, outputs)) {
+		rc = bind_fail(s);
+		goto out;
+	}
+	if (sqlite3_step(q) != SQLITE_DONE)
+		rc = is_fk_failure(s) ? inn_error_set(INN_ENOTFOUND, "no execution %lld",
+		                                      (long long)exec_id)
+		                      : db_fail(s, "storing a step");
+out:
+	stmt_done(q);
+	pthread_mutex_unlock(&s->lock);
+	free(outputs);
+	return rc;
+}
+
+static int
+sqlite_steps_get(inn_store *st, int64_t exec_id, inn_step_row **rows, size_t *n)
+{
+	struct sqlite_store *s = SQ(st);
+	inn_step_row *list = NULL, *grown, *r;
+	size_t count = 0, cap = 0;
+	sqlite3_stmt *q;
+	int rc = 0, step;
+
+	pthread_mutex_lock(&s->lock);
+	if ((q = stmt(s, ST_STEPS_GET)) == NULL) {
+		rc = INN_ERROR;
+		goto out;
+	}
+	if (sqlite3_bind_int64(q, 1, exec_id) != SQLITE_OK) {
+		rc = bind_fail(s);
+		goto out;
+	}
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		if (count == cap) {
+			cap = cap ? cap * 2 : 8;
+			if ((grown = realloc(list, cap * sizeof(*list))) == NULL) {
+				rc = inn_error_set(INN_ENOMEM, "store: out of memory reading steps");
+				goto out;
+			}
+			list = grown;
+		}
+		r = &list[count++];
+		memset(r, 0, sizeof(*r));
+		r->idx = sqlite3_column_int(q, 0);
+		r->name = col_text(q, 1, &rc);
+		r->type = col_text(q, 2, &rc);
+		r->status = col_text(q, 3, &rc);
+		r->attempts = sqlite3_column_int(q, 4);
+		r->message = col_text(q, 5, &rc);
+		r->started_ms = sqlite3_column_int64(q, 6);
+		r->ended_ms = sqlite3_column_int64(q, 7);
+		if (rc == 0)
+			r->outputs = col_json(q, 8, "outputs of a step of execution", exec_id, &rc);
+		if (rc < 0)
+			goto out;
+	}
+	if (step != SQLITE_DONE)
+		rc = db_fail(s, "reading steps");
+out:
+	stmt_done(q);
+	pthread_mutex_unlock(&s->lock);
+	if (rc < 0) {
+		inn_step_rows_free(list, count);
+		return rc;
+	}
+	*rows = list;
+	*n = count;
+	return 0;
+}
+
+/* ---- step logs ---------------------------------------------------------- */
+
+/* The hot path: one cached INSERT in autocommit mode.  WAL with
+ * synchronous=NORMAL makes that an append to the -wal file, no fsync. */
+static int
+sqlite_log_append(inn_store *st, int64_t exec_id, const char *step, int level, int stream,
+                  const char *line, int64_t *seq)
+{
+	struct sqlite_store *s = SQ(st);
+	sqlite3_stmt *q;
+	int rc = 0;
+
+	pthread_mutex_lock(&s->lock);
+	if ((q = stmt(s, ST_LOG_APPEND)) == NULL) {
+		rc = INN_ERROR;
+		goto out;
+	}
+	if (sqlite3_bind_int64(q, 1, exec_id) || bind_text(q, 2, step) ||
+	    sqlite3_bind_int(q, 3, level) || sqlite3_bind_int(q, 4, stream) ||
+	    bind_text(q, 5, line) || sqlite3_bind_int64(q, 6, inn_store_now_ms())) {
+		rc = bind_fail(s);
+		goto out;
+	}
+	if (sqlite3_step(q) != SQLITE_DONE)
+		rc = is_fk_failure(s) ? inn_error_set(INN_ENOTFOUND, "no execution %lld",
+		                                      (long long)exec_id)
+		                      : db_fail(s, "appending a log line");
+	else
+		*seq = sqlite3_last_insert_rowid(s->db);
+out:
+	stmt_done(q);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+static int
+sqlite_logs_get(inn_store *st, int64_t exec_id, int64_t after, int limit, json_object **lines)
+{
+	struct sqlite_store *s = SQ(st);
+	json_object *arr = NULL, *o;
+	sqlite3_stmt *q = NULL;
+	int rc = 0, step;
+
+	if ((arr = new_array()) == NULL)
+		return INN_ENOMEM;
+	pthread_mutex_lock(&s->lock);
+	if ((q = stmt(s, ST_LOGS_GET)) == NULL) {
+		rc = INN_ERROR;
+		goto out;
+	}
+	if (sqlite3_bind_int64(q, 1, exec_id) || sqlite3_bind_int64(q, 2, after) ||
+	    sqlite3_bind_int(q, 3, limit)) {
+		rc = bind_fail(s);
+		goto out;
+	}
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		if ((o = array_add_object(arr)) == NULL) {
+			rc = INN_ENOMEM;
+			goto out;
+		}
+		if ((rc = jset_int(o, "seq", sqlite3_column_int64(q, 0))) < 0 ||
+		    (rc = jset_col_text(o, "step", q, 1)) < 0 ||
+		    (rc = jset_int(o, "level", sqlite3_column_int(q, 2))) < 0 ||
+		    (rc = jset_int(o, "stream", sqlite3_column_int(q, 3))) < 0 ||
+		    (rc = jset_col_text(o, "line", q, 4)) < 0 ||
+		    (rc = jset_int(o, "ts", sqlite3_column_int64(q, 5))) < 0)
+			goto out;
+	}
+	if (step != SQLITE_DONE)
+		rc = db_fail(s, "reading log lines");
+out:
+	stmt_done(q);
+	pthread_mutex_unlock(&s->lock);
+	if (rc < 0) {
+		json_object_put(arr);
+		return rc;
+	}
+	*lines = arr;
+	return 0;
+}
+
+/* ---- events --------------------------------------------------------------- */
+
+static int
+sqlite_event_add(inn_store *st, const char *type, int64_t exec_id, const char *team,
+                 json_object *data, int64_t *id)
+{
+	struct sqlite_store *s = SQ(st);
+	sqlite3_stmt *q = NULL;
+	char *text;
+	int rc = 0;
+
+	if ((rc = inn_store_json_text(data, &text)) < 0)
+		return rc;
+	pthread_mutex_lock(&s->lock);
+	if ((q = stmt(s, ST_EVENT_ADD)) == NULL) {
+		rc = INN_ERROR;
+		goto out;
+	}
+	if (bind_text(q, 1, type) || bind_id(q, 2, exec_id) || bind_text(q, 3, team) ||
+	    bind_text(q, 4, text) || sqlite3_bind_int64(q, 5, inn_store_now_ms())) {
+		rc = bind_fail(s);
+		goto out;
+	}
+	if (sqlite3_step(q) != SQLITE_DONE)
+		rc = db_fail(s, "recording an event");
+	else
+		*id = sqlite3_last_insert_rowid(s->db);
+out:
+	stmt_done(q);
+	pthread_mutex_unlock(&s->lock);
+	free(text);
+	return rc;
+}
+
+static int
+sqlite_events_after(inn_store *st, int64_t after, const char *team, int limit,
+                    json_object **events)
+{
+	struct sqlite_store *s = SQ(st);
+	json_object *arr, *o;
+	sqlite3_stmt *q = NULL;
+	int64_t id;
+	int rc = 0, step;
+
+	if ((arr = new_array()) == NULL)
+		return INN_ENOMEM;
+	pthread_mutex_lock(&s->lock);
+	if ((q = stmt(s, ST_EVENTS_AFTER)) == NULL) {
+		rc = INN_ERROR;
+		goto out;
+	}
+	if (sqlite3_bind_int64(q, 1, after) || bind_text(q, 2, team) ||
+	    sqlite3_bind_int(q, 3, limit)) {
+		rc = bind_fail(s);
+		goto out;
+	}
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(q, 0);
+		if ((o = array_add_object(arr)) == NULL) {
+			rc = INN_ENOMEM;
+			goto out;
+		}
+		if ((rc = jset_int(o, "id", id)) < 0 ||
+		    (rc = jset_col_text(o, "type", q, 1)) < 0 ||
+		    (rc = sqlite3_column_type(q, 2) == SQLITE_NULL
+		          ? jset(o, "execution", NULL, 0)
+		          : jset_int(o, "execution", sqlite3_column_int64(q, 2))) < 0 ||
+		    (rc = jset_col_text(o, "team", q, 3)) < 0 ||
+		    (rc = jset_col_json(o, "data", q, 4, id)) < 0 ||
+		    (rc = jset_int(o, "ts", sqlite3_column_int64(q, 5))) < 0)
+			goto out;
+	}
+	if (step != SQLITE_DONE)
+		rc = db_fail(s, "reading events");
+out:
+	stmt_done(q);
+	pthread_mutex_unlock(&s->lock);
+	if (rc < 0) {
+		json_object_put(arr);
+		return rc;
+	}
+	*events = arr;
+	return 0;
+}
+
+/* ---- API keys, users, teams ------------------------------------------------ */
+
+static int
+same_text(const unsigned char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == NULL && b == NULL;
+	return strcmp((const char *)a, b) == 0;
+}
+
+/* The user must be new, or exist with this very role and team: a key
+ * request never changes what an existing user may do. */
+static int
+ensure_user(struct sqlite_store *s, const char *name, const char *role, const char *team,
+            int64_t now)
+{
+	sqlite3_stmt *q;
+	int rc = 0, step;
+
+	if (team != NULL) {
+		if ((q = stmt(s, ST_TEAM_ADD)) == NULL)
+			return INN_ERROR;
+		if (bind_text(q, 1, team) || sqlite3_bind_int64(q, 2, now))
+			rc = bind_fail(s);
+		else if (sqlite3_step(q) != SQLITE_DONE)
+			rc = db_fail(s, "adding a team");
+		stmt_done(q);
+		if (rc < 0)
+			return rc;
+	}
+	if ((q = stmt(s, ST_USER_GET)) == NULL)
+		return INN_ERROR;
+	if (bind_text(q, 1, name) != SQLITE_OK) {
+		rc = bind_fail(s);
+	} else if ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		if (!same_text(sqlite3_column_text(q, 0), role) ||
+		    !same_text(sqlite3_column_text(q, 1), team))
+			rc = inn_error_set(INN_EINVAL, "user %s exists with role %s and team %s, "
+			                   "not role %s and team %s", name,
+			                   (const char *)sqlite3_column_text(q, 0),
+			                   sqlite3_column_type(q, 1) == SQLITE_NULL ? "(none)"
+			                   : (const char *)sqlite3_column_text(q, 1),
+			                   role, team != NULL ? team : "(none)");
+		stmt_done(q);
+		return rc;
+	} else if (step != SQLITE_DONE) {
+		rc = db_fail(s, "reading a user");
+	}
+	stmt_done(q);
+	if (rc < 0)
+		return rc;
+	if ((q = stmt(s, ST_USER_ADD)) == NULL)
+		return INN_ERROR;
+	if (bind_text(q, 1, name) || bind_text(q, 2, role) || bind_text(q, 3, team) ||
+	    sqlite3_bind_int64(q, 4, now))
+		rc = bind_fail(s);
+	else if (sqlite3_step(q) != SQLITE_DONE)
+		rc = db_fail(s, "adding a user");
+	stmt_done(q);
+	return rc;
+}
+
+/* Stores hash under name: a new key, or a fresh secret for a revoked one
+ * (rotation is revoke, then create).  A live key of that name is kept. */
+static int
+put_key(struct sqlite_store *s, const char *name, const unsigned char *hash, int64_t now)
+{
+	sqlite3_stmt *q;
+	enum stmt_id write = ST_KEY_INSERT;
+	int rc = 0, step;
+
+	if ((q = stmt(s, ST_KEY_STATE)) == NULL)
+		return INN_ERROR;
+	if (bind_text(q, 1, name) != SQLITE_OK)
+		rc = bind_fail(s);
+	else if ((step = sqlite3_step(q)) == SQLITE_ROW && sqlite3_column_int(q, 0) == 0)
+		rc = inn_error_set(INN_EINVAL, "API key %s already exists; revoke it before "
+		                   "creating a new one", name);
+	else if (step == SQLITE_ROW)
+		write = ST_KEY_RENEW;
+	else if (step != SQLITE_DONE)
+		rc = db_fail(s, "reading an API key");
+	stmt_done(q);
+	if (rc < 0)
+		return rc;
+	if ((q = stmt(s, write)) == NULL)
+		return INN_ERROR;
+	if (bind_text(q, 1, name) || bind_text(q, 2, name) ||
+	    sqlite3_bind_blob(q, 3, hash, INN_STORE_KEY_HASH_LEN, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(q, 4, now))
+		rc = bind_fail(s);
+	else if (sqlite3_step(q) != SQLITE_DONE)
+		rc = db_fail(s, "storing an API key");
+	stmt_done(q);
+	return rc;
+}
+
+static int
+sqlite_key_create(inn_store *st, const char *name, const char *role, const char *team,
+                  char **plain)
+{
+	struct sqlite_store *s = SQ(st);
+	unsigned char hash[INN_STORE_KEY_HASH_LEN];
+	char key[INN_STORE_KEY_LEN + 1];
+	int64_t now = inn_store_now_ms();
+	int rc;
+
+	if ((rc = inn_store_key_generate(key, hash)) < 0)
+		return rc;
+	pthread_mutex_lock(&s->lock);
+	if ((rc = run_simple(s, ST_BEGIN, "starting a transaction")) < 0)
+		goto out;
+	if ((rc = ensure_user(s, name, role, team, now)) < 0 ||
+	    (rc = put_key(s, name, hash, now)) < 0 ||
+	    (rc = run_simple(s, ST_COMMIT, "committing an API key")) < 0) {
+		rollback(s);
+		goto out;
+	}
+	if ((*plain = strdup(key)) == NULL)
+		rc = inn_error_set(INN_ENOMEM, "store: out of memory");
+out:
+	pthread_mutex_unlock(&s->lock);
+	OPENSSL_cleanse(key, sizeof(key));
+	return rc;
+}
+
+/* The index on key_hash finds the row; CRYPTO_memcmp then confirms it
+ * without a timing signal. */
+static int
+sqlite_key_lookup(inn_store *st, const char *plain, inn_principal *out)
+{
+	struct sqlite_store *s = SQ(st);
+	unsigned char hash[INN_STORE_KEY_HASH_LEN];
+	const void *stored;
+	const char *team;
+	sqlite3_stmt *q;
+	int rc, step;
+
+	if ((rc = inn_store_key_hash(plain, hash)) < 0)
+		return rc;
+	pthread_mutex_lock(&s->lock);
+	if ((q = stmt(s, ST_KEY_LOOKUP)) == NULL) {
+		rc = INN_ERROR;
+		goto out;
+	}
+	if (sqlite3_bind_blob(q, 1, hash, sizeof(hash), SQLITE_STATIC) != SQLITE_OK) {
+		rc = bind_fail(s);
+		goto out;
+	}
+	step = sqlite3_step(q);
+	if (step != SQLITE_ROW && step != SQLITE_DONE) {
+		rc = db_fail(s, "looking up an API key");
+		goto out;
+	}
+	stored = step == SQLITE_ROW ? sqlite3_column_blob(q, 0) : NULL;
+	if (stored == NULL || sqlite3_column_bytes(q, 0) != (int)sizeof(hash) ||
+	    CRYPTO_memcmp(stored, hash, sizeof(hash)) != 0 || sqlite3_column_int(q, 1) != 0) {
+		rc = inn_error_set(INN_ENOTFOUND, "unknown or revoked API key");
+		goto out;
+	}
+	team = (const char *)sqlite3_column_text(q, 4);
+	snprintf(out->name, sizeof(out->name), "%s", (const char *)sqlite3_column_text(q, 2));
+	snprintf(out->role, sizeof(out->role), "%s", (const char *)sqlite3_column_text(q, 3));
+	snprintf(out->team, sizeof(out->team), "%s", team != NULL ? team : "");
+out:
+	stmt_done(q);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+static int
+sqlite_key_revoke(inn_store *st, const char *name)
+{
+	struct sqlite_store *s = SQ(st);
+	sqlite3_stmt *q;
+	int rc = 0;
+
+	pthread_mutex_lock(&s->lock);
+	if ((q = stmt(s, ST_KEY_REVOKE)) == NULL) {
+		rc = INN_ERROR;
+		goto out;
+	}
+	if (bind_text(q, 1, name) != SQLITE_OK)
+		rc = bind_fail(s);
+	else if (sqlite3_step(q) != SQLITE_DONE)
+		rc = db_fail(s, "revoking an API key");
+	else if (sqlite3_changes(s->db) == 0)
+		rc = inn_error_set(INN_ENOTFOUND, "no active API key named %s", name);
+out:
+	stmt_done(q);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+/* ---- audit ----------------------------------------------------------------- */
+
+static int
+sqlite_audit(inn_store *st, const char *who, const char *action, const char *target,
+             json_object *detail)
+{
+	struct sqlite_store *s = SQ(st);
+	sqlite3_stmt *q = NULL;
+	char *text;
+	int rc = 0;
+
+	if ((rc = inn_store_json_text(detail, &text)) < 0)
+		return rc;
+	pthread_mutex_lock(&s->lock);
+	if ((q = stmt(s, ST_AUDIT_ADD)) == NULL) {
+		rc = INN_ERROR;
+		goto out;
+	}
+	if (bind_text(q, 1, who) || bind_text(q, 2, action) || bind_text(q, 3, target) ||
+	    bind_text(q, 4, text) || sqlite3_bind_int64(q, 5, inn_store_now_ms()))
+		rc = bind_fail(s);
+	else if (sqlite3_step(q) != SQLITE_DONE)
+		rc = db_fail(s, "recording an audit entry");
+out:
+	stmt_done(q);
+	pthread_mutex_unlock(&s->lock);
+	free(text);
+	return rc;
+}
+
+static int
+sqlite_audit_list(inn_store *st, int limit, json_object **entries)
+{
+	struct sqlite_store *s = SQ(st);
+	json_object *arr, *o;
+	sqlite3_stmt *q = NULL;
+	int64_t id;
+	int rc = 0, step;
+
+	if ((arr = new_array()) == NULL)
+		return INN_ENOMEM;
+	pthread_mutex_lock(&s->lock);
+	if ((q = stmt(s, ST_AUDIT_LIST)) == NULL) {
+		rc = INN_ERROR;
+		goto out;
+	}
+	if (sqlite3_bind_int(q, 1, limit) != SQLITE_OK) {
+		rc = bind_fail(s);
+		goto out;
+	}
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(q, 0);
+		if ((o = array_add_object(arr)) == NULL) {
+			rc = INN_ENOMEM;
+			goto out;
+		}
+		if ((rc = jset_int(o, "id", id)) < 0 ||
+		    (rc = jset_col_text(o, "who", q, 1)) < 0 ||
+		    (rc = jset_col_text(o, "action", q, 2)) < 0 ||
+		    (rc = jset_col_text(o, "target", q, 3)) < 0 ||
+		    (rc = jset_col_json(o, "detail", q, 4, id)) < 0 ||
+		    (rc = jset_int(o, "ts", sqlite3_column_int64(q, 5))) < 0)
+			goto out;
+	}
+	if (step != SQLITE_DONE)
+		rc = db_fail(s, "reading the audit trail");
+out:
+	stmt_done(q);
+	pthread_mutex_unlock(&s->lock);
+	if (rc < 0) {
+		json_object_put(arr);
+		return rc;
+	}
+	*entries = arr;
+	return 0;
+}
+
+const struct inn_store_ops inn_store_sqlite_ops = {
+	.scheme = "sqlite",
+	.open = sqlite_open,
+	.close = sqlite_close,
+	.ping = sqlite_ping,
+	.schema_version = sqlite_schema_version,
+	.exec_create = sqlite_exec_create,
+	.exec_update = sqlite_exec_update,
+	.exec_get = sqlite_exec_get,
+	.exec_list = sqlite_exec_list,
+	.exec_ids_with_status = sqlite_exec_ids_with_status,
+	.step_put = sqlite_step_put,
+	.steps_get = sqlite_steps_get,
+	.log_append = sqlite_log_append,
+	.logs_get = sqlite_logs_get,
+	.event_add = sqlite_event_add,
+	.events_after = sqlite_events_after,
+	.key_create = sqlite_key_create,
+	.key_lookup = sqlite_key_lookup,
+	.key_revoke = sqlite_key_revoke,
+	.audit = sqlite_audit,
+	.audit_list = sqlite_audit_list,
+};
