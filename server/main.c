@@ -32,7 +32,7 @@ usage(FILE *fp)
 	    "                         config's providers[], else ./providers)\n"
 	    "  --goldenpaths FILE     golden paths (default ./workflows/goldenpaths.yaml if present)\n"
 	    "  --state-dir DIR        where plugins keep state between runs (default ./state)\n"
-	    "  --workers N            plugin worker processes (default 4)\n"
+	    "  --workers N            most plugin worker processes, started on demand (default 64)\n"
 	    "  --create-admin-key NAME  print a new admin API key for NAME once, and exit\n"
 	    "  --version, -h/--help\n",
 	    INN_PLUGIN_DIR);
@@ -140,7 +140,7 @@ main(int argc, char **argv)
 	c->db_path = "innominatus.db";
 	c->plugin_dir = INN_PLUGIN_DIR;
 	c->state_dir = "state";
-	c->workers = 4;
+	c->workers = 64;
 	c->max_body = 1024 * 1024;
 	c->max_headers_size = 16 * 1024;
 	c->timeout_s = 60;

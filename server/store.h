@@ -21,7 +21,11 @@
 typedef struct inn_store inn_store;
 
 /* Opens (creating on first use) the store at path ("sqlite:PATH" or a
- * plain path) and applies pending migrations. */
+ * plain path) and applies pending migrations.  A new file is created mode
+ * 0600; its directory must exist (INN_ENOTFOUND naming it).  A store whose
+ * schema is newer than this binary knows is refused (INN_EINVAL, both
+ * version numbers in the message).  The connection is shared by all
+ * threads under one mutex. */
 int inn_store_open(inn_store **out, const char *path);
 void inn_store_close(inn_store *st);
 /* 0 when the store answers a trivial query. */
@@ -54,13 +58,16 @@ typedef struct inn_exec_filter {
 	const char *status;
 	const char *workflow;
 	const char *team;      /* NULL: any team (admins) */
-	int page;              /* 1-based */
-	int page_size;         /* 1..200 */
+	int page;              /* 1-based; < 1 is 1 */
+	int page_size;         /* 1..200; <= 0 is 20, > 200 is 200 */
 } inn_exec_filter;
 
-/* Inserts row (id and created_ms are filled in). */
+/* Inserts row (id and created_ms are filled in).  workflow, kind and
+ * status are required; params NULL is stored as {}.  INN_EINVAL for an
+ * unknown kind or status, INN_ENOTFOUND for a retry_of that does not exist. */
 int inn_store_exec_create(inn_store *st, inn_exec_row *row);
-/* Updates status, message (NULL keeps), started/ended (0 keeps), outputs (NULL keeps). */
+/* Updates status, message (NULL keeps), started/ended (0 keeps), outputs (NULL keeps).
+ * INN_ENOTFOUND when there is no such execution. */
 int inn_store_exec_update(inn_store *st, int64_t id, const char *status, const char *message,
                           int64_t started_ms, int64_t ended_ms, json_object *outputs);
 /* INN_ENOTFOUND when there is no such execution. */
@@ -86,7 +93,8 @@ typedef struct inn_step_row {
 	json_object *outputs;  /* masked, or NULL */
 } inn_step_row;
 
-/* Inserts or replaces step idx of an execution. */
+/* Inserts or replaces step idx of an execution (INN_ENOTFOUND if there is
+ * no such execution). */
 int inn_store_step_put(inn_store *st, int64_t exec_id, const inn_step_row *row);
 /* All steps of an execution, by idx. */
 int inn_store_steps_get(inn_store *st, int64_t exec_id, inn_step_row **rows, size_t *n);
@@ -95,11 +103,13 @@ void inn_step_rows_free(inn_step_row *rows, size_t n);
 /* ---- step logs ---------------------------------------------------------- */
 
 /* Appends one (already masked) line; *seq gets its id, increasing across
- * the whole store (the `after` cursor). */
+ * the whole store (the `after` cursor) and never reused.  INN_ENOTFOUND if
+ * there is no such execution. */
 int inn_store_log_append(inn_store *st, int64_t exec_id, const char *step, int level,
                          int stream, const char *line, int64_t *seq);
 /* Lines of an execution with seq > after, oldest first, at most limit, as
- * an array of {seq, step, level, stream, line, ts}. */
+ * an array of {seq, step, level, stream, line, ts}.  Here and below a
+ * limit <= 0 means 1000, and limits above 10000 are 10000. */
 int inn_store_logs_get(inn_store *st, int64_t exec_id, int64_t after, int limit,
                        json_object **lines);
 
@@ -109,7 +119,8 @@ int inn_store_logs_get(inn_store *st, int64_t exec_id, int64_t after, int limit,
  * monotonic id. */
 int inn_store_event_add(inn_store *st, const char *type, int64_t exec_id, const char *team,
                         json_object *data, int64_t *id);
-/* Events with id > after (team NULL: all), oldest first, at most limit. */
+/* Events with id > after (team NULL: all; otherwise only events recorded
+ * with that team), oldest first, at most limit. */
 int inn_store_events_after(inn_store *st, int64_t after, const char *team, int limit,
                            json_object **events);
 
@@ -122,16 +133,22 @@ typedef struct inn_principal {
 } inn_principal;
 
 /* Creates a user (if new) with role and team and a new API key for it;
- * *plain is the key (malloc'd), shown once: only its SHA-256 is stored. */
+ * *plain is the key (malloc'd), shown once: only its SHA-256 is stored.
+ * The key and the user share the name.  team NULL or "" is none.  An
+ * existing user must have this role and team (INN_EINVAL otherwise: a key
+ * request never changes a user's rights); a name with a live key is
+ * INN_EINVAL, a revoked one gets a fresh key (rotation: revoke, create). */
 int inn_store_key_create(inn_store *st, const char *name, const char *role,
                          const char *team, char **plain);
 /* Resolves a presented key.  INN_ENOTFOUND for unknown or revoked keys.
  * Constant-time comparison of the hash. */
 int inn_store_key_lookup(inn_store *st, const char *plain, inn_principal *out);
+/* INN_ENOTFOUND if there is no live key of that name. */
 int inn_store_key_revoke(inn_store *st, const char *name);
 
 /* ---- audit ---------------------------------------------------------- */
 
+/* who, target and detail may be NULL. */
 int inn_store_audit(inn_store *st, const char *who, const char *action, const char *target,
                     json_object *detail);
 /* Newest first, at most limit, as an array of {id, who, action, target, detail, ts}. */

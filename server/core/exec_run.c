@@ -1097,6 +1097,10 @@ inn_run_execute(inn_run *r)
 
 	r->deadline_ms = start + r->deadline_ms;
 	r->state = INN_STATE_RUNNING;
+	/* steps reused from an earlier execution are reported first */
+	for (i = 0; i < r->n; i++)
+		if (r->steps[i].res.state == INN_STATE_SUCCEEDED)
+			emit_state(r, &r->steps[i], r->steps[i].res.message);
 	nthreads = (size_t)r->max_parallel < r->n ? (size_t)r->max_parallel : r->n;
 	tids = nthreads > 1 ? calloc(nthreads - 1, sizeof(*tids)) : NULL;
 	for (i = 0; tids != NULL && i + 1 < nthreads; i++)
