@@ -43,6 +43,71 @@ jstr(const char *s)
 	return s ? json_object_new_string(s) : NULL;
 }
 
+/*
+ * A small cache of recently verified keys (loop thread only), so a busy
+ * client does not cost a store lookup per request.  Entries live
+ * AUTH_CACHE_TTL_MS; revoking a key through the API empties the cache, so
+ * a revoked key stops working at once on this server.
+ */
+#define AUTH_CACHE_SIZE 256
+#define AUTH_CACHE_TTL_MS 10000
+
+static struct {
+	char key[128];
+	inn_principal p;
+	int64_t until;
+} auth_cache[AUTH_CACHE_SIZE];
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static unsigned
+auth_slot(const char *key)
+{
+	unsigned h = 2166136261u;
+
+	for (; *key; key++)
+		h = (h ^ (unsigned char)*key) * 16777619u;
+	return h % AUTH_CACHE_SIZE;
+}
+
+static int
+auth_cache_get(const char *key, inn_principal *out)
+{
+	unsigned i = auth_slot(key);
+
+	if (auth_cache[i].until > mono_ms() && strcmp(auth_cache[i].key, key) == 0) {
+		*out = auth_cache[i].p;
+		return 0;
+	}
+	return -1;
+}
+
+static void
+auth_cache_put(const char *key, const inn_principal *p)
+{
+	unsigned i = auth_slot(key);
+
+	if (strlen(key) >= sizeof(auth_cache[i].key))
+		return;
+	snprintf(auth_cache[i].key, sizeof(auth_cache[i].key), "%s", key);
+	auth_cache[i].p = *p;
+	auth_cache[i].until = mono_ms() + AUTH_CACHE_TTL_MS;
+}
+
+/* Forgets every cached key (after a revocation). */
+static void
+auth_cache_clear(void)
+{
+	memset(auth_cache, 0, sizeof(auth_cache));
+}
+
 /* ---- public ------------------------------------------------------------- */
 
 static void
@@ -188,13 +253,29 @@ provider_json(const inn_provider *p, int full)
 static void
 h_providers(struct ctx *c)
 {
-	json_object *a = json_object_new_array();
-	size_t i;
+	/* the catalog does not change while the server runs: render it once */
+	static struct evbuffer *cached;
+	struct evbuffer *out;
 
-	for (i = 0; i < c->srv->catalog->nproviders; i++)
-		json_object_array_add(a, provider_json(c->srv->catalog->providers[i], 0));
-	inn_http_reply_json(c->req, 200, a);
-	json_object_put(a);
+	if (cached == NULL) {
+		json_object *a = json_object_new_array();
+		const char *s;
+		size_t i;
+
+		for (i = 0; i < c->srv->catalog->nproviders; i++)
+			json_object_array_add(a, provider_json(c->srv->catalog->providers[i], 0));
+		s = json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN |
+		                                   JSON_C_TO_STRING_NOSLASHESCAPE);
+		cached = evbuffer_new();
+		evbuffer_add(cached, s, strlen(s));
+		json_object_put(a);
+	}
+	out = evbuffer_new();
+	evbuffer_add_buffer_reference(out, cached);
+	evhttp_add_header(evhttp_request_get_output_headers(c->req), "Content-Type",
+	                  "application/json");
+	evhttp_send_reply(c->req, 200, "OK", out);
+	evbuffer_free(out);
 }
 
 static void
@@ -735,6 +816,24 @@ h_audit(struct ctx *c)
 }
 
 static void
+h_admin_key_revoke(struct ctx *c)
+{
+	json_object *o;
+
+	if (inn_store_key_revoke(c->srv->store, c->arg) != 0) {
+		inn_http_error(c->req, 404, "not_found", "no key named \"%s\"", c->arg);
+		return;
+	}
+	auth_cache_clear();
+	inn_store_audit(c->srv->store, c->who.p.name, "key.revoke", c->arg, NULL);
+	o = json_object_new_object();
+	json_object_object_add(o, "name", json_object_new_string(c->arg));
+	json_object_object_add(o, "revoked", json_object_new_boolean(1));
+	inn_http_reply_json(c->req, 200, o);
+	json_object_put(o);
+}
+
+static void
 h_admin_keys(struct ctx *c)
 {
 	json_object *body = inn_http_body_json(c->srv, c->req), *v, *o;
@@ -791,6 +890,7 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_GET, "/api/plugins", USER, h_plugins, "Loaded plugins with versions, flags and schemas" },
 	{ EVHTTP_REQ_GET, "/api/events/stream", USER, h_events, "Server-Sent Events of executions and steps" },
 	{ EVHTTP_REQ_POST, "/api/admin/keys", ADMIN, h_admin_keys, "Create an API key {name, role, team}" },
+	{ EVHTTP_REQ_DELETE, "/api/admin/keys/{name}", ADMIN, h_admin_key_revoke, "Revoke an API key" },
 	{ EVHTTP_REQ_GET, "/api/admin/audit", ADMIN, h_audit, "The audit trail" },
 };
 
@@ -932,7 +1032,11 @@ authenticate(struct ctx *c, enum access need)
 		               "(Authorization: Bearer <key>)");
 		return -1;
 	}
-	if (inn_store_key_lookup(c->srv->store, h + 7, &c->who.p) != 0) {
+	if (auth_cache_get(h + 7, &c->who.p) == 0) {
+		/* verified recently */
+	} else if (inn_store_key_lookup(c->srv->store, h + 7, &c->who.p) == 0) {
+		auth_cache_put(h + 7, &c->who.p);
+	} else {
 		atomic_fetch_add(&c->srv->m_unauthorized, 1);
 		inn_http_error(c->req, 401, "unauthorized", "unknown or revoked API key");
 		return -1;

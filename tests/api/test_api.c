@@ -343,6 +343,18 @@ test_public_routes_and_auth(void **state)
 	assert_error(http("DELETE", "/api/providers", NULL, S.admin, &o, NULL), 405, o,
 	             "method_not_allowed");
 	json_object_put(o);
+	/* a revoked key stops working at once (even though it was just used) */
+	{
+		char k[128];
+
+		make_key("temp", "user", "red", k, sizeof(k));
+		assert_int_equal(http("GET", "/api/providers", NULL, k, NULL, NULL), 200);
+		assert_int_equal(http("DELETE", "/api/admin/keys/temp", NULL, S.admin, NULL, NULL),
+		                 200);
+		assert_error(http("GET", "/api/providers", NULL, k, &o, NULL), 401, o,
+		             "unauthorized");
+		json_object_put(o);
+	}
 	/* the OpenAPI document names every route */
 	assert_int_equal(http("GET", "/api/openapi.json", NULL, NULL, &o, NULL), 200);
 	TU_ASSERT_CONTAINS(js(o), "/api/workflows/{id}/logs");
