@@ -144,7 +144,7 @@ run_json(const inn_workflow *wf, inn_run *run)
 	                       json_object_new_string(inn_state_name(inn_run_state(run))));
 	json_object_object_add(o, "message", inn_run_message(run) ?
 	                       json_object_new_string(inn_run_message(run)) : NULL);
-	json_object_object_add(o, "parameters", json_object_get(inn_run_params(run)));
+	json_object_object_add(o, "parameters", inn_run_params_masked(run));
 	for (i = 0; i < inn_run_nsteps(run); i++)
 		json_object_array_add(steps, step_json(inn_run_step(run, i)));
 	json_object_object_add(o, "steps", steps);

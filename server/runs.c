@@ -16,13 +16,29 @@
 #include "error.h"
 #include "server.h"
 
+/* A resource of the Score spec, provisioned before the main workflow. */
+struct res_part {
+	char *name;
+	const inn_workflow *wf;   /* the provider's create workflow */
+	json_object *params;      /* the resource params it declares */
+};
+
 struct active_run {
 	inn_server *srv;
 	int64_t id;
 	char *team;
+	const inn_workflow *main_wf;
+	inn_run_opts ro;          /* the main run's options (params, data, ...) */
+	json_object *params;
+	json_object *data;        /* template data: app, resources */
+	json_object *completed;
+	struct res_part *res;
+	size_t nres;
+	/* what runs now (guarded by srv->runs_lock for cancel) */
 	const inn_workflow *wf;
-	inn_workflow *own_wf;
 	inn_run *run;
+	int idx_base;             /* store step index of this part's first step */
+	char prefix[300];         /* step name prefix ("db/") or "" */
 	json_object *spec;
 	int cancel_requested;
 	struct active_run *next;
@@ -65,13 +81,15 @@ on_step_state(void *ud, const char *step, inn_state st, int attempt, const char 
 	const inn_step_result *sr = idx >= 0 ? inn_run_step(ar->run, (size_t)idx) : NULL;
 	inn_step_row row;
 	json_object *data;
-	char type[64];
+	char type[64], name[512];
 	int64_t ev = 0;
 
 	if (idx < 0)
 		return;
+	snprintf(name, sizeof(name), "%s%s", ar->prefix, step);
+	step = name;
 	memset(&row, 0, sizeof(row));
-	row.idx = (int)idx;
+	row.idx = ar->idx_base + (int)idx;
 	row.name = (char *)step;
 	row.type = ar->wf->steps[idx].type;
 	row.status = (char *)state_str(st);
@@ -110,8 +128,10 @@ on_log(void *ud, const char *step, int level, int stream, const char *line, size
 	struct active_run *ar = ud;
 	json_object *data;
 	int64_t seq = 0;
-	char *copy = strndup(line, len);
+	char *copy = strndup(line, len), name[512];
 
+	snprintf(name, sizeof(name), "%s%s", ar->prefix, step);
+	step = name;
 	if (copy == NULL)
 		return;
 	if (inn_store_log_append(ar->srv->store, ar->id, step, level, stream, copy, &seq) == 0) {
@@ -135,7 +155,7 @@ publish_exec(inn_server *srv, struct active_run *ar, const char *type, const cha
 	int64_t ev = 0;
 
 	json_object_object_add(data, "status", json_object_new_string(status));
-	json_object_object_add(data, "workflow", json_object_new_string(ar->wf->name));
+	json_object_object_add(data, "workflow", json_object_new_string(ar->main_wf->name));
 	if (msg != NULL)
 		json_object_object_add(data, "message", json_object_new_string(msg));
 	inn_store_event_add(srv->store, type, ar->id, ar->team, data, &ev);
@@ -146,11 +166,88 @@ publish_exec(inn_server *srv, struct active_run *ar, const char *type, const cha
 static void
 active_free(struct active_run *ar)
 {
+	size_t i;
+
 	inn_run_free(ar->run);
-	inn_workflow_free(ar->own_wf);
+	for (i = 0; i < ar->nres; i++) {
+		free(ar->res[i].name);
+		json_object_put(ar->res[i].params);
+	}
+	free(ar->res);
+	json_object_put(ar->params);
+	json_object_put(ar->data);
+	json_object_put(ar->completed);
 	json_object_put(ar->spec);
+	free((char *)ar->ro.app);
 	free(ar->team);
 	free(ar);
+}
+
+/* Makes part the current run (swapping under the lock a cancel takes). */
+static void
+set_current(struct active_run *ar, const inn_workflow *wf, inn_run *run, int idx_base,
+            const char *prefix)
+{
+	inn_run *old;
+
+	pthread_mutex_lock(&ar->srv->runs_lock);
+	old = ar->run;
+	ar->wf = wf;
+	ar->run = run;
+	ar->idx_base = idx_base;
+	snprintf(ar->prefix, sizeof(ar->prefix), "%s", prefix);
+	if (ar->cancel_requested && run != NULL)
+		inn_run_cancel(run);
+	pthread_mutex_unlock(&ar->srv->runs_lock);
+	inn_run_free(old);
+}
+
+/* Provisions the spec's resources one by one; their outputs become
+ * data.resources.<name>.  Returns the failed state, or SUCCEEDED. */
+static inn_state
+provision(struct active_run *ar, char *why, size_t whylen)
+{
+	json_object *resources;
+	size_t i;
+
+	if (!json_object_object_get_ex(ar->data, "resources", &resources)) {
+		resources = json_object_new_object();
+		json_object_object_add(ar->data, "resources", resources);
+	}
+	for (i = 0; i < ar->nres; i++) {
+		struct res_part *rp = &ar->res[i];
+		inn_run_opts ro = ar->ro;
+		inn_run *run = NULL;
+		json_object *ro_obj, *outs;
+		char prefix[300];
+		inn_state st;
+
+		ro.params = rp->params;
+		ro.resource = rp->name;
+		ro.completed = NULL;
+		ro.data = ar->data;
+		if (inn_run_new(&run, ar->srv->engine, rp->wf, &ro) != 0) {
+			snprintf(why, whylen, "resource \"%s\": %s", rp->name, inn_error_last());
+			return INN_STATE_FAILED;
+		}
+		snprintf(prefix, sizeof(prefix), "%s/", rp->name);
+		set_current(ar, rp->wf, run, (int)(i * 1000), prefix);
+		inn_run_execute(run);
+		st = inn_run_state(run);
+		if (st != INN_STATE_SUCCEEDED && st != INN_STATE_WOULD_RUN) {
+			snprintf(why, whylen, "resource \"%s\" (%s) was not provisioned: %s", rp->name,
+			         rp->wf->name, inn_run_message(run) ? inn_run_message(run) : "");
+			return st;
+		}
+		ro_obj = json_object_new_object();
+		json_object_object_add(ro_obj, "name", json_object_new_string(rp->name));
+		if ((outs = inn_run_outputs(run)) != NULL) {
+			json_object_object_foreach(outs, k, v)
+				json_object_object_add(ro_obj, k, json_object_get(v));
+		}
+		json_object_object_add(resources, rp->name, ro_obj);
+	}
+	return INN_STATE_SUCCEEDED;
 }
 
 static void *
@@ -168,16 +265,35 @@ run_thread(void *arg)
 	srv->nrunning++;
 	pthread_mutex_unlock(&srv->runs_lock);
 
-	if (ar->cancel_requested)
-		inn_run_cancel(ar->run);
 	inn_store_exec_update(srv->store, ar->id, "running", NULL, now_ms(), 0, NULL);
 	publish_exec(srv, ar, "execution.started", "running", NULL);
-	inn_run_execute(ar->run);
-	st = inn_run_state(ar->run);
-	inn_store_exec_update(srv->store, ar->id, state_str(st),
-	                      inn_run_message(ar->run) ? inn_run_message(ar->run) : "",
-	                      0, now_ms(), inn_run_outputs(ar->run));
-	publish_exec(srv, ar, "execution.finished", state_str(st), inn_run_message(ar->run));
+	{
+		char why[1024] = "";
+		const char *msg;
+		inn_run *run = NULL;
+
+		st = provision(ar, why, sizeof(why));
+		if (st == INN_STATE_SUCCEEDED) {
+			inn_run_opts ro = ar->ro;
+
+			ro.data = ar->data;
+			if (inn_run_new(&run, srv->engine, ar->main_wf, &ro) != 0) {
+				st = INN_STATE_FAILED;
+				snprintf(why, sizeof(why), "%s", inn_error_last());
+			} else {
+				set_current(ar, ar->main_wf, run, (int)(ar->nres * 1000), "");
+				inn_run_execute(run);
+				st = inn_run_state(run);
+				snprintf(why, sizeof(why), "%s", inn_run_message(run) ?
+				         inn_run_message(run) : "");
+			}
+		}
+		msg = why[0] ? why : NULL;
+		inn_store_exec_update(srv->store, ar->id, state_str(st), msg ? msg : "", 0,
+		                      now_ms(), run != NULL && ar->run == run ?
+		                      inn_run_outputs(run) : NULL);
+		publish_exec(srv, ar, "execution.finished", state_str(st), msg);
+	}
 	if ((int)st >= 0 && (int)st < 8)
 		atomic_fetch_add(&srv->m_exec[st], 1);
 
@@ -208,32 +324,87 @@ resolve(inn_server *srv, const char *ref, const char *kind)
 	return inn_catalog_workflow(srv->catalog, ref);
 }
 
-/* Starts (or resumes, when id_in > 0) an execution. */
+static json_object *
+copy_json(json_object *o)
+{
+	json_object *c = NULL;
+
+	if (o == NULL || json_object_deep_copy(o, &c, NULL) != 0)
+		return NULL;
+	return c;
+}
+
+/* The resource parts of a Score spec: each resource's type resolves to a
+ * provider's create workflow; its params that the workflow declares are
+ * passed (others are dropped with a warning in the store's log). */
+static int
+plan_resources(inn_server *srv, struct active_run *ar, const inn_score *score)
+{
+	json_object *placeholders = json_object_new_object();
+	size_t i, j;
+
+	json_object_object_add(ar->data, "resources", placeholders);
+	if (score->nresources == 0)
+		return 0;
+	if ((ar->res = calloc(score->nresources, sizeof(*ar->res))) == NULL)
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	for (i = 0; i < score->nresources; i++) {
+		const inn_score_resource *r = &score->resources[i];
+		const inn_provider *prov = NULL;
+		const inn_resource_cap *cap = inn_catalog_resource(srv->catalog, r->type, &prov);
+		const inn_workflow *wf = cap && cap->create ? inn_provider_workflow(prov, cap->create)
+		                                            : NULL;
+		struct res_part *rp = &ar->res[ar->nres];
+
+		if (wf == NULL)
+			return inn_error_set(INN_EINVAL, "spec: resource \"%s\": no provider offers "
+			                     "type \"%s\" with a create workflow", r->name, r->type);
+		rp->name = strdup(r->name);
+		rp->wf = wf;
+		rp->params = json_object_new_object();
+		ar->nres++;
+		if (r->params != NULL) {
+			json_object_object_foreach(r->params, k, v) {
+				for (j = 0; j < wf->nparams; j++)
+					if (strcmp(wf->params[j].name, k) == 0)
+						json_object_object_add(rp->params, k, copy_json(v));
+			}
+		}
+		json_object_object_add(placeholders, r->name, json_object_new_object());
+	}
+	return 0;
+}
+
+/* Starts (or resumes, when id_in > 0) an execution.  Everything is checked
+ * here, before a row exists: the workflow, the spec, every parameter. */
 static int
 start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
       json_object *params, json_object *spec, int dry_run, int64_t retry_of,
       int64_t id_in, json_object *completed, int64_t *id)
 {
 	struct active_run *ar;
-	inn_run_opts ro;
-	json_object *data = NULL;
 	inn_score *score = NULL;
+	inn_run *check = NULL;
 	inn_diag d;
 	pthread_t t;
+	size_t i;
 	int rc;
 
 	inn_diag_init(&d);
 	if ((ar = calloc(1, sizeof(*ar))) == NULL)
 		return inn_error_set(INN_ENOMEM, "out of memory");
 	ar->srv = srv;
-	if ((ar->wf = resolve(srv, ref, kind)) == NULL) {
+	if ((ar->main_wf = resolve(srv, ref, kind)) == NULL) {
 		free(ar);
 		return inn_error_set(INN_ENOTFOUND, "no %s named \"%s\"",
 		                     strcmp(kind, "golden-path") == 0 ? "golden path"
 		                                                      : "workflow", ref);
 	}
+	ar->wf = ar->main_wf;
 	ar->team = who && who->p.team[0] ? strdup(who->p.team) : NULL;
-	data = json_object_new_object();
+	ar->params = params ? copy_json(params) : json_object_new_object();
+	ar->completed = copy_json(completed);
+	ar->data = json_object_new_object();
 	if (spec != NULL) {
 		json_object *app = json_object_new_object();
 
@@ -246,28 +417,46 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 			goto err;
 		}
 		json_object_object_add(app, "name", json_object_new_string(score->app));
-		json_object_object_add(app, "metadata", json_object_get(score->metadata));
-		json_object_object_add(app, "containers", json_object_get(score->containers));
-		json_object_object_add(data, "app", app);
-		ar->spec = json_object_get(spec);
+		json_object_object_add(app, "metadata", copy_json(score->metadata));
+		json_object_object_add(app, "containers", copy_json(score->containers));
+		json_object_object_add(ar->data, "app", app);
+		ar->spec = copy_json(spec);
+		if ((rc = plan_resources(srv, ar, score)) != 0)
+			goto err;
 	}
-	memset(&ro, 0, sizeof(ro));
-	ro.params = params;
-	ro.data = data;
-	ro.dry_run = dry_run;
-	ro.app = score ? score->app : NULL;
-	ro.completed = completed;
-	ro.events.step_state = on_step_state;
-	ro.events.log = on_log;
-	ro.events.ud = ar;
-	if (params != NULL) {
+	memset(&ar->ro, 0, sizeof(ar->ro));
+	ar->ro.params = ar->params;
+	ar->ro.data = ar->data;
+	ar->ro.dry_run = dry_run;
+	ar->ro.app = score ? strdup(score->app) : NULL; /* freed with ar (see active_free) */
+	ar->ro.completed = ar->completed;
+	ar->ro.events.step_state = on_step_state;
+	ar->ro.events.log = on_log;
+	ar->ro.events.ud = ar;
+	{
 		json_object *env;
 
-		if (json_object_object_get_ex(params, "environment", &env) &&
+		if (json_object_object_get_ex(ar->params, "environment", &env) &&
 		    json_object_is_type(env, json_type_string))
-			ro.environment = json_object_get_string(env);
+			ar->ro.environment = json_object_get_string(env);
 	}
-	if ((rc = inn_run_new(&ar->run, srv->engine, ar->wf, &ro)) != 0)
+	/* check every part's parameters now, so a mistake is a 400, not a failed run */
+	for (i = 0; i < ar->nres; i++) {
+		inn_run_opts ro = ar->ro;
+
+		ro.params = ar->res[i].params;
+		ro.completed = NULL;
+		if ((rc = inn_run_new(&check, srv->engine, ar->res[i].wf, &ro)) != 0) {
+			char why[1024];
+
+			snprintf(why, sizeof(why), "%s", inn_error_last());
+			rc = inn_error_set(rc, "spec: resource \"%s\": %s", ar->res[i].name, why);
+			goto err;
+		}
+		inn_run_free(check);
+		check = NULL;
+	}
+	if ((rc = inn_run_new(&check, srv->engine, ar->main_wf, &ar->ro)) != 0)
 		goto err;
 	if (id_in > 0) {
 		ar->id = id_in;
@@ -281,23 +470,21 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 		row.team = ar->team;
 		row.created_by = who ? (char *)who->p.name : (char *)"system";
 		row.status = (char *)"pending";
-		row.params = inn_run_params(ar->run);
+		row.params = inn_run_params_masked(check);
 		row.spec = spec;
 		row.dry_run = dry_run;
 		row.retry_of = retry_of;
-		{
-			size_t i;
-			const inn_registry *reg = srv->registry;
+		row.resumable = ar->nres == 0;
+		for (i = 0; i < ar->main_wf->nsteps; i++) {
+			const inn_plugin *p = inn_registry_find(srv->registry,
+			                                        ar->main_wf->steps[i].plugin_type);
 
-			row.resumable = 1;
-			for (i = 0; i < ar->wf->nsteps; i++) {
-				const inn_plugin *p = inn_registry_find(reg, ar->wf->steps[i].plugin_type);
-
-				if (p == NULL || !(p->desc.flags & INN_PLUGIN_IDEMPOTENT))
-					row.resumable = 0;
-			}
+			if (p == NULL || !(p->desc.flags & INN_PLUGIN_IDEMPOTENT))
+				row.resumable = 0;
 		}
-		if ((rc = inn_store_exec_create(srv->store, &row)) != 0)
+		rc = inn_store_exec_create(srv->store, &row);
+		json_object_put(row.params);
+		if (rc != 0)
 			goto err;
 		ar->id = row.id;
 		{
@@ -311,6 +498,8 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 			json_object_put(det);
 		}
 	}
+	inn_run_free(check);
+	check = NULL;
 	*id = ar->id;
 	pthread_mutex_lock(&srv->runs_lock);
 	ar->next = srv->runs;
@@ -326,17 +515,13 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 		goto err;
 	}
 	pthread_detach(t);
-	json_object_put(data);
 	inn_score_free(score);
 	inn_diag_free(&d);
 	return 0;
 err:
-	json_object_put(data);
+	inn_run_free(check);
 	inn_score_free(score);
 	inn_diag_free(&d);
-	if (ar->run != NULL)
-		inn_run_free(ar->run);
-	ar->run = NULL;
 	active_free(ar);
 	return rc;
 }

@@ -121,6 +121,9 @@ const inn_step_result *inn_run_step(const inn_run *run, size_t i);
 json_object *inn_run_outputs(const inn_run *run);
 /* The resolved parameters. */
 json_object *inn_run_params(const inn_run *run);
+/* A copy of the resolved parameters with secrets masked (caller puts it):
+ * what may be shown or stored. */
+json_object *inn_run_params_masked(const inn_run *run);
 inn_masker *inn_run_masker(const inn_run *run);
 
 #endif

@@ -1240,6 +1240,12 @@ inn_run_params(const inn_run *r)
 	return r->params;
 }
 
+json_object *
+inn_run_params_masked(const inn_run *r)
+{
+	return masked_copy(r->masker, r->params);
+}
+
 inn_masker *
 inn_run_masker(const inn_run *r)
 {

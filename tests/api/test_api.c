@@ -412,6 +412,38 @@ test_run_golden_path_and_read_it_back(void **state)
 }
 
 static void
+test_spec_resources_are_provisioned_first(void **state)
+{
+	json_object *o = NULL, *steps;
+	int64_t id;
+
+	(void)state;
+	id = submit("/api/workflows/run", "{\"workflow\":\"api-team/uses-kv\",\"spec\":"
+	            "\"apiVersion: score.dev/v1b1\\nmetadata: {name: shop}\\n"
+	            "containers: {web: {image: shop}}\\n"
+	            "resources:\\n  cache: {type: kv, params: {name: sessions}}\\n\"}",
+	            S.user_red);
+	o = wait_done(id, S.user_red);
+	assert_string_equal(jget(o, "status"), "succeeded");
+	assert_string_equal(jget(o, "app"), "shop");
+	TU_ASSERT_CONTAINS(js(json_object_object_get(o, "outputs")),
+	                   "\"connection\":\"shop uses kv://sessions\"");
+	steps = json_object_object_get(o, "steps");
+	assert_int_equal(json_object_array_length(steps), 2);
+	assert_string_equal(jget(json_object_array_get_idx(steps, 0), "name"), "cache/make");
+	json_object_put(o);
+	/* a resource param the provider refuses is a 400 before anything runs */
+	assert_error(http("POST", "/api/workflows/run", "{\"workflow\":\"api-team/uses-kv\","
+	                  "\"spec\":{\"apiVersion\":\"score.dev/v1b1\",\"metadata\":{\"name\":"
+	                  "\"shop\"},\"containers\":{\"web\":{\"image\":\"x\"}},"
+	                  "\"resources\":{\"cache\":{\"type\":\"kv\",\"params\":"
+	                  "{\"name\":\"Not Valid\"}}}}}", S.user_red, &o, NULL), 400, o,
+	             "invalid_request");
+	TU_ASSERT_CONTAINS(js(o), "resource \\\"cache\\\"");
+	json_object_put(o);
+}
+
+static void
 test_bad_requests(void **state)
 {
 	json_object *o = NULL;
@@ -663,6 +695,7 @@ main(void)
 		cmocka_unit_test(test_public_routes_and_auth),
 		cmocka_unit_test(test_catalog_routes),
 		cmocka_unit_test(test_run_golden_path_and_read_it_back),
+		cmocka_unit_test(test_spec_resources_are_provisioned_first),
 		cmocka_unit_test(test_bad_requests),
 		cmocka_unit_test(test_pagination_and_filters),
 		cmocka_unit_test(test_sse_follow_gets_every_line),
