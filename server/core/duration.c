@@ -49,6 +49,10 @@ inn_parse_duration_ms(const char *s, int64_t *ms)
 		total += n * mult;
 		units++;
 	}
+	/* ten years is longer than anything should wait; beyond it deadline
+	 * arithmetic could overflow */
+	if (total > INT64_C(10) * 366 * 24 * 3600 * 1000)
+		return -1;
 	*ms = total;
 	return 0;
 }

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -54,11 +55,13 @@ framebuf_free(struct framebuf *fb)
 	memset(fb, 0, sizeof(*fb));
 }
 
+/* Writes everything to a socket; a peer that went away is an error
+ * (EPIPE), never a SIGPIPE that would end the embedding process. */
 static int
 write_all(int fd, const char *p, size_t len)
 {
 	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -176,13 +179,47 @@ jint(json_object *o, const char *key)
 
 /* ---- the engine side -------------------------------------------------- */
 
+#define WORKER_MAX_CHILDREN 64
+
 struct worker {
 	pid_t pid;
 	int fd;
 	int busy;
 	int ready;
 	struct framebuf fb;
+	int children[WORKER_MAX_CHILDREN]; /* process groups the worker started */
+	int nchildren;
 };
+
+/* Kills the process groups a worker reported (when the worker itself has to
+ * go, what it started goes with it). */
+static void
+worker_kill_children(struct worker *w)
+{
+	int i;
+
+	for (i = 0; i < w->nchildren; i++)
+		if (w->children[i] > 1)
+			kill(-w->children[i], SIGKILL);
+	w->nchildren = 0;
+}
+
+static void
+worker_note_child(struct worker *w, int pgid, int started)
+{
+	int i;
+
+	for (i = 0; i < w->nchildren; i++)
+		if (w->children[i] == pgid) {
+			if (!started)
+				w->children[i] = w->children[--w->nchildren];
+			return;
+		}
+	if (started && w->nchildren < WORKER_MAX_CHILDREN)
+		w->children[w->nchildren++] = pgid;
+}
+
+static int worker_ready_frame(struct worker *w, json_object *o);
 
 struct inn_engine {
 	char *plugin_dir;
@@ -270,6 +307,8 @@ worker_reap(struct worker *w, int kill_it)
 	if (w->fd >= 0)
 		close(w->fd);
 	w->fd = -1;
+	if (kill_it)
+		worker_kill_children(w);
 	if (w->pid > 0) {
 		if (kill_it)
 			kill(w->pid, SIGKILL);
@@ -319,6 +358,7 @@ worker_start(inn_engine *e, struct worker *w)
 	char fdarg[16];
 	char *argv[6];
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
 	int rc;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
@@ -334,6 +374,12 @@ worker_start(inn_engine *e, struct worker *w)
 	/* the child's end is dup2'ed to fd 3, which clears CLOEXEC on it */
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, sv[1], 3);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	/* its own process group: a terminal's Ctrl-C reaches the CLI, which
+	 * cancels steps through the protocol instead of killing workers */
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&attr, 0);
 	snprintf(fdarg, sizeof(fdarg), "3");
 	argv[0] = e->exe;
 	argv[1] = (char *)WORKER_ARG;
@@ -341,8 +387,9 @@ worker_start(inn_engine *e, struct worker *w)
 	argv[3] = e->plugin_dir;
 	argv[4] = e->config_file;
 	argv[5] = NULL;
-	rc = posix_spawn(&w->pid, e->exe, &fa, NULL, argv, environ);
+	rc = posix_spawn(&w->pid, e->exe, &fa, &attr, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
 	close(sv[1]);
 	if (rc != 0) {
 		close(sv[0]);
@@ -360,7 +407,27 @@ worker_start(inn_engine *e, struct worker *w)
 static int
 worker_wait_ready(struct worker *w)
 {
-	json_object *o = frame_recv(w->fd, &w->fb);
+	struct pollfd pfd = { w->fd, POLLIN, 0 };
+	json_object *o = NULL;
+
+	/* a plugin whose init() hangs must not hang the engine */
+	for (;;) {
+		int r = frame_take(&w->fb, &o);
+
+		if (r == 1)
+			break;
+		if (r < 0 || poll(&pfd, 1, 30000) <= 0 || frame_fill(w->fd, &w->fb) <= 0) {
+			o = NULL;
+			return inn_error_set(INN_ERROR, "worker did not become ready within 30 s "
+			                     "(a plugin's init() hangs, or the worker died)");
+		}
+	}
+	return worker_ready_frame(w, o);
+}
+
+static int
+worker_ready_frame(struct worker *w, json_object *o)
+{
 	const char *op = o ? jstr(o, "op") : NULL;
 	int rc = 0;
 
@@ -453,13 +520,17 @@ inn_pool_res_clear(inn_pool_res *res)
 }
 
 static int
-handle_frame(const inn_pool_req *req, inn_pool_res *res, json_object *o)
+handle_frame(struct worker *w, const inn_pool_req *req, inn_pool_res *res, json_object *o)
 {
 	const char *op = jstr(o, "op");
 	json_object *v;
 
 	if (op == NULL)
 		return -1;
+	if (strcmp(op, "child") == 0) {
+		worker_note_child(w, (int)jint(o, "pgid"), (int)jint(o, "started"));
+		return 0;
+	}
 	if (strcmp(op, "log") == 0) {
 		const char *line = jstr(o, "line");
 
@@ -526,8 +597,14 @@ inn_pool_exec(inn_engine *e, const inn_pool_req *req, inn_pool_res *res)
 	    req->deadline_ms ? (req->deadline_ms - inn_now_ms() > 1 ?
 	                        req->deadline_ms - inn_now_ms() : 1) : 0));
 	json_object_object_add(msg, "log_max", json_object_new_int64((int64_t)req->log_max));
-	if (req->secrets != NULL)
-		json_object_object_add(msg, "secrets", json_object_get(req->secrets));
+	if (req->secrets != NULL) {
+		/* a copy: the run's object is shared by parallel steps, and json-c
+		 * reference counts are not atomic */
+		json_object *copy = NULL;
+
+		if (json_object_deep_copy(req->secrets, &copy, NULL) == 0)
+			json_object_object_add(msg, "secrets", copy);
+	}
 	if (frame_send(w->fd, msg) != 0) {
 		json_object_put(msg);
 		res_fail(res, INN_ERROR, "plugin worker went away before the step started");
@@ -545,7 +622,7 @@ inn_pool_exec(inn_engine *e, const inn_pool_req *req, inn_pool_res *res)
 
 		/* drain complete frames first */
 		while (!done && (r = frame_take(&w->fb, &o)) == 1) {
-			r = handle_frame(req, res, o);
+			r = handle_frame(w, req, res, o);
 			json_object_put(o);
 			if (r < 0) {
 				res_fail(res, INN_ERROR, "plugin worker sent a malformed message");
@@ -593,6 +670,7 @@ inn_pool_exec(inn_engine *e, const inn_pool_req *req, inn_pool_res *res)
 
 				close(w->fd);
 				w->fd = -1;
+				worker_kill_children(w);
 				while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
 					;
 				w->pid = 0;
@@ -629,6 +707,8 @@ struct wstate {
 	inn_step *step;
 	json_object *req;
 	int err_fd;                /* the real stderr, for messages outside steps */
+	int stdio_rd;              /* read end of the plugins' stdout/stderr pipe */
+	size_t dropped;            /* plugin output bytes seen outside any step */
 	inn_registry *reg;
 };
 
@@ -664,6 +744,21 @@ w_secret(void *ud, const char *name, const char **value)
 	return 0;
 }
 
+/* Reports a process group this worker started or reaped (spawn hook). */
+static void
+w_child_hook(int pgid, int started)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "op", json_object_new_string("child"));
+	json_object_object_add(o, "pgid", json_object_new_int(pgid));
+	json_object_object_add(o, "started", json_object_new_int(started));
+	pthread_mutex_lock(&W.wlock);
+	frame_send(W.fd, o);
+	pthread_mutex_unlock(&W.wlock);
+	json_object_put(o);
+}
+
 /* Hands one line a plugin printed to the current step's log (capped and
  * masked like host->log), or to the real stderr between steps. */
 static void
@@ -672,10 +767,9 @@ w_stdio_emit(const char *line, size_t len)
 	pthread_mutex_lock(&W.slock);
 	if (W.step != NULL) {
 		inn_step_log_line(W.step, INN_LOG_INFO, INN_STREAM_STDOUT, line, len);
-	} else if (W.err_fd >= 0) {
-		if (write(W.err_fd, line, len) < 0 || write(W.err_fd, "\n", 1) < 0) {
-			/* nowhere left to complain */
-		}
+	} else {
+		/* outside a step there is no masker for it: never pass it on raw */
+		W.dropped += len;
 	}
 	pthread_mutex_unlock(&W.slock);
 }
@@ -750,7 +844,6 @@ w_exec_thread(void *arg)
 		req = W.pending;
 		W.pending = NULL;
 		W.busy = 1;
-		W.cancel_early = 0;
 		pthread_mutex_unlock(&W.slock);
 		w_exec_one(req);
 		pthread_mutex_lock(&W.slock);
@@ -806,6 +899,20 @@ w_exec_one(json_object *req)
 			snprintf(err, sizeof(err), "%s", inn_error_last());
 		fflush(stdout);
 		fflush(stderr);
+		/* let the stdio thread hand what the plugin printed to this step
+		 * before the step goes away */
+		{
+			int i, left = 0, waited = 0;
+
+			for (i = 0; i < 50 && W.stdio_rd >= 0; i++) {
+				if (ioctl(W.stdio_rd, FIONREAD, &left) != 0 || left == 0)
+					break;
+				usleep(1000);
+				waited = 1;
+			}
+			if (waited)
+				usleep(1000); /* the last read may still be on its way */
+		}
 	}
 	done = json_object_new_object();
 	json_object_object_add(done, "op", json_object_new_string("done"));
@@ -826,7 +933,17 @@ w_exec_one(json_object *req)
 	W.step = NULL;
 	pthread_mutex_unlock(&W.slock);
 	pthread_mutex_lock(&W.wlock);
-	frame_send(W.fd, done);
+	if (frame_send(W.fd, done) != 0) {
+		/* too big to send (or a write error): say so in a frame that fits */
+		json_object *small = json_object_new_object();
+
+		json_object_object_add(small, "op", json_object_new_string("done"));
+		json_object_object_add(small, "rc", json_object_new_int(INN_ETOOBIG));
+		json_object_object_add(small, "error", json_object_new_string(
+		    "the step's result (outputs) is too large to report"));
+		frame_send(W.fd, small);
+		json_object_put(small);
+	}
 	pthread_mutex_unlock(&W.wlock);
 	json_object_put(done);
 	inn_step_free(step);
@@ -844,6 +961,10 @@ worker_main(int fd, const char *plugin_dir, const char *config)
 
 	memset(&W, 0, sizeof(W));
 	W.fd = fd;
+	/* dup2 in the spawn cleared close-on-exec: set it again before any
+	 * plugin can start a program that would inherit the engine socket */
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	inn_spawn_child_hook = w_child_hook;
 	pthread_mutex_init(&W.wlock, NULL);
 	pthread_mutex_init(&W.slock, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -853,7 +974,9 @@ worker_main(int fd, const char *plugin_dir, const char *config)
 	W.err_fd = dup(2);
 	if (W.err_fd >= 0)
 		fcntl(W.err_fd, F_SETFD, FD_CLOEXEC);
+	W.stdio_rd = -1;
 	if (pipe2(pfd, O_CLOEXEC) == 0) {
+		W.stdio_rd = pfd[0];
 		dup2(pfd[1], 1);
 		dup2(pfd[1], 2);
 		close(pfd[1]);
@@ -883,8 +1006,10 @@ worker_main(int fd, const char *plugin_dir, const char *config)
 		pthread_mutex_lock(&W.slock);
 		if (op != NULL && strcmp(op, "exec") == 0 && W.pending == NULL) {
 			/* the exec thread takes it as soon as the previous step has
-			 * finished (its "done" may already be on the wire) */
+			 * finished (its "done" may already be on the wire); a cancel
+			 * arriving from now on is for this request */
 			W.pending = req;
+			W.cancel_early = 0;
 			pthread_cond_signal(&W.qcond);
 			pthread_mutex_unlock(&W.slock);
 			continue;

@@ -659,27 +659,55 @@ bind_env(void *ud, const char *value, char *name, size_t namelen)
 	return 0;
 }
 
-/* A JSON copy with every registered secret masked. */
+/* A JSON copy with every registered secret masked, string by string (so a
+ * secret holding quotes or backslashes is found as written, not as JSON
+ * escapes).  Object keys are kept. */
 static json_object *
 masked_copy(inn_masker *m, json_object *o)
 {
-	const char *s;
-	char *masked;
-	json_object *copy = NULL;
+	json_object *c;
+	size_t i, n;
 
 	if (o == NULL)
 		return NULL;
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-	                                   JSON_C_TO_STRING_NOSLASHESCAPE);
-	masked = inn_masker_apply(m, s, strlen(s), NULL);
-	if (masked == NULL) {
-		if (json_object_deep_copy(o, &copy, NULL) != 0)
-			return NULL;
-		return copy;
+	switch (json_object_get_type(o)) {
+	case json_type_string: {
+		size_t len = (size_t)json_object_get_string_len(o), mlen = 0;
+		char *masked = inn_masker_apply(m, json_object_get_string(o), len, &mlen);
+
+		if (masked == NULL)
+			return json_object_new_string_len(json_object_get_string(o), (int)len);
+		c = json_object_new_string_len(masked, (int)mlen);
+		free(masked);
+		return c;
 	}
-	copy = json_tokener_parse(masked);
-	free(masked);
-	return copy ? copy : json_object_new_string(INN_MASK_TEXT);
+	case json_type_array:
+		c = json_object_new_array();
+		n = json_object_array_length(o);
+		for (i = 0; i < n; i++)
+			json_object_array_add(c, masked_copy(m, json_object_array_get_idx(o, i)));
+		return c;
+	case json_type_object:
+		c = json_object_new_object();
+		json_object_object_foreach(o, k, v)
+			json_object_object_add(c, k, masked_copy(m, v));
+		return c;
+	default:
+		/* numbers and booleans: masked as text if they spell a secret */
+		{
+			const char *t = json_object_to_json_string(o);
+			char *masked = inn_masker_apply(m, t, strlen(t), NULL);
+
+			if (masked != NULL) {
+				c = json_object_new_string(masked);
+				free(masked);
+				return c;
+			}
+			c = NULL;
+			json_object_deep_copy(o, &c, NULL);
+			return c;
+		}
+	}
 }
 
 /* Renders the step's config (lock held). */
@@ -745,27 +773,25 @@ render_config(inn_run *r, const inn_step_def *d, json_object **out)
 	return 0;
 }
 
-/* Sleeps up to ms unless the run is cancelled; returns non-zero if cancelled. */
+/* Sleeps up to ms (never past the workflow deadline) unless the run is
+ * cancelled; returns non-zero if the run was cancelled or ran out of time.
+ * Waits in short slices: inn_run_cancel() only sets a flag (it must be
+ * safe in a signal handler), so nobody wakes us. */
 static int
 backoff_wait(inn_run *r, int64_t ms)
 {
-	struct timespec ts;
-	int cancelled;
+	int64_t until = inn_now_ms() + ms;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
+	if (until > r->deadline_ms)
+		until = r->deadline_ms;
+	while (!atomic_load(&r->cancel)) {
+		int64_t left = until - inn_now_ms();
+
+		if (left <= 0)
+			break;
+		usleep((useconds_t)(left > 50 ? 50 : left) * 1000);
 	}
-	pthread_mutex_lock(&r->lock);
-	while (!atomic_load(&r->cancel) &&
-	       pthread_cond_timedwait(&r->cond, &r->lock, &ts) != ETIMEDOUT)
-		;
-	cancelled = atomic_load(&r->cancel);
-	pthread_mutex_unlock(&r->lock);
-	return cancelled;
+	return atomic_load(&r->cancel) || inn_now_ms() >= r->deadline_ms;
 }
 
 static void
@@ -857,7 +883,7 @@ step_thread(void *arg)
 		int64_t deadline = r->deadline_ms;
 		inn_state st;
 
-		if (d->timeout_ms > 0 && inn_now_ms() + d->timeout_ms < deadline)
+		if (d->timeout_ms > 0 && d->timeout_ms < deadline - inn_now_ms())
 			deadline = inn_now_ms() + d->timeout_ms;
 		memset(&req, 0, sizeof(req));
 		req.type = d->plugin_type;
@@ -948,6 +974,9 @@ step_thread(void *arg)
 			           (long long)wait);
 			if (backoff_wait(r, wait) == 0)
 				continue;
+			st = atomic_load(&r->cancel) ? INN_STATE_CANCELLED : INN_STATE_TIMED_OUT;
+			snprintf(msg, sizeof(msg), "%s while waiting to retry",
+			         st == INN_STATE_CANCELLED ? "cancelled" : "the workflow timed out");
 		}
 		json_object_put(cfg);
 		finish_step(r, s, st, msg);
@@ -1034,13 +1063,26 @@ pick_locked(inn_run *r, int *finished)
 		pthread_mutex_lock(&r->lock);
 	}
 	if (pending > 0 && r->running == 0) {
-		/* nothing runs and nothing can start: a dependency cycle */
+		/* The count may be stale (the lock was dropped to report): only
+		 * when a fresh look finds no pending step whose dependencies are
+		 * all done is it a cycle. */
+		size_t bad = 0;
+
 		for (i = 0; i < r->n; i++)
-			if (r->steps[i].res.state == INN_STATE_PENDING) {
-				r->steps[i].res.state = INN_STATE_FAILED;
-				r->steps[i].res.message = strdup("not started: its dependencies "
-				                                 "form a cycle");
-			}
+			if (r->steps[i].res.state == INN_STATE_PENDING &&
+			    deps_state(r, &r->steps[i], &bad) != 0)
+				return -1; /* something can move: the next pass handles it */
+		for (i = 0; i < r->n; i++) {
+			struct srun *s = &r->steps[i];
+
+			if (s->res.state != INN_STATE_PENDING)
+				continue;
+			s->res.state = INN_STATE_FAILED;
+			s->res.message = strdup("not started: its dependencies form a cycle");
+			pthread_mutex_unlock(&r->lock);
+			emit_state(r, s, s->res.message);
+			pthread_mutex_lock(&r->lock);
+		}
 		r->stop = 1;
 		pending = 0;
 	}
@@ -1095,7 +1137,7 @@ inn_run_execute(inn_run *r)
 	int64_t start = inn_now_ms();
 	pthread_t *tids;
 
-	r->deadline_ms = start + r->deadline_ms;
+	r->deadline_ms = r->deadline_ms > INT64_MAX / 2 ? INT64_MAX / 2 : start + r->deadline_ms;
 	r->state = INN_STATE_RUNNING;
 	/* steps reused from an earlier execution are reported first */
 	for (i = 0; i < r->n; i++)

@@ -383,9 +383,15 @@ h_output(inn_step *step, const char *key, const char *value, uint32_t flags)
 	if (flags & INN_OUTPUT_SECRET)
 		inn_masker_add(step->masker, value);
 	pthread_mutex_lock(&step->lock);
+	old = NULL;
 	if (json_object_object_get_ex(step->outputs, key, &old))
 		step->outputs_bytes -= (size_t)json_object_get_string_len(old);
-	if (step->outputs_bytes + len > INN_STEP_OUTPUTS_TOTAL_MAX) {
+	if (old == NULL && json_object_object_length(step->outputs) >= INN_STEP_OUTPUTS_MAX_COUNT) {
+		rc = inn_error_set(INN_ETOOBIG, "step \"%s\": more than %d outputs",
+		                   step->name, INN_STEP_OUTPUTS_MAX_COUNT);
+		goto out;
+	}
+	if (step->outputs_bytes + len + (old ? 0 : strlen(key)) > INN_STEP_OUTPUTS_TOTAL_MAX) {
 		rc = inn_error_set(INN_ETOOBIG, "step \"%s\": outputs exceed %u bytes in "
 		                   "total", step->name, INN_STEP_OUTPUTS_TOTAL_MAX);
 		if (old != NULL)
@@ -394,7 +400,7 @@ h_output(inn_step *step, const char *key, const char *value, uint32_t flags)
 	}
 	json_object_object_add(step->outputs, key,
 	                       json_object_new_string_len(value, (int)len));
-	step->outputs_bytes += len;
+	step->outputs_bytes += len + (old ? 0 : strlen(key));
 	if (flags & INN_OUTPUT_SECRET)
 		json_object_object_add(step->secret_keys, key, json_object_new_boolean(1));
 	else

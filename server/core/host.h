@@ -39,6 +39,7 @@ typedef int (*inn_secret_fn)(void *ud, const char *name, const char **value);
 #define INN_STEP_LOG_MAX_DEFAULT (8u * 1024 * 1024)
 #define INN_STEP_OUTPUT_MAX_DEFAULT (256u * 1024)
 #define INN_STEP_OUTPUTS_TOTAL_MAX (1024u * 1024)
+#define INN_STEP_OUTPUTS_MAX_COUNT 1000
 #define INN_LOG_LINE_MAX (16u * 1024)
 
 typedef struct inn_step_opts {
@@ -82,6 +83,12 @@ inn_masker *inn_step_masker(const inn_step *step);
  * by spawn for program output. */
 void inn_step_log_line(inn_step *step, int level, int stream,
                        const char *line, size_t len);
+
+/* Called (when set) with the process group of every program spawn starts
+ * (started = 1) and once it is reaped (started = 0).  Worker processes
+ * report them, so an engine that must kill a worker can kill what the
+ * worker started too.  Set once, before any spawn. */
+extern void (*inn_spawn_child_hook)(int pgid, int started);
 
 /* Implementation of host->spawn (host_spawn.c). */
 int inn_host_spawn(inn_step *step, const inn_spawn_opts *opts, inn_spawn_result *res);

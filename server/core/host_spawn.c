@@ -451,7 +451,11 @@ spawn_setup(posix_spawnattr_t *attr, posix_spawn_file_actions_t *fa,
 	    (e = posix_spawn_file_actions_adddup2(fa, out_fd, STDOUT_FILENO)) != 0 ||
 	    (e = posix_spawn_file_actions_adddup2(fa, err_fd, STDERR_FILENO)) != 0)
 		return e;
-	return posix_spawn_file_actions_addchdir_np(fa, cwd);
+	if ((e = posix_spawn_file_actions_addchdir_np(fa, cwd)) != 0)
+		return e;
+	/* Nothing but stdin/stdout/stderr reaches the program: not the
+	 * worker's engine socket, not descriptors a plugin left open. */
+	return posix_spawn_file_actions_addclosefrom_np(fa, 3);
 }
 
 static void
@@ -512,6 +516,8 @@ res_store(inn_spawn_result *res, inn_spawn_result *r)
  * already cancelled starts nothing: INN_OK with res->cancelled set and
  * exit_code -1.
  */
+void (*inn_spawn_child_hook)(int pgid, int started);
+
 int
 inn_host_spawn(inn_step *step, const inn_spawn_opts *opts, inn_spawn_result *res)
 {
@@ -602,6 +608,8 @@ inn_host_spawn(inn_step *step, const inn_spawn_opts *opts, inn_spawn_result *res
 		pid = -1;
 		goto spawn_failed;
 	}
+	if (inn_spawn_child_hook != NULL)
+		inn_spawn_child_hook((int)pid, 1);
 	close_fd(&in_pipe[0]);
 	close_fd(&out_pipe[1]);
 	close_fd(&err_pipe[1]);
@@ -728,6 +736,8 @@ reap:
 	while ((e = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
 		;
 	reaped = e == pid;
+	if (inn_spawn_child_hook != NULL)
+		inn_spawn_child_hook((int)pid, 0);
 	/* Whatever the group wrote before it died is still in the pipes. */
 	close_fd(&in_pipe[1]);
 	drain_until = inn_now_ms() + SPAWN_DRAIN_MS;

@@ -147,6 +147,24 @@ inn_masker_add(inn_masker *m, const char *value)
 	if ((rc = add_pattern(m, strdup(value))) == 0 &&
 	    (rc = add_pattern(m, base64(value, len))) == 0)
 		rc = add_pattern(m, urlencode(value, len));
+	/* Logs are masked line by line: each line of a multi-line secret (a
+	 * PEM key) is a secret of its own. */
+	if (rc == 0 && strchr(value, '\n') != NULL) {
+		const char *p = value;
+
+		while (rc == 0 && *p != '\0') {
+			const char *nl = strchr(p, '\n');
+			size_t l = nl ? (size_t)(nl - p) : strlen(p);
+
+			if (l > 0 && p[l - 1] == '\r')
+				l--;
+			if (l >= INN_MASK_MIN_LEN)
+				rc = add_pattern(m, strndup(p, l));
+			if (nl == NULL)
+				break;
+			p = nl + 1;
+		}
+	}
 	pthread_mutex_unlock(&m->lock);
 	return rc ? inn_error_set(rc, "out of memory registering a secret") : 0;
 }

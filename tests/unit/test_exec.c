@@ -525,20 +525,37 @@ test_secrets_are_masked(void **state)
 	(void)state;
 	r = run_wf("name: secret\nsteps:\n"
 	           "  - name: mint\n    type: crashy\n"
-	           "    config: {mode: ok, value: public, secret: s3cr3t-token-9}\n"
+	           "    config: {mode: ok, value: public, secret: 's3cr\"3t\\\\-token-9'}\n"
 	           "  - name: use\n    type: shell\n    config:\n"
 	           "      script: |\n"
 	           "        echo \"using ${steps.mint.outputs.token}\"\n"
 	           "        echo \"leak=${steps.mint.outputs.token}\" >> \"$INNOMINATUS_OUTPUT\"\n"
 	           "outputs:\n  token: \"${steps.mint.outputs.token}\"\n", NULL, 0);
 	assert_int_equal(r.rc, 0);
-	assert_null(strstr(F.log, "s3cr3t-token-9"));
+	assert_null(strstr(F.log, "-token-9"));
 	TU_ASSERT_CONTAINS(F.log, "token is ***");
 	TU_ASSERT_CONTAINS(F.log, "using ***");
 	assert_string_equal(out(step(&r, "mint"), "token"), "***");
 	assert_string_equal(out(step(&r, "use"), "leak"), "***");
 	assert_true(json_object_object_get_ex(inn_run_outputs(r.run), "token", &v));
 	assert_string_equal(json_object_get_string(v), "***");
+	result_free(&r);
+}
+
+static void
+test_steps_inherit_no_descriptors(void **state)
+{
+	struct result r;
+
+	(void)state;
+	/* the worker's engine socket (and anything else) must not reach a
+	 * program a step runs: it could read other steps' secrets from it */
+	r = run_wf("name: fds\nsteps:\n"
+	           "  - name: look\n    type: shell\n    config:\n"
+	           "      script: 'echo \"sockets=$(ls -l /proc/$$/fd | grep -c socket)\" "
+	           ">> \"$INNOMINATUS_OUTPUT\"'\n", NULL, 0);
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(out(step(&r, "look"), "sockets"), "0");
 	result_free(&r);
 }
 
@@ -584,6 +601,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_parameters_are_checked),
 		cmocka_unit_test(test_secrets_are_masked),
 		cmocka_unit_test(test_dry_run_reports_each_step),
+		cmocka_unit_test(test_steps_inherit_no_descriptors),
 	};
 	int w = inn_worker_maybe_main(argc, argv);
 
