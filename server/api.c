@@ -15,6 +15,7 @@
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
 
+#include "api_body.h"
 #include "error.h"
 #include "server.h"
 
@@ -449,60 +450,18 @@ reply_submitted(struct ctx *c, int rc, int64_t id)
 	json_object_put(o);
 }
 
-/* Reads the common run body {parameters, spec, dry_run}. */
+/* Reads the common run body {parameters, spec, dry_run}; replies 400 itself. */
 static int
 run_body(struct ctx *c, json_object *body, json_object **params, json_object **spec,
          int *dry_run)
 {
-	json_object *v;
+	const char *code = "invalid_request";
+	char msg[1024];
+	int st = inn_body_run_fields(body, params, spec, dry_run, &code, msg, sizeof(msg));
 
-	*params = NULL;
-	*spec = NULL;
-	*dry_run = 0;
-	if (json_object_object_get_ex(body, "parameters", &v) && v != NULL) {
-		if (!json_object_is_type(v, json_type_object)) {
-			inn_http_error(c->req, 400, "invalid_request", "\"parameters\" must be an object");
-			return -1;
-		}
-		*params = v;
-	}
-	if (json_object_object_get_ex(body, "dry_run", &v) && v != NULL) {
-		if (!json_object_is_type(v, json_type_boolean)) {
-			inn_http_error(c->req, 400, "invalid_request", "\"dry_run\" must be true or false");
-			return -1;
-		}
-		*dry_run = json_object_get_boolean(v);
-	}
-	if (json_object_object_get_ex(body, "spec", &v) && v != NULL) {
-		if (json_object_is_type(v, json_type_string)) {
-			/* a YAML (or JSON) document as text */
-			inn_score *sc = NULL;
-			inn_diag d;
-
-			inn_diag_init(&d);
-			if (inn_score_load_string(&sc, "spec", json_object_get_string(v),
-			                          (size_t)json_object_get_string_len(v), &d) != 0 ||
-			    d.nerrors > 0) {
-				char buf[1024] = "";
-
-				if (d.n > 0)
-					inn_diag_format(&d, 0, buf, sizeof(buf));
-				inn_http_error(c->req, 400, "invalid_spec", "%s",
-				               d.n ? buf : inn_error_last());
-				inn_diag_free(&d);
-				inn_score_free(sc);
-				return -1;
-			}
-			*spec = json_object_get(sc->json);
-			inn_score_free(sc);
-			inn_diag_free(&d);
-		} else if (json_object_is_type(v, json_type_object)) {
-			*spec = json_object_get(v);
-		} else {
-			inn_http_error(c->req, 400, "invalid_spec", "\"spec\" must be an object or a "
-			               "YAML string");
-			return -1;
-		}
+	if (st != 0) {
+		inn_http_error(c->req, st, code, "%s", msg);
+		return -1;
 	}
 	return 0;
 }

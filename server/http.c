@@ -18,6 +18,7 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/thread.h>
 
+#include "api_body.h"
 #include "error.h"
 #include "server.h"
 
@@ -94,38 +95,23 @@ inn_http_body_json(inn_server *srv, struct evhttp_request *req)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	size_t len = evbuffer_get_length(in);
-	json_tokener *tok;
-	json_object *o;
-	char *data;
+	const char *code = "invalid_json";
+	json_object *o = NULL;
+	char *data, msg[512];
+	int st;
 
 	if (len > srv->cfg.max_body) {
 		inn_http_error(req, 413, "body_too_large", "the request body is %zu bytes; the "
 		               "limit is %zu", len, srv->cfg.max_body);
 		return NULL;
 	}
-	if (len == 0)
-		return json_object_new_object();
-	if ((data = (char *)evbuffer_pullup(in, -1)) == NULL) {
+	data = len ? (char *)evbuffer_pullup(in, -1) : NULL;
+	if (len > 0 && data == NULL) {
 		inn_http_error(req, 400, "bad_body", "cannot read the request body");
 		return NULL;
 	}
-	tok = json_tokener_new_ex(64);
-	o = json_tokener_parse_ex(tok, data, (int)len);
-	if (json_tokener_get_error(tok) != json_tokener_success ||
-	    (size_t)json_tokener_get_parse_end(tok) != len) {
-		size_t at = json_tokener_get_parse_end(tok);
-
-		inn_http_error(req, 400, "invalid_json", "the body is not valid JSON (%s at "
-		               "byte %zu)", json_tokener_error_desc(json_tokener_get_error(tok)),
-		               at);
-		json_object_put(o);
-		json_tokener_free(tok);
-		return NULL;
-	}
-	json_tokener_free(tok);
-	if (!json_object_is_type(o, json_type_object)) {
-		inn_http_error(req, 400, "invalid_body", "the body must be a JSON object");
-		json_object_put(o);
+	if ((st = inn_body_parse(data, len, &o, &code, msg, sizeof(msg))) != 0) {
+		inn_http_error(req, st, code, "%s", msg);
 		return NULL;
 	}
 	return o;
