@@ -12,6 +12,7 @@
 
 #include "ctl.h"
 #include "exec.h"
+#include "remote.h"
 
 static void
 usage(FILE *fp)
@@ -28,6 +29,9 @@ usage(FILE *fp)
 	    "                            optionally for a Score spec; prints the outputs at the end\n"
 	    "  list-providers            providers found under --providers\n"
 	    "  list-goldenpaths          golden paths of --goldenpaths\n"
+	    "\n");
+	ctl_remote_usage(fp);
+	fprintf(fp,
 	    "\n"
 	    "Options:\n"
 	    "  --plugin-dir DIR          plugin directory (default: %s)\n"
@@ -46,7 +50,9 @@ usage(FILE *fp)
 	    "\n"
 	    "Exit codes: 0 success; 1 the workflow or command failed; 2 usage error;\n"
 	    "            3 invalid input (config, plugins, provider, workflow, parameters);\n"
-	    "            4 the run was cancelled or timed out.\n",
+	    "            4 the run was cancelled or timed out;\n"
+	    "            5 remote mode: the server is unreachable, or authentication failed\n"
+	    "              (HTTP 401/403, no usable token); 130 interrupted while watching.\n",
 	    INN_PLUGIN_DIR);
 }
 
@@ -68,7 +74,9 @@ takes_value(const char *a)
 {
 	static const char *const v[] = { "--plugin-dir", "--config", "-o", "--providers",
 	                                 "--goldenpaths", "--param", "-p", "--parallel",
-	                                 NULL };
+	                                 /* remote mode */
+	                                 "--server", "--app", "--status", "--page", "--role",
+	                                 "--team", NULL };
 	int i;
 
 	for (i = 0; v[i] != NULL; i++)
@@ -112,6 +120,26 @@ set_value(ctl_opts *o, const char *a, const char *val)
 			return -1;
 		}
 		o->parallel = (int)n;
+	/* --- remote mode (ctl/remote.c) --- */
+	} else if (strcmp(a, "--server") == 0) {
+		o->server = val;
+	} else if (strcmp(a, "--app") == 0) {
+		o->app = val;
+	} else if (strcmp(a, "--status") == 0) {
+		o->status = val;
+	} else if (strcmp(a, "--page") == 0) {
+		char *end;
+		long n = strtol(val, &end, 10);
+
+		if (*end != '\0' || n < 1 || n > 1000000) {
+			fprintf(stderr, "innominatus-ctl: --page takes 1..1000000, not \"%s\"\n", val);
+			return -1;
+		}
+		o->page = (int)n;
+	} else if (strcmp(a, "--role") == 0) {
+		o->role = val;
+	} else if (strcmp(a, "--team") == 0) {
+		o->team = val;
 	}
 	return 0;
 }
@@ -157,6 +185,10 @@ main(int argc, char **argv)
 			o.dry_run = 1;
 		} else if (strcmp(a, "--local") == 0) {
 			o.local = 1;
+		} else if (strcmp(a, "--no-wait") == 0) {          /* remote mode */
+			o.no_wait = 1;
+		} else if (strcmp(a, "-f") == 0 || strcmp(a, "--follow") == 0) {
+			o.follow = 1;
 		} else if (strcmp(a, "--") == 0) {
 			while (++i < argc)
 				rest[nrest++] = argv[i];
@@ -173,6 +205,9 @@ main(int argc, char **argv)
 		usage(stderr);
 		goto out;
 	}
+	/* remote mode: --server / $INNOMINATUS_SERVER routes to ctl/remote.c */
+	if (ctl_remote_dispatch(&o, cmd, nrest, rest, &rc))
+		goto out;
 	for (k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
 		if (strcmp(cmd, commands[k].name) == 0) {
 			rc = commands[k].fn(&o, nrest, rest);

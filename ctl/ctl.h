@@ -20,7 +20,8 @@ enum ctl_exit {
 	CTL_EXIT_FAILED = 1,   /* the workflow/command ran and failed (or --strict refusals) */
 	CTL_EXIT_USAGE = 2,    /* bad command line */
 	CTL_EXIT_CONFIG = 3,   /* invalid input: admin config, plugin dir, provider, workflow, parameters */
-	CTL_EXIT_STOPPED = 4   /* the run was cancelled or timed out */
+	CTL_EXIT_STOPPED = 4,  /* the run was cancelled or timed out */
+	CTL_EXIT_REMOTE = 5    /* remote mode: server unreachable, or authentication failed */
 };
 
 #define CTL_MAX_LIST 64
@@ -39,6 +40,15 @@ typedef struct ctl_opts {
 	int nproviders;
 	const char *params[CTL_MAX_LIST];    /* --param k=v (repeatable) */
 	int nparams;
+	/* remote mode (ctl/remote.c) */
+	const char *server;      /* --server URL, else $INNOMINATUS_SERVER */
+	int no_wait;             /* --no-wait: run/retry return once submitted */
+	int follow;              /* -f, --follow: logs streams until the run ends */
+	const char *app;         /* --app A (list-workflows) */
+	const char *status;      /* --status S (list-workflows) */
+	int page;                /* --page N (list-workflows), 0 = first */
+	const char *role;        /* --role admin|user (admin add-key) */
+	const char *team;        /* --team T (admin add-key) */
 } ctl_opts;
 
 /* Loaded environment of a command. */

@@ -29,6 +29,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -560,15 +561,9 @@ config_read(const inn_host *host, const inn_step *step, int rendered,
 			rc = refuse(err, errlen, "config.playbook: must not be empty");
 			goto fail;
 		}
-		if (c->playbook[0] != '/' && c->playbook_base == NULL) {
-			rc = refuse(err, errlen, "config.playbook: \"%s\" is relative: give "
-			            "an absolute path or config.playbook_base",
-			            c->playbook);
-			goto fail;
-		}
 		if (c->playbook[0] != '/' && has_dotdot(c->playbook)) {
 			rc = refuse(err, errlen, "config.playbook: \"%s\" must stay inside "
-			            "playbook_base (no \"..\")", c->playbook);
+			            "its base folder (no \"..\")", c->playbook);
 			goto fail;
 		}
 	}
@@ -883,10 +878,22 @@ paths_init(struct ansible_paths *p, const char *ws)
 	return 0;
 }
 
+/* host->base_dir(step) if the host has it (ABI 1.1 hosts built before it
+ * was added do not), else NULL. */
+static const char *
+host_base_dir(const inn_host *host, const inn_step *step)
+{
+	if (host->struct_size < offsetof(inn_host, base_dir) + sizeof(host->base_dir) ||
+	    host->base_dir == NULL)
+		return NULL;
+	return host->base_dir(step);
+}
+
 /*
  * Resolves config.playbook into p->playbook: absolute as given, relative
- * under playbook_base -- where realpath must still land inside the base,
- * so a symlink cannot lead out either.  Or writes playbook_content to the
+ * under playbook_base, else under the host's base_dir (the provider's
+ * folder) -- where realpath must still land inside that folder, so a
+ * symlink cannot lead out either.  Or writes playbook_content to the
  * workspace.  Returns 0 or an error after logging it.
  */
 static int
@@ -895,6 +902,9 @@ prepare_playbook(const inn_host *host, inn_step *step,
                  const char *ws)
 {
 	char joined[ANSIBLE_PATH_MAX], *base = NULL, *real = NULL;
+	const char *from = c->playbook_base ? c->playbook_base :
+	    host_base_dir(host, step);
+	const char *what = c->playbook_base ? "playbook_base" : "the base folder";
 	size_t blen;
 	int rc = INN_EINVAL;
 
@@ -906,14 +916,20 @@ prepare_playbook(const inn_host *host, inn_step *step,
 	if (c->playbook[0] == '/') {
 		snprintf(p->playbook, sizeof(p->playbook), "%s", c->playbook);
 	} else {
-		if ((size_t)snprintf(joined, sizeof(joined), "%s/%s", c->playbook_base,
+		if (from == NULL) {
+			host->log(step, INN_LOG_ERROR, "config.playbook: \"%s\" is relative "
+			          "and the host names no base folder: give an absolute path "
+			          "or config.playbook_base", c->playbook);
+			goto out;
+		}
+		if ((size_t)snprintf(joined, sizeof(joined), "%s/%s", from,
 		    c->playbook) >= sizeof(joined)) {
 			host->log(step, INN_LOG_ERROR, "config.playbook: path too long");
 			goto out;
 		}
-		if ((base = realpath(c->playbook_base, NULL)) == NULL) {
-			host->log(step, INN_LOG_ERROR, "config.playbook_base: \"%s\": %s",
-			          c->playbook_base, strerror(errno));
+		if ((base = realpath(from, NULL)) == NULL) {
+			host->log(step, INN_LOG_ERROR, "config.playbook: %s \"%s\": %s",
+			          what, from, strerror(errno));
 			goto out;
 		}
 		if ((real = realpath(joined, NULL)) == NULL) {
@@ -925,7 +941,7 @@ prepare_playbook(const inn_host *host, inn_step *step,
 		if (strncmp(real, base, blen) != 0 ||
 		    (real[blen] != '/' && !(blen == 1 && base[0] == '/'))) {
 			host->log(step, INN_LOG_ERROR, "config.playbook: \"%s\" leads out "
-			          "of playbook_base %s (to %s)", c->playbook, base, real);
+			          "of %s %s (to %s)", c->playbook, what, base, real);
 			goto out;
 		}
 		snprintf(p->playbook, sizeof(p->playbook), "%s", real);
@@ -1640,7 +1656,7 @@ static const char ansible_config_schema[] =
 	"{\"required\":[\"playbook_content\"]}],"
 	"\"properties\":{"
 	"\"playbook\":{\"type\":\"string\",\"description\":\"absolute, or relative "
-	"to playbook_base (no ..)\"},"
+	"to playbook_base, else to the provider folder (no ..)\"},"
 	"\"playbook_base\":{\"type\":\"string\",\"description\":\"absolute "
 	"directory relative playbook paths resolve in\"},"
 	"\"playbook_content\":{\"type\":\"string\",\"description\":\"the playbook "

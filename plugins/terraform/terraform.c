@@ -357,8 +357,9 @@ read_operation(const inn_host *host, const inn_step *step, int rendered,
 	              "plan, apply, destroy, output", s);
 }
 
-/* working_dir / module_base: strings without ".." components; module_base
- * and a relative working_dir are checked for escapes again at run time. */
+/* working_dir / module_base: strings; relative ones without ".."
+ * components.  A relative working_dir is checked again at run time for
+ * symbolic links that lead out of its base. */
 static int
 read_module_source(const inn_host *host, const inn_step *step, int rendered,
                    struct tf_config *c, char *err, size_t errlen)
@@ -381,15 +382,19 @@ read_module_source(const inn_host *host, const inn_step *step, int rendered,
 	if (c->working_dir != NULL && (rendered || !is_template(c->working_dir))) {
 		if (c->working_dir[0] == '\0')
 			return refuse(err, errlen, "config.working_dir: must not be empty");
-		if (has_dotdot(c->working_dir))
+		/* an absolute path is taken as written (realpath normalises it);
+		 * a relative one must stay inside the folder it is relative to */
+		if (c->working_dir[0] != '/' && has_dotdot(c->working_dir))
 			return refuse(err, errlen, "config.working_dir: \"%s\" must not "
 			              "contain \"..\" (it must stay inside the provider "
 			              "folder)", c->working_dir);
 	}
 	if (c->module_base != NULL && (rendered || !is_template(c->module_base)) &&
-	    (c->module_base[0] == '\0' || has_dotdot(c->module_base)))
-		return refuse(err, errlen, "config.module_base: \"%s\" must be a "
-		              "folder path without \"..\"", c->module_base);
+	    (c->module_base[0] == '\0' ||
+	    (c->module_base[0] != '/' && has_dotdot(c->module_base))))
+		return refuse(err, errlen, "config.module_base: \"%s\" must be an "
+		              "absolute folder path, or a relative one without \"..\"",
+		              c->module_base);
 	if (!has_mod)
 		return 0;
 

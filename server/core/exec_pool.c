@@ -709,6 +709,7 @@ struct wstate {
 	int err_fd;                /* the real stderr, for messages outside steps */
 	int stdio_rd;              /* read end of the plugins' stdout/stderr pipe */
 	size_t dropped;            /* plugin output bytes seen outside any step */
+	char last_error[512];      /* the step's last error-level log line (masked) */
 	inn_registry *reg;
 };
 
@@ -727,6 +728,8 @@ w_log(void *ud, const inn_step *step, int level, int stream, const char *line,
 	json_object_object_add(o, "stream", json_object_new_int(stream));
 	json_object_object_add(o, "line", json_object_new_string_len(line, (int)len));
 	pthread_mutex_lock(&W.wlock);
+	if (level >= INN_LOG_ERROR && stream == INN_STREAM_HOST)
+		snprintf(W.last_error, sizeof(W.last_error), "%.*s", (int)len, line);
 	frame_send(W.fd, o);
 	pthread_mutex_unlock(&W.wlock);
 	json_object_put(o);
@@ -894,9 +897,17 @@ w_exec_one(json_object *req)
 			inn_step_cancel(step);
 		pthread_mutex_unlock(&W.slock);
 		inn_error_clear();
+		pthread_mutex_lock(&W.wlock);
+		W.last_error[0] = '\0';
+		pthread_mutex_unlock(&W.wlock);
 		rc = p->desc.execute(p->state, inn_host_table(), step);
+		/* Why it failed, for the step's message: what the plugin last logged
+		 * as an error (already masked), else the last host error. */
+		pthread_mutex_lock(&W.wlock);
 		if (rc != 0)
-			snprintf(err, sizeof(err), "%s", inn_error_last());
+			snprintf(err, sizeof(err), "%s", W.last_error[0] ? W.last_error
+			                                                  : inn_error_last());
+		pthread_mutex_unlock(&W.wlock);
 		fflush(stdout);
 		fflush(stderr);
 		/* let the stdio thread hand what the plugin printed to this step

@@ -562,7 +562,7 @@ inn_run_new(inn_run **out, inn_engine *eng, const inn_workflow *wf,
 			t = pol->max_workflow_ms;
 		r->deadline_ms = t; /* relative until execute starts */
 	}
-	if ((rc = make_workspace(r)) != 0 || (rc = make_state_base(r, o)) != 0)
+	if ((rc = make_state_base(r, o)) != 0)
 		goto err;
 	if (o != NULL && o->completed != NULL) {
 		for (i = 0; i < r->n; i++) {
@@ -1139,6 +1139,13 @@ inn_run_execute(inn_run *r)
 
 	r->deadline_ms = r->deadline_ms > INT64_MAX / 2 ? INT64_MAX / 2 : start + r->deadline_ms;
 	r->state = INN_STATE_RUNNING;
+	/* the workspace is made here, not in inn_run_new(): a run that is only
+	 * checked (a request validated before it is stored) costs no directory */
+	if (make_workspace(r) != 0) {
+		r->state = INN_STATE_FAILED;
+		r->message = strdup(inn_error_last());
+		return INN_ERROR;
+	}
 	/* steps reused from an earlier execution are reported first */
 	for (i = 0; i < r->n; i++)
 		if (r->steps[i].res.state == INN_STATE_SUCCEEDED)
