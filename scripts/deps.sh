@@ -2,8 +2,8 @@
 # deps.sh - installs what building and testing innominatus needs on Debian 12
 # (run as root; skipped for packages already present).
 set -e
-pkgs="autoconf automake libtool pkg-config make gcc g++ python3 libevent-dev libyaml-dev
-libjson-c-dev libgit2-dev libsqlite3-dev libcurl4-openssl-dev libcmocka-dev"
+pkgs="autoconf automake libtool pkg-config make gcc g++ python3 curl libevent-dev libyaml-dev
+libjson-c-dev libgit2-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev libcmocka-dev"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -17,3 +17,12 @@ if [ -n "$missing" ]; then
 	apt-get update -q
 	apt-get install -y -q $missing
 fi
+# ansible.so drives ansible-playbook; without it its tests are skipped.
+if ! command -v ansible-playbook >/dev/null && [ "$(id -u)" = 0 ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	[ -n "$missing" ] || apt-get update -q
+	apt-get install -y -q --no-install-recommends ansible-core
+fi
+# terraform is not in Debian; on these machines it is preinstalled.
+command -v terraform >/dev/null ||
+	echo "deps.sh: note: terraform is not installed; terraform.so's tests will be skipped" >&2
