@@ -211,8 +211,13 @@ inn_policy_provider_dirs(const inn_policy *pol, char **dirs, int max)
 	list = inn_ymap_get(pol->doc->root, "providers");
 	if (list == NULL || list->kind != INN_Y_SEQ)
 		return 0;
-	snprintf(base, sizeof(base), "%s", pol->file);
-	snprintf(base, sizeof(base), "%s", dirname(base));
+	{
+		char tmp[4096];
+
+		/* dirname() may modify its argument and return a pointer into it */
+		snprintf(tmp, sizeof(tmp), "%s", pol->file);
+		snprintf(base, sizeof(base), "%s", dirname(tmp));
+	}
 	for (i = 0; i < list->n && n < max; i++) {
 		const inn_ynode *e = list->items[i], *type, *path, *enabled;
 		char full[8192];

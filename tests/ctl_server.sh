@@ -1,0 +1,85 @@
+#!/bin/sh
+# ctl_server.sh - the real server driven by innominatus-ctl in remote mode,
+# as the README's main job does: a config whose providers[] paths are
+# relative to it, a key from --create-admin-key, a golden path for a Score
+# spec run through the server, status, logs, a failed run's exit code, and
+# a user key refused on an admin command.  Prints TAP.
+ctl=${INN_CTL:?}
+src=${INN_TOP_SRCDIR:?}
+build=${INN_TOP_BUILDDIR:?}
+srvbin="$build/innominatus"
+dir=$(mktemp -d "${TMPDIR:-/tmp}/inn-srv-XXXXXX")
+chmod 755 "$dir"
+mkdir -p "$dir/plugins" "$dir/etc" "$dir/data"
+chmod 755 "$dir/plugins"
+install -m 755 "$INN_SHELL_SO" "$dir/plugins/shell.so"
+cp -r "$src/providers" "$dir/providers"
+cat > "$dir/etc/innominatus.yaml" <<CONF
+server:
+  listen: 127.0.0.1:0
+  db: $dir/data/inn.db
+  pluginDir: $dir/plugins
+  stateDir: $dir/data/state
+  goldenpaths: $src/workflows/goldenpaths.yaml
+providers:
+  - {name: storage-team, type: filesystem, path: ../providers/storage-team}
+  - {name: database-team, type: filesystem, path: ../providers/database-team}
+workflowPolicies:
+  allowedStepTypes: [shell]
+CONF
+cat > "$dir/spec.yaml" <<SPEC
+apiVersion: score.dev/v1b1
+metadata: {name: cart}
+containers: {web: {image: cart:1}}
+resources:
+  db: {type: sqlite, params: {database: cart, data_dir: "$dir/data"}}
+  assets: {type: s3, params: {bucket: cart-assets, data_dir: "$dir/data"}}
+SPEC
+n=0
+fail=0
+check() {
+	n=$((n + 1))
+	if [ "$2" = 0 ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi
+}
+echo "1..7"
+key=$("$srvbin" --config "$dir/etc/innominatus.yaml" --create-admin-key ops)
+"$srvbin" --config "$dir/etc/innominatus.yaml" 2>"$dir/server.log" &
+spid=$!
+trap 'kill $spid 2>/dev/null; wait $spid 2>/dev/null; rm -rf "$dir"' EXIT
+url=""
+i=0
+while [ $i -lt 200 ]; do
+	url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$dir/server.log")
+	[ -n "$url" ] && curl -sf -o /dev/null "$url/ready" && break
+	i=$((i + 1)); sleep 0.05
+done
+sed 's/^/# /' "$dir/server.log"
+export INNOMINATUS_SERVER="$url" INNOMINATUS_TOKEN="$key"
+"$ctl" list-providers >"$dir/out" 2>&1
+grep -q '^database-team' "$dir/out" && grep -q '^storage-team' "$dir/out"
+check "providers[] paths in the config resolve relative to it" $?
+"$ctl" run deploy-app "$dir/spec.yaml" --param "data_dir=$dir/data" >"$dir/out" 2>&1
+rc=$?
+tail -4 "$dir/out" | sed 's/^/# /'
+[ $rc -eq 0 ] && grep -q "db/create-database *| schema version 1" "$dir/out" &&
+	grep -q "succeeded" "$dir/out" && [ -s "$dir/data/databases/cart.sqlite" ]
+check "run through the server provisions the spec's resources and deploys (exit 0)" $?
+"$ctl" -o json status 1 >"$dir/out" 2>&1
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["status"]=="succeeded"; assert [s["name"] for s in d["steps"]][:2]==["db/create-database","assets/create-bucket"], d["steps"]' "$dir/out"
+check "status -o json shows the execution with its resource steps first" $?
+"$ctl" logs 1 >"$dir/out" 2>&1
+grep -q "smoke test passed" "$dir/out"
+check "logs prints the stored lines" $?
+"$ctl" run deploy-app "$dir/spec.yaml" --param environment=qa >"$dir/out" 2>&1
+rc=$?
+[ $rc -eq 3 ] && grep -q 'not one of the allowed values' "$dir/out"
+check "a bad parameter is refused before anything runs (exit 3)" $?
+ukey=$("$ctl" -o json admin add-key dev --role user --team red 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+INNOMINATUS_TOKEN=$ukey "$ctl" admin add-key other --role user >"$dir/out" 2>&1
+rc=$?
+[ $rc -eq 5 ] && grep -q "needs an admin key" "$dir/out"
+check "a user key is refused on an admin command (exit 5)" $?
+INNOMINATUS_TOKEN=$ukey "$ctl" status 1 >"$dir/out" 2>&1
+[ $? -eq 3 ]
+check "another team's execution is not found (exit 3)" $?
+exit $fail
