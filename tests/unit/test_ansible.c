@@ -92,8 +92,8 @@ setup(void **state)
 	(void)state;
 	memset(&F, 0, sizeof(F));
 	pthread_mutex_init(&F.lock, NULL);
-	F.plugins = strdup(tu_mkdtemp("ansible-plugins"));
-	F.work = strdup(tu_mkdtemp("ansible-work"));
+	F.plugins = tu_mkdtemp("ansible-plugins");
+	F.work = tu_mkdtemp("ansible-work");
 	snprintf(so, sizeof(so), "%s/plugins/ansible/.libs/ansible.so", build ? build : ".");
 	snprintf(F.data, sizeof(F.data), "%s/tests/data/ansible", src ? src : ".");
 	assert_int_equal(tu_copy(so, F.plugins, "ansible.so", 0755), 0);

@@ -9,7 +9,7 @@
 #include <sys/types.h>
 
 /* Creates a fresh directory under $TMPDIR (mode 0755) and returns its path
- * (static storage per call: copy it if you need several). */
+ * (malloc'd: the caller frees it), or NULL. */
 char *tu_mkdtemp(const char *tag);
 /* Removes a directory tree. */
 void tu_rmrf(const char *path);
