@@ -15,7 +15,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <regex.h>
 #include <stdatomic.h>
@@ -92,15 +91,6 @@ int
 inn_state_is_final(inn_state s)
 {
 	return s != INN_STATE_PENDING && s != INN_STATE_RUNNING;
-}
-
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static char *
@@ -799,7 +789,7 @@ finish_step(inn_run *r, struct srun *s, inn_state st, const char *msg)
 {
 	/* Report first, then let the scheduler start what waited for us, so
 	 * observers see "a succeeded" before "b running". */
-	s->res.ended_ms = wall_ms();
+	s->res.ended_ms = inn_wall_ms();
 	s->res.attempts = s->res.attempts ? s->res.attempts : 1;
 	emit_state_as(r, s, st, msg);
 	pthread_mutex_lock(&r->lock);
@@ -827,7 +817,7 @@ step_thread(void *arg)
 	char wsdir[4096], statedir[4096], msg[1536];
 	int attempts, rc;
 
-	s->res.started_ms = wall_ms();
+	s->res.started_ms = inn_wall_ms();
 	emit_state(r, s, NULL);
 	/* condition */
 	if (d->when != NULL) {
@@ -1215,15 +1205,6 @@ inn_run_cancel(inn_run *r)
 	atomic_store(&r->cancel, 1);
 }
 
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 void
 inn_run_free(inn_run *r)
 {
@@ -1238,8 +1219,7 @@ inn_run_free(inn_run *r)
 		json_object_put(r->steps[i].res.config);
 	}
 	free(r->steps);
-	if (r->workspace != NULL)
-		nftw(r->workspace, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	inn_rmrf(r->workspace);
 	free(r->workspace);
 	free(r->state_base);
 	json_object_put(r->params);

@@ -650,14 +650,30 @@ rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 }
 
 void
+inn_rmrf(const char *path)
+{
+	if (path != NULL)
+		nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int64_t
+inn_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
 inn_step_free(inn_step *s)
 {
 	size_t i;
 
 	if (s == NULL)
 		return;
-	if (s->own_workspace && s->workspace != NULL)
-		nftw(s->workspace, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	if (s->own_workspace)
+		inn_rmrf(s->workspace);
 	if (s->cancel_pipe[0] >= 0)
 		close(s->cancel_pipe[0]);
 	if (s->cancel_pipe[1] >= 0)

@@ -95,6 +95,10 @@ int inn_host_spawn(inn_step *step, const inn_spawn_opts *opts, inn_spawn_result 
 
 /* Monotonic clock in milliseconds. */
 int64_t inn_now_ms(void);
+/* Wall clock (CLOCK_REALTIME) in milliseconds since the epoch. */
+int64_t inn_wall_ms(void);
+/* Removes a directory tree (no symlinks followed); errors are ignored. */
+void inn_rmrf(const char *path);
 
 /* Internals shared by host.c and host_spawn.c. */
 int inn_step_cancel_fd_get(const inn_step *step);

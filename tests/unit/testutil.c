@@ -3,8 +3,9 @@
  */
 #include "testutil.h"
 
+#include "host.h"
+
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,20 +27,10 @@ tu_mkdtemp(const char *tag)
 	return out;
 }
 
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 void
 tu_rmrf(const char *path)
 {
-	if (path != NULL)
-		nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	inn_rmrf(path);
 }
 
 int
