@@ -82,6 +82,9 @@ ev_state(void *ud, const char *step, inn_state st, int attempt, const char *msg)
 		status_clear(p);
 		if (st == INN_STATE_RUNNING)
 			fprintf(stderr, "%s  %-24s running\n", ts, step);
+		else if (msg != NULL && strncmp(msg, inn_state_name(st),
+		                                strlen(inn_state_name(st))) == 0)
+			fprintf(stderr, "%s  %-24s %s\n", ts, step, msg); /* "skipped: ..." */
 		else
 			fprintf(stderr, "%s  %-24s %s%s%s\n", ts, step, inn_state_name(st),
 			        msg ? ": " : "", msg ? msg : "");
