@@ -47,7 +47,7 @@ typedef struct inn_engine_opts {
 	const inn_registry *registry; /* loaded in this process (for flags/validate) */
 	int workers;                /* worker processes; 0: 4 */
 	const char *worker_exe;     /* NULL: /proc/self/exe */
-	int64_t kill_grace_ms;      /* after a deadline, how long a plugin may take to return; 0: 5000 */
+	int64_t kill_grace_ms;      /* after a deadline, how long a plugin may take to return; 0: 8000 */
 	const char *state_root;     /* where host->state_dir() directories live; NULL: no state */
 } inn_engine_opts;
 

@@ -275,14 +275,18 @@ inn_engine_new(inn_engine **out, const inn_engine_opts *o)
 	if (o->worker_exe != NULL) {
 		snprintf(exe, sizeof(exe), "%s", o->worker_exe);
 	} else if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
-		exe[n] = '\0';
+		/* exec /proc/self/exe itself: the very binary that is running,
+		 * even after an upgrade replaced the file on disk */
+		snprintf(exe, sizeof(exe), "/proc/self/exe");
 	} else {
 		free(e);
 		return inn_error_set(INN_ERROR, "engine: cannot find its own executable: %s",
 		                     strerror(errno));
 	}
 	e->nw = o->workers > 0 ? o->workers : 4;
-	e->kill_grace_ms = o->kill_grace_ms > 0 ? o->kill_grace_ms : 5000;
+	/* longer than spawn's own TERM-to-KILL grace (5 s) plus its pipe drain
+	 * (1 s): a plugin that stops its program properly is never killed */
+	e->kill_grace_ms = o->kill_grace_ms > 0 ? o->kill_grace_ms : 8000;
 	e->policy = o->policy;
 	e->registry = o->registry;
 	e->plugin_dir = strdup(o->plugin_dir);
