@@ -76,7 +76,7 @@ takes_value(const char *a)
 	                                 "--goldenpaths", "--param", "-p", "--parallel",
 	                                 /* remote mode */
 	                                 "--server", "--app", "--status", "--page", "--role",
-	                                 "--team", NULL };
+	                                 "--team", "--git-url", "--ref", "--path", NULL };
 	int i;
 
 	for (i = 0; v[i] != NULL; i++)
@@ -140,6 +140,12 @@ set_value(ctl_opts *o, const char *a, const char *val)
 		o->role = val;
 	} else if (strcmp(a, "--team") == 0) {
 		o->team = val;
+	} else if (strcmp(a, "--git-url") == 0) {
+		o->git_url = val;
+	} else if (strcmp(a, "--ref") == 0) {
+		o->ref = val;
+	} else if (strcmp(a, "--path") == 0) {
+		o->path = val;
 	}
 	return 0;
 }

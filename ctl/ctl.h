@@ -49,6 +49,9 @@ typedef struct ctl_opts {
 	int page;                /* --page N (list-workflows), 0 = first */
 	const char *role;        /* --role admin|user (admin add-key) */
 	const char *team;        /* --team T (admin add-key) */
+	const char *git_url;     /* --git-url URL (admin add-provider) */
+	const char *ref;         /* --ref R (admin add-provider) */
+	const char *path;        /* --path P (admin add-provider) */
 } ctl_opts;
 
 /* Loaded environment of a command. */

@@ -1,6 +1,7 @@
 /*
  * remote.c - innominatus-ctl remote mode: list-providers, list-goldenpaths,
- * run, status, logs, cancel, retry, list-workflows and admin add-key as
+ * run, status, logs, cancel, retry, list-workflows and admin (add-key,
+ * add-provider, remove-provider, reload) as
  * requests to an innominatus server (the REST API of server/api.c) over
  * libcurl, with a bearer token from $INNOMINATUS_TOKEN or the credentials
  * file.  `run` and `logs -f` follow the execution's Server-Sent Events log
@@ -359,6 +360,17 @@ report_http_error(struct remote *r, long status, const char *body, json_object *
 	if (r->o->json && j != NULL)
 		print_json(j);
 	fprintf(stderr, "innominatus-ctl: %s (HTTP %ld)\n", msg, status);
+	/* every diagnostic of a refused provider or catalog, one per line */
+	if (err != NULL && !r->o->json) {
+		json_object *errs;
+		size_t i;
+
+		if (json_object_object_get_ex(err, "errors", &errs) &&
+		    json_object_is_type(errs, json_type_array))
+			for (i = 0; i < json_object_array_length(errs) && i < 1000; i++)
+				fprintf(stderr, "  %s\n",
+				        json_object_get_string(json_object_array_get_idx(errs, i)));
+	}
 	if (status == 401 && !r->have_token)
 		fprintf(stderr, "innominatus-ctl: no token: set INNOMINATUS_TOKEN or put a line "
 		        "token=... in %s (mode 0600)\n",
@@ -448,6 +460,8 @@ request(struct remote *r, const char *method, const char *path, json_object *bod
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(s));
 		curl_easy_setopt(c, CURLOPT_COPYPOSTFIELDS, s);
+	} else if (strcmp(method, "GET") != 0) {
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);   /* DELETE */
 	}
 	if ((cc = curl_easy_perform(c)) != CURLE_OK) {
 		if (cc == CURLE_WRITE_ERROR)
@@ -1311,6 +1325,99 @@ cmd_logs(struct remote *r, int argc, char **argv)
 }
 
 static int
+admin_add_provider(struct remote *r, const char *name)
+{
+	static const char use[] = "--server URL admin add-provider NAME (--git-url URL "
+	                          "[--path P] [--ref R] | --path DIR)";
+	json_object *body;
+	struct reply rep;
+	int rc;
+
+	if (r->o->git_url == NULL && r->o->path == NULL) {
+		fprintf(stderr, "innominatus-ctl: admin add-provider needs --git-url or --path\n");
+		return usage_err(use);
+	}
+	if (r->o->git_url == NULL && r->o->ref != NULL) {
+		fprintf(stderr, "innominatus-ctl: --ref goes with --git-url\n");
+		return usage_err(use);
+	}
+	body = json_object_new_object();
+	json_object_object_add(body, "name", json_object_new_string(name));
+	if (r->o->git_url != NULL)
+		json_object_object_add(body, "git_url", json_object_new_string(r->o->git_url));
+	if (r->o->path != NULL)
+		json_object_object_add(body, "path", json_object_new_string(r->o->path));
+	if (r->o->ref != NULL)
+		json_object_object_add(body, "ref", json_object_new_string(r->o->ref));
+	if ((rc = request(r, "POST", "/api/admin/providers", body, &rep)) == CTL_EXIT_OK) {
+		if (r->o->json) {
+			print_json(rep.json);
+		} else {
+			json_object *wfs = json_object_object_get(rep.json, "workflows");
+			const char *commit = jstr(rep.json, "commit");
+
+			printf("Added provider \"%s\"%s%.12s with %zu workflow(s)\n", name,
+			       commit ? " at " : "", commit ? commit : "",
+			       wfs ? json_object_array_length(wfs) : (size_t)0);
+		}
+	}
+	reply_free(&rep);
+	json_object_put(body);
+	return rc;
+}
+
+static int
+admin_remove_provider(struct remote *r, const char *name)
+{
+	struct reply rep;
+	char path[512];
+	int rc;
+
+	if (path_with(path, sizeof(path), "/api/admin/providers", name, NULL) != 0)
+		return usage_err("--server URL admin remove-provider NAME");
+	if ((rc = request(r, "DELETE", path, NULL, &rep)) == CTL_EXIT_OK) {
+		if (r->o->json)
+			print_json(rep.json);
+		else
+			printf("Removed provider \"%s\"\n", name);
+	}
+	reply_free(&rep);
+	return rc;
+}
+
+static int
+admin_reload(struct remote *r)
+{
+	json_object *body = json_object_new_object(), *srcs;
+	struct reply rep;
+	size_t i;
+	int rc;
+
+	if ((rc = request(r, "POST", "/api/admin/reload", body, &rep)) == CTL_EXIT_OK) {
+		if (r->o->json) {
+			print_json(rep.json);
+		} else {
+			printf("Reloaded: %lld provider(s), %lld golden path(s)\n",
+			       (long long)jint(rep.json, "providers", 0),
+			       (long long)jint(rep.json, "golden_paths", 0));
+			srcs = json_object_object_get(rep.json, "sources");
+			for (i = 0; srcs != NULL && i < json_object_array_length(srcs); i++) {
+				json_object *s = json_object_array_get_idx(srcs, i);
+				const char *commit = jstr(s, "commit");
+
+				printf("  %-24s %.12s%s\n", jstr(s, "name") ? jstr(s, "name") : "",
+				       commit ? commit : "-",
+				       json_object_get_boolean(json_object_object_get(s, "changed"))
+				       ? " (updated)" : "");
+			}
+		}
+	}
+	reply_free(&rep);
+	json_object_put(body);
+	return rc;
+}
+
+static int
 cmd_admin(struct remote *r, int argc, char **argv)
 {
 	static const char use[] = "--server URL admin add-key NAME --role admin|user [--team T]";
@@ -1318,6 +1425,12 @@ cmd_admin(struct remote *r, int argc, char **argv)
 	struct reply rep;
 	int rc;
 
+	if (argc == 2 && strcmp(argv[0], "add-provider") == 0)
+		return admin_add_provider(r, argv[1]);
+	if (argc == 2 && strcmp(argv[0], "remove-provider") == 0)
+		return admin_remove_provider(r, argv[1]);
+	if (argc == 1 && strcmp(argv[0], "reload") == 0)
+		return admin_reload(r);
 	if (argc != 2 || strcmp(argv[0], "add-key") != 0)
 		return usage_err(use);
 	if (r->o->role == NULL || (strcmp(r->o->role, "admin") != 0 &&
@@ -1416,6 +1529,14 @@ ctl_remote_usage(FILE *fp)
 	    "  list-workflows            executions (--app A, --status S, --page N)\n"
 	    "  admin add-key NAME --role admin|user [--team T]\n"
 	    "                            create an API key (admin key needed); prints it once\n"
+	    "  admin add-provider NAME (--git-url URL [--path P] [--ref R] | --path DIR)\n"
+	    "                            add a provider from a git repository (P: its folder in\n"
+	    "                            the repository; R: branch, tag or commit) or a folder on\n"
+	    "                            the server; validated first, every problem printed\n"
+	    "  admin remove-provider NAME  remove a provider added with add-provider\n"
+	    "  admin reload              re-read the config's providers, fetch every git provider;\n"
+	    "                            the catalog in use is kept if the new one has errors\n"
 	    "  Remote options: --server URL, --no-wait, -f/--follow, --app, --status, --page,\n"
-	    "  --role, --team; --param, --dry-run and -o json as for local commands.\n");
+	    "  --role, --team, --git-url, --ref, --path; --param, --dry-run and -o json as for\n"
+	    "  local commands.\n");
 }

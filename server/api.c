@@ -17,6 +17,7 @@
 
 #include "api_body.h"
 #include "error.h"
+#include "providers.h"
 #include "server.h"
 
 enum access { PUBLIC, USER, ADMIN };
@@ -254,10 +255,15 @@ provider_json(const inn_provider *p, int full)
 static void
 h_providers(struct ctx *c)
 {
-	/* the catalog does not change while the server runs: render it once */
+	/* the catalog changes only by a swap: render it once per catalog */
 	static struct evbuffer *cached;
+	static unsigned cached_gen;
 	struct evbuffer *out;
 
+	if (cached != NULL && cached_gen != c->srv->catalog_gen) {
+		evbuffer_free(cached);
+		cached = NULL;
+	}
 	if (cached == NULL) {
 		json_object *a = json_object_new_array();
 		const char *s;
@@ -268,6 +274,7 @@ h_providers(struct ctx *c)
 		s = json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN |
 		                                   JSON_C_TO_STRING_NOSLASHESCAPE);
 		cached = evbuffer_new();
+		cached_gen = c->srv->catalog_gen;
 		evbuffer_add(cached, s, strlen(s));
 		json_object_put(a);
 	}
@@ -831,6 +838,162 @@ h_admin_keys(struct ctx *c)
 	json_object_put(body);
 }
 
+/* ---- provider sources (admin) --------------------------------------------------- */
+
+static void
+h_admin_providers(struct ctx *c)
+{
+	json_object *reply = NULL;
+	int status = inn_providers_list(c->srv, &reply);
+
+	inn_http_reply_json(c->req, status, reply);
+	json_object_put(reply);
+}
+
+static void
+h_admin_provider_add(struct ctx *c)
+{
+	json_object *body = inn_http_body_json(c->srv, c->req), *reply = NULL;
+	int status;
+
+	if (body == NULL)
+		return;
+	status = inn_providers_add(c->srv, &c->who, body, &reply);
+	inn_http_reply_json(c->req, status, reply);
+	json_object_put(reply);
+	json_object_put(body);
+}
+
+static void
+h_admin_provider_remove(struct ctx *c)
+{
+	json_object *reply = NULL;
+	int status = inn_providers_remove(c->srv, &c->who, c->arg, &reply);
+
+	inn_http_reply_json(c->req, status, reply);
+	json_object_put(reply);
+}
+
+static void
+h_admin_reload(struct ctx *c)
+{
+	json_object *reply = NULL;
+	int status = inn_providers_reload(c->srv, &c->who, &reply);
+
+	inn_http_reply_json(c->req, status, reply);
+	json_object_put(reply);
+}
+
+/* ---- applications and resources ---------------------------------------------- */
+
+/* The team filter of the caller: NULL (all) for admins. */
+static const char *
+team_scope(const struct ctx *c)
+{
+	return c->who.admin ? NULL : c->who.p.team;
+}
+
+static json_object *
+app_json(const inn_app_row *a)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", jstr(a->name));
+	json_object_object_add(o, "team", jstr(a->team));
+	json_object_object_add(o, "created_ms", json_object_new_int64(a->created_ms));
+	json_object_object_add(o, "updated_ms", json_object_new_int64(a->updated_ms));
+	return o;
+}
+
+static json_object *
+resources_json(const inn_resource_row *r, size_t n)
+{
+	json_object *a = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "app", jstr(r[i].app));
+		json_object_object_add(o, "name", jstr(r[i].name));
+		json_object_object_add(o, "type", jstr(r[i].type));
+		json_object_object_add(o, "provider", jstr(r[i].provider));
+		json_object_object_add(o, "status", jstr(r[i].status));
+		json_object_object_add(o, "outputs", json_object_get(r[i].outputs));
+		json_object_object_add(o, "updated_ms", json_object_new_int64(r[i].updated_ms));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+static void
+h_applications(struct ctx *c)
+{
+	inn_app_row *rows = NULL;
+	size_t n = 0, i;
+	json_object *a;
+
+	if (inn_store_app_list(c->srv->store, team_scope(c), NULL, &rows, &n) != 0) {
+		inn_http_error(c->req, 500, "store", "%s", inn_error_last());
+		return;
+	}
+	a = json_object_new_array();
+	for (i = 0; i < n; i++)
+		json_object_array_add(a, app_json(&rows[i]));
+	inn_app_rows_free(rows, n);
+	inn_http_reply_json(c->req, 200, a);
+	json_object_put(a);
+}
+
+static void
+h_application(struct ctx *c)
+{
+	inn_app_row *apps = NULL;
+	inn_resource_row *res = NULL;
+	size_t napps = 0, nres = 0;
+	json_object *o;
+
+	if (inn_store_app_list(c->srv->store, team_scope(c), c->arg, &apps, &napps) != 0 ||
+	    (napps == 1 && inn_store_resource_list(c->srv->store, team_scope(c), c->arg, &res,
+	                                           &nres) != 0)) {
+		inn_http_error(c->req, 500, "store", "%s", inn_error_last());
+		inn_app_rows_free(apps, napps);
+		return;
+	}
+	if (napps != 1) {
+		/* another team's application is not acknowledged either */
+		inn_http_error(c->req, 404, "not_found", "no application named \"%s\"", c->arg);
+		inn_app_rows_free(apps, napps);
+		return;
+	}
+	o = app_json(&apps[0]);
+	json_object_object_add(o, "resources", resources_json(res, nres));
+	inn_app_rows_free(apps, napps);
+	inn_resource_rows_free(res, nres);
+	inn_http_reply_json(c->req, 200, o);
+	json_object_put(o);
+}
+
+static void
+h_resources(struct ctx *c)
+{
+	inn_resource_row *rows = NULL;
+	size_t n = 0;
+	char app[256];
+	json_object *a;
+
+	if (inn_store_resource_list(c->srv->store, team_scope(c),
+	                            inn_http_query(c->req, "app", app, sizeof(app)), &rows,
+	                            &n) != 0) {
+		inn_http_error(c->req, 500, "store", "%s", inn_error_last());
+		return;
+	}
+	a = resources_json(rows, n);
+	inn_resource_rows_free(rows, n);
+	inn_http_reply_json(c->req, 200, a);
+	json_object_put(a);
+}
+
 static const struct route routes[] = {
 	{ EVHTTP_REQ_GET, "/health", PUBLIC, h_health, "Liveness" },
 	{ EVHTTP_REQ_GET, "/ready", PUBLIC, h_ready, "Readiness: store reachable, plugins and providers loaded" },
@@ -851,6 +1014,13 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_POST, "/api/admin/keys", ADMIN, h_admin_keys, "Create an API key {name, role, team}" },
 	{ EVHTTP_REQ_DELETE, "/api/admin/keys/{name}", ADMIN, h_admin_key_revoke, "Revoke an API key" },
 	{ EVHTTP_REQ_GET, "/api/admin/audit", ADMIN, h_audit, "The audit trail" },
+	{ EVHTTP_REQ_GET, "/api/admin/providers", ADMIN, h_admin_providers, "Provider sources added over the API" },
+	{ EVHTTP_REQ_POST, "/api/admin/providers", ADMIN, h_admin_provider_add, "Add a provider source {name, git_url, path, ref} or {name, path}; validated first" },
+	{ EVHTTP_REQ_DELETE, "/api/admin/providers/{name}", ADMIN, h_admin_provider_remove, "Remove a provider source added over the API" },
+	{ EVHTTP_REQ_POST, "/api/admin/reload", ADMIN, h_admin_reload, "Re-read the config's providers, fetch every git source, swap the catalog if valid" },
+	{ EVHTTP_REQ_GET, "/api/applications", USER, h_applications, "Applications (Score specs run), team-scoped" },
+	{ EVHTTP_REQ_GET, "/api/applications/{name}", USER, h_application, "One application with its resources" },
+	{ EVHTTP_REQ_GET, "/api/resources", USER, h_resources, "Resources provisioned for applications (app filter), team-scoped" },
 };
 
 static const char *
@@ -916,9 +1086,10 @@ inn_openapi(void)
 			json_object *ok = json_object_new_object();
 
 			json_object_object_add(ok, "description", json_object_new_string("success"));
-			json_object_object_add(resp, r->method == EVHTTP_REQ_POST &&
-			                             strstr(r->pattern, "/keys") == NULL ? "202" : "200",
-			                       ok);
+			json_object_object_add(resp, r->method != EVHTTP_REQ_POST ? "200" :
+			                             strncmp(r->pattern, "/api/admin/", 11) != 0 ? "202" :
+			                             strcmp(r->pattern, "/api/admin/reload") == 0 ? "200" :
+			                             "201", ok);
 		}
 		if (r->access != PUBLIC) {
 			json_object *e401 = json_object_new_object();

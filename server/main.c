@@ -1,7 +1,7 @@
 /*
  * main.c - the daemon `innominatus`: reads the config (the admin config
  * with an optional `server:` section; flags override it), opens the store,
- * loads plugins and providers, accounts for executions a previous process
+ * loads plugins and the catalog (providers.c), accounts for executions a previous process
  * left running, serves the API, and drains on SIGTERM/SIGINT.
  */
 #include "config.h"
@@ -17,6 +17,7 @@
 
 #include "error.h"
 #include "host.h"
+#include "providers.h"
 #include "server.h"
 
 static void
@@ -127,10 +128,8 @@ main(int argc, char **argv)
 	const char *flag_plugins = NULL, *flag_gp = NULL, *flag_state = NULL;
 	const char *flag_providers[INN_MAX_PROVIDER_DIRS];
 	char hostbuf[256], hostbuf2[256];
-	char *dirs[INN_MAX_PROVIDER_DIRS];
 	inn_engine_opts eo;
-	inn_load_ctx ctx;
-	int nflag_providers = 0, flag_workers = 0, i, n = 0, rc = 1, w;
+	int nflag_providers = 0, flag_workers = 0, i, rc = 1, w;
 
 	if ((w = inn_worker_maybe_main(argc, argv)) >= 0)
 		return w;
@@ -239,27 +238,19 @@ main(int argc, char **argv)
 		fprintf(stderr, "innominatus: plugin %s refused: %s\n", srv.registry->refused[i].file,
 		        srv.registry->refused[i].reason);
 	for (i = 0; i < nflag_providers; i++)
-		dirs[n++] = strdup(flag_providers[i]);
-	if (n == 0)
-		n = inn_policy_provider_dirs(srv.policy, dirs, INN_MAX_PROVIDER_DIRS);
-	if (n == 0 && access("providers", R_OK) == 0)
-		dirs[n++] = strdup("providers");
+		c->providers[c->nproviders++] = flag_providers[i];
 	if (c->goldenpaths == NULL && is_file("workflows/goldenpaths.yaml"))
 		c->goldenpaths = "workflows/goldenpaths.yaml";
 	inn_diag_init(&srv.diag);
-	ctx.policy = srv.policy;
-	ctx.registry = srv.registry;
-	inn_catalog_load(&srv.catalog, (const char *const *)dirs, (size_t)n, c->goldenpaths, &ctx,
-	                 &srv.diag);
-	for (i = 0; i < n; i++)
-		free(dirs[i]);
+	/* the config's providers, then the sources added over the API */
+	w = inn_providers_start(&srv);
 	for (i = 0; i < (int)srv.diag.n; i++) {
 		char buf[2048];
 
 		inn_diag_format(&srv.diag, (size_t)i, buf, sizeof(buf));
 		fprintf(stderr, "innominatus: %s\n", buf);
 	}
-	if (srv.catalog == NULL) {
+	if (w != 0) {
 		fprintf(stderr, "innominatus: the catalog could not be loaded\n");
 		goto out;
 	}
@@ -315,7 +306,7 @@ out:
 		event_base_free(srv.base);
 	json_object_put(srv.sse_queue);
 	inn_engine_free(srv.engine);
-	inn_catalog_free(srv.catalog);
+	inn_providers_stop(&srv);
 	inn_diag_free(&srv.diag);
 	inn_registry_free(srv.registry);
 	inn_store_close(srv.store);

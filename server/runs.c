@@ -3,7 +3,10 @@
  * stored execution, runs it on its own thread through the engine (at most
  * maxConcurrentWorkflows at once; the rest wait), records every step state,
  * log line and event in the store as it happens and publishes them to SSE
- * subscribers, and accounts for executions a previous process left behind.
+ * subscribers, records the Score spec's application and the state of each
+ * resource it provisions, and accounts for executions a previous process
+ * left behind.  An execution holds a reference to the catalog it started
+ * with (its workflows point into it), so a reload cannot free them.
  */
 #include "config.h"
 
@@ -19,12 +22,15 @@
 /* A resource of the Score spec, provisioned before the main workflow. */
 struct res_part {
 	char *name;
+	char *type;               /* the spec's resource type */
+	const char *provider;     /* the provider's name (in the held catalog) */
 	const inn_workflow *wf;   /* the provider's create workflow */
 	json_object *params;      /* the resource params it declares */
 };
 
 struct active_run {
 	inn_server *srv;
+	inn_catalog_ref *cat;     /* the catalog main_wf and res[].wf live in */
 	int64_t id;
 	char *team;
 	const inn_workflow *main_wf;
@@ -171,6 +177,7 @@ active_free(struct active_run *ar)
 	inn_run_free(ar->run);
 	for (i = 0; i < ar->nres; i++) {
 		free(ar->res[i].name);
+		free(ar->res[i].type);
 		json_object_put(ar->res[i].params);
 	}
 	free(ar->res);
@@ -180,7 +187,29 @@ active_free(struct active_run *ar)
 	json_object_put(ar->spec);
 	free((char *)ar->ro.app);
 	free(ar->team);
+	inn_catalog_release(ar->srv, ar->cat);
 	free(ar);
+}
+
+/* The spec's resource as it ended (not for dry runs: nothing was made). */
+static void
+record_resource(struct active_run *ar, const struct res_part *rp, inn_state st,
+                json_object *outputs)
+{
+	inn_resource_row row;
+
+	if (ar->ro.app == NULL || ar->ro.dry_run)
+		return;
+	memset(&row, 0, sizeof(row));
+	row.app = (char *)ar->ro.app;
+	row.name = rp->name;
+	row.type = rp->type;
+	row.provider = (char *)rp->provider;
+	row.status = (char *)state_str(st);
+	row.outputs = outputs;
+	if (inn_store_resource_put(ar->srv->store, &row) != 0)
+		fprintf(stderr, "innominatus: execution %lld: recording resource %s: %s\n",
+		        (long long)ar->id, rp->name, inn_error_last());
 }
 
 /* Makes part the current run (swapping under the lock a cancel takes). */
@@ -228,12 +257,14 @@ provision(struct active_run *ar, char *why, size_t whylen)
 		ro.data = ar->data;
 		if (inn_run_new(&run, ar->srv->engine, rp->wf, &ro) != 0) {
 			snprintf(why, whylen, "resource \"%s\": %s", rp->name, inn_error_last());
+			record_resource(ar, rp, INN_STATE_FAILED, NULL);
 			return INN_STATE_FAILED;
 		}
 		snprintf(prefix, sizeof(prefix), "%s/", rp->name);
 		set_current(ar, rp->wf, run, (int)(i * 1000), prefix);
 		inn_run_execute(run);
 		st = inn_run_state(run);
+		record_resource(ar, rp, st, st == INN_STATE_SUCCEEDED ? inn_run_outputs(run) : NULL);
 		if (st != INN_STATE_SUCCEEDED && st != INN_STATE_WOULD_RUN) {
 			snprintf(why, whylen, "resource \"%s\" (%s) was not provisioned: %s", rp->name,
 			         rp->wf->name, inn_run_message(run) ? inn_run_message(run) : "");
@@ -267,6 +298,10 @@ run_thread(void *arg)
 
 	inn_store_exec_update(srv->store, ar->id, "running", NULL, now_ms(), 0, NULL);
 	publish_exec(srv, ar, "execution.started", "running", NULL);
+	if (ar->ro.app != NULL && !ar->ro.dry_run &&
+	    inn_store_app_put(srv->store, ar->ro.app, ar->team) != 0)
+		fprintf(stderr, "innominatus: execution %lld: recording application %s: %s\n",
+		        (long long)ar->id, ar->ro.app, inn_error_last());
 	{
 		char why[1024] = "";
 		const char *msg;
@@ -313,15 +348,15 @@ run_thread(void *arg)
 /* Resolves what to run: a golden path, provider/workflow, or (kind
  * "workflow") a golden path name too. */
 static const inn_workflow *
-resolve(inn_server *srv, const char *ref, const char *kind)
+resolve(const inn_catalog *cat, const char *ref, const char *kind)
 {
 	const inn_goldenpath *g;
 
 	if (strcmp(kind, "golden-path") == 0) {
-		g = inn_catalog_goldenpath(srv->catalog, ref);
+		g = inn_catalog_goldenpath(cat, ref);
 		return g ? g->workflow : NULL;
 	}
-	return inn_catalog_workflow(srv->catalog, ref);
+	return inn_catalog_workflow(cat, ref);
 }
 
 static json_object *
@@ -338,7 +373,7 @@ copy_json(json_object *o)
  * provider's create workflow; its params that the workflow declares are
  * passed (others are dropped with a warning in the store's log). */
 static int
-plan_resources(inn_server *srv, struct active_run *ar, const inn_score *score)
+plan_resources(struct active_run *ar, const inn_score *score)
 {
 	json_object *placeholders = json_object_new_object();
 	size_t i, j;
@@ -351,7 +386,7 @@ plan_resources(inn_server *srv, struct active_run *ar, const inn_score *score)
 	for (i = 0; i < score->nresources; i++) {
 		const inn_score_resource *r = &score->resources[i];
 		const inn_provider *prov = NULL;
-		const inn_resource_cap *cap = inn_catalog_resource(srv->catalog, r->type, &prov);
+		const inn_resource_cap *cap = inn_catalog_resource(ar->cat->cat, r->type, &prov);
 		const inn_workflow *wf = cap && cap->create ? inn_provider_workflow(prov, cap->create)
 		                                            : NULL;
 		struct res_part *rp = &ar->res[ar->nres];
@@ -360,6 +395,8 @@ plan_resources(inn_server *srv, struct active_run *ar, const inn_score *score)
 			return inn_error_set(INN_EINVAL, "spec: resource \"%s\": no provider offers "
 			                     "type \"%s\" with a create workflow", r->name, r->type);
 		rp->name = strdup(r->name);
+		rp->type = strdup(r->type);
+		rp->provider = prov->name;
 		rp->wf = wf;
 		rp->params = json_object_new_object();
 		ar->nres++;
@@ -373,6 +410,24 @@ plan_resources(inn_server *srv, struct active_run *ar, const inn_score *score)
 		json_object_object_add(placeholders, r->name, json_object_new_object());
 	}
 	return 0;
+}
+
+/* An application belongs to the team that first ran a spec for it: a
+ * user of another team may not provision resources under its name. */
+static int
+app_check(inn_server *srv, const inn_caller *who, const char *app)
+{
+	inn_app_row *rows = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	if (who == NULL || who->admin || inn_store_app_list(srv->store, NULL, app, &rows, &n) != 0)
+		return 0;
+	if (n == 1 && rows[0].team != NULL && strcmp(rows[0].team, who->p.team) != 0)
+		rc = inn_error_set(INN_EINVAL, "spec: application \"%s\" belongs to another team; "
+		                   "choose another metadata.name", app);
+	inn_app_rows_free(rows, n);
+	return rc;
 }
 
 /* Starts (or resumes, when id_in > 0) an execution.  Everything is checked
@@ -394,11 +449,12 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 	if ((ar = calloc(1, sizeof(*ar))) == NULL)
 		return inn_error_set(INN_ENOMEM, "out of memory");
 	ar->srv = srv;
-	if ((ar->main_wf = resolve(srv, ref, kind)) == NULL) {
-		free(ar);
-		return inn_error_set(INN_ENOTFOUND, "no %s named \"%s\"",
-		                     strcmp(kind, "golden-path") == 0 ? "golden path"
-		                                                      : "workflow", ref);
+	ar->cat = inn_catalog_acquire(srv);
+	if ((ar->main_wf = resolve(ar->cat->cat, ref, kind)) == NULL) {
+		rc = inn_error_set(INN_ENOTFOUND, "no %s named \"%s\"",
+		                   strcmp(kind, "golden-path") == 0 ? "golden path" : "workflow",
+		                   ref);
+		goto err;
 	}
 	ar->wf = ar->main_wf;
 	ar->team = who && who->p.team[0] ? strdup(who->p.team) : NULL;
@@ -421,7 +477,8 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 		json_object_object_add(app, "containers", copy_json(score->containers));
 		json_object_object_add(ar->data, "app", app);
 		ar->spec = copy_json(spec);
-		if ((rc = plan_resources(srv, ar, score)) != 0)
+		if ((id_in == 0 && (rc = app_check(srv, who, score->app)) != 0) ||
+		    (rc = plan_resources(ar, score)) != 0)
 			goto err;
 	}
 	memset(&ar->ro, 0, sizeof(ar->ro));
@@ -599,7 +656,7 @@ inn_runs_recover(inn_server *srv)
 			                    &id);
 			if (inn_store_exec_get(srv->store, ids[i], &row) != 0)
 				continue;
-			if (row->resumable && resolve(srv, row->workflow, row->kind) != NULL) {
+			if (row->resumable && resolve(srv->catalog, row->workflow, row->kind) != NULL) {
 				inn_step_row *rows = NULL;
 				size_t ns = 0, j;
 				json_object *completed = json_object_new_object();

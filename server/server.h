@@ -43,6 +43,15 @@ typedef struct inn_server_config {
 
 struct sse_client;
 
+/* A catalog and how many holders it has: the server while it serves it,
+ * and every execution that started with it (its workflows are pointers
+ * into it).  refs is guarded by inn_server.catalog_lock; the catalog is
+ * freed with the last reference (providers.c). */
+typedef struct inn_catalog_ref {
+	inn_catalog *cat;
+	int refs;
+} inn_catalog_ref;
+
 typedef struct inn_server {
 	inn_server_config cfg;
 	struct event_base *base;
@@ -52,8 +61,11 @@ typedef struct inn_server {
 	inn_store *store;
 	inn_policy *policy;
 	inn_registry *registry;
-	inn_catalog *catalog;
-	inn_diag diag;
+	inn_catalog *catalog;          /* what is served: catalog_ref->cat (loop thread reads it) */
+	inn_catalog_ref *catalog_ref;  /* replaced only on the loop thread (providers.c) */
+	pthread_mutex_t catalog_lock;
+	unsigned catalog_gen;          /* bumped by every swap: keys of rendered caches */
+	inn_diag diag;                 /* the serving catalog's diagnostics */
 	inn_engine *engine;
 	int64_t started_ms;
 	atomic_int ready;
@@ -118,6 +130,12 @@ void inn_sse_close(inn_server *srv, struct sse_client *c);
 /* Queue an SSE message and wake the loop (any thread). */
 void inn_sse_publish(inn_server *srv, const char *kind, int64_t exec_id, int64_t id,
                      const char *team, json_object *data);
+
+/* ---- providers.c ---- */
+/* A reference to the serving catalog, for a holder that outlives a swap
+ * (an execution); release it when done (any thread). */
+inn_catalog_ref *inn_catalog_acquire(inn_server *srv);
+void inn_catalog_release(inn_server *srv, inn_catalog_ref *ref);
 
 /* ---- api.c ---- */
 void inn_api_register(inn_server *srv);

@@ -385,6 +385,162 @@ inn_store_audit_list(inn_store *st, int limit, json_object **entries)
 	return st->ops->audit_list(st, clamp_limit(limit), entries);
 }
 
+/* ---- provider sources ------------------------------------------------ */
+
+int
+inn_store_source_put(inn_store *st, const inn_source_row *row)
+{
+	inn_source_row r;
+	int rc;
+
+	CHECK_STORE(st);
+	CHECK_ARG(row != NULL);
+	CHECK_ARG(row->kind != NULL);
+	if ((rc = check_name("provider source name", row->name)) < 0)
+		return rc;
+	if (strcmp(row->kind, "git") == 0) {
+		CHECK_ARG(row->url != NULL);
+	} else if (strcmp(row->kind, "path") == 0) {
+		CHECK_ARG(row->path != NULL);
+	} else {
+		return inn_error_set(INN_EINVAL, "store: provider source kind \"%s\" is not git "
+		                     "or path", row->kind);
+	}
+	r = *row;
+	if (r.added_ms <= 0)
+		r.added_ms = inn_store_now_ms();
+	return st->ops->source_put(st, &r);
+}
+
+int
+inn_store_source_list(inn_store *st, inn_source_row **rows, size_t *n)
+{
+	CHECK_STORE(st);
+	CHECK_ARG(rows != NULL);
+	CHECK_ARG(n != NULL);
+	*rows = NULL;
+	*n = 0;
+	return st->ops->source_list(st, rows, n);
+}
+
+int
+inn_store_source_delete(inn_store *st, const char *name)
+{
+	CHECK_STORE(st);
+	CHECK_ARG(name != NULL);
+	return st->ops->source_delete(st, name);
+}
+
+void
+inn_source_rows_free(inn_source_row *rows, size_t n)
+{
+	size_t i;
+
+	if (rows == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		free(rows[i].name);
+		free(rows[i].kind);
+		free(rows[i].url);
+		free(rows[i].path);
+		free(rows[i].ref);
+		free(rows[i].commit);
+		free(rows[i].added_by);
+	}
+	free(rows);
+}
+
+/* ---- applications and resources -------------------------------------- */
+
+int
+inn_store_app_put(inn_store *st, const char *name, const char *team)
+{
+	int rc;
+
+	CHECK_STORE(st);
+	if ((rc = check_name("application name", name)) < 0)
+		return rc;
+	if (team != NULL && *team == '\0')
+		team = NULL;
+	if (team != NULL && (rc = check_name("team name", team)) < 0)
+		return rc;
+	return st->ops->app_put(st, name, team);
+}
+
+int
+inn_store_app_list(inn_store *st, const char *team, const char *name, inn_app_row **rows,
+                   size_t *n)
+{
+	CHECK_STORE(st);
+	CHECK_ARG(rows != NULL);
+	CHECK_ARG(n != NULL);
+	*rows = NULL;
+	*n = 0;
+	return st->ops->app_list(st, team, name, rows, n);
+}
+
+void
+inn_app_rows_free(inn_app_row *rows, size_t n)
+{
+	size_t i;
+
+	if (rows == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		free(rows[i].name);
+		free(rows[i].team);
+	}
+	free(rows);
+}
+
+int
+inn_store_resource_put(inn_store *st, const inn_resource_row *row)
+{
+	int rc;
+
+	CHECK_STORE(st);
+	CHECK_ARG(row != NULL);
+	CHECK_ARG(row->type != NULL);
+	CHECK_ARG(row->status != NULL);
+	if ((rc = check_name("application name", row->app)) < 0 ||
+	    (rc = check_name("resource name", row->name)) < 0)
+		return rc;
+	if (!in_list(row->status, exec_statuses))
+		return inn_error_set(INN_EINVAL, "store: \"%s\" is not a resource status",
+		                     row->status);
+	return st->ops->resource_put(st, row);
+}
+
+int
+inn_store_resource_list(inn_store *st, const char *team, const char *app,
+                        inn_resource_row **rows, size_t *n)
+{
+	CHECK_STORE(st);
+	CHECK_ARG(rows != NULL);
+	CHECK_ARG(n != NULL);
+	*rows = NULL;
+	*n = 0;
+	return st->ops->resource_list(st, team, app, rows, n);
+}
+
+void
+inn_resource_rows_free(inn_resource_row *rows, size_t n)
+{
+	size_t i;
+
+	if (rows == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		free(rows[i].app);
+		free(rows[i].name);
+		free(rows[i].type);
+		free(rows[i].provider);
+		free(rows[i].status);
+		json_object_put(rows[i].outputs);
+	}
+	free(rows);
+}
+
 /* ---- shared by backends ---------------------------------------------- */
 
 int64_t

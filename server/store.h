@@ -1,7 +1,8 @@
 /*
  * store.h - the server's durable store: executions, their steps, step log
  * lines, outputs, events (monotonic ids = SSE cursors), API keys, users and
- * teams, and the audit trail.
+ * teams, the audit trail, provider sources added over the API, and the
+ * applications (Score specs) and resources executions provisioned.
  *
  * An interface with backends behind it (struct inn_store_ops): SQLite in
  * WAL mode is the embedded default (store_sqlite.c); a PostgreSQL backend
@@ -153,5 +154,63 @@ int inn_store_audit(inn_store *st, const char *who, const char *action, const ch
                     json_object *detail);
 /* Newest first, at most limit, as an array of {id, who, action, target, detail, ts}. */
 int inn_store_audit_list(inn_store *st, int limit, json_object **entries);
+
+/* ---- provider sources (added over the API) ------------------------------ */
+
+typedef struct inn_source_row {
+	char *name;            /* the provider's name (unique) */
+	char *kind;            /* "git" | "path" */
+	char *url;             /* git: the repository URL (never with userinfo); else NULL */
+	char *path;            /* git: provider folder inside the clone ("" = root); path: the folder */
+	char *ref;             /* git: branch, tag or commit asked for, or NULL (remote HEAD) */
+	char *commit;          /* git: the commit checked out (hex), or NULL */
+	char *added_by;        /* API key name */
+	int64_t added_ms;      /* set by the store on put when 0 */
+} inn_source_row;
+
+/* Inserts or replaces the source of that name.  name and kind are
+ * required; kind is "git" (url required) or "path" (path required). */
+int inn_store_source_put(inn_store *st, const inn_source_row *row);
+/* Every source, by name. */
+int inn_store_source_list(inn_store *st, inn_source_row **rows, size_t *n);
+/* INN_ENOTFOUND if there is no source of that name. */
+int inn_store_source_delete(inn_store *st, const char *name);
+void inn_source_rows_free(inn_source_row *rows, size_t n);
+
+/* ---- applications and their resources ------------------------------- */
+
+typedef struct inn_app_row {
+	char *name;            /* Score metadata.name */
+	char *team;            /* owning team, or NULL (created by a key without a team) */
+	int64_t created_ms, updated_ms;
+} inn_app_row;
+
+typedef struct inn_resource_row {
+	char *app;
+	char *name;            /* the key under the spec's resources: */
+	char *type;
+	char *provider;        /* the provider whose create workflow ran, or NULL */
+	char *status;          /* the part's final state (succeeded, failed, ...) */
+	json_object *outputs;  /* masked, or NULL */
+	int64_t updated_ms;    /* filled in by the store */
+} inn_resource_row;
+
+/* Creates the application, or touches updated_ms of an existing one.  The
+ * first team recorded owns it: an existing application keeps its team
+ * (one without a team takes this one).  team NULL or "" is none. */
+int inn_store_app_put(inn_store *st, const char *name, const char *team);
+/* Applications by name; team NULL: any, else only that team's; name NULL:
+ * all, else at most that one.  At most 10000 rows. */
+int inn_store_app_list(inn_store *st, const char *team, const char *name, inn_app_row **rows,
+                       size_t *n);
+void inn_app_rows_free(inn_app_row *rows, size_t n);
+/* Inserts or replaces resource (app, name); app, name, type and status are
+ * required.  INN_ENOTFOUND when the application does not exist. */
+int inn_store_resource_put(inn_store *st, const inn_resource_row *row);
+/* Resources by app and name; team NULL: any, else only of that team's
+ * applications; app NULL: every application's.  At most 10000 rows. */
+int inn_store_resource_list(inn_store *st, const char *team, const char *app,
+                            inn_resource_row **rows, size_t *n);
+void inn_resource_rows_free(inn_resource_row *rows, size_t n);
 
 #endif

@@ -68,6 +68,19 @@ struct inn_store_ops {
 	int (*audit)(inn_store *st, const char *who, const char *action, const char *target,
 	             json_object *detail);
 	int (*audit_list)(inn_store *st, int limit, json_object **entries);
+
+	/* kind is "git" or "path"; added_ms is set (> 0). */
+	int (*source_put)(inn_store *st, const inn_source_row *row);
+	int (*source_list)(inn_store *st, inn_source_row **rows, size_t *n);
+	int (*source_delete)(inn_store *st, const char *name);
+
+	/* team is NULL for none (never ""). */
+	int (*app_put)(inn_store *st, const char *name, const char *team);
+	int (*app_list)(inn_store *st, const char *team, const char *name, inn_app_row **rows,
+	                size_t *n);
+	int (*resource_put)(inn_store *st, const inn_resource_row *row);
+	int (*resource_list)(inn_store *st, const char *team, const char *app,
+	                     inn_resource_row **rows, size_t *n);
 };
 
 extern const struct inn_store_ops inn_store_sqlite_ops;

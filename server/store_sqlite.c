@@ -111,6 +111,34 @@ static const char *const migrations[] = {
 	"  target TEXT,"
 	"  detail TEXT,"
 	"  ts_ms INTEGER NOT NULL);",
+
+	/* 3: provider sources added over the API; applications (Score specs)
+	 * and the resources their executions provisioned.  commit_id, not
+	 * "commit": that is a keyword in SQLite. */
+	"CREATE TABLE provider_sources ("
+	"  name TEXT PRIMARY KEY,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('git', 'path')),"
+	"  url TEXT,"
+	"  path TEXT,"
+	"  ref TEXT,"
+	"  commit_id TEXT,"
+	"  added_by TEXT,"
+	"  added_ms INTEGER NOT NULL);"
+	"CREATE TABLE applications ("
+	"  name TEXT PRIMARY KEY,"
+	"  team TEXT,"
+	"  created_ms INTEGER NOT NULL,"
+	"  updated_ms INTEGER NOT NULL);"
+	"CREATE INDEX applications_team ON applications(team);"
+	"CREATE TABLE resources ("
+	"  app TEXT NOT NULL REFERENCES applications(name) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  type TEXT NOT NULL,"
+	"  provider TEXT,"
+	"  status TEXT NOT NULL,"
+	"  outputs TEXT,"
+	"  updated_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (app, name)) WITHOUT ROWID;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -127,6 +155,8 @@ enum stmt_id {
 	ST_EVENT_ADD, ST_EVENTS_AFTER,
 	ST_TEAM_ADD, ST_USER_GET, ST_USER_ADD, ST_KEY_STATE, ST_KEY_INSERT, ST_KEY_RENEW,
 	ST_KEY_LOOKUP, ST_KEY_REVOKE, ST_AUDIT_ADD, ST_AUDIT_LIST,
+	ST_SOURCE_PUT, ST_SOURCE_LIST, ST_SOURCE_DELETE,
+	ST_APP_PUT, ST_APP_LIST, ST_RES_PUT, ST_RES_LIST,
 	ST_COUNT
 };
 
@@ -175,6 +205,23 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_AUDIT_LIST] = "SELECT id, who, action, target, detail, ts_ms FROM audit "
 		"ORDER BY id DESC LIMIT ?1",
+	[ST_SOURCE_PUT] = "INSERT OR REPLACE INTO provider_sources (name, kind, url, path, ref, "
+		"commit_id, added_by, added_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[ST_SOURCE_LIST] = "SELECT name, kind, url, path, ref, commit_id, added_by, added_ms "
+		"FROM provider_sources ORDER BY name",
+	[ST_SOURCE_DELETE] = "DELETE FROM provider_sources WHERE name = ?1",
+	[ST_APP_PUT] = "INSERT INTO applications (name, team, created_ms, updated_ms) "
+		"VALUES (?1, ?2, ?3, ?3) ON CONFLICT (name) DO UPDATE SET "
+		"updated_ms = excluded.updated_ms, team = COALESCE(applications.team, excluded.team)",
+	[ST_APP_LIST] = "SELECT name, team, created_ms, updated_ms FROM applications "
+		"WHERE (?1 IS NULL OR team = ?1) AND (?2 IS NULL OR name = ?2) "
+		"ORDER BY name LIMIT 10000",
+	[ST_RES_PUT] = "INSERT OR REPLACE INTO resources (app, name, type, provider, status, "
+		"outputs, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_RES_LIST] = "SELECT r.app, r.name, r.type, r.provider, r.status, r.outputs, "
+		"r.updated_ms FROM resources r JOIN applications a ON a.name = r.app "
+		"WHERE (?1 IS NULL OR a.team = ?1) AND (?2 IS NULL OR r.app = ?2) "
+		"ORDER BY r.app, r.name LIMIT 10000",
 };
 
 struct sqlite_store {
@@ -1441,6 +1488,271 @@ out:
 	return 0;
 }
 
+/* ---- provider sources ------------------------------------------------------ */
+
+static int
+sqlite_source_put(inn_store *st, const inn_source_row *row)
+{
+	struct sqlite_store *s = SQ(st);
+	sqlite3_stmt *q;
+	int rc = 0;
+
+	pthread_mutex_lock(&s->lock);
+	if ((q = stmt(s, ST_SOURCE_PUT)) == NULL) {
+		rc = INN_ERROR;
+		goto out;
+	}
+	if (bind_text(q, 1, row->name) || bind_text(q, 2, row->kind) ||
+	    bind_text(q, 3, row->url) || bind_text(q, 4, row->path) ||
+	    bind_text(q, 5, row->ref) || bind_text(q, 6, row->commit) ||
+	    bind_text(q, 7, row->added_by) || sqlite3_bind_int64(q, 8, row->added_ms))
+		rc = bind_fail(s);
+	else if (sqlite3_step(q) != SQLITE_DONE)
+		rc = db_fail(s, "storing a provider source");
+out:
+	stmt_done(q);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+/* Grows *list by one zeroed element of size sz; NULL on ENOMEM (error set). */
+static void *
+grow_one(void **list, size_t *count, size_t *cap, size_t sz)
+{
+	char *grown;
+
+	if (*count == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 8;
+
+		if ((grown = realloc(*list, ncap * sz)) == NULL) {
+			inn_error_set(INN_ENOMEM, "store: out of memory reading rows");
+			return NULL;
+		}
+		*list = grown;
+		*cap = ncap;
+	}
+	grown = (char *)*list + (*count)++ * sz;
+	memset(grown, 0, sz);
+	return grown;
+}
+
+static int
+sqlite_source_list(inn_store *st, inn_source_row **rows, size_t *n)
+{
+	struct sqlite_store *s = SQ(st);
+	inn_source_row *list = NULL, *r;
+	size_t count = 0, cap = 0;
+	sqlite3_stmt *q;
+	int rc = 0, step;
+
+	pthread_mutex_lock(&s->lock);
+	if ((q = stmt(s, ST_SOURCE_LIST)) == NULL) {
+		rc = INN_ERROR;
+		goto out;
+	}
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		if ((r = grow_one((void **)&list, &count, &cap, sizeof(*list))) == NULL) {
+			rc = INN_ENOMEM;
+			goto out;
+		}
+		r->name = col_text(q, 0, &rc);
+		r->kind = col_text(q, 1, &rc);
+		r->url = col_text(q, 2, &rc);
+		r->path = col_text(q, 3, &rc);
+		r->ref = col_text(q, 4, &rc);
+		r->commit = col_text(q, 5, &rc);
+		r->added_by = col_text(q, 6, &rc);
+		r->added_ms = sqlite3_column_int64(q, 7);
+		if (rc < 0)
+			goto out;
+	}
+	if (step != SQLITE_DONE)
+		rc = db_fail(s, "reading provider sources");
+out:
+	stmt_done(q);
+	pthread_mutex_unlock(&s->lock);
+	if (rc < 0) {
+		inn_source_rows_free(list, count);
+		return rc;
+	}
+	*rows = list;
+	*n = count;
+	return 0;
+}
+
+static int
+sqlite_source_delete(inn_store *st, const char *name)
+{
+	struct sqlite_store *s = SQ(st);
+	sqlite3_stmt *q;
+	int rc = 0;
+
+	pthread_mutex_lock(&s->lock);
+	if ((q = stmt(s, ST_SOURCE_DELETE)) == NULL) {
+		rc = INN_ERROR;
+		goto out;
+	}
+	if (bind_text(q, 1, name) != SQLITE_OK)
+		rc = bind_fail(s);
+	else if (sqlite3_step(q) != SQLITE_DONE)
+		rc = db_fail(s, "deleting a provider source");
+	else if (sqlite3_changes(s->db) == 0)
+		rc = inn_error_set(INN_ENOTFOUND, "no provider source named %s", name);
+out:
+	stmt_done(q);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+/* ---- applications and resources ------------------------------------------- */
+
+static int
+sqlite_app_put(inn_store *st, const char *name, const char *team)
+{
+	struct sqlite_store *s = SQ(st);
+	sqlite3_stmt *q;
+	int rc = 0;
+
+	pthread_mutex_lock(&s->lock);
+	if ((q = stmt(s, ST_APP_PUT)) == NULL) {
+		rc = INN_ERROR;
+		goto out;
+	}
+	if (bind_text(q, 1, name) || bind_text(q, 2, team) ||
+	    sqlite3_bind_int64(q, 3, inn_store_now_ms()))
+		rc = bind_fail(s);
+	else if (sqlite3_step(q) != SQLITE_DONE)
+		rc = db_fail(s, "storing an application");
+out:
+	stmt_done(q);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+static int
+sqlite_app_list(inn_store *st, const char *team, const char *name, inn_app_row **rows,
+                size_t *n)
+{
+	struct sqlite_store *s = SQ(st);
+	inn_app_row *list = NULL, *r;
+	size_t count = 0, cap = 0;
+	sqlite3_stmt *q;
+	int rc = 0, step;
+
+	pthread_mutex_lock(&s->lock);
+	if ((q = stmt(s, ST_APP_LIST)) == NULL) {
+		rc = INN_ERROR;
+		goto out;
+	}
+	if (bind_text(q, 1, team) || bind_text(q, 2, name)) {
+		rc = bind_fail(s);
+		goto out;
+	}
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		if ((r = grow_one((void **)&list, &count, &cap, sizeof(*list))) == NULL) {
+			rc = INN_ENOMEM;
+			goto out;
+		}
+		r->name = col_text(q, 0, &rc);
+		r->team = col_text(q, 1, &rc);
+		r->created_ms = sqlite3_column_int64(q, 2);
+		r->updated_ms = sqlite3_column_int64(q, 3);
+		if (rc < 0)
+			goto out;
+	}
+	if (step != SQLITE_DONE)
+		rc = db_fail(s, "reading applications");
+out:
+	stmt_done(q);
+	pthread_mutex_unlock(&s->lock);
+	if (rc < 0) {
+		inn_app_rows_free(list, count);
+		return rc;
+	}
+	*rows = list;
+	*n = count;
+	return 0;
+}
+
+static int
+sqlite_resource_put(inn_store *st, const inn_resource_row *row)
+{
+	struct sqlite_store *s = SQ(st);
+	sqlite3_stmt *q = NULL;
+	char *outputs;
+	int rc;
+
+	if ((rc = inn_store_json_text(row->outputs, &outputs)) < 0)
+		return rc;
+	pthread_mutex_lock(&s->lock);
+	if ((q = stmt(s, ST_RES_PUT)) == NULL) {
+		rc = INN_ERROR;
+		goto out;
+	}
+	if (bind_text(q, 1, row->app) || bind_text(q, 2, row->name) ||
+	    bind_text(q, 3, row->type) || bind_text(q, 4, row->provider) ||
+	    bind_text(q, 5, row->status) || bind_text(q, 6, outputs) ||
+	    sqlite3_bind_int64(q, 7, inn_store_now_ms()))
+		rc = bind_fail(s);
+	else if (sqlite3_step(q) != SQLITE_DONE)
+		rc = is_fk_failure(s) ? inn_error_set(INN_ENOTFOUND, "no application %s", row->app)
+		                      : db_fail(s, "storing a resource");
+out:
+	stmt_done(q);
+	pthread_mutex_unlock(&s->lock);
+	free(outputs);
+	return rc;
+}
+
+static int
+sqlite_resource_list(inn_store *st, const char *team, const char *app,
+                     inn_resource_row **rows, size_t *n)
+{
+	struct sqlite_store *s = SQ(st);
+	inn_resource_row *list = NULL, *r;
+	size_t count = 0, cap = 0;
+	sqlite3_stmt *q;
+	int rc = 0, step;
+
+	pthread_mutex_lock(&s->lock);
+	if ((q = stmt(s, ST_RES_LIST)) == NULL) {
+		rc = INN_ERROR;
+		goto out;
+	}
+	if (bind_text(q, 1, team) || bind_text(q, 2, app)) {
+		rc = bind_fail(s);
+		goto out;
+	}
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		if ((r = grow_one((void **)&list, &count, &cap, sizeof(*list))) == NULL) {
+			rc = INN_ENOMEM;
+			goto out;
+		}
+		r->app = col_text(q, 0, &rc);
+		r->name = col_text(q, 1, &rc);
+		r->type = col_text(q, 2, &rc);
+		r->provider = col_text(q, 3, &rc);
+		r->status = col_text(q, 4, &rc);
+		if (rc == 0)
+			r->outputs = col_json(q, 5, "outputs of a resource of application", 0, &rc);
+		r->updated_ms = sqlite3_column_int64(q, 6);
+		if (rc < 0)
+			goto out;
+	}
+	if (step != SQLITE_DONE)
+		rc = db_fail(s, "reading resources");
+out:
+	stmt_done(q);
+	pthread_mutex_unlock(&s->lock);
+	if (rc < 0) {
+		inn_resource_rows_free(list, count);
+		return rc;
+	}
+	*rows = list;
+	*n = count;
+	return 0;
+}
+
 const struct inn_store_ops inn_store_sqlite_ops = {
 	.scheme = "sqlite",
 	.open = sqlite_open,
@@ -1463,4 +1775,11 @@ const struct inn_store_ops inn_store_sqlite_ops = {
 	.key_revoke = sqlite_key_revoke,
 	.audit = sqlite_audit,
 	.audit_list = sqlite_audit_list,
+	.source_put = sqlite_source_put,
+	.source_list = sqlite_source_list,
+	.source_delete = sqlite_source_delete,
+	.app_put = sqlite_app_put,
+	.app_list = sqlite_app_list,
+	.resource_put = sqlite_resource_put,
+	.resource_list = sqlite_resource_list,
 };

@@ -2,8 +2,9 @@
 # ctl_server.sh - the real server driven by innominatus-ctl in remote mode,
 # as the README's main job does: a config whose providers[] paths are
 # relative to it, a key from --create-admin-key, a golden path for a Score
-# spec run through the server, status, logs, a failed run's exit code, and
-# a user key refused on an admin command.  Prints TAP.
+# spec run through the server, status, logs, a failed run's exit code, a
+# user key refused on an admin command, and providers added from a git
+# repository (file://) and a folder, reloaded and removed.  Prints TAP.
 ctl=${INN_CTL:?}
 src=${INN_TOP_SRCDIR:?}
 build=${INN_TOP_BUILDDIR:?}
@@ -41,7 +42,7 @@ check() {
 	n=$((n + 1))
 	if [ "$2" = 0 ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi
 }
-echo "1..7"
+echo "1..11"
 key=$("$srvbin" --config "$dir/etc/innominatus.yaml" --create-admin-key ops)
 "$srvbin" --config "$dir/etc/innominatus.yaml" 2>"$dir/server.log" &
 spid=$!
@@ -82,4 +83,33 @@ check "a user key is refused on an admin command (exit 5)" $?
 INNOMINATUS_TOKEN=$ukey "$ctl" status 1 >"$dir/out" 2>&1
 [ $? -eq 3 ]
 check "another team's execution is not found (exit 3)" $?
+# providers over the API: a git repository (file://) and a broken folder
+mkdir -p "$dir/repo/extra/workflows" "$dir/broken/workflows"
+printf 'name: extra-team\nversion: 1.0.0\nworkflows_dir: workflows\n' >"$dir/repo/extra/provider.yaml"
+printf 'name: greet\nsteps:\n  - {name: hi, type: shell, config: {script: "echo hi"}}\n' \
+	>"$dir/repo/extra/workflows/greet.yaml"
+printf 'name: broken-team\nversion: 1.0.0\nworkflows_dir: workflows\n' >"$dir/broken/provider.yaml"
+printf 'name: loop\nsteps:\n  - {name: a, type: shell, config: {script: "true"}, depends_on: [b]}\n  - {name: b, type: shell, config: {script: "true"}, depends_on: [a]}\n' \
+	>"$dir/broken/workflows/loop.yaml"
+export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.org GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.org
+(cd "$dir/repo" && git init -q -b main && git add -A && git commit -qm one) >/dev/null 2>&1
+"$ctl" admin add-provider extra-team --git-url "file://$dir/repo" --path extra --ref main >"$dir/out" 2>&1 &&
+	"$ctl" list-providers 2>&1 | grep -q '^extra-team'
+check "admin add-provider clones a git repository and serves its provider" $?
+"$ctl" admin add-provider broken-team --path "$dir/broken" >"$dir/out" 2>&1
+rc=$?
+[ $rc -eq 3 ] && grep -q 'loop.yaml:[0-9]*:[0-9]*: error: .*cycle' "$dir/out"
+check "a broken provider is refused with every problem as file:line:col (exit 3)" $?
+printf 'name: bye\nsteps:\n  - {name: bye, type: shell, config: {script: "echo bye"}}\n' \
+	>"$dir/repo/extra/workflows/bye.yaml"
+(cd "$dir/repo" && git add -A && git commit -qm two) >/dev/null 2>&1
+"$ctl" admin reload >"$dir/out" 2>&1 && grep -q 'extra-team .*(updated)' "$dir/out" &&
+	"$ctl" run extra-team/bye >"$dir/out" 2>&1 && grep -q "succeeded" "$dir/out"
+check "admin reload fetches the new commit; its workflow runs" $?
+"$ctl" admin remove-provider storage-team >"$dir/out" 2>&1
+rc=$?
+[ $rc -eq 3 ] && "$ctl" admin remove-provider extra-team >>"$dir/out" 2>&1 &&
+	! "$ctl" list-providers 2>&1 | grep -q '^extra-team'
+check "admin remove-provider removes an API provider, not a config one" $?
+sed "s/^/# /" "$dir/out"
 exit $fail

@@ -3,8 +3,11 @@
  * loopback port with a temporary SQLite file, creates keys, and talks to it
  * with libcurl.  Success and failure shapes of each route, 401/403/404/413,
  * pagination, team scoping, SSE follow of a running step, cancel, retry,
- * the events stream, and a kill -9 with 20 executions running followed by
- * a restart that accounts for every one of them.
+ * the events stream, provider sources added over the API from a real git
+ * repository (served by `git daemon`) with reload and removal, the
+ * applications and resources a Score spec run records, and a kill -9 with
+ * 20 executions running followed by a restart that accounts for every one
+ * of them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -126,6 +129,24 @@ build(const char *rel)
 	return b;
 }
 
+/* A free loopback port: bind 0, read it, close (a race we accept in tests). */
+static int
+free_port(void)
+{
+	int s = socket(AF_INET, SOCK_STREAM, 0), port;
+	struct sockaddr_in a;
+	socklen_t al = sizeof(a);
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	bind(s, (struct sockaddr *)&a, sizeof(a));
+	getsockname(s, (struct sockaddr *)&a, &al);
+	port = ntohs(a.sin_port);
+	close(s);
+	return port;
+}
+
 /* Starts the server; waits for /ready. */
 static void
 server_start(void)
@@ -136,20 +157,7 @@ server_start(void)
 
 	snprintf(providers, sizeof(providers), "%s/tests/data/server", src ? src : ".");
 	snprintf(gp, sizeof(gp), "%s/tests/data/server/goldenpaths.yaml", src ? src : ".");
-	/* find a free port: bind 0, read it, close (a race we accept in tests) */
-	{
-		int s = socket(AF_INET, SOCK_STREAM, 0);
-		struct sockaddr_in a;
-		socklen_t al = sizeof(a);
-
-		memset(&a, 0, sizeof(a));
-		a.sin_family = AF_INET;
-		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		bind(s, (struct sockaddr *)&a, sizeof(a));
-		getsockname(s, (struct sockaddr *)&a, &al);
-		S.port = ntohs(a.sin_port);
-		close(s);
-	}
+	S.port = free_port();
 	snprintf(port, sizeof(port), "127.0.0.1:%d", S.port);
 	S.pid = fork();
 	assert_true(S.pid >= 0);
@@ -244,11 +252,14 @@ setup(void **state)
 	return 0;
 }
 
+static void git_daemon_stop(void);
+
 static int
 teardown(void **state)
 {
 	(void)state;
 	server_stop(SIGTERM);
+	git_daemon_stop();
 	tu_rmrf(S.dir);
 	free(S.dir);
 	curl_global_cleanup();
@@ -640,6 +651,317 @@ test_events_stream(void **state)
 	free(raw);
 }
 
+/* ---- provider sources from a real git repository ------------------------------ */
+
+static struct {
+	char root[4096], repo[4200], url[256];
+	pid_t daemon;
+} G;
+
+/* Runs a shell command line (formatted) with a fixed git identity; 0 when
+ * it exits 0. */
+static int
+sh(const char *fmt, ...)
+{
+	char cmd[8192];
+	va_list ap;
+	pid_t p;
+	int st = 0;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if ((p = fork()) == 0) {
+		setenv("GIT_AUTHOR_NAME", "Test", 1);
+		setenv("GIT_AUTHOR_EMAIL", "test@example.org", 1);
+		setenv("GIT_COMMITTER_NAME", "Test", 1);
+		setenv("GIT_COMMITTER_EMAIL", "test@example.org", 1);
+		setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	if (p < 0 || waitpid(p, &st, 0) != p)
+		return -1;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+/* Writes a file of the work tree, making its folders. */
+static void
+repo_file(const char *rel, const char *text)
+{
+	char path[8400], *slash;
+
+	snprintf(path, sizeof(path), "%s/%s", G.repo, rel);
+	for (slash = strchr(path + strlen(G.repo) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		mkdir(path, 0755);
+		*slash = '/';
+	}
+	assert_int_equal(tu_write(path, text), 0);
+}
+
+static void
+commit(const char *msg)
+{
+	assert_int_equal(sh("cd '%s' && git add -A && git commit -q -m '%s'", G.repo, msg), 0);
+}
+
+/* git daemon serving G.root on a free port (its own process group, so
+ * stopping it stops the upload-pack children too). */
+static void
+git_daemon_start(void)
+{
+	char port[64], base[4200], log[4200];
+	int i, port_n = free_port();
+
+	snprintf(port, sizeof(port), "--port=%d", port_n);
+	snprintf(base, sizeof(base), "--base-path=%s", G.root);
+	snprintf(log, sizeof(log), "%s/git-daemon.log", S.dir);
+	G.daemon = fork();
+	assert_true(G.daemon >= 0);
+	if (G.daemon == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+
+		setpgid(0, 0);
+		dup2(fd, 2);
+		execlp("git", "git", "daemon", "--reuseaddr", "--listen=127.0.0.1", port, base,
+		       "--export-all", G.root, (char *)NULL);
+		_exit(127);
+	}
+	snprintf(G.url, sizeof(G.url), "git://127.0.0.1:%d/repo.git", port_n);
+	for (i = 0; i < 200; i++) {
+		int s = socket(AF_INET, SOCK_STREAM, 0), ok;
+		struct sockaddr_in a;
+
+		memset(&a, 0, sizeof(a));
+		a.sin_family = AF_INET;
+		a.sin_port = htons((uint16_t)port_n);
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		ok = connect(s, (struct sockaddr *)&a, sizeof(a)) == 0;
+		close(s);
+		if (ok)
+			return;
+		usleep(25 * 1000);
+	}
+	fail_msg("git daemon did not start (see %s)", log);
+}
+
+static void
+git_daemon_stop(void)
+{
+	if (G.daemon <= 0)
+		return;
+	kill(-G.daemon, SIGTERM);
+	waitpid(G.daemon, NULL, 0);
+	G.daemon = 0;
+}
+
+static long
+add_source(const char *name, const char *path, const char *key, json_object **o)
+{
+	char body[1024];
+
+	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"git_url\":\"%s\",\"path\":\"%s\","
+	         "\"ref\":\"main\"}", name, G.url, path);
+	return http("POST", "/api/admin/providers", body, key, o, NULL);
+}
+
+static void
+run_ok(const char *workflow)
+{
+	char body[256];
+	json_object *o;
+
+	snprintf(body, sizeof(body), "{\"workflow\":\"%s\"}", workflow);
+	o = wait_done(submit("/api/workflows/run", body, S.user_red), S.user_red);
+	assert_string_equal(jget(o, "status"), "succeeded");
+	json_object_put(o);
+}
+
+static const char git_provider[] =
+	"name: git-team\nversion: 1.0.0\ndescription: Workflows from a git repository\n"
+	"workflows_dir: workflows\n";
+static const char bad_provider[] =
+	"name: bad-team\nversion: 1.0.0\nworkflows_dir: workflows\n";
+static const char wf_hello[] = "name: hello\nsteps:\n  - {name: one, type: noop}\n";
+static const char wf_second[] = "name: second\nsteps:\n  - {name: two, type: noop}\n";
+static const char wf_pause[] =
+	"name: pause\nsteps:\n  - {name: wait, type: noop, config: {ms: 700}}\n"
+	"  - {name: after, type: noop}\n";
+static const char wf_cycle[] =
+	"name: loop\nsteps:\n  - name: a\n    type: noop\n    depends_on: [b]\n"
+	"  - name: b\n    type: noop\n    depends_on: [a]\n";
+
+static void
+test_git_provider_sources(void **state)
+{
+	json_object *o = NULL;
+	char path[4400], body[1024];
+	int64_t id;
+
+	(void)state;
+	snprintf(G.root, sizeof(G.root), "%s/git", S.dir);
+	snprintf(G.repo, sizeof(G.repo), "%s/repo.git", G.root);
+	mkdir(G.root, 0755);
+	assert_int_equal(sh("git init -q -b main '%s'", G.repo), 0);
+	repo_file("team/provider.yaml", git_provider);
+	repo_file("team/workflows/hello.yaml", wf_hello);
+	repo_file("team/workflows/pause.yaml", wf_pause);
+	repo_file("bad/provider.yaml", bad_provider);
+	repo_file("bad/workflows/loop.yaml", wf_cycle);
+	snprintf(path, sizeof(path), "%s/escape", G.repo);
+	assert_int_equal(symlink("/tmp", path), 0);
+	commit("one");
+	git_daemon_start();
+
+	/* admins only */
+	assert_error(add_source("git-team", "team", S.user_red, &o), 403, o, "forbidden");
+	json_object_put(o);
+	/* credentials in a URL are refused and never echoed */
+	snprintf(body, sizeof(body), "{\"name\":\"git-team\",\"git_url\":"
+	         "\"git://ci:s3cret@127.0.0.1:1/repo.git\"}");
+	assert_error(http("POST", "/api/admin/providers", body, S.admin, &o, NULL), 400, o,
+	             "invalid_request");
+	TU_ASSERT_CONTAINS(js(o), "password");
+	assert_null(strstr(js(o), "s3cret"));
+	json_object_put(o);
+	/* the provider folder must stay inside the clone */
+	assert_error(add_source("git-team", "../x", S.admin, &o), 400, o, "invalid_request");
+	TU_ASSERT_CONTAINS(js(o), "leaves the repository");
+	json_object_put(o);
+	assert_error(add_source("git-team", "escape", S.admin, &o), 400, o, "invalid_request");
+	TU_ASSERT_CONTAINS(js(o), "symbolic link");
+	json_object_put(o);
+	/* a provider with a dependency cycle: every error, file:line, nothing kept */
+	assert_error(add_source("bad-team", "bad", S.admin, &o), 400, o, "invalid_provider");
+	TU_ASSERT_CONTAINS(js(o), "loop.yaml:");
+	TU_ASSERT_CONTAINS(js(o), "cycle");
+	assert_true(json_object_array_length(json_object_object_get(
+	    json_object_object_get(o, "error"), "errors")) >= 1);
+	json_object_put(o);
+	assert_error(http("GET", "/api/providers/bad-team", NULL, S.admin, &o, NULL), 404, o,
+	             "not_found");
+	json_object_put(o);
+	snprintf(path, sizeof(path), "%s/providers/bad-team", S.dir);
+	assert_false(tu_exists(path));
+
+	/* the good one: cloned, validated, served */
+	assert_int_equal(add_source("git-team", "team", S.admin, &o), 201);
+	assert_string_equal(jget(o, "kind"), "git");
+	assert_int_equal(strlen(jget(o, "commit")), 40);
+	json_object_put(o);
+	assert_error(add_source("git-team", "team", S.admin, &o), 409, o, "conflict");
+	json_object_put(o);
+	assert_int_equal(http("GET", "/api/providers", NULL, S.user_red, &o, NULL), 200);
+	TU_ASSERT_CONTAINS(js(o), "\"name\":\"git-team\"");
+	json_object_put(o);
+	run_ok("git-team/hello");
+
+	/* a new commit is served after a reload; a run in flight keeps its catalog */
+	repo_file("team/workflows/second.yaml", wf_second);
+	commit("two");
+	assert_error(http("POST", "/api/workflows/run", "{\"workflow\":\"git-team/second\"}",
+	                  S.user_red, &o, NULL), 404, o, "not_found");
+	json_object_put(o);
+	id = submit("/api/workflows/run", "{\"workflow\":\"git-team/pause\"}", S.user_red);
+	assert_int_equal(http("POST", "/api/admin/reload", "", S.admin, &o, NULL), 200);
+	TU_ASSERT_CONTAINS(js(o), "\"changed\":true");
+	json_object_put(o);
+	run_ok("git-team/second");
+	o = wait_done(id, S.user_red);
+	assert_string_equal(jget(o, "status"), "succeeded");
+	json_object_put(o);
+
+	/* a broken commit: reload refused with file:line, the old catalog and
+	 * checkout kept */
+	repo_file("team/workflows/loop.yaml", wf_cycle);
+	commit("three");
+	assert_error(http("POST", "/api/admin/reload", "", S.admin, &o, NULL), 400, o,
+	             "invalid_catalog");
+	TU_ASSERT_CONTAINS(js(o), "loop.yaml:");
+	json_object_put(o);
+	snprintf(path, sizeof(path), "%s/providers/git-team/team/workflows/loop.yaml", S.dir);
+	assert_false(tu_exists(path));
+	run_ok("git-team/second");
+	assert_int_equal(sh("cd '%s' && git rm -q team/workflows/loop.yaml", G.repo), 0);
+	commit("four");
+
+	/* the source outlives a restart, even one whose clone was lost */
+	server_stop(SIGTERM);
+	snprintf(path, sizeof(path), "%s/providers/git-team", S.dir);
+	tu_rmrf(path);
+	server_start();
+	assert_int_equal(http("GET", "/api/providers/git-team", NULL, S.user_red, &o, NULL), 200);
+	TU_ASSERT_CONTAINS(js(o), "\"second\"");
+	json_object_put(o);
+	assert_int_equal(http("GET", "/api/admin/providers", NULL, S.admin, &o, NULL), 200);
+	TU_ASSERT_CONTAINS(js(o), "\"loaded\":true");
+	json_object_put(o);
+
+	/* removal: a run in flight finishes; config providers cannot be removed */
+	id = submit("/api/workflows/run", "{\"workflow\":\"git-team/pause\"}", S.user_red);
+	assert_int_equal(http("DELETE", "/api/admin/providers/git-team", NULL, S.admin, &o, NULL),
+	                 200);
+	json_object_put(o);
+	o = wait_done(id, S.user_red);
+	assert_string_equal(jget(o, "status"), "succeeded");
+	json_object_put(o);
+	assert_error(http("GET", "/api/providers/git-team", NULL, S.user_red, &o, NULL), 404, o,
+	             "not_found");
+	json_object_put(o);
+	assert_error(http("DELETE", "/api/admin/providers/git-team", NULL, S.admin, &o, NULL), 404,
+	             o, "not_found");
+	json_object_put(o);
+	assert_error(http("DELETE", "/api/admin/providers/api-team", NULL, S.admin, &o, NULL), 409,
+	             o, "conflict");
+	json_object_put(o);
+	assert_false(tu_exists(path));
+	git_daemon_stop();
+}
+
+static void
+test_applications_and_resources(void **state)
+{
+	json_object *o = NULL, *res;
+
+	(void)state;
+	/* test_spec_resources_are_provisioned_first ran shop (team red) */
+	assert_int_equal(http("GET", "/api/applications", NULL, S.user_red, &o, NULL), 200);
+	TU_ASSERT_CONTAINS(js(o), "\"name\":\"shop\",\"team\":\"red\"");
+	json_object_put(o);
+	assert_int_equal(http("GET", "/api/applications", NULL, S.user_blue, &o, NULL), 200);
+	assert_int_equal(json_object_array_length(o), 0);
+	json_object_put(o);
+	assert_int_equal(http("GET", "/api/applications/shop", NULL, S.user_red, &o, NULL), 200);
+	res = json_object_array_get_idx(json_object_object_get(o, "resources"), 0);
+	assert_string_equal(jget(res, "name"), "cache");
+	assert_string_equal(jget(res, "type"), "kv");
+	assert_string_equal(jget(res, "provider"), "kv-team");
+	assert_string_equal(jget(res, "status"), "succeeded");
+	assert_string_equal(jget(json_object_object_get(res, "outputs"), "url"), "kv://sessions");
+	json_object_put(o);
+	assert_error(http("GET", "/api/applications/shop", NULL, S.user_blue, &o, NULL), 404, o,
+	             "not_found");
+	json_object_put(o);
+	assert_int_equal(http("GET", "/api/resources?app=shop", NULL, S.user_red, &o, NULL), 200);
+	assert_int_equal(json_object_array_length(o), 1);
+	json_object_put(o);
+	assert_int_equal(http("GET", "/api/resources", NULL, S.user_blue, &o, NULL), 200);
+	assert_int_equal(json_object_array_length(o), 0);
+	json_object_put(o);
+	assert_int_equal(http("GET", "/api/resources", NULL, S.admin, &o, NULL), 200);
+	assert_true(json_object_array_length(o) >= 1);
+	json_object_put(o);
+	/* another team cannot provision under red's application */
+	assert_error(http("POST", "/api/workflows/run", "{\"workflow\":\"api-team/uses-kv\","
+	                  "\"spec\":\"apiVersion: score.dev/v1b1\\nmetadata: {name: shop}\\n"
+	                  "containers: {web: {image: shop}}\\n"
+	                  "resources:\\n  cache: {type: kv, params: {name: other}}\\n\"}",
+	                  S.user_blue, &o, NULL), 400, o, "invalid_request");
+	TU_ASSERT_CONTAINS(js(o), "belongs to another team");
+	json_object_put(o);
+}
+
 static void
 test_kill_9_and_restart_accounts_for_everything(void **state)
 {
@@ -696,11 +1018,13 @@ main(void)
 		cmocka_unit_test(test_catalog_routes),
 		cmocka_unit_test(test_run_golden_path_and_read_it_back),
 		cmocka_unit_test(test_spec_resources_are_provisioned_first),
+		cmocka_unit_test(test_applications_and_resources),
 		cmocka_unit_test(test_bad_requests),
 		cmocka_unit_test(test_pagination_and_filters),
 		cmocka_unit_test(test_sse_follow_gets_every_line),
 		cmocka_unit_test(test_cancel_and_retry),
 		cmocka_unit_test(test_events_stream),
+		cmocka_unit_test(test_git_provider_sources),
 		cmocka_unit_test(test_kill_9_and_restart_accounts_for_everything),
 	};
 
