@@ -18,12 +18,6 @@ print_json(json_object *j)
 }
 
 static json_object *
-jstr_or_null(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
-
-static json_object *
 diag_json(const inn_diag *d, inn_diag_level level)
 {
 	json_object *a = json_object_new_array();
@@ -38,46 +32,6 @@ diag_json(const inn_diag *d, inn_diag_level level)
 		json_object_array_add(a, json_object_new_string(buf));
 	}
 	return a;
-}
-
-static json_object *
-provider_json(const inn_provider *p)
-{
-	json_object *o = json_object_new_object(), *wfs = json_object_new_array();
-	json_object *types = json_object_new_array();
-	size_t i;
-
-	json_object_object_add(o, "name", json_object_new_string(p->name));
-	json_object_object_add(o, "version", jstr_or_null(p->version));
-	json_object_object_add(o, "description", jstr_or_null(p->description));
-	json_object_object_add(o, "owner", jstr_or_null(p->owner));
-	json_object_object_add(o, "category", jstr_or_null(p->category));
-	json_object_object_add(o, "path", jstr_or_null(p->dir));
-	for (i = 0; i < p->nworkflows; i++) {
-		const inn_workflow *w = p->workflows[i];
-		json_object *wo = json_object_new_object();
-
-		json_object_object_add(wo, "name", json_object_new_string(w->name));
-		json_object_object_add(wo, "operation", jstr_or_null(w->operation));
-		json_object_object_add(wo, "steps", json_object_new_int((int)w->nsteps));
-		json_object_object_add(wo, "file", jstr_or_null(w->file));
-		json_object_array_add(wfs, wo);
-	}
-	for (i = 0; i < p->ncaps; i++) {
-		const inn_resource_cap *c = &p->caps[i];
-		json_object *co = json_object_new_object();
-
-		json_object_object_add(co, "type", json_object_new_string(c->type));
-		json_object_object_add(co, "alias_for", jstr_or_null(c->alias_for));
-		json_object_object_add(co, "create", jstr_or_null(c->create));
-		json_object_object_add(co, "read", jstr_or_null(c->read));
-		json_object_object_add(co, "update", jstr_or_null(c->update));
-		json_object_object_add(co, "delete", jstr_or_null(c->del));
-		json_object_array_add(types, co);
-	}
-	json_object_object_add(o, "workflows", wfs);
-	json_object_object_add(o, "resource_types", types);
-	return o;
 }
 
 int
@@ -105,7 +59,7 @@ ctl_cmd_validate_provider(const ctl_opts *o, int argc, char **argv)
 
 		json_object_object_add(j, "valid", json_object_new_boolean(
 		    p != NULL && env.diag.nerrors == 0));
-		json_object_object_add(j, "provider", p ? provider_json(p) : NULL);
+		json_object_object_add(j, "provider", p ? inn_provider_json(p, 2) : NULL);
 		json_object_object_add(j, "errors", diag_json(&env.diag, INN_DIAG_ERROR));
 		json_object_object_add(j, "warnings", diag_json(&env.diag, INN_DIAG_WARNING));
 		print_json(j);
@@ -157,7 +111,7 @@ ctl_cmd_list_providers(const ctl_opts *o, int argc, char **argv)
 		json_object *a = json_object_new_array();
 
 		for (i = 0; i < env.catalog->nproviders; i++)
-			json_object_array_add(a, provider_json(env.catalog->providers[i]));
+			json_object_array_add(a, inn_provider_json(env.catalog->providers[i], 2));
 		print_json(a);
 		json_object_put(a);
 	} else {
@@ -181,7 +135,7 @@ int
 ctl_cmd_list_goldenpaths(const ctl_opts *o, int argc, char **argv)
 {
 	ctl_env env;
-	size_t i, j;
+	size_t i;
 	int rc;
 
 	(void)argv;
@@ -196,33 +150,8 @@ ctl_cmd_list_goldenpaths(const ctl_opts *o, int argc, char **argv)
 	if (o->json) {
 		json_object *a = json_object_new_array();
 
-		for (i = 0; i < env.catalog->ngoldenpaths; i++) {
-			const inn_goldenpath *g = &env.catalog->goldenpaths[i];
-			json_object *go = json_object_new_object(), *params = json_object_new_array();
-			json_object *tags = json_object_new_array();
-
-			json_object_object_add(go, "name", json_object_new_string(g->name));
-			json_object_object_add(go, "description", jstr_or_null(g->description));
-			json_object_object_add(go, "category", jstr_or_null(g->category));
-			json_object_object_add(go, "workflow", jstr_or_null(g->workflow_ref));
-			for (j = 0; j < g->ntags; j++)
-				json_object_array_add(tags, json_object_new_string(g->tags[j]));
-			json_object_object_add(go, "tags", tags);
-			if (g->workflow != NULL)
-				for (j = 0; j < g->workflow->nparams; j++) {
-					const inn_param *p = &g->workflow->params[j];
-					json_object *po = json_object_new_object();
-
-					json_object_object_add(po, "name", json_object_new_string(p->name));
-					json_object_object_add(po, "type", jstr_or_null(p->type));
-					json_object_object_add(po, "required",
-					                       json_object_new_boolean(p->required));
-					json_object_object_add(po, "default", json_object_get(p->def));
-					json_object_array_add(params, po);
-				}
-			json_object_object_add(go, "parameters", params);
-			json_object_array_add(a, go);
-		}
+		for (i = 0; i < env.catalog->ngoldenpaths; i++)
+			json_object_array_add(a, inn_goldenpath_json(&env.catalog->goldenpaths[i]));
 		print_json(a);
 		json_object_put(a);
 	} else {

@@ -39,12 +39,6 @@ struct route {
 	const char *summary;
 };
 
-static json_object *
-jstr(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
-
 /*
  * A small cache of recently verified keys (loop thread only), so a busy
  * client does not cost a store lookup per request.  Entries live
@@ -199,59 +193,6 @@ h_openapi(struct ctx *c)
 
 /* ---- catalog ------------------------------------------------------------ */
 
-static json_object *
-provider_json(const inn_provider *p, int full)
-{
-	json_object *o = json_object_new_object(), *wfs = json_object_new_array();
-	json_object *types = json_object_new_array();
-	size_t i;
-
-	json_object_object_add(o, "name", json_object_new_string(p->name));
-	json_object_object_add(o, "version", jstr(p->version));
-	json_object_object_add(o, "description", jstr(p->description));
-	json_object_object_add(o, "owner", jstr(p->owner));
-	json_object_object_add(o, "category", jstr(p->category));
-	for (i = 0; i < p->ncaps; i++) {
-		json_object *t = json_object_new_object();
-
-		json_object_object_add(t, "type", json_object_new_string(p->caps[i].type));
-		json_object_object_add(t, "alias_for", jstr(p->caps[i].alias_for));
-		json_object_object_add(t, "create", jstr(p->caps[i].create));
-		json_object_object_add(t, "update", jstr(p->caps[i].update));
-		json_object_object_add(t, "delete", jstr(p->caps[i].del));
-		json_object_array_add(types, t);
-	}
-	json_object_object_add(o, "resource_types", types);
-	for (i = 0; i < p->nworkflows; i++) {
-		const inn_workflow *w = p->workflows[i];
-		json_object *wo = json_object_new_object();
-
-		json_object_object_add(wo, "name", json_object_new_string(w->name));
-		json_object_object_add(wo, "description", jstr(w->description));
-		json_object_object_add(wo, "operation", jstr(w->operation));
-		json_object_object_add(wo, "steps", json_object_new_int((int)w->nsteps));
-		if (full) {
-			json_object *params = json_object_new_array();
-			size_t j;
-
-			for (j = 0; j < w->nparams; j++) {
-				json_object *po = json_object_new_object();
-
-				json_object_object_add(po, "name", json_object_new_string(w->params[j].name));
-				json_object_object_add(po, "type", jstr(w->params[j].type));
-				json_object_object_add(po, "required",
-				                       json_object_new_boolean(w->params[j].required));
-				json_object_object_add(po, "default", json_object_get(w->params[j].def));
-				json_object_array_add(params, po);
-			}
-			json_object_object_add(wo, "parameters", params);
-		}
-		json_object_array_add(wfs, wo);
-	}
-	json_object_object_add(o, "workflows", wfs);
-	return o;
-}
-
 static void
 h_providers(struct ctx *c)
 {
@@ -270,7 +211,7 @@ h_providers(struct ctx *c)
 		size_t i;
 
 		for (i = 0; i < c->srv->catalog->nproviders; i++)
-			json_object_array_add(a, provider_json(c->srv->catalog->providers[i], 0));
+			json_object_array_add(a, inn_provider_json(c->srv->catalog->providers[i], 0));
 		s = json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN |
 		                                   JSON_C_TO_STRING_NOSLASHESCAPE);
 		cached = evbuffer_new();
@@ -296,7 +237,7 @@ h_provider(struct ctx *c)
 		inn_http_error(c->req, 404, "not_found", "no provider named \"%s\"", c->arg);
 		return;
 	}
-	o = provider_json(p, 1);
+	o = inn_provider_json(p, 1);
 	inn_http_reply_json(c->req, 200, o);
 	json_object_put(o);
 }
@@ -305,29 +246,10 @@ static void
 h_goldenpaths(struct ctx *c)
 {
 	json_object *a = json_object_new_array();
-	size_t i, j;
+	size_t i;
 
-	for (i = 0; i < c->srv->catalog->ngoldenpaths; i++) {
-		const inn_goldenpath *g = &c->srv->catalog->goldenpaths[i];
-		json_object *o = json_object_new_object(), *params = json_object_new_array();
-
-		json_object_object_add(o, "name", json_object_new_string(g->name));
-		json_object_object_add(o, "description", jstr(g->description));
-		json_object_object_add(o, "category", jstr(g->category));
-		json_object_object_add(o, "workflow", jstr(g->workflow_ref));
-		for (j = 0; g->workflow != NULL && j < g->workflow->nparams; j++) {
-			json_object *po = json_object_new_object();
-			const inn_param *p = &g->workflow->params[j];
-
-			json_object_object_add(po, "name", json_object_new_string(p->name));
-			json_object_object_add(po, "type", jstr(p->type));
-			json_object_object_add(po, "required", json_object_new_boolean(p->required));
-			json_object_object_add(po, "default", json_object_get(p->def));
-			json_object_array_add(params, po);
-		}
-		json_object_object_add(o, "parameters", params);
-		json_object_array_add(a, o);
-	}
+	for (i = 0; i < c->srv->catalog->ngoldenpaths; i++)
+		json_object_array_add(a, inn_goldenpath_json(&c->srv->catalog->goldenpaths[i]));
 	inn_http_reply_json(c->req, 200, a);
 	json_object_put(a);
 }
@@ -410,13 +332,13 @@ exec_json(const inn_exec_row *r)
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "id", json_object_new_int64(r->id));
-	json_object_object_add(o, "workflow", jstr(r->workflow));
-	json_object_object_add(o, "kind", jstr(r->kind));
-	json_object_object_add(o, "app", jstr(r->app));
-	json_object_object_add(o, "team", jstr(r->team));
-	json_object_object_add(o, "created_by", jstr(r->created_by));
-	json_object_object_add(o, "status", jstr(r->status));
-	json_object_object_add(o, "message", r->message && *r->message ? jstr(r->message) : NULL);
+	json_object_object_add(o, "workflow", inn_json_str(r->workflow));
+	json_object_object_add(o, "kind", inn_json_str(r->kind));
+	json_object_object_add(o, "app", inn_json_str(r->app));
+	json_object_object_add(o, "team", inn_json_str(r->team));
+	json_object_object_add(o, "created_by", inn_json_str(r->created_by));
+	json_object_object_add(o, "status", inn_json_str(r->status));
+	json_object_object_add(o, "message", r->message && *r->message ? inn_json_str(r->message) : NULL);
 	json_object_object_add(o, "dry_run", json_object_new_boolean(r->dry_run));
 	json_object_object_add(o, "retry_of", r->retry_of ? json_object_new_int64(r->retry_of)
 	                                                 : NULL);
@@ -585,11 +507,11 @@ h_workflow(struct ctx *c)
 		for (i = 0; i < n; i++) {
 			json_object *so = json_object_new_object();
 
-			json_object_object_add(so, "name", jstr(steps[i].name));
-			json_object_object_add(so, "type", jstr(steps[i].type));
-			json_object_object_add(so, "status", jstr(steps[i].status));
+			json_object_object_add(so, "name", inn_json_str(steps[i].name));
+			json_object_object_add(so, "type", inn_json_str(steps[i].type));
+			json_object_object_add(so, "status", inn_json_str(steps[i].status));
 			json_object_object_add(so, "attempts", json_object_new_int(steps[i].attempts));
-			json_object_object_add(so, "message", jstr(steps[i].message));
+			json_object_object_add(so, "message", inn_json_str(steps[i].message));
 			json_object_object_add(so, "started_ms", steps[i].started_ms ?
 			                       json_object_new_int64(steps[i].started_ms) : NULL);
 			json_object_object_add(so, "ended_ms", steps[i].ended_ms ?
@@ -640,7 +562,7 @@ h_workflow_logs(struct ctx *c)
 		json_object_object_add(o, "next_after", json_object_new_int64(n ?
 		    json_object_get_int64(json_object_object_get(
 		        json_object_array_get_idx(lines, n - 1), "seq")) : after));
-		json_object_object_add(o, "status", jstr(row->status));
+		json_object_object_add(o, "status", inn_json_str(row->status));
 		inn_http_reply_json(c->req, 200, o);
 		json_object_put(o);
 	} else {
@@ -672,7 +594,7 @@ h_workflow_logs(struct ctx *c)
 		if (inn_store_exec_get(c->srv->store, id, &row) == 0 && is_final_status(row->status)) {
 			json_object *end = json_object_new_object();
 
-			json_object_object_add(end, "status", jstr(row->status));
+			json_object_object_add(end, "status", inn_json_str(row->status));
 			inn_sse_send(sc, "end", cursor, end);
 			json_object_put(end);
 			inn_sse_close(c->srv, sc);
@@ -898,8 +820,8 @@ app_json(const inn_app_row *a)
 {
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "name", jstr(a->name));
-	json_object_object_add(o, "team", jstr(a->team));
+	json_object_object_add(o, "name", inn_json_str(a->name));
+	json_object_object_add(o, "team", inn_json_str(a->team));
 	json_object_object_add(o, "created_ms", json_object_new_int64(a->created_ms));
 	json_object_object_add(o, "updated_ms", json_object_new_int64(a->updated_ms));
 	return o;
@@ -914,11 +836,11 @@ resources_json(const inn_resource_row *r, size_t n)
 	for (i = 0; i < n; i++) {
 		json_object *o = json_object_new_object();
 
-		json_object_object_add(o, "app", jstr(r[i].app));
-		json_object_object_add(o, "name", jstr(r[i].name));
-		json_object_object_add(o, "type", jstr(r[i].type));
-		json_object_object_add(o, "provider", jstr(r[i].provider));
-		json_object_object_add(o, "status", jstr(r[i].status));
+		json_object_object_add(o, "app", inn_json_str(r[i].app));
+		json_object_object_add(o, "name", inn_json_str(r[i].name));
+		json_object_object_add(o, "type", inn_json_str(r[i].type));
+		json_object_object_add(o, "provider", inn_json_str(r[i].provider));
+		json_object_object_add(o, "status", inn_json_str(r[i].status));
 		json_object_object_add(o, "outputs", json_object_get(r[i].outputs));
 		json_object_object_add(o, "updated_ms", json_object_new_int64(r[i].updated_ms));
 		json_object_array_add(a, o);

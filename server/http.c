@@ -32,6 +32,14 @@ struct sse_client {
 	struct sse_client *next;
 };
 
+static atomic_llong error_replies;
+
+long long
+inn_http_error_count(void)
+{
+	return atomic_load(&error_replies);
+}
+
 void
 inn_http_reply_json(struct evhttp_request *req, int status, json_object *body)
 {
@@ -40,6 +48,8 @@ inn_http_reply_json(struct evhttp_request *req, int status, json_object *body)
 	                                               JSON_C_TO_STRING_NOSLASHESCAPE);
 	const char *reason;
 
+	if (status >= 400)
+		atomic_fetch_add(&error_replies, 1);
 	switch (status) {
 	case 200: reason = "OK"; break;
 	case 201: reason = "Created"; break;
@@ -61,14 +71,6 @@ inn_http_reply_json(struct evhttp_request *req, int status, json_object *body)
 	evbuffer_free(buf);
 }
 
-static atomic_llong error_replies;
-
-long long
-inn_http_error_count(void)
-{
-	return atomic_load(&error_replies);
-}
-
 void
 inn_http_error(struct evhttp_request *req, int status, const char *code, const char *fmt, ...)
 {
@@ -76,7 +78,6 @@ inn_http_error(struct evhttp_request *req, int status, const char *code, const c
 	char msg[1024];
 	va_list ap;
 
-	atomic_fetch_add(&error_replies, 1);
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);

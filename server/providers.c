@@ -177,24 +177,18 @@ fail_diag(json_object **reply, int status, const char *code, json_object *errors
 }
 
 static json_object *
-jstr(const char *s)
-{
-	return s != NULL ? json_object_new_string(s) : NULL;
-}
-
-static json_object *
 source_json(const inn_source_row *r, const inn_catalog *cat)
 {
 	json_object *o = json_object_new_object();
 	const inn_provider *p = cat != NULL ? inn_catalog_provider(cat, r->name) : NULL;
 
-	json_object_object_add(o, "name", jstr(r->name));
-	json_object_object_add(o, "kind", jstr(r->kind));
-	json_object_object_add(o, "git_url", jstr(r->url));
-	json_object_object_add(o, "path", jstr(r->path));
-	json_object_object_add(o, "ref", jstr(r->ref));
-	json_object_object_add(o, "commit", jstr(r->commit));
-	json_object_object_add(o, "added_by", jstr(r->added_by));
+	json_object_object_add(o, "name", inn_json_str(r->name));
+	json_object_object_add(o, "kind", inn_json_str(r->kind));
+	json_object_object_add(o, "git_url", inn_json_str(r->url));
+	json_object_object_add(o, "path", inn_json_str(r->path));
+	json_object_object_add(o, "ref", inn_json_str(r->ref));
+	json_object_object_add(o, "commit", inn_json_str(r->commit));
+	json_object_object_add(o, "added_by", inn_json_str(r->added_by));
 	json_object_object_add(o, "added_ms", json_object_new_int64(r->added_ms));
 	json_object_object_add(o, "loaded", json_object_new_boolean(p != NULL));
 	if (p != NULL) {
@@ -203,7 +197,7 @@ source_json(const inn_source_row *r, const inn_catalog *cat)
 
 		for (i = 0; i < p->nworkflows; i++)
 			json_object_array_add(wfs, json_object_new_string(p->workflows[i]->name));
-		json_object_object_add(o, "version", jstr(p->version));
+		json_object_object_add(o, "version", inn_json_str(p->version));
 		json_object_object_add(o, "workflows", wfs);
 	}
 	return o;
@@ -804,9 +798,9 @@ inn_providers_add(inn_server *srv, const inn_caller *who, json_object *body,
 		json_object *det = json_object_new_object();
 
 		json_object_object_add(det, "kind", json_object_new_string(row.kind));
-		json_object_object_add(det, "git_url", jstr(url));
-		json_object_object_add(det, "path", jstr(row.path));
-		json_object_object_add(det, "commit", jstr(row.commit));
+		json_object_object_add(det, "git_url", inn_json_str(url));
+		json_object_object_add(det, "path", inn_json_str(row.path));
+		json_object_object_add(det, "commit", inn_json_str(row.commit));
 		inn_store_audit(srv->store, who->p.name, "provider.add", name, det);
 		json_object_put(det);
 	}

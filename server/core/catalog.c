@@ -447,3 +447,93 @@ inn_catalog_load(inn_catalog **out, const char *const *dirs, size_t ndirs,
 	*out = c;
 	return diag->nerrors == nerr0 ? 0 : INN_EINVAL;
 }
+
+json_object *
+inn_json_str(const char *s)
+{
+	return s != NULL ? json_object_new_string(s) : NULL;
+}
+
+/* A workflow's parameters: [{name, type, required, default}]. */
+static json_object *
+params_json(const inn_workflow *w)
+{
+	json_object *params = json_object_new_array();
+	size_t j;
+
+	for (j = 0; w != NULL && j < w->nparams; j++) {
+		const inn_param *pa = &w->params[j];
+		json_object *po = json_object_new_object();
+
+		json_object_object_add(po, "name", json_object_new_string(pa->name));
+		json_object_object_add(po, "type", inn_json_str(pa->type));
+		json_object_object_add(po, "required", json_object_new_boolean(pa->required));
+		json_object_object_add(po, "default", json_object_get(pa->def));
+		json_object_array_add(params, po);
+	}
+	return params;
+}
+
+json_object *
+inn_goldenpath_json(const inn_goldenpath *g)
+{
+	json_object *o = json_object_new_object(), *tags = json_object_new_array();
+	size_t i;
+
+	json_object_object_add(o, "name", json_object_new_string(g->name));
+	json_object_object_add(o, "description", inn_json_str(g->description));
+	json_object_object_add(o, "category", inn_json_str(g->category));
+	json_object_object_add(o, "workflow", inn_json_str(g->workflow_ref));
+	for (i = 0; i < g->ntags; i++)
+		json_object_array_add(tags, json_object_new_string(g->tags[i]));
+	json_object_object_add(o, "tags", tags);
+	json_object_object_add(o, "parameters", params_json(g->workflow));
+	return o;
+}
+
+json_object *
+inn_provider_json(const inn_provider *p, int full)
+{
+	json_object *o = json_object_new_object(), *wfs = json_object_new_array();
+	json_object *types = json_object_new_array();
+	size_t i;
+
+	json_object_object_add(o, "name", json_object_new_string(p->name));
+	json_object_object_add(o, "version", inn_json_str(p->version));
+	json_object_object_add(o, "description", inn_json_str(p->description));
+	json_object_object_add(o, "owner", inn_json_str(p->owner));
+	json_object_object_add(o, "category", inn_json_str(p->category));
+	if (full >= 2)
+		json_object_object_add(o, "path", inn_json_str(p->dir));
+	for (i = 0; i < p->ncaps; i++) {
+		const inn_resource_cap *c = &p->caps[i];
+		json_object *t = json_object_new_object();
+
+		json_object_object_add(t, "type", json_object_new_string(c->type));
+		json_object_object_add(t, "alias_for", inn_json_str(c->alias_for));
+		json_object_object_add(t, "create", inn_json_str(c->create));
+		json_object_object_add(t, "read", inn_json_str(c->read));
+		json_object_object_add(t, "update", inn_json_str(c->update));
+		json_object_object_add(t, "delete", inn_json_str(c->del));
+		json_object_array_add(types, t);
+	}
+	json_object_object_add(o, "resource_types", types);
+	for (i = 0; i < p->nworkflows; i++) {
+		const inn_workflow *w = p->workflows[i];
+		json_object *wo = json_object_new_object();
+
+		json_object_object_add(wo, "name", json_object_new_string(w->name));
+		json_object_object_add(wo, "description", inn_json_str(w->description));
+		json_object_object_add(wo, "operation", inn_json_str(w->operation));
+		json_object_object_add(wo, "steps", json_object_new_int((int)w->nsteps));
+		if (full) {
+			if (full >= 2)
+				json_object_object_add(wo, "file", inn_json_str(w->file));
+			json_object_object_add(wo, "parameters", params_json(w));
+		}
+		json_object_array_add(wfs, wo);
+	}
+	json_object_object_add(o, "workflows", wfs);
+	return o;
+}
+

@@ -245,6 +245,17 @@ int inn_score_from_json(inn_score **out, const char *name, json_object *spec,
                         inn_diag *diag);
 void inn_score_free(inn_score *s);
 
+/* A JSON string, or JSON null for NULL (for building API answers). */
+json_object *inn_json_str(const char *s);
+/* A provider as the API and the CLI show it: name, version, description,
+ * owner, category, resource_types[], workflows[]; full >= 1 adds each
+ * workflow's parameters, full >= 2 the files and folder (local use only:
+ * the server does not show its paths). */
+json_object *inn_provider_json(const inn_provider *p, int full);
+
+/* A golden path as the API and the CLI show it, with its parameters. */
+json_object *inn_goldenpath_json(const inn_goldenpath *g);
+
 /* Legacy step types of the original innominatus mapped to our plugins:
  * returns the plugin type for a written type, or written itself.  The
  * whole alias table (catalog.c):
