@@ -21,7 +21,7 @@
 #include "config.h"
 
 #include <errno.h>
-#include <ftw.h>
+
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,6 +34,7 @@
 #include <git2.h>
 
 #include "error.h"
+#include "host.h"
 #include "providers.h"
 
 #define SOURCE_NAME_MAX 127
@@ -206,26 +207,6 @@ source_json(const inn_source_row *r, const inn_catalog *cat)
 /* ---- files ------------------------------------------------------------------- */
 
 static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path) != 0 && errno != ENOENT ? -1 : 0;
-}
-
-/* Removes a folder tree (symlinks are removed, never followed). */
-static void
-rmrf(const char *dir)
-{
-	struct stat st;
-
-	if (lstat(dir, &st) == 0)
-		nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* <state-dir>/providers[/name] into buf; creates the folders when make. */
-static int
 clone_dir(const inn_server *srv, const char *name, char *buf, size_t len, int make)
 {
 	if ((size_t)snprintf(buf, len, "%s/providers", srv->cfg.state_dir) >= len)
@@ -301,6 +282,19 @@ source_folder(const inn_server *srv, const inn_source_row *r, char *out)
 /* ---- git ----------------------------------------------------------------------- */
 
 /* url never holds credentials here (refused on add), so it may be named. */
+/* libgit2 (and the TLS library under it) is set up on first use: a server
+ * without git sources does not pay for it in memory. */
+static int git_ready;
+
+static void
+git_up(void)
+{
+	if (!git_ready) {
+		git_libgit2_init();
+		git_ready = 1;
+	}
+}
+
 static int
 git_fail(const char *what, const char *url)
 {
@@ -360,6 +354,7 @@ checkout_commit(git_repository *repo, const char *url, git_object *commit,
 static int
 git_clone_at(const char *url, const char *ref, const char *dir, char hex[GIT_OID_HEXSZ + 1])
 {
+	git_up();
 	git_clone_options opts;
 	git_repository *repo = NULL;
 	git_object *commit = NULL;
@@ -386,6 +381,7 @@ static int
 git_update(const char *url, const char *ref, const char *dir, char old[GIT_OID_HEXSZ + 1],
            char hex[GIT_OID_HEXSZ + 1])
 {
+	git_up();
 	git_fetch_options fo;
 	git_repository *repo = NULL;
 	git_remote *remote = NULL;
@@ -422,6 +418,7 @@ out:
 static void
 git_restore(const char *dir, const char *hex)
 {
+	git_up();
 	git_repository *repo = NULL;
 	git_object *commit = NULL;
 	char got[GIT_OID_HEXSZ + 1];
@@ -512,7 +509,6 @@ inn_providers_start(inn_server *srv)
 	inn_diag d;
 	int rc;
 
-	git_libgit2_init();
 	pthread_mutex_init(&srv->catalog_lock, NULL);
 	inn_diag_init(&d);
 	/* a clone the state dir lost comes back at the commit it had */
@@ -528,7 +524,7 @@ inn_providers_start(inn_server *srv)
 			                 hex) < 0) {
 				inn_diag_add(&d, INN_DIAG_ERROR, NULL, 0, 0, "provider source \"%s\": %s",
 				             rows[i].name, inn_error_last());
-				rmrf(dir);
+				inn_rmrf(dir);
 			}
 		}
 		inn_source_rows_free(rows, nrows);
@@ -555,7 +551,9 @@ inn_providers_stop(inn_server *srv)
 	srv->catalog_ref = NULL;
 	srv->catalog = NULL;
 	inn_catalog_release(srv, r);
-	git_libgit2_shutdown();
+	if (git_ready)
+		git_libgit2_shutdown();
+	git_ready = 0;
 }
 
 /* ---- add, remove, reload --------------------------------------------------------- */
@@ -725,7 +723,7 @@ inn_providers_add(inn_server *srv, const inn_caller *who, json_object *body,
 			goto out;
 		}
 		if (lstat(clone, &st) == 0)
-			rmrf(clone);  /* left over from a source deleted before */
+			inn_rmrf(clone);  /* left over from a source deleted before */
 		made = 1;
 		if (git_clone_at(url, ref, clone, hex) < 0) {
 			status = fail(reply, 400, "git", NULL, "%s", inn_error_last());
@@ -816,7 +814,7 @@ inn_providers_add(inn_server *srv, const inn_caller *who, json_object *body,
 	status = 201;
 out:
 	if (made)
-		rmrf(clone);
+		inn_rmrf(clone);
 	json_object_put(errs);
 	inn_provider_free(p);
 	inn_catalog_free(cat);
@@ -878,7 +876,7 @@ inn_providers_remove(inn_server *srv, const inn_caller *who, const char *name,
 	/* executions still running from the clone keep their parsed workflows;
 	 * files their steps read from it are gone with it */
 	if (git && clone_dir(srv, name, clone, sizeof(clone), 0) == 0)
-		rmrf(clone);
+		inn_rmrf(clone);
 	inn_store_audit(srv->store, who->p.name, "provider.remove", name, NULL);
 	fprintf(stderr, "innominatus: provider \"%s\" removed by %s\n", name, who->p.name);
 	*reply = json_object_new_object();

@@ -89,6 +89,7 @@ on_step_state(void *ud, const char *step, inn_state st, int attempt, const char 
 	json_object *data;
 	char type[64], name[512];
 	int64_t ev = 0;
+	int tx;
 
 	if (idx < 0)
 		return;
@@ -104,6 +105,8 @@ on_step_state(void *ud, const char *step, inn_state st, int attempt, const char 
 	row.started_ms = sr ? sr->started_ms : 0;
 	row.ended_ms = inn_state_is_final(st) ? now_ms() : 0;
 	row.outputs = st == INN_STATE_SUCCEEDED && sr ? sr->outputs : NULL;
+	/* the step row and its event in one commit */
+	tx = inn_store_begin(srv->store) == 0;
 	inn_store_step_put(srv->store, ar->id, &row);
 	if (inn_state_is_final(st) && row.started_ms > 0) {
 		int64_t ms = row.ended_ms - row.started_ms;
@@ -124,6 +127,8 @@ on_step_state(void *ud, const char *step, inn_state st, int attempt, const char 
 		json_object_object_add(data, "message", json_object_new_string(msg));
 	snprintf(type, sizeof(type), "step.%s", row.status);
 	inn_store_event_add(srv->store, type, ar->id, ar->team, data, &ev);
+	if (tx)
+		inn_store_commit(srv->store);
 	inn_sse_publish(srv, type, ar->id, ev, ar->team, data);
 	json_object_put(data);
 }

@@ -119,6 +119,20 @@ inn_store_ping(inn_store *st)
 }
 
 int
+inn_store_begin(inn_store *st)
+{
+	CHECK_STORE(st);
+	return st->ops->begin ? st->ops->begin(st) : 0;
+}
+
+int
+inn_store_commit(inn_store *st)
+{
+	CHECK_STORE(st);
+	return st->ops->commit ? st->ops->commit(st) : 0;
+}
+
+int
 inn_store_schema_version(inn_store *st)
 {
 	CHECK_STORE(st);

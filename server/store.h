@@ -31,6 +31,11 @@ int inn_store_open(inn_store **out, const char *path);
 void inn_store_close(inn_store *st);
 /* 0 when the store answers a trivial query. */
 int inn_store_ping(inn_store *st);
+/* Groups the writes made by this thread between begin and commit into one
+ * transaction (one commit instead of several); other threads' calls wait
+ * until commit.  Only step, event and log writes may be grouped. */
+int inn_store_begin(inn_store *st);
+int inn_store_commit(inn_store *st);
 /* The highest applied migration number. */
 int inn_store_schema_version(inn_store *st);
 

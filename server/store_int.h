@@ -34,6 +34,10 @@ struct inn_store_ops {
 	int (*open)(inn_store **out, const char *target);
 	void (*close)(inn_store *st);
 	int (*ping)(inn_store *st);
+	/* Optional: group the calls between begin and commit into one
+	 * transaction (fewer commits); NULL where a backend has no need. */
+	int (*begin)(inn_store *st);
+	int (*commit)(inn_store *st);
 	int (*schema_version)(inn_store *st);
 
 	int (*exec_create)(inn_store *st, inn_exec_row *row);

@@ -633,7 +633,19 @@ sqlite_open(inn_store **out, const char *target)
 		return inn_error_set(INN_ENOMEM, "store %s: out of memory", target);
 	}
 	s->base.ops = &inn_store_sqlite_ops;
-	if (pthread_mutex_init(&s->lock, NULL) != 0) {
+	{
+		/* recursive: a thread inside begin/commit calls the others */
+		pthread_mutexattr_t ma;
+		int mrc;
+
+		pthread_mutexattr_init(&ma);
+		pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+		mrc = pthread_mutex_init(&s->lock, &ma);
+		pthread_mutexattr_destroy(&ma);
+		if (mrc != 0)
+			s->base.ops = NULL;
+	}
+	if (s->base.ops == NULL) {
 		free(s->path);
 		free(s);
 		return inn_error_set(INN_ERROR, "store %s: cannot create its mutex", target);
@@ -654,6 +666,32 @@ sqlite_open(inn_store **out, const char *target)
 	return 0;
 fail:
 	sqlite_close(&s->base);
+	return rc;
+}
+
+/* begin takes the lock and keeps it until commit: the grouped writes are
+ * one transaction that no other thread's statements can interleave with. */
+static int
+sqlite_begin(inn_store *st)
+{
+	struct sqlite_store *s = SQ(st);
+	int rc;
+
+	pthread_mutex_lock(&s->lock);
+	if ((rc = exec_sql(s, "BEGIN", "starting a transaction")) < 0)
+		pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+static int
+sqlite_commit(inn_store *st)
+{
+	struct sqlite_store *s = SQ(st);
+	int rc = exec_sql(s, "COMMIT", "committing");
+
+	if (rc < 0)
+		rollback(s);
+	pthread_mutex_unlock(&s->lock);
 	return rc;
 }
 
@@ -1758,6 +1796,8 @@ const struct inn_store_ops inn_store_sqlite_ops = {
 	.open = sqlite_open,
 	.close = sqlite_close,
 	.ping = sqlite_ping,
+	.begin = sqlite_begin,
+	.commit = sqlite_commit,
 	.schema_version = sqlite_schema_version,
 	.exec_create = sqlite_exec_create,
 	.exec_update = sqlite_exec_update,
