@@ -44,6 +44,7 @@
 
 #include "callback.h"
 #include "duration.h"
+#include "plugin_util.h"
 
 #ifdef PACKAGE_VERSION
 #define ANSIBLE_VERSION PACKAGE_VERSION
@@ -91,26 +92,7 @@ static const char *const config_fields[] = {
 
 /* ---- small helpers ----------------------------------------------------- */
 
-/* Fills err with a one-line reason; returns INN_EINVAL. */
-static int INN_PRINTF_LIKE(3, 4)
-refuse(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
 
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return INN_EINVAL;
-}
-
-/* Non-zero if s still holds a template the engine renders later. */
-static int
-is_template(const char *s)
-{
-	return strstr(s, "${") != NULL || strstr(s, "{{") != NULL;
-}
 
 static int
 is_name_start(int c)
@@ -232,15 +214,6 @@ env_add(char **env, size_t *n, const char *name, const char *value)
 	return 0;
 }
 
-/* CLOCK_MONOTONIC in ms, the clock of host->deadline_ms. */
-static int64_t
-monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Non-zero if prog is an executable file in some $PATH directory. */
 static int
@@ -296,21 +269,21 @@ read_string_array(const inn_host *host, const inn_step *step, const char *field,
 
 	*out = NULL;
 	if (host->input_type(step, field) != INN_VALUE_ARRAY)
-		return refuse(err, errlen, "config.%s: must be a list of strings", field);
+		return pu_refuse(err, errlen, "config.%s: must be a list of strings", field);
 	n = host->input_count(step, field);
 	if ((v = calloc(n + 1, sizeof(*v))) == NULL) {
-		refuse(err, errlen, "config.%s: out of memory", field);
+		pu_refuse(err, errlen, "config.%s: out of memory", field);
 		return INN_ENOMEM;
 	}
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s.%zu", field, i);
 		if (host->input_string(step, path, &v[i]) != 0) {
 			free(v);
-			return refuse(err, errlen, "config.%s: must be a string", path);
+			return pu_refuse(err, errlen, "config.%s: must be a string", path);
 		}
-		if ((rendered || !is_template(v[i])) &&
+		if ((rendered || !pu_is_template(v[i])) &&
 		    (v[i][0] == '\0' || strchr(v[i], ',') != NULL)) {
-			refuse(err, errlen, "config.%s: \"%s\" must be non-empty and hold "
+			pu_refuse(err, errlen, "config.%s: \"%s\" must be non-empty and hold "
 			       "no ','", path, v[i]);
 			free(v);
 			return INN_EINVAL;
@@ -330,7 +303,7 @@ read_string(const inn_host *host, const inn_step *step, const char *field,
 	if (t == INN_VALUE_ABSENT)
 		return 0;
 	if (t != INN_VALUE_STRING || host->input_string(step, field, out) != 0)
-		return refuse(err, errlen, "config.%s: must be a string", field);
+		return pu_refuse(err, errlen, "config.%s: must be a string", field);
 	return 0;
 }
 
@@ -349,9 +322,9 @@ read_bool(const inn_host *host, const inn_step *step, const char *field,
 	if (t == INN_VALUE_BOOL && host->input_bool(step, field, out) == 0)
 		return 0;
 	if (!rendered && t == INN_VALUE_STRING &&
-	    host->input_string(step, field, &s) == 0 && is_template(s))
+	    host->input_string(step, field, &s) == 0 && pu_is_template(s))
 		return 0;
-	return refuse(err, errlen, "config.%s: must be true or false", field);
+	return pu_refuse(err, errlen, "config.%s: must be true or false", field);
 }
 
 /* Reads config.env into c->env as "NAME=value" strings. */
@@ -363,10 +336,10 @@ read_env(const inn_host *host, const inn_step *step, struct ansible_config *c,
 	char path[300];
 
 	if (host->input_type(step, "env") != INN_VALUE_OBJECT)
-		return refuse(err, errlen, "config.env: must be an object of NAME: value");
+		return pu_refuse(err, errlen, "config.env: must be an object of NAME: value");
 	n = host->input_count(step, "env");
 	if ((c->env = calloc(n + 1, sizeof(*c->env))) == NULL) {
-		refuse(err, errlen, "config.env: out of memory");
+		pu_refuse(err, errlen, "config.env: out of memory");
 		return INN_ENOMEM;
 	}
 	for (i = 0; i < n; i++) {
@@ -378,10 +351,10 @@ read_env(const inn_host *host, const inn_step *step, struct ansible_config *c,
 		if (name == NULL)
 			break;
 		if (!valid_name(name))
-			return refuse(err, errlen, "config.env: \"%s\" is not a valid "
+			return pu_refuse(err, errlen, "config.env: \"%s\" is not a valid "
 			              "environment variable name", name);
 		if ((size_t)snprintf(path, sizeof(path), "env.%s", name) >= sizeof(path))
-			return refuse(err, errlen, "config.env: name \"%.40s...\" is too "
+			return pu_refuse(err, errlen, "config.env: name \"%.40s...\" is too "
 			              "long", name);
 		type = host->input_type(step, path);
 		if (type == INN_VALUE_STRING) {
@@ -389,62 +362,24 @@ read_env(const inn_host *host, const inn_step *step, struct ansible_config *c,
 		} else if (type == INN_VALUE_BOOL || type == INN_VALUE_INT ||
 		           type == INN_VALUE_DOUBLE) {
 			if (host->input_json(step, path, &json) != 0)
-				return refuse(err, errlen, "config.%s: %s", path,
+				return pu_refuse(err, errlen, "config.%s: %s", path,
 				              host->last_error());
 			sval = json;
 		} else {
-			return refuse(err, errlen, "config.%s: must be a string, number or "
+			return pu_refuse(err, errlen, "config.%s: must be a string, number or "
 			              "boolean", path);
 		}
 		rc = env_add(c->env, &c->nenv, name, sval);
 		if (json != NULL)
 			host->free(json);
 		if (rc != 0) {
-			refuse(err, errlen, "config.env: out of memory");
+			pu_refuse(err, errlen, "config.env: out of memory");
 			return INN_ENOMEM;
 		}
 	}
 	return 0;
 }
 
-/* Reads config.timeout: a duration string or a number of seconds (> 0). */
-static int
-read_timeout(const inn_host *host, const inn_step *step, int rendered,
-             int64_t *ms, char *err, size_t errlen)
-{
-	const char *s;
-	int64_t i;
-	double d;
-
-	switch (host->input_type(step, "timeout")) {
-	case INN_VALUE_STRING:
-		host->input_string(step, "timeout", &s);
-		if (!rendered && is_template(s))
-			return 0;
-		if (inn_parse_duration_ms(s, ms) != 0 || *ms <= 0)
-			return refuse(err, errlen, "config.timeout: \"%s\" is not a "
-			              "duration (e.g. \"90s\", \"5m\", \"1h30m\" or a "
-			              "number of seconds)", s);
-		return 0;
-	case INN_VALUE_INT:
-		host->input_int(step, "timeout", &i);
-		if (i <= 0 || i > INT64_MAX / 1000)
-			return refuse(err, errlen, "config.timeout: %" PRId64 " is not a "
-			              "positive number of seconds", i);
-		*ms = i * 1000;
-		return 0;
-	case INN_VALUE_DOUBLE:
-		host->input_double(step, "timeout", &d);
-		if (!(d * 1000 >= 1) || d > 1e12)
-			return refuse(err, errlen, "config.timeout: %g is not a positive "
-			              "number of seconds", d);
-		*ms = (int64_t)(d * 1000 + 0.5);
-		return 0;
-	default:
-		return refuse(err, errlen, "config.timeout: must be a duration string "
-		              "or a number of seconds");
-	}
-}
 
 /* Checks config.extra_vars: an object whose keys are variable names (or,
  * before rendering, a template that will become one). */
@@ -457,17 +392,17 @@ check_extra_vars(const inn_host *host, const inn_step *step, int rendered,
 	int t = host->input_type(step, "extra_vars");
 
 	if (!rendered && t == INN_VALUE_STRING &&
-	    host->input_string(step, "extra_vars", &s) == 0 && is_template(s))
+	    host->input_string(step, "extra_vars", &s) == 0 && pu_is_template(s))
 		return 0;
 	if (t != INN_VALUE_OBJECT)
-		return refuse(err, errlen, "config.extra_vars: must be an object of "
+		return pu_refuse(err, errlen, "config.extra_vars: must be an object of "
 		              "variable: value");
 	n = host->input_count(step, "extra_vars");
 	for (i = 0; i < n; i++) {
 		const char *key = host->input_key(step, "extra_vars", i);
 
 		if (key != NULL && !valid_name(key))
-			return refuse(err, errlen, "config.extra_vars: \"%s\" is not a valid "
+			return pu_refuse(err, errlen, "config.extra_vars: \"%s\" is not a valid "
 			              "ansible variable name ([A-Za-z_][A-Za-z0-9_]*)", key);
 	}
 	return 0;
@@ -485,8 +420,8 @@ read_inventory(const inn_host *host, const inn_step *step, int rendered,
 		return 0;
 	if (t == INN_VALUE_STRING) {
 		host->input_string(step, "inventory", &c->inventory);
-		if ((rendered || !is_template(c->inventory)) && c->inventory[0] == '\0')
-			return refuse(err, errlen, "config.inventory: must not be empty");
+		if ((rendered || !pu_is_template(c->inventory)) && c->inventory[0] == '\0')
+			return pu_refuse(err, errlen, "config.inventory: must not be empty");
 		return 0;
 	}
 	if (t == INN_VALUE_ARRAY) {
@@ -494,11 +429,11 @@ read_inventory(const inn_host *host, const inn_step *step, int rendered,
 		                           &c->inventory_list, err, errlen);
 
 		if (rc == 0 && c->inventory_list[0] == NULL)
-			return refuse(err, errlen, "config.inventory: the list of hosts is "
+			return pu_refuse(err, errlen, "config.inventory: the list of hosts is "
 			              "empty");
 		return rc;
 	}
-	return refuse(err, errlen, "config.inventory: must be a string (\"host1,"
+	return pu_refuse(err, errlen, "config.inventory: must be a string (\"host1,"
 	              "host2,\" or an inventory path) or a list of hosts");
 }
 
@@ -517,7 +452,7 @@ config_read(const inn_host *host, const inn_step *step, int rendered,
 
 	memset(c, 0, sizeof(*c));
 	if (host->input_type(step, "") != INN_VALUE_OBJECT)
-		return refuse(err, errlen, "config: must be an object with \"playbook\" "
+		return pu_refuse(err, errlen, "config: must be an object with \"playbook\" "
 		              "or \"playbook_content\"");
 	n = host->input_count(step, "");
 	for (i = 0; i < n; i++) {
@@ -527,7 +462,7 @@ config_read(const inn_host *host, const inn_step *step, int rendered,
 			if (strcmp(key, config_fields[j]) == 0)
 				break;
 		if (key != NULL && config_fields[j] == NULL)
-			return refuse(err, errlen, "config: unknown field \"%s\" (known: "
+			return pu_refuse(err, errlen, "config: unknown field \"%s\" (known: "
 			              CONFIG_FIELDS_TEXT ")", key);
 	}
 
@@ -541,38 +476,38 @@ config_read(const inn_host *host, const inn_step *step, int rendered,
 	    (rc = read_string(host, step, "limit", &c->limit, err, errlen)))
 		goto fail;
 	if ((c->playbook != NULL) == (c->playbook_content != NULL)) {
-		rc = refuse(err, errlen, "config: needs exactly one of \"playbook\" (a "
+		rc = pu_refuse(err, errlen, "config: needs exactly one of \"playbook\" (a "
 		            "path) or \"playbook_content\" (the playbook itself)");
 		goto fail;
 	}
 	if (c->playbook_base != NULL && c->playbook == NULL) {
-		rc = refuse(err, errlen, "config.playbook_base: only applies to "
+		rc = pu_refuse(err, errlen, "config.playbook_base: only applies to "
 		            "\"playbook\"");
 		goto fail;
 	}
-	if (c->playbook_base != NULL && (rendered || !is_template(c->playbook_base)) &&
+	if (c->playbook_base != NULL && (rendered || !pu_is_template(c->playbook_base)) &&
 	    c->playbook_base[0] != '/') {
-		rc = refuse(err, errlen, "config.playbook_base: \"%s\" must be an "
+		rc = pu_refuse(err, errlen, "config.playbook_base: \"%s\" must be an "
 		            "absolute path", c->playbook_base);
 		goto fail;
 	}
-	if (c->playbook != NULL && (rendered || !is_template(c->playbook))) {
+	if (c->playbook != NULL && (rendered || !pu_is_template(c->playbook))) {
 		if (c->playbook[0] == '\0') {
-			rc = refuse(err, errlen, "config.playbook: must not be empty");
+			rc = pu_refuse(err, errlen, "config.playbook: must not be empty");
 			goto fail;
 		}
 		if (c->playbook[0] != '/' && has_dotdot(c->playbook)) {
-			rc = refuse(err, errlen, "config.playbook: \"%s\" must stay inside "
+			rc = pu_refuse(err, errlen, "config.playbook: \"%s\" must stay inside "
 			            "its base folder (no \"..\")", c->playbook);
 			goto fail;
 		}
 	}
 	if (c->playbook_content != NULL && c->playbook_content[0] == '\0') {
-		rc = refuse(err, errlen, "config.playbook_content: must not be empty");
+		rc = pu_refuse(err, errlen, "config.playbook_content: must not be empty");
 		goto fail;
 	}
 	if (c->vault_secret != NULL && c->vault_secret[0] == '\0') {
-		rc = refuse(err, errlen, "config.vault_password_secret: must name a "
+		rc = pu_refuse(err, errlen, "config.vault_password_secret: must name a "
 		            "secret");
 		goto fail;
 	}
@@ -600,7 +535,7 @@ config_read(const inn_host *host, const inn_step *step, int rendered,
 	    (rc = read_env(host, step, c, err, errlen)) != 0)
 		goto fail;
 	if (host->input_type(step, "timeout") != INN_VALUE_ABSENT &&
-	    (rc = read_timeout(host, step, rendered, &c->timeout_ms, err,
+	    (rc = pu_read_timeout(host, step, rendered, &c->timeout_ms, err,
 	    errlen)) != 0)
 		goto fail;
 	return 0;
@@ -733,7 +668,7 @@ yaml_emit(struct sbuf *b, json_object *v, int depth, const char *where,
 	int first = 1;
 
 	if (depth > ANSIBLE_YAML_DEPTH_MAX)
-		return refuse(err, errlen, "config.%s: nested deeper than %d levels",
+		return pu_refuse(err, errlen, "config.%s: nested deeper than %d levels",
 		              where, ANSIBLE_YAML_DEPTH_MAX);
 	switch (json_object_get_type(v)) {
 	case json_type_null:
@@ -752,7 +687,7 @@ yaml_emit(struct sbuf *b, json_object *v, int depth, const char *where,
 		sb_adds(b, "!unsafe ");
 		if (yaml_quote(b, json_object_get_string(v),
 		    (size_t)json_object_get_string_len(v)) != 0)
-			return refuse(err, errlen, "config.%s: a string is not valid "
+			return pu_refuse(err, errlen, "config.%s: a string is not valid "
 			              "UTF-8", where);
 		return 0;
 	case json_type_array:
@@ -772,7 +707,7 @@ yaml_emit(struct sbuf *b, json_object *v, int depth, const char *where,
 			sb_adds(b, first ? "{" : ", ");
 			first = 0;
 			if (yaml_quote(b, key, strlen(key)) != 0)
-				return refuse(err, errlen, "config.%s: a key is not valid "
+				return pu_refuse(err, errlen, "config.%s: a key is not valid "
 				              "UTF-8", where);
 			sb_adds(b, ": ");
 			if (yaml_emit(b, val, depth + 1, where, err, errlen) != 0)
@@ -782,7 +717,7 @@ yaml_emit(struct sbuf *b, json_object *v, int depth, const char *where,
 		return 0;
 	}
 	}
-	return refuse(err, errlen, "config.%s: unsupported value", where);
+	return pu_refuse(err, errlen, "config.%s: unsupported value", where);
 }
 
 /* ---- workspace files ---------------------------------------------------- */
@@ -1270,24 +1205,6 @@ out:
 	return found;
 }
 
-/* Writes a duration like the config syntax: "1h30m", "5s", "1s500ms". */
-static void
-format_duration(char *buf, size_t len, int64_t ms)
-{
-	int64_t h = ms / 3600000, m = ms / 60000 % 60, sec = ms / 1000 % 60,
-	    r = ms % 1000;
-	size_t off = 0;
-
-	buf[0] = '\0';
-	if (h > 0)
-		off += (size_t)snprintf(buf + off, len - off, "%" PRId64 "h", h);
-	if (m > 0 && off < len)
-		off += (size_t)snprintf(buf + off, len - off, "%" PRId64 "m", m);
-	if (sec > 0 && off < len)
-		off += (size_t)snprintf(buf + off, len - off, "%" PRId64 "s", sec);
-	if ((r > 0 || ms == 0) && off < len)
-		snprintf(buf + off, len - off, "%" PRId64 "ms", r);
-}
 
 /* Cancellation, deadlines and signals: returns 0 if the program ended on
  * its own, else the step's error after logging why. */
@@ -1305,7 +1222,7 @@ judge_end(const inn_host *host, inn_step *step, const struct ansible_config *c,
 	if (res->timed_out) {
 		dl = host->deadline_ms(step);
 		if (c->timeout_ms > 0 && (dl == 0 || started + c->timeout_ms <= dl)) {
-			format_duration(dur, sizeof(dur), c->timeout_ms);
+			pu_format_duration(dur, sizeof(dur), c->timeout_ms);
 			host->log(step, INN_LOG_ERROR, "ansible-playbook timed out after %s",
 			          dur);
 		} else {
@@ -1619,7 +1536,7 @@ ansible_execute(void *state, const inn_host *host, inn_step *step)
 	opts.env = (const char *const *)env;
 	opts.timeout_ms = c.timeout_ms;
 	opts.capture_max = ANSIBLE_CAPTURE_MAX;
-	started = monotonic_ms();
+	started = pu_monotonic_ms();
 	if ((rc = host->spawn(step, &opts, &res)) != 0) {
 		if (rc == INN_ESPAWN)
 			host->log(step, INN_LOG_ERROR, ANSIBLE_MISSING " (%s)",

@@ -27,6 +27,7 @@
 #include <innominatus/plugin.h>
 
 #include "duration.h"
+#include "plugin_util.h"
 
 #ifdef PACKAGE_VERSION
 #define SHELL_VERSION PACKAGE_VERSION
@@ -57,26 +58,7 @@ static const char *const config_fields[] = {
 	"timeout", "secret_outputs", NULL
 };
 
-/* Fills err with a one-line reason; returns INN_EINVAL. */
-static int INN_PRINTF_LIKE(3, 4)
-refuse(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
 
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return INN_EINVAL;
-}
-
-/* Non-zero if s still holds a template the engine renders later. */
-static int
-is_template(const char *s)
-{
-	return strstr(s, "${") != NULL || strstr(s, "{{") != NULL;
-}
 
 static int
 is_name_start(int c)
@@ -167,29 +149,29 @@ read_string_array(const inn_host *host, const inn_step *step, const char *field,
 
 	*out = NULL;
 	if (host->input_type(step, field) != INN_VALUE_ARRAY)
-		return refuse(err, errlen, "config.%s: must be an array of strings",
+		return pu_refuse(err, errlen, "config.%s: must be an array of strings",
 		              field);
 	n = host->input_count(step, field);
 	if ((v = calloc(n + 1, sizeof(*v))) == NULL) {
-		refuse(err, errlen, "config.%s: out of memory", field);
+		pu_refuse(err, errlen, "config.%s: out of memory", field);
 		return INN_ENOMEM;
 	}
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s.%zu", field, i);
 		if (host->input_string(step, path, &v[i]) != 0) {
 			free(v);
-			return refuse(err, errlen, "config.%s: must be a string", path);
+			return pu_refuse(err, errlen, "config.%s: must be a string", path);
 		}
-		if (names == 1 && !is_template(v[i]) && !valid_env_name(v[i])) {
-			refuse(err, errlen, "config.%s: \"%s\" is not a valid environment "
+		if (names == 1 && !pu_is_template(v[i]) && !valid_env_name(v[i])) {
+			pu_refuse(err, errlen, "config.%s: \"%s\" is not a valid environment "
 			       "variable name", field, v[i]);
 			free(v);
 			return INN_EINVAL;
 		}
-		if (names == 2 && !is_template(v[i]) &&
+		if (names == 2 && !pu_is_template(v[i]) &&
 		    (output_name_len(v[i], strlen(v[i])) != strlen(v[i]) ||
 		    v[i][0] == '\0')) {
-			refuse(err, errlen, "config.%s: \"%s\" is not a valid output name",
+			pu_refuse(err, errlen, "config.%s: \"%s\" is not a valid output name",
 			       field, v[i]);
 			free(v);
 			return INN_EINVAL;
@@ -208,10 +190,10 @@ read_env(const inn_host *host, const inn_step *step, struct shell_config *c,
 	char path[300];
 
 	if (host->input_type(step, "env") != INN_VALUE_OBJECT)
-		return refuse(err, errlen, "config.env: must be an object of NAME: value");
+		return pu_refuse(err, errlen, "config.env: must be an object of NAME: value");
 	n = host->input_count(step, "env");
 	if ((c->env = calloc(n + 1, sizeof(*c->env))) == NULL) {
-		refuse(err, errlen, "config.env: out of memory");
+		pu_refuse(err, errlen, "config.env: out of memory");
 		return INN_ENOMEM;
 	}
 	for (i = 0; i < n; i++) {
@@ -224,24 +206,24 @@ read_env(const inn_host *host, const inn_step *step, struct shell_config *c,
 		if (name == NULL)
 			break;
 		if (!valid_env_name(name))
-			return refuse(err, errlen, "config.env: \"%s\" is not a valid "
+			return pu_refuse(err, errlen, "config.env: \"%s\" is not a valid "
 			              "environment variable name", name);
 		if ((size_t)snprintf(path, sizeof(path), "env.%s", name) >= sizeof(path))
-			return refuse(err, errlen, "config.env: name \"%.40s...\" is too "
+			return pu_refuse(err, errlen, "config.env: name \"%.40s...\" is too "
 			              "long", name);
 		type = host->input_type(step, path);
 		if (type == INN_VALUE_STRING) {
 			if (host->input_string(step, path, &sval) != 0)
-				return refuse(err, errlen, "config.%s: %s", path,
+				return pu_refuse(err, errlen, "config.%s: %s", path,
 				              host->last_error());
 		} else if (type == INN_VALUE_BOOL || type == INN_VALUE_INT ||
 		           type == INN_VALUE_DOUBLE) {
 			if (host->input_json(step, path, &json) != 0)
-				return refuse(err, errlen, "config.%s: %s", path,
+				return pu_refuse(err, errlen, "config.%s: %s", path,
 				              host->last_error());
 			sval = json;
 		} else {
-			return refuse(err, errlen, "config.%s: must be a string, number or "
+			return pu_refuse(err, errlen, "config.%s: must be a string, number or "
 			              "boolean", path);
 		}
 		len = strlen(name) + 1 + strlen(sval) + 1;
@@ -251,7 +233,7 @@ read_env(const inn_host *host, const inn_step *step, struct shell_config *c,
 		if (json != NULL)
 			host->free(json);
 		if (entry == NULL) {
-			refuse(err, errlen, "config.env: out of memory");
+			pu_refuse(err, errlen, "config.env: out of memory");
 			return INN_ENOMEM;
 		}
 		c->env[c->nenv++] = entry;
@@ -259,44 +241,6 @@ read_env(const inn_host *host, const inn_step *step, struct shell_config *c,
 	return 0;
 }
 
-/* Reads config.timeout: a duration string or a number of seconds (> 0). */
-static int
-read_timeout(const inn_host *host, const inn_step *step, int rendered,
-             int64_t *ms, char *err, size_t errlen)
-{
-	const char *s;
-	int64_t i;
-	double d;
-
-	switch (host->input_type(step, "timeout")) {
-	case INN_VALUE_STRING:
-		host->input_string(step, "timeout", &s);
-		if (!rendered && is_template(s))
-			return 0;
-		if (inn_parse_duration_ms(s, ms) != 0 || *ms <= 0)
-			return refuse(err, errlen, "config.timeout: \"%s\" is not a "
-			              "duration (e.g. \"90s\", \"5m\", \"1h30m\" or a "
-			              "number of seconds)", s);
-		return 0;
-	case INN_VALUE_INT:
-		host->input_int(step, "timeout", &i);
-		if (i <= 0 || i > INT64_MAX / 1000)
-			return refuse(err, errlen, "config.timeout: %" PRId64 " is not a "
-			              "positive number of seconds", i);
-		*ms = i * 1000;
-		return 0;
-	case INN_VALUE_DOUBLE:
-		host->input_double(step, "timeout", &d);
-		if (!(d * 1000 >= 1) || d > 1e12)
-			return refuse(err, errlen, "config.timeout: %g is not a positive "
-			              "number of seconds", d);
-		*ms = (int64_t)(d * 1000 + 0.5);
-		return 0;
-	default:
-		return refuse(err, errlen, "config.timeout: must be a duration string "
-		              "or a number of seconds");
-	}
-}
 
 /*
  * Reads and checks the whole step config into c.  rendered is zero at load
@@ -313,7 +257,7 @@ config_read(const inn_host *host, const inn_step *step, int rendered,
 
 	memset(c, 0, sizeof(*c));
 	if (host->input_type(step, "") != INN_VALUE_OBJECT)
-		return refuse(err, errlen, "config: must be an object");
+		return pu_refuse(err, errlen, "config: must be an object");
 	n = host->input_count(step, "");
 	for (i = 0; i < n; i++) {
 		const char *key = host->input_key(step, "", i);
@@ -322,7 +266,7 @@ config_read(const inn_host *host, const inn_step *step, int rendered,
 			if (strcmp(key, config_fields[j]) == 0)
 				break;
 		if (key != NULL && config_fields[j] == NULL)
-			return refuse(err, errlen, "config: unknown field \"%s\" (known: "
+			return pu_refuse(err, errlen, "config: unknown field \"%s\" (known: "
 			              "script, command, shell, env, inherit_env, "
 			              "working_dir, timeout, secret_outputs)", key);
 	}
@@ -330,16 +274,16 @@ config_read(const inn_host *host, const inn_step *step, int rendered,
 	has_script = host->input_type(step, "script") != INN_VALUE_ABSENT;
 	has_command = host->input_type(step, "command") != INN_VALUE_ABSENT;
 	if (has_script == has_command)
-		return refuse(err, errlen, "config: needs exactly one of \"script\" or "
+		return pu_refuse(err, errlen, "config: needs exactly one of \"script\" or "
 		              "\"command\"");
 	if (has_script && host->input_string(step, "script", &c->script) != 0)
-		return refuse(err, errlen, "config.script: must be a string");
+		return pu_refuse(err, errlen, "config.script: must be a string");
 	if (has_command) {
 		if ((rc = read_string_array(host, step, "command", 0, &c->command,
 		    err, errlen)) != 0)
 			goto fail;
 		if (c->command[0] == NULL || c->command[0][0] == '\0') {
-			rc = refuse(err, errlen, "config.command: must be a non-empty "
+			rc = pu_refuse(err, errlen, "config.command: must be a non-empty "
 			            "array whose first element names the program");
 			goto fail;
 		}
@@ -348,19 +292,19 @@ config_read(const inn_host *host, const inn_step *step, int rendered,
 	c->shell = "bash";
 	if ((t = host->input_type(step, "shell")) != INN_VALUE_ABSENT) {
 		if (has_command) {
-			rc = refuse(err, errlen, "config.shell: only applies to \"script\", "
+			rc = pu_refuse(err, errlen, "config.shell: only applies to \"script\", "
 			            "not to \"command\"");
 			goto fail;
 		}
 		if (t != INN_VALUE_STRING ||
 		    host->input_string(step, "shell", &c->shell) != 0) {
-			rc = refuse(err, errlen, "config.shell: must be a string");
+			rc = pu_refuse(err, errlen, "config.shell: must be a string");
 			goto fail;
 		}
-		if ((rendered || !is_template(c->shell)) &&
+		if ((rendered || !pu_is_template(c->shell)) &&
 		    strcmp(c->shell, "bash") != 0 && strcmp(c->shell, "sh") != 0 &&
 		    c->shell[0] != '/') {
-			rc = refuse(err, errlen, "config.shell: \"%s\" is not supported; "
+			rc = pu_refuse(err, errlen, "config.shell: \"%s\" is not supported; "
 			            "use \"bash\", \"sh\" or an absolute path", c->shell);
 			goto fail;
 		}
@@ -381,19 +325,19 @@ config_read(const inn_host *host, const inn_step *step, int rendered,
 	if ((t = host->input_type(step, "working_dir")) != INN_VALUE_ABSENT) {
 		if (t != INN_VALUE_STRING ||
 		    host->input_string(step, "working_dir", &c->working_dir) != 0) {
-			rc = refuse(err, errlen, "config.working_dir: must be a string");
+			rc = pu_refuse(err, errlen, "config.working_dir: must be a string");
 			goto fail;
 		}
-		if ((rendered || !is_template(c->working_dir)) &&
+		if ((rendered || !pu_is_template(c->working_dir)) &&
 		    (c->working_dir[0] == '\0' || path_escapes(c->working_dir))) {
-			rc = refuse(err, errlen, "config.working_dir: \"%s\" must be a "
+			rc = pu_refuse(err, errlen, "config.working_dir: \"%s\" must be a "
 			            "path inside the workspace (relative, no \"..\")",
 			            c->working_dir);
 			goto fail;
 		}
 	}
 	if (host->input_type(step, "timeout") != INN_VALUE_ABSENT &&
-	    (rc = read_timeout(host, step, rendered, &c->timeout_ms, err,
+	    (rc = pu_read_timeout(host, step, rendered, &c->timeout_ms, err,
 	    errlen)) != 0)
 		goto fail;
 	return 0;
@@ -562,24 +506,6 @@ out:
 	return rc;
 }
 
-/* Writes a duration like the config syntax: "1h30m", "5s", "1s500ms". */
-static void
-format_duration(char *buf, size_t len, int64_t ms)
-{
-	int64_t h = ms / 3600000, m = ms / 60000 % 60, s = ms / 1000 % 60,
-	    r = ms % 1000;
-	size_t off = 0;
-
-	buf[0] = '\0';
-	if (h > 0)
-		off += (size_t)snprintf(buf + off, len - off, "%" PRId64 "h", h);
-	if (m > 0 && off < len)
-		off += (size_t)snprintf(buf + off, len - off, "%" PRId64 "m", m);
-	if (s > 0 && off < len)
-		off += (size_t)snprintf(buf + off, len - off, "%" PRId64 "s", s);
-	if ((r > 0 || ms == 0) && off < len)
-		snprintf(buf + off, len - off, "%" PRId64 "ms", r);
-}
 
 /* Fills argv for a script.  For sh, errexit is turned on inside the script
  * ("set -e" prepended, stored in *owned) rather than with "sh -e": dash
@@ -634,15 +560,6 @@ env_add(char **env, size_t *n, const char *name, const char *value)
 	return 0;
 }
 
-/* CLOCK_MONOTONIC in ms, the clock of host->deadline_ms. */
-static int64_t
-monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Turns how the program ended into the step result, logging why it failed. */
 static int
@@ -659,7 +576,7 @@ judge_result(const inn_host *host, inn_step *step, const struct shell_config *c,
 	if (res->timed_out) {
 		dl = host->deadline_ms(step);
 		if (c->timeout_ms > 0 && (dl == 0 || started + c->timeout_ms <= dl)) {
-			format_duration(dur, sizeof(dur), c->timeout_ms);
+			pu_format_duration(dur, sizeof(dur), c->timeout_ms);
 			host->log(step, INN_LOG_ERROR, "timed out after %s", dur);
 		} else {
 			host->log(step, INN_LOG_ERROR, "timed out: the step's deadline "
@@ -789,7 +706,7 @@ shell_execute(void *state, const inn_host *host, inn_step *step)
 	opts.cwd = c.working_dir != NULL ? cwd : NULL;
 	opts.timeout_ms = c.timeout_ms;
 
-	started = monotonic_ms();
+	started = pu_monotonic_ms();
 	if ((rc = host->spawn(step, &opts, &res)) != 0) {
 		host->log(step, INN_LOG_ERROR, "%s", host->last_error());
 		goto out;

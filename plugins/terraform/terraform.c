@@ -46,6 +46,7 @@
 #include <innominatus/plugin.h>
 
 #include "duration.h"
+#include "plugin_util.h"
 
 #ifdef PACKAGE_VERSION
 #define TF_VERSION PACKAGE_VERSION
@@ -119,26 +120,7 @@ struct tf_ctx {
 	uint64_t module_hash;       /* of the copied module files */
 };
 
-/* Fills err with a one-line reason; returns INN_EINVAL. */
-static int INN_PRINTF_LIKE(3, 4)
-refuse(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
 
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return INN_EINVAL;
-}
-
-/* Non-zero if s still holds a template the engine renders later. */
-static int
-is_template(const char *s)
-{
-	return strstr(s, "${") != NULL || strstr(s, "{{") != NULL;
-}
 
 static int
 is_alpha_(int c)
@@ -262,15 +244,6 @@ fnv1a_str(uint64_t h, const char *s)
 	return fnv1a(h, s, strlen(s) + 1);
 }
 
-/* CLOCK_MONOTONIC in ms, the clock of host->deadline_ms. */
-static int64_t
-monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Joins a and b with '/' into buf; returns 0 or -1 if it does not fit. */
 static int
@@ -310,11 +283,11 @@ read_json(const inn_host *host, const inn_step *step, const char *path,
 
 	*out = NULL;
 	if (host->input_json(step, path, &text) != 0)
-		return refuse(err, errlen, "config.%s: %s", path, host->last_error());
+		return pu_refuse(err, errlen, "config.%s: %s", path, host->last_error());
 	*out = json_tokener_parse_verbose(text, &jerr);
 	host->free(text);
 	if (*out == NULL)
-		return refuse(err, errlen, "config.%s: cannot read its value: %s", path,
+		return pu_refuse(err, errlen, "config.%s: cannot read its value: %s", path,
 		              json_tokener_error_desc(jerr));
 	return 0;
 }
@@ -330,7 +303,7 @@ read_string(const inn_host *host, const inn_step *step, const char *field,
 	if (t == INN_VALUE_ABSENT)
 		return 0;
 	if (t != INN_VALUE_STRING || host->input_string(step, field, out) != 0)
-		return refuse(err, errlen, "config.%s: must be a string", field);
+		return pu_refuse(err, errlen, "config.%s: must be a string", field);
 	return 0;
 }
 
@@ -351,9 +324,9 @@ read_operation(const inn_host *host, const inn_step *step, int rendered,
 			return 0;
 		}
 	}
-	if (!rendered && is_template(s))
+	if (!rendered && pu_is_template(s))
 		return 0;
-	return refuse(err, errlen, "config.operation: \"%s\" is not one of init, "
+	return pu_refuse(err, errlen, "config.operation: \"%s\" is not one of init, "
 	              "plan, apply, destroy, output", s);
 }
 
@@ -369,7 +342,7 @@ read_module_source(const inn_host *host, const inn_step *step, int rendered,
 	int rc, t;
 
 	if (has_dir == has_mod)
-		return refuse(err, errlen, "config: needs exactly one of \"working_dir\" "
+		return pu_refuse(err, errlen, "config: needs exactly one of \"working_dir\" "
 		              "(a module folder) or \"module\" (inline HCL)");
 	if ((rc = read_string(host, step, "working_dir", &c->working_dir, err,
 	    errlen)) != 0 ||
@@ -377,22 +350,22 @@ read_module_source(const inn_host *host, const inn_step *step, int rendered,
 	    errlen)) != 0)
 		return rc;
 	if (c->module_base != NULL && !has_dir)
-		return refuse(err, errlen, "config.module_base: only applies to "
+		return pu_refuse(err, errlen, "config.module_base: only applies to "
 		              "\"working_dir\"");
-	if (c->working_dir != NULL && (rendered || !is_template(c->working_dir))) {
+	if (c->working_dir != NULL && (rendered || !pu_is_template(c->working_dir))) {
 		if (c->working_dir[0] == '\0')
-			return refuse(err, errlen, "config.working_dir: must not be empty");
+			return pu_refuse(err, errlen, "config.working_dir: must not be empty");
 		/* an absolute path is taken as written (realpath normalises it);
 		 * a relative one must stay inside the folder it is relative to */
 		if (c->working_dir[0] != '/' && has_dotdot(c->working_dir))
-			return refuse(err, errlen, "config.working_dir: \"%s\" must not "
+			return pu_refuse(err, errlen, "config.working_dir: \"%s\" must not "
 			              "contain \"..\" (it must stay inside the provider "
 			              "folder)", c->working_dir);
 	}
-	if (c->module_base != NULL && (rendered || !is_template(c->module_base)) &&
+	if (c->module_base != NULL && (rendered || !pu_is_template(c->module_base)) &&
 	    (c->module_base[0] == '\0' ||
 	    (c->module_base[0] != '/' && has_dotdot(c->module_base))))
-		return refuse(err, errlen, "config.module_base: \"%s\" must be an "
+		return pu_refuse(err, errlen, "config.module_base: \"%s\" must be an "
 		              "absolute folder path, or a relative one without \"..\"",
 		              c->module_base);
 	if (!has_mod)
@@ -400,22 +373,22 @@ read_module_source(const inn_host *host, const inn_step *step, int rendered,
 
 	t = host->input_type(step, "module");
 	if (t != INN_VALUE_STRING && t != INN_VALUE_OBJECT)
-		return refuse(err, errlen, "config.module: must be a string of HCL "
+		return pu_refuse(err, errlen, "config.module: must be a string of HCL "
 		              "(written to main.tf) or an object of file name -> "
 		              "content");
 	if ((rc = read_json(host, step, "module", &c->module, err, errlen)) != 0)
 		return rc;
 	if (t == INN_VALUE_OBJECT) {
 		if (json_object_object_length(c->module) == 0)
-			return refuse(err, errlen, "config.module: names no files");
+			return pu_refuse(err, errlen, "config.module: names no files");
 		json_object_object_foreach(c->module, name, content) {
 			if (!valid_module_file(name))
-				return refuse(err, errlen, "config.module: \"%s\" is not a "
+				return pu_refuse(err, errlen, "config.module: \"%s\" is not a "
 				              "valid file name (letters, digits, _ . -; no "
 				              "folders; not a name terraform or innominatus "
 				              "keep)", name);
 			if (!json_object_is_type(content, json_type_string))
-				return refuse(err, errlen, "config.module.%s: must be a "
+				return pu_refuse(err, errlen, "config.module.%s: must be a "
 				              "string (the file's content)", name);
 		}
 	}
@@ -432,7 +405,7 @@ read_variables(const inn_host *host, const inn_step *step, struct tf_config *c,
 	if (host->input_type(step, "variables") == INN_VALUE_ABSENT)
 		return 0;
 	if (host->input_type(step, "variables") != INN_VALUE_OBJECT)
-		return refuse(err, errlen, "config.variables: must be an object of "
+		return pu_refuse(err, errlen, "config.variables: must be an object of "
 		              "variable name -> value");
 	if ((rc = read_json(host, step, "variables", &c->variables, err,
 	    errlen)) != 0)
@@ -440,7 +413,7 @@ read_variables(const inn_host *host, const inn_step *step, struct tf_config *c,
 	json_object_object_foreach(c->variables, name, val) {
 		(void)val;
 		if (!valid_tf_name(name))
-			return refuse(err, errlen, "config.variables: \"%s\" is not a "
+			return pu_refuse(err, errlen, "config.variables: \"%s\" is not a "
 			              "valid terraform variable name", name);
 	}
 	return 0;
@@ -456,7 +429,7 @@ read_backend(const inn_host *host, const inn_step *step, struct tf_config *c,
 	if (host->input_type(step, "backend_config") == INN_VALUE_ABSENT)
 		return 0;
 	if (host->input_type(step, "backend_config") != INN_VALUE_OBJECT)
-		return refuse(err, errlen, "config.backend_config: must be an object "
+		return pu_refuse(err, errlen, "config.backend_config: must be an object "
 		              "of key -> value");
 	if ((rc = read_json(host, step, "backend_config", &c->backend, err,
 	    errlen)) != 0)
@@ -465,11 +438,11 @@ read_backend(const inn_host *host, const inn_step *step, struct tf_config *c,
 		json_type t = json_object_get_type(val);
 
 		if (!valid_backend_key(key))
-			return refuse(err, errlen, "config.backend_config: \"%s\" is not a "
+			return pu_refuse(err, errlen, "config.backend_config: \"%s\" is not a "
 			              "valid key (letters, digits, _ . -)", key);
 		if (t != json_type_string && t != json_type_int &&
 		    t != json_type_double && t != json_type_boolean)
-			return refuse(err, errlen, "config.backend_config.%s: must be a "
+			return pu_refuse(err, errlen, "config.backend_config.%s: must be a "
 			              "string, number or boolean", key);
 	}
 	return 0;
@@ -486,21 +459,21 @@ read_outputs_list(const inn_host *host, const inn_step *step, int rendered,
 	if (host->input_type(step, "outputs") == INN_VALUE_ABSENT)
 		return 0;
 	if (host->input_type(step, "outputs") != INN_VALUE_ARRAY)
-		return refuse(err, errlen, "config.outputs: must be an array of "
+		return pu_refuse(err, errlen, "config.outputs: must be an array of "
 		              "terraform output names");
 	n = host->input_count(step, "outputs");
 	if ((c->outputs = calloc(n + 1, sizeof(*c->outputs))) == NULL) {
-		refuse(err, errlen, "config.outputs: out of memory");
+		pu_refuse(err, errlen, "config.outputs: out of memory");
 		return INN_ENOMEM;
 	}
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "outputs.%zu", i);
 		if (host->input_type(step, path) != INN_VALUE_STRING ||
 		    host->input_string(step, path, &c->outputs[i]) != 0)
-			return refuse(err, errlen, "config.%s: must be a string", path);
-		if ((rendered || !is_template(c->outputs[i])) &&
+			return pu_refuse(err, errlen, "config.%s: must be a string", path);
+		if ((rendered || !pu_is_template(c->outputs[i])) &&
 		    !valid_tf_name(c->outputs[i]))
-			return refuse(err, errlen, "config.%s: \"%s\" is not a valid "
+			return pu_refuse(err, errlen, "config.%s: \"%s\" is not a valid "
 			              "terraform output name", path, c->outputs[i]);
 	}
 	return 0;
@@ -517,11 +490,11 @@ read_env(const inn_host *host, const inn_step *step, struct tf_config *c,
 	if (host->input_type(step, "env") == INN_VALUE_ABSENT)
 		return 0;
 	if (host->input_type(step, "env") != INN_VALUE_OBJECT)
-		return refuse(err, errlen, "config.env: must be an object of NAME: "
+		return pu_refuse(err, errlen, "config.env: must be an object of NAME: "
 		              "value");
 	n = host->input_count(step, "env");
 	if ((c->env = calloc(n + 1, sizeof(*c->env))) == NULL) {
-		refuse(err, errlen, "config.env: out of memory");
+		pu_refuse(err, errlen, "config.env: out of memory");
 		return INN_ENOMEM;
 	}
 	for (i = 0; i < n; i++) {
@@ -533,10 +506,10 @@ read_env(const inn_host *host, const inn_step *step, struct tf_config *c,
 		if (name == NULL)
 			break;
 		if (!valid_env_name(name))
-			return refuse(err, errlen, "config.env: \"%s\" is not a valid "
+			return pu_refuse(err, errlen, "config.env: \"%s\" is not a valid "
 			              "environment variable name", name);
 		if ((size_t)snprintf(path, sizeof(path), "env.%s", name) >= sizeof(path))
-			return refuse(err, errlen, "config.env: name \"%.40s...\" is too "
+			return pu_refuse(err, errlen, "config.env: name \"%.40s...\" is too "
 			              "long", name);
 		t = host->input_type(step, path);
 		if (t == INN_VALUE_STRING) {
@@ -544,11 +517,11 @@ read_env(const inn_host *host, const inn_step *step, struct tf_config *c,
 		} else if (t == INN_VALUE_BOOL || t == INN_VALUE_INT ||
 		           t == INN_VALUE_DOUBLE) {
 			if (host->input_json(step, path, &json) != 0)
-				return refuse(err, errlen, "config.%s: %s", path,
+				return pu_refuse(err, errlen, "config.%s: %s", path,
 				              host->last_error());
 			sval = json;
 		} else {
-			return refuse(err, errlen, "config.%s: must be a string, number "
+			return pu_refuse(err, errlen, "config.%s: must be a string, number "
 			              "or boolean", path);
 		}
 		len = strlen(name) + strlen(sval) + 2;
@@ -557,7 +530,7 @@ read_env(const inn_host *host, const inn_step *step, struct tf_config *c,
 		if (json != NULL)
 			host->free(json);
 		if (entry == NULL) {
-			refuse(err, errlen, "config.env: out of memory");
+			pu_refuse(err, errlen, "config.env: out of memory");
 			return INN_ENOMEM;
 		}
 		c->env[c->nenv++] = entry;
@@ -567,46 +540,6 @@ read_env(const inn_host *host, const inn_step *step, struct tf_config *c,
 	return 0;
 }
 
-/* timeout: a duration string or a number of seconds (> 0). */
-static int
-read_timeout(const inn_host *host, const inn_step *step, int rendered,
-             int64_t *ms, char *err, size_t errlen)
-{
-	const char *s;
-	int64_t i;
-	double d;
-
-	switch (host->input_type(step, "timeout")) {
-	case INN_VALUE_ABSENT:
-		return 0;
-	case INN_VALUE_STRING:
-		host->input_string(step, "timeout", &s);
-		if (!rendered && is_template(s))
-			return 0;
-		if (inn_parse_duration_ms(s, ms) != 0 || *ms <= 0)
-			return refuse(err, errlen, "config.timeout: \"%s\" is not a "
-			              "duration (e.g. \"90s\", \"5m\", \"1h30m\" or a "
-			              "number of seconds)", s);
-		return 0;
-	case INN_VALUE_INT:
-		host->input_int(step, "timeout", &i);
-		if (i <= 0 || i > INT64_MAX / 1000)
-			return refuse(err, errlen, "config.timeout: %" PRId64 " is not a "
-			              "positive number of seconds", i);
-		*ms = i * 1000;
-		return 0;
-	case INN_VALUE_DOUBLE:
-		host->input_double(step, "timeout", &d);
-		if (!(d * 1000 >= 1) || d > 1e12)
-			return refuse(err, errlen, "config.timeout: %g is not a positive "
-			              "number of seconds", d);
-		*ms = (int64_t)(d * 1000 + 0.5);
-		return 0;
-	default:
-		return refuse(err, errlen, "config.timeout: must be a duration string "
-		              "or a number of seconds");
-	}
-}
 
 /*
  * Reads and checks the whole step config into c.  rendered is zero at load
@@ -625,7 +558,7 @@ config_read(const inn_host *host, const inn_step *step, int rendered,
 	c->workspace = "default";
 	c->terraform_bin = "terraform";
 	if (host->input_type(step, "") != INN_VALUE_OBJECT)
-		return refuse(err, errlen, "config: must be an object");
+		return pu_refuse(err, errlen, "config: must be an object");
 	n = host->input_count(step, "");
 	for (i = 0; i < n; i++) {
 		const char *key = host->input_key(step, "", i);
@@ -634,7 +567,7 @@ config_read(const inn_host *host, const inn_step *step, int rendered,
 			if (strcmp(key, config_fields[j]) == 0)
 				break;
 		if (key != NULL && config_fields[j] == NULL)
-			return refuse(err, errlen, "config: unknown field \"%s\" (known: "
+			return pu_refuse(err, errlen, "config: unknown field \"%s\" (known: "
 			              "working_dir, module_base, module, operation, "
 			              "variables, backend_config, workspace, outputs, env, "
 			              "timeout, terraform_bin, state_key)", key);
@@ -645,7 +578,7 @@ config_read(const inn_host *host, const inn_step *step, int rendered,
 	    (rc = read_backend(host, step, c, err, errlen)) != 0 ||
 	    (rc = read_outputs_list(host, step, rendered, c, err, errlen)) != 0 ||
 	    (rc = read_env(host, step, c, err, errlen)) != 0 ||
-	    (rc = read_timeout(host, step, rendered, &c->timeout_ms, err,
+	    (rc = pu_read_timeout(host, step, rendered, &c->timeout_ms, err,
 	    errlen)) != 0 ||
 	    (rc = read_string(host, step, "workspace", &c->workspace, err,
 	    errlen)) != 0 ||
@@ -654,20 +587,20 @@ config_read(const inn_host *host, const inn_step *step, int rendered,
 	    (rc = read_string(host, step, "state_key", &c->state_key, err,
 	    errlen)) != 0)
 		goto fail;
-	if ((rendered || !is_template(c->workspace)) &&
+	if ((rendered || !pu_is_template(c->workspace)) &&
 	    !valid_workspace(c->workspace)) {
-		rc = refuse(err, errlen, "config.workspace: \"%s\" is not a valid "
+		rc = pu_refuse(err, errlen, "config.workspace: \"%s\" is not a valid "
 		            "workspace name (letters, digits, _ - ., up to 90, not "
 		            "starting with '.')", c->workspace);
 		goto fail;
 	}
 	if (c->terraform_bin[0] == '\0') {
-		rc = refuse(err, errlen, "config.terraform_bin: must not be empty");
+		rc = pu_refuse(err, errlen, "config.terraform_bin: must not be empty");
 		goto fail;
 	}
-	if (c->state_key != NULL && (rendered || !is_template(c->state_key)) &&
+	if (c->state_key != NULL && (rendered || !pu_is_template(c->state_key)) &&
 	    !valid_state_key(c->state_key)) {
-		rc = refuse(err, errlen, "config.state_key: \"%s\" is not a valid key "
+		rc = pu_refuse(err, errlen, "config.state_key: \"%s\" is not a valid key "
 		            "(letters, digits, _ - ., up to 64)", c->state_key);
 		goto fail;
 	}
@@ -1230,8 +1163,8 @@ lock_working_copy(struct tf_ctx *x)
 			close(fd);
 			return INN_ECANCELLED;
 		}
-		if ((dl > 0 && monotonic_ms() >= dl) ||
-		    (x->deadline > 0 && monotonic_ms() >= x->deadline)) {
+		if ((dl > 0 && pu_monotonic_ms() >= dl) ||
+		    (x->deadline > 0 && pu_monotonic_ms() >= x->deadline)) {
 			x->host->log(x->step, INN_LOG_ERROR, "timed out waiting for the "
 			             "working copy lock");
 			close(fd);
@@ -1313,24 +1246,6 @@ prepare_working_copy(struct tf_ctx *x, const char *state_dir, int *lock_fd)
 
 /* --- running terraform --------------------------------------------------- */
 
-/* Writes a duration like the config syntax: "1h30m", "5s", "1s500ms". */
-static void
-format_duration(char *buf, size_t len, int64_t ms)
-{
-	int64_t h = ms / 3600000, m = ms / 60000 % 60, s = ms / 1000 % 60,
-	    r = ms % 1000;
-	size_t off = 0;
-
-	buf[0] = '\0';
-	if (h > 0)
-		off += (size_t)snprintf(buf + off, len - off, "%" PRId64 "h", h);
-	if (m > 0 && off < len)
-		off += (size_t)snprintf(buf + off, len - off, "%" PRId64 "m", m);
-	if (s > 0 && off < len)
-		off += (size_t)snprintf(buf + off, len - off, "%" PRId64 "s", s);
-	if ((r > 0 || ms == 0) && off < len)
-		snprintf(buf + off, len - off, "%" PRId64 "ms", r);
-}
 
 /* Where one stderr line lies in the buffer read back. */
 struct span {
@@ -1481,7 +1396,7 @@ tf_run(struct tf_ctx *x, const char *what, const char *const *args,
 	opts.cwd = x->wc;
 	opts.capture_max = TF_OUTPUT_CAPTURE_MAX;
 	if (x->deadline > 0) {
-		opts.timeout_ms = x->deadline - monotonic_ms();
+		opts.timeout_ms = x->deadline - pu_monotonic_ms();
 		if (opts.timeout_ms <= 0)
 			opts.timeout_ms = 1;
 	}
@@ -1502,8 +1417,8 @@ tf_run(struct tf_ctx *x, const char *what, const char *const *args,
 	}
 	if (res.timed_out) {
 		drain_stderr(x, errpath, INN_LOG_WARN, NULL, 0);
-		if (x->deadline > 0 && monotonic_ms() >= x->deadline) {
-			format_duration(dur, sizeof(dur), x->c->timeout_ms);
+		if (x->deadline > 0 && pu_monotonic_ms() >= x->deadline) {
+			pu_format_duration(dur, sizeof(dur), x->c->timeout_ms);
 			x->host->log(x->step, INN_LOG_ERROR, "terraform %s timed out: "
 			             "config.timeout (%s) passed", what, dur);
 		} else {
@@ -1898,7 +1813,7 @@ tf_execute(void *state, const inn_host *host, inn_step *step)
 	x.step = step;
 	x.c = &c;
 	if (c.timeout_ms > 0)
-		x.deadline = monotonic_ms() + c.timeout_ms;
+		x.deadline = pu_monotonic_ms() + c.timeout_ms;
 	if ((sdir = state_dir_of(host, step)) == NULL) {
 		rc = INN_ERROR;
 		goto out;

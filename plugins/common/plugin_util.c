@@ -1,0 +1,98 @@
+/*
+ * plugin_util.c - helpers shared by the bundled step plugins (see
+ * plugin_util.h).
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "duration.h"
+#include "plugin_util.h"
+
+int
+pu_refuse(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return INN_EINVAL;
+}
+
+int
+pu_is_template(const char *s)
+{
+	return strstr(s, "${") != NULL || strstr(s, "{{") != NULL;
+}
+
+int64_t
+pu_monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+pu_read_timeout(const inn_host *host, const inn_step *step, int rendered,
+             int64_t *ms, char *err, size_t errlen)
+{
+	const char *s;
+	int64_t i;
+	double d;
+
+	switch (host->input_type(step, "timeout")) {
+	case INN_VALUE_ABSENT:
+		return 0;
+	case INN_VALUE_STRING:
+		host->input_string(step, "timeout", &s);
+		if (!rendered && pu_is_template(s))
+			return 0;
+		if (inn_parse_duration_ms(s, ms) != 0 || *ms <= 0)
+			return pu_refuse(err, errlen, "config.timeout: \"%s\" is not a "
+			              "duration (e.g. \"90s\", \"5m\", \"1h30m\" or a "
+			              "number of seconds)", s);
+		return 0;
+	case INN_VALUE_INT:
+		host->input_int(step, "timeout", &i);
+		if (i <= 0 || i > INT64_MAX / 1000)
+			return pu_refuse(err, errlen, "config.timeout: %" PRId64 " is not a "
+			              "positive number of seconds", i);
+		*ms = i * 1000;
+		return 0;
+	case INN_VALUE_DOUBLE:
+		host->input_double(step, "timeout", &d);
+		if (!(d * 1000 >= 1) || d > 1e12)
+			return pu_refuse(err, errlen, "config.timeout: %g is not a positive "
+			              "number of seconds", d);
+		*ms = (int64_t)(d * 1000 + 0.5);
+		return 0;
+	default:
+		return pu_refuse(err, errlen, "config.timeout: must be a duration string "
+		              "or a number of seconds");
+	}
+}
+
+void
+pu_format_duration(char *buf, size_t len, int64_t ms)
+{
+	int64_t h = ms / 3600000, m = ms / 60000 % 60, s = ms / 1000 % 60,
+	    r = ms % 1000;
+	size_t off = 0;
+
+	buf[0] = '\0';
+	if (h > 0)
+		off += (size_t)snprintf(buf + off, len - off, "%" PRId64 "h", h);
+	if (m > 0 && off < len)
+		off += (size_t)snprintf(buf + off, len - off, "%" PRId64 "m", m);
+	if (s > 0 && off < len)
+		off += (size_t)snprintf(buf + off, len - off, "%" PRId64 "s", s);
+	if ((r > 0 || ms == 0) && off < len)
+		snprintf(buf + off, len - off, "%" PRId64 "ms", r);
+}

@@ -1,0 +1,28 @@
+/*
+ * plugin_util.h - small helpers the bundled step plugins share: one-line
+ * config refusals, template detection, timeouts, durations.  Compiled into
+ * each plugin (plugins link nothing from the server); only plugin.h below.
+ */
+#ifndef INN_PLUGIN_UTIL_H
+#define INN_PLUGIN_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <innominatus/plugin.h>
+
+/* Fills err with a one-line reason; returns INN_EINVAL. */
+int pu_refuse(char *err, size_t errlen, const char *fmt, ...) INN_PRINTF_LIKE(3, 4);
+/* Non-zero if s still holds a template the engine renders later. */
+int pu_is_template(const char *s);
+/* CLOCK_MONOTONIC in milliseconds. */
+int64_t pu_monotonic_ms(void);
+/* Reads config.timeout: a duration string or a number of seconds (> 0);
+ * absent leaves *ms alone.  Before rendering (rendered == 0) a template is
+ * accepted as it is.  Returns 0 or INN_EINVAL with the reason in err. */
+int pu_read_timeout(const inn_host *host, const inn_step *step, int rendered,
+                    int64_t *ms, char *err, size_t errlen);
+/* Writes ms as "1h2m3s" / "250ms" into buf. */
+void pu_format_duration(char *buf, size_t len, int64_t ms);
+
+#endif
