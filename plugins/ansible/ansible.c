@@ -112,23 +112,6 @@ valid_name(const char *s)
 	return 1;
 }
 
-/* Non-zero if the path has a ".." component. */
-static int
-has_dotdot(const char *path)
-{
-	const char *p = path;
-
-	while (*p != '\0') {
-		size_t n = strcspn(p, "/");
-
-		if (n == 2 && p[0] == '.' && p[1] == '.')
-			return 1;
-		p += n;
-		if (*p == '/')
-			p++;
-	}
-	return 0;
-}
 
 /* A growable text buffer; oom sticks once an append failed. */
 struct sbuf {
@@ -201,41 +184,8 @@ join(const char *const *v, const char *sep, const char *trail)
 	return b.p;
 }
 
-/* Adds "NAME=value" to env[*n] (malloc'd). */
-static int
-env_add(char **env, size_t *n, const char *name, const char *value)
-{
-	size_t len = strlen(name) + strlen(value) + 2;
-
-	if ((env[*n] = malloc(len)) == NULL)
-		return INN_ENOMEM;
-	snprintf(env[*n], len, "%s=%s", name, value);
-	(*n)++;
-	return 0;
-}
 
 
-/* Non-zero if prog is an executable file in some $PATH directory. */
-static int
-in_path(const char *prog)
-{
-	const char *path = getenv("PATH"), *p, *end;
-	char buf[ANSIBLE_PATH_MAX];
-
-	if (path == NULL)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (p = path; ; p = end + 1) {
-		size_t n;
-
-		end = strchr(p, ':');
-		n = end ? (size_t)(end - p) : strlen(p);
-		if (n > 0 && (size_t)snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, p,
-		    prog) < sizeof(buf) && access(buf, X_OK) == 0)
-			return 1;
-		if (end == NULL)
-			return 0;
-	}
-}
 
 /* ---- config ------------------------------------------------------------ */
 
@@ -369,7 +319,7 @@ read_env(const inn_host *host, const inn_step *step, struct ansible_config *c,
 			return pu_refuse(err, errlen, "config.%s: must be a string, number or "
 			              "boolean", path);
 		}
-		rc = env_add(c->env, &c->nenv, name, sval);
+		rc = pu_env_add(c->env, &c->nenv, name, sval);
 		if (json != NULL)
 			host->free(json);
 		if (rc != 0) {
@@ -496,7 +446,7 @@ config_read(const inn_host *host, const inn_step *step, int rendered,
 			rc = pu_refuse(err, errlen, "config.playbook: must not be empty");
 			goto fail;
 		}
-		if (c->playbook[0] != '/' && has_dotdot(c->playbook)) {
+		if (c->playbook[0] != '/' && pu_has_dotdot(c->playbook)) {
 			rc = pu_refuse(err, errlen, "config.playbook: \"%s\" must stay inside "
 			            "its base folder (no \"..\")", c->playbook);
 			goto fail;
@@ -1339,16 +1289,16 @@ build_env(const struct ansible_config *c, const struct ansible_paths *p,
 			return INN_ENOMEM;
 	snprintf(cbpath, sizeof(cbpath), "%s:~/.ansible/plugins/callback:"
 	         "/usr/share/ansible/plugins/callback", p->callbacks);
-	if (env_add(env, &n, "ANSIBLE_STDOUT_CALLBACK", ANSIBLE_CALLBACK_NAME) ||
-	    env_add(env, &n, "ANSIBLE_CALLBACK_PLUGINS", cbpath) ||
-	    env_add(env, &n, "ANSIBLE_NOCOLOR", "1") ||
-	    env_add(env, &n, "ANSIBLE_FORCE_COLOR", "0") ||
-	    env_add(env, &n, "ANSIBLE_HOST_KEY_CHECKING", "False") ||
-	    env_add(env, &n, "ANSIBLE_RETRY_FILES_ENABLED", "False") ||
-	    env_add(env, &n, "ANSIBLE_LOCAL_TEMP", p->tmp_local) ||
-	    env_add(env, &n, "ANSIBLE_REMOTE_TEMP", p->tmp_remote) ||
-	    env_add(env, &n, "ANSIBLE_LOG_PATH", p->log) ||
-	    env_add(env, &n, "PYTHONUNBUFFERED", "1"))
+	if (pu_env_add(env, &n, "ANSIBLE_STDOUT_CALLBACK", ANSIBLE_CALLBACK_NAME) ||
+	    pu_env_add(env, &n, "ANSIBLE_CALLBACK_PLUGINS", cbpath) ||
+	    pu_env_add(env, &n, "ANSIBLE_NOCOLOR", "1") ||
+	    pu_env_add(env, &n, "ANSIBLE_FORCE_COLOR", "0") ||
+	    pu_env_add(env, &n, "ANSIBLE_HOST_KEY_CHECKING", "False") ||
+	    pu_env_add(env, &n, "ANSIBLE_RETRY_FILES_ENABLED", "False") ||
+	    pu_env_add(env, &n, "ANSIBLE_LOCAL_TEMP", p->tmp_local) ||
+	    pu_env_add(env, &n, "ANSIBLE_REMOTE_TEMP", p->tmp_remote) ||
+	    pu_env_add(env, &n, "ANSIBLE_LOG_PATH", p->log) ||
+	    pu_env_add(env, &n, "PYTHONUNBUFFERED", "1"))
 		return INN_ENOMEM;
 	return 0;
 }
@@ -1444,8 +1394,10 @@ build_argv(const struct ansible_config *c, const struct ansible_paths *p,
 static int
 ansible_init(const inn_host *host, void **state)
 {
+	char pathbuf[ANSIBLE_PATH_MAX];
+
 	*state = NULL;
-	if (!in_path(ANSIBLE_PROGRAM))
+	if (pu_find_program(ANSIBLE_PROGRAM, pathbuf, sizeof(pathbuf)) != 0)
 		host->log(NULL, INN_LOG_WARN, "ansible: " ANSIBLE_MISSING " (workflows "
 		          "still validate; ansible steps fail until it is installed)");
 	return INN_OK;

@@ -6,7 +6,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "duration.h"
 #include "plugin_util.h"
@@ -95,4 +98,61 @@ pu_format_duration(char *buf, size_t len, int64_t ms)
 		off += (size_t)snprintf(buf + off, len - off, "%" PRId64 "s", s);
 	if ((r > 0 || ms == 0) && off < len)
 		snprintf(buf + off, len - off, "%" PRId64 "ms", r);
+}
+
+int
+pu_has_dotdot(const char *path)
+{
+	const char *p = path;
+
+	while (*p != '\0') {
+		size_t n = strcspn(p, "/");
+
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return 1;
+		p += n;
+		if (*p == '/')
+			p++;
+	}
+	return 0;
+}
+
+int
+pu_env_add(char **env, size_t *n, const char *name, const char *value)
+{
+	size_t len = strlen(name) + strlen(value) + 2;
+
+	if ((env[*n] = malloc(len)) == NULL)
+		return INN_ENOMEM;
+	snprintf(env[*n], len, "%s=%s", name, value);
+	(*n)++;
+	return 0;
+}
+
+int
+pu_find_program(const char *prog, char *buf, size_t len)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	struct stat st;
+
+	if (strchr(prog, '/') != NULL) {
+		if ((size_t)snprintf(buf, len, "%s", prog) >= len)
+			return -1;
+		return stat(buf, &st) == 0 && S_ISREG(st.st_mode) &&
+		       access(buf, X_OK) == 0 ? 0 : -1;
+	}
+	if (path == NULL)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path;; p = end + 1) {
+		size_t dlen;
+
+		end = strchr(p, ':');
+		dlen = end ? (size_t)(end - p) : strlen(p);
+		if (dlen > 0 && (size_t)snprintf(buf, len, "%.*s/%s", (int)dlen, p,
+		    prog) < len && stat(buf, &st) == 0 && S_ISREG(st.st_mode) &&
+		    access(buf, X_OK) == 0)
+			return 0;
+		if (end == NULL)
+			return -1;
+	}
 }

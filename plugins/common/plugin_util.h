@@ -25,4 +25,12 @@ int pu_read_timeout(const inn_host *host, const inn_step *step, int rendered,
 /* Writes ms as "1h2m3s" / "250ms" into buf. */
 void pu_format_duration(char *buf, size_t len, int64_t ms);
 
+/* Non-zero if a path has a ".." component. */
+int pu_has_dotdot(const char *path);
+/* Appends a malloc'd "NAME=value" to env[*n] (room must exist); 0 or INN_ENOMEM. */
+int pu_env_add(char **env, size_t *n, const char *name, const char *value);
+/* Finds an executable regular file: prog itself when it has a '/', else
+ * along $PATH; the full path goes to buf.  Returns 0 or -1. */
+int pu_find_program(const char *prog, char *buf, size_t len);
+
 #endif

@@ -99,25 +99,6 @@ output_name_len(const char *s, size_t len)
 	return i;
 }
 
-/* Non-zero if rel is absolute or has a ".." component. */
-static int
-path_escapes(const char *rel)
-{
-	const char *p = rel;
-
-	if (*rel == '/')
-		return 1;
-	while (*p != '\0') {
-		size_t n = strcspn(p, "/");
-
-		if (n == 2 && p[0] == '.' && p[1] == '.')
-			return 1;
-		p += n;
-		if (*p == '/')
-			p++;
-	}
-	return 0;
-}
 
 static void
 config_free(struct shell_config *c)
@@ -329,7 +310,8 @@ config_read(const inn_host *host, const inn_step *step, int rendered,
 			goto fail;
 		}
 		if ((rendered || !pu_is_template(c->working_dir)) &&
-		    (c->working_dir[0] == '\0' || path_escapes(c->working_dir))) {
+		    (c->working_dir[0] == '\0' || c->working_dir[0] == '/' ||
+		     pu_has_dotdot(c->working_dir))) {
 			rc = pu_refuse(err, errlen, "config.working_dir: \"%s\" must be a "
 			            "path inside the workspace (relative, no \"..\")",
 			            c->working_dir);
@@ -547,18 +529,6 @@ build_argv(const struct shell_config *c, const char **argv, char **owned)
 	return n;
 }
 
-/* Adds "NAME=value" to env[*n] (malloc'd). */
-static int
-env_add(char **env, size_t *n, const char *name, const char *value)
-{
-	size_t len = strlen(name) + strlen(value) + 2;
-
-	if ((env[*n] = malloc(len)) == NULL)
-		return INN_ENOMEM;
-	snprintf(env[*n], len, "%s=%s", name, value);
-	(*n)++;
-	return 0;
-}
 
 
 /* Turns how the program ended into the step result, logging why it failed. */
@@ -691,9 +661,9 @@ shell_execute(void *state, const inn_host *host, inn_step *step)
 		if ((env[nenv++] = strdup(c.env[i])) == NULL)
 			goto oom;
 	/* Ours come last so a config env entry cannot redirect them. */
-	if (env_add(env, &nenv, "INNOMINATUS_OUTPUT", outpath) != 0 ||
-	    env_add(env, &nenv, "INNOMINATUS_WORKSPACE", ws) != 0 ||
-	    env_add(env, &nenv, "INNOMINATUS_STEP", host->step_name(step)) != 0)
+	if (pu_env_add(env, &nenv, "INNOMINATUS_OUTPUT", outpath) != 0 ||
+	    pu_env_add(env, &nenv, "INNOMINATUS_WORKSPACE", ws) != 0 ||
+	    pu_env_add(env, &nenv, "INNOMINATUS_STEP", host->step_name(step)) != 0)
 		goto oom;
 
 	if (build_argv(&c, script_argv, &sh_script) < 0)

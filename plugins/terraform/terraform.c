@@ -203,23 +203,6 @@ valid_module_file(const char *s)
 	       chars_ok(s, "-.") && !reserved_name(s);
 }
 
-/* Non-zero if path has a ".." component. */
-static int
-has_dotdot(const char *path)
-{
-	const char *p = path;
-
-	while (*p != '\0') {
-		size_t n = strcspn(p, "/");
-
-		if (n == 2 && p[0] == '.' && p[1] == '.')
-			return 1;
-		p += n;
-		if (*p == '/')
-			p++;
-	}
-	return 0;
-}
 
 /* 64-bit FNV-1a, continued from h over n bytes. */
 static uint64_t
@@ -357,14 +340,14 @@ read_module_source(const inn_host *host, const inn_step *step, int rendered,
 			return pu_refuse(err, errlen, "config.working_dir: must not be empty");
 		/* an absolute path is taken as written (realpath normalises it);
 		 * a relative one must stay inside the folder it is relative to */
-		if (c->working_dir[0] != '/' && has_dotdot(c->working_dir))
+		if (c->working_dir[0] != '/' && pu_has_dotdot(c->working_dir))
 			return pu_refuse(err, errlen, "config.working_dir: \"%s\" must not "
 			              "contain \"..\" (it must stay inside the provider "
 			              "folder)", c->working_dir);
 	}
 	if (c->module_base != NULL && (rendered || !pu_is_template(c->module_base)) &&
 	    (c->module_base[0] == '\0' ||
-	    (c->module_base[0] != '/' && has_dotdot(c->module_base))))
+	    (c->module_base[0] != '/' && pu_has_dotdot(c->module_base))))
 		return pu_refuse(err, errlen, "config.module_base: \"%s\" must be an "
 		              "absolute folder path, or a relative one without \"..\"",
 		              c->module_base);
@@ -612,37 +595,6 @@ fail:
 
 /* --- finding terraform --------------------------------------------------- */
 
-/*
- * Resolves prog (a bare name searched in $PATH, or a path) to an
- * executable file in buf.  Returns 0 or -1.
- */
-static int
-find_program(const char *prog, char *buf, size_t len)
-{
-	const char *path = getenv("PATH"), *p, *end;
-	struct stat st;
-
-	if (strchr(prog, '/') != NULL) {
-		if ((size_t)snprintf(buf, len, "%s", prog) >= len)
-			return -1;
-		return stat(buf, &st) == 0 && S_ISREG(st.st_mode) &&
-		       access(buf, X_OK) == 0 ? 0 : -1;
-	}
-	if (path == NULL)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (p = path;; p = end + 1) {
-		size_t dlen;
-
-		end = strchr(p, ':');
-		dlen = end ? (size_t)(end - p) : strlen(p);
-		if (dlen > 0 && (size_t)snprintf(buf, len, "%.*s/%s", (int)dlen, p,
-		    prog) < len && stat(buf, &st) == 0 && S_ISREG(st.st_mode) &&
-		    access(buf, X_OK) == 0)
-			return 0;
-		if (end == NULL)
-			return -1;
-	}
-}
 
 static void
 log_not_found(const inn_host *host, inn_step *step, int level, const char *bin)
@@ -987,7 +939,7 @@ sync_manifest(struct copier *cp)
 
 			if (line[len - 1] == '\n')
 				line[len - 1] = '\0';
-			if (line[0] == '\0' || line[0] == '/' || has_dotdot(line))
+			if (line[0] == '\0' || line[0] == '/' || pu_has_dotdot(line))
 				continue;
 			if (bsearch(&key, cp->files.v, cp->files.n, sizeof(*cp->files.v),
 			    cmp_str) != NULL)
@@ -1765,7 +1717,7 @@ tf_init(const inn_host *host, void **state)
 	char buf[TF_PATH_MAX];
 
 	*state = NULL;
-	if (find_program("terraform", buf, sizeof(buf)) != 0)
+	if (pu_find_program("terraform", buf, sizeof(buf)) != 0)
 		host->log(NULL, INN_LOG_WARN, "terraform.so: terraform not found in "
 		          "PATH; install it or set config.terraform_bin (workflows "
 		          "still validate; terraform steps fail until then)");
@@ -1818,7 +1770,7 @@ tf_execute(void *state, const inn_host *host, inn_step *step)
 		rc = INN_ERROR;
 		goto out;
 	}
-	if (find_program(c.terraform_bin, x.bin, sizeof(x.bin)) != 0) {
+	if (pu_find_program(c.terraform_bin, x.bin, sizeof(x.bin)) != 0) {
 		log_not_found(host, step, INN_LOG_ERROR, c.terraform_bin);
 		rc = INN_ERROR;
 		goto out;
