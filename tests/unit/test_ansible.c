@@ -218,15 +218,6 @@ step0(const struct result *r)
 	return inn_run_step(r->run, 0);
 }
 
-static const char *
-out(const inn_step_result *s, const char *key)
-{
-	json_object *v;
-
-	if (s->outputs == NULL || !json_object_object_get_ex(s->outputs, key, &v))
-		return NULL;
-	return json_object_get_string(v);
-}
 
 /* Reads a whole (small) file into a static buffer; NULL if missing. */
 static const char *
@@ -277,13 +268,13 @@ test_writes_file_and_is_idempotent(void **state)
 	assert_int_equal(r.rc, 0);
 	assert_int_equal(step0(&r)->state, INN_STATE_SUCCEEDED);
 	assert_string_equal(slurp(dest), "port=8080\n");
-	assert_string_equal(out(step0(&r), "changed"), "1");
-	assert_string_equal(out(step0(&r), "localhost.changed"), "1");
-	assert_string_equal(out(step0(&r), "changed_any"), "true");
-	assert_string_equal(out(step0(&r), "failed"), "0");
-	assert_string_equal(out(step0(&r), "unreachable"), "0");
-	assert_string_equal(out(step0(&r), "skipped"), "1"); /* no marker given */
-	assert_string_equal(out(step0(&r), "ok"), "2");
+	assert_string_equal(tu_out(step0(&r), "changed"), "1");
+	assert_string_equal(tu_out(step0(&r), "localhost.changed"), "1");
+	assert_string_equal(tu_out(step0(&r), "changed_any"), "true");
+	assert_string_equal(tu_out(step0(&r), "failed"), "0");
+	assert_string_equal(tu_out(step0(&r), "unreachable"), "0");
+	assert_string_equal(tu_out(step0(&r), "skipped"), "1"); /* no marker given */
+	assert_string_equal(tu_out(step0(&r), "ok"), "2");
 	TU_ASSERT_CONTAINS(F.log, "task \"write config\" on localhost: changed");
 	TU_ASSERT_CONTAINS(F.log, "task \"show content\" on localhost: ok: content is "
 	                   "port=8080");
@@ -295,9 +286,9 @@ test_writes_file_and_is_idempotent(void **state)
 	/* the same again: nothing to change */
 	r = run_wf(write_wf(ev, NULL), NULL, NULL, 0);
 	assert_int_equal(r.rc, 0);
-	assert_string_equal(out(step0(&r), "changed"), "0");
-	assert_string_equal(out(step0(&r), "localhost.changed"), "0");
-	assert_string_equal(out(step0(&r), "changed_any"), "false");
+	assert_string_equal(tu_out(step0(&r), "changed"), "0");
+	assert_string_equal(tu_out(step0(&r), "localhost.changed"), "0");
+	assert_string_equal(tu_out(step0(&r), "changed_any"), "false");
 	TU_ASSERT_CONTAINS(F.log, "task \"write config\" on localhost: ok");
 	assert_string_equal(slurp(dest), "port=8080\n");
 	result_free(&r);
@@ -318,7 +309,7 @@ test_check_mode_and_dry_run_change_nothing(void **state)
 	r = run_wf(write_wf(ev, "      check: true\n"), NULL, NULL, 0);
 	assert_int_equal(r.rc, 0);
 	assert_false(tu_exists(dest));
-	assert_string_equal(out(step0(&r), "changed"), "1");
+	assert_string_equal(tu_out(step0(&r), "changed"), "1");
 	result_free(&r);
 
 	/* the workflow as a dry-run: would-run, still nothing written */
@@ -334,7 +325,7 @@ test_check_mode_and_dry_run_change_nothing(void **state)
 	r = run_wf(write_wf(ev, NULL), NULL, NULL, 1);
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(slurp(dest), "old");
-	assert_string_equal(out(step0(&r), "changed_any"), "true");
+	assert_string_equal(tu_out(step0(&r), "changed_any"), "true");
 	result_free(&r);
 	unlink(dest);
 }
@@ -488,7 +479,7 @@ test_vault_password_from_a_secret(void **state)
 		print_message("# %s\n# log:\n%s", step0(&r)->message, F.log);
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(slurp(dest), "s3cret-from-vault");
-	assert_string_equal(out(step0(&r), "changed"), "1");
+	assert_string_equal(tu_out(step0(&r), "changed"), "1");
 	/* the password never reached the log, not even masked */
 	assert_null(strstr(F.log, pw));
 	assert_null(strstr(F.log, "***"));
@@ -521,7 +512,7 @@ test_tags_select_tasks(void **state)
 	assert_int_equal(r.rc, 0);
 	assert_true(tu_exists(marker));
 	assert_false(tu_exists(dest));
-	assert_string_equal(out(step0(&r), "changed"), "1");
+	assert_string_equal(tu_out(step0(&r), "changed"), "1");
 	assert_null(strstr(F.log, "write config"));
 	result_free(&r);
 	unlink(marker);

@@ -176,27 +176,7 @@ result_free(struct result *r)
 	inn_workflow_free(r->wf);
 }
 
-static const inn_step_result *
-step(const struct result *r, const char *name)
-{
-	size_t i;
 
-	for (i = 0; i < inn_run_nsteps(r->run); i++)
-		if (strcmp(inn_run_step(r->run, i)->def->name, name) == 0)
-			return inn_run_step(r->run, i);
-	fail_msg("no step %s", name);
-	return NULL;
-}
-
-static const char *
-out(const inn_step_result *s, const char *key)
-{
-	json_object *v;
-
-	if (s->outputs == NULL || !json_object_object_get_ex(s->outputs, key, &v))
-		return NULL;
-	return json_object_get_string(v);
-}
 
 static void
 test_sequence_and_outputs_between_steps(void **state)
@@ -227,9 +207,9 @@ test_sequence_and_outputs_between_steps(void **state)
 	}
 	assert_int_equal(r.rc, 0);
 	assert_int_equal(inn_run_state(r.run), INN_STATE_SUCCEEDED);
-	assert_string_equal(out(step(&r, "first"), "image"), "registry/shop:1");
-	assert_string_equal(out(step(&r, "second"), "deployed"), "registry/shop:1");
-	assert_string_equal(out(step(&r, "third"), "echo"), "registry/shop:1");
+	assert_string_equal(tu_out(tu_step(r.run, "first"), "image"), "registry/shop:1");
+	assert_string_equal(tu_out(tu_step(r.run, "second"), "deployed"), "registry/shop:1");
+	assert_string_equal(tu_out(tu_step(r.run, "third"), "echo"), "registry/shop:1");
 	wo = inn_run_outputs(r.run);
 	assert_true(json_object_object_get_ex(wo, "result", &v));
 	assert_string_equal(json_object_get_string(v), "registry/shop:1");
@@ -319,8 +299,8 @@ test_retries_with_exponential_backoff(void **state)
 	           "  - name: f\n    type: crashy\n    retries: {limit: 3, backoff: 20ms}\n"
 	           "    config: {mode: fail-times, times: 3}\n", NULL, 0);
 	assert_int_equal(r.rc, 0);
-	assert_int_equal(step(&r, "f")->attempts, 3);
-	assert_string_equal(out(step(&r, "f"), "attempts"), "3");
+	assert_int_equal(tu_step(r.run, "f")->attempts, 3);
+	assert_string_equal(tu_out(tu_step(r.run, "f"), "attempts"), "3");
 	TU_ASSERT_CONTAINS(F.log, "attempt 1 of 4 failed");
 	TU_ASSERT_CONTAINS(F.log, "retrying in 20 ms");
 	TU_ASSERT_CONTAINS(F.log, "retrying in 40 ms");
@@ -331,8 +311,8 @@ test_retries_with_exponential_backoff(void **state)
 	           "  - name: f\n    type: crashy\n    retries: {limit: 1, backoff: 10ms}\n"
 	           "    config: {mode: fail-times, times: 5}\n", NULL, 0);
 	assert_int_not_equal(r.rc, 0);
-	assert_int_equal(step(&r, "f")->attempts, 2);
-	assert_int_equal(step(&r, "f")->state, INN_STATE_FAILED);
+	assert_int_equal(tu_step(r.run, "f")->attempts, 2);
+	assert_int_equal(tu_step(r.run, "f")->state, INN_STATE_FAILED);
 	result_free(&r);
 }
 
@@ -347,8 +327,8 @@ test_step_timeout(void **state)
 	           "    config: {mode: sleep, ms: 20000}\n"
 	           "  - name: after\n    type: noop\n", NULL, 0);
 	assert_int_not_equal(r.rc, 0);
-	assert_int_equal(step(&r, "s")->state, INN_STATE_TIMED_OUT);
-	assert_int_equal(step(&r, "after")->state, INN_STATE_SKIPPED);
+	assert_int_equal(tu_step(r.run, "s")->state, INN_STATE_TIMED_OUT);
+	assert_int_equal(tu_step(r.run, "after")->state, INN_STATE_SKIPPED);
 	result_free(&r);
 }
 
@@ -409,20 +389,20 @@ test_crash_isolation(void **state)
 	           "    timeout: 200ms\n    config: {mode: hang}\n"
 	           "  - name: still-fine\n    type: crashy\n    config: {mode: ok, value: alive}\n",
 	           NULL, 0);
-	assert_int_equal(step(&r, "segv")->state, INN_STATE_FAILED);
-	TU_ASSERT_CONTAINS(step(&r, "segv")->message, "plugin \"crashy\" crashed: its "
+	assert_int_equal(tu_step(r.run, "segv")->state, INN_STATE_FAILED);
+	TU_ASSERT_CONTAINS(tu_step(r.run, "segv")->message, "plugin \"crashy\" crashed: its "
 	                   "worker process ");
 #if !defined(__SANITIZE_ADDRESS__)
 	/* (under ASan the sanitizer reports the fault and exits instead) */
-	TU_ASSERT_CONTAINS(step(&r, "segv")->message, "killed by signal 11");
+	TU_ASSERT_CONTAINS(tu_step(r.run, "segv")->message, "killed by signal 11");
 #endif
-	assert_int_equal(step(&r, "abort")->state, INN_STATE_FAILED);
-	TU_ASSERT_CONTAINS(step(&r, "abort")->message, "killed by signal 6");
-	assert_int_equal(step(&r, "hang")->state, INN_STATE_TIMED_OUT);
-	TU_ASSERT_CONTAINS(step(&r, "hang")->message, "did not return within 300 ms after "
+	assert_int_equal(tu_step(r.run, "abort")->state, INN_STATE_FAILED);
+	TU_ASSERT_CONTAINS(tu_step(r.run, "abort")->message, "killed by signal 6");
+	assert_int_equal(tu_step(r.run, "hang")->state, INN_STATE_TIMED_OUT);
+	TU_ASSERT_CONTAINS(tu_step(r.run, "hang")->message, "did not return within 300 ms after "
 	                   "the step deadline; its worker process was killed");
-	assert_int_equal(step(&r, "still-fine")->state, INN_STATE_SUCCEEDED);
-	assert_string_equal(out(step(&r, "still-fine"), "echo"), "alive");
+	assert_int_equal(tu_step(r.run, "still-fine")->state, INN_STATE_SUCCEEDED);
+	assert_string_equal(tu_out(tu_step(r.run, "still-fine"), "echo"), "alive");
 	assert_int_equal(r.rc, 0); /* every failure was continue_on_error */
 	/* the dead workers were replaced (the last step needed a new one) */
 	assert_true(inn_engine_workers_started(F.eng) > before);
@@ -440,14 +420,14 @@ test_floods_are_capped(void **state)
 	           "  - name: prints\n    type: crashy\n    config: {mode: flood-stdout}\n"
 	           "  - name: big\n    type: crashy\n    continue_on_error: true\n"
 	           "    config: {mode: big-output}\n", NULL, 0);
-	assert_int_equal(step(&r, "logs")->state, INN_STATE_SUCCEEDED);
-	assert_int_equal(step(&r, "prints")->state, INN_STATE_SUCCEEDED);
-	assert_string_equal(out(step(&r, "prints"), "flooded"), "yes");
+	assert_int_equal(tu_step(r.run, "logs")->state, INN_STATE_SUCCEEDED);
+	assert_int_equal(tu_step(r.run, "prints")->state, INN_STATE_SUCCEEDED);
+	assert_string_equal(tu_out(tu_step(r.run, "prints"), "flooded"), "yes");
 	/* both floods hit the per-step log cap and said so */
 	assert_true(F.lines < 600000);
 	/* what the plugin printed on its own stdout landed in the step log */
 	TU_ASSERT_CONTAINS(F.first_print, "stdout flood line 0 ");
-	assert_int_equal(step(&r, "big")->state, INN_STATE_FAILED);
+	assert_int_equal(tu_step(r.run, "big")->state, INN_STATE_FAILED);
 	result_free(&r);
 }
 
@@ -465,11 +445,11 @@ test_conditions_and_failures(void **state)
 	           "  - name: boom\n    type: crashy\n    config: {mode: fail, value: broken disk}\n"
 	           "  - name: later\n    type: noop\n", NULL, 0);
 	assert_int_not_equal(r.rc, 0);
-	assert_int_equal(step(&r, "off")->state, INN_STATE_SKIPPED);
-	assert_string_equal(step(&r, "off")->message, "skipped: condition false");
-	assert_int_equal(step(&r, "on")->state, INN_STATE_SUCCEEDED);
-	assert_int_equal(step(&r, "boom")->state, INN_STATE_FAILED);
-	assert_int_equal(step(&r, "later")->state, INN_STATE_SKIPPED);
+	assert_int_equal(tu_step(r.run, "off")->state, INN_STATE_SKIPPED);
+	assert_string_equal(tu_step(r.run, "off")->message, "skipped: condition false");
+	assert_int_equal(tu_step(r.run, "on")->state, INN_STATE_SUCCEEDED);
+	assert_int_equal(tu_step(r.run, "boom")->state, INN_STATE_FAILED);
+	assert_int_equal(tu_step(r.run, "later")->state, INN_STATE_SKIPPED);
 	TU_ASSERT_CONTAINS(inn_run_message(r.run), "step \"boom\" failed");
 	TU_ASSERT_CONTAINS(F.log, "failing: broken disk");
 	result_free(&r);
@@ -510,7 +490,7 @@ test_parameters_are_checked(void **state)
 	assert_int_equal(json_object_get_int(json_object_object_get(inn_run_params(run),
 	                                                            "replicas")), 5);
 	assert_int_equal(inn_run_execute(run), 0);
-	assert_string_equal(out(inn_run_step(run, 0), "echo"), "r=5");
+	assert_string_equal(tu_out(inn_run_step(run, 0), "echo"), "r=5");
 	json_object_put(p);
 	inn_run_free(run);
 	inn_workflow_free(wf);
@@ -535,8 +515,8 @@ test_secrets_are_masked(void **state)
 	assert_null(strstr(F.log, "-token-9"));
 	TU_ASSERT_CONTAINS(F.log, "token is ***");
 	TU_ASSERT_CONTAINS(F.log, "using ***");
-	assert_string_equal(out(step(&r, "mint"), "token"), "***");
-	assert_string_equal(out(step(&r, "use"), "leak"), "***");
+	assert_string_equal(tu_out(tu_step(r.run, "mint"), "token"), "***");
+	assert_string_equal(tu_out(tu_step(r.run, "use"), "leak"), "***");
 	assert_true(json_object_object_get_ex(inn_run_outputs(r.run), "token", &v));
 	assert_string_equal(json_object_get_string(v), "***");
 	result_free(&r);
@@ -555,7 +535,7 @@ test_steps_inherit_no_descriptors(void **state)
 	           "      script: 'echo \"sockets=$(ls -l /proc/$$/fd | grep -c socket)\" "
 	           ">> \"$INNOMINATUS_OUTPUT\"'\n", NULL, 0);
 	assert_int_equal(r.rc, 0);
-	assert_string_equal(out(step(&r, "look"), "sockets"), "0");
+	assert_string_equal(tu_out(tu_step(r.run, "look"), "sockets"), "0");
 	result_free(&r);
 }
 
@@ -574,14 +554,14 @@ test_dry_run_reports_each_step(void **state)
 	         "  - name: never\n    type: noop\n    if: \"false\"\n", F.work);
 	r = run_wf(yaml, NULL, 1);
 	assert_int_equal(r.rc, 0);
-	assert_int_equal(step(&r, "script")->state, INN_STATE_SKIPPED);
-	assert_string_equal(step(&r, "script")->message, "skipped: plugin has no dry-run");
+	assert_int_equal(tu_step(r.run, "script")->state, INN_STATE_SKIPPED);
+	assert_string_equal(tu_step(r.run, "script")->message, "skipped: plugin has no dry-run");
 	assert_false(tu_exists(tu_path(F.work, "dry-touched")));
-	assert_int_equal(step(&r, "capable")->state, INN_STATE_WOULD_RUN);
-	assert_string_equal(out(step(&r, "capable"), "echo"), "(dry-run)");
-	TU_ASSERT_CONTAINS(json_object_to_json_string(step(&r, "capable")->config), "\"***\"");
-	assert_null(strstr(json_object_to_json_string(step(&r, "capable")->config), "hunter2"));
-	assert_string_equal(step(&r, "never")->message, "skipped: condition false");
+	assert_int_equal(tu_step(r.run, "capable")->state, INN_STATE_WOULD_RUN);
+	assert_string_equal(tu_out(tu_step(r.run, "capable"), "echo"), "(dry-run)");
+	TU_ASSERT_CONTAINS(json_object_to_json_string(tu_step(r.run, "capable")->config), "\"***\"");
+	assert_null(strstr(json_object_to_json_string(tu_step(r.run, "capable")->config), "hunter2"));
+	assert_string_equal(tu_step(r.run, "never")->message, "skipped: condition false");
 	result_free(&r);
 }
 

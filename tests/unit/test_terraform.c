@@ -225,33 +225,13 @@ result_free(struct result *r)
 	inn_workflow_free(r->wf);
 }
 
-static const inn_step_result *
-step(const struct result *r, const char *name)
-{
-	size_t i;
 
-	for (i = 0; i < inn_run_nsteps(r->run); i++)
-		if (strcmp(inn_run_step(r->run, i)->def->name, name) == 0)
-			return inn_run_step(r->run, i);
-	fail_msg("no step %s", name);
-	return NULL;
-}
-
-static const char *
-out(const inn_step_result *s, const char *key)
-{
-	json_object *v;
-
-	if (s->outputs == NULL || !json_object_object_get_ex(s->outputs, key, &v))
-		return NULL;
-	return json_object_get_string(v);
-}
 
 /* Prints the log when a run did not end as expected. */
 static void
 expect_state(const struct result *r, const char *name, inn_state want)
 {
-	const inn_step_result *s = step(r, name);
+	const inn_step_result *s = tu_step(r->run, name);
 
 	if (s->state != want) {
 		print_message("# step %s: %s (%s), wanted %s; log:\n%s", name,
@@ -378,15 +358,15 @@ test_apply_outputs_reach_a_later_step(void **state)
 	expect_state(&r, "use", INN_STATE_SUCCEEDED);
 	assert_int_equal(r.rc, 0);
 	/* typed outputs: strings as is, numbers and objects as compact JSON */
-	assert_string_equal(out(step(&r, "tf"), "cluster_name"), "alpha");
-	assert_string_equal(out(step(&r, "tf"), "nodes"), "5");
-	assert_string_equal(out(step(&r, "tf"), "info"),
+	assert_string_equal(tu_out(tu_step(r.run, "tf"), "cluster_name"), "alpha");
+	assert_string_equal(tu_out(tu_step(r.run, "tf"), "nodes"), "5");
+	assert_string_equal(tu_out(tu_step(r.run, "tf"), "info"),
 	                    "{\"bucket\":\"alpha-bucket\",\"ready\":true,\"zones\":[\"a\",\"b\"]}");
-	assert_string_equal(out(step(&r, "tf"), "tag"), "tag-alpha");
-	assert_string_equal(out(step(&r, "use"), "seen"), "alpha/tag-alpha");
+	assert_string_equal(tu_out(tu_step(r.run, "tf"), "tag"), "tag-alpha");
+	assert_string_equal(tu_out(tu_step(r.run, "use"), "seen"), "alpha/tag-alpha");
 	TU_ASSERT_CONTAINS(F.log, "Apply complete! Resources: 2 added");
 	/* the sensitive output is secret: masked everywhere, real for the step */
-	assert_string_equal(out(step(&r, "tf"), "token"), "***");
+	assert_string_equal(tu_out(tu_step(r.run, "tf"), "token"), "***");
 	assert_string_equal(json_object_get_string(json_object_object_get(
 	                    inn_run_outputs(r.run), "token")), "***");
 	TU_ASSERT_CONTAINS(F.log, "token is ***");
@@ -419,23 +399,23 @@ test_reapply_is_a_noop_and_plan_reports_changes(void **state)
 	TU_ASSERT_CONTAINS(F.log, "No changes.");
 	TU_ASSERT_CONTAINS(F.log, "Resources: 0 added, 0 changed, 0 destroyed");
 	assert_null(strstr(F.log, "$ terraform init"));
-	assert_string_equal(out(step(&r, "tf"), "cluster_name"), "gamma");
+	assert_string_equal(tu_out(tu_step(r.run, "tf"), "cluster_name"), "gamma");
 	result_free(&r);
 
 	r = run_wf(tf_yaml(data_dir("basic"), "plan", vars), "noop", 0);
 	expect_state(&r, "tf", INN_STATE_SUCCEEDED);
-	assert_string_equal(out(step(&r, "tf"), "changes"), "false");
+	assert_string_equal(tu_out(tu_step(r.run, "tf"), "changes"), "false");
 	result_free(&r);
 
 	/* a changed variable: plan sees it, and planning changed nothing */
 	r = run_wf(tf_yaml(data_dir("basic"), "plan", "{name: delta}"), "noop", 0);
 	expect_state(&r, "tf", INN_STATE_SUCCEEDED);
-	assert_string_equal(out(step(&r, "tf"), "changes"), "true");
+	assert_string_equal(tu_out(tu_step(r.run, "tf"), "changes"), "true");
 	result_free(&r);
 	r = run_wf(tf_yaml(data_dir("basic"), "output", NULL), "noop", 0);
 	expect_state(&r, "tf", INN_STATE_SUCCEEDED);
-	assert_string_equal(out(step(&r, "tf"), "cluster_name"), "gamma");
-	assert_string_equal(out(step(&r, "tf"), "token"), "***");
+	assert_string_equal(tu_out(tu_step(r.run, "tf"), "cluster_name"), "gamma");
+	assert_string_equal(tu_out(tu_step(r.run, "tf"), "token"), "***");
 	result_free(&r);
 }
 
@@ -455,8 +435,8 @@ test_destroy_removes_the_resources(void **state)
 	r = run_wf(tf_yaml(data_dir("basic"), "destroy", "{name: doomed}"), "gone", 0);
 	expect_state(&r, "tf", INN_STATE_SUCCEEDED);
 	TU_ASSERT_CONTAINS(F.log, "Destroy complete! Resources: 2 destroyed.");
-	assert_null(step(&r, "tf")->outputs == NULL ? NULL :
-	            out(step(&r, "tf"), "cluster_name"));
+	assert_null(tu_step(r.run, "tf")->outputs == NULL ? NULL :
+	            tu_out(tu_step(r.run, "tf"), "cluster_name"));
 	result_free(&r);
 	assert_non_null(wc = working_copy("gone"));
 	assert_int_equal(state_resources(wc, "terraform.tfstate"), 0);
@@ -471,13 +451,13 @@ test_two_resources_do_not_share_state(void **state)
 	(void)state;
 	r = run_wf(tf_yaml(data_dir("basic"), "apply", "{name: aaa}"), "db-a", 0);
 	expect_state(&r, "tf", INN_STATE_SUCCEEDED);
-	assert_string_equal(out(step(&r, "tf"), "cluster_name"), "aaa");
+	assert_string_equal(tu_out(tu_step(r.run, "tf"), "cluster_name"), "aaa");
 	result_free(&r);
 	r = run_wf(tf_yaml(data_dir("basic"), "apply", "{name: bbb}"), "db-b", 0);
 	expect_state(&r, "tf", INN_STATE_SUCCEEDED);
 	/* B started from nothing: it created its own resources */
 	TU_ASSERT_CONTAINS(F.log, "Resources: 2 added, 0 changed, 0 destroyed");
-	assert_string_equal(out(step(&r, "tf"), "cluster_name"), "bbb");
+	assert_string_equal(tu_out(tu_step(r.run, "tf"), "cluster_name"), "bbb");
 	result_free(&r);
 	fmt(wca, sizeof(wca), "%s", working_copy("db-a"));
 	fmt(wcb, sizeof(wcb), "%s", working_copy("db-b"));
@@ -490,7 +470,7 @@ test_two_resources_do_not_share_state(void **state)
 	assert_int_equal(state_resources(wcb, "terraform.tfstate"), 2);
 	r = run_wf(tf_yaml(data_dir("basic"), "output", NULL), "db-b", 0);
 	expect_state(&r, "tf", INN_STATE_SUCCEEDED);
-	assert_string_equal(out(step(&r, "tf"), "cluster_name"), "bbb");
+	assert_string_equal(tu_out(tu_step(r.run, "tf"), "cluster_name"), "bbb");
 	result_free(&r);
 }
 
@@ -518,8 +498,8 @@ test_inline_module_workspace_env_and_outputs(void **state)
 	         "          output \"ws\" { value = terraform.workspace }\n");
 	r = run_wf(yaml, "inline", 0);
 	expect_state(&r, "tf", INN_STATE_SUCCEEDED);
-	assert_string_equal(out(step(&r, "tf"), "size"), "7");
-	assert_null(out(step(&r, "tf"), "ws"));
+	assert_string_equal(tu_out(tu_step(r.run, "tf"), "size"), "7");
+	assert_null(tu_out(tu_step(r.run, "tf"), "ws"));
 	result_free(&r);
 	assert_non_null(wc = working_copy("inline"));
 	TU_ASSERT_CONTAINS(wc, "-staging");
@@ -539,7 +519,7 @@ test_inline_module_workspace_env_and_outputs(void **state)
 	         "        output \"ws\" { value = terraform.workspace }\n");
 	r = run_wf(yaml, "inline", 0);
 	expect_state(&r, "tf", INN_STATE_SUCCEEDED);
-	assert_string_equal(out(step(&r, "tf"), "ws"), "staging");
+	assert_string_equal(tu_out(tu_step(r.run, "tf"), "ws"), "staging");
 	TU_ASSERT_CONTAINS(F.log, "0 added, 1 changed, 0 destroyed");
 	result_free(&r);
 	assert_non_null(wc = working_copy("inline"));
@@ -698,7 +678,7 @@ test_cancel_during_apply_kills_terraform(void **state)
 	assert_int_equal(tu_copy(src, mod, "main.tf", 0644), 0);
 	r = run_wf(tf_yaml(mod, "apply", NULL), "slow", 0);
 	expect_state(&r, "tf", INN_STATE_SUCCEEDED);
-	assert_non_null(out(step(&r, "tf"), "id"));
+	assert_non_null(tu_out(tu_step(r.run, "tf"), "id"));
 	result_free(&r);
 	assert_int_equal(state_resources(working_copy("slow"), "terraform.tfstate"), 1);
 }
@@ -717,8 +697,8 @@ test_dry_run_only_plans(void **state)
 	r = run_wf(yaml, "dry", 1);
 	assert_int_equal(r.rc, 0);
 	expect_state(&r, "tf", INN_STATE_WOULD_RUN);
-	assert_string_equal(out(step(&r, "tf"), "changes"), "true");
-	assert_null(out(step(&r, "tf"), "cluster_name"));
+	assert_string_equal(tu_out(tu_step(r.run, "tf"), "changes"), "true");
+	assert_null(tu_out(tu_step(r.run, "tf"), "cluster_name"));
 	TU_ASSERT_CONTAINS(F.log, "dry-run: planning instead of apply");
 	TU_ASSERT_CONTAINS(F.log, "$ terraform plan");
 	assert_null(strstr(F.log, "$ terraform apply"));
@@ -732,7 +712,7 @@ test_dry_run_only_plans(void **state)
 	result_free(&r);
 	r = run_wf(tf_yaml(data_dir("basic"), "destroy", "{name: dry}"), "dry", 1);
 	expect_state(&r, "tf", INN_STATE_WOULD_RUN);
-	assert_string_equal(out(step(&r, "tf"), "changes"), "true");
+	assert_string_equal(tu_out(tu_step(r.run, "tf"), "changes"), "true");
 	TU_ASSERT_CONTAINS(F.log, "$ terraform plan -destroy");
 	result_free(&r);
 	assert_int_equal(state_resources(wc, "terraform.tfstate"), 2);
@@ -794,7 +774,7 @@ test_paths_stay_inside_the_module_base(void **state)
 	         "      module_base: %s\n      working_dir: mod\n", base);
 	r = run_wf(yaml, "based", 0);
 	expect_state(&r, "tf", INN_STATE_SUCCEEDED);
-	assert_non_null(out(step(&r, "tf"), "id"));
+	assert_non_null(tu_out(tu_step(r.run, "tf"), "id"));
 	result_free(&r);
 
 	/* a working_dir that leaves the base through a symbolic link */

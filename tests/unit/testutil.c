@@ -1,8 +1,15 @@
 /*
  * testutil.c - helpers for the unit tests (see testutil.h).
  */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
 #include "testutil.h"
 
+#include "exec.h"
 #include "host.h"
 
 #include <fcntl.h>
@@ -106,4 +113,26 @@ tu_contains(const char *hay, const char *needle)
 	printf("# expected: %s\n#      got: %s\n", needle, hay ? hay : "(null)");
 	fflush(stdout);
 	return 0;
+}
+
+const inn_step_result *
+tu_step(const inn_run *run, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < inn_run_nsteps(run); i++)
+		if (strcmp(inn_run_step(run, i)->def->name, name) == 0)
+			return inn_run_step(run, i);
+	fail_msg("no step %s", name);
+	return NULL;
+}
+
+const char *
+tu_out(const inn_step_result *s, const char *key)
+{
+	json_object *v;
+
+	if (s->outputs == NULL || !json_object_object_get_ex(s->outputs, key, &v))
+		return NULL;
+	return json_object_get_string(v);
 }

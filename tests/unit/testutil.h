@@ -24,6 +24,14 @@ const char *tu_fixture(const char *name);
 /* Joins two path parts into a static buffer. */
 const char *tu_path(const char *dir, const char *name);
 
+struct inn_run;
+struct inn_step_result;
+
+/* The result of step name in a finished run (fails the test if absent). */
+const struct inn_step_result *tu_step(const struct inn_run *run, const char *name);
+/* A step output's value, or NULL. */
+const char *tu_out(const struct inn_step_result *s, const char *key);
+
 /* Non-zero if needle occurs in hay; otherwise prints both as TAP
  * diagnostics so a failure says what was expected. */
 int tu_contains(const char *hay, const char *needle);
