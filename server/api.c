@@ -17,6 +17,7 @@
 
 #include "api_body.h"
 #include "error.h"
+#include "host.h"
 #include "providers.h"
 #include "server.h"
 
@@ -54,14 +55,6 @@ static struct {
 	int64_t until;
 } auth_cache[AUTH_CACHE_SIZE];
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static unsigned
 auth_slot(const char *key)
@@ -78,7 +71,7 @@ auth_cache_get(const char *key, inn_principal *out)
 {
 	unsigned i = auth_slot(key);
 
-	if (auth_cache[i].until > mono_ms() && strcmp(auth_cache[i].key, key) == 0) {
+	if (auth_cache[i].until > inn_now_ms() && strcmp(auth_cache[i].key, key) == 0) {
 		*out = auth_cache[i].p;
 		return 0;
 	}
@@ -94,7 +87,7 @@ auth_cache_put(const char *key, const inn_principal *p)
 		return;
 	snprintf(auth_cache[i].key, sizeof(auth_cache[i].key), "%s", key);
 	auth_cache[i].p = *p;
-	auth_cache[i].until = mono_ms() + AUTH_CACHE_TTL_MS;
+	auth_cache[i].until = inn_now_ms() + AUTH_CACHE_TTL_MS;
 }
 
 /* Forgets every cached key (after a revocation). */

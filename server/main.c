@@ -39,14 +39,6 @@ usage(FILE *fp)
 	    INN_PLUGIN_DIR);
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 parse_listen(inn_server_config *c, const char *v, char *hostbuf, size_t len)
@@ -229,7 +221,7 @@ main(int argc, char **argv)
 		inn_policy_free(srv.policy);
 		return 0;
 	}
-	srv.started_ms = now_ms();
+	srv.started_ms = inn_wall_ms();
 	if (inn_registry_load(&srv.registry, c->plugin_dir, srv.policy, inn_host_table()) != 0) {
 		fprintf(stderr, "innominatus: %s\n", inn_error_last());
 		goto out;
@@ -288,7 +280,7 @@ main(int argc, char **argv)
 	        "providers, %zu golden paths) ready in %lld ms\n", PACKAGE_VERSION,
 	        c->listen_host, c->listen_port, c->db_path, srv.registry->nplugins,
 	        srv.catalog->nproviders, srv.catalog->ngoldenpaths,
-	        (long long)(now_ms() - srv.started_ms));
+	        (long long)(inn_wall_ms() - srv.started_ms));
 	event_base_dispatch(srv.base);
 	/* drain: refuse new work (the loop is stopped), let runs finish */
 	inn_runs_drain(&srv, c->shutdown_grace_s);

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "error.h"
+#include "host.h"
 #include "server.h"
 
 /* A resource of the Score spec, provisioned before the main workflow. */
@@ -50,14 +51,6 @@ struct active_run {
 	struct active_run *next;
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static const char *
 state_str(inn_state s)
@@ -103,7 +96,7 @@ on_step_state(void *ud, const char *step, inn_state st, int attempt, const char 
 	row.attempts = attempt;
 	row.message = (char *)msg;
 	row.started_ms = sr ? sr->started_ms : 0;
-	row.ended_ms = inn_state_is_final(st) ? now_ms() : 0;
+	row.ended_ms = inn_state_is_final(st) ? inn_wall_ms() : 0;
 	row.outputs = st == INN_STATE_SUCCEEDED && sr ? sr->outputs : NULL;
 	/* the step row and its event in one commit */
 	tx = inn_store_begin(srv->store) == 0;
@@ -301,7 +294,7 @@ run_thread(void *arg)
 	srv->nrunning++;
 	pthread_mutex_unlock(&srv->runs_lock);
 
-	inn_store_exec_update(srv->store, ar->id, "running", NULL, now_ms(), 0, NULL);
+	inn_store_exec_update(srv->store, ar->id, "running", NULL, inn_wall_ms(), 0, NULL);
 	publish_exec(srv, ar, "execution.started", "running", NULL);
 	if (ar->ro.app != NULL && !ar->ro.dry_run &&
 	    inn_store_app_put(srv->store, ar->ro.app, ar->team) != 0)
@@ -330,7 +323,7 @@ run_thread(void *arg)
 		}
 		msg = why[0] ? why : NULL;
 		inn_store_exec_update(srv->store, ar->id, state_str(st), msg ? msg : "", 0,
-		                      now_ms(), run != NULL && ar->run == run ?
+		                      inn_wall_ms(), run != NULL && ar->run == run ?
 		                      inn_run_outputs(run) : NULL);
 		publish_exec(srv, ar, "execution.finished", state_str(st), msg);
 	}
@@ -572,7 +565,7 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 		srv->runs = ar->next;
 		pthread_mutex_unlock(&srv->runs_lock);
 		inn_store_exec_update(srv->store, ar->id, "failed", "cannot start a thread", 0,
-		                      now_ms(), NULL);
+		                      inn_wall_ms(), NULL);
 		rc = inn_error_set(INN_ERROR, "cannot start a thread for the execution");
 		goto err;
 	}
@@ -682,14 +675,14 @@ inn_runs_recover(inn_server *srv)
 				if (start(srv, &who, row->workflow, row->kind, row->params, row->spec,
 				          row->dry_run, 0, ids[i], completed, &id) != 0)
 					inn_store_exec_update(srv->store, ids[i], "failed", inn_error_last(),
-					                      0, now_ms(), NULL);
+					                      0, inn_wall_ms(), NULL);
 				json_object_put(completed);
 			} else {
 				inn_store_exec_update(srv->store, ids[i], "failed",
 				                      "interrupted: the server stopped while this execution "
 				                      "ran and its steps are not all idempotent, so it was "
 				                      "not resumed (POST /api/workflows/ID/retry runs it "
-				                      "again from the failed step)", 0, now_ms(), NULL);
+				                      "again from the failed step)", 0, inn_wall_ms(), NULL);
 			}
 			inn_exec_row_free(row);
 		}
