@@ -359,6 +359,11 @@ reply_submitted(struct ctx *c, int rc, int64_t id)
 		inn_http_error(c->req, 503, "draining", "%s", inn_error_last());
 		return;
 	}
+	if (rc == INN_RUNS_FULL) {
+		evhttp_add_header(evhttp_request_get_output_headers(c->req), "Retry-After", "5");
+		inn_http_error(c->req, 429, "queue_full", "%s", inn_error_last());
+		return;
+	}
 	if (rc != 0) {
 		inn_http_error(c->req, rc == INN_EINVAL ? 400 : 500,
 		               rc == INN_EINVAL ? "invalid_request" : "internal", "%s",
@@ -604,12 +609,22 @@ h_workflow_cancel(struct ctx *c)
 	int64_t id = parse_id(c);
 	inn_exec_row *row;
 	json_object *o;
+	int rc;
 
 	if (id < 0 || (row = visible_exec(c, id)) == NULL)
 		return;
-	if (is_final_status(row->status) || inn_runs_cancel(c->srv, id) != 0) {
-		inn_http_error(c->req, 409, "not_running", "execution %lld is %s; only a running "
-		               "execution can be cancelled", (long long)id, row->status);
+	rc = is_final_status(row->status) ? INN_ENOTFOUND : inn_runs_cancel(c->srv, id);
+	if (rc != 0 && !is_final_status(row->status)) {
+		/* it ended meanwhile: answer with what the store says now */
+		inn_exec_row_free(row);
+		if (inn_store_exec_get(c->srv->store, id, &row) != 0) {
+			inn_http_error(c->req, 500, "internal", "%s", inn_error_last());
+			return;
+		}
+	}
+	if (rc != 0) {
+		inn_http_error(c->req, 409, "not_running", "execution %lld is %s; only a pending or "
+		               "running execution can be cancelled", (long long)id, row->status);
 		inn_exec_row_free(row);
 		return;
 	}
@@ -619,9 +634,14 @@ h_workflow_cancel(struct ctx *c)
 		snprintf(target, sizeof(target), "execution/%lld", (long long)id);
 		inn_store_audit(c->srv->store, c->who.p.name, "execution.cancel", target, NULL);
 	}
+	/* a queued execution is cancelled at once; a running one when its step stops */
+	inn_exec_row_free(row);
+	row = NULL;
 	o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_int64(id));
-	json_object_object_add(o, "status", json_object_new_string("cancelling"));
+	json_object_object_add(o, "status", json_object_new_string(
+	    inn_store_exec_get(c->srv->store, id, &row) == 0 && strcmp(row->status, "cancelled") == 0
+	        ? "cancelled" : "cancelling"));
 	inn_http_reply_json(c->req, 202, o);
 	json_object_put(o);
 	inn_exec_row_free(row);

@@ -2,7 +2,8 @@
  * main.c - the daemon `innominatus`: reads the config (the admin config
  * with an optional `server:` section; flags override it), opens the store,
  * loads plugins and the catalog (providers.c), accounts for executions a previous process
- * left running, serves the API, and drains on SIGTERM/SIGINT.
+ * left running (before anything is served), serves the API, and drains on
+ * SIGTERM/SIGINT while the API keeps answering (new runs get 503).
  */
 #include "config.h"
 
@@ -89,6 +90,30 @@ config_server_section(inn_server_config *c, const inn_policy *pol, char *hostbuf
 		c->timeout_s = (int)strtol(v->value, NULL, 10);
 	if ((v = inn_ymap_get(s, "shutdownGraceSeconds")) && inn_ynode_is_scalar(v))
 		c->shutdown_grace_s = (int)strtol(v->value, NULL, 10);
+	if ((v = inn_ymap_get(s, "maxQueuedExecutions")) && inn_ynode_is_scalar(v)) {
+		char *end;
+		long n = strtol(v->value, &end, 10);
+
+		if (end == v->value || *end != '\0' || n < 1 || n > 1000000)
+			fprintf(stderr, "innominatus: %s:%d: server.maxQueuedExecutions \"%s\" is not "
+			        "a number from 1 to 1000000; using %d\n", pol->file, v->line, v->value,
+			        c->max_queued);
+		else
+			c->max_queued = (int)n;
+	}
+}
+
+/* The drain runs on its own thread so that the loop keeps serving (reads,
+ * logs, /ready saying draining, 503 for new runs); it stops the loop when
+ * the last running execution has ended. */
+static void *
+drain_main(void *arg)
+{
+	inn_server *srv = arg;
+
+	inn_runs_drain(srv, srv->cfg.shutdown_grace_s);
+	event_base_loopbreak(srv->base);
+	return NULL;
 }
 
 static void
@@ -97,10 +122,18 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	inn_server *srv = arg;
 
 	(void)what;
-	fprintf(stderr, "innominatus: %s: draining (no new executions; running ones get %d s)\n",
+	if (atomic_exchange(&srv->draining, 1)) {
+		fprintf(stderr, "innominatus: %s: already draining\n",
+		        sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		return;
+	}
+	fprintf(stderr, "innominatus: %s: draining (no new executions, queued ones stay pending "
+	        "for the next start; running ones get %d s)\n",
 	        sig == SIGTERM ? "SIGTERM" : "SIGINT", srv->cfg.shutdown_grace_s);
-	atomic_store(&srv->draining, 1);
-	event_base_loopbreak(srv->base);
+	if (pthread_create(&srv->drain_thread, NULL, drain_main, srv) == 0)
+		srv->drain_started = 1;
+	else
+		event_base_loopbreak(srv->base); /* drained after the loop, without HTTP */
 }
 
 static int
@@ -121,7 +154,7 @@ main(int argc, char **argv)
 	const char *flag_providers[INN_MAX_PROVIDER_DIRS];
 	char hostbuf[256], hostbuf2[256];
 	inn_engine_opts eo;
-	int nflag_providers = 0, flag_workers = 0, i, rc = 1, w;
+	int nflag_providers = 0, flag_workers = 0, i, rc = 1, w, runs_init = 0;
 
 	if ((w = inn_worker_maybe_main(argc, argv)) >= 0)
 		return w;
@@ -136,6 +169,7 @@ main(int argc, char **argv)
 	c->max_headers_size = 16 * 1024;
 	c->timeout_s = 60;
 	c->shutdown_grace_s = 30;
+	c->max_queued = 1000;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -260,17 +294,21 @@ main(int argc, char **argv)
 	pthread_mutex_init(&srv.runs_lock, NULL);
 	pthread_cond_init(&srv.runs_cond, NULL);
 	srv.max_concurrent = srv.policy->max_concurrent;
-	if (inn_http_start(&srv) != 0) {
-		fprintf(stderr, "innominatus: %s\n", inn_error_last());
-		goto out;
-	}
+	runs_init = 1;
+	/* before anything is served: the store tells the truth from the first request */
 	{
 		int rec = inn_runs_recover(&srv);
 
 		if (rec > 0)
-			fprintf(stderr, "innominatus: %d execution(s) were left running by the previous "
-			        "process: marked interrupted, then resumed or failed\n", rec);
+			fprintf(stderr, "innominatus: %d execution(s) were left unfinished by the "
+			        "previous process: resumed (nothing ran yet, or all steps idempotent) "
+			        "or failed\n", rec);
 	}
+	if (inn_http_start(&srv) != 0) {
+		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		goto out;
+	}
+	inn_runs_begin(&srv);
 	srv.sigterm = evsignal_new(srv.base, SIGTERM, on_signal, &srv);
 	srv.sigint = evsignal_new(srv.base, SIGINT, on_signal, &srv);
 	event_add(srv.sigterm, NULL);
@@ -282,10 +320,16 @@ main(int argc, char **argv)
 	        srv.catalog->nproviders, srv.catalog->ngoldenpaths,
 	        (long long)(inn_wall_ms() - srv.started_ms));
 	event_base_dispatch(srv.base);
-	/* drain: refuse new work (the loop is stopped), let runs finish */
-	inn_runs_drain(&srv, c->shutdown_grace_s);
+	/* the drain thread stopped the loop when it was done */
+	if (srv.drain_started)
+		pthread_join(srv.drain_thread, NULL);
+	else
+		inn_runs_drain(&srv, c->shutdown_grace_s);
+	runs_init = 0;
 	rc = 0;
 out:
+	if (runs_init)
+		inn_runs_drain(&srv, 0); /* frees what recovery queued; it stays pending */
 	if (srv.http != NULL)
 		evhttp_free(srv.http);
 	if (srv.sigterm)

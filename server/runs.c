@@ -1,11 +1,13 @@
 /*
  * runs.c - the server's execution manager: turns a run request into a
- * stored execution, runs it on its own thread through the engine (at most
- * maxConcurrentWorkflows at once; the rest wait), records every step state,
+ * stored execution, runs it through the engine on a runner thread (at most
+ * maxConcurrentWorkflows at once; the rest wait in a bounded FIFO, without a
+ * thread, and a runner takes the next one when it ends), records every step state,
  * log line and event in the store as it happens and publishes them to SSE
  * subscribers, records the Score spec's application and the state of each
  * resource it provisions, and accounts for executions a previous process
- * left behind.  An execution holds a reference to the catalog it started
+ * left behind.  SIGTERM drains: queued executions are not started (they stay
+ * pending and the next start runs them), running ones get the grace.  An execution holds a reference to the catalog it started
  * with (its workflows point into it), so a reload cannot free them.
  */
 #include "config.h"
@@ -48,6 +50,8 @@ struct active_run {
 	char prefix[300];         /* step name prefix ("db/") or "" */
 	json_object *spec;
 	int cancel_requested;
+	int queued;               /* on srv->qhead..qtail, waiting for a slot */
+	struct active_run *qnext;
 	struct active_run *next;
 };
 
@@ -279,20 +283,68 @@ provision(struct active_run *ar, char *why, size_t whylen)
 	return INN_STATE_SUCCEEDED;
 }
 
-static void *
-run_thread(void *arg)
+/* ---- the queue (everything here with srv->runs_lock held) ---------------- */
+
+static void
+runs_unlink(inn_server *srv, struct active_run *ar)
 {
-	struct active_run *ar = arg, **pp;
+	struct active_run **pp;
+
+	for (pp = &srv->runs; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == ar) {
+			*pp = ar->next;
+			break;
+		}
+}
+
+static void
+queue_push(inn_server *srv, struct active_run *ar)
+{
+	ar->queued = 1;
+	ar->qnext = NULL;
+	if (srv->qtail != NULL)
+		srv->qtail->qnext = ar;
+	else
+		srv->qhead = ar;
+	srv->qtail = ar;
+	srv->nqueued++;
+}
+
+static void
+queue_unlink(inn_server *srv, struct active_run *ar)
+{
+	struct active_run **pp, *prev = NULL;
+
+	for (pp = &srv->qhead; *pp != NULL; prev = *pp, pp = &(*pp)->qnext)
+		if (*pp == ar) {
+			*pp = ar->qnext;
+			if (srv->qtail == ar)
+				srv->qtail = prev;
+			ar->qnext = NULL;
+			ar->queued = 0;
+			srv->nqueued--;
+			return;
+		}
+}
+
+/* The next queued execution to start, or NULL (none, not open yet, or draining). */
+static struct active_run *
+queue_pop(inn_server *srv)
+{
+	struct active_run *ar = srv->qhead;
+
+	if (ar == NULL || !srv->runs_open || atomic_load(&srv->draining))
+		return NULL;
+	queue_unlink(srv, ar);
+	return ar;
+}
+
+/* Runs one execution to its end and records it. */
+static void
+run_one(struct active_run *ar)
+{
 	inn_server *srv = ar->srv;
 	inn_state st;
-
-	/* wait for a slot (maxConcurrentWorkflows) */
-	pthread_mutex_lock(&srv->runs_lock);
-	while (srv->max_concurrent > 0 && srv->nrunning >= srv->max_concurrent &&
-	       !ar->cancel_requested)
-		pthread_cond_wait(&srv->runs_cond, &srv->runs_lock);
-	srv->nrunning++;
-	pthread_mutex_unlock(&srv->runs_lock);
 
 	inn_store_exec_update(srv->store, ar->id, "running", NULL, inn_wall_ms(), 0, NULL);
 	publish_exec(srv, ar, "execution.started", "running", NULL);
@@ -329,18 +381,77 @@ run_thread(void *arg)
 	}
 	if ((int)st >= 0 && (int)st < 8)
 		atomic_fetch_add(&srv->m_exec[st], 1);
+}
+
+/* A runner: runs its execution, then the next queued one while there is
+ * one, and ends (giving its slot back) when the queue is empty or the
+ * server drains.  It touches nothing of srv after the last unlock. */
+static void *
+run_thread(void *arg)
+{
+	struct active_run *ar = arg;
+	inn_server *srv = ar->srv;
+
+	while (ar != NULL) {
+		run_one(ar);
+		pthread_mutex_lock(&srv->runs_lock);
+		runs_unlink(srv, ar);
+		pthread_mutex_unlock(&srv->runs_lock);
+		active_free(ar);
+		pthread_mutex_lock(&srv->runs_lock);
+		if ((ar = queue_pop(srv)) == NULL)
+			srv->nrunning--;
+		pthread_cond_broadcast(&srv->runs_cond);
+		pthread_mutex_unlock(&srv->runs_lock);
+	}
+	return NULL;
+}
+
+/* Starts runners for queued executions while slots are free (runs_lock
+ * held).  A runner that cannot be created leaves its execution first in
+ * the queue. */
+static void
+dispatch(inn_server *srv)
+{
+	while (srv->max_concurrent <= 0 || srv->nrunning < srv->max_concurrent) {
+		struct active_run *ar = queue_pop(srv);
+		pthread_t t;
+
+		if (ar == NULL)
+			return;
+		if (pthread_create(&t, NULL, run_thread, ar) != 0) {
+			ar->queued = 1;
+			ar->qnext = srv->qhead;
+			srv->qhead = ar;
+			if (srv->qtail == NULL)
+				srv->qtail = ar;
+			srv->nqueued++;
+			return;
+		}
+		pthread_detach(t);
+		srv->nrunning++;
+	}
+}
+
+/* 0 when one more execution may be accepted: it gets a slot now, or fewer
+ * than maxQueuedExecutions wait (without a slot limit, fewer than that
+ * many are in progress).  INN_RUNS_FULL otherwise. */
+static int
+queue_room(inn_server *srv)
+{
+	int waiting, rc = 0;
 
 	pthread_mutex_lock(&srv->runs_lock);
-	srv->nrunning--;
-	for (pp = &srv->runs; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == ar) {
-			*pp = ar->next;
-			break;
-		}
-	pthread_cond_broadcast(&srv->runs_cond);
+	if (srv->max_concurrent > 0)
+		waiting = srv->nqueued > 0 || srv->nrunning >= srv->max_concurrent ? srv->nqueued
+		                                                                    : -1;
+	else
+		waiting = srv->nrunning + srv->nqueued;
+	if (waiting >= 0 && waiting >= srv->cfg.max_queued)
+		rc = inn_error_set(INN_RUNS_FULL, "%d executions are already waiting for a slot "
+		                   "(server.maxQueuedExecutions); try again later", waiting);
 	pthread_mutex_unlock(&srv->runs_lock);
-	active_free(ar);
-	return NULL;
+	return rc;
 }
 
 /* Resolves what to run: a golden path, provider/workflow, or (kind
@@ -439,9 +550,8 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 	inn_score *score = NULL;
 	inn_run *check = NULL;
 	inn_diag d;
-	pthread_t t;
 	size_t i;
-	int rc;
+	int rc, stuck;
 
 	inn_diag_init(&d);
 	if ((ar = calloc(1, sizeof(*ar))) == NULL)
@@ -556,20 +666,25 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 	inn_run_free(check);
 	check = NULL;
 	*id = ar->id;
+	/* queued in order; a runner starts it when a slot is free (no thread
+	 * waits for one); none start before inn_runs_begin */
 	pthread_mutex_lock(&srv->runs_lock);
 	ar->next = srv->runs;
 	srv->runs = ar;
+	queue_push(srv, ar);
+	dispatch(srv);
+	stuck = ar->queued && srv->runs_open && srv->nrunning == 0;
+	if (stuck) {
+		queue_unlink(srv, ar);
+		runs_unlink(srv, ar);
+	}
 	pthread_mutex_unlock(&srv->runs_lock);
-	if (pthread_create(&t, NULL, run_thread, ar) != 0) {
-		pthread_mutex_lock(&srv->runs_lock);
-		srv->runs = ar->next;
-		pthread_mutex_unlock(&srv->runs_lock);
+	if (stuck) {
 		inn_store_exec_update(srv->store, ar->id, "failed", "cannot start a thread", 0,
 		                      inn_wall_ms(), NULL);
 		rc = inn_error_set(INN_ERROR, "cannot start a thread for the execution");
 		goto err;
 	}
-	pthread_detach(t);
 	inn_score_free(score);
 	inn_diag_free(&d);
 	return 0;
@@ -591,6 +706,8 @@ inn_runs_submit(inn_server *srv, const inn_caller *who, const char *ref, const c
 
 	if (atomic_load(&srv->draining))
 		return inn_error_set(INN_ECANCELLED, "the server is shutting down");
+	if ((rc = queue_room(srv)) != 0)
+		return rc;
 	if (retry_of > 0) {
 		/* steps that succeeded are reused; the run goes on from the failed one */
 		inn_step_row *rows = NULL;
@@ -614,49 +731,144 @@ inn_runs_submit(inn_server *srv, const inn_caller *who, const char *ref, const c
 int
 inn_runs_cancel(inn_server *srv, int64_t id)
 {
-	struct active_run *ar;
+	struct active_run *ar, *gone = NULL;
 	int found = 0;
 
 	pthread_mutex_lock(&srv->runs_lock);
 	for (ar = srv->runs; ar != NULL; ar = ar->next)
 		if (ar->id == id) {
-			ar->cancel_requested = 1;
-			inn_run_cancel(ar->run);
 			found = 1;
+			if (ar->queued) {
+				/* never started: off the queue, recorded below, freed */
+				queue_unlink(srv, ar);
+				runs_unlink(srv, ar);
+				gone = ar;
+			} else {
+				/* running (or just taken off the queue: set_current
+				 * cancels the run it installs) */
+				ar->cancel_requested = 1;
+				inn_run_cancel(ar->run);
+			}
+			break;
 		}
 	pthread_cond_broadcast(&srv->runs_cond);
 	pthread_mutex_unlock(&srv->runs_lock);
+	if (gone != NULL) {
+		static const char msg[] = "cancelled before it started";
+
+		inn_store_exec_update(srv->store, gone->id, "cancelled", msg, 0, inn_wall_ms(), NULL);
+		publish_exec(srv, gone, "execution.finished", "cancelled", msg);
+		atomic_fetch_add(&srv->m_exec[INN_STATE_CANCELLED], 1);
+		active_free(gone);
+	}
 	return found ? 0 : inn_error_set(INN_ENOTFOUND, "execution %lld is not running",
 	                                 (long long)id);
 }
 
+/* Adds the succeeded steps of execution id to completed (name -> outputs). */
+static void
+completed_add(inn_server *srv, int64_t id, json_object *completed)
+{
+	inn_step_row *rows = NULL;
+	size_t n = 0, j;
+
+	if (id <= 0 || inn_store_steps_get(srv->store, id, &rows, &n) != 0)
+		return;
+	for (j = 0; j < n; j++)
+		if (strcmp(rows[j].status, "succeeded") == 0)
+			json_object_object_add(completed, rows[j].name,
+			                       rows[j].outputs ? json_object_get(rows[j].outputs)
+			                                       : json_object_new_object());
+	inn_step_rows_free(rows, n);
+}
+
+/* Step rows of an execution the previous process left "running" become
+ * status (with msg and, when final, an end time): no step stays running. */
+static void
+steps_settle(inn_server *srv, int64_t id, const char *status, const char *msg, int final)
+{
+	inn_step_row *rows = NULL;
+	size_t n = 0, j;
+
+	if (inn_store_steps_get(srv->store, id, &rows, &n) != 0)
+		return;
+	for (j = 0; j < n; j++) {
+		inn_step_row r = rows[j];
+
+		if (strcmp(r.status, "running") != 0)
+			continue;
+		r.status = (char *)status;
+		r.message = (char *)msg;
+		r.ended_ms = final ? inn_wall_ms() : 0;
+		inn_store_step_put(srv->store, id, &r);
+	}
+	inn_step_rows_free(rows, n);
+}
+
+/* Whether any step of the execution started (a row that is not pending). */
+static int
+steps_started(inn_server *srv, int64_t id)
+{
+	inn_step_row *rows = NULL;
+	size_t n = 0, j;
+	int started = 0;
+
+	if (inn_store_steps_get(srv->store, id, &rows, &n) != 0)
+		return 1;
+	for (j = 0; j < n; j++)
+		if (strcmp(rows[j].status, "pending") != 0)
+			started = 1;
+	inn_step_rows_free(rows, n);
+	return started;
+}
+
+static void
+recover_event(inn_server *srv, const inn_exec_row *row, const char *type, const char *status,
+              const char *msg)
+{
+	json_object *data = json_object_new_object();
+	int64_t ev = 0;
+
+	json_object_object_add(data, "status", json_object_new_string(status));
+	json_object_object_add(data, "workflow", json_object_new_string(row->workflow));
+	json_object_object_add(data, "message", json_object_new_string(msg));
+	inn_store_event_add(srv->store, type, row->id, row->team, data, &ev);
+	json_object_put(data);
+}
+
+/* Runs before anything is served.  An execution left pending or running is
+ * resumed when nothing of it ran yet (no step started) or every step is
+ * idempotent: it is recorded pending again (its interrupted steps too) and
+ * queued, reusing the steps that succeeded (a retry's too).  Any other is
+ * failed, and so are its interrupted steps. */
 int
 inn_runs_recover(inn_server *srv)
 {
 	static const char *const left[] = { "running", "pending" };
+	static const char resumed[] = "the server stopped before this execution ended; "
+	                              "resumed at the next start";
+	int64_t *idl[2] = { NULL, NULL };
+	size_t nl[2] = { 0, 0 };
 	size_t k, i;
 	int count = 0;
 
+	/* both lists first: a resumed execution becomes pending below */
+	for (k = 0; k < 2; k++)
+		if (inn_store_exec_ids_with_status(srv->store, left[k], &idl[k], &nl[k]) != 0)
+			nl[k] = 0;
 	for (k = 0; k < 2; k++) {
-		int64_t *ids = NULL;
-		size_t n = 0;
+		int64_t *ids = idl[k];
+		size_t n = nl[k];
 
-		if (inn_store_exec_ids_with_status(srv->store, left[k], &ids, &n) != 0)
-			continue;
 		for (i = 0; i < n; i++) {
 			inn_exec_row *row = NULL;
 			int64_t id = 0;
 
 			count++;
-			inn_store_exec_update(srv->store, ids[i], "interrupted",
-			                      "the server stopped while this execution ran", 0, 0, NULL);
-			inn_store_event_add(srv->store, "execution.interrupted", ids[i], NULL, NULL,
-			                    &id);
 			if (inn_store_exec_get(srv->store, ids[i], &row) != 0)
 				continue;
-			if (row->resumable && resolve(srv->catalog, row->workflow, row->kind) != NULL) {
-				inn_step_row *rows = NULL;
-				size_t ns = 0, j;
+			if ((row->resumable || !steps_started(srv, ids[i])) &&
+			    resolve(srv->catalog, row->workflow, row->kind) != NULL) {
 				json_object *completed = json_object_new_object();
 				inn_caller who;
 
@@ -664,25 +876,28 @@ inn_runs_recover(inn_server *srv)
 				snprintf(who.p.name, sizeof(who.p.name), "%s",
 				         row->created_by ? row->created_by : "system");
 				snprintf(who.p.team, sizeof(who.p.team), "%s", row->team ? row->team : "");
-				if (inn_store_steps_get(srv->store, ids[i], &rows, &ns) == 0) {
-					for (j = 0; j < ns; j++)
-						if (strcmp(rows[j].status, "succeeded") == 0)
-							json_object_object_add(completed, rows[j].name,
-							    rows[j].outputs ? json_object_get(rows[j].outputs)
-							                    : json_object_new_object());
-					inn_step_rows_free(rows, ns);
-				}
+				completed_add(srv, row->retry_of, completed);
+				completed_add(srv, ids[i], completed);
+				steps_settle(srv, ids[i], "pending", "the server stopped while this step "
+				             "ran; it runs again", 0);
+				inn_store_exec_update(srv->store, ids[i], "pending", NULL, 0, 0, NULL);
+				recover_event(srv, row, "execution.resumed", "pending", resumed);
 				if (start(srv, &who, row->workflow, row->kind, row->params, row->spec,
 				          row->dry_run, 0, ids[i], completed, &id) != 0)
 					inn_store_exec_update(srv->store, ids[i], "failed", inn_error_last(),
 					                      0, inn_wall_ms(), NULL);
 				json_object_put(completed);
 			} else {
-				inn_store_exec_update(srv->store, ids[i], "failed",
-				                      "interrupted: the server stopped while this execution "
-				                      "ran and its steps are not all idempotent, so it was "
-				                      "not resumed (POST /api/workflows/ID/retry runs it "
-				                      "again from the failed step)", 0, inn_wall_ms(), NULL);
+				static const char why[] = "interrupted: the server stopped while this "
+				    "execution ran and its steps are not all idempotent, so it was not "
+				    "resumed (POST /api/workflows/ID/retry runs it again from the failed "
+				    "step)";
+
+				steps_settle(srv, ids[i], "failed", "interrupted: the server stopped while "
+				             "this step ran", 1);
+				recover_event(srv, row, "execution.interrupted", "failed", why);
+				inn_store_exec_update(srv->store, ids[i], "failed", why, 0, inn_wall_ms(),
+				                      NULL);
 			}
 			inn_exec_row_free(row);
 		}
@@ -692,26 +907,51 @@ inn_runs_recover(inn_server *srv)
 }
 
 void
+inn_runs_begin(inn_server *srv)
+{
+	pthread_mutex_lock(&srv->runs_lock);
+	srv->runs_open = 1;
+	dispatch(srv);
+	pthread_mutex_unlock(&srv->runs_lock);
+}
+
+void
 inn_runs_drain(inn_server *srv, int grace_s)
 {
 	struct timespec until;
-	struct active_run *ar;
+	struct active_run *ar, *left;
+	int nleft;
 
 	atomic_store(&srv->draining, 1);
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += grace_s;
 	pthread_mutex_lock(&srv->runs_lock);
-	while (srv->runs != NULL) {
+	while (srv->nrunning > 0) {
 		if (pthread_cond_timedwait(&srv->runs_cond, &srv->runs_lock, &until) == ETIMEDOUT) {
-			for (ar = srv->runs; ar != NULL; ar = ar->next) {
-				ar->cancel_requested = 1;
-				inn_run_cancel(ar->run);
-			}
-			pthread_cond_broadcast(&srv->runs_cond);
+			for (ar = srv->runs; ar != NULL; ar = ar->next)
+				if (!ar->queued) {
+					ar->cancel_requested = 1;
+					inn_run_cancel(ar->run);
+				}
 			/* cancelled steps end within the kill grace; wait for them */
-			while (srv->runs != NULL)
+			while (srv->nrunning > 0)
 				pthread_cond_wait(&srv->runs_cond, &srv->runs_lock);
 		}
 	}
+	/* never started: they stay pending in the store and the next start
+	 * runs them (nothing of them ran, nothing is lost) */
+	left = srv->qhead;
+	nleft = srv->nqueued;
+	for (ar = left; ar != NULL; ar = ar->qnext)
+		runs_unlink(srv, ar);
+	srv->qhead = srv->qtail = NULL;
+	srv->nqueued = 0;
 	pthread_mutex_unlock(&srv->runs_lock);
+	while ((ar = left) != NULL) {
+		left = ar->qnext;
+		active_free(ar);
+	}
+	if (nleft > 0)
+		fprintf(stderr, "innominatus: %d queued execution(s) were not started; they stay "
+		        "pending and run at the next start\n", nleft);
 }

@@ -39,6 +39,7 @@ typedef struct inn_server_config {
 	int max_connections;
 	int timeout_s;                 /* read/write timeout per connection */
 	int shutdown_grace_s;          /* SIGTERM: how long running steps may finish */
+	int max_queued;                /* maxQueuedExecutions: waiting for a slot; 429 beyond */
 } inn_server_config;
 
 struct sse_client;
@@ -70,12 +71,19 @@ typedef struct inn_server {
 	int64_t started_ms;
 	atomic_int ready;
 	atomic_int draining;
-	/* runs in progress */
+	/* runs in progress: every accepted execution is on runs; those waiting
+	 * for a slot are also on the FIFO qhead..qtail (no thread of their
+	 * own); nrunning counts the runner threads, at most max_concurrent */
 	pthread_mutex_t runs_lock;
 	pthread_cond_t runs_cond;
 	struct active_run *runs;
+	struct active_run *qhead, *qtail;
+	int nqueued;
 	int nrunning;
 	int max_concurrent;
+	int runs_open;                 /* inn_runs_begin was called: runner threads may start */
+	pthread_t drain_thread;        /* SIGTERM: runs inn_runs_drain, then stops the loop */
+	int drain_started;
 	/* SSE subscribers and the queue of things to send them */
 	pthread_mutex_t sse_lock;
 	struct sse_client *sse;
@@ -115,10 +123,23 @@ long long inn_http_error_count(void);
 int inn_runs_submit(inn_server *srv, const inn_caller *who, const char *ref,
                     const char *kind, json_object *params, json_object *spec,
                     int dry_run, int64_t retry_of, int64_t *id);
+/* Returned by inn_runs_submit when maxQueuedExecutions executions already
+ * wait for a slot (the API answers 429 with Retry-After). */
+#define INN_RUNS_FULL (-64)
+/* Cancels an execution: a queued one is recorded cancelled at once and
+ * never starts; a running one is asked to stop (recorded when it has).
+ * INN_ENOTFOUND when it is neither queued nor running. */
 int inn_runs_cancel(inn_server *srv, int64_t id);
-/* Marks executions left running by a previous process; returns how many. */
+/* Accounts for executions a previous process left pending or running,
+ * before anything is served: resumes those that may be (queued until
+ * inn_runs_begin), fails the others and their interrupted steps; returns
+ * how many there were. */
 int inn_runs_recover(inn_server *srv);
-/* Waits for running executions (cancelling after grace_s). */
+/* Lets runner threads start the queued executions. */
+void inn_runs_begin(inn_server *srv);
+/* Stops starting queued executions, waits for running ones (cancelling
+ * them after grace_s) and frees the queue: executions that never started
+ * stay pending in the store, and the next start runs them. */
 void inn_runs_drain(inn_server *srv, int grace_s);
 /* SSE on the loop thread: open a stream (reply headers sent), send a
  * backlog item, register for live messages, or end it. */

@@ -109,7 +109,7 @@ int inn_run_new(inn_run **out, inn_engine *eng, const inn_workflow *wf,
  * Returns 0 when the run succeeded, INN_ERROR when it failed, was
  * cancelled or timed out (see inn_run_state). */
 int inn_run_execute(inn_run *run);
-/* Thread- and async-signal-safe: asks the run to stop. */
+/* Thread- and async-signal-safe: asks the run to stop (NULL: nothing). */
 void inn_run_cancel(inn_run *run);
 void inn_run_free(inn_run *run);
 

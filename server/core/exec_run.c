@@ -1209,7 +1209,8 @@ inn_run_execute(inn_run *r)
 void
 inn_run_cancel(inn_run *r)
 {
-	atomic_store(&r->cancel, 1);
+	if (r != NULL)
+		atomic_store(&r->cancel, 1);
 }
 
 void

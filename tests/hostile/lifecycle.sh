@@ -1,0 +1,174 @@
+#!/bin/sh
+# lifecycle.sh - the execution lifecycle under attack (hardening review
+# HT-12, HT-11, DU-7, DU-5, DU-6, DU-3 and the kill -9 accounting): queued
+# executions are cancelled at once and never start, the queue is bounded
+# (429 + Retry-After) and holds no thread per execution, SIGTERM keeps the
+# API answering while it drains and leaves queued executions pending for the
+# next start, and a restart after kill -9 leaves nothing running and runs
+# what never started.  Prints TAP.
+. "$INN_TOP_SRCDIR/tests/hostile/lib.sh"
+fixtures=$INN_TOP_SRCDIR/tests/data/hostile/lifecycle
+h_init lifecycle
+h_plugin "$INN_TOP_BUILDDIR/tests/plugins/.libs/noop.so"
+H_SERVER_YAML="  shutdownGraceSeconds: 2
+  maxQueuedExecutions: 5"
+H_POLICY_YAML="  maxConcurrentWorkflows: 2"
+h_start "$fixtures" || exit 1
+U=$(h_key life-user user red)
+
+run() { # WORKFLOW PARAMS-JSON: prints the id ("" when refused)
+	api POST /api/workflows/run "$U" -d "{\"workflow\":\"life/$1\",\"parameters\":$2}" | jf id
+}
+hold() { # TAG SECS
+	run hold "{\"marker\":\"$H/m-$1\",\"secs\":\"$2\"}"
+}
+wait_status() { # ID WANT [SECS]: until the execution has status WANT
+	i=0
+	while [ $i -lt $((${3:-30} * 10)) ]; do
+		[ "$(h_status "$1" "$U")" = "$2" ] && return 0
+		i=$((i + 1)); sleep 0.1
+	done
+	return 1
+}
+code_is() { [ "$(cat "$H/code")" = "$1" ]; }
+alive() { kill -0 "$spid" 2>/dev/null && [ "$(curl -s -o /dev/null -w '%{http_code}' "$url/health")" = 200 ]; }
+db() { sqlite3 "$H/inn.db" "$1" 2>/dev/null; }
+proc() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$spid/status" 2>/dev/null || echo 99999; }
+
+# ---- HT-12: cancel of a queued execution ----------------------------------
+r1=$(hold r1 30)
+r2=$(hold r2 30)
+wait_status "$r1" running && wait_status "$r2" running
+check "two long executions hold both slots" wait_status "$r2" running 1
+q1=$(hold q1 0)
+check "a third one waits: pending" [ "$(h_status "$q1" "$U")" = pending ]
+body=$(api POST "/api/workflows/$q1/cancel" "$U")
+check "HT-12: cancelling the queued execution answers 202" code_is 202
+check "HT-12: the answer says it is cancelled (not later: it never started)" \
+	[ "$(echo "$body" | jf status)" = cancelled ]
+check "HT-12: the server is still alive" alive
+check "HT-12: the store records it cancelled at once" [ "$(h_status "$q1" "$U")" = cancelled ]
+body=$(api POST "/api/workflows/$q1/cancel" "$U")
+check "a second cancel is 409" code_is 409
+check "... and tells the truth (cancelled)" sh -c 'echo "$1" | grep -q "is cancelled"' - "$body"
+check "the running ones still run" [ "$(h_status "$r1" "$U")" = running ]
+
+# ---- HT-11: a bounded queue ----------------------------------------------
+q2=$(hold q2 0); q3=$(hold q3 0); q4=$(hold q4 0); q5=$(hold q5 0); q6=$(hold q6 0)
+check "five queued executions are accepted (maxQueuedExecutions: 5)" \
+	[ -n "$q2" -a -n "$q3" -a -n "$q4" -a -n "$q5" -a -n "$q6" ]
+body=$(api POST /api/workflows/run "$U" -D "$H/hdr" \
+	-d "{\"workflow\":\"life/hold\",\"parameters\":{\"marker\":\"$H/m-x\"}}")
+check "HT-11: the sixth is refused with 429" code_is 429
+check "HT-11: ... a JSON error queue_full" [ "$(echo "$body" | jf error.code)" = queue_full ]
+check "HT-11: ... and a Retry-After header" grep -qi '^Retry-After: [0-9]' "$H/hdr"
+check "HT-11: the refused one left no execution behind" \
+	[ "$(db "select count(*) from executions where params like '%m-x%'")" = 0 ]
+api POST /api/workflows/run "$U" -d '{"workflow":"life/hold","dry_run":true,"parameters":{"marker":"/nonexistent"}}' >/dev/null
+check "HT-11: a dry run counts too (429)" code_is 429
+threads=$(proc Threads)
+check "HT-11: no thread per queued execution ($threads threads)" [ "${threads:-99999}" -le 8 ]
+
+# ---- DU-5 / DU-6 / DU-7: SIGTERM with running and queued executions -------
+kill -TERM "$spid"
+sleep 0.3
+check "DU-6: /health answers during the drain" \
+	[ "$(curl -s -m 5 -o /dev/null -w '%{http_code}' "$url/health")" = 200 ]
+ready=$(curl -s -m 5 "$url/ready")
+check "DU-6: /ready says draining" [ "$(echo "$ready" | jf checks.draining)" = True ]
+check "DU-6: reads answer during the drain" [ "$(h_status "$r1" "$U")" = running ]
+body=$(api POST /api/workflows/run "$U" -m 5 -d "{\"workflow\":\"life/hold\",\"parameters\":{\"marker\":\"$H/m-d\"}}")
+check "DU-6: a new run is refused: 503" code_is 503
+check "DU-6: ... with the JSON error draining" [ "$(echo "$body" | jf error.code)" = draining ]
+api POST "/api/workflows/$q1/retry" "$U" -m 5 >/dev/null
+check "DU-6: a retry is refused: 503" code_is 503
+body=$(api POST "/api/workflows/$q3/cancel" "$U" -m 5)
+check "a queued execution can be cancelled during the drain" \
+	[ "$(echo "$body" | jf status)" = cancelled ]
+wait "$spid"
+rc=$?
+spid=""
+check "DU-7: the server drained and exited 0 (no crash; rc $rc)" [ "$rc" = 0 ]
+check "DU-5: the queued executions were never started" \
+	[ ! -e "$H/m-q2" -a ! -e "$H/m-q4" -a ! -e "$H/m-q5" -a ! -e "$H/m-q6" ]
+check "DU-7: the running ones were cancelled after the grace and recorded so" \
+	[ "$(db "select status from executions where id in ($r1,$r2)" | sort -u)" = cancelled ]
+check "DU-5: the queued ones stay pending in the store" \
+	[ "$(db "select status from executions where id in ($q2,$q4,$q5,$q6)" | sort -u)" = pending ]
+check "no step is left running" [ "$(db "select count(*) from steps where status='running'")" = 0 ]
+
+# ---- the next start runs what was queued ------------------------------------
+h_start "$fixtures" || exit 1
+for q in $q2 $q4 $q5 $q6; do h_wait_final "$q" "$U" 30; done
+check "DU-5: after the restart the queued ones ran and succeeded" \
+	[ "$(db "select status from executions where id in ($q2,$q4,$q5,$q6)" | sort -u)" = succeeded ]
+never_ran() { [ ! -e "$H/m-q1" ] && [ ! -e "$H/m-q3" ] &&
+	[ "$(db "select status from executions where id in ($q1,$q3)" | sort -u)" = cancelled ]; }
+check "... and the ones cancelled while queued never ran" never_ran
+
+# ---- kill -9 with running, resumable and queued executions ------------------
+k1=$(hold k1 30)
+i0=$(run idem '{"ms":30000}')
+wait_status "$k1" running && wait_status "$i0" running
+i=0
+while [ -n "$i0" ] && [ $i -lt 100 ] && [ "$(db "select status from steps where exec_id=$i0 and name='wait'")" != running ]; do
+	i=$((i + 1)); sleep 0.1
+done
+p1=$(hold p1 0)
+i1=$(run idem '{"ms":10}')
+check "two queued behind them" [ "$(h_status "$p1" "$U")$(h_status "$i1" "$U")" = pendingpending ]
+h_stop KILL
+h_start "$fixtures" || exit 1
+check "after kill -9 no execution is left running for a dead process" \
+	[ "$(h_status "$k1" "$U")" = failed ]
+check "... and no step row of it stays running" \
+	[ "$(db "select count(*) from steps where exec_id=$k1 and status='running'")" = 0 ]
+resumed() { case $(db "select status from executions where id=$i0") in pending|running) return 0;; esac; return 1; }
+check "the resumable one is pending or running again, not interrupted" resumed
+check "... and no interrupted event was recorded for it" \
+	[ "$(db "select count(*) from events where exec_id=$i0 and type='execution.interrupted'")" = 0 ]
+check "... and it was resumed once" \
+	[ "$(db "select count(*) from events where exec_id=$i0 and type='execution.resumed'")" = 1 ]
+h_wait_final "$p1" "$U" 30
+check "DU-3: the queued non-idempotent one was started after the restart: succeeded" \
+	[ "$(h_status "$p1" "$U")" = succeeded ]
+check "DU-3: ... and really ran" [ -e "$H/m-p1" ]
+h_wait_final "$i1" "$U" 30
+check "the queued idempotent one succeeded" [ "$(h_status "$i1" "$U")" = succeeded ]
+api POST "/api/workflows/$i0/cancel" "$U" >/dev/null
+h_wait_final "$i0" "$U" 30
+check "the resumed one can be cancelled and is recorded so" [ "$(h_status "$i0" "$U")" = cancelled ]
+api POST "/api/workflows/$k1/cancel" "$U" >/dev/null
+check "cancelling a final execution is 409" code_is 409
+h_stop TERM
+check "nothing is left running in the store" \
+	[ "$(db "select count(*) from executions where status in ('running','pending')")$(db "select count(*) from steps where status='running'")" = 00 ]
+
+# ---- HT-11: 600 queued executions, a bounded number of threads --------------
+H_SERVER_YAML="  shutdownGraceSeconds: 1
+  maxQueuedExecutions: 1000"
+h_start "$fixtures" || exit 1
+b1=$(hold b1 30); b2=$(hold b2 30)
+wait_status "$b1" running && wait_status "$b2" running
+python3 - "$url" "$U" "$H" <<'PY'
+import http.client, json, sys, urllib.parse
+u = urllib.parse.urlparse(sys.argv[1])
+c = http.client.HTTPConnection(u.hostname, u.port)
+ok = 0
+for i in range(600):
+    c.request("POST", "/api/workflows/run", json.dumps({"workflow": "life/hold", "parameters": {"marker": sys.argv[3] + "/m-bulk"}}),
+              {"Authorization": "Bearer " + sys.argv[2], "Content-Type": "application/json"})
+    r = c.getresponse(); r.read()
+    ok += r.status == 202
+open(sys.argv[3] + "/bulk", "w").write(str(ok))
+PY
+threads=$(proc Threads)
+rss=$(proc VmRSS)
+echo "# 600 queued executions: $threads threads, RSS $rss kB"
+check "600 executions queued (202)" [ "$(cat "$H/bulk")" = 600 ]
+check "HT-11: with 600 queued the server has a bounded number of threads ($threads)" \
+	[ "${threads:-99999}" -le 8 ]
+h_stop TERM
+all_pending() { [ ! -e "$H/m-bulk" ] && [ "$(db "select count(*) from executions where status='pending'")" = 600 ]; }
+check "the drain left all 600 pending, none started" all_pending
+h_done
