@@ -329,8 +329,8 @@ exit_for_status(long status)
 {
 	if (status == 401 || status == 403)
 		return CTL_EXIT_REMOTE;
-	if (status == 502 || status == 503 || status == 504)
-		return CTL_EXIT_REMOTE;   /* a proxy without a backend, or a draining server */
+	if (status == 429 || status == 502 || status == 503 || status == 504)
+		return CTL_EXIT_REMOTE;   /* a full queue, a proxy without a backend, a draining server */
 	if (status >= 400 && status < 500)
 		return CTL_EXIT_CONFIG;   /* the request was invalid: 400, 404, 409, 413 */
 	return CTL_EXIT_FAILED;

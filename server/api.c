@@ -942,7 +942,7 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_GET, "/api/workflows", USER, h_workflows, "List executions (app, status, workflow, page, page_size)" },
 	{ EVHTTP_REQ_GET, "/api/workflows/{id}", USER, h_workflow, "One execution: status, steps, outputs, timings" },
 	{ EVHTTP_REQ_GET, "/api/workflows/{id}/logs", USER, h_workflow_logs, "Step logs (after cursor; follow=1 streams SSE)" },
-	{ EVHTTP_REQ_POST, "/api/workflows/{id}/cancel", USER, h_workflow_cancel, "Cancel a running execution" },
+	{ EVHTTP_REQ_POST, "/api/workflows/{id}/cancel", USER, h_workflow_cancel, "Cancel a pending or running execution" },
 	{ EVHTTP_REQ_POST, "/api/workflows/{id}/retry", USER, h_workflow_retry, "Run again from the failed step" },
 	{ EVHTTP_REQ_GET, "/api/plugins", USER, h_plugins, "Loaded plugins with versions, flags and schemas" },
 	{ EVHTTP_REQ_GET, "/api/events/stream", USER, h_events, "Server-Sent Events of executions and steps" },
