@@ -158,6 +158,10 @@ h_metrics(struct ctx *c)
 	evbuffer_add_printf(b, "# HELP innominatus_executions_running Executions running now.\n"
 	                    "# TYPE innominatus_executions_running gauge\n"
 	                    "innominatus_executions_running %d\n", s->nrunning);
+	evbuffer_add_printf(b, "# HELP innominatus_executions_queued Executions waiting for a "
+	                    "slot (maxQueuedExecutions at most).\n"
+	                    "# TYPE innominatus_executions_queued gauge\n"
+	                    "innominatus_executions_queued %d\n", s->nqueued);
 	evbuffer_add_printf(b, "# HELP innominatus_step_duration_ms Step durations.\n"
 	                    "# TYPE innominatus_step_duration_ms histogram\n");
 	for (i = 0; i < 8; i++) {

@@ -863,12 +863,13 @@ inn_runs_recover(inn_server *srv)
 		for (i = 0; i < n; i++) {
 			inn_exec_row *row = NULL;
 			int64_t id = 0;
+			int known;
 
 			count++;
 			if (inn_store_exec_get(srv->store, ids[i], &row) != 0)
 				continue;
-			if ((row->resumable || !steps_started(srv, ids[i])) &&
-			    resolve(srv->catalog, row->workflow, row->kind) != NULL) {
+			known = resolve(srv->catalog, row->workflow, row->kind) != NULL;
+			if (known && (row->resumable || !steps_started(srv, ids[i]))) {
 				json_object *completed = json_object_new_object();
 				inn_caller who;
 
@@ -883,15 +884,21 @@ inn_runs_recover(inn_server *srv)
 				inn_store_exec_update(srv->store, ids[i], "pending", NULL, 0, 0, NULL);
 				recover_event(srv, row, "execution.resumed", "pending", resumed);
 				if (start(srv, &who, row->workflow, row->kind, row->params, row->spec,
-				          row->dry_run, 0, ids[i], completed, &id) != 0)
-					inn_store_exec_update(srv->store, ids[i], "failed", inn_error_last(),
-					                      0, inn_wall_ms(), NULL);
+				          row->dry_run, 0, ids[i], completed, &id) != 0) {
+					char why[1024];
+
+					snprintf(why, sizeof(why), "interrupted, and it could not be resumed: "
+					         "%s", inn_error_last());
+					inn_store_exec_update(srv->store, ids[i], "failed", why, 0,
+					                      inn_wall_ms(), NULL);
+				}
 				json_object_put(completed);
 			} else {
-				static const char why[] = "interrupted: the server stopped while this "
+				const char *why = known ? "interrupted: the server stopped while this "
 				    "execution ran and its steps are not all idempotent, so it was not "
 				    "resumed (POST /api/workflows/ID/retry runs it again from the failed "
-				    "step)";
+				    "step)" : "interrupted: the server stopped before this execution "
+				    "ended, and its workflow is no longer in the catalog";
 
 				steps_settle(srv, ids[i], "failed", "interrupted: the server stopped while "
 				             "this step ran", 1);

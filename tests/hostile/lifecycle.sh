@@ -66,6 +66,8 @@ check "HT-11: the refused one left no execution behind" \
 	[ "$(db "select count(*) from executions where params like '%m-x%'")" = 0 ]
 api POST /api/workflows/run "$U" -d '{"workflow":"life/hold","dry_run":true,"parameters":{"marker":"/nonexistent"}}' >/dev/null
 check "HT-11: a dry run counts too (429)" code_is 429
+check "/metrics shows the 5 queued executions" \
+	sh -c 'curl -s "$1/metrics" | grep -q "^innominatus_executions_queued 5\$"' - "$url"
 threads=$(proc Threads)
 check "HT-11: no thread per queued execution ($threads threads)" [ "${threads:-99999}" -le 8 ]
 
