@@ -308,11 +308,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "innominatus: %s\n", inn_error_last());
 		goto out;
 	}
-	inn_runs_begin(&srv);
 	srv.sigterm = evsignal_new(srv.base, SIGTERM, on_signal, &srv);
 	srv.sigint = evsignal_new(srv.base, SIGINT, on_signal, &srv);
 	event_add(srv.sigterm, NULL);
 	event_add(srv.sigint, NULL);
+	inn_runs_begin(&srv);
 	atomic_store(&srv.ready, 1);
 	fprintf(stderr, "innominatus %s: listening on http://%s:%d (store %s, %zu plugins, %zu "
 	        "providers, %zu golden paths) ready in %lld ms\n", PACKAGE_VERSION,
