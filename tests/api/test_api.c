@@ -986,7 +986,20 @@ test_kill_9_and_restart_accounts_for_everything(void **state)
 		usleep(50 * 1000);
 	}
 	assert_int_equal(running, 20);
-	usleep(300 * 1000); /* let the slow ones print their lines */
+	/* let the slow ones print their lines (acknowledged before the kill) */
+	for (i = 0; i < 10; i++) {
+		int seen = 0;
+
+		snprintf(path, sizeof(path), "/api/workflows/%lld/logs", (long long)slow[i]);
+		for (tries = 0; tries < 400 && !seen; tries++) {
+			assert_int_equal(http("GET", path, NULL, S.admin, &o, NULL), 200);
+			seen = strstr(js(o), "line 3") != NULL;
+			json_object_put(o);
+			if (!seen)
+				usleep(25 * 1000);
+		}
+		assert_true(seen);
+	}
 	server_stop(SIGKILL);
 	server_start();
 	/* none stays running: idempotent ones resume and finish, the others fail */
