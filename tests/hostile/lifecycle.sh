@@ -73,11 +73,14 @@ check "HT-11: no thread per queued execution ($threads threads)" [ "${threads:-9
 
 # ---- DU-5 / DU-6 / DU-7: SIGTERM with running and queued executions -------
 kill -TERM "$spid"
-sleep 0.3
+i=0
+while [ $i -lt 50 ] && [ "$(curl -s -m 1 "$url/ready" | jf checks.draining)" != True ]; do
+	i=$((i + 1)); sleep 0.1
+done
+check "DU-6: /ready says draining" [ "$(curl -s -m 5 "$url/ready" | jf checks.draining)" = True ]
+check "DU-6: ... with 503" [ "$(curl -s -m 5 -o /dev/null -w '%{http_code}' "$url/ready")" = 503 ]
 check "DU-6: /health answers during the drain" \
 	[ "$(curl -s -m 5 -o /dev/null -w '%{http_code}' "$url/health")" = 200 ]
-ready=$(curl -s -m 5 "$url/ready")
-check "DU-6: /ready says draining" [ "$(echo "$ready" | jf checks.draining)" = True ]
 check "DU-6: reads answer during the drain" [ "$(h_status "$r1" "$U")" = running ]
 body=$(api POST /api/workflows/run "$U" -m 5 -d "{\"workflow\":\"life/hold\",\"parameters\":{\"marker\":\"$H/m-d\"}}")
 check "DU-6: a new run is refused: 503" code_is 503
