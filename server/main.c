@@ -101,6 +101,18 @@ config_server_section(inn_server_config *c, const inn_policy *pol, char *hostbuf
 		else
 			c->max_queued = (int)n;
 	}
+	if ((v = inn_ymap_get(s, "maxQueuedBytes")) && inn_ynode_is_scalar(v)) {
+		char *end;
+		unsigned long long n = strtoull(v->value, &end, 10);
+
+		if (end == v->value || *end != '\0' || v->value[0] == '-' || n < 65536 ||
+		    n > (unsigned long long)SIZE_MAX / 2)
+			fprintf(stderr, "innominatus: %s:%d: server.maxQueuedBytes \"%s\" is not a "
+			        "number of bytes from 65536; using %zu\n", pol->file, v->line,
+			        v->value, c->max_queued_bytes);
+		else
+			c->max_queued_bytes = (size_t)n;
+	}
 }
 
 /* The drain runs on its own thread so that the loop keeps serving (reads,
@@ -170,6 +182,7 @@ main(int argc, char **argv)
 	c->timeout_s = 60;
 	c->shutdown_grace_s = 30;
 	c->max_queued = 1000;
+	c->max_queued_bytes = 64 * 1024 * 1024;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 

@@ -51,6 +51,7 @@ struct active_run {
 	json_object *spec;
 	int cancel_requested;
 	int queued;               /* on srv->qhead..qtail, waiting for a slot */
+	size_t qbytes;            /* its weight in srv->queued_bytes */
 	struct active_run *qnext;
 	struct active_run *next;
 };
@@ -308,6 +309,7 @@ queue_push(inn_server *srv, struct active_run *ar)
 		srv->qhead = ar;
 	srv->qtail = ar;
 	srv->nqueued++;
+	srv->queued_bytes += ar->qbytes;
 }
 
 static void
@@ -323,6 +325,7 @@ queue_unlink(inn_server *srv, struct active_run *ar)
 			ar->qnext = NULL;
 			ar->queued = 0;
 			srv->nqueued--;
+			srv->queued_bytes -= ar->qbytes;
 			return;
 		}
 }
@@ -426,6 +429,7 @@ dispatch(inn_server *srv)
 			if (srv->qtail == NULL)
 				srv->qtail = ar;
 			srv->nqueued++;
+			srv->queued_bytes += ar->qbytes;
 			return;
 		}
 		pthread_detach(t);
@@ -433,11 +437,37 @@ dispatch(inn_server *srv)
 	}
 }
 
-/* 0 when one more execution may be accepted: it gets a slot now, or fewer
- * than maxQueuedExecutions wait (without a slot limit, fewer than that
- * many are in progress).  INN_RUNS_FULL otherwise. */
+/* About how many bytes a JSON value holds in memory (what a queued
+ * execution keeps of its parameters and spec). */
+static size_t
+json_weight(json_object *o)
+{
+	size_t w = 16, i, n;
+
+	switch (json_object_get_type(o)) {
+	case json_type_string:
+		return w + (size_t)json_object_get_string_len(o);
+	case json_type_object: {
+		json_object_object_foreach(o, k, v)
+			w += 16 + strlen(k) + json_weight(v);
+		return w;
+	}
+	case json_type_array:
+		n = json_object_array_length(o);
+		for (i = 0; i < n; i++)
+			w += json_weight(json_object_array_get_idx(o, i));
+		return w;
+	default:
+		return w;
+	}
+}
+
+/* 0 when one more execution weighing bytes may be accepted: it gets a slot
+ * now, or fewer than maxQueuedExecutions wait and what they hold stays
+ * within maxQueuedBytes (without a slot limit, the executions in progress
+ * are counted).  INN_RUNS_FULL otherwise. */
 static int
-queue_room(inn_server *srv)
+queue_room(inn_server *srv, size_t bytes)
 {
 	int waiting, rc = 0;
 
@@ -450,6 +480,10 @@ queue_room(inn_server *srv)
 	if (waiting >= 0 && waiting >= srv->cfg.max_queued)
 		rc = inn_error_set(INN_RUNS_FULL, "%d executions are already waiting for a slot "
 		                   "(server.maxQueuedExecutions); try again later", waiting);
+	else if (waiting >= 0 && srv->queued_bytes + bytes > srv->cfg.max_queued_bytes)
+		rc = inn_error_set(INN_RUNS_FULL, "the executions waiting for a slot already hold "
+		                   "%zu bytes of parameters and specs (server.maxQueuedBytes); try "
+		                   "again later", srv->queued_bytes);
 	pthread_mutex_unlock(&srv->runs_lock);
 	return rc;
 }
@@ -668,6 +702,7 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 	*id = ar->id;
 	/* queued in order; a runner starts it when a slot is free (no thread
 	 * waits for one); none start before inn_runs_begin */
+	ar->qbytes = json_weight(ar->params) + json_weight(ar->spec);
 	pthread_mutex_lock(&srv->runs_lock);
 	ar->next = srv->runs;
 	srv->runs = ar;
@@ -706,7 +741,7 @@ inn_runs_submit(inn_server *srv, const inn_caller *who, const char *ref, const c
 
 	if (atomic_load(&srv->draining))
 		return inn_error_set(INN_ECANCELLED, "the server is shutting down");
-	if ((rc = queue_room(srv)) != 0)
+	if ((rc = queue_room(srv, json_weight(params) + json_weight(spec))) != 0)
 		return rc;
 	if (retry_of > 0) {
 		/* steps that succeeded are reused; the run goes on from the failed one */
@@ -953,6 +988,7 @@ inn_runs_drain(inn_server *srv, int grace_s)
 		runs_unlink(srv, ar);
 	srv->qhead = srv->qtail = NULL;
 	srv->nqueued = 0;
+	srv->queued_bytes = 0;
 	pthread_mutex_unlock(&srv->runs_lock);
 	while ((ar = left) != NULL) {
 		left = ar->qnext;

@@ -40,6 +40,7 @@ typedef struct inn_server_config {
 	int timeout_s;                 /* read/write timeout per connection */
 	int shutdown_grace_s;          /* SIGTERM: how long running steps may finish */
 	int max_queued;                /* maxQueuedExecutions: waiting for a slot; 429 beyond */
+	size_t max_queued_bytes;       /* maxQueuedBytes: their parameters and specs; 429 beyond */
 } inn_server_config;
 
 struct sse_client;
@@ -79,6 +80,7 @@ typedef struct inn_server {
 	struct active_run *runs;
 	struct active_run *qhead, *qtail;
 	int nqueued;
+	size_t queued_bytes;           /* what the queued ones hold (json_weight) */
 	int nrunning;
 	int max_concurrent;
 	int runs_open;                 /* inn_runs_begin was called: runner threads may start */

@@ -151,10 +151,22 @@ check "nothing is left running in the store" \
 
 # ---- HT-11: 600 queued executions, a bounded number of threads --------------
 H_SERVER_YAML="  shutdownGraceSeconds: 1
-  maxQueuedExecutions: 1000"
+  maxQueuedExecutions: 1000
+  maxQueuedBytes: 262144"
 h_start "$fixtures" || exit 1
 b1=$(hold b1 30); b2=$(hold b2 30)
 wait_status "$b1" running && wait_status "$b2" running
+# what queued executions hold is bounded too (maxQueuedBytes: 256 KiB)
+note=$(python3 -c 'print("n" * 100000)')
+big() { run hold "{\"marker\":\"$H/m-big\",\"note\":\"$note\"}"; }
+g1=$(big); g2=$(big); g3=$(big)
+check "two queued executions with 100 kB parameters are accepted" [ -n "$g1" -a -n "$g2" ]
+check "HT-11: a third is refused with 429 (maxQueuedBytes)" [ -z "$g3" -a "$(cat "$H/code")" = 429 ]
+api POST "/api/workflows/$g1/cancel" "$U" >/dev/null
+g3=$(big)
+check "cancelling a queued one gives its room back" [ -n "$g3" ]
+api POST "/api/workflows/$g2/cancel" "$U" >/dev/null
+api POST "/api/workflows/$g3/cancel" "$U" >/dev/null
 python3 - "$url" "$U" "$H" <<'PY'
 import http.client, json, sys, urllib.parse
 u = urllib.parse.urlparse(sys.argv[1])
