@@ -731,6 +731,23 @@ err:
 	return rc;
 }
 
+/* Adds the succeeded steps of execution id to completed (name -> outputs). */
+static void
+completed_add(inn_server *srv, int64_t id, json_object *completed)
+{
+	inn_step_row *rows = NULL;
+	size_t n = 0, j;
+
+	if (id <= 0 || inn_store_steps_get(srv->store, id, &rows, &n) != 0)
+		return;
+	for (j = 0; j < n; j++)
+		if (strcmp(rows[j].status, "succeeded") == 0)
+			json_object_object_add(completed, rows[j].name,
+			                       rows[j].outputs ? json_object_get(rows[j].outputs)
+			                                       : json_object_new_object());
+	inn_step_rows_free(rows, n);
+}
+
 int
 inn_runs_submit(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
                 json_object *params, json_object *spec, int dry_run, int64_t retry_of,
@@ -745,18 +762,8 @@ inn_runs_submit(inn_server *srv, const inn_caller *who, const char *ref, const c
 		return rc;
 	if (retry_of > 0) {
 		/* steps that succeeded are reused; the run goes on from the failed one */
-		inn_step_row *rows = NULL;
-		size_t n = 0, i;
-
-		if (inn_store_steps_get(srv->store, retry_of, &rows, &n) == 0) {
-			completed = json_object_new_object();
-			for (i = 0; i < n; i++)
-				if (strcmp(rows[i].status, "succeeded") == 0)
-					json_object_object_add(completed, rows[i].name,
-					                       rows[i].outputs ? json_object_get(rows[i].outputs)
-					                                       : json_object_new_object());
-			inn_step_rows_free(rows, n);
-		}
+		completed = json_object_new_object();
+		completed_add(srv, retry_of, completed);
 	}
 	rc = start(srv, who, ref, kind, params, spec, dry_run, retry_of, 0, completed, id);
 	json_object_put(completed);
@@ -798,23 +805,6 @@ inn_runs_cancel(inn_server *srv, int64_t id)
 	}
 	return found ? 0 : inn_error_set(INN_ENOTFOUND, "execution %lld is not running",
 	                                 (long long)id);
-}
-
-/* Adds the succeeded steps of execution id to completed (name -> outputs). */
-static void
-completed_add(inn_server *srv, int64_t id, json_object *completed)
-{
-	inn_step_row *rows = NULL;
-	size_t n = 0, j;
-
-	if (id <= 0 || inn_store_steps_get(srv->store, id, &rows, &n) != 0)
-		return;
-	for (j = 0; j < n; j++)
-		if (strcmp(rows[j].status, "succeeded") == 0)
-			json_object_object_add(completed, rows[j].name,
-			                       rows[j].outputs ? json_object_get(rows[j].outputs)
-			                                       : json_object_new_object());
-	inn_step_rows_free(rows, n);
 }
 
 /* Step rows of an execution the previous process left "running" become
