@@ -10,7 +10,9 @@
 fixtures=$INN_TOP_SRCDIR/tests/data/hostile/lifecycle
 h_init lifecycle
 h_plugin "$INN_TOP_BUILDDIR/tests/plugins/.libs/noop.so"
-H_SERVER_YAML="  shutdownGraceSeconds: 2
+# the drain's grace is long: the running executions end when the test
+# creates their gate file, so the drain lasts as long as the checks need
+H_SERVER_YAML="  shutdownGraceSeconds: 60
   maxQueuedExecutions: 5"
 H_POLICY_YAML="  maxConcurrentWorkflows: 2"
 h_start "$fixtures" || exit 1
@@ -21,6 +23,9 @@ run() { # WORKFLOW PARAMS-JSON: prints the id ("" when refused)
 }
 hold() { # TAG SECS
 	run hold "{\"marker\":\"$H/m-$1\",\"secs\":\"$2\"}"
+}
+gated() { # TAG: runs until $H/gate exists (30 s at most)
+	run hold "{\"marker\":\"$H/m-$1\",\"gate\":\"$H/gate\"}"
 }
 wait_status() { # ID WANT [SECS]: until the execution has status WANT
 	i=0
@@ -36,8 +41,8 @@ db() { sqlite3 "$H/inn.db" "$1" 2>/dev/null; }
 proc() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$spid/status" 2>/dev/null || echo 99999; }
 
 # ---- HT-12: cancel of a queued execution ----------------------------------
-r1=$(hold r1 30)
-r2=$(hold r2 30)
+r1=$(gated r1)
+r2=$(gated r2)
 wait_status "$r1" running && wait_status "$r2" running
 check "two long executions hold both slots" wait_status "$r2" running 1
 q1=$(hold q1 0)
@@ -71,7 +76,7 @@ check "/metrics shows the 5 queued executions" \
 threads=$(proc Threads)
 check "HT-11: no thread per queued execution ($threads threads)" [ "${threads:-99999}" -le 8 ]
 
-# ---- DU-5 / DU-6 / DU-7: SIGTERM with running and queued executions -------
+# ---- DU-5 / DU-6: SIGTERM with running and queued executions ---------------
 kill -TERM "$spid"
 i=0
 while [ $i -lt 50 ] && [ "$(curl -s -m 1 "$url/ready" | jf checks.draining)" != True ]; do
@@ -90,14 +95,17 @@ check "DU-6: a retry is refused: 503" code_is 503
 body=$(api POST "/api/workflows/$q3/cancel" "$U" -m 5)
 check "a queued execution can be cancelled during the drain" \
 	[ "$(echo "$body" | jf status)" = cancelled ]
+check "the server is still draining (the loop did not stop)" alive
+touch "$H/gate"
 wait "$spid"
 rc=$?
 spid=""
-check "DU-7: the server drained and exited 0 (no crash; rc $rc)" [ "$rc" = 0 ]
+rm -f "$H/gate"
+check "the server drained and exited 0 (rc $rc)" [ "$rc" = 0 ]
 check "DU-5: the queued executions were never started" \
 	[ ! -e "$H/m-q2" -a ! -e "$H/m-q4" -a ! -e "$H/m-q5" -a ! -e "$H/m-q6" ]
-check "DU-7: the running ones were cancelled after the grace and recorded so" \
-	[ "$(db "select status from executions where id in ($r1,$r2)" | sort -u)" = cancelled ]
+check "the running ones finished within the grace and were recorded succeeded" \
+	[ "$(db "select status from executions where id in ($r1,$r2)" | sort -u)" = succeeded ]
 check "DU-5: the queued ones stay pending in the store" \
 	[ "$(db "select status from executions where id in ($q2,$q4,$q5,$q6)" | sort -u)" = pending ]
 check "no step is left running" [ "$(db "select count(*) from steps where status='running'")" = 0 ]
@@ -111,8 +119,30 @@ never_ran() { [ ! -e "$H/m-q1" ] && [ ! -e "$H/m-q3" ] &&
 	[ "$(db "select status from executions where id in ($q1,$q3)" | sort -u)" = cancelled ]; }
 check "... and the ones cancelled while queued never ran" never_ran
 
+# ---- DU-7: the grace ends while executions are still queued -----------------
+h_stop TERM
+H_SERVER_YAML="  shutdownGraceSeconds: 1
+  maxQueuedExecutions: 5"
+h_start "$fixtures" || exit 1
+s1=$(gated s1); s2=$(gated s2)
+wait_status "$s1" running && wait_status "$s2" running
+s3=$(hold s3 0)
+kill -TERM "$spid"
+wait "$spid"
+rc=$?
+spid=""
+check "DU-7: SIGTERM with queued executions past the grace: exit 0, no crash (rc $rc)" [ "$rc" = 0 ]
+check "DU-7: the running ones were cancelled after the grace and recorded so" \
+	[ "$(db "select status from executions where id in ($s1,$s2)" | sort -u)" = cancelled ]
+check "DU-7: the queued one never started and stays pending" \
+	[ ! -e "$H/m-s3" -a "$(db "select status from executions where id=$s3")" = pending ]
+check "no step is left running" [ "$(db "select count(*) from steps where status='running'")" = 0 ]
+h_start "$fixtures" || exit 1
+h_wait_final "$s3" "$U" 30
+check "DU-7: after the restart it ran" [ -e "$H/m-s3" -a "$(h_status "$s3" "$U")" = succeeded ]
+
 # ---- kill -9 with running, resumable and queued executions ------------------
-k1=$(hold k1 30)
+k1=$(gated k1)
 i0=$(run idem '{"ms":30000}')
 wait_status "$k1" running && wait_status "$i0" running
 i=0
