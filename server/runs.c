@@ -1,13 +1,14 @@
 /*
  * runs.c - the server's execution manager: turns a run request into a
  * stored execution, runs it through the engine on a runner thread (at most
- * maxConcurrentWorkflows at once; the rest wait in a bounded FIFO, without a
- * thread, and a runner takes the next one when it ends), records every step state,
- * log line and event in the store as it happens and publishes them to SSE
- * subscribers, records the Score spec's application and the state of each
- * resource it provisions, and accounts for executions a previous process
- * left behind.  SIGTERM drains: queued executions are not started (they stay
- * pending and the next start runs them), running ones get the grace.  An execution holds a reference to the catalog it started
+ * maxConcurrentWorkflows at once; the rest wait in a bounded FIFO without a
+ * thread each, and a runner takes the next one when it ends), records every
+ * step state, log line and event in the store as it happens and publishes
+ * them to SSE subscribers, records the Score spec's application and the
+ * state of each resource it provisions, and accounts for executions a
+ * previous process left behind.  SIGTERM drains: queued executions are not
+ * started (they stay pending and the next start runs them), running ones
+ * get the grace.  An execution holds a reference to the catalog it started
  * with (its workflows point into it), so a reload cannot free them.
  */
 #include "config.h"
