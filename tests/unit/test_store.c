@@ -534,7 +534,7 @@ test_events_after_and_team(void **state)
 	assert_int_equal(inn_store_event_add(e->st, "provider.reloaded", 0, NULL, NULL, &id3), 0);
 	assert_true(id1 < id2 && id2 < id3);
 
-	assert_int_equal(inn_store_events_after(e->st, 0, NULL, 100, &ev), 0);
+	assert_int_equal(inn_store_events_after(e->st, 0, NULL, NULL, 100, &ev), 0);
 	assert_int_equal(json_object_array_length(ev), 3);
 	o = json_object_array_get_idx(ev, 0);
 	assert_int_equal(json_object_get_int64(json_object_object_get(o, "id")), id1);
@@ -549,18 +549,18 @@ test_events_after_and_team(void **state)
 	assert_null(json_object_object_get(o, "data"));
 	json_object_put(ev);
 
-	assert_int_equal(inn_store_events_after(e->st, id1, NULL, 100, &ev), 0);
+	assert_int_equal(inn_store_events_after(e->st, id1, NULL, NULL, 100, &ev), 0);
 	assert_int_equal(json_object_array_length(ev), 2);
 	json_object_put(ev);
-	assert_int_equal(inn_store_events_after(e->st, 0, NULL, 1, &ev), 0);
+	assert_int_equal(inn_store_events_after(e->st, 0, NULL, NULL, 1, &ev), 0);
 	assert_int_equal(json_object_array_length(ev), 1);
 	json_object_put(ev);
-	assert_int_equal(inn_store_events_after(e->st, 0, "red", 100, &ev), 0);
+	assert_int_equal(inn_store_events_after(e->st, 0, "red", NULL, 100, &ev), 0);
 	assert_int_equal(json_object_array_length(ev), 1);
 	assert_int_equal(json_object_get_int64(json_object_object_get(
 	                     json_object_array_get_idx(ev, 0), "id")), id2);
 	json_object_put(ev);
-	assert_int_equal(inn_store_events_after(e->st, id2, "red", 100, &ev), 0);
+	assert_int_equal(inn_store_events_after(e->st, id2, "red", NULL, 100, &ev), 0);
 	assert_int_equal(json_object_array_length(ev), 0);
 	json_object_put(ev);
 	json_object_put(data);
@@ -755,7 +755,7 @@ test_hostile_strings_round_trip(void **state)
 	json_object_put(lines);
 
 	assert_int_equal(inn_store_event_add(e->st, evil, r.id, evil, params, &seq), 0);
-	assert_int_equal(inn_store_events_after(e->st, 0, evil, 10, &ev), 0);
+	assert_int_equal(inn_store_events_after(e->st, 0, evil, NULL, 10, &ev), 0);
 	assert_int_equal(json_object_array_length(ev), 1);
 	assert_string_equal(json_object_get_string(json_object_object_get(
 	                        json_object_array_get_idx(ev, 0), "type")), evil);
