@@ -218,24 +218,19 @@ record_resource(struct active_run *ar, const struct res_part *rp, inn_state st,
 /* Records the spec's application for this run's owner (not for dry runs).
  * The store decides atomically: if another team or key got the name
  * since app_check() (two runs racing for a new name), this run stops here,
- * before it touches any resource or state.  Returns SUCCEEDED or FAILED. */
+ * before it touches any resource or state -- as it does when the owner
+ * cannot be recorded at all (nobody's resources are made unowned).
+ * Returns SUCCEEDED or FAILED. */
 static inn_state
 record_app(struct active_run *ar, char *why, size_t whylen)
 {
-	int rc;
-
-	if (ar->ro.app == NULL || ar->ro.dry_run)
+	if (ar->ro.app == NULL || ar->ro.dry_run ||
+	    inn_store_app_put(ar->srv->store, ar->ro.app, ar->team, ar->created_by,
+	                      ar->any_app) == 0)
 		return INN_STATE_SUCCEEDED;
-	rc = inn_store_app_put(ar->srv->store, ar->ro.app, ar->team, ar->created_by,
-	                       ar->any_app);
-	if (rc == INN_EINVAL) {
-		snprintf(why, whylen, "%s; nothing was provisioned", inn_error_last());
-		return INN_STATE_FAILED;
-	}
-	if (rc != 0)
-		fprintf(stderr, "innominatus: execution %lld: recording application %s: %s\n",
-		        (long long)ar->id, ar->ro.app, inn_error_last());
-	return INN_STATE_SUCCEEDED;
+	snprintf(why, whylen, "application \"%s\": %s; nothing was provisioned", ar->ro.app,
+	         inn_error_last());
+	return INN_STATE_FAILED;
 }
 
 /* Makes part the current run (swapping under the lock a cancel takes). */

@@ -49,15 +49,24 @@ in_list(const char *s, const char *const *list)
 
 /* Names end up in fixed-size inn_principal fields, so bound them here. */
 static int
-check_name(const char *what, const char *s)
+check_name_max(const char *what, const char *s, size_t max)
 {
 	if (s == NULL || *s == '\0')
 		return inn_error_set(INN_EINVAL, "store: %s must not be empty", what);
-	if (strlen(s) > INN_STORE_NAME_MAX)
-		return inn_error_set(INN_EINVAL, "store: %s \"%.40s...\" is longer than %d bytes",
-		                     what, s, INN_STORE_NAME_MAX);
+	if (strlen(s) > max)
+		return inn_error_set(INN_EINVAL, "store: %s \"%.40s...\" is longer than %zu bytes",
+		                     what, s, max);
 	return 0;
 }
+
+static int
+check_name(const char *what, const char *s)
+{
+	return check_name_max(what, s, INN_STORE_NAME_MAX);
+}
+
+/* Application and resource names: what the Score loader accepts (128). */
+#define APP_NAME_MAX 128
 
 static int
 clamp_limit(int limit)
@@ -494,7 +503,7 @@ inn_store_app_put(inn_store *st, const char *name, const char *team, const char 
 	int rc;
 
 	CHECK_STORE(st);
-	if ((rc = check_name("application name", name)) < 0)
+	if ((rc = check_name_max("application name", name, APP_NAME_MAX)) < 0)
 		return rc;
 	if (team != NULL && *team == '\0')
 		team = NULL;
@@ -539,8 +548,8 @@ inn_store_resource_put(inn_store *st, const inn_resource_row *row)
 	CHECK_ARG(row != NULL);
 	CHECK_ARG(row->type != NULL);
 	CHECK_ARG(row->status != NULL);
-	if ((rc = check_name("application name", row->app)) < 0 ||
-	    (rc = check_name("resource name", row->name)) < 0)
+	if ((rc = check_name_max("application name", row->app, APP_NAME_MAX)) < 0 ||
+	    (rc = check_name_max("resource name", row->name, APP_NAME_MAX)) < 0)
 		return rc;
 	if (!in_list(row->status, exec_statuses))
 		return inn_error_set(INN_EINVAL, "store: \"%s\" is not a resource status",

@@ -1686,7 +1686,7 @@ sqlite_app_put(inn_store *st, const char *name, const char *team, const char *cr
 	else if (sqlite3_step(q) != SQLITE_DONE)
 		rc = db_fail(s, "storing an application");
 	else if (sqlite3_changes(s->db) == 0)
-		rc = inn_error_set(INN_EINVAL, "application %s belongs to another team%s", name,
+		rc = inn_error_set(INN_EINVAL, "%s belongs to another team%s", name,
 		                   team == NULL ? " or key" : "");
 out:
 	stmt_done(q);
