@@ -35,6 +35,7 @@ struct active_run {
 	int64_t id;
 	char *team;
 	char *created_by;         /* the key that started it (executions.created_by) */
+	char *state_owner;        /* ro.state_owner: whose state a run without an app uses */
 	int any_app;              /* may act on any application (an admin's run, a resume) */
 	const inn_workflow *main_wf;
 	inn_run_opts ro;          /* the main run's options (params, data, ...) */
@@ -190,6 +191,7 @@ active_free(struct active_run *ar)
 	free((char *)ar->ro.app);
 	free(ar->team);
 	free(ar->created_by);
+	free(ar->state_owner);
 	inn_catalog_release(ar->srv, ar->cat);
 	free(ar);
 }
@@ -457,6 +459,23 @@ app_check(inn_server *srv, const inn_caller *who, const char *app)
 	return rc;
 }
 
+/* Whose state a run without an application keeps: a user's team
+ * ("_team-red") or, without a team, its key ("_key-lone") -- never one
+ * directory shared by every caller.  Application names start with a
+ * letter or digit, so these never meet an application's.  Admins keep the
+ * platform's "_" (NULL), where their direct runs always kept state. */
+static char *
+state_owner(const inn_caller *who)
+{
+	char buf[160];
+
+	if (who == NULL || who->admin)
+		return NULL;
+	snprintf(buf, sizeof(buf), "%s%s", who->p.team[0] ? "_team-" : "_key-",
+	         who->p.team[0] ? who->p.team : who->p.name);
+	return strdup(buf);
+}
+
 /* A provider workflow that is a resource type's operation (create, read,
  * update, delete) acts on applications' resources, and what it acts on is
  * only a parameter (another team's bucket name is just a string).  So a
@@ -559,6 +578,7 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 	ar->ro.data = ar->data;
 	ar->ro.dry_run = dry_run;
 	ar->ro.app = score ? strdup(score->app) : NULL; /* freed with ar (see active_free) */
+	ar->ro.state_owner = ar->state_owner = state_owner(who);
 	ar->ro.completed = ar->completed;
 	ar->ro.events.step_state = on_step_state;
 	ar->ro.events.log = on_log;

@@ -490,7 +490,7 @@ make_state_base(inn_run *r, const inn_run_opts *o)
 
 	if (root == NULL)
 		return 0;
-	path_part(app, o ? o->app : NULL, "_");
+	path_part(app, o == NULL ? NULL : o->app != NULL ? o->app : o->state_owner, "_");
 	path_part(res, o ? o->resource : NULL, "_");
 	path_part(env, o ? o->environment : NULL, "default");
 	snprintf(buf, sizeof(buf), "%s/%s/%s/%s", root, app, res, env);

@@ -83,6 +83,17 @@ check "IJ-8: environments prod/eu and prod_eu get different state" [ "$(was "$e2
 check "IJ-8: prod/eu is escaped reversibly (prod%2feu), not folded into prod_eu" \
 	sh -c '[ -d "$1/state/envapp/r1/prod%2feu" ] && [ -d "$1/state/envapp/r1/prod_eu" ]' - "$H"
 
+# direct runs (no application) of two teams do not share state either
+note() { # KEY TEXT: runs tenancy/note, prints what the state held before
+	nid=$(api POST /api/workflows/run "$1" -d "{\"workflow\":\"tenancy/note\",\"parameters\":{\"text\":\"$2\"}}" | jf id)
+	h_wait_final "$nid" "$ADMIN"
+	api GET "/api/workflows/$nid" "$ADMIN" | jf outputs.was
+}
+note "$RED" red-note >/dev/null
+check "IJ-8: a direct run of blue finds no state of red's direct run" [ "$(note "$BLUE" blue-note)" = "" ]
+check "IJ-8: nor does a key without a team" [ "$(note "$LONE" lone-note)" = "" ]
+check "IJ-8: red's next direct run finds red's own note" [ "$(note "$RED" red-again)" = red-note ]
+
 # ---- AU-8: an admin's application is not adoptable ----------------------------
 a=$(deploy "$ADMIN" adminapp admin-owner)
 final_ok "$a"
@@ -111,9 +122,16 @@ lo=$(deploy "$LONE" loneapp lone)
 check "AU-6: a key without a team runs a spec" final_ok "$lo"
 w=$(api POST /api/workflows/run "$LONE" -d '{"workflow":"tenancy/echo"}' | jf id)
 h_wait_final "$w" "$ADMIN"
-list=$(api GET /api/workflows "$LONE")
-check "AU-6: it lists exactly its own executions" \
-	[ "$(echo "$list" | python3 -c 'import json,sys; print(sorted(r["id"] for r in json.load(sys.stdin)["data"]))')" = "[$lo, $w]" ]
+ids_of() { # KEY [CREATOR]: ids of the executions KEY lists (made by CREATOR), sorted
+	api GET "/api/workflows?page_size=200" "$1" | python3 -c 'import json,sys
+print(" ".join(str(r["id"]) for r in sorted(json.load(sys.stdin)["data"], key=lambda r: r["id"])
+               if len(sys.argv) < 2 or r["created_by"] == sys.argv[1]))' $2
+}
+mine=$(ids_of "$ADMIN" lone)
+check "AU-6: it lists exactly its own executions (as an admin sees them)" \
+	[ "$(ids_of "$LONE")" = "$mine" ]
+check "AU-6: ... which include this spec run and this run" \
+	sh -c 'echo " $1 " | grep -q " $2 " && echo " $1 " | grep -q " $3 "' - "$mine" "$lo" "$w"
 said=$(api GET "/api/workflows/$w" "$LONE" | jf outputs.said)
 check "AU-6: it reads its own execution (200)" code_is 200
 check "AU-6: ... with its outputs" [ "$said" = yes ]
@@ -195,7 +213,7 @@ curl -sN --max-time 2 -H "Authorization: Bearer $LONE" "$url/api/events/stream?a
 	> "$H/backlog.sse" 2>/dev/null
 cp "$H/backlog.sse" "$H/bl.sse"
 check "AU-7: the backlog (after=) of a key without a team is its own executions only" \
-	[ "$(sse_ids bl)" = "$lo $w $lo2 $x_lone" ]
+	[ "$(sse_ids bl)" = "$(ids_of "$ADMIN" lone)" ]
 
 # ---- AU-12: resource operations and path parameters -----------------------
 body=$(api POST /api/workflows/run "$RED" -d '{"workflow":"tenancy/drop-thing"}')
