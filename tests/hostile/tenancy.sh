@@ -1,8 +1,10 @@
 #!/bin/sh
 # tenancy.sh - who may see and change what (hardening review IJ-8, AU-8,
-# AU-6, AU-7, AU-12, AU-13): applications of two teams never share state,
-# an application stays with whoever created it, a key without a team sees
-# exactly its own runs and events, a resource's operations cannot be aimed
+# AU-6, AU-7, AU-12, AU-13): applications of two teams never share state
+# (nor do their direct runs, nor prod/eu and prod_eu, nor names longer
+# than 64 characters), an application stays with whoever created it, a key
+# without a team sees exactly its own runs and events, a resource's
+# operations cannot be aimed
 # at another team's resources, no user-given path decides where the demo
 # providers write, key and team names follow one rule -- and the other
 # routes of the same kinds (applications, resources, logs, cancel, retry,
