@@ -307,7 +307,36 @@ parse_id(struct ctx *c)
 	return v;
 }
 
-/* The execution if the caller may see it (own team, or admin); replies 404
+/*
+ * Whose executions, applications, resources and events a caller sees (and
+ * acts on): an admin everything; a key with a team its team's; a key
+ * without a team only what it created itself -- never what admins (whose
+ * runs have no team unless their key has one) or other keys without a team
+ * did.  scope_team/scope_user are the store's filter for that.
+ */
+static const char *
+scope_team(const struct ctx *c)
+{
+	return c->who.admin || c->who.p.team[0] == '\0' ? NULL : c->who.p.team;
+}
+
+static const char *
+scope_user(const struct ctx *c)
+{
+	return c->who.admin || c->who.p.team[0] != '\0' ? NULL : c->who.p.name;
+}
+
+int
+inn_caller_sees(const inn_caller *who, const char *team, const char *created_by)
+{
+	if (who->admin)
+		return 1;
+	if (who->p.team[0] != '\0')
+		return team != NULL && strcmp(team, who->p.team) == 0;
+	return team == NULL && created_by != NULL && strcmp(created_by, who->p.name) == 0;
+}
+
+/* The execution if the caller may see it (inn_caller_sees); replies 404
  * otherwise (another team's execution is not acknowledged either). */
 static inn_exec_row *
 visible_exec(struct ctx *c, int64_t id)
@@ -315,7 +344,7 @@ visible_exec(struct ctx *c, int64_t id)
 	inn_exec_row *row = NULL;
 
 	if (inn_store_exec_get(c->srv->store, id, &row) != 0 ||
-	    (!c->who.admin && (row->team == NULL || strcmp(row->team, c->who.p.team) != 0))) {
+	    !inn_caller_sees(&c->who, row->team, row->created_by)) {
 		inn_exec_row_free(row);
 		inn_http_error(c->req, 404, "not_found", "no execution %lld", (long long)id);
 		return NULL;
@@ -366,6 +395,10 @@ reply_submitted(struct ctx *c, int rc, int64_t id)
 	if (rc == INN_RUNS_FULL) {
 		evhttp_add_header(evhttp_request_get_output_headers(c->req), "Retry-After", "5");
 		inn_http_error(c->req, 429, "queue_full", "%s", inn_error_last());
+		return;
+	}
+	if (rc == INN_EFORBIDDEN) {
+		inn_http_error(c->req, 403, "forbidden", "%s", inn_error_last());
 		return;
 	}
 	if (rc != 0) {
@@ -468,7 +501,8 @@ h_workflows(struct ctx *c)
 	f.app = inn_http_query(c->req, "app", app, sizeof(app));
 	f.status = inn_http_query(c->req, "status", status, sizeof(status));
 	f.workflow = inn_http_query(c->req, "workflow", wf, sizeof(wf));
-	f.team = c->who.admin ? NULL : c->who.p.team;
+	f.team = scope_team(c);
+	f.user = scope_user(c);
 	f.page = query_int(c->req, "page", 1, 1, 1000000);
 	f.page_size = query_int(c->req, "page_size", 20, 1, 200);
 	if (inn_store_exec_list(c->srv->store, &f, &rows, &n, &total) != 0) {
@@ -688,16 +722,25 @@ h_events(struct ctx *c)
 	else if (last != NULL)
 		after = strtoll(last, NULL, 10);
 	sc = inn_sse_open(c->req, 0, &c->who, after);
-	if (after > 0 && inn_store_events_after(c->srv->store, after,
-	                                        c->who.admin ? NULL : c->who.p.team, 5000,
-	                                        &evs) == 0) {
+	if (after > 0 && inn_store_events_after(c->srv->store, after, scope_team(c),
+	                                        scope_user(c), 5000, &evs) == 0) {
 		size_t i, n = json_object_array_length(evs);
 
+		/* the backlog has the shape of live events: their data, which
+		 * names the execution */
 		for (i = 0; i < n; i++) {
-			json_object *e = json_object_array_get_idx(evs, i);
+			json_object *e = json_object_array_get_idx(evs, i), *d, *x;
 
+			if (!json_object_object_get_ex(e, "data", &d) ||
+			    !json_object_is_type(d, json_type_object)) {
+				d = json_object_new_object();
+				json_object_object_add(e, "data", d);
+			}
+			if (!json_object_object_get_ex(d, "execution", NULL) &&
+			    json_object_object_get_ex(e, "execution", &x))
+				json_object_object_add(d, "execution", json_object_get(x));
 			inn_sse_send(sc, json_object_get_string(json_object_object_get(e, "type")),
-			             json_object_get_int64(json_object_object_get(e, "id")), e);
+			             json_object_get_int64(json_object_object_get(e, "id")), d);
 		}
 		json_object_put(evs);
 	}
@@ -749,14 +792,21 @@ h_admin_keys(struct ctx *c)
 		return;
 	if (json_object_object_get_ex(body, "name", &v) && json_object_is_type(v, json_type_string))
 		name = json_object_get_string(v);
-	if (json_object_object_get_ex(body, "role", &v) && json_object_is_type(v, json_type_string))
-		role = json_object_get_string(v);
-	if (json_object_object_get_ex(body, "team", &v) && json_object_is_type(v, json_type_string))
-		team = json_object_get_string(v);
-	if (name == NULL || *name == '\0' ||
+	if (json_object_object_get_ex(body, "role", &v))
+		role = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+	/* a team that is not a string must not quietly make a key without a team */
+	if (json_object_object_get_ex(body, "team", &v) && v != NULL)
+		team = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+	if (name == NULL || *name == '\0' || team == NULL ||
 	    (strcmp(role, "admin") != 0 && strcmp(role, "user") != 0)) {
 		inn_http_error(c->req, 400, "invalid_request", "needs \"name\" and \"role\" "
-		               "(admin or user); \"team\" optional");
+		               "(admin or user), strings; \"team\" optional (a string)");
+		json_object_put(body);
+		return;
+	}
+	if (inn_store_name_check("key name", name) != 0 ||
+	    (*team != '\0' && inn_store_name_check("team name", team) != 0)) {
+		inn_http_error(c->req, 400, "invalid_request", "%s", inn_error_last());
 		json_object_put(body);
 		return;
 	}
@@ -825,13 +875,6 @@ h_admin_reload(struct ctx *c)
 
 /* ---- applications and resources ---------------------------------------------- */
 
-/* The team filter of the caller: NULL (all) for admins. */
-static const char *
-team_scope(const struct ctx *c)
-{
-	return c->who.admin ? NULL : c->who.p.team;
-}
-
 static json_object *
 app_json(const inn_app_row *a)
 {
@@ -839,6 +882,7 @@ app_json(const inn_app_row *a)
 
 	json_object_object_add(o, "name", inn_json_str(a->name));
 	json_object_object_add(o, "team", inn_json_str(a->team));
+	json_object_object_add(o, "created_by", inn_json_str(a->created_by));
 	json_object_object_add(o, "created_ms", json_object_new_int64(a->created_ms));
 	json_object_object_add(o, "updated_ms", json_object_new_int64(a->updated_ms));
 	return o;
@@ -872,7 +916,7 @@ h_applications(struct ctx *c)
 	size_t n = 0, i;
 	json_object *a;
 
-	if (inn_store_app_list(c->srv->store, team_scope(c), NULL, &rows, &n) != 0) {
+	if (inn_store_app_list(c->srv->store, scope_team(c), scope_user(c), NULL, &rows, &n) != 0) {
 		inn_http_error(c->req, 500, "store", "%s", inn_error_last());
 		return;
 	}
@@ -892,9 +936,10 @@ h_application(struct ctx *c)
 	size_t napps = 0, nres = 0;
 	json_object *o;
 
-	if (inn_store_app_list(c->srv->store, team_scope(c), c->arg, &apps, &napps) != 0 ||
-	    (napps == 1 && inn_store_resource_list(c->srv->store, team_scope(c), c->arg, &res,
-	                                           &nres) != 0)) {
+	if (inn_store_app_list(c->srv->store, scope_team(c), scope_user(c), c->arg, &apps,
+	                       &napps) != 0 ||
+	    (napps == 1 && inn_store_resource_list(c->srv->store, scope_team(c), scope_user(c),
+	                                           c->arg, &res, &nres) != 0)) {
 		inn_http_error(c->req, 500, "store", "%s", inn_error_last());
 		inn_app_rows_free(apps, napps);
 		return;
@@ -921,7 +966,7 @@ h_resources(struct ctx *c)
 	char app[256];
 	json_object *a;
 
-	if (inn_store_resource_list(c->srv->store, team_scope(c),
+	if (inn_store_resource_list(c->srv->store, scope_team(c), scope_user(c),
 	                            inn_http_query(c->req, "app", app, sizeof(app)), &rows,
 	                            &n) != 0) {
 		inn_http_error(c->req, 500, "store", "%s", inn_error_last());

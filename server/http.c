@@ -27,8 +27,7 @@ struct sse_client {
 	struct evhttp_connection *conn;
 	int64_t exec_id;          /* logs of one execution, or 0 for the event stream */
 	int64_t last;             /* highest seq / event id sent */
-	char team[128];           /* "" = admin: everything */
-	int admin;
+	inn_caller who;           /* whose events it may receive: inn_caller_sees() */
 	struct sse_client *next;
 };
 
@@ -186,8 +185,7 @@ inn_sse_open(struct evhttp_request *req, int64_t exec_id, const inn_caller *who,
 	c->conn = evhttp_request_get_connection(req);
 	c->exec_id = exec_id;
 	c->last = after;
-	c->admin = who->admin;
-	snprintf(c->team, sizeof(c->team), "%s", who->p.team);
+	c->who = *who;
 	evhttp_add_header(h, "Content-Type", "text/event-stream");
 	evhttp_add_header(h, "Cache-Control", "no-cache");
 	evhttp_send_reply_start(req, 200, "OK");
@@ -234,7 +232,7 @@ inn_sse_close(inn_server *srv, struct sse_client *c)
 
 void
 inn_sse_publish(inn_server *srv, const char *kind, int64_t exec_id, int64_t id,
-                const char *team, json_object *data)
+                const char *team, const char *created_by, json_object *data)
 {
 	json_object *m;
 
@@ -245,6 +243,7 @@ inn_sse_publish(inn_server *srv, const char *kind, int64_t exec_id, int64_t id,
 	json_object_object_add(m, "exec", json_object_new_int64(exec_id));
 	json_object_object_add(m, "id", json_object_new_int64(id));
 	json_object_object_add(m, "team", team ? json_object_new_string(team) : NULL);
+	json_object_object_add(m, "by", created_by ? json_object_new_string(created_by) : NULL);
 	/* a deep copy: json-c reference counts are not atomic */
 	{
 		json_object *copy = NULL;
@@ -281,7 +280,9 @@ sse_flush(evutil_socket_t fd, short what, void *arg)
 		int64_t exec = json_object_get_int64(json_object_object_get(m, "exec"));
 		int64_t id = json_object_get_int64(json_object_object_get(m, "id"));
 		const char *team = json_object_object_get_ex(m, "team", &v) && v ?
-		                   json_object_get_string(v) : "";
+		                   json_object_get_string(v) : NULL;
+		const char *by = json_object_object_get_ex(m, "by", &v) && v ?
+		                 json_object_get_string(v) : NULL;
 		json_object *data = json_object_object_get(m, "data");
 		struct sse_client *c, *next;
 		int is_log = strcmp(kind, "log") == 0;
@@ -308,7 +309,7 @@ sse_flush(evutil_socket_t fd, short what, void *arg)
 			}
 			if (is_log)
 				continue; /* the event stream carries events, not lines */
-			if (!c->admin && strcmp(c->team, team) != 0)
+			if (!inn_caller_sees(&c->who, team, by))
 				continue;
 			if (id > c->last)
 				inn_sse_send(c, kind, id, data);

@@ -37,6 +37,9 @@ struct active_run {
 	inn_catalog_ref *cat;     /* the catalog main_wf and res[].wf live in */
 	int64_t id;
 	char *team;
+	char *created_by;         /* the key that started it (executions.created_by) */
+	char *state_owner;        /* ro.state_owner: whose state a run without an app uses */
+	int any_app;              /* may act on any application (an admin's run, a resume) */
 	const inn_workflow *main_wf;
 	inn_run_opts ro;          /* the main run's options (params, data, ...) */
 	json_object *params;
@@ -119,6 +122,7 @@ on_step_state(void *ud, const char *step, inn_state st, int attempt, const char 
 		atomic_fetch_add(&srv->m_step_bucket[b], 1);
 	}
 	data = json_object_new_object();
+	json_object_object_add(data, "execution", json_object_new_int64(ar->id));
 	json_object_object_add(data, "step", json_object_new_string(step));
 	json_object_object_add(data, "status", json_object_new_string(row.status));
 	json_object_object_add(data, "attempt", json_object_new_int(attempt));
@@ -128,7 +132,7 @@ on_step_state(void *ud, const char *step, inn_state st, int attempt, const char 
 	inn_store_event_add(srv->store, type, ar->id, ar->team, data, &ev);
 	if (tx)
 		inn_store_commit(srv->store);
-	inn_sse_publish(srv, type, ar->id, ev, ar->team, data);
+	inn_sse_publish(srv, type, ar->id, ev, ar->team, ar->created_by, data);
 	json_object_put(data);
 }
 
@@ -151,7 +155,7 @@ on_log(void *ud, const char *step, int level, int stream, const char *line, size
 		json_object_object_add(data, "level", json_object_new_int(level));
 		json_object_object_add(data, "stream", json_object_new_int(stream));
 		json_object_object_add(data, "line", json_object_new_string(copy));
-		inn_sse_publish(ar->srv, "log", ar->id, seq, ar->team, data);
+		inn_sse_publish(ar->srv, "log", ar->id, seq, ar->team, ar->created_by, data);
 		json_object_put(data);
 	}
 	free(copy);
@@ -164,12 +168,13 @@ publish_exec(inn_server *srv, struct active_run *ar, const char *type, const cha
 	json_object *data = json_object_new_object();
 	int64_t ev = 0;
 
+	json_object_object_add(data, "execution", json_object_new_int64(ar->id));
 	json_object_object_add(data, "status", json_object_new_string(status));
 	json_object_object_add(data, "workflow", json_object_new_string(ar->main_wf->name));
 	if (msg != NULL)
 		json_object_object_add(data, "message", json_object_new_string(msg));
 	inn_store_event_add(srv->store, type, ar->id, ar->team, data, &ev);
-	inn_sse_publish(srv, type, ar->id, ev, ar->team, data);
+	inn_sse_publish(srv, type, ar->id, ev, ar->team, ar->created_by, data);
 	json_object_put(data);
 }
 
@@ -191,6 +196,8 @@ active_free(struct active_run *ar)
 	json_object_put(ar->spec);
 	free((char *)ar->ro.app);
 	free(ar->team);
+	free(ar->created_by);
+	free(ar->state_owner);
 	inn_catalog_release(ar->srv, ar->cat);
 	free(ar);
 }
@@ -214,6 +221,24 @@ record_resource(struct active_run *ar, const struct res_part *rp, inn_state st,
 	if (inn_store_resource_put(ar->srv->store, &row) != 0)
 		fprintf(stderr, "innominatus: execution %lld: recording resource %s: %s\n",
 		        (long long)ar->id, rp->name, inn_error_last());
+}
+
+/* Records the spec's application for this run's owner (not for dry runs).
+ * The store decides atomically: if another team or key got the name
+ * since app_check() (two runs racing for a new name), this run stops here,
+ * before it touches any resource or state -- as it does when the owner
+ * cannot be recorded at all (nobody's resources are made unowned).
+ * Returns SUCCEEDED or FAILED. */
+static inn_state
+record_app(struct active_run *ar, char *why, size_t whylen)
+{
+	if (ar->ro.app == NULL || ar->ro.dry_run ||
+	    inn_store_app_put(ar->srv->store, ar->ro.app, ar->team, ar->created_by,
+	                      ar->any_app) == 0)
+		return INN_STATE_SUCCEEDED;
+	snprintf(why, whylen, "application \"%s\": %s; nothing was provisioned", ar->ro.app,
+	         inn_error_last());
+	return INN_STATE_FAILED;
 }
 
 /* Makes part the current run (swapping under the lock a cancel takes). */
@@ -352,16 +377,14 @@ run_one(struct active_run *ar)
 
 	inn_store_exec_update(srv->store, ar->id, "running", NULL, inn_wall_ms(), 0, NULL);
 	publish_exec(srv, ar, "execution.started", "running", NULL);
-	if (ar->ro.app != NULL && !ar->ro.dry_run &&
-	    inn_store_app_put(srv->store, ar->ro.app, ar->team) != 0)
-		fprintf(stderr, "innominatus: execution %lld: recording application %s: %s\n",
-		        (long long)ar->id, ar->ro.app, inn_error_last());
 	{
 		char why[1024] = "";
 		const char *msg;
 		inn_run *run = NULL;
 
-		st = provision(ar, why, sizeof(why));
+		st = record_app(ar, why, sizeof(why));
+		if (st == INN_STATE_SUCCEEDED)
+			st = provision(ar, why, sizeof(why));
 		if (st == INN_STATE_SUCCEEDED) {
 			inn_run_opts ro = ar->ro;
 
@@ -556,8 +579,11 @@ plan_resources(struct active_run *ar, const inn_score *score)
 	return 0;
 }
 
-/* An application belongs to the team that first ran a spec for it: a
- * user of another team may not provision resources under its name. */
+/* An application belongs to whoever first ran a spec for it: its team, or
+ * without a team (an admin's key, a key without a team) that very key.
+ * Nobody else may run a spec under its name -- which would provision and
+ * change its resources and their state -- except admins, and the owner
+ * never changes (the store keeps it; record_app() settles races). */
 static int
 app_check(inn_server *srv, const inn_caller *who, const char *app)
 {
@@ -565,13 +591,77 @@ app_check(inn_server *srv, const inn_caller *who, const char *app)
 	size_t n = 0;
 	int rc = 0;
 
-	if (who == NULL || who->admin || inn_store_app_list(srv->store, NULL, app, &rows, &n) != 0)
+	if (who == NULL || who->admin)
 		return 0;
-	if (n == 1 && rows[0].team != NULL && strcmp(rows[0].team, who->p.team) != 0)
-		rc = inn_error_set(INN_EINVAL, "spec: application \"%s\" belongs to another team; "
-		                   "choose another metadata.name", app);
+	if (inn_store_app_list(srv->store, NULL, NULL, app, &rows, &n) != 0)
+		return inn_error_set(INN_ERROR, "spec: cannot check who owns application \"%s\": %s",
+		                     app, inn_error_last());
+	if (n == 1 && !inn_caller_sees(who, rows[0].team, rows[0].created_by))
+		rc = inn_error_set(INN_EINVAL, "spec: application \"%s\" belongs to another team%s; "
+		                   "choose another metadata.name", app, rows[0].team == NULL ?
+		                   " (it has none: only an admin or the key that created it may "
+		                   "run specs for it)" : "");
 	inn_app_rows_free(rows, n);
 	return rc;
+}
+
+/* Whose state a run without an application keeps: a user's team
+ * ("_team-red") or, without a team, its key ("_key-lone") -- never one
+ * directory shared by every caller.  Application names start with a
+ * letter or digit, so these never meet an application's.  Admins keep the
+ * platform's "_" (NULL), where their direct runs always kept state. */
+static char *
+state_owner(const inn_caller *who)
+{
+	char buf[160];
+
+	if (who == NULL || who->admin)
+		return NULL;
+	snprintf(buf, sizeof(buf), "%s%s", who->p.team[0] ? "_team-" : "_key-",
+	         who->p.team[0] ? who->p.team : who->p.name);
+	return strdup(buf);
+}
+
+/* A provider workflow that is a resource type's operation (create, read,
+ * update, delete) acts on applications' resources, and what it acts on is
+ * only a parameter (another team's bucket name is just a string).  So a
+ * non-admin runs it only as a part of a Score spec's run -- for their own
+ * application, in its own state directory -- never named directly
+ * ("provider/workflow"), also not as the main workflow of a spec run or by
+ * a retry.  A golden path is the platform's own choice and stays open. */
+static int
+op_check(const inn_catalog *cat, const inn_caller *who, const char *ref,
+         const inn_workflow *wf)
+{
+	size_t i, j, k;
+
+	if (who == NULL || who->admin || strchr(ref, '/') == NULL)
+		return 0;
+	for (i = 0; i < cat->nproviders; i++) {
+		const inn_provider *p = cat->providers[i];
+
+		for (j = 0; j < p->ncaps; j++) {
+			const inn_resource_cap *rc = &p->caps[j];
+			const char *ops[4] = { rc->create, rc->read, rc->update, rc->del };
+			static const char *const names[4] = { "create", "read", "update", "delete" };
+
+			for (k = 0; k < 4; k++)
+				if (ops[k] != NULL && inn_provider_workflow(p, ops[k]) == wf)
+					return inn_error_set(INN_EFORBIDDEN, "workflow \"%s\" is the %s "
+					    "operation of resource type \"%s\": it acts on applications' "
+					    "resources, so only an admin may run it directly; to provision "
+					    "a resource, run a golden path with a Score spec that asks for "
+					    "it (the spec's application and its resources belong to your "
+					    "team)", ref, names[k], rc->type);
+		}
+		for (j = 0; j < p->nworkflows; j++)
+			if (p->workflows[j] == wf && wf->operation != NULL)
+				return inn_error_set(INN_EFORBIDDEN, "workflow \"%s\" is a %s operation "
+				                     "on resources: it acts on applications' resources, "
+				                     "so only an admin may run it directly", ref,
+				                     wf->operation);
+	}
+	return 0;
 }
 
 /* Starts (or resumes, when id_in > 0) an execution.  Everything is checked
@@ -599,8 +689,12 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 		                   ref);
 		goto err;
 	}
+	if (id_in == 0 && (rc = op_check(ar->cat->cat, who, ref, ar->main_wf)) != 0)
+		goto err;
 	ar->wf = ar->main_wf;
 	ar->team = who && who->p.team[0] ? strdup(who->p.team) : NULL;
+	ar->created_by = strdup(who ? who->p.name : "system");
+	ar->any_app = who == NULL || who->admin || id_in > 0;
 	ar->params = params ? copy_json(params) : json_object_new_object();
 	ar->completed = copy_json(completed);
 	ar->data = json_object_new_object();
@@ -629,6 +723,7 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 	ar->ro.data = ar->data;
 	ar->ro.dry_run = dry_run;
 	ar->ro.app = score ? strdup(score->app) : NULL; /* freed with ar (see active_free) */
+	ar->ro.state_owner = ar->state_owner = state_owner(who);
 	ar->ro.completed = ar->completed;
 	ar->ro.events.step_state = on_step_state;
 	ar->ro.events.log = on_log;

@@ -119,15 +119,18 @@ json_object *inn_openapi(void);
 long long inn_http_error_count(void);
 
 /* ---- runs.c ---- */
+/* A request the caller may not make (HTTP 403); not a plugin status. */
+#define INN_EFORBIDDEN (-64)
 /* Starts an execution; fills *id.  Errors (unknown workflow, bad
  * parameters) reply nothing: the caller maps them (message in
- * inn_error_last(); INN_ENOTFOUND -> 404, INN_EINVAL -> 400). */
+ * inn_error_last(); INN_ENOTFOUND -> 404, INN_EINVAL -> 400,
+ * INN_EFORBIDDEN -> 403). */
 int inn_runs_submit(inn_server *srv, const inn_caller *who, const char *ref,
                     const char *kind, json_object *params, json_object *spec,
                     int dry_run, int64_t retry_of, int64_t *id);
 /* Returned by inn_runs_submit when maxQueuedExecutions executions already
  * wait for a slot (the API answers 429 with Retry-After). */
-#define INN_RUNS_FULL (-64)
+#define INN_RUNS_FULL (-65)
 /* Cancels an execution: a queued one is recorded cancelled at once and
  * never starts; a running one is asked to stop (recorded when it has).
  * INN_ENOTFOUND when it is neither queued nor running. */
@@ -150,9 +153,10 @@ struct sse_client *inn_sse_open(struct evhttp_request *req, int64_t exec_id,
 void inn_sse_send(struct sse_client *c, const char *event, int64_t id, json_object *data);
 void inn_sse_register(inn_server *srv, struct sse_client *c);
 void inn_sse_close(inn_server *srv, struct sse_client *c);
-/* Queue an SSE message and wake the loop (any thread). */
+/* Queue an SSE message and wake the loop (any thread).  team and
+ * created_by are the execution's: who may receive it (inn_caller_sees). */
 void inn_sse_publish(inn_server *srv, const char *kind, int64_t exec_id, int64_t id,
-                     const char *team, json_object *data);
+                     const char *team, const char *created_by, json_object *data);
 
 /* ---- providers.c ---- */
 /* A reference to the serving catalog, for a holder that outlives a swap
@@ -162,5 +166,9 @@ void inn_catalog_release(inn_server *srv, inn_catalog_ref *ref);
 
 /* ---- api.c ---- */
 void inn_api_register(inn_server *srv);
+/* Whether who may see (and act on) what belongs to team / created_by: an
+ * admin everything; a key with a team that team's; a key without a team
+ * only what it created itself without a team. */
+int inn_caller_sees(const inn_caller *who, const char *team, const char *created_by);
 
 #endif

@@ -49,15 +49,24 @@ in_list(const char *s, const char *const *list)
 
 /* Names end up in fixed-size inn_principal fields, so bound them here. */
 static int
-check_name(const char *what, const char *s)
+check_name_max(const char *what, const char *s, size_t max)
 {
 	if (s == NULL || *s == '\0')
 		return inn_error_set(INN_EINVAL, "store: %s must not be empty", what);
-	if (strlen(s) > INN_STORE_NAME_MAX)
-		return inn_error_set(INN_EINVAL, "store: %s \"%.40s...\" is longer than %d bytes",
-		                     what, s, INN_STORE_NAME_MAX);
+	if (strlen(s) > max)
+		return inn_error_set(INN_EINVAL, "store: %s \"%.40s...\" is longer than %zu bytes",
+		                     what, s, max);
 	return 0;
 }
+
+static int
+check_name(const char *what, const char *s)
+{
+	return check_name_max(what, s, INN_STORE_NAME_MAX);
+}
+
+/* Application and resource names: what the Score loader accepts (128). */
+#define APP_NAME_MAX 128
 
 static int
 clamp_limit(int limit)
@@ -327,16 +336,37 @@ inn_store_event_add(inn_store *st, const char *type, int64_t exec_id, const char
 }
 
 int
-inn_store_events_after(inn_store *st, int64_t after, const char *team, int limit,
-                       json_object **events)
+inn_store_events_after(inn_store *st, int64_t after, const char *team, const char *user,
+                       int limit, json_object **events)
 {
 	CHECK_STORE(st);
 	CHECK_ARG(events != NULL);
 	*events = NULL;
-	return st->ops->events_after(st, after, team, clamp_limit(limit), events);
+	return st->ops->events_after(st, after, team, user, clamp_limit(limit), events);
 }
 
 /* ---- API keys -------------------------------------------------------- */
+
+#define KEY_NAME_MAX 64
+
+int
+inn_store_name_check(const char *what, const char *s)
+{
+	size_t i, n = s != NULL ? strlen(s) : 0;
+
+	for (i = 0; i < n && i < KEY_NAME_MAX; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') ||
+		      (i > 0 && (s[i] == '_' || s[i] == '.' || s[i] == '-'))))
+			break;
+	if (n == 0 || i < n)
+		return inn_error_set(INN_EINVAL, "%s %s: it must be 1 to %d letters, digits, "
+		                     "'_', '.' or '-', starting with a letter or digit", what,
+		                     n == 0 ? "is empty" : i < KEY_NAME_MAX ?
+		                     "has a character outside the rule" : "is too long",
+		                     KEY_NAME_MAX);
+	return 0;
+}
 
 int
 inn_store_key_create(inn_store *st, const char *name, const char *role, const char *team,
@@ -347,14 +377,14 @@ inn_store_key_create(inn_store *st, const char *name, const char *role, const ch
 	CHECK_STORE(st);
 	CHECK_ARG(plain != NULL);
 	*plain = NULL;
-	if ((rc = check_name("key name", name)) < 0)
+	if ((rc = inn_store_name_check("key name", name)) < 0)
 		return rc;
 	if (role == NULL || (strcmp(role, "admin") != 0 && strcmp(role, "user") != 0))
 		return inn_error_set(INN_EINVAL, "store: role \"%s\" for key %s is not admin or user",
 		                     role != NULL ? role : "(none)", name);
 	if (team != NULL && *team == '\0')
 		team = NULL;
-	if (team != NULL && (rc = check_name("team name", team)) < 0)
+	if (team != NULL && (rc = inn_store_name_check("team name", team)) < 0)
 		return rc;
 	return st->ops->key_create(st, name, role, team, plain);
 }
@@ -467,30 +497,31 @@ inn_source_rows_free(inn_source_row *rows, size_t n)
 /* ---- applications and resources -------------------------------------- */
 
 int
-inn_store_app_put(inn_store *st, const char *name, const char *team)
+inn_store_app_put(inn_store *st, const char *name, const char *team, const char *created_by,
+                  int any_owner)
 {
 	int rc;
 
 	CHECK_STORE(st);
-	if ((rc = check_name("application name", name)) < 0)
+	if ((rc = check_name_max("application name", name, APP_NAME_MAX)) < 0)
 		return rc;
 	if (team != NULL && *team == '\0')
 		team = NULL;
 	if (team != NULL && (rc = check_name("team name", team)) < 0)
 		return rc;
-	return st->ops->app_put(st, name, team);
+	return st->ops->app_put(st, name, team, created_by, any_owner);
 }
 
 int
-inn_store_app_list(inn_store *st, const char *team, const char *name, inn_app_row **rows,
-                   size_t *n)
+inn_store_app_list(inn_store *st, const char *team, const char *user, const char *name,
+                   inn_app_row **rows, size_t *n)
 {
 	CHECK_STORE(st);
 	CHECK_ARG(rows != NULL);
 	CHECK_ARG(n != NULL);
 	*rows = NULL;
 	*n = 0;
-	return st->ops->app_list(st, team, name, rows, n);
+	return st->ops->app_list(st, team, user, name, rows, n);
 }
 
 void
@@ -503,6 +534,7 @@ inn_app_rows_free(inn_app_row *rows, size_t n)
 	for (i = 0; i < n; i++) {
 		free(rows[i].name);
 		free(rows[i].team);
+		free(rows[i].created_by);
 	}
 	free(rows);
 }
@@ -516,8 +548,8 @@ inn_store_resource_put(inn_store *st, const inn_resource_row *row)
 	CHECK_ARG(row != NULL);
 	CHECK_ARG(row->type != NULL);
 	CHECK_ARG(row->status != NULL);
-	if ((rc = check_name("application name", row->app)) < 0 ||
-	    (rc = check_name("resource name", row->name)) < 0)
+	if ((rc = check_name_max("application name", row->app, APP_NAME_MAX)) < 0 ||
+	    (rc = check_name_max("resource name", row->name, APP_NAME_MAX)) < 0)
 		return rc;
 	if (!in_list(row->status, exec_statuses))
 		return inn_error_set(INN_EINVAL, "store: \"%s\" is not a resource status",
@@ -526,7 +558,7 @@ inn_store_resource_put(inn_store *st, const inn_resource_row *row)
 }
 
 int
-inn_store_resource_list(inn_store *st, const char *team, const char *app,
+inn_store_resource_list(inn_store *st, const char *team, const char *user, const char *app,
                         inn_resource_row **rows, size_t *n)
 {
 	CHECK_STORE(st);
@@ -534,7 +566,7 @@ inn_store_resource_list(inn_store *st, const char *team, const char *app,
 	CHECK_ARG(n != NULL);
 	*rows = NULL;
 	*n = 0;
-	return st->ops->resource_list(st, team, app, rows, n);
+	return st->ops->resource_list(st, team, user, app, rows, n);
 }
 
 void

@@ -64,6 +64,8 @@ typedef struct inn_exec_filter {
 	const char *status;
 	const char *workflow;
 	const char *team;      /* NULL: any team (admins) */
+	const char *user;      /* with team NULL: only executions without a team that this
+	                        * key created (a key without a team); NULL: any */
 	int page;              /* 1-based; < 1 is 1 */
 	int page_size;         /* 1..200; <= 0 is 20, > 200 is 200 */
 } inn_exec_filter;
@@ -125,10 +127,12 @@ int inn_store_logs_get(inn_store *st, int64_t exec_id, int64_t after, int limit,
  * monotonic id. */
 int inn_store_event_add(inn_store *st, const char *type, int64_t exec_id, const char *team,
                         json_object *data, int64_t *id);
-/* Events with id > after (team NULL: all; otherwise only events recorded
- * with that team), oldest first, at most limit. */
-int inn_store_events_after(inn_store *st, int64_t after, const char *team, int limit,
-                           json_object **events);
+/* Events with id > after, oldest first, at most limit.  Whose: team and
+ * user NULL: all (admins); team set: those recorded with that team or of
+ * its executions; team NULL and user set (a key without a team): only those
+ * of executions without a team that this key created. */
+int inn_store_events_after(inn_store *st, int64_t after, const char *team, const char *user,
+                           int limit, json_object **events);
 
 /* ---- API keys, users, teams -------------------------------------------- */
 
@@ -138,7 +142,13 @@ typedef struct inn_principal {
 	char team[128];        /* "" for none */
 } inn_principal;
 
+/* 0 if s is a valid key (user) or team name: [A-Za-z0-9][A-Za-z0-9_.-]{0,63}
+ * -- names land in the audit trail, logs and JSON, so no control
+ * characters, spaces or quotes, and a bounded length.  Else INN_EINVAL with
+ * a message naming what (e.g. "key name") and the rule. */
+int inn_store_name_check(const char *what, const char *s);
 /* Creates a user (if new) with role and team and a new API key for it;
+ * name and team must pass inn_store_name_check();
  * *plain is the key (malloc'd), shown once: only its SHA-256 is stored.
  * The key and the user share the name.  team NULL or "" is none.  An
  * existing user must have this role and team (INN_EINVAL otherwise: a key
@@ -187,6 +197,7 @@ void inn_source_rows_free(inn_source_row *rows, size_t n);
 typedef struct inn_app_row {
 	char *name;            /* Score metadata.name */
 	char *team;            /* owning team, or NULL (created by a key without a team) */
+	char *created_by;      /* the key that created it (owns it when team is NULL), or NULL */
 	int64_t created_ms, updated_ms;
 } inn_app_row;
 
@@ -200,22 +211,27 @@ typedef struct inn_resource_row {
 	int64_t updated_ms;    /* filled in by the store */
 } inn_resource_row;
 
-/* Creates the application, or touches updated_ms of an existing one.  The
- * first team recorded owns it: an existing application keeps its team
- * (one without a team takes this one).  team NULL or "" is none. */
-int inn_store_app_put(inn_store *st, const char *name, const char *team);
-/* Applications by name; team NULL: any, else only that team's; name NULL:
- * all, else at most that one.  At most 10000 rows. */
-int inn_store_app_list(inn_store *st, const char *team, const char *name, inn_app_row **rows,
-                       size_t *n);
+/* Creates the application owned by team (or, team NULL or "", by the key
+ * created_by), or touches updated_ms of an existing one -- only if it has
+ * the same owner (same team; without a team, the same key), or any_owner
+ * is set (an admin's run).  The owner never changes.  INN_EINVAL (nothing
+ * changed) when another team or key owns it. */
+int inn_store_app_put(inn_store *st, const char *name, const char *team,
+                      const char *created_by, int any_owner);
+/* Applications by name; team and user NULL: any; team set: only that
+ * team's; team NULL and user set (a key without a team): only those
+ * without a team that this key created.  name NULL: all, else at most
+ * that one.  At most 10000 rows. */
+int inn_store_app_list(inn_store *st, const char *team, const char *user, const char *name,
+                       inn_app_row **rows, size_t *n);
 void inn_app_rows_free(inn_app_row *rows, size_t n);
 /* Inserts or replaces resource (app, name); app, name, type and status are
  * required.  INN_ENOTFOUND when the application does not exist. */
 int inn_store_resource_put(inn_store *st, const inn_resource_row *row);
-/* Resources by app and name; team NULL: any, else only of that team's
- * applications; app NULL: every application's.  At most 10000 rows. */
-int inn_store_resource_list(inn_store *st, const char *team, const char *app,
-                            inn_resource_row **rows, size_t *n);
+/* Resources of the applications inn_store_app_list(team, user) would
+ * list; app NULL: every such application's.  At most 10000 rows. */
+int inn_store_resource_list(inn_store *st, const char *team, const char *user,
+                            const char *app, inn_resource_row **rows, size_t *n);
 void inn_resource_rows_free(inn_resource_row *rows, size_t n);
 
 #endif

@@ -60,8 +60,9 @@ struct inn_store_ops {
 
 	int (*event_add)(inn_store *st, const char *type, int64_t exec_id, const char *team,
 	                 json_object *data, int64_t *id);
-	int (*events_after)(inn_store *st, int64_t after, const char *team, int limit,
-	                    json_object **events);
+	/* team and user: see inn_store_events_after() */
+	int (*events_after)(inn_store *st, int64_t after, const char *team, const char *user,
+	                    int limit, json_object **events);
 
 	/* role is "admin" or "user"; team is NULL for none (never ""). */
 	int (*key_create)(inn_store *st, const char *name, const char *role, const char *team,
@@ -79,11 +80,12 @@ struct inn_store_ops {
 	int (*source_delete)(inn_store *st, const char *name);
 
 	/* team is NULL for none (never ""). */
-	int (*app_put)(inn_store *st, const char *name, const char *team);
-	int (*app_list)(inn_store *st, const char *team, const char *name, inn_app_row **rows,
-	                size_t *n);
+	int (*app_put)(inn_store *st, const char *name, const char *team, const char *created_by,
+	               int any_owner);
+	int (*app_list)(inn_store *st, const char *team, const char *user, const char *name,
+	                inn_app_row **rows, size_t *n);
 	int (*resource_put)(inn_store *st, const inn_resource_row *row);
-	int (*resource_list)(inn_store *st, const char *team, const char *app,
+	int (*resource_list)(inn_store *st, const char *team, const char *user, const char *app,
 	                     inn_resource_row **rows, size_t *n);
 };
 

@@ -139,6 +139,15 @@ static const char *const migrations[] = {
 	"  outputs TEXT,"
 	"  updated_ms INTEGER NOT NULL,"
 	"  PRIMARY KEY (app, name)) WITHOUT ROWID;",
+
+	/* 4: who created an application: one without a team belongs to the key
+	 * that created it (an admin's, or a key without a team), not to
+	 * whoever comes next.  Existing rows learn it from their first run. */
+	"ALTER TABLE applications ADD COLUMN created_by TEXT;"
+	"UPDATE applications SET created_by = (SELECT e.created_by FROM executions e "
+	"  WHERE e.app = applications.name AND e.dry_run = 0 "
+	"  AND (e.team = applications.team OR (e.team IS NULL AND applications.team IS NULL)) "
+	"  ORDER BY e.id LIMIT 1);",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -188,8 +197,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"WHERE exec_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
 	[ST_EVENT_ADD] = "INSERT INTO events (type, exec_id, team, data, ts_ms) "
 		"VALUES (?1, ?2, ?3, ?4, ?5)",
-	[ST_EVENTS_AFTER] = "SELECT id, type, exec_id, team, data, ts_ms FROM events "
-		"WHERE id > ?1 AND (?2 IS NULL OR team = ?2) ORDER BY id LIMIT ?3",
+	[ST_EVENTS_AFTER] = "SELECT v.id, v.type, v.exec_id, v.team, v.data, v.ts_ms FROM events v "
+		"LEFT JOIN executions x ON x.id = v.exec_id WHERE v.id > ?1 AND "
+		"((?2 IS NULL AND ?4 IS NULL) OR v.team = ?2 OR x.team = ?2 OR "
+		"(?2 IS NULL AND v.team IS NULL AND x.team IS NULL AND x.created_by = ?4)) "
+		"ORDER BY v.id LIMIT ?3",
 	[ST_TEAM_ADD] = "INSERT OR IGNORE INTO teams (name, created_ms) VALUES (?1, ?2)",
 	[ST_USER_GET] = "SELECT role, team FROM users WHERE name = ?1",
 	[ST_USER_ADD] = "INSERT INTO users (name, role, team, created_ms) VALUES (?1, ?2, ?3, ?4)",
@@ -210,17 +222,23 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_SOURCE_LIST] = "SELECT name, kind, url, path, ref, commit_id, added_by, added_ms "
 		"FROM provider_sources ORDER BY name",
 	[ST_SOURCE_DELETE] = "DELETE FROM provider_sources WHERE name = ?1",
-	[ST_APP_PUT] = "INSERT INTO applications (name, team, created_ms, updated_ms) "
-		"VALUES (?1, ?2, ?3, ?3) ON CONFLICT (name) DO UPDATE SET "
-		"updated_ms = excluded.updated_ms, team = COALESCE(applications.team, excluded.team)",
-	[ST_APP_LIST] = "SELECT name, team, created_ms, updated_ms FROM applications "
-		"WHERE (?1 IS NULL OR team = ?1) AND (?2 IS NULL OR name = ?2) "
+	/* the owner never changes: an existing application is touched only
+	 * for its owner (or with ?5, an admin's run), else nothing changes */
+	[ST_APP_PUT] = "INSERT INTO applications (name, team, created_by, created_ms, updated_ms) "
+		"VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (name) DO UPDATE SET "
+		"updated_ms = excluded.updated_ms WHERE ?5 OR applications.team = excluded.team OR "
+		"(applications.team IS NULL AND excluded.team IS NULL AND "
+		"applications.created_by = excluded.created_by)",
+	[ST_APP_LIST] = "SELECT name, team, created_by, created_ms, updated_ms FROM applications "
+		"WHERE ((?1 IS NULL AND ?3 IS NULL) OR team = ?1 OR "
+		"(?1 IS NULL AND team IS NULL AND created_by = ?3)) AND (?2 IS NULL OR name = ?2) "
 		"ORDER BY name LIMIT 10000",
 	[ST_RES_PUT] = "INSERT OR REPLACE INTO resources (app, name, type, provider, status, "
 		"outputs, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[ST_RES_LIST] = "SELECT r.app, r.name, r.type, r.provider, r.status, r.outputs, "
 		"r.updated_ms FROM resources r JOIN applications a ON a.name = r.app "
-		"WHERE (?1 IS NULL OR a.team = ?1) AND (?2 IS NULL OR r.app = ?2) "
+		"WHERE ((?1 IS NULL AND ?3 IS NULL) OR a.team = ?1 OR "
+		"(?1 IS NULL AND a.team IS NULL AND a.created_by = ?3)) AND (?2 IS NULL OR r.app = ?2) "
 		"ORDER BY r.app, r.name LIMIT 10000",
 };
 
@@ -871,15 +889,15 @@ out:
 	return rc;
 }
 
-/* Binds the filter's non-NULL fields as ?1..?4 (the numbers that
- * list_where() used). */
+/* Binds the filter's non-NULL fields as ?1..?4 and ?7 (the numbers that
+ * sqlite_exec_list() used). */
 static int
-bind_filter(sqlite3_stmt *q, const char *const vals[4])
+bind_filter(sqlite3_stmt *q, const char *const vals[5])
 {
 	int i;
 
-	for (i = 0; i < 4; i++)
-		if (vals[i] != NULL && bind_text(q, i + 1, vals[i]) != SQLITE_OK)
+	for (i = 0; i < 5; i++)
+		if (vals[i] != NULL && bind_text(q, i < 4 ? i + 1 : 7, vals[i]) != SQLITE_OK)
 			return -1;
 	return 0;
 }
@@ -892,7 +910,9 @@ sqlite_exec_list(inn_store *st, const inn_exec_filter *f, inn_exec_row ***rows, 
                  int64_t *total)
 {
 	static const char *const cols[4] = { "app", "status", "workflow", "team" };
-	const char *const vals[4] = { f->app, f->status, f->workflow, f->team };
+	/* a key without a team: its own executions without a team */
+	const char *const vals[5] = { f->app, f->status, f->workflow, f->team,
+	                              f->team == NULL ? f->user : NULL };
 	struct sqlite_store *s = SQ(st);
 	char where[256], sql[1024];
 	sqlite3_stmt *cq = NULL, *q = NULL;
@@ -905,6 +925,9 @@ sqlite_exec_list(inn_store *st, const inn_exec_filter *f, inn_exec_row ***rows, 
 		if (vals[i] != NULL)
 			off += (size_t)snprintf(where + off, sizeof(where) - off, " AND %s = ?%d",
 			                        cols[i], i + 1);
+	if (vals[4] != NULL)
+		off += (size_t)snprintf(where + off, sizeof(where) - off,
+		                        " AND team IS NULL AND created_by = ?7");
 	if ((list = calloc((size_t)f->page_size, sizeof(*list))) == NULL)
 		return inn_error_set(INN_ENOMEM, "store: out of memory listing executions");
 
@@ -1205,8 +1228,8 @@ out:
 }
 
 static int
-sqlite_events_after(inn_store *st, int64_t after, const char *team, int limit,
-                    json_object **events)
+sqlite_events_after(inn_store *st, int64_t after, const char *team, const char *user,
+                    int limit, json_object **events)
 {
 	struct sqlite_store *s = SQ(st);
 	json_object *arr, *o;
@@ -1222,7 +1245,7 @@ sqlite_events_after(inn_store *st, int64_t after, const char *team, int limit,
 		goto out;
 	}
 	if (sqlite3_bind_int64(q, 1, after) || bind_text(q, 2, team) ||
-	    sqlite3_bind_int(q, 3, limit)) {
+	    sqlite3_bind_int(q, 3, limit) || bind_text(q, 4, team == NULL ? user : NULL)) {
 		rc = bind_fail(s);
 		goto out;
 	}
@@ -1645,7 +1668,8 @@ out:
 /* ---- applications and resources ------------------------------------------- */
 
 static int
-sqlite_app_put(inn_store *st, const char *name, const char *team)
+sqlite_app_put(inn_store *st, const char *name, const char *team, const char *created_by,
+               int any_owner)
 {
 	struct sqlite_store *s = SQ(st);
 	sqlite3_stmt *q;
@@ -1656,11 +1680,14 @@ sqlite_app_put(inn_store *st, const char *name, const char *team)
 		rc = INN_ERROR;
 		goto out;
 	}
-	if (bind_text(q, 1, name) || bind_text(q, 2, team) ||
-	    sqlite3_bind_int64(q, 3, inn_store_now_ms()))
+	if (bind_text(q, 1, name) || bind_text(q, 2, team) || bind_text(q, 3, created_by) ||
+	    sqlite3_bind_int64(q, 4, inn_store_now_ms()) || sqlite3_bind_int(q, 5, any_owner))
 		rc = bind_fail(s);
 	else if (sqlite3_step(q) != SQLITE_DONE)
 		rc = db_fail(s, "storing an application");
+	else if (sqlite3_changes(s->db) == 0)
+		rc = inn_error_set(INN_EINVAL, "%s belongs to another team%s", name,
+		                   team == NULL ? " or key" : "");
 out:
 	stmt_done(q);
 	pthread_mutex_unlock(&s->lock);
@@ -1668,8 +1695,8 @@ out:
 }
 
 static int
-sqlite_app_list(inn_store *st, const char *team, const char *name, inn_app_row **rows,
-                size_t *n)
+sqlite_app_list(inn_store *st, const char *team, const char *user, const char *name,
+                inn_app_row **rows, size_t *n)
 {
 	struct sqlite_store *s = SQ(st);
 	inn_app_row *list = NULL, *r;
@@ -1682,7 +1709,8 @@ sqlite_app_list(inn_store *st, const char *team, const char *name, inn_app_row *
 		rc = INN_ERROR;
 		goto out;
 	}
-	if (bind_text(q, 1, team) || bind_text(q, 2, name)) {
+	if (bind_text(q, 1, team) || bind_text(q, 2, name) ||
+	    bind_text(q, 3, team == NULL ? user : NULL)) {
 		rc = bind_fail(s);
 		goto out;
 	}
@@ -1693,8 +1721,9 @@ sqlite_app_list(inn_store *st, const char *team, const char *name, inn_app_row *
 		}
 		r->name = col_text(q, 0, &rc);
 		r->team = col_text(q, 1, &rc);
-		r->created_ms = sqlite3_column_int64(q, 2);
-		r->updated_ms = sqlite3_column_int64(q, 3);
+		r->created_by = col_text(q, 2, &rc);
+		r->created_ms = sqlite3_column_int64(q, 3);
+		r->updated_ms = sqlite3_column_int64(q, 4);
 		if (rc < 0)
 			goto out;
 	}
@@ -1743,7 +1772,7 @@ out:
 }
 
 static int
-sqlite_resource_list(inn_store *st, const char *team, const char *app,
+sqlite_resource_list(inn_store *st, const char *team, const char *user, const char *app,
                      inn_resource_row **rows, size_t *n)
 {
 	struct sqlite_store *s = SQ(st);
@@ -1757,7 +1786,8 @@ sqlite_resource_list(inn_store *st, const char *team, const char *app,
 		rc = INN_ERROR;
 		goto out;
 	}
-	if (bind_text(q, 1, team) || bind_text(q, 2, app)) {
+	if (bind_text(q, 1, team) || bind_text(q, 2, app) ||
+	    bind_text(q, 3, team == NULL ? user : NULL)) {
 		rc = bind_fail(s);
 		goto out;
 	}

@@ -75,15 +75,20 @@ apiVersion: score.dev/v1b1
 metadata: {name: cart}
 containers: {web: {image: cart:1}}
 resources:
-  db: {type: sqlite, params: {database: cart, data_dir: "$dir/data"}}
-  assets: {type: s3, params: {bucket: cart-assets, data_dir: "$dir/data"}}
+  db: {type: sqlite, params: {database: cart}}
+  assets: {type: s3, params: {bucket: cart-assets}}
 SPEC
-c --providers "$src/providers" --goldenpaths "$src/workflows/goldenpaths.yaml" \
-	run --local deploy-app "$dir/spec.yaml" --param "data_dir=$dir/data" >"$dir/out" 2>&1
+# the demo workflows keep their files in the state directory of the app's
+# resource and environment: <state root>/<app>/<resource>/<env>/<plugin>
+st="$dir/state"
+INNOMINATUS_STATE_DIR="$st" c --providers "$src/providers" \
+	--goldenpaths "$src/workflows/goldenpaths.yaml" \
+	run --local deploy-app "$dir/spec.yaml" --param environment=dev >"$dir/out" 2>&1
 rc=$?
 tail -5 "$dir/out" | sed 's/^/# /'
-[ $rc -eq 0 ] && [ -s "$dir/data/databases/cart.sqlite" ] && [ -f "$dir/data/buckets/cart-assets/.bucket" ] &&
-	grep -q "\"database\": \"sqlite:///$dir/data/databases/cart.sqlite\"" "$dir/data/apps/cart/dev/deployment.json"
+db=$(ls "$st"/cart/db/*/shell/databases/cart.sqlite 2>/dev/null)
+[ $rc -eq 0 ] && [ -s "$db" ] && ls "$st"/cart/assets/*/shell/buckets/cart-assets/.bucket >/dev/null &&
+	grep -q "\"database\": \"sqlite:///$db\"" "$st/cart/_/dev/shell/apps/cart/dev/deployment.json"
 check "the deploy-app golden path provisions the spec's resources and deploys" $?
 
 c --providers "$src/providers" -o json list-providers >"$dir/out" 2>/dev/null

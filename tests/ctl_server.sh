@@ -33,8 +33,8 @@ apiVersion: score.dev/v1b1
 metadata: {name: cart}
 containers: {web: {image: cart:1}}
 resources:
-  db: {type: sqlite, params: {database: cart, data_dir: "$dir/data"}}
-  assets: {type: s3, params: {bucket: cart-assets, data_dir: "$dir/data"}}
+  db: {type: sqlite, params: {database: cart}}
+  assets: {type: s3, params: {bucket: cart-assets}}
 SPEC
 n=0
 fail=0
@@ -59,11 +59,11 @@ export INNOMINATUS_SERVER="$url" INNOMINATUS_TOKEN="$key"
 "$ctl" list-providers >"$dir/out" 2>&1
 grep -q '^database-team' "$dir/out" && grep -q '^storage-team' "$dir/out"
 check "providers[] paths in the config resolve relative to it" $?
-"$ctl" run deploy-app "$dir/spec.yaml" --param "data_dir=$dir/data" >"$dir/out" 2>&1
+"$ctl" run deploy-app "$dir/spec.yaml" --param environment=dev >"$dir/out" 2>&1
 rc=$?
 tail -4 "$dir/out" | sed 's/^/# /'
 [ $rc -eq 0 ] && grep -q "db/create-database *| schema version 1" "$dir/out" &&
-	grep -q "succeeded" "$dir/out" && [ -s "$dir/data/databases/cart.sqlite" ]
+	grep -q "succeeded" "$dir/out" && [ -s "$dir/data/state/cart/db/dev/shell/databases/cart.sqlite" ]
 check "run through the server provisions the spec's resources and deploys (exit 0)" $?
 "$ctl" -o json status 1 >"$dir/out" 2>&1
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["status"]=="succeeded"; assert [s["name"] for s in d["steps"]][:2]==["db/create-database","assets/create-bucket"], d["steps"]' "$dir/out"

@@ -607,7 +607,7 @@ shell_execute(void *state, const inn_host *host, inn_step *step)
 	char *sh_script = NULL;
 	char **env = NULL;
 	char err[512], outpath[SHELL_PATH_MAX], cwd[SHELL_PATH_MAX];
-	const char *ws = host->workspace(step);
+	const char *ws = host->workspace(step), *sd;
 	size_t nenv = 0, i;
 	struct stat st;
 	int64_t started;
@@ -655,15 +655,22 @@ shell_execute(void *state, const inn_host *host, inn_step *step)
 	have_outfile = 1;
 
 	rc = INN_ENOMEM;
-	if ((env = calloc(c.nenv + 4, sizeof(*env))) == NULL)
+	if ((env = calloc(c.nenv + 5, sizeof(*env))) == NULL)
 		goto oom;
 	for (i = 0; i < c.nenv; i++)
 		if ((env[nenv++] = strdup(c.env[i])) == NULL)
 			goto oom;
-	/* Ours come last so a config env entry cannot redirect them. */
+	/* Ours come last so a config env entry cannot redirect them.
+	 * INNOMINATUS_STATE_DIR: the application/resource/environment's own
+	 * directory (host->state_dir), where a script keeps what must outlive
+	 * the run -- never a folder a parameter names. */
 	if (pu_env_add(env, &nenv, "INNOMINATUS_OUTPUT", outpath) != 0 ||
 	    pu_env_add(env, &nenv, "INNOMINATUS_WORKSPACE", ws) != 0 ||
 	    pu_env_add(env, &nenv, "INNOMINATUS_STEP", host->step_name(step)) != 0)
+		goto oom;
+	if (host->abi_minor >= 1 && host->state_dir != NULL &&
+	    (sd = host->state_dir(step)) != NULL &&
+	    pu_env_add(env, &nenv, "INNOMINATUS_STATE_DIR", sd) != 0)
 		goto oom;
 
 	if (build_argv(&c, script_argv, &sh_script) < 0)

@@ -82,6 +82,10 @@ typedef struct inn_run_opts {
 	const char *app;
 	const char *resource;
 	const char *environment;
+	/* Without an app: the first part instead of "_" -- whose state it is
+	 * (the server sets the caller's team or key), so direct runs of two
+	 * teams never share state.  Ignored when app is set. */
+	const char *state_owner;
 	/* Steps already done in an earlier execution (retry from the failed
 	 * step, resume after a crash): step name -> its outputs object.  They
 	 * are reported succeeded without running, their outputs available. */

@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "duration.h"
 #include "error.h"
 #include "exec_int.h"
@@ -414,37 +416,83 @@ build_graph(inn_run *r)
 	return 0;
 }
 
-/* One path component from a name: [A-Za-z0-9._-] kept, the rest '_', and
- * never "." or "..". */
+/*
+ * One path component of a state directory from a name, collision-free: two
+ * different names never share a directory (two teams' apps never share
+ * terraform state).  [A-Za-z0-9._-] is kept; every other byte, '%' included,
+ * becomes %xx (lower-case hex), so the encoding is reversible ("prod/eu" ->
+ * "prod%2feu", "prod_eu" stays "prod_eu"); a whole "." or ".." has its dots
+ * escaped.  An encoding longer than PATH_PART_MAX is cut to a prefix plus
+ * "+" and the SHA-256 of the full name: '+' never appears in an encoding,
+ * so a digest name cannot equal a plain one.  Short plain names (up to 64
+ * characters of [A-Za-z0-9._-], what every normal app, resource and
+ * environment is) keep the directory name they had before this encoding,
+ * so no existing state moves.  out must hold PATH_PART_LEN bytes.
+ */
+#define PATH_PART_MAX 128
+#define PATH_PART_LEN (PATH_PART_MAX + 1)
+
 static void
-path_part(char *out, size_t len, const char *name, const char *fallback)
+path_part(char *out, const char *name, const char *fallback)
 {
-	size_t i, o = 0;
+	static const char hex[] = "0123456789abcdef";
+	char enc[4 * PATH_PART_MAX];
+	size_t i, o = 0, n;
+	int dots;
 
 	if (name == NULL || *name == '\0')
 		name = fallback;
-	for (i = 0; name[i] != '\0' && o + 1 < len && o < 64; i++) {
-		char c = name[i];
+	n = strlen(name);
+	dots = strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
+	for (i = 0; i < n && o + 3 < sizeof(enc); i++) {
+		unsigned char c = (unsigned char)name[i];
 
-		out[o++] = ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		            (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.') ? c : '_';
+		if (((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		     c == '-' || c == '_' || c == '.') && !(dots && c == '.')) {
+			enc[o++] = (char)c;
+		} else {
+			enc[o++] = '%';
+			enc[o++] = hex[c >> 4];
+			enc[o++] = hex[c & 15];
+		}
 	}
-	out[o] = '\0';
-	if (strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
-		out[0] = '_';
+	if (i == n && o <= PATH_PART_MAX) {
+		memcpy(out, enc, o);
+		out[o] = '\0';
+		return;
+	}
+	{
+		unsigned char md[EVP_MAX_MD_SIZE];
+		unsigned int mdlen = 0;
+		size_t keep = PATH_PART_MAX - 1 - 64, j;
+
+		/* the prefix is for people reading the folder; never cut an %xx */
+		for (j = 0; j < keep && j < o; j++)
+			if (enc[j] == '%' && j + 3 > keep)
+				break;
+		memcpy(out, enc, j);
+		out[j++] = '+';
+		if (EVP_Digest(name, n, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+			mdlen = 0; /* cannot happen with a working libcrypto */
+		for (i = 0; i < mdlen; i++) {
+			out[j++] = hex[md[i] >> 4];
+			out[j++] = hex[md[i] & 15];
+		}
+		out[j] = '\0';
+	}
 }
 
 static int
 make_state_base(inn_run *r, const inn_run_opts *o)
 {
 	const char *root = inn_engine_state_root(r->eng);
-	char app[80], res[80], env[80], buf[4096];
+	char app[PATH_PART_LEN], res[PATH_PART_LEN], env[PATH_PART_LEN], buf[4096];
 
 	if (root == NULL)
 		return 0;
-	path_part(app, sizeof(app), o ? o->app : NULL, "_");
-	path_part(res, sizeof(res), o ? o->resource : NULL, "_");
-	path_part(env, sizeof(env), o ? o->environment : NULL, "default");
+	path_part(app, o == NULL ? NULL : o->app != NULL ? o->app : o->state_owner, "_");
+	path_part(res, o ? o->resource : NULL, "_");
+	path_part(env, o ? o->environment : NULL, "default");
 	snprintf(buf, sizeof(buf), "%s/%s/%s/%s", root, app, res, env);
 	return (r->state_base = strdup(buf)) == NULL ? INN_ENOMEM : 0;
 }
@@ -889,8 +937,10 @@ step_thread(void *arg)
 		req.workspace = wsdir;
 		req.base_dir = r->wf->base_dir;
 		if (r->state_base != NULL) {
-			snprintf(statedir, sizeof(statedir), "%s/%s", r->state_base,
-			         d->plugin_type);
+			char plug[PATH_PART_LEN];
+
+			path_part(plug, d->plugin_type, "_");
+			snprintf(statedir, sizeof(statedir), "%s/%s", r->state_base, plug);
 			req.state_dir = statedir;
 		}
 		req.dry_run = r->dry_run;

@@ -534,7 +534,7 @@ test_events_after_and_team(void **state)
 	assert_int_equal(inn_store_event_add(e->st, "provider.reloaded", 0, NULL, NULL, &id3), 0);
 	assert_true(id1 < id2 && id2 < id3);
 
-	assert_int_equal(inn_store_events_after(e->st, 0, NULL, 100, &ev), 0);
+	assert_int_equal(inn_store_events_after(e->st, 0, NULL, NULL, 100, &ev), 0);
 	assert_int_equal(json_object_array_length(ev), 3);
 	o = json_object_array_get_idx(ev, 0);
 	assert_int_equal(json_object_get_int64(json_object_object_get(o, "id")), id1);
@@ -549,21 +549,145 @@ test_events_after_and_team(void **state)
 	assert_null(json_object_object_get(o, "data"));
 	json_object_put(ev);
 
-	assert_int_equal(inn_store_events_after(e->st, id1, NULL, 100, &ev), 0);
+	assert_int_equal(inn_store_events_after(e->st, id1, NULL, NULL, 100, &ev), 0);
 	assert_int_equal(json_object_array_length(ev), 2);
 	json_object_put(ev);
-	assert_int_equal(inn_store_events_after(e->st, 0, NULL, 1, &ev), 0);
+	assert_int_equal(inn_store_events_after(e->st, 0, NULL, NULL, 1, &ev), 0);
 	assert_int_equal(json_object_array_length(ev), 1);
 	json_object_put(ev);
-	assert_int_equal(inn_store_events_after(e->st, 0, "red", 100, &ev), 0);
+	assert_int_equal(inn_store_events_after(e->st, 0, "red", NULL, 100, &ev), 0);
 	assert_int_equal(json_object_array_length(ev), 1);
 	assert_int_equal(json_object_get_int64(json_object_object_get(
 	                     json_object_array_get_idx(ev, 0), "id")), id2);
 	json_object_put(ev);
-	assert_int_equal(inn_store_events_after(e->st, id2, "red", 100, &ev), 0);
+	assert_int_equal(inn_store_events_after(e->st, id2, "red", NULL, 100, &ev), 0);
 	assert_int_equal(json_object_array_length(ev), 0);
 	json_object_put(ev);
 	json_object_put(data);
+}
+
+/* ---- applications: owners and scopes ------------------------------------------ */
+
+static size_t
+count_apps(inn_store *st, const char *team, const char *user, const char *name)
+{
+	inn_app_row *rows = NULL;
+	size_t n = 0;
+
+	assert_int_equal(inn_store_app_list(st, team, user, name, &rows, &n), 0);
+	inn_app_rows_free(rows, n);
+	return n;
+}
+
+static void
+test_app_owner_never_changes(void **state)
+{
+	struct env *e = *state;
+	inn_resource_row res = { 0 };
+	inn_resource_row *rl = NULL;
+	inn_app_row *rows = NULL;
+	size_t n = 0;
+
+	/* a team's app: another team cannot touch it; the same team can */
+	assert_int_equal(inn_store_app_put(e->st, "shop", "red", "red-dev", 0), 0);
+	assert_int_equal(inn_store_app_put(e->st, "shop", "blue", "blue-dev", 0), INN_EINVAL);
+	assert_non_null(strstr(inn_error_last(), "belongs to another team"));
+	assert_int_equal(inn_store_app_put(e->st, "shop", NULL, "lone", 0), INN_EINVAL);
+	assert_int_equal(inn_store_app_put(e->st, "shop", "red", "red-other", 0), 0);
+	/* an admin's app (no team): nobody adopts it; an admin's run touches it */
+	assert_int_equal(inn_store_app_put(e->st, "adminapp", NULL, "root", 1), 0);
+	assert_int_equal(inn_store_app_put(e->st, "adminapp", "red", "red-dev", 0), INN_EINVAL);
+	assert_int_equal(inn_store_app_put(e->st, "adminapp", NULL, "lone", 0), INN_EINVAL);
+	assert_int_equal(inn_store_app_put(e->st, "adminapp", NULL, "root", 0), 0);
+	assert_int_equal(inn_store_app_put(e->st, "shop", "blue", "admin-of-blue", 1), 0);
+	/* a key without a team owns what it made */
+	assert_int_equal(inn_store_app_put(e->st, "loneapp", "", "lone", 0), 0);
+	assert_int_equal(inn_store_app_put(e->st, "loneapp", NULL, "lone2", 0), INN_EINVAL);
+	assert_int_equal(inn_store_app_put(e->st, "loneapp", NULL, "lone", 0), 0);
+
+	assert_int_equal(inn_store_app_list(e->st, NULL, NULL, "shop", &rows, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(rows[0].team, "red");          /* never re-assigned */
+	assert_string_equal(rows[0].created_by, "red-dev");
+	inn_app_rows_free(rows, n);
+	assert_int_equal(inn_store_app_list(e->st, NULL, NULL, "adminapp", &rows, &n), 0);
+	assert_int_equal(n, 1);
+	assert_null(rows[0].team);
+	assert_string_equal(rows[0].created_by, "root");
+	inn_app_rows_free(rows, n);
+
+	/* scopes: admin all; a team its own; a key without a team its own only */
+	assert_int_equal(count_apps(e->st, NULL, NULL, NULL), 3);
+	assert_int_equal(count_apps(e->st, "red", NULL, NULL), 1);
+	assert_int_equal(count_apps(e->st, "red", "root", NULL), 1);
+	assert_int_equal(count_apps(e->st, "blue", NULL, NULL), 0);
+	assert_int_equal(count_apps(e->st, NULL, "lone", NULL), 1);
+	assert_int_equal(count_apps(e->st, NULL, "lone", "adminapp"), 0);
+	assert_int_equal(count_apps(e->st, NULL, "lone2", NULL), 0);
+
+	res.app = (char *)"adminapp";
+	res.name = (char *)"db";
+	res.type = (char *)"sqlite";
+	res.status = (char *)"succeeded";
+	assert_int_equal(inn_store_resource_put(e->st, &res), 0);
+	assert_int_equal(inn_store_resource_list(e->st, NULL, "lone", NULL, &rl, &n), 0);
+	assert_int_equal(n, 0);
+	inn_resource_rows_free(rl, n);
+	assert_int_equal(inn_store_resource_list(e->st, NULL, "root", NULL, &rl, &n), 0);
+	assert_int_equal(n, 1);
+	inn_resource_rows_free(rl, n);
+	assert_int_equal(inn_store_resource_list(e->st, NULL, NULL, NULL, &rl, &n), 0);
+	assert_int_equal(n, 1);
+	inn_resource_rows_free(rl, n);
+}
+
+/* A key without a team sees its own executions and their events, never an
+ * admin's (which have no team either). */
+static void
+test_scope_of_a_key_without_team(void **state)
+{
+	struct env *e = *state;
+	inn_exec_row r = exec_row("w/a", NULL, NULL, "pending");
+	inn_exec_filter f = { 0 };
+	inn_exec_row **rows = NULL;
+	json_object *ev = NULL;
+	int64_t mine, admins, id;
+	size_t n = 0;
+	int64_t total = 0;
+
+	r.created_by = (char *)"lone";
+	assert_int_equal(inn_store_exec_create(e->st, &r), 0);
+	mine = r.id;
+	r.created_by = (char *)"root";
+	assert_int_equal(inn_store_exec_create(e->st, &r), 0);
+	admins = r.id;
+	assert_int_equal(inn_store_event_add(e->st, "execution.started", mine, NULL, NULL, &id), 0);
+	assert_int_equal(inn_store_event_add(e->st, "execution.started", admins, NULL, NULL, &id),
+	                 0);
+	assert_int_equal(inn_store_event_add(e->st, "provider.reloaded", 0, NULL, NULL, &id), 0);
+
+	f.user = "lone";
+	assert_int_equal(inn_store_exec_list(e->st, &f, &rows, &n, &total), 0);
+	assert_int_equal(total, 1);
+	assert_int_equal(rows[0]->id, mine);
+	inn_exec_rows_free(rows, n);
+	f.user = "nobody";
+	assert_int_equal(inn_store_exec_list(e->st, &f, &rows, &n, &total), 0);
+	assert_int_equal(total, 0);
+	inn_exec_rows_free(rows, n);
+	f.user = NULL;
+	assert_int_equal(inn_store_exec_list(e->st, &f, &rows, &n, &total), 0);
+	assert_int_equal(total, 2);
+	inn_exec_rows_free(rows, n);
+
+	assert_int_equal(inn_store_events_after(e->st, 0, NULL, "lone", 100, &ev), 0);
+	assert_int_equal(json_object_array_length(ev), 1);
+	assert_int_equal(json_object_get_int64(json_object_object_get(
+	                     json_object_array_get_idx(ev, 0), "execution")), mine);
+	json_object_put(ev);
+	assert_int_equal(inn_store_events_after(e->st, 0, NULL, NULL, 100, &ev), 0);
+	assert_int_equal(json_object_array_length(ev), 3);
+	json_object_put(ev);
 }
 
 /* ---- API keys ------------------------------------------------------------- */
@@ -755,7 +879,7 @@ test_hostile_strings_round_trip(void **state)
 	json_object_put(lines);
 
 	assert_int_equal(inn_store_event_add(e->st, evil, r.id, evil, params, &seq), 0);
-	assert_int_equal(inn_store_events_after(e->st, 0, evil, 10, &ev), 0);
+	assert_int_equal(inn_store_events_after(e->st, 0, evil, NULL, 10, &ev), 0);
 	assert_int_equal(json_object_array_length(ev), 1);
 	assert_string_equal(json_object_get_string(json_object_object_get(
 	                        json_object_array_get_idx(ev, 0), "type")), evil);
@@ -920,6 +1044,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_steps_put_replace_get, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_logs_cursor_and_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_after_and_team, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_app_owner_never_changes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scope_of_a_key_without_team, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_create_lookup_revoke, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_add_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_strings_round_trip, setup, teardown),
