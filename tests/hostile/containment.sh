@@ -92,8 +92,11 @@ set -- $(forked "$id") 0 0
 wpid=$1 child=$2
 mine="$mine $child"
 [ "$wpid" -gt 1 ] && kill -9 "$wpid"
-h_wait_final "$id" "$RED" 20
-check "CR-9 the step fails within 20 s (step deadline 60 s)" status_is "$id" failed
+# wall-clock bound (h_wait_final counts polls, which are slow on a busy
+# machine): the step deadline is 60 s, the fork holds the socket for 120 s
+end=$(($(date +%s) + 20))
+while [ "$(date +%s)" -lt $end ] && status_is "$id" running; do sleep 0.2; done
+check "CR-9 the step fails within 20 s of the kill (step deadline 60 s)" status_is "$id" failed
 check "CR-9 the message names the real cause: killed by signal 9" says "$id" "killed by signal 9"
 check "CR-9 the fork that held the worker's socket is gone" gone "$child"
 check "CR-9 the server still answers /health" healthy
@@ -124,11 +127,14 @@ check "CR-11 a step within the limit still succeeds afterwards" status_is "$id" 
 id=$(run evil-team/fds '{}')
 h_wait_final "$id" "$RED" 30
 check "a plugin that exhausts its descriptors fails its step" status_is "$id" failed
-id=$(run evil-team/zombie '{}')
+id=$(run evil-team/oom-shell '{"mb":1}')
 h_wait_final "$id" "$RED" 30
-check "... and the next step runs normally" status_is "$id" succeeded
+check "... and the next step (a program, with pipes) runs normally" status_is "$id" succeeded
 
 # ---- IJ-9: paths rendered from a user's parameters stay confined ---------
+# a fresh server: these checks must not depend on the workers above
+h_stop
+h_start "$H/providers" || exit 1
 if [ -d "$H/providers/paths-team" ]; then
 	pt="$H/providers/paths-team"
 	ln -s /etc/passwd "$pt/playbooks/link.yml"
@@ -140,7 +146,6 @@ if [ -d "$H/providers/paths-team" ]; then
 		check "IJ-9 ... and no line of the file reaches the log" \
 			eval "! { info $id; logs $id; } | grep -q 'root:'"
 	done
-	says "$id" "" # keep the last id's record readable in -x traces
 	id=$(run paths-team/ans '{"pb":"/etc/shadow"}')
 	h_wait_final "$id" "$RED" 60
 	check "IJ-9 ... the refusal says why" says "$id" "is outside the provider folder"

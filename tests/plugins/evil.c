@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fixture.h"
@@ -49,8 +50,17 @@ evil_execute(void *state, const inn_host *host, inn_step *step)
 	host->input_int(step, "mb", &mb);
 	if (strcmp(mode, "fork-orphan") == 0) {
 		if ((pid = fork()) == 0) {
+			struct timespec now, end;
+
+			clock_gettime(CLOCK_MONOTONIC, &end);
+			end.tv_sec += (time_t)(ms / 1000) + 1;
 			setsid();
-			usleep((useconds_t)(ms * 1000));
+			signal(SIGHUP, SIG_IGN);
+			signal(SIGTERM, SIG_IGN);
+			do {
+				sleep(1);
+				clock_gettime(CLOCK_MONOTONIC, &now);
+			} while (now.tv_sec < end.tv_sec);
 			_exit(0);
 		}
 		host->log(step, INN_LOG_INFO, "worker pid %d forked %d", (int)getpid(),
