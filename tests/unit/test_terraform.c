@@ -187,6 +187,9 @@ struct result {
 	int rc;
 };
 
+/* The provider folder of the workflows run (NULL: F.data). */
+static const char *tf_base;
+
 static int
 prepare(struct result *r, const char *yaml, const char *resource, int dry_run)
 {
@@ -198,6 +201,10 @@ prepare(struct result *r, const char *yaml, const char *resource, int dry_run)
 	F.log[0] = '\0';
 	pthread_mutex_unlock(&F.lock);
 	r->wf = load(yaml, NULL, 0);
+	/* the test modules play the provider folder: an absolute working_dir
+	 * must lie inside it (IJ-9) */
+	free(r->wf->base_dir);
+	r->wf->base_dir = strdup(tf_base != NULL ? tf_base : F.data);
 	memset(&ro, 0, sizeof(ro));
 	ro.dry_run = dry_run;
 	ro.app = APP;
@@ -641,6 +648,7 @@ test_cancel_during_apply_kills_terraform(void **state)
 	assert_int_equal(mkdir(mod, 0755), 0);
 	fmt(src, sizeof(src), "%s/main.tf", data_dir("slow"));
 	assert_int_equal(tu_copy(src, mod, "main.tf", 0644), 0);
+	tf_base = F.work; /* the module copy lives there */
 
 	assert_int_equal(prepare(&r, tf_yaml(mod, "apply", NULL), "slow", 0), 0);
 	c.run = r.run;
@@ -681,6 +689,7 @@ test_cancel_during_apply_kills_terraform(void **state)
 	assert_non_null(tu_out(tu_step(r.run, "tf"), "id"));
 	result_free(&r);
 	assert_int_equal(state_resources(working_copy("slow"), "terraform.tfstate"), 1);
+	tf_base = NULL;
 }
 
 static void
