@@ -181,4 +181,12 @@ else
 	skip "IJ-9 ansible and terraform paths" "ansible.so / terraform.so not built"
 fi
 check "the server is still healthy at the end" healthy
+
+# ---- a stepMemoryLimit that is no size is refused at start ---------------
+h_stop
+H_POLICY_YAML="  stepMemoryLimit: 12Q"
+h_config
+timeout 10 "$srvbin" --config "$H/conf.yaml" > "$H/bad.log" 2>&1
+check "stepMemoryLimit: 12Q is refused at start, naming the field" \
+	grep -q 'workflowPolicies.stepMemoryLimit.*"12Q" is not a size' "$H/bad.log"
 h_done

@@ -734,6 +734,13 @@ test_validate_names_the_field(void **state)
 		assert_non_null(wf);
 		inn_workflow_free(wf);
 	}
+	/* ...but the folder a playbook is confined to is never rendered (IJ-9) */
+	snprintf(yaml, sizeof(yaml), "name: v\nparameters:\n  - {name: p, type: string, "
+	         "default: /}\nsteps:\n  - name: s\n    type: ansible\n    config:\n"
+	         "      playbook: etc/shadow\n      playbook_base: \"${parameters.p}\"\n");
+	assert_null(try_load(yaml, diag, sizeof(diag)));
+	TU_ASSERT_CONTAINS(diag, "config.playbook_base: must be written out, not "
+	                   "rendered from a template");
 }
 
 int

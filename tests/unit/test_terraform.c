@@ -826,6 +826,26 @@ expect_refused(const char *config, const char *want)
 	TU_ASSERT_CONTAINS(diag, want);
 }
 
+/* The folder a module is confined to and the program run are never
+ * rendered from parameters (IJ-9). */
+static void
+test_validate_refuses_rendered_bases(void **state)
+{
+	static const char *const keys[] = { "module_base", "terraform_bin" };
+	char yaml[4096], diag[8192], want[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		fmt(yaml, sizeof(yaml), "name: tf\nparameters:\n  - {name: p, type: string, "
+		    "default: /}\nsteps:\n  - name: tf\n    type: terraform\n    config:\n"
+		    "      working_dir: etc\n      %s: \"${parameters.p}\"\n", keys[i]);
+		assert_null(load(yaml, diag, sizeof(diag)));
+		fmt(want, sizeof(want), "config.%s: must be written out", keys[i]);
+		TU_ASSERT_CONTAINS(diag, want);
+	}
+}
+
 static void
 test_validate_checks_the_config_shape(void **state)
 {
@@ -909,6 +929,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_init_failure_offline_quotes_terraform),
 		cmocka_unit_test(test_terraform_not_found),
 		cmocka_unit_test(test_paths_stay_inside_the_module_base),
+		cmocka_unit_test(test_validate_refuses_rendered_bases),
 	};
 	int w = inn_worker_maybe_main(argc, argv);
 
