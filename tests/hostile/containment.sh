@@ -123,6 +123,13 @@ id=$(run evil-team/oom '{"mb":32}')
 h_wait_final "$id" "$RED" 30
 check "CR-11 a step within the limit still succeeds afterwards" status_is "$id" succeeded
 
+# ---- a shell working_dir does not follow a planted symbolic link out ------
+id=$(run evil-team/cwd-link '{}')
+h_wait_final "$id" "$RED" 30
+check "a shell working_dir that leads out of the workspace through a link is refused" \
+	says "$id" "leads out of the workspace; refused"
+check "... and the step never ran in /etc" eval "! logs $id | grep -q '\"line\":\"/etc\"'"
+
 # ---- descriptor exhaustion inside a worker fails the step only -----------
 id=$(run evil-team/fds '{}')
 h_wait_final "$id" "$RED" 30
