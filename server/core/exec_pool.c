@@ -551,10 +551,9 @@ worker_wait_ready(struct worker *w)
 {
 	struct pollfd pfd = { w->fd, POLLIN, 0 };
 	json_object *o = NULL;
-
-	/* a plugin whose init() hangs must not hang the engine */
 	int waited = 0;
 
+	/* a plugin whose init() hangs must not hang the engine */
 	for (;;) {
 		int r = frame_take(&w->fb, &o), p;
 
@@ -916,7 +915,7 @@ struct wstate {
 	size_t dropped;            /* plugin output bytes seen outside any step */
 	char last_error[512];      /* the step's last error-level log line (masked) */
 	inn_registry *reg;
-	uint64_t mem_limit;        /* RLIMIT_AS in force, 0: none */
+	uint64_t mem_limit;        /* RLIMIT_DATA in force, 0: none */
 	int subreaper;             /* orphans of steps are reparented to us */
 };
 
