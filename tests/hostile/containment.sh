@@ -74,6 +74,14 @@ check "CR-6 the worker has no defunct children" no_defunct_children "$wpid"
 check "CR-11 workers run with oom_score_adj above the server's" \
 	[ "$(cat "/proc/$wpid/oom_score_adj" 2>/dev/null || echo 0)" -gt "$(cat "/proc/$spid/oom_score_adj")" ]
 
+# ---- no descriptor of the server or the protocol reaches a step ---------
+check "the worker holds no descriptor of the server's store" \
+	eval "! ls -l /proc/$wpid/fd 2>/dev/null | grep -q 'inn\.db'"
+id=$(run evil-team/fd-list '{}')
+h_wait_final "$id" "$RED" 20
+check "a step program inherits only stdin, stdout and stderr" \
+	eval "[ \"\$(logs $id | grep -o '\"line\":\"[0-9]*\"' | tr -d '\n')\" = '\"line\":\"0\"\"line\":\"1\"\"line\":\"2\"' ]"
+
 # ---- CR-8: double-forked daemons do not survive their step ---------------
 m1="40$$1.5" m2="40$$2.5"
 id=$(run evil-team/daemon "{\"m1\":\"$m1\",\"m2\":\"$m2\"}")
