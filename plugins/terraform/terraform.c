@@ -402,10 +402,13 @@ read_variables(const inn_host *host, const inn_step *step, struct tf_config *c,
 	return 0;
 }
 
-/* backend_config: an object of key -> string, number or boolean. */
+/* backend_config: an object of key -> string, number or boolean.  The
+ * local backend's file keys (path, workspace_dir) are relative to the
+ * working copy and must stay there: no absolute path, no "..", also when
+ * rendered from a parameter (IJ-9). */
 static int
-read_backend(const inn_host *host, const inn_step *step, struct tf_config *c,
-             char *err, size_t errlen)
+read_backend(const inn_host *host, const inn_step *step, int rendered,
+             struct tf_config *c, char *err, size_t errlen)
 {
 	int rc;
 
@@ -427,6 +430,16 @@ read_backend(const inn_host *host, const inn_step *step, struct tf_config *c,
 		    t != json_type_double && t != json_type_boolean)
 			return pu_refuse(err, errlen, "config.backend_config.%s: must be a "
 			              "string, number or boolean", key);
+		if (t == json_type_string && (strcmp(key, "path") == 0 ||
+		    strcmp(key, "workspace_dir") == 0)) {
+			const char *v = json_object_get_string(val);
+
+			if ((rendered || !pu_is_template(v)) &&
+			    (v[0] == '/' || pu_has_dotdot(v)))
+				return pu_refuse(err, errlen, "config.backend_config.%s: \"%s\" "
+				              "must be a relative path without \"..\" (it stays in "
+				              "the step's state folder)", key, v);
+		}
 	}
 	return 0;
 }
@@ -558,7 +571,7 @@ config_read(const inn_host *host, const inn_step *step, int rendered,
 	if ((rc = read_operation(host, step, rendered, c, err, errlen)) != 0 ||
 	    (rc = read_module_source(host, step, rendered, c, err, errlen)) != 0 ||
 	    (rc = read_variables(host, step, c, err, errlen)) != 0 ||
-	    (rc = read_backend(host, step, c, err, errlen)) != 0 ||
+	    (rc = read_backend(host, step, rendered, c, err, errlen)) != 0 ||
 	    (rc = read_outputs_list(host, step, rendered, c, err, errlen)) != 0 ||
 	    (rc = read_env(host, step, c, err, errlen)) != 0 ||
 	    (rc = pu_read_timeout(host, step, rendered, &c->timeout_ms, err,

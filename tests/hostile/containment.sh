@@ -175,6 +175,12 @@ if [ -d "$H/providers/paths-team" ]; then
 		check "IJ-9 terraform working_dir=$d is refused" \
 			says "$id" "is outside the provider folder"
 	done
+	for p in /etc/evil.tfstate ../../../../../tmp/evil.tfstate; do
+		id=$(run paths-team/tf-backend "{\"p\":\"$p\"}")
+		h_wait_final "$id" "$RED" 60
+		check "IJ-9 terraform backend_config.path=$p is refused" \
+			says "$id" "config.backend_config.path"
+	done
 	if command -v ansible-playbook >/dev/null 2>&1; then
 		for pb in playbooks/ok.yml "$pt/playbooks/ok.yml"; do
 			id=$(run paths-team/ans "{\"pb\":\"$pb\"}")

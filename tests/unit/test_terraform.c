@@ -881,6 +881,10 @@ test_validate_checks_the_config_shape(void **state)
 	expect_refused("      working_dir: /m\n      timeout: soon\n",
 	               "config.timeout: \"soon\" is not a duration");
 	expect_refused("      working_dir: /m\n      dir: /x\n", "unknown field \"dir\"");
+	expect_refused("      working_dir: /m\n      backend_config: {path: /etc/x.tfstate}\n",
+	               "config.backend_config.path: \"/etc/x.tfstate\" must be a relative");
+	expect_refused("      working_dir: /m\n      backend_config: {workspace_dir: a/../../b}\n",
+	               "config.backend_config.workspace_dir");
 
 	/* templates are checked once rendered, not at load time */
 	wf = load("name: tf\nparameters:\n  - {name: op, type: string, default: plan}\n"
