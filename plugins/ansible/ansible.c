@@ -435,6 +435,14 @@ config_read(const inn_host *host, const inn_step *step, int rendered,
 		            "\"playbook\"");
 		goto fail;
 	}
+	/* the folder a playbook is confined to is the provider's choice, never
+	 * a value a user's parameter renders into (IJ-9) */
+	if (c->playbook_base != NULL && !rendered && pu_is_template(c->playbook_base)) {
+		rc = pu_refuse(err, errlen, "config.playbook_base: must be written out, "
+		            "not rendered from a template (it is the folder the playbook "
+		            "is confined to)");
+		goto fail;
+	}
 	if (c->playbook_base != NULL && (rendered || !pu_is_template(c->playbook_base)) &&
 	    c->playbook_base[0] != '/') {
 		rc = pu_refuse(err, errlen, "config.playbook_base: \"%s\" must be an "
@@ -775,7 +783,8 @@ host_base_dir(const inn_host *host, const inn_step *step)
 }
 
 /*
- * Resolves config.playbook into p->playbook: absolute as given, relative
+ * Resolves config.playbook into p->playbook: absolute ones must lead into
+ * the provider folder, playbook_base or the step's own folders; relative
  * under playbook_base, else under the host's base_dir (the provider's
  * folder) -- where realpath must still land inside that folder, so a
  * symlink cannot lead out either.  Or writes playbook_content to the
@@ -799,7 +808,18 @@ prepare_playbook(const inn_host *host, inn_step *step,
 		                  strlen(c->playbook_content), 0600);
 	}
 	if (c->playbook[0] == '/') {
-		snprintf(p->playbook, sizeof(p->playbook), "%s", c->playbook);
+		/* IJ-9: an absolute path (perhaps rendered from a user's
+		 * parameter) must still lead into the provider folder,
+		 * playbook_base, or the step's workspace/state folder --
+		 * symbolic links resolved -- never to /etc/shadow */
+		char real_abs[PATH_MAX], why[512];
+
+		if (pu_confine(host, step, "playbook", c->playbook, NULL, c->playbook_base,
+		    real_abs, why, sizeof(why)) != 0) {
+			host->log(step, INN_LOG_ERROR, "%s", why);
+			goto out;
+		}
+		snprintf(p->playbook, sizeof(p->playbook), "%s", real_abs);
 	} else {
 		if (from == NULL) {
 			host->log(step, INN_LOG_ERROR, "config.playbook: \"%s\" is relative "
@@ -841,6 +861,43 @@ out:
 	free(base);
 	free(real);
 	return rc;
+}
+
+/*
+ * Confines a string config.inventory that names a file (IJ-9): a host list
+ * ("a,b,") may hold no '/'; a path -- absolute, or relative to the step's
+ * workspace where ansible-playbook runs -- must resolve inside the
+ * provider folder, playbook_base or the step's workspace/state folders.  A
+ * bare name that is no file there (e.g. "localhost") is passed on as it
+ * is.  real receives the resolved path (PATH_MAX).  Returns 0 or
+ * INN_EINVAL after logging.
+ */
+static int
+confine_inventory(const inn_host *host, inn_step *step, struct ansible_config *c,
+                  const char *ws, char *real)
+{
+	const char *inv = c->inventory;
+	char joined[PATH_MAX], why[512];
+	struct stat st;
+
+	if (strchr(inv, ',') != NULL) {
+		if (strchr(inv, '/') == NULL)
+			return 0;
+		host->log(step, INN_LOG_ERROR, "config.inventory: a host list (with ',') "
+		          "must not contain '/'; refused");
+		return INN_EINVAL;
+	}
+	if (inv[0] != '/' && strchr(inv, '/') == NULL &&
+	    ((size_t)snprintf(joined, sizeof(joined), "%s/%s", ws, inv) >=
+	    sizeof(joined) || lstat(joined, &st) != 0))
+		return 0; /* a host name; ansible-playbook decides */
+	if (pu_confine(host, step, "inventory", inv, ws, c->playbook_base, real, why,
+	    sizeof(why)) != 0) {
+		host->log(step, INN_LOG_ERROR, "%s", why);
+		return INN_EINVAL;
+	}
+	c->inventory = real;
+	return 0;
 }
 
 /* Writes config.extra_vars to p->extra_vars (0600) as !unsafe YAML. */
@@ -1435,6 +1492,7 @@ ansible_execute(void *state, const inn_host *host, inn_step *step)
 	inn_spawn_result res;
 	const char *argv[32];
 	char *owned[16], **env = NULL, err[512], cbfile[ANSIBLE_PATH_MAX];
+	char inv_real[PATH_MAX];
 	const char *ws = host->workspace(step);
 	size_t nowned = 0, i;
 	int64_t started;
@@ -1465,7 +1523,9 @@ ansible_execute(void *state, const inn_host *host, inn_step *step)
 	have_files = 1;
 	if ((rc = write_file(host, step, cbfile, ansible_callback_py,
 	    sizeof(ansible_callback_py) - 1, 0600)) != 0 ||
-	    (rc = prepare_playbook(host, step, &c, &p, ws)) != 0)
+	    (rc = prepare_playbook(host, step, &c, &p, ws)) != 0 ||
+	    (c.inventory != NULL &&
+	     (rc = confine_inventory(host, step, &c, ws, inv_real)) != 0))
 		goto out;
 	if (c.has_extra_vars && (rc = prepare_extra_vars(host, step, &p)) != 0)
 		goto out;
@@ -1524,16 +1584,19 @@ static const char ansible_config_schema[] =
 	"\"oneOf\":[{\"required\":[\"playbook\"]},"
 	"{\"required\":[\"playbook_content\"]}],"
 	"\"properties\":{"
-	"\"playbook\":{\"type\":\"string\",\"description\":\"absolute, or relative "
-	"to playbook_base, else to the provider folder (no ..)\"},"
+	"\"playbook\":{\"type\":\"string\",\"description\":\"relative to "
+	"playbook_base, else to the provider folder (no ..); an absolute path must "
+	"lie in one of them or in the step's workspace\"},"
 	"\"playbook_base\":{\"type\":\"string\",\"description\":\"absolute "
-	"directory relative playbook paths resolve in\"},"
+	"directory relative playbook paths resolve in (written out, no "
+	"template)\"},"
 	"\"playbook_content\":{\"type\":\"string\",\"description\":\"the playbook "
 	"itself, written to the workspace\"},"
 	"\"inventory\":{\"oneOf\":[{\"type\":\"string\"},{\"type\":\"array\","
 	"\"minItems\":1,\"items\":{\"type\":\"string\",\"pattern\":\"^[^,]+$\"}}],"
 	"\"default\":\"localhost,\",\"description\":\"hosts (\\\"a,b,\\\") or an "
-	"inventory path, or a list of hosts; default localhost with a local "
+	"inventory path (inside the provider folder, playbook_base or the step's "
+	"workspace), or a list of hosts; default localhost with a local "
 	"connection\"},"
 	"\"extra_vars\":{\"type\":\"object\",\"propertyNames\":{\"pattern\":"
 	"\"^[A-Za-z_][A-Za-z0-9_]*$\"},\"description\":\"passed as a file; "

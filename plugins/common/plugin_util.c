@@ -2,8 +2,11 @@
  * plugin_util.c - helpers shared by the bundled step plugins (see
  * plugin_util.h).
  */
+#include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -155,4 +158,63 @@ pu_find_program(const char *prog, char *buf, size_t len)
 		if (end == NULL)
 			return -1;
 	}
+}
+
+/* Non-zero if real lies inside the folder dir (resolved here). */
+static int
+inside_folder(const char *dir, const char *real)
+{
+	char root[PATH_MAX];
+	size_t n;
+
+	if (dir == NULL || dir[0] == '\0' || realpath(dir, root) == NULL ||
+	    strcmp(root, "/") == 0)
+		return 0;
+	n = strlen(root);
+	return strncmp(real, root, n) == 0 && (real[n] == '\0' || real[n] == '/');
+}
+
+int
+pu_path_allowed(const inn_host *host, inn_step *step, const char *real,
+                const char *extra)
+{
+	int v11 = host->abi_minor >= 1;
+
+	if (inside_folder(extra, real) || inside_folder(host->workspace(step), real))
+		return 1;
+	if (v11 && host->struct_size >= offsetof(inn_host, base_dir) +
+	    sizeof(host->base_dir) && host->base_dir != NULL &&
+	    inside_folder(host->base_dir(step), real))
+		return 1;
+	if (v11 && host->struct_size >= offsetof(inn_host, state_dir) +
+	    sizeof(host->state_dir) && host->state_dir != NULL &&
+	    inside_folder(host->state_dir(step), real))
+		return 1;
+	return 0;
+}
+
+int
+pu_confine(const inn_host *host, inn_step *step, const char *field,
+           const char *path, const char *rel_base, const char *extra,
+           char *out, char *err, size_t errlen)
+{
+	char joined[PATH_MAX];
+
+	if (path[0] != '/') {
+		if (rel_base == NULL)
+			return pu_refuse(err, errlen, "config.%s: \"%s\" is relative and "
+			                 "there is no folder it is relative to", field, path);
+		if ((size_t)snprintf(joined, sizeof(joined), "%s/%s", rel_base, path) >=
+		    sizeof(joined))
+			return pu_refuse(err, errlen, "config.%s: path too long", field);
+		path = joined;
+	}
+	if (realpath(path, out) == NULL)
+		return pu_refuse(err, errlen, "config.%s: \"%s\": %s", field, path,
+		                 strerror(errno));
+	if (!pu_path_allowed(host, step, out, extra))
+		return pu_refuse(err, errlen, "config.%s: \"%s\" is outside the provider "
+		                 "folder%s and the step's workspace and state folders; "
+		                 "refused", field, path, extra ? ", its base folder" : "");
+	return 0;
 }

@@ -27,6 +27,20 @@ void pu_format_duration(char *buf, size_t len, int64_t ms);
 
 /* Non-zero if a path has a ".." component. */
 int pu_has_dotdot(const char *path);
+/* Path confinement: non-zero if the real (already realpath'ed) path real
+ * lies inside one of the folders a step may read from: extra (a base the
+ * workflow names literally, may be NULL), the provider folder
+ * (host->base_dir), the step's workspace or its state folder.  "/" never
+ * counts as such a folder. */
+int pu_path_allowed(const inn_host *host, inn_step *step, const char *real,
+                    const char *extra);
+/* Resolves path (absolute, or relative to rel_base) with realpath into out
+ * (PATH_MAX bytes) and checks it with pu_path_allowed.  Returns 0, or
+ * INN_EINVAL with a one-line reason naming field in err (never the file's
+ * content). */
+int pu_confine(const inn_host *host, inn_step *step, const char *field,
+               const char *path, const char *rel_base, const char *extra,
+               char *out, char *err, size_t errlen);
 /* Appends a malloc'd "NAME=value" to env[*n] (room must exist); 0 or INN_ENOMEM. */
 int pu_env_add(char **env, size_t *n, const char *name, const char *value);
 /* Finds an executable regular file: prog itself when it has a '/', else

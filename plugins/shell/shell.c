@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -633,6 +634,21 @@ shell_execute(void *state, const inn_host *host, inn_step *step)
 			          "a directory in the workspace", c.working_dir);
 			rc = INN_EINVAL;
 			goto out;
+		}
+		/* and stays there once symbolic links are resolved (a link an
+		 * earlier step left in the workspace must not lead out) */
+		{
+			char rws[PATH_MAX], rcwd[PATH_MAX];
+			size_t n;
+
+			if (realpath(ws, rws) == NULL || realpath(cwd, rcwd) == NULL ||
+			    strncmp(rcwd, rws, (n = strlen(rws))) != 0 ||
+			    (rcwd[n] != '\0' && rcwd[n] != '/')) {
+				host->log(step, INN_LOG_ERROR, "config.working_dir: \"%s\" "
+				          "leads out of the workspace; refused", c.working_dir);
+				rc = INN_EINVAL;
+				goto out;
+			}
 		}
 	}
 

@@ -338,8 +338,8 @@ read_module_source(const inn_host *host, const inn_step *step, int rendered,
 	if (c->working_dir != NULL && (rendered || !pu_is_template(c->working_dir))) {
 		if (c->working_dir[0] == '\0')
 			return pu_refuse(err, errlen, "config.working_dir: must not be empty");
-		/* an absolute path is taken as written (realpath normalises it);
-		 * a relative one must stay inside the folder it is relative to */
+		/* a relative path must stay inside the folder it is relative to;
+		 * an absolute one is confined when the step runs */
 		if (c->working_dir[0] != '/' && pu_has_dotdot(c->working_dir))
 			return pu_refuse(err, errlen, "config.working_dir: \"%s\" must not "
 			              "contain \"..\" (it must stay inside the provider "
@@ -402,10 +402,13 @@ read_variables(const inn_host *host, const inn_step *step, struct tf_config *c,
 	return 0;
 }
 
-/* backend_config: an object of key -> string, number or boolean. */
+/* backend_config: an object of key -> string, number or boolean.  The
+ * local backend's file keys (path, workspace_dir) are relative to the
+ * working copy and must stay there: no absolute path, no "..", also when
+ * rendered from a parameter (IJ-9). */
 static int
-read_backend(const inn_host *host, const inn_step *step, struct tf_config *c,
-             char *err, size_t errlen)
+read_backend(const inn_host *host, const inn_step *step, int rendered,
+             struct tf_config *c, char *err, size_t errlen)
 {
 	int rc;
 
@@ -427,6 +430,16 @@ read_backend(const inn_host *host, const inn_step *step, struct tf_config *c,
 		    t != json_type_double && t != json_type_boolean)
 			return pu_refuse(err, errlen, "config.backend_config.%s: must be a "
 			              "string, number or boolean", key);
+		if (t == json_type_string && (strcmp(key, "path") == 0 ||
+		    strcmp(key, "workspace_dir") == 0)) {
+			const char *v = json_object_get_string(val);
+
+			if ((rendered || !pu_is_template(v)) &&
+			    (v[0] == '/' || pu_has_dotdot(v)))
+				return pu_refuse(err, errlen, "config.backend_config.%s: \"%s\" "
+				              "must be a relative path without \"..\" (it stays in "
+				              "the step's state folder)", key, v);
+		}
 	}
 	return 0;
 }
@@ -558,7 +571,7 @@ config_read(const inn_host *host, const inn_step *step, int rendered,
 	if ((rc = read_operation(host, step, rendered, c, err, errlen)) != 0 ||
 	    (rc = read_module_source(host, step, rendered, c, err, errlen)) != 0 ||
 	    (rc = read_variables(host, step, c, err, errlen)) != 0 ||
-	    (rc = read_backend(host, step, c, err, errlen)) != 0 ||
+	    (rc = read_backend(host, step, rendered, c, err, errlen)) != 0 ||
 	    (rc = read_outputs_list(host, step, rendered, c, err, errlen)) != 0 ||
 	    (rc = read_env(host, step, c, err, errlen)) != 0 ||
 	    (rc = pu_read_timeout(host, step, rendered, &c->timeout_ms, err,
@@ -575,6 +588,15 @@ config_read(const inn_host *host, const inn_step *step, int rendered,
 		rc = pu_refuse(err, errlen, "config.workspace: \"%s\" is not a valid "
 		            "workspace name (letters, digits, _ - ., up to 90, not "
 		            "starting with '.')", c->workspace);
+		goto fail;
+	}
+	/* the program run and the folder modules are confined to are the
+	 * provider's choice, never a value a user's parameter renders (IJ-9) */
+	if (!rendered && (pu_is_template(c->terraform_bin) ||
+	    (c->module_base != NULL && pu_is_template(c->module_base)))) {
+		rc = pu_refuse(err, errlen, "config.%s: must be written out, not rendered "
+		            "from a template", pu_is_template(c->terraform_bin) ?
+		            "terraform_bin" : "module_base");
 		goto fail;
 	}
 	if (c->terraform_bin[0] == '\0') {
@@ -987,7 +1009,8 @@ write_inline_module(struct copier *cp, json_object *module)
 
 /*
  * Resolves config.working_dir to the real path of the module folder in
- * out: an absolute path as is; a relative one inside config.module_base,
+ * out: an absolute one only inside the provider folder, module_base or
+ * the step's workspace/state folders; a relative one inside config.module_base,
  * else inside host->base_dir() (the provider folder), and it must stay
  * inside that base after symbolic links are resolved.  Returns 0 or
  * INN_EINVAL after logging.
@@ -1001,9 +1024,14 @@ resolve_module_dir(const inn_host *host, inn_step *step,
 	struct stat st;
 
 	if (c->working_dir[0] == '/') {
-		if (realpath(c->working_dir, out) == NULL) {
-			host->log(step, INN_LOG_ERROR, "config.working_dir: \"%s\": %s",
-			          c->working_dir, strerror(errno));
+		/* IJ-9: an absolute path (perhaps rendered from a user's
+		 * parameter) must lead into the provider folder, module_base or
+		 * the step's workspace/state folders, symbolic links resolved */
+		char why[512];
+
+		if (pu_confine(host, step, "working_dir", c->working_dir, NULL,
+		    c->module_base, out, why, sizeof(why)) != 0) {
+			host->log(step, INN_LOG_ERROR, "%s", why);
 			return INN_EINVAL;
 		}
 	} else {

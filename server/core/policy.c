@@ -48,6 +48,55 @@ read_int(const inn_policy *p, const inn_ynode *wp, const char *key, int *out)
 	return 0;
 }
 
+int
+inn_policy_parse_size(const char *s, uint64_t *out)
+{
+	static const struct { const char *sfx; uint64_t mul; } units[] = {
+		{ "", 1 }, { "B", 1 },
+		{ "K", 1000ull }, { "M", 1000000ull }, { "G", 1000000000ull },
+		{ "T", 1000000000000ull },
+		{ "Ki", 1ull << 10 }, { "Mi", 1ull << 20 }, { "Gi", 1ull << 30 },
+		{ "Ti", 1ull << 40 }, { "KiB", 1ull << 10 }, { "MiB", 1ull << 20 },
+		{ "GiB", 1ull << 30 }, { "TiB", 1ull << 40 },
+	};
+	unsigned long long v;
+	char *end;
+	size_t i;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	if (strcmp(s, "none") == 0 || strcmp(s, "0") == 0) {
+		*out = 0;
+		return 0;
+	}
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].sfx) == 0) {
+			if (v > UINT64_MAX / units[i].mul)
+				return -1;
+			*out = (uint64_t)v * units[i].mul;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void
+inn_policy_format_size(uint64_t b, char *buf, size_t len)
+{
+	if (b >= (1ull << 30) && b % (1ull << 30) == 0)
+		snprintf(buf, len, "%llu GiB", (unsigned long long)(b >> 30));
+	else if (b >= (1ull << 20) && b % (1ull << 20) == 0)
+		snprintf(buf, len, "%llu MiB", (unsigned long long)(b >> 20));
+	else
+		snprintf(buf, len, "%llu bytes", (unsigned long long)b);
+}
+
 static int
 read_allow_list(inn_policy *p, const inn_ynode *list)
 {
@@ -112,6 +161,19 @@ interpret(inn_policy *p)
 		         inn_ynode_is_scalar(n) ? n->value : "(not a scalar)");
 		return field_error(p, n, "workflowPolicies.maxWorkflowDuration", msg);
 	}
+	/* below 16 MiB not even a worker starts: refused rather than failing
+	 * every step later */
+	if ((n = inn_ymap_get(wp, "stepMemoryLimit")) != NULL &&
+	    (!inn_ynode_is_scalar(n) ||
+	     inn_policy_parse_size(n->value, &p->step_memory_limit) != 0 ||
+	     (p->step_memory_limit != 0 && p->step_memory_limit < (16ull << 20)))) {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "\"%s\" is not a size of at least 16Mi "
+		         "(e.g. 512Mi, 2Gi) or \"none\"",
+		         inn_ynode_is_scalar(n) ? n->value : "(not a scalar)");
+		return field_error(p, n, "workflowPolicies.stepMemoryLimit", msg);
+	}
 	return 0;
 }
 
@@ -124,6 +186,7 @@ inn_policy_default(inn_policy **out)
 	if (p == NULL)
 		return inn_error_set(INN_ENOMEM, "out of memory");
 	p->allow_all = 1;
+	p->step_memory_limit = INN_STEP_MEMORY_DEFAULT;
 	*out = p;
 	return 0;
 }

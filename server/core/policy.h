@@ -26,8 +26,14 @@ typedef struct inn_policy {
 	int max_steps;          /* maxStepsPerWorkflow, 0 = unlimited */
 	int max_concurrent;     /* maxConcurrentWorkflows, 0 = unlimited */
 	int64_t max_workflow_ms;/* maxWorkflowDuration, 0 = unlimited */
+	/* stepMemoryLimit in bytes (RLIMIT_DATA of each plugin worker and
+	 * every program a step runs), 0 = none; INN_STEP_MEMORY_DEFAULT unless
+	 * the admin config says otherwise */
+	uint64_t step_memory_limit;
 	inn_ydoc *doc;          /* the parsed file, for other loaders */
 } inn_policy;
+
+#define INN_STEP_MEMORY_DEFAULT (4ull << 30)
 
 /* Loads path.  When path does not exist and missing_ok is set, returns the
  * default policy (no allow-list).  Errors name file:line:col and field. */
@@ -39,6 +45,11 @@ void inn_policy_free(inn_policy *p);
 int inn_policy_allows(const inn_policy *p, const char *type);
 /* Writes where the allow-list comes from, e.g. "workflowPolicies.
  * allowedStepTypes (admin-config.yaml:70)", for refusal messages. */
+/* Parses a size such as "2Gi", "512Mi", "1G", "65536" or "none" (0) into
+ * *out bytes.  Returns 0 or -1. */
+int inn_policy_parse_size(const char *s, uint64_t *out);
+/* Writes a size for messages: "2 GiB", "256 MiB", "1000 bytes". */
+void inn_policy_format_size(uint64_t bytes, char *buf, size_t len);
 void inn_policy_describe_source(const inn_policy *p, char *buf, size_t len);
 
 /* Provider folders named by the config's providers[] (filesystem entries,

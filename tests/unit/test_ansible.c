@@ -344,7 +344,10 @@ test_failing_task_fails_the_step(void **state)
 	         "      extra_vars: {reason: disk full}\n"
 	         "  - name: after\n    type: ansible\n    config:\n"
 	         "      playbook: %s/fail.yml\n", F.data, F.data);
+	/* an absolute playbook must lie in the provider folder (IJ-9) */
+	F.base_dir = F.data;
 	r = run_wf(yaml, NULL, NULL, 0);
+	F.base_dir = NULL;
 	assert_int_not_equal(r.rc, 0);
 	assert_int_equal(step0(&r)->state, INN_STATE_FAILED);
 	assert_string_equal(F.last_error, "task \"write config\" failed on "
@@ -654,7 +657,9 @@ test_missing_ansible_playbook_is_named(void **state)
 	assert_int_equal(inn_engine_new(&F.eng, &eo), 0);
 	snprintf(yaml, sizeof(yaml), "name: missing\nsteps:\n  - name: play\n"
 	         "    type: ansible\n    config:\n      playbook: %s/fail.yml\n", F.data);
+	F.base_dir = F.data;
 	r = run_wf(yaml, NULL, NULL, 0);
+	F.base_dir = NULL;
 	setenv("PATH", path, 1);
 	free(path);
 	if (F.last_error[0] == '\0')
@@ -729,6 +734,13 @@ test_validate_names_the_field(void **state)
 		assert_non_null(wf);
 		inn_workflow_free(wf);
 	}
+	/* ...but the folder a playbook is confined to is never rendered (IJ-9) */
+	snprintf(yaml, sizeof(yaml), "name: v\nparameters:\n  - {name: p, type: string, "
+	         "default: /}\nsteps:\n  - name: s\n    type: ansible\n    config:\n"
+	         "      playbook: etc/shadow\n      playbook_base: \"${parameters.p}\"\n");
+	assert_null(try_load(yaml, diag, sizeof(diag)));
+	TU_ASSERT_CONTAINS(diag, "config.playbook_base: must be written out, not "
+	                   "rendered from a template");
 }
 
 int

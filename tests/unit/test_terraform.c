@@ -187,6 +187,9 @@ struct result {
 	int rc;
 };
 
+/* The provider folder of the workflows run (NULL: F.data). */
+static const char *tf_base;
+
 static int
 prepare(struct result *r, const char *yaml, const char *resource, int dry_run)
 {
@@ -198,6 +201,10 @@ prepare(struct result *r, const char *yaml, const char *resource, int dry_run)
 	F.log[0] = '\0';
 	pthread_mutex_unlock(&F.lock);
 	r->wf = load(yaml, NULL, 0);
+	/* the test modules play the provider folder: an absolute working_dir
+	 * must lie inside it (IJ-9) */
+	free(r->wf->base_dir);
+	r->wf->base_dir = strdup(tf_base != NULL ? tf_base : F.data);
 	memset(&ro, 0, sizeof(ro));
 	ro.dry_run = dry_run;
 	ro.app = APP;
@@ -641,6 +648,7 @@ test_cancel_during_apply_kills_terraform(void **state)
 	assert_int_equal(mkdir(mod, 0755), 0);
 	fmt(src, sizeof(src), "%s/main.tf", data_dir("slow"));
 	assert_int_equal(tu_copy(src, mod, "main.tf", 0644), 0);
+	tf_base = F.work; /* the module copy lives there */
 
 	assert_int_equal(prepare(&r, tf_yaml(mod, "apply", NULL), "slow", 0), 0);
 	c.run = r.run;
@@ -681,6 +689,7 @@ test_cancel_during_apply_kills_terraform(void **state)
 	assert_non_null(tu_out(tu_step(r.run, "tf"), "id"));
 	result_free(&r);
 	assert_int_equal(state_resources(working_copy("slow"), "terraform.tfstate"), 1);
+	tf_base = NULL;
 }
 
 static void
@@ -817,6 +826,26 @@ expect_refused(const char *config, const char *want)
 	TU_ASSERT_CONTAINS(diag, want);
 }
 
+/* The folder a module is confined to and the program run are never
+ * rendered from parameters (IJ-9). */
+static void
+test_validate_refuses_rendered_bases(void **state)
+{
+	static const char *const keys[] = { "module_base", "terraform_bin" };
+	char yaml[4096], diag[8192], want[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		fmt(yaml, sizeof(yaml), "name: tf\nparameters:\n  - {name: p, type: string, "
+		    "default: /}\nsteps:\n  - name: tf\n    type: terraform\n    config:\n"
+		    "      working_dir: etc\n      %s: \"${parameters.p}\"\n", keys[i]);
+		assert_null(load(yaml, diag, sizeof(diag)));
+		fmt(want, sizeof(want), "config.%s: must be written out", keys[i]);
+		TU_ASSERT_CONTAINS(diag, want);
+	}
+}
+
 static void
 test_validate_checks_the_config_shape(void **state)
 {
@@ -852,6 +881,10 @@ test_validate_checks_the_config_shape(void **state)
 	expect_refused("      working_dir: /m\n      timeout: soon\n",
 	               "config.timeout: \"soon\" is not a duration");
 	expect_refused("      working_dir: /m\n      dir: /x\n", "unknown field \"dir\"");
+	expect_refused("      working_dir: /m\n      backend_config: {path: /etc/x.tfstate}\n",
+	               "config.backend_config.path: \"/etc/x.tfstate\" must be a relative");
+	expect_refused("      working_dir: /m\n      backend_config: {workspace_dir: a/../../b}\n",
+	               "config.backend_config.workspace_dir");
 
 	/* templates are checked once rendered, not at load time */
 	wf = load("name: tf\nparameters:\n  - {name: op, type: string, default: plan}\n"
@@ -900,6 +933,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_init_failure_offline_quotes_terraform),
 		cmocka_unit_test(test_terraform_not_found),
 		cmocka_unit_test(test_paths_stay_inside_the_module_base),
+		cmocka_unit_test(test_validate_refuses_rendered_bases),
 	};
 	int w = inn_worker_maybe_main(argc, argv);
 

@@ -1,0 +1,4 @@
+# a module inside the provider folder: still accepted
+output "where" {
+  value = "inside"
+}
