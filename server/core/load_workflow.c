@@ -392,12 +392,43 @@ fail:
 	return -1;
 }
 
-/* parameters: a list of declarations (or a `name: {...}` mapping). */
+/* Orders parameter indices by name, equal names in declaration order. */
+static int
+cmp_param(const void *a, const void *b, void *ud)
+{
+	const inn_param *params = ud;
+	size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
+	int c = strcmp(params[ia].name, params[ib].name);
+
+	if (c != 0)
+		return c;
+	return ia < ib ? -1 : ia > ib;
+}
+
+/* wf->param_byname: the parameters sorted by name; -1 on ENOMEM. */
+static int
+index_params(inn_workflow *wf)
+{
+	size_t i;
+
+	free(wf->param_byname);
+	if ((wf->param_byname = malloc((wf->nparams + 1) * sizeof(size_t))) == NULL)
+		return -1;
+	for (i = 0; i < wf->nparams; i++)
+		wf->param_byname[i] = i;
+	qsort_r(wf->param_byname, wf->nparams, sizeof(size_t), cmp_param, wf->params);
+	return 0;
+}
+
+/* parameters: a list of declarations (or a `name: {...}` mapping).  A
+ * repeated name is reported (naming both lines) and the first declaration
+ * kept; duplicates are found by sorting, not by comparing every pair. */
 static void
 load_params(struct wf_load *L, const inn_ynode *node, const char *path)
 {
 	inn_workflow *wf = L->wf;
-	size_t i, j, cnt;
+	size_t i, j, g, cnt, nparsed = 0;
+	size_t *orig = NULL, *first = NULL;
 	char p[INN_L_PATH_MAX];
 
 	if (inn_l_is_null(node))
@@ -410,13 +441,15 @@ load_params(struct wf_load *L, const inn_ynode *node, const char *path)
 	if (cnt == 0)
 		return;
 	if ((wf->params = calloc(cnt, sizeof(*wf->params))) == NULL ||
-	    (L->pdef = calloc(cnt, sizeof(*L->pdef))) == NULL) {
+	    (L->pdef = calloc(cnt, sizeof(*L->pdef))) == NULL ||
+	    (orig = calloc(cnt, sizeof(*orig))) == NULL ||
+	    (first = calloc(cnt, sizeof(*first))) == NULL) {
 		inn_l_err(&L->lc, node, "out of memory");
-		return;
+		goto out;
 	}
 	for (i = 0; i < cnt; i++) {
 		const inn_ynode *item, *key = NULL;
-		inn_param *pa = &wf->params[wf->nparams];
+		inn_param *pa = &wf->params[nparsed];
 
 		if (node->kind == INN_Y_SEQ) {
 			item = node->items[i];
@@ -428,31 +461,91 @@ load_params(struct wf_load *L, const inn_ynode *node, const char *path)
 		}
 		if (inn_l_param_parse(&L->lc, item, key, p, pa) != 0)
 			continue;
-		for (j = 0; j < wf->nparams; j++)
-			if (strcmp(wf->params[j].name, pa->name) == 0)
-				break;
-		if (j < wf->nparams) {
+		if (item->kind == INN_Y_MAP)
+			L->pdef[nparsed] = inn_ymap_get(item, "default");
+		orig[nparsed] = i;
+		nparsed++;
+	}
+	/* first[k]: the declaration k repeats, or k itself */
+	wf->nparams = nparsed;
+	if (index_params(wf) != 0) {
+		inn_l_err(&L->lc, node, "out of memory");
+		goto out;
+	}
+	for (g = 0, i = 0; i < nparsed; i++) {
+		if (strcmp(wf->params[wf->param_byname[g]].name,
+		           wf->params[wf->param_byname[i]].name) != 0)
+			g = i;
+		first[wf->param_byname[i]] = wf->param_byname[g];
+	}
+	for (i = 0, j = 0; i < nparsed; i++) {
+		inn_param *pa = &wf->params[i];
+
+		if (first[i] != i) {
+			const inn_ynode *item;
+
+			if (node->kind == INN_Y_SEQ) {
+				item = node->items[orig[i]];
+				inn_l_index(p, sizeof(p), path, orig[i]);
+			} else {
+				item = INN_YMAP_VAL(node, orig[i]);
+				inn_l_path(p, sizeof(p), path, INN_YMAP_KEY(node, orig[i])->value);
+			}
 			inn_l_err(&L->lc, item, "%s: duplicate parameter \"%s\" (lines %d and "
-			          "%d)", p, pa->name, wf->params[j].line, pa->line);
+			          "%d)", p, pa->name, wf->params[first[i]].line, pa->line);
 			param_free(pa);
 			continue;
 		}
-		if (item->kind == INN_Y_MAP)
-			L->pdef[wf->nparams] = inn_ymap_get(item, "default");
-		wf->nparams++;
+		if (j != i) {
+			wf->params[j] = *pa;
+			L->pdef[j] = L->pdef[i];
+		}
+		j++;
 	}
+	wf->nparams = j;
+	if (j != nparsed && index_params(wf) != 0)
+		inn_l_err(&L->lc, node, "out of memory");
+out:
+	free(orig);
+	free(first);
+}
+
+const inn_param *
+inn_workflow_param(const inn_workflow *wf, const char *name, size_t len)
+{
+	size_t i, lo = 0, hi;
+
+	if (wf == NULL || name == NULL)
+		return NULL;
+	if (wf->param_byname == NULL) {
+		for (i = 0; i < wf->nparams; i++)
+			if (strlen(wf->params[i].name) == len &&
+			    strncmp(wf->params[i].name, name, len) == 0)
+				return &wf->params[i];
+		return NULL;
+	}
+	hi = wf->nparams;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *m = wf->params[wf->param_byname[mid]].name;
+		int c = strncmp(m, name, len);
+
+		if (c == 0 && m[len] != '\0')
+			c = 1;
+		if (c == 0)
+			return &wf->params[wf->param_byname[mid]];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }
 
 static const inn_param *
 find_param(const inn_workflow *wf, const char *name, size_t len)
 {
-	size_t i;
-
-	for (i = 0; i < wf->nparams; i++)
-		if (strlen(wf->params[i].name) == len &&
-		    strncmp(wf->params[i].name, name, len) == 0)
-			return &wf->params[i];
-	return NULL;
+	return inn_workflow_param(wf, name, len);
 }
 
 /* --- small readers ------------------------------------------------------- */
@@ -1154,6 +1247,7 @@ inn_workflow_free(inn_workflow *wf)
 	free(wf->operation);
 	free(wf->category);
 	inn_l_params_free(wf->params, wf->nparams);
+	free(wf->param_byname);
 	json_object_put(wf->variables);
 	for (i = 0; i < wf->nsteps; i++)
 		step_free(&wf->steps[i]);

@@ -26,6 +26,8 @@ struct inn_ynode {
 	inn_ynode **items;    /* seq: items; map: key0, value0, key1, value1, ... */
 	size_t n;             /* number of entries in items */
 	int refs;             /* aliases share nodes */
+	size_t *byname;       /* big maps: key indices sorted by key text (or NULL),
+	                       * so lookups and the duplicate check stay O(log n) */
 };
 
 typedef struct inn_ydoc {
@@ -44,7 +46,7 @@ void inn_ydoc_free(inn_ydoc *doc);
 #define INN_YMAP_KEY(m, i) ((m)->items[2 * (i)])
 #define INN_YMAP_VAL(m, i) ((m)->items[2 * (i) + 1])
 
-/* The value under a scalar key of a map, or NULL. */
+/* The value under a scalar key of a map, or NULL.  O(log n) for big maps. */
 const inn_ynode *inn_ymap_get(const inn_ynode *map, const char *key);
 /* The key node of key in a map (for its position), or NULL. */
 const inn_ynode *inn_ymap_key(const inn_ynode *map, const char *key);
