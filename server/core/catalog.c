@@ -349,6 +349,7 @@ load_goldenpaths(inn_catalog *c, const char *file, const inn_load_ctx *ctx,
 		inn_l_err_last(diag, file);
 		return;
 	}
+	inn_l_next_doc(diag, doc);
 	if ((root = doc->root) == NULL || inn_l_is_null(root))
 		goto out; /* everything commented out: no golden paths */
 	if (inn_l_kind(&lc, root, INN_Y_MAP, "golden paths file") != 0)

@@ -252,10 +252,12 @@ inn_l_params_free(inn_param *params, size_t n)
 }
 
 /* int -> integer, bool -> boolean, float -> number: spellings of the
- * original's golden paths. */
+ * original's golden paths; list -> array (the README's word for it). */
 static const char *
 param_type_normal(const char *t)
 {
+	if (strcmp(t, "list") == 0)
+		return "array";
 	if (strcmp(t, "int") == 0)
 		return "integer";
 	if (strcmp(t, "bool") == 0)
@@ -317,8 +319,9 @@ inn_l_param_parse(const inn_lctx *lc, const inn_ynode *node, const inn_ynode *na
 			break;
 	if (param_types[i] == NULL) {
 		inn_l_err(lc, inn_ymap_get(node, "type"), "%s: unknown type \"%s\" (known: "
-		          "string, number, integer, boolean, map, object, array, enum, "
-		          "duration, secret)", inn_l_path(p, sizeof(p), path, "type"), type);
+		          "string, number or float, integer or int, boolean or bool, map, "
+		          "object, array or list, enum, duration, secret)",
+		          inn_l_path(p, sizeof(p), path, "type"), type);
 		goto fail;
 	}
 	if ((n = inn_ymap_get(node, "required")) != NULL && !inn_l_is_null(n) &&
@@ -1462,6 +1465,7 @@ load_doc(inn_workflow **out, const char *name, const inn_ydoc *doc,
 	memset(&L, 0, sizeof(L));
 	L.lc.file = name;
 	L.lc.diag = diag;
+	inn_l_next_doc(diag, doc);
 	L.ctx = ctx ? ctx : &none;
 	L.budget = MAX_WALK_NODES;
 	if ((L.wf = calloc(1, sizeof(*L.wf))) == NULL ||

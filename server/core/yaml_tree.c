@@ -326,28 +326,43 @@ nomem:
 	return inn_error_set(INN_ENOMEM, "%s: out of memory", b->file);
 }
 
-/* Reads events up to and including the first document's root node. */
+/* Reads events up to and including the first document's end, then looks
+ * one event further: the line of a following document goes to
+ * next_doc_line, its content unread (a malformed second document is
+ * therefore a warning too; text the first document cannot end with, as in
+ * "[1, 2] x", is an error). */
 static int
 build(struct builder *b, inn_ydoc *doc)
 {
 	yaml_event_t ev;
-	int rc = 0;
+	int rc = 0, seen_root = 0;
 
 	for (;;) {
 		if (!yaml_parser_parse(&b->parser, &ev))
-			return parse_error(b);
+			return parse_error(b);    /* also junk right after the root */
 		switch (ev.type) {
 		case YAML_STREAM_START_EVENT:
+			break;
 		case YAML_DOCUMENT_START_EVENT:
+			if (seen_root) {
+				doc->next_doc_line = (int)ev.start_mark.line + 1;
+				yaml_event_delete(&ev);
+				return 0;
+			}
+			break;
+		case YAML_DOCUMENT_END_EVENT:
+			seen_root = 1;    /* an empty first document ends here */
 			break;
 		case YAML_STREAM_END_EVENT:
-		case YAML_DOCUMENT_END_EVENT:
 			yaml_event_delete(&ev);
 			return 0;
 		default:
 			rc = parse_node(b, &ev, &doc->root);
 			yaml_event_delete(&ev);
-			return rc;
+			if (rc != 0)
+				return rc;
+			seen_root = 1;
+			continue;
 		}
 		yaml_event_delete(&ev);
 	}

@@ -33,10 +33,14 @@ struct inn_ynode {
 typedef struct inn_ydoc {
 	char *file;           /* the name used in messages */
 	inn_ynode *root;      /* NULL for an empty document */
+	int next_doc_line;    /* line where something follows the first document
+	                       * (a second "---" document), 0 when nothing does;
+	                       * it is not read: loaders warn that it is ignored */
 } inn_ydoc;
 
 /* Parses the first document of a file.  On error returns INN_EINVAL (or
- * INN_ENOTFOUND for a missing file) with "file:line:col: problem". */
+ * INN_ENOTFOUND for a missing file) with "file:line:col: problem".  What
+ * follows the first document is not parsed; see next_doc_line. */
 int inn_yaml_load_file(inn_ydoc **out, const char *path);
 int inn_yaml_load_string(inn_ydoc **out, const char *name, const char *buf, size_t len);
 void inn_ydoc_free(inn_ydoc *doc);
