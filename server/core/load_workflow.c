@@ -52,6 +52,8 @@ struct ref_check {
 	long step;                  /* the referencing step, or -1 */
 	const char *path;           /* field path, e.g. config.script */
 	const inn_ynode *at;
+	int rendered;               /* a run renders these strings (so their
+	                             * length is limited), not documentation */
 };
 
 static const char *const top_keys[] = {
@@ -1105,7 +1107,10 @@ walk_refs_at(struct ref_check *rc, const inn_ynode *n, const char *path, int dep
 	L->budget--;
 	switch (n->kind) {
 	case INN_Y_SCALAR:
-		if (n->value != NULL && inn_tmpl_has_syntax(n->value)) {
+		/* a run renders every string, with or without template syntax, and
+		 * refuses one over INN_TMPL_MAX_LEN: the same check, here */
+		if (n->value != NULL && ((rc->rendered && n->len > INN_TMPL_MAX_LEN) ||
+		                         inn_tmpl_has_syntax(n->value))) {
 			const char *saved = rc->path;
 			const inn_ynode *saved_at = rc->at;
 
@@ -1149,7 +1154,7 @@ check_step_refs(struct wf_load *L)
 	size_t i;
 
 	for (i = 0; i < L->wf->nsteps; i++) {
-		struct ref_check rc = { L, (long)i, "", NULL };
+		struct ref_check rc = { L, (long)i, "", NULL, 1 };
 		const struct step_pos *ps = &L->pos[i];
 
 		if (L->wf->steps[i].name == NULL)
@@ -1160,8 +1165,10 @@ check_step_refs(struct wf_load *L)
 			walk_refs(&rc, ps->env, "env");
 		if (ps->when != NULL)
 			walk_refs(&rc, ps->when, ps->when_key);
-		if (ps->outputs != NULL)
+		if (ps->outputs != NULL) {
+			rc.rendered = 0;
 			walk_refs(&rc, ps->outputs, "outputs");
+		}
 	}
 }
 
@@ -1376,7 +1383,7 @@ load_header(struct wf_load *L, const inn_ynode *root, const inn_ynode *spec,
 static json_object *
 load_templates(struct wf_load *L, const inn_ynode *n, const char *path)
 {
-	struct ref_check rc = { L, -1, "", NULL };
+	struct ref_check rc = { L, -1, "", NULL, 1 };
 	json_object *o;
 
 	if (n == NULL || inn_l_is_null(n))
@@ -1510,7 +1517,7 @@ load_doc(inn_workflow **out, const char *name, const inn_ydoc *doc,
 	/* parameter defaults may reference other parameters */
 	for (i = 0; i < L.wf->nparams; i++)
 		if (L.pdef != NULL && L.pdef[i] != NULL) {
-			struct ref_check rc = { &L, -1, "", NULL };
+			struct ref_check rc = { &L, -1, "", NULL, 0 };
 			char p[INN_L_PATH_MAX];
 
 			snprintf(p, sizeof(p), "parameter \"%s\": default", L.wf->params[i].name);

@@ -1675,6 +1675,16 @@ walk(struct ctx *c, const struct expr *e, json_object *v, int lenient,
 	return 0;
 }
 
+/* The data root of the calling thread's last missing-key error (tmpl.h:
+ * inn_tmpl_missing_root); cleared by every render. */
+static _Thread_local char missing_root[64];
+
+const char *
+inn_tmpl_missing_root(void)
+{
+	return missing_root;
+}
+
 /* Resolves a rooted chain (.a.b, $.a.b, ${a.b}, ${NAME}); registers what
  * it finds under secrets. */
 static int
@@ -1695,12 +1705,16 @@ lookup_rooted(struct ctx *c, const struct expr *e, int lenient, struct val *out)
 		if (!json_object_object_get_ex(c->root, e->segs[0], &v)) {
 			if (lenient)
 				return 0;
+			snprintf(missing_root, sizeof(missing_root), "variables");
 			return rt_error(c, INN_ENOTFOUND, "variables.%s is not defined",
 			                e->segs[0]);
 		}
 	}
-	if ((rc = walk(c, e, c->root, lenient, out)) != 0)
+	if ((rc = walk(c, e, c->root, lenient, out)) != 0) {
+		if (rc == INN_ENOTFOUND && e->nsegs > 0)
+			snprintf(missing_root, sizeof(missing_root), "%s", e->segs[0]);
 		return rc;
+	}
 	if (m == NULL)
 		return 0;
 	if (e->nsegs == 0) {
@@ -2131,6 +2145,7 @@ render(const inn_tmpl_env *env, const char *tmpl, char **text, json_object **val
 		*text = NULL;
 	if (value)
 		*value = NULL;
+	missing_root[0] = '\0';
 	if (env == NULL || tmpl == NULL)
 		return inn_error_set(INN_EINVAL, "template: no environment or template");
 	if ((rc = parse_template(tmpl, NULL, NULL, &root)) != 0)
@@ -2275,16 +2290,17 @@ int
 inn_tmpl_has_syntax(const char *s)
 {
 	size_t i;
+	size_t len;
 
 	if (s == NULL)
 		return 0;
-	for (i = 0; s[i] != '\0'; i++) {
+	len = strlen(s);    /* once: "${" may occur on every other byte */
+	for (i = 0; i < len; i++) {
 		if (s[i] == '{' && s[i + 1] == '{')
 			return 1;
 		if (s[i] == '$' && s[i + 1] == '$' && s[i + 2] == '{')
 			return 1;
-		if (s[i] == '$' && s[i + 1] == '{' &&
-		    ref_path_len(s + i + 2, strnlen(s + i + 2, INN_TMPL_MAX_LEN)) > 0)
+		if (s[i] == '$' && s[i + 1] == '{' && ref_path_len(s + i + 2, len - i - 2) > 0)
 			return 1;
 	}
 	return 0;

@@ -123,6 +123,12 @@ int inn_tmpl_truthy(json_object *v);
 typedef int (*inn_tmpl_ref_fn)(void *ud, const char *ref);
 int inn_tmpl_refs(const char *tmpl, inn_tmpl_ref_fn fn, void *ud);
 
+/* After a render function failed with INN_ENOTFOUND for a missing key:
+ * the data root the key was read under ("steps", "resources", "parameters",
+ * "variables" for bare ${X}), else "".  Thread-local, reset by every
+ * render.  A dry-run tells values it cannot know (outputs of steps it does
+ * not run) from mistakes with it. */
+const char *inn_tmpl_missing_root(void);
 /* Non-zero if s contains template syntax at all. */
 int inn_tmpl_has_syntax(const char *s);
 
