@@ -1148,6 +1148,38 @@ walk_refs(struct ref_check *rc, const inn_ynode *n, const char *path)
 	walk_refs_at(rc, n, path, 0);
 }
 
+struct heredoc_warn {
+	struct wf_load *L;
+	const inn_ynode *at;
+	const char *step;
+};
+
+static int
+heredoc_cb(void *ud, const char *action)
+{
+	struct heredoc_warn *w = ud;
+
+	inn_l_warn(&w->L->lc, w->at, "step \"%s\": config.script: %s is inside a "
+	           "here-document with a quoted delimiter (<<'EOF'), where the shell "
+	           "expands nothing: the script gets the text of a variable reference, "
+	           "not the value (write the delimiter unquoted)", w->step, action);
+	return 0;
+}
+
+/* Shell scripts: templates rendered where the shell cannot expand them. */
+static void
+check_shell_script(struct wf_load *L, size_t i, const inn_ynode *config)
+{
+	const inn_ynode *script = inn_ymap_get(config, "script");
+	struct heredoc_warn w = { L, script, L->wf->steps[i].name };
+
+	if (L->wf->steps[i].plugin_type == NULL ||
+	    strcmp(L->wf->steps[i].plugin_type, "shell") != 0 ||
+	    !inn_ynode_is_scalar(script) || !inn_tmpl_has_syntax(script->value))
+		return;
+	(void)inn_tmpl_shell_lint(script->value, heredoc_cb, &w); /* syntax: reported */
+}
+
 static void
 check_step_refs(struct wf_load *L)
 {
@@ -1159,8 +1191,11 @@ check_step_refs(struct wf_load *L)
 
 		if (L->wf->steps[i].name == NULL)
 			continue;
-		if (ps->config != NULL)
+		if (ps->config != NULL) {
 			walk_refs(&rc, ps->config, "config");
+			if (ps->config->kind == INN_Y_MAP)
+				check_shell_script(L, i, ps->config);
+		}
 		if (ps->env != NULL)
 			walk_refs(&rc, ps->env, "env");
 		if (ps->when != NULL)

@@ -129,6 +129,13 @@ int inn_tmpl_refs(const char *tmpl, inn_tmpl_ref_fn fn, void *ud);
  * render.  A dry-run tells values it cannot know (outputs of steps it does
  * not run) from mistakes with it. */
 const char *inn_tmpl_missing_root(void);
+/* Shell mode checks a loader can make before any run: calls fn with the
+ * text of each value action (`{{ .parameters.x }}`, shortened) that lands
+ * in a here-document whose delimiter is quoted (<<'EOF'), where the shell
+ * expands nothing, so the script would see "${INN_T_n}" instead of the
+ * value.  Every branch of if/range is considered.  Returns 0, a parse
+ * error as inn_tmpl_refs, or the first non-zero value of fn. */
+int inn_tmpl_shell_lint(const char *tmpl, inn_tmpl_ref_fn fn, void *ud);
 /* Non-zero if s contains template syntax at all. */
 int inn_tmpl_has_syntax(const char *s);
 
