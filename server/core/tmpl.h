@@ -63,7 +63,11 @@
  *   value written (each `${...}` and each value action, not if/range, which
  *   still decide on the real values) becomes "${NAME}" for a name bind()
  *   returns ([A-Za-z_][A-Za-z0-9_]*, else an error); render_value then always
- *   returns text, never a raw value.
+ *   returns text, never a raw value.  Where the text written so far leaves
+ *   the shell inside '...' or $'...' (shell_ctx.h), the reference is
+ *   '"${NAME}"' (or '"${NAME}"$'): the quote is closed, the variable
+ *   expanded in double quotes, the quote reopened, so the script sees the
+ *   value and the value is never shell text.
  * - Errors: syntax errors (INN_EINVAL) end with "at offset N", N the 1-based
  *   byte offset in the template; evaluation errors start with the action,
  *   shortened to 80 bytes.  Limits: template INN_TMPL_MAX_LEN, output
