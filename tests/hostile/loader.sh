@@ -49,6 +49,13 @@ ctlrun run --local "$w/big.yaml" --dry-run
 check "run --dry-run refuses it too, before anything runs" \
 	sh -c "grep -qF 'template longer than 1048576 bytes' '$H/out' && ! grep -q would-run '$H/out'"
 
+# a script is one argument of the shell: Linux takes 128 KiB at most (E2BIG)
+python3 -c 'import sys
+sys.stdout.write("name: long\nsteps:\n  - name: a\n    type: shell\n    config:\n      script: |\n" + "        : xxxxxxxxxxxxxxxxxxxx\n" * 8000)' > long.yaml
+ctlrun test-workflow "$w/long.yaml"
+check "test-workflow: a 184 KB script is refused at load, not at exec" \
+	sh -c "grep -qF 'config.script: 184000 bytes; a script is passed to the shell as one argument' '$H/out' && [ \$(cat '$H/rc') = 3 ]"
+
 # --- IN-11: a dry-run reports render errors a real run would hit ----------
 ctlrun test-workflow "$fx/dryrun.yaml" --dry-run
 check "dry-run: a step reading outputs a dry-run does not produce would-run" \
