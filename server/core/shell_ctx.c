@@ -7,7 +7,8 @@
 
 #include <string.h>
 
-enum frame { F_PLAIN, F_DQ, F_SQ, F_ANSIC, F_CMDSUB, F_BQ };
+/* F_ARITH: $(( )) and (( )), where "<<" is a shift, not a here-document. */
+enum frame { F_PLAIN, F_DQ, F_SQ, F_ANSIC, F_CMDSUB, F_BQ, F_ARITH };
 
 void
 inn_sh_scan_init(inn_sh_scan *s)
@@ -130,6 +131,9 @@ scan_char(inn_sh_scan *s, const char *text, size_t at)
 {
 	char c = text[at], prev = s->prev;
 	int f = frame(s), unquoted = f == F_PLAIN || f == F_CMDSUB;
+	int fresh = s->fresh;
+
+	s->fresh = 0;
 
 	s->prev = c;
 	if (s->body > 0) {
@@ -151,6 +155,16 @@ scan_char(inn_sh_scan *s, const char *text, size_t at)
 		return;
 	}
 	switch (f) {
+	case F_ARITH:
+		if (c == '(') {
+			s->parens[s->depth]++;
+		} else if (c == ')') {
+			if (s->parens[s->depth] > 0)
+				s->parens[s->depth]--;
+			else
+				pop(s);
+		}
+		return;
 	case F_SQ:
 		if (c == '\'')
 			pop(s);
@@ -168,8 +182,10 @@ scan_char(inn_sh_scan *s, const char *text, size_t at)
 			pop(s);
 		else if (c == '`')
 			push(s, F_BQ);
-		else if (c == '(' && prev == '$')
+		else if (c == '(' && prev == '$') {
 			push(s, F_CMDSUB);
+			s->fresh = 1;
+		}
 		return;
 	case F_BQ:
 		if (c == '\\')
@@ -207,10 +223,18 @@ scan_char(inn_sh_scan *s, const char *text, size_t at)
 	} else if (c == '`') {
 		push(s, F_BQ);
 	} else if (c == '(') {
-		if (prev == '$')
+		if (prev == '$') {
 			push(s, F_CMDSUB);
-		else if (f == F_CMDSUB)
+			s->fresh = 1;
+		} else if (prev == '(' && f == F_CMDSUB && fresh) {
+			s->stack[s->depth] = F_ARITH;   /* "$((": two ')' close it */
+			s->parens[s->depth] = 1;
+		} else if (prev == '(') {
+			push(s, F_ARITH);               /* "((" */
+			s->parens[s->depth] = 1;
+		} else if (f == F_CMDSUB) {
 			s->parens[s->depth]++;
+		}
 	} else if (c == ')' && f == F_CMDSUB) {
 		if (s->parens[s->depth] > 0)
 			s->parens[s->depth]--;

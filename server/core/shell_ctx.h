@@ -38,6 +38,7 @@ typedef struct inn_sh_scan {
 	int depth;
 	int lost;                            /* gave up: everything is plain */
 	int comment, escape, word_start;
+	int fresh;                           /* "$(" was the last thing read */
 	char prev;                           /* last character, 0 after an escape */
 	int lt;                              /* consecutive '<' */
 	/* here-documents announced on the current line, then read in order */
