@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,7 +162,9 @@ type_matches(const char *type, json_object *v)
 		if (t == json_type_double) {
 			double d = json_object_get_double(v);
 
-			return d == (double)(long long)d;
+			/* range first: converting a double outside long long is UB */
+			return d >= -9223372036854775808.0 && d < 9223372036854775808.0 &&
+			       d == (double)(long long)d;
 		}
 		if (s == NULL || *s == '\0')
 			return 0;
@@ -179,6 +182,34 @@ type_matches(const char *type, json_object *v)
 	return 1;
 }
 
+/* Non-zero for a value written as a whole number, whatever its size
+ * ("99999999999999999999", 1e23): what an integer parameter refuses as out
+ * of range rather than as not a number. */
+static int
+whole_number(json_object *v)
+{
+	const char *s;
+	size_t i;
+
+	if (json_object_is_type(v, json_type_double)) {
+		double d = json_object_get_double(v);
+
+		/* from 2^53 on every double is whole; below, the cast is defined */
+		return isfinite(d) && (d >= 9007199254740992.0 || d <= -9007199254740992.0 ||
+		                       d == (double)(long long)d);
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return 0;
+	s = json_object_get_string(v);
+	i = s[0] == '-' || s[0] == '+';
+	if (s[i] == '\0')
+		return 0;
+	for (; s[i] != '\0'; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
 int
 inn_param_check(const inn_param *p, json_object *v, char *why, size_t len)
 {
@@ -192,7 +223,11 @@ inn_param_check(const inn_param *p, json_object *v, char *why, size_t len)
 		return 0;
 	value_text(v, txt, sizeof(txt));
 	if (!type_matches(p->type ? p->type : "string", v)) {
-		snprintf(why, len, "%s is not %s", txt, type_noun(p->type ? p->type : "string"));
+		if (p->type != NULL && strcmp(p->type, "integer") == 0 && whole_number(v))
+			snprintf(why, len, "%s is out of the 64-bit integer range", txt);
+		else
+			snprintf(why, len, "%s is not %s", txt,
+			         type_noun(p->type ? p->type : "string"));
 		return -1;
 	}
 	if (p->allowed != NULL && is_scalar_json(v)) {

@@ -99,7 +99,7 @@ for v in 99999999999999999999999 -99999999999999999999999 9223372036854775808; d
 done
 printf 'name: y\nparameters: [{name: n, type: integer, default: 99999999999999999999999}]\nsteps:\n  - {name: a, type: shell, timeout: 99999999999999999999h, retries: 4294967297, config: {script: "true"}}\n' > yint.yaml
 ctlrun test-workflow "$w/yint.yaml"
-check "YAML: an out-of-range integer default is an error" has "yint.yaml:2:48: error: parameters[0].default:"
+check "YAML: an out-of-range integer default is an error" has "yint.yaml:2:48: error: parameters[0].default: 9.9999999999999992e+22 is out of the 64-bit integer range"
 check "YAML: an out-of-range timeout is an error" has "yint.yaml:4:37: error: steps[0].timeout:"
 check "YAML: an out-of-range retries is an error" has "yint.yaml:4:69: error: steps[0].retries:"
 h_done

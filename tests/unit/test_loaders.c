@@ -1453,6 +1453,41 @@ test_parameter_type_list(void **state)
 	        "or list, enum, duration, secret)");
 }
 
+/* IN-14: integers past 64 bits stay errors (never saturated, and never
+ * converted to long long, which is undefined behaviour). */
+static void
+test_integer_out_of_range(void **state)
+{
+	inn_param p = { 0 };
+	json_object *v;
+	char why[256];
+
+	(void)state;
+	refused("parameters:\n  - {name: n, type: integer, default: 99999999999999999999999}\n"
+	        "steps:\n  - name: a\n    type: shell\n",
+	        NULL, "wf.yaml:2:39: error: parameters[0].default: 9.9999999999999992e+22 is out "
+	        "of the 64-bit integer range");
+	refused("parameters:\n  - {name: n, type: integer, default: -1e300}\n"
+	        "steps:\n  - name: a\n    type: shell\n",
+	        NULL, "is out of the 64-bit integer range");
+	refused("parameters:\n  - {name: n, type: integer, default: 1.5}\n"
+	        "steps:\n  - name: a\n    type: shell\n",
+	        NULL, "parameters[0].default: 1.5 is not an integer");
+	p.name = (char *)"n";
+	p.type = (char *)"integer";
+	assert_int_equal(check_str(&p, "9223372036854775807", why, sizeof(why)), 0);
+	assert_int_equal(check_str(&p, "9223372036854775808", why, sizeof(why)), -1);
+	assert_string_equal(why, "\"9223372036854775808\" is out of the 64-bit integer range");
+	assert_int_equal(check_str(&p, "-99999999999999999999", why, sizeof(why)), -1);
+	assert_string_equal(why, "\"-99999999999999999999\" is out of the 64-bit integer range");
+	v = json_object_new_double(9223372036854775808.0);
+	assert_int_equal(inn_param_check(&p, v, why, sizeof(why)), -1);
+	json_object_put(v);
+	v = json_object_new_double(4.0);
+	assert_int_equal(inn_param_check(&p, v, why, sizeof(why)), 0);
+	json_object_put(v);
+}
+
 /* IJ-3: a value in a here-document with a quoted delimiter cannot be
  * expanded by the shell: validation says so (other quoting is handled
  * when rendering, see test_tmpl.c). */
@@ -1513,6 +1548,7 @@ main(void)
 		cmocka_unit_test(test_template_length_checked_at_load),
 		cmocka_unit_test(test_parameter_type_list),
 		cmocka_unit_test(test_shell_quoted_heredoc_warns),
+		cmocka_unit_test(test_integer_out_of_range),
 	};
 	const char *top = getenv("INN_TOP_SRCDIR");
 
