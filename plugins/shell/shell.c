@@ -224,6 +224,15 @@ read_env(const inn_host *host, const inn_step *step, struct shell_config *c,
 }
 
 
+/* Linux's MAX_ARG_STRLEN: 32 pages, the terminating NUL included. */
+static size_t
+script_arg_max(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	return 32 * (size_t)(page > 0 ? page : 4096);
+}
+
 /*
  * Reads and checks the whole step config into c.  rendered is zero at load
  * time: strings that still hold templates then skip their content checks.
@@ -260,6 +269,15 @@ config_read(const inn_host *host, const inn_step *step, int rendered,
 		              "\"command\"");
 	if (has_script && host->input_string(step, "script", &c->script) != 0)
 		return pu_refuse(err, errlen, "config.script: must be a string");
+	/* The script is one argument of the shell, and Linux refuses a single
+	 * argument over MAX_ARG_STRLEN (32 pages) with E2BIG: say so at load
+	 * when the length is known (no template left), else before running. */
+	if (has_script && (rendered || !pu_is_template(c->script)) &&
+	    strlen(c->script) + sizeof("set -e\n") > script_arg_max())
+		return pu_refuse(err, errlen, "config.script: %zu bytes; a script is passed "
+		              "to the shell as one argument, which Linux limits to %zu bytes "
+		              "(put it in a file and run that)", strlen(c->script),
+		              script_arg_max() - sizeof("set -e\n"));
 	if (has_command) {
 		if ((rc = read_string_array(host, step, "command", 0, &c->command,
 		    err, errlen)) != 0)

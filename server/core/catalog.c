@@ -321,16 +321,13 @@ gp_params(inn_goldenpath *g, const inn_lctx *lc, const inn_ynode *n, const char 
 	for (i = 0; i < INN_YMAP_LEN(n); i++) {
 		const inn_ynode *k = INN_YMAP_KEY(n, i);
 		char q[INN_L_PATH_MAX];
-		size_t j;
 
 		inn_l_path(q, sizeof(q), p, k->value);
 		if (inn_l_param_parse(lc, INN_YMAP_VAL(n, i), k, q, &g->params[g->nparams]) != 0)
 			continue;
 		if (g->workflow != NULL) {
-			for (j = 0; j < g->workflow->nparams; j++)
-				if (strcmp(g->workflow->params[j].name, k->value) == 0)
-					break;
-			if (j == g->workflow->nparams && g->workflow->nparams > 0)
+			if (inn_workflow_param(g->workflow, k->value, k->len) == NULL &&
+			    g->workflow->nparams > 0)
 				inn_l_warn(lc, k, "%s: workflow \"%s\" declares no parameter \"%s\"",
 				           q, g->workflow->name, k->value);
 		}
@@ -352,6 +349,7 @@ load_goldenpaths(inn_catalog *c, const char *file, const inn_load_ctx *ctx,
 		inn_l_err_last(diag, file);
 		return;
 	}
+	inn_l_next_doc(diag, doc);
 	if ((root = doc->root) == NULL || inn_l_is_null(root))
 		goto out; /* everything commented out: no golden paths */
 	if (inn_l_kind(&lc, root, INN_Y_MAP, "golden paths file") != 0)

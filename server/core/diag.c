@@ -8,9 +8,12 @@
 #include "model.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "error.h"
 #include "load_int.h"
@@ -413,4 +416,92 @@ inn_l_name_ok(const char *s)
 			return 0;
 	}
 	return 1;
+}
+
+void
+inn_l_next_doc(inn_diag *d, const inn_ydoc *doc)
+{
+	if (doc != NULL && doc->next_doc_line > 0)
+		inn_diag_add(d, INN_DIAG_WARNING, doc->file, doc->next_doc_line, 0,
+		             "a second YAML document is ignored");
+}
+
+/* --- name sets (load_int.h) ------------------------------------------------ */
+
+struct inn_l_name {
+	const char *name;     /* NULL: free slot */
+	size_t id;
+};
+
+/* FNV-1a over the name from a random basis, then a 64-bit finaliser so
+ * the low bits (the slot) depend on every byte. */
+static size_t
+name_hash(const inn_l_names *set, const char *name)
+{
+	uint64_t h = 14695981039346656037ULL ^ (uint64_t)set->seed;
+
+	for (; *name != '\0'; name++)
+		h = (h ^ (unsigned char)*name) * 1099511628211ULL;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return (size_t)h;
+}
+
+static size_t
+name_slot(const inn_l_names *set, const char *name)
+{
+	size_t i = name_hash(set, name) & (set->cap - 1);
+
+	while (set->slots[i].name != NULL && strcmp(set->slots[i].name, name) != 0)
+		i = (i + 1) & (set->cap - 1);
+	return i;
+}
+
+size_t
+inn_l_names_get(const inn_l_names *set, const char *name)
+{
+	size_t i;
+
+	if (set->cap == 0)
+		return (size_t)-1;
+	i = name_slot(set, name);
+	return set->slots[i].name != NULL ? set->slots[i].id : (size_t)-1;
+}
+
+int
+inn_l_names_put(inn_l_names *set, const char *name, size_t id)
+{
+	size_t i;
+
+	if (set->cap == 0 || (set->n + 1) * 2 > set->cap) {
+		inn_l_names bigger = *set;
+
+		bigger.cap = set->cap ? set->cap * 2 : 64;
+		if ((bigger.slots = calloc(bigger.cap, sizeof(*bigger.slots))) == NULL)
+			return -1;
+		if (set->cap == 0 &&
+		    getrandom(&bigger.seed, sizeof(bigger.seed), GRND_NONBLOCK) !=
+		        (ssize_t)sizeof(bigger.seed))
+			bigger.seed = (size_t)time(NULL) ^ (size_t)(uintptr_t)set;
+		for (i = 0; i < set->cap; i++)
+			if (set->slots[i].name != NULL)
+				bigger.slots[name_slot(&bigger, set->slots[i].name)] = set->slots[i];
+		free(set->slots);
+		*set = bigger;
+	}
+	i = name_slot(set, name);
+	if (set->slots[i].name == NULL) {
+		set->slots[i].name = name;
+		set->slots[i].id = id;
+		set->n++;
+	}
+	return 0;
+}
+
+void
+inn_l_names_free(inn_l_names *set)
+{
+	free(set->slots);
+	memset(set, 0, sizeof(*set));
 }

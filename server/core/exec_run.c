@@ -852,6 +852,21 @@ finish_step(inn_run *r, struct srun *s, inn_state st, const char *msg)
 	pthread_mutex_unlock(&r->lock);
 }
 
+/* Non-zero when a dry-run's render error (rc, just returned on this
+ * thread) comes from a value a dry-run cannot know: a key missing under
+ * steps (the outputs of steps it does not run) or resources (what those
+ * steps would provision).  Any other render error (a template over a
+ * limit, a type error, a missing parameter) is what a real run would hit,
+ * so the dry-run reports it as the failure. */
+static int
+dry_run_unknown(const inn_run *r, int rc)
+{
+	const char *root = inn_tmpl_missing_root();
+
+	return r->dry_run && rc == INN_ENOTFOUND &&
+	       (strcmp(root, "steps") == 0 || strcmp(root, "resources") == 0);
+}
+
 static void *
 step_thread(void *arg)
 {
@@ -877,7 +892,7 @@ step_thread(void *arg)
 		pthread_mutex_unlock(&r->lock);
 		if (rc != 0) {
 			snprintf(msg, sizeof(msg), "if: %s", inn_error_last());
-			if (r->dry_run) {
+			if (dry_run_unknown(r, rc)) {
 				/* e.g. it reads outputs of steps a dry-run does not run */
 				finish_step(r, s, INN_STATE_WOULD_RUN, "would-run if its condition "
 				            "holds; the condition depends on values not known in a "
@@ -904,11 +919,13 @@ step_thread(void *arg)
 	rc = render_config(r, d, &cfg);
 	pthread_mutex_unlock(&r->lock);
 	if (rc != 0) {
+		int unknown = dry_run_unknown(r, rc);
+
 		snprintf(msg, sizeof(msg), "step \"%s\": %s", d->name, inn_error_last());
 		engine_log(r, d->name, INN_LOG_ERROR, "%s", msg);
-		finish_step(r, s, r->dry_run ? INN_STATE_WOULD_RUN : INN_STATE_FAILED,
-		            r->dry_run ? "would-run; config depends on values not known in a "
-		                         "dry-run" : msg);
+		finish_step(r, s, unknown ? INN_STATE_WOULD_RUN : INN_STATE_FAILED,
+		            unknown ? "would-run; config depends on values not known in a "
+		                      "dry-run" : msg);
 		return NULL;
 	}
 	s->res.config = masked_copy(r->masker, cfg);

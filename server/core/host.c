@@ -49,6 +49,11 @@ struct inn_step {
 	/* Strings handed to the plugin that the host must keep alive. */
 	char **keep;
 	size_t nkeep, capkeep;
+	/* input_key's place in the last mapping it walked, so that a plugin
+	 * reading keys 0, 1, 2, ... costs O(n) in all, not O(n^2). */
+	json_object *key_obj;
+	struct lh_entry *key_ent;
+	size_t key_idx;
 };
 
 const char *const inn_default_env_allow[] = {
@@ -240,19 +245,32 @@ h_input_count(const inn_step *step, const char *path)
 }
 
 static const char *
-h_input_key(const inn_step *step, const char *path, size_t i)
+h_input_key(const inn_step *cstep, const char *path, size_t i)
 {
+	inn_step *step = (inn_step *)cstep;   /* the cursor below is a cache */
 	json_object *v = lookup(step, path);
+	struct lh_entry *e;
+	const char *key = NULL;
 	size_t k = 0;
 
 	if (!json_object_is_type(v, json_type_object))
 		return NULL;
-	json_object_object_foreach(v, key, val) {
-		(void)val;
-		if (k++ == i)
-			return key;
+	pthread_mutex_lock(&step->lock);
+	e = lh_table_head(json_object_get_object(v));
+	if (step->key_obj == v && step->key_ent != NULL && step->key_idx <= i) {
+		e = step->key_ent;
+		k = step->key_idx;
 	}
-	return NULL;
+	for (; e != NULL && k < i; k++)
+		e = lh_entry_next(e);
+	if (e != NULL) {
+		step->key_obj = v;
+		step->key_ent = e;
+		step->key_idx = k;
+		key = (const char *)lh_entry_k(e);
+	}
+	pthread_mutex_unlock(&step->lock);
+	return key;
 }
 
 static int

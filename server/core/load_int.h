@@ -28,6 +28,9 @@ void inn_l_warn(const inn_lctx *lc, const inn_ynode *at, const char *fmt, ...)
 /* Records inn_error_last() (e.g. "file:3:7: problem" from the YAML parser)
  * as an error, splitting off a leading "file:line:col: " when present. */
 void inn_l_err_last(inn_diag *d, const char *file);
+/* Warns "file:line: a second YAML document is ignored" when something
+ * follows the first document of doc (yaml_tree.h: next_doc_line). */
+void inn_l_next_doc(inn_diag *d, const inn_ydoc *doc);
 /* path + "." + key (or key alone when path is empty) into buf. */
 const char *inn_l_path(char *buf, size_t len, const char *path, const char *key);
 /* path + "[i]" into buf. */
@@ -54,6 +57,21 @@ void inn_l_strv_free(char **v, size_t n);
 /* Non-zero when s matches [A-Za-z0-9][A-Za-z0-9_-]* and is at most 128 long
  * (step, workflow and provider names). */
 int inn_l_name_ok(const char *s);
+
+/* diag.c: names seen so far in a file (capability types, workflow names),
+ * so that checking each new one against all earlier ones stays O(1)
+ * expected instead of a scan.  A hash table with a per-set random seed;
+ * names are not copied and must outlive the set.  Zero-initialise. */
+typedef struct inn_l_names {
+	struct inn_l_name *slots;
+	size_t cap, n;
+	size_t seed;
+} inn_l_names;
+/* The id stored under name, or (size_t)-1. */
+size_t inn_l_names_get(const inn_l_names *set, const char *name);
+/* Stores name -> id unless name is present; returns 0, or -1 on ENOMEM. */
+int inn_l_names_put(inn_l_names *set, const char *name, size_t id);
+void inn_l_names_free(inn_l_names *set);
 
 /* load_workflow.c: one parameter declaration.  name_key is the map key
  * holding the name (golden paths: `pname: {...}`) or NULL when the name is

@@ -157,17 +157,6 @@ inn_provider_workflow(const inn_provider *p, const char *name)
 	return NULL;
 }
 
-static const inn_resource_cap *
-find_cap(const inn_provider *p, const char *type)
-{
-	size_t i;
-
-	for (i = 0; i < p->ncaps; i++)
-		if (strcmp(p->caps[i].type, type) == 0)
-			return &p->caps[i];
-	return NULL;
-}
-
 struct prov_load {
 	inn_lctx lc;
 	const inn_load_ctx *ctx;
@@ -175,26 +164,41 @@ struct prov_load {
 	const char *dir;            /* the folder as given (for messages) */
 	char **listed;              /* workflows[] names, loaded or not */
 	size_t nlisted;
+	inn_l_names listed_set;     /* listed, workflows and caps by name */
+	inn_l_names wf_set, cap_set;
 };
+
+/* The capability declared for type so far, or NULL. */
+static const inn_resource_cap *
+find_cap(const struct prov_load *P, const char *type)
+{
+	size_t i = inn_l_names_get(&P->cap_set, type);
+
+	return i == (size_t)-1 ? NULL : &P->p->caps[i];
+}
+
+/* The workflow called name added so far, or NULL. */
+static const inn_workflow *
+find_workflow(const struct prov_load *P, const char *name)
+{
+	size_t i = inn_l_names_get(&P->wf_set, name);
+
+	return i == (size_t)-1 ? NULL : P->p->workflows[i];
+}
 
 /* Non-zero when workflows[] names wname (even if its file failed to load:
  * that was reported already). */
 static int
 is_listed(const struct prov_load *P, const char *wname)
 {
-	size_t i;
-
-	for (i = 0; i < P->nlisted; i++)
-		if (strcmp(P->listed[i], wname) == 0)
-			return 1;
-	return 0;
+	return inn_l_names_get(&P->listed_set, wname) != (size_t)-1;
 }
 
 static int
 add_workflow(struct prov_load *P, inn_workflow *wf, const inn_ynode *at)
 {
 	inn_workflow **nw;
-	const inn_workflow *prev = inn_provider_workflow(P->p, wf->name);
+	const inn_workflow *prev = find_workflow(P, wf->name);
 
 	if (prev != NULL) {
 		inn_l_err(&P->lc, at, "workflow \"%s\" is defined twice (%s and %s)",
@@ -209,6 +213,8 @@ add_workflow(struct prov_load *P, inn_workflow *wf, const inn_ynode *at)
 	}
 	P->p->workflows = nw;
 	nw[P->p->nworkflows++] = wf;
+	if (inn_l_names_put(&P->wf_set, wf->name, P->p->nworkflows - 1) != 0)
+		return -1;
 	if ((wf->provider = strdup(P->p->name)) == NULL)
 		return -1;
 	free(wf->base_dir);
@@ -258,6 +264,10 @@ load_workflow_list(struct prov_load *P, const inn_ynode *list)
 			}
 			P->listed = nl;
 			P->nlisted++;
+			if (inn_l_names_put(&P->listed_set, nl[P->nlisted - 1], 0) != 0) {
+				inn_l_err(&P->lc, e, "out of memory");
+				goto next;
+			}
 		}
 		if (op != NULL && strcmp(op, "create") != 0 && strcmp(op, "read") != 0 &&
 		    strcmp(op, "update") != 0 && strcmp(op, "delete") != 0) {
@@ -367,7 +377,7 @@ static int
 add_cap(struct prov_load *P, const inn_ynode *at, const char *type, inn_resource_cap **out)
 {
 	inn_resource_cap *nc;
-	const inn_resource_cap *prev = find_cap(P->p, type);
+	const inn_resource_cap *prev = find_cap(P, type);
 
 	*out = NULL;
 	if (prev != NULL) {
@@ -385,6 +395,8 @@ add_cap(struct prov_load *P, const inn_ynode *at, const char *type, inn_resource
 	(*out)->line = at->line;
 	(*out)->col = at->col;
 	P->p->ncaps++;
+	if (inn_l_names_put(&P->cap_set, (*out)->type, P->p->ncaps - 1) != 0)
+		return -1;
 	return 0;
 }
 
@@ -432,13 +444,13 @@ load_operations(struct prov_load *P, inn_resource_cap *c, const inn_ynode *ops,
 		}
 		if (wname == NULL)
 			continue;
-		if (inn_provider_workflow(P->p, wname) == NULL && !is_listed(P, wname)) {
+		if (find_workflow(P, wname) == NULL && !is_listed(P, wname)) {
 			inn_l_err(&P->lc, v, "%s: workflow \"%s\" is not a workflow of provider "
 			          "\"%s\"", p, wname, P->p->name);
 			free(wname);
 			continue;
 		}
-		if (inn_provider_workflow(P->p, wname) == NULL) {
+		if (find_workflow(P, wname) == NULL) {
 			free(wname); /* listed, but its file had errors (reported) */
 			continue;
 		}
@@ -523,7 +535,7 @@ load_capabilities(struct prov_load *P, const inn_ynode *caps)
 			continue;
 		at.line = c->line;
 		at.col = c->col;
-		if ((t = find_cap(P->p, c->alias_for)) == NULL)
+		if ((t = find_cap(P, c->alias_for)) == NULL)
 			inn_l_err(&P->lc, &at, "capabilities: type \"%s\" is an alias for \"%s\", "
 			          "which provider \"%s\" does not declare", c->type, c->alias_for,
 			          P->p->name);
@@ -548,7 +560,7 @@ load_capabilities(struct prov_load *P, const inn_ynode *caps)
 				          inn_l_index(q, sizeof(q), "capabilities.resourceTypes", i));
 				continue;
 			}
-			if (find_cap(P->p, e->value) != NULL)
+			if (find_cap(P, e->value) != NULL)
 				continue;
 			if (add_cap(P, e, e->value, &c) != 0 || c == NULL)
 				continue;
@@ -590,6 +602,7 @@ inn_provider_load_dir(inn_provider **out, const char *dir, const inn_load_ctx *c
 		inn_l_err_last(diag, P.p->file);
 		goto out;
 	}
+	inn_l_next_doc(diag, doc);
 	if ((root = doc->root) == NULL) {
 		inn_l_err(&P.lc, NULL, "empty document: expected a provider manifest");
 		goto out;
@@ -654,6 +667,9 @@ inn_provider_load_dir(inn_provider **out, const char *dir, const inn_load_ctx *c
 out:
 	free(wdir);
 	inn_l_strv_free(P.listed, P.nlisted);
+	inn_l_names_free(&P.listed_set);
+	inn_l_names_free(&P.wf_set);
+	inn_l_names_free(&P.cap_set);
 	inn_ydoc_free(doc);
 	if (diag->nerrors != nerr0 || P.p == NULL) {
 		inn_provider_free(P.p);

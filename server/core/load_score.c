@@ -314,6 +314,8 @@ from_doc(inn_score **out, const char *name, inn_ydoc *doc, inn_diag *diag)
 	}
 	rc = score_build(out, name, spec, doc->root, diag);
 	json_object_put(spec);
+	/* after the spec's own problems: callers that show one line show those */
+	inn_l_next_doc(diag, doc);
 	return rc;
 }
 

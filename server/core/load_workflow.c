@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,8 @@ struct ref_check {
 	long step;                  /* the referencing step, or -1 */
 	const char *path;           /* field path, e.g. config.script */
 	const inn_ynode *at;
+	int rendered;               /* a run renders these strings (so their
+	                             * length is limited), not documentation */
 };
 
 static const char *const top_keys[] = {
@@ -159,7 +162,9 @@ type_matches(const char *type, json_object *v)
 		if (t == json_type_double) {
 			double d = json_object_get_double(v);
 
-			return d == (double)(long long)d;
+			/* range first: converting a double outside long long is UB */
+			return d >= -9223372036854775808.0 && d < 9223372036854775808.0 &&
+			       d == (double)(long long)d;
 		}
 		if (s == NULL || *s == '\0')
 			return 0;
@@ -177,6 +182,34 @@ type_matches(const char *type, json_object *v)
 	return 1;
 }
 
+/* Non-zero for a value written as a whole number, whatever its size
+ * ("99999999999999999999", 1e23): what an integer parameter refuses as out
+ * of range rather than as not a number. */
+static int
+whole_number(json_object *v)
+{
+	const char *s;
+	size_t i;
+
+	if (json_object_is_type(v, json_type_double)) {
+		double d = json_object_get_double(v);
+
+		/* from 2^53 on every double is whole; below, the cast is defined */
+		return isfinite(d) && (d >= 9007199254740992.0 || d <= -9007199254740992.0 ||
+		                       d == (double)(long long)d);
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return 0;
+	s = json_object_get_string(v);
+	i = s[0] == '-' || s[0] == '+';
+	if (s[i] == '\0')
+		return 0;
+	for (; s[i] != '\0'; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
 int
 inn_param_check(const inn_param *p, json_object *v, char *why, size_t len)
 {
@@ -190,7 +223,11 @@ inn_param_check(const inn_param *p, json_object *v, char *why, size_t len)
 		return 0;
 	value_text(v, txt, sizeof(txt));
 	if (!type_matches(p->type ? p->type : "string", v)) {
-		snprintf(why, len, "%s is not %s", txt, type_noun(p->type ? p->type : "string"));
+		if (p->type != NULL && strcmp(p->type, "integer") == 0 && whole_number(v))
+			snprintf(why, len, "%s is out of the 64-bit integer range", txt);
+		else
+			snprintf(why, len, "%s is not %s", txt,
+			         type_noun(p->type ? p->type : "string"));
 		return -1;
 	}
 	if (p->allowed != NULL && is_scalar_json(v)) {
@@ -252,10 +289,12 @@ inn_l_params_free(inn_param *params, size_t n)
 }
 
 /* int -> integer, bool -> boolean, float -> number: spellings of the
- * original's golden paths. */
+ * original's golden paths; list -> array (the README's word for it). */
 static const char *
 param_type_normal(const char *t)
 {
+	if (strcmp(t, "list") == 0)
+		return "array";
 	if (strcmp(t, "int") == 0)
 		return "integer";
 	if (strcmp(t, "bool") == 0)
@@ -317,8 +356,9 @@ inn_l_param_parse(const inn_lctx *lc, const inn_ynode *node, const inn_ynode *na
 			break;
 	if (param_types[i] == NULL) {
 		inn_l_err(lc, inn_ymap_get(node, "type"), "%s: unknown type \"%s\" (known: "
-		          "string, number, integer, boolean, map, object, array, enum, "
-		          "duration, secret)", inn_l_path(p, sizeof(p), path, "type"), type);
+		          "string, number or float, integer or int, boolean or bool, map, "
+		          "object, array or list, enum, duration, secret)",
+		          inn_l_path(p, sizeof(p), path, "type"), type);
 		goto fail;
 	}
 	if ((n = inn_ymap_get(node, "required")) != NULL && !inn_l_is_null(n) &&
@@ -392,12 +432,43 @@ fail:
 	return -1;
 }
 
-/* parameters: a list of declarations (or a `name: {...}` mapping). */
+/* Orders parameter indices by name, equal names in declaration order. */
+static int
+cmp_param(const void *a, const void *b, void *ud)
+{
+	const inn_param *params = ud;
+	size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
+	int c = strcmp(params[ia].name, params[ib].name);
+
+	if (c != 0)
+		return c;
+	return ia < ib ? -1 : ia > ib;
+}
+
+/* wf->param_byname: the parameters sorted by name; -1 on ENOMEM. */
+static int
+index_params(inn_workflow *wf)
+{
+	size_t i;
+
+	free(wf->param_byname);
+	if ((wf->param_byname = malloc((wf->nparams + 1) * sizeof(size_t))) == NULL)
+		return -1;
+	for (i = 0; i < wf->nparams; i++)
+		wf->param_byname[i] = i;
+	qsort_r(wf->param_byname, wf->nparams, sizeof(size_t), cmp_param, wf->params);
+	return 0;
+}
+
+/* parameters: a list of declarations (or a `name: {...}` mapping).  A
+ * repeated name is reported (naming both lines) and the first declaration
+ * kept; duplicates are found by sorting, not by comparing every pair. */
 static void
 load_params(struct wf_load *L, const inn_ynode *node, const char *path)
 {
 	inn_workflow *wf = L->wf;
-	size_t i, j, cnt;
+	size_t i, j, g, cnt, nparsed = 0;
+	size_t *orig = NULL, *first = NULL;
 	char p[INN_L_PATH_MAX];
 
 	if (inn_l_is_null(node))
@@ -410,13 +481,15 @@ load_params(struct wf_load *L, const inn_ynode *node, const char *path)
 	if (cnt == 0)
 		return;
 	if ((wf->params = calloc(cnt, sizeof(*wf->params))) == NULL ||
-	    (L->pdef = calloc(cnt, sizeof(*L->pdef))) == NULL) {
+	    (L->pdef = calloc(cnt, sizeof(*L->pdef))) == NULL ||
+	    (orig = calloc(cnt, sizeof(*orig))) == NULL ||
+	    (first = calloc(cnt, sizeof(*first))) == NULL) {
 		inn_l_err(&L->lc, node, "out of memory");
-		return;
+		goto out;
 	}
 	for (i = 0; i < cnt; i++) {
 		const inn_ynode *item, *key = NULL;
-		inn_param *pa = &wf->params[wf->nparams];
+		inn_param *pa = &wf->params[nparsed];
 
 		if (node->kind == INN_Y_SEQ) {
 			item = node->items[i];
@@ -428,31 +501,91 @@ load_params(struct wf_load *L, const inn_ynode *node, const char *path)
 		}
 		if (inn_l_param_parse(&L->lc, item, key, p, pa) != 0)
 			continue;
-		for (j = 0; j < wf->nparams; j++)
-			if (strcmp(wf->params[j].name, pa->name) == 0)
-				break;
-		if (j < wf->nparams) {
+		if (item->kind == INN_Y_MAP)
+			L->pdef[nparsed] = inn_ymap_get(item, "default");
+		orig[nparsed] = i;
+		nparsed++;
+	}
+	/* first[k]: the declaration k repeats, or k itself */
+	wf->nparams = nparsed;
+	if (index_params(wf) != 0) {
+		inn_l_err(&L->lc, node, "out of memory");
+		goto out;
+	}
+	for (g = 0, i = 0; i < nparsed; i++) {
+		if (strcmp(wf->params[wf->param_byname[g]].name,
+		           wf->params[wf->param_byname[i]].name) != 0)
+			g = i;
+		first[wf->param_byname[i]] = wf->param_byname[g];
+	}
+	for (i = 0, j = 0; i < nparsed; i++) {
+		inn_param *pa = &wf->params[i];
+
+		if (first[i] != i) {
+			const inn_ynode *item;
+
+			if (node->kind == INN_Y_SEQ) {
+				item = node->items[orig[i]];
+				inn_l_index(p, sizeof(p), path, orig[i]);
+			} else {
+				item = INN_YMAP_VAL(node, orig[i]);
+				inn_l_path(p, sizeof(p), path, INN_YMAP_KEY(node, orig[i])->value);
+			}
 			inn_l_err(&L->lc, item, "%s: duplicate parameter \"%s\" (lines %d and "
-			          "%d)", p, pa->name, wf->params[j].line, pa->line);
+			          "%d)", p, pa->name, wf->params[first[i]].line, pa->line);
 			param_free(pa);
 			continue;
 		}
-		if (item->kind == INN_Y_MAP)
-			L->pdef[wf->nparams] = inn_ymap_get(item, "default");
-		wf->nparams++;
+		if (j != i) {
+			wf->params[j] = *pa;
+			L->pdef[j] = L->pdef[i];
+		}
+		j++;
 	}
+	wf->nparams = j;
+	if (j != nparsed && index_params(wf) != 0)
+		inn_l_err(&L->lc, node, "out of memory");
+out:
+	free(orig);
+	free(first);
+}
+
+const inn_param *
+inn_workflow_param(const inn_workflow *wf, const char *name, size_t len)
+{
+	size_t i, lo = 0, hi;
+
+	if (wf == NULL || name == NULL)
+		return NULL;
+	if (wf->param_byname == NULL) {
+		for (i = 0; i < wf->nparams; i++)
+			if (strlen(wf->params[i].name) == len &&
+			    strncmp(wf->params[i].name, name, len) == 0)
+				return &wf->params[i];
+		return NULL;
+	}
+	hi = wf->nparams;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *m = wf->params[wf->param_byname[mid]].name;
+		int c = strncmp(m, name, len);
+
+		if (c == 0 && m[len] != '\0')
+			c = 1;
+		if (c == 0)
+			return &wf->params[wf->param_byname[mid]];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }
 
 static const inn_param *
 find_param(const inn_workflow *wf, const char *name, size_t len)
 {
-	size_t i;
-
-	for (i = 0; i < wf->nparams; i++)
-		if (strlen(wf->params[i].name) == len &&
-		    strncmp(wf->params[i].name, name, len) == 0)
-			return &wf->params[i];
-	return NULL;
+	return inn_workflow_param(wf, name, len);
 }
 
 /* --- small readers ------------------------------------------------------- */
@@ -1009,7 +1142,10 @@ walk_refs_at(struct ref_check *rc, const inn_ynode *n, const char *path, int dep
 	L->budget--;
 	switch (n->kind) {
 	case INN_Y_SCALAR:
-		if (n->value != NULL && inn_tmpl_has_syntax(n->value)) {
+		/* a run renders every string, with or without template syntax, and
+		 * refuses one over INN_TMPL_MAX_LEN: the same check, here */
+		if (n->value != NULL && ((rc->rendered && n->len > INN_TMPL_MAX_LEN) ||
+		                         inn_tmpl_has_syntax(n->value))) {
 			const char *saved = rc->path;
 			const inn_ynode *saved_at = rc->at;
 
@@ -1047,25 +1183,62 @@ walk_refs(struct ref_check *rc, const inn_ynode *n, const char *path)
 	walk_refs_at(rc, n, path, 0);
 }
 
+struct heredoc_warn {
+	struct wf_load *L;
+	const inn_ynode *at;
+	const char *step;
+};
+
+static int
+heredoc_cb(void *ud, const char *action)
+{
+	struct heredoc_warn *w = ud;
+
+	inn_l_warn(&w->L->lc, w->at, "step \"%s\": config.script: %s is inside a "
+	           "here-document with a quoted delimiter (<<'EOF'), where the shell "
+	           "expands nothing: the script gets the text of a variable reference, "
+	           "not the value (write the delimiter unquoted)", w->step, action);
+	return 0;
+}
+
+/* Shell scripts: templates rendered where the shell cannot expand them. */
+static void
+check_shell_script(struct wf_load *L, size_t i, const inn_ynode *config)
+{
+	const inn_ynode *script = inn_ymap_get(config, "script");
+	struct heredoc_warn w = { L, script, L->wf->steps[i].name };
+
+	if (L->wf->steps[i].plugin_type == NULL ||
+	    strcmp(L->wf->steps[i].plugin_type, "shell") != 0 ||
+	    !inn_ynode_is_scalar(script) || !inn_tmpl_has_syntax(script->value))
+		return;
+	(void)inn_tmpl_shell_lint(script->value, heredoc_cb, &w); /* syntax: reported */
+}
+
 static void
 check_step_refs(struct wf_load *L)
 {
 	size_t i;
 
 	for (i = 0; i < L->wf->nsteps; i++) {
-		struct ref_check rc = { L, (long)i, "", NULL };
+		struct ref_check rc = { L, (long)i, "", NULL, 1 };
 		const struct step_pos *ps = &L->pos[i];
 
 		if (L->wf->steps[i].name == NULL)
 			continue;
-		if (ps->config != NULL)
+		if (ps->config != NULL) {
 			walk_refs(&rc, ps->config, "config");
+			if (ps->config->kind == INN_Y_MAP)
+				check_shell_script(L, i, ps->config);
+		}
 		if (ps->env != NULL)
 			walk_refs(&rc, ps->env, "env");
 		if (ps->when != NULL)
 			walk_refs(&rc, ps->when, ps->when_key);
-		if (ps->outputs != NULL)
+		if (ps->outputs != NULL) {
+			rc.rendered = 0;
 			walk_refs(&rc, ps->outputs, "outputs");
+		}
 	}
 }
 
@@ -1154,6 +1327,7 @@ inn_workflow_free(inn_workflow *wf)
 	free(wf->operation);
 	free(wf->category);
 	inn_l_params_free(wf->params, wf->nparams);
+	free(wf->param_byname);
 	json_object_put(wf->variables);
 	for (i = 0; i < wf->nsteps; i++)
 		step_free(&wf->steps[i]);
@@ -1279,7 +1453,7 @@ load_header(struct wf_load *L, const inn_ynode *root, const inn_ynode *spec,
 static json_object *
 load_templates(struct wf_load *L, const inn_ynode *n, const char *path)
 {
-	struct ref_check rc = { L, -1, "", NULL };
+	struct ref_check rc = { L, -1, "", NULL, 1 };
 	json_object *o;
 
 	if (n == NULL || inn_l_is_null(n))
@@ -1368,6 +1542,7 @@ load_doc(inn_workflow **out, const char *name, const inn_ydoc *doc,
 	memset(&L, 0, sizeof(L));
 	L.lc.file = name;
 	L.lc.diag = diag;
+	inn_l_next_doc(diag, doc);
 	L.ctx = ctx ? ctx : &none;
 	L.budget = MAX_WALK_NODES;
 	if ((L.wf = calloc(1, sizeof(*L.wf))) == NULL ||
@@ -1412,7 +1587,7 @@ load_doc(inn_workflow **out, const char *name, const inn_ydoc *doc,
 	/* parameter defaults may reference other parameters */
 	for (i = 0; i < L.wf->nparams; i++)
 		if (L.pdef != NULL && L.pdef[i] != NULL) {
-			struct ref_check rc = { &L, -1, "", NULL };
+			struct ref_check rc = { &L, -1, "", NULL, 0 };
 			char p[INN_L_PATH_MAX];
 
 			snprintf(p, sizeof(p), "parameter \"%s\": default", L.wf->params[i].name);

@@ -101,6 +101,7 @@ typedef struct inn_workflow {
 	char *category;
 	inn_param *params;
 	size_t nparams;
+	size_t *param_byname; /* indices of params sorted by name (NULL: none) */
 	json_object *variables; /* name -> value template, never NULL */
 	inn_step_def *steps;
 	size_t nsteps;
@@ -174,6 +175,8 @@ int inn_workflow_load_file(inn_workflow **out, const char *path,
                            const inn_load_ctx *ctx, inn_diag *diag);
 void inn_workflow_free(inn_workflow *wf);
 const inn_step_def *inn_workflow_step(const inn_workflow *wf, const char *name);
+/* The parameter called name[0..len), or NULL.  O(log n) for loaded workflows. */
+const inn_param *inn_workflow_param(const inn_workflow *wf, const char *name, size_t len);
 
 /* A provider folder (provider.yaml + workflows).  Workflow files are
  * confined to the folder (no .., no symlinks out).  Simple form: every

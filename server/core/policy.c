@@ -209,6 +209,9 @@ inn_policy_load(inn_policy **out, const char *path, int missing_ok)
 	}
 	if ((rc = inn_yaml_load_file(&p->doc, path)) != 0)
 		goto err;
+	if (p->doc->next_doc_line > 0)
+		fprintf(stderr, "%s:%d: warning: a second YAML document is ignored\n", path,
+		        p->doc->next_doc_line);
 	if ((rc = interpret(p)) != 0)
 		goto err;
 	*out = p;

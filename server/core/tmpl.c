@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "error.h"
+#include "shell_ctx.h"
 
 #define MAX_VARS (2 * INN_TMPL_MAX_DEPTH + 2)
 #define MAX_TREE_DEPTH 256        /* data nesting we serialise or copy */
@@ -1519,6 +1520,8 @@ struct ctx {
 	size_t nvars;
 	unsigned long steps;
 	const struct node *cur;     /* the action being evaluated */
+	inn_sh_scan sh;             /* shell mode: quoting where the output ends */
+	const struct buf *sh_out;   /* the output sh follows */
 };
 
 /* An evaluated value: o (NULL is JSON null) is borrowed from the data or
@@ -1675,6 +1678,16 @@ walk(struct ctx *c, const struct expr *e, json_object *v, int lenient,
 	return 0;
 }
 
+/* The data root of the calling thread's last missing-key error (tmpl.h:
+ * inn_tmpl_missing_root); cleared by every render. */
+static _Thread_local char missing_root[64];
+
+const char *
+inn_tmpl_missing_root(void)
+{
+	return missing_root;
+}
+
 /* Resolves a rooted chain (.a.b, $.a.b, ${a.b}, ${NAME}); registers what
  * it finds under secrets. */
 static int
@@ -1695,12 +1708,16 @@ lookup_rooted(struct ctx *c, const struct expr *e, int lenient, struct val *out)
 		if (!json_object_object_get_ex(c->root, e->segs[0], &v)) {
 			if (lenient)
 				return 0;
+			snprintf(missing_root, sizeof(missing_root), "variables");
 			return rt_error(c, INN_ENOTFOUND, "variables.%s is not defined",
 			                e->segs[0]);
 		}
 	}
-	if ((rc = walk(c, e, c->root, lenient, out)) != 0)
+	if ((rc = walk(c, e, c->root, lenient, out)) != 0) {
+		if (rc == INN_ENOTFOUND && e->nsegs > 0)
+			snprintf(missing_root, sizeof(missing_root), "%s", e->segs[0]);
 		return rc;
+	}
 	if (m == NULL)
 		return 0;
 	if (e->nsegs == 0) {
@@ -2033,6 +2050,7 @@ emit_value(struct ctx *c, json_object *v, struct buf *out)
 {
 	struct buf tb = { NULL, 0, 0, INN_TMPL_MAX_OUTPUT };
 	char name[128];
+	inn_sh_ctx sc;
 	size_t i;
 	int rc;
 
@@ -2053,8 +2071,18 @@ emit_value(struct ctx *c, json_object *v, struct buf *out)
 		rc = rt_error(c, INN_ERROR, "shell binding returned a bad name \"%s\"", name);
 		goto out;
 	}
-	if ((rc = buf_put(out, "${", 2)) == 0 && (rc = buf_puts(out, name)) == 0)
-		rc = buf_put(out, "}", 1);
+	/* The reference must be one the shell expands where it lands: inside
+	 * '...' (or $'...') close the quote, write "${NAME}" and reopen it.
+	 * Elsewhere ${NAME} is expanded as it is; in a here-document with a
+	 * quoted delimiter nothing is (the loaders warn about that). */
+	sc = c->sh_out == out ? inn_sh_scan_feed(&c->sh, out->p ? out->p : "", out->len)
+	                      : INN_SH_PLAIN;
+	if (sc == INN_SH_SQUOTE || sc == INN_SH_ANSIC)
+		rc = buf_puts(out, "'\"${");
+	else
+		rc = buf_put(out, "${", 2);
+	if (rc == 0 && (rc = buf_puts(out, name)) == 0)
+		rc = buf_puts(out, sc == INN_SH_SQUOTE ? "}\"'" : sc == INN_SH_ANSIC ? "}\"$'" : "}");
 out:
 	free(tb.p);
 	return rc;
@@ -2131,6 +2159,7 @@ render(const inn_tmpl_env *env, const char *tmpl, char **text, json_object **val
 		*text = NULL;
 	if (value)
 		*value = NULL;
+	missing_root[0] = '\0';
 	if (env == NULL || tmpl == NULL)
 		return inn_error_set(INN_EINVAL, "template: no environment or template");
 	if ((rc = parse_template(tmpl, NULL, NULL, &root)) != 0)
@@ -2138,6 +2167,8 @@ render(const inn_tmpl_env *env, const char *tmpl, char **text, json_object **val
 	memset(&c, 0, sizeof(c));
 	c.env = env;
 	c.root = env->data;
+	inn_sh_scan_init(&c.sh);
+	c.sh_out = &out;
 	if (c.root == NULL && (c.root = empty = json_object_new_object()) == NULL) {
 		rc = inn_error_set(INN_ENOMEM, "out of memory");
 		goto out;
@@ -2271,20 +2302,88 @@ inn_tmpl_refs(const char *tmpl, inn_tmpl_ref_fn fn, void *ud)
 	return rc;
 }
 
+/* Flattens a parsed template the way shell mode writes it (every branch of
+ * if and range once, in order) and reports each value action that lands
+ * in a quoted here-document. */
+static int
+lint_list(const struct list *l, struct buf *b, inn_sh_scan *sh, inn_tmpl_ref_fn fn,
+          void *ud, int depth)
+{
+	char src[SRC_SHOWN + 4];
+	size_t i, j;
+	int rc = 0;
+
+	if (depth > INN_TMPL_MAX_DEPTH + 1)
+		return 0;
+	for (i = 0; rc == 0 && i < l->n; i++) {
+		const struct node *nd = l->v[i];
+
+		switch (nd->kind) {
+		case N_TEXT:
+			rc = buf_put(b, nd->text, nd->len);
+			break;
+		case N_OUT:
+			if (inn_sh_scan_feed(sh, b->p ? b->p : "", b->len) ==
+			    INN_SH_HEREDOC_QUOTED) {
+				if (nd->srclen > SRC_SHOWN)
+					snprintf(src, sizeof(src), "%.*s...", SRC_SHOWN, nd->src);
+				else
+					snprintf(src, sizeof(src), "%.*s", (int)nd->srclen, nd->src);
+				if ((rc = fn(ud, src)) != 0)
+					break;
+			}
+			rc = buf_puts(b, "${V}");
+			break;
+		case N_IF:
+			for (j = 0; rc == 0 && j < nd->nbranch; j++)
+				rc = lint_list(&nd->bodies[j], b, sh, fn, ud, depth + 1);
+			if (rc == 0)
+				rc = lint_list(&nd->alt, b, sh, fn, ud, depth + 1);
+			break;
+		case N_RANGE:
+			rc = lint_list(&nd->body, b, sh, fn, ud, depth + 1);
+			if (rc == 0)
+				rc = lint_list(&nd->alt, b, sh, fn, ud, depth + 1);
+			break;
+		}
+	}
+	return rc;
+}
+
+int
+inn_tmpl_shell_lint(const char *tmpl, inn_tmpl_ref_fn fn, void *ud)
+{
+	struct buf b = { NULL, 0, 0, INN_TMPL_MAX_OUTPUT };
+	struct list root;
+	inn_sh_scan sh;
+	int rc;
+
+	if (tmpl == NULL)
+		return inn_error_set(INN_EINVAL, "template: none given");
+	if ((rc = parse_template(tmpl, NULL, NULL, &root)) != 0)
+		return rc;
+	inn_sh_scan_init(&sh);
+	rc = lint_list(&root, &b, &sh, fn, ud, 0);
+	free(b.p);
+	free_list(&root);
+	return rc;
+}
+
 int
 inn_tmpl_has_syntax(const char *s)
 {
 	size_t i;
+	size_t len;
 
 	if (s == NULL)
 		return 0;
-	for (i = 0; s[i] != '\0'; i++) {
+	len = strlen(s);    /* once: "${" may occur on every other byte */
+	for (i = 0; i < len; i++) {
 		if (s[i] == '{' && s[i + 1] == '{')
 			return 1;
 		if (s[i] == '$' && s[i + 1] == '$' && s[i + 2] == '{')
 			return 1;
-		if (s[i] == '$' && s[i + 1] == '{' &&
-		    ref_path_len(s + i + 2, strnlen(s + i + 2, INN_TMPL_MAX_LEN)) > 0)
+		if (s[i] == '$' && s[i + 1] == '{' && ref_path_len(s + i + 2, len - i - 2) > 0)
 			return 1;
 	}
 	return 0;

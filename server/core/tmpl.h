@@ -63,7 +63,11 @@
  *   value written (each `${...}` and each value action, not if/range, which
  *   still decide on the real values) becomes "${NAME}" for a name bind()
  *   returns ([A-Za-z_][A-Za-z0-9_]*, else an error); render_value then always
- *   returns text, never a raw value.
+ *   returns text, never a raw value.  Where the text written so far leaves
+ *   the shell inside '...' or $'...' (shell_ctx.h), the reference is
+ *   '"${NAME}"' (or '"${NAME}"$'): the quote is closed, the variable
+ *   expanded in double quotes, the quote reopened, so the script sees the
+ *   value and the value is never shell text.
  * - Errors: syntax errors (INN_EINVAL) end with "at offset N", N the 1-based
  *   byte offset in the template; evaluation errors start with the action,
  *   shortened to 80 bytes.  Limits: template INN_TMPL_MAX_LEN, output
@@ -123,6 +127,19 @@ int inn_tmpl_truthy(json_object *v);
 typedef int (*inn_tmpl_ref_fn)(void *ud, const char *ref);
 int inn_tmpl_refs(const char *tmpl, inn_tmpl_ref_fn fn, void *ud);
 
+/* After a render function failed with INN_ENOTFOUND for a missing key:
+ * the data root the key was read under ("steps", "resources", "parameters",
+ * "variables" for bare ${X}), else "".  Thread-local, reset by every
+ * render.  A dry-run tells values it cannot know (outputs of steps it does
+ * not run) from mistakes with it. */
+const char *inn_tmpl_missing_root(void);
+/* Shell mode checks a loader can make before any run: calls fn with the
+ * text of each value action (`{{ .parameters.x }}`, shortened) that lands
+ * in a here-document whose delimiter is quoted (<<'EOF'), where the shell
+ * expands nothing, so the script would see "${INN_T_n}" instead of the
+ * value.  Every branch of if/range is considered.  Returns 0, a parse
+ * error as inn_tmpl_refs, or the first non-zero value of fn. */
+int inn_tmpl_shell_lint(const char *tmpl, inn_tmpl_ref_fn fn, void *ud);
 /* Non-zero if s contains template syntax at all. */
 int inn_tmpl_has_syntax(const char *s);
 

@@ -18,6 +18,12 @@
 #define MAX_DEPTH 256
 #define MAX_JSON_NODES 1000000
 #define MAX_ANCHORS 4096
+/* Maps with more keys than this get a sorted key index (inn_ynode.byname);
+ * smaller ones are scanned, which is cheaper for the usual handful. */
+#define INDEX_MIN_KEYS 8
+/* Open-addressing table of anchor names (a power of two > 2 * MAX_ANCHORS
+ * keeps probe chains short). */
+#define ANCHOR_SLOTS 8192
 
 struct anchor {
 	char *name;
@@ -29,6 +35,7 @@ struct builder {
 	const char *file;
 	struct anchor *anchors;
 	size_t nanchors;
+	unsigned short *slots;  /* ANCHOR_SLOTS entries: anchor index + 1, 0 free */
 	int depth;
 };
 
@@ -42,6 +49,7 @@ node_unref(inn_ynode *n)
 	for (i = 0; i < n->n; i++)
 		node_unref(n->items[i]);
 	free(n->items);
+	free(n->byname);
 	free(n->value);
 	free(n);
 }
@@ -93,6 +101,32 @@ parse_error(struct builder *b)
 	                     m->column + 1, p->problem ? p->problem : "invalid YAML");
 }
 
+/* FNV-1a of an anchor name.  Not seeded: a crafted set of colliding
+ * names costs at most the MAX_ANCHORS-long scan a list would. */
+static size_t
+anchor_hash(const char *name)
+{
+	size_t h = 2166136261u;
+
+	for (; *name != '\0'; name++)
+		h = (h ^ (unsigned char)*name) * 16777619u;
+	return h;
+}
+
+/* The table slot holding name, or the free slot where it belongs. */
+static size_t
+anchor_slot(const struct builder *b, const char *name)
+{
+	size_t i = anchor_hash(name) & (ANCHOR_SLOTS - 1);
+
+	while (b->slots[i] != 0 &&
+	       strcmp(b->anchors[b->slots[i] - 1].name, name) != 0)
+		i = (i + 1) & (ANCHOR_SLOTS - 1);
+	return i;
+}
+
+/* Registers node under name; a later anchor of the same name replaces the
+ * earlier one for the aliases that follow (YAML's rule). */
 static int
 remember_anchor(struct builder *b, const yaml_char_t *name, inn_ynode *node,
                 const yaml_mark_t *mark)
@@ -104,6 +138,9 @@ remember_anchor(struct builder *b, const yaml_char_t *name, inn_ynode *node,
 	if (b->nanchors >= MAX_ANCHORS)
 		return inn_error_set(INN_EINVAL, "%s:%zu:%zu: more than %d anchors",
 		                     b->file, mark->line + 1, mark->column + 1, MAX_ANCHORS);
+	if (b->slots == NULL &&
+	    (b->slots = calloc(ANCHOR_SLOTS, sizeof(*b->slots))) == NULL)
+		return INN_ENOMEM;
 	if ((na = realloc(b->anchors, (b->nanchors + 1) * sizeof(*na))) == NULL)
 		return INN_ENOMEM;
 	b->anchors = na;
@@ -112,6 +149,74 @@ remember_anchor(struct builder *b, const yaml_char_t *name, inn_ynode *node,
 	na[b->nanchors].node = node;
 	node->refs++;
 	b->nanchors++;
+	b->slots[anchor_slot(b, (const char *)name)] = (unsigned short)b->nanchors;
+	return 0;
+}
+
+/* Sorts a map's key indices by key text, equal keys in file order. */
+static int
+cmp_keys(const void *a, const void *b, void *ud)
+{
+	const inn_ynode *map = ud;
+	size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
+	int c = strcmp(INN_YMAP_KEY(map, ia)->value, INN_YMAP_KEY(map, ib)->value);
+
+	if (c != 0)
+		return c;
+	return ia < ib ? -1 : ia > ib;
+}
+
+/* Checks a complete map: every key a scalar, no key twice.  The first
+ * problem in file order is reported, a duplicate naming the line of the
+ * key's first occurrence.  Big maps get their sorted index here (O(n log n)
+ * instead of comparing every key with every earlier one). */
+static int
+check_map(struct builder *b, inn_ynode *map)
+{
+	size_t nkeys = INN_YMAP_LEN(map), nscalar, i, j, g, dup = (size_t)-1, first = 0;
+
+	for (nscalar = 0; nscalar < nkeys; nscalar++)
+		if (INN_YMAP_KEY(map, nscalar)->kind != INN_Y_SCALAR)
+			break;
+	if (nscalar <= INDEX_MIN_KEYS) {
+		for (i = 0; i < nscalar && dup == (size_t)-1; i++)
+			for (j = 0; j < i; j++)
+				if (strcmp(INN_YMAP_KEY(map, j)->value,
+				           INN_YMAP_KEY(map, i)->value) == 0) {
+					dup = i;
+					first = j;
+					break;
+				}
+	} else {
+		if ((map->byname = malloc(nscalar * sizeof(*map->byname))) == NULL)
+			return inn_error_set(INN_ENOMEM, "%s: out of memory", b->file);
+		for (i = 0; i < nscalar; i++)
+			map->byname[i] = i;
+		qsort_r(map->byname, nscalar, sizeof(*map->byname), cmp_keys, map);
+		/* sorted by (text, index): each run of equal keys starts with
+		 * the first occurrence, its second entry is the earliest repeat;
+		 * the repeat met first in file order is reported */
+		for (g = 0, i = 1; i < nscalar; i++) {
+			if (strcmp(INN_YMAP_KEY(map, map->byname[g])->value,
+			           INN_YMAP_KEY(map, map->byname[i])->value) != 0)
+				g = i;
+			else if (i == g + 1 && map->byname[i] < dup) {
+				dup = map->byname[i];
+				first = map->byname[g];
+			}
+		}
+	}
+	if (dup != (size_t)-1)
+		return inn_error_set(INN_EINVAL, "%s:%d:%d: duplicate key \"%s\" (first at "
+		                     "line %d)", b->file, INN_YMAP_KEY(map, dup)->line,
+		                     INN_YMAP_KEY(map, dup)->col, INN_YMAP_KEY(map, dup)->value,
+		                     INN_YMAP_KEY(map, first)->line);
+	if (nscalar < nkeys) {
+		const inn_ynode *k = INN_YMAP_KEY(map, nscalar);
+
+		return inn_error_set(INN_EINVAL, "%s:%d:%d: mapping keys must be scalars",
+		                     b->file, k->line, k->col);
+	}
 	return 0;
 }
 
@@ -141,23 +246,8 @@ parse_children(struct builder *b, inn_ynode *parent, yaml_event_type_t end)
 			return inn_error_set(INN_ENOMEM, "%s: out of memory", b->file);
 		}
 	}
-	if (parent->kind == INN_Y_MAP) {
-		size_t i, j;
-
-		for (i = 0; i < INN_YMAP_LEN(parent); i++) {
-			const inn_ynode *k = INN_YMAP_KEY(parent, i);
-
-			if (k->kind != INN_Y_SCALAR)
-				return inn_error_set(INN_EINVAL, "%s:%d:%d: mapping keys must be "
-				                     "scalars", b->file, k->line, k->col);
-			for (j = 0; j < i; j++)
-				if (strcmp(INN_YMAP_KEY(parent, j)->value, k->value) == 0)
-					return inn_error_set(INN_EINVAL, "%s:%d:%d: duplicate key "
-					                     "\"%s\" (first at line %d)", b->file,
-					                     k->line, k->col, k->value,
-					                     INN_YMAP_KEY(parent, j)->line);
-		}
-	}
+	if (parent->kind == INN_Y_MAP)
+		return check_map(b, parent);
 	return 0;
 }
 
@@ -171,10 +261,10 @@ parse_node(struct builder *b, yaml_event_t *ev, inn_ynode **out)
 	*out = NULL;
 	switch (ev->type) {
 	case YAML_ALIAS_EVENT:
-		for (i = b->nanchors; i > 0; i--) {
-			if (strcmp(b->anchors[i - 1].name,
-			           (const char *)ev->data.alias.anchor) == 0) {
-				n = b->anchors[i - 1].node;
+		if (b->slots != NULL) {
+			i = anchor_slot(b, (const char *)ev->data.alias.anchor);
+			if (b->slots[i] != 0) {
+				n = b->anchors[b->slots[i] - 1].node;
 				n->refs++;
 				*out = n;
 				return 0;
@@ -236,28 +326,43 @@ nomem:
 	return inn_error_set(INN_ENOMEM, "%s: out of memory", b->file);
 }
 
-/* Reads events up to and including the first document's root node. */
+/* Reads events up to and including the first document's end, then looks
+ * one event further: the line of a following document goes to
+ * next_doc_line, its content unread (a malformed second document is
+ * therefore a warning too; text the first document cannot end with, as in
+ * "[1, 2] x", is an error). */
 static int
 build(struct builder *b, inn_ydoc *doc)
 {
 	yaml_event_t ev;
-	int rc = 0;
+	int rc = 0, seen_root = 0;
 
 	for (;;) {
 		if (!yaml_parser_parse(&b->parser, &ev))
-			return parse_error(b);
+			return parse_error(b);    /* also junk right after the root */
 		switch (ev.type) {
 		case YAML_STREAM_START_EVENT:
+			break;
 		case YAML_DOCUMENT_START_EVENT:
+			if (seen_root) {
+				doc->next_doc_line = (int)ev.start_mark.line + 1;
+				yaml_event_delete(&ev);
+				return 0;
+			}
+			break;
+		case YAML_DOCUMENT_END_EVENT:
+			seen_root = 1;    /* an empty first document ends here */
 			break;
 		case YAML_STREAM_END_EVENT:
-		case YAML_DOCUMENT_END_EVENT:
 			yaml_event_delete(&ev);
 			return 0;
 		default:
 			rc = parse_node(b, &ev, &doc->root);
 			yaml_event_delete(&ev);
-			return rc;
+			if (rc != 0)
+				return rc;
+			seen_root = 1;
+			continue;
 		}
 		yaml_event_delete(&ev);
 	}
@@ -294,6 +399,7 @@ load(inn_ydoc **out, const char *name, FILE *fp, const char *buf, size_t len)
 		node_unref(b.anchors[i].node);
 	}
 	free(b.anchors);
+	free(b.slots);
 	if (rc != 0) {
 		inn_ydoc_free(doc);
 		return rc;
@@ -341,6 +447,22 @@ map_find(const inn_ynode *map, const char *key)
 
 	if (map == NULL || map->kind != INN_Y_MAP)
 		return -1;
+	if (map->byname != NULL) {
+		size_t lo = 0, hi = INN_YMAP_LEN(map);
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			int c = strcmp(INN_YMAP_KEY(map, map->byname[mid])->value, key);
+
+			if (c == 0)
+				return (long)map->byname[mid];
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		return -1;
+	}
 	for (i = 0; i < INN_YMAP_LEN(map); i++)
 		if (strcmp(INN_YMAP_KEY(map, i)->value, key) == 0)
 			return (long)i;

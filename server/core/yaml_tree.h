@@ -26,15 +26,21 @@ struct inn_ynode {
 	inn_ynode **items;    /* seq: items; map: key0, value0, key1, value1, ... */
 	size_t n;             /* number of entries in items */
 	int refs;             /* aliases share nodes */
+	size_t *byname;       /* big maps: key indices sorted by key text (or NULL),
+	                       * so lookups and the duplicate check stay O(log n) */
 };
 
 typedef struct inn_ydoc {
 	char *file;           /* the name used in messages */
 	inn_ynode *root;      /* NULL for an empty document */
+	int next_doc_line;    /* line where something follows the first document
+	                       * (a second "---" document), 0 when nothing does;
+	                       * it is not read: loaders warn that it is ignored */
 } inn_ydoc;
 
 /* Parses the first document of a file.  On error returns INN_EINVAL (or
- * INN_ENOTFOUND for a missing file) with "file:line:col: problem". */
+ * INN_ENOTFOUND for a missing file) with "file:line:col: problem".  What
+ * follows the first document is not parsed; see next_doc_line. */
 int inn_yaml_load_file(inn_ydoc **out, const char *path);
 int inn_yaml_load_string(inn_ydoc **out, const char *name, const char *buf, size_t len);
 void inn_ydoc_free(inn_ydoc *doc);
@@ -44,7 +50,7 @@ void inn_ydoc_free(inn_ydoc *doc);
 #define INN_YMAP_KEY(m, i) ((m)->items[2 * (i)])
 #define INN_YMAP_VAL(m, i) ((m)->items[2 * (i) + 1])
 
-/* The value under a scalar key of a map, or NULL. */
+/* The value under a scalar key of a map, or NULL.  O(log n) for big maps. */
 const inn_ynode *inn_ymap_get(const inn_ynode *map, const char *key);
 /* The key node of key in a map (for its position), or NULL. */
 const inn_ynode *inn_ymap_key(const inn_ynode *map, const char *key);

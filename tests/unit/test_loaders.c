@@ -1134,6 +1134,384 @@ test_score_broken(void **state)
 	              "document");
 }
 
+/* --- hardening: big inputs, extra documents, limits (IN-8, IN-9, IN-11,
+ * IN-17, IN-18, IJ-3) --------------------------------------------------------- */
+
+/* A mapping of n keys "k000000: 0" ... one per line, then extra. */
+static char *
+big_map(size_t n, const char *extra)
+{
+	size_t cap = n * 16 + strlen(extra) + 1, used = 0, i;
+	char *s = malloc(cap);
+
+	assert_non_null(s);
+	for (i = 0; i < n; i++)
+		used += (size_t)snprintf(s + used, cap - used, "k%06zu: %zu\n", i, i);
+	snprintf(s + used, cap - used, "%s", extra);
+	return s;
+}
+
+static void
+test_yaml_big_map_duplicates(void **state)
+{
+	inn_ydoc *doc = NULL;
+	const inn_ynode *v;
+	char *text;
+
+	(void)state;
+	/* 150 000 keys: every one found, absent ones not, positions kept */
+	text = big_map(150000, "");
+	assert_int_equal(inn_yaml_load_string(&doc, "big.yaml", text, strlen(text)), 0);
+	assert_int_equal(INN_YMAP_LEN(doc->root), 150000);
+	assert_non_null(v = inn_ymap_get(doc->root, "k123456"));
+	assert_string_equal(v->value, "123456");
+	assert_non_null(v = inn_ymap_get(doc->root, "k000000"));
+	assert_string_equal(v->value, "0");
+	assert_non_null(v = inn_ymap_get(doc->root, "k149999"));
+	assert_string_equal(v->value, "149999");
+	assert_int_equal(inn_ymap_key(doc->root, "k100000")->line, 100001);
+	assert_null(inn_ymap_get(doc->root, "k150000"));
+	assert_null(inn_ymap_get(doc->root, "k"));
+	assert_null(inn_ymap_get(doc->root, ""));
+	inn_ydoc_free(doc);
+	free(text);
+
+	/* the repeat met first in file order is reported, with the line of
+	 * the key's first occurrence */
+	text = big_map(150000, "k000005: again\nk000003: again\nk000005: thrice\n");
+	assert_int_equal(inn_yaml_load_string(&doc, "big.yaml", text, strlen(text)),
+	                 INN_EINVAL);
+	assert_null(doc);
+	assert_string_equal(inn_error_last(),
+	                    "big.yaml:150001:1: duplicate key \"k000005\" (first at line 6)");
+	free(text);
+	text = big_map(150000, "k149999: x\nk000000: y\n");
+	assert_int_equal(inn_yaml_load_string(&doc, "big.yaml", text, strlen(text)),
+	                 INN_EINVAL);
+	assert_string_equal(inn_error_last(),
+	                    "big.yaml:150001:1: duplicate key \"k149999\" (first at line 150000)");
+	free(text);
+	/* a non-scalar key before any repeat is that error; after one, the repeat */
+	text = big_map(20, "? [x]\n: 1\nk000001: y\n");
+	assert_int_equal(inn_yaml_load_string(&doc, "m.yaml", text, strlen(text)), INN_EINVAL);
+	assert_string_equal(inn_error_last(), "m.yaml:21:3: mapping keys must be scalars");
+	free(text);
+	text = big_map(20, "k000001: y\n? [x]\n: 1\n");
+	assert_int_equal(inn_yaml_load_string(&doc, "m.yaml", text, strlen(text)), INN_EINVAL);
+	assert_string_equal(inn_error_last(),
+	                    "m.yaml:21:1: duplicate key \"k000001\" (first at line 2)");
+	free(text);
+	/* small maps: the same semantics */
+	assert_int_equal(inn_yaml_load_string(&doc, "s.yaml", "a: 1\nb: 2\nb: 3\na: 4\n", 20),
+	                 INN_EINVAL);
+	assert_string_equal(inn_error_last(), "s.yaml:3:1: duplicate key \"b\" (first at line 2)");
+	/* anchors: the latest definition of a name wins */
+	text = strdup("a: &x 1\nb: &x 2\nc: *x\n");
+	assert_int_equal(inn_yaml_load_string(&doc, "al.yaml", text, strlen(text)), 0);
+	assert_string_equal(inn_ymap_get(doc->root, "c")->value, "2");
+	inn_ydoc_free(doc);
+	free(text);
+}
+
+/* Many parameters: a repeat is reported naming both lines, the first
+ * declaration is kept, references resolve. */
+static void
+test_workflow_many_parameters(void **state)
+{
+	size_t n = 20000, cap = n * 64 + 4096, used = 0, i;
+	char *text = malloc(cap);
+	inn_workflow *wf = NULL;
+	inn_diag d;
+
+	(void)state;
+	assert_non_null(text);
+	used += (size_t)snprintf(text + used, cap - used, "name: many\nparameters:\n");
+	for (i = 0; i < n; i++)
+		used += (size_t)snprintf(text + used, cap - used,
+		                         "  - {name: p%05zu, default: v%zu}\n", i, i);
+	used += (size_t)snprintf(text + used, cap - used,
+	                         "steps:\n  - name: a\n    type: shell\n    config:\n"
+	                         "      script: echo {{ .parameters.p19999 }} "
+	                         "${parameters.p00000} {{ .parameters.p12345 }}\n");
+	assert_int_equal(load_text(text, NULL, &wf, &d), 0);
+	assert_int_equal(wf->nparams, n);
+	assert_string_equal(wf->params[12345].name, "p12345");
+	assert_string_equal(wf->params[n - 1].name, "p19999");
+	inn_workflow_free(wf);
+	inn_diag_free(&d);
+	/* an undeclared reference among many declared ones */
+	snprintf(text + used, cap - used, "      env: {X: \"${parameters.p20000}\"}\n");
+	refused(text, NULL, "references parameters.p20000, which is not declared");
+	/* two repeats of p00007 and one of p19998: each reported, first kept */
+	used = 0;
+	used += (size_t)snprintf(text + used, cap - used, "name: many\nparameters:\n");
+	for (i = 0; i < n; i++)
+		used += (size_t)snprintf(text + used, cap - used,
+		                         "  - {name: p%05zu, default: v%zu}\n", i, i);
+	snprintf(text + used, cap - used, "  - {name: p00007}\n  - {name: p19998}\n"
+	         "  - {name: p00007}\nsteps:\n  - name: a\n    type: shell\n");
+	assert_int_not_equal(load_text(text, NULL, &wf, &d), 0);
+	EXPECT_DIAG(&d, "wf.yaml:20003:5: error: parameters[20000]: duplicate parameter "
+	            "\"p00007\" (lines 10 and 20003)");
+	EXPECT_DIAG(&d, "wf.yaml:20004:5: error: parameters[20001]: duplicate parameter "
+	            "\"p19998\" (lines 20001 and 20004)");
+	EXPECT_DIAG(&d, "wf.yaml:20005:5: error: parameters[20002]: duplicate parameter "
+	            "\"p00007\" (lines 10 and 20005)");
+	assert_int_equal(d.nerrors, 3);
+	inn_diag_free(&d);
+	free(text);
+}
+
+/* A provider with many resource types: a repeat is reported, the rest load. */
+static void
+test_provider_many_types(void **state)
+{
+	char *dir = tu_mkdtemp("loaders-many"), *f, *text;
+	size_t n = 20000, cap = n * 64 + 1024, used = 0, i;
+	inn_provider *p = NULL;
+	inn_diag d;
+
+	(void)state;
+	assert_non_null(dir);
+	assert_non_null(text = malloc(cap));
+	f = write_in(dir, "w.yaml", "name: w\nsteps:\n  - name: a\n    type: shell\n");
+	free(f);
+	used += (size_t)snprintf(text + used, cap - used,
+	                         "kind: Provider\nmetadata: {name: p}\n"
+	                         "workflows:\n  - {name: w, file: w.yaml, operation: create}\n"
+	                         "capabilities:\n  resourceTypeCapabilities:\n");
+	for (i = 0; i < n; i++)
+		used += (size_t)snprintf(text + used, cap - used,
+		                         "    - {type: t%05zu, operations: {create: w}}\n", i);
+	used += (size_t)snprintf(text + used, cap - used, "  resourceTypes:\n");
+	for (i = 0; i < n; i++)
+		used += (size_t)snprintf(text + used, cap - used, "    - r%05zu\n", i);
+	f = write_in(dir, "provider.yaml", text);
+	free(f);
+	inn_diag_init(&d);
+	assert_int_equal(inn_provider_load_dir(&p, dir, NULL, &d), 0);
+	assert_int_equal(p->ncaps, 2 * n);
+	assert_string_equal(p->caps[n + 5].type, "r00005");
+	assert_string_equal(p->caps[n + 5].create, "w");
+	inn_provider_free(p);
+	inn_diag_free(&d);
+	snprintf(text + used, cap - used, "    - t00004\n"); /* declared above: no entry */
+	f = write_in(dir, "provider.yaml", text);
+	free(f);
+	inn_diag_init(&d);
+	assert_int_equal(inn_provider_load_dir(&p, dir, NULL, &d), 0);
+	assert_int_equal(p->ncaps, 2 * n);
+	inn_provider_free(p);
+	inn_diag_free(&d);
+	snprintf(text + used, cap - used, "    - r1\n");
+	memcpy(strstr(text, "type: t00009"), "type: t00003", 12);
+	f = write_in(dir, "provider.yaml", text);
+	free(f);
+	provider_refused(dir, "provider.yaml:16:14: error: capabilities: resource type "
+	                 "\"t00003\" is declared twice (lines 10 and 16)");
+	free(text);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+/* IN-18: what follows the first document is named, not silently dropped. */
+static void
+test_second_document_warns(void **state)
+{
+	char *dir = tu_mkdtemp("loaders-docs"), *f;
+	inn_workflow *wf = NULL;
+	inn_provider *p = NULL;
+	inn_score *s = NULL;
+	inn_diag d;
+
+	(void)state;
+	assert_non_null(dir);
+	/* a malformed second document is not read: a warning, the first loads */
+	assert_int_equal(load_text("name: m1\nsteps:\n  - {name: a, type: shell}\n---\n"
+	                           "name: m2\nsteps: {evil: [}\n", NULL, &wf, &d), 0);
+	assert_string_equal(wf->name, "m1");
+	EXPECT_DIAG(&d, "wf.yaml:4: warning: a second YAML document is ignored");
+	assert_int_equal(d.nerrors, 0);
+	inn_workflow_free(wf);
+	inn_diag_free(&d);
+	/* after an explicit end marker too; a lone first document warns nothing */
+	assert_int_equal(load_text("name: m1\nsteps:\n  - {name: a, type: shell}\n...\n"
+	                           "---\nname: m2\n", NULL, &wf, &d), 0);
+	EXPECT_DIAG(&d, "wf.yaml:5: warning: a second YAML document is ignored");
+	inn_workflow_free(wf);
+	inn_diag_free(&d);
+	/* but text where a document start must be is malformed YAML: an error */
+	refused("name: m1\nsteps:\n  - {name: a, type: shell}\n...\nname: m2\n", NULL,
+	        "wf.yaml:5:1: error: did not find expected <document start>");
+	assert_int_equal(load_text("---\nname: m1\nsteps:\n  - {name: a, type: shell}\n...\n",
+	                           NULL, &wf, &d), 0);
+	assert_int_equal(d.n, 0);
+	inn_workflow_free(wf);
+	inn_diag_free(&d);
+	/* text the first document cannot end with stays an error */
+	refused("[1, 2] x\n", NULL, "wf.yaml:1:8: error: ");
+
+	assert_int_equal(mkdir(tu_path(dir, "w"), 0755), 0);
+	f = write_in(dir, "w/w.yaml", "name: w\nsteps:\n  - {name: a, type: shell}\n---\nx: 1\n");
+	free(f);
+	f = write_in(dir, "provider.yaml", "name: p\nworkflows_dir: w\n---\nname: q\n");
+	free(f);
+	inn_diag_init(&d);
+	assert_int_equal(inn_provider_load_dir(&p, dir, NULL, &d), 0);
+	assert_true(inn_diag_find(&d, "/provider.yaml:3: warning: a second YAML document is "
+	                          "ignored", NULL, 0) >= 0);
+	assert_true(inn_diag_find(&d, "/w.yaml:4: warning: a second YAML document is ignored",
+	                          NULL, 0) >= 0);
+	inn_provider_free(p);
+	inn_diag_free(&d);
+
+	inn_diag_init(&d);
+	assert_int_equal(inn_score_load_string(&s, "score.yaml",
+	                                       "apiVersion: score.dev/v1b1\nmetadata: {name: a}\n"
+	                                       "containers: {c: {image: x}}\n---\n"
+	                                       "metadata: {name: b}\n", 85, &d), 0);
+	EXPECT_DIAG(&d, "score.yaml:4: warning: a second YAML document is ignored");
+	inn_score_free(s);
+	inn_diag_free(&d);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+/* IN-11: a run refuses a template over INN_TMPL_MAX_LEN (1 MiB): so does
+ * validation, at the field's file:line:col, with or without template
+ * syntax; strings a run does not render (parameter defaults) are not
+ * limited. */
+static void
+test_template_length_checked_at_load(void **state)
+{
+	size_t big = (1u << 20) + 1;
+	char *text = malloc(big + 256), *p;
+	inn_workflow *wf = NULL;
+	inn_diag d;
+
+	(void)state;
+	assert_non_null(text);
+	p = text + snprintf(text, 256, "name: big\nsteps:\n  - name: a\n    type: shell\n"
+	                    "    config:\n      script: \"");
+	memset(p, 'x', big);
+	snprintf(p + big, 64, "\"\n");
+	refused(text, NULL, "wf.yaml:6:15: error: step \"a\": config.script: template error: "
+	        "template longer than 1048576 bytes");
+	/* env, variables and outputs are rendered as well */
+	p = text + snprintf(text, 256, "name: big\nsteps:\n  - name: a\n    type: shell\n"
+	                    "    env:\n      BIG: \"");
+	memset(p, 'x', big);
+	snprintf(p + big, 64, "\"\n");
+	refused(text, NULL, "wf.yaml:6:12: error: step \"a\": env.BIG: template error: "
+	        "template longer than 1048576 bytes");
+	p = text + snprintf(text, 256, "name: big\nsteps:\n  - name: a\n    type: shell\n"
+	                    "outputs:\n  o: \"");
+	memset(p, 'y', big);
+	snprintf(p + big, 64, "\"\n");
+	refused(text, NULL, "wf.yaml:6:6: error: outputs.o: template error: template longer "
+	        "than 1048576 bytes");
+	/* exactly the limit is fine; a default of any size is a value */
+	p = text + snprintf(text, 256, "name: big\nsteps:\n  - name: a\n    type: shell\n"
+	                    "    config:\n      script: \"");
+	memset(p, 'x', big - 1);
+	snprintf(p + big - 1, 64, "\"\n");
+	assert_int_equal(load_text(text, NULL, &wf, &d), 0);
+	inn_workflow_free(wf);
+	inn_diag_free(&d);
+	p = text + snprintf(text, 256, "name: big\nparameters:\n  - name: d\n    default: \"");
+	memset(p, 'x', big);
+	snprintf(p + big, 64, "\"\nsteps:\n  - name: a\n    type: shell\n");
+	assert_int_equal(load_text(text, NULL, &wf, &d), 0);
+	inn_workflow_free(wf);
+	inn_diag_free(&d);
+	free(text);
+}
+
+/* IN-17: `list` (the README's word) is `array`; the message names both. */
+static void
+test_parameter_type_list(void **state)
+{
+	inn_workflow *wf = NULL;
+	inn_diag d;
+	char why[256];
+
+	(void)state;
+	assert_int_equal(load_text("name: l\nparameters:\n"
+	                           "  - {name: hosts, type: list, default: [a, b]}\n"
+	                           "steps:\n  - name: a\n    type: shell\n", NULL, &wf, &d), 0);
+	assert_string_equal(wf->params[0].type, "array");
+	assert_int_equal(check_str(&wf->params[0], "a", why, sizeof(why)), -1);
+	inn_workflow_free(wf);
+	inn_diag_free(&d);
+	refused("name: l\nparameters:\n  - {name: hosts, type: list, default: a}\n"
+	        "steps:\n  - name: a\n    type: shell\n",
+	        NULL, "wf.yaml:3:40: error: parameters[0].default: \"a\" is not a list");
+	refused("parameters:\n  - name: s\n    type: colour\n"
+	        "steps:\n  - name: a\n    type: shell\n",
+	        NULL, "wf.yaml:3:11: error: parameters[0].type: unknown type \"colour\" (known: "
+	        "string, number or float, integer or int, boolean or bool, map, object, array "
+	        "or list, enum, duration, secret)");
+}
+
+/* IN-14: integers past 64 bits stay errors (never saturated, and never
+ * converted to long long, which is undefined behaviour). */
+static void
+test_integer_out_of_range(void **state)
+{
+	inn_param p = { 0 };
+	json_object *v;
+	char why[256];
+
+	(void)state;
+	refused("parameters:\n  - {name: n, type: integer, default: 99999999999999999999999}\n"
+	        "steps:\n  - name: a\n    type: shell\n",
+	        NULL, "wf.yaml:2:39: error: parameters[0].default: 9.9999999999999992e+22 is out "
+	        "of the 64-bit integer range");
+	refused("parameters:\n  - {name: n, type: integer, default: -1e300}\n"
+	        "steps:\n  - name: a\n    type: shell\n",
+	        NULL, "is out of the 64-bit integer range");
+	refused("parameters:\n  - {name: n, type: integer, default: 1.5}\n"
+	        "steps:\n  - name: a\n    type: shell\n",
+	        NULL, "parameters[0].default: 1.5 is not an integer");
+	p.name = (char *)"n";
+	p.type = (char *)"integer";
+	assert_int_equal(check_str(&p, "9223372036854775807", why, sizeof(why)), 0);
+	assert_int_equal(check_str(&p, "9223372036854775808", why, sizeof(why)), -1);
+	assert_string_equal(why, "\"9223372036854775808\" is out of the 64-bit integer range");
+	assert_int_equal(check_str(&p, "-99999999999999999999", why, sizeof(why)), -1);
+	assert_string_equal(why, "\"-99999999999999999999\" is out of the 64-bit integer range");
+	v = json_object_new_double(9223372036854775808.0);
+	assert_int_equal(inn_param_check(&p, v, why, sizeof(why)), -1);
+	json_object_put(v);
+	v = json_object_new_double(4.0);
+	assert_int_equal(inn_param_check(&p, v, why, sizeof(why)), 0);
+	json_object_put(v);
+}
+
+/* IJ-3: a value in a here-document with a quoted delimiter cannot be
+ * expanded by the shell: validation says so (other quoting is handled
+ * when rendering, see test_tmpl.c). */
+static void
+test_shell_quoted_heredoc_warns(void **state)
+{
+	inn_workflow *wf = NULL;
+	inn_diag d;
+
+	(void)state;
+	assert_int_equal(load_text("name: h\nparameters: [{name: msg}]\nsteps:\n"
+	                           "  - name: a\n    type: shell\n    config:\n"
+	                           "      script: |\n"
+	                           "        echo '{{ .parameters.msg }}'\n"
+	                           "        cat <<EOF\n        {{ .parameters.msg }}\n        EOF\n"
+	                           "        cat <<'EOF'\n        ${parameters.msg}\n        EOF\n",
+	                           NULL, &wf, &d), 0);
+	EXPECT_DIAG(&d, "wf.yaml:7:15: warning: step \"a\": config.script: ${parameters.msg} "
+	            "is inside a here-document with a quoted delimiter");
+	assert_int_equal(d.n, 1);
+	inn_workflow_free(wf);
+	inn_diag_free(&d);
+}
+
 int
 main(void)
 {
@@ -1163,6 +1541,14 @@ main(void)
 		cmocka_unit_test(test_goldenpaths_broken),
 		cmocka_unit_test(test_score_valid),
 		cmocka_unit_test(test_score_broken),
+		cmocka_unit_test(test_yaml_big_map_duplicates),
+		cmocka_unit_test(test_workflow_many_parameters),
+		cmocka_unit_test(test_provider_many_types),
+		cmocka_unit_test(test_second_document_warns),
+		cmocka_unit_test(test_template_length_checked_at_load),
+		cmocka_unit_test(test_parameter_type_list),
+		cmocka_unit_test(test_shell_quoted_heredoc_warns),
+		cmocka_unit_test(test_integer_out_of_range),
 	};
 	const char *top = getenv("INN_TOP_SRCDIR");
 

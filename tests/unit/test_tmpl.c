@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -441,6 +442,136 @@ test_shell_mode_binds_values(void **state)
 	TU_ASSERT_CONTAINS(inn_error_last(), "bad name");
 	assert_null(out);
 	json_object_put(d);
+}
+
+/* IJ-3: shell mode writes each value reference where the shell expands it:
+ * inside '...' (and $'...') the quote is closed, "${NAME}" written and the
+ * quote reopened; the value itself never enters the script. */
+struct env_bind {
+	char *vars[16];
+	int n;
+};
+
+static int
+env_bind_cb(void *ud, const char *val, char *name, size_t namelen)
+{
+	struct env_bind *b = ud;
+	size_t len = strlen(val) + 16;
+
+	if (b->n >= 15)
+		return INN_ERROR;
+	snprintf(name, namelen, "INN_T_%d", b->n + 1);
+	if ((b->vars[b->n] = malloc(len)) == NULL)
+		return INN_ENOMEM;
+	snprintf(b->vars[b->n], len, "%s=%s", name, val);
+	b->n++;
+	return 0;
+}
+
+/* Runs script with shell and the bound variables; returns its stdout. */
+static char *
+run_shell(const char *shell, const char *script, struct env_bind *b)
+{
+	char *envp[20], *out = malloc(65536);
+	const char *argv[4] = { shell, "-c", script, NULL };
+	size_t used = 0;
+	ssize_t n;
+	int p[2], i, status;
+	pid_t pid;
+
+	assert_non_null(out);
+	for (i = 0; i < b->n; i++)
+		envp[i] = b->vars[i];
+	envp[i++] = (char *)"PATH=/usr/bin:/bin";
+	envp[i] = NULL;
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(p[1], 1);
+		close(p[0]);
+		close(p[1]);
+		execve(shell, (char *const *)argv, envp);
+		_exit(127);
+	}
+	close(p[1]);
+	while ((n = read(p[0], out + used, 65535 - used)) > 0)
+		used += (size_t)n;
+	out[used] = '\0';
+	close(p[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	return out;
+}
+
+static void
+test_shell_mode_follows_quoting(void **state)
+{
+	static const char script[] =
+		"printf '%s\\n' 'S={{ .v }}'\n"
+		"printf '%s\\n' \"D={{ .v }}\"\n"
+		"printf '%s\\n' 'two {{ .v }} and ${v} end'\n"
+		"printf '%s\\n' \"$(printf '%s' 'C={{ .v }}')\"\n"
+		"printf '%s\\n' \"`printf '%s' 'Q={{ .v }}'`\"\n"
+		"# a comment: {{ .v }}\n"
+		"cat <<EOF\nH={{ .v }}\nEOF\n"
+		"cat <<-\"EOF\" ; printf '%s\\n' 'after {{ .v }}'\n\tquoted\n\tEOF\n";
+	const char *payloads[][2] = {   /* the value: [0] + the test folder + [1] */
+		{ "$(touch ", "/p1)" }, { "`touch ", "/p2`" }, { "it's \"q\" '$(touch ", "/p3)'" },
+		{ "x'; touch ", "/p4; echo '" }, { "x\"; touch ", "/p5; echo \"" },
+		{ "line1\nline2 ", "" }, { "${IFS} $HOME %s \\ ", "" }, { "{{ .v }} ${v} ", "" },
+		{ NULL, NULL }
+	};
+	char *dir = tu_mkdtemp("tmpl-shell"), *out = NULL, *got, val[512], want[8192];
+	json_object *d = json_object_new_object();
+	struct env_bind b;
+	inn_tmpl_env env = { d, NULL, env_bind_cb, &b };
+	const char *shells[] = { "/bin/sh", "/bin/bash", NULL };
+	int i, j, k;
+
+	(void)state;
+	assert_non_null(dir);
+	/* the text written */
+	json_object_object_add(d, "v", json_object_new_string("x"));
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(inn_tmpl_render_string(&env,
+		"echo 'a {{ .v }} b' \"{{ .v }}\" {{ .v }} $'c {{ .v }}\\'d' # '{{ .v }}", &out), 0);
+	assert_string_equal(out, "echo 'a '\"${INN_T_1}\"' b' \"${INN_T_2}\" ${INN_T_3} "
+	                    "$'c '\"${INN_T_4}\"$'\\'d' # '${INN_T_5}");
+	free(out);
+	for (i = 0; i < b.n; i++)
+		free(b.vars[i]);
+	/* and what the shells make of it, for hostile values */
+	for (i = 0; payloads[i][0] != NULL; i++) {
+		snprintf(val, sizeof(val), "%s%s%s", payloads[i][0], dir, payloads[i][1]);
+		json_object_object_add(d, "v", json_object_new_string(val));
+		memset(&b, 0, sizeof(b));
+		assert_int_equal(inn_tmpl_render_string(&env, script, &out), 0);
+		assert_null(strstr(out, "touch"));
+		snprintf(want, sizeof(want), "S=%s\nD=%s\ntwo %s and %s end\nC=%s\nQ=%s\nH=%s\n"
+		         "quoted\nafter %s\n", val, val, val, val, val, val, val, val);
+		for (k = 0; shells[k] != NULL; k++) {
+			if (access(shells[k], X_OK) != 0)
+				continue;
+			got = run_shell(shells[k], out, &b);
+			if (strcmp(got, want) != 0)
+				fail_msg("%s, value \"%s\"\n# script:\n%s\n# want:\n%s# got:\n%s",
+				         shells[k], val, out, want, got);
+			free(got);
+		}
+		free(out);
+		for (j = 0; j < b.n; j++)
+			free(b.vars[j]);
+		for (j = 1; j <= 5; j++) {
+			char pwn[600];
+
+			snprintf(pwn, sizeof(pwn), "%s/p%d", dir, j);
+			assert_false(tu_exists(pwn));
+		}
+	}
+	json_object_put(d);
+	tu_rmrf(dir);
+	free(dir);
 }
 
 static void
@@ -914,6 +1045,7 @@ main(void)
 		cmocka_unit_test(test_hyphens_and_output_alias),
 		cmocka_unit_test(test_injection_stays_inert),
 		cmocka_unit_test(test_shell_mode_binds_values),
+		cmocka_unit_test(test_shell_mode_follows_quoting),
 		cmocka_unit_test(test_secrets_are_registered),
 		cmocka_unit_test(test_render_tree),
 		cmocka_unit_test(test_refs),

@@ -1,0 +1,105 @@
+#!/bin/sh
+# loader.sh - hostile replays for the loaders and templates (hardening
+# report IN-11, IN-14, IN-17, IN-18, IJ-3): what innominatus-ctl and the
+# server's load log tell a user about a second YAML document, an oversized
+# script, a dry-run whose config cannot render, the `list` type, values in
+# every quoting context of a shell script, and integers out of range.
+# Fixtures: tests/data/hostile/loader/.
+. "${INN_TOP_SRCDIR:?}/tests/hostile/lib.sh"
+h_init loader
+ctl="$build/innominatus-ctl"
+fx="$src/tests/data/hostile/loader"
+w="$H/work"
+mkdir -p "$w"
+cd "$w" || exit 1
+
+ctlrun() { # ARGS...: stdout+stderr to $H/out, exit status to $H/rc
+	"$ctl" --plugin-dir "$H/plugins" --config /dev/null "$@" > "$H/out" 2>&1
+	echo $? > "$H/rc"
+}
+has() { grep -qF -- "$1" "$H/out"; }
+hasnt() { ! grep -qF -- "$1" "$H/out"; }
+rc_is() { [ "$(cat "$H/rc")" = "$1" ]; }
+rc_not() { [ "$(cat "$H/rc")" != "$1" ]; }
+
+# --- IN-18: a second document is named, file:line, not silently dropped ----
+cp -R "$fx/twodoc" "$w/twodoc"
+ctlrun test-workflow "$w/twodoc/workflows/hello.yaml"
+check "test-workflow: valid, with a warning naming the second document's line" \
+	sh -c "grep -qF '$w/twodoc/workflows/hello.yaml:6: warning: a second YAML document is ignored' '$H/out' && [ \$(cat '$H/rc') = 0 ]"
+ctlrun validate-provider "$w/twodoc"
+check "validate-provider: warns about provider.yaml's second document" \
+	has "$w/twodoc/provider.yaml:4: warning: a second YAML document is ignored"
+check "validate-provider: and about the workflow file's" \
+	has "$w/twodoc/workflows/hello.yaml:6: warning: a second YAML document is ignored"
+check "validate-provider: the provider still loads" rc_is 0
+h_start "$w/twodoc" || exit 1
+check "the server's load log names the second documents" \
+	grep -qF "$w/twodoc/provider.yaml:4: warning: a second YAML document is ignored" "$H/server.log"
+h_stop
+
+# --- IN-11: a script over the template limit fails validation -------------
+python3 -c 'import sys
+sys.stdout.write("name: big\nsteps:\n  - name: a\n    type: shell\n    config:\n      script: \"" + "x" * (1 << 20) + "y\"\n")' > big.yaml
+ctlrun test-workflow "$w/big.yaml"
+check "test-workflow: a 1 MiB + 1 script is an error at its file:line:col" \
+	has "$w/big.yaml:6:15: error: step \"a\": config.script: template error: template longer than 1048576 bytes"
+check "test-workflow: exit status 3 (invalid)" rc_is 3
+ctlrun run --local "$w/big.yaml" --dry-run
+check "run --dry-run refuses it too, before anything runs" \
+	sh -c "grep -qF 'template longer than 1048576 bytes' '$H/out' && ! grep -q would-run '$H/out'"
+
+# a script is one argument of the shell: Linux takes 128 KiB at most (E2BIG)
+python3 -c 'import sys
+sys.stdout.write("name: long\nsteps:\n  - name: a\n    type: shell\n    config:\n      script: |\n" + "        : xxxxxxxxxxxxxxxxxxxx\n" * 8000)' > long.yaml
+ctlrun test-workflow "$w/long.yaml"
+check "test-workflow: a 184 KB script is refused at load, not at exec" \
+	sh -c "grep -qF 'config.script: 184000 bytes; a script is passed to the shell as one argument' '$H/out' && [ \$(cat '$H/rc') = 3 ]"
+
+# --- IN-11: a dry-run reports render errors a real run would hit ----------
+ctlrun test-workflow "$fx/dryrun.yaml" --dry-run
+check "dry-run: a step reading outputs a dry-run does not produce would-run" \
+	grep -Eq '^  unknown +shell +would-run; config depends on values not known' "$H/out"
+check "dry-run: a type error in a config is reported as the failure it is" \
+	grep -Eq '^  typo +shell +step "typo": env.X: .*is a string' "$H/out"
+check "dry-run: exit status says it would fail" rc_not 0
+python3 -c 'import sys
+v = "v" * 1000000
+sys.stdout.write("name: huge\nparameters:\n  - {name: chunk, type: string, default: \"" + v + "\"}\n"
+  "steps:\n  - name: grow\n    type: shell\n    env:\n      BIG: \"" + "{{ .parameters.chunk }}" * 5 + "\"\n"
+  "    config: {script: \"true\"}\n")' > huge.yaml
+ctlrun test-workflow "$w/huge.yaml" --dry-run
+check "dry-run: a config rendering over the 4 MiB output limit fails, as the run would" \
+	sh -c "grep -Eq '^  grow +shell +step \"grow\": env.BIG: rendered text exceeds 4194304 bytes' '$H/out' && ! grep -q would-run '$H/out'"
+
+# --- IN-17: the README's `list` type ----------------------------------------
+ctlrun run --local "$fx/listtype.yaml"
+check "type: list is accepted (as array) and renders its value" \
+	sh -c "grep -qF '[\"a\",\"b\"]' '$H/out' && [ \$(cat '$H/rc') = 0 ]"
+
+# --- IJ-3: values in single quotes, double quotes, \$( ), here-documents --
+for v in 'hi' '$(touch pwn1)' '`touch pwn2`' "it's \"q\" '\$(touch pwn3)'" \
+	"x'; touch pwn4; echo '" 'x"; touch pwn5; echo "' '{{ .parameters.msg }} ${parameters.msg}'; do
+	ctlrun run --local "$fx/quoting.yaml" -p "msg=$v"
+	for ctxt in "S=$v" "D=$v" "two $v and $v end" "C=$v" "H=$v"; do
+		check "quoting: value $v printed as written in: ${ctxt%%=*}" \
+			grep -qF -- "| $ctxt" "$H/out"
+	done
+done
+check "quoting: no hostile value ran as code" sh -c '! ls pwn* 2>/dev/null | grep -q .'
+ctlrun run --local "$fx/quoting.yaml" -p "msg=$(printf 'line1\nline2')"
+check "quoting: a newline value keeps its two lines inside single quotes" \
+	sh -c "grep -qF '| S=line1' '$H/out' && grep -qF '| line2' '$H/out'"
+
+# --- IN-14: integers out of range are errors, never saturated -------------
+for v in 99999999999999999999999 -99999999999999999999999 9223372036854775808; do
+	ctlrun run --local "$fx/ints.yaml" -p "secs=$v"
+	check "run --local -p secs=$v is refused" \
+		sh -c "grep -qF 'parameter \"secs\": \"$v\" is not an integer' '$H/out' && ! grep -q 'secs=' '$H/out'"
+done
+printf 'name: y\nparameters: [{name: n, type: integer, default: 99999999999999999999999}]\nsteps:\n  - {name: a, type: shell, timeout: 99999999999999999999h, retries: 4294967297, config: {script: "true"}}\n' > yint.yaml
+ctlrun test-workflow "$w/yint.yaml"
+check "YAML: an out-of-range integer default is an error" has "yint.yaml:2:48: error: parameters[0].default: 9.9999999999999992e+22 is out of the 64-bit integer range"
+check "YAML: an out-of-range timeout is an error" has "yint.yaml:4:37: error: steps[0].timeout:"
+check "YAML: an out-of-range retries is an error" has "yint.yaml:4:69: error: steps[0].retries:"
+h_done
