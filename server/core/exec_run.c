@@ -896,6 +896,7 @@ step_thread(void *arg)
 		req.dry_run = r->dry_run;
 		req.deadline_ms = deadline;
 		req.secrets = r->secrets;
+		req.masker = r->masker;
 		req.cancel = &r->cancel;
 		req.log = step_log;
 		req.log_ud = &lc;
