@@ -18,6 +18,7 @@
 
 #include "error.h"
 #include "host.h"
+#include "runs_inputs.h"
 #include "server.h"
 
 /* A resource of the Score spec, provisioned before the main workflow. */
@@ -428,6 +429,56 @@ app_check(inn_server *srv, const inn_caller *who, const char *app)
 	return rc;
 }
 
+/* The inputs as stored (*stored_params, *stored_spec: new objects) and
+ * sealed: every secret parameter of the main workflow and of each spec
+ * resource's create workflow replaced by "***" whatever its length, and
+ * every other string holding a secret value masked; the real params and
+ * spec sealed into *sealed when anything was masked (runs_inputs.c). */
+static int
+store_inputs(struct active_run *ar, inn_run *check, json_object *params, json_object *spec,
+             json_object **stored_params, json_object **stored_spec, char **sealed)
+{
+	inn_masker *m = inn_run_masker(check);
+	json_object *res = NULL, *r, *rparams;
+	size_t i, j;
+
+	*stored_params = inn_run_params_masked(check);
+	*stored_spec = copy_json(spec);
+	for (j = 0; j < ar->main_wf->nparams; j++) {
+		const inn_param *p = &ar->main_wf->params[j];
+
+		if (p->type != NULL && strcmp(p->type, "secret") == 0 && *stored_params != NULL &&
+		    json_object_object_get_ex(*stored_params, p->name, NULL))
+			json_object_object_add(*stored_params, p->name,
+			                       json_object_new_string(INN_MASK_TEXT));
+	}
+	if (*stored_spec != NULL)
+		json_object_object_get_ex(*stored_spec, "resources", &res);
+	for (i = 0; i < ar->nres; i++) {
+		const inn_workflow *wf = ar->res[i].wf;
+
+		rparams = NULL;
+		if (res != NULL && json_object_object_get_ex(res, ar->res[i].name, &r))
+			json_object_object_get_ex(r, "params", &rparams);
+		for (j = 0; j < wf->nparams; j++) {
+			json_object *v;
+
+			if (wf->params[j].type == NULL || strcmp(wf->params[j].type, "secret") != 0 ||
+			    !json_object_object_get_ex(ar->res[i].params, wf->params[j].name, &v))
+				continue;
+			inn_masker_add(m, json_object_get_string(v));
+			if (rparams != NULL && json_object_is_type(rparams, json_type_object) &&
+			    json_object_object_get_ex(rparams, wf->params[j].name, NULL))
+				json_object_object_add(rparams, wf->params[j].name,
+				                       json_object_new_string(INN_MASK_TEXT));
+		}
+	}
+	inn_json_mask(m, *stored_params);
+	inn_json_mask(m, *stored_spec);
+	return inn_runs_inputs_seal(ar->srv->secretbox, *stored_params, *stored_spec, params,
+	                            spec, sealed);
+}
+
 /* Starts (or resumes, when id_in > 0) an execution.  Everything is checked
  * here, before a row exists: the workflow, the spec, every parameter. */
 static int
@@ -525,8 +576,12 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 		row.team = ar->team;
 		row.created_by = who ? (char *)who->p.name : (char *)"system";
 		row.status = (char *)"pending";
-		row.params = inn_run_params_masked(check);
-		row.spec = spec;
+		if ((rc = store_inputs(ar, check, params, spec, &row.params, &row.spec,
+		                       &row.sealed_inputs)) != 0) {
+			json_object_put(row.params);
+			json_object_put(row.spec);
+			goto err;
+		}
 		row.dry_run = dry_run;
 		row.retry_of = retry_of;
 		row.resumable = ar->nres == 0;
@@ -539,6 +594,8 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 		}
 		rc = inn_store_exec_create(srv->store, &row);
 		json_object_put(row.params);
+		json_object_put(row.spec);
+		free(row.sealed_inputs);
 		if (rc != 0)
 			goto err;
 		ar->id = row.id;
@@ -657,7 +714,7 @@ inn_runs_recover(inn_server *srv)
 			if (row->resumable && resolve(srv->catalog, row->workflow, row->kind) != NULL) {
 				inn_step_row *rows = NULL;
 				size_t ns = 0, j;
-				json_object *completed = json_object_new_object();
+				json_object *completed = json_object_new_object(), *params, *spec;
 				inn_caller who;
 
 				memset(&who, 0, sizeof(who));
@@ -672,11 +729,14 @@ inn_runs_recover(inn_server *srv)
 							                    : json_object_new_object());
 					inn_step_rows_free(rows, ns);
 				}
-				if (start(srv, &who, row->workflow, row->kind, row->params, row->spec,
+				if (inn_runs_inputs_open(srv->secretbox, row, &params, &spec) != 0 ||
+				    start(srv, &who, row->workflow, row->kind, params, spec,
 				          row->dry_run, 0, ids[i], completed, &id) != 0)
 					inn_store_exec_update(srv->store, ids[i], "failed", inn_error_last(),
 					                      0, inn_wall_ms(), NULL);
 				json_object_put(completed);
+				json_object_put(params);
+				json_object_put(spec);
 			} else {
 				inn_store_exec_update(srv->store, ids[i], "failed",
 				                      "interrupted: the server stopped while this execution "

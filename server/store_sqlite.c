@@ -139,6 +139,11 @@ static const char *const migrations[] = {
 	"  outputs TEXT,"
 	"  updated_ms INTEGER NOT NULL,"
 	"  PRIMARY KEY (app, name)) WITHOUT ROWID;",
+
+	/* 4: the real inputs of an execution whose stored params/spec have
+	 * secrets masked, sealed with the server's key (AES-256-GCM, base64):
+	 * what a retry or a resume runs with. */
+	"ALTER TABLE executions ADD COLUMN sealed_inputs TEXT;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -146,7 +151,8 @@ static const char *const migrations[] = {
 /* ---- cached statements ------------------------------------------------- */
 
 #define EXEC_COLS "id, workflow, kind, app, team, created_by, status, message, params, " \
-	"spec, outputs, dry_run, resumable, retry_of, created_ms, started_ms, ended_ms"
+	"spec, outputs, dry_run, resumable, retry_of, created_ms, started_ms, ended_ms, " \
+	"sealed_inputs"
 
 enum stmt_id {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_PING, ST_VERSION,
@@ -168,8 +174,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_VERSION] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
 	[ST_EXEC_INSERT] = "INSERT INTO executions (workflow, kind, app, team, created_by, "
 		"status, message, params, spec, outputs, dry_run, resumable, retry_of, "
-		"created_ms, started_ms, ended_ms) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+		"created_ms, started_ms, ended_ms, sealed_inputs) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
 	[ST_EXEC_UPDATE] = "UPDATE executions SET status = COALESCE(?2, status), "
 		"message = COALESCE(?3, message), "
 		"started_ms = CASE WHEN ?4 > 0 THEN ?4 ELSE started_ms END, "
@@ -230,9 +236,9 @@ struct sqlite_store {
 	sqlite3 *db;
 	sqlite3_stmt *stmts[ST_COUNT];
 	char *path;                  /* for messages */
-	/* WAL checkpoints run on their own connection and thread: an automatic
-	 * checkpoint inside a commit would hold the lock above for tens of
-	 * milliseconds on ext4 and stall every request behind it. */
+	/* Most WAL copying runs on its own connection and thread, so that
+	 * the serving connection's automatic checkpoint, which holds the lock
+	 * above, has little left to do (see checkpointer()). */
 	pthread_t ckpt_thread;
 	int ckpt_running;
 	volatile int ckpt_stop;
@@ -576,8 +582,23 @@ fail:
 	return rc;
 }
 
+/* The serving connection checkpoints itself once the WAL holds this many
+ * pages (16 MiB at 4 KiB pages), and a reset WAL file is cut back to
+ * WAL_SIZE_LIMIT bytes. */
+#define WAL_AUTOCHECKPOINT_PAGES 4096
+#define WAL_SIZE_LIMIT (32 * 1024 * 1024)
+
 /* Every half second, copies WAL frames into the database without waiting
- * for (or blocking) the serving connection. */
+ * for (or blocking) the serving connection (PASSIVE), so that the serving
+ * connection's own automatic checkpoint (WAL_AUTOCHECKPOINT_PAGES) finds
+ * little left to copy.  That one is what bounds the WAL under a flood of
+ * commits: a checkpoint on another connection never catches up with a
+ * writer that commits all the time, and the WAL only starts over from its
+ * beginning when a writer finds everything copied.  When everything is
+ * copied (idle) the WAL is emptied (TRUNCATE) on the serving connection,
+ * under its lock.  A connection that has never read the database has not
+ * opened its WAL and its checkpoints do nothing (SQLite 3.40), hence the
+ * read before each one. */
 static void *
 checkpointer(void *arg)
 {
@@ -592,10 +613,20 @@ checkpointer(void *arg)
 	}
 	sqlite3_busy_timeout(db, 100);
 	while (!s->ckpt_stop) {
+		int log = -1, done = -1;
+
 		usleep(50 * 1000);
-		if (++tick % 10 == 0)
-			sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		if (++tick % 10 != 0)
+			continue;
+		sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+		if (sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log,
+		                              &done) != SQLITE_OK || log <= 0 || log != done)
+			continue;
+		pthread_mutex_lock(&s->lock);
+		sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		pthread_mutex_unlock(&s->lock);
 	}
+	sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
 	sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	sqlite3_close(db);
 	return NULL;
@@ -659,9 +690,15 @@ sqlite_open(inn_store **out, const char *target)
 	sqlite3_extended_result_codes(s->db, 1);
 	if ((rc = set_pragmas(s, in_memory)) < 0 || (rc = migrate(s)) < 0)
 		goto fail;
-	if (!in_memory &&
-	    exec_sql(s, "PRAGMA wal_autocheckpoint = 0", "turning off automatic checkpoints") == 0)
-		s->ckpt_running = pthread_create(&s->ckpt_thread, NULL, checkpointer, s) == 0;
+	if (!in_memory) {
+		char sql[128];
+
+		snprintf(sql, sizeof(sql), "PRAGMA wal_autocheckpoint = %d; "
+		         "PRAGMA journal_size_limit = %d", WAL_AUTOCHECKPOINT_PAGES, WAL_SIZE_LIMIT);
+		if (exec_sql(s, sql, "bounding the WAL") == 0)
+			s->ckpt_running = pthread_create(&s->ckpt_thread, NULL, checkpointer,
+			                                 s) == 0;
+	}
 	*out = &s->base;
 	return 0;
 fail:
@@ -749,7 +786,7 @@ sqlite_exec_create(inn_store *st, inn_exec_row *row)
 	    sqlite3_bind_int(q, 11, row->dry_run != 0) ||
 	    sqlite3_bind_int(q, 12, row->resumable != 0) || bind_id(q, 13, row->retry_of) ||
 	    sqlite3_bind_int64(q, 14, now) || sqlite3_bind_int64(q, 15, row->started_ms) ||
-	    sqlite3_bind_int64(q, 16, row->ended_ms)) {
+	    sqlite3_bind_int64(q, 16, row->ended_ms) || bind_text(q, 17, row->sealed_inputs)) {
 		rc = bind_fail(s);
 		goto out;
 	}
@@ -834,6 +871,7 @@ read_exec_row(sqlite3_stmt *q, inn_exec_row **out)
 	r->created_ms = sqlite3_column_int64(q, 14);
 	r->started_ms = sqlite3_column_int64(q, 15);
 	r->ended_ms = sqlite3_column_int64(q, 16);
+	r->sealed_inputs = col_text(q, 17, &err);
 	if (err < 0) {
 		inn_exec_row_free(r);
 		return err;
