@@ -236,9 +236,9 @@ struct sqlite_store {
 	sqlite3 *db;
 	sqlite3_stmt *stmts[ST_COUNT];
 	char *path;                  /* for messages */
-	/* Most WAL copying runs on its own connection and thread, so that
-	 * the serving connection's automatic checkpoint, which holds the lock
-	 * above, has little left to do (see checkpointer()). */
+	/* WAL bookkeeping for the checkpoints (see wal_hook, checkpointer) */
+	int wal_pages;               /* pages in the WAL after the last commit */
+	unsigned long commits;       /* commits so far */
 	pthread_t ckpt_thread;
 	int ckpt_running;
 	volatile int ckpt_stop;
@@ -582,53 +582,58 @@ fail:
 	return rc;
 }
 
-/* The serving connection checkpoints itself once the WAL holds this many
- * pages (16 MiB at 4 KiB pages), and a reset WAL file is cut back to
- * WAL_SIZE_LIMIT bytes. */
+/* The serving connection checkpoints once the WAL holds this many pages
+ * (16 MiB at 4 KiB pages); a WAL file reset after that is cut back to
+ * WAL_SIZE_LIMIT bytes, and an idle one to nothing. */
 #define WAL_AUTOCHECKPOINT_PAGES 4096
 #define WAL_SIZE_LIMIT (32 * 1024 * 1024)
 
-/* Every half second, copies WAL frames into the database without waiting
- * for (or blocking) the serving connection (PASSIVE), so that the serving
- * connection's own automatic checkpoint (WAL_AUTOCHECKPOINT_PAGES) finds
- * little left to copy.  That one is what bounds the WAL under a flood of
- * commits: a checkpoint on another connection never catches up with a
- * writer that commits all the time, and the WAL only starts over from its
- * beginning when a writer finds everything copied.  When everything is
- * copied (idle) the WAL is emptied (TRUNCATE) on the serving connection,
- * under its lock.  A connection that has never read the database has not
- * opened its WAL and its checkpoints do nothing (SQLite 3.40), hence the
- * read before each one. */
+/* After each commit on the serving connection, under the store's lock.
+ * Every checkpoint runs on that connection under that lock, so none waits
+ * for another: a checkpoint on a second connection (what this file did
+ * before) never catches up with a writer that commits all the time, and
+ * while it copies, the writer's own checkpoints fail at once (SQLITE_BUSY)
+ * and the WAL grows by hundreds of megabytes a second under a log flood.
+ * RESTART copies what the WAL holds (its distinct pages: a few dozen for a
+ * stream of log lines) and makes the next commit start the WAL over from
+ * its beginning. */
+static int
+wal_hook(void *ud, sqlite3 *db, const char *name, int pages)
+{
+	struct sqlite_store *s = ud;
+
+	s->wal_pages = pages;
+	s->commits++;
+	if (pages >= WAL_AUTOCHECKPOINT_PAGES &&
+	    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART, NULL, NULL) ==
+	    SQLITE_OK)
+		s->wal_pages = 0;
+	return SQLITE_OK;
+}
+
+/* Every half second: when nothing was committed since the last look and
+ * the WAL is not empty, copies it into the database and truncates it
+ * (TRUNCATE, on the serving connection under the store's lock), so an idle
+ * store is one file. */
 static void *
 checkpointer(void *arg)
 {
 	struct sqlite_store *s = arg;
-	sqlite3 *db = NULL;
+	unsigned long seen = 0;
 	int tick = 0;
 
-	if (sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-	                    NULL) != SQLITE_OK) {
-		sqlite3_close(db);
-		return NULL;
-	}
-	sqlite3_busy_timeout(db, 100);
 	while (!s->ckpt_stop) {
-		int log = -1, done = -1;
-
 		usleep(50 * 1000);
 		if (++tick % 10 != 0)
 			continue;
-		sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
-		if (sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log,
-		                              &done) != SQLITE_OK || log <= 0 || log != done)
-			continue;
 		pthread_mutex_lock(&s->lock);
-		sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		if (s->commits == seen && s->wal_pages > 0 &&
+		    sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL,
+		                              NULL) == SQLITE_OK)
+			s->wal_pages = 0;
+		seen = s->commits;
 		pthread_mutex_unlock(&s->lock);
 	}
-	sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
-	sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-	sqlite3_close(db);
 	return NULL;
 }
 
@@ -693,11 +698,12 @@ sqlite_open(inn_store **out, const char *target)
 	if (!in_memory) {
 		char sql[128];
 
-		snprintf(sql, sizeof(sql), "PRAGMA wal_autocheckpoint = %d; "
-		         "PRAGMA journal_size_limit = %d", WAL_AUTOCHECKPOINT_PAGES, WAL_SIZE_LIMIT);
-		if (exec_sql(s, sql, "bounding the WAL") == 0)
+		snprintf(sql, sizeof(sql), "PRAGMA journal_size_limit = %d", WAL_SIZE_LIMIT);
+		if (exec_sql(s, sql, "bounding the WAL") == 0) {
+			sqlite3_wal_hook(s->db, wal_hook, s);
 			s->ckpt_running = pthread_create(&s->ckpt_thread, NULL, checkpointer,
 			                                 s) == 0;
+		}
 	}
 	*out = &s->base;
 	return 0;

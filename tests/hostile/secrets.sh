@@ -145,15 +145,26 @@ done
 check "the key file was created next to the store, mode 0600" \
 	sh -c "[ \"\$(stat -c %a '$H/inn.db.key')\" = 600 ]"
 # a retry when the key was replaced: refused, never run with "***"
+# (and a resume, of a run killed mid-step: it fails with the reason)
 fid=$(run "{\"workflow\":\"sec/retry\",\"parameters\":{\"pw\":\"$RETRY\",\"marker\":\"$H/never\"}}")
 final "$fid" > /dev/null
-h_stop TERM
+kid=$(run "{\"workflow\":\"sec/idem\",\"parameters\":{\"pw\":\"$IDEM\"}}")
+i=0
+until logs "$kid" | grep -q '^seclen len=27'; do
+	i=$((i + 1)); [ $i -lt 200 ] || break; sleep 0.05
+done
+h_stop KILL
 cp "$H/inn.db.key" "$H/key.orig"
 head -c 32 /dev/urandom > "$H/inn.db.key"
 h_start "$fx"
 api POST "/api/workflows/$fid/retry" "$RED" > "$H/body409"
 check "SE-8: with another key, a retry is refused with 409 and why" \
 	sh -c "[ \$(cat '$H/code') = 409 ] && grep -q 'key' '$H/body409'"
+st=$(final "$kid")
+logs "$kid" > "$H/k.log"
+api GET "/api/workflows/$kid" "$RED" | jf message > "$H/k.msg"
+check "DU-2: with another key, the interrupted run is failed with why, not resumed with ***" \
+	sh -c "[ '$st' = failed ] && ! grep -q '^seclen len=3 ' '$H/k.log' && grep -q 'key' '$H/k.msg'"
 h_stop TERM
 cp "$H/key.orig" "$H/inn.db.key"
 chmod 644 "$H/inn.db.key"
