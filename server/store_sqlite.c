@@ -505,7 +505,7 @@ set_pragmas(struct sqlite_store *s, int in_memory)
 	const char *mode;
 	int rc;
 
-	sqlite3_busy_timeout(s->db, 5000);
+	sqlite3_busy_timeout(s->db, 5000); /* also in checkpoint_now() */
 	if ((rc = exec_sql(s, "PRAGMA busy_timeout = 5000", "setting busy_timeout")) < 0)
 		return rc;
 	/* journal_mode answers with the mode it ended up in. */
@@ -588,6 +588,21 @@ fail:
 #define WAL_AUTOCHECKPOINT_PAGES 4096
 #define WAL_SIZE_LIMIT (32 * 1024 * 1024)
 
+/* Checkpoints on the serving connection (caller holds the store's lock)
+ * without waiting: a reader in another process (an admin's sqlite3 shell)
+ * must not stall every commit for the busy timeout; the checkpoint then
+ * copies what it can and is tried again later.  1 when it completed. */
+static int
+checkpoint_now(struct sqlite_store *s, int mode)
+{
+	int rc;
+
+	sqlite3_busy_timeout(s->db, 0);
+	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, mode, NULL, NULL);
+	sqlite3_busy_timeout(s->db, 5000);
+	return rc == SQLITE_OK;
+}
+
 /* After each commit on the serving connection, under the store's lock.
  * Every checkpoint runs on that connection under that lock, so none waits
  * for another: a checkpoint on a second connection (what this file did
@@ -602,11 +617,11 @@ wal_hook(void *ud, sqlite3 *db, const char *name, int pages)
 {
 	struct sqlite_store *s = ud;
 
+	(void)db;
+	(void)name;
 	s->wal_pages = pages;
 	s->commits++;
-	if (pages >= WAL_AUTOCHECKPOINT_PAGES &&
-	    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART, NULL, NULL) ==
-	    SQLITE_OK)
+	if (pages >= WAL_AUTOCHECKPOINT_PAGES && checkpoint_now(s, SQLITE_CHECKPOINT_RESTART))
 		s->wal_pages = 0;
 	return SQLITE_OK;
 }
@@ -628,8 +643,7 @@ checkpointer(void *arg)
 			continue;
 		pthread_mutex_lock(&s->lock);
 		if (s->commits == seen && s->wal_pages > 0 &&
-		    sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL,
-		                              NULL) == SQLITE_OK)
+		    checkpoint_now(s, SQLITE_CHECKPOINT_TRUNCATE))
 			s->wal_pages = 0;
 		seen = s->commits;
 		pthread_mutex_unlock(&s->lock);
