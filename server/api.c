@@ -19,6 +19,7 @@
 #include "error.h"
 #include "host.h"
 #include "providers.h"
+#include "runs_inputs.h"
 #include "server.h"
 
 enum access { PUBLIC, USER, ADMIN };
@@ -690,6 +691,7 @@ h_workflow_retry(struct ctx *c)
 {
 	int64_t id = parse_id(c), nid = 0;
 	inn_exec_row *row;
+	json_object *params = NULL, *spec = NULL;
 	int rc;
 
 	if (id < 0 || (row = visible_exec(c, id)) == NULL)
@@ -701,8 +703,16 @@ h_workflow_retry(struct ctx *c)
 		inn_exec_row_free(row);
 		return;
 	}
-	rc = inn_runs_submit(c->srv, &c->who, row->workflow, row->kind, row->params, row->spec,
+	/* the same inputs as the first run: its secrets unsealed, never "***" */
+	if (inn_runs_inputs_open(c->srv->secretbox, row, &params, &spec) != 0) {
+		inn_http_error(c->req, 409, "secrets_unavailable", "%s", inn_error_last());
+		inn_exec_row_free(row);
+		return;
+	}
+	rc = inn_runs_submit(c->srv, &c->who, row->workflow, row->kind, params, spec,
 	                     row->dry_run, id, &nid);
+	json_object_put(params);
+	json_object_put(spec);
 	inn_exec_row_free(row);
 	reply_submitted(c, rc, nid);
 }

@@ -80,6 +80,8 @@ config_server_section(inn_server_config *c, const inn_policy *pol, char *hostbuf
 		c->plugin_dir = v->value;
 	if ((v = inn_ymap_get(s, "stateDir")) && inn_ynode_is_scalar(v))
 		c->state_dir = v->value;
+	if ((v = inn_ymap_get(s, "secretKeyFile")) && inn_ynode_is_scalar(v))
+		c->secret_key_file = v->value;
 	if ((v = inn_ymap_get(s, "goldenpaths")) && inn_ynode_is_scalar(v))
 		c->goldenpaths = v->value;
 	if ((v = inn_ymap_get(s, "workers")) && inn_ynode_is_scalar(v))
@@ -146,6 +148,31 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		srv->drain_started = 1;
 	else
 		event_base_loopbreak(srv->base); /* drained after the loop, without HTTP */
+}
+
+/* The key that seals secret inputs at rest: server.secretKeyFile, else
+ * <db>.key next to the store (created 0600 on first start); an in-memory
+ * store gets an in-memory key. */
+static int
+open_secretbox(inn_server *srv)
+{
+	const char *db = srv->cfg.db_path, *path = srv->cfg.secret_key_file;
+	char buf[4096];
+
+	if (strncmp(db, "sqlite:", 7) == 0)
+		db += 7;
+	if (path == NULL && strcmp(db, ":memory:") != 0) {
+		if ((size_t)snprintf(buf, sizeof(buf), "%s.key", db) >= sizeof(buf)) {
+			fprintf(stderr, "innominatus: the store path is too long for its key file\n");
+			return -1;
+		}
+		path = buf;
+	}
+	if (inn_secretbox_open(&srv->secretbox, path) != 0) {
+		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -268,6 +295,8 @@ main(int argc, char **argv)
 		inn_policy_free(srv.policy);
 		return 0;
 	}
+	if (open_secretbox(&srv) != 0)
+		goto out;
 	srv.started_ms = inn_wall_ms();
 	if (inn_registry_load(&srv.registry, c->plugin_dir, srv.policy, inn_host_table()) != 0) {
 		fprintf(stderr, "innominatus: %s\n", inn_error_last());
@@ -359,6 +388,7 @@ out:
 	inn_diag_free(&srv.diag);
 	inn_registry_free(srv.registry);
 	inn_store_close(srv.store);
+	inn_secretbox_free(srv.secretbox);
 	inn_policy_free(srv.policy);
 	return rc;
 }

@@ -21,6 +21,7 @@
 
 #include "error.h"
 #include "host.h"
+#include "runs_inputs.h"
 #include "server.h"
 
 /* A resource of the Score spec, provisioned before the main workflow. */
@@ -664,6 +665,56 @@ op_check(const inn_catalog *cat, const inn_caller *who, const char *ref,
 	return 0;
 }
 
+/* The inputs as stored (*stored_params, *stored_spec: new objects) and
+ * sealed: every secret parameter of the main workflow and of each spec
+ * resource's create workflow replaced by "***" whatever its length, and
+ * every other string holding a secret value masked; the real params and
+ * spec sealed into *sealed when anything was masked (runs_inputs.c). */
+static int
+store_inputs(struct active_run *ar, inn_run *check, json_object *params, json_object *spec,
+             json_object **stored_params, json_object **stored_spec, char **sealed)
+{
+	inn_masker *m = inn_run_masker(check);
+	json_object *res = NULL, *r, *rparams;
+	size_t i, j;
+
+	*stored_params = inn_run_params_masked(check);
+	*stored_spec = copy_json(spec);
+	for (j = 0; j < ar->main_wf->nparams; j++) {
+		const inn_param *p = &ar->main_wf->params[j];
+
+		if (p->type != NULL && strcmp(p->type, "secret") == 0 && *stored_params != NULL &&
+		    json_object_object_get_ex(*stored_params, p->name, NULL))
+			json_object_object_add(*stored_params, p->name,
+			                       json_object_new_string(INN_MASK_TEXT));
+	}
+	if (*stored_spec != NULL)
+		json_object_object_get_ex(*stored_spec, "resources", &res);
+	for (i = 0; i < ar->nres; i++) {
+		const inn_workflow *wf = ar->res[i].wf;
+
+		rparams = NULL;
+		if (res != NULL && json_object_object_get_ex(res, ar->res[i].name, &r))
+			json_object_object_get_ex(r, "params", &rparams);
+		for (j = 0; j < wf->nparams; j++) {
+			json_object *v;
+
+			if (wf->params[j].type == NULL || strcmp(wf->params[j].type, "secret") != 0 ||
+			    !json_object_object_get_ex(ar->res[i].params, wf->params[j].name, &v))
+				continue;
+			inn_masker_add(m, json_object_get_string(v));
+			if (rparams != NULL && json_object_is_type(rparams, json_type_object) &&
+			    json_object_object_get_ex(rparams, wf->params[j].name, NULL))
+				json_object_object_add(rparams, wf->params[j].name,
+				                       json_object_new_string(INN_MASK_TEXT));
+		}
+	}
+	inn_json_mask(m, *stored_params);
+	inn_json_mask(m, *stored_spec);
+	return inn_runs_inputs_seal(ar->srv->secretbox, *stored_params, *stored_spec, params,
+	                            spec, sealed);
+}
+
 /* Starts (or resumes, when id_in > 0) an execution.  Everything is checked
  * here, before a row exists: the workflow, the spec, every parameter. */
 static int
@@ -765,8 +816,12 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 		row.team = ar->team;
 		row.created_by = who ? (char *)who->p.name : (char *)"system";
 		row.status = (char *)"pending";
-		row.params = inn_run_params_masked(check);
-		row.spec = spec;
+		if ((rc = store_inputs(ar, check, params, spec, &row.params, &row.spec,
+		                       &row.sealed_inputs)) != 0) {
+			json_object_put(row.params);
+			json_object_put(row.spec);
+			goto err;
+		}
 		row.dry_run = dry_run;
 		row.retry_of = retry_of;
 		row.resumable = ar->nres == 0;
@@ -779,6 +834,8 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 		}
 		rc = inn_store_exec_create(srv->store, &row);
 		json_object_put(row.params);
+		json_object_put(row.spec);
+		free(row.sealed_inputs);
 		if (rc != 0)
 			goto err;
 		ar->id = row.id;
@@ -984,13 +1041,26 @@ inn_runs_recover(inn_server *srv)
 		for (i = 0; i < n; i++) {
 			inn_exec_row *row = NULL;
 			int64_t id = 0;
-			int known;
+			json_object *params = NULL, *spec = NULL;
+			int known, resume;
 
 			count++;
 			if (inn_store_exec_get(srv->store, ids[i], &row) != 0)
 				continue;
 			known = resolve(srv->catalog, row->workflow, row->kind) != NULL;
-			if (known && (row->resumable || !steps_started(srv, ids[i]))) {
+			resume = known && (row->resumable || !steps_started(srv, ids[i]));
+			if (resume && inn_runs_inputs_open(srv->secretbox, row, &params, &spec) != 0) {
+				/* its real inputs cannot be read back: never run it with "***" */
+				char why[1024];
+
+				snprintf(why, sizeof(why), "interrupted, and it could not be resumed: %s",
+				         inn_error_last());
+				steps_settle(srv, ids[i], "failed", "interrupted: the server stopped while "
+				             "this step ran", 1);
+				recover_event(srv, row, "execution.interrupted", "failed", why);
+				inn_store_exec_update(srv->store, ids[i], "failed", why, 0, inn_wall_ms(),
+				                      NULL);
+			} else if (resume) {
 				json_object *completed = json_object_new_object();
 				inn_caller who;
 
@@ -1004,7 +1074,7 @@ inn_runs_recover(inn_server *srv)
 				             "ran; it runs again", 0);
 				inn_store_exec_update(srv->store, ids[i], "pending", NULL, 0, 0, NULL);
 				recover_event(srv, row, "execution.resumed", "pending", resumed);
-				if (start(srv, &who, row->workflow, row->kind, row->params, row->spec,
+				if (start(srv, &who, row->workflow, row->kind, params, spec,
 				          row->dry_run, 0, ids[i], completed, &id) != 0) {
 					char why[1024];
 
@@ -1014,6 +1084,8 @@ inn_runs_recover(inn_server *srv)
 					                      inn_wall_ms(), NULL);
 				}
 				json_object_put(completed);
+				json_object_put(params);
+				json_object_put(spec);
 			} else {
 				const char *why = known ? "interrupted: the server stopped while this "
 				    "execution ran and its steps are not all idempotent, so it was not "

@@ -19,6 +19,7 @@
 #include "model.h"
 #include "policy.h"
 #include "registry.h"
+#include "secretbox.h"
 #include "store.h"
 
 #define INN_MAX_PROVIDER_DIRS 32
@@ -33,6 +34,7 @@ typedef struct inn_server_config {
 	int nproviders;
 	const char *goldenpaths;
 	const char *state_dir;         /* host->state_dir() root */
+	const char *secret_key_file;   /* seals secret inputs at rest; NULL: <db>.key */
 	int workers;                   /* worker processes */
 	size_t max_body;               /* bytes; 413 beyond */
 	size_t max_headers_size;
@@ -61,6 +63,7 @@ typedef struct inn_server {
 	struct event *wake;            /* activated from other threads: flush SSE */
 	struct event *sigterm, *sigint;
 	inn_store *store;
+	inn_secretbox *secretbox;      /* seals the real inputs of executions with secrets */
 	inn_policy *policy;
 	inn_registry *registry;
 	inn_catalog *catalog;          /* what is served: catalog_ref->cat (loop thread reads it) */

@@ -238,6 +238,7 @@ inn_exec_row_free(inn_exec_row *row)
 	free(row->created_by);
 	free(row->status);
 	free(row->message);
+	free(row->sealed_inputs);
 	json_object_put(row->params);
 	json_object_put(row->spec);
 	json_object_put(row->outputs);

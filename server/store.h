@@ -9,7 +9,8 @@
  * can follow without touching callers.  Schema changes are numbered
  * migrations recorded in schema_migrations.  Every function is thread-safe
  * and returns 0 or a negative enum inn_status with inn_error_last() set.
- * Secret values never reach the store unmasked: callers mask first.
+ * Secret values never reach the store unmasked: callers mask first (the
+ * real values only sealed, in inn_exec_row.sealed_inputs).
  */
 #ifndef INN_SERVER_STORE_H
 #define INN_SERVER_STORE_H
@@ -57,6 +58,8 @@ typedef struct inn_exec_row {
 	int resumable;         /* every step idempotent: may resume after a crash */
 	int64_t retry_of;      /* the execution this one retries, or 0 */
 	int64_t created_ms, started_ms, ended_ms; /* CLOCK_REALTIME ms, 0 if not yet */
+	char *sealed_inputs;   /* the real {params, spec} when the stored ones have secrets
+	                        * masked, encrypted with the server's key (runs_inputs.c), or NULL */
 } inn_exec_row;
 
 typedef struct inn_exec_filter {

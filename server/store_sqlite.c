@@ -148,6 +148,11 @@ static const char *const migrations[] = {
 	"  WHERE e.app = applications.name AND e.dry_run = 0 "
 	"  AND (e.team = applications.team OR (e.team IS NULL AND applications.team IS NULL)) "
 	"  ORDER BY e.id LIMIT 1);",
+
+	/* 5: the real inputs of an execution whose stored params/spec have
+	 * secrets masked, sealed with the server's key (AES-256-GCM, base64):
+	 * what a retry or a resume runs with. */
+	"ALTER TABLE executions ADD COLUMN sealed_inputs TEXT;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -155,7 +160,8 @@ static const char *const migrations[] = {
 /* ---- cached statements ------------------------------------------------- */
 
 #define EXEC_COLS "id, workflow, kind, app, team, created_by, status, message, params, " \
-	"spec, outputs, dry_run, resumable, retry_of, created_ms, started_ms, ended_ms"
+	"spec, outputs, dry_run, resumable, retry_of, created_ms, started_ms, ended_ms, " \
+	"sealed_inputs"
 
 enum stmt_id {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_PING, ST_VERSION,
@@ -177,8 +183,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_VERSION] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
 	[ST_EXEC_INSERT] = "INSERT INTO executions (workflow, kind, app, team, created_by, "
 		"status, message, params, spec, outputs, dry_run, resumable, retry_of, "
-		"created_ms, started_ms, ended_ms) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+		"created_ms, started_ms, ended_ms, sealed_inputs) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
 	[ST_EXEC_UPDATE] = "UPDATE executions SET status = COALESCE(?2, status), "
 		"message = COALESCE(?3, message), "
 		"started_ms = CASE WHEN ?4 > 0 THEN ?4 ELSE started_ms END, "
@@ -248,9 +254,9 @@ struct sqlite_store {
 	sqlite3 *db;
 	sqlite3_stmt *stmts[ST_COUNT];
 	char *path;                  /* for messages */
-	/* WAL checkpoints run on their own connection and thread: an automatic
-	 * checkpoint inside a commit would hold the lock above for tens of
-	 * milliseconds on ext4 and stall every request behind it. */
+	/* WAL bookkeeping for the checkpoints (see wal_hook, checkpointer) */
+	int wal_pages;               /* pages in the WAL after the last commit */
+	unsigned long commits;       /* commits so far */
 	pthread_t ckpt_thread;
 	int ckpt_running;
 	volatile int ckpt_stop;
@@ -517,7 +523,7 @@ set_pragmas(struct sqlite_store *s, int in_memory)
 	const char *mode;
 	int rc;
 
-	sqlite3_busy_timeout(s->db, 5000);
+	sqlite3_busy_timeout(s->db, 5000); /* also in checkpoint_now() */
 	if ((rc = exec_sql(s, "PRAGMA busy_timeout = 5000", "setting busy_timeout")) < 0)
 		return rc;
 	/* journal_mode answers with the mode it ended up in. */
@@ -594,28 +600,72 @@ fail:
 	return rc;
 }
 
-/* Every half second, copies WAL frames into the database without waiting
- * for (or blocking) the serving connection. */
+/* The serving connection checkpoints once the WAL holds this many pages
+ * (16 MiB at 4 KiB pages); a WAL file reset after that is cut back to
+ * WAL_SIZE_LIMIT bytes, and an idle one to nothing. */
+#define WAL_AUTOCHECKPOINT_PAGES 4096
+#define WAL_SIZE_LIMIT (32 * 1024 * 1024)
+
+/* Checkpoints on the serving connection (caller holds the store's lock)
+ * without waiting: a reader in another process (an admin's sqlite3 shell)
+ * must not stall every commit for the busy timeout; the checkpoint then
+ * copies what it can and is tried again later.  1 when it completed. */
+static int
+checkpoint_now(struct sqlite_store *s, int mode)
+{
+	int rc;
+
+	sqlite3_busy_timeout(s->db, 0);
+	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, mode, NULL, NULL);
+	sqlite3_busy_timeout(s->db, 5000);
+	return rc == SQLITE_OK;
+}
+
+/* After each commit on the serving connection, under the store's lock.
+ * Every checkpoint runs on that connection under that lock, so none waits
+ * for another: a checkpoint on a second connection (what this file did
+ * before) never catches up with a writer that commits all the time, and
+ * while it copies, the writer's own checkpoints fail at once (SQLITE_BUSY)
+ * and the WAL grows by hundreds of megabytes a second under a log flood.
+ * RESTART copies what the WAL holds (its distinct pages: a few dozen for a
+ * stream of log lines) and makes the next commit start the WAL over from
+ * its beginning. */
+static int
+wal_hook(void *ud, sqlite3 *db, const char *name, int pages)
+{
+	struct sqlite_store *s = ud;
+
+	(void)db;
+	(void)name;
+	s->wal_pages = pages;
+	s->commits++;
+	if (pages >= WAL_AUTOCHECKPOINT_PAGES && checkpoint_now(s, SQLITE_CHECKPOINT_RESTART))
+		s->wal_pages = 0;
+	return SQLITE_OK;
+}
+
+/* Every half second: when nothing was committed since the last look and
+ * the WAL is not empty, copies it into the database and truncates it
+ * (TRUNCATE, on the serving connection under the store's lock), so an idle
+ * store is one file. */
 static void *
 checkpointer(void *arg)
 {
 	struct sqlite_store *s = arg;
-	sqlite3 *db = NULL;
+	unsigned long seen = 0;
 	int tick = 0;
 
-	if (sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-	                    NULL) != SQLITE_OK) {
-		sqlite3_close(db);
-		return NULL;
-	}
-	sqlite3_busy_timeout(db, 100);
 	while (!s->ckpt_stop) {
 		usleep(50 * 1000);
-		if (++tick % 10 == 0)
-			sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		if (++tick % 10 != 0)
+			continue;
+		pthread_mutex_lock(&s->lock);
+		if (s->commits == seen && s->wal_pages > 0 &&
+		    checkpoint_now(s, SQLITE_CHECKPOINT_TRUNCATE))
+			s->wal_pages = 0;
+		seen = s->commits;
+		pthread_mutex_unlock(&s->lock);
 	}
-	sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-	sqlite3_close(db);
 	return NULL;
 }
 
@@ -677,9 +727,16 @@ sqlite_open(inn_store **out, const char *target)
 	sqlite3_extended_result_codes(s->db, 1);
 	if ((rc = set_pragmas(s, in_memory)) < 0 || (rc = migrate(s)) < 0)
 		goto fail;
-	if (!in_memory &&
-	    exec_sql(s, "PRAGMA wal_autocheckpoint = 0", "turning off automatic checkpoints") == 0)
-		s->ckpt_running = pthread_create(&s->ckpt_thread, NULL, checkpointer, s) == 0;
+	if (!in_memory) {
+		char sql[128];
+
+		snprintf(sql, sizeof(sql), "PRAGMA journal_size_limit = %d", WAL_SIZE_LIMIT);
+		if (exec_sql(s, sql, "bounding the WAL") == 0) {
+			sqlite3_wal_hook(s->db, wal_hook, s);
+			s->ckpt_running = pthread_create(&s->ckpt_thread, NULL, checkpointer,
+			                                 s) == 0;
+		}
+	}
 	*out = &s->base;
 	return 0;
 fail:
@@ -767,7 +824,7 @@ sqlite_exec_create(inn_store *st, inn_exec_row *row)
 	    sqlite3_bind_int(q, 11, row->dry_run != 0) ||
 	    sqlite3_bind_int(q, 12, row->resumable != 0) || bind_id(q, 13, row->retry_of) ||
 	    sqlite3_bind_int64(q, 14, now) || sqlite3_bind_int64(q, 15, row->started_ms) ||
-	    sqlite3_bind_int64(q, 16, row->ended_ms)) {
+	    sqlite3_bind_int64(q, 16, row->ended_ms) || bind_text(q, 17, row->sealed_inputs)) {
 		rc = bind_fail(s);
 		goto out;
 	}
@@ -852,6 +909,7 @@ read_exec_row(sqlite3_stmt *q, inn_exec_row **out)
 	r->created_ms = sqlite3_column_int64(q, 14);
 	r->started_ms = sqlite3_column_int64(q, 15);
 	r->ended_ms = sqlite3_column_int64(q, 16);
+	r->sealed_inputs = col_text(q, 17, &err);
 	if (err < 0) {
 		inn_exec_row_free(r);
 		return err;

@@ -20,6 +20,7 @@ typedef struct inn_pool_req {
 	int dry_run;
 	int64_t deadline_ms;       /* CLOCK_MONOTONIC ms, 0 none */
 	json_object *secrets;      /* name -> value, may be NULL */
+	inn_masker *masker;        /* the run's: its values are masked in the worker too; may be NULL */
 	size_t log_max;            /* 0: default */
 	atomic_int *cancel;        /* set to non-zero to cancel */
 	void (*log)(void *ud, int level, int stream, const char *line, size_t len);

@@ -709,6 +709,12 @@ handle_frame(struct worker *w, const inn_pool_req *req, inn_pool_res *res, json_
 	return -1;
 }
 
+static void
+mask_value_add(void *ud, const char *value)
+{
+	json_object_array_add(ud, json_object_new_string(value));
+}
+
 int
 inn_pool_exec(inn_engine *e, const inn_pool_req *req, inn_pool_res *res)
 {
@@ -761,6 +767,13 @@ inn_pool_exec(inn_engine *e, const inn_pool_req *req, inn_pool_res *res)
 
 		if (json_object_deep_copy(req->secrets, &copy, NULL) == 0)
 			json_object_object_add(msg, "secrets", copy);
+	}
+	if (req->masker != NULL) {
+		/* the worker masks (and cuts long lines) with the run's secrets */
+		json_object *mask = json_object_new_array();
+
+		inn_masker_each_value(req->masker, mask_value_add, mask);
+		json_object_object_add(msg, "mask", mask);
 	}
 	if (frame_send(w->fd, msg) != 0) {
 		json_object_put(msg);
@@ -1008,9 +1021,15 @@ w_stdio_thread(void *arg)
 			}
 		}
 		if (start == 0 && used == sizeof(line)) {
-			w_stdio_emit(line, used);
-			used = 0;
-			continue;
+			/* a full buffer is cut where no secret straddles the cut */
+			size_t cut;
+
+			pthread_mutex_lock(&W.slock);
+			cut = W.step != NULL ? inn_masker_cut(inn_step_masker(W.step), line, used)
+			                     : used;
+			pthread_mutex_unlock(&W.slock);
+			w_stdio_emit(line, cut);
+			start = cut;
 		}
 		memmove(line, line + start, used - start);
 		used -= start;
@@ -1214,6 +1233,16 @@ w_exec_one(json_object *req)
 	} else if ((rc = inn_step_new(&step, &so)) != 0) {
 		snprintf(err, sizeof(err), "%s", inn_error_last());
 	} else {
+		json_object *mask;
+
+		if (json_object_object_get_ex(req, "mask", &mask) &&
+		    json_object_is_type(mask, json_type_array)) {
+			size_t i, n = json_object_array_length(mask);
+
+			for (i = 0; i < n; i++)
+				inn_masker_add(inn_step_masker(step), json_object_get_string(
+				    json_object_array_get_idx(mask, i)));
+		}
 		pthread_mutex_lock(&W.slock);
 		W.step = step;
 		if (W.cancel_early)

@@ -669,16 +669,23 @@ static void
 engine_log(inn_run *r, const char *step, int level, const char *fmt, ...)
 {
 	struct log_ctx lc = { r, step };
-	char buf[2048];
-	va_list ap;
+	char buf[2048], *big = NULL;
+	va_list ap, ap2;
 	int n;
 
 	va_start(ap, fmt);
+	va_copy(ap2, ap);
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	/* a longer message is masked whole (step_log), never cut first: a
+	 * cut could leave the start of a secret unmasked */
+	if (n >= 0 && (size_t)n >= sizeof(buf) && (big = malloc((size_t)n + 1)) != NULL)
+		vsnprintf(big, (size_t)n + 1, fmt, ap2);
+	va_end(ap2);
 	if (n < 0)
 		return;
-	step_log(&lc, level, INN_STREAM_HOST, buf, strlen(buf));
+	step_log(&lc, level, INN_STREAM_HOST, big ? big : buf, big ? (size_t)n : strlen(buf));
+	free(big);
 }
 
 struct bind_ctx {
@@ -963,6 +970,7 @@ step_thread(void *arg)
 		req.dry_run = r->dry_run;
 		req.deadline_ms = deadline;
 		req.secrets = r->secrets;
+		req.masker = r->masker;
 		req.cancel = &r->cancel;
 		req.log = step_log;
 		req.log_ud = &lc;

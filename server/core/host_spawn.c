@@ -204,8 +204,11 @@ stream_flush(inn_step *step, struct spawn_stream *s, int final)
 		}
 	}
 	if (start == 0 && s->len == INN_LOG_LINE_MAX) {
-		inn_step_log_line(step, INN_LOG_INFO, s->stream, s->line, s->len);
-		start = s->len;
+		/* cut where no secret straddles the cut (masking is per piece) */
+		size_t cut = inn_masker_cut(inn_step_masker(step), s->line, s->len);
+
+		inn_step_log_line(step, INN_LOG_INFO, s->stream, s->line, cut);
+		start = cut;
 		s->chunked = 1;
 	} else if (final && start < s->len) {
 		inn_step_log_line(step, INN_LOG_INFO, s->stream, s->line + start,

@@ -228,6 +228,7 @@ test_exec_create_get_update(void **state)
 	r.spec = json_tokener_parse("{\"metadata\":{\"name\":\"shop\"}}");
 	r.dry_run = 1;
 	r.resumable = 1;
+	r.sealed_inputs = (char *)"v1:c2VhbGVk";
 	assert_int_equal(inn_store_exec_create(e->st, &r), 0);
 	assert_true(r.id > 0);
 	assert_true(r.created_ms > 1600000000000LL);
@@ -249,6 +250,7 @@ test_exec_create_get_update(void **state)
 	assert_int_equal(got->retry_of, 0);
 	assert_int_equal(got->created_ms, r.created_ms);
 	assert_int_equal(got->started_ms, 0);
+	assert_string_equal(got->sealed_inputs, "v1:c2VhbGVk");
 	inn_exec_row_free(got);
 
 	assert_int_equal(inn_store_exec_update(e->st, r.id, "running", NULL, 1000, 0, NULL), 0);

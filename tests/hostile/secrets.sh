@@ -1,0 +1,193 @@
+#!/bin/sh
+# secrets.sh - hostile replays of the secrets and store findings: a secret
+# printed in encoded forms (SE-2, SE-3) or across the 16 KiB log chunk
+# boundary (SE-4) must not leak; a Score spec's secret resource parameter
+# must not be stored in plain (SE-7); a retry and a crash-recovery resume
+# run with the real secret, not "***" (SE-8, DU-2), or are refused when it
+# cannot be recovered; the database files never hold a secret in any
+# form; the WAL stays bounded under a log flood (ST-1).
+. "$INN_TOP_SRCDIR/tests/hostile/lib.sh"
+h_init secrets
+fx="$src/tests/data/hostile/secrets"
+h_plugin "${INN_FIXTURE_DIR:?}/seclen.so"
+h_start "$fx" || { echo "not ok 1 - server starts"; echo "1..1"; exit 1; }
+RED=$(h_key red user red)
+
+LEAK='S3cr3t/Val+ue=Zq9!k'
+RETRY='Correct-Horse-Battery-55'
+SPECPW='SpecPassword-Hunter2-9876'
+IDEM='Idempotent-Resume-Secret-77'
+
+run() { # JSON body -> id
+	api POST /api/workflows/run "$RED" -d "$1" | jf id
+}
+logs() { # ID -> every log line, one per line
+	api GET "/api/workflows/$1/logs?limit=10000" "$RED" > /dev/null
+	python3 -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+lines = d if isinstance(d, list) else (d.get("data") or d.get("lines") or [])
+for l in lines: print(l["line"])' "$H/body"
+}
+final() { h_wait_final "$1" "$RED" 60; h_status "$1" "$RED"; }
+
+# The forms of a secret that must never appear: the value, base64 (std and
+# url-safe) of it with and without a newline, the part of base64(x+value)
+# the value alone decides at each alignment, and percent/JSON encodings.
+forms() { # SECRET -> one form per line
+	python3 - "$1" <<'EOF'
+import base64, json, sys, urllib.parse
+s = sys.argv[1]
+b = s.encode()
+out = {s}
+for enc in (base64.b64encode, base64.urlsafe_b64encode):
+    for tail in (b"", b"\n", b"\r\n"):
+        out.add(enc(b + tail).decode())
+    for a in range(3):
+        e = enc(b"\0" * a + b).decode()
+        lo, hi = -(-8 * a // 6), 8 * (a + len(b)) // 6
+        out.add(e[lo + 1:hi - 1])  # the inner part, one character in from each end
+out.add(urllib.parse.quote(s))
+out.add(urllib.parse.quote(s, safe=""))
+out.add(urllib.parse.quote_plus(s))
+out.add("".join("%%%02x" % c if chr(c) in "/+=!:" else chr(c) for c in b))
+out.add(json.dumps(s)[1:-1])
+out.add(json.dumps(s)[1:-1].replace("/", "\\/"))
+for f in sorted(out):
+    print(f)
+EOF
+}
+# no_form SECRET FILE: none of the forms occurs in FILE's bytes
+no_form() {
+	forms "$1" > "$H/forms"
+	python3 - "$H/forms" "$2" <<'EOF'
+import sys
+forms = [l.rstrip("\n") for l in open(sys.argv[1], encoding="utf-8")]
+data = open(sys.argv[2], "rb").read()
+bad = [f for f in forms if f and f.encode() in data]
+if bad:
+    print("# found:", bad)
+sys.exit(1 if bad else 0)
+EOF
+}
+
+# ---- SE-2, SE-3, SE-4: encoded forms and the chunk boundary ----------------
+id=$(run "{\"workflow\":\"sec/leak\",\"parameters\":{\"pw\":\"$LEAK\"}}")
+st=$(final "$id")
+logs "$id" > "$H/leak.log"
+check "SE-2/3: the leak workflow ran to its end" \
+	sh -c "[ '$st' = succeeded ] && grep -q '^done-leaking' '$H/leak.log'"
+check "SE-2/3: what was printed is there, masked (echo|base64, user:secret, quote)" \
+	sh -c "grep -q '^echo-b64=\*\*\*' '$H/leak.log' && grep -q '^quote=\*\*\*' '$H/leak.log' &&
+	       grep -q '^basic=dXNlcjp\*\*\*' '$H/leak.log'"
+check "SE-2/3: no line holds the secret in any form (base64, url-safe, alignments, %xx, JSON)" \
+	no_form "$LEAK" "$H/leak.log"
+# SE-4: the lines joined without separators: a secret cut in two by a
+# chunk boundary would show up whole here
+tr -d '\n' < "$H/leak.log" > "$H/leak.joined"
+check "SE-4: no secret straddles a 16 KiB log chunk boundary" no_form "$LEAK" "$H/leak.joined"
+check "SE-4: the long lines were cut into chunks (the boundary was exercised)" \
+	sh -c "[ \$(grep -c '^xxxxxxxx' '$H/leak.log') -ge 5 ]"
+
+# ---- SE-8: retry runs with the real secret -------------------------------
+id=$(run "{\"workflow\":\"sec/retry\",\"parameters\":{\"pw\":\"$RETRY\",\"marker\":\"$H/retry-ok\"}}")
+st=$(final "$id")
+logs "$id" > "$H/r1.log"
+check "SE-8: the first run fails and saw the 24-byte secret" \
+	sh -c "[ '$st' = failed ] && grep -q '^pw-len=24 ' '$H/r1.log'"
+check "SE-8: the stored parameters show the secret masked" \
+	test "$(api GET "/api/workflows/$id" "$RED" | jf parameters.pw)" = '***'
+touch "$H/retry-ok"
+rid=$(api POST "/api/workflows/$id/retry" "$RED" | jf id)
+st=$(final "$rid")
+logs "$rid" > "$H/r2.log"
+check "SE-8: the retry succeeds" test "$st" = succeeded
+check "SE-8: the retry's step saw the same secret (length and hash), not \"***\"" \
+	sh -c "[ \"\$(grep '^pw-len=' '$H/r2.log')\" = \"\$(grep '^pw-len=' '$H/r1.log')\" ]"
+
+# a Score spec's secret resource parameter (SE-7), then a retry of that run
+spec="{\"apiVersion\":\"score.dev/v1b1\",\"metadata\":{\"name\":\"secapp\"},\"containers\":{\"w\":{\"image\":\"x\"}},\"resources\":{\"s\":{\"type\":\"secretthing\",\"params\":{\"password\":\"$SPECPW\",\"marker\":\"$H/spec-ok\"}}}}"
+id=$(run "{\"workflow\":\"sec/noop\",\"spec\":$spec}")
+st=$(final "$id")
+logs "$id" > "$H/s1.log"
+check "SE-7: the spec run fails at its resource, which saw the 25-byte password" \
+	sh -c "[ '$st' = failed ] && grep -q 'res-pw-len=25 ' '$H/s1.log'"
+touch "$H/spec-ok"
+rid=$(api POST "/api/workflows/$id/retry" "$RED" | jf id)
+st=$(final "$rid")
+logs "$rid" > "$H/s2.log"
+check "SE-8: the retry of a spec run runs the same spec: the resource sees the real password" \
+	sh -c "[ '$st' = succeeded ] &&
+	       [ \"\$(grep 'res-pw-len=' '$H/s2.log')\" = \"\$(grep 'res-pw-len=' '$H/s1.log')\" ]"
+
+# ---- DU-2: a resume after kill -9 runs with the real secret ----------------
+id=$(run "{\"workflow\":\"sec/idem\",\"parameters\":{\"pw\":\"$IDEM\"}}")
+i=0
+until logs "$id" | grep -q '^seclen len=27'; do
+	i=$((i + 1)); [ $i -lt 200 ] || break; sleep 0.05
+done
+h_stop KILL
+h_start "$fx"
+st=$(final "$id")
+logs "$id" > "$H/idem.log"
+check "DU-2: the interrupted run was resumed and succeeded" test "$st" = succeeded
+check "DU-2: the resumed step saw the real 27-byte secret, never a 3-byte one" \
+	sh -c "[ \$(grep -c '^seclen len=27 ' '$H/idem.log') -ge 2 ] && ! grep -q '^seclen len=3 ' '$H/idem.log'"
+
+# ---- the database files hold no secret in any form -----------------------
+for f in "$H/inn.db" "$H/inn.db-wal"; do
+	[ -f "$f" ] || continue
+	for s in "$LEAK" "$RETRY" "$SPECPW" "$IDEM"; do
+		check "SE-7: $(basename "$f") holds no form of a secret (${s%%-*}...)" no_form "$s" "$f"
+	done
+done
+
+# ---- the key file ----------------------------------------------------------
+check "the key file was created next to the store, mode 0600" \
+	sh -c "[ \"\$(stat -c %a '$H/inn.db.key')\" = 600 ]"
+# a retry when the key was replaced: refused, never run with "***"
+# (and a resume, of a run killed mid-step: it fails with the reason)
+fid=$(run "{\"workflow\":\"sec/retry\",\"parameters\":{\"pw\":\"$RETRY\",\"marker\":\"$H/never\"}}")
+final "$fid" > /dev/null
+kid=$(run "{\"workflow\":\"sec/idem\",\"parameters\":{\"pw\":\"$IDEM\"}}")
+i=0
+until logs "$kid" | grep -q '^seclen len=27'; do
+	i=$((i + 1)); [ $i -lt 200 ] || break; sleep 0.05
+done
+h_stop KILL
+cp "$H/inn.db.key" "$H/key.orig"
+head -c 32 /dev/urandom > "$H/inn.db.key"
+h_start "$fx"
+api POST "/api/workflows/$fid/retry" "$RED" > "$H/body409"
+check "SE-8: with another key, a retry is refused with 409 and why" \
+	sh -c "[ \$(cat '$H/code') = 409 ] && grep -q 'key' '$H/body409'"
+st=$(final "$kid")
+logs "$kid" > "$H/k.log"
+api GET "/api/workflows/$kid" "$RED" | jf message > "$H/k.msg"
+check "DU-2: with another key, the interrupted run is failed with why, not resumed with ***" \
+	sh -c "[ '$st' = failed ] && ! grep -q '^seclen len=3 ' '$H/k.log' && grep -q 'key' '$H/k.msg'"
+h_stop TERM
+cp "$H/key.orig" "$H/inn.db.key"
+chmod 644 "$H/inn.db.key"
+timeout 20 "$srvbin" --config "$H/conf.yaml" --providers "$fx" 2>"$H/perm.log"
+rc=$?
+check "a key file group or others may read stops the server from starting" \
+	sh -c "[ $rc -ne 0 ] && [ $rc -ne 124 ] && grep -q 'secret key file' '$H/perm.log'"
+chmod 600 "$H/inn.db.key"
+
+# ---- ST-1: the WAL stays bounded under a log flood ------------------------
+h_start "$fx"
+id=$(run '{"workflow":"sec/flood","parameters":{"lines":60000}}')
+peak=0
+while :; do
+	w=$(stat -c %s "$H/inn.db-wal" 2>/dev/null || echo 0)
+	[ "$w" -gt "$peak" ] && peak=$w
+	case $(h_status "$id" "$RED") in
+	succeeded|failed|cancelled|timed_out|interrupted) break ;;
+	esac
+	sleep 0.2
+done
+echo "# WAL peak during a 60000-line flood: $peak bytes"
+check "ST-1: the flood ran" test "$(h_status "$id" "$RED")" = succeeded
+check "ST-1: the -wal file stayed under 64 MB during the flood" test "$peak" -lt 67108864
+h_stop TERM
+h_done

@@ -1,0 +1,51 @@
+/*
+ * seclen.c - an idempotent step plugin that logs the length and a hash of
+ * config.value (never the value), then waits config.ms (honouring
+ * cancellation): it shows which secret a resumed step was given
+ * (tests/hostile/secrets.sh).
+ */
+#include <poll.h>
+#include <string.h>
+
+#include "fixture.h"
+
+static int
+seclen_execute(void *state, const inn_host *host, inn_step *step)
+{
+	const char *v = NULL;
+	int64_t ms = 0;
+	uint32_t h = 2166136261u;
+	size_t i, n;
+
+	(void)state;
+	if (host->input_string(step, "value", &v) != 0)
+		v = "";
+	n = strlen(v);
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)v[i]) * 16777619u;
+	host->log(step, INN_LOG_INFO, "seclen len=%zu fnv=%08x", n, (unsigned)h);
+	if (host->input_int(step, "ms", &ms) == 0 && ms > 0) {
+		struct pollfd pfd;
+
+		pfd.fd = host->cancel_fd(step);
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)ms) > 0)
+			return INN_ECANCELLED;
+	}
+	return host->output(step, "done", "true", 0);
+}
+
+static const char *const types[] = { "seclen", NULL };
+
+static const inn_plugin_descriptor desc = {
+	INN_PLUGIN_MAGIC, INN_PLUGIN_ABI_MAJOR, INN_PLUGIN_ABI_MINOR,
+	sizeof(inn_plugin_descriptor), INN_PLUGIN_DRY_RUN | INN_PLUGIN_IDEMPOTENT,
+	"seclen", "1.0.0", types, "{\"type\":\"object\"}", NULL, NULL, NULL, seclen_execute,
+	NULL
+};
+
+INN_PLUGIN_EXPORT const inn_plugin_descriptor *
+inn_plugin_describe_v1(void)
+{
+	return &desc;
+}
