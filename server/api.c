@@ -14,6 +14,8 @@
 
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "api_body.h"
 #include "error.h"
@@ -41,60 +43,91 @@ struct route {
 };
 
 /*
- * A small cache of recently verified keys (loop thread only), so a busy
- * client does not cost a store lookup per request.  Entries live
+ * A small cache of recently verified keys, so a busy client does not cost
+ * a store lookup per request.  It holds the SHA-256 of each key, never the
+ * key, and compares hashes in constant time.  Entries live
  * AUTH_CACHE_TTL_MS; revoking a key through the API empties the cache, so
- * a revoked key stops working at once on this server.
+ * a revoked key stops working at once on this server.  The lock lets the
+ * connection front end (http.c) ask too.
  */
 #define AUTH_CACHE_SIZE 256
 #define AUTH_CACHE_TTL_MS 10000
 
 static struct {
-	char key[128];
+	unsigned char hash[32];
 	inn_principal p;
 	int64_t until;
 } auth_cache[AUTH_CACHE_SIZE];
+static pthread_mutex_t auth_lock = PTHREAD_MUTEX_INITIALIZER;
 
+static int
+auth_hash(const char *key, unsigned char out[32])
+{
+	unsigned int len = 0;
+
+	return EVP_Digest(key, strlen(key), out, &len, EVP_sha256(), NULL) == 1 && len == 32 ?
+	       0 : -1;
+}
 
 static unsigned
-auth_slot(const char *key)
+auth_slot(const unsigned char hash[32])
 {
-	unsigned h = 2166136261u;
-
-	for (; *key; key++)
-		h = (h ^ (unsigned char)*key) * 16777619u;
-	return h % AUTH_CACHE_SIZE;
+	return ((unsigned)hash[0] << 8 | hash[1]) % AUTH_CACHE_SIZE;
 }
 
 static int
 auth_cache_get(const char *key, inn_principal *out)
 {
-	unsigned i = auth_slot(key);
+	unsigned char h[32];
+	unsigned i;
+	int rc = -1;
 
-	if (auth_cache[i].until > inn_now_ms() && strcmp(auth_cache[i].key, key) == 0) {
+	if (auth_hash(key, h) != 0)
+		return -1;
+	i = auth_slot(h);
+	pthread_mutex_lock(&auth_lock);
+	if (auth_cache[i].until > inn_now_ms() && CRYPTO_memcmp(auth_cache[i].hash, h, 32) == 0) {
 		*out = auth_cache[i].p;
-		return 0;
+		rc = 0;
 	}
-	return -1;
+	pthread_mutex_unlock(&auth_lock);
+	return rc;
 }
 
 static void
 auth_cache_put(const char *key, const inn_principal *p)
 {
-	unsigned i = auth_slot(key);
+	unsigned char h[32];
+	unsigned i;
 
-	if (strlen(key) >= sizeof(auth_cache[i].key))
+	if (auth_hash(key, h) != 0)
 		return;
-	snprintf(auth_cache[i].key, sizeof(auth_cache[i].key), "%s", key);
+	i = auth_slot(h);
+	pthread_mutex_lock(&auth_lock);
+	memcpy(auth_cache[i].hash, h, 32);
 	auth_cache[i].p = *p;
 	auth_cache[i].until = inn_now_ms() + AUTH_CACHE_TTL_MS;
+	pthread_mutex_unlock(&auth_lock);
 }
 
 /* Forgets every cached key (after a revocation). */
 static void
 auth_cache_clear(void)
 {
+	pthread_mutex_lock(&auth_lock);
 	memset(auth_cache, 0, sizeof(auth_cache));
+	pthread_mutex_unlock(&auth_lock);
+}
+
+int
+inn_api_key_check(inn_server *srv, const char *key, inn_principal *out)
+{
+	if (auth_cache_get(key, out) == 0)
+		return 0;
+	if (inn_store_key_lookup(srv->store, key, out) != 0)
+		return -1;
+	auth_cache_put(key, out);
+	return 0;
 }
 
 /* ---- public ------------------------------------------------------------- */
@@ -706,6 +739,8 @@ h_admin_key_revoke(struct ctx *c)
 		return;
 	}
 	auth_cache_clear();
+	/* a stream opened with the key must not outlive it */
+	inn_sse_end_key(c->srv, c->arg);
 	inn_store_audit(c->srv->store, c->who.p.name, "key.revoke", c->arg, NULL);
 	o = json_object_new_object();
 	json_object_object_add(o, "name", json_object_new_string(c->arg));
@@ -1077,11 +1112,7 @@ authenticate(struct ctx *c, enum access need)
 		               "(Authorization: Bearer <key>)");
 		return -1;
 	}
-	if (auth_cache_get(h + 7, &c->who.p) == 0) {
-		/* verified recently */
-	} else if (inn_store_key_lookup(c->srv->store, h + 7, &c->who.p) == 0) {
-		auth_cache_put(h + 7, &c->who.p);
-	} else {
+	if (inn_api_key_check(c->srv, h + 7, &c->who.p) != 0) {
 		atomic_fetch_add(&c->srv->m_unauthorized, 1);
 		inn_http_error(c->req, 401, "unauthorized", "unknown or revoked API key");
 		return -1;

@@ -28,6 +28,7 @@ struct sse_client {
 	int64_t exec_id;          /* logs of one execution, or 0 for the event stream */
 	int64_t last;             /* highest seq / event id sent */
 	char team[128];           /* "" = admin: everything */
+	char key[128];            /* the API key (its name) the stream was opened with */
 	int admin;
 	struct sse_client *next;
 };
@@ -188,6 +189,7 @@ inn_sse_open(struct evhttp_request *req, int64_t exec_id, const inn_caller *who,
 	c->last = after;
 	c->admin = who->admin;
 	snprintf(c->team, sizeof(c->team), "%s", who->p.team);
+	snprintf(c->key, sizeof(c->key), "%s", who->p.name);
 	evhttp_add_header(h, "Content-Type", "text/event-stream");
 	evhttp_add_header(h, "Cache-Control", "no-cache");
 	evhttp_send_reply_start(req, 200, "OK");
@@ -230,6 +232,29 @@ void
 inn_sse_close(inn_server *srv, struct sse_client *c)
 {
 	sse_finish(srv, c);
+}
+
+int
+inn_sse_end_key(inn_server *srv, const char *key_name)
+{
+	struct sse_client *c, *next;
+	int n = 0;
+
+	for (c = srv->sse; c != NULL; c = next) {
+		next = c->next;
+		if (strcmp(c->key, key_name) != 0)
+			continue;
+		if (c->req != NULL) {
+			json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "reason", json_object_new_string("key revoked"));
+			sse_write(c, "end", c->last, o);
+			json_object_put(o);
+		}
+		sse_finish(srv, c);
+		n++;
+	}
+	return n;
 }
 
 void

@@ -127,6 +127,9 @@ struct sse_client *inn_sse_open(struct evhttp_request *req, int64_t exec_id,
 void inn_sse_send(struct sse_client *c, const char *event, int64_t id, json_object *data);
 void inn_sse_register(inn_server *srv, struct sse_client *c);
 void inn_sse_close(inn_server *srv, struct sse_client *c);
+/* Ends every stream opened with the key named key_name (it was revoked):
+ * an "end" event, then the reply ends (loop thread).  Returns how many. */
+int inn_sse_end_key(inn_server *srv, const char *key_name);
 /* Queue an SSE message and wake the loop (any thread). */
 void inn_sse_publish(inn_server *srv, const char *kind, int64_t exec_id, int64_t id,
                      const char *team, json_object *data);
@@ -139,5 +142,8 @@ void inn_catalog_release(inn_server *srv, inn_catalog_ref *ref);
 
 /* ---- api.c ---- */
 void inn_api_register(inn_server *srv);
+/* Verifies an API key (the cache of recently verified keys, then the
+ * store); fills *out.  Returns 0, or -1 for an unknown or revoked key. */
+int inn_api_key_check(inn_server *srv, const char *key, inn_principal *out);
 
 #endif
