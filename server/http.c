@@ -3,23 +3,63 @@
  * header size, timeouts, connection count), JSON replies and errors,
  * Server-Sent Events, and the hand-off from engine threads to the loop
  * thread (a queue plus an event activated from any thread).
+ *
+ * The connection guard.  libevent 2.1 has no hook between a request's
+ * headers and its body on the server side (evhttp_request_set_header_cb
+ * only serves client requests, evhttp_set_newreqcb and
+ * evhttp_set_max_connections are 2.2), so this file watches the bytes of
+ * every connection itself: evhttp_set_bevcb gives us each connection's
+ * bufferevent, and a callback on its input buffer sees every byte read from
+ * the socket before evhttp parses it.  A small scanner follows the request
+ * heads and bodies (Content-Length and chunked framing) and, at the end of
+ * each head, before any of the body is kept:
+ *   - a body without a valid API key        -> 401 JSON, connection closed
+ *   - Content-Length over maxBodyBytes      -> 413 JSON, connection closed
+ *   - a chunked body growing past the limit -> 413 JSON, connection closed
+ *   - conflicting or malformed Content-Length, Content-Length together with
+ *     Transfer-Encoding, a coding other than chunked -> 400 JSON, closed
+ *   - a head over the header limit          -> 431 JSON, closed
+ * The reply is written to the socket directly (evhttp has not seen the
+ * request yet), the unread input is dropped and the socket shut down, so
+ * evhttp ends the connection on the next read.  When an earlier request of
+ * the same connection is still unanswered (pipelining), the connection is
+ * closed without that reply, so that replies cannot come out of order.
+ * Remaining limits: evhttp's own HTML errors can still appear for a
+ * malformed request line (the scanner does not duplicate evhttp's parser);
+ * the key check of a body request reads the store on a cache miss (one
+ * indexed lookup).
+ *
+ * Connections are counted here too (evhttp 2.1 cannot): at most
+ * server.maxConnections in all and server.maxConnectionsPerClient per
+ * client address; one over gets a 503 JSON and is closed.  A connection is
+ * known closed when its descriptor no longer names the same socket (a
+ * sweep every second, and before refusing).  The accept loop pauses on
+ * EMFILE/ENFILE instead of spinning, and says so once per interval.
  */
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <malloc.h>
 #include <stdarg.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 #include <event2/thread.h>
 
 #include "api_body.h"
 #include "error.h"
+#include "host.h"
 #include "server.h"
 
 struct sse_client {
@@ -34,6 +74,7 @@ struct sse_client {
 };
 
 static atomic_llong error_replies;
+static atomic_int live_connections;
 
 long long
 inn_http_error_count(void)
@@ -342,6 +383,608 @@ sse_flush(evutil_socket_t fd, short what, void *arg)
 	json_object_put(q);
 }
 
+/* ---- the connection guard (see the top of the file) --------------------- */
+
+enum scan_state {
+	SCAN_HEAD,        /* reading a request head */
+	SCAN_BODY,        /* skipping a Content-Length body */
+	SCAN_CHUNK_SIZE,  /* reading a chunk-size line */
+	SCAN_CHUNK_DATA,  /* skipping a chunk and its CRLF */
+	SCAN_TRAILER,     /* reading trailer lines up to the empty one */
+	SCAN_DEAD         /* refused: ignore the rest */
+};
+
+struct conn {
+	inn_server *srv;
+	struct bufferevent *bev;
+	struct event *setup;          /* one-shot: the descriptor is known */
+	struct evbuffer_cb_entry *cb;
+	evutil_socket_t fd;           /* -1 until set up */
+	ino_t ino;                    /* the socket's inode: tells a reused number */
+	char ip[INET6_ADDRSTRLEN];
+	enum scan_state st;
+	char *line;                   /* the head (or chunk line) read so far */
+	size_t llen, lcap;
+	uint64_t left;                /* bytes still to skip (SCAN_BODY, SCAN_CHUNK_DATA) */
+	uint64_t chunked;             /* chunked body bytes so far */
+	int64_t cur;                  /* bytes of the current request scanned */
+	int64_t before;               /* buffer bytes ahead of the current scan position */
+	int refused;
+};
+
+static struct {
+	struct conn **live;           /* set-up connections */
+	int nlive, cap;
+	int max_total, max_per_client;
+	struct event *sweep, *resume;
+	struct evconnlistener *listener;
+	int64_t last_log_ms;
+	long long accept_errors;      /* since the last message */
+	int trim;                     /* a big body went through: give memory back */
+} guard;
+
+#define GUARD_LOG_INTERVAL_MS 10000
+#define GUARD_LINE_MAX 1024       /* a chunk-size or trailer line */
+#define GUARD_TRIM_BYTES (256 * 1024)
+
+static void
+conn_forget(int i)
+{
+	struct conn *c = guard.live[i];
+
+	guard.live[i] = guard.live[--guard.nlive];
+	free(c->line);
+	free(c);
+}
+
+/* Drops the connections whose descriptor was closed (or now names another
+ * file); gives memory back to the system after big bodies. */
+static void
+guard_sweep_now(void)
+{
+	int i = 0;
+
+	while (i < guard.nlive) {
+		struct stat st;
+		struct conn *c = guard.live[i];
+
+		if (fstat(c->fd, &st) != 0 || st.st_ino != c->ino || !S_ISSOCK(st.st_mode))
+			conn_forget(i);
+		else
+			i++;
+	}
+	atomic_store(&live_connections, guard.nlive);
+}
+
+static void
+guard_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	guard_sweep_now();
+	if (guard.trim) {
+		guard.trim = 0;
+		malloc_trim(0);
+	}
+}
+
+/* Writes a JSON error straight to the socket (evhttp has not seen this
+ * request) unless an earlier request of the connection is still pending,
+ * then shuts the socket down; evhttp frees the connection on its next
+ * read.  The caller drops the unread input. */
+static void
+conn_refuse(struct conn *c, int status, const char *code, const char *fmt, ...)
+{
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
+	json_object *body = json_object_new_object(), *err = json_object_new_object();
+	const char *s, *reason;
+	char msg[512], head[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	c->st = SCAN_DEAD;
+	c->refused = 1;
+	atomic_fetch_add(&error_replies, 1);
+	if (status == 401)
+		atomic_fetch_add(&c->srv->m_unauthorized, 1);
+	switch (status) {
+	case 400: reason = "Bad Request"; break;
+	case 401: reason = "Unauthorized"; break;
+	case 413: reason = "Payload Too Large"; break;
+	case 431: reason = "Request Header Fields Too Large"; break;
+	default: reason = "Service Unavailable"; break;
+	}
+	json_object_object_add(err, "code", json_object_new_string(code));
+	json_object_object_add(err, "message", json_object_new_string(msg));
+	json_object_object_add(body, "error", err);
+	s = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
+	                                   JSON_C_TO_STRING_NOSLASHESCAPE);
+	n = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+	             "Content-Length: %zu\r\nConnection: close\r\n%s\r\n", status, reason,
+	             strlen(s), status == 401 ?
+	             "WWW-Authenticate: Bearer realm=\"innominatus\"\r\n" : "");
+	if (fd >= 0 && c->before - c->cur <= 0 &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 &&
+	    send(fd, head, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) == n)
+		(void)send(fd, s, strlen(s), MSG_NOSIGNAL | MSG_DONTWAIT);
+	json_object_put(body);
+	if (fd >= 0)
+		shutdown(fd, SHUT_RDWR);
+}
+
+/* The value of header line l ("Name: value") if its name is name. */
+static const char *
+header_value(const char *l, const char *name, size_t *vlen, const char *eol)
+{
+	size_t n = strlen(name);
+	const char *v;
+
+	if ((size_t)(eol - l) <= n || strncasecmp(l, name, n) != 0 || l[n] != ':')
+		return NULL;
+	for (v = l + n + 1; v < eol && (*v == ' ' || *v == '\t'); v++)
+		;
+	while (eol > v && (eol[-1] == ' ' || eol[-1] == '\t' || eol[-1] == '\r'))
+		eol--;
+	*vlen = (size_t)(eol - v);
+	return v;
+}
+
+/* A complete head is in c->line: decide before any of its body is kept. */
+static void
+conn_head(struct conn *c)
+{
+	inn_server *srv = c->srv;
+	const char *l = c->line, *end = c->line + c->llen, *eol, *v;
+	const char *auth = NULL;
+	size_t vlen, alen = 0;
+	int ncl = 0, nte = 0, chunked = 0;
+	unsigned long long cl = 0;
+
+	/* the request line first, then one header per line */
+	eol = memchr(l, '\n', (size_t)(end - l));
+	for (l = eol ? eol + 1 : end; l < end; l = eol + 1) {
+		if ((eol = memchr(l, '\n', (size_t)(end - l))) == NULL)
+			eol = end;
+		if ((v = header_value(l, "Content-Length", &vlen, eol)) != NULL) {
+			unsigned long long x = 0;
+			size_t i;
+
+			if (vlen == 0 || vlen > 18) {
+				conn_refuse(c, 400, "bad_request", "Content-Length \"%.*s\" is not a "
+				            "byte count", (int)(vlen > 40 ? 40 : vlen), v);
+				return;
+			}
+			for (i = 0; i < vlen; i++) {
+				if (v[i] < '0' || v[i] > '9') {
+					conn_refuse(c, 400, "bad_request", "Content-Length \"%.*s\" is not "
+					            "a byte count", (int)vlen, v);
+					return;
+				}
+				x = x * 10 + (unsigned)(v[i] - '0');
+			}
+			if (ncl++ > 0 && x != cl) {
+				conn_refuse(c, 400, "bad_request", "conflicting Content-Length headers "
+				            "(%llu and %llu)", cl, x);
+				return;
+			}
+			cl = x;
+		} else if ((v = header_value(l, "Transfer-Encoding", &vlen, eol)) != NULL) {
+			nte++;
+			chunked = vlen == 7 && strncasecmp(v, "chunked", 7) == 0;
+			if (!chunked || nte > 1) {
+				conn_refuse(c, 400, "bad_request", "Transfer-Encoding \"%.*s\": only one "
+				            "\"chunked\" is accepted", (int)(vlen > 40 ? 40 : vlen), v);
+				return;
+			}
+		} else if ((v = header_value(l, "Authorization", &vlen, eol)) != NULL) {
+			auth = v;
+			alen = vlen;
+		}
+	}
+	if (ncl > 0 && nte > 0) {
+		conn_refuse(c, 400, "bad_request", "a request with both Content-Length and "
+		            "Transfer-Encoding is ambiguous");
+		return;
+	}
+	if (chunked || cl > 0) {
+		/* a body: only for a known key, and only up to the limit */
+		char key[256];
+		inn_principal who;
+
+		if (auth == NULL || alen <= 7 || alen - 7 >= sizeof(key) ||
+		    strncasecmp(auth, "Bearer ", 7) != 0) {
+			conn_refuse(c, 401, "unauthorized", "an API key is required to send a body "
+			            "(Authorization: Bearer <key>)");
+			return;
+		}
+		memcpy(key, auth + 7, alen - 7);
+		key[alen - 7] = '\0';
+		if (inn_api_key_check(srv, key, &who) != 0) {
+			conn_refuse(c, 401, "unauthorized", "unknown or revoked API key");
+			return;
+		}
+		if (cl > srv->cfg.max_body) {
+			conn_refuse(c, 413, "body_too_large", "the request body is %llu bytes; the "
+			            "limit is %zu", cl, srv->cfg.max_body);
+			return;
+		}
+		if (chunked || cl >= GUARD_TRIM_BYTES)
+			guard.trim = 1;
+	}
+	c->llen = 0;
+	c->chunked = 0;
+	if (chunked) {
+		c->st = SCAN_CHUNK_SIZE;
+	} else if (cl > 0) {
+		c->st = SCAN_BODY;
+		c->left = cl;
+	} else {
+		c->st = SCAN_HEAD;
+		c->cur = 0;
+	}
+}
+
+/* A chunk-size line (hex size, maybe ";extensions") is in c->line. */
+static void
+conn_chunk_line(struct conn *c)
+{
+	unsigned long long size = 0;
+	size_t i, digits = 0;
+
+	for (i = 0; i < c->llen; i++) {
+		int ch = (unsigned char)c->line[i], d;
+
+		if (ch >= '0' && ch <= '9')
+			d = ch - '0';
+		else if (ch >= 'a' && ch <= 'f')
+			d = ch - 'a' + 10;
+		else if (ch >= 'A' && ch <= 'F')
+			d = ch - 'A' + 10;
+		else
+			break;
+		if (++digits > 15) {
+			conn_refuse(c, 413, "body_too_large", "a chunk larger than the body limit "
+			            "(%zu bytes)", c->srv->cfg.max_body);
+			return;
+		}
+		size = size * 16 + (unsigned)d;
+	}
+	if (digits == 0) {
+		conn_refuse(c, 400, "bad_request", "a chunked body with a bad chunk-size line");
+		return;
+	}
+	c->llen = 0;
+	if (size == 0) {
+		c->st = SCAN_TRAILER;
+		return;
+	}
+	c->chunked += size;
+	if (c->chunked > c->srv->cfg.max_body) {
+		conn_refuse(c, 413, "body_too_large", "the chunked request body exceeds the limit "
+		            "of %zu bytes", c->srv->cfg.max_body);
+		return;
+	}
+	c->left = size + 2;
+	c->st = SCAN_CHUNK_DATA;
+}
+
+static int
+line_add(struct conn *c, char ch, size_t max)
+{
+	if (c->llen + 1 >= c->lcap) {
+		size_t ncap = c->lcap ? c->lcap * 2 : 512;
+		char *n;
+
+		if (ncap > max + 1)
+			ncap = max + 1;
+		if (c->llen + 1 >= ncap || (n = realloc(c->line, ncap)) == NULL)
+			return -1;
+		c->line = n;
+		c->lcap = ncap;
+	}
+	c->line[c->llen++] = ch;
+	return 0;
+}
+
+/* Follows the byte stream of a connection; returns how many bytes were
+ * looked at (all of them, unless the connection was refused). */
+static void
+conn_scan(struct conn *c, const unsigned char *p, size_t n)
+{
+	size_t head_max = c->srv->cfg.max_headers_size + 8192;
+
+	while (n > 0 && c->st != SCAN_DEAD) {
+		if (c->st == SCAN_BODY || c->st == SCAN_CHUNK_DATA) {
+			size_t take = (uint64_t)n < c->left ? n : (size_t)c->left;
+
+			c->left -= take;
+			p += take;
+			n -= take;
+			c->cur += (int64_t)take;
+			c->before += (int64_t)take;
+			if (c->left == 0) {
+				if (c->st == SCAN_CHUNK_DATA) {
+					c->st = SCAN_CHUNK_SIZE;
+				} else {
+					c->st = SCAN_HEAD;
+					c->cur = 0;
+				}
+			}
+			continue;
+		}
+		c->cur++;
+		c->before++;
+		n--;
+		if (c->st == SCAN_HEAD && c->llen == 0 && (*p == '\r' || *p == '\n')) {
+			p++;
+			continue;
+		}
+		if (line_add(c, (char)*p, c->st == SCAN_HEAD ? head_max : GUARD_LINE_MAX) != 0) {
+			if (c->st == SCAN_HEAD)
+				conn_refuse(c, 431, "headers_too_large", "the request head is over %zu "
+				            "bytes", head_max);
+			else
+				conn_refuse(c, 400, "bad_request", "a chunked body with a line over %d "
+				            "bytes", GUARD_LINE_MAX);
+			return;
+		}
+		if (*p++ != '\n')
+			continue;
+		switch (c->st) {
+		case SCAN_HEAD:
+			if ((c->llen >= 2 && c->line[c->llen - 2] == '\n') ||
+			    (c->llen >= 3 && c->line[c->llen - 2] == '\r' && c->line[c->llen - 3] == '\n'))
+				conn_head(c);
+			break;
+		case SCAN_CHUNK_SIZE:
+			conn_chunk_line(c);
+			break;
+		case SCAN_TRAILER:
+			if (c->llen <= 2) {   /* the empty line: the request is complete */
+				c->st = SCAN_HEAD;
+				c->cur = 0;
+			}
+			c->llen = 0;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* Bytes were read from the socket into the connection's input buffer,
+ * before evhttp parses them. */
+static void
+conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct conn *c = arg;
+	struct evbuffer_iovec vec[16];
+	struct evbuffer_ptr pos;
+	size_t len = evbuffer_get_length(buf), off, todo;
+	int i, nv;
+
+	if (info->n_added == 0 || c->st == SCAN_DEAD)
+		return;
+	todo = info->n_added > len ? len : info->n_added;
+	off = len - todo;
+	c->before = (int64_t)off;
+	while (todo > 0 && c->st != SCAN_DEAD) {
+		size_t done = 0;
+
+		if (evbuffer_ptr_set(buf, &pos, off, EVBUFFER_PTR_SET) != 0)
+			break;
+		nv = evbuffer_peek(buf, (ev_ssize_t)todo, &pos, vec, 16);
+		if (nv > 16)
+			nv = 16;
+		for (i = 0; i < nv && c->st != SCAN_DEAD; i++) {
+			size_t k = vec[i].iov_len < todo - done ? vec[i].iov_len : todo - done;
+
+			conn_scan(c, vec[i].iov_base, k);
+			done += k;
+		}
+		if (nv <= 0)
+			break;
+		off += done;
+		todo -= done;
+	}
+	if (c->st == SCAN_DEAD) {
+		/* evhttp must not act on what is left of a refused request */
+		evbuffer_remove_cb_entry(buf, c->cb);
+		c->cb = NULL;
+		evbuffer_drain(buf, evbuffer_get_length(buf));
+	}
+}
+
+static int
+clients_at(const char *ip)
+{
+	int i, n = 0;
+
+	for (i = 0; i < guard.nlive; i++)
+		if (strcmp(guard.live[i]->ip, ip) == 0)
+			n++;
+	return n;
+}
+
+/* The connection's descriptor is known now: count it, or refuse it. */
+static void
+conn_setup(evutil_socket_t unused, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct bufferevent *bev = c->bev;
+	evutil_socket_t fd = bufferevent_getfd(bev);
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct stat st;
+	int i;
+
+	(void)unused;
+	(void)what;
+	event_free(c->setup);
+	c->setup = NULL;
+	if (fd < 0 || fstat(fd, &st) != 0 || guard.nlive >= guard.cap) {
+		/* gone already (or no room to count it): stop watching */
+		if (c->cb != NULL)
+			evbuffer_remove_cb_entry(bufferevent_get_input(bev), c->cb);
+		if (fd >= 0)
+			shutdown(fd, SHUT_RDWR);
+		free(c->line);
+		free(c);
+		bufferevent_decref(bev);
+		return;
+	}
+	c->fd = fd;
+	c->ino = st.st_ino;
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0) {
+		if (ss.ss_family == AF_INET6)
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, c->ip, sizeof(c->ip));
+		else if (ss.ss_family == AF_INET)
+			inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, c->ip, sizeof(c->ip));
+	}
+	/* a number reused: its former connection is closed */
+	for (i = 0; i < guard.nlive; i++)
+		if (guard.live[i]->fd == fd) {
+			conn_forget(i);
+			break;
+		}
+	if (guard.nlive >= guard.max_total || clients_at(c->ip) >= guard.max_per_client)
+		guard_sweep_now();
+	if (guard.nlive >= guard.max_total)
+		conn_refuse(c, 503, "too_many_connections", "the server has %d connections open, "
+		            "its limit (server.maxConnections)", guard.nlive);
+	else if (clients_at(c->ip) >= guard.max_per_client)
+		conn_refuse(c, 503, "too_many_connections", "%s has %d connections open, the limit "
+		            "per client (server.maxConnectionsPerClient)", c->ip, guard.max_per_client);
+	if (c->refused && c->cb != NULL) {
+		evbuffer_remove_cb_entry(bufferevent_get_input(bev), c->cb);
+		c->cb = NULL;
+	}
+	guard.live[guard.nlive++] = c;
+	atomic_store(&live_connections, guard.nlive);
+	bufferevent_decref(bev);
+}
+
+/* evhttp's constructor of each accepted connection's bufferevent. */
+static struct bufferevent *
+conn_new_bev(struct event_base *base, void *arg)
+{
+	struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	struct conn *c;
+
+	if (bev == NULL || (c = calloc(1, sizeof(*c))) == NULL)
+		return bev;
+	c->srv = arg;
+	c->bev = bev;
+	c->fd = -1;
+	c->cb = evbuffer_add_cb(bufferevent_get_input(bev), conn_input, c);
+	if (c->cb == NULL || (c->setup = event_new(base, -1, 0, conn_setup, c)) == NULL) {
+		if (c->cb != NULL)
+			evbuffer_remove_cb_entry(bufferevent_get_input(bev), c->cb);
+		free(c);
+		return bev;
+	}
+	/* the descriptor is set after we return; look at it once it is, and
+	 * keep the bufferevent alive until then */
+	bufferevent_incref(bev);
+	event_active(c->setup, EV_TIMEOUT, 0);
+	return bev;
+}
+
+static void
+accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	evconnlistener_enable(guard.listener);
+}
+
+/* accept() failed (EMFILE, ENFILE, ENOBUFS...): pause accepting for a
+ * moment instead of retrying at once, and say so once per interval. */
+static void
+accept_error(struct evconnlistener *lev, void *arg)
+{
+	int err = EVUTIL_SOCKET_ERROR();
+	int64_t now = inn_now_ms();
+	struct timeval tv = { 0, 100 * 1000 };
+
+	(void)arg;
+	guard.accept_errors++;
+	if (guard.last_log_ms == 0 || now - guard.last_log_ms >= GUARD_LOG_INTERVAL_MS) {
+		fprintf(stderr, "innominatus: cannot accept connections: %s (%lld time(s) since "
+		        "the last message); pausing accepts for 100 ms at a time\n",
+		        evutil_socket_error_to_string(err), guard.accept_errors);
+		guard.last_log_ms = now;
+		guard.accept_errors = 0;
+	}
+	evconnlistener_disable(lev);
+	evtimer_add(guard.resume, &tv);
+}
+
+/* Raises the descriptor limit to the hard limit and sets the connection
+ * limits below it (room kept for the store, workers and logs). */
+static int
+guard_start(inn_server *srv, struct evhttp_bound_socket *sock)
+{
+	struct rlimit rl;
+	long nofile = 1024, reserve;
+	struct timeval second = { 1, 0 };
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? 1048576 : rl.rlim_max;
+			if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+				(void)getrlimit(RLIMIT_NOFILE, &rl);
+		}
+		nofile = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1048576 ? 1048576 :
+		         (long)rl.rlim_cur;
+	}
+	reserve = nofile / 8 > 64 ? nofile / 8 : 64;
+	guard.max_total = srv->cfg.max_connections > 0 ? srv->cfg.max_connections : 1024;
+	if (guard.max_total > nofile - reserve)
+		guard.max_total = nofile - reserve > 8 ? (int)(nofile - reserve) : 8;
+	guard.max_per_client = srv->cfg.max_connections_per_client > 0 ?
+	                       srv->cfg.max_connections_per_client : guard.max_total;
+	if (guard.max_per_client > guard.max_total)
+		guard.max_per_client = guard.max_total;
+	/* refused connections are counted until closed, too */
+	guard.cap = guard.max_total * 2 + 64;
+	if ((guard.live = calloc((size_t)guard.cap, sizeof(*guard.live))) == NULL)
+		return inn_error_set(INN_ERROR, "out of memory");
+	guard.listener = evhttp_bound_socket_get_listener(sock);
+	evconnlistener_set_error_cb(guard.listener, accept_error);
+	guard.resume = evtimer_new(srv->base, accept_resume, NULL);
+	guard.sweep = event_new(srv->base, -1, EV_PERSIST, guard_sweep, NULL);
+	if (guard.resume == NULL || guard.sweep == NULL)
+		return inn_error_set(INN_ERROR, "out of memory");
+	event_add(guard.sweep, &second);
+	evhttp_set_bevcb(srv->http, conn_new_bev, srv);
+	return 0;
+}
+
+void
+inn_http_stop(void)
+{
+	while (guard.nlive > 0)
+		conn_forget(guard.nlive - 1);
+	free(guard.live);
+	if (guard.sweep != NULL)
+		event_free(guard.sweep);
+	if (guard.resume != NULL)
+		event_free(guard.resume);
+	memset(&guard, 0, sizeof(guard));
+}
+
+long long
+inn_http_connection_count(void)
+{
+	return atomic_load(&live_connections);
+}
+
 /* ---- start -------------------------------------------------------------- */
 
 int
@@ -359,10 +1002,9 @@ inn_http_start(inn_server *srv)
 	srv->sse_queue = json_object_new_array();
 	pthread_mutex_init(&srv->sse_lock, NULL);
 	srv->wake = event_new(srv->base, -1, 0, sse_flush, srv);
-	/* Bodies over max_body get our JSON 413 from the handler; evhttp's own
-	 * (HTML) 413 is only a hard backstop far above it, so that a huge body
-	 * is never buffered. */
-	evhttp_set_max_body_size(srv->http, (ev_ssize_t)(srv->cfg.max_body * 16));
+	/* Bodies over max_body get the guard's JSON 413 before they are read;
+	 * evhttp's own (HTML) 413 at the same limit is only a backstop. */
+	evhttp_set_max_body_size(srv->http, (ev_ssize_t)srv->cfg.max_body);
 	evhttp_set_max_headers_size(srv->http, (ev_ssize_t)srv->cfg.max_headers_size);
 	evhttp_set_timeout(srv->http, srv->cfg.timeout_s);
 	evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
@@ -381,5 +1023,5 @@ inn_http_start(inn_server *srv)
 		if (getsockname(evhttp_bound_socket_get_fd(sock), (struct sockaddr *)&ss, &sl) == 0)
 			srv->cfg.listen_port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	}
-	return 0;
+	return guard_start(srv, sock);
 }

@@ -36,7 +36,8 @@ typedef struct inn_server_config {
 	int workers;                   /* worker processes */
 	size_t max_body;               /* bytes; 413 beyond */
 	size_t max_headers_size;
-	int max_connections;
+	int max_connections;           /* open connections in all; 503 beyond */
+	int max_connections_per_client; /* ... from one client address */
 	int timeout_s;                 /* read/write timeout per connection */
 	int shutdown_grace_s;          /* SIGTERM: how long running steps may finish */
 } inn_server_config;
@@ -107,6 +108,10 @@ const char *inn_http_query(struct evhttp_request *req, const char *name, char *b
 json_object *inn_openapi(void);
 /* Replies with status >= 400 sent so far (for /metrics). */
 long long inn_http_error_count(void);
+/* Open connections now (for /metrics). */
+long long inn_http_connection_count(void);
+/* Frees the connection guard (after evhttp_free). */
+void inn_http_stop(void);
 
 /* ---- runs.c ---- */
 /* Starts an execution; fills *id.  Errors (unknown workflow, bad
