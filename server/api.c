@@ -30,6 +30,17 @@ struct ctx {
 	struct evhttp_request *req;
 	inn_caller who;
 	const char *arg;        /* the {name}/{id} path segment, decoded */
+	json_object *body;      /* a POST's body, parsed on a request thread */
+	struct evbuffer *in;    /* ... from these bytes */
+	int body_st;            /* 0, or the status of a bad body */
+	const char *body_code;
+	void (*fn)(struct ctx *c);
+	char argbuf[512];
+	/* the run fields, read on a request thread (run routes) */
+	int run_ready, run_st, dry_run;
+	const char *run_code;
+	json_object *params, *spec;
+	char run_msg[1024];
 };
 
 typedef void (*handler_fn)(struct ctx *c);
@@ -412,8 +423,20 @@ run_body(struct ctx *c, json_object *body, json_object **params, json_object **s
 {
 	const char *code = "invalid_request";
 	char msg[1024];
-	int st = inn_body_run_fields(body, params, spec, dry_run, &code, msg, sizeof(msg));
+	int st;
 
+	if (c->run_ready) {
+		/* read on the request thread already */
+		*params = c->params;
+		*spec = c->spec;
+		*dry_run = c->dry_run;
+		c->spec = NULL;
+		c->run_ready = 0;
+		if (c->run_st != 0)
+			inn_http_error(c->req, c->run_st, c->run_code, "%s", c->run_msg);
+		return c->run_st != 0 ? -1 : 0;
+	}
+	st = inn_body_run_fields(body, params, spec, dry_run, &code, msg, sizeof(msg));
 	if (st != 0) {
 		inn_http_error(c->req, st, code, "%s", msg);
 		return -1;
@@ -1126,6 +1149,88 @@ authenticate(struct ctx *c, enum access need)
 	return 0;
 }
 
+/* A POST: its body is parsed (and a run's fields read, Score spec
+ * included) on a request thread; the handler then runs on the loop thread. */
+static void
+post_work(void *arg)
+{
+	struct ctx *c = arg;
+	size_t len = evbuffer_get_length(c->in);
+	const char *data = len ? (const char *)evbuffer_pullup(c->in, -1) : NULL;
+
+	c->body_code = "invalid_json";
+	if (len > c->srv->cfg.max_body) {
+		c->body_st = 413;
+		c->body_code = "body_too_large";
+		snprintf(c->run_msg, sizeof(c->run_msg), "the request body is %zu bytes; the "
+		         "limit is %zu", len, c->srv->cfg.max_body);
+	} else if (len > 0 && data == NULL) {
+		c->body_st = 400;
+		c->body_code = "bad_body";
+		snprintf(c->run_msg, sizeof(c->run_msg), "cannot read the request body");
+	} else {
+		c->body_st = inn_body_parse(data, len, &c->body, &c->body_code, c->run_msg,
+		                            sizeof(c->run_msg));
+	}
+	evbuffer_free(c->in);
+	c->in = NULL;
+	if (c->body_st == 0 && (c->fn == h_goldenpath_run || c->fn == h_workflow_run)) {
+		c->run_st = inn_body_run_fields(c->body, &c->params, &c->spec, &c->dry_run,
+		                                &c->run_code, c->run_msg, sizeof(c->run_msg));
+		c->run_ready = 1;
+	}
+}
+
+static void
+post_done(void *arg, int cancelled)
+{
+	struct ctx *c = arg;
+
+	if (cancelled) {
+		/* the server stops: the request is gone with evhttp */
+	} else if (c->body_st != 0) {
+		inn_http_error(c->req, c->body_st, c->body_code, "%s", c->run_msg);
+	} else {
+		inn_http_body_preset(c->req, c->body);
+		c->fn(c);
+		inn_http_body_preset(NULL, NULL);
+	}
+	if (c->in != NULL)
+		evbuffer_free(c->in);
+	json_object_put(c->spec);
+	json_object_put(c->body);
+	free(c);
+}
+
+static void
+defer_post(const struct ctx *from, const struct route *r)
+{
+	struct ctx *c = malloc(sizeof(*c));
+
+	if (c == NULL) {
+		inn_http_error(from->req, 503, "busy", "out of memory");
+		return;
+	}
+	*c = *from;
+	c->fn = r->fn;
+	/* the body moves out of evhttp's buffer (no copy) to the request thread */
+	if ((c->in = evbuffer_new()) == NULL) {
+		inn_http_error(from->req, 503, "busy", "out of memory");
+		free(c);
+		return;
+	}
+	evbuffer_add_buffer(c->in, evhttp_request_get_input_buffer(from->req));
+	if (from->arg != NULL) {
+		snprintf(c->argbuf, sizeof(c->argbuf), "%s", from->arg);
+		c->arg = c->argbuf;
+	}
+	if (inn_http_defer(post_work, post_done, c) != 0) {
+		inn_http_error(from->req, 503, "busy", "%s", inn_error_last());
+		evbuffer_free(c->in);
+		free(c);
+	}
+}
+
 static void
 dispatch(struct evhttp_request *req, void *arg)
 {
@@ -1154,6 +1259,10 @@ dispatch(struct evhttp_request *req, void *arg)
 			continue;
 		if (authenticate(&c, routes[i].access) != 0)
 			return;
+		if (m == EVHTTP_REQ_POST) {
+			defer_post(&c, &routes[i]);
+			return;
+		}
 		routes[i].fn(&c);
 		return;
 	}

@@ -133,6 +133,17 @@ inn_http_error(struct evhttp_request *req, int status, const char *code, const c
 	json_object_put(body);
 }
 
+/* The body parsed on a request thread for the request being handled. */
+static struct evhttp_request *preset_req;
+static json_object *preset_body;
+
+void
+inn_http_body_preset(struct evhttp_request *req, json_object *body)
+{
+	preset_req = req;
+	preset_body = body;
+}
+
 json_object *
 inn_http_body_json(inn_server *srv, struct evhttp_request *req)
 {
@@ -143,6 +154,8 @@ inn_http_body_json(inn_server *srv, struct evhttp_request *req)
 	char *data, msg[512];
 	int st;
 
+	if (req == preset_req && preset_body != NULL)
+		return json_object_get(preset_body);
 	if (len > srv->cfg.max_body) {
 		inn_http_error(req, 413, "body_too_large", "the request body is %zu bytes; the "
 		               "limit is %zu", len, srv->cfg.max_body);
@@ -966,9 +979,155 @@ guard_start(inn_server *srv, struct evhttp_bound_socket *sock)
 	return 0;
 }
 
+/* ---- request threads ---------------------------------------------------- */
+
+/*
+ * Slow request work (parsing and validating bodies, YAML Score specs)
+ * runs on a few request threads, never on the loop thread: a job's work()
+ * runs on one of them, then its done() on the loop thread, where evhttp
+ * (not thread-safe) may be used again.  The loop is woken by an event
+ * activated from the request thread.
+ */
+#define INN_REQUEST_THREADS 4
+
+struct job {
+	void (*work)(void *arg);
+	void (*done)(void *arg, int cancelled);
+	void *arg;
+	struct job *next;
+};
+
+static struct {
+	pthread_t th[INN_REQUEST_THREADS];
+	int nth;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct job *todo, *todo_tail;   /* waiting for a thread */
+	struct job *fin, *fin_tail;     /* worked: done() on the loop thread */
+	struct event *wake;
+	int stop;
+} pool = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+
+static void *
+pool_thread(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&pool.lock);
+	for (;;) {
+		struct job *j;
+
+		while (pool.todo == NULL && !pool.stop)
+			pthread_cond_wait(&pool.cond, &pool.lock);
+		if (pool.todo == NULL)
+			break;
+		j = pool.todo;
+		if ((pool.todo = j->next) == NULL)
+			pool.todo_tail = NULL;
+		pthread_mutex_unlock(&pool.lock);
+		j->work(j->arg);
+		pthread_mutex_lock(&pool.lock);
+		j->next = NULL;
+		if (pool.fin_tail != NULL)
+			pool.fin_tail->next = j;
+		else
+			pool.fin = j;
+		pool.fin_tail = j;
+		if (pool.wake != NULL)
+			event_active(pool.wake, EV_READ, 0);
+	}
+	pthread_mutex_unlock(&pool.lock);
+	return NULL;
+}
+
+static void
+pool_finish(evutil_socket_t fd, short what, void *arg)
+{
+	struct job *j, *next;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	pthread_mutex_lock(&pool.lock);
+	j = pool.fin;
+	pool.fin = pool.fin_tail = NULL;
+	pthread_mutex_unlock(&pool.lock);
+	for (; j != NULL; j = next) {
+		next = j->next;
+		j->done(j->arg, 0);
+		free(j);
+	}
+}
+
+int
+inn_http_defer(void (*work)(void *arg), void (*done)(void *arg, int cancelled), void *arg)
+{
+	struct job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	j->work = work;
+	j->done = done;
+	j->arg = arg;
+	pthread_mutex_lock(&pool.lock);
+	if (pool.todo_tail != NULL)
+		pool.todo_tail->next = j;
+	else
+		pool.todo = j;
+	pool.todo_tail = j;
+	pthread_cond_signal(&pool.cond);
+	pthread_mutex_unlock(&pool.lock);
+	return 0;
+}
+
+static int
+pool_start(inn_server *srv)
+{
+	int i;
+
+	if ((pool.wake = event_new(srv->base, -1, 0, pool_finish, NULL)) == NULL)
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	for (i = 0; i < INN_REQUEST_THREADS; i++) {
+		if (pthread_create(&pool.th[i], NULL, pool_thread, NULL) != 0)
+			break;
+		pool.nth++;
+	}
+	if (pool.nth == 0)
+		return inn_error_set(INN_ERROR, "cannot start the request threads");
+	return 0;
+}
+
+/* Waits for the request threads; jobs not delivered are cancelled. */
+static void
+pool_stop(void)
+{
+	struct job *lists[2], *j, *next;
+	int i;
+
+	pthread_mutex_lock(&pool.lock);
+	pool.stop = 1;
+	pthread_cond_broadcast(&pool.cond);
+	pthread_mutex_unlock(&pool.lock);
+	for (i = 0; i < pool.nth; i++)
+		pthread_join(pool.th[i], NULL);
+	pool.nth = 0;
+	lists[0] = pool.todo;
+	lists[1] = pool.fin;
+	pool.todo = pool.todo_tail = pool.fin = pool.fin_tail = NULL;
+	for (i = 0; i < 2; i++)
+		for (j = lists[i]; j != NULL; j = next) {
+			next = j->next;
+			j->done(j->arg, 1);
+			free(j);
+		}
+	if (pool.wake != NULL)
+		event_free(pool.wake);
+	pool.wake = NULL;
+}
+
 void
 inn_http_stop(void)
 {
+	pool_stop();
 	while (guard.nlive > 0)
 		conn_forget(guard.nlive - 1);
 	free(guard.live);
@@ -1010,6 +1169,8 @@ inn_http_start(inn_server *srv)
 	evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 	                           EVHTTP_REQ_DELETE | EVHTTP_REQ_PUT | EVHTTP_REQ_HEAD);
 	inn_api_register(srv);
+	if (pool_start(srv) != 0)
+		return -1;
 	sock = evhttp_bind_socket_with_handle(srv->http, srv->cfg.listen_host,
 	                                      (ev_uint16_t)srv->cfg.listen_port);
 	if (sock == NULL)

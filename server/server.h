@@ -102,6 +102,9 @@ void inn_http_error(struct evhttp_request *req, int status, const char *code,
                     const char *fmt, ...) INN_PRINTF_LIKE(4, 5);
 /* Request body as JSON object; NULL after replying 400/413 itself. */
 json_object *inn_http_body_json(inn_server *srv, struct evhttp_request *req);
+/* Hands the body parsed on a request thread to inn_http_body_json for req
+ * (NULL, NULL: none). */
+void inn_http_body_preset(struct evhttp_request *req, json_object *body);
 /* Query parameter, or NULL. */
 const char *inn_http_query(struct evhttp_request *req, const char *name, char *buf,
                            size_t len);
@@ -110,8 +113,13 @@ json_object *inn_openapi(void);
 long long inn_http_error_count(void);
 /* Open connections now (for /metrics). */
 long long inn_http_connection_count(void);
-/* Frees the connection guard (after evhttp_free). */
+/* Stops the request threads and frees the connection guard (after
+ * evhttp_free; undelivered jobs get done(arg, 1)). */
 void inn_http_stop(void);
+/* Runs work(arg) on a request thread, then done(arg, 0) on the loop
+ * thread (only there may evhttp be used).  Returns 0, or INN_ENOMEM. */
+int inn_http_defer(void (*work)(void *arg), void (*done)(void *arg, int cancelled),
+                   void *arg);
 
 /* ---- runs.c ---- */
 /* Starts an execution; fills *id.  Errors (unknown workflow, bad
