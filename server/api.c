@@ -36,6 +36,9 @@ struct ctx {
 	const char *body_code;
 	void (*fn)(struct ctx *c);
 	char argbuf[512];
+	/* a provider admin operation done on the request thread */
+	int worked, status;
+	json_object *reply;
 	/* the run fields, read on a request thread (run routes) */
 	int run_ready, run_st, dry_run;
 	const char *run_code;
@@ -813,6 +816,20 @@ h_admin_keys(struct ctx *c)
 
 /* ---- provider sources (admin) --------------------------------------------------- */
 
+/* The provider admin operations clone and fetch git repositories: they
+ * run on a request thread (post_work), one at a time; these handlers then
+ * only send what they got. */
+static pthread_mutex_t providers_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int
+reply_worked(struct ctx *c)
+{
+	if (!c->worked)
+		return 0;
+	inn_http_reply_json(c->req, c->status, c->reply);
+	return 1;
+}
+
 static void
 h_admin_providers(struct ctx *c)
 {
@@ -826,10 +843,10 @@ h_admin_providers(struct ctx *c)
 static void
 h_admin_provider_add(struct ctx *c)
 {
-	json_object *body = inn_http_body_json(c->srv, c->req), *reply = NULL;
+	json_object *body, *reply = NULL;
 	int status;
 
-	if (body == NULL)
+	if (reply_worked(c) || (body = inn_http_body_json(c->srv, c->req)) == NULL)
 		return;
 	status = inn_providers_add(c->srv, &c->who, body, &reply);
 	inn_http_reply_json(c->req, status, reply);
@@ -841,7 +858,11 @@ static void
 h_admin_provider_remove(struct ctx *c)
 {
 	json_object *reply = NULL;
-	int status = inn_providers_remove(c->srv, &c->who, c->arg, &reply);
+	int status;
+
+	if (reply_worked(c))
+		return;
+	status = inn_providers_remove(c->srv, &c->who, c->arg, &reply);
 
 	inn_http_reply_json(c->req, status, reply);
 	json_object_put(reply);
@@ -851,7 +872,11 @@ static void
 h_admin_reload(struct ctx *c)
 {
 	json_object *reply = NULL;
-	int status = inn_providers_reload(c->srv, &c->who, &reply);
+	int status;
+
+	if (reply_worked(c))
+		return;
+	status = inn_providers_reload(c->srv, &c->who, &reply);
 
 	inn_http_reply_json(c->req, status, reply);
 	json_object_put(reply);
@@ -1174,10 +1199,23 @@ post_work(void *arg)
 	}
 	evbuffer_free(c->in);
 	c->in = NULL;
-	if (c->body_st == 0 && (c->fn == h_goldenpath_run || c->fn == h_workflow_run)) {
+	if (c->body_st != 0)
+		return;
+	if (c->fn == h_goldenpath_run || c->fn == h_workflow_run) {
 		c->run_st = inn_body_run_fields(c->body, &c->params, &c->spec, &c->dry_run,
 		                                &c->run_code, c->run_msg, sizeof(c->run_msg));
 		c->run_ready = 1;
+	} else if (c->fn == h_admin_provider_add || c->fn == h_admin_provider_remove ||
+	           c->fn == h_admin_reload) {
+		pthread_mutex_lock(&providers_lock);
+		if (c->fn == h_admin_provider_add)
+			c->status = inn_providers_add(c->srv, &c->who, c->body, &c->reply);
+		else if (c->fn == h_admin_provider_remove)
+			c->status = inn_providers_remove(c->srv, &c->who, c->arg, &c->reply);
+		else
+			c->status = inn_providers_reload(c->srv, &c->who, &c->reply);
+		pthread_mutex_unlock(&providers_lock);
+		c->worked = 1;
 	}
 }
 
@@ -1199,6 +1237,7 @@ post_done(void *arg, int cancelled)
 		evbuffer_free(c->in);
 	json_object_put(c->spec);
 	json_object_put(c->body);
+	json_object_put(c->reply);
 	free(c);
 }
 
@@ -1259,7 +1298,7 @@ dispatch(struct evhttp_request *req, void *arg)
 			continue;
 		if (authenticate(&c, routes[i].access) != 0)
 			return;
-		if (m == EVHTTP_REQ_POST) {
+		if (m == EVHTTP_REQ_POST || routes[i].fn == h_admin_provider_remove) {
 			defer_post(&c, &routes[i]);
 			return;
 		}

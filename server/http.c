@@ -49,6 +49,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -997,16 +998,26 @@ struct job {
 	struct job *next;
 };
 
+struct loop_call {
+	void (*fn)(void *arg);
+	void *arg;
+	int done;
+	struct loop_call *next;
+};
+
 static struct {
 	pthread_t th[INN_REQUEST_THREADS];
-	int nth;
+	int nth, busy;
+	pthread_t loop;                 /* the loop thread */
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	pthread_cond_t cond, called;
+	struct loop_call *calls;        /* for the loop thread, from request threads */
 	struct job *todo, *todo_tail;   /* waiting for a thread */
 	struct job *fin, *fin_tail;     /* worked: done() on the loop thread */
 	struct event *wake;
 	int stop;
-} pool = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+} pool = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER,
+            .called = PTHREAD_COND_INITIALIZER };
 
 static void *
 pool_thread(void *arg)
@@ -1023,9 +1034,11 @@ pool_thread(void *arg)
 		j = pool.todo;
 		if ((pool.todo = j->next) == NULL)
 			pool.todo_tail = NULL;
+		pool.busy++;
 		pthread_mutex_unlock(&pool.lock);
 		j->work(j->arg);
 		pthread_mutex_lock(&pool.lock);
+		pool.busy--;
 		j->next = NULL;
 		if (pool.fin_tail != NULL)
 			pool.fin_tail->next = j;
@@ -1039,6 +1052,48 @@ pool_thread(void *arg)
 	return NULL;
 }
 
+/* Runs the calls request threads wait for (loop thread, or the main
+ * thread once the loop has stopped). */
+static int
+pool_run_calls(void)
+{
+	struct loop_call *lc, *next;
+	int n = 0;
+
+	pthread_mutex_lock(&pool.lock);
+	lc = pool.calls;
+	pool.calls = NULL;
+	pthread_mutex_unlock(&pool.lock);
+	for (; lc != NULL; lc = next) {
+		next = lc->next;
+		lc->fn(lc->arg);
+		pthread_mutex_lock(&pool.lock);
+		lc->done = 1;
+		pthread_cond_broadcast(&pool.called);
+		pthread_mutex_unlock(&pool.lock);
+		n++;
+	}
+	return n;
+}
+
+void
+inn_http_on_loop(void (*fn)(void *arg), void *arg)
+{
+	struct loop_call lc = { fn, arg, 0, NULL };
+
+	if (pool.wake == NULL || pthread_equal(pthread_self(), pool.loop)) {
+		fn(arg);
+		return;
+	}
+	pthread_mutex_lock(&pool.lock);
+	lc.next = pool.calls;
+	pool.calls = &lc;
+	event_active(pool.wake, EV_READ, 0);
+	while (!lc.done)
+		pthread_cond_wait(&pool.called, &pool.lock);
+	pthread_mutex_unlock(&pool.lock);
+}
+
 static void
 pool_finish(evutil_socket_t fd, short what, void *arg)
 {
@@ -1047,6 +1102,7 @@ pool_finish(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
+	pool_run_calls();
 	pthread_mutex_lock(&pool.lock);
 	j = pool.fin;
 	pool.fin = pool.fin_tail = NULL;
@@ -1084,6 +1140,7 @@ pool_start(inn_server *srv)
 {
 	int i;
 
+	pool.loop = pthread_self();
 	if ((pool.wake = event_new(srv->base, -1, 0, pool_finish, NULL)) == NULL)
 		return inn_error_set(INN_ENOMEM, "out of memory");
 	for (i = 0; i < INN_REQUEST_THREADS; i++) {
@@ -1101,18 +1158,32 @@ static void
 pool_stop(void)
 {
 	struct job *lists[2], *j, *next;
-	int i;
+	int i, busy;
 
 	pthread_mutex_lock(&pool.lock);
+	lists[0] = pool.todo;            /* not started: cancelled */
+	pool.todo = pool.todo_tail = NULL;
 	pool.stop = 1;
 	pthread_cond_broadcast(&pool.cond);
 	pthread_mutex_unlock(&pool.lock);
+	/* jobs under way may wait for a loop call: the loop has stopped, so
+	 * this thread answers them until the jobs are done */
+	do {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+		pool_run_calls();
+		pthread_mutex_lock(&pool.lock);
+		busy = pool.busy;
+		pthread_mutex_unlock(&pool.lock);
+		if (busy > 0)
+			nanosleep(&ts, NULL);
+	} while (busy > 0);
 	for (i = 0; i < pool.nth; i++)
 		pthread_join(pool.th[i], NULL);
 	pool.nth = 0;
-	lists[0] = pool.todo;
+	pool_run_calls();
 	lists[1] = pool.fin;
-	pool.todo = pool.todo_tail = pool.fin = pool.fin_tail = NULL;
+	pool.fin = pool.fin_tail = NULL;
 	for (i = 0; i < 2; i++)
 		for (j = lists[i]; j != NULL; j = next) {
 			next = j->next;

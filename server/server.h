@@ -120,6 +120,9 @@ void inn_http_stop(void);
  * thread (only there may evhttp be used).  Returns 0, or INN_ENOMEM. */
 int inn_http_defer(void (*work)(void *arg), void (*done)(void *arg, int cancelled),
                    void *arg);
+/* Runs fn(arg) on the loop thread and waits for it (from a request
+ * thread); on the loop thread itself, or before the loop exists, at once. */
+void inn_http_on_loop(void (*fn)(void *arg), void *arg);
 
 /* ---- runs.c ---- */
 /* Starts an execution; fills *id.  Errors (unknown workflow, bad
