@@ -20,8 +20,9 @@
  *     Transfer-Encoding, a coding other than chunked -> 400 JSON, closed
  *   - a head over the header limit          -> 431 JSON, closed
  * The reply is written to the socket directly (evhttp has not seen the
- * request yet), the unread input is dropped and the socket shut down, so
- * evhttp ends the connection on the next read.  When an earlier request of
+ * request yet) and the socket shut for writing; the input is dropped as it
+ * comes until the client closes (or 8 MB later, when the socket is shut
+ * for reading too, so evhttp ends the connection).  When an earlier request of
  * the same connection is still unanswered (pipelining), the connection is
  * closed without that reply, so that replies cannot come out of order.
  * Remaining limits: evhttp's own HTML errors can still appear for a
@@ -61,6 +62,7 @@
 #include "api_body.h"
 #include "error.h"
 #include "host.h"
+#include "http_scan.h"
 #include "server.h"
 
 struct sse_client {
@@ -399,15 +401,6 @@ sse_flush(evutil_socket_t fd, short what, void *arg)
 
 /* ---- the connection guard (see the top of the file) --------------------- */
 
-enum scan_state {
-	SCAN_HEAD,        /* reading a request head */
-	SCAN_BODY,        /* skipping a Content-Length body */
-	SCAN_CHUNK_SIZE,  /* reading a chunk-size line */
-	SCAN_CHUNK_DATA,  /* skipping a chunk and its CRLF */
-	SCAN_TRAILER,     /* reading trailer lines up to the empty one */
-	SCAN_DEAD         /* refused: ignore the rest */
-};
-
 struct conn {
 	inn_server *srv;
 	struct bufferevent *bev;
@@ -416,14 +409,10 @@ struct conn {
 	evutil_socket_t fd;           /* -1 until set up */
 	ino_t ino;                    /* the socket's inode: tells a reused number */
 	char ip[INET6_ADDRSTRLEN];
-	enum scan_state st;
-	char *line;                   /* the head (or chunk line) read so far */
-	size_t llen, lcap;
-	uint64_t left;                /* bytes still to skip (SCAN_BODY, SCAN_CHUNK_DATA) */
-	uint64_t chunked;             /* chunked body bytes so far */
-	int64_t cur;                  /* bytes of the current request scanned */
-	int64_t before;               /* buffer bytes ahead of the current scan position */
+	inn_scan scan;                /* where the byte stream is (http_scan.c) */
+	int64_t before;               /* buffer bytes ahead of the current request */
 	int refused;
+	uint64_t discarded;           /* bytes dropped after the refusal */
 };
 
 static struct {
@@ -438,8 +427,6 @@ static struct {
 } guard;
 
 #define GUARD_LOG_INTERVAL_MS 10000
-#define GUARD_LINE_MAX 1024       /* a chunk-size or trailer line */
-#define GUARD_TRIM_BYTES (256 * 1024)
 
 static void
 conn_forget(int i)
@@ -447,7 +434,7 @@ conn_forget(int i)
 	struct conn *c = guard.live[i];
 
 	guard.live[i] = guard.live[--guard.nlive];
-	free(c->line);
+	inn_scan_free(&c->scan);
 	free(c);
 }
 
@@ -485,8 +472,8 @@ guard_sweep(evutil_socket_t fd, short what, void *arg)
 
 /* Writes a JSON error straight to the socket (evhttp has not seen this
  * request) unless an earlier request of the connection is still pending,
- * then shuts the socket down; evhttp frees the connection on its next
- * read.  The caller drops the unread input. */
+ * then shuts the socket for writing; the caller drops the input from now
+ * on (conn_discard). */
 static void
 conn_refuse(struct conn *c, int status, const char *code, const char *fmt, ...)
 {
@@ -500,7 +487,6 @@ conn_refuse(struct conn *c, int status, const char *code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	c->st = SCAN_DEAD;
 	c->refused = 1;
 	atomic_fetch_add(&error_replies, 1);
 	if (status == 401)
@@ -521,253 +507,32 @@ conn_refuse(struct conn *c, int status, const char *code, const char *fmt, ...)
 	             "Content-Length: %zu\r\nConnection: close\r\n%s\r\n", status, reason,
 	             strlen(s), status == 401 ?
 	             "WWW-Authenticate: Bearer realm=\"innominatus\"\r\n" : "");
-	if (fd >= 0 && c->before - c->cur <= 0 &&
+	if (fd >= 0 && c->before <= 0 &&
 	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 &&
 	    send(fd, head, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) == n)
 		(void)send(fd, s, strlen(s), MSG_NOSIGNAL | MSG_DONTWAIT);
 	json_object_put(body);
 	if (fd >= 0)
-		shutdown(fd, SHUT_RDWR);
+		shutdown(fd, SHUT_WR);
 }
 
-/* The value of header line l ("Name: value") if its name is name. */
-static const char *
-header_value(const char *l, const char *name, size_t *vlen, const char *eol)
-{
-	size_t n = strlen(name);
-	const char *v;
+/* After a refusal: evhttp must not act on what is left of the request,
+ * so the input is dropped as it comes.  The socket stays open for reading
+ * a while, so that a client still sending its body reads the reply rather
+ * than a reset; after GUARD_DISCARD_MAX bytes it is shut for reading too
+ * (evhttp then sees the end and frees the connection). */
+#define GUARD_DISCARD_MAX (8 * 1024 * 1024)
 
-	if ((size_t)(eol - l) <= n || strncasecmp(l, name, n) != 0 || l[n] != ':')
-		return NULL;
-	for (v = l + n + 1; v < eol && (*v == ' ' || *v == '\t'); v++)
-		;
-	while (eol > v && (eol[-1] == ' ' || eol[-1] == '\t' || eol[-1] == '\r'))
-		eol--;
-	*vlen = (size_t)(eol - v);
-	return v;
-}
-
-/* A complete head is in c->line: decide before any of its body is kept. */
 static void
-conn_head(struct conn *c)
+conn_discard(struct conn *c, struct evbuffer *buf)
 {
-	inn_server *srv = c->srv;
-	const char *l = c->line, *end = c->line + c->llen, *eol, *v;
-	const char *auth = NULL;
-	size_t vlen, alen = 0;
-	int ncl = 0, nte = 0, chunked = 0;
-	unsigned long long cl = 0;
+	size_t n = evbuffer_get_length(buf);
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
 
-	/* the request line first, then one header per line */
-	eol = memchr(l, '\n', (size_t)(end - l));
-	for (l = eol ? eol + 1 : end; l < end; l = eol + 1) {
-		if ((eol = memchr(l, '\n', (size_t)(end - l))) == NULL)
-			eol = end;
-		if ((v = header_value(l, "Content-Length", &vlen, eol)) != NULL) {
-			unsigned long long x = 0;
-			size_t i;
-
-			if (vlen == 0 || vlen > 18) {
-				conn_refuse(c, 400, "bad_request", "Content-Length \"%.*s\" is not a "
-				            "byte count", (int)(vlen > 40 ? 40 : vlen), v);
-				return;
-			}
-			for (i = 0; i < vlen; i++) {
-				if (v[i] < '0' || v[i] > '9') {
-					conn_refuse(c, 400, "bad_request", "Content-Length \"%.*s\" is not "
-					            "a byte count", (int)vlen, v);
-					return;
-				}
-				x = x * 10 + (unsigned)(v[i] - '0');
-			}
-			if (ncl++ > 0 && x != cl) {
-				conn_refuse(c, 400, "bad_request", "conflicting Content-Length headers "
-				            "(%llu and %llu)", cl, x);
-				return;
-			}
-			cl = x;
-		} else if ((v = header_value(l, "Transfer-Encoding", &vlen, eol)) != NULL) {
-			nte++;
-			chunked = vlen == 7 && strncasecmp(v, "chunked", 7) == 0;
-			if (!chunked || nte > 1) {
-				conn_refuse(c, 400, "bad_request", "Transfer-Encoding \"%.*s\": only one "
-				            "\"chunked\" is accepted", (int)(vlen > 40 ? 40 : vlen), v);
-				return;
-			}
-		} else if ((v = header_value(l, "Authorization", &vlen, eol)) != NULL) {
-			auth = v;
-			alen = vlen;
-		}
-	}
-	if (ncl > 0 && nte > 0) {
-		conn_refuse(c, 400, "bad_request", "a request with both Content-Length and "
-		            "Transfer-Encoding is ambiguous");
-		return;
-	}
-	if (chunked || cl > 0) {
-		/* a body: only for a known key, and only up to the limit */
-		char key[256];
-		inn_principal who;
-
-		if (auth == NULL || alen <= 7 || alen - 7 >= sizeof(key) ||
-		    strncasecmp(auth, "Bearer ", 7) != 0) {
-			conn_refuse(c, 401, "unauthorized", "an API key is required to send a body "
-			            "(Authorization: Bearer <key>)");
-			return;
-		}
-		memcpy(key, auth + 7, alen - 7);
-		key[alen - 7] = '\0';
-		if (inn_api_key_check(srv, key, &who) != 0) {
-			conn_refuse(c, 401, "unauthorized", "unknown or revoked API key");
-			return;
-		}
-		if (cl > srv->cfg.max_body) {
-			conn_refuse(c, 413, "body_too_large", "the request body is %llu bytes; the "
-			            "limit is %zu", cl, srv->cfg.max_body);
-			return;
-		}
-		if (chunked || cl >= GUARD_TRIM_BYTES)
-			guard.trim = 1;
-	}
-	c->llen = 0;
-	c->chunked = 0;
-	if (chunked) {
-		c->st = SCAN_CHUNK_SIZE;
-	} else if (cl > 0) {
-		c->st = SCAN_BODY;
-		c->left = cl;
-	} else {
-		c->st = SCAN_HEAD;
-		c->cur = 0;
-	}
-}
-
-/* A chunk-size line (hex size, maybe ";extensions") is in c->line. */
-static void
-conn_chunk_line(struct conn *c)
-{
-	unsigned long long size = 0;
-	size_t i, digits = 0;
-
-	for (i = 0; i < c->llen; i++) {
-		int ch = (unsigned char)c->line[i], d;
-
-		if (ch >= '0' && ch <= '9')
-			d = ch - '0';
-		else if (ch >= 'a' && ch <= 'f')
-			d = ch - 'a' + 10;
-		else if (ch >= 'A' && ch <= 'F')
-			d = ch - 'A' + 10;
-		else
-			break;
-		if (++digits > 15) {
-			conn_refuse(c, 413, "body_too_large", "a chunk larger than the body limit "
-			            "(%zu bytes)", c->srv->cfg.max_body);
-			return;
-		}
-		size = size * 16 + (unsigned)d;
-	}
-	if (digits == 0) {
-		conn_refuse(c, 400, "bad_request", "a chunked body with a bad chunk-size line");
-		return;
-	}
-	c->llen = 0;
-	if (size == 0) {
-		c->st = SCAN_TRAILER;
-		return;
-	}
-	c->chunked += size;
-	if (c->chunked > c->srv->cfg.max_body) {
-		conn_refuse(c, 413, "body_too_large", "the chunked request body exceeds the limit "
-		            "of %zu bytes", c->srv->cfg.max_body);
-		return;
-	}
-	c->left = size + 2;
-	c->st = SCAN_CHUNK_DATA;
-}
-
-static int
-line_add(struct conn *c, char ch, size_t max)
-{
-	if (c->llen + 1 >= c->lcap) {
-		size_t ncap = c->lcap ? c->lcap * 2 : 512;
-		char *n;
-
-		if (ncap > max + 1)
-			ncap = max + 1;
-		if (c->llen + 1 >= ncap || (n = realloc(c->line, ncap)) == NULL)
-			return -1;
-		c->line = n;
-		c->lcap = ncap;
-	}
-	c->line[c->llen++] = ch;
-	return 0;
-}
-
-/* Follows the byte stream of a connection; returns how many bytes were
- * looked at (all of them, unless the connection was refused). */
-static void
-conn_scan(struct conn *c, const unsigned char *p, size_t n)
-{
-	size_t head_max = c->srv->cfg.max_headers_size + 8192;
-
-	while (n > 0 && c->st != SCAN_DEAD) {
-		if (c->st == SCAN_BODY || c->st == SCAN_CHUNK_DATA) {
-			size_t take = (uint64_t)n < c->left ? n : (size_t)c->left;
-
-			c->left -= take;
-			p += take;
-			n -= take;
-			c->cur += (int64_t)take;
-			c->before += (int64_t)take;
-			if (c->left == 0) {
-				if (c->st == SCAN_CHUNK_DATA) {
-					c->st = SCAN_CHUNK_SIZE;
-				} else {
-					c->st = SCAN_HEAD;
-					c->cur = 0;
-				}
-			}
-			continue;
-		}
-		c->cur++;
-		c->before++;
-		n--;
-		if (c->st == SCAN_HEAD && c->llen == 0 && (*p == '\r' || *p == '\n')) {
-			p++;
-			continue;
-		}
-		if (line_add(c, (char)*p, c->st == SCAN_HEAD ? head_max : GUARD_LINE_MAX) != 0) {
-			if (c->st == SCAN_HEAD)
-				conn_refuse(c, 431, "headers_too_large", "the request head is over %zu "
-				            "bytes", head_max);
-			else
-				conn_refuse(c, 400, "bad_request", "a chunked body with a line over %d "
-				            "bytes", GUARD_LINE_MAX);
-			return;
-		}
-		if (*p++ != '\n')
-			continue;
-		switch (c->st) {
-		case SCAN_HEAD:
-			if ((c->llen >= 2 && c->line[c->llen - 2] == '\n') ||
-			    (c->llen >= 3 && c->line[c->llen - 2] == '\r' && c->line[c->llen - 3] == '\n'))
-				conn_head(c);
-			break;
-		case SCAN_CHUNK_SIZE:
-			conn_chunk_line(c);
-			break;
-		case SCAN_TRAILER:
-			if (c->llen <= 2) {   /* the empty line: the request is complete */
-				c->st = SCAN_HEAD;
-				c->cur = 0;
-			}
-			c->llen = 0;
-			break;
-		default:
-			break;
-		}
-	}
+	evbuffer_drain(buf, n);
+	if (c->discarded <= GUARD_DISCARD_MAX && (c->discarded += n) > GUARD_DISCARD_MAX &&
+	    fd >= 0)
+		shutdown(fd, SHUT_RD);
 }
 
 /* Bytes were read from the socket into the connection's input buffer,
@@ -781,23 +546,32 @@ conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 	size_t len = evbuffer_get_length(buf), off, todo;
 	int i, nv;
 
-	if (info->n_added == 0 || c->st == SCAN_DEAD)
+	if (info->n_added == 0)
 		return;
+	if (c->refused) {
+		conn_discard(c, buf);
+		return;
+	}
 	todo = info->n_added > len ? len : info->n_added;
 	off = len - todo;
-	c->before = (int64_t)off;
-	while (todo > 0 && c->st != SCAN_DEAD) {
-		size_t done = 0;
+	while (todo > 0) {
+		size_t done = 0, used;
 
 		if (evbuffer_ptr_set(buf, &pos, off, EVBUFFER_PTR_SET) != 0)
 			break;
 		nv = evbuffer_peek(buf, (ev_ssize_t)todo, &pos, vec, 16);
 		if (nv > 16)
 			nv = 16;
-		for (i = 0; i < nv && c->st != SCAN_DEAD; i++) {
+		for (i = 0; i < nv; i++) {
 			size_t k = vec[i].iov_len < todo - done ? vec[i].iov_len : todo - done;
 
-			conn_scan(c, vec[i].iov_base, k);
+			if (inn_scan_feed(&c->scan, vec[i].iov_base, k, &used) != 0) {
+				/* bytes of earlier requests still in the buffer? */
+				c->before = (int64_t)(off + done + used) - c->scan.cur;
+				conn_refuse(c, c->scan.status, c->scan.code, "%s", c->scan.msg);
+				conn_discard(c, buf);
+				return;
+			}
 			done += k;
 		}
 		if (nv <= 0)
@@ -805,12 +579,19 @@ conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 		off += done;
 		todo -= done;
 	}
-	if (c->st == SCAN_DEAD) {
-		/* evhttp must not act on what is left of a refused request */
-		evbuffer_remove_cb_entry(buf, c->cb);
-		c->cb = NULL;
-		evbuffer_drain(buf, evbuffer_get_length(buf));
+	if (c->scan.big) {
+		c->scan.big = 0;
+		guard.trim = 1;
 	}
+}
+
+/* The scanner's question at the end of a head with a body. */
+static int
+conn_key_ok(void *arg, const char *key)
+{
+	inn_principal who;
+
+	return inn_api_key_check(arg, key, &who) == 0;
 }
 
 static int
@@ -846,7 +627,7 @@ conn_setup(evutil_socket_t unused, short what, void *arg)
 			evbuffer_remove_cb_entry(bufferevent_get_input(bev), c->cb);
 		if (fd >= 0)
 			shutdown(fd, SHUT_RDWR);
-		free(c->line);
+		inn_scan_free(&c->scan);
 		free(c);
 		bufferevent_decref(bev);
 		return;
@@ -873,9 +654,10 @@ conn_setup(evutil_socket_t unused, short what, void *arg)
 	else if (clients_at(c->ip) >= guard.max_per_client)
 		conn_refuse(c, 503, "too_many_connections", "%s has %d connections open, the limit "
 		            "per client (server.maxConnectionsPerClient)", c->ip, guard.max_per_client);
-	if (c->refused && c->cb != NULL) {
-		evbuffer_remove_cb_entry(bufferevent_get_input(bev), c->cb);
-		c->cb = NULL;
+	if (c->refused) {
+		/* nothing read yet: close at once, the slot is needed */
+		inn_scan_free(&c->scan);
+		shutdown(fd, SHUT_RD);
 	}
 	guard.live[guard.nlive++] = c;
 	atomic_store(&live_connections, guard.nlive);
@@ -894,6 +676,10 @@ conn_new_bev(struct event_base *base, void *arg)
 	c->srv = arg;
 	c->bev = bev;
 	c->fd = -1;
+	c->scan.max_body = c->srv->cfg.max_body;
+	c->scan.head_max = c->srv->cfg.max_headers_size + 8192;
+	c->scan.key_ok = conn_key_ok;
+	c->scan.arg = c->srv;
 	c->cb = evbuffer_add_cb(bufferevent_get_input(bev), conn_input, c);
 	if (c->cb == NULL || (c->setup = event_new(base, -1, 0, conn_setup, c)) == NULL) {
 		if (c->cb != NULL)

@@ -39,14 +39,15 @@ msg_has() { test "$(cat "$H/code")" = 400 && jf error.message < "$H/out" | grep 
 hostport=${url#http://}
 
 # ---- HT-3: unauthenticated bodies are not buffered --------------------------
-rss() { awk '/^VmRSS/ {print $2}' "/proc/$spid/status"; }
+# the high-water mark of the server's resident memory, in kB
+rss() { awk '/^VmHWM/ {print $2}' "/proc/$spid/status"; }
 rss0=$(rss)
 python3 - "$url" > "$H/ht3" <<'PY'
 import socket, sys, urllib.parse, threading
 u = urllib.parse.urlparse(sys.argv[1])
 res = []
 def one(i):
-    size = (1 + i % 15) * 1000 * 1000
+    size = (1 + i % 15) * 1000 * 1000 if i % 2 else 15 * 1000 * 1000
     s = socket.create_connection((u.hostname, u.port), timeout=20)
     s.sendall(b"POST /api/workflows/run HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
               b"Content-Length: %d\r\n\r\n" % size)
@@ -74,11 +75,11 @@ for t in ts: t.join()
 print(len([r for r in res if " 401 " in r]))
 PY
 rss1=$(rss)
-echo "# RSS before ${rss0} kB, after 30 unauthenticated 1-15 MB bodies ${rss1} kB"
+echo "# peak RSS before ${rss0} kB, after 30 unauthenticated 1-15 MB bodies ${rss1} kB"
 check "HT-3: 30 unauthenticated bodies of 1-15 MB get 401 without their bodies" \
 	test "$(cat "$H/ht3")" = 30
-check "HT-3: the server's memory grows by less than 100 MB (it kept no body)" \
-	test $((rss1 - rss0)) -lt 102400
+check "HT-3: the server's peak memory grows by less than 50 MB (it kept no body)" \
+	test $((rss1 - rss0)) -lt 51200
 
 # ---- HT-1: 413 is the JSON error, also for chunked bodies ------------------
 head -c 20000000 /dev/zero | tr '\0' 'a' > "$H/big"
@@ -97,7 +98,8 @@ printf 'POST /api/workflows/run HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\
 check "HT-10: two conflicting Content-Length headers get 400 (nothing smuggled)" \
 	sh -c "grep -q '^HTTP/1.1 400' $H/out && grep -q 'application/json' $H/out && ! grep -q '\"status\":\"ok\"' $H/out"
 printf 'POST /api/workflows/run HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' "$U" | raw > "$H/out"
-check "HT-10: Content-Length with Transfer-Encoding gets 400" grep -q '^HTTP/1.1 400' "$H/out"
+check "HT-10: Content-Length with Transfer-Encoding gets the JSON 400" \
+	sh -c "grep -q '^HTTP/1.1 400' $H/out && grep -q 'application/json' $H/out"
 printf 'POST /api/workflows/run HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Length: 16\r\nContent-Length: 16\r\n\r\n{"workflow":"x"}GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' "$U" | raw > "$H/out"
 check "HT-10: repeated equal Content-Length headers are read as one (404, then the next request)" \
 	sh -c "grep -q '^HTTP/1.1 404' $H/out && grep -q '\"status\":\"ok\"' $H/out"
@@ -114,7 +116,7 @@ api POST /api/workflows/run "$U" --data-binary @"$H/utf8.json" > "$H/out"
 check "IN-19: invalid UTF-8 in a string gets 400 naming parameters.who" msg_has 'UTF-8 in parameters.who'
 printf '{"workflow":"web/hello","parameters":{"\377k":"x"}}' > "$H/utf8.json"
 api POST /api/workflows/run "$U" --data-binary @"$H/utf8.json" > "$H/out"
-check "IN-19: invalid UTF-8 in a key gets 400" test "$(cat "$H/code")" = 400
+check "IN-19: invalid UTF-8 in a key gets 400 saying so" msg_has 'key that is not valid UTF-8 in parameters'
 for n in 99999999999999999999999999 -99999999999999999999999999 18446744073709551615 1e999; do
 	api POST /api/workflows/run "$U" -d "{\"workflow\":\"web/hello\",\"parameters\":{\"n\":$n}}" > "$H/out"
 	check "IN-15: $n gets 400 out of range naming parameters.n" msg_has 'out of range.* in parameters.n'
@@ -150,23 +152,26 @@ done = []
 lock = threading.Lock()
 socks = []
 for i in range(2):
-    s = socket.create_connection((u.hostname, u.port), timeout=120)
+    s = socket.create_connection((u.hostname, u.port), timeout=600)
     s.sendall(head + body[:-1])
     socks.append(s)
 def finish(name, s, last):
-    s.sendall(last)
     out = b""
-    while b"\r\n\r\n" not in out:
-        b = s.recv(65536)
-        if not b:
-            break
-        out += b
+    try:
+        s.sendall(last)
+        while b"\r\n\r\n" not in out:
+            b = s.recv(65536)
+            if not b:
+                break
+            out += b
+    except OSError as e:
+        out = str(e).encode()
     with lock:
         done.append((name, out.split(b"\r\n")[0].decode("latin-1")))
 ts = [threading.Thread(target=finish, args=("slow", s, body[-1:])) for s in socks]
 for t in ts: t.start()
 time.sleep(0.05)
-h = socket.create_connection((u.hostname, u.port), timeout=120)
+h = socket.create_connection((u.hostname, u.port), timeout=600)
 threading.Thread(target=finish, args=("health", h, b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")).run()
 for t in ts: t.join()
 print(" ".join(n for n, _ in done))
@@ -208,8 +213,8 @@ PY
 t1=$(ticks)
 logsize=$(wc -c < "$H/server.log")
 echo "# 200 idle sockets under ulimit -n 128: $((t1 - t0)) CPU ticks in ~2 s, log $logsize bytes"
-check "HT-5: the server does not spin while its descriptors are exhausted (< 100 ticks in ~2 s)" \
-	test $((t1 - t0)) -lt 100
+check "HT-5: the server does not spin while its descriptors are exhausted (< 40 ticks in ~2 s)" \
+	test $((t1 - t0)) -lt 40
 check "HT-5: the log stays small (< 64 KB)" test "$logsize" -lt 65536
 i=0
 while [ $i -lt 50 ] && ! curl -sf -o /dev/null "$url/health"; do i=$((i + 1)); sleep 0.1; done
