@@ -196,6 +196,9 @@ h_metrics(struct ctx *c)
 	                    "# TYPE innominatus_http_errors_total counter\n"
 	                    "innominatus_http_errors_total %lld\n",
 	                    (long long)inn_http_error_count());
+	evbuffer_add_printf(b, "# HELP innominatus_http_connections Open HTTP connections.\n"
+	                    "# TYPE innominatus_http_connections gauge\n"
+	                    "innominatus_http_connections %lld\n", inn_http_connection_count());
 	evbuffer_add_printf(b, "# HELP innominatus_executions_total Finished executions by status.\n"
 	                    "# TYPE innominatus_executions_total counter\n");
 	for (i = INN_STATE_SUCCEEDED; i <= INN_STATE_WOULD_RUN; i++)
