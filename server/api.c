@@ -14,6 +14,8 @@
 
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "api_body.h"
 #include "error.h"
@@ -29,6 +31,20 @@ struct ctx {
 	struct evhttp_request *req;
 	inn_caller who;
 	const char *arg;        /* the {name}/{id} path segment, decoded */
+	json_object *body;      /* a POST's body, parsed on a request thread */
+	struct evbuffer *in;    /* ... from these bytes */
+	int body_st;            /* 0, or the status of a bad body */
+	const char *body_code;
+	void (*fn)(struct ctx *c);
+	char argbuf[512];
+	/* a provider admin operation done on the request thread */
+	int worked, status;
+	json_object *reply;
+	/* the run fields, read on a request thread (run routes) */
+	int run_ready, run_st, dry_run;
+	const char *run_code;
+	json_object *params, *spec;
+	char run_msg[1024];
 };
 
 typedef void (*handler_fn)(struct ctx *c);
@@ -42,60 +58,91 @@ struct route {
 };
 
 /*
- * A small cache of recently verified keys (loop thread only), so a busy
- * client does not cost a store lookup per request.  Entries live
+ * A small cache of recently verified keys, so a busy client does not cost
+ * a store lookup per request.  It holds the SHA-256 of each key, never the
+ * key, and compares hashes in constant time.  Entries live
  * AUTH_CACHE_TTL_MS; revoking a key through the API empties the cache, so
- * a revoked key stops working at once on this server.
+ * a revoked key stops working at once on this server.  The lock lets the
+ * connection front end (http.c) ask too.
  */
 #define AUTH_CACHE_SIZE 256
 #define AUTH_CACHE_TTL_MS 10000
 
 static struct {
-	char key[128];
+	unsigned char hash[32];
 	inn_principal p;
 	int64_t until;
 } auth_cache[AUTH_CACHE_SIZE];
+static pthread_mutex_t auth_lock = PTHREAD_MUTEX_INITIALIZER;
 
+static int
+auth_hash(const char *key, unsigned char out[32])
+{
+	unsigned int len = 0;
+
+	return EVP_Digest(key, strlen(key), out, &len, EVP_sha256(), NULL) == 1 && len == 32 ?
+	       0 : -1;
+}
 
 static unsigned
-auth_slot(const char *key)
+auth_slot(const unsigned char hash[32])
 {
-	unsigned h = 2166136261u;
-
-	for (; *key; key++)
-		h = (h ^ (unsigned char)*key) * 16777619u;
-	return h % AUTH_CACHE_SIZE;
+	return ((unsigned)hash[0] << 8 | hash[1]) % AUTH_CACHE_SIZE;
 }
 
 static int
 auth_cache_get(const char *key, inn_principal *out)
 {
-	unsigned i = auth_slot(key);
+	unsigned char h[32];
+	unsigned i;
+	int rc = -1;
 
-	if (auth_cache[i].until > inn_now_ms() && strcmp(auth_cache[i].key, key) == 0) {
+	if (auth_hash(key, h) != 0)
+		return -1;
+	i = auth_slot(h);
+	pthread_mutex_lock(&auth_lock);
+	if (auth_cache[i].until > inn_now_ms() && CRYPTO_memcmp(auth_cache[i].hash, h, 32) == 0) {
 		*out = auth_cache[i].p;
-		return 0;
+		rc = 0;
 	}
-	return -1;
+	pthread_mutex_unlock(&auth_lock);
+	return rc;
 }
 
 static void
 auth_cache_put(const char *key, const inn_principal *p)
 {
-	unsigned i = auth_slot(key);
+	unsigned char h[32];
+	unsigned i;
 
-	if (strlen(key) >= sizeof(auth_cache[i].key))
+	if (auth_hash(key, h) != 0)
 		return;
-	snprintf(auth_cache[i].key, sizeof(auth_cache[i].key), "%s", key);
+	i = auth_slot(h);
+	pthread_mutex_lock(&auth_lock);
+	memcpy(auth_cache[i].hash, h, 32);
 	auth_cache[i].p = *p;
 	auth_cache[i].until = inn_now_ms() + AUTH_CACHE_TTL_MS;
+	pthread_mutex_unlock(&auth_lock);
 }
 
 /* Forgets every cached key (after a revocation). */
 static void
 auth_cache_clear(void)
 {
+	pthread_mutex_lock(&auth_lock);
 	memset(auth_cache, 0, sizeof(auth_cache));
+	pthread_mutex_unlock(&auth_lock);
+}
+
+int
+inn_api_key_check(inn_server *srv, const char *key, inn_principal *out)
+{
+	if (auth_cache_get(key, out) == 0)
+		return 0;
+	if (inn_store_key_lookup(srv->store, key, out) != 0)
+		return -1;
+	auth_cache_put(key, out);
+	return 0;
 }
 
 /* ---- public ------------------------------------------------------------- */
@@ -150,6 +197,9 @@ h_metrics(struct ctx *c)
 	                    "# TYPE innominatus_http_errors_total counter\n"
 	                    "innominatus_http_errors_total %lld\n",
 	                    (long long)inn_http_error_count());
+	evbuffer_add_printf(b, "# HELP innominatus_http_connections Open HTTP connections.\n"
+	                    "# TYPE innominatus_http_connections gauge\n"
+	                    "innominatus_http_connections %lld\n", inn_http_connection_count());
 	evbuffer_add_printf(b, "# HELP innominatus_executions_total Finished executions by status.\n"
 	                    "# TYPE innominatus_executions_total counter\n");
 	for (i = INN_STATE_SUCCEEDED; i <= INN_STATE_WOULD_RUN; i++)
@@ -422,8 +472,20 @@ run_body(struct ctx *c, json_object *body, json_object **params, json_object **s
 {
 	const char *code = "invalid_request";
 	char msg[1024];
-	int st = inn_body_run_fields(body, params, spec, dry_run, &code, msg, sizeof(msg));
+	int st;
 
+	if (c->run_ready) {
+		/* read on the request thread already */
+		*params = c->params;
+		*spec = c->spec;
+		*dry_run = c->dry_run;
+		c->spec = NULL;
+		c->run_ready = 0;
+		if (c->run_st != 0)
+			inn_http_error(c->req, c->run_st, c->run_code, "%s", c->run_msg);
+		return c->run_st != 0 ? -1 : 0;
+	}
+	st = inn_body_run_fields(body, params, spec, dry_run, &code, msg, sizeof(msg));
 	if (st != 0) {
 		inn_http_error(c->req, st, code, "%s", msg);
 		return -1;
@@ -783,6 +845,8 @@ h_admin_key_revoke(struct ctx *c)
 		return;
 	}
 	auth_cache_clear();
+	/* a stream opened with the key must not outlive it */
+	inn_sse_end_key(c->srv, c->arg);
 	inn_store_audit(c->srv->store, c->who.p.name, "key.revoke", c->arg, NULL);
 	o = json_object_new_object();
 	json_object_object_add(o, "name", json_object_new_string(c->arg));
@@ -839,6 +903,20 @@ h_admin_keys(struct ctx *c)
 
 /* ---- provider sources (admin) --------------------------------------------------- */
 
+/* The provider admin operations clone and fetch git repositories: they
+ * run on a request thread (post_work), one at a time; these handlers then
+ * only send what they got. */
+static pthread_mutex_t providers_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int
+reply_worked(struct ctx *c)
+{
+	if (!c->worked)
+		return 0;
+	inn_http_reply_json(c->req, c->status, c->reply);
+	return 1;
+}
+
 static void
 h_admin_providers(struct ctx *c)
 {
@@ -852,10 +930,10 @@ h_admin_providers(struct ctx *c)
 static void
 h_admin_provider_add(struct ctx *c)
 {
-	json_object *body = inn_http_body_json(c->srv, c->req), *reply = NULL;
+	json_object *body, *reply = NULL;
 	int status;
 
-	if (body == NULL)
+	if (reply_worked(c) || (body = inn_http_body_json(c->srv, c->req)) == NULL)
 		return;
 	status = inn_providers_add(c->srv, &c->who, body, &reply);
 	inn_http_reply_json(c->req, status, reply);
@@ -867,7 +945,11 @@ static void
 h_admin_provider_remove(struct ctx *c)
 {
 	json_object *reply = NULL;
-	int status = inn_providers_remove(c->srv, &c->who, c->arg, &reply);
+	int status;
+
+	if (reply_worked(c))
+		return;
+	status = inn_providers_remove(c->srv, &c->who, c->arg, &reply);
 
 	inn_http_reply_json(c->req, status, reply);
 	json_object_put(reply);
@@ -877,7 +959,11 @@ static void
 h_admin_reload(struct ctx *c)
 {
 	json_object *reply = NULL;
-	int status = inn_providers_reload(c->srv, &c->who, &reply);
+	int status;
+
+	if (reply_worked(c))
+		return;
+	status = inn_providers_reload(c->srv, &c->who, &reply);
 
 	inn_http_reply_json(c->req, status, reply);
 	json_object_put(reply);
@@ -1156,11 +1242,7 @@ authenticate(struct ctx *c, enum access need)
 		               "(Authorization: Bearer <key>)");
 		return -1;
 	}
-	if (auth_cache_get(h + 7, &c->who.p) == 0) {
-		/* verified recently */
-	} else if (inn_store_key_lookup(c->srv->store, h + 7, &c->who.p) == 0) {
-		auth_cache_put(h + 7, &c->who.p);
-	} else {
+	if (inn_api_key_check(c->srv, h + 7, &c->who.p) != 0) {
 		atomic_fetch_add(&c->srv->m_unauthorized, 1);
 		inn_http_error(c->req, 401, "unauthorized", "unknown or revoked API key");
 		return -1;
@@ -1172,6 +1254,102 @@ authenticate(struct ctx *c, enum access need)
 		return -1;
 	}
 	return 0;
+}
+
+/* A POST: its body is parsed (and a run's fields read, Score spec
+ * included) on a request thread; the handler then runs on the loop thread. */
+static void
+post_work(void *arg)
+{
+	struct ctx *c = arg;
+	size_t len = evbuffer_get_length(c->in);
+	const char *data = len ? (const char *)evbuffer_pullup(c->in, -1) : NULL;
+
+	c->body_code = "invalid_json";
+	if (len > c->srv->cfg.max_body) {
+		c->body_st = 413;
+		c->body_code = "body_too_large";
+		snprintf(c->run_msg, sizeof(c->run_msg), "the request body is %zu bytes; the "
+		         "limit is %zu", len, c->srv->cfg.max_body);
+	} else if (len > 0 && data == NULL) {
+		c->body_st = 400;
+		c->body_code = "bad_body";
+		snprintf(c->run_msg, sizeof(c->run_msg), "cannot read the request body");
+	} else {
+		c->body_st = inn_body_parse(data, len, &c->body, &c->body_code, c->run_msg,
+		                            sizeof(c->run_msg));
+	}
+	evbuffer_free(c->in);
+	c->in = NULL;
+	if (c->body_st != 0)
+		return;
+	if (c->fn == h_goldenpath_run || c->fn == h_workflow_run) {
+		c->run_st = inn_body_run_fields(c->body, &c->params, &c->spec, &c->dry_run,
+		                                &c->run_code, c->run_msg, sizeof(c->run_msg));
+		c->run_ready = 1;
+	} else if (c->fn == h_admin_provider_add || c->fn == h_admin_provider_remove ||
+	           c->fn == h_admin_reload) {
+		pthread_mutex_lock(&providers_lock);
+		if (c->fn == h_admin_provider_add)
+			c->status = inn_providers_add(c->srv, &c->who, c->body, &c->reply);
+		else if (c->fn == h_admin_provider_remove)
+			c->status = inn_providers_remove(c->srv, &c->who, c->arg, &c->reply);
+		else
+			c->status = inn_providers_reload(c->srv, &c->who, &c->reply);
+		pthread_mutex_unlock(&providers_lock);
+		c->worked = 1;
+	}
+}
+
+static void
+post_done(void *arg, int cancelled)
+{
+	struct ctx *c = arg;
+
+	if (cancelled) {
+		/* the server stops: the request is gone with evhttp */
+	} else if (c->body_st != 0) {
+		inn_http_error(c->req, c->body_st, c->body_code, "%s", c->run_msg);
+	} else {
+		inn_http_body_preset(c->req, c->body);
+		c->fn(c);
+		inn_http_body_preset(NULL, NULL);
+	}
+	if (c->in != NULL)
+		evbuffer_free(c->in);
+	json_object_put(c->spec);
+	json_object_put(c->body);
+	json_object_put(c->reply);
+	free(c);
+}
+
+static void
+defer_post(const struct ctx *from, const struct route *r)
+{
+	struct ctx *c = malloc(sizeof(*c));
+
+	if (c == NULL) {
+		inn_http_error(from->req, 503, "busy", "out of memory");
+		return;
+	}
+	*c = *from;
+	c->fn = r->fn;
+	/* the body moves out of evhttp's buffer (no copy) to the request thread */
+	if ((c->in = evbuffer_new()) == NULL) {
+		inn_http_error(from->req, 503, "busy", "out of memory");
+		free(c);
+		return;
+	}
+	evbuffer_add_buffer(c->in, evhttp_request_get_input_buffer(from->req));
+	if (from->arg != NULL) {
+		snprintf(c->argbuf, sizeof(c->argbuf), "%s", from->arg);
+		c->arg = c->argbuf;
+	}
+	if (inn_http_defer(post_work, post_done, c) != 0) {
+		inn_http_error(from->req, 503, "busy", "%s", inn_error_last());
+		evbuffer_free(c->in);
+		free(c);
+	}
 }
 
 static void
@@ -1202,6 +1380,10 @@ dispatch(struct evhttp_request *req, void *arg)
 			continue;
 		if (authenticate(&c, routes[i].access) != 0)
 			return;
+		if (m == EVHTTP_REQ_POST || routes[i].fn == h_admin_provider_remove) {
+			defer_post(&c, &routes[i]);
+			return;
+		}
 		routes[i].fn(&c);
 		return;
 	}

@@ -1,10 +1,16 @@
 /*
  * api_body.c - request bodies: strict JSON (the whole body, one object,
- * nesting bounded) and the fields of a run request (see api_body.h).
+ * nesting bounded, RFC 8259 only: double-quoted strings of valid UTF-8,
+ * no comments, NaN/Infinity or trailing commas, integers within 64 bits)
+ * and the fields of a run request (see api_body.h).
  */
 #include "config.h"
 
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api_body.h"
@@ -12,6 +18,270 @@
 #include "model.h"
 
 #define BODY_MAX_DEPTH 64
+
+/*
+ * A strict pass over the raw text before json-c reads it: json-c (0.16)
+ * accepts single quotes, NaN and Infinity even in its strict mode, keeps
+ * invalid UTF-8 as is, and saturates integers it cannot hold (so
+ * 99999999999999999999 would become 18446744073709551615).  The pass keeps
+ * the path of the value it is in, so that an error names the field.
+ */
+struct jscan {
+	const unsigned char *p, *end, *start;
+	char path[256];
+	size_t plen[BODY_MAX_DEPTH + 1];   /* path length at each depth */
+	int depth;
+	char *msg;
+	size_t msglen;
+};
+
+static int
+jscan_fail(struct jscan *s, const char *what)
+{
+	snprintf(s->msg, s->msglen, "the body is not valid JSON: %s%s%s (at byte %zu)", what,
+	         s->path[0] ? " in " : "", s->path, (size_t)(s->p - s->start));
+	return -1;
+}
+
+static void
+jscan_ws(struct jscan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+		s->p++;
+}
+
+/* Length of the UTF-8 sequence at p (1-4), or 0 if it is not well formed
+ * (overlong forms, surrogates and code points over U+10FFFF refused). */
+static size_t
+utf8_len(const unsigned char *p, const unsigned char *end)
+{
+	size_t n, i;
+	uint32_t cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if ((size_t)(end - p) < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+/* A string at s->p (the opening quote); if key, it is appended to the path. */
+static int
+jscan_string(struct jscan *s, int key)
+{
+	const unsigned char *b;
+
+	if (s->p >= s->end || *s->p != '"')
+		return jscan_fail(s, key ? "expected a double-quoted key" :
+		                  "expected a value (strings take double quotes)");
+	b = ++s->p;
+	while (s->p < s->end && *s->p != '"') {
+		size_t n;
+
+		if (*s->p < 0x20)
+			return jscan_fail(s, "a control character inside a string");
+		if (*s->p == '\\') {
+			if (++s->p >= s->end)
+				break;
+			if (*s->p == 'u') {
+				int i;
+
+				for (i = 1; i <= 4; i++)
+					if (s->p + i >= s->end || !strchr("0123456789abcdefABCDEF",
+					                                  s->p[i]) || s->p[i] == 0)
+						return jscan_fail(s, "a bad \\u escape");
+				s->p += 5;
+				continue;
+			}
+			if (!strchr("\"\\/bfnrt", *s->p) || *s->p == 0)
+				return jscan_fail(s, "a bad escape");
+			s->p++;
+			continue;
+		}
+		if ((n = utf8_len(s->p, s->end)) == 0) {
+			if (key)
+				s->path[s->plen[s->depth]] = '\0';
+			return jscan_fail(s, key ? "a key that is not valid UTF-8" :
+			                  "a string that is not valid UTF-8");
+		}
+		s->p += n;
+	}
+	if (s->p >= s->end)
+		return jscan_fail(s, "an unterminated string");
+	if (key) {
+		size_t at = s->plen[s->depth], len = (size_t)(s->p - b);
+
+		if (at + len + 2 < sizeof(s->path)) {
+			if (at > 0)
+				s->path[at++] = '.';
+			memcpy(s->path + at, b, len);
+			s->path[at + len] = '\0';
+		}
+	}
+	s->p++;
+	return 0;
+}
+
+static int
+jscan_number(struct jscan *s)
+{
+	const unsigned char *b = s->p;
+	int is_int = 1;
+	char buf[64], *end;
+
+	if (s->p < s->end && *s->p == '-')
+		s->p++;
+	if (s->p >= s->end || *s->p < '0' || *s->p > '9')
+		return jscan_fail(s, "expected a value (a string, number, object, array, true, "
+		                  "false or null)");
+	if (*s->p == '0' && s->p + 1 < s->end && s->p[1] >= '0' && s->p[1] <= '9')
+		return jscan_fail(s, "a number with a leading zero");
+	while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
+		s->p++;
+	if (s->p < s->end && *s->p == '.') {
+		is_int = 0;
+		if (++s->p >= s->end || *s->p < '0' || *s->p > '9')
+			return jscan_fail(s, "a number without digits after the point");
+		while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
+			s->p++;
+	}
+	if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+		is_int = 0;
+		if (++s->p < s->end && (*s->p == '+' || *s->p == '-'))
+			s->p++;
+		if (s->p >= s->end || *s->p < '0' || *s->p > '9')
+			return jscan_fail(s, "a number without digits in its exponent");
+		while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
+			s->p++;
+	}
+	if ((size_t)(s->p - b) >= sizeof(buf))
+		return jscan_fail(s, "a number out of range (more than 63 characters)");
+	memcpy(buf, b, (size_t)(s->p - b));
+	buf[s->p - b] = '\0';
+	errno = 0;
+	if (is_int) {
+		(void)strtoll(buf, &end, 10);
+		if (errno == ERANGE)
+			return jscan_fail(s, "an integer out of range (64-bit signed)");
+	} else if (!isfinite(strtod(buf, &end))) {
+		return jscan_fail(s, "a number out of range");
+	}
+	return 0;
+}
+
+static int jscan_value(struct jscan *s);
+
+static int
+jscan_container(struct jscan *s, int obj)
+{
+	unsigned idx = 0;
+
+	if (s->depth >= BODY_MAX_DEPTH)
+		return jscan_fail(s, "nesting deeper than 64");
+	s->p++;
+	s->depth++;
+	s->plen[s->depth] = strlen(s->path);
+	jscan_ws(s);
+	if (s->p < s->end && *s->p == (obj ? '}' : ']'))
+		goto done;
+	for (;;) {
+		s->path[s->plen[s->depth]] = '\0';
+		if (obj) {
+			if (jscan_string(s, 1) != 0)
+				return -1;
+			jscan_ws(s);
+			if (s->p >= s->end || *s->p != ':')
+				return jscan_fail(s, "expected ':' after a key");
+			s->p++;
+		} else {
+			size_t at = s->plen[s->depth];
+
+			snprintf(s->path + at, sizeof(s->path) - at, "[%u]", idx++);
+		}
+		if (jscan_value(s) != 0)
+			return -1;
+		jscan_ws(s);
+		s->path[s->plen[s->depth]] = '\0';
+		if (s->p < s->end && *s->p == ',') {
+			s->p++;
+			jscan_ws(s);
+			if (s->p < s->end && (*s->p == '}' || *s->p == ']'))
+				return jscan_fail(s, "a trailing comma");
+			continue;
+		}
+		if (s->p < s->end && *s->p == (obj ? '}' : ']'))
+			break;
+		return jscan_fail(s, obj ? "expected ',' or '}'" : "expected ',' or ']'");
+	}
+done:
+	s->p++;
+	s->depth--;
+	s->path[s->plen[s->depth + 1]] = '\0';
+	return 0;
+}
+
+static int
+jscan_literal(struct jscan *s, const char *word)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0)
+		return jscan_fail(s, "expected a value (a string, number, object, array, true, "
+		                  "false or null; no NaN, Infinity or single quotes)");
+	s->p += n;
+	return 0;
+}
+
+static int
+jscan_value(struct jscan *s)
+{
+	jscan_ws(s);
+	if (s->p >= s->end)
+		return jscan_fail(s, "the body ends where a value was expected");
+	switch (*s->p) {
+	case '{': return jscan_container(s, 1);
+	case '[': return jscan_container(s, 0);
+	case '"': return jscan_string(s, 0);
+	case 't': return jscan_literal(s, "true");
+	case 'f': return jscan_literal(s, "false");
+	case 'n': return jscan_literal(s, "null");
+	default: return jscan_number(s);
+	}
+}
+
+int
+inn_body_check_json(const char *data, size_t len, char *msg, size_t msglen)
+{
+	struct jscan s;
+
+	memset(&s, 0, sizeof(s));
+	s.start = s.p = (const unsigned char *)data;
+	s.end = s.p + len;
+	s.msg = msg;
+	s.msglen = msglen;
+	if (jscan_value(&s) != 0)
+		return -1;
+	jscan_ws(&s);
+	if (s.p != s.end)
+		return jscan_fail(&s, "trailing data after the value");
+	return 0;
+}
 
 int
 inn_body_parse(const char *data, size_t len, json_object **out, const char **code,
@@ -30,7 +300,12 @@ inn_body_parse(const char *data, size_t len, json_object **out, const char **cod
 		snprintf(msg, msglen, "the body is too large to parse");
 		return 400;
 	}
+	if (inn_body_check_json(data, len, msg, msglen) != 0) {
+		*code = "invalid_json";
+		return 400;
+	}
 	tok = json_tokener_new_ex(BODY_MAX_DEPTH);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	o = json_tokener_parse_ex(tok, data, (int)len);
 	if (json_tokener_get_error(tok) != json_tokener_success ||
 	    (size_t)json_tokener_get_parse_end(tok) != len) {

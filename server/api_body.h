@@ -9,6 +9,12 @@
 
 #include <json-c/json.h>
 
+/* Checks that data is one strict RFC 8259 JSON value: double-quoted
+ * strings of valid UTF-8, no comments, NaN, Infinity or trailing commas,
+ * integers that fit 64 bits, finite numbers, nesting at most 64.  Returns
+ * 0, or -1 with a message naming the field (e.g. "parameters.secs"). */
+int inn_body_check_json(const char *data, size_t len, char *msg, size_t msglen);
+
 /* Parses a request body into a JSON object (empty body: {}).  Returns 0,
  * or an HTTP status (400) with a code and message. */
 int inn_body_parse(const char *data, size_t len, json_object **out, const char **code,

@@ -3,23 +3,66 @@
  * header size, timeouts, connection count), JSON replies and errors,
  * Server-Sent Events, and the hand-off from engine threads to the loop
  * thread (a queue plus an event activated from any thread).
+ *
+ * The connection guard.  libevent 2.1 has no hook between a request's
+ * headers and its body on the server side (evhttp_request_set_header_cb
+ * only serves client requests, evhttp_set_newreqcb and
+ * evhttp_set_max_connections are 2.2), so this file watches the bytes of
+ * every connection itself: evhttp_set_bevcb gives us each connection's
+ * bufferevent, and a callback on its input buffer sees every byte read from
+ * the socket before evhttp parses it.  A small scanner follows the request
+ * heads and bodies (Content-Length and chunked framing) and, at the end of
+ * each head, before any of the body is kept:
+ *   - a body without a valid API key        -> 401 JSON, connection closed
+ *   - Content-Length over maxBodyBytes      -> 413 JSON, connection closed
+ *   - a chunked body growing past the limit -> 413 JSON, connection closed
+ *   - conflicting or malformed Content-Length, Content-Length together with
+ *     Transfer-Encoding, a coding other than chunked -> 400 JSON, closed
+ *   - a head over the header limit          -> 431 JSON, closed
+ * The reply is written to the socket directly (evhttp has not seen the
+ * request yet) and the socket shut for writing; the input is dropped as it
+ * comes until the client closes (or 8 MB later, when the socket is shut
+ * for reading too, so evhttp ends the connection).  When an earlier request of
+ * the same connection is still unanswered (pipelining), the connection is
+ * closed without that reply, so that replies cannot come out of order.
+ * Remaining limits: evhttp's own HTML errors can still appear for a
+ * malformed request line (the scanner does not duplicate evhttp's parser);
+ * the key check of a body request reads the store on a cache miss (one
+ * indexed lookup).
+ *
+ * Connections are counted here too (evhttp 2.1 cannot): at most
+ * server.maxConnections in all and server.maxConnectionsPerClient per
+ * client address; one over gets a 503 JSON and is closed.  A connection is
+ * known closed when its descriptor no longer names the same socket (a
+ * sweep every second, and before refusing).  The accept loop pauses on
+ * EMFILE/ENFILE instead of spinning, and says so once per interval.
  */
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <malloc.h>
 #include <stdarg.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 #include <event2/thread.h>
 
 #include "api_body.h"
 #include "error.h"
+#include "host.h"
+#include "http_scan.h"
 #include "server.h"
 
 struct sse_client {
@@ -32,6 +75,7 @@ struct sse_client {
 };
 
 static atomic_llong error_replies;
+static atomic_int live_connections;
 
 long long
 inn_http_error_count(void)
@@ -90,6 +134,17 @@ inn_http_error(struct evhttp_request *req, int status, const char *code, const c
 	json_object_put(body);
 }
 
+/* The body parsed on a request thread for the request being handled. */
+static struct evhttp_request *preset_req;
+static json_object *preset_body;
+
+void
+inn_http_body_preset(struct evhttp_request *req, json_object *body)
+{
+	preset_req = req;
+	preset_body = body;
+}
+
 json_object *
 inn_http_body_json(inn_server *srv, struct evhttp_request *req)
 {
@@ -100,6 +155,8 @@ inn_http_body_json(inn_server *srv, struct evhttp_request *req)
 	char *data, msg[512];
 	int st;
 
+	if (req == preset_req && preset_body != NULL)
+		return json_object_get(preset_body);
 	if (len > srv->cfg.max_body) {
 		inn_http_error(req, 413, "body_too_large", "the request body is %zu bytes; the "
 		               "limit is %zu", len, srv->cfg.max_body);
@@ -230,6 +287,29 @@ inn_sse_close(inn_server *srv, struct sse_client *c)
 	sse_finish(srv, c);
 }
 
+int
+inn_sse_end_key(inn_server *srv, const char *key_name)
+{
+	struct sse_client *c, *next;
+	int n = 0;
+
+	for (c = srv->sse; c != NULL; c = next) {
+		next = c->next;
+		if (strcmp(c->who.p.name, key_name) != 0)
+			continue;
+		if (c->req != NULL) {
+			json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "reason", json_object_new_string("key revoked"));
+			sse_write(c, "end", c->last, o);
+			json_object_put(o);
+		}
+		sse_finish(srv, c);
+		n++;
+	}
+	return n;
+}
+
 void
 inn_sse_publish(inn_server *srv, const char *kind, int64_t exec_id, int64_t id,
                 const char *team, const char *created_by, json_object *data)
@@ -318,6 +398,608 @@ sse_flush(evutil_socket_t fd, short what, void *arg)
 	json_object_put(q);
 }
 
+/* ---- the connection guard (see the top of the file) --------------------- */
+
+struct conn {
+	inn_server *srv;
+	struct bufferevent *bev;
+	struct event *setup;          /* one-shot: the descriptor is known */
+	struct evbuffer_cb_entry *cb;
+	evutil_socket_t fd;           /* -1 until set up */
+	ino_t ino;                    /* the socket's inode: tells a reused number */
+	char ip[INET6_ADDRSTRLEN];
+	inn_scan scan;                /* where the byte stream is (http_scan.c) */
+	int64_t before;               /* buffer bytes ahead of the current request */
+	int refused;
+	uint64_t discarded;           /* bytes dropped after the refusal */
+};
+
+static struct {
+	struct conn **live;           /* set-up connections */
+	int nlive, cap;
+	int max_total, max_per_client;
+	struct event *sweep, *resume;
+	struct evconnlistener *listener;
+	int64_t last_log_ms;
+	long long accept_errors;      /* since the last message */
+	int trim;                     /* a big body went through: give memory back */
+} guard;
+
+#define GUARD_LOG_INTERVAL_MS 10000
+
+static void
+conn_forget(int i)
+{
+	struct conn *c = guard.live[i];
+
+	guard.live[i] = guard.live[--guard.nlive];
+	inn_scan_free(&c->scan);
+	free(c);
+}
+
+/* Drops the connections whose descriptor was closed (or now names another
+ * file); gives memory back to the system after big bodies. */
+static void
+guard_sweep_now(void)
+{
+	int i = 0;
+
+	while (i < guard.nlive) {
+		struct stat st;
+		struct conn *c = guard.live[i];
+
+		if (fstat(c->fd, &st) != 0 || st.st_ino != c->ino || !S_ISSOCK(st.st_mode))
+			conn_forget(i);
+		else
+			i++;
+	}
+	atomic_store(&live_connections, guard.nlive);
+}
+
+static void
+guard_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	guard_sweep_now();
+	if (guard.trim) {
+		guard.trim = 0;
+		malloc_trim(0);
+	}
+}
+
+/* Writes a JSON error straight to the socket (evhttp has not seen this
+ * request) unless an earlier request of the connection is still pending,
+ * then shuts the socket for writing; the caller drops the input from now
+ * on (conn_discard). */
+static void
+conn_refuse(struct conn *c, int status, const char *code, const char *fmt, ...)
+{
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
+	json_object *body = json_object_new_object(), *err = json_object_new_object();
+	const char *s, *reason;
+	char msg[512], head[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	c->refused = 1;
+	atomic_fetch_add(&error_replies, 1);
+	if (status == 401)
+		atomic_fetch_add(&c->srv->m_unauthorized, 1);
+	switch (status) {
+	case 400: reason = "Bad Request"; break;
+	case 401: reason = "Unauthorized"; break;
+	case 413: reason = "Payload Too Large"; break;
+	case 431: reason = "Request Header Fields Too Large"; break;
+	default: reason = "Service Unavailable"; break;
+	}
+	json_object_object_add(err, "code", json_object_new_string(code));
+	json_object_object_add(err, "message", json_object_new_string(msg));
+	json_object_object_add(body, "error", err);
+	s = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
+	                                   JSON_C_TO_STRING_NOSLASHESCAPE);
+	n = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+	             "Content-Length: %zu\r\nConnection: close\r\n%s\r\n", status, reason,
+	             strlen(s), status == 401 ?
+	             "WWW-Authenticate: Bearer realm=\"innominatus\"\r\n" : "");
+	if (fd >= 0 && c->before <= 0 &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 &&
+	    send(fd, head, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) == n)
+		(void)send(fd, s, strlen(s), MSG_NOSIGNAL | MSG_DONTWAIT);
+	json_object_put(body);
+	if (fd >= 0)
+		shutdown(fd, SHUT_WR);
+}
+
+/* After a refusal: evhttp must not act on what is left of the request,
+ * so the input is dropped as it comes.  The socket stays open for reading
+ * a while, so that a client still sending its body reads the reply rather
+ * than a reset; after GUARD_DISCARD_MAX bytes it is shut for reading too
+ * (evhttp then sees the end and frees the connection). */
+#define GUARD_DISCARD_MAX (8 * 1024 * 1024)
+
+static void
+conn_discard(struct conn *c, struct evbuffer *buf)
+{
+	size_t n = evbuffer_get_length(buf);
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
+
+	evbuffer_drain(buf, n);
+	if (c->discarded <= GUARD_DISCARD_MAX && (c->discarded += n) > GUARD_DISCARD_MAX &&
+	    fd >= 0)
+		shutdown(fd, SHUT_RD);
+}
+
+/* Bytes were read from the socket into the connection's input buffer,
+ * before evhttp parses them. */
+static void
+conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct conn *c = arg;
+	struct evbuffer_iovec vec[16];
+	struct evbuffer_ptr pos;
+	size_t len = evbuffer_get_length(buf), off, todo;
+	int i, nv;
+
+	if (info->n_added == 0)
+		return;
+	if (c->refused) {
+		conn_discard(c, buf);
+		return;
+	}
+	todo = info->n_added > len ? len : info->n_added;
+	off = len - todo;
+	while (todo > 0) {
+		size_t done = 0, used;
+
+		if (evbuffer_ptr_set(buf, &pos, off, EVBUFFER_PTR_SET) != 0)
+			break;
+		nv = evbuffer_peek(buf, (ev_ssize_t)todo, &pos, vec, 16);
+		if (nv > 16)
+			nv = 16;
+		for (i = 0; i < nv; i++) {
+			size_t k = vec[i].iov_len < todo - done ? vec[i].iov_len : todo - done;
+
+			if (inn_scan_feed(&c->scan, vec[i].iov_base, k, &used) != 0) {
+				/* bytes of earlier requests still in the buffer? */
+				c->before = (int64_t)(off + done + used) - c->scan.cur;
+				conn_refuse(c, c->scan.status, c->scan.code, "%s", c->scan.msg);
+				conn_discard(c, buf);
+				return;
+			}
+			done += k;
+		}
+		if (nv <= 0)
+			break;
+		off += done;
+		todo -= done;
+	}
+	if (c->scan.big) {
+		c->scan.big = 0;
+		guard.trim = 1;
+	}
+}
+
+/* The scanner's question at the end of a head with a body. */
+static int
+conn_key_ok(void *arg, const char *key)
+{
+	inn_principal who;
+
+	return inn_api_key_check(arg, key, &who) == 0;
+}
+
+static int
+clients_at(const char *ip)
+{
+	int i, n = 0;
+
+	for (i = 0; i < guard.nlive; i++)
+		if (strcmp(guard.live[i]->ip, ip) == 0)
+			n++;
+	return n;
+}
+
+/* The connection's descriptor is known now: count it, or refuse it. */
+static void
+conn_setup(evutil_socket_t unused, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct bufferevent *bev = c->bev;
+	evutil_socket_t fd = bufferevent_getfd(bev);
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct stat st;
+	int i;
+
+	(void)unused;
+	(void)what;
+	event_free(c->setup);
+	c->setup = NULL;
+	if (fd < 0 || fstat(fd, &st) != 0 || guard.nlive >= guard.cap) {
+		/* gone already (or no room to count it): stop watching */
+		if (c->cb != NULL)
+			evbuffer_remove_cb_entry(bufferevent_get_input(bev), c->cb);
+		if (fd >= 0)
+			shutdown(fd, SHUT_RDWR);
+		inn_scan_free(&c->scan);
+		free(c);
+		bufferevent_decref(bev);
+		return;
+	}
+	c->fd = fd;
+	c->ino = st.st_ino;
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0) {
+		if (ss.ss_family == AF_INET6)
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, c->ip, sizeof(c->ip));
+		else if (ss.ss_family == AF_INET)
+			inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, c->ip, sizeof(c->ip));
+	}
+	/* a number reused: its former connection is closed */
+	for (i = 0; i < guard.nlive; i++)
+		if (guard.live[i]->fd == fd) {
+			conn_forget(i);
+			break;
+		}
+	if (guard.nlive >= guard.max_total || clients_at(c->ip) >= guard.max_per_client)
+		guard_sweep_now();
+	if (guard.nlive >= guard.max_total)
+		conn_refuse(c, 503, "too_many_connections", "the server has %d connections open, "
+		            "its limit (server.maxConnections)", guard.nlive);
+	else if (clients_at(c->ip) >= guard.max_per_client)
+		conn_refuse(c, 503, "too_many_connections", "%s has %d connections open, the limit "
+		            "per client (server.maxConnectionsPerClient)", c->ip, guard.max_per_client);
+	if (c->refused) {
+		/* nothing read yet: close at once, the slot is needed */
+		inn_scan_free(&c->scan);
+		shutdown(fd, SHUT_RD);
+	}
+	guard.live[guard.nlive++] = c;
+	atomic_store(&live_connections, guard.nlive);
+	bufferevent_decref(bev);
+}
+
+/* evhttp's constructor of each accepted connection's bufferevent. */
+static struct bufferevent *
+conn_new_bev(struct event_base *base, void *arg)
+{
+	struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	struct conn *c;
+
+	if (bev == NULL || (c = calloc(1, sizeof(*c))) == NULL)
+		return bev;
+	c->srv = arg;
+	c->bev = bev;
+	c->fd = -1;
+	c->scan.max_body = c->srv->cfg.max_body;
+	c->scan.head_max = c->srv->cfg.max_headers_size + 8192;
+	c->scan.key_ok = conn_key_ok;
+	c->scan.arg = c->srv;
+	c->cb = evbuffer_add_cb(bufferevent_get_input(bev), conn_input, c);
+	if (c->cb == NULL || (c->setup = event_new(base, -1, 0, conn_setup, c)) == NULL) {
+		if (c->cb != NULL)
+			evbuffer_remove_cb_entry(bufferevent_get_input(bev), c->cb);
+		free(c);
+		return bev;
+	}
+	/* the descriptor is set after we return; look at it once it is, and
+	 * keep the bufferevent alive until then */
+	bufferevent_incref(bev);
+	event_active(c->setup, EV_TIMEOUT, 0);
+	return bev;
+}
+
+static void
+accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	evconnlistener_enable(guard.listener);
+}
+
+/* accept() failed (EMFILE, ENFILE, ENOBUFS...): pause accepting for a
+ * moment instead of retrying at once, and say so once per interval. */
+static void
+accept_error(struct evconnlistener *lev, void *arg)
+{
+	int err = EVUTIL_SOCKET_ERROR();
+	int64_t now = inn_now_ms();
+	struct timeval tv = { 0, 100 * 1000 };
+
+	(void)arg;
+	guard.accept_errors++;
+	if (guard.last_log_ms == 0 || now - guard.last_log_ms >= GUARD_LOG_INTERVAL_MS) {
+		fprintf(stderr, "innominatus: cannot accept connections: %s (%lld time(s) since "
+		        "the last message); pausing accepts for 100 ms at a time\n",
+		        evutil_socket_error_to_string(err), guard.accept_errors);
+		guard.last_log_ms = now;
+		guard.accept_errors = 0;
+	}
+	evconnlistener_disable(lev);
+	evtimer_add(guard.resume, &tv);
+}
+
+/* Raises the descriptor limit to the hard limit and sets the connection
+ * limits below it (room kept for the store, workers and logs). */
+static int
+guard_start(inn_server *srv, struct evhttp_bound_socket *sock)
+{
+	struct rlimit rl;
+	long nofile = 1024, reserve;
+	struct timeval second = { 1, 0 };
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? 1048576 : rl.rlim_max;
+			if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+				(void)getrlimit(RLIMIT_NOFILE, &rl);
+		}
+		nofile = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1048576 ? 1048576 :
+		         (long)rl.rlim_cur;
+	}
+	reserve = nofile / 8 > 64 ? nofile / 8 : 64;
+	guard.max_total = srv->cfg.max_connections > 0 ? srv->cfg.max_connections : 1024;
+	if (guard.max_total > nofile - reserve)
+		guard.max_total = nofile - reserve > 8 ? (int)(nofile - reserve) : 8;
+	guard.max_per_client = srv->cfg.max_connections_per_client > 0 ?
+	                       srv->cfg.max_connections_per_client : guard.max_total;
+	if (guard.max_per_client > guard.max_total)
+		guard.max_per_client = guard.max_total;
+	/* refused connections are counted until closed, too */
+	guard.cap = guard.max_total * 2 + 64;
+	if ((guard.live = calloc((size_t)guard.cap, sizeof(*guard.live))) == NULL)
+		return inn_error_set(INN_ERROR, "out of memory");
+	guard.listener = evhttp_bound_socket_get_listener(sock);
+	evconnlistener_set_error_cb(guard.listener, accept_error);
+	guard.resume = evtimer_new(srv->base, accept_resume, NULL);
+	guard.sweep = event_new(srv->base, -1, EV_PERSIST, guard_sweep, NULL);
+	if (guard.resume == NULL || guard.sweep == NULL)
+		return inn_error_set(INN_ERROR, "out of memory");
+	event_add(guard.sweep, &second);
+	evhttp_set_bevcb(srv->http, conn_new_bev, srv);
+	return 0;
+}
+
+/* ---- request threads ---------------------------------------------------- */
+
+/*
+ * Slow request work (parsing and validating bodies, YAML Score specs)
+ * runs on a few request threads, never on the loop thread: a job's work()
+ * runs on one of them, then its done() on the loop thread, where evhttp
+ * (not thread-safe) may be used again.  The loop is woken by an event
+ * activated from the request thread.
+ */
+#define INN_REQUEST_THREADS 4
+
+struct job {
+	void (*work)(void *arg);
+	void (*done)(void *arg, int cancelled);
+	void *arg;
+	struct job *next;
+};
+
+struct loop_call {
+	void (*fn)(void *arg);
+	void *arg;
+	int done;
+	struct loop_call *next;
+};
+
+static struct {
+	pthread_t th[INN_REQUEST_THREADS];
+	int nth, busy;
+	pthread_t loop;                 /* the loop thread */
+	pthread_mutex_t lock;
+	pthread_cond_t cond, called;
+	struct loop_call *calls;        /* for the loop thread, from request threads */
+	struct job *todo, *todo_tail;   /* waiting for a thread */
+	struct job *fin, *fin_tail;     /* worked: done() on the loop thread */
+	struct event *wake;
+	int stop;
+} pool = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER,
+            .called = PTHREAD_COND_INITIALIZER };
+
+static void *
+pool_thread(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&pool.lock);
+	for (;;) {
+		struct job *j;
+
+		while (pool.todo == NULL && !pool.stop)
+			pthread_cond_wait(&pool.cond, &pool.lock);
+		if (pool.todo == NULL)
+			break;
+		j = pool.todo;
+		if ((pool.todo = j->next) == NULL)
+			pool.todo_tail = NULL;
+		pool.busy++;
+		pthread_mutex_unlock(&pool.lock);
+		j->work(j->arg);
+		pthread_mutex_lock(&pool.lock);
+		pool.busy--;
+		j->next = NULL;
+		if (pool.fin_tail != NULL)
+			pool.fin_tail->next = j;
+		else
+			pool.fin = j;
+		pool.fin_tail = j;
+		if (pool.wake != NULL)
+			event_active(pool.wake, EV_READ, 0);
+	}
+	pthread_mutex_unlock(&pool.lock);
+	return NULL;
+}
+
+/* Runs the calls request threads wait for (loop thread, or the main
+ * thread once the loop has stopped). */
+static int
+pool_run_calls(void)
+{
+	struct loop_call *lc, *next;
+	int n = 0;
+
+	pthread_mutex_lock(&pool.lock);
+	lc = pool.calls;
+	pool.calls = NULL;
+	pthread_mutex_unlock(&pool.lock);
+	for (; lc != NULL; lc = next) {
+		next = lc->next;
+		lc->fn(lc->arg);
+		pthread_mutex_lock(&pool.lock);
+		lc->done = 1;
+		pthread_cond_broadcast(&pool.called);
+		pthread_mutex_unlock(&pool.lock);
+		n++;
+	}
+	return n;
+}
+
+void
+inn_http_on_loop(void (*fn)(void *arg), void *arg)
+{
+	struct loop_call lc = { fn, arg, 0, NULL };
+
+	if (pool.wake == NULL || pthread_equal(pthread_self(), pool.loop)) {
+		fn(arg);
+		return;
+	}
+	pthread_mutex_lock(&pool.lock);
+	lc.next = pool.calls;
+	pool.calls = &lc;
+	event_active(pool.wake, EV_READ, 0);
+	while (!lc.done)
+		pthread_cond_wait(&pool.called, &pool.lock);
+	pthread_mutex_unlock(&pool.lock);
+}
+
+static void
+pool_finish(evutil_socket_t fd, short what, void *arg)
+{
+	struct job *j, *next;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	pool_run_calls();
+	pthread_mutex_lock(&pool.lock);
+	j = pool.fin;
+	pool.fin = pool.fin_tail = NULL;
+	pthread_mutex_unlock(&pool.lock);
+	for (; j != NULL; j = next) {
+		next = j->next;
+		j->done(j->arg, 0);
+		free(j);
+	}
+}
+
+int
+inn_http_defer(void (*work)(void *arg), void (*done)(void *arg, int cancelled), void *arg)
+{
+	struct job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	j->work = work;
+	j->done = done;
+	j->arg = arg;
+	pthread_mutex_lock(&pool.lock);
+	if (pool.todo_tail != NULL)
+		pool.todo_tail->next = j;
+	else
+		pool.todo = j;
+	pool.todo_tail = j;
+	pthread_cond_signal(&pool.cond);
+	pthread_mutex_unlock(&pool.lock);
+	return 0;
+}
+
+static int
+pool_start(inn_server *srv)
+{
+	int i;
+
+	pool.loop = pthread_self();
+	if ((pool.wake = event_new(srv->base, -1, 0, pool_finish, NULL)) == NULL)
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	for (i = 0; i < INN_REQUEST_THREADS; i++) {
+		if (pthread_create(&pool.th[i], NULL, pool_thread, NULL) != 0)
+			break;
+		pool.nth++;
+	}
+	if (pool.nth == 0)
+		return inn_error_set(INN_ERROR, "cannot start the request threads");
+	return 0;
+}
+
+/* Waits for the request threads; jobs not delivered are cancelled. */
+static void
+pool_stop(void)
+{
+	struct job *lists[2], *j, *next;
+	int i, busy;
+
+	pthread_mutex_lock(&pool.lock);
+	lists[0] = pool.todo;            /* not started: cancelled */
+	pool.todo = pool.todo_tail = NULL;
+	pool.stop = 1;
+	pthread_cond_broadcast(&pool.cond);
+	pthread_mutex_unlock(&pool.lock);
+	/* jobs under way may wait for a loop call: the loop has stopped, so
+	 * this thread answers them until the jobs are done */
+	do {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+		pool_run_calls();
+		pthread_mutex_lock(&pool.lock);
+		busy = pool.busy;
+		pthread_mutex_unlock(&pool.lock);
+		if (busy > 0)
+			nanosleep(&ts, NULL);
+	} while (busy > 0);
+	for (i = 0; i < pool.nth; i++)
+		pthread_join(pool.th[i], NULL);
+	pool.nth = 0;
+	pool_run_calls();
+	lists[1] = pool.fin;
+	pool.fin = pool.fin_tail = NULL;
+	for (i = 0; i < 2; i++)
+		for (j = lists[i]; j != NULL; j = next) {
+			next = j->next;
+			j->done(j->arg, 1);
+			free(j);
+		}
+	if (pool.wake != NULL)
+		event_free(pool.wake);
+	pool.wake = NULL;
+}
+
+void
+inn_http_stop(void)
+{
+	pool_stop();
+	while (guard.nlive > 0)
+		conn_forget(guard.nlive - 1);
+	free(guard.live);
+	if (guard.sweep != NULL)
+		event_free(guard.sweep);
+	if (guard.resume != NULL)
+		event_free(guard.resume);
+	memset(&guard, 0, sizeof(guard));
+}
+
+long long
+inn_http_connection_count(void)
+{
+	return atomic_load(&live_connections);
+}
+
 /* ---- start -------------------------------------------------------------- */
 
 int
@@ -335,15 +1017,16 @@ inn_http_start(inn_server *srv)
 	srv->sse_queue = json_object_new_array();
 	pthread_mutex_init(&srv->sse_lock, NULL);
 	srv->wake = event_new(srv->base, -1, 0, sse_flush, srv);
-	/* Bodies over max_body get our JSON 413 from the handler; evhttp's own
-	 * (HTML) 413 is only a hard backstop far above it, so that a huge body
-	 * is never buffered. */
-	evhttp_set_max_body_size(srv->http, (ev_ssize_t)(srv->cfg.max_body * 16));
+	/* Bodies over max_body get the guard's JSON 413 before they are read;
+	 * evhttp's own (HTML) 413 at the same limit is only a backstop. */
+	evhttp_set_max_body_size(srv->http, (ev_ssize_t)srv->cfg.max_body);
 	evhttp_set_max_headers_size(srv->http, (ev_ssize_t)srv->cfg.max_headers_size);
 	evhttp_set_timeout(srv->http, srv->cfg.timeout_s);
 	evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 	                           EVHTTP_REQ_DELETE | EVHTTP_REQ_PUT | EVHTTP_REQ_HEAD);
 	inn_api_register(srv);
+	if (pool_start(srv) != 0)
+		return -1;
 	sock = evhttp_bind_socket_with_handle(srv->http, srv->cfg.listen_host,
 	                                      (ev_uint16_t)srv->cfg.listen_port);
 	if (sock == NULL)
@@ -357,5 +1040,5 @@ inn_http_start(inn_server *srv)
 		if (getsockname(evhttp_bound_socket_get_fd(sock), (struct sockaddr *)&ss, &sl) == 0)
 			srv->cfg.listen_port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	}
-	return 0;
+	return guard_start(srv, sock);
 }

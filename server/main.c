@@ -88,6 +88,10 @@ config_server_section(inn_server_config *c, const inn_policy *pol, char *hostbuf
 		c->workers = (int)strtol(v->value, NULL, 10);
 	if ((v = inn_ymap_get(s, "maxBodyBytes")) && inn_ynode_is_scalar(v))
 		c->max_body = (size_t)strtoull(v->value, NULL, 10);
+	if ((v = inn_ymap_get(s, "maxConnections")) && inn_ynode_is_scalar(v))
+		c->max_connections = (int)strtol(v->value, NULL, 10);
+	if ((v = inn_ymap_get(s, "maxConnectionsPerClient")) && inn_ynode_is_scalar(v))
+		c->max_connections_per_client = (int)strtol(v->value, NULL, 10);
 	if ((v = inn_ymap_get(s, "timeoutSeconds")) && inn_ynode_is_scalar(v))
 		c->timeout_s = (int)strtol(v->value, NULL, 10);
 	if ((v = inn_ymap_get(s, "shutdownGraceSeconds")) && inn_ynode_is_scalar(v))
@@ -206,6 +210,8 @@ main(int argc, char **argv)
 	c->workers = 64;
 	c->max_body = 1024 * 1024;
 	c->max_headers_size = 16 * 1024;
+	c->max_connections = 1024;
+	c->max_connections_per_client = 256;
 	c->timeout_s = 60;
 	c->shutdown_grace_s = 30;
 	c->max_queued = 1000;
@@ -374,6 +380,7 @@ out:
 		inn_runs_drain(&srv, 0); /* frees what recovery queued; it stays pending */
 	if (srv.http != NULL)
 		evhttp_free(srv.http);
+	inn_http_stop();
 	if (srv.sigterm)
 		event_free(srv.sigterm);
 	if (srv.sigint)

@@ -74,7 +74,7 @@ inn_catalog_release(inn_server *srv, inn_catalog_ref *ref)
  * (moved; *d is left empty).  The old catalog lives on while executions
  * hold it.  0, or INN_ENOMEM with nothing changed. */
 static int
-install(inn_server *srv, inn_catalog *cat, inn_diag *d)
+install_now(inn_server *srv, inn_catalog *cat, inn_diag *d)
 {
 	inn_catalog_ref *r = calloc(1, sizeof(*r)), *old;
 
@@ -95,6 +95,34 @@ install(inn_server *srv, inn_catalog *cat, inn_diag *d)
 	srv->diag = *d;
 	inn_diag_init(d);
 	return 0;
+}
+
+/* The admin operations run on a request thread (git may take long); the
+ * swap itself happens on the loop thread, which reads srv->catalog. */
+struct install_args {
+	inn_server *srv;
+	inn_catalog *cat;
+	inn_diag *d;
+	int rc;
+	char msg[512];
+};
+
+static void
+install_call(void *arg)
+{
+	struct install_args *a = arg;
+
+	if ((a->rc = install_now(a->srv, a->cat, a->d)) < 0)
+		snprintf(a->msg, sizeof(a->msg), "%s", inn_error_last());
+}
+
+static int
+install(inn_server *srv, inn_catalog *cat, inn_diag *d)
+{
+	struct install_args a = { srv, cat, d, 0, "" };
+
+	inn_http_on_loop(install_call, &a);
+	return a.rc < 0 ? inn_error_set(a.rc, "%s", a.msg) : a.rc;
 }
 
 /* ---- replies ----------------------------------------------------------------- */
@@ -295,6 +323,31 @@ git_up(void)
 	}
 }
 
+/* A clone or fetch runs on a request thread, but it must still end: one
+ * that takes longer than this is aborted (libgit2 1.5 has no socket
+ * timeouts; the check runs whenever data or progress arrives). */
+#define GIT_DEADLINE_S 300
+
+static int
+git_deadline(const git_indexer_progress *st, void *payload)
+{
+	const int64_t *deadline = payload;
+
+	(void)st;
+	if (inn_now_ms() <= *deadline)
+		return 0;
+	git_error_set_str(GIT_ERROR_NET, "the transfer took longer than 300 s");
+	return -1;
+}
+
+static int
+git_deadline_sideband(const char *str, int len, void *payload)
+{
+	(void)str;
+	(void)len;
+	return git_deadline(NULL, payload);
+}
+
 static int
 git_fail(const char *what, const char *url)
 {
@@ -360,8 +413,13 @@ git_clone_at(const char *url, const char *ref, const char *dir, char hex[GIT_OID
 	git_object *commit = NULL;
 	int rc;
 
+	int64_t deadline = inn_now_ms() + GIT_DEADLINE_S * 1000;
+
 	git_clone_options_init(&opts, GIT_CLONE_OPTIONS_VERSION);
 	opts.checkout_opts.checkout_strategy = GIT_CHECKOUT_NONE;
+	opts.fetch_opts.callbacks.transfer_progress = git_deadline;
+	opts.fetch_opts.callbacks.sideband_progress = git_deadline_sideband;
+	opts.fetch_opts.callbacks.payload = &deadline;
 	if (git_clone(&repo, url, dir, &opts) != 0) {
 		rc = git_fail("clone of", url);
 		goto out;
@@ -389,8 +447,13 @@ git_update(const char *url, const char *ref, const char *dir, char old[GIT_OID_H
 	git_oid head;
 	int rc = 0;
 
+	int64_t deadline = inn_now_ms() + GIT_DEADLINE_S * 1000;
+
 	old[0] = '\0';
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+	fo.callbacks.transfer_progress = git_deadline;
+	fo.callbacks.sideband_progress = git_deadline_sideband;
+	fo.callbacks.payload = &deadline;
 	if (git_repository_open(&repo, dir) != 0) {
 		rc = git_fail("opening the clone of", url);
 		goto out;

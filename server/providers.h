@@ -21,7 +21,8 @@ int inn_providers_start(inn_server *srv);
 void inn_providers_stop(inn_server *srv);
 
 /*
- * The admin operations behind the API (loop thread only).  Each returns
+ * The admin operations behind the API (a request thread, one at a time;
+ * the catalog swap itself is posted to the loop thread).  Each returns
  * the HTTP status and sets *reply to the JSON body: the result, or
  * {"error": {code, message, errors: ["file:line:col: error: ..."]}}.
  * Nothing changes (store, catalog, clone folders) unless the operation

@@ -38,7 +38,8 @@ typedef struct inn_server_config {
 	int workers;                   /* worker processes */
 	size_t max_body;               /* bytes; 413 beyond */
 	size_t max_headers_size;
-	int max_connections;
+	int max_connections;           /* open connections in all; 503 beyond */
+	int max_connections_per_client; /* ... from one client address */
 	int timeout_s;                 /* read/write timeout per connection */
 	int shutdown_grace_s;          /* SIGTERM: how long running steps may finish */
 	int max_queued;                /* maxQueuedExecutions: waiting for a slot; 429 beyond */
@@ -114,12 +115,27 @@ void inn_http_error(struct evhttp_request *req, int status, const char *code,
                     const char *fmt, ...) INN_PRINTF_LIKE(4, 5);
 /* Request body as JSON object; NULL after replying 400/413 itself. */
 json_object *inn_http_body_json(inn_server *srv, struct evhttp_request *req);
+/* Hands the body parsed on a request thread to inn_http_body_json for req
+ * (NULL, NULL: none). */
+void inn_http_body_preset(struct evhttp_request *req, json_object *body);
 /* Query parameter, or NULL. */
 const char *inn_http_query(struct evhttp_request *req, const char *name, char *buf,
                            size_t len);
 json_object *inn_openapi(void);
 /* Replies with status >= 400 sent so far (for /metrics). */
 long long inn_http_error_count(void);
+/* Open connections now (for /metrics). */
+long long inn_http_connection_count(void);
+/* Stops the request threads and frees the connection guard (after
+ * evhttp_free; undelivered jobs get done(arg, 1)). */
+void inn_http_stop(void);
+/* Runs work(arg) on a request thread, then done(arg, 0) on the loop
+ * thread (only there may evhttp be used).  Returns 0, or INN_ENOMEM. */
+int inn_http_defer(void (*work)(void *arg), void (*done)(void *arg, int cancelled),
+                   void *arg);
+/* Runs fn(arg) on the loop thread and waits for it (from a request
+ * thread); on the loop thread itself, or before the loop exists, at once. */
+void inn_http_on_loop(void (*fn)(void *arg), void *arg);
 
 /* ---- runs.c ---- */
 /* A request the caller may not make (HTTP 403); not a plugin status. */
@@ -156,6 +172,9 @@ struct sse_client *inn_sse_open(struct evhttp_request *req, int64_t exec_id,
 void inn_sse_send(struct sse_client *c, const char *event, int64_t id, json_object *data);
 void inn_sse_register(inn_server *srv, struct sse_client *c);
 void inn_sse_close(inn_server *srv, struct sse_client *c);
+/* Ends every stream opened with the key named key_name (it was revoked):
+ * an "end" event, then the reply ends (loop thread).  Returns how many. */
+int inn_sse_end_key(inn_server *srv, const char *key_name);
 /* Queue an SSE message and wake the loop (any thread).  team and
  * created_by are the execution's: who may receive it (inn_caller_sees). */
 void inn_sse_publish(inn_server *srv, const char *kind, int64_t exec_id, int64_t id,
@@ -173,5 +192,8 @@ void inn_api_register(inn_server *srv);
  * admin everything; a key with a team that team's; a key without a team
  * only what it created itself without a team. */
 int inn_caller_sees(const inn_caller *who, const char *team, const char *created_by);
+/* Verifies an API key (the cache of recently verified keys, then the
+ * store); fills *out.  Returns 0, or -1 for an unknown or revoked key. */
+int inn_api_key_check(inn_server *srv, const char *key, inn_principal *out);
 
 #endif

@@ -1,0 +1,283 @@
+/*
+ * http_scan.c - the request-head scanner of the connection guard (see
+ * http_scan.h and the top of http.c): RFC 9112 framing only, as far as
+ * the decision needs it.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http_scan.h"
+
+#define SCAN_LINE_MAX 1024       /* a chunk-size or trailer line */
+#define SCAN_BIG_BODY (256 * 1024)
+
+static void
+refuse(inn_scan *s, int status, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void
+refuse(inn_scan *s, int status, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->msg, sizeof(s->msg), fmt, ap);
+	va_end(ap);
+	s->status = status;
+	s->code = code;
+	s->st = INN_SCAN_REFUSED;
+}
+
+/* The value of header line l ("Name: value") if its name is name. */
+static const char *
+header_value(const char *l, const char *name, size_t *vlen, const char *eol)
+{
+	size_t n = strlen(name);
+	const char *v;
+
+	if ((size_t)(eol - l) <= n || strncasecmp(l, name, n) != 0 || l[n] != ':')
+		return NULL;
+	for (v = l + n + 1; v < eol && (*v == ' ' || *v == '\t'); v++)
+		;
+	while (eol > v && (eol[-1] == ' ' || eol[-1] == '\t' || eol[-1] == '\r'))
+		eol--;
+	*vlen = (size_t)(eol - v);
+	return v;
+}
+
+/* A complete head is in c->line: decide before any of its body is kept. */
+static void
+scan_head(inn_scan *c)
+{
+	const char *l = c->line, *end = c->line + c->llen, *eol, *v;
+	const char *auth = NULL;
+	size_t vlen, alen = 0;
+	int ncl = 0, nte = 0, chunked = 0;
+	unsigned long long cl = 0;
+
+	/* the request line first, then one header per line */
+	eol = memchr(l, '\n', (size_t)(end - l));
+	for (l = eol ? eol + 1 : end; l < end; l = eol + 1) {
+		if ((eol = memchr(l, '\n', (size_t)(end - l))) == NULL)
+			eol = end;
+		if ((v = header_value(l, "Content-Length", &vlen, eol)) != NULL) {
+			unsigned long long x = 0;
+			size_t i;
+
+			if (vlen == 0 || vlen > 18) {
+				refuse(c, 400, "bad_request", "Content-Length \"%.*s\" is not a "
+				       "byte count", (int)(vlen > 40 ? 40 : vlen), v);
+				return;
+			}
+			for (i = 0; i < vlen; i++) {
+				if (v[i] < '0' || v[i] > '9') {
+					refuse(c, 400, "bad_request", "Content-Length \"%.*s\" is not "
+					       "a byte count", (int)vlen, v);
+					return;
+				}
+				x = x * 10 + (unsigned)(v[i] - '0');
+			}
+			if (ncl++ > 0 && x != cl) {
+				refuse(c, 400, "bad_request", "conflicting Content-Length headers "
+				       "(%llu and %llu)", cl, x);
+				return;
+			}
+			cl = x;
+		} else if ((v = header_value(l, "Transfer-Encoding", &vlen, eol)) != NULL) {
+			nte++;
+			chunked = vlen == 7 && strncasecmp(v, "chunked", 7) == 0;
+			if (!chunked || nte > 1) {
+				refuse(c, 400, "bad_request", "Transfer-Encoding \"%.*s\": only one "
+				       "\"chunked\" is accepted", (int)(vlen > 40 ? 40 : vlen), v);
+				return;
+			}
+		} else if ((v = header_value(l, "Authorization", &vlen, eol)) != NULL) {
+			auth = v;
+			alen = vlen;
+		}
+	}
+	if (ncl > 0 && nte > 0) {
+		refuse(c, 400, "bad_request", "a request with both Content-Length and "
+		       "Transfer-Encoding is ambiguous");
+		return;
+	}
+	if (chunked || cl > 0) {
+		/* a body: only for a known key, and only up to the limit */
+		char key[256];
+
+		if (auth == NULL || alen <= 7 || alen - 7 >= sizeof(key) ||
+		    strncasecmp(auth, "Bearer ", 7) != 0) {
+			refuse(c, 401, "unauthorized", "an API key is required to send a body "
+			       "(Authorization: Bearer <key>)");
+			return;
+		}
+		memcpy(key, auth + 7, alen - 7);
+		key[alen - 7] = '\0';
+		if (c->key_ok == NULL || !c->key_ok(c->arg, key)) {
+			refuse(c, 401, "unauthorized", "unknown or revoked API key");
+			return;
+		}
+		if (cl > c->max_body) {
+			refuse(c, 413, "body_too_large", "the request body is %llu bytes; the "
+			       "limit is %zu", cl, c->max_body);
+			return;
+		}
+		if (chunked || cl >= SCAN_BIG_BODY)
+			c->big = 1;
+	}
+	c->llen = 0;
+	c->chunked = 0;
+	if (chunked) {
+		c->st = INN_SCAN_CHUNK_SIZE;
+	} else if (cl > 0) {
+		c->st = INN_SCAN_BODY;
+		c->left = cl;
+	} else {
+		c->st = INN_SCAN_HEAD;
+		c->cur = 0;
+	}
+}
+
+/* A chunk-size line (hex size, maybe ";extensions") is in c->line. */
+static void
+scan_chunk_line(inn_scan *c)
+{
+	unsigned long long size = 0;
+	size_t i, digits = 0;
+
+	for (i = 0; i < c->llen; i++) {
+		int ch = (unsigned char)c->line[i], d;
+
+		if (ch >= '0' && ch <= '9')
+			d = ch - '0';
+		else if (ch >= 'a' && ch <= 'f')
+			d = ch - 'a' + 10;
+		else if (ch >= 'A' && ch <= 'F')
+			d = ch - 'A' + 10;
+		else
+			break;
+		if (++digits > 15) {
+			refuse(c, 413, "body_too_large", "a chunk larger than the body limit "
+			       "(%zu bytes)", c->max_body);
+			return;
+		}
+		size = size * 16 + (unsigned)d;
+	}
+	if (digits == 0) {
+		refuse(c, 400, "bad_request", "a chunked body with a bad chunk-size line");
+		return;
+	}
+	c->llen = 0;
+	if (size == 0) {
+		c->st = INN_SCAN_TRAILER;
+		return;
+	}
+	c->chunked += size;
+	if (c->chunked > c->max_body) {
+		refuse(c, 413, "body_too_large", "the chunked request body exceeds the limit "
+		       "of %zu bytes", c->max_body);
+		return;
+	}
+	c->left = size + 2;
+	c->st = INN_SCAN_CHUNK_DATA;
+}
+
+static int
+line_add(inn_scan *c, char ch, size_t max)
+{
+	if (c->llen + 1 >= c->lcap) {
+		size_t ncap = c->lcap ? c->lcap * 2 : 512;
+		char *n;
+
+		if (ncap > max + 1)
+			ncap = max + 1;
+		if (c->llen + 1 >= ncap || (n = realloc(c->line, ncap)) == NULL)
+			return -1;
+		c->line = n;
+		c->lcap = ncap;
+	}
+	c->line[c->llen++] = ch;
+	return 0;
+}
+
+int
+inn_scan_feed(inn_scan *c, const unsigned char *p, size_t n, size_t *used)
+{
+	const unsigned char *start = p;
+	size_t head_max = c->head_max;
+
+	*used = 0;
+	if (c->st == INN_SCAN_REFUSED)
+		return c->status;
+	while (n > 0 && c->st != INN_SCAN_REFUSED) {
+		if (c->st == INN_SCAN_BODY || c->st == INN_SCAN_CHUNK_DATA) {
+			size_t take = (uint64_t)n < c->left ? n : (size_t)c->left;
+
+			c->left -= take;
+			p += take;
+			n -= take;
+			c->cur += (int64_t)take;
+			if (c->left == 0) {
+				if (c->st == INN_SCAN_CHUNK_DATA) {
+					c->st = INN_SCAN_CHUNK_SIZE;
+				} else {
+					c->st = INN_SCAN_HEAD;
+					c->cur = 0;
+				}
+			}
+			continue;
+		}
+		c->cur++;
+		n--;
+		if (c->st == INN_SCAN_HEAD && c->llen == 0 && (*p == '\r' || *p == '\n')) {
+			p++;
+			continue;
+		}
+		if (line_add(c, (char)*p, c->st == INN_SCAN_HEAD ? head_max : SCAN_LINE_MAX) != 0) {
+			if (c->st == INN_SCAN_HEAD)
+				refuse(c, 431, "headers_too_large", "the request head is over %zu "
+				       "bytes", head_max);
+			else
+				refuse(c, 400, "bad_request", "a chunked body with a line over %d "
+				       "bytes", SCAN_LINE_MAX);
+			p++;
+			break;
+		}
+		if (*p++ != '\n')
+			continue;
+		switch (c->st) {
+		case INN_SCAN_HEAD:
+			if ((c->llen >= 2 && c->line[c->llen - 2] == '\n') ||
+			    (c->llen >= 3 && c->line[c->llen - 2] == '\r' && c->line[c->llen - 3] == '\n'))
+				scan_head(c);
+			break;
+		case INN_SCAN_CHUNK_SIZE:
+			scan_chunk_line(c);
+			break;
+		case INN_SCAN_TRAILER:
+			if (c->llen <= 2) {   /* the empty line: the request is complete */
+				c->st = INN_SCAN_HEAD;
+				c->cur = 0;
+			}
+			c->llen = 0;
+			break;
+		default:
+			break;
+		}
+	}
+	*used = (size_t)(p - start);
+	return c->st == INN_SCAN_REFUSED ? c->status : 0;
+}
+
+void
+inn_scan_free(inn_scan *s)
+{
+	free(s->line);
+	s->line = NULL;
+	s->llen = s->lcap = 0;
+}

@@ -1,0 +1,227 @@
+#!/bin/sh
+# http.sh - hostile replays against the HTTP front (hardening review: HT-1,
+# HT-3, HT-5, HT-10, IN-9, IN-15, IN-19, IN-21, AU-10): what a client that
+# does not play by the rules can do to memory, descriptors, the event loop
+# and the JSON the server accepts.
+. "$INN_TOP_SRCDIR/tests/hostile/lib.sh"
+fix="$INN_TOP_SRCDIR/tests/data/hostile/http"
+h_init http
+# under ASan (CI), freed memory waits in a quarantine of up to 256 MB: keep it
+# small so that the RSS checks below measure the server, not the quarantine
+ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}quarantine_size_mb=16"
+export ASAN_OPTIONS
+H_SERVER_YAML="  goldenpaths: $fix/goldenpaths.yaml"
+h_start "$fix/providers" || { echo "Bail out! server"; exit 1; }
+U=$(h_key http-user user web)
+
+# raw: sends stdin as bytes on one connection; prints the status lines,
+# the Content-Type headers and the bodies received until the server closes
+cat > "$H/raw.py" <<'PY'
+import socket, sys, urllib.parse
+u = urllib.parse.urlparse(sys.argv[1])
+data = sys.stdin.buffer.read()
+s = socket.create_connection((u.hostname, u.port), timeout=10)
+try:
+    s.sendall(data)
+except OSError:
+    pass
+out = b""
+try:
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        out += b
+except OSError:
+    pass
+sys.stdout.write(out.decode("utf-8", "replace"))
+PY
+raw() { python3 "$H/raw.py" "$url"; }
+# is STATUS CODE: the last api reply had this status and error code
+is() { test "$(cat "$H/code")" = "$1" && test "$(jf error.code < "$H/out")" = "$2"; }
+msg_has() { test "$(cat "$H/code")" = 400 && jf error.message < "$H/out" | grep -q "$1"; }
+hostport=${url#http://}
+
+# ---- HT-3: unauthenticated bodies are not buffered --------------------------
+# the high-water mark of the server's resident memory, in kB
+rss() { awk '/^VmHWM/ {print $2}' "/proc/$spid/status"; }
+rss0=$(rss)
+python3 - "$url" > "$H/ht3" <<'PY'
+import socket, sys, urllib.parse, threading
+u = urllib.parse.urlparse(sys.argv[1])
+res = []
+def one(i):
+    size = (1 + i % 15) * 1000 * 1000 if i % 2 else 15 * 1000 * 1000
+    s = socket.create_connection((u.hostname, u.port), timeout=20)
+    s.sendall(b"POST /api/workflows/run HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              b"Content-Length: %d\r\n\r\n" % size)
+    chunk = b"a" * 65536
+    sent = 0
+    try:
+        while sent < size:
+            sent += s.send(chunk[:min(65536, size - sent)])
+    except OSError:
+        pass
+    out = b""
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            out += b
+    except OSError:
+        pass
+    res.append(out.split(b"\r\n")[0].decode("latin-1"))
+    s.close()
+ts = [threading.Thread(target=one, args=(i,)) for i in range(30)]
+for t in ts: t.start()
+for t in ts: t.join()
+print(len([r for r in res if " 401 " in r]))
+PY
+rss1=$(rss)
+echo "# peak RSS before ${rss0} kB, after 30 unauthenticated 1-15 MB bodies ${rss1} kB"
+check "HT-3: 30 unauthenticated bodies of 1-15 MB get 401 without their bodies" \
+	test "$(cat "$H/ht3")" = 30
+check "HT-3: the server's peak memory grows by less than 50 MB (it kept no body)" \
+	test $((rss1 - rss0)) -lt 51200
+
+# ---- HT-1: 413 is the JSON error, also for chunked bodies ------------------
+head -c 20000000 /dev/zero | tr '\0' 'a' > "$H/big"
+api POST /api/workflows/run "$U" --data-binary @"$H/big" -H 'Content-Type: application/json' \
+	> "$H/out" 2>/dev/null
+check "HT-1: a 20 MB body gets 413 with the JSON error" is 413 body_too_large
+api POST /api/workflows/run "$U" --data-binary @"$H/big" -H 'Transfer-Encoding: chunked' \
+	> "$H/out" 2>/dev/null
+check "HT-1: a 20 MB chunked body gets 413 with the JSON error" is 413 body_too_large
+printf 'POST /api/workflows/run HTTP/1.1\r\nHost: x\r\nContent-Length: 20000000\r\n\r\n' | raw > "$H/out"
+check "HT-1: the 401 of an unauthenticated body is JSON" \
+	sh -c "grep -q '^HTTP/1.1 401' $H/out && grep -q 'application/json' $H/out && grep -q '\"unauthorized\"' $H/out"
+
+# ---- HT-10: conflicting Content-Length, CL with Transfer-Encoding ----------
+printf 'POST /api/workflows/run HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Length: 2\r\nContent-Length: 30\r\n\r\n{}GET /health HTTP/1.1\r\nHost: x\r\n\r\n' "$U" | raw > "$H/out"
+check "HT-10: two conflicting Content-Length headers get 400 (nothing smuggled)" \
+	sh -c "grep -q '^HTTP/1.1 400' $H/out && grep -q 'application/json' $H/out && ! grep -q '\"status\":\"ok\"' $H/out"
+printf 'POST /api/workflows/run HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' "$U" | raw > "$H/out"
+check "HT-10: Content-Length with Transfer-Encoding gets the JSON 400" \
+	sh -c "grep -q '^HTTP/1.1 400' $H/out && grep -q 'application/json' $H/out"
+printf 'POST /api/workflows/run HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Length: 16\r\nContent-Length: 16\r\n\r\n{"workflow":"x"}GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' "$U" | raw > "$H/out"
+check "HT-10: repeated equal Content-Length headers are read as one (404, then the next request)" \
+	sh -c "grep -q '^HTTP/1.1 404' $H/out && grep -q '\"status\":\"ok\"' $H/out"
+
+# ---- IN-21, IN-19, IN-15: strict JSON --------------------------------------
+for body in "{'workflow':'web/hello'}" '{"workflow":"web/hello" /* c */}' \
+	'{"workflow":"web/hello",}' '{"workflow":"web/hello","parameters":{"n":NaN}}' \
+	'{"workflow":"web/hello","parameters":{"n":Infinity}}'; do
+	api POST /api/workflows/run "$U" -d "$body" > "$H/out"
+	check "IN-21: $body gets 400 invalid_json" is 400 invalid_json
+done
+printf '{"workflow":"web/hello","parameters":{"who":"a\377\376\303("}}' > "$H/utf8.json"
+api POST /api/workflows/run "$U" --data-binary @"$H/utf8.json" > "$H/out"
+check "IN-19: invalid UTF-8 in a string gets 400 naming parameters.who" msg_has 'UTF-8 in parameters.who'
+printf '{"workflow":"web/hello","parameters":{"\377k":"x"}}' > "$H/utf8.json"
+api POST /api/workflows/run "$U" --data-binary @"$H/utf8.json" > "$H/out"
+check "IN-19: invalid UTF-8 in a key gets 400 saying so" msg_has 'key that is not valid UTF-8 in parameters'
+for n in 99999999999999999999999999 -99999999999999999999999999 18446744073709551615 1e999; do
+	api POST /api/workflows/run "$U" -d "{\"workflow\":\"web/hello\",\"parameters\":{\"n\":$n}}" > "$H/out"
+	check "IN-15: $n gets 400 out of range naming parameters.n" msg_has 'out of range.* in parameters.n'
+done
+api POST /api/workflows/run "$U" -d '{"workflow":"web/hello","parameters":{"who":"caf\u00e9 ☕","n":9223372036854775807}}' > "$H/out"
+check "strict JSON still takes valid UTF-8, escapes and 64-bit integers (202)" test "$(cat "$H/code")" = 202
+
+# ---- AU-10: revoking a key ends its SSE streams ----------------------------
+V=$(h_key http-victim user web)
+# a running execution of the victim's team to follow
+id=$(api POST /api/workflows/run "$V" -d '{"workflow":"web/wait"}' | jf id)
+(timeout 15 curl -sN -H "Authorization: Bearer $V" "$url/api/events/stream" > "$H/sse1"; echo $? > "$H/sse1.rc") &
+p1=$!
+(timeout 15 curl -sN -H "Authorization: Bearer $V" "$url/api/workflows/$id/logs?follow=1" > "$H/sse2"; echo $? > "$H/sse2.rc") &
+p2=$!
+sleep 0.5
+api DELETE /api/admin/keys/http-victim "$ADMIN" > /dev/null
+wait $p1 $p2
+check "AU-10: revoking a key ends its open /api/events/stream" test "$(cat "$H/sse1.rc")" = 0
+check "AU-10: ... and its open logs?follow=1 stream" test "$(cat "$H/sse2.rc")" = 0
+api POST "/api/workflows/$id/cancel" "$ADMIN" > /dev/null
+
+# ---- IN-9: a slow request does not hold the loop ---------------------------
+python3 - "$url" "$U" > "$H/slow" <<'PY'
+import json, socket, sys, threading, time, urllib.parse
+u = urllib.parse.urlparse(sys.argv[1]); key = sys.argv[2]
+spec = ("apiVersion: score.dev/v1b1\nmetadata: {name: dup}\ncontainers: {web: {image: x}}\n"
+        "extensions:\n" + "".join("  k%06d: 1\n" % i for i in range(68000)))
+body = json.dumps({"dry_run": True, "spec": spec}).encode()
+head = (b"POST /api/golden-paths/deploy-app/run HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+        b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % (key.encode(), len(body)))
+done = []
+lock = threading.Lock()
+socks = []
+for i in range(2):
+    s = socket.create_connection((u.hostname, u.port), timeout=600)
+    s.sendall(head + body[:-1])
+    socks.append(s)
+def finish(name, s, last):
+    out = b""
+    try:
+        s.sendall(last)
+        while b"\r\n\r\n" not in out:
+            b = s.recv(65536)
+            if not b:
+                break
+            out += b
+    except OSError as e:
+        out = str(e).encode()
+    with lock:
+        done.append((name, out.split(b"\r\n")[0].decode("latin-1")))
+ts = [threading.Thread(target=finish, args=("slow", s, body[-1:])) for s in socks]
+for t in ts: t.start()
+time.sleep(0.05)
+h = socket.create_connection((u.hostname, u.port), timeout=600)
+threading.Thread(target=finish, args=("health", h, b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")).run()
+for t in ts: t.join()
+print(" ".join(n for n, _ in done))
+print(" | ".join(l for _, l in done))
+PY
+echo "# completion order: $(head -1 "$H/slow"); $(tail -1 "$H/slow")"
+check "IN-9: GET /health answers while 1 MB Score specs are being parsed" \
+	test "$(head -1 "$H/slow" | cut -d' ' -f1)" = health
+api GET /health "" > /dev/null
+check "the server serves after all of the above" test "$(cat "$H/code")" = 200
+h_stop
+
+# ---- HT-5: descriptors run out ---------------------------------------------
+h_config
+: > "$H/server2.log"
+(ulimit -n 128; exec "$srvbin" --config "$H/conf.yaml" --providers "$fix/providers" 2>>"$H/server2.log") &
+spid=$!
+i=0
+url=""
+while [ $i -lt 200 ] && [ -z "$url" ]; do
+	url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$H/server2.log" | tail -1)
+	i=$((i + 1)); sleep 0.05
+done
+ticks() { awk '{print $14 + $15}' "/proc/$spid/stat"; }
+t0=$(ticks)
+python3 - "$url" > "$H/ht5" <<'PY'
+import socket, sys, time, urllib.parse
+u = urllib.parse.urlparse(sys.argv[1])
+socks = []
+for i in range(200):
+    try:
+        socks.append(socket.create_connection((u.hostname, u.port), timeout=5))
+    except OSError:
+        pass
+time.sleep(2)
+for s in socks: s.close()
+print(len(socks))
+PY
+t1=$(ticks)
+logsize=$(wc -c < "$H/server2.log")
+echo "# 200 idle sockets under ulimit -n 128: $((t1 - t0)) CPU ticks in ~2 s, log $logsize bytes"
+check "HT-5: the server does not spin while its descriptors are exhausted (< 40 ticks in ~2 s)" \
+	test $((t1 - t0)) -lt 40
+check "HT-5: the log stays small (< 64 KB)" test "$logsize" -lt 65536
+i=0
+while [ $i -lt 50 ] && ! curl -sf -o /dev/null "$url/health"; do i=$((i + 1)); sleep 0.1; done
+check "HT-5: the server answers again once the sockets close" curl -sf -o /dev/null "$url/health"
+h_stop
+h_done
