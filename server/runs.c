@@ -527,16 +527,6 @@ resolve(const inn_catalog *cat, const char *ref, const char *kind)
 	return inn_catalog_workflow(cat, ref);
 }
 
-static json_object *
-copy_json(json_object *o)
-{
-	json_object *c = NULL;
-
-	if (o == NULL || json_object_deep_copy(o, &c, NULL) != 0)
-		return NULL;
-	return c;
-}
-
 /* The resource parts of a Score spec: each resource's type resolves to a
  * provider's create workflow; its params that the workflow declares are
  * passed (others are dropped with a warning in the store's log). */
@@ -572,7 +562,7 @@ plan_resources(struct active_run *ar, const inn_score *score)
 			json_object_object_foreach(r->params, k, v) {
 				for (j = 0; j < wf->nparams; j++)
 					if (strcmp(wf->params[j].name, k) == 0)
-						json_object_object_add(rp->params, k, copy_json(v));
+						json_object_object_add(rp->params, k, inn_json_copy(v));
 			}
 		}
 		json_object_object_add(placeholders, r->name, json_object_new_object());
@@ -679,7 +669,7 @@ store_inputs(struct active_run *ar, inn_run *check, json_object *params, json_ob
 	size_t i, j;
 
 	*stored_params = inn_run_params_masked(check);
-	*stored_spec = copy_json(spec);
+	*stored_spec = inn_json_copy(spec);
 	for (j = 0; j < ar->main_wf->nparams; j++) {
 		const inn_param *p = &ar->main_wf->params[j];
 
@@ -746,8 +736,8 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 	ar->team = who && who->p.team[0] ? strdup(who->p.team) : NULL;
 	ar->created_by = strdup(who ? who->p.name : "system");
 	ar->any_app = who == NULL || who->admin || id_in > 0;
-	ar->params = params ? copy_json(params) : json_object_new_object();
-	ar->completed = copy_json(completed);
+	ar->params = params ? inn_json_copy(params) : json_object_new_object();
+	ar->completed = inn_json_copy(completed);
 	ar->data = json_object_new_object();
 	if (spec != NULL) {
 		json_object *app = json_object_new_object();
@@ -761,10 +751,10 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 			goto err;
 		}
 		json_object_object_add(app, "name", json_object_new_string(score->app));
-		json_object_object_add(app, "metadata", copy_json(score->metadata));
-		json_object_object_add(app, "containers", copy_json(score->containers));
+		json_object_object_add(app, "metadata", inn_json_copy(score->metadata));
+		json_object_object_add(app, "containers", inn_json_copy(score->containers));
 		json_object_object_add(ar->data, "app", app);
-		ar->spec = copy_json(spec);
+		ar->spec = inn_json_copy(spec);
 		if ((id_in == 0 && (rc = app_check(srv, who, score->app)) != 0) ||
 		    (rc = plan_resources(ar, score)) != 0)
 			goto err;

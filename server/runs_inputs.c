@@ -108,8 +108,8 @@ inn_runs_inputs_seal(inn_secretbox *box, json_object *stored_params, json_object
 	return rc;
 }
 
-static json_object *
-copy_json(json_object *o)
+json_object *
+inn_json_copy(json_object *o)
 {
 	json_object *c = NULL;
 
@@ -137,8 +137,8 @@ inn_runs_inputs_open(inn_secretbox *box, const inn_exec_row *row, json_object **
 			                     "values masked and no sealed copy of them; it cannot run "
 			                     "again with the same inputs: start a new run",
 			                     (long long)row->id);
-		*params = copy_json(row->params);
-		*spec = copy_json(row->spec);
+		*params = inn_json_copy(row->params);
+		*spec = inn_json_copy(row->spec);
 		return 0;
 	}
 	if (box == NULL)
