@@ -230,6 +230,9 @@ coerce_param(const inn_workflow *wf, const inn_param *p, json_object *v,
 static int
 check_param_value(const inn_workflow *wf, const inn_param *p, json_object *v)
 {
+	/* an error message goes back to the caller and into logs: a secret's
+	 * value is never part of it */
+	int secret = p->type != NULL && strcmp(p->type, "secret") == 0;
 	const char *s;
 
 	if (v == NULL)
@@ -242,6 +245,9 @@ check_param_value(const inn_workflow *wf, const inn_param *p, json_object *v)
 			if (strcmp(json_object_get_string(json_object_array_get_idx(p->allowed, i)),
 			           s) == 0)
 				break;
+		if (i == n && secret)
+			return param_error(wf, p, "its (secret) value is not one of the allowed "
+			                   "values");
 		if (i == n)
 			return param_error(wf, p, "\"%s\" is not one of the allowed values %s", s,
 			                   json_object_to_json_string_ext(p->allowed,
@@ -256,6 +262,9 @@ check_param_value(const inn_workflow *wf, const inn_param *p, json_object *v)
 			                   "expression", p->pattern);
 		m = regexec(&re, s, 0, NULL, 0);
 		regfree(&re);
+		if (m != 0 && secret)
+			return param_error(wf, p, "its (secret) value does not match the pattern %s",
+			                   p->pattern);
 		if (m != 0)
 			return param_error(wf, p, "\"%s\" does not match the pattern %s", s,
 			                   p->pattern);

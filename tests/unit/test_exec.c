@@ -496,6 +496,37 @@ test_parameters_are_checked(void **state)
 	inn_workflow_free(wf);
 }
 
+/* A refused secret parameter: the error goes back to the caller (a 400
+ * over the API) and into logs, so it names the rule, never the value. */
+static void
+test_refused_secret_is_not_echoed(void **state)
+{
+	const char *yaml = "name: sparams\n"
+	                   "parameters:\n"
+	                   "  - {name: pw, type: secret, pattern: '^[a-z]+$'}\n"
+	                   "  - {name: pin, type: secret, allowed_values: [alpha, beta]}\n"
+	                   "steps:\n  - name: s\n    type: crashy\n"
+	                   "    config: {mode: ok, value: x}\n";
+	inn_workflow *wf = load_wf(yaml);
+	inn_run_opts ro;
+	inn_run *run = NULL;
+	json_object *p;
+
+	(void)state;
+	memset(&ro, 0, sizeof(ro));
+	ro.params = p = json_tokener_parse("{\"pw\":\"Hunter2-Secret-99\"}");
+	assert_int_equal(inn_run_new(&run, F.eng, wf, &ro), INN_EINVAL);
+	TU_ASSERT_CONTAINS(inn_error_last(), "does not match the pattern");
+	assert_null(strstr(inn_error_last(), "Hunter2"));
+	json_object_put(p);
+	ro.params = p = json_tokener_parse("{\"pin\":\"Gamma-Secret-77\"}");
+	assert_int_equal(inn_run_new(&run, F.eng, wf, &ro), INN_EINVAL);
+	TU_ASSERT_CONTAINS(inn_error_last(), "is not one of the allowed values");
+	assert_null(strstr(inn_error_last(), "Gamma"));
+	json_object_put(p);
+	inn_workflow_free(wf);
+}
+
 static void
 test_secrets_are_masked(void **state)
 {
@@ -579,6 +610,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_floods_are_capped),
 		cmocka_unit_test(test_conditions_and_failures),
 		cmocka_unit_test(test_parameters_are_checked),
+		cmocka_unit_test(test_refused_secret_is_not_echoed),
 		cmocka_unit_test(test_secrets_are_masked),
 		cmocka_unit_test(test_dry_run_reports_each_step),
 		cmocka_unit_test(test_steps_inherit_no_descriptors),
