@@ -21,6 +21,6 @@ clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
 	-I"$out" -I"$top/plugin-api" -I"$top/server/core" -I"$top/server" \
 	$(pkg-config --cflags json-c yaml-0.1) \
 	"$top/tests/fuzz/fuzz_$target.c" $srcs \
-	$(pkg-config --libs json-c yaml-0.1) -lpthread -ldl -o "$out/fuzz_$target"
+	$(pkg-config --libs json-c yaml-0.1 libcrypto) -lpthread -ldl -o "$out/fuzz_$target"
 "$out/fuzz_$target" -max_total_time="$secs" -artifact_prefix="$out/" \
 	"$out/corpus" "$top/tests/fuzz/corpus/$target"
