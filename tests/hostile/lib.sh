@@ -53,10 +53,10 @@ h_config() {
 		echo "  db: $H/inn.db"
 		echo "  pluginDir: $H/plugins"
 		echo "  stateDir: $H/state"
-		[ -n "$H_SERVER_YAML" ] && printf '%s\n' "$H_SERVER_YAML"
+		if [ -n "$H_SERVER_YAML" ]; then printf '%s\n' "$H_SERVER_YAML"; fi
 		echo "workflowPolicies:"
 		echo "  allowedStepTypes: [$(ls "$H/plugins" | sed 's/\.so$//' | paste -sd, -)]"
-		[ -n "$H_POLICY_YAML" ] && printf '%s\n' "$H_POLICY_YAML"
+		if [ -n "$H_POLICY_YAML" ]; then printf '%s\n' "$H_POLICY_YAML"; fi
 	} > "$H/conf.yaml"
 }
 
