@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -349,10 +350,18 @@ static int64_t
 parse_id(struct ctx *c)
 {
 	char *end;
-	long long v = strtoll(c->arg, &end, 10);
+	long long v;
 
-	if (*c->arg == '\0' || *end != '\0' || v <= 0) {
-		inn_http_error(c->req, 400, "bad_id", "\"%s\" is not an execution id", c->arg);
+	errno = 0;
+	v = strtoll(c->arg, &end, 10);
+	if (*c->arg < '0' || *c->arg > '9' || *end != '\0' || v <= 0) {
+		inn_http_error(c->req, 400, "bad_id", "\"%.40s\" is not an execution id (a "
+		               "positive decimal number)", c->arg);
+		return -1;
+	}
+	if (errno == ERANGE) {
+		inn_http_error(c->req, 400, "bad_id", "execution id \"%.40s\" is out of range "
+		               "(the largest is %lld)", c->arg, (long long)INT64_MAX);
 		return -1;
 	}
 	return v;
@@ -1194,13 +1203,15 @@ inn_openapi(void)
 }
 
 /* Matches path against pattern; on a match *arg gets the {x} segment
- * (decoded, in buf). */
+ * (decoded, in buf).  Returns 0 (no match), 1, or 2: a match whose
+ * decoded segment has a NUL or another control character (*arg NULL). */
 static int
 match(const char *pattern, const char *path, char *buf, size_t len, const char **arg)
 {
 	const char *brace = strchr(pattern, '{'), *close, *seg_end;
 	size_t pre;
 	char *dec;
+	size_t dlen, i;
 
 	*arg = NULL;
 	if (brace == NULL)
@@ -1218,7 +1229,13 @@ match(const char *pattern, const char *path, char *buf, size_t len, const char *
 		return 0;
 	memcpy(buf, path + pre, (size_t)(seg_end - path - pre));
 	buf[seg_end - path - pre] = '\0';
-	if ((dec = evhttp_uridecode(buf, 0, NULL)) != NULL) {
+	if ((dec = evhttp_uridecode(buf, 0, &dlen)) != NULL) {
+		/* "kv%00x" must not become "kv" */
+		for (i = 0; i < dlen; i++)
+			if ((unsigned char)dec[i] < 0x20 || dec[i] == 0x7f) {
+				free(dec);
+				return 2;
+			}
 		snprintf(buf, len, "%s", dec);
 		free(dec);
 	}
@@ -1373,8 +1390,15 @@ dispatch(struct evhttp_request *req, void *arg)
 	if (m == EVHTTP_REQ_HEAD)
 		m = EVHTTP_REQ_GET;
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		if (!match(routes[i].pattern, path, argbuf, sizeof(argbuf), &c.arg))
+		int mt = match(routes[i].pattern, path, argbuf, sizeof(argbuf), &c.arg);
+
+		if (mt == 0)
 			continue;
+		if (mt == 2) {
+			inn_http_error(req, 400, "bad_path", "a path segment has a NUL or another "
+			               "control character (%%00-%%1F, %%7F)");
+			return;
+		}
 		path_known = 1;
 		if (routes[i].method != m)
 			continue;

@@ -412,6 +412,12 @@ struct conn {
 	int64_t before;               /* buffer bytes ahead of the current request */
 	int refused;
 	uint64_t discarded;           /* bytes dropped after the refusal */
+	int closing;                  /* shut by the guard: not counted, gone soon */
+	int64_t head_ms;              /* a request head began (or the connection
+	                               * opened) then and is not complete; 0: none */
+	int64_t body_ms;              /* a body began then and is not complete; 0: none */
+	int64_t body_base;            /* scan.cur when the body began */
+	int64_t refused_ms;           /* when the guard refused it */
 };
 
 static struct {
@@ -423,7 +429,13 @@ static struct {
 	int64_t last_log_ms;
 	long long accept_errors;      /* since the last message */
 	int trim;                     /* a big body went through: give memory back */
+	int64_t head_ms;              /* server.headerTimeoutSeconds, in ms */
+	int64_t grace_ms;             /* a body's grace: server.timeoutSeconds, in ms */
 } guard;
+
+/* After its grace, a request body must have come at this average rate
+ * (bytes per second) since the grace ended, or the connection ends. */
+#define GUARD_MIN_BODY_RATE 1024
 
 #define GUARD_LOG_INTERVAL_MS 10000
 
@@ -435,6 +447,103 @@ conn_forget(int i)
 	guard.live[i] = guard.live[--guard.nlive];
 	inn_scan_free(&c->scan);
 	free(c);
+}
+
+/* Ends a connection from the guard's side: a JSON reply (status, unless
+ * an earlier request of the connection is unanswered, or it was refused
+ * already), then the socket is shut both ways, so that evhttp sees the end
+ * and frees it; from now on it does not count against the limits. */
+static void
+conn_refuse(struct conn *c, int status, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void
+conn_close(struct conn *c, int status, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void
+conn_close(struct conn *c, int status, const char *code, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
+
+	if (c->closing)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!c->refused) {
+		/* bytes of earlier requests still in the buffer? */
+		c->before = (int64_t)evbuffer_get_length(bufferevent_get_input(c->bev)) -
+		            c->scan.cur;
+		conn_refuse(c, status, code, "%s", msg);
+	}
+	c->closing = 1;
+	if (fd >= 0)
+		shutdown(fd, SHUT_RDWR);
+}
+
+/* The deadlines of one connection (see the top of the file). */
+static void
+conn_deadlines(struct conn *c, int64_t now)
+{
+	if (c->closing)
+		return;
+	if (c->refused) {
+		/* refused and still sending: it had its reply */
+		if (now - c->refused_ms > guard.head_ms)
+			conn_close(c, 408, "request_timeout", "refused");
+	} else if (c->head_ms != 0 && now - c->head_ms > guard.head_ms) {
+		conn_close(c, 408, "request_timeout", "the request head did not arrive within "
+		           "%lld s (server.headerTimeoutSeconds)", (long long)(guard.head_ms / 1000));
+	} else if (c->body_ms != 0 && now - c->body_ms > guard.grace_ms &&
+	           (c->scan.cur - c->body_base) * 1000 <
+	           GUARD_MIN_BODY_RATE * (now - c->body_ms - guard.grace_ms)) {
+		conn_close(c, 408, "request_timeout", "the request body came slower than %d "
+		           "bytes/s after %lld s (server.timeoutSeconds)", GUARD_MIN_BODY_RATE,
+		           (long long)(guard.grace_ms / 1000));
+	}
+}
+
+/* Connections that count against the limits (ip: of that address only). */
+static int
+conns_open(const char *ip)
+{
+	int i, n = 0;
+
+	for (i = 0; i < guard.nlive; i++)
+		if (!guard.live[i]->closing && (ip == NULL || strcmp(guard.live[i]->ip, ip) == 0))
+			n++;
+	return n;
+}
+
+/* At a limit: closes the connection (of address ip, or any) that has been
+ * refused, or waiting for a complete request head, the longest, so that
+ * connections that never finish a head cannot lock other clients out.
+ * Returns 1 if one was closed. */
+static int
+conn_evict(const char *ip)
+{
+	struct conn *v = NULL;
+	int i;
+
+	for (i = 0; i < guard.nlive; i++) {
+		struct conn *c = guard.live[i];
+
+		if (c->closing || (ip != NULL && strcmp(c->ip, ip) != 0) ||
+		    (!c->refused && c->head_ms == 0))
+			continue;
+		if (v == NULL || (c->refused && !v->refused) ||
+		    (c->refused == v->refused && (c->refused ? c->refused_ms < v->refused_ms :
+		                                  c->head_ms < v->head_ms)))
+			v = c;
+	}
+	if (v == NULL)
+		return 0;
+	conn_close(v, 408, "request_timeout", "the connection was closed to make room (%s): "
+	           "its request head was not complete", ip ? "server.maxConnectionsPerClient" :
+	           "server.maxConnections");
+	return 1;
 }
 
 /* Drops the connections whose descriptor was closed (or now names another
@@ -453,7 +562,7 @@ guard_sweep_now(void)
 		else
 			i++;
 	}
-	atomic_store(&live_connections, guard.nlive);
+	atomic_store(&live_connections, conns_open(NULL));
 }
 
 static void
@@ -463,6 +572,13 @@ guard_sweep(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	(void)arg;
 	guard_sweep_now();
+	{
+		int64_t now = inn_now_ms();
+		int i;
+
+		for (i = 0; i < guard.nlive; i++)
+			conn_deadlines(guard.live[i], now);
+	}
 	if (guard.trim) {
 		guard.trim = 0;
 		malloc_trim(0);
@@ -487,12 +603,14 @@ conn_refuse(struct conn *c, int status, const char *code, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	c->refused = 1;
+	c->refused_ms = inn_now_ms();
 	atomic_fetch_add(&error_replies, 1);
 	if (status == 401)
 		atomic_fetch_add(&c->srv->m_unauthorized, 1);
 	switch (status) {
 	case 400: reason = "Bad Request"; break;
 	case 401: reason = "Unauthorized"; break;
+	case 408: reason = "Request Timeout"; break;
 	case 413: reason = "Payload Too Large"; break;
 	case 431: reason = "Request Header Fields Too Large"; break;
 	default: reason = "Service Unavailable"; break;
@@ -582,6 +700,18 @@ conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 		c->scan.big = 0;
 		guard.trim = 1;
 	}
+	/* where the deadlines of conn_deadlines start */
+	if (c->scan.st == INN_SCAN_HEAD) {
+		c->body_ms = 0;
+		if (c->scan.cur == 0)
+			c->head_ms = 0;          /* between requests: evhttp's idle timeout */
+		else if (c->head_ms == 0)
+			c->head_ms = inn_now_ms();
+	} else if (c->body_ms == 0) {
+		c->head_ms = 0;
+		c->body_ms = inn_now_ms();
+		c->body_base = c->scan.cur;
+	}
 }
 
 /* The scanner's question at the end of a head with a body. */
@@ -591,17 +721,6 @@ conn_key_ok(void *arg, const char *key)
 	inn_principal who;
 
 	return inn_api_key_check(arg, key, &who) == 0;
-}
-
-static int
-clients_at(const char *ip)
-{
-	int i, n = 0;
-
-	for (i = 0; i < guard.nlive; i++)
-		if (strcmp(guard.live[i]->ip, ip) == 0)
-			n++;
-	return n;
 }
 
 /* The connection's descriptor is known now: count it, or refuse it. */
@@ -645,21 +764,28 @@ conn_setup(evutil_socket_t unused, short what, void *arg)
 			conn_forget(i);
 			break;
 		}
-	if (guard.nlive >= guard.max_total || clients_at(c->ip) >= guard.max_per_client)
+	if (conns_open(NULL) >= guard.max_total || conns_open(c->ip) >= guard.max_per_client)
 		guard_sweep_now();
-	if (guard.nlive >= guard.max_total)
+	/* at a limit, a connection that never completed its head makes room */
+	if (conns_open(c->ip) >= guard.max_per_client)
+		(void)conn_evict(c->ip);
+	if (conns_open(NULL) >= guard.max_total)
+		(void)conn_evict(NULL);
+	if (conns_open(NULL) >= guard.max_total)
 		conn_refuse(c, 503, "too_many_connections", "the server has %d connections open, "
-		            "its limit (server.maxConnections)", guard.nlive);
-	else if (clients_at(c->ip) >= guard.max_per_client)
+		            "its limit (server.maxConnections)", conns_open(NULL));
+	else if (conns_open(c->ip) >= guard.max_per_client)
 		conn_refuse(c, 503, "too_many_connections", "%s has %d connections open, the limit "
 		            "per client (server.maxConnectionsPerClient)", c->ip, guard.max_per_client);
 	if (c->refused) {
 		/* nothing read yet: close at once, the slot is needed */
 		inn_scan_free(&c->scan);
 		shutdown(fd, SHUT_RD);
+		c->closing = 1;
 	}
+	c->head_ms = inn_now_ms();      /* silent since it opened: a head is due */
 	guard.live[guard.nlive++] = c;
-	atomic_store(&live_connections, guard.nlive);
+	atomic_store(&live_connections, conns_open(NULL));
 	bufferevent_decref(bev);
 }
 
@@ -676,7 +802,7 @@ conn_new_bev(struct event_base *base, void *arg)
 	c->bev = bev;
 	c->fd = -1;
 	c->scan.max_body = c->srv->cfg.max_body;
-	c->scan.head_max = c->srv->cfg.max_headers_size + 8192;
+	c->scan.head_max = c->srv->cfg.max_headers_size;
 	c->scan.key_ok = conn_key_ok;
 	c->scan.arg = c->srv;
 	c->cb = evbuffer_add_cb(bufferevent_get_input(bev), conn_input, c);
@@ -750,6 +876,8 @@ guard_start(inn_server *srv, struct evhttp_bound_socket *sock)
 	                       srv->cfg.max_connections_per_client : guard.max_total;
 	if (guard.max_per_client > guard.max_total)
 		guard.max_per_client = guard.max_total;
+	guard.head_ms = 1000LL * (srv->cfg.header_timeout_s > 0 ? srv->cfg.header_timeout_s : 10);
+	guard.grace_ms = 1000LL * (srv->cfg.timeout_s > 0 ? srv->cfg.timeout_s : 60);
 	/* refused connections are counted until closed, too */
 	guard.cap = guard.max_total * 2 + 64;
 	if ((guard.live = calloc((size_t)guard.cap, sizeof(*guard.live))) == NULL)
@@ -1020,7 +1148,10 @@ inn_http_start(inn_server *srv)
 	/* Bodies over max_body get the guard's JSON 413 before they are read;
 	 * evhttp's own (HTML) 413 at the same limit is only a backstop. */
 	evhttp_set_max_body_size(srv->http, (ev_ssize_t)srv->cfg.max_body);
-	evhttp_set_max_headers_size(srv->http, (ev_ssize_t)srv->cfg.max_headers_size);
+	/* the guard's scanner counts every byte of a head (request line, line
+	 * ends) against max_headers_size, evhttp fewer: with room above it,
+	 * evhttp's HTML 400 never comes first and a client sees the JSON 431 */
+	evhttp_set_max_headers_size(srv->http, (ev_ssize_t)srv->cfg.max_headers_size + 8192);
 	evhttp_set_timeout(srv->http, srv->cfg.timeout_s);
 	evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 	                           EVHTTP_REQ_DELETE | EVHTTP_REQ_PUT | EVHTTP_REQ_HEAD);

@@ -50,6 +50,52 @@ header_value(const char *l, const char *name, size_t *vlen, const char *eol)
 	return v;
 }
 
+/* 1 if ch may be in a header field name (RFC 9110 5.6.2 tchar). */
+static int
+is_tchar(int ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	       (ch >= '0' && ch <= '9') || (ch != '\0' && strchr("!#$%&'*+-.^_`|~", ch) != NULL);
+}
+
+/* Checks one header (or trailer) line l..eol (eol at its '\n' or the end):
+ * a token, a colon right after it, a value without control characters
+ * other than tab.  libevent would take "Name : v" for another header than
+ * "Name", fold a line that starts with a space into the previous one and
+ * answer a line without a colon with its HTML 400: all are refused here,
+ * so that what evhttp sees is what was checked (RFC 9112 5.1, 5.2).
+ * Returns 0, or refuses and returns -1. */
+static int
+field_line_ok(inn_scan *c, const char *l, const char *eol)
+{
+	const char *p = l, *colon;
+
+	if (eol > l && eol[-1] == '\r')
+		eol--;
+	if (p < eol && (*p == ' ' || *p == '\t')) {
+		refuse(c, 400, "bad_request", "a header line starting with white space (an "
+		       "obsolete line folding) is not accepted");
+		return -1;
+	}
+	while (p < eol && is_tchar((unsigned char)*p))
+		p++;
+	if (p == l || p == eol || *p != ':') {
+		refuse(c, 400, "bad_request", "a bad header line \"%.*s\": a header name is a "
+		       "token followed by a colon, without white space before it",
+		       (int)(eol - l > 40 ? 40 : eol - l), l);
+		c->msg[strcspn(c->msg, "\r\n")] = '\0';
+		return -1;
+	}
+	colon = p;
+	for (p++; p < eol; p++)
+		if ((*p >= 0 && *p < 0x20 && *p != '\t') || *p == 0x7f) {
+			refuse(c, 400, "bad_request", "header %.*s has a control character in its "
+			       "value", (int)(colon - l > 40 ? 40 : colon - l), l);
+			return -1;
+		}
+	return 0;
+}
+
 /* A complete head is in c->line: decide before any of its body is kept. */
 static void
 scan_head(inn_scan *c)
@@ -65,6 +111,10 @@ scan_head(inn_scan *c)
 	for (l = eol ? eol + 1 : end; l < end; l = eol + 1) {
 		if ((eol = memchr(l, '\n', (size_t)(end - l))) == NULL)
 			eol = end;
+		if (eol == l || (eol == l + 1 && *l == '\r'))
+			break;      /* the empty line that ends the head */
+		if (field_line_ok(c, l, eol) != 0)
+			return;
 		if ((v = header_value(l, "Content-Length", &vlen, eol)) != NULL) {
 			unsigned long long x = 0;
 			size_t i;
@@ -130,6 +180,7 @@ scan_head(inn_scan *c)
 		if (chunked || cl >= SCAN_BIG_BODY)
 			c->big = 1;
 	}
+	c->hlen = c->llen;
 	c->llen = 0;
 	c->chunked = 0;
 	if (chunked) {
@@ -168,8 +219,15 @@ scan_chunk_line(inn_scan *c)
 		}
 		size = size * 16 + (unsigned)d;
 	}
-	if (digits == 0) {
-		refuse(c, 400, "bad_request", "a chunked body with a bad chunk-size line");
+	/* only hex digits: libevent 2.1 reads the size with strtoll and takes
+	 * nothing after it but a space (its 413 otherwise), and would read
+	 * "0x1b" or "+1b" otherwise than this loop does; chunk extensions
+	 * (";name=value", RFC 9112 7.1.1) are refused, not ignored */
+	if (i < c->llen && c->line[i] == '\r')
+		i++;
+	if (digits == 0 || i + 1 != c->llen) {
+		refuse(c, 400, "bad_request", "a chunked body with a bad chunk-size line (only "
+		       "hexadecimal digits are accepted; no chunk extensions)");
 		return;
 	}
 	c->llen = 0;
@@ -215,20 +273,30 @@ inn_scan_feed(inn_scan *c, const unsigned char *p, size_t n, size_t *used)
 	if (c->st == INN_SCAN_REFUSED)
 		return c->status;
 	while (n > 0 && c->st != INN_SCAN_REFUSED) {
+		if (c->st == INN_SCAN_CHUNK_DATA && c->left <= 2) {
+			/* the CRLF after a chunk's data */
+			if (*p != (c->left == 2 ? '\r' : '\n')) {
+				refuse(c, 400, "bad_request", "a chunk's data is not followed by CRLF");
+				break;
+			}
+			p++;
+			n--;
+			c->cur++;
+			if (--c->left == 0)
+				c->st = INN_SCAN_CHUNK_SIZE;
+			continue;
+		}
 		if (c->st == INN_SCAN_BODY || c->st == INN_SCAN_CHUNK_DATA) {
-			size_t take = (uint64_t)n < c->left ? n : (size_t)c->left;
+			uint64_t want = c->st == INN_SCAN_CHUNK_DATA ? c->left - 2 : c->left;
+			size_t take = (uint64_t)n < want ? n : (size_t)want;
 
 			c->left -= take;
 			p += take;
 			n -= take;
 			c->cur += (int64_t)take;
 			if (c->left == 0) {
-				if (c->st == INN_SCAN_CHUNK_DATA) {
-					c->st = INN_SCAN_CHUNK_SIZE;
-				} else {
-					c->st = INN_SCAN_HEAD;
-					c->cur = 0;
-				}
+				c->st = INN_SCAN_HEAD;
+				c->cur = 0;
 			}
 			continue;
 		}
@@ -260,9 +328,17 @@ inn_scan_feed(inn_scan *c, const unsigned char *p, size_t n, size_t *used)
 			scan_chunk_line(c);
 			break;
 		case INN_SCAN_TRAILER:
-			if (c->llen <= 2) {   /* the empty line: the request is complete */
+			if (c->llen == 1 || (c->llen == 2 && c->line[0] == '\r')) {
+				/* the empty line: the request is complete */
 				c->st = INN_SCAN_HEAD;
 				c->cur = 0;
+			} else if (field_line_ok(c, c->line, c->line + c->llen - 1) != 0) {
+				break;
+			} else if ((c->hlen += c->llen) > head_max) {
+				/* evhttp counts trailers into its header limit too */
+				refuse(c, 431, "headers_too_large", "the request head and trailer are "
+				       "over %zu bytes", head_max);
+				break;
 			}
 			c->llen = 0;
 			break;

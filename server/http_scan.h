@@ -35,6 +35,7 @@ typedef struct inn_scan {
 	uint64_t chunked;                /* chunked body bytes so far */
 	int64_t cur;                     /* bytes of the current request seen */
 	int big;                         /* a body over 256 KiB was let through */
+	size_t hlen;                     /* bytes of the head and trailer so far */
 	/* the refusal */
 	int status;                      /* 400, 401, 413 or 431 */
 	const char *code;

@@ -94,6 +94,8 @@ config_server_section(inn_server_config *c, const inn_policy *pol, char *hostbuf
 		c->max_connections_per_client = (int)strtol(v->value, NULL, 10);
 	if ((v = inn_ymap_get(s, "timeoutSeconds")) && inn_ynode_is_scalar(v))
 		c->timeout_s = (int)strtol(v->value, NULL, 10);
+	if ((v = inn_ymap_get(s, "headerTimeoutSeconds")) && inn_ynode_is_scalar(v))
+		c->header_timeout_s = (int)strtol(v->value, NULL, 10);
 	if ((v = inn_ymap_get(s, "shutdownGraceSeconds")) && inn_ynode_is_scalar(v))
 		c->shutdown_grace_s = (int)strtol(v->value, NULL, 10);
 	if ((v = inn_ymap_get(s, "maxQueuedExecutions")) && inn_ynode_is_scalar(v)) {
@@ -213,6 +215,7 @@ main(int argc, char **argv)
 	c->max_connections = 1024;
 	c->max_connections_per_client = 256;
 	c->timeout_s = 60;
+	c->header_timeout_s = 10;
 	c->shutdown_grace_s = 30;
 	c->max_queued = 1000;
 	c->max_queued_bytes = 64 * 1024 * 1024;

@@ -41,6 +41,7 @@ typedef struct inn_server_config {
 	int max_connections;           /* open connections in all; 503 beyond */
 	int max_connections_per_client; /* ... from one client address */
 	int timeout_s;                 /* read/write timeout per connection */
+	int header_timeout_s;          /* a request head must arrive within it; 408 */
 	int shutdown_grace_s;          /* SIGTERM: how long running steps may finish */
 	int max_queued;                /* maxQueuedExecutions: waiting for a slot; 429 beyond */
 	size_t max_queued_bytes;       /* maxQueuedBytes: their parameters and specs; 429 beyond */

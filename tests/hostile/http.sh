@@ -143,6 +143,51 @@ check "AU-10: revoking a key ends its open /api/events/stream" test "$(cat "$H/s
 check "AU-10: ... and its open logs?follow=1 stream" test "$(cat "$H/sse2.rc")" = 0
 api POST "/api/workflows/$id/cancel" "$ADMIN" > /dev/null
 
+# ---- A26/A27/A28/A80: framing the scanner and evhttp must agree on ----------
+# one_json STATUS: the replay got exactly one reply, STATUS, in JSON
+one_json() {
+	test "$(grep -c '^HTTP/1' "$H/r")" = 1 && grep -q "^HTTP/1.1 $1 " "$H/r" &&
+		grep -qi '^Content-Type: application/json' "$H/r"
+}
+printf 'POST /api/workflows/run HTTP/1.1\r\nHost: x\r\nTransfer-Encoding : chunked\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' | raw > "$H/r"
+check "A26: 'Transfer-Encoding : chunked' (space before the colon) -> one JSON 400, no smuggled request" one_json 400
+printf 'GET /api/workflows HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Length : 37\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' "$U" | raw > "$H/r"
+check "A26: 'Content-Length : 37' (body: a second request) with a valid key -> one JSON 400" one_json 400
+printf 'GET /health HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n  folded\r\nConnection: close\r\n\r\n' | raw > "$H/r"
+check "A26: an obs-fold continuation line -> JSON 400" one_json 400
+printf 'GET /health HTTP/1.1\r\nHost: x\r\nX(A): 1\r\nConnection: close\r\n\r\n' | raw > "$H/r"
+check "A26: a header name with an invalid character -> JSON 400" one_json 400
+printf 'GET /health HTTP/1.1\r\nHost: x\r\nno colon here\r\nConnection: close\r\n\r\n' | raw > "$H/r"
+check "A26: a header line without a colon -> JSON 400 (not evhttp's HTML)" one_json 400
+pad() { python3 -c "import sys; sys.stdout.write('GET /health HTTP/1.1\r\nHost: x\r\nX-Pad: ' + 'a' * $1 + '\r\nConnection: close\r\n\r\n')" | raw > "$H/r"; }
+pad 15000
+ok15=no; one_json 200 && ok15=yes
+for n in 16500 17000 20000 24000 30000; do
+	pad $n
+	check "A27: a $n-byte header -> JSON 431 (and 15000 bytes are served: $ok15)" \
+		eval 'test $ok15 = yes && one_json 431'
+done
+# libevent reads a chunk size with strtoll: whatever it would read otherwise
+# than the scanner is refused in JSON
+bad=""
+for size in '2;ext=1' '0x2' '2 ;x' '+2'; do
+	printf 'POST /api/workflows/run HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n%s\r\n{}\r\n0\r\n\r\n' "$U" "$size" | raw > "$H/r"
+	one_json 400 || bad="$bad '$size'"
+done
+check "A28: chunk extensions and sizes other than hex digits -> JSON 400 (not evhttp's HTML 413)${bad:+; not for$bad}" test -z "$bad"
+printf 'POST /api/workflows/run HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n2\r\n{}\r\n0\r\nX-T: 1\r\nbad trailer\r\n\r\n' "$U" | raw > "$H/r"
+check "A28: a malformed trailer line -> JSON 400" one_json 400
+api GET "/api/providers/web%00x" "$U" > "$H/out"
+check "A80: a NUL in a path segment -> 400 (not the truncated name)" is 400 bad_path
+api GET "/api/workflows/1%00" "$U" > "$H/out"
+check "A80: /api/workflows/1%00 -> 400" is 400 bad_path
+api GET "/api/workflows/1%0a" "$U" > "$H/out"
+check "A80: a line feed in a path segment -> 400" is 400 bad_path
+api GET "/api/workflows/99999999999999999999" "$U" > "$H/out"
+check "A80: an id beyond int64 -> 400 bad_id, not execution INT64_MAX" is 400 bad_id
+api GET "/api/workflows/99999999999999999999/logs" "$U" > "$H/out"
+check "A80: ... on every id route (logs)" is 400 bad_id
+
 # ---- IN-9: a slow request does not hold the loop ---------------------------
 python3 - "$url" "$U" > "$H/slow" <<'PY'
 import json, socket, sys, threading, time, urllib.parse
@@ -223,5 +268,81 @@ check "HT-5: the log stays small (< 64 KB)" test "$logsize" -lt 65536
 i=0
 while [ $i -lt 50 ] && ! curl -sf -o /dev/null "$url/health"; do i=$((i + 1)); sleep 0.1; done
 check "HT-5: the server answers again once the sockets close" curl -sf -o /dev/null "$url/health"
+h_stop
+
+# ---- A49: slowloris -----------------------------------------------------------
+# small limits so that a few dozen sockets fill them: 4 addresses x 10
+# connections trickle one header line every 0.5 s (and reconnect when
+# closed); a client from another address, and one from a loris address,
+# must still be served, and the trickling connections must be ended
+H_SERVER_YAML="  maxConnections: 40
+  maxConnectionsPerClient: 10
+  headerTimeoutSeconds: 2
+  timeoutSeconds: 3"
+h_start "$fix/providers" || { echo "Bail out! server"; exit 1; }
+python3 - "$url" "$U" > "$H/loris" <<'PY'
+import socket, sys, threading, time, urllib.parse
+u = urllib.parse.urlparse(sys.argv[1]); key = sys.argv[2].encode()
+stop = time.time() + 14
+ended = set()                  # the trickling clients whose connection was ended
+lock = threading.Lock()
+def loris(ip, first, line):
+    me = object()
+    while time.time() < stop:
+        up = False
+        try:
+            s = socket.create_connection((u.hostname, u.port), timeout=2, source_address=(ip, 0))
+            s.sendall(first)
+            up = True
+            while time.time() < stop:
+                time.sleep(0.5)
+                s.sendall(line)
+        except OSError:
+            if up:
+                with lock:
+                    ended.add(me)
+            time.sleep(0.1)
+            continue
+        s.close()
+ts = []
+for a in range(2, 6):
+    for i in range(10):
+        ts.append(threading.Thread(target=loris, args=("127.0.0.%d" % a,
+                  b"GET /health HTTP/1.1\r\nHost: x\r\n", b"X-A: b\r\n")))
+# an authenticated body at 1 byte/s
+ts.append(threading.Thread(target=loris, args=("127.0.0.6",
+          b"POST /api/workflows/run HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key +
+          b"\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{", b" ")))
+for t in ts: t.start()
+def get(ip):
+    try:
+        s = socket.create_connection((u.hostname, u.port), timeout=5, source_address=(ip, 0))
+        s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        out = b""
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            out += b
+        return out.split(b"\r\n")[0].decode("latin-1")
+    except OSError as e:
+        return str(e)
+time.sleep(1.5)
+print(get("127.0.0.9"))
+print(get("127.0.0.2"))
+time.sleep(3)
+print(get("127.0.0.9"))
+for t in ts: t.join()
+print(len(ended))
+PY
+echo "# loris: $(tr '\n' '|' < "$H/loris")"
+check "A49: with 40 trickling connections holding every slot, a client from 127.0.0.9 gets 200" \
+	test "$(sed -n 1p "$H/loris")" = "HTTP/1.1 200 OK"
+check "A49: ... and a client from a loris's own address gets 200" \
+	test "$(sed -n 2p "$H/loris")" = "HTTP/1.1 200 OK"
+check "A49: ... and again later" test "$(sed -n 3p "$H/loris")" = "HTTP/1.1 200 OK"
+# every one of the 41 trickling connections is ended at least once in 14 s
+check "A49: trickling heads and a 1 byte/s body are ended by the server (headerTimeoutSeconds, body rate)" \
+	test "$(sed -n 4p "$H/loris")" -ge 41
 h_stop
 h_done
