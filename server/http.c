@@ -30,9 +30,27 @@
  * the key check of a body request reads the store on a cache miss (one
  * indexed lookup).
  *
+ * Header lines are checked as evhttp will read them: a name that is not a
+ * token right before its colon ("Transfer-Encoding : chunked", which evhttp
+ * would take for another header), a folded line, a line without a colon,
+ * control characters in a value, a chunk-size line of anything but hex
+ * digits (extensions included) -> 400 JSON.  evhttp's own header limit is
+ * set above the scanner's, so the JSON 431 always comes first.
+ *
+ * Deadlines (evhttp's timeout only measures inactivity, so a client
+ * trickling a byte at a time would hold its connection for ever): a
+ * request head must be complete within server.headerTimeoutSeconds of its
+ * first byte (of the connection's opening for the first request); a body
+ * may take server.timeoutSeconds and must then have come at
+ * GUARD_MIN_BODY_RATE since; a refused connection that keeps sending is
+ * closed headerTimeoutSeconds after its refusal.  Checked by the sweep
+ * each second; a 408 JSON and the connection is shut both ways.
+ *
  * Connections are counted here too (evhttp 2.1 cannot): at most
  * server.maxConnections in all and server.maxConnectionsPerClient per
- * client address; one over gets a 503 JSON and is closed.  A connection is
+ * client address.  At a limit the connection (of that address) that has
+ * waited longest for a complete head (or was refused) is closed to make
+ * room; when there is none, the newcomer gets a 503 JSON and is closed.  A connection is
  * known closed when its descriptor no longer names the same socket (a
  * sweep every second, and before refusing).  The accept loop pauses on
  * EMFILE/ENFILE instead of spinning, and says so once per interval.
