@@ -17,6 +17,9 @@ LEAK='S3cr3t/Val+ue=Zq9!k'
 RETRY='Correct-Horse-Battery-55'
 SPECPW='SpecPassword-Hunter2-9876'
 IDEM='Idempotent-Resume-Secret-77'
+REUSE='Reused-Output-Secret-4242'
+TOKRES='Resumed-Token-Secret-3131'
+ONAME='OutNameSecretQ7W8z'
 
 run() { # JSON body -> id
 	api POST /api/workflows/run "$RED" -d "$1" | jf id
@@ -119,6 +122,43 @@ check "SE-8: the retry of a spec run runs the same spec: the resource sees the r
 	sh -c "[ '$st' = succeeded ] &&
 	       [ \"\$(grep 'res-pw-len=' '$H/s2.log')\" = \"\$(grep 'res-pw-len=' '$H/s1.log')\" ]"
 
+# ---- A73: a retry reuses a step's secret outputs with their real values ----
+id=$(run "{\"workflow\":\"sec/secreuse\",\"parameters\":{\"pw\":\"$REUSE\",\"marker\":\"$H/reuse-ok\"}}")
+st=$(final "$id")
+logs "$id" > "$H/u1.log"
+check "A73: the first run fails at b, which saw the real 39-byte token and 27-byte plain output" \
+	sh -c "[ '$st' = failed ] && grep -q '^b tok-len=39 .* plain-len=27 ' '$H/u1.log'"
+touch "$H/reuse-ok"
+rid=$(api POST "/api/workflows/$id/retry" "$RED" | jf id)
+st=$(final "$rid")
+logs "$rid" > "$H/u2.log"
+api GET "/api/workflows/$rid" "$RED" > "$H/u2.json"
+check "A73: the retry succeeds and reused step a (it did not run again)" \
+	sh -c "[ '$st' = succeeded ] && python3 -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+a=[s for s in d[\"steps\"] if s[\"name\"]==\"a\"][0]
+sys.exit(0 if a[\"status\"]==\"succeeded\" and \"reused\" in (a.get(\"message\") or \"\") else 1)' '$H/u2.json'"
+check "A73: b saw the same token and plain output on the retry (length and hash), not \"***\"" \
+	sh -c "[ -n \"\$(grep '^b tok-len=' '$H/u1.log')\" ] &&
+	       [ \"\$(grep '^b tok-len=' '$H/u2.log')\" = \"\$(grep '^b tok-len=' '$H/u1.log')\" ]"
+check "A73: the retry's log shows the reused secret output masked" \
+	sh -c "grep -q '^b sees \*\*\* and p-\*\*\*' '$H/u2.log' && ! grep -q 'generated' '$H/u2.log'"
+check "A73: the retry's API answer holds no form of the secret or the token" \
+	sh -c "! grep -q 'generated' '$H/u2.json'"
+check "A73: ... nor of the parameter" no_form "$REUSE" "$H/u2.json"
+
+# ---- A57: an output NAME holding a secret is refused, never shown ----------
+id=$(run "{\"workflow\":\"sec/outname\",\"parameters\":{\"pw\":\"$ONAME\"}}")
+st=$(final "$id")
+api GET "/api/workflows/$id" "$RED" > "$H/on.json"
+logs "$id" > "$H/on.log"
+check "A57: a step writing an output named after a secret fails, saying why" \
+	sh -c "[ '$st' = failed ] && grep -q 'output name' '$H/on.json'"
+check "A57: the execution's API answer and log hold no form of the secret" \
+	sh -c "! grep -q '$ONAME' '$H/on.json' '$H/on.log'"
+api GET "/api/events?limit=1000" "$RED" > "$H/on.events"
+check "A57: nor do the events" sh -c "! grep -q '$ONAME' '$H/on.events'"
+
 # ---- DU-2: a resume after kill -9 runs with the real secret ----------------
 id=$(run "{\"workflow\":\"sec/idem\",\"parameters\":{\"pw\":\"$IDEM\"}}")
 i=0
@@ -133,10 +173,28 @@ check "DU-2: the interrupted run was resumed and succeeded" test "$st" = succeed
 check "DU-2: the resumed step saw the real 27-byte secret, never a 3-byte one" \
 	sh -c "[ \$(grep -c '^seclen len=27 ' '$H/idem.log') -ge 2 ] && ! grep -q '^seclen len=3 ' '$H/idem.log'"
 
+# ---- A73: a resume after kill -9 reuses a secret output with its real value
+id=$(run "{\"workflow\":\"sec/tokresume\",\"parameters\":{\"pw\":\"$TOKRES\"}}")
+i=0
+until logs "$id" | grep -q '^seclen len=34'; do
+	i=$((i + 1)); [ $i -lt 200 ] || break; sleep 0.05
+done
+h_stop KILL
+h_start "$fx"
+st=$(final "$id")
+logs "$id" > "$H/tr.log"
+api GET "/api/workflows/$id" "$RED" > "$H/tr.json"
+check "A73: the interrupted run was resumed and succeeded" test "$st" = succeeded
+check "A73: the resumed step got the real 34-byte token of the reused step, never \"***\"" \
+	sh -c "[ \$(grep -c '^seclen len=34 ' '$H/tr.log') -ge 2 ] && ! grep -q '^seclen len=3 ' '$H/tr.log'"
+check "A73: the resumed run's answer shows the token masked" \
+	sh -c "! grep -q 'tok-$TOKRES' '$H/tr.json' && grep -q '\"tok\": *\"\*\*\*\"' '$H/tr.json'"
+
 # ---- the database files hold no secret in any form -----------------------
 for f in "$H/inn.db" "$H/inn.db-wal"; do
 	[ -f "$f" ] || continue
-	for s in "$LEAK" "$RETRY" "$SPECPW" "$IDEM"; do
+	for s in "$LEAK" "$RETRY" "$SPECPW" "$IDEM" "$REUSE" "tok-$REUSE-generated" "$TOKRES" \
+	         "$ONAME"; do
 		check "SE-7: $(basename "$f") holds no form of a secret (${s%%-*}...)" no_form "$s" "$f"
 	done
 done
