@@ -46,6 +46,7 @@ struct active_run {
 	json_object *params;
 	json_object *data;        /* template data: app, resources */
 	json_object *completed;
+	json_object *res_mask;    /* secret values among the resources' outputs, or NULL */
 	struct res_part *res;
 	size_t nres;
 	/* what runs now (guarded by srv->runs_lock for cancel) */
@@ -258,6 +259,7 @@ active_free(struct active_run *ar)
 	json_object_put(ar->params);
 	json_object_put(ar->data);
 	json_object_put(ar->completed);
+	json_object_put(ar->res_mask);
 	json_object_put(ar->spec);
 	free((char *)ar->ro.app);
 	free(ar->team);
@@ -366,7 +368,15 @@ provision(struct active_run *ar, char *why, size_t whylen)
 		}
 		ro_obj = json_object_new_object();
 		json_object_object_add(ro_obj, "name", json_object_new_string(rp->name));
-		if ((outs = inn_run_outputs(run)) != NULL) {
+		/* the main workflow gets the real values; its masker the secret ones */
+		if ((outs = inn_run_outputs_real(run)) != NULL) {
+			if (ar->res_mask == NULL)
+				ar->res_mask = json_object_new_array();
+			mask_collect(inn_run_masker(run), outs, ar->res_mask);
+		} else {
+			outs = inn_run_outputs(run);
+		}
+		if (outs != NULL) {
 			json_object_object_foreach(outs, k, v)
 				json_object_object_add(ro_obj, k, json_object_get(v));
 		}
@@ -452,8 +462,23 @@ run_one(struct active_run *ar)
 			st = provision(ar, why, sizeof(why));
 		if (st == INN_STATE_SUCCEEDED) {
 			inn_run_opts ro = ar->ro;
+			json_object *comp = NULL, *mask;
+			size_t k;
 
 			ro.data = ar->data;
+			if (ar->res_mask != NULL && json_object_array_length(ar->res_mask) > 0) {
+				/* the resources' secret outputs are masked in the main run too */
+				comp = ar->completed ? inn_json_copy(ar->completed)
+				                     : json_object_new_object();
+				if (!json_object_object_get_ex(comp, INN_COMPLETED_MASK, &mask)) {
+					mask = json_object_new_array();
+					json_object_object_add(comp, INN_COMPLETED_MASK, mask);
+				}
+				for (k = 0; k < json_object_array_length(ar->res_mask); k++)
+					json_object_array_add(mask, json_object_get(
+					    json_object_array_get_idx(ar->res_mask, k)));
+				ro.completed = comp;
+			}
 			if (inn_run_new(&run, srv->engine, ar->main_wf, &ro) != 0) {
 				st = INN_STATE_FAILED;
 				snprintf(why, sizeof(why), "%s", inn_error_last());
@@ -464,6 +489,7 @@ run_one(struct active_run *ar)
 				snprintf(why, sizeof(why), "%s", inn_run_message(run) ?
 				         inn_run_message(run) : "");
 			}
+			json_object_put(comp);
 		}
 		msg = why[0] ? why : NULL;
 		inn_store_exec_update(srv->store, ar->id, state_str(st), msg ? msg : "", 0,

@@ -131,6 +131,8 @@ size_t inn_run_nsteps(const inn_run *run);
 const inn_step_result *inn_run_step(const inn_run *run, size_t i);
 /* The workflow's outputs (rendered at the end, secrets masked), or NULL. */
 json_object *inn_run_outputs(const inn_run *run);
+/* The same before masking (what a later run consumes), or NULL. */
+json_object *inn_run_outputs_real(const inn_run *run);
 /* The resolved parameters. */
 json_object *inn_run_params(const inn_run *run);
 /* A copy of the resolved parameters with secrets masked (caller puts it):

@@ -68,6 +68,7 @@ struct inn_run {
 	inn_state state;
 	char *message;
 	json_object *outputs;
+	json_object *outputs_real; /* the same before masking */
 	char *workspace;
 	char *state_base;        /* <state_root>/<app>/<resource>/<env>, or NULL */
 	unsigned bind_seq;
@@ -1326,7 +1327,7 @@ inn_run_execute(inn_run *r)
 				why = buf;
 			} else {
 				r->outputs = masked_copy(r->masker, outs);
-				json_object_put(outs);
+				r->outputs_real = outs;
 			}
 		}
 		r->state = st;
@@ -1365,6 +1366,7 @@ inn_run_free(inn_run *r)
 	json_object_put(r->data);
 	json_object_put(r->secrets);
 	json_object_put(r->outputs);
+	json_object_put(r->outputs_real);
 	inn_masker_free(r->masker);
 	free(r->message);
 	pthread_mutex_destroy(&r->lock);
@@ -1400,6 +1402,12 @@ json_object *
 inn_run_outputs(const inn_run *r)
 {
 	return r->outputs;
+}
+
+json_object *
+inn_run_outputs_real(const inn_run *r)
+{
+	return r->outputs_real;
 }
 
 json_object *

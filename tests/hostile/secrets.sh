@@ -20,6 +20,7 @@ IDEM='Idempotent-Resume-Secret-77'
 REUSE='Reused-Output-Secret-4242'
 TOKRES='Resumed-Token-Secret-3131'
 ONAME='OutNameSecretQ7W8z'
+RESTOK='Resource-Token-Seed-5150'
 
 run() { # JSON body -> id
 	api POST /api/workflows/run "$RED" -d "$1" | jf id
@@ -147,6 +148,18 @@ check "A73: the retry's API answer holds no form of the secret or the token" \
 	sh -c "! grep -q 'generated' '$H/u2.json'"
 check "A73: ... nor of the parameter" no_form "$REUSE" "$H/u2.json"
 
+# a spec resource's secret output reaches the main workflow real, shown masked
+spec="{\"apiVersion\":\"score.dev/v1b1\",\"metadata\":{\"name\":\"tokapp\"},\"containers\":{\"w\":{\"image\":\"x\"}},\"resources\":{\"t\":{\"type\":\"tokthing\",\"params\":{\"seed\":\"$RESTOK\"}}}}"
+id=$(run "{\"workflow\":\"sec/usetok\",\"spec\":$spec}")
+st=$(final "$id")
+logs "$id" > "$H/rt.log"
+api GET "/api/workflows/$id" "$RED" > "$H/rt.json"
+api GET "/api/resources" "$RED" > "$H/rt.res"
+check "A73: a resource's secret output reaches the main workflow real (32 bytes), shown ***" \
+	sh -c "[ '$st' = succeeded ] && grep -q '^use tok-len=32 ' '$H/rt.log' && grep -q '^use sees \*\*\*\$' '$H/rt.log'"
+check "A73: the execution and /api/resources hold no form of the resource's token" \
+	sh -c "! grep -q 'tok-$RESTOK' '$H/rt.json' '$H/rt.res' '$H/rt.log'"
+
 # ---- A57: an output NAME holding a secret is refused, never shown ----------
 id=$(run "{\"workflow\":\"sec/outname\",\"parameters\":{\"pw\":\"$ONAME\"}}")
 st=$(final "$id")
@@ -194,7 +207,7 @@ check "A73: the resumed run's answer shows the token masked" \
 for f in "$H/inn.db" "$H/inn.db-wal"; do
 	[ -f "$f" ] || continue
 	for s in "$LEAK" "$RETRY" "$SPECPW" "$IDEM" "$REUSE" "tok-$REUSE-generated" "$TOKRES" \
-	         "$ONAME"; do
+	         "$ONAME" "$RESTOK"; do
 		check "SE-7: $(basename "$f") holds no form of a secret (${s%%-*}...)" no_form "$s" "$f"
 	done
 done
