@@ -1057,15 +1057,14 @@ inn_runs_submit(inn_server *srv, const inn_caller *who, const char *ref, const c
                 json_object *params, json_object *spec, int dry_run, int64_t retry_of,
                 int64_t *id)
 {
-	json_object *completed = NULL, *notes = json_object_new_array();
+	json_object *completed = NULL, *notes;
 	int rc;
 
 	if (atomic_load(&srv->draining))
 		return inn_error_set(INN_ECANCELLED, "the server is shutting down");
-	if ((rc = queue_room(srv, json_weight(params) + json_weight(spec))) != 0) {
-		json_object_put(notes);
+	if ((rc = queue_room(srv, json_weight(params) + json_weight(spec))) != 0)
 		return rc;
-	}
+	notes = json_object_new_array();
 	if (retry_of > 0) {
 		/* steps that succeeded are reused; the run goes on from the failed one */
 		completed = json_object_new_object();
