@@ -46,6 +46,7 @@ struct active_run {
 	json_object *params;
 	json_object *data;        /* template data: app, resources */
 	json_object *completed;
+	json_object *res_mask;    /* secret values among the resources' outputs, or NULL */
 	struct res_part *res;
 	size_t nres;
 	/* what runs now (guarded by srv->runs_lock for cancel) */
@@ -79,6 +80,68 @@ step_index(const inn_workflow *wf, const char *name)
 	return -1;
 }
 
+/* ---- a step's real outputs, sealed for a retry or a resume --------------- */
+
+/* Adds to mask every string of o that masks whole to "***": the secret
+ * values (a secret output; a plain one holding a secret keeps the rest). */
+static void
+mask_collect(inn_masker *m, json_object *o, json_object *mask)
+{
+	size_t i;
+
+	switch (json_object_get_type(o)) {
+	case json_type_string: {
+		char *t = inn_masker_apply(m, json_object_get_string(o),
+		                           (size_t)json_object_get_string_len(o), NULL);
+
+		if (t != NULL && strcmp(t, INN_MASK_TEXT) == 0)
+			json_object_array_add(mask, json_object_new_string(json_object_get_string(o)));
+		free(t);
+		break;
+	}
+	case json_type_array:
+		for (i = 0; i < json_object_array_length(o); i++)
+			mask_collect(m, json_object_array_get_idx(o, i), mask);
+		break;
+	case json_type_object: {
+		json_object_object_foreach(o, k, v) {
+			(void)k;
+			mask_collect(m, v, mask);
+		}
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+/* When the stored (masked) outputs of a step differ from the real ones:
+ * {"outputs": real, "mask": [its secret values]} sealed (malloc'd), so a
+ * retry or resume reuses the step with the real values.  NULL when nothing
+ * was masked, or it cannot be sealed (then the step is run again). */
+static char *
+seal_outputs(struct active_run *ar, const inn_step_result *sr)
+{
+	json_object *o, *mask;
+	const char *text;
+	char *sealed = NULL;
+	size_t len;
+
+	if (sr->outputs_real == NULL || json_object_equal(sr->outputs, sr->outputs_real) ||
+	    ar->srv->secretbox == NULL)
+		return NULL;
+	o = json_object_new_object();
+	mask = json_object_new_array();
+	mask_collect(inn_run_masker(ar->run), sr->outputs_real, mask);
+	json_object_object_add(o, "outputs", json_object_get(sr->outputs_real));
+	json_object_object_add(o, "mask", mask);
+	text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+	if (text == NULL || inn_secretbox_seal(ar->srv->secretbox, text, len, &sealed) != 0)
+		sealed = NULL;
+	json_object_put(o);
+	return sealed;
+}
+
 /* ---- engine callbacks ---------------------------------------------------- */
 
 static void
@@ -108,6 +171,7 @@ on_step_state(void *ud, const char *step, inn_state st, int attempt, const char 
 	row.started_ms = sr ? sr->started_ms : 0;
 	row.ended_ms = inn_state_is_final(st) ? inn_wall_ms() : 0;
 	row.outputs = st == INN_STATE_SUCCEEDED && sr ? sr->outputs : NULL;
+	row.sealed_outputs = row.outputs != NULL ? seal_outputs(ar, sr) : NULL;
 	/* the step row and its event in one commit */
 	tx = inn_store_begin(srv->store) == 0;
 	inn_store_step_put(srv->store, ar->id, &row);
@@ -135,6 +199,7 @@ on_step_state(void *ud, const char *step, inn_state st, int attempt, const char 
 		inn_store_commit(srv->store);
 	inn_sse_publish(srv, type, ar->id, ev, ar->team, ar->created_by, data);
 	json_object_put(data);
+	free(row.sealed_outputs);
 }
 
 static void
@@ -194,6 +259,7 @@ active_free(struct active_run *ar)
 	json_object_put(ar->params);
 	json_object_put(ar->data);
 	json_object_put(ar->completed);
+	json_object_put(ar->res_mask);
 	json_object_put(ar->spec);
 	free((char *)ar->ro.app);
 	free(ar->team);
@@ -302,7 +368,15 @@ provision(struct active_run *ar, char *why, size_t whylen)
 		}
 		ro_obj = json_object_new_object();
 		json_object_object_add(ro_obj, "name", json_object_new_string(rp->name));
-		if ((outs = inn_run_outputs(run)) != NULL) {
+		/* the main workflow gets the real values; its masker the secret ones */
+		if ((outs = inn_run_outputs_real(run)) != NULL) {
+			if (ar->res_mask == NULL)
+				ar->res_mask = json_object_new_array();
+			mask_collect(inn_run_masker(run), outs, ar->res_mask);
+		} else {
+			outs = inn_run_outputs(run);
+		}
+		if (outs != NULL) {
 			json_object_object_foreach(outs, k, v)
 				json_object_object_add(ro_obj, k, json_object_get(v));
 		}
@@ -388,8 +462,23 @@ run_one(struct active_run *ar)
 			st = provision(ar, why, sizeof(why));
 		if (st == INN_STATE_SUCCEEDED) {
 			inn_run_opts ro = ar->ro;
+			json_object *comp = NULL, *mask;
+			size_t k;
 
 			ro.data = ar->data;
+			if (ar->res_mask != NULL && json_object_array_length(ar->res_mask) > 0) {
+				/* the resources' secret outputs are masked in the main run too */
+				comp = ar->completed ? inn_json_copy(ar->completed)
+				                     : json_object_new_object();
+				if (!json_object_object_get_ex(comp, INN_COMPLETED_MASK, &mask)) {
+					mask = json_object_new_array();
+					json_object_object_add(comp, INN_COMPLETED_MASK, mask);
+				}
+				for (k = 0; k < json_object_array_length(ar->res_mask); k++)
+					json_object_array_add(mask, json_object_get(
+					    json_object_array_get_idx(ar->res_mask, k)));
+				ro.completed = comp;
+			}
 			if (inn_run_new(&run, srv->engine, ar->main_wf, &ro) != 0) {
 				st = INN_STATE_FAILED;
 				snprintf(why, sizeof(why), "%s", inn_error_last());
@@ -400,6 +489,7 @@ run_one(struct active_run *ar)
 				snprintf(why, sizeof(why), "%s", inn_run_message(run) ?
 				         inn_run_message(run) : "");
 			}
+			json_object_put(comp);
 		}
 		msg = why[0] ? why : NULL;
 		inn_store_exec_update(srv->store, ar->id, state_str(st), msg ? msg : "", 0,
@@ -874,21 +964,92 @@ err:
 	return rc;
 }
 
-/* Adds the succeeded steps of execution id to completed (name -> outputs). */
+/* The real outputs of a succeeded step row (a new reference), their
+ * secret values appended to mask; NULL with why in notes when they cannot
+ * be had (sealed with another key, or stored masked without a sealed copy):
+ * then the step is not reused but run again, never with "***". */
+static json_object *
+step_outputs_open(inn_server *srv, const inn_step_row *r, json_object *mask,
+                  json_object *notes)
+{
+	json_object *o = NULL, *v, *outs = NULL;
+	char *plain = NULL, why[1024];
+	size_t len = 0, i;
+
+	if (r->sealed_outputs == NULL) {
+		if (!inn_json_has_mask(r->outputs))
+			return r->outputs ? json_object_get(r->outputs) : json_object_new_object();
+		snprintf(why, sizeof(why), "step %s is run again, not reused: its outputs were "
+		         "stored with secret values masked and no sealed copy of them", r->name);
+	} else if (srv->secretbox == NULL ||
+	           inn_secretbox_unseal(srv->secretbox, r->sealed_outputs, &plain, &len) != 0) {
+		snprintf(why, sizeof(why), "step %s is run again, not reused: its secret outputs "
+		         "cannot be recovered: %s", r->name,
+		         srv->secretbox ? inn_error_last() : "no key");
+	} else {
+		o = json_tokener_parse(plain);
+		memset(plain, 0, len);
+		free(plain);
+		if (o != NULL && json_object_object_get_ex(o, "outputs", &v) &&
+		    json_object_is_type(v, json_type_object)) {
+			outs = json_object_get(v);
+			if (json_object_object_get_ex(o, "mask", &v) &&
+			    json_object_is_type(v, json_type_array))
+				for (i = 0; i < json_object_array_length(v); i++)
+					json_object_array_add(mask,
+					    json_object_get(json_object_array_get_idx(v, i)));
+		}
+		json_object_put(o);
+		if (outs != NULL)
+			return outs;
+		snprintf(why, sizeof(why), "step %s is run again, not reused: its sealed outputs "
+		         "are damaged", r->name);
+	}
+	json_object_array_add(notes, json_object_new_string(why));
+	return NULL;
+}
+
+/* Adds the succeeded steps of execution id to completed (name -> real
+ * outputs; their secret values in completed[INN_COMPLETED_MASK]); a step
+ * whose real outputs cannot be had is left out (it runs again) and why
+ * goes to notes. */
 static void
-completed_add(inn_server *srv, int64_t id, json_object *completed)
+completed_add(inn_server *srv, int64_t id, json_object *completed, json_object *notes)
 {
 	inn_step_row *rows = NULL;
 	size_t n = 0, j;
+	json_object *mask, *outs;
 
 	if (id <= 0 || inn_store_steps_get(srv->store, id, &rows, &n) != 0)
 		return;
-	for (j = 0; j < n; j++)
-		if (strcmp(rows[j].status, "succeeded") == 0)
-			json_object_object_add(completed, rows[j].name,
-			                       rows[j].outputs ? json_object_get(rows[j].outputs)
-			                                       : json_object_new_object());
+	if (!json_object_object_get_ex(completed, INN_COMPLETED_MASK, &mask)) {
+		mask = json_object_new_array();
+		json_object_object_add(completed, INN_COMPLETED_MASK, mask);
+	}
+	for (j = 0; j < n; j++) {
+		if (strcmp(rows[j].status, "succeeded") != 0)
+			continue;
+		if ((outs = step_outputs_open(srv, &rows[j], mask, notes)) != NULL)
+			json_object_object_add(completed, rows[j].name, outs);
+		else
+			json_object_object_del(completed, rows[j].name);
+	}
 	inn_step_rows_free(rows, n);
+}
+
+/* The notes of completed_add as warnings in execution id's log. */
+static void
+completed_notes_log(inn_server *srv, int64_t id, json_object *notes)
+{
+	size_t i;
+	int64_t seq;
+
+	for (i = 0; i < json_object_array_length(notes); i++) {
+		const char *t = json_object_get_string(json_object_array_get_idx(notes, i));
+
+		fprintf(stderr, "innominatus: execution %lld: %s\n", (long long)id, t);
+		inn_store_log_append(srv->store, id, "", INN_LOG_WARN, INN_STREAM_HOST, t, &seq);
+	}
 }
 
 int
@@ -896,20 +1057,24 @@ inn_runs_submit(inn_server *srv, const inn_caller *who, const char *ref, const c
                 json_object *params, json_object *spec, int dry_run, int64_t retry_of,
                 int64_t *id)
 {
-	json_object *completed = NULL;
+	json_object *completed = NULL, *notes;
 	int rc;
 
 	if (atomic_load(&srv->draining))
 		return inn_error_set(INN_ECANCELLED, "the server is shutting down");
 	if ((rc = queue_room(srv, json_weight(params) + json_weight(spec))) != 0)
 		return rc;
+	notes = json_object_new_array();
 	if (retry_of > 0) {
 		/* steps that succeeded are reused; the run goes on from the failed one */
 		completed = json_object_new_object();
-		completed_add(srv, retry_of, completed);
+		completed_add(srv, retry_of, completed, notes);
 	}
 	rc = start(srv, who, ref, kind, params, spec, dry_run, retry_of, 0, completed, id);
+	if (rc == 0)
+		completed_notes_log(srv, *id, notes);
 	json_object_put(completed);
+	json_object_put(notes);
 	return rc;
 }
 
@@ -1052,14 +1217,16 @@ inn_runs_recover(inn_server *srv)
 				                      NULL);
 			} else if (resume) {
 				json_object *completed = json_object_new_object();
+				json_object *notes = json_object_new_array();
 				inn_caller who;
 
 				memset(&who, 0, sizeof(who));
 				snprintf(who.p.name, sizeof(who.p.name), "%s",
 				         row->created_by ? row->created_by : "system");
 				snprintf(who.p.team, sizeof(who.p.team), "%s", row->team ? row->team : "");
-				completed_add(srv, row->retry_of, completed);
-				completed_add(srv, ids[i], completed);
+				completed_add(srv, row->retry_of, completed, notes);
+				completed_add(srv, ids[i], completed, notes);
+				completed_notes_log(srv, ids[i], notes);
 				steps_settle(srv, ids[i], "pending", "the server stopped while this step "
 				             "ran; it runs again", 0);
 				inn_store_exec_update(srv->store, ids[i], "pending", NULL, 0, 0, NULL);
@@ -1074,6 +1241,7 @@ inn_runs_recover(inn_server *srv)
 					                      inn_wall_ms(), NULL);
 				}
 				json_object_put(completed);
+				json_object_put(notes);
 				json_object_put(params);
 				json_object_put(spec);
 			} else {

@@ -295,6 +295,7 @@ inn_step_rows_free(inn_step_row *rows, size_t n)
 		free(rows[i].status);
 		free(rows[i].message);
 		json_object_put(rows[i].outputs);
+		free(rows[i].sealed_outputs);
 	}
 	free(rows);
 }

@@ -102,6 +102,8 @@ typedef struct inn_step_row {
 	char *message;
 	int64_t started_ms, ended_ms;
 	json_object *outputs;  /* masked, or NULL */
+	char *sealed_outputs;  /* when masking changed them: the real outputs sealed
+	                        * (runs.c, secretbox.c), or NULL */
 } inn_step_row;
 
 /* Inserts or replaces step idx of an execution (INN_ENOTFOUND if there is

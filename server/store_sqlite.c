@@ -153,6 +153,10 @@ static const char *const migrations[] = {
 	 * secrets masked, sealed with the server's key (AES-256-GCM, base64):
 	 * what a retry or a resume runs with. */
 	"ALTER TABLE executions ADD COLUMN sealed_inputs TEXT;",
+
+	/* 6: the real outputs of a step whose stored outputs have secrets
+	 * masked, sealed the same way: what a retry or a resume reuses. */
+	"ALTER TABLE steps ADD COLUMN sealed_outputs TEXT;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -193,10 +197,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_EXEC_GET] = "SELECT " EXEC_COLS " FROM executions WHERE id = ?1",
 	[ST_EXEC_IDS] = "SELECT id FROM executions WHERE status = ?1 ORDER BY id",
 	[ST_STEP_PUT] = "INSERT OR REPLACE INTO steps (exec_id, idx, name, type, status, "
-		"attempts, message, started_ms, ended_ms, outputs) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+		"attempts, message, started_ms, ended_ms, outputs, sealed_outputs) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 	[ST_STEPS_GET] = "SELECT idx, name, type, status, attempts, message, started_ms, "
-		"ended_ms, outputs FROM steps WHERE exec_id = ?1 ORDER BY idx",
+		"ended_ms, outputs, sealed_outputs FROM steps WHERE exec_id = ?1 ORDER BY idx",
 	[ST_LOG_APPEND] = "INSERT INTO step_logs (exec_id, step, level, stream, line, ts_ms) "
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_LOGS_GET] = "SELECT seq, step, level, stream, line, ts_ms FROM step_logs "
@@ -1099,7 +1103,8 @@ sqlite_step_put(inn_store *st, int64_t exec_id, const inn_step_row *row)
 	    bind_text(q, 3, row->name) || bind_text(q, 4, row->type) ||
 	    bind_text(q, 5, row->status) || sqlite3_bind_int(q, 6, row->attempts) ||
 	    bind_text(q, 7, row->message) || sqlite3_bind_int64(q, 8, row->started_ms) ||
-	    sqlite3_bind_int64(q, 9, row->ended_ms) || bind_text(q, 10, outputs)) {
+	    sqlite3_bind_int64(q, 9, row->ended_ms) || bind_text(q, 10, outputs) ||
+	    bind_text(q, 11, row->sealed_outputs)) {
 		rc = bind_fail(s);
 		goto out;
 	}
@@ -1153,6 +1158,7 @@ sqlite_steps_get(inn_store *st, int64_t exec_id, inn_step_row **rows, size_t *n)
 		r->ended_ms = sqlite3_column_int64(q, 7);
 		if (rc == 0)
 			r->outputs = col_json(q, 8, "outputs of a step of execution", exec_id, &rc);
+		r->sealed_outputs = col_text(q, 9, &rc);
 		if (rc < 0)
 			goto out;
 	}

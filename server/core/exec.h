@@ -69,6 +69,10 @@ typedef struct inn_run_events {
 	void *ud;
 } inn_run_events;
 
+/* The entry of inn_run_opts.completed listing secret values (no step is
+ * named so: step names are [A-Za-z0-9][A-Za-z0-9_-]*). */
+#define INN_COMPLETED_MASK "*mask"
+
 typedef struct inn_run_opts {
 	json_object *params;       /* given parameters (borrowed; values may be strings from a CLI) */
 	json_object *data;         /* extra template data merged at top level: app, resources, workflow (borrowed) */
@@ -88,7 +92,10 @@ typedef struct inn_run_opts {
 	const char *state_owner;
 	/* Steps already done in an earlier execution (retry from the failed
 	 * step, resume after a crash): step name -> its outputs object.  They
-	 * are reported succeeded without running, their outputs available. */
+	 * are reported succeeded without running, their outputs available.
+	 * The outputs are the real values; the entry named INN_COMPLETED_MASK,
+	 * when present, is an array of the secret values among them: they are
+	 * registered with the run's masker (shown and logged masked). */
 	json_object *completed;
 	inn_run_events events;
 } inn_run_opts;
@@ -100,6 +107,7 @@ typedef struct inn_step_result {
 	int64_t started_ms, ended_ms; /* CLOCK_REALTIME ms, 0 if never */
 	char *message;             /* why it failed / was skipped; dry-run note */
 	json_object *outputs;      /* secret values masked */
+	json_object *outputs_real; /* the same as the step made them (for sealing), or NULL */
 	json_object *config;       /* rendered config (dry-run and after running), secrets masked */
 } inn_step_result;
 
@@ -123,6 +131,8 @@ size_t inn_run_nsteps(const inn_run *run);
 const inn_step_result *inn_run_step(const inn_run *run, size_t i);
 /* The workflow's outputs (rendered at the end, secrets masked), or NULL. */
 json_object *inn_run_outputs(const inn_run *run);
+/* The same before masking (what a later run consumes), or NULL. */
+json_object *inn_run_outputs_real(const inn_run *run);
 /* The resolved parameters. */
 json_object *inn_run_params(const inn_run *run);
 /* A copy of the resolved parameters with secrets masked (caller puts it):

@@ -68,6 +68,7 @@ struct inn_run {
 	inn_state state;
 	char *message;
 	json_object *outputs;
+	json_object *outputs_real; /* the same before masking */
 	char *workspace;
 	char *state_base;        /* <state_root>/<app>/<resource>/<env>, or NULL */
 	unsigned bind_seq;
@@ -612,6 +613,14 @@ inn_run_new(inn_run **out, inn_engine *eng, const inn_workflow *wf,
 	if ((rc = make_state_base(r, o)) != 0)
 		goto err;
 	if (o != NULL && o->completed != NULL) {
+		json_object *mask;
+
+		if (json_object_object_get_ex(o->completed, INN_COMPLETED_MASK, &mask) &&
+		    json_object_is_type(mask, json_type_array)) {
+			for (i = 0; i < json_object_array_length(mask); i++)
+				inn_masker_add(r->masker,
+				               json_object_get_string(json_object_array_get_idx(mask, i)));
+		}
 		for (i = 0; i < r->n; i++) {
 			json_object *outs, *so;
 
@@ -625,6 +634,7 @@ inn_run_new(inn_run **out, inn_engine *eng, const inn_workflow *wf,
 			r->steps[i].res.attempts = 0;
 			r->steps[i].res.message = strdup("reused from an earlier execution");
 			r->steps[i].res.outputs = masked_copy(r->masker, outs);
+			r->steps[i].res.outputs_real = json_object_get(outs);
 		}
 	}
 	r->state = INN_STATE_PENDING;
@@ -715,7 +725,7 @@ bind_env(void *ud, const char *value, char *name, size_t namelen)
 
 /* A JSON copy with every registered secret masked, string by string (so a
  * secret holding quotes or backslashes is found as written, not as JSON
- * escapes).  Object keys are kept. */
+ * escapes).  Object keys are masked too. */
 static json_object *
 masked_copy(inn_masker *m, json_object *o)
 {
@@ -743,8 +753,12 @@ masked_copy(inn_masker *m, json_object *o)
 		return c;
 	case json_type_object:
 		c = json_object_new_object();
-		json_object_object_foreach(o, k, v)
-			json_object_object_add(c, k, masked_copy(m, v));
+		json_object_object_foreach(o, k, v) {
+			char *mk = inn_masker_apply(m, k, strlen(k), NULL);
+
+			json_object_object_add(c, mk ? mk : k, masked_copy(m, v));
+			free(mk);
+		}
 		return c;
 	default:
 		/* numbers and booleans: masked as text if they spell a secret */
@@ -762,6 +776,29 @@ masked_copy(inn_masker *m, json_object *o)
 			return c;
 		}
 	}
+}
+
+/* 1 with why in msg when an output name holds a registered secret: names
+ * are shown and stored as they are, so such an output is refused (the
+ * secret belongs in the value, marked secret). */
+static int
+secret_output_name(inn_run *r, json_object *outputs, char *msg, size_t msglen)
+{
+	if (outputs == NULL || !json_object_is_type(outputs, json_type_object))
+		return 0;
+	json_object_object_foreach(outputs, k, v) {
+		char *masked = inn_masker_apply(r->masker, k, strlen(k), NULL);
+
+		(void)v;
+		if (masked != NULL) {
+			snprintf(msg, msglen, "output name \"%s\" contains a secret value; output "
+			         "names are shown and stored as they are: put the secret in the "
+			         "output's value and mark it secret", masked);
+			free(masked);
+			return 1;
+		}
+	}
+	return 0;
 }
 
 /* Renders the step's config (lock held). */
@@ -991,7 +1028,7 @@ step_thread(void *arg)
 			return NULL;
 		}
 		if (res.rc == 0) {
-			json_object *so = json_object_new_object(), *outs;
+			json_object *so, *outs;
 
 			json_object_object_foreach(res.secret_keys, sk, sv) {
 				json_object *val;
@@ -1000,11 +1037,21 @@ step_thread(void *arg)
 				if (json_object_object_get_ex(res.outputs, sk, &val))
 					inn_masker_add(r->masker, json_object_get_string(val));
 			}
+			if (secret_output_name(r, res.outputs, msg, sizeof(msg))) {
+				/* names are shown and stored as they are: refused, never masked */
+				inn_pool_res_clear(&res);
+				json_object_put(cfg);
+				finish_step(r, s, INN_STATE_FAILED, msg);
+				return NULL;
+			}
+			so = json_object_new_object();
 			pthread_mutex_lock(&r->lock);
 			json_object_object_add(so, "outputs", json_object_get(res.outputs));
 			json_object_object_get_ex(r->data, "steps", &outs);
 			json_object_object_add(outs, d->name, so);
 			s->res.outputs = masked_copy(r->masker, res.outputs);
+			json_object_put(s->res.outputs_real);
+			s->res.outputs_real = res.outputs ? json_object_get(res.outputs) : NULL;
 			pthread_mutex_unlock(&r->lock);
 			inn_pool_res_clear(&res);
 			json_object_put(cfg);
@@ -1280,7 +1327,7 @@ inn_run_execute(inn_run *r)
 				why = buf;
 			} else {
 				r->outputs = masked_copy(r->masker, outs);
-				json_object_put(outs);
+				r->outputs_real = outs;
 			}
 		}
 		r->state = st;
@@ -1308,6 +1355,7 @@ inn_run_free(inn_run *r)
 		free(r->steps[i].deps);
 		free(r->steps[i].res.message);
 		json_object_put(r->steps[i].res.outputs);
+		json_object_put(r->steps[i].res.outputs_real);
 		json_object_put(r->steps[i].res.config);
 	}
 	free(r->steps);
@@ -1318,6 +1366,7 @@ inn_run_free(inn_run *r)
 	json_object_put(r->data);
 	json_object_put(r->secrets);
 	json_object_put(r->outputs);
+	json_object_put(r->outputs_real);
 	inn_masker_free(r->masker);
 	free(r->message);
 	pthread_mutex_destroy(&r->lock);
@@ -1353,6 +1402,12 @@ json_object *
 inn_run_outputs(const inn_run *r)
 {
 	return r->outputs;
+}
+
+json_object *
+inn_run_outputs_real(const inn_run *r)
+{
+	return r->outputs_real;
 }
 
 json_object *

@@ -215,13 +215,20 @@ inn_param_check(const inn_param *p, json_object *v, char *why, size_t len)
 {
 	char txt[80];
 	size_t i;
+	int secret;
 
 	if (v == NULL)
 		return 0;
 	if (json_object_is_type(v, json_type_string) &&
 	    inn_tmpl_has_syntax(json_object_get_string(v)))
 		return 0;
-	value_text(v, txt, sizeof(txt));
+	/* a secret's value (and its allowed values) is never quoted: the
+	 * message goes to logs and API answers */
+	secret = p->type != NULL && strcmp(p->type, "secret") == 0;
+	if (secret)
+		snprintf(txt, sizeof(txt), "its (secret) value");
+	else
+		value_text(v, txt, sizeof(txt));
 	if (!type_matches(p->type ? p->type : "string", v)) {
 		if (p->type != NULL && strcmp(p->type, "integer") == 0 && whole_number(v))
 			snprintf(why, len, "%s is out of the 64-bit integer range", txt);
@@ -243,8 +250,12 @@ inn_param_check(const inn_param *p, json_object *v, char *why, size_t len)
 		if (i == n) {
 			char list[80];
 
-			value_text(p->allowed, list, sizeof(list));
-			snprintf(why, len, "%s is not one of the allowed values %s", txt, list);
+			if (secret)
+				snprintf(why, len, "%s is not one of the allowed values", txt);
+			else {
+				value_text(p->allowed, list, sizeof(list));
+				snprintf(why, len, "%s is not one of the allowed values %s", txt, list);
+			}
 			return -1;
 		}
 	}

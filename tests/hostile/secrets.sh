@@ -17,6 +17,10 @@ LEAK='S3cr3t/Val+ue=Zq9!k'
 RETRY='Correct-Horse-Battery-55'
 SPECPW='SpecPassword-Hunter2-9876'
 IDEM='Idempotent-Resume-Secret-77'
+REUSE='Reused-Output-Secret-4242'
+TOKRES='Resumed-Token-Secret-3131'
+ONAME='OutNameSecretQ7W8z'
+RESTOK='Resource-Token-Seed-5150'
 
 run() { # JSON body -> id
 	api POST /api/workflows/run "$RED" -d "$1" | jf id
@@ -119,6 +123,55 @@ check "SE-8: the retry of a spec run runs the same spec: the resource sees the r
 	sh -c "[ '$st' = succeeded ] &&
 	       [ \"\$(grep 'res-pw-len=' '$H/s2.log')\" = \"\$(grep 'res-pw-len=' '$H/s1.log')\" ]"
 
+# ---- A73: a retry reuses a step's secret outputs with their real values ----
+id=$(run "{\"workflow\":\"sec/secreuse\",\"parameters\":{\"pw\":\"$REUSE\",\"marker\":\"$H/reuse-ok\"}}")
+st=$(final "$id")
+logs "$id" > "$H/u1.log"
+check "A73: the first run fails at b, which saw the real 39-byte token and 27-byte plain output" \
+	sh -c "[ '$st' = failed ] && grep -q '^b tok-len=39 .* plain-len=27 ' '$H/u1.log'"
+touch "$H/reuse-ok"
+rid=$(api POST "/api/workflows/$id/retry" "$RED" | jf id)
+st=$(final "$rid")
+logs "$rid" > "$H/u2.log"
+api GET "/api/workflows/$rid" "$RED" > "$H/u2.json"
+check "A73: the retry succeeds and reused step a (it did not run again)" \
+	sh -c "[ '$st' = succeeded ] && python3 -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+a=[s for s in d[\"steps\"] if s[\"name\"]==\"a\"][0]
+sys.exit(0 if a[\"status\"]==\"succeeded\" and \"reused\" in (a.get(\"message\") or \"\") else 1)' '$H/u2.json'"
+check "A73: b saw the same token and plain output on the retry (length and hash), not \"***\"" \
+	sh -c "[ -n \"\$(grep '^b tok-len=' '$H/u1.log')\" ] &&
+	       [ \"\$(grep '^b tok-len=' '$H/u2.log')\" = \"\$(grep '^b tok-len=' '$H/u1.log')\" ]"
+check "A73: the retry's log shows the reused secret output masked" \
+	sh -c "grep -q '^b sees \*\*\* and p-\*\*\*' '$H/u2.log' && ! grep -q 'generated' '$H/u2.log'"
+check "A73: the retry's API answer holds no form of the secret or the token" \
+	sh -c "! grep -q 'generated' '$H/u2.json'"
+check "A73: ... nor of the parameter" no_form "$REUSE" "$H/u2.json"
+
+# a spec resource's secret output reaches the main workflow real, shown masked
+spec="{\"apiVersion\":\"score.dev/v1b1\",\"metadata\":{\"name\":\"tokapp\"},\"containers\":{\"w\":{\"image\":\"x\"}},\"resources\":{\"t\":{\"type\":\"tokthing\",\"params\":{\"seed\":\"$RESTOK\"}}}}"
+id=$(run "{\"workflow\":\"sec/usetok\",\"spec\":$spec}")
+st=$(final "$id")
+logs "$id" > "$H/rt.log"
+api GET "/api/workflows/$id" "$RED" > "$H/rt.json"
+api GET "/api/resources" "$RED" > "$H/rt.res"
+check "A73: a resource's secret output reaches the main workflow real (32 bytes), shown ***" \
+	sh -c "[ '$st' = succeeded ] && grep -q '^use tok-len=32 ' '$H/rt.log' && grep -q '^use sees \*\*\*\$' '$H/rt.log'"
+check "A73: the execution and /api/resources hold no form of the resource's token" \
+	sh -c "! grep -q 'tok-$RESTOK' '$H/rt.json' '$H/rt.res' '$H/rt.log'"
+
+# ---- A57: an output NAME holding a secret is refused, never shown ----------
+id=$(run "{\"workflow\":\"sec/outname\",\"parameters\":{\"pw\":\"$ONAME\"}}")
+st=$(final "$id")
+api GET "/api/workflows/$id" "$RED" > "$H/on.json"
+logs "$id" > "$H/on.log"
+check "A57: a step writing an output named after a secret fails, saying why" \
+	sh -c "[ '$st' = failed ] && grep -q 'output name' '$H/on.json'"
+check "A57: the execution's API answer and log hold no form of the secret" \
+	sh -c "! grep -q '$ONAME' '$H/on.json' '$H/on.log'"
+api GET "/api/events?limit=1000" "$RED" > "$H/on.events"
+check "A57: nor do the events" sh -c "! grep -q '$ONAME' '$H/on.events'"
+
 # ---- DU-2: a resume after kill -9 runs with the real secret ----------------
 id=$(run "{\"workflow\":\"sec/idem\",\"parameters\":{\"pw\":\"$IDEM\"}}")
 i=0
@@ -133,10 +186,28 @@ check "DU-2: the interrupted run was resumed and succeeded" test "$st" = succeed
 check "DU-2: the resumed step saw the real 27-byte secret, never a 3-byte one" \
 	sh -c "[ \$(grep -c '^seclen len=27 ' '$H/idem.log') -ge 2 ] && ! grep -q '^seclen len=3 ' '$H/idem.log'"
 
+# ---- A73: a resume after kill -9 reuses a secret output with its real value
+id=$(run "{\"workflow\":\"sec/tokresume\",\"parameters\":{\"pw\":\"$TOKRES\"}}")
+i=0
+until logs "$id" | grep -q '^seclen len=34'; do
+	i=$((i + 1)); [ $i -lt 200 ] || break; sleep 0.05
+done
+h_stop KILL
+h_start "$fx"
+st=$(final "$id")
+logs "$id" > "$H/tr.log"
+api GET "/api/workflows/$id" "$RED" > "$H/tr.json"
+check "A73: the interrupted run was resumed and succeeded" test "$st" = succeeded
+check "A73: the resumed step got the real 34-byte token of the reused step, never \"***\"" \
+	sh -c "[ \$(grep -c '^seclen len=34 ' '$H/tr.log') -ge 2 ] && ! grep -q '^seclen len=3 ' '$H/tr.log'"
+check "A73: the resumed run's answer shows the token masked" \
+	sh -c "! grep -q 'tok-$TOKRES' '$H/tr.json' && grep -q '\"tok\": *\"\*\*\*\"' '$H/tr.json'"
+
 # ---- the database files hold no secret in any form -----------------------
 for f in "$H/inn.db" "$H/inn.db-wal"; do
 	[ -f "$f" ] || continue
-	for s in "$LEAK" "$RETRY" "$SPECPW" "$IDEM"; do
+	for s in "$LEAK" "$RETRY" "$SPECPW" "$IDEM" "$REUSE" "tok-$REUSE-generated" "$TOKRES" \
+	         "$ONAME" "$RESTOK"; do
 		check "SE-7: $(basename "$f") holds no form of a secret (${s%%-*}...)" no_form "$s" "$f"
 	done
 done
@@ -146,6 +217,8 @@ check "the key file was created next to the store, mode 0600" \
 	sh -c "[ \"\$(stat -c %a '$H/inn.db.key')\" = 600 ]"
 # a retry when the key was replaced: refused, never run with "***"
 # (and a resume, of a run killed mid-step: it fails with the reason)
+gid=$(run "{\"workflow\":\"sec/gentok\",\"parameters\":{\"marker\":\"$H/gen-ok\"}}")
+final "$gid" > /dev/null
 fid=$(run "{\"workflow\":\"sec/retry\",\"parameters\":{\"pw\":\"$RETRY\",\"marker\":\"$H/never\"}}")
 final "$fid" > /dev/null
 kid=$(run "{\"workflow\":\"sec/idem\",\"parameters\":{\"pw\":\"$IDEM\"}}")
@@ -160,6 +233,12 @@ h_start "$fx"
 api POST "/api/workflows/$fid/retry" "$RED" > "$H/body409"
 check "SE-8: with another key, a retry is refused with 409 and why" \
 	sh -c "[ \$(cat '$H/code') = 409 ] && grep -q 'key' '$H/body409'"
+touch "$H/gen-ok"
+grid=$(api POST "/api/workflows/$gid/retry" "$RED" | jf id)
+st=$(final "$grid")
+logs "$grid" > "$H/g2.log"
+check "A73: with another key, a step whose secret output cannot be unsealed runs again (the log says so); the next step gets a real token" \
+	sh -c "[ '$st' = succeeded ] && grep -q 'step a is run again' '$H/g2.log' && grep -q '^b tok-len=40\$' '$H/g2.log'"
 st=$(final "$kid")
 logs "$kid" > "$H/k.log"
 api GET "/api/workflows/$kid" "$RED" | jf message > "$H/k.msg"

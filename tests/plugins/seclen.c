@@ -1,8 +1,8 @@
 /*
  * seclen.c - an idempotent step plugin that logs the length and a hash of
  * config.value (never the value), then waits config.ms (honouring
- * cancellation): it shows which secret a resumed step was given
- * (tests/hostile/secrets.sh).
+ * cancellation), and with config.out a secret output "tok": it shows
+ * which secret a resumed step was given (tests/hostile/secrets.sh).
  */
 #include <poll.h>
 #include <string.h>
@@ -32,6 +32,10 @@ seclen_execute(void *state, const inn_host *host, inn_step *step)
 		if (poll(&pfd, 1, (int)ms) > 0)
 			return INN_ECANCELLED;
 	}
+	/* config.out: also a secret output "tok" (a resume reuses it) */
+	if (host->input_string(step, "out", &v) == 0 && v != NULL &&
+	    host->output(step, "tok", v, INN_OUTPUT_SECRET) != 0)
+		return INN_ERROR;
 	return host->output(step, "done", "true", 0);
 }
 

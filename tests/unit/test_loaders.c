@@ -1488,6 +1488,39 @@ test_integer_out_of_range(void **state)
 	json_object_put(v);
 }
 
+/* A8: a secret parameter's default that does not fit its pattern or its
+ * allowed values is refused without quoting the default (or the allowed
+ * values, secrets too). */
+static void
+test_secret_default_not_quoted(void **state)
+{
+	static const char *const yaml[] = {
+		"parameters:\n  - {name: pw, type: secret, default: DefaultSecretXyz99, "
+		"pattern: '^[0-9]+$'}\nsteps:\n  - name: a\n    type: shell\n",
+		"parameters:\n  - {name: pw, type: secret, default: DefaultSecretXyz99, "
+		"allowed_values: [AllowedSecretXyz98]}\nsteps:\n  - name: a\n    type: shell\n",
+	};
+	static const char *const want[] = {
+		"parameters[0].default: its (secret) value does not match the pattern ^[0-9]+$",
+		"parameters[0].default: its (secret) value is not one of the allowed values",
+	};
+	char buf[4096];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		inn_workflow *wf = NULL;
+		inn_diag d;
+
+		assert_int_not_equal(load_text(yaml[i], NULL, &wf, &d), 0);
+		assert_null(wf);
+		inn_diag_format(&d, 0, buf, sizeof(buf));
+		if (strstr(buf, want[i]) == NULL || strstr(buf, "SecretXyz9") != NULL)
+			fail_msg("got: %s", buf);
+		inn_diag_free(&d);
+	}
+}
+
 /* IJ-3: a value in a here-document with a quoted delimiter cannot be
  * expanded by the shell: validation says so (other quoting is handled
  * when rendering, see test_tmpl.c). */
@@ -1529,6 +1562,7 @@ main(void)
 		cmocka_unit_test(test_workflow_template_syntax),
 		cmocka_unit_test(test_workflow_parameter_defaults),
 		cmocka_unit_test(test_param_check),
+		cmocka_unit_test(test_secret_default_not_quoted),
 		cmocka_unit_test(test_workflow_max_steps),
 		cmocka_unit_test(test_workflow_type_not_allowed),
 		cmocka_unit_test(test_workflow_registry_and_validate),
