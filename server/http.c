@@ -308,6 +308,11 @@ sse_closed(struct evhttp_connection *conn, void *arg)
 	struct sse_client *c = arg;
 
 	(void)conn;
+	/* the client went away mid-reply: libevent detached the request from
+	 * the connection and left it to us (it frees only requests still
+	 * attached, e.g. when the server itself frees its connections) */
+	if (c->req != NULL && evhttp_request_get_connection(c->req) == NULL)
+		evhttp_request_free(c->req);
 	c->req = NULL; /* the reply is gone: drop it on the next flush */
 }
 
