@@ -596,22 +596,30 @@ h_workflows(struct ctx *c)
 	json_object_put(o);
 }
 
-static void
-h_workflow(struct ctx *c)
-{
-	int64_t id = parse_id(c);
+/* GET /api/workflows/{id}: an execution may have thousands of steps (a
+ * multi-megabyte reply), so the steps are read and the reply serialised
+ * on a request thread; the loop only sends it. */
+struct workflow_job {
+	inn_server *srv;
+	struct evhttp_request *req;
 	inn_exec_row *row;
+	struct evbuffer *out;
+};
+
+static void
+workflow_work(void *arg)
+{
+	struct workflow_job *j = arg;
+	inn_exec_row *row = j->row;
 	inn_step_row *steps = NULL;
 	size_t n = 0, i;
 	json_object *o, *arr;
 
-	if (id < 0 || (row = visible_exec(c, id)) == NULL)
-		return;
 	o = exec_json(row);
 	json_object_object_add(o, "parameters", json_object_get(row->params));
 	json_object_object_add(o, "outputs", json_object_get(row->outputs));
 	arr = json_object_new_array();
-	if (inn_store_steps_get(c->srv->store, id, &steps, &n) == 0) {
+	if (inn_store_steps_get(j->srv->store, row->id, &steps, &n) == 0) {
 		for (i = 0; i < n; i++) {
 			json_object *so = json_object_new_object();
 
@@ -633,9 +641,52 @@ h_workflow(struct ctx *c)
 		inn_step_rows_free(steps, n);
 	}
 	json_object_object_add(o, "steps", arr);
-	inn_exec_row_free(row);
-	inn_http_reply_json(c->req, 200, o);
+	if (inn_http_json_buffer(o, j->out) != 0)
+		evbuffer_drain(j->out, evbuffer_get_length(j->out));
 	json_object_put(o);
+}
+
+static void
+workflow_done(void *arg, int cancelled)
+{
+	struct workflow_job *j = arg;
+
+	if (cancelled) {
+		/* the server stops: the request is gone with evhttp */
+	} else if (evbuffer_get_length(j->out) == 0) {
+		inn_http_error(j->req, 503, "busy", "out of memory");
+	} else {
+		inn_http_reply_buffer(j->req, 200, j->out);
+	}
+	evbuffer_free(j->out);
+	inn_exec_row_free(j->row);
+	free(j);
+}
+
+static void
+h_workflow(struct ctx *c)
+{
+	int64_t id = parse_id(c);
+	inn_exec_row *row;
+	struct workflow_job *j;
+
+	if (id < 0 || (row = visible_exec(c, id)) == NULL)
+		return;
+	if ((j = calloc(1, sizeof(*j))) == NULL || (j->out = evbuffer_new()) == NULL) {
+		free(j);
+		inn_exec_row_free(row);
+		inn_http_error(c->req, 503, "busy", "out of memory");
+		return;
+	}
+	j->srv = c->srv;
+	j->req = c->req;
+	j->row = row;
+	if (inn_http_defer(workflow_work, workflow_done, j) != 0) {
+		inn_http_error(c->req, 503, "busy", "%s", inn_error_last());
+		evbuffer_free(j->out);
+		inn_exec_row_free(row);
+		free(j);
+	}
 }
 
 static int
@@ -674,41 +725,14 @@ h_workflow_logs(struct ctx *c)
 		inn_http_reply_json(c->req, 200, o);
 		json_object_put(o);
 	} else {
-		/* SSE: the backlog from the store, then live lines, then "end" */
+		/* SSE: the backlog from the store a page at a time as the client
+		 * reads it, then live lines, then "end" (http.c: flow control) */
 		struct sse_client *sc = inn_sse_open(c->req, id, &c->who, after);
-		int64_t cursor = after;
 
-		for (;;) {
-			size_t n, i;
-
-			lines = NULL;
-			if (inn_store_logs_get(c->srv->store, id, cursor, 5000, &lines) != 0)
-				break;
-			n = json_object_array_length(lines);
-			for (i = 0; i < n; i++) {
-				json_object *l = json_object_array_get_idx(lines, i);
-				int64_t seq = json_object_get_int64(json_object_object_get(l, "seq"));
-
-				inn_sse_send(sc, "log", seq, l);
-				cursor = seq;
-			}
-			json_object_put(lines);
-			if (n < 5000)
-				break;
-		}
-		/* re-read the status: the run may have ended while we sent */
-		inn_exec_row_free(row);
-		row = NULL;
-		if (inn_store_exec_get(c->srv->store, id, &row) == 0 && is_final_status(row->status)) {
-			json_object *end = json_object_new_object();
-
-			json_object_object_add(end, "status", inn_json_str(row->status));
-			inn_sse_send(sc, "end", cursor, end);
-			json_object_put(end);
-			inn_sse_close(c->srv, sc);
-		} else {
-			inn_sse_register(c->srv, sc);
-		}
+		if (sc != NULL)
+			inn_sse_catch_up(c->srv, sc);
+		else
+			inn_http_error(c->req, 503, "busy", "out of memory");
 	}
 	inn_exec_row_free(row);
 }
@@ -794,7 +818,6 @@ h_events(struct ctx *c)
 	char buf[32];
 	int64_t after = 0;
 	struct sse_client *sc;
-	json_object *evs = NULL;
 	const char *last = evhttp_find_header(evhttp_request_get_input_headers(c->req),
 	                                      "Last-Event-ID");
 
@@ -803,29 +826,17 @@ h_events(struct ctx *c)
 	else if (last != NULL)
 		after = strtoll(last, NULL, 10);
 	sc = inn_sse_open(c->req, 0, &c->who, after);
-	if (after > 0 && inn_store_events_after(c->srv->store, after, scope_team(c),
-	                                        scope_user(c), 5000, &evs) == 0) {
-		size_t i, n = json_object_array_length(evs);
-
-		/* the backlog has the shape of live events: their data, which
-		 * names the execution */
-		for (i = 0; i < n; i++) {
-			json_object *e = json_object_array_get_idx(evs, i), *d, *x;
-
-			if (!json_object_object_get_ex(e, "data", &d) ||
-			    !json_object_is_type(d, json_type_object)) {
-				d = json_object_new_object();
-				json_object_object_add(e, "data", d);
-			}
-			if (!json_object_object_get_ex(d, "execution", NULL) &&
-			    json_object_object_get_ex(e, "execution", &x))
-				json_object_object_add(d, "execution", json_object_get(x));
-			inn_sse_send(sc, json_object_get_string(json_object_object_get(e, "type")),
-			             json_object_get_int64(json_object_object_get(e, "id")), d);
-		}
-		json_object_put(evs);
+	if (sc == NULL) {
+		inn_http_error(c->req, 503, "busy", "out of memory");
+		return;
 	}
-	inn_sse_register(c->srv, sc);
+	/* after=N (or Last-Event-ID) replays the events after N -- after=0
+	 * all of them -- a page at a time as the client reads; without
+	 * either the stream starts with the live events */
+	if (inn_http_query(c->req, "after", buf, sizeof(buf)) != NULL || last != NULL)
+		inn_sse_catch_up(c->srv, sc);
+	else
+		inn_sse_register(c->srv, sc);
 }
 
 /* ---- admin ---------------------------------------------------------------- */

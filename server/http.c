@@ -89,8 +89,21 @@ struct sse_client {
 	int64_t exec_id;          /* logs of one execution, or 0 for the event stream */
 	int64_t last;             /* highest seq / event id sent */
 	inn_caller who;           /* whose events it may receive: inn_caller_sees() */
+	inn_server *srv;
+	/* Flow control: while paging, the client is behind -- its backlog, or
+	 * live messages it was too slow for -- and what it gets is read from the
+	 * store by seq / event id after `last`, one page whenever its output
+	 * has drained below SSE_HIGH (sse_drained), never queued in memory. */
+	int paging;
 	struct sse_client *next;
 };
+
+/* Lines or events read from the store per page, and the output bytes
+ * beyond which a stream stops taking live messages and pages from the
+ * store instead: memory per stream stays about SSE_HIGH plus one page
+ * whatever the log size and however slow the client. */
+#define SSE_PAGE 500
+#define SSE_HIGH (256 * 1024)
 
 static atomic_llong error_replies;
 static atomic_int live_connections;
@@ -101,12 +114,95 @@ inn_http_error_count(void)
 	return atomic_load(&error_replies);
 }
 
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if the bytes there
+ * are not one (overlong forms, surrogates, above U+10FFFF, truncated). */
+static size_t
+utf8_seq(const unsigned char *s, size_t left)
+{
+	size_t n, i;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (left < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+int
+inn_utf8_append(struct evbuffer *b, const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, start = 0, n;
+
+	while (i < len) {
+		if (u[i] != 0 && (n = utf8_seq(u + i, len - i)) > 0) {
+			i += n;
+			continue;
+		}
+		if ((i > start && evbuffer_add(b, s + start, i - start) != 0) ||
+		    evbuffer_add(b, "\xef\xbf\xbd", 3) != 0)
+			return inn_error_set(INN_ENOMEM, "out of memory");
+		start = ++i;
+	}
+	if (i > start && evbuffer_add(b, s + start, i - start) != 0)
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	return 0;
+}
+
+char *
+inn_utf8_dup(const char *s, size_t len)
+{
+	struct evbuffer *b = evbuffer_new();
+	char *out = NULL;
+	size_t n;
+
+	if (b == NULL)
+		return NULL;
+	if (inn_utf8_append(b, s, len) == 0 && (out = malloc((n = evbuffer_get_length(b)) + 1)))
+		out[evbuffer_remove(b, out, n) < 0 ? 0 : n] = '\0';
+	evbuffer_free(b);
+	return out;
+}
+
+int
+inn_http_json_buffer(json_object *o, struct evbuffer *b)
+{
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	                                               JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	return inn_utf8_append(b, s, strlen(s));
+}
+
 void
 inn_http_reply_json(struct evhttp_request *req, int status, json_object *body)
 {
 	struct evbuffer *buf = evbuffer_new();
-	const char *s = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
-	                                               JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	inn_http_json_buffer(body, buf);
+	inn_http_reply_buffer(req, status, buf);
+	evbuffer_free(buf);
+}
+
+void
+inn_http_reply_buffer(struct evhttp_request *req, int status, struct evbuffer *buf)
+{
 	const char *reason;
 
 	if (status >= 400)
@@ -127,9 +223,7 @@ inn_http_reply_json(struct evhttp_request *req, int status, json_object *body)
 	}
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 	                  "application/json");
-	evbuffer_add(buf, s, strlen(s));
 	evhttp_send_reply(req, status, reason, buf);
-	evbuffer_free(buf);
 }
 
 void
@@ -232,19 +326,37 @@ sse_closed(struct evhttp_connection *conn, void *arg)
 	struct sse_client *c = arg;
 
 	(void)conn;
+	/* the client went away mid-reply: libevent detached the request from
+	 * the connection and left it to us (it frees only requests still
+	 * attached, e.g. when the server itself frees its connections) */
+	if (c->req != NULL && evhttp_request_get_connection(c->req) == NULL)
+		evhttp_request_free(c->req);
 	c->req = NULL; /* the reply is gone: drop it on the next flush */
 }
+
+static void sse_drained(struct evhttp_connection *conn, void *arg);
 
 static void
 sse_write(struct sse_client *c, const char *event, int64_t id, json_object *data)
 {
 	struct evbuffer *b = evbuffer_new();
 
-	evbuffer_add_printf(b, "id: %lld\nevent: %s\ndata: %s\n\n", (long long)id, event,
-	                    json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN |
-	                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
-	evhttp_send_reply_chunk(c->req, b);
+	evbuffer_add_printf(b, "id: %lld\nevent: %s\ndata: ", (long long)id, event);
+	inn_http_json_buffer(data, b);
+	evbuffer_add(b, "\n\n", 2);
+	/* every chunk carries the callback: a later chunk without one would
+	 * clear it, and a paging stream would never be woken again */
+	evhttp_send_reply_chunk_with_cb(c->req, b, sse_drained, c);
 	evbuffer_free(b);
+}
+
+/* Bytes written to the stream's connection and not yet sent. */
+static size_t
+sse_pending(const struct sse_client *c)
+{
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(c->conn);
+
+	return bev != NULL ? evbuffer_get_length(bufferevent_get_output(bev)) : 0;
 }
 
 struct sse_client *
@@ -283,8 +395,104 @@ inn_sse_send(struct sse_client *c, const char *event, int64_t id, json_object *d
 void
 inn_sse_register(inn_server *srv, struct sse_client *c)
 {
+	c->srv = srv;
 	c->next = srv->sse;
 	srv->sse = c;
+}
+
+static void sse_finish(inn_server *srv, struct sse_client *c);
+
+/* Sends the backlog event e of the event stream, in the shape of a live
+ * event: its data, which names the execution. */
+static void
+sse_send_event(struct sse_client *c, json_object *e)
+{
+	json_object *d, *x;
+
+	if (!json_object_object_get_ex(e, "data", &d) || !json_object_is_type(d, json_type_object)) {
+		d = json_object_new_object();
+		json_object_object_add(e, "data", d);
+	}
+	if (!json_object_object_get_ex(d, "execution", NULL) &&
+	    json_object_object_get_ex(e, "execution", &x))
+		json_object_object_add(d, "execution", json_object_get(x));
+	inn_sse_send(c, json_object_get_string(json_object_object_get(e, "type")),
+	             json_object_get_int64(json_object_object_get(e, "id")), d);
+}
+
+/* A paging stream: pages from the store after c->last while its output
+ * is below SSE_HIGH; caught up, it takes live messages again (a log
+ * follower of an execution that has ended gets "end" and is finished).
+ * Loop thread; c may be freed. */
+static void
+sse_pump(struct sse_client *c)
+{
+	inn_server *srv = c->srv;
+
+	while (c->req != NULL && c->paging && sse_pending(c) < SSE_HIGH) {
+		json_object *page = NULL;
+		size_t i, n;
+		int rc;
+
+		if (c->exec_id > 0)
+			rc = inn_store_logs_get(srv->store, c->exec_id, c->last, SSE_PAGE, &page);
+		else
+			rc = inn_store_events_after(srv->store, c->last,
+			                            c->who.admin || !c->who.p.team[0] ? NULL :
+			                            c->who.p.team,
+			                            c->who.admin || c->who.p.team[0] ? NULL :
+			                            c->who.p.name, SSE_PAGE, &page);
+		if (rc != 0)
+			break; /* retried on the next drain */
+		n = json_object_array_length(page);
+		for (i = 0; i < n; i++) {
+			json_object *l = json_object_array_get_idx(page, i);
+
+			if (c->exec_id > 0)
+				inn_sse_send(c, "log", json_object_get_int64(
+				    json_object_object_get(l, "seq")), l);
+			else
+				sse_send_event(c, l);
+		}
+		json_object_put(page);
+		if (n >= SSE_PAGE)
+			continue;
+		c->paging = 0;
+		if (c->exec_id > 0) {
+			/* the run may have ended while it was behind */
+			inn_exec_row *row = NULL;
+
+			if (inn_store_exec_get(srv->store, c->exec_id, &row) == 0 &&
+			    strcmp(row->status, "pending") != 0 && strcmp(row->status, "running") != 0) {
+				json_object *end = json_object_new_object();
+
+				json_object_object_add(end, "status", json_object_new_string(row->status));
+				inn_sse_send(c, "end", c->last, end);
+				json_object_put(end);
+				sse_finish(srv, c);
+			}
+			inn_exec_row_free(row);
+		}
+		return;
+	}
+}
+
+static void
+sse_drained(struct evhttp_connection *conn, void *arg)
+{
+	struct sse_client *c = arg;
+
+	(void)conn;
+	if (c->req != NULL && c->paging)
+		sse_pump(c);
+}
+
+void
+inn_sse_catch_up(inn_server *srv, struct sse_client *c)
+{
+	inn_sse_register(srv, c);
+	c->paging = 1;
+	sse_pump(c);
 }
 
 /* Ends a client's reply and forgets it (loop thread). */
@@ -326,6 +534,100 @@ inn_sse_end_key(inn_server *srv, const char *key_name)
 		n++;
 	}
 	return n;
+}
+
+/* SIGTERM: the connections of the streams ended, until their bytes are
+ * sent (an entry is cleared when its connection closes). */
+static struct {
+	struct evhttp_connection **conns;
+	size_t n;
+	size_t bytes;
+} shut;
+
+static void
+shut_closed(struct evhttp_connection *conn, void *arg)
+{
+	(void)conn;
+	shut.conns[(size_t)(uintptr_t)arg] = NULL;
+}
+
+static void
+sse_end_all(void *arg)
+{
+	inn_server *srv = arg;
+	struct sse_client *c, *next;
+	size_t n = 0;
+
+	for (c = srv->sse; c != NULL; c = c->next)
+		n++;
+	shut.conns = calloc(n ? n : 1, sizeof(*shut.conns));
+	shut.n = 0;
+	for (c = srv->sse; c != NULL; c = next) {
+		struct evhttp_connection *conn = c->req != NULL ? c->conn : NULL;
+
+		next = c->next;
+		if (c->req != NULL) {
+			json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "reason", json_object_new_string("server shutting down"));
+			sse_write(c, "end", c->last, o);
+			json_object_put(o);
+		}
+		sse_finish(srv, c);
+		if (conn != NULL && shut.conns != NULL) {
+			shut.conns[shut.n] = conn;
+			evhttp_connection_set_closecb(conn, shut_closed, (void *)(uintptr_t)shut.n);
+			shut.n++;
+		}
+	}
+}
+
+static void
+sse_left_count(void *arg)
+{
+	size_t i;
+
+	(void)arg;
+	shut.bytes = 0;
+	for (i = 0; i < shut.n; i++) {
+		struct bufferevent *bev = shut.conns[i] ?
+		                          evhttp_connection_get_bufferevent(shut.conns[i]) : NULL;
+
+		if (bev != NULL)
+			shut.bytes += evbuffer_get_length(bufferevent_get_output(bev));
+	}
+}
+
+static void
+sse_left_forget(void *arg)
+{
+	size_t i;
+
+	(void)arg;
+	for (i = 0; i < shut.n; i++)
+		if (shut.conns[i] != NULL)
+			evhttp_connection_set_closecb(shut.conns[i], NULL, NULL);
+	free(shut.conns);
+	shut.conns = NULL;
+	shut.n = 0;
+}
+
+void
+inn_sse_shutdown(inn_server *srv)
+{
+	int i;
+
+	inn_http_on_loop(sse_end_all, srv);
+	/* up to 2 s for the ends to reach the clients before the loop stops */
+	for (i = 0; i < 100; i++) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+		inn_http_on_loop(sse_left_count, NULL);
+		if (shut.bytes == 0)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	inn_http_on_loop(sse_left_forget, NULL);
 }
 
 void
@@ -391,6 +693,15 @@ sse_flush(evutil_socket_t fd, short what, void *arg)
 			if (c->req == NULL) {
 				sse_remove(srv, c);
 				free(c);
+				continue;
+			}
+			if (c->paging)
+				continue; /* behind: it reads this from the store later */
+			if ((c->exec_id == 0 || c->exec_id == exec) && (c->exec_id == 0 || is_log) &&
+			    sse_pending(c) >= SSE_HIGH) {
+				/* too slow for the live messages: page from the store
+				 * when its output has drained (sse_drained) */
+				c->paging = 1;
 				continue;
 			}
 			if (c->exec_id > 0) {

@@ -132,6 +132,7 @@ drain_main(void *arg)
 	inn_server *srv = arg;
 
 	inn_runs_drain(srv, srv->cfg.shutdown_grace_s);
+	inn_sse_shutdown(srv); /* open streams end cleanly, not cut mid-chunk */
 	event_base_loopbreak(srv->base);
 	return NULL;
 }

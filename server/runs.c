@@ -208,7 +208,9 @@ on_log(void *ud, const char *step, int level, int stream, const char *line, size
 	struct active_run *ar = ud;
 	json_object *data;
 	int64_t seq = 0;
-	char *copy = strndup(line, len), name[512];
+	/* the line as valid UTF-8: raw bytes a step printed and NUL become
+	 * U+FFFD (a NUL no longer cuts the rest of the line off) */
+	char *copy = inn_utf8_dup(line, len), name[512];
 
 	snprintf(name, sizeof(name), "%s%s", ar->prefix, step);
 	step = name;

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <json-c/json.h>
@@ -111,7 +112,18 @@ typedef struct inn_caller {
 
 /* ---- http.c ---- */
 int inn_http_start(inn_server *srv);
+/* Every JSON reply and SSE message is valid UTF-8: bytes that are not
+ * (raw bytes a step printed) and NUL become U+FFFD. */
 void inn_http_reply_json(struct evhttp_request *req, int status, json_object *body);
+/* The same with body already serialised into buf (inn_http_json_buffer,
+ * e.g. on a request thread); buf stays the caller's. */
+void inn_http_reply_buffer(struct evhttp_request *req, int status, struct evbuffer *buf);
+/* Appends o serialised, made valid UTF-8 (any thread, o not shared). */
+int inn_http_json_buffer(json_object *o, struct evbuffer *b);
+/* Appends s[0..len) to b with invalid UTF-8 and NUL replaced by U+FFFD;
+ * inn_utf8_dup returns the result as a malloc'd string (NULL: no memory). */
+int inn_utf8_append(struct evbuffer *b, const char *s, size_t len);
+char *inn_utf8_dup(const char *s, size_t len);
 void inn_http_error(struct evhttp_request *req, int status, const char *code,
                     const char *fmt, ...) INN_PRINTF_LIKE(4, 5);
 /* Request body as JSON object; NULL after replying 400/413 itself. */
@@ -172,6 +184,16 @@ struct sse_client *inn_sse_open(struct evhttp_request *req, int64_t exec_id,
                                 const inn_caller *who, int64_t after);
 void inn_sse_send(struct sse_client *c, const char *event, int64_t id, json_object *data);
 void inn_sse_register(inn_server *srv, struct sse_client *c);
+/* Registers c and sends what it missed after its cursor from the store,
+ * a page at a time as its connection drains (flow control: memory per
+ * stream stays bounded however long the backlog or slow the client); a
+ * log follower of an execution that has ended then gets "end" and is
+ * closed.  c may be freed on return. */
+void inn_sse_catch_up(inn_server *srv, struct sse_client *c);
+/* SIGTERM, from the drain thread before the loop stops: every stream gets
+ * an "end" event {reason: "server shutting down"} and its chunked reply
+ * ends; waits (at most 2 s) until those bytes are sent. */
+void inn_sse_shutdown(inn_server *srv);
 void inn_sse_close(inn_server *srv, struct sse_client *c);
 /* Ends every stream opened with the key named key_name (it was revoked):
  * an "end" event, then the reply ends (loop thread).  Returns how many. */

@@ -683,9 +683,10 @@ handle_frame(struct worker *w, const inn_pool_req *req, inn_pool_res *res, json_
 	if (strcmp(op, "log") == 0) {
 		const char *line = jstr(o, "line");
 
+		/* its length, not strlen: a NUL the step printed is part of the line */
 		if (line != NULL && req->log != NULL)
 			req->log(req->log_ud, (int)jint(o, "level"), (int)jint(o, "stream"), line,
-			         strlen(line));
+			         (size_t)json_object_get_string_len(json_object_object_get(o, "line")));
 		return 0;
 	}
 	if (strcmp(op, "done") == 0) {
