@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,13 +66,13 @@ parse_listen(inn_server_config *c, const char *v, char *hostbuf, size_t len)
  * given as a flag or left at its default is relative to the cwd at start.
  * A step runs in its own workspace, so a relative state dir would point
  * nowhere.  The strings live until exit. */
-#define MAX_ABS_PATHS 32
+#define MAX_ABS_PATHS (16 + 2 * INN_MAX_PROVIDER_DIRS)
 static char *abs_paths[MAX_ABS_PATHS];
 static int nabs_paths;
 
 /* Folder of file as an absolute path into buf (the cwd when it has none). */
 static int
-file_folder(const char *file, char *buf, size_t len)
+file_folder_as_given(const char *file, char *buf, size_t len)
 {
 	char cwd[4096];
 	const char *slash = file != NULL ? strrchr(file, '/') : NULL;
@@ -85,6 +86,19 @@ file_folder(const char *file, char *buf, size_t len)
 	if (file[0] == '/')
 		return (size_t)snprintf(buf, len, "%.*s", (int)(n ? n : 1), file) >= len ? -1 : 0;
 	return (size_t)snprintf(buf, len, "%s/%.*s", cwd, (int)n, file) >= len ? -1 : 0;
+}
+
+/* Folder of file as an absolute path into buf (the cwd when it has none),
+ * without symlinks or ".." when it exists. */
+static int
+file_folder(const char *file, char *buf, size_t len)
+{
+	char real[PATH_MAX];
+	int rc;
+
+	if ((rc = file_folder_as_given(file, buf, len)) == 0 && realpath(buf, real) != NULL)
+		rc = (size_t)snprintf(buf, len, "%s", real) >= len ? -1 : 0;
+	return rc;
 }
 
 /* p made absolute against base (an absolute folder); p itself when it is
@@ -115,6 +129,29 @@ abs_path(const char *base, const char *p)
 	return abs_paths[nabs_paths++];
 }
 
+/* abs_path(), then without symlinks or ".." when the path exists. */
+static const char *
+real_path(const char *base, const char *p)
+{
+	char real[PATH_MAX], *dup;
+	const char *a = abs_path(base, p);
+
+	if (a == NULL || a[0] != '/' || realpath(a, real) == NULL || strcmp(real, a) == 0 ||
+	    (dup = strdup(real)) == NULL)
+		return a;
+	if (a != p && nabs_paths > 0 && abs_paths[nabs_paths - 1] == a) {
+		free(abs_paths[nabs_paths - 1]);    /* replace the joined one */
+		abs_paths[nabs_paths - 1] = dup;
+		return dup;
+	}
+	if (nabs_paths >= MAX_ABS_PATHS) {
+		free(dup);
+		return a;
+	}
+	abs_paths[nabs_paths++] = dup;
+	return dup;
+}
+
 static void
 abs_paths_free(void)
 {
@@ -140,15 +177,15 @@ config_server_section(inn_server_config *c, const inn_policy *pol, char *hostbuf
 		fprintf(stderr, "innominatus: %s:%d: server.listen \"%s\" is not HOST:PORT; "
 		        "ignored\n", pol->file, v->line, v->value);
 	if ((v = inn_ymap_get(s, "db")) && inn_ynode_is_scalar(v))
-		c->db_path = abs_path(base, v->value);
+		c->db_path = real_path(base, v->value);
 	if ((v = inn_ymap_get(s, "pluginDir")) && inn_ynode_is_scalar(v))
-		c->plugin_dir = abs_path(base, v->value);
+		c->plugin_dir = real_path(base, v->value);
 	if ((v = inn_ymap_get(s, "stateDir")) && inn_ynode_is_scalar(v))
-		c->state_dir = abs_path(base, v->value);
+		c->state_dir = real_path(base, v->value);
 	if ((v = inn_ymap_get(s, "secretKeyFile")) && inn_ynode_is_scalar(v))
-		c->secret_key_file = abs_path(base, v->value);
+		c->secret_key_file = real_path(base, v->value);
 	if ((v = inn_ymap_get(s, "goldenpaths")) && inn_ynode_is_scalar(v))
-		c->goldenpaths = abs_path(base, v->value);
+		c->goldenpaths = real_path(base, v->value);
 	if ((v = inn_ymap_get(s, "workers")) && inn_ynode_is_scalar(v))
 		c->workers = (int)strtol(v->value, NULL, 10);
 	if ((v = inn_ymap_get(s, "maxBodyBytes")) && inn_ynode_is_scalar(v))
@@ -326,7 +363,7 @@ main(int argc, char **argv)
 		return 3;
 	}
 	/* config file first, flags override */
-	c->config_file = abs_path(cwd, c->config_file);
+	c->config_file = real_path(cwd, c->config_file);
 	if (c->config_file != NULL) {
 		if (inn_policy_load(&srv.policy, c->config_file, 0) != 0) {
 			fprintf(stderr, "innominatus: %s\n", inn_error_last());
@@ -352,13 +389,13 @@ main(int argc, char **argv)
 	if (flag_workers > 0)
 		c->workers = flag_workers;
 	/* flags and defaults are relative to the cwd (the config's own to its folder) */
-	c->db_path = abs_path(cwd, c->db_path);
-	c->plugin_dir = abs_path(cwd, c->plugin_dir);
-	c->state_dir = abs_path(cwd, c->state_dir);
-	c->secret_key_file = abs_path(cwd, c->secret_key_file);
-	c->goldenpaths = abs_path(cwd, c->goldenpaths);
+	c->db_path = real_path(cwd, c->db_path);
+	c->plugin_dir = real_path(cwd, c->plugin_dir);
+	c->state_dir = real_path(cwd, c->state_dir);
+	c->secret_key_file = real_path(cwd, c->secret_key_file);
+	c->goldenpaths = real_path(cwd, c->goldenpaths);
 	for (i = 0; i < nflag_providers; i++)
-		flag_providers[i] = abs_path(cwd, flag_providers[i]);
+		flag_providers[i] = real_path(cwd, flag_providers[i]);
 
 	if (inn_store_open(&srv.store, c->db_path) != 0) {
 		fprintf(stderr, "innominatus: %s\n", inn_error_last());
