@@ -618,6 +618,18 @@ inn_providers_start(inn_server *srv)
 			if (strcmp(rows[i].kind, "git") != 0 ||
 			    clone_dir(srv, rows[i].name, dir, sizeof(dir), 1) < 0 || stat(dir, &st) == 0)
 				continue;
+			/* a clone where older versions kept them: never deleted here */
+			{
+				char old[PATH_MAX];
+
+				if ((size_t)snprintf(old, sizeof(old), "%s/providers/%s/.git",
+				                     srv->cfg.state_dir, rows[i].name) < sizeof(old) &&
+				    stat(old, &st) == 0)
+					fprintf(stderr, "innominatus: provider source \"%s\": clones now live "
+					        "in %s; the old clone %s/providers/%s is left as it is (it "
+					        "may be an application's state): remove it by hand\n",
+					        rows[i].name, dir, srv->cfg.state_dir, rows[i].name);
+			}
 			if (git_clone_at(rows[i].url, rows[i].commit ? rows[i].commit : rows[i].ref, dir,
 			                 hex) < 0) {
 				inn_diag_add(&d, INN_DIAG_ERROR, NULL, 0, 0, "provider source \"%s\": %s",
