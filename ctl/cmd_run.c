@@ -189,15 +189,22 @@ print_summary(const inn_workflow *wf, inn_run *run, int dry_run)
 
 /* Runs wf to the end with progress; returns a ctl_exit code.  If
  * outputs_out is set, a reference to the raw (masked) outputs is stored. */
-/* Where tools keep state between runs: $INNOMINATUS_STATE_DIR, else
+/* Where tools keep state between runs: $INNOMINATUS_STATE_DIR (a relative
+ * one made absolute against the cwd: steps run in their own workspace), else
  * $XDG_STATE_HOME/innominatus, else ~/.local/state/innominatus. */
 static const char *
 state_root(char *buf, size_t len)
 {
 	const char *s = getenv("INNOMINATUS_STATE_DIR"), *home;
+	char cwd[4096];
 
-	if (s != NULL && *s != '\0')
+	if (s != NULL && *s == '/')
 		return s;
+	if (s != NULL && *s != '\0') {
+		if (getcwd(cwd, sizeof(cwd)) == NULL || (size_t)snprintf(buf, len, "%s/%s", cwd, s) >= len)
+			return s;
+		return buf;
+	}
 	if ((s = getenv("XDG_STATE_HOME")) != NULL && *s == '/') {
 		snprintf(buf, len, "%s/innominatus", s);
 		return buf;

@@ -76,7 +76,8 @@ takes_value(const char *a)
 	                                 "--goldenpaths", "--param", "-p", "--parallel",
 	                                 /* remote mode */
 	                                 "--server", "--app", "--status", "--page", "--role",
-	                                 "--team", "--git-url", "--ref", "--path", NULL };
+	                                 "--team", "--git-url", "--ref", "--path", "--reconnect-wait",
+	                                 NULL };
 	int i;
 
 	for (i = 0; v[i] != NULL; i++)
@@ -136,6 +137,16 @@ set_value(ctl_opts *o, const char *a, const char *val)
 			return -1;
 		}
 		o->page = (int)n;
+	} else if (strcmp(a, "--reconnect-wait") == 0) {
+		char *end;
+		long n = strtol(val, &end, 10);
+
+		if (*end != '\0' || end == val || n < 0 || n > 86400) {
+			fprintf(stderr, "innominatus-ctl: --reconnect-wait takes 0..86400 seconds, "
+			        "not \"%s\"\n", val);
+			return -1;
+		}
+		o->reconnect_wait = (int)n;
 	} else if (strcmp(a, "--role") == 0) {
 		o->role = val;
 	} else if (strcmp(a, "--team") == 0) {
@@ -162,6 +173,7 @@ main(int argc, char **argv)
 	if ((w = inn_worker_maybe_main(argc, argv)) >= 0)
 		return w;
 	memset(&o, 0, sizeof(o));
+	o.reconnect_wait = -1;
 	o.plugin_dir = INN_PLUGIN_DIR;
 	o.config = "admin-config.yaml";
 	if ((rest = calloc((size_t)argc + 1, sizeof(char *))) == NULL)

@@ -44,6 +44,7 @@ typedef struct ctl_opts {
 	const char *server;      /* --server URL, else $INNOMINATUS_SERVER */
 	int no_wait;             /* --no-wait: run/retry return once submitted */
 	int follow;              /* -f, --follow: logs streams until the run ends */
+	int reconnect_wait;      /* --reconnect-wait SECS: following retries this long; -1 = 60 */
 	const char *app;         /* --app A (list-workflows) */
 	const char *status;      /* --status S (list-workflows) */
 	int page;                /* --page N (list-workflows), 0 = first */

@@ -32,7 +32,7 @@
 #define REMOTE_MAX_CRED   (64u << 10)   /* largest credentials file read */
 #define REMOTE_CONNECT_S  5L            /* connect timeout */
 #define REMOTE_REQUEST_S  120L          /* total timeout of one ordinary request */
-#define REMOTE_RECONNECTS 5             /* log stream reconnects before giving up */
+#define REMOTE_RECONNECT_S 60           /* default --reconnect-wait: how long following retries */
 #define CTL_EXIT_INTERRUPTED 130        /* Ctrl-C while watching a run */
 
 /* ---- bounded buffers ----------------------------------------------------- */
@@ -734,13 +734,21 @@ on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un
 }
 
 /* Follows the log stream of execution id until its "end" event, resuming
- * after the last line seen if the connection drops.  Returns CTL_EXIT_OK
- * with w->final set, or the exit code after a message. */
+ * after the last line seen if the connection drops.  While the server is
+ * away (no connection, or 502/503/504: restarting, draining, a proxy
+ * without a backend) it tries again with backoff (1 s doubling up to 8 s)
+ * for --reconnect-wait seconds (default 60) counted from when the stream
+ * was lost, saying so each time.  Returns CTL_EXIT_OK with w->final set,
+ * or the exit code after a message (CTL_EXIT_REMOTE once it gave up). */
 static int
 watch_run(struct remote *r, struct watch *w)
 {
 	char path[128], errbuf[CURL_ERROR_SIZE];
-	int tries = 0, rc = CTL_EXIT_FAILED;
+	int rc = CTL_EXIT_FAILED, wait_s = r->o->reconnect_wait >= 0 ? r->o->reconnect_wait
+	                                                            : REMOTE_RECONNECT_S;
+	unsigned delay = 0;
+	time_t lost = 0, t0;
+	int64_t after0;
 	struct sigaction sa, old_int;
 	CURLcode cc;
 
@@ -774,6 +782,8 @@ watch_run(struct remote *r, struct watch *w)
 		curl_easy_setopt(w->curl, CURLOPT_XFERINFODATA, w);
 		curl_easy_setopt(w->curl, CURLOPT_NOPROGRESS, 0L);
 		status_draw(w);
+		t0 = time(NULL);
+		after0 = w->after;
 		cc = curl_easy_perform(w->curl);   /* no total timeout: runs take their time */
 		if (w->http_status == 0)
 			curl_easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, &w->http_status);
@@ -791,7 +801,8 @@ watch_run(struct remote *r, struct watch *w)
 			rc = CTL_EXIT_INTERRUPTED;
 			goto out;
 		}
-		if (w->http_status != 0 && w->http_status != 200) {
+		if (w->http_status != 0 && w->http_status != 200 && w->http_status != 502 &&
+		    w->http_status != 503 && w->http_status != 504) {
 			json_object *j = w->errbody.p ? json_tokener_parse(w->errbody.p) : NULL;
 
 			rc = report_http_error(r, w->http_status, w->errbody.p, j);
@@ -803,19 +814,54 @@ watch_run(struct remote *r, struct watch *w)
 			        "than %u bytes\n", (long long)w->exec_id, REMOTE_MAX_EVENT);
 			goto out;
 		}
-		if (w->http_status == 0 || ++tries > REMOTE_RECONNECTS) {
-			rc = report_transport_error(r, cc, errbuf);
-			fprintf(stderr, "innominatus-ctl: execution %lld goes on on the server "
-			        "(innominatus-ctl logs -f %lld)\n", (long long)w->exec_id,
-			        (long long)w->exec_id);
+		/* it was connected and got somewhere: a new outage starts now (a server
+		 * that accepts and hangs up at once still runs into the limit) */
+		if (w->http_status == 200 && (w->after != after0 || time(NULL) - t0 >= 5)) {
+			lost = 0;
+			delay = 0;
+		}
+		if (lost == 0)
+			lost = time(NULL);
+		if (time(NULL) - lost >= wait_s) {
+			if (w->http_status == 0) {
+				rc = report_transport_error(r, cc, errbuf);
+			} else {
+				json_object *j = w->errbody.p ? json_tokener_parse(w->errbody.p) : NULL;
+
+				rc = report_http_error(r, w->http_status, w->errbody.p, j);
+				json_object_put(j);
+			}
+			fprintf(stderr, "innominatus-ctl: gave up reconnecting after %d s; execution "
+			        "%lld goes on on the server (innominatus-ctl logs -f %lld)\n", wait_s,
+			        (long long)w->exec_id, (long long)w->exec_id);
+			rc = CTL_EXIT_REMOTE;
 			goto out;
 		}
+		delay = delay == 0 ? 1 : delay >= 8 ? 8 : delay * 2;
+		if ((time_t)delay > wait_s - (time(NULL) - lost))
+			delay = (unsigned)(wait_s - (time(NULL) - lost));
 		/* the stream ended without "end": the server restarted or a proxy cut it */
 		fprintf(stderr, "innominatus-ctl: the log stream of execution %lld ended early "
-		        "(%s); resuming after line %lld\n", (long long)w->exec_id,
-		        cc != CURLE_OK ? (errbuf[0] ? errbuf : curl_easy_strerror(cc))
-		                       : "closed by the server", (long long)w->after);
-		sleep((unsigned)tries);
+		        "(%s); reconnecting in %u s (giving up %lld s from now), resuming after "
+		        "line %lld\n", (long long)w->exec_id,
+		        w->http_status == 0 ? (cc != CURLE_OK ? (errbuf[0] ? errbuf
+		                                              : curl_easy_strerror(cc))
+		                                              : "closed by the server")
+		        : w->http_status == 503 ? "the server is not ready (HTTP 503)"
+		        : w->http_status == 502 ? "bad gateway (HTTP 502)"
+		        : w->http_status == 200 ? (cc != CURLE_OK ? (errbuf[0] ? errbuf
+		                                                : curl_easy_strerror(cc))
+		                                                : "closed by the server")
+		        : "gateway timeout (HTTP 504)",
+		        delay, (long long)(wait_s - (time(NULL) - lost)), (long long)w->after);
+		sleep(delay);
+		if (interrupted) {
+			fprintf(stderr, "innominatus-ctl: stopped watching; execution %lld goes on on "
+			        "the server (innominatus-ctl cancel %lld stops it)\n",
+			        (long long)w->exec_id, (long long)w->exec_id);
+			rc = CTL_EXIT_INTERRUPTED;
+			goto out;
+		}
 	}
 out:
 	sigaction(SIGINT, &old_int, NULL);
@@ -1538,5 +1584,6 @@ ctl_remote_usage(FILE *fp)
 	    "                            the catalog in use is kept if the new one has errors\n"
 	    "  Remote options: --server URL, --no-wait, -f/--follow, --app, --status, --page,\n"
 	    "  --role, --team, --git-url, --ref, --path; --param, --dry-run and -o json as for\n"
-	    "  local commands.\n");
+	    "  local commands.  --reconnect-wait SECS: how long run/logs -f keep reconnecting\n"
+	    "  to a server that went away (default 60; exit 5 after that).\n");
 }

@@ -881,6 +881,7 @@ h_admin_keys(struct ctx *c)
 	json_object *body = inn_http_body_json(c->srv, c->req), *v, *o;
 	const char *name = NULL, *role = "user", *team = "";
 	char *plain = NULL;
+	int team_given = 0;
 
 	if (body == NULL)
 		return;
@@ -889,8 +890,10 @@ h_admin_keys(struct ctx *c)
 	if (json_object_object_get_ex(body, "role", &v))
 		role = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
 	/* a team that is not a string must not quietly make a key without a team */
-	if (json_object_object_get_ex(body, "team", &v) && v != NULL)
+	if (json_object_object_get_ex(body, "team", &v) && v != NULL) {
 		team = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+		team_given = 1;
+	}
 	if (name == NULL || *name == '\0' || team == NULL ||
 	    (strcmp(role, "admin") != 0 && strcmp(role, "user") != 0)) {
 		inn_http_error(c->req, 400, "invalid_request", "needs \"name\" and \"role\" "
@@ -899,7 +902,8 @@ h_admin_keys(struct ctx *c)
 		return;
 	}
 	if (inn_store_name_check("key name", name) != 0 ||
-	    (*team != '\0' && inn_store_name_check("team name", team) != 0)) {
+	    /* a given team must be a team name, "" too: omitting "team" makes a team-less key */
+	    (team_given && inn_store_name_check("team name", team) != 0)) {
 		inn_http_error(c->req, 400, "invalid_request", "%s", inn_error_last());
 		json_object_put(body);
 		return;

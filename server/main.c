@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,14 +61,115 @@ parse_listen(inn_server_config *c, const char *v, char *hostbuf, size_t len)
 	return 0;
 }
 
+/* Paths the config names are absolute once loaded: a relative one in the
+ * config file is relative to the file's folder (like providers[]), one
+ * given as a flag or left at its default is relative to the cwd at start.
+ * A step runs in its own workspace, so a relative state dir would point
+ * nowhere.  The strings live until exit. */
+#define MAX_ABS_PATHS (16 + 2 * INN_MAX_PROVIDER_DIRS)
+static char *abs_paths[MAX_ABS_PATHS];
+static int nabs_paths;
+
+/* Folder of file as an absolute path into buf (the cwd when it has none). */
+static int
+file_folder_as_given(const char *file, char *buf, size_t len)
+{
+	char cwd[4096];
+	const char *slash = file != NULL ? strrchr(file, '/') : NULL;
+	size_t n;
+
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return -1;
+	if (slash == NULL)
+		return (size_t)snprintf(buf, len, "%s", cwd) >= len ? -1 : 0;
+	n = (size_t)(slash - file);
+	if (file[0] == '/')
+		return (size_t)snprintf(buf, len, "%.*s", (int)(n ? n : 1), file) >= len ? -1 : 0;
+	return (size_t)snprintf(buf, len, "%s/%.*s", cwd, (int)n, file) >= len ? -1 : 0;
+}
+
+/* Folder of file as an absolute path into buf (the cwd when it has none),
+ * without symlinks or ".." when it exists. */
+static int
+file_folder(const char *file, char *buf, size_t len)
+{
+	char real[PATH_MAX];
+	int rc;
+
+	if ((rc = file_folder_as_given(file, buf, len)) == 0 && realpath(buf, real) != NULL)
+		rc = (size_t)snprintf(buf, len, "%s", real) >= len ? -1 : 0;
+	return rc;
+}
+
+/* p made absolute against base (an absolute folder); p itself when it is
+ * absolute, NULL, ":memory:" or cannot be joined.  A "sqlite:" prefix stays. */
+static const char *
+abs_path(const char *base, const char *p)
+{
+	const char *rest = p, *pre = "";
+	char buf[8192];
+
+	if (p == NULL || base == NULL || nabs_paths >= MAX_ABS_PATHS)
+		return p;
+	if (strncmp(rest, "sqlite:", 7) == 0) {
+		rest += 7;
+		pre = "sqlite:";
+	}
+	if (rest[0] == '/' || rest[0] == '\0' || strcmp(rest, ":memory:") == 0)
+		return p;
+	while (rest[0] == '.' && rest[1] == '/')
+		for (rest += 2; *rest == '/'; rest++)
+			;
+	if (strcmp(rest, ".") == 0 || *rest == '\0')
+		rest = "";
+	if ((size_t)snprintf(buf, sizeof(buf), "%s%s%s%s", pre, base,
+	                     *rest && strcmp(base, "/") != 0 ? "/" : "", rest) >= sizeof(buf) ||
+	    (abs_paths[nabs_paths] = strdup(buf)) == NULL)
+		return p;
+	return abs_paths[nabs_paths++];
+}
+
+/* abs_path(), then without symlinks or ".." when the path exists. */
+static const char *
+real_path(const char *base, const char *p)
+{
+	char real[PATH_MAX], *dup;
+	const char *a = abs_path(base, p);
+
+	if (a == NULL || a[0] != '/' || realpath(a, real) == NULL || strcmp(real, a) == 0 ||
+	    (dup = strdup(real)) == NULL)
+		return a;
+	if (a != p && nabs_paths > 0 && abs_paths[nabs_paths - 1] == a) {
+		free(abs_paths[nabs_paths - 1]);    /* replace the joined one */
+		abs_paths[nabs_paths - 1] = dup;
+		return dup;
+	}
+	if (nabs_paths >= MAX_ABS_PATHS) {
+		free(dup);
+		return a;
+	}
+	abs_paths[nabs_paths++] = dup;
+	return dup;
+}
+
+static void
+abs_paths_free(void)
+{
+	while (nabs_paths > 0)
+		free(abs_paths[--nabs_paths]);
+}
+
 /* Values from the config's server: section (flags given later override). */
 static void
 config_server_section(inn_server_config *c, const inn_policy *pol, char *hostbuf, size_t len)
 {
 	const inn_ynode *s, *v;
+	char dir[4096];
+	const char *base;
 
 	if (pol == NULL || pol->doc == NULL)
 		return;
+	base = pol->file != NULL && file_folder(pol->file, dir, sizeof(dir)) == 0 ? dir : NULL;
 	if ((s = inn_ymap_get(pol->doc->root, "server")) == NULL || s->kind != INN_Y_MAP)
 		return;
 	if ((v = inn_ymap_get(s, "listen")) && inn_ynode_is_scalar(v) &&
@@ -75,15 +177,15 @@ config_server_section(inn_server_config *c, const inn_policy *pol, char *hostbuf
 		fprintf(stderr, "innominatus: %s:%d: server.listen \"%s\" is not HOST:PORT; "
 		        "ignored\n", pol->file, v->line, v->value);
 	if ((v = inn_ymap_get(s, "db")) && inn_ynode_is_scalar(v))
-		c->db_path = v->value;
+		c->db_path = real_path(base, v->value);
 	if ((v = inn_ymap_get(s, "pluginDir")) && inn_ynode_is_scalar(v))
-		c->plugin_dir = v->value;
+		c->plugin_dir = real_path(base, v->value);
 	if ((v = inn_ymap_get(s, "stateDir")) && inn_ynode_is_scalar(v))
-		c->state_dir = v->value;
+		c->state_dir = real_path(base, v->value);
 	if ((v = inn_ymap_get(s, "secretKeyFile")) && inn_ynode_is_scalar(v))
-		c->secret_key_file = v->value;
+		c->secret_key_file = real_path(base, v->value);
 	if ((v = inn_ymap_get(s, "goldenpaths")) && inn_ynode_is_scalar(v))
-		c->goldenpaths = v->value;
+		c->goldenpaths = real_path(base, v->value);
 	if ((v = inn_ymap_get(s, "workers")) && inn_ynode_is_scalar(v))
 		c->workers = (int)strtol(v->value, NULL, 10);
 	if ((v = inn_ymap_get(s, "maxBodyBytes")) && inn_ynode_is_scalar(v))
@@ -198,7 +300,7 @@ main(int argc, char **argv)
 	const char *create_key = NULL, *flag_listen = NULL, *flag_db = NULL;
 	const char *flag_plugins = NULL, *flag_gp = NULL, *flag_state = NULL;
 	const char *flag_providers[INN_MAX_PROVIDER_DIRS];
-	char hostbuf[256], hostbuf2[256];
+	char hostbuf[256], hostbuf2[256], cwd[4096];
 	inn_engine_opts eo;
 	int nflag_providers = 0, flag_workers = 0, i, rc = 1, w, runs_init = 0;
 
@@ -260,7 +362,12 @@ main(int argc, char **argv)
 		}
 		i++;
 	}
+	if (getcwd(cwd, sizeof(cwd)) == NULL) {
+		fprintf(stderr, "innominatus: cannot read the current folder: %s\n", strerror(errno));
+		return 3;
+	}
 	/* config file first, flags override */
+	c->config_file = real_path(cwd, c->config_file);
 	if (c->config_file != NULL) {
 		if (inn_policy_load(&srv.policy, c->config_file, 0) != 0) {
 			fprintf(stderr, "innominatus: %s\n", inn_error_last());
@@ -285,6 +392,14 @@ main(int argc, char **argv)
 		c->state_dir = flag_state;
 	if (flag_workers > 0)
 		c->workers = flag_workers;
+	/* flags and defaults are relative to the cwd (the config's own to its folder) */
+	c->db_path = real_path(cwd, c->db_path);
+	c->plugin_dir = real_path(cwd, c->plugin_dir);
+	c->state_dir = real_path(cwd, c->state_dir);
+	c->secret_key_file = real_path(cwd, c->secret_key_file);
+	c->goldenpaths = real_path(cwd, c->goldenpaths);
+	for (i = 0; i < nflag_providers; i++)
+		flag_providers[i] = real_path(cwd, flag_providers[i]);
 
 	if (inn_store_open(&srv.store, c->db_path) != 0) {
 		fprintf(stderr, "innominatus: %s\n", inn_error_last());
@@ -318,7 +433,10 @@ main(int argc, char **argv)
 	for (i = 0; i < nflag_providers; i++)
 		c->providers[c->nproviders++] = flag_providers[i];
 	if (c->goldenpaths == NULL && is_file("workflows/goldenpaths.yaml"))
-		c->goldenpaths = "workflows/goldenpaths.yaml";
+		c->goldenpaths = abs_path(cwd, "workflows/goldenpaths.yaml");
+	fprintf(stderr, "innominatus: config %s; store %s; plugins %s; state %s; golden paths %s\n",
+	        c->config_file ? c->config_file : "(none)", c->db_path, c->plugin_dir,
+	        c->state_dir, c->goldenpaths ? c->goldenpaths : "(none)");
 	inn_diag_init(&srv.diag);
 	/* the config's providers, then the sources added over the API */
 	w = inn_providers_start(&srv);
@@ -401,5 +519,6 @@ out:
 	inn_store_close(srv.store);
 	inn_secretbox_free(srv.secretbox);
 	inn_policy_free(srv.policy);
+	abs_paths_free();
 	return rc;
 }

@@ -3,7 +3,7 @@
  * the config's provider folders (providers[] or --providers, re-read on
  * reload) and the sources an admin added over the API, recorded in the
  * store: a git repository cloned with libgit2 into
- * <state-dir>/providers/<name> and checked out at a branch, tag or commit,
+ * <state-dir>/_providers/<name> and checked out at a branch, tag or commit,
  * or a local folder.  Every change (add, remove, reload) builds a whole
  * new catalog beside the serving one and swaps it in only when it brings
  * no error the serving one does not already have; otherwise the reply
@@ -234,18 +234,53 @@ source_json(const inn_source_row *r, const inn_catalog *cat)
 
 /* ---- files ------------------------------------------------------------------- */
 
+/* Clones live in <state-dir>/_providers/<name>: application state is
+ * <state-dir>/<app>/... with app names starting with [A-Za-z0-9] and runs
+ * without an app under "_", "_team-*" or "_key-*" (exec_run.c path_part,
+ * runs.c state_owner), so no execution's state dir can reach a clone.
+ * Clones of older versions at <state-dir>/providers/<name> are not moved
+ * nor deleted (that may be an app named "providers"): a source whose clone
+ * is missing is cloned again at its recorded commit on start. */
+#define CLONES "_providers"
+
 static int
 clone_dir(const inn_server *srv, const char *name, char *buf, size_t len, int make)
 {
-	if ((size_t)snprintf(buf, len, "%s/providers", srv->cfg.state_dir) >= len)
+	if ((size_t)snprintf(buf, len, "%s/" CLONES, srv->cfg.state_dir) >= len)
 		return inn_error_set(INN_EINVAL, "state dir %s: path too long", srv->cfg.state_dir);
 	if (make && ((mkdir(srv->cfg.state_dir, 0700) != 0 && errno != EEXIST) ||
 	             (mkdir(buf, 0700) != 0 && errno != EEXIST)))
 		return inn_error_set(INN_ERROR, "cannot create %s: %s", buf, strerror(errno));
-	if (name != NULL && (size_t)snprintf(buf, len, "%s/providers/%s", srv->cfg.state_dir,
+	if (name != NULL && (size_t)snprintf(buf, len, "%s/" CLONES "/%s", srv->cfg.state_dir,
 	                                     name) >= len)
 		return inn_error_set(INN_EINVAL, "state dir %s: path too long", srv->cfg.state_dir);
 	return 0;
+}
+
+/* Removes a clone, and nothing but a clone: dir must be
+ * <state-dir>/_providers/<one plain name>; anything else is refused (and
+ * logged), so no path mix-up can delete an application's state. */
+static void
+rm_clone(const inn_server *srv, const char *dir)
+{
+	char root[PATH_MAX];
+	size_t n;
+	const char *name;
+
+	if (clone_dir(srv, NULL, root, sizeof(root), 0) < 0)
+		return;
+	n = strlen(root);
+	if (strncmp(dir, root, n) != 0 || dir[n] != '/') {
+		name = NULL;
+	} else {
+		name = dir + n + 1;
+	}
+	if (name == NULL || *name == '\0' || strchr(name, '/') != NULL || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+		fprintf(stderr, "innominatus: refusing to delete %s: not a provider clone under %s\n",
+		        dir, root);
+		return;
+	}
+	inn_rmrf(dir);
 }
 
 /* A provider folder inside a clone: rel must be relative without "..",
@@ -583,11 +618,23 @@ inn_providers_start(inn_server *srv)
 			if (strcmp(rows[i].kind, "git") != 0 ||
 			    clone_dir(srv, rows[i].name, dir, sizeof(dir), 1) < 0 || stat(dir, &st) == 0)
 				continue;
+			/* a clone where older versions kept them: never deleted here */
+			{
+				char old[PATH_MAX];
+
+				if ((size_t)snprintf(old, sizeof(old), "%s/providers/%s/.git",
+				                     srv->cfg.state_dir, rows[i].name) < sizeof(old) &&
+				    stat(old, &st) == 0)
+					fprintf(stderr, "innominatus: provider source \"%s\": clones now live "
+					        "in %s; the old clone %s/providers/%s is left as it is (it "
+					        "may be an application's state): remove it by hand\n",
+					        rows[i].name, dir, srv->cfg.state_dir, rows[i].name);
+			}
 			if (git_clone_at(rows[i].url, rows[i].commit ? rows[i].commit : rows[i].ref, dir,
 			                 hex) < 0) {
 				inn_diag_add(&d, INN_DIAG_ERROR, NULL, 0, 0, "provider source \"%s\": %s",
 				             rows[i].name, inn_error_last());
-				inn_rmrf(dir);
+				rm_clone(srv, dir);
 			}
 		}
 		inn_source_rows_free(rows, nrows);
@@ -786,7 +833,7 @@ inn_providers_add(inn_server *srv, const inn_caller *who, json_object *body,
 			goto out;
 		}
 		if (lstat(clone, &st) == 0)
-			inn_rmrf(clone);  /* left over from a source deleted before */
+			rm_clone(srv, clone);  /* left over from a source deleted before */
 		made = 1;
 		if (git_clone_at(url, ref, clone, hex) < 0) {
 			status = fail(reply, 400, "git", NULL, "%s", inn_error_last());
@@ -877,7 +924,7 @@ inn_providers_add(inn_server *srv, const inn_caller *who, json_object *body,
 	status = 201;
 out:
 	if (made)
-		inn_rmrf(clone);
+		rm_clone(srv, clone);
 	json_object_put(errs);
 	inn_provider_free(p);
 	inn_catalog_free(cat);
@@ -939,7 +986,7 @@ inn_providers_remove(inn_server *srv, const inn_caller *who, const char *name,
 	/* executions still running from the clone keep their parsed workflows;
 	 * files their steps read from it are gone with it */
 	if (git && clone_dir(srv, name, clone, sizeof(clone), 0) == 0)
-		inn_rmrf(clone);
+		rm_clone(srv, clone);
 	inn_store_audit(srv->store, who->p.name, "provider.remove", name, NULL);
 	fprintf(stderr, "innominatus: provider \"%s\" removed by %s\n", name, who->p.name);
 	*reply = json_object_new_object();

@@ -13,7 +13,7 @@
 
 /* Builds the first catalog at start: the config's providers, then every
  * source recorded in the store (a git source whose clone is missing from
- * <state-dir>/providers is cloned again at its recorded commit).  Problems
+ * <state-dir>/_providers is cloned again at its recorded commit).  Problems
  * go to srv->diag; what loaded cleanly is served.  Returns 0, or a
  * negative inn_status when there is no catalog at all. */
 int inn_providers_start(inn_server *srv);
