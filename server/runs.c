@@ -585,8 +585,10 @@ plan_resources(struct active_run *ar, const inn_score *score)
 		if (r->params != NULL) {
 			json_object_object_foreach(r->params, k, v) {
 				for (j = 0; j < wf->nparams; j++)
-					if (strcmp(wf->params[j].name, k) == 0)
+					if (strcmp(wf->params[j].name, k) == 0) {
 						json_object_object_add(rp->params, k, inn_json_copy(v));
+						break;
+					}
 				if (j == wf->nparams)
 					return inn_error_set(INN_EINVAL, "spec: resource \"%s\": its type "
 					                     "\"%s\" (workflow %s) has no parameter \"%s\"",
