@@ -352,12 +352,14 @@ resolve_params(inn_run *r, json_object *given)
 			return param_error(wf, p, "is required (%s)", p->description ?
 			                   p->description : "no default");
 		}
-		if ((rc = param_text_ok(wf, p, v, 0)) != 0 ||
+		/* the limits apply to what a caller gives; defaults are the
+		 * workflow author's, checked when the workflow loads */
+		if ((given_v != NULL && (rc = param_text_ok(wf, p, v, 0)) != 0) ||
 		    (rc = check_param_value(wf, p, v)) != 0) {
 			json_object_put(v);
 			return rc;
 		}
-		if (v != NULL)
+		if (v != NULL && given_v != NULL)
 			total += strlen(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
 		if (total > INN_PARAMS_TOTAL_MAX) {
 			json_object_put(v);
@@ -569,12 +571,25 @@ make_workspace(inn_run *r)
 	const char *root = inn_engine_state_root(r->eng);
 	char tmpl[4096];
 
-	/* with a state root, workspaces live in its ".runs" (which the server
-	 * sweeps at start: inn_run_sweep_workspaces), never lost in /tmp */
-	if (root != NULL) {
+	/* with an (absolute) state root, workspaces live in its ".runs" (which
+	 * the server sweeps at start: inn_run_sweep_workspaces), never lost in
+	 * /tmp; a relative root would not name one place for every step */
+	if (root != NULL && root[0] == '/') {
+		char *p;
+
 		snprintf(tmpl, sizeof(tmpl), "%s/" INN_RUNS_DIR, root);
-		if (mkdir(tmpl, 0700) != 0 && errno != EEXIST)
-			return inn_error_set(INN_ERROR, "cannot create %s: %s", tmpl, strerror(errno));
+		for (p = tmpl + 1; ; p++) /* mkdir -p: the state root may not exist yet */
+			if (*p == '/' || *p == '\0') {
+				char c = *p;
+
+				*p = '\0';
+				if (mkdir(tmpl, 0700) != 0 && errno != EEXIST)
+					return inn_error_set(INN_ERROR, "cannot create %s: %s", tmpl,
+					                     strerror(errno));
+				*p = c;
+				if (c == '\0')
+					break;
+			}
 		snprintf(tmpl, sizeof(tmpl), "%s/" INN_RUNS_DIR "/innominatus-run-XXXXXX", root);
 	} else {
 		snprintf(tmpl, sizeof(tmpl), "%s/innominatus-run-XXXXXX",
