@@ -1162,6 +1162,9 @@ inn_runs_recover(inn_server *srv)
 
 					snprintf(why, sizeof(why), "interrupted, and it could not be resumed: "
 					         "%s", inn_error_last());
+					steps_settle(srv, ids[i], "pending", "cancelled", "cancelled: the "
+					             "execution could not be resumed after the server "
+					             "stopped", 1);
 					inn_store_exec_update(srv->store, ids[i], "failed", why, 0,
 					                      inn_wall_ms(), NULL);
 				}
