@@ -227,9 +227,11 @@ jget_str(json_object *o, const char *a, const char *b)
 	return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
+/* environment: whose state directory (NULL: the run's own "environment"
+ * parameter, its default included -- see make_state_base). */
 static int
 run_one(const ctl_opts *o, ctl_env *env, const inn_workflow *wf, json_object *params,
-        json_object *data, const char *resource, int quiet_summary,
+        json_object *data, const char *resource, const char *environment, int quiet_summary,
         json_object **outputs_out)
 {
 	char statebuf[4096];
@@ -264,7 +266,7 @@ run_one(const ctl_opts *o, ctl_env *env, const inn_workflow *wf, json_object *pa
 	ro.max_parallel = o->parallel;
 	ro.app = jget_str(data, "app", "name");
 	ro.resource = resource;
-	ro.environment = jget_str(params, "environment", NULL);
+	ro.environment = environment ? environment : jget_str(params, "environment", NULL);
 	ro.events.step_state = ev_state;
 	ro.events.log = ev_log;
 	ro.events.ud = &prog;
@@ -347,7 +349,7 @@ declared_only(const inn_workflow *wf, json_object *given, const char *what)
  * workflow, collecting outputs into data.resources. */
 static int
 provision_resources(const ctl_opts *o, ctl_env *env, const inn_score *spec,
-                    json_object *data)
+                    json_object *data, const char *environment)
 {
 	json_object *resources = json_object_new_object();
 	size_t i;
@@ -382,7 +384,7 @@ provision_resources(const ctl_opts *o, ctl_env *env, const inn_score *spec,
 		if (!o->json)
 			fprintf(stderr, "Resource %s (%s) -> %s/%s\n", r->name, r->type, prov->name,
 			        wf->name);
-		rc = run_one(o, env, wf, params, data, r->name, 1, &outs);
+		rc = run_one(o, env, wf, params, data, r->name, environment, 1, &outs);
 		json_object_put(params);
 		if (outs != NULL) {
 			json_object_object_foreach(outs, k, v)
@@ -451,10 +453,21 @@ ctl_cmd_run(const ctl_opts *o, int argc, char **argv)
 		json_object_object_add(app, "metadata", json_object_get(spec->metadata));
 		json_object_object_add(app, "containers", json_object_get(spec->containers));
 		json_object_object_add(data, "app", app);
-		if ((rc = provision_resources(o, &env, spec, data)) != CTL_EXIT_OK)
-			goto out;
+		{
+			/* the parts keep state under the main run's effective
+			 * environment (given, else its default), as on the server */
+			const char *e = jget_str(params, "environment", NULL);
+			size_t k;
+
+			for (k = 0; e == NULL && k < wf->nparams; k++)
+				if (strcmp(wf->params[k].name, "environment") == 0 &&
+				    json_object_is_type(wf->params[k].def, json_type_string))
+					e = json_object_get_string(wf->params[k].def);
+			if ((rc = provision_resources(o, &env, spec, data, e)) != CTL_EXIT_OK)
+				goto out;
+		}
 	}
-	rc = run_one(o, &env, wf, params, data, NULL, 0, NULL);
+	rc = run_one(o, &env, wf, params, data, NULL, NULL, 0, NULL);
 out:
 	json_object_put(params);
 	json_object_put(data);
@@ -495,7 +508,7 @@ ctl_cmd_test_workflow(const ctl_opts *o, int argc, char **argv)
 	if (!o->json)
 		fprintf(stderr, "%s: workflow %s is valid (%zu steps)\n", argv[0], wf->name,
 		        wf->nsteps);
-	rc = run_one(o, &env, wf, params, NULL, NULL, 0, NULL);
+	rc = run_one(o, &env, wf, params, NULL, NULL, NULL, 0, NULL);
 out:
 	json_object_put(params);
 	inn_workflow_free(wf);

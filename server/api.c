@@ -461,6 +461,10 @@ reply_submitted(struct ctx *c, int rc, int64_t id)
 		inn_http_error(c->req, 403, "forbidden", "%s", inn_error_last());
 		return;
 	}
+	if (rc == INN_RUNS_TOO_BIG) {
+		inn_http_error(c->req, 413, "too_large", "%s", inn_error_last());
+		return;
+	}
 	if (rc != 0) {
 		inn_http_error(c->req, rc == INN_EINVAL ? 400 : 500,
 		               rc == INN_EINVAL ? "invalid_request" : "internal", "%s",
@@ -794,6 +798,14 @@ h_workflow_retry(struct ctx *c)
 	if (!is_final_status(row->status) || strcmp(row->status, "succeeded") == 0) {
 		inn_http_error(c->req, 409, "not_retryable", "execution %lld is %s; only a failed, "
 		               "cancelled, timed-out or interrupted execution can be retried",
+		               (long long)id, row->status);
+		inn_exec_row_free(row);
+		return;
+	}
+	if (row->dry_run) {
+		/* a dry run changes nothing: there is nothing to go on from */
+		inn_http_error(c->req, 409, "not_retryable", "execution %lld is a dry run (%s); "
+		               "dry runs are not retried: submit a new dry run instead",
 		               (long long)id, row->status);
 		inn_exec_row_free(row);
 		return;

@@ -329,6 +329,9 @@ set_current(struct active_run *ar, const inn_workflow *wf, inn_run *run, int idx
 	inn_run_free(old);
 }
 
+static void steps_settle(inn_server *srv, int64_t id, const char *from, const char *status,
+                         const char *msg, int final);
+
 /* Provisions the spec's resources one by one; their outputs become
  * data.resources.<name>.  Returns the failed state, or SUCCEEDED. */
 static inn_state
@@ -494,6 +497,14 @@ run_one(struct active_run *ar)
 			json_object_put(comp);
 		}
 		msg = why[0] ? why : NULL;
+		if (st != INN_STATE_SUCCEEDED && st != INN_STATE_WOULD_RUN) {
+			char never[128];
+
+			/* parts after a failed one, the main workflow after a failed part */
+			snprintf(never, sizeof(never), "skipped: the execution ended %s before "
+			         "this step ran", state_str(st));
+			steps_settle(srv, ar->id, "pending", "skipped", never, 1);
+		}
 		inn_store_exec_update(srv->store, ar->id, state_str(st), msg ? msg : "", 0,
 		                      inn_wall_ms(), run != NULL && ar->run == run ?
 		                      inn_run_outputs(run) : NULL);
@@ -588,6 +599,13 @@ queue_room(inn_server *srv, size_t bytes)
 {
 	int waiting, rc = 0;
 
+	/* one that weighs more than the whole queue may hold can never wait for
+	 * a slot: refused for what it is (413), not "try again later" */
+	if (bytes > srv->cfg.max_queued_bytes)
+		return inn_error_set(INN_RUNS_TOO_BIG, "the parameters and spec of this execution "
+		                     "weigh %zu bytes, more than server.maxQueuedBytes (%zu bytes) "
+		                     "allows an execution to hold", bytes,
+		                     srv->cfg.max_queued_bytes);
 	pthread_mutex_lock(&srv->runs_lock);
 	if (srv->max_concurrent > 0)
 		waiting = srv->nqueued > 0 || srv->nrunning >= srv->max_concurrent ? srv->nqueued
@@ -620,8 +638,10 @@ resolve(const inn_catalog *cat, const char *ref, const char *kind)
 }
 
 /* The resource parts of a Score spec: each resource's type resolves to a
- * provider's create workflow; its params that the workflow declares are
- * passed (others are dropped with a warning in the store's log). */
+ * provider's create workflow, which receives its params; a param the
+ * workflow does not declare is an error, as for direct runs.  At most
+ * INN_SPEC_RESOURCES_MAX resources. */
+#define INN_SPEC_RESOURCES_MAX 100
 static int
 plan_resources(struct active_run *ar, const inn_score *score)
 {
@@ -631,6 +651,10 @@ plan_resources(struct active_run *ar, const inn_score *score)
 	json_object_object_add(ar->data, "resources", placeholders);
 	if (score->nresources == 0)
 		return 0;
+	if (score->nresources > INN_SPEC_RESOURCES_MAX)
+		return inn_error_set(INN_EINVAL, "spec: %zu resources, more than the limit of %d "
+		                     "resources in one spec", score->nresources,
+		                     INN_SPEC_RESOURCES_MAX);
 	if ((ar->res = calloc(score->nresources, sizeof(*ar->res))) == NULL)
 		return inn_error_set(INN_ENOMEM, "out of memory");
 	for (i = 0; i < score->nresources; i++) {
@@ -653,8 +677,14 @@ plan_resources(struct active_run *ar, const inn_score *score)
 		if (r->params != NULL) {
 			json_object_object_foreach(r->params, k, v) {
 				for (j = 0; j < wf->nparams; j++)
-					if (strcmp(wf->params[j].name, k) == 0)
+					if (strcmp(wf->params[j].name, k) == 0) {
 						json_object_object_add(rp->params, k, inn_json_copy(v));
+						break;
+					}
+				if (j == wf->nparams)
+					return inn_error_set(INN_EINVAL, "spec: resource \"%s\": its type "
+					                     "\"%s\" (workflow %s) has no parameter \"%s\"",
+					                     r->name, r->type, wf->name, k);
 			}
 		}
 		json_object_object_add(placeholders, r->name, json_object_new_object());
@@ -862,11 +892,33 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 	ar->ro.events.log = on_log;
 	ar->ro.events.ud = ar;
 	{
-		json_object *env;
+		/* the effective environment (the given value, else the main
+		 * workflow's default) names the state of the main run and of every
+		 * resource part alike */
+		json_object *env = NULL;
 
-		if (json_object_object_get_ex(ar->params, "environment", &env) &&
-		    json_object_is_type(env, json_type_string))
+		if (!json_object_object_get_ex(ar->params, "environment", &env) || env == NULL)
+			for (i = 0; i < ar->main_wf->nparams; i++)
+				if (strcmp(ar->main_wf->params[i].name, "environment") == 0)
+					env = ar->main_wf->params[i].def;
+		if (env != NULL && json_object_is_type(env, json_type_string))
 			ar->ro.environment = json_object_get_string(env);
+	}
+	{
+		/* maxStepsPerWorkflow bounds the whole planned run: the main
+		 * workflow's steps and every resource part's */
+		size_t total = ar->main_wf->nsteps;
+		const inn_policy *pol = srv->policy;
+
+		for (i = 0; i < ar->nres; i++)
+			total += ar->res[i].wf->nsteps;
+		if (pol != NULL && pol->max_steps > 0 && total > (size_t)pol->max_steps) {
+			rc = inn_error_set(INN_EINVAL, "this run would have %zu steps (workflow %zu, "
+			                   "%zu resource part%s), more than the policy's "
+			                   "maxStepsPerWorkflow (%d)", total, ar->main_wf->nsteps,
+			                   ar->nres, ar->nres == 1 ? "" : "s", pol->max_steps);
+			goto err;
+		}
 	}
 	/* check every part's parameters now, so a mistake is a 400, not a failed run */
 	for (i = 0; i < ar->nres; i++) {
@@ -921,6 +973,36 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 		if (rc != 0)
 			goto err;
 		ar->id = row.id;
+		{
+			/* every step of the run has a row from the start (pending), so
+			 * what ran and what never did is accounted for even after a
+			 * crash; indexes and names as on_step_state writes them */
+			int tx = inn_store_begin(srv->store) == 0;
+			size_t k, part;
+
+			for (part = 0; part <= ar->nres; part++) {
+				const inn_workflow *pw = part < ar->nres ? ar->res[part].wf : ar->main_wf;
+				char sname[512];
+
+				for (k = 0; k < pw->nsteps; k++) {
+					inn_step_row sr;
+
+					memset(&sr, 0, sizeof(sr));
+					if (part < ar->nres)
+						snprintf(sname, sizeof(sname), "%s/%s", ar->res[part].name,
+						         pw->steps[k].name);
+					else
+						snprintf(sname, sizeof(sname), "%s", pw->steps[k].name);
+					sr.idx = (int)(part * 1000 + k);
+					sr.name = sname;
+					sr.type = pw->steps[k].type;
+					sr.status = (char *)"pending";
+					inn_store_step_put(srv->store, ar->id, &sr);
+				}
+			}
+			if (tx)
+				inn_store_commit(srv->store);
+		}
 		{
 			json_object *det = json_object_new_object();
 			char target[64];
@@ -1109,6 +1191,8 @@ inn_runs_cancel(inn_server *srv, int64_t id)
 		static const char msg[] = "cancelled before it started";
 
 		inn_store_exec_update(srv->store, gone->id, "cancelled", msg, 0, inn_wall_ms(), NULL);
+		steps_settle(srv, gone->id, "pending", "cancelled", "cancelled: the execution was "
+		             "cancelled before it started", 1);
 		publish_exec(srv, gone, "execution.finished", "cancelled", msg);
 		atomic_fetch_add(&srv->m_exec[INN_STATE_CANCELLED], 1);
 		active_free(gone);
@@ -1117,10 +1201,12 @@ inn_runs_cancel(inn_server *srv, int64_t id)
 	                                 (long long)id);
 }
 
-/* Step rows of an execution the previous process left "running" become
- * status (with msg and, when final, an end time): no step stays running. */
+/* Step rows of execution id with status from become status (with msg
+ * and, when final, an end time): e.g. what the previous process left
+ * "running" so no step stays running. */
 static void
-steps_settle(inn_server *srv, int64_t id, const char *status, const char *msg, int final)
+steps_settle(inn_server *srv, int64_t id, const char *from, const char *status,
+             const char *msg, int final)
 {
 	inn_step_row *rows = NULL;
 	size_t n = 0, j;
@@ -1130,7 +1216,7 @@ steps_settle(inn_server *srv, int64_t id, const char *status, const char *msg, i
 	for (j = 0; j < n; j++) {
 		inn_step_row r = rows[j];
 
-		if (strcmp(r.status, "running") != 0)
+		if (strcmp(r.status, from) != 0)
 			continue;
 		r.status = (char *)status;
 		r.message = (char *)msg;
@@ -1182,11 +1268,16 @@ inn_runs_recover(inn_server *srv)
 	static const char *const left[] = { "running", "pending" };
 	static const char resumed[] = "the server stopped before this execution ended; "
 	                              "resumed at the next start";
+	static const char never_ran[] = "cancelled: never started; the server stopped and the "
+	                                "execution was not resumed";
 	int64_t *idl[2] = { NULL, NULL };
 	size_t nl[2] = { 0, 0 };
 	size_t k, i;
 	int count = 0;
 
+	/* nothing runs yet: run workspaces left in <stateDir>/.runs by the
+	 * previous process (kill -9) are removed */
+	inn_run_sweep_workspaces(srv->engine);
 	/* both lists first: a resumed execution becomes pending below */
 	for (k = 0; k < 2; k++)
 		if (inn_store_exec_ids_with_status(srv->store, left[k], &idl[k], &nl[k]) != 0)
@@ -1212,8 +1303,9 @@ inn_runs_recover(inn_server *srv)
 
 				snprintf(why, sizeof(why), "interrupted, and it could not be resumed: %s",
 				         inn_error_last());
-				steps_settle(srv, ids[i], "failed", "interrupted: the server stopped while "
+				steps_settle(srv, ids[i], "running", "failed", "interrupted: the server stopped while "
 				             "this step ran", 1);
+				steps_settle(srv, ids[i], "pending", "cancelled", never_ran, 1);
 				recover_event(srv, row, "execution.interrupted", "failed", why);
 				inn_store_exec_update(srv->store, ids[i], "failed", why, 0, inn_wall_ms(),
 				                      NULL);
@@ -1229,7 +1321,7 @@ inn_runs_recover(inn_server *srv)
 				completed_add(srv, row->retry_of, completed, notes);
 				completed_add(srv, ids[i], completed, notes);
 				completed_notes_log(srv, ids[i], notes);
-				steps_settle(srv, ids[i], "pending", "the server stopped while this step "
+				steps_settle(srv, ids[i], "running", "pending", "the server stopped while this step "
 				             "ran; it runs again", 0);
 				inn_store_exec_update(srv->store, ids[i], "pending", NULL, 0, 0, NULL);
 				recover_event(srv, row, "execution.resumed", "pending", resumed);
@@ -1239,6 +1331,9 @@ inn_runs_recover(inn_server *srv)
 
 					snprintf(why, sizeof(why), "interrupted, and it could not be resumed: "
 					         "%s", inn_error_last());
+					steps_settle(srv, ids[i], "pending", "cancelled", "cancelled: the "
+					             "execution could not be resumed after the server "
+					             "stopped", 1);
 					inn_store_exec_update(srv->store, ids[i], "failed", why, 0,
 					                      inn_wall_ms(), NULL);
 				}
@@ -1253,8 +1348,9 @@ inn_runs_recover(inn_server *srv)
 				    "step)" : "interrupted: the server stopped before this execution "
 				    "ended, and its workflow is no longer in the catalog";
 
-				steps_settle(srv, ids[i], "failed", "interrupted: the server stopped while "
+				steps_settle(srv, ids[i], "running", "failed", "interrupted: the server stopped while "
 				             "this step ran", 1);
+				steps_settle(srv, ids[i], "pending", "cancelled", never_ran, 1);
 				recover_event(srv, row, "execution.interrupted", "failed", why);
 				inn_store_exec_update(srv->store, ids[i], "failed", why, 0, inn_wall_ms(),
 				                      NULL);

@@ -163,6 +163,8 @@ int inn_runs_submit(inn_server *srv, const inn_caller *who, const char *ref,
 /* Returned by inn_runs_submit when maxQueuedExecutions executions already
  * wait for a slot (the API answers 429 with Retry-After). */
 #define INN_RUNS_FULL (-65)
+/* An execution that weighs more than maxQueuedBytes: never fits (413). */
+#define INN_RUNS_TOO_BIG (-66)
 /* Cancels an execution: a queued one is recorded cancelled at once and
  * never starts; a running one is asked to stop (recorded when it has).
  * INN_ENOTFOUND when it is neither queued nor running. */

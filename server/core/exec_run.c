@@ -14,6 +14,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <regex.h>
@@ -273,9 +274,44 @@ check_param_value(const inn_workflow *wf, const inn_param *p, json_object *v)
 	return 0;
 }
 
+/* A parameter value reaches programs through the environment (one
+ * NAME=value string each, at most 128 KiB on Linux) and the command line:
+ * a string that is longer, or holds a NUL (which C strings would cut), is
+ * refused here, never truncated or failed later by exec. */
+static int
+param_text_ok(const inn_workflow *wf, const inn_param *p, json_object *v, int depth)
+{
+	if (json_object_is_type(v, json_type_string)) {
+		size_t len = (size_t)json_object_get_string_len(v);
+
+		if (memchr(json_object_get_string(v), '\0', len) != NULL)
+			return param_error(wf, p, "a value may not contain a NUL character");
+		if (len > INN_PARAM_VALUE_MAX)
+			return param_error(wf, p, "a value is %zu bytes, more than the limit of %d "
+			                   "bytes (values reach programs through the environment)",
+			                   len, INN_PARAM_VALUE_MAX);
+	} else if (depth < 64 && json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, k, e) {
+			if (strlen(k) > INN_PARAM_VALUE_MAX)
+				return param_error(wf, p, "a key is longer than %d bytes",
+				                   INN_PARAM_VALUE_MAX);
+			if (param_text_ok(wf, p, e, depth + 1) != 0)
+				return INN_EINVAL;
+		}
+	} else if (depth < 64 && json_object_is_type(v, json_type_array)) {
+		size_t i, n = json_object_array_length(v);
+
+		for (i = 0; i < n; i++)
+			if (param_text_ok(wf, p, json_object_array_get_idx(v, i), depth + 1) != 0)
+				return INN_EINVAL;
+	}
+	return 0;
+}
+
 static int
 resolve_params(inn_run *r, json_object *given)
 {
+	size_t total = 0;
 	const inn_workflow *wf = r->wf;
 	size_t i;
 	int rc;
@@ -317,9 +353,20 @@ resolve_params(inn_run *r, json_object *given)
 			return param_error(wf, p, "is required (%s)", p->description ?
 			                   p->description : "no default");
 		}
-		if ((rc = check_param_value(wf, p, v)) != 0) {
+		/* the limits apply to what a caller gives; defaults are the
+		 * workflow author's, checked when the workflow loads */
+		if ((given_v != NULL && (rc = param_text_ok(wf, p, v, 0)) != 0) ||
+		    (rc = check_param_value(wf, p, v)) != 0) {
 			json_object_put(v);
 			return rc;
+		}
+		if (v != NULL && given_v != NULL)
+			total += strlen(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+		if (total > INN_PARAMS_TOTAL_MAX) {
+			json_object_put(v);
+			return inn_error_set(INN_EINVAL, "workflow \"%s\": its parameter values "
+			                     "together exceed the limit of %d bytes", wf->name,
+			                     INN_PARAMS_TOTAL_MAX);
 		}
 		if (p->type != NULL && strcmp(p->type, "secret") == 0 && v != NULL)
 			inn_masker_add(r->masker, json_object_get_string(v));
@@ -502,7 +549,18 @@ make_state_base(inn_run *r, const inn_run_opts *o)
 		return 0;
 	path_part(app, o == NULL ? NULL : o->app != NULL ? o->app : o->state_owner, "_");
 	path_part(res, o ? o->resource : NULL, "_");
-	path_part(env, o ? o->environment : NULL, "default");
+	{
+		/* the effective environment: the one given, else this run's resolved
+		 * "environment" parameter (its default included), so the same
+		 * recorded parameters always mean the same directory */
+		const char *e = o ? o->environment : NULL;
+		json_object *pe;
+
+		if (e == NULL && json_object_object_get_ex(r->params, "environment", &pe) &&
+		    json_object_is_type(pe, json_type_string))
+			e = json_object_get_string(pe);
+		path_part(env, e, "default");
+	}
 	snprintf(buf, sizeof(buf), "%s/%s/%s/%s", root, app, res, env);
 	return (r->state_base = strdup(buf)) == NULL ? INN_ENOMEM : 0;
 }
@@ -511,15 +569,64 @@ static int
 make_workspace(inn_run *r)
 {
 	const char *tmp = getenv("TMPDIR");
+	const char *root = inn_engine_state_root(r->eng);
 	char tmpl[4096];
 
-	snprintf(tmpl, sizeof(tmpl), "%s/innominatus-run-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	/* with an (absolute) state root, workspaces live in its ".runs" (which
+	 * the server sweeps at start: inn_run_sweep_workspaces), never lost in
+	 * /tmp; a relative root would not name one place for every step */
+	if (root != NULL && root[0] == '/') {
+		char *p;
+
+		snprintf(tmpl, sizeof(tmpl), "%s/" INN_RUNS_DIR, root);
+		for (p = tmpl + 1; ; p++) /* mkdir -p: the state root may not exist yet */
+			if (*p == '/' || *p == '\0') {
+				char c = *p;
+
+				*p = '\0';
+				if (mkdir(tmpl, 0700) != 0 && errno != EEXIST)
+					return inn_error_set(INN_ERROR, "cannot create %s: %s", tmpl,
+					                     strerror(errno));
+				*p = c;
+				if (c == '\0')
+					break;
+			}
+		snprintf(tmpl, sizeof(tmpl), "%s/" INN_RUNS_DIR "/innominatus-run-XXXXXX", root);
+	} else {
+		snprintf(tmpl, sizeof(tmpl), "%s/innominatus-run-XXXXXX",
+		         tmp && *tmp ? tmp : "/tmp");
+	}
 	if (mkdtemp(tmpl) == NULL)
 		return inn_error_set(INN_ERROR, "cannot create run workspace %s: %s", tmpl,
 		                     strerror(errno));
 	if ((r->workspace = strdup(tmpl)) == NULL)
 		return INN_ENOMEM;
 	return 0;
+}
+
+int
+inn_run_sweep_workspaces(const inn_engine *eng)
+{
+	const char *root = inn_engine_state_root(eng);
+	char dir[4096], path[4096 + 256];
+	DIR *d;
+	struct dirent *de;
+	int n = 0;
+
+	if (root == NULL)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s/" INN_RUNS_DIR, root);
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "innominatus-run-", 16) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		inn_rmrf(path);
+		n++;
+	}
+	closedir(d);
+	return n;
 }
 
 int
@@ -1072,8 +1179,12 @@ step_thread(void *arg)
 
 			if (why != NULL)
 				snprintf(msg, sizeof(msg), "%s", why);
-			else if (res.rc == INN_ETIMEOUT)
-				snprintf(msg, sizeof(msg), "timed out");
+			else if (st == INN_STATE_TIMED_OUT)
+				snprintf(msg, sizeof(msg), "timed out: the step or the workflow "
+				         "reached its timeout and was stopped");
+			else if (st == INN_STATE_CANCELLED)
+				snprintf(msg, sizeof(msg), "cancelled: the execution was cancelled "
+				         "while this step ran, so it was stopped");
 			else
 				snprintf(msg, sizeof(msg), "plugin \"%s\" returned %d", d->plugin_type,
 				         res.rc);

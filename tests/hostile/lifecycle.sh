@@ -218,4 +218,91 @@ check "HT-11: with 600 queued the server has a bounded number of threads ($threa
 h_stop TERM
 all_pending() { [ ! -e "$H/m-bulk" ] && [ "$(db "select count(*) from executions where status='pending'")" = 600 ]; }
 check "the drain left all 600 pending, none started" all_pending
+# ---- planning and accounting (attack A71 A74 A59 A24 A53 A84 A85 A32 A43 A75)
+# (the 600 bulk executions above are set aside so they do not run first)
+db "update executions set status='cancelled' where status='pending'"
+H_SERVER_YAML="  shutdownGraceSeconds: 1
+  maxQueuedBytes: 262144"
+H_POLICY_YAML="  maxConcurrentWorkflows: 2
+  maxStepsPerWorkflow: 5"
+h_start "$fixtures" || exit 1
+specrun() { # RESOURCES-FILE: a run of life/envdir with a Score spec (body in a file)
+	python3 -c 'import json,sys; print(json.dumps({"workflow": "life/envdir", "parameters": {"out": sys.argv[2] + "/e-spec"}, "spec": {"apiVersion": "score.dev/v1b1", "metadata": {"name": "lifeapp"}, "containers": {"w": {"image": "x"}}, "resources": json.load(open(sys.argv[1]))}}))' "$1" "$H" > "$H/req"
+	api POST /api/workflows/run "$U" -d @"$H/req"
+}
+resfile() { printf '%s' "$1" > "$H/res"; echo "$H/res"; }
+has() { printf '%s' "$1" | grep -q -- "$2"; }
+# A71: the state directory follows the effective environment
+e1=$(run envdir "{\"out\":\"$H/e1\"}")
+e2=$(run envdir "{\"out\":\"$H/e2\",\"environment\":\"dev\"}")
+h_wait_final "$e1" "$U" 30; h_wait_final "$e2" "$U" 30
+check "A71: both runs record environment dev" [ "$(api GET "/api/workflows/$e1" "$U" | jf parameters.environment)$(api GET "/api/workflows/$e2" "$U" | jf parameters.environment)" = devdev ]
+check "A71: the default environment and the given one use the same state dir" \
+	[ -s "$H/e1" ] && cmp -s "$H/e1" "$H/e2"
+check "A71: ... named after the environment (.../dev/shell)" grep -q '/dev/shell$' "$H/e1"
+body=$(specrun "$(resfile "{\"kv\":{\"type\":\"lifekv\",\"params\":{\"name\":\"a\",\"out\":\"$H/e-part\"}}}")")
+sp=$(echo "$body" | jf id)
+h_wait_final "$sp" "$U" 30
+check "A71: a resource part keeps its state under the run's effective environment too" \
+	grep -q '/lifeapp/kv/dev/shell$' "$H/e-part"
+# A74: maxStepsPerWorkflow bounds the whole planned run; specs are bounded
+python3 -c 'import json; print(json.dumps({"r%d" % i: {"type": "lifekv", "params": {"name": "a"}} for i in range(5)}))' > "$H/res"
+body=$(specrun "$H/res")
+check "A74: 5 resource parts + 1 step > maxStepsPerWorkflow 5: 400" code_is 400
+check "A74: ... naming the limit" has "$body" maxStepsPerWorkflow
+check "A74: ... and no execution was created" \
+	[ "$(db "select count(*) from executions where app='lifeapp'")" = 1 ]
+python3 -c 'import json; print(json.dumps({"r%d" % i: {"type": "lifekv", "params": {"name": "a"}} for i in range(150)}))' > "$H/res"
+body=$(specrun "$H/res")
+check "A74: a spec with 150 resources is refused: 400" code_is 400
+check "A74: ... naming the resource limit" has "$body" "resources in one spec"
+# A59: undeclared resource params
+body=$(specrun "$(resfile '{"kv":{"type":"lifekv","params":{"name":"a","zz":1}}}')")
+check "A59: an undeclared resource param is a 400" code_is 400
+check "A59: ... naming the resource and the key" has "$body" 'resource \\"kv\\".*\\"zz\\"'
+# A24 / A53: parameter values
+api POST /api/workflows/run "$U" -d "{\"workflow\":\"life/envdir\",\"parameters\":{\"out\":\"$H/n\\u0000x\"}}" >/dev/null
+check "A24: a value with a NUL is a 400" code_is 400
+check "A24: ... and nothing ran" [ ! -e "$H/n" ]
+python3 -c 'import json,sys; print(json.dumps({"workflow": "life/hold", "parameters": {"marker": sys.argv[1] + "/m-huge", "note": "b" * 200000}}))' "$H" > "$H/req"
+body=$(api POST /api/workflows/run "$U" -d @"$H/req")
+check "A53: a 200 KB value is a 400 at submit" code_is 400
+check "A53: ... naming the per-value limit" has "$body" "limit of [0-9]* bytes"
+# A84: a run that can never fit maxQueuedBytes
+python3 -c 'import json,sys; n = "n" * 100000; print(json.dumps({"workflow": "life/hold", "parameters": {"marker": sys.argv[1] + "/m-fat", "note": n, "gate": n, "secs": n}}))' "$H" > "$H/req"
+body=$(api POST /api/workflows/run "$U" -d @"$H/req")
+check "A84: a run heavier than maxQueuedBytes is 413, not 429" code_is 413
+check "A84: ... naming the limit" has "$body" maxQueuedBytes
+# A85: a dry run is not retried
+dr=$(api POST /api/workflows/run "$U" -d "{\"workflow\":\"life/envdir\",\"dry_run\":true,\"parameters\":{\"out\":\"$H/dry\"}}" | jf id)
+i=0; while [ $i -lt 300 ] && [ "$(h_status "$dr" "$U")" != would-run ]; do i=$((i + 1)); sleep 0.1; done
+st=$(h_status "$dr" "$U")
+body=$(api POST "/api/workflows/$dr/retry" "$U")
+check "A85: retrying a dry run ($st) is 409" code_is 409
+check "A85: ... saying why" has "$body" "dry run"
+# A32: a cancelled step says so
+c1=$(hold c1 30)
+wait_status "$c1" running
+i=0; while [ $i -lt 100 ] && [ ! -e "$H/m-c1" ]; do i=$((i + 1)); sleep 0.1; done
+api POST "/api/workflows/$c1/cancel" "$U" >/dev/null
+h_wait_final "$c1" "$U" 30
+msg=$(api GET "/api/workflows/$c1" "$U" | jf steps.0.message)
+check "A32: a cancelled step's message is readable ($msg)" has "$msg" '^cancelled: '
+# A43 / A75: kill -9 in a two-step run
+t1=$(run two "{\"marker\":\"$H/m-t1\",\"gate\":\"$H/gate-t1\"}")
+i=0; while [ $i -lt 100 ] && [ ! -e "$H/m-t1" ]; do i=$((i + 1)); sleep 0.1; done
+check "A43: every step has a row from the start (2 of 2)" \
+	[ "$(api GET "/api/workflows/$t1" "$U" | jf steps | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 2 ]
+check "A75: the run's workspace is under <stateDir>/.runs" \
+	sh -c 'ls -d "$1"/state/.runs/innominatus-run-* >/dev/null 2>&1' - "$H"
+h_stop KILL
+h_start "$fixtures" || exit 1
+check "A43: after kill -9 the run is failed" [ "$(h_status "$t1" "$U")" = failed ]
+check "A43: step b, never started, is recorded cancelled" \
+	[ "$(db "select status from steps where exec_id=$t1 and name='b'")" = cancelled ]
+check "A43: ... with a message saying it never started" \
+	has "$(db "select message from steps where exec_id=$t1 and name='b'")" "never started"
+check "A75: the restart swept the dead run's workspace" \
+	[ -z "$(ls -A "$H/state/.runs" 2>/dev/null)" -a -d "$H/state/.runs" ]
+h_stop TERM
 h_done

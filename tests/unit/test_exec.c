@@ -527,6 +527,71 @@ test_refused_secret_is_not_echoed(void **state)
 	inn_workflow_free(wf);
 }
 
+/* Values reach programs through the environment: a NUL (anywhere, also in
+ * a map) or a value over the per-value limit is refused, never cut; so are
+ * given values over the total limit.  Defaults are not the caller's. */
+static void
+test_parameter_value_limits(void **state)
+{
+	const char *yaml = "name: vlimits\n"
+	                   "parameters:\n"
+	                   "  - {name: a, type: string, default: x}\n"
+	                   "  - {name: m, type: map, default: {}}\n"
+	                   "  - {name: b, type: string, default: x}\n"
+	                   "  - {name: c, type: string, default: x}\n"
+	                   "  - {name: d, type: string, default: x}\n"
+	                   "  - {name: e, type: string, default: x}\n"
+	                   "  - {name: f, type: string, default: x}\n"
+	                   "  - {name: g, type: string, default: x}\n"
+	                   "  - {name: h, type: string, default: x}\n"
+	                   "  - {name: i, type: string, default: x}\n"
+	                   "steps:\n  - name: s\n    type: crashy\n"
+	                   "    config: {mode: ok, value: x}\n";
+	static const char names[] = "abcdefghi";
+	inn_workflow *wf = load_wf(yaml);
+	inn_run_opts ro;
+	inn_run *run = NULL;
+	json_object *p, *m;
+	char *big = malloc(INN_PARAM_VALUE_MAX + 2);
+	size_t k;
+
+	(void)state;
+	assert_non_null(big);
+	memset(&ro, 0, sizeof(ro));
+	ro.params = p = json_object_new_object();
+	json_object_object_add(p, "a", json_object_new_string_len("a\0b", 3));
+	assert_int_equal(inn_run_new(&run, F.eng, wf, &ro), INN_EINVAL);
+	TU_ASSERT_CONTAINS(inn_error_last(), "parameter \"a\": a value may not contain a NUL");
+	json_object_object_del(p, "a");
+	m = json_object_new_object();
+	json_object_object_add(m, "k", json_object_new_string_len("x\0y", 3));
+	json_object_object_add(p, "m", m);
+	assert_int_equal(inn_run_new(&run, F.eng, wf, &ro), INN_EINVAL);
+	TU_ASSERT_CONTAINS(inn_error_last(), "parameter \"m\": a value may not contain a NUL");
+	json_object_object_del(p, "m");
+	memset(big, 'v', INN_PARAM_VALUE_MAX + 1);
+	big[INN_PARAM_VALUE_MAX + 1] = '\0';
+	json_object_object_add(p, "a", json_object_new_string(big));
+	assert_int_equal(inn_run_new(&run, F.eng, wf, &ro), INN_EINVAL);
+	TU_ASSERT_CONTAINS(inn_error_last(), "more than the limit of");
+	/* exactly at the limit is fine, nine of them are over the total */
+	big[INN_PARAM_VALUE_MAX] = '\0';
+	json_object_object_add(p, "a", json_object_new_string(big));
+	assert_int_equal(inn_run_new(&run, F.eng, wf, &ro), 0);
+	inn_run_free(run);
+	run = NULL;
+	for (k = 0; names[k]; k++) {
+		char n[2] = { names[k], '\0' };
+
+		json_object_object_add(p, n, json_object_new_string(big));
+	}
+	assert_int_equal(inn_run_new(&run, F.eng, wf, &ro), INN_EINVAL);
+	TU_ASSERT_CONTAINS(inn_error_last(), "together exceed the limit");
+	json_object_put(p);
+	free(big);
+	inn_workflow_free(wf);
+}
+
 static void
 test_secrets_are_masked(void **state)
 {
@@ -611,6 +676,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_conditions_and_failures),
 		cmocka_unit_test(test_parameters_are_checked),
 		cmocka_unit_test(test_refused_secret_is_not_echoed),
+		cmocka_unit_test(test_parameter_value_limits),
 		cmocka_unit_test(test_secrets_are_masked),
 		cmocka_unit_test(test_dry_run_reports_each_step),
 		cmocka_unit_test(test_steps_inherit_no_descriptors),
