@@ -254,7 +254,11 @@ score_build(inn_score **out, const char *name, json_object *spec, const inn_ynod
 		const char *app = get_string(&S, meta, ypos(y, "metadata"), "name", "metadata", 1);
 
 		S.s->metadata = json_object_get(meta);
-		if (app != NULL && !inn_l_name_ok(app))
+		if (app != NULL && strlen(app) > 128)
+			inn_l_err(&S.lc, ypos(ypos(y, "metadata"), "name"), "metadata.name: \"%.40s"
+			          "...\" is %zu characters long; a name has at most 128", app,
+			          strlen(app));
+		else if (app != NULL && !inn_l_name_ok(app))
 			inn_l_err(&S.lc, ypos(ypos(y, "metadata"), "name"), "metadata.name: \"%s\" "
 			          "must match [A-Za-z0-9][A-Za-z0-9_-]*", app);
 		else if (dup_str(&S.s->app, app) != 0)
