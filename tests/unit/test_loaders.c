@@ -406,6 +406,60 @@ test_workflow_parameter_refs(void **state)
 	        "parameters.app, which is not declared in parameters");
 }
 
+/* A13: a reference no run can resolve (an undeclared variable, an unknown
+ * root) is a load error naming it and the escape; $${X} and $X are the
+ * shell's and ${X:-d} stays shell text */
+static void
+test_workflow_unknown_refs(void **state)
+{
+	inn_workflow *wf = NULL;
+	inn_diag d;
+
+	(void)state;
+	refused("steps:\n"
+	        "  - name: a\n"
+	        "    type: shell\n"
+	        "    config:\n"
+	        "      script: echo \"home is ${HOME}\"\n",
+	        NULL, "wf.yaml:5:15: error: step \"a\": config.script: references "
+	        "variables.HOME, but no variable of that name is declared in variables "
+	        "(a bare ${HOME} is a template reference too; for the shell's or the "
+	        "environment's own variable write $HOME or $${HOME})");
+	refused("steps:\n"
+	        "  - name: a\n"
+	        "    type: shell\n"
+	        "    config: {script: \"echo {{ .metadata.name }}\"}\n",
+	        NULL, "wf.yaml:4:22: error: step \"a\": config.script: references "
+	        "metadata.name, but \"metadata\" is not a template root");
+	refused("variables:\n"
+	        "  A: \"${B}\"\n"
+	        "  B: x\n"
+	        "steps:\n"
+	        "  - {name: a, type: shell}\n",
+	        NULL, "wf.yaml:2:6: error: variables.A: references variables.B, but that "
+	        "variable is declared later (variables render in order)");
+	refused("parameters:\n"
+	        "  - {name: p, type: string, default: \"${V}\"}\n"
+	        "variables:\n"
+	        "  V: x\n"
+	        "steps:\n"
+	        "  - {name: a, type: shell}\n",
+	        NULL, "references variables.V, but that variable is declared later");
+	assert_int_equal(load_text("variables:\n"
+	                           "  A: x\n"
+	                           "  B: \"${A}-{{ .workflow.name }}\"\n"
+	                           "steps:\n"
+	                           "  - name: a\n"
+	                           "    type: shell\n"
+	                           "    config:\n"
+	                           "      script: echo \"$${HOME} $HOME ${GITEA:-x} ${B} "
+	                           "${variables.A} ${workflow}\"\n",
+	                           NULL, &wf, &d), 0);
+	assert_int_equal(d.n, 0);
+	inn_workflow_free(wf);
+	inn_diag_free(&d);
+}
+
 static void
 test_workflow_step_refs(void **state)
 {
@@ -434,17 +488,55 @@ test_workflow_step_refs(void **state)
 	        "  x: \"{{ .steps.b.outputs.x }}\"\n",
 	        NULL, "wf.yaml:5:6: error: outputs.x: references steps.b.outputs.x, but there "
 	        "is no step \"b\"");
-	/* a later step: a warning, not an error */
+	/* A62: a later step, or a parallel sibling, has no outputs yet when the
+	 * step runs: every real run failed "steps.b is not defined" */
+	refused("steps:\n"
+	        "  - name: a\n"
+	        "    type: shell\n"
+	        "    config:\n"
+	        "      script: echo ${steps.b.outputs.x}\n"
+	        "  - name: b\n"
+	        "    type: shell\n",
+	        NULL, "wf.yaml:5:15: error: step \"a\": config.script: references "
+	        "steps.b.outputs.x, but step \"b\" does not run before it");
+	refused("steps:\n"
+	        "  - {name: a, type: shell, parallel: true}\n"
+	        "  - name: b\n"
+	        "    type: shell\n"
+	        "    parallel: true\n"
+	        "    config:\n"
+	        "      script: echo {{ .steps.a.outputs.x }}\n",
+	        NULL, "wf.yaml:7:15: error: step \"b\": config.script: references "
+	        "steps.a.outputs.x, but step \"a\" does not run before it");
+	/* depends_on replaces the implicit order: b does not wait for a */
+	refused("steps:\n"
+	        "  - {name: a, type: shell}\n"
+	        "  - {name: c, type: shell, depends_on: []}\n"
+	        "  - name: b\n"
+	        "    type: shell\n"
+	        "    depends_on: [c]\n"
+	        "    config: {script: \"echo ${steps.a.outputs.x}\"}\n"
+	        "  - {name: d, type: shell, depends_on: []}\n",
+	        NULL, "but step \"a\" does not run before it");
+	/* variables render before any step */
+	refused("variables:\n"
+	        "  V: \"${steps.a.outputs.x}\"\n"
+	        "steps:\n"
+	        "  - {name: a, type: shell}\n",
+	        NULL, "wf.yaml:2:6: error: variables.V: references steps.a.outputs.x, but "
+	        "parameters and variables render before any step runs");
+	/* the implicit order counts: an earlier step, through a parallel group
+	 * and a chain, is an ancestor */
 	assert_int_equal(load_text("steps:\n"
-	                           "  - name: a\n"
-	                           "    type: shell\n"
-	                           "    config:\n"
-	                           "      script: echo ${steps.b.outputs.x}\n"
+	                           "  - {name: a, type: shell}\n"
+	                           "  - {name: p1, type: shell, parallel: true}\n"
+	                           "  - {name: p2, type: shell, parallel: true}\n"
 	                           "  - name: b\n"
-	                           "    type: shell\n",
+	                           "    type: shell\n"
+	                           "    config: {script: \"echo ${steps.a.outputs.x} "
+	                           "${steps.p1.outputs.x} ${steps.p2.outputs.y}\"}\n",
 	                           NULL, &wf, &d), 0);
-	EXPECT_DIAG(&d, "wf.yaml:5:15: warning: step \"a\": config.script: references "
-	            "steps.b.outputs.x, but step \"b\" does not run before it");
+	assert_int_equal(d.n, 0);
 	inn_workflow_free(wf);
 	inn_diag_free(&d);
 	/* ... unless it is a dependency */
@@ -1526,6 +1618,7 @@ main(void)
 		cmocka_unit_test(test_workflow_wrong_kinds),
 		cmocka_unit_test(test_workflow_parameter_refs),
 		cmocka_unit_test(test_workflow_step_refs),
+		cmocka_unit_test(test_workflow_unknown_refs),
 		cmocka_unit_test(test_workflow_template_syntax),
 		cmocka_unit_test(test_workflow_parameter_defaults),
 		cmocka_unit_test(test_param_check),
