@@ -1190,6 +1190,49 @@ score_refused(const char *text, const char *needle)
 	inn_diag_free(&d);
 }
 
+/* A45: an API spec's alias bomb stops at INN_SPEC_MAX_NODES, files keep
+ * the 1M budget; a long name names the length limit (A17) */
+static void
+test_score_node_budget(void **state)
+{
+	char y[2048], name[200];
+	inn_score *s = NULL;
+	inn_diag d;
+	int i, o;
+
+	(void)state;
+	o = snprintf(y, sizeof(y), "apiVersion: score.dev/v1b1\nmetadata: {name: a}\n"
+	             "containers:\n  web:\n"
+	             "    image: x\n    a0: &l0 [a,a,a,a,a,a,a,a,a,a]\n");
+	for (i = 1; i <= 5; i++)
+		o += snprintf(y + o, sizeof(y) - (size_t)o, "    a%d: &l%d [*l%d,*l%d,*l%d,*l%d,"
+		              "*l%d,*l%d,*l%d,*l%d,*l%d,*l%d]\n", i, i, i - 1, i - 1, i - 1, i - 1,
+		              i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
+	/* 10^6 + ... nodes: over the API's budget, within the files' one */
+	inn_diag_init(&d);
+	assert_int_not_equal(inn_score_load_string_max(&s, "spec", y, strlen(y),
+	                                               INN_SPEC_MAX_NODES, &d), 0);
+	assert_null(s);
+	assert_true(inn_diag_find(&d, "expands to more than 100000 nodes", NULL, 0) >= 0);
+	inn_diag_free(&d);
+	inn_diag_init(&d);
+	snprintf(y, sizeof(y), "apiVersion: score.dev/v1b1\nmetadata: {name: a}\n"
+	             "containers:\n  web:\n"
+	             "    image: x\n    a0: &l0 [a,a,a,a,a,a,a,a,a,a]\n"
+	             "    a1: &l1 [*l0,*l0,*l0,*l0,*l0,*l0,*l0,*l0,*l0,*l0]\n");
+	assert_int_equal(inn_score_load_string_max(&s, "spec", y, strlen(y),
+	                                           INN_SPEC_MAX_NODES, &d), 0);
+	assert_non_null(s);
+	inn_score_free(s);
+	inn_diag_free(&d);
+
+	memset(name, 'n', 129);
+	name[129] = '\0';
+	snprintf(y, sizeof(y), "apiVersion: score.dev/v1b1\nmetadata: {name: %s}\n"
+	         "containers: {}\n", name);
+	score_refused(y, "is 129 characters long; a name has at most 128");
+}
+
 static void
 test_score_broken(void **state)
 {
@@ -1619,6 +1662,7 @@ main(void)
 		cmocka_unit_test(test_workflow_parameter_refs),
 		cmocka_unit_test(test_workflow_step_refs),
 		cmocka_unit_test(test_workflow_unknown_refs),
+		cmocka_unit_test(test_score_node_budget),
 		cmocka_unit_test(test_workflow_template_syntax),
 		cmocka_unit_test(test_workflow_parameter_defaults),
 		cmocka_unit_test(test_param_check),
