@@ -617,7 +617,8 @@ shell_validate(void *state, const inn_host *host, const inn_step *step,
  * always after logging why.
  */
 /* Creates dir (relative, no "..", checked by config_read) under ws, one
- * component at a time, never following a symbolic link.  Every step
+ * component at a time, never creating through a symbolic link (it stops
+ * there: the caller checks where the link leads).  Every step
  * workspace starts empty, so working_dir is created, not looked up.
  * Returns 0 or -1 with errno set. */
 static int
@@ -643,6 +644,18 @@ make_workdir(const char *ws, const char *dir)
 		if (mkdirat(fd, comp, 0755) != 0 && errno != EEXIST)
 			goto err;
 		next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && (errno == ELOOP || errno == ENOTDIR)) {
+			struct stat st;
+
+			/* a symbolic link an earlier step left: created nothing
+			 * through it; the caller's realpath check decides */
+			if (fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISLNK(st.st_mode)) {
+				close(fd);
+				return 0;
+			}
+			errno = ENOTDIR;
+		}
 		close(fd);
 		fd = next;
 		p += n + (p[n] == '/');
