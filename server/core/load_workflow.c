@@ -1292,18 +1292,71 @@ heredoc_cb(void *ud, const char *action)
 	return 0;
 }
 
-/* Shell scripts: templates rendered where the shell cannot expand them. */
+/* Linux refuses to start a program with one environment string over
+ * MAX_ARG_STRLEN (32 pages), E2BIG.  The total it allows depends on the
+ * worker's stack limit (a quarter of it, up to 6 MiB), so only the
+ * per-string limit is checked here. */
+#define ENV_STR_MAX (32 * 4096)
+
+/* The environment strings a shell script's references add when every
+ * parameter keeps its default: each distinct value is one variable
+ * (tmpl.c).  Values given at submit are checked there. */
+struct env_size {
+	struct wf_load *L;
+	unsigned char *seen;         /* per parameter */
+	size_t largest;
+	const char *largest_name;
+};
+
+static int
+env_size_cb(void *ud, const char *ref)
+{
+	struct env_size *es = ud;
+	const inn_workflow *wf = es->L->wf;
+	const inn_param *p;
+	size_t k, n;
+
+	if (strncmp(ref, "parameters.", 11) != 0 || strchr(ref + 11, '.') != NULL ||
+	    (p = find_param(wf, ref + 11, strlen(ref + 11))) == NULL)
+		return 0;
+	k = (size_t)(p - wf->params);
+	if (k >= wf->nparams || es->seen[k] || es->L->pdef == NULL || es->L->pdef[k] == NULL ||
+	    !inn_ynode_is_scalar(es->L->pdef[k]))
+		return 0;
+	es->seen[k] = 1;
+	n = es->L->pdef[k]->len + 16; /* "INN_T_n=" and the NUL */
+	if (n > es->largest) {
+		es->largest = n;
+		es->largest_name = p->name;
+	}
+	return 0;
+}
+
+/* Shell scripts: templates rendered where the shell cannot expand them,
+ * and an environment the kernel would refuse (E2BIG at every run). */
 static void
 check_shell_script(struct wf_load *L, size_t i, const inn_ynode *config)
 {
 	const inn_ynode *script = inn_ymap_get(config, "script");
 	struct heredoc_warn w = { L, script, L->wf->steps[i].name };
+	struct env_size es = { L, NULL, 0, NULL };
 
 	if (L->wf->steps[i].plugin_type == NULL ||
 	    strcmp(L->wf->steps[i].plugin_type, "shell") != 0 ||
 	    !inn_ynode_is_scalar(script) || !inn_tmpl_has_syntax(script->value))
 		return;
 	(void)inn_tmpl_shell_lint(script->value, heredoc_cb, &w); /* syntax: reported */
+	if ((es.seen = calloc(L->wf->nparams + 1, 1)) == NULL)
+		return;
+	if (inn_tmpl_refs(script->value, env_size_cb, &es) == 0) {
+		if (es.largest > ENV_STR_MAX)
+			inn_l_err(&L->lc, script, "step \"%s\": config.script: the default of "
+			          "parameter \"%s\" (%zu bytes) reaches the shell as one environment "
+			          "variable, which Linux limits to %d bytes: a run with this "
+			          "default would fail with \"Argument list too long\"", L->wf->steps[i].name,
+			          es.largest_name, es.largest - 16, ENV_STR_MAX);
+	}
+	free(es.seen);
 }
 
 static void

@@ -125,6 +125,11 @@ sys.stdout.write("name: e2big\nparameters:\n  - {name: m, type: string, default:
 ctlrun run --local "$w/e2big.yaml"
 check "A52: the run succeeds with one INN_T variable, not 1000 copies (E2BIG)" \
 	sh -c "grep -qF '| 1' '$H/out' && [ \$(cat '$H/rc') = 0 ]"
+python3 -c 'import sys
+sys.stdout.write("name: big1\nparameters:\n  - {name: m, type: string, default: " + "D" * 140000 + "}\nsteps:\n  - name: a\n    type: shell\n    config:\n      script: echo ${parameters.m}\n")' > big1.yaml
+ctlrun test-workflow "$w/big1.yaml"
+check "A52: a 140000-byte default in a script is an error (one environment string > 128 KiB)" \
+	sh -c "grep -qF 'big1.yaml:8:15: error: step \"a\": config.script: the default of parameter \"m\" (140000 bytes) reaches the shell as one environment variable' '$H/out' && [ \$(cat '$H/rc') = 3 ]"
 
 # --- A17: a name over 128 characters names the limit -----------------------
 printf 'metadata:\n  name: %s\ncontainers: {}\n' "$(python3 -c 'print("a" * 129)')" > longname.yaml
