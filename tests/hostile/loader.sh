@@ -155,6 +155,11 @@ check "A45: the alias bomb is a 400 naming the 100000-node budget" \
 for i in 1 2 3 4 5 6 7 8 9 10; do api POST /api/workflows/run "$ADMIN" -d @bomb.json > /dev/null; done
 r1=$(rss)
 echo "# A45: server RSS ${r0} kB -> ${r1} kB after 11 alias bombs"
-check "A45: eleven alias bombs leave RSS within 30 MB of what it was before" [ $((r1 - r0)) -lt 30000 ]
+if grep -qa -e __asan_init -e AddressSanitizer "/proc/$spid/exe" || grep -q libasan "/proc/$spid/maps"; then
+	# ASan keeps freed memory in its quarantine: RSS says nothing there
+	h_n=$((h_n + 1)); echo "ok $h_n - A45: RSS after alias bombs # SKIP AddressSanitizer build"
+else
+	check "A45: eleven alias bombs leave RSS within 30 MB of what it was before" [ $((r1 - r0)) -lt 30000 ]
+fi
 h_stop
 h_done
