@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -365,8 +366,9 @@ inn_body_run_fields(json_object *body, json_object **params, json_object **spec,
 		int rc = 0;
 
 		inn_diag_init(&d);
-		if (inn_score_load_string(&sc, "spec", json_object_get_string(v),
-		                          (size_t)json_object_get_string_len(v), &d) != 0 ||
+		if (inn_score_load_string_max(&sc, "spec", json_object_get_string(v),
+		                              (size_t)json_object_get_string_len(v),
+		                              INN_SPEC_MAX_NODES, &d) != 0 ||
 		    d.nerrors > 0 || sc == NULL) {
 			if (d.n > 0)
 				inn_diag_format(&d, 0, msg, msglen);
@@ -378,6 +380,9 @@ inn_body_run_fields(json_object *body, json_object **params, json_object **spec,
 		}
 		inn_score_free(sc);
 		inn_diag_free(&d);
+		/* a refused spec may have built MBs of JSON: give them back (A45) */
+		if (rc != 0)
+			malloc_trim(0);
 		return rc;
 	}
 	if (json_object_is_type(v, json_type_object)) {

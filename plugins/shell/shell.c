@@ -616,6 +616,61 @@ shell_validate(void *state, const inn_host *host, const inn_step *step,
  * file), INN_ETIMEOUT, INN_ECANCELLED, INN_ESPAWN or INN_EINVAL (config),
  * always after logging why.
  */
+/* Creates dir (relative, no "..", checked by config_read) under ws, one
+ * component at a time, never creating through a symbolic link (it stops
+ * there: the caller checks where the link leads).  Every step
+ * workspace starts empty, so working_dir is created, not looked up.
+ * Returns 0 or -1 with errno set. */
+static int
+make_workdir(const char *ws, const char *dir)
+{
+	char comp[PATH_MAX];
+	const char *p = dir;
+	int fd = open(ws, O_RDONLY | O_DIRECTORY | O_CLOEXEC), next, saved;
+
+	while (fd >= 0 && *p != '\0') {
+		size_t n = strcspn(p, "/");
+
+		if (n == 0 || (n == 1 && p[0] == '.')) {
+			p += n + (p[n] == '/');
+			continue;
+		}
+		if (n >= sizeof(comp)) {
+			errno = ENAMETOOLONG;
+			goto err;
+		}
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		if (mkdirat(fd, comp, 0755) != 0 && errno != EEXIST)
+			goto err;
+		next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && (errno == ELOOP || errno == ENOTDIR)) {
+			struct stat st;
+
+			/* a symbolic link an earlier step left: created nothing
+			 * through it; the caller's realpath check decides */
+			if (fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISLNK(st.st_mode)) {
+				close(fd);
+				return 0;
+			}
+			errno = ENOTDIR;
+		}
+		close(fd);
+		fd = next;
+		p += n + (p[n] == '/');
+	}
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+err:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
 static int
 shell_execute(void *state, const inn_host *host, inn_step *step)
 {
@@ -647,9 +702,10 @@ shell_execute(void *state, const inn_host *host, inn_step *step)
 			rc = INN_EINVAL;
 			goto out;
 		}
-		if (stat(cwd, &st) != 0 || !S_ISDIR(st.st_mode)) {
-			host->log(step, INN_LOG_ERROR, "config.working_dir: \"%s\" is not "
-			          "a directory in the workspace", c.working_dir);
+		if (make_workdir(ws, c.working_dir) != 0 || stat(cwd, &st) != 0 ||
+		    !S_ISDIR(st.st_mode)) {
+			host->log(step, INN_LOG_ERROR, "config.working_dir: cannot create \"%s\" "
+			          "in the workspace: %s", c.working_dir, strerror(errno));
 			rc = INN_EINVAL;
 			goto out;
 		}

@@ -646,6 +646,12 @@ inn_provider_load_dir(inn_provider **out, const char *dir, const inn_load_ctx *c
 		          original ? "metadata.name" : "name");
 		goto out;
 	}
+	if (strlen(P.p->name) > 128) {
+		inn_l_err(&P.lc, inn_ymap_get(original ? meta : root, "name"), "provider name "
+		          "\"%.40s...\" is %zu characters long; a name has at most 128",
+		          P.p->name, strlen(P.p->name));
+		goto out;
+	}
 	if (!inn_l_name_ok(P.p->name)) {
 		inn_l_err(&P.lc, inn_ymap_get(original ? meta : root, "name"), "provider name "
 		          "\"%s\" must match [A-Za-z0-9][A-Za-z0-9_-]*", P.p->name);

@@ -254,7 +254,11 @@ score_build(inn_score **out, const char *name, json_object *spec, const inn_ynod
 		const char *app = get_string(&S, meta, ypos(y, "metadata"), "name", "metadata", 1);
 
 		S.s->metadata = json_object_get(meta);
-		if (app != NULL && !inn_l_name_ok(app))
+		if (app != NULL && strlen(app) > 128)
+			inn_l_err(&S.lc, ypos(ypos(y, "metadata"), "name"), "metadata.name: \"%.40s"
+			          "...\" is %zu characters long; a name has at most 128", app,
+			          strlen(app));
+		else if (app != NULL && !inn_l_name_ok(app))
 			inn_l_err(&S.lc, ypos(ypos(y, "metadata"), "name"), "metadata.name: \"%s\" "
 			          "must match [A-Za-z0-9][A-Za-z0-9_-]*", app);
 		else if (dup_str(&S.s->app, app) != 0)
@@ -303,12 +307,15 @@ inn_score_from_json(inn_score **out, const char *name, json_object *spec,
 }
 
 static int
-from_doc(inn_score **out, const char *name, inn_ydoc *doc, inn_diag *diag)
+from_doc(inn_score **out, const char *name, inn_ydoc *doc, size_t max_nodes,
+         inn_diag *diag)
 {
 	json_object *spec = NULL;
 	int rc;
 
-	if (doc->root != NULL && (spec = inn_ynode_to_json(doc->root)) == NULL) {
+	if (doc->root != NULL &&
+	    (spec = max_nodes > 0 ? inn_ynode_to_json_max(doc->root, max_nodes)
+	                          : inn_ynode_to_json(doc->root)) == NULL) {
 		inn_l_err_last(diag, name);
 		return INN_EINVAL;
 	}
@@ -323,6 +330,13 @@ int
 inn_score_load_string(inn_score **out, const char *name, const char *text, size_t len,
                       inn_diag *diag)
 {
+	return inn_score_load_string_max(out, name, text, len, 0, diag);
+}
+
+int
+inn_score_load_string_max(inn_score **out, const char *name, const char *text, size_t len,
+                          size_t max_nodes, inn_diag *diag)
+{
 	inn_ydoc *doc = NULL;
 	int rc;
 
@@ -331,7 +345,7 @@ inn_score_load_string(inn_score **out, const char *name, const char *text, size_
 		inn_l_err_last(diag, name);
 		return INN_EINVAL;
 	}
-	rc = from_doc(out, name, doc, diag);
+	rc = from_doc(out, name, doc, max_nodes, diag);
 	inn_ydoc_free(doc);
 	return rc;
 }
@@ -347,7 +361,7 @@ inn_score_load_file(inn_score **out, const char *path, inn_diag *diag)
 		inn_l_err_last(diag, path);
 		return rc == INN_ENOTFOUND ? rc : INN_EINVAL;
 	}
-	rc = from_doc(out, path, doc, diag);
+	rc = from_doc(out, path, doc, 0, diag);
 	inn_ydoc_free(doc);
 	return rc;
 }

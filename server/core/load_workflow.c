@@ -45,6 +45,10 @@ struct wf_load {
 	size_t nbyname;
 	const inn_ynode **pdef;      /* each parameter's default node, or NULL */
 	size_t budget;
+	const inn_ynode *vars;       /* the variables mapping, or NULL */
+	size_t vars_visible;         /* how many of its entries a template being
+	                              * checked can read (they render in order,
+	                              * after the parameters) */
 };
 
 /* Context for one template reference check. */
@@ -1048,34 +1052,67 @@ out:
 	free(depth);
 }
 
-/* Non-zero when step `dep` is a (transitive) dependency of step `of`. */
+/* Pushes onto stack[*sp] the steps step i waits for, as exec_run.c's
+ * build_graph orders them: depends_on exactly; else a parallel step waits
+ * for the step before its group, any other step for the step (or the whole
+ * parallel group) before it.  Unknown names are skipped (check_deps). */
+static void
+push_preds(const struct wf_load *L, size_t i, unsigned char *seen, size_t *stack,
+           size_t *sp)
+{
+	const inn_workflow *wf = L->wf;
+	const inn_step_def *d = &wf->steps[i];
+	size_t j;
+
+#define FREE_PAR(k) (wf->steps[k].parallel && wf->steps[k].ndeps == 0 && \
+                     !wf->steps[k].deps_explicit)
+#define PUSH(k) do { if (!seen[k]) { seen[k] = 1; stack[(*sp)++] = (k); } } while (0)
+	if (d->ndeps > 0 || d->deps_explicit) {
+		for (j = 0; j < d->ndeps; j++) {
+			long v = find_step(L, d->depends_on[j], strlen(d->depends_on[j]));
+
+			if (v >= 0)
+				PUSH((size_t)v);
+		}
+	} else if (d->parallel) {
+		size_t gs = i;
+
+		while (gs > 0 && FREE_PAR(gs - 1))
+			gs--;
+		if (gs > 0)
+			PUSH(gs - 1);
+	} else if (i > 0) {
+		PUSH(i - 1);
+		for (j = i - 1; j > 0 && FREE_PAR(j) && FREE_PAR(j - 1); j--)
+			PUSH(j - 1);
+	}
+#undef PUSH
+#undef FREE_PAR
+}
+
+/* Non-zero when step `dep` surely finishes before step `of` starts: it is an
+ * ancestor of `of` in the run's step graph (depends_on and the implicit
+ * sequential order). */
 static int
 is_dependency(const struct wf_load *L, size_t of, size_t dep)
 {
-	size_t n = L->wf->nsteps, sp = 0, i;
+	size_t n = L->wf->nsteps, sp = 0;
 	unsigned char *seen = calloc(n + 1, 1);
 	size_t *stack = calloc(n + 1, sizeof(*stack));
 	int found = 0;
 
 	if (seen == NULL || stack == NULL)
 		goto out;
-	stack[sp++] = of;
 	seen[of] = 1;
-	while (sp > 0 && !found) {
-		const inn_step_def *s = &L->wf->steps[stack[--sp]];
+	push_preds(L, of, seen, stack, &sp);
+	while (sp > 0) {
+		size_t v = stack[--sp];
 
-		for (i = 0; i < s->ndeps; i++) {
-			long v = find_step(L, s->depends_on[i], strlen(s->depends_on[i]));
-
-			if (v < 0 || seen[v])
-				continue;
-			if ((size_t)v == dep) {
-				found = 1;
-				break;
-			}
-			seen[v] = 1;
-			stack[sp++] = (size_t)v;
+		if (v == dep) {
+			found = 1;
+			break;
 		}
+		push_preds(L, v, seen, stack, &sp);
 	}
 out:
 	free(seen);
@@ -1083,16 +1120,48 @@ out:
 	return found;
 }
 
-/* Non-zero when step a and step b sit in one run of adjacent parallel steps. */
+/* Non-zero when the variables mapping declares name in its first
+ * L->vars_visible entries. */
 static int
-same_parallel_group(const inn_workflow *wf, size_t a, size_t b)
+var_visible(const struct wf_load *L, const char *name, size_t len)
 {
-	size_t lo = a < b ? a : b, hi = a < b ? b : a, i;
+	size_t i;
 
-	for (i = lo; i <= hi; i++)
-		if (!wf->steps[i].parallel)
-			return 0;
-	return 1;
+	if (L->vars == NULL || L->vars->kind != INN_Y_MAP)
+		return 0;
+	for (i = 0; i < INN_YMAP_LEN(L->vars) && i < L->vars_visible; i++) {
+		const char *k = INN_YMAP_KEY(L->vars, i)->value;
+
+		if (k != NULL && strlen(k) == len && memcmp(k, name, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Non-zero when the variables mapping declares name anywhere. */
+static int
+var_visible_later(const struct wf_load *L, const char *name, size_t len)
+{
+	struct wf_load all = *L;
+
+	all.vars_visible = (size_t)-1;
+	return var_visible(&all, name, len);
+}
+
+/* The data roots a run's templates can read (exec_run.c, runs.c). */
+static int
+known_root(const char *name, size_t len)
+{
+	static const char *const roots[] = {
+		"parameters", "steps", "resources", "secrets", "variables", "workflow", "app",
+		NULL
+	};
+	size_t i;
+
+	for (i = 0; roots[i] != NULL; i++)
+		if (strlen(roots[i]) == len && memcmp(roots[i], name, len) == 0)
+			return 1;
+	return 0;
 }
 
 /* --- template references -------------------------------------------------- */
@@ -1126,15 +1195,37 @@ ref_cb(void *ud, const char *ref)
 		if (s < 0)
 			inn_l_err(&L->lc, rc->at, "%s: references %s, but there is no step "
 			          "\"%.*s\"", who, ref, (int)len, name);
+		else if (rc->step < 0 && L->vars_visible != (size_t)-1)
+			inn_l_err(&L->lc, rc->at, "%s: references %s, but parameters and "
+			          "variables render before any step runs", who, ref);
 		else if (rc->step >= 0 && s == rc->step)
 			inn_l_err(&L->lc, rc->at, "%s: references its own outputs (%s)", who,
 			          ref);
-		else if (rc->step >= 0 && !is_dependency(L, (size_t)rc->step, (size_t)s) &&
-		         (s > rc->step || same_parallel_group(wf, (size_t)s,
-		                                              (size_t)rc->step)))
-			inn_l_warn(&L->lc, rc->at, "%s: references %s, but step \"%s\" does not "
-			           "run before it (add it to depends_on)", who, ref,
-			           wf->steps[s].name);
+		else if (rc->step >= 0 && !is_dependency(L, (size_t)rc->step, (size_t)s))
+			inn_l_err(&L->lc, rc->at, "%s: references %s, but step \"%s\" does not "
+			          "run before it, so a run has no outputs of it yet (add it to "
+			          "depends_on)", who, ref, wf->steps[s].name);
+	} else if (strncmp(ref, "variables.", 10) == 0) {
+		const char *name = ref + 10;
+		size_t len = strcspn(name, ".[");
+
+		/* a bare ${X} reads variables.X, then the root X */
+		if (!var_visible(L, name, len) && !known_root(name, len))
+			inn_l_err(&L->lc, rc->at, "%s: references variables.%.*s, but %s (a bare "
+			          "${%.*s} is a template reference too; for the shell's or the "
+			          "environment's own variable write $%.*s or $${%.*s})", who,
+			          (int)len, name, var_visible_later(L, name, len) ?
+			          "that variable is declared later (variables render in order)" :
+			          "no variable of that name is declared in variables",
+			          (int)len, name, (int)len, name, (int)len, name);
+	} else {
+		size_t len = strcspn(ref, ".[");
+
+		if (!known_root(ref, len))
+			inn_l_err(&L->lc, rc->at, "%s: references %s, but \"%.*s\" is not a template "
+			          "root (parameters, steps, resources, secrets, variables, workflow, "
+			          "app); for literal text ${...} write $${...}", who, ref,
+			          (int)len, ref);
 	}
 	return 0;
 }
@@ -1212,18 +1303,71 @@ heredoc_cb(void *ud, const char *action)
 	return 0;
 }
 
-/* Shell scripts: templates rendered where the shell cannot expand them. */
+/* Linux refuses to start a program with one environment string over
+ * MAX_ARG_STRLEN (32 pages), E2BIG.  The total it allows depends on the
+ * worker's stack limit (a quarter of it, up to 6 MiB), so only the
+ * per-string limit is checked here. */
+#define ENV_STR_MAX (32 * 4096)
+
+/* The environment strings a shell script's references add when every
+ * parameter keeps its default: each distinct value is one variable
+ * (tmpl.c).  Values given at submit are checked there. */
+struct env_size {
+	struct wf_load *L;
+	unsigned char *seen;         /* per parameter */
+	size_t largest;
+	const char *largest_name;
+};
+
+static int
+env_size_cb(void *ud, const char *ref)
+{
+	struct env_size *es = ud;
+	const inn_workflow *wf = es->L->wf;
+	const inn_param *p;
+	size_t k, n;
+
+	if (strncmp(ref, "parameters.", 11) != 0 || strchr(ref + 11, '.') != NULL ||
+	    (p = find_param(wf, ref + 11, strlen(ref + 11))) == NULL)
+		return 0;
+	k = (size_t)(p - wf->params);
+	if (k >= wf->nparams || es->seen[k] || es->L->pdef == NULL || es->L->pdef[k] == NULL ||
+	    !inn_ynode_is_scalar(es->L->pdef[k]))
+		return 0;
+	es->seen[k] = 1;
+	n = es->L->pdef[k]->len + 16; /* "INN_T_n=" and the NUL */
+	if (n > es->largest) {
+		es->largest = n;
+		es->largest_name = p->name;
+	}
+	return 0;
+}
+
+/* Shell scripts: templates rendered where the shell cannot expand them,
+ * and an environment the kernel would refuse (E2BIG at every run). */
 static void
 check_shell_script(struct wf_load *L, size_t i, const inn_ynode *config)
 {
 	const inn_ynode *script = inn_ymap_get(config, "script");
 	struct heredoc_warn w = { L, script, L->wf->steps[i].name };
+	struct env_size es = { L, NULL, 0, NULL };
 
 	if (L->wf->steps[i].plugin_type == NULL ||
 	    strcmp(L->wf->steps[i].plugin_type, "shell") != 0 ||
 	    !inn_ynode_is_scalar(script) || !inn_tmpl_has_syntax(script->value))
 		return;
 	(void)inn_tmpl_shell_lint(script->value, heredoc_cb, &w); /* syntax: reported */
+	if ((es.seen = calloc(L->wf->nparams + 1, 1)) == NULL)
+		return;
+	if (inn_tmpl_refs(script->value, env_size_cb, &es) == 0) {
+		if (es.largest > ENV_STR_MAX)
+			inn_l_err(&L->lc, script, "step \"%s\": config.script: the default of "
+			          "parameter \"%s\" (%zu bytes) reaches the shell as one environment "
+			          "variable, which Linux limits to %d bytes: a run with this "
+			          "default would fail with \"Argument list too long\"", L->wf->steps[i].name,
+			          es.largest_name, es.largest - 16, ENV_STR_MAX);
+	}
+	free(es.seen);
 }
 
 static void
@@ -1471,7 +1615,20 @@ load_templates(struct wf_load *L, const inn_ynode *n, const char *path)
 		return json_object_new_object();
 	if ((o = to_json_map(L, n, path)) == NULL)
 		return NULL;
-	walk_refs(&rc, n, path);
+	if (n == L->vars && n->kind == INN_Y_MAP) {
+		/* a variable sees the ones before it */
+		size_t i;
+		char p[INN_L_PATH_MAX];
+
+		for (i = 0; i < INN_YMAP_LEN(n); i++) {
+			L->vars_visible = i;
+			walk_refs(&rc, INN_YMAP_VAL(n, i),
+			          inn_l_path(p, sizeof(p), path, INN_YMAP_KEY(n, i)->value));
+		}
+	} else {
+		walk_refs(&rc, n, path);
+	}
+	L->vars_visible = (size_t)-1;
 	return o;
 }
 
@@ -1592,6 +1749,11 @@ load_doc(inn_workflow **out, const char *name, const inn_ydoc *doc,
 		inn_l_unknown_keys(&L.lc, spec, spec_keys, "spec");
 	}
 	load_header(&L, root, spec, meta);
+	/* parameters render first (no variables yet), variables in order,
+	 * steps and outputs see them all (see load_templates) */
+	L.vars = spec != NULL && inn_ymap_get(spec, "variables") != NULL
+	         ? inn_ymap_get(spec, "variables") : inn_ymap_get(root, "variables");
+	L.vars_visible = 0;
 
 	if ((n = section(&L, root, spec, "parameters", path, sizeof(path))) != NULL)
 		load_params(&L, n, path);
@@ -1611,6 +1773,7 @@ load_doc(inn_workflow **out, const char *name, const inn_ydoc *doc,
 	n = section(&L, root, spec, "variables", path, sizeof(path));
 	json_object_put(L.wf->variables);
 	L.wf->variables = load_templates(&L, n, path);
+	L.vars_visible = (size_t)-1;
 	n = section(&L, root, spec, "outputs", path, sizeof(path));
 	L.wf->outputs = load_templates(&L, n, path);
 	if (L.wf->variables == NULL || L.wf->outputs == NULL)

@@ -243,6 +243,12 @@ typedef struct inn_score {
 int inn_score_load_file(inn_score **out, const char *path, inn_diag *diag);
 int inn_score_load_string(inn_score **out, const char *name, const char *text,
                           size_t len, inn_diag *diag);
+/* The same with at most max_nodes JSON nodes after aliases are expanded (0:
+ * the loaders' default of 1M).  A spec in an API request is a few hundred
+ * nodes; INN_SPEC_MAX_NODES refuses an alias bomb after a few MB, not 100. */
+#define INN_SPEC_MAX_NODES 100000
+int inn_score_load_string_max(inn_score **out, const char *name, const char *text,
+                              size_t len, size_t max_nodes, inn_diag *diag);
 /* From a JSON object (the API's "spec"); name is used in messages. */
 int inn_score_from_json(inn_score **out, const char *name, json_object *spec,
                         inn_diag *diag);

@@ -1522,6 +1522,9 @@ struct ctx {
 	const struct node *cur;     /* the action being evaluated */
 	inn_sh_scan sh;             /* shell mode: quoting where the output ends */
 	const struct buf *sh_out;   /* the output sh follows */
+	json_object *bound;         /* shell mode: value text -> the name bind()
+	                             * gave it, so a value written many times is
+	                             * one environment variable (A52) */
 };
 
 /* An evaluated value: o (NULL is JSON null) is borrowed from the data or
@@ -2049,6 +2052,7 @@ static int
 emit_value(struct ctx *c, json_object *v, struct buf *out)
 {
 	struct buf tb = { NULL, 0, 0, INN_TMPL_MAX_OUTPUT };
+	json_object *bv = NULL;
 	char name[128];
 	inn_sh_ctx sc;
 	size_t i;
@@ -2059,9 +2063,23 @@ emit_value(struct ctx *c, json_object *v, struct buf *out)
 	if ((rc = put_value(&tb, v, 0, 0)) != 0)
 		goto out;
 	memset(name, 0, sizeof(name));
-	if ((rc = c->env->bind(c->env->bind_ud, tb.p ? tb.p : "", name,
-	                       sizeof(name) - 1)) != 0) {
+	if (c->bound == NULL && (c->bound = json_object_new_object()) == NULL) {
+		rc = inn_error_set(INN_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* the same text again: the same variable (a text with a NUL byte is
+	 * never shared: json-c keys end at the first NUL) */
+	if (json_object_object_get_ex(c->bound, tb.p ? tb.p : "", &bv) &&
+	    strlen(tb.p ? tb.p : "") == tb.len) {
+		snprintf(name, sizeof(name), "%s", json_object_get_string(bv));
+	} else if ((rc = c->env->bind(c->env->bind_ud, tb.p ? tb.p : "", name,
+	                              sizeof(name) - 1)) != 0) {
 		rc = rt_error(c, rc < 0 ? rc : INN_ERROR, "cannot bind a shell variable");
+		goto out;
+	} else if (strlen(tb.p ? tb.p : "") == tb.len &&
+	           json_object_object_add(c->bound, tb.p ? tb.p : "",
+	                                  json_object_new_string(name)) != 0) {
+		rc = inn_error_set(INN_ENOMEM, "out of memory");
 		goto out;
 	}
 	for (i = 0; name[i] != '\0'; i++)
@@ -2193,6 +2211,7 @@ render(const inn_tmpl_env *env, const char *tmpl, char **text, json_object **val
 	}
 out:
 	val_drop(&v);
+	json_object_put(c.bound);
 	json_object_put(empty);
 	free(out.p);
 	free_list(&root);

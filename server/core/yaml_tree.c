@@ -583,14 +583,20 @@ to_json(const inn_ynode *n, json_object **out, size_t *budget)
 json_object *
 inn_ynode_to_json(const inn_ynode *node)
 {
+	return inn_ynode_to_json_max(node, MAX_JSON_NODES);
+}
+
+json_object *
+inn_ynode_to_json_max(const inn_ynode *node, size_t max_nodes)
+{
 	json_object *o = NULL;
-	size_t budget = MAX_JSON_NODES;
+	size_t budget = max_nodes;
 
 	if (node == NULL)
 		return NULL;
 	if (to_json(node, &o, &budget) != 0) {
-		inn_error_set(INN_ETOOBIG, "YAML at line %d expands to more than %d nodes "
-		              "(alias bomb?)", node->line, MAX_JSON_NODES);
+		inn_error_set(INN_ETOOBIG, "YAML at line %d expands to more than %zu nodes "
+		              "(alias bomb?)", node->line, max_nodes);
 		return NULL;
 	}
 	return o;

@@ -64,5 +64,8 @@ const char *inn_ynode_kind_name(const inn_ynode *node);
  * Returns NULL (with an error message) if the tree expands beyond a sane
  * size through aliases. */
 json_object *inn_ynode_to_json(const inn_ynode *node);
+/* The same with a node budget of the caller's (the API's Score specs get a
+ * much smaller one than files an admin installs: INN_SPEC_MAX_NODES). */
+json_object *inn_ynode_to_json_max(const inn_ynode *node, size_t max_nodes);
 
 #endif

@@ -406,6 +406,60 @@ test_workflow_parameter_refs(void **state)
 	        "parameters.app, which is not declared in parameters");
 }
 
+/* A13: a reference no run can resolve (an undeclared variable, an unknown
+ * root) is a load error naming it and the escape; $${X} and $X are the
+ * shell's and ${X:-d} stays shell text */
+static void
+test_workflow_unknown_refs(void **state)
+{
+	inn_workflow *wf = NULL;
+	inn_diag d;
+
+	(void)state;
+	refused("steps:\n"
+	        "  - name: a\n"
+	        "    type: shell\n"
+	        "    config:\n"
+	        "      script: echo \"home is ${HOME}\"\n",
+	        NULL, "wf.yaml:5:15: error: step \"a\": config.script: references "
+	        "variables.HOME, but no variable of that name is declared in variables "
+	        "(a bare ${HOME} is a template reference too; for the shell's or the "
+	        "environment's own variable write $HOME or $${HOME})");
+	refused("steps:\n"
+	        "  - name: a\n"
+	        "    type: shell\n"
+	        "    config: {script: \"echo {{ .metadata.name }}\"}\n",
+	        NULL, "wf.yaml:4:22: error: step \"a\": config.script: references "
+	        "metadata.name, but \"metadata\" is not a template root");
+	refused("variables:\n"
+	        "  A: \"${B}\"\n"
+	        "  B: x\n"
+	        "steps:\n"
+	        "  - {name: a, type: shell}\n",
+	        NULL, "wf.yaml:2:6: error: variables.A: references variables.B, but that "
+	        "variable is declared later (variables render in order)");
+	refused("parameters:\n"
+	        "  - {name: p, type: string, default: \"${V}\"}\n"
+	        "variables:\n"
+	        "  V: x\n"
+	        "steps:\n"
+	        "  - {name: a, type: shell}\n",
+	        NULL, "references variables.V, but that variable is declared later");
+	assert_int_equal(load_text("variables:\n"
+	                           "  A: x\n"
+	                           "  B: \"${A}-{{ .workflow.name }}\"\n"
+	                           "steps:\n"
+	                           "  - name: a\n"
+	                           "    type: shell\n"
+	                           "    config:\n"
+	                           "      script: echo \"$${HOME} $HOME ${GITEA:-x} ${B} "
+	                           "${variables.A} ${workflow}\"\n",
+	                           NULL, &wf, &d), 0);
+	assert_int_equal(d.n, 0);
+	inn_workflow_free(wf);
+	inn_diag_free(&d);
+}
+
 static void
 test_workflow_step_refs(void **state)
 {
@@ -434,17 +488,55 @@ test_workflow_step_refs(void **state)
 	        "  x: \"{{ .steps.b.outputs.x }}\"\n",
 	        NULL, "wf.yaml:5:6: error: outputs.x: references steps.b.outputs.x, but there "
 	        "is no step \"b\"");
-	/* a later step: a warning, not an error */
+	/* A62: a later step, or a parallel sibling, has no outputs yet when the
+	 * step runs: every real run failed "steps.b is not defined" */
+	refused("steps:\n"
+	        "  - name: a\n"
+	        "    type: shell\n"
+	        "    config:\n"
+	        "      script: echo ${steps.b.outputs.x}\n"
+	        "  - name: b\n"
+	        "    type: shell\n",
+	        NULL, "wf.yaml:5:15: error: step \"a\": config.script: references "
+	        "steps.b.outputs.x, but step \"b\" does not run before it");
+	refused("steps:\n"
+	        "  - {name: a, type: shell, parallel: true}\n"
+	        "  - name: b\n"
+	        "    type: shell\n"
+	        "    parallel: true\n"
+	        "    config:\n"
+	        "      script: echo {{ .steps.a.outputs.x }}\n",
+	        NULL, "wf.yaml:7:15: error: step \"b\": config.script: references "
+	        "steps.a.outputs.x, but step \"a\" does not run before it");
+	/* depends_on replaces the implicit order: b does not wait for a */
+	refused("steps:\n"
+	        "  - {name: a, type: shell}\n"
+	        "  - {name: c, type: shell, depends_on: []}\n"
+	        "  - name: b\n"
+	        "    type: shell\n"
+	        "    depends_on: [c]\n"
+	        "    config: {script: \"echo ${steps.a.outputs.x}\"}\n"
+	        "  - {name: d, type: shell, depends_on: []}\n",
+	        NULL, "but step \"a\" does not run before it");
+	/* variables render before any step */
+	refused("variables:\n"
+	        "  V: \"${steps.a.outputs.x}\"\n"
+	        "steps:\n"
+	        "  - {name: a, type: shell}\n",
+	        NULL, "wf.yaml:2:6: error: variables.V: references steps.a.outputs.x, but "
+	        "parameters and variables render before any step runs");
+	/* the implicit order counts: an earlier step, through a parallel group
+	 * and a chain, is an ancestor */
 	assert_int_equal(load_text("steps:\n"
-	                           "  - name: a\n"
-	                           "    type: shell\n"
-	                           "    config:\n"
-	                           "      script: echo ${steps.b.outputs.x}\n"
+	                           "  - {name: a, type: shell}\n"
+	                           "  - {name: p1, type: shell, parallel: true}\n"
+	                           "  - {name: p2, type: shell, parallel: true}\n"
 	                           "  - name: b\n"
-	                           "    type: shell\n",
+	                           "    type: shell\n"
+	                           "    config: {script: \"echo ${steps.a.outputs.x} "
+	                           "${steps.p1.outputs.x} ${steps.p2.outputs.y}\"}\n",
 	                           NULL, &wf, &d), 0);
-	EXPECT_DIAG(&d, "wf.yaml:5:15: warning: step \"a\": config.script: references "
-	            "steps.b.outputs.x, but step \"b\" does not run before it");
+	assert_int_equal(d.n, 0);
 	inn_workflow_free(wf);
 	inn_diag_free(&d);
 	/* ... unless it is a dependency */
@@ -1098,6 +1190,49 @@ score_refused(const char *text, const char *needle)
 	inn_diag_free(&d);
 }
 
+/* A45: an API spec's alias bomb stops at INN_SPEC_MAX_NODES, files keep
+ * the 1M budget; a long name names the length limit (A17) */
+static void
+test_score_node_budget(void **state)
+{
+	char y[2048], name[200];
+	inn_score *s = NULL;
+	inn_diag d;
+	int i, o;
+
+	(void)state;
+	o = snprintf(y, sizeof(y), "apiVersion: score.dev/v1b1\nmetadata: {name: a}\n"
+	             "containers:\n  web:\n"
+	             "    image: x\n    a0: &l0 [a,a,a,a,a,a,a,a,a,a]\n");
+	for (i = 1; i <= 5; i++)
+		o += snprintf(y + o, sizeof(y) - (size_t)o, "    a%d: &l%d [*l%d,*l%d,*l%d,*l%d,"
+		              "*l%d,*l%d,*l%d,*l%d,*l%d,*l%d]\n", i, i, i - 1, i - 1, i - 1, i - 1,
+		              i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
+	/* 10^6 + ... nodes: over the API's budget, within the files' one */
+	inn_diag_init(&d);
+	assert_int_not_equal(inn_score_load_string_max(&s, "spec", y, strlen(y),
+	                                               INN_SPEC_MAX_NODES, &d), 0);
+	assert_null(s);
+	assert_true(inn_diag_find(&d, "expands to more than 100000 nodes", NULL, 0) >= 0);
+	inn_diag_free(&d);
+	inn_diag_init(&d);
+	snprintf(y, sizeof(y), "apiVersion: score.dev/v1b1\nmetadata: {name: a}\n"
+	             "containers:\n  web:\n"
+	             "    image: x\n    a0: &l0 [a,a,a,a,a,a,a,a,a,a]\n"
+	             "    a1: &l1 [*l0,*l0,*l0,*l0,*l0,*l0,*l0,*l0,*l0,*l0]\n");
+	assert_int_equal(inn_score_load_string_max(&s, "spec", y, strlen(y),
+	                                           INN_SPEC_MAX_NODES, &d), 0);
+	assert_non_null(s);
+	inn_score_free(s);
+	inn_diag_free(&d);
+
+	memset(name, 'n', 129);
+	name[129] = '\0';
+	snprintf(y, sizeof(y), "apiVersion: score.dev/v1b1\nmetadata: {name: %s}\n"
+	         "containers: {}\n", name);
+	score_refused(y, "is 129 characters long; a name has at most 128");
+}
+
 static void
 test_score_broken(void **state)
 {
@@ -1559,6 +1694,8 @@ main(void)
 		cmocka_unit_test(test_workflow_wrong_kinds),
 		cmocka_unit_test(test_workflow_parameter_refs),
 		cmocka_unit_test(test_workflow_step_refs),
+		cmocka_unit_test(test_workflow_unknown_refs),
+		cmocka_unit_test(test_score_node_budget),
 		cmocka_unit_test(test_workflow_template_syntax),
 		cmocka_unit_test(test_workflow_parameter_defaults),
 		cmocka_unit_test(test_param_check),

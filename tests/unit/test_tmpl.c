@@ -437,6 +437,31 @@ test_shell_mode_binds_values(void **state)
 	assert_string_equal(b.values[0], "$(touch /tmp/x); '\"");
 	json_object_put(v);
 
+	/* A52: a value written many times is one environment variable, not one
+	 * copy per reference (1000 references to 3000 bytes were E2BIG);
+	 * different texts stay different variables */
+	memset(&b, 0, sizeof(b));
+	{
+		char *many = malloc(1000 * 24 + 1);
+		size_t k, o = 0;
+
+		assert_non_null(many);
+		for (k = 0; k < 1000; k++) {
+			memcpy(many + o, k % 2 ? "${parameters.n}        " : "{{ .parameters.n }}    ",
+			       23);
+			o += 23;
+		}
+		memcpy(many + o, "${parameters.evil}", 19);
+		assert_int_equal(inn_tmpl_render_string(&env, many, &out), 0);
+		free(many);
+	}
+	assert_int_equal(b.n, 2);
+	assert_string_equal(b.values[0], "3");
+	assert_string_equal(b.values[1], "$(touch /tmp/x); '\"");
+	assert_non_null(strstr(out, "${INN_T_2}"));
+	assert_null(strstr(out, "INN_T_3"));
+	free(out);
+
 	env.bind = bad_bind_cb;
 	assert_int_equal(inn_tmpl_render_string(&env, "{{ .parameters.n }}", &out), INN_ERROR);
 	TU_ASSERT_CONTAINS(inn_error_last(), "bad name");
@@ -536,8 +561,10 @@ test_shell_mode_follows_quoting(void **state)
 	memset(&b, 0, sizeof(b));
 	assert_int_equal(inn_tmpl_render_string(&env,
 		"echo 'a {{ .v }} b' \"{{ .v }}\" {{ .v }} $'c {{ .v }}\\'d' # '{{ .v }}", &out), 0);
-	assert_string_equal(out, "echo 'a '\"${INN_T_1}\"' b' \"${INN_T_2}\" ${INN_T_3} "
-	                    "$'c '\"${INN_T_4}\"$'\\'d' # '${INN_T_5}");
+	/* one value, one variable, however often it is written (A52) */
+	assert_string_equal(out, "echo 'a '\"${INN_T_1}\"' b' \"${INN_T_1}\" ${INN_T_1} "
+	                    "$'c '\"${INN_T_1}\"$'\\'d' # '${INN_T_1}");
+	assert_int_equal(b.n, 1);
 	free(out);
 	for (i = 0; i < b.n; i++)
 		free(b.vars[i]);
