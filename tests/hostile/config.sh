@@ -14,9 +14,10 @@ export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.org GIT_COMMITTER_NAME=t \
 	GIT_COMMITTER_EMAIL=t@example.org
 mkdir -p "$H/etc/providers" "$H/elsewhere"
 cp -r "$INN_TOP_SRCDIR/tests/data/hostile/tenancy/providers/tenancy" "$H/etc/providers/"
-mkdir -p "$H/etc/providers/life/workflows"   # hold only: shell is the one step type here
+mkdir -p "$H/etc/providers/life/workflows"   # hold and make-kv (provider.yaml's create): shell steps only
 cp "$INN_TOP_SRCDIR/tests/data/hostile/lifecycle/life/provider.yaml" "$H/etc/providers/life/"
 cp "$INN_TOP_SRCDIR/tests/data/hostile/lifecycle/life/workflows/hold.yaml" \
+	"$INN_TOP_SRCDIR/tests/data/hostile/lifecycle/life/workflows/make-kv.yaml" \
 	"$H/etc/providers/life/workflows/"
 cp "$INN_TOP_SRCDIR/tests/data/hostile/tenancy/goldenpaths.yaml" \
 	"$INN_TOP_SRCDIR/tests/data/hostile/tenancy/noop.yaml" "$H/etc/"
