@@ -13,23 +13,8 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/_build}
 nf=${2:-10}
-srv="$build/innominatus"
-for t in wrk python3 curl; do
-	command -v $t >/dev/null || { echo "streams.sh: $t is needed (apt-get install wrk)" >&2; exit 1; }
-done
-[ -x "$srv" ] || { echo "streams.sh: build first ($srv missing)" >&2; exit 1; }
-work=$(mktemp -d "${TMPDIR:-/tmp}/inn-streamsbench-XXXXXX")
-chmod 755 "$work"
-cleanup() {
-	[ -n "${lpid:-}" ] && kill "$lpid" 2>/dev/null
-	[ -n "${spid:-}" ] && kill "$spid" 2>/dev/null
-	sleep 0.2
-	rm -rf "$work"
-}
-trap cleanup EXIT
-mkdir -p "$work/plugins" "$work/state"
-chmod 755 "$work/plugins"
-install -m 755 "$build/plugins/shell/.libs/shell.so" "$work/plugins/shell.so"
+. "$top/bench/lib.sh"
+bench_init streams
 fix="$top/tests/data/hostile/streams"
 cat > "$work/conf.yaml" <<EOC
 server:
