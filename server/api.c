@@ -367,6 +367,26 @@ parse_id(struct ctx *c)
 	return v;
 }
 
+/* A stream cursor (after=, Last-Event-ID): a decimal number >= 0 in
+ * range; otherwise a 400 naming it (a bad cursor read as 0 would replay
+ * everything).  Returns 0, or -1 when the reply has been sent. */
+static int
+parse_cursor(struct ctx *c, const char *what, const char *text, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	if (*text < '0' || *text > '9' || *end != '\0' || errno == ERANGE) {
+		inn_http_error(c->req, 400, "bad_cursor", "%s \"%.40s\" is not a cursor (a "
+		               "decimal number from 0 to %lld)", what, text, (long long)INT64_MAX);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
 /*
  * Whose executions, applications, resources and events a caller sees (and
  * acts on): an admin everything; a key with a team its team's; a key
@@ -710,7 +730,12 @@ h_workflow_logs(struct ctx *c)
 
 	if (id < 0 || (row = visible_exec(c, id)) == NULL)
 		return;
-	after = inn_http_query(c->req, "after", buf, sizeof(buf)) ? strtoll(buf, NULL, 10) : 0;
+	after = 0;
+	if (inn_http_query(c->req, "after", buf, sizeof(buf)) != NULL &&
+	    parse_cursor(c, "after", buf, &after) != 0) {
+		inn_exec_row_free(row);
+		return;
+	}
 	follow = inn_http_query(c->req, "follow", buf, sizeof(buf)) != NULL &&
 	         (strcmp(buf, "1") == 0 || strcmp(buf, "true") == 0);
 	if (!follow) {
@@ -833,10 +858,12 @@ h_events(struct ctx *c)
 	const char *last = evhttp_find_header(evhttp_request_get_input_headers(c->req),
 	                                      "Last-Event-ID");
 
-	if (inn_http_query(c->req, "after", buf, sizeof(buf)) != NULL)
-		after = strtoll(buf, NULL, 10);
-	else if (last != NULL)
-		after = strtoll(last, NULL, 10);
+	if (inn_http_query(c->req, "after", buf, sizeof(buf)) != NULL) {
+		if (parse_cursor(c, "after", buf, &after) != 0)
+			return;
+	} else if (last != NULL && parse_cursor(c, "Last-Event-ID", last, &after) != 0) {
+		return;
+	}
 	sc = inn_sse_open(c->req, 0, &c->who, after);
 	if (sc == NULL) {
 		inn_http_error(c->req, 503, "busy", "out of memory");

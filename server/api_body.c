@@ -107,6 +107,15 @@ jscan_string(struct jscan *s, int key)
 					if (s->p + i >= s->end || !strchr("0123456789abcdefABCDEF",
 					                                  s->p[i]) || s->p[i] == 0)
 						return jscan_fail(s, "a bad \\u escape");
+				/* names and values are C strings from here on: a NUL
+				 * would cut "app\u0000x" to "app" unseen */
+				if (memcmp(s->p + 1, "0000", 4) == 0) {
+					snprintf(s->msg, s->msglen, "%s: a NUL character (\\u0000) in a %s "
+					         "is refused: names and values are text without NUL (at "
+					         "byte %zu)", s->path[0] ? s->path : "the body",
+					         key ? "key" : "string", (size_t)(s->p - s->start));
+					return -1;
+				}
 				s->p += 5;
 				continue;
 			}

@@ -212,7 +212,8 @@ scan_chunk_line(inn_scan *c)
 			d = ch - 'A' + 10;
 		else
 			break;
-		if (++digits > 15) {
+		digits++;
+		if (size > 0xfffffffffffffULL) {	/* a 14th significant digit: far past any limit */
 			refuse(c, 413, "body_too_large", "a chunk larger than the body limit "
 			       "(%zu bytes)", c->max_body);
 			return;

@@ -274,6 +274,13 @@ parse_node(struct builder *b, yaml_event_t *ev, inn_ynode **out)
 		                     ev->start_mark.line + 1, ev->start_mark.column + 1,
 		                     ev->data.alias.anchor);
 	case YAML_SCALAR_EVENT:
+		/* a "\0" escape: every consumer reads scalars as C strings, so a
+		 * NUL would cut "app\0x" to "app" unseen */
+		if (memchr(ev->data.scalar.value, 0, ev->data.scalar.length) != NULL)
+			return inn_error_set(INN_EINVAL, "%s:%zu:%zu: a NUL character (\\0) in a "
+			                     "scalar is refused: names and values are text without "
+			                     "NUL", b->file, ev->start_mark.line + 1,
+			                     ev->start_mark.column + 1);
 		if ((n = node_new(INN_Y_SCALAR, &ev->start_mark)) == NULL)
 			goto nomem;
 		n->len = ev->data.scalar.length;
