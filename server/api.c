@@ -1439,6 +1439,7 @@ dispatch(struct evhttp_request *req, void *arg)
 	memset(&c, 0, sizeof(c));
 	c.srv = srv;
 	c.req = req;
+	inn_http_conn_begin(req);
 	if (path == NULL || *path == '\0')
 		path = "/";
 	if (m == EVHTTP_REQ_HEAD)
@@ -1458,6 +1459,8 @@ dispatch(struct evhttp_request *req, void *arg)
 			continue;
 		if (authenticate(&c, routes[i].access) != 0)
 			return;
+		if (routes[i].access != PUBLIC)
+			inn_http_conn_authed(req);
 		if (m == EVHTTP_REQ_POST || routes[i].fn == h_admin_provider_remove) {
 			defer_post(&c, &routes[i]);
 			return;

@@ -50,7 +50,10 @@
  * server.maxConnections in all and server.maxConnectionsPerClient per
  * client address.  At a limit the connection (of that address) that has
  * waited longest for a complete head (or was refused) is closed to make
- * room; when there is none, the newcomer gets a 503 JSON and is closed.  A connection is
+ * room; failing that, the idle keep-alive connection (a request finished,
+ * none in progress, no reply pending, never a stream) idle longest,
+ * unauthenticated ones first, is closed without a reply; when there is
+ * none, the newcomer gets a 503 JSON and is closed.  A connection is
  * known closed when its descriptor no longer names the same socket (a
  * sweep every second, and before refusing).  The accept loop pauses on
  * EMFILE/ENFILE instead of spinning, and says so once per interval.
@@ -359,6 +362,8 @@ sse_pending(const struct sse_client *c)
 	return bev != NULL ? evbuffer_get_length(bufferevent_get_output(bev)) : 0;
 }
 
+static void conn_streaming(struct evhttp_request *req);
+
 struct sse_client *
 inn_sse_open(struct evhttp_request *req, int64_t exec_id, const inn_caller *who,
              int64_t after)
@@ -375,6 +380,7 @@ inn_sse_open(struct evhttp_request *req, int64_t exec_id, const inn_caller *who,
 	c->who = *who;
 	evhttp_add_header(h, "Content-Type", "text/event-stream");
 	evhttp_add_header(h, "Cache-Control", "no-cache");
+	conn_streaming(req);
 	evhttp_send_reply_start(req, 200, "OK");
 	/* a stream may be quiet for long: the per-request timeout does not apply */
 	evhttp_connection_set_timeout(c->conn, 24 * 3600);
@@ -747,6 +753,10 @@ struct conn {
 	int64_t body_ms;              /* a body began then and is not complete; 0: none */
 	int64_t body_base;            /* scan.cur when the body began */
 	int64_t refused_ms;           /* when the guard refused it */
+	int busy;                     /* requests handed to dispatch, not finished */
+	int streaming;                /* has had a streaming (SSE) reply: never evicted */
+	int authed;                   /* has made a request with a valid API key */
+	int64_t idle_ms;              /* its last request finished then; 0: none yet */
 };
 
 static struct {
@@ -873,6 +883,99 @@ conn_evict(const char *ip)
 	           "its request head was not complete", ip ? "server.maxConnectionsPerClient" :
 	           "server.maxConnections");
 	return 1;
+}
+
+/* At a limit, when no connection is stuck in a head: closes the keep-alive
+ * connection (of address ip, or any) that is doing nothing (a request
+ * finished, none in progress or begun since, no reply pending, never a
+ * stream), unauthenticated ones first, then the one idle longest.  It is
+ * between requests, so it is closed without a reply.  Returns 1 if one was
+ * closed. */
+static int
+conn_evict_idle(const char *ip)
+{
+	struct conn *v = NULL;
+	int i;
+
+	for (i = 0; i < guard.nlive; i++) {
+		struct conn *c = guard.live[i];
+
+		if (c->closing || c->refused || (ip != NULL && strcmp(c->ip, ip) != 0) ||
+		    c->busy > 0 || c->streaming || c->idle_ms == 0 || c->head_ms != 0 ||
+		    c->body_ms != 0 || c->scan.st != INN_SCAN_HEAD || c->scan.cur != 0 ||
+		    evbuffer_get_length(bufferevent_get_output(c->bev)) != 0 ||
+		    evbuffer_get_length(bufferevent_get_input(c->bev)) != 0)
+			continue;
+		if (v == NULL || (!c->authed && v->authed) ||
+		    (c->authed == v->authed && c->idle_ms < v->idle_ms))
+			v = c;
+	}
+	if (v == NULL)
+		return 0;
+	v->refused = 1;                 /* no reply; input dropped from now on */
+	v->refused_ms = inn_now_ms();
+	v->closing = 1;
+	if (v->fd >= 0)
+		shutdown(v->fd, SHUT_RDWR);
+	return 1;
+}
+
+/* The guard's record of the connection of req (NULL: not counted). */
+static struct conn *
+conn_of(struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	int i;
+
+	if (bev == NULL)
+		return NULL;
+	for (i = 0; i < guard.nlive; i++)
+		if (guard.live[i]->bev == bev)
+			return guard.live[i];
+	return NULL;
+}
+
+static void
+conn_request_done(struct evhttp_request *req, void *arg)
+{
+	struct conn *c = conn_of(req);
+
+	(void)arg;
+	if (c != NULL && c->busy > 0) {
+		c->busy--;
+		c->idle_ms = inn_now_ms();
+	}
+}
+
+void
+inn_http_conn_begin(struct evhttp_request *req)
+{
+	struct conn *c = conn_of(req);
+
+	if (c == NULL)
+		return;
+	c->busy++;
+	evhttp_request_set_on_complete_cb(req, conn_request_done, NULL);
+}
+
+/* A streaming reply begins: the connection is never evicted as idle. */
+static void
+conn_streaming(struct evhttp_request *req)
+{
+	struct conn *c = conn_of(req);
+
+	if (c != NULL)
+		c->streaming = 1;
+}
+
+void
+inn_http_conn_authed(struct evhttp_request *req)
+{
+	struct conn *c = conn_of(req);
+
+	if (c != NULL)
+		c->authed = 1;
 }
 
 /* Drops the connections whose descriptor was closed (or now names another
@@ -1096,10 +1199,10 @@ conn_setup(evutil_socket_t unused, short what, void *arg)
 	if (conns_open(NULL) >= guard.max_total || conns_open(c->ip) >= guard.max_per_client)
 		guard_sweep_now();
 	/* at a limit, a connection that never completed its head makes room */
-	if (conns_open(c->ip) >= guard.max_per_client)
-		(void)conn_evict(c->ip);
-	if (conns_open(NULL) >= guard.max_total)
-		(void)conn_evict(NULL);
+	if (conns_open(c->ip) >= guard.max_per_client && !conn_evict(c->ip))
+		(void)conn_evict_idle(c->ip);
+	if (conns_open(NULL) >= guard.max_total && !conn_evict(NULL))
+		(void)conn_evict_idle(NULL);
 	if (conns_open(NULL) >= guard.max_total)
 		conn_refuse(c, 503, "too_many_connections", "the server has %d connections open, "
 		            "its limit (server.maxConnections)", conns_open(NULL));

@@ -182,6 +182,10 @@ void inn_runs_begin(inn_server *srv);
 void inn_runs_drain(inn_server *srv, int grace_s);
 /* SSE on the loop thread: open a stream (reply headers sent), send a
  * backlog item, register for live messages, or end it. */
+/* The connection guard's view of requests (http.c): one is being handled;
+ * it carried a valid API key. */
+void inn_http_conn_begin(struct evhttp_request *req);
+void inn_http_conn_authed(struct evhttp_request *req);
 struct sse_client *inn_sse_open(struct evhttp_request *req, int64_t exec_id,
                                 const inn_caller *who, int64_t after);
 void inn_sse_send(struct sse_client *c, const char *event, int64_t id, json_object *data);

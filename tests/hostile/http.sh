@@ -384,5 +384,56 @@ check "A49: ... and again later" test "$(sed -n 3p "$H/loris")" = "HTTP/1.1 200 
 # every one of the 41 trickling connections is ended at least once in 14 s
 check "A49: every trickling client sees its connection ended (deadlines, or closed to make room)" \
 	test "$(sed -n 4p "$H/loris")" -ge 41
+# ---- A50: keep-alive flood ------------------------------------------------------
+# 4 addresses x 10 connections each complete a GET /health and send another
+# one every second (never idle past timeoutSeconds, never a partial head):
+# a client from another address still gets 200 (an idle keep-alive
+# connection is closed to make room), and a stream opened before is kept
+curl -sN --max-time 30 -H "Authorization: Bearer $U" "$url/api/events/stream" > "$H/ka_sse" 2>/dev/null &
+sse_pid=$!
+sleep 1
+python3 - "$url" > "$H/ka" <<'PY'
+import socket, sys, threading, time, urllib.parse
+u = urllib.parse.urlparse(sys.argv[1])
+stop = time.time() + 9
+REQ = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+def flood(ip):
+    while time.time() < stop:
+        try:
+            s = socket.create_connection((u.hostname, u.port), timeout=2, source_address=(ip, 0))
+            while time.time() < stop:
+                s.sendall(REQ)
+                if not s.recv(65536):
+                    break
+                time.sleep(1)
+        except OSError:
+            time.sleep(0.1)
+ts = [threading.Thread(target=flood, args=("127.0.0.%d" % a,)) for a in range(2, 6) for i in range(10)]
+for t in ts: t.start()
+def get(ip):
+    try:
+        s = socket.create_connection((u.hostname, u.port), timeout=5, source_address=(ip, 0))
+        s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        out = b""
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            out += b
+        return out.split(b"\r\n")[0].decode("latin-1")
+    except OSError as e:
+        return str(e)
+time.sleep(3)
+print(get("127.0.0.9"))
+time.sleep(1)
+print(get("127.0.0.9"))
+for t in ts: t.join()
+PY
+echo "# keep-alive flood: $(tr '\n' '|' < "$H/ka")"
+check "A50: with 40 busy keep-alive connections holding every slot, a client from 127.0.0.9 gets 200" \
+	test "$(sed -n 1p "$H/ka")" = "HTTP/1.1 200 OK"
+check "A50: ... and again" test "$(sed -n 2p "$H/ka")" = "HTTP/1.1 200 OK"
+check "A50: ... and the event stream opened before the flood is still open" kill -0 "$sse_pid"
+kill "$sse_pid" 2>/dev/null; wait "$sse_pid" 2>/dev/null
 h_stop
 h_done
