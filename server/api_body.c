@@ -17,6 +17,7 @@
 #include "api_body.h"
 #include "error.h"
 #include "model.h"
+#include "utf8.h"
 
 #define BODY_MAX_DEPTH 64
 
@@ -49,37 +50,6 @@ jscan_ws(struct jscan *s)
 {
 	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
 		s->p++;
-}
-
-/* Length of the UTF-8 sequence at p (1-4), or 0 if it is not well formed
- * (overlong forms, surrogates and code points over U+10FFFF refused). */
-static size_t
-utf8_len(const unsigned char *p, const unsigned char *end)
-{
-	size_t n, i;
-	uint32_t cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if ((size_t)(end - p) < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
 }
 
 /* A string at s->p (the opening quote); if key, it is appended to the path. */
@@ -124,7 +94,7 @@ jscan_string(struct jscan *s, int key)
 			s->p++;
 			continue;
 		}
-		if ((n = utf8_len(s->p, s->end)) == 0) {
+		if ((n = inn_utf8_len(s->p, (size_t)(s->end - s->p))) == 0) {
 			if (key)
 				s->path[s->plen[s->depth]] = '\0';
 			return jscan_fail(s, key ? "a key that is not valid UTF-8" :

@@ -85,6 +85,7 @@
 #include "host.h"
 #include "http_scan.h"
 #include "server.h"
+#include "utf8.h"
 
 struct sse_client {
 	struct evhttp_request *req;
@@ -117,37 +118,6 @@ inn_http_error_count(void)
 	return atomic_load(&error_replies);
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if the bytes there
- * are not one (overlong forms, surrogates, above U+10FFFF, truncated). */
-static size_t
-utf8_seq(const unsigned char *s, size_t left)
-{
-	size_t n, i;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (left < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
-
 int
 inn_utf8_append(struct evbuffer *b, const char *s, size_t len)
 {
@@ -155,7 +125,7 @@ inn_utf8_append(struct evbuffer *b, const char *s, size_t len)
 	size_t i = 0, start = 0, n;
 
 	while (i < len) {
-		if (u[i] != 0 && (n = utf8_seq(u + i, len - i)) > 0) {
+		if (u[i] != 0 && (n = inn_utf8_len(u + i, len - i)) > 0) {
 			i += n;
 			continue;
 		}
