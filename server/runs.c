@@ -1257,6 +1257,19 @@ recover_event(inn_server *srv, const inn_exec_row *row, const char *type, const 
 	json_object_put(data);
 }
 
+/* A left-behind execution that is not resumed: its interrupted steps
+ * failed, its never-started ones cancelled, the execution failed with why. */
+static void
+recover_fail(inn_server *srv, const inn_exec_row *row, const char *why)
+{
+	steps_settle(srv, row->id, "running", "failed", "interrupted: the server stopped while "
+	             "this step ran", 1);
+	steps_settle(srv, row->id, "pending", "cancelled", "cancelled: never started; the server "
+	             "stopped and the execution was not resumed", 1);
+	recover_event(srv, row, "execution.interrupted", "failed", why);
+	inn_store_exec_update(srv->store, row->id, "failed", why, 0, inn_wall_ms(), NULL);
+}
+
 /* Runs before anything is served.  An execution left pending or running is
  * resumed when nothing of it ran yet (no step started) or every step is
  * idempotent: it is recorded pending again (its interrupted steps too) and
@@ -1268,8 +1281,6 @@ inn_runs_recover(inn_server *srv)
 	static const char *const left[] = { "running", "pending" };
 	static const char resumed[] = "the server stopped before this execution ended; "
 	                              "resumed at the next start";
-	static const char never_ran[] = "cancelled: never started; the server stopped and the "
-	                                "execution was not resumed";
 	int64_t *idl[2] = { NULL, NULL };
 	size_t nl[2] = { 0, 0 };
 	size_t k, i;
@@ -1303,12 +1314,7 @@ inn_runs_recover(inn_server *srv)
 
 				snprintf(why, sizeof(why), "interrupted, and it could not be resumed: %s",
 				         inn_error_last());
-				steps_settle(srv, ids[i], "running", "failed", "interrupted: the server stopped while "
-				             "this step ran", 1);
-				steps_settle(srv, ids[i], "pending", "cancelled", never_ran, 1);
-				recover_event(srv, row, "execution.interrupted", "failed", why);
-				inn_store_exec_update(srv->store, ids[i], "failed", why, 0, inn_wall_ms(),
-				                      NULL);
+				recover_fail(srv, row, why);
 			} else if (resume) {
 				json_object *completed = json_object_new_object();
 				json_object *notes = json_object_new_array();
@@ -1348,12 +1354,7 @@ inn_runs_recover(inn_server *srv)
 				    "step)" : "interrupted: the server stopped before this execution "
 				    "ended, and its workflow is no longer in the catalog";
 
-				steps_settle(srv, ids[i], "running", "failed", "interrupted: the server stopped while "
-				             "this step ran", 1);
-				steps_settle(srv, ids[i], "pending", "cancelled", never_ran, 1);
-				recover_event(srv, row, "execution.interrupted", "failed", why);
-				inn_store_exec_update(srv->store, ids[i], "failed", why, 0, inn_wall_ms(),
-				                      NULL);
+				recover_fail(srv, row, why);
 			}
 			inn_exec_row_free(row);
 		}
