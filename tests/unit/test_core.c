@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "duration.h"
 #include "error.h"
 #include "host.h"
@@ -302,6 +303,39 @@ test_host_inputs_outputs_and_log(void **state)
 	inn_step_free(s);
 }
 
+/* The bounded buffer: appends up to its maximum, refuses past it without
+ * losing what it holds, and hands its text over. */
+static void
+test_buf_bounded(void **state)
+{
+	inn_buf b = INN_BUF_INIT(10);
+	char *t;
+
+	(void)state;
+	assert_int_equal(inn_buf_adds(&b, "abc"), 0);
+	assert_int_equal(inn_buf_addf(&b, "%d-%s", 42, "x"), 0);
+	assert_string_equal(b.p, "abc42-x");
+	assert_int_equal(inn_buf_adds(&b, "toolong"), INN_ETOOBIG);
+	assert_int_equal(inn_buf_addf(&b, "%s", "1234"), INN_ETOOBIG);
+	assert_string_equal(b.p, "abc42-x");
+	assert_int_equal(b.len, 7);
+	assert_int_equal(inn_buf_add(&b, "123", 3), 0);
+	assert_int_equal(b.len, 10);
+	assert_int_equal(inn_buf_add(&b, "", 0), 0);
+	assert_int_equal(inn_buf_add(&b, "z", 1), INN_ETOOBIG);
+	inn_buf_reset(&b);
+	assert_string_equal(b.p, "");
+	assert_int_equal(inn_buf_adds(&b, "again"), 0);
+	t = inn_buf_take(&b);
+	assert_string_equal(t, "again");
+	assert_null(b.p);
+	free(t);
+	t = inn_buf_take(&b);
+	assert_string_equal(t, "");
+	free(t);
+	inn_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -313,6 +347,7 @@ main(void)
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_masker_masks_value_and_encodings),
 		cmocka_unit_test(test_host_inputs_outputs_and_log),
+		cmocka_unit_test(test_buf_bounded),
 	};
 
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
