@@ -85,11 +85,18 @@ fmt_double(char *out, size_t n, double d)
 	snprintf(out, n, "%.*f", prec - 1 - x > 0 ? prec - 1 - x : 0, d);
 }
 
+/* The text of a number: integers in decimal (those past INT64_MAX as
+ * unsigned), doubles as fmt_double writes them. */
 static void
-fmt_int(char *out, size_t n, json_object *v)
+fmt_number(char *out, size_t n, json_object *v)
 {
-	int64_t i = json_object_get_int64(v);
+	int64_t i;
 
+	if (json_object_is_type(v, json_type_double)) {
+		fmt_double(out, n, json_object_get_double(v));
+		return;
+	}
+	i = json_object_get_int64(v);
 	if (i == INT64_MAX)
 		snprintf(out, n, "%llu", (unsigned long long)json_object_get_uint64(v));
 	else
@@ -148,7 +155,7 @@ put_container(inn_buf *b, json_object *v, int depth)
 		for (i = 0; i < n; i++) {
 			if ((i > 0 && (rc = inn_t_put(b, ",", 1)) != 0) ||
 			    (rc = inn_t_put_value(b, json_object_array_get_idx(v, i), 1,
-			                    depth + 1)) != 0)
+			                          depth + 1)) != 0)
 				return rc;
 		}
 		return inn_t_put(b, "]", 1);
@@ -183,17 +190,15 @@ inn_t_put_value(inn_buf *b, json_object *v, int json, int depth)
 	case json_type_boolean:
 		return inn_t_puts(b, json_object_get_boolean(v) ? "true" : "false");
 	case json_type_int:
-		fmt_int(tmp, sizeof(tmp), v);
-		return inn_t_puts(b, tmp);
 	case json_type_double:
-		fmt_double(tmp, sizeof(tmp), json_object_get_double(v));
+		fmt_number(tmp, sizeof(tmp), v);
 		return inn_t_puts(b, tmp);
 	case json_type_string:
 		if (json)
 			return inn_t_put_quoted(b, json_object_get_string(v),
-			                  (size_t)json_object_get_string_len(v));
+			                        (size_t)json_object_get_string_len(v));
 		return inn_t_put(b, json_object_get_string(v),
-		               (size_t)json_object_get_string_len(v));
+		                 (size_t)json_object_get_string_len(v));
 	case json_type_array:
 	case json_type_object:
 		return put_container(b, v, depth);
@@ -261,7 +266,8 @@ inn_t_values_equal(json_object *a, json_object *b, int *eq)
 		*eq = 0;
 		return 0;
 	}
-	if ((rc = inn_t_put_value(&x, a, 0, 0)) == 0 && (rc = inn_t_put_value(&y, b, 0, 0)) == 0)
+	if ((rc = inn_t_put_value(&x, a, 0, 0)) == 0 &&
+	    (rc = inn_t_put_value(&y, b, 0, 0)) == 0)
 		*eq = x.len == y.len && (x.len == 0 || memcmp(x.p, y.p, x.len) == 0);
 	inn_buf_free(&x);
 	inn_buf_free(&y);
@@ -282,10 +288,8 @@ inn_t_mask_tree(inn_masker *m, json_object *v, int depth)
 	case json_type_string:
 		return inn_masker_add(m, json_object_get_string(v));
 	case json_type_int:
-		fmt_int(tmp, sizeof(tmp), v);
-		return inn_masker_add(m, tmp);
 	case json_type_double:
-		fmt_double(tmp, sizeof(tmp), json_object_get_double(v));
+		fmt_number(tmp, sizeof(tmp), v);
 		return inn_masker_add(m, tmp);
 	case json_type_array: {
 		size_t i, n = json_object_array_length(v);
