@@ -1,7 +1,7 @@
 /*
  * fuzz_tmpl.c - libFuzzer target for the template engine: renders the input
  * against a fixed data object as text, as a typed value and in shell mode,
- * and lists its references.  Replayed over tests/fuzz/corpus/tmpl by make
+ * lists its references and runs the shell-mode lint.  Replayed over tests/fuzz/corpus/tmpl by make
  * check (replay.c).
  */
 #include <stdint.h>
@@ -76,6 +76,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (inn_tmpl_render_string(&env, tmpl, &out) == 0)
 		free(out);
 	inn_tmpl_refs(tmpl, fuzz_ref, &refs);
+	inn_tmpl_shell_lint(tmpl, fuzz_ref, &refs);
 	inn_tmpl_has_syntax(tmpl);
 out:
 	inn_masker_free(m);
