@@ -50,17 +50,28 @@ data(void)
 	return d;
 }
 
+/* Renders tmpl against the test data as text (into *out) or, with out
+ * NULL, as a value (into *v); fails the test on error. */
+static void
+render_ok(const char *tmpl, char **out, json_object **v)
+{
+	json_object *d = data();
+	inn_tmpl_env env = { d, NULL, NULL, NULL };
+	int rc = out ? inn_tmpl_render_string(&env, tmpl, out)
+	             : inn_tmpl_render_value(&env, tmpl, v);
+
+	if (rc != 0)
+		fail_msg("render of \"%s\" failed: %s", tmpl, inn_error_last());
+	json_object_put(d);
+}
+
 /* Renders tmpl as text against the test data; fails the test on error. */
 static char *
 text(const char *tmpl)
 {
-	json_object *d = data();
-	inn_tmpl_env env = { d, NULL, NULL, NULL };
 	char *out = NULL;
 
-	if (inn_tmpl_render_string(&env, tmpl, &out) != 0)
-		fail_msg("render of \"%s\" failed: %s", tmpl, inn_error_last());
-	json_object_put(d);
+	render_ok(tmpl, &out, NULL);
 	return out;
 }
 
@@ -91,15 +102,13 @@ assert_fails(const char *tmpl, int rc, const char *msg)
 	json_object_put(d);
 }
 
+/* Renders tmpl as a value against the test data; fails the test on error. */
 static json_object *
 value(const char *tmpl)
 {
-	json_object *d = data(), *v = NULL;
-	inn_tmpl_env env = { d, NULL, NULL, NULL };
+	json_object *v = NULL;
 
-	if (inn_tmpl_render_value(&env, tmpl, &v) != 0)
-		fail_msg("render of \"%s\" failed: %s", tmpl, inn_error_last());
-	json_object_put(d);
+	render_ok(tmpl, NULL, &v);
 	return v;
 }
 
@@ -299,6 +308,15 @@ test_range(void **state)
 	             "cannot range over a string");
 }
 
+/* What the namespace manifest renders to before its labels. */
+#define NS_RENDERED_HEAD \
+	"apiVersion: v1\n" \
+	"kind: Namespace\n" \
+	"metadata:\n" \
+	"  name: team-a\n" \
+	"  labels:\n" \
+	"    managed-by: innominatus\n"
+
 static void
 test_trim_markers_namespace_manifest(void **state)
 {
@@ -321,26 +339,14 @@ test_trim_markers_namespace_manifest(void **state)
 
 	(void)state;
 	assert_int_equal(inn_tmpl_render_string(&env, manifest, &out), 0);
-	assert_string_equal(out,
-		"apiVersion: v1\n"
-		"kind: Namespace\n"
-		"metadata:\n"
-		"  name: team-a\n"
-		"  labels:\n"
-		"    managed-by: innominatus\n"
+	assert_string_equal(out, NS_RENDERED_HEAD
 		"    env: \"dev\"\n"
 		"    team: \"a\"\n");
 	free(out);
 	/* no labels at all: only managed-by */
 	json_object_object_del(json_object_object_get(d, "parameters"), "labels");
 	assert_int_equal(inn_tmpl_render_string(&env, manifest, &out), 0);
-	assert_string_equal(out,
-		"apiVersion: v1\n"
-		"kind: Namespace\n"
-		"metadata:\n"
-		"  name: team-a\n"
-		"  labels:\n"
-		"    managed-by: innominatus\n");
+	assert_string_equal(out, NS_RENDERED_HEAD);
 	free(out);
 	json_object_put(d);
 
