@@ -1,6 +1,7 @@
 /*
  * exec_int.h - what exec_run.c (the scheduler) needs from exec_pool.c (the
- * worker-process pool and its wire protocol).  Internal to the executor.
+ * worker-process pool; its wire protocol is exec_pool_int.h's).  Internal
+ * to the executor.
  */
 #ifndef INN_CORE_EXEC_INT_H
 #define INN_CORE_EXEC_INT_H

@@ -22,7 +22,7 @@
  * else is text.  A reference to a key that does not exist is an error naming
  * it (never "<no value>"); a key present with value null renders as "".
  *
- * Decisions in detail (the engine is tmpl.c):
+ * Decisions in detail (the engine is tmpl.c and the parts it names):
  * - `${path}`: path is [A-Za-z_][A-Za-z0-9_-]* ('.' [A-Za-z0-9_-]+)*, closed
  *   by '}' with no spaces.  Anything else after "${" (${VAR:-x}, ${#a},
  *   ${ x }) is left as shell text.  A path without a dot is bare: ${APP_NAME}
