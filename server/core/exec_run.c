@@ -7,10 +7,8 @@
  * deadline, retries with exponential backoff where allowed, collects
  * outputs, and renders the workflow outputs at the end.
  *
- * Ordering rule: a step with depends_on waits for exactly those steps; a
- * parallel step waits for whatever the first step of its parallel group
- * waits for; any other step waits for the step before it (all of the
- * parallel group before it, when it follows one).
+ * The order is the loader's resolved step graph (inn_step_def.dep_idx,
+ * load_graph.c): a step starts once every step it waits for is final.
  */
 #include "config.h"
 
@@ -40,9 +38,7 @@
 static json_object *masked_copy(inn_masker *m, json_object *o);
 
 struct srun {
-	inn_step_result res;
-	size_t *deps;
-	size_t ndeps;
+	inn_step_result res;     /* res.def->dep_idx: the steps it waits for (load_graph.c) */
 	inn_run *run;
 	size_t index;
 };
@@ -377,102 +373,6 @@ resolve_params(inn_run *r, json_object *given)
 
 /* ---- run set-up ----------------------------------------------------------- */
 
-static int
-add_dep(struct srun *s, size_t dep)
-{
-	size_t *nd = realloc(s->deps, (s->ndeps + 1) * sizeof(*nd));
-
-	if (nd == NULL)
-		return INN_ENOMEM;
-	s->deps = nd;
-	s->deps[s->ndeps++] = dep;
-	return 0;
-}
-
-/* Non-zero if step from reaches step to through the deps known so far. */
-static int
-reaches(inn_run *r, size_t from, size_t to, unsigned char *seen)
-{
-	size_t j;
-
-	if (from == to)
-		return 1;
-	if (seen[from])
-		return 0;
-	seen[from] = 1;
-	for (j = 0; j < r->steps[from].ndeps; j++)
-		if (reaches(r, r->steps[from].deps[j], to, seen))
-			return 1;
-	return 0;
-}
-
-/* Adds an implicit dependency of i on j unless j already (transitively)
- * waits for i -- an explicit depends_on pointing forward must not be
- * turned into a cycle by the sequential default. */
-static int
-add_implicit(inn_run *r, size_t i, size_t j)
-{
-	unsigned char *seen = calloc(r->n, 1);
-	int rc = 0;
-
-	if (seen == NULL)
-		return INN_ENOMEM;
-	if (!reaches(r, j, i, seen))
-		rc = add_dep(&r->steps[i], j);
-	free(seen);
-	return rc;
-}
-
-static int
-build_graph(inn_run *r)
-{
-	const inn_workflow *wf = r->wf;
-	size_t i, j, group_start = 0;
-
-	/* explicit depends_on first: they may point at later steps */
-	for (i = 0; i < wf->nsteps; i++) {
-		const inn_step_def *d = &wf->steps[i];
-
-		for (j = 0; j < d->ndeps; j++) {
-			size_t k;
-
-			for (k = 0; k < wf->nsteps; k++)
-				if (strcmp(wf->steps[k].name, d->depends_on[j]) == 0)
-					break;
-			if (k == wf->nsteps || k == i)
-				return inn_error_set(INN_EINVAL, "step \"%s\": depends_on names "
-				                     "unknown step \"%s\"", d->name, d->depends_on[j]);
-			if (add_dep(&r->steps[i], k) != 0)
-				return INN_ENOMEM;
-		}
-	}
-	for (i = 0; i < wf->nsteps; i++) {
-		const inn_step_def *d = &wf->steps[i];
-
-		if (d->ndeps > 0 || d->deps_explicit)
-			continue;
-		if (d->parallel) {
-			if (i == 0 || !wf->steps[i - 1].parallel || wf->steps[i - 1].ndeps > 0 ||
-			    wf->steps[i - 1].deps_explicit)
-				group_start = i;
-			/* the group waits for what precedes its first member */
-			if (group_start > 0 && add_implicit(r, i, group_start - 1) != 0)
-				return INN_ENOMEM;
-		} else if (i > 0) {
-			/* the step before us, or the whole parallel group before us */
-			if (add_implicit(r, i, i - 1) != 0)
-				return INN_ENOMEM;
-			for (j = i - 1; j > 0 && wf->steps[j].parallel && !wf->steps[j].deps_explicit &&
-			                wf->steps[j].ndeps == 0 && wf->steps[j - 1].parallel &&
-			                !wf->steps[j - 1].deps_explicit && wf->steps[j - 1].ndeps == 0;
-			     j--)
-				if (add_implicit(r, i, j - 1) != 0)
-					return INN_ENOMEM;
-		}
-	}
-	return 0;
-}
-
 /*
  * One path component of a state directory from a name, collision-free: two
  * different names never share a directory (two teams' apps never share
@@ -670,8 +570,7 @@ inn_run_new(inn_run **out, inn_engine *eng, const inn_workflow *wf,
 			inn_masker_add(r->masker, json_object_get_string(v));
 		}
 	}
-	if ((rc = resolve_params(r, o ? o->params : NULL)) != 0 ||
-	    (rc = build_graph(r)) != 0)
+	if ((rc = resolve_params(r, o ? o->params : NULL)) != 0)
 		goto err;
 	/* the template data */
 	if (o != NULL && o->data != NULL) {
@@ -1229,21 +1128,22 @@ step_thread(void *arg)
 static int
 deps_state(inn_run *r, struct srun *s, size_t *bad)
 {
+	const size_t *deps = s->res.def->dep_idx;
 	size_t j;
 
-	for (j = 0; j < s->ndeps; j++) {
-		struct srun *d = &r->steps[s->deps[j]];
+	for (j = 0; j < s->res.def->ndep_idx; j++) {
+		struct srun *d = &r->steps[deps[j]];
 
 		if (!inn_state_is_final(d->res.state))
 			return 0;
 		if ((d->res.state == INN_STATE_FAILED || d->res.state == INN_STATE_TIMED_OUT ||
 		     d->res.state == INN_STATE_CANCELLED) && !d->res.def->continue_on_error) {
-			*bad = s->deps[j];
+			*bad = deps[j];
 			return -1;
 		}
 		if (d->res.state == INN_STATE_SKIPPED && d->res.message != NULL &&
 		    strncmp(d->res.message, "skipped: step", 13) == 0) {
-			*bad = s->deps[j];
+			*bad = deps[j];
 			return -1;
 		}
 	}
@@ -1463,7 +1363,6 @@ inn_run_free(inn_run *r)
 	if (r == NULL)
 		return;
 	for (i = 0; i < r->n; i++) {
-		free(r->steps[i].deps);
 		free(r->steps[i].res.message);
 		json_object_put(r->steps[i].res.outputs);
 		json_object_put(r->steps[i].res.outputs_real);

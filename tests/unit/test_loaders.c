@@ -1680,6 +1680,59 @@ test_shell_quoted_heredoc_warns(void **state)
 	inn_diag_free(&d);
 }
 
+/* The loader resolves the step graph once (inn_step_def.dep_idx) and the
+ * executor follows it: depends_on exactly, else the implicit order through
+ * parallel groups; an implicit edge that would close a cycle with a forward
+ * depends_on is left out. */
+static void
+expect_deps(const inn_workflow *wf, size_t i, size_t n, const size_t *want)
+{
+	size_t j;
+
+	assert_int_equal(wf->steps[i].ndep_idx, n);
+	for (j = 0; j < n; j++)
+		assert_int_equal(wf->steps[i].dep_idx[j], want[j]);
+}
+
+static void
+test_step_graph_resolved(void **state)
+{
+	static const size_t first[] = { 0 }, group[] = { 2, 1 }, last[] = { 2 };
+	inn_workflow *wf = NULL;
+	inn_diag d;
+
+	(void)state;
+	assert_int_equal(load_text("steps:\n"
+	                           "  - {name: a, type: shell}\n"
+	                           "  - {name: b, type: shell, parallel: true}\n"
+	                           "  - {name: c, type: shell, parallel: true}\n"
+	                           "  - {name: d, type: shell}\n"
+	                           "  - {name: e, type: shell, depends_on: [a]}\n"
+	                           "  - {name: f, type: shell, depends_on: []}\n",
+	                           NULL, &wf, &d), 0);
+	expect_deps(wf, 0, 0, NULL);
+	expect_deps(wf, 1, 1, first);
+	expect_deps(wf, 2, 1, first);
+	expect_deps(wf, 3, 2, group);
+	expect_deps(wf, 4, 1, first);
+	expect_deps(wf, 5, 0, NULL);
+	inn_workflow_free(wf);
+	inn_diag_free(&d);
+
+	/* x waits for z (forward); y waits for x; z would wait for y, which
+	 * waits for z through x: left out */
+	assert_int_equal(load_text("steps:\n"
+	                           "  - {name: x, type: shell, depends_on: [z]}\n"
+	                           "  - {name: y, type: shell}\n"
+	                           "  - {name: z, type: shell}\n",
+	                           NULL, &wf, &d), 0);
+	expect_deps(wf, 0, 1, last);
+	expect_deps(wf, 1, 1, first);
+	expect_deps(wf, 2, 0, NULL);
+	inn_workflow_free(wf);
+	inn_diag_free(&d);
+}
+
 int
 main(void)
 {
@@ -1720,6 +1773,7 @@ main(void)
 		cmocka_unit_test(test_parameter_type_list),
 		cmocka_unit_test(test_shell_quoted_heredoc_warns),
 		cmocka_unit_test(test_integer_out_of_range),
+		cmocka_unit_test(test_step_graph_resolved),
 	};
 	const char *top = getenv("INN_TOP_SRCDIR");
 
