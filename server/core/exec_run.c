@@ -71,28 +71,6 @@ struct inn_run {
 	unsigned bind_seq;
 };
 
-const char *
-inn_state_name(inn_state s)
-{
-	switch (s) {
-	case INN_STATE_PENDING: return "pending";
-	case INN_STATE_RUNNING: return "running";
-	case INN_STATE_SUCCEEDED: return "succeeded";
-	case INN_STATE_FAILED: return "failed";
-	case INN_STATE_SKIPPED: return "skipped";
-	case INN_STATE_CANCELLED: return "cancelled";
-	case INN_STATE_TIMED_OUT: return "timed_out";
-	case INN_STATE_WOULD_RUN: return "would-run";
-	}
-	return "unknown";
-}
-
-int
-inn_state_is_final(inn_state s)
-{
-	return s != INN_STATE_PENDING && s != INN_STATE_RUNNING;
-}
-
 static char *
 xstrdup(const char *s)
 {
@@ -659,7 +637,8 @@ static void
 emit_state_as(inn_run *r, struct srun *s, inn_state st, const char *msg)
 {
 	if (r->ev.step_state != NULL)
-		r->ev.step_state(r->ev.ud, s->res.def->name, st, s->res.attempts, msg);
+		r->ev.step_state(r->ev.ud, s->index, s->res.def->name, st, s->res.attempts,
+		                 msg);
 }
 
 static void
