@@ -1,14 +1,12 @@
 /*
  * exec_run.c - one execution of one workflow: resolves parameters and
- * variables into a per-run data context, orders the steps as a DAG
- * (sequential by default, depends_on and parallel groups run concurrently),
- * renders each step's config just before it runs, evaluates if/when
- * conditions, runs the step in a worker process (exec_pool.c) with its
- * deadline, retries with exponential backoff where allowed, collects
- * outputs, and renders the workflow outputs at the end.
+ * variables into a per-run data context, prepares its workspace and state
+ * folder, schedules the steps on runner threads (each step is run by
+ * exec_step.c), and renders the workflow outputs at the end.
  *
  * The order is the loader's resolved step graph (inn_step_def.dep_idx,
- * load_graph.c): a step starts once every step it waits for is final.
+ * load_graph.c): a step starts once every step it waits for is final;
+ * depends_on and parallel groups run concurrently.
  */
 #include "config.h"
 
