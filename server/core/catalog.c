@@ -323,10 +323,8 @@ load_goldenpaths(inn_catalog *c, const char *file, const inn_load_ctx *ctx,
 	char *gdir = NULL, *slash;
 	size_t i;
 
-	if (inn_yaml_load_file(&doc, file) != 0) {
-		inn_l_err_last(diag, file);
+	if (inn_l_read(&doc, file, NULL, 0, diag) != 0)
 		return;
-	}
 	inn_l_next_doc(diag, doc);
 	if ((root = doc->root) == NULL || inn_l_is_null(root))
 		goto out; /* everything commented out: no golden paths */

@@ -850,36 +850,26 @@ out:
 	return 0;
 }
 
+/* inn_l_build_fn for inn_l_load_yaml: arg is the inn_load_ctx (or NULL). */
+static int
+build_doc(void *out, const char *name, const inn_ydoc *doc, const void *arg,
+          inn_diag *diag)
+{
+	return load_doc(out, name, doc, arg, diag);
+}
+
 int
 inn_workflow_load_string(inn_workflow **out, const char *name, const char *text,
                          size_t len, const inn_load_ctx *ctx, inn_diag *diag)
 {
-	inn_ydoc *doc = NULL;
-	int rc;
-
 	*out = NULL;
-	if (inn_yaml_load_string(&doc, name, text, len) != 0) {
-		inn_l_err_last(diag, name);
-		return INN_EINVAL;
-	}
-	rc = load_doc(out, name, doc, ctx, diag);
-	inn_ydoc_free(doc);
-	return rc;
+	return inn_l_load_yaml(name, text != NULL ? text : "", len, build_doc, out, ctx, diag);
 }
 
 int
 inn_workflow_load_file(inn_workflow **out, const char *path, const inn_load_ctx *ctx,
                        inn_diag *diag)
 {
-	inn_ydoc *doc = NULL;
-	int rc;
-
 	*out = NULL;
-	if ((rc = inn_yaml_load_file(&doc, path)) != 0) {
-		inn_l_err_last(diag, path);
-		return rc == INN_ENOTFOUND ? rc : INN_EINVAL;
-	}
-	rc = load_doc(out, path, doc, ctx, diag);
-	inn_ydoc_free(doc);
-	return rc;
+	return inn_l_load_yaml(path, NULL, 0, build_doc, out, ctx, diag);
 }
