@@ -28,10 +28,7 @@ static char data_dir[2048];
 static const char *
 data(const char *rel)
 {
-	static char buf[4096];
-
-	snprintf(buf, sizeof(buf), "%s/%s", data_dir, rel);
-	return buf;
+	return tu_path(data_dir, rel);
 }
 
 static void
@@ -49,6 +46,17 @@ dump(const inn_diag *d)
 
 /* Fails (showing every diagnostic) unless some entry contains needle. */
 #define EXPECT_DIAG(d, needle) expect_diag((d), (needle), __FILE__, __LINE__)
+/* Fails (showing every diagnostic) unless the load call rc returned 0. */
+#define LOADED(rc, d) loaded((rc), (d), __FILE__, __LINE__)
+
+static void
+loaded(int rc, const inn_diag *d, const char *file, int line)
+{
+	if (rc == 0)
+		return;
+	dump(d);
+	_fail(file, line);
+}
 
 static void
 expect_diag(const inn_diag *d, const char *needle, const char *file, int line)
@@ -81,10 +89,7 @@ refused(const char *text, const inn_load_ctx *ctx, const char *needle)
 		fail_msg("accepted; expected: %s", needle);
 	}
 	assert_null(wf);
-	if (inn_diag_find(&d, needle, NULL, 0) < 0) {
-		dump(&d);
-		fail_msg("expected: %s", needle);
-	}
+	EXPECT_DIAG(&d, needle);
 	inn_diag_free(&d);
 }
 
@@ -183,10 +188,7 @@ test_workflow_full(void **state)
 	inn_diag d;
 
 	(void)state;
-	if (load_text(full_wf, &ctx, &wf, &d) != 0) {
-		dump(&d);
-		fail();
-	}
+	LOADED(load_text(full_wf, &ctx, &wf, &d), &d);
 	assert_int_equal(d.n, 0);
 	assert_string_equal(wf->name, "full");
 	assert_string_equal(wf->owner, "team-a");
@@ -236,11 +238,8 @@ test_workflow_spec_form(void **state)
 
 	(void)state;
 	inn_diag_init(&d);
-	if (inn_workflow_load_file(&wf, data("providers/orig-team/workflows/create-db.yaml"),
-	                           &ctx, &d) != 0) {
-		dump(&d);
-		fail();
-	}
+	LOADED(inn_workflow_load_file(&wf, data("providers/orig-team/workflows/create-db.yaml"),
+	                              &ctx, &d), &d);
 	assert_string_equal(wf->name, "create-db");
 	assert_string_equal(wf->description, "Creates a database");
 	assert_int_equal(wf->nsteps, 2);
@@ -785,10 +784,7 @@ test_provider_simple_form(void **state)
 
 	(void)state;
 	inn_diag_init(&d);
-	if (inn_provider_load_dir(&p, data("providers/simple-team"), NULL, &d) != 0) {
-		dump(&d);
-		fail();
-	}
+	LOADED(inn_provider_load_dir(&p, data("providers/simple-team"), NULL, &d), &d);
 	assert_int_equal(d.n, 0);
 	assert_string_equal(p->name, "simple-team");
 	assert_string_equal(p->version, "0.1.0");
@@ -815,10 +811,7 @@ test_provider_original_form(void **state)
 
 	(void)state;
 	inn_diag_init(&d);
-	if (inn_provider_load_dir(&p, data("providers/orig-team"), NULL, &d) != 0) {
-		dump(&d);
-		fail();
-	}
+	LOADED(inn_provider_load_dir(&p, data("providers/orig-team"), NULL, &d), &d);
 	assert_int_equal(d.n, 0);
 	assert_string_equal(p->name, "orig-team");
 	assert_string_equal(p->category, "data");
@@ -845,10 +838,7 @@ provider_refused(const char *dir, const char *needle)
 	inn_diag_init(&d);
 	assert_int_not_equal(inn_provider_load_dir(&p, dir, NULL, &d), 0);
 	assert_null(p);
-	if (inn_diag_find(&d, needle, NULL, 0) < 0) {
-		dump(&d);
-		fail_msg("expected: %s", needle);
-	}
+	EXPECT_DIAG(&d, needle);
 	inn_diag_free(&d);
 }
 
@@ -982,10 +972,7 @@ test_catalog_and_goldenpaths(void **state)
 	inn_diag_init(&d);
 	dirs[0] = strdup(data("providers"));
 	snprintf(gp, sizeof(gp), "%s", data("goldenpaths/goldenpaths.yaml"));
-	if (inn_catalog_load(&c, dirs, 1, gp, NULL, &d) != 0) {
-		dump(&d);
-		fail();
-	}
+	LOADED(inn_catalog_load(&c, dirs, 1, gp, NULL, &d), &d);
 	assert_int_equal(d.n, 0);
 	assert_int_equal(c->nproviders, 2);
 	assert_non_null(inn_catalog_provider(c, "orig-team"));
@@ -1141,10 +1128,7 @@ test_score_valid(void **state)
 
 	(void)state;
 	inn_diag_init(&d);
-	if (inn_score_load_file(&s, data("score/app.yaml"), &d) != 0) {
-		dump(&d);
-		fail();
-	}
+	LOADED(inn_score_load_file(&s, data("score/app.yaml"), &d), &d);
 	assert_int_equal(d.n, 0);
 	assert_string_equal(s->app, "shop");
 	assert_int_equal(s->nresources, 2);
@@ -1183,10 +1167,7 @@ score_refused(const char *text, const char *needle)
 	assert_int_not_equal(inn_score_load_string(&s, "score.yaml", text, strlen(text), &d),
 	                     0);
 	assert_null(s);
-	if (inn_diag_find(&d, needle, NULL, 0) < 0) {
-		dump(&d);
-		fail_msg("expected: %s", needle);
-	}
+	EXPECT_DIAG(&d, needle);
 	inn_diag_free(&d);
 }
 
@@ -1684,6 +1665,21 @@ test_shell_quoted_heredoc_warns(void **state)
  * executor follows it: depends_on exactly, else the implicit order through
  * parallel groups; an implicit edge that would close a cycle with a forward
  * depends_on is left out. */
+/* text, which must load without errors. */
+static inn_workflow *
+loads(const char *text)
+{
+	inn_workflow *wf = NULL;
+	inn_diag d;
+
+	if (load_text(text, NULL, &wf, &d) != 0) {
+		dump(&d);
+		fail_msg("refused: %s", text);
+	}
+	inn_diag_free(&d);
+	return wf;
+}
+
 static void
 expect_deps(const inn_workflow *wf, size_t i, size_t n, const size_t *want)
 {
@@ -1698,18 +1694,16 @@ static void
 test_step_graph_resolved(void **state)
 {
 	static const size_t first[] = { 0 }, group[] = { 2, 1 }, last[] = { 2 };
-	inn_workflow *wf = NULL;
-	inn_diag d;
+	inn_workflow *wf;
 
 	(void)state;
-	assert_int_equal(load_text("steps:\n"
-	                           "  - {name: a, type: shell}\n"
-	                           "  - {name: b, type: shell, parallel: true}\n"
-	                           "  - {name: c, type: shell, parallel: true}\n"
-	                           "  - {name: d, type: shell}\n"
-	                           "  - {name: e, type: shell, depends_on: [a]}\n"
-	                           "  - {name: f, type: shell, depends_on: []}\n",
-	                           NULL, &wf, &d), 0);
+	wf = loads("steps:\n"
+	           "  - {name: a, type: shell}\n"
+	           "  - {name: b, type: shell, parallel: true}\n"
+	           "  - {name: c, type: shell, parallel: true}\n"
+	           "  - {name: d, type: shell}\n"
+	           "  - {name: e, type: shell, depends_on: [a]}\n"
+	           "  - {name: f, type: shell, depends_on: []}\n");
 	expect_deps(wf, 0, 0, NULL);
 	expect_deps(wf, 1, 1, first);
 	expect_deps(wf, 2, 1, first);
@@ -1717,20 +1711,17 @@ test_step_graph_resolved(void **state)
 	expect_deps(wf, 4, 1, first);
 	expect_deps(wf, 5, 0, NULL);
 	inn_workflow_free(wf);
-	inn_diag_free(&d);
 
 	/* x waits for z (forward); y waits for x; z would wait for y, which
 	 * waits for z through x: left out */
-	assert_int_equal(load_text("steps:\n"
-	                           "  - {name: x, type: shell, depends_on: [z]}\n"
-	                           "  - {name: y, type: shell}\n"
-	                           "  - {name: z, type: shell}\n",
-	                           NULL, &wf, &d), 0);
+	wf = loads("steps:\n"
+	           "  - {name: x, type: shell, depends_on: [z]}\n"
+	           "  - {name: y, type: shell}\n"
+	           "  - {name: z, type: shell}\n");
 	expect_deps(wf, 0, 1, last);
 	expect_deps(wf, 1, 1, first);
 	expect_deps(wf, 2, 0, NULL);
 	inn_workflow_free(wf);
-	inn_diag_free(&d);
 }
 
 int
