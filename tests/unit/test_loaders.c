@@ -645,8 +645,11 @@ struct gate {
 	inn_registry *reg;
 };
 
+/* A policy allowing the step types allowed (and at most max_steps), and
+ * with_registry a plugin folder holding the shell plugin; ctx gets both. */
 static void
-gate_setup(struct gate *g, const char *allowed, int max_steps, int with_registry)
+gate_setup(struct gate *g, inn_load_ctx *ctx, const char *allowed, int max_steps,
+           int with_registry)
 {
 	char text[512];
 	const char *so = getenv("INN_SHELL_SO");
@@ -672,6 +675,8 @@ gate_setup(struct gate *g, const char *allowed, int max_steps, int with_registry
 			fail_msg("registry: %s", inn_error_last());
 		assert_non_null(inn_registry_find(g->reg, "shell"));
 	}
+	ctx->policy = g->pol;
+	ctx->registry = g->reg;
 }
 
 static void
@@ -692,9 +697,7 @@ test_workflow_max_steps(void **state)
 	char want[4096];
 
 	(void)state;
-	gate_setup(&g, "shell", 2, 0);
-	ctx.policy = g.pol;
-	ctx.registry = NULL;
+	gate_setup(&g, &ctx, "shell", 2, 0);
 	snprintf(want, sizeof(want), "wf.yaml:2:3: error: steps: 3 steps exceed "
 	         "workflowPolicies.maxStepsPerWorkflow (2, %s)", g.conf);
 	refused("steps:\n"
@@ -713,9 +716,7 @@ test_workflow_type_not_allowed(void **state)
 	char want[4096];
 
 	(void)state;
-	gate_setup(&g, "shell", 0, 0);
-	ctx.policy = g.pol;
-	ctx.registry = NULL;
+	gate_setup(&g, &ctx, "shell", 0, 0);
 	snprintf(want, sizeof(want), "wf.yaml:5:11: error: step \"b\": type \"terraform\" is "
 	         "not in workflowPolicies.allowedStepTypes (%s:3)", g.conf);
 	refused("steps:\n"
@@ -741,9 +742,7 @@ test_workflow_registry_and_validate(void **state)
 	char want[4096];
 
 	(void)state;
-	gate_setup(&g, "shell, policy, kubernetes", 0, 1);
-	ctx.policy = g.pol;
-	ctx.registry = g.reg;
+	gate_setup(&g, &ctx, "shell, policy, kubernetes", 0, 1);
 	snprintf(want, sizeof(want), "wf.yaml:3:11: error: step \"k\": no plugin provides "
 	         "step type \"kubernetes\" (plugin directory %s)", g.reg->dir);
 	refused("steps:\n  - name: k\n    type: kubernetes\n", &ctx, want);
@@ -757,17 +756,14 @@ test_workflow_registry_and_validate(void **state)
 	        &ctx, "wf.yaml:5:7: error: step \"s\": shell plugin refused the config: "
 	        "config: unknown field \"colour\"");
 	/* and accepts a good one, templates and all */
-	if (load_text("parameters:\n"
-	              "  - name: who\n"
-	              "steps:\n"
-	              "  - name: s\n"
-	              "    type: policy\n"
-	              "    config:\n"
-	              "      script: echo {{ .parameters.who }}\n",
-	              &ctx, &wf, &d) != 0) {
-		dump(&d);
-		fail();
-	}
+	LOADED(load_text("parameters:\n"
+	                 "  - name: who\n"
+	                 "steps:\n"
+	                 "  - name: s\n"
+	                 "    type: policy\n"
+	                 "    config:\n"
+	                 "      script: echo {{ .parameters.who }}\n",
+	                 &ctx, &wf, &d), &d);
 	inn_workflow_free(wf);
 	inn_diag_free(&d);
 	gate_teardown(&g);
@@ -775,17 +771,27 @@ test_workflow_registry_and_validate(void **state)
 
 /* --- providers ------------------------------------------------------------- */
 
+/* The provider folder data(rel), which must load without any diagnostic. */
+static inn_provider *
+provider_ok(const char *rel)
+{
+	inn_provider *p = NULL;
+	inn_diag d;
+
+	inn_diag_init(&d);
+	LOADED(inn_provider_load_dir(&p, data(rel), NULL, &d), &d);
+	assert_int_equal(d.n, 0);
+	inn_diag_free(&d);
+	return p;
+}
+
 static void
 test_provider_simple_form(void **state)
 {
-	inn_provider *p = NULL;
+	inn_provider *p = provider_ok("providers/simple-team");
 	const inn_workflow *wf;
-	inn_diag d;
 
 	(void)state;
-	inn_diag_init(&d);
-	LOADED(inn_provider_load_dir(&p, data("providers/simple-team"), NULL, &d), &d);
-	assert_int_equal(d.n, 0);
 	assert_string_equal(p->name, "simple-team");
 	assert_string_equal(p->version, "0.1.0");
 	assert_string_equal(p->owner, "platform");
@@ -799,20 +805,15 @@ test_provider_simple_form(void **state)
 	assert_string_equal(p->caps[1].alias_for, "greeting");
 	assert_non_null(strstr(p->file, "simple-team/provider.yaml"));
 	inn_provider_free(p);
-	inn_diag_free(&d);
 }
 
 static void
 test_provider_original_form(void **state)
 {
-	inn_provider *p = NULL;
+	inn_provider *p = provider_ok("providers/orig-team");
 	const inn_workflow *wf;
-	inn_diag d;
 
 	(void)state;
-	inn_diag_init(&d);
-	LOADED(inn_provider_load_dir(&p, data("providers/orig-team"), NULL, &d), &d);
-	assert_int_equal(d.n, 0);
 	assert_string_equal(p->name, "orig-team");
 	assert_string_equal(p->category, "data");
 	assert_int_equal(p->nworkflows, 2);
@@ -826,7 +827,6 @@ test_provider_original_form(void **state)
 	assert_string_equal(p->caps[2].type, "cache");
 	assert_string_equal(p->caps[2].create, "create-db");
 	inn_provider_free(p);
-	inn_diag_free(&d);
 }
 
 static void
@@ -1493,6 +1493,17 @@ test_second_document_warns(void **state)
 	free(dir);
 }
 
+/* head, then n copies of fill, then tail, into text (which holds n + 256). */
+static const char *
+big_text(char *text, const char *head, char fill, size_t n, const char *tail)
+{
+	char *p = text + snprintf(text, 192, "%s", head);
+
+	memset(p, fill, n);
+	snprintf(p + n, 64, "%s", tail);
+	return text;
+}
+
 /* IN-11: a run refuses a template over INN_TMPL_MAX_LEN (1 MiB): so does
  * validation, at the field's file:line:col, with or without template
  * syntax; strings a run does not render (parameter defaults) are not
@@ -1500,44 +1511,35 @@ test_second_document_warns(void **state)
 static void
 test_template_length_checked_at_load(void **state)
 {
+	static const char *const script = "name: big\nsteps:\n  - name: a\n    type: shell\n"
+	                                  "    config:\n      script: \"";
 	size_t big = (1u << 20) + 1;
-	char *text = malloc(big + 256), *p;
+	char *text = malloc(big + 256);
 	inn_workflow *wf = NULL;
 	inn_diag d;
 
 	(void)state;
 	assert_non_null(text);
-	p = text + snprintf(text, 256, "name: big\nsteps:\n  - name: a\n    type: shell\n"
-	                    "    config:\n      script: \"");
-	memset(p, 'x', big);
-	snprintf(p + big, 64, "\"\n");
-	refused(text, NULL, "wf.yaml:6:15: error: step \"a\": config.script: template error: "
-	        "template longer than 1048576 bytes");
+	refused(big_text(text, script, 'x', big, "\"\n"), NULL, "wf.yaml:6:15: error: step "
+	        "\"a\": config.script: template error: template longer than 1048576 bytes");
 	/* env, variables and outputs are rendered as well */
-	p = text + snprintf(text, 256, "name: big\nsteps:\n  - name: a\n    type: shell\n"
-	                    "    env:\n      BIG: \"");
-	memset(p, 'x', big);
-	snprintf(p + big, 64, "\"\n");
-	refused(text, NULL, "wf.yaml:6:12: error: step \"a\": env.BIG: template error: "
+	refused(big_text(text, "name: big\nsteps:\n  - name: a\n    type: shell\n"
+	                 "    env:\n      BIG: \"", 'x', big, "\"\n"),
+	        NULL, "wf.yaml:6:12: error: step \"a\": env.BIG: template error: "
 	        "template longer than 1048576 bytes");
-	p = text + snprintf(text, 256, "name: big\nsteps:\n  - name: a\n    type: shell\n"
-	                    "outputs:\n  o: \"");
-	memset(p, 'y', big);
-	snprintf(p + big, 64, "\"\n");
-	refused(text, NULL, "wf.yaml:6:6: error: outputs.o: template error: template longer "
+	refused(big_text(text, "name: big\nsteps:\n  - name: a\n    type: shell\n"
+	                 "outputs:\n  o: \"", 'y', big, "\"\n"),
+	        NULL, "wf.yaml:6:6: error: outputs.o: template error: template longer "
 	        "than 1048576 bytes");
 	/* exactly the limit is fine; a default of any size is a value */
-	p = text + snprintf(text, 256, "name: big\nsteps:\n  - name: a\n    type: shell\n"
-	                    "    config:\n      script: \"");
-	memset(p, 'x', big - 1);
-	snprintf(p + big - 1, 64, "\"\n");
-	assert_int_equal(load_text(text, NULL, &wf, &d), 0);
+	assert_int_equal(load_text(big_text(text, script, 'x', big - 1, "\"\n"), NULL, &wf, &d),
+	                 0);
 	inn_workflow_free(wf);
 	inn_diag_free(&d);
-	p = text + snprintf(text, 256, "name: big\nparameters:\n  - name: d\n    default: \"");
-	memset(p, 'x', big);
-	snprintf(p + big, 64, "\"\nsteps:\n  - name: a\n    type: shell\n");
-	assert_int_equal(load_text(text, NULL, &wf, &d), 0);
+	assert_int_equal(load_text(big_text(text, "name: big\nparameters:\n  - name: d\n"
+	                                    "    default: \"", 'x', big,
+	                                    "\"\nsteps:\n  - name: a\n    type: shell\n"),
+	                           NULL, &wf, &d), 0);
 	inn_workflow_free(wf);
 	inn_diag_free(&d);
 	free(text);
