@@ -76,6 +76,37 @@ load_text(const char *text, const inn_load_ctx *ctx, inn_workflow **wf, inn_diag
 	return inn_workflow_load_string(wf, "wf.yaml", text, strlen(text), ctx, d);
 }
 
+/* text, which must load without any diagnostic. */
+static void
+clean(const char *text)
+{
+	inn_workflow *wf = NULL;
+	inn_diag d;
+
+	assert_int_equal(load_text(text, NULL, &wf, &d), 0);
+	if (d.n != 0) {
+		dump(&d);
+		fail_msg("diagnostics for: %s", text);
+	}
+	inn_workflow_free(wf);
+	inn_diag_free(&d);
+}
+
+/* text, which must load without errors. */
+static inn_workflow *
+loads(const char *text)
+{
+	inn_workflow *wf = NULL;
+	inn_diag d;
+
+	if (load_text(text, NULL, &wf, &d) != 0) {
+		dump(&d);
+		fail_msg("refused: %s", text);
+	}
+	inn_diag_free(&d);
+	return wf;
+}
+
 /* Expects text to be refused with an error containing needle. */
 static void
 refused(const char *text, const inn_load_ctx *ctx, const char *needle)
@@ -411,9 +442,6 @@ test_workflow_parameter_refs(void **state)
 static void
 test_workflow_unknown_refs(void **state)
 {
-	inn_workflow *wf = NULL;
-	inn_diag d;
-
 	(void)state;
 	refused("steps:\n"
 	        "  - name: a\n"
@@ -444,27 +472,20 @@ test_workflow_unknown_refs(void **state)
 	        "steps:\n"
 	        "  - {name: a, type: shell}\n",
 	        NULL, "references variables.V, but that variable is declared later");
-	assert_int_equal(load_text("variables:\n"
-	                           "  A: x\n"
-	                           "  B: \"${A}-{{ .workflow.name }}\"\n"
-	                           "steps:\n"
-	                           "  - name: a\n"
-	                           "    type: shell\n"
-	                           "    config:\n"
-	                           "      script: echo \"$${HOME} $HOME ${GITEA:-x} ${B} "
-	                           "${variables.A} ${workflow}\"\n",
-	                           NULL, &wf, &d), 0);
-	assert_int_equal(d.n, 0);
-	inn_workflow_free(wf);
-	inn_diag_free(&d);
+	clean("variables:\n"
+	      "  A: x\n"
+	      "  B: \"${A}-{{ .workflow.name }}\"\n"
+	      "steps:\n"
+	      "  - name: a\n"
+	      "    type: shell\n"
+	      "    config:\n"
+	      "      script: echo \"$${HOME} $HOME ${GITEA:-x} ${B} "
+	      "${variables.A} ${workflow}\"\n");
 }
 
 static void
 test_workflow_step_refs(void **state)
 {
-	inn_workflow *wf = NULL;
-	inn_diag d;
-
 	(void)state;
 	refused("steps:\n"
 	        "  - name: a\n"
@@ -526,31 +547,23 @@ test_workflow_step_refs(void **state)
 	        "parameters and variables render before any step runs");
 	/* the implicit order counts: an earlier step, through a parallel group
 	 * and a chain, is an ancestor */
-	assert_int_equal(load_text("steps:\n"
-	                           "  - {name: a, type: shell}\n"
-	                           "  - {name: p1, type: shell, parallel: true}\n"
-	                           "  - {name: p2, type: shell, parallel: true}\n"
-	                           "  - name: b\n"
-	                           "    type: shell\n"
-	                           "    config: {script: \"echo ${steps.a.outputs.x} "
-	                           "${steps.p1.outputs.x} ${steps.p2.outputs.y}\"}\n",
-	                           NULL, &wf, &d), 0);
-	assert_int_equal(d.n, 0);
-	inn_workflow_free(wf);
-	inn_diag_free(&d);
+	clean("steps:\n"
+	      "  - {name: a, type: shell}\n"
+	      "  - {name: p1, type: shell, parallel: true}\n"
+	      "  - {name: p2, type: shell, parallel: true}\n"
+	      "  - name: b\n"
+	      "    type: shell\n"
+	      "    config: {script: \"echo ${steps.a.outputs.x} "
+	      "${steps.p1.outputs.x} ${steps.p2.outputs.y}\"}\n");
 	/* ... unless it is a dependency */
-	assert_int_equal(load_text("steps:\n"
-	                           "  - name: a\n"
-	                           "    type: shell\n"
-	                           "    depends_on: b\n"
-	                           "    config:\n"
-	                           "      script: echo ${steps.b.outputs.x}\n"
-	                           "  - name: b\n"
-	                           "    type: shell\n",
-	                           NULL, &wf, &d), 0);
-	assert_int_equal(d.n, 0);
-	inn_workflow_free(wf);
-	inn_diag_free(&d);
+	clean("steps:\n"
+	      "  - name: a\n"
+	      "    type: shell\n"
+	      "    depends_on: b\n"
+	      "    config:\n"
+	      "      script: echo ${steps.b.outputs.x}\n"
+	      "  - name: b\n"
+	      "    type: shell\n");
 }
 
 static void
@@ -1459,11 +1472,7 @@ test_second_document_warns(void **state)
 	/* but text where a document start must be is malformed YAML: an error */
 	refused("name: m1\nsteps:\n  - {name: a, type: shell}\n...\nname: m2\n", NULL,
 	        "wf.yaml:5:1: error: did not find expected <document start>");
-	assert_int_equal(load_text("---\nname: m1\nsteps:\n  - {name: a, type: shell}\n...\n",
-	                           NULL, &wf, &d), 0);
-	assert_int_equal(d.n, 0);
-	inn_workflow_free(wf);
-	inn_diag_free(&d);
+	clean("---\nname: m1\nsteps:\n  - {name: a, type: shell}\n...\n");
 	/* text the first document cannot end with stays an error */
 	refused("[1, 2] x\n", NULL, "wf.yaml:1:8: error: ");
 
@@ -1667,21 +1676,6 @@ test_shell_quoted_heredoc_warns(void **state)
  * executor follows it: depends_on exactly, else the implicit order through
  * parallel groups; an implicit edge that would close a cycle with a forward
  * depends_on is left out. */
-/* text, which must load without errors. */
-static inn_workflow *
-loads(const char *text)
-{
-	inn_workflow *wf = NULL;
-	inn_diag d;
-
-	if (load_text(text, NULL, &wf, &d) != 0) {
-		dump(&d);
-		fail_msg("refused: %s", text);
-	}
-	inn_diag_free(&d);
-	return wf;
-}
-
 static void
 expect_deps(const inn_workflow *wf, size_t i, size_t n, const size_t *want)
 {
