@@ -465,6 +465,56 @@ inn_run_sweep_workspaces(const inn_engine *eng)
 	return n;
 }
 
+/* The run's timeout: the caller's, else the workflow's, else the policy's
+ * maximum, else DEFAULT_WORKFLOW_TIMEOUT_MS; never past the maximum. */
+static int64_t
+run_timeout(const inn_run *r, const inn_run_opts *o)
+{
+	int64_t t = o && o->timeout_ms > 0 ? o->timeout_ms : r->wf->timeout_ms;
+	const inn_policy *pol = inn_engine_policy(r->eng);
+
+	if (t <= 0 && pol != NULL && pol->max_workflow_ms > 0)
+		t = pol->max_workflow_ms;
+	if (t <= 0)
+		t = DEFAULT_WORKFLOW_TIMEOUT_MS;
+	if (pol != NULL && pol->max_workflow_ms > 0 && t > pol->max_workflow_ms)
+		t = pol->max_workflow_ms;
+	return t;
+}
+
+/* Steps an earlier execution completed (inn_run_opts.completed): settled
+ * as succeeded with their outputs under steps (the template data), their
+ * secret values registered with the masker. */
+static void
+reuse_completed(inn_run *r, json_object *completed, json_object *steps)
+{
+	const inn_workflow *wf = r->wf;
+	json_object *mask;
+	size_t i;
+
+	if (json_object_object_get_ex(completed, INN_COMPLETED_MASK, &mask) &&
+	    json_object_is_type(mask, json_type_array)) {
+		for (i = 0; i < json_object_array_length(mask); i++)
+			inn_masker_add(r->masker,
+			               json_object_get_string(json_object_array_get_idx(mask, i)));
+	}
+	for (i = 0; i < r->n; i++) {
+		json_object *outs, *so;
+
+		if (!json_object_object_get_ex(completed, wf->steps[i].name, &outs))
+			continue;
+		so = json_object_new_object();
+		json_object_object_add(so, "outputs", outs ? json_object_get(outs)
+		                                           : json_object_new_object());
+		json_object_object_add(steps, wf->steps[i].name, so);
+		r->steps[i].res.state = INN_STATE_SUCCEEDED;
+		r->steps[i].res.attempts = 0;
+		r->steps[i].res.message = strdup("reused from an earlier execution");
+		r->steps[i].res.outputs = inn_exec_masked_copy(r->masker, outs);
+		r->steps[i].res.outputs_real = json_object_get(outs);
+	}
+}
+
 int
 inn_run_new(inn_run **out, inn_engine *eng, const inn_workflow *wf,
             const inn_run_opts *o)
@@ -540,45 +590,11 @@ inn_run_new(inn_run **out, inn_engine *eng, const inn_workflow *wf,
 			json_object_object_add(vars, k, rv);
 		}
 	}
-	{
-		int64_t t = o && o->timeout_ms > 0 ? o->timeout_ms : wf->timeout_ms;
-		const inn_policy *pol = inn_engine_policy(eng);
-
-		if (t <= 0 && pol != NULL && pol->max_workflow_ms > 0)
-			t = pol->max_workflow_ms;
-		if (t <= 0)
-			t = DEFAULT_WORKFLOW_TIMEOUT_MS;
-		if (pol != NULL && pol->max_workflow_ms > 0 && t > pol->max_workflow_ms)
-			t = pol->max_workflow_ms;
-		r->deadline_ms = t; /* relative until execute starts */
-	}
+	r->deadline_ms = run_timeout(r, o); /* relative until execute starts */
 	if ((rc = make_state_base(r, o)) != 0)
 		goto err;
-	if (o != NULL && o->completed != NULL) {
-		json_object *mask;
-
-		if (json_object_object_get_ex(o->completed, INN_COMPLETED_MASK, &mask) &&
-		    json_object_is_type(mask, json_type_array)) {
-			for (i = 0; i < json_object_array_length(mask); i++)
-				inn_masker_add(r->masker,
-				               json_object_get_string(json_object_array_get_idx(mask, i)));
-		}
-		for (i = 0; i < r->n; i++) {
-			json_object *outs, *so;
-
-			if (!json_object_object_get_ex(o->completed, wf->steps[i].name, &outs))
-				continue;
-			so = json_object_new_object();
-			json_object_object_add(so, "outputs", outs ? json_object_get(outs)
-			                                           : json_object_new_object());
-			json_object_object_add(steps, wf->steps[i].name, so);
-			r->steps[i].res.state = INN_STATE_SUCCEEDED;
-			r->steps[i].res.attempts = 0;
-			r->steps[i].res.message = strdup("reused from an earlier execution");
-			r->steps[i].res.outputs = inn_exec_masked_copy(r->masker, outs);
-			r->steps[i].res.outputs_real = json_object_get(outs);
-		}
-	}
+	if (o != NULL && o->completed != NULL)
+		reuse_completed(r, o->completed, steps);
 	r->state = INN_STATE_PENDING;
 	*out = r;
 	return 0;
