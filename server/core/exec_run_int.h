@@ -1,7 +1,8 @@
 /*
  * exec_run_int.h - what the two halves of a run share: the run and its
  * steps (struct inn_run, struct srun), set up and scheduled by exec_run.c,
- * each step run by exec_step.c.  Internal to the executor.
+ * each step run by exec_step.c, their folders made by exec_workspace.c.
+ * Internal to the executor.
  */
 #ifndef INN_CORE_EXEC_RUN_INT_H
 #define INN_CORE_EXEC_RUN_INT_H
@@ -45,11 +46,18 @@ struct inn_run {
 	unsigned bind_seq;
 };
 
-/* exec_run.c: one path component of a state directory from a name (see
- * there); out must hold PATH_PART_LEN bytes. */
+/* exec_workspace.c: one path component of a state directory from a name,
+ * collision-free and reversible (see there); fallback names an empty or
+ * missing name.  out must hold PATH_PART_LEN bytes. */
 #define PATH_PART_MAX 128
 #define PATH_PART_LEN (PATH_PART_MAX + 1)
 void inn_exec_path_part(char *out, const char *name, const char *fallback);
+/* exec_workspace.c: sets r->state_base (<state root>/<app>/<resource>/<env>;
+ * nothing without a state root) once r->params are resolved; 0 or INN_ENOMEM. */
+int inn_exec_state_base(inn_run *r, const inn_run_opts *o);
+/* exec_workspace.c: creates the run's workspace folder into r->workspace;
+ * 0, or an error with its message set. */
+int inn_exec_workspace(inn_run *r);
 
 /* exec_step.c: the runner thread of step s (a struct srun *): runs it and
  * settles it (state, message, outputs), waking the scheduler. */
