@@ -60,13 +60,15 @@ status_draw(struct progress *p)
 }
 
 static void
-ev_state(void *ud, const char *step, inn_state st, int attempt, const char *msg)
+ev_state(void *ud, size_t idx, const char *step, inn_state st, int attempt,
+         const char *msg)
 {
 	struct progress *p = ud;
 	char ts[16];
 	time_t now = time(NULL);
 	struct tm tm;
 
+	(void)idx;
 	localtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
 	pthread_mutex_lock(&p->lock);

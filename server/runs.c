@@ -63,22 +63,6 @@ struct active_run {
 };
 
 
-static const char *
-state_str(inn_state s)
-{
-	return s == INN_STATE_TIMED_OUT ? "timed_out" : inn_state_name(s);
-}
-
-static long
-step_index(const inn_workflow *wf, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < wf->nsteps; i++)
-		if (strcmp(wf->steps[i].name, name) == 0)
-			return (long)i;
-	return -1;
-}
 
 /* ---- a step's real outputs, sealed for a retry or a resume --------------- */
 
@@ -145,27 +129,25 @@ seal_outputs(struct active_run *ar, const inn_step_result *sr)
 /* ---- engine callbacks ---------------------------------------------------- */
 
 static void
-on_step_state(void *ud, const char *step, inn_state st, int attempt, const char *msg)
+on_step_state(void *ud, size_t idx, const char *step, inn_state st, int attempt,
+              const char *msg)
 {
 	struct active_run *ar = ud;
 	inn_server *srv = ar->srv;
-	long idx = step_index(ar->wf, step);
-	const inn_step_result *sr = idx >= 0 ? inn_run_step(ar->run, (size_t)idx) : NULL;
+	const inn_step_result *sr = inn_run_step(ar->run, idx);
 	inn_step_row row;
 	json_object *data;
 	char type[64], name[512];
 	int64_t ev = 0;
 	int tx;
 
-	if (idx < 0)
-		return;
 	snprintf(name, sizeof(name), "%s%s", ar->prefix, step);
 	step = name;
 	memset(&row, 0, sizeof(row));
 	row.idx = ar->idx_base + (int)idx;
 	row.name = (char *)step;
 	row.type = ar->wf->steps[idx].type;
-	row.status = (char *)state_str(st);
+	row.status = (char *)inn_state_name(st);
 	row.attempts = attempt;
 	row.message = (char *)msg;
 	row.started_ms = sr ? sr->started_ms : 0;
@@ -285,7 +267,7 @@ record_resource(struct active_run *ar, const struct res_part *rp, inn_state st,
 	row.name = rp->name;
 	row.type = rp->type;
 	row.provider = (char *)rp->provider;
-	row.status = (char *)state_str(st);
+	row.status = (char *)inn_state_name(st);
 	row.outputs = outputs;
 	if (inn_store_resource_put(ar->srv->store, &row) != 0)
 		fprintf(stderr, "innominatus: execution %lld: recording resource %s: %s\n",
@@ -502,13 +484,13 @@ run_one(struct active_run *ar)
 
 			/* parts after a failed one, the main workflow after a failed part */
 			snprintf(never, sizeof(never), "skipped: the execution ended %s before "
-			         "this step ran", state_str(st));
+			         "this step ran", inn_state_name(st));
 			steps_settle(srv, ar->id, "pending", "skipped", never, 1);
 		}
-		inn_store_exec_update(srv->store, ar->id, state_str(st), msg ? msg : "", 0,
+		inn_store_exec_update(srv->store, ar->id, inn_state_name(st), msg ? msg : "", 0,
 		                      inn_wall_ms(), run != NULL && ar->run == run ?
 		                      inn_run_outputs(run) : NULL);
-		publish_exec(srv, ar, "execution.finished", state_str(st), msg);
+		publish_exec(srv, ar, "execution.finished", inn_state_name(st), msg);
 	}
 	if ((int)st >= 0 && (int)st < 8)
 		atomic_fetch_add(&srv->m_exec[st], 1);

@@ -16,15 +16,21 @@
 #include <openssl/rand.h>
 
 #include "error.h"
+#include "state.h"
 
 static const struct inn_store_ops *const backends[] = {
 	&inn_store_sqlite_ops,
 };
 
-static const char *const exec_statuses[] = {
-	"pending", "running", "succeeded", "failed", "cancelled", "timed_out",
-	"interrupted", "would-run", NULL
-};
+/* An execution's (or resource's) status: a state word (state.h) other
+ * than the steps-only "skipped". */
+static int
+exec_status_ok(const char *s)
+{
+	inn_state st;
+
+	return inn_state_parse(s, &st) == 0 && st != INN_STATE_SKIPPED;
+}
 
 static const char *const exec_kinds[] = { "workflow", "golden-path", NULL };
 
@@ -161,7 +167,7 @@ inn_store_exec_create(inn_store *st, inn_exec_row *row)
 	if (!in_list(row->kind, exec_kinds))
 		return inn_error_set(INN_EINVAL, "store: execution kind \"%s\" is not "
 		                     "workflow or golden-path", row->kind);
-	if (!in_list(row->status, exec_statuses))
+	if (!exec_status_ok(row->status))
 		return inn_error_set(INN_EINVAL, "store: \"%s\" is not an execution status",
 		                     row->status);
 	if (row->retry_of < 0)
@@ -175,7 +181,7 @@ inn_store_exec_update(inn_store *st, int64_t id, const char *status, const char 
                       int64_t started_ms, int64_t ended_ms, json_object *outputs)
 {
 	CHECK_STORE(st);
-	if (status != NULL && !in_list(status, exec_statuses))
+	if (status != NULL && !exec_status_ok(status))
 		return inn_error_set(INN_EINVAL, "store: \"%s\" is not an execution status",
 		                     status);
 	return st->ops->exec_update(st, id, status, message, started_ms, ended_ms, outputs);
@@ -553,7 +559,7 @@ inn_store_resource_put(inn_store *st, const inn_resource_row *row)
 	if ((rc = check_name_max("application name", row->app, APP_NAME_MAX)) < 0 ||
 	    (rc = check_name_max("resource name", row->name, APP_NAME_MAX)) < 0)
 		return rc;
-	if (!in_list(row->status, exec_statuses))
+	if (!exec_status_ok(row->status))
 		return inn_error_set(INN_EINVAL, "store: \"%s\" is not a resource status",
 		                     row->status);
 	return st->ops->resource_put(st, row);

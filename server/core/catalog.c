@@ -2,8 +2,7 @@
  * catalog.c - the whole catalog (model.h): every provider folder named by
  * the admin config, the golden paths of goldenpaths.yaml, the checks that
  * span providers (one owner per resource type, unique provider names) and
- * the lookups the executor and the API use.  Also the legacy step-type
- * alias table.
+ * the lookups the executor and the API use.
  */
 #include "model.h"
 
@@ -18,27 +17,6 @@
 
 #include "error.h"
 #include "load_int.h"
-
-/* Legacy step types of the original innominatus -> our plugin types.  Kept
- * deliberately small; see model.h. */
-static const struct {
-	const char *legacy, *plugin;
-} type_aliases[] = {
-	{ "policy", "shell" },
-};
-
-const char *
-inn_step_type_resolve(const char *written)
-{
-	size_t i;
-
-	if (written == NULL)
-		return NULL;
-	for (i = 0; i < sizeof(type_aliases) / sizeof(type_aliases[0]); i++)
-		if (strcmp(written, type_aliases[i].legacy) == 0)
-			return type_aliases[i].plugin;
-	return written;
-}
 
 static void
 goldenpath_free(inn_goldenpath *g)
@@ -345,10 +323,8 @@ load_goldenpaths(inn_catalog *c, const char *file, const inn_load_ctx *ctx,
 	char *gdir = NULL, *slash;
 	size_t i;
 
-	if (inn_yaml_load_file(&doc, file) != 0) {
-		inn_l_err_last(diag, file);
+	if (inn_l_read(&doc, file, NULL, 0, diag) != 0)
 		return;
-	}
 	inn_l_next_doc(diag, doc);
 	if ((root = doc->root) == NULL || inn_l_is_null(root))
 		goto out; /* everything commented out: no golden paths */

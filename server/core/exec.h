@@ -23,20 +23,7 @@
 #include "model.h"
 #include "policy.h"
 #include "registry.h"
-
-typedef enum inn_state {
-	INN_STATE_PENDING = 0,
-	INN_STATE_RUNNING,
-	INN_STATE_SUCCEEDED,
-	INN_STATE_FAILED,
-	INN_STATE_SKIPPED,
-	INN_STATE_CANCELLED,
-	INN_STATE_TIMED_OUT,
-	INN_STATE_WOULD_RUN       /* dry-run: the step would run */
-} inn_state;
-
-const char *inn_state_name(inn_state s);
-int inn_state_is_final(inn_state s);
+#include "state.h"
 
 typedef struct inn_engine inn_engine;
 
@@ -62,8 +49,9 @@ int inn_worker_maybe_main(int argc, char **argv);
 
 /* Callbacks of a run.  They may be called from several threads at once. */
 typedef struct inn_run_events {
-	void (*step_state)(void *ud, const char *step, inn_state state, int attempt,
-	                   const char *message);
+	/* index: the step's place in the workflow (inn_workflow.steps[index]) */
+	void (*step_state)(void *ud, size_t index, const char *step, inn_state state,
+	                   int attempt, const char *message);
 	void (*log)(void *ud, const char *step, int level, int stream,
 	            const char *line, size_t len);
 	void *ud;

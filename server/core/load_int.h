@@ -2,7 +2,8 @@
  * load_int.h - helpers shared by the loaders (load_workflow.c,
  * load_provider.c, load_score.c, catalog.c) and nobody else: reporting a
  * problem at a YAML node, reading typed fields with kind checks, parameter
- * declarations, and confining a written path to a folder.
+ * declarations, reading a YAML input, and confining a written path to a
+ * folder.
  */
 #ifndef INN_CORE_LOAD_INT_H
 #define INN_CORE_LOAD_INT_H
@@ -81,7 +82,20 @@ int inn_l_param_parse(const inn_lctx *lc, const inn_ynode *node,
                       const inn_ynode *name_key, const char *path, inn_param *out);
 void inn_l_params_free(inn_param *params, size_t n);
 
-/* load_provider.c: resolves rel (as written at node at) against base_dir
+/* load_file.c: parses one YAML input -- text[0..len) when text is not
+ * NULL (name is used in messages), else the file at name -- into *doc.  A
+ * parser error is recorded in diag; returns 0, INN_ENOTFOUND (no such
+ * file) or INN_EINVAL. */
+int inn_l_read(inn_ydoc **doc, const char *name, const char *text, size_t len,
+               inn_diag *diag);
+/* load_file.c: inn_l_read, then build(out, name, doc, arg, diag) on the
+ * document, which is freed afterwards.  Returns build's result or
+ * inn_l_read's error. */
+typedef int (*inn_l_build_fn)(void *out, const char *name, const inn_ydoc *doc,
+                              const void *arg, inn_diag *diag);
+int inn_l_load_yaml(const char *name, const char *text, size_t len, inn_l_build_fn build,
+                    void *out, const void *arg, inn_diag *diag);
+/* load_file.c: resolves rel (as written at node at) against base_dir
  * and checks that the real path stays inside root (a realpath).  Sets
  * *out to "base_dir/rel" (for messages and loading) and *real (optional)
  * to its realpath.  want_dir selects directory or regular file.  Returns 0

@@ -306,10 +306,13 @@ inn_score_from_json(inn_score **out, const char *name, json_object *spec,
 	return score_build(out, name, spec, NULL, diag);
 }
 
+/* inn_l_build_fn for inn_l_load_yaml: arg points at the node limit (0:
+ * the default). */
 static int
-from_doc(inn_score **out, const char *name, inn_ydoc *doc, size_t max_nodes,
+from_doc(void *out, const char *name, const inn_ydoc *doc, const void *arg,
          inn_diag *diag)
 {
+	size_t max_nodes = *(const size_t *)arg;
 	json_object *spec = NULL;
 	int rc;
 
@@ -337,31 +340,16 @@ int
 inn_score_load_string_max(inn_score **out, const char *name, const char *text, size_t len,
                           size_t max_nodes, inn_diag *diag)
 {
-	inn_ydoc *doc = NULL;
-	int rc;
-
 	*out = NULL;
-	if (inn_yaml_load_string(&doc, name, text, len) != 0) {
-		inn_l_err_last(diag, name);
-		return INN_EINVAL;
-	}
-	rc = from_doc(out, name, doc, max_nodes, diag);
-	inn_ydoc_free(doc);
-	return rc;
+	return inn_l_load_yaml(name, text != NULL ? text : "", len, from_doc, out, &max_nodes,
+	                       diag);
 }
 
 int
 inn_score_load_file(inn_score **out, const char *path, inn_diag *diag)
 {
-	inn_ydoc *doc = NULL;
-	int rc;
+	static const size_t no_limit = 0;
 
 	*out = NULL;
-	if ((rc = inn_yaml_load_file(&doc, path)) != 0) {
-		inn_l_err_last(diag, path);
-		return rc == INN_ENOTFOUND ? rc : INN_EINVAL;
-	}
-	rc = from_doc(out, path, doc, 0, diag);
-	inn_ydoc_free(doc);
-	return rc;
+	return inn_l_load_yaml(path, NULL, 0, from_doc, out, &no_limit, diag);
 }

@@ -77,6 +77,13 @@ typedef struct inn_step_def {
 	char **depends_on;    /* names of steps this one waits for */
 	size_t ndeps;
 	int deps_explicit;    /* depends_on was written (even as []): no implicit ordering */
+	size_t *dep_idx;      /* the resolved step graph (load_graph.c): indices of the
+	                         steps this one waits for -- depends_on exactly; else a
+	                         parallel step waits for the step before its parallel
+	                         group, any other step for the step (or the whole
+	                         parallel group) before it; an implicit edge that would
+	                         close a cycle with a forward depends_on is left out */
+	size_t ndep_idx;
 	int parallel;         /* runs concurrently with adjacent parallel steps */
 	int64_t timeout_ms;   /* 0: none (the workflow's still applies) */
 	int retries;          /* extra attempts after the first (0: none) */
@@ -264,13 +271,5 @@ json_object *inn_provider_json(const inn_provider *p, int full);
 
 /* A golden path as the API and the CLI show it, with its parameters. */
 json_object *inn_goldenpath_json(const inn_goldenpath *g);
-
-/* Legacy step types of the original innominatus mapped to our plugins:
- * returns the plugin type for a written type, or written itself.  The
- * whole alias table (catalog.c):
- *     policy -> shell      (the original's "policy" step runs a bash script)
- * The admin allow-list is checked against the type as written; the
- * registry is asked for the resolved plugin type. */
-const char *inn_step_type_resolve(const char *written);
 
 #endif

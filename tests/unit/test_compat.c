@@ -18,16 +18,14 @@
 #include "error.h"
 #include "model.h"
 #include "policy.h"
+#include "testutil.h"
 
 static char compat[2048];
 
 static const char *
 compat_path(const char *rel)
 {
-	static char buf[4096];
-
-	snprintf(buf, sizeof(buf), "%s/%s", compat, rel);
-	return buf;
+	return tu_path(compat, rel);
 }
 
 static void

@@ -59,11 +59,13 @@ collect_log(void *ud, const char *step, int level, int stream, const char *line,
 }
 
 static void
-collect_state(void *ud, const char *step, inn_state st, int attempt, const char *msg)
+collect_state(void *ud, size_t idx, const char *step, inn_state st, int attempt,
+              const char *msg)
 {
 	size_t used;
 
 	(void)ud;
+	(void)idx;
 	(void)attempt;
 	(void)msg;
 	pthread_mutex_lock(&F.lock);
@@ -661,6 +663,59 @@ test_dry_run_reports_each_step(void **state)
 	result_free(&r);
 }
 
+/* The step_state callback names each step by its index in the workflow
+ * too (the server's store rows use it), and the run follows the loader's
+ * resolved graph: x waits for z (depends_on pointing forward), y for x (the
+ * implicit order), z for nothing (its implicit edge to y would be a cycle). */
+struct index_seen {
+	const inn_workflow *wf;
+	int mismatches;
+	char order[64];
+};
+
+static void
+check_index(void *ud, size_t idx, const char *step, inn_state st, int attempt,
+            const char *msg)
+{
+	struct index_seen *is = ud;
+	size_t used;
+
+	(void)attempt;
+	(void)msg;
+	pthread_mutex_lock(&F.lock);
+	if (idx >= is->wf->nsteps || strcmp(is->wf->steps[idx].name, step) != 0)
+		is->mismatches++;
+	used = strlen(is->order);
+	if (st == INN_STATE_SUCCEEDED)
+		snprintf(is->order + used, sizeof(is->order) - used, "%s ", step);
+	pthread_mutex_unlock(&F.lock);
+}
+
+static void
+test_step_state_carries_index(void **state)
+{
+	struct index_seen is;
+	inn_run_opts ro;
+	inn_run *run = NULL;
+
+	(void)state;
+	memset(&is, 0, sizeof(is));
+	is.wf = load_wf("name: forward\nsteps:\n"
+	                "  - {name: x, type: noop, depends_on: [z]}\n"
+	                "  - {name: y, type: noop}\n"
+	                "  - {name: z, type: noop}\n");
+	memset(&ro, 0, sizeof(ro));
+	ro.events.step_state = check_index;
+	ro.events.ud = &is;
+	assert_int_equal(inn_run_new(&run, F.eng, is.wf, &ro), 0);
+	assert_int_equal(inn_run_execute(run), 0);
+	assert_int_equal(inn_run_state(run), INN_STATE_SUCCEEDED);
+	assert_int_equal(is.mismatches, 0);
+	assert_string_equal(is.order, "z x y ");
+	inn_run_free(run);
+	inn_workflow_free((inn_workflow *)is.wf);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -680,6 +735,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_secrets_are_masked),
 		cmocka_unit_test(test_dry_run_reports_each_step),
 		cmocka_unit_test(test_steps_inherit_no_descriptors),
+		cmocka_unit_test(test_step_state_carries_index),
 	};
 	int w = inn_worker_maybe_main(argc, argv);
 

@@ -28,10 +28,7 @@ static char data_dir[2048];
 static const char *
 data(const char *rel)
 {
-	static char buf[4096];
-
-	snprintf(buf, sizeof(buf), "%s/%s", data_dir, rel);
-	return buf;
+	return tu_path(data_dir, rel);
 }
 
 static void
@@ -49,6 +46,17 @@ dump(const inn_diag *d)
 
 /* Fails (showing every diagnostic) unless some entry contains needle. */
 #define EXPECT_DIAG(d, needle) expect_diag((d), (needle), __FILE__, __LINE__)
+/* Fails (showing every diagnostic) unless the load call rc returned 0. */
+#define LOADED(rc, d) loaded((rc), (d), __FILE__, __LINE__)
+
+static void
+loaded(int rc, const inn_diag *d, const char *file, int line)
+{
+	if (rc == 0)
+		return;
+	dump(d);
+	_fail(file, line);
+}
 
 static void
 expect_diag(const inn_diag *d, const char *needle, const char *file, int line)
@@ -68,6 +76,37 @@ load_text(const char *text, const inn_load_ctx *ctx, inn_workflow **wf, inn_diag
 	return inn_workflow_load_string(wf, "wf.yaml", text, strlen(text), ctx, d);
 }
 
+/* text, which must load without any diagnostic. */
+static void
+clean(const char *text)
+{
+	inn_workflow *wf = NULL;
+	inn_diag d;
+
+	assert_int_equal(load_text(text, NULL, &wf, &d), 0);
+	if (d.n != 0) {
+		dump(&d);
+		fail_msg("diagnostics for: %s", text);
+	}
+	inn_workflow_free(wf);
+	inn_diag_free(&d);
+}
+
+/* text, which must load without errors. */
+static inn_workflow *
+loads(const char *text)
+{
+	inn_workflow *wf = NULL;
+	inn_diag d;
+
+	if (load_text(text, NULL, &wf, &d) != 0) {
+		dump(&d);
+		fail_msg("refused: %s", text);
+	}
+	inn_diag_free(&d);
+	return wf;
+}
+
 /* Expects text to be refused with an error containing needle. */
 static void
 refused(const char *text, const inn_load_ctx *ctx, const char *needle)
@@ -81,10 +120,7 @@ refused(const char *text, const inn_load_ctx *ctx, const char *needle)
 		fail_msg("accepted; expected: %s", needle);
 	}
 	assert_null(wf);
-	if (inn_diag_find(&d, needle, NULL, 0) < 0) {
-		dump(&d);
-		fail_msg("expected: %s", needle);
-	}
+	EXPECT_DIAG(&d, needle);
 	inn_diag_free(&d);
 }
 
@@ -183,10 +219,7 @@ test_workflow_full(void **state)
 	inn_diag d;
 
 	(void)state;
-	if (load_text(full_wf, &ctx, &wf, &d) != 0) {
-		dump(&d);
-		fail();
-	}
+	LOADED(load_text(full_wf, &ctx, &wf, &d), &d);
 	assert_int_equal(d.n, 0);
 	assert_string_equal(wf->name, "full");
 	assert_string_equal(wf->owner, "team-a");
@@ -236,11 +269,8 @@ test_workflow_spec_form(void **state)
 
 	(void)state;
 	inn_diag_init(&d);
-	if (inn_workflow_load_file(&wf, data("providers/orig-team/workflows/create-db.yaml"),
-	                           &ctx, &d) != 0) {
-		dump(&d);
-		fail();
-	}
+	LOADED(inn_workflow_load_file(&wf, data("providers/orig-team/workflows/create-db.yaml"),
+	                              &ctx, &d), &d);
 	assert_string_equal(wf->name, "create-db");
 	assert_string_equal(wf->description, "Creates a database");
 	assert_int_equal(wf->nsteps, 2);
@@ -412,9 +442,6 @@ test_workflow_parameter_refs(void **state)
 static void
 test_workflow_unknown_refs(void **state)
 {
-	inn_workflow *wf = NULL;
-	inn_diag d;
-
 	(void)state;
 	refused("steps:\n"
 	        "  - name: a\n"
@@ -445,27 +472,20 @@ test_workflow_unknown_refs(void **state)
 	        "steps:\n"
 	        "  - {name: a, type: shell}\n",
 	        NULL, "references variables.V, but that variable is declared later");
-	assert_int_equal(load_text("variables:\n"
-	                           "  A: x\n"
-	                           "  B: \"${A}-{{ .workflow.name }}\"\n"
-	                           "steps:\n"
-	                           "  - name: a\n"
-	                           "    type: shell\n"
-	                           "    config:\n"
-	                           "      script: echo \"$${HOME} $HOME ${GITEA:-x} ${B} "
-	                           "${variables.A} ${workflow}\"\n",
-	                           NULL, &wf, &d), 0);
-	assert_int_equal(d.n, 0);
-	inn_workflow_free(wf);
-	inn_diag_free(&d);
+	clean("variables:\n"
+	      "  A: x\n"
+	      "  B: \"${A}-{{ .workflow.name }}\"\n"
+	      "steps:\n"
+	      "  - name: a\n"
+	      "    type: shell\n"
+	      "    config:\n"
+	      "      script: echo \"$${HOME} $HOME ${GITEA:-x} ${B} "
+	      "${variables.A} ${workflow}\"\n");
 }
 
 static void
 test_workflow_step_refs(void **state)
 {
-	inn_workflow *wf = NULL;
-	inn_diag d;
-
 	(void)state;
 	refused("steps:\n"
 	        "  - name: a\n"
@@ -527,31 +547,23 @@ test_workflow_step_refs(void **state)
 	        "parameters and variables render before any step runs");
 	/* the implicit order counts: an earlier step, through a parallel group
 	 * and a chain, is an ancestor */
-	assert_int_equal(load_text("steps:\n"
-	                           "  - {name: a, type: shell}\n"
-	                           "  - {name: p1, type: shell, parallel: true}\n"
-	                           "  - {name: p2, type: shell, parallel: true}\n"
-	                           "  - name: b\n"
-	                           "    type: shell\n"
-	                           "    config: {script: \"echo ${steps.a.outputs.x} "
-	                           "${steps.p1.outputs.x} ${steps.p2.outputs.y}\"}\n",
-	                           NULL, &wf, &d), 0);
-	assert_int_equal(d.n, 0);
-	inn_workflow_free(wf);
-	inn_diag_free(&d);
+	clean("steps:\n"
+	      "  - {name: a, type: shell}\n"
+	      "  - {name: p1, type: shell, parallel: true}\n"
+	      "  - {name: p2, type: shell, parallel: true}\n"
+	      "  - name: b\n"
+	      "    type: shell\n"
+	      "    config: {script: \"echo ${steps.a.outputs.x} "
+	      "${steps.p1.outputs.x} ${steps.p2.outputs.y}\"}\n");
 	/* ... unless it is a dependency */
-	assert_int_equal(load_text("steps:\n"
-	                           "  - name: a\n"
-	                           "    type: shell\n"
-	                           "    depends_on: b\n"
-	                           "    config:\n"
-	                           "      script: echo ${steps.b.outputs.x}\n"
-	                           "  - name: b\n"
-	                           "    type: shell\n",
-	                           NULL, &wf, &d), 0);
-	assert_int_equal(d.n, 0);
-	inn_workflow_free(wf);
-	inn_diag_free(&d);
+	clean("steps:\n"
+	      "  - name: a\n"
+	      "    type: shell\n"
+	      "    depends_on: b\n"
+	      "    config:\n"
+	      "      script: echo ${steps.b.outputs.x}\n"
+	      "  - name: b\n"
+	      "    type: shell\n");
 }
 
 static void
@@ -646,8 +658,11 @@ struct gate {
 	inn_registry *reg;
 };
 
+/* A policy allowing the step types allowed (and at most max_steps), and
+ * with_registry a plugin folder holding the shell plugin; ctx gets both. */
 static void
-gate_setup(struct gate *g, const char *allowed, int max_steps, int with_registry)
+gate_setup(struct gate *g, inn_load_ctx *ctx, const char *allowed, int max_steps,
+           int with_registry)
 {
 	char text[512];
 	const char *so = getenv("INN_SHELL_SO");
@@ -673,6 +688,8 @@ gate_setup(struct gate *g, const char *allowed, int max_steps, int with_registry
 			fail_msg("registry: %s", inn_error_last());
 		assert_non_null(inn_registry_find(g->reg, "shell"));
 	}
+	ctx->policy = g->pol;
+	ctx->registry = g->reg;
 }
 
 static void
@@ -693,9 +710,7 @@ test_workflow_max_steps(void **state)
 	char want[4096];
 
 	(void)state;
-	gate_setup(&g, "shell", 2, 0);
-	ctx.policy = g.pol;
-	ctx.registry = NULL;
+	gate_setup(&g, &ctx, "shell", 2, 0);
 	snprintf(want, sizeof(want), "wf.yaml:2:3: error: steps: 3 steps exceed "
 	         "workflowPolicies.maxStepsPerWorkflow (2, %s)", g.conf);
 	refused("steps:\n"
@@ -714,9 +729,7 @@ test_workflow_type_not_allowed(void **state)
 	char want[4096];
 
 	(void)state;
-	gate_setup(&g, "shell", 0, 0);
-	ctx.policy = g.pol;
-	ctx.registry = NULL;
+	gate_setup(&g, &ctx, "shell", 0, 0);
 	snprintf(want, sizeof(want), "wf.yaml:5:11: error: step \"b\": type \"terraform\" is "
 	         "not in workflowPolicies.allowedStepTypes (%s:3)", g.conf);
 	refused("steps:\n"
@@ -742,9 +755,7 @@ test_workflow_registry_and_validate(void **state)
 	char want[4096];
 
 	(void)state;
-	gate_setup(&g, "shell, policy, kubernetes", 0, 1);
-	ctx.policy = g.pol;
-	ctx.registry = g.reg;
+	gate_setup(&g, &ctx, "shell, policy, kubernetes", 0, 1);
 	snprintf(want, sizeof(want), "wf.yaml:3:11: error: step \"k\": no plugin provides "
 	         "step type \"kubernetes\" (plugin directory %s)", g.reg->dir);
 	refused("steps:\n  - name: k\n    type: kubernetes\n", &ctx, want);
@@ -758,17 +769,14 @@ test_workflow_registry_and_validate(void **state)
 	        &ctx, "wf.yaml:5:7: error: step \"s\": shell plugin refused the config: "
 	        "config: unknown field \"colour\"");
 	/* and accepts a good one, templates and all */
-	if (load_text("parameters:\n"
-	              "  - name: who\n"
-	              "steps:\n"
-	              "  - name: s\n"
-	              "    type: policy\n"
-	              "    config:\n"
-	              "      script: echo {{ .parameters.who }}\n",
-	              &ctx, &wf, &d) != 0) {
-		dump(&d);
-		fail();
-	}
+	LOADED(load_text("parameters:\n"
+	                 "  - name: who\n"
+	                 "steps:\n"
+	                 "  - name: s\n"
+	                 "    type: policy\n"
+	                 "    config:\n"
+	                 "      script: echo {{ .parameters.who }}\n",
+	                 &ctx, &wf, &d), &d);
 	inn_workflow_free(wf);
 	inn_diag_free(&d);
 	gate_teardown(&g);
@@ -776,20 +784,27 @@ test_workflow_registry_and_validate(void **state)
 
 /* --- providers ------------------------------------------------------------- */
 
+/* The provider folder data(rel), which must load without any diagnostic. */
+static inn_provider *
+provider_ok(const char *rel)
+{
+	inn_provider *p = NULL;
+	inn_diag d;
+
+	inn_diag_init(&d);
+	LOADED(inn_provider_load_dir(&p, data(rel), NULL, &d), &d);
+	assert_int_equal(d.n, 0);
+	inn_diag_free(&d);
+	return p;
+}
+
 static void
 test_provider_simple_form(void **state)
 {
-	inn_provider *p = NULL;
+	inn_provider *p = provider_ok("providers/simple-team");
 	const inn_workflow *wf;
-	inn_diag d;
 
 	(void)state;
-	inn_diag_init(&d);
-	if (inn_provider_load_dir(&p, data("providers/simple-team"), NULL, &d) != 0) {
-		dump(&d);
-		fail();
-	}
-	assert_int_equal(d.n, 0);
 	assert_string_equal(p->name, "simple-team");
 	assert_string_equal(p->version, "0.1.0");
 	assert_string_equal(p->owner, "platform");
@@ -803,23 +818,15 @@ test_provider_simple_form(void **state)
 	assert_string_equal(p->caps[1].alias_for, "greeting");
 	assert_non_null(strstr(p->file, "simple-team/provider.yaml"));
 	inn_provider_free(p);
-	inn_diag_free(&d);
 }
 
 static void
 test_provider_original_form(void **state)
 {
-	inn_provider *p = NULL;
+	inn_provider *p = provider_ok("providers/orig-team");
 	const inn_workflow *wf;
-	inn_diag d;
 
 	(void)state;
-	inn_diag_init(&d);
-	if (inn_provider_load_dir(&p, data("providers/orig-team"), NULL, &d) != 0) {
-		dump(&d);
-		fail();
-	}
-	assert_int_equal(d.n, 0);
 	assert_string_equal(p->name, "orig-team");
 	assert_string_equal(p->category, "data");
 	assert_int_equal(p->nworkflows, 2);
@@ -833,7 +840,6 @@ test_provider_original_form(void **state)
 	assert_string_equal(p->caps[2].type, "cache");
 	assert_string_equal(p->caps[2].create, "create-db");
 	inn_provider_free(p);
-	inn_diag_free(&d);
 }
 
 static void
@@ -845,10 +851,7 @@ provider_refused(const char *dir, const char *needle)
 	inn_diag_init(&d);
 	assert_int_not_equal(inn_provider_load_dir(&p, dir, NULL, &d), 0);
 	assert_null(p);
-	if (inn_diag_find(&d, needle, NULL, 0) < 0) {
-		dump(&d);
-		fail_msg("expected: %s", needle);
-	}
+	EXPECT_DIAG(&d, needle);
 	inn_diag_free(&d);
 }
 
@@ -982,10 +985,7 @@ test_catalog_and_goldenpaths(void **state)
 	inn_diag_init(&d);
 	dirs[0] = strdup(data("providers"));
 	snprintf(gp, sizeof(gp), "%s", data("goldenpaths/goldenpaths.yaml"));
-	if (inn_catalog_load(&c, dirs, 1, gp, NULL, &d) != 0) {
-		dump(&d);
-		fail();
-	}
+	LOADED(inn_catalog_load(&c, dirs, 1, gp, NULL, &d), &d);
 	assert_int_equal(d.n, 0);
 	assert_int_equal(c->nproviders, 2);
 	assert_non_null(inn_catalog_provider(c, "orig-team"));
@@ -1141,10 +1141,7 @@ test_score_valid(void **state)
 
 	(void)state;
 	inn_diag_init(&d);
-	if (inn_score_load_file(&s, data("score/app.yaml"), &d) != 0) {
-		dump(&d);
-		fail();
-	}
+	LOADED(inn_score_load_file(&s, data("score/app.yaml"), &d), &d);
 	assert_int_equal(d.n, 0);
 	assert_string_equal(s->app, "shop");
 	assert_int_equal(s->nresources, 2);
@@ -1183,10 +1180,7 @@ score_refused(const char *text, const char *needle)
 	assert_int_not_equal(inn_score_load_string(&s, "score.yaml", text, strlen(text), &d),
 	                     0);
 	assert_null(s);
-	if (inn_diag_find(&d, needle, NULL, 0) < 0) {
-		dump(&d);
-		fail_msg("expected: %s", needle);
-	}
+	EXPECT_DIAG(&d, needle);
 	inn_diag_free(&d);
 }
 
@@ -1478,11 +1472,7 @@ test_second_document_warns(void **state)
 	/* but text where a document start must be is malformed YAML: an error */
 	refused("name: m1\nsteps:\n  - {name: a, type: shell}\n...\nname: m2\n", NULL,
 	        "wf.yaml:5:1: error: did not find expected <document start>");
-	assert_int_equal(load_text("---\nname: m1\nsteps:\n  - {name: a, type: shell}\n...\n",
-	                           NULL, &wf, &d), 0);
-	assert_int_equal(d.n, 0);
-	inn_workflow_free(wf);
-	inn_diag_free(&d);
+	clean("---\nname: m1\nsteps:\n  - {name: a, type: shell}\n...\n");
 	/* text the first document cannot end with stays an error */
 	refused("[1, 2] x\n", NULL, "wf.yaml:1:8: error: ");
 
@@ -1512,6 +1502,17 @@ test_second_document_warns(void **state)
 	free(dir);
 }
 
+/* head, then n copies of fill, then tail, into text (which holds n + 256). */
+static const char *
+big_text(char *text, const char *head, char fill, size_t n, const char *tail)
+{
+	char *p = text + snprintf(text, 192, "%s", head);
+
+	memset(p, fill, n);
+	snprintf(p + n, 64, "%s", tail);
+	return text;
+}
+
 /* IN-11: a run refuses a template over INN_TMPL_MAX_LEN (1 MiB): so does
  * validation, at the field's file:line:col, with or without template
  * syntax; strings a run does not render (parameter defaults) are not
@@ -1519,44 +1520,35 @@ test_second_document_warns(void **state)
 static void
 test_template_length_checked_at_load(void **state)
 {
+	static const char *const script = "name: big\nsteps:\n  - name: a\n    type: shell\n"
+	                                  "    config:\n      script: \"";
 	size_t big = (1u << 20) + 1;
-	char *text = malloc(big + 256), *p;
+	char *text = malloc(big + 256);
 	inn_workflow *wf = NULL;
 	inn_diag d;
 
 	(void)state;
 	assert_non_null(text);
-	p = text + snprintf(text, 256, "name: big\nsteps:\n  - name: a\n    type: shell\n"
-	                    "    config:\n      script: \"");
-	memset(p, 'x', big);
-	snprintf(p + big, 64, "\"\n");
-	refused(text, NULL, "wf.yaml:6:15: error: step \"a\": config.script: template error: "
-	        "template longer than 1048576 bytes");
+	refused(big_text(text, script, 'x', big, "\"\n"), NULL, "wf.yaml:6:15: error: step "
+	        "\"a\": config.script: template error: template longer than 1048576 bytes");
 	/* env, variables and outputs are rendered as well */
-	p = text + snprintf(text, 256, "name: big\nsteps:\n  - name: a\n    type: shell\n"
-	                    "    env:\n      BIG: \"");
-	memset(p, 'x', big);
-	snprintf(p + big, 64, "\"\n");
-	refused(text, NULL, "wf.yaml:6:12: error: step \"a\": env.BIG: template error: "
+	refused(big_text(text, "name: big\nsteps:\n  - name: a\n    type: shell\n"
+	                 "    env:\n      BIG: \"", 'x', big, "\"\n"),
+	        NULL, "wf.yaml:6:12: error: step \"a\": env.BIG: template error: "
 	        "template longer than 1048576 bytes");
-	p = text + snprintf(text, 256, "name: big\nsteps:\n  - name: a\n    type: shell\n"
-	                    "outputs:\n  o: \"");
-	memset(p, 'y', big);
-	snprintf(p + big, 64, "\"\n");
-	refused(text, NULL, "wf.yaml:6:6: error: outputs.o: template error: template longer "
+	refused(big_text(text, "name: big\nsteps:\n  - name: a\n    type: shell\n"
+	                 "outputs:\n  o: \"", 'y', big, "\"\n"),
+	        NULL, "wf.yaml:6:6: error: outputs.o: template error: template longer "
 	        "than 1048576 bytes");
 	/* exactly the limit is fine; a default of any size is a value */
-	p = text + snprintf(text, 256, "name: big\nsteps:\n  - name: a\n    type: shell\n"
-	                    "    config:\n      script: \"");
-	memset(p, 'x', big - 1);
-	snprintf(p + big - 1, 64, "\"\n");
-	assert_int_equal(load_text(text, NULL, &wf, &d), 0);
+	assert_int_equal(load_text(big_text(text, script, 'x', big - 1, "\"\n"), NULL, &wf, &d),
+	                 0);
 	inn_workflow_free(wf);
 	inn_diag_free(&d);
-	p = text + snprintf(text, 256, "name: big\nparameters:\n  - name: d\n    default: \"");
-	memset(p, 'x', big);
-	snprintf(p + big, 64, "\"\nsteps:\n  - name: a\n    type: shell\n");
-	assert_int_equal(load_text(text, NULL, &wf, &d), 0);
+	assert_int_equal(load_text(big_text(text, "name: big\nparameters:\n  - name: d\n"
+	                                    "    default: \"", 'x', big,
+	                                    "\"\nsteps:\n  - name: a\n    type: shell\n"),
+	                           NULL, &wf, &d), 0);
 	inn_workflow_free(wf);
 	inn_diag_free(&d);
 	free(text);
@@ -1680,6 +1672,54 @@ test_shell_quoted_heredoc_warns(void **state)
 	inn_diag_free(&d);
 }
 
+/* The loader resolves the step graph once (inn_step_def.dep_idx) and the
+ * executor follows it: depends_on exactly, else the implicit order through
+ * parallel groups; an implicit edge that would close a cycle with a forward
+ * depends_on is left out. */
+static void
+expect_deps(const inn_workflow *wf, size_t i, size_t n, const size_t *want)
+{
+	size_t j;
+
+	assert_int_equal(wf->steps[i].ndep_idx, n);
+	for (j = 0; j < n; j++)
+		assert_int_equal(wf->steps[i].dep_idx[j], want[j]);
+}
+
+static void
+test_step_graph_resolved(void **state)
+{
+	static const size_t first[] = { 0 }, group[] = { 2, 1 }, last[] = { 2 };
+	inn_workflow *wf;
+
+	(void)state;
+	wf = loads("steps:\n"
+	           "  - {name: a, type: shell}\n"
+	           "  - {name: b, type: shell, parallel: true}\n"
+	           "  - {name: c, type: shell, parallel: true}\n"
+	           "  - {name: d, type: shell}\n"
+	           "  - {name: e, type: shell, depends_on: [a]}\n"
+	           "  - {name: f, type: shell, depends_on: []}\n");
+	expect_deps(wf, 0, 0, NULL);
+	expect_deps(wf, 1, 1, first);
+	expect_deps(wf, 2, 1, first);
+	expect_deps(wf, 3, 2, group);
+	expect_deps(wf, 4, 1, first);
+	expect_deps(wf, 5, 0, NULL);
+	inn_workflow_free(wf);
+
+	/* x waits for z (forward); y waits for x; z would wait for y, which
+	 * waits for z through x: left out */
+	wf = loads("steps:\n"
+	           "  - {name: x, type: shell, depends_on: [z]}\n"
+	           "  - {name: y, type: shell}\n"
+	           "  - {name: z, type: shell}\n");
+	expect_deps(wf, 0, 1, last);
+	expect_deps(wf, 1, 1, first);
+	expect_deps(wf, 2, 0, NULL);
+	inn_workflow_free(wf);
+}
+
 int
 main(void)
 {
@@ -1720,6 +1760,7 @@ main(void)
 		cmocka_unit_test(test_parameter_type_list),
 		cmocka_unit_test(test_shell_quoted_heredoc_warns),
 		cmocka_unit_test(test_integer_out_of_range),
+		cmocka_unit_test(test_step_graph_resolved),
 	};
 	const char *top = getenv("INN_TOP_SRCDIR");
 

@@ -1,0 +1,546 @@
+/*
+ * exec_step.c - running one step of a run (exec_run.c schedules it on a
+ * runner thread): evaluates its if/when condition, renders its config just
+ * before it runs (shell scripts get template values as environment
+ * variables), runs it in a worker process (exec_pool.c) with its deadline,
+ * retries with exponential backoff where allowed, masks secrets in what it
+ * reports, and publishes its outputs to the templates of later steps.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "exec_run_int.h"
+#include "host.h"
+#include "tmpl.h"
+
+#define MAX_BACKOFF_MS (5LL * 60 * 1000)
+
+static void
+emit_state_as(inn_run *r, struct srun *s, inn_state st, const char *msg)
+{
+	if (r->ev.step_state != NULL)
+		r->ev.step_state(r->ev.ud, s->index, s->res.def->name, st, s->res.attempts,
+		                 msg);
+}
+
+void
+inn_exec_emit_state(inn_run *r, struct srun *s, const char *msg)
+{
+	emit_state_as(r, s, s->res.state, msg);
+}
+
+struct log_ctx {
+	inn_run *run;
+	const char *step;
+};
+
+static void
+step_log(void *ud, int level, int stream, const char *line, size_t len)
+{
+	struct log_ctx *lc = ud;
+	size_t mlen = len;
+	char *masked = inn_masker_apply(lc->run->masker, line, len, &mlen);
+
+	if (lc->run->ev.log != NULL)
+		lc->run->ev.log(lc->run->ev.ud, lc->step, level, stream,
+		                masked ? masked : line, mlen);
+	free(masked);
+}
+
+static void
+engine_log(inn_run *r, const char *step, int level, const char *fmt, ...)
+	INN_PRINTF_LIKE(4, 5);
+
+static void
+engine_log(inn_run *r, const char *step, int level, const char *fmt, ...)
+{
+	struct log_ctx lc = { r, step };
+	char buf[2048], *big = NULL;
+	va_list ap, ap2;
+	int n;
+
+	va_start(ap, fmt);
+	va_copy(ap2, ap);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	/* a longer message is masked whole (step_log), never cut first: a
+	 * cut could leave the start of a secret unmasked */
+	if (n >= 0 && (size_t)n >= sizeof(buf) && (big = malloc((size_t)n + 1)) != NULL)
+		vsnprintf(big, (size_t)n + 1, fmt, ap2);
+	va_end(ap2);
+	if (n < 0)
+		return;
+	step_log(&lc, level, INN_STREAM_HOST, big ? big : buf, big ? (size_t)n : strlen(buf));
+	free(big);
+}
+
+struct bind_ctx {
+	inn_run *run;
+	json_object *env;
+};
+
+/* Shell mode: a template value becomes an environment variable. */
+static int
+bind_env(void *ud, const char *value, char *name, size_t namelen)
+{
+	struct bind_ctx *b = ud;
+
+	snprintf(name, namelen, "INN_T_%u", ++b->run->bind_seq);
+	json_object_object_add(b->env, name, json_object_new_string(value));
+	return 0;
+}
+
+json_object *
+inn_exec_masked_copy(inn_masker *m, json_object *o)
+{
+	json_object *c;
+	size_t i, n;
+
+	if (o == NULL)
+		return NULL;
+	switch (json_object_get_type(o)) {
+	case json_type_string: {
+		size_t len = (size_t)json_object_get_string_len(o), mlen = 0;
+		char *masked = inn_masker_apply(m, json_object_get_string(o), len, &mlen);
+
+		if (masked == NULL)
+			return json_object_new_string_len(json_object_get_string(o), (int)len);
+		c = json_object_new_string_len(masked, (int)mlen);
+		free(masked);
+		return c;
+	}
+	case json_type_array:
+		c = json_object_new_array();
+		n = json_object_array_length(o);
+		for (i = 0; i < n; i++)
+			json_object_array_add(c, inn_exec_masked_copy(m, json_object_array_get_idx(o, i)));
+		return c;
+	case json_type_object:
+		c = json_object_new_object();
+		json_object_object_foreach(o, k, v) {
+			char *mk = inn_masker_apply(m, k, strlen(k), NULL);
+
+			json_object_object_add(c, mk ? mk : k, inn_exec_masked_copy(m, v));
+			free(mk);
+		}
+		return c;
+	default:
+		/* numbers and booleans: masked as text if they spell a secret */
+		{
+			const char *t = json_object_to_json_string(o);
+			char *masked = inn_masker_apply(m, t, strlen(t), NULL);
+
+			if (masked != NULL) {
+				c = json_object_new_string(masked);
+				free(masked);
+				return c;
+			}
+			c = NULL;
+			json_object_deep_copy(o, &c, NULL);
+			return c;
+		}
+	}
+}
+
+/* 1 with why in msg when an output name holds a registered secret: names
+ * are shown and stored as they are, so such an output is refused (the
+ * secret belongs in the value, marked secret). */
+static int
+secret_output_name(inn_run *r, json_object *outputs, char *msg, size_t msglen)
+{
+	if (outputs == NULL || !json_object_is_type(outputs, json_type_object))
+		return 0;
+	json_object_object_foreach(outputs, k, v) {
+		char *masked = inn_masker_apply(r->masker, k, strlen(k), NULL);
+
+		(void)v;
+		if (masked != NULL) {
+			snprintf(msg, msglen, "output name \"%s\" contains a secret value; output "
+			         "names are shown and stored as they are: put the secret in the "
+			         "output's value and mark it secret", masked);
+			free(masked);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Renders the step's config (lock held). */
+static int
+render_config(inn_run *r, const inn_step_def *d, json_object **out)
+{
+	inn_tmpl_env env = { r->data, r->masker, NULL, NULL };
+	json_object *cfg = NULL, *envobj = NULL, *script;
+	int rc;
+
+	*out = NULL;
+	if ((rc = inn_tmpl_render(&env, d->config, "config", &cfg)) != 0)
+		return rc;
+	if (!json_object_is_type(cfg, json_type_object)) {
+		json_object_put(cfg);
+		return inn_error_set(INN_EINVAL, "config must be a mapping");
+	}
+	if (d->env != NULL) {
+		json_object *renv = NULL, *cenv;
+
+		if ((rc = inn_tmpl_render(&env, d->env, "env", &renv)) != 0) {
+			json_object_put(cfg);
+			return rc;
+		}
+		if (!json_object_object_get_ex(cfg, "env", &cenv) ||
+		    !json_object_is_type(cenv, json_type_object)) {
+			cenv = json_object_new_object();
+			json_object_object_add(cfg, "env", cenv);
+		}
+		json_object_object_foreach(renv, k, v)
+			json_object_object_add(cenv, k, json_object_get(v));
+		json_object_put(renv);
+	}
+	/* Shell scripts: values reach the script as environment variables. */
+	if (d->plugin_type != NULL && strcmp(d->plugin_type, "shell") == 0 &&
+	    json_object_object_get_ex(d->config, "script", &script) &&
+	    json_object_is_type(script, json_type_string)) {
+		struct bind_ctx b;
+		inn_tmpl_env senv = env;
+		char *text = NULL;
+
+		if (!json_object_object_get_ex(cfg, "env", &envobj) ||
+		    !json_object_is_type(envobj, json_type_object)) {
+			envobj = json_object_new_object();
+			json_object_object_add(cfg, "env", envobj);
+		}
+		b.run = r;
+		b.env = envobj;
+		senv.bind = bind_env;
+		senv.bind_ud = &b;
+		if ((rc = inn_tmpl_render_string(&senv, json_object_get_string(script),
+		                                  &text)) != 0) {
+			char why[1024];
+
+			snprintf(why, sizeof(why), "%s", inn_error_last());
+			json_object_put(cfg);
+			return inn_error_set(rc, "config.script: %s", why);
+		}
+		json_object_object_add(cfg, "script", json_object_new_string(text));
+		free(text);
+	}
+	*out = cfg;
+	return 0;
+}
+
+/* Sleeps up to ms (never past the workflow deadline) unless the run is
+ * cancelled; returns non-zero if the run was cancelled or ran out of time.
+ * Waits in short slices: inn_run_cancel() only sets a flag (it must be
+ * safe in a signal handler), so nobody wakes us. */
+static int
+backoff_wait(inn_run *r, int64_t ms)
+{
+	int64_t until = inn_now_ms() + ms;
+
+	if (until > r->deadline_ms)
+		until = r->deadline_ms;
+	while (!atomic_load(&r->cancel)) {
+		int64_t left = until - inn_now_ms();
+
+		if (left <= 0)
+			break;
+		usleep((useconds_t)(left > 50 ? 50 : left) * 1000);
+	}
+	return atomic_load(&r->cancel) || inn_now_ms() >= r->deadline_ms;
+}
+
+static void
+finish_step(inn_run *r, struct srun *s, inn_state st, const char *msg)
+{
+	/* Report first, then let the scheduler start what waited for us, so
+	 * observers see "a succeeded" before "b running". */
+	s->res.ended_ms = inn_wall_ms();
+	s->res.attempts = s->res.attempts ? s->res.attempts : 1;
+	emit_state_as(r, s, st, msg);
+	pthread_mutex_lock(&r->lock);
+	s->res.state = st;
+	free(s->res.message);
+	s->res.message = msg != NULL ? strdup(msg) : NULL;
+	if ((st == INN_STATE_FAILED || st == INN_STATE_TIMED_OUT ||
+	     st == INN_STATE_CANCELLED) && !s->res.def->continue_on_error)
+		r->stop = 1;
+	r->running--;
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* Non-zero when a dry-run's render error (rc, just returned on this
+ * thread) comes from a value a dry-run cannot know: a key missing under
+ * steps (the outputs of steps it does not run) or resources (what those
+ * steps would provision).  Any other render error (a template over a
+ * limit, a type error, a missing parameter) is what a real run would hit,
+ * so the dry-run reports it as the failure. */
+static int
+dry_run_unknown(const inn_run *r, int rc)
+{
+	const char *root = inn_tmpl_missing_root();
+
+	return r->dry_run && rc == INN_ENOTFOUND &&
+	       (strcmp(root, "steps") == 0 || strcmp(root, "resources") == 0);
+}
+
+/* The step's if/when condition: 1 to run the step, 0 when it is settled
+ * (skipped, failed, or would-run in a dry-run). */
+static int
+step_condition(inn_run *r, struct srun *s, char *msg, size_t msglen)
+{
+	const inn_step_def *d = s->res.def;
+	inn_tmpl_env env = { r->data, r->masker, NULL, NULL };
+	json_object *cond = NULL;
+	int rc, truth;
+
+	if (d->when == NULL)
+		return 1;
+	pthread_mutex_lock(&r->lock);
+	rc = inn_tmpl_render_value(&env, d->when, &cond);
+	pthread_mutex_unlock(&r->lock);
+	if (rc != 0) {
+		snprintf(msg, msglen, "if: %s", inn_error_last());
+		if (dry_run_unknown(r, rc)) {
+			/* e.g. it reads outputs of steps a dry-run does not run */
+			finish_step(r, s, INN_STATE_WOULD_RUN, "would-run if its condition "
+			            "holds; the condition depends on values not known in a "
+			            "dry-run");
+			return 0;
+		}
+		engine_log(r, d->name, INN_LOG_ERROR, "%s", msg);
+		finish_step(r, s, INN_STATE_FAILED, msg);
+		return 0;
+	}
+	truth = inn_tmpl_truthy(cond);
+	json_object_put(cond);
+	if (!truth)
+		finish_step(r, s, INN_STATE_SKIPPED, "skipped: condition false");
+	return truth;
+}
+
+/* One attempt of the step in a worker process (inn_pool_exec). */
+static int
+step_attempt(inn_run *r, const inn_step_def *d, json_object *cfg, const char *wsdir,
+             int64_t deadline, struct log_ctx *lc, inn_pool_res *res)
+{
+	inn_pool_req req;
+	char statedir[4096];
+
+	memset(&req, 0, sizeof(req));
+	req.type = d->plugin_type;
+	req.name = d->name;
+	req.config = cfg;
+	req.workspace = wsdir;
+	req.base_dir = r->wf->base_dir;
+	if (r->state_base != NULL) {
+		char plug[PATH_PART_LEN];
+
+		inn_exec_path_part(plug, d->plugin_type, "_");
+		snprintf(statedir, sizeof(statedir), "%s/%s", r->state_base, plug);
+		req.state_dir = statedir;
+	}
+	req.dry_run = r->dry_run;
+	req.deadline_ms = deadline;
+	req.secrets = r->secrets;
+	req.masker = r->masker;
+	req.cancel = &r->cancel;
+	req.log = step_log;
+	req.log_ud = lc;
+	return inn_pool_exec(r->eng, &req, res);
+}
+
+/* A successful attempt: its secret outputs join the masker, its outputs
+ * become steps.<name>.outputs for later templates.  Returns the state the
+ * step ends in, with its message in *why (NULL, or msg when refused). */
+static inn_state
+step_succeeded(inn_run *r, struct srun *s, inn_pool_res *res, char *msg, size_t msglen,
+               const char **why)
+{
+	const inn_step_def *d = s->res.def;
+	json_object *so, *outs;
+
+	json_object_object_foreach(res->secret_keys, sk, sv) {
+		json_object *val;
+
+		(void)sv;
+		if (json_object_object_get_ex(res->outputs, sk, &val))
+			inn_masker_add(r->masker, json_object_get_string(val));
+	}
+	if (secret_output_name(r, res->outputs, msg, msglen)) {
+		/* names are shown and stored as they are: refused, never masked */
+		*why = msg;
+		return INN_STATE_FAILED;
+	}
+	so = json_object_new_object();
+	pthread_mutex_lock(&r->lock);
+	json_object_object_add(so, "outputs", json_object_get(res->outputs));
+	json_object_object_get_ex(r->data, "steps", &outs);
+	json_object_object_add(outs, d->name, so);
+	s->res.outputs = inn_exec_masked_copy(r->masker, res->outputs);
+	json_object_put(s->res.outputs_real);
+	s->res.outputs_real = res->outputs ? json_object_get(res->outputs) : NULL;
+	pthread_mutex_unlock(&r->lock);
+	*why = r->dry_run ? "would-run (plugin dry-run succeeded)" : NULL;
+	return r->dry_run ? INN_STATE_WOULD_RUN : INN_STATE_SUCCEEDED;
+}
+
+/* How a failed attempt ended (timed out, cancelled, failed) and why, with
+ * secrets masked, into msg. */
+static inn_state
+attempt_failure(inn_run *r, const inn_step_def *d, const inn_pool_res *res,
+                int64_t deadline, char *msg, size_t msglen)
+{
+	const char *why = res->error && *res->error ? res->error : NULL;
+	inn_state st;
+	char *masked;
+
+	if (res->rc == INN_ETIMEOUT || (deadline > 0 && inn_now_ms() >= deadline &&
+	                                !atomic_load(&r->cancel)))
+		st = INN_STATE_TIMED_OUT;
+	else if (atomic_load(&r->cancel))
+		st = r->timed_out ? INN_STATE_TIMED_OUT : INN_STATE_CANCELLED;
+	else
+		st = INN_STATE_FAILED;
+	if (why != NULL)
+		snprintf(msg, msglen, "%s", why);
+	else if (st == INN_STATE_TIMED_OUT)
+		snprintf(msg, msglen, "timed out: the step or the workflow "
+		         "reached its timeout and was stopped");
+	else if (st == INN_STATE_CANCELLED)
+		snprintf(msg, msglen, "cancelled: the execution was cancelled "
+		         "while this step ran, so it was stopped");
+	else
+		snprintf(msg, msglen, "plugin \"%s\" returned %d", d->plugin_type, res->rc);
+	if ((masked = inn_masker_apply(r->masker, msg, strlen(msg), NULL)) != NULL) {
+		snprintf(msg, msglen, "%s", masked);
+		free(masked);
+	}
+	return st;
+}
+
+/* Waits before another attempt after a failed one (exponential backoff
+ * from the step's backoff, at most MAX_BACKOFF_MS).  Returns 0 to try
+ * again, or the state the step ends in (msg set) when the run was
+ * cancelled or timed out meanwhile. */
+static inn_state
+retry_wait(inn_run *r, struct srun *s, int attempts, char *msg, size_t msglen)
+{
+	const inn_step_def *d = s->res.def;
+	int64_t wait = d->backoff_ms > 0 ? d->backoff_ms : 1000;
+	inn_state st;
+	int k;
+
+	for (k = 1; k < s->res.attempts && wait < MAX_BACKOFF_MS; k++)
+		wait *= 2;
+	if (wait > MAX_BACKOFF_MS)
+		wait = MAX_BACKOFF_MS;
+	engine_log(r, d->name, INN_LOG_WARN, "attempt %d of %d failed: %s; "
+	           "retrying in %lld ms", s->res.attempts, attempts, msg, (long long)wait);
+	if (backoff_wait(r, wait) == 0)
+		return INN_STATE_PENDING;
+	st = atomic_load(&r->cancel) ? INN_STATE_CANCELLED : INN_STATE_TIMED_OUT;
+	snprintf(msg, msglen, "%s while waiting to retry",
+	         st == INN_STATE_CANCELLED ? "cancelled" : "the workflow timed out");
+	return st;
+}
+
+/* The attempts of a step whose config is rendered (cfg is consumed):
+ * retried with backoff where allowed, then settled.  Everything of the
+ * attempt is released before the step is settled (finish_step lets the
+ * scheduler start what waited for it). */
+static void
+step_attempts(inn_run *r, struct srun *s, const inn_plugin *plugin, json_object *cfg)
+{
+	const inn_step_def *d = s->res.def;
+	struct log_ctx lc = { r, d->name };
+	char wsdir[4096], msg[1536];
+	const char *why = msg;
+	int attempts = 1;
+	inn_state st;
+
+	snprintf(wsdir, sizeof(wsdir), "%s/%s", r->workspace, d->name);
+	mkdir(wsdir, 0700);
+	if (d->retries > 0 && (d->retry_opt_in || (plugin->desc.flags & INN_PLUGIN_IDEMPOTENT)))
+		attempts += d->retries;
+	for (s->res.attempts = 1;; s->res.attempts++) {
+		inn_pool_res res;
+		int64_t deadline = r->deadline_ms;
+
+		if (d->timeout_ms > 0 && d->timeout_ms < deadline - inn_now_ms())
+			deadline = inn_now_ms() + d->timeout_ms;
+		if (step_attempt(r, d, cfg, wsdir, deadline, &lc, &res) != 0) {
+			snprintf(msg, sizeof(msg), "%s", inn_error_last());
+			inn_pool_res_clear(&res);
+			st = INN_STATE_FAILED;
+			break;
+		}
+		if (res.rc == 0) {
+			st = step_succeeded(r, s, &res, msg, sizeof(msg), &why);
+			inn_pool_res_clear(&res);
+			break;
+		}
+		st = attempt_failure(r, d, &res, deadline, msg, sizeof(msg));
+		inn_pool_res_clear(&res);
+		if (s->res.attempts < attempts && st == INN_STATE_FAILED &&
+		    !atomic_load(&r->cancel) &&
+		    (st = retry_wait(r, s, attempts, msg, sizeof(msg))) == INN_STATE_PENDING)
+			continue;
+		break;
+	}
+	json_object_put(cfg);
+	finish_step(r, s, st, why);
+}
+
+void *
+inn_exec_step_thread(void *arg)
+{
+	struct srun *s = arg;
+	inn_run *r = s->run;
+	const inn_step_def *d = s->res.def;
+	const inn_plugin *plugin = inn_registry_find(inn_engine_registry(r->eng),
+	                                             d->plugin_type);
+	json_object *cfg = NULL;
+	char msg[1536];
+	int rc;
+
+	s->res.started_ms = inn_wall_ms();
+	inn_exec_emit_state(r, s, NULL);
+	if (!step_condition(r, s, msg, sizeof(msg)))
+		return NULL;
+	if (plugin == NULL) {
+		snprintf(msg, sizeof(msg), "no plugin provides step type \"%s\"", d->plugin_type);
+		finish_step(r, s, INN_STATE_FAILED, msg);
+		return NULL;
+	}
+	pthread_mutex_lock(&r->lock);
+	rc = render_config(r, d, &cfg);
+	pthread_mutex_unlock(&r->lock);
+	if (rc != 0) {
+		int unknown = dry_run_unknown(r, rc);
+
+		snprintf(msg, sizeof(msg), "step \"%s\": %s", d->name, inn_error_last());
+		engine_log(r, d->name, INN_LOG_ERROR, "%s", msg);
+		finish_step(r, s, unknown ? INN_STATE_WOULD_RUN : INN_STATE_FAILED,
+		            unknown ? "would-run; config depends on values not known in a "
+		                      "dry-run" : msg);
+		return NULL;
+	}
+	s->res.config = inn_exec_masked_copy(r->masker, cfg);
+	if (r->dry_run && !(plugin->desc.flags & INN_PLUGIN_DRY_RUN)) {
+		json_object_put(cfg);
+		finish_step(r, s, INN_STATE_SKIPPED, "skipped: plugin has no dry-run");
+		return NULL;
+	}
+	step_attempts(r, s, plugin, cfg);
+	return NULL;
+}

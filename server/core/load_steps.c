@@ -1,0 +1,363 @@
+/*
+ * load_steps.c - the steps list of a workflow file: each step's fields
+ * (name, type and its plugin type, config, env, if/when, depends_on,
+ * parallel, timeout, retries, continue_on_error, outputs) read into an
+ * inn_step_def with its positions for later messages, then the step graph
+ * (load_graph.c).  Part of the workflow loader (load_workflow.c).
+ */
+#include "model.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "duration.h"
+#include "error.h"
+#include "load_workflow_int.h"
+#include "step_types.h"
+
+#define MAX_STEPS_HARD 10000      /* even without a policy */
+#define MAX_RETRIES 100
+
+static const char *const step_keys[] = {
+	"name", "type", "config", "env", "if", "when", "depends_on", "dependsOn",
+	"parallel", "timeout", "retries", "continue_on_error", "continueOnError",
+	"outputs", "description", NULL
+};
+
+int
+inn_lw_duration(struct wf_load *L, const inn_ynode *n, const char *path, int64_t *ms)
+{
+	if (n->kind != INN_Y_SCALAR || inn_parse_duration_ms(n->value, ms) != 0 ||
+	    *ms < 0) {
+		if (n->kind == INN_Y_SCALAR)
+			inn_l_err(&L->lc, n, "%s: \"%s\" is not a duration (e.g. 90, 30s, 5m, "
+			          "1h30m)", path, n->value);
+		else
+			inn_l_err(&L->lc, n, "%s: must be a duration, not %s", path,
+			          inn_ynode_kind_name(n));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+read_int(struct wf_load *L, const inn_ynode *n, const char *path, long min, long max,
+         int *out)
+{
+	char *end;
+	long v;
+
+	if (n->kind != INN_Y_SCALAR || n->len == 0) {
+		inn_l_err(&L->lc, n, "%s: must be a number, not %s", path,
+		          inn_ynode_kind_name(n));
+		return -1;
+	}
+	errno = 0;
+	v = strtol(n->value, &end, 10);
+	if (*end != '\0' || errno != 0 || v < min || v > max) {
+		inn_l_err(&L->lc, n, "%s: \"%s\" is not a whole number between %ld and %ld",
+		          path, n->value, min, max);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+json_object *
+inn_lw_json_map(struct wf_load *L, const inn_ynode *n, const char *path)
+{
+	json_object *o;
+
+	if (inn_l_kind(&L->lc, n, INN_Y_MAP, path) != 0)
+		return NULL;
+	if ((o = inn_ynode_to_json(n)) == NULL)
+		inn_l_err(&L->lc, n, "%s: %s", path, inn_error_last());
+	return o;
+}
+
+/* --- steps --------------------------------------------------------------- */
+
+void
+inn_lw_step_free(inn_step_def *s)
+{
+	free(s->name);
+	free(s->type);
+	free(s->plugin_type);
+	json_object_put(s->config);
+	json_object_put(s->env);
+	free(s->when);
+	inn_l_strv_free(s->depends_on, s->ndeps);
+	free(s->dep_idx);
+}
+
+static int
+env_name_ok(const char *s)
+{
+	size_t i;
+
+	if (!((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
+		return 0;
+	for (i = 1; s[i] != '\0'; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return 0;
+	return 1;
+}
+
+static void
+step_env(struct wf_load *L, inn_step_def *s, const inn_ynode *n, const char *path)
+{
+	size_t i;
+
+	if (inn_l_is_null(n) || inn_l_kind(&L->lc, n, INN_Y_MAP, path) != 0)
+		return;
+	for (i = 0; i < INN_YMAP_LEN(n); i++) {
+		const inn_ynode *k = INN_YMAP_KEY(n, i), *v = INN_YMAP_VAL(n, i);
+
+		if (!env_name_ok(k->value)) {
+			inn_l_err(&L->lc, k, "%s: \"%s\" is not a valid environment variable "
+			          "name", path, k->value);
+			return;
+		}
+		if (v->kind != INN_Y_SCALAR) {
+			inn_l_err(&L->lc, v, "%s.%s: must be a scalar, not %s", path, k->value,
+			          inn_ynode_kind_name(v));
+			return;
+		}
+	}
+	s->env = inn_lw_json_map(L, n, path);
+}
+
+static void
+step_when(struct wf_load *L, inn_step_def *s, const inn_ynode *n, const char *path)
+{
+	int b;
+
+	if (inn_l_is_null(n))
+		return;
+	if (n->kind != INN_Y_SCALAR) {
+		inn_l_err(&L->lc, n, "%s: must be a condition string or true/false, not %s",
+		          path, inn_ynode_kind_name(n));
+		return;
+	}
+	if (n->plain && (strcmp(n->value, "true") == 0 || strcmp(n->value, "false") == 0 ||
+	                 strcmp(n->value, "True") == 0 || strcmp(n->value, "False") == 0 ||
+	                 strcmp(n->value, "TRUE") == 0 || strcmp(n->value, "FALSE") == 0)) {
+		inn_l_bool(&L->lc, n, path, &b);
+		s->when = strdup(b ? "true" : "false");
+	} else {
+		s->when = strdup(n->value);
+	}
+	if (s->when == NULL)
+		inn_l_err(&L->lc, n, "out of memory");
+}
+
+static void
+step_deps(struct wf_load *L, inn_step_def *s, struct step_pos *ps, const inn_ynode *n,
+          const char *path)
+{
+	size_t i;
+
+	if (inn_l_strlist(&L->lc, n, path, &s->depends_on, &s->ndeps) != 0 || s->ndeps == 0)
+		return;
+	if ((ps->deps = calloc(s->ndeps, sizeof(*ps->deps))) == NULL) {
+		inn_l_err(&L->lc, n, "out of memory");
+		return;
+	}
+	for (i = 0; i < s->ndeps; i++)
+		ps->deps[i] = n->kind == INN_Y_SEQ ? n->items[i] : n;
+}
+
+static void
+step_retries(struct wf_load *L, inn_step_def *s, const inn_ynode *n, const char *path)
+{
+	char p[INN_L_PATH_MAX];
+	static const char *const keys[] = { "limit", "backoff", NULL };
+	const inn_ynode *v;
+
+	s->retry_opt_in = 1;
+	if (n->kind == INN_Y_SCALAR) {
+		read_int(L, n, path, 0, MAX_RETRIES, &s->retries);
+		return;
+	}
+	if (inn_l_kind(&L->lc, n, INN_Y_MAP, path) != 0)
+		return;
+	inn_l_unknown_keys(&L->lc, n, keys, path);
+	if ((v = inn_ymap_get(n, "limit")) != NULL)
+		read_int(L, v, inn_l_path(p, sizeof(p), path, "limit"), 0, MAX_RETRIES,
+		         &s->retries);
+	else
+		inn_l_err(&L->lc, n, "%s: missing required field \"limit\"", path);
+	if ((v = inn_ymap_get(n, "backoff")) != NULL)
+		inn_lw_duration(L, v, inn_l_path(p, sizeof(p), path, "backoff"), &s->backoff_ms);
+}
+
+/* The value of step field a or its other spelling b in the step map n, or
+ * NULL when neither is written or both are (reported); *key is set to the
+ * spelling used. */
+static const inn_ynode *
+either(struct wf_load *L, const inn_ynode *n, const char *step, const char *a,
+       const char *b, const char **key)
+{
+	const inn_ynode *va = inn_ymap_get(n, a), *vb = inn_ymap_get(n, b);
+
+	if (va != NULL && vb != NULL) {
+		inn_l_err(&L->lc, inn_ymap_key(n, b), "step \"%s\": give either %s or %s, "
+		          "not both", step, a, b);
+		return NULL;
+	}
+	*key = va != NULL ? a : b;
+	return va != NULL ? va : vb;
+}
+
+/* Reads steps[idx] into s (fields that fail are reported and left empty). */
+static void
+step_parse(struct wf_load *L, const inn_ynode *n, size_t idx, inn_step_def *s,
+           struct step_pos *ps)
+{
+	char path[64], p[INN_L_PATH_MAX];
+	const inn_ynode *v;
+	const char *key;
+	size_t i;
+
+	snprintf(path, sizeof(path), "steps[%zu]", idx);
+	s->line = n->line;
+	s->col = n->col;
+	s->backoff_ms = 1000;
+	ps->node = n;
+	if (inn_l_kind(&L->lc, n, INN_Y_MAP, path) != 0)
+		return;
+	inn_l_unknown_keys(&L->lc, n, step_keys, path);
+	ps->name = inn_ymap_get(n, "name");
+	ps->type = inn_ymap_get(n, "type");
+	if (inn_l_string(&L->lc, n, "name", path, &s->name) != 0)
+		return;
+	if (s->name == NULL) {
+		inn_l_err(&L->lc, n, "%s: missing required field \"name\"", path);
+		return;
+	}
+	if (!inn_l_name_ok(s->name)) {
+		inn_l_err(&L->lc, ps->name, "%s: step name \"%s\" must match "
+		          "[A-Za-z0-9][A-Za-z0-9_-]* (at most 128 characters)", path, s->name);
+		free(s->name);
+		s->name = NULL;
+		return;
+	}
+	snprintf(path, sizeof(path), "step \"%s\"", s->name);
+	if (inn_l_string(&L->lc, n, "type", path, &s->type) == 0 && s->type == NULL)
+		inn_l_err(&L->lc, n, "step \"%s\": missing required field \"type\"", s->name);
+	if (s->type != NULL && s->type[0] == '\0') {
+		inn_l_err(&L->lc, ps->type, "step \"%s\": type must not be empty", s->name);
+		free(s->type);
+		s->type = NULL;
+	}
+	if (s->type != NULL && (s->plugin_type = strdup(inn_step_type_resolve(s->type))) ==
+	                       NULL)
+		inn_l_err(&L->lc, n, "out of memory");
+
+	ps->config = inn_ymap_get(n, "config");
+	if (ps->config != NULL && !inn_l_is_null(ps->config)) {
+		snprintf(p, sizeof(p), "steps[%zu].config", idx);
+		s->config = inn_lw_json_map(L, ps->config, p);
+		if (s->config == NULL)
+			ps->config = NULL; /* reported; skip the template walk */
+	} else {
+		ps->config = NULL;
+	}
+	if (s->config == NULL && (s->config = json_object_new_object()) == NULL)
+		inn_l_err(&L->lc, n, "out of memory");
+
+	if ((ps->env = inn_ymap_get(n, "env")) != NULL) {
+		snprintf(p, sizeof(p), "steps[%zu].env", idx);
+		step_env(L, s, ps->env, p);
+		if (s->env == NULL)
+			ps->env = NULL;
+	}
+
+	if ((v = either(L, n, s->name, "if", "when", &key)) != NULL) {
+		ps->when_key = key;
+		snprintf(p, sizeof(p), "steps[%zu].%s", idx, key);
+		step_when(L, s, v, p);
+		if (s->when != NULL)
+			ps->when = v;
+	}
+
+	if ((v = either(L, n, s->name, "depends_on", "dependsOn", &key)) != NULL) {
+		s->deps_explicit = 1; /* even "depends_on: []": no implicit ordering */
+		step_deps(L, s, ps, v, inn_l_path(p, sizeof(p), path, key));
+	}
+	for (i = 0; i < s->ndeps; i++)
+		if (strcmp(s->depends_on[i], s->name) == 0)
+			inn_l_err(&L->lc, ps->deps[i], "step \"%s\": depends on itself (cycle: "
+			          "%s -> %s)", s->name, s->name, s->name);
+
+	if ((v = inn_ymap_get(n, "parallel")) != NULL && !inn_l_is_null(v)) {
+		snprintf(p, sizeof(p), "steps[%zu].parallel", idx);
+		inn_l_bool(&L->lc, v, p, &s->parallel);
+	}
+	if ((v = inn_ymap_get(n, "timeout")) != NULL && !inn_l_is_null(v)) {
+		snprintf(p, sizeof(p), "steps[%zu].timeout", idx);
+		inn_lw_duration(L, v, p, &s->timeout_ms);
+	}
+	if ((v = inn_ymap_get(n, "retries")) != NULL && !inn_l_is_null(v)) {
+		snprintf(p, sizeof(p), "steps[%zu].retries", idx);
+		step_retries(L, s, v, p);
+	}
+	if ((v = either(L, n, s->name, "continue_on_error", "continueOnError", &key)) != NULL &&
+	    !inn_l_is_null(v)) {
+		snprintf(p, sizeof(p), "steps[%zu].%s", idx, key);
+		inn_l_bool(&L->lc, v, p, &s->continue_on_error);
+	}
+	if ((v = inn_ymap_get(n, "outputs")) != NULL && !inn_l_is_null(v)) {
+		/* declared outputs: documentation for readers; their templates are
+		 * checked like the config's */
+		snprintf(p, sizeof(p), "steps[%zu].outputs", idx);
+		if (v->kind == INN_Y_SCALAR)
+			inn_l_err(&L->lc, v, "%s: must be a mapping or a list, not a scalar", p);
+		else
+			ps->outputs = v;
+	}
+}
+
+void
+inn_lw_load_steps(struct wf_load *L, const inn_ynode *n, const char *path)
+{
+	inn_workflow *wf = L->wf;
+	const inn_policy *pol = L->ctx->policy;
+	size_t i;
+
+	if (n == NULL) {
+		inn_l_err(&L->lc, NULL, "missing required field \"steps\"");
+		return;
+	}
+	if (inn_l_kind(&L->lc, n, INN_Y_SEQ, path) != 0)
+		return;
+	if (n->n == 0) {
+		inn_l_err(&L->lc, n, "%s: a workflow needs at least one step", path);
+		return;
+	}
+	if (pol != NULL && pol->max_steps > 0 && n->n > (size_t)pol->max_steps) {
+		inn_l_err(&L->lc, n, "%s: %zu steps exceed workflowPolicies."
+		          "maxStepsPerWorkflow (%d, %s)", path, n->n, pol->max_steps,
+		          pol->file ? pol->file : "default policy");
+		return;
+	}
+	if (n->n > MAX_STEPS_HARD) {
+		inn_l_err(&L->lc, n, "%s: %zu steps exceed the limit of %d", path, n->n,
+		          MAX_STEPS_HARD);
+		return;
+	}
+	wf->steps = calloc(n->n, sizeof(*wf->steps));
+	L->pos = calloc(n->n, sizeof(*L->pos));
+	if (wf->steps == NULL || L->pos == NULL) {
+		inn_l_err(&L->lc, n, "out of memory");
+		return;
+	}
+	wf->nsteps = n->n;
+	for (i = 0; i < n->n; i++)
+		step_parse(L, n->items[i], i, &wf->steps[i], &L->pos[i]);
+	if (inn_lw_graph(L) != 0)
+		inn_l_err(&L->lc, n, "out of memory");
+}

@@ -1,0 +1,17 @@
+/*
+ * step_types.h - the legacy step-type alias table: which plugin type a
+ * step type written in a workflow file runs as.  Below the loaders
+ * (load_steps.c resolves every step's type with it).
+ */
+#ifndef INN_CORE_STEP_TYPES_H
+#define INN_CORE_STEP_TYPES_H
+
+/* Legacy step types of the original innominatus mapped to our plugins:
+ * returns the plugin type for a written type, or written itself (NULL for
+ * NULL).  The whole alias table (step_types.c):
+ *     policy -> shell      (the original's "policy" step runs a bash script)
+ * The admin allow-list is checked against the type as written; the
+ * registry is asked for the resolved plugin type. */
+const char *inn_step_type_resolve(const char *written);
+
+#endif
