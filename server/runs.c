@@ -19,23 +19,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "deploy.h"
 #include "error.h"
 #include "host.h"
 #include "runs_inputs.h"
 #include "server.h"
 
-/* A resource of the Score spec, provisioned before the main workflow. */
-struct res_part {
-	char *name;
-	char *type;               /* the spec's resource type */
-	const char *provider;     /* the provider's name (in the held catalog) */
-	const inn_workflow *wf;   /* the provider's create workflow */
-	json_object *params;      /* the resource params it declares */
-};
-
 struct active_run {
 	inn_server *srv;
-	inn_catalog_ref *cat;     /* the catalog main_wf and res[].wf live in */
+	inn_catalog_ref *cat;     /* the catalog main_wf and the plan's parts live in */
 	int64_t id;
 	char *team;
 	char *created_by;         /* the key that started it (executions.created_by) */
@@ -44,11 +36,11 @@ struct active_run {
 	const inn_workflow *main_wf;
 	inn_run_opts ro;          /* the main run's options (params, data, ...) */
 	json_object *params;
-	json_object *data;        /* template data: app, resources */
+	json_object *data;        /* template data: app, resources (the plan's) */
 	json_object *completed;
 	json_object *res_mask;    /* secret values among the resources' outputs, or NULL */
-	struct res_part *res;
-	size_t nres;
+	inn_deploy *plan;         /* the Score spec's resource parts (deploy.h) */
+	size_t nres;              /* how many */
 	/* what runs now (guarded by srv->runs_lock for cancel) */
 	const inn_workflow *wf;
 	inn_run *run;
@@ -249,15 +241,8 @@ publish_exec(inn_server *srv, struct active_run *ar, const char *type, const cha
 static void
 active_free(struct active_run *ar)
 {
-	size_t i;
-
 	inn_run_free(ar->run);
-	for (i = 0; i < ar->nres; i++) {
-		free(ar->res[i].name);
-		free(ar->res[i].type);
-		json_object_put(ar->res[i].params);
-	}
-	free(ar->res);
+	inn_deploy_free(ar->plan);
 	json_object_put(ar->params);
 	json_object_put(ar->data);
 	json_object_put(ar->completed);
@@ -273,7 +258,7 @@ active_free(struct active_run *ar)
 
 /* The spec's resource as it ended (not for dry runs: nothing was made). */
 static void
-record_resource(struct active_run *ar, const struct res_part *rp, inn_state st,
+record_resource(struct active_run *ar, const inn_deploy_part *rp, inn_state st,
                 json_object *outputs)
 {
 	inn_resource_row row;
@@ -282,9 +267,9 @@ record_resource(struct active_run *ar, const struct res_part *rp, inn_state st,
 		return;
 	memset(&row, 0, sizeof(row));
 	row.app = (char *)ar->ro.app;
-	row.name = rp->name;
-	row.type = rp->type;
-	row.provider = (char *)rp->provider;
+	row.name = (char *)rp->name;
+	row.type = (char *)rp->type;
+	row.provider = rp->provider->name;
 	row.status = (char *)state_str(st);
 	row.outputs = outputs;
 	if (inn_store_resource_put(ar->srv->store, &row) != 0)
@@ -337,18 +322,13 @@ static void steps_settle(inn_server *srv, int64_t id, const char *from, const ch
 static inn_state
 provision(struct active_run *ar, char *why, size_t whylen)
 {
-	json_object *resources;
 	size_t i;
 
-	if (!json_object_object_get_ex(ar->data, "resources", &resources)) {
-		resources = json_object_new_object();
-		json_object_object_add(ar->data, "resources", resources);
-	}
 	for (i = 0; i < ar->nres; i++) {
-		struct res_part *rp = &ar->res[i];
+		const inn_deploy_part *rp = inn_deploy_part_at(ar->plan, i);
 		inn_run_opts ro = ar->ro;
 		inn_run *run = NULL;
-		json_object *ro_obj, *outs;
+		json_object *outs;
 		char prefix[300];
 		inn_state st;
 
@@ -371,8 +351,6 @@ provision(struct active_run *ar, char *why, size_t whylen)
 			         rp->wf->name, inn_run_message(run) ? inn_run_message(run) : "");
 			return st;
 		}
-		ro_obj = json_object_new_object();
-		json_object_object_add(ro_obj, "name", json_object_new_string(rp->name));
 		/* the main workflow gets the real values; its masker the secret ones */
 		if ((outs = inn_run_outputs_real(run)) != NULL) {
 			if (ar->res_mask == NULL)
@@ -381,11 +359,7 @@ provision(struct active_run *ar, char *why, size_t whylen)
 		} else {
 			outs = inn_run_outputs(run);
 		}
-		if (outs != NULL) {
-			json_object_object_foreach(outs, k, v)
-				json_object_object_add(ro_obj, k, json_object_get(v));
-		}
-		json_object_object_add(resources, rp->name, ro_obj);
+		inn_deploy_resource_done(ar->plan, i, outs);
 	}
 	return INN_STATE_SUCCEEDED;
 }
@@ -637,61 +611,6 @@ resolve(const inn_catalog *cat, const char *ref, const char *kind)
 	return inn_catalog_workflow(cat, ref);
 }
 
-/* The resource parts of a Score spec: each resource's type resolves to a
- * provider's create workflow, which receives its params; a param the
- * workflow does not declare is an error, as for direct runs.  At most
- * INN_SPEC_RESOURCES_MAX resources. */
-#define INN_SPEC_RESOURCES_MAX 100
-static int
-plan_resources(struct active_run *ar, const inn_score *score)
-{
-	json_object *placeholders = json_object_new_object();
-	size_t i, j;
-
-	json_object_object_add(ar->data, "resources", placeholders);
-	if (score->nresources == 0)
-		return 0;
-	if (score->nresources > INN_SPEC_RESOURCES_MAX)
-		return inn_error_set(INN_EINVAL, "spec: %zu resources, more than the limit of %d "
-		                     "resources in one spec", score->nresources,
-		                     INN_SPEC_RESOURCES_MAX);
-	if ((ar->res = calloc(score->nresources, sizeof(*ar->res))) == NULL)
-		return inn_error_set(INN_ENOMEM, "out of memory");
-	for (i = 0; i < score->nresources; i++) {
-		const inn_score_resource *r = &score->resources[i];
-		const inn_provider *prov = NULL;
-		const inn_resource_cap *cap = inn_catalog_resource(ar->cat->cat, r->type, &prov);
-		const inn_workflow *wf = cap && cap->create ? inn_provider_workflow(prov, cap->create)
-		                                            : NULL;
-		struct res_part *rp = &ar->res[ar->nres];
-
-		if (wf == NULL)
-			return inn_error_set(INN_EINVAL, "spec: resource \"%s\": no provider offers "
-			                     "type \"%s\" with a create workflow", r->name, r->type);
-		rp->name = strdup(r->name);
-		rp->type = strdup(r->type);
-		rp->provider = prov->name;
-		rp->wf = wf;
-		rp->params = json_object_new_object();
-		ar->nres++;
-		if (r->params != NULL) {
-			json_object_object_foreach(r->params, k, v) {
-				for (j = 0; j < wf->nparams; j++)
-					if (strcmp(wf->params[j].name, k) == 0) {
-						json_object_object_add(rp->params, k, inn_json_copy(v));
-						break;
-					}
-				if (j == wf->nparams)
-					return inn_error_set(INN_EINVAL, "spec: resource \"%s\": its type "
-					                     "\"%s\" (workflow %s) has no parameter \"%s\"",
-					                     r->name, r->type, wf->name, k);
-			}
-		}
-		json_object_object_add(placeholders, r->name, json_object_new_object());
-	}
-	return 0;
-}
-
 /* An application belongs to whoever first ran a spec for it: its team, or
  * without a team (an admin's key, a key without a team) that very key.
  * Nobody else may run a spec under its name -- which would provision and
@@ -778,20 +697,32 @@ op_check(const inn_catalog *cat, const inn_caller *who, const char *ref,
 }
 
 /* The inputs as stored (*stored_params, *stored_spec: new objects) and
- * sealed: every secret parameter of the main workflow and of each spec
- * resource's create workflow replaced by "***" whatever its length, and
- * every other string holding a secret value masked; the real params and
- * spec sealed into *sealed when anything was masked (runs_inputs.c). */
+ * sealed: the main workflow's resolved parameters (resolved) with every
+ * secret parameter of the main workflow and of each spec resource's create
+ * workflow replaced by "***" whatever its length, and every other string
+ * holding a secret value (those, and the secret outputs of reused steps)
+ * masked; the real params and spec sealed into *sealed when anything was
+ * masked (runs_inputs.c). */
 static int
-store_inputs(struct active_run *ar, inn_run *check, json_object *params, json_object *spec,
-             json_object **stored_params, json_object **stored_spec, char **sealed)
+store_inputs(struct active_run *ar, json_object *resolved, json_object *params,
+             json_object *spec, json_object **stored_params, json_object **stored_spec,
+             char **sealed)
 {
-	inn_masker *m = inn_run_masker(check);
-	json_object *res = NULL, *r, *rparams;
+	inn_masker *m = NULL;
+	json_object *res = NULL, *r, *rparams, *mask;
 	size_t i, j;
+	int rc;
 
-	*stored_params = inn_run_params_masked(check);
+	*stored_params = inn_json_copy(resolved);
 	*stored_spec = inn_json_copy(spec);
+	if ((rc = inn_masker_new(&m)) != 0 ||
+	    (rc = inn_params_mask_secrets(ar->main_wf, resolved, m)) != 0)
+		goto out;
+	if (ar->completed != NULL &&
+	    json_object_object_get_ex(ar->completed, INN_COMPLETED_MASK, &mask) &&
+	    json_object_is_type(mask, json_type_array))
+		for (i = 0; i < json_object_array_length(mask); i++)
+			inn_masker_add(m, json_object_get_string(json_object_array_get_idx(mask, i)));
 	for (j = 0; j < ar->main_wf->nparams; j++) {
 		const inn_param *p = &ar->main_wf->params[j];
 
@@ -803,16 +734,17 @@ store_inputs(struct active_run *ar, inn_run *check, json_object *params, json_ob
 	if (*stored_spec != NULL)
 		json_object_object_get_ex(*stored_spec, "resources", &res);
 	for (i = 0; i < ar->nres; i++) {
-		const inn_workflow *wf = ar->res[i].wf;
+		const inn_deploy_part *rp = inn_deploy_part_at(ar->plan, i);
+		const inn_workflow *wf = rp->wf;
 
 		rparams = NULL;
-		if (res != NULL && json_object_object_get_ex(res, ar->res[i].name, &r))
+		if (res != NULL && json_object_object_get_ex(res, rp->name, &r))
 			json_object_object_get_ex(r, "params", &rparams);
 		for (j = 0; j < wf->nparams; j++) {
 			json_object *v;
 
 			if (wf->params[j].type == NULL || strcmp(wf->params[j].type, "secret") != 0 ||
-			    !json_object_object_get_ex(ar->res[i].params, wf->params[j].name, &v))
+			    !json_object_object_get_ex(rp->params, wf->params[j].name, &v))
 				continue;
 			inn_masker_add(m, json_object_get_string(v));
 			if (rparams != NULL && json_object_is_type(rparams, json_type_object) &&
@@ -823,8 +755,74 @@ store_inputs(struct active_run *ar, inn_run *check, json_object *params, json_ob
 	}
 	inn_json_mask(m, *stored_params);
 	inn_json_mask(m, *stored_spec);
-	return inn_runs_inputs_seal(ar->srv->secretbox, *stored_params, *stored_spec, params,
-	                            spec, sealed);
+	rc = inn_runs_inputs_seal(ar->srv->secretbox, *stored_params, *stored_spec, params,
+	                          spec, sealed);
+out:
+	inn_masker_free(m);
+	return rc;
+}
+
+/* The spec's application (checked against its owner unless resuming) and
+ * its deployment plan: ar->plan, ar->data, ar->spec; *score the parsed
+ * spec (NULL without one). */
+static int
+plan_spec(struct active_run *ar, const inn_caller *who, json_object *spec, int64_t id_in,
+          inn_score **score)
+{
+	inn_diag d;
+	int rc = 0;
+
+	inn_diag_init(&d);
+	*score = NULL;
+	if (spec != NULL && (inn_score_from_json(score, "spec", spec, &d) != 0 ||
+	                     d.nerrors > 0)) {
+		char buf[1024];
+
+		inn_diag_format(&d, 0, buf, sizeof(buf));
+		rc = inn_error_set(INN_EINVAL, "spec: %s", d.n ? buf : inn_error_last());
+		goto out;
+	}
+	if (spec != NULL && id_in == 0 && (rc = app_check(ar->srv, who, (*score)->app)) != 0)
+		goto out;
+	/* strict: a resource param its workflow does not declare is refused,
+	 * as for direct runs */
+	if ((rc = inn_deploy_plan(&ar->plan, ar->cat->cat, *score, INN_DEPLOY_STRICT,
+	                          NULL)) != 0) {
+		char why[1024];
+
+		snprintf(why, sizeof(why), "%s", inn_error_last());
+		rc = inn_error_set(rc, "spec: %s", why);
+		goto out;
+	}
+	ar->nres = inn_deploy_nparts(ar->plan);
+	ar->data = json_object_get(inn_deploy_data(ar->plan));
+	ar->spec = spec != NULL ? inn_json_copy(spec) : NULL;
+out:
+	inn_diag_free(&d);
+	return rc;
+}
+
+/* Checks every part's parameters and the main workflow's, so a mistake is a
+ * 400, not a failed run; *resolved: the main workflow's. */
+static int
+check_params(struct active_run *ar, json_object **resolved)
+{
+	json_object *p = NULL;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < ar->nres; i++) {
+		const inn_deploy_part *rp = inn_deploy_part_at(ar->plan, i);
+
+		if ((rc = inn_params_resolve(rp->wf, rp->params, &p)) != 0) {
+			char why[1024];
+
+			snprintf(why, sizeof(why), "%s", inn_error_last());
+			return inn_error_set(rc, "spec: resource \"%s\": %s", rp->name, why);
+		}
+		json_object_put(p);
+	}
+	return inn_params_resolve(ar->main_wf, ar->params, resolved);
 }
 
 /* Starts (or resumes, when id_in > 0) an execution.  Everything is checked
@@ -836,12 +834,10 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 {
 	struct active_run *ar;
 	inn_score *score = NULL;
-	inn_run *check = NULL;
-	inn_diag d;
+	json_object *resolved = NULL;
 	size_t i;
 	int rc, stuck;
 
-	inn_diag_init(&d);
 	if ((ar = calloc(1, sizeof(*ar))) == NULL)
 		return inn_error_set(INN_ENOMEM, "out of memory");
 	ar->srv = srv;
@@ -860,27 +856,8 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 	ar->any_app = who == NULL || who->admin || id_in > 0;
 	ar->params = params ? inn_json_copy(params) : json_object_new_object();
 	ar->completed = inn_json_copy(completed);
-	ar->data = json_object_new_object();
-	if (spec != NULL) {
-		json_object *app = json_object_new_object();
-
-		if (inn_score_from_json(&score, "spec", spec, &d) != 0 || d.nerrors > 0) {
-			char buf[1024];
-
-			inn_diag_format(&d, 0, buf, sizeof(buf));
-			rc = inn_error_set(INN_EINVAL, "spec: %s", d.n ? buf : inn_error_last());
-			json_object_put(app);
-			goto err;
-		}
-		json_object_object_add(app, "name", json_object_new_string(score->app));
-		json_object_object_add(app, "metadata", inn_json_copy(score->metadata));
-		json_object_object_add(app, "containers", inn_json_copy(score->containers));
-		json_object_object_add(ar->data, "app", app);
-		ar->spec = inn_json_copy(spec);
-		if ((id_in == 0 && (rc = app_check(srv, who, score->app)) != 0) ||
-		    (rc = plan_resources(ar, score)) != 0)
-			goto err;
-	}
+	if ((rc = plan_spec(ar, who, spec, id_in, &score)) != 0)
+		goto err;
 	memset(&ar->ro, 0, sizeof(ar->ro));
 	ar->ro.params = ar->params;
 	ar->ro.data = ar->data;
@@ -891,27 +868,16 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 	ar->ro.events.step_state = on_step_state;
 	ar->ro.events.log = on_log;
 	ar->ro.events.ud = ar;
-	{
-		/* the effective environment (the given value, else the main
-		 * workflow's default) names the state of the main run and of every
-		 * resource part alike */
-		json_object *env = NULL;
-
-		if (!json_object_object_get_ex(ar->params, "environment", &env) || env == NULL)
-			for (i = 0; i < ar->main_wf->nparams; i++)
-				if (strcmp(ar->main_wf->params[i].name, "environment") == 0)
-					env = ar->main_wf->params[i].def;
-		if (env != NULL && json_object_is_type(env, json_type_string))
-			ar->ro.environment = json_object_get_string(env);
-	}
+	/* the effective environment (the given value, else the main workflow's
+	 * default) names the state of the main run and of every resource part
+	 * alike */
+	ar->ro.environment = inn_params_environment(ar->main_wf, ar->params);
 	{
 		/* maxStepsPerWorkflow bounds the whole planned run: the main
 		 * workflow's steps and every resource part's */
-		size_t total = ar->main_wf->nsteps;
+		size_t total = ar->main_wf->nsteps + inn_deploy_nsteps(ar->plan);
 		const inn_policy *pol = srv->policy;
 
-		for (i = 0; i < ar->nres; i++)
-			total += ar->res[i].wf->nsteps;
 		if (pol != NULL && pol->max_steps > 0 && total > (size_t)pol->max_steps) {
 			rc = inn_error_set(INN_EINVAL, "this run would have %zu steps (workflow %zu, "
 			                   "%zu resource part%s), more than the policy's "
@@ -920,23 +886,7 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 			goto err;
 		}
 	}
-	/* check every part's parameters now, so a mistake is a 400, not a failed run */
-	for (i = 0; i < ar->nres; i++) {
-		inn_run_opts ro = ar->ro;
-
-		ro.params = ar->res[i].params;
-		ro.completed = NULL;
-		if ((rc = inn_run_new(&check, srv->engine, ar->res[i].wf, &ro)) != 0) {
-			char why[1024];
-
-			snprintf(why, sizeof(why), "%s", inn_error_last());
-			rc = inn_error_set(rc, "spec: resource \"%s\": %s", ar->res[i].name, why);
-			goto err;
-		}
-		inn_run_free(check);
-		check = NULL;
-	}
-	if ((rc = inn_run_new(&check, srv->engine, ar->main_wf, &ar->ro)) != 0)
+	if ((rc = check_params(ar, &resolved)) != 0)
 		goto err;
 	if (id_in > 0) {
 		ar->id = id_in;
@@ -950,7 +900,7 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 		row.team = ar->team;
 		row.created_by = who ? (char *)who->p.name : (char *)"system";
 		row.status = (char *)"pending";
-		if ((rc = store_inputs(ar, check, params, spec, &row.params, &row.spec,
+		if ((rc = store_inputs(ar, resolved, params, spec, &row.params, &row.spec,
 		                       &row.sealed_inputs)) != 0) {
 			json_object_put(row.params);
 			json_object_put(row.spec);
@@ -981,7 +931,8 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 			size_t k, part;
 
 			for (part = 0; part <= ar->nres; part++) {
-				const inn_workflow *pw = part < ar->nres ? ar->res[part].wf : ar->main_wf;
+				const inn_deploy_part *rp = inn_deploy_part_at(ar->plan, part);
+				const inn_workflow *pw = rp != NULL ? rp->wf : ar->main_wf;
 				char sname[512];
 
 				for (k = 0; k < pw->nsteps; k++) {
@@ -989,7 +940,7 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 
 					memset(&sr, 0, sizeof(sr));
 					if (part < ar->nres)
-						snprintf(sname, sizeof(sname), "%s/%s", ar->res[part].name,
+						snprintf(sname, sizeof(sname), "%s/%s", rp->name,
 						         pw->steps[k].name);
 					else
 						snprintf(sname, sizeof(sname), "%s", pw->steps[k].name);
@@ -1014,8 +965,8 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 			json_object_put(det);
 		}
 	}
-	inn_run_free(check);
-	check = NULL;
+	json_object_put(resolved);
+	resolved = NULL;
 	*id = ar->id;
 	/* queued in order; a runner starts it when a slot is free (no thread
 	 * waits for one); none start before inn_runs_begin */
@@ -1038,12 +989,10 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 		goto err;
 	}
 	inn_score_free(score);
-	inn_diag_free(&d);
 	return 0;
 err:
-	inn_run_free(check);
+	json_object_put(resolved);
 	inn_score_free(score);
-	inn_diag_free(&d);
 	active_free(ar);
 	return rc;
 }
