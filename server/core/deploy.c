@@ -24,14 +24,14 @@ struct inn_deploy {
 void
 inn_deploy_free(inn_deploy *plan)
 {
-	size_t i;
-
 	if (plan == NULL)
 		return;
-	for (i = 0; i < plan->nparts; i++) {
-		free((char *)plan->parts[i].name);
-		free((char *)plan->parts[i].type);
-		json_object_put(plan->parts[i].params);
+	while (plan->nparts > 0) {
+		inn_deploy_part *part = &plan->parts[--plan->nparts];
+
+		free((char *)part->name);
+		free((char *)part->type);
+		json_object_put(part->params);
 	}
 	free(plan->parts);
 	json_object_put(plan->data);

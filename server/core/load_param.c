@@ -28,29 +28,46 @@ static const char *const param_keys[] = {
 
 /* --- parameters ---------------------------------------------------------- */
 
-static const char *const param_types[] = {
-	"string", "number", "integer", "boolean", "map", "object", "array", "enum",
-	"duration", "secret", NULL
+/* The parameter types: each written name, the type it means (other
+ * spellings: int, bool and float of the original's golden paths; list, the
+ * README's word for array) and how a message names a value of it. */
+static const struct param_type {
+	const char *written, *type, *noun;
+} param_types[] = {
+	{ "string", "string", "a string" },
+	{ "number", "number", "a number" },
+	{ "float", "number", "a number" },
+	{ "integer", "integer", "an integer" },
+	{ "int", "integer", "an integer" },
+	{ "boolean", "boolean", "a boolean" },
+	{ "bool", "boolean", "a boolean" },
+	{ "map", "map", "a mapping" },
+	{ "object", "object", "a mapping" },
+	{ "array", "array", "a list" },
+	{ "list", "array", "a list" },
+	{ "enum", "enum", "a scalar" },
+	{ "duration", "duration", "a duration" },
+	{ "secret", "secret", "a string" },
 };
+
+/* The entry of a written type name, or NULL. */
+static const struct param_type *
+param_type(const char *written)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(param_types) / sizeof(param_types[0]); i++)
+		if (strcmp(param_types[i].written, written) == 0)
+			return &param_types[i];
+	return NULL;
+}
 
 static const char *
 type_noun(const char *type)
 {
-	if (strcmp(type, "number") == 0)
-		return "a number";
-	if (strcmp(type, "integer") == 0)
-		return "an integer";
-	if (strcmp(type, "boolean") == 0)
-		return "a boolean";
-	if (strcmp(type, "map") == 0 || strcmp(type, "object") == 0)
-		return "a mapping";
-	if (strcmp(type, "array") == 0)
-		return "a list";
-	if (strcmp(type, "duration") == 0)
-		return "a duration";
-	if (strcmp(type, "enum") == 0)
-		return "a scalar";
-	return "a string";
+	const struct param_type *t = param_type(type);
+
+	return t != NULL ? t->noun : "a string";
 }
 
 /* Short text of a value for messages (strings quoted, cut at 60 bytes). */
@@ -267,27 +284,12 @@ inn_l_params_free(inn_param *params, size_t n)
 	free(params);
 }
 
-/* int -> integer, bool -> boolean, float -> number: spellings of the
- * original's golden paths; list -> array (the README's word for it). */
-static const char *
-param_type_normal(const char *t)
-{
-	if (strcmp(t, "list") == 0)
-		return "array";
-	if (strcmp(t, "int") == 0)
-		return "integer";
-	if (strcmp(t, "bool") == 0)
-		return "boolean";
-	if (strcmp(t, "float") == 0)
-		return "number";
-	return t;
-}
-
 int
 inn_l_param_parse(const inn_lctx *lc, const inn_ynode *node, const inn_ynode *name_key,
                   const char *path, inn_param *out)
 {
 	const inn_ynode *n, *a, *e;
+	const struct param_type *pt;
 	char p[INN_L_PATH_MAX], why[256];
 	size_t nerr0 = lc->diag->nerrors;
 	char *type = NULL;
@@ -328,18 +330,15 @@ inn_l_param_parse(const inn_lctx *lc, const inn_ynode *node, const inn_ynode *na
 	}
 	if (inn_l_string(lc, node, "type", path, &type) != 0)
 		goto fail;
-	if ((out->type = strdup(type ? param_type_normal(type) : "string")) == NULL)
-		goto nomem;
-	for (i = 0; param_types[i] != NULL; i++)
-		if (strcmp(out->type, param_types[i]) == 0)
-			break;
-	if (param_types[i] == NULL) {
+	if ((pt = param_type(type ? type : "string")) == NULL) {
 		inn_l_err(lc, inn_ymap_get(node, "type"), "%s: unknown type \"%s\" (known: "
 		          "string, number or float, integer or int, boolean or bool, map, "
 		          "object, array or list, enum, duration, secret)",
 		          inn_l_path(p, sizeof(p), path, "type"), type);
 		goto fail;
 	}
+	if ((out->type = strdup(pt->type)) == NULL)
+		goto nomem;
 	if ((n = inn_ymap_get(node, "required")) != NULL && !inn_l_is_null(n) &&
 	    inn_l_bool(lc, n, inn_l_path(p, sizeof(p), path, "required"),
 	               &out->required) != 0)
