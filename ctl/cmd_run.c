@@ -248,16 +248,16 @@ engine_open(const ctl_opts *o, ctl_env *env, inn_engine **eng)
 	return CTL_EXIT_OK;
 }
 
-/* Runs wf to the end with progress; returns a ctl_exit code.  If
- * outputs_out is set, a reference to the raw (masked) outputs is stored.
- * environment: whose state directory (NULL: the run's own "environment"
- * parameter, its default included -- see make_state_base). */
+/* Runs wf to the end with progress; returns a ctl_exit code.  base: the
+ * params, data, resource, environment and completed steps of the run
+ * (environment, whose state directory: NULL for the run's own
+ * "environment" parameter, its default included -- see make_state_base).
+ * If keep is set, the finished run is handed over there instead of freed. */
 static int
-run_one(const ctl_opts *o, inn_engine *eng, const inn_workflow *wf, json_object *params,
-        json_object *data, const char *resource, const char *environment, int quiet_summary,
-        json_object **outputs_out)
+run_one(const ctl_opts *o, inn_engine *eng, const inn_workflow *wf,
+        const inn_run_opts *base, int quiet_summary, inn_run **keep)
 {
-	inn_run_opts ro;
+	inn_run_opts ro = *base;
 	inn_run *run = NULL;
 	struct progress prog;
 	struct sigaction sa, old_int, old_term;
@@ -268,14 +268,11 @@ run_one(const ctl_opts *o, inn_engine *eng, const inn_workflow *wf, json_object 
 	prog.tty = isatty(2);
 	prog.json = o->json;
 	prog.total = wf->nsteps;
-	memset(&ro, 0, sizeof(ro));
-	ro.params = params;
-	ro.data = data;
 	ro.dry_run = o->dry_run;
 	ro.max_parallel = o->parallel;
-	ro.app = jget_str(data, "app", "name");
-	ro.resource = resource;
-	ro.environment = environment ? environment : jget_str(params, "environment", NULL);
+	ro.app = jget_str(ro.data, "app", "name");
+	if (ro.environment == NULL)
+		ro.environment = jget_str(ro.params, "environment", NULL);
 	ro.events.step_state = ev_state;
 	ro.events.log = ev_log;
 	ro.events.ud = &prog;
@@ -322,15 +319,17 @@ run_one(const ctl_opts *o, inn_engine *eng, const inn_workflow *wf, json_object 
 	default:
 		rc = CTL_EXIT_FAILED;
 	}
-	if (outputs_out != NULL)
-		*outputs_out = json_object_get(inn_run_outputs(run));
-	inn_run_free(run);
+	if (keep != NULL)
+		*keep = run;
+	else
+		inn_run_free(run);
 	pthread_mutex_destroy(&prog.lock);
 	return rc;
 }
 
 /* Provisions every resource of the plan through its provider's create
- * workflow (deploy.h), each one's outputs into the template data. */
+ * workflow (deploy.h), each one's outputs into the template data: the real
+ * values, their secret ones masked in the main run (as on the server). */
 static int
 provision_resources(const ctl_opts *o, inn_engine *eng, inn_deploy *plan,
                     const char *environment)
@@ -340,15 +339,25 @@ provision_resources(const ctl_opts *o, inn_engine *eng, inn_deploy *plan,
 
 	for (i = 0; i < inn_deploy_nparts(plan); i++) {
 		const inn_deploy_part *rp = inn_deploy_part_at(plan, i);
-		json_object *outs = NULL;
+		inn_run_opts ro;
+		inn_run *run = NULL;
+		json_object *real;
 
 		if (!o->json)
 			fprintf(stderr, "Resource %s (%s) -> %s/%s\n", rp->name, rp->type,
 			        rp->provider->name, rp->wf->name);
-		rc = run_one(o, eng, rp->wf, rp->params, inn_deploy_data(plan), rp->name,
-		             environment, 1, &outs);
-		inn_deploy_resource_done(plan, i, outs);
-		json_object_put(outs);
+		memset(&ro, 0, sizeof(ro));
+		ro.params = rp->params;
+		ro.data = inn_deploy_data(plan);
+		ro.resource = rp->name;
+		ro.environment = environment;
+		rc = run_one(o, eng, rp->wf, &ro, 1, &run);
+		if (run != NULL) {
+			real = inn_run_outputs_real(run);
+			inn_deploy_resource_done(plan, i, real ? real : inn_run_outputs(run),
+			                         real ? inn_run_masker(run) : NULL);
+			inn_run_free(run);
+		}
 		if (rc != CTL_EXIT_OK) {
 			fprintf(stderr, "innominatus-ctl: resource \"%s\" was not provisioned\n",
 			        rp->name);
@@ -367,7 +376,7 @@ ctl_cmd_run(const ctl_opts *o, int argc, char **argv)
 	inn_score *spec = NULL;
 	inn_deploy *plan = NULL;
 	inn_engine *eng = NULL;
-	json_object *params = NULL;
+	json_object *params = NULL, *completed = NULL;
 	size_t k, n0;
 	int rc;
 
@@ -423,10 +432,18 @@ ctl_cmd_run(const ctl_opts *o, int argc, char **argv)
 	/* the parts keep state under the main run's effective environment
 	 * (given, else its default), as on the server */
 	rc = provision_resources(o, eng, plan, inn_params_environment(wf, params));
-	if (rc == CTL_EXIT_OK)
-		rc = run_one(o, eng, wf, params, inn_deploy_data(plan), NULL, NULL, 0, NULL);
+	if (rc == CTL_EXIT_OK) {
+		inn_run_opts ro;
+
+		memset(&ro, 0, sizeof(ro));
+		ro.params = params;
+		ro.data = inn_deploy_data(plan);
+		ro.completed = completed = inn_deploy_main_completed(plan, NULL);
+		rc = run_one(o, eng, wf, &ro, 0, NULL);
+	}
 out:
 	json_object_put(params);
+	json_object_put(completed);
 	inn_engine_free(eng);
 	inn_deploy_free(plan);
 	inn_score_free(spec);
@@ -467,8 +484,13 @@ ctl_cmd_test_workflow(const ctl_opts *o, int argc, char **argv)
 	if (!o->json)
 		fprintf(stderr, "%s: workflow %s is valid (%zu steps)\n", argv[0], wf->name,
 		        wf->nsteps);
-	if ((rc = engine_open(o, &env, &eng)) == CTL_EXIT_OK)
-		rc = run_one(o, eng, wf, params, NULL, NULL, NULL, 0, NULL);
+	if ((rc = engine_open(o, &env, &eng)) == CTL_EXIT_OK) {
+		inn_run_opts ro;
+
+		memset(&ro, 0, sizeof(ro));
+		ro.params = params;
+		rc = run_one(o, eng, wf, &ro, 0, NULL);
+	}
 out:
 	json_object_put(params);
 	inn_engine_free(eng);

@@ -38,7 +38,6 @@ struct active_run {
 	json_object *params;
 	json_object *data;        /* template data: app, resources (the plan's) */
 	json_object *completed;
-	json_object *res_mask;    /* secret values among the resources' outputs, or NULL */
 	inn_deploy *plan;         /* the Score spec's resource parts (deploy.h) */
 	size_t nres;              /* how many */
 	/* what runs now (guarded by srv->runs_lock for cancel) */
@@ -74,39 +73,6 @@ step_index(const inn_workflow *wf, const char *name)
 
 /* ---- a step's real outputs, sealed for a retry or a resume --------------- */
 
-/* Adds to mask every string of o that masks whole to "***": the secret
- * values (a secret output; a plain one holding a secret keeps the rest). */
-static void
-mask_collect(inn_masker *m, json_object *o, json_object *mask)
-{
-	size_t i;
-
-	switch (json_object_get_type(o)) {
-	case json_type_string: {
-		char *t = inn_masker_apply(m, json_object_get_string(o),
-		                           (size_t)json_object_get_string_len(o), NULL);
-
-		if (t != NULL && strcmp(t, INN_MASK_TEXT) == 0)
-			json_object_array_add(mask, json_object_new_string(json_object_get_string(o)));
-		free(t);
-		break;
-	}
-	case json_type_array:
-		for (i = 0; i < json_object_array_length(o); i++)
-			mask_collect(m, json_object_array_get_idx(o, i), mask);
-		break;
-	case json_type_object: {
-		json_object_object_foreach(o, k, v) {
-			(void)k;
-			mask_collect(m, v, mask);
-		}
-		break;
-	}
-	default:
-		break;
-	}
-}
-
 /* When the stored (masked) outputs of a step differ from the real ones:
  * {"outputs": real, "mask": [its secret values]} sealed (malloc'd), so a
  * retry or resume reuses the step with the real values.  NULL when nothing
@@ -124,7 +90,7 @@ seal_outputs(struct active_run *ar, const inn_step_result *sr)
 		return NULL;
 	o = json_object_new_object();
 	mask = json_object_new_array();
-	mask_collect(inn_run_masker(ar->run), sr->outputs_real, mask);
+	inn_masker_collect(inn_run_masker(ar->run), sr->outputs_real, mask);
 	json_object_object_add(o, "outputs", json_object_get(sr->outputs_real));
 	json_object_object_add(o, "mask", mask);
 	text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
@@ -246,7 +212,6 @@ active_free(struct active_run *ar)
 	json_object_put(ar->params);
 	json_object_put(ar->data);
 	json_object_put(ar->completed);
-	json_object_put(ar->res_mask);
 	json_object_put(ar->spec);
 	free((char *)ar->ro.app);
 	free(ar->team);
@@ -328,7 +293,7 @@ provision(struct active_run *ar, char *why, size_t whylen)
 		const inn_deploy_part *rp = inn_deploy_part_at(ar->plan, i);
 		inn_run_opts ro = ar->ro;
 		inn_run *run = NULL;
-		json_object *outs;
+		json_object *real;
 		char prefix[300];
 		inn_state st;
 
@@ -352,14 +317,9 @@ provision(struct active_run *ar, char *why, size_t whylen)
 			return st;
 		}
 		/* the main workflow gets the real values; its masker the secret ones */
-		if ((outs = inn_run_outputs_real(run)) != NULL) {
-			if (ar->res_mask == NULL)
-				ar->res_mask = json_object_new_array();
-			mask_collect(inn_run_masker(run), outs, ar->res_mask);
-		} else {
-			outs = inn_run_outputs(run);
-		}
-		inn_deploy_resource_done(ar->plan, i, outs);
+		real = inn_run_outputs_real(run);
+		inn_deploy_resource_done(ar->plan, i, real ? real : inn_run_outputs(run),
+		                         real ? inn_run_masker(run) : NULL);
 	}
 	return INN_STATE_SUCCEEDED;
 }
@@ -441,23 +401,12 @@ run_one(struct active_run *ar)
 			st = provision(ar, why, sizeof(why));
 		if (st == INN_STATE_SUCCEEDED) {
 			inn_run_opts ro = ar->ro;
-			json_object *comp = NULL, *mask;
-			size_t k;
+			/* the resources' secret outputs are masked in the main run too */
+			json_object *comp = inn_deploy_main_completed(ar->plan, ar->completed);
 
 			ro.data = ar->data;
-			if (ar->res_mask != NULL && json_object_array_length(ar->res_mask) > 0) {
-				/* the resources' secret outputs are masked in the main run too */
-				comp = ar->completed ? inn_json_copy(ar->completed)
-				                     : json_object_new_object();
-				if (!json_object_object_get_ex(comp, INN_COMPLETED_MASK, &mask)) {
-					mask = json_object_new_array();
-					json_object_object_add(comp, INN_COMPLETED_MASK, mask);
-				}
-				for (k = 0; k < json_object_array_length(ar->res_mask); k++)
-					json_object_array_add(mask, json_object_get(
-					    json_object_array_get_idx(ar->res_mask, k)));
+			if (comp != NULL)
 				ro.completed = comp;
-			}
 			if (inn_run_new(&run, srv->engine, ar->main_wf, &ro) != 0) {
 				st = INN_STATE_FAILED;
 				snprintf(why, sizeof(why), "%s", inn_error_last());

@@ -13,12 +13,14 @@
 #include <string.h>
 
 #include "error.h"
+#include "exec.h"
 
 struct inn_deploy {
 	inn_deploy_part *parts;
 	size_t nparts;
 	json_object *data;        /* {app, resources} or {} */
 	json_object *resources;   /* data.resources (borrowed from data) */
+	json_object *secrets;     /* secret values among the parts' outputs (array) */
 };
 
 void
@@ -35,6 +37,7 @@ inn_deploy_free(inn_deploy *plan)
 	}
 	free(plan->parts);
 	json_object_put(plan->data);
+	json_object_put(plan->secrets);
 	free(plan);
 }
 
@@ -135,8 +138,9 @@ inn_deploy_plan(inn_deploy **out, const inn_catalog *cat, const inn_score *spec,
 
 	*out = NULL;
 	if ((plan = calloc(1, sizeof(*plan))) == NULL ||
-	    (plan->data = json_object_new_object()) == NULL) {
-		free(plan);
+	    (plan->data = json_object_new_object()) == NULL ||
+	    (plan->secrets = json_object_new_array()) == NULL) {
+		inn_deploy_free(plan);
 		return inn_error_set(INN_ENOMEM, "out of memory");
 	}
 	plan->resources = json_object_new_object();
@@ -199,16 +203,46 @@ inn_deploy_data(const inn_deploy *plan)
 }
 
 int
-inn_deploy_resource_done(inn_deploy *plan, size_t i, json_object *outputs)
+inn_deploy_resource_done(inn_deploy *plan, size_t i, json_object *outputs, inn_masker *m)
 {
 	json_object *ro;
 
 	if (i >= plan->nparts ||
 	    !json_object_object_get_ex(plan->resources, plan->parts[i].name, &ro))
 		return inn_error_set(INN_EINVAL, "no resource part %zu in the plan", i);
-	if (outputs != NULL && json_object_is_type(outputs, json_type_object)) {
-		json_object_object_foreach(outputs, k, v)
-			json_object_object_add(ro, k, json_object_get(v));
-	}
+	if (outputs == NULL || !json_object_is_type(outputs, json_type_object))
+		return 0;
+	json_object_object_foreach(outputs, k, v)
+		json_object_object_add(ro, k, json_object_get(v));
+	if (m != NULL)
+		inn_masker_collect(m, outputs, plan->secrets);
 	return 0;
+}
+
+json_object *
+inn_deploy_secrets(const inn_deploy *plan)
+{
+	return plan->secrets;
+}
+
+json_object *
+inn_deploy_main_completed(const inn_deploy *plan, json_object *completed)
+{
+	json_object *comp = NULL, *mask;
+	size_t k, n = json_object_array_length(plan->secrets);
+
+	if (n == 0)
+		return NULL;
+	if (completed == NULL)
+		comp = json_object_new_object();
+	else if (json_object_deep_copy(completed, &comp, NULL) != 0)
+		return NULL;
+	if (!json_object_object_get_ex(comp, INN_COMPLETED_MASK, &mask)) {
+		mask = json_object_new_array();
+		json_object_object_add(comp, INN_COMPLETED_MASK, mask);
+	}
+	for (k = 0; k < n; k++)
+		json_object_array_add(mask, json_object_get(json_object_array_get_idx(plan->secrets,
+		                                                                      k)));
+	return comp;
 }

@@ -9,7 +9,8 @@
  * The plan holds no run and no engine: the caller runs each part's
  * workflow (inn_run_new with the part's params and inn_deploy_data as
  * template data), reports its outputs with inn_deploy_resource_done, and
- * runs the main workflow with the same data at the end.
+ * runs the main workflow with the same data at the end, its masker given
+ * the parts' secret outputs (inn_deploy_secrets).
  */
 #ifndef INN_CORE_DEPLOY_H
 #define INN_CORE_DEPLOY_H
@@ -18,6 +19,7 @@
 
 #include <json-c/json.h>
 
+#include "mask.h"
 #include "model.h"
 
 /* At most this many resources in one spec. */
@@ -63,7 +65,21 @@ size_t inn_deploy_nsteps(const inn_deploy *plan);
 json_object *inn_deploy_data(const inn_deploy *plan);
 /* Part i was provisioned: its outputs (may be NULL; borrowed, values are
  * shared) go into resources.<name> next to its name and type (an output
- * of the same name wins).  Returns 0, or INN_EINVAL for a bad index. */
-int inn_deploy_resource_done(inn_deploy *plan, size_t i, json_object *outputs);
+ * of the same name wins).  Give the real outputs (inn_run_outputs_real)
+ * and the part's masker m: the secret values among them are kept for the
+ * main run (inn_deploy_secrets), which sees the real values and masks
+ * them; without m, outputs are taken as they are.  Returns 0, or
+ * INN_EINVAL for a bad index. */
+int inn_deploy_resource_done(inn_deploy *plan, size_t i, json_object *outputs,
+                             inn_masker *m);
+/* The secret values among the provisioned parts' outputs (borrowed JSON
+ * array, never NULL): the main run registers them with its masker
+ * (inn_run_opts.completed[INN_COMPLETED_MASK]). */
+json_object *inn_deploy_secrets(const inn_deploy *plan);
+/* What the main run is given as inn_run_opts.completed: a new object,
+ * completed (steps reused from an earlier execution; may be NULL) with
+ * the parts' secret values added to its INN_COMPLETED_MASK list; NULL
+ * when no part had any (then completed itself is what it gets). */
+json_object *inn_deploy_main_completed(const inn_deploy *plan, json_object *completed);
 
 #endif

@@ -3,7 +3,7 @@
  * rules (load_param.c): a Score spec resolved against a small catalog
  * written inline (types to create workflows, declared params kept, the
  * rest refused or noted, the template data before and after a resource
- * is provisioned), and what a run is given (coercion, defaults, required,
+ * is provisioned, its secret outputs handed to the main run), and what a run is given (coercion, defaults, required,
  * allowed values, pattern, limits, secrets, the effective environment).
  */
 #include <setjmp.h>
@@ -19,6 +19,7 @@
 
 #include "deploy.h"
 #include "error.h"
+#include "exec.h"
 #include "mask.h"
 #include "model.h"
 #include "testutil.h"
@@ -277,16 +278,53 @@ test_resource_done_merges_outputs(void **state)
 
 	json_object_object_add(outs, "host", json_object_new_string("db.internal"));
 	json_object_object_add(outs, "port", json_object_new_int(5432));
-	assert_int_equal(inn_deploy_resource_done(plan, 0, outs), 0);
+	assert_int_equal(inn_deploy_resource_done(plan, 0, outs, NULL), 0);
 	json_object_put(outs); /* the plan keeps its own references */
-	assert_int_equal(inn_deploy_resource_done(plan, 1, NULL), 0);
-	assert_int_equal(inn_deploy_resource_done(plan, 2, NULL), INN_EINVAL);
+	assert_int_equal(inn_deploy_resource_done(plan, 1, NULL, NULL), 0);
+	assert_int_equal(inn_deploy_resource_done(plan, 2, NULL, NULL), INN_EINVAL);
+	assert_int_equal(json_object_array_length(inn_deploy_secrets(plan)), 0);
 	assert_true(json_object_object_get_ex(inn_deploy_data(plan), "resources", &res));
 	assert_string_equal(jstr(res, "db", "host"), "db.internal");
 	assert_string_equal(jstr(res, "db", "port"), "5432");
 	assert_string_equal(jstr(res, "db", "name"), "db");
 	assert_string_equal(jstr(res, "db", "type"), "pg");
 	assert_string_equal(jstr(res, "db2", "type"), "alias-db");
+	inn_deploy_free(plan);
+}
+
+static void
+test_resource_secrets_reach_the_main_run(void **state)
+{
+	inn_deploy *plan = plan_of(*state, two_resources, 0, NULL, 0);
+	json_object *outs = json_object_new_object(), *done, *comp, *mask, *res;
+	inn_masker *m = NULL;
+
+	/* nothing secret yet: the main run gets its completed steps as they are */
+	assert_null(inn_deploy_main_completed(plan, NULL));
+	assert_int_equal(inn_masker_new(&m), 0);
+	assert_int_equal(inn_masker_add(m, "s3cr3t-pw"), 0);
+	json_object_object_add(outs, "password", json_object_new_string("s3cr3t-pw"));
+	json_object_object_add(outs, "dsn", json_object_new_string("pg://u:s3cr3t-pw@h"));
+	assert_int_equal(inn_deploy_resource_done(plan, 0, outs, m), 0);
+	/* templates see the real value; the whole secret is kept for masking */
+	assert_true(json_object_object_get_ex(inn_deploy_data(plan), "resources", &res));
+	assert_string_equal(jstr(res, "db", "password"), "s3cr3t-pw");
+	assert_int_equal(json_object_array_length(inn_deploy_secrets(plan)), 1);
+	done = json_tokener_parse("{\"a\": {\"x\": \"1\"}, \"*mask\": [\"old-one\"]}");
+	comp = inn_deploy_main_completed(plan, done);
+	assert_non_null(comp);
+	assert_true(json_object_object_get_ex(comp, "a", NULL));
+	assert_true(json_object_object_get_ex(comp, INN_COMPLETED_MASK, &mask));
+	assert_int_equal(json_object_array_length(mask), 2);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(mask, 1)),
+	                    "s3cr3t-pw");
+	/* the caller's completed steps are not changed */
+	assert_true(json_object_object_get_ex(done, INN_COMPLETED_MASK, &mask));
+	assert_int_equal(json_object_array_length(mask), 1);
+	json_object_put(comp);
+	json_object_put(done);
+	json_object_put(outs);
+	inn_masker_free(m);
 	inn_deploy_free(plan);
 }
 
@@ -446,6 +484,7 @@ main(void)
 		cmocka_unit_test(test_plan_resource_limit),
 		cmocka_unit_test(test_plan_without_spec),
 		cmocka_unit_test(test_resource_done_merges_outputs),
+		cmocka_unit_test(test_resource_secrets_reach_the_main_run),
 		cmocka_unit_test(test_params_coerce_and_default),
 		cmocka_unit_test(test_params_refused),
 		cmocka_unit_test(test_params_limits),
