@@ -774,6 +774,92 @@ check_params(struct active_run *ar, json_object **resolved)
 	return inn_params_resolve(ar->main_wf, ar->params, resolved);
 }
 
+/* Records a new execution: its row (pending) with the inputs as stored
+ * (store_inputs), a pending row for every step of every part, and an
+ * audit entry.  Sets ar->id. */
+static int
+create_row(struct active_run *ar, const inn_caller *who, const char *ref, const char *kind,
+           json_object *resolved, json_object *params, json_object *spec, int64_t retry_of)
+{
+	inn_server *srv = ar->srv;
+	size_t i;
+	inn_exec_row row;
+	int rc;
+
+	memset(&row, 0, sizeof(row));
+	row.workflow = (char *)ref;
+	row.kind = (char *)kind;
+	row.app = (char *)ar->ro.app;
+	row.team = ar->team;
+	row.created_by = who ? (char *)who->p.name : (char *)"system";
+	row.status = (char *)"pending";
+	if ((rc = store_inputs(ar, resolved, params, spec, &row.params, &row.spec,
+	                       &row.sealed_inputs)) != 0) {
+		json_object_put(row.params);
+		json_object_put(row.spec);
+		return rc;
+	}
+	row.dry_run = ar->ro.dry_run;
+	row.retry_of = retry_of;
+	row.resumable = ar->nres == 0;
+	for (i = 0; i < ar->main_wf->nsteps; i++) {
+		const inn_plugin *p = inn_registry_find(srv->registry,
+		                                        ar->main_wf->steps[i].plugin_type);
+
+		if (p == NULL || !(p->desc.flags & INN_PLUGIN_IDEMPOTENT))
+			row.resumable = 0;
+	}
+	rc = inn_store_exec_create(srv->store, &row);
+	json_object_put(row.params);
+	json_object_put(row.spec);
+	free(row.sealed_inputs);
+	if (rc != 0)
+		return rc;
+	ar->id = row.id;
+	{
+		/* every step of the run has a row from the start (pending), so
+		 * what ran and what never did is accounted for even after a
+		 * crash; indexes and names as on_step_state writes them */
+		int tx = inn_store_begin(srv->store) == 0;
+		size_t k, part;
+
+		for (part = 0; part <= ar->nres; part++) {
+			const inn_deploy_part *rp = inn_deploy_part_at(ar->plan, part);
+			const inn_workflow *pw = rp != NULL ? rp->wf : ar->main_wf;
+			char sname[512];
+
+			for (k = 0; k < pw->nsteps; k++) {
+				inn_step_row sr;
+
+				memset(&sr, 0, sizeof(sr));
+				if (part < ar->nres)
+					snprintf(sname, sizeof(sname), "%s/%s", rp->name,
+					         pw->steps[k].name);
+				else
+					snprintf(sname, sizeof(sname), "%s", pw->steps[k].name);
+				sr.idx = (int)(part * 1000 + k);
+				sr.name = sname;
+				sr.type = pw->steps[k].type;
+				sr.status = (char *)"pending";
+				inn_store_step_put(srv->store, ar->id, &sr);
+			}
+		}
+		if (tx)
+			inn_store_commit(srv->store);
+	}
+	{
+		json_object *det = json_object_new_object();
+		char target[64];
+
+		json_object_object_add(det, "workflow", json_object_new_string(ref));
+		snprintf(target, sizeof(target), "execution/%lld", (long long)ar->id);
+		inn_store_audit(srv->store, who ? who->p.name : "system",
+		                retry_of ? "execution.retry" : "execution.create", target, det);
+		json_object_put(det);
+	}
+	return 0;
+}
+
 /* Starts (or resumes, when id_in > 0) an execution.  Everything is checked
  * here, before a row exists: the workflow, the spec, every parameter. */
 static int
@@ -784,7 +870,6 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 	struct active_run *ar;
 	inn_score *score = NULL;
 	json_object *resolved = NULL;
-	size_t i;
 	int rc, stuck;
 
 	if ((ar = calloc(1, sizeof(*ar))) == NULL)
@@ -837,83 +922,10 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 	}
 	if ((rc = check_params(ar, &resolved)) != 0)
 		goto err;
-	if (id_in > 0) {
+	if (id_in > 0)
 		ar->id = id_in;
-	} else {
-		inn_exec_row row;
-
-		memset(&row, 0, sizeof(row));
-		row.workflow = (char *)ref;
-		row.kind = (char *)kind;
-		row.app = score ? score->app : NULL;
-		row.team = ar->team;
-		row.created_by = who ? (char *)who->p.name : (char *)"system";
-		row.status = (char *)"pending";
-		if ((rc = store_inputs(ar, resolved, params, spec, &row.params, &row.spec,
-		                       &row.sealed_inputs)) != 0) {
-			json_object_put(row.params);
-			json_object_put(row.spec);
-			goto err;
-		}
-		row.dry_run = dry_run;
-		row.retry_of = retry_of;
-		row.resumable = ar->nres == 0;
-		for (i = 0; i < ar->main_wf->nsteps; i++) {
-			const inn_plugin *p = inn_registry_find(srv->registry,
-			                                        ar->main_wf->steps[i].plugin_type);
-
-			if (p == NULL || !(p->desc.flags & INN_PLUGIN_IDEMPOTENT))
-				row.resumable = 0;
-		}
-		rc = inn_store_exec_create(srv->store, &row);
-		json_object_put(row.params);
-		json_object_put(row.spec);
-		free(row.sealed_inputs);
-		if (rc != 0)
-			goto err;
-		ar->id = row.id;
-		{
-			/* every step of the run has a row from the start (pending), so
-			 * what ran and what never did is accounted for even after a
-			 * crash; indexes and names as on_step_state writes them */
-			int tx = inn_store_begin(srv->store) == 0;
-			size_t k, part;
-
-			for (part = 0; part <= ar->nres; part++) {
-				const inn_deploy_part *rp = inn_deploy_part_at(ar->plan, part);
-				const inn_workflow *pw = rp != NULL ? rp->wf : ar->main_wf;
-				char sname[512];
-
-				for (k = 0; k < pw->nsteps; k++) {
-					inn_step_row sr;
-
-					memset(&sr, 0, sizeof(sr));
-					if (part < ar->nres)
-						snprintf(sname, sizeof(sname), "%s/%s", rp->name,
-						         pw->steps[k].name);
-					else
-						snprintf(sname, sizeof(sname), "%s", pw->steps[k].name);
-					sr.idx = (int)(part * 1000 + k);
-					sr.name = sname;
-					sr.type = pw->steps[k].type;
-					sr.status = (char *)"pending";
-					inn_store_step_put(srv->store, ar->id, &sr);
-				}
-			}
-			if (tx)
-				inn_store_commit(srv->store);
-		}
-		{
-			json_object *det = json_object_new_object();
-			char target[64];
-
-			json_object_object_add(det, "workflow", json_object_new_string(ref));
-			snprintf(target, sizeof(target), "execution/%lld", (long long)ar->id);
-			inn_store_audit(srv->store, who ? who->p.name : "system",
-			                retry_of ? "execution.retry" : "execution.create", target, det);
-			json_object_put(det);
-		}
-	}
+	else if ((rc = create_row(ar, who, ref, kind, resolved, params, spec, retry_of)) != 0)
+		goto err;
 	json_object_put(resolved);
 	resolved = NULL;
 	*id = ar->id;

@@ -284,16 +284,49 @@ inn_l_params_free(inn_param *params, size_t n)
 	free(params);
 }
 
+/* allowed_values (or enum, not both): a list of scalars into out->allowed.
+ * 0, or -1 (reported). */
+static int
+param_allowed(const inn_lctx *lc, const inn_ynode *node, const char *path, inn_param *out)
+{
+	const inn_ynode *a = inn_ymap_get(node, "allowed_values"), *e = inn_ymap_get(node, "enum");
+	const char *k = a != NULL ? "allowed_values" : "enum";
+	char p[INN_L_PATH_MAX], q[INN_L_PATH_MAX];
+	size_t i;
+
+	if (a != NULL && e != NULL) {
+		inn_l_err(lc, inn_ymap_key(node, "enum"), "%s: give either allowed_values "
+		          "or enum, not both", path);
+		return -1;
+	}
+	if (a == NULL)
+		a = e;
+	if (a == NULL || inn_l_is_null(a))
+		return 0;
+	if (inn_l_kind(lc, a, INN_Y_SEQ, inn_l_path(p, sizeof(p), path, k)) != 0)
+		return -1;
+	for (i = 0; i < a->n; i++)
+		if (a->items[i]->kind != INN_Y_SCALAR) {
+			inn_l_err(lc, a->items[i], "%s: must be a scalar, not %s",
+			          inn_l_index(q, sizeof(q), p, i), inn_ynode_kind_name(a->items[i]));
+			return -1;
+		}
+	if ((out->allowed = inn_ynode_to_json(a)) == NULL) {
+		inn_l_err(lc, node, "%s: %s", path, inn_error_last());
+		return -1;
+	}
+	return 0;
+}
+
 int
 inn_l_param_parse(const inn_lctx *lc, const inn_ynode *node, const inn_ynode *name_key,
                   const char *path, inn_param *out)
 {
-	const inn_ynode *n, *a, *e;
+	const inn_ynode *n;
 	const struct param_type *pt;
 	char p[INN_L_PATH_MAX], why[256];
 	size_t nerr0 = lc->diag->nerrors;
 	char *type = NULL;
-	size_t i;
 
 	memset(out, 0, sizeof(*out));
 	out->line = node->line;
@@ -361,32 +394,8 @@ inn_l_param_parse(const inn_lctx *lc, const inn_ynode *node, const inn_ynode *na
 		}
 		regfree(&re);
 	}
-	a = inn_ymap_get(node, "allowed_values");
-	e = inn_ymap_get(node, "enum");
-	if (a != NULL && e != NULL) {
-		inn_l_err(lc, inn_ymap_key(node, "enum"), "%s: give either allowed_values "
-		          "or enum, not both", path);
+	if (param_allowed(lc, node, path, out) != 0)
 		goto fail;
-	}
-	if (a == NULL)
-		a = e;
-	if (a != NULL && !inn_l_is_null(a)) {
-		const char *k = a == e ? "enum" : "allowed_values";
-
-		if (inn_l_kind(lc, a, INN_Y_SEQ, inn_l_path(p, sizeof(p), path, k)) != 0)
-			goto fail;
-		for (i = 0; i < a->n; i++)
-			if (a->items[i]->kind != INN_Y_SCALAR) {
-				char q[INN_L_PATH_MAX];
-
-				inn_l_err(lc, a->items[i], "%s: must be a scalar, not %s",
-				          inn_l_index(q, sizeof(q), p, i),
-				          inn_ynode_kind_name(a->items[i]));
-				goto fail;
-			}
-		if ((out->allowed = inn_ynode_to_json(a)) == NULL)
-			goto toobig;
-	}
 	if ((n = inn_ymap_get(node, "default")) != NULL && !inn_l_is_null(n)) {
 		if ((out->def = inn_ynode_to_json(n)) == NULL)
 			goto toobig;
