@@ -22,6 +22,7 @@
 #include "deploy.h"
 #include "error.h"
 #include "host.h"
+#include "runs_check.h"
 #include "runs_inputs.h"
 #include "server.h"
 
@@ -244,7 +245,7 @@ record_resource(struct active_run *ar, const inn_deploy_part *rp, inn_state st,
 
 /* Records the spec's application for this run's owner (not for dry runs).
  * The store decides atomically: if another team or key got the name
- * since app_check() (two runs racing for a new name), this run stops here,
+ * since inn_runs_app_check() (two runs racing for a new name), this run stops here,
  * before it touches any resource or state -- as it does when the owner
  * cannot be recorded at all (nobody's resources are made unowned).
  * Returns SUCCEEDED or FAILED. */
@@ -546,171 +547,6 @@ queue_room(inn_server *srv, size_t bytes)
 	return rc;
 }
 
-/* Resolves what to run: a golden path, provider/workflow, or (kind
- * "workflow") a golden path name too. */
-static const inn_workflow *
-resolve(const inn_catalog *cat, const char *ref, const char *kind)
-{
-	const inn_goldenpath *g;
-
-	if (strcmp(kind, "golden-path") == 0) {
-		g = inn_catalog_goldenpath(cat, ref);
-		return g ? g->workflow : NULL;
-	}
-	return inn_catalog_workflow(cat, ref);
-}
-
-/* An application belongs to whoever first ran a spec for it: its team, or
- * without a team (an admin's key, a key without a team) that very key.
- * Nobody else may run a spec under its name -- which would provision and
- * change its resources and their state -- except admins, and the owner
- * never changes (the store keeps it; record_app() settles races). */
-static int
-app_check(inn_server *srv, const inn_caller *who, const char *app)
-{
-	inn_app_row *rows = NULL;
-	size_t n = 0;
-	int rc = 0;
-
-	if (who == NULL || who->admin)
-		return 0;
-	if (inn_store_app_list(srv->store, NULL, NULL, app, &rows, &n) != 0)
-		return inn_error_set(INN_ERROR, "spec: cannot check who owns application \"%s\": %s",
-		                     app, inn_error_last());
-	if (n == 1 && !inn_caller_sees(who, rows[0].team, rows[0].created_by))
-		rc = inn_error_set(INN_EINVAL, "spec: application \"%s\" belongs to another team%s; "
-		                   "choose another metadata.name", app, rows[0].team == NULL ?
-		                   " (it has none: only an admin or the key that created it may "
-		                   "run specs for it)" : "");
-	inn_app_rows_free(rows, n);
-	return rc;
-}
-
-/* Whose state a run without an application keeps: a user's team
- * ("_team-red") or, without a team, its key ("_key-lone") -- never one
- * directory shared by every caller.  Application names start with a
- * letter or digit, so these never meet an application's.  Admins keep the
- * platform's "_" (NULL), where their direct runs always kept state. */
-static char *
-state_owner(const inn_caller *who)
-{
-	char buf[160];
-
-	if (who == NULL || who->admin)
-		return NULL;
-	snprintf(buf, sizeof(buf), "%s%s", who->p.team[0] ? "_team-" : "_key-",
-	         who->p.team[0] ? who->p.team : who->p.name);
-	return strdup(buf);
-}
-
-/* A provider workflow that is a resource type's operation (create, read,
- * update, delete) acts on applications' resources, and what it acts on is
- * only a parameter (another team's bucket name is just a string).  So a
- * non-admin runs it only as a part of a Score spec's run -- for their own
- * application, in its own state directory -- never named directly
- * ("provider/workflow"), also not as the main workflow of a spec run or by
- * a retry.  A golden path is the platform's own choice and stays open. */
-static int
-op_check(const inn_catalog *cat, const inn_caller *who, const char *ref,
-         const inn_workflow *wf)
-{
-	size_t i, j, k;
-
-	if (who == NULL || who->admin || strchr(ref, '/') == NULL)
-		return 0;
-	for (i = 0; i < cat->nproviders; i++) {
-		const inn_provider *p = cat->providers[i];
-
-		for (j = 0; j < p->ncaps; j++) {
-			const inn_resource_cap *rc = &p->caps[j];
-			const char *ops[4] = { rc->create, rc->read, rc->update, rc->del };
-			static const char *const names[4] = { "create", "read", "update", "delete" };
-
-			for (k = 0; k < 4; k++)
-				if (ops[k] != NULL && inn_provider_workflow(p, ops[k]) == wf)
-					return inn_error_set(INN_EFORBIDDEN, "workflow \"%s\" is the %s "
-					    "operation of resource type \"%s\": it acts on applications' "
-					    "resources, so only an admin may run it directly; to provision "
-					    "a resource, run a golden path with a Score spec that asks for "
-					    "it (the spec's application and its resources belong to your "
-					    "team)", ref, names[k], rc->type);
-		}
-		for (j = 0; j < p->nworkflows; j++)
-			if (p->workflows[j] == wf && wf->operation != NULL)
-				return inn_error_set(INN_EFORBIDDEN, "workflow \"%s\" is a %s operation "
-				                     "on resources: it acts on applications' resources, "
-				                     "so only an admin may run it directly", ref,
-				                     wf->operation);
-	}
-	return 0;
-}
-
-/* The inputs as stored (*stored_params, *stored_spec: new objects) and
- * sealed: the main workflow's resolved parameters (resolved) with every
- * secret parameter of the main workflow and of each spec resource's create
- * workflow replaced by "***" whatever its length, and every other string
- * holding a secret value (those, and the secret outputs of reused steps)
- * masked; the real params and spec sealed into *sealed when anything was
- * masked (runs_inputs.c). */
-static int
-store_inputs(struct active_run *ar, json_object *resolved, json_object *params,
-             json_object *spec, json_object **stored_params, json_object **stored_spec,
-             char **sealed)
-{
-	inn_masker *m = NULL;
-	json_object *res = NULL, *r, *rparams, *mask;
-	size_t i, j;
-	int rc;
-
-	*stored_params = inn_json_copy(resolved);
-	*stored_spec = inn_json_copy(spec);
-	if ((rc = inn_masker_new(&m)) != 0 ||
-	    (rc = inn_params_mask_secrets(ar->main_wf, resolved, m)) != 0)
-		goto out;
-	if (ar->completed != NULL &&
-	    json_object_object_get_ex(ar->completed, INN_COMPLETED_MASK, &mask) &&
-	    json_object_is_type(mask, json_type_array))
-		for (i = 0; i < json_object_array_length(mask); i++)
-			inn_masker_add(m, json_object_get_string(json_object_array_get_idx(mask, i)));
-	for (j = 0; j < ar->main_wf->nparams; j++) {
-		const inn_param *p = &ar->main_wf->params[j];
-
-		if (p->type != NULL && strcmp(p->type, "secret") == 0 && *stored_params != NULL &&
-		    json_object_object_get_ex(*stored_params, p->name, NULL))
-			json_object_object_add(*stored_params, p->name,
-			                       json_object_new_string(INN_MASK_TEXT));
-	}
-	if (*stored_spec != NULL)
-		json_object_object_get_ex(*stored_spec, "resources", &res);
-	for (i = 0; i < ar->nres; i++) {
-		const inn_deploy_part *rp = inn_deploy_part_at(ar->plan, i);
-		const inn_workflow *wf = rp->wf;
-
-		rparams = NULL;
-		if (res != NULL && json_object_object_get_ex(res, rp->name, &r))
-			json_object_object_get_ex(r, "params", &rparams);
-		for (j = 0; j < wf->nparams; j++) {
-			json_object *v;
-
-			if (wf->params[j].type == NULL || strcmp(wf->params[j].type, "secret") != 0 ||
-			    !json_object_object_get_ex(rp->params, wf->params[j].name, &v))
-				continue;
-			inn_masker_add(m, json_object_get_string(v));
-			if (rparams != NULL && json_object_is_type(rparams, json_type_object) &&
-			    json_object_object_get_ex(rparams, wf->params[j].name, NULL))
-				json_object_object_add(rparams, wf->params[j].name,
-				                       json_object_new_string(INN_MASK_TEXT));
-		}
-	}
-	inn_json_mask(m, *stored_params);
-	inn_json_mask(m, *stored_spec);
-	rc = inn_runs_inputs_seal(ar->srv->secretbox, *stored_params, *stored_spec, params,
-	                          spec, sealed);
-out:
-	inn_masker_free(m);
-	return rc;
-}
-
 /* The spec's application (checked against its owner unless resuming) and
  * its deployment plan: ar->plan, ar->data, ar->spec; *score the parsed
  * spec (NULL without one). */
@@ -731,7 +567,7 @@ plan_spec(struct active_run *ar, const inn_caller *who, json_object *spec, int64
 		rc = inn_error_set(INN_EINVAL, "spec: %s", d.n ? buf : inn_error_last());
 		goto out;
 	}
-	if (spec != NULL && id_in == 0 && (rc = app_check(ar->srv, who, (*score)->app)) != 0)
+	if (spec != NULL && id_in == 0 && (rc = inn_runs_app_check(ar->srv, who, (*score)->app)) != 0)
 		goto out;
 	/* strict: a resource param its workflow does not declare is refused,
 	 * as for direct runs */
@@ -751,31 +587,8 @@ out:
 	return rc;
 }
 
-/* Checks every part's parameters and the main workflow's, so a mistake is a
- * 400, not a failed run; *resolved: the main workflow's. */
-static int
-check_params(struct active_run *ar, json_object **resolved)
-{
-	json_object *p = NULL;
-	size_t i;
-	int rc;
-
-	for (i = 0; i < ar->nres; i++) {
-		const inn_deploy_part *rp = inn_deploy_part_at(ar->plan, i);
-
-		if ((rc = inn_params_resolve(rp->wf, rp->params, &p)) != 0) {
-			char why[1024];
-
-			snprintf(why, sizeof(why), "%s", inn_error_last());
-			return inn_error_set(rc, "spec: resource \"%s\": %s", rp->name, why);
-		}
-		json_object_put(p);
-	}
-	return inn_params_resolve(ar->main_wf, ar->params, resolved);
-}
-
 /* Records a new execution: its row (pending) with the inputs as stored
- * (store_inputs), a pending row for every step of every part, and an
+ * (inn_runs_inputs_store), a pending row for every step of every part, and an
  * audit entry.  Sets ar->id. */
 static int
 create_row(struct active_run *ar, const inn_caller *who, const char *ref, const char *kind,
@@ -793,8 +606,8 @@ create_row(struct active_run *ar, const inn_caller *who, const char *ref, const 
 	row.team = ar->team;
 	row.created_by = who ? (char *)who->p.name : (char *)"system";
 	row.status = (char *)"pending";
-	if ((rc = store_inputs(ar, resolved, params, spec, &row.params, &row.spec,
-	                       &row.sealed_inputs)) != 0) {
+	if ((rc = inn_runs_inputs_store(srv->secretbox, ar->main_wf, ar->plan, ar->completed,
+	                                resolved, params, spec, &row)) != 0) {
 		json_object_put(row.params);
 		json_object_put(row.spec);
 		return rc;
@@ -876,13 +689,13 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 		return inn_error_set(INN_ENOMEM, "out of memory");
 	ar->srv = srv;
 	ar->cat = inn_catalog_acquire(srv);
-	if ((ar->main_wf = resolve(ar->cat->cat, ref, kind)) == NULL) {
+	if ((ar->main_wf = inn_runs_workflow(ar->cat->cat, ref, kind)) == NULL) {
 		rc = inn_error_set(INN_ENOTFOUND, "no %s named \"%s\"",
 		                   strcmp(kind, "golden-path") == 0 ? "golden path" : "workflow",
 		                   ref);
 		goto err;
 	}
-	if (id_in == 0 && (rc = op_check(ar->cat->cat, who, ref, ar->main_wf)) != 0)
+	if (id_in == 0 && (rc = inn_runs_op_check(ar->cat->cat, who, ref, ar->main_wf)) != 0)
 		goto err;
 	ar->wf = ar->main_wf;
 	ar->team = who && who->p.team[0] ? strdup(who->p.team) : NULL;
@@ -897,7 +710,7 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 	ar->ro.data = ar->data;
 	ar->ro.dry_run = dry_run;
 	ar->ro.app = score ? strdup(score->app) : NULL; /* freed with ar (see active_free) */
-	ar->ro.state_owner = ar->state_owner = state_owner(who);
+	ar->ro.state_owner = ar->state_owner = inn_runs_state_owner(who);
 	ar->ro.completed = ar->completed;
 	ar->ro.events.step_state = on_step_state;
 	ar->ro.events.log = on_log;
@@ -920,7 +733,7 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 			goto err;
 		}
 	}
-	if ((rc = check_params(ar, &resolved)) != 0)
+	if ((rc = inn_runs_params_check(ar->plan, ar->main_wf, ar->params, &resolved)) != 0)
 		goto err;
 	if (id_in > 0)
 		ar->id = id_in;
@@ -1216,7 +1029,7 @@ inn_runs_recover(inn_server *srv)
 			count++;
 			if (inn_store_exec_get(srv->store, ids[i], &row) != 0)
 				continue;
-			known = resolve(srv->catalog, row->workflow, row->kind) != NULL;
+			known = inn_runs_workflow(srv->catalog, row->workflow, row->kind) != NULL;
 			resume = known && (row->resumable || !steps_started(srv, ids[i]));
 			if (resume && inn_runs_inputs_open(srv->secretbox, row, &params, &spec) != 0) {
 				/* its real inputs cannot be read back: never run it with "***" */
