@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "deploy.h"
 #include "error.h"
 #include "exec.h"
 
@@ -189,8 +190,6 @@ print_summary(const inn_workflow *wf, inn_run *run, int dry_run)
 	}
 }
 
-/* Runs wf to the end with progress; returns a ctl_exit code.  If
- * outputs_out is set, a reference to the raw (masked) outputs is stored. */
 /* Where tools keep state between runs: $INNOMINATUS_STATE_DIR (a relative
  * one made absolute against the cwd: steps run in their own workspace), else
  * $XDG_STATE_HOME/innominatus, else ~/.local/state/innominatus. */
@@ -229,21 +228,13 @@ jget_str(json_object *o, const char *a, const char *b)
 	return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
-/* environment: whose state directory (NULL: the run's own "environment"
- * parameter, its default included -- see make_state_base). */
+/* The engine of one command: its worker processes serve every run the
+ * command makes (the resource parts and the main workflow). */
 static int
-run_one(const ctl_opts *o, ctl_env *env, const inn_workflow *wf, json_object *params,
-        json_object *data, const char *resource, const char *environment, int quiet_summary,
-        json_object **outputs_out)
+engine_open(const ctl_opts *o, ctl_env *env, inn_engine **eng)
 {
 	char statebuf[4096];
 	inn_engine_opts eo;
-	inn_engine *eng = NULL;
-	inn_run_opts ro;
-	inn_run *run = NULL;
-	struct progress prog;
-	struct sigaction sa, old_int, old_term;
-	int rc;
 
 	memset(&eo, 0, sizeof(eo));
 	eo.plugin_dir = o->plugin_dir;
@@ -252,29 +243,43 @@ run_one(const ctl_opts *o, ctl_env *env, const inn_workflow *wf, json_object *pa
 	eo.registry = env->registry;
 	eo.workers = o->parallel > 0 ? o->parallel : 4;
 	eo.state_root = state_root(statebuf, sizeof(statebuf));
-	if (inn_engine_new(&eng, &eo) != 0) {
+	if (inn_engine_new(eng, &eo) != 0) {
 		fprintf(stderr, "innominatus-ctl: %s\n", inn_error_last());
 		return CTL_EXIT_FAILED;
 	}
+	return CTL_EXIT_OK;
+}
+
+/* Runs wf to the end with progress; returns a ctl_exit code.  base: the
+ * params, data, resource, environment and completed steps of the run
+ * (environment, whose state directory: NULL for the run's own
+ * "environment" parameter, its default included -- see make_state_base).
+ * If keep is set, the finished run is handed over there instead of freed. */
+static int
+run_one(const ctl_opts *o, inn_engine *eng, const inn_workflow *wf,
+        const inn_run_opts *base, int quiet_summary, inn_run **keep)
+{
+	inn_run_opts ro = *base;
+	inn_run *run = NULL;
+	struct progress prog;
+	struct sigaction sa, old_int, old_term;
+	int rc;
+
 	memset(&prog, 0, sizeof(prog));
 	pthread_mutex_init(&prog.lock, NULL);
 	prog.tty = isatty(2);
 	prog.json = o->json;
 	prog.total = wf->nsteps;
-	memset(&ro, 0, sizeof(ro));
-	ro.params = params;
-	ro.data = data;
 	ro.dry_run = o->dry_run;
 	ro.max_parallel = o->parallel;
-	ro.app = jget_str(data, "app", "name");
-	ro.resource = resource;
-	ro.environment = environment ? environment : jget_str(params, "environment", NULL);
+	ro.app = jget_str(ro.data, "app", "name");
+	if (ro.environment == NULL)
+		ro.environment = jget_str(ro.params, "environment", NULL);
 	ro.events.step_state = ev_state;
 	ro.events.log = ev_log;
 	ro.events.ud = &prog;
 	if (inn_run_new(&run, eng, wf, &ro) != 0) {
 		fprintf(stderr, "innominatus-ctl: %s\n", inn_error_last());
-		inn_engine_free(eng);
 		pthread_mutex_destroy(&prog.lock);
 		return CTL_EXIT_CONFIG;
 	}
@@ -316,86 +321,48 @@ run_one(const ctl_opts *o, ctl_env *env, const inn_workflow *wf, json_object *pa
 	default:
 		rc = CTL_EXIT_FAILED;
 	}
-	if (outputs_out != NULL)
-		*outputs_out = json_object_get(inn_run_outputs(run));
-	inn_run_free(run);
-	inn_engine_free(eng);
+	if (keep != NULL)
+		*keep = run;
+	else
+		inn_run_free(run);
 	pthread_mutex_destroy(&prog.lock);
 	return rc;
 }
 
-/* Keeps only the parameters wf declares (resource params feed provider
- * workflows; the rest is noted). */
-static json_object *
-declared_only(const inn_workflow *wf, json_object *given, const char *what)
-{
-	json_object *out = json_object_new_object();
-	size_t i;
-
-	if (given == NULL)
-		return out;
-	json_object_object_foreach(given, k, v) {
-		for (i = 0; i < wf->nparams; i++)
-			if (strcmp(wf->params[i].name, k) == 0)
-				break;
-		if (i < wf->nparams)
-			json_object_object_add(out, k, json_object_get(v));
-		else
-			fprintf(stderr, "note: %s: workflow %s has no parameter \"%s\"; not passed\n",
-			        what, wf->name, k);
-	}
-	return out;
-}
-
-/* Provisions every resource of the Score spec through its provider's create
- * workflow, collecting outputs into data.resources. */
+/* Provisions every resource of the plan through its provider's create
+ * workflow (deploy.h), each one's outputs into the template data: the real
+ * values, their secret ones masked in the main run (as on the server). */
 static int
-provision_resources(const ctl_opts *o, ctl_env *env, const inn_score *spec,
-                    json_object *data, const char *environment)
+provision_resources(const ctl_opts *o, inn_engine *eng, inn_deploy *plan,
+                    const char *environment)
 {
-	json_object *resources = json_object_new_object();
 	size_t i;
 	int rc = CTL_EXIT_OK;
 
-	json_object_object_add(data, "resources", resources);
-	for (i = 0; i < spec->nresources; i++) {
-		const inn_score_resource *r = &spec->resources[i];
-		const inn_provider *prov = NULL;
-		const inn_resource_cap *cap = inn_catalog_resource(env->catalog, r->type, &prov);
-		const inn_workflow *wf;
-		json_object *ro = json_object_new_object(), *params, *outs = NULL;
-		char what[512];
+	for (i = 0; i < inn_deploy_nparts(plan); i++) {
+		const inn_deploy_part *rp = inn_deploy_part_at(plan, i);
+		inn_run_opts ro;
+		inn_run *run = NULL;
+		json_object *real;
 
-		json_object_object_add(ro, "type", json_object_new_string(r->type));
-		json_object_object_add(ro, "name", json_object_new_string(r->name));
-		json_object_object_add(resources, r->name, ro);
-		if (cap == NULL || cap->create == NULL) {
-			fprintf(stderr, "innominatus-ctl: %s:%d: resource \"%s\": no provider offers "
-			        "type \"%s\"%s\n", spec->file ? spec->file : "spec", r->line, r->name,
-			        r->type, cap ? " with a create workflow" : "");
-			return CTL_EXIT_CONFIG;
-		}
-		wf = inn_provider_workflow(prov, cap->create);
-		if (wf == NULL) {
-			fprintf(stderr, "innominatus-ctl: provider %s: workflow %s not found\n",
-			        prov->name, cap->create);
-			return CTL_EXIT_CONFIG;
-		}
-		snprintf(what, sizeof(what), "resource %s", r->name);
-		params = declared_only(wf, r->params, what);
 		if (!o->json)
-			fprintf(stderr, "Resource %s (%s) -> %s/%s\n", r->name, r->type, prov->name,
-			        wf->name);
-		rc = run_one(o, env, wf, params, data, r->name, environment, 1, &outs);
-		json_object_put(params);
-		if (outs != NULL) {
-			json_object_object_foreach(outs, k, v)
-				json_object_object_add(ro, k, json_object_get(v));
-			json_object_put(outs);
+			fprintf(stderr, "Resource %s (%s) -> %s/%s\n", rp->name, rp->type,
+			        rp->provider->name, rp->wf->name);
+		memset(&ro, 0, sizeof(ro));
+		ro.params = rp->params;
+		ro.data = inn_deploy_data(plan);
+		ro.resource = rp->name;
+		ro.environment = environment;
+		rc = run_one(o, eng, rp->wf, &ro, 1, &run);
+		if (run != NULL) {
+			real = inn_run_outputs_real(run);
+			inn_deploy_resource_done(plan, i, real ? real : inn_run_outputs(run),
+			                         real ? inn_run_masker(run) : NULL);
+			inn_run_free(run);
 		}
 		if (rc != CTL_EXIT_OK) {
 			fprintf(stderr, "innominatus-ctl: resource \"%s\" was not provisioned\n",
-			        r->name);
+			        rp->name);
 			return rc;
 		}
 	}
@@ -409,7 +376,10 @@ ctl_cmd_run(const ctl_opts *o, int argc, char **argv)
 	inn_workflow *own = NULL;
 	const inn_workflow *wf;
 	inn_score *spec = NULL;
-	json_object *params = NULL, *data = NULL;
+	inn_deploy *plan = NULL;
+	inn_engine *eng = NULL;
+	json_object *params = NULL, *completed = NULL;
+	size_t k, n0;
 	int rc;
 
 	if (argc < 1 || argc > 2) {
@@ -442,37 +412,42 @@ ctl_cmd_run(const ctl_opts *o, int argc, char **argv)
 		        "or provider/workflow (see list-goldenpaths, list-providers)\n", argv[0]);
 		goto out;
 	}
-	data = json_object_new_object();
-	if (argc == 2) {
-		json_object *app = json_object_new_object();
-
-		if (inn_score_load_file(&spec, argv[1], &env.diag) != 0 ||
-		    env.diag.nerrors > 0) {
-			ctl_print_diag(stderr, &env.diag);
-			goto out;
-		}
-		json_object_object_add(app, "name", json_object_new_string(spec->app));
-		json_object_object_add(app, "metadata", json_object_get(spec->metadata));
-		json_object_object_add(app, "containers", json_object_get(spec->containers));
-		json_object_object_add(data, "app", app);
-		{
-			/* the parts keep state under the main run's effective
-			 * environment (given, else its default), as on the server */
-			const char *e = jget_str(params, "environment", NULL);
-			size_t k;
-
-			for (k = 0; e == NULL && k < wf->nparams; k++)
-				if (strcmp(wf->params[k].name, "environment") == 0 &&
-				    json_object_is_type(wf->params[k].def, json_type_string))
-					e = json_object_get_string(wf->params[k].def);
-			if ((rc = provision_resources(o, &env, spec, data, e)) != CTL_EXIT_OK)
-				goto out;
-		}
+	if (argc == 2 && (inn_score_load_file(&spec, argv[1], &env.diag) != 0 ||
+	                  env.diag.nerrors > 0)) {
+		ctl_print_diag(stderr, &env.diag);
+		goto out;
 	}
-	rc = run_one(o, &env, wf, params, data, NULL, NULL, 0, NULL);
+	n0 = env.diag.n;
+	rc = inn_deploy_plan(&plan, env.catalog, spec, 0, &env.diag);
+	for (k = n0; k < env.diag.n; k++) {
+		char buf[2048];
+
+		inn_diag_format(&env.diag, k, buf, sizeof(buf));
+		fprintf(stderr, "%s\n", buf);
+	}
+	if (rc != 0) {
+		rc = CTL_EXIT_CONFIG;
+		goto out;
+	}
+	if ((rc = engine_open(o, &env, &eng)) != CTL_EXIT_OK)
+		goto out;
+	/* the parts keep state under the main run's effective environment
+	 * (given, else its default), as on the server */
+	rc = provision_resources(o, eng, plan, inn_params_environment(wf, params));
+	if (rc == CTL_EXIT_OK) {
+		inn_run_opts ro;
+
+		memset(&ro, 0, sizeof(ro));
+		ro.params = params;
+		ro.data = inn_deploy_data(plan);
+		ro.completed = completed = inn_deploy_main_completed(plan, NULL);
+		rc = run_one(o, eng, wf, &ro, 0, NULL);
+	}
 out:
 	json_object_put(params);
-	json_object_put(data);
+	json_object_put(completed);
+	inn_engine_free(eng);
+	inn_deploy_free(plan);
 	inn_score_free(spec);
 	inn_workflow_free(own);
 	ctl_env_free(&env);
@@ -484,6 +459,7 @@ ctl_cmd_test_workflow(const ctl_opts *o, int argc, char **argv)
 {
 	ctl_env env;
 	inn_workflow *wf = NULL;
+	inn_engine *eng = NULL;
 	inn_load_ctx ctx;
 	json_object *params = NULL;
 	int rc;
@@ -510,9 +486,16 @@ ctl_cmd_test_workflow(const ctl_opts *o, int argc, char **argv)
 	if (!o->json)
 		fprintf(stderr, "%s: workflow %s is valid (%zu steps)\n", argv[0], wf->name,
 		        wf->nsteps);
-	rc = run_one(o, &env, wf, params, NULL, NULL, NULL, 0, NULL);
+	if ((rc = engine_open(o, &env, &eng)) == CTL_EXIT_OK) {
+		inn_run_opts ro;
+
+		memset(&ro, 0, sizeof(ro));
+		ro.params = params;
+		rc = run_one(o, eng, wf, &ro, 0, NULL);
+	}
 out:
 	json_object_put(params);
+	inn_engine_free(eng);
 	inn_workflow_free(wf);
 	ctl_env_free(&env);
 	return rc;

@@ -19,23 +19,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "deploy.h"
 #include "error.h"
 #include "host.h"
+#include "runs_check.h"
 #include "runs_inputs.h"
 #include "server.h"
 
-/* A resource of the Score spec, provisioned before the main workflow. */
-struct res_part {
-	char *name;
-	char *type;               /* the spec's resource type */
-	const char *provider;     /* the provider's name (in the held catalog) */
-	const inn_workflow *wf;   /* the provider's create workflow */
-	json_object *params;      /* the resource params it declares */
-};
-
 struct active_run {
 	inn_server *srv;
-	inn_catalog_ref *cat;     /* the catalog main_wf and res[].wf live in */
+	inn_catalog_ref *cat;     /* the catalog main_wf and the plan's parts live in */
 	int64_t id;
 	char *team;
 	char *created_by;         /* the key that started it (executions.created_by) */
@@ -44,11 +37,10 @@ struct active_run {
 	const inn_workflow *main_wf;
 	inn_run_opts ro;          /* the main run's options (params, data, ...) */
 	json_object *params;
-	json_object *data;        /* template data: app, resources */
+	json_object *data;        /* template data: app, resources (the plan's) */
 	json_object *completed;
-	json_object *res_mask;    /* secret values among the resources' outputs, or NULL */
-	struct res_part *res;
-	size_t nres;
+	inn_deploy *plan;         /* the Score spec's resource parts (deploy.h) */
+	size_t nres;              /* how many */
 	/* what runs now (guarded by srv->runs_lock for cancel) */
 	const inn_workflow *wf;
 	inn_run *run;
@@ -65,39 +57,6 @@ struct active_run {
 
 
 /* ---- a step's real outputs, sealed for a retry or a resume --------------- */
-
-/* Adds to mask every string of o that masks whole to "***": the secret
- * values (a secret output; a plain one holding a secret keeps the rest). */
-static void
-mask_collect(inn_masker *m, json_object *o, json_object *mask)
-{
-	size_t i;
-
-	switch (json_object_get_type(o)) {
-	case json_type_string: {
-		char *t = inn_masker_apply(m, json_object_get_string(o),
-		                           (size_t)json_object_get_string_len(o), NULL);
-
-		if (t != NULL && strcmp(t, INN_MASK_TEXT) == 0)
-			json_object_array_add(mask, json_object_new_string(json_object_get_string(o)));
-		free(t);
-		break;
-	}
-	case json_type_array:
-		for (i = 0; i < json_object_array_length(o); i++)
-			mask_collect(m, json_object_array_get_idx(o, i), mask);
-		break;
-	case json_type_object: {
-		json_object_object_foreach(o, k, v) {
-			(void)k;
-			mask_collect(m, v, mask);
-		}
-		break;
-	}
-	default:
-		break;
-	}
-}
 
 /* When the stored (masked) outputs of a step differ from the real ones:
  * {"outputs": real, "mask": [its secret values]} sealed (malloc'd), so a
@@ -116,7 +75,7 @@ seal_outputs(struct active_run *ar, const inn_step_result *sr)
 		return NULL;
 	o = json_object_new_object();
 	mask = json_object_new_array();
-	mask_collect(inn_run_masker(ar->run), sr->outputs_real, mask);
+	inn_masker_collect(inn_run_masker(ar->run), sr->outputs_real, mask);
 	json_object_object_add(o, "outputs", json_object_get(sr->outputs_real));
 	json_object_object_add(o, "mask", mask);
 	text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
@@ -231,19 +190,11 @@ publish_exec(inn_server *srv, struct active_run *ar, const char *type, const cha
 static void
 active_free(struct active_run *ar)
 {
-	size_t i;
-
 	inn_run_free(ar->run);
-	for (i = 0; i < ar->nres; i++) {
-		free(ar->res[i].name);
-		free(ar->res[i].type);
-		json_object_put(ar->res[i].params);
-	}
-	free(ar->res);
+	inn_deploy_free(ar->plan);
 	json_object_put(ar->params);
 	json_object_put(ar->data);
 	json_object_put(ar->completed);
-	json_object_put(ar->res_mask);
 	json_object_put(ar->spec);
 	free((char *)ar->ro.app);
 	free(ar->team);
@@ -255,7 +206,7 @@ active_free(struct active_run *ar)
 
 /* The spec's resource as it ended (not for dry runs: nothing was made). */
 static void
-record_resource(struct active_run *ar, const struct res_part *rp, inn_state st,
+record_resource(struct active_run *ar, const inn_deploy_part *rp, inn_state st,
                 json_object *outputs)
 {
 	inn_resource_row row;
@@ -264,9 +215,9 @@ record_resource(struct active_run *ar, const struct res_part *rp, inn_state st,
 		return;
 	memset(&row, 0, sizeof(row));
 	row.app = (char *)ar->ro.app;
-	row.name = rp->name;
-	row.type = rp->type;
-	row.provider = (char *)rp->provider;
+	row.name = (char *)rp->name;
+	row.type = (char *)rp->type;
+	row.provider = rp->provider->name;
 	row.status = (char *)inn_state_name(st);
 	row.outputs = outputs;
 	if (inn_store_resource_put(ar->srv->store, &row) != 0)
@@ -276,7 +227,7 @@ record_resource(struct active_run *ar, const struct res_part *rp, inn_state st,
 
 /* Records the spec's application for this run's owner (not for dry runs).
  * The store decides atomically: if another team or key got the name
- * since app_check() (two runs racing for a new name), this run stops here,
+ * since inn_runs_app_check() (two runs racing for a new name), this run stops here,
  * before it touches any resource or state -- as it does when the owner
  * cannot be recorded at all (nobody's resources are made unowned).
  * Returns SUCCEEDED or FAILED. */
@@ -319,18 +270,13 @@ static void steps_settle(inn_server *srv, int64_t id, const char *from, const ch
 static inn_state
 provision(struct active_run *ar, char *why, size_t whylen)
 {
-	json_object *resources;
 	size_t i;
 
-	if (!json_object_object_get_ex(ar->data, "resources", &resources)) {
-		resources = json_object_new_object();
-		json_object_object_add(ar->data, "resources", resources);
-	}
 	for (i = 0; i < ar->nres; i++) {
-		struct res_part *rp = &ar->res[i];
+		const inn_deploy_part *rp = inn_deploy_part_at(ar->plan, i);
 		inn_run_opts ro = ar->ro;
 		inn_run *run = NULL;
-		json_object *ro_obj, *outs;
+		json_object *real;
 		char prefix[300];
 		inn_state st;
 
@@ -353,21 +299,10 @@ provision(struct active_run *ar, char *why, size_t whylen)
 			         rp->wf->name, inn_run_message(run) ? inn_run_message(run) : "");
 			return st;
 		}
-		ro_obj = json_object_new_object();
-		json_object_object_add(ro_obj, "name", json_object_new_string(rp->name));
 		/* the main workflow gets the real values; its masker the secret ones */
-		if ((outs = inn_run_outputs_real(run)) != NULL) {
-			if (ar->res_mask == NULL)
-				ar->res_mask = json_object_new_array();
-			mask_collect(inn_run_masker(run), outs, ar->res_mask);
-		} else {
-			outs = inn_run_outputs(run);
-		}
-		if (outs != NULL) {
-			json_object_object_foreach(outs, k, v)
-				json_object_object_add(ro_obj, k, json_object_get(v));
-		}
-		json_object_object_add(resources, rp->name, ro_obj);
+		real = inn_run_outputs_real(run);
+		inn_deploy_resource_done(ar->plan, i, real ? real : inn_run_outputs(run),
+		                         real ? inn_run_masker(run) : NULL);
 	}
 	return INN_STATE_SUCCEEDED;
 }
@@ -449,23 +384,12 @@ run_one(struct active_run *ar)
 			st = provision(ar, why, sizeof(why));
 		if (st == INN_STATE_SUCCEEDED) {
 			inn_run_opts ro = ar->ro;
-			json_object *comp = NULL, *mask;
-			size_t k;
+			/* the resources' secret outputs are masked in the main run too */
+			json_object *comp = inn_deploy_main_completed(ar->plan, ar->completed);
 
 			ro.data = ar->data;
-			if (ar->res_mask != NULL && json_object_array_length(ar->res_mask) > 0) {
-				/* the resources' secret outputs are masked in the main run too */
-				comp = ar->completed ? inn_json_copy(ar->completed)
-				                     : json_object_new_object();
-				if (!json_object_object_get_ex(comp, INN_COMPLETED_MASK, &mask)) {
-					mask = json_object_new_array();
-					json_object_object_add(comp, INN_COMPLETED_MASK, mask);
-				}
-				for (k = 0; k < json_object_array_length(ar->res_mask); k++)
-					json_object_array_add(mask, json_object_get(
-					    json_object_array_get_idx(ar->res_mask, k)));
+			if (comp != NULL)
 				ro.completed = comp;
-			}
 			if (inn_run_new(&run, srv->engine, ar->main_wf, &ro) != 0) {
 				st = INN_STATE_FAILED;
 				snprintf(why, sizeof(why), "%s", inn_error_last());
@@ -605,208 +529,130 @@ queue_room(inn_server *srv, size_t bytes)
 	return rc;
 }
 
-/* Resolves what to run: a golden path, provider/workflow, or (kind
- * "workflow") a golden path name too. */
-static const inn_workflow *
-resolve(const inn_catalog *cat, const char *ref, const char *kind)
-{
-	const inn_goldenpath *g;
-
-	if (strcmp(kind, "golden-path") == 0) {
-		g = inn_catalog_goldenpath(cat, ref);
-		return g ? g->workflow : NULL;
-	}
-	return inn_catalog_workflow(cat, ref);
-}
-
-/* The resource parts of a Score spec: each resource's type resolves to a
- * provider's create workflow, which receives its params; a param the
- * workflow does not declare is an error, as for direct runs.  At most
- * INN_SPEC_RESOURCES_MAX resources. */
-#define INN_SPEC_RESOURCES_MAX 100
+/* The spec's application (checked against its owner unless resuming) and
+ * its deployment plan: ar->plan, ar->data, ar->spec; *score the parsed
+ * spec (NULL without one). */
 static int
-plan_resources(struct active_run *ar, const inn_score *score)
+plan_spec(struct active_run *ar, const inn_caller *who, json_object *spec, int64_t id_in,
+          inn_score **score)
 {
-	json_object *placeholders = json_object_new_object();
-	size_t i, j;
-
-	json_object_object_add(ar->data, "resources", placeholders);
-	if (score->nresources == 0)
-		return 0;
-	if (score->nresources > INN_SPEC_RESOURCES_MAX)
-		return inn_error_set(INN_EINVAL, "spec: %zu resources, more than the limit of %d "
-		                     "resources in one spec", score->nresources,
-		                     INN_SPEC_RESOURCES_MAX);
-	if ((ar->res = calloc(score->nresources, sizeof(*ar->res))) == NULL)
-		return inn_error_set(INN_ENOMEM, "out of memory");
-	for (i = 0; i < score->nresources; i++) {
-		const inn_score_resource *r = &score->resources[i];
-		const inn_provider *prov = NULL;
-		const inn_resource_cap *cap = inn_catalog_resource(ar->cat->cat, r->type, &prov);
-		const inn_workflow *wf = cap && cap->create ? inn_provider_workflow(prov, cap->create)
-		                                            : NULL;
-		struct res_part *rp = &ar->res[ar->nres];
-
-		if (wf == NULL)
-			return inn_error_set(INN_EINVAL, "spec: resource \"%s\": no provider offers "
-			                     "type \"%s\" with a create workflow", r->name, r->type);
-		rp->name = strdup(r->name);
-		rp->type = strdup(r->type);
-		rp->provider = prov->name;
-		rp->wf = wf;
-		rp->params = json_object_new_object();
-		ar->nres++;
-		if (r->params != NULL) {
-			json_object_object_foreach(r->params, k, v) {
-				for (j = 0; j < wf->nparams; j++)
-					if (strcmp(wf->params[j].name, k) == 0) {
-						json_object_object_add(rp->params, k, inn_json_copy(v));
-						break;
-					}
-				if (j == wf->nparams)
-					return inn_error_set(INN_EINVAL, "spec: resource \"%s\": its type "
-					                     "\"%s\" (workflow %s) has no parameter \"%s\"",
-					                     r->name, r->type, wf->name, k);
-			}
-		}
-		json_object_object_add(placeholders, r->name, json_object_new_object());
-	}
-	return 0;
-}
-
-/* An application belongs to whoever first ran a spec for it: its team, or
- * without a team (an admin's key, a key without a team) that very key.
- * Nobody else may run a spec under its name -- which would provision and
- * change its resources and their state -- except admins, and the owner
- * never changes (the store keeps it; record_app() settles races). */
-static int
-app_check(inn_server *srv, const inn_caller *who, const char *app)
-{
-	inn_app_row *rows = NULL;
-	size_t n = 0;
+	inn_diag d;
 	int rc = 0;
 
-	if (who == NULL || who->admin)
-		return 0;
-	if (inn_store_app_list(srv->store, NULL, NULL, app, &rows, &n) != 0)
-		return inn_error_set(INN_ERROR, "spec: cannot check who owns application \"%s\": %s",
-		                     app, inn_error_last());
-	if (n == 1 && !inn_caller_sees(who, rows[0].team, rows[0].created_by))
-		rc = inn_error_set(INN_EINVAL, "spec: application \"%s\" belongs to another team%s; "
-		                   "choose another metadata.name", app, rows[0].team == NULL ?
-		                   " (it has none: only an admin or the key that created it may "
-		                   "run specs for it)" : "");
-	inn_app_rows_free(rows, n);
+	inn_diag_init(&d);
+	*score = NULL;
+	if (spec != NULL && (inn_score_from_json(score, "spec", spec, &d) != 0 ||
+	                     d.nerrors > 0)) {
+		char buf[1024];
+
+		inn_diag_format(&d, 0, buf, sizeof(buf));
+		rc = inn_error_set(INN_EINVAL, "spec: %s", d.n ? buf : inn_error_last());
+		goto out;
+	}
+	if (spec != NULL && id_in == 0 && (rc = inn_runs_app_check(ar->srv, who, (*score)->app)) != 0)
+		goto out;
+	/* strict: a resource param its workflow does not declare is refused,
+	 * as for direct runs */
+	if ((rc = inn_deploy_plan(&ar->plan, ar->cat->cat, *score, INN_DEPLOY_STRICT,
+	                          NULL)) != 0) {
+		char why[1024];
+
+		snprintf(why, sizeof(why), "%s", inn_error_last());
+		rc = inn_error_set(rc, "spec: %s", why);
+		goto out;
+	}
+	ar->nres = inn_deploy_nparts(ar->plan);
+	ar->data = json_object_get(inn_deploy_data(ar->plan));
+	ar->spec = spec != NULL ? inn_json_copy(spec) : NULL;
+out:
+	inn_diag_free(&d);
 	return rc;
 }
 
-/* Whose state a run without an application keeps: a user's team
- * ("_team-red") or, without a team, its key ("_key-lone") -- never one
- * directory shared by every caller.  Application names start with a
- * letter or digit, so these never meet an application's.  Admins keep the
- * platform's "_" (NULL), where their direct runs always kept state. */
-static char *
-state_owner(const inn_caller *who)
-{
-	char buf[160];
-
-	if (who == NULL || who->admin)
-		return NULL;
-	snprintf(buf, sizeof(buf), "%s%s", who->p.team[0] ? "_team-" : "_key-",
-	         who->p.team[0] ? who->p.team : who->p.name);
-	return strdup(buf);
-}
-
-/* A provider workflow that is a resource type's operation (create, read,
- * update, delete) acts on applications' resources, and what it acts on is
- * only a parameter (another team's bucket name is just a string).  So a
- * non-admin runs it only as a part of a Score spec's run -- for their own
- * application, in its own state directory -- never named directly
- * ("provider/workflow"), also not as the main workflow of a spec run or by
- * a retry.  A golden path is the platform's own choice and stays open. */
+/* Records a new execution: its row (pending) with the inputs as stored
+ * (inn_runs_inputs_store), a pending row for every step of every part, and an
+ * audit entry.  Sets ar->id. */
 static int
-op_check(const inn_catalog *cat, const inn_caller *who, const char *ref,
-         const inn_workflow *wf)
+create_row(struct active_run *ar, const inn_caller *who, const char *ref, const char *kind,
+           json_object *resolved, json_object *params, json_object *spec, int64_t retry_of)
 {
-	size_t i, j, k;
+	inn_server *srv = ar->srv;
+	size_t i;
+	inn_exec_row row;
+	int rc;
 
-	if (who == NULL || who->admin || strchr(ref, '/') == NULL)
-		return 0;
-	for (i = 0; i < cat->nproviders; i++) {
-		const inn_provider *p = cat->providers[i];
+	memset(&row, 0, sizeof(row));
+	row.workflow = (char *)ref;
+	row.kind = (char *)kind;
+	row.app = (char *)ar->ro.app;
+	row.team = ar->team;
+	row.created_by = who ? (char *)who->p.name : (char *)"system";
+	row.status = (char *)"pending";
+	if ((rc = inn_runs_inputs_store(srv->secretbox, ar->main_wf, ar->plan, ar->completed,
+	                                resolved, params, spec, &row)) != 0) {
+		json_object_put(row.params);
+		json_object_put(row.spec);
+		return rc;
+	}
+	row.dry_run = ar->ro.dry_run;
+	row.retry_of = retry_of;
+	row.resumable = ar->nres == 0;
+	for (i = 0; i < ar->main_wf->nsteps; i++) {
+		const inn_plugin *p = inn_registry_find(srv->registry,
+		                                        ar->main_wf->steps[i].plugin_type);
 
-		for (j = 0; j < p->ncaps; j++) {
-			const inn_resource_cap *rc = &p->caps[j];
-			const char *ops[4] = { rc->create, rc->read, rc->update, rc->del };
-			static const char *const names[4] = { "create", "read", "update", "delete" };
+		if (p == NULL || !(p->desc.flags & INN_PLUGIN_IDEMPOTENT))
+			row.resumable = 0;
+	}
+	rc = inn_store_exec_create(srv->store, &row);
+	json_object_put(row.params);
+	json_object_put(row.spec);
+	free(row.sealed_inputs);
+	if (rc != 0)
+		return rc;
+	ar->id = row.id;
+	{
+		/* every step of the run has a row from the start (pending), so
+		 * what ran and what never did is accounted for even after a
+		 * crash; indexes and names as on_step_state writes them */
+		int tx = inn_store_begin(srv->store) == 0;
+		size_t k, part;
 
-			for (k = 0; k < 4; k++)
-				if (ops[k] != NULL && inn_provider_workflow(p, ops[k]) == wf)
-					return inn_error_set(INN_EFORBIDDEN, "workflow \"%s\" is the %s "
-					    "operation of resource type \"%s\": it acts on applications' "
-					    "resources, so only an admin may run it directly; to provision "
-					    "a resource, run a golden path with a Score spec that asks for "
-					    "it (the spec's application and its resources belong to your "
-					    "team)", ref, names[k], rc->type);
+		for (part = 0; part <= ar->nres; part++) {
+			const inn_deploy_part *rp = inn_deploy_part_at(ar->plan, part);
+			const inn_workflow *pw = rp != NULL ? rp->wf : ar->main_wf;
+			char sname[512];
+
+			for (k = 0; k < pw->nsteps; k++) {
+				inn_step_row sr;
+
+				memset(&sr, 0, sizeof(sr));
+				if (part < ar->nres)
+					snprintf(sname, sizeof(sname), "%s/%s", rp->name,
+					         pw->steps[k].name);
+				else
+					snprintf(sname, sizeof(sname), "%s", pw->steps[k].name);
+				sr.idx = (int)(part * 1000 + k);
+				sr.name = sname;
+				sr.type = pw->steps[k].type;
+				sr.status = (char *)"pending";
+				inn_store_step_put(srv->store, ar->id, &sr);
+			}
 		}
-		for (j = 0; j < p->nworkflows; j++)
-			if (p->workflows[j] == wf && wf->operation != NULL)
-				return inn_error_set(INN_EFORBIDDEN, "workflow \"%s\" is a %s operation "
-				                     "on resources: it acts on applications' resources, "
-				                     "so only an admin may run it directly", ref,
-				                     wf->operation);
+		if (tx)
+			inn_store_commit(srv->store);
+	}
+	{
+		json_object *det = json_object_new_object();
+		char target[64];
+
+		json_object_object_add(det, "workflow", json_object_new_string(ref));
+		snprintf(target, sizeof(target), "execution/%lld", (long long)ar->id);
+		inn_store_audit(srv->store, who ? who->p.name : "system",
+		                retry_of ? "execution.retry" : "execution.create", target, det);
+		json_object_put(det);
 	}
 	return 0;
-}
-
-/* The inputs as stored (*stored_params, *stored_spec: new objects) and
- * sealed: every secret parameter of the main workflow and of each spec
- * resource's create workflow replaced by "***" whatever its length, and
- * every other string holding a secret value masked; the real params and
- * spec sealed into *sealed when anything was masked (runs_inputs.c). */
-static int
-store_inputs(struct active_run *ar, inn_run *check, json_object *params, json_object *spec,
-             json_object **stored_params, json_object **stored_spec, char **sealed)
-{
-	inn_masker *m = inn_run_masker(check);
-	json_object *res = NULL, *r, *rparams;
-	size_t i, j;
-
-	*stored_params = inn_run_params_masked(check);
-	*stored_spec = inn_json_copy(spec);
-	for (j = 0; j < ar->main_wf->nparams; j++) {
-		const inn_param *p = &ar->main_wf->params[j];
-
-		if (p->type != NULL && strcmp(p->type, "secret") == 0 && *stored_params != NULL &&
-		    json_object_object_get_ex(*stored_params, p->name, NULL))
-			json_object_object_add(*stored_params, p->name,
-			                       json_object_new_string(INN_MASK_TEXT));
-	}
-	if (*stored_spec != NULL)
-		json_object_object_get_ex(*stored_spec, "resources", &res);
-	for (i = 0; i < ar->nres; i++) {
-		const inn_workflow *wf = ar->res[i].wf;
-
-		rparams = NULL;
-		if (res != NULL && json_object_object_get_ex(res, ar->res[i].name, &r))
-			json_object_object_get_ex(r, "params", &rparams);
-		for (j = 0; j < wf->nparams; j++) {
-			json_object *v;
-
-			if (wf->params[j].type == NULL || strcmp(wf->params[j].type, "secret") != 0 ||
-			    !json_object_object_get_ex(ar->res[i].params, wf->params[j].name, &v))
-				continue;
-			inn_masker_add(m, json_object_get_string(v));
-			if (rparams != NULL && json_object_is_type(rparams, json_type_object) &&
-			    json_object_object_get_ex(rparams, wf->params[j].name, NULL))
-				json_object_object_add(rparams, wf->params[j].name,
-				                       json_object_new_string(INN_MASK_TEXT));
-		}
-	}
-	inn_json_mask(m, *stored_params);
-	inn_json_mask(m, *stored_spec);
-	return inn_runs_inputs_seal(ar->srv->secretbox, *stored_params, *stored_spec, params,
-	                            spec, sealed);
 }
 
 /* Starts (or resumes, when id_in > 0) an execution.  Everything is checked
@@ -818,23 +664,20 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 {
 	struct active_run *ar;
 	inn_score *score = NULL;
-	inn_run *check = NULL;
-	inn_diag d;
-	size_t i;
+	json_object *resolved = NULL;
 	int rc, stuck;
 
-	inn_diag_init(&d);
 	if ((ar = calloc(1, sizeof(*ar))) == NULL)
 		return inn_error_set(INN_ENOMEM, "out of memory");
 	ar->srv = srv;
 	ar->cat = inn_catalog_acquire(srv);
-	if ((ar->main_wf = resolve(ar->cat->cat, ref, kind)) == NULL) {
+	if ((ar->main_wf = inn_runs_workflow(ar->cat->cat, ref, kind)) == NULL) {
 		rc = inn_error_set(INN_ENOTFOUND, "no %s named \"%s\"",
 		                   strcmp(kind, "golden-path") == 0 ? "golden path" : "workflow",
 		                   ref);
 		goto err;
 	}
-	if (id_in == 0 && (rc = op_check(ar->cat->cat, who, ref, ar->main_wf)) != 0)
+	if (id_in == 0 && (rc = inn_runs_op_check(ar->cat->cat, who, ref, ar->main_wf)) != 0)
 		goto err;
 	ar->wf = ar->main_wf;
 	ar->team = who && who->p.team[0] ? strdup(who->p.team) : NULL;
@@ -842,58 +685,28 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 	ar->any_app = who == NULL || who->admin || id_in > 0;
 	ar->params = params ? inn_json_copy(params) : json_object_new_object();
 	ar->completed = inn_json_copy(completed);
-	ar->data = json_object_new_object();
-	if (spec != NULL) {
-		json_object *app = json_object_new_object();
-
-		if (inn_score_from_json(&score, "spec", spec, &d) != 0 || d.nerrors > 0) {
-			char buf[1024];
-
-			inn_diag_format(&d, 0, buf, sizeof(buf));
-			rc = inn_error_set(INN_EINVAL, "spec: %s", d.n ? buf : inn_error_last());
-			json_object_put(app);
-			goto err;
-		}
-		json_object_object_add(app, "name", json_object_new_string(score->app));
-		json_object_object_add(app, "metadata", inn_json_copy(score->metadata));
-		json_object_object_add(app, "containers", inn_json_copy(score->containers));
-		json_object_object_add(ar->data, "app", app);
-		ar->spec = inn_json_copy(spec);
-		if ((id_in == 0 && (rc = app_check(srv, who, score->app)) != 0) ||
-		    (rc = plan_resources(ar, score)) != 0)
-			goto err;
-	}
+	if ((rc = plan_spec(ar, who, spec, id_in, &score)) != 0)
+		goto err;
 	memset(&ar->ro, 0, sizeof(ar->ro));
 	ar->ro.params = ar->params;
 	ar->ro.data = ar->data;
 	ar->ro.dry_run = dry_run;
 	ar->ro.app = score ? strdup(score->app) : NULL; /* freed with ar (see active_free) */
-	ar->ro.state_owner = ar->state_owner = state_owner(who);
+	ar->ro.state_owner = ar->state_owner = inn_runs_state_owner(who);
 	ar->ro.completed = ar->completed;
 	ar->ro.events.step_state = on_step_state;
 	ar->ro.events.log = on_log;
 	ar->ro.events.ud = ar;
-	{
-		/* the effective environment (the given value, else the main
-		 * workflow's default) names the state of the main run and of every
-		 * resource part alike */
-		json_object *env = NULL;
-
-		if (!json_object_object_get_ex(ar->params, "environment", &env) || env == NULL)
-			for (i = 0; i < ar->main_wf->nparams; i++)
-				if (strcmp(ar->main_wf->params[i].name, "environment") == 0)
-					env = ar->main_wf->params[i].def;
-		if (env != NULL && json_object_is_type(env, json_type_string))
-			ar->ro.environment = json_object_get_string(env);
-	}
+	/* the effective environment (the given value, else the main workflow's
+	 * default) names the state of the main run and of every resource part
+	 * alike */
+	ar->ro.environment = inn_params_environment(ar->main_wf, ar->params);
 	{
 		/* maxStepsPerWorkflow bounds the whole planned run: the main
 		 * workflow's steps and every resource part's */
-		size_t total = ar->main_wf->nsteps;
+		size_t total = ar->main_wf->nsteps + inn_deploy_nsteps(ar->plan);
 		const inn_policy *pol = srv->policy;
 
-		for (i = 0; i < ar->nres; i++)
-			total += ar->res[i].wf->nsteps;
 		if (pol != NULL && pol->max_steps > 0 && total > (size_t)pol->max_steps) {
 			rc = inn_error_set(INN_EINVAL, "this run would have %zu steps (workflow %zu, "
 			                   "%zu resource part%s), more than the policy's "
@@ -902,102 +715,14 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 			goto err;
 		}
 	}
-	/* check every part's parameters now, so a mistake is a 400, not a failed run */
-	for (i = 0; i < ar->nres; i++) {
-		inn_run_opts ro = ar->ro;
-
-		ro.params = ar->res[i].params;
-		ro.completed = NULL;
-		if ((rc = inn_run_new(&check, srv->engine, ar->res[i].wf, &ro)) != 0) {
-			char why[1024];
-
-			snprintf(why, sizeof(why), "%s", inn_error_last());
-			rc = inn_error_set(rc, "spec: resource \"%s\": %s", ar->res[i].name, why);
-			goto err;
-		}
-		inn_run_free(check);
-		check = NULL;
-	}
-	if ((rc = inn_run_new(&check, srv->engine, ar->main_wf, &ar->ro)) != 0)
+	if ((rc = inn_runs_params_check(ar->plan, ar->main_wf, ar->params, &resolved)) != 0)
 		goto err;
-	if (id_in > 0) {
+	if (id_in > 0)
 		ar->id = id_in;
-	} else {
-		inn_exec_row row;
-
-		memset(&row, 0, sizeof(row));
-		row.workflow = (char *)ref;
-		row.kind = (char *)kind;
-		row.app = score ? score->app : NULL;
-		row.team = ar->team;
-		row.created_by = who ? (char *)who->p.name : (char *)"system";
-		row.status = (char *)"pending";
-		if ((rc = store_inputs(ar, check, params, spec, &row.params, &row.spec,
-		                       &row.sealed_inputs)) != 0) {
-			json_object_put(row.params);
-			json_object_put(row.spec);
-			goto err;
-		}
-		row.dry_run = dry_run;
-		row.retry_of = retry_of;
-		row.resumable = ar->nres == 0;
-		for (i = 0; i < ar->main_wf->nsteps; i++) {
-			const inn_plugin *p = inn_registry_find(srv->registry,
-			                                        ar->main_wf->steps[i].plugin_type);
-
-			if (p == NULL || !(p->desc.flags & INN_PLUGIN_IDEMPOTENT))
-				row.resumable = 0;
-		}
-		rc = inn_store_exec_create(srv->store, &row);
-		json_object_put(row.params);
-		json_object_put(row.spec);
-		free(row.sealed_inputs);
-		if (rc != 0)
-			goto err;
-		ar->id = row.id;
-		{
-			/* every step of the run has a row from the start (pending), so
-			 * what ran and what never did is accounted for even after a
-			 * crash; indexes and names as on_step_state writes them */
-			int tx = inn_store_begin(srv->store) == 0;
-			size_t k, part;
-
-			for (part = 0; part <= ar->nres; part++) {
-				const inn_workflow *pw = part < ar->nres ? ar->res[part].wf : ar->main_wf;
-				char sname[512];
-
-				for (k = 0; k < pw->nsteps; k++) {
-					inn_step_row sr;
-
-					memset(&sr, 0, sizeof(sr));
-					if (part < ar->nres)
-						snprintf(sname, sizeof(sname), "%s/%s", ar->res[part].name,
-						         pw->steps[k].name);
-					else
-						snprintf(sname, sizeof(sname), "%s", pw->steps[k].name);
-					sr.idx = (int)(part * 1000 + k);
-					sr.name = sname;
-					sr.type = pw->steps[k].type;
-					sr.status = (char *)"pending";
-					inn_store_step_put(srv->store, ar->id, &sr);
-				}
-			}
-			if (tx)
-				inn_store_commit(srv->store);
-		}
-		{
-			json_object *det = json_object_new_object();
-			char target[64];
-
-			json_object_object_add(det, "workflow", json_object_new_string(ref));
-			snprintf(target, sizeof(target), "execution/%lld", (long long)ar->id);
-			inn_store_audit(srv->store, who ? who->p.name : "system",
-			                retry_of ? "execution.retry" : "execution.create", target, det);
-			json_object_put(det);
-		}
-	}
-	inn_run_free(check);
-	check = NULL;
+	else if ((rc = create_row(ar, who, ref, kind, resolved, params, spec, retry_of)) != 0)
+		goto err;
+	json_object_put(resolved);
+	resolved = NULL;
 	*id = ar->id;
 	/* queued in order; a runner starts it when a slot is free (no thread
 	 * waits for one); none start before inn_runs_begin */
@@ -1020,12 +745,10 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 		goto err;
 	}
 	inn_score_free(score);
-	inn_diag_free(&d);
 	return 0;
 err:
-	inn_run_free(check);
+	json_object_put(resolved);
 	inn_score_free(score);
-	inn_diag_free(&d);
 	active_free(ar);
 	return rc;
 }
@@ -1288,7 +1011,7 @@ inn_runs_recover(inn_server *srv)
 			count++;
 			if (inn_store_exec_get(srv->store, ids[i], &row) != 0)
 				continue;
-			known = resolve(srv->catalog, row->workflow, row->kind) != NULL;
+			known = inn_runs_workflow(srv->catalog, row->workflow, row->kind) != NULL;
 			resume = known && (row->resumable || !steps_started(srv, ids[i]));
 			if (resume && inn_runs_inputs_open(srv->secretbox, row, &params, &spec) != 0) {
 				/* its real inputs cannot be read back: never run it with "***" */

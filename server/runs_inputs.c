@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "exec.h"
 #include "mask.h"
 #include "runs_inputs.h"
 #include "secretbox.h"
@@ -161,4 +162,64 @@ inn_runs_inputs_open(inn_secretbox *box, const inn_exec_row *row, json_object **
 		*spec = json_object_get(v);
 	json_object_put(o);
 	return 0;
+}
+
+/* Replaces, in o, the value of every secret parameter of wf by "***"
+ * (whatever its length) and registers the value with m. */
+static void
+secret_params_out(const inn_workflow *wf, json_object *o, json_object *given,
+                  inn_masker *m)
+{
+	json_object *v;
+	size_t j;
+
+	for (j = 0; j < wf->nparams; j++) {
+		const inn_param *p = &wf->params[j];
+
+		if (p->type == NULL || strcmp(p->type, "secret") != 0)
+			continue;
+		if (m != NULL && json_object_object_get_ex(given, p->name, &v))
+			inn_masker_add(m, json_object_get_string(v));
+		if (o != NULL && json_object_is_type(o, json_type_object) &&
+		    json_object_object_get_ex(o, p->name, NULL))
+			json_object_object_add(o, p->name, json_object_new_string(INN_MASK_TEXT));
+	}
+}
+
+int
+inn_runs_inputs_store(inn_secretbox *box, const inn_workflow *wf, const inn_deploy *plan,
+                      json_object *completed, json_object *resolved, json_object *params,
+                      json_object *spec, inn_exec_row *row)
+{
+	inn_masker *m = NULL;
+	json_object *res = NULL, *r, *rparams, *mask;
+	size_t i;
+	int rc;
+
+	row->params = inn_json_copy(resolved);
+	row->spec = inn_json_copy(spec);
+	if ((rc = inn_masker_new(&m)) != 0 ||
+	    (rc = inn_params_mask_secrets(wf, resolved, m)) != 0)
+		goto out;
+	if (completed != NULL && json_object_object_get_ex(completed, INN_COMPLETED_MASK, &mask) &&
+	    json_object_is_type(mask, json_type_array))
+		for (i = 0; i < json_object_array_length(mask); i++)
+			inn_masker_add(m, json_object_get_string(json_object_array_get_idx(mask, i)));
+	secret_params_out(wf, row->params, NULL, NULL);
+	if (row->spec != NULL)
+		json_object_object_get_ex(row->spec, "resources", &res);
+	for (i = 0; i < inn_deploy_nparts(plan); i++) {
+		const inn_deploy_part *rp = inn_deploy_part_at(plan, i);
+
+		rparams = NULL;
+		if (res != NULL && json_object_object_get_ex(res, rp->name, &r))
+			json_object_object_get_ex(r, "params", &rparams);
+		secret_params_out(rp->wf, rparams, rp->params, m);
+	}
+	inn_json_mask(m, row->params);
+	inn_json_mask(m, row->spec);
+	rc = inn_runs_inputs_seal(box, row->params, row->spec, params, spec, &row->sealed_inputs);
+out:
+	inn_masker_free(m);
+	return rc;
 }

@@ -105,10 +105,8 @@ typedef struct inn_run inn_run;
  * and prepares a run.  Errors name the parameter. */
 int inn_run_new(inn_run **out, inn_engine *eng, const inn_workflow *wf,
                 const inn_run_opts *opts);
-/* Limits on parameter values (inn_run_new refuses more, INN_EINVAL): one
- * string value (or map key) in bytes, and all values together as JSON. */
-#define INN_PARAM_VALUE_MAX (128 * 1024 - 4096)
-#define INN_PARAMS_TOTAL_MAX (1024 * 1024)
+/* The parameters are resolved by inn_params_resolve (model.h: its limits
+ * INN_PARAM_VALUE_MAX, INN_PARAMS_TOTAL_MAX). */
 /* Run workspaces live in <state_root>/INN_RUNS_DIR (else in $TMPDIR). */
 #define INN_RUNS_DIR ".runs"
 /* Removes the workspaces left there by runs of an earlier process (call

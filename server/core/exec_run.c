@@ -13,7 +13,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
-#include <regex.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +23,6 @@
 
 #include <openssl/evp.h>
 
-#include "duration.h"
 #include "error.h"
 #include "exec_run_int.h"
 #include "host.h"
@@ -40,274 +38,19 @@ xstrdup(const char *s)
 
 /* ---- parameters --------------------------------------------------------- */
 
-static int
-param_error(const inn_workflow *wf, const inn_param *p, const char *fmt, ...)
-	INN_PRINTF_LIKE(3, 4);
-
-static int
-param_error(const inn_workflow *wf, const inn_param *p, const char *fmt, ...)
-{
-	char buf[768];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	return inn_error_set(INN_EINVAL, "workflow \"%s\": parameter \"%s\": %s",
-	                     wf->name ? wf->name : "?", p->name, buf);
-}
-
-/* Converts a given value to the parameter's type (CLI values arrive as
- * strings).  Returns a new reference in *out. */
-static int
-coerce_param(const inn_workflow *wf, const inn_param *p, json_object *v,
-             json_object **out)
-{
-	const char *t = p->type ? p->type : "string";
-	const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v)
-	                                                         : NULL;
-	char *end;
-
-	*out = NULL;
-	if (v == NULL) {
-		*out = NULL;
-		return 0;
-	}
-	if (strcmp(t, "integer") == 0 || strcmp(t, "int") == 0) {
-		long long ll;
-
-		if (json_object_is_type(v, json_type_int)) {
-			*out = json_object_get(v);
-			return 0;
-		}
-		if (s == NULL || *s == '\0')
-			return param_error(wf, p, "must be an integer");
-		errno = 0;
-		ll = strtoll(s, &end, 10);
-		if (*end != '\0' || errno != 0)
-			return param_error(wf, p, "\"%s\" is not an integer", s);
-		*out = json_object_new_int64(ll);
-		return 0;
-	}
-	if (strcmp(t, "number") == 0) {
-		double d;
-
-		if (json_object_is_type(v, json_type_int) ||
-		    json_object_is_type(v, json_type_double)) {
-			*out = json_object_get(v);
-			return 0;
-		}
-		if (s == NULL || *s == '\0')
-			return param_error(wf, p, "must be a number");
-		errno = 0;
-		d = strtod(s, &end);
-		if (*end != '\0' || errno != 0)
-			return param_error(wf, p, "\"%s\" is not a number", s);
-		if (d == (double)(long long)d && strpbrk(s, ".eE") == NULL)
-			*out = json_object_new_int64((long long)d);
-		else
-			*out = json_object_new_double(d);
-		return 0;
-	}
-	if (strcmp(t, "boolean") == 0 || strcmp(t, "bool") == 0) {
-		if (json_object_is_type(v, json_type_boolean)) {
-			*out = json_object_get(v);
-			return 0;
-		}
-		if (s != NULL && (strcmp(s, "true") == 0 || strcmp(s, "yes") == 0 ||
-		                  strcmp(s, "1") == 0)) {
-			*out = json_object_new_boolean(1);
-			return 0;
-		}
-		if (s != NULL && (strcmp(s, "false") == 0 || strcmp(s, "no") == 0 ||
-		                  strcmp(s, "0") == 0)) {
-			*out = json_object_new_boolean(0);
-			return 0;
-		}
-		return param_error(wf, p, "must be true or false");
-	}
-	if (strcmp(t, "map") == 0 || strcmp(t, "object") == 0 || strcmp(t, "array") == 0 ||
-	    strcmp(t, "list") == 0) {
-		int want_obj = t[0] == 'm' || t[0] == 'o';
-		json_type jt = want_obj ? json_type_object : json_type_array;
-
-		if (s != NULL) {
-			json_object *parsed = json_tokener_parse(s);
-
-			if (!json_object_is_type(parsed, jt)) {
-				json_object_put(parsed);
-				return param_error(wf, p, "must be a JSON %s",
-				                   want_obj ? "object" : "array");
-			}
-			*out = parsed;
-			return 0;
-		}
-		if (!json_object_is_type(v, jt))
-			return param_error(wf, p, "must be %s", want_obj ? "a map" : "a list");
-		*out = json_object_get(v);
-		return 0;
-	}
-	if (strcmp(t, "duration") == 0) {
-		int64_t ms;
-
-		if (s == NULL || inn_parse_duration_ms(s, &ms) != 0)
-			return param_error(wf, p, "\"%s\" is not a duration (e.g. 30s, 5m, 2h)",
-			                   s ? s : json_object_get_string(v));
-		*out = json_object_get(v);
-		return 0;
-	}
-	/* string, enum, secret and anything else: scalars as text */
-	if (json_object_is_type(v, json_type_object) || json_object_is_type(v, json_type_array))
-		return param_error(wf, p, "must be a single value, not %s",
-		                   json_object_is_type(v, json_type_object) ? "a map" : "a list");
-	*out = s ? json_object_get(v) : json_object_new_string(json_object_get_string(v));
-	return 0;
-}
-
-static int
-check_param_value(const inn_workflow *wf, const inn_param *p, json_object *v)
-{
-	/* an error message goes back to the caller and into logs: a secret's
-	 * value is never part of it */
-	int secret = p->type != NULL && strcmp(p->type, "secret") == 0;
-	const char *s;
-
-	if (v == NULL)
-		return 0;
-	s = json_object_get_string(v);
-	if (p->allowed != NULL && json_object_is_type(p->allowed, json_type_array)) {
-		size_t i, n = json_object_array_length(p->allowed);
-
-		for (i = 0; i < n; i++)
-			if (strcmp(json_object_get_string(json_object_array_get_idx(p->allowed, i)),
-			           s) == 0)
-				break;
-		if (i == n && secret)
-			return param_error(wf, p, "its (secret) value is not one of the allowed "
-			                   "values");
-		if (i == n)
-			return param_error(wf, p, "\"%s\" is not one of the allowed values %s", s,
-			                   json_object_to_json_string_ext(p->allowed,
-			                                                  JSON_C_TO_STRING_PLAIN));
-	}
-	if (p->pattern != NULL && json_object_is_type(v, json_type_string)) {
-		regex_t re;
-		int m;
-
-		if (regcomp(&re, p->pattern, REG_EXTENDED | REG_NOSUB) != 0)
-			return param_error(wf, p, "its pattern \"%s\" is not a valid regular "
-			                   "expression", p->pattern);
-		m = regexec(&re, s, 0, NULL, 0);
-		regfree(&re);
-		if (m != 0 && secret)
-			return param_error(wf, p, "its (secret) value does not match the pattern %s",
-			                   p->pattern);
-		if (m != 0)
-			return param_error(wf, p, "\"%s\" does not match the pattern %s", s,
-			                   p->pattern);
-	}
-	return 0;
-}
-
-/* A parameter value reaches programs through the environment (one
- * NAME=value string each, at most 128 KiB on Linux) and the command line:
- * a string that is longer, or holds a NUL (which C strings would cut), is
- * refused here, never truncated or failed later by exec. */
-static int
-param_text_ok(const inn_workflow *wf, const inn_param *p, json_object *v, int depth)
-{
-	if (json_object_is_type(v, json_type_string)) {
-		size_t len = (size_t)json_object_get_string_len(v);
-
-		if (memchr(json_object_get_string(v), '\0', len) != NULL)
-			return param_error(wf, p, "a value may not contain a NUL character");
-		if (len > INN_PARAM_VALUE_MAX)
-			return param_error(wf, p, "a value is %zu bytes, more than the limit of %d "
-			                   "bytes (values reach programs through the environment)",
-			                   len, INN_PARAM_VALUE_MAX);
-	} else if (depth < 64 && json_object_is_type(v, json_type_object)) {
-		json_object_object_foreach(v, k, e) {
-			if (strlen(k) > INN_PARAM_VALUE_MAX)
-				return param_error(wf, p, "a key is longer than %d bytes",
-				                   INN_PARAM_VALUE_MAX);
-			if (param_text_ok(wf, p, e, depth + 1) != 0)
-				return INN_EINVAL;
-		}
-	} else if (depth < 64 && json_object_is_type(v, json_type_array)) {
-		size_t i, n = json_object_array_length(v);
-
-		for (i = 0; i < n; i++)
-			if (param_text_ok(wf, p, json_object_array_get_idx(v, i), depth + 1) != 0)
-				return INN_EINVAL;
-	}
-	return 0;
-}
-
+/* The run's parameters (inn_params_resolve), their secret values known to
+ * its masker. */
 static int
 resolve_params(inn_run *r, json_object *given)
 {
-	size_t total = 0;
-	const inn_workflow *wf = r->wf;
-	size_t i;
+	json_object *params = NULL;
 	int rc;
 
-	if (given != NULL) {
-		json_object_object_foreach(given, k, v) {
-			(void)v;
-			for (i = 0; i < wf->nparams; i++)
-				if (strcmp(wf->params[i].name, k) == 0)
-					break;
-			if (i == wf->nparams) {
-				char names[512] = "";
-				size_t used = 0;
-
-				for (i = 0; i < wf->nparams && used < sizeof(names) - 1; i++) {
-					int n = snprintf(names + used, sizeof(names) - used, "%s%s",
-					                 i ? ", " : "", wf->params[i].name);
-					if (n < 0)
-						break;
-					used += (size_t)n;
-				}
-				return inn_error_set(INN_EINVAL, "workflow \"%s\" has no parameter "
-				                     "\"%s\" (it declares: %s)", wf->name, k,
-				                     wf->nparams ? names : "none");
-			}
-		}
-	}
-	for (i = 0; i < wf->nparams; i++) {
-		const inn_param *p = &wf->params[i];
-		json_object *v = NULL, *given_v = NULL;
-
-		if (given != NULL && json_object_object_get_ex(given, p->name, &given_v) &&
-		    given_v != NULL) {
-			if ((rc = coerce_param(wf, p, given_v, &v)) != 0)
-				return rc;
-		} else if (p->def != NULL) {
-			json_object_deep_copy(p->def, &v, NULL);
-		} else if (p->required) {
-			return param_error(wf, p, "is required (%s)", p->description ?
-			                   p->description : "no default");
-		}
-		/* the limits apply to what a caller gives; defaults are the
-		 * workflow author's, checked when the workflow loads */
-		if ((given_v != NULL && (rc = param_text_ok(wf, p, v, 0)) != 0) ||
-		    (rc = check_param_value(wf, p, v)) != 0) {
-			json_object_put(v);
-			return rc;
-		}
-		if (v != NULL && given_v != NULL)
-			total += strlen(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
-		if (total > INN_PARAMS_TOTAL_MAX) {
-			json_object_put(v);
-			return inn_error_set(INN_EINVAL, "workflow \"%s\": its parameter values "
-			                     "together exceed the limit of %d bytes", wf->name,
-			                     INN_PARAMS_TOTAL_MAX);
-		}
-		if (p->type != NULL && strcmp(p->type, "secret") == 0 && v != NULL)
-			inn_masker_add(r->masker, json_object_get_string(v));
-		json_object_object_add(r->params, p->name, v);
-	}
-	return 0;
+	if ((rc = inn_params_resolve(r->wf, given, &params)) != 0)
+		return rc;
+	json_object_put(r->params);
+	r->params = params;
+	return inn_params_mask_secrets(r->wf, r->params, r->masker);
 }
 
 /* ---- run set-up ----------------------------------------------------------- */

@@ -74,13 +74,16 @@ size_t inn_l_names_get(const inn_l_names *set, const char *name);
 int inn_l_names_put(inn_l_names *set, const char *name, size_t id);
 void inn_l_names_free(inn_l_names *set);
 
-/* load_workflow.c: one parameter declaration.  name_key is the map key
+/* load_param.c: one parameter declaration.  name_key is the map key
  * holding the name (golden paths: `pname: {...}`) or NULL when the name is
  * the node's `name:` field (workflow parameter lists).  Returns 0 when the
  * declaration was usable (*out filled), -1 otherwise (reported). */
 int inn_l_param_parse(const inn_lctx *lc, const inn_ynode *node,
                       const inn_ynode *name_key, const char *path, inn_param *out);
 void inn_l_params_free(inn_param *params, size_t n);
+void inn_l_param_free(inn_param *p);
+/* wf->param_byname: the parameters sorted by name; -1 on ENOMEM. */
+int inn_l_params_index(inn_workflow *wf);
 
 /* load_file.c: parses one YAML input -- text[0..len) when text is not
  * NULL (name is used in messages), else the file at name -- into *doc.  A

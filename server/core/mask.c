@@ -33,6 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "error.h"
 
 struct pattern {
@@ -549,4 +551,35 @@ out:
 	if (outlen)
 		*outlen = o;
 	return out;
+}
+
+void
+inn_masker_collect(inn_masker *m, json_object *o, json_object *into)
+{
+	size_t i;
+
+	switch (json_object_get_type(o)) {
+	case json_type_string: {
+		char *t = inn_masker_apply(m, json_object_get_string(o),
+		                           (size_t)json_object_get_string_len(o), NULL);
+
+		if (t != NULL && strcmp(t, INN_MASK_TEXT) == 0)
+			json_object_array_add(into, json_object_new_string(json_object_get_string(o)));
+		free(t);
+		break;
+	}
+	case json_type_array:
+		for (i = 0; i < json_object_array_length(o); i++)
+			inn_masker_collect(m, json_object_array_get_idx(o, i), into);
+		break;
+	case json_type_object: {
+		json_object_object_foreach(o, k, v) {
+			(void)k;
+			inn_masker_collect(m, v, into);
+		}
+		break;
+	}
+	default:
+		break;
+	}
 }

@@ -41,4 +41,10 @@ char *inn_masker_apply(inn_masker *m, const char *s, size_t len, size_t *outlen)
  * [len/2, len]; len when nothing is registered. */
 size_t inn_masker_cut(inn_masker *m, const char *s, size_t len);
 
+struct json_object;
+/* Appends to into (a JSON array) every string of o, in arrays and objects
+ * at any depth, that m masks whole to INN_MASK_TEXT: the secret values
+ * among a step's or a run's outputs, for a later run's masker. */
+void inn_masker_collect(inn_masker *m, struct json_object *o, struct json_object *into);
+
 #endif

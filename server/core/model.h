@@ -12,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "mask.h"
 #include "policy.h"
 #include "registry.h"
 
@@ -64,7 +65,8 @@ typedef struct inn_param {
  * spell a value of the type ("8080" for number, "true" for boolean) are
  * accepted, since values from the API and the CLI arrive as text; strings
  * holding template syntax are not checked.  Returns 0, or -1 with the
- * reason in why (e.g. `"abc" is not an integer`). */
+ * reason in why (e.g. `"abc" is not an integer`; also for a pattern that
+ * does not compile, which a loaded declaration never has). */
 int inn_param_check(const inn_param *p, json_object *value, char *why, size_t len);
 
 typedef struct inn_step_def {
@@ -184,6 +186,26 @@ void inn_workflow_free(inn_workflow *wf);
 const inn_step_def *inn_workflow_step(const inn_workflow *wf, const char *name);
 /* The parameter called name[0..len), or NULL.  O(log n) for loaded workflows. */
 const inn_param *inn_workflow_param(const inn_workflow *wf, const char *name, size_t len);
+
+/* The parameters a run of wf gets (load_param.c, the one place these rules
+ * live): every given name must be declared; a given value is coerced to
+ * its type (CLI text: "3" for an integer, "yes" for a boolean, JSON text for
+ * a map or a list) and checked (allowed values, pattern, the size limits
+ * below); a missing one takes its default, or is an error when required.
+ * *out: a new object name -> value.  Returns 0, or INN_EINVAL with a
+ * message naming the workflow and the parameter (a secret's value is never
+ * quoted). */
+int inn_params_resolve(const inn_workflow *wf, json_object *given, json_object **out);
+/* Limits on given parameter values (inn_params_resolve refuses more): one
+ * string value (or map key) in bytes, and all values together as JSON. */
+#define INN_PARAM_VALUE_MAX (128 * 1024 - 4096)
+#define INN_PARAMS_TOTAL_MAX (1024 * 1024)
+/* Adds the values of wf's secret parameters among resolved to m. */
+int inn_params_mask_secrets(const inn_workflow *wf, json_object *resolved, inn_masker *m);
+/* The effective environment of a run of wf given these parameters: the
+ * given "environment" (when it is a string), else its declared default
+ * (when a string); NULL otherwise.  Borrowed from given or wf. */
+const char *inn_params_environment(const inn_workflow *wf, json_object *given);
 
 /* A provider folder (provider.yaml + workflows).  Workflow files are
  * confined to the folder (no .., no symlinks out).  Simple form: every

@@ -1,0 +1,762 @@
+/*
+ * load_param.c - the one set of rules for workflow parameters: reading a
+ * declaration (name, type, required, default, allowed values, pattern),
+ * checking a value against it, and resolving the values a run is given
+ * (CLI text coerced to the type, defaults, required ones, size limits).
+ * The loaders use the first two for defaults; the executor, the server
+ * (checking a request before it is accepted) and the CLI use the third.
+ */
+#include "model.h"
+
+#include <errno.h>
+#include <math.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "duration.h"
+#include "error.h"
+#include "load_int.h"
+#include "tmpl.h"
+
+static const char *const param_keys[] = {
+	"name", "type", "required", "default", "description", "allowed_values", "enum",
+	"pattern", "min", "max", NULL
+};
+
+/* --- parameters ---------------------------------------------------------- */
+
+/* The parameter types: each written name, the type it means (other
+ * spellings: int, bool and float of the original's golden paths; list, the
+ * README's word for array) and how a message names a value of it. */
+static const struct param_type {
+	const char *written, *type, *noun;
+} param_types[] = {
+	{ "string", "string", "a string" },
+	{ "number", "number", "a number" },
+	{ "float", "number", "a number" },
+	{ "integer", "integer", "an integer" },
+	{ "int", "integer", "an integer" },
+	{ "boolean", "boolean", "a boolean" },
+	{ "bool", "boolean", "a boolean" },
+	{ "map", "map", "a mapping" },
+	{ "object", "object", "a mapping" },
+	{ "array", "array", "a list" },
+	{ "list", "array", "a list" },
+	{ "enum", "enum", "a scalar" },
+	{ "duration", "duration", "a duration" },
+	{ "secret", "secret", "a string" },
+};
+
+/* The entry of a written type name, or NULL. */
+static const struct param_type *
+param_type(const char *written)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(param_types) / sizeof(param_types[0]); i++)
+		if (strcmp(param_types[i].written, written) == 0)
+			return &param_types[i];
+	return NULL;
+}
+
+static const char *
+type_noun(const char *type)
+{
+	const struct param_type *t = param_type(type);
+
+	return t != NULL ? t->noun : "a string";
+}
+
+/* Short text of a value for messages (strings quoted, cut at 60 bytes). */
+static void
+value_text(json_object *v, char *buf, size_t len)
+{
+	const char *s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+	                                                      JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	if (v == NULL)
+		s = "null";
+	if (strlen(s) > 60)
+		snprintf(buf, len, "%.57s...", s);
+	else
+		snprintf(buf, len, "%s", s);
+}
+
+static int
+is_scalar_json(json_object *v)
+{
+	json_type t = json_object_get_type(v);
+
+	return t == json_type_string || t == json_type_int || t == json_type_double ||
+	       t == json_type_boolean;
+}
+
+static int
+type_matches(const char *type, json_object *v)
+{
+	json_type t = json_object_get_type(v);
+	const char *s = t == json_type_string ? json_object_get_string(v) : NULL;
+	char *end;
+
+	if (strcmp(type, "string") == 0 || strcmp(type, "secret") == 0 ||
+	    strcmp(type, "enum") == 0)
+		return is_scalar_json(v);
+	if (strcmp(type, "map") == 0 || strcmp(type, "object") == 0)
+		return t == json_type_object;
+	if (strcmp(type, "array") == 0)
+		return t == json_type_array;
+	if (strcmp(type, "boolean") == 0)
+		return t == json_type_boolean ||
+		       (s != NULL && (strcmp(s, "true") == 0 || strcmp(s, "false") == 0));
+	if (strcmp(type, "number") == 0) {
+		if (t == json_type_int || t == json_type_double)
+			return 1;
+		if (s == NULL || *s == '\0')
+			return 0;
+		errno = 0;
+		(void)strtod(s, &end);
+		return *end == '\0' && errno == 0;
+	}
+	if (strcmp(type, "integer") == 0) {
+		if (t == json_type_int)
+			return 1;
+		if (t == json_type_double) {
+			double d = json_object_get_double(v);
+
+			/* range first: converting a double outside long long is UB */
+			return d >= -9223372036854775808.0 && d < 9223372036854775808.0 &&
+			       d == (double)(long long)d;
+		}
+		if (s == NULL || *s == '\0')
+			return 0;
+		errno = 0;
+		(void)strtoll(s, &end, 10);
+		return *end == '\0' && errno == 0;
+	}
+	if (strcmp(type, "duration") == 0) {
+		int64_t ms;
+
+		if (t == json_type_int)
+			return json_object_get_int64(v) >= 0;
+		return s != NULL && inn_parse_duration_ms(s, &ms) == 0;
+	}
+	return 1;
+}
+
+/* Non-zero for a value written as a whole number, whatever its size
+ * ("99999999999999999999", 1e23): what an integer parameter refuses as out
+ * of range rather than as not a number. */
+static int
+whole_number(json_object *v)
+{
+	const char *s;
+	size_t i;
+
+	if (json_object_is_type(v, json_type_double)) {
+		double d = json_object_get_double(v);
+
+		/* from 2^53 on every double is whole; below, the cast is defined */
+		return isfinite(d) && (d >= 9007199254740992.0 || d <= -9007199254740992.0 ||
+		                       d == (double)(long long)d);
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return 0;
+	s = json_object_get_string(v);
+	i = s[0] == '-' || s[0] == '+';
+	if (s[i] == '\0')
+		return 0;
+	for (; s[i] != '\0'; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+/* The allowed values and the pattern of p, for a value already of its
+ * type.  txt names the value in the message (`"abc"`, or `its (secret)
+ * value`: a secret's value and its allowed values are never quoted, the
+ * message goes to logs and API answers); the allowed list is shown cut at
+ * 60 bytes when cut is set, whole otherwise.  0, or -1 with why. */
+static int
+value_allowed(const inn_param *p, json_object *v, const char *txt, int cut, char *why,
+              size_t len)
+{
+	int secret = p->type != NULL && strcmp(p->type, "secret") == 0;
+	size_t i;
+
+	if (p->allowed != NULL && is_scalar_json(v)) {
+		size_t n = json_object_array_length(p->allowed);
+
+		for (i = 0; i < n; i++) {
+			json_object *a = json_object_array_get_idx(p->allowed, i);
+
+			if (a != NULL && strcmp(json_object_get_string(a),
+			                        json_object_get_string(v)) == 0)
+				break;
+		}
+		if (i == n) {
+			char list[80];
+
+			if (secret)
+				snprintf(why, len, "%s is not one of the allowed values", txt);
+			else if (cut) {
+				value_text(p->allowed, list, sizeof(list));
+				snprintf(why, len, "%s is not one of the allowed values %s", txt, list);
+			} else
+				snprintf(why, len, "%s is not one of the allowed values %s", txt,
+				         json_object_to_json_string_ext(p->allowed,
+				                                        JSON_C_TO_STRING_PLAIN));
+			return -1;
+		}
+	}
+	if (p->pattern != NULL && is_scalar_json(v)) {
+		regex_t re;
+		int m;
+
+		/* a loaded declaration's pattern compiles (inn_l_param_parse) */
+		if (regcomp(&re, p->pattern, REG_EXTENDED | REG_NOSUB) != 0) {
+			snprintf(why, len, "its pattern \"%s\" is not a valid regular expression",
+			         p->pattern);
+			return -1;
+		}
+		m = regexec(&re, json_object_get_string(v), 0, NULL, 0);
+		regfree(&re);
+		if (m != 0) {
+			snprintf(why, len, "%s does not match the pattern %s", txt, p->pattern);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+inn_param_check(const inn_param *p, json_object *v, char *why, size_t len)
+{
+	char txt[80];
+	int secret;
+
+	if (v == NULL)
+		return 0;
+	if (json_object_is_type(v, json_type_string) &&
+	    inn_tmpl_has_syntax(json_object_get_string(v)))
+		return 0;
+	/* a secret's value (and its allowed values) is never quoted: the
+	 * message goes to logs and API answers */
+	secret = p->type != NULL && strcmp(p->type, "secret") == 0;
+	if (secret)
+		snprintf(txt, sizeof(txt), "its (secret) value");
+	else
+		value_text(v, txt, sizeof(txt));
+	if (!type_matches(p->type ? p->type : "string", v)) {
+		if (p->type != NULL && strcmp(p->type, "integer") == 0 && whole_number(v))
+			snprintf(why, len, "%s is out of the 64-bit integer range", txt);
+		else
+			snprintf(why, len, "%s is not %s", txt,
+			         type_noun(p->type ? p->type : "string"));
+		return -1;
+	}
+	return value_allowed(p, v, txt, 1, why, len);
+}
+
+void
+inn_l_param_free(inn_param *p)
+{
+	free(p->name);
+	free(p->type);
+	json_object_put(p->def);
+	free(p->description);
+	json_object_put(p->allowed);
+	free(p->pattern);
+	memset(p, 0, sizeof(*p));
+}
+
+void
+inn_l_params_free(inn_param *params, size_t n)
+{
+	size_t i;
+
+	if (params == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		inn_l_param_free(&params[i]);
+	free(params);
+}
+
+/* allowed_values (or enum, not both): a list of scalars into out->allowed.
+ * 0, or -1 (reported). */
+static int
+param_allowed(const inn_lctx *lc, const inn_ynode *node, const char *path, inn_param *out)
+{
+	const inn_ynode *a = inn_ymap_get(node, "allowed_values"), *e = inn_ymap_get(node, "enum");
+	const char *k = a != NULL ? "allowed_values" : "enum";
+	char p[INN_L_PATH_MAX], q[INN_L_PATH_MAX];
+	size_t i;
+
+	if (a != NULL && e != NULL) {
+		inn_l_err(lc, inn_ymap_key(node, "enum"), "%s: give either allowed_values "
+		          "or enum, not both", path);
+		return -1;
+	}
+	if (a == NULL)
+		a = e;
+	if (a == NULL || inn_l_is_null(a))
+		return 0;
+	if (inn_l_kind(lc, a, INN_Y_SEQ, inn_l_path(p, sizeof(p), path, k)) != 0)
+		return -1;
+	for (i = 0; i < a->n; i++)
+		if (a->items[i]->kind != INN_Y_SCALAR) {
+			inn_l_err(lc, a->items[i], "%s: must be a scalar, not %s",
+			          inn_l_index(q, sizeof(q), p, i), inn_ynode_kind_name(a->items[i]));
+			return -1;
+		}
+	if ((out->allowed = inn_ynode_to_json(a)) == NULL) {
+		inn_l_err(lc, node, "%s: %s", path, inn_error_last());
+		return -1;
+	}
+	return 0;
+}
+
+int
+inn_l_param_parse(const inn_lctx *lc, const inn_ynode *node, const inn_ynode *name_key,
+                  const char *path, inn_param *out)
+{
+	const inn_ynode *n;
+	const struct param_type *pt;
+	char p[INN_L_PATH_MAX], why[256];
+	size_t nerr0 = lc->diag->nerrors;
+	char *type = NULL;
+
+	memset(out, 0, sizeof(*out));
+	out->line = node->line;
+	out->col = node->col;
+	if (inn_l_is_null(node) && name_key != NULL) {
+		node = NULL; /* `pname:` with nothing: a string parameter */
+	} else if (inn_l_kind(lc, node, INN_Y_MAP, path) != 0) {
+		return -1;
+	}
+	if (node != NULL)
+		inn_l_unknown_keys(lc, node, param_keys, path);
+	if (name_key != NULL) {
+		out->name = strdup(name_key->value);
+	} else {
+		if (inn_l_string(lc, node, "name", path, &out->name) != 0)
+			goto fail;
+		if (out->name == NULL) {
+			inn_l_err(lc, node, "%s: missing required field \"name\"", path);
+			goto fail;
+		}
+	}
+	if (out->name == NULL)
+		goto nomem;
+	if (!inn_l_name_ok(out->name) && out->name[0] != '_') {
+		inn_l_err(lc, name_key ? name_key : inn_ymap_get(node, "name"),
+		          "%s: parameter name \"%s\" must start with a letter or digit and "
+		          "hold only letters, digits, '_' and '-'", path, out->name);
+		goto fail;
+	}
+	if (node == NULL) {
+		if ((out->type = strdup("string")) == NULL)
+			goto nomem;
+		return 0;
+	}
+	if (inn_l_string(lc, node, "type", path, &type) != 0)
+		goto fail;
+	if ((pt = param_type(type ? type : "string")) == NULL) {
+		inn_l_err(lc, inn_ymap_get(node, "type"), "%s: unknown type \"%s\" (known: "
+		          "string, number or float, integer or int, boolean or bool, map, "
+		          "object, array or list, enum, duration, secret)",
+		          inn_l_path(p, sizeof(p), path, "type"), type);
+		goto fail;
+	}
+	if ((out->type = strdup(pt->type)) == NULL)
+		goto nomem;
+	if ((n = inn_ymap_get(node, "required")) != NULL && !inn_l_is_null(n) &&
+	    inn_l_bool(lc, n, inn_l_path(p, sizeof(p), path, "required"),
+	               &out->required) != 0)
+		goto fail;
+	if (inn_l_string(lc, node, "description", path, &out->description) != 0 ||
+	    inn_l_string(lc, node, "pattern", path, &out->pattern) != 0)
+		goto fail;
+	if (out->pattern != NULL) {
+		regex_t re;
+		int rc = regcomp(&re, out->pattern, REG_EXTENDED | REG_NOSUB);
+
+		if (rc != 0) {
+			char msg[128];
+
+			regerror(rc, &re, msg, sizeof(msg));
+			inn_l_err(lc, inn_ymap_get(node, "pattern"), "%s: not a valid "
+			          "extended regular expression: %s",
+			          inn_l_path(p, sizeof(p), path, "pattern"), msg);
+			goto fail;
+		}
+		regfree(&re);
+	}
+	if (param_allowed(lc, node, path, out) != 0)
+		goto fail;
+	if ((n = inn_ymap_get(node, "default")) != NULL && !inn_l_is_null(n)) {
+		if ((out->def = inn_ynode_to_json(n)) == NULL)
+			goto toobig;
+		if (inn_param_check(out, out->def, why, sizeof(why)) != 0) {
+			inn_l_err(lc, n, "%s: %s (parameter \"%s\" is of type %s)",
+			          inn_l_path(p, sizeof(p), path, "default"), why, out->name,
+			          out->type);
+			goto fail;
+		}
+	}
+	free(type);
+	return lc->diag->nerrors == nerr0 ? 0 : -1;
+toobig:
+	inn_l_err(lc, node, "%s: %s", path, inn_error_last());
+	goto fail;
+nomem:
+	inn_l_err(lc, node, "out of memory");
+fail:
+	free(type);
+	inn_l_param_free(out);
+	return -1;
+}
+
+/* Orders parameter indices by name, equal names in declaration order. */
+static int
+cmp_param(const void *a, const void *b, void *ud)
+{
+	const inn_param *params = ud;
+	size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
+	int c = strcmp(params[ia].name, params[ib].name);
+
+	if (c != 0)
+		return c;
+	return ia < ib ? -1 : ia > ib;
+}
+
+int
+inn_l_params_index(inn_workflow *wf)
+{
+	size_t i;
+
+	free(wf->param_byname);
+	if ((wf->param_byname = malloc((wf->nparams + 1) * sizeof(size_t))) == NULL)
+		return -1;
+	for (i = 0; i < wf->nparams; i++)
+		wf->param_byname[i] = i;
+	qsort_r(wf->param_byname, wf->nparams, sizeof(size_t), cmp_param, wf->params);
+	return 0;
+}
+
+const inn_param *
+inn_workflow_param(const inn_workflow *wf, const char *name, size_t len)
+{
+	size_t i, lo = 0, hi;
+
+	if (wf == NULL || name == NULL)
+		return NULL;
+	if (wf->param_byname == NULL) {
+		for (i = 0; i < wf->nparams; i++)
+			if (strlen(wf->params[i].name) == len &&
+			    strncmp(wf->params[i].name, name, len) == 0)
+				return &wf->params[i];
+		return NULL;
+	}
+	hi = wf->nparams;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *m = wf->params[wf->param_byname[mid]].name;
+		int c = strncmp(m, name, len);
+
+		if (c == 0 && m[len] != '\0')
+			c = 1;
+		if (c == 0)
+			return &wf->params[wf->param_byname[mid]];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* --- the values a run is given ------------------------------------------ */
+
+static int
+param_error(const inn_workflow *wf, const inn_param *p, const char *fmt, ...)
+	INN_PRINTF_LIKE(3, 4);
+
+static int
+param_error(const inn_workflow *wf, const inn_param *p, const char *fmt, ...)
+{
+	char buf[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return inn_error_set(INN_EINVAL, "workflow \"%s\": parameter \"%s\": %s",
+	                     wf->name ? wf->name : "?", p->name, buf);
+}
+
+/* Converts a given value to the parameter's type (CLI values arrive as
+ * strings).  Returns a new reference in *out. */
+static int
+coerce_param(const inn_workflow *wf, const inn_param *p, json_object *v,
+             json_object **out)
+{
+	const char *t = p->type ? p->type : "string";
+	const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v)
+	                                                         : NULL;
+	char *end;
+
+	*out = NULL;
+	if (v == NULL) {
+		*out = NULL;
+		return 0;
+	}
+	if (strcmp(t, "integer") == 0 || strcmp(t, "int") == 0) {
+		long long ll;
+
+		if (json_object_is_type(v, json_type_int)) {
+			*out = json_object_get(v);
+			return 0;
+		}
+		if (s == NULL || *s == '\0')
+			return param_error(wf, p, "must be an integer");
+		errno = 0;
+		ll = strtoll(s, &end, 10);
+		if (*end != '\0' || errno != 0)
+			return param_error(wf, p, "\"%s\" is not an integer", s);
+		*out = json_object_new_int64(ll);
+		return 0;
+	}
+	if (strcmp(t, "number") == 0) {
+		double d;
+
+		if (json_object_is_type(v, json_type_int) ||
+		    json_object_is_type(v, json_type_double)) {
+			*out = json_object_get(v);
+			return 0;
+		}
+		if (s == NULL || *s == '\0')
+			return param_error(wf, p, "must be a number");
+		errno = 0;
+		d = strtod(s, &end);
+		if (*end != '\0' || errno != 0)
+			return param_error(wf, p, "\"%s\" is not a number", s);
+		if (d == (double)(long long)d && strpbrk(s, ".eE") == NULL)
+			*out = json_object_new_int64((long long)d);
+		else
+			*out = json_object_new_double(d);
+		return 0;
+	}
+	if (strcmp(t, "boolean") == 0 || strcmp(t, "bool") == 0) {
+		if (json_object_is_type(v, json_type_boolean)) {
+			*out = json_object_get(v);
+			return 0;
+		}
+		if (s != NULL && (strcmp(s, "true") == 0 || strcmp(s, "yes") == 0 ||
+		                  strcmp(s, "1") == 0)) {
+			*out = json_object_new_boolean(1);
+			return 0;
+		}
+		if (s != NULL && (strcmp(s, "false") == 0 || strcmp(s, "no") == 0 ||
+		                  strcmp(s, "0") == 0)) {
+			*out = json_object_new_boolean(0);
+			return 0;
+		}
+		return param_error(wf, p, "must be true or false");
+	}
+	if (strcmp(t, "map") == 0 || strcmp(t, "object") == 0 || strcmp(t, "array") == 0 ||
+	    strcmp(t, "list") == 0) {
+		int want_obj = t[0] == 'm' || t[0] == 'o';
+		json_type jt = want_obj ? json_type_object : json_type_array;
+
+		if (s != NULL) {
+			json_object *parsed = json_tokener_parse(s);
+
+			if (!json_object_is_type(parsed, jt)) {
+				json_object_put(parsed);
+				return param_error(wf, p, "must be a JSON %s",
+				                   want_obj ? "object" : "array");
+			}
+			*out = parsed;
+			return 0;
+		}
+		if (!json_object_is_type(v, jt))
+			return param_error(wf, p, "must be %s", want_obj ? "a map" : "a list");
+		*out = json_object_get(v);
+		return 0;
+	}
+	if (strcmp(t, "duration") == 0) {
+		int64_t ms;
+
+		if (s == NULL || inn_parse_duration_ms(s, &ms) != 0)
+			return param_error(wf, p, "\"%s\" is not a duration (e.g. 30s, 5m, 2h)",
+			                   s ? s : json_object_get_string(v));
+		*out = json_object_get(v);
+		return 0;
+	}
+	/* string, enum, secret and anything else: scalars as text */
+	if (json_object_is_type(v, json_type_object) || json_object_is_type(v, json_type_array))
+		return param_error(wf, p, "must be a single value, not %s",
+		                   json_object_is_type(v, json_type_object) ? "a map" : "a list");
+	*out = s ? json_object_get(v) : json_object_new_string(json_object_get_string(v));
+	return 0;
+}
+
+/* The allowed values and pattern of p for a resolved value (its text
+ * quoted whole in the message, a secret's never). */
+static int
+check_param_value(const inn_workflow *wf, const inn_param *p, json_object *v)
+{
+	char txt[640], why[768];
+
+	if (v == NULL)
+		return 0;
+	if (p->type != NULL && strcmp(p->type, "secret") == 0)
+		snprintf(txt, sizeof(txt), "its (secret) value");
+	else
+		snprintf(txt, sizeof(txt), "\"%s\"", json_object_get_string(v));
+	if (value_allowed(p, v, txt, 0, why, sizeof(why)) != 0)
+		return param_error(wf, p, "%s", why);
+	return 0;
+}
+
+/* A parameter value reaches programs through the environment (one
+ * NAME=value string each, at most 128 KiB on Linux) and the command line:
+ * a string that is longer, or holds a NUL (which C strings would cut), is
+ * refused here, never truncated or failed later by exec. */
+static int
+param_text_ok(const inn_workflow *wf, const inn_param *p, json_object *v, int depth)
+{
+	if (json_object_is_type(v, json_type_string)) {
+		size_t len = (size_t)json_object_get_string_len(v);
+
+		if (memchr(json_object_get_string(v), '\0', len) != NULL)
+			return param_error(wf, p, "a value may not contain a NUL character");
+		if (len > INN_PARAM_VALUE_MAX)
+			return param_error(wf, p, "a value is %zu bytes, more than the limit of %d "
+			                   "bytes (values reach programs through the environment)",
+			                   len, INN_PARAM_VALUE_MAX);
+	} else if (depth < 64 && json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, k, e) {
+			if (strlen(k) > INN_PARAM_VALUE_MAX)
+				return param_error(wf, p, "a key is longer than %d bytes",
+				                   INN_PARAM_VALUE_MAX);
+			if (param_text_ok(wf, p, e, depth + 1) != 0)
+				return INN_EINVAL;
+		}
+	} else if (depth < 64 && json_object_is_type(v, json_type_array)) {
+		size_t i, n = json_object_array_length(v);
+
+		for (i = 0; i < n; i++)
+			if (param_text_ok(wf, p, json_object_array_get_idx(v, i), depth + 1) != 0)
+				return INN_EINVAL;
+	}
+	return 0;
+}
+
+/* "workflow "w" has no parameter "k" (it declares: a, b)". */
+static int
+unknown_param(const inn_workflow *wf, const char *k)
+{
+	char names[512] = "";
+	size_t used = 0, i;
+
+	for (i = 0; i < wf->nparams && used < sizeof(names) - 1; i++) {
+		int n = snprintf(names + used, sizeof(names) - used, "%s%s", i ? ", " : "",
+		                 wf->params[i].name);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	return inn_error_set(INN_EINVAL, "workflow \"%s\" has no parameter \"%s\" (it declares: "
+	                     "%s)", wf->name, k, wf->nparams ? names : "none");
+}
+
+int
+inn_params_resolve(const inn_workflow *wf, json_object *given, json_object **out)
+{
+	json_object *params = json_object_new_object();
+	size_t total = 0, i;
+	int rc = 0;
+
+	*out = NULL;
+	if (params == NULL)
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	if (given != NULL) {
+		json_object_object_foreach(given, k, v) {
+			(void)v;
+			if (inn_workflow_param(wf, k, strlen(k)) == NULL) {
+				rc = unknown_param(wf, k);
+				goto err;
+			}
+		}
+	}
+	for (i = 0; i < wf->nparams; i++) {
+		const inn_param *p = &wf->params[i];
+		json_object *v = NULL, *given_v = NULL;
+
+		if (given != NULL && json_object_object_get_ex(given, p->name, &given_v) &&
+		    given_v != NULL) {
+			if ((rc = coerce_param(wf, p, given_v, &v)) != 0)
+				goto err;
+		} else if (p->def != NULL) {
+			json_object_deep_copy(p->def, &v, NULL);
+		} else if (p->required) {
+			rc = param_error(wf, p, "is required (%s)", p->description ?
+			                 p->description : "no default");
+			goto err;
+		}
+		/* the limits apply to what a caller gives; defaults are the
+		 * workflow author's, checked when the workflow loads */
+		if ((given_v != NULL && (rc = param_text_ok(wf, p, v, 0)) != 0) ||
+		    (rc = check_param_value(wf, p, v)) != 0) {
+			json_object_put(v);
+			goto err;
+		}
+		if (v != NULL && given_v != NULL)
+			total += strlen(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+		if (total > INN_PARAMS_TOTAL_MAX) {
+			json_object_put(v);
+			rc = inn_error_set(INN_EINVAL, "workflow \"%s\": its parameter values "
+			                   "together exceed the limit of %d bytes", wf->name,
+			                   INN_PARAMS_TOTAL_MAX);
+			goto err;
+		}
+		json_object_object_add(params, p->name, v);
+	}
+	*out = params;
+	return 0;
+err:
+	json_object_put(params);
+	return rc;
+}
+
+int
+inn_params_mask_secrets(const inn_workflow *wf, json_object *resolved, inn_masker *m)
+{
+	json_object *v;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < wf->nparams; i++)
+		if (wf->params[i].type != NULL && strcmp(wf->params[i].type, "secret") == 0 &&
+		    json_object_object_get_ex(resolved, wf->params[i].name, &v) && v != NULL &&
+		    (rc = inn_masker_add(m, json_object_get_string(v))) != 0)
+			return rc;
+	return 0;
+}
+
+const char *
+inn_params_environment(const inn_workflow *wf, json_object *given)
+{
+	const inn_param *p;
+	json_object *env = NULL;
+
+	if ((!json_object_object_get_ex(given, "environment", &env) || env == NULL) &&
+	    (p = inn_workflow_param(wf, "environment", strlen("environment"))) != NULL)
+		env = p->def;
+	return env != NULL && json_object_is_type(env, json_type_string) ?
+	       json_object_get_string(env) : NULL;
+}
