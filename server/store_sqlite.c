@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,6 +269,24 @@ struct sqlite_store {
 
 #define SQ(st) ((struct sqlite_store *)(void *)(st))
 
+/* What a write did, for the callers that need more than success. */
+struct sq_done {
+	int64_t rowid;               /* sqlite3_last_insert_rowid() */
+	int changes;                 /* rows it changed */
+	int fk;                      /* it failed on a foreign key (error set) */
+};
+
+/* Called by sq_rows() for each row; a negative return ends the query. */
+typedef int (*sq_row_fn)(sqlite3_stmt *q, void *ud);
+
+/* Rows read into a growing array of structs of one size (list_row()). */
+struct sq_list {
+	void *list;
+	size_t count, cap, size;
+	int (*fill)(sqlite3_stmt *q, void *row, void *ud);  /* reads one row */
+	void *ud;
+};
+
 /* ---- helpers ------------------------------------------------------------ */
 
 /* Sets the error from the connection's last failure: "store PATH: what: why". */
@@ -277,12 +296,6 @@ db_fail(struct sqlite_store *s, const char *what)
 	int code = sqlite3_errcode(s->db) == SQLITE_NOMEM ? INN_ENOMEM : INN_ERROR;
 
 	return inn_error_set(code, "store %s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
-}
-
-static int
-is_fk_failure(struct sqlite_store *s)
-{
-	return sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_FOREIGNKEY;
 }
 
 /* The cached statement id, prepared on first use; NULL with the error set. */
@@ -308,21 +321,6 @@ stmt_done(sqlite3_stmt *q)
 	}
 }
 
-/* Runs a statement that returns no rows (or ignores them). */
-static int
-run_simple(struct sqlite_store *s, enum stmt_id id, const char *what)
-{
-	sqlite3_stmt *q = stmt(s, id);
-	int rc = 0;
-
-	if (q == NULL)
-		return INN_ERROR;
-	if (sqlite3_step(q) != SQLITE_DONE)
-		rc = db_fail(s, what);
-	stmt_done(q);
-	return rc;
-}
-
 /* Undoes a failed transaction, keeping the message of what failed. */
 static void
 rollback(struct sqlite_store *s)
@@ -344,17 +342,121 @@ bind_text(sqlite3_stmt *q, int i, const char *v)
 	return v == NULL ? sqlite3_bind_null(q, i) : sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
 }
 
-/* 0 binds SQL NULL (no execution, no retry). */
-static int
-bind_id(sqlite3_stmt *q, int i, int64_t v)
-{
-	return v == 0 ? sqlite3_bind_null(q, i) : sqlite3_bind_int64(q, i, v);
-}
-
 static int
 bind_fail(struct sqlite_store *s)
 {
 	return db_fail(s, "binding a value");
+}
+
+/* Binds ?1, ?2, ... from ap, one letter of binds each: 't' const char *
+ * (NULL binds SQL NULL; it must outlive the step), 'i' int, 'I' int64_t,
+ * 'd' int64_t id (0 binds SQL NULL: no execution, no retry), 'h' an API
+ * key hash (const unsigned char *, INN_STORE_KEY_HASH_LEN bytes).
+ * 0, or the error "binding a value". */
+static int
+sq_bind(struct sqlite_store *s, sqlite3_stmt *q, const char *binds, va_list ap)
+{
+	int i, rc = SQLITE_OK;
+	int64_t v;
+
+	for (i = 0; rc == SQLITE_OK && binds[i] != '\0'; i++) {
+		switch (binds[i]) {
+		case 't':
+			rc = bind_text(q, i + 1, va_arg(ap, const char *));
+			break;
+		case 'i':
+			rc = sqlite3_bind_int(q, i + 1, va_arg(ap, int));
+			break;
+		case 'I':
+			rc = sqlite3_bind_int64(q, i + 1, va_arg(ap, int64_t));
+			break;
+		case 'd':
+			v = va_arg(ap, int64_t);
+			rc = v == 0 ? sqlite3_bind_null(q, i + 1) : sqlite3_bind_int64(q, i + 1, v);
+			break;
+		case 'h':
+			rc = sqlite3_bind_blob(q, i + 1, va_arg(ap, const unsigned char *),
+			                       INN_STORE_KEY_HASH_LEN, SQLITE_STATIC);
+			break;
+		default:
+			rc = SQLITE_MISUSE;
+		}
+	}
+	return rc == SQLITE_OK ? 0 : bind_fail(s);
+}
+
+/* Runs the cached statement id, which returns no rows, with its parameters
+ * bound from the arguments as binds spells them (see sq_bind), under the
+ * store's lock.  0, or the error "store PATH: what: why".  done, when not
+ * NULL, learns what the write did (or that a foreign key stopped it, the
+ * error set; the caller may say it better). */
+static int
+sq_exec(struct sqlite_store *s, struct sq_done *done, enum stmt_id id, const char *what,
+        const char *binds, ...)
+{
+	sqlite3_stmt *q;
+	va_list ap;
+	int rc;
+
+	if (done != NULL)
+		memset(done, 0, sizeof(*done));
+	pthread_mutex_lock(&s->lock);
+	if ((q = stmt(s, id)) == NULL) {
+		pthread_mutex_unlock(&s->lock);
+		return INN_ERROR;
+	}
+	va_start(ap, binds);
+	rc = sq_bind(s, q, binds, ap);
+	va_end(ap);
+	if (rc == 0 && sqlite3_step(q) != SQLITE_DONE) {
+		rc = db_fail(s, what);
+		if (done != NULL)
+			done->fk = sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_FOREIGNKEY;
+	} else if (rc == 0 && done != NULL) {
+		done->rowid = sqlite3_last_insert_rowid(s->db);
+		done->changes = sqlite3_changes(s->db);
+	}
+	stmt_done(q);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+static int
+sq_vrows(struct sqlite_store *s, enum stmt_id id, const char *what, sq_row_fn row, void *ud,
+         const char *binds, va_list ap)
+{
+	sqlite3_stmt *q;
+	int rc, step = SQLITE_DONE;
+
+	pthread_mutex_lock(&s->lock);
+	if ((q = stmt(s, id)) == NULL) {
+		pthread_mutex_unlock(&s->lock);
+		return INN_ERROR;
+	}
+	rc = sq_bind(s, q, binds, ap);
+	while (rc == 0 && (step = sqlite3_step(q)) == SQLITE_ROW)
+		rc = row(q, ud);
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = db_fail(s, what);
+	stmt_done(q);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+/* Runs the cached query id, bound as for sq_exec, under the store's lock,
+ * calling row(q, ud) for each row it returns.  0, the first negative
+ * return of row() (which ends the query), or "store PATH: what: why". */
+static int
+sq_rows(struct sqlite_store *s, enum stmt_id id, const char *what, sq_row_fn row, void *ud,
+        const char *binds, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, binds);
+	rc = sq_vrows(s, id, what, row, ud, binds, ap);
+	va_end(ap);
+	return rc;
 }
 
 /* A text column as a malloc'd string (NULL for SQL NULL); *err on ENOMEM. */
@@ -384,6 +486,38 @@ col_json(sqlite3_stmt *q, int i, const char *what, int64_t id, int *err)
 		*err = inn_error_set(INN_ERROR, "store: %s of %lld is not valid JSON: %.60s",
 		                     what, (long long)id, t);
 	return v;
+}
+
+/* Grows *list by one zeroed element of size sz; NULL on ENOMEM (error set). */
+static void *
+grow_one(void **list, size_t *count, size_t *cap, size_t sz)
+{
+	char *grown;
+
+	if (*count == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 8;
+
+		if ((grown = realloc(*list, ncap * sz)) == NULL) {
+			inn_error_set(INN_ENOMEM, "store: out of memory reading rows");
+			return NULL;
+		}
+		*list = grown;
+		*cap = ncap;
+	}
+	grown = (char *)*list + (*count)++ * sz;
+	memset(grown, 0, sz);
+	return grown;
+}
+
+/* sq_rows() row function for a struct sq_list: one more element, filled.
+ * A row that fails half read is counted, so the caller's free sees it. */
+static int
+list_row(sqlite3_stmt *q, void *ud)
+{
+	struct sq_list *l = ud;
+	void *r = grow_one(&l->list, &l->count, &l->cap, l->size);
+
+	return r == NULL ? INN_ENOMEM : l->fill(q, r, l->ud);
 }
 
 /* json_object_object_add() that owns v even on failure; NULL v with
@@ -423,28 +557,48 @@ jset_col_json(json_object *o, const char *key, sqlite3_stmt *q, int i, int64_t i
 	return err < 0 ? err : jset(o, key, v, 0);
 }
 
-/* Appends a fresh object to arr; NULL on ENOMEM (error set). */
-static json_object *
-array_add_object(json_object *arr)
+struct json_rows {
+	json_object *arr;
+	int (*fill)(sqlite3_stmt *q, json_object *o);
+};
+
+/* sq_rows() row function for struct json_rows: one more object, filled. */
+static int
+json_row(sqlite3_stmt *q, void *ud)
 {
+	struct json_rows *j = ud;
 	json_object *o = json_object_new_object();
 
-	if (o == NULL || json_object_array_add(arr, o) != 0) {
+	if (o == NULL || json_object_array_add(j->arr, o) != 0) {
 		json_object_put(o);
-		inn_error_set(INN_ENOMEM, "store: out of memory building JSON");
-		return NULL;
+		return inn_error_set(INN_ENOMEM, "store: out of memory building JSON");
 	}
-	return o;
+	return j->fill(q, o);
 }
 
-static json_object *
-new_array(void)
+/* Runs the cached query id, bound as for sq_exec, into *out: a JSON array
+ * of one object per row, filled by fill(q, o).  0 or the error; *out is
+ * untouched on failure. */
+static int
+sq_json_rows(struct sqlite_store *s, enum stmt_id id, const char *what,
+             int (*fill)(sqlite3_stmt *q, json_object *o), json_object **out,
+             const char *binds, ...)
 {
-	json_object *a = json_object_new_array();
+	struct json_rows j = { json_object_new_array(), fill };
+	va_list ap;
+	int rc;
 
-	if (a == NULL)
-		inn_error_set(INN_ENOMEM, "store: out of memory building JSON");
-	return a;
+	if (j.arr == NULL)
+		return inn_error_set(INN_ENOMEM, "store: out of memory building JSON");
+	va_start(ap, binds);
+	rc = sq_vrows(s, id, what, json_row, &j, binds, ap);
+	va_end(ap);
+	if (rc < 0) {
+		json_object_put(j.arr);
+		return rc;
+	}
+	*out = j.arr;
+	return 0;
 }
 
 /* ---- open, migrate, close --------------------------------------------- */
@@ -503,21 +657,19 @@ exec_sql(struct sqlite_store *s, const char *sql, const char *what)
 	return rc;
 }
 
+/* sq_rows() row function: the first column as an integer. */
+static int
+int_row(sqlite3_stmt *q, void *ud)
+{
+	*(int64_t *)ud = sqlite3_column_int64(q, 0);
+	return 0;
+}
+
 /* One value from a one-row, one-column query with no parameters. */
 static int
 query_int(struct sqlite_store *s, enum stmt_id id, int64_t *out, const char *what)
 {
-	sqlite3_stmt *q = stmt(s, id);
-	int rc = 0;
-
-	if (q == NULL)
-		return INN_ERROR;
-	if (sqlite3_step(q) == SQLITE_ROW)
-		*out = sqlite3_column_int64(q, 0);
-	else
-		rc = db_fail(s, what);
-	stmt_done(q);
-	return rc;
+	return sq_rows(s, id, what, int_row, out, "");
 }
 
 static int
@@ -777,26 +929,17 @@ sqlite_commit(inn_store *st)
 static int
 sqlite_ping(inn_store *st)
 {
-	struct sqlite_store *s = SQ(st);
 	int64_t one = 0;
-	int rc;
 
-	pthread_mutex_lock(&s->lock);
-	rc = query_int(s, ST_PING, &one, "ping");
-	pthread_mutex_unlock(&s->lock);
-	return rc;
+	return query_int(SQ(st), ST_PING, &one, "ping");
 }
 
 static int
 sqlite_schema_version(inn_store *st)
 {
-	struct sqlite_store *s = SQ(st);
 	int64_t v = 0;
-	int rc;
+	int rc = query_int(SQ(st), ST_VERSION, &v, "reading the schema version");
 
-	pthread_mutex_lock(&s->lock);
-	rc = query_int(s, ST_VERSION, &v, "reading the schema version");
-	pthread_mutex_unlock(&s->lock);
 	return rc < 0 ? rc : (int)v;
 }
 
@@ -808,43 +951,26 @@ sqlite_exec_create(inn_store *st, inn_exec_row *row)
 	struct sqlite_store *s = SQ(st);
 	char *params = NULL, *spec = NULL, *outputs = NULL;
 	int64_t now = inn_store_now_ms();
-	sqlite3_stmt *q = NULL;
+	struct sq_done done;
 	int rc = 0;
 
 	if ((rc = inn_store_json_text(row->params, &params)) < 0 ||
 	    (rc = inn_store_json_text(row->spec, &spec)) < 0 ||
 	    (rc = inn_store_json_text(row->outputs, &outputs)) < 0)
-		goto out_unlocked;
-	pthread_mutex_lock(&s->lock);
-	if ((q = stmt(s, ST_EXEC_INSERT)) == NULL) {
-		rc = INN_ERROR;
 		goto out;
+	rc = sq_exec(s, &done, ST_EXEC_INSERT, "inserting an execution",
+	             "tttttttttt" "iidIIIt", row->workflow, row->kind, row->app, row->team, row->created_by,
+	             row->status, row->message, params != NULL ? params : "{}", spec, outputs,
+	             row->dry_run != 0, row->resumable != 0, row->retry_of, now,
+	             row->started_ms, row->ended_ms, row->sealed_inputs);
+	if (rc < 0 && done.fk) {
+		rc = inn_error_set(INN_ENOTFOUND, "store: retry_of %lld: no such execution",
+		                   (long long)row->retry_of);
+	} else if (rc == 0) {
+		row->id = done.rowid;
+		row->created_ms = now;
 	}
-	if (bind_text(q, 1, row->workflow) || bind_text(q, 2, row->kind) ||
-	    bind_text(q, 3, row->app) || bind_text(q, 4, row->team) ||
-	    bind_text(q, 5, row->created_by) || bind_text(q, 6, row->status) ||
-	    bind_text(q, 7, row->message) || bind_text(q, 8, params != NULL ? params : "{}") ||
-	    bind_text(q, 9, spec) || bind_text(q, 10, outputs) ||
-	    sqlite3_bind_int(q, 11, row->dry_run != 0) ||
-	    sqlite3_bind_int(q, 12, row->resumable != 0) || bind_id(q, 13, row->retry_of) ||
-	    sqlite3_bind_int64(q, 14, now) || sqlite3_bind_int64(q, 15, row->started_ms) ||
-	    sqlite3_bind_int64(q, 16, row->ended_ms) || bind_text(q, 17, row->sealed_inputs)) {
-		rc = bind_fail(s);
-		goto out;
-	}
-	if (sqlite3_step(q) != SQLITE_DONE) {
-		rc = is_fk_failure(s)
-		     ? inn_error_set(INN_ENOTFOUND, "store: retry_of %lld: no such execution",
-		                     (long long)row->retry_of)
-		     : db_fail(s, "inserting an execution");
-		goto out;
-	}
-	row->id = sqlite3_last_insert_rowid(s->db);
-	row->created_ms = now;
 out:
-	stmt_done(q);
-	pthread_mutex_unlock(&s->lock);
-out_unlocked:
 	free(params);
 	free(spec);
 	free(outputs);
@@ -855,31 +981,16 @@ static int
 sqlite_exec_update(inn_store *st, int64_t id, const char *status, const char *message,
                    int64_t started_ms, int64_t ended_ms, json_object *outputs)
 {
-	struct sqlite_store *s = SQ(st);
-	sqlite3_stmt *q = NULL;
+	struct sq_done done;
 	char *out_text;
-	int rc = 0;
+	int rc;
 
 	if ((rc = inn_store_json_text(outputs, &out_text)) < 0)
 		return rc;
-	pthread_mutex_lock(&s->lock);
-	if ((q = stmt(s, ST_EXEC_UPDATE)) == NULL) {
-		rc = INN_ERROR;
-		goto out;
-	}
-	if (sqlite3_bind_int64(q, 1, id) || bind_text(q, 2, status) || bind_text(q, 3, message) ||
-	    sqlite3_bind_int64(q, 4, started_ms) || sqlite3_bind_int64(q, 5, ended_ms) ||
-	    bind_text(q, 6, out_text)) {
-		rc = bind_fail(s);
-		goto out;
-	}
-	if (sqlite3_step(q) != SQLITE_DONE)
-		rc = db_fail(s, "updating an execution");
-	else if (sqlite3_changes(s->db) == 0)
+	rc = sq_exec(SQ(st), &done, ST_EXEC_UPDATE, "updating an execution", "IttIIt", id,
+	             status, message, started_ms, ended_ms, out_text);
+	if (rc == 0 && done.changes == 0)
 		rc = inn_error_set(INN_ENOTFOUND, "no execution %lld", (long long)id);
-out:
-	stmt_done(q);
-	pthread_mutex_unlock(&s->lock);
 	free(out_text);
 	return rc;
 }
@@ -922,33 +1033,30 @@ read_exec_row(sqlite3_stmt *q, inn_exec_row **out)
 	return 0;
 }
 
+/* sq_rows() row function: the one execution of a lookup by id. */
+static int
+exec_get_row(sqlite3_stmt *q, void *ud)
+{
+	inn_exec_row **out = ud;
+
+	return *out != NULL ? 0 : read_exec_row(q, out);
+}
+
 static int
 sqlite_exec_get(inn_store *st, int64_t id, inn_exec_row **out)
 {
-	struct sqlite_store *s = SQ(st);
-	sqlite3_stmt *q;
-	int rc = 0, step;
+	inn_exec_row *r = NULL;
+	int rc;
 
-	pthread_mutex_lock(&s->lock);
-	if ((q = stmt(s, ST_EXEC_GET)) == NULL) {
-		rc = INN_ERROR;
-		goto out;
-	}
-	if (sqlite3_bind_int64(q, 1, id) != SQLITE_OK) {
-		rc = bind_fail(s);
-		goto out;
-	}
-	step = sqlite3_step(q);
-	if (step == SQLITE_ROW)
-		rc = read_exec_row(q, out);
-	else if (step == SQLITE_DONE)
+	rc = sq_rows(SQ(st), ST_EXEC_GET, "reading an execution", exec_get_row, &r, "I", id);
+	if (rc == 0 && r == NULL)
 		rc = inn_error_set(INN_ENOTFOUND, "no execution %lld", (long long)id);
-	else
-		rc = db_fail(s, "reading an execution");
-out:
-	stmt_done(q);
-	pthread_mutex_unlock(&s->lock);
-	return rc;
+	if (rc < 0) {
+		inn_exec_row_free(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
 }
 
 /* Binds the filter's non-NULL fields as ?1..?4 and ?7 (the numbers that
@@ -1040,45 +1148,27 @@ out:
 }
 
 static int
+fill_id(sqlite3_stmt *q, void *row, void *ud)
+{
+	(void)ud;
+	*(int64_t *)row = sqlite3_column_int64(q, 0);
+	return 0;
+}
+
+static int
 sqlite_exec_ids_with_status(inn_store *st, const char *status, int64_t **ids, size_t *n)
 {
-	struct sqlite_store *s = SQ(st);
-	int64_t *list = NULL, *grown;
-	size_t count = 0, cap = 0;
-	sqlite3_stmt *q;
-	int rc = 0, step;
+	struct sq_list l = { .size = sizeof(**ids), .fill = fill_id };
+	int rc;
 
-	pthread_mutex_lock(&s->lock);
-	if ((q = stmt(s, ST_EXEC_IDS)) == NULL) {
-		rc = INN_ERROR;
-		goto out;
-	}
-	if (bind_text(q, 1, status) != SQLITE_OK) {
-		rc = bind_fail(s);
-		goto out;
-	}
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		if (count == cap) {
-			cap = cap ? cap * 2 : 16;
-			if ((grown = realloc(list, cap * sizeof(*list))) == NULL) {
-				rc = inn_error_set(INN_ENOMEM, "store: out of memory listing ids");
-				goto out;
-			}
-			list = grown;
-		}
-		list[count++] = sqlite3_column_int64(q, 0);
-	}
-	if (step != SQLITE_DONE)
-		rc = db_fail(s, "listing executions by status");
-out:
-	stmt_done(q);
-	pthread_mutex_unlock(&s->lock);
+	rc = sq_rows(SQ(st), ST_EXEC_IDS, "listing executions by status", list_row, &l, "t",
+	             status);
 	if (rc < 0) {
-		free(list);
+		free(l.list);
 		return rc;
 	}
-	*ids = list;
-	*n = count;
+	*ids = l.list;
+	*n = l.count;
 	return 0;
 }
 
@@ -1087,92 +1177,55 @@ out:
 static int
 sqlite_step_put(inn_store *st, int64_t exec_id, const inn_step_row *row)
 {
-	struct sqlite_store *s = SQ(st);
-	sqlite3_stmt *q = NULL;
+	struct sq_done done;
 	char *outputs;
-	int rc = 0;
+	int rc;
 
 	if ((rc = inn_store_json_text(row->outputs, &outputs)) < 0)
 		return rc;
-	pthread_mutex_lock(&s->lock);
-	if ((q = stmt(s, ST_STEP_PUT)) == NULL) {
-		rc = INN_ERROR;
-		goto out;
-	}
-	if (sqlite3_bind_int64(q, 1, exec_id) || sqlite3_bind_int(q, 2, row->idx) ||
-	    bind_text(q, 3, row->name) || bind_text(q, 4, row->type) ||
-	    bind_text(q, 5, row->status) || sqlite3_bind_int(q, 6, row->attempts) ||
-	    bind_text(q, 7, row->message) || sqlite3_bind_int64(q, 8, row->started_ms) ||
-	    sqlite3_bind_int64(q, 9, row->ended_ms) || bind_text(q, 10, outputs) ||
-	    bind_text(q, 11, row->sealed_outputs)) {
-		rc = bind_fail(s);
-		goto out;
-	}
-	if (sqlite3_step(q) != SQLITE_DONE)
-		rc = is_fk_failure(s) ? inn_error_set(INN_ENOTFOUND, "no execution %lld",
-		                                      (long long)exec_id)
-		                      : db_fail(s, "storing a step");
-out:
-	stmt_done(q);
-	pthread_mutex_unlock(&s->lock);
+	rc = sq_exec(SQ(st), &done, ST_STEP_PUT, "storing a step", "IitttitIItt", exec_id,
+	             row->idx, row->name, row->type, row->status, row->attempts, row->message,
+	             row->started_ms, row->ended_ms, outputs, row->sealed_outputs);
+	if (rc < 0 && done.fk)
+		rc = inn_error_set(INN_ENOTFOUND, "no execution %lld", (long long)exec_id);
 	free(outputs);
+	return rc;
+}
+
+static int
+fill_step(sqlite3_stmt *q, void *row, void *ud)
+{
+	inn_step_row *r = row;
+	int rc = 0;
+
+	r->idx = sqlite3_column_int(q, 0);
+	r->name = col_text(q, 1, &rc);
+	r->type = col_text(q, 2, &rc);
+	r->status = col_text(q, 3, &rc);
+	r->attempts = sqlite3_column_int(q, 4);
+	r->message = col_text(q, 5, &rc);
+	r->started_ms = sqlite3_column_int64(q, 6);
+	r->ended_ms = sqlite3_column_int64(q, 7);
+	if (rc == 0)
+		r->outputs = col_json(q, 8, "outputs of a step of execution",
+		                      *(const int64_t *)ud, &rc);
+	r->sealed_outputs = col_text(q, 9, &rc);
 	return rc;
 }
 
 static int
 sqlite_steps_get(inn_store *st, int64_t exec_id, inn_step_row **rows, size_t *n)
 {
-	struct sqlite_store *s = SQ(st);
-	inn_step_row *list = NULL, *grown, *r;
-	size_t count = 0, cap = 0;
-	sqlite3_stmt *q;
-	int rc = 0, step;
+	struct sq_list l = { .size = sizeof(**rows), .fill = fill_step, .ud = &exec_id };
+	int rc;
 
-	pthread_mutex_lock(&s->lock);
-	if ((q = stmt(s, ST_STEPS_GET)) == NULL) {
-		rc = INN_ERROR;
-		goto out;
-	}
-	if (sqlite3_bind_int64(q, 1, exec_id) != SQLITE_OK) {
-		rc = bind_fail(s);
-		goto out;
-	}
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		if (count == cap) {
-			cap = cap ? cap * 2 : 8;
-			if ((grown = realloc(list, cap * sizeof(*list))) == NULL) {
-				rc = inn_error_set(INN_ENOMEM, "store: out of memory reading steps");
-				goto out;
-			}
-			list = grown;
-		}
-		r = &list[count++];
-		memset(r, 0, sizeof(*r));
-		r->idx = sqlite3_column_int(q, 0);
-		r->name = col_text(q, 1, &rc);
-		r->type = col_text(q, 2, &rc);
-		r->status = col_text(q, 3, &rc);
-		r->attempts = sqlite3_column_int(q, 4);
-		r->message = col_text(q, 5, &rc);
-		r->started_ms = sqlite3_column_int64(q, 6);
-		r->ended_ms = sqlite3_column_int64(q, 7);
-		if (rc == 0)
-			r->outputs = col_json(q, 8, "outputs of a step of execution", exec_id, &rc);
-		r->sealed_outputs = col_text(q, 9, &rc);
-		if (rc < 0)
-			goto out;
-	}
-	if (step != SQLITE_DONE)
-		rc = db_fail(s, "reading steps");
-out:
-	stmt_done(q);
-	pthread_mutex_unlock(&s->lock);
+	rc = sq_rows(SQ(st), ST_STEPS_GET, "reading steps", list_row, &l, "I", exec_id);
 	if (rc < 0) {
-		inn_step_rows_free(list, count);
+		inn_step_rows_free(l.list, l.count);
 		return rc;
 	}
-	*rows = list;
-	*n = count;
+	*rows = l.list;
+	*n = l.count;
 	return 0;
 }
 
@@ -1184,77 +1237,37 @@ static int
 sqlite_log_append(inn_store *st, int64_t exec_id, const char *step, int level, int stream,
                   const char *line, int64_t *seq)
 {
-	struct sqlite_store *s = SQ(st);
-	sqlite3_stmt *q;
-	int rc = 0;
+	struct sq_done done;
+	int rc;
 
-	pthread_mutex_lock(&s->lock);
-	if ((q = stmt(s, ST_LOG_APPEND)) == NULL) {
-		rc = INN_ERROR;
-		goto out;
-	}
-	if (sqlite3_bind_int64(q, 1, exec_id) || bind_text(q, 2, step) ||
-	    sqlite3_bind_int(q, 3, level) || sqlite3_bind_int(q, 4, stream) ||
-	    bind_text(q, 5, line) || sqlite3_bind_int64(q, 6, inn_store_now_ms())) {
-		rc = bind_fail(s);
-		goto out;
-	}
-	if (sqlite3_step(q) != SQLITE_DONE)
-		rc = is_fk_failure(s) ? inn_error_set(INN_ENOTFOUND, "no execution %lld",
-		                                      (long long)exec_id)
-		                      : db_fail(s, "appending a log line");
-	else
-		*seq = sqlite3_last_insert_rowid(s->db);
-out:
-	stmt_done(q);
-	pthread_mutex_unlock(&s->lock);
+	rc = sq_exec(SQ(st), &done, ST_LOG_APPEND, "appending a log line", "ItiitI", exec_id,
+	             step, level, stream, line, inn_store_now_ms());
+	if (rc < 0 && done.fk)
+		rc = inn_error_set(INN_ENOTFOUND, "no execution %lld", (long long)exec_id);
+	else if (rc == 0)
+		*seq = done.rowid;
 	return rc;
+}
+
+static int
+fill_log(sqlite3_stmt *q, json_object *o)
+{
+	int rc;
+
+	if ((rc = jset_int(o, "seq", sqlite3_column_int64(q, 0))) < 0 ||
+	    (rc = jset_col_text(o, "step", q, 1)) < 0 ||
+	    (rc = jset_int(o, "level", sqlite3_column_int(q, 2))) < 0 ||
+	    (rc = jset_int(o, "stream", sqlite3_column_int(q, 3))) < 0 ||
+	    (rc = jset_col_text(o, "line", q, 4)) < 0)
+		return rc;
+	return jset_int(o, "ts", sqlite3_column_int64(q, 5));
 }
 
 static int
 sqlite_logs_get(inn_store *st, int64_t exec_id, int64_t after, int limit, json_object **lines)
 {
-	struct sqlite_store *s = SQ(st);
-	json_object *arr = NULL, *o;
-	sqlite3_stmt *q = NULL;
-	int rc = 0, step;
-
-	if ((arr = new_array()) == NULL)
-		return INN_ENOMEM;
-	pthread_mutex_lock(&s->lock);
-	if ((q = stmt(s, ST_LOGS_GET)) == NULL) {
-		rc = INN_ERROR;
-		goto out;
-	}
-	if (sqlite3_bind_int64(q, 1, exec_id) || sqlite3_bind_int64(q, 2, after) ||
-	    sqlite3_bind_int(q, 3, limit)) {
-		rc = bind_fail(s);
-		goto out;
-	}
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		if ((o = array_add_object(arr)) == NULL) {
-			rc = INN_ENOMEM;
-			goto out;
-		}
-		if ((rc = jset_int(o, "seq", sqlite3_column_int64(q, 0))) < 0 ||
-		    (rc = jset_col_text(o, "step", q, 1)) < 0 ||
-		    (rc = jset_int(o, "level", sqlite3_column_int(q, 2))) < 0 ||
-		    (rc = jset_int(o, "stream", sqlite3_column_int(q, 3))) < 0 ||
-		    (rc = jset_col_text(o, "line", q, 4)) < 0 ||
-		    (rc = jset_int(o, "ts", sqlite3_column_int64(q, 5))) < 0)
-			goto out;
-	}
-	if (step != SQLITE_DONE)
-		rc = db_fail(s, "reading log lines");
-out:
-	stmt_done(q);
-	pthread_mutex_unlock(&s->lock);
-	if (rc < 0) {
-		json_object_put(arr);
-		return rc;
-	}
-	*lines = arr;
-	return 0;
+	return sq_json_rows(SQ(st), ST_LOGS_GET, "reading log lines", fill_log, lines, "IIi",
+	                    exec_id, after, limit);
 }
 
 /* ---- events --------------------------------------------------------------- */
@@ -1263,83 +1276,43 @@ static int
 sqlite_event_add(inn_store *st, const char *type, int64_t exec_id, const char *team,
                  json_object *data, int64_t *id)
 {
-	struct sqlite_store *s = SQ(st);
-	sqlite3_stmt *q = NULL;
+	struct sq_done done;
 	char *text;
-	int rc = 0;
+	int rc;
 
 	if ((rc = inn_store_json_text(data, &text)) < 0)
 		return rc;
-	pthread_mutex_lock(&s->lock);
-	if ((q = stmt(s, ST_EVENT_ADD)) == NULL) {
-		rc = INN_ERROR;
-		goto out;
-	}
-	if (bind_text(q, 1, type) || bind_id(q, 2, exec_id) || bind_text(q, 3, team) ||
-	    bind_text(q, 4, text) || sqlite3_bind_int64(q, 5, inn_store_now_ms())) {
-		rc = bind_fail(s);
-		goto out;
-	}
-	if (sqlite3_step(q) != SQLITE_DONE)
-		rc = db_fail(s, "recording an event");
-	else
-		*id = sqlite3_last_insert_rowid(s->db);
-out:
-	stmt_done(q);
-	pthread_mutex_unlock(&s->lock);
+	rc = sq_exec(SQ(st), &done, ST_EVENT_ADD, "recording an event", "tdttI", type, exec_id,
+	             team, text, inn_store_now_ms());
+	if (rc == 0)
+		*id = done.rowid;
 	free(text);
 	return rc;
+}
+
+static int
+fill_event(sqlite3_stmt *q, json_object *o)
+{
+	int64_t id = sqlite3_column_int64(q, 0);
+	int rc;
+
+	if ((rc = jset_int(o, "id", id)) < 0 ||
+	    (rc = jset_col_text(o, "type", q, 1)) < 0 ||
+	    (rc = sqlite3_column_type(q, 2) == SQLITE_NULL
+	          ? jset(o, "execution", NULL, 0)
+	          : jset_int(o, "execution", sqlite3_column_int64(q, 2))) < 0 ||
+	    (rc = jset_col_text(o, "team", q, 3)) < 0 ||
+	    (rc = jset_col_json(o, "data", q, 4, id)) < 0)
+		return rc;
+	return jset_int(o, "ts", sqlite3_column_int64(q, 5));
 }
 
 static int
 sqlite_events_after(inn_store *st, int64_t after, const char *team, const char *user,
                     int limit, json_object **events)
 {
-	struct sqlite_store *s = SQ(st);
-	json_object *arr, *o;
-	sqlite3_stmt *q = NULL;
-	int64_t id;
-	int rc = 0, step;
-
-	if ((arr = new_array()) == NULL)
-		return INN_ENOMEM;
-	pthread_mutex_lock(&s->lock);
-	if ((q = stmt(s, ST_EVENTS_AFTER)) == NULL) {
-		rc = INN_ERROR;
-		goto out;
-	}
-	if (sqlite3_bind_int64(q, 1, after) || bind_text(q, 2, team) ||
-	    sqlite3_bind_int(q, 3, limit) || bind_text(q, 4, team == NULL ? user : NULL)) {
-		rc = bind_fail(s);
-		goto out;
-	}
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		id = sqlite3_column_int64(q, 0);
-		if ((o = array_add_object(arr)) == NULL) {
-			rc = INN_ENOMEM;
-			goto out;
-		}
-		if ((rc = jset_int(o, "id", id)) < 0 ||
-		    (rc = jset_col_text(o, "type", q, 1)) < 0 ||
-		    (rc = sqlite3_column_type(q, 2) == SQLITE_NULL
-		          ? jset(o, "execution", NULL, 0)
-		          : jset_int(o, "execution", sqlite3_column_int64(q, 2))) < 0 ||
-		    (rc = jset_col_text(o, "team", q, 3)) < 0 ||
-		    (rc = jset_col_json(o, "data", q, 4, id)) < 0 ||
-		    (rc = jset_int(o, "ts", sqlite3_column_int64(q, 5))) < 0)
-			goto out;
-	}
-	if (step != SQLITE_DONE)
-		rc = db_fail(s, "reading events");
-out:
-	stmt_done(q);
-	pthread_mutex_unlock(&s->lock);
-	if (rc < 0) {
-		json_object_put(arr);
-		return rc;
-	}
-	*events = arr;
-	return 0;
+	return sq_json_rows(SQ(st), ST_EVENTS_AFTER, "reading events", fill_event, events,
+	                    "Itit", after, team, limit, team == NULL ? user : NULL);
 }
 
 /* ---- API keys, users, teams ------------------------------------------------ */
@@ -1352,56 +1325,65 @@ same_text(const unsigned char *a, const char *b)
 	return strcmp((const char *)a, b) == 0;
 }
 
+struct user_want {
+	const char *name, *role, *team;
+	int found;
+};
+
+/* sq_rows() row function: an existing user must have the role and team
+ * wanted. */
+static int
+user_row(sqlite3_stmt *q, void *ud)
+{
+	struct user_want *w = ud;
+
+	w->found = 1;
+	if (same_text(sqlite3_column_text(q, 0), w->role) &&
+	    same_text(sqlite3_column_text(q, 1), w->team))
+		return 0;
+	return inn_error_set(INN_EINVAL, "user %s exists with role %s and team %s, "
+	                     "not role %s and team %s", w->name,
+	                     (const char *)sqlite3_column_text(q, 0),
+	                     sqlite3_column_type(q, 1) == SQLITE_NULL ? "(none)"
+	                     : (const char *)sqlite3_column_text(q, 1),
+	                     w->role, w->team != NULL ? w->team : "(none)");
+}
+
 /* The user must be new, or exist with this very role and team: a key
  * request never changes what an existing user may do. */
 static int
 ensure_user(struct sqlite_store *s, const char *name, const char *role, const char *team,
             int64_t now)
 {
-	sqlite3_stmt *q;
-	int rc = 0, step;
+	struct user_want w = { name, role, team, 0 };
+	int rc;
 
-	if (team != NULL) {
-		if ((q = stmt(s, ST_TEAM_ADD)) == NULL)
-			return INN_ERROR;
-		if (bind_text(q, 1, team) || sqlite3_bind_int64(q, 2, now))
-			rc = bind_fail(s);
-		else if (sqlite3_step(q) != SQLITE_DONE)
-			rc = db_fail(s, "adding a team");
-		stmt_done(q);
-		if (rc < 0)
-			return rc;
-	}
-	if ((q = stmt(s, ST_USER_GET)) == NULL)
-		return INN_ERROR;
-	if (bind_text(q, 1, name) != SQLITE_OK) {
-		rc = bind_fail(s);
-	} else if ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		if (!same_text(sqlite3_column_text(q, 0), role) ||
-		    !same_text(sqlite3_column_text(q, 1), team))
-			rc = inn_error_set(INN_EINVAL, "user %s exists with role %s and team %s, "
-			                   "not role %s and team %s", name,
-			                   (const char *)sqlite3_column_text(q, 0),
-			                   sqlite3_column_type(q, 1) == SQLITE_NULL ? "(none)"
-			                   : (const char *)sqlite3_column_text(q, 1),
-			                   role, team != NULL ? team : "(none)");
-		stmt_done(q);
+	if (team != NULL &&
+	    (rc = sq_exec(s, NULL, ST_TEAM_ADD, "adding a team", "tI", team, now)) < 0)
 		return rc;
-	} else if (step != SQLITE_DONE) {
-		rc = db_fail(s, "reading a user");
-	}
-	stmt_done(q);
-	if (rc < 0)
+	if ((rc = sq_rows(s, ST_USER_GET, "reading a user", user_row, &w, "t", name)) < 0 ||
+	    w.found)
 		return rc;
-	if ((q = stmt(s, ST_USER_ADD)) == NULL)
-		return INN_ERROR;
-	if (bind_text(q, 1, name) || bind_text(q, 2, role) || bind_text(q, 3, team) ||
-	    sqlite3_bind_int64(q, 4, now))
-		rc = bind_fail(s);
-	else if (sqlite3_step(q) != SQLITE_DONE)
-		rc = db_fail(s, "adding a user");
-	stmt_done(q);
-	return rc;
+	return sq_exec(s, NULL, ST_USER_ADD, "adding a user", "tttI", name, role, team, now);
+}
+
+struct key_state {
+	const char *name;
+	enum stmt_id write;
+};
+
+/* sq_rows() row function: a revoked key of that name is renewed, a live
+ * one is refused. */
+static int
+key_state_row(sqlite3_stmt *q, void *ud)
+{
+	struct key_state *k = ud;
+
+	if (sqlite3_column_int(q, 0) == 0)
+		return inn_error_set(INN_EINVAL, "API key %s already exists; revoke it before "
+		                     "creating a new one", k->name);
+	k->write = ST_KEY_RENEW;
+	return 0;
 }
 
 /* Stores hash under name: a new key, or a fresh secret for a revoked one
@@ -1409,34 +1391,13 @@ ensure_user(struct sqlite_store *s, const char *name, const char *role, const ch
 static int
 put_key(struct sqlite_store *s, const char *name, const unsigned char *hash, int64_t now)
 {
-	sqlite3_stmt *q;
-	enum stmt_id write = ST_KEY_INSERT;
-	int rc = 0, step;
+	struct key_state k = { name, ST_KEY_INSERT };
+	int rc;
 
-	if ((q = stmt(s, ST_KEY_STATE)) == NULL)
-		return INN_ERROR;
-	if (bind_text(q, 1, name) != SQLITE_OK)
-		rc = bind_fail(s);
-	else if ((step = sqlite3_step(q)) == SQLITE_ROW && sqlite3_column_int(q, 0) == 0)
-		rc = inn_error_set(INN_EINVAL, "API key %s already exists; revoke it before "
-		                   "creating a new one", name);
-	else if (step == SQLITE_ROW)
-		write = ST_KEY_RENEW;
-	else if (step != SQLITE_DONE)
-		rc = db_fail(s, "reading an API key");
-	stmt_done(q);
-	if (rc < 0)
+	if ((rc = sq_rows(s, ST_KEY_STATE, "reading an API key", key_state_row, &k, "t",
+	                  name)) < 0)
 		return rc;
-	if ((q = stmt(s, write)) == NULL)
-		return INN_ERROR;
-	if (bind_text(q, 1, name) || bind_text(q, 2, name) ||
-	    sqlite3_bind_blob(q, 3, hash, INN_STORE_KEY_HASH_LEN, SQLITE_STATIC) ||
-	    sqlite3_bind_int64(q, 4, now))
-		rc = bind_fail(s);
-	else if (sqlite3_step(q) != SQLITE_DONE)
-		rc = db_fail(s, "storing an API key");
-	stmt_done(q);
-	return rc;
+	return sq_exec(s, NULL, k.write, "storing an API key", "tthI", name, name, hash, now);
 }
 
 static int
@@ -1452,11 +1413,11 @@ sqlite_key_create(inn_store *st, const char *name, const char *role, const char 
 	if ((rc = inn_store_key_generate(key, hash)) < 0)
 		return rc;
 	pthread_mutex_lock(&s->lock);
-	if ((rc = run_simple(s, ST_BEGIN, "starting a transaction")) < 0)
+	if ((rc = sq_exec(s, NULL, ST_BEGIN, "starting a transaction", "")) < 0)
 		goto out;
 	if ((rc = ensure_user(s, name, role, team, now)) < 0 ||
 	    (rc = put_key(s, name, hash, now)) < 0 ||
-	    (rc = run_simple(s, ST_COMMIT, "committing an API key")) < 0) {
+	    (rc = sq_exec(s, NULL, ST_COMMIT, "committing an API key", "")) < 0) {
 		rollback(s);
 		goto out;
 	}
@@ -1468,71 +1429,58 @@ out:
 	return rc;
 }
 
+struct key_found {
+	const unsigned char *hash;
+	inn_principal *out;
+	int found;
+};
+
+/* sq_rows() row function: the key whose hash matched, confirmed with
+ * CRYPTO_memcmp (no timing signal) and live, is the principal. */
+static int
+key_lookup_row(sqlite3_stmt *q, void *ud)
+{
+	struct key_found *k = ud;
+	const void *stored = sqlite3_column_blob(q, 0);
+	const char *team;
+
+	if (stored == NULL || sqlite3_column_bytes(q, 0) != INN_STORE_KEY_HASH_LEN ||
+	    CRYPTO_memcmp(stored, k->hash, INN_STORE_KEY_HASH_LEN) != 0 ||
+	    sqlite3_column_int(q, 1) != 0)
+		return 0;
+	k->found = 1;
+	team = (const char *)sqlite3_column_text(q, 4);
+	snprintf(k->out->name, sizeof(k->out->name), "%s", (const char *)sqlite3_column_text(q, 2));
+	snprintf(k->out->role, sizeof(k->out->role), "%s", (const char *)sqlite3_column_text(q, 3));
+	snprintf(k->out->team, sizeof(k->out->team), "%s", team != NULL ? team : "");
+	return 0;
+}
+
 /* The index on key_hash finds the row; CRYPTO_memcmp then confirms it
  * without a timing signal. */
 static int
 sqlite_key_lookup(inn_store *st, const char *plain, inn_principal *out)
 {
-	struct sqlite_store *s = SQ(st);
 	unsigned char hash[INN_STORE_KEY_HASH_LEN];
-	const void *stored;
-	const char *team;
-	sqlite3_stmt *q;
-	int rc, step;
+	struct key_found k = { hash, out, 0 };
+	int rc;
 
-	if ((rc = inn_store_key_hash(plain, hash)) < 0)
+	if ((rc = inn_store_key_hash(plain, hash)) < 0 ||
+	    (rc = sq_rows(SQ(st), ST_KEY_LOOKUP, "looking up an API key", key_lookup_row, &k,
+	                  "h", hash)) < 0)
 		return rc;
-	pthread_mutex_lock(&s->lock);
-	if ((q = stmt(s, ST_KEY_LOOKUP)) == NULL) {
-		rc = INN_ERROR;
-		goto out;
-	}
-	if (sqlite3_bind_blob(q, 1, hash, sizeof(hash), SQLITE_STATIC) != SQLITE_OK) {
-		rc = bind_fail(s);
-		goto out;
-	}
-	step = sqlite3_step(q);
-	if (step != SQLITE_ROW && step != SQLITE_DONE) {
-		rc = db_fail(s, "looking up an API key");
-		goto out;
-	}
-	stored = step == SQLITE_ROW ? sqlite3_column_blob(q, 0) : NULL;
-	if (stored == NULL || sqlite3_column_bytes(q, 0) != (int)sizeof(hash) ||
-	    CRYPTO_memcmp(stored, hash, sizeof(hash)) != 0 || sqlite3_column_int(q, 1) != 0) {
-		rc = inn_error_set(INN_ENOTFOUND, "unknown or revoked API key");
-		goto out;
-	}
-	team = (const char *)sqlite3_column_text(q, 4);
-	snprintf(out->name, sizeof(out->name), "%s", (const char *)sqlite3_column_text(q, 2));
-	snprintf(out->role, sizeof(out->role), "%s", (const char *)sqlite3_column_text(q, 3));
-	snprintf(out->team, sizeof(out->team), "%s", team != NULL ? team : "");
-out:
-	stmt_done(q);
-	pthread_mutex_unlock(&s->lock);
-	return rc;
+	return k.found ? 0 : inn_error_set(INN_ENOTFOUND, "unknown or revoked API key");
 }
 
 static int
 sqlite_key_revoke(inn_store *st, const char *name)
 {
-	struct sqlite_store *s = SQ(st);
-	sqlite3_stmt *q;
-	int rc = 0;
+	struct sq_done done;
+	int rc;
 
-	pthread_mutex_lock(&s->lock);
-	if ((q = stmt(s, ST_KEY_REVOKE)) == NULL) {
-		rc = INN_ERROR;
-		goto out;
-	}
-	if (bind_text(q, 1, name) != SQLITE_OK)
-		rc = bind_fail(s);
-	else if (sqlite3_step(q) != SQLITE_DONE)
-		rc = db_fail(s, "revoking an API key");
-	else if (sqlite3_changes(s->db) == 0)
+	rc = sq_exec(SQ(st), &done, ST_KEY_REVOKE, "revoking an API key", "t", name);
+	if (rc == 0 && done.changes == 0)
 		rc = inn_error_set(INN_ENOTFOUND, "no active API key named %s", name);
-out:
-	stmt_done(q);
-	pthread_mutex_unlock(&s->lock);
 	return rc;
 }
 
@@ -1542,75 +1490,37 @@ static int
 sqlite_audit(inn_store *st, const char *who, const char *action, const char *target,
              json_object *detail)
 {
-	struct sqlite_store *s = SQ(st);
-	sqlite3_stmt *q = NULL;
 	char *text;
-	int rc = 0;
+	int rc;
 
 	if ((rc = inn_store_json_text(detail, &text)) < 0)
 		return rc;
-	pthread_mutex_lock(&s->lock);
-	if ((q = stmt(s, ST_AUDIT_ADD)) == NULL) {
-		rc = INN_ERROR;
-		goto out;
-	}
-	if (bind_text(q, 1, who) || bind_text(q, 2, action) || bind_text(q, 3, target) ||
-	    bind_text(q, 4, text) || sqlite3_bind_int64(q, 5, inn_store_now_ms()))
-		rc = bind_fail(s);
-	else if (sqlite3_step(q) != SQLITE_DONE)
-		rc = db_fail(s, "recording an audit entry");
-out:
-	stmt_done(q);
-	pthread_mutex_unlock(&s->lock);
+	rc = sq_exec(SQ(st), NULL, ST_AUDIT_ADD, "recording an audit entry", "ttttI", who,
+	             action, target, text, inn_store_now_ms());
 	free(text);
 	return rc;
 }
 
 static int
+fill_audit(sqlite3_stmt *q, json_object *o)
+{
+	int64_t id = sqlite3_column_int64(q, 0);
+	int rc;
+
+	if ((rc = jset_int(o, "id", id)) < 0 ||
+	    (rc = jset_col_text(o, "who", q, 1)) < 0 ||
+	    (rc = jset_col_text(o, "action", q, 2)) < 0 ||
+	    (rc = jset_col_text(o, "target", q, 3)) < 0 ||
+	    (rc = jset_col_json(o, "detail", q, 4, id)) < 0)
+		return rc;
+	return jset_int(o, "ts", sqlite3_column_int64(q, 5));
+}
+
+static int
 sqlite_audit_list(inn_store *st, int limit, json_object **entries)
 {
-	struct sqlite_store *s = SQ(st);
-	json_object *arr, *o;
-	sqlite3_stmt *q = NULL;
-	int64_t id;
-	int rc = 0, step;
-
-	if ((arr = new_array()) == NULL)
-		return INN_ENOMEM;
-	pthread_mutex_lock(&s->lock);
-	if ((q = stmt(s, ST_AUDIT_LIST)) == NULL) {
-		rc = INN_ERROR;
-		goto out;
-	}
-	if (sqlite3_bind_int(q, 1, limit) != SQLITE_OK) {
-		rc = bind_fail(s);
-		goto out;
-	}
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		id = sqlite3_column_int64(q, 0);
-		if ((o = array_add_object(arr)) == NULL) {
-			rc = INN_ENOMEM;
-			goto out;
-		}
-		if ((rc = jset_int(o, "id", id)) < 0 ||
-		    (rc = jset_col_text(o, "who", q, 1)) < 0 ||
-		    (rc = jset_col_text(o, "action", q, 2)) < 0 ||
-		    (rc = jset_col_text(o, "target", q, 3)) < 0 ||
-		    (rc = jset_col_json(o, "detail", q, 4, id)) < 0 ||
-		    (rc = jset_int(o, "ts", sqlite3_column_int64(q, 5))) < 0)
-			goto out;
-	}
-	if (step != SQLITE_DONE)
-		rc = db_fail(s, "reading the audit trail");
-out:
-	stmt_done(q);
-	pthread_mutex_unlock(&s->lock);
-	if (rc < 0) {
-		json_object_put(arr);
-		return rc;
-	}
-	*entries = arr;
-	return 0;
+	return sq_json_rows(SQ(st), ST_AUDIT_LIST, "reading the audit trail", fill_audit,
+	                    entries, "i", limit);
 }
 
 /* ---- provider sources ------------------------------------------------------ */
@@ -1618,114 +1528,54 @@ out:
 static int
 sqlite_source_put(inn_store *st, const inn_source_row *row)
 {
-	struct sqlite_store *s = SQ(st);
-	sqlite3_stmt *q;
-	int rc = 0;
-
-	pthread_mutex_lock(&s->lock);
-	if ((q = stmt(s, ST_SOURCE_PUT)) == NULL) {
-		rc = INN_ERROR;
-		goto out;
-	}
-	if (bind_text(q, 1, row->name) || bind_text(q, 2, row->kind) ||
-	    bind_text(q, 3, row->url) || bind_text(q, 4, row->path) ||
-	    bind_text(q, 5, row->ref) || bind_text(q, 6, row->commit) ||
-	    bind_text(q, 7, row->added_by) || sqlite3_bind_int64(q, 8, row->added_ms))
-		rc = bind_fail(s);
-	else if (sqlite3_step(q) != SQLITE_DONE)
-		rc = db_fail(s, "storing a provider source");
-out:
-	stmt_done(q);
-	pthread_mutex_unlock(&s->lock);
-	return rc;
+	return sq_exec(SQ(st), NULL, ST_SOURCE_PUT, "storing a provider source", "tttttttI",
+	               row->name, row->kind, row->url, row->path, row->ref, row->commit,
+	               row->added_by, row->added_ms);
 }
 
-/* Grows *list by one zeroed element of size sz; NULL on ENOMEM (error set). */
-static void *
-grow_one(void **list, size_t *count, size_t *cap, size_t sz)
+static int
+fill_source(sqlite3_stmt *q, void *row, void *ud)
 {
-	char *grown;
+	inn_source_row *r = row;
+	int rc = 0;
 
-	if (*count == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 8;
-
-		if ((grown = realloc(*list, ncap * sz)) == NULL) {
-			inn_error_set(INN_ENOMEM, "store: out of memory reading rows");
-			return NULL;
-		}
-		*list = grown;
-		*cap = ncap;
-	}
-	grown = (char *)*list + (*count)++ * sz;
-	memset(grown, 0, sz);
-	return grown;
+	(void)ud;
+	r->name = col_text(q, 0, &rc);
+	r->kind = col_text(q, 1, &rc);
+	r->url = col_text(q, 2, &rc);
+	r->path = col_text(q, 3, &rc);
+	r->ref = col_text(q, 4, &rc);
+	r->commit = col_text(q, 5, &rc);
+	r->added_by = col_text(q, 6, &rc);
+	r->added_ms = sqlite3_column_int64(q, 7);
+	return rc;
 }
 
 static int
 sqlite_source_list(inn_store *st, inn_source_row **rows, size_t *n)
 {
-	struct sqlite_store *s = SQ(st);
-	inn_source_row *list = NULL, *r;
-	size_t count = 0, cap = 0;
-	sqlite3_stmt *q;
-	int rc = 0, step;
+	struct sq_list l = { .size = sizeof(**rows), .fill = fill_source };
+	int rc;
 
-	pthread_mutex_lock(&s->lock);
-	if ((q = stmt(s, ST_SOURCE_LIST)) == NULL) {
-		rc = INN_ERROR;
-		goto out;
-	}
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		if ((r = grow_one((void **)&list, &count, &cap, sizeof(*list))) == NULL) {
-			rc = INN_ENOMEM;
-			goto out;
-		}
-		r->name = col_text(q, 0, &rc);
-		r->kind = col_text(q, 1, &rc);
-		r->url = col_text(q, 2, &rc);
-		r->path = col_text(q, 3, &rc);
-		r->ref = col_text(q, 4, &rc);
-		r->commit = col_text(q, 5, &rc);
-		r->added_by = col_text(q, 6, &rc);
-		r->added_ms = sqlite3_column_int64(q, 7);
-		if (rc < 0)
-			goto out;
-	}
-	if (step != SQLITE_DONE)
-		rc = db_fail(s, "reading provider sources");
-out:
-	stmt_done(q);
-	pthread_mutex_unlock(&s->lock);
+	rc = sq_rows(SQ(st), ST_SOURCE_LIST, "reading provider sources", list_row, &l, "");
 	if (rc < 0) {
-		inn_source_rows_free(list, count);
+		inn_source_rows_free(l.list, l.count);
 		return rc;
 	}
-	*rows = list;
-	*n = count;
+	*rows = l.list;
+	*n = l.count;
 	return 0;
 }
 
 static int
 sqlite_source_delete(inn_store *st, const char *name)
 {
-	struct sqlite_store *s = SQ(st);
-	sqlite3_stmt *q;
-	int rc = 0;
+	struct sq_done done;
+	int rc;
 
-	pthread_mutex_lock(&s->lock);
-	if ((q = stmt(s, ST_SOURCE_DELETE)) == NULL) {
-		rc = INN_ERROR;
-		goto out;
-	}
-	if (bind_text(q, 1, name) != SQLITE_OK)
-		rc = bind_fail(s);
-	else if (sqlite3_step(q) != SQLITE_DONE)
-		rc = db_fail(s, "deleting a provider source");
-	else if (sqlite3_changes(s->db) == 0)
+	rc = sq_exec(SQ(st), &done, ST_SOURCE_DELETE, "deleting a provider source", "t", name);
+	if (rc == 0 && done.changes == 0)
 		rc = inn_error_set(INN_ENOTFOUND, "no provider source named %s", name);
-out:
-	stmt_done(q);
-	pthread_mutex_unlock(&s->lock);
 	return rc;
 }
 
@@ -1735,26 +1585,29 @@ static int
 sqlite_app_put(inn_store *st, const char *name, const char *team, const char *created_by,
                int any_owner)
 {
-	struct sqlite_store *s = SQ(st);
-	sqlite3_stmt *q;
-	int rc = 0;
+	struct sq_done done;
+	int rc;
 
-	pthread_mutex_lock(&s->lock);
-	if ((q = stmt(s, ST_APP_PUT)) == NULL) {
-		rc = INN_ERROR;
-		goto out;
-	}
-	if (bind_text(q, 1, name) || bind_text(q, 2, team) || bind_text(q, 3, created_by) ||
-	    sqlite3_bind_int64(q, 4, inn_store_now_ms()) || sqlite3_bind_int(q, 5, any_owner))
-		rc = bind_fail(s);
-	else if (sqlite3_step(q) != SQLITE_DONE)
-		rc = db_fail(s, "storing an application");
-	else if (sqlite3_changes(s->db) == 0)
+	rc = sq_exec(SQ(st), &done, ST_APP_PUT, "storing an application", "tttIi", name, team,
+	             created_by, inn_store_now_ms(), any_owner);
+	if (rc == 0 && done.changes == 0)
 		rc = inn_error_set(INN_EINVAL, "%s belongs to another team%s", name,
 		                   team == NULL ? " or key" : "");
-out:
-	stmt_done(q);
-	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+static int
+fill_app(sqlite3_stmt *q, void *row, void *ud)
+{
+	inn_app_row *r = row;
+	int rc = 0;
+
+	(void)ud;
+	r->name = col_text(q, 0, &rc);
+	r->team = col_text(q, 1, &rc);
+	r->created_by = col_text(q, 2, &rc);
+	r->created_ms = sqlite3_column_int64(q, 3);
+	r->updated_ms = sqlite3_column_int64(q, 4);
 	return rc;
 }
 
@@ -1762,76 +1615,53 @@ static int
 sqlite_app_list(inn_store *st, const char *team, const char *user, const char *name,
                 inn_app_row **rows, size_t *n)
 {
-	struct sqlite_store *s = SQ(st);
-	inn_app_row *list = NULL, *r;
-	size_t count = 0, cap = 0;
-	sqlite3_stmt *q;
-	int rc = 0, step;
+	struct sq_list l = { .size = sizeof(**rows), .fill = fill_app };
+	int rc;
 
-	pthread_mutex_lock(&s->lock);
-	if ((q = stmt(s, ST_APP_LIST)) == NULL) {
-		rc = INN_ERROR;
-		goto out;
-	}
-	if (bind_text(q, 1, team) || bind_text(q, 2, name) ||
-	    bind_text(q, 3, team == NULL ? user : NULL)) {
-		rc = bind_fail(s);
-		goto out;
-	}
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		if ((r = grow_one((void **)&list, &count, &cap, sizeof(*list))) == NULL) {
-			rc = INN_ENOMEM;
-			goto out;
-		}
-		r->name = col_text(q, 0, &rc);
-		r->team = col_text(q, 1, &rc);
-		r->created_by = col_text(q, 2, &rc);
-		r->created_ms = sqlite3_column_int64(q, 3);
-		r->updated_ms = sqlite3_column_int64(q, 4);
-		if (rc < 0)
-			goto out;
-	}
-	if (step != SQLITE_DONE)
-		rc = db_fail(s, "reading applications");
-out:
-	stmt_done(q);
-	pthread_mutex_unlock(&s->lock);
+	rc = sq_rows(SQ(st), ST_APP_LIST, "reading applications", list_row, &l, "ttt", team,
+	             name, team == NULL ? user : NULL);
 	if (rc < 0) {
-		inn_app_rows_free(list, count);
+		inn_app_rows_free(l.list, l.count);
 		return rc;
 	}
-	*rows = list;
-	*n = count;
+	*rows = l.list;
+	*n = l.count;
 	return 0;
 }
 
 static int
 sqlite_resource_put(inn_store *st, const inn_resource_row *row)
 {
-	struct sqlite_store *s = SQ(st);
-	sqlite3_stmt *q = NULL;
+	struct sq_done done;
 	char *outputs;
 	int rc;
 
 	if ((rc = inn_store_json_text(row->outputs, &outputs)) < 0)
 		return rc;
-	pthread_mutex_lock(&s->lock);
-	if ((q = stmt(s, ST_RES_PUT)) == NULL) {
-		rc = INN_ERROR;
-		goto out;
-	}
-	if (bind_text(q, 1, row->app) || bind_text(q, 2, row->name) ||
-	    bind_text(q, 3, row->type) || bind_text(q, 4, row->provider) ||
-	    bind_text(q, 5, row->status) || bind_text(q, 6, outputs) ||
-	    sqlite3_bind_int64(q, 7, inn_store_now_ms()))
-		rc = bind_fail(s);
-	else if (sqlite3_step(q) != SQLITE_DONE)
-		rc = is_fk_failure(s) ? inn_error_set(INN_ENOTFOUND, "no application %s", row->app)
-		                      : db_fail(s, "storing a resource");
-out:
-	stmt_done(q);
-	pthread_mutex_unlock(&s->lock);
+	rc = sq_exec(SQ(st), &done, ST_RES_PUT, "storing a resource", "ttttttI", row->app,
+	             row->name, row->type, row->provider, row->status, outputs,
+	             inn_store_now_ms());
+	if (rc < 0 && done.fk)
+		rc = inn_error_set(INN_ENOTFOUND, "no application %s", row->app);
 	free(outputs);
+	return rc;
+}
+
+static int
+fill_resource(sqlite3_stmt *q, void *row, void *ud)
+{
+	inn_resource_row *r = row;
+	int rc = 0;
+
+	(void)ud;
+	r->app = col_text(q, 0, &rc);
+	r->name = col_text(q, 1, &rc);
+	r->type = col_text(q, 2, &rc);
+	r->provider = col_text(q, 3, &rc);
+	r->status = col_text(q, 4, &rc);
+	if (rc == 0)
+		r->outputs = col_json(q, 5, "outputs of a resource of application", 0, &rc);
+	r->updated_ms = sqlite3_column_int64(q, 6);
 	return rc;
 }
 
@@ -1839,49 +1669,17 @@ static int
 sqlite_resource_list(inn_store *st, const char *team, const char *user, const char *app,
                      inn_resource_row **rows, size_t *n)
 {
-	struct sqlite_store *s = SQ(st);
-	inn_resource_row *list = NULL, *r;
-	size_t count = 0, cap = 0;
-	sqlite3_stmt *q;
-	int rc = 0, step;
+	struct sq_list l = { .size = sizeof(**rows), .fill = fill_resource };
+	int rc;
 
-	pthread_mutex_lock(&s->lock);
-	if ((q = stmt(s, ST_RES_LIST)) == NULL) {
-		rc = INN_ERROR;
-		goto out;
-	}
-	if (bind_text(q, 1, team) || bind_text(q, 2, app) ||
-	    bind_text(q, 3, team == NULL ? user : NULL)) {
-		rc = bind_fail(s);
-		goto out;
-	}
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		if ((r = grow_one((void **)&list, &count, &cap, sizeof(*list))) == NULL) {
-			rc = INN_ENOMEM;
-			goto out;
-		}
-		r->app = col_text(q, 0, &rc);
-		r->name = col_text(q, 1, &rc);
-		r->type = col_text(q, 2, &rc);
-		r->provider = col_text(q, 3, &rc);
-		r->status = col_text(q, 4, &rc);
-		if (rc == 0)
-			r->outputs = col_json(q, 5, "outputs of a resource of application", 0, &rc);
-		r->updated_ms = sqlite3_column_int64(q, 6);
-		if (rc < 0)
-			goto out;
-	}
-	if (step != SQLITE_DONE)
-		rc = db_fail(s, "reading resources");
-out:
-	stmt_done(q);
-	pthread_mutex_unlock(&s->lock);
+	rc = sq_rows(SQ(st), ST_RES_LIST, "reading resources", list_row, &l, "ttt", team, app,
+	             team == NULL ? user : NULL);
 	if (rc < 0) {
-		inn_resource_rows_free(list, count);
+		inn_resource_rows_free(l.list, l.count);
 		return rc;
 	}
-	*rows = list;
-	*n = count;
+	*rows = l.list;
+	*n = l.count;
 	return 0;
 }
 
