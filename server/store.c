@@ -2,19 +2,19 @@
  * store.c - the store's public face (see store.h): picks the backend from
  * the path's scheme, checks arguments and clamps limits once for every
  * backend, then dispatches through struct inn_store_ops (store_int.h).
- * Also the pieces every backend shares: the clock, API key generation and
+ * Also the pieces every backend shares: API key generation and
  * hashing (OpenSSL), JSON to text, and the row destructors.
  */
 #include "store_int.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "clock.h"
 #include "error.h"
 
 static const struct inn_store_ops *const backends[] = {
@@ -454,7 +454,7 @@ inn_store_source_put(inn_store *st, const inn_source_row *row)
 	}
 	r = *row;
 	if (r.added_ms <= 0)
-		r.added_ms = inn_store_now_ms();
+		r.added_ms = inn_wall_ms();
 	return st->ops->source_put(st, &r);
 }
 
@@ -590,15 +590,6 @@ inn_resource_rows_free(inn_resource_row *rows, size_t n)
 }
 
 /* ---- shared by backends ---------------------------------------------- */
-
-int64_t
-inn_store_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int
 inn_store_key_hash(const char *plain, unsigned char hash[INN_STORE_KEY_HASH_LEN])

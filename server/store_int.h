@@ -93,8 +93,6 @@ extern const struct inn_store_ops inn_store_sqlite_ops;
 
 /* Shared helpers for backends (store.c). */
 
-/* CLOCK_REALTIME in milliseconds. */
-int64_t inn_store_now_ms(void);
 /* A new API key: "inn_" + 40 lowercase hex characters from the OS CSPRNG
  * (buffer of INN_STORE_KEY_LEN + 1), and its SHA-256.  INN_ERROR if
  * randomness is unavailable. */

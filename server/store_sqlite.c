@@ -471,7 +471,7 @@ migrate(struct sqlite_store *s)
 		if (sqlite3_prepare_v2(s->db, "INSERT INTO schema_migrations (version, applied_at) "
 		                       "VALUES (?1, ?2)", -1, &q, NULL) != SQLITE_OK ||
 		    sqlite3_bind_int64(q, 1, version + 1) != SQLITE_OK ||
-		    sqlite3_bind_int64(q, 2, inn_store_now_ms()) != SQLITE_OK ||
+		    sqlite3_bind_int64(q, 2, inn_wall_ms()) != SQLITE_OK ||
 		    sqlite3_step(q) != SQLITE_DONE) {
 			rc = inn_sq_fail(s, "recording a migration");
 			goto fail;

@@ -107,7 +107,7 @@ inn_sqlite_key_create(inn_store *st, const char *name, const char *role, const c
 	struct sqlite_store *s = SQ(st);
 	unsigned char hash[INN_STORE_KEY_HASH_LEN];
 	char key[INN_STORE_KEY_LEN + 1];
-	int64_t now = inn_store_now_ms();
+	int64_t now = inn_wall_ms();
 	int rc;
 
 	if ((rc = inn_store_key_generate(key, hash)) < 0)
@@ -196,7 +196,7 @@ inn_sqlite_audit(inn_store *st, const char *who, const char *action, const char 
 	if ((rc = inn_store_json_text(detail, &text)) < 0)
 		return rc;
 	rc = inn_sq_exec(SQ(st), NULL, ST_AUDIT_ADD, "recording an audit entry", "ttttI", who,
-	                 action, target, text, inn_store_now_ms());
+	                 action, target, text, inn_wall_ms());
 	free(text);
 	return rc;
 }
@@ -290,7 +290,7 @@ inn_sqlite_app_put(inn_store *st, const char *name, const char *team, const char
 	int rc;
 
 	rc = inn_sq_exec(SQ(st), &done, ST_APP_PUT, "storing an application", "tttIi", name, team,
-	                 created_by, inn_store_now_ms(), any_owner);
+	                 created_by, inn_wall_ms(), any_owner);
 	if (rc == 0 && done.changes == 0)
 		rc = inn_error_set(INN_EINVAL, "%s belongs to another team%s", name,
 		                   team == NULL ? " or key" : "");
@@ -341,7 +341,7 @@ inn_sqlite_resource_put(inn_store *st, const inn_resource_row *row)
 		return rc;
 	rc = inn_sq_exec(SQ(st), &done, ST_RES_PUT, "storing a resource", "ttttttI", row->app,
 	                 row->name, row->type, row->provider, row->status, outputs,
-	                 inn_store_now_ms());
+	                 inn_wall_ms());
 	if (rc < 0 && done.fk)
 		rc = inn_error_set(INN_ENOTFOUND, "no application %s", row->app);
 	free(outputs);

@@ -19,7 +19,7 @@ inn_sqlite_exec_create(inn_store *st, inn_exec_row *row)
 {
 	struct sqlite_store *s = SQ(st);
 	char *params = NULL, *spec = NULL, *outputs = NULL;
-	int64_t now = inn_store_now_ms();
+	int64_t now = inn_wall_ms();
 	struct sq_done done;
 	int rc = 0;
 
@@ -310,7 +310,7 @@ inn_sqlite_log_append(inn_store *st, int64_t exec_id, const char *step, int leve
 	int rc;
 
 	rc = inn_sq_exec(SQ(st), &done, ST_LOG_APPEND, "appending a log line", "ItiitI", exec_id,
-	                 step, level, stream, line, inn_store_now_ms());
+	                 step, level, stream, line, inn_wall_ms());
 	if (rc < 0 && done.fk)
 		rc = inn_error_set(INN_ENOTFOUND, "no execution %lld", (long long)exec_id);
 	else if (rc == 0)
@@ -352,7 +352,7 @@ inn_sqlite_event_add(inn_store *st, const char *type, int64_t exec_id, const cha
 	if ((rc = inn_store_json_text(data, &text)) < 0)
 		return rc;
 	rc = inn_sq_exec(SQ(st), &done, ST_EVENT_ADD, "recording an event", "tdttI", type, exec_id,
-	                 team, text, inn_store_now_ms());
+	                 team, text, inn_wall_ms());
 	if (rc == 0)
 		*id = done.rowid;
 	free(text);

@@ -18,6 +18,7 @@
 
 #include <sqlite3.h>
 
+#include "clock.h"
 #include "store_int.h"
 
 /* ---- SQL text (store_sqlite_schema.c) ------------------------------------ */

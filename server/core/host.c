@@ -61,15 +61,6 @@ const char *const inn_default_env_allow[] = {
 	"TZ", "TMPDIR", "TERM", NULL
 };
 
-int64_t
-inn_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Finds the value at a dotted path ("a.b.0.c"); NULL if absent. */
 static json_object *
 lookup(const inn_step *step, const char *path)
@@ -691,15 +682,6 @@ inn_rmrf(const char *path)
 {
 	if (path != NULL)
 		nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-int64_t
-inn_wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void

@@ -1,7 +1,8 @@
 /*
  * test_core.c - the engine's small parts: YAML trees with positions and
  * typed scalars, admin-config policies, durations, the secret
- * masker, and the host's typed inputs, outputs and capped, masked step log.
+ * masker, the host's typed inputs, outputs and capped, masked step log, and
+ * the clocks.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,9 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "duration.h"
 #include "error.h"
 #include "host.h"
@@ -336,6 +339,22 @@ test_buf_bounded(void **state)
 	inn_buf_free(&b);
 }
 
+/* The wall clock is the epoch in ms (as time() says, to the second); the
+ * monotonic one never goes back and counts real time. */
+static void
+test_clock(void **state)
+{
+	int64_t before = (int64_t)time(NULL) * 1000, wall = inn_wall_ms();
+	int64_t after = (int64_t)time(NULL) * 1000 + 1000, m1, m2;
+
+	(void)state;
+	assert_true(wall >= before && wall < after);
+	m1 = inn_now_ms();
+	usleep(20 * 1000);
+	m2 = inn_now_ms();
+	assert_true(m2 - m1 >= 20 && m2 - m1 < 5000);
+}
+
 int
 main(void)
 {
@@ -348,6 +367,7 @@ main(void)
 		cmocka_unit_test(test_masker_masks_value_and_encodings),
 		cmocka_unit_test(test_host_inputs_outputs_and_log),
 		cmocka_unit_test(test_buf_bounded),
+		cmocka_unit_test(test_clock),
 	};
 
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
