@@ -47,6 +47,15 @@ in_list(const char *s, const char *const *list)
 		return inn_error_set(INN_EINVAL, "%s: %s is required", __func__, #cond); \
 } while (0)
 
+/* A list getter's start: a store, both out-params, both cleared. */
+#define CHECK_LIST(st, rows, n) do { \
+	CHECK_STORE(st); \
+	CHECK_ARG(rows != NULL); \
+	CHECK_ARG(n != NULL); \
+	*(rows) = NULL; \
+	*(n) = 0; \
+} while (0)
+
 /* Names end up in fixed-size inn_principal fields, so bound them here. */
 static int
 check_name_max(const char *what, const char *s, size_t max)
@@ -196,11 +205,7 @@ inn_store_exec_list(inn_store *st, const inn_exec_filter *f, inn_exec_row ***row
 {
 	inn_exec_filter c = { 0 };
 
-	CHECK_STORE(st);
-	CHECK_ARG(rows != NULL);
-	CHECK_ARG(n != NULL);
-	*rows = NULL;
-	*n = 0;
+	CHECK_LIST(st, rows, n);
 	if (total != NULL)
 		*total = 0;
 	if (f != NULL)
@@ -217,12 +222,8 @@ inn_store_exec_list(inn_store *st, const inn_exec_filter *f, inn_exec_row ***row
 int
 inn_store_exec_ids_with_status(inn_store *st, const char *status, int64_t **ids, size_t *n)
 {
-	CHECK_STORE(st);
+	CHECK_LIST(st, ids, n);
 	CHECK_ARG(status != NULL);
-	CHECK_ARG(ids != NULL);
-	CHECK_ARG(n != NULL);
-	*ids = NULL;
-	*n = 0;
 	return st->ops->exec_ids_with_status(st, status, ids, n);
 }
 
@@ -274,11 +275,7 @@ inn_store_step_put(inn_store *st, int64_t exec_id, const inn_step_row *row)
 int
 inn_store_steps_get(inn_store *st, int64_t exec_id, inn_step_row **rows, size_t *n)
 {
-	CHECK_STORE(st);
-	CHECK_ARG(rows != NULL);
-	CHECK_ARG(n != NULL);
-	*rows = NULL;
-	*n = 0;
+	CHECK_LIST(st, rows, n);
 	return st->ops->steps_get(st, exec_id, rows, n);
 }
 
@@ -461,11 +458,7 @@ inn_store_source_put(inn_store *st, const inn_source_row *row)
 int
 inn_store_source_list(inn_store *st, inn_source_row **rows, size_t *n)
 {
-	CHECK_STORE(st);
-	CHECK_ARG(rows != NULL);
-	CHECK_ARG(n != NULL);
-	*rows = NULL;
-	*n = 0;
+	CHECK_LIST(st, rows, n);
 	return st->ops->source_list(st, rows, n);
 }
 
@@ -518,11 +511,7 @@ int
 inn_store_app_list(inn_store *st, const char *team, const char *user, const char *name,
                    inn_app_row **rows, size_t *n)
 {
-	CHECK_STORE(st);
-	CHECK_ARG(rows != NULL);
-	CHECK_ARG(n != NULL);
-	*rows = NULL;
-	*n = 0;
+	CHECK_LIST(st, rows, n);
 	return st->ops->app_list(st, team, user, name, rows, n);
 }
 
@@ -563,11 +552,7 @@ int
 inn_store_resource_list(inn_store *st, const char *team, const char *user, const char *app,
                         inn_resource_row **rows, size_t *n)
 {
-	CHECK_STORE(st);
-	CHECK_ARG(rows != NULL);
-	CHECK_ARG(n != NULL);
-	*rows = NULL;
-	*n = 0;
+	CHECK_LIST(st, rows, n);
 	return st->ops->resource_list(st, team, user, app, rows, n);
 }
 
