@@ -102,7 +102,7 @@ put_key(struct sqlite_store *s, const char *name, const unsigned char *hash, int
 
 int
 inn_sqlite_key_create(inn_store *st, const char *name, const char *role, const char *team,
-                  char **plain)
+                      char **plain)
 {
 	struct sqlite_store *s = SQ(st);
 	unsigned char hash[INN_STORE_KEY_HASH_LEN];
@@ -188,7 +188,7 @@ inn_sqlite_key_revoke(inn_store *st, const char *name)
 
 int
 inn_sqlite_audit(inn_store *st, const char *who, const char *action, const char *target,
-             json_object *detail)
+                 json_object *detail)
 {
 	char *text;
 	int rc;
@@ -284,7 +284,7 @@ inn_sqlite_source_delete(inn_store *st, const char *name)
 
 int
 inn_sqlite_app_put(inn_store *st, const char *name, const char *team, const char *created_by,
-               int any_owner)
+                   int any_owner)
 {
 	struct sq_done done;
 	int rc;
@@ -314,7 +314,7 @@ fill_app(sqlite3_stmt *q, void *row, void *ud)
 
 int
 inn_sqlite_app_list(inn_store *st, const char *team, const char *user, const char *name,
-                inn_app_row **rows, size_t *n)
+                    inn_app_row **rows, size_t *n)
 {
 	struct sq_list l = { .size = sizeof(**rows), .fill = fill_app };
 	int rc;
@@ -368,7 +368,7 @@ fill_resource(sqlite3_stmt *q, void *row, void *ud)
 
 int
 inn_sqlite_resource_list(inn_store *st, const char *team, const char *user, const char *app,
-                     inn_resource_row **rows, size_t *n)
+                         inn_resource_row **rows, size_t *n)
 {
 	struct sq_list l = { .size = sizeof(**rows), .fill = fill_resource };
 	int rc;

@@ -48,7 +48,7 @@ out:
 
 int
 inn_sqlite_exec_update(inn_store *st, int64_t id, const char *status, const char *message,
-                   int64_t started_ms, int64_t ended_ms, json_object *outputs)
+                       int64_t started_ms, int64_t ended_ms, json_object *outputs)
 {
 	struct sq_done done;
 	char *out_text;
@@ -146,7 +146,7 @@ bind_filter(sqlite3_stmt *q, const char *const vals[5])
  * indexes (an "?N IS NULL OR col = ?N" form would scan). */
 int
 inn_sqlite_exec_list(inn_store *st, const inn_exec_filter *f, inn_exec_row ***rows, size_t *n,
-                 int64_t *total)
+                     int64_t *total)
 {
 	static const char *const cols[4] = { "app", "status", "workflow", "team" };
 	/* a key without a team: its own executions without a team */
@@ -304,7 +304,7 @@ inn_sqlite_steps_get(inn_store *st, int64_t exec_id, inn_step_row **rows, size_t
  * synchronous=NORMAL makes that an append to the -wal file, no fsync. */
 int
 inn_sqlite_log_append(inn_store *st, int64_t exec_id, const char *step, int level, int stream,
-                  const char *line, int64_t *seq)
+                      const char *line, int64_t *seq)
 {
 	struct sq_done done;
 	int rc;
@@ -343,7 +343,7 @@ inn_sqlite_logs_get(inn_store *st, int64_t exec_id, int64_t after, int limit, js
 
 int
 inn_sqlite_event_add(inn_store *st, const char *type, int64_t exec_id, const char *team,
-                 json_object *data, int64_t *id)
+                     json_object *data, int64_t *id)
 {
 	struct sq_done done;
 	char *text;
@@ -378,7 +378,7 @@ fill_event(sqlite3_stmt *q, json_object *o)
 
 int
 inn_sqlite_events_after(inn_store *st, int64_t after, const char *team, const char *user,
-                    int limit, json_object **events)
+                        int limit, json_object **events)
 {
 	return inn_sq_json_rows(SQ(st), ST_EVENTS_AFTER, "reading events", fill_event, events,
 	                        "Itit", after, team, limit, team == NULL ? user : NULL);

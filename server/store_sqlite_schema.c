@@ -143,6 +143,12 @@ const int inn_sq_schema_version =
 
 /* ---- cached statements ------------------------------------------------- */
 
+/* Who sees an application (columns prefixed p): everyone when neither a
+ * team (?1) nor a key without a team (?3) is given, a team its own, and a
+ * key without a team the applications without a team that it created. */
+#define APP_VISIBLE(p) "((?1 IS NULL AND ?3 IS NULL) OR " p "team = ?1 OR " \
+	"(?1 IS NULL AND " p "team IS NULL AND " p "created_by = ?3))"
+
 const char *const inn_sq_stmt_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
@@ -204,14 +210,12 @@ const char *const inn_sq_stmt_sql[ST_COUNT] = {
 		"(applications.team IS NULL AND excluded.team IS NULL AND "
 		"applications.created_by = excluded.created_by)",
 	[ST_APP_LIST] = "SELECT name, team, created_by, created_ms, updated_ms FROM applications "
-		"WHERE ((?1 IS NULL AND ?3 IS NULL) OR team = ?1 OR "
-		"(?1 IS NULL AND team IS NULL AND created_by = ?3)) AND (?2 IS NULL OR name = ?2) "
+		"WHERE " APP_VISIBLE("") " AND (?2 IS NULL OR name = ?2) "
 		"ORDER BY name LIMIT 10000",
 	[ST_RES_PUT] = "INSERT OR REPLACE INTO resources (app, name, type, provider, status, "
 		"outputs, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[ST_RES_LIST] = "SELECT r.app, r.name, r.type, r.provider, r.status, r.outputs, "
 		"r.updated_ms FROM resources r JOIN applications a ON a.name = r.app "
-		"WHERE ((?1 IS NULL AND ?3 IS NULL) OR a.team = ?1 OR "
-		"(?1 IS NULL AND a.team IS NULL AND a.created_by = ?3)) AND (?2 IS NULL OR r.app = ?2) "
+		"WHERE " APP_VISIBLE("a.") " AND (?2 IS NULL OR r.app = ?2) "
 		"ORDER BY r.app, r.name LIMIT 10000",
 };
