@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "error.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -222,35 +223,19 @@ inn_sq_col_json(sqlite3_stmt *q, int i, const char *what, int64_t id, int *err)
 	return v;
 }
 
-/* Grows *list by one zeroed element of size sz; NULL on ENOMEM (error set). */
-static void *
-grow_one(void **list, size_t *count, size_t *cap, size_t sz)
-{
-	char *grown;
-
-	if (*count == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 8;
-
-		if ((grown = realloc(*list, ncap * sz)) == NULL) {
-			inn_error_set(INN_ENOMEM, "store: out of memory reading rows");
-			return NULL;
-		}
-		*list = grown;
-		*cap = ncap;
-	}
-	grown = (char *)*list + (*count)++ * sz;
-	memset(grown, 0, sz);
-	return grown;
-}
-
 /* One more element of a struct sq_list (contract in the header). */
 int
 inn_sq_list_row(sqlite3_stmt *q, void *ud)
 {
 	struct sq_list *l = ud;
-	void *r = grow_one(&l->list, &l->count, &l->cap, l->size);
+	char *grown = inn_array_reserve(l->list, &l->cap, l->count + 1, l->size, 8);
 
-	return r == NULL ? INN_ENOMEM : l->fill(q, r, l->ud);
+	if (grown == NULL)
+		return inn_error_set(INN_ENOMEM, "store: out of memory reading rows");
+	l->list = grown;
+	grown += l->count++ * l->size;
+	memset(grown, 0, l->size);
+	return l->fill(q, grown, l->ud);
 }
 
 /* json_object_object_add() that owns v even on failure; NULL v with

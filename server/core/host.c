@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "error.h"
 
 struct inn_step {
@@ -423,15 +424,11 @@ out:
 static int
 keep_string(inn_step *step, char *s)
 {
-	if (step->nkeep == step->capkeep) {
-		size_t ncap = step->capkeep ? step->capkeep * 2 : 4;
-		char **nk = realloc(step->keep, ncap * sizeof(*nk));
+	char **nk = inn_array_reserve(step->keep, &step->capkeep, step->nkeep + 1, sizeof(*nk), 4);
 
-		if (nk == NULL)
-			return INN_ENOMEM;
-		step->keep = nk;
-		step->capkeep = ncap;
-	}
+	if (nk == NULL)
+		return INN_ENOMEM;
+	step->keep = nk;
 	step->keep[step->nkeep++] = s;
 	return 0;
 }
@@ -669,8 +666,6 @@ inn_rmrf(const char *path)
 void
 inn_step_free(inn_step *s)
 {
-	size_t i;
-
 	if (s == NULL)
 		return;
 	if (s->own_workspace)
@@ -681,9 +676,7 @@ inn_step_free(inn_step *s)
 		close(s->cancel_pipe[1]);
 	if (s->own_masker)
 		inn_masker_free(s->masker);
-	for (i = 0; i < s->nkeep; i++)
-		free(s->keep[i]);
-	free(s->keep);
+	inn_strv_free(s->keep, s->nkeep);
 	json_object_put(s->config);
 	json_object_put(s->outputs);
 	json_object_put(s->secret_keys);

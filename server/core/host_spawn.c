@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "error.h"
 
 extern char **environ;
@@ -89,7 +90,7 @@ static int
 env_put(struct spawn_env *env, const char *entry)
 {
 	size_t nlen = env_name_len(entry), i;
-	char *copy;
+	char *copy, **nv;
 
 	if ((copy = strdup(entry)) == NULL)
 		return INN_ENOMEM;
@@ -101,17 +102,11 @@ env_put(struct spawn_env *env, const char *entry)
 			return 0;
 		}
 	}
-	if (env->n + 2 > env->cap) {
-		size_t ncap = env->cap ? env->cap * 2 : 32;
-		char **nv = realloc(env->v, ncap * sizeof(*nv));
-
-		if (nv == NULL) {
-			free(copy);
-			return INN_ENOMEM;
-		}
-		env->v = nv;
-		env->cap = ncap;
+	if ((nv = inn_array_reserve(env->v, &env->cap, env->n + 2, sizeof(*nv), 32)) == NULL) {
+		free(copy);
+		return INN_ENOMEM;
 	}
+	env->v = nv;
 	env->v[env->n++] = copy;
 	env->v[env->n] = NULL;
 	return 0;
@@ -145,11 +140,7 @@ env_pass(struct spawn_env *env, const char *const *names)
 static void
 env_free(struct spawn_env *env)
 {
-	size_t i;
-
-	for (i = 0; i < env->n; i++)
-		free(env->v[i]);
-	free(env->v);
+	inn_strv_free(env->v, env->n);
 }
 
 /*
