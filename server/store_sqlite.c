@@ -240,8 +240,8 @@ inn_sq_list_row(sqlite3_stmt *q, void *ud)
 
 /* json_object_object_add() that owns v even on failure; NULL v with
  * need set means its allocation failed. */
-int
-inn_sq_jset(json_object *o, const char *key, json_object *v, int need)
+static int
+jset(json_object *o, const char *key, json_object *v, int need)
 {
 	if ((need && v == NULL) || json_object_object_add(o, key, v) != 0) {
 		json_object_put(v);
@@ -250,58 +250,63 @@ inn_sq_jset(json_object *o, const char *key, json_object *v, int need)
 	return 0;
 }
 
-int
-inn_sq_jset_int(json_object *o, const char *key, int64_t v)
+/* Column i of q as member key of o, the way kind says; id names the row
+ * in the message of a JSON column that does not parse. */
+static int
+jset_col(json_object *o, const char *key, enum sq_jkind kind, sqlite3_stmt *q, int i,
+         int64_t id)
 {
-	return inn_sq_jset(o, key, json_object_new_int64(v), 1);
-}
-
-/* A text column as a JSON string, or null. */
-int
-inn_sq_jset_col_text(json_object *o, const char *key, sqlite3_stmt *q, int i)
-{
-	const char *t = (const char *)sqlite3_column_text(q, i);
-
-	return t == NULL ? inn_sq_jset(o, key, NULL, 0)
-	                 : inn_sq_jset(o, key, json_object_new_string(t), 1);
-}
-
-/* A JSON text column parsed, or null. */
-int
-inn_sq_jset_col_json(json_object *o, const char *key, sqlite3_stmt *q, int i, int64_t id)
-{
+	const char *t;
+	json_object *v;
 	int err = 0;
-	json_object *v = inn_sq_col_json(q, i, key, id, &err);
 
-	return err < 0 ? err : inn_sq_jset(o, key, v, 0);
+	switch (kind) {
+	case SQ_J_INT:
+		return jset(o, key, json_object_new_int64(sqlite3_column_int64(q, i)), 1);
+	case SQ_J_INT_OR_NULL:
+		if (sqlite3_column_type(q, i) == SQLITE_NULL)
+			return jset(o, key, NULL, 0);
+		return jset(o, key, json_object_new_int64(sqlite3_column_int64(q, i)), 1);
+	case SQ_J_TEXT:
+		t = (const char *)sqlite3_column_text(q, i);
+		return t == NULL ? jset(o, key, NULL, 0) : jset(o, key, json_object_new_string(t), 1);
+	case SQ_J_JSON:
+		v = inn_sq_col_json(q, i, key, id, &err);
+		return err < 0 ? err : jset(o, key, v, 0);
+	}
+	return inn_error_set(INN_ERROR, "store: column %s of an unknown kind", key);
 }
 
 struct json_rows {
 	json_object *arr;
-	int (*fill)(sqlite3_stmt *q, json_object *o);
+	const struct sq_jfield *fields;
 };
 
-/* inn_sq_rows() row function for struct json_rows: one more object, filled. */
+/* inn_sq_rows() row function for struct json_rows: one more object, its
+ * members the row's columns in the order of the fields. */
 static int
 json_row(sqlite3_stmt *q, void *ud)
 {
 	struct json_rows *j = ud;
 	json_object *o = json_object_new_object();
+	int64_t id = sqlite3_column_int64(q, 0);
+	int i, rc = 0;
 
 	if (o == NULL || json_object_array_add(j->arr, o) != 0) {
 		json_object_put(o);
 		return inn_error_set(INN_ENOMEM, "store: out of memory building JSON");
 	}
-	return j->fill(q, o);
+	for (i = 0; rc == 0 && j->fields[i].key != NULL; i++)
+		rc = jset_col(o, j->fields[i].key, j->fields[i].kind, q, i, id);
+	return rc;
 }
 
 /* One query into a JSON array of objects (contract in the header). */
 int
 inn_sq_json_rows(struct sqlite_store *s, enum stmt_id id, const char *what,
-                 int (*fill)(sqlite3_stmt *q, json_object *o), json_object **out,
-                 const char *binds, ...)
+                 const struct sq_jfield *fields, json_object **out, const char *binds, ...)
 {
-	struct json_rows j = { json_object_new_array(), fill };
+	struct json_rows j = { json_object_new_array(), fields };
 	va_list ap;
 	int rc;
 

@@ -201,25 +201,15 @@ inn_sqlite_audit(inn_store *st, const char *who, const char *action, const char 
 	return rc;
 }
 
-static int
-fill_audit(sqlite3_stmt *q, json_object *o)
-{
-	int64_t id = sqlite3_column_int64(q, 0);
-	int rc;
-
-	if ((rc = inn_sq_jset_int(o, "id", id)) < 0 ||
-	    (rc = inn_sq_jset_col_text(o, "who", q, 1)) < 0 ||
-	    (rc = inn_sq_jset_col_text(o, "action", q, 2)) < 0 ||
-	    (rc = inn_sq_jset_col_text(o, "target", q, 3)) < 0 ||
-	    (rc = inn_sq_jset_col_json(o, "detail", q, 4, id)) < 0)
-		return rc;
-	return inn_sq_jset_int(o, "ts", sqlite3_column_int64(q, 5));
-}
+static const struct sq_jfield audit_fields[] = {
+	{ "id", SQ_J_INT }, { "who", SQ_J_TEXT }, { "action", SQ_J_TEXT },
+	{ "target", SQ_J_TEXT }, { "detail", SQ_J_JSON }, { "ts", SQ_J_INT }, { NULL, SQ_J_INT },
+};
 
 int
 inn_sqlite_audit_list(inn_store *st, int limit, json_object **entries)
 {
-	return inn_sq_json_rows(SQ(st), ST_AUDIT_LIST, "reading the audit trail", fill_audit,
+	return inn_sq_json_rows(SQ(st), ST_AUDIT_LIST, "reading the audit trail", audit_fields,
 	                        entries, "i", limit);
 }
 

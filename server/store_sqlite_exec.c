@@ -318,24 +318,15 @@ inn_sqlite_log_append(inn_store *st, int64_t exec_id, const char *step, int leve
 	return rc;
 }
 
-static int
-fill_log(sqlite3_stmt *q, json_object *o)
-{
-	int rc;
-
-	if ((rc = inn_sq_jset_int(o, "seq", sqlite3_column_int64(q, 0))) < 0 ||
-	    (rc = inn_sq_jset_col_text(o, "step", q, 1)) < 0 ||
-	    (rc = inn_sq_jset_int(o, "level", sqlite3_column_int(q, 2))) < 0 ||
-	    (rc = inn_sq_jset_int(o, "stream", sqlite3_column_int(q, 3))) < 0 ||
-	    (rc = inn_sq_jset_col_text(o, "line", q, 4)) < 0)
-		return rc;
-	return inn_sq_jset_int(o, "ts", sqlite3_column_int64(q, 5));
-}
+static const struct sq_jfield log_fields[] = {
+	{ "seq", SQ_J_INT }, { "step", SQ_J_TEXT }, { "level", SQ_J_INT },
+	{ "stream", SQ_J_INT }, { "line", SQ_J_TEXT }, { "ts", SQ_J_INT }, { NULL, SQ_J_INT },
+};
 
 int
 inn_sqlite_logs_get(inn_store *st, int64_t exec_id, int64_t after, int limit, json_object **lines)
 {
-	return inn_sq_json_rows(SQ(st), ST_LOGS_GET, "reading log lines", fill_log, lines, "IIi",
+	return inn_sq_json_rows(SQ(st), ST_LOGS_GET, "reading log lines", log_fields, lines, "IIi",
 	                        exec_id, after, limit);
 }
 
@@ -359,27 +350,15 @@ inn_sqlite_event_add(inn_store *st, const char *type, int64_t exec_id, const cha
 	return rc;
 }
 
-static int
-fill_event(sqlite3_stmt *q, json_object *o)
-{
-	int64_t id = sqlite3_column_int64(q, 0);
-	int rc;
-
-	if ((rc = inn_sq_jset_int(o, "id", id)) < 0 ||
-	    (rc = inn_sq_jset_col_text(o, "type", q, 1)) < 0 ||
-	    (rc = sqlite3_column_type(q, 2) == SQLITE_NULL
-	          ? inn_sq_jset(o, "execution", NULL, 0)
-	          : inn_sq_jset_int(o, "execution", sqlite3_column_int64(q, 2))) < 0 ||
-	    (rc = inn_sq_jset_col_text(o, "team", q, 3)) < 0 ||
-	    (rc = inn_sq_jset_col_json(o, "data", q, 4, id)) < 0)
-		return rc;
-	return inn_sq_jset_int(o, "ts", sqlite3_column_int64(q, 5));
-}
+static const struct sq_jfield event_fields[] = {
+	{ "id", SQ_J_INT }, { "type", SQ_J_TEXT }, { "execution", SQ_J_INT_OR_NULL },
+	{ "team", SQ_J_TEXT }, { "data", SQ_J_JSON }, { "ts", SQ_J_INT }, { NULL, SQ_J_INT },
+};
 
 int
 inn_sqlite_events_after(inn_store *st, int64_t after, const char *team, const char *user,
                         int limit, json_object **events)
 {
-	return inn_sq_json_rows(SQ(st), ST_EVENTS_AFTER, "reading events", fill_event, events,
+	return inn_sq_json_rows(SQ(st), ST_EVENTS_AFTER, "reading events", event_fields, events,
 	                        "Itit", after, team, limit, team == NULL ? user : NULL);
 }

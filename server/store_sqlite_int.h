@@ -73,6 +73,19 @@ struct sq_done {
 /* Called by inn_sq_rows() for each row; a negative return ends the query. */
 typedef int (*sq_row_fn)(sqlite3_stmt *q, void *ud);
 
+/* How inn_sq_json_rows() makes a member of a column. */
+enum sq_jkind {
+	SQ_J_INT,                    /* an integer */
+	SQ_J_INT_OR_NULL,            /* an integer, or null for SQL NULL */
+	SQ_J_TEXT,                   /* a string, or null for SQL NULL */
+	SQ_J_JSON,                   /* JSON text parsed, or null for SQL NULL */
+};
+
+struct sq_jfield {
+	const char *key;             /* the member's name; NULL ends a list */
+	enum sq_jkind kind;
+};
+
 /* Rows read into a growing array of structs of one size (inn_sq_list_row()). */
 struct sq_list {
 	void *list;
@@ -117,10 +130,12 @@ int inn_sq_rows(struct sqlite_store *s, enum stmt_id id, const char *what, sq_ro
  * the caller's free of the list sees it. */
 int inn_sq_list_row(sqlite3_stmt *q, void *ud);
 /* Runs the cached query id into *out: a JSON array of one object per row,
- * filled by fill(q, o).  0 or the error; *out is untouched on failure. */
+ * column i becoming member fields[i] (the list ends at a NULL key); a JSON
+ * column that does not parse names its row by column 0.  0 or the error;
+ * *out is untouched on failure. */
 int inn_sq_json_rows(struct sqlite_store *s, enum stmt_id id, const char *what,
-                     int (*fill)(sqlite3_stmt *q, json_object *o), json_object **out,
-                     const char *binds, ...);
+                     const struct sq_jfield *fields, json_object **out, const char *binds,
+                     ...);
 
 /* ---- reading columns -------------------------------------------------------- */
 
@@ -129,14 +144,6 @@ char *inn_sq_col_text(sqlite3_stmt *q, int i, int *err);
 /* A JSON text column parsed (NULL for SQL NULL); *err when it does not
  * parse, naming what of id. */
 json_object *inn_sq_col_json(sqlite3_stmt *q, int i, const char *what, int64_t id, int *err);
-/* json_object_object_add() that owns v even on failure; NULL v with need
- * set means its allocation failed.  0 or INN_ENOMEM. */
-int inn_sq_jset(json_object *o, const char *key, json_object *v, int need);
-int inn_sq_jset_int(json_object *o, const char *key, int64_t v);
-/* A text column as a JSON string, or null. */
-int inn_sq_jset_col_text(json_object *o, const char *key, sqlite3_stmt *q, int i);
-/* A JSON text column parsed, or null. */
-int inn_sq_jset_col_json(json_object *o, const char *key, sqlite3_stmt *q, int i, int64_t id);
 
 /* ---- the operations (store_int.h gives their contracts) -------------------- */
 
