@@ -3,11 +3,12 @@
  * connection (struct sqlite_store), the ids of its cached statements, and
  * the one statement helper every operation goes through.
  *
- * store_sqlite_schema.c holds the SQL text (migrations, cached statements);
- * store_sqlite.c the connection (open, migrate, checkpoints, transactions),
- * the statement helper and the operations table; store_sqlite_exec.c the
- * executions, steps, logs and events; store_sqlite_admin.c the keys, users,
- * audit, provider sources, applications and resources.
+ * From the top: store_sqlite.c the connection (open, migrate, checkpoints,
+ * transactions) and the operations table; store_sqlite_exec.c the
+ * executions, steps, logs and events; store_sqlite_admin.c the keys,
+ * users, audit, provider sources, applications and resources;
+ * store_sqlite_stmt.c the statement helper they all use;
+ * store_sqlite_schema.c the SQL text (migrations, cached statements).
  */
 #ifndef INN_SERVER_STORE_SQLITE_INT_H
 #define INN_SERVER_STORE_SQLITE_INT_H
@@ -94,7 +95,7 @@ struct sq_list {
 	void *ud;
 };
 
-/* ---- the statement helper (store_sqlite.c) ------------------------------- */
+/* ---- the statement helper (store_sqlite_stmt.c) -------------------------- */
 
 /* Sets the error from the connection's last failure: "store PATH: what: why". */
 int inn_sq_fail(struct sqlite_store *s, const char *what);
