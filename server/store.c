@@ -3,7 +3,7 @@
  * the path's scheme, checks arguments and clamps limits once for every
  * backend, then dispatches through struct inn_store_ops (store_int.h).
  * Also the pieces every backend shares: API key generation and
- * hashing (OpenSSL), JSON to text, and the row destructors.
+ * hashing (OpenSSL), and the row destructors.
  */
 #include "store_int.h"
 
@@ -609,18 +609,4 @@ inn_store_key_generate(char plain[INN_STORE_KEY_LEN + 1],
 	if ((rc = inn_store_key_hash(plain, hash)) < 0)
 		OPENSSL_cleanse(plain, INN_STORE_KEY_LEN + 1);
 	return rc;
-}
-
-int
-inn_store_json_text(json_object *v, char **out)
-{
-	const char *s;
-
-	*out = NULL;
-	if (v == NULL)
-		return 0;
-	s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-	if (s == NULL || (*out = strdup(s)) == NULL)
-		return inn_error_set(INN_ENOMEM, "store: out of memory writing JSON");
-	return 0;
 }

@@ -102,8 +102,5 @@ int inn_store_key_generate(char plain[INN_STORE_KEY_LEN + 1],
                            unsigned char hash[INN_STORE_KEY_HASH_LEN]);
 /* SHA-256 of a presented key. */
 int inn_store_key_hash(const char *plain, unsigned char hash[INN_STORE_KEY_HASH_LEN]);
-/* *out = a JSON value as compact text (malloc'd), or NULL for NULL.
- * 0 or INN_ENOMEM. */
-int inn_store_json_text(json_object *v, char **out);
 
 #endif

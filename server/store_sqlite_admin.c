@@ -190,15 +190,8 @@ int
 inn_sqlite_audit(inn_store *st, const char *who, const char *action, const char *target,
                  json_object *detail)
 {
-	char *text;
-	int rc;
-
-	if ((rc = inn_store_json_text(detail, &text)) < 0)
-		return rc;
-	rc = inn_sq_exec(SQ(st), NULL, ST_AUDIT_ADD, "recording an audit entry", "ttttI", who,
-	                 action, target, text, inn_wall_ms());
-	free(text);
-	return rc;
+	return inn_sq_exec(SQ(st), NULL, ST_AUDIT_ADD, "recording an audit entry", "tttjI", who,
+	                   action, target, detail, inn_wall_ms());
 }
 
 static const struct sq_jfield audit_fields[] = {
@@ -324,17 +317,13 @@ int
 inn_sqlite_resource_put(inn_store *st, const inn_resource_row *row)
 {
 	struct sq_done done;
-	char *outputs;
 	int rc;
 
-	if ((rc = inn_store_json_text(row->outputs, &outputs)) < 0)
-		return rc;
-	rc = inn_sq_exec(SQ(st), &done, ST_RES_PUT, "storing a resource", "ttttttI", row->app,
-	                 row->name, row->type, row->provider, row->status, outputs,
+	rc = inn_sq_exec(SQ(st), &done, ST_RES_PUT, "storing a resource", "tttttjI", row->app,
+	                 row->name, row->type, row->provider, row->status, row->outputs,
 	                 inn_wall_ms());
 	if (rc < 0 && done.fk)
 		rc = inn_error_set(INN_ENOTFOUND, "no application %s", row->app);
-	free(outputs);
 	return rc;
 }
 

@@ -17,32 +17,22 @@
 int
 inn_sqlite_exec_create(inn_store *st, inn_exec_row *row)
 {
-	struct sqlite_store *s = SQ(st);
-	char *params = NULL, *spec = NULL, *outputs = NULL;
 	int64_t now = inn_wall_ms();
 	struct sq_done done;
-	int rc = 0;
+	int rc;
 
-	if ((rc = inn_store_json_text(row->params, &params)) < 0 ||
-	    (rc = inn_store_json_text(row->spec, &spec)) < 0 ||
-	    (rc = inn_store_json_text(row->outputs, &outputs)) < 0)
-		goto out;
-	rc = inn_sq_exec(s, &done, ST_EXEC_INSERT, "inserting an execution", "tttttttttt" "iidIIIt",
-	                 row->workflow, row->kind, row->app, row->team, row->created_by,
-	                 row->status, row->message, params != NULL ? params : "{}", spec, outputs,
-	                 row->dry_run != 0, row->resumable != 0, row->retry_of, now,
-	                 row->started_ms, row->ended_ms, row->sealed_inputs);
-	if (rc < 0 && done.fk) {
-		rc = inn_error_set(INN_ENOTFOUND, "store: retry_of %lld: no such execution",
-		                   (long long)row->retry_of);
-	} else if (rc == 0) {
+	rc = inn_sq_exec(SQ(st), &done, ST_EXEC_INSERT, "inserting an execution",
+	                 "tttttttojj" "iidIIIt", row->workflow, row->kind, row->app, row->team,
+	                 row->created_by, row->status, row->message, row->params, row->spec,
+	                 row->outputs, row->dry_run != 0, row->resumable != 0, row->retry_of,
+	                 now, row->started_ms, row->ended_ms, row->sealed_inputs);
+	if (rc < 0 && done.fk)
+		return inn_error_set(INN_ENOTFOUND, "store: retry_of %lld: no such execution",
+		                     (long long)row->retry_of);
+	if (rc == 0) {
 		row->id = done.rowid;
 		row->created_ms = now;
 	}
-out:
-	free(params);
-	free(spec);
-	free(outputs);
 	return rc;
 }
 
@@ -51,16 +41,12 @@ inn_sqlite_exec_update(inn_store *st, int64_t id, const char *status, const char
                        int64_t started_ms, int64_t ended_ms, json_object *outputs)
 {
 	struct sq_done done;
-	char *out_text;
 	int rc;
 
-	if ((rc = inn_store_json_text(outputs, &out_text)) < 0)
-		return rc;
-	rc = inn_sq_exec(SQ(st), &done, ST_EXEC_UPDATE, "updating an execution", "IttIIt", id,
-	                 status, message, started_ms, ended_ms, out_text);
+	rc = inn_sq_exec(SQ(st), &done, ST_EXEC_UPDATE, "updating an execution", "IttIIj", id,
+	                 status, message, started_ms, ended_ms, outputs);
 	if (rc == 0 && done.changes == 0)
 		rc = inn_error_set(INN_ENOTFOUND, "no execution %lld", (long long)id);
-	free(out_text);
 	return rc;
 }
 
@@ -247,17 +233,13 @@ int
 inn_sqlite_step_put(inn_store *st, int64_t exec_id, const inn_step_row *row)
 {
 	struct sq_done done;
-	char *outputs;
 	int rc;
 
-	if ((rc = inn_store_json_text(row->outputs, &outputs)) < 0)
-		return rc;
-	rc = inn_sq_exec(SQ(st), &done, ST_STEP_PUT, "storing a step", "IitttitIItt", exec_id,
+	rc = inn_sq_exec(SQ(st), &done, ST_STEP_PUT, "storing a step", "IitttitIIjt", exec_id,
 	                 row->idx, row->name, row->type, row->status, row->attempts, row->message,
-	                 row->started_ms, row->ended_ms, outputs, row->sealed_outputs);
+	                 row->started_ms, row->ended_ms, row->outputs, row->sealed_outputs);
 	if (rc < 0 && done.fk)
 		rc = inn_error_set(INN_ENOTFOUND, "no execution %lld", (long long)exec_id);
-	free(outputs);
 	return rc;
 }
 
@@ -337,16 +319,12 @@ inn_sqlite_event_add(inn_store *st, const char *type, int64_t exec_id, const cha
                      json_object *data, int64_t *id)
 {
 	struct sq_done done;
-	char *text;
 	int rc;
 
-	if ((rc = inn_store_json_text(data, &text)) < 0)
-		return rc;
-	rc = inn_sq_exec(SQ(st), &done, ST_EVENT_ADD, "recording an event", "tdttI", type, exec_id,
-	                 team, text, inn_wall_ms());
+	rc = inn_sq_exec(SQ(st), &done, ST_EVENT_ADD, "recording an event", "tdtjI", type, exec_id,
+	                 team, data, inn_wall_ms());
 	if (rc == 0)
 		*id = done.rowid;
-	free(text);
 	return rc;
 }
 

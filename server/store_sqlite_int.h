@@ -111,7 +111,8 @@ void inn_sq_rollback(struct sqlite_store *s);
  * binds, one letter each: 't' const char * (NULL binds SQL NULL; it must
  * outlive the call), 'i' int, 'I' int64_t, 'd' int64_t id (0 binds SQL
  * NULL: no execution, no retry), 'h' an API key hash (const unsigned char *,
- * INN_STORE_KEY_HASH_LEN bytes).  Each helper takes the store's lock (a
+ * INN_STORE_KEY_HASH_LEN bytes), 'j' a json_object * as compact JSON text
+ * (NULL binds SQL NULL), 'o' the same but NULL binds "{}".  Each helper takes the store's lock (a
  * recursive one: a caller inside a transaction may already hold it).
  */
 

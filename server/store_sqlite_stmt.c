@@ -80,6 +80,8 @@ static int
 sq_bind(struct sqlite_store *s, sqlite3_stmt *q, const char *binds, va_list ap)
 {
 	int i, rc = SQLITE_OK;
+	json_object *j;
+	const char *t;
 	int64_t v;
 
 	for (i = 0; rc == SQLITE_OK && binds[i] != '\0'; i++) {
@@ -100,6 +102,17 @@ sq_bind(struct sqlite_store *s, sqlite3_stmt *q, const char *binds, va_list ap)
 		case 'h':
 			rc = sqlite3_bind_blob(q, i + 1, va_arg(ap, const unsigned char *),
 			                       INN_STORE_KEY_HASH_LEN, SQLITE_STATIC);
+			break;
+		case 'j':
+		case 'o':
+			if ((j = va_arg(ap, json_object *)) == NULL) {
+				rc = binds[i] == 'o' ? sqlite3_bind_text(q, i + 1, "{}", -1, SQLITE_STATIC)
+				                     : sqlite3_bind_null(q, i + 1);
+				break;
+			}
+			if ((t = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN)) == NULL)
+				return inn_error_set(INN_ENOMEM, "store: out of memory writing JSON");
+			rc = sqlite3_bind_text(q, i + 1, t, -1, SQLITE_TRANSIENT);
 			break;
 		default:
 			rc = SQLITE_MISUSE;
