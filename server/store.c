@@ -2,19 +2,19 @@
  * store.c - the store's public face (see store.h): picks the backend from
  * the path's scheme, checks arguments and clamps limits once for every
  * backend, then dispatches through struct inn_store_ops (store_int.h).
- * Also the pieces every backend shares: the clock, API key generation and
- * hashing (OpenSSL), JSON to text, and the row destructors.
+ * Also the pieces every backend shares: API key generation and
+ * hashing (OpenSSL), and the row destructors.
  */
 #include "store_int.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "clock.h"
 #include "error.h"
 #include "state.h"
 
@@ -51,6 +51,15 @@ in_list(const char *s, const char *const *list)
 #define CHECK_ARG(cond) do { \
 	if (!(cond)) \
 		return inn_error_set(INN_EINVAL, "%s: %s is required", __func__, #cond); \
+} while (0)
+
+/* A list getter's start: a store, both out-params, both cleared. */
+#define CHECK_LIST(st, rows, n) do { \
+	CHECK_STORE(st); \
+	CHECK_ARG(rows != NULL); \
+	CHECK_ARG(n != NULL); \
+	*(rows) = NULL; \
+	*(n) = 0; \
 } while (0)
 
 /* Names end up in fixed-size inn_principal fields, so bound them here. */
@@ -202,11 +211,7 @@ inn_store_exec_list(inn_store *st, const inn_exec_filter *f, inn_exec_row ***row
 {
 	inn_exec_filter c = { 0 };
 
-	CHECK_STORE(st);
-	CHECK_ARG(rows != NULL);
-	CHECK_ARG(n != NULL);
-	*rows = NULL;
-	*n = 0;
+	CHECK_LIST(st, rows, n);
 	if (total != NULL)
 		*total = 0;
 	if (f != NULL)
@@ -223,12 +228,8 @@ inn_store_exec_list(inn_store *st, const inn_exec_filter *f, inn_exec_row ***row
 int
 inn_store_exec_ids_with_status(inn_store *st, const char *status, int64_t **ids, size_t *n)
 {
-	CHECK_STORE(st);
+	CHECK_LIST(st, ids, n);
 	CHECK_ARG(status != NULL);
-	CHECK_ARG(ids != NULL);
-	CHECK_ARG(n != NULL);
-	*ids = NULL;
-	*n = 0;
 	return st->ops->exec_ids_with_status(st, status, ids, n);
 }
 
@@ -280,11 +281,7 @@ inn_store_step_put(inn_store *st, int64_t exec_id, const inn_step_row *row)
 int
 inn_store_steps_get(inn_store *st, int64_t exec_id, inn_step_row **rows, size_t *n)
 {
-	CHECK_STORE(st);
-	CHECK_ARG(rows != NULL);
-	CHECK_ARG(n != NULL);
-	*rows = NULL;
-	*n = 0;
+	CHECK_LIST(st, rows, n);
 	return st->ops->steps_get(st, exec_id, rows, n);
 }
 
@@ -460,18 +457,14 @@ inn_store_source_put(inn_store *st, const inn_source_row *row)
 	}
 	r = *row;
 	if (r.added_ms <= 0)
-		r.added_ms = inn_store_now_ms();
+		r.added_ms = inn_wall_ms();
 	return st->ops->source_put(st, &r);
 }
 
 int
 inn_store_source_list(inn_store *st, inn_source_row **rows, size_t *n)
 {
-	CHECK_STORE(st);
-	CHECK_ARG(rows != NULL);
-	CHECK_ARG(n != NULL);
-	*rows = NULL;
-	*n = 0;
+	CHECK_LIST(st, rows, n);
 	return st->ops->source_list(st, rows, n);
 }
 
@@ -524,11 +517,7 @@ int
 inn_store_app_list(inn_store *st, const char *team, const char *user, const char *name,
                    inn_app_row **rows, size_t *n)
 {
-	CHECK_STORE(st);
-	CHECK_ARG(rows != NULL);
-	CHECK_ARG(n != NULL);
-	*rows = NULL;
-	*n = 0;
+	CHECK_LIST(st, rows, n);
 	return st->ops->app_list(st, team, user, name, rows, n);
 }
 
@@ -569,11 +558,7 @@ int
 inn_store_resource_list(inn_store *st, const char *team, const char *user, const char *app,
                         inn_resource_row **rows, size_t *n)
 {
-	CHECK_STORE(st);
-	CHECK_ARG(rows != NULL);
-	CHECK_ARG(n != NULL);
-	*rows = NULL;
-	*n = 0;
+	CHECK_LIST(st, rows, n);
 	return st->ops->resource_list(st, team, user, app, rows, n);
 }
 
@@ -596,15 +581,6 @@ inn_resource_rows_free(inn_resource_row *rows, size_t n)
 }
 
 /* ---- shared by backends ---------------------------------------------- */
-
-int64_t
-inn_store_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int
 inn_store_key_hash(const char *plain, unsigned char hash[INN_STORE_KEY_HASH_LEN])
@@ -639,18 +615,4 @@ inn_store_key_generate(char plain[INN_STORE_KEY_LEN + 1],
 	if ((rc = inn_store_key_hash(plain, hash)) < 0)
 		OPENSSL_cleanse(plain, INN_STORE_KEY_LEN + 1);
 	return rc;
-}
-
-int
-inn_store_json_text(json_object *v, char **out)
-{
-	const char *s;
-
-	*out = NULL;
-	if (v == NULL)
-		return 0;
-	s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-	if (s == NULL || (*out = strdup(s)) == NULL)
-		return inn_error_set(INN_ENOMEM, "store: out of memory writing JSON");
-	return 0;
 }

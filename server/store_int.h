@@ -93,8 +93,6 @@ extern const struct inn_store_ops inn_store_sqlite_ops;
 
 /* Shared helpers for backends (store.c). */
 
-/* CLOCK_REALTIME in milliseconds. */
-int64_t inn_store_now_ms(void);
 /* A new API key: "inn_" + 40 lowercase hex characters from the OS CSPRNG
  * (buffer of INN_STORE_KEY_LEN + 1), and its SHA-256.  INN_ERROR if
  * randomness is unavailable. */
@@ -104,8 +102,5 @@ int inn_store_key_generate(char plain[INN_STORE_KEY_LEN + 1],
                            unsigned char hash[INN_STORE_KEY_HASH_LEN]);
 /* SHA-256 of a presented key. */
 int inn_store_key_hash(const char *plain, unsigned char hash[INN_STORE_KEY_HASH_LEN]);
-/* *out = a JSON value as compact text (malloc'd), or NULL for NULL.
- * 0 or INN_ENOMEM. */
-int inn_store_json_text(json_object *v, char **out);
 
 #endif

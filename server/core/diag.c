@@ -15,6 +15,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "array.h"
 #include "error.h"
 #include "load_int.h"
 
@@ -340,16 +341,11 @@ inn_l_bool(const inn_lctx *lc, const inn_ynode *n, const char *path, int *out)
 	return -1;
 }
 
+/* Kept for the loaders that call it; the one implementation is inn_strv_free. */
 void
 inn_l_strv_free(char **v, size_t n)
 {
-	size_t i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
+	inn_strv_free(v, n);
 }
 
 int

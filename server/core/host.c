@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "error.h"
 
 struct inn_step {
@@ -61,15 +62,6 @@ const char *const inn_default_env_allow[] = {
 	"TZ", "TMPDIR", "TERM", NULL
 };
 
-int64_t
-inn_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Finds the value at a dotted path ("a.b.0.c"); NULL if absent. */
 static json_object *
 lookup(const inn_step *step, const char *path)
@@ -107,22 +99,6 @@ lookup(const inn_step *step, const char *path)
 			return NULL;
 	}
 	return cur;
-}
-
-/* The value at path; sets the error message and returns NULL with *rc set
- * when the path is absent. */
-static json_object *
-need(const inn_step *step, const char *path, int *rc)
-{
-	json_object *v = lookup(step, path);
-
-	if (v == NULL) {
-		*rc = inn_error_set(INN_ENOTFOUND, "step \"%s\": config.%s is not set",
-		                    step->name, path ? path : "");
-		return NULL;
-	}
-	*rc = 0;
-	return v;
 }
 
 /* Distinguishes "key: null" from a missing key. */
@@ -168,68 +144,66 @@ h_input_type(const inn_step *step, const char *path)
 	return INN_VALUE_ABSENT;
 }
 
+/* The value at path when it is of type t or t2; else INN_ENOTFOUND (the
+ * path is absent) or INN_ETYPE (naming want), the error set. */
 static int
-type_error(const inn_step *step, const char *path, const char *want)
+need(const inn_step *step, const char *path, json_type t, json_type t2, const char *want,
+     json_object **out)
 {
-	return inn_error_set(INN_ETYPE, "step \"%s\": config.%s must be %s",
-	                     step->name, path, want);
+	json_object *v = lookup(step, path);
+
+	if (v == NULL)
+		return inn_error_set(INN_ENOTFOUND, "step \"%s\": config.%s is not set",
+		                     step->name, path ? path : "");
+	if (!json_object_is_type(v, t) && !json_object_is_type(v, t2))
+		return inn_error_set(INN_ETYPE, "step \"%s\": config.%s must be %s",
+		                     step->name, path, want);
+	*out = v;
+	return 0;
 }
 
 static int
 h_input_string(const inn_step *step, const char *path, const char **out)
 {
-	int rc;
-	json_object *v = need(step, path, &rc);
+	json_object *v = NULL;
+	int rc = need(step, path, json_type_string, json_type_string, "a string", &v);
 
-	if (v == NULL)
-		return rc;
-	if (!json_object_is_type(v, json_type_string))
-		return type_error(step, path, "a string");
-	*out = json_object_get_string(v);
-	return 0;
+	if (rc == 0)
+		*out = json_object_get_string(v);
+	return rc;
 }
 
 static int
 h_input_int(const inn_step *step, const char *path, int64_t *out)
 {
-	int rc;
-	json_object *v = need(step, path, &rc);
+	json_object *v = NULL;
+	int rc = need(step, path, json_type_int, json_type_int, "an integer", &v);
 
-	if (v == NULL)
-		return rc;
-	if (!json_object_is_type(v, json_type_int))
-		return type_error(step, path, "an integer");
-	*out = json_object_get_int64(v);
-	return 0;
+	if (rc == 0)
+		*out = json_object_get_int64(v);
+	return rc;
 }
 
 static int
 h_input_double(const inn_step *step, const char *path, double *out)
 {
-	int rc;
-	json_object *v = need(step, path, &rc);
+	json_object *v = NULL;
+	int rc = need(step, path, json_type_double, json_type_int, "a number", &v);
 
-	if (v == NULL)
-		return rc;
-	if (!json_object_is_type(v, json_type_double) &&
-	    !json_object_is_type(v, json_type_int))
-		return type_error(step, path, "a number");
-	*out = json_object_get_double(v);
-	return 0;
+	if (rc == 0)
+		*out = json_object_get_double(v);
+	return rc;
 }
 
 static int
 h_input_bool(const inn_step *step, const char *path, int *out)
 {
-	int rc;
-	json_object *v = need(step, path, &rc);
+	json_object *v = NULL;
+	int rc = need(step, path, json_type_boolean, json_type_boolean, "true or false", &v);
 
-	if (v == NULL)
-		return rc;
-	if (!json_object_is_type(v, json_type_boolean))
-		return type_error(step, path, "true or false");
-	*out = json_object_get_boolean(v);
-	return 0;
+	if (rc == 0)
+		*out = json_object_get_boolean(v);
+	return rc;
 }
 
 static size_t
@@ -450,15 +424,11 @@ out:
 static int
 keep_string(inn_step *step, char *s)
 {
-	if (step->nkeep == step->capkeep) {
-		size_t ncap = step->capkeep ? step->capkeep * 2 : 4;
-		char **nk = realloc(step->keep, ncap * sizeof(*nk));
+	char **nk = inn_array_reserve(step->keep, &step->capkeep, step->nkeep + 1, sizeof(*nk), 4);
 
-		if (nk == NULL)
-			return INN_ENOMEM;
-		step->keep = nk;
-		step->capkeep = ncap;
-	}
+	if (nk == NULL)
+		return INN_ENOMEM;
+	step->keep = nk;
 	step->keep[step->nkeep++] = s;
 	return 0;
 }
@@ -693,20 +663,9 @@ inn_rmrf(const char *path)
 		nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-int64_t
-inn_wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void
 inn_step_free(inn_step *s)
 {
-	size_t i;
-
 	if (s == NULL)
 		return;
 	if (s->own_workspace)
@@ -717,9 +676,7 @@ inn_step_free(inn_step *s)
 		close(s->cancel_pipe[1]);
 	if (s->own_masker)
 		inn_masker_free(s->masker);
-	for (i = 0; i < s->nkeep; i++)
-		free(s->keep[i]);
-	free(s->keep);
+	inn_strv_free(s->keep, s->nkeep);
 	json_object_put(s->config);
 	json_object_put(s->outputs);
 	json_object_put(s->secret_keys);

@@ -20,6 +20,7 @@
 #include <innominatus/plugin.h>
 #include <json-c/json.h>
 
+#include "clock.h"  /* inn_now_ms, inn_wall_ms: for the callers that read them here */
 #include "mask.h"
 
 /* Which stream a log line came from. */
@@ -93,10 +94,6 @@ extern void (*inn_spawn_child_hook)(int pgid, int started);
 /* Implementation of host->spawn (host_spawn.c). */
 int inn_host_spawn(inn_step *step, const inn_spawn_opts *opts, inn_spawn_result *res);
 
-/* Monotonic clock in milliseconds. */
-int64_t inn_now_ms(void);
-/* Wall clock (CLOCK_REALTIME) in milliseconds since the epoch. */
-int64_t inn_wall_ms(void);
 /* Removes a directory tree (no symlinks followed); errors are ignored. */
 void inn_rmrf(const char *path);
 

@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "error.h"
 
 extern char **environ;
@@ -89,7 +90,7 @@ static int
 env_put(struct spawn_env *env, const char *entry)
 {
 	size_t nlen = env_name_len(entry), i;
-	char *copy;
+	char *copy, **nv;
 
 	if ((copy = strdup(entry)) == NULL)
 		return INN_ENOMEM;
@@ -101,17 +102,11 @@ env_put(struct spawn_env *env, const char *entry)
 			return 0;
 		}
 	}
-	if (env->n + 2 > env->cap) {
-		size_t ncap = env->cap ? env->cap * 2 : 32;
-		char **nv = realloc(env->v, ncap * sizeof(*nv));
-
-		if (nv == NULL) {
-			free(copy);
-			return INN_ENOMEM;
-		}
-		env->v = nv;
-		env->cap = ncap;
+	if ((nv = inn_array_reserve(env->v, &env->cap, env->n + 2, sizeof(*nv), 32)) == NULL) {
+		free(copy);
+		return INN_ENOMEM;
 	}
+	env->v = nv;
 	env->v[env->n++] = copy;
 	env->v[env->n] = NULL;
 	return 0;
@@ -145,11 +140,7 @@ env_pass(struct spawn_env *env, const char *const *names)
 static void
 env_free(struct spawn_env *env)
 {
-	size_t i;
-
-	for (i = 0; i < env->n; i++)
-		free(env->v[i]);
-	free(env->v);
+	inn_strv_free(env->v, env->n);
 }
 
 /*
@@ -511,77 +502,54 @@ res_store(inn_spawn_result *res, inn_spawn_result *r)
 	r->captured = NULL;
 }
 
-/*
- * Runs opts->argv for step (see inn_host.spawn in plugin.h).  Returns INN_OK
- * when the program ran, whatever its exit status (res says how it ended);
- * INN_ESPAWN when it could not be started, INN_EINVAL for bad opts, or
- * INN_ENOMEM / INN_ERROR; each with the error message set.  A step that is
- * already cancelled starts nothing: INN_OK with res->cancelled set and
- * exit_code -1.
- */
 void (*inn_spawn_child_hook)(int pgid, int started);
 
-int
-inn_host_spawn(inn_step *step, const inn_spawn_opts *opts, inn_spawn_result *res)
-{
-	char prog[4096];
-	inn_spawn_opts o;
+/* One program being run: what inn_host_spawn() shares with its parts. */
+struct spawn_run {
+	inn_step *step;
+	const inn_spawn_opts *o;        /* the caller's options, copied */
 	inn_spawn_result r;
-	struct spawn_env env = { NULL, 0, 0 };
-	struct spawn_stream out = { -1, INN_STREAM_STDOUT, NULL, 0, 0 };
-	struct spawn_stream err = { -1, INN_STREAM_STDERR, NULL, 0, 0 };
-	char *empty_env[] = { NULL };
+	struct spawn_stream out, err;
 	struct spawn_capture cap;
+	int in_fd;                      /* stdin's write end; -1 when none or done */
+	size_t in_off;                  /* bytes of o->stdin_data written so far */
+	pid_t pid;                      /* also the process group; -1 when none */
+	int pidfd, cancel_fd;
+	int64_t deadline, grace;
+	/* where the program and its group stand */
+	int exited, term_sent, killed, leftover_armed;
+	int64_t kill_at;                /* when TERM turns into KILL */
+};
+
+/*
+ * Creates the pipes and starts o->argv (argv[0] resolved on PATH) in its
+ * own process group in cwd with env.  0 with sr->pid set; 0 with sr->pid
+ * -1 and sr->r.cancelled set when the step is already cancelled (nothing
+ * is started); else INN_ESPAWN or INN_ERROR with the error set.
+ */
+static int
+spawn_start(struct spawn_run *sr, struct spawn_env *env, const char *cwd)
+{
+	const inn_spawn_opts *o = sr->o;
+	char *empty_env[] = { NULL };
+	char prog[4096];
 	posix_spawnattr_t attr;
 	posix_spawn_file_actions_t fa;
-	int attr_ok = 0, fa_ok = 0;
 	int in_pipe[2] = { -1, -1 }, out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
-	int pidfd = -1, cancel_fd;
-	const char *cwd;
-	size_t in_off = 0;
-	pid_t pid = -1;
-	int64_t now, deadline, grace, kill_at = 0, drain_until;
-	int exited = 0, term_sent = 0, killed = 0, leftover_armed = 0;
-	int status = 0, reaped = 0, e, rc = INN_OK;
+	int attr_ok = 0, fa_ok = 0, e, rc = 0;
 
-	memset(&r, 0, sizeof(r));
-	memset(&cap, 0, sizeof(cap));
-	if (res == NULL || opts == NULL || step == NULL)
-		return inn_error_set(INN_EINVAL, "spawn: step, opts and result are required");
-	r.struct_size = res->struct_size;
-	r.exit_code = -1;
-	res_store(res, &r);
-	opts_copy(&o, opts);
-	if (o.argv == NULL || o.argv[0] == NULL || o.argv[0][0] == '\0')
-		return inn_error_set(INN_EINVAL, "spawn: opts->argv names no program");
-
-	cwd = o.cwd != NULL ? o.cwd : inn_step_workspace(step);
-	grace = o.grace_ms > 0 ? o.grace_ms : SPAWN_GRACE_DEFAULT_MS;
-	cap.on = (o.flags & INN_SPAWN_CAPTURE_STDOUT) != 0;
-	cap.max = o.capture_max > 0 ? o.capture_max : SPAWN_CAPTURE_DEFAULT;
-
-	if ((rc = env_build(&env, step, &o)) != 0) {
-		if (rc == INN_ENOMEM)
-			inn_error_set(rc, "spawn %s: out of memory", o.argv[0]);
-		goto out;
-	}
-	if ((out.line = malloc(INN_LOG_LINE_MAX)) == NULL ||
-	    (err.line = malloc(INN_LOG_LINE_MAX)) == NULL) {
-		rc = inn_error_set(INN_ENOMEM, "spawn %s: out of memory", o.argv[0]);
-		goto out;
-	}
 	if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0 ||
-	    (o.stdin_data != NULL && pipe2(in_pipe, O_CLOEXEC) != 0)) {
+	    (o->stdin_data != NULL && pipe2(in_pipe, O_CLOEXEC) != 0)) {
 		rc = inn_error_set(INN_ERROR, "spawn %s: cannot create pipes: %s",
-		                   o.argv[0], strerror(errno));
+		                   o->argv[0], strerror(errno));
 		goto out;
 	}
 	if (in_pipe[1] >= 0)
 		fcntl(in_pipe[1], F_SETFL, fcntl(in_pipe[1], F_GETFL) | O_NONBLOCK);
 
-	if ((e = program_lookup(o.argv[0], prog, sizeof(prog))) != 0) {
+	if ((e = program_lookup(o->argv[0], prog, sizeof(prog))) != 0) {
 		rc = inn_error_set(INN_ESPAWN, "cannot run \"%s\": %s (searched "
-		                   "PATH)", o.argv[0], e == EACCES ?
+		                   "PATH)", o->argv[0], e == EACCES ?
 		                   "not executable" : "no such program");
 		goto out;
 	}
@@ -594,213 +562,34 @@ inn_host_spawn(inn_step *step, const inn_spawn_opts *opts, inn_spawn_result *res
 	if ((e = spawn_setup(&attr, &fa, in_pipe[0], out_pipe[1], err_pipe[1],
 	    cwd)) != 0)
 		goto spawn_failed;
-	if (inn_step_is_cancelled(step)) {
+	if (inn_step_is_cancelled(sr->step)) {
 		/* Never start a program for a step that is already cancelled. */
-		r.cancelled = 1;
-		res_store(res, &r);
+		sr->r.cancelled = 1;
 		goto out;
 	}
 	/* The resolved path saves the kernel an execve per PATH entry. */
 	if (prog[0] != '\0')
-		e = posix_spawn(&pid, prog, &fa, &attr, (char *const *)o.argv,
-		                env.v != NULL ? env.v : empty_env);
+		e = posix_spawn(&sr->pid, prog, &fa, &attr, (char *const *)o->argv,
+		                env->v != NULL ? env->v : empty_env);
 	else
-		e = posix_spawnp(&pid, o.argv[0], &fa, &attr, (char *const *)o.argv,
-		                 env.v != NULL ? env.v : empty_env);
+		e = posix_spawnp(&sr->pid, o->argv[0], &fa, &attr, (char *const *)o->argv,
+		                 env->v != NULL ? env->v : empty_env);
 	if (e != 0) {
-		pid = -1;
+		sr->pid = -1;
 		goto spawn_failed;
 	}
 	if (inn_spawn_child_hook != NULL)
-		inn_spawn_child_hook((int)pid, 1);
-	close_fd(&in_pipe[0]);
-	close_fd(&out_pipe[1]);
-	close_fd(&err_pipe[1]);
-	out.fd = out_pipe[0];
-	err.fd = err_pipe[0];
-	out_pipe[0] = err_pipe[0] = -1;
-	if (in_pipe[1] >= 0 && o.stdin_len == 0)
-		close_fd(&in_pipe[1]);
-
-	pidfd = pidfd_open_compat(pid);
-	cancel_fd = inn_step_cancel_fd_get(step);
-	deadline = min_deadline(inn_step_deadline(step),
-	                        o.timeout_ms > 0 ? inn_now_ms() + o.timeout_ms : 0);
-
-	for (;;) {
-		struct pollfd pfd[5];
-		struct spawn_stream *pst[5];
-		int npfd = 0, timeout = -1, i, pfd_pid = -1, pfd_cancel = -1,
-		    pfd_in = -1;
-
-		if (!exited && child_exited(pid))
-			exited = 1;
-		now = inn_now_ms();
-		if (!exited && !term_sent) {
-			if (inn_step_is_cancelled(step))
-				r.cancelled = 1;
-			else if (deadline != 0 && now >= deadline)
-				r.timed_out = 1;
-			if (r.cancelled || r.timed_out) {
-				killpg(pid, SIGTERM);
-				term_sent = 1;
-				kill_at = now + grace;
-			}
-		}
-		if (exited && !leftover_armed) {
-			/* Background jobs must not keep the step alive. */
-			if (!term_sent) {
-				killpg(pid, SIGTERM);
-				term_sent = 1;
-				kill_at = now + SPAWN_LEFTOVER_GRACE_MS;
-			} else if (kill_at > now + SPAWN_LEFTOVER_GRACE_MS) {
-				kill_at = now + SPAWN_LEFTOVER_GRACE_MS;
-			}
-			leftover_armed = 1;
-		}
-		if (exited && out.fd < 0 && err.fd < 0)
-			kill_at = now;
-		if (term_sent && !killed && now >= kill_at) {
-			killpg(pid, SIGKILL);
-			killed = 1;
-		}
-		if (exited && killed)
-			break;
-
-		for (i = 0; i < 2; i++) {
-			struct spawn_stream *s = i == 0 ? &out : &err;
-
-			if (s->fd >= 0) {
-				pst[npfd] = s;
-				pfd[npfd].fd = s->fd;
-				pfd[npfd++].events = POLLIN;
-			}
-		}
-		if (in_pipe[1] >= 0) {
-			pfd_in = npfd;
-			pfd[npfd].fd = in_pipe[1];
-			pfd[npfd++].events = POLLOUT;
-		}
-		if (!exited && pidfd >= 0) {
-			pfd_pid = npfd;
-			pfd[npfd].fd = pidfd;
-			pfd[npfd++].events = POLLIN;
-		} else if (!exited) {
-			timeout = SPAWN_TICK_MS;
-		}
-		if (!term_sent && cancel_fd >= 0) {
-			pfd_cancel = npfd;
-			pfd[npfd].fd = cancel_fd;
-			pfd[npfd++].events = POLLIN;
-		}
-		if (!term_sent && deadline != 0) {
-			int t = ms_until(deadline, now);
-
-			timeout = timeout < 0 || t < timeout ? t : timeout;
-		}
-		if (term_sent && !killed) {
-			int t = ms_until(kill_at, now);
-
-			timeout = timeout < 0 || t < timeout ? t : timeout;
-		}
-		if (!term_sent && cancel_fd < 0) {
-			/* No fd to wake us: poll the flag. */
-			timeout = timeout < 0 || SPAWN_TICK_MS < timeout ?
-			    SPAWN_TICK_MS : timeout;
-		}
-
-		if (poll(pfd, (nfds_t)npfd, timeout) < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = inn_error_set(INN_ERROR, "spawn %s: poll: %s", o.argv[0],
-			                   strerror(errno));
-			killpg(pid, SIGKILL);
-			goto reap;
-		}
-		for (i = 0; i < npfd; i++) {
-			if (pfd[i].revents == 0 || i == pfd_pid || i == pfd_cancel)
-				continue;
-			if (i == pfd_in) {
-				ssize_t n = write_nosigpipe(in_pipe[1],
-				    o.stdin_data + in_off, o.stdin_len - in_off);
-
-				if (n > 0)
-					in_off += (size_t)n;
-				if ((n < 0 && errno != EAGAIN) || in_off >= o.stdin_len)
-					close_fd(&in_pipe[1]);
-				continue;
-			}
-			stream_read(step, pst[i],
-			            pst[i] == &out && cap.on ? &cap : NULL);
-		}
-	}
-
-reap:
-	while ((e = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
-		;
-	reaped = e == pid;
-	if (inn_spawn_child_hook != NULL)
-		inn_spawn_child_hook((int)pid, 0);
-	/* Whatever the group wrote before it died is still in the pipes. */
-	close_fd(&in_pipe[1]);
-	drain_until = inn_now_ms() + SPAWN_DRAIN_MS;
-	while (out.fd >= 0 || err.fd >= 0) {
-		struct pollfd pfd[2];
-		struct spawn_stream *pst[2];
-		int npfd = 0, i, n;
-
-		now = inn_now_ms();
-		if (now >= drain_until)
-			break;
-		if (out.fd >= 0) {
-			pst[npfd] = &out;
-			pfd[npfd].fd = out.fd;
-			pfd[npfd++].events = POLLIN;
-		}
-		if (err.fd >= 0) {
-			pst[npfd] = &err;
-			pfd[npfd].fd = err.fd;
-			pfd[npfd++].events = POLLIN;
-		}
-		n = poll(pfd, (nfds_t)npfd, ms_until(drain_until, now));
-		if (n < 0 && errno != EINTR)
-			break;
-		for (i = 0; n > 0 && i < npfd; i++)
-			if (pfd[i].revents != 0)
-				stream_read(step, pst[i],
-				            pst[i] == &out && cap.on ? &cap : NULL);
-	}
-	if (out.fd >= 0 && !cap.on)
-		stream_flush(step, &out, 1);
-	if (err.fd >= 0)
-		stream_flush(step, &err, 1);
-
-	if (reaped && WIFEXITED(status)) {
-		r.exit_code = WEXITSTATUS(status);
-	} else if (reaped && WIFSIGNALED(status)) {
-		r.exit_code = -1;
-		r.term_signal = WTERMSIG(status);
-	}
-	if (cap.on) {
-		if (cap.buf == NULL && !cap.oom)
-			cap.buf = calloc(1, 1);
-		if (cap.oom) {
-			static const char oom[] = "spawn: out of memory capturing "
-			                          "stdout; capture truncated";
-
-			inn_step_log_line(step, INN_LOG_WARN, INN_STREAM_HOST, oom,
-			                  sizeof(oom) - 1);
-		}
-		r.captured = cap.buf;
-		r.captured_len = cap.len;
-		r.truncated = cap.truncated;
-		cap.buf = NULL;
-	}
-	res_store(res, &r);
+		inn_spawn_child_hook((int)sr->pid, 1);
+	sr->out.fd = out_pipe[0];
+	sr->err.fd = err_pipe[0];
+	sr->in_fd = in_pipe[1];
+	out_pipe[0] = err_pipe[0] = in_pipe[1] = -1;
+	if (sr->in_fd >= 0 && o->stdin_len == 0)
+		close_fd(&sr->in_fd);
 	goto out;
 
 spawn_failed:
-	rc = inn_error_set(INN_ESPAWN, "cannot run \"%s\" (in %s): %s", o.argv[0],
+	rc = inn_error_set(INN_ESPAWN, "cannot run \"%s\" (in %s): %s", o->argv[0],
 	                   cwd, strerror(e));
 out:
 	if (attr_ok)
@@ -813,12 +602,306 @@ out:
 	close_fd(&out_pipe[1]);
 	close_fd(&err_pipe[0]);
 	close_fd(&err_pipe[1]);
-	close_fd(&out.fd);
-	close_fd(&err.fd);
-	close_fd(&pidfd);
-	free(out.line);
-	free(err.line);
-	free(cap.buf);
+	return rc;
+}
+
+/* Decides at now whether the group must be told to stop: TERM on cancel
+ * or deadline, KILL once the grace is over; when the program has exited,
+ * its background jobs get SPAWN_LEFTOVER_GRACE_MS (they must not keep the
+ * step alive), and none once its pipes are closed. */
+static void
+escalate(struct spawn_run *sr, int64_t now)
+{
+	if (!sr->exited && !sr->term_sent) {
+		if (inn_step_is_cancelled(sr->step))
+			sr->r.cancelled = 1;
+		else if (sr->deadline != 0 && now >= sr->deadline)
+			sr->r.timed_out = 1;
+		if (sr->r.cancelled || sr->r.timed_out) {
+			killpg(sr->pid, SIGTERM);
+			sr->term_sent = 1;
+			sr->kill_at = now + sr->grace;
+		}
+	}
+	if (sr->exited && !sr->leftover_armed) {
+		if (!sr->term_sent) {
+			killpg(sr->pid, SIGTERM);
+			sr->term_sent = 1;
+			sr->kill_at = now + SPAWN_LEFTOVER_GRACE_MS;
+		} else if (sr->kill_at > now + SPAWN_LEFTOVER_GRACE_MS) {
+			sr->kill_at = now + SPAWN_LEFTOVER_GRACE_MS;
+		}
+		sr->leftover_armed = 1;
+	}
+	if (sr->exited && sr->out.fd < 0 && sr->err.fd < 0)
+		sr->kill_at = now;
+	if (sr->term_sent && !sr->killed && now >= sr->kill_at) {
+		killpg(sr->pid, SIGKILL);
+		sr->killed = 1;
+	}
+}
+
+/* Shortens *timeout (-1: none yet) to t ms. */
+static void
+timeout_min(int *timeout, int t)
+{
+	*timeout = *timeout < 0 || t < *timeout ? t : *timeout;
+}
+
+/* The poll set for one turn of the watch: the open output streams (pst[i]
+ * the stream of entry i, NULL for the others), stdin while it takes bytes
+ * (*pfd_in, else -1), the pidfd until the program exits (a tick without
+ * one), the cancel fd until TERM was sent; *timeout is the wait until the
+ * next thing to decide.  Returns the number of entries. */
+static int
+watch_fds(struct spawn_run *sr, int64_t now, struct pollfd pfd[5], struct spawn_stream *pst[5],
+          int *pfd_in, int *timeout)
+{
+	int npfd = 0, i;
+
+	*pfd_in = -1;
+	*timeout = -1;
+	for (i = 0; i < 2; i++) {
+		struct spawn_stream *s = i == 0 ? &sr->out : &sr->err;
+
+		if (s->fd >= 0) {
+			pst[npfd] = s;
+			pfd[npfd].fd = s->fd;
+			pfd[npfd++].events = POLLIN;
+		}
+	}
+	if (sr->in_fd >= 0) {
+		*pfd_in = npfd;
+		pst[npfd] = NULL;
+		pfd[npfd].fd = sr->in_fd;
+		pfd[npfd++].events = POLLOUT;
+	}
+	if (!sr->exited && sr->pidfd >= 0) {
+		pst[npfd] = NULL;
+		pfd[npfd].fd = sr->pidfd;
+		pfd[npfd++].events = POLLIN;
+	} else if (!sr->exited) {
+		*timeout = SPAWN_TICK_MS;
+	}
+	if (!sr->term_sent && sr->cancel_fd >= 0) {
+		pst[npfd] = NULL;
+		pfd[npfd].fd = sr->cancel_fd;
+		pfd[npfd++].events = POLLIN;
+	}
+	if (!sr->term_sent && sr->deadline != 0)
+		timeout_min(timeout, ms_until(sr->deadline, now));
+	if (sr->term_sent && !sr->killed)
+		timeout_min(timeout, ms_until(sr->kill_at, now));
+	if (!sr->term_sent && sr->cancel_fd < 0)
+		timeout_min(timeout, SPAWN_TICK_MS);  /* no fd to wake us: poll the flag */
+	return npfd;
+}
+
+/* Writes what stdin can take now; closes it when all is written or the
+ * program stopped reading. */
+static void
+feed_stdin(struct spawn_run *sr)
+{
+	ssize_t n = write_nosigpipe(sr->in_fd, sr->o->stdin_data + sr->in_off,
+	                            sr->o->stdin_len - sr->in_off);
+
+	if (n > 0)
+		sr->in_off += (size_t)n;
+	if ((n < 0 && errno != EAGAIN) || sr->in_off >= sr->o->stdin_len)
+		close_fd(&sr->in_fd);
+}
+
+/* Reads once from a ready stream: stdout into the capture when capturing. */
+static void
+read_ready(struct spawn_run *sr, struct spawn_stream *s)
+{
+	stream_read(sr->step, s, s == &sr->out && sr->cap.on ? &sr->cap : NULL);
+}
+
+/* Watches the running program until it and its group are gone: streams
+ * its output to the log (and the capture), feeds its stdin, and stops it
+ * as escalate() decides.  INN_OK, or INN_ERROR (the group killed) when
+ * poll fails. */
+static int
+supervise(struct spawn_run *sr)
+{
+	struct pollfd pfd[5];
+	struct spawn_stream *pst[5];
+	int npfd, timeout, pfd_in, i, rc;
+	int64_t now;
+
+	for (;;) {
+		if (!sr->exited && child_exited(sr->pid))
+			sr->exited = 1;
+		now = inn_now_ms();
+		escalate(sr, now);
+		if (sr->exited && sr->killed)
+			return INN_OK;
+		npfd = watch_fds(sr, now, pfd, pst, &pfd_in, &timeout);
+		if (poll(pfd, (nfds_t)npfd, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = inn_error_set(INN_ERROR, "spawn %s: poll: %s", sr->o->argv[0],
+			                   strerror(errno));
+			killpg(sr->pid, SIGKILL);
+			return rc;
+		}
+		for (i = 0; i < npfd; i++) {
+			if (pfd[i].revents == 0)
+				continue;
+			if (i == pfd_in)
+				feed_stdin(sr);
+			else if (pst[i] != NULL)
+				read_ready(sr, pst[i]);
+		}
+	}
+}
+
+/* Reaps the program, then reads for up to SPAWN_DRAIN_MS what its group
+ * wrote before it died (it is still in the pipes) and flushes the partial
+ * lines.  1 when the program was reaped, with *status its status. */
+static int
+reap_and_drain(struct spawn_run *sr, int *status)
+{
+	int64_t now, drain_until;
+	int reaped, e;
+
+	while ((e = waitpid(sr->pid, status, 0)) < 0 && errno == EINTR)
+		;
+	reaped = e == sr->pid;
+	if (inn_spawn_child_hook != NULL)
+		inn_spawn_child_hook((int)sr->pid, 0);
+	close_fd(&sr->in_fd);
+	drain_until = inn_now_ms() + SPAWN_DRAIN_MS;
+	while (sr->out.fd >= 0 || sr->err.fd >= 0) {
+		struct pollfd pfd[2];
+		struct spawn_stream *pst[2];
+		int npfd = 0, i, n;
+
+		now = inn_now_ms();
+		if (now >= drain_until)
+			break;
+		if (sr->out.fd >= 0) {
+			pst[npfd] = &sr->out;
+			pfd[npfd].fd = sr->out.fd;
+			pfd[npfd++].events = POLLIN;
+		}
+		if (sr->err.fd >= 0) {
+			pst[npfd] = &sr->err;
+			pfd[npfd].fd = sr->err.fd;
+			pfd[npfd++].events = POLLIN;
+		}
+		n = poll(pfd, (nfds_t)npfd, ms_until(drain_until, now));
+		if (n < 0 && errno != EINTR)
+			break;
+		for (i = 0; n > 0 && i < npfd; i++)
+			if (pfd[i].revents != 0)
+				read_ready(sr, pst[i]);
+	}
+	if (sr->out.fd >= 0 && !sr->cap.on)
+		stream_flush(sr->step, &sr->out, 1);
+	if (sr->err.fd >= 0)
+		stream_flush(sr->step, &sr->err, 1);
+	return reaped;
+}
+
+/* The result of a reaped (or lost) program: how it ended, what it printed
+ * to the capture. */
+static void
+finish(struct spawn_run *sr, int reaped, int status)
+{
+	if (reaped && WIFEXITED(status)) {
+		sr->r.exit_code = WEXITSTATUS(status);
+	} else if (reaped && WIFSIGNALED(status)) {
+		sr->r.exit_code = -1;
+		sr->r.term_signal = WTERMSIG(status);
+	}
+	if (sr->cap.on) {
+		if (sr->cap.buf == NULL && !sr->cap.oom)
+			sr->cap.buf = calloc(1, 1);
+		if (sr->cap.oom) {
+			static const char oom[] = "spawn: out of memory capturing "
+			                          "stdout; capture truncated";
+
+			inn_step_log_line(sr->step, INN_LOG_WARN, INN_STREAM_HOST, oom,
+			                  sizeof(oom) - 1);
+		}
+		sr->r.captured = sr->cap.buf;
+		sr->r.captured_len = sr->cap.len;
+		sr->r.truncated = sr->cap.truncated;
+		sr->cap.buf = NULL;
+	}
+}
+
+/*
+ * Runs opts->argv for step (see inn_host.spawn in plugin.h).  Returns INN_OK
+ * when the program ran, whatever its exit status (res says how it ended);
+ * INN_ESPAWN when it could not be started, INN_EINVAL for bad opts, or
+ * INN_ENOMEM / INN_ERROR; each with the error message set.  A step that is
+ * already cancelled starts nothing: INN_OK with res->cancelled set and
+ * exit_code -1.
+ */
+int
+inn_host_spawn(inn_step *step, const inn_spawn_opts *opts, inn_spawn_result *res)
+{
+	struct spawn_env env = { NULL, 0, 0 };
+	struct spawn_run sr;
+	inn_spawn_opts o;
+	const char *cwd;
+	int status = 0, reaped, rc;
+
+	memset(&sr, 0, sizeof(sr));
+	sr.out.fd = sr.err.fd = sr.in_fd = sr.pidfd = -1;
+	sr.pid = -1;
+	sr.out.stream = INN_STREAM_STDOUT;
+	sr.err.stream = INN_STREAM_STDERR;
+	if (res == NULL || opts == NULL || step == NULL)
+		return inn_error_set(INN_EINVAL, "spawn: step, opts and result are required");
+	sr.r.struct_size = res->struct_size;
+	sr.r.exit_code = -1;
+	res_store(res, &sr.r);
+	opts_copy(&o, opts);
+	if (o.argv == NULL || o.argv[0] == NULL || o.argv[0][0] == '\0')
+		return inn_error_set(INN_EINVAL, "spawn: opts->argv names no program");
+	sr.step = step;
+	sr.o = &o;
+
+	cwd = o.cwd != NULL ? o.cwd : inn_step_workspace(step);
+	sr.grace = o.grace_ms > 0 ? o.grace_ms : SPAWN_GRACE_DEFAULT_MS;
+	sr.cap.on = (o.flags & INN_SPAWN_CAPTURE_STDOUT) != 0;
+	sr.cap.max = o.capture_max > 0 ? o.capture_max : SPAWN_CAPTURE_DEFAULT;
+
+	if ((rc = env_build(&env, step, &o)) != 0) {
+		if (rc == INN_ENOMEM)
+			inn_error_set(rc, "spawn %s: out of memory", o.argv[0]);
+		goto out;
+	}
+	if ((sr.out.line = malloc(INN_LOG_LINE_MAX)) == NULL ||
+	    (sr.err.line = malloc(INN_LOG_LINE_MAX)) == NULL) {
+		rc = inn_error_set(INN_ENOMEM, "spawn %s: out of memory", o.argv[0]);
+		goto out;
+	}
+	if ((rc = spawn_start(&sr, &env, cwd)) != 0 || sr.pid < 0) {
+		if (rc == 0)
+			res_store(res, &sr.r);  /* cancelled before it started */
+		goto out;
+	}
+	sr.pidfd = pidfd_open_compat(sr.pid);
+	sr.cancel_fd = inn_step_cancel_fd_get(step);
+	sr.deadline = min_deadline(inn_step_deadline(step),
+	                           o.timeout_ms > 0 ? inn_now_ms() + o.timeout_ms : 0);
+	rc = supervise(&sr);
+	reaped = reap_and_drain(&sr, &status);
+	finish(&sr, reaped, status);
+	res_store(res, &sr.r);
+out:
+	close_fd(&sr.in_fd);
+	close_fd(&sr.out.fd);
+	close_fd(&sr.err.fd);
+	close_fd(&sr.pidfd);
+	free(sr.out.line);
+	free(sr.err.line);
+	free(sr.cap.buf);
 	env_free(&env);
 	return rc;
 }

@@ -35,6 +35,7 @@
 
 #include <json-c/json.h>
 
+#include "array.h"
 #include "error.h"
 
 struct pattern {
@@ -74,9 +75,7 @@ inn_masker_free(inn_masker *m)
 	for (i = 0; i < m->n; i++)
 		free(m->pats[i].s);
 	free(m->pats);
-	for (i = 0; i < m->nvals; i++)
-		free(m->vals[i]);
-	free(m->vals);
+	inn_strv_free(m->vals, m->nvals);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
 }
@@ -86,6 +85,7 @@ inn_masker_free(inn_masker *m)
 static int
 add_pattern(inn_masker *m, char *p, size_t min)
 {
+	struct pattern *np;
 	size_t i, len;
 
 	if (p == NULL)
@@ -96,17 +96,11 @@ add_pattern(inn_masker *m, char *p, size_t min)
 	for (i = 0; i < m->n; i++)
 		if (m->pats[i].len == len && memcmp(m->pats[i].s, p, len) == 0)
 			goto drop;
-	if (m->n == m->cap) {
-		size_t ncap = m->cap ? m->cap * 2 : 16;
-		struct pattern *np = realloc(m->pats, ncap * sizeof(*np));
-
-		if (np == NULL) {
-			free(p);
-			return INN_ENOMEM;
-		}
-		m->pats = np;
-		m->cap = ncap;
+	if ((np = inn_array_reserve(m->pats, &m->cap, m->n + 1, sizeof(*np), 16)) == NULL) {
+		free(p);
+		return INN_ENOMEM;
 	}
+	m->pats = np;
 	m->pats[m->n].s = p;
 	m->pats[m->n].len = len;
 	m->n++;
@@ -335,20 +329,15 @@ json_escape(const char *s, size_t len, int slash, int ascii, int lower)
 static int
 add_value(inn_masker *m, const char *v)
 {
+	char **nv;
 	size_t i;
 
 	for (i = 0; i < m->nvals; i++)
 		if (strcmp(m->vals[i], v) == 0)
 			return 0;
-	if (m->nvals == m->capvals) {
-		size_t ncap = m->capvals ? m->capvals * 2 : 8;
-		char **nv = realloc(m->vals, ncap * sizeof(*nv));
-
-		if (nv == NULL)
-			return INN_ENOMEM;
-		m->vals = nv;
-		m->capvals = ncap;
-	}
+	if ((nv = inn_array_reserve(m->vals, &m->capvals, m->nvals + 1, sizeof(*nv), 8)) == NULL)
+		return INN_ENOMEM;
+	m->vals = nv;
 	if ((m->vals[m->nvals] = strdup(v)) == NULL)
 		return INN_ENOMEM;
 	m->nvals++;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "duration.h"
+#include "array.h"
 #include "error.h"
 
 static int
@@ -224,13 +225,9 @@ err:
 void
 inn_policy_free(inn_policy *p)
 {
-	size_t i;
-
 	if (p == NULL)
 		return;
-	for (i = 0; i < p->nallowed; i++)
-		free(p->allowed[i]);
-	free(p->allowed);
+	inn_strv_free(p->allowed, p->nallowed);
 	inn_ydoc_free(p->doc);
 	free(p->file);
 	free(p);

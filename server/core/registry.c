@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "error.h"
 
 /* The descriptor of ABI 1.0 must reach at least past execute(); fields after
@@ -152,15 +153,11 @@ inn_registry_find(const inn_registry *reg, const char *type)
 static void
 plugin_clear(inn_plugin *p, int call_fini)
 {
-	size_t i;
-
 	if (call_fini && p->desc.fini != NULL)
 		p->desc.fini(p->state);
 	if (p->handle != NULL)
 		dlclose(p->handle);
-	for (i = 0; i < p->ntypes; i++)
-		free(p->types[i]);
-	free(p->types);
+	inn_strv_free(p->types, p->ntypes);
 	free(p->type);
 	free(p->path);
 	free(p->file);
@@ -401,17 +398,13 @@ inn_registry_load(inn_registry **out, const char *dir, const inn_policy *policy,
 			goto err;
 		}
 	}
-	for (i = 0; i < nnames; i++)
-		free(names[i]);
-	free(names);
+	inn_strv_free(names, nnames);
 	*out = reg;
 	return 0;
 err:
 	if (dp != NULL)
 		closedir(dp);
-	for (i = 0; i < nnames; i++)
-		free(names[i]);
-	free(names);
+	inn_strv_free(names, nnames);
 	inn_registry_free(reg);
 	return rc;
 }
@@ -431,9 +424,7 @@ inn_registry_free(inn_registry *reg)
 		free(reg->refused[i].reason);
 	}
 	free(reg->refused);
-	for (i = 0; i < reg->nnotes; i++)
-		free(reg->notes[i]);
-	free(reg->notes);
+	inn_strv_free(reg->notes, reg->nnotes);
 	free(reg->dir);
 	free(reg);
 }

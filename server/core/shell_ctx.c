@@ -126,34 +126,11 @@ body_line(inn_sh_scan *s, const char *text, size_t end)
 	s->line_start = end + 1;
 }
 
-static void
-scan_char(inn_sh_scan *s, const char *text, size_t at)
+/* One character c inside quotes or arithmetic (frame f); 0 when f is
+ * neither (plain text or $( ): scan_plain's). */
+static int
+scan_quoted(inn_sh_scan *s, int f, char c, char prev)
 {
-	char c = text[at], prev = s->prev;
-	int f = frame(s), unquoted = f == F_PLAIN || f == F_CMDSUB;
-	int fresh = s->fresh;
-
-	s->fresh = 0;
-
-	s->prev = c;
-	if (s->body > 0) {
-		if (c == '\n')
-			body_line(s, text, at);
-		return;
-	}
-	if (s->comment) {
-		if (c != '\n')
-			return;
-		s->comment = 0;
-	}
-	if (s->word != 0 && delim_char(s, c))
-		return;
-	if (s->escape) {
-		s->escape = 0;
-		s->prev = 0;
-		s->word_start = 0;
-		return;
-	}
 	switch (f) {
 	case F_ARITH:
 		if (c == '(') {
@@ -164,17 +141,17 @@ scan_char(inn_sh_scan *s, const char *text, size_t at)
 			else
 				pop(s);
 		}
-		return;
+		return 1;
 	case F_SQ:
 		if (c == '\'')
 			pop(s);
-		return;
+		return 1;
 	case F_ANSIC:
 		if (c == '\\')
 			s->escape = 1;
 		else if (c == '\'')
 			pop(s);
-		return;
+		return 1;
 	case F_DQ:
 		if (c == '\\')
 			s->escape = 1;
@@ -186,7 +163,7 @@ scan_char(inn_sh_scan *s, const char *text, size_t at)
 			push(s, F_CMDSUB);
 			s->fresh = 1;
 		}
-		return;
+		return 1;
 	case F_BQ:
 		if (c == '\\')
 			s->escape = 1;
@@ -196,9 +173,20 @@ scan_char(inn_sh_scan *s, const char *text, size_t at)
 			push(s, F_SQ);
 		else if (c == '"')
 			push(s, F_DQ);
-		return;
+		return 1;
 	}
-	/* unquoted: plain text or inside $( ) */
+	return 0;
+}
+
+/* One character c of plain text or of a $( ) (frame f): here-document
+ * operators, quotes and parentheses opening, comments, the end of a line
+ * that starts here-document bodies.  c is text[at], prev the character
+ * before it; fresh: c follows a "$(" just opened. */
+static void
+scan_plain(inn_sh_scan *s, size_t at, char c, char prev, int f, int fresh)
+{
+	int unquoted = f == F_PLAIN || f == F_CMDSUB;
+
 	if (c == '<') {
 		s->lt++;
 	} else {
@@ -247,6 +235,38 @@ scan_char(inn_sh_scan *s, const char *text, size_t at)
 		s->line_start = at + 1;
 	}
 	s->word_start = is_break(c);
+}
+
+/* Moves the scanner over text[at]. */
+static void
+scan_char(inn_sh_scan *s, const char *text, size_t at)
+{
+	char c = text[at], prev = s->prev;
+	int f = frame(s), fresh = s->fresh;
+
+	s->fresh = 0;
+
+	s->prev = c;
+	if (s->body > 0) {
+		if (c == '\n')
+			body_line(s, text, at);
+		return;
+	}
+	if (s->comment) {
+		if (c != '\n')
+			return;
+		s->comment = 0;
+	}
+	if (s->word != 0 && delim_char(s, c))
+		return;
+	if (s->escape) {
+		s->escape = 0;
+		s->prev = 0;
+		s->word_start = 0;
+		return;
+	}
+	if (!scan_quoted(s, f, c, prev))
+		scan_plain(s, at, c, prev, f, fresh);
 }
 
 inn_sh_ctx

@@ -1,7 +1,8 @@
 /*
  * test_core.c - the engine's small parts: YAML trees with positions and
  * typed scalars, admin-config policies, durations, the secret
- * masker, and the host's typed inputs, outputs and capped, masked step log.
+ * masker, the host's typed inputs, outputs and capped, masked step log, the
+ * clocks and the growable-array helpers.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,9 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "buf.h"
+#include "clock.h"
 #include "duration.h"
 #include "error.h"
 #include "host.h"
@@ -336,6 +340,52 @@ test_buf_bounded(void **state)
 	inn_buf_free(&b);
 }
 
+/* The wall clock is the epoch in ms (as time() says, to the second); the
+ * monotonic one never goes back and counts real time. */
+static void
+test_clock(void **state)
+{
+	int64_t before = (int64_t)time(NULL) * 1000, wall = inn_wall_ms();
+	int64_t after = (int64_t)time(NULL) * 1000 + 1000, m1, m2;
+
+	(void)state;
+	assert_true(wall >= before && wall < after);
+	m1 = inn_now_ms();
+	usleep(20 * 1000);
+	m2 = inn_now_ms();
+	assert_true(m2 - m1 >= 20 && m2 - m1 < 5000);
+}
+
+/* Room grows by doubling from first and keeps what was there; a request
+ * that cannot be met leaves the array and its capacity as they were. */
+static void
+test_array_reserve_and_strv(void **state)
+{
+	size_t cap = 0, i;
+	char **v = NULL, **nv;
+	int *a;
+
+	(void)state;
+	for (i = 0; i < 5; i++) {
+		nv = inn_array_reserve(v, &cap, i + 1, sizeof(*v), 2);
+		assert_non_null(nv);
+		v = nv;
+		assert_non_null(v[i] = strdup("x"));
+	}
+	assert_int_equal(cap, 8);
+	assert_ptr_equal(inn_array_reserve(v, &cap, 8, sizeof(*v), 2), v);
+	assert_int_equal(cap, 8);
+	assert_null(inn_array_reserve(v, &cap, SIZE_MAX / 2, sizeof(*v), 2));
+	assert_int_equal(cap, 8);
+	assert_string_equal(v[4], "x");
+	inn_strv_free(v, 5);
+	inn_strv_free(NULL, 3);
+	cap = 0;
+	assert_non_null(a = inn_array_reserve(NULL, &cap, 3, sizeof(*a), 0));
+	assert_int_equal(cap, 4);
+	free(a);
+}
+
 int
 main(void)
 {
@@ -348,6 +398,8 @@ main(void)
 		cmocka_unit_test(test_masker_masks_value_and_encodings),
 		cmocka_unit_test(test_host_inputs_outputs_and_log),
 		cmocka_unit_test(test_buf_bounded),
+		cmocka_unit_test(test_clock),
+		cmocka_unit_test(test_array_reserve_and_strv),
 	};
 
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);

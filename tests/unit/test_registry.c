@@ -106,6 +106,24 @@ refusal(const struct env *e, const char *file)
 	return NULL;
 }
 
+/* Loads fixture name alone under ALLOW_FIXTURES and returns why the
+ * registry refused it (the test fails when anything was loaded). */
+static const char *
+refused_alone(struct env *e, const char *name)
+{
+	char file[256];
+	const char *why;
+
+	policy_with(e, ALLOW_FIXTURES);
+	install(e, name);
+	load(e);
+	assert_int_equal(e->reg->nplugins, 0);
+	snprintf(file, sizeof(file), "%s.so", name);
+	why = refusal(e, file);
+	assert_non_null(why);
+	return why;
+}
+
 static int
 marker(const struct env *e, const char *name)
 {
@@ -156,13 +174,9 @@ test_newer_major_is_refused_naming_both_versions(void **state)
 	struct env *e = *state;
 	char want[64];
 
-	policy_with(e, ALLOW_FIXTURES);
-	install(e, "newmajor");
-	load(e);
-	assert_int_equal(e->reg->nplugins, 0);
 	snprintf(want, sizeof(want), "built for plugin ABI %d.0, this host provides %d.%d",
 	         INN_PLUGIN_ABI_MAJOR + 1, INN_PLUGIN_ABI_MAJOR, INN_PLUGIN_ABI_MINOR);
-	TU_ASSERT_CONTAINS(refusal(e, "newmajor.so"), want);
+	TU_ASSERT_CONTAINS(refused_alone(e, "newmajor"), want);
 }
 
 static void
@@ -188,11 +202,7 @@ test_missing_entry_symbol_is_refused(void **state)
 {
 	struct env *e = *state;
 
-	policy_with(e, ALLOW_FIXTURES);
-	install(e, "noentry");
-	load(e);
-	assert_int_equal(e->reg->nplugins, 0);
-	TU_ASSERT_CONTAINS(refusal(e, "noentry.so"), "does not export inn_plugin_describe_v1()");
+	TU_ASSERT_CONTAINS(refused_alone(e, "noentry"), "does not export inn_plugin_describe_v1()");
 }
 
 static void
@@ -200,11 +210,7 @@ test_bad_magic_is_refused(void **state)
 {
 	struct env *e = *state;
 
-	policy_with(e, ALLOW_FIXTURES);
-	install(e, "badmagic");
-	load(e);
-	assert_int_equal(e->reg->nplugins, 0);
-	TU_ASSERT_CONTAINS(refusal(e, "badmagic.so"), "bad magic 0xdeadbeef");
+	TU_ASSERT_CONTAINS(refused_alone(e, "badmagic"), "bad magic 0xdeadbeef");
 }
 
 static void
@@ -285,10 +291,7 @@ test_declared_type_must_match_file_name(void **state)
 {
 	struct env *e = *state;
 
-	policy_with(e, ALLOW_FIXTURES);
-	install(e, "mismatch");
-	load(e);
-	TU_ASSERT_CONTAINS(refusal(e, "mismatch.so"),
+	TU_ASSERT_CONTAINS(refused_alone(e, "mismatch"),
 	                "declares step type \"something-else\" but its file is named "
 	                "mismatch.so");
 }
@@ -298,23 +301,18 @@ test_missing_execute_is_refused(void **state)
 {
 	struct env *e = *state;
 
-	policy_with(e, ALLOW_FIXTURES);
-	install(e, "nofuncs");
-	load(e);
-	TU_ASSERT_CONTAINS(refusal(e, "nofuncs.so"), "no execute function");
+	TU_ASSERT_CONTAINS(refused_alone(e, "nofuncs"), "no execute function");
 }
 
 static void
 test_failing_init_is_refused_with_its_message(void **state)
 {
 	struct env *e = *state;
+	const char *why = refused_alone(e, "initfail");
 
-	policy_with(e, ALLOW_FIXTURES);
-	install(e, "initfail");
-	load(e);
 	assert_null(inn_registry_find(e->reg, "initfail"));
-	TU_ASSERT_CONTAINS(refusal(e, "initfail.so"), "init() failed");
-	TU_ASSERT_CONTAINS(refusal(e, "initfail.so"), "required tool not found");
+	TU_ASSERT_CONTAINS(why, "init() failed");
+	TU_ASSERT_CONTAINS(why, "required tool not found");
 }
 
 static void

@@ -1,0 +1,364 @@
+/*
+ * store_sqlite_admin.c - the SQLite backend's records of who may call and
+ * what they did (teams, users, API keys, the audit trail) and of what the
+ * catalog and the runs built (provider sources, applications, resources):
+ * each operation one call of the statement helper (store_sqlite_int.h) and
+ * a row reader.
+ */
+#include "store_sqlite_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "error.h"
+
+/* ---- API keys, users, teams ------------------------------------------------ */
+
+static int
+same_text(const unsigned char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == NULL && b == NULL;
+	return strcmp((const char *)a, b) == 0;
+}
+
+struct user_want {
+	const char *name, *role, *team;
+	int found;
+};
+
+/* inn_sq_rows() row function: an existing user must have the role and team
+ * wanted. */
+static int
+user_row(sqlite3_stmt *q, void *ud)
+{
+	struct user_want *w = ud;
+
+	w->found = 1;
+	if (same_text(sqlite3_column_text(q, 0), w->role) &&
+	    same_text(sqlite3_column_text(q, 1), w->team))
+		return 0;
+	return inn_error_set(INN_EINVAL, "user %s exists with role %s and team %s, "
+	                     "not role %s and team %s", w->name,
+	                     (const char *)sqlite3_column_text(q, 0),
+	                     sqlite3_column_type(q, 1) == SQLITE_NULL ? "(none)"
+	                     : (const char *)sqlite3_column_text(q, 1),
+	                     w->role, w->team != NULL ? w->team : "(none)");
+}
+
+/* The user must be new, or exist with this very role and team: a key
+ * request never changes what an existing user may do. */
+static int
+ensure_user(struct sqlite_store *s, const char *name, const char *role, const char *team,
+            int64_t now)
+{
+	struct user_want w = { name, role, team, 0 };
+	int rc;
+
+	if (team != NULL &&
+	    (rc = inn_sq_exec(s, NULL, ST_TEAM_ADD, "adding a team", "tI", team, now)) < 0)
+		return rc;
+	if ((rc = inn_sq_rows(s, ST_USER_GET, "reading a user", user_row, &w, "t", name)) < 0 ||
+	    w.found)
+		return rc;
+	return inn_sq_exec(s, NULL, ST_USER_ADD, "adding a user", "tttI", name, role, team, now);
+}
+
+struct key_state {
+	const char *name;
+	enum stmt_id write;
+};
+
+/* inn_sq_rows() row function: a revoked key of that name is renewed, a live
+ * one is refused. */
+static int
+key_state_row(sqlite3_stmt *q, void *ud)
+{
+	struct key_state *k = ud;
+
+	if (sqlite3_column_int(q, 0) == 0)
+		return inn_error_set(INN_EINVAL, "API key %s already exists; revoke it before "
+		                     "creating a new one", k->name);
+	k->write = ST_KEY_RENEW;
+	return 0;
+}
+
+/* Stores hash under name: a new key, or a fresh secret for a revoked one
+ * (rotation is revoke, then create).  A live key of that name is kept. */
+static int
+put_key(struct sqlite_store *s, const char *name, const unsigned char *hash, int64_t now)
+{
+	struct key_state k = { name, ST_KEY_INSERT };
+	int rc;
+
+	if ((rc = inn_sq_rows(s, ST_KEY_STATE, "reading an API key", key_state_row, &k, "t",
+	                      name)) < 0)
+		return rc;
+	return inn_sq_exec(s, NULL, k.write, "storing an API key", "tthI", name, name, hash, now);
+}
+
+int
+inn_sqlite_key_create(inn_store *st, const char *name, const char *role, const char *team,
+                      char **plain)
+{
+	struct sqlite_store *s = SQ(st);
+	unsigned char hash[INN_STORE_KEY_HASH_LEN];
+	char key[INN_STORE_KEY_LEN + 1];
+	int64_t now = inn_wall_ms();
+	int rc;
+
+	if ((rc = inn_store_key_generate(key, hash)) < 0)
+		return rc;
+	pthread_mutex_lock(&s->lock);
+	if ((rc = inn_sq_exec(s, NULL, ST_BEGIN, "starting a transaction", "")) < 0)
+		goto out;
+	if ((rc = ensure_user(s, name, role, team, now)) < 0 ||
+	    (rc = put_key(s, name, hash, now)) < 0 ||
+	    (rc = inn_sq_exec(s, NULL, ST_COMMIT, "committing an API key", "")) < 0) {
+		inn_sq_rollback(s);
+		goto out;
+	}
+	if ((*plain = strdup(key)) == NULL)
+		rc = inn_error_set(INN_ENOMEM, "store: out of memory");
+out:
+	pthread_mutex_unlock(&s->lock);
+	OPENSSL_cleanse(key, sizeof(key));
+	return rc;
+}
+
+struct key_found {
+	const unsigned char *hash;
+	inn_principal *out;
+	int found;
+};
+
+/* inn_sq_rows() row function: the key whose hash matched, confirmed with
+ * CRYPTO_memcmp (no timing signal) and live, is the principal. */
+static int
+key_lookup_row(sqlite3_stmt *q, void *ud)
+{
+	struct key_found *k = ud;
+	const void *stored = sqlite3_column_blob(q, 0);
+	const char *team;
+
+	if (stored == NULL || sqlite3_column_bytes(q, 0) != INN_STORE_KEY_HASH_LEN ||
+	    CRYPTO_memcmp(stored, k->hash, INN_STORE_KEY_HASH_LEN) != 0 ||
+	    sqlite3_column_int(q, 1) != 0)
+		return 0;
+	k->found = 1;
+	team = (const char *)sqlite3_column_text(q, 4);
+	snprintf(k->out->name, sizeof(k->out->name), "%s", (const char *)sqlite3_column_text(q, 2));
+	snprintf(k->out->role, sizeof(k->out->role), "%s", (const char *)sqlite3_column_text(q, 3));
+	snprintf(k->out->team, sizeof(k->out->team), "%s", team != NULL ? team : "");
+	return 0;
+}
+
+/* The index on key_hash finds the row; CRYPTO_memcmp then confirms it
+ * without a timing signal. */
+int
+inn_sqlite_key_lookup(inn_store *st, const char *plain, inn_principal *out)
+{
+	unsigned char hash[INN_STORE_KEY_HASH_LEN];
+	struct key_found k = { hash, out, 0 };
+	int rc;
+
+	if ((rc = inn_store_key_hash(plain, hash)) < 0 ||
+	    (rc = inn_sq_rows(SQ(st), ST_KEY_LOOKUP, "looking up an API key", key_lookup_row, &k,
+	                      "h", hash)) < 0)
+		return rc;
+	return k.found ? 0 : inn_error_set(INN_ENOTFOUND, "unknown or revoked API key");
+}
+
+int
+inn_sqlite_key_revoke(inn_store *st, const char *name)
+{
+	struct sq_done done;
+	int rc;
+
+	rc = inn_sq_exec(SQ(st), &done, ST_KEY_REVOKE, "revoking an API key", "t", name);
+	if (rc == 0 && done.changes == 0)
+		rc = inn_error_set(INN_ENOTFOUND, "no active API key named %s", name);
+	return rc;
+}
+
+/* ---- audit ----------------------------------------------------------------- */
+
+int
+inn_sqlite_audit(inn_store *st, const char *who, const char *action, const char *target,
+                 json_object *detail)
+{
+	return inn_sq_exec(SQ(st), NULL, ST_AUDIT_ADD, "recording an audit entry", "tttjI", who,
+	                   action, target, detail, inn_wall_ms());
+}
+
+static const struct sq_jfield audit_fields[] = {
+	{ "id", SQ_J_INT }, { "who", SQ_J_TEXT }, { "action", SQ_J_TEXT },
+	{ "target", SQ_J_TEXT }, { "detail", SQ_J_JSON }, { "ts", SQ_J_INT }, { NULL, SQ_J_INT },
+};
+
+int
+inn_sqlite_audit_list(inn_store *st, int limit, json_object **entries)
+{
+	return inn_sq_json_rows(SQ(st), ST_AUDIT_LIST, "reading the audit trail", audit_fields,
+	                        entries, "i", limit);
+}
+
+/* ---- provider sources ------------------------------------------------------ */
+
+int
+inn_sqlite_source_put(inn_store *st, const inn_source_row *row)
+{
+	return inn_sq_exec(SQ(st), NULL, ST_SOURCE_PUT, "storing a provider source", "tttttttI",
+	                   row->name, row->kind, row->url, row->path, row->ref, row->commit,
+	                   row->added_by, row->added_ms);
+}
+
+static int
+fill_source(sqlite3_stmt *q, void *row, void *ud)
+{
+	inn_source_row *r = row;
+	int rc = 0;
+
+	(void)ud;
+	r->name = inn_sq_col_text(q, 0, &rc);
+	r->kind = inn_sq_col_text(q, 1, &rc);
+	r->url = inn_sq_col_text(q, 2, &rc);
+	r->path = inn_sq_col_text(q, 3, &rc);
+	r->ref = inn_sq_col_text(q, 4, &rc);
+	r->commit = inn_sq_col_text(q, 5, &rc);
+	r->added_by = inn_sq_col_text(q, 6, &rc);
+	r->added_ms = sqlite3_column_int64(q, 7);
+	return rc;
+}
+
+int
+inn_sqlite_source_list(inn_store *st, inn_source_row **rows, size_t *n)
+{
+	struct sq_list l = { .size = sizeof(**rows), .fill = fill_source };
+	int rc;
+
+	rc = inn_sq_rows(SQ(st), ST_SOURCE_LIST, "reading provider sources", inn_sq_list_row, &l,
+	                 "");
+	if (rc < 0) {
+		inn_source_rows_free(l.list, l.count);
+		return rc;
+	}
+	*rows = l.list;
+	*n = l.count;
+	return 0;
+}
+
+int
+inn_sqlite_source_delete(inn_store *st, const char *name)
+{
+	struct sq_done done;
+	int rc;
+
+	rc = inn_sq_exec(SQ(st), &done, ST_SOURCE_DELETE, "deleting a provider source", "t", name);
+	if (rc == 0 && done.changes == 0)
+		rc = inn_error_set(INN_ENOTFOUND, "no provider source named %s", name);
+	return rc;
+}
+
+/* ---- applications and resources ------------------------------------------- */
+
+int
+inn_sqlite_app_put(inn_store *st, const char *name, const char *team, const char *created_by,
+                   int any_owner)
+{
+	struct sq_done done;
+	int rc;
+
+	rc = inn_sq_exec(SQ(st), &done, ST_APP_PUT, "storing an application", "tttIi", name, team,
+	                 created_by, inn_wall_ms(), any_owner);
+	if (rc == 0 && done.changes == 0)
+		rc = inn_error_set(INN_EINVAL, "%s belongs to another team%s", name,
+		                   team == NULL ? " or key" : "");
+	return rc;
+}
+
+static int
+fill_app(sqlite3_stmt *q, void *row, void *ud)
+{
+	inn_app_row *r = row;
+	int rc = 0;
+
+	(void)ud;
+	r->name = inn_sq_col_text(q, 0, &rc);
+	r->team = inn_sq_col_text(q, 1, &rc);
+	r->created_by = inn_sq_col_text(q, 2, &rc);
+	r->created_ms = sqlite3_column_int64(q, 3);
+	r->updated_ms = sqlite3_column_int64(q, 4);
+	return rc;
+}
+
+int
+inn_sqlite_app_list(inn_store *st, const char *team, const char *user, const char *name,
+                    inn_app_row **rows, size_t *n)
+{
+	struct sq_list l = { .size = sizeof(**rows), .fill = fill_app };
+	int rc;
+
+	rc = inn_sq_rows(SQ(st), ST_APP_LIST, "reading applications", inn_sq_list_row, &l, "ttt",
+	                 team, name, team == NULL ? user : NULL);
+	if (rc < 0) {
+		inn_app_rows_free(l.list, l.count);
+		return rc;
+	}
+	*rows = l.list;
+	*n = l.count;
+	return 0;
+}
+
+int
+inn_sqlite_resource_put(inn_store *st, const inn_resource_row *row)
+{
+	struct sq_done done;
+	int rc;
+
+	rc = inn_sq_exec(SQ(st), &done, ST_RES_PUT, "storing a resource", "tttttjI", row->app,
+	                 row->name, row->type, row->provider, row->status, row->outputs,
+	                 inn_wall_ms());
+	if (rc < 0 && done.fk)
+		rc = inn_error_set(INN_ENOTFOUND, "no application %s", row->app);
+	return rc;
+}
+
+static int
+fill_resource(sqlite3_stmt *q, void *row, void *ud)
+{
+	inn_resource_row *r = row;
+	int rc = 0;
+
+	(void)ud;
+	r->app = inn_sq_col_text(q, 0, &rc);
+	r->name = inn_sq_col_text(q, 1, &rc);
+	r->type = inn_sq_col_text(q, 2, &rc);
+	r->provider = inn_sq_col_text(q, 3, &rc);
+	r->status = inn_sq_col_text(q, 4, &rc);
+	if (rc == 0)
+		r->outputs = inn_sq_col_json(q, 5, "outputs of a resource of application", 0, &rc);
+	r->updated_ms = sqlite3_column_int64(q, 6);
+	return rc;
+}
+
+int
+inn_sqlite_resource_list(inn_store *st, const char *team, const char *user, const char *app,
+                         inn_resource_row **rows, size_t *n)
+{
+	struct sq_list l = { .size = sizeof(**rows), .fill = fill_resource };
+	int rc;
+
+	rc = inn_sq_rows(SQ(st), ST_RES_LIST, "reading resources", inn_sq_list_row, &l, "ttt", team,
+	                 app, team == NULL ? user : NULL);
+	if (rc < 0) {
+		inn_resource_rows_free(l.list, l.count);
+		return rc;
+	}
+	*rows = l.list;
+	*n = l.count;
+	return 0;
+}

@@ -1,0 +1,221 @@
+/*
+ * store_sqlite_schema.c - the SQLite backend's SQL text: the numbered
+ * schema migrations and the fixed statements the operations prepare once.
+ *
+ * Schema changes are the numbered entries of inn_sq_migrations[]:
+ * migration N runs in its own transaction together with its
+ * schema_migrations row (store_sqlite.c, migrate()), so a crash leaves the
+ * store at N-1 or N, never between.  Append, never edit: a store already
+ * at N has run the old text.  Every value is bound as a parameter.
+ */
+#include "store_sqlite_int.h"
+
+/* ---- schema ------------------------------------------------------------ */
+
+const char *const inn_sq_migrations[] = {
+	/* 1: executions, their steps and log lines, events */
+	"CREATE TABLE executions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  workflow TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  app TEXT,"
+	"  team TEXT,"
+	"  created_by TEXT,"
+	"  status TEXT NOT NULL,"
+	"  message TEXT,"
+	"  params TEXT NOT NULL DEFAULT '{}',"
+	"  spec TEXT,"
+	"  outputs TEXT,"
+	"  dry_run INTEGER NOT NULL DEFAULT 0,"
+	"  resumable INTEGER NOT NULL DEFAULT 0,"
+	"  retry_of INTEGER REFERENCES executions(id),"
+	"  created_ms INTEGER NOT NULL,"
+	"  started_ms INTEGER NOT NULL DEFAULT 0,"
+	"  ended_ms INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX executions_team_created ON executions(team, created_ms);"
+	"CREATE INDEX executions_created ON executions(created_ms);"
+	"CREATE INDEX executions_app ON executions(app);"
+	"CREATE INDEX executions_status ON executions(status);"
+	"CREATE INDEX executions_workflow ON executions(workflow);"
+	"CREATE TABLE steps ("
+	"  exec_id INTEGER NOT NULL REFERENCES executions(id) ON DELETE CASCADE,"
+	"  idx INTEGER NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  type TEXT,"
+	"  status TEXT NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  message TEXT,"
+	"  started_ms INTEGER NOT NULL DEFAULT 0,"
+	"  ended_ms INTEGER NOT NULL DEFAULT 0,"
+	"  outputs TEXT,"
+	"  PRIMARY KEY (exec_id, idx)) WITHOUT ROWID;"
+	"CREATE TABLE step_logs ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  exec_id INTEGER NOT NULL REFERENCES executions(id) ON DELETE CASCADE,"
+	"  step TEXT,"
+	"  level INTEGER NOT NULL,"
+	"  stream INTEGER NOT NULL,"
+	"  line TEXT NOT NULL,"
+	"  ts_ms INTEGER NOT NULL);"
+	"CREATE INDEX step_logs_exec ON step_logs(exec_id, seq);"
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  type TEXT NOT NULL,"
+	"  exec_id INTEGER,"
+	"  team TEXT,"
+	"  data TEXT,"
+	"  ts_ms INTEGER NOT NULL);",
+
+	/* 2: who may call: teams, users, API keys; what they did: audit.
+	 * api_keys.user_name, not "user": that is reserved in PostgreSQL. */
+	"CREATE TABLE teams ("
+	"  name TEXT PRIMARY KEY,"
+	"  created_ms INTEGER NOT NULL);"
+	"CREATE TABLE users ("
+	"  name TEXT PRIMARY KEY,"
+	"  role TEXT NOT NULL CHECK (role IN ('admin', 'user')),"
+	"  team TEXT REFERENCES teams(name),"
+	"  created_ms INTEGER NOT NULL);"
+	"CREATE TABLE api_keys ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  user_name TEXT NOT NULL REFERENCES users(name),"
+	"  key_hash BLOB NOT NULL UNIQUE,"
+	"  created_ms INTEGER NOT NULL,"
+	"  revoked INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  who TEXT,"
+	"  action TEXT NOT NULL,"
+	"  target TEXT,"
+	"  detail TEXT,"
+	"  ts_ms INTEGER NOT NULL);",
+
+	/* 3: provider sources added over the API; applications (Score specs)
+	 * and the resources their executions provisioned.  commit_id, not
+	 * "commit": that is a keyword in SQLite. */
+	"CREATE TABLE provider_sources ("
+	"  name TEXT PRIMARY KEY,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('git', 'path')),"
+	"  url TEXT,"
+	"  path TEXT,"
+	"  ref TEXT,"
+	"  commit_id TEXT,"
+	"  added_by TEXT,"
+	"  added_ms INTEGER NOT NULL);"
+	"CREATE TABLE applications ("
+	"  name TEXT PRIMARY KEY,"
+	"  team TEXT,"
+	"  created_ms INTEGER NOT NULL,"
+	"  updated_ms INTEGER NOT NULL);"
+	"CREATE INDEX applications_team ON applications(team);"
+	"CREATE TABLE resources ("
+	"  app TEXT NOT NULL REFERENCES applications(name) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  type TEXT NOT NULL,"
+	"  provider TEXT,"
+	"  status TEXT NOT NULL,"
+	"  outputs TEXT,"
+	"  updated_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (app, name)) WITHOUT ROWID;",
+
+	/* 4: who created an application: one without a team belongs to the key
+	 * that created it (an admin's, or a key without a team), not to
+	 * whoever comes next.  Existing rows learn it from their first run. */
+	"ALTER TABLE applications ADD COLUMN created_by TEXT;"
+	"UPDATE applications SET created_by = (SELECT e.created_by FROM executions e "
+	"  WHERE e.app = applications.name AND e.dry_run = 0 "
+	"  AND (e.team = applications.team OR (e.team IS NULL AND applications.team IS NULL)) "
+	"  ORDER BY e.id LIMIT 1);",
+
+	/* 5: the real inputs of an execution whose stored params/spec have
+	 * secrets masked, sealed with the server's key (AES-256-GCM, base64):
+	 * what a retry or a resume runs with. */
+	"ALTER TABLE executions ADD COLUMN sealed_inputs TEXT;",
+
+	/* 6: the real outputs of a step whose stored outputs have secrets
+	 * masked, sealed the same way: what a retry or a resume reuses. */
+	"ALTER TABLE steps ADD COLUMN sealed_outputs TEXT;",
+};
+
+const int inn_sq_schema_version =
+	(int)(sizeof(inn_sq_migrations) / sizeof(inn_sq_migrations[0]));
+
+/* ---- cached statements ------------------------------------------------- */
+
+/* Who sees an application (columns prefixed p): everyone when neither a
+ * team (?1) nor a key without a team (?3) is given, a team its own, and a
+ * key without a team the applications without a team that it created. */
+#define APP_VISIBLE(p) "((?1 IS NULL AND ?3 IS NULL) OR " p "team = ?1 OR " \
+	"(?1 IS NULL AND " p "team IS NULL AND " p "created_by = ?3))"
+
+const char *const inn_sq_stmt_sql[ST_COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_PING] = "SELECT 1",
+	[ST_VERSION] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+	[ST_EXEC_INSERT] = "INSERT INTO executions (workflow, kind, app, team, created_by, "
+		"status, message, params, spec, outputs, dry_run, resumable, retry_of, "
+		"created_ms, started_ms, ended_ms, sealed_inputs) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+	[ST_EXEC_UPDATE] = "UPDATE executions SET status = COALESCE(?2, status), "
+		"message = COALESCE(?3, message), "
+		"started_ms = CASE WHEN ?4 > 0 THEN ?4 ELSE started_ms END, "
+		"ended_ms = CASE WHEN ?5 > 0 THEN ?5 ELSE ended_ms END, "
+		"outputs = COALESCE(?6, outputs) WHERE id = ?1",
+	[ST_EXEC_GET] = "SELECT " EXEC_COLS " FROM executions WHERE id = ?1",
+	[ST_EXEC_IDS] = "SELECT id FROM executions WHERE status = ?1 ORDER BY id",
+	[ST_STEP_PUT] = "INSERT OR REPLACE INTO steps (exec_id, idx, name, type, status, "
+		"attempts, message, started_ms, ended_ms, outputs, sealed_outputs) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[ST_STEPS_GET] = "SELECT idx, name, type, status, attempts, message, started_ms, "
+		"ended_ms, outputs, sealed_outputs FROM steps WHERE exec_id = ?1 ORDER BY idx",
+	[ST_LOG_APPEND] = "INSERT INTO step_logs (exec_id, step, level, stream, line, ts_ms) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_LOGS_GET] = "SELECT seq, step, level, stream, line, ts_ms FROM step_logs "
+		"WHERE exec_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+	[ST_EVENT_ADD] = "INSERT INTO events (type, exec_id, team, data, ts_ms) "
+		"VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_EVENTS_AFTER] = "SELECT v.id, v.type, v.exec_id, v.team, v.data, v.ts_ms FROM events v "
+		"LEFT JOIN executions x ON x.id = v.exec_id WHERE v.id > ?1 AND "
+		"((?2 IS NULL AND ?4 IS NULL) OR v.team = ?2 OR x.team = ?2 OR "
+		"(?2 IS NULL AND v.team IS NULL AND x.team IS NULL AND x.created_by = ?4)) "
+		"ORDER BY v.id LIMIT ?3",
+	[ST_TEAM_ADD] = "INSERT OR IGNORE INTO teams (name, created_ms) VALUES (?1, ?2)",
+	[ST_USER_GET] = "SELECT role, team FROM users WHERE name = ?1",
+	[ST_USER_ADD] = "INSERT INTO users (name, role, team, created_ms) VALUES (?1, ?2, ?3, ?4)",
+	[ST_KEY_STATE] = "SELECT revoked FROM api_keys WHERE name = ?1",
+	[ST_KEY_INSERT] = "INSERT INTO api_keys (name, user_name, key_hash, created_ms) "
+		"VALUES (?1, ?2, ?3, ?4)",
+	[ST_KEY_RENEW] = "UPDATE api_keys SET user_name = ?2, key_hash = ?3, created_ms = ?4, "
+		"revoked = 0 WHERE name = ?1",
+	[ST_KEY_LOOKUP] = "SELECT k.key_hash, k.revoked, k.name, u.role, u.team "
+		"FROM api_keys k JOIN users u ON u.name = k.user_name WHERE k.key_hash = ?1",
+	[ST_KEY_REVOKE] = "UPDATE api_keys SET revoked = 1 WHERE name = ?1 AND revoked = 0",
+	[ST_AUDIT_ADD] = "INSERT INTO audit (who, action, target, detail, ts_ms) "
+		"VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_AUDIT_LIST] = "SELECT id, who, action, target, detail, ts_ms FROM audit "
+		"ORDER BY id DESC LIMIT ?1",
+	[ST_SOURCE_PUT] = "INSERT OR REPLACE INTO provider_sources (name, kind, url, path, ref, "
+		"commit_id, added_by, added_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[ST_SOURCE_LIST] = "SELECT name, kind, url, path, ref, commit_id, added_by, added_ms "
+		"FROM provider_sources ORDER BY name",
+	[ST_SOURCE_DELETE] = "DELETE FROM provider_sources WHERE name = ?1",
+	/* the owner never changes: an existing application is touched only
+	 * for its owner (or with ?5, an admin's run), else nothing changes */
+	[ST_APP_PUT] = "INSERT INTO applications (name, team, created_by, created_ms, updated_ms) "
+		"VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (name) DO UPDATE SET "
+		"updated_ms = excluded.updated_ms WHERE ?5 OR applications.team = excluded.team OR "
+		"(applications.team IS NULL AND excluded.team IS NULL AND "
+		"applications.created_by = excluded.created_by)",
+	[ST_APP_LIST] = "SELECT name, team, created_by, created_ms, updated_ms FROM applications "
+		"WHERE " APP_VISIBLE("") " AND (?2 IS NULL OR name = ?2) "
+		"ORDER BY name LIMIT 10000",
+	[ST_RES_PUT] = "INSERT OR REPLACE INTO resources (app, name, type, provider, status, "
+		"outputs, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_RES_LIST] = "SELECT r.app, r.name, r.type, r.provider, r.status, r.outputs, "
+		"r.updated_ms FROM resources r JOIN applications a ON a.name = r.app "
+		"WHERE " APP_VISIBLE("a.") " AND (?2 IS NULL OR r.app = ?2) "
+		"ORDER BY r.app, r.name LIMIT 10000",
+};
