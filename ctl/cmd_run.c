@@ -12,20 +12,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ctl.h"
 #include "error.h"
 #include "exec.h"
+#include "output.h"
 
 struct progress {
 	pthread_mutex_t lock;
-	int tty;
 	int json;
+	ctl_status status;
 	size_t total, done, running;
-	int status_shown;
 	char current[256];
 };
 
@@ -40,23 +39,12 @@ on_signal(int sig)
 }
 
 static void
-status_clear(struct progress *p)
-{
-	if (p->tty && p->status_shown) {
-		fputs("\r\033[K", stderr);
-		p->status_shown = 0;
-	}
-}
-
-static void
 status_draw(struct progress *p)
 {
-	if (!p->tty || p->json)
-		return;
-	fprintf(stderr, "\r\033[K[%zu/%zu] %zu running%s%s", p->done, p->total, p->running,
-	        p->current[0] ? ": " : "", p->current);
-	p->status_shown = 1;
-	fflush(stderr);
+	char what[96];
+
+	snprintf(what, sizeof(what), "[%zu/%zu] %zu running", p->done, p->total, p->running);
+	ctl_status_draw(&p->status, what, p->current);
 }
 
 static void
@@ -79,7 +67,7 @@ ev_state(void *ud, const char *step, inn_state st, int attempt, const char *msg)
 		p->done++;
 	}
 	if (!p->json) {
-		status_clear(p);
+		ctl_status_clear(&p->status);
 		if (st == INN_STATE_RUNNING)
 			fprintf(stderr, "%s  %-24s running\n", ts, step);
 		else if (msg != NULL && strncmp(msg, inn_state_name(st),
@@ -102,93 +90,13 @@ ev_log(void *ud, const char *step, int level, int stream, const char *line, size
 	(void)stream;
 	pthread_mutex_lock(&p->lock);
 	if (!p->json) {
-		status_clear(p);
-		fprintf(stderr, "          %-24s| %.*s\n", step, (int)len, line);
+		ctl_status_clear(&p->status);
+		ctl_print_log(stderr, "          ", step, line, (int)len);
 		status_draw(p);
 	}
 	pthread_mutex_unlock(&p->lock);
 }
 
-static int
-is_file(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-static json_object *
-step_json(const inn_step_result *s)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "name", json_object_new_string(s->def->name));
-	json_object_object_add(o, "type", json_object_new_string(s->def->type));
-	json_object_object_add(o, "state", json_object_new_string(inn_state_name(s->state)));
-	json_object_object_add(o, "attempts", json_object_new_int(s->attempts));
-	json_object_object_add(o, "message", s->message ? json_object_new_string(s->message)
-	                                                : NULL);
-	if (s->started_ms && s->ended_ms)
-		json_object_object_add(o, "duration_ms",
-		                       json_object_new_int64(s->ended_ms - s->started_ms));
-	json_object_object_add(o, "config", json_object_get(s->config));
-	json_object_object_add(o, "outputs", json_object_get(s->outputs));
-	return o;
-}
-
-static json_object *
-run_json(const inn_workflow *wf, inn_run *run)
-{
-	json_object *o = json_object_new_object(), *steps = json_object_new_array();
-	size_t i;
-
-	json_object_object_add(o, "workflow", json_object_new_string(wf->name));
-	json_object_object_add(o, "status",
-	                       json_object_new_string(inn_state_name(inn_run_state(run))));
-	json_object_object_add(o, "message", inn_run_message(run) ?
-	                       json_object_new_string(inn_run_message(run)) : NULL);
-	json_object_object_add(o, "parameters", inn_run_params_masked(run));
-	for (i = 0; i < inn_run_nsteps(run); i++)
-		json_object_array_add(steps, step_json(inn_run_step(run, i)));
-	json_object_object_add(o, "steps", steps);
-	json_object_object_add(o, "outputs", json_object_get(inn_run_outputs(run)));
-	return o;
-}
-
-static void
-print_summary(const inn_workflow *wf, inn_run *run, int dry_run)
-{
-	json_object *outs = inn_run_outputs(run);
-	size_t i;
-
-	if (dry_run) {
-		printf("Dry run of workflow %s (nothing was changed):\n", wf->name);
-		for (i = 0; i < inn_run_nsteps(run); i++) {
-			const inn_step_result *s = inn_run_step(run, i);
-
-			printf("  %-24s %-10s %s\n", s->def->name, s->def->type,
-			       s->message ? s->message : inn_state_name(s->state));
-			if (s->config != NULL)
-				printf("    config: %s\n", json_object_to_json_string_ext(
-				       s->config, JSON_C_TO_STRING_PLAIN |
-				       JSON_C_TO_STRING_NOSLASHESCAPE));
-		}
-		return;
-	}
-	printf("Workflow %s %s%s%s\n", wf->name, inn_state_name(inn_run_state(run)),
-	       inn_run_message(run) ? ": " : "",
-	       inn_run_message(run) ? inn_run_message(run) : "");
-	if (outs != NULL && json_object_object_length(outs) > 0) {
-		printf("Outputs:\n");
-		json_object_object_foreach(outs, k, v)
-			printf("  %s: %s\n", k, json_object_is_type(v, json_type_string) ?
-			       json_object_get_string(v) :
-			       json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
-	}
-}
-
-/* Runs wf to the end with progress; returns a ctl_exit code.  If
- * outputs_out is set, a reference to the raw (masked) outputs is stored. */
 /* Where tools keep state between runs: $INNOMINATUS_STATE_DIR (a relative
  * one made absolute against the cwd: steps run in their own workspace), else
  * $XDG_STATE_HOME/innominatus, else ~/.local/state/innominatus. */
@@ -227,7 +135,9 @@ jget_str(json_object *o, const char *a, const char *b)
 	return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
-/* environment: whose state directory (NULL: the run's own "environment"
+/* Runs wf to the end with progress; returns a ctl_exit code.  If
+ * outputs_out is set, a reference to the raw (masked) outputs is stored.
+ * environment: whose state directory (NULL: the run's own "environment"
  * parameter, its default included -- see make_state_base). */
 static int
 run_one(const ctl_opts *o, ctl_env *env, const inn_workflow *wf, json_object *params,
@@ -256,8 +166,8 @@ run_one(const ctl_opts *o, ctl_env *env, const inn_workflow *wf, json_object *pa
 	}
 	memset(&prog, 0, sizeof(prog));
 	pthread_mutex_init(&prog.lock, NULL);
-	prog.tty = isatty(2);
 	prog.json = o->json;
+	ctl_status_init(&prog.status, o->json);
 	prog.total = wf->nsteps;
 	memset(&ro, 0, sizeof(ro));
 	ro.params = params;
@@ -290,30 +200,17 @@ run_one(const ctl_opts *o, ctl_env *env, const inn_workflow *wf, json_object *pa
 	sigaction(SIGTERM, &old_term, NULL);
 	current_run = NULL;
 	pthread_mutex_lock(&prog.lock);
-	status_clear(&prog);
+	ctl_status_clear(&prog.status);
 	pthread_mutex_unlock(&prog.lock);
-	if (o->json) {
-		json_object *j = run_json(wf, run);
+	if (o->json && !quiet_summary) {
+		json_object *j = ctl_run_json(wf, run);
 
-		if (!quiet_summary)
-			printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
-			                                              JSON_C_TO_STRING_NOSLASHESCAPE));
+		ctl_print_json(j);
 		json_object_put(j);
 	} else if (!quiet_summary) {
-		print_summary(wf, run, o->dry_run);
+		ctl_print_run(wf, run, o->dry_run);
 	}
-	switch (inn_run_state(run)) {
-	case INN_STATE_SUCCEEDED:
-	case INN_STATE_WOULD_RUN:
-		rc = CTL_EXIT_OK;
-		break;
-	case INN_STATE_CANCELLED:
-	case INN_STATE_TIMED_OUT:
-		rc = CTL_EXIT_STOPPED;
-		break;
-	default:
-		rc = CTL_EXIT_FAILED;
-	}
+	rc = ctl_exit_for_state(inn_run_state(run));
 	if (outputs_out != NULL)
 		*outputs_out = json_object_get(inn_run_outputs(run));
 	inn_run_free(run);
@@ -415,17 +312,12 @@ ctl_cmd_run(const ctl_opts *o, int argc, char **argv)
 		        "[--param NAME=VALUE]...\n");
 		return CTL_EXIT_USAGE;
 	}
-	if (!o->local) {
-		fprintf(stderr, "innominatus-ctl: run needs --local (remote runs through the "
-		        "server are not available in this build yet)\n");
-		return CTL_EXIT_USAGE;
-	}
 	if ((params = ctl_params(o)) == NULL)
 		return CTL_EXIT_USAGE;
 	if ((rc = ctl_env_load(&env, o, 1)) != CTL_EXIT_OK)
 		goto out;
 	rc = CTL_EXIT_CONFIG;
-	if (is_file(argv[0])) {
+	if (ctl_is_file(argv[0])) {
 		inn_load_ctx ctx = { env.policy, env.registry };
 
 		if (inn_workflow_load_file(&own, argv[0], &ctx, &env.diag) != 0 ||
