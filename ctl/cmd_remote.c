@@ -89,18 +89,16 @@ int
 ctl_rcmd_list_providers(struct remote *r, int argc, char **argv)
 {
 	(void)argv;
-	if (argc != 0)
-		return usage_err("--server URL list-providers");
-	return get_and_print(r, "/api/providers", ctl_table_providers);
+	return argc != 0 ? usage_err("--server URL list-providers")
+	                 : get_and_print(r, "/api/providers", ctl_table_providers);
 }
 
 int
 ctl_rcmd_list_goldenpaths(struct remote *r, int argc, char **argv)
 {
 	(void)argv;
-	if (argc != 0)
-		return usage_err("--server URL list-goldenpaths");
-	return get_and_print(r, "/api/golden-paths", ctl_table_goldenpaths);
+	return argc != 0 ? usage_err("--server URL list-goldenpaths")
+	                 : get_and_print(r, "/api/golden-paths", ctl_table_goldenpaths);
 }
 
 /* Appends "&name=escaped" (or "?name=...") to q. */

@@ -297,6 +297,23 @@ provision_resources(const ctl_opts *o, ctl_env *env, const inn_score *spec,
 	return rc;
 }
 
+/* Loads the workflow file path against env's policy and plugins, printing
+ * every diagnostic; NULL when it could not be loaded or has errors. */
+static inn_workflow *
+load_file(ctl_env *env, const char *path)
+{
+	inn_load_ctx ctx = { env->policy, env->registry };
+	inn_workflow *wf = NULL;
+
+	if (inn_workflow_load_file(&wf, path, &ctx, &env->diag) != 0 ||
+	    env->diag.nerrors > 0) {
+		inn_workflow_free(wf);
+		wf = NULL;
+	}
+	ctl_print_diag(stderr, &env->diag);
+	return wf;
+}
+
 int
 ctl_cmd_run(const ctl_opts *o, int argc, char **argv)
 {
@@ -318,14 +335,8 @@ ctl_cmd_run(const ctl_opts *o, int argc, char **argv)
 		goto out;
 	rc = CTL_EXIT_CONFIG;
 	if (ctl_is_file(argv[0])) {
-		inn_load_ctx ctx = { env.policy, env.registry };
-
-		if (inn_workflow_load_file(&own, argv[0], &ctx, &env.diag) != 0 ||
-		    env.diag.nerrors > 0) {
-			ctl_print_diag(stderr, &env.diag);
+		if ((own = load_file(&env, argv[0])) == NULL)
 			goto out;
-		}
-		ctl_print_diag(stderr, &env.diag);
 		wf = own;
 	} else if ((wf = inn_catalog_workflow(env.catalog, argv[0])) == NULL) {
 		fprintf(stderr, "innominatus-ctl: \"%s\" is not a workflow file, a golden path "
@@ -374,7 +385,6 @@ ctl_cmd_test_workflow(const ctl_opts *o, int argc, char **argv)
 {
 	ctl_env env;
 	inn_workflow *wf = NULL;
-	inn_load_ctx ctx;
 	json_object *params = NULL;
 	int rc;
 
@@ -387,16 +397,11 @@ ctl_cmd_test_workflow(const ctl_opts *o, int argc, char **argv)
 		return CTL_EXIT_USAGE;
 	if ((rc = ctl_env_load(&env, o, 0)) != CTL_EXIT_OK)
 		goto out;
-	ctx.policy = env.policy;
-	ctx.registry = env.registry;
-	if (inn_workflow_load_file(&wf, argv[0], &ctx, &env.diag) != 0 ||
-	    env.diag.nerrors > 0) {
-		ctl_print_diag(stderr, &env.diag);
+	if ((wf = load_file(&env, argv[0])) == NULL) {
 		fprintf(stderr, "%s: %zu error(s)\n", argv[0], env.diag.nerrors);
 		rc = CTL_EXIT_CONFIG;
 		goto out;
 	}
-	ctl_print_diag(stderr, &env.diag);
 	if (!o->json)
 		fprintf(stderr, "%s: workflow %s is valid (%zu steps)\n", argv[0], wf->name,
 		        wf->nsteps);

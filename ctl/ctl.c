@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,22 +121,50 @@ dispatch(const struct ctl_command *c, const ctl_opts *o, int argc, char **argv)
 	return CTL_EXIT_USAGE;
 }
 
+/* Options whose value is kept as given, and where. */
+static const struct {
+	const char *name;
+	size_t off;              /* of a const char * in ctl_opts */
+} str_opts[] = {
+	{ "--plugin-dir", offsetof(ctl_opts, plugin_dir) },
+	{ "--goldenpaths", offsetof(ctl_opts, goldenpaths) },
+	/* remote mode (ctl/cmd_remote.c) */
+	{ "--server", offsetof(ctl_opts, server) },
+	{ "--app", offsetof(ctl_opts, app) },
+	{ "--status", offsetof(ctl_opts, status) },
+	{ "--role", offsetof(ctl_opts, role) },
+	{ "--team", offsetof(ctl_opts, team) },
+	{ "--git-url", offsetof(ctl_opts, git_url) },
+	{ "--ref", offsetof(ctl_opts, ref) },
+	{ "--path", offsetof(ctl_opts, path) },
+};
+
+/* The other options that take a value (set_value reads them). */
+static const char *const value_opts[] = { "--config", "-o", "--providers", "--param", "-p",
+                                          "--parallel", "--page", "--reconnect-wait", NULL };
+
+/* The str_opts index of option a, or -1. */
+static int
+str_opt(const char *a)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(str_opts) / sizeof(str_opts[0]); i++)
+		if (strcmp(a, str_opts[i].name) == 0)
+			return (int)i;
+	return -1;
+}
+
 /* Options that take a value. */
 static int
 takes_value(const char *a)
 {
-	static const char *const v[] = { "--plugin-dir", "--config", "-o", "--providers",
-	                                 "--goldenpaths", "--param", "-p", "--parallel",
-	                                 /* remote mode */
-	                                 "--server", "--app", "--status", "--page", "--role",
-	                                 "--team", "--git-url", "--ref", "--path", "--reconnect-wait",
-	                                 NULL };
 	int i;
 
-	for (i = 0; v[i] != NULL; i++)
-		if (strcmp(a, v[i]) == 0)
+	for (i = 0; value_opts[i] != NULL; i++)
+		if (strcmp(a, value_opts[i]) == 0)
 			return 1;
-	return 0;
+	return str_opt(a) >= 0;
 }
 
 /* val as a whole number in lo..hi into *out; -1 with a message naming opt
@@ -158,8 +187,10 @@ parse_range(const char *opt, const char *val, long lo, long hi, const char *unit
 static int
 set_value(ctl_opts *o, const char *a, const char *val)
 {
-	if (strcmp(a, "--plugin-dir") == 0) {
-		o->plugin_dir = val;
+	int k = str_opt(a);
+
+	if (k >= 0) {
+		*(const char **)(void *)((char *)o + str_opts[k].off) = val;
 	} else if (strcmp(a, "--config") == 0) {
 		o->config = val;
 		o->config_explicit = 1;
@@ -174,35 +205,16 @@ set_value(ctl_opts *o, const char *a, const char *val)
 		if (o->nproviders >= CTL_MAX_LIST)
 			return -1;
 		o->providers[o->nproviders++] = val;
-	} else if (strcmp(a, "--goldenpaths") == 0) {
-		o->goldenpaths = val;
 	} else if (strcmp(a, "--param") == 0 || strcmp(a, "-p") == 0) {
 		if (o->nparams >= CTL_MAX_LIST)
 			return -1;
 		o->params[o->nparams++] = val;
 	} else if (strcmp(a, "--parallel") == 0) {
 		return parse_range(a, val, 1, 256, "", &o->parallel);
-	/* --- remote mode (ctl/cmd_remote.c) --- */
-	} else if (strcmp(a, "--server") == 0) {
-		o->server = val;
-	} else if (strcmp(a, "--app") == 0) {
-		o->app = val;
-	} else if (strcmp(a, "--status") == 0) {
-		o->status = val;
-	} else if (strcmp(a, "--page") == 0) {
+	} else if (strcmp(a, "--page") == 0) {           /* remote mode */
 		return parse_range(a, val, 1, 1000000, "", &o->page);
 	} else if (strcmp(a, "--reconnect-wait") == 0) {
 		return parse_range(a, val, 0, 86400, " seconds", &o->reconnect_wait);
-	} else if (strcmp(a, "--role") == 0) {
-		o->role = val;
-	} else if (strcmp(a, "--team") == 0) {
-		o->team = val;
-	} else if (strcmp(a, "--git-url") == 0) {
-		o->git_url = val;
-	} else if (strcmp(a, "--ref") == 0) {
-		o->ref = val;
-	} else if (strcmp(a, "--path") == 0) {
-		o->path = val;
 	}
 	return 0;
 }

@@ -37,15 +37,19 @@ final() { h_wait_final "$1" "$RED" 60; h_status "$1" "$RED"; }
 # status) and puts its log lines in LOG.  retry_logged ID LOG: the same for
 # a retry of ID, whose id goes to $rid.
 run_logged() { id=$(run "$1"); st=$(final "$id"); logs "$id" > "$2"; }
+# wait_log ID LINE: waits (10 s at most) until a log line of ID starts with LINE
+wait_log() {
+	i=0
+	until logs "$1" | grep -q "^$2"; do
+		i=$((i + 1)); [ $i -lt 200 ] || break; sleep 0.05
+	done
+}
 # resumed_logged BODY LINE LOG: runs BODY until a log line starts with LINE,
 # kills the server (-9) and starts it again; sets $id and $st once the
 # resumed run ended, with its log lines in LOG.
 resumed_logged() {
 	id=$(run "$1")
-	i=0
-	until logs "$id" | grep -q "^$2"; do
-		i=$((i + 1)); [ $i -lt 200 ] || break; sleep 0.05
-	done
+	wait_log "$id" "$2"
 	h_stop KILL
 	h_start "$fx"
 	st=$(final "$id")
@@ -213,10 +217,7 @@ final "$gid" > /dev/null
 fid=$(run "{\"workflow\":\"sec/retry\",\"parameters\":{\"pw\":\"$RETRY\",\"marker\":\"$H/never\"}}")
 final "$fid" > /dev/null
 kid=$(run "{\"workflow\":\"sec/idem\",\"parameters\":{\"pw\":\"$IDEM\"}}")
-i=0
-until logs "$kid" | grep -q '^seclen len=27'; do
-	i=$((i + 1)); [ $i -lt 200 ] || break; sleep 0.05
-done
+wait_log "$kid" 'seclen len=27'
 h_stop KILL
 cp "$H/inn.db.key" "$H/key.orig"
 head -c 32 /dev/urandom > "$H/inn.db.key"
