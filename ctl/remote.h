@@ -72,6 +72,30 @@ int remote_path(char *out, size_t len, const char *prefix, const char *seg, cons
 
 /* ---- remote_sse.c ---- */
 
+/* The Server-Sent Events parser: on_event is called per event (its name,
+ * "message" when it had none; the last id: seen; the data lines joined by
+ * LF) and returns nonzero to stop the stream. */
+typedef int (*sse_event_fn)(void *ud, const char *event, int64_t id, const char *data);
+
+struct sse {
+	inn_buf line;             /* the line being received */
+	inn_buf data;             /* the data lines of the event being received */
+	char event[64];
+	int64_t id;               /* the last id: field seen */
+	int prev_cr;              /* the last byte was CR: a following LF ends nothing */
+	int stop;                 /* on_event asked to stop */
+	int too_big;
+	sse_event_fn on_event;
+	void *ud;
+};
+
+void remote_sse_init(struct sse *s, size_t max, sse_event_fn on_event, void *ud);
+/* Feeds n bytes of the stream, in pieces cut anywhere; lines end in LF,
+ * CRLF or CR.  -1 when a line or event is over max (s->too_big) or
+ * on_event said stop (s->stop). */
+int remote_sse_feed(struct sse *s, const char *d, size_t n);
+void remote_sse_free(struct sse *s);
+
 /* Follows the log stream of execution exec_id until its "end" event,
  * printing the lines (on stdout with to_stdout, else as progress on
  * stderr), reconnecting while the server is away.  Returns CTL_EXIT_OK

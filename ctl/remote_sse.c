@@ -28,21 +28,6 @@ on_sigint(int sig)
 
 /* ---- Server-Sent Events ----------------------------------------------------- */
 
-/* Called per event; returns nonzero to stop the stream. */
-typedef int (*sse_event_fn)(void *ud, const char *event, int64_t id, const char *data);
-
-struct sse {
-	inn_buf line;             /* the line being received */
-	inn_buf data;             /* the data lines of the event being received */
-	char event[64];
-	int64_t id;               /* the last id: field seen */
-	int prev_cr;              /* the last byte was CR: a following LF ends nothing */
-	int stop;                 /* on_event asked to stop */
-	int too_big;
-	sse_event_fn on_event;
-	void *ud;
-};
-
 static void
 sse_line(struct sse *s)
 {
@@ -77,10 +62,18 @@ sse_line(struct sse *s)
 	}
 }
 
-/* Feeds n bytes of the stream; lines end in LF, CRLF or CR.  Returns -1
- * when a line or event is over the limit or on_event said stop. */
-static int
-sse_feed(struct sse *s, const char *d, size_t n)
+void
+remote_sse_init(struct sse *s, size_t max, sse_event_fn on_event, void *ud)
+{
+	memset(s, 0, sizeof(*s));
+	inn_buf_init(&s->line, max);
+	inn_buf_init(&s->data, max);
+	s->on_event = on_event;
+	s->ud = ud;
+}
+
+int
+remote_sse_feed(struct sse *s, const char *d, size_t n)
 {
 	size_t i = 0, start;
 
@@ -108,8 +101,8 @@ sse_feed(struct sse *s, const char *d, size_t n)
 	return s->too_big ? -1 : 0;
 }
 
-static void
-sse_free(struct sse *s)
+void
+remote_sse_free(struct sse *s)
 {
 	inn_buf_free(&s->line);
 	inn_buf_free(&s->data);
@@ -195,7 +188,7 @@ on_stream(char *data, size_t size, size_t nmemb, void *ud)
 		curl_easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, &w->http_status);
 	if (w->http_status != 200)
 		return inn_buf_add(&w->errbody, data, n) == 0 ? n : 0;
-	return sse_feed(&w->sse, data, n) == 0 ? n : 0;
+	return remote_sse_feed(&w->sse, data, n) == 0 ? n : 0;
 }
 
 /* Once a second or so while the stream is idle: redraw, honour Ctrl-C. */
@@ -361,10 +354,7 @@ remote_watch(struct remote *r, int64_t exec_id, int to_stdout, char *final, size
 	w.to_stdout = to_stdout;
 	ctl_status_init(&w.status, r->o->json);
 	w.started = time(NULL);
-	w.sse.on_event = watch_event;
-	w.sse.ud = &w;
-	inn_buf_init(&w.sse.line, REMOTE_MAX_EVENT);
-	inn_buf_init(&w.sse.data, REMOTE_MAX_EVENT);
+	remote_sse_init(&w.sse, REMOTE_MAX_EVENT, watch_event, &w);
 	inn_buf_init(&w.errbody, REMOTE_MAX_BODY);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigint;
@@ -374,7 +364,7 @@ remote_watch(struct remote *r, int64_t exec_id, int to_stdout, char *final, size
 	rc = watch_run(&w);
 	sigaction(SIGINT, &old_int, NULL);
 	snprintf(final, finallen, "%s", w.final);
-	sse_free(&w.sse);
+	remote_sse_free(&w.sse);
 	inn_buf_free(&w.errbody);
 	return rc;
 }
