@@ -16,28 +16,9 @@ build=${1:-$top/_build}
 . "$top/bench/lib.sh"
 bench_init hostile
 fix="$top/tests/data/hostile/http"
-cat > "$work/conf.yaml" <<EOC
-server:
-  listen: 127.0.0.1:0
-  db: $work/inn.db
-  pluginDir: $work/plugins
-  stateDir: $work/state
-  goldenpaths: $fix/goldenpaths.yaml
+bench_start "$fix" "  goldenpaths: $fix/goldenpaths.yaml
   maxConnectionsPerClient: 1200
-  maxConnections: 1200
-workflowPolicies:
-  allowedStepTypes: [shell]
-EOC
-key=$("$srv" --config "$work/conf.yaml" --create-admin-key bench)
-"$srv" --config "$work/conf.yaml" --providers "$fix/providers" 2>"$work/server.log" &
-spid=$!
-url=""
-i=0
-while [ $i -lt 200 ] && [ -z "$url" ]; do
-	url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$work/server.log" | tail -1)
-	i=$((i + 1)); sleep 0.05
-done
-[ -n "$url" ] || { echo "hostile.sh: the server did not start" >&2; exit 1; }
+  maxConnections: 1200"
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$spid/status"; }
 echo "server RSS idle: $(rss) kB"
 

@@ -16,25 +16,7 @@ nf=${2:-10}
 . "$top/bench/lib.sh"
 bench_init streams
 fix="$top/tests/data/hostile/streams"
-cat > "$work/conf.yaml" <<EOC
-server:
-  listen: 127.0.0.1:0
-  db: $work/inn.db
-  pluginDir: $work/plugins
-  stateDir: $work/state
-workflowPolicies:
-  allowedStepTypes: [shell]
-EOC
-key=$("$srv" --config "$work/conf.yaml" --create-admin-key bench)
-"$srv" --config "$work/conf.yaml" --providers "$fix/providers" 2>"$work/server.log" &
-spid=$!
-url=""
-i=0
-while [ $i -lt 200 ] && [ -z "$url" ]; do
-	url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$work/server.log" | tail -1)
-	i=$((i + 1)); sleep 0.05
-done
-[ -n "$url" ] || { echo "streams.sh: the server did not start" >&2; exit 1; }
+bench_start "$fix"
 kb() { awk "/^$1:/ {print \$2}" "/proc/$spid/status"; }
 auth="Authorization: Bearer $key"
 final() { # ID: waits until the execution is final

@@ -39,15 +39,7 @@ H_POLICY_YAML="  maxConcurrentWorkflows: 4"
 h_start "$H/prov"
 t0=$(date +%s)
 id=$(api POST /api/workflows/run "$ADMIN" -d '{"workflow":"bench/flood"}' | jf id)
-peak=0
-while :; do
-	w=$(stat -c %s "$H/inn.db-wal" 2>/dev/null || echo 0)
-	[ "$w" -gt "$peak" ] && peak=$w
-	case $(h_status "$id" "$ADMIN") in
-	succeeded|failed|cancelled|timed_out|interrupted) break ;;
-	esac
-	sleep 0.2
-done
+peak=$(h_wal_peak "$id" "$ADMIN")
 t1=$(date +%s)
 sleep 1
 w=$(stat -c %s "$H/inn.db-wal" 2>/dev/null || echo 0)

@@ -9,13 +9,7 @@
 
 #include "ctl.h"
 #include "error.h"
-
-static void
-print_json(json_object *j)
-{
-	printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
-	                                              JSON_C_TO_STRING_NOSLASHESCAPE));
-}
+#include "output.h"
 
 static json_object *
 diag_json(const inn_diag *d, inn_diag_level level)
@@ -62,7 +56,7 @@ ctl_cmd_validate_provider(const ctl_opts *o, int argc, char **argv)
 		json_object_object_add(j, "provider", p ? inn_provider_json(p, 2) : NULL);
 		json_object_object_add(j, "errors", diag_json(&env.diag, INN_DIAG_ERROR));
 		json_object_object_add(j, "warnings", diag_json(&env.diag, INN_DIAG_WARNING));
-		print_json(j);
+		ctl_print_json(j);
 		json_object_put(j);
 	} else {
 		ctl_print_diag(stderr, &env.diag);
@@ -91,78 +85,69 @@ ctl_cmd_validate_provider(const ctl_opts *o, int argc, char **argv)
 	return rc;
 }
 
+/* The catalog as the API's JSON array, one element per item. */
+typedef json_object *(*catalog_json_fn)(const inn_catalog *cat);
+
+static json_object *
+providers_json(const inn_catalog *cat)
+{
+	json_object *a = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < cat->nproviders; i++)
+		json_object_array_add(a, inn_provider_json(cat->providers[i], 2));
+	return a;
+}
+
+static json_object *
+goldenpaths_json(const inn_catalog *cat)
+{
+	json_object *a = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < cat->ngoldenpaths; i++)
+		json_object_array_add(a, inn_goldenpath_json(&cat->goldenpaths[i]));
+	return a;
+}
+
+/* A listing command: loads the catalog and prints to_json's array as JSON
+ * or, through table (output.c, shared with remote mode), as a table. */
+static int
+list_catalog(const ctl_opts *o, int argc, const char *usage, catalog_json_fn to_json,
+             void (*table)(json_object *))
+{
+	ctl_env env;
+	json_object *a;
+	int rc;
+
+	if (argc != 0) {
+		fprintf(stderr, "usage: innominatus-ctl %s\n", usage);
+		return CTL_EXIT_USAGE;
+	}
+	if ((rc = ctl_env_load(&env, o, 1)) == CTL_EXIT_OK) {
+		a = to_json(env.catalog);
+		if (o->json)
+			ctl_print_json(a);
+		else
+			table(a);
+		json_object_put(a);
+	}
+	ctl_env_free(&env);
+	return rc;
+}
+
 int
 ctl_cmd_list_providers(const ctl_opts *o, int argc, char **argv)
 {
-	ctl_env env;
-	size_t i, j;
-	int rc;
-
 	(void)argv;
-	if (argc != 0) {
-		fprintf(stderr, "usage: innominatus-ctl list-providers [--providers DIR]\n");
-		return CTL_EXIT_USAGE;
-	}
-	if ((rc = ctl_env_load(&env, o, 1)) != CTL_EXIT_OK) {
-		ctl_env_free(&env);
-		return rc;
-	}
-	if (o->json) {
-		json_object *a = json_object_new_array();
-
-		for (i = 0; i < env.catalog->nproviders; i++)
-			json_object_array_add(a, inn_provider_json(env.catalog->providers[i], 2));
-		print_json(a);
-		json_object_put(a);
-	} else {
-		printf("%-20s %-9s %-9s %s\n", "PROVIDER", "VERSION", "WORKFLOWS",
-		       "RESOURCE TYPES");
-		for (i = 0; i < env.catalog->nproviders; i++) {
-			const inn_provider *p = env.catalog->providers[i];
-
-			printf("%-20s %-9s %-9zu ", p->name, p->version ? p->version : "-",
-			       p->nworkflows);
-			for (j = 0; j < p->ncaps; j++)
-				printf("%s%s", j ? "," : "", p->caps[j].type);
-			printf("%s\n", p->ncaps ? "" : "-");
-		}
-	}
-	ctl_env_free(&env);
-	return CTL_EXIT_OK;
+	return list_catalog(o, argc, "list-providers [--providers DIR]", providers_json,
+	                    ctl_table_providers);
 }
 
 int
 ctl_cmd_list_goldenpaths(const ctl_opts *o, int argc, char **argv)
 {
-	ctl_env env;
-	size_t i;
-	int rc;
-
 	(void)argv;
-	if (argc != 0) {
-		fprintf(stderr, "usage: innominatus-ctl list-goldenpaths [--goldenpaths FILE]\n");
-		return CTL_EXIT_USAGE;
-	}
-	if ((rc = ctl_env_load(&env, o, 1)) != CTL_EXIT_OK) {
-		ctl_env_free(&env);
-		return rc;
-	}
-	if (o->json) {
-		json_object *a = json_object_new_array();
-
-		for (i = 0; i < env.catalog->ngoldenpaths; i++)
-			json_object_array_add(a, inn_goldenpath_json(&env.catalog->goldenpaths[i]));
-		print_json(a);
-		json_object_put(a);
-	} else {
-		printf("%-24s %-14s %s\n", "GOLDEN PATH", "CATEGORY", "DESCRIPTION");
-		for (i = 0; i < env.catalog->ngoldenpaths; i++) {
-			const inn_goldenpath *g = &env.catalog->goldenpaths[i];
-
-			printf("%-24s %-14s %s\n", g->name, g->category ? g->category : "-",
-			       g->description ? g->description : "");
-		}
-	}
-	ctl_env_free(&env);
-	return CTL_EXIT_OK;
+	return list_catalog(o, argc, "list-goldenpaths [--goldenpaths FILE]", goldenpaths_json,
+	                    ctl_table_goldenpaths);
 }

@@ -12,6 +12,7 @@
 #include "ctl.h"
 #include "error.h"
 #include "host.h"
+#include "output.h"
 #include "policy.h"
 #include "registry.h"
 
@@ -124,8 +125,7 @@ ctl_cmd_plugins(const ctl_opts *o, int argc, char **argv)
 	if (o->json) {
 		json_object *j = registry_json(reg, pol);
 
-		printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
-		                                              JSON_C_TO_STRING_NOSLASHESCAPE));
+		ctl_print_json(j);
 		json_object_put(j);
 	} else {
 		registry_print(reg, pol);

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,13 +19,13 @@
 #include "deploy.h"
 #include "error.h"
 #include "exec.h"
+#include "output.h"
 
 struct progress {
 	pthread_mutex_t lock;
-	int tty;
 	int json;
+	ctl_status status;
 	size_t total, done, running;
-	int status_shown;
 	char current[256];
 };
 
@@ -41,23 +40,12 @@ on_signal(int sig)
 }
 
 static void
-status_clear(struct progress *p)
-{
-	if (p->tty && p->status_shown) {
-		fputs("\r\033[K", stderr);
-		p->status_shown = 0;
-	}
-}
-
-static void
 status_draw(struct progress *p)
 {
-	if (!p->tty || p->json)
-		return;
-	fprintf(stderr, "\r\033[K[%zu/%zu] %zu running%s%s", p->done, p->total, p->running,
-	        p->current[0] ? ": " : "", p->current);
-	p->status_shown = 1;
-	fflush(stderr);
+	char what[96];
+
+	snprintf(what, sizeof(what), "[%zu/%zu] %zu running", p->done, p->total, p->running);
+	ctl_status_draw(&p->status, what, p->current);
 }
 
 static void
@@ -82,7 +70,7 @@ ev_state(void *ud, size_t idx, const char *step, inn_state st, int attempt,
 		p->done++;
 	}
 	if (!p->json) {
-		status_clear(p);
+		ctl_status_clear(&p->status);
 		if (st == INN_STATE_RUNNING)
 			fprintf(stderr, "%s  %-24s running\n", ts, step);
 		else if (msg != NULL && strncmp(msg, inn_state_name(st),
@@ -105,89 +93,11 @@ ev_log(void *ud, const char *step, int level, int stream, const char *line, size
 	(void)stream;
 	pthread_mutex_lock(&p->lock);
 	if (!p->json) {
-		status_clear(p);
-		fprintf(stderr, "          %-24s| %.*s\n", step, (int)len, line);
+		ctl_status_clear(&p->status);
+		ctl_print_log(stderr, "          ", step, line, (int)len);
 		status_draw(p);
 	}
 	pthread_mutex_unlock(&p->lock);
-}
-
-static int
-is_file(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-static json_object *
-step_json(const inn_step_result *s)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "name", json_object_new_string(s->def->name));
-	json_object_object_add(o, "type", json_object_new_string(s->def->type));
-	json_object_object_add(o, "state", json_object_new_string(inn_state_name(s->state)));
-	json_object_object_add(o, "attempts", json_object_new_int(s->attempts));
-	json_object_object_add(o, "message", s->message ? json_object_new_string(s->message)
-	                                                : NULL);
-	if (s->started_ms && s->ended_ms)
-		json_object_object_add(o, "duration_ms",
-		                       json_object_new_int64(s->ended_ms - s->started_ms));
-	json_object_object_add(o, "config", json_object_get(s->config));
-	json_object_object_add(o, "outputs", json_object_get(s->outputs));
-	return o;
-}
-
-static json_object *
-run_json(const inn_workflow *wf, inn_run *run)
-{
-	json_object *o = json_object_new_object(), *steps = json_object_new_array();
-	size_t i;
-
-	json_object_object_add(o, "workflow", json_object_new_string(wf->name));
-	json_object_object_add(o, "status",
-	                       json_object_new_string(inn_state_name(inn_run_state(run))));
-	json_object_object_add(o, "message", inn_run_message(run) ?
-	                       json_object_new_string(inn_run_message(run)) : NULL);
-	json_object_object_add(o, "parameters", inn_run_params_masked(run));
-	for (i = 0; i < inn_run_nsteps(run); i++)
-		json_object_array_add(steps, step_json(inn_run_step(run, i)));
-	json_object_object_add(o, "steps", steps);
-	json_object_object_add(o, "outputs", json_object_get(inn_run_outputs(run)));
-	return o;
-}
-
-static void
-print_summary(const inn_workflow *wf, inn_run *run, int dry_run)
-{
-	json_object *outs = inn_run_outputs(run);
-	size_t i;
-
-	if (dry_run) {
-		printf("Dry run of workflow %s (nothing was changed):\n", wf->name);
-		for (i = 0; i < inn_run_nsteps(run); i++) {
-			const inn_step_result *s = inn_run_step(run, i);
-
-			printf("  %-24s %-10s %s\n", s->def->name, s->def->type,
-			       s->message ? s->message : inn_state_name(s->state));
-			if (s->config != NULL)
-				printf("    config: %s\n", json_object_to_json_string_ext(
-				       s->config, JSON_C_TO_STRING_PLAIN |
-				       JSON_C_TO_STRING_NOSLASHESCAPE));
-		}
-		return;
-	}
-	printf("Workflow %s %s%s%s\n", wf->name, inn_state_name(inn_run_state(run)),
-	       inn_run_message(run) ? ": " : "",
-	       inn_run_message(run) ? inn_run_message(run) : "");
-	if (outs != NULL && json_object_object_length(outs) > 0) {
-		printf("Outputs:\n");
-		json_object_object_foreach(outs, k, v)
-			printf("  %s: %s\n", k, json_object_is_type(v, json_type_string) ?
-			       json_object_get_string(v) :
-			       json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
-	}
 }
 
 /* Where tools keep state between runs: $INNOMINATUS_STATE_DIR (a relative
@@ -267,8 +177,8 @@ run_one(const ctl_opts *o, inn_engine *eng, const inn_workflow *wf,
 
 	memset(&prog, 0, sizeof(prog));
 	pthread_mutex_init(&prog.lock, NULL);
-	prog.tty = isatty(2);
 	prog.json = o->json;
+	ctl_status_init(&prog.status, o->json);
 	prog.total = wf->nsteps;
 	ro.dry_run = o->dry_run;
 	ro.max_parallel = o->parallel;
@@ -297,30 +207,17 @@ run_one(const ctl_opts *o, inn_engine *eng, const inn_workflow *wf,
 	sigaction(SIGTERM, &old_term, NULL);
 	current_run = NULL;
 	pthread_mutex_lock(&prog.lock);
-	status_clear(&prog);
+	ctl_status_clear(&prog.status);
 	pthread_mutex_unlock(&prog.lock);
-	if (o->json) {
-		json_object *j = run_json(wf, run);
+	if (o->json && !quiet_summary) {
+		json_object *j = ctl_run_json(wf, run);
 
-		if (!quiet_summary)
-			printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
-			                                              JSON_C_TO_STRING_NOSLASHESCAPE));
+		ctl_print_json(j);
 		json_object_put(j);
 	} else if (!quiet_summary) {
-		print_summary(wf, run, o->dry_run);
+		ctl_print_run(wf, run, o->dry_run);
 	}
-	switch (inn_run_state(run)) {
-	case INN_STATE_SUCCEEDED:
-	case INN_STATE_WOULD_RUN:
-		rc = CTL_EXIT_OK;
-		break;
-	case INN_STATE_CANCELLED:
-	case INN_STATE_TIMED_OUT:
-		rc = CTL_EXIT_STOPPED;
-		break;
-	default:
-		rc = CTL_EXIT_FAILED;
-	}
+	rc = ctl_exit_for_state(inn_run_state(run));
 	if (keep != NULL)
 		*keep = run;
 	else
@@ -369,6 +266,23 @@ provision_resources(const ctl_opts *o, inn_engine *eng, inn_deploy *plan,
 	return rc;
 }
 
+/* Loads the workflow file path against env's policy and plugins, printing
+ * every diagnostic; NULL when it could not be loaded or has errors. */
+static inn_workflow *
+load_file(ctl_env *env, const char *path)
+{
+	inn_load_ctx ctx = { env->policy, env->registry };
+	inn_workflow *wf = NULL;
+
+	if (inn_workflow_load_file(&wf, path, &ctx, &env->diag) != 0 ||
+	    env->diag.nerrors > 0) {
+		inn_workflow_free(wf);
+		wf = NULL;
+	}
+	ctl_print_diag(stderr, &env->diag);
+	return wf;
+}
+
 int
 ctl_cmd_run(const ctl_opts *o, int argc, char **argv)
 {
@@ -387,25 +301,14 @@ ctl_cmd_run(const ctl_opts *o, int argc, char **argv)
 		        "[--param NAME=VALUE]...\n");
 		return CTL_EXIT_USAGE;
 	}
-	if (!o->local) {
-		fprintf(stderr, "innominatus-ctl: run needs --local (remote runs through the "
-		        "server are not available in this build yet)\n");
-		return CTL_EXIT_USAGE;
-	}
 	if ((params = ctl_params(o)) == NULL)
 		return CTL_EXIT_USAGE;
 	if ((rc = ctl_env_load(&env, o, 1)) != CTL_EXIT_OK)
 		goto out;
 	rc = CTL_EXIT_CONFIG;
-	if (is_file(argv[0])) {
-		inn_load_ctx ctx = { env.policy, env.registry };
-
-		if (inn_workflow_load_file(&own, argv[0], &ctx, &env.diag) != 0 ||
-		    env.diag.nerrors > 0) {
-			ctl_print_diag(stderr, &env.diag);
+	if (ctl_is_file(argv[0])) {
+		if ((own = load_file(&env, argv[0])) == NULL)
 			goto out;
-		}
-		ctl_print_diag(stderr, &env.diag);
 		wf = own;
 	} else if ((wf = inn_catalog_workflow(env.catalog, argv[0])) == NULL) {
 		fprintf(stderr, "innominatus-ctl: \"%s\" is not a workflow file, a golden path "
@@ -460,7 +363,6 @@ ctl_cmd_test_workflow(const ctl_opts *o, int argc, char **argv)
 	ctl_env env;
 	inn_workflow *wf = NULL;
 	inn_engine *eng = NULL;
-	inn_load_ctx ctx;
 	json_object *params = NULL;
 	int rc;
 
@@ -473,16 +375,11 @@ ctl_cmd_test_workflow(const ctl_opts *o, int argc, char **argv)
 		return CTL_EXIT_USAGE;
 	if ((rc = ctl_env_load(&env, o, 0)) != CTL_EXIT_OK)
 		goto out;
-	ctx.policy = env.policy;
-	ctx.registry = env.registry;
-	if (inn_workflow_load_file(&wf, argv[0], &ctx, &env.diag) != 0 ||
-	    env.diag.nerrors > 0) {
-		ctl_print_diag(stderr, &env.diag);
+	if ((wf = load_file(&env, argv[0])) == NULL) {
 		fprintf(stderr, "%s: %zu error(s)\n", argv[0], env.diag.nerrors);
 		rc = CTL_EXIT_CONFIG;
 		goto out;
 	}
-	ctl_print_diag(stderr, &env.diag);
 	if (!o->json)
 		fprintf(stderr, "%s: workflow %s is valid (%zu steps)\n", argv[0], wf->name,
 		        wf->nsteps);

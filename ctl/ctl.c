@@ -1,9 +1,12 @@
 /*
- * ctl.c - innominatus-ctl: option parsing and command dispatch.  Global
- * options may appear anywhere on the command line.
+ * ctl.c - innominatus-ctl: option parsing, the help, and the one command
+ * table: each command names its in-process handler and/or the one that asks
+ * a server (remote mode: --server URL or $INNOMINATUS_SERVER, no --local).
+ * Global options may appear anywhere on the command line.
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,9 +32,31 @@ usage(FILE *fp)
 	    "                            optionally for a Score spec; prints the outputs at the end\n"
 	    "  list-providers            providers found under --providers\n"
 	    "  list-goldenpaths          golden paths of --goldenpaths\n"
-	    "\n");
-	ctl_remote_usage(fp);
-	fprintf(fp,
+	    "\n"
+	    "Commands (remote mode: with --server URL or INNOMINATUS_SERVER, without --local;\n"
+	    "token from INNOMINATUS_TOKEN, else ~/.config/innominatus/credentials, mode 0600,\n"
+	    "a line token=... or {\"token\": \"...\"}):\n"
+	    "  list-providers | list-goldenpaths\n"
+	    "  run WORKFLOW [SPEC]       run a golden path (or provider/workflow) on the server for\n"
+	    "                            an optional Score spec; follows its logs, then prints the\n"
+	    "                            final status and outputs (--no-wait: print the id and return)\n"
+	    "  status ID                 one execution: status, steps, outputs\n"
+	    "  logs ID [-f]              its step logs (-f: follow until the run ends; exit as the run)\n"
+	    "  cancel ID | retry ID      cancel a running execution; run a finished one again\n"
+	    "  list-workflows            executions (--app A, --status S, --page N)\n"
+	    "  admin add-key NAME --role admin|user [--team T]\n"
+	    "                            create an API key (admin key needed); prints it once\n"
+	    "  admin add-provider NAME (--git-url URL [--path P] [--ref R] | --path DIR)\n"
+	    "                            add a provider from a git repository (P: its folder in\n"
+	    "                            the repository; R: branch, tag or commit) or a folder on\n"
+	    "                            the server; validated first, every problem printed\n"
+	    "  admin remove-provider NAME  remove a provider added with add-provider\n"
+	    "  admin reload              re-read the config's providers, fetch every git provider;\n"
+	    "                            the catalog in use is kept if the new one has errors\n"
+	    "  Remote options: --server URL, --no-wait, -f/--follow, --app, --status, --page,\n"
+	    "  --role, --team, --git-url, --ref, --path; --param, --dry-run and -o json as for\n"
+	    "  local commands.  --reconnect-wait SECS: how long run/logs -f keep reconnecting\n"
+	    "  to a server that went away (default 60; exit 5 after that).\n"
 	    "\n"
 	    "Options:\n"
 	    "  --plugin-dir DIR          plugin directory (default: %s)\n"
@@ -56,41 +81,116 @@ usage(FILE *fp)
 	    INN_PLUGIN_DIR);
 }
 
+/* The commands.  A command with a remote handler asks the server in remote
+ * mode; else (or with --local) its local handler runs it in-process, unless
+ * it is local_needs_flag (run: in-process only when --local says so). */
+static const struct ctl_command {
+	const char *name;
+	int (*local_fn)(const ctl_opts *, int, char **);
+	ctl_remote_fn remote_fn;
+	int local_needs_flag;
+} commands[] = {
+	{ "plugins", ctl_cmd_plugins, NULL, 0 },
+	{ "validate-provider", ctl_cmd_validate_provider, NULL, 0 },
+	{ "list-providers", ctl_cmd_list_providers, ctl_rcmd_list_providers, 0 },
+	{ "list-goldenpaths", ctl_cmd_list_goldenpaths, ctl_rcmd_list_goldenpaths, 0 },
+	{ "test-workflow", ctl_cmd_test_workflow, NULL, 0 },
+	{ "run", ctl_cmd_run, ctl_rcmd_run, 1 },
+	{ "status", NULL, ctl_rcmd_status, 0 },
+	{ "logs", NULL, ctl_rcmd_logs, 0 },
+	{ "cancel", NULL, ctl_rcmd_cancel, 0 },
+	{ "retry", NULL, ctl_rcmd_retry, 0 },
+	{ "list-workflows", NULL, ctl_rcmd_list_workflows, 0 },
+	{ "admin", NULL, ctl_rcmd_admin, 0 },
+};
+
+/* Runs command c the way the options ask; returns a ctl_exit code. */
+static int
+dispatch(const struct ctl_command *c, const ctl_opts *o, int argc, char **argv)
+{
+	int remote = !o->local && ctl_server_url(o) != NULL;
+
+	if (c->remote_fn != NULL && remote)
+		return ctl_remote_call(o, c->remote_fn, argc, argv);
+	if (c->local_fn != NULL && (o->local || !c->local_needs_flag))
+		return c->local_fn(o, argc, argv);
+	fprintf(stderr, "innominatus-ctl: %s talks to a server: give --server URL or set "
+	        "INNOMINATUS_SERVER%s\n", c->name,
+	        o->local ? " (and drop --local)" : c->local_fn != NULL ?
+	        "; or run it in-process with --local" : "");
+	return CTL_EXIT_USAGE;
+}
+
+/* Options whose value is kept as given, and where. */
 static const struct {
 	const char *name;
-	int (*fn)(const ctl_opts *, int, char **);
-} commands[] = {
-	{ "plugins", ctl_cmd_plugins },
-	{ "validate-provider", ctl_cmd_validate_provider },
-	{ "list-providers", ctl_cmd_list_providers },
-	{ "list-goldenpaths", ctl_cmd_list_goldenpaths },
-	{ "test-workflow", ctl_cmd_test_workflow },
-	{ "run", ctl_cmd_run },
+	size_t off;              /* of a const char * in ctl_opts */
+} str_opts[] = {
+	{ "--plugin-dir", offsetof(ctl_opts, plugin_dir) },
+	{ "--goldenpaths", offsetof(ctl_opts, goldenpaths) },
+	/* remote mode (ctl/cmd_remote.c) */
+	{ "--server", offsetof(ctl_opts, server) },
+	{ "--app", offsetof(ctl_opts, app) },
+	{ "--status", offsetof(ctl_opts, status) },
+	{ "--role", offsetof(ctl_opts, role) },
+	{ "--team", offsetof(ctl_opts, team) },
+	{ "--git-url", offsetof(ctl_opts, git_url) },
+	{ "--ref", offsetof(ctl_opts, ref) },
+	{ "--path", offsetof(ctl_opts, path) },
 };
+
+/* The other options that take a value (set_value reads them). */
+static const char *const value_opts[] = { "--config", "-o", "--providers", "--param", "-p",
+                                          "--parallel", "--page", "--reconnect-wait", NULL };
+
+/* The str_opts index of option a, or -1. */
+static int
+str_opt(const char *a)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(str_opts) / sizeof(str_opts[0]); i++)
+		if (strcmp(a, str_opts[i].name) == 0)
+			return (int)i;
+	return -1;
+}
 
 /* Options that take a value. */
 static int
 takes_value(const char *a)
 {
-	static const char *const v[] = { "--plugin-dir", "--config", "-o", "--providers",
-	                                 "--goldenpaths", "--param", "-p", "--parallel",
-	                                 /* remote mode */
-	                                 "--server", "--app", "--status", "--page", "--role",
-	                                 "--team", "--git-url", "--ref", "--path", "--reconnect-wait",
-	                                 NULL };
 	int i;
 
-	for (i = 0; v[i] != NULL; i++)
-		if (strcmp(a, v[i]) == 0)
+	for (i = 0; value_opts[i] != NULL; i++)
+		if (strcmp(a, value_opts[i]) == 0)
 			return 1;
+	return str_opt(a) >= 0;
+}
+
+/* val as a whole number in lo..hi into *out; -1 with a message naming opt
+ * (and unit) otherwise. */
+static int
+parse_range(const char *opt, const char *val, long lo, long hi, const char *unit, int *out)
+{
+	char *end;
+	long n = strtol(val, &end, 10);
+
+	if (*end != '\0' || end == val || n < lo || n > hi) {
+		fprintf(stderr, "innominatus-ctl: %s takes %ld..%ld%s, not \"%s\"\n", opt, lo, hi,
+		        unit, val);
+		return -1;
+	}
+	*out = (int)n;
 	return 0;
 }
 
 static int
 set_value(ctl_opts *o, const char *a, const char *val)
 {
-	if (strcmp(a, "--plugin-dir") == 0) {
-		o->plugin_dir = val;
+	int k = str_opt(a);
+
+	if (k >= 0) {
+		*(const char **)(void *)((char *)o + str_opts[k].off) = val;
 	} else if (strcmp(a, "--config") == 0) {
 		o->config = val;
 		o->config_explicit = 1;
@@ -105,58 +205,16 @@ set_value(ctl_opts *o, const char *a, const char *val)
 		if (o->nproviders >= CTL_MAX_LIST)
 			return -1;
 		o->providers[o->nproviders++] = val;
-	} else if (strcmp(a, "--goldenpaths") == 0) {
-		o->goldenpaths = val;
 	} else if (strcmp(a, "--param") == 0 || strcmp(a, "-p") == 0) {
 		if (o->nparams >= CTL_MAX_LIST)
 			return -1;
 		o->params[o->nparams++] = val;
 	} else if (strcmp(a, "--parallel") == 0) {
-		char *end;
-		long n = strtol(val, &end, 10);
-
-		if (*end != '\0' || n < 1 || n > 256) {
-			fprintf(stderr, "innominatus-ctl: --parallel takes 1..256, not \"%s\"\n",
-			        val);
-			return -1;
-		}
-		o->parallel = (int)n;
-	/* --- remote mode (ctl/remote.c) --- */
-	} else if (strcmp(a, "--server") == 0) {
-		o->server = val;
-	} else if (strcmp(a, "--app") == 0) {
-		o->app = val;
-	} else if (strcmp(a, "--status") == 0) {
-		o->status = val;
-	} else if (strcmp(a, "--page") == 0) {
-		char *end;
-		long n = strtol(val, &end, 10);
-
-		if (*end != '\0' || n < 1 || n > 1000000) {
-			fprintf(stderr, "innominatus-ctl: --page takes 1..1000000, not \"%s\"\n", val);
-			return -1;
-		}
-		o->page = (int)n;
+		return parse_range(a, val, 1, 256, "", &o->parallel);
+	} else if (strcmp(a, "--page") == 0) {           /* remote mode */
+		return parse_range(a, val, 1, 1000000, "", &o->page);
 	} else if (strcmp(a, "--reconnect-wait") == 0) {
-		char *end;
-		long n = strtol(val, &end, 10);
-
-		if (*end != '\0' || end == val || n < 0 || n > 86400) {
-			fprintf(stderr, "innominatus-ctl: --reconnect-wait takes 0..86400 seconds, "
-			        "not \"%s\"\n", val);
-			return -1;
-		}
-		o->reconnect_wait = (int)n;
-	} else if (strcmp(a, "--role") == 0) {
-		o->role = val;
-	} else if (strcmp(a, "--team") == 0) {
-		o->team = val;
-	} else if (strcmp(a, "--git-url") == 0) {
-		o->git_url = val;
-	} else if (strcmp(a, "--ref") == 0) {
-		o->ref = val;
-	} else if (strcmp(a, "--path") == 0) {
-		o->path = val;
+		return parse_range(a, val, 0, 86400, " seconds", &o->reconnect_wait);
 	}
 	return 0;
 }
@@ -223,12 +281,9 @@ main(int argc, char **argv)
 		usage(stderr);
 		goto out;
 	}
-	/* remote mode: --server / $INNOMINATUS_SERVER routes to ctl/remote.c */
-	if (ctl_remote_dispatch(&o, cmd, nrest, rest, &rc))
-		goto out;
 	for (k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
 		if (strcmp(cmd, commands[k].name) == 0) {
-			rc = commands[k].fn(&o, nrest, rest);
+			rc = dispatch(&commands[k], &o, nrest, rest);
 			goto out;
 		}
 	fprintf(stderr, "innominatus-ctl: unknown command \"%s\" (see --help)\n", cmd);

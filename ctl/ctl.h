@@ -21,7 +21,8 @@ enum ctl_exit {
 	CTL_EXIT_USAGE = 2,    /* bad command line */
 	CTL_EXIT_CONFIG = 3,   /* invalid input: admin config, plugin dir, provider, workflow, parameters */
 	CTL_EXIT_STOPPED = 4,  /* the run was cancelled or timed out */
-	CTL_EXIT_REMOTE = 5    /* remote mode: server unreachable, or authentication failed */
+	CTL_EXIT_REMOTE = 5,   /* remote mode: server unreachable, or authentication failed */
+	CTL_EXIT_INTERRUPTED = 130  /* remote mode: Ctrl-C while watching a run */
 };
 
 #define CTL_MAX_LIST 64
@@ -40,7 +41,7 @@ typedef struct ctl_opts {
 	int nproviders;
 	const char *params[CTL_MAX_LIST];    /* --param k=v (repeatable) */
 	int nparams;
-	/* remote mode (ctl/remote.c) */
+	/* remote mode (ctl/cmd_remote.c) */
 	const char *server;      /* --server URL, else $INNOMINATUS_SERVER */
 	int no_wait;             /* --no-wait: run/retry return once submitted */
 	int follow;              /* -f, --follow: logs streams until the run ends */
@@ -69,6 +70,8 @@ int ctl_env_load(ctl_env *env, const ctl_opts *o, int want_catalog);
 void ctl_env_free(ctl_env *env);
 /* Prints diagnostics to fp as "file:line:col: error: message" lines. */
 void ctl_print_diag(FILE *fp, const inn_diag *d);
+/* path names a regular file (following links). */
+int ctl_is_file(const char *path);
 /* --param k=v list as a JSON object (values are strings; the engine
  * converts them to the parameters' types).  NULL with a message on error. */
 json_object *ctl_params(const ctl_opts *o);

@@ -36,8 +36,8 @@ is_dir(const char *p)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static int
-is_file(const char *p)
+int
+ctl_is_file(const char *p)
 {
 	struct stat st;
 
@@ -71,9 +71,9 @@ ctl_env_load(ctl_env *env, const ctl_opts *o, int want_catalog)
 		n = inn_policy_provider_dirs(env->policy, dirs, CTL_MAX_LIST);
 	if (n == 0 && is_dir("providers"))
 		dirs[n++] = strdup("providers");
-	if (gp == NULL && is_file("workflows/goldenpaths.yaml"))
+	if (gp == NULL && ctl_is_file("workflows/goldenpaths.yaml"))
 		gp = "workflows/goldenpaths.yaml";
-	if (gp == NULL && is_file("goldenpaths.yaml"))
+	if (gp == NULL && ctl_is_file("goldenpaths.yaml"))
 		gp = "goldenpaths.yaml";
 	ctx.policy = env->policy;
 	ctx.registry = env->registry;

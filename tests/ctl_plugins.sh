@@ -12,12 +12,7 @@ cp "$INN_SHELL_SO" "$dir/plugins/shell.so"
 cp "$INN_FIXTURE_DIR/good.so" "$dir/plugins/good.so"
 chmod 755 "$dir/plugins/"*.so
 printf 'workflowPolicies:\n  allowedStepTypes:\n    - shell\n' > "$dir/admin-config.yaml"
-n=0
-fail=0
-check() { # description, command-exit-ok
-	n=$((n + 1))
-	if [ "$2" = 0 ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi
-}
+. "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
 echo "1..8"
 out=$("$ctl" --version); rc=$?
 echo "$out" | grep -q "^innominatus-ctl [0-9].* (plugin ABI 1\.1)$"; check "--version prints version and ABI" $(( rc + $? ))

@@ -109,12 +109,8 @@ url="http://127.0.0.1:$(cat "$dir/port")"
 mkdir "$dir/home"
 # no credentials file, no inherited server or token
 c() { env -u INNOMINATUS_SERVER HOME="$dir/home" XDG_CONFIG_HOME= INNOMINATUS_TOKEN=s3cret-token "$ctl" --server "$url" "$@"; }
-n=0
-fail=0
-check() {
-	n=$((n + 1))
-	if [ "$2" = 0 ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; sed 's/^/# /' "$dir/out"; fi
-}
+. "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
+CHECK_SHOW="$dir/out"
 echo "1..14"
 
 c list-goldenpaths >"$dir/out" 2>&1

@@ -13,13 +13,8 @@ cp "$INN_SHELL_SO" "$dir/plugins/shell.so"
 chmod 755 "$dir/plugins/shell.so"
 printf 'workflowPolicies:\n  allowedStepTypes: [shell]\n' > "$dir/admin.yaml"
 c() { "$ctl" --plugin-dir "$dir/plugins" --config "$dir/admin.yaml" "$@"; }
-n=0
-fail=0
-check() {
-	n=$((n + 1))
-	if [ "$2" = 0 ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi
-}
-echo "1..10"
+. "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
+echo "1..11"
 
 c validate-provider "$src/providers/storage-team" >"$dir/out" 2>&1
 rc=$?; grep -q "provider storage-team 1.0.0: valid, 2 workflow(s), resource types: bucket s3" "$dir/out"
@@ -61,6 +56,10 @@ rc=$?; grep -q 'loud: HELLO $(TOUCH .*PWNED); WORLD' "$dir/out"
 r2=$?; [ ! -e "$dir/pwned" ]
 check "run --local passes outputs between steps; a hostile parameter stays text" $(( rc + r2 + $? ))
 
+c -o json run --local "$dir/wf.yaml" --param who=json >"$dir/out" 2>/dev/null
+rc=$?; python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["status"]=="succeeded"; assert [s["status"] for s in d["steps"]]==["succeeded","succeeded"], d["steps"]; assert all("state" not in s for s in d["steps"]); assert d["outputs"]["loud"]=="HELLO JSON"' "$dir/out"
+check "run --local -o json names each state \"status\", as the API does" $(( rc + $? ))
+
 c run --local "$dir/wf.yaml" >"$dir/out" 2>&1
 rc=$?; [ $rc -eq 3 ] && grep -q 'parameter "who": is required' "$dir/out"
 check "a missing required parameter exits 3 and names it" $?
@@ -70,14 +69,7 @@ c run --local "$dir/fail.yaml" >"$dir/out" 2>&1
 rc=$?; [ $rc -eq 1 ] && grep -q "exit status 7" "$dir/out"
 check "a failing step exits 1 with the exit status in the log" $?
 
-cat > "$dir/spec.yaml" <<SPEC
-apiVersion: score.dev/v1b1
-metadata: {name: cart}
-containers: {web: {image: cart:1}}
-resources:
-  db: {type: sqlite, params: {database: cart}}
-  assets: {type: s3, params: {bucket: cart-assets}}
-SPEC
+cart_spec "$dir/spec.yaml"
 # the demo workflows keep their files in the state directory of the app's
 # resource and environment: <state root>/<app>/<resource>/<env>/<plugin>
 st="$dir/state"

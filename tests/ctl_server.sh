@@ -28,20 +28,8 @@ providers:
 workflowPolicies:
   allowedStepTypes: [shell]
 CONF
-cat > "$dir/spec.yaml" <<SPEC
-apiVersion: score.dev/v1b1
-metadata: {name: cart}
-containers: {web: {image: cart:1}}
-resources:
-  db: {type: sqlite, params: {database: cart}}
-  assets: {type: s3, params: {bucket: cart-assets}}
-SPEC
-n=0
-fail=0
-check() {
-	n=$((n + 1))
-	if [ "$2" = 0 ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi
-}
+. "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
+cart_spec "$dir/spec.yaml"
 echo "1..11"
 key=$("$srvbin" --config "$dir/etc/innominatus.yaml" --create-admin-key ops)
 "$srvbin" --config "$dir/etc/innominatus.yaml" 2>"$dir/server.log" &

@@ -34,12 +34,7 @@ steps:
 outputs:
   url: "${steps.announce.outputs.url}"
 WF
-n=0
-fail=0
-check() {
-	n=$((n + 1))
-	if [ "$2" = 0 ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi
-}
+. "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
 echo "1..5"
 TF_CLI_CONFIG_FILE=/dev/null INNOMINATUS_STATE_DIR="$dir/state" "$ctl" --plugin-dir "$dir/plugins" \
 	--config "$dir/admin.yaml" --providers "$src/tests/data/e2e" \

@@ -6,18 +6,14 @@
 . "$INN_TOP_SRCDIR/tests/hostile/lib.sh"
 fix="$INN_TOP_SRCDIR/tests/data/hostile/http"
 h_init http
-# under ASan (CI), freed memory waits in a quarantine of up to 256 MB: keep it
-# small so that the RSS checks below measure the server, not the quarantine
-ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}quarantine_size_mb=16"
-export ASAN_OPTIONS
+h_small_quarantine   # the memory checks measure the server, not ASan's quarantine
 H_SERVER_YAML="  goldenpaths: $fix/goldenpaths.yaml"
 h_start "$fix/providers" || { echo "Bail out! server"; exit 1; }
 U=$(h_key http-user user web)
 
 # raw: sends stdin as bytes on one connection; prints the status lines,
 # the Content-Type headers and the bodies received until the server closes
-cat > "$H/raw.py" <<'PY'
-import socket, sys, urllib.parse
+{ printf '%s' "$H_PY"; cat <<'PY'; } > "$H/raw.py"
 u = urllib.parse.urlparse(sys.argv[1])
 data = sys.stdin.buffer.read()
 s = socket.create_connection((u.hostname, u.port), timeout=10)
@@ -25,16 +21,7 @@ try:
     s.sendall(data)
 except OSError:
     pass
-out = b""
-try:
-    while True:
-        b = s.recv(65536)
-        if not b:
-            break
-        out += b
-except OSError:
-    pass
-sys.stdout.write(out.decode("utf-8", "replace"))
+sys.stdout.write(read_until_close(s).decode("utf-8", "replace"))
 PY
 raw() { python3 "$H/raw.py" "$url"; }
 # is STATUS CODE: the last api reply had this status and error code
@@ -46,8 +33,7 @@ hostport=${url#http://}
 # the high-water mark of the server's resident memory, in kB
 rss() { awk '/^VmHWM/ {print $2}' "/proc/$spid/status"; }
 rss0=$(rss)
-python3 - "$url" > "$H/ht3" <<'PY'
-import socket, sys, urllib.parse, threading
+h_py "$url" > "$H/ht3" <<'PY'
 u = urllib.parse.urlparse(sys.argv[1])
 res = []
 def one(i):
@@ -62,16 +48,7 @@ def one(i):
             sent += s.send(chunk[:min(65536, size - sent)])
     except OSError:
         pass
-    out = b""
-    try:
-        while True:
-            b = s.recv(65536)
-            if not b:
-                break
-            out += b
-    except OSError:
-        pass
-    res.append(out.split(b"\r\n")[0].decode("latin-1"))
+    res.append(read_until_close(s).split(b"\r\n")[0].decode("latin-1"))
     s.close()
 ts = [threading.Thread(target=one, args=(i,)) for i in range(30)]
 for t in ts: t.start()
@@ -320,7 +297,7 @@ check "A49: a head trickling a line every 0.5 s gets 408 (headerTimeoutSeconds) 
 	test "$(sed -n 1p "$H/trickle")" = "HTTP/1.1 408 Request Timeout"
 check "A49: a body at 1 byte/s gets 408 after timeoutSeconds and is closed" \
 	test "$(sed -n 2p "$H/trickle")" = "HTTP/1.1 408 Request Timeout"
-python3 - "$url" "$U" > "$H/loris" <<'PY'
+h_py "$url" "$U" > "$H/loris" <<'PY'
 import socket, sys, threading, time, urllib.parse
 u = urllib.parse.urlparse(sys.argv[1]); key = sys.argv[2].encode()
 stop = time.time() + 14
@@ -354,24 +331,11 @@ ts.append(threading.Thread(target=loris, args=("127.0.0.6",
           b"POST /api/workflows/run HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key +
           b"\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{", b" ")))
 for t in ts: t.start()
-def get(ip):
-    try:
-        s = socket.create_connection((u.hostname, u.port), timeout=5, source_address=(ip, 0))
-        s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        out = b""
-        while True:
-            b = s.recv(65536)
-            if not b:
-                break
-            out += b
-        return out.split(b"\r\n")[0].decode("latin-1")
-    except OSError as e:
-        return str(e)
 time.sleep(1.5)
-print(get("127.0.0.9"))
-print(get("127.0.0.2"))
+print(health_from(sys.argv[1], "127.0.0.9"))
+print(health_from(sys.argv[1], "127.0.0.2"))
 time.sleep(3)
-print(get("127.0.0.9"))
+print(health_from(sys.argv[1], "127.0.0.9"))
 for t in ts: t.join()
 print(len(ended))
 PY
@@ -392,7 +356,7 @@ check "A49: every trickling client sees its connection ended (deadlines, or clos
 curl -sN --max-time 30 -H "Authorization: Bearer $U" "$url/api/events/stream" > "$H/ka_sse" 2>/dev/null &
 sse_pid=$!
 sleep 1
-python3 - "$url" > "$H/ka" <<'PY'
+h_py "$url" > "$H/ka" <<'PY'
 import socket, sys, threading, time, urllib.parse
 u = urllib.parse.urlparse(sys.argv[1])
 stop = time.time() + 9
@@ -410,23 +374,10 @@ def flood(ip):
             time.sleep(0.1)
 ts = [threading.Thread(target=flood, args=("127.0.0.%d" % a,)) for a in range(2, 6) for i in range(10)]
 for t in ts: t.start()
-def get(ip):
-    try:
-        s = socket.create_connection((u.hostname, u.port), timeout=5, source_address=(ip, 0))
-        s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        out = b""
-        while True:
-            b = s.recv(65536)
-            if not b:
-                break
-            out += b
-        return out.split(b"\r\n")[0].decode("latin-1")
-    except OSError as e:
-        return str(e)
 time.sleep(3)
-print(get("127.0.0.9"))
+print(health_from(sys.argv[1], "127.0.0.9"))
 time.sleep(1)
-print(get("127.0.0.9"))
+print(health_from(sys.argv[1], "127.0.0.9"))
 for t in ts: t.join()
 PY
 echo "# keep-alive flood: $(tr '\n' '|' < "$H/ka")"

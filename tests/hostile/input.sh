@@ -14,7 +14,6 @@ chmod -R u+w "$H/providers"
 H_SERVER_YAML="  goldenpaths: $fixtures/goldenpaths.yaml"
 h_start "$H/providers" || exit 1
 BLUE=$(h_key blue-dev user blue)
-code_is() { [ "$(cat "$H/code")" = "$1" ]; }
 body_has() { grep -q -- "$1" "$H/body"; }
 runs_of() { api GET /api/workflows "$ADMIN" | jf total; }
 before=$(runs_of)
@@ -24,20 +23,15 @@ api POST /api/workflows/run "$BLUE" \
 	-d '{"workflow":"tenancy/echo","parameters":{"msg\u0000zz":"x"}}' >/dev/null
 check "a NUL in a parameter name is a 400" code_is 400
 check "... which says so" body_has "NUL"
-api POST /api/workflows/run "$BLUE" -d '{"workflow":"tenancy/echo\u0000zz"}' >/dev/null
-check "a NUL in a workflow name is a 400 (not tenancy/echo run)" code_is 400
+check_api "a NUL in a workflow name is a 400 (not tenancy/echo run)" 400 POST /api/workflows/run "$BLUE" -d '{"workflow":"tenancy/echo\u0000zz"}'
 spec='{"spec":{"apiVersion":"score.dev/v1b1","metadata":{"name":"app\u0000zz"},"containers":{"w":{"image":"x"}}}}'
-api POST /api/golden-paths/noop/run "$BLUE" -d "$spec" >/dev/null
-check "a NUL in a Score spec's application name is a 400" code_is 400
+check_api "a NUL in a Score spec's application name is a 400" 400 POST /api/golden-paths/noop/run "$BLUE" -d "$spec"
 spec='{"spec":"apiVersion: score.dev/v1b1\nmetadata: {name: \"app\\0zz\"}\ncontainers: {w: {image: x}}\n"}'
-api POST /api/golden-paths/noop/run "$BLUE" -d "$spec" >/dev/null
-check "a YAML NUL escape in a spec's application name is a 400" code_is 400
+check_api "a YAML NUL escape in a spec's application name is a 400" 400 POST /api/golden-paths/noop/run "$BLUE" -d "$spec"
 check "... naming the NUL" body_has "NUL"
 check "none of them started a run" [ "$(runs_of)" = "$before" ]
-api POST /api/admin/keys "$ADMIN" -d '{"name":"nk\u0000x","role":"user","team":"blue"}' >/dev/null
-check "a NUL in a key name is a 400" code_is 400
-api POST /api/admin/keys "$ADMIN" -d '{"name":"nk","role":"user","team":"blue\u0000evil"}' >/dev/null
-check "a NUL in a team name is a 400" code_is 400
+check_api "a NUL in a key name is a 400" 400 POST /api/admin/keys "$ADMIN" -d '{"name":"nk\u0000x","role":"user","team":"blue"}'
+check_api "a NUL in a team name is a 400" 400 POST /api/admin/keys "$ADMIN" -d '{"name":"nk","role":"user","team":"blue\u0000evil"}'
 api GET /api/workflows "$ADMIN" >/dev/null
 api GET /api/admin/keys "$ADMIN" >/dev/null
 check "no key nk was made" sh -c "! grep -q '\"nk\"' '$H/body'"
@@ -52,13 +46,10 @@ curl -s -o "$H/body" -w '%{http_code}' -m 5 -H "Authorization: Bearer $BLUE" \
 check "a Last-Event-ID that is not a number is a 400" code_is 400
 id=$(api POST /api/workflows/run "$BLUE" -d '{"workflow":"tenancy/echo"}' | jf id)
 h_wait_final "$id" "$BLUE" 30
-api GET "/api/workflows/$id/logs?after=zz" "$BLUE" >/dev/null
-check "logs after=zz is a 400" code_is 400
-api GET "/api/workflows/$id/logs?after=0" "$BLUE" >/dev/null
-check "logs after=0 still works" code_is 200
+check_api "logs after=zz is a 400" 400 GET "/api/workflows/$id/logs?after=zz" "$BLUE"
+check_api "logs after=0 still works" 200 GET "/api/workflows/$id/logs?after=0" "$BLUE"
 
-python3 - "$url" "$BLUE" > "$H/chunk" <<'PY'
-import socket, sys, urllib.parse
+h_py "$url" "$BLUE" > "$H/chunk" <<'PY'
 u = urllib.parse.urlparse(sys.argv[1])
 s = socket.create_connection((u.hostname, u.port), timeout=10)
 body = b'{"workflow":"tenancy/echo"}'
@@ -66,13 +57,7 @@ req = (b"POST /api/workflows/run HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " 
        sys.argv[2].encode() + b"\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
        b"0000000000000000000000" + (b"%x" % len(body)) + b"\r\n" + body + b"\r\n0\r\n\r\n")
 s.sendall(req)
-out = b""
-while True:
-    d = s.recv(65536)
-    if not d:
-        break
-    out += d
-print(out.split(b"\r\n", 1)[0].decode())
+print(read_all(s).split(b"\r\n", 1)[0].decode())
 PY
 check "a chunk size with leading zeros is read as its number (202)" grep -q " 202 " "$H/chunk"
 h_stop

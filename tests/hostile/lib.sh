@@ -14,7 +14,17 @@
 #   api METHOD PATH KEY [curl args] print the body; $H/code has the status
 #   jf FIELD < json                 print a top-level (or a.b) field
 #   check DESC CMD...               one TAP line (ok if CMD succeeds)
+#   code_is STATUS                  the last api reply had this HTTP status
+#   check_api DESC STATUS METHOD PATH KEY [curl args]
+#                                   one TAP line: the request is answered STATUS
 #   h_wait_final ID KEY [SECS]      wait until the execution is final
+#   h_is_final STATUS               STATUS is a final execution status
+#   h_wal_peak ID KEY               wait for the execution's end; print the
+#                                   largest size the store's -wal file had
+#   h_small_quarantine              under ASan, a small freed-memory quarantine
+#   h_py ARGS... <<'PY'             python3 runs the script after the helpers
+#                                   in H_PY (read_all, read_until_close,
+#                                   health_from)
 #   h_done                          print the plan and exit 0/1
 src=${INN_TOP_SRCDIR:?}
 build=${INN_TOP_BUILDDIR:?}
@@ -112,15 +122,84 @@ h_key() { # NAME ROLE [TEAM]
 
 h_status() { api GET "/api/workflows/$1" "$2" | jf status; }
 
+h_is_final() { # STATUS
+	case $1 in
+	succeeded|failed|cancelled|timed_out|interrupted) return 0 ;;
+	esac
+	return 1
+}
+
 h_wait_final() { # ID KEY [SECS]
 	i=0
 	while [ $i -lt $((${3:-30} * 10)) ]; do
-		case $(h_status "$1" "$2") in
-		succeeded|failed|cancelled|timed_out|interrupted) return 0 ;;
-		esac
+		h_is_final "$(h_status "$1" "$2")" && return 0
 		i=$((i + 1)); sleep 0.1
 	done
 	return 1
+}
+
+h_wal_peak() { # ID KEY
+	h_peak=0
+	while :; do
+		h_w=$(stat -c %s "$H/inn.db-wal" 2>/dev/null || echo 0)
+		[ "$h_w" -gt "$h_peak" ] && h_peak=$h_w
+		h_is_final "$(h_status "$1" "$2")" && break
+		sleep 0.2
+	done
+	echo "$h_peak"
+}
+
+# under ASan (CI), freed memory waits in a quarantine of up to 256 MB: keep it
+# small so that memory checks measure the server, not the quarantine
+h_small_quarantine() {
+	ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}quarantine_size_mb=16"
+	export ASAN_OPTIONS
+}
+
+# Python helpers for h_py scripts: read_all(s), everything the peer sends on
+# socket s until it closes; read_until_close(s), the same but what arrived
+# before an error too; health_from(url, ip), the status line of GET /health
+# sent from source address ip (or the error in words).
+H_PY='import socket, sys, threading, time, urllib.parse
+def read_all(s):
+    out = b""
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        out += b
+    return out
+def read_until_close(s):
+    out = b""
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            out += b
+    except OSError:
+        pass
+    return out
+def health_from(url, ip):
+    u = urllib.parse.urlparse(url)
+    try:
+        s = socket.create_connection((u.hostname, u.port), timeout=5, source_address=(ip, 0))
+        s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        return read_all(s).split(b"\r\n")[0].decode("latin-1")
+    except OSError as e:
+        return str(e)
+'
+h_py() { # ARGS... < SCRIPT
+	python3 -c "$H_PY$(cat)" "$@"
+}
+
+code_is() { [ "$(cat "$H/code")" = "$1" ]; }
+
+check_api() { # DESC STATUS METHOD PATH KEY [curl args...]
+	h_cd=$1 h_cs=$2
+	shift 2
+	api "$@" >/dev/null
+	check "$h_cd" code_is "$h_cs"
 }
 
 check() { # DESC CMD...

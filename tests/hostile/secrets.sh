@@ -33,6 +33,33 @@ lines = d if isinstance(d, list) else (d.get("data") or d.get("lines") or [])
 for l in lines: print(l["line"])' "$H/body"
 }
 final() { h_wait_final "$1" "$RED" 60; h_status "$1" "$RED"; }
+# run_logged BODY LOG: runs BODY to its end; sets $id and $st (its final
+# status) and puts its log lines in LOG.  retry_logged ID LOG: the same for
+# a retry of ID, whose id goes to $rid.
+run_logged() { id=$(run "$1"); st=$(final "$id"); logs "$id" > "$2"; }
+# wait_log ID LINE: waits (10 s at most) until a log line of ID starts with LINE
+wait_log() {
+	i=0
+	until logs "$1" | grep -q "^$2"; do
+		i=$((i + 1)); [ $i -lt 200 ] || break; sleep 0.05
+	done
+}
+# resumed_logged BODY LINE LOG: runs BODY until a log line starts with LINE,
+# kills the server (-9) and starts it again; sets $id and $st once the
+# resumed run ended, with its log lines in LOG.
+resumed_logged() {
+	id=$(run "$1")
+	wait_log "$id" "$2"
+	h_stop KILL
+	h_start "$fx"
+	st=$(final "$id")
+	logs "$id" > "$3"
+}
+retry_logged() {
+	rid=$(api POST "/api/workflows/$1/retry" "$RED" | jf id)
+	st=$(final "$rid")
+	logs "$rid" > "$2"
+}
 
 # The forms of a secret that must never appear: the value, base64 (std and
 # url-safe) of it with and without a newline, the part of base64(x+value)
@@ -75,9 +102,7 @@ EOF
 }
 
 # ---- SE-2, SE-3, SE-4: encoded forms and the chunk boundary ----------------
-id=$(run "{\"workflow\":\"sec/leak\",\"parameters\":{\"pw\":\"$LEAK\"}}")
-st=$(final "$id")
-logs "$id" > "$H/leak.log"
+run_logged "{\"workflow\":\"sec/leak\",\"parameters\":{\"pw\":\"$LEAK\"}}" "$H/leak.log"
 check "SE-2/3: the leak workflow ran to its end" \
 	sh -c "[ '$st' = succeeded ] && grep -q '^done-leaking' '$H/leak.log'"
 check "SE-2/3: what was printed is there, masked (echo|base64, user:secret, quote)" \
@@ -93,46 +118,34 @@ check "SE-4: the long lines were cut into chunks (the boundary was exercised)" \
 	sh -c "[ \$(grep -c '^xxxxxxxx' '$H/leak.log') -ge 5 ]"
 
 # ---- SE-8: retry runs with the real secret -------------------------------
-id=$(run "{\"workflow\":\"sec/retry\",\"parameters\":{\"pw\":\"$RETRY\",\"marker\":\"$H/retry-ok\"}}")
-st=$(final "$id")
-logs "$id" > "$H/r1.log"
+run_logged "{\"workflow\":\"sec/retry\",\"parameters\":{\"pw\":\"$RETRY\",\"marker\":\"$H/retry-ok\"}}" "$H/r1.log"
 check "SE-8: the first run fails and saw the 24-byte secret" \
 	sh -c "[ '$st' = failed ] && grep -q '^pw-len=24 ' '$H/r1.log'"
 check "SE-8: the stored parameters show the secret masked" \
 	test "$(api GET "/api/workflows/$id" "$RED" | jf parameters.pw)" = '***'
 touch "$H/retry-ok"
-rid=$(api POST "/api/workflows/$id/retry" "$RED" | jf id)
-st=$(final "$rid")
-logs "$rid" > "$H/r2.log"
+retry_logged "$id" "$H/r2.log"
 check "SE-8: the retry succeeds" test "$st" = succeeded
 check "SE-8: the retry's step saw the same secret (length and hash), not \"***\"" \
 	sh -c "[ \"\$(grep '^pw-len=' '$H/r2.log')\" = \"\$(grep '^pw-len=' '$H/r1.log')\" ]"
 
 # a Score spec's secret resource parameter (SE-7), then a retry of that run
 spec="{\"apiVersion\":\"score.dev/v1b1\",\"metadata\":{\"name\":\"secapp\"},\"containers\":{\"w\":{\"image\":\"x\"}},\"resources\":{\"s\":{\"type\":\"secretthing\",\"params\":{\"password\":\"$SPECPW\",\"marker\":\"$H/spec-ok\"}}}}"
-id=$(run "{\"workflow\":\"sec/noop\",\"spec\":$spec}")
-st=$(final "$id")
-logs "$id" > "$H/s1.log"
+run_logged "{\"workflow\":\"sec/noop\",\"spec\":$spec}" "$H/s1.log"
 check "SE-7: the spec run fails at its resource, which saw the 25-byte password" \
 	sh -c "[ '$st' = failed ] && grep -q 'res-pw-len=25 ' '$H/s1.log'"
 touch "$H/spec-ok"
-rid=$(api POST "/api/workflows/$id/retry" "$RED" | jf id)
-st=$(final "$rid")
-logs "$rid" > "$H/s2.log"
+retry_logged "$id" "$H/s2.log"
 check "SE-8: the retry of a spec run runs the same spec: the resource sees the real password" \
 	sh -c "[ '$st' = succeeded ] &&
 	       [ \"\$(grep 'res-pw-len=' '$H/s2.log')\" = \"\$(grep 'res-pw-len=' '$H/s1.log')\" ]"
 
 # ---- A73: a retry reuses a step's secret outputs with their real values ----
-id=$(run "{\"workflow\":\"sec/secreuse\",\"parameters\":{\"pw\":\"$REUSE\",\"marker\":\"$H/reuse-ok\"}}")
-st=$(final "$id")
-logs "$id" > "$H/u1.log"
+run_logged "{\"workflow\":\"sec/secreuse\",\"parameters\":{\"pw\":\"$REUSE\",\"marker\":\"$H/reuse-ok\"}}" "$H/u1.log"
 check "A73: the first run fails at b, which saw the real 39-byte token and 27-byte plain output" \
 	sh -c "[ '$st' = failed ] && grep -q '^b tok-len=39 .* plain-len=27 ' '$H/u1.log'"
 touch "$H/reuse-ok"
-rid=$(api POST "/api/workflows/$id/retry" "$RED" | jf id)
-st=$(final "$rid")
-logs "$rid" > "$H/u2.log"
+retry_logged "$id" "$H/u2.log"
 api GET "/api/workflows/$rid" "$RED" > "$H/u2.json"
 check "A73: the retry succeeds and reused step a (it did not run again)" \
 	sh -c "[ '$st' = succeeded ] && python3 -c 'import json,sys
@@ -150,9 +163,7 @@ check "A73: ... nor of the parameter" no_form "$REUSE" "$H/u2.json"
 
 # a spec resource's secret output reaches the main workflow real, shown masked
 spec="{\"apiVersion\":\"score.dev/v1b1\",\"metadata\":{\"name\":\"tokapp\"},\"containers\":{\"w\":{\"image\":\"x\"}},\"resources\":{\"t\":{\"type\":\"tokthing\",\"params\":{\"seed\":\"$RESTOK\"}}}}"
-id=$(run "{\"workflow\":\"sec/usetok\",\"spec\":$spec}")
-st=$(final "$id")
-logs "$id" > "$H/rt.log"
+run_logged "{\"workflow\":\"sec/usetok\",\"spec\":$spec}" "$H/rt.log"
 api GET "/api/workflows/$id" "$RED" > "$H/rt.json"
 api GET "/api/resources" "$RED" > "$H/rt.res"
 check "A73: a resource's secret output reaches the main workflow real (32 bytes), shown ***" \
@@ -173,29 +184,13 @@ api GET "/api/events?limit=1000" "$RED" > "$H/on.events"
 check "A57: nor do the events" sh -c "! grep -q '$ONAME' '$H/on.events'"
 
 # ---- DU-2: a resume after kill -9 runs with the real secret ----------------
-id=$(run "{\"workflow\":\"sec/idem\",\"parameters\":{\"pw\":\"$IDEM\"}}")
-i=0
-until logs "$id" | grep -q '^seclen len=27'; do
-	i=$((i + 1)); [ $i -lt 200 ] || break; sleep 0.05
-done
-h_stop KILL
-h_start "$fx"
-st=$(final "$id")
-logs "$id" > "$H/idem.log"
+resumed_logged "{\"workflow\":\"sec/idem\",\"parameters\":{\"pw\":\"$IDEM\"}}" 'seclen len=27' "$H/idem.log"
 check "DU-2: the interrupted run was resumed and succeeded" test "$st" = succeeded
 check "DU-2: the resumed step saw the real 27-byte secret, never a 3-byte one" \
 	sh -c "[ \$(grep -c '^seclen len=27 ' '$H/idem.log') -ge 2 ] && ! grep -q '^seclen len=3 ' '$H/idem.log'"
 
 # ---- A73: a resume after kill -9 reuses a secret output with its real value
-id=$(run "{\"workflow\":\"sec/tokresume\",\"parameters\":{\"pw\":\"$TOKRES\"}}")
-i=0
-until logs "$id" | grep -q '^seclen len=34'; do
-	i=$((i + 1)); [ $i -lt 200 ] || break; sleep 0.05
-done
-h_stop KILL
-h_start "$fx"
-st=$(final "$id")
-logs "$id" > "$H/tr.log"
+resumed_logged "{\"workflow\":\"sec/tokresume\",\"parameters\":{\"pw\":\"$TOKRES\"}}" 'seclen len=34' "$H/tr.log"
 api GET "/api/workflows/$id" "$RED" > "$H/tr.json"
 check "A73: the interrupted run was resumed and succeeded" test "$st" = succeeded
 check "A73: the resumed step got the real 34-byte token of the reused step, never \"***\"" \
@@ -222,10 +217,7 @@ final "$gid" > /dev/null
 fid=$(run "{\"workflow\":\"sec/retry\",\"parameters\":{\"pw\":\"$RETRY\",\"marker\":\"$H/never\"}}")
 final "$fid" > /dev/null
 kid=$(run "{\"workflow\":\"sec/idem\",\"parameters\":{\"pw\":\"$IDEM\"}}")
-i=0
-until logs "$kid" | grep -q '^seclen len=27'; do
-	i=$((i + 1)); [ $i -lt 200 ] || break; sleep 0.05
-done
+wait_log "$kid" 'seclen len=27'
 h_stop KILL
 cp "$H/inn.db.key" "$H/key.orig"
 head -c 32 /dev/urandom > "$H/inn.db.key"
@@ -256,15 +248,7 @@ chmod 600 "$H/inn.db.key"
 # ---- ST-1: the WAL stays bounded under a log flood ------------------------
 h_start "$fx"
 id=$(run '{"workflow":"sec/flood","parameters":{"lines":60000}}')
-peak=0
-while :; do
-	w=$(stat -c %s "$H/inn.db-wal" 2>/dev/null || echo 0)
-	[ "$w" -gt "$peak" ] && peak=$w
-	case $(h_status "$id" "$RED") in
-	succeeded|failed|cancelled|timed_out|interrupted) break ;;
-	esac
-	sleep 0.2
-done
+peak=$(h_wal_peak "$id" "$RED")
 echo "# WAL peak during a 60000-line flood: $peak bytes"
 check "ST-1: the flood ran" test "$(h_status "$id" "$RED")" = succeeded
 check "ST-1: the -wal file stayed under 64 MB during the flood" test "$peak" -lt 67108864

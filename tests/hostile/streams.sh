@@ -7,10 +7,7 @@
 . "$INN_TOP_SRCDIR/tests/hostile/lib.sh"
 fix="$INN_TOP_SRCDIR/tests/data/hostile/streams"
 h_init streams
-# under ASan (CI), freed memory waits in a quarantine of up to 256 MB: keep it
-# small so that the memory checks below measure the server, not the quarantine
-ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}quarantine_size_mb=16"
-export ASAN_OPTIONS
+h_small_quarantine   # the memory checks measure the server, not ASan's quarantine
 H_SERVER_YAML="  shutdownGraceSeconds: 1"
 h_start "$fix/providers" || { echo "Bail out! server"; exit 1; }
 U=$(h_key streams-user user st)

@@ -22,7 +22,6 @@ BLUE=$(h_key blue-dev user blue)
 LONE=$(h_key lone user)
 LONE2=$(h_key lone2 user)
 
-code_is() { [ "$(cat "$H/code")" = "$1" ]; }
 has() { printf '%s' "$1" | grep -q -- "$2"; }
 env_name=dev
 # spec APP OWNER [RESOURCE-JSON]: a run body for the noop golden path (in
@@ -112,8 +111,7 @@ body=$(api POST /api/golden-paths/noop/run "$LONE" -d "$(spec adminapp lone)")
 check "AU-8: a key without a team cannot adopt it either (400)" code_is 400
 rd=$(deploy "$RED" redapp red-owner)
 final_ok "$rd"
-api POST /api/golden-paths/noop/run "$BLUE" -d "$(spec redapp blue-owner)" >/dev/null
-check "AU-8: blue cannot run a spec for red's application (400)" code_is 400
+check_api "AU-8: blue cannot run a spec for red's application (400)" 400 POST /api/golden-paths/noop/run "$BLUE" -d "$(spec redapp blue-owner)"
 ad=$(deploy "$ADMIN" redapp red-owner)
 final_ok "$ad"
 check "AU-8: an admin may act on red's application; it stays red's" \
@@ -137,28 +135,20 @@ check "AU-6: ... which include this spec run and this run" \
 said=$(api GET "/api/workflows/$w" "$LONE" | jf outputs.said)
 check "AU-6: it reads its own execution (200)" code_is 200
 check "AU-6: ... with its outputs" [ "$said" = yes ]
-api GET "/api/workflows/$w/logs" "$LONE" >/dev/null
-check "AU-6: ... and its logs" code_is 200
-api GET "/api/workflows/$a" "$LONE" >/dev/null
-check "AU-6: it does not see an admin's execution (404)" code_is 404
-api GET "/api/workflows/$a/logs" "$LONE" >/dev/null
-check "AU-6: ... nor its logs (404)" code_is 404
-api GET "/api/workflows/$w" "$LONE2" >/dev/null
-check "AU-6: another key without a team does not see it (404)" code_is 404
-api GET "/api/workflows/$w" "$RED" >/dev/null
-check "AU-6: a team's key does not see it (404)" code_is 404
+check_api "AU-6: ... and its logs" 200 GET "/api/workflows/$w/logs" "$LONE"
+check_api "AU-6: it does not see an admin's execution (404)" 404 GET "/api/workflows/$a" "$LONE"
+check_api "AU-6: ... nor its logs (404)" 404 GET "/api/workflows/$a/logs" "$LONE"
+check_api "AU-6: another key without a team does not see it (404)" 404 GET "/api/workflows/$w" "$LONE2"
+check_api "AU-6: a team's key does not see it (404)" 404 GET "/api/workflows/$w" "$RED"
 check "AU-6: another key without a team lists nothing" \
 	[ "$(api GET /api/workflows "$LONE2" | jf total)" = 0 ]
 apps=$(api GET /api/applications "$LONE" | python3 -c 'import json,sys; print(" ".join(a["name"] for a in json.load(sys.stdin)))')
 check "AU-6: its applications are its own only (not the admin's)" [ "$apps" = loneapp ]
 check "AU-6: its resources are its own only" \
 	[ "$(api GET /api/resources "$LONE" | python3 -c 'import json,sys; print(" ".join(r["app"] for r in json.load(sys.stdin)))')" = loneapp ]
-api GET /api/applications/adminapp "$LONE" >/dev/null
-check "AU-6: the admin's application is not found for it (404)" code_is 404
-api POST /api/golden-paths/noop/run "$LONE2" -d "$(spec loneapp lone-two)" >/dev/null
-check "AU-8: another key without a team cannot adopt its application (400)" code_is 400
-api POST /api/golden-paths/noop/run "$RED" -d "$(spec loneapp red-owner)" >/dev/null
-check "AU-8: nor can a team (400)" code_is 400
+check_api "AU-6: the admin's application is not found for it (404)" 404 GET /api/applications/adminapp "$LONE"
+check_api "AU-8: another key without a team cannot adopt its application (400)" 400 POST /api/golden-paths/noop/run "$LONE2" -d "$(spec loneapp lone-two)"
+check_api "AU-8: nor can a team (400)" 400 POST /api/golden-paths/noop/run "$RED" -d "$(spec loneapp red-owner)"
 lo2=$(deploy "$LONE" loneapp lone)
 check "AU-8: the key that created it runs it again" final_ok "$lo2"
 
@@ -222,14 +212,10 @@ body=$(api POST /api/workflows/run "$RED" -d '{"workflow":"tenancy/drop-thing"}'
 check "AU-12: a user cannot run a resource's delete workflow directly (403)" code_is 403
 check "AU-12: ... and is told why" has "$body" "delete operation of resource type"
 check "AU-12: ... as a JSON error with code forbidden" [ "$(echo "$body" | jf error.code)" = forbidden ]
-api POST /api/workflows/run "$LONE" -d '{"workflow":"tenancy/make-thing","parameters":{"owner":"x"}}' >/dev/null
-check "AU-12: nor its create workflow, also without a team (403)" code_is 403
-api POST /api/workflows/run "$BLUE" -d '{"workflow":"tenancy/drop-thing","dry_run":true}' >/dev/null
-check "AU-12: nor as a dry run (403)" code_is 403
-api POST /api/workflows/run "$BLUE" -d "{\"workflow\":\"tenancy/drop-thing\",$(spec blueapp2 x | cut -c2-)" >/dev/null
-check "AU-12: nor as the main workflow of a spec run (403)" code_is 403
-api POST /api/workflows/run "$RED" -d '{"workflow":"storage-team/delete-bucket","parameters":{"bucket":"blue-assets"}}' >/dev/null
-check "AU-12: the demo storage-team delete-bucket is refused to users too (403)" code_is 403
+check_api "AU-12: nor its create workflow, also without a team (403)" 403 POST /api/workflows/run "$LONE" -d '{"workflow":"tenancy/make-thing","parameters":{"owner":"x"}}'
+check_api "AU-12: nor as a dry run (403)" 403 POST /api/workflows/run "$BLUE" -d '{"workflow":"tenancy/drop-thing","dry_run":true}'
+check_api "AU-12: nor as the main workflow of a spec run (403)" 403 POST /api/workflows/run "$BLUE" -d "{\"workflow\":\"tenancy/drop-thing\",$(spec blueapp2 x | cut -c2-)"
+check_api "AU-12: the demo storage-team delete-bucket is refused to users too (403)" 403 POST /api/workflows/run "$RED" -d '{"workflow":"storage-team/delete-bucket","parameters":{"bucket":"blue-assets"}}'
 check "AU-12: red's resource is untouched" [ "$(cat "$H/state/redapp/r1/dev/shell/owner")" = red-owner ]
 ad2=$(api POST /api/workflows/run "$ADMIN" -d '{"workflow":"tenancy/drop-thing"}' | jf id)
 check "AU-12: an admin may still run it directly" final_ok "$ad2"
@@ -243,14 +229,10 @@ check "AU-12: the bucket is inside red's application's own state directory" \
 	[ -f "$H/state/redbucket/r1/dev/shell/buckets/blue-assets/.bucket" ]
 
 # ---- other routes: cancel, retry, outputs of another team --------------------
-api POST "/api/workflows/$r/cancel" "$BLUE" >/dev/null
-check "blue cannot cancel red's execution (404)" code_is 404
-api POST "/api/workflows/$r/retry" "$BLUE" >/dev/null
-check "blue cannot retry red's execution (404)" code_is 404
-api POST "/api/workflows/$a/retry" "$LONE" >/dev/null
-check "a key without a team cannot retry an admin's execution (404)" code_is 404
-api GET "/api/workflows/$r" "$BLUE" >/dev/null
-check "blue cannot read red's execution or its outputs (404)" code_is 404
+check_api "blue cannot cancel red's execution (404)" 404 POST "/api/workflows/$r/cancel" "$BLUE"
+check_api "blue cannot retry red's execution (404)" 404 POST "/api/workflows/$r/retry" "$BLUE"
+check_api "a key without a team cannot retry an admin's execution (404)" 404 POST "/api/workflows/$a/retry" "$LONE"
+check_api "blue cannot read red's execution or its outputs (404)" 404 GET "/api/workflows/$r" "$BLUE"
 api GET "/api/resources?app=${P}red" "$BLUE" > "$H/res"
 check "blue's resource list for red's app is empty" [ "$(cat "$H/res")" = "[]" ]
 api GET "/api/workflows?app=adminapp" "$RED" > "$H/list"
@@ -265,12 +247,9 @@ printf '{"name":"%s","role":"user"}' "$long" > "$H/long.json"
 api POST /api/admin/keys "$ADMIN" --data-binary @"$H/long.json" > "$H/long.out"
 check "AU-13: a 100 000-byte name is 400, not 409" code_is 400
 check "AU-13: ... saying it is too long" grep -q "too long" "$H/long.out"
-api POST /api/admin/keys "$ADMIN" -d '{"name":"ok-name","role":"user","team":"red team"}' >/dev/null
-check "AU-13: a team name with a space is refused (400)" code_is 400
-api POST /api/admin/keys "$ADMIN" -d '{"name":"ok-name","role":"user","team":7}' >/dev/null
-check "a team that is not a string does not quietly make a key without a team (400)" code_is 400
-api POST /api/admin/keys "$ADMIN" -d '{"name":"ok.name_2","role":"user","team":"red"}' >/dev/null
-check "AU-13: a name inside the rule is still created (201)" code_is 201
+check_api "AU-13: a team name with a space is refused (400)" 400 POST /api/admin/keys "$ADMIN" -d '{"name":"ok-name","role":"user","team":"red team"}'
+check_api "a team that is not a string does not quietly make a key without a team (400)" 400 POST /api/admin/keys "$ADMIN" -d '{"name":"ok-name","role":"user","team":7}'
+check_api "AU-13: a name inside the rule is still created (201)" 201 POST /api/admin/keys "$ADMIN" -d '{"name":"ok.name_2","role":"user","team":"red"}'
 api GET /api/admin/audit "$ADMIN" > "$H/audit"
 check "AU-13: the audit trail holds no forged line" sh -c '! grep -q "fake log line" "$1"' - "$H/audit"
 h_done

@@ -1,0 +1,330 @@
+/*
+ * output.c - what innominatus-ctl prints, shared by remote mode and the
+ * in-process runner: JSON, the live status line, log lines, outputs,
+ * execution and catalog tables, run summaries, and the exit code for a
+ * run's final status (one word list: inn_state_name's).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "output.h"
+
+void
+ctl_print_json(json_object *j)
+{
+	printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
+	                                              JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+const char *
+ctl_jstr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+int64_t
+ctl_jint(json_object *o, const char *key, int64_t def)
+{
+	json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    !(json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)))
+		return def;
+	return json_object_get_int64(v);
+}
+
+/* ---- the status line ------------------------------------------------------------ */
+
+void
+ctl_status_init(ctl_status *s, int json)
+{
+	s->on = !json && isatty(2);
+	s->shown = 0;
+}
+
+void
+ctl_status_draw(ctl_status *s, const char *what, const char *step)
+{
+	if (!s->on)
+		return;
+	fprintf(stderr, "\r\033[K%s%s%s", what, step[0] ? ": " : "", step);
+	s->shown = 1;
+	fflush(stderr);
+}
+
+void
+ctl_status_clear(ctl_status *s)
+{
+	if (s->shown) {
+		fputs("\r\033[K", stderr);
+		s->shown = 0;
+	}
+}
+
+/* ---- lines and tables ------------------------------------------------------------- */
+
+void
+ctl_print_log(FILE *fp, const char *indent, const char *step, const char *line, int len)
+{
+	if (len < 0)
+		len = (int)strlen(line);
+	fprintf(fp, "%s%-24s| %.*s\n", indent, step, len, line);
+}
+
+void
+ctl_print_outputs(json_object *outs)
+{
+	if (outs == NULL || !json_object_is_type(outs, json_type_object) ||
+	    json_object_object_length(outs) == 0)
+		return;
+	printf("Outputs:\n");
+	json_object_object_foreach(outs, k, v)
+		printf("  %s: %s\n", k, json_object_is_type(v, json_type_string) ?
+		       json_object_get_string(v) :
+		       json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+		                                      JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+static void
+fmt_ms(char *out, size_t len, int64_t ms)
+{
+	if (ms < 0)
+		snprintf(out, len, "-");
+	else if (ms < 10000)
+		snprintf(out, len, "%.1fs", (double)ms / 1000.0);
+	else
+		snprintf(out, len, "%llds", (long long)(ms / 1000));
+}
+
+static void
+fmt_time(char *out, size_t len, int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (ms <= 0 || localtime_r(&t, &tm) == NULL || strftime(out, len, "%Y-%m-%d %H:%M:%S",
+	                                                         &tm) == 0)
+		snprintf(out, len, "-");
+}
+
+/* o[key], or dflt when absent. */
+static const char *
+jstr_or(json_object *o, const char *key, const char *dflt)
+{
+	const char *s = ctl_jstr(o, key);
+
+	return s != NULL ? s : dflt;
+}
+
+/* The step table of an execution: name, type, status, duration, attempts. */
+static void
+print_steps(json_object *steps)
+{
+	char dur[32];
+	size_t i, n;
+
+	if (!json_object_is_type(steps, json_type_array) ||
+	    (n = json_object_array_length(steps)) == 0)
+		return;
+	printf("Steps:\n");
+	for (i = 0; i < n; i++) {
+		json_object *s = json_object_array_get_idx(steps, i);
+		const char *sm = ctl_jstr(s, "message");
+
+		fmt_ms(dur, sizeof(dur), ctl_jint(s, "duration_ms", -1));
+		printf("  %-24s %-10s %-10s %6s  attempts %lld%s%s\n", jstr_or(s, "name", "?"),
+		       jstr_or(s, "type", "-"), jstr_or(s, "status", "-"), dur,
+		       (long long)ctl_jint(s, "attempts", 0), sm ? "  " : "", sm ? sm : "");
+	}
+}
+
+void
+ctl_print_exec(json_object *e, int detailed)
+{
+	const char *msg = ctl_jstr(e, "message"), *team = ctl_jstr(e, "team");
+	char created[32], dur[32];
+
+	printf("Execution %lld: %s %s %s%s%s\n", (long long)ctl_jint(e, "id", 0),
+	       jstr_or(e, "kind", "workflow"), jstr_or(e, "workflow", "?"),
+	       jstr_or(e, "status", "unknown"), msg ? ": " : "", msg ? msg : "");
+	if (detailed) {
+		fmt_time(created, sizeof(created), ctl_jint(e, "created_ms", 0));
+		fmt_ms(dur, sizeof(dur), ctl_jint(e, "duration_ms", -1));
+		printf("  app %s, team %s, by %s, created %s, took %s%s\n", jstr_or(e, "app", "-"),
+		       team && *team ? team : "-", jstr_or(e, "created_by", "-"), created, dur,
+		       json_object_get_boolean(json_object_object_get(e, "dry_run")) ?
+		       " (dry run)" : "");
+		if (ctl_jint(e, "retry_of", 0) > 0)
+			printf("  retry of execution %lld\n", (long long)ctl_jint(e, "retry_of", 0));
+		print_steps(json_object_object_get(e, "steps"));
+	}
+	ctl_print_outputs(json_object_object_get(e, "outputs"));
+}
+
+static size_t
+array_len(json_object *a)
+{
+	return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+}
+
+void
+ctl_table_providers(json_object *a)
+{
+	size_t i, n = array_len(a);
+
+	printf("%-20s %-9s %-9s %s\n", "PROVIDER", "VERSION", "WORKFLOWS", "RESOURCE TYPES");
+	for (i = 0; i < n; i++) {
+		json_object *p = json_object_array_get_idx(a, i);
+		json_object *types = json_object_object_get(p, "resource_types");
+		size_t j, nt = array_len(types);
+
+		printf("%-20s %-9s %-9zu ", jstr_or(p, "name", "?"), jstr_or(p, "version", "-"),
+		       array_len(json_object_object_get(p, "workflows")));
+		for (j = 0; j < nt; j++)
+			printf("%s%s", j ? "," : "",
+			       jstr_or(json_object_array_get_idx(types, j), "type", "?"));
+		printf("%s\n", nt ? "" : "-");
+	}
+}
+
+void
+ctl_table_goldenpaths(json_object *a)
+{
+	size_t i, n = array_len(a);
+
+	printf("%-24s %-14s %s\n", "GOLDEN PATH", "CATEGORY", "DESCRIPTION");
+	for (i = 0; i < n; i++) {
+		json_object *g = json_object_array_get_idx(a, i);
+
+		printf("%-24s %-14s %s\n", jstr_or(g, "name", "?"), jstr_or(g, "category", "-"),
+		       jstr_or(g, "description", ""));
+	}
+}
+
+void
+ctl_table_workflows(json_object *o)
+{
+	json_object *data = json_object_object_get(o, "data");
+	size_t i, n = array_len(data);
+
+	printf("%-7s %-28s %-16s %-11s %-19s %s\n", "ID", "WORKFLOW", "APP", "STATUS",
+	       "CREATED", "DURATION");
+	for (i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(data, i);
+		char created[32], dur[32];
+
+		fmt_time(created, sizeof(created), ctl_jint(e, "created_ms", 0));
+		fmt_ms(dur, sizeof(dur), ctl_jint(e, "duration_ms", -1));
+		printf("%-7lld %-28s %-16s %-11s %-19s %s\n", (long long)ctl_jint(e, "id", 0),
+		       jstr_or(e, "workflow", "?"), jstr_or(e, "app", "-"),
+		       jstr_or(e, "status", "-"), created, dur);
+	}
+	printf("page %lld of %lld, %lld execution(s)\n", (long long)ctl_jint(o, "page", 1),
+	       (long long)ctl_jint(o, "total_pages", 1), (long long)ctl_jint(o, "total", 0));
+}
+
+/* ---- in-process runs ---------------------------------------------------------------- */
+
+static json_object *
+step_json(const inn_step_result *s)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(s->def->name));
+	json_object_object_add(o, "type", json_object_new_string(s->def->type));
+	json_object_object_add(o, "status", json_object_new_string(inn_state_name(s->state)));
+	json_object_object_add(o, "attempts", json_object_new_int(s->attempts));
+	json_object_object_add(o, "message", s->message ? json_object_new_string(s->message)
+	                                                : NULL);
+	if (s->started_ms && s->ended_ms)
+		json_object_object_add(o, "duration_ms",
+		                       json_object_new_int64(s->ended_ms - s->started_ms));
+	json_object_object_add(o, "config", json_object_get(s->config));
+	json_object_object_add(o, "outputs", json_object_get(s->outputs));
+	return o;
+}
+
+json_object *
+ctl_run_json(const inn_workflow *wf, inn_run *run)
+{
+	json_object *o = json_object_new_object(), *steps = json_object_new_array();
+	size_t i;
+
+	json_object_object_add(o, "workflow", json_object_new_string(wf->name));
+	json_object_object_add(o, "status",
+	                       json_object_new_string(inn_state_name(inn_run_state(run))));
+	json_object_object_add(o, "message", inn_run_message(run) ?
+	                       json_object_new_string(inn_run_message(run)) : NULL);
+	json_object_object_add(o, "parameters", inn_run_params_masked(run));
+	for (i = 0; i < inn_run_nsteps(run); i++)
+		json_object_array_add(steps, step_json(inn_run_step(run, i)));
+	json_object_object_add(o, "steps", steps);
+	json_object_object_add(o, "outputs", json_object_get(inn_run_outputs(run)));
+	return o;
+}
+
+void
+ctl_print_run(const inn_workflow *wf, inn_run *run, int dry_run)
+{
+	size_t i;
+
+	if (dry_run) {
+		printf("Dry run of workflow %s (nothing was changed):\n", wf->name);
+		for (i = 0; i < inn_run_nsteps(run); i++) {
+			const inn_step_result *s = inn_run_step(run, i);
+
+			printf("  %-24s %-10s %s\n", s->def->name, s->def->type,
+			       s->message ? s->message : inn_state_name(s->state));
+			if (s->config != NULL)
+				printf("    config: %s\n", json_object_to_json_string_ext(
+				       s->config, JSON_C_TO_STRING_PLAIN |
+				       JSON_C_TO_STRING_NOSLASHESCAPE));
+		}
+		return;
+	}
+	printf("Workflow %s %s%s%s\n", wf->name, inn_state_name(inn_run_state(run)),
+	       inn_run_message(run) ? ": " : "",
+	       inn_run_message(run) ? inn_run_message(run) : "");
+	ctl_print_outputs(inn_run_outputs(run));
+}
+
+/* ---- exit codes ----------------------------------------------------------------------- */
+
+int
+ctl_exit_for_state(inn_state st)
+{
+	switch (st) {
+	case INN_STATE_SUCCEEDED:
+	case INN_STATE_WOULD_RUN:
+		return CTL_EXIT_OK;
+	case INN_STATE_CANCELLED:
+	case INN_STATE_TIMED_OUT:
+		return CTL_EXIT_STOPPED;
+	default:
+		return CTL_EXIT_FAILED;
+	}
+}
+
+int
+ctl_exit_for_status(const char *status)
+{
+	/* the final states that do not mean "failed", by their one name */
+	static const inn_state named[] = { INN_STATE_SUCCEEDED, INN_STATE_WOULD_RUN,
+	                                   INN_STATE_CANCELLED, INN_STATE_TIMED_OUT };
+	size_t i;
+
+	for (i = 0; status != NULL && i < sizeof(named) / sizeof(named[0]); i++)
+		if (strcmp(status, inn_state_name(named[i])) == 0)
+			return ctl_exit_for_state(named[i]);
+	return CTL_EXIT_FAILED;
+}
