@@ -1,8 +1,9 @@
 /*
  * http.c - the HTTP front end on libevent's evhttp: limits (body size,
- * header size, timeouts, connection count), JSON replies and errors,
- * Server-Sent Events, and the hand-off from engine threads to the loop
- * thread (a queue plus an event activated from any thread).
+ * header size, timeouts, connection count), JSON replies and errors, and
+ * the hand-off between request threads and the loop thread.  It knows no
+ * route: main.c registers the API (api.c) on srv->http after the start,
+ * and Server-Sent Events live in http_sse.c.
  *
  * The connection guard.  libevent 2.1 has no hook between a request's
  * headers and its body on the server side (evhttp_request_set_header_cb
@@ -85,29 +86,7 @@
 #include "host.h"
 #include "http_scan.h"
 #include "server.h"
-#include "utf8.h"
-
-struct sse_client {
-	struct evhttp_request *req;
-	struct evhttp_connection *conn;
-	int64_t exec_id;          /* logs of one execution, or 0 for the event stream */
-	int64_t last;             /* highest seq / event id sent */
-	inn_caller who;           /* whose events it may receive: inn_caller_sees() */
-	inn_server *srv;
-	/* Flow control: while paging, the client is behind -- its backlog, or
-	 * live messages it was too slow for -- and what it gets is read from the
-	 * store by seq / event id after `last`, one page whenever its output
-	 * has drained below SSE_HIGH (sse_drained), never queued in memory. */
-	int paging;
-	struct sse_client *next;
-};
-
-/* Lines or events read from the store per page, and the output bytes
- * beyond which a stream stops taking live messages and pages from the
- * store instead: memory per stream stays about SSE_HIGH plus one page
- * whatever the log size and however slow the client. */
-#define SSE_PAGE 500
-#define SSE_HIGH (256 * 1024)
+#include "utf8_out.h"
 
 static atomic_llong error_replies;
 static atomic_int live_connections;
@@ -116,42 +95,6 @@ long long
 inn_http_error_count(void)
 {
 	return atomic_load(&error_replies);
-}
-
-int
-inn_utf8_append(struct evbuffer *b, const char *s, size_t len)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, start = 0, n;
-
-	while (i < len) {
-		if (u[i] != 0 && (n = inn_utf8_len(u + i, len - i)) > 0) {
-			i += n;
-			continue;
-		}
-		if ((i > start && evbuffer_add(b, s + start, i - start) != 0) ||
-		    evbuffer_add(b, "\xef\xbf\xbd", 3) != 0)
-			return inn_error_set(INN_ENOMEM, "out of memory");
-		start = ++i;
-	}
-	if (i > start && evbuffer_add(b, s + start, i - start) != 0)
-		return inn_error_set(INN_ENOMEM, "out of memory");
-	return 0;
-}
-
-char *
-inn_utf8_dup(const char *s, size_t len)
-{
-	struct evbuffer *b = evbuffer_new();
-	char *out = NULL;
-	size_t n;
-
-	if (b == NULL)
-		return NULL;
-	if (inn_utf8_append(b, s, len) == 0 && (out = malloc((n = evbuffer_get_length(b)) + 1)))
-		out[evbuffer_remove(b, out, n) < 0 ? 0 : n] = '\0';
-	evbuffer_free(b);
-	return out;
 }
 
 int
@@ -277,430 +220,6 @@ inn_http_query(struct evhttp_request *req, const char *name, char *buf, size_t l
 		snprintf(buf, len, "%s", v);
 	evhttp_clear_headers(&params);
 	return v ? buf : NULL;
-}
-
-/* ---- Server-Sent Events ------------------------------------------------- */
-
-static void
-sse_remove(inn_server *srv, struct sse_client *c)
-{
-	struct sse_client **pp;
-
-	for (pp = &srv->sse; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == c) {
-			*pp = c->next;
-			break;
-		}
-}
-
-static void
-sse_closed(struct evhttp_connection *conn, void *arg)
-{
-	struct sse_client *c = arg;
-
-	(void)conn;
-	/* the client went away mid-reply: libevent detached the request from
-	 * the connection and left it to us (it frees only requests still
-	 * attached, e.g. when the server itself frees its connections) */
-	if (c->req != NULL && evhttp_request_get_connection(c->req) == NULL)
-		evhttp_request_free(c->req);
-	c->req = NULL; /* the reply is gone: drop it on the next flush */
-}
-
-static void sse_drained(struct evhttp_connection *conn, void *arg);
-
-static void
-sse_write(struct sse_client *c, const char *event, int64_t id, json_object *data)
-{
-	struct evbuffer *b = evbuffer_new();
-
-	evbuffer_add_printf(b, "id: %lld\nevent: %s\ndata: ", (long long)id, event);
-	inn_http_json_buffer(data, b);
-	evbuffer_add(b, "\n\n", 2);
-	/* every chunk carries the callback: a later chunk without one would
-	 * clear it, and a paging stream would never be woken again */
-	evhttp_send_reply_chunk_with_cb(c->req, b, sse_drained, c);
-	evbuffer_free(b);
-}
-
-/* Bytes written to the stream's connection and not yet sent. */
-static size_t
-sse_pending(const struct sse_client *c)
-{
-	struct bufferevent *bev = evhttp_connection_get_bufferevent(c->conn);
-
-	return bev != NULL ? evbuffer_get_length(bufferevent_get_output(bev)) : 0;
-}
-
-static void conn_streaming(struct evhttp_request *req);
-
-struct sse_client *
-inn_sse_open(struct evhttp_request *req, int64_t exec_id, const inn_caller *who,
-             int64_t after)
-{
-	struct sse_client *c = calloc(1, sizeof(*c));
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-
-	if (c == NULL)
-		return NULL;
-	c->req = req;
-	c->conn = evhttp_request_get_connection(req);
-	c->exec_id = exec_id;
-	c->last = after;
-	c->who = *who;
-	evhttp_add_header(h, "Content-Type", "text/event-stream");
-	evhttp_add_header(h, "Cache-Control", "no-cache");
-	conn_streaming(req);
-	evhttp_send_reply_start(req, 200, "OK");
-	/* a stream may be quiet for long: the per-request timeout does not apply */
-	evhttp_connection_set_timeout(c->conn, 24 * 3600);
-	evhttp_connection_set_closecb(c->conn, sse_closed, c);
-	return c;
-}
-
-void
-inn_sse_send(struct sse_client *c, const char *event, int64_t id, json_object *data)
-{
-	if (c->req == NULL)
-		return;
-	sse_write(c, event, id, data);
-	if (id > c->last)
-		c->last = id;
-}
-
-void
-inn_sse_register(inn_server *srv, struct sse_client *c)
-{
-	c->srv = srv;
-	c->next = srv->sse;
-	srv->sse = c;
-}
-
-static void sse_finish(inn_server *srv, struct sse_client *c);
-
-/* Sends the backlog event e of the event stream, in the shape of a live
- * event: its data, which names the execution. */
-static void
-sse_send_event(struct sse_client *c, json_object *e)
-{
-	json_object *d, *x;
-
-	if (!json_object_object_get_ex(e, "data", &d) || !json_object_is_type(d, json_type_object)) {
-		d = json_object_new_object();
-		json_object_object_add(e, "data", d);
-	}
-	if (!json_object_object_get_ex(d, "execution", NULL) &&
-	    json_object_object_get_ex(e, "execution", &x))
-		json_object_object_add(d, "execution", json_object_get(x));
-	inn_sse_send(c, json_object_get_string(json_object_object_get(e, "type")),
-	             json_object_get_int64(json_object_object_get(e, "id")), d);
-}
-
-/* A paging stream: pages from the store after c->last while its output
- * is below SSE_HIGH; caught up, it takes live messages again (a log
- * follower of an execution that has ended gets "end" and is finished).
- * Loop thread; c may be freed. */
-static void
-sse_pump(struct sse_client *c)
-{
-	inn_server *srv = c->srv;
-
-	while (c->req != NULL && c->paging && sse_pending(c) < SSE_HIGH) {
-		json_object *page = NULL;
-		size_t i, n;
-		int rc;
-
-		if (c->exec_id > 0)
-			rc = inn_store_logs_get(srv->store, c->exec_id, c->last, SSE_PAGE, &page);
-		else
-			rc = inn_store_events_after(srv->store, c->last,
-			                            c->who.admin || !c->who.p.team[0] ? NULL :
-			                            c->who.p.team,
-			                            c->who.admin || c->who.p.team[0] ? NULL :
-			                            c->who.p.name, SSE_PAGE, &page);
-		if (rc != 0)
-			break; /* retried on the next drain */
-		n = json_object_array_length(page);
-		for (i = 0; i < n; i++) {
-			json_object *l = json_object_array_get_idx(page, i);
-
-			if (c->exec_id > 0)
-				inn_sse_send(c, "log", json_object_get_int64(
-				    json_object_object_get(l, "seq")), l);
-			else
-				sse_send_event(c, l);
-		}
-		json_object_put(page);
-		if (n >= SSE_PAGE)
-			continue;
-		c->paging = 0;
-		if (c->exec_id > 0) {
-			/* the run may have ended while it was behind */
-			inn_exec_row *row = NULL;
-
-			if (inn_store_exec_get(srv->store, c->exec_id, &row) == 0 &&
-			    strcmp(row->status, "pending") != 0 && strcmp(row->status, "running") != 0) {
-				json_object *end = json_object_new_object();
-
-				json_object_object_add(end, "status", json_object_new_string(row->status));
-				inn_sse_send(c, "end", c->last, end);
-				json_object_put(end);
-				sse_finish(srv, c);
-			}
-			inn_exec_row_free(row);
-		}
-		return;
-	}
-}
-
-static void
-sse_drained(struct evhttp_connection *conn, void *arg)
-{
-	struct sse_client *c = arg;
-
-	(void)conn;
-	if (c->req != NULL && c->paging)
-		sse_pump(c);
-}
-
-void
-inn_sse_catch_up(inn_server *srv, struct sse_client *c)
-{
-	inn_sse_register(srv, c);
-	c->paging = 1;
-	sse_pump(c);
-}
-
-/* Ends a client's reply and forgets it (loop thread). */
-static void
-sse_finish(inn_server *srv, struct sse_client *c)
-{
-	sse_remove(srv, c);
-	if (c->req != NULL) {
-		evhttp_connection_set_closecb(c->conn, NULL, NULL);
-		evhttp_send_reply_end(c->req);
-	}
-	free(c);
-}
-
-void
-inn_sse_close(inn_server *srv, struct sse_client *c)
-{
-	sse_finish(srv, c);
-}
-
-int
-inn_sse_end_key(inn_server *srv, const char *key_name)
-{
-	struct sse_client *c, *next;
-	int n = 0;
-
-	for (c = srv->sse; c != NULL; c = next) {
-		next = c->next;
-		if (strcmp(c->who.p.name, key_name) != 0)
-			continue;
-		if (c->req != NULL) {
-			json_object *o = json_object_new_object();
-
-			json_object_object_add(o, "reason", json_object_new_string("key revoked"));
-			sse_write(c, "end", c->last, o);
-			json_object_put(o);
-		}
-		sse_finish(srv, c);
-		n++;
-	}
-	return n;
-}
-
-/* SIGTERM: the connections of the streams ended, until their bytes are
- * sent (an entry is cleared when its connection closes). */
-static struct {
-	struct evhttp_connection **conns;
-	size_t n;
-	size_t bytes;
-} shut;
-
-static void
-shut_closed(struct evhttp_connection *conn, void *arg)
-{
-	(void)conn;
-	shut.conns[(size_t)(uintptr_t)arg] = NULL;
-}
-
-static void
-sse_end_all(void *arg)
-{
-	inn_server *srv = arg;
-	struct sse_client *c, *next;
-	size_t n = 0;
-
-	for (c = srv->sse; c != NULL; c = c->next)
-		n++;
-	shut.conns = calloc(n ? n : 1, sizeof(*shut.conns));
-	shut.n = 0;
-	for (c = srv->sse; c != NULL; c = next) {
-		struct evhttp_connection *conn = c->req != NULL ? c->conn : NULL;
-
-		next = c->next;
-		if (c->req != NULL) {
-			json_object *o = json_object_new_object();
-
-			json_object_object_add(o, "reason", json_object_new_string("server shutting down"));
-			sse_write(c, "end", c->last, o);
-			json_object_put(o);
-		}
-		sse_finish(srv, c);
-		if (conn != NULL && shut.conns != NULL) {
-			shut.conns[shut.n] = conn;
-			evhttp_connection_set_closecb(conn, shut_closed, (void *)(uintptr_t)shut.n);
-			shut.n++;
-		}
-	}
-}
-
-static void
-sse_left_count(void *arg)
-{
-	size_t i;
-
-	(void)arg;
-	shut.bytes = 0;
-	for (i = 0; i < shut.n; i++) {
-		struct bufferevent *bev = shut.conns[i] ?
-		                          evhttp_connection_get_bufferevent(shut.conns[i]) : NULL;
-
-		if (bev != NULL)
-			shut.bytes += evbuffer_get_length(bufferevent_get_output(bev));
-	}
-}
-
-static void
-sse_left_forget(void *arg)
-{
-	size_t i;
-
-	(void)arg;
-	for (i = 0; i < shut.n; i++)
-		if (shut.conns[i] != NULL)
-			evhttp_connection_set_closecb(shut.conns[i], NULL, NULL);
-	free(shut.conns);
-	shut.conns = NULL;
-	shut.n = 0;
-}
-
-void
-inn_sse_shutdown(inn_server *srv)
-{
-	int i;
-
-	inn_http_on_loop(sse_end_all, srv);
-	/* up to 2 s for the ends to reach the clients before the loop stops */
-	for (i = 0; i < 100; i++) {
-		struct timespec ts = { 0, 20 * 1000 * 1000 };
-
-		inn_http_on_loop(sse_left_count, NULL);
-		if (shut.bytes == 0)
-			break;
-		nanosleep(&ts, NULL);
-	}
-	inn_http_on_loop(sse_left_forget, NULL);
-}
-
-void
-inn_sse_publish(inn_server *srv, const char *kind, int64_t exec_id, int64_t id,
-                const char *team, const char *created_by, json_object *data)
-{
-	json_object *m;
-
-	if (srv->wake == NULL)
-		return;
-	m = json_object_new_object();
-	json_object_object_add(m, "kind", json_object_new_string(kind));
-	json_object_object_add(m, "exec", json_object_new_int64(exec_id));
-	json_object_object_add(m, "id", json_object_new_int64(id));
-	json_object_object_add(m, "team", team ? json_object_new_string(team) : NULL);
-	json_object_object_add(m, "by", created_by ? json_object_new_string(created_by) : NULL);
-	/* a deep copy: json-c reference counts are not atomic */
-	{
-		json_object *copy = NULL;
-
-		if (data != NULL && json_object_deep_copy(data, &copy, NULL) == 0)
-			json_object_object_add(m, "data", copy);
-	}
-	pthread_mutex_lock(&srv->sse_lock);
-	if (json_object_array_length(srv->sse_queue) < 100000)
-		json_object_array_add(srv->sse_queue, m);
-	else
-		json_object_put(m);
-	pthread_mutex_unlock(&srv->sse_lock);
-	event_active(srv->wake, EV_READ, 0);
-}
-
-static void
-sse_flush(evutil_socket_t fd, short what, void *arg)
-{
-	inn_server *srv = arg;
-	json_object *q;
-	size_t i, n;
-
-	(void)fd;
-	(void)what;
-	pthread_mutex_lock(&srv->sse_lock);
-	q = srv->sse_queue;
-	srv->sse_queue = json_object_new_array();
-	pthread_mutex_unlock(&srv->sse_lock);
-	n = json_object_array_length(q);
-	for (i = 0; i < n; i++) {
-		json_object *m = json_object_array_get_idx(q, i), *v;
-		const char *kind = json_object_get_string(json_object_object_get(m, "kind"));
-		int64_t exec = json_object_get_int64(json_object_object_get(m, "exec"));
-		int64_t id = json_object_get_int64(json_object_object_get(m, "id"));
-		const char *team = json_object_object_get_ex(m, "team", &v) && v ?
-		                   json_object_get_string(v) : NULL;
-		const char *by = json_object_object_get_ex(m, "by", &v) && v ?
-		                 json_object_get_string(v) : NULL;
-		json_object *data = json_object_object_get(m, "data");
-		struct sse_client *c, *next;
-		int is_log = strcmp(kind, "log") == 0;
-		int finished = strcmp(kind, "execution.finished") == 0;
-
-		for (c = srv->sse; c != NULL; c = next) {
-			next = c->next;
-			if (c->req == NULL) {
-				sse_remove(srv, c);
-				free(c);
-				continue;
-			}
-			if (c->paging)
-				continue; /* behind: it reads this from the store later */
-			if ((c->exec_id == 0 || c->exec_id == exec) && (c->exec_id == 0 || is_log) &&
-			    sse_pending(c) >= SSE_HIGH) {
-				/* too slow for the live messages: page from the store
-				 * when its output has drained (sse_drained) */
-				c->paging = 1;
-				continue;
-			}
-			if (c->exec_id > 0) {
-				/* a log follower: its execution's lines, then the end */
-				if (c->exec_id != exec)
-					continue;
-				if (is_log && id > c->last)
-					inn_sse_send(c, "log", id, data);
-				else if (finished) {
-					inn_sse_send(c, "end", id, data);
-					sse_finish(srv, c);
-				}
-				continue;
-			}
-			if (is_log)
-				continue; /* the event stream carries events, not lines */
-			if (!inn_caller_sees(&c->who, team, by))
-				continue;
-			if (id > c->last)
-				inn_sse_send(c, kind, id, data);
-		}
-	}
-	json_object_put(q);
 }
 
 /* ---- the connection guard (see the top of the file) --------------------- */
@@ -930,8 +449,8 @@ inn_http_conn_begin(struct evhttp_request *req)
 }
 
 /* A streaming reply begins: the connection is never evicted as idle. */
-static void
-conn_streaming(struct evhttp_request *req)
+void
+inn_http_conn_streaming(struct evhttp_request *req)
 {
 	struct conn *c = conn_of(req);
 
@@ -1120,9 +639,10 @@ conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 static int
 conn_key_ok(void *arg, const char *key)
 {
+	inn_server *srv = arg;
 	inn_principal who;
 
-	return inn_api_key_check(arg, key, &who) == 0;
+	return inn_auth_key_check(srv->store, key, &who) == 0;
 }
 
 /* The connection's descriptor is known now: count it, or refuse it. */
@@ -1544,9 +1064,6 @@ inn_http_start(inn_server *srv)
 		return inn_error_set(INN_ERROR, "cannot make the event loop notifiable");
 	if ((srv->http = evhttp_new(srv->base)) == NULL)
 		return inn_error_set(INN_ERROR, "cannot create the HTTP server");
-	srv->sse_queue = json_object_new_array();
-	pthread_mutex_init(&srv->sse_lock, NULL);
-	srv->wake = event_new(srv->base, -1, 0, sse_flush, srv);
 	/* Bodies over max_body get the guard's JSON 413 before they are read;
 	 * evhttp's own (HTML) 413 at the same limit is only a backstop. */
 	evhttp_set_max_body_size(srv->http, (ev_ssize_t)srv->cfg.max_body);
@@ -1557,7 +1074,6 @@ inn_http_start(inn_server *srv)
 	evhttp_set_timeout(srv->http, srv->cfg.timeout_s);
 	evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 	                           EVHTTP_REQ_DELETE | EVHTTP_REQ_PUT | EVHTTP_REQ_HEAD);
-	inn_api_register(srv);
 	if (pool_start(srv) != 0)
 		return -1;
 	sock = evhttp_bind_socket_with_handle(srv->http, srv->cfg.listen_host,

@@ -19,6 +19,7 @@
 
 #include "error.h"
 #include "host.h"
+#include "http_sse.h"
 #include "providers.h"
 #include "server.h"
 
@@ -474,10 +475,13 @@ main(int argc, char **argv)
 			        "previous process: resumed (nothing ran yet, or all steps idempotent) "
 			        "or failed\n", rec);
 	}
-	if (inn_http_start(&srv) != 0) {
+	/* the layers: HTTP, the SSE hub the executions publish to, the API */
+	if (inn_http_start(&srv) != 0 || inn_sse_start(&srv) != 0) {
 		fprintf(stderr, "innominatus: %s\n", inn_error_last());
 		goto out;
 	}
+	srv.on_event = inn_sse_publish;
+	inn_api_register(&srv);
 	srv.sigterm = evsignal_new(srv.base, SIGTERM, on_signal, &srv);
 	srv.sigint = evsignal_new(srv.base, SIGINT, on_signal, &srv);
 	event_add(srv.sigterm, NULL);
@@ -507,11 +511,10 @@ out:
 		event_free(srv.sigterm);
 	if (srv.sigint)
 		event_free(srv.sigint);
-	if (srv.wake)
-		event_free(srv.wake);
+	srv.on_event = NULL;
+	inn_sse_free(&srv);
 	if (srv.base)
 		event_base_free(srv.base);
-	json_object_put(srv.sse_queue);
 	inn_engine_free(srv.engine);
 	inn_providers_stop(&srv);
 	inn_diag_free(&srv.diag);

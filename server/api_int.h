@@ -1,0 +1,86 @@
+/*
+ * api_int.h - what the API's files share (api.c: route table and
+ * dispatch; api_auth.c, api_exec.c, api_admin.c, api_catalog.c: the
+ * handlers by subject): the request context, the handlers the route
+ * table names, and small request helpers.  Only api*.c include it.
+ */
+#ifndef INN_SERVER_API_INT_H
+#define INN_SERVER_API_INT_H
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <json-c/json.h>
+
+#include "server.h"
+
+enum access { PUBLIC, USER, ADMIN };
+
+struct ctx {
+	inn_server *srv;
+	struct evhttp_request *req;
+	inn_caller who;
+	const char *arg;        /* the {name}/{id} path segment, decoded */
+	json_object *body;      /* a POST's body, parsed on a request thread */
+	struct evbuffer *in;    /* ... from these bytes */
+	int body_st;            /* 0, or the status of a bad body */
+	const char *body_code;
+	void (*fn)(struct ctx *c);
+	void (*work)(struct ctx *c); /* the route's part on the request thread, or NULL */
+	char argbuf[512];
+	/* a provider admin operation done on the request thread */
+	int worked, status;
+	json_object *reply;
+	/* the run fields, read on a request thread (run routes) */
+	int run_ready, run_st, dry_run;
+	const char *run_code;
+	json_object *params, *spec;
+	char run_msg[1024];
+};
+
+typedef void (*handler_fn)(struct ctx *c);
+
+/* ---- api.c ---- */
+/* Query parameter name as an int in [lo, hi] (above: hi); def when it is
+ * absent, not a number or below lo. */
+int inn_api_query_int(struct evhttp_request *req, const char *name, int def, int lo, int hi);
+
+/* ---- api_auth.c: API keys ---- */
+/* Checks "Authorization: Bearer KEY" for a route that needs access; fills
+ * c->who.  Returns 0, or -1 after replying 401/403 itself. */
+int inn_api_authenticate(struct ctx *c, enum access need);
+void inn_api_admin_keys(struct ctx *c);
+void inn_api_admin_key_revoke(struct ctx *c);
+
+/* ---- api_exec.c: executions and their streams ---- */
+void inn_api_goldenpath_run(struct ctx *c);
+void inn_api_workflow_run(struct ctx *c);
+/* The run routes' request-thread part: reads {parameters, spec, dry_run}. */
+void inn_api_run_fields_work(struct ctx *c);
+void inn_api_workflows(struct ctx *c);
+void inn_api_workflow(struct ctx *c);
+void inn_api_workflow_logs(struct ctx *c);
+void inn_api_workflow_cancel(struct ctx *c);
+void inn_api_workflow_retry(struct ctx *c);
+void inn_api_events(struct ctx *c);
+
+/* ---- api_admin.c: audit trail and provider sources ---- */
+void inn_api_audit(struct ctx *c);
+void inn_api_admin_providers(struct ctx *c);
+void inn_api_admin_provider_add(struct ctx *c);
+void inn_api_admin_provider_remove(struct ctx *c);
+void inn_api_admin_reload(struct ctx *c);
+/* Their request-thread parts (git may take long): one at a time. */
+void inn_api_provider_add_work(struct ctx *c);
+void inn_api_provider_remove_work(struct ctx *c);
+void inn_api_reload_work(struct ctx *c);
+
+/* ---- api_catalog.c: what can be run, and what runs made ---- */
+void inn_api_providers(struct ctx *c);
+void inn_api_provider(struct ctx *c);
+void inn_api_goldenpaths(struct ctx *c);
+void inn_api_plugins(struct ctx *c);
+void inn_api_applications(struct ctx *c);
+void inn_api_application(struct ctx *c);
+void inn_api_resources(struct ctx *c);
+
+#endif
