@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,24 +29,105 @@ inn_api_audit(struct ctx *c)
 }
 
 /* The provider admin operations clone and fetch git repositories: they
- * run on a request thread (post_work), one at a time; these handlers then
+ * run on a request thread (post_work), one at a time; their handlers then
  * only send what they got. */
 static pthread_mutex_t providers_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* *reply = {"error": {code, message, errors}}; returns status.  errors
+ * (owned) may be NULL. */
 static int
+fail(json_object **reply, int status, const char *code, json_object *errors,
+     const char *fmt, ...) INN_PRINTF_LIKE(5, 6);
+
+static int
+fail(json_object **reply, int status, const char *code, json_object *errors,
+     const char *fmt, ...)
+{
+	json_object *err;
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	*reply = inn_http_error_json(code, msg);
+	if (errors != NULL && json_object_object_get_ex(*reply, "error", &err))
+		json_object_object_add(err, "errors", errors);
+	else
+		json_object_put(errors);
+	return status;
+}
+
+/* The reply to a provider operation's status rc (providers.h), the
+ * message in inn_error_last(): *reply and the HTTP status.  out (success)
+ * and errors (the lines that refuse a catalog) are moved into *reply;
+ * invalid_status and invalid_code say what INN_PROVIDERS_INVALID is for
+ * this route. */
+static int
+provider_reply(int rc, int ok_status, json_object *out, json_object *errors,
+               int invalid_status, const char *invalid_code, json_object **reply)
+{
+	int status = 500;
+	const char *code = "internal";
+	size_t n;
+
+	if (rc == 0) {
+		json_object_put(errors);
+		*reply = out;
+		return ok_status;
+	}
+	json_object_put(out);
+	switch (rc) {
+	case INN_EINVAL: status = 400; code = "invalid_request"; break;
+	case INN_ENOTFOUND: status = 404; code = "not_found"; break;
+	case INN_PROVIDERS_CONFLICT: status = 409; code = "conflict"; break;
+	case INN_PROVIDERS_GIT: status = 400; code = "git"; break;
+	case INN_PROVIDERS_INVALID: status = invalid_status; code = invalid_code; break;
+	case INN_PROVIDERS_STORE: status = 500; code = "store"; break;
+	default: break;
+	}
+	if (errors == NULL)
+		return fail(reply, status, code, NULL, "%s", inn_error_last());
+	/* "N errors; the first: LINE" for a message that the CLI prints alone */
+	n = json_object_array_length(errors);
+	return fail(reply, status, code, errors, "%s: %zu error%s%s%s", inn_error_last(), n,
+	            n == 1 ? "" : "s", n ? "; the first: " : "",
+	            n ? json_object_get_string(json_object_array_get_idx(errors, 0)) : "");
+}
+
+/* A string member of body, or NULL; *bad when present but not a string
+ * or too long. */
+static const char *
+body_str(json_object *body, const char *key, int *bad)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(body, key, &v) || v == NULL)
+		return NULL;
+	if (!json_object_is_type(v, json_type_string) ||
+	    json_object_get_string_len(v) > INN_SOURCE_FIELD_MAX) {
+		*bad = 1;
+		return NULL;
+	}
+	return json_object_get_string(v);
+}
+
+/* Sends what the operation on the request thread got. */
+static void
 reply_worked(struct ctx *c)
 {
-	if (!c->worked)
-		return 0;
-	inn_http_reply_json(c->req, c->status, c->reply);
-	return 1;
+	if (c->worked)
+		inn_http_reply_json(c->req, c->status, c->reply);
+	else
+		inn_http_error(c->req, 500, "internal", "the operation did not run");
 }
 
 void
 inn_api_admin_providers(struct ctx *c)
 {
-	json_object *reply = NULL;
-	int status = inn_providers_list(c->srv, &reply);
+	json_object *out = NULL, *reply = NULL;
+	int rc = inn_providers_list(c->srv, &out);
+	int status = provider_reply(rc, 200, out, NULL, 500, "internal", &reply);
 
 	inn_http_reply_json(c->req, status, reply);
 	json_object_put(reply);
@@ -54,60 +136,58 @@ inn_api_admin_providers(struct ctx *c)
 void
 inn_api_admin_provider_add(struct ctx *c)
 {
-	json_object *body, *reply = NULL;
-	int status;
-
-	if (reply_worked(c) || (body = inn_http_body_json(c->srv, c->req)) == NULL)
-		return;
-	status = inn_providers_add(c->srv, &c->who, body, &reply);
-	inn_http_reply_json(c->req, status, reply);
-	json_object_put(reply);
-	json_object_put(body);
+	reply_worked(c);
 }
 
 void
 inn_api_admin_provider_remove(struct ctx *c)
 {
-	json_object *reply = NULL;
-	int status;
-
-	if (reply_worked(c))
-		return;
-	status = inn_providers_remove(c->srv, &c->who, c->arg, &reply);
-
-	inn_http_reply_json(c->req, status, reply);
-	json_object_put(reply);
+	reply_worked(c);
 }
 
 void
 inn_api_admin_reload(struct ctx *c)
 {
-	json_object *reply = NULL;
-	int status;
-
-	if (reply_worked(c))
-		return;
-	status = inn_providers_reload(c->srv, &c->who, &reply);
-
-	inn_http_reply_json(c->req, status, reply);
-	json_object_put(reply);
+	reply_worked(c);
 }
 
 /* The operations themselves, on a request thread, one at a time. */
 void
 inn_api_provider_add_work(struct ctx *c)
 {
-	pthread_mutex_lock(&providers_lock);
-	c->status = inn_providers_add(c->srv, &c->who, c->body, &c->reply);
-	pthread_mutex_unlock(&providers_lock);
+	json_object *out = NULL, *errors = NULL;
+	inn_source_spec sp;
+	int bad = 0, rc;
+
+	sp.name = body_str(c->body, "name", &bad);
+	sp.url = body_str(c->body, "git_url", &bad);
+	sp.path = body_str(c->body, "path", &bad);
+	sp.ref = body_str(c->body, "ref", &bad);
+	if (bad) {
+		c->status = fail(&c->reply, 400, "invalid_request", NULL, INN_SOURCE_FIELDS_RULE);
+	} else {
+		pthread_mutex_lock(&providers_lock);
+		rc = inn_providers_add(c->srv, &c->who, &sp, &out, &errors);
+		c->status = provider_reply(rc, 201, out, errors, 400, "invalid_provider", &c->reply);
+		pthread_mutex_unlock(&providers_lock);
+	}
 	c->worked = 1;
 }
 
 void
 inn_api_provider_remove_work(struct ctx *c)
 {
+	json_object *out = NULL, *errors = NULL;
+	int rc;
+
 	pthread_mutex_lock(&providers_lock);
-	c->status = inn_providers_remove(c->srv, &c->who, c->arg, &c->reply);
+	rc = inn_providers_remove(c->srv, &c->who, c->arg, &errors);
+	if (rc == 0) {
+		out = json_object_new_object();
+		json_object_object_add(out, "name", json_object_new_string(c->arg));
+		json_object_object_add(out, "removed", json_object_new_boolean(1));
+	}
+	c->status = provider_reply(rc, 200, out, errors, 409, "in_use", &c->reply);
 	pthread_mutex_unlock(&providers_lock);
 	c->worked = 1;
 }
@@ -115,8 +195,12 @@ inn_api_provider_remove_work(struct ctx *c)
 void
 inn_api_reload_work(struct ctx *c)
 {
+	json_object *out = NULL, *errors = NULL;
+	int rc;
+
 	pthread_mutex_lock(&providers_lock);
-	c->status = inn_providers_reload(c->srv, &c->who, &c->reply);
+	rc = inn_providers_reload(c->srv, &c->who, &out, &errors);
+	c->status = provider_reply(rc, 200, out, errors, 400, "invalid_catalog", &c->reply);
 	pthread_mutex_unlock(&providers_lock);
 	c->worked = 1;
 }

@@ -142,19 +142,28 @@ inn_http_reply_buffer(struct evhttp_request *req, int status, struct evbuffer *b
 	evhttp_send_reply(req, status, reason, buf);
 }
 
+json_object *
+inn_http_error_json(const char *code, const char *message)
+{
+	json_object *body = json_object_new_object(), *err = json_object_new_object();
+
+	json_object_object_add(err, "code", json_object_new_string(code));
+	json_object_object_add(err, "message", json_object_new_string(message));
+	json_object_object_add(body, "error", err);
+	return body;
+}
+
 void
 inn_http_error(struct evhttp_request *req, int status, const char *code, const char *fmt, ...)
 {
-	json_object *body = json_object_new_object(), *err = json_object_new_object();
+	json_object *body;
 	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	json_object_object_add(err, "code", json_object_new_string(code));
-	json_object_object_add(err, "message", json_object_new_string(msg));
-	json_object_object_add(body, "error", err);
+	body = inn_http_error_json(code, msg);
 	if (status == 401)
 		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
 		                  "Bearer realm=\"innominatus\"");
@@ -514,7 +523,7 @@ static void
 conn_refuse(struct conn *c, int status, const char *code, const char *fmt, ...)
 {
 	evutil_socket_t fd = bufferevent_getfd(c->bev);
-	json_object *body = json_object_new_object(), *err = json_object_new_object();
+	json_object *body;
 	const char *s, *reason;
 	char msg[512], head[512];
 	va_list ap;
@@ -536,9 +545,7 @@ conn_refuse(struct conn *c, int status, const char *code, const char *fmt, ...)
 	case 431: reason = "Request Header Fields Too Large"; break;
 	default: reason = "Service Unavailable"; break;
 	}
-	json_object_object_add(err, "code", json_object_new_string(code));
-	json_object_object_add(err, "message", json_object_new_string(msg));
-	json_object_object_add(body, "error", err);
+	body = inn_http_error_json(code, msg);
 	s = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
 	                                   JSON_C_TO_STRING_NOSLASHESCAPE);
 	n = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"

@@ -122,6 +122,9 @@ void inn_http_reply_json(struct evhttp_request *req, int status, json_object *bo
 void inn_http_reply_buffer(struct evhttp_request *req, int status, struct evbuffer *buf);
 /* Appends o serialised, made valid UTF-8 (any thread, o not shared). */
 int inn_http_json_buffer(json_object *o, struct evbuffer *b);
+/* The API's error body {"error": {code, message}} (new reference). */
+json_object *inn_http_error_json(const char *code, const char *message);
+/* Replies status with that body (401: with WWW-Authenticate). */
 void inn_http_error(struct evhttp_request *req, int status, const char *code,
                     const char *fmt, ...) INN_PRINTF_LIKE(4, 5);
 /* Request body as JSON object; NULL after replying 400/413 itself. */
