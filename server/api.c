@@ -38,8 +38,7 @@ h_health(struct ctx *c)
 	json_object_object_add(o, "status", json_object_new_string("ok"));
 	json_object_object_add(o, "service", json_object_new_string("innominatus"));
 	json_object_object_add(o, "version", json_object_new_string(PACKAGE_VERSION));
-	inn_http_reply_json(c->req, 200, o);
-	json_object_put(o);
+	inn_api_reply(c, 200, o);
 }
 
 static void
@@ -58,8 +57,7 @@ h_ready(struct ctx *c)
 	                       json_object_new_boolean(atomic_load(&c->srv->draining)));
 	json_object_object_add(o, "ready", json_object_new_boolean(ok));
 	json_object_object_add(o, "checks", checks);
-	inn_http_reply_json(c->req, ok ? 200 : 503, o);
-	json_object_put(o);
+	inn_api_reply(c, ok ? 200 : 503, o);
 }
 
 static void
@@ -118,8 +116,14 @@ h_openapi(struct ctx *c)
 {
 	json_object *doc = inn_openapi();
 
-	inn_http_reply_json(c->req, 200, doc);
-	json_object_put(doc);
+	inn_api_reply(c, 200, doc);
+}
+
+void
+inn_api_reply(struct ctx *c, int status, json_object *o)
+{
+	inn_http_reply_json(c->req, status, o);
+	json_object_put(o);
 }
 
 int

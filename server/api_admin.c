@@ -24,8 +24,7 @@ inn_api_audit(struct ctx *c)
 		inn_http_error(c->req, 500, "store", "%s", inn_error_last());
 		return;
 	}
-	inn_http_reply_json(c->req, 200, entries);
-	json_object_put(entries);
+	inn_api_reply(c, 200, entries);
 }
 
 /* The provider admin operations clone and fetch git repositories: they
@@ -129,8 +128,7 @@ inn_api_admin_providers(struct ctx *c)
 	int rc = inn_providers_list(c->srv, &out);
 	int status = provider_reply(rc, 200, out, NULL, 500, "internal", &reply);
 
-	inn_http_reply_json(c->req, status, reply);
-	json_object_put(reply);
+	inn_api_reply(c, status, reply);
 }
 
 void
@@ -151,56 +149,63 @@ inn_api_admin_reload(struct ctx *c)
 	reply_worked(c);
 }
 
-/* The operations themselves, on a request thread, one at a time. */
-void
-inn_api_provider_add_work(struct ctx *c)
+/* The operations themselves, on a request thread, one at a time (the
+ * lock); the reply is kept for the handler. */
+enum provider_op { OP_ADD, OP_REMOVE, OP_RELOAD };
+
+static void
+provider_work(struct ctx *c, enum provider_op op)
 {
 	json_object *out = NULL, *errors = NULL;
 	inn_source_spec sp;
 	int bad = 0, rc;
 
-	sp.name = body_str(c->body, "name", &bad);
-	sp.url = body_str(c->body, "git_url", &bad);
-	sp.path = body_str(c->body, "path", &bad);
-	sp.ref = body_str(c->body, "ref", &bad);
-	if (bad) {
-		c->status = fail(&c->reply, 400, "invalid_request", NULL, INN_SOURCE_FIELDS_RULE);
-	} else {
-		pthread_mutex_lock(&providers_lock);
-		rc = inn_providers_add(c->srv, &c->who, &sp, &out, &errors);
-		c->status = provider_reply(rc, 201, out, errors, 400, "invalid_provider", &c->reply);
-		pthread_mutex_unlock(&providers_lock);
+	if (op == OP_ADD) {
+		sp.name = body_str(c->body, "name", &bad);
+		sp.url = body_str(c->body, "git_url", &bad);
+		sp.path = body_str(c->body, "path", &bad);
+		sp.ref = body_str(c->body, "ref", &bad);
 	}
 	c->worked = 1;
+	if (bad) {
+		c->status = fail(&c->reply, 400, "invalid_request", NULL, INN_SOURCE_FIELDS_RULE);
+		return;
+	}
+	pthread_mutex_lock(&providers_lock);
+	if (op == OP_ADD)
+		rc = inn_providers_add(c->srv, &c->who, &sp, &out, &errors);
+	else if (op == OP_REMOVE)
+		rc = inn_providers_remove(c->srv, &c->who, c->arg, &errors);
+	else
+		rc = inn_providers_reload(c->srv, &c->who, &out, &errors);
+	pthread_mutex_unlock(&providers_lock);
+	if (op == OP_REMOVE && rc == 0) {
+		out = json_object_new_object();
+		json_object_object_add(out, "name", json_object_new_string(c->arg));
+		json_object_object_add(out, "removed", json_object_new_boolean(1));
+	}
+	if (op == OP_ADD)
+		c->status = provider_reply(rc, 201, out, errors, 400, "invalid_provider", &c->reply);
+	else if (op == OP_REMOVE)
+		c->status = provider_reply(rc, 200, out, errors, 409, "in_use", &c->reply);
+	else
+		c->status = provider_reply(rc, 200, out, errors, 400, "invalid_catalog", &c->reply);
+}
+
+void
+inn_api_provider_add_work(struct ctx *c)
+{
+	provider_work(c, OP_ADD);
 }
 
 void
 inn_api_provider_remove_work(struct ctx *c)
 {
-	json_object *out = NULL, *errors = NULL;
-	int rc;
-
-	pthread_mutex_lock(&providers_lock);
-	rc = inn_providers_remove(c->srv, &c->who, c->arg, &errors);
-	if (rc == 0) {
-		out = json_object_new_object();
-		json_object_object_add(out, "name", json_object_new_string(c->arg));
-		json_object_object_add(out, "removed", json_object_new_boolean(1));
-	}
-	c->status = provider_reply(rc, 200, out, errors, 409, "in_use", &c->reply);
-	pthread_mutex_unlock(&providers_lock);
-	c->worked = 1;
+	provider_work(c, OP_REMOVE);
 }
 
 void
 inn_api_reload_work(struct ctx *c)
 {
-	json_object *out = NULL, *errors = NULL;
-	int rc;
-
-	pthread_mutex_lock(&providers_lock);
-	rc = inn_providers_reload(c->srv, &c->who, &out, &errors);
-	c->status = provider_reply(rc, 200, out, errors, 400, "invalid_catalog", &c->reply);
-	pthread_mutex_unlock(&providers_lock);
-	c->worked = 1;
+	provider_work(c, OP_RELOAD);
 }

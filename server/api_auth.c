@@ -60,8 +60,7 @@ inn_api_admin_key_revoke(struct ctx *c)
 	o = json_object_new_object();
 	json_object_object_add(o, "name", json_object_new_string(c->arg));
 	json_object_object_add(o, "revoked", json_object_new_boolean(1));
-	inn_http_reply_json(c->req, 200, o);
-	json_object_put(o);
+	inn_api_reply(c, 200, o);
 }
 
 void
@@ -108,8 +107,7 @@ inn_api_admin_keys(struct ctx *c)
 	json_object_object_add(o, "role", json_object_new_string(role));
 	json_object_object_add(o, "team", json_object_new_string(team));
 	json_object_object_add(o, "key", json_object_new_string(plain));
-	inn_http_reply_json(c->req, 201, o);
-	json_object_put(o);
+	inn_api_reply(c, 201, o);
 	free(plain);
 	json_object_put(body);
 }

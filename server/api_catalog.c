@@ -56,8 +56,7 @@ inn_api_provider(struct ctx *c)
 		return;
 	}
 	o = inn_provider_json(p, 1);
-	inn_http_reply_json(c->req, 200, o);
-	json_object_put(o);
+	inn_api_reply(c, 200, o);
 }
 
 void
@@ -68,8 +67,7 @@ inn_api_goldenpaths(struct ctx *c)
 
 	for (i = 0; i < c->srv->catalog->ngoldenpaths; i++)
 		json_object_array_add(a, inn_goldenpath_json(&c->srv->catalog->goldenpaths[i]));
-	inn_http_reply_json(c->req, 200, a);
-	json_object_put(a);
+	inn_api_reply(c, 200, a);
 }
 
 void
@@ -109,8 +107,7 @@ inn_api_plugins(struct ctx *c)
 		                       json_tokener_parse(p->desc.outputs_schema) : NULL);
 		json_object_array_add(a, o);
 	}
-	inn_http_reply_json(c->req, 200, a);
-	json_object_put(a);
+	inn_api_reply(c, 200, a);
 }
 
 static json_object *
@@ -154,7 +151,8 @@ inn_api_applications(struct ctx *c)
 	size_t n = 0, i;
 	json_object *a;
 
-	if (inn_store_app_list(c->srv->store, inn_caller_scope_team(&c->who), inn_caller_scope_user(&c->who), NULL, &rows, &n) != 0) {
+	if (inn_store_app_list(c->srv->store, inn_caller_scope_team(&c->who),
+	                       inn_caller_scope_user(&c->who), NULL, &rows, &n) != 0) {
 		inn_http_error(c->req, 500, "store", "%s", inn_error_last());
 		return;
 	}
@@ -162,8 +160,7 @@ inn_api_applications(struct ctx *c)
 	for (i = 0; i < n; i++)
 		json_object_array_add(a, app_json(&rows[i]));
 	inn_app_rows_free(rows, n);
-	inn_http_reply_json(c->req, 200, a);
-	json_object_put(a);
+	inn_api_reply(c, 200, a);
 }
 
 void
@@ -173,11 +170,12 @@ inn_api_application(struct ctx *c)
 	inn_resource_row *res = NULL;
 	size_t napps = 0, nres = 0;
 	json_object *o;
+	const char *team = inn_caller_scope_team(&c->who);
+	const char *user = inn_caller_scope_user(&c->who);
 
-	if (inn_store_app_list(c->srv->store, inn_caller_scope_team(&c->who), inn_caller_scope_user(&c->who), c->arg, &apps,
-	                       &napps) != 0 ||
-	    (napps == 1 && inn_store_resource_list(c->srv->store, inn_caller_scope_team(&c->who), inn_caller_scope_user(&c->who),
-	                                           c->arg, &res, &nres) != 0)) {
+	if (inn_store_app_list(c->srv->store, team, user, c->arg, &apps, &napps) != 0 ||
+	    (napps == 1 && inn_store_resource_list(c->srv->store, team, user, c->arg, &res,
+	                                           &nres) != 0)) {
 		inn_http_error(c->req, 500, "store", "%s", inn_error_last());
 		inn_app_rows_free(apps, napps);
 		return;
@@ -192,8 +190,7 @@ inn_api_application(struct ctx *c)
 	json_object_object_add(o, "resources", resources_json(res, nres));
 	inn_app_rows_free(apps, napps);
 	inn_resource_rows_free(res, nres);
-	inn_http_reply_json(c->req, 200, o);
-	json_object_put(o);
+	inn_api_reply(c, 200, o);
 }
 
 void
@@ -204,14 +201,13 @@ inn_api_resources(struct ctx *c)
 	char app[256];
 	json_object *a;
 
-	if (inn_store_resource_list(c->srv->store, inn_caller_scope_team(&c->who), inn_caller_scope_user(&c->who),
-	                            inn_http_query(c->req, "app", app, sizeof(app)), &rows,
-	                            &n) != 0) {
+	if (inn_store_resource_list(c->srv->store, inn_caller_scope_team(&c->who),
+	                            inn_caller_scope_user(&c->who),
+	                            inn_http_query(c->req, "app", app, sizeof(app)), &rows, &n) != 0) {
 		inn_http_error(c->req, 500, "store", "%s", inn_error_last());
 		return;
 	}
 	a = resources_json(rows, n);
 	inn_resource_rows_free(rows, n);
-	inn_http_reply_json(c->req, 200, a);
-	json_object_put(a);
+	inn_api_reply(c, 200, a);
 }

@@ -102,43 +102,43 @@ exec_json(const inn_exec_row *r)
 	return o;
 }
 
+/* How the API answers a status of inn_runs_submit. */
+static const struct {
+	int rc, status;
+	const char *code;
+} submit_errors[] = {
+	{ INN_ENOTFOUND, 404, "not_found" },
+	{ INN_ECANCELLED, 503, "draining" },
+	{ INN_RUNS_FULL, 429, "queue_full" },
+	{ INN_EFORBIDDEN, 403, "forbidden" },
+	{ INN_RUNS_TOO_BIG, 413, "too_large" },
+	{ INN_EINVAL, 400, "invalid_request" },
+};
+
 static void
 reply_submitted(struct ctx *c, int rc, int64_t id)
 {
 	json_object *o;
+	size_t i;
 
-	if (rc == INN_ENOTFOUND) {
-		inn_http_error(c->req, 404, "not_found", "%s", inn_error_last());
-		return;
-	}
-	if (rc == INN_ECANCELLED) {
-		inn_http_error(c->req, 503, "draining", "%s", inn_error_last());
-		return;
-	}
-	if (rc == INN_RUNS_FULL) {
-		evhttp_add_header(evhttp_request_get_output_headers(c->req), "Retry-After", "5");
-		inn_http_error(c->req, 429, "queue_full", "%s", inn_error_last());
-		return;
-	}
-	if (rc == INN_EFORBIDDEN) {
-		inn_http_error(c->req, 403, "forbidden", "%s", inn_error_last());
-		return;
-	}
-	if (rc == INN_RUNS_TOO_BIG) {
-		inn_http_error(c->req, 413, "too_large", "%s", inn_error_last());
-		return;
-	}
 	if (rc != 0) {
-		inn_http_error(c->req, rc == INN_EINVAL ? 400 : 500,
-		               rc == INN_EINVAL ? "invalid_request" : "internal", "%s",
-		               inn_error_last());
+		for (i = 0; i < sizeof(submit_errors) / sizeof(submit_errors[0]); i++)
+			if (submit_errors[i].rc == rc)
+				break;
+		if (rc == INN_RUNS_FULL)
+			evhttp_add_header(evhttp_request_get_output_headers(c->req), "Retry-After",
+			                  "5");
+		if (i < sizeof(submit_errors) / sizeof(submit_errors[0]))
+			inn_http_error(c->req, submit_errors[i].status, submit_errors[i].code, "%s",
+			               inn_error_last());
+		else
+			inn_http_error(c->req, 500, "internal", "%s", inn_error_last());
 		return;
 	}
 	o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_int64(id));
 	json_object_object_add(o, "status", json_object_new_string("pending"));
-	inn_http_reply_json(c->req, 202, o);
-	json_object_put(o);
+	inn_api_reply(c, 202, o);
 }
 
 void
@@ -253,8 +253,7 @@ inn_api_workflows(struct ctx *c)
 	json_object_object_add(o, "page_size", json_object_new_int(f.page_size));
 	json_object_object_add(o, "total_pages", json_object_new_int64(
 	    (total + f.page_size - 1) / f.page_size));
-	inn_http_reply_json(c->req, 200, o);
-	json_object_put(o);
+	inn_api_reply(c, 200, o);
 }
 
 /* GET /api/workflows/{id}: an execution may have thousands of steps (a
@@ -388,8 +387,7 @@ inn_api_workflow_logs(struct ctx *c)
 		    json_object_get_int64(json_object_object_get(
 		        json_object_array_get_idx(lines, n - 1), "seq")) : after));
 		json_object_object_add(o, "status", inn_json_str(row->status));
-		inn_http_reply_json(c->req, 200, o);
-		json_object_put(o);
+		inn_api_reply(c, 200, o);
 	} else {
 		/* SSE: the backlog from the store a page at a time as the client
 		 * reads it, then live lines, then "end" (http.c: flow control) */
@@ -442,8 +440,7 @@ inn_api_workflow_cancel(struct ctx *c)
 	json_object_object_add(o, "status", json_object_new_string(
 	    inn_store_exec_get(c->srv->store, id, &row) == 0 && strcmp(row->status, "cancelled") == 0
 	        ? "cancelled" : "cancelling"));
-	inn_http_reply_json(c->req, 202, o);
-	json_object_put(o);
+	inn_api_reply(c, 202, o);
 	inn_exec_row_free(row);
 }
 

@@ -40,6 +40,8 @@ struct ctx {
 typedef void (*handler_fn)(struct ctx *c);
 
 /* ---- api.c ---- */
+/* Replies status with the JSON o, and drops o. */
+void inn_api_reply(struct ctx *c, int status, json_object *o);
 /* Query parameter name as an int in [lo, hi] (above: hi); def when it is
  * absent, not a number or below lo. */
 int inn_api_query_int(struct evhttp_request *req, const char *name, int def, int lo, int hi);

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,26 @@ abs_paths_free(void)
 		free(abs_paths[--nabs_paths]);
 }
 
+/* The server: settings that are paths (relative to the config's folder)
+ * and plain numbers, by their place in inn_server_config. */
+static const struct {
+	const char *key;
+	size_t off;
+} path_settings[] = {
+	{ "db", offsetof(inn_server_config, db_path) },
+	{ "pluginDir", offsetof(inn_server_config, plugin_dir) },
+	{ "stateDir", offsetof(inn_server_config, state_dir) },
+	{ "secretKeyFile", offsetof(inn_server_config, secret_key_file) },
+	{ "goldenpaths", offsetof(inn_server_config, goldenpaths) },
+}, int_settings[] = {
+	{ "workers", offsetof(inn_server_config, workers) },
+	{ "maxConnections", offsetof(inn_server_config, max_connections) },
+	{ "maxConnectionsPerClient", offsetof(inn_server_config, max_connections_per_client) },
+	{ "timeoutSeconds", offsetof(inn_server_config, timeout_s) },
+	{ "headerTimeoutSeconds", offsetof(inn_server_config, header_timeout_s) },
+	{ "shutdownGraceSeconds", offsetof(inn_server_config, shutdown_grace_s) },
+};
+
 /* Values from the config's server: section (flags given later override). */
 static void
 config_server_section(inn_server_config *c, const inn_policy *pol, char *hostbuf, size_t len)
@@ -167,6 +188,7 @@ config_server_section(inn_server_config *c, const inn_policy *pol, char *hostbuf
 	const inn_ynode *s, *v;
 	char dir[4096];
 	const char *base;
+	size_t i;
 
 	if (pol == NULL || pol->doc == NULL)
 		return;
@@ -177,30 +199,14 @@ config_server_section(inn_server_config *c, const inn_policy *pol, char *hostbuf
 	    parse_listen(c, v->value, hostbuf, len) != 0)
 		fprintf(stderr, "innominatus: %s:%d: server.listen \"%s\" is not HOST:PORT; "
 		        "ignored\n", pol->file, v->line, v->value);
-	if ((v = inn_ymap_get(s, "db")) && inn_ynode_is_scalar(v))
-		c->db_path = real_path(base, v->value);
-	if ((v = inn_ymap_get(s, "pluginDir")) && inn_ynode_is_scalar(v))
-		c->plugin_dir = real_path(base, v->value);
-	if ((v = inn_ymap_get(s, "stateDir")) && inn_ynode_is_scalar(v))
-		c->state_dir = real_path(base, v->value);
-	if ((v = inn_ymap_get(s, "secretKeyFile")) && inn_ynode_is_scalar(v))
-		c->secret_key_file = real_path(base, v->value);
-	if ((v = inn_ymap_get(s, "goldenpaths")) && inn_ynode_is_scalar(v))
-		c->goldenpaths = real_path(base, v->value);
-	if ((v = inn_ymap_get(s, "workers")) && inn_ynode_is_scalar(v))
-		c->workers = (int)strtol(v->value, NULL, 10);
+	for (i = 0; i < sizeof(path_settings) / sizeof(path_settings[0]); i++)
+		if ((v = inn_ymap_get(s, path_settings[i].key)) && inn_ynode_is_scalar(v))
+			*(const char **)((char *)c + path_settings[i].off) = real_path(base, v->value);
+	for (i = 0; i < sizeof(int_settings) / sizeof(int_settings[0]); i++)
+		if ((v = inn_ymap_get(s, int_settings[i].key)) && inn_ynode_is_scalar(v))
+			*(int *)((char *)c + int_settings[i].off) = (int)strtol(v->value, NULL, 10);
 	if ((v = inn_ymap_get(s, "maxBodyBytes")) && inn_ynode_is_scalar(v))
 		c->max_body = (size_t)strtoull(v->value, NULL, 10);
-	if ((v = inn_ymap_get(s, "maxConnections")) && inn_ynode_is_scalar(v))
-		c->max_connections = (int)strtol(v->value, NULL, 10);
-	if ((v = inn_ymap_get(s, "maxConnectionsPerClient")) && inn_ynode_is_scalar(v))
-		c->max_connections_per_client = (int)strtol(v->value, NULL, 10);
-	if ((v = inn_ymap_get(s, "timeoutSeconds")) && inn_ynode_is_scalar(v))
-		c->timeout_s = (int)strtol(v->value, NULL, 10);
-	if ((v = inn_ymap_get(s, "headerTimeoutSeconds")) && inn_ynode_is_scalar(v))
-		c->header_timeout_s = (int)strtol(v->value, NULL, 10);
-	if ((v = inn_ymap_get(s, "shutdownGraceSeconds")) && inn_ynode_is_scalar(v))
-		c->shutdown_grace_s = (int)strtol(v->value, NULL, 10);
 	if ((v = inn_ymap_get(s, "maxQueuedExecutions")) && inn_ynode_is_scalar(v)) {
 		char *end;
 		long n = strtol(v->value, &end, 10);
@@ -301,7 +307,7 @@ struct flags {
 };
 
 /* Where server.listen and --listen leave the host (c->listen_host). */
-static char hostbuf[256], hostbuf2[256];
+static char listen_host[256], listen_host_flag[256];
 
 /* The daemon's defaults, before the config file and the flags. */
 static void
@@ -398,8 +404,8 @@ load_config(inn_server *srv, struct flags *f, char *cwd, size_t cwdlen)
 		fprintf(stderr, "innominatus: %s\n", inn_error_last());
 		return 3;
 	}
-	config_server_section(c, srv->policy, hostbuf, sizeof(hostbuf));
-	if (f->listen != NULL && parse_listen(c, f->listen, hostbuf2, sizeof(hostbuf2)) != 0) {
+	config_server_section(c, srv->policy, listen_host, sizeof(listen_host));
+	if (f->listen != NULL && parse_listen(c, f->listen, listen_host_flag, sizeof(listen_host_flag)) != 0) {
 		fprintf(stderr, "innominatus: --listen takes HOST:PORT, not \"%s\"\n", f->listen);
 		return 2;
 	}

@@ -109,57 +109,64 @@ checkout_commit(git_repository *repo, const char *url, git_object *commit,
 	return 0;
 }
 
-/* Clones url into dir (which must not exist) and checks ref out. */
+/* ref (NULL: the remote's HEAD) checked out in repo; hex gets its id. */
+static int
+checkout_ref(git_repository *repo, const char *url, const char *ref, char hex[INN_GIT_HEX])
+{
+	git_object *commit = NULL;
+	int rc;
+
+	if ((rc = resolve_ref(repo, url, ref, &commit)) == 0)
+		rc = checkout_commit(repo, url, commit, hex);
+	git_object_free(commit);
+	return rc;
+}
+
+/* A transfer that calls back on progress, aborted at *deadline. */
+static void
+set_deadline(git_remote_callbacks *cb, int64_t *deadline)
+{
+	*deadline = inn_now_ms() + GIT_DEADLINE_S * 1000;
+	cb->transfer_progress = git_deadline;
+	cb->sideband_progress = git_deadline_sideband;
+	cb->payload = deadline;
+}
+
 int
 inn_git_clone_at(const char *url, const char *ref, const char *dir, char hex[INN_GIT_HEX])
 {
 	git_clone_options opts;
 	git_repository *repo = NULL;
-	git_object *commit = NULL;
-	int64_t deadline = inn_now_ms() + GIT_DEADLINE_S * 1000;
+	int64_t deadline;
 	int rc;
 
 	git_up();
-
 	git_clone_options_init(&opts, GIT_CLONE_OPTIONS_VERSION);
 	opts.checkout_opts.checkout_strategy = GIT_CHECKOUT_NONE;
-	opts.fetch_opts.callbacks.transfer_progress = git_deadline;
-	opts.fetch_opts.callbacks.sideband_progress = git_deadline_sideband;
-	opts.fetch_opts.callbacks.payload = &deadline;
-	if (git_clone(&repo, url, dir, &opts) != 0) {
+	set_deadline(&opts.fetch_opts.callbacks, &deadline);
+	if (git_clone(&repo, url, dir, &opts) != 0)
 		rc = git_fail("clone of", url);
-		goto out;
-	}
-	if ((rc = resolve_ref(repo, url, ref, &commit)) < 0)
-		goto out;
-	rc = checkout_commit(repo, url, commit, hex);
-out:
-	git_object_free(commit);
+	else
+		rc = checkout_ref(repo, url, ref, hex);
 	git_repository_free(repo);
 	return rc;
 }
 
-/* Fetches origin in the clone at dir and checks ref out; old gets the
- * commit checked out before (for a rollback). */
 int
 inn_git_update(const char *url, const char *ref, const char *dir, char old[INN_GIT_HEX],
-           char hex[INN_GIT_HEX])
+               char hex[INN_GIT_HEX])
 {
 	git_fetch_options fo;
 	git_repository *repo = NULL;
 	git_remote *remote = NULL;
-	git_object *commit = NULL;
 	git_oid head;
-	int64_t deadline = inn_now_ms() + GIT_DEADLINE_S * 1000;
-	int rc = 0;
+	int64_t deadline;
+	int rc;
 
 	git_up();
-
 	old[0] = '\0';
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
-	fo.callbacks.transfer_progress = git_deadline;
-	fo.callbacks.sideband_progress = git_deadline_sideband;
-	fo.callbacks.payload = &deadline;
+	set_deadline(&fo.callbacks, &deadline);
 	if (git_repository_open(&repo, dir) != 0) {
 		rc = git_fail("opening the clone of", url);
 		goto out;
@@ -169,15 +176,11 @@ inn_git_update(const char *url, const char *ref, const char *dir, char old[INN_G
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
 	fo.prune = GIT_FETCH_PRUNE;
 	if (git_remote_lookup(&remote, repo, "origin") != 0 ||
-	    git_remote_fetch(remote, NULL, &fo, "innominatus: reload") != 0) {
+	    git_remote_fetch(remote, NULL, &fo, "innominatus: reload") != 0)
 		rc = git_fail("fetch of", url);
-		goto out;
-	}
-	if ((rc = resolve_ref(repo, url, ref, &commit)) < 0)
-		goto out;
-	rc = checkout_commit(repo, url, commit, hex);
+	else
+		rc = checkout_ref(repo, url, ref, hex);
 out:
-	git_object_free(commit);
 	git_remote_free(remote);
 	git_repository_free(repo);
 	return rc;
@@ -192,7 +195,6 @@ inn_git_restore(const char *dir, const char *hex)
 	char got[INN_GIT_HEX];
 
 	git_up();
-
 	if (git_repository_open(&repo, dir) == 0 && git_revparse_single(&commit, repo, hex) == 0)
 		checkout_commit(repo, dir, commit, got);
 	git_object_free(commit);
