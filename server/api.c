@@ -22,16 +22,16 @@
 struct route {
 	enum evhttp_cmd_type method;
 	const char *pattern;    /* "/api/workflows/{id}/logs": one {x} segment at most */
-	enum access access;
-	handler_fn fn;
-	handler_fn work;        /* its part on a request thread (POST and the like), or NULL */
+	enum api_access access;
+	api_handler_fn fn;
+	api_handler_fn work;        /* its part on a request thread (POST and the like), or NULL */
 	const char *summary;
 };
 
 /* ---- public ------------------------------------------------------------- */
 
 static void
-h_health(struct ctx *c)
+h_health(struct api_call *c)
 {
 	json_object *o = json_object_new_object();
 
@@ -42,7 +42,7 @@ h_health(struct ctx *c)
 }
 
 static void
-h_ready(struct ctx *c)
+h_ready(struct api_call *c)
 {
 	json_object *o = json_object_new_object(), *checks = json_object_new_object();
 	int store_ok = inn_store_ping(c->srv->store) == 0;
@@ -61,7 +61,7 @@ h_ready(struct ctx *c)
 }
 
 static void
-h_metrics(struct ctx *c)
+h_metrics(struct api_call *c)
 {
 	inn_server *s = c->srv;
 	struct evbuffer *b = evbuffer_new();
@@ -112,62 +112,40 @@ h_metrics(struct ctx *c)
 }
 
 static void
-h_openapi(struct ctx *c)
+h_openapi(struct api_call *c)
 {
 	json_object *doc = inn_openapi();
 
 	inn_api_reply(c, 200, doc);
 }
 
-void
-inn_api_reply(struct ctx *c, int status, json_object *o)
-{
-	inn_http_reply_json(c->req, status, o);
-	json_object_put(o);
-}
-
-int
-inn_api_query_int(struct evhttp_request *req, const char *name, int def, int lo, int hi)
-{
-	char buf[32], *end;
-	long v;
-
-	if (inn_http_query(req, name, buf, sizeof(buf)) == NULL)
-		return def;
-	v = strtol(buf, &end, 10);
-	if (*end != '\0' || v < lo)
-		return def;
-	return v > hi ? hi : (int)v;
-}
-
-
 static const struct route routes[] = {
-	{ EVHTTP_REQ_GET, "/health", PUBLIC, h_health, NULL, "Liveness" },
-	{ EVHTTP_REQ_GET, "/ready", PUBLIC, h_ready, NULL, "Readiness: store reachable, plugins and providers loaded" },
-	{ EVHTTP_REQ_GET, "/metrics", PUBLIC, h_metrics, NULL, "Prometheus metrics" },
-	{ EVHTTP_REQ_GET, "/api/openapi.json", PUBLIC, h_openapi, NULL, "This API as OpenAPI 3" },
-	{ EVHTTP_REQ_GET, "/api/providers", USER, inn_api_providers, NULL, "List providers" },
-	{ EVHTTP_REQ_GET, "/api/providers/{name}", USER, inn_api_provider, NULL, "One provider with its workflows and parameters" },
-	{ EVHTTP_REQ_GET, "/api/golden-paths", USER, inn_api_goldenpaths, NULL, "List golden paths" },
-	{ EVHTTP_REQ_POST, "/api/golden-paths/{name}/run", USER, inn_api_goldenpath_run, inn_api_run_fields_work, "Run a golden path: {parameters, spec, dry_run} -> 202 {id}" },
-	{ EVHTTP_REQ_POST, "/api/workflows/run", USER, inn_api_workflow_run, inn_api_run_fields_work, "Run provider/workflow: {workflow, parameters, spec, dry_run} -> 202 {id}" },
-	{ EVHTTP_REQ_GET, "/api/workflows", USER, inn_api_workflows, NULL, "List executions (app, status, workflow, page, page_size)" },
-	{ EVHTTP_REQ_GET, "/api/workflows/{id}", USER, inn_api_workflow, NULL, "One execution: status, steps, outputs, timings" },
-	{ EVHTTP_REQ_GET, "/api/workflows/{id}/logs", USER, inn_api_workflow_logs, NULL, "Step logs (after cursor; follow=1 streams SSE)" },
-	{ EVHTTP_REQ_POST, "/api/workflows/{id}/cancel", USER, inn_api_workflow_cancel, NULL, "Cancel a pending or running execution" },
-	{ EVHTTP_REQ_POST, "/api/workflows/{id}/retry", USER, inn_api_workflow_retry, NULL, "Run again from the failed step" },
-	{ EVHTTP_REQ_GET, "/api/plugins", USER, inn_api_plugins, NULL, "Loaded plugins with versions, flags and schemas" },
-	{ EVHTTP_REQ_GET, "/api/events/stream", USER, inn_api_events, NULL, "Server-Sent Events of executions and steps" },
-	{ EVHTTP_REQ_POST, "/api/admin/keys", ADMIN, inn_api_admin_keys, NULL, "Create an API key {name, role, team}" },
-	{ EVHTTP_REQ_DELETE, "/api/admin/keys/{name}", ADMIN, inn_api_admin_key_revoke, NULL, "Revoke an API key" },
-	{ EVHTTP_REQ_GET, "/api/admin/audit", ADMIN, inn_api_audit, NULL, "The audit trail" },
-	{ EVHTTP_REQ_GET, "/api/admin/providers", ADMIN, inn_api_admin_providers, NULL, "Provider sources added over the API" },
-	{ EVHTTP_REQ_POST, "/api/admin/providers", ADMIN, inn_api_admin_provider_add, inn_api_provider_add_work, "Add a provider source {name, git_url, path, ref} or {name, path}; validated first" },
-	{ EVHTTP_REQ_DELETE, "/api/admin/providers/{name}", ADMIN, inn_api_admin_provider_remove, inn_api_provider_remove_work, "Remove a provider source added over the API" },
-	{ EVHTTP_REQ_POST, "/api/admin/reload", ADMIN, inn_api_admin_reload, inn_api_reload_work, "Re-read the config's providers, fetch every git source, swap the catalog if valid" },
-	{ EVHTTP_REQ_GET, "/api/applications", USER, inn_api_applications, NULL, "Applications (Score specs run), team-scoped" },
-	{ EVHTTP_REQ_GET, "/api/applications/{name}", USER, inn_api_application, NULL, "One application with its resources" },
-	{ EVHTTP_REQ_GET, "/api/resources", USER, inn_api_resources, NULL, "Resources provisioned for applications (app filter), team-scoped" },
+	{ EVHTTP_REQ_GET, "/health", API_PUBLIC, h_health, NULL, "Liveness" },
+	{ EVHTTP_REQ_GET, "/ready", API_PUBLIC, h_ready, NULL, "Readiness: store reachable, plugins and providers loaded" },
+	{ EVHTTP_REQ_GET, "/metrics", API_PUBLIC, h_metrics, NULL, "Prometheus metrics" },
+	{ EVHTTP_REQ_GET, "/api/openapi.json", API_PUBLIC, h_openapi, NULL, "This API as OpenAPI 3" },
+	{ EVHTTP_REQ_GET, "/api/providers", API_USER, inn_api_providers, NULL, "List providers" },
+	{ EVHTTP_REQ_GET, "/api/providers/{name}", API_USER, inn_api_provider, NULL, "One provider with its workflows and parameters" },
+	{ EVHTTP_REQ_GET, "/api/golden-paths", API_USER, inn_api_goldenpaths, NULL, "List golden paths" },
+	{ EVHTTP_REQ_POST, "/api/golden-paths/{name}/run", API_USER, inn_api_goldenpath_run, inn_api_run_fields_work, "Run a golden path: {parameters, spec, dry_run} -> 202 {id}" },
+	{ EVHTTP_REQ_POST, "/api/workflows/run", API_USER, inn_api_workflow_run, inn_api_run_fields_work, "Run provider/workflow: {workflow, parameters, spec, dry_run} -> 202 {id}" },
+	{ EVHTTP_REQ_GET, "/api/workflows", API_USER, inn_api_workflows, NULL, "List executions (app, status, workflow, page, page_size)" },
+	{ EVHTTP_REQ_GET, "/api/workflows/{id}", API_USER, inn_api_workflow, NULL, "One execution: status, steps, outputs, timings" },
+	{ EVHTTP_REQ_GET, "/api/workflows/{id}/logs", API_USER, inn_api_workflow_logs, NULL, "Step logs (after cursor; follow=1 streams SSE)" },
+	{ EVHTTP_REQ_POST, "/api/workflows/{id}/cancel", API_USER, inn_api_workflow_cancel, NULL, "Cancel a pending or running execution" },
+	{ EVHTTP_REQ_POST, "/api/workflows/{id}/retry", API_USER, inn_api_workflow_retry, NULL, "Run again from the failed step" },
+	{ EVHTTP_REQ_GET, "/api/plugins", API_USER, inn_api_plugins, NULL, "Loaded plugins with versions, flags and schemas" },
+	{ EVHTTP_REQ_GET, "/api/events/stream", API_USER, inn_api_events, NULL, "Server-Sent Events of executions and steps" },
+	{ EVHTTP_REQ_POST, "/api/admin/keys", API_ADMIN, inn_api_admin_keys, NULL, "Create an API key {name, role, team}" },
+	{ EVHTTP_REQ_DELETE, "/api/admin/keys/{name}", API_ADMIN, inn_api_admin_key_revoke, NULL, "Revoke an API key" },
+	{ EVHTTP_REQ_GET, "/api/admin/audit", API_ADMIN, inn_api_audit, NULL, "The audit trail" },
+	{ EVHTTP_REQ_GET, "/api/admin/providers", API_ADMIN, inn_api_admin_providers, NULL, "Provider sources added over the API" },
+	{ EVHTTP_REQ_POST, "/api/admin/providers", API_ADMIN, inn_api_admin_provider_add, inn_api_provider_add_work, "Add a provider source {name, git_url, path, ref} or {name, path}; validated first" },
+	{ EVHTTP_REQ_DELETE, "/api/admin/providers/{name}", API_ADMIN, inn_api_admin_provider_remove, inn_api_provider_remove_work, "Remove a provider source added over the API" },
+	{ EVHTTP_REQ_POST, "/api/admin/reload", API_ADMIN, inn_api_admin_reload, inn_api_reload_work, "Re-read the config's providers, fetch every git source, swap the catalog if valid" },
+	{ EVHTTP_REQ_GET, "/api/applications", API_USER, inn_api_applications, NULL, "Applications (Score specs run), team-scoped" },
+	{ EVHTTP_REQ_GET, "/api/applications/{name}", API_USER, inn_api_application, NULL, "One application with its resources" },
+	{ EVHTTP_REQ_GET, "/api/resources", API_USER, inn_api_resources, NULL, "Resources provisioned for applications (app filter), team-scoped" },
 };
 
 static const char *
@@ -222,7 +200,7 @@ inn_openapi(void)
 			json_object_array_add(params, p);
 			json_object_object_add(op, "parameters", params);
 		}
-		if (r->access != PUBLIC) {
+		if (r->access != API_PUBLIC) {
 			json_object *sec = json_object_new_array(), *s = json_object_new_object();
 
 			json_object_object_add(s, "bearer", json_object_new_array());
@@ -238,14 +216,14 @@ inn_openapi(void)
 			                             strcmp(r->pattern, "/api/admin/reload") == 0 ? "200" :
 			                             "201", ok);
 		}
-		if (r->access != PUBLIC) {
+		if (r->access != API_PUBLIC) {
 			json_object *e401 = json_object_new_object();
 
 			json_object_object_add(e401, "description",
 			                       json_object_new_string("no or unknown API key"));
 			json_object_object_add(resp, "401", e401);
 		}
-		if (r->access == ADMIN) {
+		if (r->access == API_ADMIN) {
 			json_object *e403 = json_object_new_object();
 
 			json_object_object_add(e403, "description",
@@ -306,7 +284,7 @@ match(const char *pattern, const char *path, char *buf, size_t len, const char *
 static void
 post_work(void *arg)
 {
-	struct ctx *c = arg;
+	struct api_call *c = arg;
 	size_t len = evbuffer_get_length(c->in);
 	const char *data = len ? (const char *)evbuffer_pullup(c->in, -1) : NULL;
 
@@ -333,7 +311,7 @@ post_work(void *arg)
 static void
 post_done(void *arg, int cancelled)
 {
-	struct ctx *c = arg;
+	struct api_call *c = arg;
 
 	if (cancelled) {
 		/* the server stops: the request is gone with evhttp */
@@ -353,9 +331,9 @@ post_done(void *arg, int cancelled)
 }
 
 static void
-defer_post(const struct ctx *from, const struct route *r)
+defer_post(const struct api_call *from, const struct route *r)
 {
-	struct ctx *c = malloc(sizeof(*c));
+	struct api_call *c = malloc(sizeof(*c));
 
 	if (c == NULL) {
 		inn_http_error(from->req, 503, "busy", "out of memory");
@@ -389,7 +367,7 @@ dispatch(struct evhttp_request *req, void *arg)
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
 	enum evhttp_cmd_type m = evhttp_request_get_command(req);
-	struct ctx c;
+	struct api_call c;
 	char argbuf[512];
 	size_t i;
 	int path_known = 0;
@@ -418,7 +396,7 @@ dispatch(struct evhttp_request *req, void *arg)
 			continue;
 		if (inn_api_authenticate(&c, routes[i].access) != 0)
 			return;
-		if (routes[i].access != PUBLIC)
+		if (routes[i].access != API_PUBLIC)
 			inn_http_conn_authed(req);
 		if (m == EVHTTP_REQ_POST || routes[i].work != NULL) {
 			defer_post(&c, &routes[i]);

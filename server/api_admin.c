@@ -15,7 +15,7 @@
 #include "providers.h"
 
 void
-inn_api_audit(struct ctx *c)
+inn_api_audit(struct api_call *c)
 {
 	json_object *entries = NULL;
 
@@ -113,7 +113,7 @@ body_str(json_object *body, const char *key, int *bad)
 
 /* Sends what the operation on the request thread got. */
 static void
-reply_worked(struct ctx *c)
+reply_worked(struct api_call *c)
 {
 	if (c->worked)
 		inn_http_reply_json(c->req, c->status, c->reply);
@@ -122,7 +122,7 @@ reply_worked(struct ctx *c)
 }
 
 void
-inn_api_admin_providers(struct ctx *c)
+inn_api_admin_providers(struct api_call *c)
 {
 	json_object *out = NULL, *reply = NULL;
 	int rc = inn_providers_list(c->srv, &out);
@@ -132,19 +132,19 @@ inn_api_admin_providers(struct ctx *c)
 }
 
 void
-inn_api_admin_provider_add(struct ctx *c)
+inn_api_admin_provider_add(struct api_call *c)
 {
 	reply_worked(c);
 }
 
 void
-inn_api_admin_provider_remove(struct ctx *c)
+inn_api_admin_provider_remove(struct api_call *c)
 {
 	reply_worked(c);
 }
 
 void
-inn_api_admin_reload(struct ctx *c)
+inn_api_admin_reload(struct api_call *c)
 {
 	reply_worked(c);
 }
@@ -154,7 +154,7 @@ inn_api_admin_reload(struct ctx *c)
 enum provider_op { OP_ADD, OP_REMOVE, OP_RELOAD };
 
 static void
-provider_work(struct ctx *c, enum provider_op op)
+provider_work(struct api_call *c, enum provider_op op)
 {
 	json_object *out = NULL, *errors = NULL;
 	inn_source_spec sp;
@@ -193,19 +193,19 @@ provider_work(struct ctx *c, enum provider_op op)
 }
 
 void
-inn_api_provider_add_work(struct ctx *c)
+inn_api_provider_add_work(struct api_call *c)
 {
 	provider_work(c, OP_ADD);
 }
 
 void
-inn_api_provider_remove_work(struct ctx *c)
+inn_api_provider_remove_work(struct api_call *c)
 {
 	provider_work(c, OP_REMOVE);
 }
 
 void
-inn_api_reload_work(struct ctx *c)
+inn_api_reload_work(struct api_call *c)
 {
 	provider_work(c, OP_RELOAD);
 }

@@ -16,13 +16,13 @@
 #include "http_sse.h"
 
 int
-inn_api_authenticate(struct ctx *c, enum access need)
+inn_api_authenticate(struct api_call *c, enum api_access need)
 {
 	const char *h = evhttp_find_header(evhttp_request_get_input_headers(c->req),
 	                                   "Authorization");
 
 	memset(&c->who, 0, sizeof(c->who));
-	if (need == PUBLIC)
+	if (need == API_PUBLIC)
 		return 0;
 	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || h[7] == '\0') {
 		atomic_fetch_add(&c->srv->m_unauthorized, 1);
@@ -36,7 +36,7 @@ inn_api_authenticate(struct ctx *c, enum access need)
 		return -1;
 	}
 	c->who.admin = strcmp(c->who.p.role, "admin") == 0;
-	if (need == ADMIN && !c->who.admin) {
+	if (need == API_ADMIN && !c->who.admin) {
 		inn_http_error(c->req, 403, "forbidden", "this route needs an admin key; \"%s\" is "
 		               "a %s key", c->who.p.name, c->who.p.role);
 		return -1;
@@ -45,7 +45,7 @@ inn_api_authenticate(struct ctx *c, enum access need)
 }
 
 void
-inn_api_admin_key_revoke(struct ctx *c)
+inn_api_admin_key_revoke(struct api_call *c)
 {
 	json_object *o;
 
@@ -64,7 +64,7 @@ inn_api_admin_key_revoke(struct ctx *c)
 }
 
 void
-inn_api_admin_keys(struct ctx *c)
+inn_api_admin_keys(struct api_call *c)
 {
 	json_object *body = inn_http_body_json(c->srv, c->req), *v, *o;
 	const char *name = NULL, *role = "user", *team = "";

@@ -12,7 +12,7 @@
 #include "error.h"
 
 void
-inn_api_providers(struct ctx *c)
+inn_api_providers(struct api_call *c)
 {
 	/* the catalog changes only by a swap: render it once per catalog */
 	static struct evbuffer *cached;
@@ -46,7 +46,7 @@ inn_api_providers(struct ctx *c)
 }
 
 void
-inn_api_provider(struct ctx *c)
+inn_api_provider(struct api_call *c)
 {
 	const inn_provider *p = inn_catalog_provider(c->srv->catalog, c->arg);
 	json_object *o;
@@ -60,7 +60,7 @@ inn_api_provider(struct ctx *c)
 }
 
 void
-inn_api_goldenpaths(struct ctx *c)
+inn_api_goldenpaths(struct api_call *c)
 {
 	json_object *a = json_object_new_array();
 	size_t i;
@@ -71,7 +71,7 @@ inn_api_goldenpaths(struct ctx *c)
 }
 
 void
-inn_api_plugins(struct ctx *c)
+inn_api_plugins(struct api_call *c)
 {
 	const inn_registry *reg = c->srv->registry;
 	json_object *a = json_object_new_array();
@@ -145,7 +145,7 @@ resources_json(const inn_resource_row *r, size_t n)
 }
 
 void
-inn_api_applications(struct ctx *c)
+inn_api_applications(struct api_call *c)
 {
 	inn_app_row *rows = NULL;
 	size_t n = 0, i;
@@ -164,7 +164,7 @@ inn_api_applications(struct ctx *c)
 }
 
 void
-inn_api_application(struct ctx *c)
+inn_api_application(struct api_call *c)
 {
 	inn_app_row *apps = NULL;
 	inn_resource_row *res = NULL;
@@ -194,7 +194,7 @@ inn_api_application(struct ctx *c)
 }
 
 void
-inn_api_resources(struct ctx *c)
+inn_api_resources(struct api_call *c)
 {
 	inn_resource_row *rows = NULL;
 	size_t n = 0;

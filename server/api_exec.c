@@ -18,7 +18,7 @@
 #include "runs_inputs.h"
 
 static int64_t
-parse_id(struct ctx *c)
+parse_id(struct api_call *c)
 {
 	char *end;
 	long long v;
@@ -42,7 +42,7 @@ parse_id(struct ctx *c)
  * range; otherwise a 400 naming it (a bad cursor read as 0 would replay
  * everything).  Returns 0, or -1 when the reply has been sent. */
 static int
-parse_cursor(struct ctx *c, const char *what, const char *text, int64_t *out)
+parse_cursor(struct api_call *c, const char *what, const char *text, int64_t *out)
 {
 	char *end;
 	long long v;
@@ -61,7 +61,7 @@ parse_cursor(struct ctx *c, const char *what, const char *text, int64_t *out)
 /* The execution if the caller may see it (inn_caller_sees); replies 404
  * otherwise (another team's execution is not acknowledged either). */
 static inn_exec_row *
-visible_exec(struct ctx *c, int64_t id)
+visible_exec(struct api_call *c, int64_t id)
 {
 	inn_exec_row *row = NULL;
 
@@ -116,7 +116,7 @@ static const struct {
 };
 
 static void
-reply_submitted(struct ctx *c, int rc, int64_t id)
+reply_submitted(struct api_call *c, int rc, int64_t id)
 {
 	json_object *o;
 	size_t i;
@@ -142,7 +142,7 @@ reply_submitted(struct ctx *c, int rc, int64_t id)
 }
 
 void
-inn_api_run_fields_work(struct ctx *c)
+inn_api_run_fields_work(struct api_call *c)
 {
 	c->run_st = inn_body_run_fields(c->body, &c->params, &c->spec, &c->dry_run,
 	                                &c->run_code, c->run_msg, sizeof(c->run_msg));
@@ -151,7 +151,7 @@ inn_api_run_fields_work(struct ctx *c)
 
 /* Reads the common run body {parameters, spec, dry_run}; replies 400 itself. */
 static int
-run_body(struct ctx *c, json_object *body, json_object **params, json_object **spec,
+run_body(struct api_call *c, json_object *body, json_object **params, json_object **spec,
          int *dry_run)
 {
 	const char *code = "invalid_request";
@@ -178,7 +178,7 @@ run_body(struct ctx *c, json_object *body, json_object **params, json_object **s
 }
 
 static void
-submit(struct ctx *c, const char *ref, const char *kind, json_object *body)
+submit(struct api_call *c, const char *ref, const char *kind, json_object *body)
 {
 	json_object *params, *spec;
 	int dry_run, rc;
@@ -192,7 +192,7 @@ submit(struct ctx *c, const char *ref, const char *kind, json_object *body)
 }
 
 void
-inn_api_goldenpath_run(struct ctx *c)
+inn_api_goldenpath_run(struct api_call *c)
 {
 	json_object *body = inn_http_body_json(c->srv, c->req);
 
@@ -203,7 +203,7 @@ inn_api_goldenpath_run(struct ctx *c)
 }
 
 void
-inn_api_workflow_run(struct ctx *c)
+inn_api_workflow_run(struct api_call *c)
 {
 	json_object *body = inn_http_body_json(c->srv, c->req), *w;
 
@@ -221,7 +221,7 @@ inn_api_workflow_run(struct ctx *c)
 }
 
 void
-inn_api_workflows(struct ctx *c)
+inn_api_workflows(struct api_call *c)
 {
 	inn_exec_filter f;
 	inn_exec_row **rows = NULL;
@@ -324,7 +324,7 @@ workflow_done(void *arg, int cancelled)
 }
 
 void
-inn_api_workflow(struct ctx *c)
+inn_api_workflow(struct api_call *c)
 {
 	int64_t id = parse_id(c);
 	inn_exec_row *row;
@@ -356,7 +356,7 @@ is_final_status(const char *s)
 }
 
 void
-inn_api_workflow_logs(struct ctx *c)
+inn_api_workflow_logs(struct api_call *c)
 {
 	int64_t id = parse_id(c), after;
 	inn_exec_row *row;
@@ -402,7 +402,7 @@ inn_api_workflow_logs(struct ctx *c)
 }
 
 void
-inn_api_workflow_cancel(struct ctx *c)
+inn_api_workflow_cancel(struct api_call *c)
 {
 	int64_t id = parse_id(c);
 	inn_exec_row *row;
@@ -445,7 +445,7 @@ inn_api_workflow_cancel(struct ctx *c)
 }
 
 void
-inn_api_workflow_retry(struct ctx *c)
+inn_api_workflow_retry(struct api_call *c)
 {
 	int64_t id = parse_id(c), nid = 0;
 	inn_exec_row *row;
@@ -484,7 +484,7 @@ inn_api_workflow_retry(struct ctx *c)
 }
 
 void
-inn_api_events(struct ctx *c)
+inn_api_events(struct api_call *c)
 {
 	char buf[32];
 	int64_t after = 0;

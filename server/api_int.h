@@ -13,9 +13,9 @@
 
 #include "server.h"
 
-enum access { PUBLIC, USER, ADMIN };
+enum api_access { API_PUBLIC, API_USER, API_ADMIN };
 
-struct ctx {
+struct api_call {
 	inn_server *srv;
 	struct evhttp_request *req;
 	inn_caller who;
@@ -24,8 +24,8 @@ struct ctx {
 	struct evbuffer *in;    /* ... from these bytes */
 	int body_st;            /* 0, or the status of a bad body */
 	const char *body_code;
-	void (*fn)(struct ctx *c);
-	void (*work)(struct ctx *c); /* the route's part on the request thread, or NULL */
+	void (*fn)(struct api_call *c);
+	void (*work)(struct api_call *c); /* the route's part on the request thread, or NULL */
 	char argbuf[512];
 	/* a provider admin operation done on the request thread */
 	int worked, status;
@@ -37,11 +37,11 @@ struct ctx {
 	char run_msg[1024];
 };
 
-typedef void (*handler_fn)(struct ctx *c);
+typedef void (*api_handler_fn)(struct api_call *c);
 
-/* ---- api.c ---- */
+/* ---- api_req.c ---- */
 /* Replies status with the JSON o, and drops o. */
-void inn_api_reply(struct ctx *c, int status, json_object *o);
+void inn_api_reply(struct api_call *c, int status, json_object *o);
 /* Query parameter name as an int in [lo, hi] (above: hi); def when it is
  * absent, not a number or below lo. */
 int inn_api_query_int(struct evhttp_request *req, const char *name, int def, int lo, int hi);
@@ -49,40 +49,40 @@ int inn_api_query_int(struct evhttp_request *req, const char *name, int def, int
 /* ---- api_auth.c: API keys ---- */
 /* Checks "Authorization: Bearer KEY" for a route that needs access; fills
  * c->who.  Returns 0, or -1 after replying 401/403 itself. */
-int inn_api_authenticate(struct ctx *c, enum access need);
-void inn_api_admin_keys(struct ctx *c);
-void inn_api_admin_key_revoke(struct ctx *c);
+int inn_api_authenticate(struct api_call *c, enum api_access need);
+void inn_api_admin_keys(struct api_call *c);
+void inn_api_admin_key_revoke(struct api_call *c);
 
 /* ---- api_exec.c: executions and their streams ---- */
-void inn_api_goldenpath_run(struct ctx *c);
-void inn_api_workflow_run(struct ctx *c);
+void inn_api_goldenpath_run(struct api_call *c);
+void inn_api_workflow_run(struct api_call *c);
 /* The run routes' request-thread part: reads {parameters, spec, dry_run}. */
-void inn_api_run_fields_work(struct ctx *c);
-void inn_api_workflows(struct ctx *c);
-void inn_api_workflow(struct ctx *c);
-void inn_api_workflow_logs(struct ctx *c);
-void inn_api_workflow_cancel(struct ctx *c);
-void inn_api_workflow_retry(struct ctx *c);
-void inn_api_events(struct ctx *c);
+void inn_api_run_fields_work(struct api_call *c);
+void inn_api_workflows(struct api_call *c);
+void inn_api_workflow(struct api_call *c);
+void inn_api_workflow_logs(struct api_call *c);
+void inn_api_workflow_cancel(struct api_call *c);
+void inn_api_workflow_retry(struct api_call *c);
+void inn_api_events(struct api_call *c);
 
 /* ---- api_admin.c: audit trail and provider sources ---- */
-void inn_api_audit(struct ctx *c);
-void inn_api_admin_providers(struct ctx *c);
-void inn_api_admin_provider_add(struct ctx *c);
-void inn_api_admin_provider_remove(struct ctx *c);
-void inn_api_admin_reload(struct ctx *c);
+void inn_api_audit(struct api_call *c);
+void inn_api_admin_providers(struct api_call *c);
+void inn_api_admin_provider_add(struct api_call *c);
+void inn_api_admin_provider_remove(struct api_call *c);
+void inn_api_admin_reload(struct api_call *c);
 /* Their request-thread parts (git may take long): one at a time. */
-void inn_api_provider_add_work(struct ctx *c);
-void inn_api_provider_remove_work(struct ctx *c);
-void inn_api_reload_work(struct ctx *c);
+void inn_api_provider_add_work(struct api_call *c);
+void inn_api_provider_remove_work(struct api_call *c);
+void inn_api_reload_work(struct api_call *c);
 
 /* ---- api_catalog.c: what can be run, and what runs made ---- */
-void inn_api_providers(struct ctx *c);
-void inn_api_provider(struct ctx *c);
-void inn_api_goldenpaths(struct ctx *c);
-void inn_api_plugins(struct ctx *c);
-void inn_api_applications(struct ctx *c);
-void inn_api_application(struct ctx *c);
-void inn_api_resources(struct ctx *c);
+void inn_api_providers(struct api_call *c);
+void inn_api_provider(struct api_call *c);
+void inn_api_goldenpaths(struct api_call *c);
+void inn_api_plugins(struct api_call *c);
+void inn_api_applications(struct api_call *c);
+void inn_api_application(struct api_call *c);
+void inn_api_resources(struct api_call *c);
 
 #endif
