@@ -60,6 +60,27 @@ inn_http_reply_json(struct evhttp_request *req, int status, json_object *body)
 	evbuffer_free(buf);
 }
 
+const char *
+inn_http_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 431: return "Request Header Fields Too Large";
+	case 503: return "Service Unavailable";
+	default: return status >= 500 ? "Internal Server Error" : "Error";
+	}
+}
+
 void
 inn_http_reply_buffer(struct evhttp_request *req, int status, struct evbuffer *buf)
 {
@@ -67,20 +88,7 @@ inn_http_reply_buffer(struct evhttp_request *req, int status, struct evbuffer *b
 
 	if (status >= 400)
 		atomic_fetch_add(&error_replies, 1);
-	switch (status) {
-	case 200: reason = "OK"; break;
-	case 201: reason = "Created"; break;
-	case 202: reason = "Accepted"; break;
-	case 400: reason = "Bad Request"; break;
-	case 401: reason = "Unauthorized"; break;
-	case 403: reason = "Forbidden"; break;
-	case 404: reason = "Not Found"; break;
-	case 405: reason = "Method Not Allowed"; break;
-	case 409: reason = "Conflict"; break;
-	case 413: reason = "Payload Too Large"; break;
-	case 503: reason = "Service Unavailable"; break;
-	default: reason = status >= 500 ? "Internal Server Error" : "Error"; break;
-	}
+	reason = inn_http_reason(status);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 	                  "application/json");
 	evhttp_send_reply(req, status, reason, buf);

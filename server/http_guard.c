@@ -386,14 +386,7 @@ conn_refuse(struct conn *c, int status, const char *code, const char *fmt, ...)
 	inn_http_count_error();
 	if (status == 401)
 		atomic_fetch_add(&c->srv->m_unauthorized, 1);
-	switch (status) {
-	case 400: reason = "Bad Request"; break;
-	case 401: reason = "Unauthorized"; break;
-	case 408: reason = "Request Timeout"; break;
-	case 413: reason = "Payload Too Large"; break;
-	case 431: reason = "Request Header Fields Too Large"; break;
-	default: reason = "Service Unavailable"; break;
-	}
+	reason = inn_http_reason(status);
 	body = inn_http_error_json(code, msg);
 	s = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
 	                                   JSON_C_TO_STRING_NOSLASHESCAPE);
