@@ -390,7 +390,7 @@ inn_api_workflow_logs(struct api_call *c)
 		inn_api_reply(c, 200, o);
 	} else {
 		/* SSE: the backlog from the store a page at a time as the client
-		 * reads it, then live lines, then "end" (http.c: flow control) */
+		 * reads it, then live lines, then "end" (http_sse.c: flow control) */
 		struct sse_client *sc = inn_sse_open(c->req, id, &c->who, after);
 
 		if (sc != NULL)
