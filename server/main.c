@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 
 #include "error.h"
 #include "host.h"
+#include "http_sse.h"
 #include "providers.h"
 #include "server.h"
 
@@ -159,6 +161,26 @@ abs_paths_free(void)
 		free(abs_paths[--nabs_paths]);
 }
 
+/* The server: settings that are paths (relative to the config's folder)
+ * and plain numbers, by their place in inn_server_config. */
+static const struct {
+	const char *key;
+	size_t off;
+} path_settings[] = {
+	{ "db", offsetof(inn_server_config, db_path) },
+	{ "pluginDir", offsetof(inn_server_config, plugin_dir) },
+	{ "stateDir", offsetof(inn_server_config, state_dir) },
+	{ "secretKeyFile", offsetof(inn_server_config, secret_key_file) },
+	{ "goldenpaths", offsetof(inn_server_config, goldenpaths) },
+}, int_settings[] = {
+	{ "workers", offsetof(inn_server_config, workers) },
+	{ "maxConnections", offsetof(inn_server_config, max_connections) },
+	{ "maxConnectionsPerClient", offsetof(inn_server_config, max_connections_per_client) },
+	{ "timeoutSeconds", offsetof(inn_server_config, timeout_s) },
+	{ "headerTimeoutSeconds", offsetof(inn_server_config, header_timeout_s) },
+	{ "shutdownGraceSeconds", offsetof(inn_server_config, shutdown_grace_s) },
+};
+
 /* Values from the config's server: section (flags given later override). */
 static void
 config_server_section(inn_server_config *c, const inn_policy *pol, char *hostbuf, size_t len)
@@ -166,6 +188,7 @@ config_server_section(inn_server_config *c, const inn_policy *pol, char *hostbuf
 	const inn_ynode *s, *v;
 	char dir[4096];
 	const char *base;
+	size_t i;
 
 	if (pol == NULL || pol->doc == NULL)
 		return;
@@ -176,30 +199,14 @@ config_server_section(inn_server_config *c, const inn_policy *pol, char *hostbuf
 	    parse_listen(c, v->value, hostbuf, len) != 0)
 		fprintf(stderr, "innominatus: %s:%d: server.listen \"%s\" is not HOST:PORT; "
 		        "ignored\n", pol->file, v->line, v->value);
-	if ((v = inn_ymap_get(s, "db")) && inn_ynode_is_scalar(v))
-		c->db_path = real_path(base, v->value);
-	if ((v = inn_ymap_get(s, "pluginDir")) && inn_ynode_is_scalar(v))
-		c->plugin_dir = real_path(base, v->value);
-	if ((v = inn_ymap_get(s, "stateDir")) && inn_ynode_is_scalar(v))
-		c->state_dir = real_path(base, v->value);
-	if ((v = inn_ymap_get(s, "secretKeyFile")) && inn_ynode_is_scalar(v))
-		c->secret_key_file = real_path(base, v->value);
-	if ((v = inn_ymap_get(s, "goldenpaths")) && inn_ynode_is_scalar(v))
-		c->goldenpaths = real_path(base, v->value);
-	if ((v = inn_ymap_get(s, "workers")) && inn_ynode_is_scalar(v))
-		c->workers = (int)strtol(v->value, NULL, 10);
+	for (i = 0; i < sizeof(path_settings) / sizeof(path_settings[0]); i++)
+		if ((v = inn_ymap_get(s, path_settings[i].key)) && inn_ynode_is_scalar(v))
+			*(const char **)((char *)c + path_settings[i].off) = real_path(base, v->value);
+	for (i = 0; i < sizeof(int_settings) / sizeof(int_settings[0]); i++)
+		if ((v = inn_ymap_get(s, int_settings[i].key)) && inn_ynode_is_scalar(v))
+			*(int *)((char *)c + int_settings[i].off) = (int)strtol(v->value, NULL, 10);
 	if ((v = inn_ymap_get(s, "maxBodyBytes")) && inn_ynode_is_scalar(v))
 		c->max_body = (size_t)strtoull(v->value, NULL, 10);
-	if ((v = inn_ymap_get(s, "maxConnections")) && inn_ynode_is_scalar(v))
-		c->max_connections = (int)strtol(v->value, NULL, 10);
-	if ((v = inn_ymap_get(s, "maxConnectionsPerClient")) && inn_ynode_is_scalar(v))
-		c->max_connections_per_client = (int)strtol(v->value, NULL, 10);
-	if ((v = inn_ymap_get(s, "timeoutSeconds")) && inn_ynode_is_scalar(v))
-		c->timeout_s = (int)strtol(v->value, NULL, 10);
-	if ((v = inn_ymap_get(s, "headerTimeoutSeconds")) && inn_ynode_is_scalar(v))
-		c->header_timeout_s = (int)strtol(v->value, NULL, 10);
-	if ((v = inn_ymap_get(s, "shutdownGraceSeconds")) && inn_ynode_is_scalar(v))
-		c->shutdown_grace_s = (int)strtol(v->value, NULL, 10);
 	if ((v = inn_ymap_get(s, "maxQueuedExecutions")) && inn_ynode_is_scalar(v)) {
 		char *end;
 		long n = strtol(v->value, &end, 10);
@@ -292,21 +299,20 @@ is_file(const char *p)
 	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-int
-main(int argc, char **argv)
-{
-	static inn_server srv;
-	inn_server_config *c = &srv.cfg;
-	const char *create_key = NULL, *flag_listen = NULL, *flag_db = NULL;
-	const char *flag_plugins = NULL, *flag_gp = NULL, *flag_state = NULL;
-	const char *flag_providers[INN_MAX_PROVIDER_DIRS];
-	char hostbuf[256], hostbuf2[256], cwd[4096];
-	inn_engine_opts eo;
-	int nflag_providers = 0, flag_workers = 0, i, rc = 1, w, runs_init = 0;
+/* What the command line asked for (flags override the config file). */
+struct flags {
+	const char *create_key, *listen, *db, *plugins, *gp, *state;
+	const char *providers[INN_MAX_PROVIDER_DIRS];
+	int nproviders, workers;
+};
 
-	if ((w = inn_worker_maybe_main(argc, argv)) >= 0)
-		return w;
-	signal(SIGPIPE, SIG_IGN);
+/* Where server.listen and --listen leave the host (c->listen_host). */
+static char listen_host[256], listen_host_flag[256];
+
+/* The daemon's defaults, before the config file and the flags. */
+static void
+config_defaults(inn_server_config *c)
+{
 	c->listen_host = "127.0.0.1";
 	c->listen_port = 8081;
 	c->db_path = "innominatus.db";
@@ -322,6 +328,15 @@ main(int argc, char **argv)
 	c->shutdown_grace_s = 30;
 	c->max_queued = 1000;
 	c->max_queued_bytes = 64 * 1024 * 1024;
+}
+
+/* Reads the command line into f (and --config into c).  Returns -1 to go
+ * on, or the exit status (0 after --help or --version, 2 for a bad flag). */
+static int
+parse_flags(int argc, char **argv, inn_server_config *c, struct flags *f)
+{
+	int i;
+
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -341,126 +356,222 @@ main(int argc, char **argv)
 		if (strcmp(a, "--config") == 0)
 			c->config_file = v;
 		else if (strcmp(a, "--listen") == 0)
-			flag_listen = v;
+			f->listen = v;
 		else if (strcmp(a, "--db") == 0)
-			flag_db = v;
+			f->db = v;
 		else if (strcmp(a, "--plugin-dir") == 0)
-			flag_plugins = v;
-		else if (strcmp(a, "--providers") == 0 && nflag_providers < INN_MAX_PROVIDER_DIRS)
-			flag_providers[nflag_providers++] = v;
+			f->plugins = v;
+		else if (strcmp(a, "--providers") == 0 && f->nproviders < INN_MAX_PROVIDER_DIRS)
+			f->providers[f->nproviders++] = v;
 		else if (strcmp(a, "--goldenpaths") == 0)
-			flag_gp = v;
+			f->gp = v;
 		else if (strcmp(a, "--state-dir") == 0)
-			flag_state = v;
+			f->state = v;
 		else if (strcmp(a, "--workers") == 0)
-			flag_workers = (int)strtol(v, NULL, 10);
+			f->workers = (int)strtol(v, NULL, 10);
 		else if (strcmp(a, "--create-admin-key") == 0)
-			create_key = v;
+			f->create_key = v;
 		else {
 			fprintf(stderr, "innominatus: unknown option %s (see --help)\n", a);
 			return 2;
 		}
 		i++;
 	}
-	if (getcwd(cwd, sizeof(cwd)) == NULL) {
+	return -1;
+}
+
+/* The config file (its server: section), then the flags over it, every
+ * path made absolute against cwd (the config's own against its folder).
+ * Returns -1 to go on, or the exit status (2, 3). */
+static int
+load_config(inn_server *srv, struct flags *f, char *cwd, size_t cwdlen)
+{
+	inn_server_config *c = &srv->cfg;
+	int i;
+
+	if (getcwd(cwd, cwdlen) == NULL) {
 		fprintf(stderr, "innominatus: cannot read the current folder: %s\n", strerror(errno));
 		return 3;
 	}
 	/* config file first, flags override */
 	c->config_file = real_path(cwd, c->config_file);
 	if (c->config_file != NULL) {
-		if (inn_policy_load(&srv.policy, c->config_file, 0) != 0) {
+		if (inn_policy_load(&srv->policy, c->config_file, 0) != 0) {
 			fprintf(stderr, "innominatus: %s\n", inn_error_last());
 			return 3;
 		}
-	} else if (inn_policy_load(&srv.policy, "admin-config.yaml", 1) != 0) {
+	} else if (inn_policy_load(&srv->policy, "admin-config.yaml", 1) != 0) {
 		fprintf(stderr, "innominatus: %s\n", inn_error_last());
 		return 3;
 	}
-	config_server_section(c, srv.policy, hostbuf, sizeof(hostbuf));
-	if (flag_listen != NULL && parse_listen(c, flag_listen, hostbuf2, sizeof(hostbuf2)) != 0) {
-		fprintf(stderr, "innominatus: --listen takes HOST:PORT, not \"%s\"\n", flag_listen);
+	config_server_section(c, srv->policy, listen_host, sizeof(listen_host));
+	if (f->listen != NULL && parse_listen(c, f->listen, listen_host_flag, sizeof(listen_host_flag)) != 0) {
+		fprintf(stderr, "innominatus: --listen takes HOST:PORT, not \"%s\"\n", f->listen);
 		return 2;
 	}
-	if (flag_db)
-		c->db_path = flag_db;
-	if (flag_plugins)
-		c->plugin_dir = flag_plugins;
-	if (flag_gp)
-		c->goldenpaths = flag_gp;
-	if (flag_state)
-		c->state_dir = flag_state;
-	if (flag_workers > 0)
-		c->workers = flag_workers;
+	if (f->db)
+		c->db_path = f->db;
+	if (f->plugins)
+		c->plugin_dir = f->plugins;
+	if (f->gp)
+		c->goldenpaths = f->gp;
+	if (f->state)
+		c->state_dir = f->state;
+	if (f->workers > 0)
+		c->workers = f->workers;
 	/* flags and defaults are relative to the cwd (the config's own to its folder) */
 	c->db_path = real_path(cwd, c->db_path);
 	c->plugin_dir = real_path(cwd, c->plugin_dir);
 	c->state_dir = real_path(cwd, c->state_dir);
 	c->secret_key_file = real_path(cwd, c->secret_key_file);
 	c->goldenpaths = real_path(cwd, c->goldenpaths);
-	for (i = 0; i < nflag_providers; i++)
-		flag_providers[i] = real_path(cwd, flag_providers[i]);
+	for (i = 0; i < f->nproviders; i++)
+		f->providers[i] = real_path(cwd, f->providers[i]);
+	return -1;
+}
 
-	if (inn_store_open(&srv.store, c->db_path) != 0) {
-		fprintf(stderr, "innominatus: %s\n", inn_error_last());
-		return 3;
-	}
-	if (create_key != NULL) {
-		char *plain = NULL;
+/* --create-admin-key NAME: prints a new admin key once.  Exit status. */
+static int
+create_admin_key(inn_server *srv, const char *name)
+{
+	char *plain = NULL;
 
-		if (inn_store_key_create(srv.store, create_key, "admin", "", &plain) != 0) {
-			fprintf(stderr, "innominatus: %s\n", inn_error_last());
-			inn_store_close(srv.store);
-			return 1;
-		}
-		inn_store_audit(srv.store, "cli", "key.create", create_key, NULL);
-		printf("%s\n", plain);
-		free(plain);
-		inn_store_close(srv.store);
-		inn_policy_free(srv.policy);
-		return 0;
-	}
-	if (open_secretbox(&srv) != 0)
-		goto out;
-	srv.started_ms = inn_wall_ms();
-	if (inn_registry_load(&srv.registry, c->plugin_dir, srv.policy, inn_host_table()) != 0) {
+	if (inn_store_key_create(srv->store, name, "admin", "", &plain) != 0) {
 		fprintf(stderr, "innominatus: %s\n", inn_error_last());
-		goto out;
+		return 1;
 	}
-	for (i = 0; i < (int)srv.registry->nrefused; i++)
-		fprintf(stderr, "innominatus: plugin %s refused: %s\n", srv.registry->refused[i].file,
-		        srv.registry->refused[i].reason);
-	for (i = 0; i < nflag_providers; i++)
-		c->providers[c->nproviders++] = flag_providers[i];
+	inn_store_audit(srv->store, "cli", "key.create", name, NULL);
+	printf("%s\n", plain);
+	free(plain);
+	return 0;
+}
+
+/* The secret box, plugins, the catalog (providers.c) and the engine;
+ * problems are said on stderr.  0, or -1. */
+static int
+start_engine(inn_server *srv, const struct flags *f, const char *cwd)
+{
+	inn_server_config *c = &srv->cfg;
+	inn_engine_opts eo;
+	int i, w;
+
+	if (open_secretbox(srv) != 0)
+		return -1;
+	srv->started_ms = inn_wall_ms();
+	if (inn_registry_load(&srv->registry, c->plugin_dir, srv->policy, inn_host_table()) != 0) {
+		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		return -1;
+	}
+	for (i = 0; i < (int)srv->registry->nrefused; i++)
+		fprintf(stderr, "innominatus: plugin %s refused: %s\n", srv->registry->refused[i].file,
+		        srv->registry->refused[i].reason);
+	for (i = 0; i < f->nproviders; i++)
+		c->providers[c->nproviders++] = f->providers[i];
 	if (c->goldenpaths == NULL && is_file("workflows/goldenpaths.yaml"))
 		c->goldenpaths = abs_path(cwd, "workflows/goldenpaths.yaml");
 	fprintf(stderr, "innominatus: config %s; store %s; plugins %s; state %s; golden paths %s\n",
 	        c->config_file ? c->config_file : "(none)", c->db_path, c->plugin_dir,
 	        c->state_dir, c->goldenpaths ? c->goldenpaths : "(none)");
-	inn_diag_init(&srv.diag);
+	inn_diag_init(&srv->diag);
 	/* the config's providers, then the sources added over the API */
-	w = inn_providers_start(&srv);
-	for (i = 0; i < (int)srv.diag.n; i++) {
+	w = inn_providers_start(srv);
+	for (i = 0; i < (int)srv->diag.n; i++) {
 		char buf[2048];
 
-		inn_diag_format(&srv.diag, (size_t)i, buf, sizeof(buf));
+		inn_diag_format(&srv->diag, (size_t)i, buf, sizeof(buf));
 		fprintf(stderr, "innominatus: %s\n", buf);
 	}
 	if (w != 0) {
 		fprintf(stderr, "innominatus: the catalog could not be loaded\n");
-		goto out;
+		return -1;
 	}
 	memset(&eo, 0, sizeof(eo));
 	eo.plugin_dir = c->plugin_dir;
-	eo.config_file = srv.policy->file;
-	eo.policy = srv.policy;
-	eo.registry = srv.registry;
+	eo.config_file = srv->policy->file;
+	eo.policy = srv->policy;
+	eo.registry = srv->registry;
 	eo.workers = c->workers;
 	eo.state_root = c->state_dir;
-	if (inn_engine_new(&srv.engine, &eo) != 0) {
+	if (inn_engine_new(&srv->engine, &eo) != 0) {
 		fprintf(stderr, "innominatus: %s\n", inn_error_last());
-		goto out;
+		return -1;
 	}
+	return 0;
+}
+
+/* The layers, bottom up: HTTP, the SSE hub the executions publish to
+ * (srv->on_event), the API; then the signals.  0, or -1 (said). */
+static int
+start_serving(inn_server *srv)
+{
+	if (inn_http_start(srv) != 0 || inn_sse_start(srv) != 0) {
+		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		return -1;
+	}
+	srv->on_event = inn_sse_publish;
+	inn_api_register(srv);
+	srv->sigterm = evsignal_new(srv->base, SIGTERM, on_signal, srv);
+	srv->sigint = evsignal_new(srv->base, SIGINT, on_signal, srv);
+	event_add(srv->sigterm, NULL);
+	event_add(srv->sigint, NULL);
+	return 0;
+}
+
+/* Frees what main() started, top down (each part may be missing). */
+static void
+stop_all(inn_server *srv)
+{
+	if (srv->http != NULL)
+		evhttp_free(srv->http);
+	inn_http_stop();
+	if (srv->sigterm)
+		event_free(srv->sigterm);
+	if (srv->sigint)
+		event_free(srv->sigint);
+	srv->on_event = NULL;
+	inn_sse_free(srv);
+	if (srv->base)
+		event_base_free(srv->base);
+	inn_engine_free(srv->engine);
+	inn_providers_stop(srv);
+	inn_diag_free(&srv->diag);
+	inn_registry_free(srv->registry);
+	inn_store_close(srv->store);
+	inn_secretbox_free(srv->secretbox);
+	inn_policy_free(srv->policy);
+	abs_paths_free();
+}
+
+int
+main(int argc, char **argv)
+{
+	static inn_server srv;
+	inn_server_config *c = &srv.cfg;
+	struct flags f;
+	char cwd[4096];
+	int rc = 1, w, runs_init = 0;
+
+	if ((w = inn_worker_maybe_main(argc, argv)) >= 0)
+		return w;
+	signal(SIGPIPE, SIG_IGN);
+	config_defaults(c);
+	memset(&f, 0, sizeof(f));
+	if ((w = parse_flags(argc, argv, c, &f)) >= 0 ||
+	    (w = load_config(&srv, &f, cwd, sizeof(cwd))) >= 0)
+		return w;
+	if (inn_store_open(&srv.store, c->db_path) != 0) {
+		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		return 3;
+	}
+	if (f.create_key != NULL) {
+		rc = create_admin_key(&srv, f.create_key);
+		inn_store_close(srv.store);
+		if (rc == 0)
+			inn_policy_free(srv.policy);
+		return rc;
+	}
+	if (start_engine(&srv, &f, cwd) != 0)
+		goto out;
 	pthread_mutex_init(&srv.runs_lock, NULL);
 	pthread_cond_init(&srv.runs_cond, NULL);
 	srv.max_concurrent = srv.policy->max_concurrent;
@@ -474,14 +585,8 @@ main(int argc, char **argv)
 			        "previous process: resumed (nothing ran yet, or all steps idempotent) "
 			        "or failed\n", rec);
 	}
-	if (inn_http_start(&srv) != 0) {
-		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+	if (start_serving(&srv) != 0)
 		goto out;
-	}
-	srv.sigterm = evsignal_new(srv.base, SIGTERM, on_signal, &srv);
-	srv.sigint = evsignal_new(srv.base, SIGINT, on_signal, &srv);
-	event_add(srv.sigterm, NULL);
-	event_add(srv.sigint, NULL);
 	inn_runs_begin(&srv);
 	atomic_store(&srv.ready, 1);
 	fprintf(stderr, "innominatus %s: listening on http://%s:%d (store %s, %zu plugins, %zu "
@@ -500,25 +605,6 @@ main(int argc, char **argv)
 out:
 	if (runs_init)
 		inn_runs_drain(&srv, 0); /* frees what recovery queued; it stays pending */
-	if (srv.http != NULL)
-		evhttp_free(srv.http);
-	inn_http_stop();
-	if (srv.sigterm)
-		event_free(srv.sigterm);
-	if (srv.sigint)
-		event_free(srv.sigint);
-	if (srv.wake)
-		event_free(srv.wake);
-	if (srv.base)
-		event_base_free(srv.base);
-	json_object_put(srv.sse_queue);
-	inn_engine_free(srv.engine);
-	inn_providers_stop(&srv);
-	inn_diag_free(&srv.diag);
-	inn_registry_free(srv.registry);
-	inn_store_close(srv.store);
-	inn_secretbox_free(srv.secretbox);
-	inn_policy_free(srv.policy);
-	abs_paths_free();
+	stop_all(&srv);
 	return rc;
 }

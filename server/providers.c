@@ -31,14 +31,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <git2.h>
-
 #include "error.h"
 #include "host.h"
 #include "providers.h"
+#include "providers_git.h"
 
 #define SOURCE_NAME_MAX 127
-#define SOURCE_FIELD_MAX 1024
 
 /* ---- catalog references ---------------------------------------------------- */
 
@@ -125,33 +123,7 @@ install(inn_server *srv, inn_catalog *cat, inn_diag *d)
 	return a.rc < 0 ? inn_error_set(a.rc, "%s", a.msg) : a.rc;
 }
 
-/* ---- replies ----------------------------------------------------------------- */
-
-/* *reply = {"error": {code, message, errors}}; returns status.  errors
- * (owned) may be NULL. */
-static int
-fail(json_object **reply, int status, const char *code, json_object *errors,
-     const char *fmt, ...) INN_PRINTF_LIKE(5, 6);
-
-static int
-fail(json_object **reply, int status, const char *code, json_object *errors,
-     const char *fmt, ...)
-{
-	json_object *err = json_object_new_object();
-	char msg[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	json_object_object_add(err, "code", json_object_new_string(code));
-	json_object_object_add(err, "message", json_object_new_string(msg));
-	if (errors != NULL)
-		json_object_object_add(err, "errors", errors);
-	*reply = json_object_new_object();
-	json_object_object_add(*reply, "error", err);
-	return status;
-}
+/* ---- what the operations report --------------------------------------------- */
 
 /* Every entry of d of level (0: all) as formatted lines, appended to arr. */
 static void
@@ -193,16 +165,31 @@ new_errors(const inn_diag *cand, const inn_diag *cur)
 	return arr;
 }
 
-/* "N errors; the first: LINE" for a message that the CLI prints alone. */
-static int
-fail_diag(json_object **reply, int status, const char *code, json_object *errors,
-          const char *what)
+/* The errors that refuse a candidate catalog (d its diagnostics): those
+ * the serving catalog's do not hold; when it failed without any such,
+ * every error of d.  NULL when it did not fail and brings no new error. */
+static json_object *
+refusal(const inn_diag *d, const inn_diag *cur, int failed)
 {
-	size_t n = json_object_array_length(errors);
+	json_object *errs = new_errors(d, cur);
 
-	return fail(reply, status, code, errors, "%s: %zu error%s%s%s", what, n,
-	            n == 1 ? "" : "s", n ? "; the first: " : "",
-	            n ? json_object_get_string(json_object_array_get_idx(errors, 0)) : "");
+	if (!failed && json_object_array_length(errs) == 0) {
+		json_object_put(errs);
+		return NULL;
+	}
+	if (json_object_array_length(errs) == 0)
+		diag_lines(d, INN_DIAG_ERROR, errs);
+	return errs;
+}
+
+/* The loader's warnings in d as the "warnings" member of o. */
+static void
+add_warnings(json_object *o, const inn_diag *d)
+{
+	json_object *warn = json_object_new_array();
+
+	diag_lines(d, INN_DIAG_WARNING, warn);
+	json_object_object_add(o, "warnings", warn);
 }
 
 static json_object *
@@ -342,191 +329,6 @@ source_folder(const inn_server *srv, const inn_source_row *r, char *out)
 	return 0;
 }
 
-/* ---- git ----------------------------------------------------------------------- */
-
-/* url never holds credentials here (refused on add), so it may be named. */
-/* libgit2 (and the TLS library under it) is set up on first use: a server
- * without git sources does not pay for it in memory. */
-static int git_ready;
-
-static void
-git_up(void)
-{
-	if (!git_ready) {
-		git_libgit2_init();
-		git_ready = 1;
-	}
-}
-
-/* A clone or fetch runs on a request thread, but it must still end: one
- * that takes longer than this is aborted (libgit2 1.5 has no socket
- * timeouts; the check runs whenever data or progress arrives). */
-#define GIT_DEADLINE_S 300
-
-static int
-git_deadline(const git_indexer_progress *st, void *payload)
-{
-	const int64_t *deadline = payload;
-
-	(void)st;
-	if (inn_now_ms() <= *deadline)
-		return 0;
-	git_error_set_str(GIT_ERROR_NET, "the transfer took longer than 300 s");
-	return -1;
-}
-
-static int
-git_deadline_sideband(const char *str, int len, void *payload)
-{
-	(void)str;
-	(void)len;
-	return git_deadline(NULL, payload);
-}
-
-static int
-git_fail(const char *what, const char *url)
-{
-	const git_error *e = git_error_last();
-
-	return inn_error_set(INN_ERROR, "git %s %s: %s", what, url,
-	                     e != NULL && e->message != NULL ? e->message : "unknown error");
-}
-
-/* ref (NULL: the remote's HEAD) as a commit of repo: a remote branch, a
- * tag, or anything git rev-parse takes (a commit id). */
-static int
-resolve_ref(git_repository *repo, const char *url, const char *ref, git_object **out)
-{
-	static const char *const prefixes[] = { "refs/remotes/origin/", "refs/tags/", "" };
-	char spec[SOURCE_FIELD_MAX + 32];
-	git_object *o = NULL;
-	size_t i;
-
-	*out = NULL;
-	for (i = 0; i < 3; i++) {
-		if (ref == NULL)
-			snprintf(spec, sizeof(spec), "%s", i == 0 ? "refs/remotes/origin/HEAD" : "HEAD");
-		else
-			snprintf(spec, sizeof(spec), "%s%s", prefixes[i], ref);
-		if (git_revparse_single(&o, repo, spec) != 0)
-			continue;
-		if (git_object_peel(out, o, GIT_OBJECT_COMMIT) == 0) {
-			git_object_free(o);
-			return 0;
-		}
-		git_object_free(o);
-		o = NULL;
-	}
-	return inn_error_set(INN_EINVAL, "%s: \"%s\" is not a branch, tag or commit of the "
-	                     "repository", url, ref != NULL ? ref : "HEAD");
-}
-
-/* Checks commit out (files forced, HEAD detached at it); hex gets its id. */
-static int
-checkout_commit(git_repository *repo, const char *url, git_object *commit,
-                char hex[GIT_OID_HEXSZ + 1])
-{
-	git_checkout_options co;
-
-	git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
-	co.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_REMOVE_UNTRACKED;
-	if (git_checkout_tree(repo, commit, &co) != 0)
-		return git_fail("checkout of", url);
-	if (git_repository_set_head_detached(repo, git_object_id(commit)) != 0)
-		return git_fail("setting HEAD of", url);
-	git_oid_tostr(hex, GIT_OID_HEXSZ + 1, git_object_id(commit));
-	return 0;
-}
-
-/* Clones url into dir (which must not exist) and checks ref out. */
-static int
-git_clone_at(const char *url, const char *ref, const char *dir, char hex[GIT_OID_HEXSZ + 1])
-{
-	git_up();
-	git_clone_options opts;
-	git_repository *repo = NULL;
-	git_object *commit = NULL;
-	int rc;
-
-	int64_t deadline = inn_now_ms() + GIT_DEADLINE_S * 1000;
-
-	git_clone_options_init(&opts, GIT_CLONE_OPTIONS_VERSION);
-	opts.checkout_opts.checkout_strategy = GIT_CHECKOUT_NONE;
-	opts.fetch_opts.callbacks.transfer_progress = git_deadline;
-	opts.fetch_opts.callbacks.sideband_progress = git_deadline_sideband;
-	opts.fetch_opts.callbacks.payload = &deadline;
-	if (git_clone(&repo, url, dir, &opts) != 0) {
-		rc = git_fail("clone of", url);
-		goto out;
-	}
-	if ((rc = resolve_ref(repo, url, ref, &commit)) < 0)
-		goto out;
-	rc = checkout_commit(repo, url, commit, hex);
-out:
-	git_object_free(commit);
-	git_repository_free(repo);
-	return rc;
-}
-
-/* Fetches origin in the clone at dir and checks ref out; old gets the
- * commit checked out before (for a rollback). */
-static int
-git_update(const char *url, const char *ref, const char *dir, char old[GIT_OID_HEXSZ + 1],
-           char hex[GIT_OID_HEXSZ + 1])
-{
-	git_up();
-	git_fetch_options fo;
-	git_repository *repo = NULL;
-	git_remote *remote = NULL;
-	git_object *commit = NULL;
-	git_oid head;
-	int rc = 0;
-
-	int64_t deadline = inn_now_ms() + GIT_DEADLINE_S * 1000;
-
-	old[0] = '\0';
-	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
-	fo.callbacks.transfer_progress = git_deadline;
-	fo.callbacks.sideband_progress = git_deadline_sideband;
-	fo.callbacks.payload = &deadline;
-	if (git_repository_open(&repo, dir) != 0) {
-		rc = git_fail("opening the clone of", url);
-		goto out;
-	}
-	if (git_reference_name_to_id(&head, repo, "HEAD") == 0)
-		git_oid_tostr(old, GIT_OID_HEXSZ + 1, &head);
-	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
-	fo.prune = GIT_FETCH_PRUNE;
-	if (git_remote_lookup(&remote, repo, "origin") != 0 ||
-	    git_remote_fetch(remote, NULL, &fo, "innominatus: reload") != 0) {
-		rc = git_fail("fetch of", url);
-		goto out;
-	}
-	if ((rc = resolve_ref(repo, url, ref, &commit)) < 0)
-		goto out;
-	rc = checkout_commit(repo, url, commit, hex);
-out:
-	git_object_free(commit);
-	git_remote_free(remote);
-	git_repository_free(repo);
-	return rc;
-}
-
-/* Checks the clone at dir out at commit hex again (a rollback). */
-static void
-git_restore(const char *dir, const char *hex)
-{
-	git_up();
-	git_repository *repo = NULL;
-	git_object *commit = NULL;
-	char got[GIT_OID_HEXSZ + 1];
-
-	if (git_repository_open(&repo, dir) == 0 && git_revparse_single(&commit, repo, hex) == 0)
-		checkout_commit(repo, dir, commit, got);
-	git_object_free(commit);
-	git_repository_free(repo);
-}
-
 /* ---- the catalog ------------------------------------------------------------------ */
 
 /* The config's provider folders (malloc'd into dirs): --providers, else
@@ -612,7 +414,7 @@ inn_providers_start(inn_server *srv)
 	/* a clone the state dir lost comes back at the commit it had */
 	if (inn_store_source_list(srv->store, &rows, &nrows) == 0) {
 		for (i = 0; i < nrows; i++) {
-			char dir[PATH_MAX], hex[GIT_OID_HEXSZ + 1];
+			char dir[PATH_MAX], hex[INN_GIT_HEX];
 			struct stat st;
 
 			if (strcmp(rows[i].kind, "git") != 0 ||
@@ -630,7 +432,7 @@ inn_providers_start(inn_server *srv)
 					        "may be an application's state): remove it by hand\n",
 					        rows[i].name, dir, srv->cfg.state_dir, rows[i].name);
 			}
-			if (git_clone_at(rows[i].url, rows[i].commit ? rows[i].commit : rows[i].ref, dir,
+			if (inn_git_clone_at(rows[i].url, rows[i].commit ? rows[i].commit : rows[i].ref, dir,
 			                 hex) < 0) {
 				inn_diag_add(&d, INN_DIAG_ERROR, NULL, 0, 0, "provider source \"%s\": %s",
 				             rows[i].name, inn_error_last());
@@ -661,9 +463,7 @@ inn_providers_stop(inn_server *srv)
 	srv->catalog_ref = NULL;
 	srv->catalog = NULL;
 	inn_catalog_release(srv, r);
-	if (git_ready)
-		git_libgit2_shutdown();
-	git_ready = 0;
+	inn_git_shutdown();
 }
 
 /* ---- add, remove, reload --------------------------------------------------------- */
@@ -700,9 +500,9 @@ valid_ref(const char *s)
 
 /* A repository URL we clone: scheme://host/... with a known scheme and no
  * userinfo (credentials are never accepted in a URL: they would end up in
- * the store, the audit trail and logs). */
+ * the store, the audit trail and logs).  0 or INN_EINVAL. */
 static int
-check_url(const char *url, char *why, size_t len)
+check_url(const char *url)
 {
 	static const char *const schemes[] = { "https://", "http://", "git://", "ssh://",
 	                                       "file://", NULL };
@@ -712,42 +512,42 @@ check_url(const char *url, char *why, size_t len)
 	for (i = 0; schemes[i] != NULL; i++)
 		if (strncmp(url, schemes[i], strlen(schemes[i])) == 0)
 			break;
-	if (schemes[i] == NULL) {
-		snprintf(why, len, "git_url must start with https://, http://, git://, ssh:// or "
-		         "file://");
-		return -1;
-	}
+	if (schemes[i] == NULL)
+		return inn_error_set(INN_EINVAL, "git_url must start with https://, http://, git://, "
+		                     "ssh:// or file://");
 	auth = url + strlen(schemes[i]);
 	end = auth + strcspn(auth, "/?#");
-	if (memchr(auth, '@', (size_t)(end - auth)) != NULL) {
-		snprintf(why, len, "git_url must not hold a user name or password (user:token@host): "
-		         "innominatus never stores or logs credentials; give the URL without them "
-		         "(private repositories need a credentials setting, not supported yet)");
-		return -1;
-	}
+	if (memchr(auth, '@', (size_t)(end - auth)) != NULL)
+		return inn_error_set(INN_EINVAL, "git_url must not hold a user name or password "
+		                     "(user:token@host): innominatus never stores or logs "
+		                     "credentials; give the URL without them (private repositories "
+		                     "need a credentials setting, not supported yet)");
 	for (i = 0; url[i] != '\0'; i++)
-		if ((unsigned char)url[i] <= ' ') {
-			snprintf(why, len, "git_url must not hold spaces or control characters");
-			return -1;
-		}
+		if ((unsigned char)url[i] <= ' ')
+			return inn_error_set(INN_EINVAL, "git_url must not hold spaces or control "
+			                     "characters");
 	return 0;
 }
 
-/* A string member of body, or NULL; *bad when present but not a string
- * or too long. */
-static const char *
-body_str(json_object *body, const char *key, int *bad)
+/* What to add, checked before anything is read or fetched. */
+static int
+check_spec(const inn_source_spec *sp)
 {
-	json_object *v;
+	int rc;
 
-	if (!json_object_object_get_ex(body, key, &v) || v == NULL)
-		return NULL;
-	if (!json_object_is_type(v, json_type_string) ||
-	    json_object_get_string_len(v) > SOURCE_FIELD_MAX) {
-		*bad = 1;
-		return NULL;
-	}
-	return json_object_get_string(v);
+	if (!valid_name(sp->name) || (sp->url == NULL && sp->path == NULL))
+		return inn_error_set(INN_EINVAL, INN_SOURCE_FIELDS_RULE);
+	if (sp->url != NULL && (rc = check_url(sp->url)) < 0)
+		return rc;
+	if (sp->url == NULL && sp->ref != NULL)
+		return inn_error_set(INN_EINVAL, "\"ref\" needs \"git_url\"");
+	if (sp->ref != NULL && !valid_ref(sp->ref))
+		return inn_error_set(INN_EINVAL, "ref \"%s\" is not a branch, tag or commit name",
+		                     sp->ref);
+	if (sp->url == NULL && sp->path[0] != '/')
+		return inn_error_set(INN_EINVAL, "path \"%s\" must be an absolute folder on the "
+		                     "server (or give \"git_url\")", sp->path);
+	return 0;
 }
 
 static int
@@ -765,265 +565,224 @@ find_source(inn_server *srv, const char *name, inn_source_row **rows, size_t *n,
 	return INN_ENOTFOUND;
 }
 
-int
-inn_providers_add(inn_server *srv, const inn_caller *who, json_object *body,
-                  json_object **reply)
+/* name is neither a stored source nor a provider of the config. */
+static int
+check_name_free(inn_server *srv, const char *name)
 {
-	const char *name, *url, *path, *ref;
-	char clone[PATH_MAX], folder[PATH_MAX], why[512], hex[GIT_OID_HEXSZ + 1] = "";
-	inn_source_row row, *rows = NULL;
+	inn_source_row *rows = NULL;
+	size_t n = 0, at;
+	int rc = find_source(srv, name, &rows, &n, &at);
+
+	inn_source_rows_free(rows, n);
+	if (rc == 0)
+		return inn_error_set(INN_PROVIDERS_CONFLICT, "a provider source named \"%s\" exists "
+		                     "(DELETE /api/admin/providers/%s first)", name, name);
+	if (rc != INN_ENOTFOUND)
+		return inn_error_set(INN_PROVIDERS_STORE, "%s", inn_error_last());
+	if (inn_catalog_provider(srv->catalog, name) != NULL)
+		return inn_error_set(INN_PROVIDERS_CONFLICT, "provider \"%s\" is already loaded from "
+		                     "the server's config", name);
+	return 0;
+}
+
+/* The new source's provider folder, resolved, into folder (PATH_MAX): a
+ * fresh clone at clone (PATH_MAX; *made: it exists now, remove it unless
+ * the source is kept) or the folder given. */
+static int
+fetch_source(inn_server *srv, const inn_source_spec *sp, char *clone, char *folder,
+             char hex[INN_GIT_HEX], int *made)
+{
+	struct stat st;
+
+	if (sp->url == NULL) {
+		if (realpath(sp->path, folder) == NULL)
+			return inn_error_set(INN_EINVAL, "path %s: %s", sp->path, strerror(errno));
+		return 0;
+	}
+	if (clone_dir(srv, sp->name, clone, PATH_MAX, 1) < 0)
+		return inn_error_set(INN_ERROR, "%s", inn_error_last());
+	if (lstat(clone, &st) == 0)
+		rm_clone(srv, clone);  /* left over from a source deleted before */
+	*made = 1;
+	if (inn_git_clone_at(sp->url, sp->ref, clone, hex) < 0)
+		return inn_error_set(INN_PROVIDERS_GIT, "%s", inn_error_last());
+	if (confine(clone, sp->path != NULL ? sp->path : "", folder) < 0)
+		return inn_error_set(INN_EINVAL, "%s", inn_error_last());
+	return 0;
+}
+
+/* The provider in folder alone (every problem it has: d1), then the
+ * catalog with it (resource types claimed twice, ...: *cat and d2). */
+static int
+check_provider(inn_server *srv, const char *name, const char *folder, inn_catalog **cat,
+               inn_diag *d1, inn_diag *d2, json_object **errors)
+{
 	inn_provider *p = NULL;
-	inn_catalog *cat = NULL;
-	json_object *errs = NULL;
 	inn_load_ctx ctx;
-	inn_diag d1, d2;
-	size_t nrows = 0, at;
-	int bad = 0, status, made = 0, rc;
+	int rc;
 
-	inn_diag_init(&d1);
-	inn_diag_init(&d2);
-	name = body_str(body, "name", &bad);
-	url = body_str(body, "git_url", &bad);
-	path = body_str(body, "path", &bad);
-	ref = body_str(body, "ref", &bad);
-	if (bad || !valid_name(name) || (url == NULL && path == NULL)) {
-		status = fail(reply, 400, "invalid_request", NULL, "needs \"name\" (letters, digits, "
-		              "., _, -; at most %d) and \"git_url\" (with optional \"path\" and "
-		              "\"ref\") or \"path\" (a folder on the server), all strings",
-		              SOURCE_NAME_MAX);
-		goto out;
-	}
-	if (url != NULL && check_url(url, why, sizeof(why)) != 0) {
-		status = fail(reply, 400, "invalid_request", NULL, "%s", why);
-		goto out;
-	}
-	if (url == NULL && ref != NULL) {
-		status = fail(reply, 400, "invalid_request", NULL, "\"ref\" needs \"git_url\"");
-		goto out;
-	}
-	if (ref != NULL && !valid_ref(ref)) {
-		status = fail(reply, 400, "invalid_request", NULL, "ref \"%s\" is not a branch, tag "
-		              "or commit name", ref);
-		goto out;
-	}
-	if (url == NULL && path[0] != '/') {
-		status = fail(reply, 400, "invalid_request", NULL, "path \"%s\" must be an absolute "
-		              "folder on the server (or give \"git_url\")", path);
-		goto out;
-	}
-	if ((rc = find_source(srv, name, &rows, &nrows, &at)) == 0) {
-		status = fail(reply, 409, "conflict", NULL, "a provider source named \"%s\" exists "
-		              "(DELETE /api/admin/providers/%s first)", name, name);
-		goto out;
-	} else if (rc != INN_ENOTFOUND) {
-		status = fail(reply, 500, "store", NULL, "%s", inn_error_last());
-		goto out;
-	}
-	if (inn_catalog_provider(srv->catalog, name) != NULL) {
-		status = fail(reply, 409, "conflict", NULL, "provider \"%s\" is already loaded from "
-		              "the server's config", name);
-		goto out;
-	}
-	/* fetch it */
-	if (url != NULL) {
-		struct stat st;
-
-		if (clone_dir(srv, name, clone, sizeof(clone), 1) < 0) {
-			status = fail(reply, 500, "internal", NULL, "%s", inn_error_last());
-			goto out;
-		}
-		if (lstat(clone, &st) == 0)
-			rm_clone(srv, clone);  /* left over from a source deleted before */
-		made = 1;
-		if (git_clone_at(url, ref, clone, hex) < 0) {
-			status = fail(reply, 400, "git", NULL, "%s", inn_error_last());
-			goto out;
-		}
-		if (confine(clone, path != NULL ? path : "", folder) < 0) {
-			status = fail(reply, 400, "invalid_request", NULL, "%s", inn_error_last());
-			goto out;
-		}
-	} else if (realpath(path, folder) == NULL) {
-		status = fail(reply, 400, "invalid_request", NULL, "path %s: %s", path,
-		              strerror(errno));
-		goto out;
-	}
-	/* the provider alone: every problem it has */
 	ctx.policy = srv->policy;
 	ctx.registry = srv->registry;
-	if (inn_provider_load_dir(&p, folder, &ctx, &d1) != 0 || d1.nerrors > 0) {
-		errs = json_object_new_array();
-		diag_lines(&d1, INN_DIAG_ERROR, errs);
-		status = fail_diag(reply, 400, "invalid_provider", errs, "the provider is not valid");
-		errs = NULL;
+	if (inn_provider_load_dir(&p, folder, &ctx, d1) != 0 || d1->nerrors > 0) {
+		*errors = json_object_new_array();
+		diag_lines(d1, INN_DIAG_ERROR, *errors);
+		rc = inn_error_set(INN_PROVIDERS_INVALID, "the provider is not valid");
 		goto out;
 	}
 	if (strcmp(p->name, name) != 0) {
-		status = fail(reply, 400, "invalid_provider", NULL, "%s names the provider \"%s\", "
-		              "not \"%s\"", p->file, p->name, name);
+		rc = inn_error_set(INN_PROVIDERS_INVALID, "%s names the provider \"%s\", not \"%s\"",
+		                   p->file, p->name, name);
 		goto out;
 	}
-	/* and with everything else (resource types claimed twice, ...) */
-	rc = build(srv, NULL, folder, &cat, &d2);
-	errs = new_errors(&d2, &srv->diag);
-	if (rc < 0 || json_object_array_length(errs) > 0 || inn_catalog_provider(cat, name) == NULL) {
-		if (json_object_array_length(errs) == 0)
-			diag_lines(&d2, INN_DIAG_ERROR, errs);
-		status = fail_diag(reply, 400, "invalid_provider", errs, "the catalog with this "
-		                   "provider would not be valid");
-		errs = NULL;
+	rc = build(srv, NULL, folder, cat, d2);
+	if ((*errors = refusal(d2, &srv->diag, rc < 0 ||
+	                       inn_catalog_provider(*cat, name) == NULL)) != NULL) {
+		rc = inn_error_set(INN_PROVIDERS_INVALID, "the catalog with this provider would not "
+		                   "be valid");
 		goto out;
 	}
-	json_object_put(errs);
-	errs = NULL;
+	rc = 0;
+out:
+	inn_provider_free(p);
+	return rc;
+}
+
+/* Records the source row and serves cat (owned from here; d2 its
+ * diagnostics, moved). */
+static int
+record_source(inn_server *srv, const inn_caller *who, const inn_source_row *row,
+              inn_catalog *cat, inn_diag *d2)
+{
+	json_object *det;
+
+	if (inn_store_source_put(srv->store, row) < 0) {
+		inn_catalog_free(cat);
+		return inn_error_set(INN_PROVIDERS_STORE, "%s", inn_error_last());
+	}
+	if (install(srv, cat, d2) < 0) {
+		inn_store_source_delete(srv->store, row->name);
+		return inn_error_set(INN_ERROR, "%s", inn_error_last());
+	}
+	det = json_object_new_object();
+	json_object_object_add(det, "kind", json_object_new_string(row->kind));
+	json_object_object_add(det, "git_url", inn_json_str(row->url));
+	json_object_object_add(det, "path", inn_json_str(row->path));
+	json_object_object_add(det, "commit", inn_json_str(row->commit));
+	inn_store_audit(srv->store, who->p.name, "provider.add", row->name, det);
+	json_object_put(det);
+	return 0;
+}
+
+int
+inn_providers_add(inn_server *srv, const inn_caller *who, const inn_source_spec *sp,
+                  json_object **out, json_object **errors)
+{
+	char clone[PATH_MAX], folder[PATH_MAX], hex[INN_GIT_HEX] = "", msg[1024];
+	inn_source_row row;
+	inn_catalog *cat = NULL;
+	inn_diag d1, d2;
+	int made = 0, rc;
+
+	*out = NULL;
+	*errors = NULL;
+	inn_diag_init(&d1);
+	inn_diag_init(&d2);
+	if ((rc = check_spec(sp)) < 0 || (rc = check_name_free(srv, sp->name)) < 0 ||
+	    (rc = fetch_source(srv, sp, clone, folder, hex, &made)) < 0 ||
+	    (rc = check_provider(srv, sp->name, folder, &cat, &d1, &d2, errors)) < 0)
+		goto out;
 	memset(&row, 0, sizeof(row));
-	row.name = (char *)name;
-	row.kind = url != NULL ? (char *)"git" : (char *)"path";
-	row.url = (char *)url;
-	row.path = url != NULL ? (char *)(path != NULL ? path : "") : folder;
-	row.ref = (char *)ref;
+	row.name = (char *)sp->name;
+	row.kind = sp->url != NULL ? (char *)"git" : (char *)"path";
+	row.url = (char *)sp->url;
+	row.path = sp->url != NULL ? (char *)(sp->path != NULL ? sp->path : "") : folder;
+	row.ref = (char *)sp->ref;
 	row.commit = hex[0] ? hex : NULL;
 	row.added_by = (char *)who->p.name;
-	{
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		row.added_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	}
-	if (inn_store_source_put(srv->store, &row) < 0) {
-		status = fail(reply, 500, "store", NULL, "%s", inn_error_last());
-		goto out;
-	}
-	if (install(srv, cat, &d2) < 0) {
-		cat = NULL;
-		inn_store_source_delete(srv->store, name);
-		status = fail(reply, 500, "internal", NULL, "%s", inn_error_last());
-		goto out;
-	}
+	row.added_ms = inn_wall_ms();
+	rc = record_source(srv, who, &row, cat, &d2);
 	cat = NULL;
+	if (rc < 0)
+		goto out;
 	made = 0;
-	{
-		json_object *det = json_object_new_object();
-
-		json_object_object_add(det, "kind", json_object_new_string(row.kind));
-		json_object_object_add(det, "git_url", inn_json_str(url));
-		json_object_object_add(det, "path", inn_json_str(row.path));
-		json_object_object_add(det, "commit", inn_json_str(row.commit));
-		inn_store_audit(srv->store, who->p.name, "provider.add", name, det);
-		json_object_put(det);
-	}
-	fprintf(stderr, "innominatus: provider \"%s\" added by %s (%s%s%s)\n", name, who->p.name,
-	        url != NULL ? url : folder, hex[0] ? " at " : "", hex);
-	*reply = source_json(&row, srv->catalog);
-	{
-		json_object *warn = json_object_new_array();
-
-		diag_lines(&d1, INN_DIAG_WARNING, warn);
-		json_object_object_add(*reply, "warnings", warn);
-	}
-	status = 201;
+	fprintf(stderr, "innominatus: provider \"%s\" added by %s (%s%s%s)\n", sp->name,
+	        who->p.name, sp->url != NULL ? sp->url : folder, hex[0] ? " at " : "", hex);
+	*out = source_json(&row, srv->catalog);
+	add_warnings(*out, &d1);
 out:
+	snprintf(msg, sizeof(msg), "%s", inn_error_last());
 	if (made)
 		rm_clone(srv, clone);
-	json_object_put(errs);
-	inn_provider_free(p);
 	inn_catalog_free(cat);
 	inn_diag_free(&d1);
 	inn_diag_free(&d2);
-	inn_source_rows_free(rows, nrows);
-	return status;
+	return rc < 0 ? inn_error_set(rc, "%s", msg) : 0;
 }
 
 int
 inn_providers_remove(inn_server *srv, const inn_caller *who, const char *name,
-                     json_object **reply)
+                     json_object **errors)
 {
 	inn_source_row *rows = NULL;
 	inn_catalog *cat = NULL;
-	json_object *errs = NULL;
 	char clone[PATH_MAX];
 	size_t nrows = 0, at = 0;
 	inn_diag d;
-	int rc, status, git;
+	int rc, git;
 
+	*errors = NULL;
 	inn_diag_init(&d);
 	if ((rc = find_source(srv, name, &rows, &nrows, &at)) == INN_ENOTFOUND) {
 		if (inn_catalog_provider(srv->catalog, name) != NULL)
-			status = fail(reply, 409, "conflict", NULL, "provider \"%s\" comes from the "
-			              "server's config (providers[] or --providers), not from the API: "
-			              "remove it there, then POST /api/admin/reload", name);
+			rc = inn_error_set(INN_PROVIDERS_CONFLICT, "provider \"%s\" comes from the "
+			                   "server's config (providers[] or --providers), not from the "
+			                   "API: remove it there, then POST /api/admin/reload", name);
 		else
-			status = fail(reply, 404, "not_found", NULL, "no provider source named \"%s\"",
-			              name);
+			rc = inn_error_set(INN_ENOTFOUND, "no provider source named \"%s\"", name);
 		goto out;
 	} else if (rc < 0) {
-		status = fail(reply, 500, "store", NULL, "%s", inn_error_last());
+		rc = inn_error_set(INN_PROVIDERS_STORE, "%s", inn_error_last());
 		goto out;
 	}
 	git = strcmp(rows[at].kind, "git") == 0;
 	rc = build(srv, name, NULL, &cat, &d);
-	errs = new_errors(&d, &srv->diag);
-	if (rc < 0 || json_object_array_length(errs) > 0) {
-		if (json_object_array_length(errs) == 0)
-			diag_lines(&d, INN_DIAG_ERROR, errs);
-		status = fail_diag(reply, 409, "in_use", errs, "the catalog without this provider "
-		                   "would not be valid (a golden path uses it?)");
-		errs = NULL;
+	if ((*errors = refusal(&d, &srv->diag, rc < 0)) != NULL) {
+		rc = inn_error_set(INN_PROVIDERS_INVALID, "the catalog without this provider would "
+		                   "not be valid (a golden path uses it?)");
 		goto out;
 	}
 	if (inn_store_source_delete(srv->store, name) < 0) {
-		status = fail(reply, 500, "store", NULL, "%s", inn_error_last());
+		rc = inn_error_set(INN_PROVIDERS_STORE, "%s", inn_error_last());
 		goto out;
 	}
-	if (install(srv, cat, &d) < 0) {
-		cat = NULL;
-		status = fail(reply, 500, "internal", NULL, "%s", inn_error_last());
-		goto out;
-	}
-	json_object_put(errs);
-	errs = NULL;
+	rc = install(srv, cat, &d);
 	cat = NULL;
+	if (rc < 0) {
+		rc = inn_error_set(INN_ERROR, "%s", inn_error_last());
+		goto out;
+	}
 	/* executions still running from the clone keep their parsed workflows;
 	 * files their steps read from it are gone with it */
 	if (git && clone_dir(srv, name, clone, sizeof(clone), 0) == 0)
 		rm_clone(srv, clone);
 	inn_store_audit(srv->store, who->p.name, "provider.remove", name, NULL);
 	fprintf(stderr, "innominatus: provider \"%s\" removed by %s\n", name, who->p.name);
-	*reply = json_object_new_object();
-	json_object_object_add(*reply, "name", json_object_new_string(name));
-	json_object_object_add(*reply, "removed", json_object_new_boolean(1));
-	status = 200;
 out:
-	json_object_put(errs);
 	inn_catalog_free(cat);
 	inn_diag_free(&d);
 	inn_source_rows_free(rows, nrows);
-	return status;
+	return rc;
 }
 
-int
-inn_providers_reload(inn_server *srv, const inn_caller *who, json_object **reply)
+/* Every git source at its ref's newest commit: old[i] gets the commit it
+ * had, now[i] the one it has.  Returns 1 when one failed (said in d). */
+static int
+refresh_clones(inn_server *srv, const inn_source_row *rows, size_t nrows,
+               char (*old)[INN_GIT_HEX], char (*now)[INN_GIT_HEX], inn_diag *d)
 {
-	inn_source_row *rows = NULL;
-	inn_catalog *cat = NULL;
-	json_object *errs = NULL, *list;
-	char (*old)[GIT_OID_HEXSZ + 1] = NULL, (*now)[GIT_OID_HEXSZ + 1] = NULL;
-	size_t nrows = 0, i;
-	inn_diag d;
-	int status, failed = 0;
+	size_t i;
+	int failed = 0;
 
-	inn_diag_init(&d);
-	if (inn_store_source_list(srv->store, &rows, &nrows) < 0) {
-		status = fail(reply, 500, "store", NULL, "%s", inn_error_last());
-		goto out;
-	}
-	old = calloc(nrows + 1, sizeof(*old));
-	now = calloc(nrows + 1, sizeof(*now));
-	if (old == NULL || now == NULL) {
-		status = fail(reply, 500, "internal", NULL, "out of memory");
-		goto out;
-	}
-	/* every git source at its ref's newest commit */
 	for (i = 0; i < nrows; i++) {
 		char dir[PATH_MAX];
 		struct stat st;
@@ -1032,39 +791,44 @@ inn_providers_reload(inn_server *srv, const inn_caller *who, json_object **reply
 		if (strcmp(rows[i].kind, "git") != 0)
 			continue;
 		if ((rc = clone_dir(srv, rows[i].name, dir, sizeof(dir), 1)) == 0)
-			rc = stat(dir, &st) == 0 ? git_update(rows[i].url, rows[i].ref, dir, old[i], now[i])
-			                         : git_clone_at(rows[i].url, rows[i].ref, dir, now[i]);
+			rc = stat(dir, &st) == 0 ?
+			     inn_git_update(rows[i].url, rows[i].ref, dir, old[i], now[i]) :
+			     inn_git_clone_at(rows[i].url, rows[i].ref, dir, now[i]);
 		if (rc < 0) {
-			inn_diag_add(&d, INN_DIAG_ERROR, NULL, 0, 0, "provider source \"%s\": %s",
+			inn_diag_add(d, INN_DIAG_ERROR, NULL, 0, 0, "provider source \"%s\": %s",
 			             rows[i].name, inn_error_last());
 			failed = 1;
 		}
 	}
-	if (build(srv, NULL, NULL, &cat, &d) < 0)
-		failed = 1;
-	errs = new_errors(&d, &srv->diag);
-	if (failed || json_object_array_length(errs) > 0) {
-		if (json_object_array_length(errs) == 0)
-			diag_lines(&d, INN_DIAG_ERROR, errs);
-		/* put every clone back where it was */
-		for (i = 0; i < nrows; i++) {
-			char dir[PATH_MAX];
+	return failed;
+}
 
-			if (old[i][0] != '\0' && strcmp(old[i], now[i]) != 0 &&
-			    clone_dir(srv, rows[i].name, dir, sizeof(dir), 0) == 0)
-				git_restore(dir, old[i]);
-		}
-		status = fail_diag(reply, 400, "invalid_catalog", errs, "reload refused, the "
-		                   "catalog in use is kept");
-		errs = NULL;
-		goto out;
-	}
-	json_object_put(errs);
-	errs = NULL;
-	list = json_object_new_array();
+/* A refused reload: every clone back where it was. */
+static void
+restore_clones(inn_server *srv, const inn_source_row *rows, size_t nrows,
+               char (*old)[INN_GIT_HEX], char (*now)[INN_GIT_HEX])
+{
+	size_t i;
+
 	for (i = 0; i < nrows; i++) {
-		json_object *o;
+		char dir[PATH_MAX];
 
+		if (old[i][0] != '\0' && strcmp(old[i], now[i]) != 0 &&
+		    clone_dir(srv, rows[i].name, dir, sizeof(dir), 0) == 0)
+			inn_git_restore(dir, old[i]);
+	}
+}
+
+/* What a reload brought: the new commits recorded, and {providers,
+ * golden_paths, sources: [source + changed]} of cat. */
+static json_object *
+reload_summary(inn_server *srv, inn_source_row *rows, size_t nrows,
+               char (*old)[INN_GIT_HEX], char (*now)[INN_GIT_HEX], const inn_catalog *cat)
+{
+	json_object *list = json_object_new_array(), *o;
+	size_t i;
+
+	for (i = 0; i < nrows; i++) {
 		if (now[i][0] != '\0' && (rows[i].commit == NULL || strcmp(rows[i].commit, now[i]) != 0)) {
 			free(rows[i].commit);
 			rows[i].commit = strdup(now[i]);
@@ -1076,48 +840,80 @@ inn_providers_reload(inn_server *srv, const inn_caller *who, json_object **reply
 		    old[i][0] != '\0' && strcmp(old[i], now[i]) != 0));
 		json_object_array_add(list, o);
 	}
-	*reply = json_object_new_object();
-	json_object_object_add(*reply, "providers", json_object_new_int((int)cat->nproviders));
-	json_object_object_add(*reply, "golden_paths", json_object_new_int((int)cat->ngoldenpaths));
-	json_object_object_add(*reply, "sources", list);
-	{
-		json_object *warn = json_object_new_array();
+	o = json_object_new_object();
+	json_object_object_add(o, "providers", json_object_new_int((int)cat->nproviders));
+	json_object_object_add(o, "golden_paths", json_object_new_int((int)cat->ngoldenpaths));
+	json_object_object_add(o, "sources", list);
+	return o;
+}
 
-		diag_lines(&d, INN_DIAG_WARNING, warn);
-		json_object_object_add(*reply, "warnings", warn);
-	}
-	if (install(srv, cat, &d) < 0) {
-		cat = NULL;
-		json_object_put(*reply);
-		status = fail(reply, 500, "internal", NULL, "%s", inn_error_last());
+int
+inn_providers_reload(inn_server *srv, const inn_caller *who, json_object **out,
+                     json_object **errors)
+{
+	inn_source_row *rows = NULL;
+	inn_catalog *cat = NULL;
+	char (*old)[INN_GIT_HEX] = NULL, (*now)[INN_GIT_HEX] = NULL;
+	size_t nrows = 0;
+	inn_diag d;
+	int rc, failed;
+
+	*out = NULL;
+	*errors = NULL;
+	inn_diag_init(&d);
+	if (inn_store_source_list(srv->store, &rows, &nrows) < 0) {
+		rc = inn_error_set(INN_PROVIDERS_STORE, "%s", inn_error_last());
 		goto out;
 	}
+	old = calloc(nrows + 1, sizeof(*old));
+	now = calloc(nrows + 1, sizeof(*now));
+	if (old == NULL || now == NULL) {
+		rc = inn_error_set(INN_ENOMEM, "out of memory");
+		goto out;
+	}
+	failed = refresh_clones(srv, rows, nrows, old, now, &d);
+	if (build(srv, NULL, NULL, &cat, &d) < 0)
+		failed = 1;
+	if ((*errors = refusal(&d, &srv->diag, failed)) != NULL) {
+		restore_clones(srv, rows, nrows, old, now);
+		rc = inn_error_set(INN_PROVIDERS_INVALID, "reload refused, the catalog in use is "
+		                   "kept");
+		goto out;
+	}
+	*out = reload_summary(srv, rows, nrows, old, now, cat);
+	add_warnings(*out, &d);
+	rc = install(srv, cat, &d);
 	cat = NULL;
+	if (rc < 0) {
+		json_object_put(*out);
+		*out = NULL;
+		rc = inn_error_set(INN_ERROR, "%s", inn_error_last());
+		goto out;
+	}
 	inn_store_audit(srv->store, who->p.name, "provider.reload", NULL, NULL);
 	fprintf(stderr, "innominatus: catalog reloaded by %s (%d providers)\n", who->p.name,
 	        (int)srv->catalog->nproviders);
-	status = 200;
 out:
-	json_object_put(errs);
 	free(old);
 	free(now);
 	inn_catalog_free(cat);
 	inn_diag_free(&d);
 	inn_source_rows_free(rows, nrows);
-	return status;
+	return rc;
 }
 
 int
-inn_providers_list(inn_server *srv, json_object **reply)
+inn_providers_list(inn_server *srv, json_object **out)
 {
 	inn_source_row *rows = NULL;
 	size_t n = 0, i;
 
+	*out = NULL;
 	if (inn_store_source_list(srv->store, &rows, &n) < 0)
-		return fail(reply, 500, "store", NULL, "%s", inn_error_last());
-	*reply = json_object_new_array();
+		return inn_error_set(INN_PROVIDERS_STORE, "%s", inn_error_last());
+	*out = json_object_new_array();
 	for (i = 0; i < n; i++)
-		json_object_array_add(*reply, source_json(&rows[i], srv->catalog));
+		json_object_array_add(*out, source_json(&rows[i], srv->catalog));
 	inn_source_rows_free(rows, n);
-	return 200;
+	return 0;
 }

@@ -4,7 +4,7 @@
  * maxConcurrentWorkflows at once; the rest wait in a bounded FIFO without a
  * thread each, and a runner takes the next one when it ends), records every
  * step state, log line and event in the store as it happens and publishes
- * them to SSE subscribers, records the Score spec's application and the
+ * them to the event sink (SSE), records the Score spec's application and the
  * state of each resource it provisions, and accounts for executions a
  * previous process left behind.  SIGTERM drains: queued executions are not
  * started (they stay pending and the next start runs them), running ones
@@ -25,6 +25,7 @@
 #include "runs_check.h"
 #include "runs_inputs.h"
 #include "server.h"
+#include "utf8_out.h"
 
 struct active_run {
 	inn_server *srv;
@@ -87,6 +88,15 @@ seal_outputs(struct active_run *ar, const inn_step_result *sr)
 
 /* ---- engine callbacks ---------------------------------------------------- */
 
+/* Hands an event of the execution (id: its store id) to the server's
+ * event sink (main.c wires the SSE hub; none before serving). */
+static void
+publish(struct active_run *ar, const char *kind, int64_t id, json_object *data)
+{
+	if (ar->srv->on_event != NULL)
+		ar->srv->on_event(ar->srv, kind, ar->id, id, ar->team, ar->created_by, data);
+}
+
 static void
 on_step_state(void *ud, size_t idx, const char *step, inn_state st, int attempt,
               const char *msg)
@@ -138,7 +148,7 @@ on_step_state(void *ud, size_t idx, const char *step, inn_state st, int attempt,
 	inn_store_event_add(srv->store, type, ar->id, ar->team, data, &ev);
 	if (tx)
 		inn_store_commit(srv->store);
-	inn_sse_publish(srv, type, ar->id, ev, ar->team, ar->created_by, data);
+	publish(ar, type, ev, data);
 	json_object_put(data);
 	free(row.sealed_outputs);
 }
@@ -164,7 +174,7 @@ on_log(void *ud, const char *step, int level, int stream, const char *line, size
 		json_object_object_add(data, "level", json_object_new_int(level));
 		json_object_object_add(data, "stream", json_object_new_int(stream));
 		json_object_object_add(data, "line", json_object_new_string(copy));
-		inn_sse_publish(ar->srv, "log", ar->id, seq, ar->team, ar->created_by, data);
+		publish(ar, "log", seq, data);
 		json_object_put(data);
 	}
 	free(copy);
@@ -183,7 +193,7 @@ publish_exec(inn_server *srv, struct active_run *ar, const char *type, const cha
 	if (msg != NULL)
 		json_object_object_add(data, "message", json_object_new_string(msg));
 	inn_store_event_add(srv->store, type, ar->id, ar->team, data, &ev);
-	inn_sse_publish(srv, type, ar->id, ev, ar->team, ar->created_by, data);
+	publish(ar, type, ev, data);
 	json_object_put(data);
 }
 

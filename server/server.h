@@ -1,7 +1,8 @@
 /*
  * server.h - the daemon `innominatus`: shared state of the HTTP front end
- * (http.c), the API handlers (api_*.c) and the execution manager
- * (runs.c).  Nothing in server/core knows about any of this.
+ * (http.c, http_sse.c), the API handlers (api*.c), the catalog sources
+ * (providers.c) and the execution manager (runs.c), which main.c wires
+ * together.  Nothing in server/core knows about any of this.
  */
 #ifndef INN_SERVER_H
 #define INN_SERVER_H
@@ -16,6 +17,7 @@
 #include <event2/http.h>
 #include <json-c/json.h>
 
+#include "auth.h"
 #include "exec.h"
 #include "model.h"
 #include "policy.h"
@@ -48,7 +50,16 @@ typedef struct inn_server_config {
 	size_t max_queued_bytes;       /* maxQueuedBytes: their parameters and specs; 429 beyond */
 } inn_server_config;
 
-struct sse_client;
+struct inn_sse_hub;
+typedef struct inn_server inn_server;
+
+/* Where executions publish what happens (runs.c calls it from any thread;
+ * main.c points it at the SSE hub, inn_sse_publish): an event of kind
+ * ("log", "step.succeeded", "execution.finished", ...) of execution
+ * exec_id with its store id (log seq or event id), the execution's team
+ * and creator (who may see it) and data (not kept: copy what you need). */
+typedef void inn_event_sink(inn_server *srv, const char *kind, int64_t exec_id, int64_t id,
+                            const char *team, const char *created_by, json_object *data);
 
 /* A catalog and how many holders it has: the server while it serves it,
  * and every execution that started with it (its workflows are pointers
@@ -59,11 +70,10 @@ typedef struct inn_catalog_ref {
 	int refs;
 } inn_catalog_ref;
 
-typedef struct inn_server {
+struct inn_server {
 	inn_server_config cfg;
 	struct event_base *base;
 	struct evhttp *http;
-	struct event *wake;            /* activated from other threads: flush SSE */
 	struct event *sigterm, *sigint;
 	inn_store *store;
 	inn_secretbox *secretbox;      /* seals the real inputs of executions with secrets */
@@ -92,23 +102,15 @@ typedef struct inn_server {
 	int runs_open;                 /* inn_runs_begin was called: runner threads may start */
 	pthread_t drain_thread;        /* SIGTERM: runs inn_runs_drain, then stops the loop */
 	int drain_started;
-	/* SSE subscribers and the queue of things to send them */
-	pthread_mutex_t sse_lock;
-	struct sse_client *sse;
-	json_object *sse_queue;        /* array of {kind, exec, id, data} */
+	inn_event_sink *on_event;      /* NULL: events go nowhere (before serving) */
+	struct inn_sse_hub *sse;       /* the SSE streams (http_sse.c) */
 	/* metrics */
 	atomic_llong m_requests, m_unauthorized;
-	atomic_llong m_exec[8];        /* by final inn_state */
+	atomic_llong m_exec[INN_STATE_INTERRUPTED + 1]; /* by final inn_state */
 	atomic_llong m_step_ms_sum, m_step_count;
 	atomic_llong m_step_bucket[8];
 	atomic_int connections;
-} inn_server;
-
-/* The authenticated caller of a request. */
-typedef struct inn_caller {
-	inn_principal p;
-	int admin;
-} inn_caller;
+};
 
 /* ---- http.c ---- */
 int inn_http_start(inn_server *srv);
@@ -120,10 +122,9 @@ void inn_http_reply_json(struct evhttp_request *req, int status, json_object *bo
 void inn_http_reply_buffer(struct evhttp_request *req, int status, struct evbuffer *buf);
 /* Appends o serialised, made valid UTF-8 (any thread, o not shared). */
 int inn_http_json_buffer(json_object *o, struct evbuffer *b);
-/* Appends s[0..len) to b with invalid UTF-8 and NUL replaced by U+FFFD;
- * inn_utf8_dup returns the result as a malloc'd string (NULL: no memory). */
-int inn_utf8_append(struct evbuffer *b, const char *s, size_t len);
-char *inn_utf8_dup(const char *s, size_t len);
+/* The API's error body {"error": {code, message}} (new reference). */
+json_object *inn_http_error_json(const char *code, const char *message);
+/* Replies status with that body (401: with WWW-Authenticate). */
 void inn_http_error(struct evhttp_request *req, int status, const char *code,
                     const char *fmt, ...) INN_PRINTF_LIKE(4, 5);
 /* Request body as JSON object; NULL after replying 400/413 itself. */
@@ -134,7 +135,6 @@ void inn_http_body_preset(struct evhttp_request *req, json_object *body);
 /* Query parameter, or NULL. */
 const char *inn_http_query(struct evhttp_request *req, const char *name, char *buf,
                            size_t len);
-json_object *inn_openapi(void);
 /* Replies with status >= 400 sent so far (for /metrics). */
 long long inn_http_error_count(void);
 /* Open connections now (for /metrics). */
@@ -149,6 +149,12 @@ int inn_http_defer(void (*work)(void *arg), void (*done)(void *arg, int cancelle
 /* Runs fn(arg) on the loop thread and waits for it (from a request
  * thread); on the loop thread itself, or before the loop exists, at once. */
 void inn_http_on_loop(void (*fn)(void *arg), void *arg);
+/* The connection guard's view of requests: one is being handled; it
+ * carried a valid API key; a streaming reply begins on its connection
+ * (never evicted as idle). */
+void inn_http_conn_begin(struct evhttp_request *req);
+void inn_http_conn_authed(struct evhttp_request *req);
+void inn_http_conn_streaming(struct evhttp_request *req);
 
 /* ---- runs.c ---- */
 /* A request the caller may not make (HTTP 403); not a plugin status. */
@@ -180,34 +186,6 @@ void inn_runs_begin(inn_server *srv);
  * them after grace_s) and frees the queue: executions that never started
  * stay pending in the store, and the next start runs them. */
 void inn_runs_drain(inn_server *srv, int grace_s);
-/* SSE on the loop thread: open a stream (reply headers sent), send a
- * backlog item, register for live messages, or end it. */
-/* The connection guard's view of requests (http.c): one is being handled;
- * it carried a valid API key. */
-void inn_http_conn_begin(struct evhttp_request *req);
-void inn_http_conn_authed(struct evhttp_request *req);
-struct sse_client *inn_sse_open(struct evhttp_request *req, int64_t exec_id,
-                                const inn_caller *who, int64_t after);
-void inn_sse_send(struct sse_client *c, const char *event, int64_t id, json_object *data);
-void inn_sse_register(inn_server *srv, struct sse_client *c);
-/* Registers c and sends what it missed after its cursor from the store,
- * a page at a time as its connection drains (flow control: memory per
- * stream stays bounded however long the backlog or slow the client); a
- * log follower of an execution that has ended then gets "end" and is
- * closed.  c may be freed on return. */
-void inn_sse_catch_up(inn_server *srv, struct sse_client *c);
-/* SIGTERM, from the drain thread before the loop stops: every stream gets
- * an "end" event {reason: "server shutting down"} and its chunked reply
- * ends; waits (at most 2 s) until those bytes are sent. */
-void inn_sse_shutdown(inn_server *srv);
-void inn_sse_close(inn_server *srv, struct sse_client *c);
-/* Ends every stream opened with the key named key_name (it was revoked):
- * an "end" event, then the reply ends (loop thread).  Returns how many. */
-int inn_sse_end_key(inn_server *srv, const char *key_name);
-/* Queue an SSE message and wake the loop (any thread).  team and
- * created_by are the execution's: who may receive it (inn_caller_sees). */
-void inn_sse_publish(inn_server *srv, const char *kind, int64_t exec_id, int64_t id,
-                     const char *team, const char *created_by, json_object *data);
 
 /* ---- providers.c ---- */
 /* A reference to the serving catalog, for a holder that outlives a swap
@@ -216,13 +194,9 @@ inn_catalog_ref *inn_catalog_acquire(inn_server *srv);
 void inn_catalog_release(inn_server *srv, inn_catalog_ref *ref);
 
 /* ---- api.c ---- */
+/* Serves the API on srv->http (main.c, after inn_http_start). */
 void inn_api_register(inn_server *srv);
-/* Whether who may see (and act on) what belongs to team / created_by: an
- * admin everything; a key with a team that team's; a key without a team
- * only what it created itself without a team. */
-int inn_caller_sees(const inn_caller *who, const char *team, const char *created_by);
-/* Verifies an API key (the cache of recently verified keys, then the
- * store); fills *out.  Returns 0, or -1 for an unknown or revoked key. */
-int inn_api_key_check(inn_server *srv, const char *key, inn_principal *out);
+/* This API as an OpenAPI 3 document, from the route table. */
+json_object *inn_openapi(void);
 
 #endif

@@ -658,33 +658,6 @@ static struct {
 	pid_t daemon;
 } G;
 
-/* Runs a shell command line (formatted) with a fixed git identity; 0 when
- * it exits 0. */
-static int
-sh(const char *fmt, ...)
-{
-	char cmd[8192];
-	va_list ap;
-	pid_t p;
-	int st = 0;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if ((p = fork()) == 0) {
-		setenv("GIT_AUTHOR_NAME", "Test", 1);
-		setenv("GIT_AUTHOR_EMAIL", "test@example.org", 1);
-		setenv("GIT_COMMITTER_NAME", "Test", 1);
-		setenv("GIT_COMMITTER_EMAIL", "test@example.org", 1);
-		setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	if (p < 0 || waitpid(p, &st, 0) != p)
-		return -1;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
-}
-
 /* Writes a file of the work tree, making its folders. */
 static void
 repo_file(const char *rel, const char *text)
@@ -703,7 +676,7 @@ repo_file(const char *rel, const char *text)
 static void
 commit(const char *msg)
 {
-	assert_int_equal(sh("cd '%s' && git add -A && git commit -q -m '%s'", G.repo, msg), 0);
+	assert_int_equal(tu_sh("cd '%s' && git add -A && git commit -q -m '%s'", G.repo, msg), 0);
 }
 
 /* git daemon serving G.root on a free port (its own process group, so
@@ -803,7 +776,7 @@ test_git_provider_sources(void **state)
 	snprintf(G.root, sizeof(G.root), "%s/git", S.dir);
 	snprintf(G.repo, sizeof(G.repo), "%s/repo.git", G.root);
 	mkdir(G.root, 0755);
-	assert_int_equal(sh("git init -q -b main '%s'", G.repo), 0);
+	assert_int_equal(tu_sh("git init -q -b main '%s'", G.repo), 0);
 	repo_file("team/provider.yaml", git_provider);
 	repo_file("team/workflows/hello.yaml", wf_hello);
 	repo_file("team/workflows/pause.yaml", wf_pause);
@@ -883,7 +856,7 @@ test_git_provider_sources(void **state)
 	snprintf(path, sizeof(path), "%s/providers/git-team/team/workflows/loop.yaml", S.dir);
 	assert_false(tu_exists(path));
 	run_ok("git-team/second");
-	assert_int_equal(sh("cd '%s' && git rm -q team/workflows/loop.yaml", G.repo), 0);
+	assert_int_equal(tu_sh("cd '%s' && git rm -q team/workflows/loop.yaml", G.repo), 0);
 	commit("four");
 
 	/* the source outlives a restart, even one whose clone was lost */

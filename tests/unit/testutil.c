@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 char *
@@ -135,4 +136,29 @@ tu_out(const inn_step_result *s, const char *key)
 	if (s->outputs == NULL || !json_object_object_get_ex(s->outputs, key, &v))
 		return NULL;
 	return json_object_get_string(v);
+}
+
+int
+tu_sh(const char *fmt, ...)
+{
+	char cmd[8192];
+	va_list ap;
+	pid_t p;
+	int st = 0;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if ((p = fork()) == 0) {
+		setenv("GIT_AUTHOR_NAME", "Test", 1);
+		setenv("GIT_AUTHOR_EMAIL", "test@example.org", 1);
+		setenv("GIT_COMMITTER_NAME", "Test", 1);
+		setenv("GIT_COMMITTER_EMAIL", "test@example.org", 1);
+		setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	if (p < 0 || waitpid(p, &st, 0) != p)
+		return -1;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }

@@ -1,0 +1,113 @@
+/*
+ * api_auth.c - API keys at the API: who a request is (its bearer key,
+ * checked through auth.c) and whether the route lets it in, and the admin
+ * routes that create and revoke keys.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/keyvalq_struct.h>
+
+#include "api_int.h"
+#include "error.h"
+#include "http_sse.h"
+
+int
+inn_api_authenticate(struct api_call *c, enum api_access need)
+{
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(c->req),
+	                                   "Authorization");
+
+	memset(&c->who, 0, sizeof(c->who));
+	if (need == API_PUBLIC)
+		return 0;
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || h[7] == '\0') {
+		atomic_fetch_add(&c->srv->m_unauthorized, 1);
+		inn_http_error(c->req, 401, "unauthorized", "an API key is required "
+		               "(Authorization: Bearer <key>)");
+		return -1;
+	}
+	if (inn_auth_key_check(c->srv->store, h + 7, &c->who.p) != 0) {
+		atomic_fetch_add(&c->srv->m_unauthorized, 1);
+		inn_http_error(c->req, 401, "unauthorized", "unknown or revoked API key");
+		return -1;
+	}
+	c->who.admin = strcmp(c->who.p.role, "admin") == 0;
+	if (need == API_ADMIN && !c->who.admin) {
+		inn_http_error(c->req, 403, "forbidden", "this route needs an admin key; \"%s\" is "
+		               "a %s key", c->who.p.name, c->who.p.role);
+		return -1;
+	}
+	return 0;
+}
+
+void
+inn_api_admin_key_revoke(struct api_call *c)
+{
+	json_object *o;
+
+	if (inn_store_key_revoke(c->srv->store, c->arg) != 0) {
+		inn_http_error(c->req, 404, "not_found", "no key named \"%s\"", c->arg);
+		return;
+	}
+	inn_auth_forget_keys();
+	/* a stream opened with the key must not outlive it */
+	inn_sse_end_key(c->srv, c->arg);
+	inn_store_audit(c->srv->store, c->who.p.name, "key.revoke", c->arg, NULL);
+	o = json_object_new_object();
+	json_object_object_add(o, "name", json_object_new_string(c->arg));
+	json_object_object_add(o, "revoked", json_object_new_boolean(1));
+	inn_api_reply(c, 200, o);
+}
+
+void
+inn_api_admin_keys(struct api_call *c)
+{
+	json_object *body = inn_http_body_json(c->srv, c->req), *v, *o;
+	const char *name = NULL, *role = "user", *team = "";
+	char *plain = NULL;
+	int team_given = 0;
+
+	if (body == NULL)
+		return;
+	if (json_object_object_get_ex(body, "name", &v) && json_object_is_type(v, json_type_string))
+		name = json_object_get_string(v);
+	if (json_object_object_get_ex(body, "role", &v))
+		role = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+	/* a team that is not a string must not quietly make a key without a team */
+	if (json_object_object_get_ex(body, "team", &v) && v != NULL) {
+		team = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+		team_given = 1;
+	}
+	if (name == NULL || *name == '\0' || team == NULL ||
+	    (strcmp(role, "admin") != 0 && strcmp(role, "user") != 0)) {
+		inn_http_error(c->req, 400, "invalid_request", "needs \"name\" and \"role\" "
+		               "(admin or user), strings; \"team\" optional (a string)");
+		json_object_put(body);
+		return;
+	}
+	if (inn_store_name_check("key name", name) != 0 ||
+	    /* a given team must be a team name, "" too: omitting "team" makes a team-less key */
+	    (team_given && inn_store_name_check("team name", team) != 0)) {
+		inn_http_error(c->req, 400, "invalid_request", "%s", inn_error_last());
+		json_object_put(body);
+		return;
+	}
+	if (inn_store_key_create(c->srv->store, name, role, team, &plain) != 0) {
+		inn_http_error(c->req, 409, "conflict", "%s", inn_error_last());
+		json_object_put(body);
+		return;
+	}
+	inn_store_audit(c->srv->store, c->who.p.name, "key.create", name, NULL);
+	o = json_object_new_object();
+	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "role", json_object_new_string(role));
+	json_object_object_add(o, "team", json_object_new_string(team));
+	json_object_object_add(o, "key", json_object_new_string(plain));
+	inn_api_reply(c, 201, o);
+	free(plain);
+	json_object_put(body);
+}

@@ -1,0 +1,213 @@
+/*
+ * api_catalog.c - the API's catalog routes (providers, golden paths,
+ * plugins: what can be run) and its application routes (the applications
+ * Score specs made and their resources, team-scoped).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "api_int.h"
+#include "error.h"
+
+void
+inn_api_providers(struct api_call *c)
+{
+	/* the catalog changes only by a swap: render it once per catalog */
+	static struct evbuffer *cached;
+	static unsigned cached_gen;
+	struct evbuffer *out;
+
+	if (cached != NULL && cached_gen != c->srv->catalog_gen) {
+		evbuffer_free(cached);
+		cached = NULL;
+	}
+	if (cached == NULL) {
+		json_object *a = json_object_new_array();
+		const char *s;
+		size_t i;
+
+		for (i = 0; i < c->srv->catalog->nproviders; i++)
+			json_object_array_add(a, inn_provider_json(c->srv->catalog->providers[i], 0));
+		s = json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN |
+		                                   JSON_C_TO_STRING_NOSLASHESCAPE);
+		cached = evbuffer_new();
+		cached_gen = c->srv->catalog_gen;
+		evbuffer_add(cached, s, strlen(s));
+		json_object_put(a);
+	}
+	out = evbuffer_new();
+	evbuffer_add_buffer_reference(out, cached);
+	evhttp_add_header(evhttp_request_get_output_headers(c->req), "Content-Type",
+	                  "application/json");
+	evhttp_send_reply(c->req, 200, "OK", out);
+	evbuffer_free(out);
+}
+
+void
+inn_api_provider(struct api_call *c)
+{
+	const inn_provider *p = inn_catalog_provider(c->srv->catalog, c->arg);
+	json_object *o;
+
+	if (p == NULL) {
+		inn_http_error(c->req, 404, "not_found", "no provider named \"%s\"", c->arg);
+		return;
+	}
+	o = inn_provider_json(p, 1);
+	inn_api_reply(c, 200, o);
+}
+
+void
+inn_api_goldenpaths(struct api_call *c)
+{
+	json_object *a = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < c->srv->catalog->ngoldenpaths; i++)
+		json_object_array_add(a, inn_goldenpath_json(&c->srv->catalog->goldenpaths[i]));
+	inn_api_reply(c, 200, a);
+}
+
+void
+inn_api_plugins(struct api_call *c)
+{
+	const inn_registry *reg = c->srv->registry;
+	json_object *a = json_object_new_array();
+	size_t i, j;
+
+	for (i = 0; i < reg->nplugins; i++) {
+		const inn_plugin *p = &reg->plugins[i];
+		json_object *o = json_object_new_object(), *types = json_object_new_array();
+		json_object *flags = json_object_new_array();
+		char abi[32];
+
+		for (j = 0; j < p->ntypes; j++)
+			json_object_array_add(types, json_object_new_string(p->types[j]));
+		if (p->desc.flags & INN_PLUGIN_DRY_RUN)
+			json_object_array_add(flags, json_object_new_string("dry-run"));
+		if (p->desc.flags & INN_PLUGIN_IDEMPOTENT)
+			json_object_array_add(flags, json_object_new_string("idempotent"));
+		if (p->desc.flags & INN_PLUGIN_CANCELLABLE)
+			json_object_array_add(flags, json_object_new_string("cancellable"));
+		if (p->desc.flags & INN_PLUGIN_NOT_THREAD_SAFE)
+			json_object_array_add(flags, json_object_new_string("not-thread-safe"));
+		snprintf(abi, sizeof(abi), "%u.%u", (unsigned)p->desc.abi_major,
+		         (unsigned)p->desc.abi_minor);
+		json_object_object_add(o, "type", json_object_new_string(p->type));
+		json_object_object_add(o, "name", json_object_new_string(p->desc.name));
+		json_object_object_add(o, "version", json_object_new_string(p->desc.version));
+		json_object_object_add(o, "abi", json_object_new_string(abi));
+		json_object_object_add(o, "step_types", types);
+		json_object_object_add(o, "flags", flags);
+		json_object_object_add(o, "config_schema", p->desc.config_schema ?
+		                       json_tokener_parse(p->desc.config_schema) : NULL);
+		json_object_object_add(o, "outputs_schema", p->desc.outputs_schema ?
+		                       json_tokener_parse(p->desc.outputs_schema) : NULL);
+		json_object_array_add(a, o);
+	}
+	inn_api_reply(c, 200, a);
+}
+
+static json_object *
+app_json(const inn_app_row *a)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", inn_json_str(a->name));
+	json_object_object_add(o, "team", inn_json_str(a->team));
+	json_object_object_add(o, "created_by", inn_json_str(a->created_by));
+	json_object_object_add(o, "created_ms", json_object_new_int64(a->created_ms));
+	json_object_object_add(o, "updated_ms", json_object_new_int64(a->updated_ms));
+	return o;
+}
+
+static json_object *
+resources_json(const inn_resource_row *r, size_t n)
+{
+	json_object *a = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "app", inn_json_str(r[i].app));
+		json_object_object_add(o, "name", inn_json_str(r[i].name));
+		json_object_object_add(o, "type", inn_json_str(r[i].type));
+		json_object_object_add(o, "provider", inn_json_str(r[i].provider));
+		json_object_object_add(o, "status", inn_json_str(r[i].status));
+		json_object_object_add(o, "outputs", json_object_get(r[i].outputs));
+		json_object_object_add(o, "updated_ms", json_object_new_int64(r[i].updated_ms));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+void
+inn_api_applications(struct api_call *c)
+{
+	inn_app_row *rows = NULL;
+	size_t n = 0, i;
+	json_object *a;
+
+	if (inn_store_app_list(c->srv->store, inn_caller_scope_team(&c->who),
+	                       inn_caller_scope_user(&c->who), NULL, &rows, &n) != 0) {
+		inn_http_error(c->req, 500, "store", "%s", inn_error_last());
+		return;
+	}
+	a = json_object_new_array();
+	for (i = 0; i < n; i++)
+		json_object_array_add(a, app_json(&rows[i]));
+	inn_app_rows_free(rows, n);
+	inn_api_reply(c, 200, a);
+}
+
+void
+inn_api_application(struct api_call *c)
+{
+	inn_app_row *apps = NULL;
+	inn_resource_row *res = NULL;
+	size_t napps = 0, nres = 0;
+	json_object *o;
+	const char *team = inn_caller_scope_team(&c->who);
+	const char *user = inn_caller_scope_user(&c->who);
+
+	if (inn_store_app_list(c->srv->store, team, user, c->arg, &apps, &napps) != 0 ||
+	    (napps == 1 && inn_store_resource_list(c->srv->store, team, user, c->arg, &res,
+	                                           &nres) != 0)) {
+		inn_http_error(c->req, 500, "store", "%s", inn_error_last());
+		inn_app_rows_free(apps, napps);
+		return;
+	}
+	if (napps != 1) {
+		/* another team's application is not acknowledged either */
+		inn_http_error(c->req, 404, "not_found", "no application named \"%s\"", c->arg);
+		inn_app_rows_free(apps, napps);
+		return;
+	}
+	o = app_json(&apps[0]);
+	json_object_object_add(o, "resources", resources_json(res, nres));
+	inn_app_rows_free(apps, napps);
+	inn_resource_rows_free(res, nres);
+	inn_api_reply(c, 200, o);
+}
+
+void
+inn_api_resources(struct api_call *c)
+{
+	inn_resource_row *rows = NULL;
+	size_t n = 0;
+	char app[256];
+	json_object *a;
+
+	if (inn_store_resource_list(c->srv->store, inn_caller_scope_team(&c->who),
+	                            inn_caller_scope_user(&c->who),
+	                            inn_http_query(c->req, "app", app, sizeof(app)), &rows, &n) != 0) {
+		inn_http_error(c->req, 500, "store", "%s", inn_error_last());
+		return;
+	}
+	a = resources_json(rows, n);
+	inn_resource_rows_free(rows, n);
+	inn_api_reply(c, 200, a);
+}

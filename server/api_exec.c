@@ -1,0 +1,517 @@
+/*
+ * api_exec.c - the API's execution routes: run a golden path or a
+ * workflow, list and show executions, their logs (JSON pages or an SSE
+ * stream), cancel and retry, and the event stream of every execution the
+ * caller may see.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_body.h"
+#include "api_int.h"
+#include "error.h"
+#include "http_sse.h"
+#include "runs_inputs.h"
+
+static int64_t
+parse_id(struct api_call *c)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(c->arg, &end, 10);
+	if (*c->arg < '0' || *c->arg > '9' || *end != '\0' || v <= 0) {
+		inn_http_error(c->req, 400, "bad_id", "\"%.40s\" is not an execution id (a "
+		               "positive decimal number)", c->arg);
+		return -1;
+	}
+	if (errno == ERANGE) {
+		inn_http_error(c->req, 400, "bad_id", "execution id \"%.40s\" is out of range "
+		               "(the largest is %lld)", c->arg, (long long)INT64_MAX);
+		return -1;
+	}
+	return v;
+}
+
+/* A stream cursor (after=, Last-Event-ID): a decimal number >= 0 in
+ * range; otherwise a 400 naming it (a bad cursor read as 0 would replay
+ * everything).  Returns 0, or -1 when the reply has been sent. */
+static int
+parse_cursor(struct api_call *c, const char *what, const char *text, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	if (*text < '0' || *text > '9' || *end != '\0' || errno == ERANGE) {
+		inn_http_error(c->req, 400, "bad_cursor", "%s \"%.40s\" is not a cursor (a "
+		               "decimal number from 0 to %lld)", what, text, (long long)INT64_MAX);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* The execution if the caller may see it (inn_caller_sees); replies 404
+ * otherwise (another team's execution is not acknowledged either). */
+static inn_exec_row *
+visible_exec(struct api_call *c, int64_t id)
+{
+	inn_exec_row *row = NULL;
+
+	if (inn_store_exec_get(c->srv->store, id, &row) != 0 ||
+	    !inn_caller_sees(&c->who, row->team, row->created_by)) {
+		inn_exec_row_free(row);
+		inn_http_error(c->req, 404, "not_found", "no execution %lld", (long long)id);
+		return NULL;
+	}
+	return row;
+}
+
+
+static json_object *
+exec_json(const inn_exec_row *r)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_int64(r->id));
+	json_object_object_add(o, "workflow", inn_json_str(r->workflow));
+	json_object_object_add(o, "kind", inn_json_str(r->kind));
+	json_object_object_add(o, "app", inn_json_str(r->app));
+	json_object_object_add(o, "team", inn_json_str(r->team));
+	json_object_object_add(o, "created_by", inn_json_str(r->created_by));
+	json_object_object_add(o, "status", inn_json_str(r->status));
+	json_object_object_add(o, "message", r->message && *r->message ? inn_json_str(r->message) : NULL);
+	json_object_object_add(o, "dry_run", json_object_new_boolean(r->dry_run));
+	json_object_object_add(o, "retry_of", r->retry_of ? json_object_new_int64(r->retry_of)
+	                                                 : NULL);
+	json_object_object_add(o, "created_ms", json_object_new_int64(r->created_ms));
+	json_object_object_add(o, "started_ms", r->started_ms ?
+	                       json_object_new_int64(r->started_ms) : NULL);
+	json_object_object_add(o, "ended_ms", r->ended_ms ? json_object_new_int64(r->ended_ms)
+	                                                  : NULL);
+	if (r->started_ms && r->ended_ms)
+		json_object_object_add(o, "duration_ms",
+		                       json_object_new_int64(r->ended_ms - r->started_ms));
+	return o;
+}
+
+/* How the API answers a status of inn_runs_submit. */
+static const struct {
+	int rc, status;
+	const char *code;
+} submit_errors[] = {
+	{ INN_ENOTFOUND, 404, "not_found" },
+	{ INN_ECANCELLED, 503, "draining" },
+	{ INN_RUNS_FULL, 429, "queue_full" },
+	{ INN_EFORBIDDEN, 403, "forbidden" },
+	{ INN_RUNS_TOO_BIG, 413, "too_large" },
+	{ INN_EINVAL, 400, "invalid_request" },
+};
+
+static void
+reply_submitted(struct api_call *c, int rc, int64_t id)
+{
+	json_object *o;
+	size_t i;
+
+	if (rc != 0) {
+		for (i = 0; i < sizeof(submit_errors) / sizeof(submit_errors[0]); i++)
+			if (submit_errors[i].rc == rc)
+				break;
+		if (rc == INN_RUNS_FULL)
+			evhttp_add_header(evhttp_request_get_output_headers(c->req), "Retry-After",
+			                  "5");
+		if (i < sizeof(submit_errors) / sizeof(submit_errors[0]))
+			inn_http_error(c->req, submit_errors[i].status, submit_errors[i].code, "%s",
+			               inn_error_last());
+		else
+			inn_http_error(c->req, 500, "internal", "%s", inn_error_last());
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_int64(id));
+	json_object_object_add(o, "status", json_object_new_string("pending"));
+	inn_api_reply(c, 202, o);
+}
+
+void
+inn_api_run_fields_work(struct api_call *c)
+{
+	c->run_st = inn_body_run_fields(c->body, &c->params, &c->spec, &c->dry_run,
+	                                &c->run_code, c->run_msg, sizeof(c->run_msg));
+	c->run_ready = 1;
+}
+
+/* Reads the common run body {parameters, spec, dry_run}; replies 400 itself. */
+static int
+run_body(struct api_call *c, json_object *body, json_object **params, json_object **spec,
+         int *dry_run)
+{
+	const char *code = "invalid_request";
+	char msg[1024];
+	int st;
+
+	if (c->run_ready) {
+		/* read on the request thread already */
+		*params = c->params;
+		*spec = c->spec;
+		*dry_run = c->dry_run;
+		c->spec = NULL;
+		c->run_ready = 0;
+		if (c->run_st != 0)
+			inn_http_error(c->req, c->run_st, c->run_code, "%s", c->run_msg);
+		return c->run_st != 0 ? -1 : 0;
+	}
+	st = inn_body_run_fields(body, params, spec, dry_run, &code, msg, sizeof(msg));
+	if (st != 0) {
+		inn_http_error(c->req, st, code, "%s", msg);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+submit(struct api_call *c, const char *ref, const char *kind, json_object *body)
+{
+	json_object *params, *spec;
+	int dry_run, rc;
+	int64_t id = 0;
+
+	if (run_body(c, body, &params, &spec, &dry_run) != 0)
+		return;
+	rc = inn_runs_submit(c->srv, &c->who, ref, kind, params, spec, dry_run, 0, &id);
+	json_object_put(spec);
+	reply_submitted(c, rc, id);
+}
+
+void
+inn_api_goldenpath_run(struct api_call *c)
+{
+	json_object *body = inn_http_body_json(c->srv, c->req);
+
+	if (body == NULL)
+		return;
+	submit(c, c->arg, "golden-path", body);
+	json_object_put(body);
+}
+
+void
+inn_api_workflow_run(struct api_call *c)
+{
+	json_object *body = inn_http_body_json(c->srv, c->req), *w;
+
+	if (body == NULL)
+		return;
+	if (!json_object_object_get_ex(body, "workflow", &w) ||
+	    !json_object_is_type(w, json_type_string)) {
+		inn_http_error(c->req, 400, "invalid_request", "\"workflow\" (\"provider/name\" or a "
+		               "golden path name) is required");
+		json_object_put(body);
+		return;
+	}
+	submit(c, json_object_get_string(w), "workflow", body);
+	json_object_put(body);
+}
+
+void
+inn_api_workflows(struct api_call *c)
+{
+	inn_exec_filter f;
+	inn_exec_row **rows = NULL;
+	size_t n = 0, i;
+	int64_t total = 0;
+	char app[256], status[64], wf[256];
+	json_object *o, *data;
+
+	memset(&f, 0, sizeof(f));
+	f.app = inn_http_query(c->req, "app", app, sizeof(app));
+	f.status = inn_http_query(c->req, "status", status, sizeof(status));
+	f.workflow = inn_http_query(c->req, "workflow", wf, sizeof(wf));
+	f.team = inn_caller_scope_team(&c->who);
+	f.user = inn_caller_scope_user(&c->who);
+	f.page = inn_api_query_int(c->req, "page", 1, 1, 1000000);
+	f.page_size = inn_api_query_int(c->req, "page_size", 20, 1, 200);
+	if (inn_store_exec_list(c->srv->store, &f, &rows, &n, &total) != 0) {
+		inn_http_error(c->req, 500, "store", "%s", inn_error_last());
+		return;
+	}
+	o = json_object_new_object();
+	data = json_object_new_array();
+	for (i = 0; i < n; i++)
+		json_object_array_add(data, exec_json(rows[i]));
+	inn_exec_rows_free(rows, n);
+	json_object_object_add(o, "data", data);
+	json_object_object_add(o, "total", json_object_new_int64(total));
+	json_object_object_add(o, "page", json_object_new_int(f.page));
+	json_object_object_add(o, "page_size", json_object_new_int(f.page_size));
+	json_object_object_add(o, "total_pages", json_object_new_int64(
+	    (total + f.page_size - 1) / f.page_size));
+	inn_api_reply(c, 200, o);
+}
+
+/* GET /api/workflows/{id}: an execution may have thousands of steps (a
+ * multi-megabyte reply), so the steps are read and the reply serialised
+ * on a request thread; the loop only sends it. */
+struct workflow_job {
+	inn_server *srv;
+	struct evhttp_request *req;
+	inn_exec_row *row;
+	struct evbuffer *out;
+};
+
+static void
+workflow_work(void *arg)
+{
+	struct workflow_job *j = arg;
+	inn_exec_row *row = j->row;
+	inn_step_row *steps = NULL;
+	size_t n = 0, i;
+	json_object *o, *arr;
+
+	o = exec_json(row);
+	json_object_object_add(o, "parameters", json_object_get(row->params));
+	json_object_object_add(o, "outputs", json_object_get(row->outputs));
+	arr = json_object_new_array();
+	if (inn_store_steps_get(j->srv->store, row->id, &steps, &n) == 0) {
+		for (i = 0; i < n; i++) {
+			json_object *so = json_object_new_object();
+
+			json_object_object_add(so, "name", inn_json_str(steps[i].name));
+			json_object_object_add(so, "type", inn_json_str(steps[i].type));
+			json_object_object_add(so, "status", inn_json_str(steps[i].status));
+			json_object_object_add(so, "attempts", json_object_new_int(steps[i].attempts));
+			json_object_object_add(so, "message", inn_json_str(steps[i].message));
+			json_object_object_add(so, "started_ms", steps[i].started_ms ?
+			                       json_object_new_int64(steps[i].started_ms) : NULL);
+			json_object_object_add(so, "ended_ms", steps[i].ended_ms ?
+			                       json_object_new_int64(steps[i].ended_ms) : NULL);
+			if (steps[i].started_ms && steps[i].ended_ms)
+				json_object_object_add(so, "duration_ms", json_object_new_int64(
+				    steps[i].ended_ms - steps[i].started_ms));
+			json_object_object_add(so, "outputs", json_object_get(steps[i].outputs));
+			json_object_array_add(arr, so);
+		}
+		inn_step_rows_free(steps, n);
+	}
+	json_object_object_add(o, "steps", arr);
+	if (inn_http_json_buffer(o, j->out) != 0)
+		evbuffer_drain(j->out, evbuffer_get_length(j->out));
+	json_object_put(o);
+}
+
+static void
+workflow_done(void *arg, int cancelled)
+{
+	struct workflow_job *j = arg;
+
+	if (cancelled) {
+		/* the server stops: the request is gone with evhttp */
+	} else if (evbuffer_get_length(j->out) == 0) {
+		inn_http_error(j->req, 503, "busy", "out of memory");
+	} else {
+		inn_http_reply_buffer(j->req, 200, j->out);
+	}
+	evbuffer_free(j->out);
+	inn_exec_row_free(j->row);
+	free(j);
+}
+
+void
+inn_api_workflow(struct api_call *c)
+{
+	int64_t id = parse_id(c);
+	inn_exec_row *row;
+	struct workflow_job *j;
+
+	if (id < 0 || (row = visible_exec(c, id)) == NULL)
+		return;
+	if ((j = calloc(1, sizeof(*j))) == NULL || (j->out = evbuffer_new()) == NULL) {
+		free(j);
+		inn_exec_row_free(row);
+		inn_http_error(c->req, 503, "busy", "out of memory");
+		return;
+	}
+	j->srv = c->srv;
+	j->req = c->req;
+	j->row = row;
+	if (inn_http_defer(workflow_work, workflow_done, j) != 0) {
+		inn_http_error(c->req, 503, "busy", "%s", inn_error_last());
+		evbuffer_free(j->out);
+		inn_exec_row_free(row);
+		free(j);
+	}
+}
+
+/* A stored status that is not pending or running (a word the engine does
+ * not know counts as final: nothing will move it on). */
+static int
+is_final_status(const char *s)
+{
+	inn_state st;
+
+	return s != NULL && (inn_state_parse(s, &st) != 0 || inn_state_is_final(st));
+}
+
+void
+inn_api_workflow_logs(struct api_call *c)
+{
+	int64_t id = parse_id(c), after;
+	inn_exec_row *row;
+	json_object *lines = NULL;
+	char buf[32];
+	int follow;
+
+	if (id < 0 || (row = visible_exec(c, id)) == NULL)
+		return;
+	after = 0;
+	if (inn_http_query(c->req, "after", buf, sizeof(buf)) != NULL &&
+	    parse_cursor(c, "after", buf, &after) != 0) {
+		inn_exec_row_free(row);
+		return;
+	}
+	follow = inn_http_query(c->req, "follow", buf, sizeof(buf)) != NULL &&
+	         (strcmp(buf, "1") == 0 || strcmp(buf, "true") == 0);
+	if (!follow) {
+		json_object *o = json_object_new_object();
+		int limit = inn_api_query_int(c->req, "limit", 1000, 1, 10000);
+		size_t n;
+
+		if (inn_store_logs_get(c->srv->store, id, after, limit, &lines) != 0)
+			lines = json_object_new_array();
+		n = json_object_array_length(lines);
+		json_object_object_add(o, "lines", lines);
+		json_object_object_add(o, "next_after", json_object_new_int64(n ?
+		    json_object_get_int64(json_object_object_get(
+		        json_object_array_get_idx(lines, n - 1), "seq")) : after));
+		json_object_object_add(o, "status", inn_json_str(row->status));
+		inn_api_reply(c, 200, o);
+	} else {
+		/* SSE: the backlog from the store a page at a time as the client
+		 * reads it, then live lines, then "end" (http_sse.c: flow control) */
+		struct sse_client *sc = inn_sse_open(c->req, id, &c->who, after);
+
+		if (sc != NULL)
+			inn_sse_catch_up(c->srv, sc);
+		else
+			inn_http_error(c->req, 503, "busy", "out of memory");
+	}
+	inn_exec_row_free(row);
+}
+
+void
+inn_api_workflow_cancel(struct api_call *c)
+{
+	int64_t id = parse_id(c);
+	inn_exec_row *row;
+	json_object *o;
+	int rc;
+
+	if (id < 0 || (row = visible_exec(c, id)) == NULL)
+		return;
+	rc = is_final_status(row->status) ? INN_ENOTFOUND : inn_runs_cancel(c->srv, id);
+	if (rc != 0 && !is_final_status(row->status)) {
+		/* it ended meanwhile: answer with what the store says now */
+		inn_exec_row_free(row);
+		if (inn_store_exec_get(c->srv->store, id, &row) != 0) {
+			inn_http_error(c->req, 500, "internal", "%s", inn_error_last());
+			return;
+		}
+	}
+	if (rc != 0) {
+		inn_http_error(c->req, 409, "not_running", "execution %lld is %s; only a pending or "
+		               "running execution can be cancelled", (long long)id, row->status);
+		inn_exec_row_free(row);
+		return;
+	}
+	{
+		char target[64];
+
+		snprintf(target, sizeof(target), "execution/%lld", (long long)id);
+		inn_store_audit(c->srv->store, c->who.p.name, "execution.cancel", target, NULL);
+	}
+	/* a queued execution is cancelled at once; a running one when its step stops */
+	inn_exec_row_free(row);
+	row = NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_int64(id));
+	json_object_object_add(o, "status", json_object_new_string(
+	    inn_store_exec_get(c->srv->store, id, &row) == 0 && strcmp(row->status, "cancelled") == 0
+	        ? "cancelled" : "cancelling"));
+	inn_api_reply(c, 202, o);
+	inn_exec_row_free(row);
+}
+
+void
+inn_api_workflow_retry(struct api_call *c)
+{
+	int64_t id = parse_id(c), nid = 0;
+	inn_exec_row *row;
+	json_object *params = NULL, *spec = NULL;
+	int rc;
+
+	if (id < 0 || (row = visible_exec(c, id)) == NULL)
+		return;
+	if (!is_final_status(row->status) || strcmp(row->status, "succeeded") == 0) {
+		inn_http_error(c->req, 409, "not_retryable", "execution %lld is %s; only a failed, "
+		               "cancelled, timed-out or interrupted execution can be retried",
+		               (long long)id, row->status);
+		inn_exec_row_free(row);
+		return;
+	}
+	if (row->dry_run) {
+		/* a dry run changes nothing: there is nothing to go on from */
+		inn_http_error(c->req, 409, "not_retryable", "execution %lld is a dry run (%s); "
+		               "dry runs are not retried: submit a new dry run instead",
+		               (long long)id, row->status);
+		inn_exec_row_free(row);
+		return;
+	}
+	/* the same inputs as the first run: its secrets unsealed, never "***" */
+	if (inn_runs_inputs_open(c->srv->secretbox, row, &params, &spec) != 0) {
+		inn_http_error(c->req, 409, "secrets_unavailable", "%s", inn_error_last());
+		inn_exec_row_free(row);
+		return;
+	}
+	rc = inn_runs_submit(c->srv, &c->who, row->workflow, row->kind, params, spec,
+	                     row->dry_run, id, &nid);
+	json_object_put(params);
+	json_object_put(spec);
+	inn_exec_row_free(row);
+	reply_submitted(c, rc, nid);
+}
+
+void
+inn_api_events(struct api_call *c)
+{
+	char buf[32];
+	int64_t after = 0;
+	struct sse_client *sc;
+	const char *last = evhttp_find_header(evhttp_request_get_input_headers(c->req),
+	                                      "Last-Event-ID");
+
+	if (inn_http_query(c->req, "after", buf, sizeof(buf)) != NULL) {
+		if (parse_cursor(c, "after", buf, &after) != 0)
+			return;
+	} else if (last != NULL && parse_cursor(c, "Last-Event-ID", last, &after) != 0) {
+		return;
+	}
+	sc = inn_sse_open(c->req, 0, &c->who, after);
+	if (sc == NULL) {
+		inn_http_error(c->req, 503, "busy", "out of memory");
+		return;
+	}
+	/* after=N (or Last-Event-ID) replays the events after N -- after=0
+	 * all of them -- a page at a time as the client reads; without
+	 * either the stream starts with the live events */
+	if (inn_http_query(c->req, "after", buf, sizeof(buf)) != NULL || last != NULL)
+		inn_sse_catch_up(c->srv, sc);
+	else
+		inn_sse_register(c->srv, sc);
+}

@@ -1,0 +1,88 @@
+/*
+ * api_int.h - what the API's files share (api.c: route table and
+ * dispatch; api_auth.c, api_exec.c, api_admin.c, api_catalog.c: the
+ * handlers by subject): the request context, the handlers the route
+ * table names, and small request helpers.  Only api*.c include it.
+ */
+#ifndef INN_SERVER_API_INT_H
+#define INN_SERVER_API_INT_H
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <json-c/json.h>
+
+#include "server.h"
+
+enum api_access { API_PUBLIC, API_USER, API_ADMIN };
+
+struct api_call {
+	inn_server *srv;
+	struct evhttp_request *req;
+	inn_caller who;
+	const char *arg;        /* the {name}/{id} path segment, decoded */
+	json_object *body;      /* a POST's body, parsed on a request thread */
+	struct evbuffer *in;    /* ... from these bytes */
+	int body_st;            /* 0, or the status of a bad body */
+	const char *body_code;
+	void (*fn)(struct api_call *c);
+	void (*work)(struct api_call *c); /* the route's part on the request thread, or NULL */
+	char argbuf[512];
+	/* a provider admin operation done on the request thread */
+	int worked, status;
+	json_object *reply;
+	/* the run fields, read on a request thread (run routes) */
+	int run_ready, run_st, dry_run;
+	const char *run_code;
+	json_object *params, *spec;
+	char run_msg[1024];
+};
+
+typedef void (*api_handler_fn)(struct api_call *c);
+
+/* ---- api_req.c ---- */
+/* Replies status with the JSON o, and drops o. */
+void inn_api_reply(struct api_call *c, int status, json_object *o);
+/* Query parameter name as an int in [lo, hi] (above: hi); def when it is
+ * absent, not a number or below lo. */
+int inn_api_query_int(struct evhttp_request *req, const char *name, int def, int lo, int hi);
+
+/* ---- api_auth.c: API keys ---- */
+/* Checks "Authorization: Bearer KEY" for a route that needs access; fills
+ * c->who.  Returns 0, or -1 after replying 401/403 itself. */
+int inn_api_authenticate(struct api_call *c, enum api_access need);
+void inn_api_admin_keys(struct api_call *c);
+void inn_api_admin_key_revoke(struct api_call *c);
+
+/* ---- api_exec.c: executions and their streams ---- */
+void inn_api_goldenpath_run(struct api_call *c);
+void inn_api_workflow_run(struct api_call *c);
+/* The run routes' request-thread part: reads {parameters, spec, dry_run}. */
+void inn_api_run_fields_work(struct api_call *c);
+void inn_api_workflows(struct api_call *c);
+void inn_api_workflow(struct api_call *c);
+void inn_api_workflow_logs(struct api_call *c);
+void inn_api_workflow_cancel(struct api_call *c);
+void inn_api_workflow_retry(struct api_call *c);
+void inn_api_events(struct api_call *c);
+
+/* ---- api_admin.c: audit trail and provider sources ---- */
+void inn_api_audit(struct api_call *c);
+void inn_api_admin_providers(struct api_call *c);
+void inn_api_admin_provider_add(struct api_call *c);
+void inn_api_admin_provider_remove(struct api_call *c);
+void inn_api_admin_reload(struct api_call *c);
+/* Their request-thread parts (git may take long): one at a time. */
+void inn_api_provider_add_work(struct api_call *c);
+void inn_api_provider_remove_work(struct api_call *c);
+void inn_api_reload_work(struct api_call *c);
+
+/* ---- api_catalog.c: what can be run, and what runs made ---- */
+void inn_api_providers(struct api_call *c);
+void inn_api_provider(struct api_call *c);
+void inn_api_goldenpaths(struct api_call *c);
+void inn_api_plugins(struct api_call *c);
+void inn_api_applications(struct api_call *c);
+void inn_api_application(struct api_call *c);
+void inn_api_resources(struct api_call *c);
+
+#endif

@@ -1,0 +1,210 @@
+/*
+ * providers_git.c - the provider sources' git side, on libgit2: clone a
+ * repository and check a branch, tag or commit out, fetch and check out
+ * again, put a clone back at a commit.  A URL here never holds
+ * credentials (refused when a source is added), so messages may name it.
+ */
+#include "config.h"
+
+#include <stdio.h>
+
+#include <git2.h>
+
+#include "error.h"
+#include "host.h"
+#include "providers_git.h"
+
+_Static_assert(INN_GIT_HEX == GIT_OID_HEXSZ + 1, "INN_GIT_HEX is a libgit2 hex id");
+
+/* libgit2 (and the TLS library under it) is set up on first use: a server
+ * without git sources does not pay for it in memory. */
+static int git_ready;
+
+static void
+git_up(void)
+{
+	if (!git_ready) {
+		git_libgit2_init();
+		git_ready = 1;
+	}
+}
+
+/* A clone or fetch runs on a request thread, but it must still end: one
+ * that takes longer than this is aborted (libgit2 1.5 has no socket
+ * timeouts; the check runs whenever data or progress arrives). */
+#define GIT_DEADLINE_S 300
+
+static int
+git_deadline(const git_indexer_progress *st, void *payload)
+{
+	const int64_t *deadline = payload;
+
+	(void)st;
+	if (inn_now_ms() <= *deadline)
+		return 0;
+	git_error_set_str(GIT_ERROR_NET, "the transfer took longer than 300 s");
+	return -1;
+}
+
+static int
+git_deadline_sideband(const char *str, int len, void *payload)
+{
+	(void)str;
+	(void)len;
+	return git_deadline(NULL, payload);
+}
+
+static int
+git_fail(const char *what, const char *url)
+{
+	const git_error *e = git_error_last();
+
+	return inn_error_set(INN_ERROR, "git %s %s: %s", what, url,
+	                     e != NULL && e->message != NULL ? e->message : "unknown error");
+}
+
+/* ref (NULL: the remote's HEAD) as a commit of repo: a remote branch, a
+ * tag, or anything git rev-parse takes (a commit id). */
+static int
+resolve_ref(git_repository *repo, const char *url, const char *ref, git_object **out)
+{
+	static const char *const prefixes[] = { "refs/remotes/origin/", "refs/tags/", "" };
+	char spec[1024 + 32];      /* a ref is at most 1024 bytes (providers.h) */
+	git_object *o = NULL;
+	size_t i;
+
+	*out = NULL;
+	for (i = 0; i < 3; i++) {
+		if (ref == NULL)
+			snprintf(spec, sizeof(spec), "%s", i == 0 ? "refs/remotes/origin/HEAD" : "HEAD");
+		else
+			snprintf(spec, sizeof(spec), "%s%s", prefixes[i], ref);
+		if (git_revparse_single(&o, repo, spec) != 0)
+			continue;
+		if (git_object_peel(out, o, GIT_OBJECT_COMMIT) == 0) {
+			git_object_free(o);
+			return 0;
+		}
+		git_object_free(o);
+		o = NULL;
+	}
+	return inn_error_set(INN_EINVAL, "%s: \"%s\" is not a branch, tag or commit of the "
+	                     "repository", url, ref != NULL ? ref : "HEAD");
+}
+
+/* Checks commit out (files forced, HEAD detached at it); hex gets its id. */
+static int
+checkout_commit(git_repository *repo, const char *url, git_object *commit,
+                char hex[INN_GIT_HEX])
+{
+	git_checkout_options co;
+
+	git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
+	co.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_REMOVE_UNTRACKED;
+	if (git_checkout_tree(repo, commit, &co) != 0)
+		return git_fail("checkout of", url);
+	if (git_repository_set_head_detached(repo, git_object_id(commit)) != 0)
+		return git_fail("setting HEAD of", url);
+	git_oid_tostr(hex, GIT_OID_HEXSZ + 1, git_object_id(commit));
+	return 0;
+}
+
+/* ref (NULL: the remote's HEAD) checked out in repo; hex gets its id. */
+static int
+checkout_ref(git_repository *repo, const char *url, const char *ref, char hex[INN_GIT_HEX])
+{
+	git_object *commit = NULL;
+	int rc;
+
+	if ((rc = resolve_ref(repo, url, ref, &commit)) == 0)
+		rc = checkout_commit(repo, url, commit, hex);
+	git_object_free(commit);
+	return rc;
+}
+
+/* A transfer that calls back on progress, aborted at *deadline. */
+static void
+set_deadline(git_remote_callbacks *cb, int64_t *deadline)
+{
+	*deadline = inn_now_ms() + GIT_DEADLINE_S * 1000;
+	cb->transfer_progress = git_deadline;
+	cb->sideband_progress = git_deadline_sideband;
+	cb->payload = deadline;
+}
+
+int
+inn_git_clone_at(const char *url, const char *ref, const char *dir, char hex[INN_GIT_HEX])
+{
+	git_clone_options opts;
+	git_repository *repo = NULL;
+	int64_t deadline;
+	int rc;
+
+	git_up();
+	git_clone_options_init(&opts, GIT_CLONE_OPTIONS_VERSION);
+	opts.checkout_opts.checkout_strategy = GIT_CHECKOUT_NONE;
+	set_deadline(&opts.fetch_opts.callbacks, &deadline);
+	if (git_clone(&repo, url, dir, &opts) != 0)
+		rc = git_fail("clone of", url);
+	else
+		rc = checkout_ref(repo, url, ref, hex);
+	git_repository_free(repo);
+	return rc;
+}
+
+int
+inn_git_update(const char *url, const char *ref, const char *dir, char old[INN_GIT_HEX],
+               char hex[INN_GIT_HEX])
+{
+	git_fetch_options fo;
+	git_repository *repo = NULL;
+	git_remote *remote = NULL;
+	git_oid head;
+	int64_t deadline;
+	int rc;
+
+	git_up();
+	old[0] = '\0';
+	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+	set_deadline(&fo.callbacks, &deadline);
+	if (git_repository_open(&repo, dir) != 0) {
+		rc = git_fail("opening the clone of", url);
+		goto out;
+	}
+	if (git_reference_name_to_id(&head, repo, "HEAD") == 0)
+		git_oid_tostr(old, GIT_OID_HEXSZ + 1, &head);
+	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
+	fo.prune = GIT_FETCH_PRUNE;
+	if (git_remote_lookup(&remote, repo, "origin") != 0 ||
+	    git_remote_fetch(remote, NULL, &fo, "innominatus: reload") != 0)
+		rc = git_fail("fetch of", url);
+	else
+		rc = checkout_ref(repo, url, ref, hex);
+out:
+	git_remote_free(remote);
+	git_repository_free(repo);
+	return rc;
+}
+
+/* Checks the clone at dir out at commit hex again (a rollback). */
+void
+inn_git_restore(const char *dir, const char *hex)
+{
+	git_repository *repo = NULL;
+	git_object *commit = NULL;
+	char got[INN_GIT_HEX];
+
+	git_up();
+	if (git_repository_open(&repo, dir) == 0 && git_revparse_single(&commit, repo, hex) == 0)
+		checkout_commit(repo, dir, commit, got);
+	git_object_free(commit);
+	git_repository_free(repo);
+}
+
+void
+inn_git_shutdown(void)
+{
+	if (git_ready)
+		git_libgit2_shutdown();
+	git_ready = 0;
+}
