@@ -43,7 +43,6 @@
 #include <innominatus/plugin.h>
 
 #include "callback.h"
-#include "duration.h"
 #include "plugin_util.h"
 
 #ifdef PACKAGE_VERSION

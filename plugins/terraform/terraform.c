@@ -45,7 +45,6 @@
 
 #include <innominatus/plugin.h>
 
-#include "duration.h"
 #include "plugin_util.h"
 
 #ifdef PACKAGE_VERSION
