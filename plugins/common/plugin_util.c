@@ -477,6 +477,39 @@ pu_buf_free(pu_buf *b)
 }
 
 int
+pu_judge_end(const inn_host *host, inn_step *step, const char *who,
+             int64_t timeout_ms, const inn_spawn_result *res, int64_t started)
+{
+	const char *w = who ? who : "", *sp = who ? " " : "";
+	char dur[64];
+	int64_t dl;
+
+	if (res->cancelled) {
+		host->log(step, INN_LOG_WARN, "cancelled");
+		return INN_ECANCELLED;
+	}
+	if (res->timed_out) {
+		dl = host->deadline_ms(step);
+		if (timeout_ms > 0 && (dl == 0 || started + timeout_ms <= dl)) {
+			pu_format_duration(dur, sizeof(dur), timeout_ms);
+			host->log(step, INN_LOG_ERROR, "%s%stimed out after %s", w, sp, dur);
+		} else {
+			host->log(step, INN_LOG_ERROR, "%s%stimed out: the step's deadline "
+			          "passed", w, sp);
+		}
+		return INN_ETIMEOUT;
+	}
+	if (res->term_signal != 0) {
+		const char *abbr = sigabbrev_np(res->term_signal);
+
+		host->log(step, INN_LOG_ERROR, "%s%skilled by signal %d (SIG%s)", w,
+		          who ? " was " : "", res->term_signal, abbr ? abbr : "?");
+		return INN_ERROR;
+	}
+	return 0;
+}
+
+int
 pu_has_dotdot(const char *path)
 {
 	const char *p = path;

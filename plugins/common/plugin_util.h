@@ -132,6 +132,18 @@ int pu_buf_addf(pu_buf *b, const char *fmt, ...) INN_PRINTF_LIKE(2, 3);
 /* Wipes (the text may hold secrets) and frees the buffer. */
 void pu_buf_free(pu_buf *b);
 
+/*
+ * How a spawned program ended, as far as it is not its exit status:
+ * cancelled (INN_ECANCELLED), timed out -- after timeout_ms (config.timeout)
+ * if that was the earlier limit when it started at started (monotonic ms),
+ * else at the step's deadline -- (INN_ETIMEOUT) or killed by a signal
+ * (INN_ERROR), each logged with who (e.g. "ansible-playbook"; NULL: the
+ * step itself) in front.  Returns 0 if the program ended on its own.
+ */
+int pu_judge_end(const inn_host *host, inn_step *step, const char *who,
+                 int64_t timeout_ms, const inn_spawn_result *res,
+                 int64_t started);
+
 /* Non-zero if a path has a ".." component. */
 int pu_has_dotdot(const char *path);
 /* Path confinement: non-zero if the real (already realpath'ed) path real

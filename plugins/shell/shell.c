@@ -393,31 +393,10 @@ static int
 judge_result(const inn_host *host, inn_step *step, const struct shell_config *c,
              const inn_spawn_result *res, int64_t started)
 {
-	char dur[64];
-	int64_t dl;
+	int rc = pu_judge_end(host, step, NULL, c->timeout_ms, res, started);
 
-	if (res->cancelled) {
-		host->log(step, INN_LOG_WARN, "cancelled");
-		return INN_ECANCELLED;
-	}
-	if (res->timed_out) {
-		dl = host->deadline_ms(step);
-		if (c->timeout_ms > 0 && (dl == 0 || started + c->timeout_ms <= dl)) {
-			pu_format_duration(dur, sizeof(dur), c->timeout_ms);
-			host->log(step, INN_LOG_ERROR, "timed out after %s", dur);
-		} else {
-			host->log(step, INN_LOG_ERROR, "timed out: the step's deadline "
-			          "passed");
-		}
-		return INN_ETIMEOUT;
-	}
-	if (res->term_signal != 0) {
-		const char *abbr = sigabbrev_np(res->term_signal);
-
-		host->log(step, INN_LOG_ERROR, "killed by signal %d (SIG%s)",
-		          res->term_signal, abbr ? abbr : "?");
-		return INN_ERROR;
-	}
+	if (rc != 0)
+		return rc;
 	if (res->exit_code != 0) {
 		host->log(step, INN_LOG_ERROR, "exit status %d", res->exit_code);
 		return INN_ERROR;
