@@ -389,7 +389,7 @@ static int
 build_argv(const struct ansible_config *c, const struct ansible_paths *p,
            int check, const char **argv, char **owned, size_t *nowned)
 {
-	size_t n = 0;
+	size_t n = 0, i;
 	char *s;
 	int rc;
 
@@ -417,16 +417,14 @@ build_argv(const struct ansible_config *c, const struct ansible_paths *p,
 		argv[n++] = "--extra-vars";
 		argv[n++] = s;
 	}
-	if (c->tags != NULL && c->tags[0] != NULL) {
-		s = join(c->tags, ",", "");
-		rc = arg_opt(argv, &n, owned, nowned, "--tags", s);
-		free(s);
-		if (rc != 0)
-			return rc;
-	}
-	if (c->skip_tags != NULL && c->skip_tags[0] != NULL) {
-		s = join(c->skip_tags, ",", "");
-		rc = arg_opt(argv, &n, owned, nowned, "--skip-tags", s);
+	for (i = 0; i < 2; i++) {
+		const char *const *tags = i == 0 ? c->tags : c->skip_tags;
+
+		if (tags == NULL || tags[0] == NULL)
+			continue;
+		s = join(tags, ",", "");
+		rc = arg_opt(argv, &n, owned, nowned, i == 0 ? "--tags" :
+		             "--skip-tags", s);
 		free(s);
 		if (rc != 0)
 			return rc;
@@ -462,19 +460,7 @@ ansible_init(const inn_host *host, void **state)
 	return INN_OK;
 }
 
-static int
-ansible_validate(void *state, const inn_host *host, const inn_step *step,
-                 char *err, size_t errlen)
-{
-	struct ansible_config c;
-	int rc;
-
-	(void)state;
-	if ((rc = ans_config_read(host, step, 0, &c, err, errlen)) != 0)
-		return rc;
-	ans_config_free(&c);
-	return INN_OK;
-}
+PU_DEFINE_VALIDATE(ansible_validate, struct ansible_config, ans_config_read, ans_config_free)
 
 /*
  * Runs the step: reads the (rendered) config, prepares the workspace files
@@ -647,9 +633,4 @@ static const inn_plugin_descriptor ansible_descriptor = {
 	NULL,
 };
 
-INN_PLUGIN_EXPORT const inn_plugin_descriptor *
-inn_plugin_describe_v1(void)
-{
-	return &ansible_descriptor;
-}
-
+PU_DEFINE_ENTRY(ansible_descriptor)

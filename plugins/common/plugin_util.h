@@ -116,6 +116,34 @@ typedef struct pu_field {
 int pu_config_read(const inn_host *host, const inn_step *step, int rendered,
                    const pu_field *fields, void *cfg, char *err, size_t errlen);
 
+/*
+ * Defines fn, a plugin's validate entry point: reads the config as at load
+ * time (rendered = 0) into a type with read -- which frees it on failure
+ * and leaves the reason in err -- then frees it with release.
+ */
+#define PU_DEFINE_VALIDATE(fn, type, read, release)                        \
+	static int                                                         \
+	fn(void *state, const inn_host *host, const inn_step *step, char *err, \
+	   size_t errlen)                                                  \
+	{                                                                  \
+		type c;                                                    \
+		int rc;                                                    \
+									   \
+		(void)state;                                               \
+		if ((rc = read(host, step, 0, &c, err, errlen)) != 0)      \
+			return rc;                                         \
+		release(&c);                                               \
+		return INN_OK;                                             \
+	}
+
+/* Defines the plugin's one exported symbol, returning its descriptor. */
+#define PU_DEFINE_ENTRY(descriptor)                                        \
+	INN_PLUGIN_EXPORT const inn_plugin_descriptor *                    \
+	inn_plugin_describe_v1(void)                                       \
+	{                                                                  \
+		return &(descriptor);                                      \
+	}
+
 /* ---- a bounded growable text buffer (the plugins' counterpart of the
  * engine's inn_buf, which they cannot link) -------------------------- */
 typedef struct pu_buf {

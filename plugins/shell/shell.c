@@ -412,19 +412,7 @@ shell_init(const inn_host *host, void **state)
 	return INN_OK;
 }
 
-static int
-shell_validate(void *state, const inn_host *host, const inn_step *step,
-               char *err, size_t errlen)
-{
-	struct shell_config c;
-	int rc;
-
-	(void)state;
-	if ((rc = config_read(host, step, 0, &c, err, errlen)) != 0)
-		return rc;
-	config_free(&c);
-	return INN_OK;
-}
+PU_DEFINE_VALIDATE(shell_validate, struct shell_config, config_read, config_free)
 
 /* Creates dir (relative, no "..", checked by config_read) under ws, one
  * component at a time, never creating through a symbolic link (it stops
@@ -658,8 +646,4 @@ static const inn_plugin_descriptor shell_descriptor = {
 	NULL,
 };
 
-INN_PLUGIN_EXPORT const inn_plugin_descriptor *
-inn_plugin_describe_v1(void)
-{
-	return &shell_descriptor;
-}
+PU_DEFINE_ENTRY(shell_descriptor)

@@ -73,19 +73,7 @@ tf_init(const inn_host *host, void **state)
 	return INN_OK;
 }
 
-static int
-tf_validate(void *state, const inn_host *host, const inn_step *step,
-            char *err, size_t errlen)
-{
-	struct tf_config c;
-	int rc;
-
-	(void)state;
-	if ((rc = tf_config_read(host, step, 0, &c, err, errlen)) != 0)
-		return rc;
-	tf_config_free(&c);
-	return INN_OK;
-}
+PU_DEFINE_VALIDATE(tf_validate, struct tf_config, tf_config_read, tf_config_free)
 
 /*
  * Runs the step: reads the rendered config, prepares the working copy,
@@ -245,9 +233,4 @@ static const inn_plugin_descriptor tf_descriptor = {
 	NULL,
 };
 
-INN_PLUGIN_EXPORT const inn_plugin_descriptor *
-inn_plugin_describe_v1(void)
-{
-	return &tf_descriptor;
-}
-
+PU_DEFINE_ENTRY(tf_descriptor)

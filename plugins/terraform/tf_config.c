@@ -119,6 +119,23 @@ read_json(const inn_host *host, const inn_step *step, const char *path,
 	return 0;
 }
 
+/* An optional object field as a json-c object (NULL when absent); what
+ * says what it maps ("config.<field>: must be an object of <what>"). */
+static int
+read_object(const inn_host *host, const inn_step *step, const char *field,
+            const char *what, json_object **out, char *err, size_t errlen)
+{
+	int t = host->input_type(step, field);
+
+	*out = NULL;
+	if (t == INN_VALUE_ABSENT)
+		return 0;
+	if (t != INN_VALUE_OBJECT)
+		return pu_refuse(err, errlen, "config.%s: must be an object of %s",
+		                 field, what);
+	return read_json(host, step, field, out, err, errlen);
+}
+
 /* config.operation (already read) into c->op: apply unless set. */
 static int
 read_operation(int rendered, struct tf_config *c, char *err, size_t errlen)
@@ -207,13 +224,8 @@ read_variables(const inn_host *host, const inn_step *step, struct tf_config *c,
 {
 	int rc;
 
-	if (host->input_type(step, "variables") == INN_VALUE_ABSENT)
-		return 0;
-	if (host->input_type(step, "variables") != INN_VALUE_OBJECT)
-		return pu_refuse(err, errlen, "config.variables: must be an object of "
-		              "variable name -> value");
-	if ((rc = read_json(host, step, "variables", &c->variables, err,
-	    errlen)) != 0)
+	if ((rc = read_object(host, step, "variables", "variable name -> value",
+	    &c->variables, err, errlen)) != 0 || c->variables == NULL)
 		return rc;
 	json_object_object_foreach(c->variables, name, val) {
 		(void)val;
@@ -234,13 +246,8 @@ read_backend(const inn_host *host, const inn_step *step, int rendered,
 {
 	int rc;
 
-	if (host->input_type(step, "backend_config") == INN_VALUE_ABSENT)
-		return 0;
-	if (host->input_type(step, "backend_config") != INN_VALUE_OBJECT)
-		return pu_refuse(err, errlen, "config.backend_config: must be an object "
-		              "of key -> value");
-	if ((rc = read_json(host, step, "backend_config", &c->backend, err,
-	    errlen)) != 0)
+	if ((rc = read_object(host, step, "backend_config", "key -> value",
+	    &c->backend, err, errlen)) != 0 || c->backend == NULL)
 		return rc;
 	json_object_object_foreach(c->backend, key, val) {
 		json_type t = json_object_get_type(val);
