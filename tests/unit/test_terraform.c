@@ -91,35 +91,18 @@ log_has(const char *s)
 static int
 setup(void **state)
 {
-	inn_engine_opts eo;
-	const char *shell = getenv("INN_SHELL_SO"), *top = getenv("INN_TOP_BUILDDIR");
+	static const char *const plugins[] = { "terraform", "shell", "noop", NULL };
 	const char *src = getenv("INN_TOP_SRCDIR");
-	char tf[4096];
+	tu_engine_opts eo = { "tf-plugins", plugins, 2, 3000, NULL };
 
 	(void)state;
 	memset(&F, 0, sizeof(F));
 	pthread_mutex_init(&F.lock, NULL);
-	F.plugins = tu_mkdtemp("tf-plugins");
 	F.state = tu_mkdtemp("tf-state");
 	F.work = tu_mkdtemp("tf-work");
-	fmt(tf, sizeof(tf), "%s/plugins/terraform/.libs/terraform.so",
-	         top ? top : ".");
 	fmt(F.data, sizeof(F.data), "%s/tests/data/terraform", src ? src : "..");
-	assert_int_equal(tu_copy(tf, F.plugins, "terraform.so", 0755), 0);
-	assert_int_equal(tu_copy(shell ? shell : "plugins/shell/.libs/shell.so", F.plugins,
-	                         "shell.so", 0755), 0);
-	assert_int_equal(tu_copy(tu_fixture("noop"), F.plugins, "noop.so", 0755), 0);
-	assert_int_equal(inn_policy_default(&F.pol), 0);
-	assert_int_equal(inn_registry_load(&F.reg, F.plugins, F.pol, inn_host_table()), 0);
-	assert_int_equal(F.reg->nplugins, 3);
-	memset(&eo, 0, sizeof(eo));
-	eo.plugin_dir = F.plugins;
-	eo.policy = F.pol;
-	eo.registry = F.reg;
-	eo.workers = 2;
-	eo.kill_grace_ms = 3000;
 	eo.state_root = F.state;
-	assert_int_equal(inn_engine_new(&F.eng, &eo), 0);
+	tu_engine_setup(&eo, &F.plugins, &F.pol, &F.reg, &F.eng);
 	return 0;
 }
 
@@ -127,58 +110,21 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	inn_engine_free(F.eng);
-	inn_registry_free(F.reg);
-	inn_policy_free(F.pol);
-	tu_rmrf(F.plugins);
+	tu_engine_teardown(F.plugins, F.pol, F.reg, F.eng);
 	tu_rmrf(F.state);
 	tu_rmrf(F.work);
-	free(F.plugins);
 	free(F.state);
 	free(F.work);
 	pthread_mutex_destroy(&F.lock);
 	return 0;
 }
 
-/* Loads a workflow; with want_error, expects it to be refused and returns
- * the diagnostics joined (static buffer), else NULL after failing. */
+/* Loads a workflow; with diag_out, a refused one returns NULL and the
+ * diagnostics are in diag_out, else a refused one fails the test. */
 static inn_workflow *
 load(const char *yaml, char *diag_out, size_t diag_len)
 {
-	inn_workflow *wf = NULL;
-	inn_load_ctx ctx = { F.pol, F.reg };
-	inn_diag d;
-	size_t i, o = 0;
-	int rc;
-
-	inn_diag_init(&d);
-	rc = inn_workflow_load_string(&wf, "test.yaml", yaml, strlen(yaml), &ctx, &d);
-	if (diag_out != NULL) {
-		diag_out[0] = '\0';
-		for (i = 0; i < d.n && o + 1 < diag_len; i++) {
-			inn_diag_format(&d, i, diag_out + o, diag_len - o);
-			o += strlen(diag_out + o);
-			if (o + 1 < diag_len)
-				diag_out[o++] = '\n';
-			diag_out[o] = '\0';
-		}
-	}
-	if (rc != 0 || d.nerrors > 0) {
-		if (diag_out == NULL) {
-			for (i = 0; i < d.n; i++) {
-				char buf[1024];
-
-				inn_diag_format(&d, i, buf, sizeof(buf));
-				print_message("# %s\n", buf);
-			}
-			inn_diag_free(&d);
-			fail_msg("workflow did not load");
-		}
-		inn_workflow_free(wf);
-		wf = NULL;
-	}
-	inn_diag_free(&d);
-	return wf;
+	return tu_load_wf(F.pol, F.reg, yaml, diag_out, diag_len);
 }
 
 struct result {
