@@ -469,6 +469,39 @@ err:
 	return -1;
 }
 
+/* Creates config.working_dir dir in the workspace ws (make_workdir) and
+ * checks that, symbolic links resolved, it stays there; its path goes to
+ * cwd (SHELL_PATH_MAX bytes).  Returns 0 or INN_EINVAL after logging. */
+static int
+enter_workdir(const inn_host *host, inn_step *step, const char *ws,
+              const char *dir, char *cwd)
+{
+	char rws[PATH_MAX], rcwd[PATH_MAX];
+	struct stat st;
+	size_t n;
+
+	if ((size_t)snprintf(cwd, SHELL_PATH_MAX, "%s/%s", ws, dir) >=
+	    SHELL_PATH_MAX) {
+		host->log(step, INN_LOG_ERROR, "config.working_dir: path too long");
+		return INN_EINVAL;
+	}
+	if (make_workdir(ws, dir) != 0 || stat(cwd, &st) != 0 ||
+	    !S_ISDIR(st.st_mode)) {
+		host->log(step, INN_LOG_ERROR, "config.working_dir: cannot create \"%s\" "
+		          "in the workspace: %s", dir, strerror(errno));
+		return INN_EINVAL;
+	}
+	/* a link an earlier step left in the workspace must not lead out */
+	if (realpath(ws, rws) == NULL || realpath(cwd, rcwd) == NULL ||
+	    strncmp(rcwd, rws, (n = strlen(rws))) != 0 ||
+	    (rcwd[n] != '\0' && rcwd[n] != '/')) {
+		host->log(step, INN_LOG_ERROR, "config.working_dir: \"%s\" leads out "
+		          "of the workspace; refused", dir);
+		return INN_EINVAL;
+	}
+	return 0;
+}
+
 /*
  * Runs the step: reads the (rendered) config, creates the output file,
  * spawns the program and judges how it ended; on success parses the output
@@ -488,7 +521,6 @@ shell_execute(void *state, const inn_host *host, inn_step *step)
 	char err[512], outpath[SHELL_PATH_MAX], cwd[SHELL_PATH_MAX];
 	const char *ws = host->workspace(step), *sd;
 	size_t nenv = 0, i;
-	struct stat st;
 	int64_t started;
 	int rc, have_outfile = 0;
 
@@ -500,36 +532,9 @@ shell_execute(void *state, const inn_host *host, inn_step *step)
 		return rc;
 	}
 
-	if (c.working_dir != NULL) {
-		if ((size_t)snprintf(cwd, sizeof(cwd), "%s/%s", ws, c.working_dir) >=
-		    sizeof(cwd)) {
-			host->log(step, INN_LOG_ERROR, "config.working_dir: path too long");
-			rc = INN_EINVAL;
-			goto out;
-		}
-		if (make_workdir(ws, c.working_dir) != 0 || stat(cwd, &st) != 0 ||
-		    !S_ISDIR(st.st_mode)) {
-			host->log(step, INN_LOG_ERROR, "config.working_dir: cannot create \"%s\" "
-			          "in the workspace: %s", c.working_dir, strerror(errno));
-			rc = INN_EINVAL;
-			goto out;
-		}
-		/* and stays there once symbolic links are resolved (a link an
-		 * earlier step left in the workspace must not lead out) */
-		{
-			char rws[PATH_MAX], rcwd[PATH_MAX];
-			size_t n;
-
-			if (realpath(ws, rws) == NULL || realpath(cwd, rcwd) == NULL ||
-			    strncmp(rcwd, rws, (n = strlen(rws))) != 0 ||
-			    (rcwd[n] != '\0' && rcwd[n] != '/')) {
-				host->log(step, INN_LOG_ERROR, "config.working_dir: \"%s\" "
-				          "leads out of the workspace; refused", c.working_dir);
-				rc = INN_EINVAL;
-				goto out;
-			}
-		}
-	}
+	if (c.working_dir != NULL &&
+	    (rc = enter_workdir(host, step, ws, c.working_dir, cwd)) != 0)
+		goto out;
 
 	/* The workspace is private to the step, so a fixed name is safe; the
 	 * file is not created up front (">>" creates it) -- one inode less per
