@@ -47,10 +47,8 @@ static const pu_field config_fields[] = {
 void
 ans_config_free(struct ansible_config *c)
 {
-	pu_strv_free(c->env);
+	pu_config_free(config_fields, c);
 	free(c->inventory_list);
-	free(c->tags);
-	free(c->skip_tags);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -411,6 +411,25 @@ pu_config_read(const inn_host *host, const inn_step *step, int rendered,
 	return rc;
 }
 
+void
+pu_config_free(const pu_field *fields, void *cfg)
+{
+	char *base = cfg;
+	size_t i;
+
+	for (i = 0; fields[i].name != NULL; i++) {
+		void **slot = (void **)(base + fields[i].offset);
+
+		if (fields[i].kind == PU_STRV)
+			free(*slot);
+		else if (fields[i].kind == PU_ENV)
+			pu_strv_free(*slot);
+		else
+			continue;
+		*slot = NULL;
+	}
+}
+
 int
 pu_buf_add(pu_buf *b, const char *s, size_t n)
 {

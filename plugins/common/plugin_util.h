@@ -115,6 +115,9 @@ typedef struct pu_field {
  */
 int pu_config_read(const inn_host *host, const inn_step *step, int rendered,
                    const pu_field *fields, void *cfg, char *err, size_t errlen);
+/* Frees what pu_config_read allocated in cfg (the PU_STRV and PU_ENV
+ * fields) and sets those fields to NULL; the rest is the caller's. */
+void pu_config_free(const pu_field *fields, void *cfg);
 
 /*
  * Defines fn, a plugin's validate entry point: reads the config as at load

@@ -106,10 +106,7 @@ static const pu_field config_fields[] = {
 static void
 config_free(struct shell_config *c)
 {
-	pu_strv_free(c->env);
-	free(c->command);
-	free(c->inherit_env);
-	free(c->secret_outputs);
+	pu_config_free(config_fields, c);
 	memset(c, 0, sizeof(*c));
 }
 

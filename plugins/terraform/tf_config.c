@@ -90,8 +90,7 @@ static const pu_field config_fields[] = {
 void
 tf_config_free(struct tf_config *c)
 {
-	pu_strv_free(c->env);
-	free(c->outputs);
+	pu_config_free(config_fields, c);
 	json_object_put(c->module);
 	json_object_put(c->variables);
 	json_object_put(c->backend);

@@ -156,11 +156,13 @@ read_cfg(const char *config, int rendered, struct cfg *c, char *err,
 	return rc;
 }
 
+/* pu_config_free frees the arrays the table read and clears them. */
 static void
 cfg_free(struct cfg *c)
 {
-	free(c->items);
-	pu_strv_free(c->env);
+	pu_config_free(fields, c);
+	assert_null(c->items);
+	assert_null(c->env);
 }
 
 static void
