@@ -30,6 +30,10 @@
 #include "model.h"
 #include "testutil.h"
 
+/* The start of a one-step workflow "tf" of type terraform; its config
+ * lines follow. */
+#define TF_STEP "name: tf\nsteps:\n  - name: tf\n    type: terraform\n    config:\n"
+
 #define APP "shop"
 #define ENVIRONMENT "test"
 
@@ -202,8 +206,7 @@ tf_yaml(const char *dir, const char *op, const char *vars)
 	static char yaml[4096];
 
 	fmt(yaml, sizeof(yaml),
-	         "name: tf\nsteps:\n"
-	         "  - name: tf\n    type: terraform\n    config:\n"
+	         TF_STEP
 	         "      working_dir: %s\n      operation: %s\n%s%s%s",
 	         dir, op, vars ? "      variables: " : "", vars ? vars : "",
 	         vars ? "\n" : "");
@@ -295,8 +298,7 @@ test_apply_outputs_reach_a_later_step(void **state)
 
 	(void)state;
 	fmt(yaml, sizeof(yaml),
-	         "name: tf\nsteps:\n"
-	         "  - name: tf\n    type: terraform\n    config:\n"
+	         TF_STEP
 	         "      working_dir: %s\n"
 	         "      variables: {name: alpha, nodes: 5, labels: {team: core}}\n"
 	         "  - name: use\n    type: shell\n    config:\n      script: |\n"
@@ -438,8 +440,7 @@ test_inline_module_workspace_env_and_outputs(void **state)
 	/* an inline module of two files in a workspace; config.env reaches
 	 * terraform (TF_VAR_size); only the listed outputs are published */
 	fmt(yaml, sizeof(yaml),
-	         "name: tf\nsteps:\n"
-	         "  - name: tf\n    type: terraform\n    config:\n"
+	         TF_STEP
 	         "      state_key: inline-demo\n      workspace: staging\n"
 	         "      env: {TF_VAR_size: 7}\n      outputs: [size]\n"
 	         "      module:\n"
@@ -463,8 +464,7 @@ test_inline_module_workspace_env_and_outputs(void **state)
 	/* the module changes (one file now): the same state (state_key) is
 	 * updated in place and the dropped file leaves the working copy */
 	fmt(yaml, sizeof(yaml),
-	         "name: tf\nsteps:\n"
-	         "  - name: tf\n    type: terraform\n    config:\n"
+	         TF_STEP
 	         "      state_key: inline-demo\n      workspace: staging\n"
 	         "      outputs: [ws]\n"
 	         "      module: |\n"
@@ -481,8 +481,7 @@ test_inline_module_workspace_env_and_outputs(void **state)
 
 	/* asking for an output the module does not have fails clearly */
 	fmt(yaml, sizeof(yaml),
-	         "name: tf\nsteps:\n"
-	         "  - name: tf\n    type: terraform\n    config:\n"
+	         TF_STEP
 	         "      state_key: inline-demo\n      workspace: staging\n"
 	         "      operation: output\n      outputs: [nope]\n"
 	         "      module: |\n"
@@ -504,8 +503,7 @@ test_backend_config_reaches_init(void **state)
 
 	(void)state;
 	fmt(yaml, sizeof(yaml),
-	    "name: tf\nsteps:\n"
-	    "  - name: tf\n    type: terraform\n    config:\n"
+	    TF_STEP
 	    "      backend_config: {path: kept/custom-state-file.tfstate}\n"
 	    "      module: |\n"
 	    "        terraform {\n          backend \"local\" {}\n        }\n"
@@ -697,8 +695,7 @@ test_terraform_not_found(void **state)
 	char yaml[4096];
 
 	(void)state;
-	fmt(yaml, sizeof(yaml), "name: tf\nsteps:\n"
-	         "  - name: tf\n    type: terraform\n    config:\n"
+	fmt(yaml, sizeof(yaml), TF_STEP
 	         "      working_dir: %s\n      terraform_bin: %s/no-such-terraform\n",
 	         data_dir("basic"), F.work);
 	r = run_wf(yaml, "nobin", 0);
@@ -724,8 +721,7 @@ test_paths_stay_inside_the_module_base(void **state)
 	assert_int_equal(tu_copy(src, tu_path(base, "mod"), "main.tf", 0644), 0);
 	assert_int_equal(symlink(outside, tu_path(base, "out")), 0);
 
-	fmt(yaml, sizeof(yaml), "name: tf\nsteps:\n"
-	         "  - name: tf\n    type: terraform\n    config:\n"
+	fmt(yaml, sizeof(yaml), TF_STEP
 	         "      module_base: %s\n      working_dir: mod\n", base);
 	r = run_wf(yaml, "based", 0);
 	expect_state(&r, "tf", INN_STATE_SUCCEEDED);
@@ -733,8 +729,7 @@ test_paths_stay_inside_the_module_base(void **state)
 	result_free(&r);
 
 	/* a working_dir that leaves the base through a symbolic link */
-	fmt(yaml, sizeof(yaml), "name: tf\nsteps:\n"
-	         "  - name: tf\n    type: terraform\n    config:\n"
+	fmt(yaml, sizeof(yaml), TF_STEP
 	         "      module_base: %s\n      working_dir: out\n", base);
 	r = run_wf(yaml, "based", 0);
 	expect_state(&r, "tf", INN_STATE_FAILED);
@@ -743,8 +738,7 @@ test_paths_stay_inside_the_module_base(void **state)
 
 	/* a module file that links outside the module */
 	assert_int_equal(symlink(src, tu_path(base, "mod/extra.tf")), 0);
-	fmt(yaml, sizeof(yaml), "name: tf\nsteps:\n"
-	         "  - name: tf\n    type: terraform\n    config:\n"
+	fmt(yaml, sizeof(yaml), TF_STEP
 	         "      module_base: %s\n      working_dir: mod\n", base);
 	r = run_wf(yaml, "based", 0);
 	expect_state(&r, "tf", INN_STATE_FAILED);
@@ -761,8 +755,7 @@ expect_refused(const char *config, const char *want)
 	char yaml[4096], diag[8192];
 	inn_workflow *wf;
 
-	fmt(yaml, sizeof(yaml), "name: tf\nsteps:\n"
-	         "  - name: tf\n    type: terraform\n    config:\n%s", config);
+	fmt(yaml, sizeof(yaml), TF_STEP "%s", config);
 	wf = load(yaml, diag, sizeof(diag));
 	if (wf != NULL) {
 		inn_workflow_free(wf);
