@@ -67,14 +67,14 @@ check_extra_vars(const inn_host *host, const inn_step *step, int rendered,
 		return 0;
 	if (t != INN_VALUE_OBJECT)
 		return pu_refuse(err, errlen, "config.extra_vars: must be an object of "
-		              "variable: value");
+		                 "variable: value");
 	n = host->input_count(step, "extra_vars");
 	for (i = 0; i < n; i++) {
 		const char *key = host->input_key(step, "extra_vars", i);
 
 		if (key != NULL && !pu_valid_env_name(key))
 			return pu_refuse(err, errlen, "config.extra_vars: \"%s\" is not a valid "
-			              "ansible variable name ([A-Za-z_][A-Za-z0-9_]*)", key);
+			                 "ansible variable name ([A-Za-z_][A-Za-z0-9_]*)", key);
 	}
 	return 0;
 }
@@ -101,11 +101,11 @@ read_inventory(const inn_host *host, const inn_step *step, int rendered,
 
 		if (rc == 0 && c->inventory_list[0] == NULL)
 			return pu_refuse(err, errlen, "config.inventory: the list of hosts is "
-			              "empty");
+			                 "empty");
 		return rc;
 	}
 	return pu_refuse(err, errlen, "config.inventory: must be a string (\"host1,"
-	              "host2,\" or an inventory path) or a list of hosts");
+	                 "host2,\" or an inventory path) or a list of hosts");
 }
 
 int
@@ -117,32 +117,32 @@ ans_config_read(const inn_host *host, const inn_step *step, int rendered,
 	memset(c, 0, sizeof(*c));
 	if (host->input_type(step, "") != INN_VALUE_OBJECT)
 		return pu_refuse(err, errlen, "config: must be an object with \"playbook\" "
-		              "or \"playbook_content\"");
+		                 "or \"playbook_content\"");
 	if ((rc = pu_config_read(host, step, rendered, config_fields, c, err,
 	    errlen)) != 0)
 		goto fail;
 	if ((c->playbook != NULL) == (c->playbook_content != NULL)) {
 		rc = pu_refuse(err, errlen, "config: needs exactly one of \"playbook\" (a "
-		            "path) or \"playbook_content\" (the playbook itself)");
+		               "path) or \"playbook_content\" (the playbook itself)");
 		goto fail;
 	}
 	if (c->playbook_base != NULL && c->playbook == NULL) {
 		rc = pu_refuse(err, errlen, "config.playbook_base: only applies to "
-		            "\"playbook\"");
+		               "\"playbook\"");
 		goto fail;
 	}
 	/* the folder a playbook is confined to is the provider's choice, never
 	 * a value a user's parameter renders into (IJ-9) */
 	if (c->playbook_base != NULL && !rendered && pu_is_template(c->playbook_base)) {
 		rc = pu_refuse(err, errlen, "config.playbook_base: must be written out, "
-		            "not rendered from a template (it is the folder the playbook "
-		            "is confined to)");
+		               "not rendered from a template (it is the folder the playbook "
+		               "is confined to)");
 		goto fail;
 	}
 	if (c->playbook_base != NULL && (rendered || !pu_is_template(c->playbook_base)) &&
 	    c->playbook_base[0] != '/') {
 		rc = pu_refuse(err, errlen, "config.playbook_base: \"%s\" must be an "
-		            "absolute path", c->playbook_base);
+		               "absolute path", c->playbook_base);
 		goto fail;
 	}
 	if (c->playbook != NULL && (rendered || !pu_is_template(c->playbook))) {
@@ -152,7 +152,7 @@ ans_config_read(const inn_host *host, const inn_step *step, int rendered,
 		}
 		if (c->playbook[0] != '/' && pu_has_dotdot(c->playbook)) {
 			rc = pu_refuse(err, errlen, "config.playbook: \"%s\" must stay inside "
-			            "its base folder (no \"..\")", c->playbook);
+			               "its base folder (no \"..\")", c->playbook);
 			goto fail;
 		}
 	}
@@ -162,7 +162,7 @@ ans_config_read(const inn_host *host, const inn_step *step, int rendered,
 	}
 	if (c->vault_secret != NULL && c->vault_secret[0] == '\0') {
 		rc = pu_refuse(err, errlen, "config.vault_password_secret: must name a "
-		            "secret");
+		               "secret");
 		goto fail;
 	}
 

@@ -128,7 +128,7 @@ yaml_emit(pu_buf *b, json_object *v, int depth, const char *where,
 
 	if (depth > ANSIBLE_YAML_DEPTH_MAX)
 		return pu_refuse(err, errlen, "config.%s: nested deeper than %d levels",
-		              where, ANSIBLE_YAML_DEPTH_MAX);
+		                 where, ANSIBLE_YAML_DEPTH_MAX);
 	switch (json_object_get_type(v)) {
 	case json_type_null:
 		pu_buf_adds(b, "null");
@@ -147,7 +147,7 @@ yaml_emit(pu_buf *b, json_object *v, int depth, const char *where,
 		if (yaml_quote(b, json_object_get_string(v),
 		    (size_t)json_object_get_string_len(v)) != 0)
 			return pu_refuse(err, errlen, "config.%s: a string is not valid "
-			              "UTF-8", where);
+			                 "UTF-8", where);
 		return 0;
 	case json_type_array:
 		pu_buf_adds(b, "[");
@@ -167,7 +167,7 @@ yaml_emit(pu_buf *b, json_object *v, int depth, const char *where,
 			first = 0;
 			if (yaml_quote(b, key, strlen(key)) != 0)
 				return pu_refuse(err, errlen, "config.%s: a key is not valid "
-				              "UTF-8", where);
+				                 "UTF-8", where);
 			pu_buf_adds(b, ": ");
 			if (yaml_emit(b, val, depth + 1, where, err, errlen) != 0)
 				return INN_EINVAL;

@@ -47,7 +47,7 @@ pu_monotonic_ms(void)
 
 int
 pu_read_timeout(const inn_host *host, const inn_step *step, int rendered,
-             int64_t *ms, char *err, size_t errlen)
+                int64_t *ms, char *err, size_t errlen)
 {
 	const char *s;
 	int64_t i;
@@ -62,26 +62,26 @@ pu_read_timeout(const inn_host *host, const inn_step *step, int rendered,
 			return 0;
 		if (pu_parse_duration_ms(s, ms) != 0 || *ms <= 0)
 			return pu_refuse(err, errlen, "config.timeout: \"%s\" is not a "
-			              "duration (e.g. \"90s\", \"5m\", \"1h30m\" or a "
-			              "number of seconds)", s);
+			                 "duration (e.g. \"90s\", \"5m\", \"1h30m\" or a "
+			                 "number of seconds)", s);
 		return 0;
 	case INN_VALUE_INT:
 		host->input_int(step, "timeout", &i);
 		if (i <= 0 || i > INT64_MAX / 1000)
 			return pu_refuse(err, errlen, "config.timeout: %" PRId64 " is not a "
-			              "positive number of seconds", i);
+			                 "positive number of seconds", i);
 		*ms = i * 1000;
 		return 0;
 	case INN_VALUE_DOUBLE:
 		host->input_double(step, "timeout", &d);
 		if (!(d * 1000 >= 1) || d > 1e12)
 			return pu_refuse(err, errlen, "config.timeout: %g is not a positive "
-			              "number of seconds", d);
+			                 "number of seconds", d);
 		*ms = (int64_t)(d * 1000 + 0.5);
 		return 0;
 	default:
 		return pu_refuse(err, errlen, "config.timeout: must be a duration string "
-		              "or a number of seconds");
+		                 "or a number of seconds");
 	}
 }
 

@@ -114,7 +114,7 @@ read_json(const inn_host *host, const inn_step *step, const char *path,
 	host->free(text);
 	if (*out == NULL)
 		return pu_refuse(err, errlen, "config.%s: cannot read its value: %s", path,
-		              json_tokener_error_desc(jerr));
+		                 json_tokener_error_desc(jerr));
 	return 0;
 }
 
@@ -153,7 +153,7 @@ read_operation(int rendered, struct tf_config *c, char *err, size_t errlen)
 	if (!rendered && pu_is_template(c->operation))
 		return 0;
 	return pu_refuse(err, errlen, "config.operation: \"%s\" is not one of init, "
-	              "plan, apply, destroy, output", c->operation);
+	                 "plan, apply, destroy, output", c->operation);
 }
 
 /* working_dir / module_base (already read as strings): relative ones
@@ -169,10 +169,10 @@ read_module_source(const inn_host *host, const inn_step *step, int rendered,
 
 	if (has_dir == has_mod)
 		return pu_refuse(err, errlen, "config: needs exactly one of \"working_dir\" "
-		              "(a module folder) or \"module\" (inline HCL)");
+		                 "(a module folder) or \"module\" (inline HCL)");
 	if (c->module_base != NULL && !has_dir)
 		return pu_refuse(err, errlen, "config.module_base: only applies to "
-		              "\"working_dir\"");
+		                 "\"working_dir\"");
 	if (c->working_dir != NULL && (rendered || !pu_is_template(c->working_dir))) {
 		if (c->working_dir[0] == '\0')
 			return pu_refuse(err, errlen, "config.working_dir: must not be empty");
@@ -180,23 +180,23 @@ read_module_source(const inn_host *host, const inn_step *step, int rendered,
 		 * an absolute one is confined when the step runs */
 		if (c->working_dir[0] != '/' && pu_has_dotdot(c->working_dir))
 			return pu_refuse(err, errlen, "config.working_dir: \"%s\" must not "
-			              "contain \"..\" (it must stay inside the provider "
-			              "folder)", c->working_dir);
+			                 "contain \"..\" (it must stay inside the provider "
+			                 "folder)", c->working_dir);
 	}
 	if (c->module_base != NULL && (rendered || !pu_is_template(c->module_base)) &&
 	    (c->module_base[0] == '\0' ||
 	    (c->module_base[0] != '/' && pu_has_dotdot(c->module_base))))
 		return pu_refuse(err, errlen, "config.module_base: \"%s\" must be an "
-		              "absolute folder path, or a relative one without \"..\"",
-		              c->module_base);
+		                 "absolute folder path, or a relative one without \"..\"",
+		                 c->module_base);
 	if (!has_mod)
 		return 0;
 
 	t = host->input_type(step, "module");
 	if (t != INN_VALUE_STRING && t != INN_VALUE_OBJECT)
 		return pu_refuse(err, errlen, "config.module: must be a string of HCL "
-		              "(written to main.tf) or an object of file name -> "
-		              "content");
+		                 "(written to main.tf) or an object of file name -> "
+		                 "content");
 	if ((rc = read_json(host, step, "module", &c->module, err, errlen)) != 0)
 		return rc;
 	if (t == INN_VALUE_OBJECT) {
@@ -205,12 +205,12 @@ read_module_source(const inn_host *host, const inn_step *step, int rendered,
 		json_object_object_foreach(c->module, name, content) {
 			if (!valid_module_file(name))
 				return pu_refuse(err, errlen, "config.module: \"%s\" is not a "
-				              "valid file name (letters, digits, _ . -; no "
-				              "folders; not a name terraform or innominatus "
-				              "keep)", name);
+				                 "valid file name (letters, digits, _ . -; no "
+				                 "folders; not a name terraform or innominatus "
+				                 "keep)", name);
 			if (!json_object_is_type(content, json_type_string))
 				return pu_refuse(err, errlen, "config.module.%s: must be a "
-				              "string (the file's content)", name);
+				                 "string (the file's content)", name);
 		}
 	}
 	return 0;
@@ -230,7 +230,7 @@ read_variables(const inn_host *host, const inn_step *step, struct tf_config *c,
 		(void)val;
 		if (!valid_tf_name(name))
 			return pu_refuse(err, errlen, "config.variables: \"%s\" is not a "
-			              "valid terraform variable name", name);
+			                 "valid terraform variable name", name);
 	}
 	return 0;
 }
@@ -253,11 +253,11 @@ read_backend(const inn_host *host, const inn_step *step, int rendered,
 
 		if (!valid_backend_key(key))
 			return pu_refuse(err, errlen, "config.backend_config: \"%s\" is not a "
-			              "valid key (letters, digits, _ . -)", key);
+			                 "valid key (letters, digits, _ . -)", key);
 		if (t != json_type_string && t != json_type_int &&
 		    t != json_type_double && t != json_type_boolean)
 			return pu_refuse(err, errlen, "config.backend_config.%s: must be a "
-			              "string, number or boolean", key);
+			                 "string, number or boolean", key);
 		if (t == json_type_string && (strcmp(key, "path") == 0 ||
 		    strcmp(key, "workspace_dir") == 0)) {
 			const char *v = json_object_get_string(val);
@@ -265,8 +265,8 @@ read_backend(const inn_host *host, const inn_step *step, int rendered,
 			if ((rendered || !pu_is_template(v)) &&
 			    (v[0] == '/' || pu_has_dotdot(v)))
 				return pu_refuse(err, errlen, "config.backend_config.%s: \"%s\" "
-				              "must be a relative path without \"..\" (it stays in "
-				              "the step's state folder)", key, v);
+				                 "must be a relative path without \"..\" (it stays in "
+				                 "the step's state folder)", key, v);
 		}
 	}
 	return 0;
@@ -295,8 +295,8 @@ tf_config_read(const inn_host *host, const inn_step *step, int rendered,
 	if ((rendered || !pu_is_template(c->workspace)) &&
 	    !valid_workspace(c->workspace)) {
 		rc = pu_refuse(err, errlen, "config.workspace: \"%s\" is not a valid "
-		            "workspace name (letters, digits, _ - ., up to 90, not "
-		            "starting with '.')", c->workspace);
+		               "workspace name (letters, digits, _ - ., up to 90, not "
+		               "starting with '.')", c->workspace);
 		goto fail;
 	}
 	/* the program run and the folder modules are confined to are the
@@ -304,8 +304,8 @@ tf_config_read(const inn_host *host, const inn_step *step, int rendered,
 	if (!rendered && (pu_is_template(c->terraform_bin) ||
 	    (c->module_base != NULL && pu_is_template(c->module_base)))) {
 		rc = pu_refuse(err, errlen, "config.%s: must be written out, not rendered "
-		            "from a template", pu_is_template(c->terraform_bin) ?
-		            "terraform_bin" : "module_base");
+		               "from a template", pu_is_template(c->terraform_bin) ?
+		               "terraform_bin" : "module_base");
 		goto fail;
 	}
 	if (c->terraform_bin[0] == '\0') {
@@ -315,7 +315,7 @@ tf_config_read(const inn_host *host, const inn_step *step, int rendered,
 	if (c->state_key != NULL && (rendered || !pu_is_template(c->state_key)) &&
 	    !valid_state_key(c->state_key)) {
 		rc = pu_refuse(err, errlen, "config.state_key: \"%s\" is not a valid key "
-		            "(letters, digits, _ - ., up to 64)", c->state_key);
+		               "(letters, digits, _ - ., up to 64)", c->state_key);
 		goto fail;
 	}
 	return 0;
