@@ -460,7 +460,8 @@ ansible_init(const inn_host *host, void **state)
 	return INN_OK;
 }
 
-PU_DEFINE_VALIDATE(ansible_validate, struct ansible_config, ans_config_read, ans_config_free)
+PU_DEFINE_VALIDATE(ansible_validate, struct ansible_config,
+                   ans_config_read, ans_config_free);
 
 /*
  * Runs the step: reads the (rendered) config, prepares the workspace files

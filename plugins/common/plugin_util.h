@@ -122,7 +122,8 @@ void pu_config_free(const pu_field *fields, void *cfg);
 /*
  * Defines fn, a plugin's validate entry point: reads the config as at load
  * time (rendered = 0) into a type with read -- which frees it on failure
- * and leaves the reason in err -- then frees it with release.
+ * and leaves the reason in err -- then frees it with release.  Written
+ * with a ';' after it, like a declaration (the extern makes that legal).
  */
 #define PU_DEFINE_VALIDATE(fn, type, read, release)                        \
 	static int                                                         \
@@ -137,7 +138,8 @@ void pu_config_free(const pu_field *fields, void *cfg);
 			return rc;                                         \
 		release(&c);                                               \
 		return INN_OK;                                             \
-	}
+	}                                                                  \
+	extern int pu_validate_defined_##fn
 
 /* Defines the plugin's one exported symbol, returning its descriptor. */
 #define PU_DEFINE_ENTRY(descriptor)                                        \

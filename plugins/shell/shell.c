@@ -409,7 +409,8 @@ shell_init(const inn_host *host, void **state)
 	return INN_OK;
 }
 
-PU_DEFINE_VALIDATE(shell_validate, struct shell_config, config_read, config_free)
+PU_DEFINE_VALIDATE(shell_validate, struct shell_config,
+                   config_read, config_free);
 
 /* Creates dir (relative, no "..", checked by config_read) under ws, one
  * component at a time, never creating through a symbolic link (it stops

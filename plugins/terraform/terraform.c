@@ -73,7 +73,8 @@ tf_init(const inn_host *host, void **state)
 	return INN_OK;
 }
 
-PU_DEFINE_VALIDATE(tf_validate, struct tf_config, tf_config_read, tf_config_free)
+PU_DEFINE_VALIDATE(tf_validate, struct tf_config,
+                   tf_config_read, tf_config_free);
 
 /*
  * Runs the step: reads the rendered config, prepares the working copy,
