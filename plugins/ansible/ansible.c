@@ -451,13 +451,9 @@ build_argv(const struct ansible_config *c, const struct ansible_paths *p,
 static int
 ansible_init(const inn_host *host, void **state)
 {
-	char pathbuf[ANSIBLE_PATH_MAX];
-
-	*state = NULL;
-	if (pu_find_program(ANSIBLE_PROGRAM, pathbuf, sizeof(pathbuf)) != 0)
-		host->log(NULL, INN_LOG_WARN, "ansible: " ANSIBLE_MISSING " (workflows "
-		          "still validate; ansible steps fail until it is installed)");
-	return INN_OK;
+	return pu_init_needs_program(host, state, ANSIBLE_PROGRAM, "ansible: "
+	                             ANSIBLE_MISSING " (workflows still validate; "
+	                             "ansible steps fail until it is installed)");
 }
 
 PU_DEFINE_VALIDATE(ansible_validate, struct ansible_config,
@@ -557,9 +553,7 @@ out:
 	}
 	if (res.captured != NULL)
 		host->free(res.captured);
-	for (i = 0; env != NULL && env[i] != NULL; i++)
-		free(env[i]);
-	free(env);
+	pu_strv_free(env);
 	for (i = 0; i < nowned; i++)
 		free(owned[i]);
 	ans_config_free(&c);
@@ -617,21 +611,7 @@ static const char ansible_outputs_schema[] =
 	"\"<host>.ok, <host>.changed, <host>.failed, <host>.unreachable, "
 	"<host>.skipped\"}}";
 
-static const inn_plugin_descriptor ansible_descriptor = {
-	INN_PLUGIN_MAGIC,
-	INN_PLUGIN_ABI_MAJOR,
-	INN_PLUGIN_ABI_MINOR,
-	sizeof(inn_plugin_descriptor),
-	INN_PLUGIN_DRY_RUN | INN_PLUGIN_CANCELLABLE,
-	"ansible",
-	ANSIBLE_VERSION,
-	ansible_step_types,
-	ansible_config_schema,
-	ansible_outputs_schema,
-	ansible_init,
-	ansible_validate,
-	ansible_execute,
-	NULL,
-};
-
-PU_DEFINE_ENTRY(ansible_descriptor)
+PU_DEFINE_PLUGIN(INN_PLUGIN_DRY_RUN | INN_PLUGIN_CANCELLABLE, "ansible",
+                 ANSIBLE_VERSION, ansible_step_types, ansible_config_schema,
+                 ansible_outputs_schema, ansible_init, ansible_validate,
+                 ansible_execute, NULL)

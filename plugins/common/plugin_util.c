@@ -529,6 +529,18 @@ pu_judge_end(const inn_host *host, inn_step *step, const char *who,
 }
 
 int
+pu_init_needs_program(const inn_host *host, void **state, const char *prog,
+                      const char *warning)
+{
+	char buf[PATH_MAX];
+
+	*state = NULL;
+	if (pu_find_program(prog, buf, sizeof(buf)) != 0)
+		host->log(NULL, INN_LOG_WARN, "%s", warning);
+	return INN_OK;
+}
+
+int
 pu_has_dotdot(const char *path)
 {
 	const char *p = path;

@@ -141,12 +141,20 @@ void pu_config_free(const pu_field *fields, void *cfg);
 	}                                                                  \
 	extern int pu_validate_defined_##fn
 
-/* Defines the plugin's one exported symbol, returning its descriptor. */
-#define PU_DEFINE_ENTRY(descriptor)                                        \
+/* Defines the plugin's descriptor for this ABI (the fields after
+ * struct_size, in order) and its one exported symbol returning it. */
+#define PU_DEFINE_PLUGIN(flags, name, version, step_types, config_schema,  \
+                         outputs_schema, init, validate, execute, fini)    \
+	static const inn_plugin_descriptor pu_descriptor = {               \
+		INN_PLUGIN_MAGIC, INN_PLUGIN_ABI_MAJOR, INN_PLUGIN_ABI_MINOR,  \
+		sizeof(inn_plugin_descriptor), (flags), (name), (version),     \
+		(step_types), (config_schema), (outputs_schema), (init),       \
+		(validate), (execute), (fini)                                  \
+	};                                                                 \
 	INN_PLUGIN_EXPORT const inn_plugin_descriptor *                    \
 	inn_plugin_describe_v1(void)                                       \
 	{                                                                  \
-		return &(descriptor);                                      \
+		return &pu_descriptor;                                     \
 	}
 
 /* ---- a bounded growable text buffer (the plugins' counterpart of the
@@ -176,6 +184,12 @@ void pu_buf_free(pu_buf *b);
 int pu_judge_end(const inn_host *host, inn_step *step, const char *who,
                  int64_t timeout_ms, const inn_spawn_result *res,
                  int64_t started);
+
+/* A plugin's init for a plugin that drives the program prog: no state;
+ * when prog is not in $PATH it only logs warning (workflows still
+ * validate; the steps fail until it is installed).  Returns INN_OK. */
+int pu_init_needs_program(const inn_host *host, void **state, const char *prog,
+                          const char *warning);
 
 /* Non-zero if a path has a ".." component. */
 int pu_has_dotdot(const char *path);

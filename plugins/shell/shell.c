@@ -598,9 +598,7 @@ out:
 		unlink(outpath);
 	if (res.captured != NULL)
 		host->free(res.captured);
-	for (i = 0; i < nenv; i++)
-		free(env[i]);
-	free(env);
+	pu_strv_free(env);
 	free(sh_script);
 	config_free(&c);
 	return rc;
@@ -632,21 +630,6 @@ static const char shell_config_schema[] =
 static const char shell_outputs_schema[] =
 	"{\"type\":\"object\",\"additionalProperties\":{\"type\":\"string\"}}";
 
-static const inn_plugin_descriptor shell_descriptor = {
-	INN_PLUGIN_MAGIC,
-	INN_PLUGIN_ABI_MAJOR,
-	INN_PLUGIN_ABI_MINOR,
-	sizeof(inn_plugin_descriptor),
-	INN_PLUGIN_CANCELLABLE,
-	"shell",
-	SHELL_VERSION,
-	shell_step_types,
-	shell_config_schema,
-	shell_outputs_schema,
-	shell_init,
-	shell_validate,
-	shell_execute,
-	NULL,
-};
-
-PU_DEFINE_ENTRY(shell_descriptor)
+PU_DEFINE_PLUGIN(INN_PLUGIN_CANCELLABLE, "shell", SHELL_VERSION,
+                 shell_step_types, shell_config_schema, shell_outputs_schema,
+                 shell_init, shell_validate, shell_execute, NULL)

@@ -63,14 +63,10 @@ state_dir_of(const inn_host *host, inn_step *step)
 static int
 tf_init(const inn_host *host, void **state)
 {
-	char buf[TF_PATH_MAX];
-
-	*state = NULL;
-	if (pu_find_program("terraform", buf, sizeof(buf)) != 0)
-		host->log(NULL, INN_LOG_WARN, "terraform.so: terraform not found in "
-		          "PATH; install it or set config.terraform_bin (workflows "
-		          "still validate; terraform steps fail until then)");
-	return INN_OK;
+	return pu_init_needs_program(host, state, "terraform", "terraform.so: "
+	                             "terraform not found in PATH; install it or "
+	                             "set config.terraform_bin (workflows still "
+	                             "validate; terraform steps fail until then)");
 }
 
 PU_DEFINE_VALIDATE(tf_validate, struct tf_config,
@@ -91,7 +87,6 @@ tf_execute(void *state, const inn_host *host, inn_step *step)
 	const char *sdir;
 	char err[512], vars[TF_PATH_MAX];
 	int rc, lock_fd = -1, op, dry = host->dry_run(step);
-	size_t i;
 
 	(void)state;
 	memset(&x, 0, sizeof(x));
@@ -164,9 +159,7 @@ out:
 		unlink(vars);
 	if (lock_fd >= 0)
 		close(lock_fd);
-	for (i = 0; i < x.nenv; i++)
-		free(x.env[i]);
-	free(x.env);
+	pu_strv_free(x.env);
 	tf_config_free(&c);
 	return rc;
 }
@@ -217,21 +210,7 @@ static const char tf_outputs_schema[] =
 	"\"description\":\"terraform outputs: strings as they are, other "
 	"values as compact JSON; sensitive ones are secret\"}}";
 
-static const inn_plugin_descriptor tf_descriptor = {
-	INN_PLUGIN_MAGIC,
-	INN_PLUGIN_ABI_MAJOR,
-	INN_PLUGIN_ABI_MINOR,
-	sizeof(inn_plugin_descriptor),
-	INN_PLUGIN_DRY_RUN | INN_PLUGIN_IDEMPOTENT | INN_PLUGIN_CANCELLABLE,
-	"terraform",
-	TF_VERSION,
-	tf_step_types,
-	tf_config_schema,
-	tf_outputs_schema,
-	tf_init,
-	tf_validate,
-	tf_execute,
-	NULL,
-};
-
-PU_DEFINE_ENTRY(tf_descriptor)
+PU_DEFINE_PLUGIN(INN_PLUGIN_DRY_RUN | INN_PLUGIN_IDEMPOTENT |
+                 INN_PLUGIN_CANCELLABLE, "terraform", TF_VERSION, tf_step_types,
+                 tf_config_schema, tf_outputs_schema, tf_init, tf_validate,
+                 tf_execute, NULL)
