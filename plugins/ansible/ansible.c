@@ -563,8 +563,7 @@ out:
 static const char *const ansible_step_types[] = { "ansible", NULL };
 
 static const char ansible_config_schema[] =
-	"{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\","
-	"\"type\":\"object\",\"additionalProperties\":false,"
+	PU_CONFIG_SCHEMA_HEAD
 	"\"oneOf\":[{\"required\":[\"playbook\"]},"
 	"{\"required\":[\"playbook_content\"]}],"
 	"\"properties\":{"

@@ -141,6 +141,12 @@ void pu_config_free(const pu_field *fields, void *cfg);
 	}                                                                  \
 	extern int pu_validate_defined_##fn
 
+/* How every bundled plugin's config schema starts: a closed JSON object
+ * (draft 2020-12); "oneOf" and "properties" follow. */
+#define PU_CONFIG_SCHEMA_HEAD \
+	"{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"," \
+	"\"type\":\"object\",\"additionalProperties\":false,"
+
 /* Defines the plugin's descriptor for this ABI (the fields after
  * struct_size, in order) and its one exported symbol returning it. */
 #define PU_DEFINE_PLUGIN(flags, name, version, step_types, config_schema,  \

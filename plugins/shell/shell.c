@@ -607,8 +607,7 @@ out:
 static const char *const shell_step_types[] = { "shell", NULL };
 
 static const char shell_config_schema[] =
-	"{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\","
-	"\"type\":\"object\",\"additionalProperties\":false,"
+	PU_CONFIG_SCHEMA_HEAD
 	"\"oneOf\":[{\"required\":[\"script\"]},{\"required\":[\"command\"]}],"
 	"\"properties\":{"
 	"\"script\":{\"type\":\"string\"},"

@@ -167,8 +167,7 @@ out:
 static const char *const tf_step_types[] = { "terraform", NULL };
 
 static const char tf_config_schema[] =
-	"{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\","
-	"\"type\":\"object\",\"additionalProperties\":false,"
+	PU_CONFIG_SCHEMA_HEAD
 	"\"oneOf\":[{\"required\":[\"working_dir\"]},{\"required\":[\"module\"]}],"
 	"\"properties\":{"
 	"\"working_dir\":{\"type\":\"string\",\"description\":\"the module "
