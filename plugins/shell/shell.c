@@ -27,7 +27,6 @@
 
 #include <innominatus/plugin.h>
 
-#include "duration.h"
 #include "plugin_util.h"
 
 #ifdef PACKAGE_VERSION
@@ -46,183 +45,70 @@ struct shell_config {
 	const char *script;
 	const char **command;       /* NULL-terminated argv, or NULL */
 	const char *shell;
-	char **env;                 /* NULL-terminated "NAME=value" */
-	size_t nenv;
+	char **env;                 /* NULL-terminated "NAME=value", or NULL */
 	const char **inherit_env;   /* NULL-terminated, or NULL */
 	const char *working_dir;    /* NULL: the workspace itself */
 	int64_t timeout_ms;         /* 0: none */
 	const char **secret_outputs;/* NULL-terminated, or NULL */
 };
 
-static const char *const config_fields[] = {
-	"script", "command", "shell", "env", "inherit_env", "working_dir",
-	"timeout", "secret_outputs", NULL
-};
-
-
-
-static int
-is_name_start(int c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
-}
-
-static int
-is_name_char(int c)
-{
-	return is_name_start(c) || (c >= '0' && c <= '9');
-}
-
-/* [A-Za-z_][A-Za-z0-9_]* */
-static int
-valid_env_name(const char *s)
-{
-	if (!is_name_start((unsigned char)*s))
-		return 0;
-	while (*++s != '\0')
-		if (!is_name_char((unsigned char)*s))
-			return 0;
-	return 1;
-}
-
 /* Length of the output name [A-Za-z_][A-Za-z0-9_.-]* at the start of s
  * (0 if none). */
 static size_t
 output_name_len(const char *s, size_t len)
 {
+	char c[2] = { 0, 0 };
 	size_t i;
 
-	if (len == 0 || !is_name_start((unsigned char)s[0]))
-		return 0;
-	for (i = 1; i < len; i++)
-		if (!is_name_char((unsigned char)s[i]) && s[i] != '.' && s[i] != '-')
+	for (i = 0; i < len; i++) {
+		c[0] = s[i];
+		if (i == 0 ? !pu_valid_name(c, "", 0) : !pu_chars_ok(c, ".-"))
 			break;
+	}
 	return i;
 }
 
+/* A whole output name (secret_outputs). */
+static int
+valid_output_name(const char *s)
+{
+	return pu_valid_name(s, ".-", 0);
+}
+
+/* Names of environment variables and outputs are checked unless they still
+ * hold a template, even once rendered. */
+static const pu_strv_rule command_rule = {
+	"must be an array of strings", NULL, NULL, 0, 0
+};
+static const pu_strv_rule inherit_env_rule = {
+	"must be an array of strings", pu_valid_env_name,
+	"is not a valid environment variable name", 0, 1
+};
+static const pu_strv_rule secret_outputs_rule = {
+	"must be an array of strings", valid_output_name,
+	"is not a valid output name", 0, 1
+};
+
+static const pu_field config_fields[] = {
+	PU_FIELD("script", PU_STRING, struct shell_config, script),
+	PU_FIELD_STRV("command", struct shell_config, command, &command_rule),
+	PU_FIELD("shell", PU_STRING, struct shell_config, shell),
+	PU_FIELD("env", PU_ENV, struct shell_config, env),
+	PU_FIELD_STRV("inherit_env", struct shell_config, inherit_env,
+	              &inherit_env_rule),
+	PU_FIELD("working_dir", PU_STRING, struct shell_config, working_dir),
+	PU_FIELD("timeout", PU_TIMEOUT, struct shell_config, timeout_ms),
+	PU_FIELD_STRV("secret_outputs", struct shell_config, secret_outputs,
+	              &secret_outputs_rule),
+	{ NULL, PU_OTHER, 0, NULL }
+};
 
 static void
 config_free(struct shell_config *c)
 {
-	size_t i;
-
-	for (i = 0; i < c->nenv; i++)
-		free(c->env[i]);
-	free(c->env);
-	free(c->command);
-	free(c->inherit_env);
-	free(c->secret_outputs);
+	pu_config_free(config_fields, c);
 	memset(c, 0, sizeof(*c));
 }
-
-/*
- * Reads the array of strings at field into a malloc'd NULL-terminated
- * array of borrowed strings.  With names, each element must be a valid
- * environment variable name (output name with names == 2) unless it is
- * still a template.  Returns 0 or INN_EINVAL / INN_ENOMEM with err set.
- */
-static int
-read_string_array(const inn_host *host, const inn_step *step, const char *field,
-                  int names, const char ***out, char *err, size_t errlen)
-{
-	size_t n, i;
-	const char **v;
-	char path[64];
-
-	*out = NULL;
-	if (host->input_type(step, field) != INN_VALUE_ARRAY)
-		return pu_refuse(err, errlen, "config.%s: must be an array of strings",
-		              field);
-	n = host->input_count(step, field);
-	if ((v = calloc(n + 1, sizeof(*v))) == NULL) {
-		pu_refuse(err, errlen, "config.%s: out of memory", field);
-		return INN_ENOMEM;
-	}
-	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s.%zu", field, i);
-		if (host->input_string(step, path, &v[i]) != 0) {
-			free(v);
-			return pu_refuse(err, errlen, "config.%s: must be a string", path);
-		}
-		if (names == 1 && !pu_is_template(v[i]) && !valid_env_name(v[i])) {
-			pu_refuse(err, errlen, "config.%s: \"%s\" is not a valid environment "
-			       "variable name", field, v[i]);
-			free(v);
-			return INN_EINVAL;
-		}
-		if (names == 2 && !pu_is_template(v[i]) &&
-		    (output_name_len(v[i], strlen(v[i])) != strlen(v[i]) ||
-		    v[i][0] == '\0')) {
-			pu_refuse(err, errlen, "config.%s: \"%s\" is not a valid output name",
-			       field, v[i]);
-			free(v);
-			return INN_EINVAL;
-		}
-	}
-	*out = v;
-	return 0;
-}
-
-/* Reads config.env into c->env as "NAME=value" strings. */
-static int
-read_env(const inn_host *host, const inn_step *step, struct shell_config *c,
-         char *err, size_t errlen)
-{
-	size_t n, i;
-	char path[300];
-
-	if (host->input_type(step, "env") != INN_VALUE_OBJECT)
-		return pu_refuse(err, errlen, "config.env: must be an object of NAME: value");
-	n = host->input_count(step, "env");
-	if ((c->env = calloc(n + 1, sizeof(*c->env))) == NULL) {
-		pu_refuse(err, errlen, "config.env: out of memory");
-		return INN_ENOMEM;
-	}
-	for (i = 0; i < n; i++) {
-		const char *name = host->input_key(step, "env", i);
-		const char *sval = NULL;
-		char *json = NULL, *entry;
-		size_t len;
-		int type;
-
-		if (name == NULL)
-			break;
-		if (!valid_env_name(name))
-			return pu_refuse(err, errlen, "config.env: \"%s\" is not a valid "
-			              "environment variable name", name);
-		if ((size_t)snprintf(path, sizeof(path), "env.%s", name) >= sizeof(path))
-			return pu_refuse(err, errlen, "config.env: name \"%.40s...\" is too "
-			              "long", name);
-		type = host->input_type(step, path);
-		if (type == INN_VALUE_STRING) {
-			if (host->input_string(step, path, &sval) != 0)
-				return pu_refuse(err, errlen, "config.%s: %s", path,
-				              host->last_error());
-		} else if (type == INN_VALUE_BOOL || type == INN_VALUE_INT ||
-		           type == INN_VALUE_DOUBLE) {
-			if (host->input_json(step, path, &json) != 0)
-				return pu_refuse(err, errlen, "config.%s: %s", path,
-				              host->last_error());
-			sval = json;
-		} else {
-			return pu_refuse(err, errlen, "config.%s: must be a string, number or "
-			              "boolean", path);
-		}
-		len = strlen(name) + 1 + strlen(sval) + 1;
-		entry = malloc(len);
-		if (entry != NULL)
-			snprintf(entry, len, "%s=%s", name, sval);
-		if (json != NULL)
-			host->free(json);
-		if (entry == NULL) {
-			pu_refuse(err, errlen, "config.env: out of memory");
-			return INN_ENOMEM;
-		}
-		c->env[c->nenv++] = entry;
-	}
-	return 0;
-}
-
 
 /* Linux's MAX_ARG_STRLEN: 32 pages, the terminating NUL included. */
 static size_t
@@ -243,104 +129,56 @@ static int
 config_read(const inn_host *host, const inn_step *step, int rendered,
             struct shell_config *c, char *err, size_t errlen)
 {
-	size_t n, i, j;
-	int has_script, has_command, t, rc;
+	int rc;
 
 	memset(c, 0, sizeof(*c));
-	if (host->input_type(step, "") != INN_VALUE_OBJECT)
-		return pu_refuse(err, errlen, "config: must be an object");
-	n = host->input_count(step, "");
-	for (i = 0; i < n; i++) {
-		const char *key = host->input_key(step, "", i);
-
-		for (j = 0; key != NULL && config_fields[j] != NULL; j++)
-			if (strcmp(key, config_fields[j]) == 0)
-				break;
-		if (key != NULL && config_fields[j] == NULL)
-			return pu_refuse(err, errlen, "config: unknown field \"%s\" (known: "
-			              "script, command, shell, env, inherit_env, "
-			              "working_dir, timeout, secret_outputs)", key);
+	if ((rc = pu_config_read(host, step, rendered, config_fields, c, err,
+	    errlen)) != 0)
+		goto fail;
+	if ((c->script != NULL) == (c->command != NULL)) {
+		rc = pu_refuse(err, errlen, "config: needs exactly one of \"script\" "
+		               "or \"command\"");
+		goto fail;
 	}
-
-	has_script = host->input_type(step, "script") != INN_VALUE_ABSENT;
-	has_command = host->input_type(step, "command") != INN_VALUE_ABSENT;
-	if (has_script == has_command)
-		return pu_refuse(err, errlen, "config: needs exactly one of \"script\" or "
-		              "\"command\"");
-	if (has_script && host->input_string(step, "script", &c->script) != 0)
-		return pu_refuse(err, errlen, "config.script: must be a string");
 	/* The script is one argument of the shell, and Linux refuses a single
 	 * argument over MAX_ARG_STRLEN (32 pages) with E2BIG: say so at load
 	 * when the length is known (no template left), else before running. */
-	if (has_script && (rendered || !pu_is_template(c->script)) &&
-	    strlen(c->script) + sizeof("set -e\n") > script_arg_max())
-		return pu_refuse(err, errlen, "config.script: %zu bytes; a script is passed "
-		              "to the shell as one argument, which Linux limits to %zu bytes "
-		              "(put it in a file and run that)", strlen(c->script),
-		              script_arg_max() - sizeof("set -e\n"));
-	if (has_command) {
-		if ((rc = read_string_array(host, step, "command", 0, &c->command,
-		    err, errlen)) != 0)
-			goto fail;
-		if (c->command[0] == NULL || c->command[0][0] == '\0') {
-			rc = pu_refuse(err, errlen, "config.command: must be a non-empty "
-			            "array whose first element names the program");
-			goto fail;
-		}
+	if (c->script != NULL && (rendered || !pu_is_template(c->script)) &&
+	    strlen(c->script) + sizeof("set -e\n") > script_arg_max()) {
+		rc = pu_refuse(err, errlen, "config.script: %zu bytes; a script is "
+		               "passed to the shell as one argument, which Linux limits "
+		               "to %zu bytes (put it in a file and run that)",
+		               strlen(c->script), script_arg_max() - sizeof("set -e\n"));
+		goto fail;
 	}
-
-	c->shell = "bash";
-	if ((t = host->input_type(step, "shell")) != INN_VALUE_ABSENT) {
-		if (has_command) {
-			rc = pu_refuse(err, errlen, "config.shell: only applies to \"script\", "
-			            "not to \"command\"");
-			goto fail;
-		}
-		if (t != INN_VALUE_STRING ||
-		    host->input_string(step, "shell", &c->shell) != 0) {
-			rc = pu_refuse(err, errlen, "config.shell: must be a string");
-			goto fail;
-		}
-		if ((rendered || !pu_is_template(c->shell)) &&
-		    strcmp(c->shell, "bash") != 0 && strcmp(c->shell, "sh") != 0 &&
-		    c->shell[0] != '/') {
-			rc = pu_refuse(err, errlen, "config.shell: \"%s\" is not supported; "
-			            "use \"bash\", \"sh\" or an absolute path", c->shell);
-			goto fail;
-		}
+	if (c->command != NULL &&
+	    (c->command[0] == NULL || c->command[0][0] == '\0')) {
+		rc = pu_refuse(err, errlen, "config.command: must be a non-empty "
+		               "array whose first element names the program");
+		goto fail;
 	}
-
-	if (host->input_type(step, "env") != INN_VALUE_ABSENT &&
-	    (rc = read_env(host, step, c, err, errlen)) != 0)
+	if (c->shell != NULL && c->command != NULL) {
+		rc = pu_refuse(err, errlen, "config.shell: only applies to \"script\", "
+		               "not to \"command\"");
 		goto fail;
-	if (host->input_type(step, "inherit_env") != INN_VALUE_ABSENT &&
-	    (rc = read_string_array(host, step, "inherit_env", 1, &c->inherit_env,
-	    err, errlen)) != 0)
-		goto fail;
-	if (host->input_type(step, "secret_outputs") != INN_VALUE_ABSENT &&
-	    (rc = read_string_array(host, step, "secret_outputs", 2,
-	    &c->secret_outputs, err, errlen)) != 0)
-		goto fail;
-
-	if ((t = host->input_type(step, "working_dir")) != INN_VALUE_ABSENT) {
-		if (t != INN_VALUE_STRING ||
-		    host->input_string(step, "working_dir", &c->working_dir) != 0) {
-			rc = pu_refuse(err, errlen, "config.working_dir: must be a string");
-			goto fail;
-		}
-		if ((rendered || !pu_is_template(c->working_dir)) &&
-		    (c->working_dir[0] == '\0' || c->working_dir[0] == '/' ||
-		     pu_has_dotdot(c->working_dir))) {
-			rc = pu_refuse(err, errlen, "config.working_dir: \"%s\" must be a "
-			            "path inside the workspace (relative, no \"..\")",
-			            c->working_dir);
-			goto fail;
-		}
 	}
-	if (host->input_type(step, "timeout") != INN_VALUE_ABSENT &&
-	    (rc = pu_read_timeout(host, step, rendered, &c->timeout_ms, err,
-	    errlen)) != 0)
+	if (c->shell == NULL)
+		c->shell = "bash";
+	if ((rendered || !pu_is_template(c->shell)) &&
+	    strcmp(c->shell, "bash") != 0 && strcmp(c->shell, "sh") != 0 &&
+	    c->shell[0] != '/') {
+		rc = pu_refuse(err, errlen, "config.shell: \"%s\" is not supported; "
+		               "use \"bash\", \"sh\" or an absolute path", c->shell);
 		goto fail;
+	}
+	if (c->working_dir != NULL && (rendered || !pu_is_template(c->working_dir)) &&
+	    (c->working_dir[0] == '\0' || c->working_dir[0] == '/' ||
+	     pu_has_dotdot(c->working_dir))) {
+		rc = pu_refuse(err, errlen, "config.working_dir: \"%s\" must be a "
+		               "path inside the workspace (relative, no \"..\")",
+		               c->working_dir);
+		goto fail;
+	}
 	return 0;
 fail:
 	config_free(c);
@@ -507,7 +345,6 @@ out:
 	return rc;
 }
 
-
 /* Fills argv for a script.  For sh, errexit is turned on inside the script
  * ("set -e" prepended, stored in *owned) rather than with "sh -e": dash
  * given -e forks for the last command instead of exec'ing it, which costs
@@ -548,38 +385,15 @@ build_argv(const struct shell_config *c, const char **argv, char **owned)
 	return n;
 }
 
-
-
 /* Turns how the program ended into the step result, logging why it failed. */
 static int
 judge_result(const inn_host *host, inn_step *step, const struct shell_config *c,
              const inn_spawn_result *res, int64_t started)
 {
-	char dur[64];
-	int64_t dl;
+	int rc = pu_judge_end(host, step, NULL, c->timeout_ms, res, started);
 
-	if (res->cancelled) {
-		host->log(step, INN_LOG_WARN, "cancelled");
-		return INN_ECANCELLED;
-	}
-	if (res->timed_out) {
-		dl = host->deadline_ms(step);
-		if (c->timeout_ms > 0 && (dl == 0 || started + c->timeout_ms <= dl)) {
-			pu_format_duration(dur, sizeof(dur), c->timeout_ms);
-			host->log(step, INN_LOG_ERROR, "timed out after %s", dur);
-		} else {
-			host->log(step, INN_LOG_ERROR, "timed out: the step's deadline "
-			          "passed");
-		}
-		return INN_ETIMEOUT;
-	}
-	if (res->term_signal != 0) {
-		const char *abbr = sigabbrev_np(res->term_signal);
-
-		host->log(step, INN_LOG_ERROR, "killed by signal %d (SIG%s)",
-		          res->term_signal, abbr ? abbr : "?");
-		return INN_ERROR;
-	}
+	if (rc != 0)
+		return rc;
 	if (res->exit_code != 0) {
 		host->log(step, INN_LOG_ERROR, "exit status %d", res->exit_code);
 		return INN_ERROR;
@@ -595,27 +409,9 @@ shell_init(const inn_host *host, void **state)
 	return INN_OK;
 }
 
-static int
-shell_validate(void *state, const inn_host *host, const inn_step *step,
-               char *err, size_t errlen)
-{
-	struct shell_config c;
-	int rc;
+PU_DEFINE_VALIDATE(shell_validate, struct shell_config,
+                   config_read, config_free);
 
-	(void)state;
-	if ((rc = config_read(host, step, 0, &c, err, errlen)) != 0)
-		return rc;
-	config_free(&c);
-	return INN_OK;
-}
-
-/*
- * Runs the step: reads the (rendered) config, creates the output file,
- * spawns the program and judges how it ended; on success parses the output
- * file.  Returns INN_OK, INN_ERROR (non-zero exit, signal, bad output
- * file), INN_ETIMEOUT, INN_ECANCELLED, INN_ESPAWN or INN_EINVAL (config),
- * always after logging why.
- */
 /* Creates dir (relative, no "..", checked by config_read) under ws, one
  * component at a time, never creating through a symbolic link (it stops
  * there: the caller checks where the link leads).  Every step
@@ -671,6 +467,46 @@ err:
 	return -1;
 }
 
+/* Creates config.working_dir dir in the workspace ws (make_workdir) and
+ * checks that, symbolic links resolved, it stays there; its path goes to
+ * cwd (SHELL_PATH_MAX bytes).  Returns 0 or INN_EINVAL after logging. */
+static int
+enter_workdir(const inn_host *host, inn_step *step, const char *ws,
+              const char *dir, char *cwd)
+{
+	char rws[PATH_MAX], rcwd[PATH_MAX];
+	struct stat st;
+	size_t n;
+
+	if ((size_t)snprintf(cwd, SHELL_PATH_MAX, "%s/%s", ws, dir) >=
+	    SHELL_PATH_MAX) {
+		host->log(step, INN_LOG_ERROR, "config.working_dir: path too long");
+		return INN_EINVAL;
+	}
+	if (make_workdir(ws, dir) != 0 || stat(cwd, &st) != 0 ||
+	    !S_ISDIR(st.st_mode)) {
+		host->log(step, INN_LOG_ERROR, "config.working_dir: cannot create \"%s\" "
+		          "in the workspace: %s", dir, strerror(errno));
+		return INN_EINVAL;
+	}
+	/* a link an earlier step left in the workspace must not lead out */
+	if (realpath(ws, rws) == NULL || realpath(cwd, rcwd) == NULL ||
+	    strncmp(rcwd, rws, (n = strlen(rws))) != 0 ||
+	    (rcwd[n] != '\0' && rcwd[n] != '/')) {
+		host->log(step, INN_LOG_ERROR, "config.working_dir: \"%s\" leads out "
+		          "of the workspace; refused", dir);
+		return INN_EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Runs the step: reads the (rendered) config, creates the output file,
+ * spawns the program and judges how it ended; on success parses the output
+ * file.  Returns INN_OK, INN_ERROR (non-zero exit, signal, bad output
+ * file), INN_ETIMEOUT, INN_ECANCELLED, INN_ESPAWN or INN_EINVAL (config),
+ * always after logging why.
+ */
 static int
 shell_execute(void *state, const inn_host *host, inn_step *step)
 {
@@ -683,7 +519,6 @@ shell_execute(void *state, const inn_host *host, inn_step *step)
 	char err[512], outpath[SHELL_PATH_MAX], cwd[SHELL_PATH_MAX];
 	const char *ws = host->workspace(step), *sd;
 	size_t nenv = 0, i;
-	struct stat st;
 	int64_t started;
 	int rc, have_outfile = 0;
 
@@ -695,36 +530,9 @@ shell_execute(void *state, const inn_host *host, inn_step *step)
 		return rc;
 	}
 
-	if (c.working_dir != NULL) {
-		if ((size_t)snprintf(cwd, sizeof(cwd), "%s/%s", ws, c.working_dir) >=
-		    sizeof(cwd)) {
-			host->log(step, INN_LOG_ERROR, "config.working_dir: path too long");
-			rc = INN_EINVAL;
-			goto out;
-		}
-		if (make_workdir(ws, c.working_dir) != 0 || stat(cwd, &st) != 0 ||
-		    !S_ISDIR(st.st_mode)) {
-			host->log(step, INN_LOG_ERROR, "config.working_dir: cannot create \"%s\" "
-			          "in the workspace: %s", c.working_dir, strerror(errno));
-			rc = INN_EINVAL;
-			goto out;
-		}
-		/* and stays there once symbolic links are resolved (a link an
-		 * earlier step left in the workspace must not lead out) */
-		{
-			char rws[PATH_MAX], rcwd[PATH_MAX];
-			size_t n;
-
-			if (realpath(ws, rws) == NULL || realpath(cwd, rcwd) == NULL ||
-			    strncmp(rcwd, rws, (n = strlen(rws))) != 0 ||
-			    (rcwd[n] != '\0' && rcwd[n] != '/')) {
-				host->log(step, INN_LOG_ERROR, "config.working_dir: \"%s\" "
-				          "leads out of the workspace; refused", c.working_dir);
-				rc = INN_EINVAL;
-				goto out;
-			}
-		}
-	}
+	if (c.working_dir != NULL &&
+	    (rc = enter_workdir(host, step, ws, c.working_dir, cwd)) != 0)
+		goto out;
 
 	/* The workspace is private to the step, so a fixed name is safe; the
 	 * file is not created up front (">>" creates it) -- one inode less per
@@ -745,9 +553,10 @@ shell_execute(void *state, const inn_host *host, inn_step *step)
 	have_outfile = 1;
 
 	rc = INN_ENOMEM;
-	if ((env = calloc(c.nenv + 5, sizeof(*env))) == NULL)
+	if ((env = calloc(pu_strv_len((const char *const *)c.env) + 5,
+	    sizeof(*env))) == NULL)
 		goto oom;
-	for (i = 0; i < c.nenv; i++)
+	for (i = 0; c.env != NULL && c.env[i] != NULL; i++)
 		if ((env[nenv++] = strdup(c.env[i])) == NULL)
 			goto oom;
 	/* Ours come last so a config env entry cannot redirect them.
@@ -789,9 +598,7 @@ out:
 		unlink(outpath);
 	if (res.captured != NULL)
 		host->free(res.captured);
-	for (i = 0; i < nenv; i++)
-		free(env[i]);
-	free(env);
+	pu_strv_free(env);
 	free(sh_script);
 	config_free(&c);
 	return rc;
@@ -800,8 +607,7 @@ out:
 static const char *const shell_step_types[] = { "shell", NULL };
 
 static const char shell_config_schema[] =
-	"{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\","
-	"\"type\":\"object\",\"additionalProperties\":false,"
+	PU_CONFIG_SCHEMA_HEAD
 	"\"oneOf\":[{\"required\":[\"script\"]},{\"required\":[\"command\"]}],"
 	"\"properties\":{"
 	"\"script\":{\"type\":\"string\"},"
@@ -823,25 +629,6 @@ static const char shell_config_schema[] =
 static const char shell_outputs_schema[] =
 	"{\"type\":\"object\",\"additionalProperties\":{\"type\":\"string\"}}";
 
-static const inn_plugin_descriptor shell_descriptor = {
-	INN_PLUGIN_MAGIC,
-	INN_PLUGIN_ABI_MAJOR,
-	INN_PLUGIN_ABI_MINOR,
-	sizeof(inn_plugin_descriptor),
-	INN_PLUGIN_CANCELLABLE,
-	"shell",
-	SHELL_VERSION,
-	shell_step_types,
-	shell_config_schema,
-	shell_outputs_schema,
-	shell_init,
-	shell_validate,
-	shell_execute,
-	NULL,
-};
-
-INN_PLUGIN_EXPORT const inn_plugin_descriptor *
-inn_plugin_describe_v1(void)
-{
-	return &shell_descriptor;
-}
+PU_DEFINE_PLUGIN(INN_PLUGIN_CANCELLABLE, "shell", SHELL_VERSION,
+                 shell_step_types, shell_config_schema, shell_outputs_schema,
+                 shell_init, shell_validate, shell_execute, NULL)

@@ -12,7 +12,6 @@
  *   flood-stdout  printf 50 MB to its own stdout, then succeeds
  *   big-output    an output larger than the host's cap
  */
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,12 +81,8 @@ crashy_execute(void *state, const inn_host *host, inn_step *step)
 		return host->output(step, "attempts", buf, 0);
 	}
 	if (strcmp(mode, "sleep") == 0) {
-		struct pollfd pfd;
-
 		host->input_int(step, "ms", &n);
-		pfd.fd = host->cancel_fd(step);
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, (int)n) > 0)
+		if (fixture_sleep(host, step, n) != INN_OK)
 			return INN_ECANCELLED;
 		return host->output(step, "slept", "yes", 0);
 	}
@@ -131,16 +126,5 @@ crashy_execute(void *state, const inn_host *host, inn_step *step)
 	return INN_EINVAL;
 }
 
-static const char *const types[] = { "crashy", NULL };
-
-static const inn_plugin_descriptor desc = {
-	INN_PLUGIN_MAGIC, INN_PLUGIN_ABI_MAJOR, INN_PLUGIN_ABI_MINOR,
-	sizeof(inn_plugin_descriptor), INN_PLUGIN_DRY_RUN | INN_PLUGIN_CANCELLABLE,
-	"crashy", "1.0.0", types, NULL, NULL, NULL, NULL, crashy_execute, NULL
-};
-
-INN_PLUGIN_EXPORT const inn_plugin_descriptor *
-inn_plugin_describe_v1(void)
-{
-	return &desc;
-}
+FIXTURE_PLUGIN("crashy", "1.0.0", INN_PLUGIN_DRY_RUN | INN_PLUGIN_CANCELLABLE,
+               NULL, NULL, crashy_execute, NULL, "crashy")

@@ -15,7 +15,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,16 +24,6 @@
 #include <unistd.h>
 
 #include "fixture.h"
-
-static int
-sleep_cancellable(const inn_host *host, inn_step *step, int64_t ms)
-{
-	struct pollfd pfd;
-
-	pfd.fd = host->cancel_fd(step);
-	pfd.events = POLLIN;
-	return poll(&pfd, 1, (int)ms) > 0 ? INN_ECANCELLED : INN_OK;
-}
 
 static int
 evil_execute(void *state, const inn_host *host, inn_step *step)
@@ -65,7 +54,7 @@ evil_execute(void *state, const inn_host *host, inn_step *step)
 		}
 		host->log(step, INN_LOG_INFO, "worker pid %d forked %d", (int)getpid(),
 		          (int)pid);
-		return sleep_cancellable(host, step, ms);
+		return fixture_sleep(host, step, ms);
 	}
 	if (strcmp(mode, "fork-zombie") == 0) {
 		if ((pid = fork()) == 0)
@@ -130,16 +119,5 @@ evil_execute(void *state, const inn_host *host, inn_step *step)
 	return INN_EINVAL;
 }
 
-static const char *const types[] = { "evil", NULL };
-
-static const inn_plugin_descriptor desc = {
-	INN_PLUGIN_MAGIC, INN_PLUGIN_ABI_MAJOR, INN_PLUGIN_ABI_MINOR,
-	sizeof(inn_plugin_descriptor), INN_PLUGIN_CANCELLABLE,
-	"evil", "1.0.0", types, NULL, NULL, NULL, NULL, evil_execute, NULL
-};
-
-INN_PLUGIN_EXPORT const inn_plugin_descriptor *
-inn_plugin_describe_v1(void)
-{
-	return &desc;
-}
+FIXTURE_PLUGIN("evil", "1.0.0", INN_PLUGIN_CANCELLABLE, NULL, NULL, evil_execute,
+               NULL, "evil")

@@ -9,16 +9,5 @@ initfail_init(const inn_host *host, void **state)
 	return INN_EINVAL;
 }
 
-static const char *const types[] = { "initfail", NULL };
-
-static const inn_plugin_descriptor desc = {
-	INN_PLUGIN_MAGIC, INN_PLUGIN_ABI_MAJOR, INN_PLUGIN_ABI_MINOR,
-	sizeof(inn_plugin_descriptor), 0, "initfail", "1.0.0", types,
-	NULL, NULL, initfail_init, NULL, fixture_execute, NULL
-};
-
-INN_PLUGIN_EXPORT const inn_plugin_descriptor *
-inn_plugin_describe_v1(void)
-{
-	return &desc;
-}
+FIXTURE_PLUGIN("initfail", "1.0.0", 0, NULL, initfail_init, fixture_execute, NULL,
+               "initfail")

@@ -14,16 +14,6 @@ stray_fini(void *state)
 	fixture_mark("oldminor.fini");
 }
 
-static const char *const types[] = { "oldminor", NULL };
-
-static const inn_plugin_descriptor desc = {
-	INN_PLUGIN_MAGIC, INN_PLUGIN_ABI_MAJOR, 0,
-	offsetof(inn_plugin_descriptor, fini), 0, "oldminor", "0.9.0", types,
-	NULL, NULL, NULL, NULL, fixture_execute, stray_fini
-};
-
-INN_PLUGIN_EXPORT const inn_plugin_descriptor *
-inn_plugin_describe_v1(void)
-{
-	return &desc;
-}
+FIXTURE_DESCRIPTOR(INN_PLUGIN_MAGIC, INN_PLUGIN_ABI_MAJOR, 0,
+                   offsetof(inn_plugin_descriptor, fini), 0, "oldminor", "0.9.0",
+                   NULL, NULL, fixture_execute, stray_fini, "oldminor")

@@ -4,7 +4,6 @@
  * cancellation), and with config.out a secret output "tok": it shows
  * which secret a resumed step was given (tests/hostile/secrets.sh).
  */
-#include <poll.h>
 #include <string.h>
 
 #include "fixture.h"
@@ -24,14 +23,9 @@ seclen_execute(void *state, const inn_host *host, inn_step *step)
 	for (i = 0; i < n; i++)
 		h = (h ^ (unsigned char)v[i]) * 16777619u;
 	host->log(step, INN_LOG_INFO, "seclen len=%zu fnv=%08x", n, (unsigned)h);
-	if (host->input_int(step, "ms", &ms) == 0 && ms > 0) {
-		struct pollfd pfd;
-
-		pfd.fd = host->cancel_fd(step);
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, (int)ms) > 0)
-			return INN_ECANCELLED;
-	}
+	if (host->input_int(step, "ms", &ms) == 0 && ms > 0 &&
+	    fixture_sleep(host, step, ms) != INN_OK)
+		return INN_ECANCELLED;
 	/* config.out: also a secret output "tok" (a resume reuses it) */
 	if (host->input_string(step, "out", &v) == 0 && v != NULL &&
 	    host->output(step, "tok", v, INN_OUTPUT_SECRET) != 0)
@@ -39,17 +33,5 @@ seclen_execute(void *state, const inn_host *host, inn_step *step)
 	return host->output(step, "done", "true", 0);
 }
 
-static const char *const types[] = { "seclen", NULL };
-
-static const inn_plugin_descriptor desc = {
-	INN_PLUGIN_MAGIC, INN_PLUGIN_ABI_MAJOR, INN_PLUGIN_ABI_MINOR,
-	sizeof(inn_plugin_descriptor), INN_PLUGIN_DRY_RUN | INN_PLUGIN_IDEMPOTENT,
-	"seclen", "1.0.0", types, "{\"type\":\"object\"}", NULL, NULL, NULL, seclen_execute,
-	NULL
-};
-
-INN_PLUGIN_EXPORT const inn_plugin_descriptor *
-inn_plugin_describe_v1(void)
-{
-	return &desc;
-}
+FIXTURE_PLUGIN("seclen", "1.0.0", INN_PLUGIN_DRY_RUN | INN_PLUGIN_IDEMPOTENT,
+               "{\"type\":\"object\"}", NULL, seclen_execute, NULL, "seclen")

@@ -85,28 +85,16 @@ in_path(const char *prog)
 static int
 setup(void **state)
 {
-	inn_engine_opts eo;
-	const char *build = getenv("INN_TOP_BUILDDIR"), *src = getenv("INN_TOP_SRCDIR");
-	char so[4096];
+	static const char *const plugins[] = { "ansible", NULL };
+	const tu_engine_opts eo = { "ansible-plugins", plugins, 2, 2000, NULL };
+	const char *src = getenv("INN_TOP_SRCDIR");
 
 	(void)state;
 	memset(&F, 0, sizeof(F));
 	pthread_mutex_init(&F.lock, NULL);
-	F.plugins = tu_mkdtemp("ansible-plugins");
 	F.work = tu_mkdtemp("ansible-work");
-	snprintf(so, sizeof(so), "%s/plugins/ansible/.libs/ansible.so", build ? build : ".");
 	snprintf(F.data, sizeof(F.data), "%s/tests/data/ansible", src ? src : ".");
-	assert_int_equal(tu_copy(so, F.plugins, "ansible.so", 0755), 0);
-	assert_int_equal(inn_policy_default(&F.pol), 0);
-	assert_int_equal(inn_registry_load(&F.reg, F.plugins, F.pol, inn_host_table()), 0);
-	assert_int_equal(F.reg->nplugins, 1);
-	memset(&eo, 0, sizeof(eo));
-	eo.plugin_dir = F.plugins;
-	eo.policy = F.pol;
-	eo.registry = F.reg;
-	eo.workers = 2;
-	eo.kill_grace_ms = 2000;
-	assert_int_equal(inn_engine_new(&F.eng, &eo), 0);
+	tu_engine_setup(&eo, &F.plugins, &F.pol, &F.reg, &F.eng);
 	return 0;
 }
 
@@ -114,12 +102,8 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	inn_engine_free(F.eng);
-	inn_registry_free(F.reg);
-	inn_policy_free(F.pol);
-	tu_rmrf(F.plugins);
+	tu_engine_teardown(F.plugins, F.pol, F.reg, F.eng);
 	tu_rmrf(F.work);
-	free(F.plugins);
 	free(F.work);
 	pthread_mutex_destroy(&F.lock);
 	return 0;
@@ -129,43 +113,13 @@ teardown(void **state)
 static inn_workflow *
 try_load(const char *yaml, char *diag, size_t len)
 {
-	inn_workflow *wf = NULL;
-	inn_load_ctx ctx = { F.pol, F.reg };
-	inn_diag d;
-	size_t i, used = 0;
-	int rc;
-
-	diag[0] = '\0';
-	inn_diag_init(&d);
-	rc = inn_workflow_load_string(&wf, "test.yaml", yaml, strlen(yaml), &ctx, &d);
-	for (i = 0; i < d.n && used + 2 < len; i++) {
-		inn_diag_format(&d, i, diag + used, len - used);
-		used += strlen(diag + used);
-		if (used + 2 < len) {
-			diag[used++] = '\n';
-			diag[used] = '\0';
-		}
-	}
-	if (rc != 0 || d.nerrors > 0) {
-		inn_diag_free(&d);
-		inn_workflow_free(wf);
-		return NULL;
-	}
-	inn_diag_free(&d);
-	return wf;
+	return tu_load_wf(F.pol, F.reg, yaml, diag, len);
 }
 
 static inn_workflow *
 load_wf(const char *yaml)
 {
-	char diag[4096];
-	inn_workflow *wf = try_load(yaml, diag, sizeof(diag));
-
-	if (wf == NULL) {
-		print_message("# %s", diag);
-		fail_msg("workflow did not load");
-	}
-	return wf;
+	return tu_load_wf(F.pol, F.reg, yaml, NULL, 0);
 }
 
 struct result {

@@ -77,28 +77,14 @@ collect_state(void *ud, size_t idx, const char *step, inn_state st, int attempt,
 static int
 setup(void **state)
 {
-	inn_engine_opts eo;
-	const char *shell = getenv("INN_SHELL_SO");
+	static const char *const plugins[] = { "shell", "crashy", "noop", NULL };
+	const tu_engine_opts eo = { "exec-plugins", plugins, 3, 300, NULL };
 
 	(void)state;
 	memset(&F, 0, sizeof(F));
 	pthread_mutex_init(&F.lock, NULL);
-	F.plugins = tu_mkdtemp("exec-plugins");
+	tu_engine_setup(&eo, &F.plugins, &F.pol, &F.reg, &F.eng);
 	F.work = tu_mkdtemp("exec-work");
-	assert_int_equal(tu_copy(shell ? shell : "plugins/shell/.libs/shell.so", F.plugins,
-	                         "shell.so", 0755), 0);
-	assert_int_equal(tu_copy(tu_fixture("crashy"), F.plugins, "crashy.so", 0755), 0);
-	assert_int_equal(tu_copy(tu_fixture("noop"), F.plugins, "noop.so", 0755), 0);
-	assert_int_equal(inn_policy_default(&F.pol), 0);
-	assert_int_equal(inn_registry_load(&F.reg, F.plugins, F.pol, inn_host_table()), 0);
-	assert_int_equal(F.reg->nplugins, 3);
-	memset(&eo, 0, sizeof(eo));
-	eo.plugin_dir = F.plugins;
-	eo.policy = F.pol;
-	eo.registry = F.reg;
-	eo.workers = 3;
-	eo.kill_grace_ms = 300;
-	assert_int_equal(inn_engine_new(&F.eng, &eo), 0);
 	return 0;
 }
 
@@ -106,12 +92,8 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	inn_engine_free(F.eng);
-	inn_registry_free(F.reg);
-	inn_policy_free(F.pol);
-	tu_rmrf(F.plugins);
+	tu_engine_teardown(F.plugins, F.pol, F.reg, F.eng);
 	tu_rmrf(F.work);
-	free(F.plugins);
 	free(F.work);
 	pthread_mutex_destroy(&F.lock);
 	return 0;
@@ -120,26 +102,7 @@ teardown(void **state)
 static inn_workflow *
 load_wf(const char *yaml)
 {
-	inn_workflow *wf = NULL;
-	inn_load_ctx ctx = { F.pol, F.reg };
-	inn_diag d;
-
-	inn_diag_init(&d);
-	if (inn_workflow_load_string(&wf, "test.yaml", yaml, strlen(yaml), &ctx, &d) != 0 ||
-	    d.nerrors > 0) {
-		size_t i;
-
-		for (i = 0; i < d.n; i++) {
-			char buf[1024];
-
-			inn_diag_format(&d, i, buf, sizeof(buf));
-			print_message("# %s\n", buf);
-		}
-		inn_diag_free(&d);
-		fail_msg("workflow did not load");
-	}
-	inn_diag_free(&d);
-	return wf;
+	return tu_load_wf(F.pol, F.reg, yaml, NULL, 0);
 }
 
 struct result {

@@ -13,7 +13,6 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -32,6 +31,7 @@
 #include <json-c/json.h>
 
 #include "host.h"
+#include "testutil.h"
 
 /* What the log sink keeps: records "<stream digit><line>\n", bounded. */
 #define SINK_MAX (1024 * 1024)
@@ -48,7 +48,7 @@ static struct sink sink = { PTHREAD_MUTEX_INITIALIZER, { 0 }, 0, 0, 0 };
 static const inn_plugin_descriptor *desc;
 static void *plugin_state;
 static void *plugin_handle;
-static char tmpdir[256];
+static char *tmpdir;
 
 static void
 sink_fn(void *ud, const inn_step *step, int level, int stream, const char *line,
@@ -96,19 +96,9 @@ now_ms(void)
 }
 
 static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
 group_setup(void **state)
 {
 	const char *so = getenv("INN_SHELL_SO");
-	const char *tmp = getenv("TMPDIR");
 	inn_plugin_describe_fn fn;
 
 	(void)state;
@@ -125,9 +115,7 @@ group_setup(void **state)
 		return -1;
 	if (desc->init(inn_host_table(), &plugin_state) != INN_OK)
 		return -1;
-	snprintf(tmpdir, sizeof(tmpdir), "%s/inn-test-shell-XXXXXX",
-	         tmp && *tmp ? tmp : "/tmp");
-	if (mkdtemp(tmpdir) == NULL)
+	if ((tmpdir = tu_mkdtemp("shell")) == NULL)
 		return -1;
 	return 0;
 }
@@ -140,8 +128,9 @@ group_teardown(void **state)
 		desc->fini(plugin_state);
 	if (plugin_handle != NULL)
 		dlclose(plugin_handle);
-	if (tmpdir[0] != '\0')
-		nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	if (tmpdir != NULL)
+		tu_rmrf(tmpdir);
+	free(tmpdir);
 	return 0;
 }
 

@@ -30,6 +30,10 @@
 #include "model.h"
 #include "testutil.h"
 
+/* The start of a one-step workflow "tf" of type terraform; its config
+ * lines follow. */
+#define TF_STEP "name: tf\nsteps:\n  - name: tf\n    type: terraform\n    config:\n"
+
 #define APP "shop"
 #define ENVIRONMENT "test"
 
@@ -91,35 +95,18 @@ log_has(const char *s)
 static int
 setup(void **state)
 {
-	inn_engine_opts eo;
-	const char *shell = getenv("INN_SHELL_SO"), *top = getenv("INN_TOP_BUILDDIR");
+	static const char *const plugins[] = { "terraform", "shell", "noop", NULL };
 	const char *src = getenv("INN_TOP_SRCDIR");
-	char tf[4096];
+	tu_engine_opts eo = { "tf-plugins", plugins, 2, 3000, NULL };
 
 	(void)state;
 	memset(&F, 0, sizeof(F));
 	pthread_mutex_init(&F.lock, NULL);
-	F.plugins = tu_mkdtemp("tf-plugins");
 	F.state = tu_mkdtemp("tf-state");
 	F.work = tu_mkdtemp("tf-work");
-	fmt(tf, sizeof(tf), "%s/plugins/terraform/.libs/terraform.so",
-	         top ? top : ".");
 	fmt(F.data, sizeof(F.data), "%s/tests/data/terraform", src ? src : "..");
-	assert_int_equal(tu_copy(tf, F.plugins, "terraform.so", 0755), 0);
-	assert_int_equal(tu_copy(shell ? shell : "plugins/shell/.libs/shell.so", F.plugins,
-	                         "shell.so", 0755), 0);
-	assert_int_equal(tu_copy(tu_fixture("noop"), F.plugins, "noop.so", 0755), 0);
-	assert_int_equal(inn_policy_default(&F.pol), 0);
-	assert_int_equal(inn_registry_load(&F.reg, F.plugins, F.pol, inn_host_table()), 0);
-	assert_int_equal(F.reg->nplugins, 3);
-	memset(&eo, 0, sizeof(eo));
-	eo.plugin_dir = F.plugins;
-	eo.policy = F.pol;
-	eo.registry = F.reg;
-	eo.workers = 2;
-	eo.kill_grace_ms = 3000;
 	eo.state_root = F.state;
-	assert_int_equal(inn_engine_new(&F.eng, &eo), 0);
+	tu_engine_setup(&eo, &F.plugins, &F.pol, &F.reg, &F.eng);
 	return 0;
 }
 
@@ -127,58 +114,21 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	inn_engine_free(F.eng);
-	inn_registry_free(F.reg);
-	inn_policy_free(F.pol);
-	tu_rmrf(F.plugins);
+	tu_engine_teardown(F.plugins, F.pol, F.reg, F.eng);
 	tu_rmrf(F.state);
 	tu_rmrf(F.work);
-	free(F.plugins);
 	free(F.state);
 	free(F.work);
 	pthread_mutex_destroy(&F.lock);
 	return 0;
 }
 
-/* Loads a workflow; with want_error, expects it to be refused and returns
- * the diagnostics joined (static buffer), else NULL after failing. */
+/* Loads a workflow; with diag_out, a refused one returns NULL and the
+ * diagnostics are in diag_out, else a refused one fails the test. */
 static inn_workflow *
 load(const char *yaml, char *diag_out, size_t diag_len)
 {
-	inn_workflow *wf = NULL;
-	inn_load_ctx ctx = { F.pol, F.reg };
-	inn_diag d;
-	size_t i, o = 0;
-	int rc;
-
-	inn_diag_init(&d);
-	rc = inn_workflow_load_string(&wf, "test.yaml", yaml, strlen(yaml), &ctx, &d);
-	if (diag_out != NULL) {
-		diag_out[0] = '\0';
-		for (i = 0; i < d.n && o + 1 < diag_len; i++) {
-			inn_diag_format(&d, i, diag_out + o, diag_len - o);
-			o += strlen(diag_out + o);
-			if (o + 1 < diag_len)
-				diag_out[o++] = '\n';
-			diag_out[o] = '\0';
-		}
-	}
-	if (rc != 0 || d.nerrors > 0) {
-		if (diag_out == NULL) {
-			for (i = 0; i < d.n; i++) {
-				char buf[1024];
-
-				inn_diag_format(&d, i, buf, sizeof(buf));
-				print_message("# %s\n", buf);
-			}
-			inn_diag_free(&d);
-			fail_msg("workflow did not load");
-		}
-		inn_workflow_free(wf);
-		wf = NULL;
-	}
-	inn_diag_free(&d);
-	return wf;
+	return tu_load_wf(F.pol, F.reg, yaml, diag_out, diag_len);
 }
 
 struct result {
@@ -256,8 +206,7 @@ tf_yaml(const char *dir, const char *op, const char *vars)
 	static char yaml[4096];
 
 	fmt(yaml, sizeof(yaml),
-	         "name: tf\nsteps:\n"
-	         "  - name: tf\n    type: terraform\n    config:\n"
+	         TF_STEP
 	         "      working_dir: %s\n      operation: %s\n%s%s%s",
 	         dir, op, vars ? "      variables: " : "", vars ? vars : "",
 	         vars ? "\n" : "");
@@ -349,8 +298,7 @@ test_apply_outputs_reach_a_later_step(void **state)
 
 	(void)state;
 	fmt(yaml, sizeof(yaml),
-	         "name: tf\nsteps:\n"
-	         "  - name: tf\n    type: terraform\n    config:\n"
+	         TF_STEP
 	         "      working_dir: %s\n"
 	         "      variables: {name: alpha, nodes: 5, labels: {team: core}}\n"
 	         "  - name: use\n    type: shell\n    config:\n      script: |\n"
@@ -492,8 +440,7 @@ test_inline_module_workspace_env_and_outputs(void **state)
 	/* an inline module of two files in a workspace; config.env reaches
 	 * terraform (TF_VAR_size); only the listed outputs are published */
 	fmt(yaml, sizeof(yaml),
-	         "name: tf\nsteps:\n"
-	         "  - name: tf\n    type: terraform\n    config:\n"
+	         TF_STEP
 	         "      state_key: inline-demo\n      workspace: staging\n"
 	         "      env: {TF_VAR_size: 7}\n      outputs: [size]\n"
 	         "      module:\n"
@@ -517,8 +464,7 @@ test_inline_module_workspace_env_and_outputs(void **state)
 	/* the module changes (one file now): the same state (state_key) is
 	 * updated in place and the dropped file leaves the working copy */
 	fmt(yaml, sizeof(yaml),
-	         "name: tf\nsteps:\n"
-	         "  - name: tf\n    type: terraform\n    config:\n"
+	         TF_STEP
 	         "      state_key: inline-demo\n      workspace: staging\n"
 	         "      outputs: [ws]\n"
 	         "      module: |\n"
@@ -535,8 +481,7 @@ test_inline_module_workspace_env_and_outputs(void **state)
 
 	/* asking for an output the module does not have fails clearly */
 	fmt(yaml, sizeof(yaml),
-	         "name: tf\nsteps:\n"
-	         "  - name: tf\n    type: terraform\n    config:\n"
+	         TF_STEP
 	         "      state_key: inline-demo\n      workspace: staging\n"
 	         "      operation: output\n      outputs: [nope]\n"
 	         "      module: |\n"
@@ -558,8 +503,7 @@ test_backend_config_reaches_init(void **state)
 
 	(void)state;
 	fmt(yaml, sizeof(yaml),
-	    "name: tf\nsteps:\n"
-	    "  - name: tf\n    type: terraform\n    config:\n"
+	    TF_STEP
 	    "      backend_config: {path: kept/custom-state-file.tfstate}\n"
 	    "      module: |\n"
 	    "        terraform {\n          backend \"local\" {}\n        }\n"
@@ -751,8 +695,7 @@ test_terraform_not_found(void **state)
 	char yaml[4096];
 
 	(void)state;
-	fmt(yaml, sizeof(yaml), "name: tf\nsteps:\n"
-	         "  - name: tf\n    type: terraform\n    config:\n"
+	fmt(yaml, sizeof(yaml), TF_STEP
 	         "      working_dir: %s\n      terraform_bin: %s/no-such-terraform\n",
 	         data_dir("basic"), F.work);
 	r = run_wf(yaml, "nobin", 0);
@@ -778,8 +721,7 @@ test_paths_stay_inside_the_module_base(void **state)
 	assert_int_equal(tu_copy(src, tu_path(base, "mod"), "main.tf", 0644), 0);
 	assert_int_equal(symlink(outside, tu_path(base, "out")), 0);
 
-	fmt(yaml, sizeof(yaml), "name: tf\nsteps:\n"
-	         "  - name: tf\n    type: terraform\n    config:\n"
+	fmt(yaml, sizeof(yaml), TF_STEP
 	         "      module_base: %s\n      working_dir: mod\n", base);
 	r = run_wf(yaml, "based", 0);
 	expect_state(&r, "tf", INN_STATE_SUCCEEDED);
@@ -787,8 +729,7 @@ test_paths_stay_inside_the_module_base(void **state)
 	result_free(&r);
 
 	/* a working_dir that leaves the base through a symbolic link */
-	fmt(yaml, sizeof(yaml), "name: tf\nsteps:\n"
-	         "  - name: tf\n    type: terraform\n    config:\n"
+	fmt(yaml, sizeof(yaml), TF_STEP
 	         "      module_base: %s\n      working_dir: out\n", base);
 	r = run_wf(yaml, "based", 0);
 	expect_state(&r, "tf", INN_STATE_FAILED);
@@ -797,8 +738,7 @@ test_paths_stay_inside_the_module_base(void **state)
 
 	/* a module file that links outside the module */
 	assert_int_equal(symlink(src, tu_path(base, "mod/extra.tf")), 0);
-	fmt(yaml, sizeof(yaml), "name: tf\nsteps:\n"
-	         "  - name: tf\n    type: terraform\n    config:\n"
+	fmt(yaml, sizeof(yaml), TF_STEP
 	         "      module_base: %s\n      working_dir: mod\n", base);
 	r = run_wf(yaml, "based", 0);
 	expect_state(&r, "tf", INN_STATE_FAILED);
@@ -815,8 +755,7 @@ expect_refused(const char *config, const char *want)
 	char yaml[4096], diag[8192];
 	inn_workflow *wf;
 
-	fmt(yaml, sizeof(yaml), "name: tf\nsteps:\n"
-	         "  - name: tf\n    type: terraform\n    config:\n%s", config);
+	fmt(yaml, sizeof(yaml), TF_STEP "%s", config);
 	wf = load(yaml, diag, sizeof(diag));
 	if (wf != NULL) {
 		inn_workflow_free(wf);

@@ -11,6 +11,9 @@
 
 #include "exec.h"
 #include "host.h"
+#include "model.h"
+#include "policy.h"
+#include "registry.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -161,4 +164,92 @@ tu_sh(const char *fmt, ...)
 	if (p < 0 || waitpid(p, &st, 0) != p)
 		return -1;
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+/* The built plugin name (shell, terraform, ansible) or fixture. */
+static void
+plugin_path(char *buf, size_t len, const char *name)
+{
+	const char *top = getenv("INN_TOP_BUILDDIR"), *shell = getenv("INN_SHELL_SO");
+
+	if (strcmp(name, "shell") == 0 && shell != NULL)
+		snprintf(buf, len, "%s", shell);
+	else if (strcmp(name, "shell") == 0 || strcmp(name, "terraform") == 0 ||
+	         strcmp(name, "ansible") == 0)
+		snprintf(buf, len, "%s/plugins/%s/.libs/%s.so", top ? top : ".", name,
+		         name);
+	else
+		snprintf(buf, len, "%s", tu_fixture(name));
+}
+
+void
+tu_engine_setup(const tu_engine_opts *o, char **plugin_dir, inn_policy **pol,
+                inn_registry **reg, inn_engine **eng)
+{
+	inn_engine_opts eo;
+	char so[4096], file[256];
+	size_t i;
+
+	assert_non_null(*plugin_dir = tu_mkdtemp(o->tag));
+	for (i = 0; o->plugins[i] != NULL; i++) {
+		plugin_path(so, sizeof(so), o->plugins[i]);
+		snprintf(file, sizeof(file), "%s.so", o->plugins[i]);
+		assert_int_equal(tu_copy(so, *plugin_dir, file, 0755), 0);
+	}
+	assert_int_equal(inn_policy_default(pol), 0);
+	assert_int_equal(inn_registry_load(reg, *plugin_dir, *pol, inn_host_table()), 0);
+	assert_int_equal((*reg)->nplugins, i);
+	memset(&eo, 0, sizeof(eo));
+	eo.plugin_dir = *plugin_dir;
+	eo.policy = *pol;
+	eo.registry = *reg;
+	eo.workers = o->workers;
+	eo.kill_grace_ms = o->kill_grace_ms;
+	eo.state_root = o->state_root;
+	assert_int_equal(inn_engine_new(eng, &eo), 0);
+}
+
+void
+tu_engine_teardown(char *plugin_dir, inn_policy *pol, inn_registry *reg,
+                   inn_engine *eng)
+{
+	inn_engine_free(eng);
+	inn_registry_free(reg);
+	inn_policy_free(pol);
+	if (plugin_dir != NULL)
+		tu_rmrf(plugin_dir);
+	free(plugin_dir);
+}
+
+inn_workflow *
+tu_load_wf(inn_policy *pol, inn_registry *reg, const char *yaml, char *diag,
+           size_t len)
+{
+	inn_workflow *wf = NULL;
+	inn_load_ctx ctx = { pol, reg };
+	inn_diag d;
+	size_t i, o = 0;
+	char line[1024];
+	int rc;
+
+	inn_diag_init(&d);
+	rc = inn_workflow_load_string(&wf, "test.yaml", yaml, strlen(yaml), &ctx, &d);
+	if (diag != NULL && len > 0)
+		diag[0] = '\0';
+	for (i = 0; i < d.n; i++) {
+		inn_diag_format(&d, i, line, sizeof(line));
+		if (diag != NULL && o + 1 < len)
+			o += (size_t)snprintf(diag + o, len - o, "%s\n", line);
+		else if (diag == NULL && (rc != 0 || d.nerrors > 0))
+			print_message("# %s\n", line);
+	}
+	if (rc != 0 || d.nerrors > 0) {
+		inn_diag_free(&d);
+		inn_workflow_free(wf);
+		if (diag == NULL)
+			fail_msg("workflow did not load");
+		return NULL;
+	}
+	inn_diag_free(&d);
+	return wf;
 }

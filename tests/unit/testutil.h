@@ -1,11 +1,14 @@
 /*
  * testutil.h - small helpers shared by the cmocka unit tests: temporary
- * directories, copying fixture files with chosen modes, reading files.
+ * directories, copying fixture files with chosen modes, reading files,
+ * and the engine set-up the executor and plugin tests share (a plugin
+ * folder, the default policy, a registry, an engine; loading workflows).
  */
 #ifndef INN_TESTUTIL_H
 #define INN_TESTUTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Creates a fresh directory under $TMPDIR (mode 0755) and returns its path
@@ -26,6 +29,36 @@ const char *tu_path(const char *dir, const char *name);
 
 struct inn_run;
 struct inn_step_result;
+struct inn_policy;
+struct inn_registry;
+struct inn_engine;
+struct inn_workflow;
+
+/* What tu_engine_setup builds. */
+typedef struct tu_engine_opts {
+	const char *tag;                /* names the plugin folder */
+	const char *const *plugins;     /* NULL-terminated: "shell", "terraform",
+	                                 * "ansible" (built here) or a fixture */
+	int workers;
+	int64_t kill_grace_ms;
+	const char *state_root;         /* NULL: none */
+} tu_engine_opts;
+
+/* Copies the plugins into a fresh folder (*plugin_dir, malloc'd), loads
+ * them all with the default policy and starts an engine on them; fails
+ * the test if any of it fails. */
+void tu_engine_setup(const tu_engine_opts *o, char **plugin_dir,
+                     struct inn_policy **pol, struct inn_registry **reg,
+                     struct inn_engine **eng);
+/* Stops the engine, frees what tu_engine_setup made, removes the folder. */
+void tu_engine_teardown(char *plugin_dir, struct inn_policy *pol,
+                        struct inn_registry *reg, struct inn_engine *eng);
+/* Loads the workflow text yaml against pol and reg.  With diag, the
+ * diagnostics go there (len bytes, one a line) and a refused workflow
+ * returns NULL; without, a refused workflow fails the test after printing
+ * them. */
+struct inn_workflow *tu_load_wf(struct inn_policy *pol, struct inn_registry *reg,
+                                const char *yaml, char *diag, size_t len);
 
 /* The result of step name in a finished run (fails the test if absent). */
 const struct inn_step_result *tu_step(const struct inn_run *run, const char *name);
