@@ -24,22 +24,9 @@
 #include "api_body.h"
 #include "error.h"
 #include "http_int.h"
+#include "http_reply.h"
 #include "server.h"
 #include "utf8_out.h"
-
-static atomic_llong error_replies;
-
-long long
-inn_http_error_count(void)
-{
-	return atomic_load(&error_replies);
-}
-
-void
-inn_http_count_error(void)
-{
-	atomic_fetch_add(&error_replies, 1);
-}
 
 int
 inn_http_json_buffer(json_object *o, struct evbuffer *b)
@@ -60,49 +47,17 @@ inn_http_reply_json(struct evhttp_request *req, int status, json_object *body)
 	evbuffer_free(buf);
 }
 
-const char *
-inn_http_reason(int status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 409: return "Conflict";
-	case 413: return "Payload Too Large";
-	case 431: return "Request Header Fields Too Large";
-	case 503: return "Service Unavailable";
-	default: return status >= 500 ? "Internal Server Error" : "Error";
-	}
-}
-
 void
 inn_http_reply_buffer(struct evhttp_request *req, int status, struct evbuffer *buf)
 {
 	const char *reason;
 
 	if (status >= 400)
-		atomic_fetch_add(&error_replies, 1);
+		inn_http_count_error();
 	reason = inn_http_reason(status);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 	                  "application/json");
 	evhttp_send_reply(req, status, reason, buf);
-}
-
-json_object *
-inn_http_error_json(const char *code, const char *message)
-{
-	json_object *body = json_object_new_object(), *err = json_object_new_object();
-
-	json_object_object_add(err, "code", json_object_new_string(code));
-	json_object_object_add(err, "message", json_object_new_string(message));
-	json_object_object_add(body, "error", err);
-	return body;
 }
 
 void

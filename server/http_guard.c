@@ -78,6 +78,7 @@
 #include "error.h"
 #include "host.h"
 #include "http_int.h"
+#include "http_reply.h"
 #include "http_scan.h"
 
 static atomic_int live_connections;

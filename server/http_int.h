@@ -9,11 +9,6 @@
 
 #include "server.h"
 
-/* Counts a reply with status >= 400 (the guard's own, written to the
- * socket, too) for /metrics. */
-void inn_http_count_error(void);
-/* The reason phrase of a status this server sends. */
-const char *inn_http_reason(int status);
 /* Starts watching the connections of sock (limits from srv->cfg; raises
  * the descriptor limit).  0, or a negative inn_status. */
 int inn_guard_start(inn_server *srv, struct evhttp_bound_socket *sock);

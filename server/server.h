@@ -19,6 +19,7 @@
 
 #include "auth.h"
 #include "exec.h"
+#include "http_reply.h"
 #include "model.h"
 #include "policy.h"
 #include "registry.h"
@@ -122,8 +123,6 @@ void inn_http_reply_json(struct evhttp_request *req, int status, json_object *bo
 void inn_http_reply_buffer(struct evhttp_request *req, int status, struct evbuffer *buf);
 /* Appends o serialised, made valid UTF-8 (any thread, o not shared). */
 int inn_http_json_buffer(json_object *o, struct evbuffer *b);
-/* The API's error body {"error": {code, message}} (new reference). */
-json_object *inn_http_error_json(const char *code, const char *message);
 /* Replies status with that body (401: with WWW-Authenticate). */
 void inn_http_error(struct evhttp_request *req, int status, const char *code,
                     const char *fmt, ...) INN_PRINTF_LIKE(4, 5);
@@ -135,8 +134,6 @@ void inn_http_body_preset(struct evhttp_request *req, json_object *body);
 /* Query parameter, or NULL. */
 const char *inn_http_query(struct evhttp_request *req, const char *name, char *buf,
                            size_t len);
-/* Replies with status >= 400 sent so far (for /metrics). */
-long long inn_http_error_count(void);
 /* Open connections now (for /metrics). */
 long long inn_http_connection_count(void);
 /* Stops the request threads and frees the connection guard (after

@@ -5,6 +5,7 @@
  * Also the pieces every backend shares: API key generation and
  * hashing (OpenSSL), and the row destructors.
  */
+#include "store.h"
 #include "store_int.h"
 
 #include <stdlib.h>
@@ -233,37 +234,6 @@ inn_store_exec_ids_with_status(inn_store *st, const char *status, int64_t **ids,
 	return st->ops->exec_ids_with_status(st, status, ids, n);
 }
 
-void
-inn_exec_row_free(inn_exec_row *row)
-{
-	if (row == NULL)
-		return;
-	free(row->workflow);
-	free(row->kind);
-	free(row->app);
-	free(row->team);
-	free(row->created_by);
-	free(row->status);
-	free(row->message);
-	free(row->sealed_inputs);
-	json_object_put(row->params);
-	json_object_put(row->spec);
-	json_object_put(row->outputs);
-	free(row);
-}
-
-void
-inn_exec_rows_free(inn_exec_row **rows, size_t n)
-{
-	size_t i;
-
-	if (rows == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		inn_exec_row_free(rows[i]);
-	free(rows);
-}
-
 /* ---- steps ----------------------------------------------------------- */
 
 int
@@ -283,24 +253,6 @@ inn_store_steps_get(inn_store *st, int64_t exec_id, inn_step_row **rows, size_t 
 {
 	CHECK_LIST(st, rows, n);
 	return st->ops->steps_get(st, exec_id, rows, n);
-}
-
-void
-inn_step_rows_free(inn_step_row *rows, size_t n)
-{
-	size_t i;
-
-	if (rows == NULL)
-		return;
-	for (i = 0; i < n; i++) {
-		free(rows[i].name);
-		free(rows[i].type);
-		free(rows[i].status);
-		free(rows[i].message);
-		json_object_put(rows[i].outputs);
-		free(rows[i].sealed_outputs);
-	}
-	free(rows);
 }
 
 /* ---- step logs ------------------------------------------------------- */
@@ -476,25 +428,6 @@ inn_store_source_delete(inn_store *st, const char *name)
 	return st->ops->source_delete(st, name);
 }
 
-void
-inn_source_rows_free(inn_source_row *rows, size_t n)
-{
-	size_t i;
-
-	if (rows == NULL)
-		return;
-	for (i = 0; i < n; i++) {
-		free(rows[i].name);
-		free(rows[i].kind);
-		free(rows[i].url);
-		free(rows[i].path);
-		free(rows[i].ref);
-		free(rows[i].commit);
-		free(rows[i].added_by);
-	}
-	free(rows);
-}
-
 /* ---- applications and resources -------------------------------------- */
 
 int
@@ -521,21 +454,6 @@ inn_store_app_list(inn_store *st, const char *team, const char *user, const char
 	return st->ops->app_list(st, team, user, name, rows, n);
 }
 
-void
-inn_app_rows_free(inn_app_row *rows, size_t n)
-{
-	size_t i;
-
-	if (rows == NULL)
-		return;
-	for (i = 0; i < n; i++) {
-		free(rows[i].name);
-		free(rows[i].team);
-		free(rows[i].created_by);
-	}
-	free(rows);
-}
-
 int
 inn_store_resource_put(inn_store *st, const inn_resource_row *row)
 {
@@ -560,24 +478,6 @@ inn_store_resource_list(inn_store *st, const char *team, const char *user, const
 {
 	CHECK_LIST(st, rows, n);
 	return st->ops->resource_list(st, team, user, app, rows, n);
-}
-
-void
-inn_resource_rows_free(inn_resource_row *rows, size_t n)
-{
-	size_t i;
-
-	if (rows == NULL)
-		return;
-	for (i = 0; i < n; i++) {
-		free(rows[i].app);
-		free(rows[i].name);
-		free(rows[i].type);
-		free(rows[i].provider);
-		free(rows[i].status);
-		json_object_put(rows[i].outputs);
-	}
-	free(rows);
 }
 
 /* ---- shared by backends ---------------------------------------------- */

@@ -10,7 +10,8 @@
  * migrations recorded in schema_migrations.  Every function is thread-safe
  * and returns 0 or a negative enum inn_status with inn_error_last() set.
  * Secret values never reach the store unmasked: callers mask first (the
- * real values only sealed, in inn_exec_row.sealed_inputs).
+ * real values only sealed, in inn_exec_row.sealed_inputs).  The records
+ * themselves are in store_rows.h.
  */
 #ifndef INN_SERVER_STORE_H
 #define INN_SERVER_STORE_H
@@ -20,7 +21,7 @@
 
 #include <json-c/json.h>
 
-typedef struct inn_store inn_store;
+#include "store_rows.h"
 
 /* Opens (creating on first use) the store at path ("sqlite:PATH" or a
  * plain path) and applies pending migrations.  A new file is created mode
@@ -42,37 +43,6 @@ int inn_store_schema_version(inn_store *st);
 
 /* ---- executions --------------------------------------------------- */
 
-typedef struct inn_exec_row {
-	int64_t id;
-	char *workflow;        /* "provider/workflow", a golden path name, or a file */
-	char *kind;            /* "workflow" | "golden-path" */
-	char *app;             /* application (Score metadata.name), or NULL */
-	char *team;            /* owning team (the caller's), or NULL */
-	char *created_by;      /* API key name */
-	char *status;          /* pending running succeeded failed cancelled timed_out interrupted would-run */
-	char *message;         /* why it failed, or NULL */
-	json_object *params;   /* given parameters (object) */
-	json_object *spec;     /* Score spec (object) or NULL */
-	json_object *outputs;  /* workflow outputs (masked) or NULL */
-	int dry_run;
-	int resumable;         /* every step idempotent: may resume after a crash */
-	int64_t retry_of;      /* the execution this one retries, or 0 */
-	int64_t created_ms, started_ms, ended_ms; /* CLOCK_REALTIME ms, 0 if not yet */
-	char *sealed_inputs;   /* the real {params, spec} when the stored ones have secrets
-	                        * masked, encrypted with the server's key (runs_inputs.c), or NULL */
-} inn_exec_row;
-
-typedef struct inn_exec_filter {
-	const char *app;       /* NULL: any */
-	const char *status;
-	const char *workflow;
-	const char *team;      /* NULL: any team (admins) */
-	const char *user;      /* with team NULL: only executions without a team that this
-	                        * key created (a key without a team); NULL: any */
-	int page;              /* 1-based; < 1 is 1 */
-	int page_size;         /* 1..200; <= 0 is 20, > 200 is 200 */
-} inn_exec_filter;
-
 /* Inserts row (id and created_ms are filled in).  workflow, kind and
  * status are required; params NULL is stored as {}.  INN_EINVAL for an
  * unknown kind or status, INN_ENOTFOUND for a retry_of that does not exist. */
@@ -88,30 +58,14 @@ int inn_store_exec_list(inn_store *st, const inn_exec_filter *f, inn_exec_row **
                         size_t *n, int64_t *total);
 /* Ids of executions in a status (crash recovery: "running"). */
 int inn_store_exec_ids_with_status(inn_store *st, const char *status, int64_t **ids, size_t *n);
-void inn_exec_row_free(inn_exec_row *row);
-void inn_exec_rows_free(inn_exec_row **rows, size_t n);
 
 /* ---- steps ---------------------------------------------------------- */
-
-typedef struct inn_step_row {
-	int idx;               /* position in the workflow */
-	char *name;
-	char *type;
-	char *status;
-	int attempts;
-	char *message;
-	int64_t started_ms, ended_ms;
-	json_object *outputs;  /* masked, or NULL */
-	char *sealed_outputs;  /* when masking changed them: the real outputs sealed
-	                        * (runs.c, secretbox.c), or NULL */
-} inn_step_row;
 
 /* Inserts or replaces step idx of an execution (INN_ENOTFOUND if there is
  * no such execution). */
 int inn_store_step_put(inn_store *st, int64_t exec_id, const inn_step_row *row);
 /* All steps of an execution, by idx. */
 int inn_store_steps_get(inn_store *st, int64_t exec_id, inn_step_row **rows, size_t *n);
-void inn_step_rows_free(inn_step_row *rows, size_t n);
 
 /* ---- step logs ---------------------------------------------------------- */
 
@@ -140,12 +94,6 @@ int inn_store_events_after(inn_store *st, int64_t after, const char *team, const
                            int limit, json_object **events);
 
 /* ---- API keys, users, teams -------------------------------------------- */
-
-typedef struct inn_principal {
-	char name[128];        /* key / user name */
-	char role[16];         /* "admin" | "user" */
-	char team[128];        /* "" for none */
-} inn_principal;
 
 /* 0 if s is a valid key (user) or team name: [A-Za-z0-9][A-Za-z0-9_.-]{0,63}
  * -- names land in the audit trail, logs and JSON, so no control
@@ -177,17 +125,6 @@ int inn_store_audit_list(inn_store *st, int limit, json_object **entries);
 
 /* ---- provider sources (added over the API) ------------------------------ */
 
-typedef struct inn_source_row {
-	char *name;            /* the provider's name (unique) */
-	char *kind;            /* "git" | "path" */
-	char *url;             /* git: the repository URL (never with userinfo); else NULL */
-	char *path;            /* git: provider folder inside the clone ("" = root); path: the folder */
-	char *ref;             /* git: branch, tag or commit asked for, or NULL (remote HEAD) */
-	char *commit;          /* git: the commit checked out (hex), or NULL */
-	char *added_by;        /* API key name */
-	int64_t added_ms;      /* set by the store on put when 0 */
-} inn_source_row;
-
 /* Inserts or replaces the source of that name.  name and kind are
  * required; kind is "git" (url required) or "path" (path required). */
 int inn_store_source_put(inn_store *st, const inn_source_row *row);
@@ -195,26 +132,8 @@ int inn_store_source_put(inn_store *st, const inn_source_row *row);
 int inn_store_source_list(inn_store *st, inn_source_row **rows, size_t *n);
 /* INN_ENOTFOUND if there is no source of that name. */
 int inn_store_source_delete(inn_store *st, const char *name);
-void inn_source_rows_free(inn_source_row *rows, size_t n);
 
 /* ---- applications and their resources ------------------------------- */
-
-typedef struct inn_app_row {
-	char *name;            /* Score metadata.name */
-	char *team;            /* owning team, or NULL (created by a key without a team) */
-	char *created_by;      /* the key that created it (owns it when team is NULL), or NULL */
-	int64_t created_ms, updated_ms;
-} inn_app_row;
-
-typedef struct inn_resource_row {
-	char *app;
-	char *name;            /* the key under the spec's resources: */
-	char *type;
-	char *provider;        /* the provider whose create workflow ran, or NULL */
-	char *status;          /* the part's final state (succeeded, failed, ...) */
-	json_object *outputs;  /* masked, or NULL */
-	int64_t updated_ms;    /* filled in by the store */
-} inn_resource_row;
 
 /* Creates the application owned by team (or, team NULL or "", by the key
  * created_by), or touches updated_ms of an existing one -- only if it has
@@ -229,7 +148,6 @@ int inn_store_app_put(inn_store *st, const char *name, const char *team,
  * that one.  At most 10000 rows. */
 int inn_store_app_list(inn_store *st, const char *team, const char *user, const char *name,
                        inn_app_row **rows, size_t *n);
-void inn_app_rows_free(inn_app_row *rows, size_t n);
 /* Inserts or replaces resource (app, name); app, name, type and status are
  * required.  INN_ENOTFOUND when the application does not exist. */
 int inn_store_resource_put(inn_store *st, const inn_resource_row *row);
@@ -237,6 +155,5 @@ int inn_store_resource_put(inn_store *st, const inn_resource_row *row);
  * list; app NULL: every such application's.  At most 10000 rows. */
 int inn_store_resource_list(inn_store *st, const char *team, const char *user,
                             const char *app, inn_resource_row **rows, size_t *n);
-void inn_resource_rows_free(inn_resource_row *rows, size_t n);
 
 #endif

@@ -21,6 +21,7 @@
 
 #include "clock.h"
 #include "store_int.h"
+#include "store_rows.h"
 
 /* ---- SQL text (store_sqlite_schema.c) ------------------------------------ */
 

@@ -1,0 +1,101 @@
+/*
+ * store_rows.h - the store's records: what its operations (store.h) read
+ * and write, and what a backend (store_int.h) fills in.  Types only, so a
+ * backend depends on the records, not on the public entry points.
+ */
+#ifndef INN_SERVER_STORE_ROWS_H
+#define INN_SERVER_STORE_ROWS_H
+
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+typedef struct inn_store inn_store;
+
+typedef struct inn_exec_row {
+	int64_t id;
+	char *workflow;        /* "provider/workflow", a golden path name, or a file */
+	char *kind;            /* "workflow" | "golden-path" */
+	char *app;             /* application (Score metadata.name), or NULL */
+	char *team;            /* owning team (the caller's), or NULL */
+	char *created_by;      /* API key name */
+	char *status;          /* pending running succeeded failed cancelled timed_out interrupted would-run */
+	char *message;         /* why it failed, or NULL */
+	json_object *params;   /* given parameters (object) */
+	json_object *spec;     /* Score spec (object) or NULL */
+	json_object *outputs;  /* workflow outputs (masked) or NULL */
+	int dry_run;
+	int resumable;         /* every step idempotent: may resume after a crash */
+	int64_t retry_of;      /* the execution this one retries, or 0 */
+	int64_t created_ms, started_ms, ended_ms; /* CLOCK_REALTIME ms, 0 if not yet */
+	char *sealed_inputs;   /* the real {params, spec} when the stored ones have secrets
+	                        * masked, encrypted with the server's key (runs_inputs.c), or NULL */
+} inn_exec_row;
+
+typedef struct inn_exec_filter {
+	const char *app;       /* NULL: any */
+	const char *status;
+	const char *workflow;
+	const char *team;      /* NULL: any team (admins) */
+	const char *user;      /* with team NULL: only executions without a team that this
+	                        * key created (a key without a team); NULL: any */
+	int page;              /* 1-based; < 1 is 1 */
+	int page_size;         /* 1..200; <= 0 is 20, > 200 is 200 */
+} inn_exec_filter;
+
+typedef struct inn_step_row {
+	int idx;               /* position in the workflow */
+	char *name;
+	char *type;
+	char *status;
+	int attempts;
+	char *message;
+	int64_t started_ms, ended_ms;
+	json_object *outputs;  /* masked, or NULL */
+	char *sealed_outputs;  /* when masking changed them: the real outputs sealed
+	                        * (runs.c, secretbox.c), or NULL */
+} inn_step_row;
+
+typedef struct inn_principal {
+	char name[128];        /* key / user name */
+	char role[16];         /* "admin" | "user" */
+	char team[128];        /* "" for none */
+} inn_principal;
+
+typedef struct inn_source_row {
+	char *name;            /* the provider's name (unique) */
+	char *kind;            /* "git" | "path" */
+	char *url;             /* git: the repository URL (never with userinfo); else NULL */
+	char *path;            /* git: provider folder inside the clone ("" = root); path: the folder */
+	char *ref;             /* git: branch, tag or commit asked for, or NULL (remote HEAD) */
+	char *commit;          /* git: the commit checked out (hex), or NULL */
+	char *added_by;        /* API key name */
+	int64_t added_ms;      /* set by the store on put when 0 */
+} inn_source_row;
+
+typedef struct inn_app_row {
+	char *name;            /* Score metadata.name */
+	char *team;            /* owning team, or NULL (created by a key without a team) */
+	char *created_by;      /* the key that created it (owns it when team is NULL), or NULL */
+	int64_t created_ms, updated_ms;
+} inn_app_row;
+
+typedef struct inn_resource_row {
+	char *app;
+	char *name;            /* the key under the spec's resources: */
+	char *type;
+	char *provider;        /* the provider whose create workflow ran, or NULL */
+	char *status;          /* the part's final state (succeeded, failed, ...) */
+	json_object *outputs;  /* masked, or NULL */
+	int64_t updated_ms;    /* filled in by the store */
+} inn_resource_row;
+
+/* Free a record, or n of them (NULL-safe). */
+void inn_exec_row_free(inn_exec_row *row);
+void inn_exec_rows_free(inn_exec_row **rows, size_t n);
+void inn_step_rows_free(inn_step_row *rows, size_t n);
+void inn_source_rows_free(inn_source_row *rows, size_t n);
+void inn_app_rows_free(inn_app_row *rows, size_t n);
+void inn_resource_rows_free(inn_resource_row *rows, size_t n);
+
+#endif
