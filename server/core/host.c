@@ -680,11 +680,7 @@ inn_step_free(inn_step *s)
 	json_object_put(s->config);
 	json_object_put(s->outputs);
 	json_object_put(s->secret_keys);
-	free(s->workspace);
-	free(s->state_dir);
-	free(s->base_dir);
-	free(s->type);
-	free(s->name);
+	INN_FREE_ALL(s->workspace, s->state_dir, s->base_dir, s->type, s->name);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }

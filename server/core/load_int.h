@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "array.h"
 #include "model.h"
 #include "yaml_tree.h"
 

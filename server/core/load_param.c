@@ -263,12 +263,9 @@ inn_param_check(const inn_param *p, json_object *v, char *why, size_t len)
 void
 inn_l_param_free(inn_param *p)
 {
-	free(p->name);
-	free(p->type);
+	INN_FREE_ALL(p->name, p->type, p->description, p->pattern);
 	json_object_put(p->def);
-	free(p->description);
 	json_object_put(p->allowed);
-	free(p->pattern);
 	memset(p, 0, sizeof(*p));
 }
 

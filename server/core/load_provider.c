@@ -40,12 +40,7 @@ static const char *const wfe_keys[] = {
 static void
 cap_free(inn_resource_cap *c)
 {
-	free(c->type);
-	free(c->alias_for);
-	free(c->create);
-	free(c->read);
-	free(c->update);
-	free(c->del);
+	INN_FREE_ALL(c->type, c->alias_for, c->create, c->read, c->update, c->del);
 }
 
 void
@@ -55,13 +50,7 @@ inn_provider_free(inn_provider *p)
 
 	if (p == NULL)
 		return;
-	free(p->name);
-	free(p->version);
-	free(p->description);
-	free(p->owner);
-	free(p->category);
-	free(p->dir);
-	free(p->file);
+	INN_FREE_ALL(p->name, p->version, p->description, p->owner, p->category, p->dir, p->file);
 	for (i = 0; i < p->nworkflows; i++)
 		inn_workflow_free(p->workflows[i]);
 	free(p->workflows);
@@ -74,14 +63,9 @@ inn_provider_free(inn_provider *p)
 const inn_workflow *
 inn_provider_workflow(const inn_provider *p, const char *name)
 {
-	size_t i;
-
-	if (p == NULL || name == NULL)
-		return NULL;
-	for (i = 0; i < p->nworkflows; i++)
-		if (strcmp(p->workflows[i]->name, name) == 0)
-			return p->workflows[i];
-	return NULL;
+	return p == NULL ? NULL
+	                 : inn_ptrv_find_name(p->workflows, p->nworkflows,
+	                                      offsetof(inn_workflow, name), name);
 }
 
 struct prov_load {

@@ -82,14 +82,10 @@ inn_lw_json_map(struct wf_load *L, const inn_ynode *n, const char *path)
 void
 inn_lw_step_free(inn_step_def *s)
 {
-	free(s->name);
-	free(s->type);
-	free(s->plugin_type);
+	INN_FREE_ALL(s->name, s->type, s->plugin_type, s->when, s->dep_idx);
 	json_object_put(s->config);
 	json_object_put(s->env);
-	free(s->when);
 	inn_l_strv_free(s->depends_on, s->ndeps);
-	free(s->dep_idx);
 }
 
 static int

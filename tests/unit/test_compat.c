@@ -61,14 +61,7 @@ test_example_admin_config(void **state)
 static void
 dump(const inn_diag *d)
 {
-	size_t i;
-
-	for (i = 0; i < d->n; i++) {
-		char line[4096];
-
-		inn_diag_format(d, i, line, sizeof(line));
-		printf("# %s\n", line);
-	}
+	inn_diag_print(d, stdout, "# ");
 }
 
 /* The one defective file of the original (see docs/compat.md):
