@@ -155,6 +155,30 @@ test_diag_format_and_cap(void **state)
 	inn_diag_free(&d);
 }
 
+static void
+test_diag_print(void **state)
+{
+	inn_diag d;
+	char out[256];
+	size_t n;
+	FILE *fp = tmpfile();
+
+	(void)state;
+	assert_non_null(fp);
+	inn_diag_init(&d);
+	inn_diag_print(&d, fp, "# ");
+	assert_int_equal(ftell(fp), 0);
+	inn_diag_add(&d, INN_DIAG_WARNING, "a.yaml", 3, 5, "x %d", 1);
+	inn_diag_add(&d, INN_DIAG_ERROR, "a.yaml", 0, 0, "whole file");
+	inn_diag_print(&d, fp, "# ");
+	rewind(fp);
+	n = fread(out, 1, sizeof(out) - 1, fp);
+	out[n] = '\0';
+	assert_string_equal(out, "# a.yaml:3:5: warning: x 1\n# a.yaml: error: whole file\n");
+	fclose(fp);
+	inn_diag_free(&d);
+}
+
 /* --- workflows: valid ------------------------------------------------------ */
 
 static const char full_wf[] =
@@ -1725,6 +1749,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_diag_format_and_cap),
+		cmocka_unit_test(test_diag_print),
 		cmocka_unit_test(test_workflow_full),
 		cmocka_unit_test(test_workflow_spec_form),
 		cmocka_unit_test(test_workflow_unknown_dependency),
