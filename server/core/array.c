@@ -88,3 +88,33 @@ inn_ptrv_find_name(const void *v, size_t n, size_t off, const char *name)
 	}
 	return NULL;
 }
+
+/* strcmp() of name and key[0..len). */
+static int
+cmp_len(const char *name, const char *key, size_t len)
+{
+	int c = strncmp(name, key, len);
+
+	return c != 0 ? c : name[len] != '\0';
+}
+
+long
+inn_index_find(const size_t *idx, size_t n,
+               const char *(*name_of)(const void *ud, size_t i), const void *ud,
+               const char *key, size_t len)
+{
+	size_t lo = 0, hi = n;
+
+	/* the first position whose name is not below key */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cmp_len(name_of(ud, idx[mid]), key, len) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < n && cmp_len(name_of(ud, idx[lo]), key, len) == 0)
+		return (long)idx[lo];
+	return -1;
+}

@@ -3,7 +3,7 @@
  * array that doubles (inn_array_reserve), freeing an array of malloc'd
  * strings (inn_strv_free), freeing a struct's several malloc'd members
  * (INN_FREE_ALL) and finding an element by its name (inn_array_find_name,
- * inn_ptrv_find_name).  Used by the host, the masker, the program spawner,
+ * inn_ptrv_find_name; inn_index_find over a sorted index).  Used by the host, the masker, the program spawner,
  * the registry, the policy, the loaders, the catalog and the store.
  */
 #ifndef INN_CORE_ARRAY_H
@@ -38,5 +38,12 @@ void *inn_array_find_name(const void *arr, size_t n, size_t size, size_t off,
 /* The same over v, an array of n pointers (T **, passed as is) to structs
  * whose name member is at offset off: the first such struct, or NULL. */
 void *inn_ptrv_find_name(const void *v, size_t n, size_t off, const char *name);
+
+/* Binary search of idx[0..n), element indices sorted by the names
+ * name_of(ud, index) gives (strcmp order): the first index in idx whose
+ * name is key[0..len) (no NUL needed there), or -1. */
+long inn_index_find(const size_t *idx, size_t n,
+                    const char *(*name_of)(const void *ud, size_t i), const void *ud,
+                    const char *key, size_t len);
 
 #endif

@@ -332,6 +332,19 @@ inn_l_string(const inn_lctx *lc, const inn_ynode *map, const char *key,
 }
 
 int
+inn_l_required_string(const inn_lctx *lc, const inn_ynode *map, const char *key,
+                      const char *path, char **out)
+{
+	if (inn_l_string(lc, map, key, path, out) != 0)
+		return -1;
+	if (*out == NULL) {
+		inn_l_err(lc, map, "%s: missing required field \"%s\"", path, key);
+		return -1;
+	}
+	return 0;
+}
+
+int
 inn_l_bool(const inn_lctx *lc, const inn_ynode *n, const char *path, int *out)
 {
 	if (n->kind == INN_Y_SCALAR && n->plain) {

@@ -341,12 +341,8 @@ load_operations(struct prov_load *P, inn_resource_cap *c, const inn_ynode *ops,
 			static const char *const keys[] = { "workflow", NULL };
 
 			inn_l_unknown_keys(&P->lc, v, keys, p);
-			if (inn_l_string(&P->lc, v, "workflow", p, &wname) != 0)
+			if (inn_l_required_string(&P->lc, v, "workflow", p, &wname) != 0)
 				continue;
-			if (wname == NULL) {
-				inn_l_err(&P->lc, v, "%s: missing required field \"workflow\"", p);
-				continue;
-			}
 			v = inn_ymap_get(v, "workflow");
 		} else {
 			inn_l_err(&P->lc, v, "%s: must be a mapping {workflow: name}, not %s", p,
@@ -412,12 +408,8 @@ load_capabilities(struct prov_load *P, const inn_ynode *caps)
 			if (inn_l_kind(&P->lc, e, INN_Y_MAP, path) != 0)
 				continue;
 			inn_l_unknown_keys(&P->lc, e, rtc_keys, path);
-			if (inn_l_string(&P->lc, e, "type", path, &type) != 0)
+			if (inn_l_required_string(&P->lc, e, "type", path, &type) != 0)
 				continue;
-			if (type == NULL) {
-				inn_l_err(&P->lc, e, "%s: missing required field \"type\"", path);
-				continue;
-			}
 			tn = inn_ymap_get(e, "type");
 			if (add_cap(P, tn, type, &c) != 0 || c == NULL) {
 				free(type);

@@ -412,6 +412,29 @@ test_array_free_all_and_find_name(void **state)
 	assert_null(inn_ptrv_find_name(NULL, 0, off, "a"));
 }
 
+static const char *
+nth_name(const void *names, size_t i)
+{
+	return ((const char *const *)names)[i];
+}
+
+static void
+test_index_find(void **state)
+{
+	static const char *const names[] = { "b", "a", "ab", "b", "c" };
+	static const size_t idx[] = { 1, 2, 0, 3, 4 }; /* a ab b b c */
+
+	(void)state;
+	assert_int_equal(inn_index_find(idx, 5, nth_name, names, "a", 1), 1);
+	assert_int_equal(inn_index_find(idx, 5, nth_name, names, "abc", 2), 2);
+	assert_int_equal(inn_index_find(idx, 5, nth_name, names, "b", 1), 0); /* the first */
+	assert_int_equal(inn_index_find(idx, 5, nth_name, names, "c", 1), 4);
+	assert_int_equal(inn_index_find(idx, 5, nth_name, names, "", 0), -1);
+	assert_int_equal(inn_index_find(idx, 5, nth_name, names, "aa", 2), -1);
+	assert_int_equal(inn_index_find(idx, 5, nth_name, names, "d", 1), -1);
+	assert_int_equal(inn_index_find(idx, 0, nth_name, names, "a", 1), -1);
+}
+
 static int
 vformat(char *buf, size_t len, char **big, const char *fmt, ...) INN_PRINTF_LIKE(4, 5);
 
@@ -459,6 +482,7 @@ main(void)
 		cmocka_unit_test(test_array_reserve_and_strv),
 		cmocka_unit_test(test_array_free_all_and_find_name),
 		cmocka_unit_test(test_vformat_short_and_long),
+		cmocka_unit_test(test_index_find),
 	};
 
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
