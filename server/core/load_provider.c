@@ -79,6 +79,19 @@ struct prov_load {
 	inn_l_names wf_set, cap_set;
 };
 
+/* The provider's name, version, description, owner and category from map
+ * (metadata: in the original form, the top level in the simple one; a
+ * later read overrides an earlier one). */
+static void
+read_about(struct prov_load *P, const inn_ynode *map, const char *path)
+{
+	inn_l_string(&P->lc, map, "name", path, &P->p->name);
+	inn_l_string(&P->lc, map, "version", path, &P->p->version);
+	inn_l_string(&P->lc, map, "description", path, &P->p->description);
+	inn_l_string(&P->lc, map, "owner", path, &P->p->owner);
+	inn_l_string(&P->lc, map, "category", path, &P->p->category);
+}
+
 /* The capability declared for type so far, or NULL. */
 static const inn_resource_cap *
 find_cap(const struct prov_load *P, const char *type)
@@ -527,21 +540,13 @@ inn_provider_load_dir(inn_provider **out, const char *dir, const inn_load_ctx *c
 		if (inn_l_kind(&P.lc, meta, INN_Y_MAP, "metadata") != 0)
 			goto out;
 		inn_l_unknown_keys(&P.lc, meta, metadata_keys, "metadata");
-		inn_l_string(&P.lc, meta, "name", "metadata", &P.p->name);
-		inn_l_string(&P.lc, meta, "version", "metadata", &P.p->version);
-		inn_l_string(&P.lc, meta, "description", "metadata", &P.p->description);
-		inn_l_string(&P.lc, meta, "owner", "metadata", &P.p->owner);
-		inn_l_string(&P.lc, meta, "category", "metadata", &P.p->category);
+		read_about(&P, meta, "metadata");
 		if ((n = inn_ymap_get(root, "compatibility")) != NULL && !inn_l_is_null(n) &&
 		    inn_l_kind(&P.lc, n, INN_Y_MAP, "compatibility") == 0)
 			inn_l_unknown_keys(&P.lc, n, compat_keys, "compatibility");
 	}
 	/* top-level fields: the simple form (or overrides in the original) */
-	inn_l_string(&P.lc, root, "name", "", &P.p->name);
-	inn_l_string(&P.lc, root, "version", "", &P.p->version);
-	inn_l_string(&P.lc, root, "description", "", &P.p->description);
-	inn_l_string(&P.lc, root, "owner", "", &P.p->owner);
-	inn_l_string(&P.lc, root, "category", "", &P.p->category);
+	read_about(&P, root, "");
 	if (P.p->name == NULL) {
 		inn_l_err(&P.lc, original ? meta : root, "missing required field \"%s\"",
 		          original ? "metadata.name" : "name");
