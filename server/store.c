@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "array.h"
 #include "clock.h"
 #include "error.h"
 #include "state.h"

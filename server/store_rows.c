@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 
+#include "array.h"
 #include "store_rows.h"
 
 void
@@ -13,17 +14,11 @@ inn_exec_row_free(inn_exec_row *row)
 {
 	if (row == NULL)
 		return;
-	free(row->workflow);
-	free(row->kind);
-	free(row->app);
-	free(row->team);
-	free(row->created_by);
-	free(row->status);
-	free(row->message);
-	free(row->sealed_inputs);
 	json_object_put(row->params);
 	json_object_put(row->spec);
 	json_object_put(row->outputs);
+	INN_FREE_ALL(row->workflow, row->kind, row->app, row->team, row->created_by, row->status,
+	             row->message, row->sealed_inputs);
 	free(row);
 }
 
@@ -47,12 +42,9 @@ inn_step_rows_free(inn_step_row *rows, size_t n)
 	if (rows == NULL)
 		return;
 	for (i = 0; i < n; i++) {
-		free(rows[i].name);
-		free(rows[i].type);
-		free(rows[i].status);
-		free(rows[i].message);
+		INN_FREE_ALL(rows[i].name, rows[i].type, rows[i].status, rows[i].message,
+		             rows[i].sealed_outputs);
 		json_object_put(rows[i].outputs);
-		free(rows[i].sealed_outputs);
 	}
 	free(rows);
 }
@@ -64,15 +56,9 @@ inn_source_rows_free(inn_source_row *rows, size_t n)
 
 	if (rows == NULL)
 		return;
-	for (i = 0; i < n; i++) {
-		free(rows[i].name);
-		free(rows[i].kind);
-		free(rows[i].url);
-		free(rows[i].path);
-		free(rows[i].ref);
-		free(rows[i].commit);
-		free(rows[i].added_by);
-	}
+	for (i = 0; i < n; i++)
+		INN_FREE_ALL(rows[i].name, rows[i].kind, rows[i].url, rows[i].path, rows[i].ref,
+		             rows[i].commit, rows[i].added_by);
 	free(rows);
 }
 
@@ -83,11 +69,8 @@ inn_app_rows_free(inn_app_row *rows, size_t n)
 
 	if (rows == NULL)
 		return;
-	for (i = 0; i < n; i++) {
-		free(rows[i].name);
-		free(rows[i].team);
-		free(rows[i].created_by);
-	}
+	for (i = 0; i < n; i++)
+		INN_FREE_ALL(rows[i].name, rows[i].team, rows[i].created_by);
 	free(rows);
 }
 
@@ -99,11 +82,8 @@ inn_resource_rows_free(inn_resource_row *rows, size_t n)
 	if (rows == NULL)
 		return;
 	for (i = 0; i < n; i++) {
-		free(rows[i].app);
-		free(rows[i].name);
-		free(rows[i].type);
-		free(rows[i].provider);
-		free(rows[i].status);
+		INN_FREE_ALL(rows[i].app, rows[i].name, rows[i].type, rows[i].provider,
+		             rows[i].status);
 		json_object_put(rows[i].outputs);
 	}
 	free(rows);

@@ -15,6 +15,20 @@
 
 #include "error.h"
 
+/* Runs the cached statement id, bound to name alone; INN_ENOTFOUND
+ * ("MISSING NAME") when it changes no row. */
+static int
+change_named(inn_store *st, enum stmt_id id, const char *what, const char *missing,
+             const char *name)
+{
+	struct sq_done done;
+	int rc = inn_sq_exec(SQ(st), &done, id, what, "t", name);
+
+	if (rc == 0 && done.changes == 0)
+		rc = inn_error_set(INN_ENOTFOUND, "%s %s", missing, name);
+	return rc;
+}
+
 /* ---- API keys, users, teams ------------------------------------------------ */
 
 static int
@@ -175,13 +189,8 @@ inn_sqlite_key_lookup(inn_store *st, const char *plain, inn_principal *out)
 int
 inn_sqlite_key_revoke(inn_store *st, const char *name)
 {
-	struct sq_done done;
-	int rc;
-
-	rc = inn_sq_exec(SQ(st), &done, ST_KEY_REVOKE, "revoking an API key", "t", name);
-	if (rc == 0 && done.changes == 0)
-		rc = inn_error_set(INN_ENOTFOUND, "no active API key named %s", name);
-	return rc;
+	return change_named(st, ST_KEY_REVOKE, "revoking an API key", "no active API key named",
+	                    name);
 }
 
 /* ---- audit ----------------------------------------------------------------- */
@@ -254,13 +263,8 @@ inn_sqlite_source_list(inn_store *st, inn_source_row **rows, size_t *n)
 int
 inn_sqlite_source_delete(inn_store *st, const char *name)
 {
-	struct sq_done done;
-	int rc;
-
-	rc = inn_sq_exec(SQ(st), &done, ST_SOURCE_DELETE, "deleting a provider source", "t", name);
-	if (rc == 0 && done.changes == 0)
-		rc = inn_error_set(INN_ENOTFOUND, "no provider source named %s", name);
-	return rc;
+	return change_named(st, ST_SOURCE_DELETE, "deleting a provider source",
+	                    "no provider source named", name);
 }
 
 /* ---- applications and resources ------------------------------------------- */

@@ -1,5 +1,6 @@
 /*
- * buf.c - the bounded text buffer (see buf.h).
+ * buf.c - the bounded text buffer, and formatting into a line buffer with
+ * a heap copy when it is too short (see buf.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,4 +115,19 @@ inn_buf_free(inn_buf *b)
 	free(b->p);
 	b->p = NULL;
 	b->len = b->cap = 0;
+}
+
+int
+inn_vformat(char *buf, size_t len, char **big, const char *fmt, va_list ap)
+{
+	va_list aq;
+	int n;
+
+	*big = NULL;
+	va_copy(aq, ap);
+	n = vsnprintf(buf, len, fmt, aq);
+	va_end(aq);
+	if (n >= 0 && (size_t)n >= len && (*big = malloc((size_t)n + 1)) != NULL)
+		vsnprintf(*big, (size_t)n + 1, fmt, ap);
+	return n;
 }

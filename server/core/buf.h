@@ -35,6 +35,13 @@ int inn_buf_addf(inn_buf *b, const char *fmt, ...) INN_PRINTF_LIKE(2, 3);
 int inn_buf_vaddf(inn_buf *b, const char *fmt, va_list ap)
 	INN_PRINTF_LIKE(2, 0);
 
+/* Formats into buf (len bytes, the text cut there) and, when the text is
+ * longer, also whole into a malloc'd *big; *big is NULL when the text fits
+ * or memory is short.  Returns the whole text's length, or negative on a
+ * format error.  For a fixed line buffer with a rare long message. */
+int inn_vformat(char *buf, size_t len, char **big, const char *fmt, va_list ap)
+	INN_PRINTF_LIKE(4, 0);
+
 /* Forget the contents, keep the memory. */
 void inn_buf_reset(inn_buf *b);
 /* Hand the text to the caller (never NULL on success: "" when empty);

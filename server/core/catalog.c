@@ -21,12 +21,9 @@
 static void
 goldenpath_free(inn_goldenpath *g)
 {
-	free(g->name);
-	free(g->description);
-	free(g->category);
+	INN_FREE_ALL(g->name, g->description, g->category, g->workflow_ref,
+	             g->estimated_duration);
 	inn_l_strv_free(g->tags, g->ntags);
-	free(g->workflow_ref);
-	free(g->estimated_duration);
 	inn_l_params_free(g->params, g->nparams);
 	if (g->owns_workflow)
 		inn_workflow_free(g->workflow);
@@ -51,27 +48,18 @@ inn_catalog_free(inn_catalog *c)
 const inn_provider *
 inn_catalog_provider(const inn_catalog *c, const char *name)
 {
-	size_t i;
-
-	if (c == NULL || name == NULL)
-		return NULL;
-	for (i = 0; i < c->nproviders; i++)
-		if (strcmp(c->providers[i]->name, name) == 0)
-			return c->providers[i];
-	return NULL;
+	return c == NULL ? NULL
+	                 : inn_ptrv_find_name(c->providers, c->nproviders,
+	                                      offsetof(inn_provider, name), name);
 }
 
 const inn_goldenpath *
 inn_catalog_goldenpath(const inn_catalog *c, const char *name)
 {
-	size_t i;
-
-	if (c == NULL || name == NULL)
-		return NULL;
-	for (i = 0; i < c->ngoldenpaths; i++)
-		if (strcmp(c->goldenpaths[i].name, name) == 0)
-			return &c->goldenpaths[i];
-	return NULL;
+	return c == NULL ? NULL
+	                 : inn_array_find_name(c->goldenpaths, c->ngoldenpaths,
+	                                       sizeof(*c->goldenpaths),
+	                                       offsetof(inn_goldenpath, name), name);
 }
 
 const inn_workflow *

@@ -142,6 +142,19 @@ inn_diag_count(const inn_diag *d, inn_diag_level level)
 	return n;
 }
 
+void
+inn_diag_print(const inn_diag *d, FILE *fp, const char *prefix)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		char line[4096];
+
+		inn_diag_format(d, i, line, sizeof(line));
+		fprintf(fp, "%s%s\n", prefix, line);
+	}
+}
+
 int
 inn_diag_find(const inn_diag *d, const char *needle, char *buf, size_t len)
 {
@@ -315,6 +328,19 @@ inn_l_string(const inn_lctx *lc, const inn_ynode *map, const char *key,
 	}
 	free(*out);
 	*out = s;
+	return 0;
+}
+
+int
+inn_l_required_string(const inn_lctx *lc, const inn_ynode *map, const char *key,
+                      const char *path, char **out)
+{
+	if (inn_l_string(lc, map, key, path, out) != 0)
+		return -1;
+	if (*out == NULL) {
+		inn_l_err(lc, map, "%s: missing required field \"%s\"", path, key);
+		return -1;
+	}
 	return 0;
 }
 

@@ -23,6 +23,7 @@
 
 #include <openssl/evp.h>
 
+#include "array.h"
 #include "error.h"
 #include "exec_run_int.h"
 #include "host.h"
@@ -441,17 +442,14 @@ inn_run_free(inn_run *r)
 		json_object_put(r->steps[i].res.outputs_real);
 		json_object_put(r->steps[i].res.config);
 	}
-	free(r->steps);
 	inn_rmrf(r->workspace);
-	free(r->workspace);
-	free(r->state_base);
+	INN_FREE_ALL(r->steps, r->workspace, r->state_base, r->message);
 	json_object_put(r->params);
 	json_object_put(r->data);
 	json_object_put(r->secrets);
 	json_object_put(r->outputs);
 	json_object_put(r->outputs_real);
 	inn_masker_free(r->masker);
-	free(r->message);
 	pthread_mutex_destroy(&r->lock);
 	pthread_cond_destroy(&r->cond);
 	free(r);

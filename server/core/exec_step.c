@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "error.h"
 #include "exec_run_int.h"
 #include "host.h"
@@ -64,19 +65,15 @@ static void
 engine_log(inn_run *r, const char *step, int level, const char *fmt, ...)
 {
 	struct log_ctx lc = { r, step };
-	char buf[2048], *big = NULL;
-	va_list ap, ap2;
+	char buf[2048], *big;
+	va_list ap;
 	int n;
 
-	va_start(ap, fmt);
-	va_copy(ap2, ap);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
 	/* a longer message is masked whole (step_log), never cut first: a
 	 * cut could leave the start of a secret unmasked */
-	if (n >= 0 && (size_t)n >= sizeof(buf) && (big = malloc((size_t)n + 1)) != NULL)
-		vsnprintf(big, (size_t)n + 1, fmt, ap2);
-	va_end(ap2);
+	va_start(ap, fmt);
+	n = inn_vformat(buf, sizeof(buf), &big, fmt, ap);
+	va_end(ap);
 	if (n < 0)
 		return;
 	step_log(&lc, level, INN_STREAM_HOST, big ? big : buf, big ? (size_t)n : strlen(buf));

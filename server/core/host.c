@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "buf.h"
 #include "error.h"
 
 struct inn_step {
@@ -304,32 +305,27 @@ inn_step_log_line(inn_step *step, int level, int stream, const char *line,
 static void
 h_log(inn_step *step, int level, const char *fmt, ...)
 {
-	char buf[INN_LOG_LINE_MAX], *big = NULL;
-	va_list ap, ap2;
+	char buf[INN_LOG_LINE_MAX], *big;
+	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
-	va_copy(ap2, ap);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = inn_vformat(buf, sizeof(buf), &big, fmt, ap);
 	va_end(ap);
-	if (n >= 0 && (size_t)n >= sizeof(buf) && step != NULL &&
-	    (big = malloc((size_t)n + 1)) != NULL) {
+	if (big != NULL && step != NULL) {
 		/* mask the whole message before cutting it to the line cap, so
 		 * the cut cannot leave the start of a secret unmasked */
 		size_t mlen = 0;
-		char *masked;
+		char *masked = inn_masker_apply(step->masker, big, (size_t)n, &mlen);
 
-		vsnprintf(big, (size_t)n + 1, fmt, ap2);
-		masked = inn_masker_apply(step->masker, big, (size_t)n, &mlen);
 		if (masked != NULL) {
 			n = (int)(mlen < sizeof(buf) ? mlen : sizeof(buf) - 1);
 			memcpy(buf, masked, (size_t)n);
 			buf[n] = '\0';
 			free(masked);
 		}
-		free(big);
 	}
-	va_end(ap2);
+	free(big);
 	if (n < 0)
 		return;
 	if ((size_t)n >= sizeof(buf))
@@ -680,11 +676,7 @@ inn_step_free(inn_step *s)
 	json_object_put(s->config);
 	json_object_put(s->outputs);
 	json_object_put(s->secret_keys);
-	free(s->workspace);
-	free(s->state_dir);
-	free(s->base_dir);
-	free(s->type);
-	free(s->name);
+	INN_FREE_ALL(s->workspace, s->state_dir, s->base_dir, s->type, s->name);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }

@@ -38,31 +38,17 @@ cmp_byname(const void *a, const void *b, void *ud)
 	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
 }
 
-/* Index of the step called name[0..len), or -1. */
+static const char *
+step_name(const void *wf, size_t i)
+{
+	return ((const inn_workflow *)wf)->steps[i].name;
+}
+
+/* Index of the (first) step called name[0..len), or -1. */
 long
 inn_lw_find_step(const struct wf_load *L, const char *name, size_t len)
 {
-	size_t lo = 0, hi = L->nbyname;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const char *m = L->wf->steps[L->byname[mid]].name;
-		int c = strncmp(m, name, len);
-
-		if (c == 0 && m[len] != '\0')
-			c = 1;
-		if (c == 0) {
-			/* first of equal names */
-			while (mid > 0 && strcmp(L->wf->steps[L->byname[mid - 1]].name, m) == 0)
-				mid--;
-			return (long)L->byname[mid];
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
+	return inn_index_find(L->byname, L->nbyname, step_name, L->wf, name, len);
 }
 
 /* Sorts step names; reports duplicates naming both lines. */

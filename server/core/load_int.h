@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "array.h"
 #include "model.h"
 #include "yaml_tree.h"
 
@@ -49,6 +50,10 @@ int inn_l_is_null(const inn_ynode *node);
  * null).  Non-scalars are reported; returns -1 then (or on ENOMEM). */
 int inn_l_string(const inn_lctx *lc, const inn_ynode *map, const char *key,
                  const char *path, char **out);
+/* inn_l_string() for a field that must be there: an absent or null one is
+ * reported ("PATH: missing required field "KEY"", at map) and gives -1. */
+int inn_l_required_string(const inn_lctx *lc, const inn_ynode *map, const char *key,
+                          const char *path, char **out);
 /* Reads a plain true/false into *out; returns -1 (reported) otherwise. */
 int inn_l_bool(const inn_lctx *lc, const inn_ynode *node, const char *path, int *out);
 /* Reads a string or a list of strings into a new vector. */

@@ -263,12 +263,9 @@ inn_param_check(const inn_param *p, json_object *v, char *why, size_t len)
 void
 inn_l_param_free(inn_param *p)
 {
-	free(p->name);
-	free(p->type);
+	INN_FREE_ALL(p->name, p->type, p->description, p->pattern);
 	json_object_put(p->def);
-	free(p->description);
 	json_object_put(p->allowed);
-	free(p->pattern);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -340,13 +337,8 @@ inn_l_param_parse(const inn_lctx *lc, const inn_ynode *node, const inn_ynode *na
 		inn_l_unknown_keys(lc, node, param_keys, path);
 	if (name_key != NULL) {
 		out->name = strdup(name_key->value);
-	} else {
-		if (inn_l_string(lc, node, "name", path, &out->name) != 0)
-			goto fail;
-		if (out->name == NULL) {
-			inn_l_err(lc, node, "%s: missing required field \"name\"", path);
-			goto fail;
-		}
+	} else if (inn_l_required_string(lc, node, "name", path, &out->name) != 0) {
+		goto fail;
 	}
 	if (out->name == NULL)
 		goto nomem;
@@ -446,10 +438,17 @@ inn_l_params_index(inn_workflow *wf)
 	return 0;
 }
 
+static const char *
+param_name(const void *params, size_t i)
+{
+	return ((const inn_param *)params)[i].name;
+}
+
 const inn_param *
 inn_workflow_param(const inn_workflow *wf, const char *name, size_t len)
 {
-	size_t i, lo = 0, hi;
+	size_t i;
+	long k;
 
 	if (wf == NULL || name == NULL)
 		return NULL;
@@ -460,22 +459,8 @@ inn_workflow_param(const inn_workflow *wf, const char *name, size_t len)
 				return &wf->params[i];
 		return NULL;
 	}
-	hi = wf->nparams;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const char *m = wf->params[wf->param_byname[mid]].name;
-		int c = strncmp(m, name, len);
-
-		if (c == 0 && m[len] != '\0')
-			c = 1;
-		if (c == 0)
-			return &wf->params[wf->param_byname[mid]];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	k = inn_index_find(wf->param_byname, wf->nparams, param_name, wf->params, name, len);
+	return k < 0 ? NULL : &wf->params[k];
 }
 
 /* --- the values a run is given ------------------------------------------ */

@@ -40,12 +40,7 @@ static const char *const wfe_keys[] = {
 static void
 cap_free(inn_resource_cap *c)
 {
-	free(c->type);
-	free(c->alias_for);
-	free(c->create);
-	free(c->read);
-	free(c->update);
-	free(c->del);
+	INN_FREE_ALL(c->type, c->alias_for, c->create, c->read, c->update, c->del);
 }
 
 void
@@ -55,13 +50,7 @@ inn_provider_free(inn_provider *p)
 
 	if (p == NULL)
 		return;
-	free(p->name);
-	free(p->version);
-	free(p->description);
-	free(p->owner);
-	free(p->category);
-	free(p->dir);
-	free(p->file);
+	INN_FREE_ALL(p->name, p->version, p->description, p->owner, p->category, p->dir, p->file);
 	for (i = 0; i < p->nworkflows; i++)
 		inn_workflow_free(p->workflows[i]);
 	free(p->workflows);
@@ -74,14 +63,9 @@ inn_provider_free(inn_provider *p)
 const inn_workflow *
 inn_provider_workflow(const inn_provider *p, const char *name)
 {
-	size_t i;
-
-	if (p == NULL || name == NULL)
-		return NULL;
-	for (i = 0; i < p->nworkflows; i++)
-		if (strcmp(p->workflows[i]->name, name) == 0)
-			return p->workflows[i];
-	return NULL;
+	return p == NULL ? NULL
+	                 : inn_ptrv_find_name(p->workflows, p->nworkflows,
+	                                      offsetof(inn_workflow, name), name);
 }
 
 struct prov_load {
@@ -94,6 +78,19 @@ struct prov_load {
 	inn_l_names listed_set;     /* listed, workflows and caps by name */
 	inn_l_names wf_set, cap_set;
 };
+
+/* The provider's name, version, description, owner and category from map
+ * (metadata: in the original form, the top level in the simple one; a
+ * later read overrides an earlier one). */
+static void
+read_about(struct prov_load *P, const inn_ynode *map, const char *path)
+{
+	inn_l_string(&P->lc, map, "name", path, &P->p->name);
+	inn_l_string(&P->lc, map, "version", path, &P->p->version);
+	inn_l_string(&P->lc, map, "description", path, &P->p->description);
+	inn_l_string(&P->lc, map, "owner", path, &P->p->owner);
+	inn_l_string(&P->lc, map, "category", path, &P->p->category);
+}
 
 /* The capability declared for type so far, or NULL. */
 static const inn_resource_cap *
@@ -357,12 +354,8 @@ load_operations(struct prov_load *P, inn_resource_cap *c, const inn_ynode *ops,
 			static const char *const keys[] = { "workflow", NULL };
 
 			inn_l_unknown_keys(&P->lc, v, keys, p);
-			if (inn_l_string(&P->lc, v, "workflow", p, &wname) != 0)
+			if (inn_l_required_string(&P->lc, v, "workflow", p, &wname) != 0)
 				continue;
-			if (wname == NULL) {
-				inn_l_err(&P->lc, v, "%s: missing required field \"workflow\"", p);
-				continue;
-			}
 			v = inn_ymap_get(v, "workflow");
 		} else {
 			inn_l_err(&P->lc, v, "%s: must be a mapping {workflow: name}, not %s", p,
@@ -428,12 +421,8 @@ load_capabilities(struct prov_load *P, const inn_ynode *caps)
 			if (inn_l_kind(&P->lc, e, INN_Y_MAP, path) != 0)
 				continue;
 			inn_l_unknown_keys(&P->lc, e, rtc_keys, path);
-			if (inn_l_string(&P->lc, e, "type", path, &type) != 0)
+			if (inn_l_required_string(&P->lc, e, "type", path, &type) != 0)
 				continue;
-			if (type == NULL) {
-				inn_l_err(&P->lc, e, "%s: missing required field \"type\"", path);
-				continue;
-			}
 			tn = inn_ymap_get(e, "type");
 			if (add_cap(P, tn, type, &c) != 0 || c == NULL) {
 				free(type);
@@ -551,21 +540,13 @@ inn_provider_load_dir(inn_provider **out, const char *dir, const inn_load_ctx *c
 		if (inn_l_kind(&P.lc, meta, INN_Y_MAP, "metadata") != 0)
 			goto out;
 		inn_l_unknown_keys(&P.lc, meta, metadata_keys, "metadata");
-		inn_l_string(&P.lc, meta, "name", "metadata", &P.p->name);
-		inn_l_string(&P.lc, meta, "version", "metadata", &P.p->version);
-		inn_l_string(&P.lc, meta, "description", "metadata", &P.p->description);
-		inn_l_string(&P.lc, meta, "owner", "metadata", &P.p->owner);
-		inn_l_string(&P.lc, meta, "category", "metadata", &P.p->category);
+		read_about(&P, meta, "metadata");
 		if ((n = inn_ymap_get(root, "compatibility")) != NULL && !inn_l_is_null(n) &&
 		    inn_l_kind(&P.lc, n, INN_Y_MAP, "compatibility") == 0)
 			inn_l_unknown_keys(&P.lc, n, compat_keys, "compatibility");
 	}
 	/* top-level fields: the simple form (or overrides in the original) */
-	inn_l_string(&P.lc, root, "name", "", &P.p->name);
-	inn_l_string(&P.lc, root, "version", "", &P.p->version);
-	inn_l_string(&P.lc, root, "description", "", &P.p->description);
-	inn_l_string(&P.lc, root, "owner", "", &P.p->owner);
-	inn_l_string(&P.lc, root, "category", "", &P.p->category);
+	read_about(&P, root, "");
 	if (P.p->name == NULL) {
 		inn_l_err(&P.lc, original ? meta : root, "missing required field \"%s\"",
 		          original ? "metadata.name" : "name");

@@ -284,18 +284,14 @@ inn_score_free(inn_score *s)
 
 	if (s == NULL)
 		return;
-	free(s->file);
-	free(s->app);
-	json_object_put(s->metadata);
-	json_object_put(s->containers);
 	for (i = 0; i < s->nresources; i++) {
-		free(s->resources[i].name);
-		free(s->resources[i].type);
-		free(s->resources[i].klass);
+		INN_FREE_ALL(s->resources[i].name, s->resources[i].type, s->resources[i].klass);
 		json_object_put(s->resources[i].params);
 	}
-	free(s->resources);
+	json_object_put(s->metadata);
+	json_object_put(s->containers);
 	json_object_put(s->json);
+	INN_FREE_ALL(s->file, s->app, s->resources);
 	free(s);
 }
 

@@ -82,14 +82,10 @@ inn_lw_json_map(struct wf_load *L, const inn_ynode *n, const char *path)
 void
 inn_lw_step_free(inn_step_def *s)
 {
-	free(s->name);
-	free(s->type);
-	free(s->plugin_type);
+	INN_FREE_ALL(s->name, s->type, s->plugin_type, s->when, s->dep_idx);
 	json_object_put(s->config);
 	json_object_put(s->env);
-	free(s->when);
 	inn_l_strv_free(s->depends_on, s->ndeps);
-	free(s->dep_idx);
 }
 
 static int
@@ -232,12 +228,8 @@ step_parse(struct wf_load *L, const inn_ynode *n, size_t idx, inn_step_def *s,
 	inn_l_unknown_keys(&L->lc, n, step_keys, path);
 	ps->name = inn_ymap_get(n, "name");
 	ps->type = inn_ymap_get(n, "type");
-	if (inn_l_string(&L->lc, n, "name", path, &s->name) != 0)
+	if (inn_l_required_string(&L->lc, n, "name", path, &s->name) != 0)
 		return;
-	if (s->name == NULL) {
-		inn_l_err(&L->lc, n, "%s: missing required field \"name\"", path);
-		return;
-	}
 	if (!inn_l_name_ok(s->name)) {
 		inn_l_err(&L->lc, ps->name, "%s: step name \"%s\" must match "
 		          "[A-Za-z0-9][A-Za-z0-9_-]* (at most 128 characters)", path, s->name);
@@ -246,8 +238,7 @@ step_parse(struct wf_load *L, const inn_ynode *n, size_t idx, inn_step_def *s,
 		return;
 	}
 	snprintf(path, sizeof(path), "step \"%s\"", s->name);
-	if (inn_l_string(&L->lc, n, "type", path, &s->type) == 0 && s->type == NULL)
-		inn_l_err(&L->lc, n, "step \"%s\": missing required field \"type\"", s->name);
+	inn_l_required_string(&L->lc, n, "type", path, &s->type);
 	if (s->type != NULL && s->type[0] == '\0') {
 		inn_l_err(&L->lc, ps->type, "step \"%s\": type must not be empty", s->name);
 		free(s->type);

@@ -141,18 +141,10 @@ inn_workflow_free(inn_workflow *wf)
 
 	if (wf == NULL)
 		return;
-	free(wf->name);
-	free(wf->description);
-	free(wf->file);
-	free(wf->owner);
-	free(wf->phase);
+	INN_FREE_ALL(wf->name, wf->description, wf->file, wf->owner, wf->phase, wf->provider,
+	             wf->base_dir, wf->operation, wf->category, wf->param_byname);
 	inn_l_strv_free(wf->triggers, wf->ntriggers);
-	free(wf->provider);
-	free(wf->base_dir);
-	free(wf->operation);
-	free(wf->category);
 	inn_l_params_free(wf->params, wf->nparams);
-	free(wf->param_byname);
 	json_object_put(wf->variables);
 	for (i = 0; i < wf->nsteps; i++)
 		inn_lw_step_free(&wf->steps[i]);
@@ -164,14 +156,9 @@ inn_workflow_free(inn_workflow *wf)
 const inn_step_def *
 inn_workflow_step(const inn_workflow *wf, const char *name)
 {
-	size_t i;
-
-	if (wf == NULL || name == NULL)
-		return NULL;
-	for (i = 0; i < wf->nsteps; i++)
-		if (wf->steps[i].name != NULL && strcmp(wf->steps[i].name, name) == 0)
-			return &wf->steps[i];
-	return NULL;
+	return wf == NULL ? NULL
+	                  : inn_array_find_name(wf->steps, wf->nsteps, sizeof(*wf->steps),
+	                                        offsetof(inn_step_def, name), name);
 }
 
 /* A section that may sit at top level or under spec: (not both). */

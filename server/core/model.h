@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <json-c/json.h>
 
@@ -43,6 +44,9 @@ void inn_diag_add(inn_diag *d, inn_diag_level level, const char *file, int line,
 /* Formats entry i as "file:line:col: error: message" into buf ("warning:"
  * for warnings; "file: error: ..." when the line is unknown). */
 void inn_diag_format(const inn_diag *d, size_t i, char *buf, size_t len);
+/* Writes every entry to fp, formatted as inn_diag_format() does, one a
+ * line after prefix. */
+void inn_diag_print(const inn_diag *d, FILE *fp, const char *prefix);
 /* Number of entries of a level (errors: all recorded, even past the cap). */
 size_t inn_diag_count(const inn_diag *d, inn_diag_level level);
 /* Index of the first entry whose formatted text contains needle, or -1;

@@ -13,6 +13,7 @@
 
 #include <yaml.h>
 
+#include "array.h"
 #include "error.h"
 
 #define MAX_DEPTH 256
@@ -446,6 +447,12 @@ inn_ydoc_free(inn_ydoc *doc)
 	free(doc);
 }
 
+static const char *
+key_name(const void *map, size_t i)
+{
+	return INN_YMAP_KEY((const inn_ynode *)map, i)->value;
+}
+
 /* Index of key in map, or -1. */
 static long
 map_find(const inn_ynode *map, const char *key)
@@ -454,22 +461,9 @@ map_find(const inn_ynode *map, const char *key)
 
 	if (map == NULL || map->kind != INN_Y_MAP)
 		return -1;
-	if (map->byname != NULL) {
-		size_t lo = 0, hi = INN_YMAP_LEN(map);
-
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			int c = strcmp(INN_YMAP_KEY(map, map->byname[mid])->value, key);
-
-			if (c == 0)
-				return (long)map->byname[mid];
-			if (c < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		return -1;
-	}
+	if (map->byname != NULL)
+		return inn_index_find(map->byname, INN_YMAP_LEN(map), key_name, map, key,
+		                      strlen(key));
 	for (i = 0; i < INN_YMAP_LEN(map); i++)
 		if (strcmp(INN_YMAP_KEY(map, i)->value, key) == 0)
 			return (long)i;

@@ -28,14 +28,23 @@ compat_path(const char *rel)
 	return tu_path(compat, rel);
 }
 
-static void
-test_original_admin_config(void **state)
+/* The admin config compat_path(rel), which must load. */
+static inn_policy *
+policy_ok(const char *rel)
 {
 	inn_policy *p = NULL;
 
-	(void)state;
-	if (inn_policy_load(&p, compat_path("admin-config.yaml"), 0) != 0)
+	if (inn_policy_load(&p, compat_path(rel), 0) != 0)
 		fail_msg("%s", inn_error_last());
+	return p;
+}
+
+static void
+test_original_admin_config(void **state)
+{
+	inn_policy *p = policy_ok("admin-config.yaml");
+
+	(void)state;
 	assert_true(p->has_allow_list);
 	assert_true(inn_policy_allows(p, "terraform"));
 	assert_true(inn_policy_allows(p, "policy"));
@@ -49,26 +58,15 @@ test_original_admin_config(void **state)
 static void
 test_example_admin_config(void **state)
 {
-	inn_policy *p = NULL;
-
 	(void)state;
-	if (inn_policy_load(&p, compat_path("examples/admin-config.yaml"), 0) != 0)
-		fail_msg("%s", inn_error_last());
-	inn_policy_free(p);
+	inn_policy_free(policy_ok("examples/admin-config.yaml"));
 }
 
 /* Prints every diagnostic (TAP comments) so a failure shows what was said. */
 static void
 dump(const inn_diag *d)
 {
-	size_t i;
-
-	for (i = 0; i < d->n; i++) {
-		char line[4096];
-
-		inn_diag_format(d, i, line, sizeof(line));
-		printf("# %s\n", line);
-	}
+	inn_diag_print(d, stdout, "# ");
 }
 
 /* The one defective file of the original (see docs/compat.md):
@@ -210,9 +208,7 @@ test_original_providers_with_policy(void **state)
 	snprintf(wf2, sizeof(wf2), "%s",
 	         compat_path("providers/container-team/workflows/delete-gitea-repo.yaml"));
 	snprintf(adm, sizeof(adm), "%s", compat_path("admin-config.yaml"));
-	if (inn_policy_load(&pol, compat_path("admin-config.yaml"), 0) != 0)
-		fail_msg("%s", inn_error_last());
-	ctx.policy = pol;
+	ctx.policy = pol = policy_ok("admin-config.yaml");
 	inn_diag_init(&d);
 	assert_int_not_equal(inn_provider_load_dir(&p, compat_path("providers/container-team"),
 	                                           &ctx, &d), 0);

@@ -386,6 +386,86 @@ test_array_reserve_and_strv(void **state)
 	free(a);
 }
 
+struct named { int before; char *name; };
+
+static void
+test_array_free_all_and_find_name(void **state)
+{
+	struct named arr[3] = { { 1, "a" }, { 2, NULL }, { 3, "b" } };
+	struct named *ptrs[3] = { &arr[2], &arr[0], &arr[1] };
+	char *x = strdup("x"), *y = strdup("y");
+	size_t off = offsetof(struct named, name);
+
+	(void)state;
+	/* NULLs among them are fine; the leak checker sees the rest freed */
+	INN_FREE_ALL(x, NULL, y);
+	inn_free_each(NULL, 0);
+	assert_ptr_equal(inn_array_find_name(arr, 3, sizeof(arr[0]), off, "b"), &arr[2]);
+	assert_ptr_equal(inn_array_find_name(arr, 3, sizeof(arr[0]), off, "a"), &arr[0]);
+	assert_null(inn_array_find_name(arr, 3, sizeof(arr[0]), off, "c"));
+	assert_null(inn_array_find_name(arr, 3, sizeof(arr[0]), off, NULL));
+	assert_null(inn_array_find_name(NULL, 0, sizeof(arr[0]), off, "a"));
+	assert_ptr_equal(inn_ptrv_find_name(ptrs, 3, off, "a"), &arr[0]);
+	assert_ptr_equal(inn_ptrv_find_name(ptrs, 3, off, "b"), &arr[2]);
+	assert_null(inn_ptrv_find_name(ptrs, 3, off, "c"));
+	assert_null(inn_ptrv_find_name(ptrs, 3, off, NULL));
+	assert_null(inn_ptrv_find_name(NULL, 0, off, "a"));
+}
+
+static const char *
+nth_name(const void *names, size_t i)
+{
+	return ((const char *const *)names)[i];
+}
+
+static void
+test_index_find(void **state)
+{
+	static const char *const names[] = { "b", "a", "ab", "b", "c" };
+	static const size_t idx[] = { 1, 2, 0, 3, 4 }; /* a ab b b c */
+
+	(void)state;
+	assert_int_equal(inn_index_find(idx, 5, nth_name, names, "a", 1), 1);
+	assert_int_equal(inn_index_find(idx, 5, nth_name, names, "abc", 2), 2);
+	assert_int_equal(inn_index_find(idx, 5, nth_name, names, "b", 1), 0); /* the first */
+	assert_int_equal(inn_index_find(idx, 5, nth_name, names, "c", 1), 4);
+	assert_int_equal(inn_index_find(idx, 5, nth_name, names, "", 0), -1);
+	assert_int_equal(inn_index_find(idx, 5, nth_name, names, "aa", 2), -1);
+	assert_int_equal(inn_index_find(idx, 5, nth_name, names, "d", 1), -1);
+	assert_int_equal(inn_index_find(idx, 0, nth_name, names, "a", 1), -1);
+}
+
+static int
+vformat(char *buf, size_t len, char **big, const char *fmt, ...) INN_PRINTF_LIKE(4, 5);
+
+static int
+vformat(char *buf, size_t len, char **big, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = inn_vformat(buf, len, big, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+static void
+test_vformat_short_and_long(void **state)
+{
+	char buf[8], *big = (char *)"unset";
+
+	(void)state;
+	assert_int_equal(vformat(buf, sizeof(buf), &big, "a%db", 12), 4);
+	assert_string_equal(buf, "a12b");
+	assert_null(big);
+	assert_int_equal(vformat(buf, sizeof(buf), &big, "%s-%d", "abcdefgh", 42), 11);
+	assert_string_equal(buf, "abcdefg");
+	assert_non_null(big);
+	assert_string_equal(big, "abcdefgh-42");
+	free(big);
+}
+
 int
 main(void)
 {
@@ -400,6 +480,9 @@ main(void)
 		cmocka_unit_test(test_buf_bounded),
 		cmocka_unit_test(test_clock),
 		cmocka_unit_test(test_array_reserve_and_strv),
+		cmocka_unit_test(test_array_free_all_and_find_name),
+		cmocka_unit_test(test_vformat_short_and_long),
+		cmocka_unit_test(test_index_find),
 	};
 
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);

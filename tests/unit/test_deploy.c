@@ -86,13 +86,7 @@ setup(void **state)
 	dirs[0] = f->dir;
 	inn_diag_init(&d);
 	if (inn_catalog_load(&f->cat, dirs, 1, NULL, NULL, &d) != 0) {
-		size_t i;
-		char buf[1024];
-
-		for (i = 0; i < d.n; i++) {
-			inn_diag_format(&d, i, buf, sizeof(buf));
-			print_message("# %s\n", buf);
-		}
+		inn_diag_print(&d, stdout, "# ");
 		fail_msg("the fixture catalog does not load");
 	}
 	inn_diag_free(&d);

@@ -34,14 +34,7 @@ data(const char *rel)
 static void
 dump(const inn_diag *d)
 {
-	size_t i;
-
-	for (i = 0; i < d->n; i++) {
-		char line[4096];
-
-		inn_diag_format(d, i, line, sizeof(line));
-		printf("# %s\n", line);
-	}
+	inn_diag_print(d, stdout, "# ");
 }
 
 /* Fails (showing every diagnostic) unless some entry contains needle. */
@@ -159,6 +152,30 @@ test_diag_format_and_cap(void **state)
 	assert_int_equal(inn_diag_count(&d, INN_DIAG_WARNING), 1);
 	inn_diag_format(&d, INN_DIAG_MAX, buf, sizeof(buf));
 	assert_string_equal(buf, "b.yaml: error: too many diagnostics; the rest are not shown");
+	inn_diag_free(&d);
+}
+
+static void
+test_diag_print(void **state)
+{
+	inn_diag d;
+	char out[256];
+	size_t n;
+	FILE *fp = tmpfile();
+
+	(void)state;
+	assert_non_null(fp);
+	inn_diag_init(&d);
+	inn_diag_print(&d, fp, "# ");
+	assert_int_equal(ftell(fp), 0);
+	inn_diag_add(&d, INN_DIAG_WARNING, "a.yaml", 3, 5, "x %d", 1);
+	inn_diag_add(&d, INN_DIAG_ERROR, "a.yaml", 0, 0, "whole file");
+	inn_diag_print(&d, fp, "# ");
+	rewind(fp);
+	n = fread(out, 1, sizeof(out) - 1, fp);
+	out[n] = '\0';
+	assert_string_equal(out, "# a.yaml:3:5: warning: x 1\n# a.yaml: error: whole file\n");
+	fclose(fp);
 	inn_diag_free(&d);
 }
 
@@ -702,22 +719,32 @@ gate_teardown(struct gate *g)
 	free(g->conf);
 }
 
+/* refused(), the expected message being head, path, tail run together
+ * (path: the gate's config file or plugin directory). */
+static void
+refused_at(const char *text, const inn_load_ctx *ctx, const char *head, const char *path,
+           const char *tail)
+{
+	char want[4096];
+
+	snprintf(want, sizeof(want), "%s%s%s", head, path, tail);
+	refused(text, ctx, want);
+}
+
 static void
 test_workflow_max_steps(void **state)
 {
 	struct gate g;
 	inn_load_ctx ctx;
-	char want[4096];
 
 	(void)state;
 	gate_setup(&g, &ctx, "shell", 2, 0);
-	snprintf(want, sizeof(want), "wf.yaml:2:3: error: steps: 3 steps exceed "
-	         "workflowPolicies.maxStepsPerWorkflow (2, %s)", g.conf);
-	refused("steps:\n"
-	        "  - {name: a, type: shell}\n"
-	        "  - {name: b, type: shell}\n"
-	        "  - {name: c, type: shell}\n",
-	        &ctx, want);
+	refused_at("steps:\n"
+	           "  - {name: a, type: shell}\n"
+	           "  - {name: b, type: shell}\n"
+	           "  - {name: c, type: shell}\n",
+	           &ctx, "wf.yaml:2:3: error: steps: 3 steps exceed "
+	           "workflowPolicies.maxStepsPerWorkflow (2, ", g.conf, ")");
 	gate_teardown(&g);
 }
 
@@ -726,22 +753,20 @@ test_workflow_type_not_allowed(void **state)
 {
 	struct gate g;
 	inn_load_ctx ctx;
-	char want[4096];
 
 	(void)state;
 	gate_setup(&g, &ctx, "shell", 0, 0);
-	snprintf(want, sizeof(want), "wf.yaml:5:11: error: step \"b\": type \"terraform\" is "
-	         "not in workflowPolicies.allowedStepTypes (%s:3)", g.conf);
-	refused("steps:\n"
-	        "  - name: a\n"
-	        "    type: shell\n"
-	        "  - name: b\n"
-	        "    type: terraform\n",
-	        &ctx, want);
+	refused_at("steps:\n"
+	           "  - name: a\n"
+	           "    type: shell\n"
+	           "  - name: b\n"
+	           "    type: terraform\n",
+	           &ctx, "wf.yaml:5:11: error: step \"b\": type \"terraform\" is "
+	           "not in workflowPolicies.allowedStepTypes (", g.conf, ":3)");
 	/* the allow-list sees the type as written: policy is not shell */
-	snprintf(want, sizeof(want), "wf.yaml:3:11: error: step \"a\": type \"policy\" is "
-	         "not in workflowPolicies.allowedStepTypes (%s:3)", g.conf);
-	refused("steps:\n  - name: a\n    type: policy\n", &ctx, want);
+	refused_at("steps:\n  - name: a\n    type: policy\n", &ctx,
+	           "wf.yaml:3:11: error: step \"a\": type \"policy\" is "
+	           "not in workflowPolicies.allowedStepTypes (", g.conf, ":3)");
 	gate_teardown(&g);
 }
 
@@ -752,13 +777,12 @@ test_workflow_registry_and_validate(void **state)
 	inn_load_ctx ctx;
 	inn_workflow *wf = NULL;
 	inn_diag d;
-	char want[4096];
 
 	(void)state;
 	gate_setup(&g, &ctx, "shell, policy, kubernetes", 0, 1);
-	snprintf(want, sizeof(want), "wf.yaml:3:11: error: step \"k\": no plugin provides "
-	         "step type \"kubernetes\" (plugin directory %s)", g.reg->dir);
-	refused("steps:\n  - name: k\n    type: kubernetes\n", &ctx, want);
+	refused_at("steps:\n  - name: k\n    type: kubernetes\n", &ctx,
+	           "wf.yaml:3:11: error: step \"k\": no plugin provides "
+	           "step type \"kubernetes\" (plugin directory ", g.reg->dir, ")");
 	/* the plugin's validate() sees the unrendered config */
 	refused("steps:\n"
 	        "  - name: s\n"
@@ -1725,6 +1749,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_diag_format_and_cap),
+		cmocka_unit_test(test_diag_print),
 		cmocka_unit_test(test_workflow_full),
 		cmocka_unit_test(test_workflow_spec_form),
 		cmocka_unit_test(test_workflow_unknown_dependency),

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "error.h"
 #include "host.h"
 #include "policy.h"
@@ -55,9 +56,7 @@ teardown(void **state)
 	inn_policy_free(e->pol);
 	tu_rmrf(e->plugins);
 	tu_rmrf(e->markers);
-	free(e->plugins);
-	free(e->markers);
-	free(e->conf);
+	INN_FREE_ALL(e->plugins, e->markers, e->conf);
 	free(e);
 	unsetenv("INN_TEST_MARKER_DIR");
 	return 0;
