@@ -15,7 +15,6 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "array.h"
 #include "clock.h"
 #include "error.h"
 #include "state.h"
