@@ -370,6 +370,14 @@ ctl_rcmd_logs(struct remote *r, int argc, char **argv)
 	return rc;
 }
 
+/* Adds key: val to the request body when the option val is set. */
+static void
+add_set(json_object *body, const char *key, const char *val)
+{
+	if (val != NULL)
+		json_object_object_add(body, key, json_object_new_string(val));
+}
+
 static int
 admin_add_provider(struct remote *r, const char *name)
 {
@@ -389,12 +397,9 @@ admin_add_provider(struct remote *r, const char *name)
 	}
 	body = json_object_new_object();
 	json_object_object_add(body, "name", json_object_new_string(name));
-	if (r->o->git_url != NULL)
-		json_object_object_add(body, "git_url", json_object_new_string(r->o->git_url));
-	if (r->o->path != NULL)
-		json_object_object_add(body, "path", json_object_new_string(r->o->path));
-	if (r->o->ref != NULL)
-		json_object_object_add(body, "ref", json_object_new_string(r->o->ref));
+	add_set(body, "git_url", r->o->git_url);
+	add_set(body, "path", r->o->path);
+	add_set(body, "ref", r->o->ref);
 	if ((rc = remote_request(r, "POST", "/api/admin/providers", body, &rep)) == CTL_EXIT_OK) {
 		if (r->o->json) {
 			ctl_print_json(rep.json);
@@ -487,8 +492,7 @@ ctl_rcmd_admin(struct remote *r, int argc, char **argv)
 	body = json_object_new_object();
 	json_object_object_add(body, "name", json_object_new_string(argv[1]));
 	json_object_object_add(body, "role", json_object_new_string(r->o->role));
-	if (r->o->team != NULL)
-		json_object_object_add(body, "team", json_object_new_string(r->o->team));
+	add_set(body, "team", r->o->team);
 	if ((rc = remote_request(r, "POST", "/api/admin/keys", body, &rep)) == CTL_EXIT_OK) {
 		if (r->o->json) {
 			ctl_print_json(rep.json);

@@ -192,6 +192,13 @@ conn_deadlines(struct conn *c, int64_t now)
 	}
 }
 
+/* Non-zero if c counts against the limits of address ip (NULL: of all). */
+static int
+conn_counts(const struct conn *c, const char *ip)
+{
+	return !c->closing && (ip == NULL || strcmp(c->ip, ip) == 0);
+}
+
 /* Connections that count against the limits (ip: of that address only). */
 static int
 conns_open(const char *ip)
@@ -199,7 +206,7 @@ conns_open(const char *ip)
 	int i, n = 0;
 
 	for (i = 0; i < guard.nlive; i++)
-		if (!guard.live[i]->closing && (ip == NULL || strcmp(guard.live[i]->ip, ip) == 0))
+		if (conn_counts(guard.live[i], ip))
 			n++;
 	return n;
 }
@@ -217,8 +224,7 @@ conn_evict(const char *ip)
 	for (i = 0; i < guard.nlive; i++) {
 		struct conn *c = guard.live[i];
 
-		if (c->closing || (ip != NULL && strcmp(c->ip, ip) != 0) ||
-		    (!c->refused && c->head_ms == 0))
+		if (!conn_counts(c, ip) || (!c->refused && c->head_ms == 0))
 			continue;
 		if (v == NULL || (c->refused && !v->refused) ||
 		    (c->refused == v->refused && (c->refused ? c->refused_ms < v->refused_ms :
@@ -248,9 +254,9 @@ conn_evict_idle(const char *ip)
 	for (i = 0; i < guard.nlive; i++) {
 		struct conn *c = guard.live[i];
 
-		if (c->closing || c->refused || (ip != NULL && strcmp(c->ip, ip) != 0) ||
-		    c->busy > 0 || c->streaming || c->idle_ms == 0 || c->head_ms != 0 ||
-		    c->body_ms != 0 || c->scan.st != INN_SCAN_HEAD || c->scan.cur != 0 ||
+		if (!conn_counts(c, ip) || c->refused || c->busy > 0 || c->streaming ||
+		    c->idle_ms == 0 || c->head_ms != 0 || c->body_ms != 0 ||
+		    c->scan.st != INN_SCAN_HEAD || c->scan.cur != 0 ||
 		    evbuffer_get_length(bufferevent_get_output(c->bev)) != 0 ||
 		    evbuffer_get_length(bufferevent_get_input(c->bev)) != 0)
 			continue;

@@ -77,18 +77,10 @@ setup(void **state)
 	const tu_engine_opts eo = { "ansible-plugins", plugins, 2, 2000, NULL };
 	const char *src = getenv("INN_TOP_SRCDIR");
 
-	(void)state;
+	*state = &F;
 	memset(&A, 0, sizeof(A));
 	tu_fx_setup(&F, &eo, "ansible-work");
 	snprintf(A.data, sizeof(A.data), "%s/tests/data/ansible", src ? src : ".");
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	tu_fx_teardown(&F);
 	return 0;
 }
 
@@ -677,5 +669,5 @@ main(int argc, char **argv)
 		printf("1..0 # SKIP ansible-playbook not installed\n");
 		return 0;
 	}
-	return cmocka_run_group_tests_name("ansible", tests, setup, teardown);
+	return cmocka_run_group_tests_name("ansible", tests, setup, tu_fx_group_teardown);
 }

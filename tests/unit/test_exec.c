@@ -64,17 +64,9 @@ setup(void **state)
 	static const char *const plugins[] = { "shell", "crashy", "noop", NULL };
 	const tu_engine_opts eo = { "exec-plugins", plugins, 3, 300, NULL };
 
-	(void)state;
+	*state = &F;
 	memset(&E, 0, sizeof(E));
 	tu_fx_setup(&F, &eo, "exec-work");
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	tu_fx_teardown(&F);
 	return 0;
 }
 
@@ -375,6 +367,23 @@ test_conditions_and_failures(void **state)
 	tu_result_free(&r);
 }
 
+/* Starts a run of wf with params (a JSON text, or NULL), which must be
+ * refused with a message containing msg; returns the message. */
+static const char *
+refused(const inn_workflow *wf, const char *params, const char *msg)
+{
+	inn_run_opts ro;
+	inn_run *run = NULL;
+	json_object *p = params != NULL ? json_tokener_parse(params) : NULL;
+
+	memset(&ro, 0, sizeof(ro));
+	ro.params = p;
+	assert_int_equal(inn_run_new(&run, F.eng, wf, &ro), INN_EINVAL);
+	TU_ASSERT_CONTAINS(inn_error_last(), msg);
+	json_object_put(p);
+	return inn_error_last();
+}
+
 static void
 test_parameters_are_checked(void **state)
 {
@@ -390,21 +399,11 @@ test_parameters_are_checked(void **state)
 	json_object *p;
 
 	(void)state;
+	refused(wf, NULL, "parameter \"env\": is required");
+	refused(wf, "{\"env\":\"staging\"}", "\"staging\" is not one of the allowed values");
+	refused(wf, "{\"env\":\"dev\",\"replicas\":\"three\"}", "\"three\" is not an integer");
+	refused(wf, "{\"env\":\"dev\",\"colour\":\"red\"}", "has no parameter \"colour\"");
 	memset(&ro, 0, sizeof(ro));
-	assert_int_equal(inn_run_new(&run, F.eng, wf, &ro), INN_EINVAL);
-	TU_ASSERT_CONTAINS(inn_error_last(), "parameter \"env\": is required");
-	ro.params = p = json_tokener_parse("{\"env\":\"staging\"}");
-	assert_int_equal(inn_run_new(&run, F.eng, wf, &ro), INN_EINVAL);
-	TU_ASSERT_CONTAINS(inn_error_last(), "\"staging\" is not one of the allowed values");
-	json_object_put(p);
-	ro.params = p = json_tokener_parse("{\"env\":\"dev\",\"replicas\":\"three\"}");
-	assert_int_equal(inn_run_new(&run, F.eng, wf, &ro), INN_EINVAL);
-	TU_ASSERT_CONTAINS(inn_error_last(), "\"three\" is not an integer");
-	json_object_put(p);
-	ro.params = p = json_tokener_parse("{\"env\":\"dev\",\"colour\":\"red\"}");
-	assert_int_equal(inn_run_new(&run, F.eng, wf, &ro), INN_EINVAL);
-	TU_ASSERT_CONTAINS(inn_error_last(), "has no parameter \"colour\"");
-	json_object_put(p);
 	ro.params = p = json_tokener_parse("{\"env\":\"prod\",\"replicas\":\"5\"}");
 	assert_int_equal(inn_run_new(&run, F.eng, wf, &ro), 0);
 	assert_int_equal(json_object_get_int(json_object_object_get(inn_run_params(run),
@@ -428,22 +427,12 @@ test_refused_secret_is_not_echoed(void **state)
 	                   "steps:\n  - name: s\n    type: crashy\n"
 	                   "    config: {mode: ok, value: x}\n";
 	inn_workflow *wf = load_wf(yaml);
-	inn_run_opts ro;
-	inn_run *run = NULL;
-	json_object *p;
 
 	(void)state;
-	memset(&ro, 0, sizeof(ro));
-	ro.params = p = json_tokener_parse("{\"pw\":\"Hunter2-Secret-99\"}");
-	assert_int_equal(inn_run_new(&run, F.eng, wf, &ro), INN_EINVAL);
-	TU_ASSERT_CONTAINS(inn_error_last(), "does not match the pattern");
-	assert_null(strstr(inn_error_last(), "Hunter2"));
-	json_object_put(p);
-	ro.params = p = json_tokener_parse("{\"pin\":\"Gamma-Secret-77\"}");
-	assert_int_equal(inn_run_new(&run, F.eng, wf, &ro), INN_EINVAL);
-	TU_ASSERT_CONTAINS(inn_error_last(), "is not one of the allowed values");
-	assert_null(strstr(inn_error_last(), "Gamma"));
-	json_object_put(p);
+	assert_null(strstr(refused(wf, "{\"pw\":\"Hunter2-Secret-99\"}",
+	                           "does not match the pattern"), "Hunter2"));
+	assert_null(strstr(refused(wf, "{\"pin\":\"Gamma-Secret-77\"}",
+	                           "is not one of the allowed values"), "Gamma"));
 	inn_workflow_free(wf);
 }
 
@@ -659,5 +648,5 @@ main(int argc, char **argv)
 
 	if (w >= 0)
 		return w;
-	return cmocka_run_group_tests_name("exec", tests, setup, teardown);
+	return cmocka_run_group_tests_name("exec", tests, setup, tu_fx_group_teardown);
 }

@@ -378,6 +378,14 @@ test_two_resources_do_not_share_state(void **state)
 	tu_result_free(&r);
 }
 
+/* The config lines of the inline module's second form: one file, the
+ * same state and workspace. */
+#define ONE_FILE \
+	"      state_key: inline-demo\n      workspace: staging\n" \
+	"      module: |\n" \
+	"        resource \"terraform_data\" \"d\" { input = 8 }\n" \
+	"        output \"ws\" { value = terraform.workspace }\n"
+
 static void
 test_inline_module_workspace_env_and_outputs(void **state)
 {
@@ -412,13 +420,7 @@ test_inline_module_workspace_env_and_outputs(void **state)
 
 	/* the module changes (one file now): the same state (state_key) is
 	 * updated in place and the dropped file leaves the working copy */
-	fmt(yaml, sizeof(yaml),
-	         TF_STEP
-	         "      state_key: inline-demo\n      workspace: staging\n"
-	         "      outputs: [ws]\n"
-	         "      module: |\n"
-	         "        resource \"terraform_data\" \"d\" { input = 8 }\n"
-	         "        output \"ws\" { value = terraform.workspace }\n");
+	fmt(yaml, sizeof(yaml), TF_STEP "      outputs: [ws]\n" ONE_FILE);
 	r = run_wf(yaml, "inline", 0);
 	expect_state(&r, "tf", INN_STATE_SUCCEEDED);
 	assert_string_equal(tu_out(tu_step(r.run, "tf"), "ws"), "staging");
@@ -430,12 +432,7 @@ test_inline_module_workspace_env_and_outputs(void **state)
 
 	/* asking for an output the module does not have fails clearly */
 	fmt(yaml, sizeof(yaml),
-	         TF_STEP
-	         "      state_key: inline-demo\n      workspace: staging\n"
-	         "      operation: output\n      outputs: [nope]\n"
-	         "      module: |\n"
-	         "        resource \"terraform_data\" \"d\" { input = 8 }\n"
-	         "        output \"ws\" { value = terraform.workspace }\n");
+	    TF_STEP "      operation: output\n      outputs: [nope]\n" ONE_FILE);
 	r = run_wf(yaml, "inline", 0);
 	expect_state(&r, "tf", INN_STATE_FAILED);
 	TU_ASSERT_CONTAINS(F.log, "config.outputs: terraform has no output \"nope\" (it "

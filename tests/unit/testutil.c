@@ -273,6 +273,13 @@ tu_fx_teardown(tu_fx *fx)
 	pthread_mutex_destroy(&fx->lock);
 }
 
+int
+tu_fx_group_teardown(void **state)
+{
+	tu_fx_teardown(*state);
+	return 0;
+}
+
 void
 tu_fx_log(void *ud, const char *step, int level, int stream, const char *line,
           size_t len)

@@ -83,6 +83,9 @@ typedef struct tu_fx {
 void tu_fx_setup(tu_fx *fx, const tu_engine_opts *o, const char *work_tag);
 /* Undoes tu_fx_setup. */
 void tu_fx_teardown(tu_fx *fx);
+/* A cmocka group teardown undoing tu_fx_setup of the tu_fx the group
+ * set-up left in *state. */
+int tu_fx_group_teardown(void **state);
 /* An inn_run_events.log callback appending to the log of the tu_fx ud. */
 void tu_fx_log(void *ud, const char *step, int level, int stream,
                const char *line, size_t len);
