@@ -135,6 +135,19 @@ slurp(const char *path)
 	return buf;
 }
 
+/* The extra_vars of write.yml (in a static buffer) writing content (YAML,
+ * quoted where it needs to be) to file name in the scratch folder; the
+ * file's path goes to dest. */
+static const char *
+write_vars(char *dest, size_t len, const char *name, const char *content)
+{
+	static char ev[4096];
+
+	snprintf(dest, len, "%s", tu_path(F.work, name));
+	snprintf(ev, sizeof(ev), "{dest: \"%s\", content: %s}", dest, content);
+	return ev;
+}
+
 /* The workflow running write.yml with the given extra_vars body and more
  * config lines. */
 static const char *
@@ -157,11 +170,11 @@ static void
 test_writes_file_and_is_idempotent(void **state)
 {
 	tu_result r;
-	char ev[4096], dest[1024];
+	const char *ev;
+	char dest[1024];
 
 	(void)state;
-	snprintf(dest, sizeof(dest), "%s", tu_path(F.work, "app.conf"));
-	snprintf(ev, sizeof(ev), "{dest: \"%s\", content: \"port=8080\\n\"}", dest);
+	ev = write_vars(dest, sizeof(dest), "app.conf", "\"port=8080\\n\"");
 	r = run_wf(write_wf(ev, NULL), NULL, NULL, 0);
 	if (r.rc != 0)
 		print_message("# %s\n# log:\n%s", step0(&r)->message, F.log);
@@ -199,11 +212,11 @@ static void
 test_check_mode_and_dry_run_change_nothing(void **state)
 {
 	tu_result r;
-	char ev[4096], dest[1024];
+	const char *ev;
+	char dest[1024];
 
 	(void)state;
-	snprintf(dest, sizeof(dest), "%s", tu_path(F.work, "checked.conf"));
-	snprintf(ev, sizeof(ev), "{dest: \"%s\", content: \"new\"}", dest);
+	ev = write_vars(dest, sizeof(dest), "checked.conf", "\"new\"");
 
 	/* config check: true reports what would change, and changes nothing */
 	r = run_wf(write_wf(ev, "      check: true\n"), NULL, NULL, 0);
@@ -285,13 +298,12 @@ static void
 test_hostile_extra_vars_stay_text(void **state)
 {
 	tu_result r;
-	char ev[4096], dest[1024], pwned[1024], params[4096];
+	const char *ev;
+	char dest[1024], pwned[1024], params[4096];
 
 	(void)state;
-	snprintf(dest, sizeof(dest), "%s", tu_path(F.work, "hostile.conf"));
+	ev = write_vars(dest, sizeof(dest), "hostile.conf", "\"${parameters.content}\"");
 	snprintf(pwned, sizeof(pwned), "%s", tu_path(F.work, "pwned"));
-	snprintf(ev, sizeof(ev), "{dest: \"%s\", content: \"${parameters.content}\"}",
-	         dest);
 
 	/* shell syntax and quotes land verbatim */
 	snprintf(params, sizeof(params), "{\"content\": \"$(touch %s); '\\\"\"}", pwned);
@@ -404,13 +416,13 @@ static void
 test_tags_select_tasks(void **state)
 {
 	tu_result r;
-	char ev[4096], dest[1024], marker[1024];
+	const char *ev;
+	char dest[1024], marker[1024], content[2048];
 
 	(void)state;
-	snprintf(dest, sizeof(dest), "%s", tu_path(F.work, "tagged.conf"));
 	snprintf(marker, sizeof(marker), "%s", tu_path(F.work, "tagged.marker"));
-	snprintf(ev, sizeof(ev), "{dest: \"%s\", content: x, marker: \"%s\"}", dest,
-	         marker);
+	snprintf(content, sizeof(content), "x, marker: \"%s\"", marker);
+	ev = write_vars(dest, sizeof(dest), "tagged.conf", content);
 	r = run_wf(write_wf(ev, "      tags: [extra]\n"), NULL, NULL, 0);
 	assert_int_equal(r.rc, 0);
 	assert_true(tu_exists(marker));
@@ -433,11 +445,11 @@ static void
 test_secret_in_extra_vars_is_masked(void **state)
 {
 	tu_result r;
-	char ev[4096], dest[1024];
+	const char *ev;
+	char dest[1024];
 
 	(void)state;
-	snprintf(dest, sizeof(dest), "%s", tu_path(F.work, "token.conf"));
-	snprintf(ev, sizeof(ev), "{dest: \"%s\", content: \"${secrets.api_token}\"}", dest);
+	ev = write_vars(dest, sizeof(dest), "token.conf", "\"${secrets.api_token}\"");
 	r = run_wf(write_wf(ev, NULL), NULL, "{\"api_token\": \"tok-98765-abcde\"}", 0);
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(slurp(dest), "tok-98765-abcde");
