@@ -50,26 +50,6 @@ collect_log(void *ud, const char *step, int level, int stream, const char *line,
 	tu_fx_log(ud, step, level, stream, line, len);
 }
 
-/* Non-zero if prog is an executable in $PATH. */
-static int
-in_path(const char *prog)
-{
-	const char *path = getenv("PATH"), *p, *end;
-	char buf[4096];
-
-	for (p = path ? path : "/usr/bin:/bin"; ; p = end + 1) {
-		size_t n;
-
-		end = strchr(p, ':');
-		n = end ? (size_t)(end - p) : strlen(p);
-		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, p, prog);
-		if (n > 0 && access(buf, X_OK) == 0)
-			return 1;
-		if (end == NULL)
-			return 0;
-	}
-}
-
 static int
 setup(void **state)
 {
@@ -677,7 +657,7 @@ main(int argc, char **argv)
 
 	if (w >= 0)
 		return w;
-	if (!in_path("ansible-playbook") || !in_path("ansible-vault")) {
+	if (!tu_in_path("ansible-playbook") || !tu_in_path("ansible-vault")) {
 		printf("1..0 # SKIP ansible-playbook not installed\n");
 		return 0;
 	}

@@ -785,23 +785,6 @@ test_validate_checks_the_config_shape(void **state)
 	inn_workflow_free(wf);
 }
 
-/* Non-zero if an executable named terraform is in $PATH. */
-static int
-have_terraform(void)
-{
-	const char *path = getenv("PATH"), *p, *end;
-	char buf[4096];
-
-	for (p = path; p != NULL; p = end ? end + 1 : NULL) {
-		end = strchr(p, ':');
-		fmt(buf, sizeof(buf), "%.*s/terraform",
-		         (int)(end ? (size_t)(end - p) : strlen(p)), p);
-		if (access(buf, X_OK) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -824,7 +807,7 @@ main(int argc, char **argv)
 
 	if (w >= 0)
 		return w;
-	if (!have_terraform()) {
+	if (!tu_in_path("terraform")) {
 		printf("1..0 # SKIP terraform not installed\n");
 		return 0;
 	}

@@ -183,6 +183,25 @@ plugin_path(char *buf, size_t len, const char *name)
 		snprintf(buf, len, "%s", tu_fixture(name));
 }
 
+int
+tu_in_path(const char *prog)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	char buf[4096];
+
+	for (p = path ? path : "/usr/bin:/bin"; ; p = end + 1) {
+		size_t n;
+
+		end = strchr(p, ':');
+		n = end ? (size_t)(end - p) : strlen(p);
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, p, prog);
+		if (n > 0 && access(buf, X_OK) == 0)
+			return 1;
+		if (end == NULL)
+			return 0;
+	}
+}
+
 void
 tu_engine_setup(const tu_engine_opts *o, char **plugin_dir, inn_policy **pol,
                 inn_registry **reg, inn_engine **eng)

@@ -28,6 +28,9 @@ int tu_exists(const char *path);
 const char *tu_fixture(const char *name);
 /* Joins two path parts into a static buffer. */
 const char *tu_path(const char *dir, const char *name);
+/* Non-zero if prog is an executable in $PATH (unset: /usr/bin:/bin); the
+ * tests of a plugin driving a program skip without it. */
+int tu_in_path(const char *prog);
 
 struct inn_run;
 struct inn_run_opts;
