@@ -37,10 +37,8 @@ ctl_cmd_validate_provider(const ctl_opts *o, int argc, char **argv)
 	int rc;
 	size_t i;
 
-	if (argc != 1) {
-		fprintf(stderr, "usage: innominatus-ctl validate-provider DIR\n");
-		return CTL_EXIT_USAGE;
-	}
+	if (argc != 1)
+		return ctl_usage("validate-provider DIR");
 	if ((rc = ctl_env_load(&env, o, 0)) != CTL_EXIT_OK) {
 		ctl_env_free(&env);
 		return rc;
@@ -120,10 +118,8 @@ list_catalog(const ctl_opts *o, int argc, const char *usage, catalog_json_fn to_
 	json_object *a;
 	int rc;
 
-	if (argc != 0) {
-		fprintf(stderr, "usage: innominatus-ctl %s\n", usage);
-		return CTL_EXIT_USAGE;
-	}
+	if (argc != 0)
+		return ctl_usage(usage);
 	if ((rc = ctl_env_load(&env, o, 1)) == CTL_EXIT_OK) {
 		a = to_json(env.catalog);
 		if (o->json)

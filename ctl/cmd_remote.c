@@ -61,13 +61,6 @@ show_exec(struct remote *r, const char *id, int detailed, int as_result)
 
 /* ---- commands ---------------------------------------------------------------- */
 
-static int
-usage_err(const char *text)
-{
-	fprintf(stderr, "usage: innominatus-ctl %s\n", text);
-	return CTL_EXIT_USAGE;
-}
-
 /* GET path and print the JSON, or the table through fn. */
 static int
 get_and_print(struct remote *r, const char *path, void (*fn)(json_object *))
@@ -89,7 +82,7 @@ int
 ctl_rcmd_list_providers(struct remote *r, int argc, char **argv)
 {
 	(void)argv;
-	return argc != 0 ? usage_err("--server URL list-providers")
+	return argc != 0 ? ctl_usage("--server URL list-providers")
 	                 : get_and_print(r, "/api/providers", ctl_table_providers);
 }
 
@@ -97,7 +90,7 @@ int
 ctl_rcmd_list_goldenpaths(struct remote *r, int argc, char **argv)
 {
 	(void)argv;
-	return argc != 0 ? usage_err("--server URL list-goldenpaths")
+	return argc != 0 ? ctl_usage("--server URL list-goldenpaths")
 	                 : get_and_print(r, "/api/golden-paths", ctl_table_goldenpaths);
 }
 
@@ -124,7 +117,7 @@ ctl_rcmd_list_workflows(struct remote *r, int argc, char **argv)
 
 	(void)argv;
 	if (argc != 0)
-		return usage_err("--server URL list-workflows [--app A] [--status S] [--page N]");
+		return ctl_usage("--server URL list-workflows [--app A] [--status S] [--page N]");
 	snprintf(page, sizeof(page), "%d", r->o->page > 0 ? r->o->page : 1);
 	if ((r->o->app && query_add(&q, "app", r->o->app) != 0) ||
 	    (r->o->status && query_add(&q, "status", r->o->status) != 0) ||
@@ -214,7 +207,7 @@ ctl_rcmd_run(struct remote *r, int argc, char **argv)
 
 	memset(&rep, 0, sizeof(rep));
 	if (argc < 1 || argc > 2)
-		return usage_err("--server URL run WORKFLOW [SPEC] [--param NAME=VALUE]... "
+		return ctl_usage("--server URL run WORKFLOW [SPEC] [--param NAME=VALUE]... "
 		                 "[--dry-run] [--no-wait]");
 	if ((params = ctl_params(r->o)) == NULL)
 		return CTL_EXIT_USAGE;
@@ -370,6 +363,14 @@ ctl_rcmd_logs(struct remote *r, int argc, char **argv)
 	return rc;
 }
 
+/* Adds key: val to the request body when the option val is set. */
+static void
+add_set(json_object *body, const char *key, const char *val)
+{
+	if (val != NULL)
+		json_object_object_add(body, key, json_object_new_string(val));
+}
+
 static int
 admin_add_provider(struct remote *r, const char *name)
 {
@@ -381,20 +382,17 @@ admin_add_provider(struct remote *r, const char *name)
 
 	if (r->o->git_url == NULL && r->o->path == NULL) {
 		fprintf(stderr, "innominatus-ctl: admin add-provider needs --git-url or --path\n");
-		return usage_err(use);
+		return ctl_usage(use);
 	}
 	if (r->o->git_url == NULL && r->o->ref != NULL) {
 		fprintf(stderr, "innominatus-ctl: --ref goes with --git-url\n");
-		return usage_err(use);
+		return ctl_usage(use);
 	}
 	body = json_object_new_object();
 	json_object_object_add(body, "name", json_object_new_string(name));
-	if (r->o->git_url != NULL)
-		json_object_object_add(body, "git_url", json_object_new_string(r->o->git_url));
-	if (r->o->path != NULL)
-		json_object_object_add(body, "path", json_object_new_string(r->o->path));
-	if (r->o->ref != NULL)
-		json_object_object_add(body, "ref", json_object_new_string(r->o->ref));
+	add_set(body, "git_url", r->o->git_url);
+	add_set(body, "path", r->o->path);
+	add_set(body, "ref", r->o->ref);
 	if ((rc = remote_request(r, "POST", "/api/admin/providers", body, &rep)) == CTL_EXIT_OK) {
 		if (r->o->json) {
 			ctl_print_json(rep.json);
@@ -420,7 +418,7 @@ admin_remove_provider(struct remote *r, const char *name)
 	int rc;
 
 	if (remote_path(path, sizeof(path), "/api/admin/providers", name, NULL) != 0)
-		return usage_err("--server URL admin remove-provider NAME");
+		return ctl_usage("--server URL admin remove-provider NAME");
 	if ((rc = remote_request(r, "DELETE", path, NULL, &rep)) == CTL_EXIT_OK) {
 		if (r->o->json)
 			ctl_print_json(rep.json);
@@ -478,17 +476,16 @@ ctl_rcmd_admin(struct remote *r, int argc, char **argv)
 	if (argc == 1 && strcmp(argv[0], "reload") == 0)
 		return admin_reload(r);
 	if (argc != 2 || strcmp(argv[0], "add-key") != 0)
-		return usage_err(use);
+		return ctl_usage(use);
 	if (r->o->role == NULL || (strcmp(r->o->role, "admin") != 0 &&
 	                           strcmp(r->o->role, "user") != 0)) {
 		fprintf(stderr, "innominatus-ctl: admin add-key needs --role admin or --role user\n");
-		return usage_err(use);
+		return ctl_usage(use);
 	}
 	body = json_object_new_object();
 	json_object_object_add(body, "name", json_object_new_string(argv[1]));
 	json_object_object_add(body, "role", json_object_new_string(r->o->role));
-	if (r->o->team != NULL)
-		json_object_object_add(body, "team", json_object_new_string(r->o->team));
+	add_set(body, "team", r->o->team);
 	if ((rc = remote_request(r, "POST", "/api/admin/keys", body, &rep)) == CTL_EXIT_OK) {
 		if (r->o->json) {
 			ctl_print_json(rep.json);

@@ -296,11 +296,8 @@ ctl_cmd_run(const ctl_opts *o, int argc, char **argv)
 	size_t k, n0;
 	int rc;
 
-	if (argc < 1 || argc > 2) {
-		fprintf(stderr, "usage: innominatus-ctl run --local WORKFLOW [SPEC] "
-		        "[--param NAME=VALUE]...\n");
-		return CTL_EXIT_USAGE;
-	}
+	if (argc < 1 || argc > 2)
+		return ctl_usage("run --local WORKFLOW [SPEC] [--param NAME=VALUE]...");
 	if ((params = ctl_params(o)) == NULL)
 		return CTL_EXIT_USAGE;
 	if ((rc = ctl_env_load(&env, o, 1)) != CTL_EXIT_OK)
@@ -366,11 +363,8 @@ ctl_cmd_test_workflow(const ctl_opts *o, int argc, char **argv)
 	json_object *params = NULL;
 	int rc;
 
-	if (argc != 1) {
-		fprintf(stderr, "usage: innominatus-ctl test-workflow FILE [--dry-run] "
-		        "[--param NAME=VALUE]...\n");
-		return CTL_EXIT_USAGE;
-	}
+	if (argc != 1)
+		return ctl_usage("test-workflow FILE [--dry-run] [--param NAME=VALUE]...");
 	if ((params = ctl_params(o)) == NULL)
 		return CTL_EXIT_USAGE;
 	if ((rc = ctl_env_load(&env, o, 0)) != CTL_EXIT_OK)

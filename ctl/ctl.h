@@ -72,6 +72,9 @@ void ctl_env_free(ctl_env *env);
 void ctl_print_diag(FILE *fp, const inn_diag *d);
 /* path names a regular file (following links). */
 int ctl_is_file(const char *path);
+/* Prints "usage: innominatus-ctl <text>" to stderr; returns
+ * CTL_EXIT_USAGE. */
+int ctl_usage(const char *text);
 /* --param k=v list as a JSON object (values are strings; the engine
  * converts them to the parameters' types).  NULL with a message on error. */
 json_object *ctl_params(const ctl_opts *o);

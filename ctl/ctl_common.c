@@ -45,6 +45,13 @@ ctl_is_file(const char *p)
 }
 
 int
+ctl_usage(const char *text)
+{
+	fprintf(stderr, "usage: innominatus-ctl %s\n", text);
+	return CTL_EXIT_USAGE;
+}
+
+int
 ctl_env_load(ctl_env *env, const ctl_opts *o, int want_catalog)
 {
 	inn_load_ctx ctx;

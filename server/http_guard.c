@@ -192,6 +192,13 @@ conn_deadlines(struct conn *c, int64_t now)
 	}
 }
 
+/* Non-zero if c counts against the limits of address ip (NULL: of all). */
+static int
+conn_counts(const struct conn *c, const char *ip)
+{
+	return !c->closing && (ip == NULL || strcmp(c->ip, ip) == 0);
+}
+
 /* Connections that count against the limits (ip: of that address only). */
 static int
 conns_open(const char *ip)
@@ -199,9 +206,36 @@ conns_open(const char *ip)
 	int i, n = 0;
 
 	for (i = 0; i < guard.nlive; i++)
-		if (!guard.live[i]->closing && (ip == NULL || strcmp(guard.live[i]->ip, ip) == 0))
+		if (conn_counts(guard.live[i], ip))
 			n++;
 	return n;
+}
+
+/* The connection of address ip (NULL: any) that counts and that before()
+ * puts first; before(c, v) is non-zero when c may be picked and comes
+ * before v (NULL: none yet).  NULL if none may be picked. */
+static struct conn *
+conn_pick(const char *ip, int (*before)(const struct conn *, const struct conn *))
+{
+	struct conn *v = NULL;
+	int i;
+
+	for (i = 0; i < guard.nlive; i++)
+		if (conn_counts(guard.live[i], ip) && before(guard.live[i], v))
+			v = guard.live[i];
+	return v;
+}
+
+/* For conn_pick: refused, or waiting for a complete request head; the
+ * refused ones first, then the one waiting longest. */
+static int
+stuck_before(const struct conn *c, const struct conn *v)
+{
+	if (!c->refused && c->head_ms == 0)
+		return 0;
+	return v == NULL || (c->refused && !v->refused) ||
+	       (c->refused == v->refused && (c->refused ? c->refused_ms < v->refused_ms :
+	                                     c->head_ms < v->head_ms));
 }
 
 /* At a limit: closes the connection (of address ip, or any) that has been
@@ -211,20 +245,8 @@ conns_open(const char *ip)
 static int
 conn_evict(const char *ip)
 {
-	struct conn *v = NULL;
-	int i;
+	struct conn *v = conn_pick(ip, stuck_before);
 
-	for (i = 0; i < guard.nlive; i++) {
-		struct conn *c = guard.live[i];
-
-		if (c->closing || (ip != NULL && strcmp(c->ip, ip) != 0) ||
-		    (!c->refused && c->head_ms == 0))
-			continue;
-		if (v == NULL || (c->refused && !v->refused) ||
-		    (c->refused == v->refused && (c->refused ? c->refused_ms < v->refused_ms :
-		                                  c->head_ms < v->head_ms)))
-			v = c;
-	}
 	if (v == NULL)
 		return 0;
 	conn_close(v, 408, "request_timeout", "the connection was closed to make room (%s): "
@@ -233,31 +255,30 @@ conn_evict(const char *ip)
 	return 1;
 }
 
-/* At a limit, when no connection is stuck in a head: closes the keep-alive
- * connection (of address ip, or any) that is doing nothing (a request
+/* For conn_pick: a keep-alive connection doing nothing (a request
  * finished, none in progress or begun since, no reply pending, never a
- * stream), unauthenticated ones first, then the one idle longest.  It is
- * between requests, so it is closed without a reply.  Returns 1 if one was
- * closed. */
+ * stream); unauthenticated ones first, then the one idle longest. */
+static int
+idle_before(const struct conn *c, const struct conn *v)
+{
+	if (c->refused || c->busy > 0 || c->streaming || c->idle_ms == 0 ||
+	    c->head_ms != 0 || c->body_ms != 0 || c->scan.st != INN_SCAN_HEAD ||
+	    c->scan.cur != 0 || evbuffer_get_length(bufferevent_get_output(c->bev)) != 0 ||
+	    evbuffer_get_length(bufferevent_get_input(c->bev)) != 0)
+		return 0;
+	return v == NULL || (!c->authed && v->authed) ||
+	       (c->authed == v->authed && c->idle_ms < v->idle_ms);
+}
+
+/* At a limit, when no connection is stuck in a head: closes the keep-alive
+ * connection (of address ip, or any) that is doing nothing (idle_before).
+ * It is between requests, so it is closed without a reply.  Returns 1 if
+ * one was closed. */
 static int
 conn_evict_idle(const char *ip)
 {
-	struct conn *v = NULL;
-	int i;
+	struct conn *v = conn_pick(ip, idle_before);
 
-	for (i = 0; i < guard.nlive; i++) {
-		struct conn *c = guard.live[i];
-
-		if (c->closing || c->refused || (ip != NULL && strcmp(c->ip, ip) != 0) ||
-		    c->busy > 0 || c->streaming || c->idle_ms == 0 || c->head_ms != 0 ||
-		    c->body_ms != 0 || c->scan.st != INN_SCAN_HEAD || c->scan.cur != 0 ||
-		    evbuffer_get_length(bufferevent_get_output(c->bev)) != 0 ||
-		    evbuffer_get_length(bufferevent_get_input(c->bev)) != 0)
-			continue;
-		if (v == NULL || (!c->authed && v->authed) ||
-		    (c->authed == v->authed && c->idle_ms < v->idle_ms))
-			v = c;
-	}
 	if (v == NULL)
 		return 0;
 	v->refused = 1;                 /* no reply; input dropped from now on */

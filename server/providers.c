@@ -468,19 +468,21 @@ inn_providers_stop(inn_server *srv)
 
 /* ---- add, remove, reload --------------------------------------------------------- */
 
+/* Non-zero if every character of s is one of set. */
+static int
+only_chars(const char *s, const char *set)
+{
+	return s[strspn(s, set)] == '\0';
+}
+
 static int
 valid_name(const char *s)
 {
-	size_t i;
-
 	if (s == NULL || *s == '\0' || strlen(s) > SOURCE_NAME_MAX ||
 	    !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
 	      (s[0] >= '0' && s[0] <= '9')))
 		return 0;
-	for (i = 1; s[i] != '\0'; i++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", s[i]))
-			return 0;
-	return 1;
+	return only_chars(s + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
 }
 
 /* A branch, tag or commit: no spaces, control characters or revision
@@ -488,14 +490,9 @@ valid_name(const char *s)
 static int
 valid_ref(const char *s)
 {
-	size_t i;
-
 	if (*s == '\0' || *s == '-' || strlen(s) > 200 || strstr(s, "..") != NULL)
 		return 0;
-	for (i = 0; s[i] != '\0'; i++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-", s[i]))
-			return 0;
-	return 1;
+	return only_chars(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-");
 }
 
 /* A repository URL we clone: scheme://host/... with a known scheme and no

@@ -372,27 +372,34 @@ test_public_routes_and_auth(void **state)
 	json_object_put(o);
 }
 
+/* GET path as the red user answers 200; with first, a list whose first
+ * entry is named first; with has, a reply whose text contains has. */
+static void
+red_get(const char *path, const char *first, const char *has)
+{
+	json_object *o = NULL;
+
+	assert_int_equal(http("GET", path, NULL, S.user_red, &o, NULL), 200);
+	if (first != NULL)
+		assert_string_equal(jget(json_object_array_get_idx(o, 0), "name"), first);
+	if (has != NULL)
+		TU_ASSERT_CONTAINS(js(o), has);
+	json_object_put(o);
+}
+
 static void
 test_catalog_routes(void **state)
 {
 	json_object *o = NULL;
 
 	(void)state;
-	assert_int_equal(http("GET", "/api/providers", NULL, S.user_red, &o, NULL), 200);
-	assert_string_equal(jget(json_object_array_get_idx(o, 0), "name"), "api-team");
-	json_object_put(o);
-	assert_int_equal(http("GET", "/api/providers/api-team", NULL, S.user_red, &o, NULL), 200);
-	TU_ASSERT_CONTAINS(js(o), "\"parameters\"");
-	json_object_put(o);
+	red_get("/api/providers", "api-team", NULL);
+	red_get("/api/providers/api-team", NULL, "\"parameters\"");
 	assert_error(http("GET", "/api/providers/nobody", NULL, S.user_red, &o, NULL), 404, o,
 	             "not_found");
 	json_object_put(o);
-	assert_int_equal(http("GET", "/api/golden-paths", NULL, S.user_red, &o, NULL), 200);
-	assert_string_equal(jget(json_object_array_get_idx(o, 0), "name"), "hello");
-	json_object_put(o);
-	assert_int_equal(http("GET", "/api/plugins", NULL, S.user_red, &o, NULL), 200);
-	TU_ASSERT_CONTAINS(js(o), "\"idempotent\"");
-	json_object_put(o);
+	red_get("/api/golden-paths", "hello", NULL);
+	red_get("/api/plugins", NULL, "\"idempotent\"");
 }
 
 static void

@@ -29,57 +29,25 @@
 
 extern char **environ;
 
-struct fx {
-	char *plugins;
-	char *work;
+static tu_fx F;
+/* What this file keeps besides the fixture. */
+static struct {
 	char data[1024];        /* tests/data/ansible in the source tree */
-	inn_policy *pol;
-	inn_registry *reg;
-	inn_engine *eng;
-	pthread_mutex_t lock;
-	char log[262144];
-	size_t loglen;
 	/* The last ERROR line of the step: what the plugin says went wrong. */
 	char last_error[2048];
 	const char *base_dir;   /* non-NULL: the workflow's base folder */
-};
-
-static struct fx F;
+} A;
 
 static void
 collect_log(void *ud, const char *step, int level, int stream, const char *line,
             size_t len)
 {
-	(void)ud;
-	(void)level;
-	(void)stream;
-	pthread_mutex_lock(&F.lock);
-	if (level >= INN_LOG_ERROR)
-		snprintf(F.last_error, sizeof(F.last_error), "%.*s", (int)len, line);
-	if (F.loglen + len + strlen(step) + 4 < sizeof(F.log))
-		F.loglen += (size_t)snprintf(F.log + F.loglen, sizeof(F.log) - F.loglen,
-		                             "%s| %.*s\n", step, (int)len, line);
-	pthread_mutex_unlock(&F.lock);
-}
-
-/* Non-zero if prog is an executable in $PATH. */
-static int
-in_path(const char *prog)
-{
-	const char *path = getenv("PATH"), *p, *end;
-	char buf[4096];
-
-	for (p = path ? path : "/usr/bin:/bin"; ; p = end + 1) {
-		size_t n;
-
-		end = strchr(p, ':');
-		n = end ? (size_t)(end - p) : strlen(p);
-		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, p, prog);
-		if (n > 0 && access(buf, X_OK) == 0)
-			return 1;
-		if (end == NULL)
-			return 0;
+	if (level >= INN_LOG_ERROR) {
+		pthread_mutex_lock(&F.lock);
+		snprintf(A.last_error, sizeof(A.last_error), "%.*s", (int)len, line);
+		pthread_mutex_unlock(&F.lock);
 	}
+	tu_fx_log(ud, step, level, stream, line, len);
 }
 
 static int
@@ -89,23 +57,10 @@ setup(void **state)
 	const tu_engine_opts eo = { "ansible-plugins", plugins, 2, 2000, NULL };
 	const char *src = getenv("INN_TOP_SRCDIR");
 
-	(void)state;
-	memset(&F, 0, sizeof(F));
-	pthread_mutex_init(&F.lock, NULL);
-	F.work = tu_mkdtemp("ansible-work");
-	snprintf(F.data, sizeof(F.data), "%s/tests/data/ansible", src ? src : ".");
-	tu_engine_setup(&eo, &F.plugins, &F.pol, &F.reg, &F.eng);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	tu_engine_teardown(F.plugins, F.pol, F.reg, F.eng);
-	tu_rmrf(F.work);
-	free(F.work);
-	pthread_mutex_destroy(&F.lock);
+	*state = &F;
+	memset(&A, 0, sizeof(A));
+	tu_fx_setup(&F, &eo, "ansible-work");
+	snprintf(A.data, sizeof(A.data), "%s/tests/data/ansible", src ? src : ".");
 	return 0;
 }
 
@@ -116,58 +71,29 @@ try_load(const char *yaml, char *diag, size_t len)
 	return tu_load_wf(F.pol, F.reg, yaml, diag, len);
 }
 
-static inn_workflow *
-load_wf(const char *yaml)
-{
-	return tu_load_wf(F.pol, F.reg, yaml, NULL, 0);
-}
-
-struct result {
-	inn_run *run;
-	inn_workflow *wf;
-	int rc;
-};
-
 /* Runs yaml with optional params and secrets (JSON texts). */
-static struct result
+static tu_result
 run_wf(const char *yaml, const char *params, const char *secrets, int dry_run)
 {
-	struct result r;
+	tu_result r;
 	inn_run_opts ro;
 	json_object *p = params ? json_tokener_parse(params) : NULL;
 	json_object *s = secrets ? json_tokener_parse(secrets) : NULL;
 
-	memset(&r, 0, sizeof(r));
-	F.loglen = 0;
-	F.log[0] = '\0';
-	F.last_error[0] = '\0';
-	r.wf = load_wf(yaml);
-	if (F.base_dir != NULL) {
-		free(r.wf->base_dir);
-		r.wf->base_dir = strdup(F.base_dir);
-	}
+	A.last_error[0] = '\0';
 	memset(&ro, 0, sizeof(ro));
 	ro.params = p;
 	ro.secrets = s;
 	ro.dry_run = dry_run;
 	ro.events.log = collect_log;
-	if (inn_run_new(&r.run, F.eng, r.wf, &ro) != 0)
-		fail_msg("run_new: %s", inn_error_last());
-	r.rc = inn_run_execute(r.run);
+	r = tu_fx_run(&F, yaml, A.base_dir, &ro);
 	json_object_put(p);
 	json_object_put(s);
 	return r;
 }
 
-static void
-result_free(struct result *r)
-{
-	inn_run_free(r->run);
-	inn_workflow_free(r->wf);
-}
-
 static const inn_step_result *
-step0(const struct result *r)
+step0(const tu_result *r)
 {
 	return inn_run_step(r->run, 0);
 }
@@ -189,6 +115,19 @@ slurp(const char *path)
 	return buf;
 }
 
+/* The extra_vars of write.yml (in a static buffer) writing content (YAML,
+ * quoted where it needs to be) to file name in the scratch folder; the
+ * file's path goes to dest. */
+static const char *
+write_vars(char *dest, size_t len, const char *name, const char *content)
+{
+	static char ev[4096];
+
+	snprintf(dest, len, "%s", tu_path(F.work, name));
+	snprintf(ev, sizeof(ev), "{dest: \"%s\", content: %s}", dest, content);
+	return ev;
+}
+
 /* The workflow running write.yml with the given extra_vars body and more
  * config lines. */
 static const char *
@@ -203,19 +142,19 @@ write_wf(const char *extra_vars, const char *more)
 	         "  - name: play\n    type: ansible\n    config:\n"
 	         "      playbook_base: %s\n      playbook: write.yml\n"
 	         "      extra_vars: %s\n%s",
-	         F.data, extra_vars, more ? more : "");
+	         A.data, extra_vars, more ? more : "");
 	return yaml;
 }
 
 static void
 test_writes_file_and_is_idempotent(void **state)
 {
-	struct result r;
-	char ev[4096], dest[1024];
+	tu_result r;
+	const char *ev;
+	char dest[1024];
 
 	(void)state;
-	snprintf(dest, sizeof(dest), "%s", tu_path(F.work, "app.conf"));
-	snprintf(ev, sizeof(ev), "{dest: \"%s\", content: \"port=8080\\n\"}", dest);
+	ev = write_vars(dest, sizeof(dest), "app.conf", "\"port=8080\\n\"");
 	r = run_wf(write_wf(ev, NULL), NULL, NULL, 0);
 	if (r.rc != 0)
 		print_message("# %s\n# log:\n%s", step0(&r)->message, F.log);
@@ -235,7 +174,7 @@ test_writes_file_and_is_idempotent(void **state)
 	TU_ASSERT_CONTAINS(F.log, "task \"write marker\" on localhost: skipped");
 	TU_ASSERT_CONTAINS(F.log, "localhost: ok=2 changed=1 failed=0 unreachable=0 "
 	                   "skipped=1");
-	result_free(&r);
+	tu_result_free(&r);
 
 	/* the same again: nothing to change */
 	r = run_wf(write_wf(ev, NULL), NULL, NULL, 0);
@@ -245,26 +184,26 @@ test_writes_file_and_is_idempotent(void **state)
 	assert_string_equal(tu_out(step0(&r), "changed_any"), "false");
 	TU_ASSERT_CONTAINS(F.log, "task \"write config\" on localhost: ok");
 	assert_string_equal(slurp(dest), "port=8080\n");
-	result_free(&r);
+	tu_result_free(&r);
 	unlink(dest);
 }
 
 static void
 test_check_mode_and_dry_run_change_nothing(void **state)
 {
-	struct result r;
-	char ev[4096], dest[1024];
+	tu_result r;
+	const char *ev;
+	char dest[1024];
 
 	(void)state;
-	snprintf(dest, sizeof(dest), "%s", tu_path(F.work, "checked.conf"));
-	snprintf(ev, sizeof(ev), "{dest: \"%s\", content: \"new\"}", dest);
+	ev = write_vars(dest, sizeof(dest), "checked.conf", "\"new\"");
 
 	/* config check: true reports what would change, and changes nothing */
 	r = run_wf(write_wf(ev, "      check: true\n"), NULL, NULL, 0);
 	assert_int_equal(r.rc, 0);
 	assert_false(tu_exists(dest));
 	assert_string_equal(tu_out(step0(&r), "changed"), "1");
-	result_free(&r);
+	tu_result_free(&r);
 
 	/* the workflow as a dry-run: would-run, still nothing written */
 	r = run_wf(write_wf(ev, NULL), NULL, NULL, 1);
@@ -272,7 +211,7 @@ test_check_mode_and_dry_run_change_nothing(void **state)
 	assert_int_equal(step0(&r)->state, INN_STATE_WOULD_RUN);
 	TU_ASSERT_CONTAINS(F.log, "dry-run: ansible-playbook runs with --check");
 	assert_false(tu_exists(dest));
-	result_free(&r);
+	tu_result_free(&r);
 
 	/* an existing file stays as it was */
 	assert_int_equal(tu_write(dest, "old"), 0);
@@ -280,14 +219,14 @@ test_check_mode_and_dry_run_change_nothing(void **state)
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(slurp(dest), "old");
 	assert_string_equal(tu_out(step0(&r), "changed_any"), "true");
-	result_free(&r);
+	tu_result_free(&r);
 	unlink(dest);
 }
 
 static void
 test_failing_task_fails_the_step(void **state)
 {
-	struct result r;
+	tu_result r;
 	char yaml[8192];
 
 	(void)state;
@@ -297,25 +236,25 @@ test_failing_task_fails_the_step(void **state)
 	         "      playbook: %s/fail.yml\n"
 	         "      extra_vars: {reason: disk full}\n"
 	         "  - name: after\n    type: ansible\n    config:\n"
-	         "      playbook: %s/fail.yml\n", F.data, F.data);
+	         "      playbook: %s/fail.yml\n", A.data, A.data);
 	/* an absolute playbook must lie in the provider folder (IJ-9) */
-	F.base_dir = F.data;
+	A.base_dir = A.data;
 	r = run_wf(yaml, NULL, NULL, 0);
-	F.base_dir = NULL;
+	A.base_dir = NULL;
 	assert_int_not_equal(r.rc, 0);
 	assert_int_equal(step0(&r)->state, INN_STATE_FAILED);
-	assert_string_equal(F.last_error, "task \"write config\" failed on "
+	assert_string_equal(A.last_error, "task \"write config\" failed on "
 	                    "localhost: config store is read-only (disk full)");
 	assert_int_equal(inn_run_step(r.run, 1)->state, INN_STATE_SKIPPED);
 	TU_ASSERT_CONTAINS(F.log, "task \"prepare\" on localhost: ok: preparing");
 	assert_null(strstr(F.log, "never reached"));
-	result_free(&r);
+	tu_result_free(&r);
 }
 
 static void
 test_unreachable_host_fails_the_step(void **state)
 {
-	struct result r;
+	tu_result r;
 
 	(void)state;
 	/* ssh to port 1 of 127.0.0.2 (not a name ansible runs locally) is
@@ -329,23 +268,22 @@ test_unreachable_host_fails_the_step(void **state)
 	           NULL, NULL, 0);
 	assert_int_not_equal(r.rc, 0);
 	assert_int_equal(step0(&r)->state, INN_STATE_FAILED);
-	TU_ASSERT_CONTAINS(F.last_error, "host 127.0.0.2 is unreachable (task "
+	TU_ASSERT_CONTAINS(A.last_error, "host 127.0.0.2 is unreachable (task "
 	                   "\"ping it\"): ");
 	TU_ASSERT_CONTAINS(F.log, "127.0.0.2: ok=0 changed=0 failed=0 unreachable=1");
-	result_free(&r);
+	tu_result_free(&r);
 }
 
 static void
 test_hostile_extra_vars_stay_text(void **state)
 {
-	struct result r;
-	char ev[4096], dest[1024], pwned[1024], params[4096];
+	tu_result r;
+	const char *ev;
+	char dest[1024], pwned[1024], params[4096];
 
 	(void)state;
-	snprintf(dest, sizeof(dest), "%s", tu_path(F.work, "hostile.conf"));
+	ev = write_vars(dest, sizeof(dest), "hostile.conf", "\"${parameters.content}\"");
 	snprintf(pwned, sizeof(pwned), "%s", tu_path(F.work, "pwned"));
-	snprintf(ev, sizeof(ev), "{dest: \"%s\", content: \"${parameters.content}\"}",
-	         dest);
 
 	/* shell syntax and quotes land verbatim */
 	snprintf(params, sizeof(params), "{\"content\": \"$(touch %s); '\\\"\"}", pwned);
@@ -358,7 +296,7 @@ test_hostile_extra_vars_stay_text(void **state)
 		assert_string_equal(slurp(dest), want);
 	}
 	assert_false(tu_exists(pwned));
-	result_free(&r);
+	tu_result_free(&r);
 
 	/*
 	 * ansible templates extra vars: a value "{{ lookup('pipe','id') }}"
@@ -382,7 +320,7 @@ test_hostile_extra_vars_stay_text(void **state)
 	assert_false(tu_exists(pwned));
 	TU_ASSERT_CONTAINS(F.log, "content is {{ lookup('pipe','touch ");
 	assert_null(strstr(F.log, "uid="));
-	result_free(&r);
+	tu_result_free(&r);
 	unlink(dest);
 }
 
@@ -403,7 +341,7 @@ run_prog(const char *const *argv)
 static void
 test_vault_password_from_a_secret(void **state)
 {
-	struct result r;
+	tu_result r;
 	char yaml[8192], vars[1024], pwfile[1024], dest[1024];
 	const char *pw = "vault-pass-Zq81xx";
 	const char *secrets = "{\"vaultpw\": \"vault-pass-Zq81xx\"}";
@@ -430,7 +368,7 @@ test_vault_password_from_a_secret(void **state)
 	         "      playbook_base: %s\n      playbook: vault.yml\n"
 	         "      vault_password_secret: vaultpw\n"
 	         "      extra_vars: {vault_file: \"%s\", dest: \"%s\"}\n",
-	         F.data, vars, dest);
+	         A.data, vars, dest);
 	r = run_wf(yaml, NULL, secrets, 0);
 	if (r.rc != 0)
 		print_message("# %s\n# log:\n%s", step0(&r)->message, F.log);
@@ -442,14 +380,14 @@ test_vault_password_from_a_secret(void **state)
 	assert_null(strstr(F.log, "***"));
 	assert_null(strstr(json_object_to_json_string(step0(&r)->outputs), pw));
 	assert_null(strstr(json_object_to_json_string(step0(&r)->config), pw));
-	result_free(&r);
+	tu_result_free(&r);
 
 	/* without the secret the step fails naming it */
 	r = run_wf(yaml, NULL, "{}", 0);
 	assert_int_not_equal(r.rc, 0);
-	TU_ASSERT_CONTAINS(F.last_error, "config.vault_password_secret: ");
-	TU_ASSERT_CONTAINS(F.last_error, "vaultpw");
-	result_free(&r);
+	TU_ASSERT_CONTAINS(A.last_error, "config.vault_password_secret: ");
+	TU_ASSERT_CONTAINS(A.last_error, "vaultpw");
+	tu_result_free(&r);
 	unlink(dest);
 	unlink(vars);
 }
@@ -457,21 +395,21 @@ test_vault_password_from_a_secret(void **state)
 static void
 test_tags_select_tasks(void **state)
 {
-	struct result r;
-	char ev[4096], dest[1024], marker[1024];
+	tu_result r;
+	const char *ev;
+	char dest[1024], marker[1024], content[2048];
 
 	(void)state;
-	snprintf(dest, sizeof(dest), "%s", tu_path(F.work, "tagged.conf"));
 	snprintf(marker, sizeof(marker), "%s", tu_path(F.work, "tagged.marker"));
-	snprintf(ev, sizeof(ev), "{dest: \"%s\", content: x, marker: \"%s\"}", dest,
-	         marker);
+	snprintf(content, sizeof(content), "x, marker: \"%s\"", marker);
+	ev = write_vars(dest, sizeof(dest), "tagged.conf", content);
 	r = run_wf(write_wf(ev, "      tags: [extra]\n"), NULL, NULL, 0);
 	assert_int_equal(r.rc, 0);
 	assert_true(tu_exists(marker));
 	assert_false(tu_exists(dest));
 	assert_string_equal(tu_out(step0(&r), "changed"), "1");
 	assert_null(strstr(F.log, "write config"));
-	result_free(&r);
+	tu_result_free(&r);
 	unlink(marker);
 
 	/* skip_tags leaves the tagged task out */
@@ -479,32 +417,32 @@ test_tags_select_tasks(void **state)
 	assert_int_equal(r.rc, 0);
 	assert_true(tu_exists(dest));
 	assert_false(tu_exists(marker));
-	result_free(&r);
+	tu_result_free(&r);
 	unlink(dest);
 }
 
 static void
 test_secret_in_extra_vars_is_masked(void **state)
 {
-	struct result r;
-	char ev[4096], dest[1024];
+	tu_result r;
+	const char *ev;
+	char dest[1024];
 
 	(void)state;
-	snprintf(dest, sizeof(dest), "%s", tu_path(F.work, "token.conf"));
-	snprintf(ev, sizeof(ev), "{dest: \"%s\", content: \"${secrets.api_token}\"}", dest);
+	ev = write_vars(dest, sizeof(dest), "token.conf", "\"${secrets.api_token}\"");
 	r = run_wf(write_wf(ev, NULL), NULL, "{\"api_token\": \"tok-98765-abcde\"}", 0);
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(slurp(dest), "tok-98765-abcde");
 	TU_ASSERT_CONTAINS(F.log, "content is ***");
 	assert_null(strstr(F.log, "tok-98765-abcde"));
-	result_free(&r);
+	tu_result_free(&r);
 	unlink(dest);
 }
 
 static void
 test_inline_playbook_and_timeout(void **state)
 {
-	struct result r;
+	tu_result r;
 
 	(void)state;
 	/* ${...} is the engine's; ansible's own Jinja needs {{ "{{" }} */
@@ -522,16 +460,16 @@ test_inline_playbook_and_timeout(void **state)
 		print_message("# %s\n# log:\n%s", step0(&r)->message, F.log);
 	assert_int_equal(r.rc, 0);
 	TU_ASSERT_CONTAINS(F.log, "task \"greet\" on localhost: ok: hello world 42");
-	result_free(&r);
+	tu_result_free(&r);
 
 	/* a syntax error stops ansible-playbook before any task */
 	r = run_wf("name: broken\nsteps:\n  - name: play\n    type: ansible\n    config:\n"
 	           "      playbook_content: \"- hosts: all\\n  tasks:\\n    - bogus_module_x: "
 	           "a=1\\n\"\n", NULL, NULL, 0);
 	assert_int_equal(step0(&r)->state, INN_STATE_FAILED);
-	TU_ASSERT_CONTAINS(F.last_error, "ansible-playbook: ERROR! couldn't "
+	TU_ASSERT_CONTAINS(A.last_error, "ansible-playbook: ERROR! couldn't "
 	                   "resolve module/action 'bogus_module_x'");
-	result_free(&r);
+	tu_result_free(&r);
 
 	/* config.timeout kills the process group */
 	r = run_wf("name: slow\nsteps:\n  - name: play\n    type: ansible\n    config:\n"
@@ -539,14 +477,14 @@ test_inline_playbook_and_timeout(void **state)
 	           "      playbook_content: \"- hosts: all\\n  gather_facts: false\\n"
 	           "  tasks:\\n    - command: sleep 60\\n\"\n", NULL, NULL, 0);
 	assert_int_equal(step0(&r)->state, INN_STATE_TIMED_OUT);
-	TU_ASSERT_CONTAINS(F.last_error, "ansible-playbook timed out after 3s");
-	result_free(&r);
+	TU_ASSERT_CONTAINS(A.last_error, "ansible-playbook timed out after 3s");
+	tu_result_free(&r);
 }
 
 static void
 test_playbook_cannot_escape_its_base(void **state)
 {
-	struct result r;
+	tu_result r;
 	char yaml[8192], link[1024];
 
 	(void)state;
@@ -557,7 +495,7 @@ test_playbook_cannot_escape_its_base(void **state)
 	{
 		char target[2048];
 
-		snprintf(target, sizeof(target), "%s/write.yml", F.data);
+		snprintf(target, sizeof(target), "%s/write.yml", A.data);
 		assert_int_equal(symlink(target, link), 0);
 	}
 	snprintf(yaml, sizeof(yaml), "name: escape\nsteps:\n  - name: play\n"
@@ -565,9 +503,9 @@ test_playbook_cannot_escape_its_base(void **state)
 	         "      playbook: out.yml\n", tu_path(F.work, "base"));
 	r = run_wf(yaml, NULL, NULL, 0);
 	assert_int_equal(step0(&r)->state, INN_STATE_FAILED);
-	TU_ASSERT_CONTAINS(F.last_error, "config.playbook: \"out.yml\" leads out "
+	TU_ASSERT_CONTAINS(A.last_error, "config.playbook: \"out.yml\" leads out "
 	                   "of playbook_base");
-	result_free(&r);
+	tu_result_free(&r);
 	unlink(link);
 	rmdir(tu_path(F.work, "base"));
 }
@@ -575,20 +513,20 @@ test_playbook_cannot_escape_its_base(void **state)
 static void
 test_relative_playbook_resolves_in_the_base_folder(void **state)
 {
-	struct result r;
+	tu_result r;
 	char yaml[8192];
 
 	(void)state;
 	/* no playbook_base: the workflow's folder (the provider's) is the base */
-	F.base_dir = F.data;
+	A.base_dir = A.data;
 	snprintf(yaml, sizeof(yaml), "name: rel\nsteps:\n  - name: play\n"
 	         "    type: ansible\n    config:\n      playbook: fail.yml\n");
 	r = run_wf(yaml, NULL, NULL, 0);
-	F.base_dir = NULL;
+	A.base_dir = NULL;
 	assert_int_equal(step0(&r)->state, INN_STATE_FAILED);
-	assert_string_equal(F.last_error, "task \"write config\" failed on "
+	assert_string_equal(A.last_error, "task \"write config\" failed on "
 	                    "localhost: config store is read-only (no reason)");
-	result_free(&r);
+	tu_result_free(&r);
 }
 
 static void
@@ -596,7 +534,7 @@ test_missing_ansible_playbook_is_named(void **state)
 {
 	inn_engine *saved = F.eng;
 	inn_engine_opts eo;
-	struct result r;
+	tu_result r;
 	char *path = strdup(getenv("PATH"));
 	char yaml[8192];
 
@@ -610,18 +548,18 @@ test_missing_ansible_playbook_is_named(void **state)
 	eo.workers = 1;
 	assert_int_equal(inn_engine_new(&F.eng, &eo), 0);
 	snprintf(yaml, sizeof(yaml), "name: missing\nsteps:\n  - name: play\n"
-	         "    type: ansible\n    config:\n      playbook: %s/fail.yml\n", F.data);
-	F.base_dir = F.data;
+	         "    type: ansible\n    config:\n      playbook: %s/fail.yml\n", A.data);
+	A.base_dir = A.data;
 	r = run_wf(yaml, NULL, NULL, 0);
-	F.base_dir = NULL;
+	A.base_dir = NULL;
 	setenv("PATH", path, 1);
 	free(path);
-	if (F.last_error[0] == '\0')
+	if (A.last_error[0] == '\0')
 		print_message("# message: %s\n# log:\n%s", step0(&r)->message, F.log);
 	assert_int_equal(step0(&r)->state, INN_STATE_FAILED);
-	TU_ASSERT_CONTAINS(F.last_error, "ansible-playbook not found in PATH; apt-get "
+	TU_ASSERT_CONTAINS(A.last_error, "ansible-playbook not found in PATH; apt-get "
 	                   "install --no-install-recommends ansible-core");
-	result_free(&r);
+	tu_result_free(&r);
 	inn_engine_free(F.eng);
 	F.eng = saved;
 }
@@ -719,9 +657,9 @@ main(int argc, char **argv)
 
 	if (w >= 0)
 		return w;
-	if (!in_path("ansible-playbook") || !in_path("ansible-vault")) {
+	if (!tu_in_path("ansible-playbook") || !tu_in_path("ansible-vault")) {
 		printf("1..0 # SKIP ansible-playbook not installed\n");
 		return 0;
 	}
-	return cmocka_run_group_tests_name("ansible", tests, setup, teardown);
+	return cmocka_run_group_tests_name("ansible", tests, setup, tu_fx_group_teardown);
 }

@@ -24,38 +24,22 @@
 #include "model.h"
 #include "testutil.h"
 
-struct fx {
-	char *plugins;
-	char *work;
-	inn_policy *pol;
-	inn_registry *reg;
-	inn_engine *eng;
-	pthread_mutex_t lock;
-	char log[65536];
-	size_t loglen;
-	size_t lines;
-	char states[8192];
+static tu_fx F;
+/* What this file's callbacks collect besides the log. */
+static struct {
+	char states[8192];      /* "step:state " a state change */
 	char first_print[256];  /* the first log line of step "prints" */
-};
-
-static struct fx F;
+} E;
 
 static void
 collect_log(void *ud, const char *step, int level, int stream, const char *line,
             size_t len)
 {
-	(void)ud;
-	(void)level;
-	(void)stream;
 	pthread_mutex_lock(&F.lock);
-	F.lines++;
-	if (strcmp(step, "prints") == 0 && F.first_print[0] == '\0')
-		snprintf(F.first_print, sizeof(F.first_print), "%.*s", (int)len, line);
-	if (F.loglen + len + strlen(step) + 4 < sizeof(F.log)) {
-		F.loglen += (size_t)snprintf(F.log + F.loglen, sizeof(F.log) - F.loglen,
-		                             "%s| %.*s\n", step, (int)len, line);
-	}
+	if (strcmp(step, "prints") == 0 && E.first_print[0] == '\0')
+		snprintf(E.first_print, sizeof(E.first_print), "%.*s", (int)len, line);
 	pthread_mutex_unlock(&F.lock);
+	tu_fx_log(ud, step, level, stream, line, len);
 }
 
 static void
@@ -69,8 +53,8 @@ collect_state(void *ud, size_t idx, const char *step, inn_state st, int attempt,
 	(void)attempt;
 	(void)msg;
 	pthread_mutex_lock(&F.lock);
-	used = strlen(F.states);
-	snprintf(F.states + used, sizeof(F.states) - used, "%s:%s ", step, inn_state_name(st));
+	used = strlen(E.states);
+	snprintf(E.states + used, sizeof(E.states) - used, "%s:%s ", step, inn_state_name(st));
 	pthread_mutex_unlock(&F.lock);
 }
 
@@ -80,22 +64,9 @@ setup(void **state)
 	static const char *const plugins[] = { "shell", "crashy", "noop", NULL };
 	const tu_engine_opts eo = { "exec-plugins", plugins, 3, 300, NULL };
 
-	(void)state;
-	memset(&F, 0, sizeof(F));
-	pthread_mutex_init(&F.lock, NULL);
-	tu_engine_setup(&eo, &F.plugins, &F.pol, &F.reg, &F.eng);
-	F.work = tu_mkdtemp("exec-work");
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	tu_engine_teardown(F.plugins, F.pol, F.reg, F.eng);
-	tu_rmrf(F.work);
-	free(F.work);
-	pthread_mutex_destroy(&F.lock);
+	*state = &F;
+	memset(&E, 0, sizeof(E));
+	tu_fx_setup(&F, &eo, "exec-work");
 	return 0;
 }
 
@@ -105,48 +76,24 @@ load_wf(const char *yaml)
 	return tu_load_wf(F.pol, F.reg, yaml, NULL, 0);
 }
 
-struct result {
-	inn_run *run;
-	inn_workflow *wf;
-	int rc;
-};
-
-static struct result
+static tu_result
 run_wf(const char *yaml, json_object *params, int dry_run)
 {
-	struct result r;
 	inn_run_opts ro;
 
-	memset(&r, 0, sizeof(r));
-	F.loglen = 0;
-	F.log[0] = '\0';
-	F.states[0] = '\0';
-	F.lines = 0;
-	r.wf = load_wf(yaml);
+	E.states[0] = '\0';
 	memset(&ro, 0, sizeof(ro));
 	ro.params = params;
 	ro.dry_run = dry_run;
 	ro.events.log = collect_log;
 	ro.events.step_state = collect_state;
-	if (inn_run_new(&r.run, F.eng, r.wf, &ro) != 0)
-		fail_msg("run_new: %s", inn_error_last());
-	r.rc = inn_run_execute(r.run);
-	return r;
+	return tu_fx_run(&F, yaml, NULL, &ro);
 }
-
-static void
-result_free(struct result *r)
-{
-	inn_run_free(r->run);
-	inn_workflow_free(r->wf);
-}
-
-
 
 static void
 test_sequence_and_outputs_between_steps(void **state)
 {
-	struct result r;
+	tu_result r;
 	char yaml[2048];
 	json_object *wo, *v;
 
@@ -189,7 +136,7 @@ test_sequence_and_outputs_between_steps(void **state)
 		fclose(fp);
 		assert_string_equal(buf, "first\nsecond\n");
 	}
-	result_free(&r);
+	tu_result_free(&r);
 }
 
 /* Reads "start end" nanosecond stamps a shell step wrote. */
@@ -206,7 +153,7 @@ read_span(const char *name, long long *a, long long *b)
 static void
 test_parallel_steps_overlap(void **state)
 {
-	struct result r;
+	tu_result r;
 	char yaml[2048];
 	long long a0, a1, b0, b1, c0, c1;
 
@@ -228,13 +175,13 @@ test_parallel_steps_overlap(void **state)
 	/* a and b ran at the same time; c waited for both */
 	assert_true(b0 < a1 && a0 < b1);
 	assert_true(c0 >= a1 && c0 >= b1);
-	result_free(&r);
+	tu_result_free(&r);
 }
 
 static void
 test_depends_on_orders_steps(void **state)
 {
-	struct result r;
+	tu_result r;
 	char yaml[2048];
 	long long a0, a1, b0, b1;
 
@@ -251,13 +198,13 @@ test_depends_on_orders_steps(void **state)
 	read_span("a", &a0, &a1);
 	read_span("b", &b0, &b1);
 	assert_true(b0 >= a1);
-	result_free(&r);
+	tu_result_free(&r);
 }
 
 static void
 test_retries_with_exponential_backoff(void **state)
 {
-	struct result r;
+	tu_result r;
 
 	(void)state;
 	r = run_wf("name: flaky\nsteps:\n"
@@ -269,7 +216,7 @@ test_retries_with_exponential_backoff(void **state)
 	TU_ASSERT_CONTAINS(F.log, "attempt 1 of 4 failed");
 	TU_ASSERT_CONTAINS(F.log, "retrying in 20 ms");
 	TU_ASSERT_CONTAINS(F.log, "retrying in 40 ms");
-	result_free(&r);
+	tu_result_free(&r);
 
 	/* retries exhausted: the step fails after limit + 1 attempts */
 	r = run_wf("name: flaky\nsteps:\n"
@@ -278,13 +225,13 @@ test_retries_with_exponential_backoff(void **state)
 	assert_int_not_equal(r.rc, 0);
 	assert_int_equal(tu_step(r.run, "f")->attempts, 2);
 	assert_int_equal(tu_step(r.run, "f")->state, INN_STATE_FAILED);
-	result_free(&r);
+	tu_result_free(&r);
 }
 
 static void
 test_step_timeout(void **state)
 {
-	struct result r;
+	tu_result r;
 
 	(void)state;
 	r = run_wf("name: slow\nsteps:\n"
@@ -294,7 +241,7 @@ test_step_timeout(void **state)
 	assert_int_not_equal(r.rc, 0);
 	assert_int_equal(tu_step(r.run, "s")->state, INN_STATE_TIMED_OUT);
 	assert_int_equal(tu_step(r.run, "after")->state, INN_STATE_SKIPPED);
-	result_free(&r);
+	tu_result_free(&r);
 }
 
 struct canceller {
@@ -341,7 +288,7 @@ test_cancellation_stops_the_run(void **state)
 static void
 test_crash_isolation(void **state)
 {
-	struct result r;
+	tu_result r;
 	unsigned before = inn_engine_workers_started(F.eng);
 
 	(void)state;
@@ -371,13 +318,13 @@ test_crash_isolation(void **state)
 	assert_int_equal(r.rc, 0); /* every failure was continue_on_error */
 	/* the dead workers were replaced (the last step needed a new one) */
 	assert_true(inn_engine_workers_started(F.eng) > before);
-	result_free(&r);
+	tu_result_free(&r);
 }
 
 static void
 test_floods_are_capped(void **state)
 {
-	struct result r;
+	tu_result r;
 
 	(void)state;
 	r = run_wf("name: floods\nsteps:\n"
@@ -391,15 +338,15 @@ test_floods_are_capped(void **state)
 	/* both floods hit the per-step log cap and said so */
 	assert_true(F.lines < 600000);
 	/* what the plugin printed on its own stdout landed in the step log */
-	TU_ASSERT_CONTAINS(F.first_print, "stdout flood line 0 ");
+	TU_ASSERT_CONTAINS(E.first_print, "stdout flood line 0 ");
 	assert_int_equal(tu_step(r.run, "big")->state, INN_STATE_FAILED);
-	result_free(&r);
+	tu_result_free(&r);
 }
 
 static void
 test_conditions_and_failures(void **state)
 {
-	struct result r;
+	tu_result r;
 
 	(void)state;
 	r = run_wf("name: conds\n"
@@ -417,7 +364,24 @@ test_conditions_and_failures(void **state)
 	assert_int_equal(tu_step(r.run, "later")->state, INN_STATE_SKIPPED);
 	TU_ASSERT_CONTAINS(inn_run_message(r.run), "step \"boom\" failed");
 	TU_ASSERT_CONTAINS(F.log, "failing: broken disk");
-	result_free(&r);
+	tu_result_free(&r);
+}
+
+/* Starts a run of wf with params (a JSON text, or NULL), which must be
+ * refused with a message containing msg; returns the message. */
+static const char *
+refused(const inn_workflow *wf, const char *params, const char *msg)
+{
+	inn_run_opts ro;
+	inn_run *run = NULL;
+	json_object *p = params != NULL ? json_tokener_parse(params) : NULL;
+
+	memset(&ro, 0, sizeof(ro));
+	ro.params = p;
+	assert_int_equal(inn_run_new(&run, F.eng, wf, &ro), INN_EINVAL);
+	TU_ASSERT_CONTAINS(inn_error_last(), msg);
+	json_object_put(p);
+	return inn_error_last();
 }
 
 static void
@@ -435,21 +399,11 @@ test_parameters_are_checked(void **state)
 	json_object *p;
 
 	(void)state;
+	refused(wf, NULL, "parameter \"env\": is required");
+	refused(wf, "{\"env\":\"staging\"}", "\"staging\" is not one of the allowed values");
+	refused(wf, "{\"env\":\"dev\",\"replicas\":\"three\"}", "\"three\" is not an integer");
+	refused(wf, "{\"env\":\"dev\",\"colour\":\"red\"}", "has no parameter \"colour\"");
 	memset(&ro, 0, sizeof(ro));
-	assert_int_equal(inn_run_new(&run, F.eng, wf, &ro), INN_EINVAL);
-	TU_ASSERT_CONTAINS(inn_error_last(), "parameter \"env\": is required");
-	ro.params = p = json_tokener_parse("{\"env\":\"staging\"}");
-	assert_int_equal(inn_run_new(&run, F.eng, wf, &ro), INN_EINVAL);
-	TU_ASSERT_CONTAINS(inn_error_last(), "\"staging\" is not one of the allowed values");
-	json_object_put(p);
-	ro.params = p = json_tokener_parse("{\"env\":\"dev\",\"replicas\":\"three\"}");
-	assert_int_equal(inn_run_new(&run, F.eng, wf, &ro), INN_EINVAL);
-	TU_ASSERT_CONTAINS(inn_error_last(), "\"three\" is not an integer");
-	json_object_put(p);
-	ro.params = p = json_tokener_parse("{\"env\":\"dev\",\"colour\":\"red\"}");
-	assert_int_equal(inn_run_new(&run, F.eng, wf, &ro), INN_EINVAL);
-	TU_ASSERT_CONTAINS(inn_error_last(), "has no parameter \"colour\"");
-	json_object_put(p);
 	ro.params = p = json_tokener_parse("{\"env\":\"prod\",\"replicas\":\"5\"}");
 	assert_int_equal(inn_run_new(&run, F.eng, wf, &ro), 0);
 	assert_int_equal(json_object_get_int(json_object_object_get(inn_run_params(run),
@@ -473,22 +427,12 @@ test_refused_secret_is_not_echoed(void **state)
 	                   "steps:\n  - name: s\n    type: crashy\n"
 	                   "    config: {mode: ok, value: x}\n";
 	inn_workflow *wf = load_wf(yaml);
-	inn_run_opts ro;
-	inn_run *run = NULL;
-	json_object *p;
 
 	(void)state;
-	memset(&ro, 0, sizeof(ro));
-	ro.params = p = json_tokener_parse("{\"pw\":\"Hunter2-Secret-99\"}");
-	assert_int_equal(inn_run_new(&run, F.eng, wf, &ro), INN_EINVAL);
-	TU_ASSERT_CONTAINS(inn_error_last(), "does not match the pattern");
-	assert_null(strstr(inn_error_last(), "Hunter2"));
-	json_object_put(p);
-	ro.params = p = json_tokener_parse("{\"pin\":\"Gamma-Secret-77\"}");
-	assert_int_equal(inn_run_new(&run, F.eng, wf, &ro), INN_EINVAL);
-	TU_ASSERT_CONTAINS(inn_error_last(), "is not one of the allowed values");
-	assert_null(strstr(inn_error_last(), "Gamma"));
-	json_object_put(p);
+	assert_null(strstr(refused(wf, "{\"pw\":\"Hunter2-Secret-99\"}",
+	                           "does not match the pattern"), "Hunter2"));
+	assert_null(strstr(refused(wf, "{\"pin\":\"Gamma-Secret-77\"}",
+	                           "is not one of the allowed values"), "Gamma"));
 	inn_workflow_free(wf);
 }
 
@@ -560,7 +504,7 @@ test_parameter_value_limits(void **state)
 static void
 test_secrets_are_masked(void **state)
 {
-	struct result r;
+	tu_result r;
 	json_object *v;
 
 	(void)state;
@@ -580,13 +524,13 @@ test_secrets_are_masked(void **state)
 	assert_string_equal(tu_out(tu_step(r.run, "use"), "leak"), "***");
 	assert_true(json_object_object_get_ex(inn_run_outputs(r.run), "token", &v));
 	assert_string_equal(json_object_get_string(v), "***");
-	result_free(&r);
+	tu_result_free(&r);
 }
 
 static void
 test_steps_inherit_no_descriptors(void **state)
 {
-	struct result r;
+	tu_result r;
 
 	(void)state;
 	/* the worker's engine socket (and anything else) must not reach a
@@ -597,13 +541,13 @@ test_steps_inherit_no_descriptors(void **state)
 	           ">> \"$INNOMINATUS_OUTPUT\"'\n", NULL, 0);
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(tu_out(tu_step(r.run, "look"), "sockets"), "0");
-	result_free(&r);
+	tu_result_free(&r);
 }
 
 static void
 test_dry_run_reports_each_step(void **state)
 {
-	struct result r;
+	tu_result r;
 	char yaml[1024];
 
 	(void)state;
@@ -623,7 +567,7 @@ test_dry_run_reports_each_step(void **state)
 	TU_ASSERT_CONTAINS(json_object_to_json_string(tu_step(r.run, "capable")->config), "\"***\"");
 	assert_null(strstr(json_object_to_json_string(tu_step(r.run, "capable")->config), "hunter2"));
 	assert_string_equal(tu_step(r.run, "never")->message, "skipped: condition false");
-	result_free(&r);
+	tu_result_free(&r);
 }
 
 /* The step_state callback names each step by its index in the workflow
@@ -704,5 +648,5 @@ main(int argc, char **argv)
 
 	if (w >= 0)
 		return w;
-	return cmocka_run_group_tests_name("exec", tests, setup, teardown);
+	return cmocka_run_group_tests_name("exec", tests, setup, tu_fx_group_teardown);
 }

@@ -195,6 +195,20 @@ run(json_object *config, inn_step **out)
 	return desc->execute(plugin_state, inn_host_table(), step);
 }
 
+/* Runs config c in a fresh step and frees both: execute() must return rc
+ * and, with msg, log a line containing msg. */
+static void
+run_expect(json_object *c, int rc, const char *msg)
+{
+	inn_step *step;
+
+	assert_int_equal(run(c, &step), rc);
+	if (msg != NULL)
+		assert_true(log_has(msg));
+	inn_step_free(step);
+	json_object_put(c);
+}
+
 static const char *
 output_of(inn_step *step, const char *key)
 {
@@ -284,31 +298,18 @@ test_exit_codes(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		json_object *c = script_config(cases[i].script);
-		inn_step *step;
-
-		assert_int_equal(run(c, &step), cases[i].rc);
-		if (cases[i].log != NULL)
-			assert_true(log_has(cases[i].log));
-		else
+		run_expect(script_config(cases[i].script), cases[i].rc, cases[i].log);
+		if (cases[i].log == NULL)
 			assert_false(log_has("exit status"));
 		assert_false(log_has("not reached"));
-		inn_step_free(step);
-		json_object_put(c);
 	}
 }
 
 static void
 test_killed_by_signal(void **state)
 {
-	json_object *c = script_config("kill -SEGV $$");
-	inn_step *step;
-
 	(void)state;
-	assert_int_equal(run(c, &step), INN_ERROR);
-	assert_true(log_has("killed by signal 11 (SIGSEGV)"));
-	inn_step_free(step);
-	json_object_put(c);
+	run_expect(script_config("kill -SEGV $$"), INN_ERROR, "killed by signal 11 (SIGSEGV)");
 }
 
 static void
@@ -716,16 +717,10 @@ test_big_output_bounded(void **state)
 static void
 test_missing_program(void **state)
 {
-	json_object *c = parse("{\"command\": [\"innominatus-no-such-program-4711\","
-	                       " \"arg\"]}");
-	inn_step *step;
-
 	(void)state;
-	assert_int_equal(run(c, &step), INN_ESPAWN);
-	assert_true(log_has("innominatus-no-such-program-4711"));
+	run_expect(parse("{\"command\": [\"innominatus-no-such-program-4711\", \"arg\"]}"),
+	           INN_ESPAWN, "innominatus-no-such-program-4711");
 	assert_true(log_has("no such program") || log_has("No such file"));
-	inn_step_free(step);
-	json_object_put(c);
 }
 
 static void
@@ -847,15 +842,9 @@ test_validate(void **state)
 static void
 test_execute_refuses_bad_config(void **state)
 {
-	json_object *c = parse("{\"script\": \"touch ran\", \"env\": "
-	                       "{\"BAD-NAME\": 1}}");
-	inn_step *step;
-
 	(void)state;
-	assert_int_equal(run(c, &step), INN_EINVAL);
-	assert_true(log_has("config.env"));
-	inn_step_free(step);
-	json_object_put(c);
+	run_expect(parse("{\"script\": \"touch ran\", \"env\": {\"BAD-NAME\": 1}}"),
+	           INN_EINVAL, "config.env");
 }
 
 static void

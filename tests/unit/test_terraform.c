@@ -37,20 +37,12 @@
 #define APP "shop"
 #define ENVIRONMENT "test"
 
-struct fx {
-	char *plugins;
+static tu_fx F;
+/* This file's folders besides the fixture's. */
+static struct {
 	char *state;      /* the engine's state root */
-	char *work;       /* scratch: modules the tests edit, files steps write */
 	char data[4096];  /* tests/data/terraform in the source tree */
-	inn_policy *pol;
-	inn_registry *reg;
-	inn_engine *eng;
-	pthread_mutex_t lock;
-	char log[262144];
-	size_t loglen;
-};
-
-static struct fx F;
+} T;
 
 /* snprintf that fails the test instead of truncating. */
 static void INN_PRINTF_LIKE(3, 4)
@@ -64,20 +56,6 @@ fmt(char *buf, size_t len, const char *f, ...)
 	va_end(ap);
 	if (n < 0 || (size_t)n >= len)
 		fail_msg("a test buffer of %zu bytes is too small", len);
-}
-
-static void
-collect_log(void *ud, const char *step, int level, int stream, const char *line,
-            size_t len)
-{
-	(void)ud;
-	(void)level;
-	(void)stream;
-	pthread_mutex_lock(&F.lock);
-	if (F.loglen + len + strlen(step) + 4 < sizeof(F.log))
-		F.loglen += (size_t)snprintf(F.log + F.loglen, sizeof(F.log) - F.loglen,
-		                             "%s| %.*s\n", step, (int)len, line);
-	pthread_mutex_unlock(&F.lock);
 }
 
 /* Non-zero if the collected log contains s (thread-safe). */
@@ -100,13 +78,11 @@ setup(void **state)
 	tu_engine_opts eo = { "tf-plugins", plugins, 2, 3000, NULL };
 
 	(void)state;
-	memset(&F, 0, sizeof(F));
-	pthread_mutex_init(&F.lock, NULL);
-	F.state = tu_mkdtemp("tf-state");
-	F.work = tu_mkdtemp("tf-work");
-	fmt(F.data, sizeof(F.data), "%s/tests/data/terraform", src ? src : "..");
-	eo.state_root = F.state;
-	tu_engine_setup(&eo, &F.plugins, &F.pol, &F.reg, &F.eng);
+	memset(&T, 0, sizeof(T));
+	T.state = tu_mkdtemp("tf-state");
+	fmt(T.data, sizeof(T.data), "%s/tests/data/terraform", src ? src : "..");
+	eo.state_root = T.state;
+	tu_fx_setup(&F, &eo, "tf-work");
 	return 0;
 }
 
@@ -114,12 +90,9 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	tu_engine_teardown(F.plugins, F.pol, F.reg, F.eng);
-	tu_rmrf(F.state);
-	tu_rmrf(F.work);
-	free(F.state);
-	free(F.work);
-	pthread_mutex_destroy(&F.lock);
+	tu_fx_teardown(&F);
+	tu_rmrf(T.state);
+	free(T.state);
 	return 0;
 }
 
@@ -131,43 +104,28 @@ load(const char *yaml, char *diag_out, size_t diag_len)
 	return tu_load_wf(F.pol, F.reg, yaml, diag_out, diag_len);
 }
 
-struct result {
-	inn_run *run;
-	inn_workflow *wf;
-	int rc;
-};
-
-/* The provider folder of the workflows run (NULL: F.data). */
+/* The provider folder of the workflows run (NULL: T.data). */
 static const char *tf_base;
 
 static int
-prepare(struct result *r, const char *yaml, const char *resource, int dry_run)
+prepare(tu_result *r, const char *yaml, const char *resource, int dry_run)
 {
 	inn_run_opts ro;
 
-	memset(r, 0, sizeof(*r));
-	pthread_mutex_lock(&F.lock);
-	F.loglen = 0;
-	F.log[0] = '\0';
-	pthread_mutex_unlock(&F.lock);
-	r->wf = load(yaml, NULL, 0);
-	/* the test modules play the provider folder: an absolute working_dir
-	 * must lie inside it (IJ-9) */
-	free(r->wf->base_dir);
-	r->wf->base_dir = strdup(tf_base != NULL ? tf_base : F.data);
 	memset(&ro, 0, sizeof(ro));
 	ro.dry_run = dry_run;
 	ro.app = APP;
 	ro.resource = resource;
 	ro.environment = ENVIRONMENT;
-	ro.events.log = collect_log;
-	return inn_run_new(&r->run, F.eng, r->wf, &ro);
+	/* the test modules play the provider folder: an absolute working_dir
+	 * must lie inside it (IJ-9) */
+	return tu_fx_prepare(&F, r, yaml, tf_base != NULL ? tf_base : T.data, &ro);
 }
 
-static struct result
+static tu_result
 run_wf(const char *yaml, const char *resource, int dry_run)
 {
-	struct result r;
+	tu_result r;
 
 	if (prepare(&r, yaml, resource, dry_run) != 0)
 		fail_msg("run_new: %s", inn_error_last());
@@ -175,18 +133,9 @@ run_wf(const char *yaml, const char *resource, int dry_run)
 	return r;
 }
 
-static void
-result_free(struct result *r)
-{
-	inn_run_free(r->run);
-	inn_workflow_free(r->wf);
-}
-
-
-
 /* Prints the log when a run did not end as expected. */
 static void
-expect_state(const struct result *r, const char *name, inn_state want)
+expect_state(const tu_result *r, const char *name, inn_state want)
 {
 	const inn_step_result *s = tu_step(r->run, name);
 
@@ -218,7 +167,7 @@ data_dir(const char *name)
 {
 	static char buf[4096];
 
-	fmt(buf, sizeof(buf), "%s/%s", F.data, name);
+	fmt(buf, sizeof(buf), "%s/%s", T.data, name);
 	return buf;
 }
 
@@ -232,7 +181,7 @@ working_copy(const char *resource)
 	DIR *d;
 	int found = 0;
 
-	fmt(dir, sizeof(dir), "%s/%s/%s/%s/terraform", F.state, APP, resource,
+	fmt(dir, sizeof(dir), "%s/%s/%s/%s/terraform", T.state, APP, resource,
 	         ENVIRONMENT);
 	if ((d = opendir(dir)) == NULL)
 		return NULL;
@@ -292,7 +241,7 @@ file_equals(const char *path, const char *want)
 static void
 test_apply_outputs_reach_a_later_step(void **state)
 {
-	struct result r;
+	tu_result r;
 	char yaml[4096];
 	const char *wc;
 
@@ -334,19 +283,19 @@ test_apply_outputs_reach_a_later_step(void **state)
 	assert_true(tu_exists(tu_path(wc, "modules/tag/main.tf")));
 	assert_false(tu_exists(tu_path(wc, "innominatus.auto.tfvars.json")));
 	assert_false(tu_exists(tu_path(wc, "innominatus.tfplan")));
-	result_free(&r);
+	tu_result_free(&r);
 }
 
 static void
 test_reapply_is_a_noop_and_plan_reports_changes(void **state)
 {
 	const char *vars = "{name: gamma, labels: {team: db}}";
-	struct result r;
+	tu_result r;
 
 	(void)state;
 	r = run_wf(tf_yaml(data_dir("basic"), "apply", vars), "noop", 0);
 	expect_state(&r, "tf", INN_STATE_SUCCEEDED);
-	result_free(&r);
+	tu_result_free(&r);
 
 	/* the same apply again changes nothing and skips init */
 	r = run_wf(tf_yaml(data_dir("basic"), "apply", vars), "noop", 0);
@@ -355,35 +304,35 @@ test_reapply_is_a_noop_and_plan_reports_changes(void **state)
 	TU_ASSERT_CONTAINS(F.log, "Resources: 0 added, 0 changed, 0 destroyed");
 	assert_null(strstr(F.log, "$ terraform init"));
 	assert_string_equal(tu_out(tu_step(r.run, "tf"), "cluster_name"), "gamma");
-	result_free(&r);
+	tu_result_free(&r);
 
 	r = run_wf(tf_yaml(data_dir("basic"), "plan", vars), "noop", 0);
 	expect_state(&r, "tf", INN_STATE_SUCCEEDED);
 	assert_string_equal(tu_out(tu_step(r.run, "tf"), "changes"), "false");
-	result_free(&r);
+	tu_result_free(&r);
 
 	/* a changed variable: plan sees it, and planning changed nothing */
 	r = run_wf(tf_yaml(data_dir("basic"), "plan", "{name: delta}"), "noop", 0);
 	expect_state(&r, "tf", INN_STATE_SUCCEEDED);
 	assert_string_equal(tu_out(tu_step(r.run, "tf"), "changes"), "true");
-	result_free(&r);
+	tu_result_free(&r);
 	r = run_wf(tf_yaml(data_dir("basic"), "output", NULL), "noop", 0);
 	expect_state(&r, "tf", INN_STATE_SUCCEEDED);
 	assert_string_equal(tu_out(tu_step(r.run, "tf"), "cluster_name"), "gamma");
 	assert_string_equal(tu_out(tu_step(r.run, "tf"), "token"), "***");
-	result_free(&r);
+	tu_result_free(&r);
 }
 
 static void
 test_destroy_removes_the_resources(void **state)
 {
-	struct result r;
+	tu_result r;
 	const char *wc;
 
 	(void)state;
 	r = run_wf(tf_yaml(data_dir("basic"), "apply", "{name: doomed}"), "gone", 0);
 	expect_state(&r, "tf", INN_STATE_SUCCEEDED);
-	result_free(&r);
+	tu_result_free(&r);
 	assert_non_null(wc = working_copy("gone"));
 	assert_int_equal(state_resources(wc, "terraform.tfstate"), 2);
 
@@ -392,7 +341,7 @@ test_destroy_removes_the_resources(void **state)
 	TU_ASSERT_CONTAINS(F.log, "Destroy complete! Resources: 2 destroyed.");
 	assert_null(tu_step(r.run, "tf")->outputs == NULL ? NULL :
 	            tu_out(tu_step(r.run, "tf"), "cluster_name"));
-	result_free(&r);
+	tu_result_free(&r);
 	assert_non_null(wc = working_copy("gone"));
 	assert_int_equal(state_resources(wc, "terraform.tfstate"), 0);
 }
@@ -400,39 +349,47 @@ test_destroy_removes_the_resources(void **state)
 static void
 test_two_resources_do_not_share_state(void **state)
 {
-	struct result r;
+	tu_result r;
 	char wca[4096], wcb[4096];
 
 	(void)state;
 	r = run_wf(tf_yaml(data_dir("basic"), "apply", "{name: aaa}"), "db-a", 0);
 	expect_state(&r, "tf", INN_STATE_SUCCEEDED);
 	assert_string_equal(tu_out(tu_step(r.run, "tf"), "cluster_name"), "aaa");
-	result_free(&r);
+	tu_result_free(&r);
 	r = run_wf(tf_yaml(data_dir("basic"), "apply", "{name: bbb}"), "db-b", 0);
 	expect_state(&r, "tf", INN_STATE_SUCCEEDED);
 	/* B started from nothing: it created its own resources */
 	TU_ASSERT_CONTAINS(F.log, "Resources: 2 added, 0 changed, 0 destroyed");
 	assert_string_equal(tu_out(tu_step(r.run, "tf"), "cluster_name"), "bbb");
-	result_free(&r);
+	tu_result_free(&r);
 	fmt(wca, sizeof(wca), "%s", working_copy("db-a"));
 	fmt(wcb, sizeof(wcb), "%s", working_copy("db-b"));
 	assert_string_not_equal(wca, wcb);
 
 	r = run_wf(tf_yaml(data_dir("basic"), "destroy", "{name: aaa}"), "db-a", 0);
 	expect_state(&r, "tf", INN_STATE_SUCCEEDED);
-	result_free(&r);
+	tu_result_free(&r);
 	assert_int_equal(state_resources(wca, "terraform.tfstate"), 0);
 	assert_int_equal(state_resources(wcb, "terraform.tfstate"), 2);
 	r = run_wf(tf_yaml(data_dir("basic"), "output", NULL), "db-b", 0);
 	expect_state(&r, "tf", INN_STATE_SUCCEEDED);
 	assert_string_equal(tu_out(tu_step(r.run, "tf"), "cluster_name"), "bbb");
-	result_free(&r);
+	tu_result_free(&r);
 }
+
+/* The config lines of the inline module's second form: one file, the
+ * same state and workspace. */
+#define ONE_FILE \
+	"      state_key: inline-demo\n      workspace: staging\n" \
+	"      module: |\n" \
+	"        resource \"terraform_data\" \"d\" { input = 8 }\n" \
+	"        output \"ws\" { value = terraform.workspace }\n"
 
 static void
 test_inline_module_workspace_env_and_outputs(void **state)
 {
-	struct result r;
+	tu_result r;
 	const char *wc;
 	char yaml[4096];
 
@@ -454,7 +411,7 @@ test_inline_module_workspace_env_and_outputs(void **state)
 	expect_state(&r, "tf", INN_STATE_SUCCEEDED);
 	assert_string_equal(tu_out(tu_step(r.run, "tf"), "size"), "7");
 	assert_null(tu_out(tu_step(r.run, "tf"), "ws"));
-	result_free(&r);
+	tu_result_free(&r);
 	assert_non_null(wc = working_copy("inline"));
 	TU_ASSERT_CONTAINS(wc, "-staging");
 	assert_int_equal(state_resources(wc, "terraform.tfstate.d/staging/terraform.tfstate"),
@@ -463,41 +420,30 @@ test_inline_module_workspace_env_and_outputs(void **state)
 
 	/* the module changes (one file now): the same state (state_key) is
 	 * updated in place and the dropped file leaves the working copy */
-	fmt(yaml, sizeof(yaml),
-	         TF_STEP
-	         "      state_key: inline-demo\n      workspace: staging\n"
-	         "      outputs: [ws]\n"
-	         "      module: |\n"
-	         "        resource \"terraform_data\" \"d\" { input = 8 }\n"
-	         "        output \"ws\" { value = terraform.workspace }\n");
+	fmt(yaml, sizeof(yaml), TF_STEP "      outputs: [ws]\n" ONE_FILE);
 	r = run_wf(yaml, "inline", 0);
 	expect_state(&r, "tf", INN_STATE_SUCCEEDED);
 	assert_string_equal(tu_out(tu_step(r.run, "tf"), "ws"), "staging");
 	TU_ASSERT_CONTAINS(F.log, "0 added, 1 changed, 0 destroyed");
-	result_free(&r);
+	tu_result_free(&r);
 	assert_non_null(wc = working_copy("inline"));
 	assert_false(tu_exists(tu_path(wc, "outputs.tf")));
 	assert_true(tu_exists(tu_path(wc, "main.tf")));
 
 	/* asking for an output the module does not have fails clearly */
 	fmt(yaml, sizeof(yaml),
-	         TF_STEP
-	         "      state_key: inline-demo\n      workspace: staging\n"
-	         "      operation: output\n      outputs: [nope]\n"
-	         "      module: |\n"
-	         "        resource \"terraform_data\" \"d\" { input = 8 }\n"
-	         "        output \"ws\" { value = terraform.workspace }\n");
+	    TF_STEP "      operation: output\n      outputs: [nope]\n" ONE_FILE);
 	r = run_wf(yaml, "inline", 0);
 	expect_state(&r, "tf", INN_STATE_FAILED);
 	TU_ASSERT_CONTAINS(F.log, "config.outputs: terraform has no output \"nope\" (it "
 	                   "has: ws)");
-	result_free(&r);
+	tu_result_free(&r);
 }
 
 static void
 test_backend_config_reaches_init(void **state)
 {
-	struct result r;
+	tu_result r;
 	const char *wc;
 	char yaml[4096];
 
@@ -512,20 +458,20 @@ test_backend_config_reaches_init(void **state)
 	expect_state(&r, "tf", INN_STATE_SUCCEEDED);
 	/* the value is masked in the log like a secret */
 	assert_null(strstr(F.log, "custom-state-file"));
-	result_free(&r);
+	tu_result_free(&r);
 	assert_non_null(wc = working_copy("backend"));
 	assert_int_equal(state_resources(wc, "kept/custom-state-file.tfstate"), 1);
 	assert_false(tu_exists(tu_path(wc, "terraform.tfstate")));
 }
 
-/* Non-zero while a process runs with its working folder under F.state. */
+/* Non-zero while a process runs with its working folder under T.state. */
 static int
 process_under_state_root(void)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
 	char link[64], target[PATH_MAX];
-	size_t n = strlen(F.state);
+	size_t n = strlen(T.state);
 	int found = 0;
 
 	if (d == NULL)
@@ -539,7 +485,7 @@ process_under_state_root(void)
 		if ((len = readlink(link, target, sizeof(target) - 1)) <= 0)
 			continue;
 		target[len] = '\0';
-		if (strncmp(target, F.state, n) == 0) {
+		if (strncmp(target, T.state, n) == 0) {
 			print_message("# process %s still runs in %s\n", e->d_name, target);
 			found = 1;
 		}
@@ -580,7 +526,7 @@ cancel_mid_apply(void *arg)
 static void
 test_cancel_during_apply_kills_terraform(void **state)
 {
-	struct result r;
+	tu_result r;
 	struct canceller c;
 	pthread_t t;
 	char mod[4096], src[4096];
@@ -612,7 +558,7 @@ test_cancel_during_apply_kills_terraform(void **state)
 	for (i = 0; i < 20 && process_under_state_root(); i++)
 		usleep(100 * 1000);
 	assert_false(process_under_state_root());
-	result_free(&r);
+	tu_result_free(&r);
 
 	/* config.timeout ends terraform the same way */
 	fmt(src, sizeof(src), "%s      timeout: 1500ms\n", tf_yaml(mod, "apply", NULL));
@@ -623,7 +569,7 @@ test_cancel_during_apply_kills_terraform(void **state)
 	for (i = 0; i < 20 && process_under_state_root(); i++)
 		usleep(100 * 1000);
 	assert_false(process_under_state_root());
-	result_free(&r);
+	tu_result_free(&r);
 
 	/* the state is still usable: the quick version of the module applies */
 	fmt(src, sizeof(src), "%s/main.tf", data_dir("quick"));
@@ -631,7 +577,7 @@ test_cancel_during_apply_kills_terraform(void **state)
 	r = run_wf(tf_yaml(mod, "apply", NULL), "slow", 0);
 	expect_state(&r, "tf", INN_STATE_SUCCEEDED);
 	assert_non_null(tu_out(tu_step(r.run, "tf"), "id"));
-	result_free(&r);
+	tu_result_free(&r);
 	assert_int_equal(state_resources(working_copy("slow"), "terraform.tfstate"), 1);
 	tf_base = NULL;
 }
@@ -639,7 +585,7 @@ test_cancel_during_apply_kills_terraform(void **state)
 static void
 test_dry_run_only_plans(void **state)
 {
-	struct result r;
+	tu_result r;
 	const char *wc;
 	char yaml[4096];
 
@@ -655,26 +601,26 @@ test_dry_run_only_plans(void **state)
 	TU_ASSERT_CONTAINS(F.log, "dry-run: planning instead of apply");
 	TU_ASSERT_CONTAINS(F.log, "$ terraform plan");
 	assert_null(strstr(F.log, "$ terraform apply"));
-	result_free(&r);
+	tu_result_free(&r);
 	assert_non_null(wc = working_copy("dry"));
 	assert_int_equal(state_resources(wc, "terraform.tfstate"), 0);
 
 	/* a dry-run destroy plans the destroy and destroys nothing */
 	r = run_wf(tf_yaml(data_dir("basic"), "apply", "{name: dry}"), "dry", 0);
 	expect_state(&r, "tf", INN_STATE_SUCCEEDED);
-	result_free(&r);
+	tu_result_free(&r);
 	r = run_wf(tf_yaml(data_dir("basic"), "destroy", "{name: dry}"), "dry", 1);
 	expect_state(&r, "tf", INN_STATE_WOULD_RUN);
 	assert_string_equal(tu_out(tu_step(r.run, "tf"), "changes"), "true");
 	TU_ASSERT_CONTAINS(F.log, "$ terraform plan -destroy");
-	result_free(&r);
+	tu_result_free(&r);
 	assert_int_equal(state_resources(wc, "terraform.tfstate"), 2);
 }
 
 static void
 test_init_failure_offline_quotes_terraform(void **state)
 {
-	struct result r;
+	tu_result r;
 
 	(void)state;
 	r = run_wf(tf_yaml(data_dir("needs-null"), "apply", NULL), "offline", 0);
@@ -685,13 +631,13 @@ test_init_failure_offline_quotes_terraform(void **state)
 	                   "to query available provider packages");
 	TU_ASSERT_CONTAINS(F.log, "hashicorp/null");
 	assert_null(strstr(F.log, "$ terraform apply"));
-	result_free(&r);
+	tu_result_free(&r);
 }
 
 static void
 test_terraform_not_found(void **state)
 {
-	struct result r;
+	tu_result r;
 	char yaml[4096];
 
 	(void)state;
@@ -701,13 +647,13 @@ test_terraform_not_found(void **state)
 	r = run_wf(yaml, "nobin", 0);
 	expect_state(&r, "tf", INN_STATE_FAILED);
 	TU_ASSERT_CONTAINS(F.log, "no-such-terraform\" is not an executable file");
-	result_free(&r);
+	tu_result_free(&r);
 }
 
 static void
 test_paths_stay_inside_the_module_base(void **state)
 {
-	struct result r;
+	tu_result r;
 	char base[4096], yaml[4096], outside[4096], src[4096];
 
 	(void)state;
@@ -726,7 +672,7 @@ test_paths_stay_inside_the_module_base(void **state)
 	r = run_wf(yaml, "based", 0);
 	expect_state(&r, "tf", INN_STATE_SUCCEEDED);
 	assert_non_null(tu_out(tu_step(r.run, "tf"), "id"));
-	result_free(&r);
+	tu_result_free(&r);
 
 	/* a working_dir that leaves the base through a symbolic link */
 	fmt(yaml, sizeof(yaml), TF_STEP
@@ -734,7 +680,7 @@ test_paths_stay_inside_the_module_base(void **state)
 	r = run_wf(yaml, "based", 0);
 	expect_state(&r, "tf", INN_STATE_FAILED);
 	TU_ASSERT_CONTAINS(F.log, "config.working_dir: \"out\" leads out of");
-	result_free(&r);
+	tu_result_free(&r);
 
 	/* a module file that links outside the module */
 	assert_int_equal(symlink(src, tu_path(base, "mod/extra.tf")), 0);
@@ -744,7 +690,7 @@ test_paths_stay_inside_the_module_base(void **state)
 	expect_state(&r, "tf", INN_STATE_FAILED);
 	TU_ASSERT_CONTAINS(F.log, "module file extra.tf is a symbolic link that leads "
 	                   "out of the module folder");
-	result_free(&r);
+	tu_result_free(&r);
 }
 
 /* Expects the one-step config (flow-style YAML lines under config:) to be
@@ -839,23 +785,6 @@ test_validate_checks_the_config_shape(void **state)
 	inn_workflow_free(wf);
 }
 
-/* Non-zero if an executable named terraform is in $PATH. */
-static int
-have_terraform(void)
-{
-	const char *path = getenv("PATH"), *p, *end;
-	char buf[4096];
-
-	for (p = path; p != NULL; p = end ? end + 1 : NULL) {
-		end = strchr(p, ':');
-		fmt(buf, sizeof(buf), "%.*s/terraform",
-		         (int)(end ? (size_t)(end - p) : strlen(p)), p);
-		if (access(buf, X_OK) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -878,7 +807,7 @@ main(int argc, char **argv)
 
 	if (w >= 0)
 		return w;
-	if (!have_terraform()) {
+	if (!tu_in_path("terraform")) {
 		printf("1..0 # SKIP terraform not installed\n");
 		return 0;
 	}

@@ -9,6 +9,7 @@
 
 #include "testutil.h"
 
+#include "error.h"
 #include "exec.h"
 #include "host.h"
 #include "model.h"
@@ -182,6 +183,25 @@ plugin_path(char *buf, size_t len, const char *name)
 		snprintf(buf, len, "%s", tu_fixture(name));
 }
 
+int
+tu_in_path(const char *prog)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	char buf[4096];
+
+	for (p = path ? path : "/usr/bin:/bin"; ; p = end + 1) {
+		size_t n;
+
+		end = strchr(p, ':');
+		n = end ? (size_t)(end - p) : strlen(p);
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, p, prog);
+		if (n > 0 && access(buf, X_OK) == 0)
+			return 1;
+		if (end == NULL)
+			return 0;
+	}
+}
+
 void
 tu_engine_setup(const tu_engine_opts *o, char **plugin_dir, inn_policy **pol,
                 inn_registry **reg, inn_engine **eng)
@@ -252,4 +272,86 @@ tu_load_wf(inn_policy *pol, inn_registry *reg, const char *yaml, char *diag,
 	}
 	inn_diag_free(&d);
 	return wf;
+}
+
+void
+tu_fx_setup(tu_fx *fx, const tu_engine_opts *o, const char *work_tag)
+{
+	memset(fx, 0, sizeof(*fx));
+	pthread_mutex_init(&fx->lock, NULL);
+	assert_non_null(fx->work = tu_mkdtemp(work_tag));
+	tu_engine_setup(o, &fx->plugins, &fx->pol, &fx->reg, &fx->eng);
+}
+
+void
+tu_fx_teardown(tu_fx *fx)
+{
+	tu_engine_teardown(fx->plugins, fx->pol, fx->reg, fx->eng);
+	tu_rmrf(fx->work);
+	free(fx->work);
+	pthread_mutex_destroy(&fx->lock);
+}
+
+int
+tu_fx_group_teardown(void **state)
+{
+	tu_fx_teardown(*state);
+	return 0;
+}
+
+void
+tu_fx_log(void *ud, const char *step, int level, int stream, const char *line,
+          size_t len)
+{
+	tu_fx *fx = ud;
+
+	(void)level;
+	(void)stream;
+	pthread_mutex_lock(&fx->lock);
+	fx->lines++;
+	if (fx->loglen + len + strlen(step) + 4 < sizeof(fx->log))
+		fx->loglen += (size_t)snprintf(fx->log + fx->loglen,
+		                               sizeof(fx->log) - fx->loglen,
+		                               "%s| %.*s\n", step, (int)len, line);
+	pthread_mutex_unlock(&fx->lock);
+}
+
+int
+tu_fx_prepare(tu_fx *fx, tu_result *r, const char *yaml, const char *base_dir,
+              inn_run_opts *ro)
+{
+	memset(r, 0, sizeof(*r));
+	pthread_mutex_lock(&fx->lock);
+	fx->loglen = 0;
+	fx->log[0] = '\0';
+	fx->lines = 0;
+	pthread_mutex_unlock(&fx->lock);
+	r->wf = tu_load_wf(fx->pol, fx->reg, yaml, NULL, 0);
+	if (base_dir != NULL) {
+		free(r->wf->base_dir);
+		r->wf->base_dir = strdup(base_dir);
+	}
+	if (ro->events.log == NULL)
+		ro->events.log = tu_fx_log;
+	if (ro->events.ud == NULL)
+		ro->events.ud = fx;
+	return inn_run_new(&r->run, fx->eng, r->wf, ro);
+}
+
+tu_result
+tu_fx_run(tu_fx *fx, const char *yaml, const char *base_dir, inn_run_opts *ro)
+{
+	tu_result r;
+
+	if (tu_fx_prepare(fx, &r, yaml, base_dir, ro) != 0)
+		fail_msg("run_new: %s", inn_error_last());
+	r.rc = inn_run_execute(r.run);
+	return r;
+}
+
+void
+tu_result_free(tu_result *r)
+{
+	inn_run_free(r->run);
+	inn_workflow_free(r->wf);
 }

@@ -2,11 +2,13 @@
  * testutil.h - small helpers shared by the cmocka unit tests: temporary
  * directories, copying fixture files with chosen modes, reading files,
  * and the engine set-up the executor and plugin tests share (a plugin
- * folder, the default policy, a registry, an engine; loading workflows).
+ * folder, the default policy, a registry, an engine; loading workflows;
+ * the fixture that runs them and collects their log).
  */
 #ifndef INN_TESTUTIL_H
 #define INN_TESTUTIL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -26,8 +28,12 @@ int tu_exists(const char *path);
 const char *tu_fixture(const char *name);
 /* Joins two path parts into a static buffer. */
 const char *tu_path(const char *dir, const char *name);
+/* Non-zero if prog is an executable in $PATH (unset: /usr/bin:/bin); the
+ * tests of a plugin driving a program skip without it. */
+int tu_in_path(const char *prog);
 
 struct inn_run;
+struct inn_run_opts;
 struct inn_step_result;
 struct inn_policy;
 struct inn_registry;
@@ -59,6 +65,52 @@ void tu_engine_teardown(char *plugin_dir, struct inn_policy *pol,
  * them. */
 struct inn_workflow *tu_load_wf(struct inn_policy *pol, struct inn_registry *reg,
                                 const char *yaml, char *diag, size_t len);
+
+/* The engine fixture the executor and plugin tests share: an engine on
+ * its own plugin folder, a scratch folder, and the log of the last run,
+ * one "step| text" line a log line (kept while it fits). */
+typedef struct tu_fx {
+	char *plugins;
+	char *work;
+	struct inn_policy *pol;
+	struct inn_registry *reg;
+	struct inn_engine *eng;
+	pthread_mutex_t lock;           /* guards the log */
+	char log[262144];
+	size_t loglen;
+	size_t lines;                   /* log lines seen, kept or not */
+} tu_fx;
+
+/* Zeroes fx, makes its scratch folder (named after work_tag) and starts
+ * its engine with tu_engine_setup (failing the test if that fails). */
+void tu_fx_setup(tu_fx *fx, const tu_engine_opts *o, const char *work_tag);
+/* Undoes tu_fx_setup. */
+void tu_fx_teardown(tu_fx *fx);
+/* A cmocka group teardown undoing tu_fx_setup of the tu_fx the group
+ * set-up left in *state. */
+int tu_fx_group_teardown(void **state);
+/* An inn_run_events.log callback appending to the log of the tu_fx ud. */
+void tu_fx_log(void *ud, const char *step, int level, int stream,
+               const char *line, size_t len);
+
+/* A run and its workflow. */
+typedef struct tu_result {
+	struct inn_run *run;
+	struct inn_workflow *wf;
+	int rc;                         /* what inn_run_execute returned */
+} tu_result;
+
+/* Empties the log, loads yaml (a refused workflow fails the test), puts
+ * base_dir (when non-NULL) as the workflow's folder and creates the run
+ * with ro; a NULL ro->events.log becomes tu_fx_log, a NULL ud fx.
+ * Returns what inn_run_new returns. */
+int tu_fx_prepare(tu_fx *fx, tu_result *r, const char *yaml,
+                  const char *base_dir, struct inn_run_opts *ro);
+/* tu_fx_prepare (a run that cannot start fails the test), then runs it. */
+tu_result tu_fx_run(tu_fx *fx, const char *yaml, const char *base_dir,
+                    struct inn_run_opts *ro);
+/* Frees the run and the workflow. */
+void tu_result_free(tu_result *r);
 
 /* The result of step name in a finished run (fails the test if absent). */
 const struct inn_step_result *tu_step(const struct inn_run *run, const char *name);
