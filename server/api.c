@@ -65,8 +65,7 @@ h_metrics(struct api_call *c)
 {
 	inn_server *s = c->srv;
 	struct evbuffer *b = evbuffer_new();
-	static const char *const les[] = { "10", "50", "100", "500", "1000", "5000", "30000",
-	                                   "+Inf" };
+	static const long long bounds[] = INN_STEP_BUCKET_BOUNDS;
 	long long cum = 0;
 	int i;
 
@@ -96,10 +95,14 @@ h_metrics(struct api_call *c)
 	                    "innominatus_executions_queued %d\n", s->nqueued);
 	evbuffer_add_printf(b, "# HELP innominatus_step_duration_ms Step durations.\n"
 	                    "# TYPE innominatus_step_duration_ms histogram\n");
-	for (i = 0; i < 8; i++) {
+	for (i = 0; i <= INN_STEP_BUCKETS; i++) {
 		cum += atomic_load(&s->m_step_bucket[i]);
-		evbuffer_add_printf(b, "innominatus_step_duration_ms_bucket{le=\"%s\"} %lld\n",
-		                    les[i], cum);
+		if (i < INN_STEP_BUCKETS)
+			evbuffer_add_printf(b, "innominatus_step_duration_ms_bucket{le=\"%lld\"} "
+			                    "%lld\n", bounds[i], cum);
+		else
+			evbuffer_add_printf(b, "innominatus_step_duration_ms_bucket{le=\"+Inf\"} "
+			                    "%lld\n", cum);
 	}
 	evbuffer_add_printf(b, "innominatus_step_duration_ms_sum %lld\n"
 	                    "innominatus_step_duration_ms_count %lld\n",

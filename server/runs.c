@@ -128,12 +128,12 @@ on_step_state(void *ud, size_t idx, const char *step, inn_state st, int attempt,
 	inn_store_step_put(srv->store, ar->id, &row);
 	if (inn_state_is_final(st) && row.started_ms > 0) {
 		int64_t ms = row.ended_ms - row.started_ms;
-		static const int64_t bounds[] = { 10, 50, 100, 500, 1000, 5000, 30000 };
+		static const int64_t bounds[] = INN_STEP_BUCKET_BOUNDS;
 		size_t b;
 
 		atomic_fetch_add(&srv->m_step_ms_sum, ms);
 		atomic_fetch_add(&srv->m_step_count, 1);
-		for (b = 0; b < 7 && ms > bounds[b]; b++)
+		for (b = 0; b < INN_STEP_BUCKETS && ms > bounds[b]; b++)
 			;
 		atomic_fetch_add(&srv->m_step_bucket[b], 1);
 	}

@@ -28,6 +28,11 @@
 
 #define INN_MAX_PROVIDER_DIRS 32
 
+/* The step-duration histogram of /metrics: upper bounds in ms (a step of
+ * exactly a bound counts in it), then +Inf.  inn_metrics_step records. */
+#define INN_STEP_BUCKETS 7
+#define INN_STEP_BUCKET_BOUNDS { 10, 50, 100, 500, 1000, 5000, 30000 }
+
 typedef struct inn_server_config {
 	const char *config_file;       /* admin config (also the server's own settings) */
 	const char *listen_host;
@@ -109,7 +114,7 @@ struct inn_server {
 	atomic_llong m_requests, m_unauthorized;
 	atomic_llong m_exec[INN_STATE_INTERRUPTED + 1]; /* by final inn_state */
 	atomic_llong m_step_ms_sum, m_step_count;
-	atomic_llong m_step_bucket[8];
+	atomic_llong m_step_bucket[INN_STEP_BUCKETS + 1]; /* the last: past every bound */
 	atomic_int connections;
 };
 

@@ -340,6 +340,12 @@ test_public_routes_and_auth(void **state)
 	json_object_put(o);
 	assert_int_equal(http("GET", "/metrics", NULL, NULL, NULL, &raw), 200);
 	TU_ASSERT_CONTAINS(raw, "innominatus_http_requests_total ");
+	/* the status words are the API's, the histogram's bounds one list */
+	TU_ASSERT_CONTAINS(raw, "innominatus_executions_total{status=\"timed_out\"} ");
+	TU_ASSERT_CONTAINS(raw, "innominatus_executions_total{status=\"would-run\"} ");
+	TU_ASSERT_CONTAINS(raw, "innominatus_step_duration_ms_bucket{le=\"10\"} ");
+	TU_ASSERT_CONTAINS(raw, "innominatus_step_duration_ms_bucket{le=\"30000\"} ");
+	TU_ASSERT_CONTAINS(raw, "innominatus_step_duration_ms_bucket{le=\"+Inf\"} ");
 	free(raw);
 	assert_error(http("GET", "/api/providers", NULL, NULL, &o, NULL), 401, o, "unauthorized");
 	json_object_put(o);
@@ -772,6 +778,12 @@ static const char wf_cycle[] =
 	"name: loop\nsteps:\n  - name: a\n    type: noop\n    depends_on: [b]\n"
 	"  - name: b\n    type: noop\n    depends_on: [a]\n";
 
+/* One story of a git provider source, told in order over one repository:
+ * refusals (role, credentials in the URL, a path out of the clone, a
+ * cycle), the good add, a new commit after reload, a broken commit refused
+ * with the old catalog kept, a restart, removal.  Kept as one function
+ * (over 120 lines) because every step depends on the state the one before
+ * left. */
 static void
 test_git_provider_sources(void **state)
 {
