@@ -18,14 +18,7 @@
 void
 ctl_print_diag(FILE *fp, const inn_diag *d)
 {
-	size_t i;
-
-	for (i = 0; i < d->n; i++) {
-		char buf[2048];
-
-		inn_diag_format(d, i, buf, sizeof(buf));
-		fprintf(fp, "%s\n", buf);
-	}
+	inn_diag_print(d, fp, "");
 }
 
 static int

@@ -475,12 +475,7 @@ start_engine(inn_server *srv, const struct flags *f, const char *cwd)
 	inn_diag_init(&srv->diag);
 	/* the config's providers, then the sources added over the API */
 	w = inn_providers_start(srv);
-	for (i = 0; i < (int)srv->diag.n; i++) {
-		char buf[2048];
-
-		inn_diag_format(&srv->diag, (size_t)i, buf, sizeof(buf));
-		fprintf(stderr, "innominatus: %s\n", buf);
-	}
+	inn_diag_print(&srv->diag, stderr, "innominatus: ");
 	if (w != 0) {
 		fprintf(stderr, "innominatus: the catalog could not be loaded\n");
 		return -1;
