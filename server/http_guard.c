@@ -48,8 +48,8 @@
  * Connections are counted here too (evhttp 2.1 cannot): at most
  * server.maxConnections in all and server.maxConnectionsPerClient per
  * client address.  At a limit the connection (of that address) that has
- * waited longest for a complete head (or was refused) is closed to make
- * room; failing that, the idle keep-alive connection (a request finished,
+ * waited longest for a complete head (a second at least), or was refused,
+ * is closed to make room; failing that, the idle keep-alive connection (a request finished,
  * none in progress, no reply pending, never a stream) idle longest,
  * unauthenticated ones first, is closed without a reply; when there is
  * none, the newcomer gets a 503 JSON and is closed.  A connection is
@@ -226,12 +226,22 @@ conn_pick(const char *ip, int (*before)(const struct conn *, const struct conn *
 	return v;
 }
 
-/* For conn_pick: refused, or waiting for a complete request head; the
- * refused ones first, then the one waiting longest. */
+/* How long a connection must have waited for its head before it counts as
+ * stuck: a head still on its way from a healthy client (a newcomer that was
+ * just let in, a slow network) is not closed to make room for the next
+ * newcomer -- that would let a client that reconnects at once close every
+ * fresh connection it competes with. */
+#define GUARD_STUCK_MIN_MS 1000
+
+static int64_t pick_now;          /* the clock for stuck_before */
+
+/* For conn_pick: refused, or waiting at least GUARD_STUCK_MIN_MS for a
+ * complete request head; the refused ones first, then the one waiting
+ * longest. */
 static int
 stuck_before(const struct conn *c, const struct conn *v)
 {
-	if (!c->refused && c->head_ms == 0)
+	if (!c->refused && (c->head_ms == 0 || pick_now - c->head_ms < GUARD_STUCK_MIN_MS))
 		return 0;
 	return v == NULL || (c->refused && !v->refused) ||
 	       (c->refused == v->refused && (c->refused ? c->refused_ms < v->refused_ms :
@@ -239,13 +249,16 @@ stuck_before(const struct conn *c, const struct conn *v)
 }
 
 /* At a limit: closes the connection (of address ip, or any) that has been
- * refused, or waiting for a complete request head, the longest, so that
+ * refused, or waiting for a complete request head (for a second or more), the longest, so that
  * connections that never finish a head cannot lock other clients out.
  * Returns 1 if one was closed. */
 static int
 conn_evict(const char *ip)
 {
-	struct conn *v = conn_pick(ip, stuck_before);
+	struct conn *v;
+
+	pick_now = inn_now_ms();
+	v = conn_pick(ip, stuck_before);
 
 	if (v == NULL)
 		return 0;
