@@ -25,18 +25,21 @@ inn_diag_init(inn_diag *d)
 	memset(d, 0, sizeof(*d));
 }
 
+/* inn_diag_free's clear for one entry. */
+static void
+entry_clear(void *p)
+{
+	inn_diag_entry *e = p;
+
+	INN_FREE_ALL(e->file, e->message);
+}
+
 void
 inn_diag_free(inn_diag *d)
 {
-	size_t i;
-
 	if (d == NULL)
 		return;
-	for (i = 0; i < d->n; i++) {
-		free(d->items[i].file);
-		free(d->items[i].message);
-	}
-	free(d->items);
+	inn_array_free(d->items, d->n, sizeof(*d->items), entry_clear);
 	memset(d, 0, sizeof(*d));
 }
 
