@@ -22,73 +22,27 @@ inn_exec_row_free(inn_exec_row *row)
 	free(row);
 }
 
-/* The per-record clears inn_array_free calls for each list below. */
-static void
-exec_slot_clear(void *slot)
-{
-	inn_exec_row_free(*(inn_exec_row **)slot);
-}
+/* Defines fn, the free of a list of n records of type T: CLEAR (statements
+ * on r, a T *) frees what one record owns, then the list itself goes. */
+#define ROWS_FREE(fn, T, CLEAR)                                                  \
+	static void fn##_clear(void *p)                                           \
+	{                                                                         \
+		T *r = p;                                                         \
+                                                                                  \
+		CLEAR;                                                            \
+	}                                                                         \
+	void fn(T *rows, size_t n)                                                \
+	{                                                                         \
+		inn_array_free(rows, n, sizeof(*rows), fn##_clear);               \
+	}
 
-static void
-step_row_clear(void *p)
-{
-	inn_step_row *r = p;
-
-	INN_FREE_ALL(r->name, r->type, r->status, r->message, r->sealed_outputs);
-	json_object_put(r->outputs);
-}
-
-static void
-source_row_clear(void *p)
-{
-	inn_source_row *r = p;
-
-	INN_FREE_ALL(r->name, r->kind, r->url, r->path, r->ref, r->commit, r->added_by);
-}
-
-static void
-app_row_clear(void *p)
-{
-	inn_app_row *r = p;
-
-	INN_FREE_ALL(r->name, r->team, r->created_by);
-}
-
-static void
-resource_row_clear(void *p)
-{
-	inn_resource_row *r = p;
-
-	INN_FREE_ALL(r->app, r->name, r->type, r->provider, r->status);
-	json_object_put(r->outputs);
-}
-
-void
-inn_exec_rows_free(inn_exec_row **rows, size_t n)
-{
-	inn_array_free(rows, n, sizeof(*rows), exec_slot_clear);
-}
-
-void
-inn_step_rows_free(inn_step_row *rows, size_t n)
-{
-	inn_array_free(rows, n, sizeof(*rows), step_row_clear);
-}
-
-void
-inn_source_rows_free(inn_source_row *rows, size_t n)
-{
-	inn_array_free(rows, n, sizeof(*rows), source_row_clear);
-}
-
-void
-inn_app_rows_free(inn_app_row *rows, size_t n)
-{
-	inn_array_free(rows, n, sizeof(*rows), app_row_clear);
-}
-
-void
-inn_resource_rows_free(inn_resource_row *rows, size_t n)
-{
-	inn_array_free(rows, n, sizeof(*rows), resource_row_clear);
-}
+ROWS_FREE(inn_exec_rows_free, inn_exec_row *, inn_exec_row_free(*r))
+ROWS_FREE(inn_step_rows_free, inn_step_row,
+          INN_FREE_ALL(r->name, r->type, r->status, r->message, r->sealed_outputs);
+          json_object_put(r->outputs))
+ROWS_FREE(inn_source_rows_free, inn_source_row,
+          INN_FREE_ALL(r->name, r->kind, r->url, r->path, r->ref, r->commit, r->added_by))
+ROWS_FREE(inn_app_rows_free, inn_app_row, INN_FREE_ALL(r->name, r->team, r->created_by))
+ROWS_FREE(inn_resource_rows_free, inn_resource_row,
+          INN_FREE_ALL(r->app, r->name, r->type, r->provider, r->status);
+          json_object_put(r->outputs))
