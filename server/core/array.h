@@ -26,6 +26,10 @@ void inn_strv_free(char **v, size_t n);
  * (clear frees what the element owns, not the element), then frees arr;
  * NULL arr is a no-op. */
 void inn_array_free(void *arr, size_t n, size_t size, void (*clear)(void *elem));
+/* Defines name, the inn_array_free clear for a list of T pointers: it hands
+ * each pointer to free_fn. */
+#define INN_PTR_CLEAR(name, T, free_fn) \
+	static void name(void *slot) { free_fn(*(T **)slot); }
 
 /* Frees p[0..n) (each may be NULL). */
 void inn_free_each(void *const *p, size_t n);

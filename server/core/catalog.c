@@ -33,12 +33,7 @@ goldenpath_free(void *p)
 		inn_workflow_free(g->workflow);
 }
 
-/* inn_catalog_free's clear for one slot of its provider list. */
-static void
-provider_slot_free(void *slot)
-{
-	inn_provider_free(*(inn_provider **)slot);
-}
+INN_PTR_CLEAR(provider_slot_free, inn_provider, inn_provider_free)
 
 void
 inn_catalog_free(inn_catalog *c)

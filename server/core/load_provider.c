@@ -39,18 +39,14 @@ static const char *const wfe_keys[] = {
 
 /* inn_provider_free's clears: one capability, one slot of the workflow
  * list. */
+INN_PTR_CLEAR(workflow_slot_free, inn_workflow, inn_workflow_free)
+
 static void
 cap_free(void *p)
 {
 	inn_resource_cap *c = p;
 
 	INN_FREE_ALL(c->type, c->alias_for, c->create, c->read, c->update, c->del);
-}
-
-static void
-workflow_slot_free(void *slot)
-{
-	inn_workflow_free(*(inn_workflow **)slot);
 }
 
 void

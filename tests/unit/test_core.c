@@ -425,12 +425,17 @@ named_clear(void *p)
 	free(e->name);
 }
 
+/* A clear for a list of string pointers. */
+INN_PTR_CLEAR(str_slot_clear, char, free)
+
 /* Each element is cleared once, in order, then the array freed; NULL is a
- * no-op that calls nothing. */
+ * no-op that calls nothing; a list of pointers frees what each points to
+ * (the leak checker sees it). */
 static void
 test_array_free(void **state)
 {
 	struct named *arr = calloc(3, sizeof(*arr));
+	char **v = calloc(2, sizeof(*v));
 	int i;
 
 	(void)state;
@@ -444,6 +449,9 @@ test_array_free(void **state)
 	assert_int_equal(cleared, 3);
 	inn_array_free(NULL, 3, sizeof(*arr), named_clear);
 	assert_int_equal(cleared, 3);
+	assert_non_null(v);
+	assert_non_null(v[0] = strdup("s"));
+	inn_array_free(v, 2, sizeof(*v), str_slot_clear);
 }
 
 static const char *
