@@ -22,69 +22,27 @@ inn_exec_row_free(inn_exec_row *row)
 	free(row);
 }
 
-void
-inn_exec_rows_free(inn_exec_row **rows, size_t n)
-{
-	size_t i;
-
-	if (rows == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		inn_exec_row_free(rows[i]);
-	free(rows);
-}
-
-void
-inn_step_rows_free(inn_step_row *rows, size_t n)
-{
-	size_t i;
-
-	if (rows == NULL)
-		return;
-	for (i = 0; i < n; i++) {
-		INN_FREE_ALL(rows[i].name, rows[i].type, rows[i].status, rows[i].message,
-		             rows[i].sealed_outputs);
-		json_object_put(rows[i].outputs);
+/* Defines fn, the free of a list of n records of type T: CLEAR (statements
+ * on r, a T *) frees what one record owns, then the list itself goes. */
+#define ROWS_FREE(fn, T, CLEAR)                                                  \
+	static void fn##_clear(void *p)                                           \
+	{                                                                         \
+		T *r = p;                                                         \
+                                                                                  \
+		CLEAR;                                                            \
+	}                                                                         \
+	void fn(T *rows, size_t n)                                                \
+	{                                                                         \
+		inn_array_free(rows, n, sizeof(*rows), fn##_clear);               \
 	}
-	free(rows);
-}
 
-void
-inn_source_rows_free(inn_source_row *rows, size_t n)
-{
-	size_t i;
-
-	if (rows == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		INN_FREE_ALL(rows[i].name, rows[i].kind, rows[i].url, rows[i].path, rows[i].ref,
-		             rows[i].commit, rows[i].added_by);
-	free(rows);
-}
-
-void
-inn_app_rows_free(inn_app_row *rows, size_t n)
-{
-	size_t i;
-
-	if (rows == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		INN_FREE_ALL(rows[i].name, rows[i].team, rows[i].created_by);
-	free(rows);
-}
-
-void
-inn_resource_rows_free(inn_resource_row *rows, size_t n)
-{
-	size_t i;
-
-	if (rows == NULL)
-		return;
-	for (i = 0; i < n; i++) {
-		INN_FREE_ALL(rows[i].app, rows[i].name, rows[i].type, rows[i].provider,
-		             rows[i].status);
-		json_object_put(rows[i].outputs);
-	}
-	free(rows);
-}
+ROWS_FREE(inn_exec_rows_free, inn_exec_row *, inn_exec_row_free(*r))
+ROWS_FREE(inn_step_rows_free, inn_step_row,
+	INN_FREE_ALL(r->name, r->type, r->status, r->message, r->sealed_outputs);
+	json_object_put(r->outputs))
+ROWS_FREE(inn_source_rows_free, inn_source_row,
+	INN_FREE_ALL(r->name, r->kind, r->url, r->path, r->ref, r->commit, r->added_by))
+ROWS_FREE(inn_app_rows_free, inn_app_row, INN_FREE_ALL(r->name, r->team, r->created_by))
+ROWS_FREE(inn_resource_rows_free, inn_resource_row,
+	INN_FREE_ALL(r->app, r->name, r->type, r->provider, r->status);
+	json_object_put(r->outputs))

@@ -1,5 +1,5 @@
 /*
- * array.c - room in a doubling array, freeing strings, and finding an
+ * array.c - room in a doubling array, freeing strings and records, and finding an
  * element by name (see array.h).
  */
 #include "array.h"
@@ -29,16 +29,29 @@ inn_array_reserve(void *arr, size_t *cap, size_t want, size_t size, size_t first
 	return grown;
 }
 
+/* inn_strv_free's clear: frees the string the slot holds. */
+static void
+free_slot(void *slot)
+{
+	free(*(char **)slot);
+}
+
 void
 inn_strv_free(char **v, size_t n)
 {
+	inn_array_free(v, n, sizeof(*v), free_slot);
+}
+
+void
+inn_array_free(void *arr, size_t n, size_t size, void (*clear)(void *elem))
+{
 	size_t i;
 
-	if (v == NULL)
+	if (arr == NULL)
 		return;
 	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
+		clear((char *)arr + i * size);
+	free(arr);
 }
 
 void

@@ -1,7 +1,7 @@
 /*
  * array.h - the engine's array chores in one place: making room in an
  * array that doubles (inn_array_reserve), freeing an array of malloc'd
- * strings (inn_strv_free), freeing a struct's several malloc'd members
+ * strings (inn_strv_free) or of records (inn_array_free), freeing a struct's several malloc'd members
  * (INN_FREE_ALL) and finding an element by its name (inn_array_find_name,
  * inn_ptrv_find_name; inn_index_find over a sorted index).  Used by the host, the masker, the program spawner,
  * the registry, the policy, the loaders, the catalog and the store.
@@ -21,6 +21,15 @@ void *inn_array_reserve(void *arr, size_t *cap, size_t want, size_t size, size_t
 
 /* Frees v[0..n) and v; NULL v is a no-op. */
 void inn_strv_free(char **v, size_t n);
+
+/* Frees a list: calls clear on each of the n elements of size bytes at arr
+ * (clear frees what the element owns, not the element), then frees arr;
+ * NULL arr is a no-op. */
+void inn_array_free(void *arr, size_t n, size_t size, void (*clear)(void *elem));
+/* Defines name, the inn_array_free clear for a list of T pointers: it hands
+ * each pointer to free_fn. */
+#define INN_PTR_CLEAR(name, T, free_fn) \
+	static void name(void *slot) { free_fn(*(T **)slot); }
 
 /* Frees p[0..n) (each may be NULL). */
 void inn_free_each(void *const *p, size_t n);

@@ -18,9 +18,13 @@
 #include "error.h"
 #include "load_int.h"
 
+/* Frees what golden path p (an inn_goldenpath *) owns; an inn_array_free
+ * clear. */
 static void
-goldenpath_free(inn_goldenpath *g)
+goldenpath_free(void *p)
 {
+	inn_goldenpath *g = p;
+
 	INN_FREE_ALL(g->name, g->description, g->category, g->workflow_ref,
 	             g->estimated_duration);
 	inn_l_strv_free(g->tags, g->ntags);
@@ -29,19 +33,16 @@ goldenpath_free(inn_goldenpath *g)
 		inn_workflow_free(g->workflow);
 }
 
+INN_PTR_CLEAR(provider_slot_free, inn_provider, inn_provider_free)
+
 void
 inn_catalog_free(inn_catalog *c)
 {
-	size_t i;
-
 	if (c == NULL)
 		return;
-	for (i = 0; i < c->nproviders; i++)
-		inn_provider_free(c->providers[i]);
-	free(c->providers);
-	for (i = 0; i < c->ngoldenpaths; i++)
-		goldenpath_free(&c->goldenpaths[i]);
-	free(c->goldenpaths);
+	inn_array_free(c->providers, c->nproviders, sizeof(*c->providers), provider_slot_free);
+	inn_array_free(c->goldenpaths, c->ngoldenpaths, sizeof(*c->goldenpaths),
+	               goldenpath_free);
 	free(c);
 }
 

@@ -25,18 +25,21 @@ inn_diag_init(inn_diag *d)
 	memset(d, 0, sizeof(*d));
 }
 
+/* inn_diag_free's clear for one entry. */
+static void
+entry_clear(void *p)
+{
+	inn_diag_entry *e = p;
+
+	INN_FREE_ALL(e->file, e->message);
+}
+
 void
 inn_diag_free(inn_diag *d)
 {
-	size_t i;
-
 	if (d == NULL)
 		return;
-	for (i = 0; i < d->n; i++) {
-		free(d->items[i].file);
-		free(d->items[i].message);
-	}
-	free(d->items);
+	inn_array_free(d->items, d->n, sizeof(*d->items), entry_clear);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -177,35 +180,18 @@ inn_diag_find(const inn_diag *d, const char *needle, char *buf, size_t len)
 
 /* --- node helpers for the loaders (load_int.h) ----------------------------- */
 
-static void
-l_addv(const inn_lctx *lc, inn_diag_level level, const inn_ynode *at,
-       const char *fmt, va_list ap)
+void
+inn_l_report(const inn_lctx *lc, inn_diag_level level, const inn_ynode *at,
+             const char *fmt, ...)
 {
 	char msg[2048];
+	va_list ap;
 
+	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	inn_diag_add(lc->diag, level, lc->file, at ? at->line : 0, at ? at->col : 0,
 	             "%s", msg);
-}
-
-void
-inn_l_err(const inn_lctx *lc, const inn_ynode *at, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	l_addv(lc, INN_DIAG_ERROR, at, fmt, ap);
-	va_end(ap);
-}
-
-void
-inn_l_warn(const inn_lctx *lc, const inn_ynode *at, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	l_addv(lc, INN_DIAG_WARNING, at, fmt, ap);
-	va_end(ap);
 }
 
 void

@@ -429,21 +429,26 @@ inn_run_cancel(inn_run *r)
 		atomic_store(&r->cancel, 1);
 }
 
+/* inn_run_free's clear for one step's result. */
+static void
+srun_clear(void *p)
+{
+	inn_step_result *res = &((struct srun *)p)->res;
+
+	free(res->message);
+	json_object_put(res->outputs);
+	json_object_put(res->outputs_real);
+	json_object_put(res->config);
+}
+
 void
 inn_run_free(inn_run *r)
 {
-	size_t i;
-
 	if (r == NULL)
 		return;
-	for (i = 0; i < r->n; i++) {
-		free(r->steps[i].res.message);
-		json_object_put(r->steps[i].res.outputs);
-		json_object_put(r->steps[i].res.outputs_real);
-		json_object_put(r->steps[i].res.config);
-	}
+	inn_array_free(r->steps, r->n, sizeof(*r->steps), srun_clear);
 	inn_rmrf(r->workspace);
-	INN_FREE_ALL(r->steps, r->workspace, r->state_base, r->message);
+	INN_FREE_ALL(r->workspace, r->state_base, r->message);
 	json_object_put(r->params);
 	json_object_put(r->data);
 	json_object_put(r->secrets);

@@ -163,49 +163,27 @@ need(const inn_step *step, const char *path, json_type t, json_type t2, const ch
 	return 0;
 }
 
-static int
-h_input_string(const inn_step *step, const char *path, const char **out)
-{
-	json_object *v = NULL;
-	int rc = need(step, path, json_type_string, json_type_string, "a string", &v);
+/* The typed getters: each is need() with its JSON type(s) and the value
+ * read out as its C type. */
+#define H_INPUT(name, ctype, t, t2, want, get)                          \
+	static int                                                       \
+	name(const inn_step *step, const char *path, ctype *out)         \
+	{                                                                \
+		json_object *v = NULL;                                   \
+		int rc = need(step, path, t, t2, want, &v);              \
+                                                                         \
+		if (rc == 0)                                             \
+			*out = get(v);                                   \
+		return rc;                                               \
+	}
 
-	if (rc == 0)
-		*out = json_object_get_string(v);
-	return rc;
-}
-
-static int
-h_input_int(const inn_step *step, const char *path, int64_t *out)
-{
-	json_object *v = NULL;
-	int rc = need(step, path, json_type_int, json_type_int, "an integer", &v);
-
-	if (rc == 0)
-		*out = json_object_get_int64(v);
-	return rc;
-}
-
-static int
-h_input_double(const inn_step *step, const char *path, double *out)
-{
-	json_object *v = NULL;
-	int rc = need(step, path, json_type_double, json_type_int, "a number", &v);
-
-	if (rc == 0)
-		*out = json_object_get_double(v);
-	return rc;
-}
-
-static int
-h_input_bool(const inn_step *step, const char *path, int *out)
-{
-	json_object *v = NULL;
-	int rc = need(step, path, json_type_boolean, json_type_boolean, "true or false", &v);
-
-	if (rc == 0)
-		*out = json_object_get_boolean(v);
-	return rc;
-}
+H_INPUT(h_input_string, const char *, json_type_string, json_type_string, "a string",
+        json_object_get_string)
+H_INPUT(h_input_int, int64_t, json_type_int, json_type_int, "an integer", json_object_get_int64)
+H_INPUT(h_input_double, double, json_type_double, json_type_int, "a number",
+        json_object_get_double)
+H_INPUT(h_input_bool, int, json_type_boolean, json_type_boolean, "true or false",
+        json_object_get_boolean)
 
 static size_t
 h_input_count(const inn_step *step, const char *path)

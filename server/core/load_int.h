@@ -22,11 +22,12 @@ typedef struct inn_lctx {
 
 #define INN_L_PATH_MAX 512
 
-/* diag.c: an error / warning at node (position 0:0 when node is NULL). */
-void inn_l_err(const inn_lctx *lc, const inn_ynode *at, const char *fmt, ...)
-	INN_PRINTF_LIKE(3, 4);
-void inn_l_warn(const inn_lctx *lc, const inn_ynode *at, const char *fmt, ...)
-	INN_PRINTF_LIKE(3, 4);
+/* diag.c: a diagnostic of level at node (position 0:0 when node is NULL);
+ * inn_l_err / inn_l_warn for an error / a warning. */
+void inn_l_report(const inn_lctx *lc, inn_diag_level level, const inn_ynode *at,
+                  const char *fmt, ...) INN_PRINTF_LIKE(4, 5);
+#define inn_l_err(lc, at, ...) inn_l_report((lc), INN_DIAG_ERROR, (at), __VA_ARGS__)
+#define inn_l_warn(lc, at, ...) inn_l_report((lc), INN_DIAG_WARNING, (at), __VA_ARGS__)
 /* Records inn_error_last() (e.g. "file:3:7: problem" from the YAML parser)
  * as an error, splitting off a leading "file:line:col: " when present. */
 void inn_l_err_last(inn_diag *d, const char *file);

@@ -269,16 +269,17 @@ inn_l_param_free(inn_param *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* inn_l_params_free's clear. */
+static void
+param_clear(void *p)
+{
+	inn_l_param_free(p);
+}
+
 void
 inn_l_params_free(inn_param *params, size_t n)
 {
-	size_t i;
-
-	if (params == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		inn_l_param_free(&params[i]);
-	free(params);
+	inn_array_free(params, n, sizeof(*params), param_clear);
 }
 
 /* allowed_values (or enum, not both): a list of scalars into out->allowed.

@@ -37,26 +37,26 @@ static const char *const wfe_keys[] = {
 	"name", "file", "description", "category", "operation", "version", "tags", NULL
 };
 
+/* inn_provider_free's clears: one capability, one slot of the workflow
+ * list. */
+INN_PTR_CLEAR(workflow_slot_free, inn_workflow, inn_workflow_free)
+
 static void
-cap_free(inn_resource_cap *c)
+cap_free(void *p)
 {
+	inn_resource_cap *c = p;
+
 	INN_FREE_ALL(c->type, c->alias_for, c->create, c->read, c->update, c->del);
 }
 
 void
 inn_provider_free(inn_provider *p)
 {
-	size_t i;
-
 	if (p == NULL)
 		return;
 	INN_FREE_ALL(p->name, p->version, p->description, p->owner, p->category, p->dir, p->file);
-	for (i = 0; i < p->nworkflows; i++)
-		inn_workflow_free(p->workflows[i]);
-	free(p->workflows);
-	for (i = 0; i < p->ncaps; i++)
-		cap_free(&p->caps[i]);
-	free(p->caps);
+	inn_array_free(p->workflows, p->nworkflows, sizeof(*p->workflows), workflow_slot_free);
+	inn_array_free(p->caps, p->ncaps, sizeof(*p->caps), cap_free);
 	free(p);
 }
 

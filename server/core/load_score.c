@@ -277,21 +277,26 @@ out:
 	return 0;
 }
 
+/* inn_score_free's clear for one resource. */
+static void
+resource_clear(void *p)
+{
+	inn_score_resource *r = p;
+
+	INN_FREE_ALL(r->name, r->type, r->klass);
+	json_object_put(r->params);
+}
+
 void
 inn_score_free(inn_score *s)
 {
-	size_t i;
-
 	if (s == NULL)
 		return;
-	for (i = 0; i < s->nresources; i++) {
-		INN_FREE_ALL(s->resources[i].name, s->resources[i].type, s->resources[i].klass);
-		json_object_put(s->resources[i].params);
-	}
+	inn_array_free(s->resources, s->nresources, sizeof(*s->resources), resource_clear);
 	json_object_put(s->metadata);
 	json_object_put(s->containers);
 	json_object_put(s->json);
-	INN_FREE_ALL(s->file, s->app, s->resources);
+	INN_FREE_ALL(s->file, s->app);
 	free(s);
 }
 

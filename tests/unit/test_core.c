@@ -412,6 +412,48 @@ test_array_free_all_and_find_name(void **state)
 	assert_null(inn_ptrv_find_name(NULL, 0, off, "a"));
 }
 
+/* inn_array_free's clear for the test below: counts the elements it sees
+ * in order and frees what each owns. */
+static int cleared;
+
+static void
+named_clear(void *p)
+{
+	struct named *e = p;
+
+	assert_int_equal(e->before, ++cleared);
+	free(e->name);
+}
+
+/* A clear for a list of string pointers. */
+INN_PTR_CLEAR(str_slot_clear, char, free)
+
+/* Each element is cleared once, in order, then the array freed; NULL is a
+ * no-op that calls nothing; a list of pointers frees what each points to
+ * (the leak checker sees it). */
+static void
+test_array_free(void **state)
+{
+	struct named *arr = calloc(3, sizeof(*arr));
+	char **v = calloc(2, sizeof(*v));
+	int i;
+
+	(void)state;
+	assert_non_null(arr);
+	for (i = 0; i < 3; i++) {
+		arr[i].before = i + 1;
+		assert_non_null(arr[i].name = strdup("n"));
+	}
+	cleared = 0;
+	inn_array_free(arr, 3, sizeof(*arr), named_clear);
+	assert_int_equal(cleared, 3);
+	inn_array_free(NULL, 3, sizeof(*arr), named_clear);
+	assert_int_equal(cleared, 3);
+	assert_non_null(v);
+	assert_non_null(v[0] = strdup("s"));
+	inn_array_free(v, 2, sizeof(*v), str_slot_clear);
+}
+
 static const char *
 nth_name(const void *names, size_t i)
 {
@@ -481,6 +523,7 @@ main(void)
 		cmocka_unit_test(test_clock),
 		cmocka_unit_test(test_array_reserve_and_strv),
 		cmocka_unit_test(test_array_free_all_and_find_name),
+		cmocka_unit_test(test_array_free),
 		cmocka_unit_test(test_vformat_short_and_long),
 		cmocka_unit_test(test_index_find),
 	};
