@@ -115,9 +115,7 @@ app_json(const inn_app_row *a)
 {
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "name", inn_json_str(a->name));
-	json_object_object_add(o, "team", inn_json_str(a->team));
-	json_object_object_add(o, "created_by", inn_json_str(a->created_by));
+	INN_JSON_ADD_STRS(o, "name", a->name, "team", a->team, "created_by", a->created_by);
 	json_object_object_add(o, "created_ms", json_object_new_int64(a->created_ms));
 	json_object_object_add(o, "updated_ms", json_object_new_int64(a->updated_ms));
 	return o;
@@ -132,11 +130,8 @@ resources_json(const inn_resource_row *r, size_t n)
 	for (i = 0; i < n; i++) {
 		json_object *o = json_object_new_object();
 
-		json_object_object_add(o, "app", inn_json_str(r[i].app));
-		json_object_object_add(o, "name", inn_json_str(r[i].name));
-		json_object_object_add(o, "type", inn_json_str(r[i].type));
-		json_object_object_add(o, "provider", inn_json_str(r[i].provider));
-		json_object_object_add(o, "status", inn_json_str(r[i].status));
+		INN_JSON_ADD_STRS(o, "app", r[i].app, "name", r[i].name, "type", r[i].type,
+		                  "provider", r[i].provider, "status", r[i].status);
 		json_object_object_add(o, "outputs", json_object_get(r[i].outputs));
 		json_object_object_add(o, "updated_ms", json_object_new_int64(r[i].updated_ms));
 		json_object_array_add(a, o);

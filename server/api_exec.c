@@ -75,30 +75,37 @@ visible_exec(struct api_call *c, int64_t id)
 }
 
 
+/* An int64 in JSON, or null for 0 (a time or an id not set yet). */
+static json_object *
+int_or_null(int64_t v)
+{
+	return v ? json_object_new_int64(v) : NULL;
+}
+
+/* The started_ms and ended_ms members of o (null while unset), and
+ * duration_ms once both are set. */
+static void
+add_times(json_object *o, int64_t started_ms, int64_t ended_ms)
+{
+	json_object_object_add(o, "started_ms", int_or_null(started_ms));
+	json_object_object_add(o, "ended_ms", int_or_null(ended_ms));
+	if (started_ms && ended_ms)
+		json_object_object_add(o, "duration_ms", json_object_new_int64(ended_ms - started_ms));
+}
+
 static json_object *
 exec_json(const inn_exec_row *r)
 {
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "id", json_object_new_int64(r->id));
-	json_object_object_add(o, "workflow", inn_json_str(r->workflow));
-	json_object_object_add(o, "kind", inn_json_str(r->kind));
-	json_object_object_add(o, "app", inn_json_str(r->app));
-	json_object_object_add(o, "team", inn_json_str(r->team));
-	json_object_object_add(o, "created_by", inn_json_str(r->created_by));
-	json_object_object_add(o, "status", inn_json_str(r->status));
+	INN_JSON_ADD_STRS(o, "workflow", r->workflow, "kind", r->kind, "app", r->app,
+	                  "team", r->team, "created_by", r->created_by, "status", r->status);
 	json_object_object_add(o, "message", r->message && *r->message ? inn_json_str(r->message) : NULL);
 	json_object_object_add(o, "dry_run", json_object_new_boolean(r->dry_run));
-	json_object_object_add(o, "retry_of", r->retry_of ? json_object_new_int64(r->retry_of)
-	                                                 : NULL);
+	json_object_object_add(o, "retry_of", int_or_null(r->retry_of));
 	json_object_object_add(o, "created_ms", json_object_new_int64(r->created_ms));
-	json_object_object_add(o, "started_ms", r->started_ms ?
-	                       json_object_new_int64(r->started_ms) : NULL);
-	json_object_object_add(o, "ended_ms", r->ended_ms ? json_object_new_int64(r->ended_ms)
-	                                                  : NULL);
-	if (r->started_ms && r->ended_ms)
-		json_object_object_add(o, "duration_ms",
-		                       json_object_new_int64(r->ended_ms - r->started_ms));
+	add_times(o, r->started_ms, r->ended_ms);
 	return o;
 }
 
@@ -283,18 +290,11 @@ workflow_work(void *arg)
 		for (i = 0; i < n; i++) {
 			json_object *so = json_object_new_object();
 
-			json_object_object_add(so, "name", inn_json_str(steps[i].name));
-			json_object_object_add(so, "type", inn_json_str(steps[i].type));
-			json_object_object_add(so, "status", inn_json_str(steps[i].status));
+			INN_JSON_ADD_STRS(so, "name", steps[i].name, "type", steps[i].type,
+			                  "status", steps[i].status);
 			json_object_object_add(so, "attempts", json_object_new_int(steps[i].attempts));
 			json_object_object_add(so, "message", inn_json_str(steps[i].message));
-			json_object_object_add(so, "started_ms", steps[i].started_ms ?
-			                       json_object_new_int64(steps[i].started_ms) : NULL);
-			json_object_object_add(so, "ended_ms", steps[i].ended_ms ?
-			                       json_object_new_int64(steps[i].ended_ms) : NULL);
-			if (steps[i].started_ms && steps[i].ended_ms)
-				json_object_object_add(so, "duration_ms", json_object_new_int64(
-				    steps[i].ended_ms - steps[i].started_ms));
+			add_times(so, steps[i].started_ms, steps[i].ended_ms);
 			json_object_object_add(so, "outputs", json_object_get(steps[i].outputs));
 			json_object_array_add(arr, so);
 		}

@@ -198,13 +198,8 @@ source_json(const inn_source_row *r, const inn_catalog *cat)
 	json_object *o = json_object_new_object();
 	const inn_provider *p = cat != NULL ? inn_catalog_provider(cat, r->name) : NULL;
 
-	json_object_object_add(o, "name", inn_json_str(r->name));
-	json_object_object_add(o, "kind", inn_json_str(r->kind));
-	json_object_object_add(o, "git_url", inn_json_str(r->url));
-	json_object_object_add(o, "path", inn_json_str(r->path));
-	json_object_object_add(o, "ref", inn_json_str(r->ref));
-	json_object_object_add(o, "commit", inn_json_str(r->commit));
-	json_object_object_add(o, "added_by", inn_json_str(r->added_by));
+	INN_JSON_ADD_STRS(o, "name", r->name, "kind", r->kind, "git_url", r->url, "path", r->path,
+	                  "ref", r->ref, "commit", r->commit, "added_by", r->added_by);
 	json_object_object_add(o, "added_ms", json_object_new_int64(r->added_ms));
 	json_object_object_add(o, "loaded", json_object_new_boolean(p != NULL));
 	if (p != NULL) {
@@ -662,9 +657,7 @@ record_source(inn_server *srv, const inn_caller *who, const inn_source_row *row,
 	}
 	det = json_object_new_object();
 	json_object_object_add(det, "kind", json_object_new_string(row->kind));
-	json_object_object_add(det, "git_url", inn_json_str(row->url));
-	json_object_object_add(det, "path", inn_json_str(row->path));
-	json_object_object_add(det, "commit", inn_json_str(row->commit));
+	INN_JSON_ADD_STRS(det, "git_url", row->url, "path", row->path, "commit", row->commit);
 	inn_store_audit(srv->store, who->p.name, "provider.add", row->name, det);
 	json_object_put(det);
 	return 0;

@@ -417,6 +417,15 @@ inn_json_str(const char *s)
 	return s != NULL ? json_object_new_string(s) : NULL;
 }
 
+void
+inn_json_add_strs(json_object *o, const char *const *kv, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		json_object_object_add(o, kv[i], inn_json_str(kv[i + 1]));
+}
+
 /* A workflow's parameters: [{name, type, required, default}]. */
 static json_object *
 params_json(const inn_workflow *w)
@@ -443,10 +452,8 @@ inn_goldenpath_json(const inn_goldenpath *g)
 	json_object *o = json_object_new_object(), *tags = json_object_new_array();
 	size_t i;
 
-	json_object_object_add(o, "name", json_object_new_string(g->name));
-	json_object_object_add(o, "description", inn_json_str(g->description));
-	json_object_object_add(o, "category", inn_json_str(g->category));
-	json_object_object_add(o, "workflow", inn_json_str(g->workflow_ref));
+	INN_JSON_ADD_STRS(o, "name", g->name, "description", g->description,
+	                  "category", g->category, "workflow", g->workflow_ref);
 	for (i = 0; i < g->ntags; i++)
 		json_object_array_add(tags, json_object_new_string(g->tags[i]));
 	json_object_object_add(o, "tags", tags);
@@ -461,23 +468,16 @@ inn_provider_json(const inn_provider *p, int full)
 	json_object *types = json_object_new_array();
 	size_t i;
 
-	json_object_object_add(o, "name", json_object_new_string(p->name));
-	json_object_object_add(o, "version", inn_json_str(p->version));
-	json_object_object_add(o, "description", inn_json_str(p->description));
-	json_object_object_add(o, "owner", inn_json_str(p->owner));
-	json_object_object_add(o, "category", inn_json_str(p->category));
+	INN_JSON_ADD_STRS(o, "name", p->name, "version", p->version, "description", p->description,
+	                  "owner", p->owner, "category", p->category);
 	if (full >= 2)
 		json_object_object_add(o, "path", inn_json_str(p->dir));
 	for (i = 0; i < p->ncaps; i++) {
 		const inn_resource_cap *c = &p->caps[i];
 		json_object *t = json_object_new_object();
 
-		json_object_object_add(t, "type", json_object_new_string(c->type));
-		json_object_object_add(t, "alias_for", inn_json_str(c->alias_for));
-		json_object_object_add(t, "create", inn_json_str(c->create));
-		json_object_object_add(t, "read", inn_json_str(c->read));
-		json_object_object_add(t, "update", inn_json_str(c->update));
-		json_object_object_add(t, "delete", inn_json_str(c->del));
+		INN_JSON_ADD_STRS(t, "type", c->type, "alias_for", c->alias_for, "create", c->create,
+		                  "read", c->read, "update", c->update, "delete", c->del);
 		json_object_array_add(types, t);
 	}
 	json_object_object_add(o, "resource_types", types);

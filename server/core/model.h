@@ -289,6 +289,13 @@ void inn_score_free(inn_score *s);
 
 /* A JSON string, or JSON null for NULL (for building API answers). */
 json_object *inn_json_str(const char *s);
+/* Adds the n / 2 pairs of kv (a key, then its value) to o in their order,
+ * each value as inn_json_str makes it; INN_JSON_ADD_STRS(o, "k", v, ...)
+ * passes its arguments as kv. */
+void inn_json_add_strs(json_object *o, const char *const *kv, size_t n);
+#define INN_JSON_ADD_STRS(o, ...) \
+	inn_json_add_strs((o), (const char *const[]){ __VA_ARGS__ }, \
+	                  sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(const char *))
 /* A provider as the API and the CLI show it: name, version, description,
  * owner, category, resource_types[], workflows[]; full >= 1 adds each
  * workflow's parameters, full >= 2 the files and folder (local use only:
