@@ -23,6 +23,7 @@
 #include "error.h"
 #include "host.h"
 #include "mask.h"
+#include "model.h"
 #include "policy.h"
 #include "testutil.h"
 #include "yaml_tree.h"
@@ -508,6 +509,20 @@ test_vformat_short_and_long(void **state)
 	free(big);
 }
 
+/* INN_JSON_ADD_STRS adds its pairs in order, a NULL value as JSON null. */
+static void
+test_json_add_strs(void **state)
+{
+	json_object *o = json_object_new_object();
+	const char *none = NULL;
+
+	(void)state;
+	INN_JSON_ADD_STRS(o, "b", "x", "a", none, "c", "");
+	assert_string_equal(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+	                    "{\"b\":\"x\",\"a\":null,\"c\":\"\"}");
+	json_object_put(o);
+}
+
 int
 main(void)
 {
@@ -526,6 +541,7 @@ main(void)
 		cmocka_unit_test(test_array_free),
 		cmocka_unit_test(test_vformat_short_and_long),
 		cmocka_unit_test(test_index_find),
+		cmocka_unit_test(test_json_add_strs),
 	};
 
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
