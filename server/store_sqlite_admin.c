@@ -232,13 +232,8 @@ fill_source(sqlite3_stmt *q, void *row, void *ud)
 	int rc = 0;
 
 	(void)ud;
-	r->name = inn_sq_col_text(q, 0, &rc);
-	r->kind = inn_sq_col_text(q, 1, &rc);
-	r->url = inn_sq_col_text(q, 2, &rc);
-	r->path = inn_sq_col_text(q, 3, &rc);
-	r->ref = inn_sq_col_text(q, 4, &rc);
-	r->commit = inn_sq_col_text(q, 5, &rc);
-	r->added_by = inn_sq_col_text(q, 6, &rc);
+	INN_SQ_COL_TEXTS(q, 0, &rc, &r->name, &r->kind, &r->url, &r->path, &r->ref, &r->commit,
+	                 &r->added_by);
 	r->added_ms = sqlite3_column_int64(q, 7);
 	return rc;
 }
@@ -291,9 +286,7 @@ fill_app(sqlite3_stmt *q, void *row, void *ud)
 	int rc = 0;
 
 	(void)ud;
-	r->name = inn_sq_col_text(q, 0, &rc);
-	r->team = inn_sq_col_text(q, 1, &rc);
-	r->created_by = inn_sq_col_text(q, 2, &rc);
+	INN_SQ_COL_TEXTS(q, 0, &rc, &r->name, &r->team, &r->created_by);
 	r->created_ms = sqlite3_column_int64(q, 3);
 	r->updated_ms = sqlite3_column_int64(q, 4);
 	return rc;
@@ -338,11 +331,7 @@ fill_resource(sqlite3_stmt *q, void *row, void *ud)
 	int rc = 0;
 
 	(void)ud;
-	r->app = inn_sq_col_text(q, 0, &rc);
-	r->name = inn_sq_col_text(q, 1, &rc);
-	r->type = inn_sq_col_text(q, 2, &rc);
-	r->provider = inn_sq_col_text(q, 3, &rc);
-	r->status = inn_sq_col_text(q, 4, &rc);
+	INN_SQ_COL_TEXTS(q, 0, &rc, &r->app, &r->name, &r->type, &r->provider, &r->status);
 	if (rc == 0)
 		r->outputs = inn_sq_col_json(q, 5, "outputs of a resource of application", 0, &rc);
 	r->updated_ms = sqlite3_column_int64(q, 6);

@@ -60,13 +60,8 @@ read_exec_row(sqlite3_stmt *q, inn_exec_row **out)
 	if (r == NULL)
 		return inn_error_set(INN_ENOMEM, "store: out of memory reading an execution");
 	r->id = sqlite3_column_int64(q, 0);
-	r->workflow = inn_sq_col_text(q, 1, &err);
-	r->kind = inn_sq_col_text(q, 2, &err);
-	r->app = inn_sq_col_text(q, 3, &err);
-	r->team = inn_sq_col_text(q, 4, &err);
-	r->created_by = inn_sq_col_text(q, 5, &err);
-	r->status = inn_sq_col_text(q, 6, &err);
-	r->message = inn_sq_col_text(q, 7, &err);
+	INN_SQ_COL_TEXTS(q, 1, &err, &r->workflow, &r->kind, &r->app, &r->team, &r->created_by,
+	                 &r->status, &r->message);
 	if (err == 0)
 		r->params = inn_sq_col_json(q, 8, "params of execution", r->id, &err);
 	if (err == 0)

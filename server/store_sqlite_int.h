@@ -144,6 +144,13 @@ int inn_sq_json_rows(struct sqlite_store *s, enum stmt_id id, const char *what,
 
 /* A text column as a malloc'd string (NULL for SQL NULL); *err on ENOMEM. */
 char *inn_sq_col_text(sqlite3_stmt *q, int i, int *err);
+/* Columns first, first + 1, ... read as inn_sq_col_text does, into *dst[0],
+ * *dst[1], ... (n of them); *err on ENOMEM.  INN_SQ_COL_TEXTS(q, first,
+ * err, &r->a, &r->b, ...) passes its pointers as dst. */
+void inn_sq_col_texts(sqlite3_stmt *q, int first, char **const *dst, size_t n, int *err);
+#define INN_SQ_COL_TEXTS(q, first, err, ...) \
+	inn_sq_col_texts((q), (first), (char **const[]){ __VA_ARGS__ }, \
+	                 sizeof((char **const[]){ __VA_ARGS__ }) / sizeof(char **), (err))
 /* A JSON text column parsed (NULL for SQL NULL); *err when it does not
  * parse, naming what of id. */
 json_object *inn_sq_col_json(sqlite3_stmt *q, int i, const char *what, int64_t id, int *err);

@@ -203,6 +203,15 @@ inn_sq_col_text(sqlite3_stmt *q, int i, int *err)
 	return copy;
 }
 
+void
+inn_sq_col_texts(sqlite3_stmt *q, int first, char **const *dst, size_t n, int *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		*dst[i] = inn_sq_col_text(q, first + (int)i, err);
+}
+
 /* A JSON text column parsed (NULL for SQL NULL); *err when it does not parse. */
 json_object *
 inn_sq_col_json(sqlite3_stmt *q, int i, const char *what, int64_t id, int *err)
