@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "error.h"
 #include "tmpl_int.h"
 
@@ -29,21 +30,18 @@ static const struct fn_def fns[] = {
 	{ "now", F_NOW, 0, 0 },
 };
 
+static void free_expr(struct expr *e);
+INN_PTR_CLEAR(expr_slot_free, struct expr, free_expr)
+
 static void
 free_expr(struct expr *e)
 {
-	size_t i;
-
 	if (e == NULL)
 		return;
 	json_object_put(e->lit);
 	free(e->var);
-	for (i = 0; i < e->nsegs; i++)
-		free(e->segs[i]);
-	free(e->segs);
-	for (i = 0; i < e->nargs; i++)
-		free_expr(e->args[i]);
-	free(e->args);
+	inn_strv_free(e->segs, e->nsegs);
+	inn_array_free(e->args, e->nargs, sizeof(*e->args), expr_slot_free);
 	free(e);
 }
 
@@ -55,11 +53,9 @@ free_node(struct node *nd)
 	if (nd == NULL)
 		return;
 	free_expr(nd->e);
-	for (i = 0; i < nd->nbranch; i++) {
-		free_expr(nd->conds[i]);
+	for (i = 0; i < nd->nbranch; i++)
 		inn_t_free_list(&nd->bodies[i]);
-	}
-	free(nd->conds);
+	inn_array_free(nd->conds, nd->nbranch, sizeof(*nd->conds), expr_slot_free);
 	free(nd->bodies);
 	inn_t_free_list(&nd->body);
 	inn_t_free_list(&nd->alt);
