@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "error.h"
 #include "exec_int.h"
 #include "exec_pool_int.h"
@@ -297,11 +298,7 @@ inn_engine_free(inn_engine *e)
 		pthread_mutex_destroy(&e->lock);
 		pthread_cond_destroy(&e->cond);
 	}
-	free(e->w);
-	free(e->plugin_dir);
-	free(e->config_file);
-	free(e->exe);
-	free(e->state_root);
+	INN_FREE_ALL(e->w, e->plugin_dir, e->config_file, e->exe, e->state_root);
 	free(e);
 }
 
