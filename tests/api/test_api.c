@@ -260,8 +260,7 @@ teardown(void **state)
 	(void)state;
 	server_stop(SIGTERM);
 	git_daemon_stop();
-	tu_rmrf(S.dir);
-	free(S.dir);
+	tu_rmrf_free(S.dir);
 	curl_global_cleanup();
 	return 0;
 }

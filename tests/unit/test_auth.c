@@ -42,8 +42,7 @@ test_key_check_cache_and_revocation(void **state)
 	assert_int_equal(inn_auth_key_check(st, plain, &p), -1);
 	free(plain);
 	inn_store_close(st);
-	tu_rmrf(dir);
-	free(dir);
+	tu_rmrf_free(dir);
 }
 
 static inn_caller

@@ -162,8 +162,7 @@ test_policy_fields_and_errors(void **state)
 	assert_false(p->has_allow_list);
 	inn_policy_free(p);
 	assert_int_not_equal(inn_policy_load(&p, tu_path(dir, "none.yaml"), 0), 0);
-	tu_rmrf(dir);
-	free(dir);
+	tu_rmrf_free(dir);
 }
 
 static void

@@ -100,8 +100,7 @@ teardown(void **state)
 	struct fixture *f = *state;
 
 	inn_catalog_free(f->cat);
-	tu_rmrf(f->dir);
-	free(f->dir);
+	tu_rmrf_free(f->dir);
 	free(f);
 	return 0;
 }

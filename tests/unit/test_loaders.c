@@ -714,8 +714,7 @@ gate_teardown(struct gate *g)
 {
 	inn_registry_free(g->reg);
 	inn_policy_free(g->pol);
-	tu_rmrf(g->dir);
-	free(g->dir);
+	tu_rmrf_free(g->dir);
 	free(g->conf);
 }
 
@@ -939,8 +938,7 @@ test_provider_path_escape(void **state)
 	free(f);
 	provider_refused(dir, "provider.yaml:2:16: error: workflows_dir: \"..\" resolves to");
 
-	tu_rmrf(root);
-	free(root);
+	tu_rmrf_free(root);
 	free(dir);
 }
 
@@ -988,8 +986,7 @@ test_provider_bad_capabilities(void **state)
 	f = write_in(dir, "provider.yaml", "description: nameless\n");
 	free(f);
 	provider_refused(dir, "provider.yaml:1:1: error: missing required field \"name\"");
-	tu_rmrf(dir);
-	free(dir);
+	tu_rmrf_free(dir);
 }
 
 /* --- catalog ------------------------------------------------------------------ */
@@ -1089,8 +1086,7 @@ test_catalog_type_claimed_twice(void **state)
 	EXPECT_DIAG(&d, "error: provider \"first\" is already loaded from");
 	inn_catalog_free(c);
 	inn_diag_free(&d);
-	tu_rmrf(root);
-	free(root);
+	tu_rmrf_free(root);
 	free(p1);
 	free(p2);
 }
@@ -1150,8 +1146,7 @@ test_goldenpaths_broken(void **state)
 	inn_catalog_free(c);
 	inn_diag_free(&d);
 	free(f);
-	tu_rmrf(root);
-	free(root);
+	tu_rmrf_free(root);
 }
 
 /* --- Score ----------------------------------------------------------------------- */
@@ -1463,8 +1458,7 @@ test_provider_many_types(void **state)
 	provider_refused(dir, "provider.yaml:16:14: error: capabilities: resource type "
 	                 "\"t00003\" is declared twice (lines 10 and 16)");
 	free(text);
-	tu_rmrf(dir);
-	free(dir);
+	tu_rmrf_free(dir);
 }
 
 /* IN-18: what follows the first document is named, not silently dropped. */
@@ -1522,8 +1516,7 @@ test_second_document_warns(void **state)
 	EXPECT_DIAG(&d, "score.yaml:4: warning: a second YAML document is ignored");
 	inn_score_free(s);
 	inn_diag_free(&d);
-	tu_rmrf(dir);
-	free(dir);
+	tu_rmrf_free(dir);
 }
 
 /* head, then n copies of fill, then tail, into text (which holds n + 256). */

@@ -55,8 +55,7 @@ teardown(void **state)
 {
 	(void)state;
 	inn_git_shutdown();
-	tu_rmrf(dir);
-	free(dir);
+	tu_rmrf_free(dir);
 	return 0;
 }
 

@@ -47,8 +47,7 @@ test_seal_open_round_trip_and_key_reuse(void **state)
 	free(sealed);
 	inn_secretbox_free(a);
 	inn_secretbox_free(b);
-	tu_rmrf(dir);
-	free(dir);
+	tu_rmrf_free(dir);
 }
 
 static void
@@ -95,8 +94,7 @@ test_loose_or_wrong_key_file_is_refused(void **state)
 	assert_int_equal(chmod(key, 0600), 0);
 	assert_int_equal(inn_secretbox_open(&a, key), INN_EINVAL);
 	assert_true(tu_contains(inn_error_last(), "not 32"));
-	tu_rmrf(dir);
-	free(dir);
+	tu_rmrf_free(dir);
 }
 
 int

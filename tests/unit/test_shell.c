@@ -128,9 +128,7 @@ group_teardown(void **state)
 		desc->fini(plugin_state);
 	if (plugin_handle != NULL)
 		dlclose(plugin_handle);
-	if (tmpdir != NULL)
-		tu_rmrf(tmpdir);
-	free(tmpdir);
+	tu_rmrf_free(tmpdir);
 	return 0;
 }
 

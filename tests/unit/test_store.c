@@ -50,8 +50,7 @@ teardown(void **state)
 	struct env *e = *state;
 
 	inn_store_close(e->st);
-	tu_rmrf(e->dir);
-	free(e->dir);
+	tu_rmrf_free(e->dir);
 	free(e);
 	return 0;
 }

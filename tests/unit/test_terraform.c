@@ -91,8 +91,7 @@ teardown(void **state)
 {
 	(void)state;
 	tu_fx_teardown(&F);
-	tu_rmrf(T.state);
-	free(T.state);
+	tu_rmrf_free(T.state);
 	return 0;
 }
 

@@ -603,8 +603,7 @@ test_shell_mode_follows_quoting(void **state)
 		}
 	}
 	json_object_put(d);
-	tu_rmrf(dir);
-	free(dir);
+	tu_rmrf_free(dir);
 }
 
 static void

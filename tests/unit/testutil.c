@@ -45,6 +45,13 @@ tu_rmrf(const char *path)
 	inn_rmrf(path);
 }
 
+void
+tu_rmrf_free(char *path)
+{
+	inn_rmrf(path);
+	free(path);
+}
+
 int
 tu_copy(const char *src, const char *dir, const char *name, mode_t mode)
 {
@@ -236,9 +243,7 @@ tu_engine_teardown(char *plugin_dir, inn_policy *pol, inn_registry *reg,
 	inn_engine_free(eng);
 	inn_registry_free(reg);
 	inn_policy_free(pol);
-	if (plugin_dir != NULL)
-		tu_rmrf(plugin_dir);
-	free(plugin_dir);
+	tu_rmrf_free(plugin_dir);
 }
 
 inn_workflow *
@@ -287,8 +292,7 @@ void
 tu_fx_teardown(tu_fx *fx)
 {
 	tu_engine_teardown(fx->plugins, fx->pol, fx->reg, fx->eng);
-	tu_rmrf(fx->work);
-	free(fx->work);
+	tu_rmrf_free(fx->work);
 	pthread_mutex_destroy(&fx->lock);
 }
 

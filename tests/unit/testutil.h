@@ -18,6 +18,8 @@
 char *tu_mkdtemp(const char *tag);
 /* Removes a directory tree. */
 void tu_rmrf(const char *path);
+/* Removes the directory tree path (none when NULL) and frees path. */
+void tu_rmrf_free(char *path);
 /* Copies src to dir/name with mode; returns 0 or -1. */
 int tu_copy(const char *src, const char *dir, const char *name, mode_t mode);
 /* Writes text to path; returns 0 or -1. */
