@@ -185,7 +185,8 @@ wait_for(struct remote *r, json_object *accepted)
 		else
 			printf("Execution %lld submitted (%s); follow it with: innominatus-ctl logs "
 			       "-f %lld\n", (long long)n,
-			       ctl_jstr(accepted, "status") ? ctl_jstr(accepted, "status") : "pending",
+			       ctl_jstr(accepted, "status") ? ctl_jstr(accepted, "status")
+			                                    : INN_STATE_WORD(PENDING),
 			       (long long)n);
 		return CTL_EXIT_OK;
 	}

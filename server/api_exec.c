@@ -144,7 +144,7 @@ reply_submitted(struct api_call *c, int rc, int64_t id)
 	}
 	o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_int64(id));
-	json_object_object_add(o, "status", json_object_new_string("pending"));
+	json_object_object_add(o, "status", json_object_new_string(INN_STATE_WORD(PENDING)));
 	inn_api_reply(c, 202, o);
 }
 
@@ -349,16 +349,6 @@ inn_api_workflow(struct api_call *c)
 	}
 }
 
-/* A stored status that is not pending or running (a word the engine does
- * not know counts as final: nothing will move it on). */
-static int
-is_final_status(const char *s)
-{
-	inn_state st;
-
-	return s != NULL && (inn_state_parse(s, &st) != 0 || inn_state_is_final(st));
-}
-
 void
 inn_api_workflow_logs(struct api_call *c)
 {
@@ -415,8 +405,8 @@ inn_api_workflow_cancel(struct api_call *c)
 
 	if (id < 0 || (row = visible_exec(c, id)) == NULL)
 		return;
-	rc = is_final_status(row->status) ? INN_ENOTFOUND : inn_runs_cancel(c->srv, id);
-	if (rc != 0 && !is_final_status(row->status)) {
+	rc = inn_state_word_is_final(row->status) ? INN_ENOTFOUND : inn_runs_cancel(c->srv, id);
+	if (rc != 0 && !inn_state_word_is_final(row->status)) {
 		/* it ended meanwhile: answer with what the store says now */
 		inn_exec_row_free(row);
 		if (inn_store_exec_get(c->srv->store, id, &row) != 0) {
@@ -442,8 +432,9 @@ inn_api_workflow_cancel(struct api_call *c)
 	o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_int64(id));
 	json_object_object_add(o, "status", json_object_new_string(
-	    inn_store_exec_get(c->srv->store, id, &row) == 0 && strcmp(row->status, "cancelled") == 0
-	        ? "cancelled" : "cancelling"));
+	    inn_store_exec_get(c->srv->store, id, &row) == 0 &&
+	    strcmp(row->status, INN_STATE_WORD(CANCELLED)) == 0 ?
+	    INN_STATE_WORD(CANCELLED) : "cancelling"));
 	inn_api_reply(c, 202, o);
 	inn_exec_row_free(row);
 }
@@ -458,7 +449,8 @@ inn_api_workflow_retry(struct api_call *c)
 
 	if (id < 0 || (row = visible_exec(c, id)) == NULL)
 		return;
-	if (!is_final_status(row->status) || strcmp(row->status, "succeeded") == 0) {
+	if (!inn_state_word_is_final(row->status) ||
+	    strcmp(row->status, INN_STATE_WORD(SUCCEEDED)) == 0) {
 		inn_http_error(c->req, 409, "not_retryable", "execution %lld is %s; only a failed, "
 		               "cancelled, timed-out or interrupted execution can be retried",
 		               (long long)id, row->status);

@@ -208,7 +208,7 @@ sse_pump(struct sse_client *c)
 			inn_exec_row *row = NULL;
 
 			if (inn_store_exec_get(srv->store, c->exec_id, &row) == 0 &&
-			    strcmp(row->status, "pending") != 0 && strcmp(row->status, "running") != 0) {
+			    inn_state_word_is_final(row->status)) {
 				json_object *end = json_object_new_object();
 
 				json_object_object_add(end, "status", json_object_new_string(row->status));

@@ -382,8 +382,9 @@ run_one(struct active_run *ar)
 	inn_server *srv = ar->srv;
 	inn_state st;
 
-	inn_store_exec_update(srv->store, ar->id, "running", NULL, inn_wall_ms(), 0, NULL);
-	publish_exec(srv, ar, "execution.started", "running", NULL);
+	inn_store_exec_update(srv->store, ar->id, INN_STATE_WORD(RUNNING), NULL, inn_wall_ms(), 0,
+	                      NULL);
+	publish_exec(srv, ar, "execution.started", INN_STATE_WORD(RUNNING), NULL);
 	{
 		char why[1024] = "";
 		const char *msg;
@@ -419,7 +420,8 @@ run_one(struct active_run *ar)
 			/* parts after a failed one, the main workflow after a failed part */
 			snprintf(never, sizeof(never), "skipped: the execution ended %s before "
 			         "this step ran", inn_state_name(st));
-			steps_settle(srv, ar->id, "pending", "skipped", never, 1);
+			steps_settle(srv, ar->id, INN_STATE_WORD(PENDING), INN_STATE_WORD(SKIPPED),
+			             never, 1);
 		}
 		inn_store_exec_update(srv->store, ar->id, inn_state_name(st), msg ? msg : "", 0,
 		                      inn_wall_ms(), run != NULL && ar->run == run ?
@@ -597,7 +599,7 @@ create_row(struct active_run *ar, const inn_caller *who, const char *ref, const 
 	row.app = (char *)ar->ro.app;
 	row.team = ar->team;
 	row.created_by = who ? (char *)who->p.name : (char *)"system";
-	row.status = (char *)"pending";
+	row.status = (char *)INN_STATE_WORD(PENDING);
 	if ((rc = inn_runs_inputs_store(srv->secretbox, ar->main_wf, ar->plan, ar->completed,
 	                                resolved, params, spec, &row)) != 0) {
 		json_object_put(row.params);
@@ -645,7 +647,7 @@ create_row(struct active_run *ar, const inn_caller *who, const char *ref, const 
 				sr.idx = (int)(part * 1000 + k);
 				sr.name = sname;
 				sr.type = pw->steps[k].type;
-				sr.status = (char *)"pending";
+				sr.status = (char *)INN_STATE_WORD(PENDING);
 				inn_store_step_put(srv->store, ar->id, &sr);
 			}
 		}
@@ -749,7 +751,8 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 	}
 	pthread_mutex_unlock(&srv->runs_lock);
 	if (stuck) {
-		inn_store_exec_update(srv->store, ar->id, "failed", "cannot start a thread", 0,
+		inn_store_exec_update(srv->store, ar->id, INN_STATE_WORD(FAILED),
+		                      "cannot start a thread", 0,
 		                      inn_wall_ms(), NULL);
 		rc = inn_error_set(INN_ERROR, "cannot start a thread for the execution");
 		goto err;
@@ -826,7 +829,7 @@ completed_add(inn_server *srv, int64_t id, json_object *completed, json_object *
 		json_object_object_add(completed, INN_COMPLETED_MASK, mask);
 	}
 	for (j = 0; j < n; j++) {
-		if (strcmp(rows[j].status, "succeeded") != 0)
+		if (strcmp(rows[j].status, INN_STATE_WORD(SUCCEEDED)) != 0)
 			continue;
 		if ((outs = step_outputs_open(srv, &rows[j], mask, notes)) != NULL)
 			json_object_object_add(completed, rows[j].name, outs);
@@ -905,10 +908,12 @@ inn_runs_cancel(inn_server *srv, int64_t id)
 	if (gone != NULL) {
 		static const char msg[] = "cancelled before it started";
 
-		inn_store_exec_update(srv->store, gone->id, "cancelled", msg, 0, inn_wall_ms(), NULL);
-		steps_settle(srv, gone->id, "pending", "cancelled", "cancelled: the execution was "
+		inn_store_exec_update(srv->store, gone->id, INN_STATE_WORD(CANCELLED), msg, 0,
+		                      inn_wall_ms(), NULL);
+		steps_settle(srv, gone->id, INN_STATE_WORD(PENDING), INN_STATE_WORD(CANCELLED),
+		             "cancelled: the execution was "
 		             "cancelled before it started", 1);
-		publish_exec(srv, gone, "execution.finished", "cancelled", msg);
+		publish_exec(srv, gone, "execution.finished", INN_STATE_WORD(CANCELLED), msg);
 		atomic_fetch_add(&srv->m_exec[INN_STATE_CANCELLED], 1);
 		active_free(gone);
 	}
@@ -952,7 +957,7 @@ steps_started(inn_server *srv, int64_t id)
 	if (inn_store_steps_get(srv->store, id, &rows, &n) != 0)
 		return 1;
 	for (j = 0; j < n; j++)
-		if (strcmp(rows[j].status, "pending") != 0)
+		if (strcmp(rows[j].status, INN_STATE_WORD(PENDING)) != 0)
 			started = 1;
 	inn_step_rows_free(rows, n);
 	return started;
@@ -977,12 +982,15 @@ recover_event(inn_server *srv, const inn_exec_row *row, const char *type, const 
 static void
 recover_fail(inn_server *srv, const inn_exec_row *row, const char *why)
 {
-	steps_settle(srv, row->id, "running", "failed", "interrupted: the server stopped while "
+	steps_settle(srv, row->id, INN_STATE_WORD(RUNNING), INN_STATE_WORD(FAILED),
+	             "interrupted: the server stopped while "
 	             "this step ran", 1);
-	steps_settle(srv, row->id, "pending", "cancelled", "cancelled: never started; the server "
+	steps_settle(srv, row->id, INN_STATE_WORD(PENDING), INN_STATE_WORD(CANCELLED),
+	             "cancelled: never started; the server "
 	             "stopped and the execution was not resumed", 1);
-	recover_event(srv, row, "execution.interrupted", "failed", why);
-	inn_store_exec_update(srv->store, row->id, "failed", why, 0, inn_wall_ms(), NULL);
+	recover_event(srv, row, "execution.interrupted", INN_STATE_WORD(FAILED), why);
+	inn_store_exec_update(srv->store, row->id, INN_STATE_WORD(FAILED), why, 0, inn_wall_ms(),
+	                      NULL);
 }
 
 /* Runs before anything is served.  An execution left pending or running is
@@ -993,7 +1001,7 @@ recover_fail(inn_server *srv, const inn_exec_row *row, const char *why)
 int
 inn_runs_recover(inn_server *srv)
 {
-	static const char *const left[] = { "running", "pending" };
+	static const inn_state left[] = { INN_STATE_RUNNING, INN_STATE_PENDING };
 	static const char resumed[] = "the server stopped before this execution ended; "
 	                              "resumed at the next start";
 	int64_t *idl[2] = { NULL, NULL };
@@ -1006,7 +1014,8 @@ inn_runs_recover(inn_server *srv)
 	inn_run_sweep_workspaces(srv->engine);
 	/* both lists first: a resumed execution becomes pending below */
 	for (k = 0; k < 2; k++)
-		if (inn_store_exec_ids_with_status(srv->store, left[k], &idl[k], &nl[k]) != 0)
+		if (inn_store_exec_ids_with_status(srv->store, inn_state_name(left[k]), &idl[k],
+		                                   &nl[k]) != 0)
 			nl[k] = 0;
 	for (k = 0; k < 2; k++) {
 		int64_t *ids = idl[k];
@@ -1042,20 +1051,26 @@ inn_runs_recover(inn_server *srv)
 				completed_add(srv, row->retry_of, completed, notes);
 				completed_add(srv, ids[i], completed, notes);
 				completed_notes_log(srv, ids[i], notes);
-				steps_settle(srv, ids[i], "running", "pending", "the server stopped while this step "
+				steps_settle(srv, ids[i], INN_STATE_WORD(RUNNING),
+				             INN_STATE_WORD(PENDING),
+				             "the server stopped while this step "
 				             "ran; it runs again", 0);
-				inn_store_exec_update(srv->store, ids[i], "pending", NULL, 0, 0, NULL);
-				recover_event(srv, row, "execution.resumed", "pending", resumed);
+				inn_store_exec_update(srv->store, ids[i], INN_STATE_WORD(PENDING),
+				                      NULL, 0, 0, NULL);
+				recover_event(srv, row, "execution.resumed",
+				              INN_STATE_WORD(PENDING), resumed);
 				if (start(srv, &who, row->workflow, row->kind, params, spec,
 				          row->dry_run, 0, ids[i], completed, &id) != 0) {
 					char why[1024];
 
 					snprintf(why, sizeof(why), "interrupted, and it could not be resumed: "
 					         "%s", inn_error_last());
-					steps_settle(srv, ids[i], "pending", "cancelled", "cancelled: the "
+					steps_settle(srv, ids[i], INN_STATE_WORD(PENDING),
+					             INN_STATE_WORD(CANCELLED), "cancelled: the "
 					             "execution could not be resumed after the server "
 					             "stopped", 1);
-					inn_store_exec_update(srv->store, ids[i], "failed", why, 0,
+					inn_store_exec_update(srv->store, ids[i],
+					                      INN_STATE_WORD(FAILED), why, 0,
 					                      inn_wall_ms(), NULL);
 				}
 				json_object_put(completed);

@@ -50,3 +50,11 @@ inn_state_is_final(inn_state s)
 {
 	return s != INN_STATE_PENDING && s != INN_STATE_RUNNING;
 }
+
+int
+inn_state_word_is_final(const char *word)
+{
+	inn_state st;
+
+	return word != NULL && (inn_state_parse(word, &st) != 0 || inn_state_is_final(st));
+}

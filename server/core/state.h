@@ -20,6 +20,9 @@ typedef enum inn_state {
 	                           * store's word; the engine never reports it) */
 } inn_state;
 
+/* The word of a state named by its suffix: INN_STATE_WORD(PENDING). */
+#define INN_STATE_WORD(s) inn_state_name(INN_STATE_##s)
+
 /* The word for s: pending, running, succeeded, failed, skipped, cancelled,
  * timed_out, would-run, interrupted ("unknown" for a value not listed). */
 const char *inn_state_name(inn_state s);
@@ -28,5 +31,8 @@ const char *inn_state_name(inn_state s);
 int inn_state_parse(const char *word, inn_state *out);
 /* Non-zero for every state but pending and running. */
 int inn_state_is_final(inn_state s);
+/* The same for a stored word (a word not listed counts as final: nothing
+ * will move it on); 0 for NULL. */
+int inn_state_word_is_final(const char *word);
 
 #endif

@@ -60,6 +60,14 @@ test_final_states(void **state)
 	assert_false(inn_state_is_final(INN_STATE_RUNNING));
 	for (s = INN_STATE_SUCCEEDED; s <= INN_STATE_INTERRUPTED; s++)
 		assert_true(inn_state_is_final(s));
+	/* the same for stored words: a word nothing will move on is final */
+	assert_false(inn_state_word_is_final("pending"));
+	assert_false(inn_state_word_is_final("running"));
+	assert_true(inn_state_word_is_final("cancelled"));
+	assert_true(inn_state_word_is_final("interrupted"));
+	assert_true(inn_state_word_is_final("gone-away"));
+	assert_false(inn_state_word_is_final(NULL));
+	assert_string_equal(INN_STATE_WORD(TIMED_OUT), "timed_out");
 }
 
 int
