@@ -211,7 +211,7 @@ heredoc_cb(void *ud, const char *action)
 
 /* The environment strings a shell script's references add when every
  * parameter keeps its default: each distinct value is one variable
- * (tmpl.c).  Values given at submit are checked there. */
+ * (tmpl_eval.c).  Values given at submit are checked there. */
 struct env_size {
 	struct wf_load *L;
 	unsigned char *seen;         /* per parameter */

@@ -1,7 +1,7 @@
 /*
  * shell_ctx.h - where in a shell script a piece of text lands: plain
  * words, double quotes, single quotes, $'...', a comment, or the body of a
- * here-document.  Shell-mode rendering (tmpl.c) asks it before writing
+ * here-document.  Shell-mode rendering (tmpl_eval.c) asks it before writing
  * each value reference, so that the reference is one the shell expands
  * wherever the template put it; loaders ask it to warn where no reference
  * can be expanded (a here-document with a quoted delimiter).
