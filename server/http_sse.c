@@ -388,13 +388,13 @@ inn_sse_publish(inn_server *srv, const char *kind, int64_t exec_id, int64_t id,
 	json_object_object_add(m, "kind", json_object_new_string(kind));
 	json_object_object_add(m, "exec", json_object_new_int64(exec_id));
 	json_object_object_add(m, "id", json_object_new_int64(id));
-	json_object_object_add(m, "team", team ? json_object_new_string(team) : NULL);
-	json_object_object_add(m, "by", created_by ? json_object_new_string(created_by) : NULL);
+	json_object_object_add(m, "team", inn_json_str(team));
+	json_object_object_add(m, "by", inn_json_str(created_by));
 	/* a deep copy: json-c reference counts are not atomic */
 	{
-		json_object *copy = NULL;
+		json_object *copy = inn_json_copy(data);
 
-		if (data != NULL && json_object_deep_copy(data, &copy, NULL) == 0)
+		if (copy != NULL)
 			json_object_object_add(m, "data", copy);
 	}
 	pthread_mutex_lock(&srv->sse->lock);

@@ -109,16 +109,6 @@ inn_runs_inputs_seal(inn_secretbox *box, json_object *stored_params, json_object
 	return rc;
 }
 
-json_object *
-inn_json_copy(json_object *o)
-{
-	json_object *c = NULL;
-
-	if (o == NULL || json_object_deep_copy(o, &c, NULL) != 0)
-		return NULL;
-	return c;
-}
-
 int
 inn_runs_inputs_open(inn_secretbox *box, const inn_exec_row *row, json_object **params,
                      json_object **spec)

@@ -15,8 +15,6 @@
 
 /* Replaces, in place, every registered secret in the strings of o. */
 void inn_json_mask(inn_masker *m, json_object *o);
-/* A deep copy of o (NULL for NULL, or when out of memory). */
-json_object *inn_json_copy(json_object *o);
 /* 1 when a string in o contains "***". */
 int inn_json_has_mask(json_object *o);
 /* When the stored (masked) params or spec show "***", seals the real

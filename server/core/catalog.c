@@ -417,6 +417,16 @@ inn_json_str(const char *s)
 	return s != NULL ? json_object_new_string(s) : NULL;
 }
 
+json_object *
+inn_json_copy(json_object *o)
+{
+	json_object *c = NULL;
+
+	if (o == NULL || json_object_deep_copy(o, &c, NULL) != 0)
+		return NULL;
+	return c;
+}
+
 void
 inn_json_add_strs(json_object *o, const char *const *kv, size_t n)
 {

@@ -41,16 +41,6 @@ inn_deploy_free(inn_deploy *plan)
 	free(plan);
 }
 
-static json_object *
-copy(json_object *o)
-{
-	json_object *c = NULL;
-
-	if (o != NULL && json_object_deep_copy(o, &c, NULL) != 0)
-		return NULL;
-	return c;
-}
-
 /* Reports a problem with the spec (at resource r, or NULL): a warning to d,
  * or an error to d and to inn_error_last() (returns INN_EINVAL then). */
 static int
@@ -83,7 +73,7 @@ plan_params(inn_deploy_part *part, const inn_score *spec, const inn_score_resour
 		return 0;
 	json_object_object_foreach(r->params, k, v) {
 		if (inn_workflow_param(part->wf, k, strlen(k)) != NULL) {
-			json_object_object_add(part->params, k, copy(v));
+			json_object_object_add(part->params, k, inn_json_copy(v));
 			continue;
 		}
 		if (flags & INN_DEPLOY_STRICT)
@@ -151,8 +141,8 @@ inn_deploy_plan(inn_deploy **out, const inn_catalog *cat, const inn_score *spec,
 	}
 	app = json_object_new_object();
 	json_object_object_add(app, "name", json_object_new_string(spec->app));
-	json_object_object_add(app, "metadata", copy(spec->metadata));
-	json_object_object_add(app, "containers", copy(spec->containers));
+	json_object_object_add(app, "metadata", inn_json_copy(spec->metadata));
+	json_object_object_add(app, "containers", inn_json_copy(spec->containers));
 	json_object_object_add(plan->data, "app", app);
 	if (spec->nresources > INN_DEPLOY_RESOURCES_MAX) {
 		rc = report(d, INN_DIAG_ERROR, spec, NULL, "%zu resources, more than the limit of "

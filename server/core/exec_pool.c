@@ -557,9 +557,9 @@ exec_frame(const inn_pool_req *req)
 	if (req->secrets != NULL) {
 		/* a copy: the run's object is shared by parallel steps, and json-c
 		 * reference counts are not atomic */
-		json_object *copy = NULL;
+		json_object *copy = inn_json_copy(req->secrets);
 
-		if (json_object_deep_copy(req->secrets, &copy, NULL) == 0)
+		if (copy != NULL)
 			json_object_object_add(msg, "secrets", copy);
 	}
 	if (req->masker != NULL) {

@@ -141,9 +141,7 @@ inn_exec_masked_copy(inn_masker *m, json_object *o)
 				free(masked);
 				return c;
 			}
-			c = NULL;
-			json_object_deep_copy(o, &c, NULL);
-			return c;
+			return inn_json_copy(o);
 		}
 	}
 }

@@ -688,7 +688,7 @@ inn_params_resolve(const inn_workflow *wf, json_object *given, json_object **out
 			if ((rc = coerce_param(wf, p, given_v, &v)) != 0)
 				goto err;
 		} else if (p->def != NULL) {
-			json_object_deep_copy(p->def, &v, NULL);
+			v = inn_json_copy(p->def);
 		} else if (p->required) {
 			rc = param_error(wf, p, "is required (%s)", p->description ?
 			                 p->description : "no default");

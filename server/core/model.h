@@ -289,6 +289,8 @@ void inn_score_free(inn_score *s);
 
 /* A JSON string, or JSON null for NULL (for building API answers). */
 json_object *inn_json_str(const char *s);
+/* A deep copy of o (NULL for NULL, or when out of memory). */
+json_object *inn_json_copy(json_object *o);
 /* Adds the n / 2 pairs of kv (a key, then its value) to o in their order,
  * each value as inn_json_str makes it; INN_JSON_ADD_STRS(o, "k", v, ...)
  * passes its arguments as kv. */
