@@ -824,10 +824,7 @@ completed_add(inn_server *srv, int64_t id, json_object *completed, json_object *
 
 	if (id <= 0 || inn_store_steps_get(srv->store, id, &rows, &n) != 0)
 		return;
-	if (!json_object_object_get_ex(completed, INN_COMPLETED_MASK, &mask)) {
-		mask = json_object_new_array();
-		json_object_object_add(completed, INN_COMPLETED_MASK, mask);
-	}
+	mask = inn_completed_mask(completed);
 	for (j = 0; j < n; j++) {
 		if (strcmp(rows[j].status, INN_STATE_WORD(SUCCEEDED)) != 0)
 			continue;

@@ -227,10 +227,7 @@ inn_deploy_main_completed(const inn_deploy *plan, json_object *completed)
 		comp = json_object_new_object();
 	else if (json_object_deep_copy(completed, &comp, NULL) != 0)
 		return NULL;
-	if (!json_object_object_get_ex(comp, INN_COMPLETED_MASK, &mask)) {
-		mask = json_object_new_array();
-		json_object_object_add(comp, INN_COMPLETED_MASK, mask);
-	}
+	mask = inn_completed_mask(comp);
 	for (k = 0; k < n; k++)
 		json_object_array_add(mask, json_object_get(json_object_array_get_idx(plan->secrets,
 		                                                                      k)));

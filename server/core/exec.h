@@ -60,6 +60,9 @@ typedef struct inn_run_events {
 /* The entry of inn_run_opts.completed listing secret values (no step is
  * named so: step names are [A-Za-z0-9][A-Za-z0-9_-]*). */
 #define INN_COMPLETED_MASK "*mask"
+/* That list in completed (an object), added empty when it is not there:
+ * what those who fill completed append secret values to (borrowed). */
+json_object *inn_completed_mask(json_object *completed);
 
 typedef struct inn_run_opts {
 	json_object *params;       /* given parameters (borrowed; values may be strings from a CLI) */

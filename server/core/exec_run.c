@@ -73,6 +73,18 @@ run_timeout(const inn_run *r, const inn_run_opts *o)
 	return t;
 }
 
+json_object *
+inn_completed_mask(json_object *completed)
+{
+	json_object *mask;
+
+	if (!json_object_object_get_ex(completed, INN_COMPLETED_MASK, &mask)) {
+		mask = json_object_new_array();
+		json_object_object_add(completed, INN_COMPLETED_MASK, mask);
+	}
+	return mask;
+}
+
 /* Steps an earlier execution completed (inn_run_opts.completed): settled
  * as succeeded with their outputs under steps (the template data), their
  * secret values registered with the masker. */
