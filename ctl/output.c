@@ -318,13 +318,10 @@ ctl_exit_for_state(inn_state st)
 int
 ctl_exit_for_status(const char *status)
 {
-	/* the final states that do not mean "failed", by their one name */
-	static const inn_state named[] = { INN_STATE_SUCCEEDED, INN_STATE_WOULD_RUN,
-	                                   INN_STATE_CANCELLED, INN_STATE_TIMED_OUT };
-	size_t i;
+	inn_state st;
 
-	for (i = 0; status != NULL && i < sizeof(named) / sizeof(named[0]); i++)
-		if (strcmp(status, inn_state_name(named[i])) == 0)
-			return ctl_exit_for_state(named[i]);
-	return CTL_EXIT_FAILED;
+	/* a word state.c does not know is a failure too */
+	if (inn_state_parse(status, &st) != 0)
+		return CTL_EXIT_FAILED;
+	return ctl_exit_for_state(st);
 }
