@@ -49,10 +49,11 @@
  * server.maxConnections in all and server.maxConnectionsPerClient per
  * client address.  At a limit the connection (of that address) that has
  * waited longest for a complete head (a second at least), or was refused,
- * is closed to make room; failing that, the idle keep-alive connection (a request finished,
- * none in progress, no reply pending, never a stream) idle longest,
- * unauthenticated ones first, is closed without a reply; when there is
- * none, the newcomer gets a 503 JSON and is closed.  A connection is
+ * is closed to make room; failing that, the idle keep-alive connection (a
+ * request finished, none in progress, no reply pending, never a stream)
+ * idle longest, unauthenticated ones first, is closed without a reply;
+ * failing that, the one waiting longest for its head however briefly;
+ * when there is none, the newcomer gets a 503 JSON and is closed.  A connection is
  * known closed when its descriptor no longer names the same socket (a
  * sweep every second, and before refusing).  The accept loop pauses on
  * EMFILE/ENFILE instead of spinning, and says so once per interval.
@@ -226,22 +227,22 @@ conn_pick(const char *ip, int (*before)(const struct conn *, const struct conn *
 	return v;
 }
 
-/* How long a connection must have waited for its head before it counts as
- * stuck: a head still on its way from a healthy client (a newcomer that was
- * just let in, a slow network) is not closed to make room for the next
- * newcomer -- that would let a client that reconnects at once close every
+/* How long a connection must have waited for its head before it is closed
+ * to make room ahead of an idle keep-alive one: a head still on its way
+ * from a healthy client (a newcomer that was just let in, a slow network)
+ * is not closed for the next newcomer while an idle connection can go
+ * instead -- that would let a client that reconnects at once close every
  * fresh connection it competes with. */
 #define GUARD_STUCK_MIN_MS 1000
 
-static int64_t pick_now;          /* the clock for stuck_before */
+static int64_t pick_now, pick_min; /* stuck_before: the clock, the least wait */
 
-/* For conn_pick: refused, or waiting at least GUARD_STUCK_MIN_MS for a
- * complete request head; the refused ones first, then the one waiting
- * longest. */
+/* For conn_pick: refused, or waiting at least pick_min ms for a complete
+ * request head; the refused ones first, then the one waiting longest. */
 static int
 stuck_before(const struct conn *c, const struct conn *v)
 {
-	if (!c->refused && (c->head_ms == 0 || pick_now - c->head_ms < GUARD_STUCK_MIN_MS))
+	if (!c->refused && (c->head_ms == 0 || pick_now - c->head_ms < pick_min))
 		return 0;
 	return v == NULL || (c->refused && !v->refused) ||
 	       (c->refused == v->refused && (c->refused ? c->refused_ms < v->refused_ms :
@@ -249,15 +250,16 @@ stuck_before(const struct conn *c, const struct conn *v)
 }
 
 /* At a limit: closes the connection (of address ip, or any) that has been
- * refused, or waiting for a complete request head (for a second or more), the longest, so that
- * connections that never finish a head cannot lock other clients out.
- * Returns 1 if one was closed. */
+ * refused, or waiting for a complete request head (for min_ms or more),
+ * the longest, so that connections that never finish a head cannot lock
+ * other clients out.  Returns 1 if one was closed. */
 static int
-conn_evict(const char *ip)
+conn_evict(const char *ip, int64_t min_ms)
 {
 	struct conn *v;
 
 	pick_now = inn_now_ms();
+	pick_min = min_ms;
 	v = conn_pick(ip, stuck_before);
 
 	if (v == NULL)
@@ -283,8 +285,9 @@ idle_before(const struct conn *c, const struct conn *v)
 	       (c->authed == v->authed && c->idle_ms < v->idle_ms);
 }
 
-/* At a limit, when no connection is stuck in a head: closes the keep-alive
- * connection (of address ip, or any) that is doing nothing (idle_before).
+/* At a limit, when no connection is stuck in its head for long: closes
+ * the keep-alive connection (of address ip, or any) that is doing nothing
+ * (idle_before).
  * It is between requests, so it is closed without a reply.  Returns 1 if
  * one was closed. */
 static int
@@ -300,6 +303,16 @@ conn_evict_idle(const char *ip)
 	if (v->fd >= 0)
 		shutdown(v->fd, SHUT_RDWR);
 	return 1;
+}
+
+/* At a limit (of address ip, or of all): closes, in this order, the
+ * connection stuck in its head for GUARD_STUCK_MIN_MS or more, an idle
+ * keep-alive one, and, when neither exists, the one stuck in its head the
+ * longest however briefly.  Returns 1 if one was closed. */
+static int
+make_room(const char *ip)
+{
+	return conn_evict(ip, GUARD_STUCK_MIN_MS) || conn_evict_idle(ip) || conn_evict(ip, 0);
 }
 
 /* The guard's record of the connection of req (NULL: not counted). */
@@ -573,10 +586,10 @@ conn_setup(evutil_socket_t unused, short what, void *arg)
 	if (conns_open(NULL) >= guard.max_total || conns_open(c->ip) >= guard.max_per_client)
 		guard_sweep_now();
 	/* at a limit, a connection that never completed its head makes room */
-	if (conns_open(c->ip) >= guard.max_per_client && !conn_evict(c->ip))
-		(void)conn_evict_idle(c->ip);
-	if (conns_open(NULL) >= guard.max_total && !conn_evict(NULL))
-		(void)conn_evict_idle(NULL);
+	if (conns_open(c->ip) >= guard.max_per_client)
+		(void)make_room(c->ip);
+	if (conns_open(NULL) >= guard.max_total)
+		(void)make_room(NULL);
 	if (conns_open(NULL) >= guard.max_total)
 		conn_refuse(c, 503, "too_many_connections", "the server has %d connections open, "
 		            "its limit (server.maxConnections)", conns_open(NULL));

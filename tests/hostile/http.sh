@@ -402,5 +402,30 @@ check "A50: ... and a client whose head comes in two parts 0.3 s apart gets 200 
 	test "$(sed -n 3p "$H/ka")" = "HTTP/1.1 200 OK"
 check "A50: ... and the event stream opened before the flood is still open" kill -0 "$sse_pid"
 kill "$sse_pid" 2>/dev/null; wait "$sse_pid" 2>/dev/null
+# ---- fresh-connection churn ------------------------------------------------------
+# 4 addresses x 10 connections that send nothing and reconnect every 0.4 s
+# (never a second old, so never "stuck" long): a head merely on its way
+# still goes when nothing else can, so a client from another address gets in
+h_py "$url" > "$H/churn" <<'PY'
+import socket, sys, threading, time, urllib.parse
+u = urllib.parse.urlparse(sys.argv[1])
+stop = time.time() + 5
+def churn(ip):
+    while time.time() < stop:
+        try:
+            s = socket.create_connection((u.hostname, u.port), timeout=2, source_address=(ip, 0))
+            time.sleep(0.4)
+            s.close()
+        except OSError:
+            time.sleep(0.05)
+ts = [threading.Thread(target=churn, args=("127.0.0.%d" % a,)) for a in range(2, 6) for i in range(10)]
+for t in ts: t.start()
+time.sleep(2)
+print(health_from(sys.argv[1], "127.0.0.9"))
+for t in ts: t.join()
+PY
+echo "# churn: $(cat "$H/churn")"
+check "with 40 fresh silent connections churning, a client from 127.0.0.9 gets 200" \
+	test "$(sed -n 1p "$H/churn")" = "HTTP/1.1 200 OK"
 h_stop
 h_done
