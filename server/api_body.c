@@ -330,7 +330,11 @@ spec_from_text(const char *text, size_t len, json_object **spec, char *msg, size
 		/* the first error, not a warning before it */
 		while (i + 1 < d.n && d.items[i].level != INN_DIAG_ERROR)
 			i++;
-		if (d.n > 0)
+		if (d.n > 0 && d.items[i].line == 0 && strcmp(d.items[i].message, "cannot load") == 0)
+			/* a document that is null, or no document at all */
+			snprintf(msg, msglen, "spec: error: not a Score spec (expected a YAML or JSON "
+			         "mapping with apiVersion, metadata.name and containers)");
+		else if (d.n > 0)
 			inn_diag_format(&d, i, msg, msglen);
 		else
 			snprintf(msg, msglen, "%s", inn_error_last());
