@@ -4,9 +4,10 @@
 # or JSON, ?param.NAME=VALUE) run as POST /api/golden-paths/{name}/run runs,
 # its errors as JSON (bad YAML names the line, unknown golden path 404,
 # no key 401, a bad query 400), another team's view of the run, and
-# GET /api/golden-paths/{name}.  When port 8081 is free the server listens
-# there, and innominatus-ctl without --server reaches it (the original's
-# default server).  Prints TAP.
+# GET /api/golden-paths/{name}.  When port 8081 is free: innominatus-ctl
+# without --server tries it (the original's default server) and says so
+# when nothing answers; then the server listens there and the same
+# commands reach it.  Prints TAP.
 src=${INN_TOP_SRCDIR:?}
 build=${INN_TOP_BUILDDIR:?}
 ctl=${INN_CTL:?}
@@ -20,7 +21,7 @@ chmod 755 "$dir/plugins"
 install -m 755 "$INN_SHELL_SO" "$dir/plugins/shell.so"
 # 8081 when nothing listens there (then the default-server checks run)
 listen=127.0.0.1:0
-if python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 8081)); s.close()' 2>/dev/null; then
+if python3 -c 'import socket; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", 8081)); s.close()' 2>/dev/null; then
 	listen=127.0.0.1:8081
 fi
 cat > "$dir/gp/goldenpaths.yaml" <<'GP'
@@ -58,19 +59,28 @@ workflowPolicies:
   allowedStepTypes: [shell]
 CONF
 . "$src/tests/ctl_lib.sh"
-echo "1..14"
+echo "1..16"
+# the default server, before ours listens there: nothing answers on 8081
+CHECK_SHOW="$dir/err"
+if [ "$listen" = 127.0.0.1:8081 ]; then
+	env -u INNOMINATUS_SERVER HOME="$dir" XDG_CONFIG_HOME= INNOMINATUS_TOKEN=x "$ctl" status 7 >"$dir/out" 2>"$dir/err"
+	rc=$?
+	[ $rc -eq 5 ] && grep -q 'cannot talk to the server at http://localhost:8081' "$dir/err" &&
+		grep -q 'http://localhost:8081 is the default server (no --server URL given, INNOMINATUS_SERVER not set); name another with --server URL or INNOMINATUS_SERVER=URL$' "$dir/err"
+	check "status without a server asks http://localhost:8081 and says it was the default (exit 5)" $?
+	printf 'apiVersion: score.dev/v1b1\nmetadata: {name: shop}\ncontainers: {web: {image: x}}\n' >"$dir/spec.yaml"
+	env -u INNOMINATUS_SERVER HOME="$dir" XDG_CONFIG_HOME= INNOMINATUS_TOKEN=x "$ctl" run hello "$dir/spec.yaml" >"$dir/out" 2>"$dir/err"
+	rc=$?
+	[ $rc -eq 5 ] && grep -q 'default server .*, or run it in-process with --local$' "$dir/err"
+	check "run without a server names the default and --local" $?
+else
+	echo "ok 1 # SKIP port 8081 is in use here"
+	echo "ok 2 # SKIP port 8081 is in use here"
+	n=2
+fi
 key=$("$srvbin" --config "$dir/etc/innominatus.yaml" --create-admin-key ops)
-"$srvbin" --config "$dir/etc/innominatus.yaml" 2>"$dir/server.log" &
-spid=$!
 trap 'kill $spid 2>/dev/null; wait $spid 2>/dev/null; rm -rf "$dir"' EXIT
-url=""
-i=0
-while [ $i -lt 200 ]; do
-	url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$dir/server.log")
-	[ -n "$url" ] && curl -sf -o /dev/null "$url/ready" && break
-	i=$((i + 1)); sleep 0.05
-done
-[ -n "$url" ] || { sed 's/^/# /' "$dir/server.log"; echo "Bail out! the server did not start"; exit 1; }
+start_server "$dir/etc/innominatus.yaml" "$dir/server.log" || { sed 's/^/# /' "$dir/server.log"; echo "Bail out! the server did not start"; exit 1; }
 CHECK_SHOW="$dir/out"
 
 # req METHOD PATH [KEY] [curl args...]: the body in $dir/out, the status printed
@@ -179,7 +189,7 @@ if [ "$listen" = 127.0.0.1:8081 ]; then
 		grep -q 'hello, default of shop' "$dir/out"
 	check "run NAME SPEC without --server runs on the default server (the original's habit)" $?
 else
-	echo "ok 13 # SKIP port 8081 is in use here: the default server is checked in tests/ctl_output.sh"
-	echo "ok 14 # SKIP port 8081 is in use here"
+	echo "ok 15 # SKIP port 8081 is in use here"
+	echo "ok 16 # SKIP port 8081 is in use here"
 fi
 exit $fail
