@@ -15,6 +15,7 @@
 
 #include "ctl.h"
 #include "exec.h"
+#include "output.h"
 #include "remote.h"
 
 static void
@@ -34,6 +35,7 @@ usage(FILE *fp)
 	    "  list-goldenpaths          golden paths of --goldenpaths\n"
 	    "\n"
 	    "Commands (remote mode: with --server URL or INNOMINATUS_SERVER, without --local;\n"
+	    "with neither, the commands below that need a server ask %s;\n"
 	    "token from INNOMINATUS_TOKEN, else ~/.config/innominatus/credentials, mode 0600,\n"
 	    "a line token=... or {\"token\": \"...\"}):\n"
 	    "  list-providers | list-goldenpaths\n"
@@ -54,7 +56,7 @@ usage(FILE *fp)
 	    "  admin reload              re-read the config's providers, fetch every git provider;\n"
 	    "                            the catalog in use is kept if the new one has errors\n"
 	    "  Remote options: --server URL, --no-wait, -f/--follow, --app, --status, --page,\n"
-	    "  --role, --team, --git-url, --ref, --path; --param, --dry-run and -o json as for\n"
+	    "  --role, --team, --git-url, --ref, --path; --param, --dry-run and -o as for\n"
 	    "  local commands.  --reconnect-wait SECS: how long run/logs -f keep reconnecting\n"
 	    "  to a server that went away (default 60; exit 5 after that).\n"
 	    "\n"
@@ -68,7 +70,8 @@ usage(FILE *fp)
 	    "  --param NAME=VALUE        workflow parameter (repeatable)\n"
 	    "  --dry-run                 report what each step would do; change nothing\n"
 	    "  --parallel N              steps running at once (default 4)\n"
-	    "  -o json                   machine-readable output\n"
+	    "  -o, --output json|yaml|text\n"
+	    "                            machine-readable output (yaml: what json prints, as YAML)\n"
 	    "  --strict                  plugins: exit 1 when any plugin was refused\n"
 	    "  -h, --help                this help\n"
 	    "  --version                 print the version and plugin ABI\n"
@@ -78,7 +81,7 @@ usage(FILE *fp)
 	    "            4 the run was cancelled or timed out;\n"
 	    "            5 remote mode: the server is unreachable, or authentication failed\n"
 	    "              (HTTP 401/403, no usable token); 130 interrupted while watching.\n",
-	    INN_PLUGIN_DIR);
+	    CTL_DEFAULT_SERVER, INN_PLUGIN_DIR);
 }
 
 /* The commands.  A command with a remote handler asks the server in remote
@@ -114,6 +117,14 @@ dispatch(const struct ctl_command *c, const ctl_opts *o, int argc, char **argv)
 		return ctl_remote_call(o, c->remote_fn, argc, argv);
 	if (c->local_fn != NULL && (o->local || !c->local_needs_flag))
 		return c->local_fn(o, argc, argv);
+	if (c->remote_fn != NULL && !o->local) {
+		/* no server named: the original's default, said so if it fails */
+		ctl_opts d = *o;
+
+		d.server = CTL_DEFAULT_SERVER;
+		d.server_default = c->local_fn != NULL ? 2 : 1;
+		return ctl_remote_call(&d, c->remote_fn, argc, argv);
+	}
 	fprintf(stderr, "innominatus-ctl: %s talks to a server: give --server URL or set "
 	        "INNOMINATUS_SERVER%s\n", c->name,
 	        o->local ? " (and drop --local)" : c->local_fn != NULL ?
@@ -140,7 +151,8 @@ static const struct {
 };
 
 /* The other options that take a value (set_value reads them). */
-static const char *const value_opts[] = { "--config", "-o", "--providers", "--param", "-p",
+static const char *const value_opts[] = { "--config", "-o", "--output", "--providers",
+                                          "--param", "-p",
                                           "--parallel", "--page", "--reconnect-wait", NULL };
 
 /* The str_opts index of option a, or -1. */
@@ -194,11 +206,13 @@ set_value(ctl_opts *o, const char *a, const char *val)
 	} else if (strcmp(a, "--config") == 0) {
 		o->config = val;
 		o->config_explicit = 1;
-	} else if (strcmp(a, "-o") == 0) {
-		if (strcmp(val, "json") == 0)
-			o->json = 1;
-		else if (strcmp(val, "text") != 0) {
-			fprintf(stderr, "innominatus-ctl: -o takes json or text, not \"%s\"\n", val);
+	} else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+		/* yaml: what json prints, as YAML (ctl/output.c) */
+		o->json = strcmp(val, "json") == 0 || strcmp(val, "yaml") == 0;
+		ctl_output_yaml(strcmp(val, "yaml") == 0);
+		if (!o->json && strcmp(val, "text") != 0) {
+			fprintf(stderr, "innominatus-ctl: %s takes json, yaml or text, not \"%s\"\n",
+			        a, val);
 			return -1;
 		}
 	} else if (strcmp(a, "--providers") == 0) {

@@ -26,6 +26,9 @@ enum ctl_exit {
 };
 
 #define CTL_MAX_LIST 64
+/* The server remote commands ask when neither --server nor
+ * $INNOMINATUS_SERVER names one (the original CLI's default). */
+#define CTL_DEFAULT_SERVER "http://localhost:8081"
 
 typedef struct ctl_opts {
 	const char *plugin_dir;  /* --plugin-dir, default INN_PLUGIN_DIR */
@@ -43,6 +46,8 @@ typedef struct ctl_opts {
 	int nparams;
 	/* remote mode (ctl/cmd_remote.c) */
 	const char *server;      /* --server URL, else $INNOMINATUS_SERVER */
+	int server_default;      /* neither: server is CTL_DEFAULT_SERVER (2: the command
+	                          * also runs in-process with --local) */
 	int no_wait;             /* --no-wait: run/retry return once submitted */
 	int follow;              /* -f, --follow: logs streams until the run ends */
 	int reconnect_wait;      /* --reconnect-wait SECS: following retries this long; -1 = 60 */

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -14,11 +15,217 @@
 #include "ctl.h"
 #include "output.h"
 
+/* -o yaml: ctl_print_json and ctl_print_stream print YAML */
+static int out_yaml;
+
+void
+ctl_output_yaml(int on)
+{
+	out_yaml = on;
+}
+
+/* ---- YAML: what -o json prints, as YAML 1.1 and 1.2 readers both read it ---- */
+
+/* s may be written as a plain scalar: it starts with a letter or '_' and
+ * holds only letters, digits, '_', '.', '/', '-' and single inner spaces,
+ * and no reader takes it for a boolean or null (YAML 1.1 reads yes, no,
+ * on, off, y, n as booleans).  Everything else is double-quoted: numbers
+ * in strings ("1e3", "0x1F", "012"), "~", leading '-', ':', '#', '&',
+ * '*', '!', '%', '@', quotes, brackets, multi-line, empty. */
+static int
+yaml_plain_ok(const char *s, size_t len)
+{
+	static const char *const words[] = { "y", "n", "yes", "no", "on", "off", "true",
+	                                     "false", "null", NULL };
+	char low[8];
+	size_t i;
+
+	if (len == 0 || !(isalpha((unsigned char)s[0]) || s[0] == '_') || s[len - 1] == ' ')
+		return 0;
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (!(isalnum(ch) || ch == '_' || ch == '.' || ch == '/' || ch == '-' ||
+		      (ch == ' ' && s[i + 1] != ' ')))
+			return 0;
+	}
+	if (len < sizeof(low)) {
+		for (i = 0; i < len; i++)
+			low[i] = (char)tolower((unsigned char)s[i]);
+		low[len] = '\0';
+		for (i = 0; words[i] != NULL; i++)
+			if (strcmp(low, words[i]) == 0)
+				return 0;
+	}
+	return 1;
+}
+
+/* The code point of the UTF-8 sequence at s (n bytes) into *cp; its
+ * length, or 0 when it is not valid UTF-8. */
+static size_t
+utf8_cp(const unsigned char *s, size_t left, unsigned *cp)
+{
+	size_t n, i;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+	if (n == 0 || n > left || (s[0] >= 0xf0 && n != 4))
+		return 0;
+	*cp = s[0] & (0x7f >> n);
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		*cp = (*cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (*cp < 0x800 || (*cp >= 0xd800 && *cp <= 0xdfff))) ||
+	    (n == 4 && (*cp < 0x10000 || *cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+static void
+yaml_str(FILE *fp, const char *s, size_t len)
+{
+	size_t i, n;
+	unsigned cp;
+
+	if (yaml_plain_ok(s, len)) {
+		fwrite(s, 1, len, fp);
+		return;
+	}
+	fputc('"', fp);
+	for (i = 0; i < len; i += n) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if ((n = utf8_cp((const unsigned char *)s + i, len - i, &cp)) == 0) {
+			/* not UTF-8 (JSON cannot hold it either): the byte's value */
+			fprintf(fp, "\\x%02x", ch);
+			n = 1;
+		} else if (cp == '"' || cp == '\\') {
+			fprintf(fp, "\\%c", (int)cp);
+		} else if (cp == '\n') {
+			fputs("\\n", fp);
+		} else if (cp == '\t') {
+			fputs("\\t", fp);
+		} else if (cp == '\r') {
+			fputs("\\r", fp);
+		} else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 ||
+		           cp == 0x2029 || cp == 0xfeff || cp == 0xfffe || cp == 0xffff) {
+			/* not printable in YAML, or a line break to a YAML 1.1 reader */
+			fprintf(fp, "\\u%04x", cp);
+		} else {
+			fwrite(s + i, 1, n, fp);
+		}
+	}
+	fputc('"', fp);
+}
+
+/* A value that fits on its key's line: a scalar or an empty container. */
+static void
+yaml_scalar(FILE *fp, json_object *v)
+{
+	const char *t;
+
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+		fputs("null", fp);
+		break;
+	case json_type_boolean:
+		fputs(json_object_get_boolean(v) ? "true" : "false", fp);
+		break;
+	case json_type_int:
+		fprintf(fp, "%s", json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+		break;
+	case json_type_double:
+		/* a YAML 1.1 float has a point ("1e+300" would be a string) */
+		t = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+		if (strchr(t, '.') == NULL && strpbrk(t, "eE") != NULL)
+			fprintf(fp, "%.*s.0%s", (int)strcspn(t, "eE"), t, t + strcspn(t, "eE"));
+		else
+			fputs(t, fp);
+		break;
+	case json_type_string:
+		yaml_str(fp, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+		break;
+	case json_type_object:
+		fputs("{}", fp);
+		break;
+	case json_type_array:
+		fputs("[]", fp);
+		break;
+	}
+}
+
+static int
+yaml_is_block(json_object *v)
+{
+	return (json_object_is_type(v, json_type_object) && json_object_object_length(v) > 0) ||
+	       (json_object_is_type(v, json_type_array) && json_object_array_length(v) > 0);
+}
+
+/* v at indent; with inline_first its first line follows a "- " already
+ * printed. */
+static void
+yaml_node(FILE *fp, json_object *v, int indent, int inline_first)
+{
+	int first = 1;
+
+	if (!yaml_is_block(v)) {
+		yaml_scalar(fp, v);
+		fputc('\n', fp);
+		return;
+	}
+	if (json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, key, val) {
+			if (!(first && inline_first))
+				fprintf(fp, "%*s", indent, "");
+			first = 0;
+			yaml_str(fp, key, strlen(key));
+			if (yaml_is_block(val)) {
+				fputs(":\n", fp);
+				yaml_node(fp, val, indent + 2, 0);
+			} else {
+				fputs(": ", fp);
+				yaml_node(fp, val, indent, 0);
+			}
+		}
+	} else {
+		size_t i, n = json_object_array_length(v);
+
+		for (i = 0; i < n; i++) {
+			if (!(first && inline_first))
+				fprintf(fp, "%*s", indent, "");
+			first = 0;
+			fputs("- ", fp);
+			yaml_node(fp, json_object_array_get_idx(v, i), indent + 2, 1);
+		}
+	}
+}
+
 void
 ctl_print_json(json_object *j)
 {
-	printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
-	                                              JSON_C_TO_STRING_NOSLASHESCAPE));
+	if (out_yaml)
+		yaml_node(stdout, j, 0, 0);
+	else
+		printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
+		                                              JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+void
+ctl_print_stream(json_object *j)
+{
+	if (out_yaml) {
+		fputs("---\n", stdout);
+		yaml_node(stdout, j, 0, 0);
+	} else {
+		printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+		                                              JSON_C_TO_STRING_NOSLASHESCAPE));
+	}
+	fflush(stdout);
 }
 
 const char *

@@ -15,8 +15,15 @@
 
 #include "exec.h"
 
-/* j, pretty, on stdout. */
+/* j, pretty, on stdout: JSON, or YAML after ctl_output_yaml(1) (-o yaml:
+ * block style; strings a YAML 1.1 or 1.2 reader would take for something
+ * else -- "yes", "null", "1e3", "-x", "a: b", "#", "", multi-line -- are
+ * double-quoted with escapes). */
 void ctl_print_json(json_object *j);
+/* One item of a stream (an event of logs -f): one JSON line, or a YAML
+ * document starting "---"; flushed. */
+void ctl_print_stream(json_object *j);
+void ctl_output_yaml(int on);
 
 /* o[key] as a string / an integer; NULL / def when absent or another type. */
 const char *ctl_jstr(json_object *o, const char *key);

@@ -307,6 +307,11 @@ remote_transport_error(struct remote *r, CURLcode cc, const char *errbuf)
 {
 	fprintf(stderr, "innominatus-ctl: cannot talk to the server at %s: %s\n", r->base,
 	        errbuf[0] ? errbuf : curl_easy_strerror(cc));
+	if (r->o->server_default)
+		fprintf(stderr, "innominatus-ctl: %s is the default server (no --server URL "
+		        "given, INNOMINATUS_SERVER not set); name another with --server URL or "
+		        "INNOMINATUS_SERVER=URL%s\n", CTL_DEFAULT_SERVER,
+		        r->o->server_default == 2 ? ", or run it in-process with --local" : "");
 	return CTL_EXIT_REMOTE;
 }
 

@@ -147,11 +147,8 @@ watch_event(void *ud, const char *event, int64_t id, const char *data)
 		json_object_object_add(e, "event", json_object_new_string(event));
 		json_object_object_add(e, "id", json_object_new_int64(id));
 		json_object_object_add(e, "data", json_object_get(j));
-		if (w->to_stdout) {
-			printf("%s\n", json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN |
-			                                              JSON_C_TO_STRING_NOSLASHESCAPE));
-			fflush(stdout);
-		}
+		if (w->to_stdout)
+			ctl_print_stream(e);
 		json_object_put(e);
 	}
 	if (strcmp(event, "log") == 0 && j != NULL) {

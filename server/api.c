@@ -130,7 +130,9 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_GET, "/api/providers", API_USER, inn_api_providers, NULL, "List providers" },
 	{ EVHTTP_REQ_GET, "/api/providers/{name}", API_USER, inn_api_provider, NULL, "One provider with its workflows and parameters" },
 	{ EVHTTP_REQ_GET, "/api/golden-paths", API_USER, inn_api_goldenpaths, NULL, "List golden paths" },
+	{ EVHTTP_REQ_GET, "/api/golden-paths/{name}", API_USER, inn_api_goldenpath, NULL, "One golden path: description, category, tags, workflow, parameters, estimated duration" },
 	{ EVHTTP_REQ_POST, "/api/golden-paths/{name}/run", API_USER, inn_api_goldenpath_run, inn_api_run_fields_work, "Run a golden path: {parameters, spec, dry_run} -> 202 {id}" },
+	{ EVHTTP_REQ_POST, "/api/workflows/golden-paths/{name}/execute", API_USER, inn_api_goldenpath_execute, inn_api_execute_work, "The original's route: run a golden path for the Score spec in the body (YAML or JSON; may be empty), parameters as ?param.NAME=VALUE (repeatable), dry_run=true -> 200 {id, workflow_id, status, application, golden_path, message}" },
 	{ EVHTTP_REQ_POST, "/api/workflows/run", API_USER, inn_api_workflow_run, inn_api_run_fields_work, "Run provider/workflow: {workflow, parameters, spec, dry_run} -> 202 {id}" },
 	{ EVHTTP_REQ_GET, "/api/workflows", API_USER, inn_api_workflows, NULL, "List executions (app, status, workflow, page, page_size)" },
 	{ EVHTTP_REQ_GET, "/api/workflows/{id}", API_USER, inn_api_workflow, NULL, "One execution: status, steps, outputs, timings" },
@@ -214,7 +216,10 @@ inn_openapi(void)
 			json_object *ok = json_object_new_object();
 
 			json_object_object_add(ok, "description", json_object_new_string("success"));
-			json_object_object_add(resp, r->method != EVHTTP_REQ_POST ? "200" :
+			/* the execute route answers 200 as the original did: its
+			 * clients take anything else for a failure */
+			json_object_object_add(resp, r->method != EVHTTP_REQ_POST ||
+			                             r->work == inn_api_execute_work ? "200" :
 			                             strncmp(r->pattern, "/api/admin/", 11) != 0 ? "202" :
 			                             strcmp(r->pattern, "/api/admin/reload") == 0 ? "200" :
 			                             "201", ok);
@@ -301,14 +306,16 @@ post_work(void *arg)
 		c->body_st = 400;
 		c->body_code = "bad_body";
 		snprintf(c->run_msg, sizeof(c->run_msg), "cannot read the request body");
+	} else if (c->raw_body) {
+		c->body_st = 0;   /* the route's work part reads it */
 	} else {
 		c->body_st = inn_body_parse(data, len, &c->body, &c->body_code, c->run_msg,
 		                            sizeof(c->run_msg));
 	}
-	evbuffer_free(c->in);
-	c->in = NULL;
 	if (c->body_st == 0 && c->work != NULL)
 		c->work(c);
+	evbuffer_free(c->in);
+	c->in = NULL;
 }
 
 static void
@@ -330,6 +337,7 @@ post_done(void *arg, int cancelled)
 	json_object_put(c->spec);
 	json_object_put(c->body);
 	json_object_put(c->reply);
+	free(c->query);
 	free(c);
 }
 
@@ -356,9 +364,23 @@ defer_post(const struct api_call *from, const struct route *r)
 		snprintf(c->argbuf, sizeof(c->argbuf), "%s", from->arg);
 		c->arg = c->argbuf;
 	}
+	/* the execute route's body is a Score spec, and its query holds the
+	 * parameters: both read on the request thread */
+	if ((c->raw_body = r->work == inn_api_execute_work)) {
+		const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(from->req);
+		const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
+
+		if (q != NULL && (c->query = strdup(q)) == NULL) {
+			inn_http_error(from->req, 503, "busy", "out of memory");
+			evbuffer_free(c->in);
+			free(c);
+			return;
+		}
+	}
 	if (inn_http_defer(post_work, post_done, c) != 0) {
 		inn_http_error(from->req, 503, "busy", "%s", inn_error_last());
 		evbuffer_free(c->in);
+		free(c->query);
 		free(c);
 	}
 }

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <malloc.h>
 #include <math.h>
@@ -311,6 +312,44 @@ inn_body_parse(const char *data, size_t len, json_object **out, const char **cod
 	return 0;
 }
 
+/* A Score spec given as YAML (or JSON) text, read by the Score loader:
+ * *spec is its JSON.  Returns 0, or 400 with the loader's first error
+ * ("spec:LINE:COL: error: ...") in msg. */
+static int
+spec_from_text(const char *text, size_t len, json_object **spec, char *msg, size_t msglen)
+{
+	inn_score *sc = NULL;
+	inn_diag d;
+	int rc = 0;
+
+	inn_diag_init(&d);
+	if (inn_score_load_string_max(&sc, "spec", text, len, INN_SPEC_MAX_NODES, &d) != 0 ||
+	    d.nerrors > 0 || sc == NULL) {
+		size_t i = 0;
+
+		/* the first error, not a warning before it */
+		while (i + 1 < d.n && d.items[i].level != INN_DIAG_ERROR)
+			i++;
+		if (d.n > 0 && d.items[i].line == 0 && strcmp(d.items[i].message, "cannot load") == 0)
+			/* a document that is null, or no document at all */
+			snprintf(msg, msglen, "spec: error: not a Score spec (expected a YAML or JSON "
+			         "mapping with apiVersion, metadata.name and containers)");
+		else if (d.n > 0)
+			inn_diag_format(&d, i, msg, msglen);
+		else
+			snprintf(msg, msglen, "%s", inn_error_last());
+		rc = 400;
+	} else {
+		*spec = json_object_get(sc->json);
+	}
+	inn_score_free(sc);
+	inn_diag_free(&d);
+	/* a refused spec may have built MBs of JSON: give them back (A45) */
+	if (rc != 0)
+		malloc_trim(0);
+	return rc;
+}
+
 int
 inn_body_run_fields(json_object *body, json_object **params, json_object **spec,
                     int *dry_run, const char **code, char *msg, size_t msglen)
@@ -338,36 +377,156 @@ inn_body_run_fields(json_object *body, json_object **params, json_object **spec,
 	if (!json_object_object_get_ex(body, "spec", &v) || v == NULL)
 		return 0;
 	*code = "invalid_spec";
-	if (json_object_is_type(v, json_type_string)) {
-		/* a YAML (or JSON) document as text */
-		inn_score *sc = NULL;
-		inn_diag d;
-		int rc = 0;
-
-		inn_diag_init(&d);
-		if (inn_score_load_string_max(&sc, "spec", json_object_get_string(v),
-		                              (size_t)json_object_get_string_len(v),
-		                              INN_SPEC_MAX_NODES, &d) != 0 ||
-		    d.nerrors > 0 || sc == NULL) {
-			if (d.n > 0)
-				inn_diag_format(&d, 0, msg, msglen);
-			else
-				snprintf(msg, msglen, "%s", inn_error_last());
-			rc = 400;
-		} else {
-			*spec = json_object_get(sc->json);
-		}
-		inn_score_free(sc);
-		inn_diag_free(&d);
-		/* a refused spec may have built MBs of JSON: give them back (A45) */
-		if (rc != 0)
-			malloc_trim(0);
-		return rc;
-	}
+	if (json_object_is_type(v, json_type_string))
+		return spec_from_text(json_object_get_string(v), (size_t)json_object_get_string_len(v),
+		                      spec, msg, msglen);
 	if (json_object_is_type(v, json_type_object)) {
 		*spec = json_object_get(v);
 		return 0;
 	}
 	snprintf(msg, msglen, "\"spec\" must be an object or a YAML string");
 	return 400;
+}
+
+/* text[0..len) with %XX escapes and '+' (a space, as in HTML forms and
+ * Go's url.Query) decoded into a new string; NULL with a message in msg
+ * for a bad escape, a NUL, or bytes that are not UTF-8.  what names the
+ * piece in the message. */
+static char *
+query_decode(const char *text, size_t len, const char *what, char *msg, size_t msglen)
+{
+	char *out = malloc(len + 1);
+	size_t i, n = 0;
+
+	if (out == NULL) {
+		snprintf(msg, msglen, "out of memory");
+		return NULL;
+	}
+	for (i = 0; i < len; i++) {
+		if (text[i] == '+') {
+			out[n++] = ' ';
+		} else if (text[i] == '%') {
+			char hex[3];
+
+			if (i + 2 >= len || !isxdigit((unsigned char)text[i + 1]) ||
+			    !isxdigit((unsigned char)text[i + 2])) {
+				snprintf(msg, msglen, "query: %s \"%.*s\" has a %% not followed by two "
+				         "hex digits", what, (int)(len > 80 ? 80 : len), text);
+				goto err;
+			}
+			hex[0] = text[i + 1];
+			hex[1] = text[i + 2];
+			hex[2] = '\0';
+			out[n++] = (char)strtol(hex, NULL, 16);
+			i += 2;
+		} else {
+			out[n++] = text[i];
+		}
+	}
+	out[n] = '\0';
+	for (i = 0; i < n;) {
+		size_t k = inn_utf8_len((const unsigned char *)out + i, n - i);
+
+		if (out[i] == '\0' || k == 0) {
+			snprintf(msg, msglen, "query: %s \"%.*s\" decodes to %s", what,
+			         (int)(len > 80 ? 80 : len), text,
+			         out[i] == '\0' ? "a NUL character (%00), which names and values "
+			         "cannot hold" : "bytes that are not UTF-8");
+			goto err;
+		}
+		i += k;
+	}
+	return out;
+err:
+	free(out);
+	return NULL;
+}
+
+/* The query of the execute route into params (param.NAME=VALUE) and
+ * dry_run; 0 or 400 with a message. */
+static int
+execute_query(const char *query, json_object *params, int *dry_run, char *msg, size_t msglen)
+{
+	const char *p = query;
+
+	while (p != NULL && *p != '\0') {
+		const char *amp = strchr(p, '&'), *end = amp ? amp : p + strlen(p), *eq;
+		char *key = NULL, *val = NULL;
+		int rc = 400;
+
+		eq = memchr(p, '=', (size_t)(end - p));
+		if (end == p)
+			goto next;
+		if ((key = query_decode(p, (size_t)((eq ? eq : end) - p), "key", msg, msglen)) == NULL)
+			return 400;
+		if ((val = query_decode(eq ? eq + 1 : end, eq ? (size_t)(end - eq - 1) : 0, "value",
+		                        msg, msglen)) == NULL)
+			goto fail;
+		if (strncmp(key, "param.", 6) == 0) {
+			if (key[6] == '\0') {
+				snprintf(msg, msglen, "query: \"param.\" needs a parameter name "
+				         "(param.NAME=VALUE)");
+				goto fail;
+			}
+			if (json_object_object_get_ex(params, key + 6, NULL)) {
+				snprintf(msg, msglen, "query: parameter \"%.200s\" is given twice",
+				         key + 6);
+				goto fail;
+			}
+			json_object_object_add(params, key + 6, json_object_new_string(val));
+		} else if (strcmp(key, "dry_run") == 0) {
+			if (strcmp(val, "true") == 0 || strcmp(val, "1") == 0) {
+				*dry_run = 1;
+			} else if (strcmp(val, "false") == 0 || strcmp(val, "0") == 0) {
+				*dry_run = 0;
+			} else {
+				snprintf(msg, msglen, "query: dry_run takes true or false, not \"%.80s\"",
+				         val);
+				goto fail;
+			}
+		} else {
+			snprintf(msg, msglen, "query: unknown parameter \"%.200s\" (this route takes "
+			         "param.NAME=VALUE, repeatable, and dry_run=true|false)", key);
+			goto fail;
+		}
+		rc = 0;
+fail:
+		free(key);
+		free(val);
+		if (rc != 0)
+			return rc;
+next:
+		p = amp ? amp + 1 : NULL;
+	}
+	return 0;
+}
+
+int
+inn_body_execute_fields(const char *data, size_t len, const char *query,
+                        json_object **params, json_object **spec, int *dry_run,
+                        const char **code, char *msg, size_t msglen)
+{
+	size_t i;
+
+	*spec = NULL;
+	*dry_run = 0;
+	*code = "invalid_request";
+	if ((*params = json_object_new_object()) == NULL) {
+		snprintf(msg, msglen, "out of memory");
+		return 400;
+	}
+	if (execute_query(query, *params, dry_run, msg, msglen) != 0)
+		return 400;
+	/* an empty body (the original CLI sends none without a spec): no spec */
+	for (i = 0; i < len; i++)
+		if (!strchr(" \t\r\n", data[i]) || data[i] == '\0')
+			break;
+	if (i == len)
+		return 0;
+	*code = "invalid_spec";
+	if (memchr(data, '\0', len) != NULL) {
+		snprintf(msg, msglen, "the body (a Score spec) holds a NUL byte");
+		return 400;
+	}
+	return spec_from_text(data, len, spec, msg, msglen);
 }

@@ -26,4 +26,16 @@ int inn_body_parse(const char *data, size_t len, json_object **out, const char *
 int inn_body_run_fields(json_object *body, json_object **params, json_object **spec,
                         int *dry_run, const char **code, char *msg, size_t msglen);
 
+/* Reads a request of the original's execute route
+ * (POST /api/workflows/golden-paths/{name}/execute): data is a Score spec,
+ * YAML or JSON, whatever the Content-Type (empty: no spec); query (the
+ * URL's, undecoded; may be NULL) holds param.NAME=VALUE pairs (repeatable,
+ * URL-decoded, '+' a space; a name given twice is refused) and
+ * dry_run=true|false.  *params is a new object of string values (also on
+ * failure: the caller drops it), *spec a new reference or NULL.  Returns 0,
+ * or 400 with code and a message (a spec error names spec:LINE:COL). */
+int inn_body_execute_fields(const char *data, size_t len, const char *query,
+                            json_object **params, json_object **spec, int *dry_run,
+                            const char **code, char *msg, size_t msglen);
+
 #endif

@@ -70,6 +70,57 @@ inn_api_goldenpaths(struct api_call *c)
 	inn_api_reply(c, 200, a);
 }
 
+/* One parameter declaration, all of it; source: "golden-path" (declared in
+ * goldenpaths.yaml) or "workflow" (in the workflow file). */
+static json_object *
+param_detail_json(const inn_param *pa, const char *source)
+{
+	json_object *o = json_object_new_object();
+
+	INN_JSON_ADD_STRS(o, "name", pa->name, "type", pa->type, "description", pa->description);
+	json_object_object_add(o, "required", json_object_new_boolean(pa->required));
+	json_object_object_add(o, "default", json_object_get(pa->def));
+	json_object_object_add(o, "allowed", json_object_get(pa->allowed));
+	json_object_object_add(o, "pattern", inn_json_str(pa->pattern));
+	json_object_object_add(o, "source", json_object_new_string(source));
+	return o;
+}
+
+void
+inn_api_goldenpath(struct api_call *c)
+{
+	const inn_goldenpath *g = inn_catalog_goldenpath(c->srv->catalog, c->arg);
+	const inn_workflow *w;
+	json_object *o, *params;
+	size_t i, j;
+
+	if (g == NULL) {
+		inn_http_error(c->req, 404, "not_found", "no golden path named \"%s\"", c->arg);
+		return;
+	}
+	w = g->workflow;
+	o = inn_goldenpath_json(g);
+	/* every parameter a run takes: the golden path's declarations, then
+	 * the workflow's that they do not redeclare */
+	params = json_object_new_array();
+	for (i = 0; i < g->nparams; i++)
+		json_object_array_add(params, param_detail_json(&g->params[i], "golden-path"));
+	for (i = 0; w != NULL && i < w->nparams; i++) {
+		for (j = 0; j < g->nparams; j++)
+			if (strcmp(g->params[j].name, w->params[i].name) == 0)
+				break;
+		if (j == g->nparams)
+			json_object_array_add(params, param_detail_json(&w->params[i], "workflow"));
+	}
+	json_object_object_add(o, "parameters", params);
+	/* the original's names of these */
+	INN_JSON_ADD_STRS(o, "workflow_file", g->workflow_ref,
+	                  "estimated_duration", g->estimated_duration);
+	json_object_object_add(o, "workflow_name", w ? inn_json_str(w->name) : NULL);
+	json_object_object_add(o, "steps", json_object_new_int(w ? (int)w->nsteps : 0));
+	inn_api_reply(c, 200, o);
+}
+
 void
 inn_api_plugins(struct api_call *c)
 {

@@ -122,10 +122,11 @@ static const struct {
 	{ INN_EINVAL, 400, "invalid_request" },
 };
 
-static void
-reply_submitted(struct api_call *c, int rc, int64_t id)
+/* Replies the error for a status rc of inn_runs_submit; returns 0 (and
+ * replies nothing) for rc 0. */
+static int
+reply_submit_error(struct api_call *c, int rc)
 {
-	json_object *o;
 	size_t i;
 
 	if (rc != 0) {
@@ -140,12 +141,26 @@ reply_submitted(struct api_call *c, int rc, int64_t id)
 			               inn_error_last());
 		else
 			inn_http_error(c->req, 500, "internal", "%s", inn_error_last());
-		return;
 	}
-	o = json_object_new_object();
+	return rc;
+}
+
+/* {id, status: pending}: what every run route answers first. */
+static json_object *
+submitted_json(int64_t id)
+{
+	json_object *o = json_object_new_object();
+
 	json_object_object_add(o, "id", json_object_new_int64(id));
 	json_object_object_add(o, "status", json_object_new_string(INN_STATE_WORD(PENDING)));
-	inn_api_reply(c, 202, o);
+	return o;
+}
+
+static void
+reply_submitted(struct api_call *c, int rc, int64_t id)
+{
+	if (reply_submit_error(c, rc) == 0)
+		inn_api_reply(c, 202, submitted_json(id));
 }
 
 void
@@ -184,18 +199,86 @@ run_body(struct api_call *c, json_object *body, json_object **params, json_objec
 	return 0;
 }
 
-static void
-submit(struct api_call *c, const char *ref, const char *kind, json_object *body)
+/* The one core of the run routes: reads the run fields (either request
+ * shape, see run_body), submits, and replies the errors; returns the new
+ * execution's id, or 0 after an error reply.  With params_out (the execute
+ * route's answer), *params_out and *app_out (the spec's metadata.name, or
+ * NULL) are new references. */
+static int64_t
+submit_core(struct api_call *c, const char *ref, const char *kind, json_object *body,
+            json_object **params_out, json_object **app_out)
 {
-	json_object *params, *spec;
+	json_object *params, *spec, *v;
 	int dry_run, rc;
 	int64_t id = 0;
 
 	if (run_body(c, body, &params, &spec, &dry_run) != 0)
-		return;
+		return 0;
 	rc = inn_runs_submit(c->srv, &c->who, ref, kind, params, spec, dry_run, 0, &id);
+	if (rc == 0 && params_out != NULL) {
+		*params_out = params ? json_object_get(params) : json_object_new_object();
+		*app_out = json_object_object_get_ex(spec, "metadata", &v) &&
+		           json_object_object_get_ex(v, "name", &v) ? json_object_get(v) : NULL;
+	}
 	json_object_put(spec);
-	reply_submitted(c, rc, id);
+	return reply_submit_error(c, rc) == 0 ? id : 0;
+}
+
+static void
+submit(struct api_call *c, const char *ref, const char *kind, json_object *body)
+{
+	int64_t id = submit_core(c, ref, kind, body, NULL, NULL);
+
+	if (id != 0)
+		inn_api_reply(c, 202, submitted_json(id));
+}
+
+void
+inn_api_execute_work(struct api_call *c)
+{
+	size_t len = c->in ? evbuffer_get_length(c->in) : 0;
+	const char *data = len ? (const char *)evbuffer_pullup(c->in, -1) : "";
+
+	/* the parameters object is owned by c->body (dropped with the call) */
+	c->run_st = inn_body_execute_fields(data, len, c->query, &c->body, &c->spec,
+	                                    &c->dry_run, &c->run_code, c->run_msg,
+	                                    sizeof(c->run_msg));
+	c->params = c->body;
+	c->run_ready = 1;
+}
+
+void
+inn_api_goldenpath_execute(struct api_call *c)
+{
+	json_object *params = NULL, *app = NULL, *o;
+	int64_t id;
+	char text[32], msg[600];
+
+	if (!c->run_ready) {
+		/* not through the request thread: nothing was read */
+		inn_http_error(c->req, 500, "internal", "the request body was not read");
+		return;
+	}
+	if ((id = submit_core(c, c->arg, "golden-path", NULL, &params, &app)) == 0)
+		return;
+	/* the original's answer (its CLI prints message, app_name and
+	 * workflow_id; 200, since it takes anything else for a failure), with
+	 * this server's {id, status}: the run goes on; GET /api/workflows/{id} */
+	o = submitted_json(id);
+	json_object_object_add(o, "workflow_id", json_object_new_int64(id));
+	snprintf(text, sizeof(text), "%lld", (long long)id);
+	json_object_object_add(o, "task_id", json_object_new_string(text));
+	json_object_object_add(o, "golden_path", json_object_new_string(c->arg));
+	json_object_object_add(o, "application", json_object_get(app));
+	json_object_object_add(o, "app_name", app);
+	json_object_object_add(o, "parameters", params);
+	json_object_object_add(o, "dry_run", json_object_new_boolean(c->dry_run));
+	snprintf(msg, sizeof(msg), "Golden path '%.200s' accepted%s%.200s%s as execution %lld "
+	         "(GET /api/workflows/%lld for its status)", c->arg,
+	         app ? " for application '" : "", app ? json_object_get_string(app) : "",
+	         app ? "'" : "", (long long)id, (long long)id);
+	json_object_object_add(o, "message", json_object_new_string(msg));
+	inn_api_reply(c, 200, o);
 }
 
 void

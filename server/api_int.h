@@ -35,6 +35,10 @@ struct api_call {
 	const char *run_code;
 	json_object *params, *spec;
 	char run_msg[1024];
+	/* a route whose body is not a JSON object (the execute route's Score
+	 * spec): read by its work part from in, with the URL's query */
+	int raw_body;
+	char *query;
 };
 
 typedef void (*api_handler_fn)(struct api_call *c);
@@ -58,6 +62,11 @@ void inn_api_goldenpath_run(struct api_call *c);
 void inn_api_workflow_run(struct api_call *c);
 /* The run routes' request-thread part: reads {parameters, spec, dry_run}. */
 void inn_api_run_fields_work(struct api_call *c);
+/* The original's execute route: a Score spec body and ?param.NAME=VALUE,
+ * run as POST /api/golden-paths/{name}/run runs {parameters, spec}; its
+ * request-thread part reads the raw body (c->in) and c->query. */
+void inn_api_goldenpath_execute(struct api_call *c);
+void inn_api_execute_work(struct api_call *c);
 void inn_api_workflows(struct api_call *c);
 void inn_api_workflow(struct api_call *c);
 void inn_api_workflow_logs(struct api_call *c);
@@ -80,6 +89,7 @@ void inn_api_reload_work(struct api_call *c);
 void inn_api_providers(struct api_call *c);
 void inn_api_provider(struct api_call *c);
 void inn_api_goldenpaths(struct api_call *c);
+void inn_api_goldenpath(struct api_call *c);
 void inn_api_plugins(struct api_call *c);
 void inn_api_applications(struct api_call *c);
 void inn_api_application(struct api_call *c);

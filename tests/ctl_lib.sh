@@ -5,6 +5,11 @@
 #   check DESC STATUS      one TAP line: ok when STATUS is 0; on failure
 #                          the file $CHECK_SHOW (if set) is shown as comments
 #   cart_spec FILE         the demo app "cart": a sqlite db and an s3 bucket
+#   start_server CONF LOG [ARG...]
+#                          starts the build's innominatus with CONF (and
+#                          ARGs) in the background (pid in $spid, stderr in
+#                          LOG, emptied first), waits
+#                          until /ready answers; sets $url; 1 if it did not
 #   exit $fail             at the end: 1 when any check failed
 n=0
 fail=0
@@ -30,4 +35,20 @@ resources:
   db: {type: sqlite, params: {database: cart}}
   assets: {type: s3, params: {bucket: cart-assets}}
 SPEC
+}
+
+start_server() {
+	conf=$1 log=$2
+	shift 2
+	: >"$log"
+	"${INN_TOP_BUILDDIR:?}/innominatus" --config "$conf" "$@" 2>"$log" &
+	spid=$!
+	url=""
+	i=0
+	while [ $i -lt 200 ]; do
+		url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$log")
+		[ -n "$url" ] && curl -sf -o /dev/null "$url/ready" && return 0
+		i=$((i + 1)); sleep 0.05
+	done
+	return 1
 }

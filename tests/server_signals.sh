@@ -21,25 +21,10 @@ server:
   stateDir: $dir/state
   shutdownGraceSeconds: 2
 CONF
-n=0
-fail=0
 spid=""
-check() {
-	n=$((n + 1))
-	if [ "$2" = 0 ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi
-}
+. "$src/tests/ctl_lib.sh"
 start() {
-	: > "$dir/server.log"
-	"$srvbin" --config "$dir/conf.yaml" --providers "$src/tests/data/server" 2>"$dir/server.log" &
-	spid=$!
-	url=""
-	i=0
-	while [ $i -lt 200 ]; do
-		url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$dir/server.log")
-		[ -n "$url" ] && curl -sf -o /dev/null "$url/ready" && return 0
-		i=$((i + 1)); sleep 0.05
-	done
-	return 1
+	start_server "$dir/conf.yaml" "$dir/server.log" --providers "$src/tests/data/server"
 }
 trap '[ -n "$spid" ] && kill -9 $spid 2>/dev/null; rm -rf "$dir"' EXIT
 api() { # method path [body]
