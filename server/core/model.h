@@ -60,7 +60,12 @@ typedef struct inn_param {
 	json_object *def;     /* typed default or NULL */
 	char *description;
 	json_object *allowed; /* array of allowed values (enum) or NULL */
-	char *pattern;        /* POSIX ERE the value must match, or NULL */
+	char *pattern;        /* Go RE2 syntax (pattern.h) a value must match
+	                         somewhere (unanchored, as Go's MatchString), or NULL */
+	struct inn_pattern *re; /* pattern compiled once when loaded (NULL: compiled
+	                         for each check, e.g. a declaration built by hand) */
+	int64_t min, max;     /* bounds of an integer parameter's value */
+	int has_min, has_max;
 	int line, col;
 } inn_param;
 
