@@ -246,6 +246,8 @@ gp_workflow(inn_catalog *c, inn_goldenpath *g, const inn_lctx *lc, const inn_yno
 	              ref[0] == '/' || (len > 5 && strcmp(ref + len - 5, ".yaml") == 0) ||
 	              (len > 4 && strcmp(ref + len - 4, ".yml") == 0);
 	char p[INN_L_PATH_MAX];
+	/* the golden path's parameters are declarations of its workflow */
+	inn_l_wf_extra declared = { g->params, g->nparams, 0 };
 
 	inn_l_path(p, sizeof(p), path, "workflow");
 	if (is_file) {
@@ -254,7 +256,7 @@ gp_workflow(inn_catalog *c, inn_goldenpath *g, const inn_lctx *lc, const inn_yno
 
 		if (inn_l_confine(lc, at, p, gdir, gdir, ref, 0, &file, NULL) != 0)
 			return;
-		if (inn_workflow_load_file(&wf, file, ctx, lc->diag) == 0) {
+		if (inn_l_workflow_load(&wf, file, ctx, &declared, lc->diag) == 0) {
 			g->workflow = wf;
 			g->owns_workflow = 1;
 		}
@@ -270,6 +272,10 @@ gp_workflow(inn_catalog *c, inn_goldenpath *g, const inn_lctx *lc, const inn_yno
 		inn_l_err(lc, at, "%s: no provider workflow \"%s\" in the catalog", p, ref);
 }
 
+/* The golden path's parameters (`name: {type, default, required,
+ * allowed_values, pattern, min, max, description}`): read before its
+ * workflow, which they join as declarations (a run of the golden path
+ * follows them; the workflow's templates may read them). */
 static void
 gp_params(inn_goldenpath *g, const inn_lctx *lc, const inn_ynode *n, const char *path)
 {
@@ -292,14 +298,46 @@ gp_params(inn_goldenpath *g, const inn_lctx *lc, const inn_ynode *n, const char 
 		inn_l_path(q, sizeof(q), p, k->value);
 		if (inn_l_param_parse(lc, INN_YMAP_VAL(n, i), k, q, &g->params[g->nparams]) != 0)
 			continue;
-		if (g->workflow != NULL) {
-			if (inn_workflow_param(g->workflow, k->value, k->len) == NULL &&
-			    g->workflow->nparams > 0)
-				inn_l_warn(lc, k, "%s: workflow \"%s\" declares no parameter \"%s\"",
-				           q, g->workflow->name, k->value);
-		}
 		g->nparams++;
 	}
+}
+
+/* A golden path with parameters that names a provider's workflow runs its
+ * own load of that file with the parameters joined (the provider's stays
+ * as it is for everyone else). */
+static void
+gp_own_workflow(inn_goldenpath *g, const inn_lctx *lc, const inn_ynode *at,
+                const inn_load_ctx *ctx)
+{
+	const inn_workflow *shared = g->workflow;
+	inn_l_wf_extra declared = { g->params, g->nparams, shared->provider != NULL };
+	inn_workflow *wf = NULL;
+	int bad = 0;
+
+	if (g->owns_workflow || g->nparams == 0)
+		return;
+	g->workflow = NULL;
+	if (inn_l_workflow_load(&wf, shared->file, ctx, &declared, lc->diag) != 0)
+		return;
+	free(wf->name);
+	free(wf->base_dir);
+	wf->name = inn_l_dup(shared->name, &bad);
+	wf->base_dir = inn_l_dup(shared->base_dir, &bad);
+	wf->provider = inn_l_dup(shared->provider, &bad);
+	wf->operation = inn_l_dup(shared->operation, &bad);
+	if (shared->category != NULL) {
+		free(wf->category);
+		wf->category = inn_l_dup(shared->category, &bad);
+	}
+	if (wf->description == NULL)
+		wf->description = inn_l_dup(shared->description, &bad);
+	if (bad) {
+		inn_l_err(lc, at, "out of memory");
+		inn_workflow_free(wf);
+		return;
+	}
+	g->workflow = wf;
+	g->owns_workflow = 1;
 }
 
 static void
@@ -376,9 +414,11 @@ load_goldenpaths(inn_catalog *c, const char *file, const inn_load_ctx *ctx,
 		}
 		if (g->workflow_ref == NULL && diag->nerrors == nerr0)
 			inn_l_err(&lc, v, "%s: missing required field \"workflow\"", path);
+		gp_params(g, &lc, inn_ymap_get(v, "parameters"), path);
 		if (g->workflow_ref != NULL)
 			gp_workflow(c, g, &lc, inn_ymap_get(v, "workflow"), gdir, ctx, path);
-		gp_params(g, &lc, inn_ymap_get(v, "parameters"), path);
+		if (g->workflow != NULL)
+			gp_own_workflow(g, &lc, inn_ymap_get(v, "workflow"), ctx);
 		if (g->name == NULL || diag->nerrors != nerr0) {
 			goldenpath_free(g);
 			memset(g, 0, sizeof(*g));

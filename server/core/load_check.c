@@ -84,7 +84,13 @@ ref_cb(void *ud, const char *ref)
 		const char *name = ref + 11;
 		size_t len = strcspn(name, ".[");
 
-		if (inn_workflow_param(wf, name, len) == NULL)
+		int std = L->provider ? inn_param_standard_input(name, len) : -1;
+
+		/* a provider's workflow reads the standard inputs of a resource
+		 * operation undeclared, as the original's did (model.h) */
+		if (inn_workflow_param(wf, name, len) == NULL && std >= 0)
+			L->wf->std_inputs |= 1u << std;
+		else if (inn_workflow_param(wf, name, len) == NULL)
 			inn_l_err(&L->lc, rc->at, "%s: references parameters.%.*s, which is not "
 			          "declared in parameters", who, (int)len, name);
 	} else if (strncmp(ref, "steps.", 6) == 0) {

@@ -321,6 +321,42 @@ inn_l_param_free(inn_param *p)
 	memset(p, 0, sizeof(*p));
 }
 
+char *
+inn_l_dup(const char *s, int *bad)
+{
+	char *d = s != NULL ? strdup(s) : NULL;
+
+	if (s != NULL && d == NULL)
+		*bad = 1;
+	return d;
+}
+
+int
+inn_l_param_copy(inn_param *dst, const inn_param *src)
+{
+	char why[256];
+	int bad = 0;
+
+	*dst = *src;
+	dst->name = inn_l_dup(src->name, &bad);
+	dst->type = inn_l_dup(src->type, &bad);
+	dst->description = inn_l_dup(src->description, &bad);
+	dst->pattern = inn_l_dup(src->pattern, &bad);
+	dst->re = NULL;
+	dst->def = src->def != NULL ? inn_json_copy(src->def) : NULL;
+	dst->allowed = src->allowed != NULL ? inn_json_copy(src->allowed) : NULL;
+	if ((src->def != NULL && dst->def == NULL) ||
+	    (src->allowed != NULL && dst->allowed == NULL) ||
+	    (src->re != NULL && inn_pattern_compile(&dst->re, src->pattern, why,
+	                                            sizeof(why)) != 0))
+		bad = 1;
+	if (bad) {
+		inn_l_param_free(dst);
+		return -1;
+	}
+	return 0;
+}
+
 /* inn_l_params_free's clear. */
 static void
 param_clear(void *p)
@@ -742,12 +778,81 @@ unknown_param(const inn_workflow *wf, const char *k)
 	                     "%s)", wf->name, k, wf->nparams ? names : "none");
 }
 
+/* The standard inputs of a resource operation, in bit order (model.h). */
+static const char *const std_inputs[INN_STD_INPUTS] = {
+	"app_name", "resource_name", "resource_type", "bucket_name", "namespace"
+};
+
+int
+inn_param_standard_input(const char *name, size_t len)
+{
+	int i;
+
+	for (i = 0; i < INN_STD_INPUTS; i++)
+		if (strlen(std_inputs[i]) == len && strncmp(std_inputs[i], name, len) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+inn_param_standard_name(int i)
+{
+	return i >= 0 && i < INN_STD_INPUTS ? std_inputs[i] : NULL;
+}
+
+/* Non-zero when wf reads the undeclared standard input name. */
+static int
+reads_standard_input(const inn_workflow *wf, const char *name)
+{
+	int b = inn_param_standard_input(name, strlen(name));
+
+	return b >= 0 && (wf->std_inputs & (1u << b)) != 0;
+}
+
+/* The value of parameter p (given, else its default) into params; *total
+ * counts the given values' JSON bytes.  0, or the error (set). */
+static int
+resolve_one(const inn_workflow *wf, const inn_param *p, json_object *given,
+            json_object *params, size_t *total)
+{
+	json_object *v = NULL, *given_v = NULL;
+	int rc;
+
+	if (given != NULL && json_object_object_get_ex(given, p->name, &given_v) &&
+	    given_v != NULL) {
+		if ((rc = coerce_param(wf, p, given_v, &v)) != 0)
+			return rc;
+	} else if (p->def != NULL) {
+		v = inn_json_copy(p->def);
+	} else if (p->required) {
+		return param_error(wf, p, "is required (%s)", p->description ?
+		                   p->description : "no default");
+	}
+	/* the limits apply to what a caller gives; defaults are the
+	 * workflow author's, checked when the workflow loads */
+	if ((given_v != NULL && (rc = param_text_ok(wf, p, v, 0)) != 0) ||
+	    (rc = check_param_value(wf, p, v)) != 0) {
+		json_object_put(v);
+		return rc;
+	}
+	if (v != NULL && given_v != NULL)
+		*total += strlen(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+	if (*total > INN_PARAMS_TOTAL_MAX) {
+		json_object_put(v);
+		return inn_error_set(INN_EINVAL, "workflow \"%s\": its parameter values "
+		                     "together exceed the limit of %d bytes", wf->name,
+		                     INN_PARAMS_TOTAL_MAX);
+	}
+	json_object_object_add(params, p->name, v);
+	return 0;
+}
+
 int
 inn_params_resolve(const inn_workflow *wf, json_object *given, json_object **out)
 {
 	json_object *params = json_object_new_object();
 	size_t total = 0, i;
-	int rc = 0;
+	int rc = 0, b;
 
 	*out = NULL;
 	if (params == NULL)
@@ -755,44 +860,30 @@ inn_params_resolve(const inn_workflow *wf, json_object *given, json_object **out
 	if (given != NULL) {
 		json_object_object_foreach(given, k, v) {
 			(void)v;
-			if (inn_workflow_param(wf, k, strlen(k)) == NULL) {
+			if (inn_workflow_param(wf, k, strlen(k)) == NULL &&
+			    !reads_standard_input(wf, k)) {
 				rc = unknown_param(wf, k);
 				goto err;
 			}
 		}
 	}
-	for (i = 0; i < wf->nparams; i++) {
-		const inn_param *p = &wf->params[i];
-		json_object *v = NULL, *given_v = NULL;
+	for (i = 0; i < wf->nparams; i++)
+		if ((rc = resolve_one(wf, &wf->params[i], given, params, &total)) != 0)
+			goto err;
+	/* the standard inputs it reads undeclared: required strings */
+	for (b = 0; b < INN_STD_INPUTS; b++) {
+		inn_param sp;
 
-		if (given != NULL && json_object_object_get_ex(given, p->name, &given_v) &&
-		    given_v != NULL) {
-			if ((rc = coerce_param(wf, p, given_v, &v)) != 0)
-				goto err;
-		} else if (p->def != NULL) {
-			v = inn_json_copy(p->def);
-		} else if (p->required) {
-			rc = param_error(wf, p, "is required (%s)", p->description ?
-			                 p->description : "no default");
+		if (!(wf->std_inputs & (1u << b)))
+			continue;
+		memset(&sp, 0, sizeof(sp));
+		sp.name = (char *)std_inputs[b];
+		sp.type = (char *)"string";
+		sp.required = 1;
+		sp.description = (char *)"a standard input: a Score deployment gives it to a "
+		                 "resource's operation workflow; a direct run must give it";
+		if ((rc = resolve_one(wf, &sp, given, params, &total)) != 0)
 			goto err;
-		}
-		/* the limits apply to what a caller gives; defaults are the
-		 * workflow author's, checked when the workflow loads */
-		if ((given_v != NULL && (rc = param_text_ok(wf, p, v, 0)) != 0) ||
-		    (rc = check_param_value(wf, p, v)) != 0) {
-			json_object_put(v);
-			goto err;
-		}
-		if (v != NULL && given_v != NULL)
-			total += strlen(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
-		if (total > INN_PARAMS_TOTAL_MAX) {
-			json_object_put(v);
-			rc = inn_error_set(INN_EINVAL, "workflow \"%s\": its parameter values "
-			                   "together exceed the limit of %d bytes", wf->name,
-			                   INN_PARAMS_TOTAL_MAX);
-			goto err;
-		}
-		json_object_object_add(params, p->name, v);
 	}
 	*out = params;
 	return 0;
