@@ -69,6 +69,10 @@ goldenpaths:
       times: {type: int, default: "2", min: 1, max: 3}
       ttl: {type: duration, default: 7d, pattern: '^\d+[dw]$'}
   noop: {workflow: ./noop.yaml}
+  older:
+    workflow: ./hello.yaml
+    required_params: [who]
+    optional_params: {times: "1", ttl: 2w}
 EOF
 cp noop.yaml gp/noop.yaml
 cat > gp/hello.yaml <<'EOF'
@@ -112,10 +116,12 @@ check "C4: ... and refuses dh" \
 	sh -c "grep -qF 'parameter \"ttl\": \"dh\" does not match the pattern ^\\d+[hmd]\$' '$H/out' && [ \$(cat '$H/rc') = 3 ]"
 ctlrun run --local pattern.yaml --param env=staging-prod
 check "C4: the search is unanchored like Go's MatchString, anchors count" has 'does not match the pattern (?i)^prod$'
-printf 'name: br\nparameters:\n  - {name: v, pattern: "(a)\\\\1"}\nsteps:\n  - {name: s, type: shell, config: {script: "true"}}\n' > br.yaml
+printf 'name: br\nparameters:\n  - {name: v, pattern: "(a)\\\\1"}\nsteps:\n  - {name: s, type: shell, config: {script: "echo ${parameters.v}"}}\n' > br.yaml
 ctlrun test-workflow "$w/br.yaml"
 check "C4: a backreference (RE2 has none) is refused at load with file:line:col" \
 	sh -c "grep -qF '$w/br.yaml:3:24: error: parameters[0].pattern: not a valid regular expression (Go RE2 syntax): \\1: backreferences are not supported' '$H/out' && [ \$(cat '$H/rc') = 3 ]"
+check "C4: ... and only that: no cascade of 'not declared' at its references" \
+	sh -c "! grep -q 'not declared' '$H/out'"
 printf 'name: cat\nparameters:\n  - {name: v, pattern: "^(\\\\w+\\\\s?)*$"}\nsteps:\n  - {name: s, type: shell, config: {script: "true"}}\n' > cat.yaml
 long=$(python3 -c 'print("a" * 5000 + "!")')
 ctlrun run --local cat.yaml --param "v=$long"
@@ -142,6 +148,10 @@ ctlrun run --local hello --goldenpaths gp/goldenpaths.yaml --param times=4
 check "C7 run --local: the golden path's max is enforced" has 'parameter "times": "4" is more than the maximum 3'
 ctlrun run --local hello --goldenpaths gp/goldenpaths.yaml --param nosuch=1
 check "C7 run --local: a name declared nowhere is refused" has 'workflow "hello" has no parameter "nosuch"'
+ctlrun run --local older --goldenpaths gp/goldenpaths.yaml
+check "C7: the older form's required_params are required" has 'parameter "who": is required'
+ctlrun run --local older --goldenpaths gp/goldenpaths.yaml --param who=old
+check "C7: ... and its optional_params are defaults" has "hello old x1 ttl=2w"
 
 # --- the same through the server's API -------------------------------------
 H_SERVER_YAML="  goldenpaths: $w/gp/goldenpaths.yaml"

@@ -231,7 +231,7 @@ load_dir(inn_catalog *c, const char *dir, const inn_load_ctx *ctx, inn_diag *dia
 
 static const char *const gp_keys[] = {
 	"workflow", "description", "category", "tags", "estimated_duration", "parameters",
-	NULL
+	"required_params", "optional_params", NULL
 };
 
 /* A golden path's workflow: a file (./x.yaml, relative to goldenpaths.yaml,
@@ -299,6 +299,85 @@ gp_params(inn_goldenpath *g, const inn_lctx *lc, const inn_ynode *n, const char 
 		if (inn_l_param_parse(lc, INN_YMAP_VAL(n, i), k, q, &g->params[g->nparams]) != 0)
 			continue;
 		g->nparams++;
+	}
+}
+
+/* One string parameter of the original's older golden-path form into
+ * g->params (room for it is there): required, or with a default. */
+static int
+gp_add_string_param(inn_goldenpath *g, const char *name, int required, const char *def)
+{
+	inn_param *p = &g->params[g->nparams];
+	int bad = 0;
+
+	memset(p, 0, sizeof(*p));
+	p->name = inn_l_dup(name, &bad);
+	p->type = inn_l_dup("string", &bad);
+	p->required = required;
+	if (def != NULL && (p->def = json_object_new_string(def)) == NULL)
+		bad = 1;
+	if (bad) {
+		inn_l_param_free(p);
+		return -1;
+	}
+	g->nparams++;
+	return 0;
+}
+
+/* The original's older form, which it read only without `parameters:`:
+ * required_params (names) and optional_params (name: default), string
+ * parameters both. */
+static void
+gp_legacy_params(inn_goldenpath *g, const inn_lctx *lc, const inn_ynode *v,
+                 const char *path)
+{
+	const inn_ynode *req = inn_ymap_get(v, "required_params");
+	const inn_ynode *opt = inn_ymap_get(v, "optional_params");
+	char p[INN_L_PATH_MAX], q[INN_L_PATH_MAX];
+	inn_param *np;
+	size_t i, n;
+
+	if ((req == NULL || inn_l_is_null(req)) && (opt == NULL || inn_l_is_null(opt)))
+		return;
+	if (g->nparams > 0) {
+		inn_l_warn(lc, req != NULL ? inn_ymap_key(v, "required_params") :
+		           inn_ymap_key(v, "optional_params"), "%s: required_params and "
+		           "optional_params are ignored when parameters are given (as the "
+		           "original did)", path);
+		return;
+	}
+	if ((req != NULL && !inn_l_is_null(req) &&
+	     inn_l_kind(lc, req, INN_Y_SEQ, inn_l_path(p, sizeof(p), path, "required_params")) != 0) ||
+	    (opt != NULL && !inn_l_is_null(opt) &&
+	     inn_l_kind(lc, opt, INN_Y_MAP, inn_l_path(p, sizeof(p), path, "optional_params")) != 0))
+		return;
+	n = (req != NULL && req->kind == INN_Y_SEQ ? req->n : 0) +
+	    (opt != NULL && opt->kind == INN_Y_MAP ? INN_YMAP_LEN(opt) : 0);
+	if (n == 0)
+		return;
+	if ((np = realloc(g->params, n * sizeof(*np))) == NULL) {
+		inn_l_err(lc, v, "out of memory");
+		return;
+	}
+	g->params = np;
+	for (i = 0; req != NULL && req->kind == INN_Y_SEQ && i < req->n; i++) {
+		const inn_ynode *e = req->items[i];
+
+		inn_l_index(q, sizeof(q), inn_l_path(p, sizeof(p), path, "required_params"), i);
+		if (e->kind != INN_Y_SCALAR || !inn_l_name_ok(e->value))
+			inn_l_err(lc, e, "%s: must be a parameter name ([A-Za-z0-9][A-Za-z0-9_-]*)", q);
+		else if (gp_add_string_param(g, e->value, 1, NULL) != 0)
+			inn_l_err(lc, e, "out of memory");
+	}
+	for (i = 0; opt != NULL && opt->kind == INN_Y_MAP && i < INN_YMAP_LEN(opt); i++) {
+		const inn_ynode *k = INN_YMAP_KEY(opt, i), *d = INN_YMAP_VAL(opt, i);
+
+		inn_l_path(q, sizeof(q), inn_l_path(p, sizeof(p), path, "optional_params"),
+		           k->value);
+		if (!inn_l_name_ok(k->value) || d->kind != INN_Y_SCALAR)
+			inn_l_err(lc, d, "%s: must be a parameter name with a text default", q);
+		else if (gp_add_string_param(g, k->value, 0, d->value) != 0)
+			inn_l_err(lc, d, "out of memory");
 	}
 }
 
@@ -415,6 +494,7 @@ load_goldenpaths(inn_catalog *c, const char *file, const inn_load_ctx *ctx,
 		if (g->workflow_ref == NULL && diag->nerrors == nerr0)
 			inn_l_err(&lc, v, "%s: missing required field \"workflow\"", path);
 		gp_params(g, &lc, inn_ymap_get(v, "parameters"), path);
+		gp_legacy_params(g, &lc, v, path);
 		if (g->workflow_ref != NULL)
 			gp_workflow(c, g, &lc, inn_ymap_get(v, "workflow"), gdir, ctx, path);
 		if (g->workflow != NULL)

@@ -64,6 +64,7 @@ load_params(struct wf_load *L, const inn_ynode *node, const char *path)
 		return;
 	if ((wf->params = calloc(cnt, sizeof(*wf->params))) == NULL ||
 	    (L->pdef = calloc(cnt, sizeof(*L->pdef))) == NULL ||
+	    (L->refused = calloc(cnt, sizeof(*L->refused))) == NULL ||
 	    (orig = calloc(cnt, sizeof(*orig))) == NULL ||
 	    (first = calloc(cnt, sizeof(*first))) == NULL) {
 		inn_l_err(&L->lc, node, "out of memory");
@@ -81,8 +82,13 @@ load_params(struct wf_load *L, const inn_ynode *node, const char *path)
 			item = INN_YMAP_VAL(node, i);
 			inn_l_path(p, sizeof(p), path, key->value);
 		}
-		if (inn_l_param_parse(&L->lc, item, key, p, pa) != 0)
+		if (inn_l_param_parse(&L->lc, item, key, p, pa) != 0) {
+			const inn_ynode *nm = key != NULL ? key : inn_ymap_get(item, "name");
+
+			if (nm != NULL && nm->kind == INN_Y_SCALAR && L->refused != NULL)
+				L->refused[L->nrefused++] = nm->value;
 			continue;
+		}
 		if (item->kind == INN_Y_MAP)
 			L->pdef[nparsed] = inn_ymap_get(item, "default");
 		orig[nparsed] = i;
@@ -442,6 +448,7 @@ load_doc(inn_workflow **out, const char *name, const inn_ydoc *doc,
 	}
 out:
 	free(L.pdef);
+	free(L.refused);
 	if (L.pos != NULL && L.wf != NULL) {
 		for (i = 0; i < L.wf->nsteps; i++)
 			free(L.pos[i].deps);

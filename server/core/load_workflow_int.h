@@ -38,6 +38,10 @@ struct wf_load {
 	                              * after the parameters) */
 	int provider;                /* a provider's workflow: may read the
 	                              * standard inputs undeclared (model.h) */
+	const char **refused;        /* names of parameter declarations that were
+	                              * refused (reported once, not again at
+	                              * each reference) */
+	size_t nrefused;
 };
 
 /* Context for one template reference check. */
