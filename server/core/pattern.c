@@ -124,6 +124,29 @@ group_open(const char *s, char *why, size_t len)
 	return 0;
 }
 
+/* Copies s[*i..end) to out at *o, advancing both. */
+static void
+copy_to(const char *s, size_t *i, char *out, size_t *o, size_t end)
+{
+	memcpy(out + *o, s + *i, end - *i);
+	*o += end - *i;
+	*i = end;
+}
+
+/* Where a bracketed name opened at s[i] (two bytes: `\x{`'s `\x`, `[:`)
+ * ends: past `close`, with only bytes of `name` between; 0 when it does
+ * not close so (then it is no such name, and the bytes are read one by
+ * one). */
+static size_t
+name_end(const char *s, size_t i, size_t open, const char *name, const char *close)
+{
+	size_t end = i + open + strspn(s + i + open, name);
+
+	return strncmp(s + end, close, strlen(close)) == 0 ? end + strlen(close) : 0;
+}
+
+#define NAME_BYTES "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_^"
+
 /* Checks text against RE2's syntax where PCRE2 would accept more, and
  * writes the PCRE2 spelling into out (at least 2 * strlen(text) + 1
  * bytes).  0, or -1 with why. */
@@ -140,12 +163,10 @@ translate(const char *s, char *out, char *why, size_t len)
 			char n = s[i + 1];
 
 			if (n == 'Q' && !in_class) {
+				/* \Q...\E: literal text, to \E or the end */
 				const char *e = strstr(s + i + 2, "\\E");
-				size_t end = e != NULL ? (size_t)(e - s) + 2 : strlen(s);
 
-				memcpy(out + o, s + i, end - i);
-				o += end - i;
-				i = end;
+				copy_to(s, &i, out, &o, e != NULL ? (size_t)(e - s) + 2 : strlen(s));
 				quant = 0;
 				continue;
 			}
@@ -156,14 +177,10 @@ translate(const char *s, char *out, char *why, size_t len)
 			     (n >= '0' && n <= '9')) && !escape_ok(n, in_class))
 				return refuse(why, len, "%.*s is not an escape of Go's regular "
 				              "expressions (RE2)", 2, s + i);
-			if ((n == 'x' || n == 'p' || n == 'P') && s[i + 2] == '{') {
+			if ((n == 'x' || n == 'p' || n == 'P') && s[i + 2] == '{' &&
+			    name_end(s, i, 3, NAME_BYTES, "}") > 0) {
 				/* \x{41}, \p{Greek}: the braces are not a repeat */
-				const char *e = strchr(s + i + 2, '}');
-				size_t end = e != NULL ? (size_t)(e - s) + 1 : strlen(s);
-
-				memcpy(out + o, s + i, end - i);
-				o += end - i;
-				i = end;
+				copy_to(s, &i, out, &o, name_end(s, i, 3, NAME_BYTES, "}"));
 				quant = 0;
 				continue;
 			}
@@ -181,14 +198,9 @@ translate(const char *s, char *out, char *why, size_t len)
 			continue;
 		}
 		if (in_class) {
-			if (c == '[' && s[i + 1] == ':') {
-				const char *e = strstr(s + i + 2, ":]");
-				size_t end = e != NULL ? (size_t)(e - s) + 2 : i + 1;
-
-				memcpy(out + o, s + i, end - i);
-				o += end - i;
-				i = end;
-				continue;
+			if (c == '[' && s[i + 1] == ':' && name_end(s, i, 2, NAME_BYTES, ":]") > 0) {
+				copy_to(s, &i, out, &o, name_end(s, i, 2, NAME_BYTES, ":]"));
+				continue; /* [:alpha:], [:^digit:] */
 			}
 			if (c == ']')
 				in_class = 0;

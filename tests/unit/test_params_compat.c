@@ -18,6 +18,7 @@
 #include "error.h"
 #include "model.h"
 #include "pattern.h"
+#include "testutil.h"
 
 /* 1 / 0 as inn_pattern_match says for text against pattern, -2 when the
  * pattern does not compile. */
@@ -116,6 +117,11 @@ test_re2_refusals(void **state)
 	assert_non_null(strstr(refused("\\Z"), "not an escape"));
 	assert_non_null(strstr(refused("\\C"), "not an escape"));
 	assert_non_null(strstr(refused("(a"), "at offset"));
+	/* a malformed name is no hiding place */
+	assert_non_null(strstr(refused("[[:x](a)\\1"), "backreferences"));
+	assert_non_null(strstr(refused("\\x{41(a)\\1"), "backreferences"));
+	assert_non_null(strstr(refused("\\Qa\\E(a)\\1"), "backreferences"));
+	assert_string_equal(refused("\\Q(a)\\1"), ""); /* literal to the end */
 	assert_string_equal(refused(""), "");
 }
 
@@ -184,16 +190,6 @@ test_param_durations(void **state)
 	assert_int_equal(inn_parse_duration_ms("1.5h", &ms), -1);
 }
 
-static int
-check_str(const inn_param *p, const char *value, char *why, size_t len)
-{
-	json_object *v = json_object_new_string(value);
-	int rc = inn_param_check(p, v, why, len);
-
-	json_object_put(v);
-	return rc;
-}
-
 static void
 test_types_and_words(void **state)
 {
@@ -204,28 +200,28 @@ test_types_and_words(void **state)
 	memset(&p, 0, sizeof(p));
 	p.name = (char *)"b";
 	p.type = (char *)"boolean";
-	assert_int_equal(check_str(&p, "on", why, sizeof(why)), 0);
-	assert_int_equal(check_str(&p, "OFF", why, sizeof(why)), 0);
-	assert_int_equal(check_str(&p, "Yes", why, sizeof(why)), 0);
-	assert_int_equal(check_str(&p, "maybe", why, sizeof(why)), -1);
+	assert_int_equal(tu_param_check_str(&p, "on", why, sizeof(why)), 0);
+	assert_int_equal(tu_param_check_str(&p, "OFF", why, sizeof(why)), 0);
+	assert_int_equal(tu_param_check_str(&p, "Yes", why, sizeof(why)), 0);
+	assert_int_equal(tu_param_check_str(&p, "maybe", why, sizeof(why)), -1);
 	p.type = (char *)"duration";
-	assert_int_equal(check_str(&p, "7d", why, sizeof(why)), 0);
-	assert_int_equal(check_str(&p, "1w", why, sizeof(why)), 0);
+	assert_int_equal(tu_param_check_str(&p, "7d", why, sizeof(why)), 0);
+	assert_int_equal(tu_param_check_str(&p, "1w", why, sizeof(why)), 0);
 	p.type = (char *)"integer";
 	p.has_min = p.has_max = 1;
 	p.min = 1;
 	p.max = 10;
-	assert_int_equal(check_str(&p, "10", why, sizeof(why)), 0);
-	assert_int_equal(check_str(&p, "11", why, sizeof(why)), -1);
+	assert_int_equal(tu_param_check_str(&p, "10", why, sizeof(why)), 0);
+	assert_int_equal(tu_param_check_str(&p, "11", why, sizeof(why)), -1);
 	assert_string_equal(why, "\"11\" is more than the maximum 10");
-	assert_int_equal(check_str(&p, "0", why, sizeof(why)), -1);
+	assert_int_equal(tu_param_check_str(&p, "0", why, sizeof(why)), -1);
 	assert_string_equal(why, "\"0\" is less than the minimum 1");
 	/* a declaration built by hand: its pattern is compiled for the check */
 	memset(&p, 0, sizeof(p));
 	p.type = (char *)"string";
 	p.pattern = (char *)"^\\d+$";
-	assert_int_equal(check_str(&p, "42", why, sizeof(why)), 0);
-	assert_int_equal(check_str(&p, "4a", why, sizeof(why)), -1);
+	assert_int_equal(tu_param_check_str(&p, "42", why, sizeof(why)), 0);
+	assert_int_equal(tu_param_check_str(&p, "4a", why, sizeof(why)), -1);
 }
 
 /* list is array; the original's int, bool and an empty type; booleans
