@@ -231,7 +231,7 @@ load_dir(inn_catalog *c, const char *dir, const inn_load_ctx *ctx, inn_diag *dia
 
 static const char *const gp_keys[] = {
 	"workflow", "description", "category", "tags", "estimated_duration", "parameters",
-	NULL
+	"required_params", "optional_params", NULL
 };
 
 /* A golden path's workflow: a file (./x.yaml, relative to goldenpaths.yaml,
@@ -246,6 +246,8 @@ gp_workflow(inn_catalog *c, inn_goldenpath *g, const inn_lctx *lc, const inn_yno
 	              ref[0] == '/' || (len > 5 && strcmp(ref + len - 5, ".yaml") == 0) ||
 	              (len > 4 && strcmp(ref + len - 4, ".yml") == 0);
 	char p[INN_L_PATH_MAX];
+	/* the golden path's parameters are declarations of its workflow */
+	inn_l_wf_extra declared = { g->params, g->nparams, 0 };
 
 	inn_l_path(p, sizeof(p), path, "workflow");
 	if (is_file) {
@@ -254,7 +256,7 @@ gp_workflow(inn_catalog *c, inn_goldenpath *g, const inn_lctx *lc, const inn_yno
 
 		if (inn_l_confine(lc, at, p, gdir, gdir, ref, 0, &file, NULL) != 0)
 			return;
-		if (inn_workflow_load_file(&wf, file, ctx, lc->diag) == 0) {
+		if (inn_l_workflow_load(&wf, file, ctx, &declared, lc->diag) == 0) {
 			g->workflow = wf;
 			g->owns_workflow = 1;
 		}
@@ -270,6 +272,10 @@ gp_workflow(inn_catalog *c, inn_goldenpath *g, const inn_lctx *lc, const inn_yno
 		inn_l_err(lc, at, "%s: no provider workflow \"%s\" in the catalog", p, ref);
 }
 
+/* The golden path's parameters (`name: {type, default, required,
+ * allowed_values, pattern, min, max, description}`): read before its
+ * workflow, which they join as declarations (a run of the golden path
+ * follows them; the workflow's templates may read them). */
 static void
 gp_params(inn_goldenpath *g, const inn_lctx *lc, const inn_ynode *n, const char *path)
 {
@@ -292,14 +298,125 @@ gp_params(inn_goldenpath *g, const inn_lctx *lc, const inn_ynode *n, const char 
 		inn_l_path(q, sizeof(q), p, k->value);
 		if (inn_l_param_parse(lc, INN_YMAP_VAL(n, i), k, q, &g->params[g->nparams]) != 0)
 			continue;
-		if (g->workflow != NULL) {
-			if (inn_workflow_param(g->workflow, k->value, k->len) == NULL &&
-			    g->workflow->nparams > 0)
-				inn_l_warn(lc, k, "%s: workflow \"%s\" declares no parameter \"%s\"",
-				           q, g->workflow->name, k->value);
-		}
 		g->nparams++;
 	}
+}
+
+/* One string parameter of the original's older golden-path form into
+ * g->params (room for it is there): required, or with a default. */
+static int
+gp_add_string_param(inn_goldenpath *g, const char *name, int required, const char *def)
+{
+	inn_param *p = &g->params[g->nparams];
+	int bad = 0;
+
+	memset(p, 0, sizeof(*p));
+	p->name = inn_l_dup(name, &bad);
+	p->type = inn_l_dup("string", &bad);
+	p->required = required;
+	if (def != NULL && (p->def = json_object_new_string(def)) == NULL)
+		bad = 1;
+	if (bad) {
+		inn_l_param_free(p);
+		return -1;
+	}
+	g->nparams++;
+	return 0;
+}
+
+/* The original's older form, which it read only without `parameters:`:
+ * required_params (names) and optional_params (name: default), string
+ * parameters both. */
+static void
+gp_legacy_params(inn_goldenpath *g, const inn_lctx *lc, const inn_ynode *v,
+                 const char *path)
+{
+	const inn_ynode *req = inn_ymap_get(v, "required_params");
+	const inn_ynode *opt = inn_ymap_get(v, "optional_params");
+	char p[INN_L_PATH_MAX], q[INN_L_PATH_MAX];
+	inn_param *np;
+	size_t i, n;
+
+	if ((req == NULL || inn_l_is_null(req)) && (opt == NULL || inn_l_is_null(opt)))
+		return;
+	if (g->nparams > 0) {
+		inn_l_warn(lc, req != NULL ? inn_ymap_key(v, "required_params") :
+		           inn_ymap_key(v, "optional_params"), "%s: required_params and "
+		           "optional_params are ignored when parameters are given (as the "
+		           "original did)", path);
+		return;
+	}
+	if ((req != NULL && !inn_l_is_null(req) &&
+	     inn_l_kind(lc, req, INN_Y_SEQ, inn_l_path(p, sizeof(p), path, "required_params")) != 0) ||
+	    (opt != NULL && !inn_l_is_null(opt) &&
+	     inn_l_kind(lc, opt, INN_Y_MAP, inn_l_path(p, sizeof(p), path, "optional_params")) != 0))
+		return;
+	n = (req != NULL && req->kind == INN_Y_SEQ ? req->n : 0) +
+	    (opt != NULL && opt->kind == INN_Y_MAP ? INN_YMAP_LEN(opt) : 0);
+	if (n == 0)
+		return;
+	if ((np = realloc(g->params, n * sizeof(*np))) == NULL) {
+		inn_l_err(lc, v, "out of memory");
+		return;
+	}
+	g->params = np;
+	for (i = 0; req != NULL && req->kind == INN_Y_SEQ && i < req->n; i++) {
+		const inn_ynode *e = req->items[i];
+
+		inn_l_index(q, sizeof(q), inn_l_path(p, sizeof(p), path, "required_params"), i);
+		if (e->kind != INN_Y_SCALAR || !inn_l_name_ok(e->value))
+			inn_l_err(lc, e, "%s: must be a parameter name ([A-Za-z0-9][A-Za-z0-9_-]*)", q);
+		else if (gp_add_string_param(g, e->value, 1, NULL) != 0)
+			inn_l_err(lc, e, "out of memory");
+	}
+	for (i = 0; opt != NULL && opt->kind == INN_Y_MAP && i < INN_YMAP_LEN(opt); i++) {
+		const inn_ynode *k = INN_YMAP_KEY(opt, i), *d = INN_YMAP_VAL(opt, i);
+
+		inn_l_path(q, sizeof(q), inn_l_path(p, sizeof(p), path, "optional_params"),
+		           k->value);
+		if (!inn_l_name_ok(k->value) || d->kind != INN_Y_SCALAR)
+			inn_l_err(lc, d, "%s: must be a parameter name with a text default", q);
+		else if (gp_add_string_param(g, k->value, 0, d->value) != 0)
+			inn_l_err(lc, d, "out of memory");
+	}
+}
+
+/* A golden path with parameters that names a provider's workflow runs its
+ * own load of that file with the parameters joined (the provider's stays
+ * as it is for everyone else). */
+static void
+gp_own_workflow(inn_goldenpath *g, const inn_lctx *lc, const inn_ynode *at,
+                const inn_load_ctx *ctx)
+{
+	const inn_workflow *shared = g->workflow;
+	inn_l_wf_extra declared = { g->params, g->nparams, shared->provider != NULL };
+	inn_workflow *wf = NULL;
+	int bad = 0;
+
+	if (g->owns_workflow || g->nparams == 0)
+		return;
+	g->workflow = NULL;
+	if (inn_l_workflow_load(&wf, shared->file, ctx, &declared, lc->diag) != 0)
+		return;
+	free(wf->name);
+	free(wf->base_dir);
+	wf->name = inn_l_dup(shared->name, &bad);
+	wf->base_dir = inn_l_dup(shared->base_dir, &bad);
+	wf->provider = inn_l_dup(shared->provider, &bad);
+	wf->operation = inn_l_dup(shared->operation, &bad);
+	if (shared->category != NULL) {
+		free(wf->category);
+		wf->category = inn_l_dup(shared->category, &bad);
+	}
+	if (wf->description == NULL)
+		wf->description = inn_l_dup(shared->description, &bad);
+	if (bad) {
+		inn_l_err(lc, at, "out of memory");
+		inn_workflow_free(wf);
+		return;
+	}
+	g->workflow = wf;
+	g->owns_workflow = 1;
 }
 
 static void
@@ -376,9 +493,12 @@ load_goldenpaths(inn_catalog *c, const char *file, const inn_load_ctx *ctx,
 		}
 		if (g->workflow_ref == NULL && diag->nerrors == nerr0)
 			inn_l_err(&lc, v, "%s: missing required field \"workflow\"", path);
+		gp_params(g, &lc, inn_ymap_get(v, "parameters"), path);
+		gp_legacy_params(g, &lc, v, path);
 		if (g->workflow_ref != NULL)
 			gp_workflow(c, g, &lc, inn_ymap_get(v, "workflow"), gdir, ctx, path);
-		gp_params(g, &lc, inn_ymap_get(v, "parameters"), path);
+		if (g->workflow != NULL)
+			gp_own_workflow(g, &lc, inn_ymap_get(v, "workflow"), ctx);
 		if (g->name == NULL || diag->nerrors != nerr0) {
 			goldenpath_free(g);
 			memset(g, 0, sizeof(*g));

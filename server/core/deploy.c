@@ -1,7 +1,7 @@
 /*
  * deploy.c - plans a Score spec's deployment (deploy.h): resolves each
- * resource type to its provider's create workflow, keeps the params that
- * workflow declares, and keeps the template data (`app`, `resources`)
+ * resource type to its provider's create workflow, gives it the standard
+ * inputs and the params it declares, and keeps the template data (`app`, `resources`)
  * that the resource parts and the main workflow see, filling in each
  * resource's outputs as it is provisioned.
  */
@@ -63,16 +63,53 @@ report(inn_diag *d, inn_diag_level level, const inn_score *spec,
 	return level == INN_DIAG_ERROR ? inn_error_set(INN_EINVAL, "%s", msg) : 0;
 }
 
+/* The standard inputs (model.h) the workflow declares or reads go to
+ * part->params, as the original's engine gave them to every resource
+ * operation; the resource's own params (plan_params) may override them. */
+static int
+plan_standard_inputs(inn_deploy_part *part, const inn_score *spec,
+                     const inn_score_resource *r)
+{
+	char bucket[512], ns[512];
+	const char *vals[INN_STD_INPUTS];
+	int i;
+
+	snprintf(bucket, sizeof(bucket), "%s-%s", spec->app, r->name);
+	snprintf(ns, sizeof(ns), "%s-default", spec->app);
+	vals[0] = spec->app;
+	vals[1] = r->name;
+	vals[2] = r->type;
+	vals[3] = bucket;
+	vals[4] = ns;
+	for (i = 0; i < INN_STD_INPUTS; i++) {
+		const char *name = inn_param_standard_name(i);
+		json_object *v;
+
+		if (!(part->wf->std_inputs & (1u << i)) &&
+		    inn_workflow_param(part->wf, name, strlen(name)) == NULL)
+			continue;
+		if ((v = json_object_new_string(vals[i])) == NULL)
+			return inn_error_set(INN_ENOMEM, "out of memory");
+		json_object_object_add(part->params, name, v);
+	}
+	return 0;
+}
+
 /* The params of r that part->wf declares go to part->params; each other
  * one is an error (strict) or a warning.  0, or INN_EINVAL (reported). */
 static int
 plan_params(inn_deploy_part *part, const inn_score *spec, const inn_score_resource *r,
             int flags, inn_diag *d)
 {
-	if (r->params == NULL)
-		return 0;
+	int rc;
+
+	if ((rc = plan_standard_inputs(part, spec, r)) != 0 || r->params == NULL)
+		return rc;
 	json_object_object_foreach(r->params, k, v) {
-		if (inn_workflow_param(part->wf, k, strlen(k)) != NULL) {
+		int std = inn_param_standard_input(k, strlen(k));
+
+		if (inn_workflow_param(part->wf, k, strlen(k)) != NULL ||
+		    (std >= 0 && (part->wf->std_inputs & (1u << std)))) {
 			json_object_object_add(part->params, k, inn_json_copy(v));
 			continue;
 		}

@@ -2,7 +2,11 @@
  * deploy.h - the deployment plan of a Score spec, the one the server and
  * `innominatus-ctl run --local` both follow: each resource of the spec is
  * provisioned by the create workflow of the provider offering its type,
- * with the params that workflow declares, before the main workflow runs;
+ * with the params that workflow declares and the standard inputs of a
+ * resource operation it declares or reads (model.h: app_name,
+ * resource_name, resource_type, bucket_name = <app>-<resource>, namespace =
+ * <app>-default; a resource param of the same name wins), before the main
+ * workflow runs;
  * templates see the spec's application as `app` and each resource as
  * `resources.<name>` (its name, type and, once provisioned, its outputs).
  *
@@ -37,7 +41,8 @@ typedef struct inn_deploy_part {
 	const char *type;              /* its type as the spec asks for it (owned by the plan) */
 	const inn_provider *provider;  /* the provider offering the type */
 	const inn_workflow *wf;        /* that provider's create workflow */
-	json_object *params;           /* the params wf gets: the declared ones (owned by the plan) */
+	json_object *params;           /* the params wf gets: the standard inputs and the
+	                                  declared ones (owned by the plan) */
 } inn_deploy_part;
 
 typedef struct inn_deploy inn_deploy;

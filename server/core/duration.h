@@ -8,7 +8,17 @@
 
 #include <stdint.h>
 
-/* Returns 0 and the duration in *ms, or -1 if s is not a duration. */
+/* Returns 0 and the duration in *ms, or -1 if s is not a duration.  The
+ * syntax of step timeouts and maxWorkflowDuration (what the bundled
+ * plugins' pu_parse_duration_ms also reads). */
 int inn_parse_duration_ms(const char *s, int64_t *ms);
+
+/* A `duration` parameter's value, as the original's golden-path validator
+ * accepted it: Go's time.ParseDuration ("1h30m", "1.5h", "300ms", "-2h",
+ * "100ns", "2us", "0"), or a whole number of days or weeks ("7d", "1w",
+ * "-1d"), and -- this engine's own spelling -- a bare number of seconds
+ * ("90").  Returns 0 and the duration in *ms (rounded towards zero), or -1
+ * (also past about 292 years, Go's limit). */
+int inn_parse_param_duration_ms(const char *s, int64_t *ms);
 
 #endif

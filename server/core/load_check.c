@@ -66,6 +66,19 @@ known_root(const char *name, size_t len)
 
 /* --- template references -------------------------------------------------- */
 
+/* Non-zero when name[0..len) was declared, but its declaration refused
+ * (already reported). */
+static int
+refused_param(const struct wf_load *L, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < L->nrefused; i++)
+		if (strlen(L->refused[i]) == len && memcmp(L->refused[i], name, len) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 ref_cb(void *ud, const char *ref)
 {
@@ -84,7 +97,13 @@ ref_cb(void *ud, const char *ref)
 		const char *name = ref + 11;
 		size_t len = strcspn(name, ".[");
 
-		if (inn_workflow_param(wf, name, len) == NULL)
+		int std = L->provider ? inn_param_standard_input(name, len) : -1;
+
+		/* a provider's workflow reads the standard inputs of a resource
+		 * operation undeclared, as the original's did (model.h) */
+		if (inn_workflow_param(wf, name, len) == NULL && std >= 0)
+			L->wf->std_inputs |= 1u << std;
+		else if (inn_workflow_param(wf, name, len) == NULL && !refused_param(L, name, len))
 			inn_l_err(&L->lc, rc->at, "%s: references parameters.%.*s, which is not "
 			          "declared in parameters", who, (int)len, name);
 	} else if (strncmp(ref, "steps.", 6) == 0) {

@@ -88,6 +88,26 @@ int inn_l_param_parse(const inn_lctx *lc, const inn_ynode *node,
                       const inn_ynode *name_key, const char *path, inn_param *out);
 void inn_l_params_free(inn_param *params, size_t n);
 void inn_l_param_free(inn_param *p);
+/* strdup of s, NULL for NULL; sets *bad when out of memory. */
+char *inn_l_dup(const char *s, int *bad);
+/* A deep copy of src into dst (its pattern compiled anew).  0, or -1 when
+ * out of memory (dst then holds nothing). */
+int inn_l_param_copy(inn_param *dst, const inn_param *src);
+
+/* load_workflow.c: what a caller adds when it loads a workflow file.
+ * params: the parameters a golden path declares for it -- they join the
+ * workflow's own, and replace one of the same name (the golden path's
+ * declaration is what a run of it follows), before its templates are
+ * checked; provider: a provider's workflow, whose templates may read the
+ * standard inputs without declaring them (model.h). */
+typedef struct inn_l_wf_extra {
+	const inn_param *params;
+	size_t nparams;
+	int provider;
+} inn_l_wf_extra;
+/* inn_workflow_load_file with x (NULL: nothing added). */
+int inn_l_workflow_load(inn_workflow **out, const char *path, const inn_load_ctx *ctx,
+                        const inn_l_wf_extra *x, inn_diag *diag);
 /* wf->param_byname: the parameters sorted by name; -1 on ENOMEM. */
 int inn_l_params_index(inn_workflow *wf);
 

@@ -10,15 +10,16 @@
 
 #include <errno.h>
 #include <math.h>
-#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "duration.h"
 #include "error.h"
 #include "load_int.h"
+#include "pattern.h"
 #include "tmpl.h"
 
 static const char *const param_keys[] = {
@@ -35,6 +36,7 @@ static const struct param_type {
 	const char *written, *type, *noun;
 } param_types[] = {
 	{ "string", "string", "a string" },
+	{ "", "string", "a string" }, /* the original: an empty type is a string */
 	{ "number", "number", "a number" },
 	{ "float", "number", "a number" },
 	{ "integer", "integer", "an integer" },
@@ -94,6 +96,20 @@ is_scalar_json(json_object *v)
 	       t == json_type_boolean;
 }
 
+/* The words the original's golden paths took for a boolean, in any case:
+ * 1 (true, yes, on, 1), 0 (false, no, off, 0), or -1. */
+static int
+bool_word(const char *s)
+{
+	static const char *const words[] = { "false", "no", "off", "0", "true", "yes", "on", "1" };
+	size_t i;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcasecmp(s, words[i]) == 0)
+			return i >= 4;
+	return -1;
+}
+
 static int
 type_matches(const char *type, json_object *v)
 {
@@ -109,8 +125,7 @@ type_matches(const char *type, json_object *v)
 	if (strcmp(type, "array") == 0)
 		return t == json_type_array;
 	if (strcmp(type, "boolean") == 0)
-		return t == json_type_boolean ||
-		       (s != NULL && (strcmp(s, "true") == 0 || strcmp(s, "false") == 0));
+		return t == json_type_boolean || (s != NULL && bool_word(s) >= 0);
 	if (strcmp(type, "number") == 0) {
 		if (t == json_type_int || t == json_type_double)
 			return 1;
@@ -141,7 +156,7 @@ type_matches(const char *type, json_object *v)
 
 		if (t == json_type_int)
 			return json_object_get_int64(v) >= 0;
-		return s != NULL && inn_parse_duration_ms(s, &ms) == 0;
+		return s != NULL && inn_parse_param_duration_ms(s, &ms) == 0;
 	}
 	return 1;
 }
@@ -174,8 +189,38 @@ whole_number(json_object *v)
 	return 1;
 }
 
-/* The allowed values and the pattern of p, for a value already of its
- * type.  txt names the value in the message (`"abc"`, or `its (secret)
+/* An integer value against p's min and max (the original's golden-path
+ * bounds).  0, or -1 with why. */
+static int
+value_in_range(const inn_param *p, json_object *v, const char *txt, char *why, size_t len)
+{
+	long long n;
+
+	if ((!p->has_min && !p->has_max) || p->type == NULL || strcmp(p->type, "integer") != 0)
+		return 0;
+	if (json_object_is_type(v, json_type_string)) {
+		char *end;
+
+		errno = 0;
+		n = strtoll(json_object_get_string(v), &end, 10);
+		if (*end != '\0' || errno != 0)
+			return 0; /* not an integer: the type check says so */
+	} else {
+		n = (long long)json_object_get_int64(v);
+	}
+	if (p->has_min && n < p->min) {
+		snprintf(why, len, "%s is less than the minimum %lld", txt, (long long)p->min);
+		return -1;
+	}
+	if (p->has_max && n > p->max) {
+		snprintf(why, len, "%s is more than the maximum %lld", txt, (long long)p->max);
+		return -1;
+	}
+	return 0;
+}
+
+/* The allowed values, the pattern and the bounds of p, for a value already
+ * of its type.  txt names the value in the message (`"abc"`, or `its (secret)
  * value`: a secret's value and its allowed values are never quoted, the
  * message goes to logs and API answers); the allowed list is shown cut at
  * 60 bytes when cut is set, whole otherwise.  0, or -1 with why. */
@@ -212,23 +257,29 @@ value_allowed(const inn_param *p, json_object *v, const char *txt, int cut, char
 		}
 	}
 	if (p->pattern != NULL && is_scalar_json(v)) {
-		regex_t re;
+		inn_pattern *own = NULL;
+		const char *s = json_object_get_string(v);
+		char err[200];
 		int m;
 
-		/* a loaded declaration's pattern compiles (inn_l_param_parse) */
-		if (regcomp(&re, p->pattern, REG_EXTENDED | REG_NOSUB) != 0) {
-			snprintf(why, len, "its pattern \"%s\" is not a valid regular expression",
-			         p->pattern);
+		/* a loaded declaration's pattern is compiled (inn_l_param_parse) */
+		if (p->re == NULL && inn_pattern_compile(&own, p->pattern, err, sizeof(err)) != 0) {
+			snprintf(why, len, "its pattern \"%s\" is not a valid regular expression: "
+			         "%s", p->pattern, err);
 			return -1;
 		}
-		m = regexec(&re, json_object_get_string(v), 0, NULL, 0);
-		regfree(&re);
-		if (m != 0) {
+		m = inn_pattern_match(p->re != NULL ? p->re : own, s, strlen(s), err, sizeof(err));
+		inn_pattern_free(own);
+		if (m < 0) {
+			snprintf(why, len, "%s: %s", txt, err);
+			return -1;
+		}
+		if (m == 0) {
 			snprintf(why, len, "%s does not match the pattern %s", txt, p->pattern);
 			return -1;
 		}
 	}
-	return 0;
+	return value_in_range(p, v, txt, why, len);
 }
 
 int
@@ -264,9 +315,46 @@ void
 inn_l_param_free(inn_param *p)
 {
 	INN_FREE_ALL(p->name, p->type, p->description, p->pattern);
+	inn_pattern_free(p->re);
 	json_object_put(p->def);
 	json_object_put(p->allowed);
 	memset(p, 0, sizeof(*p));
+}
+
+char *
+inn_l_dup(const char *s, int *bad)
+{
+	char *d = s != NULL ? strdup(s) : NULL;
+
+	if (s != NULL && d == NULL)
+		*bad = 1;
+	return d;
+}
+
+int
+inn_l_param_copy(inn_param *dst, const inn_param *src)
+{
+	char why[256];
+	int bad = 0;
+
+	*dst = *src;
+	dst->name = inn_l_dup(src->name, &bad);
+	dst->type = inn_l_dup(src->type, &bad);
+	dst->description = inn_l_dup(src->description, &bad);
+	dst->pattern = inn_l_dup(src->pattern, &bad);
+	dst->re = NULL;
+	dst->def = src->def != NULL ? inn_json_copy(src->def) : NULL;
+	dst->allowed = src->allowed != NULL ? inn_json_copy(src->allowed) : NULL;
+	if ((src->def != NULL && dst->def == NULL) ||
+	    (src->allowed != NULL && dst->allowed == NULL) ||
+	    (src->re != NULL && inn_pattern_compile(&dst->re, src->pattern, why,
+	                                            sizeof(why)) != 0))
+		bad = 1;
+	if (bad) {
+		inn_l_param_free(dst);
+		return -1;
+	}
+	return 0;
 }
 
 /* inn_l_params_free's clear. */
@@ -311,6 +399,50 @@ param_allowed(const inn_lctx *lc, const inn_ynode *node, const char *path, inn_p
 		}
 	if ((out->allowed = inn_ynode_to_json(a)) == NULL) {
 		inn_l_err(lc, node, "%s: %s", path, inn_error_last());
+		return -1;
+	}
+	return 0;
+}
+
+/* min and max (the original's bounds of an integer parameter): whole
+ * numbers, min not above max; ignored with a warning on other types.
+ * 0, or -1 (reported). */
+static int
+param_bounds(const inn_lctx *lc, const inn_ynode *node, const char *path, inn_param *out)
+{
+	static const char *const keys[] = { "min", "max" };
+	int64_t *vals[] = { &out->min, &out->max };
+	int *has[] = { &out->has_min, &out->has_max };
+	char p[INN_L_PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		const inn_ynode *n = inn_ymap_get(node, keys[i]);
+		json_object *v;
+
+		if (n == NULL || inn_l_is_null(n))
+			continue;
+		inn_l_path(p, sizeof(p), path, keys[i]);
+		if (strcmp(out->type, "integer") != 0) {
+			inn_l_warn(lc, inn_ymap_key(node, keys[i]), "%s: applies to integer "
+			           "parameters only; ignored (parameter \"%s\" is of type %s)", p,
+			           out->name, out->type);
+			continue;
+		}
+		v = n->kind == INN_Y_SCALAR ? inn_ynode_to_json(n) : NULL;
+		if (v == NULL || !json_object_is_type(v, json_type_int)) {
+			json_object_put(v);
+			inn_l_err(lc, n, "%s: must be a whole number", p);
+			return -1;
+		}
+		*vals[i] = json_object_get_int64(v);
+		*has[i] = 1;
+		json_object_put(v);
+	}
+	if (out->has_min && out->has_max && out->min > out->max) {
+		inn_l_err(lc, inn_ymap_get(node, "max"), "%s: %lld is less than min %lld",
+		          inn_l_path(p, sizeof(p), path, "max"), (long long)out->max,
+		          (long long)out->min);
 		return -1;
 	}
 	return 0;
@@ -372,22 +504,13 @@ inn_l_param_parse(const inn_lctx *lc, const inn_ynode *node, const inn_ynode *na
 	if (inn_l_string(lc, node, "description", path, &out->description) != 0 ||
 	    inn_l_string(lc, node, "pattern", path, &out->pattern) != 0)
 		goto fail;
-	if (out->pattern != NULL) {
-		regex_t re;
-		int rc = regcomp(&re, out->pattern, REG_EXTENDED | REG_NOSUB);
-
-		if (rc != 0) {
-			char msg[128];
-
-			regerror(rc, &re, msg, sizeof(msg));
-			inn_l_err(lc, inn_ymap_get(node, "pattern"), "%s: not a valid "
-			          "extended regular expression: %s",
-			          inn_l_path(p, sizeof(p), path, "pattern"), msg);
-			goto fail;
-		}
-		regfree(&re);
+	if (out->pattern != NULL &&
+	    inn_pattern_compile(&out->re, out->pattern, why, sizeof(why)) != 0) {
+		inn_l_err(lc, inn_ymap_get(node, "pattern"), "%s: not a valid regular expression "
+		          "(Go RE2 syntax): %s", inn_l_path(p, sizeof(p), path, "pattern"), why);
+		goto fail;
 	}
-	if (param_allowed(lc, node, path, out) != 0)
+	if (param_allowed(lc, node, path, out) != 0 || param_bounds(lc, node, path, out) != 0)
 		goto fail;
 	if ((n = inn_ymap_get(node, "default")) != NULL && !inn_l_is_null(n)) {
 		if ((out->def = inn_ynode_to_json(n)) == NULL)
@@ -540,17 +663,11 @@ coerce_param(const inn_workflow *wf, const inn_param *p, json_object *v,
 			*out = json_object_get(v);
 			return 0;
 		}
-		if (s != NULL && (strcmp(s, "true") == 0 || strcmp(s, "yes") == 0 ||
-		                  strcmp(s, "1") == 0)) {
-			*out = json_object_new_boolean(1);
+		if (s != NULL && bool_word(s) >= 0) {
+			*out = json_object_new_boolean(bool_word(s));
 			return 0;
 		}
-		if (s != NULL && (strcmp(s, "false") == 0 || strcmp(s, "no") == 0 ||
-		                  strcmp(s, "0") == 0)) {
-			*out = json_object_new_boolean(0);
-			return 0;
-		}
-		return param_error(wf, p, "must be true or false");
+		return param_error(wf, p, "must be true or false (also yes/no, on/off, 1/0)");
 	}
 	if (strcmp(t, "map") == 0 || strcmp(t, "object") == 0 || strcmp(t, "array") == 0 ||
 	    strcmp(t, "list") == 0) {
@@ -576,8 +693,9 @@ coerce_param(const inn_workflow *wf, const inn_param *p, json_object *v,
 	if (strcmp(t, "duration") == 0) {
 		int64_t ms;
 
-		if (s == NULL || inn_parse_duration_ms(s, &ms) != 0)
-			return param_error(wf, p, "\"%s\" is not a duration (e.g. 30s, 5m, 2h)",
+		if (s == NULL || inn_parse_param_duration_ms(s, &ms) != 0)
+			return param_error(wf, p, "\"%s\" is not a duration (e.g. 30s, 5m, 1h30m, "
+			                   "7d, 1w)",
 			                   s ? s : json_object_get_string(v));
 		*out = json_object_get(v);
 		return 0;
@@ -660,12 +778,81 @@ unknown_param(const inn_workflow *wf, const char *k)
 	                     "%s)", wf->name, k, wf->nparams ? names : "none");
 }
 
+/* The standard inputs of a resource operation, in bit order (model.h). */
+static const char *const std_inputs[INN_STD_INPUTS] = {
+	"app_name", "resource_name", "resource_type", "bucket_name", "namespace"
+};
+
+int
+inn_param_standard_input(const char *name, size_t len)
+{
+	int i;
+
+	for (i = 0; i < INN_STD_INPUTS; i++)
+		if (strlen(std_inputs[i]) == len && strncmp(std_inputs[i], name, len) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+inn_param_standard_name(int i)
+{
+	return i >= 0 && i < INN_STD_INPUTS ? std_inputs[i] : NULL;
+}
+
+/* Non-zero when wf reads the undeclared standard input name. */
+static int
+reads_standard_input(const inn_workflow *wf, const char *name)
+{
+	int b = inn_param_standard_input(name, strlen(name));
+
+	return b >= 0 && (wf->std_inputs & (1u << b)) != 0;
+}
+
+/* The value of parameter p (given, else its default) into params; *total
+ * counts the given values' JSON bytes.  0, or the error (set). */
+static int
+resolve_one(const inn_workflow *wf, const inn_param *p, json_object *given,
+            json_object *params, size_t *total)
+{
+	json_object *v = NULL, *given_v = NULL;
+	int rc;
+
+	if (given != NULL && json_object_object_get_ex(given, p->name, &given_v) &&
+	    given_v != NULL) {
+		if ((rc = coerce_param(wf, p, given_v, &v)) != 0)
+			return rc;
+	} else if (p->def != NULL) {
+		v = inn_json_copy(p->def);
+	} else if (p->required) {
+		return param_error(wf, p, "is required (%s)", p->description ?
+		                   p->description : "no default");
+	}
+	/* the limits apply to what a caller gives; defaults are the
+	 * workflow author's, checked when the workflow loads */
+	if ((given_v != NULL && (rc = param_text_ok(wf, p, v, 0)) != 0) ||
+	    (rc = check_param_value(wf, p, v)) != 0) {
+		json_object_put(v);
+		return rc;
+	}
+	if (v != NULL && given_v != NULL)
+		*total += strlen(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+	if (*total > INN_PARAMS_TOTAL_MAX) {
+		json_object_put(v);
+		return inn_error_set(INN_EINVAL, "workflow \"%s\": its parameter values "
+		                     "together exceed the limit of %d bytes", wf->name,
+		                     INN_PARAMS_TOTAL_MAX);
+	}
+	json_object_object_add(params, p->name, v);
+	return 0;
+}
+
 int
 inn_params_resolve(const inn_workflow *wf, json_object *given, json_object **out)
 {
 	json_object *params = json_object_new_object();
 	size_t total = 0, i;
-	int rc = 0;
+	int rc = 0, b;
 
 	*out = NULL;
 	if (params == NULL)
@@ -673,44 +860,30 @@ inn_params_resolve(const inn_workflow *wf, json_object *given, json_object **out
 	if (given != NULL) {
 		json_object_object_foreach(given, k, v) {
 			(void)v;
-			if (inn_workflow_param(wf, k, strlen(k)) == NULL) {
+			if (inn_workflow_param(wf, k, strlen(k)) == NULL &&
+			    !reads_standard_input(wf, k)) {
 				rc = unknown_param(wf, k);
 				goto err;
 			}
 		}
 	}
-	for (i = 0; i < wf->nparams; i++) {
-		const inn_param *p = &wf->params[i];
-		json_object *v = NULL, *given_v = NULL;
+	for (i = 0; i < wf->nparams; i++)
+		if ((rc = resolve_one(wf, &wf->params[i], given, params, &total)) != 0)
+			goto err;
+	/* the standard inputs it reads undeclared: required strings */
+	for (b = 0; b < INN_STD_INPUTS; b++) {
+		inn_param sp;
 
-		if (given != NULL && json_object_object_get_ex(given, p->name, &given_v) &&
-		    given_v != NULL) {
-			if ((rc = coerce_param(wf, p, given_v, &v)) != 0)
-				goto err;
-		} else if (p->def != NULL) {
-			v = inn_json_copy(p->def);
-		} else if (p->required) {
-			rc = param_error(wf, p, "is required (%s)", p->description ?
-			                 p->description : "no default");
+		if (!(wf->std_inputs & (1u << b)))
+			continue;
+		memset(&sp, 0, sizeof(sp));
+		sp.name = (char *)std_inputs[b];
+		sp.type = (char *)"string";
+		sp.required = 1;
+		sp.description = (char *)"a standard input: a Score deployment gives it to a "
+		                 "resource's operation workflow; a direct run must give it";
+		if ((rc = resolve_one(wf, &sp, given, params, &total)) != 0)
 			goto err;
-		}
-		/* the limits apply to what a caller gives; defaults are the
-		 * workflow author's, checked when the workflow loads */
-		if ((given_v != NULL && (rc = param_text_ok(wf, p, v, 0)) != 0) ||
-		    (rc = check_param_value(wf, p, v)) != 0) {
-			json_object_put(v);
-			goto err;
-		}
-		if (v != NULL && given_v != NULL)
-			total += strlen(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
-		if (total > INN_PARAMS_TOTAL_MAX) {
-			json_object_put(v);
-			rc = inn_error_set(INN_EINVAL, "workflow \"%s\": its parameter values "
-			                   "together exceed the limit of %d bytes", wf->name,
-			                   INN_PARAMS_TOTAL_MAX);
-			goto err;
-		}
-		json_object_object_add(params, p->name, v);
 	}
 	*out = params;
 	return 0;

@@ -147,6 +147,10 @@ add_workflow(struct prov_load *P, inn_workflow *wf, const inn_ynode *at)
 	return 0;
 }
 
+/* How a provider's workflow files load: their templates may read the
+ * standard inputs of a resource operation undeclared (model.h). */
+static const inn_l_wf_extra provider_wf = { NULL, 0, 1 };
+
 /* The original form's workflows[] list. */
 static void
 load_workflow_list(struct prov_load *P, const inn_ynode *list)
@@ -204,7 +208,7 @@ load_workflow_list(struct prov_load *P, const inn_ynode *list)
 		                  inn_l_path(p, sizeof(p), path, "file"), P->p->dir, P->dir,
 		                  file, 0, &joined, NULL) != 0)
 			goto next;
-		if (inn_workflow_load_file(&wf, joined, P->ctx, P->lc.diag) != 0)
+		if (inn_l_workflow_load(&wf, joined, P->ctx, &provider_wf, P->lc.diag) != 0)
 			goto next;
 		if (strcmp(wf->name, name) != 0) {
 			inn_l_warn(&P->lc, inn_ymap_get(e, "name"), "%s: workflow \"%s\" is "
@@ -284,7 +288,7 @@ load_workflow_dir(struct prov_load *P, const inn_ynode *at, const char *rel, int
 		    (frel = inn_l_join(rel, ents[i]->d_name)) != NULL &&
 		    inn_l_confine(&P->lc, at, "workflows_dir", P->p->dir, P->dir, frel, 0,
 		                  &file, NULL) == 0 &&
-		    inn_workflow_load_file(&wf, file, P->ctx, P->lc.diag) == 0)
+		    inn_l_workflow_load(&wf, file, P->ctx, &provider_wf, P->lc.diag) == 0)
 			add_workflow(P, wf, at);
 		free(file);
 		free(frel);

@@ -64,6 +64,7 @@ load_params(struct wf_load *L, const inn_ynode *node, const char *path)
 		return;
 	if ((wf->params = calloc(cnt, sizeof(*wf->params))) == NULL ||
 	    (L->pdef = calloc(cnt, sizeof(*L->pdef))) == NULL ||
+	    (L->refused = calloc(cnt, sizeof(*L->refused))) == NULL ||
 	    (orig = calloc(cnt, sizeof(*orig))) == NULL ||
 	    (first = calloc(cnt, sizeof(*first))) == NULL) {
 		inn_l_err(&L->lc, node, "out of memory");
@@ -81,8 +82,13 @@ load_params(struct wf_load *L, const inn_ynode *node, const char *path)
 			item = INN_YMAP_VAL(node, i);
 			inn_l_path(p, sizeof(p), path, key->value);
 		}
-		if (inn_l_param_parse(&L->lc, item, key, p, pa) != 0)
+		if (inn_l_param_parse(&L->lc, item, key, p, pa) != 0) {
+			const inn_ynode *nm = key != NULL ? key : inn_ymap_get(item, "name");
+
+			if (nm != NULL && nm->kind == INN_Y_SCALAR && L->refused != NULL)
+				L->refused[L->nrefused++] = nm->value;
 			continue;
+		}
 		if (item->kind == INN_Y_MAP)
 			L->pdef[nparsed] = inn_ymap_get(item, "default");
 		orig[nparsed] = i;
@@ -130,6 +136,49 @@ load_params(struct wf_load *L, const inn_ynode *node, const char *path)
 out:
 	free(orig);
 	free(first);
+}
+
+/* The parameters a golden path declares for the workflow (x->params) join
+ * its own, replacing one of the same name (whose default node, in pdef,
+ * is then no longer its declaration).  Before the templates are checked. */
+static void
+add_declared(struct wf_load *L, const inn_l_wf_extra *x, const inn_ynode *at)
+{
+	inn_workflow *wf = L->wf;
+	size_t k, i;
+
+	for (k = 0; x != NULL && k < x->nparams; k++) {
+		const inn_param *src = &x->params[k];
+		inn_param *np;
+
+		for (i = 0; i < wf->nparams && strcmp(wf->params[i].name, src->name) != 0; i++)
+			;
+		if (i < wf->nparams) {
+			inn_l_param_free(&wf->params[i]);
+			if (L->pdef != NULL)
+				L->pdef[i] = NULL;
+		} else if ((np = realloc(wf->params, (wf->nparams + 1) * sizeof(*np))) != NULL) {
+			wf->params = np;
+			wf->nparams++;
+		} else {
+			goto nomem;
+		}
+		if (inn_l_param_copy(&wf->params[i], src) != 0) {
+			/* keep the array whole: a copy failed, drop the slot */
+			memmove(&wf->params[i], &wf->params[i + 1],
+			        (wf->nparams - i - 1) * sizeof(*wf->params));
+			if (L->pdef != NULL && i < L->npdef)
+				memmove(&L->pdef[i], &L->pdef[i + 1],
+				        (L->npdef - i - 1) * sizeof(*L->pdef));
+			wf->nparams--;
+			goto nomem;
+		}
+	}
+	if (x != NULL && x->nparams > 0 && inn_l_params_index(wf) != 0)
+		goto nomem;
+	return;
+nomem:
+	inn_l_err(&L->lc, at, "out of memory");
 }
 
 /* --- the workflow --------------------------------------------------------- */
@@ -311,7 +360,7 @@ base_dir_of(const char *file)
 
 static int
 load_doc(inn_workflow **out, const char *name, const inn_ydoc *doc,
-         const inn_load_ctx *ctx, inn_diag *diag)
+         const inn_load_ctx *ctx, const inn_l_wf_extra *x, inn_diag *diag)
 {
 	static const inn_load_ctx none = { NULL, NULL };
 	struct wf_load L;
@@ -324,6 +373,7 @@ load_doc(inn_workflow **out, const char *name, const inn_ydoc *doc,
 	L.lc.diag = diag;
 	inn_l_next_doc(diag, doc);
 	L.ctx = ctx ? ctx : &none;
+	L.provider = x != NULL && x->provider;
 	L.budget = MAX_WALK_NODES;
 	if ((L.wf = calloc(1, sizeof(*L.wf))) == NULL ||
 	    (L.wf->file = strdup(name)) == NULL ||
@@ -369,9 +419,11 @@ load_doc(inn_workflow **out, const char *name, const inn_ydoc *doc,
 
 	if ((n = section(&L, root, spec, "parameters", path, sizeof(path))) != NULL)
 		load_params(&L, n, path);
+	L.npdef = L.pdef != NULL ? L.wf->nparams : 0;
+	add_declared(&L, x, root);
 	/* parameter defaults may reference other parameters */
-	for (i = 0; i < L.wf->nparams; i++)
-		if (L.pdef != NULL && L.pdef[i] != NULL) {
+	for (i = 0; i < L.npdef; i++)
+		if (L.pdef[i] != NULL) {
 			struct ref_check rc = { &L, -1, "", NULL, 0 };
 			char p[INN_L_PATH_MAX];
 
@@ -396,6 +448,7 @@ load_doc(inn_workflow **out, const char *name, const inn_ydoc *doc,
 	}
 out:
 	free(L.pdef);
+	free(L.refused);
 	if (L.pos != NULL && L.wf != NULL) {
 		for (i = 0; i < L.wf->nsteps; i++)
 			free(L.pos[i].deps);
@@ -411,26 +464,45 @@ out:
 	return 0;
 }
 
-/* inn_l_build_fn for inn_l_load_yaml: arg is the inn_load_ctx (or NULL). */
+/* What inn_l_load_yaml hands build_doc. */
+struct load_args {
+	const inn_load_ctx *ctx;
+	const inn_l_wf_extra *x;
+};
+
+/* inn_l_build_fn for inn_l_load_yaml: arg is a struct load_args. */
 static int
 build_doc(void *out, const char *name, const inn_ydoc *doc, const void *arg,
           inn_diag *diag)
 {
-	return load_doc(out, name, doc, arg, diag);
+	const struct load_args *a = arg;
+
+	return load_doc(out, name, doc, a->ctx, a->x, diag);
 }
 
 int
 inn_workflow_load_string(inn_workflow **out, const char *name, const char *text,
                          size_t len, const inn_load_ctx *ctx, inn_diag *diag)
 {
+	struct load_args a = { ctx, NULL };
+
 	*out = NULL;
-	return inn_l_load_yaml(name, text != NULL ? text : "", len, build_doc, out, ctx, diag);
+	return inn_l_load_yaml(name, text != NULL ? text : "", len, build_doc, out, &a, diag);
 }
 
 int
 inn_workflow_load_file(inn_workflow **out, const char *path, const inn_load_ctx *ctx,
                        inn_diag *diag)
 {
+	return inn_l_workflow_load(out, path, ctx, NULL, diag);
+}
+
+int
+inn_l_workflow_load(inn_workflow **out, const char *path, const inn_load_ctx *ctx,
+                    const inn_l_wf_extra *x, inn_diag *diag)
+{
+	struct load_args a = { ctx, x };
+
 	*out = NULL;
-	return inn_l_load_yaml(path, NULL, 0, build_doc, out, ctx, diag);
+	return inn_l_load_yaml(path, NULL, 0, build_doc, out, &a, diag);
 }

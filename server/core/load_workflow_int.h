@@ -29,11 +29,19 @@ struct wf_load {
 	size_t *byname;             /* step indices sorted by name */
 	size_t nbyname;
 	const inn_ynode **pdef;      /* each parameter's default node, or NULL */
+	size_t npdef;                /* how many parameters pdef covers (those of
+	                              * the file, before a golden path's join) */
 	size_t budget;
 	const inn_ynode *vars;       /* the variables mapping, or NULL */
 	size_t vars_visible;         /* how many of its entries a template being
 	                              * checked can read (they render in order,
 	                              * after the parameters) */
+	int provider;                /* a provider's workflow: may read the
+	                              * standard inputs undeclared (model.h) */
+	const char **refused;        /* names of parameter declarations that were
+	                              * refused (reported once, not again at
+	                              * each reference) */
+	size_t nrefused;
 };
 
 /* Context for one template reference check. */

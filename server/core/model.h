@@ -60,7 +60,12 @@ typedef struct inn_param {
 	json_object *def;     /* typed default or NULL */
 	char *description;
 	json_object *allowed; /* array of allowed values (enum) or NULL */
-	char *pattern;        /* POSIX ERE the value must match, or NULL */
+	char *pattern;        /* Go RE2 syntax (pattern.h) a value must match
+	                         somewhere (unanchored, as Go's MatchString), or NULL */
+	struct inn_pattern *re; /* pattern compiled once when loaded (NULL: compiled
+	                         for each check, e.g. a declaration built by hand) */
+	int64_t min, max;     /* bounds of an integer parameter's value */
+	int has_min, has_max;
 	int line, col;
 } inn_param;
 
@@ -120,6 +125,9 @@ typedef struct inn_workflow {
 	size_t nsteps;
 	json_object *outputs; /* name -> value template, never NULL */
 	int64_t timeout_ms;   /* workflow timeout (spec.timeout / timeout), 0: none */
+	unsigned std_inputs;  /* a provider's workflow: the standard inputs
+	                         (inn_param_standard_input bits) its templates
+	                         read without declaring them */
 } inn_workflow;
 
 typedef struct inn_resource_cap {
@@ -200,6 +208,17 @@ const inn_param *inn_workflow_param(const inn_workflow *wf, const char *name, si
  * message naming the workflow and the parameter (a secret's value is never
  * quoted). */
 int inn_params_resolve(const inn_workflow *wf, json_object *given, json_object **out);
+/* The standard inputs the engine gives a resource's operation workflow in
+ * a Score deployment (deploy.c; the original's buildWorkflowInputs):
+ * app_name, resource_name, resource_type, bucket_name (<app>-<resource>),
+ * namespace (<app>-default).  A provider's workflow may read them without
+ * declaring them (the original ignored `parameters:`); such a workflow
+ * (wf->std_inputs) takes them as parameters too, and a direct run must
+ * give them.  Returns the input's bit number for name[0..len), or -1. */
+int inn_param_standard_input(const char *name, size_t len);
+#define INN_STD_INPUTS 5
+/* The name of standard input i (0 <= i < INN_STD_INPUTS). */
+const char *inn_param_standard_name(int i);
 /* Limits on given parameter values (inn_params_resolve refuses more): one
  * string value (or map key) in bytes, and all values together as JSON. */
 #define INN_PARAM_VALUE_MAX (128 * 1024 - 4096)

@@ -19,8 +19,8 @@ srcs=$(ls "$top"/server/core/*.c)
 cp "$top/tests/fuzz/fuzz_config.h" "$out/config.h"   # instead of configure's
 clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
 	-I"$out" -I"$top/plugin-api" -I"$top/server/core" -I"$top/server" \
-	$(pkg-config --cflags json-c yaml-0.1) \
+	$(pkg-config --cflags json-c yaml-0.1 libpcre2-8) \
 	"$top/tests/fuzz/fuzz_$target.c" $srcs \
-	$(pkg-config --libs json-c yaml-0.1 libcrypto) -lpthread -ldl -o "$out/fuzz_$target"
+	$(pkg-config --libs json-c yaml-0.1 libcrypto libpcre2-8) -lpthread -ldl -o "$out/fuzz_$target"
 "$out/fuzz_$target" -max_total_time="$secs" -artifact_prefix="$out/" \
 	"$out/corpus" "$top/tests/fuzz/corpus/$target"

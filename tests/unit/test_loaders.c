@@ -639,17 +639,6 @@ test_workflow_parameter_defaults(void **state)
 	        "and 3)");
 }
 
-/* Runs inn_param_check on a fresh string value. */
-static int
-check_str(const inn_param *p, const char *value, char *why, size_t len)
-{
-	json_object *v = json_object_new_string(value);
-	int rc = inn_param_check(p, v, why, len);
-
-	json_object_put(v);
-	return rc;
-}
-
 static void
 test_param_check(void **state)
 {
@@ -659,11 +648,11 @@ test_param_check(void **state)
 	(void)state;
 	memset(&p, 0, sizeof(p));
 	p.type = (char *)"number";
-	assert_int_equal(check_str(&p, "8080", why, sizeof(why)), 0);
-	assert_int_equal(check_str(&p, "{{ .parameters.port }}", why, sizeof(why)), 0);
+	assert_int_equal(tu_param_check_str(&p, "8080", why, sizeof(why)), 0);
+	assert_int_equal(tu_param_check_str(&p, "{{ .parameters.port }}", why, sizeof(why)), 0);
 	p.type = (char *)"duration";
-	assert_int_equal(check_str(&p, "1h30m", why, sizeof(why)), 0);
-	assert_int_equal(check_str(&p, "soon", why, sizeof(why)), -1);
+	assert_int_equal(tu_param_check_str(&p, "1h30m", why, sizeof(why)), 0);
+	assert_int_equal(tu_param_check_str(&p, "soon", why, sizeof(why)), -1);
 	assert_string_equal(why, "\"soon\" is not a duration");
 }
 
@@ -1584,7 +1573,7 @@ test_parameter_type_list(void **state)
 	                           "  - {name: hosts, type: list, default: [a, b]}\n"
 	                           "steps:\n  - name: a\n    type: shell\n", NULL, &wf, &d), 0);
 	assert_string_equal(wf->params[0].type, "array");
-	assert_int_equal(check_str(&wf->params[0], "a", why, sizeof(why)), -1);
+	assert_int_equal(tu_param_check_str(&wf->params[0], "a", why, sizeof(why)), -1);
 	inn_workflow_free(wf);
 	inn_diag_free(&d);
 	refused("name: l\nparameters:\n  - {name: hosts, type: list, default: a}\n"
@@ -1619,10 +1608,10 @@ test_integer_out_of_range(void **state)
 	        NULL, "parameters[0].default: 1.5 is not an integer");
 	p.name = (char *)"n";
 	p.type = (char *)"integer";
-	assert_int_equal(check_str(&p, "9223372036854775807", why, sizeof(why)), 0);
-	assert_int_equal(check_str(&p, "9223372036854775808", why, sizeof(why)), -1);
+	assert_int_equal(tu_param_check_str(&p, "9223372036854775807", why, sizeof(why)), 0);
+	assert_int_equal(tu_param_check_str(&p, "9223372036854775808", why, sizeof(why)), -1);
 	assert_string_equal(why, "\"9223372036854775808\" is out of the 64-bit integer range");
-	assert_int_equal(check_str(&p, "-99999999999999999999", why, sizeof(why)), -1);
+	assert_int_equal(tu_param_check_str(&p, "-99999999999999999999", why, sizeof(why)), -1);
 	assert_string_equal(why, "\"-99999999999999999999\" is out of the 64-bit integer range");
 	v = json_object_new_double(9223372036854775808.0);
 	assert_int_equal(inn_param_check(&p, v, why, sizeof(why)), -1);

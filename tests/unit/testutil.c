@@ -359,3 +359,13 @@ tu_result_free(tu_result *r)
 	inn_run_free(r->run);
 	inn_workflow_free(r->wf);
 }
+
+int
+tu_param_check_str(const inn_param *p, const char *value, char *why, size_t len)
+{
+	json_object *v = json_object_new_string(value);
+	int rc = inn_param_check(p, v, why, len);
+
+	json_object_put(v);
+	return rc;
+}

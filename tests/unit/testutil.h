@@ -124,6 +124,10 @@ const char *tu_out(const struct inn_step_result *s, const char *key);
 int tu_contains(const char *hay, const char *needle);
 #define TU_ASSERT_CONTAINS(hay, needle) assert_true(tu_contains((hay), (needle)))
 
+/* inn_param_check of p on a fresh string value. */
+struct inn_param;
+int tu_param_check_str(const struct inn_param *p, const char *value, char *why, size_t len);
+
 /* Runs a shell command line (formatted) with a fixed git identity; 0 when
  * it exits 0, else -1. */
 int tu_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

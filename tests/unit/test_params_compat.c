@@ -1,0 +1,280 @@
+/*
+ * test_params_compat.c - the parameter rules the original innominatus's
+ * files are written for: patterns in Go RE2 syntax (pattern.c: its
+ * classes, flags and escapes, what RE2 refuses, unanchored search,
+ * bounded matching), durations as its golden-path validator took them
+ * (duration.c), and its type names and boolean words (load_param.c).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "duration.h"
+#include "error.h"
+#include "model.h"
+#include "pattern.h"
+#include "testutil.h"
+
+/* 1 / 0 as inn_pattern_match says for text against pattern, -2 when the
+ * pattern does not compile. */
+static int
+matches(const char *pattern, const char *text)
+{
+	inn_pattern *re = NULL;
+	char why[256];
+	int m;
+
+	if (inn_pattern_compile(&re, pattern, why, sizeof(why)) != 0)
+		return -2;
+	m = inn_pattern_match(re, text, strlen(text), why, sizeof(why));
+	inn_pattern_free(re);
+	return m;
+}
+
+/* The reason pattern is refused (static buffer), or "" when it compiles. */
+static const char *
+refused(const char *pattern)
+{
+	static char why[256];
+	inn_pattern *re = NULL;
+
+	why[0] = '\0';
+	if (inn_pattern_compile(&re, pattern, why, sizeof(why)) == 0) {
+		inn_pattern_free(re);
+		return "";
+	}
+	return why;
+}
+
+static void
+test_re2_classes_and_flags(void **state)
+{
+	(void)state;
+	assert_int_equal(matches("^\\d+[hmd]$", "12h"), 1);
+	assert_int_equal(matches("^\\d+[hmd]$", "dh"), 0);
+	assert_int_equal(matches("^\\w+$", "a_1"), 1);
+	assert_int_equal(matches("^\\w+$", "a-1"), 0);
+	assert_int_equal(matches("^a\\sb$", "a b"), 1);
+	assert_int_equal(matches("\\bcat\\b", "a cat here"), 1);
+	assert_int_equal(matches("\\bcat\\b", "concatenate"), 0);
+	assert_int_equal(matches("(?i)^prod$", "PROD"), 1);
+	assert_int_equal(matches("^(?i:ab)c$", "ABc"), 1);
+	assert_int_equal(matches("^(?i:ab)c$", "ABC"), 0);
+	assert_int_equal(matches("^[[:alpha:]]+$", "abcXYZ"), 1);
+	assert_int_equal(matches("^[[:alpha:]]+$", "abc1"), 0);
+	assert_int_equal(matches("^\\pL+$", "h\xc3\xa9llo"), 1);
+	assert_int_equal(matches("^\\p{Greek}$", "\xce\xb1"), 1);
+	assert_int_equal(matches("^\\x{41}+$", "AAA"), 1);
+	assert_int_equal(matches("^(?P<v>\\d+)\\.\\d+$", "1.2"), 1);
+	assert_int_equal(matches("^\\Qa.b\\E$", "a.b"), 1);
+	assert_int_equal(matches("^\\Qa.b\\E$", "axb"), 0);
+	assert_int_equal(matches("^a{2,3}$", "aaa"), 1);
+	assert_int_equal(matches("^a{,3}$", "a{,3}"), 1); /* not a repeat in RE2 */
+	/* RE2: \d is ASCII only; \v is a vertical tab, not a class */
+	assert_int_equal(matches("^\\d$", "\xd9\xa3"), 0);
+	assert_int_equal(matches("^\\v$", "\x0b"), 1);
+	assert_int_equal(matches("^\\v$", "\n"), 0);
+}
+
+static void
+test_search_is_unanchored(void **state)
+{
+	(void)state;
+	/* Go's regexp.MatchString finds a match anywhere */
+	assert_int_equal(matches("\\d", "abc7"), 1);
+	assert_int_equal(matches("prod", "staging-prod"), 1);
+	/* `$` is the end of the text, not before a final newline */
+	assert_int_equal(matches("^a$", "a\n"), 0);
+	assert_int_equal(matches("(?m)^a$", "b\na\n"), 1);
+	/* invalid UTF-8 in a value does not match, it does not fail */
+	assert_int_equal(matches("^x$", "\xff"), 0);
+}
+
+static void
+test_re2_refusals(void **state)
+{
+	(void)state;
+	assert_string_equal(refused("(a)\\1"), "\\1: backreferences are not supported by "
+	                    "Go's regular expressions (RE2)");
+	assert_non_null(strstr(refused("(?P<n>a)(?P=n)"), "backreferences"));
+	assert_non_null(strstr(refused("\\k<n>"), "backreferences"));
+	assert_string_equal(refused("a(?=b)"), "(?=: lookaround is not supported by Go's "
+	                    "regular expressions (RE2)");
+	assert_non_null(strstr(refused("(?<!a)b"), "lookaround"));
+	assert_non_null(strstr(refused("(?>a)"), "not supported"));
+	assert_non_null(strstr(refused("(?x)a b"), "not supported"));
+	assert_non_null(strstr(refused("a*+"), "repetition of a repetition"));
+	assert_non_null(strstr(refused("a**"), "repetition of a repetition"));
+	assert_string_equal(refused("a*?"), "");
+	assert_non_null(strstr(refused("a{1001}"), "above 1000"));
+	assert_string_equal(refused("a{1000}"), "");
+	assert_non_null(strstr(refused("(*UTF)a"), "verbs"));
+	assert_non_null(strstr(refused("\\Z"), "not an escape"));
+	assert_non_null(strstr(refused("\\C"), "not an escape"));
+	assert_non_null(strstr(refused("(a"), "at offset"));
+	/* a malformed name is no hiding place */
+	assert_non_null(strstr(refused("[[:x](a)\\1"), "backreferences"));
+	assert_non_null(strstr(refused("\\x{41(a)\\1"), "backreferences"));
+	assert_non_null(strstr(refused("\\Qa\\E(a)\\1"), "backreferences"));
+	assert_string_equal(refused("\\Q(a)\\1"), ""); /* literal to the end */
+	assert_string_equal(refused(""), "");
+}
+
+static void
+test_catastrophic_pattern_is_bounded(void **state)
+{
+	inn_pattern *re = NULL;
+	char why[256], *value = malloc(20002);
+	int m;
+
+	(void)state;
+	assert_non_null(value);
+	memset(value, 'a', 20000);
+	memcpy(value + 20000, "!", 2);
+	assert_int_equal(inn_pattern_compile(&re, "^(\\w+\\s?)*$", why, sizeof(why)), 0);
+	m = inn_pattern_match(re, value, strlen(value), why, sizeof(why));
+	assert_int_equal(m, -1);
+	assert_non_null(strstr(why, "matching its pattern gave up"));
+	/* the same pattern on a value it matches is fine */
+	value[20000] = '\0';
+	assert_int_equal(inn_pattern_match(re, value, 20000, why, sizeof(why)), 1);
+	inn_pattern_free(re);
+	free(value);
+}
+
+static int64_t
+dur(const char *s)
+{
+	int64_t ms = -12345;
+
+	return inn_parse_param_duration_ms(s, &ms) == 0 ? ms : -12345;
+}
+
+static void
+test_param_durations(void **state)
+{
+	int64_t ms;
+
+	(void)state;
+	assert_int_equal(dur("7d"), INT64_C(7) * 24 * 3600 * 1000);
+	assert_int_equal(dur("1w"), INT64_C(7) * 24 * 3600 * 1000);
+	assert_int_equal(dur("+2d"), INT64_C(2) * 24 * 3600 * 1000);
+	assert_int_equal(dur("-1d"), INT64_C(-24) * 3600 * 1000);
+	assert_int_equal(dur("1h30m"), 5400000);
+	assert_int_equal(dur("1.5h"), 5400000);
+	assert_int_equal(dur("300ms"), 300);
+	assert_int_equal(dur("2h45m30.5s"), 9930500);
+	assert_int_equal(dur("-2h"), -7200000);
+	assert_int_equal(dur("1500us"), 1);
+	assert_int_equal(dur("1500\xc2\xb5s"), 1);
+	assert_int_equal(dur("0"), 0);
+	assert_int_equal(dur("90"), 90000); /* bare seconds, as everywhere here */
+	assert_int_equal(dur("87841h"), INT64_C(87841) * 3600 * 1000); /* past 10 years */
+	/* what the original refused */
+	assert_int_equal(dur("1d12h"), -12345);
+	assert_int_equal(dur("1.5d"), -12345);
+	assert_int_equal(dur("d"), -12345);
+	assert_int_equal(dur(""), -12345);
+	assert_int_equal(dur("5x"), -12345);
+	assert_int_equal(dur("1hh"), -12345);
+	assert_int_equal(dur("."), -12345);
+	assert_int_equal(dur("3000000h"), -12345); /* past Go's 292 years */
+	assert_int_equal(dur("99999999999999999999d"), -12345);
+	/* the timeouts' parser keeps its own rules */
+	assert_int_equal(inn_parse_duration_ms("7d", &ms), -1);
+	assert_int_equal(inn_parse_duration_ms("1.5h", &ms), -1);
+}
+
+static void
+test_types_and_words(void **state)
+{
+	inn_param p;
+	char why[256];
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	p.name = (char *)"b";
+	p.type = (char *)"boolean";
+	assert_int_equal(tu_param_check_str(&p, "on", why, sizeof(why)), 0);
+	assert_int_equal(tu_param_check_str(&p, "OFF", why, sizeof(why)), 0);
+	assert_int_equal(tu_param_check_str(&p, "Yes", why, sizeof(why)), 0);
+	assert_int_equal(tu_param_check_str(&p, "maybe", why, sizeof(why)), -1);
+	p.type = (char *)"duration";
+	assert_int_equal(tu_param_check_str(&p, "7d", why, sizeof(why)), 0);
+	assert_int_equal(tu_param_check_str(&p, "1w", why, sizeof(why)), 0);
+	p.type = (char *)"integer";
+	p.has_min = p.has_max = 1;
+	p.min = 1;
+	p.max = 10;
+	assert_int_equal(tu_param_check_str(&p, "10", why, sizeof(why)), 0);
+	assert_int_equal(tu_param_check_str(&p, "11", why, sizeof(why)), -1);
+	assert_string_equal(why, "\"11\" is more than the maximum 10");
+	assert_int_equal(tu_param_check_str(&p, "0", why, sizeof(why)), -1);
+	assert_string_equal(why, "\"0\" is less than the minimum 1");
+	/* a declaration built by hand: its pattern is compiled for the check */
+	memset(&p, 0, sizeof(p));
+	p.type = (char *)"string";
+	p.pattern = (char *)"^\\d+$";
+	assert_int_equal(tu_param_check_str(&p, "42", why, sizeof(why)), 0);
+	assert_int_equal(tu_param_check_str(&p, "4a", why, sizeof(why)), -1);
+}
+
+/* list is array; the original's int, bool and an empty type; booleans
+ * coerced from its words */
+static void
+test_type_names_in_a_workflow(void **state)
+{
+	static const char text[] =
+		"name: t\n"
+		"parameters:\n"
+		"  - {name: l, type: list, default: [a, b]}\n"
+		"  - {name: n, type: int, default: 3}\n"
+		"  - {name: b, type: bool, default: \"on\"}\n"
+		"  - {name: s, type: \"\", default: x}\n"
+		"steps:\n"
+		"  - {name: a, type: shell}\n";
+	inn_workflow *wf = NULL;
+	json_object *given = json_object_new_object(), *out = NULL, *v;
+	inn_diag d;
+
+	(void)state;
+	inn_diag_init(&d);
+	assert_int_equal(inn_workflow_load_string(&wf, "t.yaml", text, strlen(text), NULL, &d), 0);
+	assert_string_equal(inn_workflow_param(wf, "l", 1)->type, "array");
+	assert_string_equal(inn_workflow_param(wf, "n", 1)->type, "integer");
+	assert_string_equal(inn_workflow_param(wf, "b", 1)->type, "boolean");
+	assert_string_equal(inn_workflow_param(wf, "s", 1)->type, "string");
+	json_object_object_add(given, "l", json_object_new_string("[\"x\"]"));
+	json_object_object_add(given, "b", json_object_new_string("OFF"));
+	assert_int_equal(inn_params_resolve(wf, given, &out), 0);
+	assert_true(json_object_object_get_ex(out, "l", &v));
+	assert_true(json_object_is_type(v, json_type_array));
+	assert_true(json_object_object_get_ex(out, "b", &v));
+	assert_true(json_object_is_type(v, json_type_boolean));
+	assert_false(json_object_get_boolean(v));
+	json_object_put(out);
+	json_object_put(given);
+	inn_workflow_free(wf);
+	inn_diag_free(&d);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_re2_classes_and_flags),
+		cmocka_unit_test(test_search_is_unanchored),
+		cmocka_unit_test(test_re2_refusals),
+		cmocka_unit_test(test_catastrophic_pattern_is_bounded),
+		cmocka_unit_test(test_param_durations),
+		cmocka_unit_test(test_types_and_words),
+		cmocka_unit_test(test_type_names_in_a_workflow),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
