@@ -290,6 +290,7 @@ inn_lw_check_step_refs(struct wf_load *L)
 			inn_lw_walk_refs(&rc, ps->env, "env");
 		if (ps->when != NULL)
 			inn_lw_walk_refs(&rc, ps->when, ps->when_key);
+		inn_lw_legacy_refs(&rc, ps);
 		if (ps->outputs != NULL) {
 			rc.rendered = 0;
 			inn_lw_walk_refs(&rc, ps->outputs, "outputs");
