@@ -212,8 +212,9 @@ inn_policy_load(inn_policy **out, const char *path, int missing_ok)
 	if ((rc = inn_yaml_load_file(&p->doc, path)) != 0)
 		goto err;
 	if (p->doc->next_doc_line > 0)
-		fprintf(stderr, "%s:%d: warning: a second YAML document is ignored\n", path,
-		        p->doc->next_doc_line);
+		fprintf(stderr, "%s:%d: warning: a second YAML document is ignored: only the "
+		        "first document of a file is read (as the original innominatus read "
+		        "it)\n", path, p->doc->next_doc_line);
 	if ((rc = interpret(p)) != 0)
 		goto err;
 	*out = p;
