@@ -122,17 +122,15 @@ void
 inn_lw_step_unknown_keys(struct wf_load *L, const inn_ynode *n,
                          const char *const *known, const char *path)
 {
-	size_t i, j;
+	const char *all[64 + NELEM(lg_fields) + 1];
+	size_t i, k = 0;
 
-	for (i = 0; i < INN_YMAP_LEN(n); i++) {
-		const inn_ynode *k = INN_YMAP_KEY(n, i);
-
-		for (j = 0; known[j] != NULL; j++)
-			if (strcmp(k->value, known[j]) == 0)
-				break;
-		if (known[j] == NULL && legacy_field(k->value) == NULL)
-			inn_l_warn(&L->lc, k, "%s: unknown key \"%s\" (ignored)", path, k->value);
-	}
+	for (i = 0; known[i] != NULL && k < 64; i++)
+		all[k++] = known[i];
+	for (i = 0; i < NELEM(lg_fields); i++)
+		all[k++] = lg_fields[i].field;
+	all[k] = NULL;
+	inn_l_unknown_keys(&L->lc, n, all, path);
 }
 
 /* A value for messages: a short JSON text. */
