@@ -127,6 +127,10 @@ list_catalog(const ctl_opts *o, int argc, const char *usage, catalog_json_fn to_
 		else
 			table(a);
 		json_object_put(a);
+		/* the valid entries are listed; the exit code still tells a
+		 * check that some were left out */
+		if (env.catalog_errors > 0)
+			rc = CTL_EXIT_CONFIG;
 	}
 	ctl_env_free(&env);
 	return rc;

@@ -309,7 +309,9 @@ ctl_cmd_run(const ctl_opts *o, int argc, char **argv)
 		wf = own;
 	} else if ((wf = inn_catalog_workflow(env.catalog, argv[0])) == NULL) {
 		fprintf(stderr, "innominatus-ctl: \"%s\" is not a workflow file, a golden path "
-		        "or provider/workflow (see list-goldenpaths, list-providers)\n", argv[0]);
+		        "or provider/workflow (see list-goldenpaths, list-providers)%s\n", argv[0],
+		        env.catalog_errors > 0 ? "; it may be one of the catalog entries left "
+		        "out for the errors above" : "");
 		goto out;
 	}
 	if (argc == 2 && (inn_score_load_file(&spec, argv[1], &env.diag) != 0 ||

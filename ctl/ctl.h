@@ -67,10 +67,14 @@ typedef struct ctl_env {
 	inn_registry *registry;
 	inn_catalog *catalog;
 	inn_diag diag;
+	size_t catalog_errors;   /* entries of the catalog left out (said) */
 } ctl_env;
 
 /* Loads policy and plugins (and the catalog if want_catalog), printing
- * what went wrong; returns a ctl_exit code. */
+ * what went wrong; returns a ctl_exit code.  A catalog entry with errors
+ * is left out, as the server leaves it out: its errors are printed, counted
+ * in catalog_errors, and the valid entries are used (diag is emptied for
+ * the command's own diagnostics). */
 int ctl_env_load(ctl_env *env, const ctl_opts *o, int want_catalog);
 void ctl_env_free(ctl_env *env);
 /* Prints diagnostics to fp as "file:line:col: error: message" lines. */

@@ -82,11 +82,16 @@ ctl_env_load(ctl_env *env, const ctl_opts *o, int want_catalog)
 	for (i = 0; i < n; i++)
 		free(dirs[i]);
 	ctl_print_diag(stderr, &env->diag);
-	if (rc != 0 || env->diag.nerrors > 0) {
-		fprintf(stderr, "innominatus-ctl: the catalog has %zu error(s)\n",
-		        env->diag.nerrors);
+	if (env->catalog == NULL)
 		return CTL_EXIT_CONFIG;
+	if (rc != 0 || env->diag.nerrors > 0) {
+		env->catalog_errors = env->diag.nerrors;
+		fprintf(stderr, "innominatus-ctl: the catalog has %zu error(s): the providers "
+		        "and golden paths they name are left out, the others are used\n",
+		        env->catalog_errors);
 	}
+	inn_diag_free(&env->diag);
+	inn_diag_init(&env->diag);
 	return CTL_EXIT_OK;
 }
 

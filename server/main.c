@@ -465,6 +465,8 @@ start_engine(inn_server *srv, const struct flags *f, const char *cwd)
 	for (i = 0; i < (int)srv->registry->nrefused; i++)
 		fprintf(stderr, "innominatus: plugin %s refused: %s\n", srv->registry->refused[i].file,
 		        srv->registry->refused[i].reason);
+	for (i = 0; i < (int)srv->registry->nnotes; i++)
+		fprintf(stderr, "innominatus: note: %s\n", srv->registry->notes[i]);
 	for (i = 0; i < f->nproviders; i++)
 		c->providers[c->nproviders++] = f->providers[i];
 	if (c->goldenpaths == NULL && is_file("workflows/goldenpaths.yaml"))

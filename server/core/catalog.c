@@ -234,8 +234,79 @@ static const char *const gp_keys[] = {
 	"required_params", "optional_params", NULL
 };
 
+/* The working directory when the original innominatus's reading of a
+ * golden-path file reference can differ from ours: it read goldenpaths.yaml
+ * from its working directory and resolved workflow paths there, so a file
+ * in a subfolder of it (examples/goldenpaths.yaml) meant paths relative to
+ * the working directory.  malloc'd, or NULL when the working directory is
+ * "/", the folder gdir itself, or does not hold gdir. */
+static char *
+original_base(const char *gdir)
+{
+	char *cwd = getcwd(NULL, 0);
+	size_t n = cwd ? strlen(cwd) : 0;
+
+	if (cwd != NULL && strcmp(cwd, "/") != 0 && strncmp(gdir, cwd, n) == 0 &&
+	    gdir[n] == '/')
+		return cwd;
+	free(cwd);
+	return NULL;
+}
+
+/* Non-zero when base/ref is a regular file. */
+static int
+file_in(const char *base, const char *ref)
+{
+	char *f = inn_l_join(base, ref);
+	struct stat st;
+	int ok = f != NULL && stat(f, &st) == 0 && S_ISREG(st.st_mode);
+
+	free(f);
+	return ok;
+}
+
+/* The folder a golden path's relative workflow file is read from: gdir
+ * (the folder of goldenpaths.yaml), or -- when the file is not there but
+ * is where the original looked (original_base) -- that folder, with a
+ * warning naming both.  When it is in neither, the error names both.
+ * Returns the folder (gdir itself, or a malloc'd one in *own), or NULL
+ * when reported. */
+static const char *
+gp_file_base(const inn_lctx *lc, const inn_ynode *at, const char *p, const char *gdir,
+             const char *ref, char **own)
+{
+	char *orig = ref[0] == '/' ? NULL : original_base(gdir);
+	int here = file_in(gdir, ref), there = orig != NULL && file_in(orig, ref);
+
+	*own = NULL;
+	if (orig == NULL || (here && !there))
+		return gdir;
+	if (here) {
+		inn_l_warn(lc, at, "%s: \"%s\" is read from the folder of the golden paths "
+		           "file (%s); the original innominatus read the one in its working "
+		           "directory (%s) when started there, which is another file", p, ref, gdir,
+		           orig);
+		free(orig);
+		return gdir;
+	}
+	if (!there) {
+		inn_l_err(lc, at, "%s: \"%s\" is in neither the folder of the golden paths "
+		          "file (%s, where innominatus reads it) nor the working directory (%s, "
+		          "where the original innominatus read it)", p, ref, gdir, orig);
+		free(orig);
+		return NULL;
+	}
+	inn_l_warn(lc, at, "%s: \"%s\" is not in the folder of the golden paths file "
+	           "(%s): read from the working directory (%s), as the original "
+	           "innominatus did; write it relative to the golden paths file", p, ref,
+	           gdir, orig);
+	*own = orig;
+	return orig;
+}
+
 /* A golden path's workflow: a file (./x.yaml, relative to goldenpaths.yaml,
- * confined to its folder) or provider/workflow from the catalog. */
+ * confined to its folder; see gp_file_base) or provider/workflow from the
+ * catalog. */
 static void
 gp_workflow(inn_catalog *c, inn_goldenpath *g, const inn_lctx *lc, const inn_ynode *at,
             const char *gdir, const inn_load_ctx *ctx, const char *path)
@@ -251,10 +322,16 @@ gp_workflow(inn_catalog *c, inn_goldenpath *g, const inn_lctx *lc, const inn_yno
 
 	inn_l_path(p, sizeof(p), path, "workflow");
 	if (is_file) {
-		char *file = NULL;
+		char *file = NULL, *own = NULL;
+		const char *base = gp_file_base(lc, at, p, gdir, ref, &own);
 		inn_workflow *wf = NULL;
+		int rc;
 
-		if (inn_l_confine(lc, at, p, gdir, gdir, ref, 0, &file, NULL) != 0)
+		if (base == NULL)
+			return;
+		rc = inn_l_confine(lc, at, p, base, base, ref, 0, &file, NULL);
+		free(own);
+		if (rc != 0)
 			return;
 		if (inn_l_workflow_load(&wf, file, ctx, &declared, lc->diag) == 0) {
 			g->workflow = wf;
@@ -468,6 +545,7 @@ load_goldenpaths(inn_catalog *c, const char *file, const inn_load_ctx *ctx,
 		const inn_ynode *k = INN_YMAP_KEY(gps, i), *v = INN_YMAP_VAL(gps, i), *t;
 		inn_goldenpath *g = &c->goldenpaths[c->ngoldenpaths];
 		size_t nerr0 = diag->nerrors;
+		int short_form;
 		char path[INN_L_PATH_MAX];
 
 		inn_l_path(path, sizeof(path), "goldenpaths", k->value);
@@ -476,11 +554,16 @@ load_goldenpaths(inn_catalog *c, const char *file, const inn_load_ctx *ctx,
 			          "[A-Za-z0-9][A-Za-z0-9_-]*", path, k->value);
 			continue;
 		}
-		if (inn_l_kind(&lc, v, INN_Y_MAP, path) != 0)
+		/* the original's short form "name: ./workflow.yaml" is the workflow
+		 * alone (the map lookups below find nothing in a scalar) */
+		short_form = inn_ynode_is_scalar(v) && !inn_l_is_null(v);
+		if (!short_form && inn_l_kind(&lc, v, INN_Y_MAP, path) != 0)
 			continue;
 		inn_l_unknown_keys(&lc, v, gp_keys, path);
 		memset(g, 0, sizeof(*g));
 		g->name = strdup(k->value);
+		if (short_form)
+			g->workflow_ref = strdup(v->value);
 		inn_l_string(&lc, v, "workflow", path, &g->workflow_ref);
 		inn_l_string(&lc, v, "description", path, &g->description);
 		inn_l_string(&lc, v, "category", path, &g->category);
@@ -496,9 +579,10 @@ load_goldenpaths(inn_catalog *c, const char *file, const inn_load_ctx *ctx,
 		gp_params(g, &lc, inn_ymap_get(v, "parameters"), path);
 		gp_legacy_params(g, &lc, v, path);
 		if (g->workflow_ref != NULL)
-			gp_workflow(c, g, &lc, inn_ymap_get(v, "workflow"), gdir, ctx, path);
+			gp_workflow(c, g, &lc, short_form ? v : inn_ymap_get(v, "workflow"), gdir,
+			            ctx, path);
 		if (g->workflow != NULL)
-			gp_own_workflow(g, &lc, inn_ymap_get(v, "workflow"), ctx);
+			gp_own_workflow(g, &lc, short_form ? v : inn_ymap_get(v, "workflow"), ctx);
 		if (g->name == NULL || diag->nerrors != nerr0) {
 			goldenpath_free(g);
 			memset(g, 0, sizeof(*g));

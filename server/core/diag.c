@@ -431,7 +431,8 @@ inn_l_next_doc(inn_diag *d, const inn_ydoc *doc)
 {
 	if (doc != NULL && doc->next_doc_line > 0)
 		inn_diag_add(d, INN_DIAG_WARNING, doc->file, doc->next_doc_line, 0,
-		             "a second YAML document is ignored");
+		             "a second YAML document is ignored: only the first document "
+		             "of a file is read (as the original innominatus read it)");
 }
 
 /* --- name sets (load_int.h) ------------------------------------------------ */

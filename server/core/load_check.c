@@ -309,6 +309,7 @@ inn_lw_check_step_refs(struct wf_load *L)
 			inn_lw_walk_refs(&rc, ps->env, "env");
 		if (ps->when != NULL)
 			inn_lw_walk_refs(&rc, ps->when, ps->when_key);
+		inn_lw_legacy_refs(&rc, ps);
 		if (ps->outputs != NULL) {
 			rc.rendered = 0;
 			inn_lw_walk_refs(&rc, ps->outputs, "outputs");
@@ -317,6 +318,28 @@ inn_lw_check_step_refs(struct wf_load *L)
 }
 
 /* --- policy, registry, plugin validate() ---------------------------------- */
+
+/* For a step type the allow-list refuses: a note in buf when its plugin
+ * is loaded for another type (allowing "policy" loads shell.so, but a
+ * "shell" step stays refused) or when it is a legacy type whose plugin
+ * type is allowed (allowing "shell" does not allow "policy"), else "". */
+static const char *
+alias_note(const inn_load_ctx *ctx, const inn_step_def *s, char *buf, size_t len)
+{
+	const char *via;
+
+	buf[0] = '\0';
+	if (strcmp(s->type, s->plugin_type) != 0 &&
+	    inn_policy_allows(ctx->policy, s->plugin_type))
+		snprintf(buf, len, " (it runs on the plugin of \"%s\", which is allowed; "
+		         "add \"%s\" to the list to allow these steps)", s->plugin_type,
+		         s->type);
+	else if (ctx->registry != NULL && inn_registry_find(ctx->registry, s->type) &&
+	         inn_policy_allows_plugin(ctx->policy, s->type, &via) && via != NULL)
+		snprintf(buf, len, " (its plugin is loaded only for steps of type \"%s\", "
+		         "which runs on it)", via);
+	return buf;
+}
 
 void
 inn_lw_check_step_types(struct wf_load *L)
@@ -332,24 +355,31 @@ inn_lw_check_step_types(struct wf_load *L)
 		if (s->name == NULL || s->type == NULL || s->plugin_type == NULL)
 			continue;
 		if (ctx->policy != NULL && !inn_policy_allows(ctx->policy, s->type)) {
-			char src[512];
+			char src[512], note[256];
 
 			inn_policy_describe_source(ctx->policy, src, sizeof(src));
-			inn_l_err(&L->lc, at, "step \"%s\": type \"%s\" is not in %s", s->name,
-			          s->type, src);
+			inn_l_err(&L->lc, at, "step \"%s\": type \"%s\" is not in %s%s", s->name,
+			          s->type, src, alias_note(ctx, s, note, sizeof(note)));
 			continue;
 		}
 		if (ctx->registry == NULL)
 			continue;
 		if ((pl = inn_registry_find(ctx->registry, s->plugin_type)) == NULL) {
+			const inn_refusal *why = inn_registry_refusal(ctx->registry, s->plugin_type);
+			char what[256];
+
 			if (strcmp(s->type, s->plugin_type) != 0)
-				inn_l_err(&L->lc, at, "step \"%s\": no plugin provides step type "
-				          "\"%s\" (the plugin type for \"%s\") (plugin directory %s)",
-				          s->name, s->plugin_type, s->type,
+				snprintf(what, sizeof(what), "step type \"%s\" (the plugin for "
+				         "\"%s\")", s->plugin_type, s->type);
+			else
+				snprintf(what, sizeof(what), "step type \"%s\"", s->type);
+			if (why != NULL)
+				inn_l_err(&L->lc, at, "step \"%s\": %s: its plugin %s was refused: %s "
+				          "(plugin directory %s)", s->name, what, why->file, why->reason,
 				          ctx->registry->dir ? ctx->registry->dir : "?");
 			else
-				inn_l_err(&L->lc, at, "step \"%s\": no plugin provides step type "
-				          "\"%s\" (plugin directory %s)", s->name, s->type,
+				inn_l_err(&L->lc, at, "step \"%s\": no plugin provides %s (plugin "
+				          "directory %s)", s->name, what,
 				          ctx->registry->dir ? ctx->registry->dir : "?");
 			continue;
 		}

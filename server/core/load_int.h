@@ -31,8 +31,9 @@ void inn_l_report(const inn_lctx *lc, inn_diag_level level, const inn_ynode *at,
 /* Records inn_error_last() (e.g. "file:3:7: problem" from the YAML parser)
  * as an error, splitting off a leading "file:line:col: " when present. */
 void inn_l_err_last(inn_diag *d, const char *file);
-/* Warns "file:line: a second YAML document is ignored" when something
- * follows the first document of doc (yaml_tree.h: next_doc_line). */
+/* Warns "file:line: a second YAML document is ignored: only the first
+ * ..." when something follows the first document of doc (yaml_tree.h:
+ * next_doc_line). */
 void inn_l_next_doc(inn_diag *d, const inn_ydoc *doc);
 /* path + "." + key (or key alone when path is empty) into buf. */
 const char *inn_l_path(char *buf, size_t len, const char *path, const char *key);

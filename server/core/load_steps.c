@@ -225,7 +225,7 @@ step_parse(struct wf_load *L, const inn_ynode *n, size_t idx, inn_step_def *s,
 	ps->node = n;
 	if (inn_l_kind(&L->lc, n, INN_Y_MAP, path) != 0)
 		return;
-	inn_l_unknown_keys(&L->lc, n, step_keys, path);
+	inn_lw_step_unknown_keys(L, n, step_keys, path);
 	ps->name = inn_ymap_get(n, "name");
 	ps->type = inn_ymap_get(n, "type");
 	if (inn_l_required_string(&L->lc, n, "name", path, &s->name) != 0)
@@ -310,6 +310,7 @@ step_parse(struct wf_load *L, const inn_ynode *n, size_t idx, inn_step_def *s,
 		else
 			ps->outputs = v;
 	}
+	inn_lw_legacy_fields(L, n, s, ps);
 }
 
 void

@@ -14,11 +14,18 @@
 
 #include "load_int.h"
 
+#define LW_LEGACY_MAX 8        /* legacy step fields one step can map (load_legacy.c) */
+
 /* Where each step's fields were written, for messages after parsing. */
 struct step_pos {
 	const inn_ynode *node, *name, *type, *config, *env, *when, *outputs;
 	const char *when_key;
 	const inn_ynode **deps;     /* one node per depends_on entry */
+	/* the original's step fields read into config (load_legacy.c): each
+	 * value and the field it was written as, for the reference checks */
+	const inn_ynode *legacy[LW_LEGACY_MAX];
+	const char *legacy_key[LW_LEGACY_MAX];
+	size_t nlegacy;
 };
 
 struct wf_load {
@@ -63,6 +70,22 @@ void inn_lw_step_free(inn_step_def *s);
 int inn_lw_duration(struct wf_load *L, const inn_ynode *n, const char *path, int64_t *ms);
 /* A mapping subtree as JSON, or NULL (reported: not a mapping, alias bomb). */
 json_object *inn_lw_json_map(struct wf_load *L, const inn_ynode *n, const char *path);
+
+/* load_legacy.c: the original innominatus's step fields (its types.Step:
+ * workingDir, path, operation, variables, outputs, playbook, ...).
+ * inn_lw_step_unknown_keys warns about every key of step map n that is
+ * neither in known nor such a field.  inn_lw_legacy_fields (after s's
+ * type, config and outputs are read) moves each field into s->config under
+ * the plugin's spelling with a deprecation warning, warns precisely about
+ * one the plugin has no use for, reports one that contradicts the config
+ * as an error, and does the same for the original's config spellings
+ * (ansible working_dir, vars; terraform commands).  inn_lw_legacy_refs
+ * checks the template references of the fields it moved. */
+void inn_lw_step_unknown_keys(struct wf_load *L, const inn_ynode *n,
+                              const char *const *known, const char *path);
+void inn_lw_legacy_fields(struct wf_load *L, const inn_ynode *n, inn_step_def *s,
+                          struct step_pos *ps);
+void inn_lw_legacy_refs(struct ref_check *rc, const struct step_pos *ps);
 
 /* load_graph.c: sorts the step names (duplicates reported), reports unknown
  * depends_on targets and cycles, and stores in each step's dep_idx the

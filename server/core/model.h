@@ -253,9 +253,15 @@ const inn_workflow *inn_provider_workflow(const inn_provider *p, const char *nam
  * second provider claiming a type, is left out), so a server can keep
  * serving while it reports the rest.
  *
- * Golden-path workflow references: a value starting with ./ ../ or / or
+ * Golden-path workflow references (`name: {workflow: REF, ...}`, or the
+ * original's short form `name: REF`): a value starting with ./ ../ or / or
  * ending in .yaml/.yml is a file relative to the goldenpaths.yaml folder
- * (and must stay inside it); otherwise it is provider/workflow. */
+ * (and must stay inside it); otherwise it is provider/workflow.  The
+ * original resolved files against its working directory: when the working
+ * directory holds the goldenpaths.yaml folder (and is not "/"), a file
+ * found only there is read from there (warned, confined to it), one in
+ * both places that differ is warned about, one in neither is an error
+ * naming both. */
 int inn_catalog_load(inn_catalog **out, const char *const *dirs, size_t ndirs,
                      const char *goldenpaths_file, const inn_load_ctx *ctx,
                      inn_diag *diag);

@@ -15,6 +15,7 @@
 #include "duration.h"
 #include "array.h"
 #include "error.h"
+#include "step_types.h"
 
 static int
 field_error(const inn_policy *p, const inn_ynode *n, const char *field,
@@ -211,8 +212,9 @@ inn_policy_load(inn_policy **out, const char *path, int missing_ok)
 	if ((rc = inn_yaml_load_file(&p->doc, path)) != 0)
 		goto err;
 	if (p->doc->next_doc_line > 0)
-		fprintf(stderr, "%s:%d: warning: a second YAML document is ignored\n", path,
-		        p->doc->next_doc_line);
+		fprintf(stderr, "%s:%d: warning: a second YAML document is ignored: only the "
+		        "first document of a file is read (as the original innominatus read "
+		        "it)\n", path, p->doc->next_doc_line);
 	if ((rc = interpret(p)) != 0)
 		goto err;
 	*out = p;
@@ -243,6 +245,25 @@ inn_policy_allows(const inn_policy *p, const char *type)
 	for (i = 0; i < p->nallowed; i++)
 		if (strcmp(p->allowed[i], type) == 0)
 			return 1;
+	return 0;
+}
+
+int
+inn_policy_allows_plugin(const inn_policy *p, const char *plugin_type, const char **via)
+{
+	size_t i;
+
+	if (via != NULL)
+		*via = NULL;
+	if (inn_policy_allows(p, plugin_type))
+		return 1;
+	for (i = 0; i < p->nallowed; i++) {
+		if (strcmp(inn_step_type_resolve(p->allowed[i]), plugin_type) == 0) {
+			if (via != NULL)
+				*via = p->allowed[i];
+			return 1;
+		}
+	}
 	return 0;
 }
 

@@ -41,8 +41,16 @@ int inn_policy_load(inn_policy **out, const char *path, int missing_ok);
 /* The default policy (no file). */
 int inn_policy_default(inn_policy **out);
 void inn_policy_free(inn_policy *p);
-/* Non-zero when step type may be loaded or used. */
+/* Non-zero when step type (as a workflow writes it) may be used. */
 int inn_policy_allows(const inn_policy *p, const char *type);
+/* Non-zero when the plugin serving plugin_type may be loaded: the type is
+ * allowed, or an allowed legacy type runs on it (step_types.h: allowing
+ * "policy" loads shell.so).  *via (if via is not NULL) is then NULL, or
+ * the first such legacy type when only those allow it: the plugin serves
+ * steps of that type, and steps written with plugin_type stay refused
+ * (inn_policy_allows). */
+int inn_policy_allows_plugin(const inn_policy *p, const char *plugin_type,
+                             const char **via);
 /* Writes where the allow-list comes from, e.g. "workflowPolicies.
  * allowedStepTypes (admin-config.yaml:70)", for refusal messages. */
 /* Parses a size such as "2Gi", "512Mi", "1G", "65536" or "none" (0) into

@@ -150,6 +150,18 @@ inn_registry_find(const inn_registry *reg, const char *type)
 	return NULL;
 }
 
+const inn_refusal *
+inn_registry_refusal(const inn_registry *reg, const char *type)
+{
+	size_t i, tl = strlen(type);
+
+	for (i = 0; reg != NULL && i < reg->nrefused; i++)
+		if (strncmp(reg->refused[i].file, type, tl) == 0 &&
+		    strcmp(reg->refused[i].file + tl, ".so") == 0)
+			return &reg->refused[i];
+	return NULL;
+}
+
 static void
 plugin_clear(inn_plugin *p, int call_fini)
 {
@@ -230,7 +242,7 @@ check_descriptor(inn_registry *reg, inn_plugin *p, const inn_plugin_descriptor *
 		return inn_error_set(INN_ENOMEM, "out of memory");
 	inn_policy_describe_source(policy, src, sizeof(src));
 	for (t = p->desc.step_types; *t != NULL; t++) {
-		if (t != p->desc.step_types && !inn_policy_allows(policy, *t)) {
+		if (t != p->desc.step_types && !inn_policy_allows_plugin(policy, *t, NULL)) {
 			char note[1024];
 
 			snprintf(note, sizeof(note), "%s: extra step type \"%s\" not registered: "
@@ -256,6 +268,7 @@ load_one(inn_registry *reg, const char *name, const inn_policy *policy,
 	inn_plugin_describe_fn describe;
 	const inn_plugin_descriptor *d;
 	char path[PATH_MAX], src[512];
+	const char *via = NULL;
 	size_t nlen = strlen(name);
 	int rc;
 
@@ -274,7 +287,7 @@ load_one(inn_registry *reg, const char *name, const inn_policy *policy,
 		                 "([a-z0-9][a-z0-9_-]*); the file name gives the type", p.type);
 		goto out;
 	}
-	if (!inn_policy_allows(policy, p.type)) {
+	if (!inn_policy_allows_plugin(policy, p.type, &via)) {
 		inn_policy_describe_source(policy, src, sizeof(src));
 		rc = add_refusal(reg, name, "step type \"%s\" is not in %s; not loaded",
 		                 p.type, src);
@@ -323,6 +336,17 @@ load_one(inn_registry *reg, const char *name, const inn_policy *policy,
 		}
 		reg->plugins = np;
 		np[reg->nplugins++] = p;
+	}
+	if (via != NULL) {
+		char note[1024];
+
+		/* the plugin is in: steps of its own type meet the allow-list in
+		 * the workflow loader */
+		inn_policy_describe_source(policy, src, sizeof(src));
+		snprintf(note, sizeof(note), "%s: loaded for steps of type \"%s\" only: %s "
+		         "allows \"%s\", which runs on this plugin; steps of type \"%s\" "
+		         "stay refused", name, via, src, via, p.type);
+		return add_note(reg, note) != 0 ? INN_ENOMEM : 0;
 	}
 	return 0;
 out:

@@ -54,6 +54,9 @@ int inn_registry_load(inn_registry **out, const char *dir, const inn_policy *pol
 void inn_registry_free(inn_registry *reg);
 /* The plugin serving step type, or NULL. */
 const inn_plugin *inn_registry_find(const inn_registry *reg, const char *type);
+/* The refusal of the plugin file named after step type (<type>.so), or
+ * NULL when there is none: tells "refused, and why" from "absent". */
+const inn_refusal *inn_registry_refusal(const inn_registry *reg, const char *type);
 /* Checks that path is safe to load code from (directory or file); on
  * failure returns INN_EINVAL and a message naming path, mode and owner. */
 int inn_registry_check_path(const char *path, int is_dir);
