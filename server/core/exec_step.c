@@ -169,6 +169,32 @@ secret_output_name(inn_run *r, json_object *outputs, char *msg, size_t msglen)
 	return 0;
 }
 
+/* The environment the original's shell steps had (its policy executor
+ * set APP_NAME for the script), for scripts written for it: APP_NAME is
+ * the Score application's name, set only when the run has a Score spec
+ * (data.app.name); an env entry of the step's own wins.  Values go
+ * through the environment, never into the script text. */
+static int
+shell_env(inn_run *r, const inn_step_def *d, json_object *cfg)
+{
+	json_object *app, *name, *envobj;
+
+	if (d->plugin_type == NULL || strcmp(d->plugin_type, "shell") != 0 ||
+	    !json_object_object_get_ex(r->data, "app", &app) ||
+	    !json_object_object_get_ex(app, "name", &name) ||
+	    !json_object_is_type(name, json_type_string))
+		return 0;
+	if (!json_object_object_get_ex(cfg, "env", &envobj) ||
+	    !json_object_is_type(envobj, json_type_object)) {
+		if ((envobj = json_object_new_object()) == NULL)
+			return inn_error_set(INN_ENOMEM, "out of memory");
+		json_object_object_add(cfg, "env", envobj);
+	}
+	if (!json_object_object_get_ex(envobj, "APP_NAME", NULL))
+		json_object_object_add(envobj, "APP_NAME", json_object_get(name));
+	return 0;
+}
+
 /* Renders the step's config (lock held). */
 static int
 render_config(inn_run *r, const inn_step_def *d, json_object **out)
@@ -228,6 +254,10 @@ render_config(inn_run *r, const inn_step_def *d, json_object **out)
 		json_object_object_add(cfg, "script", json_object_new_string(text));
 		free(text);
 	}
+	if ((rc = shell_env(r, d, cfg)) != 0) {
+		json_object_put(cfg);
+		return rc;
+	}
 	*out = cfg;
 	return 0;
 }
@@ -274,18 +304,40 @@ finish_step(inn_run *r, struct srun *s, inn_state st, const char *msg)
 }
 
 /* Non-zero when a dry-run's render error (rc, just returned on this
- * thread) comes from a value a dry-run cannot know: a key missing under
- * steps (the outputs of steps it does not run) or resources (what those
- * steps would provision).  Any other render error (a template over a
- * limit, a type error, a missing parameter) is what a real run would hit,
- * so the dry-run reports it as the failure. */
+ * thread) comes from a value a dry-run cannot know: the outputs of a step
+ * it does not run for real (a key missing under steps), or what a
+ * resource's create workflow would report (a key missing under
+ * resources.<R> for a resource R the run has).  Any other render error (a
+ * resource the run does not have, a template over a limit, a type error,
+ * a missing parameter) is what a real run would hit, so the dry-run
+ * reports it as the failure. */
 static int
 dry_run_unknown(const inn_run *r, int rc)
 {
 	const char *root = inn_tmpl_missing_root();
+	const char *path = inn_tmpl_missing_path();
 
 	return r->dry_run && rc == INN_ENOTFOUND &&
-	       (strcmp(root, "steps") == 0 || strcmp(root, "resources") == 0);
+	       (strcmp(root, "steps") == 0 ||
+	        (strcmp(root, "resources") == 0 && strncmp(path, "resources.", 10) == 0 &&
+	         strchr(path + 10, '.') != NULL));
+}
+
+/* Why a render error dry_run_unknown excused is not the workflow's fault:
+ * which value a dry-run cannot know, into buf. */
+static void
+dry_run_unknown_why(char *buf, size_t len)
+{
+	const char *path = inn_tmpl_missing_path();
+	const char *name = strchr(path, '.') ? strchr(path, '.') + 1 : "";
+	int n = (int)strcspn(name, ".");
+
+	if (strncmp(path, "resources.", 10) == 0)
+		snprintf(buf, len, "would-run; it reads %s, an output of resource \"%.*s\", "
+		         "which a dry-run does not provision", path, n, name);
+	else
+		snprintf(buf, len, "would-run; it reads the outputs of step \"%.*s\", "
+		         "which a dry-run does not run for real", n, name);
 }
 
 /* The step's if/when condition: 1 to run the step, 0 when it is settled
@@ -521,13 +573,18 @@ inn_exec_step_thread(void *arg)
 	rc = render_config(r, d, &cfg);
 	pthread_mutex_unlock(&r->lock);
 	if (rc != 0) {
-		int unknown = dry_run_unknown(r, rc);
-
-		snprintf(msg, sizeof(msg), "step \"%s\": %s", d->name, inn_error_last());
+		/* a dry-run says which value it could not know, or that the real
+		 * run would fail here, and why */
+		if (dry_run_unknown(r, rc)) {
+			dry_run_unknown_why(msg, sizeof(msg));
+			engine_log(r, d->name, INN_LOG_INFO, "%s", msg);
+			finish_step(r, s, INN_STATE_WOULD_RUN, msg);
+			return NULL;
+		}
+		snprintf(msg, sizeof(msg), "%sstep \"%s\": %s", r->dry_run ? "would-fail: " : "",
+		         d->name, inn_error_last());
 		engine_log(r, d->name, INN_LOG_ERROR, "%s", msg);
-		finish_step(r, s, unknown ? INN_STATE_WOULD_RUN : INN_STATE_FAILED,
-		            unknown ? "would-run; config depends on values not known in a "
-		                      "dry-run" : msg);
+		finish_step(r, s, INN_STATE_FAILED, msg);
 		return NULL;
 	}
 	s->res.config = inn_exec_masked_copy(r->masker, cfg);
