@@ -5,6 +5,8 @@
 #   check DESC STATUS      one TAP line: ok when STATUS is 0; on failure
 #                          the file $CHECK_SHOW (if set) is shown as comments
 #   cart_spec FILE         the demo app "cart": a sqlite db and an s3 bucket
+#   server_start CONF LOG  starts $srvbin --config CONF (stderr to LOG) in the
+#                          background: $spid, and $url once /ready answers
 #   exit $fail             at the end: 1 when any check failed
 n=0
 fail=0
@@ -30,4 +32,16 @@ resources:
   db: {type: sqlite, params: {database: cart}}
   assets: {type: s3, params: {bucket: cart-assets}}
 SPEC
+}
+
+server_start() {
+	"$srvbin" --config "$1" 2>"$2" &
+	spid=$!
+	url=""
+	i=0
+	while [ $i -lt 200 ]; do
+		url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$2")
+		[ -n "$url" ] && curl -sf -o /dev/null "$url/ready" && break
+		i=$((i + 1)); sleep 0.05
+	done
 }

@@ -32,16 +32,8 @@ CONF
 cart_spec "$dir/spec.yaml"
 echo "1..11"
 key=$("$srvbin" --config "$dir/etc/innominatus.yaml" --create-admin-key ops)
-"$srvbin" --config "$dir/etc/innominatus.yaml" 2>"$dir/server.log" &
-spid=$!
+server_start "$dir/etc/innominatus.yaml" "$dir/server.log"
 trap 'kill $spid 2>/dev/null; wait $spid 2>/dev/null; rm -rf "$dir"' EXIT
-url=""
-i=0
-while [ $i -lt 200 ]; do
-	url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$dir/server.log")
-	[ -n "$url" ] && curl -sf -o /dev/null "$url/ready" && break
-	i=$((i + 1)); sleep 0.05
-done
 sed 's/^/# /' "$dir/server.log"
 export INNOMINATUS_SERVER="$url" INNOMINATUS_TOKEN="$key"
 "$ctl" list-providers >"$dir/out" 2>&1

@@ -167,15 +167,7 @@ workflowPolicies:
   allowedStepTypes: [shell, policy]
 CONF
 key=$("$srvbin" --config "$dir/srv.yaml" --create-admin-key ops)
-"$srvbin" --config "$dir/srv.yaml" 2>"$dir/server.log" &
-spid=$!
-url=""
-i=0
-while [ $i -lt 200 ]; do
-	url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$dir/server.log")
-	[ -n "$url" ] && curl -sf -o /dev/null "$url/ready" && break
-	i=$((i + 1)); sleep 0.05
-done
+server_start "$dir/srv.yaml" "$dir/server.log"
 export INNOMINATUS_SERVER="$url" INNOMINATUS_TOKEN="$key"
 "$ctl" run ns-team/show "$dir/spec.yaml" >"$dir/out" 2>&1
 [ $? -eq 0 ] && grep -q 'Creating namespace my-app' "$dir/out" && grep -q 'app=my-app ns=my-app-ns' "$dir/out"

@@ -77,32 +77,31 @@ load_wf(const char *yaml)
 }
 
 static tu_result
-run_wf(const char *yaml, json_object *params, int dry_run)
+run_wf_with(const char *yaml, json_object *params, json_object *data, int dry_run)
 {
 	inn_run_opts ro;
 
 	E.states[0] = '\0';
 	memset(&ro, 0, sizeof(ro));
 	ro.params = params;
+	ro.data = data;
 	ro.dry_run = dry_run;
 	ro.events.log = collect_log;
 	ro.events.step_state = collect_state;
 	return tu_fx_run(&F, yaml, NULL, &ro);
 }
 
+static tu_result
+run_wf(const char *yaml, json_object *params, int dry_run)
+{
+	return run_wf_with(yaml, params, NULL, dry_run);
+}
+
 /* run_wf with template data (what a Score plan gives: app, resources). */
 static tu_result
 run_wf_data(const char *yaml, json_object *data, int dry_run)
 {
-	inn_run_opts ro;
-
-	E.states[0] = '\0';
-	memset(&ro, 0, sizeof(ro));
-	ro.data = data;
-	ro.dry_run = dry_run;
-	ro.events.log = collect_log;
-	ro.events.step_state = collect_state;
-	return tu_fx_run(&F, yaml, NULL, &ro);
+	return run_wf_with(yaml, NULL, data, dry_run);
 }
 
 static void
@@ -592,38 +591,42 @@ test_dry_run_reports_each_step(void **state)
 static void
 test_dry_run_tells_would_fail(void **state)
 {
+	static const struct {
+		const char *steps, *step;
+		inn_state st, run_st;
+		const char *msg;
+	} cases[] = {
+		{ "  - {name: a, type: crashy, config: {mode: ok, value: \"${resources.db.dsn}\"}}\n",
+		  "a", INN_STATE_WOULD_RUN, INN_STATE_WOULD_RUN, "would-run; it reads "
+		  "resources.db.dsn, an output of resource \"db\", which a dry-run does not "
+		  "provision" },
+		/* the real run would fail: no such resource */
+		{ "  - {name: a, type: crashy, config: {mode: ok, value: \"${resources.dbb.dsn}\"}}\n",
+		  "a", INN_STATE_FAILED, INN_STATE_FAILED, "would-fail: step \"a\": config.value: "
+		  "${resources.dbb.dsn}: resources.dbb is not defined" },
+		/* a step a dry-run does not run: its outputs are not known, and say so */
+		{ "  - {name: s, type: shell, config: {script: 'echo x=1 >> $INNOMINATUS_OUTPUT'}}\n"
+		  "  - {name: b, type: crashy, config: {mode: ok, value: \"${steps.s.outputs.x}\"}}\n",
+		  "b", INN_STATE_WOULD_RUN, INN_STATE_WOULD_RUN, "would-run; it reads the outputs "
+		  "of step \"s\", which a dry-run does not run for real" },
+	};
 	json_object *data = json_tokener_parse(
 		"{\"resources\": {\"db\": {\"name\": \"db\", \"type\": \"sqlite\"}},"
 		" \"app\": {\"name\": \"shop\"}}");
-	tu_result r;
+	char yaml[1024];
+	size_t i;
 
 	(void)state;
-	r = run_wf_data("name: d1\nsteps:\n"
-	                "  - {name: a, type: crashy, config: {mode: ok, value: \"${resources.db.dsn}\"}}\n",
-	                data, 1);
-	assert_int_equal(tu_step(r.run, "a")->state, INN_STATE_WOULD_RUN);
-	assert_string_equal(tu_step(r.run, "a")->message, "would-run; it reads resources.db.dsn, "
-	                    "an output of resource \"db\", which a dry-run does not provision");
-	assert_int_equal(inn_run_state(r.run), INN_STATE_WOULD_RUN);
-	tu_result_free(&r);
-	/* the real run would fail: no such resource */
-	r = run_wf_data("name: d2\nsteps:\n"
-	                "  - {name: a, type: crashy, config: {mode: ok, value: \"${resources.dbb.dsn}\"}}\n",
-	                data, 1);
-	assert_int_equal(tu_step(r.run, "a")->state, INN_STATE_FAILED);
-	assert_string_equal(tu_step(r.run, "a")->message, "would-fail: step \"a\": config.value: "
-	                    "${resources.dbb.dsn}: resources.dbb is not defined");
-	assert_int_equal(inn_run_state(r.run), INN_STATE_FAILED);
-	tu_result_free(&r);
-	/* a step a dry-run does not run: its outputs are not known, and say so */
-	r = run_wf_data("name: d3\nsteps:\n"
-	                "  - {name: s, type: shell, config: {script: 'echo x=1 >> $INNOMINATUS_OUTPUT'}}\n"
-	                "  - {name: b, type: crashy, config: {mode: ok, value: \"${steps.s.outputs.x}\"}}\n",
-	                data, 1);
-	assert_int_equal(tu_step(r.run, "b")->state, INN_STATE_WOULD_RUN);
-	assert_string_equal(tu_step(r.run, "b")->message, "would-run; it reads the outputs of "
-	                    "step \"s\", which a dry-run does not run for real");
-	tu_result_free(&r);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tu_result r;
+
+		snprintf(yaml, sizeof(yaml), "name: d%zu\nsteps:\n%s", i, cases[i].steps);
+		r = run_wf_data(yaml, data, 1);
+		assert_int_equal(tu_step(r.run, cases[i].step)->state, cases[i].st);
+		assert_string_equal(tu_step(r.run, cases[i].step)->message, cases[i].msg);
+		assert_int_equal(inn_run_state(r.run), cases[i].run_st);
+		tu_result_free(&r);
+	}
 	json_object_put(data);
 }
 
