@@ -195,9 +195,36 @@ shell_env(inn_run *r, const inn_step_def *d, json_object *cfg)
 	return 0;
 }
 
-/* Renders the step's config (lock held). */
+/* A missing key a dry-run cannot know the value of: the outputs of a step
+ * it does not run for real (steps.<s>...), or what a resource's create
+ * workflow would report (resources.<r>.<k> for a resource r the run has).
+ * A resource the run does not have, like any other missing key, is what a
+ * real run would fail on. */
 static int
-render_config(inn_run *r, const inn_step_def *d, json_object **out)
+dry_run_unknowable(const char *path)
+{
+	return strncmp(path, "steps.", 6) == 0 ||
+	       (strncmp(path, "resources.", 10) == 0 && strchr(path + 10, '.') != NULL);
+}
+
+/* inn_tmpl_unknown_fn of a dry-run's render: the first such path is kept
+ * (ud: a char[INN_UNKNOWN_LEN]) to name it. */
+#define INN_UNKNOWN_LEN 512
+static int
+dry_run_unknown_cb(void *ud, const char *path)
+{
+	char *first = ud;
+
+	if (!dry_run_unknowable(path))
+		return 0;
+	if (first[0] == '\0')
+		snprintf(first, INN_UNKNOWN_LEN, "%s", path);
+	return 1;
+}
+
+/* Renders the step's config (render_config without the dry-run's hook). */
+static int
+render_config_with(inn_run *r, const inn_step_def *d, json_object **out)
 {
 	inn_tmpl_env env = { r->data, r->masker, NULL, NULL };
 	json_object *cfg = NULL, *envobj = NULL, *script;
@@ -262,6 +289,25 @@ render_config(inn_run *r, const inn_step_def *d, json_object **out)
 	return 0;
 }
 
+/* Renders the step's config (lock held).  In a dry-run, values it cannot
+ * know render as placeholders (so the rest is still checked) and the first
+ * one's path goes to unknown (INN_UNKNOWN_LEN bytes, "" when none). */
+static int
+render_config(inn_run *r, const inn_step_def *d, json_object **out, char *unknown)
+{
+	json_object *cfg = NULL;
+	int rc;
+
+	unknown[0] = '\0';
+	if (r->dry_run)
+		inn_tmpl_unknown_begin(dry_run_unknown_cb, unknown);
+	rc = render_config_with(r, d, &cfg);
+	if (r->dry_run)
+		inn_tmpl_unknown_end();
+	*out = cfg;
+	return rc;
+}
+
 /* Sleeps up to ms (never past the workflow deadline) unless the run is
  * cancelled; returns non-zero if the run was cancelled or ran out of time.
  * Waits in short slices: inn_run_cancel() only sets a flag (it must be
@@ -304,31 +350,22 @@ finish_step(inn_run *r, struct srun *s, inn_state st, const char *msg)
 }
 
 /* Non-zero when a dry-run's render error (rc, just returned on this
- * thread) comes from a value a dry-run cannot know: the outputs of a step
- * it does not run for real (a key missing under steps), or what a
- * resource's create workflow would report (a key missing under
- * resources.<R> for a resource R the run has).  Any other render error (a
- * resource the run does not have, a template over a limit, a type error,
- * a missing parameter) is what a real run would hit, so the dry-run
- * reports it as the failure. */
+ * thread) comes from a value a dry-run cannot know (dry_run_unknowable).
+ * Any other render error (a resource the run does not have, a template
+ * over a limit, a type error, a missing parameter) is what a real run
+ * would hit, so the dry-run reports it as the failure. */
 static int
 dry_run_unknown(const inn_run *r, int rc)
 {
-	const char *root = inn_tmpl_missing_root();
-	const char *path = inn_tmpl_missing_path();
-
 	return r->dry_run && rc == INN_ENOTFOUND &&
-	       (strcmp(root, "steps") == 0 ||
-	        (strcmp(root, "resources") == 0 && strncmp(path, "resources.", 10) == 0 &&
-	         strchr(path + 10, '.') != NULL));
+	       dry_run_unknowable(inn_tmpl_missing_path());
 }
 
-/* Why a render error dry_run_unknown excused is not the workflow's fault:
- * which value a dry-run cannot know, into buf. */
+/* Why a step whose config reads path (dry_run_unknowable) would-run: which
+ * value a dry-run cannot know, into buf. */
 static void
-dry_run_unknown_why(char *buf, size_t len)
+dry_run_unknown_why(const char *path, char *buf, size_t len)
 {
-	const char *path = inn_tmpl_missing_path();
 	const char *name = strchr(path, '.') ? strchr(path, '.') + 1 : "";
 	int n = (int)strcspn(name, ".");
 
@@ -557,7 +594,7 @@ inn_exec_step_thread(void *arg)
 	const inn_plugin *plugin = inn_registry_find(inn_engine_registry(r->eng),
 	                                             d->plugin_type);
 	json_object *cfg = NULL;
-	char msg[1536];
+	char msg[1536], unknown[INN_UNKNOWN_LEN];
 	int rc;
 
 	s->res.started_ms = inn_wall_ms();
@@ -570,17 +607,10 @@ inn_exec_step_thread(void *arg)
 		return NULL;
 	}
 	pthread_mutex_lock(&r->lock);
-	rc = render_config(r, d, &cfg);
+	rc = render_config(r, d, &cfg, unknown);
 	pthread_mutex_unlock(&r->lock);
 	if (rc != 0) {
-		/* a dry-run says which value it could not know, or that the real
-		 * run would fail here, and why */
-		if (dry_run_unknown(r, rc)) {
-			dry_run_unknown_why(msg, sizeof(msg));
-			engine_log(r, d->name, INN_LOG_INFO, "%s", msg);
-			finish_step(r, s, INN_STATE_WOULD_RUN, msg);
-			return NULL;
-		}
+		/* what the real run would fail on, and why */
 		snprintf(msg, sizeof(msg), "%sstep \"%s\": %s", r->dry_run ? "would-fail: " : "",
 		         d->name, inn_error_last());
 		engine_log(r, d->name, INN_LOG_ERROR, "%s", msg);
@@ -588,6 +618,14 @@ inn_exec_step_thread(void *arg)
 		return NULL;
 	}
 	s->res.config = inn_exec_masked_copy(r->masker, cfg);
+	if (unknown[0] != '\0') {
+		/* the whole config rendered but for values a dry-run cannot
+		 * know: which one, and the plugin is not given placeholders */
+		json_object_put(cfg);
+		dry_run_unknown_why(unknown, msg, sizeof(msg));
+		finish_step(r, s, INN_STATE_WOULD_RUN, msg);
+		return NULL;
+	}
 	if (r->dry_run && !(plugin->desc.flags & INN_PLUGIN_DRY_RUN)) {
 		json_object_put(cfg);
 		finish_step(r, s, INN_STATE_SKIPPED, "skipped: plugin has no dry-run");

@@ -105,6 +105,18 @@ typedef struct inn_tmpl_env {
 	void *bind_ud;
 } inn_tmpl_env;
 
+/* Dry-run renders: between inn_tmpl_unknown_begin(fn, ud) and
+ * inn_tmpl_unknown_end() on one thread, a key a render on that thread
+ * finds missing is offered to fn (path: the chain up to it in our
+ * spelling, "steps.build" or "resources.db.dsn"); when fn returns non-zero
+ * it is a value the caller cannot know yet, and it renders as the text
+ * "(not known in a dry-run: PATH)" instead of failing, so the rest of the
+ * template is still checked.  Not asked where a missing key reads as null
+ * (conditions, range sources, default). */
+typedef int (*inn_tmpl_unknown_fn)(void *ud, const char *path);
+void inn_tmpl_unknown_begin(inn_tmpl_unknown_fn fn, void *ud);
+void inn_tmpl_unknown_end(void);
+
 /* Renders every string inside in (deeply) and returns a new tree in *out.
  * path names the field for messages ("config"); errors read e.g.
  * `config.manifest: {{ .parameters.nme }}: parameters.nme is not defined`. */

@@ -52,6 +52,23 @@ struct val {
  * every render. */
 static _Thread_local char missing_root[64];
 static _Thread_local char missing_path[512];
+/* inn_tmpl_unknown_begin's hook on this thread, or NULL. */
+static _Thread_local inn_tmpl_unknown_fn unknown_fn;
+static _Thread_local void *unknown_ud;
+
+void
+inn_tmpl_unknown_begin(inn_tmpl_unknown_fn fn, void *ud)
+{
+	unknown_fn = fn;
+	unknown_ud = ud;
+}
+
+void
+inn_tmpl_unknown_end(void)
+{
+	unknown_fn = NULL;
+	unknown_ud = NULL;
+}
 
 static void
 val_drop(struct val *v)
@@ -239,6 +256,18 @@ lookup_rooted(struct ctx *c, const struct expr *e, int lenient, struct val *out)
 	if ((rc = walk(c, &a, c->root, lenient, out)) != 0) {
 		if (rc == INN_ENOTFOUND && a.nsegs > 0)
 			snprintf(missing_root, sizeof(missing_root), "%s", a.segs[0]);
+		if (rc == INN_ENOTFOUND && unknown_fn != NULL &&
+		    unknown_fn(unknown_ud, missing_path)) {
+			char text[sizeof(missing_path) + 40];
+
+			/* a value the dry-run cannot know: a placeholder, and on */
+			snprintf(text, sizeof(text), "(not known in a dry-run: %s)", missing_path);
+			if ((out->o = json_object_new_string(text)) == NULL)
+				rc = inn_error_set(INN_ENOMEM, "out of memory");
+			else
+				rc = 0;
+			out->own = out->o != NULL;
+		}
 		goto out;
 	}
 	if (m == NULL)

@@ -609,6 +609,12 @@ test_dry_run_tells_would_fail(void **state)
 		  "  - {name: b, type: crashy, config: {mode: ok, value: \"${steps.s.outputs.x}\"}}\n",
 		  "b", INN_STATE_WOULD_RUN, INN_STATE_WOULD_RUN, "would-run; it reads the outputs "
 		  "of step \"s\", which a dry-run does not run for real" },
+		/* an unknown value does not hide what would fail after it */
+		{ "  - {name: s, type: shell, config: {script: 'true'}}\n"
+		  "  - {name: a, type: crashy, config: {mode: ok}, env: {A: \"${steps.s.outputs.y}\","
+		  " B: \"${resources.dbb.dsn}\"}}\n",
+		  "a", INN_STATE_FAILED, INN_STATE_FAILED, "would-fail: step \"a\": "
+		  "env.B: ${resources.dbb.dsn}: resources.dbb is not defined" },
 	};
 	json_object *data = json_tokener_parse(
 		"{\"resources\": {\"db\": {\"name\": \"db\", \"type\": \"sqlite\"}},"
@@ -625,6 +631,9 @@ test_dry_run_tells_would_fail(void **state)
 		assert_int_equal(tu_step(r.run, cases[i].step)->state, cases[i].st);
 		assert_string_equal(tu_step(r.run, cases[i].step)->message, cases[i].msg);
 		assert_int_equal(inn_run_state(r.run), cases[i].run_st);
+		if (i == 0) /* the config as far as it is known */
+			TU_ASSERT_CONTAINS(json_object_to_json_string(tu_step(r.run, "a")->config),
+			                   "(not known in a dry-run: resources.db.dsn)");
 		tu_result_free(&r);
 	}
 	json_object_put(data);
