@@ -21,7 +21,7 @@ printf 'workflowPolicies:\n  allowedStepTypes: [shell, policy]\n' > "$dir/admin.
 c() { "$ctl" --plugin-dir "$dir/plugins" --config "$dir/admin.yaml" --providers "$dir/p" "$@"; }
 . "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
 CHECK_SHOW="$dir/out"
-echo "1..12"
+echo "1..13"
 
 # the guide's ${APP_NAME} (checked below): a resource's create workflow
 # and the main one
@@ -175,4 +175,10 @@ check "server: \${APP_NAME} is the Score application's name in shell steps" $?
 "$ctl" run ns-team/typo "$dir/spec.yaml" >"$dir/out" 2>&1
 [ $? -eq 3 ] && grep -q 'typo.yaml:3:[0-9]*: error: step "show": config.script: references resources.nss.ns, but the Score spec has no resource of that name' "$dir/out"
 check "server: a misspelt resource is a 400 naming file:line:col (exit 3)" $?
+"$ctl" run --dry-run ns-team/show "$dir/spec.yaml" >"$dir/out" 2>&1
+rc=$?
+id=$(sed -n 's/^Execution \([0-9]*\) submitted.*/\1/p' "$dir/out")
+"$ctl" status "$id" >>"$dir/out" 2>&1
+[ $rc -eq 0 ] && grep -q 'would-run; it reads resources.ns.ns, an output of resource "ns", which a dry-run does not provision' "$dir/out"
+check "server dry-run: would-run names the value it cannot know" $?
 exit $fail
