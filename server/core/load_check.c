@@ -1,11 +1,15 @@
 /*
  * load_check.c - the checks of a workflow file that need all of it read:
- * every template reference (parameters.X declared, steps.S existing and
- * running before the step that reads it, variables in render order, known
- * data roots), the shell-script lints (quoted here-documents, environment
- * strings the kernel refuses), and each step's type against the admin
- * allow-list, the plugin registry and the plugin's own validate().  Part
- * of the workflow loader (load_workflow.c).
+ * every template reference (parameters.X declared, steps.S existing,
+ * running before the step that reads it and declaring the output read,
+ * variables in render order, known data roots and app fields, the
+ * original's ${workflow.X} and ${<step>.<key>} mapped with a warning), the
+ * shell-script lints (quoted here-documents, environment strings the
+ * kernel refuses), and each step's type against the admin allow-list, the
+ * plugin registry and the plugin's own validate().  Part of the workflow
+ * loader (load_workflow.c); references to what a Score spec gives
+ * (resources, app) are kept and checked once a run is planned
+ * (inn_workflow_check_spec_refs).
  */
 #include "model.h"
 

@@ -30,8 +30,9 @@
  *   (the escape for literal ${a.b}).  Numeric segments index lists
  *   (${x.items.0}).
  * - The original's spellings are read as ours (loaders warn and name ours;
- *   load_check.c): a root the data does not have, `<step>.<key>...`, means
- *   steps.<step>.outputs.<key>...; `workflow.<X>` where data.workflow has
+ *   load_check.c): a root that is none of ours (inn_tmpl_known_root),
+ *   `<step>.<key>...`, means steps.<step>.outputs.<key>... (when the data
+ *   has steps); `workflow.<X>` where data.workflow has
  *   no X means variables.X, else parameters.X.  Both forms, ${} and {{ }}.
  * - Actions are Go's: `{{- ` / ` -}}` (the dash needs the blank, as in Go)
  *   trim all whitespace, newlines included, on that side; Go comments
