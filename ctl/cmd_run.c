@@ -1,6 +1,7 @@
 /*
  * cmd_run.c - running workflows from innominatus-ctl in local mode:
- * `run --local WORKFLOW [SPEC]` and `test-workflow FILE [--dry-run]`.
+ * `run --local WORKFLOW [SPEC]` and `test-workflow FILE [--dry-run]` (which
+ * validates, and with --dry-run dry-runs; it never runs for real).
  * Shows progress while steps run (a live status line on a terminal, plain
  * lines otherwise), step logs prefixed with the step name, and the
  * workflow's outputs at the end.
@@ -283,6 +284,30 @@ load_file(ctl_env *env, const char *path)
 	return wf;
 }
 
+/* The workflows of a run read what its Score spec gives: every
+ * resources.R and app reference of the main workflow and of each
+ * resource's create workflow is checked against the plan before anything
+ * runs (a real run would fail on it), errors printed.  No plan: a run
+ * without a Score spec.  Returns how many failed. */
+static size_t
+spec_refs_bad(ctl_env *env, const inn_workflow *wf, const inn_deploy *plan)
+{
+	json_object *data = plan != NULL ? inn_deploy_data(plan) : NULL;
+	size_t i, n0 = env->diag.n, bad;
+
+	bad = inn_workflow_check_spec_refs(wf, data, &env->diag);
+	for (i = 0; plan != NULL && i < inn_deploy_nparts(plan); i++)
+		bad += inn_workflow_check_spec_refs(inn_deploy_part_at(plan, i)->wf, data,
+		                                    &env->diag);
+	for (i = n0; i < env->diag.n; i++) {
+		char buf[2048];
+
+		inn_diag_format(&env->diag, i, buf, sizeof(buf));
+		fprintf(stderr, "%s\n", buf);
+	}
+	return bad;
+}
+
 int
 ctl_cmd_run(const ctl_opts *o, int argc, char **argv)
 {
@@ -327,7 +352,7 @@ ctl_cmd_run(const ctl_opts *o, int argc, char **argv)
 		inn_diag_format(&env.diag, k, buf, sizeof(buf));
 		fprintf(stderr, "%s\n", buf);
 	}
-	if (rc != 0) {
+	if (rc != 0 || spec_refs_bad(&env, wf, plan) > 0) {
 		rc = CTL_EXIT_CONFIG;
 		goto out;
 	}
@@ -376,9 +401,34 @@ ctl_cmd_test_workflow(const ctl_opts *o, int argc, char **argv)
 		rc = CTL_EXIT_CONFIG;
 		goto out;
 	}
+	if (!o->dry_run) {
+		/* test-workflow validates; only --dry-run goes further, and a real
+		 * run is `run --local FILE` */
+		if (o->json) {
+			json_object *j = json_object_new_object();
+
+			json_object_object_add(j, "workflow", json_object_new_string(wf->name));
+			json_object_object_add(j, "valid", json_object_new_boolean(1));
+			json_object_object_add(j, "steps", json_object_new_int64((int64_t)wf->nsteps));
+			ctl_print_json(j);
+			json_object_put(j);
+		} else {
+			printf("%s: workflow %s is valid (%zu steps); nothing was run (dry-run it "
+			       "with --dry-run, run it with run --local %s)\n", argv[0], wf->name,
+			       wf->nsteps, argv[0]);
+		}
+		rc = CTL_EXIT_OK;
+		goto out;
+	}
 	if (!o->json)
 		fprintf(stderr, "%s: workflow %s is valid (%zu steps)\n", argv[0], wf->name,
 		        wf->nsteps);
+	/* a dry-run is a run without a Score spec: no resources */
+	if (spec_refs_bad(&env, wf, NULL) > 0) {
+		fprintf(stderr, "innominatus-ctl: %s reads what a Score spec gives: dry-run it with run --local --dry-run %s SPEC\n", argv[0], argv[0]);
+		rc = CTL_EXIT_CONFIG;
+		goto out;
+	}
 	if ((rc = engine_open(o, &env, &eng)) == CTL_EXIT_OK) {
 		inn_run_opts ro;
 

@@ -729,6 +729,8 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 	}
 	if ((rc = inn_runs_params_check(ar->plan, ar->main_wf, ar->params, &resolved)) != 0)
 		goto err;
+	if ((rc = inn_runs_spec_refs_check(ar->plan, ar->main_wf)) != 0)
+		goto err;
 	if (id_in > 0)
 		ar->id = id_in;
 	else if ((rc = create_row(ar, who, ref, kind, resolved, params, spec, retry_of)) != 0)

@@ -137,3 +137,28 @@ inn_runs_params_check(const inn_deploy *plan, const inn_workflow *wf, json_objec
 	}
 	return inn_params_resolve(wf, params, resolved);
 }
+
+/* Every resources.R and app reference of the run's workflows against what
+ * its spec gives (inn_workflow_check_spec_refs), so such a mistake is a
+ * 400 with its file:line:col, not a step failing after resources were
+ * provisioned. */
+int
+inn_runs_spec_refs_check(const inn_deploy *plan, const inn_workflow *wf)
+{
+	json_object *data = inn_deploy_data(plan);
+	inn_diag d;
+	char msg[1024];
+	size_t i, bad;
+
+	inn_diag_init(&d);
+	bad = inn_workflow_check_spec_refs(wf, data, &d);
+	for (i = 0; i < inn_deploy_nparts(plan); i++)
+		bad += inn_workflow_check_spec_refs(inn_deploy_part_at(plan, i)->wf, data, &d);
+	if (bad == 0) {
+		inn_diag_free(&d);
+		return 0;
+	}
+	inn_diag_format(&d, 0, msg, sizeof(msg));
+	inn_diag_free(&d);
+	return inn_error_set(INN_EINVAL, "%s%s", msg, bad > 1 ? " (and more)" : "");
+}

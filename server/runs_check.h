@@ -30,5 +30,9 @@ char *inn_runs_state_owner(const inn_caller *who);
  * when one is refused) and then of wf given params; *resolved: wf's. */
 int inn_runs_params_check(const inn_deploy *plan, const inn_workflow *wf, json_object *params,
                           json_object **resolved);
+/* INN_EINVAL ("file:line:col: error: step ...: references resources.dbb,
+ * but ...") when a workflow of the run reads a resource the spec lacks, or
+ * app without a spec; else 0. */
+int inn_runs_spec_refs_check(const inn_deploy *plan, const inn_workflow *wf);
 
 #endif

@@ -169,9 +169,62 @@ secret_output_name(inn_run *r, json_object *outputs, char *msg, size_t msglen)
 	return 0;
 }
 
-/* Renders the step's config (lock held). */
+/* The environment the original's shell steps had (its policy executor
+ * set APP_NAME for the script), for scripts written for it: APP_NAME is
+ * the Score application's name, set only when the run has a Score spec
+ * (data.app.name); an env entry of the step's own wins.  Values go
+ * through the environment, never into the script text. */
 static int
-render_config(inn_run *r, const inn_step_def *d, json_object **out)
+shell_env(inn_run *r, const inn_step_def *d, json_object *cfg)
+{
+	json_object *app, *name, *envobj;
+
+	if (d->plugin_type == NULL || strcmp(d->plugin_type, "shell") != 0 ||
+	    !json_object_object_get_ex(r->data, "app", &app) ||
+	    !json_object_object_get_ex(app, "name", &name) ||
+	    !json_object_is_type(name, json_type_string))
+		return 0;
+	if (!json_object_object_get_ex(cfg, "env", &envobj) ||
+	    !json_object_is_type(envobj, json_type_object)) {
+		if ((envobj = json_object_new_object()) == NULL)
+			return inn_error_set(INN_ENOMEM, "out of memory");
+		json_object_object_add(cfg, "env", envobj);
+	}
+	if (!json_object_object_get_ex(envobj, "APP_NAME", NULL))
+		json_object_object_add(envobj, "APP_NAME", json_object_get(name));
+	return 0;
+}
+
+/* A missing key a dry-run cannot know the value of: the outputs of a step
+ * it does not run for real (steps.<s>...), or what a resource's create
+ * workflow would report (resources.<r>.<k> for a resource r the run has).
+ * A resource the run does not have, like any other missing key, is what a
+ * real run would fail on. */
+static int
+dry_run_unknowable(const char *path)
+{
+	return strncmp(path, "steps.", 6) == 0 ||
+	       (strncmp(path, "resources.", 10) == 0 && strchr(path + 10, '.') != NULL);
+}
+
+/* inn_tmpl_unknown_fn of a dry-run's render: the first such path is kept
+ * (ud: a char[INN_UNKNOWN_LEN]) to name it. */
+#define INN_UNKNOWN_LEN 512
+static int
+dry_run_unknown_cb(void *ud, const char *path)
+{
+	char *first = ud;
+
+	if (!dry_run_unknowable(path))
+		return 0;
+	if (first[0] == '\0')
+		snprintf(first, INN_UNKNOWN_LEN, "%s", path);
+	return 1;
+}
+
+/* Renders the step's config (render_config without the dry-run's hook). */
+static int
+render_config_with(inn_run *r, const inn_step_def *d, json_object **out)
 {
 	inn_tmpl_env env = { r->data, r->masker, NULL, NULL };
 	json_object *cfg = NULL, *envobj = NULL, *script;
@@ -228,8 +281,31 @@ render_config(inn_run *r, const inn_step_def *d, json_object **out)
 		json_object_object_add(cfg, "script", json_object_new_string(text));
 		free(text);
 	}
+	if ((rc = shell_env(r, d, cfg)) != 0) {
+		json_object_put(cfg);
+		return rc;
+	}
 	*out = cfg;
 	return 0;
+}
+
+/* Renders the step's config (lock held).  In a dry-run, values it cannot
+ * know render as placeholders (so the rest is still checked) and the first
+ * one's path goes to unknown (INN_UNKNOWN_LEN bytes, "" when none). */
+static int
+render_config(inn_run *r, const inn_step_def *d, json_object **out, char *unknown)
+{
+	json_object *cfg = NULL;
+	int rc;
+
+	unknown[0] = '\0';
+	if (r->dry_run)
+		inn_tmpl_unknown_begin(dry_run_unknown_cb, unknown);
+	rc = render_config_with(r, d, &cfg);
+	if (r->dry_run)
+		inn_tmpl_unknown_end();
+	*out = cfg;
+	return rc;
 }
 
 /* Sleeps up to ms (never past the workflow deadline) unless the run is
@@ -274,18 +350,31 @@ finish_step(inn_run *r, struct srun *s, inn_state st, const char *msg)
 }
 
 /* Non-zero when a dry-run's render error (rc, just returned on this
- * thread) comes from a value a dry-run cannot know: a key missing under
- * steps (the outputs of steps it does not run) or resources (what those
- * steps would provision).  Any other render error (a template over a
- * limit, a type error, a missing parameter) is what a real run would hit,
- * so the dry-run reports it as the failure. */
+ * thread) comes from a value a dry-run cannot know (dry_run_unknowable).
+ * Any other render error (a resource the run does not have, a template
+ * over a limit, a type error, a missing parameter) is what a real run
+ * would hit, so the dry-run reports it as the failure. */
 static int
 dry_run_unknown(const inn_run *r, int rc)
 {
-	const char *root = inn_tmpl_missing_root();
-
 	return r->dry_run && rc == INN_ENOTFOUND &&
-	       (strcmp(root, "steps") == 0 || strcmp(root, "resources") == 0);
+	       dry_run_unknowable(inn_tmpl_missing_path());
+}
+
+/* Why a step whose config reads path (dry_run_unknowable) would-run: which
+ * value a dry-run cannot know, into buf. */
+static void
+dry_run_unknown_why(const char *path, char *buf, size_t len)
+{
+	const char *name = strchr(path, '.') ? strchr(path, '.') + 1 : "";
+	int n = (int)strcspn(name, ".");
+
+	if (strncmp(path, "resources.", 10) == 0)
+		snprintf(buf, len, "would-run; it reads %s, an output of resource \"%.*s\", "
+		         "which a dry-run does not provision", path, n, name);
+	else
+		snprintf(buf, len, "would-run; it reads the outputs of step \"%.*s\", "
+		         "which a dry-run does not run for real", n, name);
 }
 
 /* The step's if/when condition: 1 to run the step, 0 when it is settled
@@ -505,7 +594,7 @@ inn_exec_step_thread(void *arg)
 	const inn_plugin *plugin = inn_registry_find(inn_engine_registry(r->eng),
 	                                             d->plugin_type);
 	json_object *cfg = NULL;
-	char msg[1536];
+	char msg[1536], unknown[INN_UNKNOWN_LEN];
 	int rc;
 
 	s->res.started_ms = inn_wall_ms();
@@ -518,19 +607,25 @@ inn_exec_step_thread(void *arg)
 		return NULL;
 	}
 	pthread_mutex_lock(&r->lock);
-	rc = render_config(r, d, &cfg);
+	rc = render_config(r, d, &cfg, unknown);
 	pthread_mutex_unlock(&r->lock);
 	if (rc != 0) {
-		int unknown = dry_run_unknown(r, rc);
-
-		snprintf(msg, sizeof(msg), "step \"%s\": %s", d->name, inn_error_last());
+		/* what the real run would fail on, and why */
+		snprintf(msg, sizeof(msg), "%sstep \"%s\": %s", r->dry_run ? "would-fail: " : "",
+		         d->name, inn_error_last());
 		engine_log(r, d->name, INN_LOG_ERROR, "%s", msg);
-		finish_step(r, s, unknown ? INN_STATE_WOULD_RUN : INN_STATE_FAILED,
-		            unknown ? "would-run; config depends on values not known in a "
-		                      "dry-run" : msg);
+		finish_step(r, s, INN_STATE_FAILED, msg);
 		return NULL;
 	}
 	s->res.config = inn_exec_masked_copy(r->masker, cfg);
+	if (unknown[0] != '\0') {
+		/* the whole config rendered but for values a dry-run cannot
+		 * know: which one, and the plugin is not given placeholders */
+		json_object_put(cfg);
+		dry_run_unknown_why(unknown, msg, sizeof(msg));
+		finish_step(r, s, INN_STATE_WOULD_RUN, msg);
+		return NULL;
+	}
 	if (r->dry_run && !(plugin->desc.flags & INN_PLUGIN_DRY_RUN)) {
 		json_object_put(cfg);
 		finish_step(r, s, INN_STATE_SKIPPED, "skipped: plugin has no dry-run");

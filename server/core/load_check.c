@@ -1,11 +1,15 @@
 /*
  * load_check.c - the checks of a workflow file that need all of it read:
- * every template reference (parameters.X declared, steps.S existing and
- * running before the step that reads it, variables in render order, known
- * data roots), the shell-script lints (quoted here-documents, environment
- * strings the kernel refuses), and each step's type against the admin
- * allow-list, the plugin registry and the plugin's own validate().  Part
- * of the workflow loader (load_workflow.c).
+ * every template reference (parameters.X declared, steps.S existing,
+ * running before the step that reads it and declaring the output read,
+ * variables in render order, known data roots and app fields, the
+ * original's ${workflow.X} and ${<step>.<key>} mapped with a warning), the
+ * shell-script lints (quoted here-documents, environment strings the
+ * kernel refuses), and each step's type against the admin allow-list, the
+ * plugin registry and the plugin's own validate().  Part of the workflow
+ * loader (load_workflow.c); references to what a Score spec gives
+ * (resources, app) are kept and checked once a run is planned
+ * (inn_workflow_check_spec_refs).
  */
 #include "model.h"
 
@@ -48,23 +52,160 @@ var_visible_later(const struct wf_load *L, const char *name, size_t len)
 	return var_visible(&all, name, len);
 }
 
-/* The data roots a run's templates can read (exec_run.c, runs.c). */
+/* --- template references -------------------------------------------------- */
+
+/* Non-zero when the declared outputs of a step (its `outputs:` mapping or
+ * list of names) hold key; 1 too when the step declares none (then its
+ * outputs are whatever its plugin reports, known only once it ran). */
 static int
-known_root(const char *name, size_t len)
+declared_output(const inn_ynode *outs, const char *key, size_t len)
 {
-	static const char *const roots[] = {
-		"parameters", "steps", "resources", "secrets", "variables", "workflow", "app",
-		NULL
-	};
 	size_t i;
 
-	for (i = 0; roots[i] != NULL; i++)
-		if (strlen(roots[i]) == len && memcmp(roots[i], name, len) == 0)
+	if (outs == NULL)
+		return 1;
+	for (i = 0; outs->kind == INN_Y_MAP && i < INN_YMAP_LEN(outs); i++) {
+		const char *k = INN_YMAP_KEY(outs, i)->value;
+
+		if (k != NULL && strlen(k) == len && memcmp(k, key, len) == 0)
 			return 1;
+	}
+	for (i = 0; outs->kind == INN_Y_SEQ && i < outs->n; i++) {
+		const inn_ynode *it = outs->items[i];
+
+		if (it->kind == INN_Y_MAP)
+			it = inn_ymap_get(it, "name");
+		if (inn_ynode_is_scalar(it) && it->value != NULL && strlen(it->value) == len &&
+		    memcmp(it->value, key, len) == 0)
+			return 1;
+	}
 	return 0;
 }
 
-/* --- template references -------------------------------------------------- */
+/* steps.S[.outputs.K...]: S exists, runs before the referencing step, and
+ * K is among S's declared outputs when it declares them.  written is the
+ * reference as the template spells it (the original's ${S.K} too). */
+static void
+check_step_ref(struct ref_check *rc, const char *who, const char *ref, const char *written)
+{
+	struct wf_load *L = rc->L;
+	const inn_workflow *wf = L->wf;
+	const char *name = ref + 6, *rest;
+	size_t len = strcspn(name, ".[");
+	long s = inn_lw_find_step(L, name, len);
+
+	if (s < 0) {
+		inn_l_err(&L->lc, rc->at, "%s: references %s, but there is no step \"%.*s\"",
+		          who, written, (int)len, name);
+		return;
+	}
+	if (rc->step < 0 && L->vars_visible != (size_t)-1)
+		inn_l_err(&L->lc, rc->at, "%s: references %s, but parameters and "
+		          "variables render before any step runs", who, written);
+	else if (rc->step >= 0 && s == rc->step)
+		inn_l_err(&L->lc, rc->at, "%s: references its own outputs (%s)", who, written);
+	else if (rc->step >= 0 && !inn_lw_is_dependency(L, (size_t)rc->step, (size_t)s))
+		inn_l_err(&L->lc, rc->at, "%s: references %s, but step \"%s\" does not "
+		          "run before it, so a run has no outputs of it yet (add it to "
+		          "depends_on)", who, written, wf->steps[s].name);
+	rest = name + len;
+	if (*rest != '.')
+		return;
+	rest++;
+	if (strncmp(rest, "outputs", 7) != 0 || (rest[7] != '.' && rest[7] != '\0')) {
+		inn_l_err(&L->lc, rc->at, "%s: references %s, but a step has only outputs "
+		          "(write steps.%s.outputs.<name>)", who, written, wf->steps[s].name);
+		return;
+	}
+	if (rest[7] == '.' &&
+	    !declared_output(L->pos[s].outputs, rest + 8, strcspn(rest + 8, ".[")))
+		inn_l_err(&L->lc, rc->at, "%s: references %s, but step \"%s\" declares its "
+		          "outputs and \"%.*s\" is not one of them (add it to the step's "
+		          "outputs:)", who, written, wf->steps[s].name,
+		          (int)strcspn(rest + 8, ".["), rest + 8);
+}
+
+/* workflow.X: the workflow's own name and provider; the original's
+ * ${workflow.X} read a workflow variable (or a golden-path parameter),
+ * which the engine maps (tmpl.h) and we name in our spelling. */
+static void
+check_workflow_ref(struct ref_check *rc, const char *who, const char *ref)
+{
+	struct wf_load *L = rc->L;
+	const char *x = ref + 9;
+	size_t len = strcspn(x, ".[");
+	int own = (len == 4 && memcmp(x, "name", 4) == 0) ||
+	          (len == 8 && memcmp(x, "provider", 8) == 0);
+
+	if (x[-1] != '.')
+		return;               /* the whole object */
+	if (own) {
+		if (var_visible_later(L, x, len) || inn_workflow_param(L->wf, x, len) != NULL)
+			inn_l_warn(&L->lc, rc->at, "%s: ${workflow.%.*s} is this workflow's %.*s "
+			           "here, not the variable or parameter \"%.*s\" the original read "
+			           "(write ${variables.%.*s} or ${parameters.%.*s} for that)", who,
+			           (int)len, x, (int)len, x, (int)len, x, (int)len, x, (int)len, x);
+		return;
+	}
+	if (var_visible(L, x, len))
+		inn_l_warn(&L->lc, rc->at, "%s: %s is the original's spelling of a workflow "
+		           "variable; read as variables.%s (write that)", who, ref, x);
+	else if (var_visible_later(L, x, len))
+		inn_l_err(&L->lc, rc->at, "%s: references %s, but variable \"%.*s\" is "
+		          "declared later (variables render in order)", who, ref, (int)len, x);
+	else if (inn_workflow_param(L->wf, x, len) != NULL)
+		inn_l_warn(&L->lc, rc->at, "%s: %s is the original's spelling of a "
+		           "parameter; read as parameters.%s (write that)", who, ref, x);
+	else
+		inn_l_err(&L->lc, rc->at, "%s: references %s, but workflow.* holds only name "
+		          "and provider, and no variable or parameter \"%.*s\" is declared "
+		          "(the original's ${workflow.X} read the workflow variable X)", who, ref,
+		          (int)len, x);
+}
+
+/* app.X: what a run with a Score spec has (deploy.c): name, metadata,
+ * containers. */
+static void
+check_app_ref(struct ref_check *rc, const char *who, const char *ref)
+{
+	static const char *const fields[] = { "name", "metadata", "containers", NULL };
+	const char *x = ref + 4;
+	size_t i, len = strcspn(x, ".[");
+
+	if (x[-1] != '.')
+		return;
+	for (i = 0; fields[i] != NULL; i++)
+		if (strlen(fields[i]) == len && memcmp(fields[i], x, len) == 0)
+			return;
+	inn_l_err(&rc->L->lc, rc->at, "%s: references %s, but app holds only name, "
+	          "metadata and containers (from the Score spec)", who, ref);
+}
+
+/* resources.R... and app...: what a run's Score spec gives (deploy.c),
+ * known once a run is planned; the reference and its place are kept for
+ * inn_workflow_check_spec_refs. */
+static void
+note_spec_ref(struct ref_check *rc, const char *who, const char *ref, size_t rootlen)
+{
+	inn_workflow *wf = rc->L->wf;
+	const char *r = ref + rootlen + 1;
+	json_object *o;
+
+	if (ref[rootlen] != '.')
+		return;
+	if (wf->spec_refs == NULL && (wf->spec_refs = json_object_new_array()) == NULL)
+		return;
+	o = json_object_new_object();
+	json_object_object_add(o, "root", json_object_new_string_len(ref, (int)rootlen));
+	json_object_object_add(o, "name", json_object_new_string_len(r, (int)strcspn(r, ".[")));
+	json_object_object_add(o, "ref", json_object_new_string(ref));
+	json_object_object_add(o, "who", json_object_new_string(who));
+	json_object_object_add(o, "file", json_object_new_string(rc->L->lc.file ?
+	                                                         rc->L->lc.file : ""));
+	json_object_object_add(o, "line", json_object_new_int(rc->at ? rc->at->line : 0));
+	json_object_object_add(o, "col", json_object_new_int(rc->at ? rc->at->col : 0));
+	json_object_array_add(wf->spec_refs, o);
+}
 
 /* Non-zero when name[0..len) was declared, but its declaration refused
  * (already reported). */
@@ -85,7 +226,9 @@ ref_cb(void *ud, const char *ref)
 	struct ref_check *rc = ud;
 	struct wf_load *L = rc->L;
 	const inn_workflow *wf = L->wf;
+	size_t len = strcspn(ref, ".[");
 	char who[200];
+	long s;
 
 	if (rc->step >= 0)
 		snprintf(who, sizeof(who), "step \"%s\": %s", wf->steps[rc->step].name,
@@ -94,57 +237,54 @@ ref_cb(void *ud, const char *ref)
 		snprintf(who, sizeof(who), "%s", rc->path);
 
 	if (strncmp(ref, "parameters.", 11) == 0) {
+		/* the one place a parameter reference is judged */
 		const char *name = ref + 11;
-		size_t len = strcspn(name, ".[");
+		size_t plen = strcspn(name, ".[");
 
-		int std = L->provider ? inn_param_standard_input(name, len) : -1;
+		int std = L->provider ? inn_param_standard_input(name, plen) : -1;
 
 		/* a provider's workflow reads the standard inputs of a resource
 		 * operation undeclared, as the original's did (model.h) */
-		if (inn_workflow_param(wf, name, len) == NULL && std >= 0)
+		if (inn_workflow_param(wf, name, plen) == NULL && std >= 0)
 			L->wf->std_inputs |= 1u << std;
-		else if (inn_workflow_param(wf, name, len) == NULL && !refused_param(L, name, len))
+		else if (inn_workflow_param(wf, name, plen) == NULL &&
+		         !refused_param(L, name, plen))
 			inn_l_err(&L->lc, rc->at, "%s: references parameters.%.*s, which is not "
-			          "declared in parameters", who, (int)len, name);
+			          "declared in parameters", who, (int)plen, name);
 	} else if (strncmp(ref, "steps.", 6) == 0) {
-		const char *name = ref + 6;
-		size_t len = strcspn(name, ".[");
-		long s = inn_lw_find_step(L, name, len);
-
-		if (s < 0)
-			inn_l_err(&L->lc, rc->at, "%s: references %s, but there is no step "
-			          "\"%.*s\"", who, ref, (int)len, name);
-		else if (rc->step < 0 && L->vars_visible != (size_t)-1)
-			inn_l_err(&L->lc, rc->at, "%s: references %s, but parameters and "
-			          "variables render before any step runs", who, ref);
-		else if (rc->step >= 0 && s == rc->step)
-			inn_l_err(&L->lc, rc->at, "%s: references its own outputs (%s)", who,
-			          ref);
-		else if (rc->step >= 0 && !inn_lw_is_dependency(L, (size_t)rc->step, (size_t)s))
-			inn_l_err(&L->lc, rc->at, "%s: references %s, but step \"%s\" does not "
-			          "run before it, so a run has no outputs of it yet (add it to "
-			          "depends_on)", who, ref, wf->steps[s].name);
+		check_step_ref(rc, who, ref, ref);
 	} else if (strncmp(ref, "variables.", 10) == 0) {
 		const char *name = ref + 10;
-		size_t len = strcspn(name, ".[");
+		size_t vlen = strcspn(name, ".[");
 
-		/* a bare ${X} reads variables.X, then the root X */
-		if (!var_visible(L, name, len) && !known_root(name, len))
-			inn_l_err(&L->lc, rc->at, "%s: references variables.%.*s, but %s (a bare "
-			          "${%.*s} is a template reference too; for the shell's or the "
-			          "environment's own variable write $%.*s or $${%.*s})", who,
-			          (int)len, name, var_visible_later(L, name, len) ?
+		if (!var_visible(L, name, vlen))
+			inn_l_err(&L->lc, rc->at, "%s: references variables.%.*s, but %s", who,
+			          (int)vlen, name, var_visible_later(L, name, vlen) ?
 			          "that variable is declared later (variables render in order)" :
-			          "no variable of that name is declared in variables",
-			          (int)len, name, (int)len, name, (int)len, name);
-	} else {
-		size_t len = strcspn(ref, ".[");
+			          "no variable of that name is declared in variables");
+	} else if (len == 8 && strncmp(ref, "workflow", 8) == 0) {
+		check_workflow_ref(rc, who, ref);
+	} else if (len == 3 && strncmp(ref, "app", 3) == 0) {
+		check_app_ref(rc, who, ref);
+		note_spec_ref(rc, who, ref, len);
+	} else if (len == 9 && strncmp(ref, "resources", 9) == 0) {
+		note_spec_ref(rc, who, ref, len);
+	} else if (inn_tmpl_known_root(ref, len)) {
+		/* secrets: named at submit, unknown here */
+	} else if (ref[len] == '.' && (s = inn_lw_find_step(L, ref, len)) >= 0) {
+		/* the original's ${<step>.<key>}: read as steps.<step>.outputs.<key> */
+		char ours[INN_L_PATH_MAX];
 
-		if (!known_root(ref, len))
-			inn_l_err(&L->lc, rc->at, "%s: references %s, but \"%.*s\" is not a template "
-			          "root (parameters, steps, resources, secrets, variables, workflow, "
-			          "app); for literal text ${...} write $${...}", who, ref,
-			          (int)len, ref);
+		snprintf(ours, sizeof(ours), "steps.%s.outputs%s", wf->steps[s].name, ref + len);
+		inn_l_warn(&L->lc, rc->at, "%s: %s is the original's spelling of a step output; "
+		           "read as %s (write that)", who, ref, ours);
+		check_step_ref(rc, who, ours, ref);
+	} else {
+		inn_l_err(&L->lc, rc->at, "%s: references %s, but \"%.*s\" is not a template "
+		          "root (parameters, steps, resources, secrets, variables, workflow, "
+		          "app) nor a step of this workflow; for literal text ${...} write "
+		          "$${...} (the shell's own ${NAME} has no dot and is left alone)", who,
+		          ref, (int)len, ref);
 	}
 	return 0;
 }
@@ -409,4 +549,57 @@ inn_lw_check_step_types(struct wf_load *L)
 			inn_step_free(st);
 		}
 	}
+}
+
+/* --- the Score spec's data, once a run is planned ------------------------ */
+
+size_t
+inn_workflow_check_spec_refs(const inn_workflow *wf, json_object *data, inn_diag *diag)
+{
+	json_object *res = NULL;
+	char have[512];
+	size_t i, n, len = 0, bad = 0;
+
+	if (wf == NULL || wf->spec_refs == NULL)
+		return 0;
+	have[0] = '\0';
+	if (data != NULL && json_object_object_get_ex(data, "resources", &res) &&
+	    json_object_is_type(res, json_type_object)) {
+		json_object_object_foreach(res, k, v) {
+			(void)v;
+			if (len < sizeof(have))
+				len += (size_t)snprintf(have + len, sizeof(have) - len, "%s%s",
+				                        len ? ", " : "", k);
+		}
+	}
+	n = json_object_array_length(wf->spec_refs);
+	for (i = 0; i < n; i++) {
+		json_object *o = json_object_array_get_idx(wf->spec_refs, i);
+		const char *root = json_object_get_string(json_object_object_get(o, "root"));
+		const char *name = json_object_get_string(json_object_object_get(o, "name"));
+		const char *why;
+
+		if (strcmp(root, "app") == 0) {
+			if (data != NULL && json_object_object_get_ex(data, "app", NULL))
+				continue;
+			why = "this run has no application (app comes from a Score spec)";
+		} else if (res != NULL && json_object_object_get_ex(res, name, NULL)) {
+			continue;
+		} else {
+			why = have[0] == '\0' ? "this run has no resources (they come from a "
+			      "Score spec)" : "the Score spec has no resource of that name";
+		}
+		bad++;
+		inn_diag_add(diag, INN_DIAG_ERROR,
+		             json_object_get_string(json_object_object_get(o, "file")),
+		             json_object_get_int(json_object_object_get(o, "line")),
+		             json_object_get_int(json_object_object_get(o, "col")),
+		             "%s: references %s, but %s%s%s%s",
+		             json_object_get_string(json_object_object_get(o, "who")),
+		             json_object_get_string(json_object_object_get(o, "ref")), why,
+		             strcmp(root, "resources") == 0 && have[0] ? " (it has: " : "",
+		             strcmp(root, "resources") == 0 && have[0] ? have : "",
+		             strcmp(root, "resources") == 0 && have[0] ? ")" : "");
+	}
+	return bad;
 }

@@ -199,6 +199,7 @@ inn_workflow_free(inn_workflow *wf)
 		inn_lw_step_free(&wf->steps[i]);
 	free(wf->steps);
 	json_object_put(wf->outputs);
+	json_object_put(wf->spec_refs);
 	free(wf);
 }
 

@@ -128,6 +128,8 @@ typedef struct inn_workflow {
 	unsigned std_inputs;  /* a provider's workflow: the standard inputs
 	                         (inn_param_standard_input bits) its templates
 	                         read without declaring them */
+	json_object *spec_refs; /* its resources.R and app references and their
+	                         * places, for inn_workflow_check_spec_refs; or NULL */
 } inn_workflow;
 
 typedef struct inn_resource_cap {
@@ -195,6 +197,13 @@ typedef struct inn_load_ctx {
 int inn_workflow_load_file(inn_workflow **out, const char *path,
                            const inn_load_ctx *ctx, inn_diag *diag);
 void inn_workflow_free(inn_workflow *wf);
+/* A run's `resources` and `app` come from its Score spec (data as
+ * inn_deploy_data builds it; NULL for a run without one): reports each
+ * resources.R reference of wf whose R the data lacks, and each app
+ * reference when there is no app, as an error at its file:line:col in
+ * diag.  Returns the number of such errors. */
+size_t inn_workflow_check_spec_refs(const inn_workflow *wf, json_object *data,
+                                    inn_diag *diag);
 const inn_step_def *inn_workflow_step(const inn_workflow *wf, const char *name);
 /* The parameter called name[0..len), or NULL.  O(log n) for loaded workflows. */
 const inn_param *inn_workflow_param(const inn_workflow *wf, const char *name, size_t len);

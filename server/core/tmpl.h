@@ -9,8 +9,8 @@
  *
  * Syntax:
  *   ${parameters.x} ${steps.<step>.outputs.<k>} ${resources.<r>.<k>}
- *   ${secrets.<name>} ${variables.X} and bare ${APP_NAME} (looked up in
- *   data.variables, then top-level data)
+ *   ${secrets.<name>} ${variables.X}; a dot-less ${NAME} is the shell's
+ *   (left as it is: bash cannot have a dot in a name, a template always has)
  *   {{ .parameters.x }} {{ .steps.<step>.output.<k> }} (output or outputs)
  *   {{ if ... }} {{ else if ... }} {{ else }} {{ end }}, eq ne not and or,
  *   {{ range $k, $v := .x }} ... {{ end }} (also range $v / range .x with {{ . }}),
@@ -25,9 +25,15 @@
  * Decisions in detail (the engine is tmpl.c and the parts it names):
  * - `${path}`: path is [A-Za-z_][A-Za-z0-9_-]* ('.' [A-Za-z0-9_-]+)*, closed
  *   by '}' with no spaces.  Anything else after "${" (${VAR:-x}, ${#a},
- *   ${ x }) is left as shell text.  A path without a dot is bare: ${APP_NAME}
- *   reads data.variables.APP_NAME, then data.APP_NAME.  "$${" writes "${".
- *   Numeric segments index lists (${x.items.0}).
+ *   ${ x }) is left as shell text, and so is a path without a dot
+ *   (${APP_NAME}, ${HOME}): never a template, anywhere.  "$${" writes "${"
+ *   (the escape for literal ${a.b}).  Numeric segments index lists
+ *   (${x.items.0}).
+ * - The original's spellings are read as ours (loaders warn and name ours;
+ *   load_check.c): a root that is none of ours (inn_tmpl_known_root),
+ *   `<step>.<key>...`, means steps.<step>.outputs.<key>... (when the data
+ *   has steps); `workflow.<X>` where data.workflow has
+ *   no X means variables.X, else parameters.X.  Both forms, ${} and {{ }}.
  * - Actions are Go's: `{{- ` / ` -}}` (the dash needs the blank, as in Go)
  *   trim all whitespace, newlines included, on that side; Go comments
  *   (slash-star ... star-slash right inside the braces); fields `.a.b-c`,
@@ -100,6 +106,18 @@ typedef struct inn_tmpl_env {
 	void *bind_ud;
 } inn_tmpl_env;
 
+/* Dry-run renders: between inn_tmpl_unknown_begin(fn, ud) and
+ * inn_tmpl_unknown_end() on one thread, a key a render on that thread
+ * finds missing is offered to fn (path: the chain up to it in our
+ * spelling, "steps.build" or "resources.db.dsn"); when fn returns non-zero
+ * it is a value the caller cannot know yet, and it renders as the text
+ * "(not known in a dry-run: PATH)" instead of failing, so the rest of the
+ * template is still checked.  Not asked where a missing key reads as null
+ * (conditions, range sources, default). */
+typedef int (*inn_tmpl_unknown_fn)(void *ud, const char *path);
+void inn_tmpl_unknown_begin(inn_tmpl_unknown_fn fn, void *ud);
+void inn_tmpl_unknown_end(void);
+
 /* Renders every string inside in (deeply) and returns a new tree in *out.
  * path names the field for messages ("config"); errors read e.g.
  * `config.manifest: {{ .parameters.nme }}: parameters.nme is not defined`. */
@@ -119,8 +137,9 @@ int inn_tmpl_truthy(json_object *v);
 
 /* Calls fn for each data path a template references ("parameters.x",
  * "steps.build.outputs.url"), so loaders can check them before any run.
- * Paths are normalised (output -> outputs, bare ${X} -> "variables.X") and
- * reported once per occurrence, in order; paths read through range
+ * Paths are normalised (output -> outputs; the original's spellings are
+ * reported as written, the loader decides) and reported once per
+ * occurrence, in order; paths read through range
  * variables or a range's dot are not reported.  Returns 0, INN_EINVAL with
  * a syntax error message (offset included), INN_ETOOBIG for a template over
  * INN_TMPL_MAX_LEN, or the first non-zero value fn returned. */
@@ -128,11 +147,14 @@ typedef int (*inn_tmpl_ref_fn)(void *ud, const char *ref);
 int inn_tmpl_refs(const char *tmpl, inn_tmpl_ref_fn fn, void *ud);
 
 /* After a render function failed with INN_ENOTFOUND for a missing key:
- * the data root the key was read under ("steps", "resources", "parameters",
- * "variables" for bare ${X}), else "".  Thread-local, reset by every
- * render.  A dry-run tells values it cannot know (outputs of steps it does
- * not run) from mistakes with it. */
+ * the data root the key was read under ("steps", "resources", "parameters";
+ * "steps" for the original's ${<step>.<key>}), else "".  Thread-local,
+ * reset by every render.  A dry-run tells values it cannot know (outputs
+ * of steps it does not run) from mistakes with it. */
 const char *inn_tmpl_missing_root(void);
+/* The same error's path up to the missing key, in our spelling
+ * ("steps.build", "resources.db.dsn"), else "". */
+const char *inn_tmpl_missing_path(void);
 /* Shell mode checks a loader can make before any run: calls fn with the
  * text of each value action (`{{ .parameters.x }}`, shortened) that lands
  * in a here-document whose delimiter is quoted (<<'EOF'), where the shell
@@ -140,6 +162,11 @@ const char *inn_tmpl_missing_root(void);
  * value.  Every branch of if/range is considered.  Returns 0, a parse
  * error as inn_tmpl_refs, or the first non-zero value of fn. */
 int inn_tmpl_shell_lint(const char *tmpl, inn_tmpl_ref_fn fn, void *ud);
+/* Non-zero when name (len bytes) is a data root a run's templates can
+ * read (exec_run.c, deploy.c): parameters, steps, resources, secrets,
+ * variables, workflow, app.  Any other root is the original's spelling of
+ * a step output (see the syntax above) or a mistake. */
+int inn_tmpl_known_root(const char *name, size_t len);
 /* Non-zero if s contains template syntax at all. */
 int inn_tmpl_has_syntax(const char *s);
 

@@ -47,6 +47,29 @@ struct val {
 	int own;
 };
 
+/* The data root and the path of the calling thread's last missing-key
+ * error (tmpl.h: inn_tmpl_missing_root, inn_tmpl_missing_path); cleared by
+ * every render. */
+static _Thread_local char missing_root[64];
+static _Thread_local char missing_path[512];
+/* inn_tmpl_unknown_begin's hook on this thread, or NULL. */
+static _Thread_local inn_tmpl_unknown_fn unknown_fn;
+static _Thread_local void *unknown_ud;
+
+void
+inn_tmpl_unknown_begin(inn_tmpl_unknown_fn fn, void *ud)
+{
+	unknown_fn = fn;
+	unknown_ud = ud;
+}
+
+void
+inn_tmpl_unknown_end(void)
+{
+	unknown_fn = NULL;
+	unknown_ud = NULL;
+}
+
 static void
 val_drop(struct val *v)
 {
@@ -143,6 +166,7 @@ walk(struct ctx *c, const struct expr *e, json_object *v, int lenient,
 				break;
 			}
 			chain_name(name, sizeof(name), e, i + 1);
+			snprintf(missing_path, sizeof(missing_path), "%s", name);
 			return rt_error(c, INN_ENOTFOUND, "%s is not defined", name);
 		}
 		v = next;
@@ -152,56 +176,112 @@ walk(struct ctx *c, const struct expr *e, json_object *v, int lenient,
 	return 0;
 }
 
-/* The data root of the calling thread's last missing-key error (tmpl.h:
- * inn_tmpl_missing_root); cleared by every render. */
-static _Thread_local char missing_root[64];
-
 const char *
 inn_tmpl_missing_root(void)
 {
 	return missing_root;
 }
 
-/* Resolves a rooted chain (.a.b, $.a.b, ${a.b}, ${NAME}); registers what
- * it finds under secrets. */
+const char *
+inn_tmpl_missing_path(void)
+{
+	return missing_path;
+}
+
+/* The original's spellings, read as ours (tmpl.h): `<step>.<key>` (a root
+ * the data does not have) as steps.<step>.outputs.<key>, and
+ * `workflow.<X>` (X not a field of data.workflow) as variables.X, else
+ * parameters.X.  Returns a malloc'd chain (borrowed strings) in *segs and
+ * its length, or 0 with *segs NULL when e is spelt our way (a known root,
+ * inn_tmpl_known_root). */
+static size_t
+alias_chain(const struct ctx *c, const struct expr *e, char ***segs)
+{
+	json_object *o;
+	const char *to = NULL;
+	size_t i, n = 0;
+
+	*segs = NULL;
+	if (e->nsegs < 2 || !json_object_is_type(c->root, json_type_object))
+		return 0;
+	if (!inn_tmpl_known_root(e->segs[0], strlen(e->segs[0]))) {
+		if (!json_object_object_get_ex(c->root, "steps", &o))
+			return 0;
+		if ((*segs = malloc((e->nsegs + 2) * sizeof(**segs))) == NULL)
+			return 0;
+		(*segs)[n++] = (char *)"steps";
+		(*segs)[n++] = e->segs[0];
+		(*segs)[n++] = (char *)"outputs";
+		for (i = 1; i < e->nsegs; i++)
+			(*segs)[n++] = e->segs[i];
+		return n;
+	}
+	if (strcmp(e->segs[0], "workflow") != 0 ||
+	    !json_object_object_get_ex(c->root, "workflow", &o) ||
+	    !json_object_is_type(o, json_type_object) ||
+	    json_object_object_get_ex(o, e->segs[1], NULL))
+		return 0;
+	if (json_object_object_get_ex(c->root, "variables", &o) &&
+	    json_object_object_get_ex(o, e->segs[1], NULL))
+		to = "variables";
+	else if (json_object_object_get_ex(c->root, "parameters", &o) &&
+	         json_object_object_get_ex(o, e->segs[1], NULL))
+		to = "parameters";
+	if (to == NULL || (*segs = malloc(e->nsegs * sizeof(**segs))) == NULL)
+		return 0;
+	(*segs)[n++] = (char *)to;
+	for (i = 1; i < e->nsegs; i++)
+		(*segs)[n++] = e->segs[i];
+	return n;
+}
+
+/* Resolves a rooted chain (.a.b, $.a.b, ${a.b}, also in the original's
+ * spellings); registers what it finds under secrets. */
 static int
 lookup_rooted(struct ctx *c, const struct expr *e, int lenient, struct val *out)
 {
 	inn_masker *m = c->env->masker;
-	json_object *vars, *v = NULL;
+	struct expr a = *e;
+	char **segs = NULL;
+	json_object *v = NULL;
+	size_t n;
 	int rc;
 
 	out->o = NULL;
 	out->own = 0;
-	if (e->bare) {
-		if (json_object_object_get_ex(c->root, "variables", &vars) &&
-		    json_object_object_get_ex(vars, e->segs[0], &v)) {
-			out->o = v;
-			return 0;
-		}
-		if (!json_object_object_get_ex(c->root, e->segs[0], &v)) {
-			if (lenient)
-				return 0;
-			snprintf(missing_root, sizeof(missing_root), "variables");
-			return rt_error(c, INN_ENOTFOUND, "variables.%s is not defined",
-			                e->segs[0]);
-		}
+	if ((n = alias_chain(c, e, &segs)) > 0) {
+		a.segs = segs;
+		a.nsegs = n;
 	}
-	if ((rc = walk(c, e, c->root, lenient, out)) != 0) {
-		if (rc == INN_ENOTFOUND && e->nsegs > 0)
-			snprintf(missing_root, sizeof(missing_root), "%s", e->segs[0]);
-		return rc;
+	if ((rc = walk(c, &a, c->root, lenient, out)) != 0) {
+		if (rc == INN_ENOTFOUND && a.nsegs > 0)
+			snprintf(missing_root, sizeof(missing_root), "%s", a.segs[0]);
+		if (rc == INN_ENOTFOUND && unknown_fn != NULL &&
+		    unknown_fn(unknown_ud, missing_path)) {
+			char text[sizeof(missing_path) + 40];
+
+			/* a value the dry-run cannot know: a placeholder, and on */
+			snprintf(text, sizeof(text), "(not known in a dry-run: %s)", missing_path);
+			if ((out->o = json_object_new_string(text)) == NULL)
+				rc = inn_error_set(INN_ENOMEM, "out of memory");
+			else
+				rc = 0;
+			out->own = out->o != NULL;
+		}
+		goto out;
 	}
 	if (m == NULL)
-		return 0;
-	if (e->nsegs == 0) {
+		goto out;
+	if (a.nsegs == 0) {
 		if (json_object_object_get_ex(c->root, "secrets", &v))
 			rc = inn_t_mask_tree(m, v, 0);
-	} else if (strcmp(e->segs[0], "secrets") == 0) {
+	} else if (strcmp(a.segs[0], "secrets") == 0) {
 		rc = inn_t_mask_tree(m, out->o, 0);
 	}
 	if (rc != 0)
 		val_drop(out);
+out:
+	free(segs);
 	return rc;
 }
 
@@ -605,6 +685,7 @@ inn_t_render(const inn_tmpl_env *env, const char *tmpl, char **text, json_object
 	if (value)
 		*value = NULL;
 	missing_root[0] = '\0';
+	missing_path[0] = '\0';
 	if (env == NULL || tmpl == NULL)
 		return inn_error_set(INN_EINVAL, "template: no environment or template");
 	if ((rc = inn_t_parse(tmpl, NULL, NULL, &root)) != 0)

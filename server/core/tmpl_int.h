@@ -72,7 +72,6 @@ struct expr {
 	char **segs;                /* E_FIELD, E_VAR: the field chain */
 	size_t nsegs;
 	int rooted;                 /* resolves against the data root */
-	int bare;                   /* ${NAME}: variables.NAME, then NAME */
 	const struct fn_def *fn;    /* E_CALL */
 	struct expr **args;         /* E_CALL: arguments; E_PIPE: commands */
 	size_t nargs;

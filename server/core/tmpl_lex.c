@@ -16,6 +16,8 @@ inn_t_ref_path_len(const char *s, size_t n)
 {
 	size_t i = 0;
 
+	int dotted = 0;
+
 	if (n == 0 || !is_alpha(s[0]))
 		return 0;
 	for (;;) {
@@ -23,11 +25,13 @@ inn_t_ref_path_len(const char *s, size_t n)
 			i++;
 		if (i < n && s[i] == '.' && i + 1 < n && is_seg(s[i + 1])) {
 			i++;
+			dotted = 1;
 			continue;
 		}
 		break;
 	}
-	return i < n && s[i] == '}' ? i : 0;
+	/* a dot-less ${NAME} is the shell's, never a template */
+	return dotted && i < n && s[i] == '}' ? i : 0;
 }
 
 static int

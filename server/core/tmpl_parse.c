@@ -171,8 +171,6 @@ rooted_path(struct parser *p, struct expr *e)
 	}
 	if (p->ref_fn == NULL || e->nsegs == 0)
 		return 0;
-	if (e->bare)
-		rc = inn_t_puts(&b, "variables.");
 	for (i = 0; rc == 0 && i < e->nsegs; i++)
 		if ((i > 0 && (rc = inn_t_put(&b, ".", 1)) != 0) ||
 		    (rc = inn_t_puts(&b, e->segs[i])) != 0)
@@ -797,7 +795,6 @@ parse_list(struct parser *p, struct list *l, enum term *term, struct alex *after
 				return INN_ENOMEM;
 			}
 			nd->e->rooted = 1;
-			nd->e->bare = memchr(it->p, '.', it->len) == NULL;
 			if ((rc = split_segs(nd->e, it->p, it->len)) != 0 ||
 			    (rc = rooted_path(p, nd->e)) != 0) {
 				free_node(nd);

@@ -77,17 +77,31 @@ load_wf(const char *yaml)
 }
 
 static tu_result
-run_wf(const char *yaml, json_object *params, int dry_run)
+run_wf_with(const char *yaml, json_object *params, json_object *data, int dry_run)
 {
 	inn_run_opts ro;
 
 	E.states[0] = '\0';
 	memset(&ro, 0, sizeof(ro));
 	ro.params = params;
+	ro.data = data;
 	ro.dry_run = dry_run;
 	ro.events.log = collect_log;
 	ro.events.step_state = collect_state;
 	return tu_fx_run(&F, yaml, NULL, &ro);
+}
+
+static tu_result
+run_wf(const char *yaml, json_object *params, int dry_run)
+{
+	return run_wf_with(yaml, params, NULL, dry_run);
+}
+
+/* run_wf with template data (what a Score plan gives: app, resources). */
+static tu_result
+run_wf_data(const char *yaml, json_object *data, int dry_run)
+{
+	return run_wf_with(yaml, NULL, data, dry_run);
 }
 
 static void
@@ -570,6 +584,95 @@ test_dry_run_reports_each_step(void **state)
 	tu_result_free(&r);
 }
 
+/* C9: a dry-run says would-run only when the real run gets past
+ * rendering -- a value it cannot know (a resource's or a step's outputs)
+ * is named -- and "would-fail" with the reason for what a real run would
+ * refuse (a resource the run does not have). */
+static void
+test_dry_run_tells_would_fail(void **state)
+{
+	static const struct {
+		const char *steps, *step;
+		inn_state st, run_st;
+		const char *msg;
+	} cases[] = {
+		{ "  - {name: a, type: crashy, config: {mode: ok, value: \"${resources.db.dsn}\"}}\n",
+		  "a", INN_STATE_WOULD_RUN, INN_STATE_WOULD_RUN, "would-run; it reads "
+		  "resources.db.dsn, an output of resource \"db\", which a dry-run does not "
+		  "provision" },
+		/* the real run would fail: no such resource */
+		{ "  - {name: a, type: crashy, config: {mode: ok, value: \"${resources.dbb.dsn}\"}}\n",
+		  "a", INN_STATE_FAILED, INN_STATE_FAILED, "would-fail: step \"a\": config.value: "
+		  "${resources.dbb.dsn}: resources.dbb is not defined" },
+		/* a step a dry-run does not run: its outputs are not known, and say so */
+		{ "  - {name: s, type: shell, config: {script: 'echo x=1 >> $INNOMINATUS_OUTPUT'}}\n"
+		  "  - {name: b, type: crashy, config: {mode: ok, value: \"${steps.s.outputs.x}\"}}\n",
+		  "b", INN_STATE_WOULD_RUN, INN_STATE_WOULD_RUN, "would-run; it reads the outputs "
+		  "of step \"s\", which a dry-run does not run for real" },
+		/* an unknown value does not hide what would fail after it */
+		{ "  - {name: s, type: shell, config: {script: 'true'}}\n"
+		  "  - {name: a, type: crashy, config: {mode: ok}, env: {A: \"${steps.s.outputs.y}\","
+		  " B: \"${resources.dbb.dsn}\"}}\n",
+		  "a", INN_STATE_FAILED, INN_STATE_FAILED, "would-fail: step \"a\": "
+		  "env.B: ${resources.dbb.dsn}: resources.dbb is not defined" },
+	};
+	json_object *data = json_tokener_parse(
+		"{\"resources\": {\"db\": {\"name\": \"db\", \"type\": \"sqlite\"}},"
+		" \"app\": {\"name\": \"shop\"}}");
+	char yaml[1024];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tu_result r;
+
+		snprintf(yaml, sizeof(yaml), "name: d%zu\nsteps:\n%s", i, cases[i].steps);
+		r = run_wf_data(yaml, data, 1);
+		assert_int_equal(tu_step(r.run, cases[i].step)->state, cases[i].st);
+		assert_string_equal(tu_step(r.run, cases[i].step)->message, cases[i].msg);
+		assert_int_equal(inn_run_state(r.run), cases[i].run_st);
+		if (i == 0) /* the config as far as it is known */
+			TU_ASSERT_CONTAINS(json_object_to_json_string(tu_step(r.run, "a")->config),
+			                   "(not known in a dry-run: resources.db.dsn)");
+		tu_result_free(&r);
+	}
+	json_object_put(data);
+}
+
+/* Shell steps get APP_NAME (the Score application's name) through the
+ * environment, as the original's scripts did; a hostile name stays text,
+ * the step's own env entry wins, and a dot-less ${NAME} is bash's. */
+static void
+test_shell_gets_app_name(void **state)
+{
+	char yaml[1024], app[512];
+	json_object *data = json_object_new_object(), *a = json_object_new_object();
+	tu_result r;
+
+	(void)state;
+	snprintf(app, sizeof(app), "my-app'\"; touch %s/pwned; $(touch %s/pwned2) ${HOME}",
+	         F.work, F.work);
+	json_object_object_add(a, "name", json_object_new_string(app));
+	json_object_object_add(data, "app", a);
+	snprintf(yaml, sizeof(yaml), "name: env\nsteps:\n"
+	         "  - name: s\n    type: policy\n    config:\n      script: |\n"
+	         "        NS=demo\n"
+	         "        echo \"app=${APP_NAME}\" >> \"$INNOMINATUS_OUTPUT\"\n"
+	         "        echo \"ns=${NS}-quota\" >> \"$INNOMINATUS_OUTPUT\"\n"
+	         "  - name: own\n    type: shell\n    env: {APP_NAME: mine}\n"
+	         "    config: {script: 'echo \"app=${APP_NAME}\" >> \"$INNOMINATUS_OUTPUT\"'}\n");
+	r = run_wf_data(yaml, data, 0);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(inn_run_state(r.run), INN_STATE_SUCCEEDED);
+	assert_string_equal(tu_out(tu_step(r.run, "s"), "app"), app);
+	assert_string_equal(tu_out(tu_step(r.run, "s"), "ns"), "demo-quota");
+	assert_string_equal(tu_out(tu_step(r.run, "own"), "app"), "mine");
+	assert_false(tu_exists(tu_path(F.work, "pwned")));
+	assert_false(tu_exists(tu_path(F.work, "pwned2")));
+	tu_result_free(&r);
+	json_object_put(data);
+}
+
 /* The step_state callback names each step by its index in the workflow
  * too (the server's store rows use it), and the run follows the loader's
  * resolved graph: x waits for z (depends_on pointing forward), y for x (the
@@ -641,6 +744,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_parameter_value_limits),
 		cmocka_unit_test(test_secrets_are_masked),
 		cmocka_unit_test(test_dry_run_reports_each_step),
+		cmocka_unit_test(test_dry_run_tells_would_fail),
+		cmocka_unit_test(test_shell_gets_app_name),
 		cmocka_unit_test(test_steps_inherit_no_descriptors),
 		cmocka_unit_test(test_step_state_carries_index),
 	};

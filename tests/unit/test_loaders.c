@@ -453,37 +453,68 @@ test_workflow_parameter_refs(void **state)
 	        "parameters.app, which is not declared in parameters");
 }
 
-/* A13: a reference no run can resolve (an undeclared variable, an unknown
- * root) is a load error naming it and the escape; $${X} and $X are the
- * shell's and ${X:-d} stays shell text */
+/* Loads text (no errors allowed) and expects a warning containing needle. */
+static void
+warns(const char *text, const char *needle)
+{
+	inn_workflow *wf = NULL;
+	inn_diag d;
+
+	if (load_text(text, NULL, &wf, &d) != 0) {
+		dump(&d);
+		fail_msg("refused; expected the warning: %s", needle);
+	}
+	EXPECT_DIAG(&d, needle);
+	inn_workflow_free(wf);
+	inn_diag_free(&d);
+}
+
+/* A13, C2, C9: a dot-less ${NAME} is the shell's (never a template); a
+ * reference no run can resolve (an undeclared variable, an unknown root,
+ * a step or app field that does not exist) is a load error naming it and
+ * the escape; $${X} and $X are the shell's and ${X:-d} stays shell text */
 static void
 test_workflow_unknown_refs(void **state)
 {
 	(void)state;
-	refused("steps:\n"
-	        "  - name: a\n"
-	        "    type: shell\n"
-	        "    config:\n"
-	        "      script: echo \"home is ${HOME}\"\n",
-	        NULL, "wf.yaml:5:15: error: step \"a\": config.script: references "
-	        "variables.HOME, but no variable of that name is declared in variables "
-	        "(a bare ${HOME} is a template reference too; for the shell's or the "
-	        "environment's own variable write $HOME or $${HOME})");
+	/* C2: the compat finding's script loads clean and is left to bash */
+	clean("name: bare\n"
+	      "steps:\n"
+	      "  - name: s\n"
+	      "    type: policy\n"
+	      "    config:\n"
+	      "      script: |\n"
+	      "        NAMESPACE=demo\n"
+	      "        echo \"ns=${NAMESPACE}-quota home is ${HOME}\"\n");
+	/* C9: an unknown root */
+	refused("name: dry\n"
+	        "steps: [{name: show, type: shell, config: {command: [\"echo\", "
+	        "\"${nosuch.thing}\"]}}]\n",
+	        NULL, "wf.yaml:2:62: error: step \"show\": config.command[1]: references "
+	        "nosuch.thing, but \"nosuch\" is not a template root (parameters, steps, "
+	        "resources, secrets, variables, workflow, app) nor a step of this workflow; "
+	        "for literal text ${...} write $${...}");
 	refused("steps:\n"
 	        "  - name: a\n"
 	        "    type: shell\n"
 	        "    config: {script: \"echo {{ .metadata.name }}\"}\n",
 	        NULL, "wf.yaml:4:22: error: step \"a\": config.script: references "
 	        "metadata.name, but \"metadata\" is not a template root");
+	refused("steps:\n"
+	        "  - name: a\n"
+	        "    type: shell\n"
+	        "    config: {script: \"echo ${app.nme}\"}\n",
+	        NULL, "wf.yaml:4:22: error: step \"a\": config.script: references app.nme, "
+	        "but app holds only name, metadata and containers");
 	refused("variables:\n"
-	        "  A: \"${B}\"\n"
+	        "  A: \"${variables.B}\"\n"
 	        "  B: x\n"
 	        "steps:\n"
 	        "  - {name: a, type: shell}\n",
 	        NULL, "wf.yaml:2:6: error: variables.A: references variables.B, but that "
 	        "variable is declared later (variables render in order)");
 	refused("parameters:\n"
-	        "  - {name: p, type: string, default: \"${V}\"}\n"
+	        "  - {name: p, type: string, default: \"${variables.V}\"}\n"
 	        "variables:\n"
 	        "  V: x\n"
 	        "steps:\n"
@@ -491,13 +522,137 @@ test_workflow_unknown_refs(void **state)
 	        NULL, "references variables.V, but that variable is declared later");
 	clean("variables:\n"
 	      "  A: x\n"
-	      "  B: \"${A}-{{ .workflow.name }}\"\n"
+	      "  B: \"${variables.A}-{{ .workflow.name }}-${A}\"\n"
 	      "steps:\n"
 	      "  - name: a\n"
 	      "    type: shell\n"
 	      "    config:\n"
-	      "      script: echo \"$${HOME} $HOME ${GITEA:-x} ${B} "
-	      "${variables.A} ${workflow}\"\n");
+	      "      script: echo \"$${HOME} $HOME ${GITEA:-x} ${B} ${APP_NAME} "
+	      "${variables.A} ${workflow} ${app.name}\"\n");
+}
+
+/* The original's ${workflow.X} (a workflow variable, or a golden-path
+ * parameter) and ${<step>.<key>} (a step output): read as ours, with a
+ * warning naming ours -- or refused when nothing of the name exists. */
+static void
+test_workflow_original_spellings(void **state)
+{
+	(void)state;
+	warns("parameters:\n"
+	      "  - {name: size, type: string, default: s}\n"
+	      "variables:\n"
+	      "  region: eu\n"
+	      "steps:\n"
+	      "  - name: a\n"
+	      "    type: shell\n"
+	      "    config: {command: [echo, \"${workflow.region}\", \"${workflow.size}\"]}\n",
+	      "wf.yaml:8:30: warning: step \"a\": config.command[1]: workflow.region is the "
+	      "original's spelling of a workflow variable; read as variables.region (write "
+	      "that)");
+	warns("parameters:\n"
+	      "  - {name: size, type: string, default: s}\n"
+	      "steps:\n"
+	      "  - name: a\n"
+	      "    type: shell\n"
+	      "    config: {command: [echo, \"${workflow.size}\"]}\n",
+	      "workflow.size is the original's spelling of a parameter; read as "
+	      "parameters.size (write that)");
+	refused("steps:\n"
+	        "  - name: a\n"
+	        "    type: shell\n"
+	        "    config: {command: [echo, \"${workflow.region}\"]}\n",
+	        NULL, "wf.yaml:4:30: error: step \"a\": config.command[1]: references "
+	        "workflow.region, but workflow.* holds only name and provider, and no "
+	        "variable or parameter \"region\" is declared");
+	warns("steps:\n"
+	      "  - {name: build, type: shell}\n"
+	      "  - name: b\n"
+	      "    type: shell\n"
+	      "    depends_on: [build]\n"
+	      "    config: {command: [echo, \"${build.url}\"]}\n",
+	      "wf.yaml:6:30: warning: step \"b\": config.command[1]: build.url is the "
+	      "original's spelling of a step output; read as steps.build.outputs.url "
+	      "(write that)");
+	/* mapped, then checked as ours: the step must run first */
+	refused("steps:\n"
+	        "  - name: b\n"
+	        "    type: shell\n"
+	        "    config: {command: [echo, \"${build.url}\"]}\n"
+	        "  - {name: build, type: shell}\n",
+	        NULL, "step \"b\": config.command[1]: references build.url, but step \"build\" "
+	        "does not run before it");
+}
+
+/* A step's declared outputs are what later steps may read of it; a step
+ * has nothing but outputs. */
+static void
+test_workflow_declared_outputs(void **state)
+{
+	(void)state;
+	refused("steps:\n"
+	        "  - name: a\n"
+	        "    type: shell\n"
+	        "    outputs: {url: \"the url\"}\n"
+	        "  - name: b\n"
+	        "    type: shell\n"
+	        "    depends_on: [a]\n"
+	        "    config: {command: [echo, \"${steps.a.outputs.uri}\"]}\n",
+	        NULL, "wf.yaml:8:30: error: step \"b\": config.command[1]: references "
+	        "steps.a.outputs.uri, but step \"a\" declares its outputs and \"uri\" is not "
+	        "one of them");
+	refused("steps:\n"
+	        "  - name: a\n"
+	        "    type: shell\n"
+	        "  - name: b\n"
+	        "    type: shell\n"
+	        "    depends_on: [a]\n"
+	        "    config: {command: [echo, \"${steps.a.url}\"]}\n",
+	        NULL, "references steps.a.url, but a step has only outputs (write "
+	        "steps.a.outputs.<name>)");
+	clean("steps:\n"
+	      "  - name: a\n"
+	      "    type: shell\n"
+	      "    outputs: [url]\n"
+	      "  - name: b\n"
+	      "    type: shell\n"
+	      "    depends_on: [a]\n"
+	      "    config: {command: [echo, \"${steps.a.outputs.url}\", \"${steps.a.outputs}\"]}\n");
+}
+
+/* resources.R and app come from the run's Score spec: checked once the run
+ * is planned, each at its file:line:col. */
+static void
+test_workflow_spec_refs(void **state)
+{
+	inn_workflow *wf;
+	inn_diag d;
+	json_object *data = json_tokener_parse(
+		"{\"resources\": {\"db\": {\"name\": \"db\", \"type\": \"sqlite\"}},"
+		" \"app\": {\"name\": \"shop\"}}");
+	char buf[1024];
+
+	(void)state;
+	wf = loads("steps:\n"
+	           "  - name: a\n"
+	           "    type: shell\n"
+	           "    config: {command: [echo, \"${resources.db.dsn}\", \"${resources.dbb.dsn}\","
+	           " \"${app.name}\"]}\n");
+	inn_diag_init(&d);
+	assert_int_equal(inn_workflow_check_spec_refs(wf, data, &d), 1);
+	inn_diag_format(&d, 0, buf, sizeof(buf));
+	assert_string_equal(buf, "wf.yaml:4:53: error: step \"a\": config.command[2]: references "
+	                    "resources.dbb.dsn, but the Score spec has no resource of that name "
+	                    "(it has: db)");
+	inn_diag_free(&d);
+	inn_diag_init(&d);
+	assert_int_equal(inn_workflow_check_spec_refs(wf, NULL, &d), 3);
+	EXPECT_DIAG(&d, "references resources.db.dsn, but this run has no resources (they "
+	            "come from a Score spec)");
+	EXPECT_DIAG(&d, "references app.name, but this run has no application (app comes "
+	            "from a Score spec)");
+	inn_diag_free(&d);
+	json_object_put(data);
+	inn_workflow_free(wf);
 }
 
 static void
@@ -1742,6 +1897,9 @@ main(void)
 		cmocka_unit_test(test_workflow_parameter_refs),
 		cmocka_unit_test(test_workflow_step_refs),
 		cmocka_unit_test(test_workflow_unknown_refs),
+		cmocka_unit_test(test_workflow_original_spellings),
+		cmocka_unit_test(test_workflow_declared_outputs),
+		cmocka_unit_test(test_workflow_spec_refs),
 		cmocka_unit_test(test_score_node_budget),
 		cmocka_unit_test(test_workflow_template_syntax),
 		cmocka_unit_test(test_workflow_parameter_defaults),

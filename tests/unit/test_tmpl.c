@@ -129,7 +129,13 @@ test_references_and_text(void **state)
 	assert_text("x-${parameters.n}", "x-3");
 	assert_text("hello {{ .parameters.name }}!", "hello web!");
 	assert_text("{{.parameters.name}}", "web");
-	assert_text("${APP_NAME} ${ENV_ONLY} ${variables.APP_NAME}", "shop top shop");
+	/* a dot-less ${NAME} is the shell's, anywhere: never a template */
+	assert_text("${APP_NAME} ${ENV_ONLY} ${variables.APP_NAME} $${HOME}",
+	            "${APP_NAME} ${ENV_ONLY} shop ${HOME}");
+	/* the original's spellings: ${<step>.<key>} is a step output,
+	 * ${workflow.X} a variable (else a parameter) unless workflow has X */
+	assert_text("${build.url} {{ .create-git-repo.clone_url }}", "http://b git@x:r.git");
+	assert_text("${workflow.APP_NAME} ${workflow.name} ${workflow.size}", "shop wf medium");
 	assert_text("$${parameters.n} costs $$ and $5", "${parameters.n} costs $$ and $5");
 	/* shell syntax that is not a reference stays as it is */
 	assert_text("T=\"${GITEA_TOKEN:-{{ .parameters.name }}}\" ${#a} ${ x } $",
@@ -205,7 +211,15 @@ test_missing_keys_and_null(void **state)
 	             "{{ .parameters.nme }}: parameters.nme is not defined");
 	assert_fails("${parameters.nme}", INN_ENOTFOUND, "parameters.nme is not defined");
 	assert_fails("${steps.nope.outputs.url}", INN_ENOTFOUND, "steps.nope is not defined");
-	assert_fails("${NOPE}", INN_ENOTFOUND, "variables.NOPE is not defined");
+	assert_text("${NOPE}", "${NOPE}");
+	assert_fails("${workflow.nope}", INN_ENOTFOUND, "workflow.nope is not defined");
+	assert_string_equal(inn_tmpl_missing_root(), "workflow");
+	/* an unknown root reads as the original's ${<step>.<key>} */
+	assert_fails("${nosuch.thing}", INN_ENOTFOUND, "steps.nosuch is not defined");
+	assert_string_equal(inn_tmpl_missing_root(), "steps");
+	assert_string_equal(inn_tmpl_missing_path(), "steps.nosuch");
+	assert_fails("${resources.db.port}", INN_ENOTFOUND, "resources.db.port is not defined");
+	assert_string_equal(inn_tmpl_missing_path(), "resources.db.port");
 	assert_fails("{{ .parameters.name.first }}", INN_ETYPE,
 	             "parameters.name is a string, cannot read \"first\"");
 	assert_fails("{{ .parameters.nothing.x }}", INN_ETYPE, "parameters.nothing is null");
@@ -541,7 +555,7 @@ test_shell_mode_follows_quoting(void **state)
 	static const char script[] =
 		"printf '%s\\n' 'S={{ .v }}'\n"
 		"printf '%s\\n' \"D={{ .v }}\"\n"
-		"printf '%s\\n' 'two {{ .v }} and ${v} end'\n"
+		"printf '%s\\n' 'two {{ .v }} and ${o.v} end'\n"
 		"printf '%s\\n' \"$(printf '%s' 'C={{ .v }}')\"\n"
 		"printf '%s\\n' \"`printf '%s' 'Q={{ .v }}'`\"\n"
 		"# a comment: {{ .v }}\n"
@@ -578,6 +592,9 @@ test_shell_mode_follows_quoting(void **state)
 	for (i = 0; payloads[i][0] != NULL; i++) {
 		snprintf(val, sizeof(val), "%s%s%s", payloads[i][0], dir, payloads[i][1]);
 		json_object_object_add(d, "v", json_object_new_string(val));
+		json_object_object_add(d, "o", json_object_new_object());
+		json_object_object_add(json_object_object_get(d, "o"), "v",
+		                       json_object_new_string(val));
 		memset(&b, 0, sizeof(b));
 		assert_int_equal(inn_tmpl_render_string(&env, script, &out), 0);
 		assert_null(strstr(out, "touch"));
@@ -674,7 +691,7 @@ test_render_tree(void **state)
 	assert_int_equal(json_object_get_int64(json_object_array_get_idx(list, 1)), 5);
 	assert_null(json_object_array_get_idx(list, 3));
 	assert_string_equal(json_object_get_string(json_object_object_get(
-		json_object_array_get_idx(list, 4), "deep")), "x-shop");
+		json_object_array_get_idx(list, 4), "deep")), "x-${APP_NAME}");
 	/* the input is untouched */
 	assert_string_equal(json_object_get_string(json_object_object_get(in, "replicas")),
 	                    "{{ .parameters.replicas }}");
@@ -724,7 +741,7 @@ test_refs(void **state)
 		"{{ $.secrets.t }}{{ end }}{{ .parameters.a | default .parameters.b }}"
 		"$${parameters.escaped} ${SHELL:-x} {{ . }}", ref_cb, &r), 0);
 	assert_string_equal(r.buf,
-		"variables.APP_NAME parameters.x steps.build.outputs.url parameters.size "
+		"parameters.x steps.build.outputs.url parameters.size "
 		"resources.db.host parameters.labels secrets.t parameters.a parameters.b");
 	/* the callback can stop the walk */
 	memset(&r, 0, sizeof(r));

@@ -1,0 +1,184 @@
+#!/bin/sh
+# ctl_templates.sh - templates as a user meets them (compat findings C2, C9;
+# new-user U2, U3 and the guide's ${APP_NAME}): bash's own ${NAME} stays
+# bash's, a reference no run can resolve is refused at load with
+# file:line:col, the original's ${workflow.X} and ${<step>.<key>} run with a
+# warning naming ours, a dry-run says would-fail (and why) for what a real
+# run refuses, test-workflow without --dry-run runs nothing, and shell
+# steps get APP_NAME from the Score spec -- in `run --local` and through the
+# server.  Prints TAP.
+ctl=${INN_CTL:?}
+build=${INN_TOP_BUILDDIR:?}
+srvbin="$build/innominatus"
+dir=$(mktemp -d "${TMPDIR:-/tmp}/inn-tmpl-XXXXXX")
+spid=""
+trap '[ -n "$spid" ] && kill $spid 2>/dev/null; [ -n "$spid" ] && wait $spid 2>/dev/null; rm -rf "$dir"' EXIT
+chmod 755 "$dir"
+mkdir -p "$dir/plugins" "$dir/p/ns-team/workflows" "$dir/data"
+chmod 755 "$dir/plugins"
+install -m 755 "$INN_SHELL_SO" "$dir/plugins/shell.so"
+printf 'workflowPolicies:\n  allowedStepTypes: [shell, policy]\n' > "$dir/admin.yaml"
+c() { "$ctl" --plugin-dir "$dir/plugins" --config "$dir/admin.yaml" --providers "$dir/p" "$@"; }
+. "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
+CHECK_SHOW="$dir/out"
+echo "1..13"
+
+# the guide's ${APP_NAME} (checked below): a resource's create workflow
+# and the main one
+cat > "$dir/p/ns-team/provider.yaml" <<'YAML'
+apiVersion: v1
+kind: Provider
+metadata: {name: ns-team, version: 1.0.0}
+capabilities:
+  resourceTypeCapabilities:
+    - {type: namespace, operations: {create: {workflow: create-namespace}}}
+workflows:
+  - {name: create-namespace, file: ./workflows/create-namespace.yaml, operation: create}
+  - {name: show, file: ./workflows/show.yaml}
+  - {name: typo, file: ./workflows/typo.yaml}
+YAML
+cat > "$dir/p/ns-team/workflows/create-namespace.yaml" <<'WF'
+name: create-namespace
+steps:
+  - name: create-namespace
+    type: policy
+    config:
+      script: |
+        echo "Creating namespace ${APP_NAME}"
+        echo "ns=${APP_NAME}-ns" >> "$INNOMINATUS_OUTPUT"
+outputs:
+  ns: "${steps.create-namespace.outputs.ns}"
+WF
+cat > "$dir/p/ns-team/workflows/show.yaml" <<'WF'
+name: show
+steps:
+  - {name: show, type: shell, config: {script: 'echo "app=${APP_NAME} ns=${resources.ns.ns}"'}}
+WF
+cat > "$dir/p/ns-team/workflows/typo.yaml" <<'WF'
+name: typo
+steps:
+  - {name: show, type: shell, config: {script: 'echo "ns=${resources.nss.ns}"'}}
+WF
+cat > "$dir/spec.yaml" <<'SPEC'
+apiVersion: score.dev/v1b1
+metadata: {name: my-app}
+containers: {web: {image: nginx}}
+resources: {ns: {type: namespace}}
+SPEC
+
+# C2 / U3: the finding's script, as written: bash sets and reads NAMESPACE
+cat > "$dir/bare.yaml" <<'WF'
+name: bare
+steps:
+  - name: s
+    type: policy
+    config:
+      script: |
+        NAMESPACE=demo
+        echo "ns=${NAMESPACE}-quota"
+WF
+c test-workflow "$dir/bare.yaml" --dry-run >"$dir/out" 2>&1
+r1=$?
+c run --local "$dir/bare.yaml" >>"$dir/out" 2>&1
+r2=$?
+[ $r1 -eq 0 ] && [ $r2 -eq 0 ] && grep -q 's *| ns=demo-quota' "$dir/out"
+check "C2: a script's own \${NAMESPACE} is bash's: validates, dry-runs and runs (exit 0)" $?
+
+# C9: an unknown root is refused at load, in the dry-run as in the run
+cat > "$dir/dry.yaml" <<'WF'
+name: dry
+steps: [{name: show, type: shell, config: {command: ["echo", "${nosuch.thing}"]}}]
+WF
+c test-workflow "$dir/dry.yaml" --dry-run >"$dir/out" 2>&1
+r1=$?
+c run --local "$dir/dry.yaml" >>"$dir/out" 2>&1
+r2=$?
+[ $r1 -eq 3 ] && [ $r2 -eq 3 ] &&
+	[ "$(grep -c 'dry.yaml:2:62: error: step "show": config.command\[1\]: references nosuch.thing, but "nosuch" is not a template root' "$dir/out")" -eq 2 ]
+check "C9: \${nosuch.thing} is refused with file:line:col by dry-run and run (exit 3)" $?
+
+# U2: test-workflow without --dry-run validates and runs nothing
+printf 'name: tw\nsteps:\n  - {name: t, type: shell, config: {script: "touch %s/tw-was-run"}}\n' \
+	"$dir" > "$dir/tw.yaml"
+c test-workflow "$dir/tw.yaml" >"$dir/out" 2>&1
+[ $? -eq 0 ] && [ ! -e "$dir/tw-was-run" ] && grep -q 'is valid (1 steps); nothing was run' "$dir/out"
+check "test-workflow FILE validates only: the step did not run (exit 0)" $?
+"$ctl" --help 2>&1 | grep -q 'test-workflow FILE *validate a workflow file (with --dry-run: dry-run it)'
+check "--help says test-workflow validates (and dry-runs with --dry-run)" $?
+
+# the original's spellings: run, with a warning naming ours
+cat > "$dir/orig.yaml" <<'WF'
+name: orig
+variables: {region: eu}
+steps:
+  - {name: a, type: shell, config: {script: 'echo "url=http://a" >> "$INNOMINATUS_OUTPUT"'}}
+  - {name: b, type: shell, config: {command: ["echo", "${workflow.region} ${a.url} ${workflow.name}"]}}
+WF
+c run --local "$dir/orig.yaml" >"$dir/out" 2>&1
+[ $? -eq 0 ] && grep -q 'b *| eu http://a orig' "$dir/out" &&
+	grep -q 'orig.yaml:5:[0-9]*: warning: .*a.url is the original.s spelling of a step output; read as steps.a.outputs.url' "$dir/out" &&
+	grep -q 'warning: .*workflow.region is the original.s spelling of a workflow variable; read as variables.region' "$dir/out"
+check "\${workflow.X} and \${<step>.<key>} run as ours, with a warning naming ours" $?
+printf 'name: wfx\nsteps:\n  - {name: a, type: shell, config: {command: [echo, "${workflow.region}"]}}\n' > "$dir/wfx.yaml"
+c test-workflow "$dir/wfx.yaml" >"$dir/out" 2>&1
+[ $? -eq 3 ] && grep -q 'wfx.yaml:3:[0-9]*: error: .*references workflow.region, but workflow.\* holds only name and provider' "$dir/out"
+check "\${workflow.X} without a variable X is refused at load (exit 3)" $?
+
+# a dry-run's would-fail: what the real run would refuse, and why
+cat > "$dir/wf2.yaml" <<'WF'
+name: wf2
+parameters:
+  - {name: p, type: string, default: plain}
+steps:
+  - {name: a, type: shell, config: {command: [echo, "${parameters.p.x}"]}}
+WF
+c run --local --dry-run "$dir/wf2.yaml" >"$dir/out" 2>&1
+r1=$?
+c run --local "$dir/wf2.yaml" >>"$dir/out" 2>&1
+r2=$?
+[ $r1 -eq 1 ] && [ $r2 -eq 1 ] &&
+	grep -q 'a *failed: would-fail: step "a": config.command\[1\]: ${parameters.p.x}: parameters.p is a string, cannot read "x"' "$dir/out" &&
+	! grep -q would-run "$dir/out"
+check "dry-run says would-fail (exit 1) for a config the real run cannot render" $?
+
+# the guide's ${APP_NAME}
+c run --local ns-team/show "$dir/spec.yaml" >"$dir/out" 2>&1
+[ $? -eq 0 ] && grep -q 'create-namespace *| Creating namespace my-app' "$dir/out" &&
+	grep -q 'show *| app=my-app ns=my-app-ns' "$dir/out"
+check "run --local: \${APP_NAME} is the Score application's name in shell steps" $?
+c run --local ns-team/typo "$dir/spec.yaml" >"$dir/out" 2>&1
+[ $? -eq 3 ] && grep -q 'typo.yaml:3:[0-9]*: error: step "show": config.script: references resources.nss.ns, but the Score spec has no resource of that name (it has: ns)' "$dir/out" &&
+	! grep -q 'Creating namespace' "$dir/out"
+check "run --local: a misspelt resource is refused before anything runs (exit 3)" $?
+c run --local --dry-run ns-team/show "$dir/spec.yaml" >"$dir/out" 2>&1
+[ $? -eq 0 ] && grep -q 'show *would-run; it reads resources.ns.ns, an output of resource "ns", which a dry-run does not provision' "$dir/out"
+check "dry-run: would-run names the value it cannot know" $?
+
+# the same through the server
+cat > "$dir/srv.yaml" <<CONF
+server:
+  listen: 127.0.0.1:0
+  db: $dir/data/inn.db
+  pluginDir: $dir/plugins
+  stateDir: $dir/data/state
+providers:
+  - {name: ns-team, type: filesystem, path: $dir/p/ns-team}
+workflowPolicies:
+  allowedStepTypes: [shell, policy]
+CONF
+key=$("$srvbin" --config "$dir/srv.yaml" --create-admin-key ops)
+start_server "$dir/srv.yaml" "$dir/server.log"
+export INNOMINATUS_SERVER="$url" INNOMINATUS_TOKEN="$key"
+"$ctl" run ns-team/show "$dir/spec.yaml" >"$dir/out" 2>&1
+[ $? -eq 0 ] && grep -q 'Creating namespace my-app' "$dir/out" && grep -q 'app=my-app ns=my-app-ns' "$dir/out"
+check "server: \${APP_NAME} is the Score application's name in shell steps" $?
+"$ctl" run ns-team/typo "$dir/spec.yaml" >"$dir/out" 2>&1
+[ $? -eq 3 ] && grep -q 'typo.yaml:3:[0-9]*: error: step "show": config.script: references resources.nss.ns, but the Score spec has no resource of that name' "$dir/out"
+check "server: a misspelt resource is a 400 naming file:line:col (exit 3)" $?
+"$ctl" run --dry-run ns-team/show "$dir/spec.yaml" >"$dir/out" 2>&1
+rc=$?
+id=$(sed -n 's/^Execution \([0-9]*\) submitted.*/\1/p' "$dir/out")
+"$ctl" status "$id" >>"$dir/out" 2>&1
+[ $rc -eq 0 ] && grep -q 'would-run; it reads resources.ns.ns, an output of resource "ns", which a dry-run does not provision' "$dir/out"
+check "server dry-run: would-run names the value it cannot know" $?
+exit $fail
