@@ -147,6 +147,12 @@ scan_head(inn_scan *c)
 				return;
 			}
 		} else if ((v = header_value(l, "Authorization", &vlen, eol)) != NULL) {
+			/* which of two keys would count is a guess (evhttp takes
+			 * the first, this scanner the last): neither */
+			if (auth != NULL) {
+				refuse(c, 400, "bad_request", "more than one Authorization header");
+				return;
+			}
 			auth = v;
 			alen = vlen;
 		}
