@@ -72,7 +72,7 @@ workflowPolicies:
   allowedStepTypes: [shell]
 CONF
 . "$src/tests/ctl_lib.sh"
-echo "1..18"
+echo "1..19"
 # the default server, before ours listens there: nothing answers on 8081
 CHECK_SHOW="$dir/err"
 if [ "$listen" = 127.0.0.1:8081 ]; then
@@ -206,6 +206,26 @@ echo "$s1:$s2:$s3:$s4" >"$dir/got"
 check "execute: dry_run given twice is 400; it takes true, false, 1 or 0" $?
 CHECK_SHOW="$dir/out"
 
+# 3d: methods: OPTIONS on a path that exists is 204 with its Allow list
+# (no key needed), another method it does not take 405 JSON with the same
+# Allow, an unknown path 404 JSON, a method evhttp does not know 501 JSON
+hdr() { curl -s -D "$dir/hdr" -o "$dir/out" -w '%{http_code}' -X "$1" "$url$2"; }
+allow() { tr -d '\r' <"$dir/hdr" | sed -n 's/^Allow: //p'; }
+s1=$(hdr OPTIONS /api/workflows/golden-paths/hello/execute):$(allow)
+s2=$(hdr OPTIONS /api/golden-paths/hello):$(allow)
+s3=$(hdr PATCH /api/golden-paths/hello):$(allow)
+jsn 'd["error"]["code"] == "method_not_allowed" and "GET, HEAD, OPTIONS" in d["error"]["message"]' || s3=no-json
+s4=$(hdr OPTIONS /api/nope)
+jsn 'd["error"]["code"] == "not_found"' || s4=no-json
+s5=$(hdr PROPFIND /api/golden-paths/hello)
+jsn 'd["error"]["code"] == "not_implemented" and "PROPFIND" in d["error"]["message"]' || s5=no-json
+s6=$(curl -s -D "$dir/hdr" -o "$dir/out" -w '%{http_code}' -X OPTIONS --request-target '*' "$url"):$(allow)
+echo "$s1|$s2|$s3|$s4|$s5|$s6" >"$dir/got"
+CHECK_SHOW="$dir/got"
+[ "$s1|$s2|$s3|$s4|$s5|$s6" = "204:POST, OPTIONS|204:GET, HEAD, OPTIONS|405:GET, HEAD, OPTIONS|404|501|204:GET, HEAD, POST, DELETE, OPTIONS" ]
+check "OPTIONS is 204 with Allow; another method 405 JSON with Allow; unknown path 404; PROPFIND 501 JSON" $?
+CHECK_SHOW="$dir/out"
+
 # 4: teams: the run is red's; blue sees golden paths, not red's run
 st=$(req GET "/api/workflows/$id" "$blue")
 s1=$st
@@ -239,7 +259,7 @@ if [ "$listen" = 127.0.0.1:8081 ]; then
 		grep -q 'hello, default of shop' "$dir/out"
 	check "run NAME SPEC without --server runs on the default server (the original's habit)" $?
 else
-	echo "ok 17 # SKIP port 8081 is in use here"
 	echo "ok 18 # SKIP port 8081 is in use here"
+	echo "ok 19 # SKIP port 8081 is in use here"
 fi
 exit $fail
