@@ -75,6 +75,7 @@ usage(FILE *fp)
 	    "  --strict                  plugins: exit 1 when any plugin was refused\n"
 	    "  -h, --help                this help\n"
 	    "  --version                 print the version and plugin ABI\n"
+	    "An option's value may also be attached: --server=URL, -o=yaml, -oyaml.\n"
 	    "\n"
 	    "Exit codes: 0 success; 1 the workflow or command failed; 2 usage error;\n"
 	    "            3 invalid input (config, plugins, provider, workflow, parameters);\n"
@@ -179,6 +180,28 @@ takes_value(const char *a)
 	return str_opt(a) >= 0;
 }
 
+/* 1 when a is an option that takes a value with the value attached, as the
+ * original's CLI (cobra) took them: --name=VALUE, -o=VALUE, -oVALUE; then
+ * name holds the option ("--name", "-o") and *val points into a. */
+static int
+attached_value(const char *a, char *name, size_t namelen, const char **val)
+{
+	size_t n;
+
+	if (a[0] != '-' || a[1] == '\0')
+		return 0;
+	if (a[1] == '-')
+		n = strcspn(a, "=");
+	else
+		n = 2;          /* -o: a one-letter option, the rest its value */
+	if (a[n] == '\0' || n >= namelen)
+		return 0;
+	memcpy(name, a, n);
+	name[n] = '\0';
+	*val = a + n + (a[n] == '=');
+	return takes_value(name);
+}
+
 /* val as a whole number in lo..hi into *out; -1 with a message naming opt
  * (and unit) otherwise. */
 static int
@@ -251,8 +274,14 @@ main(int argc, char **argv)
 	if ((rest = calloc((size_t)argc + 1, sizeof(char *))) == NULL)
 		return CTL_EXIT_FAILED;
 	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
+		const char *a = argv[i], *val;
+		char name[32];
 
+		if (attached_value(a, name, sizeof(name), &val)) {
+			if (set_value(&o, name, val) != 0)
+				goto out;
+			continue;
+		}
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			usage(stdout);
 			rc = CTL_EXIT_OK;

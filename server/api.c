@@ -165,6 +165,27 @@ method_name(enum evhttp_cmd_type m)
 	}
 }
 
+/* The Allow header's value for a path served with the methods in mask
+ * (route methods): HEAD wherever GET, OPTIONS everywhere. */
+static void
+allow_list(unsigned mask, char *buf, size_t len)
+{
+	static const struct {
+		enum evhttp_cmd_type m;
+		const char *names;
+	} allow[] = {
+		{ EVHTTP_REQ_GET, "GET, HEAD, " }, { EVHTTP_REQ_POST, "POST, " },
+		{ EVHTTP_REQ_PUT, "PUT, " }, { EVHTTP_REQ_DELETE, "DELETE, " },
+	};
+	size_t i, n = 0;
+
+	for (i = 0; i < sizeof(allow) / sizeof(allow[0]) && n < len; i++)
+		if (mask & (unsigned)allow[i].m)
+			n += (size_t)snprintf(buf + n, len - n, "%s", allow[i].names);
+	if (n < len)
+		snprintf(buf + n, len - n, "OPTIONS");
+}
+
 json_object *
 inn_openapi(void)
 {
@@ -393,9 +414,9 @@ dispatch(struct evhttp_request *req, void *arg)
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
 	enum evhttp_cmd_type m = evhttp_request_get_command(req);
 	struct api_call c;
-	char argbuf[512];
+	char argbuf[512], allow[64];
 	size_t i;
-	int path_known = 0;
+	unsigned path_methods = 0;      /* of the routes whose pattern matches */
 
 	atomic_fetch_add(&srv->m_requests, 1);
 	memset(&c, 0, sizeof(c));
@@ -416,7 +437,7 @@ dispatch(struct evhttp_request *req, void *arg)
 			               "control character (%%00-%%1F, %%7F)");
 			return;
 		}
-		path_known = 1;
+		path_methods |= (unsigned)routes[i].method;
 		if (routes[i].method != m)
 			continue;
 		if (inn_api_authenticate(&c, routes[i].access) != 0)
@@ -430,10 +451,23 @@ dispatch(struct evhttp_request *req, void *arg)
 		routes[i].fn(&c);
 		return;
 	}
-	if (path_known)
-		inn_http_error(req, 405, "method_not_allowed", "%s does not take this method", path);
-	else
+	if (m == EVHTTP_REQ_OPTIONS && strcmp(path, "*") == 0)
+		for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+			path_methods |= (unsigned)routes[i].method;    /* the server's */
+	if (path_methods == 0) {
 		inn_http_error(req, 404, "not_found", "no route %s (see /api/openapi.json)", path);
+		return;
+	}
+	/* a path that exists: OPTIONS says which methods it takes (RFC 9110
+	 * 9.3.7, "*" the server's; no key needed, as for a CORS preflight),
+	 * any other method is 405 with the same Allow list (15.5.6) */
+	allow_list(path_methods, allow, sizeof(allow));
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
+	if (m == EVHTTP_REQ_OPTIONS)
+		evhttp_send_reply(req, 204, "No Content", NULL);
+	else
+		inn_http_error(req, 405, "method_not_allowed", "%s takes %s, not this method",
+		               path, allow);
 }
 
 void

@@ -390,14 +390,21 @@ inn_body_run_fields(json_object *body, json_object **params, json_object **spec,
 
 /* text[0..len) with %XX escapes and '+' (a space, as in HTML forms and
  * Go's url.Query) decoded into a new string; NULL with a message in msg
- * for a bad escape, a NUL, or bytes that are not UTF-8.  what names the
- * piece in the message. */
+ * for a bad escape, a NUL, or bytes that are not UTF-8.  A key (key NULL)
+ * is quoted in the message; a value is not (it may be a secret's): the
+ * message names its key instead. */
 static char *
-query_decode(const char *text, size_t len, const char *what, char *msg, size_t msglen)
+query_decode(const char *text, size_t len, const char *key, char *msg, size_t msglen)
 {
+	char what[300];
+
 	char *out = malloc(len + 1);
 	size_t i, n = 0;
 
+	if (key == NULL)
+		snprintf(what, sizeof(what), "key \"%.*s\"", (int)(len > 80 ? 80 : len), text);
+	else
+		snprintf(what, sizeof(what), "the value of \"%.200s\"", key);
 	if (out == NULL) {
 		snprintf(msg, msglen, "out of memory");
 		return NULL;
@@ -410,8 +417,8 @@ query_decode(const char *text, size_t len, const char *what, char *msg, size_t m
 
 			if (i + 2 >= len || !isxdigit((unsigned char)text[i + 1]) ||
 			    !isxdigit((unsigned char)text[i + 2])) {
-				snprintf(msg, msglen, "query: %s \"%.*s\" has a %% not followed by two "
-				         "hex digits", what, (int)(len > 80 ? 80 : len), text);
+				snprintf(msg, msglen, "query: %s has a %% not followed by two "
+				         "hex digits", what);
 				goto err;
 			}
 			hex[0] = text[i + 1];
@@ -428,8 +435,7 @@ query_decode(const char *text, size_t len, const char *what, char *msg, size_t m
 		size_t k = inn_utf8_len((const unsigned char *)out + i, n - i);
 
 		if (out[i] == '\0' || k == 0) {
-			snprintf(msg, msglen, "query: %s \"%.*s\" decodes to %s", what,
-			         (int)(len > 80 ? 80 : len), text,
+			snprintf(msg, msglen, "query: %s decodes to %s", what,
 			         out[i] == '\0' ? "a NUL character (%00), which names and values "
 			         "cannot hold" : "bytes that are not UTF-8");
 			goto err;
@@ -443,11 +449,13 @@ err:
 }
 
 /* The query of the execute route into params (param.NAME=VALUE) and
- * dry_run; 0 or 400 with a message. */
+ * dry_run (true, false, 1 or 0, as written); 0 or 400 with a message.  A
+ * name given twice is refused: which of the two would count is a guess. */
 static int
 execute_query(const char *query, json_object *params, int *dry_run, char *msg, size_t msglen)
 {
 	const char *p = query;
+	int dry_seen = 0;
 
 	while (p != NULL && *p != '\0') {
 		const char *amp = strchr(p, '&'), *end = amp ? amp : p + strlen(p), *eq;
@@ -457,9 +465,9 @@ execute_query(const char *query, json_object *params, int *dry_run, char *msg, s
 		eq = memchr(p, '=', (size_t)(end - p));
 		if (end == p)
 			goto next;
-		if ((key = query_decode(p, (size_t)((eq ? eq : end) - p), "key", msg, msglen)) == NULL)
+		if ((key = query_decode(p, (size_t)((eq ? eq : end) - p), NULL, msg, msglen)) == NULL)
 			return 400;
-		if ((val = query_decode(eq ? eq + 1 : end, eq ? (size_t)(end - eq - 1) : 0, "value",
+		if ((val = query_decode(eq ? eq + 1 : end, eq ? (size_t)(end - eq - 1) : 0, key,
 		                        msg, msglen)) == NULL)
 			goto fail;
 		if (strncmp(key, "param.", 6) == 0) {
@@ -475,18 +483,22 @@ execute_query(const char *query, json_object *params, int *dry_run, char *msg, s
 			}
 			json_object_object_add(params, key + 6, json_object_new_string(val));
 		} else if (strcmp(key, "dry_run") == 0) {
+			if (dry_seen++) {
+				snprintf(msg, msglen, "query: dry_run is given twice");
+				goto fail;
+			}
 			if (strcmp(val, "true") == 0 || strcmp(val, "1") == 0) {
 				*dry_run = 1;
 			} else if (strcmp(val, "false") == 0 || strcmp(val, "0") == 0) {
 				*dry_run = 0;
 			} else {
-				snprintf(msg, msglen, "query: dry_run takes true or false, not \"%.80s\"",
-				         val);
+				snprintf(msg, msglen, "query: dry_run takes true, false, 1 or 0, "
+				         "not \"%.80s\"", val);
 				goto fail;
 			}
 		} else {
 			snprintf(msg, msglen, "query: unknown parameter \"%.200s\" (this route takes "
-			         "param.NAME=VALUE, repeatable, and dry_run=true|false)", key);
+			         "param.NAME=VALUE, one per name, and dry_run=true|false)", key);
 			goto fail;
 		}
 		rc = 0;

@@ -201,12 +201,12 @@ run_body(struct api_call *c, json_object *body, json_object **params, json_objec
 
 /* The one core of the run routes: reads the run fields (either request
  * shape, see run_body), submits, and replies the errors; returns the new
- * execution's id, or 0 after an error reply.  With params_out (the execute
- * route's answer), *params_out and *app_out (the spec's metadata.name, or
- * NULL) are new references. */
+ * execution's id, or 0 after an error reply.  With app_out (the execute
+ * route's answer), *app_out is the spec's metadata.name (a new reference),
+ * or NULL. */
 static int64_t
 submit_core(struct api_call *c, const char *ref, const char *kind, json_object *body,
-            json_object **params_out, json_object **app_out)
+            json_object **app_out)
 {
 	json_object *params, *spec, *v;
 	int dry_run, rc;
@@ -215,11 +215,9 @@ submit_core(struct api_call *c, const char *ref, const char *kind, json_object *
 	if (run_body(c, body, &params, &spec, &dry_run) != 0)
 		return 0;
 	rc = inn_runs_submit(c->srv, &c->who, ref, kind, params, spec, dry_run, 0, &id);
-	if (rc == 0 && params_out != NULL) {
-		*params_out = params ? json_object_get(params) : json_object_new_object();
+	if (rc == 0 && app_out != NULL)
 		*app_out = json_object_object_get_ex(spec, "metadata", &v) &&
 		           json_object_object_get_ex(v, "name", &v) ? json_object_get(v) : NULL;
-	}
 	json_object_put(spec);
 	return reply_submit_error(c, rc) == 0 ? id : 0;
 }
@@ -227,7 +225,7 @@ submit_core(struct api_call *c, const char *ref, const char *kind, json_object *
 static void
 submit(struct api_call *c, const char *ref, const char *kind, json_object *body)
 {
-	int64_t id = submit_core(c, ref, kind, body, NULL, NULL);
+	int64_t id = submit_core(c, ref, kind, body, NULL);
 
 	if (id != 0)
 		inn_api_reply(c, 202, submitted_json(id));
@@ -250,7 +248,8 @@ inn_api_execute_work(struct api_call *c)
 void
 inn_api_goldenpath_execute(struct api_call *c)
 {
-	json_object *params = NULL, *app = NULL, *o;
+	json_object *app = NULL, *o;
+	inn_exec_row *row = NULL;
 	int64_t id;
 	char text[32], msg[600];
 
@@ -259,8 +258,11 @@ inn_api_goldenpath_execute(struct api_call *c)
 		inn_http_error(c->req, 500, "internal", "the request body was not read");
 		return;
 	}
-	if ((id = submit_core(c, c->arg, "golden-path", NULL, &params, &app)) == 0)
+	if ((id = submit_core(c, c->arg, "golden-path", NULL, &app)) == 0)
 		return;
+	/* the parameters as stored: resolved, every secret one "***" (what
+	 * GET /api/workflows/{id} shows, masked in one place) */
+	inn_store_exec_get(c->srv->store, id, &row);
 	/* the original's answer (its CLI prints message, app_name and
 	 * workflow_id; 200, since it takes anything else for a failure), with
 	 * this server's {id, status}: the run goes on; GET /api/workflows/{id} */
@@ -271,7 +273,8 @@ inn_api_goldenpath_execute(struct api_call *c)
 	json_object_object_add(o, "golden_path", json_object_new_string(c->arg));
 	json_object_object_add(o, "application", json_object_get(app));
 	json_object_object_add(o, "app_name", app);
-	json_object_object_add(o, "parameters", params);
+	json_object_object_add(o, "parameters", row ? json_object_get(row->params) : NULL);
+	inn_exec_row_free(row);
 	json_object_object_add(o, "dry_run", json_object_new_boolean(c->dry_run));
 	snprintf(msg, sizeof(msg), "Golden path '%.200s' accepted%s%.200s%s as execution %lld "
 	         "(GET /api/workflows/%lld for its status)", c->arg,

@@ -382,8 +382,13 @@ inn_http_start(inn_server *srv)
 	 * evhttp's HTML 400 never comes first and a client sees the JSON 431 */
 	evhttp_set_max_headers_size(srv->http, (ev_ssize_t)srv->cfg.max_headers_size + 8192);
 	evhttp_set_timeout(srv->http, srv->cfg.timeout_s);
+	/* every method evhttp knows reaches the routes (api.c: 405 with Allow
+	 * on a path that exists, 404 otherwise, not evhttp's HTML 501); the
+	 * guard answers a method evhttp does not know with a JSON 501 */
 	evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-	                           EVHTTP_REQ_DELETE | EVHTTP_REQ_PUT | EVHTTP_REQ_HEAD);
+	                           EVHTTP_REQ_DELETE | EVHTTP_REQ_PUT | EVHTTP_REQ_HEAD |
+	                           EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
+	                           EVHTTP_REQ_PATCH);
 	if (pool_start(srv) != 0)
 		return -1;
 	sock = evhttp_bind_socket_with_handle(srv->http, srv->cfg.listen_host,

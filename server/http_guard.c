@@ -17,6 +17,7 @@
  *   - a chunked body growing past the limit -> 413 JSON, connection closed
  *   - conflicting or malformed Content-Length, Content-Length together with
  *     Transfer-Encoding, a coding other than chunked -> 400 JSON, closed
+ *   - more than one Authorization header    -> 400 JSON, closed
  *   - a head over the header limit          -> 431 JSON, closed
  * The reply is written to the socket directly (evhttp has not seen the
  * request yet) and the socket shut for writing; the input is dropped as it

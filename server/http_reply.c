@@ -38,6 +38,7 @@ inn_http_reason(int status)
 	case 409: return "Conflict";
 	case 413: return "Payload Too Large";
 	case 431: return "Request Header Fields Too Large";
+	case 501: return "Not Implemented";
 	case 503: return "Service Unavailable";
 	default: return status >= 500 ? "Internal Server Error" : "Error";
 	}

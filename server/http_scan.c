@@ -96,6 +96,27 @@ field_line_ok(inn_scan *c, const char *l, const char *eol)
 	return 0;
 }
 
+/* 1 if the request line l..eol starts with a method evhttp does not know
+ * (a token, then a space): evhttp would answer its own HTML 501. */
+static int
+unknown_method(const char *l, const char *eol, size_t *mlen)
+{
+	static const char *const known[] = { "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS",
+	                                     "TRACE", "CONNECT", "PATCH" };
+	const char *p = l;
+	size_t i;
+
+	while (p < eol && is_tchar((unsigned char)*p))
+		p++;
+	if (p == l || p == eol || *p != ' ')
+		return 0;       /* not a request line: evhttp's parser says so */
+	*mlen = (size_t)(p - l);
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strlen(known[i]) == *mlen && memcmp(known[i], l, *mlen) == 0)
+			return 0;
+	return 1;
+}
+
 /* A complete head is in c->line: decide before any of its body is kept. */
 static void
 scan_head(inn_scan *c)
@@ -108,6 +129,11 @@ scan_head(inn_scan *c)
 
 	/* the request line first, then one header per line */
 	eol = memchr(l, '\n', (size_t)(end - l));
+	if (unknown_method(l, eol ? eol : end, &vlen)) {
+		refuse(c, 501, "not_implemented", "method %.*s is not supported (GET, HEAD, "
+		       "POST, PUT, DELETE and OPTIONS are)", (int)(vlen > 40 ? 40 : vlen), l);
+		return;
+	}
 	for (l = eol ? eol + 1 : end; l < end; l = eol + 1) {
 		if ((eol = memchr(l, '\n', (size_t)(end - l))) == NULL)
 			eol = end;
@@ -147,6 +173,12 @@ scan_head(inn_scan *c)
 				return;
 			}
 		} else if ((v = header_value(l, "Authorization", &vlen, eol)) != NULL) {
+			/* which of two keys would count is a guess (evhttp takes
+			 * the first, this scanner the last): neither */
+			if (auth != NULL) {
+				refuse(c, 400, "bad_request", "more than one Authorization header");
+				return;
+			}
 			auth = v;
 			alen = vlen;
 		}

@@ -155,7 +155,8 @@ inn_runs_inputs_open(inn_secretbox *box, const inn_exec_row *row, json_object **
 }
 
 /* Replaces, in o, the value of every secret parameter of wf by "***"
- * (whatever its length) and registers the value with m. */
+ * (whatever its length) and registers the value with m; an unset one (null)
+ * stays null: there is nothing to hide. */
 static void
 secret_params_out(const inn_workflow *wf, json_object *o, json_object *given,
                   inn_masker *m)
@@ -171,7 +172,7 @@ secret_params_out(const inn_workflow *wf, json_object *o, json_object *given,
 		if (m != NULL && json_object_object_get_ex(given, p->name, &v))
 			inn_masker_add(m, json_object_get_string(v));
 		if (o != NULL && json_object_is_type(o, json_type_object) &&
-		    json_object_object_get_ex(o, p->name, NULL))
+		    json_object_object_get_ex(o, p->name, &v) && v != NULL)
 			json_object_object_add(o, p->name, json_object_new_string(INN_MASK_TEXT));
 	}
 }

@@ -3,7 +3,7 @@
 # -o yaml prints what -o json prints, read back equal by a YAML 1.1 reader
 # (PyYAML) for strings YAML would misread ("yes", "null", "1e3", "-x",
 # "a: b", "#", "", multi-line, unicode, control characters); --output is
-# -o's long form.  (The default server: tests/api/routes.sh, the one test
+# -o's long form; --name=VALUE (-o=VALUE, -oVALUE) is --name VALUE.  (The default server: tests/api/routes.sh, the one test
 # that listens on port 8081.)  Prints TAP.
 ctl=${INN_CTL:?}
 src=${INN_TOP_SRCDIR:?}
@@ -13,8 +13,8 @@ trap 'rm -rf "$dir"' EXIT
 CHECK_SHOW="$dir/err"
 mkdir -p "$dir/plugins" "$dir/gp"
 install -m 755 "${INN_SHELL_SO:?}" "$dir/plugins/shell.so"
-echo "1..4"
-command -v python3 >/dev/null 2>&1 || { for i in 1 2 3 4; do echo "ok $i # SKIP python3 is needed"; done; exit 0; }
+echo "1..6"
+command -v python3 >/dev/null 2>&1 || { for i in 1 2 3 4 5 6; do echo "ok $i # SKIP python3 is needed"; done; exit 0; }
 
 # golden paths whose descriptions and tags are the awkward strings (JSON
 # strings are YAML double-quoted strings, so the file says exactly these;
@@ -78,5 +78,25 @@ lg -o xml >"$dir/out" 2>"$dir/err"
 rc=$?
 [ $rc -eq 2 ] && grep -q -- '-o takes json, yaml or text, not "xml"' "$dir/err"
 check "-o xml is a usage error naming the choices" $?
+
+# --name=VALUE, -o=VALUE and -oVALUE (the original's cobra flags took them): as two words
+"$ctl" --plugin-dir="$dir/plugins" --goldenpaths="$dir/gp/goldenpaths.yaml" list-goldenpaths \
+	--output=yaml >"$dir/yaml3" 2>"$dir/err" && cmp -s "$dir/yaml" "$dir/yaml3" &&
+	lg -o=json >"$dir/json3" 2>>"$dir/err" && cmp -s "$dir/json" "$dir/json3" &&
+	lg -oyaml >"$dir/yaml4" 2>>"$dir/err" && cmp -s "$dir/yaml" "$dir/yaml4"
+check "--plugin-dir=D --goldenpaths=F --output=yaml, -o=json and -oyaml are the two-word forms" $?
+env -u INNOMINATUS_SERVER INNOMINATUS_TOKEN=x "$ctl" --server=http://127.0.0.1:1 status 7 \
+	>"$dir/out" 2>"$dir/err"
+r1=$?
+grep -q 'cannot talk to the server at http://127.0.0.1:1' "$dir/err" || r1=no-server
+lg --output= >"$dir/out" 2>>"$dir/err"
+r2=$?
+grep -q -- '--output takes json, yaml or text, not ""' "$dir/err" || r2=no-message
+lg --strict=yes >"$dir/out" 2>>"$dir/err"
+r3=$?
+grep -q 'unknown option --strict=yes' "$dir/err" || r3=no-message
+echo "$r1:$r2:$r3" >>"$dir/err"
+[ "$r1:$r2:$r3" = 5:2:2 ]
+check "--server=URL is the server asked; --output= is a usage error; a flag without a value takes no =" $?
 
 exit $fail
