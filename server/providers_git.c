@@ -87,8 +87,8 @@ git_fail(const char *what, const char *url, const inn_git_xfer *x)
 	const git_error *e = git_error_last();
 	char msg[1024];
 
-	snprintf(msg, sizeof(msg), "%s", e != NULL && e->message != NULL ? e->message :
-	         "unknown error");
+	snprintf(msg, sizeof(msg), "%s", x != NULL && x->why[0] != '\0' ? x->why :
+	         e != NULL && e->message != NULL ? e->message : "unknown error");
 	if (x != NULL)
 		mask_secrets(x, msg);
 	return inn_error_set(INN_ERROR, "git %s %s: %s", what, url, msg);

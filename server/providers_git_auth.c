@@ -9,7 +9,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
-#include <fnmatch.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,19 +39,19 @@ setting(const char *own, const char *env)
 	return own != NULL ? own : env_or_null(env);
 }
 
-static int cb_error(const char *fmt, ...) INN_PRINTF_LIKE(1, 2);
+static int cb_error(inn_git_xfer *x, const char *fmt, ...) INN_PRINTF_LIKE(2, 3);
 
-/* A callback's refusal: the message for libgit2 to report, -1. */
+/* A callback's refusal: the message for libgit2 to report, kept in x too
+ * (libgit2 may replace its own with what the aborted request left), -1. */
 static int
-cb_error(const char *fmt, ...)
+cb_error(inn_git_xfer *x, const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(x->why, sizeof(x->why), fmt, ap);
 	va_end(ap);
-	git_error_set_str(GIT_ERROR_NET, msg);
+	git_error_set_str(GIT_ERROR_NET, x->why);
 	return -1;
 }
 
@@ -86,8 +86,8 @@ read_secret_file(const char *file, char *why, size_t len)
 /* A secret from the variable env_name or the file file_name, else from
  * the environment variable fallback; *where says which (never the value). */
 static int
-read_secret(const char *env_name, const char *file_name, const char *fallback, char **out,
-            char *where, size_t len)
+read_secret(inn_git_xfer *x, const char *env_name, const char *file_name, const char *fallback,
+            char **out, char *where, size_t len)
 {
 	char why[256];
 	const char *v;
@@ -96,19 +96,19 @@ read_secret(const char *env_name, const char *file_name, const char *fallback, c
 	if (env_name != NULL) {
 		snprintf(where, len, "$%s", env_name);
 		if ((v = env_or_null(env_name)) == NULL)
-			return cb_error("%s is not set (or empty) in the environment", where);
-		return (*out = strdup(v)) == NULL ? cb_error("out of memory") : 0;
+			return cb_error(x, "%s is not set (or empty) in the environment", where);
+		return (*out = strdup(v)) == NULL ? cb_error(x, "out of memory") : 0;
 	}
 	if (file_name != NULL) {
 		snprintf(where, len, "file %s", file_name);
 		if ((*out = read_secret_file(file_name, why, sizeof(why))) == NULL)
-			return cb_error("%s: %s", where, why);
+			return cb_error(x, "%s: %s", where, why);
 		return 0;
 	}
 	snprintf(where, len, "$%s", fallback);
 	if ((v = env_or_null(fallback)) == NULL)
 		return 1;
-	return (*out = strdup(v)) == NULL ? cb_error("out of memory") : 0;
+	return (*out = strdup(v)) == NULL ? cb_error(x, "out of memory") : 0;
 }
 
 static const char *
@@ -128,14 +128,14 @@ token_cred(git_credential **out, inn_git_xfer *x, const char *user_from_url)
 	int rc;
 
 	if (x->tried_token)
-		return cb_error("the server refused the token from %s (wrong or expired, or "
+		return cb_error(x, "the server refused the token from %s (wrong or expired, or "
 		                "without access to this repository)", x->token_where);
-	if ((rc = read_secret(a != NULL ? a->token_env : NULL, a != NULL ? a->token_file : NULL,
+	if ((rc = read_secret(x, a != NULL ? a->token_env : NULL, a != NULL ? a->token_file : NULL,
 	                      "INNOMINATUS_GIT_TOKEN", &x->token, x->token_where,
 	                      sizeof(x->token_where))) < 0)
 		return rc;
 	if (rc > 0)
-		return cb_error("the server asks for credentials and no token is set: set "
+		return cb_error(x, "the server asks for credentials and no token is set: set "
 		                "auth.token_env or auth.token_file in the providers[] entry, or "
 		                "INNOMINATUS_GIT_TOKEN on the server");
 	x->tried_token = 1;
@@ -157,18 +157,18 @@ key_cred(git_credential **out, inn_git_xfer *x, const char *user_from_url)
 			return git_credential_ssh_key_from_agent(out, user_name(x, user_from_url));
 		}
 		if (x->tried_agent)
-			return cb_error("the server refused the keys of the ssh-agent; set "
+			return cb_error(x, "the server refused the keys of the ssh-agent; set "
 			                "auth.ssh_key_file in the providers[] entry or "
 			                "INNOMINATUS_GIT_SSH_KEY");
-		return cb_error("the server asks for an SSH key and none is set: set "
+		return cb_error(x, "the server asks for an SSH key and none is set: set "
 		                "auth.ssh_key_file in the providers[] entry or "
 		                "INNOMINATUS_GIT_SSH_KEY on the server (or run an ssh-agent)");
 	}
 	if (x->tried_key)
-		return cb_error("the server refused the SSH key %s", key);
+		return cb_error(x, "the server refused the SSH key %s", key);
 	if (stat(key, &st) != 0)
-		return cb_error("SSH key %s: %s", key, strerror(errno));
-	if ((rc = read_secret(a != NULL ? a->ssh_passphrase_env : NULL,
+		return cb_error(x, "SSH key %s: %s", key, strerror(errno));
+	if ((rc = read_secret(x, a != NULL ? a->ssh_passphrase_env : NULL,
 	                      a != NULL ? a->ssh_passphrase_file : NULL,
 	                      "INNOMINATUS_GIT_SSH_PASSPHRASE", &x->passphrase, where,
 	                      sizeof(where))) < 0)
@@ -192,7 +192,7 @@ inn_git_credentials(git_credential **out, const char *url, const char *user_from
 		return key_cred(out, x, user_from_url);
 	if (allowed & GIT_CREDENTIAL_USERNAME)
 		return git_credential_username_new(out, user_name(x, user_from_url));
-	return cb_error("the server asks for a kind of credentials innominatus does not have "
+	return cb_error(x, "the server asks for a kind of credentials innominatus does not have "
 	                "(it sends a token over HTTPS, a key over SSH)");
 }
 
@@ -249,6 +249,27 @@ url_port(const char *url)
 	return colon != NULL && colon + 1 < end ? atoi(colon + 1) : 22;
 }
 
+/* OpenSSH's host pattern match: "*" and "?" are wildcards, everything else
+ * (brackets too) is itself, case-insensitively. */
+static int
+wild_match(const char *p, const char *s)
+{
+	for (; *p != '\0'; p++, s++) {
+		if (*p == '*') {
+			for (;; s++) {
+				if (wild_match(p + 1, s))
+					return 1;
+				if (*s == '\0')
+					return 0;
+			}
+		}
+		if (*s == '\0' || (*p != '?' && tolower((unsigned char)*p) !=
+		                                 tolower((unsigned char)*s)))
+			return 0;
+	}
+	return *s == '\0';
+}
+
 /* One host pattern of a known_hosts line against name. */
 static int
 pattern_matches(const char *pat, size_t n, const char *name)
@@ -278,7 +299,7 @@ pattern_matches(const char *pat, size_t n, const char *name)
 			return 0;
 		return memcmp(got, want, 20) == 0;
 	}
-	return fnmatch(p, name, FNM_CASEFOLD) == 0;
+	return wild_match(p, name);
 }
 
 /* The host field of a known_hosts line (comma-separated patterns, "!" to
@@ -401,7 +422,7 @@ known_hosts_lookup(const char *file, const char *name, const git_cert_hostkey *h
 int
 inn_git_hostkey_check(git_cert *cert, int valid, const char *host, void *payload)
 {
-	const inn_git_xfer *x = payload;
+	inn_git_xfer *x = payload;
 	const git_cert_hostkey *hk = (const git_cert_hostkey *)cert;
 	const char *file = setting(x->auth != NULL ? x->auth->known_hosts_file : NULL,
 	                           "INNOMINATUS_GIT_KNOWN_HOSTS");
@@ -449,6 +470,5 @@ inn_git_hostkey_check(git_cert *cert, int valid, const char *host, void *payload
 		         name, file, fp, port, host, file);
 		break;
 	}
-	git_error_set_str(GIT_ERROR_SSH, msg);
-	return -1;
+	return cb_error(x, "%s", msg);
 }

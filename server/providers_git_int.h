@@ -19,6 +19,7 @@ typedef struct inn_git_xfer {
 	char *token, *passphrase;  /* read when asked for; wiped and freed at the end */
 	char token_where[1100];    /* where the token came from, for messages */
 	int tried_token, tried_key, tried_agent;
+	char why[1024];            /* a callback's refusal, or "" */
 } inn_git_xfer;
 
 /* git_credential_acquire_cb: the token (HTTPS) or key (SSH) of x's auth,
