@@ -235,6 +235,7 @@ static int
 url_port(const char *url)
 {
 	const char *h, *end, *colon;
+	long port;
 
 	if (strncmp(url, "ssh://", 6) != 0)
 		return 22;
@@ -246,7 +247,10 @@ url_port(const char *url)
 		h = memchr(h, ']', (size_t)(end - h)) != NULL ?
 		    (const char *)memchr(h, ']', (size_t)(end - h)) : h;
 	colon = memchr(h, ':', (size_t)(end - h));
-	return colon != NULL && colon + 1 < end ? atoi(colon + 1) : 22;
+	if (colon == NULL || colon + 1 >= end)
+		return 22;
+	port = strtol(colon + 1, NULL, 10);
+	return port > 0 && port < 65536 ? (int)port : 22;
 }
 
 /* OpenSSH's host pattern match: "*" and "?" are wildcards, everything else

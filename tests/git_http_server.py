@@ -55,7 +55,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                                      "yes" if authed else "no"))
             self.close_connection = True
             self.reply(401, [("WWW-Authenticate", 'Basic realm="git"'), ("Connection", "close")],
-                       b"authentication required\n")
+                       b"")
             return
         path, _, query = self.path.partition("?")
         if not path.startswith("/git/"):
