@@ -75,6 +75,17 @@ record_move(inn_conf_moves *m, const char *dir, const char *old)
 	m->n++;
 }
 
+/* dir holds a clone with a checked-out HEAD. */
+static int
+is_clone(const char *dir)
+{
+	char head[PATH_MAX + 16];
+	struct stat st;
+
+	snprintf(head, sizeof(head), "%s/.git/HEAD", dir);
+	return stat(head, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 /* A git entry's folder into out (PATH_MAX); failures said in d. */
 static int
 git_entry(const inn_provider_entry *e, const char *cache, int fetch, char *out, inn_diag *d,
@@ -90,6 +101,11 @@ git_entry(const inn_provider_entry *e, const char *cache, int fetch, char *out, 
 	if ((rc = make_dirs(cache)) < 0 || (rc = clone_path(cache, e, dir, sizeof(dir))) < 0)
 		goto fail;
 	existed = lstat(dir, &st) == 0;
+	if (existed && !is_clone(dir)) {
+		/* what a clone cut short (a crash, a full disk) left: cloned again */
+		inn_rmrf(dir);
+		existed = 0;
+	}
 	old[0] = hex[0] = '\0';
 	if (!(existed && !fetch) && (rc = inn_git_sync(e->url, e->ref, dir, &auth, old, hex)) < 0) {
 		if (!existed)

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -276,7 +277,7 @@ read_entry(struct reader *r, const inn_ynode *n, inn_provider_entry *e)
 		return entry_error(r, n, "must be a mapping (name, type, path, git_url or "
 		                   "repository, ref, enabled)");
 	if ((en = inn_ymap_get(n, "enabled")) != NULL && inn_ynode_is_scalar(en) &&
-	    strcmp(en->value, "false") == 0)
+	    strcasecmp(en->value, "false") == 0)
 		return 0;
 	if ((rc = get_str(r, n, "name", "", &e->name)) < 0)
 		return rc;
