@@ -110,7 +110,11 @@ git_entry(const inn_provider_entry *e, const char *cache, int fetch, char *out, 
 	if (!(existed && !fetch) && (rc = inn_git_sync(e->url, e->ref, dir, &auth, old, hex)) < 0) {
 		if (!existed)
 			inn_rmrf(dir);
-		goto fail;
+		if (rc != INN_GIT_EFETCH)
+			goto fail;
+		/* the host is away: the clone fetched before serves (the original did so too) */
+		inn_diag_add(d, INN_DIAG_WARNING, e->file, e->line, e->col, "providers[%zu] (%s): %s; "
+		             "the clone fetched before is used", e->index, e->name, inn_error_last());
 	}
 	if (old[0] != '\0' && strcmp(old, hex) != 0)
 		record_move(moved, dir, old);

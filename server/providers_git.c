@@ -82,7 +82,7 @@ mask_secrets(const inn_git_xfer *x, char *buf)
 }
 
 static int
-git_fail(const char *what, const char *url, const inn_git_xfer *x)
+git_fail(int code, const char *what, const char *url, const inn_git_xfer *x)
 {
 	const git_error *e = git_error_last();
 	char msg[1024];
@@ -91,7 +91,7 @@ git_fail(const char *what, const char *url, const inn_git_xfer *x)
 	         e != NULL && e->message != NULL ? e->message : "unknown error");
 	if (x != NULL)
 		mask_secrets(x, msg);
-	return inn_error_set(INN_ERROR, "git %s %s: %s", what, url, msg);
+	return inn_error_set(code, "git %s %s: %s", what, url, msg);
 }
 
 /* ref (NULL: the remote's HEAD) as a commit of repo: a remote branch, a
@@ -133,9 +133,9 @@ checkout_commit(git_repository *repo, const char *url, git_object *commit,
 	git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
 	co.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_REMOVE_UNTRACKED;
 	if (git_checkout_tree(repo, commit, &co) != 0)
-		return git_fail("checkout of", url, NULL);
+		return git_fail(INN_ERROR, "checkout of", url, NULL);
 	if (git_repository_set_head_detached(repo, git_object_id(commit)) != 0)
-		return git_fail("setting HEAD of", url, NULL);
+		return git_fail(INN_ERROR, "setting HEAD of", url, NULL);
 	git_oid_tostr(hex, GIT_OID_HEXSZ + 1, git_object_id(commit));
 	return 0;
 }
@@ -184,7 +184,7 @@ inn_git_clone_at(const char *url, const char *ref, const char *dir, const inn_gi
 	opts.checkout_opts.checkout_strategy = GIT_CHECKOUT_NONE;
 	xfer_begin(&opts.fetch_opts.callbacks, &x, url, auth);
 	if (git_clone(&repo, url, dir, &opts) != 0)
-		rc = git_fail("clone of", url, &x);
+		rc = git_fail(INN_ERROR, "clone of", url, &x);
 	else
 		rc = checkout_ref(repo, url, ref, hex);
 	inn_git_xfer_end(&x);
@@ -208,7 +208,7 @@ inn_git_update(const char *url, const char *ref, const char *dir, const inn_git_
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
 	xfer_begin(&fo.callbacks, &x, url, auth);
 	if (git_repository_open(&repo, dir) != 0) {
-		rc = git_fail("opening the clone of", url, NULL);
+		rc = git_fail(INN_ERROR, "opening the clone of", url, NULL);
 		goto out;
 	}
 	if (git_reference_name_to_id(&head, repo, "HEAD") == 0)
@@ -217,7 +217,7 @@ inn_git_update(const char *url, const char *ref, const char *dir, const inn_git_
 	fo.prune = GIT_FETCH_PRUNE;
 	if (git_remote_lookup(&remote, repo, "origin") != 0 ||
 	    git_remote_fetch(remote, NULL, &fo, "innominatus: reload") != 0)
-		rc = git_fail("fetch of", url, &x);
+		rc = git_fail(INN_GIT_EFETCH, "fetch of", url, &x);
 	else
 		rc = checkout_ref(repo, url, ref, hex);
 out:

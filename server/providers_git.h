@@ -39,7 +39,9 @@ typedef struct inn_git_auth {
 int inn_git_clone_at(const char *url, const char *ref, const char *dir, const inn_git_auth *auth,
                      char hex[INN_GIT_HEX]);
 /* Fetches origin in the clone at dir and checks ref out; old gets the
- * commit checked out before (for a rollback), hex the new one. */
+ * commit checked out before (for a rollback), hex the new one.
+ * INN_GIT_EFETCH: the fetch failed and the clone is as it was. */
+#define INN_GIT_EFETCH (-60)
 int inn_git_update(const char *url, const char *ref, const char *dir, const inn_git_auth *auth,
                    char old[INN_GIT_HEX], char hex[INN_GIT_HEX]);
 /* inn_git_update when dir exists, else inn_git_clone_at (old ""). */

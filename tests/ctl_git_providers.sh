@@ -50,7 +50,7 @@ pub="http://127.0.0.1:$port/git/team.git"
 start_front private "$dir/private" "ci:$token"
 priv="http://127.0.0.1:$port/git/team.git"
 
-echo "1..18"
+echo "1..19"
 runenv=""
 runctl() { # config, then ctl arguments (environment: $runenv); output in $dir/out, exit code in $rc
 	cfg=$1
@@ -85,7 +85,7 @@ runctl "$dir/etc/guide.yaml" run --local your-team/hello
 [ $rc -eq 0 ] && grep -q 'hello from git' "$dir/out"
 check "run --local runs a workflow of the cloned provider" $?
 
-# 3-6: a private repository and its token
+# 3-7: a private repository and its token
 cat >"$dir/etc/private.yaml" <<EOF
 providers:
   - name: public-team
@@ -108,6 +108,10 @@ check "a wrong token is refused, named by where it came from, never shown" $?
 runenv="INN_TEST_GIT_TOKEN=$token"; runctl "$dir/etc/private.yaml" run --local your-team/hello
 [ $rc -eq 0 ] && grep -q 'hello from git' "$dir/out" && ! grep -q "$token" "$dir/out"
 check "with the token the private provider is cloned and its workflow runs" $?
+runctl "$dir/etc/private.yaml" list-providers
+[ $rc -eq 0 ] && grep -q '^your-team ' "$dir/out" &&
+	grep -q "private.yaml:5:5: warning: providers\[1\] (secret-team): git fetch of $priv: .*; the clone fetched before is used" "$dir/out"
+check "a fetch that fails (here: no token) keeps the clone fetched before, with a warning" $?
 sed "s/    auth: .*//" "$dir/etc/private.yaml" >"$dir/etc/envtoken.yaml"
 rm -rf "$dir/cache/innominatus"
 runctl "$dir/etc/envtoken.yaml" list-providers
@@ -118,7 +122,7 @@ runenv="INNOMINATUS_GIT_USERNAME=ci INNOMINATUS_GIT_TOKEN=$token"; runctl "$dir/
 [ $r1 -eq 3 ] && [ $r2 -eq 0 ] && [ $rc -eq 0 ] && grep -q '^your-team ' "$dir/out"
 check "INNOMINATUS_GIT_TOKEN serves an entry without auth:" $?
 
-# 7: secrets are refused in URLs and in the config
+# 8: secrets are refused in URLs and in the config
 cat >"$dir/etc/bad.yaml" <<EOF
 providers:
   - {name: a, git_url: "https://ci:$token@example.org/x.git"}
@@ -138,7 +142,7 @@ runctl "$dir/etc/bad.yaml" list-providers
 	! grep -q "$token" "$dir/out"
 check "a token in the URL or the config is refused at file:line without being echoed" $?
 
-# 8-10: ssh URLs and known hosts
+# 9-12: ssh URLs and known hosts
 cat >"$dir/etc/ssh.yaml" <<EOF
 providers:
   - {name: s1, git_url: "ssh://git@127.0.0.1:1/team.git"}
@@ -180,11 +184,13 @@ if python3 -c 'import cryptography' 2>/dev/null; then
 		[ "$(grep -c 'SSH authentication methods\|authentication' "$dir/out")" -ge 2 ]
 	check "a known host (plain or hashed line, file from config or INNOMINATUS_GIT_KNOWN_HOSTS) passes the check and goes on to authenticate" $?
 else
-	for t in 9 10 11; do echo "ok $t - # SKIP python3 has no cryptography module for the SSH stand-in"; done
-	n=$((n + 3))
+	for t in 1 2 3; do
+		n=$((n + 1))
+		echo "ok $n - # SKIP python3 has no cryptography module for the SSH stand-in"
+	done
 fi
 
-# 12-13: folder paths, the original's rule and ours
+# 13-14: folder paths, the original's rule and ours
 mkdir -p "$dir/cwd/providers/local-team/workflows" "$dir/cwd/conf"
 printf 'name: local-team\nversion: 1.0.0\nworkflows_dir: workflows\n' >"$dir/cwd/providers/local-team/provider.yaml"
 printf 'name: hi\nsteps:\n  - {name: hi, type: shell, config: {script: "echo hi"}}\n' \
@@ -201,7 +207,7 @@ rc=$?
 [ $rc -eq 3 ] && grep -q "admin.yaml:2:[0-9]*: error: providers\[0\] (local-team): path ./providers/local-team: no such folder: not at $dir/cwd/conf/providers/local-team (relative to the config file's folder, this project's rule) nor at $dir/providers/local-team (relative to the working directory, the original's rule)" "$dir/out"
 check "a path found nowhere is an error naming both candidates" $?
 
-# 14-18: the server, at start and on reload
+# 15-19: the server, at start and on reload
 cat >"$dir/etc/server.yaml" <<EOF
 server:
   listen: 127.0.0.1:0
@@ -260,7 +266,7 @@ if [ -n "${sp:-}" ]; then
 	check "POST /api/admin/providers takes an ssh:// URL; the server checks its host key (INNOMINATUS_GIT_KNOWN_HOSTS)" $?
 else
 	n=$((n + 1))
-	echo "ok $n - # SKIP no SSH stand-in (python3 without cryptography)"
+	echo "ok $n - # SKIP python3 has no cryptography module for the SSH stand-in"
 fi
 : >"$dir/api"
 for route in /api/admin/providers /api/admin/audit /api/providers /api/admin/reload; do
