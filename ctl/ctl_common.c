@@ -14,6 +14,7 @@
 #include "ctl.h"
 #include "error.h"
 #include "host.h"
+#include "providers_conf.h"
 
 void
 ctl_print_diag(FILE *fp, const inn_diag *d)
@@ -44,11 +45,28 @@ ctl_usage(const char *text)
 	return CTL_EXIT_USAGE;
 }
 
+/* Where the local commands keep clones of the config's git providers:
+ * $XDG_CACHE_HOME/innominatus/providers, else
+ * ~/.cache/innominatus/providers (the daemon keeps its own under
+ * <state-dir>/_providers/_config). */
+static int
+git_cache(char *buf, size_t len)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+	if (xdg != NULL && xdg[0] == '/')
+		return (size_t)snprintf(buf, len, "%s/innominatus/providers", xdg) >= len ? -1 : 0;
+	if (home != NULL && home[0] == '/')
+		return (size_t)snprintf(buf, len, "%s/.cache/innominatus/providers", home) >= len ?
+		       -1 : 0;
+	return -1;
+}
+
 int
 ctl_env_load(ctl_env *env, const ctl_opts *o, int want_catalog)
 {
 	inn_load_ctx ctx;
-	char *dirs[CTL_MAX_LIST];
+	char *dirs[CTL_MAX_LIST], cache[4096];
 	const char *gp = o->goldenpaths;
 	int n = 0, i, rc;
 
@@ -67,8 +85,11 @@ ctl_env_load(ctl_env *env, const ctl_opts *o, int want_catalog)
 		return CTL_EXIT_OK;
 	for (i = 0; i < o->nproviders; i++)
 		dirs[n++] = strdup(o->providers[i]);
+	if (n == 0 && git_cache(cache, sizeof(cache)) < 0)
+		snprintf(cache, sizeof(cache), ".innominatus-cache/providers");
 	if (n == 0)
-		n = inn_policy_provider_dirs(env->policy, dirs, CTL_MAX_LIST);
+		n = inn_conf_provider_dirs(env->policy, cache, 1, dirs, CTL_MAX_LIST, &env->diag,
+		                           NULL);
 	if (n == 0 && is_dir("providers"))
 		dirs[n++] = strdup("providers");
 	if (gp == NULL && ctl_is_file("workflows/goldenpaths.yaml"))

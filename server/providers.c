@@ -15,8 +15,15 @@
  * inn_catalog_acquire/release runs on the loop thread (or the main thread
  * before the loop starts), which serialises the admin operations.
  *
- * Credentials: a URL with userinfo (user:token@) is refused, so no secret
- * is ever stored in the store, written to a log or echoed in a reply.
+ * The config's git entries (providers_conf.c) are cloned into
+ * <state-dir>/_providers/_config/<name>-<hash>, fetched at start and on
+ * reload (and put back when a reload is refused), like the sources.
+ *
+ * Credentials: a URL with a secret in it (user:token@) is refused
+ * (inn_policy_check_url); a private repository's token or SSH key is read
+ * from where the config's auth: or the environment says
+ * (providers_git.h), so no secret is ever stored in the store, written to
+ * a log or echoed in a reply.
  */
 #include "config.h"
 
@@ -34,9 +41,8 @@
 #include "error.h"
 #include "host.h"
 #include "providers.h"
+#include "providers_conf.h"
 #include "providers_git.h"
-
-#define SOURCE_NAME_MAX 127
 
 /* ---- catalog references ---------------------------------------------------- */
 
@@ -265,45 +271,6 @@ rm_clone(const inn_server *srv, const char *dir)
 	inn_rmrf(dir);
 }
 
-/* A provider folder inside a clone: rel must be relative without "..",
- * and after symlinks it must still be a folder inside the clone.  The
- * resolved folder goes to out (PATH_MAX). */
-static int
-confine(const char *clone, const char *rel, char *out)
-{
-	char root[PATH_MAX], joined[PATH_MAX * 2];
-	const char *p;
-	size_t rl;
-	struct stat st;
-
-	for (p = rel; *p != '\0';) {
-		size_t seg = strcspn(p, "/");
-
-		if (seg == 2 && strncmp(p, "..", 2) == 0)
-			return inn_error_set(INN_EINVAL, "path \"%s\" leaves the repository (\"..\")",
-			                     rel);
-		p += seg;
-		p += *p == '/';
-	}
-	if (rel[0] == '/')
-		return inn_error_set(INN_EINVAL, "path \"%s\" must be relative to the repository "
-		                     "root", rel);
-	if (realpath(clone, root) == NULL)
-		return inn_error_set(INN_ENOTFOUND, "clone %s: %s", clone, strerror(errno));
-	snprintf(joined, sizeof(joined), "%s/%s", root, rel);
-	if (realpath(joined, out) == NULL)
-		return inn_error_set(INN_EINVAL, "path \"%s\" is not in the repository: %s", rel,
-		                     strerror(errno));
-	rl = strlen(root);
-	if (strncmp(out, root, rl) != 0 || (out[rl] != '\0' && out[rl] != '/'))
-		return inn_error_set(INN_EINVAL, "path \"%s\" leaves the repository (it resolves "
-		                     "to %s through a symbolic link)", rel, out);
-	if (stat(out, &st) != 0 || !S_ISDIR(st.st_mode))
-		return inn_error_set(INN_EINVAL, "path \"%s\" is not a folder of the repository",
-		                     rel);
-	return 0;
-}
-
 /* The provider folder of a source (resolved) into out (PATH_MAX). */
 static int
 source_folder(const inn_server *srv, const inn_source_row *r, char *out)
@@ -319,7 +286,7 @@ source_folder(const inn_server *srv, const inn_source_row *r, char *out)
 	}
 	if ((rc = clone_dir(srv, r->name, clone, sizeof(clone), 0)) < 0)
 		return rc;
-	if ((rc = confine(clone, r->path != NULL ? r->path : "", out)) < 0)
+	if ((rc = inn_git_subdir(clone, r->path != NULL ? r->path : "", out)) < 0)
 		return inn_error_set(rc, "provider source \"%s\": %s", r->name, inn_error_last());
 	return 0;
 }
@@ -327,11 +294,13 @@ source_folder(const inn_server *srv, const inn_source_row *r, char *out)
 /* ---- the catalog ------------------------------------------------------------------ */
 
 /* The config's provider folders (malloc'd into dirs): --providers, else
- * the config file's providers[] read again now, else ./providers. */
+ * the config file's providers[] read again now (git entries cloned, and
+ * fetched when moved is not NULL, recording what moved), else ./providers. */
 static int
-config_dirs(const inn_server *srv, char **dirs, int max, inn_diag *d)
+config_dirs(const inn_server *srv, char **dirs, int max, inn_diag *d, inn_conf_moves *moved)
 {
 	inn_policy *pol = NULL;
+	char cache[PATH_MAX];
 	int n = 0, i;
 
 	for (i = 0; i < srv->cfg.nproviders && n < max; i++)
@@ -343,7 +312,11 @@ config_dirs(const inn_server *srv, char **dirs, int max, inn_diag *d)
 			             inn_error_last());
 			return 0;
 		}
-		n = inn_policy_provider_dirs(pol, dirs, max);
+		if (clone_dir(srv, "_config", cache, sizeof(cache), 1) < 0)
+			inn_diag_add(d, INN_DIAG_ERROR, srv->policy->file, 0, 0, "%s",
+			             inn_error_last());
+		else
+			n = inn_conf_provider_dirs(pol, cache, moved != NULL, dirs, max, d, moved);
 		inn_policy_free(pol);
 	}
 	if (n == 0 && access("providers", R_OK) == 0 && (dirs[0] = strdup("providers")) != NULL)
@@ -353,9 +326,11 @@ config_dirs(const inn_server *srv, char **dirs, int max, inn_diag *d)
 
 /* A whole catalog: the config's folders, every stored source but skip,
  * then extra (a folder not stored yet).  *out is what loaded; d gets every
- * problem.  Returns 0 when a catalog was built (even with errors). */
+ * problem.  moved: see config_dirs.  Returns 0 when a catalog was built
+ * (even with errors). */
 static int
-build(inn_server *srv, const char *skip, const char *extra, inn_catalog **out, inn_diag *d)
+build(inn_server *srv, const char *skip, const char *extra, inn_catalog **out, inn_diag *d,
+      inn_conf_moves *moved)
 {
 	char *dirs[INN_MAX_PROVIDER_DIRS + 256], folder[PATH_MAX];
 	inn_source_row *rows = NULL;
@@ -364,7 +339,7 @@ build(inn_server *srv, const char *skip, const char *extra, inn_catalog **out, i
 	int n, k, rc;
 
 	*out = NULL;
-	n = config_dirs(srv, dirs, INN_MAX_PROVIDER_DIRS, d);
+	n = config_dirs(srv, dirs, INN_MAX_PROVIDER_DIRS, d, moved);
 	if ((rc = inn_store_source_list(srv->store, &rows, &nrows)) < 0) {
 		inn_diag_add(d, INN_DIAG_ERROR, NULL, 0, 0, "%s", inn_error_last());
 		goto out;
@@ -401,6 +376,7 @@ inn_providers_start(inn_server *srv)
 	inn_source_row *rows = NULL;
 	size_t nrows = 0, i;
 	inn_catalog *cat = NULL;
+	inn_conf_moves moves = { 0, NULL, NULL };
 	inn_diag d;
 	int rc;
 
@@ -428,7 +404,7 @@ inn_providers_start(inn_server *srv)
 					        rows[i].name, dir, srv->cfg.state_dir, rows[i].name);
 			}
 			if (inn_git_clone_at(rows[i].url, rows[i].commit ? rows[i].commit : rows[i].ref, dir,
-			                 hex) < 0) {
+			                     NULL, hex) < 0) {
 				inn_diag_add(&d, INN_DIAG_ERROR, NULL, 0, 0, "provider source \"%s\": %s",
 				             rows[i].name, inn_error_last());
 				rm_clone(srv, dir);
@@ -436,7 +412,9 @@ inn_providers_start(inn_server *srv)
 		}
 		inn_source_rows_free(rows, nrows);
 	}
-	if ((rc = build(srv, NULL, NULL, &cat, &d)) == 0)
+	rc = build(srv, NULL, NULL, &cat, &d, &moves);
+	inn_conf_moves_free(&moves);
+	if (rc == 0)
 		rc = install(srv, cat, &d);
 	else
 		rc = inn_error_set(INN_ERROR, "the catalog could not be loaded");
@@ -463,79 +441,20 @@ inn_providers_stop(inn_server *srv)
 
 /* ---- add, remove, reload --------------------------------------------------------- */
 
-/* Non-zero if every character of s is one of set. */
-static int
-only_chars(const char *s, const char *set)
-{
-	return s[strspn(s, set)] == '\0';
-}
-
-static int
-valid_name(const char *s)
-{
-	if (s == NULL || *s == '\0' || strlen(s) > SOURCE_NAME_MAX ||
-	    !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
-	      (s[0] >= '0' && s[0] <= '9')))
-		return 0;
-	return only_chars(s + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
-}
-
-/* A branch, tag or commit: no spaces, control characters or revision
- * syntax beyond what names use. */
-static int
-valid_ref(const char *s)
-{
-	if (*s == '\0' || *s == '-' || strlen(s) > 200 || strstr(s, "..") != NULL)
-		return 0;
-	return only_chars(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-");
-}
-
-/* A repository URL we clone: scheme://host/... with a known scheme and no
- * userinfo (credentials are never accepted in a URL: they would end up in
- * the store, the audit trail and logs).  0 or INN_EINVAL. */
-static int
-check_url(const char *url)
-{
-	static const char *const schemes[] = { "https://", "http://", "git://", "ssh://",
-	                                       "file://", NULL };
-	const char *auth, *end;
-	size_t i;
-
-	for (i = 0; schemes[i] != NULL; i++)
-		if (strncmp(url, schemes[i], strlen(schemes[i])) == 0)
-			break;
-	if (schemes[i] == NULL)
-		return inn_error_set(INN_EINVAL, "git_url must start with https://, http://, git://, "
-		                     "ssh:// or file://");
-	auth = url + strlen(schemes[i]);
-	end = auth + strcspn(auth, "/?#");
-	if (memchr(auth, '@', (size_t)(end - auth)) != NULL)
-		return inn_error_set(INN_EINVAL, "git_url must not hold a user name or password "
-		                     "(user:token@host): innominatus never stores or logs "
-		                     "credentials; give the URL without them (private repositories "
-		                     "need a credentials setting, not supported yet)");
-	for (i = 0; url[i] != '\0'; i++)
-		if ((unsigned char)url[i] <= ' ')
-			return inn_error_set(INN_EINVAL, "git_url must not hold spaces or control "
-			                     "characters");
-	return 0;
-}
-
 /* What to add, checked before anything is read or fetched. */
 static int
 check_spec(const inn_source_spec *sp)
 {
 	int rc;
 
-	if (!valid_name(sp->name) || (sp->url == NULL && sp->path == NULL))
+	if (!inn_policy_source_name_ok(sp->name) || (sp->url == NULL && sp->path == NULL))
 		return inn_error_set(INN_EINVAL, INN_SOURCE_FIELDS_RULE);
-	if (sp->url != NULL && (rc = check_url(sp->url)) < 0)
+	if (sp->url != NULL && (rc = inn_policy_check_url(sp->url)) < 0)
 		return rc;
 	if (sp->url == NULL && sp->ref != NULL)
 		return inn_error_set(INN_EINVAL, "\"ref\" needs \"git_url\"");
-	if (sp->ref != NULL && !valid_ref(sp->ref))
-		return inn_error_set(INN_EINVAL, "ref \"%s\" is not a branch, tag or commit name",
-		                     sp->ref);
+	if (sp->ref != NULL && (rc = inn_policy_check_ref(sp->ref)) < 0)
+		return rc;
 	if (sp->url == NULL && sp->path[0] != '/')
 		return inn_error_set(INN_EINVAL, "path \"%s\" must be an absolute folder on the "
 		                     "server (or give \"git_url\")", sp->path);
@@ -596,9 +515,9 @@ fetch_source(inn_server *srv, const inn_source_spec *sp, char *clone, char *fold
 	if (lstat(clone, &st) == 0)
 		rm_clone(srv, clone);  /* left over from a source deleted before */
 	*made = 1;
-	if (inn_git_clone_at(sp->url, sp->ref, clone, hex) < 0)
+	if (inn_git_clone_at(sp->url, sp->ref, clone, NULL, hex) < 0)
 		return inn_error_set(INN_PROVIDERS_GIT, "%s", inn_error_last());
-	if (confine(clone, sp->path != NULL ? sp->path : "", folder) < 0)
+	if (inn_git_subdir(clone, sp->path != NULL ? sp->path : "", folder) < 0)
 		return inn_error_set(INN_EINVAL, "%s", inn_error_last());
 	return 0;
 }
@@ -626,7 +545,7 @@ check_provider(inn_server *srv, const char *name, const char *folder, inn_catalo
 		                   p->file, p->name, name);
 		goto out;
 	}
-	rc = build(srv, NULL, folder, cat, d2);
+	rc = build(srv, NULL, folder, cat, d2, NULL);
 	if ((*errors = refusal(d2, &srv->diag, rc < 0 ||
 	                       inn_catalog_provider(*cat, name) == NULL)) != NULL) {
 		rc = inn_error_set(INN_PROVIDERS_INVALID, "the catalog with this provider would not "
@@ -735,7 +654,7 @@ inn_providers_remove(inn_server *srv, const inn_caller *who, const char *name,
 		goto out;
 	}
 	git = strcmp(rows[at].kind, "git") == 0;
-	rc = build(srv, name, NULL, &cat, &d);
+	rc = build(srv, name, NULL, &cat, &d, NULL);
 	if ((*errors = refusal(&d, &srv->diag, rc < 0)) != NULL) {
 		rc = inn_error_set(INN_PROVIDERS_INVALID, "the catalog without this provider would "
 		                   "not be valid (a golden path uses it?)");
@@ -775,15 +694,12 @@ refresh_clones(inn_server *srv, const inn_source_row *rows, size_t nrows,
 
 	for (i = 0; i < nrows; i++) {
 		char dir[PATH_MAX];
-		struct stat st;
 		int rc;
 
 		if (strcmp(rows[i].kind, "git") != 0)
 			continue;
 		if ((rc = clone_dir(srv, rows[i].name, dir, sizeof(dir), 1)) == 0)
-			rc = stat(dir, &st) == 0 ?
-			     inn_git_update(rows[i].url, rows[i].ref, dir, old[i], now[i]) :
-			     inn_git_clone_at(rows[i].url, rows[i].ref, dir, now[i]);
+			rc = inn_git_sync(rows[i].url, rows[i].ref, dir, NULL, old[i], now[i]);
 		if (rc < 0) {
 			inn_diag_add(d, INN_DIAG_ERROR, NULL, 0, 0, "provider source \"%s\": %s",
 			             rows[i].name, inn_error_last());
@@ -844,6 +760,7 @@ inn_providers_reload(inn_server *srv, const inn_caller *who, json_object **out,
 	inn_source_row *rows = NULL;
 	inn_catalog *cat = NULL;
 	char (*old)[INN_GIT_HEX] = NULL, (*now)[INN_GIT_HEX] = NULL;
+	inn_conf_moves moves = { 0, NULL, NULL };
 	size_t nrows = 0;
 	inn_diag d;
 	int rc, failed;
@@ -862,10 +779,11 @@ inn_providers_reload(inn_server *srv, const inn_caller *who, json_object **out,
 		goto out;
 	}
 	failed = refresh_clones(srv, rows, nrows, old, now, &d);
-	if (build(srv, NULL, NULL, &cat, &d) < 0)
+	if (build(srv, NULL, NULL, &cat, &d, &moves) < 0)
 		failed = 1;
 	if ((*errors = refusal(&d, &srv->diag, failed)) != NULL) {
 		restore_clones(srv, rows, nrows, old, now);
+		inn_conf_moves_undo(&moves);
 		rc = inn_error_set(INN_PROVIDERS_INVALID, "reload refused, the catalog in use is "
 		                   "kept");
 		goto out;
@@ -884,6 +802,7 @@ inn_providers_reload(inn_server *srv, const inn_caller *who, json_object **out,
 	fprintf(stderr, "innominatus: catalog reloaded by %s (%d providers)\n", who->p.name,
 	        (int)srv->catalog->nproviders);
 out:
+	inn_conf_moves_free(&moves);
 	free(old);
 	free(now);
 	inn_catalog_free(cat);

@@ -1,23 +1,58 @@
 /*
  * providers_git.h - clones of the provider sources (providers_git.c): the
  * libgit2 part of providers.c, apart so that nothing else sees libgit2.
+ * The daemon and innominatus-ctl link it (server/libinngit.la); it knows
+ * the engine's error and diag modules and nothing of the daemon.
  */
 #ifndef INN_SERVER_PROVIDERS_GIT_H
 #define INN_SERVER_PROVIDERS_GIT_H
 
+#include <stddef.h>
+
 /* A commit id in hex, with its NUL. */
 #define INN_GIT_HEX 41
+
+/*
+ * Where a private repository's credentials are: names of environment
+ * variables and files, never the secrets (those are read when the server
+ * asks for them, and masked in every message).  A field left NULL falls
+ * back to the environment: INNOMINATUS_GIT_TOKEN (the token itself),
+ * INNOMINATUS_GIT_USERNAME, INNOMINATUS_GIT_SSH_KEY (a key file),
+ * INNOMINATUS_GIT_SSH_PASSPHRASE, INNOMINATUS_GIT_KNOWN_HOSTS (a file;
+ * default ~/.ssh/known_hosts).  auth NULL: the environment only.
+ *   HTTPS: the token is sent as the password of `username` (default
+ *   "git") when the server answers 401.
+ *   SSH: the key file (its ".pub" beside it when present), else the
+ *   ssh-agent at SSH_AUTH_SOCK; the host key must be in the known hosts
+ *   file, or the connection is refused.
+ */
+typedef struct inn_git_auth {
+	const char *username;
+	const char *token_env, *token_file;
+	const char *ssh_key_file, *ssh_passphrase_env, *ssh_passphrase_file;
+	const char *known_hosts_file;
+} inn_git_auth;
 
 /* Clones url into dir (which must not exist) and checks ref out (NULL:
  * the remote's HEAD; a branch, tag or commit); hex gets the commit.
  * Aborted after 300 s.  0, or a negative inn_status with a message. */
-int inn_git_clone_at(const char *url, const char *ref, const char *dir, char hex[INN_GIT_HEX]);
+int inn_git_clone_at(const char *url, const char *ref, const char *dir, const inn_git_auth *auth,
+                     char hex[INN_GIT_HEX]);
 /* Fetches origin in the clone at dir and checks ref out; old gets the
- * commit checked out before (for a rollback), hex the new one. */
-int inn_git_update(const char *url, const char *ref, const char *dir, char old[INN_GIT_HEX],
-                   char hex[INN_GIT_HEX]);
+ * commit checked out before (for a rollback), hex the new one.
+ * INN_GIT_EFETCH: the fetch failed and the clone is as it was. */
+#define INN_GIT_EFETCH (-60)
+int inn_git_update(const char *url, const char *ref, const char *dir, const inn_git_auth *auth,
+                   char old[INN_GIT_HEX], char hex[INN_GIT_HEX]);
+/* inn_git_update when dir exists, else inn_git_clone_at (old ""). */
+int inn_git_sync(const char *url, const char *ref, const char *dir, const inn_git_auth *auth,
+                 char old[INN_GIT_HEX], char hex[INN_GIT_HEX]);
 /* Checks the clone at dir out at commit hex again (a rollback). */
 void inn_git_restore(const char *dir, const char *hex);
+/* The folder rel inside the clone at clone, resolved into out (PATH_MAX):
+ * relative, without "..", and after symbolic links still a folder inside
+ * the clone.  0 or INN_EINVAL / INN_ENOTFOUND with a message. */
+int inn_git_subdir(const char *clone, const char *rel, char *out);
 /* Frees libgit2 if it was set up (at exit). */
 void inn_git_shutdown(void);
 

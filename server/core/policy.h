@@ -60,9 +60,51 @@ int inn_policy_parse_size(const char *s, uint64_t *out);
 void inn_policy_format_size(uint64_t bytes, char *buf, size_t len);
 void inn_policy_describe_source(const inn_policy *p, char *buf, size_t len);
 
-/* Provider folders named by the config's providers[] (filesystem entries,
- * enabled; paths relative to the config file's folder).  Fills dirs with
- * malloc'd paths and returns how many (at most max). */
-int inn_policy_provider_dirs(const inn_policy *p, char **dirs, int max);
+/*
+ * The config's providers[] entries (policy_providers.c), as the original
+ * read them and as the guide writes them:
+ *   - a folder: `path` (with `type: filesystem` or no type and no URL);
+ *     a relative path is resolved against the config file's folder, else
+ *     (when only that exists) against the working directory, as the
+ *     original resolved it; neither: an error naming both candidates;
+ *   - a git repository: `git_url` or `repository` (with `type: git` or
+ *     none), `path` inside it, `ref`; private ones name their credentials
+ *     in `auth:` (never the secret itself: `token_env`, `token_file`,
+ *     `username`, `ssh_key_file`, `ssh_passphrase_env`,
+ *     `ssh_passphrase_file`, `known_hosts_file`);
+ *   - `enabled: false`: left out.
+ * An entry that cannot be read is an error at its file:line:col in d and is
+ * left out; the others are still returned.
+ */
+typedef struct inn_provider_entry {
+	char *name;          /* NULL when a folder entry has none */
+	char *file;          /* the config file, and where the entry starts */
+	int line, col;
+	size_t index;        /* its place in providers[] (from 0) */
+	char *dir;           /* a folder entry: the resolved folder */
+	char *url;           /* a git entry: the repository (checked: inn_policy_check_url) */
+	char *path;          /* a git entry: the folder inside it, or NULL (the root) */
+	char *ref;           /* a git entry: branch, tag or commit, or NULL (its HEAD) */
+	char *username, *token_env, *token_file, *ssh_key_file, *ssh_passphrase_env,
+	     *ssh_passphrase_file, *known_hosts_file;   /* auth:, each NULL when unset */
+} inn_provider_entry;
+
+struct inn_diag;
+/* The enabled entries into *out (*n of them; free with
+ * inn_provider_entries_free).  Returns 0, or INN_ENOMEM. */
+int inn_policy_providers(const inn_policy *p, inn_provider_entry **out, size_t *n,
+                         struct inn_diag *d);
+void inn_provider_entries_free(inn_provider_entry *e, size_t n);
+/* A repository URL a provider source may have: https://, http://, git://,
+ * file://, ssh://[user@]host[:port]/path or scp-like [user@]host:path;
+ * never a password or token in it (an ssh user name is fine).  0, or
+ * INN_EINVAL with the rule as the message. */
+int inn_policy_check_url(const char *url);
+/* A branch, tag or commit name: no spaces, control characters or revision
+ * syntax ("..", "~", "^", a leading "-").  0 or INN_EINVAL. */
+int inn_policy_check_ref(const char *ref);
+/* A provider source's name: letters, digits, ".", "_", "-", a letter or
+ * digit first, at most 127. */
+int inn_policy_source_name_ok(const char *name);
 
 #endif

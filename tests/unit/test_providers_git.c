@@ -66,23 +66,23 @@ test_clone_at_tag_branch_and_head(void **state)
 
 	(void)state;
 	snprintf(clone, sizeof(clone), "%s/c1", dir);
-	assert_int_equal(inn_git_clone_at(url, "v1", clone, hex), 0);
+	assert_int_equal(inn_git_clone_at(url, "v1", clone, NULL, hex), 0);
 	assert_int_equal(strlen(hex), INN_GIT_HEX - 1);
 	assert_string_equal(line_of(clone, "a.txt"), "one");
 	snprintf(clone, sizeof(clone), "%s/c2", dir);
-	assert_int_equal(inn_git_clone_at(url, NULL, clone, hex2), 0);
+	assert_int_equal(inn_git_clone_at(url, NULL, clone, NULL, hex2), 0);
 	assert_string_equal(line_of(clone, "a.txt"), "two");
 	assert_string_not_equal(hex, hex2);
 	/* a commit id is a ref too */
 	snprintf(clone, sizeof(clone), "%s/c3", dir);
-	assert_int_equal(inn_git_clone_at(url, hex, clone, hex2), 0);
+	assert_int_equal(inn_git_clone_at(url, hex, clone, NULL, hex2), 0);
 	assert_string_equal(hex, hex2);
 	assert_string_equal(line_of(clone, "a.txt"), "one");
 	snprintf(clone, sizeof(clone), "%s/c4", dir);
-	assert_int_equal(inn_git_clone_at(url, "no-such-branch", clone, hex), INN_EINVAL);
+	assert_int_equal(inn_git_clone_at(url, "no-such-branch", clone, NULL, hex), INN_EINVAL);
 	assert_non_null(strstr(inn_error_last(), "\"no-such-branch\" is not a branch, tag or commit"));
 	snprintf(clone, sizeof(clone), "%s/c5", dir);
-	assert_true(inn_git_clone_at("file:///nonexistent/repo", NULL, clone, hex) < 0);
+	assert_true(inn_git_clone_at("file:///nonexistent/repo", NULL, clone, NULL, hex) < 0);
 	assert_non_null(strstr(inn_error_last(), "git clone of file:///nonexistent/repo"));
 }
 
@@ -93,9 +93,9 @@ test_update_then_restore(void **state)
 
 	(void)state;
 	snprintf(clone, sizeof(clone), "%s/u", dir);
-	assert_int_equal(inn_git_clone_at(url, "main", clone, first), 0);
+	assert_int_equal(inn_git_clone_at(url, "main", clone, NULL, first), 0);
 	assert_int_equal(tu_sh("cd '%s/repo' && echo three > a.txt && git commit -qam three", dir), 0);
-	assert_int_equal(inn_git_update(url, "main", clone, old, now), 0);
+	assert_int_equal(inn_git_update(url, "main", clone, NULL, old, now), 0);
 	assert_string_equal(old, first);
 	assert_string_not_equal(now, first);
 	assert_string_equal(line_of(clone, "a.txt"), "three");

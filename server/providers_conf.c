@@ -1,0 +1,180 @@
+/*
+ * providers_conf.c - the admin config's providers[] as folders
+ * (providers_conf.h): the one place where a config's git entries are
+ * cloned, for the daemon and for innominatus-ctl alike.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "error.h"
+#include "host.h"
+#include "providers_conf.h"
+
+/* mkdir -p of an absolute or relative folder, mode 0700 for new ones. */
+static int
+make_dirs(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t i;
+
+	if ((size_t)snprintf(buf, sizeof(buf), "%s", path) >= sizeof(buf))
+		return inn_error_set(INN_EINVAL, "%s: path too long", path);
+	for (i = 1; buf[i] != '\0'; i++) {
+		if (buf[i] != '/')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+			return inn_error_set(INN_ERROR, "cannot create %s: %s", buf, strerror(errno));
+		buf[i] = '/';
+	}
+	if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+		return inn_error_set(INN_ERROR, "cannot create %s: %s", buf, strerror(errno));
+	return 0;
+}
+
+/* The clone folder of an entry: cache/<name>-<FNV-1a of the URL>, so a
+ * changed URL gets a clone of its own. */
+static int
+clone_path(const char *cache, const inn_provider_entry *e, char *buf, size_t len)
+{
+	uint64_t h = 14695981039346656037ull;
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)e->url; *p != '\0'; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	if ((size_t)snprintf(buf, len, "%s/%s-%016llx", cache, e->name,
+	                     (unsigned long long)h) >= len)
+		return inn_error_set(INN_EINVAL, "%s: path too long", cache);
+	return 0;
+}
+
+static void
+record_move(inn_conf_moves *m, const char *dir, const char *old)
+{
+	char **d2;
+	char (*o2)[INN_GIT_HEX];
+
+	if (m == NULL)
+		return;
+	d2 = realloc(m->dir, (m->n + 1) * sizeof(*d2));
+	if (d2 != NULL)
+		m->dir = d2;
+	o2 = realloc(m->old, (m->n + 1) * sizeof(*o2));
+	if (o2 != NULL)
+		m->old = o2;
+	if (d2 == NULL || o2 == NULL || (m->dir[m->n] = strdup(dir)) == NULL)
+		return;
+	snprintf(m->old[m->n], INN_GIT_HEX, "%s", old);
+	m->n++;
+}
+
+/* dir holds a clone with a checked-out HEAD. */
+static int
+is_clone(const char *dir)
+{
+	char head[PATH_MAX + 16];
+	struct stat st;
+
+	snprintf(head, sizeof(head), "%s/.git/HEAD", dir);
+	return stat(head, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* A git entry's folder into out (PATH_MAX); failures said in d. */
+static int
+git_entry(const inn_provider_entry *e, const char *cache, int fetch, char *out, inn_diag *d,
+          inn_conf_moves *moved)
+{
+	inn_git_auth auth = { e->username, e->token_env, e->token_file, e->ssh_key_file,
+	                      e->ssh_passphrase_env, e->ssh_passphrase_file,
+	                      e->known_hosts_file };
+	char dir[PATH_MAX], old[INN_GIT_HEX], hex[INN_GIT_HEX];
+	struct stat st;
+	int existed, rc;
+
+	if ((rc = make_dirs(cache)) < 0 || (rc = clone_path(cache, e, dir, sizeof(dir))) < 0)
+		goto fail;
+	existed = lstat(dir, &st) == 0;
+	if (existed && !is_clone(dir)) {
+		/* what a clone cut short (a crash, a full disk) left: cloned again */
+		inn_rmrf(dir);
+		existed = 0;
+	}
+	old[0] = hex[0] = '\0';
+	if (!(existed && !fetch) && (rc = inn_git_sync(e->url, e->ref, dir, &auth, old, hex)) < 0) {
+		if (!existed)
+			inn_rmrf(dir);
+		if (rc != INN_GIT_EFETCH)
+			goto fail;
+		/* the host is away: the clone fetched before serves (the original did so too) */
+		inn_diag_add(d, INN_DIAG_WARNING, e->file, e->line, e->col, "providers[%zu] (%s): %s; "
+		             "the clone fetched before is used", e->index, e->name, inn_error_last());
+	}
+	if (old[0] != '\0' && strcmp(old, hex) != 0)
+		record_move(moved, dir, old);
+	if ((rc = inn_git_subdir(dir, e->path != NULL ? e->path : "", out)) < 0)
+		goto fail;
+	return 0;
+fail:
+	inn_diag_add(d, INN_DIAG_ERROR, e->file, e->line, e->col, "providers[%zu] (%s): %s",
+	             e->index, e->name, inn_error_last());
+	return rc;
+}
+
+int
+inn_conf_provider_dirs(const inn_policy *pol, const char *cache, int fetch, char **dirs,
+                       int max, inn_diag *d, inn_conf_moves *moved)
+{
+	inn_provider_entry *v = NULL;
+	char folder[PATH_MAX];
+	size_t n = 0, i;
+	int k = 0;
+
+	if (inn_policy_providers(pol, &v, &n, d) < 0) {
+		inn_diag_add(d, INN_DIAG_ERROR, pol->file, 0, 0, "%s", inn_error_last());
+		return 0;
+	}
+	for (i = 0; i < n && k < max; i++) {
+		if (v[i].url == NULL)
+			dirs[k] = strdup(v[i].dir);
+		else if (git_entry(&v[i], cache, fetch, folder, d, moved) == 0)
+			dirs[k] = strdup(folder);
+		else
+			continue;
+		if (dirs[k] != NULL)
+			k++;
+	}
+	if (i < n)
+		inn_diag_add(d, INN_DIAG_ERROR, pol->file, v[i].line, v[i].col, "providers: more "
+		             "than %d entries; this one and those after it are left out", max);
+	inn_provider_entries_free(v, n);
+	return k;
+}
+
+void
+inn_conf_moves_free(inn_conf_moves *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		free(m->dir[i]);
+	free(m->dir);
+	free(m->old);
+	memset(m, 0, sizeof(*m));
+}
+
+void
+inn_conf_moves_undo(inn_conf_moves *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		inn_git_restore(m->dir[i], m->old[i]);
+	inn_conf_moves_free(m);
+}

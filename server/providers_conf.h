@@ -1,0 +1,36 @@
+/*
+ * providers_conf.h - the admin config's providers[] as provider folders,
+ * for the daemon (providers.c, at start and on reload) and innominatus-ctl
+ * (its local commands): folder entries as the config names them, git
+ * entries cloned or fetched with providers_git.c into a cache folder.
+ */
+#ifndef INN_SERVER_PROVIDERS_CONF_H
+#define INN_SERVER_PROVIDERS_CONF_H
+
+#include "model.h"
+#include "policy.h"
+#include "providers_git.h"
+
+/* Clones a call moved to another commit, to put back (a refused reload). */
+typedef struct inn_conf_moves {
+	size_t n;
+	char **dir;
+	char (*old)[INN_GIT_HEX];
+} inn_conf_moves;
+
+/*
+ * The folders of pol's providers[] (inn_policy_providers) into dirs
+ * (malloc'd, at most max; returns how many): a folder entry's resolved
+ * folder; a git entry's clone at cache/<name>-<hash of its URL> (cloned
+ * when missing, else fetched when fetch is set; cache is created, mode
+ * 0700) checked out at its ref, and its path inside.  Every problem is an error in d at the
+ * entry's file:line:col naming it, and leaves that entry out; the others
+ * are still read.  moved (may be NULL) records each clone that moved.
+ */
+int inn_conf_provider_dirs(const inn_policy *pol, const char *cache, int fetch, char **dirs,
+                           int max, inn_diag *d, inn_conf_moves *moved);
+/* Checks every recorded clone out at its old commit again, then frees. */
+void inn_conf_moves_undo(inn_conf_moves *m);
+void inn_conf_moves_free(inn_conf_moves *m);
+
+#endif
