@@ -66,6 +66,17 @@ awk -F'|' '/^\| `/ {
 	printf "%s\t%s\t%s\t%s\t%s\n", k, $3, $4, $5, p
 }' "$table" >"$dir/rows"
 total=$(wc -l <"$dir/rows")
+# one row per key; the status and pending words are the documented ones
+bad=$(awk -F'\t' '
+	seen[$1]++ { print "duplicate key " $1 }
+	$2 != "supported" && $2 != "mapped" && $2 != "not supported" { print $1 ": status \"" $2 "\"" }
+	$4 !~ /^(-|tmpl|cond|params|legacy|routes|git)$/ { print $1 ": pending \"" $4 "\"" }' "$dir/rows")
+if [ -n "$bad" ]; then
+	echo "1..1"
+	echo "not ok 1 - docs/compat.md rows are well-formed"
+	printf '%s\n' "$bad" | sed 's/^/#   /'
+	exit 1
+fi
 if [ "$total" -lt 100 ]; then
 	echo "1..1"
 	echo "not ok 1 - docs/compat.md has $total rows (the tables were not found)"
