@@ -155,23 +155,14 @@ def errors_for(out, path):
     base = re.escape(os.path.basename(path))
     return [l for l in out.splitlines() if re.search(r"(^|/)%s:\d+:\d+: error: " % base, l)]
 
-def steps_of(doc):
-    if not isinstance(doc, dict):
-        return []
-    s = doc.get("steps")
-    if s is None and isinstance(doc.get("spec"), dict):
-        s = doc["spec"].get("steps")
-    return s if isinstance(s, list) else []
-
-def params_of(doc):
-    if not isinstance(doc, dict):
-        return []
-    p = doc.get("parameters")
-    if p is None and isinstance(doc.get("spec"), dict):
-        p = doc["spec"].get("parameters")
-    if isinstance(p, dict):
-        p = [dict(v or {}, name=k) for k, v in p.items()]
-    return p if isinstance(p, list) else []
+def part(doc, key):
+    """A workflow file's KEY at the top or under spec: (a name: {...} mapping as a list)."""
+    v = doc.get(key) if isinstance(doc, dict) else None
+    if v is None and isinstance(doc, dict) and isinstance(doc.get("spec"), dict):
+        v = doc["spec"].get(key)
+    if isinstance(v, dict):
+        v = [dict(d or {}, name=k) for k, d in v.items()]
+    return v if isinstance(v, list) else []
 
 def derive(decl):
     """A value of the declared type that meets the pattern, allowed values and min."""
@@ -267,7 +258,7 @@ for pdir in provider_dirs:
                 doc = yaml.safe_load(f)
         except OSError:
             doc = None
-        types = sorted({str(s.get("type")) for s in steps_of(doc) if isinstance(s, dict)})
+        types = sorted({str(s.get("type")) for s in part(doc, "steps") if isinstance(s, dict)})
         missing = [t for t in types if t not in have]
         errs = errors_for(vout, wfile)
         if missing:
@@ -288,7 +279,7 @@ for pdir in provider_dirs:
                 summary["refused"].append("%s: %s" % (wlabel, errs[0]))
             tap(not ours, "%s: refused at load for a reason in the file itself" % wlabel, "\n".join(ours))
             continue
-        decls = [d for d in params_of(doc) if isinstance(d, dict) and d.get("name")]
+        decls = [d for d in part(doc, "parameters") if isinstance(d, dict) and d.get("name")]
         if rtype:
             # a resource of that type in a Score spec: the engine passes the standard inputs
             std = standard_inputs(rtype)

@@ -56,6 +56,7 @@ printf -- '- hosts: localhost\n  gather_facts: false\n  tasks:\n    - debug: {ms
 printf 'goldenpaths:\n  probe:\n    workflow: ./wf.yaml\n    description: the probe golden path\n' >"$fx/goldenpaths.yaml"
 printf 'apiVersion: score.dev/v1b1\nmetadata: {name: probe}\ncontainers: {web: {image: probe:1}}\n' >"$fx/spec.yaml"
 . "$src/tests/ctl_lib.sh"
+CHECK_SHOW="$dir/out"
 
 # the rows: key, status, ours, pending, probe (tab-separated, backticks of
 # the key and the probe cell taken off)
@@ -84,27 +85,14 @@ if [ "$total" -lt 100 ]; then
 fi
 
 # the server the route and CLI rows talk to
-cat >"$dir/srv.yaml" <<CONF
-server:
-  listen: 127.0.0.1:0
-  db: $dir/data/inn.db
-  pluginDir: $dir/plugins
-  stateDir: $dir/data/state
+server_conf "$dir/srv.yaml" "$dir"
+cat >>"$dir/srv.yaml" <<CONF
   goldenpaths: $fx/goldenpaths.yaml
 providers:
   - {name: probe, type: filesystem, path: $fx/providers/probe}
 CONF
-srvbin="$build/innominatus"
-key=$("$srvbin" --config "$dir/srv.yaml" --create-admin-key ops)
-"$srvbin" --config "$dir/srv.yaml" 2>"$dir/server.log" &
-spid=$!
-url=""
-i=0
-while [ $i -lt 200 ]; do
-	url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$dir/server.log")
-	[ -n "$url" ] && curl -sf -o /dev/null "$url/ready" && break
-	i=$((i + 1)); sleep 0.05
-done
+key=$("$build/innominatus" --config "$dir/srv.yaml" --create-admin-key ops)
+start_server "$dir/srv.yaml"
 # execution 1 and application "probe", so {id} and {name} routes find them
 INNOMINATUS_SERVER=$url INNOMINATUS_TOKEN=$key "$ctl" run probe "$fx/spec.yaml" \
 	</dev/null >"$dir/seed.out" 2>&1 || sed 's/^/# seed run: /' "$dir/seed.out"
@@ -238,19 +226,8 @@ while IFS=$tab read -r k status ours pend probe; do
 	esac
 	rc=$?
 	probed=$((probed + 1))
-	n=$((n + 1))
-	todo=""
-	if [ "$pend" != "-" ]; then
-		pending=$((pending + 1))
-		todo=" # TODO pending $pend"
-	fi
-	if [ $rc -eq 0 ]; then
-		echo "ok $n - $k: $status$todo"
-	else
-		echo "not ok $n - $k: $status$todo"
-		[ -z "$todo" ] && fail=1
-		sed 's/^/#   /' "$dir/out" | head -8
-	fi
+	[ "$pend" = "-" ] && pend="" || pending=$((pending + 1))
+	check "$k: $status" $rc $pend
 done <"$dir/rows"
 echo "# $total rows: $probed probed ($pending of them pending a branch of issue 10), $manual manual (not automated)"
 exit $fail

@@ -15,12 +15,9 @@ mkdir -p "$dir/plugins" "$dir/etc" "$dir/data"
 chmod 755 "$dir/plugins"
 install -m 755 "$INN_SHELL_SO" "$dir/plugins/shell.so"
 cp -r "$src/providers" "$dir/providers"
-cat > "$dir/etc/innominatus.yaml" <<CONF
-server:
-  listen: 127.0.0.1:0
-  db: $dir/data/inn.db
-  pluginDir: $dir/plugins
-  stateDir: $dir/data/state
+. "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
+server_conf "$dir/etc/innominatus.yaml" "$dir"
+cat >> "$dir/etc/innominatus.yaml" <<CONF
   goldenpaths: $src/workflows/goldenpaths.yaml
 providers:
   - {name: storage-team, type: filesystem, path: ../providers/storage-team}
@@ -28,21 +25,12 @@ providers:
 workflowPolicies:
   allowedStepTypes: [shell]
 CONF
-. "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
 cart_spec "$dir/spec.yaml"
 echo "1..11"
 key=$("$srvbin" --config "$dir/etc/innominatus.yaml" --create-admin-key ops)
-"$srvbin" --config "$dir/etc/innominatus.yaml" 2>"$dir/server.log" &
-spid=$!
+start_server "$dir/etc/innominatus.yaml"
 trap 'kill $spid 2>/dev/null; wait $spid 2>/dev/null; rm -rf "$dir"' EXIT
-url=""
-i=0
-while [ $i -lt 200 ]; do
-	url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$dir/server.log")
-	[ -n "$url" ] && curl -sf -o /dev/null "$url/ready" && break
-	i=$((i + 1)); sleep 0.05
-done
-sed 's/^/# /' "$dir/server.log"
+sed 's/^/# /' "$dir/etc/innominatus.yaml.log"
 export INNOMINATUS_SERVER="$url" INNOMINATUS_TOKEN="$key"
 "$ctl" list-providers >"$dir/out" 2>&1
 grep -q '^database-team' "$dir/out" && grep -q '^storage-team' "$dir/out"

@@ -27,16 +27,6 @@ CHECK_SHOW="$dir/out"
 export HOME="$dir/home"
 unset INNOMINATUS_SERVER INNOMINATUS_TOKEN
 
-# todo DESC STATUS BRANCH: a check the named branch of issue 10 delivers
-todo() {
-	n=$((n + 1))
-	if [ "$2" = 0 ]; then
-		echo "ok $n - $1 # TODO pending $3"
-	else
-		echo "not ok $n - $1 # TODO pending $3"
-		sed 's/^/# /' "$dir/out" | tail -6
-	fi
-}
 
 # Step 2 (provider metadata) and Step 3 (the first workflow), verbatim
 cat >"$dir/k8s/providers/your-team/provider.yaml" <<'EOF'
@@ -117,51 +107,39 @@ rc=$?
 [ $rc -eq 0 ] && grep -q 'provider my-provider 1.0.0: valid' "$dir/out" && grep -q '^my-provider' "$dir/out"
 check "guide tooling: validate-provider ./my-provider, test-workflow --dry-run, list-providers" $?
 (cd "$dir/repo" && "$ctl" $P validate-provider ./providers/your-team) >"$dir/out" 2>&1
-todo "guide step 3: validate-provider accepts the \${APP_NAME} workflow" $? tmpl
+check "guide step 3: validate-provider accepts the \${APP_NAME} workflow" $? tmpl
 
 # Step 3 with a shell step: ${APP_NAME} is the app's name, as the original exported it
 (cd "$dir/repo" && "$ctl" $P --providers providers run --local your-team/provision-service \
 	"$dir/examples/app-spec.yaml") >"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 0 ] && grep -q 'name: my-app' "$dir/out"
-todo "guide step 3: \${APP_NAME} in a shell step is the app's name (run --local)" $? tmpl
+check "guide step 3: \${APP_NAME} in a shell step is the app's name (run --local)" $? tmpl
 
 # Step 4, via the admin API: the guide's JSON body, with a file:// repository
-cat >"$dir/srv.yaml" <<CONF
-server:
-  listen: 127.0.0.1:0
-  db: $dir/data/inn.db
-  pluginDir: $dir/plugins
-  stateDir: $dir/data/state
-providers: []
-CONF
+server_conf "$dir/srv.yaml" "$dir"
+echo 'providers: []' >>"$dir/srv.yaml"
 srvbin="$build/innominatus"
 ADMIN_TOKEN=$("$srvbin" --config "$dir/srv.yaml" --create-admin-key platform)
-"$srvbin" --config "$dir/srv.yaml" 2>"$dir/server.log" &
-spid=$!
-url=""
-i=0
-while [ $i -lt 200 ]; do
-	url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$dir/server.log")
-	[ -n "$url" ] && curl -sf -o /dev/null "$url/ready" && break
-	i=$((i + 1)); sleep 0.05
-done
-code=$(curl -s -o "$dir/out" -w '%{http_code}' -X POST "$url/api/admin/providers" \
-	-H "Authorization: Bearer $ADMIN_TOKEN" \
-	-H "Content-Type: application/json" \
-	-d "{
+start_server "$dir/srv.yaml"
+# add_provider JSON: POST /api/admin/providers as the guide does; the HTTP
+# status, the body in $dir/out
+add_provider() {
+	curl -s -o "$dir/out" -w '%{http_code}' -X POST "$url/api/admin/providers" \
+		-H "Authorization: Bearer $ADMIN_TOKEN" \
+		-H "Content-Type: application/json" \
+		-d "$1"
+	echo >>"$dir/out"
+}
+code=$(add_provider "{
     \"name\": \"your-team\",
     \"git_url\": \"file://$dir/repo\",
     \"path\": \"providers/your-team\",
     \"ref\": \"main\"
   }")
-echo >>"$dir/out"
 [ "$code" = 201 ] && grep -q '"loaded":true' "$dir/out"
-todo "guide step 4: POST /api/admin/providers {name, git_url, path, ref} registers it (201)" $? tmpl
-code=$(curl -s -o "$dir/out" -w '%{http_code}' -X POST "$url/api/admin/providers" \
-	-H "Authorization: Bearer $ADMIN_TOKEN" -H "Content-Type: application/json" \
-	-d "{\"name\": \"my-provider\", \"path\": \"$dir/my-provider\"}")
-echo >>"$dir/out"
+check "guide step 4: POST /api/admin/providers {name, git_url, path, ref} registers it (201)" $? tmpl
+code=$(add_provider "{\"name\": \"my-provider\", \"path\": \"$dir/my-provider\"}")
 [ "$code" = 201 ] && grep -q '"loaded":true' "$dir/out"
 check "guide step 4: POST /api/admin/providers registers a provider folder (201)" $?
 
@@ -172,14 +150,11 @@ check "guide step 5: list-goldenpaths answers" $?
 INNOMINATUS_SERVER=$url "$ctl" run your-team/provision-service "$dir/examples/app-spec.yaml" >"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 0 ] && grep -q 'name: my-app' "$dir/out"
-todo "guide step 5: run your-team/provision-service examples/app-spec.yaml through the server" $? tmpl
+check "guide step 5: run your-team/provision-service examples/app-spec.yaml through the server" $? tmpl
 
 # Step 4 refused for the kubernetes workflow: 400 naming the type (issue 11)
 (cd "$dir/k8s" && git init -q -b main && git add -A && git commit -qm k8s) >/dev/null 2>&1
-code=$(curl -s -o "$dir/out" -w '%{http_code}' -X POST "$url/api/admin/providers" \
-	-H "Authorization: Bearer $ADMIN_TOKEN" -H "Content-Type: application/json" \
-	-d "{\"name\": \"k8s-team\", \"git_url\": \"file://$dir/k8s\", \"path\": \"providers/your-team\", \"ref\": \"main\"}")
-echo >>"$dir/out"
+code=$(add_provider "{\"name\": \"k8s-team\", \"git_url\": \"file://$dir/k8s\", \"path\": \"providers/your-team\", \"ref\": \"main\"}")
 [ "$code" = 400 ] && grep -q 'kubernetes' "$dir/out"
 check "guide step 4 with its kubernetes workflow: refused (400) naming the type (issue 11)" $?
 
@@ -191,20 +166,17 @@ else
 	"$ctl" run your-team/provision-service "$dir/examples/app-spec.yaml" >"$dir/out" 2>&1
 	rc=$?
 	[ $rc -eq 5 ] && grep -q 'http://localhost:8081' "$dir/out"
-	todo "guide step 5: without --server the CLI tries http://localhost:8081 and says so" $? routes
+	check "guide step 5: without --server the CLI tries http://localhost:8081 and says so" $? routes
 	sed "s/127.0.0.1:0/127.0.0.1:8081/; s#$dir/data/inn.db#$dir/data/inn8081.db#" "$dir/srv.yaml" >"$dir/srv8081.yaml"
 	key2=$("$srvbin" --config "$dir/srv8081.yaml" --create-admin-key platform)
-	"$srvbin" --config "$dir/srv8081.yaml" 2>"$dir/server8081.log" &
-	spid2=$!
-	i=0
-	while [ $i -lt 200 ] && ! curl -sf -o /dev/null http://127.0.0.1:8081/ready; do
-		i=$((i + 1)); sleep 0.05
-	done
+	spid1=$spid url1=$url
+	start_server "$dir/srv8081.yaml"
+	spid2=$spid spid=$spid1 url=$url1
 	INNOMINATUS_TOKEN=$key2 "$ctl" list-workflows >"$dir/out" 2>&1
 	rc=$?
 	kill $spid2 2>/dev/null; wait $spid2 2>/dev/null
 	[ $rc -eq 0 ] && grep -q 'execution' "$dir/out"
-	todo "guide step 5: with a server on localhost:8081 the CLI needs no --server" $? routes
+	check "guide step 5: with a server on localhost:8081 the CLI needs no --server" $? routes
 fi
 
 # Core capability 1: the admin config registers the provider with git_url/path/ref
@@ -218,7 +190,7 @@ EOF
 (cd "$dir" && "$ctl" $P --config git-admin.yaml list-providers) >"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 0 ] && grep -q '^your-team' "$dir/out"
-todo "guide capability 1: providers[] with git_url/path/ref in the admin config is cloned" $? git
+check "guide capability 1: providers[] with git_url/path/ref in the admin config is cloned" $? git
 
 # Core capability 2: onboard-dev-team is issue 12's golden path: refused, named
 "$ctl" $P run --local onboard-dev-team "$dir/examples/app-spec.yaml" >"$dir/out" 2>&1
@@ -276,5 +248,5 @@ printf 'name: p\nsteps:\n  - {name: check, type: policy, config: {script: "echo 
 "$ctl" $P --config "$dir/policy.yaml" run --local "$dir/p.yaml" >"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 0 ] && grep -q 'policy-ran' "$dir/out"
-todo "guide policy enforcement: allowedStepTypes [policy] runs a policy step" $? legacy
+check "guide policy enforcement: allowedStepTypes [policy] runs a policy step" $? legacy
 exit $fail
