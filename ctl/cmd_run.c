@@ -339,12 +339,12 @@ ctl_cmd_run(const ctl_opts *o, int argc, char **argv)
 		        "out for the errors above" : "");
 		goto out;
 	}
+	n0 = env.diag.n;    /* the spec's warnings are printed with the plan's */
 	if (argc == 2 && (inn_score_load_file(&spec, argv[1], &env.diag) != 0 ||
 	                  env.diag.nerrors > 0)) {
 		ctl_print_diag(stderr, &env.diag);
 		goto out;
 	}
-	n0 = env.diag.n;
 	rc = inn_deploy_plan(&plan, env.catalog, spec, 0, &env.diag);
 	for (k = n0; k < env.diag.n; k++) {
 		char buf[2048];

@@ -15,12 +15,9 @@ mkdir -p "$dir/plugins" "$dir/etc" "$dir/data"
 chmod 755 "$dir/plugins"
 install -m 755 "$INN_SHELL_SO" "$dir/plugins/shell.so"
 cp -r "$src/providers" "$dir/providers"
-cat > "$dir/etc/innominatus.yaml" <<CONF
-server:
-  listen: 127.0.0.1:0
-  db: $dir/data/inn.db
-  pluginDir: $dir/plugins
-  stateDir: $dir/data/state
+. "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
+server_conf "$dir/etc/innominatus.yaml" "$dir"
+cat >> "$dir/etc/innominatus.yaml" <<CONF
   goldenpaths: $src/workflows/goldenpaths.yaml
 providers:
   - {name: storage-team, type: filesystem, path: ../providers/storage-team}
@@ -28,7 +25,6 @@ providers:
 workflowPolicies:
   allowedStepTypes: [shell]
 CONF
-. "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
 cart_spec "$dir/spec.yaml"
 echo "1..11"
 key=$("$srvbin" --config "$dir/etc/innominatus.yaml" --create-admin-key ops)
