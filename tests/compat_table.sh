@@ -197,7 +197,8 @@ probe_file() {
 	rc=$?
 	echo "# exit $rc" >>"$dir/out"
 	quoted=0
-	grep -E 'warning|error' "$dir/out" | grep -qF "\"$leaf\"" && quoted=1
+	# the name quoted ("namespace") or as a field path (namespace: / .namespace:)
+	grep -E 'warning|error' "$dir/out" | grep -qE -- "\"$leaf\"|[ .]$leaf: " && quoted=1
 	case $kind:$status in
 	admin:"not supported") [ $rc -eq 0 ] ;;
 	*:supported) [ $rc -eq 0 ] && [ $quoted -eq 0 ] ;;

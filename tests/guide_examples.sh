@@ -107,14 +107,14 @@ rc=$?
 [ $rc -eq 0 ] && grep -q 'provider my-provider 1.0.0: valid' "$dir/out" && grep -q '^my-provider' "$dir/out"
 check "guide tooling: validate-provider ./my-provider, test-workflow --dry-run, list-providers" $?
 (cd "$dir/repo" && "$ctl" $P validate-provider ./providers/your-team) >"$dir/out" 2>&1
-check "guide step 3: validate-provider accepts the \${APP_NAME} workflow" $? tmpl
+check "guide step 3: validate-provider accepts the \${APP_NAME} workflow" $?
 
 # Step 3 with a shell step: ${APP_NAME} is the app's name, as the original exported it
 (cd "$dir/repo" && "$ctl" $P --providers providers run --local your-team/provision-service \
 	"$dir/examples/app-spec.yaml") >"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 0 ] && grep -q 'name: my-app' "$dir/out"
-check "guide step 3: \${APP_NAME} in a shell step is the app's name (run --local)" $? tmpl
+check "guide step 3: \${APP_NAME} in a shell step is the app's name (run --local)" $?
 
 # Step 4, via the admin API: the guide's JSON body, with a file:// repository
 server_conf "$dir/srv.yaml" "$dir"
@@ -138,7 +138,7 @@ code=$(add_provider "{
     \"ref\": \"main\"
   }")
 [ "$code" = 201 ] && grep -q '"loaded":true' "$dir/out"
-check "guide step 4: POST /api/admin/providers {name, git_url, path, ref} registers it (201)" $? tmpl
+check "guide step 4: POST /api/admin/providers {name, git_url, path, ref} registers it (201)" $?
 code=$(add_provider "{\"name\": \"my-provider\", \"path\": \"$dir/my-provider\"}")
 [ "$code" = 201 ] && grep -q '"loaded":true' "$dir/out"
 check "guide step 4: POST /api/admin/providers registers a provider folder (201)" $?
@@ -150,7 +150,7 @@ check "guide step 5: list-goldenpaths answers" $?
 INNOMINATUS_SERVER=$url "$ctl" run your-team/provision-service "$dir/examples/app-spec.yaml" >"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 0 ] && grep -q 'name: my-app' "$dir/out"
-check "guide step 5: run your-team/provision-service examples/app-spec.yaml through the server" $? tmpl
+check "guide step 5: run your-team/provision-service examples/app-spec.yaml through the server" $?
 
 # Step 4 refused for the kubernetes workflow: 400 naming the type (issue 11)
 (cd "$dir/k8s" && git init -q -b main && git add -A && git commit -qm k8s) >/dev/null 2>&1
@@ -166,7 +166,7 @@ else
 	"$ctl" run your-team/provision-service "$dir/examples/app-spec.yaml" >"$dir/out" 2>&1
 	rc=$?
 	[ $rc -eq 5 ] && grep -q 'http://localhost:8081' "$dir/out"
-	check "guide step 5: without --server the CLI tries http://localhost:8081 and says so" $? routes
+	check "guide step 5: without --server the CLI tries http://localhost:8081 and says so" $?
 	sed "s/127.0.0.1:0/127.0.0.1:8081/; s#$dir/data/inn.db#$dir/data/inn8081.db#" "$dir/srv.yaml" >"$dir/srv8081.yaml"
 	key2=$("$srvbin" --config "$dir/srv8081.yaml" --create-admin-key platform)
 	spid1=$spid url1=$url
@@ -176,7 +176,7 @@ else
 	rc=$?
 	kill $spid2 2>/dev/null; wait $spid2 2>/dev/null
 	[ $rc -eq 0 ] && grep -q 'execution' "$dir/out"
-	check "guide step 5: with a server on localhost:8081 the CLI needs no --server" $? routes
+	check "guide step 5: with a server on localhost:8081 the CLI needs no --server" $?
 fi
 
 # Core capability 1: the admin config registers the provider with git_url/path/ref
@@ -190,7 +190,7 @@ EOF
 (cd "$dir" && "$ctl" $P --config git-admin.yaml list-providers) >"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 0 ] && grep -q '^your-team' "$dir/out"
-check "guide capability 1: providers[] with git_url/path/ref in the admin config is cloned" $? git
+check "guide capability 1: providers[] with git_url/path/ref in the admin config is cloned" $?
 
 # Core capability 2: onboard-dev-team is issue 12's golden path: refused, named
 "$ctl" $P run --local onboard-dev-team "$dir/examples/app-spec.yaml" >"$dir/out" 2>&1
@@ -248,5 +248,5 @@ printf 'name: p\nsteps:\n  - {name: check, type: policy, config: {script: "echo 
 "$ctl" $P --config "$dir/policy.yaml" run --local "$dir/p.yaml" >"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 0 ] && grep -q 'policy-ran' "$dir/out"
-check "guide policy enforcement: allowedStepTypes [policy] runs a policy step" $? legacy
+check "guide policy enforcement: allowedStepTypes [policy] runs a policy step" $?
 exit $fail
