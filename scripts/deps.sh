@@ -4,7 +4,7 @@
 set -e
 pkgs="autoconf automake libtool pkg-config make gcc g++ python3 curl libevent-dev libyaml-dev
 libjson-c-dev libgit2-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev libcmocka-dev
-sqlite3"
+libpcre2-dev sqlite3"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

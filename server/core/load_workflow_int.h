@@ -19,6 +19,10 @@ struct step_pos {
 	const inn_ynode *node, *name, *type, *config, *env, *when, *outputs;
 	const char *when_key;
 	const inn_ynode **deps;     /* one node per depends_on entry */
+	/* the template parts of the step's conditions as a mapping (when,
+	 * unless, if -> text) for the reference checks: when points here */
+	inn_ynode cond_map, cond_key[3], cond_val[3];
+	inn_ynode *cond_items[6];
 };
 
 struct wf_load {
