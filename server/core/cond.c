@@ -594,7 +594,8 @@ parse_single(inn_cond *c, const struct lexer *lx, const char *t, size_t len, int
 	dot = memchr(t, '.', len);
 	for (i = 0; dot != NULL && t + i < dot && step_name_char((unsigned char)t[i]); i++)
 		;
-	if (dot != NULL && dot > t && t + i == dot) {
+	if (dot != NULL && dot > t && t + i == dot &&
+	    strcspn(dot, " \t\r\n") >= len - (size_t)(dot - t)) {
 		const char *w = dot + 1;
 		size_t wl = len - (size_t)(w - t), k;
 
