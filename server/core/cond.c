@@ -23,7 +23,7 @@
 #include "buf.h"
 #include "error.h"
 
-#define COND_MAX_LEN 4096             /* a condition's text, bytes */
+#define COND_MAX_LEN 65536            /* a condition's text, bytes */
 #define MATCH_LIMIT 1000000           /* pcre2 backtracking budget per match */
 #define DEPTH_LIMIT 10000
 #define DETAIL_VALUE_MAX 64           /* bytes of a value shown in a detail */

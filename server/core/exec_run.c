@@ -105,7 +105,9 @@ reuse_completed(inn_run *r, json_object *completed, json_object *steps)
 	for (i = 0; i < r->n; i++) {
 		json_object *outs, *so;
 
-		if (!json_object_object_get_ex(completed, wf->steps[i].name, &outs))
+		/* when: always / on_failure steps answer this run's outcome */
+		if (!json_object_object_get_ex(completed, wf->steps[i].name, &outs) ||
+		    inn_step_conds_after_failure(wf->steps[i].conds))
 			continue;
 		so = json_object_new_object();
 		json_object_object_add(so, "outputs", outs ? json_object_get(outs)

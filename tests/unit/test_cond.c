@@ -187,7 +187,7 @@ test_grammar_refusals(void **state)
 	inn_cond *c;
 	inn_cond_when w;
 	size_t i;
-	char big[5000];
+	static char big[70000];
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -464,6 +464,31 @@ test_dry_run_tells_what_a_run_decides(void **state)
 	tu_result_free(&r);
 }
 
+/* A retry reuses what succeeded before, but not a cleanup: it answers the
+ * new run's outcome. */
+static void
+test_retry_runs_cleanup_again(void **state)
+{
+	tu_result r;
+	inn_run_opts ro;
+
+	(void)state;
+	memset(&ro, 0, sizeof(ro));
+	ro.completed = json_tokener_parse("{\"build\": {}, \"cleanup\": {}}");
+	r = tu_fx_run(&F, "name: again\n"
+	              "steps:\n"
+	              "  - {name: build, type: noop}\n"
+	              "  - {name: deploy, type: crashy, config: {mode: fail}}\n"
+	              "  - {name: cleanup, type: crashy, when: on_failure, config: {mode: ok, "
+	              "value: again}}\n", NULL, &ro);
+	assert_int_not_equal(r.rc, 0);
+	assert_string_equal(tu_step(r.run, "build")->message, "reused from an earlier execution");
+	assert_int_equal(tu_step(r.run, "cleanup")->state, INN_STATE_SUCCEEDED);
+	assert_string_equal(tu_out(tu_step(r.run, "cleanup"), "echo"), "again");
+	tu_result_free(&r);
+	json_object_put(ro.completed);
+}
+
 static void
 test_secrets_in_reasons_are_masked(void **state)
 {
@@ -495,6 +520,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_no_failure_skips_on_failure_with_reasons),
 		cmocka_unit_test(test_on_success_after_a_tolerated_failure),
 		cmocka_unit_test(test_dry_run_tells_what_a_run_decides),
+		cmocka_unit_test(test_retry_runs_cleanup_again),
 		cmocka_unit_test(test_secrets_in_reasons_are_masked),
 	};
 	int w = inn_worker_maybe_main(argc, argv);
