@@ -376,6 +376,8 @@ conds_decide(inn_run *r, struct srun *s, inn_state *st, char *msg, size_t msglen
 
 	if (!when_keyword(r, s, st, msg, msglen))
 		return 0;
+	if (conds[0] == NULL && conds[1] == NULL && conds[2] == NULL)
+		return 1;
 	if (d->env != NULL && (rc = inn_tmpl_render(&tenv, d->env, "env", &ctx.env)) != 0) {
 		k = -1;
 		goto failed;
