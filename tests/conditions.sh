@@ -95,28 +95,29 @@ check "bad conditions are refused with file:line:col (exit 3)" eval \
 # the same rules through the server
 h_start "$H/prov" || { h_done; }
 U=$(h_key cond-user user red)
-id=$(api POST /api/workflows/run "$U" -d '{"workflow":"cond/fails"}' | jf id)
-h_wait_final "$id" "$U" 30
-api GET "/api/workflows/$id" "$U" > "$H/exec.json"
-check "server: the cleanup ran after the failure and the execution failed" python3 -c '
-import json, sys
+srv_run() { # WORKFLOW: runs cond/WORKFLOW on the server, its execution into $H/exec.json
+	id=$(api POST /api/workflows/run "$U" -d "{\"workflow\":\"cond/$1\"}" | jf id)
+	h_wait_final "$id" "$U" 30
+	api GET "/api/workflows/$id" "$U" > "$H/exec.json"
+}
+exec_is() { # PYTHON: asserts on d (the execution) and st (step -> (status, message))
+	python3 -c 'import json, sys
 d = json.load(open(sys.argv[1]))
 st = {s["name"]: (s["status"], s.get("message") or "") for s in d["steps"]}
+exec(sys.argv[2])' "$H/exec.json" "$1"
+}
+srv_run fails
+check "server: the cleanup ran after the failure and the execution failed" exec_is '
 assert d["status"] == "failed", d
 assert st["deploy"][0] == "failed", st
 assert st["cleanup"][0] == "succeeded", st
 assert st["notify"][0] == "succeeded", st
 assert st["celebrate"][0] == "skipped", st
-' "$H/exec.json"
-id=$(api POST /api/workflows/run "$U" -d '{"workflow":"cond/if-env"}' | jf id)
-h_wait_final "$id" "$U" 30
-api GET "/api/workflows/$id" "$U" > "$H/exec.json"
-check "server: a skipped step says which condition was false" python3 -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
-st = {s["name"]: (s["status"], s.get("message") or "") for s in d["steps"]}
+'
+srv_run if-env
+check "server: a skipped step says which condition was false" exec_is '
 assert d["status"] == "succeeded", d
 assert st["a"] == ("skipped", "skipped: condition false: if: \"$X == yes\" is false (\"no\" == \"yes\")"), st
 assert st["b"][0] == "succeeded", st
-' "$H/exec.json"
+'
 h_done

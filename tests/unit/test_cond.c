@@ -317,14 +317,28 @@ setup(void **state)
 	return 0;
 }
 
+/* Runs yaml with the given parameters and steps completed before (JSON
+ * texts, or NULL). */
 static tu_result
-run(const char *yaml, int dry_run)
+run_with(const char *yaml, int dry_run, const char *params, const char *completed)
 {
 	inn_run_opts ro;
+	tu_result r;
 
 	memset(&ro, 0, sizeof(ro));
 	ro.dry_run = dry_run;
-	return tu_fx_run(&F, yaml, NULL, &ro);
+	ro.params = params ? json_tokener_parse(params) : NULL;
+	ro.completed = completed ? json_tokener_parse(completed) : NULL;
+	r = tu_fx_run(&F, yaml, NULL, &ro);
+	json_object_put(ro.params);
+	json_object_put(ro.completed);
+	return r;
+}
+
+static tu_result
+run(const char *yaml, int dry_run)
+{
+	return run_with(yaml, dry_run, NULL, NULL);
 }
 
 static const char failing_wf[] =
@@ -470,43 +484,36 @@ static void
 test_retry_runs_cleanup_again(void **state)
 {
 	tu_result r;
-	inn_run_opts ro;
 
 	(void)state;
-	memset(&ro, 0, sizeof(ro));
-	ro.completed = json_tokener_parse("{\"build\": {}, \"cleanup\": {}}");
-	r = tu_fx_run(&F, "name: again\n"
-	              "steps:\n"
-	              "  - {name: build, type: noop}\n"
-	              "  - {name: deploy, type: crashy, config: {mode: fail}}\n"
-	              "  - {name: cleanup, type: crashy, when: on_failure, config: {mode: ok, "
-	              "value: again}}\n", NULL, &ro);
+	r = run_with("name: again\n"
+	             "steps:\n"
+	             "  - {name: build, type: noop}\n"
+	             "  - {name: deploy, type: crashy, config: {mode: fail}}\n"
+	             "  - {name: cleanup, type: crashy, when: on_failure, config: {mode: ok, "
+	             "value: again}}\n", 0, NULL, "{\"build\": {}, \"cleanup\": {}}");
 	assert_int_not_equal(r.rc, 0);
 	assert_string_equal(tu_step(r.run, "build")->message, "reused from an earlier execution");
 	assert_int_equal(tu_step(r.run, "cleanup")->state, INN_STATE_SUCCEEDED);
 	assert_string_equal(tu_out(tu_step(r.run, "cleanup"), "echo"), "again");
 	tu_result_free(&r);
-	json_object_put(ro.completed);
 }
 
 static void
 test_secrets_in_reasons_are_masked(void **state)
 {
 	tu_result r;
-	inn_run_opts ro;
 
 	(void)state;
-	memset(&ro, 0, sizeof(ro));
-	ro.params = json_tokener_parse("{\"pw\": \"hunter2hunter2\"}");
-	r = tu_fx_run(&F, "name: masked\n"
-	              "parameters: [{name: pw, type: secret}]\n"
-	              "steps:\n"
-	              "  - {name: a, type: noop, if: '$pw == nope'}\n", NULL, &ro);
+	r = run_with("name: masked\n"
+	             "parameters: [{name: pw, type: secret}]\n"
+	             "steps:\n"
+	             "  - {name: a, type: noop, if: '$pw == nope'}\n", 0,
+	             "{\"pw\": \"hunter2hunter2\"}", NULL);
 	assert_int_equal(r.rc, 0);
 	TU_ASSERT_CONTAINS(tu_step(r.run, "a")->message, "(\"***\" == \"nope\")");
 	assert_null(strstr(tu_step(r.run, "a")->message, "hunter2"));
 	tu_result_free(&r);
-	json_object_put(ro.params);
 }
 
 int
