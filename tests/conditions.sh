@@ -95,9 +95,15 @@ check "bad conditions are refused with file:line:col (exit 3)" eval \
 # the same rules through the server
 h_start "$H/prov" || { h_done; }
 U=$(h_key cond-user user red)
-srv_run() { # WORKFLOW: runs cond/WORKFLOW on the server, its execution into $H/exec.json
-	id=$(api POST /api/workflows/run "$U" -d "{\"workflow\":\"cond/$1\"}" | jf id)
-	h_wait_final "$id" "$U" 30
+srv_run() { # WORKFLOW [DRY]: runs cond/WORKFLOW on the server (DRY: true for a
+             # dry-run), its execution into $H/exec.json once it is over
+	id=$(api POST /api/workflows/run "$U" -d "{\"workflow\":\"cond/$1\",\"dry_run\":${2:-false}}" | jf id)
+	i=0
+	while [ $i -lt 300 ]; do
+		s=$(h_status "$id" "$U")
+		{ h_is_final "$s" || [ "$s" = would-run ]; } && break
+		i=$((i + 1)); sleep 0.1
+	done
 	api GET "/api/workflows/$id" "$U" > "$H/exec.json"
 }
 exec_is() { # PYTHON: asserts on d (the execution) and st (step -> (status, message))
@@ -119,5 +125,11 @@ check "server: a skipped step says which condition was false" exec_is '
 assert d["status"] == "succeeded", d
 assert st["a"] == ("skipped", "skipped: condition false: if: \"$X == yes\" is false (\"no\" == \"yes\")"), st
 assert st["b"][0] == "succeeded", st
+'
+srv_run fails true
+check "server: a dry-run says the cleanup runs only if an earlier step fails" exec_is '
+assert d["status"] == "would-run", d
+assert st["cleanup"] == ("would-run", "would-run only if an earlier step fails (when: on_failure); a dry-run cannot tell"), st
+assert st["notify"][0] == "would-run" and "deploy.failed" in st["notify"][1], st
 '
 h_done
