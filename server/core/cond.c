@@ -196,6 +196,9 @@ action_end(const char *s, size_t len, size_t i)
 	return 0;
 }
 
+/* Splits lx->s into pieces: literal runs, {{ actions }}, ${path} and
+ * $name references ($${ is the literal "${").  0, or INN_EINVAL for an
+ * action that is not closed, INN_ENOMEM. */
 static int
 lex(struct lexer *lx)
 {
@@ -865,6 +868,8 @@ decimal(const char *s, double *d)
 	return end == p;
 }
 
+/* l OP r for the six comparisons: as numbers when both are decimal
+ * numbers, else as bytes. */
 static int
 compare(enum op op, const char *l, const char *r)
 {
@@ -886,6 +891,9 @@ compare(enum op op, const char *l, const char *r)
 	}
 }
 
+/* 1 when pattern (c's compiled one, else compiled now) finds a match in
+ * subject, 0 when not; INN_EINVAL for a pattern that does not compile,
+ * INN_ETOOBIG past the backtracking limits. */
 static int
 match(const inn_cond *c, const char *subject, const char *pattern)
 {
@@ -922,6 +930,8 @@ out:
 	return rc;
 }
 
+/* A binary condition: 1 or 0 with what was compared in detail, or an
+ * error from an operand or the pattern. */
 static int
 eval_binary(const inn_cond *c, const inn_cond_ctx *ctx, char *detail, size_t len)
 {
@@ -960,6 +970,8 @@ out:
 	return rc;
 }
 
+/* A condition without an operator: a variable alone, a template keeping
+ * its type, or text, true by inn_tmpl_truthy. */
 static int
 eval_truthy(const inn_cond *c, const inn_cond_ctx *ctx, char *detail, size_t len)
 {
