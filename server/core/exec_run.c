@@ -24,6 +24,7 @@
 #include <openssl/evp.h>
 
 #include "array.h"
+#include "cond.h"
 #include "error.h"
 #include "exec_run_int.h"
 #include "host.h"
@@ -104,7 +105,9 @@ reuse_completed(inn_run *r, json_object *completed, json_object *steps)
 	for (i = 0; i < r->n; i++) {
 		json_object *outs, *so;
 
-		if (!json_object_object_get_ex(completed, wf->steps[i].name, &outs))
+		/* when: always / on_failure steps answer this run's outcome */
+		if (!json_object_object_get_ex(completed, wf->steps[i].name, &outs) ||
+		    inn_step_conds_after_failure(wf->steps[i].conds))
 			continue;
 		so = json_object_new_object();
 		json_object_object_add(so, "outputs", outs ? json_object_get(outs)
@@ -210,11 +213,62 @@ err:
 
 /* ---- the scheduler --------------------------------------------------- */
 
-/* 1: all deps final and fine; 0: still waiting; -1: a dep failed (index in *bad). */
+/* Failed, timed out or cancelled. */
+static int
+state_failed(inn_state st)
+{
+	return st == INN_STATE_FAILED || st == INN_STATE_TIMED_OUT ||
+	       st == INN_STATE_CANCELLED;
+}
+
+const char inn_exec_no_dry_run[] = "skipped: plugin has no dry-run";
+
+int
+inn_exec_upstream_failed(inn_run *r, size_t i, size_t *which)
+{
+	size_t *stack = NULL, top = 0, j;
+	unsigned char *seen = calloc(r->n, 1);
+	int found = 0;
+
+	if (seen == NULL || (stack = malloc(r->n * sizeof(*stack))) == NULL) {
+		free(seen);
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	}
+	stack[top++] = i;
+	while (top > 0 && found != 1) {
+		const inn_step_def *d = r->steps[stack[--top]].res.def;
+
+		for (j = 0; j < d->ndep_idx; j++) {
+			const inn_step_result *dep = &r->steps[d->dep_idx[j]].res;
+
+			if (seen[d->dep_idx[j]])
+				continue;
+			seen[d->dep_idx[j]] = 1;
+			stack[top++] = d->dep_idx[j];
+			if (state_failed(dep->state)) {
+				*which = d->dep_idx[j];
+				found = 1;
+				break;
+			}
+			if (r->dry_run && (dep->state == INN_STATE_WOULD_RUN ||
+			                   (dep->state == INN_STATE_SKIPPED && dep->message != NULL &&
+			                    strcmp(dep->message, inn_exec_no_dry_run) == 0)))
+				found = 2;
+		}
+	}
+	free(stack);
+	free(seen);
+	return found;
+}
+
+/* 1: all deps final and fine; 0: still waiting; -1: a dep failed (index in
+ * *bad).  A step that runs after failures (when: always, on_failure) only
+ * waits for its deps to be final. */
 static int
 deps_state(inn_run *r, struct srun *s, size_t *bad)
 {
 	const size_t *deps = s->res.def->dep_idx;
+	int any = inn_step_conds_after_failure(s->res.def->conds);
 	size_t j;
 
 	for (j = 0; j < s->res.def->ndep_idx; j++) {
@@ -222,8 +276,9 @@ deps_state(inn_run *r, struct srun *s, size_t *bad)
 
 		if (!inn_state_is_final(d->res.state))
 			return 0;
-		if ((d->res.state == INN_STATE_FAILED || d->res.state == INN_STATE_TIMED_OUT ||
-		     d->res.state == INN_STATE_CANCELLED) && !d->res.def->continue_on_error) {
+		if (any)
+			continue;
+		if (state_failed(d->res.state) && !d->res.def->continue_on_error) {
 			*bad = deps[j];
 			return -1;
 		}
@@ -273,8 +328,9 @@ pick_locked(inn_run *r, int *finished)
 		} else if (ds == 0 || r->running >= r->max_parallel) {
 			pending++;
 			continue;
-		} else if (r->stop) {
-			/* a failure stops new launches; the rest is skipped */
+		} else if (r->stop && !inn_step_conds_after_failure(s->res.def->conds)) {
+			/* a failure stops new launches (but when: always / on_failure);
+			 * the rest is skipped */
 			s->res.state = INN_STATE_SKIPPED;
 			why = "skipped: an earlier step failed";
 		} else {

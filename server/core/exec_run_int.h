@@ -59,6 +59,15 @@ int inn_exec_state_base(inn_run *r, const inn_run_opts *o);
  * 0, or an error with its message set. */
 int inn_exec_workspace(inn_run *r);
 
+/* exec_run.c (lock held): 1 and the step in *which when a step that step
+ * i waits for (directly or through others) failed, timed out or was
+ * cancelled; else in a dry-run 2 when one of them has an outcome a dry-run
+ * does not know (would-run, or skipped for want of a plugin dry-run); else
+ * 0.  INN_ENOMEM when out of memory. */
+int inn_exec_upstream_failed(inn_run *r, size_t i, size_t *which);
+/* The message of a dry-run step whose plugin has no dry-run. */
+extern const char inn_exec_no_dry_run[];
+
 /* exec_step.c: the runner thread of step s (a struct srun *): runs it and
  * settles it (state, message, outputs), waking the scheduler. */
 void *inn_exec_step_thread(void *arg);

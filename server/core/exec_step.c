@@ -1,6 +1,6 @@
 /*
  * exec_step.c - running one step of a run (exec_run.c schedules it on a
- * runner thread): evaluates its if/when condition, renders its config just
+ * runner thread): evaluates its conditions (cond.h), renders its config just
  * before it runs (shell scripts get template values as environment
  * variables), runs it in a worker process (exec_pool.c) with its deadline,
  * retries with exponential backoff where allowed, masks secrets in what it
@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cond.h"
 #include "error.h"
 #include "exec_run_int.h"
 #include "host.h"
@@ -377,39 +378,169 @@ dry_run_unknown_why(const char *path, char *buf, size_t len)
 		         "which a dry-run does not run for real", n, name);
 }
 
-/* The step's if/when condition: 1 to run the step, 0 when it is settled
- * (skipped, failed, or would-run in a dry-run). */
+/* cond.c's view of the run (lock held): a step's state, or pending where a
+ * dry-run does not know the outcome a real run would have. */
+static inn_state
+cond_step_state(void *ud, size_t i)
+{
+	const inn_run *r = ud;
+	const inn_step_result *res = &r->steps[i].res;
+
+	if (r->dry_run && (res->state == INN_STATE_WOULD_RUN ||
+	                   (res->state == INN_STATE_SKIPPED && res->message != NULL &&
+	                    strcmp(res->message, inn_exec_no_dry_run) == 0)))
+		return INN_STATE_PENDING;
+	return res->state;
+}
+
+/* inn_tmpl_refs callback: non-zero for a read of the outputs of a step
+ * whose outcome a dry-run does not know (its outputs are a plugin's
+ * dry-run placeholders, or none). */
+static int
+dry_run_output_ref(void *ud, const char *ref)
+{
+	const inn_run *r = ud;
+	const inn_step_def *d;
+	char name[256];
+
+	if (strncmp(ref, "steps.", 6) != 0)
+		return 0;
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(ref + 6, ".["), ref + 6);
+	if ((d = inn_workflow_step(r->wf, name)) == NULL)
+		return 0;
+	return cond_step_state((void *)r, (size_t)(d - r->wf->steps)) == INN_STATE_PENDING;
+}
+
+/* The when keyword's decision (lock held): 1 to go on, else the state the
+ * step ends in with why in msg. */
+static int
+when_keyword(inn_run *r, struct srun *s, inn_state *st, char *msg, size_t msglen)
+{
+	inn_cond_when when = s->res.def->conds->when;
+	size_t bad = 0;
+	int up;
+
+	if (when == INN_WHEN_NONE || when == INN_WHEN_ALWAYS)
+		return 1;
+	*st = INN_STATE_SKIPPED;
+	if (when == INN_WHEN_MANUAL) {
+		snprintf(msg, msglen, "skipped: when: manual: the step waits for a manual "
+		         "approval, which innominatus does not give");
+		return 0;
+	}
+	if ((up = inn_exec_upstream_failed(r, s->index, &bad)) < 0) {
+		*st = INN_STATE_FAILED;
+		snprintf(msg, msglen, "when: %s", inn_error_last());
+		return 0;
+	}
+	if (when == INN_WHEN_ON_SUCCESS && up == 1)
+		snprintf(msg, msglen, "skipped: condition false: when: on_success, but step "
+		         "\"%s\" %s", r->steps[bad].res.def->name,
+		         inn_state_name(r->steps[bad].res.state));
+	else if (when == INN_WHEN_ON_FAILURE && up == 0)
+		snprintf(msg, msglen, "skipped: condition false: when: on_failure, and no "
+		         "earlier step failed");
+	else if (when == INN_WHEN_ON_FAILURE && up == 2) {
+		*st = INN_STATE_WOULD_RUN;
+		snprintf(msg, msglen, "would-run only if an earlier step fails (when: "
+		         "on_failure); a dry-run cannot tell");
+	} else
+		return 1;
+	return 0;
+}
+
+/* The step's conditions (cond.h; lock held): 1 to run it, else the state
+ * it ends in with why in msg.  when, then unless, then if. */
+static int
+conds_decide(inn_run *r, struct srun *s, inn_state *st, char *msg, size_t msglen)
+{
+	const inn_step_def *d = s->res.def;
+	inn_tmpl_env tenv = { r->data, r->masker, NULL, NULL };
+	inn_cond_ctx ctx = { &tenv, NULL, cond_step_state, r };
+	const char *const keys[3] = { "when", "unless", "if" };
+	const inn_cond *conds[3] = { d->conds->when_cond, d->conds->unless_cond,
+	                             d->conds->if_cond };
+	char detail[512];
+	int k, rc = 1;
+
+	if (!when_keyword(r, s, st, msg, msglen))
+		return 0;
+	if (conds[0] == NULL && conds[1] == NULL && conds[2] == NULL)
+		return 1;
+	if (d->env != NULL && (rc = inn_tmpl_render(&tenv, d->env, "env", &ctx.env)) != 0) {
+		k = -1;
+		goto failed;
+	}
+	for (k = 0; k < 3; k++) {
+		if (conds[k] == NULL)
+			continue;
+		if (r->dry_run && inn_cond_templates(conds[k]) != NULL &&
+		    inn_tmpl_refs(inn_cond_templates(conds[k]), dry_run_output_ref, r) > 0) {
+			*st = INN_STATE_WOULD_RUN;
+			snprintf(msg, msglen, "would-run if its condition holds; %s: \"%s\" reads "
+			         "outputs of a step, which a dry-run does not know", keys[k],
+			         inn_cond_text(conds[k]));
+			break;
+		}
+		rc = inn_cond_eval(conds[k], &ctx, detail, sizeof(detail));
+		if (rc < 0)
+			goto failed;
+		if (rc == INN_COND_UNKNOWN) {
+			*st = INN_STATE_WOULD_RUN;
+			snprintf(msg, msglen, "would-run if its condition holds; %s: \"%s\" reads "
+			         "the result of a step, which a dry-run does not know", keys[k],
+			         inn_cond_text(conds[k]));
+			break;
+		}
+		if (rc == (k == 1)) {
+			*st = INN_STATE_SKIPPED;
+			snprintf(msg, msglen, "skipped: condition false: %s: \"%s\" is %s%s%s%s",
+			         keys[k], inn_cond_text(conds[k]), k == 1 ? "true" : "false",
+			         detail[0] ? " (" : "", detail, detail[0] ? ")" : "");
+			break;
+		}
+	}
+	json_object_put(ctx.env);
+	return k == 3;
+failed:
+	json_object_put(ctx.env);
+	snprintf(msg, msglen, "%s: %s", k < 0 ? "env" : keys[k], inn_error_last());
+	if (dry_run_unknown(r, rc)) {
+		/* e.g. it reads outputs of steps a dry-run does not run */
+		*st = INN_STATE_WOULD_RUN;
+		snprintf(msg, msglen, "would-run if its condition holds; the condition "
+		         "depends on values not known in a dry-run");
+	} else {
+		*st = INN_STATE_FAILED;
+	}
+	return 0;
+}
+
+/* The step's when/unless/if: 1 to run the step, 0 when it is settled
+ * (skipped, failed, or would-run in a dry-run) with the reason, secrets
+ * masked. */
 static int
 step_condition(inn_run *r, struct srun *s, char *msg, size_t msglen)
 {
-	const inn_step_def *d = s->res.def;
-	inn_tmpl_env env = { r->data, r->masker, NULL, NULL };
-	json_object *cond = NULL;
-	int rc, truth;
+	inn_state st = INN_STATE_SKIPPED;
+	char *masked;
+	int go;
 
-	if (d->when == NULL)
+	if (s->res.def->conds == NULL)
 		return 1;
 	pthread_mutex_lock(&r->lock);
-	rc = inn_tmpl_render_value(&env, d->when, &cond);
+	go = conds_decide(r, s, &st, msg, msglen);
 	pthread_mutex_unlock(&r->lock);
-	if (rc != 0) {
-		snprintf(msg, msglen, "if: %s", inn_error_last());
-		if (dry_run_unknown(r, rc)) {
-			/* e.g. it reads outputs of steps a dry-run does not run */
-			finish_step(r, s, INN_STATE_WOULD_RUN, "would-run if its condition "
-			            "holds; the condition depends on values not known in a "
-			            "dry-run");
-			return 0;
-		}
-		engine_log(r, d->name, INN_LOG_ERROR, "%s", msg);
-		finish_step(r, s, INN_STATE_FAILED, msg);
-		return 0;
+	if (go)
+		return 1;
+	if ((masked = inn_masker_apply(r->masker, msg, strlen(msg), NULL)) != NULL) {
+		snprintf(msg, msglen, "%s", masked);
+		free(masked);
 	}
-	truth = inn_tmpl_truthy(cond);
-	json_object_put(cond);
-	if (!truth)
-		finish_step(r, s, INN_STATE_SKIPPED, "skipped: condition false");
-	return truth;
+	if (st == INN_STATE_FAILED)
+		engine_log(r, s->res.def->name, INN_LOG_ERROR, "%s", msg);
+	finish_step(r, s, st, msg);
+	return 0;
 }
 
 /* One attempt of the step in a worker process (inn_pool_exec). */
@@ -628,7 +759,7 @@ inn_exec_step_thread(void *arg)
 	}
 	if (r->dry_run && !(plugin->desc.flags & INN_PLUGIN_DRY_RUN)) {
 		json_object_put(cfg);
-		finish_step(r, s, INN_STATE_SKIPPED, "skipped: plugin has no dry-run");
+		finish_step(r, s, INN_STATE_SKIPPED, inn_exec_no_dry_run);
 		return NULL;
 	}
 	step_attempts(r, s, plugin, cfg);

@@ -1,9 +1,10 @@
 /*
  * load_steps.c - the steps list of a workflow file: each step's fields
- * (name, type and its plugin type, config, env, if/when, depends_on,
- * parallel, timeout, retries, continue_on_error, outputs) read into an
- * inn_step_def with its positions for later messages, then the step graph
- * (load_graph.c).  Part of the workflow loader (load_workflow.c).
+ * (name, type and its plugin type, config, env, depends_on, parallel,
+ * timeout, retries, continue_on_error, outputs) read into an inn_step_def
+ * with its positions for later messages, then the step graph
+ * (load_graph.c), then the conditions (when, unless, if: cond.h), which
+ * name other steps.  Part of the workflow loader (load_workflow.c).
  */
 #include "model.h"
 
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cond.h"
 #include "duration.h"
 #include "error.h"
 #include "load_workflow_int.h"
@@ -21,7 +23,7 @@
 #define MAX_RETRIES 100
 
 static const char *const step_keys[] = {
-	"name", "type", "config", "env", "if", "when", "depends_on", "dependsOn",
+	"name", "type", "config", "env", "if", "when", "unless", "depends_on", "dependsOn",
 	"parallel", "timeout", "retries", "continue_on_error", "continueOnError",
 	"outputs", "description", NULL
 };
@@ -83,6 +85,7 @@ void
 inn_lw_step_free(inn_step_def *s)
 {
 	INN_FREE_ALL(s->name, s->type, s->plugin_type, s->when, s->dep_idx);
+	inn_step_conds_free(s->conds);
 	json_object_put(s->config);
 	json_object_put(s->env);
 	inn_l_strv_free(s->depends_on, s->ndeps);
@@ -124,30 +127,6 @@ step_env(struct wf_load *L, inn_step_def *s, const inn_ynode *n, const char *pat
 		}
 	}
 	s->env = inn_lw_json_map(L, n, path);
-}
-
-static void
-step_when(struct wf_load *L, inn_step_def *s, const inn_ynode *n, const char *path)
-{
-	int b;
-
-	if (inn_l_is_null(n))
-		return;
-	if (n->kind != INN_Y_SCALAR) {
-		inn_l_err(&L->lc, n, "%s: must be a condition string or true/false, not %s",
-		          path, inn_ynode_kind_name(n));
-		return;
-	}
-	if (n->plain && (strcmp(n->value, "true") == 0 || strcmp(n->value, "false") == 0 ||
-	                 strcmp(n->value, "True") == 0 || strcmp(n->value, "False") == 0 ||
-	                 strcmp(n->value, "TRUE") == 0 || strcmp(n->value, "FALSE") == 0)) {
-		inn_l_bool(&L->lc, n, path, &b);
-		s->when = strdup(b ? "true" : "false");
-	} else {
-		s->when = strdup(n->value);
-	}
-	if (s->when == NULL)
-		inn_l_err(&L->lc, n, "out of memory");
 }
 
 static void
@@ -267,14 +246,6 @@ step_parse(struct wf_load *L, const inn_ynode *n, size_t idx, inn_step_def *s,
 			ps->env = NULL;
 	}
 
-	if ((v = either(L, n, s->name, "if", "when", &key)) != NULL) {
-		ps->when_key = key;
-		snprintf(p, sizeof(p), "steps[%zu].%s", idx, key);
-		step_when(L, s, v, p);
-		if (s->when != NULL)
-			ps->when = v;
-	}
-
 	if ((v = either(L, n, s->name, "depends_on", "dependsOn", &key)) != NULL) {
 		s->deps_explicit = 1; /* even "depends_on: []": no implicit ordering */
 		step_deps(L, s, ps, v, inn_l_path(p, sizeof(p), path, key));
@@ -311,6 +282,165 @@ step_parse(struct wf_load *L, const inn_ynode *n, size_t idx, inn_step_def *s,
 			ps->outputs = v;
 	}
 	inn_lw_legacy_fields(L, n, s, ps);
+}
+
+/* --- conditions: when, unless, if (cond.h) ---------------------------------- */
+
+/* What a condition of step `step` reads, for cond.c's questions. */
+struct cond_names {
+	struct wf_load *L;
+	size_t step;
+	const char *key;
+	const inn_ynode *at;
+};
+
+static long
+cond_step(void *ud, const char *name, size_t len)
+{
+	struct cond_names *cn = ud;
+
+	return inn_lw_find_step(cn->L, name, len);
+}
+
+/* A $NAME nothing sets reads as "" in every run: said once, at load. */
+static void
+cond_variable(void *ud, const char *name, size_t len)
+{
+	struct cond_names *cn = ud;
+	const inn_step_def *s = &cn->L->wf->steps[cn->step];
+	const inn_ynode *vars = cn->L->vars;
+	char key[256];
+
+	snprintf(key, sizeof(key), "%.*s", (int)len, name);
+	if ((s->env != NULL && json_object_object_get_ex(s->env, key, NULL)) ||
+	    (vars != NULL && vars->kind == INN_Y_MAP && inn_ymap_get(vars, key) != NULL) ||
+	    inn_workflow_param(cn->L->wf, name, len) != NULL)
+		return;
+	inn_l_warn(&cn->L->lc, cn->at, "step \"%s\": %s: %s is not set by the step's env, the "
+	           "workflow's variables or its parameters, so it reads as empty (the "
+	           "server's own environment is not read)", s->name, cn->key, key);
+}
+
+/* <step>.<status> reads a step that must be over by then; a .failed test
+ * can only hold when a failed step does not stop the run first. */
+static void
+cond_status(void *ud, size_t dep, inn_state status)
+{
+	struct cond_names *cn = ud;
+	const inn_step_def *s = &cn->L->wf->steps[cn->step], *d = &cn->L->wf->steps[dep];
+
+	if (dep == cn->step)
+		inn_l_err(&cn->L->lc, cn->at, "step \"%s\": %s: reads its own status", s->name,
+		          cn->key);
+	else if (!inn_lw_is_dependency(cn->L, cn->step, dep))
+		inn_l_err(&cn->L->lc, cn->at, "step \"%s\": %s: reads the status of step \"%s\", "
+		          "which does not run before it (add it to depends_on)", s->name,
+		          cn->key, d->name);
+	else if (status == INN_STATE_FAILED && !d->continue_on_error &&
+	         !inn_step_conds_after_failure(s->conds))
+		inn_l_warn(&cn->L->lc, cn->at, "step \"%s\": %s: can only be true when step "
+		           "\"%s\" failed, but a failed step stops the run before \"%s\" starts "
+		           "(add when: always or when: on_failure here, or continue_on_error "
+		           "to \"%s\")", s->name, cn->key, d->name, s->name, d->name);
+}
+
+/* Parses the condition at node v (its key names it) into *out, or a when
+ * keyword into sc->when.  Reports what is wrong. */
+static void
+cond_read(struct wf_load *L, size_t i, const char *key, const inn_ynode *v, int in_when,
+          inn_step_conds *sc, inn_cond **out)
+{
+	const inn_step_def *s = &L->wf->steps[i];
+	struct cond_names cn = { L, i, key, v };
+	inn_cond_names names = { cond_step, cond_variable, &cn };
+	const char *text = v->value;
+	char path[64];
+	int b;
+
+	if (v->kind != INN_Y_SCALAR) {
+		inn_l_err(&L->lc, v, "step \"%s\": %s: must be a condition string or true/false, "
+		          "not %s", s->name, key, inn_ynode_kind_name(v));
+		return;
+	}
+	if (v->plain && (strcmp(text, "true") == 0 || strcmp(text, "false") == 0 ||
+	                 strcmp(text, "True") == 0 || strcmp(text, "False") == 0 ||
+	                 strcmp(text, "TRUE") == 0 || strcmp(text, "FALSE") == 0)) {
+		snprintf(path, sizeof(path), "steps[%zu].%s", i, key);
+		if (inn_l_bool(&L->lc, v, path, &b) != 0)
+			return;
+		text = b ? "true" : "false";
+	}
+	if (in_when && inn_cond_when_parse(text, &sc->when) == 0) {
+		if (sc->when == INN_WHEN_MANUAL)
+			inn_l_warn(&L->lc, v, "step \"%s\": when: manual: innominatus has no manual "
+			           "approval, so this step is always skipped", s->name);
+		return;
+	}
+	if (inn_cond_parse(out, text, in_when, &names) != 0) {
+		inn_l_err(&L->lc, v, "step \"%s\": %s: %s", s->name, key, inn_error_last());
+		return;
+	}
+	inn_cond_each_status(*out, cond_status, &cn);
+}
+
+/* The template parts of condition c (at v) as entry k of the step's
+ * condition mapping, which load_check.c walks like any template. */
+static void
+cond_templates(struct step_pos *ps, size_t k, const char *key, const inn_ynode *v,
+               const inn_cond *c)
+{
+	const char *t = c != NULL ? inn_cond_templates(c) : NULL;
+	size_t n = ps->cond_map.n;
+
+	if (t == NULL)
+		return;
+	ps->cond_key[k].kind = INN_Y_SCALAR;
+	ps->cond_key[k].value = (char *)key;
+	ps->cond_key[k].len = strlen(key);
+	ps->cond_val[k] = ps->cond_key[k];
+	ps->cond_val[k].line = v->line;
+	ps->cond_val[k].col = v->col;
+	ps->cond_val[k].value = (char *)t;
+	ps->cond_val[k].len = strlen(t);
+	ps->cond_items[n] = &ps->cond_key[k];
+	ps->cond_items[n + 1] = &ps->cond_val[k];
+	ps->cond_map.kind = INN_Y_MAP;
+	ps->cond_map.items = ps->cond_items;
+	ps->cond_map.n = n + 2;
+	ps->when = &ps->cond_map;
+	ps->when_key = "";
+}
+
+/* Step i's when, unless and if (after the step graph: they name steps). */
+static void
+step_conds(struct wf_load *L, size_t i)
+{
+	static const char *const keys[] = { "when", "unless", "if" };
+	inn_step_def *s = &L->wf->steps[i];
+	struct step_pos *ps = &L->pos[i];
+	inn_cond **slot[3];
+	size_t k;
+
+	for (k = 0; k < 3; k++) {
+		const inn_ynode *v = inn_ymap_get(ps->node, keys[k]);
+
+		if (v == NULL || inn_l_is_null(v))
+			continue;
+		if (s->conds == NULL && (s->conds = calloc(1, sizeof(*s->conds))) == NULL) {
+			inn_l_err(&L->lc, v, "out of memory");
+			return;
+		}
+		slot[0] = &s->conds->when_cond;
+		slot[1] = &s->conds->unless_cond;
+		slot[2] = &s->conds->if_cond;
+		cond_read(L, i, keys[k], v, k == 0, s->conds, slot[k]);
+		cond_templates(ps, k, keys[k], v, *slot[k]);
+		if (*slot[k] != NULL && k != 1 && (s->when == NULL || k == 2)) {
+			free(s->when);
+			if ((s->when = strdup(inn_cond_text(*slot[k]))) == NULL)
+				inn_l_err(&L->lc, v, "out of memory");
+		}
+	}
 }
 
 void
@@ -350,6 +480,11 @@ inn_lw_load_steps(struct wf_load *L, const inn_ynode *n, const char *path)
 	wf->nsteps = n->n;
 	for (i = 0; i < n->n; i++)
 		step_parse(L, n->items[i], i, &wf->steps[i], &L->pos[i]);
-	if (inn_lw_graph(L) != 0)
+	if (inn_lw_graph(L) != 0) {
 		inn_l_err(&L->lc, n, "out of memory");
+		return;
+	}
+	for (i = 0; i < n->n; i++)
+		if (wf->steps[i].name != NULL && L->pos[i].node->kind == INN_Y_MAP)
+			step_conds(L, i);
 }

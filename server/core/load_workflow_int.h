@@ -26,6 +26,10 @@ struct step_pos {
 	const inn_ynode *legacy[LW_LEGACY_MAX];
 	const char *legacy_key[LW_LEGACY_MAX];
 	size_t nlegacy;
+	/* the template parts of the step's conditions as a mapping (when,
+	 * unless, if -> text) for the reference checks: when points here */
+	inn_ynode cond_map, cond_key[3], cond_val[3];
+	inn_ynode *cond_items[6];
 };
 
 struct wf_load {

@@ -84,7 +84,9 @@ typedef struct inn_step_def {
 	char *plugin_type;    /* after the legacy alias table (policy -> shell) */
 	json_object *config;  /* unrendered config tree (typed scalars), never NULL */
 	json_object *env;     /* step-level env map, or NULL */
-	char *when;           /* `if:`/`when:` condition template, or NULL */
+	char *when;           /* the `if:` condition as written (else a `when:` that is
+	                         a condition, not a keyword), or NULL */
+	struct inn_step_conds *conds; /* when/unless/if parsed (cond.h), or NULL */
 	char **depends_on;    /* names of steps this one waits for */
 	size_t ndeps;
 	int deps_explicit;    /* depends_on was written (even as []): no implicit ordering */

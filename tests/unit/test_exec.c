@@ -372,7 +372,8 @@ test_conditions_and_failures(void **state)
 	           "  - name: later\n    type: noop\n", NULL, 0);
 	assert_int_not_equal(r.rc, 0);
 	assert_int_equal(tu_step(r.run, "off")->state, INN_STATE_SKIPPED);
-	assert_string_equal(tu_step(r.run, "off")->message, "skipped: condition false");
+	assert_string_equal(tu_step(r.run, "off")->message,
+	                    "skipped: condition false: if: \"{{ .parameters.enabled }}\" is false");
 	assert_int_equal(tu_step(r.run, "on")->state, INN_STATE_SUCCEEDED);
 	assert_int_equal(tu_step(r.run, "boom")->state, INN_STATE_FAILED);
 	assert_int_equal(tu_step(r.run, "later")->state, INN_STATE_SKIPPED);
@@ -580,7 +581,8 @@ test_dry_run_reports_each_step(void **state)
 	assert_string_equal(tu_out(tu_step(r.run, "capable"), "echo"), "(dry-run)");
 	TU_ASSERT_CONTAINS(json_object_to_json_string(tu_step(r.run, "capable")->config), "\"***\"");
 	assert_null(strstr(json_object_to_json_string(tu_step(r.run, "capable")->config), "hunter2"));
-	assert_string_equal(tu_step(r.run, "never")->message, "skipped: condition false");
+	assert_string_equal(tu_step(r.run, "never")->message,
+	                    "skipped: condition false: if: \"false\" is false");
 	tu_result_free(&r);
 }
 

@@ -1,0 +1,1041 @@
+/*
+ * cond.c - step conditions (cond.h): the `when:` keywords, and `if:` /
+ * `unless:` expressions parsed into one node whose operands are text with
+ * references (variables, templates), evaluated against a run's data.
+ * References are substituted into operands only after the expression is
+ * split, so no value can change what is compared with what.
+ */
+#include "config.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include "cond.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <pcre2.h>
+
+#include "array.h"
+#include "buf.h"
+#include "error.h"
+
+#define COND_MAX_LEN 65536            /* a condition's text, bytes */
+#define MATCH_LIMIT 1000000           /* pcre2 backtracking budget per match */
+#define DEPTH_LIMIT 10000
+#define DETAIL_VALUE_MAX 64           /* bytes of a value shown in a detail */
+
+enum seg_kind { SEG_LIT, SEG_VAR, SEG_TMPL };
+
+struct seg {
+	enum seg_kind kind;
+	char *text;                   /* literal text, variable name, or template */
+};
+
+struct operand {
+	struct seg *segs;
+	size_t n;
+};
+
+enum node_kind { N_BOOL, N_TRUTHY, N_STATUS, N_BINARY };
+
+enum op {
+	OP_EQ, OP_NE, OP_LE, OP_GE, OP_LT, OP_GT,
+	OP_CONTAINS, OP_STARTS, OP_ENDS, OP_MATCHES
+};
+
+static const char *const op_names[] = {
+	"==", "!=", "<=", ">=", "<", ">", "contains", "startsWith", "endsWith", "matches"
+};
+#define OP_FIRST_WORD OP_CONTAINS
+
+struct inn_cond {
+	char *text;
+	char *templates;              /* blank-separated template parts, or NULL */
+	enum node_kind kind;
+	int value;                    /* N_BOOL */
+	enum op op;                   /* N_BINARY */
+	struct operand lhs, rhs;      /* N_TRUTHY: lhs only */
+	size_t step;                  /* N_STATUS */
+	inn_state status;
+	pcre2_code *re;               /* N_MATCH with a literal pattern */
+};
+
+/* --- when ---------------------------------------------------------------- */
+
+static const struct {
+	const char *word;
+	inn_cond_when when;
+} when_words[] = {
+	{ "always", INN_WHEN_ALWAYS },
+	{ "on_success", INN_WHEN_ON_SUCCESS }, { "success", INN_WHEN_ON_SUCCESS },
+	{ "on_failure", INN_WHEN_ON_FAILURE }, { "failure", INN_WHEN_ON_FAILURE },
+	{ "manual", INN_WHEN_MANUAL },
+};
+
+int
+inn_cond_when_parse(const char *text, inn_cond_when *out)
+{
+	size_t i, len;
+
+	while (isspace((unsigned char)*text))
+		text++;
+	len = strlen(text);
+	while (len > 0 && isspace((unsigned char)text[len - 1]))
+		len--;
+	for (i = 0; i < sizeof(when_words) / sizeof(when_words[0]); i++)
+		if (strlen(when_words[i].word) == len &&
+		    strncasecmp(text, when_words[i].word, len) == 0) {
+			*out = when_words[i].when;
+			return 0;
+		}
+	return -1;
+}
+
+const char *
+inn_cond_when_name(inn_cond_when w)
+{
+	switch (w) {
+	case INN_WHEN_ALWAYS: return "always";
+	case INN_WHEN_ON_SUCCESS: return "on_success";
+	case INN_WHEN_ON_FAILURE: return "on_failure";
+	case INN_WHEN_MANUAL: return "manual";
+	case INN_WHEN_NONE: break;
+	}
+	return "";
+}
+
+/* --- pieces: the text split into literal runs and references -------------- */
+
+struct piece {
+	size_t start, end;            /* in the condition text */
+	int ref;                      /* a reference, else literal */
+	const char *lit;              /* literal text other than the source ("${") */
+};
+
+struct lexer {
+	const char *s;
+	size_t len;
+	struct piece *p;
+	size_t n, cap;
+};
+
+static int
+add_piece(struct lexer *lx, size_t start, size_t end, int ref, const char *lit)
+{
+	struct piece *np;
+
+	if (lx->n > 0 && !ref && lit == NULL && !lx->p[lx->n - 1].ref &&
+	    lx->p[lx->n - 1].lit == NULL && lx->p[lx->n - 1].end == start) {
+		lx->p[lx->n - 1].end = end;
+		return 0;
+	}
+	if ((np = inn_array_reserve(lx->p, &lx->cap, lx->n + 1, sizeof(*lx->p), 8)) == NULL)
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	lx->p = np;
+	lx->p[lx->n].start = start;
+	lx->p[lx->n].end = end;
+	lx->p[lx->n].ref = ref;
+	lx->p[lx->n].lit = lit;
+	lx->n++;
+	return 0;
+}
+
+static int
+ident_start(int c)
+{
+	return isalpha(c) || c == '_';
+}
+
+static int
+ident_char(int c)
+{
+	return isalnum(c) || c == '_';
+}
+
+/* Length of a ${...} path at s (cond.h: [A-Za-z_][A-Za-z0-9_-]* then
+ * .segments), or 0. */
+static size_t
+path_len(const char *s, size_t max)
+{
+	size_t i = 0;
+
+	if (max == 0 || !ident_start((unsigned char)s[0]))
+		return 0;
+	for (i = 1; i < max && (ident_char((unsigned char)s[i]) || s[i] == '-'); i++)
+		;
+	while (i + 1 < max && s[i] == '.' &&
+	       (ident_char((unsigned char)s[i + 1]) || s[i + 1] == '-')) {
+		for (i++; i < max && (ident_char((unsigned char)s[i]) || s[i] == '-'); i++)
+			;
+	}
+	return i;
+}
+
+/* The end of a {{ action starting at i (after its "}}"), skipping Go
+ * string literals, or 0 when it is not closed. */
+static size_t
+action_end(const char *s, size_t len, size_t i)
+{
+	for (i += 2; i + 1 < len; i++) {
+		if (s[i] == '"' || s[i] == '`') {
+			char q = s[i];
+
+			for (i++; i < len && s[i] != q; i++)
+				if (q == '"' && s[i] == '\\' && i + 1 < len)
+					i++;
+			if (i >= len)
+				return 0;
+		} else if (s[i] == '}' && s[i + 1] == '}') {
+			return i + 2;
+		}
+	}
+	return 0;
+}
+
+/* Splits lx->s into pieces: literal runs, {{ actions }}, ${path} and
+ * $name references ($${ is the literal "${").  0, or INN_EINVAL for an
+ * action that is not closed, INN_ENOMEM. */
+static int
+lex(struct lexer *lx)
+{
+	const char *s = lx->s;
+	size_t i = 0, len = lx->len, e;
+
+	while (i < len) {
+		if (s[i] == '{' && i + 1 < len && s[i + 1] == '{') {
+			if ((e = action_end(s, len, i)) == 0)
+				return inn_error_set(INN_EINVAL, "\"{{\" at offset %zu is not closed "
+				                     "by \"}}\"", i + 1);
+			if (add_piece(lx, i, e, 1, NULL) != 0)
+				return INN_ENOMEM;
+			i = e;
+		} else if (s[i] == '$' && i + 2 < len && s[i + 1] == '$' && s[i + 2] == '{') {
+			if (add_piece(lx, i, i + 3, 0, "${") != 0)
+				return INN_ENOMEM;
+			i += 3;
+		} else if (s[i] == '$' && i + 1 < len && s[i + 1] == '{' &&
+		           (e = path_len(s + i + 2, len - i - 2)) > 0 && i + 2 + e < len &&
+		           s[i + 2 + e] == '}') {
+			if (add_piece(lx, i, i + 3 + e, 1, NULL) != 0)
+				return INN_ENOMEM;
+			i += 3 + e;
+		} else if (s[i] == '$' && i + 1 < len && ident_start((unsigned char)s[i + 1])) {
+			/* $NAME, $a.b.c (the original's spelling: no '-') */
+			for (e = i + 2; e < len && ident_char((unsigned char)s[e]); e++)
+				;
+			while (e + 1 < len && s[e] == '.' && ident_char((unsigned char)s[e + 1])) {
+				size_t dot = e;
+
+				for (e++; e < len && ident_char((unsigned char)s[e]); e++)
+					;
+				if (e < len && s[e] == '(') { /* $x.contains(y): a method */
+					e = dot;
+					break;
+				}
+			}
+			if (add_piece(lx, i, e, 1, NULL) != 0)
+				return INN_ENOMEM;
+			i = e;
+		} else {
+			if (add_piece(lx, i, i + 1, 0, NULL) != 0)
+				return INN_ENOMEM;
+			i++;
+		}
+	}
+	return 0;
+}
+
+/* --- operands ------------------------------------------------------------ */
+
+static void
+operand_free(struct operand *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->n; i++)
+		free(o->segs[i].text);
+	free(o->segs);
+	o->segs = NULL;
+	o->n = 0;
+}
+
+static int
+operand_add(struct operand *o, enum seg_kind kind, const char *text, size_t len)
+{
+	struct seg *g;
+
+	if (kind == SEG_LIT && len == 0)
+		return 0;
+	if (kind == SEG_LIT && o->n > 0 && o->segs[o->n - 1].kind == SEG_LIT) {
+		struct seg *last = &o->segs[o->n - 1];
+		size_t old = strlen(last->text);
+		char *t = realloc(last->text, old + len + 1);
+
+		if (t == NULL)
+			return inn_error_set(INN_ENOMEM, "out of memory");
+		memcpy(t + old, text, len);
+		t[old + len] = '\0';
+		last->text = t;
+		return 0;
+	}
+	g = realloc(o->segs, (o->n + 1) * sizeof(*g));
+	if (g == NULL)
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	o->segs = g;
+	if ((g[o->n].text = strndup(text, len)) == NULL)
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	g[o->n].kind = kind;
+	o->n++;
+	return 0;
+}
+
+static int
+template_root(const char *s, size_t len)
+{
+	static const char *const roots[] = {
+		"parameters", "variables", "steps", "resources", "secrets", "app", NULL
+	};
+	size_t i;
+
+	for (i = 0; roots[i] != NULL; i++)
+		if (strlen(roots[i]) == len && memcmp(roots[i], s, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* One reference (its text ref[0..len): {{...}}, ${path} or $path) as a
+ * segment of o. */
+static int
+operand_ref(struct operand *o, const char *ref, size_t len, const inn_cond_names *names)
+{
+	const char *path, *dot;
+	size_t plen, rlen;
+	char buf[600];
+
+	if (ref[0] == '{')
+		return operand_add(o, SEG_TMPL, ref, len);
+	path = ref + (ref[1] == '{' ? 2 : 1);
+	plen = len - (size_t)(path - ref) - (ref[1] == '{' ? 1 : 0);
+	if ((dot = memchr(path, '.', plen)) == NULL) {
+		if (names != NULL && names->variable != NULL)
+			names->variable(names->ud, path, plen);
+		return operand_add(o, SEG_VAR, path, plen);
+	}
+	rlen = (size_t)(dot - path);
+	if (plen > 512)
+		return inn_error_set(INN_EINVAL, "%.*s...: reference too long", 40, ref);
+	if (template_root(path, rlen)) {
+		snprintf(buf, sizeof(buf), "${%.*s}", (int)plen, path);
+	} else if (rlen == 8 && memcmp(path, "workflow", 8) == 0) {
+		const char *k = dot + 1;
+		size_t klen = plen - rlen - 1;
+
+		if ((klen == 4 && memcmp(k, "name", 4) == 0) ||
+		    (klen == 8 && memcmp(k, "provider", 8) == 0))
+			snprintf(buf, sizeof(buf), "${%.*s}", (int)plen, path);
+		else
+			snprintf(buf, sizeof(buf), "${variables.%.*s}", (int)klen, k);
+	} else if (names != NULL && names->step != NULL &&
+	           names->step(names->ud, path, rlen) >= 0 &&
+	           memchr(dot + 1, '.', plen - rlen - 1) == NULL) {
+		snprintf(buf, sizeof(buf), "${steps.%.*s.outputs.%.*s}", (int)rlen, path,
+		         (int)(plen - rlen - 1), dot + 1);
+	} else {
+		return inn_error_set(INN_EINVAL, "%.*s: \"%.*s\" is not a step (for its output "
+		                     "write $<step>.<key>) nor one of workflow, parameters, "
+		                     "variables, steps, resources, secrets, app", (int)len, ref,
+		                     (int)rlen, path);
+	}
+	return operand_add(o, SEG_TMPL, buf, strlen(buf));
+}
+
+static int
+is_blank_or_quote(char c)
+{
+	return isspace((unsigned char)c) || c == '"' || c == '\'';
+}
+
+static int operand_join_templates(struct operand *o);
+
+/* The operand of text [a, b): its pieces as segments, trimmed of blanks
+ * and quotes where it begins and ends with literal text. */
+static int
+operand_build(struct operand *o, const struct lexer *lx, size_t a, size_t b,
+              const inn_cond_names *names)
+{
+	size_t i;
+	int rc;
+
+	while (a < b && is_blank_or_quote(lx->s[a]))
+		a++;
+	while (b > a && is_blank_or_quote(lx->s[b - 1]))
+		b--;
+	for (i = 0; i < lx->n; i++) {
+		const struct piece *p = &lx->p[i];
+		size_t s = p->start > a ? p->start : a, e = p->end < b ? p->end : b;
+
+		if (s >= e)
+			continue;
+		if (p->ref)
+			rc = operand_ref(o, lx->s + p->start, p->end - p->start, names);
+		else if (p->lit != NULL)
+			rc = operand_add(o, SEG_LIT, p->lit, strlen(p->lit));
+		else
+			rc = operand_add(o, SEG_LIT, lx->s + s, e - s);
+		if (rc != 0)
+			return rc;
+	}
+	return operand_join_templates(o);
+}
+
+/* Joins each run of template parts with the literal text between them
+ * (no variable in between) into one template: {{ if .x }}a{{ end }} is
+ * one template, not three texts.  A literal "${" is written "$${" there. */
+static int
+operand_join_templates(struct operand *o)
+{
+	size_t i, j, k, last;
+	char *t;
+
+	for (i = 0; i < o->n; i++) {
+		inn_buf b = INN_BUF_INIT(COND_MAX_LEN * 2);
+
+		if (o->segs[i].kind != SEG_TMPL)
+			continue;
+		for (last = i, j = i + 1; j < o->n && o->segs[j].kind != SEG_VAR; j++)
+			if (o->segs[j].kind == SEG_TMPL)
+				last = j;
+		if (last == i)
+			continue;
+		for (k = i; k <= last; k++) {
+			const char *p = o->segs[k].text, *d;
+
+			while (o->segs[k].kind == SEG_LIT && (d = strstr(p, "${")) != NULL) {
+				if (inn_buf_add(&b, p, (size_t)(d - p)) != 0 ||
+				    inn_buf_adds(&b, "$${") != 0)
+					goto nomem;
+				p = d + 2;
+			}
+			if (inn_buf_adds(&b, p) != 0)
+				goto nomem;
+		}
+		if ((t = inn_buf_take(&b)) == NULL)
+			goto nomem;
+		for (k = i; k <= last; k++)
+			free(o->segs[k].text);
+		o->segs[i].text = t;
+		memmove(&o->segs[i + 1], &o->segs[last + 1], (o->n - last - 1) * sizeof(*o->segs));
+		o->n -= last - i;
+		continue;
+nomem:
+		inn_buf_free(&b);
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int
+operand_literal(const struct operand *o)
+{
+	return o->n == 0 || (o->n == 1 && o->segs[0].kind == SEG_LIT);
+}
+
+/* --- parsing ------------------------------------------------------------- */
+
+/* Non-zero when word w is at s[i], inside the literal run ending at end,
+ * with a blank before it and a blank (or the end of the text, len) after. */
+static int
+word_at(const char *s, size_t len, size_t end, size_t i, const char *w)
+{
+	size_t n = strlen(w);
+
+	return i > 0 && isspace((unsigned char)s[i - 1]) && i + n <= end &&
+	       memcmp(s + i, w, n) == 0 &&
+	       (i + n == len || isspace((unsigned char)s[i + n]));
+}
+
+/* The first operator outside references: its op, start and end; -1 when
+ * there is none. */
+static int
+find_op(const struct lexer *lx, enum op *op, size_t *os, size_t *oe)
+{
+	size_t k, i;
+	int j;
+
+	for (k = 0; k < lx->n; k++) {
+		const struct piece *p = &lx->p[k];
+
+		if (p->ref || p->lit != NULL)
+			continue;
+		for (i = p->start; i < p->end; i++) {
+			for (j = 0; j < (int)(sizeof(op_names) / sizeof(op_names[0])); j++) {
+				size_t n = strlen(op_names[j]);
+
+				if (j >= OP_FIRST_WORD ? !word_at(lx->s, lx->len, p->end, i, op_names[j])
+				                       : (i + n > p->end ||
+				                          memcmp(lx->s + i, op_names[j], n) != 0))
+					continue;
+				*op = (enum op)j;
+				*os = i;
+				*oe = i + n;
+				return 0;
+			}
+		}
+	}
+	return -1;
+}
+
+/* The method form x.contains(y): -1 when text is not one. */
+static int
+find_method(const struct lexer *lx, enum op *op, size_t *os, size_t *oe)
+{
+	static const enum op methods[] = { OP_CONTAINS, OP_STARTS, OP_ENDS, OP_MATCHES };
+	size_t k, i, j, end = lx->len;
+
+	while (end > 0 && isspace((unsigned char)lx->s[end - 1]))
+		end--;
+	if (end == 0 || lx->s[end - 1] != ')')
+		return -1;
+	for (k = 0; k < lx->n; k++) {
+		const struct piece *p = &lx->p[k];
+
+		if (p->ref || p->lit != NULL)
+			continue;
+		for (i = p->start; i < p->end; i++) {
+			if (lx->s[i] != '.')
+				continue;
+			for (j = 0; j < sizeof(methods) / sizeof(methods[0]); j++) {
+				const char *m = op_names[methods[j]];
+				size_t n = strlen(m);
+
+				if (i + 1 + n < p->end && memcmp(lx->s + i + 1, m, n) == 0 &&
+				    lx->s[i + 1 + n] == '(') {
+					*op = methods[j];
+					*os = i;
+					*oe = i + 2 + n;
+					return 0;
+				}
+			}
+		}
+	}
+	return -1;
+}
+
+static pcre2_code *
+compile_pattern(const char *pat, size_t len)
+{
+	uint32_t opts = PCRE2_UTF;
+	PCRE2_SIZE off;
+	int err;
+	pcre2_code *re;
+
+#ifdef PCRE2_MATCH_INVALID_UTF
+	opts |= PCRE2_MATCH_INVALID_UTF;
+#endif
+	re = pcre2_compile((PCRE2_SPTR)pat, len, opts, &err, &off, NULL);
+	if (re == NULL) {
+		PCRE2_UCHAR msg[256];
+
+		pcre2_get_error_message(err, msg, sizeof(msg));
+		inn_error_set(INN_EINVAL, "matches: pattern \"%.*s\" does not compile: %s "
+		              "(at offset %zu)", (int)(len > 200 ? 200 : len), pat,
+		              (const char *)msg, (size_t)off);
+	}
+	return re;
+}
+
+static const struct {
+	const char *word;
+	inn_state status;
+} status_words[] = {
+	{ "success", INN_STATE_SUCCEEDED }, { "succeeded", INN_STATE_SUCCEEDED },
+	{ "failed", INN_STATE_FAILED }, { "failure", INN_STATE_FAILED },
+	{ "skipped", INN_STATE_SKIPPED },
+};
+
+static int
+step_name_char(int c)
+{
+	return isalnum(c) || c == '_' || c == '-';
+}
+
+/* A condition without an operator (text trimmed: t[0..len)). */
+static int
+parse_single(inn_cond *c, const struct lexer *lx, const char *t, size_t len, int in_when,
+             const inn_cond_names *names)
+{
+	const char *dot;
+	size_t i;
+	long step;
+
+	for (i = 0; i < lx->n; i++)
+		if (lx->p[i].ref || lx->p[i].lit != NULL) {
+			c->kind = N_TRUTHY;
+			return operand_build(&c->lhs, lx, 0, lx->len, names);
+		}
+	if ((len == 4 && strncasecmp(t, "true", 4) == 0) ||
+	    (len == 5 && strncasecmp(t, "false", 5) == 0)) {
+		c->kind = N_BOOL;
+		c->value = len == 4;
+		return 0;
+	}
+	for (i = 0; i < len && ident_char((unsigned char)t[i]); i++)
+		;
+	if (len > 0 && i == len && ident_start((unsigned char)t[0])) {
+		if (in_when)
+			return inn_error_set(INN_EINVAL, "\"%.*s\" is not a when keyword (always, "
+			                     "on_success, on_failure, manual)", (int)len, t);
+		c->kind = N_TRUTHY;
+		if (names != NULL && names->variable != NULL)
+			names->variable(names->ud, t, len);
+		return operand_add(&c->lhs, SEG_VAR, t, len);
+	}
+	dot = memchr(t, '.', len);
+	for (i = 0; dot != NULL && t + i < dot && step_name_char((unsigned char)t[i]); i++)
+		;
+	if (dot != NULL && dot > t && t + i == dot &&
+	    strcspn(dot, " \t\r\n") >= len - (size_t)(dot - t)) {
+		const char *w = dot + 1;
+		size_t wl = len - (size_t)(w - t), k;
+
+		for (k = 0; k < sizeof(status_words) / sizeof(status_words[0]); k++)
+			if (strlen(status_words[k].word) == wl &&
+			    strncasecmp(w, status_words[k].word, wl) == 0)
+				break;
+		if (k == sizeof(status_words) / sizeof(status_words[0]))
+			return inn_error_set(INN_EINVAL, "\"%.*s\": \"%.*s\" is not a step status "
+			                     "(success, succeeded, failed, failure, skipped)",
+			                     (int)len, t, (int)(wl > 60 ? 60 : wl), w);
+		step = names != NULL && names->step != NULL
+		       ? names->step(names->ud, t, (size_t)(dot - t)) : -1;
+		if (step < 0)
+			return inn_error_set(INN_EINVAL, "\"%.*s\": there is no step \"%.*s\"",
+			                     (int)len, t, (int)(dot - t), t);
+		c->kind = N_STATUS;
+		c->step = (size_t)step;
+		c->status = status_words[k].status;
+		return 0;
+	}
+	return inn_error_set(INN_EINVAL, "cannot read \"%.*s\": a condition is true or false, "
+	                     "a variable (NAME, $NAME), <step>.success|failed|skipped, a "
+	                     "template, or a comparison (==, !=, <, <=, >, >=, contains, "
+	                     "startsWith, endsWith, matches)%s", (int)(len > 200 ? 200 : len),
+	                     t, in_when ? "; or a when keyword (always, on_success, "
+	                     "on_failure, manual)" : "");
+}
+
+/* The blank-separated template parts of c into c->templates. */
+static int
+collect_templates(inn_cond *c)
+{
+	inn_buf b = INN_BUF_INIT(COND_MAX_LEN * 4);
+	const struct operand *ops[2] = { &c->lhs, &c->rhs };
+	size_t i, k;
+
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < ops[k]->n; i++)
+			if (ops[k]->segs[i].kind == SEG_TMPL &&
+			    ((b.len > 0 && inn_buf_adds(&b, " ") != 0) ||
+			     inn_buf_adds(&b, ops[k]->segs[i].text) != 0)) {
+				inn_buf_free(&b);
+				return inn_error_set(INN_ENOMEM, "out of memory");
+			}
+	if (b.len > 0 && (c->templates = inn_buf_take(&b)) == NULL)
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	return 0;
+}
+
+int
+inn_cond_parse(inn_cond **out, const char *text, int in_when,
+               const inn_cond_names *names)
+{
+	struct lexer lx;
+	inn_cond *c;
+	size_t os, oe, a, len;
+	enum op op;
+	int rc;
+
+	*out = NULL;
+	memset(&lx, 0, sizeof(lx));
+	if ((len = strlen(text)) > COND_MAX_LEN)
+		return inn_error_set(INN_EINVAL, "condition longer than %d bytes", COND_MAX_LEN);
+	if ((c = calloc(1, sizeof(*c))) == NULL || (c->text = strdup(text)) == NULL) {
+		free(c);
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	}
+	lx.s = text;
+	lx.len = len;
+	if ((rc = lex(&lx)) != 0)
+		goto err;
+	if (find_op(&lx, &op, &os, &oe) == 0 || find_method(&lx, &op, &os, &oe) == 0) {
+		size_t rb = lx.len;
+
+		if (text[os] == '.') /* x.op(y): y ends before the last ')' */
+			for (rb = lx.len; rb > oe && text[rb - 1] != ')'; rb--)
+				;
+		c->kind = N_BINARY;
+		c->op = op;
+		if ((rc = operand_build(&c->lhs, &lx, 0, os, names)) != 0 ||
+		    (rc = operand_build(&c->rhs, &lx, oe, text[os] == '.' ? rb - 1 : rb,
+		                        names)) != 0)
+			goto err;
+		if (op == OP_MATCHES && operand_literal(&c->rhs)) {
+			const char *pat = c->rhs.n ? c->rhs.segs[0].text : "";
+
+			if ((c->re = compile_pattern(pat, strlen(pat))) == NULL) {
+				rc = INN_EINVAL;
+				goto err;
+			}
+		}
+	} else {
+		for (a = 0; a < len && isspace((unsigned char)text[a]); a++)
+			;
+		while (len > a && isspace((unsigned char)text[len - 1]))
+			len--;
+		if (len == a) {
+			rc = inn_error_set(INN_EINVAL, "empty condition");
+			goto err;
+		}
+		if ((rc = parse_single(c, &lx, text + a, len - a, in_when, names)) != 0)
+			goto err;
+	}
+	if ((rc = collect_templates(c)) != 0)
+		goto err;
+	free(lx.p);
+	*out = c;
+	return 0;
+err:
+	free(lx.p);
+	inn_cond_free(c);
+	return rc;
+}
+
+void
+inn_cond_free(inn_cond *c)
+{
+	if (c == NULL)
+		return;
+	operand_free(&c->lhs);
+	operand_free(&c->rhs);
+	pcre2_code_free(c->re);
+	INN_FREE_ALL(c->text, c->templates);
+	free(c);
+}
+
+const char *
+inn_cond_text(const inn_cond *c)
+{
+	return c->text;
+}
+
+const char *
+inn_cond_templates(const inn_cond *c)
+{
+	return c->templates;
+}
+
+void
+inn_cond_each_status(const inn_cond *c, void (*fn)(void *ud, size_t step, inn_state status),
+                     void *ud)
+{
+	if (c != NULL && c->kind == N_STATUS)
+		fn(ud, c->step, c->status);
+}
+
+void
+inn_step_conds_free(inn_step_conds *sc)
+{
+	if (sc == NULL)
+		return;
+	inn_cond_free(sc->when_cond);
+	inn_cond_free(sc->unless_cond);
+	inn_cond_free(sc->if_cond);
+	free(sc);
+}
+
+int
+inn_step_conds_after_failure(const inn_step_conds *sc)
+{
+	return sc != NULL && (sc->when == INN_WHEN_ALWAYS || sc->when == INN_WHEN_ON_FAILURE);
+}
+
+/* --- evaluation ---------------------------------------------------------- */
+
+/* The value of variable name: the step's env, the workflow's variables,
+ * its parameters; NULL when none has it. */
+static json_object *
+var_value(const inn_cond_ctx *ctx, const char *name)
+{
+	static const char *const roots[] = { "variables", "parameters" };
+	json_object *v, *root;
+	size_t i;
+
+	if (ctx->env != NULL && json_object_object_get_ex(ctx->env, name, &v))
+		return v;
+	for (i = 0; i < 2; i++)
+		if (ctx->tmpl != NULL && ctx->tmpl->data != NULL &&
+		    json_object_object_get_ex(ctx->tmpl->data, roots[i], &root) &&
+		    json_object_object_get_ex(root, name, &v))
+			return v;
+	return NULL;
+}
+
+static const char *
+value_text(json_object *v)
+{
+	if (v == NULL || json_object_is_type(v, json_type_null))
+		return "";
+	return json_object_get_string(v);
+}
+
+/* An operand's text (*out malloc'd). */
+static int
+operand_text(const struct operand *o, const inn_cond_ctx *ctx, char **out)
+{
+	inn_buf b = INN_BUF_INIT(INN_TMPL_MAX_OUTPUT);
+	inn_tmpl_env env = { NULL, NULL, NULL, NULL };
+	size_t i;
+	int rc = 0;
+
+	if (ctx->tmpl != NULL) {
+		env = *ctx->tmpl;
+		env.bind = NULL; /* values, not shell variables */
+	}
+	for (i = 0; i < o->n && rc == 0; i++) {
+		const struct seg *g = &o->segs[i];
+		char *t = NULL;
+
+		switch (g->kind) {
+		case SEG_LIT:
+			rc = inn_buf_adds(&b, g->text);
+			break;
+		case SEG_VAR:
+			rc = inn_buf_adds(&b, value_text(var_value(ctx, g->text)));
+			break;
+		case SEG_TMPL:
+			if ((rc = inn_tmpl_render_string(&env, g->text, &t)) == 0)
+				rc = inn_buf_adds(&b, t);
+			else
+				rc = inn_error_set(rc, "%s", inn_error_last());
+			free(t);
+			break;
+		}
+	}
+	if (rc == INN_ETOOBIG || rc == INN_ENOMEM)
+		rc = inn_error_set(rc, "a condition's value is too big");
+	if (rc != 0) {
+		inn_buf_free(&b);
+		return rc;
+	}
+	*out = b.p != NULL ? inn_buf_take(&b) : strdup("");
+	return *out != NULL ? 0 : inn_error_set(INN_ENOMEM, "out of memory");
+}
+
+/* Non-zero when s is a decimal number (sign, digits, fraction, exponent),
+ * its value in *d. */
+static int
+decimal(const char *s, double *d)
+{
+	const char *p = s;
+	char *end;
+	int digits = 0;
+
+	if (*p == '+' || *p == '-')
+		p++;
+	for (; isdigit((unsigned char)*p); p++)
+		digits++;
+	if (*p == '.')
+		for (p++; isdigit((unsigned char)*p); p++)
+			digits++;
+	if (digits == 0)
+		return 0;
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (!isdigit((unsigned char)*p))
+			return 0;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	if (*p != '\0')
+		return 0;
+	*d = strtod(s, &end);
+	return end == p;
+}
+
+/* l OP r for the six comparisons: as numbers when both are decimal
+ * numbers, else as bytes. */
+static int
+compare(enum op op, const char *l, const char *r)
+{
+	double a, b;
+	int c;
+
+	if (decimal(l, &a) && decimal(r, &b))
+		c = a < b ? -1 : a > b ? 1 : 0;
+	else
+		c = strcmp(l, r);
+	switch (op) {
+	case OP_EQ: return c == 0;
+	case OP_NE: return c != 0;
+	case OP_LT: return c < 0;
+	case OP_LE: return c <= 0;
+	case OP_GT: return c > 0;
+	case OP_GE: return c >= 0;
+	default: return 0;
+	}
+}
+
+/* 1 when pattern (c's compiled one, else compiled now) finds a match in
+ * subject, 0 when not; INN_EINVAL for a pattern that does not compile,
+ * INN_ETOOBIG past the backtracking limits. */
+static int
+match(const inn_cond *c, const char *subject, const char *pattern)
+{
+	pcre2_code *re = c->re;
+	pcre2_match_data *md = NULL;
+	pcre2_match_context *mc = NULL;
+	int rc;
+
+	if (re == NULL && (re = compile_pattern(pattern, strlen(pattern))) == NULL)
+		return INN_EINVAL;
+	if ((md = pcre2_match_data_create_from_pattern(re, NULL)) == NULL ||
+	    (mc = pcre2_match_context_create(NULL)) == NULL) {
+		rc = inn_error_set(INN_ENOMEM, "out of memory");
+		goto out;
+	}
+	pcre2_set_match_limit(mc, MATCH_LIMIT);
+	pcre2_set_depth_limit(mc, DEPTH_LIMIT);
+	rc = pcre2_match(re, (PCRE2_SPTR)subject, strlen(subject), 0, 0, md, mc);
+	if (rc >= 0)
+		rc = 1;
+	else if (rc == PCRE2_ERROR_NOMATCH)
+		rc = 0;
+	else if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT)
+		rc = inn_error_set(INN_ETOOBIG, "matches: pattern \"%.80s\" needs too much "
+		                   "backtracking on this value", pattern);
+	else
+		rc = inn_error_set(INN_EINVAL, "matches: the value cannot be matched (pcre2 "
+		                   "error %d)", rc);
+out:
+	pcre2_match_context_free(mc);
+	pcre2_match_data_free(md);
+	if (re != c->re)
+		pcre2_code_free(re);
+	return rc;
+}
+
+/* A binary condition: 1 or 0 with what was compared in detail, or an
+ * error from an operand or the pattern. */
+static int
+eval_binary(const inn_cond *c, const inn_cond_ctx *ctx, char *detail, size_t len)
+{
+	char *l = NULL, *r = NULL;
+	size_t n;
+	int rc;
+
+	if ((rc = operand_text(&c->lhs, ctx, &l)) != 0 ||
+	    (rc = operand_text(&c->rhs, ctx, &r)) != 0)
+		goto out;
+	switch (c->op) {
+	case OP_CONTAINS:
+		rc = strstr(l, r) != NULL;
+		break;
+	case OP_STARTS:
+		rc = strncmp(l, r, strlen(r)) == 0;
+		break;
+	case OP_ENDS:
+		n = strlen(r);
+		rc = strlen(l) >= n && memcmp(l + strlen(l) - n, r, n) == 0;
+		break;
+	case OP_MATCHES:
+		rc = match(c, l, r);
+		break;
+	default:
+		rc = compare(c->op, l, r);
+		break;
+	}
+	if (rc >= 0)
+		snprintf(detail, len, "\"%.*s%s\" %s \"%.*s%s\"", DETAIL_VALUE_MAX, l,
+		         strlen(l) > DETAIL_VALUE_MAX ? "..." : "", op_names[c->op],
+		         DETAIL_VALUE_MAX, r, strlen(r) > DETAIL_VALUE_MAX ? "..." : "");
+out:
+	free(l);
+	free(r);
+	return rc;
+}
+
+/* A condition without an operator: a variable alone, a template keeping
+ * its type, or text, true by inn_tmpl_truthy. */
+static int
+eval_truthy(const inn_cond *c, const inn_cond_ctx *ctx, char *detail, size_t len)
+{
+	const struct operand *o = &c->lhs;
+	json_object *v = NULL;
+	char *t = NULL;
+	int rc;
+
+	if (o->n == 1 && o->segs[0].kind == SEG_VAR) {
+		json_object *val = var_value(ctx, o->segs[0].text);
+
+		if (val == NULL) {
+			snprintf(detail, len, "%s is not set", o->segs[0].text);
+			return 0;
+		}
+		rc = inn_tmpl_truthy(val);
+		snprintf(detail, len, "%s is \"%.*s\"", o->segs[0].text, DETAIL_VALUE_MAX,
+		         value_text(val));
+		return rc;
+	}
+	if (o->n == 1 && o->segs[0].kind == SEG_TMPL) {
+		inn_tmpl_env env = *ctx->tmpl;
+
+		env.bind = NULL;
+		if ((rc = inn_tmpl_render_value(&env, o->segs[0].text, &v)) != 0)
+			return rc;
+		rc = inn_tmpl_truthy(v);
+		json_object_put(v);
+		return rc;
+	}
+	if ((rc = operand_text(o, ctx, &t)) != 0)
+		return rc;
+	v = json_object_new_string(t);
+	rc = v != NULL ? inn_tmpl_truthy(v) : inn_error_set(INN_ENOMEM, "out of memory");
+	snprintf(detail, len, "\"%.*s\"", DETAIL_VALUE_MAX, t);
+	json_object_put(v);
+	free(t);
+	return rc;
+}
+
+int
+inn_cond_eval(const inn_cond *c, const inn_cond_ctx *ctx, char *detail, size_t len)
+{
+	inn_state st;
+
+	if (len > 0)
+		detail[0] = '\0';
+	switch (c->kind) {
+	case N_BOOL:
+		return c->value;
+	case N_TRUTHY:
+		return eval_truthy(c, ctx, detail, len);
+	case N_BINARY:
+		return eval_binary(c, ctx, detail, len);
+	case N_STATUS:
+		st = ctx->step_state != NULL ? ctx->step_state(ctx->ud, c->step)
+		                             : INN_STATE_PENDING;
+		if (st == INN_STATE_TIMED_OUT || st == INN_STATE_CANCELLED)
+			st = INN_STATE_FAILED;
+		if (st != INN_STATE_SUCCEEDED && st != INN_STATE_FAILED &&
+		    st != INN_STATE_SKIPPED)
+			return INN_COND_UNKNOWN;
+		snprintf(detail, len, "it %s", inn_state_name(st));
+		return st == c->status;
+	}
+	return inn_error_set(INN_EINVAL, "unknown condition");
+}
