@@ -23,7 +23,9 @@
 #include "config.h"
 #endif
 
+#include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -69,8 +71,29 @@ tf_init(const inn_host *host, void **state)
 	                             "validate; terraform steps fail until then)");
 }
 
-PU_DEFINE_VALIDATE(tf_validate, struct tf_config,
-                   tf_config_read, tf_config_free);
+/* Load-time check: the config, and a written-out working_dir (and
+ * module_base) resolved by the rule the run applies, so a folder that is
+ * missing or leads out of the provider folder refuses the workflow now;
+ * a rendered one is checked when the step runs. */
+static int
+tf_validate(void *state, const inn_host *host, const inn_step *step, char *err,
+            size_t errlen)
+{
+	struct tf_config c;
+	char dir[PATH_MAX];
+	int rc;
+
+	(void)state;
+	if ((rc = tf_config_read(host, step, 0, &c, err, errlen)) != 0)
+		return rc;
+	/* the validated step has no state folder, so nothing is created */
+	if (c.working_dir != NULL && !pu_is_template(c.working_dir) &&
+	    (c.module_base == NULL || !pu_is_template(c.module_base)))
+		rc = tf_module_dir(host, (inn_step *)(uintptr_t)step, &c, dir, err,
+		                   errlen);
+	tf_config_free(&c);
+	return rc;
+}
 
 /*
  * Runs the step: reads the rendered config, prepares the working copy,

@@ -197,12 +197,15 @@ put_config(struct wf_load *L, const inn_step_def *s, const inn_ynode *at,
 	return 0;
 }
 
+/* Records field (key node k, value v) as read into config.to. */
 static void
-remember(struct step_pos *ps, const inn_ynode *v, const char *field)
+remember(struct step_pos *ps, const inn_ynode *k, const inn_ynode *v, const char *to)
 {
 	if (ps->nlegacy < LW_LEGACY_MAX) {
 		ps->legacy[ps->nlegacy] = v;
-		ps->legacy_key[ps->nlegacy++] = field;
+		ps->legacy_at[ps->nlegacy] = k;
+		ps->legacy_to[ps->nlegacy] = to;
+		ps->legacy_key[ps->nlegacy++] = k->value;
 	}
 }
 
@@ -365,7 +368,7 @@ inn_lw_legacy_fields(struct wf_load *L, const inn_ynode *n, inn_step_def *s,
 			playbook_folder(L, s, k, v, k->value, &dir, &dir_field);
 			if (dir == v)
 				dir_at = k;
-			remember(ps, v, k->value);
+			remember(ps, k, v, m->to);
 			continue;
 		}
 		if ((jv = inn_ynode_to_json(v)) == NULL) {
@@ -385,7 +388,7 @@ inn_lw_legacy_fields(struct wf_load *L, const inn_ynode *n, inn_step_def *s,
 		inn_l_warn(&L->lc, k, "step \"%s\": %s: deprecated spelling of the original "
 		           "innominatus; read as config.%s (write it there)", s->name,
 		           k->value, m->to);
-		remember(ps, v, k->value);
+		remember(ps, k, v, m->to);
 		if (m->how == LG_LIST)
 			ps->outputs = NULL;  /* checked as config now, not documentation */
 	}

@@ -313,7 +313,7 @@ static int
 load_doc(inn_workflow **out, const char *name, const inn_ydoc *doc,
          const inn_load_ctx *ctx, inn_diag *diag)
 {
-	static const inn_load_ctx none = { NULL, NULL };
+	static const inn_load_ctx none = { NULL, NULL, NULL };
 	struct wf_load L;
 	const inn_ynode *root = doc->root, *spec = NULL, *meta = NULL, *n;
 	size_t nerr0 = diag->nerrors, i;
