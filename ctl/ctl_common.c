@@ -63,6 +63,10 @@ ctl_env_load(ctl_env *env, const ctl_opts *o, int want_catalog)
 		fprintf(stderr, "innominatus-ctl: %s\n", inn_error_last());
 		return CTL_EXIT_CONFIG;
 	}
+	/* the registry's warnings (e.g. an allow-list entry no plugin serves) */
+	for (i = 0; i < (int)env->registry->nnotes; i++)
+		if (strstr(env->registry->notes[i], "warning: ") != NULL)
+			fprintf(stderr, "%s\n", env->registry->notes[i]);
 	if (!want_catalog)
 		return CTL_EXIT_OK;
 	for (i = 0; i < o->nproviders; i++)
