@@ -422,6 +422,39 @@ ignored(struct wf_load *L, const inn_step_def *s, const inn_ynode *k,
 		           "config:", s->name, f->field, f->read_by, type);
 }
 
+/* outputs: [names] (the original's terraform outputs to publish) on a
+ * step of one of our other plugins: said to be documentation only. */
+static void
+outputs_list(struct wf_load *L, const inn_step_def *s, const inn_ynode *k)
+{
+	inn_l_warn(&L->lc, k, "step \"%s\": outputs: not checked or used (only "
+	           "documentation): the original innominatus read this list for its "
+	           "terraform steps only; a %s step publishes %s, whatever names they "
+	           "have", s->name, s->plugin_type, strcmp(s->plugin_type, "shell") == 0 ?
+	           "the name=value lines its script appends to $INNOMINATUS_OUTPUT" :
+	           "the outputs its plugin reports");
+}
+
+/* timeout: as a bare number (the original's form, an int of seconds): a
+ * warning that it is this step's deadline now. */
+static void
+seconds_timeout(struct wf_load *L, const inn_step_def *s, const inn_ynode *k,
+                const inn_ynode *v)
+{
+	size_t i;
+
+	if (v->kind != INN_Y_SCALAR || !v->plain || v->len == 0)
+		return;
+	for (i = 0; i < v->len; i++)
+		if (v->value[i] < '0' || v->value[i] > '9')
+			return;
+	inn_l_warn(&L->lc, k, "step \"%s\": timeout: %s is this step's deadline "
+	           "(stopped after %s seconds); the original innominatus read a number "
+	           "here for argocd-app steps only (seconds to wait for the sync) and ran "
+	           "other steps without a deadline: write \"%ss\" to keep the deadline, "
+	           "or remove it", s->name, v->value, v->value, v->value);
+}
+
 void
 inn_lw_legacy_fields(struct wf_load *L, const inn_ynode *n, inn_step_def *s,
                      struct step_pos *ps)
@@ -438,6 +471,10 @@ inn_lw_legacy_fields(struct wf_load *L, const inn_ynode *n, inn_step_def *s,
 		const struct lg_map *m = NULL;
 		json_object *jv;
 
+		if (strcmp(k->value, "timeout") == 0) {
+			seconds_timeout(L, s, k, v);
+			continue;
+		}
 		if (f == NULL && strcmp(k->value, "outputs") != 0)
 			continue;
 		if (inn_l_is_null(v))
@@ -449,6 +486,8 @@ inn_lw_legacy_fields(struct wf_load *L, const inn_ynode *n, inn_step_def *s,
 		if (m == NULL) {
 			if (f != NULL)
 				ignored(L, s, k, f);
+			else if (v->kind == INN_Y_SEQ && has_maps(s->plugin_type))
+				outputs_list(L, s, k);
 			continue;           /* outputs: our documentation */
 		}
 		if (m->how == LG_LIST && v->kind != INN_Y_SEQ)
