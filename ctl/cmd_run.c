@@ -271,7 +271,7 @@ provision_resources(const ctl_opts *o, inn_engine *eng, inn_deploy *plan,
 static inn_workflow *
 load_file(ctl_env *env, const char *path)
 {
-	inn_load_ctx ctx = { env->policy, env->registry, NULL };
+	inn_load_ctx ctx = { env->policy, env->registry };
 	inn_workflow *wf = NULL;
 
 	if (inn_workflow_load_file(&wf, path, &ctx, &env->diag) != 0 ||

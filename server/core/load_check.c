@@ -405,7 +405,7 @@ inn_lw_check_step_types(struct wf_load *L)
 			opts.workspace = "/";
 			/* relative paths refer to it at run time, so the plugin
 			 * checks the written-out ones against it now */
-			opts.base_dir = ctx->base_dir ? ctx->base_dir : L->wf->base_dir;
+			opts.base_dir = L->wf->base_dir;
 			if (inn_step_new(&st, &opts) != 0) {
 				inn_l_err(&L->lc, at, "step \"%s\": cannot prepare validation: %s",
 				          s->name, inn_error_last());

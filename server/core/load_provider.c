@@ -71,7 +71,6 @@ inn_provider_workflow(const inn_provider *p, const char *name)
 struct prov_load {
 	inn_lctx lc;
 	const inn_load_ctx *ctx;
-	inn_load_ctx wf_ctx;        /* ctx with the provider folder as base_dir */
 	inn_provider *p;
 	const char *dir;            /* the folder as given (for messages) */
 	char **listed;              /* workflows[] names, loaded or not */
@@ -205,7 +204,7 @@ load_workflow_list(struct prov_load *P, const inn_ynode *list)
 		                  inn_l_path(p, sizeof(p), path, "file"), P->p->dir, P->dir,
 		                  file, 0, &joined, NULL) != 0)
 			goto next;
-		if (inn_workflow_load_file(&wf, joined, &P->wf_ctx, P->lc.diag) != 0)
+		if (inn_l_workflow_load_in(&wf, joined, P->ctx, P->p->dir, P->lc.diag) != 0)
 			goto next;
 		if (strcmp(wf->name, name) != 0) {
 			inn_l_warn(&P->lc, inn_ymap_get(e, "name"), "%s: workflow \"%s\" is "
@@ -285,7 +284,7 @@ load_workflow_dir(struct prov_load *P, const inn_ynode *at, const char *rel, int
 		    (frel = inn_l_join(rel, ents[i]->d_name)) != NULL &&
 		    inn_l_confine(&P->lc, at, "workflows_dir", P->p->dir, P->dir, frel, 0,
 		                  &file, NULL) == 0 &&
-		    inn_workflow_load_file(&wf, file, &P->wf_ctx, P->lc.diag) == 0)
+		    inn_l_workflow_load_in(&wf, file, P->ctx, P->p->dir, P->lc.diag) == 0)
 			add_workflow(P, wf, at);
 		free(file);
 		free(frel);
@@ -491,7 +490,7 @@ int
 inn_provider_load_dir(inn_provider **out, const char *dir, const inn_load_ctx *ctx,
                       inn_diag *diag)
 {
-	static const inn_load_ctx none = { NULL, NULL, NULL };
+	static const inn_load_ctx none = { NULL, NULL };
 	struct prov_load P;
 	inn_ydoc *doc = NULL;
 	const inn_ynode *root, *meta = NULL, *n;
@@ -515,8 +514,6 @@ inn_provider_load_dir(inn_provider **out, const char *dir, const inn_load_ctx *c
 		             strerror(errno));
 		goto out;
 	}
-	P.wf_ctx = *P.ctx;
-	P.wf_ctx.base_dir = P.p->dir;
 	if (inn_l_read(&doc, P.p->file, NULL, 0, diag) != 0)
 		goto out;
 	inn_l_next_doc(diag, doc);

@@ -311,9 +311,9 @@ base_dir_of(const char *file)
 
 static int
 load_doc(inn_workflow **out, const char *name, const inn_ydoc *doc,
-         const inn_load_ctx *ctx, inn_diag *diag)
+         const inn_load_ctx *ctx, const char *base_dir, inn_diag *diag)
 {
-	static const inn_load_ctx none = { NULL, NULL, NULL };
+	static const inn_load_ctx none = { NULL, NULL };
 	struct wf_load L;
 	const inn_ynode *root = doc->root, *spec = NULL, *meta = NULL, *n;
 	size_t nerr0 = diag->nerrors, i;
@@ -327,7 +327,7 @@ load_doc(inn_workflow **out, const char *name, const inn_ydoc *doc,
 	L.budget = MAX_WALK_NODES;
 	if ((L.wf = calloc(1, sizeof(*L.wf))) == NULL ||
 	    (L.wf->file = strdup(name)) == NULL ||
-	    (L.wf->base_dir = base_dir_of(name)) == NULL ||
+	    (L.wf->base_dir = base_dir ? strdup(base_dir) : base_dir_of(name)) == NULL ||
 	    (L.wf->variables = json_object_new_object()) == NULL) {
 		inn_diag_add(diag, INN_DIAG_ERROR, name, 0, 0, "out of memory");
 		goto out;
@@ -411,26 +411,46 @@ out:
 	return 0;
 }
 
-/* inn_l_build_fn for inn_l_load_yaml: arg is the inn_load_ctx (or NULL). */
+/* What build_doc is handed: the load context and the steps' base folder
+ * (NULL: the file's). */
+struct doc_arg {
+	const inn_load_ctx *ctx;
+	const char *base_dir;
+};
+
+/* inn_l_build_fn for inn_l_load_yaml: arg is a struct doc_arg. */
 static int
 build_doc(void *out, const char *name, const inn_ydoc *doc, const void *arg,
           inn_diag *diag)
 {
-	return load_doc(out, name, doc, arg, diag);
+	const struct doc_arg *a = arg;
+
+	return load_doc(out, name, doc, a->ctx, a->base_dir, diag);
 }
 
 int
 inn_workflow_load_string(inn_workflow **out, const char *name, const char *text,
                          size_t len, const inn_load_ctx *ctx, inn_diag *diag)
 {
+	const struct doc_arg a = { ctx, NULL };
+
 	*out = NULL;
-	return inn_l_load_yaml(name, text != NULL ? text : "", len, build_doc, out, ctx, diag);
+	return inn_l_load_yaml(name, text != NULL ? text : "", len, build_doc, out, &a, diag);
 }
 
 int
 inn_workflow_load_file(inn_workflow **out, const char *path, const inn_load_ctx *ctx,
                        inn_diag *diag)
 {
+	return inn_l_workflow_load_in(out, path, ctx, NULL, diag);
+}
+
+int
+inn_l_workflow_load_in(inn_workflow **out, const char *path, const inn_load_ctx *ctx,
+                       const char *base_dir, inn_diag *diag)
+{
+	const struct doc_arg a = { ctx, base_dir };
+
 	*out = NULL;
-	return inn_l_load_yaml(path, NULL, 0, build_doc, out, ctx, diag);
+	return inn_l_load_yaml(path, NULL, 0, build_doc, out, &a, diag);
 }

@@ -170,9 +170,6 @@ typedef struct inn_catalog {
 typedef struct inn_load_ctx {
 	const inn_policy *policy;
 	const inn_registry *registry;
-	/* the folder the steps' relative paths refer to at run time (the
-	 * provider's folder); NULL: the workflow file's folder */
-	const char *base_dir;
 } inn_load_ctx;
 
 /* Workflow file (top-level `steps:` or golden-path `spec.steps:`).  Errors

@@ -39,7 +39,7 @@ policy_like(const inn_ynode *root)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const inn_load_ctx ctx = { NULL, NULL, NULL };
+	const inn_load_ctx ctx = { NULL, NULL };
 	inn_workflow *wf = NULL;
 	inn_score *score = NULL;
 	inn_ydoc *doc = NULL;

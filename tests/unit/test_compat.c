@@ -95,7 +95,7 @@ expect_s3_defect(const inn_diag *d)
 static void
 test_original_storage_team_defect(void **state)
 {
-	const inn_load_ctx ctx = { NULL, NULL, NULL };
+	const inn_load_ctx ctx = { NULL, NULL };
 	inn_provider *p = NULL;
 	inn_diag d;
 
@@ -117,7 +117,7 @@ test_original_providers(void **state)
 		"builtin", "container-team", "database-team", "identity-team",
 		"test-team", "vault-team", NULL
 	};
-	const inn_load_ctx ctx = { NULL, NULL, NULL };
+	const inn_load_ctx ctx = { NULL, NULL };
 	size_t i;
 
 	(void)state;
@@ -146,7 +146,7 @@ test_original_providers(void **state)
 static void
 test_original_catalog(void **state)
 {
-	const inn_load_ctx ctx = { NULL, NULL, NULL };
+	const inn_load_ctx ctx = { NULL, NULL };
 	const char *dirs[1];
 	const inn_provider *owner = NULL;
 	const inn_resource_cap *cap;
@@ -197,7 +197,7 @@ static void
 test_original_providers_with_policy(void **state)
 {
 	inn_policy *pol = NULL;
-	inn_load_ctx ctx = { NULL, NULL, NULL };
+	inn_load_ctx ctx = { NULL, NULL };
 	inn_provider *p = NULL;
 	inn_diag d;
 	char want[12288], wf1[4096], wf2[4096], adm[4096];

@@ -230,7 +230,7 @@ static const char full_wf[] =
 static void
 test_workflow_full(void **state)
 {
-	const inn_load_ctx ctx = { NULL, NULL, NULL };
+	const inn_load_ctx ctx = { NULL, NULL };
 	inn_workflow *wf = NULL;
 	const inn_step_def *s;
 	inn_diag d;
@@ -280,7 +280,7 @@ test_workflow_full(void **state)
 static void
 test_workflow_spec_form(void **state)
 {
-	const inn_load_ctx ctx = { NULL, NULL, NULL };
+	const inn_load_ctx ctx = { NULL, NULL };
 	inn_workflow *wf = NULL;
 	inn_diag d;
 

@@ -251,7 +251,7 @@ tu_load_wf(inn_policy *pol, inn_registry *reg, const char *yaml, char *diag,
            size_t len)
 {
 	inn_workflow *wf = NULL;
-	inn_load_ctx ctx = { pol, reg, NULL };
+	inn_load_ctx ctx = { pol, reg };
 	inn_diag d;
 	size_t i, o = 0;
 	char line[1024];
