@@ -24,7 +24,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -475,29 +474,24 @@ ansible_init(const inn_host *host, void **state)
 	                             "ansible steps fail until it is installed)");
 }
 
-/* Load-time check: the config, and a written-out playbook path resolved
- * by the rule the run applies, so a playbook that is missing or leads out
- * of the provider folder refuses the workflow now; a rendered one is
+/* validate()'s check: a written-out playbook path resolved by the rule
+ * the run applies, so a playbook that is missing or leads out of the
+ * provider folder refuses the workflow at load; a rendered one is
  * checked when the step runs. */
 static int
-ansible_validate(void *state, const inn_host *host, const inn_step *step,
-                 char *err, size_t errlen)
+ans_check_paths(const inn_host *host, inn_step *step, const struct ansible_config *c,
+                char *err, size_t errlen)
 {
-	struct ansible_config c;
 	char real[PATH_MAX];
-	int rc;
 
-	(void)state;
-	if ((rc = ans_config_read(host, step, 0, &c, err, errlen)) != 0)
-		return rc;
-	/* the validated step has no state folder, so nothing is created */
-	if (c.playbook != NULL && !pu_is_template(c.playbook) &&
-	    (c.playbook_base == NULL || !pu_is_template(c.playbook_base)))
-		rc = ans_playbook_path(host, (inn_step *)(uintptr_t)step, &c, real, err,
-		                       errlen);
-	ans_config_free(&c);
-	return rc;
+	if (c->playbook == NULL || pu_is_template(c->playbook) ||
+	    (c->playbook_base != NULL && pu_is_template(c->playbook_base)))
+		return INN_OK;
+	return ans_playbook_path(host, step, c, real, err, errlen);
 }
+
+PU_DEFINE_VALIDATE_CHECK(ansible_validate, struct ansible_config, ans_config_read,
+                         ans_config_free, ans_check_paths);
 
 /*
  * Runs the step: reads the (rendered) config, prepares the workspace files

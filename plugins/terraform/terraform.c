@@ -25,7 +25,6 @@
 
 #include <limits.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -71,29 +70,24 @@ tf_init(const inn_host *host, void **state)
 	                             "validate; terraform steps fail until then)");
 }
 
-/* Load-time check: the config, and a written-out working_dir (and
- * module_base) resolved by the rule the run applies, so a folder that is
- * missing or leads out of the provider folder refuses the workflow now;
- * a rendered one is checked when the step runs. */
+/* validate()'s check: a written-out working_dir (and module_base)
+ * resolved by the rule the run applies, so a folder that is missing or
+ * leads out of the provider folder refuses the workflow at load; a
+ * rendered one is checked when the step runs. */
 static int
-tf_validate(void *state, const inn_host *host, const inn_step *step, char *err,
-            size_t errlen)
+tf_check_paths(const inn_host *host, inn_step *step, const struct tf_config *c,
+               char *err, size_t errlen)
 {
-	struct tf_config c;
 	char dir[PATH_MAX];
-	int rc;
 
-	(void)state;
-	if ((rc = tf_config_read(host, step, 0, &c, err, errlen)) != 0)
-		return rc;
-	/* the validated step has no state folder, so nothing is created */
-	if (c.working_dir != NULL && !pu_is_template(c.working_dir) &&
-	    (c.module_base == NULL || !pu_is_template(c.module_base)))
-		rc = tf_module_dir(host, (inn_step *)(uintptr_t)step, &c, dir, err,
-		                   errlen);
-	tf_config_free(&c);
-	return rc;
+	if (c->working_dir == NULL || pu_is_template(c->working_dir) ||
+	    (c->module_base != NULL && pu_is_template(c->module_base)))
+		return INN_OK;
+	return tf_module_dir(host, step, c, dir, err, errlen);
 }
+
+PU_DEFINE_VALIDATE_CHECK(tf_validate, struct tf_config, tf_config_read,
+                         tf_config_free, tf_check_paths);
 
 /*
  * Runs the step: reads the rendered config, prepares the working copy,
