@@ -105,11 +105,13 @@ typedef int (*inn_l_build_fn)(void *out, const char *name, const inn_ydoc *doc,
                               const void *arg, inn_diag *diag);
 int inn_l_load_yaml(const char *name, const char *text, size_t len, inn_l_build_fn build,
                     void *out, const void *arg, inn_diag *diag);
-/* load_workflow.c: inn_workflow_load_file for a workflow whose steps'
- * relative paths refer to base_dir (a provider's folder) rather than the
- * file's folder: plugins check the written-out ones against it at load. */
-int inn_l_workflow_load_in(inn_workflow **out, const char *path, const inn_load_ctx *ctx,
-                           const char *base_dir, inn_diag *diag);
+/* load_workflow.c: inn_workflow_load_string (text) or _file (text NULL:
+ * the file name) for a workflow whose steps' relative paths refer to
+ * base_dir (a provider's folder; NULL: the file's folder): plugins check
+ * the written-out ones against it at load. */
+int inn_l_workflow_load_in(inn_workflow **out, const char *name, const char *text,
+                           size_t len, const inn_load_ctx *ctx, const char *base_dir,
+                           inn_diag *diag);
 /* load_file.c: resolves rel (as written at node at) against base_dir
  * and checks that the real path stays inside root (a realpath).  Sets
  * *out to "base_dir/rel" (for messages and loading) and *real (optional)

@@ -217,8 +217,9 @@ same_value(const char *to, json_object *a, json_object *b)
 		return 0;
 	if (strcmp(s1, s2) == 0)
 		return 1;
-	if (strcmp(to, "working_dir") != 0 && strcmp(to, "playbook") != 0)
-		return 0;
+	if ((strcmp(to, "working_dir") != 0 && strcmp(to, "playbook") != 0) ||
+	    strlen(s1) >= sizeof(n1) || strlen(s2) >= sizeof(n2))
+		return 0;   /* not a path, or too long to compare spelt one way */
 	norm_path(s1, n1, sizeof(n1));
 	norm_path(s2, n2, sizeof(n2));
 	return strcmp(n1, n2) == 0;

@@ -204,7 +204,8 @@ load_workflow_list(struct prov_load *P, const inn_ynode *list)
 		                  inn_l_path(p, sizeof(p), path, "file"), P->p->dir, P->dir,
 		                  file, 0, &joined, NULL) != 0)
 			goto next;
-		if (inn_l_workflow_load_in(&wf, joined, P->ctx, P->p->dir, P->lc.diag) != 0)
+		if (inn_l_workflow_load_in(&wf, joined, NULL, 0, P->ctx, P->p->dir,
+		                           P->lc.diag) != 0)
 			goto next;
 		if (strcmp(wf->name, name) != 0) {
 			inn_l_warn(&P->lc, inn_ymap_get(e, "name"), "%s: workflow \"%s\" is "
@@ -284,7 +285,8 @@ load_workflow_dir(struct prov_load *P, const inn_ynode *at, const char *rel, int
 		    (frel = inn_l_join(rel, ents[i]->d_name)) != NULL &&
 		    inn_l_confine(&P->lc, at, "workflows_dir", P->p->dir, P->dir, frel, 0,
 		                  &file, NULL) == 0 &&
-		    inn_l_workflow_load_in(&wf, file, P->ctx, P->p->dir, P->lc.diag) == 0)
+		    inn_l_workflow_load_in(&wf, file, NULL, 0, P->ctx, P->p->dir,
+		                           P->lc.diag) == 0)
 			add_workflow(P, wf, at);
 		free(file);
 		free(frel);

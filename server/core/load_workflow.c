@@ -432,25 +432,24 @@ int
 inn_workflow_load_string(inn_workflow **out, const char *name, const char *text,
                          size_t len, const inn_load_ctx *ctx, inn_diag *diag)
 {
-	const struct doc_arg a = { ctx, NULL };
-
-	*out = NULL;
-	return inn_l_load_yaml(name, text != NULL ? text : "", len, build_doc, out, &a, diag);
+	return inn_l_workflow_load_in(out, name, text != NULL ? text : "", len, ctx, NULL,
+	                              diag);
 }
 
 int
 inn_workflow_load_file(inn_workflow **out, const char *path, const inn_load_ctx *ctx,
                        inn_diag *diag)
 {
-	return inn_l_workflow_load_in(out, path, ctx, NULL, diag);
+	return inn_l_workflow_load_in(out, path, NULL, 0, ctx, NULL, diag);
 }
 
 int
-inn_l_workflow_load_in(inn_workflow **out, const char *path, const inn_load_ctx *ctx,
-                       const char *base_dir, inn_diag *diag)
+inn_l_workflow_load_in(inn_workflow **out, const char *name, const char *text,
+                       size_t len, const inn_load_ctx *ctx, const char *base_dir,
+                       inn_diag *diag)
 {
 	const struct doc_arg a = { ctx, base_dir };
 
 	*out = NULL;
-	return inn_l_load_yaml(path, NULL, 0, build_doc, out, &a, diag);
+	return inn_l_load_yaml(name, text, len, build_doc, out, &a, diag);
 }
