@@ -81,6 +81,10 @@ ctl_env_load(ctl_env *env, const ctl_opts *o, int want_catalog)
 		fprintf(stderr, "innominatus-ctl: %s\n", inn_error_last());
 		return CTL_EXIT_CONFIG;
 	}
+	/* the registry's warnings (e.g. an allow-list entry no plugin serves) */
+	for (i = 0; i < (int)env->registry->nnotes; i++)
+		if (strstr(env->registry->notes[i], "warning: ") != NULL)
+			fprintf(stderr, "%s\n", env->registry->notes[i]);
 	if (!want_catalog)
 		return CTL_EXIT_OK;
 	for (i = 0; i < o->nproviders; i++)
@@ -108,8 +112,9 @@ ctl_env_load(ctl_env *env, const ctl_opts *o, int want_catalog)
 	if (rc != 0 || env->diag.nerrors > 0) {
 		env->catalog_errors = env->diag.nerrors;
 		fprintf(stderr, "innominatus-ctl: the catalog has %zu error(s): the providers "
-		        "and golden paths they name are left out, the others are used\n",
-		        env->catalog_errors);
+		        "and golden paths they name are left out, the others are used (a "
+		        "provider with one bad workflow is left out whole, as the server "
+		        "leaves it out)\n", env->catalog_errors);
 	}
 	inn_diag_free(&env->diag);
 	inn_diag_init(&env->diag);

@@ -19,7 +19,7 @@ export INNOMINATUS_STATE_DIR="$dir/state" TF_CLI_CONFIG_FILE=/dev/null
 c() { "$ctl" --plugin-dir "$dir/plugins" "$@"; }
 . "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
 CHECK_SHOW="$dir/out"
-echo "1..13"
+echo "1..22"
 
 # C8: step-level fields of the original reach the plugin's config
 mkdir -p "$dir/wf/sub" "$dir/wf/tf" "$dir/wf/ansible"
@@ -66,7 +66,7 @@ if command -v ansible-playbook >/dev/null; then
 	c run --local "$dir/wf/an.yaml" >"$dir/out" 2>&1
 	rc=$?
 	grep -q 'legacy playbook ran' "$dir/out" &&
-		grep -q 'an.yaml:3:33: warning: step "play": path: .*read as config.playbook: "./ansible/site.yml"' "$dir/out"
+		grep -q 'an.yaml:3:33: warning: step "play": path: .*read as config.playbook: "ansible/site.yml"' "$dir/out"
 	check "C8: an ansible step's path and playbook run the playbook in that folder" $(( rc + $? ))
 else
 	n=$((n + 1)); echo "ok $n # SKIP ansible-playbook not installed"
@@ -148,4 +148,115 @@ check "L4: run --local uses the valid golden paths and reports the bad one" $(( 
 rc=$?
 [ $rc -eq 3 ] && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [g["name"] for g in d]==["hello"], d' "$dir/out"
 check "L4: list-goldenpaths lists the valid entries and exits 3 for the bad one" $?
+# paths a step writes out are checked at load by the rule the run applies
+# (inside the provider folder, no symlinked escape, present, right kind),
+# at the line of the field
+P="$dir/prov"
+mkdir -p "$P/workflows" "$P/tf/mod" "$P/play"
+printf 'name: prov\nversion: 1.0.0\ndescription: x\nowner: x@y\nworkflows_dir: workflows\n' > "$P/provider.yaml"
+touch "$P/play/site.yml"
+ln -s /etc "$P/tf/esc"
+ln -s /etc/hostname "$P/play/esc.yml"
+wfp() { printf 'name: %s\nsteps:\n  - name: s\n    type: %s\n%s\n' "$1" "$2" "$3" > "$P/workflows/$1.yaml"; }
+wfp t3 terraform '    workingDir: /etc'
+wfp t4 terraform '    workingDir: tf/esc'
+wfp t7 terraform '    config: {working_dir: /etc}'
+wfp t8 terraform '    workingDir: tf/nope'
+wfp tok terraform '    workingDir: tf/mod'
+wfp ttpl terraform '    workingDir: "tf/${parameters.m}"'
+printf 'parameters: [{name: m, type: string, default: mod}]\n' >> "$P/workflows/ttpl.yaml"
+wfp a6 ansible '    playbook: play/esc.yml'
+wfp a7 ansible '    playbook: "play/site.yml; touch x"'
+wfp a8 ansible '    path: /etc
+    playbook: hostname'
+wfp a14 ansible '    playbook: play/missing.yml'
+wfp aok ansible '    path: play
+    playbook: site.yml'
+c validate-provider "$P" >"$dir/out" 2>&1
+rc=$?
+[ $rc -eq 3 ] &&
+	grep -q 't3.yaml:5:5: error: step "s": terraform plugin refused the config: config.working_dir: "/etc" is outside the provider folder' "$dir/out" &&
+	grep -q 't4.yaml:5:5: error: .*config.working_dir: "tf/esc" leads out of .*/prov (to /etc) through a symbolic link' "$dir/out" &&
+	grep -q 't7.yaml:5:14: error: .*config.working_dir: "/etc" is outside the provider folder' "$dir/out" &&
+	grep -q 't8.yaml:5:5: error: .*config.working_dir: "tf/nope" in .*/prov: No such file or directory' "$dir/out" &&
+	grep -q 'a6.yaml:5:5: error: .*config.playbook: "play/esc.yml" leads out of the base folder .*/prov (to /etc/hostname)' "$dir/out" &&
+	grep -q 'a7.yaml:5:5: error: .*config.playbook: ".*/prov/play/site.yml; touch x": No such file or directory' "$dir/out" &&
+	grep -q 'a8.yaml:5:5: error: .*config.playbook: "/etc/hostname" is outside the provider folder' "$dir/out" &&
+	grep -q 'a14.yaml:5:5: error: .*config.playbook: ".*/prov/play/missing.yml": No such file or directory' "$dir/out" &&
+	! grep -q 'tok.yaml.*error\|aok.yaml.*error\|ttpl.yaml.*error' "$dir/out"
+check "paths: a written-out terraform working_dir or ansible playbook is refused at load, at its field" $?
+
+# the field's own line, also for a shell step's legacy workingDir
+printf 'name: w1\nsteps:\n  - name: s1\n    type: shell\n    workingDir: ../../etc\n    config:\n      script: pwd\n' > "$dir/wf/w1.yaml"
+c test-workflow "$dir/wf/w1.yaml" >"$dir/out" 2>&1
+rc=$?
+[ $rc -eq 3 ] && grep -q 'w1.yaml:5:5: error: step "s1": shell plugin refused the config: config.working_dir: "../../etc"' "$dir/out"
+check "a bad legacy value is reported at the legacy field, not at config:" $?
+
+# the same value spelt two ways is no contradiction
+printf 'name: same\nsteps:\n  - name: s\n    type: shell\n    workingDir: sub\n    config: {working_dir: ./sub/, script: "echo in=$(basename $(pwd))"}\n' > "$dir/wf/same.yaml"
+c run --local "$dir/wf/same.yaml" >"$dir/out" 2>&1
+rc=$?
+grep -q 's  *| in=sub$' "$dir/out" && ! grep -q contradicts "$dir/out"
+r1=$(( rc + $? ))
+wfp t10 terraform '    workingDir: tf/mod
+    path: ./tf/mod/
+    variables: {name: "1"}
+    config: {variables: {name: 1}}'
+wfp a13 ansible '    path: play
+    config: {playbook: play/site.yml}'
+c validate-provider "$P" >"$dir/out" 2>&1
+! grep -q 't10.yaml.*contradicts\|t10.yaml.*error\|a13.yaml.*error\|play/play' "$dir/out" &&
+	grep -q 'a13.yaml:5:5: warning: step "s": path: .*config.playbook "play/site.yml" already starts with it' "$dir/out"
+check "paths compare spelt one way and scalars as the original's %v; no play/play/site.yml" $(( r1 + $? ))
+rm -f "$P"/workflows/t3.yaml "$P"/workflows/t4.yaml "$P"/workflows/t7.yaml "$P"/workflows/t8.yaml \
+	"$P"/workflows/a6.yaml "$P"/workflows/a7.yaml "$P"/workflows/a8.yaml "$P"/workflows/a14.yaml
+
+# the allow-list: nothing, null or a number is an error; a name no plugin
+# serves is a warning with the near match
+for l in '[null]' '[1]' 'null' ''; do
+	printf 'workflowPolicies:\n  allowedStepTypes: %s\n' "$l" > "$dir/al.yaml"
+	c --config "$dir/al.yaml" test-workflow "$dir/wf/same.yaml" >"$dir/out" 2>&1
+	rc=$?
+	[ $rc -eq 3 ] && grep -q "al.yaml:2:2[0-2]: workflowPolicies.allowedStepTypes: " "$dir/out" ||
+		{ rc=x; break; }
+done
+grep -q 'is empty: write the step types to allow as a list' "$dir/out"
+check "allow-list: [null], [1], null and nothing are errors at file:line:col" $(( $? + (rc == 3 ? 0 : 1) ))
+printf 'workflowPolicies:\n  allowedStepTypes: [Shell, policy, frob]\n' > "$dir/al.yaml"
+c --config "$dir/al.yaml" test-workflow "$dir/wf/same.yaml" >"$dir/out" 2>&1
+rc=$?
+[ $rc -eq 3 ] &&
+	grep -q 'al.yaml:2:22: warning: workflowPolicies.allowedStepTypes: "Shell" names no plugin in .*: steps of that type cannot run (did you mean "shell"? step type names are case-sensitive)' "$dir/out" &&
+	grep -q 'al.yaml:2:37: warning: workflowPolicies.allowedStepTypes: "frob" names no plugin' "$dir/out" &&
+	! grep -q '"policy" names no plugin' "$dir/out"
+check "allow-list: an entry no plugin serves is a warning with the near match" $?
+
+# golden paths: one file reached two ways is one file; a folder is a folder
+mkdir -p "$dir/g/gpd/workflows" "$dir/g/workflows"
+printf 'name: same\nsteps: [{name: s, type: shell, config: {script: "echo same-ran"}}]\n' > "$dir/g/gpd/workflows/same.yaml"
+ln -s ../gpd/workflows/same.yaml "$dir/g/workflows/same.yaml"
+printf 'goldenpaths:\n  same: ./workflows/same.yaml\n  dir: ./workflows\n' > "$dir/g/gpd/goldenpaths.yaml"
+(cd "$dir/g" && c --goldenpaths gpd/goldenpaths.yaml run --local same) >"$dir/out" 2>&1
+rc=$?
+grep -q 's  *| same-ran' "$dir/out" && ! grep -q 'another file' "$dir/out" &&
+	grep -q 'goldenpaths.yaml:3:8: error: goldenpaths.dir.workflow: "./workflows" is a folder (in .*/g/gpd), not a workflow file' "$dir/out"
+check "golden paths: one file in both places is not 'another file'; a folder is said to be one" $(( rc + $? ))
+
+# outputs: [names] on a shell step, a bare-number timeout
+printf 'name: o\nsteps:\n  - name: s\n    type: shell\n    outputs: [foo]\n    timeout: 30\n    config: {script: "echo foo=1 >> $INNOMINATUS_OUTPUT"}\n' > "$dir/wf/o.yaml"
+c test-workflow "$dir/wf/o.yaml" >"$dir/out" 2>&1
+rc=$?
+grep -q 'o.yaml:5:5: warning: step "s": outputs: not checked or used (only documentation): the original innominatus read this list for its terraform steps only; a shell step publishes the name=value lines its script appends to $INNOMINATUS_OUTPUT' "$dir/out"
+check "outputs: [names] on a shell step is warned as documentation only" $(( rc + $? ))
+grep -q "o.yaml:6:5: warning: step \"s\": timeout: 30 is this step's deadline (stopped after 30 seconds); the original innominatus read a number here for argocd-app steps only" "$dir/out"
+check "a bare-number timeout is warned to be the step's deadline now" $?
+
+# one bad workflow leaves its whole provider out, and says so
+wfp bad terraform '    workingDir: tf/nope'
+c --providers "$P" list-providers >"$dir/out" 2>&1
+rc=$?
+[ $rc -eq 3 ] && grep -q 'bad.yaml:5:5: error' "$dir/out" && ! grep -q '^prov ' "$dir/out" &&
+	grep -q 'a provider with one bad workflow is left out whole, as the server leaves it out' "$dir/out"
+check "a provider with one bad workflow is left out whole, and the message says so" $?
 exit $fail

@@ -142,77 +142,72 @@ host_base_dir(const inn_host *host, const inn_step *step)
 }
 
 /*
- * Resolves config.playbook into p->playbook: absolute ones must lead into
- * the provider folder, playbook_base or the step's own folders; relative
- * under playbook_base, else under the host's base_dir (the provider's
- * folder) -- where realpath must still land inside that folder, so a
- * symlink cannot lead out either.  Or writes playbook_content to the
- * workspace.  Returns 0 or an error after logging it.
+ * Resolves config.playbook (a path) into out (PATH_MAX): absolute ones
+ * must lead into the provider folder, playbook_base or the step's own
+ * folders; relative ones under playbook_base, else under the host's
+ * base_dir (the provider's folder) -- where realpath must still land
+ * inside that folder, so a symlink cannot lead out either; it must be a
+ * readable file.  The one rule for both validate() (written-out paths,
+ * at load) and the run.  Returns 0, or INN_EINVAL with the reason in err.
  */
 static int
-prepare_playbook(const inn_host *host, inn_step *step,
-                 const struct ansible_config *c, struct ansible_paths *p,
-                 const char *ws)
+ans_playbook_path(const inn_host *host, inn_step *step,
+                  const struct ansible_config *c, char *out, char *err, size_t errlen)
 {
 	char joined[ANSIBLE_PATH_MAX], *base = NULL, *real = NULL;
 	const char *from = c->playbook_base ? c->playbook_base :
 	    host_base_dir(host, step);
 	const char *what = c->playbook_base ? "playbook_base" : "the base folder";
+	struct stat st;
 	size_t blen;
 	int rc = INN_EINVAL;
 
-	if (c->playbook_content != NULL) {
-		snprintf(p->playbook, sizeof(p->playbook), "%s/playbook.yml", ws);
-		return write_file(host, step, p->playbook, c->playbook_content,
-		                  strlen(c->playbook_content), 0600);
-	}
 	if (c->playbook[0] == '/') {
 		/* IJ-9: an absolute path (perhaps rendered from a user's
 		 * parameter) must still lead into the provider folder,
 		 * playbook_base, or the step's workspace/state folder --
 		 * symbolic links resolved -- never to /etc/shadow */
-		char real_abs[PATH_MAX], why[512];
-
 		if (pu_confine(host, step, "playbook", c->playbook, NULL, c->playbook_base,
-		    real_abs, why, sizeof(why)) != 0) {
-			host->log(step, INN_LOG_ERROR, "%s", why);
+		    out, err, errlen) != 0)
 			goto out;
-		}
-		snprintf(p->playbook, sizeof(p->playbook), "%s", real_abs);
 	} else {
 		if (from == NULL) {
-			host->log(step, INN_LOG_ERROR, "config.playbook: \"%s\" is relative "
-			          "and the host names no base folder: give an absolute path "
-			          "or config.playbook_base", c->playbook);
+			pu_refuse(err, errlen, "config.playbook: \"%s\" is relative and the "
+			          "host names no base folder: give an absolute path or "
+			          "config.playbook_base", c->playbook);
 			goto out;
 		}
 		if ((size_t)snprintf(joined, sizeof(joined), "%s/%s", from,
 		    c->playbook) >= sizeof(joined)) {
-			host->log(step, INN_LOG_ERROR, "config.playbook: path too long");
+			pu_refuse(err, errlen, "config.playbook: path too long");
 			goto out;
 		}
 		if ((base = realpath(from, NULL)) == NULL) {
-			host->log(step, INN_LOG_ERROR, "config.playbook: %s \"%s\": %s",
-			          what, from, strerror(errno));
+			pu_refuse(err, errlen, "config.playbook: %s \"%s\": %s", what, from,
+			          strerror(errno));
 			goto out;
 		}
 		if ((real = realpath(joined, NULL)) == NULL) {
-			host->log(step, INN_LOG_ERROR, "config.playbook: \"%s\": %s", joined,
+			pu_refuse(err, errlen, "config.playbook: \"%s\": %s", joined,
 			          strerror(errno));
 			goto out;
 		}
 		blen = strlen(base);
 		if (strncmp(real, base, blen) != 0 ||
 		    (real[blen] != '/' && !(blen == 1 && base[0] == '/'))) {
-			host->log(step, INN_LOG_ERROR, "config.playbook: \"%s\" leads out "
-			          "of %s %s (to %s)", c->playbook, what, base, real);
+			pu_refuse(err, errlen, "config.playbook: \"%s\" leads out of %s %s "
+			          "(to %s)", c->playbook, what, base, real);
 			goto out;
 		}
-		snprintf(p->playbook, sizeof(p->playbook), "%s", real);
+		snprintf(out, PATH_MAX, "%s", real);
 	}
-	if (access(p->playbook, R_OK) != 0) {
-		host->log(step, INN_LOG_ERROR, "config.playbook: cannot read \"%s\": %s",
-		          p->playbook, strerror(errno));
+	if (stat(out, &st) != 0 || access(out, R_OK) != 0) {
+		pu_refuse(err, errlen, "config.playbook: cannot read \"%s\": %s", out,
+		          strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		pu_refuse(err, errlen, "config.playbook: \"%s\" is not a file", out);
 		goto out;
 	}
 	rc = 0;
@@ -220,6 +215,29 @@ out:
 	free(base);
 	free(real);
 	return rc;
+}
+
+/* Resolves config.playbook into p->playbook (ans_playbook_path), or writes
+ * playbook_content to the workspace.  Returns 0 or an error after logging
+ * it. */
+static int
+prepare_playbook(const inn_host *host, inn_step *step,
+                 const struct ansible_config *c, struct ansible_paths *p,
+                 const char *ws)
+{
+	char real[PATH_MAX], why[ANSIBLE_PATH_MAX + 512];
+
+	if (c->playbook_content != NULL) {
+		snprintf(p->playbook, sizeof(p->playbook), "%s/playbook.yml", ws);
+		return write_file(host, step, p->playbook, c->playbook_content,
+		                  strlen(c->playbook_content), 0600);
+	}
+	if (ans_playbook_path(host, step, c, real, why, sizeof(why)) != 0) {
+		host->log(step, INN_LOG_ERROR, "%s", why);
+		return INN_EINVAL;
+	}
+	snprintf(p->playbook, sizeof(p->playbook), "%s", real);
+	return 0;
 }
 
 /*
@@ -456,8 +474,24 @@ ansible_init(const inn_host *host, void **state)
 	                             "ansible steps fail until it is installed)");
 }
 
-PU_DEFINE_VALIDATE(ansible_validate, struct ansible_config,
-                   ans_config_read, ans_config_free);
+/* validate()'s check: a written-out playbook path resolved by the rule
+ * the run applies, so a playbook that is missing or leads out of the
+ * provider folder refuses the workflow at load; a rendered one is
+ * checked when the step runs. */
+static int
+ans_check_paths(const inn_host *host, inn_step *step, const struct ansible_config *c,
+                char *err, size_t errlen)
+{
+	char real[PATH_MAX];
+
+	if (c->playbook == NULL || pu_is_template(c->playbook) ||
+	    (c->playbook_base != NULL && pu_is_template(c->playbook_base)))
+		return INN_OK;
+	return ans_playbook_path(host, step, c, real, err, errlen);
+}
+
+PU_DEFINE_VALIDATE_CHECK(ansible_validate, struct ansible_config, ans_config_read,
+                         ans_config_free, ans_check_paths);
 
 /*
  * Runs the step: reads the (rendered) config, prepares the workspace files

@@ -122,10 +122,13 @@ void pu_config_free(const pu_field *fields, void *cfg);
 /*
  * Defines fn, a plugin's validate entry point: reads the config as at load
  * time (rendered = 0) into a type with read -- which frees it on failure
- * and leaves the reason in err -- then frees it with release.  Written
- * with a ';' after it, like a declaration (the extern makes that legal).
+ * and leaves the reason in err -- then, for PU_DEFINE_VALIDATE_CHECK,
+ * runs check(host, step, &c, err, errlen) (e.g. resolving a written-out
+ * path by the run's own rule; the validated step has no state folder, so
+ * nothing is created), then frees it with release.  Written with a ';'
+ * after it, like a declaration (the extern makes that legal).
  */
-#define PU_DEFINE_VALIDATE(fn, type, read, release)                        \
+#define PU_DEFINE_VALIDATE_CHECK(fn, type, read, release, check)          \
 	static int                                                         \
 	fn(void *state, const inn_host *host, const inn_step *step, char *err, \
 	   size_t errlen)                                                  \
@@ -136,10 +139,23 @@ void pu_config_free(const pu_field *fields, void *cfg);
 		(void)state;                                               \
 		if ((rc = read(host, step, 0, &c, err, errlen)) != 0)      \
 			return rc;                                         \
+		rc = check(host, (inn_step *)(uintptr_t)step, &c, err, errlen); \
 		release(&c);                                               \
-		return INN_OK;                                             \
+		return rc;                                                 \
 	}                                                                  \
 	extern int pu_validate_defined_##fn
+
+/* A check for PU_DEFINE_VALIDATE_CHECK that checks nothing more. */
+static inline int
+pu_no_check(const inn_host *host, inn_step *step, const void *c, char *err,
+            size_t errlen)
+{
+	(void)host; (void)step; (void)c; (void)err; (void)errlen;
+	return INN_OK;
+}
+
+#define PU_DEFINE_VALIDATE(fn, type, read, release) \
+	PU_DEFINE_VALIDATE_CHECK(fn, type, read, release, pu_no_check)
 
 /* How every bundled plugin's config schema starts: a closed JSON object
  * (draft 2020-12); "oneOf" and "properties" follow. */

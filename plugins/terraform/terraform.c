@@ -23,6 +23,7 @@
 #include "config.h"
 #endif
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,8 +70,24 @@ tf_init(const inn_host *host, void **state)
 	                             "validate; terraform steps fail until then)");
 }
 
-PU_DEFINE_VALIDATE(tf_validate, struct tf_config,
-                   tf_config_read, tf_config_free);
+/* validate()'s check: a written-out working_dir (and module_base)
+ * resolved by the rule the run applies, so a folder that is missing or
+ * leads out of the provider folder refuses the workflow at load; a
+ * rendered one is checked when the step runs. */
+static int
+tf_check_paths(const inn_host *host, inn_step *step, const struct tf_config *c,
+               char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+
+	if (c->working_dir == NULL || pu_is_template(c->working_dir) ||
+	    (c->module_base != NULL && pu_is_template(c->module_base)))
+		return INN_OK;
+	return tf_module_dir(host, step, c, dir, err, errlen);
+}
+
+PU_DEFINE_VALIDATE_CHECK(tf_validate, struct tf_config, tf_config_read,
+                         tf_config_free, tf_check_paths);
 
 /*
  * Runs the step: reads the rendered config, prepares the working copy,

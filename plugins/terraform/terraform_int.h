@@ -97,6 +97,11 @@ int tf_reserved_name(const char *name);
 uint64_t tf_fnv1a_str(uint64_t h, const char *s);
 /* Joins a and b with '/' into buf; returns 0 or -1 if it does not fit. */
 int tf_path_join(char *buf, size_t len, const char *a, const char *b);
+/* The module folder config.working_dir names, resolved into out
+ * (PATH_MAX): the one rule validate() and the run apply (see the
+ * definition).  Returns 0, or INN_EINVAL with the reason in err. */
+int tf_module_dir(const inn_host *host, inn_step *step, const struct tf_config *c,
+                  char *out, char *err, size_t errlen);
 /* Reads a small file into buf (NUL-terminated, truncated); "" if absent. */
 void tf_read_small(const char *dir, const char *name, char *buf, size_t len);
 /* Writes text to dir/name (0600) through a temporary file and rename;

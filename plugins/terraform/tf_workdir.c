@@ -426,12 +426,13 @@ write_inline_module(struct copier *cp, json_object *module)
  * out: an absolute one only inside the provider folder, module_base or
  * the step's workspace/state folders; a relative one inside config.module_base,
  * else inside host->base_dir() (the provider folder), and it must stay
- * inside that base after symbolic links are resolved.  Returns 0 or
- * INN_EINVAL after logging.
+ * inside that base after symbolic links are resolved; it must be a
+ * folder.  The one rule for both validate() (written-out paths, at load)
+ * and the run.  Returns 0, or INN_EINVAL with the reason in err.
  */
-static int
-resolve_module_dir(const inn_host *host, inn_step *step,
-                   const struct tf_config *c, char *out)
+int
+tf_module_dir(const inn_host *host, inn_step *step, const struct tf_config *c,
+              char *out, char *err, size_t errlen)
 {
 	const char *base = c->module_base;
 	char joined[TF_PATH_MAX], realbase[PATH_MAX], basebuf[TF_PATH_MAX];
@@ -441,13 +442,9 @@ resolve_module_dir(const inn_host *host, inn_step *step,
 		/* IJ-9: an absolute path (perhaps rendered from a user's
 		 * parameter) must lead into the provider folder, module_base or
 		 * the step's workspace/state folders, symbolic links resolved */
-		char why[512];
-
 		if (pu_confine(host, step, "working_dir", c->working_dir, NULL,
-		    c->module_base, out, why, sizeof(why)) != 0) {
-			host->log(step, INN_LOG_ERROR, "%s", why);
+		    c->module_base, out, err, errlen) != 0)
 			return INN_EINVAL;
-		}
 	} else {
 		const char *hbase = NULL;
 
@@ -459,42 +456,31 @@ resolve_module_dir(const inn_host *host, inn_step *step,
 			base = hbase;
 		else if (base[0] != '/' && hbase != NULL) {
 			/* a relative module_base is inside the provider folder */
-			if (tf_path_join(basebuf, sizeof(basebuf), hbase, base) != 0) {
-				host->log(step, INN_LOG_ERROR, "config.module_base: path "
-				          "too long");
-				return INN_EINVAL;
-			}
+			if (tf_path_join(basebuf, sizeof(basebuf), hbase, base) != 0)
+				return pu_refuse(err, errlen, "config.module_base: path "
+				                 "too long");
 			base = basebuf;
 		}
-		if (base == NULL) {
-			host->log(step, INN_LOG_ERROR, "config.working_dir: \"%s\" is "
-			          "relative, but neither config.module_base nor the host "
-			          "names the folder it is relative to", c->working_dir);
-			return INN_EINVAL;
-		}
-		if (realpath(base, realbase) == NULL) {
-			host->log(step, INN_LOG_ERROR, "config.module_base: \"%s\": %s",
-			          base, strerror(errno));
-			return INN_EINVAL;
-		}
+		if (base == NULL)
+			return pu_refuse(err, errlen, "config.working_dir: \"%s\" is "
+			                 "relative, but neither config.module_base nor the "
+			                 "host names the folder it is relative to",
+			                 c->working_dir);
+		if (realpath(base, realbase) == NULL)
+			return pu_refuse(err, errlen, "config.module_base: \"%s\": %s",
+			                 base, strerror(errno));
 		if (tf_path_join(joined, sizeof(joined), realbase, c->working_dir) != 0 ||
-		    realpath(joined, out) == NULL) {
-			host->log(step, INN_LOG_ERROR, "config.working_dir: \"%s\" in %s: "
-			          "%s", c->working_dir, realbase, strerror(errno));
-			return INN_EINVAL;
-		}
-		if (!inside(realbase, out)) {
-			host->log(step, INN_LOG_ERROR, "config.working_dir: \"%s\" leads "
-			          "out of %s (to %s) through a symbolic link; refused",
-			          c->working_dir, realbase, out);
-			return INN_EINVAL;
-		}
+		    realpath(joined, out) == NULL)
+			return pu_refuse(err, errlen, "config.working_dir: \"%s\" in %s: "
+			                 "%s", c->working_dir, realbase, strerror(errno));
+		if (!inside(realbase, out))
+			return pu_refuse(err, errlen, "config.working_dir: \"%s\" leads "
+			                 "out of %s (to %s) through a symbolic link; refused",
+			                 c->working_dir, realbase, out);
 	}
-	if (stat(out, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		host->log(step, INN_LOG_ERROR, "config.working_dir: %s is not a "
-		          "folder", out);
-		return INN_EINVAL;
-	}
+	if (stat(out, &st) != 0 || !S_ISDIR(st.st_mode))
+		return pu_refuse(err, errlen, "config.working_dir: %s is not a folder",
+		                 out);
 	return 0;
 }
 
@@ -579,9 +565,15 @@ tf_prepare_working_copy(struct tf_ctx *x, const char *state_dir, int *lock_fd)
 
 	*lock_fd = -1;
 	moddir[0] = '\0';
-	if (c->working_dir != NULL &&
-	    (rc = resolve_module_dir(x->host, x->step, c, moddir)) != 0)
-		return rc;
+	if (c->working_dir != NULL) {
+		char why[TF_PATH_MAX + 512];
+
+		if ((rc = tf_module_dir(x->host, x->step, c, moddir, why,
+		    sizeof(why))) != 0) {
+			x->host->log(x->step, INN_LOG_ERROR, "%s", why);
+			return rc;
+		}
+	}
 	if ((size_t)snprintf(x->wc, sizeof(x->wc), "%s/%016" PRIx64 "-%s",
 	    state_dir, module_identity(x->step, c, c->working_dir ? moddir : NULL),
 	    c->workspace) >= sizeof(x->wc)) {

@@ -253,22 +253,23 @@ original_base(const char *gdir)
 	return NULL;
 }
 
-/* Non-zero when base/ref is a regular file. */
+/* What base/ref is: 1 a regular file, 2 something else (a folder), 0
+ * nothing; *st receives its status. */
 static int
-file_in(const char *base, const char *ref)
+file_in(const char *base, const char *ref, struct stat *st)
 {
 	char *f = inn_l_join(base, ref);
-	struct stat st;
-	int ok = f != NULL && stat(f, &st) == 0 && S_ISREG(st.st_mode);
+	int k = f == NULL || stat(f, st) != 0 ? 0 : S_ISREG(st->st_mode) ? 1 : 2;
 
 	free(f);
-	return ok;
+	return k;
 }
 
 /* The folder a golden path's relative workflow file is read from: gdir
  * (the folder of goldenpaths.yaml), or -- when the file is not there but
  * is where the original looked (original_base) -- that folder, with a
- * warning naming both.  When it is in neither, the error names both.
+ * warning naming both when they are two files (not one file reached two
+ * ways).  When it is in neither, or is a folder, the error says so.
  * Returns the folder (gdir itself, or a malloc'd one in *own), or NULL
  * when reported. */
 static const char *
@@ -276,23 +277,32 @@ gp_file_base(const inn_lctx *lc, const inn_ynode *at, const char *p, const char 
              const char *ref, char **own)
 {
 	char *orig = ref[0] == '/' ? NULL : original_base(gdir);
-	int here = file_in(gdir, ref), there = orig != NULL && file_in(orig, ref);
+	struct stat sh, st;
+	int kh = file_in(gdir, ref, &sh), kt = orig != NULL ? file_in(orig, ref, &st) : 0;
+	int here = kh == 1, there = kt == 1;
 
 	*own = NULL;
 	if (orig == NULL || (here && !there))
 		return gdir;
 	if (here) {
-		inn_l_warn(lc, at, "%s: \"%s\" is read from the folder of the golden paths "
-		           "file (%s); the original innominatus read the one in its working "
-		           "directory (%s) when started there, which is another file", p, ref, gdir,
-		           orig);
+		if (sh.st_dev != st.st_dev || sh.st_ino != st.st_ino)
+			inn_l_warn(lc, at, "%s: \"%s\" is read from the folder of the golden "
+			           "paths file (%s); the original innominatus read the one in "
+			           "its working directory (%s) when started there, which is "
+			           "another file", p, ref, gdir, orig);
 		free(orig);
 		return gdir;
 	}
 	if (!there) {
-		inn_l_err(lc, at, "%s: \"%s\" is in neither the folder of the golden paths "
-		          "file (%s, where innominatus reads it) nor the working directory (%s, "
-		          "where the original innominatus read it)", p, ref, gdir, orig);
+		if (kh == 2 || kt == 2)
+			inn_l_err(lc, at, "%s: \"%s\" is a folder (in %s), not a workflow "
+			          "file: name the YAML file of the workflow", p, ref,
+			          kh == 2 ? gdir : orig);
+		else
+			inn_l_err(lc, at, "%s: \"%s\" is in neither the folder of the golden "
+			          "paths file (%s, where innominatus reads it) nor the working "
+			          "directory (%s, where the original innominatus read it)", p,
+			          ref, gdir, orig);
 		free(orig);
 		return NULL;
 	}
@@ -333,7 +343,7 @@ gp_workflow(inn_catalog *c, inn_goldenpath *g, const inn_lctx *lc, const inn_yno
 		free(own);
 		if (rc != 0)
 			return;
-		if (inn_l_workflow_load(&wf, file, ctx, &declared, lc->diag) == 0) {
+		if (inn_l_workflow_load_in(&wf, file, NULL, 0, ctx, &declared, lc->diag) == 0) {
 			g->workflow = wf;
 			g->owns_workflow = 1;
 		}
@@ -466,14 +476,15 @@ gp_own_workflow(inn_goldenpath *g, const inn_lctx *lc, const inn_ynode *at,
                 const inn_load_ctx *ctx)
 {
 	const inn_workflow *shared = g->workflow;
-	inn_l_wf_extra declared = { g->params, g->nparams, shared->provider != NULL };
+	inn_l_wf_extra declared = { g->params, g->nparams, shared->provider != NULL,
+	                            shared->base_dir };
 	inn_workflow *wf = NULL;
 	int bad = 0;
 
 	if (g->owns_workflow || g->nparams == 0)
 		return;
 	g->workflow = NULL;
-	if (inn_l_workflow_load(&wf, shared->file, ctx, &declared, lc->diag) != 0)
+	if (inn_l_workflow_load_in(&wf, shared->file, NULL, 0, ctx, &declared, lc->diag) != 0)
 		return;
 	free(wf->name);
 	free(wf->base_dir);

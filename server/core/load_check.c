@@ -13,6 +13,7 @@
  */
 #include "model.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -481,6 +482,34 @@ alias_note(const inn_load_ctx *ctx, const inn_step_def *s, char *buf, size_t len
 	return buf;
 }
 
+/* Where a plugin's refusal err of step i is reported: at the field it
+ * names first ("config.working_dir: ...") -- the original's step field
+ * that became that key, else the key in config: -- else at config:, else
+ * at the step's type. */
+static const inn_ynode *
+refused_at(const struct wf_load *L, size_t i, const char *err)
+{
+	const struct step_pos *ps = &L->pos[i];
+	const inn_ynode *k;
+	char key[64];
+	size_t n = 0, j;
+
+	if (strncmp(err, "config.", 7) == 0)
+		while (n + 1 < sizeof(key) && (isalnum((unsigned char)err[7 + n]) ||
+		       err[7 + n] == '_')) {
+			key[n] = err[7 + n];
+			n++;
+		}
+	key[n] = '\0';
+	for (j = 0; n > 0 && j < ps->nlegacy; j++)
+		if (ps->legacy_to[j] != NULL && strcmp(ps->legacy_to[j], key) == 0)
+			return ps->legacy_at[j];
+	if (n > 0 && ps->config != NULL && ps->config->kind == INN_Y_MAP &&
+	    (k = inn_ymap_key(ps->config, key)) != NULL)
+		return k;
+	return ps->config ? ps->config : ps->type ? ps->type : ps->node;
+}
+
 void
 inn_lw_check_step_types(struct wf_load *L)
 {
@@ -533,6 +562,9 @@ inn_lw_check_step_types(struct wf_load *L)
 			opts.name = s->name;
 			opts.config = s->config;
 			opts.workspace = "/";
+			/* relative paths refer to it at run time, so the plugin
+			 * checks the written-out ones against it now */
+			opts.base_dir = L->wf->base_dir;
 			if (inn_step_new(&st, &opts) != 0) {
 				inn_l_err(&L->lc, at, "step \"%s\": cannot prepare validation: %s",
 				          s->name, inn_error_last());
@@ -542,7 +574,7 @@ inn_lw_check_step_types(struct wf_load *L)
 			if (pl->desc.validate(pl->state, inn_host_table(), st, err,
 			                      sizeof(err)) != 0) {
 				err[sizeof(err) - 1] = '\0';
-				inn_l_err(&L->lc, L->pos[i].config ? L->pos[i].config : at,
+				inn_l_err(&L->lc, refused_at(L, i, err),
 				          "step \"%s\": %s plugin refused the config: %s", s->name,
 				          s->plugin_type, err[0] ? err : "(no reason given)");
 			}

@@ -105,10 +105,11 @@ typedef struct inn_l_wf_extra {
 	const inn_param *params;
 	size_t nparams;
 	int provider;
+	/* the folder the steps' relative paths refer to (a provider's folder;
+	 * NULL: the file's): plugins check the written-out ones against it at
+	 * load */
+	const char *base_dir;
 } inn_l_wf_extra;
-/* inn_workflow_load_file with x (NULL: nothing added). */
-int inn_l_workflow_load(inn_workflow **out, const char *path, const inn_load_ctx *ctx,
-                        const inn_l_wf_extra *x, inn_diag *diag);
 /* wf->param_byname: the parameters sorted by name; -1 on ENOMEM. */
 int inn_l_params_index(inn_workflow *wf);
 
@@ -125,6 +126,11 @@ typedef int (*inn_l_build_fn)(void *out, const char *name, const inn_ydoc *doc,
                               const void *arg, inn_diag *diag);
 int inn_l_load_yaml(const char *name, const char *text, size_t len, inn_l_build_fn build,
                     void *out, const void *arg, inn_diag *diag);
+/* load_workflow.c: inn_workflow_load_string (text) or _file (text NULL:
+ * the file name) with the extras x (NULL: none). */
+int inn_l_workflow_load_in(inn_workflow **out, const char *name, const char *text,
+                           size_t len, const inn_load_ctx *ctx, const inn_l_wf_extra *x,
+                           inn_diag *diag);
 /* load_file.c: resolves rel (as written at node at) against base_dir
  * and checks that the real path stays inside root (a realpath).  Sets
  * *out to "base_dir/rel" (for messages and loading) and *real (optional)

@@ -147,6 +147,84 @@ shown(json_object *v, char *buf, size_t len)
 	return buf;
 }
 
+/* Path p spelt one way into out (len bytes): no "." segments, no
+ * repeated or trailing '/' ("./sub/" -> "sub"). */
+static void
+norm_path(const char *p, char *out, size_t len)
+{
+	size_t o = 0;
+
+	if (len == 0)
+		return;
+	if (*p == '/' && o + 1 < len)
+		out[o++] = '/';
+	while (*p != '\0') {
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		n = strcspn(p, "/");
+		if (n == 0)
+			break;
+		if (!(n == 1 && p[0] == '.')) {
+			if (o > 0 && out[o - 1] != '/' && o + 1 < len)
+				out[o++] = '/';
+			if (o + n >= len)
+				n = len - o - 1;
+			memcpy(out + o, p, n);
+			o += n;
+		}
+		p += n;
+	}
+	if (o == 0 && len > 1)
+		out[o++] = '.';
+	out[o] = '\0';
+}
+
+/* A scalar as the original formatted it (Go's %v) into buf, or NULL for
+ * an object or array. */
+static const char *
+as_v(json_object *v, char *buf, size_t len)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_string:
+		return json_object_get_string(v);
+	case json_type_null:
+		return "<nil>";
+	case json_type_boolean:
+	case json_type_int:
+	case json_type_double:
+		snprintf(buf, len, "%s", json_object_to_json_string_ext(v,
+		         JSON_C_TO_STRING_PLAIN));
+		return buf;
+	default:
+		return NULL;
+	}
+}
+
+/* Non-zero when a and b say the same for config.to: equal, or scalars the
+ * original formatted alike (%v: "1" and 1), or the same path spelt two
+ * ways ("sub", "./sub", "sub/") for a path key. */
+static int
+same_value(const char *to, json_object *a, json_object *b)
+{
+	char b1[4096], b2[4096], n1[4096], n2[4096];
+	const char *s1, *s2;
+
+	if (json_object_equal(a, b))
+		return 1;
+	if ((s1 = as_v(a, b1, sizeof(b1))) == NULL || (s2 = as_v(b, b2, sizeof(b2))) == NULL)
+		return 0;
+	if (strcmp(s1, s2) == 0)
+		return 1;
+	if ((strcmp(to, "working_dir") != 0 && strcmp(to, "playbook") != 0) ||
+	    strlen(s1) >= sizeof(n1) || strlen(s2) >= sizeof(n2))
+		return 0;   /* not a path, or too long to compare spelt one way */
+	norm_path(s1, n1, sizeof(n1));
+	norm_path(s2, n2, sizeof(n2));
+	return strcmp(n1, n2) == 0;
+}
+
 /* Puts v (owned) into config.to, merging a mapping into a mapping there
  * key by key.  A value already there (written as had_from, a legacy field,
  * or NULL: as config.to) that differs is reported at at (the field written
@@ -173,7 +251,9 @@ put_config(struct wf_load *L, const inn_step_def *s, const inn_ynode *at,
 			json_object *had;
 
 			if (json_object_object_get_ex(cur, k, &had) &&
-			    !json_object_equal(had, val)) {
+			    same_value("", had, val))
+				continue;   /* config's spelling stays */
+			if (json_object_object_get_ex(cur, k, &had)) {
 				inn_l_err(&L->lc, at, "step \"%s\": %s.%s (%s) contradicts "
 				          "%s.%s (%s): write it once, under config.%s",
 				          s->name, field, k, shown(val, b1, sizeof(b1)), from, k,
@@ -186,7 +266,7 @@ put_config(struct wf_load *L, const inn_step_def *s, const inn_ynode *at,
 		json_object_put(v);
 		return 0;
 	}
-	if (!json_object_equal(cur, v)) {
+	if (!same_value(to, cur, v)) {
 		inn_l_err(&L->lc, at, "step \"%s\": %s (%s) contradicts %s (%s): "
 		          "write it once, under config.%s", s->name, field,
 		          shown(v, b1, sizeof(b1)), from, shown(cur, b2, sizeof(b2)), to);
@@ -197,12 +277,15 @@ put_config(struct wf_load *L, const inn_step_def *s, const inn_ynode *at,
 	return 0;
 }
 
+/* Records field (key node k, value v) as read into config.to. */
 static void
-remember(struct step_pos *ps, const inn_ynode *v, const char *field)
+remember(struct step_pos *ps, const inn_ynode *k, const inn_ynode *v, const char *to)
 {
 	if (ps->nlegacy < LW_LEGACY_MAX) {
 		ps->legacy[ps->nlegacy] = v;
-		ps->legacy_key[ps->nlegacy++] = field;
+		ps->legacy_at[ps->nlegacy] = k;
+		ps->legacy_to[ps->nlegacy] = to;
+		ps->legacy_key[ps->nlegacy++] = k->value;
 	}
 }
 
@@ -238,7 +321,8 @@ join_playbook(struct wf_load *L, const inn_step_def *s, const inn_ynode *at,
 {
 	json_object *pb;
 	const char *p;
-	char *joined;
+	char *joined, nd[4096], np[4096];
+	size_t dl;
 
 	if (!json_object_object_get_ex(s->config, "playbook", &pb) ||
 	    !json_object_is_type(pb, json_type_string)) {
@@ -254,9 +338,18 @@ join_playbook(struct wf_load *L, const inn_step_def *s, const inn_ynode *at,
 		           "runs in the step's workspace)", s->name, field, p);
 		return;
 	}
-	while (p[0] == '.' && p[1] == '/')
-		p += 2;
-	if ((joined = inn_l_join(dir->value, p)) == NULL) {
+	norm_path(dir->value, nd, sizeof(nd));
+	norm_path(p, np, sizeof(np));
+	dl = strlen(nd);
+	if (strncmp(np, nd, dl) == 0 && np[dl] == '/') {
+		/* written the new way already: joining would name dir/dir/... */
+		inn_l_warn(&L->lc, at, "step \"%s\": %s: deprecated spelling of the "
+		           "original innominatus (the folder ansible-playbook ran in); "
+		           "config.playbook \"%s\" already starts with it, so it is read "
+		           "as it is (remove %s)", s->name, field, p, field);
+		return;
+	}
+	if ((joined = inn_l_join(nd, np)) == NULL) {
 		inn_l_err(&L->lc, at, "out of memory");
 		return;
 	}
@@ -330,6 +423,39 @@ ignored(struct wf_load *L, const inn_step_def *s, const inn_ynode *k,
 		           "config:", s->name, f->field, f->read_by, type);
 }
 
+/* outputs: [names] (the original's terraform outputs to publish) on a
+ * step of one of our other plugins: said to be documentation only. */
+static void
+outputs_list(struct wf_load *L, const inn_step_def *s, const inn_ynode *k)
+{
+	inn_l_warn(&L->lc, k, "step \"%s\": outputs: not checked or used (only "
+	           "documentation): the original innominatus read this list for its "
+	           "terraform steps only; a %s step publishes %s, whatever names they "
+	           "have", s->name, s->plugin_type, strcmp(s->plugin_type, "shell") == 0 ?
+	           "the name=value lines its script appends to $INNOMINATUS_OUTPUT" :
+	           "the outputs its plugin reports");
+}
+
+/* timeout: as a bare number (the original's form, an int of seconds): a
+ * warning that it is this step's deadline now. */
+static void
+seconds_timeout(struct wf_load *L, const inn_step_def *s, const inn_ynode *k,
+                const inn_ynode *v)
+{
+	size_t i;
+
+	if (v->kind != INN_Y_SCALAR || !v->plain || v->len == 0)
+		return;
+	for (i = 0; i < v->len; i++)
+		if (v->value[i] < '0' || v->value[i] > '9')
+			return;
+	inn_l_warn(&L->lc, k, "step \"%s\": timeout: %s is this step's deadline "
+	           "(stopped after %s seconds); the original innominatus read a number "
+	           "here for argocd-app steps only (seconds to wait for the sync) and ran "
+	           "other steps without a deadline: write \"%ss\" to keep the deadline, "
+	           "or remove it", s->name, v->value, v->value, v->value);
+}
+
 void
 inn_lw_legacy_fields(struct wf_load *L, const inn_ynode *n, inn_step_def *s,
                      struct step_pos *ps)
@@ -346,6 +472,10 @@ inn_lw_legacy_fields(struct wf_load *L, const inn_ynode *n, inn_step_def *s,
 		const struct lg_map *m = NULL;
 		json_object *jv;
 
+		if (strcmp(k->value, "timeout") == 0) {
+			seconds_timeout(L, s, k, v);
+			continue;
+		}
 		if (f == NULL && strcmp(k->value, "outputs") != 0)
 			continue;
 		if (inn_l_is_null(v))
@@ -357,6 +487,8 @@ inn_lw_legacy_fields(struct wf_load *L, const inn_ynode *n, inn_step_def *s,
 		if (m == NULL) {
 			if (f != NULL)
 				ignored(L, s, k, f);
+			else if (v->kind == INN_Y_SEQ && has_maps(s->plugin_type))
+				outputs_list(L, s, k);
 			continue;           /* outputs: our documentation */
 		}
 		if (m->how == LG_LIST && v->kind != INN_Y_SEQ)
@@ -365,7 +497,7 @@ inn_lw_legacy_fields(struct wf_load *L, const inn_ynode *n, inn_step_def *s,
 			playbook_folder(L, s, k, v, k->value, &dir, &dir_field);
 			if (dir == v)
 				dir_at = k;
-			remember(ps, v, k->value);
+			remember(ps, k, v, m->to);
 			continue;
 		}
 		if ((jv = inn_ynode_to_json(v)) == NULL) {
@@ -385,7 +517,7 @@ inn_lw_legacy_fields(struct wf_load *L, const inn_ynode *n, inn_step_def *s,
 		inn_l_warn(&L->lc, k, "step \"%s\": %s: deprecated spelling of the original "
 		           "innominatus; read as config.%s (write it there)", s->name,
 		           k->value, m->to);
-		remember(ps, v, k->value);
+		remember(ps, k, v, m->to);
 		if (m->how == LG_LIST)
 			ps->outputs = NULL;  /* checked as config now, not documentation */
 	}

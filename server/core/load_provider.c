@@ -77,6 +77,7 @@ struct prov_load {
 	size_t nlisted;
 	inn_l_names listed_set;     /* listed, workflows and caps by name */
 	inn_l_names wf_set, cap_set;
+	inn_l_wf_extra wf_extra;    /* how its workflows load: as a provider's, from p->dir */
 };
 
 /* The provider's name, version, description, owner and category from map
@@ -149,7 +150,6 @@ add_workflow(struct prov_load *P, inn_workflow *wf, const inn_ynode *at)
 
 /* How a provider's workflow files load: their templates may read the
  * standard inputs of a resource operation undeclared (model.h). */
-static const inn_l_wf_extra provider_wf = { NULL, 0, 1 };
 
 /* The original form's workflows[] list. */
 static void
@@ -208,7 +208,8 @@ load_workflow_list(struct prov_load *P, const inn_ynode *list)
 		                  inn_l_path(p, sizeof(p), path, "file"), P->p->dir, P->dir,
 		                  file, 0, &joined, NULL) != 0)
 			goto next;
-		if (inn_l_workflow_load(&wf, joined, P->ctx, &provider_wf, P->lc.diag) != 0)
+		if (inn_l_workflow_load_in(&wf, joined, NULL, 0, P->ctx, &P->wf_extra,
+		                           P->lc.diag) != 0)
 			goto next;
 		if (strcmp(wf->name, name) != 0) {
 			inn_l_warn(&P->lc, inn_ymap_get(e, "name"), "%s: workflow \"%s\" is "
@@ -288,7 +289,8 @@ load_workflow_dir(struct prov_load *P, const inn_ynode *at, const char *rel, int
 		    (frel = inn_l_join(rel, ents[i]->d_name)) != NULL &&
 		    inn_l_confine(&P->lc, at, "workflows_dir", P->p->dir, P->dir, frel, 0,
 		                  &file, NULL) == 0 &&
-		    inn_l_workflow_load(&wf, file, P->ctx, &provider_wf, P->lc.diag) == 0)
+		    inn_l_workflow_load_in(&wf, file, NULL, 0, P->ctx, &P->wf_extra,
+		                           P->lc.diag) == 0)
 			add_workflow(P, wf, at);
 		free(file);
 		free(frel);
@@ -518,6 +520,8 @@ inn_provider_load_dir(inn_provider **out, const char *dir, const inn_load_ctx *c
 		             strerror(errno));
 		goto out;
 	}
+	P.wf_extra.provider = 1;
+	P.wf_extra.base_dir = P.p->dir;
 	if (inn_l_read(&doc, P.p->file, NULL, 0, diag) != 0)
 		goto out;
 	inn_l_next_doc(diag, doc);

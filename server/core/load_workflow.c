@@ -378,7 +378,8 @@ load_doc(inn_workflow **out, const char *name, const inn_ydoc *doc,
 	L.budget = MAX_WALK_NODES;
 	if ((L.wf = calloc(1, sizeof(*L.wf))) == NULL ||
 	    (L.wf->file = strdup(name)) == NULL ||
-	    (L.wf->base_dir = base_dir_of(name)) == NULL ||
+	    (L.wf->base_dir = x != NULL && x->base_dir != NULL ? strdup(x->base_dir)
+	                                                    : base_dir_of(name)) == NULL ||
 	    (L.wf->variables = json_object_new_object()) == NULL) {
 		inn_diag_add(diag, INN_DIAG_ERROR, name, 0, 0, "out of memory");
 		goto out;
@@ -465,7 +466,7 @@ out:
 	return 0;
 }
 
-/* What inn_l_load_yaml hands build_doc. */
+/* What build_doc is handed: the load context and the extras (NULL: none). */
 struct load_args {
 	const inn_load_ctx *ctx;
 	const inn_l_wf_extra *x;
@@ -485,25 +486,24 @@ int
 inn_workflow_load_string(inn_workflow **out, const char *name, const char *text,
                          size_t len, const inn_load_ctx *ctx, inn_diag *diag)
 {
-	struct load_args a = { ctx, NULL };
-
-	*out = NULL;
-	return inn_l_load_yaml(name, text != NULL ? text : "", len, build_doc, out, &a, diag);
+	return inn_l_workflow_load_in(out, name, text != NULL ? text : "", len, ctx, NULL,
+	                              diag);
 }
 
 int
 inn_workflow_load_file(inn_workflow **out, const char *path, const inn_load_ctx *ctx,
                        inn_diag *diag)
 {
-	return inn_l_workflow_load(out, path, ctx, NULL, diag);
+	return inn_l_workflow_load_in(out, path, NULL, 0, ctx, NULL, diag);
 }
 
 int
-inn_l_workflow_load(inn_workflow **out, const char *path, const inn_load_ctx *ctx,
-                    const inn_l_wf_extra *x, inn_diag *diag)
+inn_l_workflow_load_in(inn_workflow **out, const char *name, const char *text,
+                       size_t len, const inn_load_ctx *ctx, const inn_l_wf_extra *x,
+                       inn_diag *diag)
 {
-	struct load_args a = { ctx, x };
+	const struct load_args a = { ctx, x };
 
 	*out = NULL;
-	return inn_l_load_yaml(path, NULL, 0, build_doc, out, &a, diag);
+	return inn_l_load_yaml(name, text, len, build_doc, out, &a, diag);
 }

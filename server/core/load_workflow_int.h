@@ -22,9 +22,12 @@ struct step_pos {
 	const char *when_key;
 	const inn_ynode **deps;     /* one node per depends_on entry */
 	/* the original's step fields read into config (load_legacy.c): each
-	 * value and the field it was written as, for the reference checks */
+	 * value and the field it was written as, for the reference checks,
+	 * its key node and the config key it became, for messages about it */
 	const inn_ynode *legacy[LW_LEGACY_MAX];
 	const char *legacy_key[LW_LEGACY_MAX];
+	const inn_ynode *legacy_at[LW_LEGACY_MAX];
+	const char *legacy_to[LW_LEGACY_MAX];
 	size_t nlegacy;
 	/* the template parts of the step's conditions as a mapping (when,
 	 * unless, if -> text) for the reference checks: when points here */

@@ -5,6 +5,7 @@
  */
 #include "policy.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -99,29 +100,55 @@ inn_policy_format_size(uint64_t b, char *buf, size_t len)
 		snprintf(buf, len, "%llu bytes", (unsigned long long)b);
 }
 
+/* Non-zero when it (a list entry) names a step type: a string starting
+ * with a letter, then letters, digits, '-', '_' or '.'; or "*". */
+static int
+is_type_name(const inn_ynode *it)
+{
+	const char *v = it->value;
+
+	if (!inn_ynode_is_scalar(it) || it->len == 0)
+		return 0;
+	if (strcmp(v, "*") == 0)
+		return 1;
+	if (!isalpha((unsigned char)v[0]) || (it->plain && (strcmp(v, "null") == 0 ||
+	    strcmp(v, "true") == 0 || strcmp(v, "false") == 0)))
+		return 0;
+	for (; *v != '\0'; v++)
+		if (!isalnum((unsigned char)*v) && *v != '-' && *v != '_' && *v != '.')
+			return 0;
+	return 1;
+}
+
 static int
 read_allow_list(inn_policy *p, const inn_ynode *list)
 {
+	char what[256];
 	size_t i;
 
 	p->has_allow_list = 1;
-	if (list->kind == INN_Y_SCALAR && list->plain &&
-	    (list->len == 0 || strcmp(list->value, "null") == 0 ||
-	     strcmp(list->value, "~") == 0)) {
-		/* "allowedStepTypes:" with nothing after it: an empty list */
-		return 0;
-	}
 	if (list->kind != INN_Y_SEQ)
 		return field_error(p, list, "workflowPolicies.allowedStepTypes",
+		                   list->kind == INN_Y_SCALAR && list->plain &&
+		                   (list->len == 0 || strcmp(list->value, "null") == 0 ||
+		                    strcmp(list->value, "~") == 0) ?
+		                   "is empty: write the step types to allow as a list "
+		                   "([shell, terraform]; [\"*\"] for all, [] for none) or "
+		                   "remove the key to allow every plugin" :
 		                   "must be a list of step type names");
 	if (list->n > 0 && (p->allowed = calloc(list->n, sizeof(char *))) == NULL)
 		return inn_error_set(INN_ENOMEM, "out of memory");
 	for (i = 0; i < list->n; i++) {
 		const inn_ynode *it = list->items[i];
 
-		if (!inn_ynode_is_scalar(it) || it->len == 0)
-			return field_error(p, it, "workflowPolicies.allowedStepTypes",
-			                   "each entry must be a step type name");
+		if (!is_type_name(it)) {
+			snprintf(what, sizeof(what), "%s%s%s is not a step type name (letters, "
+			         "digits, - and _, starting with a letter; or \"*\")",
+			         inn_ynode_is_scalar(it) ? "\"" : "",
+			         inn_ynode_is_scalar(it) ? it->value : inn_ynode_kind_name(it),
+			         inn_ynode_is_scalar(it) ? "\"" : "");
+			return field_error(p, it, "workflowPolicies.allowedStepTypes", what);
+		}
 		if (strcmp(it->value, "*") == 0)
 			p->allow_all = 1;
 		if ((p->allowed[p->nallowed++] = strdup(it->value)) == NULL)

@@ -5,6 +5,7 @@
  */
 #include "registry.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
@@ -13,11 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "array.h"
 #include "error.h"
+#include "step_types.h"
 
 /* The descriptor of ABI 1.0 must reach at least past execute(); fields after
  * it (fini) may be absent in a plugin built against an older minor. */
@@ -360,6 +363,80 @@ cmp_names(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Non-zero when a plugin file of names (nnames "x.so") or a loaded
+ * plugin serves step type t; *hint gets a name that differs from t only
+ * in case, when there is one. */
+static int
+type_known(const inn_registry *reg, char **names, size_t nnames, const char *t,
+           const char **hint)
+{
+	size_t i, j, tl = strlen(t);
+
+	if (inn_registry_find(reg, t) != NULL)
+		return 1;
+	for (i = 0; i < nnames; i++) {
+		if (strlen(names[i]) != tl + 3)
+			continue;
+		if (strncmp(names[i], t, tl) == 0)
+			return 1;
+		if (strncasecmp(names[i], t, tl) == 0)
+			*hint = names[i];
+	}
+	for (i = 0; i < reg->nplugins; i++)
+		for (j = 0; j < reg->plugins[i].ntypes; j++)
+			if (strcasecmp(reg->plugins[i].types[j], t) == 0)
+				*hint = reg->plugins[i].types[j];
+	return 0;
+}
+
+/* A warning note ("file:line:col: warning: ...") for each allow-list entry
+ * that no plugin file, loaded plugin or legacy type name serves (a typo
+ * or wrong case allows nothing), with the near match when case is all
+ * that differs. */
+static int
+note_unserved_types(inn_registry *reg, const inn_policy *policy, char **names,
+                    size_t nnames)
+{
+	const inn_ynode *list = NULL, *wp;
+	size_t i;
+
+	if (policy->doc != NULL && policy->doc->root != NULL &&
+	    (wp = inn_ymap_get(policy->doc->root, "workflowPolicies")) != NULL)
+		list = inn_ymap_get(wp, "allowedStepTypes");
+	for (i = 0; i < policy->nallowed; i++) {
+		const char *e = policy->allowed[i], *hint = NULL;
+		char lower[128], note[PATH_MAX + 512], hintbuf[160];
+		size_t k;
+
+		if (strcmp(e, "*") == 0 || type_known(reg, names, nnames, e, &hint) ||
+		    type_known(reg, names, nnames, inn_step_type_resolve(e), &hint))
+			continue;
+		for (k = 0; e[k] != '\0' && k + 1 < sizeof(lower); k++)
+			lower[k] = (char)tolower((unsigned char)e[k]);
+		lower[k] = '\0';
+		if (hint == NULL && strcmp(inn_step_type_resolve(lower), lower) != 0)
+			hint = lower;   /* a legacy type name, e.g. "policy" */
+		hintbuf[0] = '\0';
+		if (hint != NULL)
+			snprintf(hintbuf, sizeof(hintbuf), " (did you mean \"%.*s\"? step "
+			         "type names are case-sensitive)", (int)(strlen(hint) > 3 &&
+			         strcmp(hint + strlen(hint) - 3, ".so") == 0 ?
+			         strlen(hint) - 3 : strlen(hint)), hint);
+		if (list != NULL && list->kind == INN_Y_SEQ && i < list->n)
+			snprintf(note, sizeof(note), "%s:%d:%d: warning: workflowPolicies."
+			         "allowedStepTypes: \"%s\" names no plugin in %s: steps of "
+			         "that type cannot run%s", policy->file, list->items[i]->line,
+			         list->items[i]->col, e, reg->dir, hintbuf);
+		else
+			snprintf(note, sizeof(note), "warning: workflowPolicies.allowedStepTypes: "
+			         "\"%s\" names no plugin in %s: steps of that type cannot "
+			         "run%s", e, reg->dir, hintbuf);
+		if (add_note(reg, note) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 inn_registry_load(inn_registry **out, const char *dir, const inn_policy *policy,
                   const inn_host *host)
@@ -421,6 +498,11 @@ inn_registry_load(inn_registry **out, const char *dir, const inn_policy *policy,
 			rc = inn_error_set(INN_ENOMEM, "out of memory loading plugins");
 			goto err;
 		}
+	}
+	if (policy != NULL && policy->has_allow_list &&
+	    note_unserved_types(reg, policy, names, nnames) != 0) {
+		rc = inn_error_set(INN_ENOMEM, "out of memory");
+		goto err;
 	}
 	inn_strv_free(names, nnames);
 	*out = reg;

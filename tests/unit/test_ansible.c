@@ -485,10 +485,10 @@ static void
 test_playbook_cannot_escape_its_base(void **state)
 {
 	tu_result r;
-	char yaml[8192], link[1024];
+	char yaml[8192], link[1024], diag[4096];
 
 	(void)state;
-	/* a symlink inside the base that leads out is refused when it runs */
+	/* a symlink inside the base that leads out is refused */
 	snprintf(link, sizeof(link), "%s", tu_path(F.work, "base"));
 	assert_int_equal(mkdir(link, 0755), 0);
 	snprintf(link, sizeof(link), "%s", tu_path(F.work, "base/out.yml"));
@@ -501,6 +501,16 @@ test_playbook_cannot_escape_its_base(void **state)
 	snprintf(yaml, sizeof(yaml), "name: escape\nsteps:\n  - name: play\n"
 	         "    type: ansible\n    config:\n      playbook_base: %s\n"
 	         "      playbook: out.yml\n", tu_path(F.work, "base"));
+	/* written out: refused at load, at the field */
+	assert_null(tu_load_wf(F.pol, F.reg, yaml, diag, sizeof(diag)));
+	TU_ASSERT_CONTAINS(diag, "test.yaml:7:7: error: step \"play\": ansible plugin "
+	                   "refused the config: config.playbook: \"out.yml\" leads out of "
+	                   "playbook_base");
+	/* rendered: refused when it runs */
+	snprintf(yaml, sizeof(yaml), "name: escape\nparameters: [{name: p, type: string, "
+	         "default: out}]\nsteps:\n  - name: play\n"
+	         "    type: ansible\n    config:\n      playbook_base: %s\n"
+	         "      playbook: \"${parameters.p}.yml\"\n", tu_path(F.work, "base"));
 	r = run_wf(yaml, NULL, NULL, 0);
 	assert_int_equal(step0(&r)->state, INN_STATE_FAILED);
 	TU_ASSERT_CONTAINS(A.last_error, "config.playbook: \"out.yml\" leads out "

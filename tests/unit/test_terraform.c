@@ -653,7 +653,7 @@ static void
 test_paths_stay_inside_the_module_base(void **state)
 {
 	tu_result r;
-	char base[4096], yaml[4096], outside[4096], src[4096];
+	char base[4096], yaml[4096], outside[4096], src[4096], diag[4096];
 
 	(void)state;
 	/* base/mod is a copy of the quick module; base/out links outside */
@@ -673,9 +673,16 @@ test_paths_stay_inside_the_module_base(void **state)
 	assert_non_null(tu_out(tu_step(r.run, "tf"), "id"));
 	tu_result_free(&r);
 
-	/* a working_dir that leaves the base through a symbolic link */
+	/* a working_dir that leaves the base through a symbolic link: refused
+	 * at load when written out, when the step runs when rendered */
 	fmt(yaml, sizeof(yaml), TF_STEP
 	         "      module_base: %s\n      working_dir: out\n", base);
+	assert_null(load(yaml, diag, sizeof(diag)));
+	TU_ASSERT_CONTAINS(diag, "test.yaml:7:7: error: step \"tf\": terraform plugin "
+	                   "refused the config: config.working_dir: \"out\" leads out of");
+	fmt(yaml, sizeof(yaml), "name: tf\nparameters: [{name: d, type: string, "
+	    "default: out}]\nsteps:\n  - name: tf\n    type: terraform\n    config:\n"
+	    "      module_base: %s\n      working_dir: \"${parameters.d}\"\n", base);
 	r = run_wf(yaml, "based", 0);
 	expect_state(&r, "tf", INN_STATE_FAILED);
 	TU_ASSERT_CONTAINS(F.log, "config.working_dir: \"out\" leads out of");
@@ -773,7 +780,7 @@ test_validate_checks_the_config_shape(void **state)
 	/* templates are checked once rendered, not at load time */
 	wf = load("name: tf\nparameters:\n  - {name: op, type: string, default: plan}\n"
 	          "steps:\n  - name: tf\n    type: terraform\n    config:\n"
-	          "      working_dir: /srv/providers/../m\n"
+	          "      working_dir: \"/srv/providers/../${parameters.op}\"\n"
 	          "      operation: \"{{ .parameters.op }}\"\n"
 	          "      workspace: \"ws-${parameters.op}\"\n"
 	          "      variables: {a: 1, b: [x], c: {d: true}}\n"

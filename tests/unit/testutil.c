@@ -12,6 +12,7 @@
 #include "error.h"
 #include "exec.h"
 #include "host.h"
+#include "load_int.h"
 #include "model.h"
 #include "policy.h"
 #include "registry.h"
@@ -250,15 +251,23 @@ inn_workflow *
 tu_load_wf(inn_policy *pol, inn_registry *reg, const char *yaml, char *diag,
            size_t len)
 {
+	return tu_load_wf_in(pol, reg, yaml, NULL, diag, len);
+}
+
+inn_workflow *
+tu_load_wf_in(inn_policy *pol, inn_registry *reg, const char *yaml, const char *base_dir,
+              char *diag, size_t len)
+{
 	inn_workflow *wf = NULL;
 	inn_load_ctx ctx = { pol, reg };
+	inn_l_wf_extra x = { NULL, 0, 0, base_dir };
 	inn_diag d;
 	size_t i, o = 0;
 	char line[1024];
 	int rc;
 
 	inn_diag_init(&d);
-	rc = inn_workflow_load_string(&wf, "test.yaml", yaml, strlen(yaml), &ctx, &d);
+	rc = inn_l_workflow_load_in(&wf, "test.yaml", yaml, strlen(yaml), &ctx, &x, &d);
 	if (diag != NULL && len > 0)
 		diag[0] = '\0';
 	for (i = 0; i < d.n; i++) {
@@ -330,11 +339,9 @@ tu_fx_prepare(tu_fx *fx, tu_result *r, const char *yaml, const char *base_dir,
 	fx->log[0] = '\0';
 	fx->lines = 0;
 	pthread_mutex_unlock(&fx->lock);
-	r->wf = tu_load_wf(fx->pol, fx->reg, yaml, NULL, 0);
-	if (base_dir != NULL) {
-		free(r->wf->base_dir);
-		r->wf->base_dir = strdup(base_dir);
-	}
+	/* base_dir plays the provider folder: written-out paths are checked
+	 * against it at load, as a provider's are */
+	r->wf = tu_load_wf_in(fx->pol, fx->reg, yaml, base_dir, NULL, 0);
 	if (ro->events.log == NULL)
 		ro->events.log = tu_fx_log;
 	if (ro->events.ud == NULL)

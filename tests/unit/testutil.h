@@ -67,6 +67,11 @@ void tu_engine_teardown(char *plugin_dir, struct inn_policy *pol,
  * them. */
 struct inn_workflow *tu_load_wf(struct inn_policy *pol, struct inn_registry *reg,
                                 const char *yaml, char *diag, size_t len);
+/* The same with base_dir as the folder the steps' relative paths refer
+ * to (a provider's folder; NULL: the current directory). */
+struct inn_workflow *tu_load_wf_in(struct inn_policy *pol, struct inn_registry *reg,
+                                   const char *yaml, const char *base_dir, char *diag,
+                                   size_t len);
 
 /* The engine fixture the executor and plugin tests share: an engine on
  * its own plugin folder, a scratch folder, and the log of the last run,
