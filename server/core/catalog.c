@@ -328,7 +328,7 @@ gp_workflow(inn_catalog *c, inn_goldenpath *g, const inn_lctx *lc, const inn_yno
 	              (len > 4 && strcmp(ref + len - 4, ".yml") == 0);
 	char p[INN_L_PATH_MAX];
 	/* the golden path's parameters are declarations of its workflow */
-	inn_l_wf_extra declared = { g->params, g->nparams, 0 };
+	inn_l_wf_extra declared = { g->params, g->nparams, 0, NULL };
 
 	inn_l_path(p, sizeof(p), path, "workflow");
 	if (is_file) {
