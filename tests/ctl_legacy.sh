@@ -244,11 +244,16 @@ grep -q 's  *| same-ran' "$dir/out" && ! grep -q 'another file' "$dir/out" &&
 check "golden paths: one file in both places is not 'another file'; a folder is said to be one" $(( rc + $? ))
 
 # outputs: [names] on a shell step, a bare-number timeout
-printf 'name: o\nsteps:\n  - name: s\n    type: shell\n    outputs: [foo]\n    timeout: 30\n    config: {script: "echo foo=1 >> $INNOMINATUS_OUTPUT"}\n' > "$dir/wf/o.yaml"
+printf 'name: o\nsteps:\n  - name: s\n    type: shell\n    outputs: [foo, "bad name", ../x]\n    timeout: 30\n    config: {script: "echo foo=1 >> $INNOMINATUS_OUTPUT"}\n' > "$dir/wf/o.yaml"
 c test-workflow "$dir/wf/o.yaml" >"$dir/out" 2>&1
 rc=$?
-grep -q 'o.yaml:5:5: warning: step "s": outputs: not checked or used (only documentation): the original innominatus read this list for its terraform steps only; a shell step publishes the name=value lines its script appends to $INNOMINATUS_OUTPUT' "$dir/out"
-check "outputs: [names] on a shell step is warned as documentation only" $(( rc + $? ))
+[ $rc -eq 3 ] && grep -q 'o.yaml:5:20: error: step "s": outputs\[1\]: not an output name a step can publish' "$dir/out" &&
+	grep -q 'o.yaml:5:32: error: step "s": outputs\[2\]: not an output name' "$dir/out" &&
+	! grep -q 'outputs\[0\]' "$dir/out"
+check "outputs: [names] on a shell step: each must be an output name a step can publish" $?
+sed -i 's/outputs: \[foo, "bad name", ..\/x\]/outputs: [foo]/' "$dir/wf/o.yaml"
+c test-workflow "$dir/wf/o.yaml" >"$dir/out" 2>&1
+rc=$?
 grep -q "o.yaml:6:5: warning: step \"s\": timeout: 30 is this step's deadline (stopped after 30 seconds); the original innominatus read a number here for argocd-app steps only" "$dir/out"
 check "a bare-number timeout is warned to be the step's deadline now" $?
 

@@ -14,6 +14,7 @@
  */
 #include "model.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -423,17 +424,27 @@ ignored(struct wf_load *L, const inn_step_def *s, const inn_ynode *k,
 		           "config:", s->name, f->field, f->read_by, type);
 }
 
-/* outputs: [names] (the original's terraform outputs to publish) on a
- * step of one of our other plugins: said to be documentation only. */
+/* outputs: [names] on a step of one of our other plugins: the outputs
+ * later steps may read (load_check.c checks their references against the
+ * list), so each must be a name a step can publish:
+ * [A-Za-z_][A-Za-z0-9_.-]* (shell.so's $INNOMINATUS_OUTPUT rule). */
 static void
-outputs_list(struct wf_load *L, const inn_step_def *s, const inn_ynode *k)
+outputs_list(struct wf_load *L, const inn_step_def *s, const inn_ynode *k,
+             const inn_ynode *v)
 {
-	inn_l_warn(&L->lc, k, "step \"%s\": outputs: not checked or used (only "
-	           "documentation): the original innominatus read this list for its "
-	           "terraform steps only; a %s step publishes %s, whatever names they "
-	           "have", s->name, s->plugin_type, strcmp(s->plugin_type, "shell") == 0 ?
-	           "the name=value lines its script appends to $INNOMINATUS_OUTPUT" :
-	           "the outputs its plugin reports");
+	size_t i;
+
+	for (i = 0; i < v->n; i++) {
+		const inn_ynode *e = v->items[i];
+		const char *c = e->kind == INN_Y_SCALAR ? e->value : NULL;
+		int ok = c != NULL && (c[0] == '_' || isalpha((unsigned char)c[0]));
+
+		while (ok && *++c != '\0')
+			ok = isalnum((unsigned char)*c) || *c == '_' || *c == '.' || *c == '-';
+		if (!ok)
+			inn_l_err(&L->lc, e, "step \"%s\": %s[%zu]: not an output name a step "
+			          "can publish ([A-Za-z_][A-Za-z0-9_.-]*)", s->name, k->value, i);
+	}
 }
 
 /* timeout: as a bare number (the original's form, an int of seconds): a
@@ -488,7 +499,7 @@ inn_lw_legacy_fields(struct wf_load *L, const inn_ynode *n, inn_step_def *s,
 			if (f != NULL)
 				ignored(L, s, k, f);
 			else if (v->kind == INN_Y_SEQ && has_maps(s->plugin_type))
-				outputs_list(L, s, k);
+				outputs_list(L, s, k, v);
 			continue;           /* outputs: our documentation */
 		}
 		if (m->how == LG_LIST && v->kind != INN_Y_SEQ)
