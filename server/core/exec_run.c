@@ -490,7 +490,7 @@ render_outputs(inn_run *r, json_object **out)
 	json_object_object_foreach(r->wf->outputs, name, tmpl) {
 		inn_tmpl_env env = { r->data, r->masker, NULL, NULL };
 		json_object *v = NULL;
-		char path[300], key[256];
+		char path[300], key[512];
 		long s;
 
 		snprintf(path, sizeof(path), "outputs.%s", name);

@@ -399,7 +399,9 @@ test_outputs_a_step_did_not_write(void **state)
 	           "        echo x=1 >> \"$INNOMINATUS_OUTPUT\"\n"
 	           "  - {name: b, type: noop, if: \"false\"}\n"
 	           "  - {name: c, type: crashy, continue_on_error: true, config: {mode: fail, value: v}}\n"
+	           "  - {name: d, type: noop}\n"
 	           "outputs:\n"
+	           "  plain: \"${steps.d.outputs.k}\"\n"
 	           "  have: \"${steps.a.outputs.x}\"\n"
 	           "  miss: \"{{ .steps.a.output.y }}\"\n"
 	           "  text: \"id={{ .steps.a.output.y }}.\"\n"
@@ -430,6 +432,10 @@ test_outputs_a_step_did_not_write(void **state)
 	                   "no output \"z\"");
 	TU_ASSERT_CONTAINS(F.log, "warning: outputs.failed: step \"c\" did not succeed, so it "
 	                   "has no output \"echo\"");
+	assert_true(json_object_object_get_ex(wo, "plain", &v));
+	assert_null(v);
+	TU_ASSERT_CONTAINS(F.log, "warning: outputs.plain: step \"d\" (noop) reported no output "
+	                   "\"k\", so the reference reads as null (empty in text)");
 	assert_null(strstr(F.log, "outputs.have"));
 	tu_result_free(&r);
 
