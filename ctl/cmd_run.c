@@ -242,6 +242,7 @@ provision_resources(const ctl_opts *o, inn_engine *eng, inn_deploy *plan,
 		inn_run_opts ro;
 		inn_run *run = NULL;
 		json_object *real;
+		char why[1024] = "";
 
 		if (!o->json)
 			fprintf(stderr, "Resource %s (%s) -> %s/%s\n", rp->name, rp->type,
@@ -253,14 +254,19 @@ provision_resources(const ctl_opts *o, inn_engine *eng, inn_deploy *plan,
 		ro.environment = environment;
 		rc = run_one(o, eng, rp->wf, &ro, 1, &run);
 		if (run != NULL) {
+			/* why the resource's workflow ended as it did (the server
+			 * says the same: runs.c) */
+			snprintf(why, sizeof(why), "%s", inn_run_message(run) ?
+			         inn_run_message(run) : inn_state_name(inn_run_state(run)));
 			real = inn_run_outputs_real(run);
 			inn_deploy_resource_done(plan, i, real ? real : inn_run_outputs(run),
 			                         real ? inn_run_masker(run) : NULL);
 			inn_run_free(run);
 		}
 		if (rc != CTL_EXIT_OK) {
-			fprintf(stderr, "innominatus-ctl: resource \"%s\" was not provisioned\n",
-			        rp->name);
+			fprintf(stderr, "innominatus-ctl: resource \"%s\" (%s/%s) was not "
+			        "provisioned%s%s\n", rp->name, rp->provider->name, rp->wf->name,
+			        why[0] ? ": " : "", why);
 			return rc;
 		}
 	}

@@ -11,7 +11,9 @@
 # derived from the declared types, patterns and allowed values.  Their
 # scripts' HTTP calls (Gitea, Keycloak) reach a stand-in the test starts
 # (curl's proxy, through the step's $HOME/.curlrc).  Files that need a
-# step type no plugin provides must be refused at load naming the type.
+# step type no plugin provides must be refused at load naming the type;
+# a file of a provider the catalogue leaves out for errors in its other
+# files counts as refused at load through its provider, for those errors.
 # Ends with a summary: ran, refused at load, accepted-then-failed.  Prints
 # TAP; skipped without the folder or python3 with PyYAML.
 # INN_CORPUS_ADMIN: another admin config than the original's (to try a policy).
@@ -190,8 +192,21 @@ def standard_inputs(rtype, res="res"):
     return {"app_name": APP, "resource_name": res, "resource_type": rtype or "",
             "bucket_name": "%s-%s" % (APP, res), "namespace": "%s-default" % APP}
 
-def judge_run(label, rc, out):
+LEFT_OUT = r"the catalog has \d+ error\(s\): the providers and golden paths they name are left out"
+
+def judge_run(label, rc, out, provider=None, perrs=()):
+    """A run of a file accepted at load must succeed.  When its provider
+    has errors in other files (perrs, from validate-provider) and the
+    catalogue left the whole provider out, so that the run never started
+    (exit 3), the file was refused at load through its provider, for the
+    provider's errors: counted as refused, with the first of them."""
     ok = rc == 0 and re.search(r"\bsucceeded\b", out) is not None
+    if not ok and perrs and rc == 3 and re.search(LEFT_OUT, out) and \
+            not re.search(r"^(Running workflow|Resource \S+ \()", out, re.M):
+        summary["refused"].append("%s: through provider %s: %s" % (label, provider, perrs[0]))
+        tap(True, "%s: its provider %s is refused at load (%d error(s) in its other files), "
+            "so it is too" % (label, provider, len(perrs)))
+        return
     if ok:
         summary["ran"].append(label)
     else:
@@ -232,6 +247,7 @@ for pdir in provider_dirs:
     pname = (man.get("metadata") or {}).get("name") or man.get("name")
     rc, vout = ctl_run("--config", admin, "validate-provider", pdir)
     perrs = errors_for(vout, os.path.join(pdir, "provider.yaml"))
+    pall = [l for l in vout.splitlines() if re.search(r":\d+:\d+: error: ", l)]
     vague = [l for l in vout.splitlines() if "error:" in l and not re.search(r":\d+:\d+: error: ", l)]
     tap(not vague, "%s: every refusal in it has file:line:col" % label, "\n".join(vague))
     if perrs:
@@ -291,7 +307,8 @@ for pdir in provider_dirs:
                                 "containers": {"web": {"image": "web:1"}},
                                 "resources": {"res": {"type": rtype, "params": rparams}}}, f)
             rc, out = ctl_run("--config", admin, "--providers", pdir, "run", "--local", noop, spec)
-            judge_run("%s (create workflow of %s, for a Score spec)" % (wlabel, rtype), rc, out)
+            judge_run("%s (create workflow of %s, for a Score spec)" % (wlabel, rtype), rc, out,
+                      pname, pall)
         else:
             std = standard_inputs(None)
             args = []
@@ -302,7 +319,7 @@ for pdir in provider_dirs:
                     args += ["--param", "%s=%s" % (d["name"], derive(d))]
             rc, out = ctl_run("--config", admin, "--providers", pdir, "run", "--local",
                               "%s/%s" % (pname, wname), *args)
-            judge_run("%s (as %s/%s)" % (wlabel, pname, wname), rc, out)
+            judge_run("%s (as %s/%s)" % (wlabel, pname, wname), rc, out, pname, pall)
 
 # --- golden-path catalogues ---------------------------------------------------
 for gpf in [os.path.join(compat, "goldenpaths.yaml")] + sorted(glob.glob(os.path.join(compat, "examples", "*goldenpaths*.yaml"))):

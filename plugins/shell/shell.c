@@ -50,6 +50,7 @@ struct shell_config {
 	const char *working_dir;    /* NULL: the workspace itself */
 	int64_t timeout_ms;         /* 0: none */
 	const char **secret_outputs;/* NULL-terminated, or NULL */
+	int errexit;                /* bash -e -o pipefail / sh "set -e" (default) */
 };
 
 /* Length of the output name [A-Za-z_][A-Za-z0-9_.-]* at the start of s
@@ -100,6 +101,7 @@ static const pu_field config_fields[] = {
 	PU_FIELD("timeout", PU_TIMEOUT, struct shell_config, timeout_ms),
 	PU_FIELD_STRV("secret_outputs", struct shell_config, secret_outputs,
 	              &secret_outputs_rule),
+	PU_FIELD("errexit", PU_BOOL, struct shell_config, errexit),
 	{ NULL, PU_OTHER, 0, NULL }
 };
 
@@ -129,12 +131,16 @@ static int
 config_read(const inn_host *host, const inn_step *step, int rendered,
             struct shell_config *c, char *err, size_t errlen)
 {
-	int rc;
+	int rc, explicit_errexit;
 
 	memset(c, 0, sizeof(*c));
 	if ((rc = pu_config_read(host, step, rendered, config_fields, c, err,
 	    errlen)) != 0)
 		goto fail;
+	/* absent (or a template before rendering): strict mode */
+	explicit_errexit = host->input_type(step, "errexit") == INN_VALUE_BOOL;
+	if (!explicit_errexit)
+		c->errexit = 1;
 	if ((c->script != NULL) == (c->command != NULL)) {
 		rc = pu_refuse(err, errlen, "config: needs exactly one of \"script\" "
 		               "or \"command\"");
@@ -169,6 +175,16 @@ config_read(const inn_host *host, const inn_step *step, int rendered,
 	    c->shell[0] != '/') {
 		rc = pu_refuse(err, errlen, "config.shell: \"%s\" is not supported; "
 		               "use \"bash\", \"sh\" or an absolute path", c->shell);
+		goto fail;
+	}
+	/* only bash and sh are told to stop at the first error; saying so
+	 * for anything else would be a promise nobody keeps */
+	if (explicit_errexit && c->errexit && (c->command != NULL ||
+	    ((rendered || !pu_is_template(c->shell)) && c->shell[0] == '/'))) {
+		rc = pu_refuse(err, errlen, "config.errexit: true applies only to a "
+		               "\"script\" run by bash or sh; %s", c->command != NULL ?
+		               "a \"command\" runs without a shell" : "a shell given by "
+		               "path gets no options (write \"set -e\" in the script)");
 		goto fail;
 	}
 	if (c->working_dir != NULL && (rendered || !pu_is_template(c->working_dir)) &&
@@ -345,10 +361,13 @@ out:
 	return rc;
 }
 
-/* Fills argv for a script.  For sh, errexit is turned on inside the script
- * ("set -e" prepended, stored in *owned) rather than with "sh -e": dash
- * given -e forks for the last command instead of exec'ing it, which costs
- * a whole extra process per step. */
+/* Fills argv for a script.  With errexit (the default) bash runs with
+ * -e -o pipefail; for sh, errexit is turned on inside the script ("set -e"
+ * prepended, stored in *owned) rather than with "sh -e": dash given -e
+ * forks for the last command instead of exec'ing it, which costs a whole
+ * extra process per step.  errexit false: plain "bash -c" / "sh -c", as
+ * the original ran its policy scripts (/bin/bash FILE).  A shell given by
+ * path gets no options either way. */
 static int
 build_argv(const struct shell_config *c, const char **argv, char **owned)
 {
@@ -361,20 +380,27 @@ build_argv(const struct shell_config *c, const char **argv, char **owned)
 		argv[n++] = "bash";
 		argv[n++] = "--noprofile";
 		argv[n++] = "--norc";
-		argv[n++] = "-eo";
-		argv[n++] = "pipefail";
+		if (c->errexit) {
+			argv[n++] = "-eo";
+			argv[n++] = "pipefail";
+		}
 		argv[n++] = "-c";
 		argv[n++] = c->script;
 		argv[n++] = "innominatus-step";
 	} else if (strcmp(c->shell, "sh") == 0) {
-		size_t len = strlen(c->script) + sizeof("set -e\n");
+		const char *text = c->script;
 
-		if ((*owned = malloc(len)) == NULL)
-			return -1;
-		snprintf(*owned, len, "set -e\n%s", c->script);
+		if (c->errexit) {
+			size_t len = strlen(c->script) + sizeof("set -e\n");
+
+			if ((*owned = malloc(len)) == NULL)
+				return -1;
+			snprintf(*owned, len, "set -e\n%s", c->script);
+			text = *owned;
+		}
 		argv[n++] = "sh";
 		argv[n++] = "-c";
-		argv[n++] = *owned;
+		argv[n++] = text;
 		argv[n++] = "innominatus-step";
 	} else {
 		argv[n++] = c->shell;
@@ -623,7 +649,11 @@ static const char shell_config_schema[] =
 	"\"working_dir\":{\"type\":\"string\"},"
 	"\"timeout\":{\"type\":[\"string\",\"number\"]},"
 	"\"secret_outputs\":{\"type\":\"array\",\"items\":{\"type\":\"string\","
-	"\"pattern\":\"^[A-Za-z_][A-Za-z0-9_.-]*$\"}}"
+	"\"pattern\":\"^[A-Za-z_][A-Za-z0-9_.-]*$\"}},"
+	"\"errexit\":{\"type\":\"boolean\",\"default\":true,"
+	"\"description\":\"stop at the first failing command (bash -e -o pipefail, "
+	"sh set -e); false runs the script as the original innominatus ran policy "
+	"scripts\"}"
 	"}}";
 
 static const char shell_outputs_schema[] =

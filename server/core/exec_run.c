@@ -411,6 +411,175 @@ runner(void *arg)
 	return NULL;
 }
 
+/* ---- workflow outputs ------------------------------------------------------ */
+
+/* Most step outputs one run's workflow outputs may find missing. */
+#define MAX_MISSING_OUTPUTS 256
+
+/* The step path names when it is "steps.S" or "steps.S.outputs.K" (K one
+ * key) for a step S of the workflow: its index, with K in key (keylen
+ * bytes; "" for "steps.S"); else -1.  Anything deeper (a key the output
+ * has, read further) is not a missing output. */
+static long
+missing_step_output(const inn_run *r, const char *path, char *key, size_t keylen)
+{
+	const char *name = path + 6, *rest;
+	size_t len, i;
+
+	if (strncmp(path, "steps.", 6) != 0)
+		return -1;
+	len = strcspn(name, ".");
+	rest = name + len;
+	if (*rest != '\0' && (strncmp(rest, ".outputs.", 9) != 0 ||
+	                      strchr(rest + 9, '.') != NULL || rest[9] == '\0'))
+		return -1;
+	if ((size_t)snprintf(key, keylen, "%s", *rest ? rest + 9 : "") >= keylen)
+		return -1;
+	for (i = 0; i < r->n; i++)
+		if (strlen(r->wf->steps[i].name) == len &&
+		    memcmp(r->wf->steps[i].name, name, len) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* Puts steps.<name>.outputs.<key> = null (just the outputs object when
+ * key is "") into steps, making what is missing. */
+static int
+put_null_output(json_object *steps, const char *name, const char *key)
+{
+	json_object *so, *outs;
+
+	if (!json_object_object_get_ex(steps, name, &so) ||
+	    !json_object_is_type(so, json_type_object)) {
+		if ((so = json_object_new_object()) == NULL ||
+		    json_object_object_add(steps, name, so) != 0)
+			return inn_error_set(INN_ENOMEM, "out of memory");
+	}
+	if (!json_object_object_get_ex(so, "outputs", &outs) ||
+	    !json_object_is_type(outs, json_type_object)) {
+		if ((outs = json_object_new_object()) == NULL ||
+		    json_object_object_add(so, "outputs", outs) != 0)
+			return inn_error_set(INN_ENOMEM, "out of memory");
+	}
+	if (key[0] != '\0' && json_object_object_add(outs, key, NULL) != 0)
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Tells the run's log that output out reads step s's output key, which
+ * it did not produce, so it is empty. */
+static void
+warn_missing_output(inn_run *r, const char *out, size_t s, const char *key)
+{
+	const inn_step_def *d = &r->wf->steps[s];
+	inn_state st = r->steps[s].res.state;
+	char line[1024];
+	int len;
+
+	if (st == INN_STATE_SUCCEEDED && d->plugin_type != NULL &&
+	    strcmp(d->plugin_type, "shell") == 0)
+		len = snprintf(line, sizeof(line), "warning: outputs.%s: step \"%s\" wrote "
+		               "no output \"%s\", so the reference reads as null (empty in "
+		               "text); a script writes it with: echo \"%s=...\" >> "
+		               "\"$INNOMINATUS_OUTPUT\"", out, d->name, key, key);
+	else if (st == INN_STATE_SUCCEEDED)
+		len = snprintf(line, sizeof(line), "warning: outputs.%s: step \"%s\" (%s) "
+		               "reported no output \"%s\", so the reference reads as null "
+		               "(empty in text)", out, d->name, d->plugin_type ? d->plugin_type
+		               : d->type, key);
+	else
+		len = snprintf(line, sizeof(line), "warning: outputs.%s: step \"%s\" %s, so "
+		               "it has no output \"%s\" and the reference reads as null "
+		               "(empty in text)", out, d->name, st == INN_STATE_SKIPPED ?
+		               "was skipped" : "did not succeed", key);
+	if (r->ev.log != NULL && len > 0)
+		r->ev.log(r->ev.ud, "", INN_LOG_WARN, 0, line,
+		          (size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1);
+}
+
+/* A copy of the run's data whose steps (*steps) the caller may change:
+ * the run's own data stays as the steps left it.  NULL when out of memory
+ * (message set). */
+static json_object *
+data_own_steps(const inn_run *r, json_object **steps)
+{
+	json_object *data = json_object_new_object(), *orig = NULL;
+
+	*steps = NULL;
+	if (data == NULL)
+		goto oom;
+	json_object_object_foreach(r->data, k, v)
+		json_object_object_add(data, k, json_object_get(v));
+	if (!json_object_object_get_ex(r->data, "steps", &orig) ||
+	    json_object_deep_copy(orig, steps, NULL) != 0)
+		goto oom;
+	if (json_object_object_add(data, "steps", *steps) == 0)
+		return data;
+	json_object_put(*steps);
+oom:
+	json_object_put(data);
+	*steps = NULL;
+	inn_error_set(INN_ENOMEM, "out of memory");
+	return NULL;
+}
+
+/*
+ * Renders the workflow's outputs into *out.  A reference to a step output
+ * the step did not produce (it wrote none of that name, or was skipped, or
+ * failed under continue_on_error) reads as null, with a warning on the
+ * run's log naming the output and the step: the original rendered
+ * "<no value>" there and the run succeeded.  Step configs do not get this:
+ * there a missing output stays an error.  Other render errors are errors.
+ * Each output starts from the run's data, so each one that reads a missing
+ * output is warned about.  Returns 0 or an error with its message set.
+ */
+static int
+render_outputs(inn_run *r, json_object **out)
+{
+	json_object *data = NULL, *steps = NULL, *outs = json_object_new_object();
+	size_t nmissing = 0;
+	int rc = 0;
+
+	*out = NULL;
+	if (outs == NULL)
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	json_object_object_foreach(r->wf->outputs, name, tmpl) {
+		inn_tmpl_env env = { r->data, r->masker, NULL, NULL };
+		json_object *v = NULL;
+		char path[300], key[512];
+		long s;
+
+		snprintf(path, sizeof(path), "outputs.%s", name);
+		while ((rc = inn_tmpl_render(&env, tmpl, path, &v)) == INN_ENOTFOUND &&
+		       strcmp(inn_tmpl_missing_root(), "steps") == 0 &&
+		       nmissing < MAX_MISSING_OUTPUTS &&
+		       (s = missing_step_output(r, inn_tmpl_missing_path(), key,
+		                                sizeof(key))) >= 0) {
+			if (data == NULL && (env.data = data = data_own_steps(r, &steps)) == NULL) {
+				rc = INN_ENOMEM;
+				goto out;
+			}
+			if ((rc = put_null_output(steps, r->wf->steps[s].name, key)) != 0)
+				goto out;
+			nmissing++;
+			/* a step with no outputs at all: the key read next warns */
+			if (key[0] != '\0')
+				warn_missing_output(r, name, (size_t)s, key);
+		}
+		json_object_put(data);
+		data = NULL;
+		if (rc != 0)
+			goto out;
+		json_object_object_add(outs, name, v);
+	}
+	*out = outs;
+	outs = NULL;
+out:
+	json_object_put(outs);
+	json_object_put(data);
+	return rc;
+}
+
 int
 inn_run_execute(inn_run *r)
 {
@@ -471,10 +640,9 @@ inn_run_execute(inn_run *r)
 		/* workflow outputs */
 		if (st == INN_STATE_SUCCEEDED && r->wf->outputs != NULL &&
 		    json_object_object_length(r->wf->outputs) > 0) {
-			inn_tmpl_env env = { r->data, r->masker, NULL, NULL };
 			json_object *outs = NULL;
 
-			if (inn_tmpl_render(&env, r->wf->outputs, "outputs", &outs) != 0) {
+			if (render_outputs(r, &outs) != 0) {
 				st = INN_STATE_FAILED;
 				snprintf(buf, sizeof(buf), "%s", inn_error_last());
 				why = buf;

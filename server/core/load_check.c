@@ -83,9 +83,33 @@ declared_output(const inn_ynode *outs, const char *key, size_t len)
 	return 0;
 }
 
+/* Non-zero when step d is a script of shell.so that never names
+ * $INNOMINATUS_OUTPUT, the only way it has to publish an output. */
+static int
+script_writes_no_outputs(const inn_step_def *d)
+{
+	json_object *v;
+
+	return d->plugin_type != NULL && strcmp(d->plugin_type, "shell") == 0 &&
+	       json_object_object_get_ex(d->config, "script", &v) &&
+	       json_object_is_type(v, json_type_string) &&
+	       strstr(json_object_get_string(v), "INNOMINATUS_OUTPUT") == NULL;
+}
+
+/* Non-zero when a reference at path is in the workflow's own outputs. */
+static int
+in_workflow_outputs(const struct ref_check *rc)
+{
+	return rc->step < 0 && (strncmp(rc->path, "outputs.", 8) == 0 ||
+	                        strncmp(rc->path, "spec.outputs.", 13) == 0);
+}
+
 /* steps.S[.outputs.K...]: S exists, runs before the referencing step, and
- * K is among S's declared outputs when it declares them.  written is the
- * reference as the template spells it (the original's ${S.K} too). */
+ * K is among S's declared outputs when it declares them.  A workflow
+ * output reading an output of a script that never writes any is warned
+ * about: a run renders it null (exec_run.c), as the original rendered
+ * "<no value>".  written is the reference as the template spells it (the
+ * original's ${S.K} too). */
 static void
 check_step_ref(struct ref_check *rc, const char *who, const char *ref, const char *written)
 {
@@ -124,6 +148,13 @@ check_step_ref(struct ref_check *rc, const char *who, const char *ref, const cha
 		          "outputs and \"%.*s\" is not one of them (add it to the step's "
 		          "outputs:)", who, written, wf->steps[s].name,
 		          (int)strcspn(rest + 8, ".["), rest + 8);
+	else if (rest[7] == '.' && in_workflow_outputs(rc) && L->pos[s].outputs == NULL &&
+	         script_writes_no_outputs(&wf->steps[s]))
+		inn_l_warn(&L->lc, rc->at, "%s: references %s, but the script of step \"%s\" "
+		           "never writes $INNOMINATUS_OUTPUT, so a run reads it as null (empty in "
+		           "text; the original: \"<no value>\") unless the step writes it: echo "
+		           "\"%.*s=...\" >> \"$INNOMINATUS_OUTPUT\"", who, written,
+		           wf->steps[s].name, (int)strcspn(rest + 8, ".["), rest + 8);
 }
 
 /* workflow.X: the workflow's own name and provider; the original's

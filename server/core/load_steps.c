@@ -238,6 +238,9 @@ step_parse(struct wf_load *L, const inn_ynode *n, size_t idx, inn_step_def *s,
 	}
 	if (s->config == NULL && (s->config = json_object_new_object()) == NULL)
 		inn_l_err(&L->lc, n, "out of memory");
+	/* a legacy type runs as the original ran it unless the config says */
+	if (s->config != NULL && inn_step_type_defaults(s->type, s->config) != 0)
+		inn_l_err(&L->lc, n, "%s", inn_error_last());
 
 	if ((ps->env = inn_ymap_get(n, "env")) != NULL) {
 		snprintf(p, sizeof(p), "steps[%zu].env", idx);

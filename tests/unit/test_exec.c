@@ -382,6 +382,84 @@ test_conditions_and_failures(void **state)
 	tu_result_free(&r);
 }
 
+/* Workflow outputs reading a step output the step did not produce (not
+ * written, step skipped, step failed under continue_on_error) are null
+ * with a warning naming output, step and the fix, and the run succeeds, as
+ * the original rendered "<no value>"; step configs still fail on it. */
+static void
+test_outputs_a_step_did_not_write(void **state)
+{
+	tu_result r;
+	json_object *wo, *v;
+
+	(void)state;
+	r = run_wf("name: outs\n"
+	           "steps:\n"
+	           "  - name: a\n    type: shell\n    config:\n      script: |\n"
+	           "        echo '{\"y\": 7}'\n"
+	           "        echo x=1 >> \"$INNOMINATUS_OUTPUT\"\n"
+	           "  - {name: b, type: noop, if: \"false\"}\n"
+	           "  - {name: c, type: crashy, continue_on_error: true, config: {mode: fail, value: v}}\n"
+	           "  - {name: d, type: noop}\n"
+	           "outputs:\n"
+	           "  plain: \"${steps.d.outputs.k}\"\n"
+	           "  have: \"${steps.a.outputs.x}\"\n"
+	           "  miss: \"{{ .steps.a.output.y }}\"\n"
+	           "  text: \"id={{ .steps.a.output.y }}.\"\n"
+	           "  legacy: \"{{ .a.y }}\"\n"
+	           "  skipped: \"${steps.b.outputs.z}\"\n"
+	           "  failed: \"${steps.c.outputs.echo}\"\n", NULL, 0);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(inn_run_state(r.run), INN_STATE_SUCCEEDED);
+	wo = inn_run_outputs(r.run);
+	assert_true(json_object_object_get_ex(wo, "have", &v));
+	assert_string_equal(json_object_get_string(v), "1");
+	assert_true(json_object_object_get_ex(wo, "miss", &v));
+	assert_null(v);
+	assert_true(json_object_object_get_ex(wo, "text", &v));
+	assert_string_equal(json_object_get_string(v), "id=.");
+	assert_true(json_object_object_get_ex(wo, "legacy", &v));
+	assert_null(v);
+	assert_true(json_object_object_get_ex(wo, "skipped", &v));
+	assert_null(v);
+	assert_true(json_object_object_get_ex(wo, "failed", &v));
+	assert_null(v);
+	TU_ASSERT_CONTAINS(F.log, "warning: outputs.miss: step \"a\" wrote no output \"y\", "
+	                   "so the reference reads as null (empty in text); a script writes "
+	                   "it with: echo \"y=...\" >> \"$INNOMINATUS_OUTPUT\"");
+	TU_ASSERT_CONTAINS(F.log, "warning: outputs.text: step \"a\" wrote no output \"y\"");
+	TU_ASSERT_CONTAINS(F.log, "warning: outputs.legacy: step \"a\" wrote no output \"y\"");
+	TU_ASSERT_CONTAINS(F.log, "warning: outputs.skipped: step \"b\" was skipped, so it has "
+	                   "no output \"z\"");
+	TU_ASSERT_CONTAINS(F.log, "warning: outputs.failed: step \"c\" did not succeed, so it "
+	                   "has no output \"echo\"");
+	assert_true(json_object_object_get_ex(wo, "plain", &v));
+	assert_null(v);
+	TU_ASSERT_CONTAINS(F.log, "warning: outputs.plain: step \"d\" (noop) reported no output "
+	                   "\"k\", so the reference reads as null (empty in text)");
+	assert_null(strstr(F.log, "outputs.have"));
+	tu_result_free(&r);
+
+	/* a step's config: the missing output stays an error */
+	r = run_wf("name: cfg\nsteps:\n"
+	           "  - {name: a, type: shell, config: {script: \"true\"}}\n"
+	           "  - {name: b, type: crashy, config: {mode: ok, value: \"${steps.a.outputs.y}\"}}\n",
+	           NULL, 0);
+	assert_int_not_equal(r.rc, 0);
+	assert_int_equal(tu_step(r.run, "b")->state, INN_STATE_FAILED);
+	TU_ASSERT_CONTAINS(tu_step(r.run, "b")->message, "steps.a.outputs.y is not defined");
+	tu_result_free(&r);
+
+	/* an output that exists, read deeper than it goes, is an error too */
+	r = run_wf("name: deep\nsteps:\n"
+	           "  - {name: a, type: shell, config: {script: \"echo x=1 >> $INNOMINATUS_OUTPUT\"}}\n"
+	           "outputs:\n  deep: \"${steps.a.outputs.x.more}\"\n", NULL, 0);
+	assert_int_not_equal(r.rc, 0);
+	assert_int_equal(inn_run_state(r.run), INN_STATE_FAILED);
+	TU_ASSERT_CONTAINS(inn_run_message(r.run), "outputs.deep");
+	tu_result_free(&r);
+}
+
 /* Starts a run of wf with params (a JSON text, or NULL), which must be
  * refused with a message containing msg; returns the message. */
 static const char *
@@ -741,6 +819,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_crash_isolation),
 		cmocka_unit_test(test_floods_are_capped),
 		cmocka_unit_test(test_conditions_and_failures),
+		cmocka_unit_test(test_outputs_a_step_did_not_write),
 		cmocka_unit_test(test_parameters_are_checked),
 		cmocka_unit_test(test_refused_secret_is_not_echoed),
 		cmocka_unit_test(test_parameter_value_limits),

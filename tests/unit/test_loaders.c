@@ -205,7 +205,7 @@ static const char full_wf[] =
 	"  - name: build\n"
 	"    type: policy\n"
 	"    config:\n"
-	"      script: echo {{ .parameters.app }} ${GREETING}\n"
+	"      script: echo url={{ .parameters.app }} ${GREETING} >> \"$INNOMINATUS_OUTPUT\"\n"
 	"    env:\n"
 	"      MODE: fast\n"
 	"    retries: {limit: 3, backoff: 2s}\n"

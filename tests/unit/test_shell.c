@@ -776,6 +776,39 @@ test_shells_and_working_dir(void **state)
 	}
 }
 
+/* errexit: false runs bash and sh without -e (and bash without pipefail),
+ * as the original ran its policy scripts; the default stays strict. */
+static void
+test_errexit_false(void **state)
+{
+	const char *shells[] = { "bash", "sh" };
+	const char *script = "n=$(echo hi | grep nomatch | wc -l); false; "
+	                     "echo \"after=$n\" >> $INNOMINATUS_OUTPUT; false | true";
+	json_object *c;
+	inn_step *step;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(shells) / sizeof(shells[0]); i++) {
+		c = script_config(script);
+		json_object_object_add(c, "shell", json_object_new_string(shells[i]));
+		json_object_object_add(c, "errexit", json_object_new_boolean(0));
+		assert_int_equal(run(c, &step), INN_OK);
+		assert_string_equal(output_of(step, "after"), "0");
+		inn_step_free(step);
+		json_object_put(c);
+		/* errexit: true is the default, written or not */
+		c = script_config(script);
+		json_object_object_add(c, "shell", json_object_new_string(shells[i]));
+		json_object_object_add(c, "errexit", json_object_new_boolean(1));
+		run_expect(c, INN_ERROR, "exit status 1");
+	}
+	/* without -e, the script's last status is the step's */
+	c = script_config("false; true; exit 3");
+	json_object_object_add(c, "errexit", json_object_new_boolean(0));
+	run_expect(c, INN_ERROR, "exit status 3");
+}
+
 static void
 test_validate(void **state)
 {
@@ -810,6 +843,15 @@ test_validate(void **state)
 		{ "{\"script\": \"x\", \"secret_outputs\": \"tok\"}",
 		  "config.secret_outputs" },
 		{ "{\"script\": \"x\", \"scirpt\": \"y\"}", "unknown field \"scirpt\"" },
+		{ "{\"script\": \"x\", \"errexit\": false, \"shell\": \"/bin/sh\"}", NULL },
+		{ "{\"command\": [\"true\"], \"errexit\": false}", NULL },
+		{ "{\"script\": \"x\", \"errexit\": \"${parameters.e}\"}", NULL },
+		{ "{\"script\": \"x\", \"errexit\": \"no\"}",
+		  "config.errexit: must be true or false" },
+		{ "{\"command\": [\"true\"], \"errexit\": true}",
+		  "config.errexit: true applies only to a \"script\" run by bash or sh" },
+		{ "{\"script\": \"x\", \"errexit\": true, \"shell\": \"/bin/sh\"}",
+		  "a shell given by path gets no options" },
 	};
 	size_t i;
 
@@ -950,6 +992,7 @@ main(void)
 		cmocka_unit_test(test_big_output_bounded),
 		cmocka_unit_test(test_missing_program),
 		cmocka_unit_test(test_shells_and_working_dir),
+		cmocka_unit_test(test_errexit_false),
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_execute_refuses_bad_config),
 		cmocka_unit_test(test_spawn_capture),
