@@ -89,8 +89,57 @@ check "bad conditions are refused with file:line:col (exit 3)" eval \
 	'[ $rc -eq 3 ] &&
 	 has "bad.yaml:4:34: error: step \"b\": when: \"on_sucess\" is not a when keyword" &&
 	 has "bad.yaml:5:32: error: step \"c\": if: \"nosuch.success\": there is no step \"nosuch\"" &&
-	 has "bad.yaml:6:36: error: step \"d\": unless: matches: pattern \"(\[a-z\" does not compile" &&
+	 has "bad.yaml:6:36: error: step \"d\": unless: matches: pattern \"(\[a-z\" is not a Go regular expression" &&
 	 has "bad.yaml:7:32: error: step \"e\": if: cannot read \"a.succeeded and b\""'
+
+# a condition reading an output no step set (skipped, or not reported)
+# reads it unresolved, as the original did: the reference stays as text
+cat > "$w/unset.yaml" <<'WF'
+name: unset
+variables: {MODE: "off"}
+steps:
+  - {name: first, type: shell, config: {script: "echo hi"}}
+  - {name: a, type: shell, if: "$MODE == on", config: {script: "echo out=1 >> $INNOMINATUS_OUTPUT"}}
+  - {name: c1, type: shell, depends_on: [a], if: "$a.out == 1", config: {script: echo c1-ran}}
+  - {name: c2, type: shell, if: "${steps.first.outputs.x} == 1", config: {script: echo c2-ran}}
+  - {name: c3, type: shell, if: "$a.out != 1", config: {script: echo c3-ran}}
+  - {name: c4, type: shell, unless: "$a.out", config: {script: echo c4-ran}}
+WF
+c run --local "$w/unset.yaml"
+check "a condition on an output that is not set is false, naming it; the run goes on" eval \
+	'[ $rc -eq 0 ] && hasnt c1-ran && hasnt c2-ran && has "c3  *| c3-ran" && hasnt c4-ran &&
+	 has "c1  *skipped: condition false: if: \"\$a.out == 1\" is false (\"\$a.out\" == \"1\"; \$a.out: steps.a.outputs.out is not set)" &&
+	 has "c2  *skipped: condition false: .*steps.first.outputs.x is not set" &&
+	 has "c4  *skipped: condition not met: unless: \"\$a.out\" reads a step output that is not set"'
+c test-workflow "$w/unset.yaml" --dry-run
+check "the dry-run says so too when it knows the step is skipped" eval \
+	'[ $rc -eq 0 ] && has "c1 .*skipped: condition false: .*steps.a.outputs.out is not set"'
+
+# matches reads Go's RE2 syntax: what RE2 refuses is a load error
+cat > "$H/re.yaml" <<'WF'
+name: re
+steps:
+  - {name: r1, type: shell, if: "abc matches a(?=b)", config: {script: "true"}}
+  - {name: r2, type: shell, if: 'aa matches (a)\1', config: {script: "true"}}
+  - {name: r3, type: shell, if: "x matches (?R)?x", config: {script: "true"}}
+  - {name: r4, type: shell, if: "x matches (*NO_START_OPT)x", config: {script: "true"}}
+WF
+c test-workflow "$H/re.yaml"
+check "matches: lookaround, backreferences, recursion and verbs are load errors" eval \
+	'[ $rc -eq 3 ] &&
+	 has "re.yaml:3:33: error: step \"r1\": if: matches: pattern \"a(?=b)\" is not a Go regular expression: (?=: lookaround" &&
+	 has "re.yaml:4:33: error: .*backreferences are not supported" &&
+	 has "re.yaml:5:33: error: .*(?R: this group is not supported" &&
+	 has "re.yaml:6:33: error: .*PCRE verbs"'
+cat > "$w/re-var.yaml" <<'WF'
+name: re-var
+variables: {P: "(a)\\1"}
+steps: [{name: r, type: shell, if: "aa matches $P", config: {script: echo r-ran}}]
+WF
+c run --local "$w/re-var.yaml"
+check "matches: a pattern from a variable is checked at run, with the reason" eval \
+	'[ $rc -ne 0 ] && hasnt r-ran &&
+	 has "r  *failed: if: matches: pattern \"(a).1\" (from a value) is not a Go regular expression: .1: backreferences"'
 
 # the same rules through the server
 h_start "$H/prov" || { h_done; }

@@ -7,8 +7,6 @@
  */
 #include "config.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-
 #include "cond.h"
 
 #include <ctype.h>
@@ -17,15 +15,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include <pcre2.h>
-
 #include "array.h"
 #include "buf.h"
 #include "error.h"
+#include "pattern.h"
 
 #define COND_MAX_LEN 65536            /* a condition's text, bytes */
-#define MATCH_LIMIT 1000000           /* pcre2 backtracking budget per match */
-#define DEPTH_LIMIT 10000
 #define DETAIL_VALUE_MAX 64           /* bytes of a value shown in a detail */
 
 enum seg_kind { SEG_LIT, SEG_VAR, SEG_TMPL };
@@ -33,6 +28,7 @@ enum seg_kind { SEG_LIT, SEG_VAR, SEG_TMPL };
 struct seg {
 	enum seg_kind kind;
 	char *text;                   /* literal text, variable name, or template */
+	char *src;                    /* SEG_TMPL: the reference as written, or NULL */
 };
 
 struct operand {
@@ -61,7 +57,7 @@ struct inn_cond {
 	struct operand lhs, rhs;      /* N_TRUTHY: lhs only */
 	size_t step;                  /* N_STATUS */
 	inn_state status;
-	pcre2_code *re;               /* N_MATCH with a literal pattern */
+	inn_pattern *re;              /* OP_MATCHES with a literal pattern */
 };
 
 /* --- when ---------------------------------------------------------------- */
@@ -257,7 +253,7 @@ operand_free(struct operand *o)
 	size_t i;
 
 	for (i = 0; i < o->n; i++)
-		free(o->segs[i].text);
+		INN_FREE_ALL(o->segs[i].text, o->segs[i].src);
 	free(o->segs);
 	o->segs = NULL;
 	o->n = 0;
@@ -289,7 +285,21 @@ operand_add(struct operand *o, enum seg_kind kind, const char *text, size_t len)
 	if ((g[o->n].text = strndup(text, len)) == NULL)
 		return inn_error_set(INN_ENOMEM, "out of memory");
 	g[o->n].kind = kind;
+	g[o->n].src = NULL;
 	o->n++;
+	return 0;
+}
+
+/* A template segment whose reference was written src[0..len) (for the
+ * original's `$step.key`, the text a missing output leaves in place). */
+static int
+operand_add_ref(struct operand *o, const char *text, size_t tlen, const char *src,
+                size_t len)
+{
+	if (operand_add(o, SEG_TMPL, text, tlen) != 0)
+		return INN_ENOMEM;
+	if ((o->segs[o->n - 1].src = strndup(src, len)) == NULL)
+		return inn_error_set(INN_ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -317,7 +327,7 @@ operand_ref(struct operand *o, const char *ref, size_t len, const inn_cond_names
 	char buf[600];
 
 	if (ref[0] == '{')
-		return operand_add(o, SEG_TMPL, ref, len);
+		return operand_add_ref(o, ref, len, ref, len);
 	path = ref + (ref[1] == '{' ? 2 : 1);
 	plen = len - (size_t)(path - ref) - (ref[1] == '{' ? 1 : 0);
 	if ((dot = memchr(path, '.', plen)) == NULL) {
@@ -350,7 +360,7 @@ operand_ref(struct operand *o, const char *ref, size_t len, const inn_cond_names
 		                     "variables, steps, resources, secrets, app", (int)len, ref,
 		                     (int)rlen, path);
 	}
-	return operand_add(o, SEG_TMPL, buf, strlen(buf));
+	return operand_add_ref(o, buf, strlen(buf), ref, len);
 }
 
 static int
@@ -426,8 +436,9 @@ operand_join_templates(struct operand *o)
 		if ((t = inn_buf_take(&b)) == NULL)
 			goto nomem;
 		for (k = i; k <= last; k++)
-			free(o->segs[k].text);
+			INN_FREE_ALL(o->segs[k].text, o->segs[k].src);
 		o->segs[i].text = t;
+		o->segs[i].src = NULL;
 		memmove(&o->segs[i + 1], &o->segs[last + 1], (o->n - last - 1) * sizeof(*o->segs));
 		o->n -= last - i;
 		continue;
@@ -525,27 +536,17 @@ find_method(const struct lexer *lx, enum op *op, size_t *os, size_t *oe)
 	return -1;
 }
 
-static pcre2_code *
-compile_pattern(const char *pat, size_t len)
+/* The pattern (Go RE2 syntax, pattern.h: the one reading parameters'
+ * `pattern:` use) compiled into *out; INN_EINVAL naming what is wrong. */
+static int
+compile_pattern(inn_pattern **out, const char *pat, const char *from)
 {
-	uint32_t opts = PCRE2_UTF;
-	PCRE2_SIZE off;
-	int err;
-	pcre2_code *re;
+	char why[256];
 
-#ifdef PCRE2_MATCH_INVALID_UTF
-	opts |= PCRE2_MATCH_INVALID_UTF;
-#endif
-	re = pcre2_compile((PCRE2_SPTR)pat, len, opts, &err, &off, NULL);
-	if (re == NULL) {
-		PCRE2_UCHAR msg[256];
-
-		pcre2_get_error_message(err, msg, sizeof(msg));
-		inn_error_set(INN_EINVAL, "matches: pattern \"%.*s\" does not compile: %s "
-		              "(at offset %zu)", (int)(len > 200 ? 200 : len), pat,
-		              (const char *)msg, (size_t)off);
-	}
-	return re;
+	if (inn_pattern_compile(out, pat, why, sizeof(why)) == 0)
+		return 0;
+	return inn_error_set(INN_EINVAL, "matches: pattern \"%.200s\"%s is not a Go regular "
+	                     "expression: %s", pat, from, why);
 }
 
 static const struct {
@@ -686,10 +687,8 @@ inn_cond_parse(inn_cond **out, const char *text, int in_when,
 		if (op == OP_MATCHES && operand_literal(&c->rhs)) {
 			const char *pat = c->rhs.n ? c->rhs.segs[0].text : "";
 
-			if ((c->re = compile_pattern(pat, strlen(pat))) == NULL) {
-				rc = INN_EINVAL;
+			if ((rc = compile_pattern(&c->re, pat, "")) != 0)
 				goto err;
-			}
 		}
 	} else {
 		for (a = 0; a < len && isspace((unsigned char)text[a]); a++)
@@ -721,7 +720,7 @@ inn_cond_free(inn_cond *c)
 		return;
 	operand_free(&c->lhs);
 	operand_free(&c->rhs);
-	pcre2_code_free(c->re);
+	inn_pattern_free(c->re);
 	INN_FREE_ALL(c->text, c->templates);
 	free(c);
 }
@@ -792,9 +791,35 @@ value_text(json_object *v)
 	return json_object_get_string(v);
 }
 
-/* An operand's text (*out malloc'd). */
+/* Non-zero when the render that just failed with rc read a step output
+ * that is not set (the step was skipped, failed, or did not report it):
+ * the original left such a reference unresolved, as text.  note gets
+ * `$a.out: steps.a.outputs.out is not set` (first one only). */
 static int
-operand_text(const struct operand *o, const inn_cond_ctx *ctx, char **out)
+unresolved(int rc, const struct seg *g, char *note, size_t notelen)
+{
+	const char *path = inn_tmpl_missing_path();
+	size_t n = strlen(g->text);
+
+	if (rc != INN_ENOTFOUND || strcmp(inn_tmpl_missing_root(), "steps") != 0 ||
+	    g->src == NULL)
+		return 0;
+	if (note != NULL && notelen > 0 && note[0] == '\0') {
+		if (n > 3 && strncmp(g->text, "${", 2) == 0 && g->text[n - 1] == '}')
+			snprintf(note, notelen, "%.100s: %.*s is not set", g->src, (int)n - 3,
+			         g->text + 2);
+		else
+			snprintf(note, notelen, "%.100s: %s is not set", g->src, path);
+	}
+	return 1;
+}
+
+/* An operand's text (*out malloc'd).  A step output that is not set
+ * stays as the reference was written (unresolved()); note (may be NULL)
+ * then says which. */
+static int
+operand_text(const struct operand *o, const inn_cond_ctx *ctx, char **out, char *note,
+             size_t notelen)
 {
 	inn_buf b = INN_BUF_INIT(INN_TMPL_MAX_OUTPUT);
 	inn_tmpl_env env = { NULL, NULL, NULL, NULL };
@@ -819,6 +844,8 @@ operand_text(const struct operand *o, const inn_cond_ctx *ctx, char **out)
 		case SEG_TMPL:
 			if ((rc = inn_tmpl_render_string(&env, g->text, &t)) == 0)
 				rc = inn_buf_adds(&b, t);
+			else if (unresolved(rc, g, note, notelen))
+				rc = inn_buf_adds(&b, g->src);
 			else
 				rc = inn_error_set(rc, "%s", inn_error_last());
 			free(t);
@@ -891,42 +918,22 @@ compare(enum op op, const char *l, const char *r)
 	}
 }
 
-/* 1 when pattern (c's compiled one, else compiled now) finds a match in
- * subject, 0 when not; INN_EINVAL for a pattern that does not compile,
- * INN_ETOOBIG past the backtracking limits. */
+/* 1 when pattern (c's compiled one, else compiled now: it came from a
+ * value) finds a match in subject, 0 when not; INN_EINVAL for a pattern
+ * that does not compile or a match that gave up (pattern.h's bounds). */
 static int
 match(const inn_cond *c, const char *subject, const char *pattern)
 {
-	pcre2_code *re = c->re;
-	pcre2_match_data *md = NULL;
-	pcre2_match_context *mc = NULL;
+	inn_pattern *re = c->re;
+	char why[256];
 	int rc;
 
-	if (re == NULL && (re = compile_pattern(pattern, strlen(pattern))) == NULL)
-		return INN_EINVAL;
-	if ((md = pcre2_match_data_create_from_pattern(re, NULL)) == NULL ||
-	    (mc = pcre2_match_context_create(NULL)) == NULL) {
-		rc = inn_error_set(INN_ENOMEM, "out of memory");
-		goto out;
-	}
-	pcre2_set_match_limit(mc, MATCH_LIMIT);
-	pcre2_set_depth_limit(mc, DEPTH_LIMIT);
-	rc = pcre2_match(re, (PCRE2_SPTR)subject, strlen(subject), 0, 0, md, mc);
-	if (rc >= 0)
-		rc = 1;
-	else if (rc == PCRE2_ERROR_NOMATCH)
-		rc = 0;
-	else if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT)
-		rc = inn_error_set(INN_ETOOBIG, "matches: pattern \"%.80s\" needs too much "
-		                   "backtracking on this value", pattern);
-	else
-		rc = inn_error_set(INN_EINVAL, "matches: the value cannot be matched (pcre2 "
-		                   "error %d)", rc);
-out:
-	pcre2_match_context_free(mc);
-	pcre2_match_data_free(md);
+	if (re == NULL && (rc = compile_pattern(&re, pattern, " (from a value)")) != 0)
+		return rc;
+	if ((rc = inn_pattern_match(re, subject, strlen(subject), why, sizeof(why))) < 0)
+		rc = inn_error_set(INN_EINVAL, "matches: pattern \"%.80s\": %s", pattern, why);
 	if (re != c->re)
-		pcre2_code_free(re);
+		inn_pattern_free(re);
 	return rc;
 }
 
@@ -935,12 +942,12 @@ out:
 static int
 eval_binary(const inn_cond *c, const inn_cond_ctx *ctx, char *detail, size_t len)
 {
-	char *l = NULL, *r = NULL;
+	char *l = NULL, *r = NULL, note[300] = "";
 	size_t n;
 	int rc;
 
-	if ((rc = operand_text(&c->lhs, ctx, &l)) != 0 ||
-	    (rc = operand_text(&c->rhs, ctx, &r)) != 0)
+	if ((rc = operand_text(&c->lhs, ctx, &l, note, sizeof(note))) != 0 ||
+	    (rc = operand_text(&c->rhs, ctx, &r, note, sizeof(note))) != 0)
 		goto out;
 	switch (c->op) {
 	case OP_CONTAINS:
@@ -961,9 +968,10 @@ eval_binary(const inn_cond *c, const inn_cond_ctx *ctx, char *detail, size_t len
 		break;
 	}
 	if (rc >= 0)
-		snprintf(detail, len, "\"%.*s%s\" %s \"%.*s%s\"", DETAIL_VALUE_MAX, l,
+		snprintf(detail, len, "\"%.*s%s\" %s \"%.*s%s\"%s%s", DETAIL_VALUE_MAX, l,
 		         strlen(l) > DETAIL_VALUE_MAX ? "..." : "", op_names[c->op],
-		         DETAIL_VALUE_MAX, r, strlen(r) > DETAIL_VALUE_MAX ? "..." : "");
+		         DETAIL_VALUE_MAX, r, strlen(r) > DETAIL_VALUE_MAX ? "..." : "",
+		         note[0] ? "; " : "", note);
 out:
 	free(l);
 	free(r);
@@ -997,13 +1005,17 @@ eval_truthy(const inn_cond *c, const inn_cond_ctx *ctx, char *detail, size_t len
 
 		env.bind = NULL;
 		if ((rc = inn_tmpl_render_value(&env, o->segs[0].text, &v)) != 0)
-			return rc;
+			return unresolved(rc, &o->segs[0], detail, len) ? INN_COND_UNRESOLVED : rc;
 		rc = inn_tmpl_truthy(v);
 		json_object_put(v);
 		return rc;
 	}
-	if ((rc = operand_text(o, ctx, &t)) != 0)
+	if ((rc = operand_text(o, ctx, &t, detail, len)) != 0)
 		return rc;
+	if (detail[0] != '\0') {
+		free(t);
+		return INN_COND_UNRESOLVED;
+	}
 	v = json_object_new_string(t);
 	rc = v != NULL ? inn_tmpl_truthy(v) : inn_error_set(INN_ENOMEM, "out of memory");
 	snprintf(detail, len, "\"%.*s\"", DETAIL_VALUE_MAX, t);

@@ -21,8 +21,9 @@
  *                                       by the template rule (inn_tmpl_truthy)
  * The operator is the first one in the text outside references (word
  * operators stand between blanks); each side is trimmed of blanks and of
- * quotes (" and ').  `matches` is an unanchored PCRE2 search (Go RE2
- * syntax reads the same); a literal pattern is compiled at load.
+ * quotes (" and ').  `matches` is an unanchored search in Go RE2 syntax
+ * (pattern.h, as parameters' `pattern:`: what RE2 refuses is refused); a
+ * literal pattern is checked at load, one from a value at run.
  *
  * Operands are text with references:
  *   $NAME, ${NAME}   the step's env, else the workflow's variables, else
@@ -116,12 +117,19 @@ typedef struct inn_cond_ctx {
 } inn_cond_ctx;
 
 #define INN_COND_UNKNOWN 2
+#define INN_COND_UNRESOLVED 3
 
 /* Evaluates c: 1 true, 0 false, INN_COND_UNKNOWN when it reads the status
  * of a step whose outcome is not known (a dry-run), or a negative error
- * with its message set (a template's, e.g. a missing step output; a
- * pattern built from values that does not compile).  With 0 or 1, detail
- * holds what was compared (`"no" == "yes"`; masked by the caller), or "". */
+ * with its message set (a template's; a pattern built from values that
+ * does not compile).  With 0 or 1, detail holds what was compared
+ * (`"no" == "yes"`; masked by the caller), or "".
+ * A step output that is not set (the step was skipped or did not report
+ * it) is unresolved, as in the original: in a comparison the reference
+ * stays as written (`"$a.out" == "1"` is false, `!=` true) and detail
+ * adds `$a.out: steps.a.outputs.out is not set`; a condition that is only
+ * such a reference is INN_COND_UNRESOLVED (the original failed to read it
+ * and skipped the step, for if: and unless: alike), detail naming it. */
 int inn_cond_eval(const inn_cond *c, const inn_cond_ctx *ctx, char *detail,
                   size_t len);
 

@@ -492,6 +492,13 @@ conds_decide(inn_run *r, struct srun *s, inn_state *st, char *msg, size_t msglen
 			         inn_cond_text(conds[k]));
 			break;
 		}
+		if (rc == INN_COND_UNRESOLVED) {
+			*st = INN_STATE_SKIPPED;
+			snprintf(msg, msglen, "skipped: condition not met: %s: \"%s\" reads a step "
+			         "output that is not set (%s)", keys[k], inn_cond_text(conds[k]),
+			         detail);
+			break;
+		}
 		if (rc == (k == 1)) {
 			*st = INN_STATE_SKIPPED;
 			snprintf(msg, msglen, "skipped: condition false: %s: \"%s\" is %s%s%s%s",
