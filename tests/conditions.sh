@@ -115,6 +115,24 @@ c test-workflow "$w/unset.yaml" --dry-run
 check "the dry-run says so too when it knows the step is skipped" eval \
 	'[ $rc -eq 0 ] && has "c1 .*skipped: condition false: .*steps.a.outputs.out is not set"'
 
+# a dry-run decides every part it can: a known false part skips the step
+# even when another part reads what a dry-run does not know
+cat > "$w/dry-mix.yaml" <<'WF'
+name: dry-mix
+variables: {M: "on"}
+steps:
+  - {name: ok1, type: shell, config: {script: "echo ok1"}}
+  - {name: s3, type: shell, when: on_success, if: "$M == on", unless: "ok1.failed", config: {script: "true"}}
+  - {name: s4, type: shell, if: "$M == off", unless: "ok1.failed", config: {script: "true"}}
+  - {name: s6, type: shell, when: on_failure, if: "$M == off", config: {script: "true"}}
+WF
+c test-workflow "$w/dry-mix.yaml" --dry-run
+check "dry-run: a known false part wins over a part it cannot know" eval \
+	'[ $rc -eq 0 ] &&
+	 has "s3 .*would-run if its condition holds; unless: \"ok1.failed\" reads the result of a step" &&
+	 has "s4 .*skipped: condition false: if: \"\$M == off\" is false" &&
+	 has "s6 .*skipped: condition false: if: \"\$M == off\" is false"'
+
 # matches reads Go's RE2 syntax: what RE2 refuses is a load error
 cat > "$H/re.yaml" <<'WF'
 name: re

@@ -174,8 +174,13 @@ test_grammar_refusals(void **state)
 	} bad[] = {
 		{ "nosuch.success", 0, "there is no step \"nosuch\"" },
 		{ "build.done", 0, "\"done\" is not a step status" },
-		{ "test matches [", 0, "does not compile" },
-		{ "$X matches (?<=a", 0, "does not compile" },
+		{ "test matches [", 0, "is not a Go regular expression" },
+		{ "$X matches (?<=a", 0, "(?<=: lookaround is not supported" },
+		{ "abc matches a(?=b)", 0, "(?=: lookaround is not supported" },
+		{ "aa matches (a)\\1", 0, "\\1: backreferences are not supported" },
+		{ "x matches (?R)?x", 0, "(?R: this group is not supported" },
+		{ "x matches (?C1)x", 0, "(?C: this group is not supported" },
+		{ "x matches (*NO_START_OPT)x", 0, "PCRE verbs are not part" },
 		{ "hello world", 0, "cannot read \"hello world\"" },
 		{ "1", 0, "cannot read \"1\"" },
 		{ "on_sucess", 1, "\"on_sucess\" is not a when keyword" },
@@ -216,8 +221,24 @@ test_grammar_refusals(void **state)
 	                 NULL, 0) < 0);
 	/* a pattern built from a value is compiled when it runs */
 	assert_int_equal(eval("abc matches $P", "{\"P\": \"[\"}", NULL, 0), INN_EINVAL);
-	/* a reference to a missing output fails like a template does */
-	assert_int_equal(eval("$build.nope == 1", NULL, NULL, 0), INN_ENOTFOUND);
+	/* a step output that is not set reads unresolved, as in the original:
+	 * the reference as written, the detail naming it */
+	{
+		char d[512];
+
+		assert_int_equal(eval("$build.nope == 1", NULL, d, sizeof(d)), 0);
+		assert_string_equal(d, "\"$build.nope\" == \"1\"; $build.nope: "
+		                    "steps.build.outputs.nope is not set");
+		assert_int_equal(eval("$test.x != 1", NULL, NULL, 0), 1);
+		assert_int_equal(eval("${steps.test.outputs.x} == 1", NULL, NULL, 0), 0);
+		assert_int_equal(eval("{{ .steps.test.outputs.x }} == 1", NULL, NULL, 0), 0);
+		assert_int_equal(eval("$test.x", NULL, d, sizeof(d)), INN_COND_UNRESOLVED);
+		assert_string_equal(d, "$test.x: steps.test.outputs.x is not set");
+		assert_int_equal(eval("{{ .steps.test.outputs.x }}", NULL, NULL, 0),
+		                 INN_COND_UNRESOLVED);
+		/* other missing data is still an error */
+		assert_int_equal(eval("${parameters.nope} == 1", NULL, NULL, 0), INN_ENOTFOUND);
+	}
 }
 
 /* --- the loader ------------------------------------------------------------- */
@@ -261,7 +282,7 @@ test_loader(void **state)
 	              &ok);
 	assert_false(ok);
 	TU_ASSERT_CONTAINS(d, "test.yaml:5:13: error: step \"a\": unless: matches: pattern \"(\" "
-	                   "does not compile");
+	                   "is not a Go regular expression");
 	d = load_diag("name: w\nsteps:\n  - name: a\n    type: shell\n    if: [a]\n", &ok);
 	assert_false(ok);
 	TU_ASSERT_CONTAINS(d, "step \"a\": if: must be a condition string or true/false");
