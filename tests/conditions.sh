@@ -115,6 +115,15 @@ c test-workflow "$w/unset.yaml" --dry-run
 check "the dry-run says so too when it knows the step is skipped" eval \
 	'[ $rc -eq 0 ] && has "c1 .*skipped: condition false: .*steps.a.outputs.out is not set"'
 
+# when, unless, if: the original's order; the first part that skips is named
+cat > "$w/order.yaml" <<'WF'
+name: order
+steps: [{name: o, type: shell, if: "false", unless: "true", config: {script: echo o-ran}}]
+WF
+c run --local "$w/order.yaml"
+check "conditions are checked when, unless, if: the skip names unless" eval \
+	'[ $rc -eq 0 ] && hasnt o-ran && has "o  *skipped: condition false: unless: \"true\" is true"'
+
 # a dry-run decides every part it can: a known false part skips the step
 # even when another part reads what a dry-run does not know
 cat > "$w/dry-mix.yaml" <<'WF'

@@ -371,18 +371,26 @@ is_blank_or_quote(char c)
 
 static int operand_join_templates(struct operand *o);
 
-/* The operand of text [a, b): its pieces as segments, trimmed of blanks
- * and quotes where it begins and ends with literal text. */
+/* The operand of text [a, b): its pieces as segments, trimmed where it
+ * begins and ends with literal text as the original trimmed: of blanks and
+ * quotes together (keep_quoted 0: contains, startsWith, ...), or of blanks,
+ * then of quotes, so blanks inside quotes count (keep_quoted 1: ==, <, ...). */
 static int
 operand_build(struct operand *o, const struct lexer *lx, size_t a, size_t b,
-              const inn_cond_names *names)
+              int keep_quoted, const inn_cond_names *names)
 {
 	size_t i;
 	int rc;
 
-	while (a < b && is_blank_or_quote(lx->s[a]))
+	while (a < b && (keep_quoted ? isspace((unsigned char)lx->s[a])
+	                             : is_blank_or_quote(lx->s[a])))
 		a++;
-	while (b > a && is_blank_or_quote(lx->s[b - 1]))
+	while (b > a && (keep_quoted ? isspace((unsigned char)lx->s[b - 1])
+	                             : is_blank_or_quote(lx->s[b - 1])))
+		b--;
+	while (keep_quoted && a < b && (lx->s[a] == '"' || lx->s[a] == '\''))
+		a++;
+	while (keep_quoted && b > a && (lx->s[b - 1] == '"' || lx->s[b - 1] == '\''))
 		b--;
 	for (i = 0; i < lx->n; i++) {
 		const struct piece *p = &lx->p[i];
@@ -469,35 +477,71 @@ word_at(const char *s, size_t len, size_t end, size_t i, const char *w)
 	       (i + n == len || isspace((unsigned char)s[i + n]));
 }
 
-/* The first operator outside references: its op, start and end; -1 when
- * there is none. */
-static int
-find_op(const struct lexer *lx, enum op *op, size_t *os, size_t *oe)
+/* Marks in q[0..lx->len) the bytes of a quoted literal: "..." or '...'
+ * opened where no word goes on (start, blank, operator), closed by the
+ * same quote (one never closed is no quote: it's stays a word). */
+static void
+mark_quoted(const struct lexer *lx, unsigned char *q)
 {
+	const char *s = lx->s;
 	size_t k, i;
-	int j;
+	char open = 0;
 
+	memset(q, 0, lx->len);
 	for (k = 0; k < lx->n; k++) {
 		const struct piece *p = &lx->p[k];
 
-		if (p->ref || p->lit != NULL)
-			continue;
 		for (i = p->start; i < p->end; i++) {
-			for (j = 0; j < (int)(sizeof(op_names) / sizeof(op_names[0])); j++) {
-				size_t n = strlen(op_names[j]);
+			if (open) {
+				q[i] = 1;
+				if (!p->ref && p->lit == NULL && s[i] == open)
+					open = 0;
+			} else if (!p->ref && p->lit == NULL && (s[i] == '"' || s[i] == '\'') &&
+			           (i == 0 || !ident_char((unsigned char)s[i - 1])) &&
+			           memchr(s + i + 1, s[i], lx->len - i - 1) != NULL) {
+				open = s[i];
+				q[i] = 1;
+			}
+		}
+	}
+}
 
-				if (j >= OP_FIRST_WORD ? !word_at(lx->s, lx->len, p->end, i, op_names[j])
-				                       : (i + n > p->end ||
-				                          memcmp(lx->s + i, op_names[j], n) != 0))
+/* The operator that splits the text, in the original's order of search:
+ * the first ==, else the first !=, <=, >=, <, >, then the words contains,
+ * startsWith, endsWith, matches -- outside references and quotes.  Its
+ * op, start and end; -1 when there is none (INN_ENOMEM with the message). */
+static int
+find_op(const struct lexer *lx, enum op *op, size_t *os, size_t *oe)
+{
+	unsigned char *q = malloc(lx->len + 1);
+	size_t k, i;
+	int j, rc = -1;
+
+	if (q == NULL)
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	mark_quoted(lx, q);
+	for (j = 0; j < (int)(sizeof(op_names) / sizeof(op_names[0])) && rc != 0; j++) {
+		size_t n = strlen(op_names[j]);
+
+		for (k = 0; k < lx->n && rc != 0; k++) {
+			const struct piece *p = &lx->p[k];
+
+			if (p->ref || p->lit != NULL)
+				continue;
+			for (i = p->start; i < p->end && rc != 0; i++) {
+				if (q[i] || (j >= OP_FIRST_WORD
+				             ? !word_at(lx->s, lx->len, p->end, i, op_names[j])
+				             : (i + n > p->end || memcmp(lx->s + i, op_names[j], n) != 0)))
 					continue;
 				*op = (enum op)j;
 				*os = i;
 				*oe = i + n;
-				return 0;
+				rc = 0;
 			}
 		}
 	}
-	return -1;
+	free(q);
+	return rc;
 }
 
 /* The method form x.contains(y): -1 when text is not one. */
@@ -576,7 +620,7 @@ parse_single(inn_cond *c, const struct lexer *lx, const char *t, size_t len, int
 	for (i = 0; i < lx->n; i++)
 		if (lx->p[i].ref || lx->p[i].lit != NULL) {
 			c->kind = N_TRUTHY;
-			return operand_build(&c->lhs, lx, 0, lx->len, names);
+			return operand_build(&c->lhs, lx, 0, lx->len, 0, names);
 		}
 	if ((len == 4 && strncasecmp(t, "true", 4) == 0) ||
 	    (len == 5 && strncasecmp(t, "false", 5) == 0)) {
@@ -656,8 +700,8 @@ inn_cond_parse(inn_cond **out, const char *text, int in_when,
 {
 	struct lexer lx;
 	inn_cond *c;
-	size_t os, oe, a, len;
-	enum op op;
+	size_t os = 0, oe = 0, a, len;
+	enum op op = OP_EQ;
 	int rc;
 
 	*out = NULL;
@@ -672,7 +716,9 @@ inn_cond_parse(inn_cond **out, const char *text, int in_when,
 	lx.len = len;
 	if ((rc = lex(&lx)) != 0)
 		goto err;
-	if (find_op(&lx, &op, &os, &oe) == 0 || find_method(&lx, &op, &os, &oe) == 0) {
+	if ((rc = find_op(&lx, &op, &os, &oe)) == INN_ENOMEM)
+		goto err;
+	if (rc == 0 || find_method(&lx, &op, &os, &oe) == 0) {
 		size_t rb = lx.len;
 
 		if (text[os] == '.') /* x.op(y): y ends before the last ')' */
@@ -680,9 +726,9 @@ inn_cond_parse(inn_cond **out, const char *text, int in_when,
 				;
 		c->kind = N_BINARY;
 		c->op = op;
-		if ((rc = operand_build(&c->lhs, &lx, 0, os, names)) != 0 ||
+		if ((rc = operand_build(&c->lhs, &lx, 0, os, op < OP_FIRST_WORD, names)) != 0 ||
 		    (rc = operand_build(&c->rhs, &lx, oe, text[os] == '.' ? rb - 1 : rb,
-		                        names)) != 0)
+		                        op < OP_FIRST_WORD, names)) != 0)
 			goto err;
 		if (op == OP_MATCHES && operand_literal(&c->rhs)) {
 			const char *pat = c->rhs.n ? c->rhs.segs[0].text : "";

@@ -19,9 +19,12 @@
  *                                       "", "false" or "0"
  *   a template ({{ ... }}, ${parameters.x}, ...) or text holding one: true
  *                                       by the template rule (inn_tmpl_truthy)
- * The operator is the first one in the text outside references (word
- * operators stand between blanks); each side is trimmed of blanks and of
- * quotes (" and ').  `matches` is an unanchored search in Go RE2 syntax
+ * The operator is found in the original's order of search: the first ==,
+ * else the first !=, <=, >=, <, >, then contains, startsWith, endsWith,
+ * matches (words stand between blanks), never inside references or
+ * quoted text ("..." or '...').  Each side is trimmed as the original did:
+ * of blanks, then of quotes (" and ') for the six comparisons; of blanks
+ * and quotes together for the words.  `matches` is an unanchored search in Go RE2 syntax
  * (pattern.h, as parameters' `pattern:`: what RE2 refuses is refused); a
  * literal pattern is checked at load, one from a value at run.
  *

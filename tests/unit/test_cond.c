@@ -117,6 +117,18 @@ test_grammar(void **state)
 	TRUE_("file.txt endsWith .txt", NULL);
 	FALSE_("file.txt endsWith .md", NULL);
 	TRUE_("test123 matches test[0-9]+", NULL);
+	/* the original's order of search: == before the others, comparisons
+	 * before words; never inside quotes; == trims blanks, then quotes */
+	TRUE_("\"foo contains bar\" == \"foo contains bar\"", NULL);
+	TRUE_("'a == b' == 'a == b'", NULL);
+	TRUE_("a < b == a < b", NULL);
+	FALSE_("\" a\" == a", NULL);
+	TRUE_("\"$X\" == \" a\"", "{\"X\": \" a\"}");
+	TRUE_("\"x y\" contains \" y\"", NULL);
+	TRUE_("it's contains '", NULL);
+	/* a pattern holding a comparison operator is quoted, else it splits there */
+	TRUE_("ab matches \"a(?:x|b)>?\"", NULL);
+	FALSE_("ab matches a>b", NULL);                      /* "ab matches a" > "b" */
 	FALSE_("test matches ^[0-9]+$", NULL);
 	TRUE_("$VERSION matches ^v[0-9]+\\.[0-9]+\\.0$", "{\"VERSION\": \"v2.1.0\"}");
 	FALSE_("$VERSION matches ^v[0-9]+\\.[0-9]+\\.0$", "{\"VERSION\": \"v2.1.1\"}");
@@ -175,7 +187,7 @@ test_grammar_refusals(void **state)
 		{ "nosuch.success", 0, "there is no step \"nosuch\"" },
 		{ "build.done", 0, "\"done\" is not a step status" },
 		{ "test matches [", 0, "is not a Go regular expression" },
-		{ "$X matches (?<=a", 0, "(?<=: lookaround is not supported" },
+		{ "$X matches \"(?<=a\"", 0, "(?<=: lookaround is not supported" },
 		{ "abc matches a(?=b)", 0, "(?=: lookaround is not supported" },
 		{ "aa matches (a)\\1", 0, "\\1: backreferences are not supported" },
 		{ "x matches (?R)?x", 0, "(?R: this group is not supported" },
