@@ -115,6 +115,22 @@ c test-workflow "$w/unset.yaml" --dry-run
 check "the dry-run says so too when it knows the step is skipped" eval \
 	'[ $rc -eq 0 ] && has "c1 .*skipped: condition false: .*steps.a.outputs.out is not set"'
 
+# one meaning of "an earlier step failed": the steps this one waits for
+cat > "$w/par.yaml" <<'WF'
+name: par
+steps:
+  - {name: a, type: shell, parallel: true, config: {script: "exit 1"}}
+  - {name: b, type: shell, parallel: true, config: {script: "true"}}
+  - {name: c, type: shell, depends_on: [b], when: on_failure, config: {script: echo c-ran}}
+  - {name: e, type: shell, depends_on: [b], when: on_success, config: {script: echo e-ran}}
+WF
+c run --local "$w/par.yaml"
+check "skip reasons agree on which failure a step sees" eval \
+	'[ $rc -ne 0 ] && hasnt c-ran && hasnt e-ran &&
+	 has "c  *skipped: condition false: when: on_failure, and no earlier step failed (of those it waits for); step \"a\" failed, but this step does not wait for it" &&
+	 has "e  *skipped: the run stopped after step \"a\" failed" &&
+	 hasnt "an earlier step failed"'
+
 # when, unless, if: the original's order; the first part that skips is named
 cat > "$w/order.yaml" <<'WF'
 name: order

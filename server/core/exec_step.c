@@ -437,9 +437,15 @@ when_keyword(inn_run *r, struct srun *s, inn_state *st, char *msg, size_t msglen
 		snprintf(msg, msglen, "skipped: condition false: when: on_success, but step "
 		         "\"%s\" %s", r->steps[bad].res.def->name,
 		         inn_state_name(r->steps[bad].res.state));
-	else if (when == INN_WHEN_ON_FAILURE && up == 0)
+	else if (when == INN_WHEN_ON_FAILURE && up == 0) {
+		long f = inn_exec_stopping_step(r);
+
+		/* "earlier" is what the step waits for (README), as for on_success */
 		snprintf(msg, msglen, "skipped: condition false: when: on_failure, and no "
-		         "earlier step failed");
+		         "earlier step failed (of those it waits for)%s%s%s",
+		         f >= 0 ? "; step \"" : "", f >= 0 ? r->steps[f].res.def->name : "",
+		         f >= 0 ? "\" failed, but this step does not wait for it" : "");
+	}
 	else if (when == INN_WHEN_ON_FAILURE && up == 2) {
 		*st = INN_STATE_WOULD_RUN;
 		snprintf(msg, msglen, "would-run only if an earlier step fails (when: "

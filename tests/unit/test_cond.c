@@ -427,7 +427,7 @@ test_no_failure_skips_on_failure_with_reasons(void **state)
 	assert_int_equal(inn_run_state(r.run), INN_STATE_SUCCEEDED);
 	assert_string_equal(tu_step(r.run, "cleanup")->message,
 	                    "skipped: condition false: when: on_failure, and no earlier step "
-	                    "failed");
+	                    "failed (of those it waits for)");
 	assert_int_equal(tu_step(r.run, "always")->state, INN_STATE_SUCCEEDED);
 	assert_int_equal(tu_step(r.run, "gate")->state, INN_STATE_SKIPPED);
 	TU_ASSERT_CONTAINS(tu_step(r.run, "gate")->message, "skipped: when: manual: the step "
