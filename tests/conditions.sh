@@ -184,6 +184,22 @@ check "matches: a pattern from a variable is checked at run, with the reason" ev
 	'[ $rc -ne 0 ] && hasnt r-ran &&
 	 has "r  *failed: if: matches: pattern \"(a).1\" (from a value) is not a Go regular expression: .1: backreferences"'
 
+# what is wrong with an expression is said; $1 is a warning
+cat > "$H/msg.yaml" <<'WF'
+name: msg
+steps:
+  - {name: a, type: shell, if: 1.5, config: {script: "true"}}
+  - {name: b, type: shell, if: "a.contains(", config: {script: "true"}}
+  - {name: c, type: shell, if: "$1 == a", config: {script: "true"}}
+WF
+c test-workflow "$H/msg.yaml"
+check "messages say what is wrong: a number, an unclosed method, \$1" eval \
+	'[ $rc -eq 3 ] &&
+	 has "msg.yaml:3:32: error: step \"a\": if: \"1.5\" is a number, not a condition" &&
+	 has "msg.yaml:4:32: error: step \"b\": if: cannot read \"a.contains(\": a method is written A.contains(B)" &&
+	 has "msg.yaml:5:32: warning: step \"c\": if: \$1 is a positional parameter, which is never set here" &&
+	 hasnt "is not a step status"'
+
 # the same rules through the server
 h_start "$H/prov" || { h_done; }
 U=$(h_key cond-user user red)

@@ -608,6 +608,33 @@ step_name_char(int c)
 	return isalnum(c) || c == '_' || c == '-';
 }
 
+static int decimal(const char *s, double *d);
+
+/* Warns (names->warn) about each $<digit> in the literal text: a shell
+ * positional parameter, which no step env, variable or parameter sets, so
+ * it stays the text "$1" (as in the original). */
+static void
+warn_positional(const struct lexer *lx, const inn_cond_names *names)
+{
+	size_t k, i;
+	char msg[200];
+
+	if (names == NULL || names->warn == NULL)
+		return;
+	for (k = 0; k < lx->n; k++) {
+		const struct piece *p = &lx->p[k];
+
+		for (i = p->start; !p->ref && p->lit == NULL && i + 1 < p->end; i++)
+			if (lx->s[i] == '$' && isdigit((unsigned char)lx->s[i + 1])) {
+				snprintf(msg, sizeof(msg), "$%c is a positional parameter, which is "
+				         "never set here: it compares as the text \"$%c\" (a variable "
+				         "name starts with a letter or _)", lx->s[i + 1], lx->s[i + 1]);
+				names->warn(names->ud, msg);
+				return;
+			}
+	}
+}
+
 /* A condition without an operator (text trimmed: t[0..len)). */
 static int
 parse_single(inn_cond *c, const struct lexer *lx, const char *t, size_t len, int in_when,
@@ -639,7 +666,20 @@ parse_single(inn_cond *c, const struct lexer *lx, const char *t, size_t len, int
 			names->variable(names->ud, t, len);
 		return operand_add(&c->lhs, SEG_VAR, t, len);
 	}
+	{
+		char num[64];
+		double d;
+
+		snprintf(num, sizeof(num), "%.*s", (int)len, t);
+		if (len < sizeof(num) && decimal(num, &d))
+			return inn_error_set(INN_EINVAL, "\"%.*s\" is a number, not a condition "
+			                     "(compare it: $X == %.*s)", (int)len, t, (int)len, t);
+	}
 	dot = memchr(t, '.', len);
+	if (dot != NULL && memchr(dot, '(', len - (size_t)(dot - t)) != NULL)
+		return inn_error_set(INN_EINVAL, "cannot read \"%.*s\": a method is written "
+		                     "A.contains(B) (also .startsWith, .endsWith, .matches), "
+		                     "with its closing \")\"", (int)(len > 200 ? 200 : len), t);
 	for (i = 0; dot != NULL && t + i < dot && step_name_char((unsigned char)t[i]); i++)
 		;
 	if (dot != NULL && dot > t && t + i == dot &&
@@ -716,6 +756,7 @@ inn_cond_parse(inn_cond **out, const char *text, int in_when,
 	lx.len = len;
 	if ((rc = lex(&lx)) != 0)
 		goto err;
+	warn_positional(&lx, names);
 	if ((rc = find_op(&lx, &op, &os, &oe)) == INN_ENOMEM)
 		goto err;
 	if (rc == 0 || find_method(&lx, &op, &os, &oe) == 0) {

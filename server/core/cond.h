@@ -72,11 +72,14 @@ typedef struct inn_step_conds {
 /* What the names in a condition mean, asked while it is parsed (the
  * loader knows the file).  step: the index of the step called
  * name[0..len), or -1.  variable: called for each $NAME the condition
- * reads (the loader warns about one nothing sets).  Either may be NULL. */
+ * reads (the loader warns about one nothing sets).  warn: a condition that
+ * reads but probably does not mean what it says (`$1`: a positional
+ * parameter, never set, compares as the text "$1").  Any may be NULL. */
 typedef struct inn_cond_names {
 	long (*step)(void *ud, const char *name, size_t len);
 	void (*variable)(void *ud, const char *name, size_t len);
 	void *ud;
+	void (*warn)(void *ud, const char *msg);
 } inn_cond_names;
 
 /* The keyword of a `when:` text: 0 and *out, or -1 when text is none. */

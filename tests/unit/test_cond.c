@@ -56,7 +56,7 @@ eval(const char *text, const char *env, char *detail, size_t len)
 		" \"variables\": {\"APP\": \"myapp\", \"ENV\": \"staging\"},"
 		" \"steps\": {\"build\": {\"outputs\": {\"version\": \"v2.1.0\"}}},"
 		" \"workflow\": {\"name\": \"wf\"}}";
-	inn_cond_names names = { names_step, NULL, NULL };
+	inn_cond_names names = { names_step, NULL, NULL, NULL };
 	json_object *data = json_tokener_parse(data_text);
 	inn_tmpl_env tenv = { data, NULL, NULL, NULL };
 	inn_cond_ctx ctx = { &tenv, env ? json_tokener_parse(env) : NULL, states, NULL };
@@ -194,13 +194,16 @@ test_grammar_refusals(void **state)
 		{ "x matches (?C1)x", 0, "(?C: this group is not supported" },
 		{ "x matches (*NO_START_OPT)x", 0, "PCRE verbs are not part" },
 		{ "hello world", 0, "cannot read \"hello world\"" },
-		{ "1", 0, "cannot read \"1\"" },
+		{ "1", 0, "\"1\" is a number, not a condition" },
+		{ "1.5", 0, "\"1.5\" is a number, not a condition" },
+		{ "a.contains(", 0, "a method is written A.contains(B)" },
+		{ "x.startsWith(y", 0, "with its closing \")\"" },
 		{ "on_sucess", 1, "\"on_sucess\" is not a when keyword" },
 		{ "   ", 0, "empty condition" },
 		{ "{{ .parameters.x", 0, "is not closed" },
 		{ "$nostep.key == 1", 0, "\"nostep\" is not a step" },
 	};
-	inn_cond_names names = { names_step, NULL, NULL };
+	inn_cond_names names = { names_step, NULL, NULL, NULL };
 	inn_cond *c;
 	inn_cond_when w;
 	size_t i;
