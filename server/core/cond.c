@@ -949,8 +949,10 @@ operand_text(const struct operand *o, const inn_cond_ctx *ctx, char **out, char 
 	return *out != NULL ? 0 : inn_error_set(INN_ENOMEM, "out of memory");
 }
 
-/* Non-zero when s is a decimal number (sign, digits, fraction, exponent),
- * its value in *d. */
+/* Non-zero when s is a number as Go's strconv.ParseFloat read it for the
+ * original -- decimal (sign, digits, fraction, exponent), NaN (any case,
+ * no sign), Inf or Infinity (any case, with a sign or not) -- its value in
+ * *d. */
 static int
 decimal(const char *s, double *d)
 {
@@ -958,8 +960,16 @@ decimal(const char *s, double *d)
 	char *end;
 	int digits = 0;
 
+	if (strcasecmp(s, "nan") == 0) {
+		*d = strtod("nan", NULL);
+		return 1;
+	}
 	if (*p == '+' || *p == '-')
 		p++;
+	if (strcasecmp(p, "inf") == 0 || strcasecmp(p, "infinity") == 0) {
+		*d = strtod(s, NULL);
+		return 1;
+	}
 	for (; isdigit((unsigned char)*p); p++)
 		digits++;
 	if (*p == '.')
@@ -982,18 +992,26 @@ decimal(const char *s, double *d)
 	return end == p;
 }
 
-/* l OP r for the six comparisons: as numbers when both are decimal
- * numbers, else as bytes. */
+/* l OP r for the six comparisons: as numbers when both are numbers (NaN
+ * equals nothing and orders with nothing, as in Go), else as bytes. */
 static int
 compare(enum op op, const char *l, const char *r)
 {
 	double a, b;
 	int c;
 
-	if (decimal(l, &a) && decimal(r, &b))
-		c = a < b ? -1 : a > b ? 1 : 0;
-	else
-		c = strcmp(l, r);
+	if (decimal(l, &a) && decimal(r, &b)) {
+		switch (op) {
+		case OP_EQ: return a == b;
+		case OP_NE: return a != b;
+		case OP_LT: return a < b;
+		case OP_LE: return a <= b;
+		case OP_GT: return a > b;
+		case OP_GE: return a >= b;
+		default: return 0;
+		}
+	}
+	c = strcmp(l, r);
 	switch (op) {
 	case OP_EQ: return c == 0;
 	case OP_NE: return c != 0;

@@ -109,6 +109,15 @@ test_grammar(void **state)
 	TRUE_("abc < xyz", NULL);
 	TRUE_("1e3 == 1000", NULL);
 	TRUE_("10 < 9a", NULL);                             /* bytes: '1' < '9' */
+	/* NaN and Inf are numbers, as Go's ParseFloat reads them */
+	FALSE_("NaN == NaN", NULL);
+	TRUE_("$X != nan", "{\"X\": \"NaN\"}");
+	FALSE_("nan < 1", NULL);
+	FALSE_("nan >= 1", NULL);
+	TRUE_("Inf > 1e308", NULL);
+	TRUE_("-Infinity < -1e308", NULL);
+	TRUE_("inf == +Inf", NULL);
+	TRUE_("+nan == +nan", NULL);                        /* not a number: bytes */
 	/* string operators */
 	TRUE_("hello world contains world", NULL);
 	FALSE_("hello world contains missing", NULL);
