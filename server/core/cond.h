@@ -11,7 +11,8 @@
  * A condition (if:, unless:, when: as a condition) is one of
  *   true | false                        (any case)
  *   <operand> OP <operand>              OP: == != < <= > >= (numbers when both
- *                                       sides are decimal numbers, else bytes)
+ *                                       sides are numbers -- decimal, NaN, Inf --
+ *                                       else bytes)
  *   <operand> contains|startsWith|endsWith|matches <operand>
  *   <operand>.contains(<operand>)       (also .startsWith .endsWith .matches)
  *   <step>.success | .succeeded | .failed | .failure | .skipped
