@@ -124,7 +124,7 @@ steps:
   - {name: c, type: shell, depends_on: [b], when: on_failure, config: {script: echo c-ran}}
   - {name: e, type: shell, depends_on: [b], when: on_success, config: {script: echo e-ran}}
 WF
-c run --local "$w/par.yaml"
+c run --local --parallel 1 "$w/par.yaml"  # one runner: a fails before b starts
 check "skip reasons agree on which failure a step sees" eval \
 	'[ $rc -ne 0 ] && hasnt c-ran && hasnt e-ran &&
 	 has "c  *skipped: condition false: when: on_failure, and no earlier step failed (of those it waits for); step \"a\" failed, but this step does not wait for it" &&
@@ -233,6 +233,12 @@ check "server: a skipped step says which condition was false" exec_is '
 assert d["status"] == "succeeded", d
 assert st["a"] == ("skipped", "skipped: condition false: if: \"$X == yes\" is false (\"no\" == \"yes\")"), st
 assert st["b"][0] == "succeeded", st
+'
+srv_run unset
+check "server: a condition on an output that is not set skips the step, naming it" exec_is '
+assert d["status"] == "succeeded", d
+assert st["c1"][0] == "skipped" and "$a.out: steps.a.outputs.out is not set" in st["c1"][1], st
+assert st["c3"][0] == "succeeded", st
 '
 srv_run fails true
 check "server: a dry-run says the cleanup runs only if an earlier step fails" exec_is '
