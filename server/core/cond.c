@@ -420,7 +420,8 @@ operand_join_templates(struct operand *o)
 	char *t;
 
 	for (i = 0; i < o->n; i++) {
-		inn_buf b = INN_BUF_INIT(COND_MAX_LEN * 2);
+		inn_buf b = INN_BUF_INIT(COND_MAX_LEN * 2), src = INN_BUF_INIT(COND_MAX_LEN * 2);
+		char *ts;
 
 		if (o->segs[i].kind != SEG_TMPL)
 			continue;
@@ -432,6 +433,9 @@ operand_join_templates(struct operand *o)
 		for (k = i; k <= last; k++) {
 			const char *p = o->segs[k].text, *d;
 
+			/* as written, for an output that is not set (unresolved()) */
+			if (inn_buf_adds(&src, o->segs[k].src != NULL ? o->segs[k].src : p) != 0)
+				goto nomem;
 			while (o->segs[k].kind == SEG_LIT && (d = strstr(p, "${")) != NULL) {
 				if (inn_buf_add(&b, p, (size_t)(d - p)) != 0 ||
 				    inn_buf_adds(&b, "$${") != 0)
@@ -443,15 +447,20 @@ operand_join_templates(struct operand *o)
 		}
 		if ((t = inn_buf_take(&b)) == NULL)
 			goto nomem;
+		if ((ts = inn_buf_take(&src)) == NULL) {
+			free(t);
+			goto nomem;
+		}
 		for (k = i; k <= last; k++)
 			INN_FREE_ALL(o->segs[k].text, o->segs[k].src);
 		o->segs[i].text = t;
-		o->segs[i].src = NULL;
+		o->segs[i].src = ts;
 		memmove(&o->segs[i + 1], &o->segs[last + 1], (o->n - last - 1) * sizeof(*o->segs));
 		o->n -= last - i;
 		continue;
 nomem:
 		inn_buf_free(&b);
+		inn_buf_free(&src);
 		return inn_error_set(INN_ENOMEM, "out of memory");
 	}
 	return 0;
@@ -892,7 +901,8 @@ unresolved(int rc, const struct seg *g, char *note, size_t notelen)
 	    g->src == NULL)
 		return 0;
 	if (note != NULL && notelen > 0 && note[0] == '\0') {
-		if (n > 3 && strncmp(g->text, "${", 2) == 0 && g->text[n - 1] == '}')
+		if (n > 3 && strncmp(g->text, "${", 2) == 0 &&
+		    strchr(g->text + 2, '}') == g->text + n - 1)
 			snprintf(note, notelen, "%.100s: %.*s is not set", g->src, (int)n - 3,
 			         g->text + 2);
 		else

@@ -260,6 +260,9 @@ test_grammar_refusals(void **state)
 		assert_string_equal(d, "$test.x: steps.test.outputs.x is not set");
 		assert_int_equal(eval("{{ .steps.test.outputs.x }}", NULL, NULL, 0),
 		                 INN_COND_UNRESOLVED);
+		/* references side by side are one template: still unresolved */
+		assert_int_equal(eval("$build.version$build.nope == x", NULL, d, sizeof(d)), 0);
+		TU_ASSERT_CONTAINS(d, "steps.build.outputs.nope is not set");
 		/* other missing data is still an error */
 		assert_int_equal(eval("${parameters.nope} == 1", NULL, NULL, 0), INN_ENOTFOUND);
 	}
