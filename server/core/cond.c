@@ -7,8 +7,6 @@
  */
 #include "config.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-
 #include "cond.h"
 
 #include <ctype.h>
@@ -17,15 +15,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include <pcre2.h>
-
 #include "array.h"
 #include "buf.h"
 #include "error.h"
+#include "pattern.h"
 
 #define COND_MAX_LEN 65536            /* a condition's text, bytes */
-#define MATCH_LIMIT 1000000           /* pcre2 backtracking budget per match */
-#define DEPTH_LIMIT 10000
 #define DETAIL_VALUE_MAX 64           /* bytes of a value shown in a detail */
 
 enum seg_kind { SEG_LIT, SEG_VAR, SEG_TMPL };
@@ -33,6 +28,7 @@ enum seg_kind { SEG_LIT, SEG_VAR, SEG_TMPL };
 struct seg {
 	enum seg_kind kind;
 	char *text;                   /* literal text, variable name, or template */
+	char *src;                    /* SEG_TMPL: the reference as written, or NULL */
 };
 
 struct operand {
@@ -61,7 +57,7 @@ struct inn_cond {
 	struct operand lhs, rhs;      /* N_TRUTHY: lhs only */
 	size_t step;                  /* N_STATUS */
 	inn_state status;
-	pcre2_code *re;               /* N_MATCH with a literal pattern */
+	inn_pattern *re;              /* OP_MATCHES with a literal pattern */
 };
 
 /* --- when ---------------------------------------------------------------- */
@@ -257,7 +253,7 @@ operand_free(struct operand *o)
 	size_t i;
 
 	for (i = 0; i < o->n; i++)
-		free(o->segs[i].text);
+		INN_FREE_ALL(o->segs[i].text, o->segs[i].src);
 	free(o->segs);
 	o->segs = NULL;
 	o->n = 0;
@@ -289,7 +285,21 @@ operand_add(struct operand *o, enum seg_kind kind, const char *text, size_t len)
 	if ((g[o->n].text = strndup(text, len)) == NULL)
 		return inn_error_set(INN_ENOMEM, "out of memory");
 	g[o->n].kind = kind;
+	g[o->n].src = NULL;
 	o->n++;
+	return 0;
+}
+
+/* A template segment whose reference was written src[0..len) (for the
+ * original's `$step.key`, the text a missing output leaves in place). */
+static int
+operand_add_ref(struct operand *o, const char *text, size_t tlen, const char *src,
+                size_t len)
+{
+	if (operand_add(o, SEG_TMPL, text, tlen) != 0)
+		return INN_ENOMEM;
+	if ((o->segs[o->n - 1].src = strndup(src, len)) == NULL)
+		return inn_error_set(INN_ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -317,7 +327,7 @@ operand_ref(struct operand *o, const char *ref, size_t len, const inn_cond_names
 	char buf[600];
 
 	if (ref[0] == '{')
-		return operand_add(o, SEG_TMPL, ref, len);
+		return operand_add_ref(o, ref, len, ref, len);
 	path = ref + (ref[1] == '{' ? 2 : 1);
 	plen = len - (size_t)(path - ref) - (ref[1] == '{' ? 1 : 0);
 	if ((dot = memchr(path, '.', plen)) == NULL) {
@@ -350,7 +360,7 @@ operand_ref(struct operand *o, const char *ref, size_t len, const inn_cond_names
 		                     "variables, steps, resources, secrets, app", (int)len, ref,
 		                     (int)rlen, path);
 	}
-	return operand_add(o, SEG_TMPL, buf, strlen(buf));
+	return operand_add_ref(o, buf, strlen(buf), ref, len);
 }
 
 static int
@@ -361,18 +371,26 @@ is_blank_or_quote(char c)
 
 static int operand_join_templates(struct operand *o);
 
-/* The operand of text [a, b): its pieces as segments, trimmed of blanks
- * and quotes where it begins and ends with literal text. */
+/* The operand of text [a, b): its pieces as segments, trimmed where it
+ * begins and ends with literal text as the original trimmed: of blanks and
+ * quotes together (keep_quoted 0: contains, startsWith, ...), or of blanks,
+ * then of quotes, so blanks inside quotes count (keep_quoted 1: ==, <, ...). */
 static int
 operand_build(struct operand *o, const struct lexer *lx, size_t a, size_t b,
-              const inn_cond_names *names)
+              int keep_quoted, const inn_cond_names *names)
 {
 	size_t i;
 	int rc;
 
-	while (a < b && is_blank_or_quote(lx->s[a]))
+	while (a < b && (keep_quoted ? isspace((unsigned char)lx->s[a])
+	                             : is_blank_or_quote(lx->s[a])))
 		a++;
-	while (b > a && is_blank_or_quote(lx->s[b - 1]))
+	while (b > a && (keep_quoted ? isspace((unsigned char)lx->s[b - 1])
+	                             : is_blank_or_quote(lx->s[b - 1])))
+		b--;
+	while (keep_quoted && a < b && (lx->s[a] == '"' || lx->s[a] == '\''))
+		a++;
+	while (keep_quoted && b > a && (lx->s[b - 1] == '"' || lx->s[b - 1] == '\''))
 		b--;
 	for (i = 0; i < lx->n; i++) {
 		const struct piece *p = &lx->p[i];
@@ -402,7 +420,8 @@ operand_join_templates(struct operand *o)
 	char *t;
 
 	for (i = 0; i < o->n; i++) {
-		inn_buf b = INN_BUF_INIT(COND_MAX_LEN * 2);
+		inn_buf b = INN_BUF_INIT(COND_MAX_LEN * 2), src = INN_BUF_INIT(COND_MAX_LEN * 2);
+		char *ts;
 
 		if (o->segs[i].kind != SEG_TMPL)
 			continue;
@@ -414,6 +433,9 @@ operand_join_templates(struct operand *o)
 		for (k = i; k <= last; k++) {
 			const char *p = o->segs[k].text, *d;
 
+			/* as written, for an output that is not set (unresolved()) */
+			if (inn_buf_adds(&src, o->segs[k].src != NULL ? o->segs[k].src : p) != 0)
+				goto nomem;
 			while (o->segs[k].kind == SEG_LIT && (d = strstr(p, "${")) != NULL) {
 				if (inn_buf_add(&b, p, (size_t)(d - p)) != 0 ||
 				    inn_buf_adds(&b, "$${") != 0)
@@ -425,14 +447,20 @@ operand_join_templates(struct operand *o)
 		}
 		if ((t = inn_buf_take(&b)) == NULL)
 			goto nomem;
+		if ((ts = inn_buf_take(&src)) == NULL) {
+			free(t);
+			goto nomem;
+		}
 		for (k = i; k <= last; k++)
-			free(o->segs[k].text);
+			INN_FREE_ALL(o->segs[k].text, o->segs[k].src);
 		o->segs[i].text = t;
+		o->segs[i].src = ts;
 		memmove(&o->segs[i + 1], &o->segs[last + 1], (o->n - last - 1) * sizeof(*o->segs));
 		o->n -= last - i;
 		continue;
 nomem:
 		inn_buf_free(&b);
+		inn_buf_free(&src);
 		return inn_error_set(INN_ENOMEM, "out of memory");
 	}
 	return 0;
@@ -458,35 +486,71 @@ word_at(const char *s, size_t len, size_t end, size_t i, const char *w)
 	       (i + n == len || isspace((unsigned char)s[i + n]));
 }
 
-/* The first operator outside references: its op, start and end; -1 when
- * there is none. */
-static int
-find_op(const struct lexer *lx, enum op *op, size_t *os, size_t *oe)
+/* Marks in q[0..lx->len) the bytes of a quoted literal: "..." or '...'
+ * opened where no word goes on (start, blank, operator), closed by the
+ * same quote (one never closed is no quote: it's stays a word). */
+static void
+mark_quoted(const struct lexer *lx, unsigned char *q)
 {
+	const char *s = lx->s;
 	size_t k, i;
-	int j;
+	char open = 0;
 
+	memset(q, 0, lx->len);
 	for (k = 0; k < lx->n; k++) {
 		const struct piece *p = &lx->p[k];
 
-		if (p->ref || p->lit != NULL)
-			continue;
 		for (i = p->start; i < p->end; i++) {
-			for (j = 0; j < (int)(sizeof(op_names) / sizeof(op_names[0])); j++) {
-				size_t n = strlen(op_names[j]);
+			if (open) {
+				q[i] = 1;
+				if (!p->ref && p->lit == NULL && s[i] == open)
+					open = 0;
+			} else if (!p->ref && p->lit == NULL && (s[i] == '"' || s[i] == '\'') &&
+			           (i == 0 || !ident_char((unsigned char)s[i - 1])) &&
+			           memchr(s + i + 1, s[i], lx->len - i - 1) != NULL) {
+				open = s[i];
+				q[i] = 1;
+			}
+		}
+	}
+}
 
-				if (j >= OP_FIRST_WORD ? !word_at(lx->s, lx->len, p->end, i, op_names[j])
-				                       : (i + n > p->end ||
-				                          memcmp(lx->s + i, op_names[j], n) != 0))
+/* The operator that splits the text, in the original's order of search:
+ * the first ==, else the first !=, <=, >=, <, >, then the words contains,
+ * startsWith, endsWith, matches -- outside references and quotes.  Its
+ * op, start and end; -1 when there is none (INN_ENOMEM with the message). */
+static int
+find_op(const struct lexer *lx, enum op *op, size_t *os, size_t *oe)
+{
+	unsigned char *q = malloc(lx->len + 1);
+	size_t k, i;
+	int j, rc = -1;
+
+	if (q == NULL)
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	mark_quoted(lx, q);
+	for (j = 0; j < (int)(sizeof(op_names) / sizeof(op_names[0])) && rc != 0; j++) {
+		size_t n = strlen(op_names[j]);
+
+		for (k = 0; k < lx->n && rc != 0; k++) {
+			const struct piece *p = &lx->p[k];
+
+			if (p->ref || p->lit != NULL)
+				continue;
+			for (i = p->start; i < p->end && rc != 0; i++) {
+				if (q[i] || (j >= OP_FIRST_WORD
+				             ? !word_at(lx->s, lx->len, p->end, i, op_names[j])
+				             : (i + n > p->end || memcmp(lx->s + i, op_names[j], n) != 0)))
 					continue;
 				*op = (enum op)j;
 				*os = i;
 				*oe = i + n;
-				return 0;
+				rc = 0;
 			}
 		}
 	}
-	return -1;
+	free(q);
+	return rc;
 }
 
 /* The method form x.contains(y): -1 when text is not one. */
@@ -525,27 +589,17 @@ find_method(const struct lexer *lx, enum op *op, size_t *os, size_t *oe)
 	return -1;
 }
 
-static pcre2_code *
-compile_pattern(const char *pat, size_t len)
+/* The pattern (Go RE2 syntax, pattern.h: the one reading parameters'
+ * `pattern:` use) compiled into *out; INN_EINVAL naming what is wrong. */
+static int
+compile_pattern(inn_pattern **out, const char *pat, const char *from)
 {
-	uint32_t opts = PCRE2_UTF;
-	PCRE2_SIZE off;
-	int err;
-	pcre2_code *re;
+	char why[256];
 
-#ifdef PCRE2_MATCH_INVALID_UTF
-	opts |= PCRE2_MATCH_INVALID_UTF;
-#endif
-	re = pcre2_compile((PCRE2_SPTR)pat, len, opts, &err, &off, NULL);
-	if (re == NULL) {
-		PCRE2_UCHAR msg[256];
-
-		pcre2_get_error_message(err, msg, sizeof(msg));
-		inn_error_set(INN_EINVAL, "matches: pattern \"%.*s\" does not compile: %s "
-		              "(at offset %zu)", (int)(len > 200 ? 200 : len), pat,
-		              (const char *)msg, (size_t)off);
-	}
-	return re;
+	if (inn_pattern_compile(out, pat, why, sizeof(why)) == 0)
+		return 0;
+	return inn_error_set(INN_EINVAL, "matches: pattern \"%.200s\"%s is not a Go regular "
+	                     "expression: %s", pat, from, why);
 }
 
 static const struct {
@@ -563,6 +617,33 @@ step_name_char(int c)
 	return isalnum(c) || c == '_' || c == '-';
 }
 
+static int decimal(const char *s, double *d);
+
+/* Warns (names->warn) about each $<digit> in the literal text: a shell
+ * positional parameter, which no step env, variable or parameter sets, so
+ * it stays the text "$1" (as in the original). */
+static void
+warn_positional(const struct lexer *lx, const inn_cond_names *names)
+{
+	size_t k, i;
+	char msg[200];
+
+	if (names == NULL || names->warn == NULL)
+		return;
+	for (k = 0; k < lx->n; k++) {
+		const struct piece *p = &lx->p[k];
+
+		for (i = p->start; !p->ref && p->lit == NULL && i + 1 < p->end; i++)
+			if (lx->s[i] == '$' && isdigit((unsigned char)lx->s[i + 1])) {
+				snprintf(msg, sizeof(msg), "$%c is a positional parameter, which is "
+				         "never set here: it compares as the text \"$%c\" (a variable "
+				         "name starts with a letter or _)", lx->s[i + 1], lx->s[i + 1]);
+				names->warn(names->ud, msg);
+				return;
+			}
+	}
+}
+
 /* A condition without an operator (text trimmed: t[0..len)). */
 static int
 parse_single(inn_cond *c, const struct lexer *lx, const char *t, size_t len, int in_when,
@@ -575,7 +656,7 @@ parse_single(inn_cond *c, const struct lexer *lx, const char *t, size_t len, int
 	for (i = 0; i < lx->n; i++)
 		if (lx->p[i].ref || lx->p[i].lit != NULL) {
 			c->kind = N_TRUTHY;
-			return operand_build(&c->lhs, lx, 0, lx->len, names);
+			return operand_build(&c->lhs, lx, 0, lx->len, 0, names);
 		}
 	if ((len == 4 && strncasecmp(t, "true", 4) == 0) ||
 	    (len == 5 && strncasecmp(t, "false", 5) == 0)) {
@@ -594,7 +675,20 @@ parse_single(inn_cond *c, const struct lexer *lx, const char *t, size_t len, int
 			names->variable(names->ud, t, len);
 		return operand_add(&c->lhs, SEG_VAR, t, len);
 	}
+	{
+		char num[64];
+		double d;
+
+		snprintf(num, sizeof(num), "%.*s", (int)len, t);
+		if (len < sizeof(num) && decimal(num, &d))
+			return inn_error_set(INN_EINVAL, "\"%.*s\" is a number, not a condition "
+			                     "(compare it: $X == %.*s)", (int)len, t, (int)len, t);
+	}
 	dot = memchr(t, '.', len);
+	if (dot != NULL && memchr(dot, '(', len - (size_t)(dot - t)) != NULL)
+		return inn_error_set(INN_EINVAL, "cannot read \"%.*s\": a method is written "
+		                     "A.contains(B) (also .startsWith, .endsWith, .matches), "
+		                     "with its closing \")\"", (int)(len > 200 ? 200 : len), t);
 	for (i = 0; dot != NULL && t + i < dot && step_name_char((unsigned char)t[i]); i++)
 		;
 	if (dot != NULL && dot > t && t + i == dot &&
@@ -655,8 +749,8 @@ inn_cond_parse(inn_cond **out, const char *text, int in_when,
 {
 	struct lexer lx;
 	inn_cond *c;
-	size_t os, oe, a, len;
-	enum op op;
+	size_t os = 0, oe = 0, a, len;
+	enum op op = OP_EQ;
 	int rc;
 
 	*out = NULL;
@@ -671,7 +765,10 @@ inn_cond_parse(inn_cond **out, const char *text, int in_when,
 	lx.len = len;
 	if ((rc = lex(&lx)) != 0)
 		goto err;
-	if (find_op(&lx, &op, &os, &oe) == 0 || find_method(&lx, &op, &os, &oe) == 0) {
+	warn_positional(&lx, names);
+	if ((rc = find_op(&lx, &op, &os, &oe)) == INN_ENOMEM)
+		goto err;
+	if (rc == 0 || find_method(&lx, &op, &os, &oe) == 0) {
 		size_t rb = lx.len;
 
 		if (text[os] == '.') /* x.op(y): y ends before the last ')' */
@@ -679,17 +776,15 @@ inn_cond_parse(inn_cond **out, const char *text, int in_when,
 				;
 		c->kind = N_BINARY;
 		c->op = op;
-		if ((rc = operand_build(&c->lhs, &lx, 0, os, names)) != 0 ||
+		if ((rc = operand_build(&c->lhs, &lx, 0, os, op < OP_FIRST_WORD, names)) != 0 ||
 		    (rc = operand_build(&c->rhs, &lx, oe, text[os] == '.' ? rb - 1 : rb,
-		                        names)) != 0)
+		                        op < OP_FIRST_WORD, names)) != 0)
 			goto err;
 		if (op == OP_MATCHES && operand_literal(&c->rhs)) {
 			const char *pat = c->rhs.n ? c->rhs.segs[0].text : "";
 
-			if ((c->re = compile_pattern(pat, strlen(pat))) == NULL) {
-				rc = INN_EINVAL;
+			if ((rc = compile_pattern(&c->re, pat, "")) != 0)
 				goto err;
-			}
 		}
 	} else {
 		for (a = 0; a < len && isspace((unsigned char)text[a]); a++)
@@ -721,7 +816,7 @@ inn_cond_free(inn_cond *c)
 		return;
 	operand_free(&c->lhs);
 	operand_free(&c->rhs);
-	pcre2_code_free(c->re);
+	inn_pattern_free(c->re);
 	INN_FREE_ALL(c->text, c->templates);
 	free(c);
 }
@@ -792,9 +887,36 @@ value_text(json_object *v)
 	return json_object_get_string(v);
 }
 
-/* An operand's text (*out malloc'd). */
+/* Non-zero when the render that just failed with rc read a step output
+ * that is not set (the step was skipped, failed, or did not report it):
+ * the original left such a reference unresolved, as text.  note gets
+ * `$a.out: steps.a.outputs.out is not set` (first one only). */
 static int
-operand_text(const struct operand *o, const inn_cond_ctx *ctx, char **out)
+unresolved(int rc, const struct seg *g, char *note, size_t notelen)
+{
+	const char *path = inn_tmpl_missing_path();
+	size_t n = strlen(g->text);
+
+	if (rc != INN_ENOTFOUND || strcmp(inn_tmpl_missing_root(), "steps") != 0 ||
+	    g->src == NULL)
+		return 0;
+	if (note != NULL && notelen > 0 && note[0] == '\0') {
+		if (n > 3 && strncmp(g->text, "${", 2) == 0 &&
+		    strchr(g->text + 2, '}') == g->text + n - 1)
+			snprintf(note, notelen, "%.100s: %.*s is not set", g->src, (int)n - 3,
+			         g->text + 2);
+		else
+			snprintf(note, notelen, "%.100s: %s is not set", g->src, path);
+	}
+	return 1;
+}
+
+/* An operand's text (*out malloc'd).  A step output that is not set
+ * stays as the reference was written (unresolved()); note (may be NULL)
+ * then says which. */
+static int
+operand_text(const struct operand *o, const inn_cond_ctx *ctx, char **out, char *note,
+             size_t notelen)
 {
 	inn_buf b = INN_BUF_INIT(INN_TMPL_MAX_OUTPUT);
 	inn_tmpl_env env = { NULL, NULL, NULL, NULL };
@@ -819,6 +941,8 @@ operand_text(const struct operand *o, const inn_cond_ctx *ctx, char **out)
 		case SEG_TMPL:
 			if ((rc = inn_tmpl_render_string(&env, g->text, &t)) == 0)
 				rc = inn_buf_adds(&b, t);
+			else if (unresolved(rc, g, note, notelen))
+				rc = inn_buf_adds(&b, g->src);
 			else
 				rc = inn_error_set(rc, "%s", inn_error_last());
 			free(t);
@@ -835,8 +959,10 @@ operand_text(const struct operand *o, const inn_cond_ctx *ctx, char **out)
 	return *out != NULL ? 0 : inn_error_set(INN_ENOMEM, "out of memory");
 }
 
-/* Non-zero when s is a decimal number (sign, digits, fraction, exponent),
- * its value in *d. */
+/* Non-zero when s is a number as Go's strconv.ParseFloat read it for the
+ * original -- decimal (sign, digits, fraction, exponent), NaN (any case,
+ * no sign), Inf or Infinity (any case, with a sign or not) -- its value in
+ * *d. */
 static int
 decimal(const char *s, double *d)
 {
@@ -844,8 +970,16 @@ decimal(const char *s, double *d)
 	char *end;
 	int digits = 0;
 
+	if (strcasecmp(s, "nan") == 0) {
+		*d = strtod("nan", NULL);
+		return 1;
+	}
 	if (*p == '+' || *p == '-')
 		p++;
+	if (strcasecmp(p, "inf") == 0 || strcasecmp(p, "infinity") == 0) {
+		*d = strtod(s, NULL);
+		return 1;
+	}
 	for (; isdigit((unsigned char)*p); p++)
 		digits++;
 	if (*p == '.')
@@ -868,18 +1002,26 @@ decimal(const char *s, double *d)
 	return end == p;
 }
 
-/* l OP r for the six comparisons: as numbers when both are decimal
- * numbers, else as bytes. */
+/* l OP r for the six comparisons: as numbers when both are numbers (NaN
+ * equals nothing and orders with nothing, as in Go), else as bytes. */
 static int
 compare(enum op op, const char *l, const char *r)
 {
 	double a, b;
 	int c;
 
-	if (decimal(l, &a) && decimal(r, &b))
-		c = a < b ? -1 : a > b ? 1 : 0;
-	else
-		c = strcmp(l, r);
+	if (decimal(l, &a) && decimal(r, &b)) {
+		switch (op) {
+		case OP_EQ: return a == b;
+		case OP_NE: return a != b;
+		case OP_LT: return a < b;
+		case OP_LE: return a <= b;
+		case OP_GT: return a > b;
+		case OP_GE: return a >= b;
+		default: return 0;
+		}
+	}
+	c = strcmp(l, r);
 	switch (op) {
 	case OP_EQ: return c == 0;
 	case OP_NE: return c != 0;
@@ -891,42 +1033,22 @@ compare(enum op op, const char *l, const char *r)
 	}
 }
 
-/* 1 when pattern (c's compiled one, else compiled now) finds a match in
- * subject, 0 when not; INN_EINVAL for a pattern that does not compile,
- * INN_ETOOBIG past the backtracking limits. */
+/* 1 when pattern (c's compiled one, else compiled now: it came from a
+ * value) finds a match in subject, 0 when not; INN_EINVAL for a pattern
+ * that does not compile or a match that gave up (pattern.h's bounds). */
 static int
 match(const inn_cond *c, const char *subject, const char *pattern)
 {
-	pcre2_code *re = c->re;
-	pcre2_match_data *md = NULL;
-	pcre2_match_context *mc = NULL;
+	inn_pattern *re = c->re;
+	char why[256];
 	int rc;
 
-	if (re == NULL && (re = compile_pattern(pattern, strlen(pattern))) == NULL)
-		return INN_EINVAL;
-	if ((md = pcre2_match_data_create_from_pattern(re, NULL)) == NULL ||
-	    (mc = pcre2_match_context_create(NULL)) == NULL) {
-		rc = inn_error_set(INN_ENOMEM, "out of memory");
-		goto out;
-	}
-	pcre2_set_match_limit(mc, MATCH_LIMIT);
-	pcre2_set_depth_limit(mc, DEPTH_LIMIT);
-	rc = pcre2_match(re, (PCRE2_SPTR)subject, strlen(subject), 0, 0, md, mc);
-	if (rc >= 0)
-		rc = 1;
-	else if (rc == PCRE2_ERROR_NOMATCH)
-		rc = 0;
-	else if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT)
-		rc = inn_error_set(INN_ETOOBIG, "matches: pattern \"%.80s\" needs too much "
-		                   "backtracking on this value", pattern);
-	else
-		rc = inn_error_set(INN_EINVAL, "matches: the value cannot be matched (pcre2 "
-		                   "error %d)", rc);
-out:
-	pcre2_match_context_free(mc);
-	pcre2_match_data_free(md);
+	if (re == NULL && (rc = compile_pattern(&re, pattern, " (from a value)")) != 0)
+		return rc;
+	if ((rc = inn_pattern_match(re, subject, strlen(subject), why, sizeof(why))) < 0)
+		rc = inn_error_set(INN_EINVAL, "matches: pattern \"%.80s\": %s", pattern, why);
 	if (re != c->re)
-		pcre2_code_free(re);
+		inn_pattern_free(re);
 	return rc;
 }
 
@@ -935,12 +1057,12 @@ out:
 static int
 eval_binary(const inn_cond *c, const inn_cond_ctx *ctx, char *detail, size_t len)
 {
-	char *l = NULL, *r = NULL;
+	char *l = NULL, *r = NULL, note[300] = "";
 	size_t n;
 	int rc;
 
-	if ((rc = operand_text(&c->lhs, ctx, &l)) != 0 ||
-	    (rc = operand_text(&c->rhs, ctx, &r)) != 0)
+	if ((rc = operand_text(&c->lhs, ctx, &l, note, sizeof(note))) != 0 ||
+	    (rc = operand_text(&c->rhs, ctx, &r, note, sizeof(note))) != 0)
 		goto out;
 	switch (c->op) {
 	case OP_CONTAINS:
@@ -961,9 +1083,10 @@ eval_binary(const inn_cond *c, const inn_cond_ctx *ctx, char *detail, size_t len
 		break;
 	}
 	if (rc >= 0)
-		snprintf(detail, len, "\"%.*s%s\" %s \"%.*s%s\"", DETAIL_VALUE_MAX, l,
+		snprintf(detail, len, "\"%.*s%s\" %s \"%.*s%s\"%s%s", DETAIL_VALUE_MAX, l,
 		         strlen(l) > DETAIL_VALUE_MAX ? "..." : "", op_names[c->op],
-		         DETAIL_VALUE_MAX, r, strlen(r) > DETAIL_VALUE_MAX ? "..." : "");
+		         DETAIL_VALUE_MAX, r, strlen(r) > DETAIL_VALUE_MAX ? "..." : "",
+		         note[0] ? "; " : "", note);
 out:
 	free(l);
 	free(r);
@@ -997,13 +1120,17 @@ eval_truthy(const inn_cond *c, const inn_cond_ctx *ctx, char *detail, size_t len
 
 		env.bind = NULL;
 		if ((rc = inn_tmpl_render_value(&env, o->segs[0].text, &v)) != 0)
-			return rc;
+			return unresolved(rc, &o->segs[0], detail, len) ? INN_COND_UNRESOLVED : rc;
 		rc = inn_tmpl_truthy(v);
 		json_object_put(v);
 		return rc;
 	}
-	if ((rc = operand_text(o, ctx, &t)) != 0)
+	if ((rc = operand_text(o, ctx, &t, detail, len)) != 0)
 		return rc;
+	if (detail[0] != '\0') {
+		free(t);
+		return INN_COND_UNRESOLVED;
+	}
 	v = json_object_new_string(t);
 	rc = v != NULL ? inn_tmpl_truthy(v) : inn_error_set(INN_ENOMEM, "out of memory");
 	snprintf(detail, len, "\"%.*s\"", DETAIL_VALUE_MAX, t);

@@ -11,7 +11,8 @@
  * A condition (if:, unless:, when: as a condition) is one of
  *   true | false                        (any case)
  *   <operand> OP <operand>              OP: == != < <= > >= (numbers when both
- *                                       sides are decimal numbers, else bytes)
+ *                                       sides are numbers -- decimal, NaN, Inf --
+ *                                       else bytes)
  *   <operand> contains|startsWith|endsWith|matches <operand>
  *   <operand>.contains(<operand>)       (also .startsWith .endsWith .matches)
  *   <step>.success | .succeeded | .failed | .failure | .skipped
@@ -19,10 +20,14 @@
  *                                       "", "false" or "0"
  *   a template ({{ ... }}, ${parameters.x}, ...) or text holding one: true
  *                                       by the template rule (inn_tmpl_truthy)
- * The operator is the first one in the text outside references (word
- * operators stand between blanks); each side is trimmed of blanks and of
- * quotes (" and ').  `matches` is an unanchored PCRE2 search (Go RE2
- * syntax reads the same); a literal pattern is compiled at load.
+ * The operator is found in the original's order of search: the first ==,
+ * else the first !=, <=, >=, <, >, then contains, startsWith, endsWith,
+ * matches (words stand between blanks), never inside references or
+ * quoted text ("..." or '...').  Each side is trimmed as the original did:
+ * of blanks, then of quotes (" and ') for the six comparisons; of blanks
+ * and quotes together for the words.  `matches` is an unanchored search in Go RE2 syntax
+ * (pattern.h, as parameters' `pattern:`: what RE2 refuses is refused); a
+ * literal pattern is checked at load, one from a value at run.
  *
  * Operands are text with references:
  *   $NAME, ${NAME}   the step's env, else the workflow's variables, else
@@ -68,11 +73,14 @@ typedef struct inn_step_conds {
 /* What the names in a condition mean, asked while it is parsed (the
  * loader knows the file).  step: the index of the step called
  * name[0..len), or -1.  variable: called for each $NAME the condition
- * reads (the loader warns about one nothing sets).  Either may be NULL. */
+ * reads (the loader warns about one nothing sets).  warn: a condition that
+ * reads but probably does not mean what it says (`$1`: a positional
+ * parameter, never set, compares as the text "$1").  Any may be NULL. */
 typedef struct inn_cond_names {
 	long (*step)(void *ud, const char *name, size_t len);
 	void (*variable)(void *ud, const char *name, size_t len);
 	void *ud;
+	void (*warn)(void *ud, const char *msg);
 } inn_cond_names;
 
 /* The keyword of a `when:` text: 0 and *out, or -1 when text is none. */
@@ -116,12 +124,19 @@ typedef struct inn_cond_ctx {
 } inn_cond_ctx;
 
 #define INN_COND_UNKNOWN 2
+#define INN_COND_UNRESOLVED 3
 
 /* Evaluates c: 1 true, 0 false, INN_COND_UNKNOWN when it reads the status
  * of a step whose outcome is not known (a dry-run), or a negative error
- * with its message set (a template's, e.g. a missing step output; a
- * pattern built from values that does not compile).  With 0 or 1, detail
- * holds what was compared (`"no" == "yes"`; masked by the caller), or "". */
+ * with its message set (a template's; a pattern built from values that
+ * does not compile).  With 0 or 1, detail holds what was compared
+ * (`"no" == "yes"`; masked by the caller), or "".
+ * A step output that is not set (the step was skipped or did not report
+ * it) is unresolved, as in the original: in a comparison the reference
+ * stays as written (`"$a.out" == "1"` is false, `!=` true) and detail
+ * adds `$a.out: steps.a.outputs.out is not set`; a condition that is only
+ * such a reference is INN_COND_UNRESOLVED (the original failed to read it
+ * and skipped the step, for if: and unless: alike), detail naming it. */
 int inn_cond_eval(const inn_cond *c, const inn_cond_ctx *ctx, char *detail,
                   size_t len);
 

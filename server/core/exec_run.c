@@ -261,6 +261,17 @@ inn_exec_upstream_failed(inn_run *r, size_t i, size_t *which)
 	return found;
 }
 
+long
+inn_exec_stopping_step(const inn_run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (state_failed(r->steps[i].res.state) && !r->steps[i].res.def->continue_on_error)
+			return (long)i;
+	return -1;
+}
+
 /* 1: all deps final and fine; 0: still waiting; -1: a dep failed (index in
  * *bad).  A step that runs after failures (when: always, on_failure) only
  * waits for its deps to be final. */
@@ -330,9 +341,18 @@ pick_locked(inn_run *r, int *finished)
 			continue;
 		} else if (r->stop && !inn_step_conds_after_failure(s->res.def->conds)) {
 			/* a failure stops new launches (but when: always / on_failure);
-			 * the rest is skipped */
+			 * the rest is skipped.  Not "an earlier step failed": when:
+			 * means the steps this one waits for (README), and those may
+			 * all have succeeded. */
+			long f = inn_exec_stopping_step(r);
+
+			if (f >= 0)
+				snprintf(msg, sizeof(msg), "skipped: the run stopped after step \"%s\" "
+				         "failed", r->steps[f].res.def->name);
+			else
+				snprintf(msg, sizeof(msg), "skipped: the run stopped after a failure");
 			s->res.state = INN_STATE_SKIPPED;
-			why = "skipped: an earlier step failed";
+			why = msg;
 		} else {
 			s->res.state = INN_STATE_RUNNING;
 			r->running++;

@@ -65,6 +65,9 @@ int inn_exec_workspace(inn_run *r);
  * does not know (would-run, or skipped for want of a plugin dry-run); else
  * 0.  INN_ENOMEM when out of memory. */
 int inn_exec_upstream_failed(inn_run *r, size_t i, size_t *which);
+/* exec_run.c (lock held): the first step that failed (timed out, was
+ * cancelled) and stops the run (no continue_on_error), or -1. */
+long inn_exec_stopping_step(const inn_run *r);
 /* The message of a dry-run step whose plugin has no dry-run. */
 extern const char inn_exec_no_dry_run[];
 

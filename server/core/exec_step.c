@@ -437,9 +437,15 @@ when_keyword(inn_run *r, struct srun *s, inn_state *st, char *msg, size_t msglen
 		snprintf(msg, msglen, "skipped: condition false: when: on_success, but step "
 		         "\"%s\" %s", r->steps[bad].res.def->name,
 		         inn_state_name(r->steps[bad].res.state));
-	else if (when == INN_WHEN_ON_FAILURE && up == 0)
+	else if (when == INN_WHEN_ON_FAILURE && up == 0) {
+		long f = inn_exec_stopping_step(r);
+
+		/* "earlier" is what the step waits for (README), as for on_success */
 		snprintf(msg, msglen, "skipped: condition false: when: on_failure, and no "
-		         "earlier step failed");
+		         "earlier step failed (of those it waits for)%s%s%s",
+		         f >= 0 ? "; step \"" : "", f >= 0 ? r->steps[f].res.def->name : "",
+		         f >= 0 ? "\" failed, but this step does not wait for it" : "");
+	}
 	else if (when == INN_WHEN_ON_FAILURE && up == 2) {
 		*st = INN_STATE_WOULD_RUN;
 		snprintf(msg, msglen, "would-run only if an earlier step fails (when: "
@@ -449,8 +455,23 @@ when_keyword(inn_run *r, struct srun *s, inn_state *st, char *msg, size_t msglen
 	return 0;
 }
 
+/* A dry-run's part it cannot decide: the step would-run unless a known
+ * part skips it; msg keeps the first such reason. */
+static void
+cond_unknown(int *unknown, char *msg, size_t msglen, const char *key, const inn_cond *c,
+             const char *what)
+{
+	if (!*unknown)
+		snprintf(msg, msglen, "would-run if its condition holds; %s: \"%s\" reads %s, "
+		         "which a dry-run does not know", key, inn_cond_text(c), what);
+	*unknown = 1;
+}
+
 /* The step's conditions (cond.h; lock held): 1 to run it, else the state
- * it ends in with why in msg.  when, then unless, then if. */
+ * it ends in with why in msg.  when, then unless, then if (the original's
+ * order); the first part that skips names the reason.  A dry-run decides
+ * every part it can: a known part that skips wins over one it cannot
+ * know (would-run). */
 static int
 conds_decide(inn_run *r, struct srun *s, inn_state *st, char *msg, size_t msglen)
 {
@@ -461,12 +482,15 @@ conds_decide(inn_run *r, struct srun *s, inn_state *st, char *msg, size_t msglen
 	const inn_cond *conds[3] = { d->conds->when_cond, d->conds->unless_cond,
 	                             d->conds->if_cond };
 	char detail[512];
-	int k, rc = 1;
+	int k, rc = 1, unknown = 0, go = 0;
 
-	if (!when_keyword(r, s, st, msg, msglen))
-		return 0;
+	if (!when_keyword(r, s, st, msg, msglen)) {
+		if (*st != INN_STATE_WOULD_RUN)
+			return 0;
+		unknown = 1; /* on_failure in a dry-run: a known part may still skip */
+	}
 	if (conds[0] == NULL && conds[1] == NULL && conds[2] == NULL)
-		return 1;
+		return !unknown;
 	if (d->env != NULL && (rc = inn_tmpl_render(&tenv, d->env, "env", &ctx.env)) != 0) {
 		k = -1;
 		goto failed;
@@ -476,37 +500,46 @@ conds_decide(inn_run *r, struct srun *s, inn_state *st, char *msg, size_t msglen
 			continue;
 		if (r->dry_run && inn_cond_templates(conds[k]) != NULL &&
 		    inn_tmpl_refs(inn_cond_templates(conds[k]), dry_run_output_ref, r) > 0) {
-			*st = INN_STATE_WOULD_RUN;
-			snprintf(msg, msglen, "would-run if its condition holds; %s: \"%s\" reads "
-			         "outputs of a step, which a dry-run does not know", keys[k],
-			         inn_cond_text(conds[k]));
-			break;
+			cond_unknown(&unknown, msg, msglen, keys[k], conds[k], "outputs of a step");
+			continue;
 		}
 		rc = inn_cond_eval(conds[k], &ctx, detail, sizeof(detail));
+		if (rc < 0 && dry_run_unknown(r, rc)) {
+			/* e.g. it reads outputs of steps a dry-run does not run */
+			cond_unknown(&unknown, msg, msglen, keys[k], conds[k], "values");
+			continue;
+		}
 		if (rc < 0)
 			goto failed;
 		if (rc == INN_COND_UNKNOWN) {
-			*st = INN_STATE_WOULD_RUN;
-			snprintf(msg, msglen, "would-run if its condition holds; %s: \"%s\" reads "
-			         "the result of a step, which a dry-run does not know", keys[k],
-			         inn_cond_text(conds[k]));
-			break;
+			cond_unknown(&unknown, msg, msglen, keys[k], conds[k], "the result of a step");
+			continue;
+		}
+		if (rc == INN_COND_UNRESOLVED) {
+			*st = INN_STATE_SKIPPED;
+			snprintf(msg, msglen, "skipped: condition not met: %s: \"%s\" reads a step "
+			         "output that is not set (%s)", keys[k], inn_cond_text(conds[k]),
+			         detail);
+			goto out;
 		}
 		if (rc == (k == 1)) {
 			*st = INN_STATE_SKIPPED;
 			snprintf(msg, msglen, "skipped: condition false: %s: \"%s\" is %s%s%s%s",
 			         keys[k], inn_cond_text(conds[k]), k == 1 ? "true" : "false",
 			         detail[0] ? " (" : "", detail, detail[0] ? ")" : "");
-			break;
+			goto out;
 		}
 	}
+	if (unknown)
+		*st = INN_STATE_WOULD_RUN;
+	go = !unknown;
+out:
 	json_object_put(ctx.env);
-	return k == 3;
+	return go;
 failed:
 	json_object_put(ctx.env);
 	snprintf(msg, msglen, "%s: %s", k < 0 ? "env" : keys[k], inn_error_last());
 	if (dry_run_unknown(r, rc)) {
-		/* e.g. it reads outputs of steps a dry-run does not run */
 		*st = INN_STATE_WOULD_RUN;
 		snprintf(msg, msglen, "would-run if its condition holds; the condition "
 		         "depends on values not known in a dry-run");

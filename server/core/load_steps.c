@@ -324,6 +324,15 @@ cond_variable(void *ud, const char *name, size_t len)
 	           "server's own environment is not read)", s->name, cn->key, key);
 }
 
+static void
+cond_warn(void *ud, const char *msg)
+{
+	struct cond_names *cn = ud;
+
+	inn_l_warn(&cn->L->lc, cn->at, "step \"%s\": %s: %s", cn->L->wf->steps[cn->step].name,
+	           cn->key, msg);
+}
+
 /* <step>.<status> reads a step that must be over by then; a .failed test
  * can only hold when a failed step does not stop the run first. */
 static void
@@ -355,7 +364,7 @@ cond_read(struct wf_load *L, size_t i, const char *key, const inn_ynode *v, int 
 {
 	const inn_step_def *s = &L->wf->steps[i];
 	struct cond_names cn = { L, i, key, v };
-	inn_cond_names names = { cond_step, cond_variable, &cn };
+	inn_cond_names names = { cond_step, cond_variable, &cn, cond_warn };
 	const char *text = v->value;
 	char path[64];
 	int b;

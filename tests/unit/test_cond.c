@@ -56,7 +56,7 @@ eval(const char *text, const char *env, char *detail, size_t len)
 		" \"variables\": {\"APP\": \"myapp\", \"ENV\": \"staging\"},"
 		" \"steps\": {\"build\": {\"outputs\": {\"version\": \"v2.1.0\"}}},"
 		" \"workflow\": {\"name\": \"wf\"}}";
-	inn_cond_names names = { names_step, NULL, NULL };
+	inn_cond_names names = { names_step, NULL, NULL, NULL };
 	json_object *data = json_tokener_parse(data_text);
 	inn_tmpl_env tenv = { data, NULL, NULL, NULL };
 	inn_cond_ctx ctx = { &tenv, env ? json_tokener_parse(env) : NULL, states, NULL };
@@ -109,6 +109,15 @@ test_grammar(void **state)
 	TRUE_("abc < xyz", NULL);
 	TRUE_("1e3 == 1000", NULL);
 	TRUE_("10 < 9a", NULL);                             /* bytes: '1' < '9' */
+	/* NaN and Inf are numbers, as Go's ParseFloat reads them */
+	FALSE_("NaN == NaN", NULL);
+	TRUE_("$X != nan", "{\"X\": \"NaN\"}");
+	FALSE_("nan < 1", NULL);
+	FALSE_("nan >= 1", NULL);
+	TRUE_("Inf > 1e308", NULL);
+	TRUE_("-Infinity < -1e308", NULL);
+	TRUE_("inf == +Inf", NULL);
+	TRUE_("+nan == +nan", NULL);                        /* not a number: bytes */
 	/* string operators */
 	TRUE_("hello world contains world", NULL);
 	FALSE_("hello world contains missing", NULL);
@@ -117,6 +126,18 @@ test_grammar(void **state)
 	TRUE_("file.txt endsWith .txt", NULL);
 	FALSE_("file.txt endsWith .md", NULL);
 	TRUE_("test123 matches test[0-9]+", NULL);
+	/* the original's order of search: == before the others, comparisons
+	 * before words; never inside quotes; == trims blanks, then quotes */
+	TRUE_("\"foo contains bar\" == \"foo contains bar\"", NULL);
+	TRUE_("'a == b' == 'a == b'", NULL);
+	TRUE_("a < b == a < b", NULL);
+	FALSE_("\" a\" == a", NULL);
+	TRUE_("\"$X\" == \" a\"", "{\"X\": \" a\"}");
+	TRUE_("\"x y\" contains \" y\"", NULL);
+	TRUE_("it's contains '", NULL);
+	/* a pattern holding a comparison operator is quoted, else it splits there */
+	TRUE_("ab matches \"a(?:x|b)>?\"", NULL);
+	FALSE_("ab matches a>b", NULL);                      /* "ab matches a" > "b" */
 	FALSE_("test matches ^[0-9]+$", NULL);
 	TRUE_("$VERSION matches ^v[0-9]+\\.[0-9]+\\.0$", "{\"VERSION\": \"v2.1.0\"}");
 	FALSE_("$VERSION matches ^v[0-9]+\\.[0-9]+\\.0$", "{\"VERSION\": \"v2.1.1\"}");
@@ -174,16 +195,24 @@ test_grammar_refusals(void **state)
 	} bad[] = {
 		{ "nosuch.success", 0, "there is no step \"nosuch\"" },
 		{ "build.done", 0, "\"done\" is not a step status" },
-		{ "test matches [", 0, "does not compile" },
-		{ "$X matches (?<=a", 0, "does not compile" },
+		{ "test matches [", 0, "is not a Go regular expression" },
+		{ "$X matches \"(?<=a\"", 0, "(?<=: lookaround is not supported" },
+		{ "abc matches a(?=b)", 0, "(?=: lookaround is not supported" },
+		{ "aa matches (a)\\1", 0, "\\1: backreferences are not supported" },
+		{ "x matches (?R)?x", 0, "(?R: this group is not supported" },
+		{ "x matches (?C1)x", 0, "(?C: this group is not supported" },
+		{ "x matches (*NO_START_OPT)x", 0, "PCRE verbs are not part" },
 		{ "hello world", 0, "cannot read \"hello world\"" },
-		{ "1", 0, "cannot read \"1\"" },
+		{ "1", 0, "\"1\" is a number, not a condition" },
+		{ "1.5", 0, "\"1.5\" is a number, not a condition" },
+		{ "a.contains(", 0, "a method is written A.contains(B)" },
+		{ "x.startsWith(y", 0, "with its closing \")\"" },
 		{ "on_sucess", 1, "\"on_sucess\" is not a when keyword" },
 		{ "   ", 0, "empty condition" },
 		{ "{{ .parameters.x", 0, "is not closed" },
 		{ "$nostep.key == 1", 0, "\"nostep\" is not a step" },
 	};
-	inn_cond_names names = { names_step, NULL, NULL };
+	inn_cond_names names = { names_step, NULL, NULL, NULL };
 	inn_cond *c;
 	inn_cond_when w;
 	size_t i;
@@ -216,8 +245,27 @@ test_grammar_refusals(void **state)
 	                 NULL, 0) < 0);
 	/* a pattern built from a value is compiled when it runs */
 	assert_int_equal(eval("abc matches $P", "{\"P\": \"[\"}", NULL, 0), INN_EINVAL);
-	/* a reference to a missing output fails like a template does */
-	assert_int_equal(eval("$build.nope == 1", NULL, NULL, 0), INN_ENOTFOUND);
+	/* a step output that is not set reads unresolved, as in the original:
+	 * the reference as written, the detail naming it */
+	{
+		char d[512];
+
+		assert_int_equal(eval("$build.nope == 1", NULL, d, sizeof(d)), 0);
+		assert_string_equal(d, "\"$build.nope\" == \"1\"; $build.nope: "
+		                    "steps.build.outputs.nope is not set");
+		assert_int_equal(eval("$test.x != 1", NULL, NULL, 0), 1);
+		assert_int_equal(eval("${steps.test.outputs.x} == 1", NULL, NULL, 0), 0);
+		assert_int_equal(eval("{{ .steps.test.outputs.x }} == 1", NULL, NULL, 0), 0);
+		assert_int_equal(eval("$test.x", NULL, d, sizeof(d)), INN_COND_UNRESOLVED);
+		assert_string_equal(d, "$test.x: steps.test.outputs.x is not set");
+		assert_int_equal(eval("{{ .steps.test.outputs.x }}", NULL, NULL, 0),
+		                 INN_COND_UNRESOLVED);
+		/* references side by side are one template: still unresolved */
+		assert_int_equal(eval("$build.version$build.nope == x", NULL, d, sizeof(d)), 0);
+		TU_ASSERT_CONTAINS(d, "steps.build.outputs.nope is not set");
+		/* other missing data is still an error */
+		assert_int_equal(eval("${parameters.nope} == 1", NULL, NULL, 0), INN_ENOTFOUND);
+	}
 }
 
 /* --- the loader ------------------------------------------------------------- */
@@ -261,7 +309,7 @@ test_loader(void **state)
 	              &ok);
 	assert_false(ok);
 	TU_ASSERT_CONTAINS(d, "test.yaml:5:13: error: step \"a\": unless: matches: pattern \"(\" "
-	                   "does not compile");
+	                   "is not a Go regular expression");
 	d = load_diag("name: w\nsteps:\n  - name: a\n    type: shell\n    if: [a]\n", &ok);
 	assert_false(ok);
 	TU_ASSERT_CONTAINS(d, "step \"a\": if: must be a condition string or true/false");
@@ -394,7 +442,7 @@ test_no_failure_skips_on_failure_with_reasons(void **state)
 	assert_int_equal(inn_run_state(r.run), INN_STATE_SUCCEEDED);
 	assert_string_equal(tu_step(r.run, "cleanup")->message,
 	                    "skipped: condition false: when: on_failure, and no earlier step "
-	                    "failed");
+	                    "failed (of those it waits for)");
 	assert_int_equal(tu_step(r.run, "always")->state, INN_STATE_SUCCEEDED);
 	assert_int_equal(tu_step(r.run, "gate")->state, INN_STATE_SKIPPED);
 	TU_ASSERT_CONTAINS(tu_step(r.run, "gate")->message, "skipped: when: manual: the step "
