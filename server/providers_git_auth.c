@@ -179,13 +179,64 @@ key_cred(git_credential **out, inn_git_xfer *x, const char *user_from_url)
 	                                  stat(pub, &st) == 0 ? pub : NULL, key, x->passphrase);
 }
 
+/* url's origin as "scheme://host:port" (lower case, the scheme's port
+ * when none is given; scp-like "user@host:path" is ssh on 22). */
+static void
+url_origin(const char *url, char *out, size_t len)
+{
+	const char *h, *end, *at, *colon;
+	char scheme[16] = "ssh", host[512];
+	long port = 22;
+	size_t i, n;
+
+	h = strstr(url, "://");
+	if (h != NULL) {
+		n = (size_t)(h - url);
+		for (i = 0; i < n && i < sizeof(scheme) - 1; i++)
+			scheme[i] = (char)tolower((unsigned char)url[i]);
+		scheme[i] = '\0';
+		port = strcmp(scheme, "https") == 0 ? 443 : strcmp(scheme, "http") == 0 ? 80 : 22;
+		h += 3;
+		end = h + strcspn(h, "/?#");
+	} else {
+		h = url;
+		end = h + strcspn(h, ":/");
+	}
+	/* the last "@" before the end of the authority is the user's */
+	for (at = h; at < end; at++)
+		if (*at == '@')
+			h = at + 1;
+	if (*h == '[' && memchr(h, ']', (size_t)(end - h)) != NULL)
+		colon = memchr(memchr(h, ']', (size_t)(end - h)), ':',
+		               (size_t)(end - (const char *)memchr(h, ']', (size_t)(end - h))));
+	else
+		colon = strstr(url, "://") != NULL ? memchr(h, ':', (size_t)(end - h)) : NULL;
+	n = (size_t)((colon != NULL ? colon : end) - h);
+	if (n >= sizeof(host))
+		n = sizeof(host) - 1;
+	for (i = 0; i < n; i++)
+		host[i] = (char)tolower((unsigned char)h[i]);
+	host[n] = '\0';
+	if (colon != NULL && colon + 1 < end)
+		port = strtol(colon + 1, NULL, 10);
+	snprintf(out, len, "%s://%s:%ld", scheme, host, port);
+}
+
 int
 inn_git_credentials(git_credential **out, const char *url, const char *user_from_url,
                     unsigned int allowed, void *payload)
 {
 	inn_git_xfer *x = payload;
+	char want[600], got[600];
 
-	(void)url;
+	/* credentials go to the configured host only, never where a
+	 * redirect (or anything else) points the transfer */
+	url_origin(x->url, want, sizeof(want));
+	url_origin(url != NULL ? url : "", got, sizeof(got));
+	if (strcmp(want, got) != 0)
+		return cb_error(x, "%s asks for credentials; they are sent to %s only (the "
+		                "configured URL's host), not to another host after a redirect", got,
+		                want);
 	if (allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT)
 		return token_cred(out, x, user_from_url);
 	if (allowed & GIT_CREDENTIAL_SSH_KEY)

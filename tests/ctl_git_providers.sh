@@ -50,7 +50,7 @@ pub="http://127.0.0.1:$port/git/team.git"
 start_front private "$dir/private" "ci:$token"
 priv="http://127.0.0.1:$port/git/team.git"
 
-echo "1..19"
+echo "1..23"
 runenv=""
 runctl() { # config, then ctl arguments (environment: $runenv); output in $dir/out, exit code in $rc
 	cfg=$1
@@ -206,6 +206,47 @@ check "a path found only relative to the working directory loads (the original's
 rc=$?
 [ $rc -eq 3 ] && grep -q "admin.yaml:2:[0-9]*: error: providers\[0\] (local-team): path ./providers/local-team: no such folder: not at $dir/cwd/conf/providers/local-team (relative to the config file's folder, this project's rule) nor at $dir/providers/local-team (relative to the working directory, the original's rule)" "$dir/out"
 check "a path found nowhere is an error naming both candidates" $?
+
+# hostile servers: a redirect, a changed cache, a server that never answers
+# start_evil NAME MODE [TARGET]: tests/git_evil_server.py on a free port; sets $port
+start_evil() {
+	python3 "$src/tests/git_evil_server.py" "$dir/$1.port" $2 $3 2>"$dir/$1.log" &
+	pids="$pids $!"
+	i=0
+	while [ ! -s "$dir/$1.port" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
+	port=$(cat "$dir/$1.port")
+}
+start_evil capture capture
+cap=$port
+start_evil redirect redirect "http://localhost:$cap"
+printf 'providers:\n  - name: r\n    git_url: http://127.0.0.1:%s/git/team.git\n    auth: {token_env: INN_TEST_GIT_TOKEN}\n' \
+	"$port" >"$dir/etc/redir.yaml"
+runenv="INN_TEST_GIT_TOKEN=$token"; runctl "$dir/etc/redir.yaml" list-providers
+[ $rc -eq 3 ] && grep -q 'redir.yaml:2:5: error: providers\[0\] (r): git clone of ' "$dir/out" &&
+	! grep -q 'auth=yes' "$dir/capture.log" && ! grep -q "$token" "$dir/out"
+check "a redirect to another host gets no credentials (the token goes to the configured host only)" $?
+printf 'providers:\n  - name: secret-team\n    git_url: %s\n    path: team\n    auth: {token_env: INN_TEST_GIT_TOKEN, username: ci}\n' \
+	"$priv" >"$dir/etc/tamper.yaml"
+runenv="INN_TEST_GIT_TOKEN=$token"; runctl "$dir/etc/tamper.yaml" list-providers
+for c in "$dir/cache/innominatus/providers/secret-team-"*; do
+	git -C "$c" remote set-url origin "http://127.0.0.1:$cap/git/team.git"
+done
+: >"$dir/capture.log"
+runenv="INN_TEST_GIT_TOKEN=$token"; runctl "$dir/etc/tamper.yaml" list-providers
+[ $rc -eq 0 ] && grep -q '^your-team ' "$dir/out" && [ ! -s "$dir/capture.log" ] &&
+	[ "$(git -C "$c" remote get-url origin)" = "$priv" ]
+check "a fetch goes to the configured URL, not to the one the cache's clone says" $?
+start_evil hang hang
+printf 'providers:\n  - {name: h, git_url: "http://127.0.0.1:%s/x.git"}\n  - {name: p, git_url: "%s", path: team}\n' \
+	"$port" "$pub" >"$dir/etc/hang.yaml"
+runenv="INNOMINATUS_GIT_TIMEOUT=1x"; runctl "$dir/etc/hang.yaml" list-providers
+[ $rc -eq 3 ] && grep -q 'INNOMINATUS_GIT_TIMEOUT="1x": not a number of seconds' "$dir/out"
+check "INNOMINATUS_GIT_TIMEOUT that is not a number of seconds is an error" $?
+env INNOMINATUS_GIT_TIMEOUT=1 timeout 120 "$ctl" --plugin-dir "$dir/plugins" --config "$dir/etc/hang.yaml" \
+	list-providers >"$dir/out" 2>&1
+[ $? -eq 3 ] && grep -q "hang.yaml:2:5: error: providers\[0\] (h): git clone of http://127.0.0.1:$port/x.git: no answer from the server for 1 s" "$dir/out" &&
+	ls -d "$dir/cache/innominatus/providers/p-"*/team >/dev/null 2>&1
+check "a git server that never answers fails its entry after INNOMINATUS_GIT_TIMEOUT; the others are served" $?
 
 # 15-19: the server, at start and on reload
 cat >"$dir/etc/server.yaml" <<EOF
