@@ -158,6 +158,26 @@ inn_conf_provider_dirs(const inn_policy *pol, const char *cache, int fetch, char
 }
 
 void
+inn_conf_hide_secrets(const inn_policy *pol)
+{
+	inn_provider_entry *v = NULL;
+	size_t n = 0, i;
+	inn_diag d;
+
+	inn_git_env_hide("INNOMINATUS_GIT_TOKEN");
+	inn_git_env_hide("INNOMINATUS_GIT_SSH_PASSPHRASE");
+	inn_diag_init(&d);
+	if (pol != NULL && inn_policy_providers(pol, &v, &n, &d) == 0) {
+		for (i = 0; i < n; i++) {
+			inn_git_env_hide(v[i].token_env);
+			inn_git_env_hide(v[i].ssh_passphrase_env);
+		}
+		inn_provider_entries_free(v, n);
+	}
+	inn_diag_free(&d);
+}
+
+void
 inn_conf_moves_free(inn_conf_moves *m)
 {
 	size_t i;

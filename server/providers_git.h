@@ -53,6 +53,11 @@ void inn_git_restore(const char *dir, const char *hex);
  * relative, without "..", and after symbolic links still a folder inside
  * the clone.  0 or INN_EINVAL / INN_ENOTFOUND with a message. */
 int inn_git_subdir(const char *clone, const char *rel, char *out);
+/* Takes the environment variable name (a credential) out of the
+ * environment and wipes its value there, keeping it for the transfers
+ * alone: the daemon calls it at start, before its workers and steps
+ * exist, so that no step reads it from /proc.  Not thread-safe. */
+void inn_git_env_hide(const char *name);
 /* Frees libgit2 if it was set up (at exit). */
 void inn_git_shutdown(void);
 

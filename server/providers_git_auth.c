@@ -24,11 +24,43 @@
 
 #define SECRET_MAX 8192
 
+/* Secrets taken out of the environment at start (inn_git_env_hide). */
+#define HIDDEN_MAX 64
+static struct {
+	char *name, *value;
+} hidden[HIDDEN_MAX];
+static size_t nhidden;
+
+void
+inn_git_env_hide(const char *name)
+{
+	char *v;
+	size_t i;
+
+	if (name == NULL || (v = getenv(name)) == NULL)
+		return;
+	for (i = 0; i < nhidden && strcmp(hidden[i].name, name) != 0; i++)
+		;
+	if (i == nhidden && nhidden < HIDDEN_MAX &&
+	    (hidden[i].name = strdup(name)) != NULL &&
+	    (hidden[i].value = strdup(v)) != NULL)
+		nhidden++;
+	else if (i == nhidden)
+		return;  /* kept in the environment rather than lost */
+	/* wiped where it is, too: /proc/<pid>/environ shows the first block */
+	memset(v, 0, strlen(v));
+	unsetenv(name);
+}
+
 static const char *
 env_or_null(const char *name)
 {
 	const char *v = getenv(name);
+	size_t i;
 
+	for (i = 0; v == NULL && i < nhidden; i++)
+		if (strcmp(hidden[i].name, name) == 0)
+			v = hidden[i].value;
 	return v != NULL && *v != '\0' ? v : NULL;
 }
 

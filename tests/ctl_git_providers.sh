@@ -50,7 +50,7 @@ pub="http://127.0.0.1:$port/git/team.git"
 start_front private "$dir/private" "ci:$token"
 priv="http://127.0.0.1:$port/git/team.git"
 
-echo "1..23"
+echo "1..25"
 runenv=""
 runctl() { # config, then ctl arguments (environment: $runenv); output in $dir/out, exit code in $rc
 	cfg=$1
@@ -248,6 +248,22 @@ env INNOMINATUS_GIT_TIMEOUT=1 timeout 120 "$ctl" --plugin-dir "$dir/plugins" --c
 	ls -d "$dir/cache/innominatus/providers/p-"*/team >/dev/null 2>&1
 check "a git server that never answers fails its entry after INNOMINATUS_GIT_TIMEOUT; the others are served" $?
 
+mkdir -p "$dir/outside/prov/workflows" "$dir/evil/sp" "$dir/evil/ok/workflows"
+printf 'name: outsider\nversion: 1.0.0\nworkflows_dir: workflows\n' >"$dir/outside/prov/provider.yaml"
+printf 'name: inside\nversion: 1.0.0\nworkflows_dir: workflows\n' >"$dir/evil/ok/provider.yaml"
+printf 'name: w\nsteps:\n  - {name: w, type: shell, config: {script: "echo w"}}\n' >"$dir/evil/ok/workflows/w.yaml"
+ln -s "$dir/outside/prov" "$dir/evil/linkdir"
+ln -s "$dir/outside/prov/provider.yaml" "$dir/evil/sp/provider.yaml"
+(cd "$dir/evil" && git init -q -b main && git add -A && git commit -qm evil &&
+	git clone -q --bare . "$dir/public/evil.git") >/dev/null 2>&1
+printf 'providers:\n  - {name: e1, git_url: "%s"}\n  - {name: e2, git_url: "%s", path: sp}\n' \
+	"${pub%team.git}evil.git" "${pub%team.git}evil.git" >"$dir/etc/links.yaml"
+runctl "$dir/etc/links.yaml" list-providers
+[ $rc -eq 3 ] && grep -q '/linkdir: error: a symbolic link out of the provider folder .* not loaded' "$dir/out" &&
+	grep -q 'sp/provider.yaml: error: provider.yaml is a symbolic link out of its folder' "$dir/out" &&
+	! grep -q outsider "$dir/out"
+check "a symbolic link in a clone that leads out of it (a scanned folder, a provider.yaml) is refused" $?
+
 # 15-19: the server, at start and on reload
 cat >"$dir/etc/server.yaml" <<EOF
 server:
@@ -269,6 +285,23 @@ providers:
 workflowPolicies:
   allowedStepTypes: [shell]
 EOF
+mkdir -p "$dir/work/team/workflows"
+cat >"$dir/work/team/workflows/peek.yaml" <<'EOF'
+name: peek
+steps:
+  - name: peek
+    type: shell
+    config:
+      script: |
+        p=$$
+        while [ "$p" -gt 1 ]; do
+          if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -q '^INN_TEST_GIT_TOKEN=.'; then exit 7; fi
+          p=$(awk '{print $4}' "/proc/$p/stat")
+        done
+        echo no token in the environment of any parent
+EOF
+(cd "$dir/work" && git add -A && git commit -qm peek && git push -q "$dir/private/team.git" main) \
+	>/dev/null 2>&1
 key=$("$srvbin" --config "$dir/etc/server.yaml" --create-admin-key ops 2>/dev/null)
 : >"$dir/kh_none"
 INNOMINATUS_GIT_KNOWN_HOSTS="$dir/kh_none" INN_TEST_GIT_TOKEN="$token" \
@@ -291,6 +324,8 @@ grep -q '^your-team ' "$dir/out" && grep -q '^other-team ' "$dir/out" &&
 check "the server clones the config's git entries at start (public and private) and serves them; a failed one is an error naming it" $?
 "$ctl" run your-team/hello >"$dir/out" 2>&1 && grep -q 'succeeded' "$dir/out"
 check "a workflow of the private provider runs through the server" $?
+"$ctl" run your-team/peek >"$dir/out" 2>&1 && grep -q 'succeeded' "$dir/out"
+check "a step cannot read the git token from the environment of the server or its worker" $?
 printf 'name: bye\nsteps:\n  - {name: bye, type: shell, config: {script: "echo bye"}}\n' \
 	>"$dir/work/team/workflows/bye.yaml"
 (cd "$dir/work" && git add -A && git commit -qm two && git push -q "$dir/private/team.git" main) \
