@@ -39,8 +39,8 @@ make_dirs(const char *path)
 	return 0;
 }
 
-/* The clone folder of an entry: cache/<name>-<FNV-1a of the URL>, so a
- * changed URL gets a clone of its own. */
+/* The clone folder of an entry: cache/<name>-<FNV-1a of the URL and the
+ * ref>, so a changed URL or ref gets a clone of its own. */
 static int
 clone_path(const char *cache, const inn_provider_entry *e, char *buf, size_t len)
 {
@@ -48,6 +48,9 @@ clone_path(const char *cache, const inn_provider_entry *e, char *buf, size_t len
 	const unsigned char *p;
 
 	for (p = (const unsigned char *)e->url; *p != '\0'; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	h = (h ^ '\n') * 1099511628211ull;
+	for (p = (const unsigned char *)(e->ref != NULL ? e->ref : ""); *p != '\0'; p++)
 		h = (h ^ *p) * 1099511628211ull;
 	if ((size_t)snprintf(buf, len, "%s/%s-%016llx", cache, e->name,
 	                     (unsigned long long)h) >= len)

@@ -87,15 +87,32 @@ cb_error(inn_git_xfer *x, const char *fmt, ...)
 	return -1;
 }
 
+/* 1 (with why) when group or others may read file, a secret. */
+static int
+loose_mode(const char *file, char *why, size_t len)
+{
+	struct stat st;
+
+	if (stat(file, &st) != 0 || (st.st_mode & 077) == 0)
+		return 0;
+	snprintf(why, len, "mode %04o: group or others may read it; refused (run: chmod 600 %s)",
+	         (unsigned)(st.st_mode & 07777), file);
+	return 1;
+}
+
 /* The first line of file (a secret) into a malloc'd string, or NULL with
  * errno's text in why. */
 static char *
 read_secret_file(const char *file, char *why, size_t len)
 {
-	char *buf = malloc(SECRET_MAX);
-	FILE *fp = fopen(file, "r");
+	char *buf;
+	FILE *fp;
 	size_t n = 0;
 
+	if (loose_mode(file, why, len))
+		return NULL;
+	buf = malloc(SECRET_MAX);
+	fp = fopen(file, "r");
 	if (buf == NULL || fp == NULL) {
 		snprintf(why, len, "%s", buf == NULL ? "out of memory" : strerror(errno));
 		free(buf);
@@ -200,6 +217,8 @@ key_cred(git_credential **out, inn_git_xfer *x, const char *user_from_url)
 		return cb_error(x, "the server refused the SSH key %s", key);
 	if (stat(key, &st) != 0)
 		return cb_error(x, "SSH key %s: %s", key, strerror(errno));
+	if (loose_mode(key, where, sizeof(where)))
+		return cb_error(x, "SSH key %s: %s", key, where);
 	if ((rc = read_secret(x, a != NULL ? a->ssh_passphrase_env : NULL,
 	                      a != NULL ? a->ssh_passphrase_file : NULL,
 	                      "INNOMINATUS_GIT_SSH_PASSPHRASE", &x->passphrase, where,

@@ -50,7 +50,7 @@ pub="http://127.0.0.1:$port/git/team.git"
 start_front private "$dir/private" "ci:$token"
 priv="http://127.0.0.1:$port/git/team.git"
 
-echo "1..25"
+echo "1..27"
 runenv=""
 runctl() { # config, then ctl arguments (environment: $runenv); output in $dir/out, exit code in $rc
 	cfg=$1
@@ -263,6 +263,24 @@ runctl "$dir/etc/links.yaml" list-providers
 	grep -q 'sp/provider.yaml: error: provider.yaml is a symbolic link out of its folder' "$dir/out" &&
 	! grep -q outsider "$dir/out"
 check "a symbolic link in a clone that leads out of it (a scanned folder, a provider.yaml) is refused" $?
+
+printf '%s' "$token" >"$dir/tokfile"
+chmod 644 "$dir/tokfile"
+printf 'providers:\n  - name: tf-team\n    git_url: %s\n    path: team\n    auth: {token_file: %s, username: ci}\n' \
+	"$priv" "$dir/tokfile" >"$dir/etc/tokfile.yaml"
+runctl "$dir/etc/tokfile.yaml" list-providers
+r1=$rc
+grep -q "tokfile.yaml:2:5: error: providers\[0\] (tf-team): git clone of $priv: file $dir/tokfile: mode 0644: group or others may read it; refused (run: chmod 600 $dir/tokfile)" "$dir/out"
+r2=$?
+chmod 600 "$dir/tokfile"
+runctl "$dir/etc/tokfile.yaml" list-providers
+[ $r1 -eq 3 ] && [ $r2 -eq 0 ] && [ $rc -eq 0 ] && grep -q '^your-team ' "$dir/out" && ! grep -q "$token" "$dir/out"
+check "a token_file that group or others may read is refused with a chmod hint; mode 600 is used" $?
+printf 'providers:\n  - {name: d, git_url: "%s", path: team, ref: main}\n  - {name: d, git_url: "%s", path: team2}\n' \
+	"$pub" "$pub" >"$dir/etc/dup.yaml"
+runctl "$dir/etc/dup.yaml" list-providers
+[ $rc -eq 3 ] && grep -q 'dup.yaml:3:[0-9]*: error: providers\[1\] (d): name "d" is already the name of providers\[0\] (line 2): each entry needs its own' "$dir/out"
+check "two providers[] entries of one name are an error at the second" $?
 
 # 15-19: the server, at start and on reload
 cat >"$dir/etc/server.yaml" <<EOF
