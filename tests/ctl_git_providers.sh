@@ -50,7 +50,7 @@ pub="http://127.0.0.1:$port/git/team.git"
 start_front private "$dir/private" "ci:$token"
 priv="http://127.0.0.1:$port/git/team.git"
 
-echo "1..27"
+echo "1..28"
 runenv=""
 runctl() { # config, then ctl arguments (environment: $runenv); output in $dir/out, exit code in $rc
 	cfg=$1
@@ -79,7 +79,7 @@ providers:
 EOF
 runctl "$dir/etc/guide.yaml" list-providers
 [ $rc -eq 0 ] && grep -q '^your-team ' "$dir/out" && grep -q '^other-team ' "$dir/out" &&
-	ls -d "$dir/cache/innominatus/providers/your-team-"* >/dev/null 2>&1
+	ls -d "$dir/cache/innominatus/providers/your-team-"*/.git >/dev/null 2>&1
 check "git_url without type and type: git with repository are cloned (into \$XDG_CACHE_HOME/innominatus/providers)" $?
 runctl "$dir/etc/guide.yaml" run --local your-team/hello
 [ $rc -eq 0 ] && grep -q 'hello from git' "$dir/out"
@@ -99,7 +99,7 @@ EOF
 runctl "$dir/etc/private.yaml" list-providers
 [ $rc -eq 3 ] &&
 	grep -q "private.yaml:5:5: error: providers\[1\] (secret-team): git clone of $priv: \$INN_TEST_GIT_TOKEN is not set" "$dir/out" &&
-	! grep -q 'public-team' "$dir/out" && ls -d "$dir/cache/innominatus/providers/public-team-"* >/dev/null 2>&1
+	! grep -q 'public-team' "$dir/out" && ls -d "$dir/cache/innominatus/providers/public-team-"*/.git >/dev/null 2>&1
 check "without its token the private entry is an error at its file:line; the other entry is still cloned" $?
 runenv="INN_TEST_GIT_TOKEN=not-$token"; runctl "$dir/etc/private.yaml" list-providers
 [ $rc -eq 3 ] && grep -q "the server refused the token from \$INN_TEST_GIT_TOKEN" "$dir/out" &&
@@ -228,7 +228,8 @@ check "a redirect to another host gets no credentials (the token goes to the con
 printf 'providers:\n  - name: secret-team\n    git_url: %s\n    path: team\n    auth: {token_env: INN_TEST_GIT_TOKEN, username: ci}\n' \
 	"$priv" >"$dir/etc/tamper.yaml"
 runenv="INN_TEST_GIT_TOKEN=$token"; runctl "$dir/etc/tamper.yaml" list-providers
-for c in "$dir/cache/innominatus/providers/secret-team-"*; do
+for c in "$dir/cache/innominatus/providers/secret-team-"*/.git; do
+	c=${c%/.git}
 	git -C "$c" remote set-url origin "http://127.0.0.1:$cap/git/team.git"
 done
 : >"$dir/capture.log"
@@ -281,6 +282,19 @@ printf 'providers:\n  - {name: d, git_url: "%s", path: team, ref: main}\n  - {na
 runctl "$dir/etc/dup.yaml" list-providers
 [ $rc -eq 3 ] && grep -q 'dup.yaml:3:[0-9]*: error: providers\[1\] (d): name "d" is already the name of providers\[0\] (line 2): each entry needs its own' "$dir/out"
 check "two providers[] entries of one name are an error at the second" $?
+
+mkdir -p "$dir/cache2"
+for k in 1 2 3 4 5 6; do
+	XDG_CACHE_HOME="$dir/cache2" "$ctl" --plugin-dir "$dir/plugins" --config "$dir/etc/guide.yaml" \
+		list-providers >"$dir/conc.$k" 2>&1 &
+	eval "cpid$k=\$!"
+done
+ok=0
+for k in 1 2 3 4 5 6; do
+	eval "wait \$cpid$k" && grep -q '^your-team ' "$dir/conc.$k" || ok=1
+done
+[ $ok -eq 0 ] && [ -z "$(ls -d "$dir/cache2/innominatus/providers/"*.new 2>/dev/null)" ]
+check "innominatus-ctl runs side by side share the cache: each clone is locked and renamed into place" $?
 
 # 15-19: the server, at start and on reload
 cat >"$dir/etc/server.yaml" <<EOF
