@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -120,6 +121,17 @@ resolve_ref(git_repository *repo, const char *url, const char *ref, git_object *
 	size_t i;
 
 	*out = NULL;
+	/* a full branch name: the clone has it as origin's */
+	if (ref != NULL && strncmp(ref, "refs/heads/", 11) == 0) {
+		snprintf(spec, sizeof(spec), "refs/remotes/origin/%s", ref + 11);
+		if (git_revparse_single(&o, repo, spec) == 0 &&
+		    git_object_peel(out, o, GIT_OBJECT_COMMIT) == 0) {
+			git_object_free(o);
+			return 0;
+		}
+		git_object_free(o);
+		o = NULL;
+	}
 	for (i = 0; i < 3; i++) {
 		if (ref == NULL)
 			snprintf(spec, sizeof(spec), "%s", i == 0 ? "refs/remotes/origin/HEAD" : "HEAD");
@@ -436,6 +448,9 @@ inn_git_subdir(const char *clone, const char *rel, char *out)
 		if (seg == 2 && strncmp(p, "..", 2) == 0)
 			return inn_error_set(INN_EINVAL, "path \"%s\" leaves the repository (\"..\")",
 			                     rel);
+		if (seg == 4 && strncasecmp(p, ".git", 4) == 0)
+			return inn_error_set(INN_EINVAL, "path \"%s\": .git is git's own folder, not "
+			                     "a folder of the repository", rel);
 		p += seg;
 		p += *p == '/';
 	}
@@ -452,6 +467,9 @@ inn_git_subdir(const char *clone, const char *rel, char *out)
 	if (strncmp(out, root, rl) != 0 || (out[rl] != '\0' && out[rl] != '/'))
 		return inn_error_set(INN_EINVAL, "path \"%s\" leaves the repository (it resolves "
 		                     "to %s through a symbolic link)", rel, out);
+	if (strncmp(out + rl, "/.git", 5) == 0 && (out[rl + 5] == '\0' || out[rl + 5] == '/'))
+		return inn_error_set(INN_EINVAL, "path \"%s\" leads into .git, git's own folder, "
+		                     "not a folder of the repository", rel);
 	if (stat(out, &st) != 0 || !S_ISDIR(st.st_mode))
 		return inn_error_set(INN_EINVAL, "path \"%s\" is not a folder of the repository",
 		                     rel);

@@ -50,7 +50,7 @@ pub="http://127.0.0.1:$port/git/team.git"
 start_front private "$dir/private" "ci:$token"
 priv="http://127.0.0.1:$port/git/team.git"
 
-echo "1..28"
+echo "1..29"
 runenv=""
 runctl() { # config, then ctl arguments (environment: $runenv); output in $dir/out, exit code in $rc
 	cfg=$1
@@ -240,7 +240,7 @@ check "a fetch goes to the configured URL, not to the one the cache's clone says
 start_evil hang hang
 printf 'providers:\n  - {name: h, git_url: "http://127.0.0.1:%s/x.git"}\n  - {name: p, git_url: "%s", path: team}\n' \
 	"$port" "$pub" >"$dir/etc/hang.yaml"
-runenv="INNOMINATUS_GIT_TIMEOUT=1x"; runctl "$dir/etc/hang.yaml" list-providers
+runenv="INNOMINATUS_GIT_TIMEOUT=1x"; runctl "$dir/etc/guide.yaml" list-providers
 [ $rc -eq 3 ] && grep -q 'INNOMINATUS_GIT_TIMEOUT="1x": not a number of seconds' "$dir/out"
 check "INNOMINATUS_GIT_TIMEOUT that is not a number of seconds is an error" $?
 env INNOMINATUS_GIT_TIMEOUT=1 timeout 120 "$ctl" --plugin-dir "$dir/plugins" --config "$dir/etc/hang.yaml" \
@@ -295,6 +295,14 @@ for k in 1 2 3 4 5 6; do
 done
 [ $ok -eq 0 ] && [ -z "$(ls -d "$dir/cache2/innominatus/providers/"*.new 2>/dev/null)" ]
 check "innominatus-ctl runs side by side share the cache: each clone is locked and renamed into place" $?
+
+printf 'providers:\n  - {name: q, git_url: "%s?access_token=%s"}\n  - {name: rh, git_url: "%s", ref: refs/heads/main, path: team}\n  - {name: g, git_url: "%s", path: .git}\n' \
+	"$pub" "$token" "$pub" "$pub" >"$dir/etc/low.yaml"
+runctl "$dir/etc/low.yaml" list-providers
+[ $rc -eq 3 ] && grep -q 'low.yaml:2:[0-9]*: error: providers\[0\] (q): git_url must not hold a query string' "$dir/out" &&
+	grep -q 'low.yaml:4:5: error: providers\[2\] (g): path ".git": .git is git.s own folder' "$dir/out" &&
+	! grep -q 'providers\[1\]' "$dir/out" && ! grep -q "$token" "$dir/out"
+check "a query string in git_url and path .git are refused; ref refs/heads/main is a branch" $?
 
 # 15-19: the server, at start and on reload
 cat >"$dir/etc/server.yaml" <<EOF

@@ -41,6 +41,11 @@ inn_policy_check_url(const char *url)
 		ssh = strcmp(schemes[i], "ssh://") == 0;
 		auth = url + strlen(schemes[i]);
 		end = auth + strcspn(auth, "/?#");
+		if (strpbrk(url, "?#") != NULL)
+			return inn_error_set(INN_EINVAL, "git_url must not hold a query string or "
+			                     "fragment (?... or #...): a git URL needs none, and a token "
+			                     "there would be stored and shown; give the token in "
+			                     "auth.token_env or auth.token_file, or INNOMINATUS_GIT_TOKEN");
 	} else {
 		/* scp-like [user@]host:path: a ':' before any '/' */
 		colon = strchr(url, ':');
