@@ -34,11 +34,15 @@ typedef struct inn_git_auth {
 } inn_git_auth;
 
 /* Clones url into dir (which must not exist) and checks ref out (NULL:
- * the remote's HEAD; a branch, tag or commit); hex gets the commit.
- * Aborted after 300 s.  0, or a negative inn_status with a message. */
+ * the remote's HEAD; a branch, refs/heads/ name, tag or commit); hex gets
+ * the commit.  Runs in a child process killed when the server sends
+ * nothing for $INNOMINATUS_GIT_TIMEOUT s (default 60), or after 300 s;
+ * no redirect to another host is followed and credentials go to url's
+ * scheme://host:port only.  0, or a negative inn_status with a message. */
 int inn_git_clone_at(const char *url, const char *ref, const char *dir, const inn_git_auth *auth,
                      char hex[INN_GIT_HEX]);
-/* Fetches origin in the clone at dir and checks ref out; old gets the
+/* Fetches url (never the clone's own origin URL, which is set to url)
+ * into the clone at dir, as inn_git_clone_at, and checks ref out; old gets the
  * commit checked out before (for a rollback), hex the new one.
  * INN_GIT_EFETCH: the fetch failed and the clone is as it was. */
 #define INN_GIT_EFETCH (-60)
