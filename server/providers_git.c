@@ -381,6 +381,10 @@ run_in_child(git_op op, const char *what, int fail_code, const char *url, const 
 				done = 1;
 			}
 		}
+		/* the whole result: no need to wait for EOF, which a sibling
+		 * transfer's child (forked while this pipe was open) may delay */
+		if (done && got == sizeof(r))
+			break;
 	}
 	close(fds[0]);
 	if (timed_out)
