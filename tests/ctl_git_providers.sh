@@ -238,6 +238,7 @@ runenv="INN_TEST_GIT_TOKEN=$token"; runctl "$dir/etc/tamper.yaml" list-providers
 	[ "$(git -C "$c" remote get-url origin)" = "$priv" ]
 check "a fetch goes to the configured URL, not to the one the cache's clone says" $?
 start_evil hang hang
+hangport=$port
 printf 'providers:\n  - {name: h, git_url: "http://127.0.0.1:%s/x.git"}\n  - {name: p, git_url: "%s", path: team}\n' \
 	"$port" "$pub" >"$dir/etc/hang.yaml"
 runenv="INNOMINATUS_GIT_TIMEOUT=1x"; runctl "$dir/etc/guide.yaml" list-providers
@@ -322,6 +323,7 @@ providers:
     ref: main
     auth: {token_env: INN_TEST_GIT_TOKEN, username: ci}
   - {name: gone-team, git_url: "$pub-gone", path: team}
+  - {name: hang-team, git_url: "http://127.0.0.1:$hangport/x.git"}
 workflowPolicies:
   allowedStepTypes: [shell]
 EOF
@@ -344,7 +346,7 @@ EOF
 	>/dev/null 2>&1
 key=$("$srvbin" --config "$dir/etc/server.yaml" --create-admin-key ops 2>/dev/null)
 : >"$dir/kh_none"
-INNOMINATUS_GIT_KNOWN_HOSTS="$dir/kh_none" INN_TEST_GIT_TOKEN="$token" \
+INNOMINATUS_GIT_KNOWN_HOSTS="$dir/kh_none" INN_TEST_GIT_TOKEN="$token" INNOMINATUS_GIT_TIMEOUT=1 \
 	"$srvbin" --config "$dir/etc/server.yaml" 2>"$dir/server.log" &
 spid=$!
 pids="$pids $spid"
@@ -360,8 +362,9 @@ export INNOMINATUS_SERVER="$url" INNOMINATUS_TOKEN="$key"
 cat "$dir/server.log" >>"$dir/out"
 grep -q '^your-team ' "$dir/out" && grep -q '^other-team ' "$dir/out" &&
 	ls -d "$dir/data/state/_providers/_config/secret-team-"* >/dev/null 2>&1 &&
-	grep -q "server.yaml:16:5: error: providers\[2\] (gone-team): git clone of $pub-gone" "$dir/out"
-check "the server clones the config's git entries at start (public and private) and serves them; a failed one is an error naming it" $?
+	grep -q "server.yaml:16:5: error: providers\[2\] (gone-team): git clone of $pub-gone" "$dir/out" &&
+	grep -q "server.yaml:17:5: error: providers\[3\] (hang-team): git clone of http://127.0.0.1:$hangport/x.git: no answer from the server for 1 s" "$dir/out"
+check "the server clones the config's git entries at start (public and private) and serves them; a failed one (or one that never answers) is an error naming it" $?
 "$ctl" run your-team/hello >"$dir/out" 2>&1 && grep -q 'succeeded' "$dir/out"
 check "a workflow of the private provider runs through the server" $?
 "$ctl" run your-team/peek >"$dir/out" 2>&1 && grep -q 'succeeded' "$dir/out"
