@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -263,6 +264,29 @@ out:
 	return rc;
 }
 
+static int
+unlink_lock(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	size_t n = strlen(path);
+
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_F && n > 5 && strcmp(path + n - 5, ".lock") == 0)
+		unlink(path);
+	return 0;
+}
+
+/* The lock files a killed transfer left in the clone at dir (its index,
+ * refs, HEAD): the next fetch would find them taken. */
+static void
+clear_locks(const char *dir)
+{
+	char git[PATH_MAX];
+
+	if ((size_t)snprintf(git, sizeof(git), "%s/.git", dir) < sizeof(git))
+		nftw(git, unlink_lock, 16, FTW_PHYS);
+}
+
 /* What a transfer's child process tells its parent, after a "R". */
 typedef struct git_result {
 	int rc;
@@ -391,6 +415,8 @@ run_in_child(git_op op, const char *what, int fail_code, const char *url, const 
 		kill(pid, SIGKILL);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
+	if (timed_out && op == update_here)
+		clear_locks(dir);
 	if (timed_out)
 		return inn_error_set(fail_code, "git %s %s: no answer from the server for %ld s "
 		                     "(INNOMINATUS_GIT_TIMEOUT; the transfer is given at most %d s)",
