@@ -22,6 +22,7 @@
 #include "host.h"
 #include "http_sse.h"
 #include "providers.h"
+#include "providers_conf.h"
 #include "server.h"
 
 static void
@@ -556,6 +557,8 @@ main(int argc, char **argv)
 	if ((w = parse_flags(argc, argv, c, &f)) >= 0 ||
 	    (w = load_config(&srv, &f, cwd, sizeof(cwd))) >= 0)
 		return w;
+	/* git credentials out of the environment before any worker or step exists */
+	inn_conf_hide_secrets(srv.policy);
 	if (inn_store_open(&srv.store, c->db_path) != 0) {
 		fprintf(stderr, "innominatus: %s\n", inn_error_last());
 		return 3;

@@ -6,12 +6,15 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "host.h"
@@ -39,8 +42,8 @@ make_dirs(const char *path)
 	return 0;
 }
 
-/* The clone folder of an entry: cache/<name>-<FNV-1a of the URL>, so a
- * changed URL gets a clone of its own. */
+/* The clone folder of an entry: cache/<name>-<FNV-1a of the URL and the
+ * ref>, so a changed URL or ref gets a clone of its own. */
 static int
 clone_path(const char *cache, const inn_provider_entry *e, char *buf, size_t len)
 {
@@ -48,6 +51,9 @@ clone_path(const char *cache, const inn_provider_entry *e, char *buf, size_t len
 	const unsigned char *p;
 
 	for (p = (const unsigned char *)e->url; *p != '\0'; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	h = (h ^ '\n') * 1099511628211ull;
+	for (p = (const unsigned char *)(e->ref != NULL ? e->ref : ""); *p != '\0'; p++)
 		h = (h ^ *p) * 1099511628211ull;
 	if ((size_t)snprintf(buf, len, "%s/%s-%016llx", cache, e->name,
 	                     (unsigned long long)h) >= len)
@@ -94,12 +100,20 @@ git_entry(const inn_provider_entry *e, const char *cache, int fetch, char *out, 
 	inn_git_auth auth = { e->username, e->token_env, e->token_file, e->ssh_key_file,
 	                      e->ssh_passphrase_env, e->ssh_passphrase_file,
 	                      e->known_hosts_file };
-	char dir[PATH_MAX], old[INN_GIT_HEX], hex[INN_GIT_HEX];
+	char dir[PATH_MAX], tmp[PATH_MAX + 32], old[INN_GIT_HEX], hex[INN_GIT_HEX];
 	struct stat st;
-	int existed, rc;
+	int existed, rc, lock = -1;
 
 	if ((rc = make_dirs(cache)) < 0 || (rc = clone_path(cache, e, dir, sizeof(dir))) < 0)
 		goto fail;
+	/* one process at a time on a clone (innominatus-ctl runs side by side
+	 * share the cache): <clone>.lock, held while it is cloned or fetched */
+	snprintf(tmp, sizeof(tmp), "%s.lock", dir);
+	if ((lock = open(tmp, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0 ||
+	    flock(lock, LOCK_EX) != 0) {
+		rc = inn_error_set(INN_ERROR, "cannot lock %s: %s", tmp, strerror(errno));
+		goto fail;
+	}
 	existed = lstat(dir, &st) == 0;
 	if (existed && !is_clone(dir)) {
 		/* what a clone cut short (a crash, a full disk) left: cloned again */
@@ -107,9 +121,19 @@ git_entry(const inn_provider_entry *e, const char *cache, int fetch, char *out, 
 		existed = 0;
 	}
 	old[0] = hex[0] = '\0';
-	if (!(existed && !fetch) && (rc = inn_git_sync(e->url, e->ref, dir, &auth, old, hex)) < 0) {
-		if (!existed)
-			inn_rmrf(dir);
+	/* a new clone is made beside and renamed into place when complete */
+	snprintf(tmp, sizeof(tmp), "%s.new", dir);
+	if (!existed) {
+		inn_rmrf(tmp);
+		if ((rc = inn_git_clone_at(e->url, e->ref, tmp, &auth, hex)) == 0 &&
+		    rename(tmp, dir) != 0)
+			rc = inn_error_set(INN_ERROR, "cannot rename %s to %s: %s", tmp, dir,
+			                   strerror(errno));
+		if (rc < 0) {
+			inn_rmrf(tmp);
+			goto fail;
+		}
+	} else if (fetch && (rc = inn_git_update(e->url, e->ref, dir, &auth, old, hex)) < 0) {
 		if (rc != INN_GIT_EFETCH)
 			goto fail;
 		/* the host is away: the clone fetched before serves (the original did so too) */
@@ -118,10 +142,15 @@ git_entry(const inn_provider_entry *e, const char *cache, int fetch, char *out, 
 	}
 	if (old[0] != '\0' && strcmp(old, hex) != 0)
 		record_move(moved, dir, old);
+	if (lock >= 0)
+		close(lock);
+	lock = -1;
 	if ((rc = inn_git_subdir(dir, e->path != NULL ? e->path : "", out)) < 0)
 		goto fail;
 	return 0;
 fail:
+	if (lock >= 0)
+		close(lock);
 	inn_diag_add(d, INN_DIAG_ERROR, e->file, e->line, e->col, "providers[%zu] (%s): %s",
 	             e->index, e->name, inn_error_last());
 	return rc;
@@ -155,6 +184,26 @@ inn_conf_provider_dirs(const inn_policy *pol, const char *cache, int fetch, char
 		             "than %d entries; this one and those after it are left out", max);
 	inn_provider_entries_free(v, n);
 	return k;
+}
+
+void
+inn_conf_hide_secrets(const inn_policy *pol)
+{
+	inn_provider_entry *v = NULL;
+	size_t n = 0, i;
+	inn_diag d;
+
+	inn_git_env_hide("INNOMINATUS_GIT_TOKEN");
+	inn_git_env_hide("INNOMINATUS_GIT_SSH_PASSPHRASE");
+	inn_diag_init(&d);
+	if (pol != NULL && inn_policy_providers(pol, &v, &n, &d) == 0) {
+		for (i = 0; i < n; i++) {
+			inn_git_env_hide(v[i].token_env);
+			inn_git_env_hide(v[i].ssh_passphrase_env);
+		}
+		inn_provider_entries_free(v, n);
+	}
+	inn_diag_free(&d);
 }
 
 void

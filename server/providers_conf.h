@@ -29,6 +29,10 @@ typedef struct inn_conf_moves {
  */
 int inn_conf_provider_dirs(const inn_policy *pol, const char *cache, int fetch, char **dirs,
                            int max, inn_diag *d, inn_conf_moves *moved);
+/* The credentials in the environment (INNOMINATUS_GIT_TOKEN,
+ * INNOMINATUS_GIT_SSH_PASSPHRASE and the variables pol's entries name)
+ * taken out of it, kept for the transfers (inn_git_env_hide). */
+void inn_conf_hide_secrets(const inn_policy *pol);
 /* Checks every recorded clone out at its old commit again, then frees. */
 void inn_conf_moves_undo(inn_conf_moves *m);
 void inn_conf_moves_free(inn_conf_moves *m);

@@ -10,11 +10,17 @@
 #include "config.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <git2.h>
 
@@ -43,13 +49,24 @@ git_up(void)
  * timeouts; the check runs whenever data or progress arrives). */
 #define GIT_DEADLINE_S 300
 
+/* In the child process of a transfer (run_in_child): where it tells its
+ * parent that data arrives, and when it last did. */
+static int progress_fd = -1;
+static int64_t progress_last;
+
 static int
 git_deadline(const git_indexer_progress *st, void *payload)
 {
 	const inn_git_xfer *x = payload;
+	int64_t now = inn_now_ms();
 
 	(void)st;
-	if (inn_now_ms() <= x->deadline)
+	if (progress_fd >= 0 && now - progress_last >= 500) {
+		progress_last = now;
+		if (write(progress_fd, ".", 1) < 0)
+			return -1;
+	}
+	if (now <= x->deadline)
 		return 0;
 	git_error_set_str(GIT_ERROR_NET, "the transfer took longer than 300 s");
 	return -1;
@@ -105,6 +122,17 @@ resolve_ref(git_repository *repo, const char *url, const char *ref, git_object *
 	size_t i;
 
 	*out = NULL;
+	/* a full branch name: the clone has it as origin's */
+	if (ref != NULL && strncmp(ref, "refs/heads/", 11) == 0) {
+		snprintf(spec, sizeof(spec), "refs/remotes/origin/%s", ref + 11);
+		if (git_revparse_single(&o, repo, spec) == 0 &&
+		    git_object_peel(out, o, GIT_OBJECT_COMMIT) == 0) {
+			git_object_free(o);
+			return 0;
+		}
+		git_object_free(o);
+		o = NULL;
+	}
 	for (i = 0; i < 3; i++) {
 		if (ref == NULL)
 			snprintf(spec, sizeof(spec), "%s", i == 0 ? "refs/remotes/origin/HEAD" : "HEAD");
@@ -170,9 +198,9 @@ xfer_begin(git_remote_callbacks *cb, inn_git_xfer *x, const char *url,
 	cb->payload = x;
 }
 
-int
-inn_git_clone_at(const char *url, const char *ref, const char *dir, const inn_git_auth *auth,
-                 char hex[INN_GIT_HEX])
+static int
+clone_here(const char *url, const char *ref, const char *dir, const inn_git_auth *auth,
+           char old[INN_GIT_HEX], char hex[INN_GIT_HEX])
 {
 	git_clone_options opts;
 	git_repository *repo = NULL;
@@ -180,8 +208,10 @@ inn_git_clone_at(const char *url, const char *ref, const char *dir, const inn_gi
 	int rc;
 
 	git_up();
+	old[0] = '\0';
 	git_clone_options_init(&opts, GIT_CLONE_OPTIONS_VERSION);
 	opts.checkout_opts.checkout_strategy = GIT_CHECKOUT_NONE;
+	opts.fetch_opts.follow_redirects = GIT_REMOTE_REDIRECT_NONE;
 	xfer_begin(&opts.fetch_opts.callbacks, &x, url, auth);
 	if (git_clone(&repo, url, dir, &opts) != 0)
 		rc = git_fail(INN_ERROR, "clone of", url, &x);
@@ -192,10 +222,13 @@ inn_git_clone_at(const char *url, const char *ref, const char *dir, const inn_gi
 	return rc;
 }
 
-int
-inn_git_update(const char *url, const char *ref, const char *dir, const inn_git_auth *auth,
-               char old[INN_GIT_HEX], char hex[INN_GIT_HEX])
+static int
+update_here(const char *url, const char *ref, const char *dir, const inn_git_auth *auth,
+            char old[INN_GIT_HEX], char hex[INN_GIT_HEX])
 {
+	static char *const specs[] = { "+refs/heads/*:refs/remotes/origin/*",
+	                               "+refs/tags/*:refs/tags/*" };
+	const git_strarray refspecs = { (char **)specs, 2 };
 	git_fetch_options fo;
 	git_repository *repo = NULL;
 	git_remote *remote = NULL;
@@ -215,8 +248,12 @@ inn_git_update(const char *url, const char *ref, const char *dir, const inn_git_
 		git_oid_tostr(old, GIT_OID_HEXSZ + 1, &head);
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
 	fo.prune = GIT_FETCH_PRUNE;
-	if (git_remote_lookup(&remote, repo, "origin") != 0 ||
-	    git_remote_fetch(remote, NULL, &fo, "innominatus: reload") != 0)
+	fo.follow_redirects = GIT_REMOTE_REDIRECT_NONE;
+	/* always from the configured URL, never from what the clone's own
+	 * config says (anyone who can write the cache could change that) */
+	git_remote_set_url(repo, "origin", url);
+	if (git_remote_create_anonymous(&remote, repo, url) != 0 ||
+	    git_remote_fetch(remote, &refspecs, &fo, "innominatus: reload") != 0)
 		rc = git_fail(INN_GIT_EFETCH, "fetch of", url, &x);
 	else
 		rc = checkout_ref(repo, url, ref, hex);
@@ -225,6 +262,192 @@ out:
 	git_remote_free(remote);
 	git_repository_free(repo);
 	return rc;
+}
+
+static int
+unlink_lock(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	size_t n = strlen(path);
+
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_F && n > 5 && strcmp(path + n - 5, ".lock") == 0)
+		unlink(path);
+	return 0;
+}
+
+/* The lock files a killed transfer left in the clone at dir (its index,
+ * refs, HEAD): the next fetch would find them taken. */
+static void
+clear_locks(const char *dir)
+{
+	char git[PATH_MAX];
+
+	if ((size_t)snprintf(git, sizeof(git), "%s/.git", dir) < sizeof(git))
+		nftw(git, unlink_lock, 16, FTW_PHYS);
+}
+
+/* What a transfer's child process tells its parent, after a "R". */
+typedef struct git_result {
+	int rc;
+	char old[INN_GIT_HEX], hex[INN_GIT_HEX];
+	char msg[1024];
+} git_result;
+
+typedef int (*git_op)(const char *url, const char *ref, const char *dir,
+                      const inn_git_auth *auth, char old[INN_GIT_HEX], char hex[INN_GIT_HEX]);
+
+/* The seconds a transfer may go without an answer from the server:
+ * $INNOMINATUS_GIT_TIMEOUT, else GIT_IDLE_S. */
+#define GIT_IDLE_S 60
+
+static int
+idle_seconds(long *out)
+{
+	const char *v = getenv("INNOMINATUS_GIT_TIMEOUT");
+	char *end;
+
+	*out = GIT_IDLE_S;
+	if (v == NULL || *v == '\0')
+		return 0;
+	errno = 0;
+	*out = strtol(v, &end, 10);
+	if (errno != 0 || *end != '\0' || *out < 1 || *out > GIT_DEADLINE_S)
+		return inn_error_set(INN_EINVAL, "INNOMINATUS_GIT_TIMEOUT=\"%s\": not a number of "
+		                     "seconds from 1 to %d", v, GIT_DEADLINE_S);
+	return 0;
+}
+
+/* The child's side: op, its result after a "R" on fd, then _exit. */
+static void
+child_run(int fd, git_op op, const char *url, const char *ref, const char *dir,
+          const inn_git_auth *auth)
+{
+	git_result r;
+	const char *p = (const char *)&r;
+	size_t off = 0;
+	ssize_t n;
+
+	memset(&r, 0, sizeof(r));
+	progress_fd = fd;
+	progress_last = 0;
+	r.rc = op(url, ref, dir, auth, r.old, r.hex);
+	if (r.rc < 0)
+		snprintf(r.msg, sizeof(r.msg), "%s", inn_error_last());
+	if (write(fd, "R", 1) != 1)
+		_exit(1);
+	while (off < sizeof(r) && ((n = write(fd, p + off, sizeof(r) - off)) > 0 ||
+	                           (n < 0 && errno == EINTR)))
+		off += n > 0 ? (size_t)n : 0;
+	_exit(0);
+}
+
+/*
+ * op in a child process, so that a server which accepts and never answers
+ * cannot hold the caller: the child is killed when nothing arrives for
+ * INNOMINATUS_GIT_TIMEOUT seconds (default 60), or after GIT_DEADLINE_S.
+ * libgit2 1.5 has no socket timeouts of its own.
+ */
+static int
+run_in_child(git_op op, const char *what, int fail_code, const char *url, const char *ref,
+             const char *dir, const inn_git_auth *auth, char old[INN_GIT_HEX],
+             char hex[INN_GIT_HEX])
+{
+	git_result r;
+	char buf[512];
+	size_t got = 0;
+	int fds[2], st, done = 0, timed_out = 0;
+	int64_t last, end;
+	long idle;
+	pid_t pid;
+
+	old[0] = hex[0] = '\0';
+	if ((st = idle_seconds(&idle)) < 0)
+		return st;
+	if (pipe(fds) != 0)
+		return inn_error_set(INN_ERROR, "git %s %s: pipe: %s", what, url, strerror(errno));
+	if ((pid = fork()) < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return inn_error_set(INN_ERROR, "git %s %s: fork: %s", what, url, strerror(errno));
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		child_run(fds[1], op, url, ref, dir, auth);
+	}
+	close(fds[1]);
+	memset(&r, 0, sizeof(r));
+	last = inn_now_ms();
+	end = last + GIT_DEADLINE_S * 1000;
+	for (;;) {
+		struct pollfd pfd = { fds[0], POLLIN, 0 };
+		int64_t now = inn_now_ms(), wait = last + idle * 1000 - now;
+		ssize_t n, i;
+
+		if (end - now < wait)
+			wait = end - now;
+		if (wait <= 0) {
+			timed_out = 1;
+			break;
+		}
+		if (poll(&pfd, 1, (int)wait) <= 0)
+			continue;
+		if ((n = read(fds[0], buf, sizeof(buf))) < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		last = inn_now_ms();
+		for (i = 0; i < n; i++) {
+			if (done) {
+				if (got < sizeof(r))
+					((char *)&r)[got++] = buf[i];
+			} else if (buf[i] == 'R') {
+				done = 1;
+			}
+		}
+		/* the whole result: no need to wait for EOF, which a sibling
+		 * transfer's child (forked while this pipe was open) may delay */
+		if (done && got == sizeof(r))
+			break;
+	}
+	close(fds[0]);
+	if (timed_out)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (timed_out && op == update_here)
+		clear_locks(dir);
+	if (timed_out)
+		return inn_error_set(fail_code, "git %s %s: no answer from the server for %ld s "
+		                     "(INNOMINATUS_GIT_TIMEOUT; the transfer is given at most %d s)",
+		                     what, url, inn_now_ms() >= end ? (long)GIT_DEADLINE_S : idle,
+		                     GIT_DEADLINE_S);
+	if (!done || got < sizeof(r))
+		return inn_error_set(INN_ERROR, "git %s %s: the process of the transfer ended "
+		                     "without a result", what, url);
+	r.old[INN_GIT_HEX - 1] = r.hex[INN_GIT_HEX - 1] = r.msg[sizeof(r.msg) - 1] = '\0';
+	memcpy(old, r.old, INN_GIT_HEX);
+	memcpy(hex, r.hex, INN_GIT_HEX);
+	if (r.rc < 0)
+		return inn_error_set(r.rc, "%s", r.msg);
+	return 0;
+}
+
+int
+inn_git_clone_at(const char *url, const char *ref, const char *dir, const inn_git_auth *auth,
+                 char hex[INN_GIT_HEX])
+{
+	char old[INN_GIT_HEX];
+
+	return run_in_child(clone_here, "clone of", INN_ERROR, url, ref, dir, auth, old, hex);
+}
+
+int
+inn_git_update(const char *url, const char *ref, const char *dir, const inn_git_auth *auth,
+               char old[INN_GIT_HEX], char hex[INN_GIT_HEX])
+{
+	return run_in_child(update_here, "fetch of", INN_GIT_EFETCH, url, ref, dir, auth, old,
+	                    hex);
 }
 
 int
@@ -255,6 +478,9 @@ inn_git_subdir(const char *clone, const char *rel, char *out)
 		if (seg == 2 && strncmp(p, "..", 2) == 0)
 			return inn_error_set(INN_EINVAL, "path \"%s\" leaves the repository (\"..\")",
 			                     rel);
+		if (seg == 4 && strncasecmp(p, ".git", 4) == 0)
+			return inn_error_set(INN_EINVAL, "path \"%s\": .git is git's own folder, not "
+			                     "a folder of the repository", rel);
 		p += seg;
 		p += *p == '/';
 	}
@@ -271,6 +497,9 @@ inn_git_subdir(const char *clone, const char *rel, char *out)
 	if (strncmp(out, root, rl) != 0 || (out[rl] != '\0' && out[rl] != '/'))
 		return inn_error_set(INN_EINVAL, "path \"%s\" leaves the repository (it resolves "
 		                     "to %s through a symbolic link)", rel, out);
+	if (strncmp(out + rl, "/.git", 5) == 0 && (out[rl + 5] == '\0' || out[rl + 5] == '/'))
+		return inn_error_set(INN_EINVAL, "path \"%s\" leads into .git, git's own folder, "
+		                     "not a folder of the repository", rel);
 	if (stat(out, &st) != 0 || !S_ISDIR(st.st_mode))
 		return inn_error_set(INN_EINVAL, "path \"%s\" is not a folder of the repository",
 		                     rel);

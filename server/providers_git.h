@@ -34,11 +34,15 @@ typedef struct inn_git_auth {
 } inn_git_auth;
 
 /* Clones url into dir (which must not exist) and checks ref out (NULL:
- * the remote's HEAD; a branch, tag or commit); hex gets the commit.
- * Aborted after 300 s.  0, or a negative inn_status with a message. */
+ * the remote's HEAD; a branch, refs/heads/ name, tag or commit); hex gets
+ * the commit.  Runs in a child process killed when the server sends
+ * nothing for $INNOMINATUS_GIT_TIMEOUT s (default 60), or after 300 s;
+ * no redirect to another host is followed and credentials go to url's
+ * scheme://host:port only.  0, or a negative inn_status with a message. */
 int inn_git_clone_at(const char *url, const char *ref, const char *dir, const inn_git_auth *auth,
                      char hex[INN_GIT_HEX]);
-/* Fetches origin in the clone at dir and checks ref out; old gets the
+/* Fetches url (never the clone's own origin URL, which is set to url)
+ * into the clone at dir, as inn_git_clone_at, and checks ref out; old gets the
  * commit checked out before (for a rollback), hex the new one.
  * INN_GIT_EFETCH: the fetch failed and the clone is as it was. */
 #define INN_GIT_EFETCH (-60)
@@ -53,6 +57,11 @@ void inn_git_restore(const char *dir, const char *hex);
  * relative, without "..", and after symbolic links still a folder inside
  * the clone.  0 or INN_EINVAL / INN_ENOTFOUND with a message. */
 int inn_git_subdir(const char *clone, const char *rel, char *out);
+/* Takes the environment variable name (a credential) out of the
+ * environment and wipes its value there, keeping it for the transfers
+ * alone: the daemon calls it at start, before its workers and steps
+ * exist, so that no step reads it from /proc.  Not thread-safe. */
+void inn_git_env_hide(const char *name);
 /* Frees libgit2 if it was set up (at exit). */
 void inn_git_shutdown(void);
 

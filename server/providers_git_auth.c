@@ -24,11 +24,43 @@
 
 #define SECRET_MAX 8192
 
+/* Secrets taken out of the environment at start (inn_git_env_hide). */
+#define HIDDEN_MAX 64
+static struct {
+	char *name, *value;
+} hidden[HIDDEN_MAX];
+static size_t nhidden;
+
+void
+inn_git_env_hide(const char *name)
+{
+	char *v;
+	size_t i;
+
+	if (name == NULL || (v = getenv(name)) == NULL)
+		return;
+	for (i = 0; i < nhidden && strcmp(hidden[i].name, name) != 0; i++)
+		;
+	if (i == nhidden && nhidden < HIDDEN_MAX &&
+	    (hidden[i].name = strdup(name)) != NULL &&
+	    (hidden[i].value = strdup(v)) != NULL)
+		nhidden++;
+	else if (i == nhidden)
+		return;  /* kept in the environment rather than lost */
+	/* wiped where it is, too: /proc/<pid>/environ shows the first block */
+	memset(v, 0, strlen(v));
+	unsetenv(name);
+}
+
 static const char *
 env_or_null(const char *name)
 {
 	const char *v = getenv(name);
+	size_t i;
 
+	for (i = 0; v == NULL && i < nhidden; i++)
+		if (strcmp(hidden[i].name, name) == 0)
+			v = hidden[i].value;
 	return v != NULL && *v != '\0' ? v : NULL;
 }
 
@@ -55,15 +87,32 @@ cb_error(inn_git_xfer *x, const char *fmt, ...)
 	return -1;
 }
 
+/* 1 (with why) when group or others may read file, a secret. */
+static int
+loose_mode(const char *file, char *why, size_t len)
+{
+	struct stat st;
+
+	if (stat(file, &st) != 0 || (st.st_mode & 077) == 0)
+		return 0;
+	snprintf(why, len, "mode %04o: group or others may read it; refused (run: chmod 600 %s)",
+	         (unsigned)(st.st_mode & 07777), file);
+	return 1;
+}
+
 /* The first line of file (a secret) into a malloc'd string, or NULL with
  * errno's text in why. */
 static char *
 read_secret_file(const char *file, char *why, size_t len)
 {
-	char *buf = malloc(SECRET_MAX);
-	FILE *fp = fopen(file, "r");
+	char *buf;
+	FILE *fp;
 	size_t n = 0;
 
+	if (loose_mode(file, why, len))
+		return NULL;
+	buf = malloc(SECRET_MAX);
+	fp = fopen(file, "r");
 	if (buf == NULL || fp == NULL) {
 		snprintf(why, len, "%s", buf == NULL ? "out of memory" : strerror(errno));
 		free(buf);
@@ -168,6 +217,8 @@ key_cred(git_credential **out, inn_git_xfer *x, const char *user_from_url)
 		return cb_error(x, "the server refused the SSH key %s", key);
 	if (stat(key, &st) != 0)
 		return cb_error(x, "SSH key %s: %s", key, strerror(errno));
+	if (loose_mode(key, where, sizeof(where)))
+		return cb_error(x, "SSH key %s: %s", key, where);
 	if ((rc = read_secret(x, a != NULL ? a->ssh_passphrase_env : NULL,
 	                      a != NULL ? a->ssh_passphrase_file : NULL,
 	                      "INNOMINATUS_GIT_SSH_PASSPHRASE", &x->passphrase, where,
@@ -179,13 +230,64 @@ key_cred(git_credential **out, inn_git_xfer *x, const char *user_from_url)
 	                                  stat(pub, &st) == 0 ? pub : NULL, key, x->passphrase);
 }
 
+/* url's origin as "scheme://host:port" (lower case, the scheme's port
+ * when none is given; scp-like "user@host:path" is ssh on 22). */
+static void
+url_origin(const char *url, char *out, size_t len)
+{
+	const char *h, *end, *at, *colon;
+	char scheme[16] = "ssh", host[512];
+	long port = 22;
+	size_t i, n;
+
+	h = strstr(url, "://");
+	if (h != NULL) {
+		n = (size_t)(h - url);
+		for (i = 0; i < n && i < sizeof(scheme) - 1; i++)
+			scheme[i] = (char)tolower((unsigned char)url[i]);
+		scheme[i] = '\0';
+		port = strcmp(scheme, "https") == 0 ? 443 : strcmp(scheme, "http") == 0 ? 80 : 22;
+		h += 3;
+		end = h + strcspn(h, "/?#");
+	} else {
+		h = url;
+		end = h + strcspn(h, ":/");
+	}
+	/* the last "@" before the end of the authority is the user's */
+	for (at = h; at < end; at++)
+		if (*at == '@')
+			h = at + 1;
+	if (*h == '[' && memchr(h, ']', (size_t)(end - h)) != NULL)
+		colon = memchr(memchr(h, ']', (size_t)(end - h)), ':',
+		               (size_t)(end - (const char *)memchr(h, ']', (size_t)(end - h))));
+	else
+		colon = strstr(url, "://") != NULL ? memchr(h, ':', (size_t)(end - h)) : NULL;
+	n = (size_t)((colon != NULL ? colon : end) - h);
+	if (n >= sizeof(host))
+		n = sizeof(host) - 1;
+	for (i = 0; i < n; i++)
+		host[i] = (char)tolower((unsigned char)h[i]);
+	host[n] = '\0';
+	if (colon != NULL && colon + 1 < end)
+		port = strtol(colon + 1, NULL, 10);
+	snprintf(out, len, "%s://%s:%ld", scheme, host, port);
+}
+
 int
 inn_git_credentials(git_credential **out, const char *url, const char *user_from_url,
                     unsigned int allowed, void *payload)
 {
 	inn_git_xfer *x = payload;
+	char want[600], got[600];
 
-	(void)url;
+	/* credentials go to the configured host only, never where a
+	 * redirect (or anything else) points the transfer */
+	url_origin(x->url, want, sizeof(want));
+	url_origin(url != NULL ? url : "", got, sizeof(got));
+	if (strcmp(want, got) != 0)
+		return cb_error(x, "%s asks for credentials; they are sent to %s only (the "
+		                "configured URL's host), not to another host after a redirect", got,
+		                want);
 	if (allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT)
 		return token_cred(out, x, user_from_url);
 	if (allowed & GIT_CREDENTIAL_SSH_KEY)

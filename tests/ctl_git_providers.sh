@@ -50,7 +50,7 @@ pub="http://127.0.0.1:$port/git/team.git"
 start_front private "$dir/private" "ci:$token"
 priv="http://127.0.0.1:$port/git/team.git"
 
-echo "1..19"
+echo "1..29"
 runenv=""
 runctl() { # config, then ctl arguments (environment: $runenv); output in $dir/out, exit code in $rc
 	cfg=$1
@@ -79,7 +79,7 @@ providers:
 EOF
 runctl "$dir/etc/guide.yaml" list-providers
 [ $rc -eq 0 ] && grep -q '^your-team ' "$dir/out" && grep -q '^other-team ' "$dir/out" &&
-	ls -d "$dir/cache/innominatus/providers/your-team-"* >/dev/null 2>&1
+	ls -d "$dir/cache/innominatus/providers/your-team-"*/.git >/dev/null 2>&1
 check "git_url without type and type: git with repository are cloned (into \$XDG_CACHE_HOME/innominatus/providers)" $?
 runctl "$dir/etc/guide.yaml" run --local your-team/hello
 [ $rc -eq 0 ] && grep -q 'hello from git' "$dir/out"
@@ -99,7 +99,7 @@ EOF
 runctl "$dir/etc/private.yaml" list-providers
 [ $rc -eq 3 ] &&
 	grep -q "private.yaml:5:5: error: providers\[1\] (secret-team): git clone of $priv: \$INN_TEST_GIT_TOKEN is not set" "$dir/out" &&
-	! grep -q 'public-team' "$dir/out" && ls -d "$dir/cache/innominatus/providers/public-team-"* >/dev/null 2>&1
+	! grep -q 'public-team' "$dir/out" && ls -d "$dir/cache/innominatus/providers/public-team-"*/.git >/dev/null 2>&1
 check "without its token the private entry is an error at its file:line; the other entry is still cloned" $?
 runenv="INN_TEST_GIT_TOKEN=not-$token"; runctl "$dir/etc/private.yaml" list-providers
 [ $rc -eq 3 ] && grep -q "the server refused the token from \$INN_TEST_GIT_TOKEN" "$dir/out" &&
@@ -207,6 +207,104 @@ rc=$?
 [ $rc -eq 3 ] && grep -q "admin.yaml:2:[0-9]*: error: providers\[0\] (local-team): path ./providers/local-team: no such folder: not at $dir/cwd/conf/providers/local-team (relative to the config file's folder, this project's rule) nor at $dir/providers/local-team (relative to the working directory, the original's rule)" "$dir/out"
 check "a path found nowhere is an error naming both candidates" $?
 
+# hostile servers: a redirect, a changed cache, a server that never answers
+# start_evil NAME MODE [TARGET]: tests/git_evil_server.py on a free port; sets $port
+start_evil() {
+	python3 "$src/tests/git_evil_server.py" "$dir/$1.port" $2 $3 2>"$dir/$1.log" &
+	pids="$pids $!"
+	i=0
+	while [ ! -s "$dir/$1.port" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
+	port=$(cat "$dir/$1.port")
+}
+start_evil capture capture
+cap=$port
+start_evil redirect redirect "http://localhost:$cap"
+printf 'providers:\n  - name: r\n    git_url: http://127.0.0.1:%s/git/team.git\n    auth: {token_env: INN_TEST_GIT_TOKEN}\n' \
+	"$port" >"$dir/etc/redir.yaml"
+runenv="INN_TEST_GIT_TOKEN=$token"; runctl "$dir/etc/redir.yaml" list-providers
+[ $rc -eq 3 ] && grep -q 'redir.yaml:2:5: error: providers\[0\] (r): git clone of ' "$dir/out" &&
+	! grep -q 'auth=yes' "$dir/capture.log" && ! grep -q "$token" "$dir/out"
+check "a redirect to another host gets no credentials (the token goes to the configured host only)" $?
+printf 'providers:\n  - name: secret-team\n    git_url: %s\n    path: team\n    auth: {token_env: INN_TEST_GIT_TOKEN, username: ci}\n' \
+	"$priv" >"$dir/etc/tamper.yaml"
+runenv="INN_TEST_GIT_TOKEN=$token"; runctl "$dir/etc/tamper.yaml" list-providers
+for c in "$dir/cache/innominatus/providers/secret-team-"*/.git; do
+	c=${c%/.git}
+	git -C "$c" remote set-url origin "http://127.0.0.1:$cap/git/team.git"
+done
+: >"$dir/capture.log"
+runenv="INN_TEST_GIT_TOKEN=$token"; runctl "$dir/etc/tamper.yaml" list-providers
+[ $rc -eq 0 ] && grep -q '^your-team ' "$dir/out" && [ ! -s "$dir/capture.log" ] &&
+	[ "$(git -C "$c" remote get-url origin)" = "$priv" ]
+check "a fetch goes to the configured URL, not to the one the cache's clone says" $?
+start_evil hang hang
+hangport=$port
+printf 'providers:\n  - {name: h, git_url: "http://127.0.0.1:%s/x.git"}\n  - {name: p, git_url: "%s", path: team}\n' \
+	"$port" "$pub" >"$dir/etc/hang.yaml"
+runenv="INNOMINATUS_GIT_TIMEOUT=1x"; runctl "$dir/etc/guide.yaml" list-providers
+[ $rc -eq 3 ] && grep -q 'INNOMINATUS_GIT_TIMEOUT="1x": not a number of seconds' "$dir/out"
+check "INNOMINATUS_GIT_TIMEOUT that is not a number of seconds is an error" $?
+env INNOMINATUS_GIT_TIMEOUT=1 timeout 120 "$ctl" --plugin-dir "$dir/plugins" --config "$dir/etc/hang.yaml" \
+	list-providers >"$dir/out" 2>&1
+[ $? -eq 3 ] && grep -q "hang.yaml:2:5: error: providers\[0\] (h): git clone of http://127.0.0.1:$port/x.git: no answer from the server for 1 s" "$dir/out" &&
+	ls -d "$dir/cache/innominatus/providers/p-"*/team >/dev/null 2>&1
+check "a git server that never answers fails its entry after INNOMINATUS_GIT_TIMEOUT; the others are served" $?
+
+mkdir -p "$dir/outside/prov/workflows" "$dir/evil/sp" "$dir/evil/ok/workflows"
+printf 'name: outsider\nversion: 1.0.0\nworkflows_dir: workflows\n' >"$dir/outside/prov/provider.yaml"
+printf 'name: inside\nversion: 1.0.0\nworkflows_dir: workflows\n' >"$dir/evil/ok/provider.yaml"
+printf 'name: w\nsteps:\n  - {name: w, type: shell, config: {script: "echo w"}}\n' >"$dir/evil/ok/workflows/w.yaml"
+ln -s "$dir/outside/prov" "$dir/evil/linkdir"
+ln -s "$dir/outside/prov/provider.yaml" "$dir/evil/sp/provider.yaml"
+(cd "$dir/evil" && git init -q -b main && git add -A && git commit -qm evil &&
+	git clone -q --bare . "$dir/public/evil.git") >/dev/null 2>&1
+printf 'providers:\n  - {name: e1, git_url: "%s"}\n  - {name: e2, git_url: "%s", path: sp}\n' \
+	"${pub%team.git}evil.git" "${pub%team.git}evil.git" >"$dir/etc/links.yaml"
+runctl "$dir/etc/links.yaml" list-providers
+[ $rc -eq 3 ] && grep -q '/linkdir: error: a symbolic link out of the provider folder .* not loaded' "$dir/out" &&
+	grep -q 'sp/provider.yaml: error: provider.yaml is a symbolic link out of its folder' "$dir/out" &&
+	! grep -q outsider "$dir/out"
+check "a symbolic link in a clone that leads out of it (a scanned folder, a provider.yaml) is refused" $?
+
+printf '%s' "$token" >"$dir/tokfile"
+chmod 644 "$dir/tokfile"
+printf 'providers:\n  - name: tf-team\n    git_url: %s\n    path: team\n    auth: {token_file: %s, username: ci}\n' \
+	"$priv" "$dir/tokfile" >"$dir/etc/tokfile.yaml"
+runctl "$dir/etc/tokfile.yaml" list-providers
+r1=$rc
+grep -q "tokfile.yaml:2:5: error: providers\[0\] (tf-team): git clone of $priv: file $dir/tokfile: mode 0644: group or others may read it; refused (run: chmod 600 $dir/tokfile)" "$dir/out"
+r2=$?
+chmod 600 "$dir/tokfile"
+runctl "$dir/etc/tokfile.yaml" list-providers
+[ $r1 -eq 3 ] && [ $r2 -eq 0 ] && [ $rc -eq 0 ] && grep -q '^your-team ' "$dir/out" && ! grep -q "$token" "$dir/out"
+check "a token_file that group or others may read is refused with a chmod hint; mode 600 is used" $?
+printf 'providers:\n  - {name: d, git_url: "%s", path: team, ref: main}\n  - {name: d, git_url: "%s", path: team2}\n' \
+	"$pub" "$pub" >"$dir/etc/dup.yaml"
+runctl "$dir/etc/dup.yaml" list-providers
+[ $rc -eq 3 ] && grep -q 'dup.yaml:3:[0-9]*: error: providers\[1\] (d): name "d" is already the name of providers\[0\] (line 2): each entry needs its own' "$dir/out"
+check "two providers[] entries of one name are an error at the second" $?
+
+mkdir -p "$dir/cache2"
+for k in 1 2 3 4 5 6; do
+	XDG_CACHE_HOME="$dir/cache2" "$ctl" --plugin-dir "$dir/plugins" --config "$dir/etc/guide.yaml" \
+		list-providers >"$dir/conc.$k" 2>&1 &
+	eval "cpid$k=\$!"
+done
+ok=0
+for k in 1 2 3 4 5 6; do
+	eval "wait \$cpid$k" && grep -q '^your-team ' "$dir/conc.$k" || ok=1
+done
+[ $ok -eq 0 ] && [ -z "$(ls -d "$dir/cache2/innominatus/providers/"*.new 2>/dev/null)" ]
+check "innominatus-ctl runs side by side share the cache: each clone is locked and renamed into place" $?
+
+printf 'providers:\n  - {name: q, git_url: "%s?access_token=%s"}\n  - {name: rh, git_url: "%s", ref: refs/heads/main, path: team}\n  - {name: g, git_url: "%s", path: .git}\n' \
+	"$pub" "$token" "$pub" "$pub" >"$dir/etc/low.yaml"
+runctl "$dir/etc/low.yaml" list-providers
+[ $rc -eq 3 ] && grep -q 'low.yaml:2:[0-9]*: error: providers\[0\] (q): git_url must not hold a query string' "$dir/out" &&
+	grep -q 'low.yaml:4:5: error: providers\[2\] (g): path ".git": .git is git.s own folder' "$dir/out" &&
+	! grep -q 'providers\[1\]' "$dir/out" && ! grep -q "$token" "$dir/out"
+check "a query string in git_url and path .git are refused; ref refs/heads/main is a branch" $?
+
 # 15-19: the server, at start and on reload
 cat >"$dir/etc/server.yaml" <<EOF
 server:
@@ -225,12 +323,30 @@ providers:
     ref: main
     auth: {token_env: INN_TEST_GIT_TOKEN, username: ci}
   - {name: gone-team, git_url: "$pub-gone", path: team}
+  - {name: hang-team, git_url: "http://127.0.0.1:$hangport/x.git"}
 workflowPolicies:
   allowedStepTypes: [shell]
 EOF
+mkdir -p "$dir/work/team/workflows"
+cat >"$dir/work/team/workflows/peek.yaml" <<'EOF'
+name: peek
+steps:
+  - name: peek
+    type: shell
+    config:
+      script: |
+        p=$$
+        while [ "$p" -gt 1 ]; do
+          if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -q '^INN_TEST_GIT_TOKEN=.'; then exit 7; fi
+          p=$(awk '{print $4}' "/proc/$p/stat")
+        done
+        echo no token in the environment of any parent
+EOF
+(cd "$dir/work" && git add -A && git commit -qm peek && git push -q "$dir/private/team.git" main) \
+	>/dev/null 2>&1
 key=$("$srvbin" --config "$dir/etc/server.yaml" --create-admin-key ops 2>/dev/null)
 : >"$dir/kh_none"
-INNOMINATUS_GIT_KNOWN_HOSTS="$dir/kh_none" INN_TEST_GIT_TOKEN="$token" \
+INNOMINATUS_GIT_KNOWN_HOSTS="$dir/kh_none" INN_TEST_GIT_TOKEN="$token" INNOMINATUS_GIT_TIMEOUT=1 \
 	"$srvbin" --config "$dir/etc/server.yaml" 2>"$dir/server.log" &
 spid=$!
 pids="$pids $spid"
@@ -246,10 +362,13 @@ export INNOMINATUS_SERVER="$url" INNOMINATUS_TOKEN="$key"
 cat "$dir/server.log" >>"$dir/out"
 grep -q '^your-team ' "$dir/out" && grep -q '^other-team ' "$dir/out" &&
 	ls -d "$dir/data/state/_providers/_config/secret-team-"* >/dev/null 2>&1 &&
-	grep -q "server.yaml:16:5: error: providers\[2\] (gone-team): git clone of $pub-gone" "$dir/out"
-check "the server clones the config's git entries at start (public and private) and serves them; a failed one is an error naming it" $?
+	grep -q "server.yaml:16:5: error: providers\[2\] (gone-team): git clone of $pub-gone" "$dir/out" &&
+	grep -q "server.yaml:17:5: error: providers\[3\] (hang-team): git clone of http://127.0.0.1:$hangport/x.git: no answer from the server for 1 s" "$dir/out"
+check "the server clones the config's git entries at start (public and private) and serves them; a failed one (or one that never answers) is an error naming it" $?
 "$ctl" run your-team/hello >"$dir/out" 2>&1 && grep -q 'succeeded' "$dir/out"
 check "a workflow of the private provider runs through the server" $?
+"$ctl" run your-team/peek >"$dir/out" 2>&1 && grep -q 'succeeded' "$dir/out"
+check "a step cannot read the git token from the environment of the server or its worker" $?
 printf 'name: bye\nsteps:\n  - {name: bye, type: shell, config: {script: "echo bye"}}\n' \
 	>"$dir/work/team/workflows/bye.yaml"
 (cd "$dir/work" && git add -A && git commit -qm two && git push -q "$dir/private/team.git" main) \

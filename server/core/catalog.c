@@ -165,16 +165,40 @@ add_provider(inn_catalog *c, inn_provider *p, inn_diag *diag)
 	return 0;
 }
 
+/* path after symbolic links is root itself or inside it (both exist).
+ * A provider read from a git clone must not reach the host through a
+ * link; the same rule holds for every folder. */
 static int
-has_manifest(const char *dir)
+stays_inside(const char *root, const char *path, char real[PATH_MAX])
+{
+	char r[PATH_MAX];
+	size_t n;
+
+	if (realpath(root, r) == NULL || realpath(path, real) == NULL)
+		return 1;  /* gone: the readers after say so */
+	n = strlen(r);
+	return strcmp(r, "/") == 0 ||
+	       (strncmp(real, r, n) == 0 && (real[n] == '\0' || real[n] == '/'));
+}
+
+/* 1: dir has a provider.yaml inside it; 0: none; -1: it is a link out of
+ * dir (an error in diag). */
+static int
+has_manifest(const char *dir, inn_diag *diag)
 {
 	char *m = inn_l_join(dir, "provider.yaml");
+	char real[PATH_MAX];
 	struct stat st;
 	int ok;
 
 	if (m == NULL)
 		return 0;
 	ok = stat(m, &st) == 0 && S_ISREG(st.st_mode);
+	if (ok && !stays_inside(dir, m, real)) {
+		inn_diag_add(diag, INN_DIAG_ERROR, m, 0, 0, "provider.yaml is a symbolic link out "
+		             "of its folder (to %s); not loaded", real);
+		ok = -1;
+	}
 	free(m);
 	return ok;
 }
@@ -201,8 +225,9 @@ load_dir(inn_catalog *c, const char *dir, const inn_load_ctx *ctx, inn_diag *dia
 		             stat(dir, &st) != 0 ? strerror(errno) : "not a directory");
 		return;
 	}
-	if (has_manifest(dir)) {
-		load_one(c, dir, ctx, diag);
+	if ((i = has_manifest(dir, diag)) != 0) {
+		if (i > 0)
+			load_one(c, dir, ctx, diag);
 		return;
 	}
 	if ((n = scandir(dir, &ents, NULL, alphasort)) < 0) {
@@ -215,8 +240,16 @@ load_dir(inn_catalog *c, const char *dir, const inn_load_ctx *ctx, inn_diag *dia
 
 		if (ents[i]->d_name[0] != '.' &&
 		    (sub = inn_l_join(dir, ents[i]->d_name)) != NULL) {
-			if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode) && has_manifest(sub)) {
-				load_one(c, sub, ctx, diag);
+			char real[PATH_MAX];
+			int m;
+
+			if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode) && !stays_inside(dir, sub, real))
+				inn_diag_add(diag, INN_DIAG_ERROR, sub, 0, 0, "a symbolic link out of "
+				             "the provider folder %s (to %s); not loaded", dir, real);
+			else if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode) &&
+			         (m = has_manifest(sub, diag)) != 0) {
+				if (m > 0)
+					load_one(c, sub, ctx, diag);
 				found = 1;
 			}
 			free(sub);

@@ -41,6 +41,11 @@ inn_policy_check_url(const char *url)
 		ssh = strcmp(schemes[i], "ssh://") == 0;
 		auth = url + strlen(schemes[i]);
 		end = auth + strcspn(auth, "/?#");
+		if (strpbrk(url, "?#") != NULL)
+			return inn_error_set(INN_EINVAL, "git_url must not hold a query string or "
+			                     "fragment (?... or #...): a git URL needs none, and a token "
+			                     "there would be stored and shown; give the token in "
+			                     "auth.token_env or auth.token_file, or INNOMINATUS_GIT_TOKEN");
 	} else {
 		/* scp-like [user@]host:path: a ':' before any '/' */
 		colon = strchr(url, ':');
@@ -358,6 +363,21 @@ out:
 	return rc < 0 ? rc : 1;
 }
 
+/* 1 when entry v[n] (read from node at) has no name or one no entry
+ * before it has: two entries of one name would share a clone. */
+static int
+unique_name(struct reader *r, const inn_ynode *at, const inn_provider_entry *v, size_t n)
+{
+	size_t j;
+
+	for (j = 0; v[n].name != NULL && j < n; j++)
+		if (v[j].name != NULL && strcmp(v[j].name, v[n].name) == 0)
+			return entry_error(r, inn_ymap_get(at, "name"), "name \"%s\" is already the "
+			                   "name of providers[%zu] (line %d): each entry needs its own",
+			                   v[n].name, v[j].index, v[j].line);
+	return 1;
+}
+
 int
 inn_policy_providers(const inn_policy *pol, inn_provider_entry **out, size_t *n,
                      inn_diag *d)
@@ -399,7 +419,8 @@ inn_policy_providers(const inn_policy *pol, inn_provider_entry **out, size_t *n,
 			*n = 0;
 			return rc;
 		}
-		if (rc == 1 && (v[*n].dir != NULL || v[*n].url != NULL))
+		if (rc == 1 && (v[*n].dir != NULL || v[*n].url != NULL) &&
+		    (rc = unique_name(&r, list->items[i], v, *n)) == 1)
 			(*n)++;
 		else
 			entry_free(&v[*n]);
