@@ -17,6 +17,7 @@
 
 #include "error.h"
 #include "load_int.h"
+#include "mask.h"
 
 /* Frees what golden path p (an inn_goldenpath *) owns; an inn_array_free
  * clear. */
@@ -556,7 +557,9 @@ inn_json_add_strs(json_object *o, const char *const *kv, size_t n)
 		json_object_object_add(o, kv[i], inn_json_str(kv[i + 1]));
 }
 
-/* A workflow's parameters: [{name, type, required, default}]. */
+/* A workflow's parameters: [{name, type, required, default}] -- the one
+ * place a declaration becomes JSON (API, list-* and validate-* -o json); a
+ * secret's default shows as "***", never its text. */
 static json_object *
 params_json(const inn_workflow *w)
 {
@@ -570,7 +573,9 @@ params_json(const inn_workflow *w)
 		json_object_object_add(po, "name", json_object_new_string(pa->name));
 		json_object_object_add(po, "type", inn_json_str(pa->type));
 		json_object_object_add(po, "required", json_object_new_boolean(pa->required));
-		json_object_object_add(po, "default", json_object_get(pa->def));
+		json_object_object_add(po, "default", pa->def != NULL && pa->type != NULL &&
+		                       strcmp(pa->type, "secret") == 0 ?
+		                       json_object_new_string(INN_MASK_TEXT) : json_object_get(pa->def));
 		json_object_array_add(params, po);
 	}
 	return params;

@@ -87,6 +87,13 @@ void inn_l_names_free(inn_l_names *set);
 int inn_l_param_parse(const inn_lctx *lc, const inn_ynode *node,
                       const inn_ynode *name_key, const char *path, inn_param *out);
 void inn_l_params_free(inn_param *params, size_t n);
+/* A default v of p (a YAML default, or the older golden-path form's text)
+ * as a run would take it if given: converted to p's type, within the size
+ * limit of every value, allowed, matching the pattern, within the bounds; a
+ * template (reading another parameter) is kept as text.  *out: a new
+ * reference (NULL for NULL).  0, or -1 with why. */
+int inn_l_param_default(const inn_param *p, json_object *v, json_object **out, char *why,
+                        size_t len);
 void inn_l_param_free(inn_param *p);
 /* strdup of s, NULL for NULL; sets *bad when out of memory. */
 char *inn_l_dup(const char *s, int *bad);

@@ -159,17 +159,29 @@ add_declared(struct wf_load *L, const inn_l_wf_extra *x, const inn_ynode *at)
 				L->pdef[i] = NULL;
 		} else if ((np = realloc(wf->params, (wf->nparams + 1) * sizeof(*np))) != NULL) {
 			wf->params = np;
+			/* pdef covers every parameter (load_check.c reads it by index) */
+			if (L->pdef != NULL) {
+				const inn_ynode **nd = realloc(L->pdef, (wf->nparams + 1) *
+				                                        sizeof(*nd));
+
+				if (nd == NULL)
+					goto nomem;
+				L->pdef = nd;
+				L->pdef[wf->nparams] = NULL;
+			}
 			wf->nparams++;
 		} else {
 			goto nomem;
 		}
 		if (inn_l_param_copy(&wf->params[i], src) != 0) {
-			/* keep the array whole: a copy failed, drop the slot */
+			/* keep the arrays whole: a copy failed, drop the slot */
 			memmove(&wf->params[i], &wf->params[i + 1],
 			        (wf->nparams - i - 1) * sizeof(*wf->params));
-			if (L->pdef != NULL && i < L->npdef)
+			if (L->pdef != NULL)
 				memmove(&L->pdef[i], &L->pdef[i + 1],
-				        (L->npdef - i - 1) * sizeof(*L->pdef));
+				        (wf->nparams - i - 1) * sizeof(*L->pdef));
+			if (i < L->npdef)
+				L->npdef--;
 			wf->nparams--;
 			goto nomem;
 		}
