@@ -76,6 +76,9 @@ refused_param(const struct wf_load *L, const char *name, size_t len)
 	for (i = 0; i < L->nrefused; i++)
 		if (strlen(L->refused[i]) == len && memcmp(L->refused[i], name, len) == 0)
 			return 1;
+	for (i = 0; L->x != NULL && i < L->x->nrefused; i++)
+		if (strlen(L->x->refused[i]) == len && memcmp(L->x->refused[i], name, len) == 0)
+			return 1;
 	return 0;
 }
 

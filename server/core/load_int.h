@@ -111,6 +111,17 @@ typedef struct inn_l_wf_extra {
 	const inn_param *params;
 	size_t nparams;
 	int provider;
+	/* legacy: params come from the older required_params/optional_params
+	 * form, names only: one the workflow declares keeps its declaration
+	 * (type, pattern, allowed values), only required and the default
+	 * change, the default checked against it (reported in lc at at[k]) */
+	int legacy;
+	const inn_lctx *lc;
+	const inn_ynode *const *at;
+	/* names whose golden-path declaration was refused (already reported:
+	 * their references are not reported again) */
+	const char *const *refused;
+	size_t nrefused;
 } inn_l_wf_extra;
 /* inn_workflow_load_file with x (NULL: nothing added). */
 int inn_l_workflow_load(inn_workflow **out, const char *path, const inn_load_ctx *ctx,

@@ -149,7 +149,7 @@ add_workflow(struct prov_load *P, inn_workflow *wf, const inn_ynode *at)
 
 /* How a provider's workflow files load: their templates may read the
  * standard inputs of a resource operation undeclared (model.h). */
-static const inn_l_wf_extra provider_wf = { NULL, 0, 1 };
+static const inn_l_wf_extra provider_wf = { .provider = 1 };
 
 /* The original form's workflows[] list. */
 static void
