@@ -108,7 +108,11 @@ ref_cb(void *ud, const char *ref)
 			L->wf->std_inputs |= 1u << std;
 		else if (inn_workflow_param(wf, name, len) == NULL && !refused_param(L, name, len))
 			inn_l_err(&L->lc, rc->at, "%s: references parameters.%.*s, which is not "
-			          "declared in parameters", who, (int)len, name);
+			          "declared in parameters%s", who, (int)len, name,
+			          inn_param_standard_input(name, len) >= 0 ?
+			          " (only a provider's workflow reads the standard inputs "
+			          "undeclared: check it as provider/workflow with "
+			          "validate-provider or run --local, or declare it)" : "");
 	} else if (strncmp(ref, "steps.", 6) == 0) {
 		const char *name = ref + 6;
 		size_t len = strcspn(name, ".[");
