@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "utf8.h"
 
 /* Matching: PCRE2's backtracking matcher first, with bounds that grow
  * with the value (steps, depth, heap in KiB: a base and so much per byte),
@@ -362,33 +363,6 @@ inn_pattern_free(inn_pattern *re)
 	free(re);
 }
 
-/* The length of the valid UTF-8 character at s[0..n) (RE2's and PCRE2's
- * rules: no overlong forms, no surrogates, nothing past U+10FFFF), or 0. */
-static size_t
-utf8_char(const unsigned char *s, size_t n)
-{
-	size_t k, i;
-	unsigned long c;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] < 0xC2 || s[0] > 0xF4)
-		return 0;
-	k = s[0] < 0xE0 ? 2 : s[0] < 0xF0 ? 3 : 4;
-	if (n < k)
-		return 0;
-	c = s[0] & (0x7F >> k);
-	for (i = 1; i < k; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3F);
-	}
-	if ((k == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))) ||
-	    (k == 4 && (c < 0x10000 || c > 0x10FFFF)))
-		return 0;
-	return k;
-}
-
 /* s[0..n) as Go's regexp reads it: each byte that starts no valid UTF-8
  * character is U+FFFD (which `.` and [^a] match).  NULL when s is valid
  * UTF-8 (read it as it is) or out of memory (*nomem set); else a new
@@ -402,7 +376,7 @@ as_go_reads(const char *s, size_t n, size_t *outlen, int *nomem)
 
 	*nomem = 0;
 	for (i = 0; i < n; i += k ? k : 1)
-		bad += (k = utf8_char(u + i, n - i)) == 0;
+		bad += (k = inn_utf8_len(u + i, n - i)) == 0;
 	if (bad == 0)
 		return NULL;
 	if ((t = malloc(n + 2 * bad + 1)) == NULL) {
@@ -410,7 +384,7 @@ as_go_reads(const char *s, size_t n, size_t *outlen, int *nomem)
 		return NULL;
 	}
 	for (i = 0; i < n; i += k ? k : 1) {
-		if ((k = utf8_char(u + i, n - i)) == 0) {
+		if ((k = inn_utf8_len(u + i, n - i)) == 0) {
 			memcpy(t + o, "\xEF\xBF\xBD", 3);
 			o += 3;
 		} else {
