@@ -251,8 +251,7 @@ param_coerce(const inn_param *p, json_object *v, const char *txt, json_object **
 			                   json_object_new_string(json_object_get_string(v));
 			return 0;
 		}
-		snprintf(why, len, "%s is not a duration (e.g. 30s, 5m, 1h30m, 7d, 1w; a "
-		         "number is seconds)", txt);
+		snprintf(why, len, "%s is not a duration", txt);
 		return -1;
 	}
 	/* string, enum, secret: a scalar, as its text */
