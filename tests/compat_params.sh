@@ -73,6 +73,30 @@ goldenpaths:
     workflow: ./hello.yaml
     required_params: [who]
     optional_params: {times: "1", ttl: 2w}
+  typed:
+    workflow: ./typed.yaml
+    parameters:
+      extra: {type: string, default: hi}
+      pw: {type: secret, default: abcdef}
+  legacy-typed:
+    workflow: ./typed.yaml
+    required_params: [i]
+    optional_params: {extra: x}
+EOF
+cat > gp/typed.yaml <<'EOF'
+name: typed
+parameters:
+  - {name: d, type: duration, default: 1m}
+  - {name: b, type: boolean, default: "off"}
+  - {name: i, type: integer, default: 1}
+steps:
+  - name: guarded
+    type: shell
+    if: "{{ .parameters.b }}"
+    config: {script: 'echo GUARDED'}
+  - name: show
+    type: shell
+    config: {script: 'echo "d={{ .parameters.d }} b={{ .parameters.b }} i={{ .parameters.i }} extra={{ .parameters.extra }}"'}
 EOF
 cp noop.yaml gp/noop.yaml
 cat > gp/hello.yaml <<'EOF'
@@ -153,6 +177,36 @@ check "C7: the older form's required_params are required" has 'parameter "who": 
 ctlrun run --local older --goldenpaths gp/goldenpaths.yaml --param who=old
 check "C7: ... and its optional_params are defaults" has "hello old x1 ttl=2w"
 
+# --- the attack on the golden-path join and the conversions ----------------
+ctlrun list-goldenpaths --goldenpaths gp/goldenpaths.yaml
+check "a golden path adding a parameter to a workflow with 3 of its own loads (it crashed)" \
+	sh -c "[ \$(cat '$H/rc') = 0 ] && grep -q '^typed ' '$H/out'"
+ctlrun -o json list-goldenpaths --goldenpaths gp/goldenpaths.yaml
+check "list-goldenpaths -o json: a secret's default is ***" \
+	sh -c "grep -qF '\"***\"' '$H/out' && ! grep -q abcdef '$H/out'"
+ctlrun run --local typed --goldenpaths gp/goldenpaths.yaml
+check "a boolean default \"off\" is false: the guarded step is skipped" \
+	sh -c "grep -qF 'd=1m b=false i=1 extra=hi' '$H/out' && ! grep -q GUARDED '$H/out'"
+ctlrun run --local typed --goldenpaths gp/goldenpaths.yaml --param d=90 --param b=1
+check "--param d=90 (seconds) and b=1 are taken" has "d=90 b=true"
+ctlrun run --local typed --goldenpaths gp/goldenpaths.yaml --param "i= 5"
+check "--param i=' 5' is not an integer (as through the API)" has 'parameter "i": " 5" is not an integer'
+ctlrun run --local legacy-typed --goldenpaths gp/goldenpaths.yaml --param i=x
+check "required_params keeps the workflow's type of i" has 'parameter "i": "x" is not an integer'
+printf 'name: s\nparameters:\n  - {name: pw, type: secret}\nsteps:\n  - {name: s, type: shell, config: {script: "true"}}\n' > sec.yaml
+ctlrun -o json run --local sec.yaml --param pw=ab
+check "run -o json: a 2-byte secret parameter is ***" \
+	sh -c "grep -qF '\"pw\":\"***\"' '$H/out' && ! grep -qF '\"pw\":\"ab\"' '$H/out'"
+python3 -c 'print("goldenpaths:\n  big:\n    workflow: ./hello.yaml\n    parameters:\n      times: {type: int}\n      ttl: {type: duration}\n      who: {type: string, default: \"" + "x" * 130000 + "\"}")' > gp/big.yaml
+ctlrun list-goldenpaths --goldenpaths gp/big.yaml
+check "a golden-path default over the value limit is refused at load with file:line:col" \
+	has "gp/big.yaml:7:36: error: goldenpaths.big.parameters.who.default: a value is 130000 bytes, more than the limit of 126976 bytes"
+check "... once: no 'not declared' cascade, no 130 KB echo" \
+	sh -c "! grep -q 'not declared' '$H/out' && [ \$(wc -c < '$H/out') -lt 2000 ]"
+printf 'name: pat\nparameters:\n  - {name: v, pattern: "^(?:a|b)+$"}\nsteps:\n  - {name: s, type: shell, config: {script: "echo ok"}}\n' > pat.yaml
+ctlrun run --local pat.yaml --param "v=$(python3 -c 'print("a" * 9000)')"
+check "a linear pattern decides a 9000-byte value" rc_is 0
+
 # --- the same through the server's API -------------------------------------
 H_SERVER_YAML="  goldenpaths: $w/gp/goldenpaths.yaml"
 h_start "$w/p" || exit 1
@@ -163,6 +217,15 @@ check "C7 server: the golden path's defaults and the given value reach the run" 
 check_api "C7 server: a value against the golden path's pattern is a 400" 400 \
 	POST /api/golden-paths/hello/run "$ADMIN" -d '{"parameters": {"ttl": "2h"}}'
 check "C7 server: ... naming the parameter" grep -qF 'parameter \"ttl\": \"2h\" does not match' "$H/body"
+api GET /api/golden-paths "$ADMIN" > "$H/out"
+check "server: GET /api/golden-paths shows a secret default as ***" \
+	sh -c "grep -qF '\"***\"' '$H/out' && ! grep -q abcdef '$H/out'"
+id=$(api POST /api/golden-paths/typed/run "$ADMIN" -d '{"parameters": {"d": 90, "b": 1}}' | jf id)
+h_wait_final "$id" "$ADMIN"
+api GET "/api/workflows/$id/logs?after=0" "$ADMIN" > "$H/out"
+check "server: JSON 90 for a duration and 1 for a boolean are taken, as --param's" has "d=90 b=true"
+check_api "server: \" 5\" for an integer is a 400, as with --param" 400 \
+	POST /api/golden-paths/typed/run "$ADMIN" -d '{"parameters": {"i": " 5"}}'
 spec=$(python3 -c 'import json; print(json.dumps({"spec": open("spec.yaml").read()}))')
 id=$(api POST /api/golden-paths/noop/run "$ADMIN" -d "$spec" | jf id)
 h_wait_final "$id" "$ADMIN"

@@ -17,6 +17,7 @@
 
 #include "error.h"
 #include "load_int.h"
+#include "mask.h"
 
 /* Frees what golden path p (an inn_goldenpath *) owns; an inn_array_free
  * clear. */
@@ -352,7 +353,7 @@ gp_file_base(const inn_lctx *lc, const inn_ynode *at, const char *p, const char 
  * catalog. */
 static void
 gp_workflow(inn_catalog *c, inn_goldenpath *g, const inn_lctx *lc, const inn_ynode *at,
-            const char *gdir, const inn_load_ctx *ctx, const char *path)
+            const char *gdir, const inn_load_ctx *ctx, const char *path, inn_l_wf_extra *x)
 {
 	const char *ref = g->workflow_ref;
 	size_t len = strlen(ref);
@@ -360,8 +361,11 @@ gp_workflow(inn_catalog *c, inn_goldenpath *g, const inn_lctx *lc, const inn_yno
 	              ref[0] == '/' || (len > 5 && strcmp(ref + len - 5, ".yaml") == 0) ||
 	              (len > 4 && strcmp(ref + len - 4, ".yml") == 0);
 	char p[INN_L_PATH_MAX];
+
 	/* the golden path's parameters are declarations of its workflow */
-	inn_l_wf_extra declared = { g->params, g->nparams, 0, NULL };
+	x->params = g->params;
+	x->nparams = g->nparams;
+	x->lc = lc;
 
 	inn_l_path(p, sizeof(p), path, "workflow");
 	if (is_file) {
@@ -376,7 +380,7 @@ gp_workflow(inn_catalog *c, inn_goldenpath *g, const inn_lctx *lc, const inn_yno
 		free(own);
 		if (rc != 0)
 			return;
-		if (inn_l_workflow_load_in(&wf, file, NULL, 0, ctx, &declared, lc->diag) == 0) {
+		if (inn_l_workflow_load_in(&wf, file, NULL, 0, ctx, x, lc->diag) == 0) {
 			g->workflow = wf;
 			g->owns_workflow = 1;
 		}
@@ -397,8 +401,10 @@ gp_workflow(inn_catalog *c, inn_goldenpath *g, const inn_lctx *lc, const inn_yno
  * workflow, which they join as declarations (a run of the golden path
  * follows them; the workflow's templates may read them). */
 static void
-gp_params(inn_goldenpath *g, const inn_lctx *lc, const inn_ynode *n, const char *path)
+gp_params(inn_goldenpath *g, const inn_lctx *lc, const inn_ynode *n, const char *path,
+          inn_l_wf_extra *x)
 {
+	const char **refused;
 	char p[INN_L_PATH_MAX];
 	size_t i;
 
@@ -407,17 +413,21 @@ gp_params(inn_goldenpath *g, const inn_lctx *lc, const inn_ynode *n, const char 
 	inn_l_path(p, sizeof(p), path, "parameters");
 	if (inn_l_kind(lc, n, INN_Y_MAP, p) != 0 || INN_YMAP_LEN(n) == 0)
 		return;
-	if ((g->params = calloc(INN_YMAP_LEN(n), sizeof(*g->params))) == NULL) {
+	if ((g->params = calloc(INN_YMAP_LEN(n), sizeof(*g->params))) == NULL ||
+	    (refused = calloc(INN_YMAP_LEN(n), sizeof(*refused))) == NULL) {
 		inn_l_err(lc, n, "out of memory");
 		return;
 	}
+	x->refused = refused;
 	for (i = 0; i < INN_YMAP_LEN(n); i++) {
 		const inn_ynode *k = INN_YMAP_KEY(n, i);
 		char q[INN_L_PATH_MAX];
 
 		inn_l_path(q, sizeof(q), p, k->value);
-		if (inn_l_param_parse(lc, INN_YMAP_VAL(n, i), k, q, &g->params[g->nparams]) != 0)
+		if (inn_l_param_parse(lc, INN_YMAP_VAL(n, i), k, q, &g->params[g->nparams]) != 0) {
+			refused[x->nrefused++] = k->value; /* reported once */
 			continue;
+		}
 		g->nparams++;
 	}
 }
@@ -445,12 +455,14 @@ gp_add_string_param(inn_goldenpath *g, const char *name, int required, const cha
 }
 
 /* The original's older form, which it read only without `parameters:`:
- * required_params (names) and optional_params (name: default), string
- * parameters both. */
+ * required_params (names) and optional_params (name: default): names that
+ * keep the workflow's declaration of them (x->legacy), string parameters
+ * when it has none; x->at: each one's node, for messages. */
 static void
 gp_legacy_params(inn_goldenpath *g, const inn_lctx *lc, const inn_ynode *v,
-                 const char *path)
+                 const char *path, inn_l_wf_extra *x)
 {
+	const inn_ynode **at;
 	const inn_ynode *req = inn_ymap_get(v, "required_params");
 	const inn_ynode *opt = inn_ymap_get(v, "optional_params");
 	char p[INN_L_PATH_MAX], q[INN_L_PATH_MAX];
@@ -475,18 +487,23 @@ gp_legacy_params(inn_goldenpath *g, const inn_lctx *lc, const inn_ynode *v,
 	    (opt != NULL && opt->kind == INN_Y_MAP ? INN_YMAP_LEN(opt) : 0);
 	if (n == 0)
 		return;
-	if ((np = realloc(g->params, n * sizeof(*np))) == NULL) {
+	if ((np = realloc(g->params, n * sizeof(*np))) == NULL ||
+	    (at = calloc(n, sizeof(*at))) == NULL) {
+		if (np != NULL)
+			g->params = np;
 		inn_l_err(lc, v, "out of memory");
 		return;
 	}
 	g->params = np;
+	x->at = at;
+	x->legacy = 1;
 	for (i = 0; req != NULL && req->kind == INN_Y_SEQ && i < req->n; i++) {
 		const inn_ynode *e = req->items[i];
 
 		inn_l_index(q, sizeof(q), inn_l_path(p, sizeof(p), path, "required_params"), i);
 		if (e->kind != INN_Y_SCALAR || !inn_l_name_ok(e->value))
 			inn_l_err(lc, e, "%s: must be a parameter name ([A-Za-z0-9][A-Za-z0-9_-]*)", q);
-		else if (gp_add_string_param(g, e->value, 1, NULL) != 0)
+		else if ((at[g->nparams] = e, gp_add_string_param(g, e->value, 1, NULL)) != 0)
 			inn_l_err(lc, e, "out of memory");
 	}
 	for (i = 0; opt != NULL && opt->kind == INN_Y_MAP && i < INN_YMAP_LEN(opt); i++) {
@@ -496,7 +513,7 @@ gp_legacy_params(inn_goldenpath *g, const inn_lctx *lc, const inn_ynode *v,
 		           k->value);
 		if (!inn_l_name_ok(k->value) || d->kind != INN_Y_SCALAR)
 			inn_l_err(lc, d, "%s: must be a parameter name with a text default", q);
-		else if (gp_add_string_param(g, k->value, 0, d->value) != 0)
+		else if ((at[g->nparams] = d, gp_add_string_param(g, k->value, 0, d->value)) != 0)
 			inn_l_err(lc, d, "out of memory");
 	}
 }
@@ -506,18 +523,21 @@ gp_legacy_params(inn_goldenpath *g, const inn_lctx *lc, const inn_ynode *v,
  * as it is for everyone else). */
 static void
 gp_own_workflow(inn_goldenpath *g, const inn_lctx *lc, const inn_ynode *at,
-                const inn_load_ctx *ctx)
+                const inn_load_ctx *ctx, inn_l_wf_extra *x)
 {
 	const inn_workflow *shared = g->workflow;
-	inn_l_wf_extra declared = { g->params, g->nparams, shared->provider != NULL,
-	                            shared->base_dir };
 	inn_workflow *wf = NULL;
 	int bad = 0;
 
 	if (g->owns_workflow || g->nparams == 0)
 		return;
 	g->workflow = NULL;
-	if (inn_l_workflow_load_in(&wf, shared->file, NULL, 0, ctx, &declared, lc->diag) != 0)
+	x->params = g->params;
+	x->nparams = g->nparams;
+	x->lc = lc;
+	x->provider = shared->provider != NULL;
+	x->base_dir = shared->base_dir;
+	if (inn_l_workflow_load_in(&wf, shared->file, NULL, 0, ctx, x, lc->diag) != 0)
 		return;
 	free(wf->name);
 	free(wf->base_dir);
@@ -588,6 +608,7 @@ load_goldenpaths(inn_catalog *c, const char *file, const inn_load_ctx *ctx,
 	for (i = 0; i < INN_YMAP_LEN(gps); i++) {
 		const inn_ynode *k = INN_YMAP_KEY(gps, i), *v = INN_YMAP_VAL(gps, i), *t;
 		inn_goldenpath *g = &c->goldenpaths[c->ngoldenpaths];
+		inn_l_wf_extra x; /* what the entry adds to its workflow's load */
 		size_t nerr0 = diag->nerrors;
 		int short_form;
 		char path[INN_L_PATH_MAX];
@@ -620,13 +641,17 @@ load_goldenpaths(inn_catalog *c, const char *file, const inn_load_ctx *ctx,
 		}
 		if (g->workflow_ref == NULL && diag->nerrors == nerr0)
 			inn_l_err(&lc, v, "%s: missing required field \"workflow\"", path);
-		gp_params(g, &lc, inn_ymap_get(v, "parameters"), path);
-		gp_legacy_params(g, &lc, v, path);
+		memset(&x, 0, sizeof(x));
+		gp_params(g, &lc, inn_ymap_get(v, "parameters"), path, &x);
+		gp_legacy_params(g, &lc, v, path, &x);
 		if (g->workflow_ref != NULL)
 			gp_workflow(c, g, &lc, short_form ? v : inn_ymap_get(v, "workflow"), gdir,
-			            ctx, path);
+			            ctx, path, &x);
 		if (g->workflow != NULL)
-			gp_own_workflow(g, &lc, short_form ? v : inn_ymap_get(v, "workflow"), ctx);
+			gp_own_workflow(g, &lc, short_form ? v : inn_ymap_get(v, "workflow"), ctx,
+			                &x);
+		free((void *)x.refused);
+		free((void *)x.at);
 		if (g->name == NULL || diag->nerrors != nerr0) {
 			goldenpath_free(g);
 			memset(g, 0, sizeof(*g));
@@ -684,7 +709,9 @@ inn_json_add_strs(json_object *o, const char *const *kv, size_t n)
 		json_object_object_add(o, kv[i], inn_json_str(kv[i + 1]));
 }
 
-/* A workflow's parameters: [{name, type, required, default}]. */
+/* A workflow's parameters: [{name, type, required, default}] -- the one
+ * place a declaration becomes JSON (API, list-* and validate-* -o json); a
+ * secret's default shows as "***", never its text. */
 static json_object *
 params_json(const inn_workflow *w)
 {
@@ -698,7 +725,9 @@ params_json(const inn_workflow *w)
 		json_object_object_add(po, "name", json_object_new_string(pa->name));
 		json_object_object_add(po, "type", inn_json_str(pa->type));
 		json_object_object_add(po, "required", json_object_new_boolean(pa->required));
-		json_object_object_add(po, "default", json_object_get(pa->def));
+		json_object_object_add(po, "default", pa->def != NULL && pa->type != NULL &&
+		                       strcmp(pa->type, "secret") == 0 ?
+		                       json_object_new_string(INN_MASK_TEXT) : json_object_get(pa->def));
 		json_object_array_add(params, po);
 	}
 	return params;

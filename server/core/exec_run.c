@@ -28,6 +28,7 @@
 #include "error.h"
 #include "exec_run_int.h"
 #include "host.h"
+#include "mask.h"
 #include "tmpl.h"
 
 #define DEFAULT_WORKFLOW_TIMEOUT_MS (60LL * 60 * 1000)
@@ -761,7 +762,18 @@ inn_run_params(const inn_run *r)
 json_object *
 inn_run_params_masked(const inn_run *r)
 {
-	return inn_exec_masked_copy(r->masker, r->params);
+	json_object *m = inn_exec_masked_copy(r->masker, r->params);
+	size_t i;
+
+	/* a secret parameter's own value is hidden whatever its length (the
+	 * masker leaves values too short to search for) */
+	for (i = 0; m != NULL && r->wf != NULL && i < r->wf->nparams; i++)
+		if (r->wf->params[i].type != NULL &&
+		    strcmp(r->wf->params[i].type, "secret") == 0 &&
+		    json_object_object_get_ex(m, r->wf->params[i].name, NULL))
+			json_object_object_add(m, r->wf->params[i].name,
+			                       json_object_new_string(INN_MASK_TEXT));
+	return m;
 }
 
 inn_masker *

@@ -249,6 +249,9 @@ refused_param(const struct wf_load *L, const char *name, size_t len)
 	for (i = 0; i < L->nrefused; i++)
 		if (strlen(L->refused[i]) == len && memcmp(L->refused[i], name, len) == 0)
 			return 1;
+	for (i = 0; L->x != NULL && i < L->x->nrefused; i++)
+		if (strlen(L->x->refused[i]) == len && memcmp(L->x->refused[i], name, len) == 0)
+			return 1;
 	return 0;
 }
 
@@ -282,7 +285,11 @@ ref_cb(void *ud, const char *ref)
 		else if (inn_workflow_param(wf, name, plen) == NULL &&
 		         !refused_param(L, name, plen))
 			inn_l_err(&L->lc, rc->at, "%s: references parameters.%.*s, which is not "
-			          "declared in parameters", who, (int)plen, name);
+			          "declared in parameters%s", who, (int)plen, name,
+			          inn_param_standard_input(name, plen) >= 0 ?
+			          " (only a provider's workflow reads the standard inputs "
+			          "undeclared: check it as provider/workflow with "
+			          "validate-provider or run --local, or declare it)" : "");
 	} else if (strncmp(ref, "steps.", 6) == 0) {
 		check_step_ref(rc, who, ref, ref);
 	} else if (strncmp(ref, "variables.", 10) == 0) {

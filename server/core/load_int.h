@@ -88,6 +88,13 @@ void inn_l_names_free(inn_l_names *set);
 int inn_l_param_parse(const inn_lctx *lc, const inn_ynode *node,
                       const inn_ynode *name_key, const char *path, inn_param *out);
 void inn_l_params_free(inn_param *params, size_t n);
+/* A default v of p (a YAML default, or the older golden-path form's text)
+ * as a run would take it if given: converted to p's type, within the size
+ * limit of every value, allowed, matching the pattern, within the bounds; a
+ * template (reading another parameter) is kept as text.  *out: a new
+ * reference (NULL for NULL).  0, or -1 with why. */
+int inn_l_param_default(const inn_param *p, json_object *v, json_object **out, char *why,
+                        size_t len);
 void inn_l_param_free(inn_param *p);
 /* strdup of s, NULL for NULL; sets *bad when out of memory. */
 char *inn_l_dup(const char *s, int *bad);
@@ -109,6 +116,17 @@ typedef struct inn_l_wf_extra {
 	 * NULL: the file's): plugins check the written-out ones against it at
 	 * load */
 	const char *base_dir;
+	/* legacy: params come from the older required_params/optional_params
+	 * form, names only: one the workflow declares keeps its declaration
+	 * (type, pattern, allowed values), only required and the default
+	 * change, the default checked against it (reported in lc at at[k]) */
+	int legacy;
+	const inn_lctx *lc;
+	const inn_ynode *const *at;
+	/* names whose golden-path declaration was refused (already reported:
+	 * their references are not reported again) */
+	const char *const *refused;
+	size_t nrefused;
 } inn_l_wf_extra;
 /* wf->param_byname: the parameters sorted by name; -1 on ENOMEM. */
 int inn_l_params_index(inn_workflow *wf);

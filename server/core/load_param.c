@@ -8,6 +8,7 @@
  */
 #include "model.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -72,7 +73,8 @@ type_noun(const char *type)
 	return t != NULL ? t->noun : "a string";
 }
 
-/* Short text of a value for messages (strings quoted, cut at 60 bytes). */
+/* Short text of a value for messages: JSON (strings quoted), cut to 80
+ * bytes with "..." -- a message never echoes a whole 100 KB value. */
 static void
 value_text(json_object *v, char *buf, size_t len)
 {
@@ -81,8 +83,8 @@ value_text(json_object *v, char *buf, size_t len)
 
 	if (v == NULL)
 		s = "null";
-	if (strlen(s) > 60)
-		snprintf(buf, len, "%.57s...", s);
+	if (strlen(s) > 80)
+		snprintf(buf, len, "%.77s...", s);
 	else
 		snprintf(buf, len, "%s", s);
 }
@@ -108,57 +110,6 @@ bool_word(const char *s)
 		if (strcasecmp(s, words[i]) == 0)
 			return i >= 4;
 	return -1;
-}
-
-static int
-type_matches(const char *type, json_object *v)
-{
-	json_type t = json_object_get_type(v);
-	const char *s = t == json_type_string ? json_object_get_string(v) : NULL;
-	char *end;
-
-	if (strcmp(type, "string") == 0 || strcmp(type, "secret") == 0 ||
-	    strcmp(type, "enum") == 0)
-		return is_scalar_json(v);
-	if (strcmp(type, "map") == 0 || strcmp(type, "object") == 0)
-		return t == json_type_object;
-	if (strcmp(type, "array") == 0)
-		return t == json_type_array;
-	if (strcmp(type, "boolean") == 0)
-		return t == json_type_boolean || (s != NULL && bool_word(s) >= 0);
-	if (strcmp(type, "number") == 0) {
-		if (t == json_type_int || t == json_type_double)
-			return 1;
-		if (s == NULL || *s == '\0')
-			return 0;
-		errno = 0;
-		(void)strtod(s, &end);
-		return *end == '\0' && errno == 0;
-	}
-	if (strcmp(type, "integer") == 0) {
-		if (t == json_type_int)
-			return 1;
-		if (t == json_type_double) {
-			double d = json_object_get_double(v);
-
-			/* range first: converting a double outside long long is UB */
-			return d >= -9223372036854775808.0 && d < 9223372036854775808.0 &&
-			       d == (double)(long long)d;
-		}
-		if (s == NULL || *s == '\0')
-			return 0;
-		errno = 0;
-		(void)strtoll(s, &end, 10);
-		return *end == '\0' && errno == 0;
-	}
-	if (strcmp(type, "duration") == 0) {
-		int64_t ms;
-
-		if (t == json_type_int)
-			return json_object_get_int64(v) >= 0;
-		return s != NULL && inn_parse_param_duration_ms(s, &ms) == 0;
-	}
-	return 1;
 }
 
 /* Non-zero for a value written as a whole number, whatever its size
@@ -187,6 +138,129 @@ whole_number(json_object *v)
 		if (s[i] < '0' || s[i] > '9')
 			return 0;
 	return 1;
+}
+
+/* Text of a number: no space around it (strtoll and strtod would skip
+ * leading space), then the whole text read. */
+static int
+number_text(const char *s)
+{
+	return s != NULL && *s != '\0' && !isspace((unsigned char)s[0]);
+}
+
+/* The one conversion of a value to p's type, whatever brought it: the text
+ * of a --param, an API request's JSON, a YAML default.  Text is read as the
+ * type's text (a number, a boolean word, a duration, JSON for a map or a
+ * list); a JSON number is a duration in seconds, 0 and 1 are booleans; a
+ * scalar is a string's text.  txt names the value in the message.
+ * *out: a new reference.  0, or -1 with why. */
+static int
+param_coerce(const inn_param *p, json_object *v, const char *txt, json_object **out,
+             char *why, size_t len)
+{
+	const char *t = p->type != NULL ? p->type : "string";
+	json_type jt = json_object_get_type(v);
+	const char *s = jt == json_type_string ? json_object_get_string(v) : NULL;
+	char *end;
+
+	*out = NULL;
+	if (v == NULL)
+		return 0;
+	if (strcmp(t, "integer") == 0) {
+		long long ll;
+
+		if (jt == json_type_int) {
+			*out = json_object_get(v);
+		} else if (jt == json_type_double) {
+			double d = json_object_get_double(v);
+
+			/* range first: converting a double outside long long is UB */
+			if (d >= -9223372036854775808.0 && d < 9223372036854775808.0 &&
+			    d == (double)(long long)d)
+				*out = json_object_new_int64((long long)d);
+		} else if (number_text(s)) {
+			errno = 0;
+			ll = strtoll(s, &end, 10);
+			if (*end == '\0' && errno == 0)
+				*out = json_object_new_int64(ll);
+		}
+		if (*out == NULL) {
+			if (whole_number(v))
+				snprintf(why, len, "%s is out of the 64-bit integer range", txt);
+			else
+				snprintf(why, len, "%s is not an integer", txt);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(t, "number") == 0) {
+		double d;
+
+		if (jt == json_type_int || jt == json_type_double) {
+			*out = json_object_get(v);
+			return 0;
+		}
+		if (number_text(s)) {
+			errno = 0;
+			d = strtod(s, &end);
+			if (*end == '\0' && errno == 0 && isfinite(d)) {
+				if (d == (double)(long long)d && strpbrk(s, ".eE") == NULL)
+					*out = json_object_new_int64((long long)d);
+				else
+					*out = json_object_new_double(d);
+				return 0;
+			}
+		}
+		snprintf(why, len, "%s is not a number", txt);
+		return -1;
+	}
+	if (strcmp(t, "boolean") == 0) {
+		if (jt == json_type_boolean)
+			*out = json_object_get(v);
+		else if (jt == json_type_int && (json_object_get_int64(v) == 0 ||
+		                                 json_object_get_int64(v) == 1))
+			*out = json_object_new_boolean(json_object_get_int64(v) == 1);
+		else if (s != NULL && bool_word(s) >= 0)
+			*out = json_object_new_boolean(bool_word(s));
+		else {
+			snprintf(why, len, "%s is not a boolean (true or false, also yes/no, "
+			         "on/off, 1/0)", txt);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(t, "map") == 0 || strcmp(t, "object") == 0 || strcmp(t, "array") == 0) {
+		json_type want = t[0] == 'a' ? json_type_array : json_type_object;
+		json_object *parsed = s != NULL ? json_tokener_parse(s) : json_object_get(v);
+
+		if (!json_object_is_type(parsed, want)) {
+			json_object_put(parsed);
+			snprintf(why, len, "%s is not %s", txt, type_noun(t));
+			return -1;
+		}
+		*out = parsed;
+		return 0;
+	}
+	if (strcmp(t, "duration") == 0) {
+		int64_t ms;
+
+		/* a JSON number is seconds, read as the text "90" is */
+		if ((jt == json_type_int || jt == json_type_double || s != NULL) &&
+		    inn_parse_param_duration_ms(json_object_get_string(v), &ms) == 0) {
+			*out = s != NULL ? json_object_get(v) :
+			                   json_object_new_string(json_object_get_string(v));
+			return 0;
+		}
+		snprintf(why, len, "%s is not a duration", txt);
+		return -1;
+	}
+	/* string, enum, secret: a scalar, as its text */
+	if (!is_scalar_json(v)) {
+		snprintf(why, len, "%s is not %s", txt, type_noun(t));
+		return -1;
+	}
+	*out = s != NULL ? json_object_get(v) : json_object_new_string(json_object_get_string(v));
+	return 0;
 }
 
 /* An integer value against p's min and max (the original's golden-path
@@ -282,33 +356,117 @@ value_allowed(const inn_param *p, json_object *v, const char *txt, int cut, char
 	return value_in_range(p, v, txt, why, len);
 }
 
+/* How a message names v: its text (value_text), a secret's never (the
+ * message goes to logs and API answers). */
+static void
+param_value_text(const inn_param *p, json_object *v, char *buf, size_t len)
+{
+	if (p->type != NULL && strcmp(p->type, "secret") == 0)
+		snprintf(buf, len, "its (secret) value");
+	else
+		value_text(v, buf, len);
+}
+
+/* A value's strings against the one size limit of every parameter value
+ * (given or a default): each reaches programs through the environment (one
+ * NAME=value string each, at most 128 KiB on Linux) and the command line,
+ * so a longer one, or one holding a NUL (which C strings would cut), is
+ * refused, never truncated or failed later by exec.  0, or -1 with why. */
+static int
+param_text_ok(json_object *v, int depth, char *why, size_t len)
+{
+	if (json_object_is_type(v, json_type_string)) {
+		size_t n = (size_t)json_object_get_string_len(v);
+
+		if (memchr(json_object_get_string(v), '\0', n) != NULL) {
+			snprintf(why, len, "a value may not contain a NUL character");
+			return -1;
+		}
+		if (n > INN_PARAM_VALUE_MAX) {
+			snprintf(why, len, "a value is %zu bytes, more than the limit of %d bytes "
+			         "(values reach programs through the environment)", n,
+			         INN_PARAM_VALUE_MAX);
+			return -1;
+		}
+	} else if (depth < 64 && json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, k, e) {
+			if (strlen(k) > INN_PARAM_VALUE_MAX) {
+				snprintf(why, len, "a key is longer than %d bytes", INN_PARAM_VALUE_MAX);
+				return -1;
+			}
+			if (param_text_ok(e, depth + 1, why, len) != 0)
+				return -1;
+		}
+	} else if (depth < 64 && json_object_is_type(v, json_type_array)) {
+		size_t i, n = json_object_array_length(v);
+
+		for (i = 0; i < n; i++)
+			if (param_text_ok(json_object_array_get_idx(v, i), depth + 1, why, len) != 0)
+				return -1;
+	}
+	return 0;
+}
+
+/* A value given for p, or its default: converted to its type
+ * (param_coerce), within the size limit, then its allowed values, pattern
+ * and bounds (the allowed list cut in the message when cut is set).  *out:
+ * the converted value (a new reference).  0, or -1 with why. */
+static int
+param_value(const inn_param *p, json_object *v, int cut, json_object **out, char *why,
+            size_t len)
+{
+	char txt[100];
+
+	param_value_text(p, v, txt, sizeof(txt));
+	if (param_coerce(p, v, txt, out, why, len) != 0)
+		return -1;
+	if (param_text_ok(*out, 0, why, len) != 0 ||
+	    value_allowed(p, *out, txt, cut, why, len) != 0) {
+		json_object_put(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 int
 inn_param_check(const inn_param *p, json_object *v, char *why, size_t len)
 {
-	char txt[80];
-	int secret;
+	json_object *c;
 
 	if (v == NULL)
 		return 0;
 	if (json_object_is_type(v, json_type_string) &&
 	    inn_tmpl_has_syntax(json_object_get_string(v)))
 		return 0;
-	/* a secret's value (and its allowed values) is never quoted: the
-	 * message goes to logs and API answers */
-	secret = p->type != NULL && strcmp(p->type, "secret") == 0;
-	if (secret)
-		snprintf(txt, sizeof(txt), "its (secret) value");
-	else
-		value_text(v, txt, sizeof(txt));
-	if (!type_matches(p->type ? p->type : "string", v)) {
-		if (p->type != NULL && strcmp(p->type, "integer") == 0 && whole_number(v))
-			snprintf(why, len, "%s is out of the 64-bit integer range", txt);
-		else
-			snprintf(why, len, "%s is not %s", txt,
-			         type_noun(p->type ? p->type : "string"));
+	if (param_value(p, v, 1, &c, why, len) != 0)
 		return -1;
+	json_object_put(c);
+	return 0;
+}
+
+int
+inn_l_param_default(const inn_param *p, json_object *v, json_object **out, char *why,
+                    size_t len)
+{
+	*out = NULL;
+	if (v == NULL)
+		return 0;
+	/* a template (another parameter's value) is checked when it renders */
+	if (json_object_is_type(v, json_type_string) &&
+	    inn_tmpl_has_syntax(json_object_get_string(v))) {
+		size_t n = (size_t)json_object_get_string_len(v);
+
+		if (n > INN_PARAM_VALUE_MAX) {
+			snprintf(why, len, "a value is %zu bytes, more than the limit of %d bytes "
+			         "(values reach programs through the environment)", n,
+			         INN_PARAM_VALUE_MAX);
+			return -1;
+		}
+		*out = json_object_get(v);
+		return 0;
 	}
-	return value_allowed(p, v, txt, 1, why, len);
+	return param_value(p, v, 1, out, why, len);
 }
 
 void
@@ -513,14 +671,19 @@ inn_l_param_parse(const inn_lctx *lc, const inn_ynode *node, const inn_ynode *na
 	if (param_allowed(lc, node, path, out) != 0 || param_bounds(lc, node, path, out) != 0)
 		goto fail;
 	if ((n = inn_ymap_get(node, "default")) != NULL && !inn_l_is_null(n)) {
-		if ((out->def = inn_ynode_to_json(n)) == NULL)
+		json_object *raw = inn_ynode_to_json(n);
+
+		if (raw == NULL)
 			goto toobig;
-		if (inn_param_check(out, out->def, why, sizeof(why)) != 0) {
+		/* converted as a given value is: "off" is false, "5" is 5 */
+		if (inn_l_param_default(out, raw, &out->def, why, sizeof(why)) != 0) {
+			json_object_put(raw);
 			inn_l_err(lc, n, "%s: %s (parameter \"%s\" is of type %s)",
 			          inn_l_path(p, sizeof(p), path, "default"), why, out->name,
 			          out->type);
 			goto fail;
 		}
+		json_object_put(raw);
 	}
 	free(type);
 	return lc->diag->nerrors == nerr0 ? 0 : -1;
@@ -606,160 +769,6 @@ param_error(const inn_workflow *wf, const inn_param *p, const char *fmt, ...)
 	                     wf->name ? wf->name : "?", p->name, buf);
 }
 
-/* Converts a given value to the parameter's type (CLI values arrive as
- * strings).  Returns a new reference in *out. */
-static int
-coerce_param(const inn_workflow *wf, const inn_param *p, json_object *v,
-             json_object **out)
-{
-	const char *t = p->type ? p->type : "string";
-	const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v)
-	                                                         : NULL;
-	char *end;
-
-	*out = NULL;
-	if (v == NULL) {
-		*out = NULL;
-		return 0;
-	}
-	if (strcmp(t, "integer") == 0 || strcmp(t, "int") == 0) {
-		long long ll;
-
-		if (json_object_is_type(v, json_type_int)) {
-			*out = json_object_get(v);
-			return 0;
-		}
-		if (s == NULL || *s == '\0')
-			return param_error(wf, p, "must be an integer");
-		errno = 0;
-		ll = strtoll(s, &end, 10);
-		if (*end != '\0' || errno != 0)
-			return param_error(wf, p, "\"%s\" is not an integer", s);
-		*out = json_object_new_int64(ll);
-		return 0;
-	}
-	if (strcmp(t, "number") == 0) {
-		double d;
-
-		if (json_object_is_type(v, json_type_int) ||
-		    json_object_is_type(v, json_type_double)) {
-			*out = json_object_get(v);
-			return 0;
-		}
-		if (s == NULL || *s == '\0')
-			return param_error(wf, p, "must be a number");
-		errno = 0;
-		d = strtod(s, &end);
-		if (*end != '\0' || errno != 0)
-			return param_error(wf, p, "\"%s\" is not a number", s);
-		if (d == (double)(long long)d && strpbrk(s, ".eE") == NULL)
-			*out = json_object_new_int64((long long)d);
-		else
-			*out = json_object_new_double(d);
-		return 0;
-	}
-	if (strcmp(t, "boolean") == 0 || strcmp(t, "bool") == 0) {
-		if (json_object_is_type(v, json_type_boolean)) {
-			*out = json_object_get(v);
-			return 0;
-		}
-		if (s != NULL && bool_word(s) >= 0) {
-			*out = json_object_new_boolean(bool_word(s));
-			return 0;
-		}
-		return param_error(wf, p, "must be true or false (also yes/no, on/off, 1/0)");
-	}
-	if (strcmp(t, "map") == 0 || strcmp(t, "object") == 0 || strcmp(t, "array") == 0 ||
-	    strcmp(t, "list") == 0) {
-		int want_obj = t[0] == 'm' || t[0] == 'o';
-		json_type jt = want_obj ? json_type_object : json_type_array;
-
-		if (s != NULL) {
-			json_object *parsed = json_tokener_parse(s);
-
-			if (!json_object_is_type(parsed, jt)) {
-				json_object_put(parsed);
-				return param_error(wf, p, "must be a JSON %s",
-				                   want_obj ? "object" : "array");
-			}
-			*out = parsed;
-			return 0;
-		}
-		if (!json_object_is_type(v, jt))
-			return param_error(wf, p, "must be %s", want_obj ? "a map" : "a list");
-		*out = json_object_get(v);
-		return 0;
-	}
-	if (strcmp(t, "duration") == 0) {
-		int64_t ms;
-
-		if (s == NULL || inn_parse_param_duration_ms(s, &ms) != 0)
-			return param_error(wf, p, "\"%s\" is not a duration (e.g. 30s, 5m, 1h30m, "
-			                   "7d, 1w)",
-			                   s ? s : json_object_get_string(v));
-		*out = json_object_get(v);
-		return 0;
-	}
-	/* string, enum, secret and anything else: scalars as text */
-	if (json_object_is_type(v, json_type_object) || json_object_is_type(v, json_type_array))
-		return param_error(wf, p, "must be a single value, not %s",
-		                   json_object_is_type(v, json_type_object) ? "a map" : "a list");
-	*out = s ? json_object_get(v) : json_object_new_string(json_object_get_string(v));
-	return 0;
-}
-
-/* The allowed values and pattern of p for a resolved value (its text
- * quoted whole in the message, a secret's never). */
-static int
-check_param_value(const inn_workflow *wf, const inn_param *p, json_object *v)
-{
-	char txt[640], why[768];
-
-	if (v == NULL)
-		return 0;
-	if (p->type != NULL && strcmp(p->type, "secret") == 0)
-		snprintf(txt, sizeof(txt), "its (secret) value");
-	else
-		snprintf(txt, sizeof(txt), "\"%s\"", json_object_get_string(v));
-	if (value_allowed(p, v, txt, 0, why, sizeof(why)) != 0)
-		return param_error(wf, p, "%s", why);
-	return 0;
-}
-
-/* A parameter value reaches programs through the environment (one
- * NAME=value string each, at most 128 KiB on Linux) and the command line:
- * a string that is longer, or holds a NUL (which C strings would cut), is
- * refused here, never truncated or failed later by exec. */
-static int
-param_text_ok(const inn_workflow *wf, const inn_param *p, json_object *v, int depth)
-{
-	if (json_object_is_type(v, json_type_string)) {
-		size_t len = (size_t)json_object_get_string_len(v);
-
-		if (memchr(json_object_get_string(v), '\0', len) != NULL)
-			return param_error(wf, p, "a value may not contain a NUL character");
-		if (len > INN_PARAM_VALUE_MAX)
-			return param_error(wf, p, "a value is %zu bytes, more than the limit of %d "
-			                   "bytes (values reach programs through the environment)",
-			                   len, INN_PARAM_VALUE_MAX);
-	} else if (depth < 64 && json_object_is_type(v, json_type_object)) {
-		json_object_object_foreach(v, k, e) {
-			if (strlen(k) > INN_PARAM_VALUE_MAX)
-				return param_error(wf, p, "a key is longer than %d bytes",
-				                   INN_PARAM_VALUE_MAX);
-			if (param_text_ok(wf, p, e, depth + 1) != 0)
-				return INN_EINVAL;
-		}
-	} else if (depth < 64 && json_object_is_type(v, json_type_array)) {
-		size_t i, n = json_object_array_length(v);
-
-		for (i = 0; i < n; i++)
-			if (param_text_ok(wf, p, json_object_array_get_idx(v, i), depth + 1) != 0)
-				return INN_EINVAL;
-	}
-	return 0;
-}
-
 /* "workflow "w" has no parameter "k" (it declares: a, b)". */
 static int
 unknown_param(const inn_workflow *wf, const char *k)
@@ -816,24 +825,19 @@ resolve_one(const inn_workflow *wf, const inn_param *p, json_object *given,
             json_object *params, size_t *total)
 {
 	json_object *v = NULL, *given_v = NULL;
-	int rc;
+	char why[768];
 
 	if (given != NULL && json_object_object_get_ex(given, p->name, &given_v) &&
 	    given_v != NULL) {
-		if ((rc = coerce_param(wf, p, given_v, &v)) != 0)
-			return rc;
+		if (param_value(p, given_v, 0, &v, why, sizeof(why)) != 0)
+			return param_error(wf, p, "%s", why);
 	} else if (p->def != NULL) {
-		v = inn_json_copy(p->def);
+		/* the rule a given value follows (a loaded default passed it) */
+		if (inn_l_param_default(p, p->def, &v, why, sizeof(why)) != 0)
+			return param_error(wf, p, "its default: %s", why);
 	} else if (p->required) {
 		return param_error(wf, p, "is required (%s)", p->description ?
 		                   p->description : "no default");
-	}
-	/* the limits apply to what a caller gives; defaults are the
-	 * workflow author's, checked when the workflow loads */
-	if ((given_v != NULL && (rc = param_text_ok(wf, p, v, 0)) != 0) ||
-	    (rc = check_param_value(wf, p, v)) != 0) {
-		json_object_put(v);
-		return rc;
 	}
 	if (v != NULL && given_v != NULL)
 		*total += strlen(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));

@@ -138,6 +138,28 @@ out:
 	free(first);
 }
 
+/* The older golden-path form names dst, a parameter the workflow declares
+ * (x->params[k]): its declaration stays, required and the default change
+ * (a required one has no default: it must be given). */
+static void
+legacy_join(const inn_l_wf_extra *x, size_t k, inn_param *dst)
+{
+	const inn_param *src = &x->params[k];
+	json_object *def = NULL;
+	char why[256];
+
+	if (src->def != NULL && inn_l_param_default(dst, src->def, &def, why, sizeof(why)) != 0) {
+		inn_l_err(x->lc, x->at[k], "optional_params.%s: %s (the workflow declares \"%s\" of "
+		          "type %s)", src->name, why, dst->name, dst->type);
+		return;
+	}
+	dst->required = src->required;
+	if (src->def != NULL || src->required) {
+		json_object_put(dst->def);
+		dst->def = def;
+	}
+}
+
 /* The parameters a golden path declares for the workflow (x->params) join
  * its own, replacing one of the same name (whose default node, in pdef,
  * is then no longer its declaration).  Before the templates are checked. */
@@ -153,23 +175,39 @@ add_declared(struct wf_load *L, const inn_l_wf_extra *x, const inn_ynode *at)
 
 		for (i = 0; i < wf->nparams && strcmp(wf->params[i].name, src->name) != 0; i++)
 			;
+		if (i < wf->nparams && x->legacy) {
+			legacy_join(x, k, &wf->params[i]);
+			continue;
+		}
 		if (i < wf->nparams) {
 			inn_l_param_free(&wf->params[i]);
 			if (L->pdef != NULL)
 				L->pdef[i] = NULL;
 		} else if ((np = realloc(wf->params, (wf->nparams + 1) * sizeof(*np))) != NULL) {
 			wf->params = np;
+			/* pdef covers every parameter (load_check.c reads it by index) */
+			if (L->pdef != NULL) {
+				const inn_ynode **nd = realloc(L->pdef, (wf->nparams + 1) *
+				                                        sizeof(*nd));
+
+				if (nd == NULL)
+					goto nomem;
+				L->pdef = nd;
+				L->pdef[wf->nparams] = NULL;
+			}
 			wf->nparams++;
 		} else {
 			goto nomem;
 		}
 		if (inn_l_param_copy(&wf->params[i], src) != 0) {
-			/* keep the array whole: a copy failed, drop the slot */
+			/* keep the arrays whole: a copy failed, drop the slot */
 			memmove(&wf->params[i], &wf->params[i + 1],
 			        (wf->nparams - i - 1) * sizeof(*wf->params));
-			if (L->pdef != NULL && i < L->npdef)
+			if (L->pdef != NULL)
 				memmove(&L->pdef[i], &L->pdef[i + 1],
-				        (L->npdef - i - 1) * sizeof(*L->pdef));
+				        (wf->nparams - i - 1) * sizeof(*L->pdef));
+			if (i < L->npdef)
+				L->npdef--;
 			wf->nparams--;
 			goto nomem;
 		}
@@ -375,6 +413,7 @@ load_doc(inn_workflow **out, const char *name, const inn_ydoc *doc,
 	inn_l_next_doc(diag, doc);
 	L.ctx = ctx ? ctx : &none;
 	L.provider = x != NULL && x->provider;
+	L.x = x;
 	L.budget = MAX_WALK_NODES;
 	if ((L.wf = calloc(1, sizeof(*L.wf))) == NULL ||
 	    (L.wf->file = strdup(name)) == NULL ||

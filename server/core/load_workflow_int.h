@@ -50,6 +50,7 @@ struct wf_load {
 	size_t vars_visible;         /* how many of its entries a template being
 	                              * checked can read (they render in order,
 	                              * after the parameters) */
+	const struct inn_l_wf_extra *x; /* what the caller added, or NULL */
 	int provider;                /* a provider's workflow: may read the
 	                              * standard inputs undeclared (model.h) */
 	const char **refused;        /* names of parameter declarations that were

@@ -4,8 +4,8 @@
  * and rewrites the one escape the two read differently (\v: RE2's
  * vertical tab, PCRE2's vertical-space class); PCRE2 then compiles with
  * the options that give RE2's meaning: UTF-8, ASCII \d \w \s \b (no UCP),
- * `$` only at the very end (DOLLAR_ENDONLY), invalid UTF-8 in a value
- * never matching instead of failing (MATCH_INVALID_UTF), no \C.
+ * `$` only at the very end (DOLLAR_ENDONLY), no \C; a value's invalid UTF-8
+ * is read as Go reads it (each such byte U+FFFD).
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 
@@ -13,25 +13,57 @@
 
 #include <pcre2.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
+#include "utf8.h"
 
-/* Matching bounds: steps (calls of the matcher's inner loop), backtracking
- * depth, and heap in KiB.  A plain pattern over the longest value a
- * parameter takes (INN_PARAM_VALUE_MAX) stays far below them; nested
- * repetition over a hostile value reaches them in milliseconds. */
-#define MATCH_LIMIT 1000000
-#define DEPTH_LIMIT 10000
-#define HEAP_LIMIT_KIB 16384
+/* Matching: PCRE2's backtracking matcher first, with bounds that grow
+ * with the value (steps, depth, heap in KiB: a base and so much per byte),
+ * so a pattern whose backtracking is linear never gives up on a value
+ * within INN_PARAM_VALUE_MAX.  A pattern that repeats what can match the
+ * same text in more than one way ((a|a)*, (a+)+) backtracks exponentially
+ * and reaches them; the question then goes to PCRE2's DFA matcher
+ * (pcre2_dfa_match: every alternative followed at once, no backtracking),
+ * which answers (a|a)*$ on a..ab as RE2 does -- for values up to DFA_MAX
+ * bytes: nested repetition ((a+)+) costs PCRE2's DFA cubic time (it keeps
+ * a state per way of matching), 0.2 s at 1 KiB.  A callout before each
+ * item also counts its steps (DFA_STEPS_*).  Only when both give up is the
+ * value refused, as such. */
+#define MATCH_BASE 1000000
+#define MATCH_PER_BYTE 256
+#define DEPTH_BASE 10000
+#define DEPTH_PER_BYTE 8
+#define HEAP_BASE_KIB 16384
+#define HEAP_PER_KIB 512 /* KiB per KiB of value */
+#define DFA_MAX 1024
+#define DFA_STEPS_BASE 10000000
+#define DFA_STEPS_PER_BYTE 400
+/* The DFA workspace (ints) grows from WS_MIN while the matcher asks. */
+#define WS_MIN 4096
+#define WS_MAX (1 << 22)
 
 /* RE2's largest repeat count (x{1001} does not compile in Go). */
 #define REPEAT_MAX 1000
 
+/* The compile options that give RE2's meaning (top of file), and the
+ * wrapping that makes one anchored DFA pass a search. */
+#define OPTIONS (PCRE2_UTF | PCRE2_DOLLAR_ENDONLY | PCRE2_NEVER_BACKSLASH_C | \
+                 PCRE2_NEVER_UCP)
+/* The DFA's pattern is `(?s:.*)(?:PATTERN\E)`, anchored: one pass answers
+ * "does it match anywhere" (`\E` closes an unterminated \Q); a callout
+ * before each item counts its steps. */
+#define WRAP_HEAD "(?s:.*)(?:"
+#define WRAP_TAIL "\\E)"
+
 struct inn_pattern {
-	pcre2_code *code;
+	pcre2_code *code;  /* the pattern (backtracking; invalid UTF-8 in a value
+	                    * never matches, MATCH_INVALID_UTF) */
+	pcre2_code *dfa;   /* the wrapped pattern, for pcre2_dfa_match */
+	size_t wsmin;      /* the DFA workspace (ints) a match starts with */
 };
 
 static int
@@ -282,9 +314,9 @@ inn_pattern_compile(inn_pattern **out, const char *text, char *why, size_t len)
 	}
 	if (translate(text, pcre, why, len) != 0)
 		goto err;
+	/* compiled alone first: its messages and offsets are the pattern's */
 	re->code = pcre2_compile((PCRE2_SPTR)pcre, PCRE2_ZERO_TERMINATED,
-	                         PCRE2_UTF | PCRE2_DOLLAR_ENDONLY | PCRE2_MATCH_INVALID_UTF |
-	                         PCRE2_NEVER_BACKSLASH_C | PCRE2_NEVER_UCP, &err, &off, NULL);
+	                         OPTIONS | PCRE2_MATCH_INVALID_UTF, &err, &off, NULL);
 	if (re->code == NULL) {
 		PCRE2_UCHAR msg[160];
 
@@ -293,10 +325,30 @@ inn_pattern_compile(inn_pattern **out, const char *text, char *why, size_t len)
 		goto err;
 	}
 	free(pcre);
+	if ((pcre = malloc(2 * tlen + sizeof(WRAP_HEAD) + sizeof(WRAP_TAIL))) == NULL) {
+		snprintf(why, len, "out of memory");
+		goto err;
+	}
+	memcpy(pcre, WRAP_HEAD, sizeof(WRAP_HEAD) - 1);
+	(void)translate(text, pcre + sizeof(WRAP_HEAD) - 1, why, len);
+	memcpy(pcre + strlen(pcre), WRAP_TAIL, sizeof(WRAP_TAIL));
+	re->dfa = pcre2_compile((PCRE2_SPTR)pcre, PCRE2_ZERO_TERMINATED,
+	                        OPTIONS | PCRE2_ANCHORED | PCRE2_AUTO_CALLOUT, &err, &off, NULL);
+	if (re->dfa == NULL) {
+		PCRE2_UCHAR msg[160];
+
+		pcre2_get_error_message(err, msg, sizeof(msg));
+		snprintf(why, len, "%s", (const char *)msg);
+		goto err;
+	}
+	re->wsmin = WS_MIN + 8 * tlen;
+	free(pcre);
 	*out = re;
 	return 0;
 err:
 	free(pcre);
+	if (re != NULL)
+		pcre2_code_free(re->code);
 	free(re);
 	return -1;
 }
@@ -307,7 +359,90 @@ inn_pattern_free(inn_pattern *re)
 	if (re == NULL)
 		return;
 	pcre2_code_free(re->code);
+	pcre2_code_free(re->dfa);
 	free(re);
+}
+
+/* s[0..n) as Go's regexp reads it: each byte that starts no valid UTF-8
+ * character is U+FFFD (which `.` and [^a] match).  NULL when s is valid
+ * UTF-8 (read it as it is) or out of memory (*nomem set); else a new
+ * string, its length in *outlen. */
+static char *
+as_go_reads(const char *s, size_t n, size_t *outlen, int *nomem)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i, k, o = 0, bad = 0;
+	char *t;
+
+	*nomem = 0;
+	for (i = 0; i < n; i += k ? k : 1)
+		bad += (k = inn_utf8_len(u + i, n - i)) == 0;
+	if (bad == 0)
+		return NULL;
+	if ((t = malloc(n + 2 * bad + 1)) == NULL) {
+		*nomem = 1;
+		return NULL;
+	}
+	for (i = 0; i < n; i += k ? k : 1) {
+		if ((k = inn_utf8_len(u + i, n - i)) == 0) {
+			memcpy(t + o, "\xEF\xBF\xBD", 3);
+			o += 3;
+		} else {
+			memcpy(t + o, s + i, k);
+			o += k;
+		}
+	}
+	t[o] = '\0';
+	*outlen = o;
+	return t;
+}
+
+/* pcre2_dfa_match's callout: one step of the budget at *data. */
+static int
+dfa_step(pcre2_callout_block *cb, void *data)
+{
+	size_t *left = data;
+
+	(void)cb;
+	if (*left == 0)
+		return PCRE2_ERROR_MATCHLIMIT;
+	(*left)--;
+	return 0;
+}
+
+/* The DFA's answer for s[0..slen) (valid UTF-8): 1, or a PCRE2 error
+ * (PCRE2_ERROR_NOMATCH: it does not match). */
+static int
+dfa_search(const inn_pattern *re, const char *s, size_t slen, pcre2_match_context *mc,
+           pcre2_match_data *md)
+{
+	size_t wscount = re->wsmin;
+	size_t left = DFA_STEPS_BASE + DFA_STEPS_PER_BYTE * slen;
+	int *ws = malloc(wscount * sizeof(*ws));
+	int rc;
+
+	if (ws == NULL)
+		return PCRE2_ERROR_NOMEMORY;
+	pcre2_set_callout(mc, dfa_step, &left);
+	for (;;) {
+		rc = pcre2_dfa_match(re->dfa, (PCRE2_SPTR)s, slen, 0,
+		                     PCRE2_DFA_SHORTEST | PCRE2_NO_UTF_CHECK, md, mc, ws, wscount);
+		if (rc == PCRE2_ERROR_DFA_WSSIZE && wscount < WS_MAX) {
+			int *bigger = realloc(ws, 4 * wscount * sizeof(*ws));
+
+			if (bigger == NULL) {
+				rc = PCRE2_ERROR_NOMEMORY;
+				break;
+			}
+			ws = bigger;
+			wscount *= 4;
+			continue;
+		}
+		break;
+	}
+	free(ws);
+	pcre2_set_callout(mc, NULL, NULL);
+	return rc >= 0 ? 1 : rc; /* 0: a match the ovector had no room for */
 }
 
 int
@@ -315,33 +450,43 @@ inn_pattern_match(const inn_pattern *re, const char *s, size_t slen, char *why, 
 {
 	pcre2_match_context *mc = pcre2_match_context_create(NULL);
 	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
-	int rc = -1;
+	/* the bounds' share of the value's length (values are far shorter) */
+	uint32_t n = slen > 1000000 ? 1000000 : (uint32_t)slen;
+	char *go = NULL;
+	int rc = -1, nomem = 0;
 
 	if (mc == NULL || md == NULL) {
 		snprintf(why, len, "out of memory");
 		goto out;
 	}
-	pcre2_set_match_limit(mc, MATCH_LIMIT);
-	pcre2_set_depth_limit(mc, DEPTH_LIMIT);
-	pcre2_set_heap_limit(mc, HEAP_LIMIT_KIB);
+	pcre2_set_match_limit(mc, MATCH_BASE + MATCH_PER_BYTE * n);
+	pcre2_set_depth_limit(mc, DEPTH_BASE + DEPTH_PER_BYTE * n);
+	pcre2_set_heap_limit(mc, HEAP_BASE_KIB + HEAP_PER_KIB * (n / 1024));
 	rc = pcre2_match(re->code, (PCRE2_SPTR)s, slen, 0, 0, md, mc);
-	if (rc >= 0) {
-		rc = 1;
-	} else if (rc == PCRE2_ERROR_NOMATCH) {
-		rc = 0;
+	if ((rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+	     rc == PCRE2_ERROR_HEAPLIMIT) && slen <= DFA_MAX) {
+		/* exponential backtracking: the DFA's answer, as Go reads the value */
+		go = as_go_reads(s, slen, &slen, &nomem);
+		rc = nomem ? PCRE2_ERROR_NOMEMORY : dfa_search(re, go != NULL ? go : s, slen, mc, md);
+	}
+	if (rc >= 0 || rc == PCRE2_ERROR_NOMATCH) {
+		rc = rc >= 0;
 	} else if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
 	           rc == PCRE2_ERROR_HEAPLIMIT) {
-		snprintf(why, len, "matching its pattern gave up (more than %d steps for this "
-		         "value; nested repetition such as (a+)+ backtracks)", MATCH_LIMIT);
+		snprintf(why, len, "matching its pattern gave up on this value of %zu bytes "
+		         "(the pattern repeats a part that can match the same text in more "
+		         "than one way, such as (a+)+ or (\\w+\\s?)*: that costs more than "
+		         "linear time; values up to %d bytes are decided anyway)", slen, DFA_MAX);
 		rc = -1;
 	} else {
 		PCRE2_UCHAR msg[160];
 
 		pcre2_get_error_message(rc, msg, sizeof(msg));
-		snprintf(why, len, "matching its pattern failed: %s", (const char *)msg);
+		snprintf(why, len, "matching its pattern failed (%s)", (const char *)msg);
 		rc = -1;
 	}
 out:
+	free(go);
 	pcre2_match_data_free(md);
 	pcre2_match_context_free(mc);
 	return rc;

@@ -263,6 +263,291 @@ test_type_names_in_a_workflow(void **state)
 	inn_diag_free(&d);
 }
 
+/* A golden path in dir (goldenpaths.yaml over w.yaml) loaded: the catalog
+ * (NULL when it failed), its diagnostics in *d. */
+static inn_catalog *
+load_gp(const char *dir, const char *wf, const char *gp, inn_diag *d)
+{
+	char wpath[512], gpath[512];
+	inn_catalog *c = NULL;
+
+	snprintf(wpath, sizeof(wpath), "%s/w.yaml", dir);
+	snprintf(gpath, sizeof(gpath), "%s/goldenpaths.yaml", dir);
+	assert_int_equal(tu_write(wpath, wf), 0);
+	assert_int_equal(tu_write(gpath, gp), 0);
+	inn_diag_init(d);
+	if (inn_catalog_load(&c, NULL, 0, gpath, NULL, d) != 0) {
+		inn_catalog_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* A golden path's parameters join its workflow's, whatever their number
+ * (1..20 declared, one new or one overriding): the attacker's crash was an
+ * odd count with one new parameter read by a step. */
+static void
+test_goldenpath_join_any_count(void **state)
+{
+	char *dir = tu_mkdtemp("join");
+	size_t n, k, mode;
+
+	(void)state;
+	for (n = 1; n <= 20; n++)
+		for (mode = 0; mode < 2; mode++) {
+			char wf[4096], gp[512];
+			size_t o;
+			inn_catalog *c;
+			const inn_goldenpath *g;
+			inn_diag d;
+
+			o = (size_t)snprintf(wf, sizeof(wf), "name: w\nparameters:\n");
+			for (k = 1; k <= n; k++)
+				o += (size_t)snprintf(wf + o, sizeof(wf) - o,
+				                      "  - {name: p%zu, type: string, default: d}\n", k);
+			snprintf(wf + o, sizeof(wf) - o, "steps:\n  - name: s\n    type: shell\n"
+			         "    config: {script: 'echo {{ .parameters.%s }} {{ .parameters.p1 }}'}\n",
+			         mode == 0 ? "extra" : "p1");
+			snprintf(gp, sizeof(gp), "goldenpaths:\n  c:\n    workflow: ./w.yaml\n"
+			         "    parameters:\n      %s: {type: integer, default: 7}\n",
+			         mode == 0 ? "extra" : "p1");
+			c = load_gp(dir, wf, gp, &d);
+			assert_non_null(c);
+			assert_int_equal(d.nerrors, 0);
+			g = inn_catalog_goldenpath(c, "c");
+			assert_non_null(g);
+			assert_int_equal(g->workflow->nparams, n + (mode == 0));
+			for (k = 1; k <= n; k++) {
+				char name[16];
+
+				snprintf(name, sizeof(name), "p%zu", k);
+				assert_non_null(inn_workflow_param(g->workflow, name, strlen(name)));
+			}
+			assert_string_equal(inn_workflow_param(g->workflow, mode == 0 ? "extra" : "p1",
+			                                       mode == 0 ? 5 : 2)->type, "integer");
+			inn_catalog_free(c);
+			inn_diag_free(&d);
+		}
+	tu_rmrf_free(dir);
+}
+
+/* A default is converted as a given value is: "off" is false. */
+static void
+test_defaults_converted_as_given(void **state)
+{
+	static const char text[] =
+		"name: t\n"
+		"parameters:\n"
+		"  - {name: b, type: boolean, default: \"off\"}\n"
+		"  - {name: y, type: boolean, default: \"yes\"}\n"
+		"  - {name: d, type: duration, default: 90}\n"
+		"steps:\n"
+		"  - {name: a, type: shell}\n";
+	inn_workflow *wf = NULL;
+	json_object *out = NULL, *v;
+	inn_diag d;
+
+	(void)state;
+	inn_diag_init(&d);
+	assert_int_equal(inn_workflow_load_string(&wf, "t.yaml", text, strlen(text), NULL, &d), 0);
+	assert_int_equal(d.nerrors, 0);
+	assert_int_equal(inn_params_resolve(wf, NULL, &out), 0);
+	assert_true(json_object_object_get_ex(out, "b", &v));
+	assert_true(json_object_is_type(v, json_type_boolean));
+	assert_false(json_object_get_boolean(v));
+	assert_true(json_object_object_get_ex(out, "y", &v));
+	assert_true(json_object_get_boolean(v));
+	assert_true(json_object_object_get_ex(out, "d", &v));
+	assert_string_equal(json_object_get_string(v), "90");
+	json_object_put(out);
+	inn_workflow_free(wf);
+	inn_diag_free(&d);
+}
+
+/* The API's JSON and --param's text follow one rule. */
+static void
+test_one_rule_for_json_and_text(void **state)
+{
+	static const char text[] =
+		"name: t\n"
+		"parameters:\n"
+		"  - {name: b, type: boolean}\n"
+		"  - {name: d, type: duration}\n"
+		"  - {name: i, type: integer}\n"
+		"steps:\n"
+		"  - {name: a, type: shell}\n";
+	static const char *const ok[] = {
+		"{\"d\": 90}", "{\"d\": \"90\"}", "{\"b\": 0}", "{\"b\": 1}", "{\"b\": \"0\"}",
+		"{\"i\": 5}", "{\"i\": \"5\"}", "{\"i\": 5.0}", NULL
+	};
+	static const char *const bad[] = {
+		"{\"i\": \" 5\"}", "{\"i\": \"5 \"}", "{\"b\": 2}", "{\"d\": \"x\"}", "{\"i\": 5.5}",
+		NULL
+	};
+	inn_workflow *wf = NULL;
+	json_object *out = NULL;
+	inn_diag d;
+	size_t i;
+
+	(void)state;
+	inn_diag_init(&d);
+	assert_int_equal(inn_workflow_load_string(&wf, "t.yaml", text, strlen(text), NULL, &d), 0);
+	for (i = 0; ok[i] != NULL; i++) {
+		json_object *given = json_tokener_parse(ok[i]);
+
+		if (inn_params_resolve(wf, given, &out) != 0)
+			fail_msg("%s: %s", ok[i], inn_error_last());
+		json_object_put(out);
+		json_object_put(given);
+	}
+	for (i = 0; bad[i] != NULL; i++) {
+		json_object *given = json_tokener_parse(bad[i]);
+
+		if (inn_params_resolve(wf, given, &out) == 0)
+			fail_msg("%s was accepted", bad[i]);
+		json_object_put(given);
+	}
+	inn_workflow_free(wf);
+	inn_diag_free(&d);
+}
+
+/* A default over the value size limit is refused at load (file:line:col),
+ * as a given value of that size is; a message quotes at most 80 bytes. */
+static void
+test_default_size_limit(void **state)
+{
+	size_t big = INN_PARAM_VALUE_MAX + 1, n = big + 200;
+	char *text = malloc(n);
+	inn_workflow *wf = NULL;
+	json_object *given, *out = NULL;
+	inn_diag d;
+	int o;
+
+	(void)state;
+	assert_non_null(text);
+	o = snprintf(text, n, "name: t\nparameters:\n  - {name: s, type: string, default: \"");
+	memset(text + o, 'x', big);
+	snprintf(text + o + big, n - (size_t)o - big, "\"}\nsteps:\n  - {name: a, type: shell}\n");
+	inn_diag_init(&d);
+	assert_int_not_equal(inn_workflow_load_string(&wf, "t.yaml", text, strlen(text), NULL,
+	                                              &d) == 0 && d.nerrors == 0, 1);
+	{
+		char buf[300] = "";
+
+		if (inn_diag_find(&d, "error: parameters[0].default: a value is 126977 bytes, more "
+		                  "than the limit of 126976 bytes", buf, sizeof(buf)) < 0 ||
+		    strncmp(buf, "t.yaml:3:", 9) != 0)
+			fail_msg("no size error at t.yaml:3: %s", buf);
+	}
+	inn_workflow_free(wf);
+	inn_diag_free(&d);
+	/* a given integer of 100 KB: refused, quoted short */
+	static const char decl[] = "name: t\nparameters:\n  - {name: i, type: integer}\n"
+	                           "steps:\n  - {name: a, type: shell}\n";
+	wf = NULL;
+	inn_diag_init(&d);
+	assert_int_equal(inn_workflow_load_string(&wf, "t.yaml", decl, strlen(decl), NULL, &d), 0);
+	text[100000] = '\0';
+	given = json_object_new_object();
+	json_object_object_add(given, "i", json_object_new_string(text + o));
+	assert_int_not_equal(inn_params_resolve(wf, given, &out), 0);
+	assert_true(strlen(inn_error_last()) < 200);
+	assert_non_null(strstr(inn_error_last(), "xxx... is not an integer"));
+	json_object_put(given);
+	inn_workflow_free(wf);
+	inn_diag_free(&d);
+	free(text);
+}
+
+/* A secret's default never shows in catalog JSON. */
+static void
+test_secret_default_masked(void **state)
+{
+	char *dir = tu_mkdtemp("secret");
+	inn_catalog *c;
+	json_object *j, *ps, *v;
+	inn_diag d;
+
+	(void)state;
+	c = load_gp(dir, "name: w\nparameters:\n  - {name: pw, type: secret, default: abcdef}\n"
+	            "steps:\n  - {name: s, type: shell, config: {script: 'echo {{ .parameters.pw }}'}}\n",
+	            "goldenpaths:\n  c:\n    workflow: ./w.yaml\n    parameters:\n"
+	            "      tok: {type: secret, default: zyxwvu}\n", &d);
+	assert_non_null(c);
+	j = inn_goldenpath_json(inn_catalog_goldenpath(c, "c"));
+	assert_true(json_object_object_get_ex(j, "parameters", &ps));
+	assert_int_equal(json_object_array_length(ps), 2);
+	assert_true(json_object_object_get_ex(json_object_array_get_idx(ps, 0), "default", &v));
+	assert_string_equal(json_object_get_string(v), "***");
+	assert_true(json_object_object_get_ex(json_object_array_get_idx(ps, 1), "default", &v));
+	assert_string_equal(json_object_get_string(v), "***");
+	assert_null(strstr(json_object_to_json_string(j), "abcdef"));
+	json_object_put(j);
+	inn_catalog_free(c);
+	inn_diag_free(&d);
+	tu_rmrf_free(dir);
+}
+
+/* The older golden-path form keeps the workflow's declaration of a name. */
+static void
+test_legacy_form_keeps_declaration(void **state)
+{
+	static const char wf[] =
+		"name: w\nparameters:\n"
+		"  - {name: count, type: integer, default: 3}\n"
+		"  - {name: env, type: string, default: dev, allowed_values: [dev, prod]}\n"
+		"steps:\n  - {name: s, type: shell, config: {script: 'echo {{ .parameters.count }}'}}\n";
+	char *dir = tu_mkdtemp("legacy");
+	const inn_param *p;
+	inn_catalog *c;
+	inn_diag d;
+
+	(void)state;
+	c = load_gp(dir, wf, "goldenpaths:\n  l:\n    workflow: ./w.yaml\n"
+	            "    required_params: [count]\n    optional_params: {env: prod}\n", &d);
+	assert_non_null(c);
+	assert_int_equal(d.nerrors, 0);
+	p = inn_workflow_param(inn_catalog_goldenpath(c, "l")->workflow, "count", 5);
+	assert_string_equal(p->type, "integer");
+	assert_true(p->required);
+	p = inn_workflow_param(inn_catalog_goldenpath(c, "l")->workflow, "env", 3);
+	assert_non_null(p->allowed);
+	assert_string_equal(json_object_get_string(p->def), "prod");
+	inn_catalog_free(c);
+	inn_diag_free(&d);
+	c = load_gp(dir, wf, "goldenpaths:\n  l:\n    workflow: ./w.yaml\n"
+	            "    optional_params: {count: many}\n", &d);
+	assert_int_equal(d.nerrors, 1);
+	if (inn_diag_find(&d, "goldenpaths.yaml:4:30: error: optional_params.count: \"many\" "
+	                   "is not an integer", NULL, 0) < 0)
+		fail_msg("no type error");
+	inn_catalog_free(c);
+	inn_diag_free(&d);
+	tu_rmrf_free(dir);
+}
+
+/* Patterns that backtrack linearly decide values of any size within the
+ * limit; (a|a)*$ matches a..ab as in Go. */
+static void
+test_linear_patterns_never_give_up(void **state)
+{
+	char *v = malloc(INN_PARAM_VALUE_MAX + 1);
+
+	(void)state;
+	assert_non_null(v);
+	memset(v, 'a', INN_PARAM_VALUE_MAX);
+	v[INN_PARAM_VALUE_MAX] = '\0';
+	assert_int_equal(matches("^(?:a|b)+$", v), 1);
+	assert_int_equal(matches("^(?:[a-z]|-)*$", v), 1);
+	v[4999] = '\0';
+	assert_int_equal(matches("^(?:a|b)+$", v), 1);
+	v[999] = 'b';
+	v[1000] = '\0';
+	assert_int_equal(matches("(a|a)*$", v), 1);
+	assert_int_equal(matches("^(a|a)*$", v), 0);
+	free(v);
+}
+
 int
 main(void)
 {
@@ -274,6 +559,13 @@ main(void)
 		cmocka_unit_test(test_param_durations),
 		cmocka_unit_test(test_types_and_words),
 		cmocka_unit_test(test_type_names_in_a_workflow),
+		cmocka_unit_test(test_goldenpath_join_any_count),
+		cmocka_unit_test(test_defaults_converted_as_given),
+		cmocka_unit_test(test_one_rule_for_json_and_text),
+		cmocka_unit_test(test_default_size_limit),
+		cmocka_unit_test(test_secret_default_masked),
+		cmocka_unit_test(test_legacy_form_keeps_declaration),
+		cmocka_unit_test(test_linear_patterns_never_give_up),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
