@@ -21,7 +21,7 @@ printf 'workflowPolicies:\n  allowedStepTypes: [shell, policy]\n' > "$dir/admin.
 c() { "$ctl" --plugin-dir "$dir/plugins" --config "$dir/admin.yaml" --providers "$dir/p" "$@"; }
 . "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
 CHECK_SHOW="$dir/out"
-echo "1..13"
+echo "1..16"
 
 # the guide's ${APP_NAME} (checked below): a resource's create workflow
 # and the main one
@@ -153,6 +153,73 @@ check "run --local: a misspelt resource is refused before anything runs (exit 3)
 c run --local --dry-run ns-team/show "$dir/spec.yaml" >"$dir/out" 2>&1
 [ $? -eq 0 ] && grep -q 'show *would-run; it reads resources.ns.ns, an output of resource "ns", which a dry-run does not provision' "$dir/out"
 check "dry-run: would-run names the value it cannot know" $?
+
+# a value the shell evaluates again (trap, bash -c, a function that evals,
+# a pipe into sh, a here-document into sh) is data there too; arithmetic
+# takes integers only, refused before the script starts; ssh is refused
+cat > "$dir/inj.yaml" <<'WF'
+name: inj
+parameters:
+  - {name: m, type: string, default: "hi"}
+steps:
+  - name: a
+    type: shell
+    config:
+      script: |
+        trap 'echo bye {{ .parameters.m }}' EXIT
+        bash -c 'echo inner {{ .parameters.m }}'
+        f(){ eval "$1"; }; f 'echo fn {{ .parameters.m }}'
+        bash -c "echo dq {{ .parameters.m }}"
+        echo 'echo piped {{ .parameters.m }}' | sh
+        sh <<EOF
+        echo hd {{ .parameters.m }}
+        EOF
+        printf '%s\n' '{"j":"{{ .parameters.m }}"}'
+WF
+cat > "$dir/arith.yaml" <<'WF'
+name: arith
+parameters:
+  - {name: m, type: string, default: "1"}
+steps:
+  - name: a
+    type: shell
+    config:
+      script: |
+        echo "touched-before"
+        echo $(( {{ .parameters.m }} + 1 ))
+        [[ "{{ .parameters.m }}" -eq 1 ]] && echo one
+WF
+cat > "$dir/ssh.yaml" <<'WF'
+name: ssh
+parameters:
+  - {name: m, type: string, default: "1"}
+steps:
+  - {name: a, type: shell, config: {script: "ssh host \"echo {{ .parameters.m }}\""}}
+WF
+p='m=a[$(touch '"$dir"'/X1)] `touch '"$dir"'/X2`'
+c run --local "$dir/inj.yaml" --param "$p" >"$dir/out" 2>&1
+r1=$?
+for w in inner fn dq piped hd bye; do
+	grep -q "| $w a\[\$(touch $dir/X1)\] \`touch $dir/X2\`" "$dir/out" || r1=9
+done
+grep -q "{\"j\":\"a\[\$(touch $dir/X1)\]" "$dir/out" || r1=9
+[ $r1 -eq 0 ] && [ ! -e "$dir/X1" ] && [ ! -e "$dir/X2" ]
+check "a value evaluated again (trap, bash -c, eval, | sh, <<EOF into sh) stays data" $?
+c test-workflow "$dir/arith.yaml" >"$dir/out" 2>&1
+r1=$?
+c run --local "$dir/arith.yaml" >>"$dir/out" 2>&1
+r2=$?
+c run --local "$dir/arith.yaml" --param "$p" >>"$dir/out" 2>&1
+r3=$?
+[ $r1 -eq 0 ] && [ $r2 -eq 0 ] && [ $r3 -ne 0 ] && [ ! -e "$dir/X1" ] &&
+	grep -q 'arith.yaml:[0-9]*:[0-9]*: warning: step "a": config.script: parameter "m" (type string) is used in shell arithmetic' "$dir/out" &&
+	grep -q '| one' "$dir/out" &&
+	grep -q 'failed: step "a": config.script: {{ .parameters.m }}: the value is used in shell arithmetic, where bash evaluates it as an expression' "$dir/out" &&
+	[ "$(grep -c 'touched-before' "$dir/out")" -eq 1 ]
+check "shell arithmetic: a warning at load, a non-integer refused before the script starts" $?
+c test-workflow "$dir/ssh.yaml" >"$dir/out" 2>&1
+[ $? -eq 3 ] && grep -q "ssh.yaml:[0-9]*:[0-9]*: error: step \"a\": config.script: {{ .parameters.m }}: the value would be evaluated as shell code by a shell elsewhere (ssh's remote shell" "$dir/out"
+check "a value in an ssh command is refused at load, with the fix" $?
 
 # the same through the server
 cat > "$dir/srv.yaml" <<CONF

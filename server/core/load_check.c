@@ -330,15 +330,47 @@ struct heredoc_warn {
 	const char *step;
 };
 
+/* Integer parameters are the only ones arithmetic may read; a reference
+ * to any other value (or to a parameter of another type) is checked when
+ * the step runs. */
 static int
-heredoc_cb(void *ud, const char *action)
+arith_type_cb(void *ud, const char *ref)
 {
 	struct heredoc_warn *w = ud;
+	const inn_param *p;
 
-	inn_l_warn(&w->L->lc, w->at, "step \"%s\": config.script: %s is inside a "
-	           "here-document with a quoted delimiter (<<'EOF'), where the shell "
-	           "expands nothing: the script gets the text of a variable reference, "
-	           "not the value (write the delimiter unquoted)", w->step, action);
+	if (strncmp(ref, "parameters.", 11) != 0 || strchr(ref + 11, '.') != NULL ||
+	    (p = inn_workflow_param(w->L->wf, ref + 11, strlen(ref + 11))) == NULL)
+		return 0;
+	if (p->type == NULL || (strcmp(p->type, "integer") != 0 && strcmp(p->type, "int") != 0 &&
+	                        strcmp(p->type, "number") != 0))
+		inn_l_warn(&w->L->lc, w->at, "step \"%s\": config.script: parameter \"%s\" "
+		           "(type %s) is used in shell arithmetic, where bash evaluates a "
+		           "value as an expression: a run refuses the step unless the value "
+		           "is an integer (declare it type: integer)", w->step, p->name,
+		           p->type ? p->type : "string");
+	return 0;
+}
+
+static int
+heredoc_cb(void *ud, unsigned kind, const char *action, size_t offset)
+{
+	struct heredoc_warn *w = ud;
+	const char *why = inn_tmpl_shell_problem(kind, NULL, 0);
+
+	(void)offset;
+	if (why != NULL)
+		inn_l_err(&w->L->lc, w->at, "step \"%s\": config.script: %s: %s",
+		          w->step, action, why);
+	else if (kind & INN_TMPL_SH_ARITH)
+		(void)inn_tmpl_refs(action, arith_type_cb, w);
+	if (kind & INN_TMPL_SH_QUOTED_HEREDOC)
+		inn_l_warn(&w->L->lc, w->at, "step \"%s\": config.script: %s is inside a "
+		           "here-document with a quoted delimiter (<<'EOF'), where the shell "
+		           "expands nothing: the script gets the text of a variable reference, "
+		           "not the value (pass the value through env: and read \"$VAR\", or "
+		           "unquote the delimiter if the body has no other $ or `)",
+		           w->step, action);
 	return 0;
 }
 

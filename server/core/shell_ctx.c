@@ -5,9 +5,14 @@
  */
 #include "shell_ctx.h"
 
+#include <ctype.h>
 #include <string.h>
 
 /* F_ARITH: $(( )) and (( )), where "<<" is a shift, not a here-document. */
+/* A command word that runs the rest of the command in a container, whose
+ * shell (sh -c there) has none of this one's environment (a cflags bit). */
+#define ELSEWHERE 0x10
+
 enum frame { F_PLAIN, F_DQ, F_SQ, F_ANSIC, F_CMDSUB, F_BQ, F_ARITH };
 
 void
@@ -16,6 +21,16 @@ inn_sh_scan_init(inn_sh_scan *s)
 	memset(s, 0, sizeof(*s));
 	s->stack[0] = F_PLAIN;
 	s->word_start = 1;
+	s->wlit = 1;
+	s->infn = -1;
+}
+
+void
+inn_sh_scan_refs(inn_sh_scan *s, unsigned char *flags, size_t cap)
+{
+	s->rflags = flags;
+	s->rcap = cap;
+	s->nref = 0;
 }
 
 static int
@@ -33,6 +48,20 @@ push(inn_sh_scan *s, int f)
 	}
 	s->stack[++s->depth] = (unsigned char)f;
 	s->parens[s->depth] = 0;
+	s->qstart[s->depth] = s->pos + 1;
+	/* a $( ) inside an evaluated argument: its output is evaluated too */
+	s->cbase[s->depth] = s->cflags[s->depth - 1] & (INN_SH_F_EVAL | INN_SH_F_REMOTE | ELSEWHERE);
+	s->cflags[s->depth] = s->cbase[s->depth];
+	s->nevals[s->depth] = s->nevals[s->depth - 1];
+	s->nwords[s->depth] = 0;
+	s->dbrack[s->depth] = 0;
+	s->let[s->depth] = 0;
+	s->pipe_first[s->depth] = s->nref;
+	if (f == F_CMDSUB) {          /* its first word starts here */
+		s->inword = 0;
+		s->wlen = 0;
+		s->wlit = 1;
+	}
 }
 
 static void
@@ -178,6 +207,157 @@ scan_quoted(inn_sh_scan *s, int f, char c, char prev)
 	return 0;
 }
 
+/* INN_SH_F_EVAL / _REMOTE / ELSEWHERE when a command name (the last part of a path)
+ * evaluates its arguments as shell code again, else 0. */
+static int
+eval_word(const inn_sh_scan *s, const char *w, size_t n)
+{
+	static const char *const ev[] = {
+		"eval", "trap", "bash", "sh", "dash", "zsh", "ksh", "mksh", "ash", "busybox",
+		"su", "runuser", "watch", "parallel", NULL
+	};
+	static const char *const elsewhere[] = {   /* run a command in a container */
+		"kubectl", "oc", "docker", "podman", "nerdctl", "crictl", NULL
+	};
+	size_t i;
+
+	for (i = n; i > 0; i--)
+		if (w[i - 1] == '/') {
+			w += i;
+			n -= i;
+			break;
+		}
+	if (n == 3 && memcmp(w, "ssh", 3) == 0)
+		return INN_SH_F_REMOTE;
+	for (i = 0; elsewhere[i] != NULL; i++)
+		if (strlen(elsewhere[i]) == n && memcmp(elsewhere[i], w, n) == 0)
+			return ELSEWHERE;
+	for (i = 0; ev[i] != NULL; i++)
+		if (strlen(ev[i]) == n && memcmp(ev[i], w, n) == 0)
+			return INN_SH_F_EVAL;
+	for (i = 0; i < (size_t)s->nfn; i++)
+		if (s->fn_eval[i] && strlen(s->fn[i]) == n && memcmp(s->fn[i], w, n) == 0)
+			return INN_SH_F_EVAL;
+	return 0;
+}
+
+static int
+is_word(const char *w, const char *lit)
+{
+	return strcmp(w, lit) == 0;
+}
+
+/* Adds fl to the references registered since index from. */
+static void
+mark(inn_sh_scan *s, size_t from, unsigned char fl)
+{
+	for (; from < s->nref && from < s->rcap; from++)
+		s->rflags[from] |= fl;
+}
+
+/* The innermost frame that reads commands (plain text or a $( )). */
+static int
+cmd_frame(const inn_sh_scan *s)
+{
+	int d = s->depth;
+
+	while (d > 0 && s->stack[d] != F_PLAIN && s->stack[d] != F_CMDSUB)
+		d--;
+	return d;
+}
+
+/* A literal word w of frame d ended at brk. */
+static void
+word_check(inn_sh_scan *s, int d, char brk)
+{
+	const char *w = s->w;
+	int fl;
+
+	if (s->dbrack[d]) {
+		if (is_word(w, "-eq") || is_word(w, "-ne") || is_word(w, "-lt") ||
+		    is_word(w, "-le") || is_word(w, "-gt") || is_word(w, "-ge"))
+			s->dbrack[d] = 2;
+		else if (is_word(w, "]]")) {
+			if (s->dbrack[d] == 2)
+				mark(s, s->dbrack_first[d], INN_SH_F_ARITH);
+			s->dbrack[d] = 0;
+		}
+	} else if (s->nwords[d] == 0 && is_word(w, "[[")) {
+		s->dbrack[d] = 1;
+		s->dbrack_first[d] = s->nref;
+	}
+	if (s->nwords[d] == 0 && is_word(w, "let"))
+		s->let[d] = 1;
+	if ((fl = eval_word(s, w, s->wlen)) == ELSEWHERE) {
+		s->cflags[d] |= ELSEWHERE;
+	} else if (fl != 0) {
+		if (s->cflags[d] & ELSEWHERE)
+			fl = INN_SH_F_REMOTE;
+		if (s->nevals[d] < 255)
+			s->nevals[d]++;
+		if (s->nevals[d] >= 2)
+			fl |= INN_SH_F_NESTED;
+		s->cflags[d] |= (unsigned char)fl;
+		s->line_flags |= (unsigned char)fl;
+		mark(s, s->pipe_first[d], (unsigned char)fl);
+		if (s->infn >= 0)
+			s->fn_eval[s->infn] = 1;
+	}
+	if (is_word(w, "{")) {
+		s->braces++;
+	} else if (is_word(w, "}")) {
+		s->braces--;
+		if (s->infn >= 0 && s->braces <= s->fn_braces)
+			s->infn = -1;
+	} else if ((brk == '(' || is_word(s->lastword, "function")) && s->infn < 0 &&
+	           strchr(w, '=') == NULL && s->nfn < INN_SH_MAX_FUNCS) {
+		memcpy(s->fn[s->nfn], w, s->wlen + 1);   /* a function definition */
+		s->fn_eval[s->nfn] = 0;
+		s->infn = s->nfn++;
+		s->fn_braces = s->braces;
+	}
+	memcpy(s->lastword, w, s->wlen + 1);
+}
+
+/* The word being read in frame d ended at brk; a command separator ends
+ * the simple command (and, unless it is a pipe, the pipeline). */
+static void
+word_end(inn_sh_scan *s, int d, char brk, char prev)
+{
+	if (s->inword) {
+		s->w[s->wlen] = '\0';
+		if (s->wlit && s->wlen > 0)
+			word_check(s, d, brk);
+		else
+			s->lastword[0] = '\0';
+		if (s->nwords[d] < 255)
+			s->nwords[d]++;
+	}
+	s->inword = 0;
+	s->wlen = 0;
+	s->wlit = 1;
+	if (s->dbrack[d] || !(brk == ';' || brk == '&' || brk == '\n' || brk == '|' ||
+	                      brk == '(' || brk == ')'))
+		return;
+	s->cflags[d] = s->cbase[d];
+	s->nevals[d] = d > 0 ? s->nevals[d - 1] : 0;
+	s->nwords[d] = 0;
+	s->let[d] = 0;
+	if (brk != '|' || prev == '|')
+		s->pipe_first[d] = s->nref;
+}
+
+/* One character c of a word in frame d. */
+static void
+word_add(inn_sh_scan *s, char c, int literal)
+{
+	s->inword = 1;
+	if (!literal || s->wlen >= INN_SH_WORD_MAX)
+		s->wlit = 0;
+	else
+		s->w[s->wlen++] = c;
+}
+
 /* One character c of plain text or of a $( ) (frame f): here-document
  * operators, quotes and parentheses opening, comments, the end of a line
  * that starts here-document bodies.  c is text[at], prev the character
@@ -202,6 +382,14 @@ scan_plain(inn_sh_scan *s, size_t at, char c, char prev, int f, int fresh)
 		}
 		s->lt = 0;
 	}
+	if (c == '(' && (prev == '$' || prev == '('))
+		word_add(s, c, 0);
+	else if (is_break(c))
+		word_end(s, s->depth, c, prev);
+	else if (c == '\\' || c == '\'' || c == '"' || c == '`')
+		word_add(s, c, 0);
+	else if (!(c == '#' && s->word_start))
+		word_add(s, c, 1);
 	if (c == '\\') {
 		s->escape = 1;
 	} else if (c == '\'') {
@@ -224,16 +412,24 @@ scan_plain(inn_sh_scan *s, size_t at, char c, char prev, int f, int fresh)
 			s->parens[s->depth]++;
 		}
 	} else if (c == ')' && f == F_CMDSUB) {
-		if (s->parens[s->depth] > 0)
+		if (s->parens[s->depth] > 0) {
 			s->parens[s->depth]--;
-		else
+		} else {
 			pop(s);
+			word_add(s, c, 0);      /* the word around "$( )" goes on */
+		}
 	} else if (c == '#' && s->word_start) {
 		s->comment = 1;
 	} else if (c == '\n' && unquoted && s->nhd > 0) {
+		int k;
+
+		for (k = 0; k < s->nhd; k++)
+			s->hd[k].flags = s->line_flags;
 		s->body = 1;
 		s->line_start = at + 1;
 	}
+	if (c == '\n' && unquoted)
+		s->line_flags = 0;
 	s->word_start = is_break(c);
 }
 
@@ -287,4 +483,70 @@ inn_sh_scan_feed(inn_sh_scan *s, const char *text, size_t len)
 	case F_ANSIC: return INN_SH_ANSIC;
 	}
 	return INN_SH_PLAIN;
+}
+
+/* Adds INN_SH_F_NESTED when text[from .. len) (the quoted text or line a
+ * value is evaluated from) runs an evaluating command itself, and
+ * INN_SH_F_ARITH when it does arithmetic ("((", "let", "-eq", "a[").  A
+ * word-level look, not a parse: it errs towards the flags. */
+static unsigned char
+inner_flags(const inn_sh_scan *s, const char *text, size_t from, size_t len)
+{
+	unsigned char fl = 0;
+	size_t i = from, b;
+
+	while (i < len) {
+		while (i < len && !(isalnum((unsigned char)text[i]) || text[i] == '_' ||
+		                    text[i] == '/' || text[i] == '-' || text[i] == '.'))
+			i++;
+		b = i;
+		while (i < len && (isalnum((unsigned char)text[i]) || text[i] == '_' ||
+		                   text[i] == '/' || text[i] == '-' || text[i] == '.'))
+			i++;
+		if (i == b)
+			break;
+		if (eval_word(s, text + b, i - b) & (INN_SH_F_EVAL | INN_SH_F_REMOTE))
+			fl |= INN_SH_F_NESTED;
+		if ((i - b == 3 && memcmp(text + b, "let", 3) == 0) ||
+		    (i - b == 3 && text[b] == '-' &&
+		     (memcmp(text + b, "-eq", 3) == 0 || memcmp(text + b, "-ne", 3) == 0 ||
+		      memcmp(text + b, "-lt", 3) == 0 || memcmp(text + b, "-le", 3) == 0 ||
+		      memcmp(text + b, "-gt", 3) == 0 || memcmp(text + b, "-ge", 3) == 0)) ||
+		    (i < len && text[i] == '['))
+			fl |= INN_SH_F_ARITH;
+	}
+	for (i = from; i + 1 < len; i++)
+		if (text[i] == '(' && text[i + 1] == '(')
+			fl |= INN_SH_F_ARITH;
+	return fl;
+}
+
+size_t
+inn_sh_scan_ref(inn_sh_scan *s, const char *text, size_t len)
+{
+	int d = cmd_frame(s), f = frame(s);
+	unsigned char fl = 0;
+
+	if (s->lost) {
+		fl = 0;
+	} else if (s->body > 0) {
+		fl = s->hd[s->body - 1].flags;
+		if (fl != 0)
+			fl |= inner_flags(s, text, s->line_start, len);
+	} else if (!s->comment) {
+		fl = s->cflags[d] & (unsigned char)~ELSEWHERE;
+		if (f == F_ARITH || s->let[d])
+			fl |= INN_SH_F_ARITH;
+		if ((fl & (INN_SH_F_EVAL | INN_SH_F_REMOTE)) && f != F_PLAIN && f != F_CMDSUB)
+			fl |= inner_flags(s, text, s->qstart[s->depth], len);
+		/* name[ ... : a subscript (not inside '...' that stays text) */
+		if (len >= 2 && text[len - 1] == '[' &&
+		    (isalnum((unsigned char)text[len - 2]) || text[len - 2] == '_') &&
+		    !((f == F_SQ || f == F_ANSIC) && !(fl & INN_SH_F_EVAL)))
+			fl |= INN_SH_F_ARITH;
+	}
+	if (s->nref >= s->rcap)
+		return (size_t)-1;
+	s->rflags[s->nref] = fl;
+	return s->nref++;
 }

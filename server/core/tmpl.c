@@ -118,14 +118,35 @@ inn_tmpl_refs(const char *tmpl, inn_tmpl_ref_fn fn, void *ud)
 	return rc;
 }
 
-/* Flattens a parsed template the way shell mode writes it (every branch of
- * if and range once, in order) and reports each value action that lands
- * in a quoted here-document. */
-static int
-lint_list(const struct list *l, inn_buf *b, inn_sh_scan *sh, inn_tmpl_ref_fn fn,
-          void *ud, int depth)
+/* Value actions in a template flattened the way shell mode writes it
+ * (every branch of if and range once, in order). */
+static size_t
+count_outs(const struct list *l, int depth)
 {
-	char src[SRC_SHOWN + 4];
+	size_t i, j, n = 0;
+
+	if (depth > INN_TMPL_MAX_DEPTH + 1)
+		return 0;
+	for (i = 0; i < l->n; i++) {
+		const struct node *nd = l->v[i];
+
+		if (nd->kind == N_OUT)
+			n++;
+		else if (nd->kind == N_IF) {
+			for (j = 0; j < nd->nbranch; j++)
+				n += count_outs(&nd->bodies[j], depth + 1);
+			n += count_outs(&nd->alt, depth + 1);
+		} else if (nd->kind == N_RANGE) {
+			n += count_outs(&nd->body, depth + 1) + count_outs(&nd->alt, depth + 1);
+		}
+	}
+	return n;
+}
+
+static int
+walk_list(const struct list *l, inn_buf *b, inn_sh_scan *sh, struct inn_t_shref *refs,
+          size_t *n, int depth)
+{
 	size_t i, j;
 	int rc = 0;
 
@@ -139,27 +160,22 @@ lint_list(const struct list *l, inn_buf *b, inn_sh_scan *sh, inn_tmpl_ref_fn fn,
 			rc = inn_t_put(b, nd->text, nd->len);
 			break;
 		case N_OUT:
-			if (inn_sh_scan_feed(sh, b->p ? b->p : "", b->len) ==
-			    INN_SH_HEREDOC_QUOTED) {
-				if (nd->srclen > SRC_SHOWN)
-					snprintf(src, sizeof(src), "%.*s...", SRC_SHOWN, nd->src);
-				else
-					snprintf(src, sizeof(src), "%.*s", (int)nd->srclen, nd->src);
-				if ((rc = fn(ud, src)) != 0)
-					break;
-			}
+			refs[*n].nd = nd;
+			refs[*n].ctx = inn_sh_scan_feed(sh, b->p ? b->p : "", b->len);
+			(void)inn_sh_scan_ref(sh, b->p ? b->p : "", b->len);
+			(*n)++;
 			rc = inn_t_puts(b, "${V}");
 			break;
 		case N_IF:
 			for (j = 0; rc == 0 && j < nd->nbranch; j++)
-				rc = lint_list(&nd->bodies[j], b, sh, fn, ud, depth + 1);
+				rc = walk_list(&nd->bodies[j], b, sh, refs, n, depth + 1);
 			if (rc == 0)
-				rc = lint_list(&nd->alt, b, sh, fn, ud, depth + 1);
+				rc = walk_list(&nd->alt, b, sh, refs, n, depth + 1);
 			break;
 		case N_RANGE:
-			rc = lint_list(&nd->body, b, sh, fn, ud, depth + 1);
+			rc = walk_list(&nd->body, b, sh, refs, n, depth + 1);
 			if (rc == 0)
-				rc = lint_list(&nd->alt, b, sh, fn, ud, depth + 1);
+				rc = walk_list(&nd->alt, b, sh, refs, n, depth + 1);
 			break;
 		}
 	}
@@ -167,22 +183,106 @@ lint_list(const struct list *l, inn_buf *b, inn_sh_scan *sh, inn_tmpl_ref_fn fn,
 }
 
 int
-inn_tmpl_shell_lint(const char *tmpl, inn_tmpl_ref_fn fn, void *ud)
+inn_t_shell_refs(const struct list *root, struct inn_t_shref **out, size_t *nout)
 {
 	inn_buf b = INN_BUF_INIT(INN_TMPL_MAX_OUTPUT);
-	struct list root;
+	struct inn_t_shref *refs = NULL;
+	unsigned char *fl = NULL;
+	size_t cap = count_outs(root, 0), n = 0, i;
 	inn_sh_scan sh;
+	int rc;
+
+	*out = NULL;
+	*nout = 0;
+	if (cap == 0)
+		return 0;
+	refs = calloc(cap, sizeof(*refs));
+	fl = calloc(cap, 1);
+	if (refs == NULL || fl == NULL) {
+		rc = inn_error_set(INN_ENOMEM, "out of memory");
+		goto out;
+	}
+	inn_sh_scan_init(&sh);
+	inn_sh_scan_refs(&sh, fl, cap);
+	if ((rc = walk_list(root, &b, &sh, refs, &n, 0)) != 0)
+		goto out;
+	/* later words mark earlier values; the newline ends the last word */
+	if ((rc = inn_t_put(&b, "\n", 1)) != 0)
+		goto out;
+	(void)inn_sh_scan_feed(&sh, b.p ? b.p : "", b.len);
+	for (i = 0; i < n; i++)
+		refs[i].flags = fl[i];
+	*out = refs;
+	*nout = n;
+	refs = NULL;
+out:
+	free(refs);
+	free(fl);
+	inn_buf_free(&b);
+	return rc;
+}
+
+int
+inn_tmpl_shell_lint(const char *tmpl, inn_tmpl_lint_fn fn, void *ud)
+{
+	struct inn_t_shref *refs = NULL;
+	char src[SRC_SHOWN + 4];
+	struct list root;
+	size_t n = 0, i;
+	unsigned kind;
 	int rc;
 
 	if (tmpl == NULL)
 		return inn_error_set(INN_EINVAL, "template: none given");
 	if ((rc = inn_t_parse(tmpl, NULL, NULL, &root)) != 0)
 		return rc;
-	inn_sh_scan_init(&sh);
-	rc = lint_list(&root, &b, &sh, fn, ud, 0);
-	inn_buf_free(&b);
+	rc = inn_t_shell_refs(&root, &refs, &n);
+	for (i = 0; rc == 0 && i < n; i++) {
+		const struct node *nd = refs[i].nd;
+
+		kind = refs[i].flags;
+		if (refs[i].ctx == INN_SH_HEREDOC_QUOTED && !(kind & INN_SH_F_EVAL))
+			kind |= INN_TMPL_SH_QUOTED_HEREDOC;
+		if (refs[i].ctx == INN_SH_COMMENT || kind == 0)
+			continue;
+		if (nd->srclen > SRC_SHOWN)
+			snprintf(src, sizeof(src), "%.*s...", SRC_SHOWN, nd->src);
+		else
+			snprintf(src, sizeof(src), "%.*s", (int)nd->srclen, nd->src);
+		rc = fn(ud, kind, src, (size_t)(nd->src - tmpl));
+	}
+	free(refs);
 	inn_t_free_list(&root);
 	return rc;
+}
+
+const char *
+inn_tmpl_shell_problem(unsigned kind, const char *value, size_t len)
+{
+	size_t i = 0;
+
+	if (kind & INN_TMPL_SH_REMOTE)
+		return "the value would be evaluated as shell code by a shell elsewhere "
+		       "(ssh's remote shell, sh -c in kubectl/docker exec), which has no copy "
+		       "of it: give it to the step through env: and quote it for the other "
+		       "side yourself (\"$(printf '%q' \"$VAR\")\")";
+	if (kind & INN_TMPL_SH_NESTED)
+		return "the value would be evaluated as shell code twice (an evaluating "
+		       "command inside the text another one evaluates): give it to the step "
+		       "through env: and reference \"$VAR\" in the script";
+	if (!(kind & INN_TMPL_SH_ARITH) || value == NULL)
+		return NULL;
+	if (i < len && value[i] == '-')
+		i++;
+	if (i == len)
+		return "the value is used in shell arithmetic, where bash evaluates it as an "
+		       "expression (a[$(cmd)] would run cmd), so it must be an integer; it is empty";
+	for (; i < len; i++)
+		if (value[i] < '0' || value[i] > '9')
+			return "the value is used in shell arithmetic, where bash evaluates it as an "
+			       "expression (a[$(cmd)] would run cmd), so it must be an integer "
+			       "(-?[0-9]+); it is not";
+	return NULL;
 }
 
 int

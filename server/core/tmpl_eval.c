@@ -36,6 +36,8 @@ struct ctx {
 	json_object *bound;         /* shell mode: value text -> the name bind()
 	                             * gave it, so a value written many times is
 	                             * one environment variable (A52) */
+	struct inn_t_shref *shrefs; /* shell mode: what the script does with each value action */
+	size_t nshrefs;
 };
 
 /* An evaluated value: o (NULL is JSON null) is borrowed from the data or
@@ -562,7 +564,9 @@ emit_value(struct ctx *c, json_object *v, inn_buf *out)
 {
 	inn_buf tb = INN_BUF_INIT(INN_TMPL_MAX_OUTPUT);
 	json_object *bv = NULL;
+	const char *why;
 	char name[128];
+	unsigned fl;
 	inn_sh_ctx sc;
 	size_t i;
 	int rc;
@@ -604,11 +608,32 @@ emit_value(struct ctx *c, json_object *v, inn_buf *out)
 	 * quoted delimiter nothing is (the loaders warn about that). */
 	sc = c->sh_out == out ? inn_sh_scan_feed(&c->sh, out->p ? out->p : "", out->len)
 	                      : INN_SH_PLAIN;
-	if (sc == INN_SH_SQUOTE || sc == INN_SH_ANSIC)
+	for (i = 0, fl = 0; i < c->nshrefs; i++)
+		if (c->shrefs[i].nd == c->cur)
+			fl |= c->shrefs[i].flags;
+	if (sc == INN_SH_COMMENT)
+		fl = 0;
+	if ((why = inn_tmpl_shell_problem(fl, tb.p ? tb.p : "", tb.len)) != NULL) {
+		rc = rt_error(c, INN_EINVAL, "%s", why);
+		goto out;
+	}
+	/* A value the shell evaluates again as code (bash -c '...', trap, eval)
+	 * keeps the reference for that evaluation: "${NAME}" inside '...' (and
+	 * a quoted here-document), "\${NAME}" where this shell expands (so it
+	 * passes the reference on), and the later evaluation expands the
+	 * variable, which it inherits, as data. */
+	if ((fl & INN_TMPL_SH_EVAL) && (sc == INN_SH_SQUOTE || sc == INN_SH_ANSIC ||
+	                                sc == INN_SH_HEREDOC_QUOTED))
+		rc = inn_t_put(out, "${", 2);
+	else if (fl & INN_TMPL_SH_EVAL)
+		rc = inn_t_puts(out, "\\${");
+	else if (sc == INN_SH_SQUOTE || sc == INN_SH_ANSIC)
 		rc = inn_t_puts(out, "'\"${");
 	else
 		rc = inn_t_put(out, "${", 2);
-	if (rc == 0 && (rc = inn_t_puts(out, name)) == 0)
+	if ((fl & INN_TMPL_SH_EVAL) && rc == 0 && (rc = inn_t_puts(out, name)) == 0)
+		rc = inn_t_puts(out, "}");
+	else if (rc == 0 && (rc = inn_t_puts(out, name)) == 0)
 		rc = inn_t_puts(out, sc == INN_SH_SQUOTE ? "}\"'" : sc == INN_SH_ANSIC ? "}\"$'" : "}");
 out:
 	inn_buf_free(&tb);
@@ -695,6 +720,8 @@ inn_t_render(const inn_tmpl_env *env, const char *tmpl, char **text, json_object
 	c.root = env->data;
 	inn_sh_scan_init(&c.sh);
 	c.sh_out = &out;
+	if (env->bind != NULL && (rc = inn_t_shell_refs(&root, &c.shrefs, &c.nshrefs)) != 0)
+		goto out;
 	if (c.root == NULL && (c.root = empty = json_object_new_object()) == NULL) {
 		rc = inn_error_set(INN_ENOMEM, "out of memory");
 		goto out;
@@ -719,6 +746,7 @@ inn_t_render(const inn_tmpl_env *env, const char *tmpl, char **text, json_object
 out:
 	val_drop(&v);
 	json_object_put(c.bound);
+	free(c.shrefs);
 	json_object_put(empty);
 	inn_buf_free(&out);
 	inn_t_free_list(&root);
