@@ -56,6 +56,7 @@ push(inn_sh_scan *s, int f)
 	s->nwords[s->depth] = 0;
 	s->dbrack[s->depth] = 0;
 	s->let[s->depth] = 0;
+	s->cases[s->depth] = 0;
 	s->pipe_first[s->depth] = s->nref;
 	if (f == F_CMDSUB) {          /* its first word starts here */
 		s->inword = 0;
@@ -288,6 +289,10 @@ word_check(inn_sh_scan *s, int d, char brk)
 	}
 	if (s->nwords[d] == 0 && is_word(w, "let"))
 		s->let[d] = 1;
+	if (s->nwords[d] == 0 && is_word(w, "case") && s->cases[d] < 255)
+		s->cases[d]++;
+	else if (s->nwords[d] == 0 && is_word(w, "esac") && s->cases[d] > 0)
+		s->cases[d]--;
 	if ((fl = eval_word(s, w, s->wlen)) == ELSEWHERE) {
 		s->cflags[d] |= ELSEWHERE;
 	} else if (fl != 0) {
@@ -370,7 +375,7 @@ scan_plain(inn_sh_scan *s, size_t at, char c, char prev, int f, int fresh)
 	if (c == '<') {
 		s->lt++;
 	} else {
-		if (s->lt == 2 && s->nhd < INN_SH_MAX_HEREDOCS) {
+		if (s->lt == 2 && s->nhd < INN_SH_MAX_HEREDOCS && s->body == 0) {
 			memset(&s->hd[s->nhd], 0, sizeof(s->hd[s->nhd]));
 			s->hd[s->nhd].strip_tabs = c == '-';
 			s->word = 1;
@@ -414,18 +419,21 @@ scan_plain(inn_sh_scan *s, size_t at, char c, char prev, int f, int fresh)
 	} else if (c == ')' && f == F_CMDSUB) {
 		if (s->parens[s->depth] > 0) {
 			s->parens[s->depth]--;
+		} else if (s->cases[s->depth] > 0) {
+			/* the end of a case pattern, not of the $( ) */
 		} else {
 			pop(s);
 			word_add(s, c, 0);      /* the word around "$( )" goes on */
 		}
 	} else if (c == '#' && s->word_start) {
 		s->comment = 1;
-	} else if (c == '\n' && unquoted && s->nhd > 0) {
+	} else if (c == '\n' && unquoted && s->nhd > 0 && s->body == 0) {
 		int k;
 
 		for (k = 0; k < s->nhd; k++)
 			s->hd[k].flags = s->line_flags;
 		s->body = 1;
+		s->body_depth = s->depth;
 		s->line_start = at + 1;
 	}
 	if (c == '\n' && unquoted)
@@ -443,9 +451,25 @@ scan_char(inn_sh_scan *s, const char *text, size_t at)
 	s->fresh = 0;
 
 	s->prev = c;
-	if (s->body > 0) {
-		if (c == '\n')
+	if (s->body > 0 && s->depth == s->body_depth) {
+		/* an unquoted body expands $( ) and `...`: commands again */
+		if (s->hd[s->body - 1].quoted) {
+			if (c == '\n')
+				body_line(s, text, at);
+		} else if (s->escape) {
+			s->escape = 0;
+			s->prev = 0;
+		} else if (c == '\\') {
+			s->escape = 1;
+		} else if (c == '\n') {
 			body_line(s, text, at);
+		} else if ((c == '(' && prev == '$') || c == '`') {
+			push(s, c == '`' ? F_BQ : F_CMDSUB);
+			s->fresh = c == '(';
+			/* what a body fed to sh runs, it runs with what this writes */
+			s->cbase[s->depth] = s->hd[s->body - 1].flags;
+			s->cflags[s->depth] = s->cbase[s->depth];
+		}
 		return;
 	}
 	if (s->comment) {
@@ -473,7 +497,7 @@ inn_sh_scan_feed(inn_sh_scan *s, const char *text, size_t len)
 	s->pos = len;
 	if (s->lost)
 		return INN_SH_PLAIN;
-	if (s->body > 0)
+	if (s->body > 0 && s->depth == s->body_depth)
 		return s->hd[s->body - 1].quoted ? INN_SH_HEREDOC_QUOTED : INN_SH_HEREDOC;
 	if (s->comment)
 		return INN_SH_COMMENT;
@@ -529,7 +553,7 @@ inn_sh_scan_ref(inn_sh_scan *s, const char *text, size_t len)
 
 	if (s->lost) {
 		fl = 0;
-	} else if (s->body > 0) {
+	} else if (s->body > 0 && s->depth == s->body_depth) {
 		fl = s->hd[s->body - 1].flags;
 		if (fl != 0)
 			fl |= inner_flags(s, text, s->line_start, len);

@@ -8,7 +8,9 @@
  *
  * A scanner of POSIX sh and bash quoting, not a parser: it follows quotes,
  * backslashes, $( ), backquotes, # comments and here-documents (<<, <<-,
- * quoted delimiters), and gives up (reports plain text) when nesting is
+ * quoted delimiters); quotes start afresh inside a $( ) or `...`, also one
+ * inside "..." or an unquoted here-document body; a case pattern's ')'
+ * inside $( ) does not close it; it gives up (reports plain text) when nesting is
  * deeper than it tracks.  It reads text incrementally: feed it the whole
  * text so far each time; it continues where it stopped.
  */
@@ -80,6 +82,8 @@ typedef struct inn_sh_scan {
 	char word_quote;                     /* quote open inside the delimiter word */
 	int word_escape;
 	int body;                            /* 1-based here-document being read, 0: none */
+	int body_depth;                      /* the frame the body is read in; deeper:
+	                                      * a $( ) or `...` inside an unquoted body */
 	size_t line_start;
 	/* the word being read in a command frame (plain or $( )) */
 	char w[INN_SH_WORD_MAX + 1];
@@ -93,6 +97,7 @@ typedef struct inn_sh_scan {
 	unsigned char nwords[INN_SH_MAX_NEST];
 	unsigned char dbrack[INN_SH_MAX_NEST];   /* 1: in [[ ]], 2: with -eq ... */
 	unsigned char let[INN_SH_MAX_NEST];
+	unsigned char cases[INN_SH_MAX_NEST];    /* open case ... esac: ')' ends a pattern */
 	size_t pipe_first[INN_SH_MAX_NEST], dbrack_first[INN_SH_MAX_NEST];
 	size_t qstart[INN_SH_MAX_NEST];      /* a quote frame's first byte */
 	unsigned char line_flags;            /* EVAL/REMOTE seen on this line */

@@ -558,8 +558,9 @@ test_shell_mode_follows_quoting(void **state)
 		"printf '%s\\n' 'two {{ .v }} and ${o.v} end'\n"
 		"printf '%s\\n' \"$(printf '%s' 'C={{ .v }}')\"\n"
 		"printf '%s\\n' \"`printf '%s' 'Q={{ .v }}'`\"\n"
+		"printf '%s\\n' \"$(case x in x) printf '%s' 'K={{ .v }}';; esac)\"\n"
 		"# a comment: {{ .v }}\n"
-		"cat <<EOF\nH={{ .v }}\nEOF\n"
+		"cat <<EOF\nH={{ .v }}\nM=$(printf '%s' '{{ .v }}')\nEOF\n"
 		"cat <<-\"EOF\" ; printf '%s\\n' 'after {{ .v }}'\n\tquoted\n\tEOF\n";
 	const char *payloads[][2] = {   /* the value: [0] + the test folder + [1] */
 		{ "$(touch ", "/p1)" }, { "`touch ", "/p2`" }, { "it's \"q\" '$(touch ", "/p3)'" },
@@ -598,8 +599,9 @@ test_shell_mode_follows_quoting(void **state)
 		memset(&b, 0, sizeof(b));
 		assert_int_equal(inn_tmpl_render_string(&env, script, &out), 0);
 		assert_null(strstr(out, "touch"));
-		snprintf(want, sizeof(want), "S=%s\nD=%s\ntwo %s and %s end\nC=%s\nQ=%s\nH=%s\n"
-		         "quoted\nafter %s\n", val, val, val, val, val, val, val, val);
+		snprintf(want, sizeof(want), "S=%s\nD=%s\ntwo %s and %s end\nC=%s\nQ=%s\nK=%s\n"
+		         "H=%s\nM=%s\nquoted\nafter %s\n", val, val, val, val, val, val, val,
+		         val, val, val);
 		for (k = 0; shells[k] != NULL; k++) {
 			if (access(shells[k], X_OK) != 0)
 				continue;
