@@ -21,7 +21,7 @@ printf 'workflowPolicies:\n  allowedStepTypes: [shell, policy]\n' > "$dir/admin.
 c() { "$ctl" --plugin-dir "$dir/plugins" --config "$dir/admin.yaml" --providers "$dir/p" "$@"; }
 . "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
 CHECK_SHOW="$dir/out"
-echo "1..16"
+echo "1..18"
 
 # the guide's ${APP_NAME} (checked below): a resource's create workflow
 # and the main one
@@ -220,6 +220,52 @@ check "shell arithmetic: a warning at load, a non-integer refused before the scr
 c test-workflow "$dir/ssh.yaml" >"$dir/out" 2>&1
 [ $? -eq 3 ] && grep -q "ssh.yaml:[0-9]*:[0-9]*: error: step \"a\": config.script: {{ .parameters.m }}: the value would be evaluated as shell code by a shell elsewhere (ssh's remote shell" "$dir/out"
 check "a value in an ssh command is refused at load, with the fix" $?
+
+# a step with a condition may be skipped: reading its outputs warns at
+# load, a dry-run that skips it says would-fail, a run says it was skipped
+cat > "$dir/cond.yaml" <<'WF'
+name: cond
+parameters:
+  - {name: go, type: boolean, default: false}
+steps:
+  - name: b
+    type: shell
+    if: "${parameters.go}"
+    outputs: [x]
+    config:
+      script: echo x=1 >> "$INNOMINATUS_OUTPUT"
+  - name: g
+    type: shell
+    config:
+      script: echo "guarded {{ .steps.b.outputs.x | default "none" }}"
+  - name: a
+    type: shell
+    config:
+      script: |
+        echo "got ${steps.b.outputs.x}"
+WF
+c test-workflow "$dir/cond.yaml" >"$dir/out" 2>&1
+r1=$?
+c run --local --dry-run "$dir/cond.yaml" >>"$dir/out" 2>&1
+r2=$?
+c run --local "$dir/cond.yaml" >>"$dir/out" 2>&1
+r3=$?
+[ $r1 -eq 0 ] && [ $r2 -eq 1 ] && [ $r3 -ne 0 ] &&
+	[ "$(grep -c 'cond.yaml:18:15: warning: step "a": config.script: references steps.b.outputs.x, but step "b" has a condition' "$dir/out")" -eq 3 ] &&
+	! grep -q 'warning: step "g"' "$dir/out" &&
+	grep -q '^  a  *shell  *would-fail: step "a": config.script: ${steps.b.outputs.x}: steps.b is not defined: step "b" was skipped (condition false), so it has no outputs' "$dir/out" &&
+	grep -q 'Workflow cond failed: step "a" failed: .*step "b" was skipped (condition false)' "$dir/out" &&
+	grep -q '| guarded none' "$dir/out"
+check "a skipped step's outputs: load warning, dry-run would-fail, the run says skipped" $?
+cat > "$dir/deep.yaml" <<'WF'
+name: deep
+steps:
+  - {name: s, type: shell, outputs: [k], config: {script: "echo k=1 >> \"$INNOMINATUS_OUTPUT\""}}
+  - {name: t, type: shell, config: {script: "echo ${steps.s.outputs.k.deeper}"}}
+WF
+c test-workflow "$dir/deep.yaml" >"$dir/out" 2>&1
+[ $? -eq 3 ] && grep -q 'deep.yaml:4:[0-9]*: error: step "t": config.script: references steps.s.outputs.k.deeper, but step outputs are strings' "$dir/out"
+check "reading below a declared step output is a load error" $?
 
 # the same through the server
 cat > "$dir/srv.yaml" <<CONF

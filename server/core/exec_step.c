@@ -195,31 +195,84 @@ shell_env(inn_run *r, const inn_step_def *d, json_object *cfg)
 	return 0;
 }
 
+/* A dry-run's skip of a step whose plugin cannot dry-run: a real run runs it. */
+#define NO_DRY_RUN "skipped: plugin has no dry-run"
+
+/* The step a path ("steps.<name>...") reads when that step was skipped
+ * (its condition was false): it has no outputs, in a dry-run as in a real
+ * run.  NULL otherwise. */
+static const struct srun *
+skipped_step(const inn_run *r, const char *path)
+{
+	size_t i, n;
+
+	if (strncmp(path, "steps.", 6) != 0)
+		return NULL;
+	path += 6;
+	n = strcspn(path, ".");
+	for (i = 0; i < r->n; i++) {
+		const char *name = r->steps[i].res.def->name;
+
+		if (name != NULL && strlen(name) == n && memcmp(name, path, n) == 0)
+			return r->steps[i].res.state == INN_STATE_SKIPPED &&
+			       (r->steps[i].res.message == NULL ||
+			        strcmp(r->steps[i].res.message, NO_DRY_RUN) != 0) ? &r->steps[i] : NULL;
+	}
+	return NULL;
+}
+
 /* A missing key a dry-run cannot know the value of: the outputs of a step
- * it does not run for real (steps.<s>...), or what a resource's create
+ * it does not run for real (steps.<s>...; not a step that was skipped,
+ * which has none in a real run either), or what a resource's create
  * workflow would report (resources.<r>.<k> for a resource r the run has).
  * A resource the run does not have, like any other missing key, is what a
  * real run would fail on. */
 static int
-dry_run_unknowable(const char *path)
+dry_run_unknowable(const inn_run *r, const char *path)
 {
-	return strncmp(path, "steps.", 6) == 0 ||
+	return (strncmp(path, "steps.", 6) == 0 && skipped_step(r, path) == NULL) ||
 	       (strncmp(path, "resources.", 10) == 0 && strchr(path + 10, '.') != NULL);
 }
 
 /* inn_tmpl_unknown_fn of a dry-run's render: the first such path is kept
- * (ud: a char[INN_UNKNOWN_LEN]) to name it. */
+ * (in first, INN_UNKNOWN_LEN bytes) to name it. */
 #define INN_UNKNOWN_LEN 512
+struct unknown_ctx {
+	const inn_run *r;
+	char *first;
+};
+
 static int
 dry_run_unknown_cb(void *ud, const char *path)
 {
-	char *first = ud;
+	struct unknown_ctx *u = ud;
 
-	if (!dry_run_unknowable(path))
+	if (!dry_run_unknowable(u->r, path))
 		return 0;
-	if (first[0] == '\0')
-		snprintf(first, INN_UNKNOWN_LEN, "%s", path);
+	if (u->first[0] == '\0')
+		snprintf(u->first, INN_UNKNOWN_LEN, "%s", path);
 	return 1;
+}
+
+/* After a render failed with rc: when it read the outputs of a skipped
+ * step, says so (instead of only "steps.b is not defined") and how to
+ * guard the reference.  Returns rc. */
+static int
+skipped_reason(const inn_run *r, int rc)
+{
+	const struct srun *sk;
+	const char *msg;
+	char why[1024];
+
+	if (rc != INN_ENOTFOUND || (sk = skipped_step(r, inn_tmpl_missing_path())) == NULL)
+		return rc;
+	msg = sk->res.message != NULL ? sk->res.message : "";
+	if (strncmp(msg, "skipped: ", 9) == 0)
+		msg += 9;
+	snprintf(why, sizeof(why), "%s", inn_error_last());
+	return inn_error_set(rc, "%s: step \"%s\" was skipped (%s), so it has no outputs; "
+	                     "guard the reference (| default \"\") or give this step the "
+	                     "same condition", why, sk->res.def->name, msg);
 }
 
 /* Renders the step's config (render_config without the dry-run's hook). */
@@ -298,14 +351,16 @@ render_config(inn_run *r, const inn_step_def *d, json_object **out, char *unknow
 	json_object *cfg = NULL;
 	int rc;
 
+	struct unknown_ctx u = { r, unknown };
+
 	unknown[0] = '\0';
 	if (r->dry_run)
-		inn_tmpl_unknown_begin(dry_run_unknown_cb, unknown);
+		inn_tmpl_unknown_begin(dry_run_unknown_cb, &u);
 	rc = render_config_with(r, d, &cfg);
 	if (r->dry_run)
 		inn_tmpl_unknown_end();
 	*out = cfg;
-	return rc;
+	return skipped_reason(r, rc);
 }
 
 /* Sleeps up to ms (never past the workflow deadline) unless the run is
@@ -358,7 +413,7 @@ static int
 dry_run_unknown(const inn_run *r, int rc)
 {
 	return r->dry_run && rc == INN_ENOTFOUND &&
-	       dry_run_unknowable(inn_tmpl_missing_path());
+	       dry_run_unknowable(r, inn_tmpl_missing_path());
 }
 
 /* Why a step whose config reads path (dry_run_unknowable) would-run: which
@@ -628,7 +683,7 @@ inn_exec_step_thread(void *arg)
 	}
 	if (r->dry_run && !(plugin->desc.flags & INN_PLUGIN_DRY_RUN)) {
 		json_object_put(cfg);
-		finish_step(r, s, INN_STATE_SKIPPED, "skipped: plugin has no dry-run");
+		finish_step(r, s, INN_STATE_SKIPPED, NO_DRY_RUN);
 		return NULL;
 	}
 	step_attempts(r, s, plugin, cfg);

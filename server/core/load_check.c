@@ -123,6 +123,25 @@ check_step_ref(struct ref_check *rc, const char *who, const char *ref, const cha
 		          "outputs and \"%.*s\" is not one of them (add it to the step's "
 		          "outputs:)", who, written, wf->steps[s].name,
 		          (int)strcspn(rest + 8, ".["), rest + 8);
+	else if (rest[7] == '.' && L->pos[s].outputs != NULL &&
+	         rest[8 + strcspn(rest + 8, ".[")] != '\0')
+		inn_l_err(&L->lc, rc->at, "%s: references %s, but step outputs are strings "
+		          "(KEY=VALUE lines): there is nothing below steps.%s.outputs.%.*s", who,
+		          written, wf->steps[s].name, (int)strcspn(rest + 8, ".["), rest + 8);
+	/* a step with a condition may be skipped, and a skipped step has no
+	 * outputs: unless the reader guards the reference or has the same
+	 * condition, a run where it is skipped fails here */
+	if (wf->steps[s].when != NULL && rest[7] == '.' &&
+	    !(rc->step >= 0 && wf->steps[rc->step].when != NULL &&
+	      strcmp(wf->steps[rc->step].when, wf->steps[s].when) == 0) &&
+	    !(rc->at != NULL && rc->at->value != NULL &&
+	      (strstr(rc->at->value, "default") != NULL || strstr(rc->at->value, "if ") != NULL)))
+		inn_l_warn(&L->lc, rc->at, "%s: references %s, but step \"%s\" has a "
+		           "condition (if:) and a skipped step has no outputs: a run where it "
+		           "is skipped fails here (guard the reference: {{ .steps.%s.outputs.%.*s "
+		           "| default \"\" }}, or give this the same condition)", who, written,
+		           wf->steps[s].name, wf->steps[s].name, (int)strcspn(rest + 8, ".["),
+		           rest + 8);
 }
 
 /* workflow.X: the workflow's own name and provider; the original's
