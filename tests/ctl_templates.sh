@@ -21,7 +21,7 @@ printf 'workflowPolicies:\n  allowedStepTypes: [shell, policy]\n' > "$dir/admin.
 c() { "$ctl" --plugin-dir "$dir/plugins" --config "$dir/admin.yaml" --providers "$dir/p" "$@"; }
 . "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
 CHECK_SHOW="$dir/out"
-echo "1..18"
+echo "1..19"
 
 # the guide's ${APP_NAME} (checked below): a resource's create workflow
 # and the main one
@@ -266,6 +266,44 @@ WF
 c test-workflow "$dir/deep.yaml" >"$dir/out" 2>&1
 [ $? -eq 3 ] && grep -q 'deep.yaml:4:[0-9]*: error: step "t": config.script: references steps.s.outputs.k.deeper, but step outputs are strings' "$dir/out"
 check "reading below a declared step output is a load error" $?
+
+# an environment Linux would refuse (E2BIG): the dry-run and the run say so
+# before anything starts, naming the variable; per string and in total
+cat > "$dir/big.yaml" <<'WF'
+name: big
+parameters:
+  - {name: m, type: string, default: "x"}
+variables:
+  V2: "${parameters.m}${parameters.m}"
+  V4: "${variables.V2}${variables.V2}"
+steps:
+  - name: a
+    type: shell
+    env:
+      BIG: "${variables.V4}"
+    config:
+      script: echo started
+WF
+python3 -c 'import sys
+sys.stdout.write("name: many\nparameters:\n  - {name: m, type: string, default: \"x\"}\nsteps:\n  - name: a\n    type: shell\n    env:\n")
+for i in range(60):
+    sys.stdout.write("      E%d: \"${parameters.m}\"\n" % i)
+sys.stdout.write("    config: {script: echo started}\n")' > "$dir/many.yaml"
+m=$(python3 -c 'print("x" * 40000)')
+m2=$(python3 -c 'print("y" * 120000)')
+c run --local --dry-run "$dir/big.yaml" --param "m=$m" >"$dir/out" 2>&1
+r1=$?
+c run --local "$dir/big.yaml" --param "m=$m" >>"$dir/out" 2>&1
+r2=$?
+c run --local --dry-run "$dir/many.yaml" --param "m=$m2" >>"$dir/out" 2>&1
+r3=$?
+c run --local "$dir/many.yaml" --param "m=$m2" >>"$dir/out" 2>&1
+r4=$?
+[ $r1 -eq 1 ] && [ $r2 -ne 0 ] && [ $r3 -eq 1 ] && [ $r4 -ne 0 ] && ! grep -q started "$dir/out" &&
+	grep -q 'would-fail: step "a": env.BIG: a value of 160000 bytes; Linux refuses an environment string' "$dir/out" &&
+	grep -q 'Workflow big failed: step "a" failed: step "a": env.BIG: a value of 160000 bytes' "$dir/out" &&
+	[ "$(grep -c "failed: .*step \"a\": the step's environment and script total [0-9]* bytes, over the [0-9]* bytes Linux takes (Argument list too long); the largest variable is env.E" "$dir/out")" -ge 2 ]
+check "an environment over Linux's limits: dry-run would-fail and the run refuses, naming it" $?
 
 # the same through the server
 cat > "$dir/srv.yaml" <<CONF

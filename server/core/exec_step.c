@@ -342,6 +342,65 @@ render_config_with(inn_run *r, const inn_step_def *d, json_object **out)
 	return 0;
 }
 
+/* What Linux's execve takes (fs/exec.c): each argument or environment
+ * string at most MAX_ARG_STRLEN (32 pages), and all of them with their
+ * pointers at most sysconf(_SC_ARG_MAX) (a quarter of the stack limit);
+ * over either the step fails with "Argument list too long". */
+#define EXEC_STR_MAX (32 * 4096)
+
+extern char **environ;
+
+/* Checks that the environment (config.env) and script a step's plugin
+ * would start its program with fit those limits, counting this process's
+ * own environment for what the plugin passes on; an error names the
+ * largest variable.  The dry-run and the real run both call it on the
+ * rendered config, so a dry-run says would-fail where a run would. */
+static int
+exec_size_check(json_object *cfg)
+{
+	long argmax = sysconf(_SC_ARG_MAX);
+	size_t total = 0, n, vlen, big = 0, i;
+	const char *bigname = NULL;
+	json_object *env, *script;
+
+	for (i = 0; environ != NULL && environ[i] != NULL; i++)
+		total += strlen(environ[i]) + 1 + sizeof(char *);
+	if (json_object_object_get_ex(cfg, "env", &env) &&
+	    json_object_is_type(env, json_type_object)) {
+		json_object_object_foreach(env, k, v) {
+			vlen = strlen(json_object_get_string(v) ? json_object_get_string(v) : "");
+			n = strlen(k) + 1 + vlen;
+			if (n + 1 > EXEC_STR_MAX)
+				return inn_error_set(INN_ETOOBIG, "env.%s: a value of %zu bytes; Linux "
+				                     "refuses an environment string (NAME=value) over "
+				                     "%d bytes (Argument list too long)%s", k, vlen,
+				                     EXEC_STR_MAX - 1,
+				                     strncmp(k, "INN_T_", 6) == 0 ? " (a value "
+				                     "config.script references)" : "");
+			total += n + 1 + sizeof(char *);
+			if (n > big) {
+				big = n;
+				bigname = k;
+			}
+		}
+	}
+	if (json_object_object_get_ex(cfg, "script", &script) &&
+	    json_object_is_type(script, json_type_string)) {
+		n = (size_t)json_object_get_string_len(script);
+		if (n + 1 > EXEC_STR_MAX)
+			return inn_error_set(INN_ETOOBIG, "config.script: %zu bytes; Linux refuses "
+			                     "an argument over %d bytes (Argument list too long)",
+			                     n, EXEC_STR_MAX - 1);
+		total += n + 1 + sizeof(char *);
+	}
+	if (argmax > 0 && total > (size_t)argmax)
+		return inn_error_set(INN_ETOOBIG, "the step's environment and script total %zu "
+		                     "bytes, over the %ld bytes Linux takes (Argument list too "
+		                     "long); the largest variable is env.%s (%zu bytes)", total,
+		                     argmax, bigname ? bigname : "?", big);
+	return 0;
+}
+
 /* Renders the step's config (lock held).  In a dry-run, values it cannot
  * know render as placeholders (so the rest is still checked) and the first
  * one's path goes to unknown (INN_UNKNOWN_LEN bytes, "" when none). */
@@ -359,6 +418,10 @@ render_config(inn_run *r, const inn_step_def *d, json_object **out, char *unknow
 	rc = render_config_with(r, d, &cfg);
 	if (r->dry_run)
 		inn_tmpl_unknown_end();
+	if (rc == 0 && (rc = exec_size_check(cfg)) != 0) {
+		json_object_put(cfg);
+		cfg = NULL;
+	}
 	*out = cfg;
 	return skipped_reason(r, rc);
 }
