@@ -21,7 +21,7 @@ printf 'workflowPolicies:\n  allowedStepTypes: [shell, policy]\n' > "$dir/admin.
 c() { "$ctl" --plugin-dir "$dir/plugins" --config "$dir/admin.yaml" --providers "$dir/p" "$@"; }
 . "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
 CHECK_SHOW="$dir/out"
-echo "1..19"
+echo "1..20"
 
 # the guide's ${APP_NAME} (checked below): a resource's create workflow
 # and the main one
@@ -304,6 +304,36 @@ r4=$?
 	grep -q 'Workflow big failed: step "a" failed: step "a": env.BIG: a value of 160000 bytes' "$dir/out" &&
 	[ "$(grep -c "failed: .*step \"a\": the step's environment and script total [0-9]* bytes, over the [0-9]* bytes Linux takes (Argument list too long); the largest variable is env.E" "$dir/out")" -ge 2 ]
 check "an environment over Linux's limits: dry-run would-fail and the run refuses, naming it" $?
+
+# "${" + a dotted name that is no template reference is bash's "bad
+# substitution": a load error; '$${a.b}' in single quotes is the literal
+cat > "$dir/bs.yaml" <<'WF'
+name: bs
+parameters:
+  - {name: my-p, type: string, default: "x"}
+steps:
+  - name: a
+    type: shell
+    config:
+      script: |
+        echo "${ parameters.my-p }" "${parameters.my-p:-zz}" "$${x.y}"
+        echo '${parameters.my-p:-zz} $${x.y}'
+WF
+cat > "$dir/home.yaml" <<'WF'
+name: home
+steps:
+  - {name: a, type: shell, config: {script: "echo 'lit $${a.b}'"}}
+WF
+c test-workflow "$dir/bs.yaml" >"$dir/out" 2>&1
+r1=$?
+c run --local "$dir/home.yaml" >>"$dir/out" 2>&1
+r2=$?
+[ $r1 -eq 3 ] && [ $r2 -eq 0 ] && grep -q 'bs.yaml: 3 error(s)' "$dir/out" &&
+	grep -q 'error: step "a": config.script: ${ parameters.my-p }: not a template reference' "$dir/out" &&
+	grep -q 'error: step "a": config.script: ${parameters.my-p:-zz}: not a template reference.*bad substitution' "$dir/out" &&
+	grep -q 'error: step "a": config.script: ${x.y}: not a template reference' "$dir/out" &&
+	grep -q '| lit ${a.b}' "$dir/out"
+check "\${ root.x }, \${root.x:-d}, \$\${x.y} in \"...\" are load errors (bad substitution)" $?
 
 # the same through the server
 cat > "$dir/srv.yaml" <<CONF

@@ -8,6 +8,7 @@
  */
 #include "tmpl.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,7 +184,8 @@ walk_list(const struct list *l, inn_buf *b, inn_sh_scan *sh, struct inn_t_shref 
 }
 
 int
-inn_t_shell_refs(const struct list *root, struct inn_t_shref **out, size_t *nout)
+inn_t_shell_refs(const struct list *root, struct inn_t_shref **out, size_t *nout,
+                 inn_buf *skel)
 {
 	inn_buf b = INN_BUF_INIT(INN_TMPL_MAX_OUTPUT);
 	struct inn_t_shref *refs = NULL;
@@ -194,10 +196,8 @@ inn_t_shell_refs(const struct list *root, struct inn_t_shref **out, size_t *nout
 
 	*out = NULL;
 	*nout = 0;
-	if (cap == 0)
-		return 0;
-	refs = calloc(cap, sizeof(*refs));
-	fl = calloc(cap, 1);
+	refs = calloc(cap + 1, sizeof(*refs));
+	fl = calloc(cap + 1, 1);
 	if (refs == NULL || fl == NULL) {
 		rc = inn_error_set(INN_ENOMEM, "out of memory");
 		goto out;
@@ -215,6 +215,10 @@ inn_t_shell_refs(const struct list *root, struct inn_t_shref **out, size_t *nout
 	*out = refs;
 	*nout = n;
 	refs = NULL;
+	if (skel != NULL) {
+		*skel = b;
+		b = (inn_buf)INN_BUF_INIT(INN_TMPL_MAX_OUTPUT);
+	}
 out:
 	free(refs);
 	free(fl);
@@ -222,10 +226,51 @@ out:
 	return rc;
 }
 
+/* A "${" that the shell expands (not in '...', a quoted here-document or a
+ * comment) followed by a name with a dot, in the script as shell mode
+ * writes it (skel): not a template reference (those were replaced), and
+ * bash stops there with "bad substitution": ${ parameters.x },
+ * ${parameters.x:-d}, ${parameters.x }, or the escape $${x.y}. */
+static int
+lint_bad_subst(const inn_buf *skel, inn_tmpl_lint_fn fn, void *ud)
+{
+	const char *t = skel->p ? skel->p : "";
+	char src[SRC_SHOWN + 4];
+	inn_sh_scan sh;
+	inn_sh_ctx ctx;
+	size_t j, k, e;
+	int rc = 0;
+
+	inn_sh_scan_init(&sh);
+	for (j = 0; rc == 0 && j + 1 < skel->len; j++) {
+		if (t[j] != '$' || t[j + 1] != '{' || (j > 0 && t[j - 1] == '\\'))
+			continue;
+		ctx = inn_sh_scan_feed(&sh, t, j);
+		if (ctx == INN_SH_SQUOTE || ctx == INN_SH_ANSIC || ctx == INN_SH_COMMENT ||
+		    ctx == INN_SH_HEREDOC_QUOTED)
+			continue;
+		for (k = j + 2; k < skel->len && (t[k] == ' ' || t[k] == '\t'); k++)
+			;
+		if (k >= skel->len || !(isalpha((unsigned char)t[k]) || t[k] == '_'))
+			continue;
+		while (k < skel->len && (isalnum((unsigned char)t[k]) || t[k] == '_' || t[k] == '-'))
+			k++;
+		if (k >= skel->len || t[k] != '.')
+			continue;
+		for (e = j; e < skel->len && t[e] != '}' && t[e] != '\n' && e - j < SRC_SHOWN; e++)
+			;
+		snprintf(src, sizeof(src), "%.*s%s", (int)(e - j), t + j,
+		         e < skel->len && t[e] == '}' ? "}" : "...");
+		rc = fn(ud, INN_TMPL_SH_BAD_SUBST, src, 0);
+	}
+	return rc;
+}
+
 int
 inn_tmpl_shell_lint(const char *tmpl, inn_tmpl_lint_fn fn, void *ud)
 {
 	struct inn_t_shref *refs = NULL;
+	inn_buf skel = INN_BUF_INIT(INN_TMPL_MAX_OUTPUT);
 	char src[SRC_SHOWN + 4];
 	struct list root;
 	size_t n = 0, i;
@@ -236,7 +281,9 @@ inn_tmpl_shell_lint(const char *tmpl, inn_tmpl_lint_fn fn, void *ud)
 		return inn_error_set(INN_EINVAL, "template: none given");
 	if ((rc = inn_t_parse(tmpl, NULL, NULL, &root)) != 0)
 		return rc;
-	rc = inn_t_shell_refs(&root, &refs, &n);
+	rc = inn_t_shell_refs(&root, &refs, &n, &skel);
+	if (rc == 0)
+		rc = lint_bad_subst(&skel, fn, ud);
 	for (i = 0; rc == 0 && i < n; i++) {
 		const struct node *nd = refs[i].nd;
 
@@ -252,6 +299,7 @@ inn_tmpl_shell_lint(const char *tmpl, inn_tmpl_lint_fn fn, void *ud)
 		rc = fn(ud, kind, src, (size_t)(nd->src - tmpl));
 	}
 	free(refs);
+	inn_buf_free(&skel);
 	inn_t_free_list(&root);
 	return rc;
 }
@@ -261,6 +309,11 @@ inn_tmpl_shell_problem(unsigned kind, const char *value, size_t len)
 {
 	size_t i = 0;
 
+	if (kind & INN_TMPL_SH_BAD_SUBST)
+		return "not a template reference (a reference is ${root.path} with nothing "
+		       "else inside the braces; no blanks, no :-default: use {{ .root.path | "
+		       "default \"x\" }}), and bash stops on it with \"bad substitution\" "
+		       "(for the literal text put it in '...')";
 	if (kind & INN_TMPL_SH_REMOTE)
 		return "the value would be evaluated as shell code by a shell elsewhere "
 		       "(ssh's remote shell, sh -c in kubectl/docker exec), which has no copy "

@@ -174,7 +174,11 @@ const char *inn_tmpl_missing_path(void);
  * - is evaluated by a remote shell (INN_TMPL_SH_REMOTE: ssh) or twice
  *   (INN_TMPL_SH_NESTED): a render refuses these;
  * - is used in shell arithmetic (INN_TMPL_SH_ARITH): a render refuses a
- *   value that is not an integer.
+ *   value that is not an integer;
+ * and for each "${" + dotted name left as shell text where the shell
+ * expands it (INN_TMPL_SH_BAD_SUBST; action: that text, offset 0): bash
+ * stops on it with "bad substitution" (${ parameters.x }, ${parameters.x:-d},
+ * the escape $${x.y} in "...").
  * Every branch of if/range is considered.  Returns 0, a parse error as
  * inn_tmpl_refs, or the first non-zero value of fn. */
 #define INN_TMPL_SH_EVAL 1u
@@ -182,6 +186,7 @@ const char *inn_tmpl_missing_path(void);
 #define INN_TMPL_SH_NESTED 4u
 #define INN_TMPL_SH_ARITH 8u
 #define INN_TMPL_SH_QUOTED_HEREDOC 16u
+#define INN_TMPL_SH_BAD_SUBST 32u     /* "${" + a dotted name bash cannot expand */
 typedef int (*inn_tmpl_lint_fn)(void *ud, unsigned kind, const char *action, size_t offset);
 int inn_tmpl_shell_lint(const char *tmpl, inn_tmpl_lint_fn fn, void *ud);
 /* Why shell mode refuses a value with these kinds (the reason and the

@@ -720,7 +720,7 @@ inn_t_render(const inn_tmpl_env *env, const char *tmpl, char **text, json_object
 	c.root = env->data;
 	inn_sh_scan_init(&c.sh);
 	c.sh_out = &out;
-	if (env->bind != NULL && (rc = inn_t_shell_refs(&root, &c.shrefs, &c.nshrefs)) != 0)
+	if (env->bind != NULL && (rc = inn_t_shell_refs(&root, &c.shrefs, &c.nshrefs, NULL)) != 0)
 		goto out;
 	if (c.root == NULL && (c.root = empty = json_object_new_object()) == NULL) {
 		rc = inn_error_set(INN_ENOMEM, "out of memory");

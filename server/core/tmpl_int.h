@@ -181,8 +181,10 @@ struct inn_t_shref {
 	inn_sh_ctx ctx;
 	unsigned flags;
 };
-/* The value actions of root in order (*out malloc'd, *n of them). */
-int inn_t_shell_refs(const struct list *root, struct inn_t_shref **out, size_t *n);
+/* The value actions of root in order (*out malloc'd, *n of them); the
+ * script as scanned (values as "${V}") into *skel when skel is not NULL. */
+int inn_t_shell_refs(const struct list *root, struct inn_t_shref **out, size_t *n,
+                     inn_buf *skel);
 
 /* ---- evaluation (tmpl_eval.c) ------------------------------------------- */
 
