@@ -21,7 +21,7 @@ printf 'workflowPolicies:\n  allowedStepTypes: [shell, policy]\n' > "$dir/admin.
 c() { "$ctl" --plugin-dir "$dir/plugins" --config "$dir/admin.yaml" --providers "$dir/p" "$@"; }
 . "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
 CHECK_SHOW="$dir/out"
-echo "1..20"
+echo "1..22"
 
 # the guide's ${APP_NAME} (checked below): a resource's create workflow
 # and the main one
@@ -36,7 +36,13 @@ workflows:
   - {name: create-namespace, file: ./workflows/create-namespace.yaml, operation: create}
   - {name: show, file: ./workflows/show.yaml}
   - {name: typo, file: ./workflows/typo.yaml}
+  - {name: typo-out, file: ./workflows/typo-out.yaml}
 YAML
+cat > "$dir/p/ns-team/workflows/typo-out.yaml" <<'WF'
+name: typo-out
+steps:
+  - {name: show, type: shell, config: {script: 'echo "ns=${resources.ns.nosuchout} ${resources.ns.name}"'}}
+WF
 cat > "$dir/p/ns-team/workflows/create-namespace.yaml" <<'WF'
 name: create-namespace
 steps:
@@ -150,6 +156,10 @@ c run --local ns-team/typo "$dir/spec.yaml" >"$dir/out" 2>&1
 [ $? -eq 3 ] && grep -q 'typo.yaml:3:[0-9]*: error: step "show": config.script: references resources.nss.ns, but the Score spec has no resource of that name (it has: ns)' "$dir/out" &&
 	! grep -q 'Creating namespace' "$dir/out"
 check "run --local: a misspelt resource is refused before anything runs (exit 3)" $?
+c run --local ns-team/typo-out "$dir/spec.yaml" >"$dir/out" 2>&1
+[ $? -eq 3 ] && grep -q 'typo-out.yaml:3:[0-9]*: error: step "show": config.script: references resources.ns.nosuchout, but resource "ns" gets its outputs from workflow "create-namespace", which declares only name, type and: ns' "$dir/out" &&
+	! grep -q 'Creating namespace' "$dir/out"
+check "run --local: an output the resource's create workflow does not declare is refused (exit 3)" $?
 c run --local --dry-run ns-team/show "$dir/spec.yaml" >"$dir/out" 2>&1
 [ $? -eq 0 ] && grep -q 'show *would-run; it reads resources.ns.ns, an output of resource "ns", which a dry-run does not provision' "$dir/out"
 check "dry-run: would-run names the value it cannot know" $?
@@ -356,6 +366,9 @@ check "server: \${APP_NAME} is the Score application's name in shell steps" $?
 "$ctl" run ns-team/typo "$dir/spec.yaml" >"$dir/out" 2>&1
 [ $? -eq 3 ] && grep -q 'typo.yaml:3:[0-9]*: error: step "show": config.script: references resources.nss.ns, but the Score spec has no resource of that name' "$dir/out"
 check "server: a misspelt resource is a 400 naming file:line:col (exit 3)" $?
+"$ctl" run ns-team/typo-out "$dir/spec.yaml" >"$dir/out" 2>&1
+[ $? -eq 3 ] && grep -q 'typo-out.yaml:3:[0-9]*: error: step "show": config.script: references resources.ns.nosuchout, but resource "ns" gets its outputs from workflow "create-namespace", which declares only name, type and: ns' "$dir/out"
+check "server: an output the resource's create workflow does not declare is a 400 (exit 3)" $?
 "$ctl" run --dry-run ns-team/show "$dir/spec.yaml" >"$dir/out" 2>&1
 rc=$?
 id=$(sed -n 's/^Execution \([0-9]*\) submitted.*/\1/p' "$dir/out")
