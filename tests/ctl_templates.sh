@@ -21,7 +21,7 @@ printf 'workflowPolicies:\n  allowedStepTypes: [shell, policy]\n' > "$dir/admin.
 c() { "$ctl" --plugin-dir "$dir/plugins" --config "$dir/admin.yaml" --providers "$dir/p" "$@"; }
 . "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
 CHECK_SHOW="$dir/out"
-echo "1..22"
+echo "1..23"
 
 # the guide's ${APP_NAME} (checked below): a resource's create workflow
 # and the main one
@@ -344,6 +344,20 @@ r2=$?
 	grep -q 'error: step "a": config.script: ${x.y}: not a template reference' "$dir/out" &&
 	grep -q '| lit ${a.b}' "$dir/out"
 check "\${ root.x }, \${root.x:-d}, \$\${x.y} in \"...\" are load errors (bad substitution)" $?
+
+# a step named like a template root, and env: names of the engine's own
+cat > "$dir/root.yaml" <<'WF'
+name: root
+steps:
+  - name: app
+    type: shell
+    env: {INN_T_1: x}
+    config: {script: "true"}
+WF
+c test-workflow "$dir/root.yaml" >"$dir/out" 2>&1
+[ $? -eq 3 ] && grep -q 'root.yaml:3:11: error: steps\[0\]: a step may not be named "app": that is a template root' "$dir/out" &&
+	grep -q 'root.yaml:5:11: error: steps\[0\].env: "INN_T_1": names starting with INN_T_ are reserved' "$dir/out"
+check "a step named like a template root, and an env: name INN_T_*, are load errors" $?
 
 # the same through the server
 cat > "$dir/srv.yaml" <<CONF

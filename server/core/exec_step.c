@@ -91,7 +91,9 @@ bind_env(void *ud, const char *value, char *name, size_t namelen)
 {
 	struct bind_ctx *b = ud;
 
-	snprintf(name, namelen, "INN_T_%u", ++b->run->bind_seq);
+	do        /* never a variable config.env sets itself */
+		snprintf(name, namelen, "INN_T_%u", ++b->run->bind_seq);
+	while (json_object_object_get_ex(b->env, name, NULL));
 	json_object_object_add(b->env, name, json_object_new_string(value));
 	return 0;
 }
