@@ -57,6 +57,7 @@ push(inn_sh_scan *s, int f)
 	s->dbrack[s->depth] = 0;
 	s->let[s->depth] = 0;
 	s->cases[s->depth] = 0;
+	s->decl[s->depth] = 0;
 	s->pipe_first[s->depth] = s->nref;
 	if (f == F_CMDSUB) {          /* its first word starts here */
 		s->inword = 0;
@@ -215,7 +216,7 @@ eval_word(const inn_sh_scan *s, const char *w, size_t n)
 {
 	static const char *const ev[] = {
 		"eval", "trap", "bash", "sh", "dash", "zsh", "ksh", "mksh", "ash", "busybox",
-		"su", "runuser", "watch", "parallel", NULL
+		"su", "runuser", "watch", "parallel", "alias", NULL
 	};
 	static const char *const elsewhere[] = {   /* run a command in a container */
 		"kubectl", "oc", "docker", "podman", "nerdctl", "crictl", NULL
@@ -289,6 +290,18 @@ word_check(inn_sh_scan *s, int d, char brk)
 	}
 	if (s->nwords[d] == 0 && is_word(w, "let"))
 		s->let[d] = 1;
+	if (s->nwords[d] == 0 && (is_word(w, "declare") || is_word(w, "typeset") ||
+	                          is_word(w, "local") || is_word(w, "export") ||
+	                          is_word(w, "readonly")))
+		s->decl[d] = 1;
+	else if (s->decl[d] && w[0] == '-' && strchr(w, 'i') != NULL)
+		s->decl[d] = 2;
+	else if (s->decl[d] == 2 && w[0] != '-' && s->nivar < INN_SH_MAX_FUNCS) {
+		size_t n = strcspn(w, "=+[");      /* declare -i n[=...] */
+
+		memcpy(s->ivar[s->nivar], w, n);
+		s->ivar[s->nivar++][n] = '\0';
+	}
 	if (s->nwords[d] == 0 && is_word(w, "case") && s->cases[d] < 255)
 		s->cases[d]++;
 	else if (s->nwords[d] == 0 && is_word(w, "esac") && s->cases[d] > 0)
@@ -348,6 +361,7 @@ word_end(inn_sh_scan *s, int d, char brk, char prev)
 	s->nevals[d] = d > 0 ? s->nevals[d - 1] : 0;
 	s->nwords[d] = 0;
 	s->let[d] = 0;
+	s->decl[d] = 0;
 	if (brk != '|' || prev == '|')
 		s->pipe_first[d] = s->nref;
 }
@@ -545,6 +559,53 @@ inner_flags(const inn_sh_scan *s, const char *text, size_t from, size_t len)
 	return fl;
 }
 
+/* The word being read is "NAME=" or "NAME+=" for a variable the script
+ * declared -i (f: the frame; a quote inside the word is fine). */
+static int
+int_assign(const inn_sh_scan *s, int f)
+{
+	size_t n;
+	int i;
+
+	if (!s->inword || s->wlen == 0 || (f != F_PLAIN && f != F_CMDSUB && f != F_DQ))
+		return 0;
+	n = strcspn(s->w, "+=");
+	if (n == 0 || n >= s->wlen || (s->w[n] == '+' && (n + 1 >= s->wlen || s->w[n + 1] != '=')))
+		return 0;
+	for (i = 0; i < s->nivar; i++)
+		if (strlen(s->ivar[i]) == n && memcmp(s->ivar[i], s->w, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* text (len bytes) ends inside ${name:offset[:length] or $[ ... on its
+ * line: bash evaluates that part as arithmetic. */
+static int
+expansion_arith(const char *text, size_t len)
+{
+	size_t i = len, k;
+
+	while (i > 0 && text[i - 1] != '\n' && text[i - 1] != '}' && text[i - 1] != ']') {
+		i--;
+		if (text[i] == '[' && i > 0 && text[i - 1] == '$')
+			return 1;
+		if (text[i] != '{' || i == 0 || text[i - 1] != '$')
+			continue;
+		k = i + 1;                     /* ${name: not :- := :+ :? */
+		if (k < len && (isalpha((unsigned char)text[k]) || text[k] == '_'))
+			while (k < len && (isalnum((unsigned char)text[k]) || text[k] == '_'))
+				k++;
+		else if (k < len && (isdigit((unsigned char)text[k]) || text[k] == '@' ||
+		                     text[k] == '*'))
+			k++;
+		else
+			return 0;
+		return k < len && text[k] == ':' &&
+		       !(k + 1 < len && strchr("-=+?", text[k + 1]) != NULL);
+	}
+	return 0;
+}
+
 size_t
 inn_sh_scan_ref(inn_sh_scan *s, const char *text, size_t len)
 {
@@ -563,6 +624,10 @@ inn_sh_scan_ref(inn_sh_scan *s, const char *text, size_t len)
 			fl |= INN_SH_F_ARITH;
 		if ((fl & (INN_SH_F_EVAL | INN_SH_F_REMOTE)) && f != F_PLAIN && f != F_CMDSUB)
 			fl |= inner_flags(s, text, s->qstart[s->depth], len);
+		if (s->decl[d] == 2 || int_assign(s, f))
+			fl |= INN_SH_F_ARITH;
+		if (f != F_SQ && f != F_ANSIC && expansion_arith(text, len))
+			fl |= INN_SH_F_ARITH;
 		/* name[ ... : a subscript (not inside '...' that stays text) */
 		if (len >= 2 && text[len - 1] == '[' &&
 		    (isalnum((unsigned char)text[len - 2]) || text[len - 2] == '_') &&

@@ -51,8 +51,10 @@ typedef enum inn_sh_ctx {
  * NESTED: EVAL, and the text it is evaluated from runs an evaluating
  *   command again (bash -c 'eval "..."', eval eval ...): two evaluations.
  * ARITH: shell arithmetic, where bash evaluates a value as an expression
- *   (and a[$(cmd)] in it runs cmd): $(( )), (( )), let, an array subscript
- *   name[...], and [[ ... ]] with -eq -ne -lt -le -gt -ge.
+ *   (and a[$(cmd)] in it runs cmd): $(( )), (( )), $[ ], let, an array
+ *   subscript name[...], a substring ${name:offset:length}, [[ ... ]] with
+ *   -eq -ne -lt -le -gt -ge, declare/typeset/local -i, and an assignment
+ *   to a variable the script declared -i.
  * Flags are decided over the whole text: a command name or operator read
  * after the point still marks the references registered before it. */
 #define INN_SH_F_EVAL 1
@@ -105,6 +107,11 @@ typedef struct inn_sh_scan {
 	char fn[INN_SH_MAX_FUNCS][INN_SH_WORD_MAX + 1];
 	unsigned char fn_eval[INN_SH_MAX_FUNCS];
 	int nfn, infn, fn_braces, braces;
+	/* variables given the integer attribute (declare -i n): assigning
+	 * to them is arithmetic */
+	char ivar[INN_SH_MAX_FUNCS][INN_SH_WORD_MAX + 1];
+	int nivar;
+	unsigned char decl[INN_SH_MAX_NEST];     /* 1: declare/typeset/local..., 2: with -i */
 	/* references registered (inn_sh_scan_ref): flags, caller's array */
 	unsigned char *rflags;
 	size_t nref, rcap;

@@ -648,6 +648,11 @@ test_shell_mode_deferred_evaluation(void **state)
 		{ "let n={{ .v }}", "shell arithmetic" },
 		{ "echo \"${a[{{ .v }}]}\"", "shell arithmetic" },
 		{ "bash -c 'echo $(( {{ .v }} ))'", "shell arithmetic" },
+		{ "declare -i n={{ .v }}", "shell arithmetic" },
+		{ "local -i n; n+=\"{{ .v }}\"", "shell arithmetic" },
+		{ "echo \"${s:{{ .v }}}\"", "shell arithmetic" },
+		{ "echo ${s:1:{{ .v }}}", "shell arithmetic" },
+		{ "echo $[ {{ .v }} + 1 ]", "shell arithmetic" },
 		{ "bash -c 'eval \"echo {{ .v }}\"'", "evaluated as shell code twice" },
 		{ "eval eval echo {{ .v }}", "evaluated as shell code twice" },
 		{ "ssh host \"echo {{ .v }}\"", "a shell elsewhere" },
@@ -706,7 +711,8 @@ test_shell_mode_deferred_evaluation(void **state)
 	                                        "[[ {{ .v }} -lt 0 ]]", &out), 0);
 	free(out);
 	json_object_object_add(d, "v", json_object_new_string("a[$(touch x)]"));
-	assert_int_equal(inn_tmpl_render_string(&env, "[[ \"{{ .v }}\" == x ]] && (echo {{ .v }})",
+	assert_int_equal(inn_tmpl_render_string(&env, "[[ \"{{ .v }}\" == x ]] && (echo {{ .v }}) "
+	                                        "\"${s:-{{ .v }}}\"; declare -i n; m={{ .v }}",
 	                                        &out), 0);
 	free(out);
 	for (j = 0; j < b.n; j++)
