@@ -31,6 +31,8 @@ inn_sh_scan_refs(inn_sh_scan *s, unsigned char *flags, size_t cap)
 	s->rflags = flags;
 	s->rcap = cap;
 	s->nref = 0;
+	s->mark_from = 0;
+	s->ic_from = 0;
 }
 
 static int
@@ -253,8 +255,18 @@ is_word(const char *w, const char *lit)
 static void
 mark(inn_sh_scan *s, size_t from, unsigned char fl)
 {
-	for (; from < s->nref && from < s->rcap; from++)
-		s->rflags[from] |= fl;
+	size_t i = from;
+
+	/* every reference in [from, mark_to) has mark_fl already: a pipeline
+	 * naming sh a thousand times marks each reference once */
+	if (s->mark_from == from + 1 && (fl & ~s->mark_fl) == 0)
+		i = s->mark_to;
+	for (; i < s->nref && i < s->rcap; i++)
+		s->rflags[i] |= fl;
+	if (s->mark_from != from + 1 || (fl & ~s->mark_fl) != 0)
+		s->mark_fl = fl;
+	s->mark_from = from + 1;
+	s->mark_to = i;
 }
 
 /* The innermost frame that reads commands (plain text or a $( )). */
@@ -528,11 +540,21 @@ inn_sh_scan_feed(inn_sh_scan *s, const char *text, size_t len)
  * INN_SH_F_ARITH when it does arithmetic ("((", "let", "-eq", "a[").  A
  * word-level look, not a parse: it errs towards the flags. */
 static unsigned char
-inner_flags(const inn_sh_scan *s, const char *text, size_t from, size_t len)
+inner_flags(inn_sh_scan *s, const char *text, size_t from, size_t len)
 {
 	unsigned char fl = 0;
-	size_t i = from, b;
+	size_t i, b, k, resume = len;
 
+	/* the text grows between calls: go on where the last call stopped */
+	if (s->ic_from != from + 1 || s->ic_pos > len) {
+		s->ic_from = from + 1;
+		s->ic_pos = from;
+		s->ic_fl = 0;
+	}
+	i = s->ic_pos;
+	for (k = i > from ? i - 1 : from; k + 1 < len; k++)
+		if (text[k] == '(' && text[k + 1] == '(')
+			fl |= INN_SH_F_ARITH;
 	while (i < len) {
 		while (i < len && !(isalnum((unsigned char)text[i]) || text[i] == '_' ||
 		                    text[i] == '/' || text[i] == '-' || text[i] == '.'))
@@ -543,6 +565,8 @@ inner_flags(const inn_sh_scan *s, const char *text, size_t from, size_t len)
 			i++;
 		if (i == b)
 			break;
+		if (i == len)
+			resume = b;           /* it may go on: read it again next time */
 		if (eval_word(s, text + b, i - b) & (INN_SH_F_EVAL | INN_SH_F_REMOTE))
 			fl |= INN_SH_F_NESTED;
 		if ((i - b == 3 && memcmp(text + b, "let", 3) == 0) ||
@@ -553,10 +577,9 @@ inner_flags(const inn_sh_scan *s, const char *text, size_t from, size_t len)
 		    (i < len && text[i] == '['))
 			fl |= INN_SH_F_ARITH;
 	}
-	for (i = from; i + 1 < len; i++)
-		if (text[i] == '(' && text[i + 1] == '(')
-			fl |= INN_SH_F_ARITH;
-	return fl;
+	s->ic_pos = resume;
+	s->ic_fl |= fl;
+	return s->ic_fl;
 }
 
 /* The word being read is "NAME=" or "NAME+=" for a variable the script

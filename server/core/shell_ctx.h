@@ -112,6 +112,10 @@ typedef struct inn_sh_scan {
 	char ivar[INN_SH_MAX_FUNCS][INN_SH_WORD_MAX + 1];
 	int nivar;
 	unsigned char decl[INN_SH_MAX_NEST];     /* 1: declare/typeset/local..., 2: with -i */
+	/* caches that keep the work linear: inner_flags' scan of a growing
+	 * quote (from + 1, where it stopped, flags) and mark's last range */
+	size_t ic_from, ic_pos, mark_from, mark_to;
+	unsigned char ic_fl, mark_fl;
 	/* references registered (inn_sh_scan_ref): flags, caller's array */
 	unsigned char *rflags;
 	size_t nref, rcap;

@@ -557,6 +557,47 @@ out:
 	return rc;
 }
 
+static int
+shref_cmp(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)((const struct inn_t_shref *)a)->nd;
+	uintptr_t y = (uintptr_t)((const struct inn_t_shref *)b)->nd;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sorts c->shrefs by node and folds each node's flags into one entry, so
+ * that node_flags is a binary search (a script may hold 100k values). */
+static void
+shrefs_index(struct ctx *c)
+{
+	size_t i, n = 0;
+
+	if (c->nshrefs == 0)
+		return;
+	qsort(c->shrefs, c->nshrefs, sizeof(*c->shrefs), shref_cmp);
+	for (i = 1; i < c->nshrefs; i++) {
+		if (c->shrefs[i].nd == c->shrefs[n].nd)
+			c->shrefs[n].flags |= c->shrefs[i].flags;
+		else
+			c->shrefs[++n] = c->shrefs[i];
+	}
+	c->nshrefs = n + 1;
+}
+
+/* What the script does with the values node nd writes (INN_SH_F_*). */
+static unsigned
+node_flags(const struct ctx *c, const struct node *nd)
+{
+	struct inn_t_shref key, *hit;
+
+	if (c->nshrefs == 0)
+		return 0;
+	key.nd = nd;
+	hit = bsearch(&key, c->shrefs, c->nshrefs, sizeof(*c->shrefs), shref_cmp);
+	return hit != NULL ? hit->flags : 0;
+}
+
 /* Writes one output value: as text, or in shell mode as "${NAME}" of an
  * environment variable that bind() will set to the text. */
 static int
@@ -608,9 +649,7 @@ emit_value(struct ctx *c, json_object *v, inn_buf *out)
 	 * quoted delimiter nothing is (the loaders warn about that). */
 	sc = c->sh_out == out ? inn_sh_scan_feed(&c->sh, out->p ? out->p : "", out->len)
 	                      : INN_SH_PLAIN;
-	for (i = 0, fl = 0; i < c->nshrefs; i++)
-		if (c->shrefs[i].nd == c->cur)
-			fl |= c->shrefs[i].flags;
+	fl = node_flags(c, c->cur);
 	if (sc == INN_SH_COMMENT)
 		fl = 0;
 	if ((why = inn_tmpl_shell_problem(fl, tb.p ? tb.p : "", tb.len)) != NULL) {
@@ -722,6 +761,7 @@ inn_t_render(const inn_tmpl_env *env, const char *tmpl, char **text, json_object
 	c.sh_out = &out;
 	if (env->bind != NULL && (rc = inn_t_shell_refs(&root, &c.shrefs, &c.nshrefs, NULL)) != 0)
 		goto out;
+	shrefs_index(&c);
 	if (c.root == NULL && (c.root = empty = json_object_new_object()) == NULL) {
 		rc = inn_error_set(INN_ENOMEM, "out of memory");
 		goto out;
