@@ -144,11 +144,46 @@ count_outs(const struct list *l, int depth)
 	return n;
 }
 
+static int walk_list(const struct list *l, inn_buf *b, inn_sh_scan *sh,
+                     struct inn_t_shref *refs, size_t *n, int depth);
+
+/* The branches of an if (or a range's body and else) are alternatives:
+ * each is scanned from the text before it, as the shell would read it
+ * when that branch is the one written; the scan goes on after the last. */
+static int
+walk_branches(const struct node *nd, inn_buf *b, inn_sh_scan *sh, struct inn_t_shref *refs,
+              size_t *n, int depth)
+{
+	inn_sh_scan *save = malloc(sizeof(*save));
+	size_t blen, j, nb = nd->kind == N_IF ? nd->nbranch + 1 : 2, nref;
+	int rc = 0;
+
+	if (save == NULL)
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	(void)inn_sh_scan_feed(sh, b->p ? b->p : "", b->len);
+	*save = *sh;
+	blen = b->len;
+	for (j = 0; rc == 0 && j < nb; j++) {
+		const struct list *l = nd->kind == N_RANGE ? (j == 0 ? &nd->body : &nd->alt)
+		                       : j < nd->nbranch ? &nd->bodies[j] : &nd->alt;
+
+		if (j > 0) {
+			nref = sh->nref;
+			*sh = *save;
+			sh->nref = nref;
+			b->len = blen;
+		}
+		rc = walk_list(l, b, sh, refs, n, depth + 1);
+	}
+	free(save);
+	return rc;
+}
+
 static int
 walk_list(const struct list *l, inn_buf *b, inn_sh_scan *sh, struct inn_t_shref *refs,
           size_t *n, int depth)
 {
-	size_t i, j;
+	size_t i;
 	int rc = 0;
 
 	if (depth > INN_TMPL_MAX_DEPTH + 1)
@@ -168,15 +203,8 @@ walk_list(const struct list *l, inn_buf *b, inn_sh_scan *sh, struct inn_t_shref 
 			rc = inn_t_puts(b, "${V}");
 			break;
 		case N_IF:
-			for (j = 0; rc == 0 && j < nd->nbranch; j++)
-				rc = walk_list(&nd->bodies[j], b, sh, refs, n, depth + 1);
-			if (rc == 0)
-				rc = walk_list(&nd->alt, b, sh, refs, n, depth + 1);
-			break;
 		case N_RANGE:
-			rc = walk_list(&nd->body, b, sh, refs, n, depth + 1);
-			if (rc == 0)
-				rc = walk_list(&nd->alt, b, sh, refs, n, depth + 1);
+			rc = walk_branches(nd, b, sh, refs, n, depth);
 			break;
 		}
 	}

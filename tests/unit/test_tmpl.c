@@ -635,6 +635,7 @@ test_shell_mode_deferred_evaluation(void **state)
 	static const char script[] =
 		"trap 'printf \"%s\\n\" \"T={{ .v }}\"' EXIT\n"
 		"bash -c 'printf \"%s\\n\" \"B={{ .v }}\"'\n"
+		"{{ if eq .v \"zz\" }}echo no{{ else }}bash -c 'printf \"%s\\n\" \"E={{ .v }}\"'{{ end }}\n"
 		"f(){ eval \"$1\"; }; f 'printf \"%s\\n\" \"F={{ .v }}\"'\n"
 		"bash -c \"printf '%s\\n' \\\"Q={{ .v }}\\\"\"\n"
 		"printf '%s\\n' 'printf \"%s\\n\" \"P={{ .v }}\"' | sh\n"
@@ -677,8 +678,8 @@ test_shell_mode_deferred_evaluation(void **state)
 		json_object_object_add(d, "v", json_object_new_string(val));
 		memset(&b, 0, sizeof(b));
 		assert_int_equal(inn_tmpl_render_string(&env, script, &out), 0);
-		snprintf(want, sizeof(want), "B=%s\nF=%s\nQ=%s\nP=%s\nH=%s\nC=%s\n{\"j\":\"%s\"}\nT=%s\n",
-		         val, val, val, val, val, val, val, val);
+		snprintf(want, sizeof(want), "B=%s\nE=%s\nF=%s\nQ=%s\nP=%s\nH=%s\nC=%s\n{\"j\":\"%s\"}\n"
+		         "T=%s\n", val, val, val, val, val, val, val, val, val);
 		got = run_shell("/bin/bash", out, &b);
 		if (strcmp(got, want) != 0)
 			fail_msg("value \"%s\"\n# script:\n%s\n# want:\n%s# got:\n%s", val, out, want, got);
