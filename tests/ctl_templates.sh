@@ -185,6 +185,10 @@ steps:
         echo hd {{ .parameters.m }}
         EOF
         printf '%s\n' '{"j":"{{ .parameters.m }}"}'
+  - name: b
+    type: shell
+    config:
+      command: ["/bin/bash", "-ec", "echo cmd {{ .parameters.m }}"]
 WF
 cat > "$dir/arith.yaml" <<'WF'
 name: arith
@@ -209,12 +213,12 @@ WF
 p='m=a[$(touch '"$dir"'/X1)] `touch '"$dir"'/X2`'
 c run --local "$dir/inj.yaml" --param "$p" >"$dir/out" 2>&1
 r1=$?
-for w in inner fn dq piped hd bye; do
+for w in inner fn dq piped hd bye cmd; do
 	grep -q "| $w a\[\$(touch $dir/X1)\] \`touch $dir/X2\`" "$dir/out" || r1=9
 done
 grep -q "{\"j\":\"a\[\$(touch $dir/X1)\]" "$dir/out" || r1=9
 [ $r1 -eq 0 ] && [ ! -e "$dir/X1" ] && [ ! -e "$dir/X2" ]
-check "a value evaluated again (trap, bash -c, eval, | sh, <<EOF into sh) stays data" $?
+check "a value evaluated again (trap, bash -c, eval, | sh, <<EOF into sh, command: [bash, -c]) stays data" $?
 c test-workflow "$dir/arith.yaml" >"$dir/out" 2>&1
 r1=$?
 c run --local "$dir/arith.yaml" >>"$dir/out" 2>&1

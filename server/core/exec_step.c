@@ -277,12 +277,75 @@ skipped_reason(const inn_run *r, int rc)
 	                     "same condition", why, sk->res.def->name, msg);
 }
 
+/* Renders tmpl in shell mode (values become "${INN_T_n}" of variables
+ * added to cfg.env) into obj: key, or index at of an array.  field names
+ * it in an error. */
+static int
+shell_render(inn_run *r, const inn_tmpl_env *env, json_object *cfg, const char *tmpl,
+             const char *field, json_object *obj, const char *key, size_t at)
+{
+	struct bind_ctx b;
+	inn_tmpl_env senv = *env;
+	json_object *envobj = NULL;
+	char *text = NULL;
+	int rc;
+
+	if (!json_object_object_get_ex(cfg, "env", &envobj) ||
+	    !json_object_is_type(envobj, json_type_object)) {
+		envobj = json_object_new_object();
+		json_object_object_add(cfg, "env", envobj);
+	}
+	b.run = r;
+	b.env = envobj;
+	senv.bind = bind_env;
+	senv.bind_ud = &b;
+	if ((rc = inn_tmpl_render_string(&senv, tmpl, &text)) != 0) {
+		char why[1024];
+
+		snprintf(why, sizeof(why), "%s", inn_error_last());
+		return inn_error_set(rc, "%s: %s", field, why);
+	}
+	if (key != NULL)
+		json_object_object_add(obj, key, json_object_new_string(text));
+	else
+		json_object_array_put_idx(obj, at, json_object_new_string(text));
+	free(text);
+	return 0;
+}
+
+/* Non-zero when element i of a command (argv, an array of strings) is
+ * code a shell runs: the argument after -c (or -ec, -xc, ...) of a shell
+ * named before it, or any argument after eval. */
+static size_t
+shell_code_arg(json_object *cmd, size_t i)
+{
+	size_t j;
+	int shell = 0;
+
+	for (j = 0; j < i; j++) {
+		const char *a = json_object_get_string(json_object_array_get_idx(cmd, j));
+		const char *base = a != NULL && strrchr(a, '/') ? strrchr(a, '/') + 1 : a;
+
+		if (base == NULL)
+			continue;
+		if (strcmp(base, "eval") == 0)
+			return 1;
+		if (strcmp(base, "bash") == 0 || strcmp(base, "sh") == 0 || strcmp(base, "dash") == 0 ||
+		    strcmp(base, "zsh") == 0 || strcmp(base, "ksh") == 0 || strcmp(base, "ash") == 0 ||
+		    strcmp(base, "mksh") == 0)
+			shell = 1;
+		else if (shell && j + 1 == i && a[0] == '-' && a[1] != '-' && strchr(a, 'c') != NULL)
+			return 1;
+	}
+	return 0;
+}
+
 /* Renders the step's config (render_config without the dry-run's hook). */
 static int
 render_config_with(inn_run *r, const inn_step_def *d, json_object **out)
 {
 	inn_tmpl_env env = { r->data, r->masker, NULL, NULL };
-	json_object *cfg = NULL, *envobj = NULL, *script;
+	json_object *cfg = NULL, *script;
 	int rc;
 
 	*out = NULL;
@@ -308,33 +371,39 @@ render_config_with(inn_run *r, const inn_step_def *d, json_object **out)
 			json_object_object_add(cenv, k, json_object_get(v));
 		json_object_put(renv);
 	}
-	/* Shell scripts: values reach the script as environment variables. */
-	if (d->plugin_type != NULL && strcmp(d->plugin_type, "shell") == 0 &&
-	    json_object_object_get_ex(d->config, "script", &script) &&
-	    json_object_is_type(script, json_type_string)) {
-		struct bind_ctx b;
-		inn_tmpl_env senv = env;
-		char *text = NULL;
+	/* Shell scripts: values reach the script as environment variables;
+	 * so do values in the code a command's shell runs (bash -c CODE). */
+	if (d->plugin_type != NULL && strcmp(d->plugin_type, "shell") == 0) {
+		json_object *cmd = NULL;
+		size_t i, code;
 
-		if (!json_object_object_get_ex(cfg, "env", &envobj) ||
-		    !json_object_is_type(envobj, json_type_object)) {
-			envobj = json_object_new_object();
-			json_object_object_add(cfg, "env", envobj);
-		}
-		b.run = r;
-		b.env = envobj;
-		senv.bind = bind_env;
-		senv.bind_ud = &b;
-		if ((rc = inn_tmpl_render_string(&senv, json_object_get_string(script),
-		                                  &text)) != 0) {
-			char why[1024];
-
-			snprintf(why, sizeof(why), "%s", inn_error_last());
+		if (json_object_object_get_ex(d->config, "script", &script) &&
+		    json_object_is_type(script, json_type_string) &&
+		    (rc = shell_render(r, &env, cfg, json_object_get_string(script), "config.script",
+		                       cfg, "script", (size_t)-1)) != 0) {
 			json_object_put(cfg);
-			return inn_error_set(rc, "config.script: %s", why);
+			return rc;
 		}
-		json_object_object_add(cfg, "script", json_object_new_string(text));
-		free(text);
+		if (json_object_object_get_ex(d->config, "command", &cmd) &&
+		    json_object_is_type(cmd, json_type_array)) {
+			json_object *rcmd = json_object_object_get(cfg, "command");
+
+			for (i = 0; i < json_object_array_length(cmd); i++) {
+				json_object *el = json_object_array_get_idx(cmd, i);
+				char field[64];
+
+				code = shell_code_arg(cmd, i);
+				if (!code || !json_object_is_type(el, json_type_string) ||
+				    !json_object_is_type(rcmd, json_type_array))
+					continue;
+				snprintf(field, sizeof(field), "config.command[%zu]", i);
+				if ((rc = shell_render(r, &env, cfg, json_object_get_string(el), field,
+				                       rcmd, NULL, i)) != 0) {
+					json_object_put(cfg);
+					return rc;
+				}
+			}
+		}
 	}
 	if ((rc = shell_env(r, d, cfg)) != 0) {
 		json_object_put(cfg);
