@@ -21,6 +21,7 @@
 #include "error.h"
 #include "exec_run_int.h"
 #include "host.h"
+#include "shell_ctx.h"
 #include "tmpl.h"
 
 #define MAX_BACKOFF_MS (5LL * 60 * 1000)
@@ -330,10 +331,8 @@ shell_code_arg(json_object *cmd, size_t i)
 			continue;
 		if (strcmp(base, "eval") == 0)
 			return 1;
-		if (strcmp(base, "bash") == 0 || strcmp(base, "sh") == 0 || strcmp(base, "dash") == 0 ||
-		    strcmp(base, "zsh") == 0 || strcmp(base, "ksh") == 0 || strcmp(base, "ash") == 0 ||
-		    strcmp(base, "mksh") == 0)
-			shell = 1;
+		if (inn_sh_word_evaluates(base, strlen(base)) == INN_SH_F_EVAL)
+			shell = 1;          /* bash, sh, su, ...: -c CODE */
 		else if (shell && j + 1 == i && a[0] == '-' && a[1] != '-' && strchr(a, 'c') != NULL)
 			return 1;
 	}

@@ -211,10 +211,8 @@ scan_quoted(inn_sh_scan *s, int f, char c, char prev)
 	return 0;
 }
 
-/* INN_SH_F_EVAL / _REMOTE / ELSEWHERE when a command name (the last part of a path)
- * evaluates its arguments as shell code again, else 0. */
-static int
-eval_word(const inn_sh_scan *s, const char *w, size_t n)
+int
+inn_sh_word_evaluates(const char *w, size_t n)
 {
 	static const char *const ev[] = {
 		"eval", "trap", "bash", "sh", "dash", "zsh", "ksh", "mksh", "ash", "busybox",
@@ -239,7 +237,20 @@ eval_word(const inn_sh_scan *s, const char *w, size_t n)
 	for (i = 0; ev[i] != NULL; i++)
 		if (strlen(ev[i]) == n && memcmp(ev[i], w, n) == 0)
 			return INN_SH_F_EVAL;
-	for (i = 0; i < (size_t)s->nfn; i++)
+	return 0;
+}
+
+/* inn_sh_word_evaluates, and a function of the script whose body
+ * evaluates its arguments. */
+static int
+eval_word(const inn_sh_scan *s, const char *w, size_t n)
+{
+	int fl = inn_sh_word_evaluates(w, n);
+	int i;
+
+	if (fl != 0)
+		return fl;
+	for (i = 0; i < s->nfn; i++)
 		if (s->fn_eval[i] && strlen(s->fn[i]) == n && memcmp(s->fn[i], w, n) == 0)
 			return INN_SH_F_EVAL;
 	return 0;

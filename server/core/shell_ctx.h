@@ -125,6 +125,11 @@ void inn_sh_scan_init(inn_sh_scan *s);
 /* Scans text[s->pos .. len) (text is everything so far) and returns the
  * context at its end: where text written next would land. */
 inn_sh_ctx inn_sh_scan_feed(inn_sh_scan *s, const char *text, size_t len);
+/* What running the command named w (n bytes; a path counts by its last
+ * part) does with its arguments: INN_SH_F_EVAL (evaluates them as shell
+ * code: eval, trap, bash, sh, ...), INN_SH_F_REMOTE (ssh), 0x10 (runs them
+ * in a container: kubectl, docker, ...), else 0. */
+int inn_sh_word_evaluates(const char *w, size_t n);
 /* Gives the scanner an array of cap flag bytes (zeroed) for references. */
 void inn_sh_scan_refs(inn_sh_scan *s, unsigned char *flags, size_t cap);
 /* Registers a value written at the end of text (len bytes, already fed):
