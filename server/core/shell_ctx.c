@@ -12,6 +12,9 @@
 /* A command word that runs the rest of the command in a container, whose
  * shell (sh -c there) has none of this one's environment (a cflags bit). */
 #define ELSEWHERE 0x10
+/* A reference that is data for the command (an rflags bit, not reported):
+ * later evaluating words do not mark it. */
+#define DATA 0x40
 
 enum frame { F_PLAIN, F_DQ, F_SQ, F_ANSIC, F_CMDSUB, F_BQ, F_ARITH };
 
@@ -60,6 +63,7 @@ push(inn_sh_scan *s, int f)
 	s->let[s->depth] = 0;
 	s->cases[s->depth] = 0;
 	s->decl[s->depth] = 0;
+	s->shc[s->depth] = 0;
 	s->pipe_first[s->depth] = s->nref;
 	if (f == F_CMDSUB) {          /* its first word starts here */
 		s->inword = 0;
@@ -256,6 +260,27 @@ eval_word(const inn_sh_scan *s, const char *w, size_t n)
 	return 0;
 }
 
+/* A shell whose -c takes code and whose other arguments are data. */
+static int
+is_shell(const char *w, size_t n)
+{
+	static const char *const sh[] = {
+		"bash", "sh", "dash", "zsh", "ksh", "mksh", "ash", "su", "runuser", NULL
+	};
+	size_t i;
+
+	for (i = n; i > 0; i--)
+		if (w[i - 1] == '/') {
+			w += i;
+			n -= i;
+			break;
+		}
+	for (i = 0; sh[i] != NULL; i++)
+		if (strlen(sh[i]) == n && memcmp(sh[i], w, n) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 is_word(const char *w, const char *lit)
 {
@@ -273,7 +298,8 @@ mark(inn_sh_scan *s, size_t from, unsigned char fl)
 	if (s->mark_from == from + 1 && (fl & ~s->mark_fl) == 0)
 		i = s->mark_to;
 	for (; i < s->nref && i < s->rcap; i++)
-		s->rflags[i] |= fl;
+		if (!(s->rflags[i] & DATA))
+			s->rflags[i] |= fl;
 	if (s->mark_from != from + 1 || (fl & ~s->mark_fl) != 0)
 		s->mark_fl = fl;
 	s->mark_from = from + 1;
@@ -329,6 +355,12 @@ word_check(inn_sh_scan *s, int d, char brk)
 		s->cases[d]++;
 	else if (s->nwords[d] == 0 && is_word(w, "esac") && s->cases[d] > 0)
 		s->cases[d]--;
+	if (s->shc[d] == 1 && w[0] == '-' && w[1] != '-' && strchr(w, 'c') != NULL)
+		s->shc[d] = 2;                  /* the next word is the code */
+	else if (s->shc[d] == 1 && w[0] != '-')
+		s->shc[d] = 3;                  /* a script file: the rest is data */
+	else if (s->shc[d] == 2)
+		s->shc[d] = 3;
 	if ((fl = eval_word(s, w, s->wlen)) == ELSEWHERE) {
 		s->cflags[d] |= ELSEWHERE;
 	} else if (fl != 0) {
@@ -341,6 +373,8 @@ word_check(inn_sh_scan *s, int d, char brk)
 		s->cflags[d] |= (unsigned char)fl;
 		s->line_flags |= (unsigned char)fl;
 		mark(s, s->pipe_first[d], (unsigned char)fl);
+		if (is_shell(w, s->wlen) && s->shc[d] == 0)
+			s->shc[d] = 1;
 		if (s->infn >= 0)
 			s->fn_eval[s->infn] = 1;
 	}
@@ -385,6 +419,7 @@ word_end(inn_sh_scan *s, int d, char brk, char prev)
 	s->nwords[d] = 0;
 	s->let[d] = 0;
 	s->decl[d] = 0;
+	s->shc[d] = 0;
 	if (brk != '|' || prev == '|')
 		s->pipe_first[d] = s->nref;
 }
@@ -593,6 +628,20 @@ inner_flags(inn_sh_scan *s, const char *text, size_t from, size_t len)
 	return s->ic_fl;
 }
 
+/* The word being read starts NAME= (an assignment, or env's argument). */
+static int
+assign_word(const inn_sh_scan *s)
+{
+	size_t i;
+
+	if (!s->inword || s->wlen == 0 || !(isalpha((unsigned char)s->w[0]) || s->w[0] == '_'))
+		return 0;
+	for (i = 1; i < s->wlen && (isalnum((unsigned char)s->w[i]) || s->w[i] == '_'); i++)
+		;
+	return i < s->wlen && (s->w[i] == '=' || (s->w[i] == '+' && i + 1 < s->wlen &&
+	                                          s->w[i + 1] == '='));
+}
+
 /* The word being read is "NAME=" or "NAME+=" for a variable the script
  * declared -i (f: the frame; a quote inside the word is fine). */
 static int
@@ -654,6 +703,12 @@ inn_sh_scan_ref(inn_sh_scan *s, const char *text, size_t len)
 			fl |= inner_flags(s, text, s->line_start, len);
 	} else if (!s->comment) {
 		fl = s->cflags[d] & (unsigned char)~ELSEWHERE;
+		/* data: NAME=value before any evaluating word, or an argument
+		 * after a shell's code or script (unless evaluated twice) */
+		if ((!(fl & (INN_SH_F_EVAL | INN_SH_F_REMOTE)) && assign_word(s)) ||
+		    (s->shc[d] == 3 && s->nevals[d] <= 1 &&
+		     !(s->cbase[d] & (INN_SH_F_EVAL | INN_SH_F_REMOTE))))
+			fl = (fl & (unsigned char)~(INN_SH_F_EVAL | INN_SH_F_REMOTE)) | DATA;
 		if (f == F_ARITH || s->let[d])
 			fl |= INN_SH_F_ARITH;
 		if ((fl & (INN_SH_F_EVAL | INN_SH_F_REMOTE)) && f != F_PLAIN && f != F_CMDSUB)

@@ -112,6 +112,9 @@ typedef struct inn_sh_scan {
 	char ivar[INN_SH_MAX_FUNCS][INN_SH_WORD_MAX + 1];
 	int nivar;
 	unsigned char decl[INN_SH_MAX_NEST];     /* 1: declare/typeset/local..., 2: with -i */
+	unsigned char shc[INN_SH_MAX_NEST];      /* a shell: 1 named, 2 -c read (next:
+	                                          * the code), 3 the code (or script
+	                                          * file) read: the rest is data */
 	/* caches that keep the work linear: inner_flags' scan of a growing
 	 * quote (from + 1, where it stopped, flags) and mark's last range */
 	size_t ic_from, ic_pos, mark_from, mark_to;

@@ -239,7 +239,8 @@ inn_t_shell_refs(const struct list *root, struct inn_t_shref **out, size_t *nout
 		goto out;
 	(void)inn_sh_scan_feed(&sh, b.p ? b.p : "", b.len);
 	for (i = 0; i < n; i++)
-		refs[i].flags = fl[i];
+		refs[i].flags = fl[i] & (INN_TMPL_SH_EVAL | INN_TMPL_SH_REMOTE | INN_TMPL_SH_NESTED |
+		                         INN_TMPL_SH_ARITH);
 	*out = refs;
 	*nout = n;
 	refs = NULL;

@@ -641,7 +641,12 @@ test_shell_mode_deferred_evaluation(void **state)
 		"printf '%s\\n' 'printf \"%s\\n\" \"P={{ .v }}\"' | sh\n"
 		"sh <<EOF\nprintf '%s\\n' \"H={{ .v }}\"\nEOF\n"
 		"echo \"$(bash -c 'printf \"%s\" \"C={{ .v }}\"')\"\n"
-		"printf '%s\\n' '{\"j\":\"{{ .v }}\"}'\n";
+		"printf '%s\\n' '{\"j\":\"{{ .v }}\"}'\n"
+		/* data for the evaluating command, not code: as themselves */
+		"X=\"{{ .v }}\" bash -c 'printf \"%s\\n\" \"X=$X\"'\n"
+		"env Y='{{ .v }}' sh -c 'printf \"%s\\n\" \"Y=$Y\"'\n"
+		"bash -c 'printf \"%s\\n\" \"A=$1\"' _ \"{{ .v }}\"\n"
+		"eval 'Z={{ .v }}'; printf '%s\\n' \"Z=$Z\"\n";
 	static const char *const refused[][2] = {   /* template, message part */
 		{ "echo $(( {{ .v }} + 1 ))", "shell arithmetic" },
 		{ "[[ \"{{ .v }}\" -eq 1 ]]", "shell arithmetic" },
@@ -679,7 +684,8 @@ test_shell_mode_deferred_evaluation(void **state)
 		memset(&b, 0, sizeof(b));
 		assert_int_equal(inn_tmpl_render_string(&env, script, &out), 0);
 		snprintf(want, sizeof(want), "B=%s\nE=%s\nF=%s\nQ=%s\nP=%s\nH=%s\nC=%s\n{\"j\":\"%s\"}\n"
-		         "T=%s\n", val, val, val, val, val, val, val, val, val);
+		         "X=%s\nY=%s\nA=%s\nZ=%s\nT=%s\n", val, val, val, val, val, val, val, val,
+		         val, val, val, val, val);
 		got = run_shell("/bin/bash", out, &b);
 		if (strcmp(got, want) != 0)
 			fail_msg("value \"%s\"\n# script:\n%s\n# want:\n%s# got:\n%s", val, out, want, got);
