@@ -357,7 +357,7 @@ word_check(inn_sh_scan *s, int d, char brk)
 		s->cases[d]--;
 	if (s->shc[d] == 1 && w[0] == '-' && w[1] != '-' && strchr(w, 'c') != NULL)
 		s->shc[d] = 2;                  /* the next word is the code */
-	else if (s->shc[d] == 1 && w[0] != '-')
+	else if (s->shc[d] == 1 && w[0] != '-' && !s->shc_user[d])
 		s->shc[d] = 3;                  /* a script file: the rest is data */
 	else if (s->shc[d] == 2)
 		s->shc[d] = 3;
@@ -373,8 +373,12 @@ word_check(inn_sh_scan *s, int d, char brk)
 		s->cflags[d] |= (unsigned char)fl;
 		s->line_flags |= (unsigned char)fl;
 		mark(s, s->pipe_first[d], (unsigned char)fl);
-		if (is_shell(w, s->wlen) && s->shc[d] == 0)
+		if (is_shell(w, s->wlen) && s->shc[d] == 0) {
 			s->shc[d] = 1;
+			/* su USER -c CODE: a word before -c is the user */
+			s->shc_user[d] = is_word(w + s->wlen - (s->wlen >= 2 ? 2 : 0), "su") ||
+			                 (s->wlen >= 7 && is_word(w + s->wlen - 7, "runuser"));
+		}
 		if (s->infn >= 0)
 			s->fn_eval[s->infn] = 1;
 	}

@@ -115,6 +115,7 @@ typedef struct inn_sh_scan {
 	unsigned char shc[INN_SH_MAX_NEST];      /* a shell: 1 named, 2 -c read (next:
 	                                          * the code), 3 the code (or script
 	                                          * file) read: the rest is data */
+	unsigned char shc_user[INN_SH_MAX_NEST]; /* su/runuser: other words are the user */
 	/* caches that keep the work linear: inner_flags' scan of a growing
 	 * quote (from + 1, where it stopped, flags) and mark's last range */
 	size_t ic_from, ic_pos, mark_from, mark_to;

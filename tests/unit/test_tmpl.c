@@ -711,6 +711,13 @@ test_shell_mode_deferred_evaluation(void **state)
 		for (j = 0; j < b.n; j++)
 			free(b.vars[j]);
 	}
+	/* su USER -c CODE: the code is evaluated, the user is not code */
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(inn_tmpl_render_string(&env, "su - pg -c 'psql -c \"{{ .v }}\"'", &out), 0);
+	assert_string_equal(out, "su - pg -c 'psql -c \"${INN_T_1}\"'");
+	free(out);
+	for (j = 0; j < b.n; j++)
+		free(b.vars[j]);
 	/* integers pass arithmetic; string comparison is no arithmetic */
 	json_object_object_add(d, "v", json_object_new_string("-7"));
 	memset(&b, 0, sizeof(b));
