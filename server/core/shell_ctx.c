@@ -215,6 +215,20 @@ scan_quoted(inn_sh_scan *s, int f, char c, char prev)
 	return 0;
 }
 
+/* A command's name without its folders ("/bin/sh" -> "sh"). */
+static void
+last_part(const char **w, size_t *n)
+{
+	size_t i;
+
+	for (i = *n; i > 0; i--)
+		if ((*w)[i - 1] == '/') {
+			*w += i;
+			*n -= i;
+			return;
+		}
+}
+
 int
 inn_sh_word_evaluates(const char *w, size_t n)
 {
@@ -227,12 +241,7 @@ inn_sh_word_evaluates(const char *w, size_t n)
 	};
 	size_t i;
 
-	for (i = n; i > 0; i--)
-		if (w[i - 1] == '/') {
-			w += i;
-			n -= i;
-			break;
-		}
+	last_part(&w, &n);
 	if (n == 3 && memcmp(w, "ssh", 3) == 0)
 		return INN_SH_F_REMOTE;
 	for (i = 0; elsewhere[i] != NULL; i++)
@@ -269,12 +278,7 @@ is_shell(const char *w, size_t n)
 	};
 	size_t i;
 
-	for (i = n; i > 0; i--)
-		if (w[i - 1] == '/') {
-			w += i;
-			n -= i;
-			break;
-		}
+	last_part(&w, &n);
 	for (i = 0; sh[i] != NULL; i++)
 		if (strlen(sh[i]) == n && memcmp(sh[i], w, n) == 0)
 			return 1;
