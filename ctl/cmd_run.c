@@ -301,9 +301,12 @@ spec_refs_bad(ctl_env *env, const inn_workflow *wf, const inn_deploy *plan)
 	json_object *data = plan != NULL ? inn_deploy_data(plan) : NULL;
 	size_t i, n0 = env->diag.n, bad;
 
-	bad = inn_workflow_check_spec_refs(wf, data, &env->diag);
+	bad = inn_workflow_check_spec_refs(wf, data, &env->diag) +
+	      inn_deploy_check_output_refs(plan, wf, &env->diag);
 	for (i = 0; plan != NULL && i < inn_deploy_nparts(plan); i++)
 		bad += inn_workflow_check_spec_refs(inn_deploy_part_at(plan, i)->wf, data,
+		                                    &env->diag) +
+		       inn_deploy_check_output_refs(plan, inn_deploy_part_at(plan, i)->wf,
 		                                    &env->diag);
 	for (i = n0; i < env->diag.n; i++) {
 		char buf[2048];

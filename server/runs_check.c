@@ -151,9 +151,11 @@ inn_runs_spec_refs_check(const inn_deploy *plan, const inn_workflow *wf)
 	size_t i, bad;
 
 	inn_diag_init(&d);
-	bad = inn_workflow_check_spec_refs(wf, data, &d);
+	bad = inn_workflow_check_spec_refs(wf, data, &d) +
+	      inn_deploy_check_output_refs(plan, wf, &d);
 	for (i = 0; i < inn_deploy_nparts(plan); i++)
-		bad += inn_workflow_check_spec_refs(inn_deploy_part_at(plan, i)->wf, data, &d);
+		bad += inn_workflow_check_spec_refs(inn_deploy_part_at(plan, i)->wf, data, &d) +
+		       inn_deploy_check_output_refs(plan, inn_deploy_part_at(plan, i)->wf, &d);
 	if (bad == 0) {
 		inn_diag_free(&d);
 		return 0;

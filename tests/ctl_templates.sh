@@ -21,7 +21,7 @@ printf 'workflowPolicies:\n  allowedStepTypes: [shell, policy]\n' > "$dir/admin.
 c() { "$ctl" --plugin-dir "$dir/plugins" --config "$dir/admin.yaml" --providers "$dir/p" "$@"; }
 . "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
 CHECK_SHOW="$dir/out"
-echo "1..13"
+echo "1..23"
 
 # the guide's ${APP_NAME} (checked below): a resource's create workflow
 # and the main one
@@ -36,7 +36,13 @@ workflows:
   - {name: create-namespace, file: ./workflows/create-namespace.yaml, operation: create}
   - {name: show, file: ./workflows/show.yaml}
   - {name: typo, file: ./workflows/typo.yaml}
+  - {name: typo-out, file: ./workflows/typo-out.yaml}
 YAML
+cat > "$dir/p/ns-team/workflows/typo-out.yaml" <<'WF'
+name: typo-out
+steps:
+  - {name: show, type: shell, config: {script: 'echo "ns=${resources.ns.nosuchout} ${resources.ns.name}"'}}
+WF
 cat > "$dir/p/ns-team/workflows/create-namespace.yaml" <<'WF'
 name: create-namespace
 steps:
@@ -150,9 +156,212 @@ c run --local ns-team/typo "$dir/spec.yaml" >"$dir/out" 2>&1
 [ $? -eq 3 ] && grep -q 'typo.yaml:3:[0-9]*: error: step "show": config.script: references resources.nss.ns, but the Score spec has no resource of that name (it has: ns)' "$dir/out" &&
 	! grep -q 'Creating namespace' "$dir/out"
 check "run --local: a misspelt resource is refused before anything runs (exit 3)" $?
+c run --local ns-team/typo-out "$dir/spec.yaml" >"$dir/out" 2>&1
+[ $? -eq 3 ] && grep -q 'typo-out.yaml:3:[0-9]*: error: step "show": config.script: references resources.ns.nosuchout, but resource "ns" gets its outputs from workflow "create-namespace", which declares only name, type and: ns' "$dir/out" &&
+	! grep -q 'Creating namespace' "$dir/out"
+check "run --local: an output the resource's create workflow does not declare is refused (exit 3)" $?
 c run --local --dry-run ns-team/show "$dir/spec.yaml" >"$dir/out" 2>&1
 [ $? -eq 0 ] && grep -q 'show *would-run; it reads resources.ns.ns, an output of resource "ns", which a dry-run does not provision' "$dir/out"
 check "dry-run: would-run names the value it cannot know" $?
+
+# a value the shell evaluates again (trap, bash -c, a function that evals,
+# a pipe into sh, a here-document into sh) is data there too; arithmetic
+# takes integers only, refused before the script starts; ssh is refused
+cat > "$dir/inj.yaml" <<'WF'
+name: inj
+parameters:
+  - {name: m, type: string, default: "hi"}
+steps:
+  - name: a
+    type: shell
+    config:
+      script: |
+        trap 'echo bye {{ .parameters.m }}' EXIT
+        bash -c 'echo inner {{ .parameters.m }}'
+        f(){ eval "$1"; }; f 'echo fn {{ .parameters.m }}'
+        bash -c "echo dq {{ .parameters.m }}"
+        echo 'echo piped {{ .parameters.m }}' | sh
+        sh <<EOF
+        echo hd {{ .parameters.m }}
+        EOF
+        printf '%s\n' '{"j":"{{ .parameters.m }}"}'
+  - name: b
+    type: shell
+    config:
+      command: ["/bin/bash", "-ec", "echo cmd {{ .parameters.m }}"]
+WF
+cat > "$dir/arith.yaml" <<'WF'
+name: arith
+parameters:
+  - {name: m, type: string, default: "1"}
+steps:
+  - name: a
+    type: shell
+    config:
+      script: |
+        echo "touched-before"
+        echo $(( {{ .parameters.m }} + 1 ))
+        [[ "{{ .parameters.m }}" -eq 1 ]] && echo one
+WF
+cat > "$dir/ssh.yaml" <<'WF'
+name: ssh
+parameters:
+  - {name: m, type: string, default: "1"}
+steps:
+  - {name: a, type: shell, config: {script: "ssh host \"echo {{ .parameters.m }}\""}}
+WF
+p='m=a[$(touch '"$dir"'/X1)] `touch '"$dir"'/X2`'
+c run --local "$dir/inj.yaml" --param "$p" >"$dir/out" 2>&1
+r1=$?
+for w in inner fn dq piped hd bye cmd; do
+	grep -q "| $w a\[\$(touch $dir/X1)\] \`touch $dir/X2\`" "$dir/out" || r1=9
+done
+grep -q "{\"j\":\"a\[\$(touch $dir/X1)\]" "$dir/out" || r1=9
+[ $r1 -eq 0 ] && [ ! -e "$dir/X1" ] && [ ! -e "$dir/X2" ]
+check "a value evaluated again (trap, bash -c, eval, | sh, <<EOF into sh, command: [bash, -c]) stays data" $?
+c test-workflow "$dir/arith.yaml" >"$dir/out" 2>&1
+r1=$?
+c run --local "$dir/arith.yaml" >>"$dir/out" 2>&1
+r2=$?
+c run --local "$dir/arith.yaml" --param "$p" >>"$dir/out" 2>&1
+r3=$?
+[ $r1 -eq 0 ] && [ $r2 -eq 0 ] && [ $r3 -ne 0 ] && [ ! -e "$dir/X1" ] &&
+	grep -q 'arith.yaml:[0-9]*:[0-9]*: warning: step "a": config.script: parameter "m" (type string) is used in shell arithmetic' "$dir/out" &&
+	grep -q '| one' "$dir/out" &&
+	grep -q 'failed: step "a": config.script: {{ .parameters.m }}: the value is used in shell arithmetic, where bash evaluates it as an expression' "$dir/out" &&
+	[ "$(grep -c 'touched-before' "$dir/out")" -eq 1 ]
+check "shell arithmetic: a warning at load, a non-integer refused before the script starts" $?
+c test-workflow "$dir/ssh.yaml" >"$dir/out" 2>&1
+[ $? -eq 3 ] && grep -q "ssh.yaml:[0-9]*:[0-9]*: error: step \"a\": config.script: {{ .parameters.m }}: the value would be evaluated as shell code by a shell elsewhere (ssh's remote shell" "$dir/out"
+check "a value in an ssh command is refused at load, with the fix" $?
+
+# a step with a condition may be skipped: reading its outputs warns at
+# load, a dry-run that skips it says would-fail, a run says it was skipped
+cat > "$dir/cond.yaml" <<'WF'
+name: cond
+parameters:
+  - {name: go, type: boolean, default: false}
+steps:
+  - name: b
+    type: shell
+    if: "${parameters.go}"
+    outputs: [x]
+    config:
+      script: echo x=1 >> "$INNOMINATUS_OUTPUT"
+  - name: g
+    type: shell
+    config:
+      script: echo "guarded {{ .steps.b.outputs.x | default "none" }}"
+  - name: a
+    type: shell
+    config:
+      script: |
+        echo "got ${steps.b.outputs.x}"
+WF
+c test-workflow "$dir/cond.yaml" >"$dir/out" 2>&1
+r1=$?
+c run --local --dry-run "$dir/cond.yaml" >>"$dir/out" 2>&1
+r2=$?
+c run --local "$dir/cond.yaml" >>"$dir/out" 2>&1
+r3=$?
+[ $r1 -eq 0 ] && [ $r2 -eq 1 ] && [ $r3 -ne 0 ] &&
+	[ "$(grep -c 'cond.yaml:18:15: warning: step "a": config.script: references steps.b.outputs.x, but step "b" has a condition' "$dir/out")" -eq 3 ] &&
+	! grep -q 'warning: step "g"' "$dir/out" &&
+	grep -q '^  a  *shell  *would-fail: step "a": config.script: ${steps.b.outputs.x}: steps.b is not defined: step "b" was skipped (condition false), so it has no outputs' "$dir/out" &&
+	grep -q 'Workflow cond failed: step "a" failed: .*step "b" was skipped (condition false)' "$dir/out" &&
+	grep -q '| guarded none' "$dir/out"
+check "a skipped step's outputs: load warning, dry-run would-fail, the run says skipped" $?
+cat > "$dir/deep.yaml" <<'WF'
+name: deep
+steps:
+  - {name: s, type: shell, outputs: [k], config: {script: "echo k=1 >> \"$INNOMINATUS_OUTPUT\""}}
+  - {name: t, type: shell, config: {script: "echo ${steps.s.outputs.k.deeper}"}}
+WF
+c test-workflow "$dir/deep.yaml" >"$dir/out" 2>&1
+[ $? -eq 3 ] && grep -q 'deep.yaml:4:[0-9]*: error: step "t": config.script: references steps.s.outputs.k.deeper, but step outputs are strings' "$dir/out"
+check "reading below a declared step output is a load error" $?
+
+# an environment Linux would refuse (E2BIG): the dry-run and the run say so
+# before anything starts, naming the variable; per string and in total
+cat > "$dir/big.yaml" <<'WF'
+name: big
+parameters:
+  - {name: m, type: string, default: "x"}
+variables:
+  V2: "${parameters.m}${parameters.m}"
+  V4: "${variables.V2}${variables.V2}"
+steps:
+  - name: a
+    type: shell
+    env:
+      BIG: "${variables.V4}"
+    config:
+      script: echo started
+WF
+python3 -c 'import sys
+sys.stdout.write("name: many\nparameters:\n  - {name: m, type: string, default: \"x\"}\nsteps:\n  - name: a\n    type: shell\n    env:\n")
+for i in range(60):
+    sys.stdout.write("      E%d: \"${parameters.m}\"\n" % i)
+sys.stdout.write("    config: {script: echo started}\n")' > "$dir/many.yaml"
+m=$(python3 -c 'print("x" * 40000)')
+m2=$(python3 -c 'print("y" * 120000)')
+c run --local --dry-run "$dir/big.yaml" --param "m=$m" >"$dir/out" 2>&1
+r1=$?
+c run --local "$dir/big.yaml" --param "m=$m" >>"$dir/out" 2>&1
+r2=$?
+c run --local --dry-run "$dir/many.yaml" --param "m=$m2" >>"$dir/out" 2>&1
+r3=$?
+c run --local "$dir/many.yaml" --param "m=$m2" >>"$dir/out" 2>&1
+r4=$?
+[ $r1 -eq 1 ] && [ $r2 -ne 0 ] && [ $r3 -eq 1 ] && [ $r4 -ne 0 ] && ! grep -q started "$dir/out" &&
+	grep -q 'would-fail: step "a": env.BIG: a value of 160000 bytes; Linux refuses an environment string' "$dir/out" &&
+	grep -q 'Workflow big failed: step "a" failed: step "a": env.BIG: a value of 160000 bytes' "$dir/out" &&
+	[ "$(grep -c "failed: .*step \"a\": the step's environment and script total [0-9]* bytes, over the [0-9]* bytes Linux takes (Argument list too long); the largest variable is env.E" "$dir/out")" -ge 2 ]
+check "an environment over Linux's limits: dry-run would-fail and the run refuses, naming it" $?
+
+# "${" + a dotted name that is no template reference is bash's "bad
+# substitution": a load error; '$${a.b}' in single quotes is the literal
+cat > "$dir/bs.yaml" <<'WF'
+name: bs
+parameters:
+  - {name: my-p, type: string, default: "x"}
+steps:
+  - name: a
+    type: shell
+    config:
+      script: |
+        echo "${ parameters.my-p }" "${parameters.my-p:-zz}" "$${x.y}"
+        echo '${parameters.my-p:-zz} $${x.y}'
+WF
+cat > "$dir/home.yaml" <<'WF'
+name: home
+steps:
+  - {name: a, type: shell, config: {script: "echo 'lit $${a.b}'"}}
+WF
+c test-workflow "$dir/bs.yaml" >"$dir/out" 2>&1
+r1=$?
+c run --local "$dir/home.yaml" >>"$dir/out" 2>&1
+r2=$?
+[ $r1 -eq 3 ] && [ $r2 -eq 0 ] && grep -q 'bs.yaml: 3 error(s)' "$dir/out" &&
+	grep -q 'error: step "a": config.script: ${ parameters.my-p }: not a template reference' "$dir/out" &&
+	grep -q 'error: step "a": config.script: ${parameters.my-p:-zz}: not a template reference.*bad substitution' "$dir/out" &&
+	grep -q 'error: step "a": config.script: ${x.y}: not a template reference' "$dir/out" &&
+	grep -q '| lit ${a.b}' "$dir/out"
+check "\${ root.x }, \${root.x:-d}, \$\${x.y} in \"...\" are load errors (bad substitution)" $?
+
+# a step named like a template root, and env: names of the engine's own
+cat > "$dir/root.yaml" <<'WF'
+name: root
+steps:
+  - name: app
+    type: shell
+    env: {INN_T_1: x}
+    config: {script: "true"}
+WF
+c test-workflow "$dir/root.yaml" >"$dir/out" 2>&1
+[ $? -eq 3 ] && grep -q 'root.yaml:3:11: error: steps\[0\]: a step may not be named "app": that is a template root' "$dir/out" &&
+	grep -q 'root.yaml:5:11: error: steps\[0\].env: "INN_T_1": names starting with INN_T_ are reserved' "$dir/out"
+check "a step named like a template root, and an env: name INN_T_*, are load errors" $?
 
 # the same through the server
 cat > "$dir/srv.yaml" <<CONF
@@ -175,6 +384,9 @@ check "server: \${APP_NAME} is the Score application's name in shell steps" $?
 "$ctl" run ns-team/typo "$dir/spec.yaml" >"$dir/out" 2>&1
 [ $? -eq 3 ] && grep -q 'typo.yaml:3:[0-9]*: error: step "show": config.script: references resources.nss.ns, but the Score spec has no resource of that name' "$dir/out"
 check "server: a misspelt resource is a 400 naming file:line:col (exit 3)" $?
+"$ctl" run ns-team/typo-out "$dir/spec.yaml" >"$dir/out" 2>&1
+[ $? -eq 3 ] && grep -q 'typo-out.yaml:3:[0-9]*: error: step "show": config.script: references resources.ns.nosuchout, but resource "ns" gets its outputs from workflow "create-namespace", which declares only name, type and: ns' "$dir/out"
+check "server: an output the resource's create workflow does not declare is a 400 (exit 3)" $?
 "$ctl" run --dry-run ns-team/show "$dir/spec.yaml" >"$dir/out" 2>&1
 rc=$?
 id=$(sed -n 's/^Execution \([0-9]*\) submitted.*/\1/p' "$dir/out")

@@ -270,3 +270,60 @@ inn_deploy_main_completed(const inn_deploy *plan, json_object *completed)
 		                                                                      k)));
 	return comp;
 }
+
+size_t
+inn_deploy_check_output_refs(const inn_deploy *plan, const inn_workflow *wf, inn_diag *diag)
+{
+	size_t i, j, n, bad = 0;
+
+	if (plan == NULL || wf == NULL || wf->spec_refs == NULL)
+		return 0;
+	n = json_object_array_length(wf->spec_refs);
+	for (i = 0; i < n; i++) {
+		json_object *o = json_object_array_get_idx(wf->spec_refs, i);
+		const char *root = json_object_get_string(json_object_object_get(o, "root"));
+		const char *name = json_object_get_string(json_object_object_get(o, "name"));
+		const char *ref = json_object_get_string(json_object_object_get(o, "ref"));
+		const inn_deploy_part *p = NULL;
+		const char *k;
+		char have[512];
+		size_t klen, len = 0;
+
+		if (root == NULL || strcmp(root, "resources") != 0 || name == NULL || ref == NULL)
+			continue;
+		for (j = 0; j < plan->nparts && p == NULL; j++)
+			if (strcmp(plan->parts[j].name, name) == 0)
+				p = &plan->parts[j];
+		k = ref + 10 + strlen(name);
+		if (p == NULL || p->wf == NULL || *k != '.' ||
+		    json_object_object_length(p->wf->outputs) == 0)
+			continue;
+		k++;
+		klen = strcspn(k, ".[");
+		if ((klen == 4 && memcmp(k, "name", 4) == 0) || (klen == 4 && memcmp(k, "type", 4) == 0))
+			continue;
+		have[0] = '\0';
+		json_object_object_foreach(p->wf->outputs, ok, ov) {
+			(void)ov;
+			if (strlen(ok) == klen && memcmp(ok, k, klen) == 0) {
+				have[0] = '\1';
+				break;
+			}
+			if (len < sizeof(have))
+				len += (size_t)snprintf(have + len, sizeof(have) - len, "%s%s",
+				                        len ? ", " : "", ok);
+		}
+		if (have[0] == '\1')
+			continue;
+		bad++;
+		inn_diag_add(diag, INN_DIAG_ERROR,
+		             json_object_get_string(json_object_object_get(o, "file")),
+		             json_object_get_int(json_object_object_get(o, "line")),
+		             json_object_get_int(json_object_object_get(o, "col")),
+		             "%s: references %s, but resource \"%s\" gets its outputs from "
+		             "workflow \"%s\", which declares only name, type and: %s",
+		             json_object_get_string(json_object_object_get(o, "who")), ref, name,
+		             p->wf->name ? p->wf->name : "?", have);
+	}
+	return bad;
+}

@@ -60,6 +60,12 @@ void inn_deploy_free(inn_deploy *plan);
 
 size_t inn_deploy_nparts(const inn_deploy *plan);
 const inn_deploy_part *inn_deploy_part_at(const inn_deploy *plan, size_t i);
+/* Each resources.R.K reference of wf (wf->spec_refs) for a resource R of
+ * the plan whose create workflow declares outputs, where K is neither
+ * name, type nor one of those outputs: an error at its file:line:col in
+ * diag (a run would fail on it after provisioning).  Returns how many. */
+size_t inn_deploy_check_output_refs(const inn_deploy *plan, const inn_workflow *wf,
+                                    inn_diag *diag);
 /* The steps of every part together (for a whole-run step limit). */
 size_t inn_deploy_nsteps(const inn_deploy *plan);
 /* The template data every part and the main workflow get (borrowed; the

@@ -22,6 +22,7 @@
 #include "error.h"
 #include "exec_run_int.h"
 #include "host.h"
+#include "shell_ctx.h"
 #include "tmpl.h"
 
 #define MAX_BACKOFF_MS (5LL * 60 * 1000)
@@ -92,7 +93,9 @@ bind_env(void *ud, const char *value, char *name, size_t namelen)
 {
 	struct bind_ctx *b = ud;
 
-	snprintf(name, namelen, "INN_T_%u", ++b->run->bind_seq);
+	do        /* never a variable config.env sets itself */
+		snprintf(name, namelen, "INN_T_%u", ++b->run->bind_seq);
+	while (json_object_object_get_ex(b->env, name, NULL));
 	json_object_object_add(b->env, name, json_object_new_string(value));
 	return 0;
 }
@@ -196,31 +199,144 @@ shell_env(inn_run *r, const inn_step_def *d, json_object *cfg)
 	return 0;
 }
 
+/* A dry-run's skip of a step whose plugin cannot dry-run: a real run runs it. */
+
+/* The step a path ("steps.<name>...") reads when that step was skipped
+ * (its condition was false): it has no outputs, in a dry-run as in a real
+ * run.  NULL otherwise. */
+static const struct srun *
+skipped_step(const inn_run *r, const char *path)
+{
+	size_t i, n;
+
+	if (strncmp(path, "steps.", 6) != 0)
+		return NULL;
+	path += 6;
+	n = strcspn(path, ".");
+	for (i = 0; i < r->n; i++) {
+		const char *name = r->steps[i].res.def->name;
+
+		if (name != NULL && strlen(name) == n && memcmp(name, path, n) == 0)
+			return r->steps[i].res.state == INN_STATE_SKIPPED &&
+			       (r->steps[i].res.message == NULL ||
+			        strcmp(r->steps[i].res.message, inn_exec_no_dry_run) != 0) ? &r->steps[i] : NULL;
+	}
+	return NULL;
+}
+
 /* A missing key a dry-run cannot know the value of: the outputs of a step
- * it does not run for real (steps.<s>...), or what a resource's create
+ * it does not run for real (steps.<s>...; not a step that was skipped,
+ * which has none in a real run either), or what a resource's create
  * workflow would report (resources.<r>.<k> for a resource r the run has).
  * A resource the run does not have, like any other missing key, is what a
  * real run would fail on. */
 static int
-dry_run_unknowable(const char *path)
+dry_run_unknowable(const inn_run *r, const char *path)
 {
-	return strncmp(path, "steps.", 6) == 0 ||
+	return (strncmp(path, "steps.", 6) == 0 && skipped_step(r, path) == NULL) ||
 	       (strncmp(path, "resources.", 10) == 0 && strchr(path + 10, '.') != NULL);
 }
 
 /* inn_tmpl_unknown_fn of a dry-run's render: the first such path is kept
- * (ud: a char[INN_UNKNOWN_LEN]) to name it. */
+ * (in first, INN_UNKNOWN_LEN bytes) to name it. */
 #define INN_UNKNOWN_LEN 512
+struct unknown_ctx {
+	const inn_run *r;
+	char *first;
+};
+
 static int
 dry_run_unknown_cb(void *ud, const char *path)
 {
-	char *first = ud;
+	struct unknown_ctx *u = ud;
 
-	if (!dry_run_unknowable(path))
+	if (!dry_run_unknowable(u->r, path))
 		return 0;
-	if (first[0] == '\0')
-		snprintf(first, INN_UNKNOWN_LEN, "%s", path);
+	if (u->first[0] == '\0')
+		snprintf(u->first, INN_UNKNOWN_LEN, "%s", path);
 	return 1;
+}
+
+/* After a render failed with rc: when it read the outputs of a skipped
+ * step, says so (instead of only "steps.b is not defined") and how to
+ * guard the reference.  Returns rc. */
+static int
+skipped_reason(const inn_run *r, int rc)
+{
+	const struct srun *sk;
+	const char *msg;
+	char why[1024];
+
+	if (rc != INN_ENOTFOUND || (sk = skipped_step(r, inn_tmpl_missing_path())) == NULL)
+		return rc;
+	msg = sk->res.message != NULL ? sk->res.message : "";
+	if (strncmp(msg, "skipped: ", 9) == 0)
+		msg += 9;
+	snprintf(why, sizeof(why), "%s", inn_error_last());
+	return inn_error_set(rc, "%s: step \"%s\" was skipped (%s), so it has no outputs; "
+	                     "guard the reference (| default \"\") or give this step the "
+	                     "same condition", why, sk->res.def->name, msg);
+}
+
+/* Renders tmpl in shell mode (values become "${INN_T_n}" of variables
+ * added to cfg.env) into obj: key, or index at of an array.  field names
+ * it in an error. */
+static int
+shell_render(inn_run *r, const inn_tmpl_env *env, json_object *cfg, const char *tmpl,
+             const char *field, json_object *obj, const char *key, size_t at)
+{
+	struct bind_ctx b;
+	inn_tmpl_env senv = *env;
+	json_object *envobj = NULL;
+	char *text = NULL;
+	int rc;
+
+	if (!json_object_object_get_ex(cfg, "env", &envobj) ||
+	    !json_object_is_type(envobj, json_type_object)) {
+		envobj = json_object_new_object();
+		json_object_object_add(cfg, "env", envobj);
+	}
+	b.run = r;
+	b.env = envobj;
+	senv.bind = bind_env;
+	senv.bind_ud = &b;
+	if ((rc = inn_tmpl_render_string(&senv, tmpl, &text)) != 0) {
+		char why[1024];
+
+		snprintf(why, sizeof(why), "%s", inn_error_last());
+		return inn_error_set(rc, "%s: %s", field, why);
+	}
+	if (key != NULL)
+		json_object_object_add(obj, key, json_object_new_string(text));
+	else
+		json_object_array_put_idx(obj, at, json_object_new_string(text));
+	free(text);
+	return 0;
+}
+
+/* Non-zero when element i of a command (argv, an array of strings) is
+ * code a shell runs: the argument after -c (or -ec, -xc, ...) of a shell
+ * named before it, or any argument after eval. */
+static size_t
+shell_code_arg(json_object *cmd, size_t i)
+{
+	size_t j;
+	int shell = 0;
+
+	for (j = 0; j < i; j++) {
+		const char *a = json_object_get_string(json_object_array_get_idx(cmd, j));
+		const char *base = a != NULL && strrchr(a, '/') ? strrchr(a, '/') + 1 : a;
+
+		if (base == NULL)
+			continue;
+		if (strcmp(base, "eval") == 0)
+			return 1;
+		if (inn_sh_word_evaluates(base, strlen(base)) == INN_SH_F_EVAL)
+			shell = 1;          /* bash, sh, su, ...: -c CODE */
+		else if (shell && j + 1 == i && a[0] == '-' && a[1] != '-' && strchr(a, 'c') != NULL)
+			return 1;
+	}
+	return 0;
 }
 
 /* Renders the step's config (render_config without the dry-run's hook). */
@@ -228,7 +344,7 @@ static int
 render_config_with(inn_run *r, const inn_step_def *d, json_object **out)
 {
 	inn_tmpl_env env = { r->data, r->masker, NULL, NULL };
-	json_object *cfg = NULL, *envobj = NULL, *script;
+	json_object *cfg = NULL, *script;
 	int rc;
 
 	*out = NULL;
@@ -254,39 +370,104 @@ render_config_with(inn_run *r, const inn_step_def *d, json_object **out)
 			json_object_object_add(cenv, k, json_object_get(v));
 		json_object_put(renv);
 	}
-	/* Shell scripts: values reach the script as environment variables. */
-	if (d->plugin_type != NULL && strcmp(d->plugin_type, "shell") == 0 &&
-	    json_object_object_get_ex(d->config, "script", &script) &&
-	    json_object_is_type(script, json_type_string)) {
-		struct bind_ctx b;
-		inn_tmpl_env senv = env;
-		char *text = NULL;
+	/* Shell scripts: values reach the script as environment variables;
+	 * so do values in the code a command's shell runs (bash -c CODE). */
+	if (d->plugin_type != NULL && strcmp(d->plugin_type, "shell") == 0) {
+		json_object *cmd = NULL;
+		size_t i, code;
 
-		if (!json_object_object_get_ex(cfg, "env", &envobj) ||
-		    !json_object_is_type(envobj, json_type_object)) {
-			envobj = json_object_new_object();
-			json_object_object_add(cfg, "env", envobj);
-		}
-		b.run = r;
-		b.env = envobj;
-		senv.bind = bind_env;
-		senv.bind_ud = &b;
-		if ((rc = inn_tmpl_render_string(&senv, json_object_get_string(script),
-		                                  &text)) != 0) {
-			char why[1024];
-
-			snprintf(why, sizeof(why), "%s", inn_error_last());
+		if (json_object_object_get_ex(d->config, "script", &script) &&
+		    json_object_is_type(script, json_type_string) &&
+		    (rc = shell_render(r, &env, cfg, json_object_get_string(script), "config.script",
+		                       cfg, "script", (size_t)-1)) != 0) {
 			json_object_put(cfg);
-			return inn_error_set(rc, "config.script: %s", why);
+			return rc;
 		}
-		json_object_object_add(cfg, "script", json_object_new_string(text));
-		free(text);
+		if (json_object_object_get_ex(d->config, "command", &cmd) &&
+		    json_object_is_type(cmd, json_type_array)) {
+			json_object *rcmd = json_object_object_get(cfg, "command");
+
+			for (i = 0; i < json_object_array_length(cmd); i++) {
+				json_object *el = json_object_array_get_idx(cmd, i);
+				char field[64];
+
+				code = shell_code_arg(cmd, i);
+				if (!code || !json_object_is_type(el, json_type_string) ||
+				    !json_object_is_type(rcmd, json_type_array))
+					continue;
+				snprintf(field, sizeof(field), "config.command[%zu]", i);
+				if ((rc = shell_render(r, &env, cfg, json_object_get_string(el), field,
+				                       rcmd, NULL, i)) != 0) {
+					json_object_put(cfg);
+					return rc;
+				}
+			}
+		}
 	}
 	if ((rc = shell_env(r, d, cfg)) != 0) {
 		json_object_put(cfg);
 		return rc;
 	}
 	*out = cfg;
+	return 0;
+}
+
+/* What Linux's execve takes (fs/exec.c): each argument or environment
+ * string at most MAX_ARG_STRLEN (32 pages), and all of them with their
+ * pointers at most sysconf(_SC_ARG_MAX) (a quarter of the stack limit);
+ * over either the step fails with "Argument list too long". */
+#define EXEC_STR_MAX (32 * 4096)
+
+extern char **environ;
+
+/* Checks that the environment (config.env) and script a step's plugin
+ * would start its program with fit those limits, counting this process's
+ * own environment for what the plugin passes on; an error names the
+ * largest variable.  The dry-run and the real run both call it on the
+ * rendered config, so a dry-run says would-fail where a run would. */
+static int
+exec_size_check(json_object *cfg)
+{
+	long argmax = sysconf(_SC_ARG_MAX);
+	size_t total = 0, n, vlen, big = 0, i;
+	const char *bigname = NULL;
+	json_object *env, *script;
+
+	for (i = 0; environ != NULL && environ[i] != NULL; i++)
+		total += strlen(environ[i]) + 1 + sizeof(char *);
+	if (json_object_object_get_ex(cfg, "env", &env) &&
+	    json_object_is_type(env, json_type_object)) {
+		json_object_object_foreach(env, k, v) {
+			vlen = strlen(json_object_get_string(v) ? json_object_get_string(v) : "");
+			n = strlen(k) + 1 + vlen;
+			if (n + 1 > EXEC_STR_MAX)
+				return inn_error_set(INN_ETOOBIG, "env.%s: a value of %zu bytes; Linux "
+				                     "refuses an environment string (NAME=value) over "
+				                     "%d bytes (Argument list too long)%s", k, vlen,
+				                     EXEC_STR_MAX - 1,
+				                     strncmp(k, "INN_T_", 6) == 0 ? " (a value "
+				                     "config.script references)" : "");
+			total += n + 1 + sizeof(char *);
+			if (n > big) {
+				big = n;
+				bigname = k;
+			}
+		}
+	}
+	if (json_object_object_get_ex(cfg, "script", &script) &&
+	    json_object_is_type(script, json_type_string)) {
+		n = (size_t)json_object_get_string_len(script);
+		if (n + 1 > EXEC_STR_MAX)
+			return inn_error_set(INN_ETOOBIG, "config.script: %zu bytes; Linux refuses "
+			                     "an argument over %d bytes (Argument list too long)",
+			                     n, EXEC_STR_MAX - 1);
+		total += n + 1 + sizeof(char *);
+	}
+	if (argmax > 0 && total > (size_t)argmax)
+		return inn_error_set(INN_ETOOBIG, "the step's environment and script total %zu "
+		                     "bytes, over the %ld bytes Linux takes (Argument list too "
+		                     "long); the largest variable is env.%s (%zu bytes)", total,
+		                     argmax, bigname ? bigname : "?", big);
 	return 0;
 }
 
@@ -299,14 +480,20 @@ render_config(inn_run *r, const inn_step_def *d, json_object **out, char *unknow
 	json_object *cfg = NULL;
 	int rc;
 
+	struct unknown_ctx u = { r, unknown };
+
 	unknown[0] = '\0';
 	if (r->dry_run)
-		inn_tmpl_unknown_begin(dry_run_unknown_cb, unknown);
+		inn_tmpl_unknown_begin(dry_run_unknown_cb, &u);
 	rc = render_config_with(r, d, &cfg);
 	if (r->dry_run)
 		inn_tmpl_unknown_end();
+	if (rc == 0 && (rc = exec_size_check(cfg)) != 0) {
+		json_object_put(cfg);
+		cfg = NULL;
+	}
 	*out = cfg;
-	return rc;
+	return skipped_reason(r, rc);
 }
 
 /* Sleeps up to ms (never past the workflow deadline) unless the run is
@@ -359,7 +546,7 @@ static int
 dry_run_unknown(const inn_run *r, int rc)
 {
 	return r->dry_run && rc == INN_ENOTFOUND &&
-	       dry_run_unknowable(inn_tmpl_missing_path());
+	       dry_run_unknowable(r, inn_tmpl_missing_path());
 }
 
 /* Why a step whose config reads path (dry_run_unknowable) would-run: which

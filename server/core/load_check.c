@@ -148,6 +148,11 @@ check_step_ref(struct ref_check *rc, const char *who, const char *ref, const cha
 		          "outputs and \"%.*s\" is not one of them (add it to the step's "
 		          "outputs:)", who, written, wf->steps[s].name,
 		          (int)strcspn(rest + 8, ".["), rest + 8);
+	else if (rest[7] == '.' && L->pos[s].outputs != NULL &&
+	         rest[8 + strcspn(rest + 8, ".[")] != '\0')
+		inn_l_err(&L->lc, rc->at, "%s: references %s, but step outputs are strings "
+		          "(KEY=VALUE lines): there is nothing below steps.%s.outputs.%.*s", who,
+		          written, wf->steps[s].name, (int)strcspn(rest + 8, ".["), rest + 8);
 	else if (rest[7] == '.' && in_workflow_outputs(rc) && L->pos[s].outputs == NULL &&
 	         script_writes_no_outputs(&wf->steps[s]))
 		inn_l_warn(&L->lc, rc->at, "%s: references %s, but the script of step \"%s\" "
@@ -155,6 +160,21 @@ check_step_ref(struct ref_check *rc, const char *who, const char *ref, const cha
 		           "text; the original: \"<no value>\") unless the step writes it: echo "
 		           "\"%.*s=...\" >> \"$INNOMINATUS_OUTPUT\"", who, written,
 		           wf->steps[s].name, (int)strcspn(rest + 8, ".["), rest + 8);
+	/* a step with a condition may be skipped, and a skipped step has no
+	 * outputs: unless the reader guards the reference or has the same
+	 * condition, a run where it is skipped fails here */
+	if (wf->steps[s].when != NULL && rest[7] == '.' && !in_workflow_outputs(rc) &&
+	    !rc->in_cond &&
+	    !(rc->step >= 0 && wf->steps[rc->step].when != NULL &&
+	      strcmp(wf->steps[rc->step].when, wf->steps[s].when) == 0) &&
+	    !(rc->at != NULL && rc->at->value != NULL &&
+	      (strstr(rc->at->value, "default") != NULL || strstr(rc->at->value, "if ") != NULL)))
+		inn_l_warn(&L->lc, rc->at, "%s: references %s, but step \"%s\" has a "
+		           "condition (if:) and a skipped step has no outputs: a run where it "
+		           "is skipped fails here (guard the reference: {{ .steps.%s.outputs.%.*s "
+		           "| default \"\" }}, or give this the same condition)", who, written,
+		           wf->steps[s].name, wf->steps[s].name, (int)strcspn(rest + 8, ".["),
+		           rest + 8);
 }
 
 /* workflow.X: the workflow's own name and provider; the original's
@@ -389,15 +409,47 @@ struct heredoc_warn {
 	const char *step;
 };
 
+/* Integer parameters are the only ones arithmetic may read; a reference
+ * to any other value (or to a parameter of another type) is checked when
+ * the step runs. */
 static int
-heredoc_cb(void *ud, const char *action)
+arith_type_cb(void *ud, const char *ref)
 {
 	struct heredoc_warn *w = ud;
+	const inn_param *p;
 
-	inn_l_warn(&w->L->lc, w->at, "step \"%s\": config.script: %s is inside a "
-	           "here-document with a quoted delimiter (<<'EOF'), where the shell "
-	           "expands nothing: the script gets the text of a variable reference, "
-	           "not the value (write the delimiter unquoted)", w->step, action);
+	if (strncmp(ref, "parameters.", 11) != 0 || strchr(ref + 11, '.') != NULL ||
+	    (p = inn_workflow_param(w->L->wf, ref + 11, strlen(ref + 11))) == NULL)
+		return 0;
+	if (p->type == NULL || (strcmp(p->type, "integer") != 0 && strcmp(p->type, "int") != 0 &&
+	                        strcmp(p->type, "number") != 0))
+		inn_l_warn(&w->L->lc, w->at, "step \"%s\": config.script: parameter \"%s\" "
+		           "(type %s) is used in shell arithmetic, where bash evaluates a "
+		           "value as an expression: a run refuses the step unless the value "
+		           "is an integer (declare it type: integer)", w->step, p->name,
+		           p->type ? p->type : "string");
+	return 0;
+}
+
+static int
+heredoc_cb(void *ud, unsigned kind, const char *action, size_t offset)
+{
+	struct heredoc_warn *w = ud;
+	const char *why = inn_tmpl_shell_problem(kind, NULL, 0);
+
+	(void)offset;
+	if (why != NULL)
+		inn_l_err(&w->L->lc, w->at, "step \"%s\": config.script: %s: %s",
+		          w->step, action, why);
+	else if (kind & INN_TMPL_SH_ARITH)
+		(void)inn_tmpl_refs(action, arith_type_cb, w);
+	if (kind & INN_TMPL_SH_QUOTED_HEREDOC)
+		inn_l_warn(&w->L->lc, w->at, "step \"%s\": config.script: %s is inside a "
+		           "here-document with a quoted delimiter (<<'EOF'), where the shell "
+		           "expands nothing: the script gets the text of a variable reference, "
+		           "not the value (pass the value through env: and read \"$VAR\", or "
+		           "unquote the delimiter if the body has no other $ or `)",
+		           w->step, action);
 	return 0;
 }
 
@@ -474,7 +526,7 @@ inn_lw_check_step_refs(struct wf_load *L)
 	size_t i;
 
 	for (i = 0; i < L->wf->nsteps; i++) {
-		struct ref_check rc = { L, (long)i, "", NULL, 1 };
+		struct ref_check rc = { L, (long)i, "", NULL, 1, 0 };
 		const struct step_pos *ps = &L->pos[i];
 
 		if (L->wf->steps[i].name == NULL)
@@ -486,8 +538,11 @@ inn_lw_check_step_refs(struct wf_load *L)
 		}
 		if (ps->env != NULL)
 			inn_lw_walk_refs(&rc, ps->env, "env");
-		if (ps->when != NULL)
+		if (ps->when != NULL) {
+			rc.in_cond = 1;
 			inn_lw_walk_refs(&rc, ps->when, ps->when_key);
+			rc.in_cond = 0;
+		}
 		inn_lw_legacy_refs(&rc, ps);
 		if (ps->outputs != NULL) {
 			rc.rendered = 0;

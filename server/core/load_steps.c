@@ -16,6 +16,7 @@
 #include "cond.h"
 #include "duration.h"
 #include "error.h"
+#include "tmpl.h"
 #include "load_workflow_int.h"
 #include "step_types.h"
 
@@ -120,6 +121,12 @@ step_env(struct wf_load *L, inn_step_def *s, const inn_ynode *n, const char *pat
 			          "name", path, k->value);
 			return;
 		}
+		if (strncmp(k->value, "INN_T_", 6) == 0) {
+			inn_l_err(&L->lc, k, "%s: \"%s\": names starting with INN_T_ are reserved "
+			          "(they carry the values a shell script's templates reference)",
+			          path, k->value);
+			return;
+		}
 		if (v->kind != INN_Y_SCALAR) {
 			inn_l_err(&L->lc, v, "%s.%s: must be a scalar, not %s", path, k->value,
 			          inn_ynode_kind_name(v));
@@ -216,6 +223,11 @@ step_parse(struct wf_load *L, const inn_ynode *n, size_t idx, inn_step_def *s,
 		s->name = NULL;
 		return;
 	}
+	if (inn_tmpl_known_root(s->name, strlen(s->name)))
+		inn_l_err(&L->lc, ps->name, "%s: a step may not be named \"%s\": that is a "
+		          "template root (${%s.x} means the run's %s, so the original's "
+		          "${<step>.<key>} spelling could never reach this step); rename it",
+		          path, s->name, s->name, s->name);
 	snprintf(path, sizeof(path), "step \"%s\"", s->name);
 	inn_l_required_string(&L->lc, n, "type", path, &s->type);
 	if (s->type != NULL && s->type[0] == '\0') {

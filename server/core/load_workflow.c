@@ -353,7 +353,7 @@ load_header(struct wf_load *L, const inn_ynode *root, const inn_ynode *spec,
 static json_object *
 load_templates(struct wf_load *L, const inn_ynode *n, const char *path)
 {
-	struct ref_check rc = { L, -1, "", NULL, 1 };
+	struct ref_check rc = { L, -1, "", NULL, 1, 0 };
 	json_object *o;
 
 	if (n == NULL || inn_l_is_null(n))
@@ -465,7 +465,7 @@ load_doc(inn_workflow **out, const char *name, const inn_ydoc *doc,
 	/* parameter defaults may reference other parameters */
 	for (i = 0; i < L.npdef; i++)
 		if (L.pdef[i] != NULL) {
-			struct ref_check rc = { &L, -1, "", NULL, 0 };
+			struct ref_check rc = { &L, -1, "", NULL, 0, 0 };
 			char p[INN_L_PATH_MAX];
 
 			snprintf(p, sizeof(p), "parameter \"%s\": default", L.wf->params[i].name);

@@ -67,6 +67,8 @@ struct ref_check {
 	const inn_ynode *at;
 	int rendered;               /* a run renders these strings (so their
 	                             * length is limited), not documentation */
+	int in_cond;                /* a condition: a missing output reads as
+	                             * unresolved there (cond.h), never an error */
 };
 
 /* load_steps.c: reads the steps list at n (path names it in messages) into

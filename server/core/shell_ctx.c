@@ -5,9 +5,17 @@
  */
 #include "shell_ctx.h"
 
+#include <ctype.h>
 #include <string.h>
 
 /* F_ARITH: $(( )) and (( )), where "<<" is a shift, not a here-document. */
+/* A command word that runs the rest of the command in a container, whose
+ * shell (sh -c there) has none of this one's environment (a cflags bit). */
+#define ELSEWHERE 0x10
+/* A reference that is data for the command (an rflags bit, not reported):
+ * later evaluating words do not mark it. */
+#define DATA 0x40
+
 enum frame { F_PLAIN, F_DQ, F_SQ, F_ANSIC, F_CMDSUB, F_BQ, F_ARITH };
 
 void
@@ -16,6 +24,18 @@ inn_sh_scan_init(inn_sh_scan *s)
 	memset(s, 0, sizeof(*s));
 	s->stack[0] = F_PLAIN;
 	s->word_start = 1;
+	s->wlit = 1;
+	s->infn = -1;
+}
+
+void
+inn_sh_scan_refs(inn_sh_scan *s, unsigned char *flags, size_t cap)
+{
+	s->rflags = flags;
+	s->rcap = cap;
+	s->nref = 0;
+	s->mark_from = 0;
+	s->ic_from = 0;
 }
 
 static int
@@ -33,6 +53,23 @@ push(inn_sh_scan *s, int f)
 	}
 	s->stack[++s->depth] = (unsigned char)f;
 	s->parens[s->depth] = 0;
+	s->qstart[s->depth] = s->pos + 1;
+	/* a $( ) inside an evaluated argument: its output is evaluated too */
+	s->cbase[s->depth] = s->cflags[s->depth - 1] & (INN_SH_F_EVAL | INN_SH_F_REMOTE | ELSEWHERE);
+	s->cflags[s->depth] = s->cbase[s->depth];
+	s->nevals[s->depth] = s->nevals[s->depth - 1];
+	s->nwords[s->depth] = 0;
+	s->dbrack[s->depth] = 0;
+	s->let[s->depth] = 0;
+	s->cases[s->depth] = 0;
+	s->decl[s->depth] = 0;
+	s->shc[s->depth] = 0;
+	s->pipe_first[s->depth] = s->nref;
+	if (f == F_CMDSUB) {          /* its first word starts here */
+		s->inword = 0;
+		s->wlen = 0;
+		s->wlit = 1;
+	}
 }
 
 static void
@@ -178,6 +215,234 @@ scan_quoted(inn_sh_scan *s, int f, char c, char prev)
 	return 0;
 }
 
+/* A command's name without its folders ("/bin/sh" -> "sh"). */
+static void
+last_part(const char **w, size_t *n)
+{
+	size_t i;
+
+	for (i = *n; i > 0; i--)
+		if ((*w)[i - 1] == '/') {
+			*w += i;
+			*n -= i;
+			return;
+		}
+}
+
+int
+inn_sh_word_evaluates(const char *w, size_t n)
+{
+	static const char *const ev[] = {
+		"eval", "trap", "bash", "sh", "dash", "zsh", "ksh", "mksh", "ash", "busybox",
+		"su", "runuser", "watch", "parallel", "alias", NULL
+	};
+	static const char *const elsewhere[] = {   /* run a command in a container */
+		"kubectl", "oc", "docker", "podman", "nerdctl", "crictl", NULL
+	};
+	size_t i;
+
+	last_part(&w, &n);
+	if (n == 3 && memcmp(w, "ssh", 3) == 0)
+		return INN_SH_F_REMOTE;
+	for (i = 0; elsewhere[i] != NULL; i++)
+		if (strlen(elsewhere[i]) == n && memcmp(elsewhere[i], w, n) == 0)
+			return ELSEWHERE;
+	for (i = 0; ev[i] != NULL; i++)
+		if (strlen(ev[i]) == n && memcmp(ev[i], w, n) == 0)
+			return INN_SH_F_EVAL;
+	return 0;
+}
+
+/* inn_sh_word_evaluates, and a function of the script whose body
+ * evaluates its arguments. */
+static int
+eval_word(const inn_sh_scan *s, const char *w, size_t n)
+{
+	int fl = inn_sh_word_evaluates(w, n);
+	int i;
+
+	if (fl != 0)
+		return fl;
+	for (i = 0; i < s->nfn; i++)
+		if (s->fn_eval[i] && strlen(s->fn[i]) == n && memcmp(s->fn[i], w, n) == 0)
+			return INN_SH_F_EVAL;
+	return 0;
+}
+
+/* A shell whose -c takes code and whose other arguments are data. */
+static int
+is_shell(const char *w, size_t n)
+{
+	static const char *const sh[] = {
+		"bash", "sh", "dash", "zsh", "ksh", "mksh", "ash", "su", "runuser", NULL
+	};
+	size_t i;
+
+	last_part(&w, &n);
+	for (i = 0; sh[i] != NULL; i++)
+		if (strlen(sh[i]) == n && memcmp(sh[i], w, n) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+is_word(const char *w, const char *lit)
+{
+	return strcmp(w, lit) == 0;
+}
+
+/* Adds fl to the references registered since index from. */
+static void
+mark(inn_sh_scan *s, size_t from, unsigned char fl)
+{
+	size_t i = from;
+
+	/* every reference in [from, mark_to) has mark_fl already: a pipeline
+	 * naming sh a thousand times marks each reference once */
+	if (s->mark_from == from + 1 && (fl & ~s->mark_fl) == 0)
+		i = s->mark_to;
+	for (; i < s->nref && i < s->rcap; i++)
+		if (!(s->rflags[i] & DATA))
+			s->rflags[i] |= fl;
+	if (s->mark_from != from + 1 || (fl & ~s->mark_fl) != 0)
+		s->mark_fl = fl;
+	s->mark_from = from + 1;
+	s->mark_to = i;
+}
+
+/* The innermost frame that reads commands (plain text or a $( )). */
+static int
+cmd_frame(const inn_sh_scan *s)
+{
+	int d = s->depth;
+
+	while (d > 0 && s->stack[d] != F_PLAIN && s->stack[d] != F_CMDSUB)
+		d--;
+	return d;
+}
+
+/* A literal word w of frame d ended at brk. */
+static void
+word_check(inn_sh_scan *s, int d, char brk)
+{
+	const char *w = s->w;
+	int fl;
+
+	if (s->dbrack[d]) {
+		if (is_word(w, "-eq") || is_word(w, "-ne") || is_word(w, "-lt") ||
+		    is_word(w, "-le") || is_word(w, "-gt") || is_word(w, "-ge"))
+			s->dbrack[d] = 2;
+		else if (is_word(w, "]]")) {
+			if (s->dbrack[d] == 2)
+				mark(s, s->dbrack_first[d], INN_SH_F_ARITH);
+			s->dbrack[d] = 0;
+		}
+	} else if (s->nwords[d] == 0 && is_word(w, "[[")) {
+		s->dbrack[d] = 1;
+		s->dbrack_first[d] = s->nref;
+	}
+	if (s->nwords[d] == 0 && is_word(w, "let"))
+		s->let[d] = 1;
+	if (s->nwords[d] == 0 && (is_word(w, "declare") || is_word(w, "typeset") ||
+	                          is_word(w, "local") || is_word(w, "export") ||
+	                          is_word(w, "readonly")))
+		s->decl[d] = 1;
+	else if (s->decl[d] && w[0] == '-' && strchr(w, 'i') != NULL)
+		s->decl[d] = 2;
+	else if (s->decl[d] == 2 && w[0] != '-' && s->nivar < INN_SH_MAX_FUNCS) {
+		size_t n = strcspn(w, "=+[");      /* declare -i n[=...] */
+
+		memcpy(s->ivar[s->nivar], w, n);
+		s->ivar[s->nivar++][n] = '\0';
+	}
+	if (s->nwords[d] == 0 && is_word(w, "case") && s->cases[d] < 255)
+		s->cases[d]++;
+	else if (s->nwords[d] == 0 && is_word(w, "esac") && s->cases[d] > 0)
+		s->cases[d]--;
+	if (s->shc[d] == 1 && w[0] == '-' && w[1] != '-' && strchr(w, 'c') != NULL)
+		s->shc[d] = 2;                  /* the next word is the code */
+	else if (s->shc[d] == 1 && w[0] != '-' && !s->shc_user[d])
+		s->shc[d] = 3;                  /* a script file: the rest is data */
+	else if (s->shc[d] == 2)
+		s->shc[d] = 3;
+	if ((fl = eval_word(s, w, s->wlen)) == ELSEWHERE) {
+		s->cflags[d] |= ELSEWHERE;
+	} else if (fl != 0) {
+		if (s->cflags[d] & ELSEWHERE)
+			fl = INN_SH_F_REMOTE;
+		if (s->nevals[d] < 255)
+			s->nevals[d]++;
+		if (s->nevals[d] >= 2)
+			fl |= INN_SH_F_NESTED;
+		s->cflags[d] |= (unsigned char)fl;
+		s->line_flags |= (unsigned char)fl;
+		mark(s, s->pipe_first[d], (unsigned char)fl);
+		if (is_shell(w, s->wlen) && s->shc[d] == 0) {
+			s->shc[d] = 1;
+			/* su USER -c CODE: a word before -c is the user */
+			s->shc_user[d] = is_word(w + s->wlen - (s->wlen >= 2 ? 2 : 0), "su") ||
+			                 (s->wlen >= 7 && is_word(w + s->wlen - 7, "runuser"));
+		}
+		if (s->infn >= 0)
+			s->fn_eval[s->infn] = 1;
+	}
+	if (is_word(w, "{")) {
+		s->braces++;
+	} else if (is_word(w, "}")) {
+		s->braces--;
+		if (s->infn >= 0 && s->braces <= s->fn_braces)
+			s->infn = -1;
+	} else if ((brk == '(' || is_word(s->lastword, "function")) && s->infn < 0 &&
+	           strchr(w, '=') == NULL && s->nfn < INN_SH_MAX_FUNCS) {
+		memcpy(s->fn[s->nfn], w, s->wlen + 1);   /* a function definition */
+		s->fn_eval[s->nfn] = 0;
+		s->infn = s->nfn++;
+		s->fn_braces = s->braces;
+	}
+	memcpy(s->lastword, w, s->wlen + 1);
+}
+
+/* The word being read in frame d ended at brk; a command separator ends
+ * the simple command (and, unless it is a pipe, the pipeline). */
+static void
+word_end(inn_sh_scan *s, int d, char brk, char prev)
+{
+	if (s->inword) {
+		s->w[s->wlen] = '\0';
+		if (s->wlit && s->wlen > 0)
+			word_check(s, d, brk);
+		else
+			s->lastword[0] = '\0';
+		if (s->nwords[d] < 255)
+			s->nwords[d]++;
+	}
+	s->inword = 0;
+	s->wlen = 0;
+	s->wlit = 1;
+	if (s->dbrack[d] || !(brk == ';' || brk == '&' || brk == '\n' || brk == '|' ||
+	                      brk == '(' || brk == ')'))
+		return;
+	s->cflags[d] = s->cbase[d];
+	s->nevals[d] = d > 0 ? s->nevals[d - 1] : 0;
+	s->nwords[d] = 0;
+	s->let[d] = 0;
+	s->decl[d] = 0;
+	s->shc[d] = 0;
+	if (brk != '|' || prev == '|')
+		s->pipe_first[d] = s->nref;
+}
+
+/* One character c of a word in frame d. */
+static void
+word_add(inn_sh_scan *s, char c, int literal)
+{
+	s->inword = 1;
+	if (!literal || s->wlen >= INN_SH_WORD_MAX)
+		s->wlit = 0;
+	else
+		s->w[s->wlen++] = c;
+}
+
 /* One character c of plain text or of a $( ) (frame f): here-document
  * operators, quotes and parentheses opening, comments, the end of a line
  * that starts here-document bodies.  c is text[at], prev the character
@@ -190,7 +455,7 @@ scan_plain(inn_sh_scan *s, size_t at, char c, char prev, int f, int fresh)
 	if (c == '<') {
 		s->lt++;
 	} else {
-		if (s->lt == 2 && s->nhd < INN_SH_MAX_HEREDOCS) {
+		if (s->lt == 2 && s->nhd < INN_SH_MAX_HEREDOCS && s->body == 0) {
 			memset(&s->hd[s->nhd], 0, sizeof(s->hd[s->nhd]));
 			s->hd[s->nhd].strip_tabs = c == '-';
 			s->word = 1;
@@ -202,6 +467,14 @@ scan_plain(inn_sh_scan *s, size_t at, char c, char prev, int f, int fresh)
 		}
 		s->lt = 0;
 	}
+	if (c == '(' && (prev == '$' || prev == '('))
+		word_add(s, c, 0);
+	else if (is_break(c))
+		word_end(s, s->depth, c, prev);
+	else if (c == '\\' || c == '\'' || c == '"' || c == '`')
+		word_add(s, c, 0);
+	else if (!(c == '#' && s->word_start))
+		word_add(s, c, 1);
 	if (c == '\\') {
 		s->escape = 1;
 	} else if (c == '\'') {
@@ -224,16 +497,27 @@ scan_plain(inn_sh_scan *s, size_t at, char c, char prev, int f, int fresh)
 			s->parens[s->depth]++;
 		}
 	} else if (c == ')' && f == F_CMDSUB) {
-		if (s->parens[s->depth] > 0)
+		if (s->parens[s->depth] > 0) {
 			s->parens[s->depth]--;
-		else
+		} else if (s->cases[s->depth] > 0) {
+			/* the end of a case pattern, not of the $( ) */
+		} else {
 			pop(s);
+			word_add(s, c, 0);      /* the word around "$( )" goes on */
+		}
 	} else if (c == '#' && s->word_start) {
 		s->comment = 1;
-	} else if (c == '\n' && unquoted && s->nhd > 0) {
+	} else if (c == '\n' && unquoted && s->nhd > 0 && s->body == 0) {
+		int k;
+
+		for (k = 0; k < s->nhd; k++)
+			s->hd[k].flags = s->line_flags;
 		s->body = 1;
+		s->body_depth = s->depth;
 		s->line_start = at + 1;
 	}
+	if (c == '\n' && unquoted)
+		s->line_flags = 0;
 	s->word_start = is_break(c);
 }
 
@@ -247,9 +531,25 @@ scan_char(inn_sh_scan *s, const char *text, size_t at)
 	s->fresh = 0;
 
 	s->prev = c;
-	if (s->body > 0) {
-		if (c == '\n')
+	if (s->body > 0 && s->depth == s->body_depth) {
+		/* an unquoted body expands $( ) and `...`: commands again */
+		if (s->hd[s->body - 1].quoted) {
+			if (c == '\n')
+				body_line(s, text, at);
+		} else if (s->escape) {
+			s->escape = 0;
+			s->prev = 0;
+		} else if (c == '\\') {
+			s->escape = 1;
+		} else if (c == '\n') {
 			body_line(s, text, at);
+		} else if ((c == '(' && prev == '$') || c == '`') {
+			push(s, c == '`' ? F_BQ : F_CMDSUB);
+			s->fresh = c == '(';
+			/* what a body fed to sh runs, it runs with what this writes */
+			s->cbase[s->depth] = s->hd[s->body - 1].flags;
+			s->cflags[s->depth] = s->cbase[s->depth];
+		}
 		return;
 	}
 	if (s->comment) {
@@ -277,7 +577,7 @@ inn_sh_scan_feed(inn_sh_scan *s, const char *text, size_t len)
 	s->pos = len;
 	if (s->lost)
 		return INN_SH_PLAIN;
-	if (s->body > 0)
+	if (s->body > 0 && s->depth == s->body_depth)
 		return s->hd[s->body - 1].quoted ? INN_SH_HEREDOC_QUOTED : INN_SH_HEREDOC;
 	if (s->comment)
 		return INN_SH_COMMENT;
@@ -287,4 +587,152 @@ inn_sh_scan_feed(inn_sh_scan *s, const char *text, size_t len)
 	case F_ANSIC: return INN_SH_ANSIC;
 	}
 	return INN_SH_PLAIN;
+}
+
+/* Adds INN_SH_F_NESTED when text[from .. len) (the quoted text or line a
+ * value is evaluated from) runs an evaluating command itself, and
+ * INN_SH_F_ARITH when it does arithmetic ("((", "let", "-eq", "a[").  A
+ * word-level look, not a parse: it errs towards the flags. */
+static unsigned char
+inner_flags(inn_sh_scan *s, const char *text, size_t from, size_t len)
+{
+	unsigned char fl = 0;
+	size_t i, b, k, resume = len;
+
+	/* the text grows between calls: go on where the last call stopped */
+	if (s->ic_from != from + 1 || s->ic_pos > len) {
+		s->ic_from = from + 1;
+		s->ic_pos = from;
+		s->ic_fl = 0;
+	}
+	i = s->ic_pos;
+	for (k = i > from ? i - 1 : from; k + 1 < len; k++)
+		if (text[k] == '(' && text[k + 1] == '(')
+			fl |= INN_SH_F_ARITH;
+	while (i < len) {
+		while (i < len && !(isalnum((unsigned char)text[i]) || text[i] == '_' ||
+		                    text[i] == '/' || text[i] == '-' || text[i] == '.'))
+			i++;
+		b = i;
+		while (i < len && (isalnum((unsigned char)text[i]) || text[i] == '_' ||
+		                   text[i] == '/' || text[i] == '-' || text[i] == '.'))
+			i++;
+		if (i == b)
+			break;
+		if (i == len)
+			resume = b;           /* it may go on: read it again next time */
+		if (eval_word(s, text + b, i - b) & (INN_SH_F_EVAL | INN_SH_F_REMOTE))
+			fl |= INN_SH_F_NESTED;
+		if ((i - b == 3 && memcmp(text + b, "let", 3) == 0) ||
+		    (i - b == 3 && text[b] == '-' &&
+		     (memcmp(text + b, "-eq", 3) == 0 || memcmp(text + b, "-ne", 3) == 0 ||
+		      memcmp(text + b, "-lt", 3) == 0 || memcmp(text + b, "-le", 3) == 0 ||
+		      memcmp(text + b, "-gt", 3) == 0 || memcmp(text + b, "-ge", 3) == 0)) ||
+		    (i < len && text[i] == '['))
+			fl |= INN_SH_F_ARITH;
+	}
+	s->ic_pos = resume;
+	s->ic_fl |= fl;
+	return s->ic_fl;
+}
+
+/* The word being read starts NAME= (an assignment, or env's argument). */
+static int
+assign_word(const inn_sh_scan *s)
+{
+	size_t i;
+
+	if (!s->inword || s->wlen == 0 || !(isalpha((unsigned char)s->w[0]) || s->w[0] == '_'))
+		return 0;
+	for (i = 1; i < s->wlen && (isalnum((unsigned char)s->w[i]) || s->w[i] == '_'); i++)
+		;
+	return i < s->wlen && (s->w[i] == '=' || (s->w[i] == '+' && i + 1 < s->wlen &&
+	                                          s->w[i + 1] == '='));
+}
+
+/* The word being read is "NAME=" or "NAME+=" for a variable the script
+ * declared -i (f: the frame; a quote inside the word is fine). */
+static int
+int_assign(const inn_sh_scan *s, int f)
+{
+	size_t n;
+	int i;
+
+	if (!s->inword || s->wlen == 0 || (f != F_PLAIN && f != F_CMDSUB && f != F_DQ))
+		return 0;
+	n = strcspn(s->w, "+=");
+	if (n == 0 || n >= s->wlen || (s->w[n] == '+' && (n + 1 >= s->wlen || s->w[n + 1] != '=')))
+		return 0;
+	for (i = 0; i < s->nivar; i++)
+		if (strlen(s->ivar[i]) == n && memcmp(s->ivar[i], s->w, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* text (len bytes) ends inside ${name:offset[:length] or $[ ... on its
+ * line: bash evaluates that part as arithmetic. */
+static int
+expansion_arith(const char *text, size_t len)
+{
+	size_t i = len, k;
+
+	while (i > 0 && text[i - 1] != '\n' && text[i - 1] != '}' && text[i - 1] != ']') {
+		i--;
+		if (text[i] == '[' && i > 0 && text[i - 1] == '$')
+			return 1;
+		if (text[i] != '{' || i == 0 || text[i - 1] != '$')
+			continue;
+		k = i + 1;                     /* ${name: not :- := :+ :? */
+		if (k < len && (isalpha((unsigned char)text[k]) || text[k] == '_'))
+			while (k < len && (isalnum((unsigned char)text[k]) || text[k] == '_'))
+				k++;
+		else if (k < len && (isdigit((unsigned char)text[k]) || text[k] == '@' ||
+		                     text[k] == '*'))
+			k++;
+		else
+			return 0;
+		return k < len && text[k] == ':' &&
+		       !(k + 1 < len && strchr("-=+?", text[k + 1]) != NULL);
+	}
+	return 0;
+}
+
+size_t
+inn_sh_scan_ref(inn_sh_scan *s, const char *text, size_t len)
+{
+	int d = cmd_frame(s), f = frame(s);
+	unsigned char fl = 0;
+
+	if (s->lost) {
+		fl = 0;
+	} else if (s->body > 0 && s->depth == s->body_depth) {
+		fl = s->hd[s->body - 1].flags;
+		if (fl != 0)
+			fl |= inner_flags(s, text, s->line_start, len);
+	} else if (!s->comment) {
+		fl = s->cflags[d] & (unsigned char)~ELSEWHERE;
+		/* data: NAME=value before any evaluating word, or an argument
+		 * after a shell's code or script (unless evaluated twice) */
+		if ((!(fl & (INN_SH_F_EVAL | INN_SH_F_REMOTE)) && assign_word(s)) ||
+		    (s->shc[d] == 3 && s->nevals[d] <= 1 &&
+		     !(s->cbase[d] & (INN_SH_F_EVAL | INN_SH_F_REMOTE))))
+			fl = (fl & (unsigned char)~(INN_SH_F_EVAL | INN_SH_F_REMOTE)) | DATA;
+		if (f == F_ARITH || s->let[d])
+			fl |= INN_SH_F_ARITH;
+		if ((fl & (INN_SH_F_EVAL | INN_SH_F_REMOTE)) && f != F_PLAIN && f != F_CMDSUB)
+			fl |= inner_flags(s, text, s->qstart[s->depth], len);
+		if (s->decl[d] == 2 || int_assign(s, f))
+			fl |= INN_SH_F_ARITH;
+		if (f != F_SQ && f != F_ANSIC && expansion_arith(text, len))
+			fl |= INN_SH_F_ARITH;
+		/* name[ ... : a subscript (not inside '...' that stays text) */
+		if (len >= 2 && text[len - 1] == '[' &&
+		    (isalnum((unsigned char)text[len - 2]) || text[len - 2] == '_') &&
+		    !((f == F_SQ || f == F_ANSIC) && !(fl & INN_SH_F_EVAL)))
+			fl |= INN_SH_F_ARITH;
+	}
+	if (s->nref >= s->rcap)
+		return (size_t)-1;
+	s->rflags[s->nref] = fl;
+	return s->nref++;
 }

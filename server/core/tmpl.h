@@ -73,7 +73,15 @@
  *   the shell inside '...' or $'...' (shell_ctx.h), the reference is
  *   '"${NAME}"' (or '"${NAME}"$'): the quote is closed, the variable
  *   expanded in double quotes, the quote reopened, so the script sees the
- *   value and the value is never shell text.
+ *   value and the value is never shell text.  Where the shell evaluates the
+ *   text again later (INN_SH_F_EVAL in shell_ctx.h: trap '...', bash -c,
+ *   eval, | sh, sh <<EOF), the reference is kept for that evaluation:
+ *   "${NAME}" inside '...' (and a quoted here-document), "\${NAME}" where
+ *   this shell expands, so the later shell expands the inherited variable
+ *   as data.  Refused (an error naming the action; inn_tmpl_shell_problem):
+ *   a value a remote shell or two shells evaluate, and a value in shell
+ *   arithmetic that is not an integer.  The decision is made over the whole
+ *   template (a later `| sh` or `-eq` counts), every if/range branch once.
  * - Errors: syntax errors (INN_EINVAL) end with "at offset N", N the 1-based
  *   byte offset in the template; evaluation errors start with the action,
  *   shortened to 80 bytes.  Limits: template INN_TMPL_MAX_LEN, output
@@ -156,12 +164,36 @@ const char *inn_tmpl_missing_root(void);
  * ("steps.build", "resources.db.dsn"), else "". */
 const char *inn_tmpl_missing_path(void);
 /* Shell mode checks a loader can make before any run: calls fn with the
- * text of each value action (`{{ .parameters.x }}`, shortened) that lands
- * in a here-document whose delimiter is quoted (<<'EOF'), where the shell
- * expands nothing, so the script would see "${INN_T_n}" instead of the
- * value.  Every branch of if/range is considered.  Returns 0, a parse
- * error as inn_tmpl_refs, or the first non-zero value of fn. */
-int inn_tmpl_shell_lint(const char *tmpl, inn_tmpl_ref_fn fn, void *ud);
+ * kinds below (or'd), the text of the value action (`{{ .parameters.x }}`,
+ * shortened) and its byte offset in tmpl, for each value action that
+ * - lands in a here-document whose delimiter is quoted (<<'EOF') and is
+ *   not evaluated again: the script sees "${INN_T_n}", not the value
+ *   (INN_TMPL_SH_QUOTED_HEREDOC);
+ * - is evaluated again as shell code (INN_TMPL_SH_EVAL; shell mode then
+ *   writes the reference so that the later evaluation expands it);
+ * - is evaluated by a remote shell (INN_TMPL_SH_REMOTE: ssh) or twice
+ *   (INN_TMPL_SH_NESTED): a render refuses these;
+ * - is used in shell arithmetic (INN_TMPL_SH_ARITH): a render refuses a
+ *   value that is not an integer;
+ * and for each "${" + dotted name left as shell text where the shell
+ * expands it (INN_TMPL_SH_BAD_SUBST; action: that text, offset 0): bash
+ * stops on it with "bad substitution" (${ parameters.x }, ${parameters.x:-d},
+ * the escape $${x.y} in "...").
+ * Every branch of if/range is considered.  Returns 0, a parse error as
+ * inn_tmpl_refs, or the first non-zero value of fn. */
+#define INN_TMPL_SH_EVAL 1u
+#define INN_TMPL_SH_REMOTE 2u
+#define INN_TMPL_SH_NESTED 4u
+#define INN_TMPL_SH_ARITH 8u
+#define INN_TMPL_SH_QUOTED_HEREDOC 16u
+#define INN_TMPL_SH_BAD_SUBST 32u     /* "${" + a dotted name bash cannot expand */
+typedef int (*inn_tmpl_lint_fn)(void *ud, unsigned kind, const char *action, size_t offset);
+int inn_tmpl_shell_lint(const char *tmpl, inn_tmpl_lint_fn fn, void *ud);
+/* Why shell mode refuses a value with these kinds (the reason and the
+ * fix, one line), or NULL when it does not: REMOTE and NESTED always,
+ * ARITH when value (len bytes; NULL: not known yet, at load) is not an
+ * integer (-?[0-9]+).  The same text for loaders and renders. */
+const char *inn_tmpl_shell_problem(unsigned kind, const char *value, size_t len);
 /* Non-zero when name (len bytes) is a data root a run's templates can
  * read (exec_run.c, deploy.c): parameters, steps, resources, secrets,
  * variables, workflow, app.  Any other root is the original's spelling of

@@ -36,6 +36,8 @@ struct ctx {
 	json_object *bound;         /* shell mode: value text -> the name bind()
 	                             * gave it, so a value written many times is
 	                             * one environment variable (A52) */
+	struct inn_t_shref *shrefs; /* shell mode: what the script does with each value action */
+	size_t nshrefs;
 };
 
 /* An evaluated value: o (NULL is JSON null) is borrowed from the data or
@@ -555,6 +557,47 @@ out:
 	return rc;
 }
 
+static int
+shref_cmp(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)((const struct inn_t_shref *)a)->nd;
+	uintptr_t y = (uintptr_t)((const struct inn_t_shref *)b)->nd;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sorts c->shrefs by node and folds each node's flags into one entry, so
+ * that node_flags is a binary search (a script may hold 100k values). */
+static void
+shrefs_index(struct ctx *c)
+{
+	size_t i, n = 0;
+
+	if (c->nshrefs == 0)
+		return;
+	qsort(c->shrefs, c->nshrefs, sizeof(*c->shrefs), shref_cmp);
+	for (i = 1; i < c->nshrefs; i++) {
+		if (c->shrefs[i].nd == c->shrefs[n].nd)
+			c->shrefs[n].flags |= c->shrefs[i].flags;
+		else
+			c->shrefs[++n] = c->shrefs[i];
+	}
+	c->nshrefs = n + 1;
+}
+
+/* What the script does with the values node nd writes (INN_SH_F_*). */
+static unsigned
+node_flags(const struct ctx *c, const struct node *nd)
+{
+	struct inn_t_shref key, *hit;
+
+	if (c->nshrefs == 0)
+		return 0;
+	key.nd = nd;
+	hit = bsearch(&key, c->shrefs, c->nshrefs, sizeof(*c->shrefs), shref_cmp);
+	return hit != NULL ? hit->flags : 0;
+}
+
 /* Writes one output value: as text, or in shell mode as "${NAME}" of an
  * environment variable that bind() will set to the text. */
 static int
@@ -562,7 +605,9 @@ emit_value(struct ctx *c, json_object *v, inn_buf *out)
 {
 	inn_buf tb = INN_BUF_INIT(INN_TMPL_MAX_OUTPUT);
 	json_object *bv = NULL;
+	const char *why;
 	char name[128];
+	unsigned fl;
 	inn_sh_ctx sc;
 	size_t i;
 	int rc;
@@ -604,11 +649,30 @@ emit_value(struct ctx *c, json_object *v, inn_buf *out)
 	 * quoted delimiter nothing is (the loaders warn about that). */
 	sc = c->sh_out == out ? inn_sh_scan_feed(&c->sh, out->p ? out->p : "", out->len)
 	                      : INN_SH_PLAIN;
-	if (sc == INN_SH_SQUOTE || sc == INN_SH_ANSIC)
+	fl = node_flags(c, c->cur);
+	if (sc == INN_SH_COMMENT)
+		fl = 0;
+	if ((why = inn_tmpl_shell_problem(fl, tb.p ? tb.p : "", tb.len)) != NULL) {
+		rc = rt_error(c, INN_EINVAL, "%s", why);
+		goto out;
+	}
+	/* A value the shell evaluates again as code (bash -c '...', trap, eval)
+	 * keeps the reference for that evaluation: "${NAME}" inside '...' (and
+	 * a quoted here-document), "\${NAME}" where this shell expands (so it
+	 * passes the reference on), and the later evaluation expands the
+	 * variable, which it inherits, as data. */
+	if ((fl & INN_TMPL_SH_EVAL) && (sc == INN_SH_SQUOTE || sc == INN_SH_ANSIC ||
+	                                sc == INN_SH_HEREDOC_QUOTED))
+		rc = inn_t_put(out, "${", 2);
+	else if (fl & INN_TMPL_SH_EVAL)
+		rc = inn_t_puts(out, "\\${");
+	else if (sc == INN_SH_SQUOTE || sc == INN_SH_ANSIC)
 		rc = inn_t_puts(out, "'\"${");
 	else
 		rc = inn_t_put(out, "${", 2);
-	if (rc == 0 && (rc = inn_t_puts(out, name)) == 0)
+	if ((fl & INN_TMPL_SH_EVAL) && rc == 0 && (rc = inn_t_puts(out, name)) == 0)
+		rc = inn_t_puts(out, "}");
+	else if (rc == 0 && (rc = inn_t_puts(out, name)) == 0)
 		rc = inn_t_puts(out, sc == INN_SH_SQUOTE ? "}\"'" : sc == INN_SH_ANSIC ? "}\"$'" : "}");
 out:
 	inn_buf_free(&tb);
@@ -695,6 +759,9 @@ inn_t_render(const inn_tmpl_env *env, const char *tmpl, char **text, json_object
 	c.root = env->data;
 	inn_sh_scan_init(&c.sh);
 	c.sh_out = &out;
+	if (env->bind != NULL && (rc = inn_t_shell_refs(&root, &c.shrefs, &c.nshrefs, NULL)) != 0)
+		goto out;
+	shrefs_index(&c);
 	if (c.root == NULL && (c.root = empty = json_object_new_object()) == NULL) {
 		rc = inn_error_set(INN_ENOMEM, "out of memory");
 		goto out;
@@ -719,6 +786,7 @@ inn_t_render(const inn_tmpl_env *env, const char *tmpl, char **text, json_object
 out:
 	val_drop(&v);
 	json_object_put(c.bound);
+	free(c.shrefs);
 	json_object_put(empty);
 	inn_buf_free(&out);
 	inn_t_free_list(&root);

@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "mask.h"
+#include "shell_ctx.h"
 #include "tmpl.h"
 
 #define MAX_VARS (2 * INN_TMPL_MAX_DEPTH + 2)
@@ -169,6 +170,21 @@ int inn_t_expect_end(struct alex *lx);
  * what fn returned; root is empty on failure. */
 int inn_t_parse(const char *t, inn_tmpl_ref_fn fn, void *ud, struct list *root);
 void inn_t_free_list(struct list *l);
+
+/* ---- shell mode (tmpl.c) ------------------------------------------------ */
+
+/* One value action of a template as shell mode writes it: where it lands
+ * (shell_ctx.h) and what the shell does with it later (INN_SH_F_*),
+ * decided over the whole template with every if/range branch once. */
+struct inn_t_shref {
+	const struct node *nd;
+	inn_sh_ctx ctx;
+	unsigned flags;
+};
+/* The value actions of root in order (*out malloc'd, *n of them); the
+ * script as scanned (values as "${V}") into *skel when skel is not NULL. */
+int inn_t_shell_refs(const struct list *root, struct inn_t_shref **out, size_t *n,
+                     inn_buf *skel);
 
 /* ---- evaluation (tmpl_eval.c) ------------------------------------------- */
 

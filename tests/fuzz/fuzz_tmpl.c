@@ -36,6 +36,15 @@ fuzz_ref(void *ud, const char *ref)
 }
 
 static int
+fuzz_lint(void *ud, unsigned kind, const char *action, size_t offset)
+{
+	size_t *n = ud;
+
+	*n += strlen(action) + kind + offset;
+	return 0;
+}
+
+static int
 fuzz_bind(void *ud, const char *value, char *name, size_t namelen)
 {
 	int *n = ud;
@@ -76,7 +85,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (inn_tmpl_render_string(&env, tmpl, &out) == 0)
 		free(out);
 	inn_tmpl_refs(tmpl, fuzz_ref, &refs);
-	inn_tmpl_shell_lint(tmpl, fuzz_ref, &refs);
+	inn_tmpl_shell_lint(tmpl, fuzz_lint, &refs);
 	inn_tmpl_has_syntax(tmpl);
 out:
 	inn_masker_free(m);

@@ -695,6 +695,13 @@ test_dry_run_tells_would_fail(void **state)
 		  " B: \"${resources.dbb.dsn}\"}}\n",
 		  "a", INN_STATE_FAILED, INN_STATE_FAILED, "would-fail: step \"a\": "
 		  "env.B: ${resources.dbb.dsn}: resources.dbb is not defined" },
+		/* a step skipped by its condition has no outputs in a real run either */
+		{ "  - {name: s, type: noop, if: \"false\"}\n"
+		  "  - {name: b, type: crashy, config: {mode: ok, value: \"${steps.s.outputs.x}\"}}\n",
+		  "b", INN_STATE_FAILED, INN_STATE_FAILED, "would-fail: step \"b\": config.value: "
+		  "${steps.s.outputs.x}: steps.s is not defined: step \"s\" was skipped (condition "
+		  "false), so it has no outputs; guard the reference (| default \"\") or give this "
+		  "step the same condition" },
 	};
 	json_object *data = json_tokener_parse(
 		"{\"resources\": {\"db\": {\"name\": \"db\", \"type\": \"sqlite\"}},"

@@ -558,8 +558,9 @@ test_shell_mode_follows_quoting(void **state)
 		"printf '%s\\n' 'two {{ .v }} and ${o.v} end'\n"
 		"printf '%s\\n' \"$(printf '%s' 'C={{ .v }}')\"\n"
 		"printf '%s\\n' \"`printf '%s' 'Q={{ .v }}'`\"\n"
+		"printf '%s\\n' \"$(case x in x) printf '%s' 'K={{ .v }}';; esac)\"\n"
 		"# a comment: {{ .v }}\n"
-		"cat <<EOF\nH={{ .v }}\nEOF\n"
+		"cat <<EOF\nH={{ .v }}\nM=$(printf '%s' '{{ .v }}')\nEOF\n"
 		"cat <<-\"EOF\" ; printf '%s\\n' 'after {{ .v }}'\n\tquoted\n\tEOF\n";
 	const char *payloads[][2] = {   /* the value: [0] + the test folder + [1] */
 		{ "$(touch ", "/p1)" }, { "`touch ", "/p2`" }, { "it's \"q\" '$(touch ", "/p3)'" },
@@ -598,8 +599,9 @@ test_shell_mode_follows_quoting(void **state)
 		memset(&b, 0, sizeof(b));
 		assert_int_equal(inn_tmpl_render_string(&env, script, &out), 0);
 		assert_null(strstr(out, "touch"));
-		snprintf(want, sizeof(want), "S=%s\nD=%s\ntwo %s and %s end\nC=%s\nQ=%s\nH=%s\n"
-		         "quoted\nafter %s\n", val, val, val, val, val, val, val, val);
+		snprintf(want, sizeof(want), "S=%s\nD=%s\ntwo %s and %s end\nC=%s\nQ=%s\nK=%s\n"
+		         "H=%s\nM=%s\nquoted\nafter %s\n", val, val, val, val, val, val, val,
+		         val, val, val);
 		for (k = 0; shells[k] != NULL; k++) {
 			if (access(shells[k], X_OK) != 0)
 				continue;
@@ -619,6 +621,116 @@ test_shell_mode_follows_quoting(void **state)
 			assert_false(tu_exists(pwn));
 		}
 	}
+	json_object_put(d);
+	tu_rmrf_free(dir);
+}
+
+/* A value the shell evaluates again as code (trap, eval, bash -c, a pipe
+ * or here-document into sh, a function that evals) keeps the variable
+ * reference for that evaluation, so it is expanded there as data; shell
+ * arithmetic takes integers only; ssh and double evaluation are refused. */
+static void
+test_shell_mode_deferred_evaluation(void **state)
+{
+	static const char script[] =
+		"trap 'printf \"%s\\n\" \"T={{ .v }}\"' EXIT\n"
+		"bash -c 'printf \"%s\\n\" \"B={{ .v }}\"'\n"
+		"{{ if eq .v \"zz\" }}echo no{{ else }}bash -c 'printf \"%s\\n\" \"E={{ .v }}\"'{{ end }}\n"
+		"f(){ eval \"$1\"; }; f 'printf \"%s\\n\" \"F={{ .v }}\"'\n"
+		"bash -c \"printf '%s\\n' \\\"Q={{ .v }}\\\"\"\n"
+		"printf '%s\\n' 'printf \"%s\\n\" \"P={{ .v }}\"' | sh\n"
+		"sh <<EOF\nprintf '%s\\n' \"H={{ .v }}\"\nEOF\n"
+		"echo \"$(bash -c 'printf \"%s\" \"C={{ .v }}\"')\"\n"
+		"printf '%s\\n' '{\"j\":\"{{ .v }}\"}'\n"
+		/* data for the evaluating command, not code: as themselves */
+		"X=\"{{ .v }}\" bash -c 'printf \"%s\\n\" \"X=$X\"'\n"
+		"env Y='{{ .v }}' sh -c 'printf \"%s\\n\" \"Y=$Y\"'\n"
+		"bash -c 'printf \"%s\\n\" \"A=$1\"' _ \"{{ .v }}\"\n"
+		"eval 'Z={{ .v }}'; printf '%s\\n' \"Z=$Z\"\n";
+	static const char *const refused[][2] = {   /* template, message part */
+		{ "echo $(( {{ .v }} + 1 ))", "shell arithmetic" },
+		{ "[[ \"{{ .v }}\" -eq 1 ]]", "shell arithmetic" },
+		{ "(( n = {{ .v }} ))", "shell arithmetic" },
+		{ "let n={{ .v }}", "shell arithmetic" },
+		{ "echo \"${a[{{ .v }}]}\"", "shell arithmetic" },
+		{ "bash -c 'echo $(( {{ .v }} ))'", "shell arithmetic" },
+		{ "declare -i n={{ .v }}", "shell arithmetic" },
+		{ "local -i n; n+=\"{{ .v }}\"", "shell arithmetic" },
+		{ "echo \"${s:{{ .v }}}\"", "shell arithmetic" },
+		{ "echo ${s:1:{{ .v }}}", "shell arithmetic" },
+		{ "echo $[ {{ .v }} + 1 ]", "shell arithmetic" },
+		{ "bash -c 'eval \"echo {{ .v }}\"'", "evaluated as shell code twice" },
+		{ "eval eval echo {{ .v }}", "evaluated as shell code twice" },
+		{ "ssh host \"echo {{ .v }}\"", "a shell elsewhere" },
+		{ "kubectl exec p -- sh -c \"echo {{ .v }}\"", "a shell elsewhere" },
+		{ NULL, NULL }
+	};
+	char *dir = tu_mkdtemp("tmpl-defer"), *out = NULL, *got, val[512], want[8192];
+	json_object *d = json_object_new_object();
+	struct env_bind b;
+	inn_tmpl_env env = { d, NULL, env_bind_cb, &b };
+	int i, j;
+
+	(void)state;
+	assert_non_null(dir);
+	for (i = 0; access("/bin/bash", X_OK) == 0 && i < 3; i++) {
+		if (i == 0)
+			snprintf(val, sizeof(val), "a[$(touch %s/p1)]", dir);
+		else if (i == 1)
+			snprintf(val, sizeof(val), "x'; touch %s/p2; '", dir);
+		else
+			snprintf(val, sizeof(val), "`touch %s/p3` \"$(touch %s/p3)\"", dir, dir);
+		json_object_object_add(d, "v", json_object_new_string(val));
+		memset(&b, 0, sizeof(b));
+		assert_int_equal(inn_tmpl_render_string(&env, script, &out), 0);
+		snprintf(want, sizeof(want), "B=%s\nE=%s\nF=%s\nQ=%s\nP=%s\nH=%s\nC=%s\n{\"j\":\"%s\"}\n"
+		         "X=%s\nY=%s\nA=%s\nZ=%s\nT=%s\n", val, val, val, val, val, val, val, val,
+		         val, val, val, val, val);
+		got = run_shell("/bin/bash", out, &b);
+		if (strcmp(got, want) != 0)
+			fail_msg("value \"%s\"\n# script:\n%s\n# want:\n%s# got:\n%s", val, out, want, got);
+		free(got);
+		free(out);
+		for (j = 0; j < b.n; j++)
+			free(b.vars[j]);
+		for (j = 1; j <= 3; j++) {
+			char pwn[600];
+
+			snprintf(pwn, sizeof(pwn), "%s/p%d", dir, j);
+			assert_false(tu_exists(pwn));
+		}
+	}
+	json_object_object_add(d, "v", json_object_new_string("a[$(touch x)]"));
+	for (i = 0; refused[i][0] != NULL; i++) {
+		memset(&b, 0, sizeof(b));
+		out = NULL;
+		if (inn_tmpl_render_string(&env, refused[i][0], &out) == 0)
+			fail_msg("rendered, not refused: %s -> %s", refused[i][0], out);
+		if (strstr(inn_error_last(), refused[i][1]) == NULL)
+			fail_msg("%s: message \"%s\"", refused[i][0], inn_error_last());
+		for (j = 0; j < b.n; j++)
+			free(b.vars[j]);
+	}
+	/* su USER -c CODE: the code is evaluated, the user is not code */
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(inn_tmpl_render_string(&env, "su - pg -c 'psql -c \"{{ .v }}\"'", &out), 0);
+	assert_string_equal(out, "su - pg -c 'psql -c \"${INN_T_1}\"'");
+	free(out);
+	for (j = 0; j < b.n; j++)
+		free(b.vars[j]);
+	/* integers pass arithmetic; string comparison is no arithmetic */
+	json_object_object_add(d, "v", json_object_new_string("-7"));
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(inn_tmpl_render_string(&env, "echo $(( {{ .v }} + 1 )) "
+	                                        "[[ {{ .v }} -lt 0 ]]", &out), 0);
+	free(out);
+	json_object_object_add(d, "v", json_object_new_string("a[$(touch x)]"));
+	assert_int_equal(inn_tmpl_render_string(&env, "[[ \"{{ .v }}\" == x ]] && (echo {{ .v }}) "
+	                                        "\"${s:-{{ .v }}}\"; declare -i n; m={{ .v }}",
+	                                        &out), 0);
+	free(out);
+	for (j = 0; j < b.n; j++)
+		free(b.vars[j]);
 	json_object_put(d);
 	tu_rmrf_free(dir);
 }
@@ -906,6 +1018,7 @@ main(void)
 		cmocka_unit_test(test_injection_stays_inert),
 		cmocka_unit_test(test_shell_mode_binds_values),
 		cmocka_unit_test(test_shell_mode_follows_quoting),
+		cmocka_unit_test(test_shell_mode_deferred_evaluation),
 		cmocka_unit_test(test_secrets_are_registered),
 		cmocka_unit_test(test_render_tree),
 		cmocka_unit_test(test_refs),

@@ -260,7 +260,7 @@ tu_load_wf_in(inn_policy *pol, inn_registry *reg, const char *yaml, const char *
 {
 	inn_workflow *wf = NULL;
 	inn_load_ctx ctx = { pol, reg };
-	inn_l_wf_extra x = { NULL, 0, 0, base_dir };
+	inn_l_wf_extra x = { .base_dir = base_dir };
 	inn_diag d;
 	size_t i, o = 0;
 	char line[1024];
