@@ -267,8 +267,8 @@ r3=$?
 [ $r1 -eq 0 ] && [ $r2 -eq 1 ] && [ $r3 -ne 0 ] &&
 	[ "$(grep -c 'cond.yaml:18:15: warning: step "a": config.script: references steps.b.outputs.x, but step "b" has a condition' "$dir/out")" -eq 3 ] &&
 	! grep -q 'warning: step "g"' "$dir/out" &&
-	grep -q '^  a  *shell  *would-fail: step "a": config.script: ${steps.b.outputs.x}: steps.b is not defined: step "b" was skipped (condition false), so it has no outputs' "$dir/out" &&
-	grep -q 'Workflow cond failed: step "a" failed: .*step "b" was skipped (condition false)' "$dir/out" &&
+	grep -q '^  a  *shell  *would-fail: step "a": config.script: ${steps.b.outputs.x}: steps.b is not defined: step "b" was skipped (condition false: if: "${parameters.go}" is false), so it has no outputs' "$dir/out" &&
+	grep -q 'Workflow cond failed: step "a" failed: .*step "b" was skipped (condition false: if: "${parameters.go}" is false)' "$dir/out" &&
 	grep -q '| guarded none' "$dir/out"
 check "a skipped step's outputs: load warning, dry-run would-fail, the run says skipped" $?
 cat > "$dir/deep.yaml" <<'WF'

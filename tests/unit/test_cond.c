@@ -240,9 +240,10 @@ test_grammar_refusals(void **state)
 	assert_int_equal(inn_cond_when_parse("manual", &w), 0);
 	assert_int_equal(w, INN_WHEN_MANUAL);
 	assert_int_equal(inn_cond_when_parse("sometimes", &w), -1);
-	/* a pattern that needs too much backtracking is an error, not a hang */
-	assert_true(eval("$X matches ^(a+)+$", "{\"X\": \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\"}",
-	                 NULL, 0) < 0);
+	/* a pattern that backtracks badly is decided (as RE2 decides it: no
+	 * match), never a hang (pattern.c bounds the work) */
+	assert_int_equal(eval("$X matches ^(a+)+$",
+	                      "{\"X\": \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\"}", NULL, 0), 0);
 	/* a pattern built from a value is compiled when it runs */
 	assert_int_equal(eval("abc matches $P", "{\"P\": \"[\"}", NULL, 0), INN_EINVAL);
 	/* a step output that is not set reads unresolved, as in the original:

@@ -700,7 +700,7 @@ test_dry_run_tells_would_fail(void **state)
 		  "  - {name: b, type: crashy, config: {mode: ok, value: \"${steps.s.outputs.x}\"}}\n",
 		  "b", INN_STATE_FAILED, INN_STATE_FAILED, "would-fail: step \"b\": config.value: "
 		  "${steps.s.outputs.x}: steps.s is not defined: step \"s\" was skipped (condition "
-		  "false), so it has no outputs; guard the reference (| default \"\") or give this "
+		  "false: if: \"false\" is false), so it has no outputs; guard the reference (| default \"\") or give this "
 		  "step the same condition" },
 	};
 	json_object *data = json_tokener_parse(
