@@ -684,31 +684,6 @@ inn_catalog_load(inn_catalog **out, const char *const *dirs, size_t ndirs,
 	return diag->nerrors == nerr0 ? 0 : INN_EINVAL;
 }
 
-json_object *
-inn_json_str(const char *s)
-{
-	return s != NULL ? json_object_new_string(s) : NULL;
-}
-
-json_object *
-inn_json_copy(json_object *o)
-{
-	json_object *c = NULL;
-
-	if (o == NULL || json_object_deep_copy(o, &c, NULL) != 0)
-		return NULL;
-	return c;
-}
-
-void
-inn_json_add_strs(json_object *o, const char *const *kv, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		json_object_object_add(o, kv[i], inn_json_str(kv[i + 1]));
-}
-
 /* A workflow's parameters: [{name, type, required, default}] -- the one
  * place a declaration becomes JSON (API, list-* and validate-* -o json); a
  * secret's default shows as "***", never its text. */

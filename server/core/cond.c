@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "error.h"
 #include "pattern.h"
+#include "tmpl.h"
 
 #define COND_MAX_LEN 65536            /* a condition's text, bytes */
 #define DETAIL_VALUE_MAX 64           /* bytes of a value shown in a detail */
@@ -303,18 +304,12 @@ operand_add_ref(struct operand *o, const char *text, size_t tlen, const char *sr
 	return 0;
 }
 
+/* A root a condition reads as a template: the engine's roots but
+ * "workflow" ($workflow.X is the original's spelling of a variable here). */
 static int
 template_root(const char *s, size_t len)
 {
-	static const char *const roots[] = {
-		"parameters", "variables", "steps", "resources", "secrets", "app", NULL
-	};
-	size_t i;
-
-	for (i = 0; roots[i] != NULL; i++)
-		if (strlen(roots[i]) == len && memcmp(roots[i], s, len) == 0)
-			return 1;
-	return 0;
+	return inn_tmpl_known_root(s, len) && !(len == 8 && memcmp(s, "workflow", 8) == 0);
 }
 
 /* One reference (its text ref[0..len): {{...}}, ${path} or $path) as a

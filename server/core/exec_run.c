@@ -214,65 +214,6 @@ err:
 
 /* ---- the scheduler --------------------------------------------------- */
 
-/* Failed, timed out or cancelled. */
-static int
-state_failed(inn_state st)
-{
-	return st == INN_STATE_FAILED || st == INN_STATE_TIMED_OUT ||
-	       st == INN_STATE_CANCELLED;
-}
-
-const char inn_exec_no_dry_run[] = "skipped: plugin has no dry-run";
-
-int
-inn_exec_upstream_failed(inn_run *r, size_t i, size_t *which)
-{
-	size_t *stack = NULL, top = 0, j;
-	unsigned char *seen = calloc(r->n, 1);
-	int found = 0;
-
-	if (seen == NULL || (stack = malloc(r->n * sizeof(*stack))) == NULL) {
-		free(seen);
-		return inn_error_set(INN_ENOMEM, "out of memory");
-	}
-	stack[top++] = i;
-	while (top > 0 && found != 1) {
-		const inn_step_def *d = r->steps[stack[--top]].res.def;
-
-		for (j = 0; j < d->ndep_idx; j++) {
-			const inn_step_result *dep = &r->steps[d->dep_idx[j]].res;
-
-			if (seen[d->dep_idx[j]])
-				continue;
-			seen[d->dep_idx[j]] = 1;
-			stack[top++] = d->dep_idx[j];
-			if (state_failed(dep->state)) {
-				*which = d->dep_idx[j];
-				found = 1;
-				break;
-			}
-			if (r->dry_run && (dep->state == INN_STATE_WOULD_RUN ||
-			                   (dep->state == INN_STATE_SKIPPED && dep->message != NULL &&
-			                    strcmp(dep->message, inn_exec_no_dry_run) == 0)))
-				found = 2;
-		}
-	}
-	free(stack);
-	free(seen);
-	return found;
-}
-
-long
-inn_exec_stopping_step(const inn_run *r)
-{
-	size_t i;
-
-	for (i = 0; i < r->n; i++)
-		if (state_failed(r->steps[i].res.state) && !r->steps[i].res.def->continue_on_error)
-			return (long)i;
-	return -1;
-}
-
 /* 1: all deps final and fine; 0: still waiting; -1: a dep failed (index in
  * *bad).  A step that runs after failures (when: always, on_failure) only
  * waits for its deps to be final. */
@@ -290,7 +231,7 @@ deps_state(inn_run *r, struct srun *s, size_t *bad)
 			return 0;
 		if (any)
 			continue;
-		if (state_failed(d->res.state) && !d->res.def->continue_on_error) {
+		if (inn_state_is_failure(d->res.state) && !d->res.def->continue_on_error) {
 			*bad = deps[j];
 			return -1;
 		}

@@ -87,6 +87,60 @@ struct bind_ctx {
 	json_object *env;
 };
 
+
+/* ---- what a step asks about the run (exec_run_int.h) ----------------- */
+
+const char inn_exec_no_dry_run[] = "skipped: plugin has no dry-run";
+
+int
+inn_exec_upstream_failed(inn_run *r, size_t i, size_t *which)
+{
+	size_t *stack = NULL, top = 0, j;
+	unsigned char *seen = calloc(r->n, 1);
+	int found = 0;
+
+	if (seen == NULL || (stack = malloc(r->n * sizeof(*stack))) == NULL) {
+		free(seen);
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	}
+	stack[top++] = i;
+	while (top > 0 && found != 1) {
+		const inn_step_def *d = r->steps[stack[--top]].res.def;
+
+		for (j = 0; j < d->ndep_idx; j++) {
+			const inn_step_result *dep = &r->steps[d->dep_idx[j]].res;
+
+			if (seen[d->dep_idx[j]])
+				continue;
+			seen[d->dep_idx[j]] = 1;
+			stack[top++] = d->dep_idx[j];
+			if (inn_state_is_failure(dep->state)) {
+				*which = d->dep_idx[j];
+				found = 1;
+				break;
+			}
+			if (r->dry_run && (dep->state == INN_STATE_WOULD_RUN ||
+			                   (dep->state == INN_STATE_SKIPPED && dep->message != NULL &&
+			                    strcmp(dep->message, inn_exec_no_dry_run) == 0)))
+				found = 2;
+		}
+	}
+	free(stack);
+	free(seen);
+	return found;
+}
+
+long
+inn_exec_stopping_step(const inn_run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (inn_state_is_failure(r->steps[i].res.state) && !r->steps[i].res.def->continue_on_error)
+			return (long)i;
+	return -1;
+}
+
 /* Shell mode: a template value becomes an environment variable. */
 static int
 bind_env(void *ud, const char *value, char *name, size_t namelen)

@@ -523,7 +523,7 @@ check_shell_script(struct wf_load *L, size_t i, const inn_ynode *config)
 void
 inn_lw_check_step_refs(struct wf_load *L)
 {
-	size_t i;
+	size_t i, j;
 
 	for (i = 0; i < L->wf->nsteps; i++) {
 		struct ref_check rc = { L, (long)i, "", NULL, 1, 0 };
@@ -543,7 +543,8 @@ inn_lw_check_step_refs(struct wf_load *L)
 			inn_lw_walk_refs(&rc, ps->when, ps->when_key);
 			rc.in_cond = 0;
 		}
-		inn_lw_legacy_refs(&rc, ps);
+		for (j = 0; j < ps->nlegacy; j++)   /* the original's fields (load_legacy.c) */
+			inn_lw_walk_refs(&rc, ps->legacy[j], ps->legacy_key[j]);
 		if (ps->outputs != NULL) {
 			rc.rendered = 0;
 			inn_lw_walk_refs(&rc, ps->outputs, "outputs");

@@ -537,12 +537,3 @@ inn_lw_legacy_fields(struct wf_load *L, const inn_ynode *n, inn_step_def *s,
 	if (dir != NULL)
 		join_playbook(L, s, dir_at, dir, dir_field);
 }
-
-void
-inn_lw_legacy_refs(struct ref_check *rc, const struct step_pos *ps)
-{
-	size_t i;
-
-	for (i = 0; i < ps->nlegacy; i++)
-		inn_lw_walk_refs(rc, ps->legacy[i], ps->legacy_key[i]);
-}

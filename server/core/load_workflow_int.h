@@ -89,13 +89,12 @@ json_object *inn_lw_json_map(struct wf_load *L, const inn_ynode *n, const char *
  * the plugin's spelling with a deprecation warning, warns precisely about
  * one the plugin has no use for, reports one that contradicts the config
  * as an error, and does the same for the original's config spellings
- * (ansible working_dir, vars; terraform commands).  inn_lw_legacy_refs
- * checks the template references of the fields it moved. */
+ * (ansible working_dir, vars; terraform commands).  The fields it moved
+ * are listed in ps->legacy for load_check.c's reference checks. */
 void inn_lw_step_unknown_keys(struct wf_load *L, const inn_ynode *n,
                               const char *const *known, const char *path);
 void inn_lw_legacy_fields(struct wf_load *L, const inn_ynode *n, inn_step_def *s,
                           struct step_pos *ps);
-void inn_lw_legacy_refs(struct ref_check *rc, const struct step_pos *ps);
 
 /* load_graph.c: sorts the step names (duplicates reported), reports unknown
  * depends_on targets and cycles, and stores in each step's dep_idx the

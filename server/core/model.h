@@ -13,6 +13,7 @@
 
 #include <json-c/json.h>
 
+#include "json.h"
 #include "mask.h"
 #include "policy.h"
 #include "registry.h"
@@ -323,17 +324,6 @@ int inn_score_from_json(inn_score **out, const char *name, json_object *spec,
                         inn_diag *diag);
 void inn_score_free(inn_score *s);
 
-/* A JSON string, or JSON null for NULL (for building API answers). */
-json_object *inn_json_str(const char *s);
-/* A deep copy of o (NULL for NULL, or when out of memory). */
-json_object *inn_json_copy(json_object *o);
-/* Adds the n / 2 pairs of kv (a key, then its value) to o in their order,
- * each value as inn_json_str makes it; INN_JSON_ADD_STRS(o, "k", v, ...)
- * passes its arguments as kv. */
-void inn_json_add_strs(json_object *o, const char *const *kv, size_t n);
-#define INN_JSON_ADD_STRS(o, ...) \
-	inn_json_add_strs((o), (const char *const[]){ __VA_ARGS__ }, \
-	                  sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(const char *))
 /* A provider as the API and the CLI show it: name, version, description,
  * owner, category, resource_types[], workflows[]; full >= 1 adds each
  * workflow's parameters, full >= 2 the files and folder (local use only:

@@ -52,6 +52,12 @@ inn_state_is_final(inn_state s)
 }
 
 int
+inn_state_is_failure(inn_state s)
+{
+	return s == INN_STATE_FAILED || s == INN_STATE_TIMED_OUT || s == INN_STATE_CANCELLED;
+}
+
+int
 inn_state_word_is_final(const char *word)
 {
 	inn_state st;

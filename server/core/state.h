@@ -31,6 +31,9 @@ const char *inn_state_name(inn_state s);
 int inn_state_parse(const char *word, inn_state *out);
 /* Non-zero for every state but pending and running. */
 int inn_state_is_final(inn_state s);
+/* Non-zero for the states of a step that did not succeed by itself:
+ * failed, timed_out, cancelled. */
+int inn_state_is_failure(inn_state s);
 /* The same for a stored word (a word not listed counts as final: nothing
  * will move it on); 0 for NULL. */
 int inn_state_word_is_final(const char *word);

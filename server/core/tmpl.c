@@ -386,18 +386,3 @@ inn_tmpl_has_syntax(const char *s)
 	}
 	return 0;
 }
-
-int
-inn_tmpl_known_root(const char *name, size_t len)
-{
-	static const char *const roots[] = {
-		"parameters", "steps", "resources", "secrets", "variables", "workflow", "app",
-		NULL
-	};
-	size_t i;
-
-	for (i = 0; roots[i] != NULL; i++)
-		if (strlen(roots[i]) == len && memcmp(roots[i], name, len) == 0)
-			return 1;
-	return 0;
-}

@@ -54,6 +54,21 @@ struct val {
  * every render. */
 static _Thread_local char missing_root[64];
 static _Thread_local char missing_path[512];
+int
+inn_tmpl_known_root(const char *name, size_t len)
+{
+	static const char *const roots[] = {
+		"parameters", "steps", "resources", "secrets", "variables", "workflow", "app",
+		NULL
+	};
+	size_t i;
+
+	for (i = 0; roots[i] != NULL; i++)
+		if (strlen(roots[i]) == len && memcmp(roots[i], name, len) == 0)
+			return 1;
+	return 0;
+}
+
 /* inn_tmpl_unknown_begin's hook on this thread, or NULL. */
 static _Thread_local inn_tmpl_unknown_fn unknown_fn;
 static _Thread_local void *unknown_ud;
