@@ -13,7 +13,7 @@
 
 #include <json-c/json.h>
 
-#include "json.h"
+#include "json_util.h"
 #include "mask.h"
 #include "policy.h"
 #include "registry.h"

@@ -1,9 +1,9 @@
 /*
- * json.h - small json-c helpers: a string or null, a deep copy, string
- * fields added in one call (json.c).  Below every other engine header.
+^ * json_util.h - small json-c helpers: a string or null, a deep copy, string
+ * fields added in one call (json_util.c).  Below every other engine header.
  */
-#ifndef INN_CORE_JSON_H
-#define INN_CORE_JSON_H
+#ifndef INN_CORE_JSON_UTIL_H
+#define INN_CORE_JSON_UTIL_H
 
 #include <stddef.h>
 
