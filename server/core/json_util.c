@@ -1,5 +1,5 @@
 /*
-^ * json_util.c - small json-c helpers (json_util.h) shared by the loaders, the
+ * json_util.c - small json-c helpers (json_util.h) shared by the loaders, the
  * executor and the API/CLI answers: a string or null, a deep copy, and a
  * list of string fields added in one call.  Below every other engine file.
  */

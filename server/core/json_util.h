@@ -1,5 +1,5 @@
 /*
-^ * json_util.h - small json-c helpers: a string or null, a deep copy, string
+ * json_util.h - small json-c helpers: a string or null, a deep copy, string
  * fields added in one call (json_util.c).  Below every other engine header.
  */
 #ifndef INN_CORE_JSON_UTIL_H
