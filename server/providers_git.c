@@ -27,7 +27,6 @@
 #include "error.h"
 #include "host.h"
 #include "providers_git.h"
-#include "providers_git_int.h"
 
 _Static_assert(INN_GIT_HEX == GIT_OID_HEXSZ + 1, "INN_GIT_HEX is a libgit2 hex id");
 

@@ -9,29 +9,10 @@
 
 #include <stddef.h>
 
+#include "providers_git_auth.h"
+
 /* A commit id in hex, with its NUL. */
 #define INN_GIT_HEX 41
-
-/*
- * Where a private repository's credentials are: names of environment
- * variables and files, never the secrets (those are read when the server
- * asks for them, and masked in every message).  A field left NULL falls
- * back to the environment: INNOMINATUS_GIT_TOKEN (the token itself),
- * INNOMINATUS_GIT_USERNAME, INNOMINATUS_GIT_SSH_KEY (a key file),
- * INNOMINATUS_GIT_SSH_PASSPHRASE, INNOMINATUS_GIT_KNOWN_HOSTS (a file;
- * default ~/.ssh/known_hosts).  auth NULL: the environment only.
- *   HTTPS: the token is sent as the password of `username` (default
- *   "git") when the server answers 401.
- *   SSH: the key file (its ".pub" beside it when present), else the
- *   ssh-agent at SSH_AUTH_SOCK; the host key must be in the known hosts
- *   file, or the connection is refused.
- */
-typedef struct inn_git_auth {
-	const char *username;
-	const char *token_env, *token_file;
-	const char *ssh_key_file, *ssh_passphrase_env, *ssh_passphrase_file;
-	const char *known_hosts_file;
-} inn_git_auth;
 
 /* Clones url into dir (which must not exist) and checks ref out (NULL:
  * the remote's HEAD; a branch, refs/heads/ name, tag or commit); hex gets
@@ -57,11 +38,6 @@ void inn_git_restore(const char *dir, const char *hex);
  * relative, without "..", and after symbolic links still a folder inside
  * the clone.  0 or INN_EINVAL / INN_ENOTFOUND with a message. */
 int inn_git_subdir(const char *clone, const char *rel, char *out);
-/* Takes the environment variable name (a credential) out of the
- * environment and wipes its value there, keeping it for the transfers
- * alone: the daemon calls it at start, before its workers and steps
- * exist, so that no step reads it from /proc.  Not thread-safe. */
-void inn_git_env_hide(const char *name);
 /* Frees libgit2 if it was set up (at exit). */
 void inn_git_shutdown(void);
 

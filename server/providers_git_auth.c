@@ -1,6 +1,6 @@
 /*
  * providers_git_auth.c - credentials and host keys of a git transfer
- * (providers_git_int.h): the HTTPS token or SSH key named by a source's
+ * (providers_git_auth.h): the HTTPS token or SSH key named by a source's
  * auth settings or the environment, read only when the server asks, and
  * the SSH host key checked against a known_hosts file (plain, [host]:port,
  * hashed |1|salt|hash and wildcard patterns, @revoked lines).
@@ -16,11 +16,12 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include <git2.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include "error.h"
-#include "providers_git_int.h"
+#include "providers_git_auth.h"
 
 #define SECRET_MAX 8192
 
