@@ -306,12 +306,8 @@ runctl "$dir/etc/low.yaml" list-providers
 check "a query string in git_url and path .git are refused; ref refs/heads/main is a branch" $?
 
 # 15-19: the server, at start and on reload
-cat >"$dir/etc/server.yaml" <<EOF
-server:
-  listen: 127.0.0.1:0
-  db: $dir/data/inn.db
-  pluginDir: $dir/plugins
-  stateDir: $dir/data/state
+server_conf "$dir/etc/server.yaml" "$dir"
+cat >>"$dir/etc/server.yaml" <<EOF
 providers:
   - name: public-team
     git_url: $pub

@@ -364,12 +364,8 @@ c test-workflow "$dir/root.yaml" >"$dir/out" 2>&1
 check "a step named like a template root, and an env: name INN_T_*, are load errors" $?
 
 # the same through the server
-cat > "$dir/srv.yaml" <<CONF
-server:
-  listen: 127.0.0.1:0
-  db: $dir/data/inn.db
-  pluginDir: $dir/plugins
-  stateDir: $dir/data/state
+server_conf "$dir/srv.yaml" "$dir"
+cat >> "$dir/srv.yaml" <<CONF
 providers:
   - {name: ns-team, type: filesystem, path: $dir/p/ns-team}
 workflowPolicies:
