@@ -75,13 +75,8 @@ inn_api_goldenpaths(struct api_call *c)
 static json_object *
 param_detail_json(const inn_param *pa, const char *source)
 {
-	json_object *o = json_object_new_object();
+	json_object *o = inn_param_json(pa, 1);
 
-	INN_JSON_ADD_STRS(o, "name", pa->name, "type", pa->type, "description", pa->description);
-	json_object_object_add(o, "required", json_object_new_boolean(pa->required));
-	json_object_object_add(o, "default", json_object_get(pa->def));
-	json_object_object_add(o, "allowed", json_object_get(pa->allowed));
-	json_object_object_add(o, "pattern", inn_json_str(pa->pattern));
 	json_object_object_add(o, "source", json_object_new_string(source));
 	return o;
 }

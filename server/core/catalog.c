@@ -684,27 +684,34 @@ inn_catalog_load(inn_catalog **out, const char *const *dirs, size_t ndirs,
 	return diag->nerrors == nerr0 ? 0 : INN_EINVAL;
 }
 
-/* A workflow's parameters: [{name, type, required, default}] -- the one
- * place a declaration becomes JSON (API, list-* and validate-* -o json); a
- * secret's default shows as "***", never its text. */
+json_object *
+inn_param_json(const inn_param *pa, int full)
+{
+	json_object *po = json_object_new_object();
+
+	json_object_object_add(po, "name", json_object_new_string(pa->name));
+	json_object_object_add(po, "type", inn_json_str(pa->type));
+	json_object_object_add(po, "required", json_object_new_boolean(pa->required));
+	json_object_object_add(po, "default", pa->def != NULL && pa->type != NULL &&
+	                       strcmp(pa->type, "secret") == 0 ?
+	                       json_object_new_string(INN_MASK_TEXT) : json_object_get(pa->def));
+	if (full) {
+		json_object_object_add(po, "description", inn_json_str(pa->description));
+		json_object_object_add(po, "allowed", json_object_get(pa->allowed));
+		json_object_object_add(po, "pattern", inn_json_str(pa->pattern));
+	}
+	return po;
+}
+
+/* A workflow's parameters, each as inn_param_json shows it. */
 static json_object *
 params_json(const inn_workflow *w)
 {
 	json_object *params = json_object_new_array();
 	size_t j;
 
-	for (j = 0; w != NULL && j < w->nparams; j++) {
-		const inn_param *pa = &w->params[j];
-		json_object *po = json_object_new_object();
-
-		json_object_object_add(po, "name", json_object_new_string(pa->name));
-		json_object_object_add(po, "type", inn_json_str(pa->type));
-		json_object_object_add(po, "required", json_object_new_boolean(pa->required));
-		json_object_object_add(po, "default", pa->def != NULL && pa->type != NULL &&
-		                       strcmp(pa->type, "secret") == 0 ?
-		                       json_object_new_string(INN_MASK_TEXT) : json_object_get(pa->def));
-		json_object_array_add(params, po);
-	}
+	for (j = 0; w != NULL && j < w->nparams; j++)
+		json_object_array_add(params, inn_param_json(&w->params[j], 0));
 	return params;
 }
 

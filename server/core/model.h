@@ -330,6 +330,12 @@ void inn_score_free(inn_score *s);
  * the server does not show its paths). */
 json_object *inn_provider_json(const inn_provider *p, int full);
 
+/* One parameter declaration as the API and the CLI show it -- the one
+ * place a declaration becomes JSON: name, type, required, default (a
+ * secret's default as "***", never its text); full adds description,
+ * allowed and pattern. */
+json_object *inn_param_json(const inn_param *pa, int full);
+
 /* A golden path as the API and the CLI show it, with its parameters. */
 json_object *inn_goldenpath_json(const inn_goldenpath *g);
 
