@@ -36,6 +36,8 @@ goldenpaths:
       greeting: {type: string, default: hello, allowed_values: [hello, hi], description: how to greet}
   sec:
     workflow: ./sec.yaml
+    parameters:
+      apikey: {type: secret, default: gpsecretdefault42}
 GP
 cat > "$dir/gp/sec.yaml" <<'WF'
 name: sec
@@ -72,7 +74,7 @@ workflowPolicies:
   allowedStepTypes: [shell]
 CONF
 . "$src/tests/ctl_lib.sh"
-echo "1..19"
+echo "1..20"
 # the default server, before ours listens there: nothing answers on 8081
 CHECK_SHOW="$dir/err"
 if [ "$listen" = 127.0.0.1:8081 ]; then
@@ -174,17 +176,17 @@ check "execute: a parameter given twice, an unknown query key, %00 and a disallo
 # secret is null, not "***"), not in a 400 about its encoding
 st=$(req POST '/api/workflows/golden-paths/sec/execute?param.tok=TOPSECRET123' "$red" --data-binary @"$dir/spec.yaml")
 s1=$st; grep -q TOPSECRET123 "$dir/out" && s1=leaked
-jsn 'd["parameters"] == {"tok": "***", "opt": None}' || s1=not-masked
+jsn 'd["parameters"] == {"tok": "***", "opt": None, "apikey": "***"}' || s1=not-masked
 sid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$dir/out" 2>/dev/null)
 st=$(req POST '/api/workflows/golden-paths/sec/execute?param.tok=TOPSECRET123&dry_run=true' "$red" --data-binary @"$dir/spec.yaml")
 s2=$st; grep -q TOPSECRET123 "$dir/out" && s2=leaked
-jsn 'd["parameters"] == {"tok": "***", "opt": None} and d["dry_run"] is True' || s2=not-masked
+jsn 'd["parameters"] == {"tok": "***", "opt": None, "apikey": "***"} and d["dry_run"] is True' || s2=not-masked
 st=$(req POST '/api/workflows/golden-paths/sec/execute?param.tok=TOPSECRET123%zz' "$red" --data-binary @"$dir/spec.yaml")
 s3=$st; grep -q TOPSECRET123 "$dir/out" && s3=leaked
 grep -q 'the value of \\"param.tok\\" has a %' "$dir/out" || s3=no-message
 wait_final "$sid" "$red"
-s4=$(jsn 'd["status"] == "succeeded" and d["parameters"] == {"tok": "***", "opt": None}' && echo ok)
-grep -q TOPSECRET123 "$dir/out" && s4=leaked
+s4=$(jsn 'd["status"] == "succeeded" and d["parameters"] == {"tok": "***", "opt": None, "apikey": "***"}' && echo ok)
+grep -q -e TOPSECRET123 -e gpsecretdefault42 "$dir/out" && s4=leaked
 req GET "/api/workflows/$sid/logs" "$red" >/dev/null
 grep -q 'tok has 12 bytes' "$dir/out" || s4=not-run
 echo "$s1:$s2:$s3:$s4" >"$dir/got"
@@ -242,6 +244,10 @@ s1=$st; grep -q 'no golden path named \\"nope\\"' "$dir/out" || s1=no-message
 st=$(req GET /api/openapi.json "")
 [ "$s1" = 404 ] && [ "$st" = 200 ] && jsn '"get" in d["paths"]["/api/golden-paths/{name}"] and "200" in d["paths"]["/api/workflows/golden-paths/{name}/execute"]["post"]["responses"]'
 check "unknown golden path is 404; both routes are in /api/openapi.json" $?
+st=$(req GET /api/golden-paths/sec "$red")
+[ "$st" = 200 ] && ! grep -q gpsecretdefault42 "$dir/out" &&
+	jsn '[p["default"] for p in d["parameters"] if p["name"] == "apikey"] == ["***"]'
+check "GET /api/golden-paths/{name}: a golden path's secret default is ***" $?
 
 # 6: innominatus-ctl's own run (its JSON route) keeps working
 INNOMINATUS_TOKEN=$red "$ctl" --server "$url" run hello "$dir/spec.yaml" --param who=ctl >"$dir/out" 2>&1 &&
