@@ -18,7 +18,7 @@ export INNOMINATUS_STATE_DIR="$dir/state"
 c() { "$ctl" --plugin-dir "$dir/plugins" "$@"; }
 . "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
 CHECK_SHOW="$dir/out"
-echo "1..9"
+echo "1..11"
 
 # --- policy steps: no errexit, no pipefail --------------------------------
 cat > "$dir/policy.yaml" <<'WF'
@@ -113,6 +113,25 @@ c --providers "$dir/prov" run --local "$dir/noop.yaml" "$dir/spec.yaml" >"$dir/o
 rc=$?
 [ $rc -ne 0 ] && grep -qF 'innominatus-ctl: resource "res" (p/broken) was not provisioned: step "fail" failed: exit status 3' "$dir/out"
 check "run --local with a Score spec: a resource that fails says which workflow and why" $?
+
+# the original's ${metadata.name} / ${environment.type} are refused with
+# what to write instead; a Score spec's embedded workflows: are refused,
+# not ignored (nothing runs)
+printf 'name: m\nsteps:\n  - {name: s, type: policy, config: {command: [echo, "${metadata.name}", "${environment.type}"]}}\n' >"$dir/m.yaml"
+c test-workflow "$dir/m.yaml" >"$dir/out" 2>&1
+rc=$?
+[ $rc -eq 3 ] && grep -qF 'm.yaml:3:54: error: step "s": config.command[1]: references metadata.name, but "metadata" is not a template root' "$dir/out" &&
+	grep -qF "the original's \${metadata.name} (the app's name) is \${app.name} here" "$dir/out" &&
+	grep -qF "the original's \${environment.*} (the Score spec's environment) has no counterpart here" "$dir/out"
+check "the original's \${metadata.name} and \${environment.type}: load errors saying what to write" $?
+printf 'apiVersion: score.dev/v1b1\nmetadata: {name: a}\ncontainers: {web: {image: x}}\nworkflows:\n  deploy:\n    steps: [{name: s, type: policy, config: {script: "touch %s/embedded-ran"}}]\n' "$dir" >"$dir/emb.yaml"
+printf 'name: noop\nsteps: [{name: s, type: policy, config: {script: "true"}}]\n' >"$dir/noop.yaml"
+c run --local "$dir/noop.yaml" "$dir/emb.yaml" >"$dir/out" 2>&1
+rc=$?
+[ $rc -eq 3 ] && [ ! -e "$dir/embedded-ran" ] &&
+	grep -qF 'emb.yaml:5:3: error: workflows: the original innominatus ran workflows embedded in a Score spec' "$dir/out" &&
+	! grep -q 'unknown key "workflows"' "$dir/out"
+check "a Score spec's embedded workflows: are a load error, and nothing runs" $?
 
 # --- the same through the server ----------------------------------------
 server_conf "$dir/server.yaml" "$dir"

@@ -339,11 +339,20 @@ ref_cb(void *ud, const char *ref)
 		           "read as %s (write that)", who, ref, ours);
 		check_step_ref(rc, who, ours, ref);
 	} else {
+		/* the original's own roots (its handlers replaced these two) */
+		const char *hint = strcmp(ref, "metadata.name") == 0 ?
+		                   "; the original's ${metadata.name} (the app's name) is "
+		                   "${app.name} here" :
+		                   len == 11 && strncmp(ref, "environment", 11) == 0 ?
+		                   "; the original's ${environment.*} (the Score spec's "
+		                   "environment) has no counterpart here: declare a parameter "
+		                   "(e.g. environment) and read ${parameters.environment}" : "";
+
 		inn_l_err(&L->lc, rc->at, "%s: references %s, but \"%.*s\" is not a template "
 		          "root (parameters, steps, resources, secrets, variables, workflow, "
-		          "app) nor a step of this workflow; for literal text ${...} write "
+		          "app) nor a step of this workflow%s; for literal text ${...} write "
 		          "$${...} (the shell's own ${NAME} has no dot and is left alone)", who,
-		          ref, (int)len, ref);
+		          ref, (int)len, ref, hint);
 	}
 	return 0;
 }

@@ -20,7 +20,9 @@
 static const char *const top_keys[] = {
 	"apiVersion", "metadata", "service", "containers", "resources",
 	"environment", /* innominatus extension: {type, ttl} */
-	"extensions", NULL
+	"extensions",
+	"workflows", /* the original's embedded workflows: refused below */
+	NULL
 };
 static const char *const res_keys[] = {
 	"type", "class", "params", "properties", "metadata", "id", NULL
@@ -240,6 +242,12 @@ score_build(inn_score **out, const char *name, json_object *spec, const inn_ynod
 	}
 	S.s->json = json_object_get(spec);
 	unknown_keys(&S, spec, y, top_keys, "");
+	if (json_object_object_get_ex(spec, "workflows", NULL))
+		inn_l_err(&S.lc, ypos(y, "workflows"), "workflows: the "
+		          "original innominatus ran workflows embedded in a Score spec; here "
+		          "a spec names what the app needs and its steps live in workflow "
+		          "files: move them to one and run it as a golden path with this spec "
+		          "(nothing was run)");
 	if (!json_object_object_get_ex(spec, "apiVersion", &v) || v == NULL) {
 		inn_l_err(&S.lc, y, "missing required field \"apiVersion\" (expected "
 		          SCORE_API ")");
