@@ -64,7 +64,7 @@ usage(FILE *fp)
 	    "  --plugin-dir DIR          plugin directory (default: %s)\n"
 	    "  --config FILE             admin config (default: ./admin-config.yaml if present)\n"
 	    "  --providers DIR           provider folder, or folder of provider folders (repeatable;\n"
-	    "                            default: the admin config's providers[], else ./providers)\n"
+	    "                            default: the admin config's providers: key, else ./providers)\n"
 	    "  --goldenpaths FILE        golden paths catalogue (default: ./workflows/goldenpaths.yaml\n"
 	    "                            or ./goldenpaths.yaml if present)\n"
 	    "  --param NAME=VALUE        workflow parameter (repeatable)\n"

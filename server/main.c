@@ -35,7 +35,7 @@ usage(FILE *fp)
 	    "  --db PATH              SQLite store, created on first start (default ./innominatus.db)\n"
 	    "  --plugin-dir DIR       plugin directory (default %s)\n"
 	    "  --providers DIR        provider folder or folder of them (repeatable; default: the\n"
-	    "                         config's providers[], else ./providers)\n"
+	    "                         config's providers: key, else ./providers)\n"
 	    "  --goldenpaths FILE     golden paths (default ./workflows/goldenpaths.yaml if present)\n"
 	    "  --state-dir DIR        where plugins keep state between runs (default ./state)\n"
 	    "  --workers N            most plugin worker processes, started on demand (default 64)\n"

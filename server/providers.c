@@ -295,7 +295,8 @@ source_folder(const inn_server *srv, const inn_source_row *r, char *out)
 
 /* The config's provider folders (malloc'd into dirs): --providers, else
  * the config file's providers[] read again now (git entries cloned, and
- * fetched when moved is not NULL, recording what moved), else ./providers. */
+ * fetched when moved is not NULL, recording what moved), else ./providers
+ * when the config has no providers key at all. */
 static int
 config_dirs(const inn_server *srv, char **dirs, int max, inn_diag *d, inn_conf_moves *moved)
 {
@@ -319,7 +320,8 @@ config_dirs(const inn_server *srv, char **dirs, int max, inn_diag *d, inn_conf_m
 			n = inn_conf_provider_dirs(pol, cache, moved != NULL, dirs, max, d, moved);
 		inn_policy_free(pol);
 	}
-	if (n == 0 && access("providers", R_OK) == 0 && (dirs[0] = strdup("providers")) != NULL)
+	if (n == 0 && !inn_policy_names_providers(srv->policy) &&
+	    access("providers", R_OK) == 0 && (dirs[0] = strdup("providers")) != NULL)
 		n = 1;
 	return n;
 }

@@ -18,7 +18,7 @@ export INNOMINATUS_STATE_DIR="$dir/state"
 c() { "$ctl" --plugin-dir "$dir/plugins" "$@"; }
 . "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
 CHECK_SHOW="$dir/out"
-echo "1..11"
+echo "1..12"
 
 # --- policy steps: no errexit, no pipefail --------------------------------
 cat > "$dir/policy.yaml" <<'WF'
@@ -132,6 +132,17 @@ rc=$?
 	grep -qF 'emb.yaml:5:3: error: workflows: the original innominatus ran workflows embedded in a Score spec' "$dir/out" &&
 	! grep -q 'unknown key "workflows"' "$dir/out"
 check "a Score spec's embedded workflows: are a load error, and nothing runs" $?
+
+# ./providers is the fallback only for a config without a providers: key
+mkdir -p "$dir/cwd/providers" && cp -r "$dir/prov" "$dir/cwd/providers/p"
+printf 'providers: []\n' >"$dir/cwd/empty.yaml"
+printf 'workflowPolicies: {allowedStepTypes: [policy]}\n' >"$dir/cwd/nokey.yaml"
+(cd "$dir/cwd" && "$ctl" --plugin-dir "$dir/plugins" --config empty.yaml list-providers) >"$dir/out" 2>&1
+r1=$?; ! grep -q '^p ' "$dir/out"; r1=$((r1 + $?))
+(cd "$dir/cwd" && "$ctl" --plugin-dir "$dir/plugins" --config nokey.yaml list-providers) >"$dir/out" 2>&1
+r2=$?; grep -q '^p ' "$dir/out"; r2=$((r2 + $?))
+[ $r1 -eq 0 ] && [ $r2 -eq 0 ]
+check "providers: [] in the admin config loads no provider; without the key ./providers is read" $?
 
 # --- the same through the server ----------------------------------------
 server_conf "$dir/server.yaml" "$dir"

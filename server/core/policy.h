@@ -95,6 +95,10 @@ struct inn_diag;
 int inn_policy_providers(const inn_policy *p, inn_provider_entry **out, size_t *n,
                          struct inn_diag *d);
 void inn_provider_entries_free(inn_provider_entry *e, size_t n);
+/* Non-zero when the admin config has a providers key at all (even an
+ * empty list or only disabled entries): then it alone names the provider
+ * folders, and ./providers is not read as a fallback. */
+int inn_policy_names_providers(const inn_policy *p);
 /* A repository URL a provider source may have: https://, http://, git://,
  * file://, ssh://[user@]host[:port]/path or scp-like [user@]host:path;
  * never a password or token in it (an ssh user name is fine).  0, or

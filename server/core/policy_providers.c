@@ -438,3 +438,10 @@ inn_provider_entries_free(inn_provider_entry *e, size_t n)
 		entry_free(&e[i]);
 	free(e);
 }
+
+int
+inn_policy_names_providers(const inn_policy *p)
+{
+	return p != NULL && p->doc != NULL && p->doc->root != NULL &&
+	       inn_ymap_get(p->doc->root, "providers") != NULL;
+}
