@@ -354,7 +354,7 @@ ctl_cmd_run(const ctl_opts *o, int argc, char **argv)
 		ctl_print_diag(stderr, &env.diag);
 		goto out;
 	}
-	rc = inn_deploy_plan(&plan, env.catalog, spec, 0, &env.diag);
+	rc = inn_deploy_plan(&plan, env.catalog, spec, INN_DEPLOY_STRICT, &env.diag);
 	for (k = n0; k < env.diag.n; k++) {
 		char buf[2048];
 

@@ -134,7 +134,8 @@ plan_part(inn_deploy *plan, const inn_catalog *cat, const inn_score *spec,
 	const inn_resource_cap *cap = inn_catalog_resource(cat, r->type, &prov);
 	const inn_workflow *wf = cap && cap->create ? inn_provider_workflow(prov, cap->create)
 	                                            : NULL;
-	json_object *ph;
+	json_object *ph, *resolved = NULL;
+	int rc;
 
 	if (wf == NULL)
 		return report(d, INN_DIAG_ERROR, spec, r, "resource \"%s\": no provider offers "
@@ -151,7 +152,18 @@ plan_part(inn_deploy *plan, const inn_catalog *cat, const inn_score *spec,
 	json_object_object_add(ph, "name", json_object_new_string(r->name));
 	json_object_object_add(ph, "type", json_object_new_string(r->type));
 	json_object_object_add(plan->resources, r->name, ph);
-	return plan_params(part, spec, r, flags, d);
+	if ((rc = plan_params(part, spec, r, flags, d)) != 0)
+		return rc;
+	/* the params as its run will take them (types, required, patterns,
+	 * limits): refused now, before any resource is provisioned */
+	if (inn_params_resolve(wf, part->params, &resolved) != 0) {
+		char why[768];
+
+		snprintf(why, sizeof(why), "%s", inn_error_last());
+		return report(d, INN_DIAG_ERROR, spec, r, "resource \"%s\": %s", r->name, why);
+	}
+	json_object_put(resolved);
+	return 0;
 }
 
 int
@@ -191,9 +203,20 @@ inn_deploy_plan(inn_deploy **out, const inn_catalog *cat, const inn_score *spec,
 		rc = inn_error_set(INN_ENOMEM, "out of memory");
 		goto err;
 	}
-	for (i = 0; i < spec->nresources; i++)
-		if ((rc = plan_part(plan, cat, spec, &spec->resources[i], flags, d)) != 0)
+	/* every resource is planned, so that every problem is reported at once */
+	rc = 0;
+	for (i = 0; i < spec->nresources; i++) {
+		int r2 = plan_part(plan, cat, spec, &spec->resources[i], flags, d);
+
+		if (r2 == INN_ENOMEM) {
+			rc = r2;
 			goto err;
+		}
+		if (r2 != 0 && rc == 0)
+			rc = r2;
+	}
+	if (rc != 0)
+		goto err;
 	*out = plan;
 	return 0;
 err:

@@ -153,7 +153,7 @@ static const char *const two_resources =
 	"containers: {web: {image: shop:1}}\n"
 	"resources:\n"
 	"  db: {type: pg, params: {name: shop, colour: blue}}\n"
-	"  db2: {type: alias-db}\n";
+	"  db2: {type: alias-db, params: {name: other}}\n";
 
 static void
 test_plan_resolves_types_and_builds_data(void **state)
@@ -183,7 +183,7 @@ test_plan_resolves_types_and_builds_data(void **state)
 	p = inn_deploy_part_at(plan, 1);
 	assert_string_equal(p->type, "alias-db");
 	assert_string_equal(p->wf->name, "make-db");
-	assert_int_equal(json_object_object_length(p->params), 0);
+	assert_int_equal(json_object_object_length(p->params), 1);
 	assert_null(inn_deploy_part_at(plan, 2));
 	assert_int_equal(inn_deploy_nsteps(plan), 4);
 	/* the data templates see: app and a placeholder per resource */
@@ -211,6 +211,31 @@ test_plan_strict_refuses_undeclared(void **state)
 	                    "make-db) has no parameter \"colour\"");
 	assert_int_equal(d.nerrors, 1);
 	assert_true(inn_diag_find(&d, "score.yaml:5:", NULL, 0) >= 0);
+	inn_diag_free(&d);
+}
+
+/* Each resource's params are checked as its run will take them before
+ * anything is provisioned, and every resource's problems are reported at
+ * once (not the first one, after the resources before it ran). */
+static void
+test_plan_checks_every_resource_first(void **state)
+{
+	inn_diag d;
+
+	inn_diag_init(&d);
+	plan_of(*state, "apiVersion: score.dev/v1b1\nmetadata: {name: a}\n"
+	        "containers: {web: {image: a}}\nresources:\n"
+	        "  ok: {type: pg, params: {name: fine}}\n"
+	        "  noname: {type: pg}\n"
+	        "  badname: {type: pg, params: {name: Bad1, size: many}}\n"
+	        "  nope: {type: redis}\n", 0, &d, INN_EINVAL);
+	assert_true(inn_diag_find(&d, "score.yaml:6:", NULL, 0) >= 0);
+	assert_true(inn_diag_find(&d, "resource \"noname\": workflow \"make-db\": parameter "
+	                          "\"name\": is required", NULL, 0) >= 0);
+	assert_true(inn_diag_find(&d, "resource \"badname\":", NULL, 0) >= 0);
+	assert_true(inn_diag_find(&d, "resource \"nope\": no provider offers type \"redis\"",
+	                          NULL, 0) >= 0);
+	assert_int_equal(d.nerrors, 3);
 	inn_diag_free(&d);
 }
 
@@ -472,7 +497,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plan_resolves_types_and_builds_data),
-			cmocka_unit_test(test_plan_strict_refuses_undeclared),
+		cmocka_unit_test(test_plan_strict_refuses_undeclared),
+		cmocka_unit_test(test_plan_checks_every_resource_first),
 		cmocka_unit_test(test_plan_unknown_type_and_no_create),
 		cmocka_unit_test(test_plan_resource_limit),
 		cmocka_unit_test(test_plan_without_spec),
