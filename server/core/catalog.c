@@ -316,8 +316,10 @@ gp_file_base(const inn_lctx *lc, const inn_ynode *at, const char *p, const char 
 	int here = kh == 1, there = kt == 1;
 
 	*own = NULL;
-	if (orig == NULL || (here && !there))
+	if (orig == NULL || (here && !there)) {
+		free(orig);
 		return gdir;
+	}
 	if (here) {
 		if (sh.st_dev != st.st_dev || sh.st_ino != st.st_ino)
 			inn_l_warn(lc, at, "%s: \"%s\" is read from the folder of the golden "
