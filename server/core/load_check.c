@@ -185,12 +185,14 @@ check_workflow_ref(struct ref_check *rc, const char *who, const char *ref)
 {
 	struct wf_load *L = rc->L;
 	const char *x = ref + 9;
-	size_t len = strcspn(x, ".[");
-	int own = (len == 4 && memcmp(x, "name", 4) == 0) ||
-	          (len == 8 && memcmp(x, "provider", 8) == 0);
+	size_t len;
+	int own;
 
-	if (x[-1] != '.')
-		return;               /* the whole object */
+	if (ref[8] != '.')
+		return;               /* the whole object (x would be past its end) */
+	len = strcspn(x, ".[");
+	own = (len == 4 && memcmp(x, "name", 4) == 0) ||
+	      (len == 8 && memcmp(x, "provider", 8) == 0);
 	if (own) {
 		if (var_visible_later(L, x, len) || inn_workflow_param(L->wf, x, len) != NULL)
 			inn_l_warn(&L->lc, rc->at, "%s: ${workflow.%.*s} is this workflow's %.*s "
@@ -222,10 +224,11 @@ check_app_ref(struct ref_check *rc, const char *who, const char *ref)
 {
 	static const char *const fields[] = { "name", "metadata", "containers", NULL };
 	const char *x = ref + 4;
-	size_t i, len = strcspn(x, ".[");
+	size_t i, len;
 
-	if (x[-1] != '.')
-		return;
+	if (ref[3] != '.')
+		return;               /* the whole object (x would be past its end) */
+	len = strcspn(x, ".[");
 	for (i = 0; fields[i] != NULL; i++)
 		if (strlen(fields[i]) == len && memcmp(fields[i], x, len) == 0)
 			return;
