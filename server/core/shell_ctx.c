@@ -511,8 +511,9 @@ word_end(inn_sh_scan *s, int d, char brk, char prev)
 	if (s->dbrack[d] || !(brk == ';' || brk == '&' || brk == '\n' || brk == '|' ||
 	                      brk == '(' || brk == ')'))
 		return;
-	if ((brk == '&' || brk == '(') && (prev == '>' || prev == '<'))
-		return;                 /* >&2, <&3, <( ): no separator */
+	if (((brk == '&' || brk == '(') && (prev == '>' || prev == '<')) ||
+	    (brk == '(' && prev == '='))
+		return;                 /* >&2, <&3, <( ), a=( ): no separator */
 	s->cname[d] = 0;
 	s->cflags[d] = s->cbase[d];
 	s->nevals[d] = d > 0 ? s->nevals[d - 1] : 0;
@@ -603,6 +604,8 @@ scan_plain(inn_sh_scan *s, size_t at, char c, char prev, int f, int fresh)
 		refuse(s, s->depth, INN_SH_F_OPAQUE);
 	s->gt = c == '>' ? 1 : c == '&' && s->gt == 1 ? 2 : s->gt == 2 && is_blank(c) ? 2 :
 	        s->gt == 2 && isdigit((unsigned char)c) ? 3 : 0;
+	if (c == '(' && prev == '=' && s->decl[s->depth])
+		refuse(s, s->depth, INN_SH_F_OPAQUE);   /* declare -a a=( ... ) */
 	if (c == '(' && (prev == '$' || prev == '('))
 		word_add(s, c, prev == '$' ? W_EXP : W_QUOTE);
 	else if (is_break(c))
