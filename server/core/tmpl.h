@@ -79,8 +79,11 @@
  *   "${NAME}" inside '...' (and a quoted here-document), "\${NAME}" where
  *   this shell expands, so the later shell expands the inherited variable
  *   as data.  Refused (an error naming the action; inn_tmpl_shell_problem):
- *   a value a remote shell or two shells evaluate, and a value in shell
- *   arithmetic that is not an integer.  The decision is made over the whole
+ *   a value a remote shell (ssh, kubectl exec, sudo) or two shells evaluate,
+ *   one where the scanner cannot follow the text (INN_SH_F_OPAQUE and
+ *   INN_SH_F_COMPUTED in shell_ctx.h: a computed command name, <( ),
+ *   coproc, >&3, declare -a), and a value in shell arithmetic that is not
+ *   an integer.  The decision is made over the whole
  *   template (a later `| sh` or `-eq` counts), every if/range branch once.
  * - Errors: syntax errors (INN_EINVAL) end with "at offset N", N the 1-based
  *   byte offset in the template; evaluation errors start with the action,
