@@ -507,7 +507,6 @@ word_end(inn_sh_scan *s, int d, char brk, char prev)
 	s->wlit = 1;
 	s->wcomp = 0;
 	s->wredir = 0;
-	s->hstr = 0;
 	if (s->dbrack[d] || !(brk == ';' || brk == '&' || brk == '\n' || brk == '|' ||
 	                      brk == '(' || brk == ')'))
 		return;

@@ -111,10 +111,9 @@ typedef struct inn_sh_scan {
 	int inword, wlit;                    /* wlit: literal after quote removal */
 	int wcomp;                           /* the word holds $, $( ) or `...` */
 	size_t wref;                         /* references registered before it */
-	int redir, wredir;                   /* a word after < or >: its target */
-	int hstr;                            /* the word is a here-string (<<<) */
+	int redir, wredir;                   /* a word after < or >: its target (2: <<<) */
 	int gt;                              /* after '>': 1; after ">&": 2; a digit: 3 */
-	unsigned char global_fl;             /* flags every reference gets (coproc) */
+	unsigned char global_fl;             /* flags for every reference: coproc */
 	char lastword[INN_SH_WORD_MAX + 1];  /* the word before, for "function f" */
 	/* per frame: the current simple command and pipeline */
 	unsigned char cflags[INN_SH_MAX_NEST];
