@@ -345,20 +345,26 @@ refuse(inn_sh_scan *s, int d, unsigned char fl)
 
 /* The word just read in frame d (s->w) when it may be the command's
  * name: a computed one (s->wcomp) refuses the command's values.  After a
- * wrapper (sudo, env, if, ...) every later word may be the name. */
+ * keyword (if, while, !, {, ...) the next word is the name; after a
+ * wrapper (sudo, env, exec, timeout, ...) every later word may be. */
 static void
 command_name(inn_sh_scan *s, int d)
 {
 	static const char *const wrap[] = {
 		"sudo", "doas", "env", "exec", "command", "builtin", "nohup", "time",
 		"timeout", "nice", "ionice", "setsid", "stdbuf", "xargs", "chroot",
-		"unshare", "nsenter", "flock", "taskset", "if", "then", "else", "elif",
-		"do", "while", "until", "!", "{", "coproc", NULL
+		"unshare", "nsenter", "flock", "taskset", "coproc", NULL
+	};
+	static const char *const keyword[] = {
+		"if", "then", "else", "elif", "do", "while", "until", "!", "{", NULL
 	};
 	size_t i;
 
-	if (s->wredir || s->cname[d] == 2 || (s->cname[d] == 0 && assign_word(s)))
+	if (s->wredir || s->cname[d] == 2 || assign_word(s))
 		return;
+	for (i = 0; s->cname[d] == 0 && s->wlit && keyword[i] != NULL; i++)
+		if (is_word(s->w, keyword[i]))
+			return;
 	if (s->wcomp && s->wref == s->nref) {
 		refuse(s, d, INN_SH_F_COMPUTED);
 		s->cname[d] = 2;
