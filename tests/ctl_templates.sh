@@ -21,7 +21,7 @@ printf 'workflowPolicies:\n  allowedStepTypes: [shell, policy]\n' > "$dir/admin.
 c() { "$ctl" --plugin-dir "$dir/plugins" --config "$dir/admin.yaml" --providers "$dir/p" "$@"; }
 . "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
 CHECK_SHOW="$dir/out"
-echo "1..23"
+echo "1..37"
 
 # the guide's ${APP_NAME} (checked below): a resource's create workflow
 # and the main one
@@ -363,11 +363,64 @@ c test-workflow "$dir/root.yaml" >"$dir/out" 2>&1
 	grep -q 'root.yaml:5:11: error: steps\[0\].env: "INN_T_1": names starting with INN_T_ are reserved' "$dir/out"
 check "a step named like a template root, and an env: name INN_T_*, are load errors" $?
 
+# forms innominatus cannot follow, and evaluators it must see through: a
+# hostile value never runs (load error, or kept as data for the later shell)
+pwn="$dir/PWN"
+cat > "$dir/forms" <<'FORMS'
+refuse	. <(echo "echo procsub={{ .parameters.m }}")
+keep	"bash" -c 'echo qb={{ .parameters.m }}'
+refuse	declare -a "arr=({{ .parameters.m }})"
+keep	source /dev/stdin <<< "echo {{ .parameters.m }}"
+refuse	bash <(echo "echo {{ .parameters.m }}")
+refuse	b=bash; $b -c 'echo {{ .parameters.m }}'
+refuse	coproc sh; echo "echo {{ .parameters.m }}" >&${COPROC[1]}
+refuse	exec 3> >(sh); echo "echo {{ .parameters.m }}" >&3
+refuse	echo "echo {{ .parameters.m }}" > /dev/fd/2
+keep	\bash -c 'echo {{ .parameters.m }}'
+keep	/usr/bin/env bash -c 'echo {{ .parameters.m }}'
+refuse	sudo bash -c 'echo {{ .parameters.m }}'
+FORMS
+while IFS='	' read -r want line; do
+	printf 'name: f\nparameters:\n  - {name: m, type: string, default: "x"}\nsteps:\n  - name: a\n    type: shell\n    config:\n      script: |\n        %s\n' "$line" > "$dir/f.yaml"
+	rm -f "$pwn"
+	c test-workflow "$dir/f.yaml" >"$dir/out" 2>&1
+	r1=$?
+	c run --local "$dir/f.yaml" --param "m=\$(id>>$pwn)" >>"$dir/out" 2>&1
+	r2=$?
+	if [ "$want" = refuse ]; then
+		[ $r1 -eq 3 ] && [ $r2 -eq 3 ] && [ ! -e "$pwn" ] &&
+			grep -q 'f.yaml:8:[0-9]*: error: step "a": config.script: {{ .parameters.m }}: .*pass the value through env:\|give it to the step through env:' "$dir/out"
+	else
+		[ $r1 -eq 0 ] && [ $r2 -eq 0 ] && [ ! -e "$pwn" ] && grep -qF "\$(id>>$pwn)" "$dir/out"
+	fi
+	check "$want (nothing runs): $line" $?
+done < "$dir/forms"
+printf 'name: bs\nsteps:\n  - {name: a, type: shell, config: {script: "echo ${parameters.x:-d}\\necho \\"${ parameters.x }\\"\\n"}}\n' > "$dir/bs2.yaml"
+c test-workflow "$dir/bs2.yaml" >"$dir/out" 2>&1
+[ $? -eq 3 ] && grep -q 'bs2.yaml: 2 error(s)' "$dir/out" &&
+	grep -q 'config.script: ${parameters.x:-d}: not a template reference' "$dir/out" &&
+	grep -q 'config.script: ${ parameters.x }: not a template reference' "$dir/out"
+check "a script with no {{ }}: \${parameters.x:-d} and \"\${ parameters.x }\" are load errors" $?
+mkdir -p "$dir/p/pw/workflows"
+printf 'apiVersion: v1\nkind: Provider\nmetadata: {name: pw, version: 1.0.0}\nworkflows:\n  - {name: procsub, file: ./workflows/procsub.yaml}\n' > "$dir/p/pw/provider.yaml"
+cat > "$dir/p/pw/workflows/procsub.yaml" <<'WF'
+name: procsub
+parameters:
+  - {name: m, type: string, default: "x"}
+steps:
+  - name: a
+    type: shell
+    config:
+      script: |
+        . <(echo "echo procsub={{ .parameters.m }}")
+WF
+
 # the same through the server
 server_conf "$dir/srv.yaml" "$dir"
 cat >> "$dir/srv.yaml" <<CONF
 providers:
   - {name: ns-team, type: filesystem, path: $dir/p/ns-team}
+  - {name: pw, type: filesystem, path: $dir/p/pw}
 workflowPolicies:
   allowedStepTypes: [shell, policy]
 CONF
@@ -389,4 +442,9 @@ id=$(sed -n 's/^Execution \([0-9]*\) submitted.*/\1/p' "$dir/out")
 "$ctl" status "$id" >>"$dir/out" 2>&1
 [ $rc -eq 0 ] && grep -q 'would-run; it reads resources.ns.ns, an output of resource "ns", which a dry-run does not provision' "$dir/out"
 check "server dry-run: would-run names the value it cannot know" $?
+rm -f "$pwn"
+"$ctl" run pw/procsub --param "m=\$(id>>$pwn)" >"$dir/out" 2>&1
+[ $? -ne 0 ] && [ ! -e "$pwn" ] &&
+	grep -q 'procsub.yaml:8:[0-9]*: error: step "a": config.script: {{ .parameters.m }}: innominatus cannot follow' "$dir/server.log"
+check "server: a workflow with a value in a process substitution is left out; nothing runs" $?
 exit $fail

@@ -516,7 +516,9 @@ check_shell_script(struct wf_load *L, size_t i, const inn_ynode *config)
 
 	if (L->wf->steps[i].plugin_type == NULL ||
 	    strcmp(L->wf->steps[i].plugin_type, "shell") != 0 ||
-	    !inn_ynode_is_scalar(script) || !inn_tmpl_has_syntax(script->value))
+	    !inn_ynode_is_scalar(script) ||
+	    /* "${" alone may be a bad substitution the lint reports */
+	    (!inn_tmpl_has_syntax(script->value) && strstr(script->value, "${") == NULL))
 		return;
 	(void)inn_tmpl_shell_lint(script->value, heredoc_cb, &w); /* syntax: reported */
 	if ((es.seen = calloc(L->wf->nparams + 1, 1)) == NULL)

@@ -36,6 +36,7 @@ inn_sh_scan_refs(inn_sh_scan *s, unsigned char *flags, size_t cap)
 	s->nref = 0;
 	s->mark_from = 0;
 	s->ic_from = 0;
+	s->ref_from = 0;
 }
 
 static int
@@ -64,11 +65,13 @@ push(inn_sh_scan *s, int f)
 	s->cases[s->depth] = 0;
 	s->decl[s->depth] = 0;
 	s->shc[s->depth] = 0;
+	s->cname[s->depth] = 0;
 	s->pipe_first[s->depth] = s->nref;
 	if (f == F_CMDSUB) {          /* its first word starts here */
 		s->inword = 0;
 		s->wlen = 0;
 		s->wlit = 1;
+		s->wcomp = 0;
 	}
 }
 
@@ -163,6 +166,8 @@ body_line(inn_sh_scan *s, const char *text, size_t end)
 	s->line_start = end + 1;
 }
 
+static void quoted_char(inn_sh_scan *s, char c, int escaped);
+
 /* One character c inside quotes or arithmetic (frame f); 0 when f is
  * neither (plain text or $( ): scan_plain's). */
 static int
@@ -182,6 +187,8 @@ scan_quoted(inn_sh_scan *s, int f, char c, char prev)
 	case F_SQ:
 		if (c == '\'')
 			pop(s);
+		else
+			quoted_char(s, c, 0);
 		return 1;
 	case F_ANSIC:
 		if (c == '\\')
@@ -194,7 +201,9 @@ scan_quoted(inn_sh_scan *s, int f, char c, char prev)
 			s->escape = 1;
 		else if (c == '"')
 			pop(s);
-		else if (c == '`')
+		else
+			quoted_char(s, c, 0);
+		if (c == '`')
 			push(s, F_BQ);
 		else if (c == '(' && prev == '$') {
 			push(s, F_CMDSUB);
@@ -234,10 +243,12 @@ inn_sh_word_evaluates(const char *w, size_t n)
 {
 	static const char *const ev[] = {
 		"eval", "trap", "bash", "sh", "dash", "zsh", "ksh", "mksh", "ash", "busybox",
-		"su", "runuser", "watch", "parallel", "alias", NULL
+		"su", "runuser", "watch", "parallel", "alias", "source", ".", NULL
 	};
-	static const char *const elsewhere[] = {   /* run a command in a container */
-		"kubectl", "oc", "docker", "podman", "nerdctl", "crictl", NULL
+	/* run a command in a container, or (sudo, doas) with a reset
+	 * environment: a shell there has none of this one's variables */
+	static const char *const elsewhere[] = {
+		"kubectl", "oc", "docker", "podman", "nerdctl", "crictl", "sudo", "doas", NULL
 	};
 	size_t i;
 
@@ -274,7 +285,8 @@ static int
 is_shell(const char *w, size_t n)
 {
 	static const char *const sh[] = {
-		"bash", "sh", "dash", "zsh", "ksh", "mksh", "ash", "su", "runuser", NULL
+		"bash", "sh", "dash", "zsh", "ksh", "mksh", "ash", "su", "runuser",
+		"source", ".", NULL
 	};
 	size_t i;
 
@@ -308,6 +320,73 @@ mark(inn_sh_scan *s, size_t from, unsigned char fl)
 		s->mark_fl = fl;
 	s->mark_from = from + 1;
 	s->mark_to = i;
+}
+
+static int assign_word(const inn_sh_scan *s);
+
+/* Adds fl (OPAQUE, COMPUTED) to every reference of frame d's pipeline,
+ * data or not, and to those the command registers later. */
+static void
+refuse(inn_sh_scan *s, int d, unsigned char fl)
+{
+	size_t from = s->pipe_first[d], i = from;
+
+	if (s->ref_from == from + 1 && (fl & ~s->ref_fl) == 0)
+		i = s->ref_to;                  /* linear, as in mark() */
+	for (; i < s->nref && i < s->rcap; i++)
+		s->rflags[i] |= fl;
+	if (s->ref_from != from + 1 || (fl & ~s->ref_fl) != 0)
+		s->ref_fl = fl;
+	s->ref_from = from + 1;
+	s->ref_to = i;
+	s->cflags[d] |= fl;
+	s->line_flags |= fl;            /* and a here-document body it reads */
+}
+
+/* The word just read in frame d (s->w) when it may be the command's
+ * name: a computed one (s->wcomp) refuses the command's values.  After a
+ * keyword (if, while, !, {, ...) the next word is the name; after a
+ * wrapper (sudo, env, exec, timeout, ...) every later word may be. */
+static void
+command_name(inn_sh_scan *s, int d)
+{
+	static const char *const wrap[] = {
+		"sudo", "doas", "env", "exec", "command", "builtin", "nohup", "time",
+		"timeout", "nice", "ionice", "setsid", "stdbuf", "xargs", "chroot",
+		"unshare", "nsenter", "flock", "taskset", "coproc", NULL
+	};
+	static const char *const keyword[] = {
+		"if", "then", "else", "elif", "do", "while", "until", "!", "{", NULL
+	};
+	size_t i;
+
+	if (s->wredir || s->cname[d] == 2 || assign_word(s))
+		return;
+	for (i = 0; s->cname[d] == 0 && s->wlit && keyword[i] != NULL; i++)
+		if (is_word(s->w, keyword[i]))
+			return;
+	if (s->wcomp && s->wref == s->nref) {
+		refuse(s, d, INN_SH_F_COMPUTED);
+		s->cname[d] = 2;
+		return;
+	}
+	if (s->wcomp) {
+		/* a template value names the command ({{ .tool }} -c ...): the
+		 * author chose to run it; the command's other values are refused */
+		for (i = s->pipe_first[d]; i < s->wref && i < s->rcap; i++)
+			s->rflags[i] |= INN_SH_F_COMPUTED;
+		s->cflags[d] |= INN_SH_F_COMPUTED;
+		s->line_flags |= INN_SH_F_COMPUTED;
+		s->cname[d] = 2;
+		return;
+	}
+	for (i = 0; s->wlit && wrap[i] != NULL; i++)
+		if (is_word(s->w, wrap[i])) {
+			s->cname[d] = 1;
+			return;
+		}
+	if (s->cname[d] == 0)
+		s->cname[d] = 2;
 }
 
 /* The innermost frame that reads commands (plain text or a $( )). */
@@ -355,11 +434,23 @@ word_check(inn_sh_scan *s, int d, char brk)
 		memcpy(s->ivar[s->nivar], w, n);
 		s->ivar[s->nivar++][n] = '\0';
 	}
+	if (s->nwords[d] == 0 && is_word(w, "coproc") && !(s->global_fl & INN_SH_F_OPAQUE)) {
+		size_t i;                       /* its pipe to a shell: refuse all */
+
+		s->global_fl |= INN_SH_F_OPAQUE;
+		for (i = 0; i < s->nref && i < s->rcap; i++)
+			s->rflags[i] |= INN_SH_F_OPAQUE;
+	}
+	if (strncmp(w, "/dev/fd/", 8) == 0 ||
+	    (strncmp(w, "/proc/", 6) == 0 && strstr(w, "/fd/") != NULL))
+		refuse(s, d, INN_SH_F_OPAQUE);
 	if (s->nwords[d] == 0 && is_word(w, "case") && s->cases[d] < 255)
 		s->cases[d]++;
 	else if (s->nwords[d] == 0 && is_word(w, "esac") && s->cases[d] > 0)
 		s->cases[d]--;
-	if (s->shc[d] == 1 && w[0] == '-' && w[1] != '-' && strchr(w, 'c') != NULL)
+	if (s->wredir) {
+		/* a redirection's target is no argument */
+	} else if (s->shc[d] == 1 && w[0] == '-' && w[1] != '-' && strchr(w, 'c') != NULL)
 		s->shc[d] = 2;                  /* the next word is the code */
 	else if (s->shc[d] == 1 && w[0] != '-' && !s->shc_user[d])
 		s->shc[d] = 3;                  /* a script file: the rest is data */
@@ -413,34 +504,74 @@ word_end(inn_sh_scan *s, int d, char brk, char prev)
 			word_check(s, d, brk);
 		else
 			s->lastword[0] = '\0';
+		command_name(s, d);
 		if (s->nwords[d] < 255)
 			s->nwords[d]++;
 	}
 	s->inword = 0;
 	s->wlen = 0;
 	s->wlit = 1;
+	s->wcomp = 0;
+	s->wredir = 0;
 	if (s->dbrack[d] || !(brk == ';' || brk == '&' || brk == '\n' || brk == '|' ||
 	                      brk == '(' || brk == ')'))
 		return;
+	if (((brk == '&' || brk == '(') && (prev == '>' || prev == '<')) ||
+	    (brk == '(' && prev == '='))
+		return;                 /* >&2, <&3, <( ), a=( ): no separator */
+	s->cname[d] = 0;
 	s->cflags[d] = s->cbase[d];
 	s->nevals[d] = d > 0 ? s->nevals[d - 1] : 0;
 	s->nwords[d] = 0;
 	s->let[d] = 0;
 	s->decl[d] = 0;
 	s->shc[d] = 0;
-	if (brk != '|' || prev == '|')
-		s->pipe_first[d] = s->nref;
+	if ((brk != '|' || prev == '|') && !(brk == '&' && prev == '|'))
+		s->pipe_first[d] = s->nref;       /* |& is a pipe too */
 }
 
-/* One character c of a word in frame d. */
+/* One character c of a word in frame d: kind W_LIT (part of the word
+ * after quote removal), W_QUOTE (a quote or backslash: removed), W_EXP
+ * (an expansion: $, $( ), `...`: the word is computed). */
+enum { W_QUOTE, W_LIT, W_EXP };
 static void
-word_add(inn_sh_scan *s, char c, int literal)
+word_add(inn_sh_scan *s, char c, int kind)
 {
+	int d = cmd_frame(s);
+
+	if (!s->inword) {
+		s->wredir = s->redir;
+		s->redir = 0;
+		s->wref = s->nref;
+	}
 	s->inword = 1;
-	if (!literal || s->wlen >= INN_SH_WORD_MAX)
+	if (kind == W_QUOTE)
+		return;
+	if (kind == W_EXP)
+		s->wcomp = 1;
+	if (kind == W_EXP || s->wlen >= INN_SH_WORD_MAX) {
 		s->wlit = 0;
+		return;
+	}
+	/* declare -a "a=( ...": bash parses the argument as code */
+	if (c == '(' && s->wlen > 0 && s->w[s->wlen - 1] == '=' && s->decl[d])
+		refuse(s, d, INN_SH_F_OPAQUE);
+	s->w[s->wlen++] = c;
+}
+
+/* c inside '...' or "..." (not the quote itself): part of the word being
+ * read when the quote is in a command frame. */
+static void
+quoted_char(inn_sh_scan *s, char c, int escaped)
+{
+	int below = s->depth > 0 ? s->stack[s->depth - 1] : -1;
+
+	if (below != F_PLAIN && below != F_CMDSUB)
+		return;
+	if (frame(s) == F_DQ && !escaped && (c == '$' || c == '`'))
+		word_add(s, c, W_EXP);
 	else
-		s->w[s->wlen++] = c;
+		word_add(s, c, W_LIT);
 }
 
 /* One character c of plain text or of a $( ) (frame f): here-document
@@ -453,7 +584,8 @@ scan_plain(inn_sh_scan *s, size_t at, char c, char prev, int f, int fresh)
 	int unquoted = f == F_PLAIN || f == F_CMDSUB;
 
 	if (c == '<') {
-		s->lt++;
+		if (++s->lt == 3)
+			s->redir = 2;           /* <<<: the next word is a here-string */
 	} else {
 		if (s->lt == 2 && s->nhd < INN_SH_MAX_HEREDOCS && s->body == 0) {
 			memset(&s->hd[s->nhd], 0, sizeof(s->hd[s->nhd]));
@@ -462,19 +594,33 @@ scan_plain(inn_sh_scan *s, size_t at, char c, char prev, int f, int fresh)
 			s->word_quote = 0;
 			s->word_escape = 0;
 			s->lt = 0;
+			s->redir = 0;
 			if (c == '-' || delim_char(s, c))
 				return;
 		}
 		s->lt = 0;
 	}
+	/* >&N, >&$fd: a write to a descriptor the script opened (exec 3>,
+	 * coproc): what reads it cannot be followed */
+	if (s->gt == 3 && isdigit((unsigned char)c))
+		refuse(s, s->depth, INN_SH_F_OPAQUE);
+	else if (s->gt == 2 && (c == '$' || c == '`' || c == '"' || c == '\'' ||
+	                        (isdigit((unsigned char)c) && c != '1' && c != '2')))
+		refuse(s, s->depth, INN_SH_F_OPAQUE);
+	s->gt = c == '>' ? 1 : c == '&' && s->gt == 1 ? 2 : s->gt == 2 && is_blank(c) ? 2 :
+	        s->gt == 2 && isdigit((unsigned char)c) ? 3 : 0;
+	if (c == '(' && prev == '=' && s->decl[s->depth])
+		refuse(s, s->depth, INN_SH_F_OPAQUE);   /* declare -a a=( ... ) */
 	if (c == '(' && (prev == '$' || prev == '('))
-		word_add(s, c, 0);
+		word_add(s, c, prev == '$' ? W_EXP : W_QUOTE);
 	else if (is_break(c))
 		word_end(s, s->depth, c, prev);
-	else if (c == '\\' || c == '\'' || c == '"' || c == '`')
-		word_add(s, c, 0);
+	else if (c == '`')
+		word_add(s, c, W_EXP);
+	else if (c == '\\' || c == '\'' || c == '"')
+		word_add(s, c, W_QUOTE);
 	else if (!(c == '#' && s->word_start))
-		word_add(s, c, 1);
+		word_add(s, c, c == '$' ? W_EXP : W_LIT);
 	if (c == '\\') {
 		s->escape = 1;
 	} else if (c == '\'') {
@@ -493,6 +639,14 @@ scan_plain(inn_sh_scan *s, size_t at, char c, char prev, int f, int fresh)
 		} else if (prev == '(') {
 			push(s, F_ARITH);               /* "((" */
 			s->parens[s->depth] = 1;
+		} else if (prev == '<' || prev == '>') {
+			/* <( ) >( ): another process reads or runs the text,
+			 * or what this command writes to it (echo v > >(sh)) */
+			refuse(s, s->depth, INN_SH_F_OPAQUE);
+			push(s, F_CMDSUB);
+			s->cbase[s->depth] |= INN_SH_F_OPAQUE;
+			s->cflags[s->depth] = s->cbase[s->depth];
+			s->redir = 0;
 		} else if (f == F_CMDSUB) {
 			s->parens[s->depth]++;
 		}
@@ -503,7 +657,8 @@ scan_plain(inn_sh_scan *s, size_t at, char c, char prev, int f, int fresh)
 			/* the end of a case pattern, not of the $( ) */
 		} else {
 			pop(s);
-			word_add(s, c, 0);      /* the word around "$( )" goes on */
+			if (s->body == 0 || s->depth != s->body_depth)
+				word_add(s, c, W_EXP);  /* the word around "$( )" goes on */
 		}
 	} else if (c == '#' && s->word_start) {
 		s->comment = 1;
@@ -518,6 +673,10 @@ scan_plain(inn_sh_scan *s, size_t at, char c, char prev, int f, int fresh)
 	}
 	if (c == '\n' && unquoted)
 		s->line_flags = 0;
+	if (c == '<' || c == '>')
+		s->redir = s->redir == 2 ? 2 : 1;   /* the next word is its target */
+	else if (c == '\n' || c == ';' || c == '|' || (c == '&' && prev != '>' && prev != '<'))
+		s->redir = 0;
 	s->word_start = is_break(c);
 }
 
@@ -563,6 +722,10 @@ scan_char(inn_sh_scan *s, const char *text, size_t at)
 		s->escape = 0;
 		s->prev = 0;
 		s->word_start = 0;
+		if (c != '\n' && (f == F_PLAIN || f == F_CMDSUB))
+			word_add(s, c, W_LIT);  /* \bash is bash */
+		else if (c != '\n' && f == F_DQ)
+			quoted_char(s, c, 1);
 		return;
 	}
 	if (!scan_quoted(s, f, c, prev))
@@ -701,6 +864,7 @@ size_t
 inn_sh_scan_ref(inn_sh_scan *s, const char *text, size_t len)
 {
 	int d = cmd_frame(s), f = frame(s);
+	int here_string = (s->inword ? s->wredir : s->redir) == 2;
 	unsigned char fl = 0;
 
 	if (s->lost) {
@@ -710,11 +874,17 @@ inn_sh_scan_ref(inn_sh_scan *s, const char *text, size_t len)
 		if (fl != 0)
 			fl |= inner_flags(s, text, s->line_start, len);
 	} else if (!s->comment) {
+		if (!s->inword && (f == F_PLAIN || f == F_CMDSUB)) {
+			s->wredir = s->redir;   /* the value starts a word */
+			s->redir = 0;
+			s->wref = s->nref;
+			s->inword = 1;
+		}
 		fl = s->cflags[d] & (unsigned char)~ELSEWHERE;
 		/* data: NAME=value before any evaluating word, or an argument
 		 * after a shell's code or script (unless evaluated twice) */
 		if ((!(fl & (INN_SH_F_EVAL | INN_SH_F_REMOTE)) && assign_word(s)) ||
-		    (s->shc[d] == 3 && s->nevals[d] <= 1 &&
+		    (s->shc[d] == 3 && s->nevals[d] <= 1 && !here_string &&
 		     !(s->cbase[d] & (INN_SH_F_EVAL | INN_SH_F_REMOTE))))
 			fl = (fl & (unsigned char)~(INN_SH_F_EVAL | INN_SH_F_REMOTE)) | DATA;
 		if (f == F_ARITH || s->let[d])
@@ -723,6 +893,11 @@ inn_sh_scan_ref(inn_sh_scan *s, const char *text, size_t len)
 			fl |= inner_flags(s, text, s->qstart[s->depth], len);
 		if (s->decl[d] == 2 || int_assign(s, f))
 			fl |= INN_SH_F_ARITH;
+		/* declare -a $v gives a name (v='a=($(cmd))' runs cmd): only a
+		 * value after NAME= is data there */
+		if (s->decl[d] && s->nwords[d] > 0 &&
+		    !(s->inword && memchr(s->w, '=', s->wlen) != NULL))
+			fl |= INN_SH_F_OPAQUE;
 		if (f != F_SQ && f != F_ANSIC && expansion_arith(text, len))
 			fl |= INN_SH_F_ARITH;
 		/* name[ ... : a subscript (not inside '...' that stays text) */
@@ -731,6 +906,8 @@ inn_sh_scan_ref(inn_sh_scan *s, const char *text, size_t len)
 		    !((f == F_SQ || f == F_ANSIC) && !(fl & INN_SH_F_EVAL)))
 			fl |= INN_SH_F_ARITH;
 	}
+	if (!s->lost)
+		fl |= s->global_fl;
 	if (s->nref >= s->rcap)
 		return (size_t)-1;
 	s->rflags[s->nref] = fl;

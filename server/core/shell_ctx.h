@@ -38,16 +38,17 @@ typedef enum inn_sh_ctx {
 /* What the shell does later with a value written at a point
  * (inn_sh_scan_ref), besides expanding it once:
  * EVAL: the word is an argument of a command that evaluates its arguments
- *   as shell code again (trap, eval, bash/sh/dash/zsh/ksh/ash/mksh/busybox,
+ *   as shell code again (trap, eval, source, ., bash/sh/dash/zsh/ksh/ash/mksh/busybox,
  *   su, runuser, watch, parallel, a function of the script whose body
- *   evaluates), anywhere in the simple command (so `sudo sh -c`, `env X=1
+ *   evaluates), anywhere in the simple command (so `env X=1
  *   bash -c`, `timeout 5 sh -c`, `find -exec sh -c`, `xargs sh -c` count),
  *   later in its pipeline (`echo '...' | sh`), inside a $( ) within such
  *   an argument, or in the body of a here-document on a line that runs one
  *   (`bash <<EOF`, `cat <<EOF | sh`).
  * REMOTE: the same for ssh, and for an evaluating command run in a
- *   container (kubectl/oc/docker/podman/nerdctl/crictl ... sh -c): that
- *   shell runs elsewhere, without the value.
+ *   container (kubectl/oc/docker/podman/nerdctl/crictl ... sh -c) or
+ *   behind sudo/doas (which reset the environment): that shell runs
+ *   without the value.
  * NESTED: EVAL, and the text it is evaluated from runs an evaluating
  *   command again (bash -c 'eval "..."', eval eval ...): two evaluations.
  * ARITH: shell arithmetic, where bash evaluates a value as an expression
@@ -55,12 +56,29 @@ typedef enum inn_sh_ctx {
  *   subscript name[...], a substring ${name:offset:length}, [[ ... ]] with
  *   -eq -ne -lt -le -gt -ge, declare/typeset/local -i, and an assignment
  *   to a variable the script declared -i.
+ * OPAQUE: a place where the scanner cannot tell whether the text is run
+ *   as code later, so it is refused: inside a process substitution <( )
+ *   or >( ), anywhere in a script that uses coproc, in a command that
+ *   writes to a file descriptor other than 1 and 2 (>&3, >&$fd) or to
+ *   /dev/fd/... or /proc/.../fd/..., and in the arguments of
+ *   declare/typeset/local/readonly/export where it gives a name (no '='
+ *   before it: "declare -a $v" runs v='a=($(cmd))') or where an argument
+ *   holds a compound assignment "=(".
+ * COMPUTED: the command's name is not a literal word (it holds $, a
+ *   $( ) or `...`; also a word after a wrapper such as sudo, env, exec,
+ *   command, if, !): nobody can tell whether that command evaluates its
+ *   arguments, so every value in the command (and its pipeline) is
+ *   refused.
+ * Command names are matched after quote removal ("bash", 'sh', \bash;
+ * a path counts by its last part: /usr/bin/env bash names bash).
  * Flags are decided over the whole text: a command name or operator read
  * after the point still marks the references registered before it. */
 #define INN_SH_F_EVAL 1
 #define INN_SH_F_REMOTE 2
 #define INN_SH_F_NESTED 4
 #define INN_SH_F_ARITH 8
+#define INN_SH_F_OPAQUE 0x20
+#define INN_SH_F_COMPUTED 0x80
 
 typedef struct inn_sh_scan {
 	size_t pos;                          /* bytes scanned */
@@ -90,7 +108,12 @@ typedef struct inn_sh_scan {
 	/* the word being read in a command frame (plain or $( )) */
 	char w[INN_SH_WORD_MAX + 1];
 	size_t wlen;
-	int inword, wlit;                    /* wlit: no quote or escape in it */
+	int inword, wlit;                    /* wlit: literal after quote removal */
+	int wcomp;                           /* the word holds $, $( ) or `...` */
+	size_t wref;                         /* references registered before it */
+	int redir, wredir;                   /* a word after < or >: its target (2: <<<) */
+	int gt;                              /* after '>': 1; after ">&": 2; a digit: 3 */
+	unsigned char global_fl;             /* flags for every reference: coproc */
 	char lastword[INN_SH_WORD_MAX + 1];  /* the word before, for "function f" */
 	/* per frame: the current simple command and pipeline */
 	unsigned char cflags[INN_SH_MAX_NEST];
@@ -116,10 +139,13 @@ typedef struct inn_sh_scan {
 	                                          * the code), 3 the code (or script
 	                                          * file) read: the rest is data */
 	unsigned char shc_user[INN_SH_MAX_NEST]; /* su/runuser: other words are the user */
+	unsigned char cname[INN_SH_MAX_NEST];    /* 0: the command name comes next, 1:
+	                                          * after a wrapper (sudo, env, if ...),
+	                                          * 2: named */
 	/* caches that keep the work linear: inner_flags' scan of a growing
 	 * quote (from + 1, where it stopped, flags) and mark's last range */
-	size_t ic_from, ic_pos, mark_from, mark_to;
-	unsigned char ic_fl, mark_fl;
+	size_t ic_from, ic_pos, mark_from, mark_to, ref_from, ref_to;
+	unsigned char ic_fl, mark_fl, ref_fl;
 	/* references registered (inn_sh_scan_ref): flags, caller's array */
 	unsigned char *rflags;
 	size_t nref, rcap;
@@ -131,8 +157,9 @@ void inn_sh_scan_init(inn_sh_scan *s);
 inn_sh_ctx inn_sh_scan_feed(inn_sh_scan *s, const char *text, size_t len);
 /* What running the command named w (n bytes; a path counts by its last
  * part) does with its arguments: INN_SH_F_EVAL (evaluates them as shell
- * code: eval, trap, bash, sh, ...), INN_SH_F_REMOTE (ssh), 0x10 (runs them
- * in a container: kubectl, docker, ...), else 0. */
+ * code: eval, trap, bash, sh, source, ., ...), INN_SH_F_REMOTE (ssh), 0x10 (runs them
+ * in a container: kubectl, docker, ...; or with a reset environment:
+ * sudo, doas), else 0. */
 int inn_sh_word_evaluates(const char *w, size_t n);
 /* Gives the scanner an array of cap flag bytes (zeroed) for references. */
 void inn_sh_scan_refs(inn_sh_scan *s, unsigned char *flags, size_t cap);

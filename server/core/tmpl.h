@@ -79,8 +79,11 @@
  *   "${NAME}" inside '...' (and a quoted here-document), "\${NAME}" where
  *   this shell expands, so the later shell expands the inherited variable
  *   as data.  Refused (an error naming the action; inn_tmpl_shell_problem):
- *   a value a remote shell or two shells evaluate, and a value in shell
- *   arithmetic that is not an integer.  The decision is made over the whole
+ *   a value a remote shell (ssh, kubectl exec, sudo) or two shells evaluate,
+ *   one where the scanner cannot follow the text (INN_SH_F_OPAQUE and
+ *   INN_SH_F_COMPUTED in shell_ctx.h: a computed command name, <( ),
+ *   coproc, >&3, declare -a), and a value in shell arithmetic that is not
+ *   an integer.  The decision is made over the whole
  *   template (a later `| sh` or `-eq` counts), every if/range branch once.
  * - Errors: syntax errors (INN_EINVAL) end with "at offset N", N the 1-based
  *   byte offset in the template; evaluation errors start with the action,
@@ -172,7 +175,9 @@ const char *inn_tmpl_missing_path(void);
  * - is evaluated again as shell code (INN_TMPL_SH_EVAL; shell mode then
  *   writes the reference so that the later evaluation expands it);
  * - is evaluated by a remote shell (INN_TMPL_SH_REMOTE: ssh) or twice
- *   (INN_TMPL_SH_NESTED): a render refuses these;
+ *   (INN_TMPL_SH_NESTED), or lands where innominatus cannot follow it
+ *   (INN_TMPL_SH_OPAQUE: <( ), coproc, >&3, declare -a; INN_TMPL_SH_COMPUTED:
+ *   the command's name is computed, $b -c): a render refuses these;
  * - is used in shell arithmetic (INN_TMPL_SH_ARITH): a render refuses a
  *   value that is not an integer;
  * and for each "${" + dotted name left as shell text where the shell
@@ -187,10 +192,13 @@ const char *inn_tmpl_missing_path(void);
 #define INN_TMPL_SH_ARITH 8u
 #define INN_TMPL_SH_QUOTED_HEREDOC 16u
 #define INN_TMPL_SH_BAD_SUBST 32u     /* "${" + a dotted name bash cannot expand */
+#define INN_TMPL_SH_OPAQUE 64u        /* INN_SH_F_OPAQUE: refused */
+#define INN_TMPL_SH_COMPUTED 128u     /* INN_SH_F_COMPUTED: refused */
 typedef int (*inn_tmpl_lint_fn)(void *ud, unsigned kind, const char *action, size_t offset);
 int inn_tmpl_shell_lint(const char *tmpl, inn_tmpl_lint_fn fn, void *ud);
 /* Why shell mode refuses a value with these kinds (the reason and the
- * fix, one line), or NULL when it does not: REMOTE and NESTED always,
+ * fix, one line), or NULL when it does not: REMOTE, NESTED, OPAQUE and
+ * COMPUTED always,
  * ARITH when value (len bytes; NULL: not known yet, at load) is not an
  * integer (-?[0-9]+).  The same text for loaders and renders. */
 const char *inn_tmpl_shell_problem(unsigned kind, const char *value, size_t len);

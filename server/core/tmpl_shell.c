@@ -137,8 +137,10 @@ inn_t_shell_refs(const struct list *root, struct inn_t_shref **out, size_t *nout
 		goto out;
 	(void)inn_sh_scan_feed(&sh, b.p ? b.p : "", b.len);
 	for (i = 0; i < n; i++)
-		refs[i].flags = fl[i] & (INN_TMPL_SH_EVAL | INN_TMPL_SH_REMOTE | INN_TMPL_SH_NESTED |
-		                         INN_TMPL_SH_ARITH);
+		refs[i].flags = (fl[i] & (INN_TMPL_SH_EVAL | INN_TMPL_SH_REMOTE | INN_TMPL_SH_NESTED |
+		                          INN_TMPL_SH_ARITH)) |
+		                (fl[i] & INN_SH_F_OPAQUE ? INN_TMPL_SH_OPAQUE : 0) |
+		                (fl[i] & INN_SH_F_COMPUTED ? INN_TMPL_SH_COMPUTED : 0);
 	*out = refs;
 	*nout = n;
 	refs = NULL;
@@ -165,9 +167,18 @@ inn_tmpl_shell_problem(unsigned kind, const char *value, size_t len)
 		       "(for the literal text put it in '...')";
 	if (kind & INN_TMPL_SH_REMOTE)
 		return "the value would be evaluated as shell code by a shell elsewhere "
-		       "(ssh's remote shell, sh -c in kubectl/docker exec), which has no copy "
-		       "of it: give it to the step through env: and quote it for the other "
+		       "(ssh's remote shell, sh -c in kubectl/docker exec) or after sudo/doas "
+		       "(which reset the environment), which has no copy of it: give it to the step through env: and quote it for the other "
 		       "side yourself (\"$(printf '%q' \"$VAR\")\")";
+	if (kind & INN_TMPL_SH_COMPUTED)
+		return "the command is computed: innominatus cannot tell whether it evaluates "
+		       "its arguments; pass the value through env: and write \"$VAR\"";
+	if (kind & INN_TMPL_SH_OPAQUE)
+		return "innominatus cannot follow where the shell sends the value (a process "
+		       "substitution <( ) or >( ), a script with coproc, a write to a file "
+		       "descriptor other than 1 and 2 (>&3, /dev/fd/N), or a name or =( ) "
+		       "argument of declare/local/export, which bash parses as code): pass "
+		       "the value through env: and write \"$VAR\"";
 	if (kind & INN_TMPL_SH_NESTED)
 		return "the value would be evaluated as shell code twice (an evaluating "
 		       "command inside the text another one evaluates): give it to the step "

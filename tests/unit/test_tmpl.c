@@ -462,10 +462,11 @@ test_shell_mode_binds_values(void **state)
 	 * different texts stay different variables */
 	memset(&b, 0, sizeof(b));
 	{
-		char *many = malloc(1000 * 24 + 1);
-		size_t k, o = 0;
+		char *many = malloc(1000 * 24 + 6);
+		size_t k, o = 5;
 
 		assert_non_null(many);
+		memcpy(many, "echo ", 5);       /* a value naming the command refuses the rest */
 		for (k = 0; k < 1000; k++) {
 			memcpy(many + o, k % 2 ? "${parameters.n}        " : "{{ .parameters.n }}    ",
 			       23);
@@ -641,6 +642,10 @@ test_shell_mode_deferred_evaluation(void **state)
 		"printf '%s\\n' 'printf \"%s\\n\" \"P={{ .v }}\"' | sh\n"
 		"sh <<EOF\nprintf '%s\\n' \"H={{ .v }}\"\nEOF\n"
 		"echo \"$(bash -c 'printf \"%s\" \"C={{ .v }}\"')\"\n"
+		/* a quoted or escaped name is the name; source reads code too */
+		"\"bash\" -c 'printf \"%s\\n\" \"QB={{ .v }}\"'\n"
+		"\\sh -c 'printf \"%s\\n\" \"BS={{ .v }}\"'\n"
+		"source /dev/stdin <<< 'printf \"%s\\n\" \"S={{ .v }}\"'\n"
 		"printf '%s\\n' '{\"j\":\"{{ .v }}\"}'\n"
 		/* data for the evaluating command, not code: as themselves */
 		"X=\"{{ .v }}\" bash -c 'printf \"%s\\n\" \"X=$X\"'\n"
@@ -663,9 +668,25 @@ test_shell_mode_deferred_evaluation(void **state)
 		{ "eval eval echo {{ .v }}", "evaluated as shell code twice" },
 		{ "ssh host \"echo {{ .v }}\"", "a shell elsewhere" },
 		{ "kubectl exec p -- sh -c \"echo {{ .v }}\"", "a shell elsewhere" },
+		{ "sudo bash -c 'echo {{ .v }}'", "sudo/doas (which reset the environment)" },
+		/* forms innominatus cannot follow: refused, whatever the value */
+		{ ". <(echo \"echo procsub={{ .v }}\")", "cannot follow where the shell sends" },
+		{ "bash <(echo \"echo {{ .v }}\")", "cannot follow where the shell sends" },
+		{ "echo {{ .v }} > >(sh)", "cannot follow where the shell sends" },
+		{ "declare -a \"arr=({{ .v }})\"", "cannot follow where the shell sends" },
+		{ "declare -a arr=( {{ .v }} )", "cannot follow where the shell sends" },
+		{ "local -a {{ .v }}", "cannot follow where the shell sends" },
+		{ "coproc sh; echo \"echo {{ .v }}\" >&${COPROC[1]}", "cannot follow where" },
+		{ "echo \"echo {{ .v }}\" >&p; coproc sh", "cannot follow where" },
+		{ "exec 3> >(sh); echo \"echo {{ .v }}\" >&3", "cannot follow where" },
+		{ "echo \"echo {{ .v }}\" > /dev/fd/3", "cannot follow where" },
+		{ "b=bash; $b -c 'echo {{ .v }}'", "the command is computed" },
+		{ "\"$b\" -c 'echo {{ .v }}'", "the command is computed" },
+		{ "sudo -u root $(which bash) -c 'echo {{ .v }}'", "the command is computed" },
+		{ "echo {{ .v }} | `which sh`", "the command is computed" },
 		{ NULL, NULL }
 	};
-	char *dir = tu_mkdtemp("tmpl-defer"), *out = NULL, *got, val[512], want[8192];
+	char *dir = tu_mkdtemp("tmpl-defer"), *out = NULL, *got, val[512], want[16384];
 	json_object *d = json_object_new_object();
 	struct env_bind b;
 	inn_tmpl_env env = { d, NULL, env_bind_cb, &b };
@@ -683,9 +704,9 @@ test_shell_mode_deferred_evaluation(void **state)
 		json_object_object_add(d, "v", json_object_new_string(val));
 		memset(&b, 0, sizeof(b));
 		assert_int_equal(inn_tmpl_render_string(&env, script, &out), 0);
-		snprintf(want, sizeof(want), "B=%s\nE=%s\nF=%s\nQ=%s\nP=%s\nH=%s\nC=%s\n{\"j\":\"%s\"}\n"
-		         "X=%s\nY=%s\nA=%s\nZ=%s\nT=%s\n", val, val, val, val, val, val, val, val,
-		         val, val, val, val, val);
+		snprintf(want, sizeof(want), "B=%s\nE=%s\nF=%s\nQ=%s\nP=%s\nH=%s\nC=%s\nQB=%s\nBS=%s\n"
+		         "S=%s\n{\"j\":\"%s\"}\nX=%s\nY=%s\nA=%s\nZ=%s\nT=%s\n", val, val, val, val,
+		         val, val, val, val, val, val, val, val, val, val, val, val);
 		got = run_shell("/bin/bash", out, &b);
 		if (strcmp(got, want) != 0)
 			fail_msg("value \"%s\"\n# script:\n%s\n# want:\n%s# got:\n%s", val, out, want, got);
