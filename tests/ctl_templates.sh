@@ -21,7 +21,7 @@ printf 'workflowPolicies:\n  allowedStepTypes: [shell, policy]\n' > "$dir/admin.
 c() { "$ctl" --plugin-dir "$dir/plugins" --config "$dir/admin.yaml" --providers "$dir/p" "$@"; }
 . "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
 CHECK_SHOW="$dir/out"
-echo "1..37"
+echo "1..38"
 
 # the guide's ${APP_NAME} (checked below): a resource's create workflow
 # and the main one
@@ -414,6 +414,26 @@ steps:
       script: |
         . <(echo "echo procsub={{ .parameters.m }}")
 WF
+
+# an assignment whose value is a $( ) is no computed command name: the
+# original's R=$(curl -d "{...{{ .x }}...}" ...) loads and the value is data
+cat > "$dir/asg.yaml" <<'WF'
+name: asg
+parameters:
+  - {name: m, type: string}
+steps:
+  - name: a
+    type: shell
+    config:
+      script: |
+        R=$(printf '%s' "{
+          \"v\": \"{{ .parameters.m }}\"
+        }")
+        echo "got $R"
+WF
+c run --local "$dir/asg.yaml" --param "m=\$(id>>$pwn)" >"$dir/out" 2>&1
+[ $? -eq 0 ] && [ ! -e "$pwn" ] && grep -qF '"v": "$(id>>' "$dir/out" && ! grep -q 'computed' "$dir/out"
+check "R=\$(cmd \"...{{ }}...\") is an assignment, not a computed command: it loads and the value stays data" $?
 
 # the same through the server
 server_conf "$dir/srv.yaml" "$dir"

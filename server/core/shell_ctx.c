@@ -68,6 +68,15 @@ push(inn_sh_scan *s, int f)
 	s->cname[s->depth] = 0;
 	s->pipe_first[s->depth] = s->nref;
 	if (f == F_CMDSUB) {          /* its first word starts here */
+		/* the word around "$( )" goes on after it (R=$(...): still an
+		 * assignment): kept for pop() */
+		memcpy(s->wsave[s->depth].w, s->w, sizeof(s->w));
+		s->wsave[s->depth].wlen = s->wlen;
+		s->wsave[s->depth].wref = s->wref;
+		s->wsave[s->depth].inword = s->inword;
+		s->wsave[s->depth].wlit = s->wlit;
+		s->wsave[s->depth].wcomp = s->wcomp;
+		s->wsave[s->depth].wredir = s->wredir;
 		s->inword = 0;
 		s->wlen = 0;
 		s->wlit = 1;
@@ -78,8 +87,18 @@ push(inn_sh_scan *s, int f)
 static void
 pop(inn_sh_scan *s)
 {
-	if (s->depth > 0)
-		s->depth--;
+	if (s->depth == 0)
+		return;
+	if (s->stack[s->depth] == F_CMDSUB && s->wsave[s->depth].inword) {
+		memcpy(s->w, s->wsave[s->depth].w, sizeof(s->w));
+		s->wlen = s->wsave[s->depth].wlen;
+		s->wref = s->wsave[s->depth].wref;
+		s->inword = 1;
+		s->wlit = s->wsave[s->depth].wlit;
+		s->wcomp = s->wsave[s->depth].wcomp;
+		s->wredir = s->wsave[s->depth].wredir;
+	}
+	s->depth--;
 }
 
 static int

@@ -112,6 +112,11 @@ typedef struct inn_sh_scan {
 	int wcomp;                           /* the word holds $, $( ) or `...` */
 	size_t wref;                         /* references registered before it */
 	int redir, wredir;                   /* a word after < or >: its target (2: <<<) */
+	struct {                             /* the word a $( ) interrupted, per depth */
+		char w[INN_SH_WORD_MAX + 1];
+		size_t wlen, wref;
+		int inword, wlit, wcomp, wredir;
+	} wsave[INN_SH_MAX_NEST];
 	int gt;                              /* after '>': 1; after ">&": 2; a digit: 3 */
 	unsigned char global_fl;             /* flags for every reference: coproc */
 	char lastword[INN_SH_WORD_MAX + 1];  /* the word before, for "function f" */
