@@ -1,11 +1,10 @@
 #!/bin/sh
 # compat_table.sh - keeps docs/compat.md true: every row of its tables (key,
-# status, ours, pending, probe) is probed by the kind its key starts with --
+# status, ours, probe) is probed by the kind its key starts with --
 # routes against a real server, CLI commands through innominatus-ctl against
 # it, file fields and step types through the loaders (test-workflow
 # --dry-run, validate-provider, run --local --dry-run, list-providers).
-# Rows a helper's branch still has to deliver (pending) are TAP TODO; rows
-# whose probe is `manual` are TAP SKIP and counted.  Prints TAP.
+# Rows whose probe is `manual` are TAP SKIP and counted.  Prints TAP.
 ctl=${INN_CTL:?}
 src=${INN_TOP_SRCDIR:?}
 build=${INN_TOP_BUILDDIR:?}
@@ -58,20 +57,20 @@ printf 'apiVersion: score.dev/v1b1\nmetadata: {name: probe}\ncontainers: {web: {
 . "$src/tests/ctl_lib.sh"
 CHECK_SHOW="$dir/out"
 
-# the rows: key, status, ours, pending, probe (tab-separated, backticks of
-# the key and the probe cell taken off)
+# the rows: key, status, ours, probe (tab-separated, backticks of the key
+# and the probe cell taken off)
 awk -F'|' '/^\| `/ {
-	for (i = 2; i <= 6; i++) { gsub(/^ +| +$/, "", $i); if ($i == "") $i = "-" }
+	for (i = 2; i <= 5; i++) { gsub(/^ +| +$/, "", $i); if ($i == "") $i = "-" }
 	k = $2; gsub(/`/, "", k)
-	p = $6; sub(/^`/, "", p); sub(/`$/, "", p)
-	printf "%s\t%s\t%s\t%s\t%s\n", k, $3, $4, $5, p
+	p = $5; sub(/^`/, "", p); sub(/`$/, "", p)
+	printf "%s\t%s\t%s\t%s\n", k, $3, $4, p
 }' "$table" >"$dir/rows"
 total=$(wc -l <"$dir/rows")
-# one row per key; the status and pending words are the documented ones
+# one row per key, four cells; the status words are the documented ones
 bad=$(awk -F'\t' '
 	seen[$1]++ { print "duplicate key " $1 }
 	$2 != "supported" && $2 != "mapped" && $2 != "not supported" { print $1 ": status \"" $2 "\"" }
-	$4 !~ /^(-|tmpl|cond|params|legacy|routes|git)$/ { print $1 ": pending \"" $4 "\"" }' "$dir/rows")
+	NF != 4 { print $1 ": " NF " cells, not 4" }' "$dir/rows")
 if [ -n "$bad" ]; then
 	echo "1..1"
 	echo "not ok 1 - docs/compat.md rows are well-formed"
@@ -210,14 +209,13 @@ probe_file() {
 
 echo "1..$total"
 manual=0
-pending=0
 probed=0
 tab=$(printf '\t')
-while IFS=$tab read -r k status ours pend probe; do
+while IFS=$tab read -r k status ours probe; do
 	if [ "$probe" = manual ]; then
 		manual=$((manual + 1))
 		n=$((n + 1))
-		echo "ok $n - $k ($status) # SKIP manual: no generic probe; pending ${pend}"
+		echo "ok $n - $k ($status) # SKIP manual: no generic probe"
 		continue
 	fi
 	case $k in
@@ -227,8 +225,7 @@ while IFS=$tab read -r k status ours pend probe; do
 	esac
 	rc=$?
 	probed=$((probed + 1))
-	[ "$pend" = "-" ] && pend="" || pending=$((pending + 1))
-	check "$k: $status" $rc $pend
+	check "$k: $status" $rc
 done <"$dir/rows"
-echo "# $total rows: $probed probed ($pending of them pending a branch of issue 10), $manual manual (not automated)"
+echo "# $total rows: $probed probed, $manual manual (not automated)"
 exit $fail

@@ -2,11 +2,8 @@
 # tests/e2e_tf_ansible.sh) share: TAP lines and the demo app's Score spec.
 #
 #   . "$INN_TOP_SRCDIR/tests/ctl_lib.sh"
-#   check DESC STATUS [BRANCH]
-#                          one TAP line: ok when STATUS is 0; on failure
-#                          the file $CHECK_SHOW (if set) is shown as comments.
-#                          BRANCH: a branch still to merge delivers it -- the
-#                          line is a TAP TODO and does not fail the script
+#   check DESC STATUS      one TAP line: ok when STATUS is 0; on failure
+#                          the file $CHECK_SHOW (if set) is shown as comments
 #   cart_spec FILE         the demo app "cart": a sqlite db and an s3 bucket
 #   server_conf FILE DIR   a test server's config (below)
 #   start_server CONF [LOG [ARG...]]
@@ -21,12 +18,11 @@ CHECK_SHOW=${CHECK_SHOW:-}
 
 check() {
 	n=$((n + 1))
-	todo=${3:+ # TODO pending $3}
 	if [ "$2" = 0 ]; then
-		echo "ok $n - $1$todo"
+		echo "ok $n - $1"
 	else
-		echo "not ok $n - $1$todo"
-		[ -z "$todo" ] && fail=1
+		echo "not ok $n - $1"
+		fail=1
 		if [ -n "$CHECK_SHOW" ]; then sed 's/^/# /' "$CHECK_SHOW"; fi
 	fi
 }

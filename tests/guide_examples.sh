@@ -7,8 +7,7 @@
 # with the CLI's default server), the enhanced CLI tooling and a custom
 # resource type.  Examples that need another issue (kubernetes: issue 11;
 # demo-time, onboard-dev-team: issue 12) are asserted to be refused
-# precisely.  Checks a branch of issue 10 still has to deliver are TAP TODO
-# with that branch's name until the lead merges it.  Prints TAP.
+# precisely.  Prints TAP.
 ctl=${INN_CTL:?}
 src=${INN_TOP_SRCDIR:?}
 build=${INN_TOP_BUILDDIR:?}
