@@ -88,16 +88,15 @@ cb_error(inn_git_xfer *x, const char *fmt, ...)
 	return -1;
 }
 
-/* 1 (with why) when group or others may read file, a secret. */
+/* 1 (with why) when st, the status of file (a secret), lets group or
+ * others read it. */
 static int
-loose_mode(const char *file, char *why, size_t len)
+loose_mode(const struct stat *st, const char *file, char *why, size_t len)
 {
-	struct stat st;
-
-	if (stat(file, &st) != 0 || (st.st_mode & 077) == 0)
+	if ((st->st_mode & 077) == 0)
 		return 0;
 	snprintf(why, len, "mode %04o: group or others may read it; refused (run: chmod 600 %s)",
-	         (unsigned)(st.st_mode & 07777), file);
+	         (unsigned)(st->st_mode & 07777), file);
 	return 1;
 }
 
@@ -107,20 +106,21 @@ static char *
 read_secret_file(const char *file, char *why, size_t len)
 {
 	char *buf;
-	FILE *fp;
-	size_t n = 0;
+	FILE *fp = NULL;
+	struct stat st;
+	size_t n;
 
-	if (loose_mode(file, why, len))
-		return NULL;
-	buf = malloc(SECRET_MAX);
-	fp = fopen(file, "r");
-	if (buf == NULL || fp == NULL) {
-		snprintf(why, len, "%s", buf == NULL ? "out of memory" : strerror(errno));
-		free(buf);
-		if (fp != NULL)
-			fclose(fp);
+	if ((buf = malloc(SECRET_MAX)) == NULL) {
+		snprintf(why, len, "out of memory");
 		return NULL;
 	}
+	if ((fp = fopen(file, "r")) == NULL || fstat(fileno(fp), &st) != 0) {
+		snprintf(why, len, "%s", strerror(errno));
+		goto err;
+	}
+	/* the mode of the file opened, not of whatever the name names later */
+	if (loose_mode(&st, file, why, len))
+		goto err;
 	n = fread(buf, 1, SECRET_MAX - 1, fp);
 	fclose(fp);
 	buf[n] = '\0';
@@ -131,6 +131,11 @@ read_secret_file(const char *file, char *why, size_t len)
 		return NULL;
 	}
 	return buf;
+err:
+	free(buf);
+	if (fp != NULL)
+		fclose(fp);
+	return NULL;
 }
 
 /* A secret from the variable env_name or the file file_name, else from
@@ -218,7 +223,7 @@ key_cred(git_credential **out, inn_git_xfer *x, const char *user_from_url)
 		return cb_error(x, "the server refused the SSH key %s", key);
 	if (stat(key, &st) != 0)
 		return cb_error(x, "SSH key %s: %s", key, strerror(errno));
-	if (loose_mode(key, where, sizeof(where)))
+	if (loose_mode(&st, key, where, sizeof(where)))
 		return cb_error(x, "SSH key %s: %s", key, where);
 	if ((rc = read_secret(x, a != NULL ? a->ssh_passphrase_env : NULL,
 	                      a != NULL ? a->ssh_passphrase_file : NULL,
