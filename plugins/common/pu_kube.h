@@ -1,0 +1,86 @@
+/*
+ * pu_kube.h - the Kubernetes API client the bundled plugins share
+ * (kubernetes.so, vault-setup.so for the Vault Secrets Operator objects,
+ * argocd-app.so for Argo CD Applications): connection from a kubeconfig
+ * or the in-cluster service account, API discovery (so custom resources
+ * resolve), server-side apply, get, delete and wait.  Built on pu_http.h.
+ * Objects cross this interface as json-c objects.
+ *
+ * CONTRACT (implemented in pu_kube.c by the kubernetes plugin's author;
+ * the other plugins only call it):
+ */
+#ifndef INN_PU_KUBE_H
+#define INN_PU_KUBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+#include <innominatus/plugin.h>
+
+typedef struct pu_kube pu_kube;
+
+/* How to find the cluster.  Zero-initialise; every field optional. */
+typedef struct pu_kube_opts {
+	const char *kubeconfig;   /* a path; NULL: $KUBECONFIG (first file), then
+	                           * ~/.kube/config, then the in-cluster service
+	                           * account (/var/run/secrets/kubernetes.io/...) */
+	const char *context;      /* NULL: current-context */
+	int64_t timeout_ms;       /* per request; 0: pu_http's default */
+} pu_kube_opts;
+
+/* Connects (reads the kubeconfig: server, certificate-authority[-data],
+ * client-certificate[-data]/client-key[-data] or token/tokenFile,
+ * insecure-skip-tls-verify, namespace).  No request is sent yet.
+ * Returns INN_OK, or INN_EINVAL / INN_ENOTFOUND with a one-line reason
+ * naming the file (and line when the YAML is bad) in err. */
+int pu_kube_open(const inn_host *host, inn_step *step, const pu_kube_opts *opts,
+                 pu_kube **out, char *err, size_t errlen);
+void pu_kube_close(pu_kube *k);
+/* The context's namespace, or "default". */
+const char *pu_kube_namespace(const pu_kube *k);
+/* The server URL (for messages and outputs). */
+const char *pu_kube_server(const pu_kube *k);
+
+/* Parses a YAML stream (one or more documents; empty documents and
+ * comments skipped) into a json-c array of objects.  Each object must have
+ * apiVersion, kind and metadata.name (or generateName is refused: apply
+ * needs a name).  Errors name document number, line and field. */
+int pu_kube_parse_manifests(const char *yaml, size_t len, json_object **out_array,
+                            char *err, size_t errlen);
+
+/* Server-side apply of one object (PATCH application/apply-patch+yaml,
+ * fieldManager=innominatus, force=true when force != 0).  The resource path
+ * comes from discovery (cached per pu_kube); a namespaced kind without
+ * metadata.namespace goes to default_ns (NULL: the kubeconfig namespace).
+ * dry_run: dryRun=All.  *applied (may be NULL) receives the object the
+ * server returned (caller puts it).  Errors: the API's Status message, e.g.
+ * `apply Deployment demo/web: 422 Invalid: spec.replicas: ...`. */
+int pu_kube_apply(pu_kube *k, json_object *obj, const char *default_ns, int force,
+                  int dry_run, json_object **applied, char *err, size_t errlen);
+
+/* GET one object; INN_ENOTFOUND when the server answers 404. */
+int pu_kube_get(pu_kube *k, const char *api_version, const char *kind, const char *ns,
+                const char *name, json_object **obj, char *err, size_t errlen);
+
+/* DELETE one object (propagationPolicy=Background); a 404 is INN_OK with
+ * *gone = 1 (may be NULL).  dry_run: dryRun=All. */
+int pu_kube_delete(pu_kube *k, const char *api_version, const char *kind, const char *ns,
+                   const char *name, int dry_run, int *gone, char *err, size_t errlen);
+
+/* Polls the object until a condition holds or timeout_ms passes (or the
+ * step is cancelled / its deadline passes).  condition is either
+ * "condition=Ready" (status.conditions[type=Ready].status == "True", also
+ * "condition=Ready=False"), "jsonpath={.status.phase}=Running", or
+ * "delete" (until 404).  Returns INN_OK, INN_ETIMEOUT (err says the last
+ * value seen), INN_ECANCELLED, or an error. */
+int pu_kube_wait(pu_kube *k, const char *api_version, const char *kind, const char *ns,
+                 const char *name, const char *condition, int64_t timeout_ms,
+                 char *err, size_t errlen);
+
+/* Reads a dotted path ("metadata.uid", "status.phase",
+ * "status.conditions.0.type") from an object; NULL when absent.  The
+ * string is owned by obj. */
+const char *pu_kube_path_str(json_object *obj, const char *path);
+
+#endif /* INN_PU_KUBE_H */
