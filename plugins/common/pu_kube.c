@@ -833,7 +833,7 @@ add_manifest(json_object *out, json_object *o, int doc, char *err, size_t errlen
 	if (!json_object_is_type(o, json_type_object))
 		return pu_refuse(err, errlen, "document %d: not a mapping (a Kubernetes "
 		                 "object has apiVersion, kind and metadata)", doc);
-	if (kind != NULL && strlen(kind) > 4 && strcmp(kind + strlen(kind) - 4, "List") == 0 &&
+	if (kind != NULL && strlen(kind) >= 4 && strcmp(kind + strlen(kind) - 4, "List") == 0 &&
 	    json_object_object_get_ex(o, "items", &items) &&
 	    json_object_is_type(items, json_type_array)) {
 		for (i = 0; i < json_object_array_length(items); i++)

@@ -153,17 +153,47 @@ plain_float(const char *s, double *out)
 	return *end == '\0' && errno == 0 && isfinite(*out) ? 0 : -1;
 }
 
-/* A JSON number exactly as written, when s is valid JSON number text
- * (then json-c prints it unchanged: 1.10 stays 1.10). */
+/* Non-zero if s is JSON number text: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][-+]?[0-9]+)? */
 static int
 json_number_text(const char *s)
 {
 	if (*s == '-')
 		s++;
-	if (*s == '0' ? s[1] >= '0' && s[1] <= '9' : !(*s >= '1' && *s <= '9'))
+	if (*s == '0')
+		s++;
+	else if (*s >= '1' && *s <= '9')
+		while (*s >= '0' && *s <= '9')
+			s++;
+	else
 		return 0;
-	return s[strspn(s, "0123456789.eE+-")] == '\0' && strchr(s, '.') != NULL &&
-	       s[strlen(s) - 1] != '.';
+	if (*s == '.') {
+		if (*++s < '0' || *s > '9')
+			return 0;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	if (*s == 'e' || *s == 'E') {
+		if (*++s == '-' || *s == '+')
+			s++;
+		if (*s < '0' || *s > '9')
+			return 0;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	return *s == '\0';
+}
+
+/* A float as kubectl's YAML-to-JSON step sends it: an integral value as
+ * an integer (1e3 -> 1000), else the number as written when that is JSON
+ * (1.10 stays 1.10), else json-c's rendering. */
+static json_object *
+y_float(const char *s, double d)
+{
+	if (d == floor(d) && fabs(d) < 9007199254740992.0)
+		return json_object_new_int64((int64_t)d);
+	if (json_number_text(s))
+		return json_object_new_double_s(d, s);
+	return json_object_new_double(d);
 }
 
 static const char *const y_null[] = { "", "~", "null", "Null", "NULL", NULL };
@@ -198,10 +228,8 @@ y_scalar(const yaml_event_t *e, int *ok)
 			return json_object_new_boolean(str_in(s, y_true));
 		if (strcmp(tag, "int") == 0 && plain_int(s, &i) == 0)
 			return json_object_new_int64(i);
-		if (strcmp(tag, "float") == 0 && (plain_int(s, &i) == 0 ||
-		                                  plain_float(s, &d) == 0))
-			return plain_int(s, &i) == 0 ? json_object_new_double((double)i) :
-			       json_object_new_double(d);
+		if (strcmp(tag, "float") == 0 && plain_float(s, &d) == 0)
+			return y_float(s, d);
 		*ok = 0;
 		return NULL;
 	}
@@ -216,8 +244,7 @@ y_scalar(const yaml_event_t *e, int *ok)
 	if (plain_int(s, &i) == 0)
 		return json_object_new_int64(i);
 	if (plain_float(s, &d) == 0)
-		return json_number_text(s) ? json_object_new_double_s(d, s) :
-		       json_object_new_double(d);
+		return y_float(s, d);
 	return json_object_new_string_len(s, (int)e->data.scalar.length);
 }
 
