@@ -763,7 +763,7 @@ pu_kube_wait(pu_kube *k, const char *api_version, const char *kind, const char *
 		return pu_refuse(err, errlen, "wait: condition \"%s\" is not "
 		                 "condition=<Type>[=<Status>], jsonpath={<path>}[=<value>], "
 		                 "create or delete", condition);
-	if (want_name[0] == '\0')
+	if ((mode == W_COND || mode == W_PATH) && want_name[0] == '\0')
 		return pu_refuse(err, errlen, "wait: condition \"%s\" names nothing", condition);
 	end = timeout_ms > 0 ? start + timeout_ms : 0;
 	dl = k->host->deadline_ms != NULL ? k->host->deadline_ms(k->step) : 0;

@@ -9,8 +9,8 @@
  *
  * Outputs: kind, name, namespace, uid of the last object handled and
  * objects (a JSON list of {kind,name,namespace,uid}); get adds object
- * (the JSON, a Secret's data removed) and data.<key> (each Secret value,
- * decoded, as a SECRET output); config.outputs {name: jsonpath} adds
+ * (the JSON, a Secret's data removed) and data_<key> (each Secret value,
+ * decoded, as a SECRET output; '.' in the key becomes '_'); config.outputs {name: jsonpath} adds
  * values read from the object (secret when they come from a Secret's
  * data).  Secret values never reach a log line: each is registered with
  * the masker before the request goes out.
@@ -284,6 +284,24 @@ wait_for(struct kx *x, const char *av, const char *kind, const char *ns,
 	return 0;
 }
 
+/* After a failed apply: a dot-less ${NAME} (the original's guide writes
+ * ${APP_NAME}) is no template, so it reached the API as written. */
+static void
+hint_dollar(struct kx *x, json_object *obj)
+{
+	const char *t = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
+	const char *p = t != NULL ? strstr(t, "${") : NULL;
+	size_t n;
+
+	if (p == NULL)
+		return;
+	n = strspn(p + 2, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+	if (n > 0 && n < 64 && p[2 + n] == '}')
+		x->host->log(x->step, INN_LOG_WARN, "note: %.*s in the manifest is no template "
+		             "(a template has a dot: ${app.name}, ${parameters.x}); it was "
+		             "sent as written", (int)n + 3, p);
+}
+
 static int
 op_apply(struct kx *x)
 {
@@ -305,6 +323,7 @@ op_apply(struct kx *x)
 		rc = pu_kube_apply(x->k, o, x->c->ns, x->c->force_conflicts, x->dry, &applied,
 		                   x->err, sizeof x->err);
 		if (rc != 0) {
+			hint_dollar(x, o);
 			rc = fail(x, rc);
 			goto out;
 		}
@@ -341,24 +360,30 @@ static int
 delete_one(struct kx *x, const char *av, const char *kind, const char *ns,
            const char *name)
 {
-	json_object *o;
+	json_object *o, *m;
+	pu_kube_res r;
 	int rc, gone = 0;
 
+	/* the kind as the server names it, for the log and the outputs */
+	if ((rc = pu_kube_resolve(x->k, av, kind, &r, x->err, sizeof x->err)) != 0)
+		return fail(x, rc);
 	rc = pu_kube_delete(x->k, av, kind, ns, name, x->dry, &gone, x->err, sizeof x->err);
 	if (rc != 0)
 		return fail(x, rc);
-	x->host->log(x->step, INN_LOG_INFO, "%s %s %s%s", kind, name, gone ?
-	             "was already absent" : x->dry ? "would be deleted" : "deleted",
-	             x->dry ? " (server-side dry run)" : "");
-	if ((o = json_object_new_object()) != NULL) {
-		json_object *m = json_object_new_object();
-
-		json_object_object_add(o, "kind", json_object_new_string(kind));
+	x->host->log(x->step, INN_LOG_INFO, "%s %s%s%s %s%s", r.kind,
+	             r.namespaced && ns != NULL ? ns : "", r.namespaced && ns != NULL ?
+	             "/" : "", name, gone ? "was already absent" : x->dry ?
+	             "would be deleted" : "deleted", x->dry ? " (server-side dry run)" : "");
+	if ((o = json_object_new_object()) != NULL && (m = json_object_new_object()) != NULL) {
+		json_object_object_add(o, "kind", json_object_new_string(r.kind));
 		json_object_object_add(o, "metadata", m);
 		json_object_object_add(m, "name", json_object_new_string(name));
-		record(x, o, ns != NULL ? ns : pu_kube_namespace(x->k));
-		json_object_put(o);
+		if (r.namespaced)
+			json_object_object_add(m, "namespace", json_object_new_string(ns != NULL ?
+			                       ns : pu_kube_namespace(x->k)));
+		record(x, o, "");
 	}
+	json_object_put(o);
 	if (x->c->wait_for != NULL && !gone)
 		return wait_for(x, av, kind, ns, name);
 	return 0;
@@ -409,7 +434,11 @@ strip_secret(struct kx *x, json_object *obj, int publish)
 	if (publish && json_object_object_get_ex(obj, "data", &d) &&
 	    json_object_is_type(d, json_type_object)) {
 		json_object_object_foreach(d, k, v) {
-			snprintf(key, sizeof key, "data.%s", k);
+			char *dot;
+
+			snprintf(key, sizeof key, "data_%s", k);
+			while ((dot = strchr(key, '.')) != NULL)
+				*dot = '_';  /* tls.crt: data_tls_crt, a name references reach */
 			if (!kube_output_name_ok(key) ||
 			    pu_kube_b64decode(json_object_get_string(v), &dec, NULL) != 0)
 				continue;
@@ -439,8 +468,9 @@ op_get(struct kx *x)
 		if (jstr(o, "kind") != NULL && strcmp(jstr(o, "kind"), "Secret") == 0)
 			mask_secret(x, o);
 		record(x, o, NULL);
-		x->host->log(x->step, INN_LOG_INFO, "got %s %s (resourceVersion %s)",
-		             jstr(x->last, "kind"), jstr(x->last, "name"),
+		x->host->log(x->step, INN_LOG_INFO, "got %s %s%s%s (resourceVersion %s)",
+		             jstr(x->last, "kind"), jstr(x->last, "namespace"),
+		             jstr(x->last, "namespace")[0] ? "/" : "", jstr(x->last, "name"),
 		             meta_str(o, "resourceVersion") ? meta_str(o, "resourceVersion") :
 		             "?");
 		if ((rc = publish_paths(x, o)) != 0)
@@ -620,7 +650,7 @@ static const char kube_outputs_schema[] =
 	"\"object\":{\"type\":\"string\",\"description\":\"get: the object as JSON, "
 	"without a Secret's data\"}},"
 	"\"additionalProperties\":{\"type\":\"string\",\"description\":\"config.outputs "
-	"values; data.<key>: a Secret's values (secret)\"}}";
+	"values; data_<key>: a Secret's values, decoded (secret)\"}}";
 
 PU_DEFINE_PLUGIN(INN_PLUGIN_DRY_RUN | INN_PLUGIN_IDEMPOTENT | INN_PLUGIN_CANCELLABLE,
                  "kubernetes", KUBE_VERSION, kube_step_types, kube_config_schema,
