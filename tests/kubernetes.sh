@@ -38,7 +38,7 @@ install -m 755 "$build/plugins/kubernetes/.libs/kubernetes.so" "$dir/plugins/kub
 install -m 755 "$INN_SHELL_SO" "$dir/plugins/shell.so"
 printf 'workflowPolicies:\n  allowedStepTypes: [shell, kubernetes]\n' > "$dir/admin.yaml"
 CHECK_SHOW="$dir/out"
-echo "1..42"
+echo "1..48"
 
 # ---- the cluster ---------------------------------------------------------
 # the stand-in's request log (one JSON line a request) tells what was sent
@@ -48,9 +48,11 @@ cat > "$dir/ctl.json" <<'EOF'
 EOF
 if [ -z "$real" ]; then
 	python3 "$standin" --port 0 --port-file "$dir/port" --gen-certs "$dir/certs" \
-		--token tok-good --write-kubeconfig "$dir/kc" --kubeconfig-paths \
+		--token tok-good --token tok-viewer=viewer --forbid viewer \
+		--write-kubeconfig "$dir/kc" --kubeconfig-paths \
 		--controller-file "$dir/ctl.json" --log "$dir/req.log" --ready-ms 300 \
-		--hang-path /api/v1/namespaces/hang/ >"$dir/standin.log" 2>&1 &
+		--hang-path /api/v1/namespaces/hang/ --garbage-path /api/v1/namespaces/garbage/ \
+		--close-path /api/v1/namespaces/closed/ >"$dir/standin.log" 2>&1 &
 	kpid=$!
 	i=0; while [ ! -s "$dir/port" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
 	if [ ! -s "$dir/port" ]; then
@@ -93,7 +95,7 @@ runj() { # the same with -o json into $dir/out.json
 # wf NAME: a workflow from stdin with the kubeconfig filled in
 wf() { sed "s|@KC@|$kc|g" > "$dir/wf/$1.yaml"; }
 
-# 1-3: create-namespace, apply a multi-document manifest and wait
+# create-namespace, apply a multi-document manifest and wait
 wf ns <<'EOF'
 name: ns
 steps:
@@ -159,7 +161,7 @@ kget /api/v1/namespaces/kdemo/configmaps/web-config > "$dir/cm.json"
 	jf "$dir/dep.json" '[m["manager"] for m in d["metadata"]["managedFields"]]' | grep -q innominatus
 check "the objects are server-side applied by the field manager innominatus, data as written" $?
 
-# 4-5: re-apply unchanged (nothing changes), then a change
+# re-apply unchanged (nothing changes), then a change
 rv=$(jf "$dir/dep.json" 'd["metadata"]["resourceVersion"]')
 gen=$(jf "$dir/dep.json" 'd["metadata"]["generation"]')
 run "$dir/wf/apply.yaml"
@@ -177,7 +179,7 @@ kget /apis/apps/v1/namespaces/kdemo/deployments/web > "$dir/dep3.json"
 	[ "$(jf "$dir/dep3.json" 'd["metadata"]["resourceVersion"]')" != "$rv" ]
 check "a changed manifest updates the object (replicas 3)" $?
 
-# 6-7: what the API refuses becomes a one-line step error quoting it
+# what the API refuses becomes a one-line step error quoting it
 wf invalid <<'EOF'
 name: invalid
 steps:
@@ -215,7 +217,7 @@ run "$dir/wf/yes.yaml"
 	! kget /api/v1/namespaces/kdemo/configmaps/flags >/dev/null
 check "an unquoted yes is a YAML 1.1 boolean, as with kubectl: the API refuses it, nothing stored" $?
 
-# 8-11: manifest_path inside the provider folder; escapes refused at load
+# manifest_path inside the provider folder; escapes refused at load
 pdir=$dir/prov/kube-team
 printf 'name: kube-team\nversion: 1.0.0\nworkflows_dir: workflows\n' > "$pdir/provider.yaml"
 mkdir -p "$pdir/manifests"
@@ -267,7 +269,7 @@ rc=$?
 check "a manifest_path that does not exist is refused at load" $?
 rm "$pdir/workflows/missing.yaml"
 
-# 12-15: a custom resource: unknown kind, then its CRD and an object of it
+# a custom resource: unknown kind, then its CRD and an object of it
 # whose status an operator sets (the stand-in's controller rule)
 wf pg <<'EOF'
 name: pg
@@ -351,7 +353,7 @@ run "$dir/wf/wait.yaml"
 [ $rc -eq 0 ] && grep -q 'readyReplicas}=3 holds' "$dir/out"
 check "operation wait with a short name (deploy) and a jsonpath value" $?
 
-# 16-18: get with outputs (names kubectl takes)
+# get with outputs (names kubectl takes)
 wf get <<'EOF'
 name: get
 parameters:
@@ -406,7 +408,7 @@ else
 	skip_real "get of a custom resource"
 fi
 
-# 19-21: a Secret's data only as masked secret outputs
+# a Secret's data only as masked secret outputs
 wf secret <<'EOF'
 name: secret
 steps:
@@ -462,7 +464,7 @@ check "the Secret's values appear in no log line or output (masked), the object 
 [ -n "$real" ] || ! grep -q 'S3cr3t\|dG9rLVZhbHVl' "$dir/req.log"
 check "the request log of the API server has no value either (bodies are not logged)" $?
 
-# 22-25: delete by name, a missing object, by manifest (in reverse)
+# delete by name, a missing object, by manifest (in reverse)
 wf del <<'EOF'
 name: del
 parameters:
@@ -513,7 +515,7 @@ run "$dir/wf/delm.yaml"
 [ $rc -eq 0 ] && [ "$(grep -c 'was already absent' "$dir/out")" = 2 ]
 check "deleting them again succeeds" $?
 
-# 26-27: dry-run: the server's dry run, nothing stored
+# dry-run: the server's dry run, nothing stored
 wf dry <<'EOF'
 name: dry
 steps:
@@ -540,7 +542,7 @@ check "a dry-run applies and deletes nothing" $?
 [ -n "$real" ] || [ "$(grep -c '"dryRun": *"All"' "$dir/req.log")" -ge 2 ]
 check "the dry-run is the server's (dryRun=All on the PATCH and the DELETE)" $?
 
-# 28-33: TLS and credentials
+# TLS and credentials
 wf probe <<'EOF'
 name: probe
 parameters:
@@ -618,7 +620,7 @@ else
 	for t in "client certificate" "wrong CA" "insecure" "wrong token" "unreachable" "hanging"; do skip_real "$t"; done
 fi
 
-# 34-35: the original's step fields: operation and namespace beside config
+# the original's step fields: operation and namespace beside config
 wf legacy <<'EOF'
 name: legacy
 steps:
@@ -642,7 +644,7 @@ else
 	n=$((n + 1)); echo "ok $n # SKIP the original's data files are absent (set INN_COMPAT_DIR)"
 fi
 
-# 36: the product guide's "Create Your Own Provider" workflow, verbatim
+# the product guide's "Create Your Own Provider" workflow, verbatim
 g=$dir/guide/providers/your-team
 mkdir -p "$g/workflows" "$g/manifests"
 printf 'name: your-team\ndescription: Your team'"'"'s infrastructure services\nversion: 1.0.0\nowner: your-team@company.com\nworkflows_dir: workflows\n' > "$g/provider.yaml"
@@ -685,7 +687,81 @@ rc=$?
 [ $rc -eq 0 ] && kget /api/v1/namespaces/guide-app/services/service >/dev/null
 check "the guide's workflow with \${app.name}: namespace and manifest_path service created (\$KUBECONFIG)" $?
 
-# 37-40: through the server: a run, and a cancellation while waiting
+# conflicts, RBAC, hostile names, a server answering garbage or
+# closing mid-answer, and one killed while a step waits
+wf conflict <<'EOF'
+name: conflict
+parameters:
+  - {name: force, type: boolean, default: false}
+steps:
+  - name: c
+    type: kubernetes
+    config:
+      kubeconfig: "@KC@"
+      namespace: kdemo
+      force_conflicts: "{{ .parameters.force }}"
+      manifest: |
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: shared}
+        data: {owner: innominatus}
+EOF
+if [ -z "$real" ]; then
+	curl -s --cacert "$dir/certs/ca.pem" -H "Authorization: Bearer tok-good" -X PATCH \
+		-H 'Content-Type: application/apply-patch+yaml' \
+		--data '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"shared","namespace":"kdemo"},"data":{"owner":"other-tool"}}' \
+		"https://127.0.0.1:$port/api/v1/namespaces/kdemo/configmaps/shared?fieldManager=other-tool" >/dev/null
+	run "$dir/wf/conflict.yaml"
+	[ $rc -eq 1 ] && grep -q 'failed: apply ConfigMap kdemo/shared: 409 Conflict: .*other-tool' "$dir/out"
+	r1=$?
+	run "$dir/wf/conflict.yaml" --param force=true
+	[ $r1 -eq 0 ] && [ $rc -eq 0 ] && kget /api/v1/namespaces/kdemo/configmaps/shared | grep -q '"owner": *"innominatus"'
+	check "force_conflicts: false gets the API's 409 naming the other field manager; the default (force) takes the field" $?
+	kcfile kc-viewer "https://127.0.0.1:$port" "certificate-authority: certs/ca.pem" "    token: tok-viewer"
+	run "$dir/wf/probe.yaml" --param kc="$dir/kc-viewer"
+	[ $rc -eq 1 ] && grep -q 'failed: get Namespace kdemo: 403 Forbidden: namespaces "kdemo" is forbidden: User "viewer" cannot get' "$dir/out"
+	check "a user RBAC forbids: 403 Forbidden with the API's message" $?
+	wf odd <<'EOF'
+name: odd
+parameters:
+  - {name: ns, type: string}
+  - {name: name, type: string}
+steps:
+  - name: g
+    type: kubernetes
+    config: {kubeconfig: "@KC@", operation: get, namespace: "{{ .parameters.ns }}", resource_type: configmap, resource_name: "{{ .parameters.name }}", timeout: 5s}
+EOF
+	run "$dir/wf/odd.yaml" --param ns=kdemo --param 'name=../../../api/v1/namespaces/kdemo/configmaps/shared?x=1'
+	[ $rc -eq 1 ] && grep -q ' 404 NotFound: ' "$dir/out" &&
+		grep -q '"path": *"/api/v1/namespaces/kdemo/configmaps/..%2F..%2F..%2Fapi%2Fv1%2Fnamespaces%2Fkdemo%2Fconfigmaps%2Fshared%3Fx%3D1"' "$dir/req.log"
+	check "a hostile resource_name stays one escaped path segment (404, not another object)" $?
+	run "$dir/wf/odd.yaml" --param ns=garbage --param name=x
+	[ $rc -eq 1 ] && grep -q 'failed: get ConfigMap garbage/x: the Kubernetes API at https://[^ ]* answered 200 with a body that is not JSON' "$dir/out"
+	check "a server answering garbage: a clear error" $?
+	run "$dir/wf/odd.yaml" --param ns=closed --param name=x
+	[ $rc -eq 1 ] && grep -q 'failed: get ConfigMap closed/x: Kubernetes API at https://[^ ]*: GET /api/v1/namespaces/closed/configmaps/x: ' "$dir/out"
+	check "a server closing mid-answer: a clear error" $?
+	# a second stand-in whose Deployments never become ready, killed mid-wait
+	python3 "$standin" --port 0 --port-file "$dir/port2" --token t2 --ready-ms -1 \
+		>"$dir/standin2.log" 2>&1 &
+	hpid=$!
+	i=0; while [ ! -s "$dir/port2" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	kcfile kc-kill "http://127.0.0.1:$(cat "$dir/port2")" "" "    token: t2"
+	sed "s|$kc|$dir/kc-kill|; s|namespace: kdemo|namespace: default|" "$dir/wf/apply.yaml" > "$dir/wf/kill.yaml"
+	run "$dir/wf/kill.yaml" & rpid=$!
+	i=0; while [ $i -lt 400 ] && ! grep -q 'waiting for Deployment web' "$dir/out" 2>/dev/null; do
+		sleep 0.05; i=$((i + 1))
+	done
+	sleep 0.5
+	kill -9 $hpid; wait $hpid 2>/dev/null; hpid=""
+	wait $rpid
+	grep -q 'failed: get Deployment default/web: Kubernetes API at http://127.0.0.1:[0-9]*: GET /apis/apps/v1/namespaces/default/deployments/web: cannot connect' "$dir/out"
+	check "the API server killed while a step waits: the step fails at once naming it" $?
+else
+	for t in conflict forbidden "hostile name" garbage "closed mid-answer" "killed server"; do skip_real "$t"; done
+fi
+
+# through the server: a run, and a cancellation while waiting
 cat > "$dir/prov/kube-team/workflows/srv.yaml" <<EOF
 name: srv
 parameters:
