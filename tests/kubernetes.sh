@@ -38,7 +38,7 @@ install -m 755 "$build/plugins/kubernetes/.libs/kubernetes.so" "$dir/plugins/kub
 install -m 755 "$INN_SHELL_SO" "$dir/plugins/shell.so"
 printf 'workflowPolicies:\n  allowedStepTypes: [shell, kubernetes]\n' > "$dir/admin.yaml"
 CHECK_SHOW="$dir/out"
-echo "1..48"
+echo "1..49"
 
 # ---- the cluster ---------------------------------------------------------
 # the stand-in's request log (one JSON line a request) tells what was sent
@@ -706,6 +706,38 @@ steps:
         metadata: {name: shared}
         data: {owner: innominatus}
 EOF
+# a parameter rendered into a manifest can change its YAML (a newline and
+# "namespace: ..."): allowed_namespaces (a platform team's stepDefaults)
+# keeps every object in its namespaces, and refuses cluster-scoped kinds
+wf inject <<'EOF'
+name: inject
+parameters:
+  - {name: n, type: string}
+  - {name: kind, type: string, default: ConfigMap}
+steps:
+  - name: a
+    type: kubernetes
+    config:
+      kubeconfig: "@KC@"
+      namespace: kdemo
+      allowed_namespaces: [kdemo, "team-*"]
+      manifest: |
+        apiVersion: {{ if eq .parameters.kind "ClusterRole" }}rbac.authorization.k8s.io/v1{{ else }}v1{{ end }}
+        kind: {{ .parameters.kind }}
+        metadata:
+          name: {{ .parameters.n }}
+EOF
+run "$dir/wf/inject.yaml" --param "$(printf 'n=evil\n  namespace: kube-system')"
+[ $rc -eq 1 ] && grep -q 'failed: apply ConfigMap evil: refused: namespace "kube-system" is not in config.allowed_namespaces' "$dir/out" &&
+	! kget /api/v1/namespaces/kube-system/configmaps/evil >/dev/null
+r1=$?
+run "$dir/wf/inject.yaml" --param n=admin-all --param kind=ClusterRole
+[ $r1 -eq 0 ] && [ $rc -eq 1 ] && grep -q 'refused: config.allowed_namespaces is set, and ClusterRole is cluster-scoped' "$dir/out"
+r1=$?
+run "$dir/wf/inject.yaml" --param n=fine
+[ $r1 -eq 0 ] && [ $rc -eq 0 ] && kget /api/v1/namespaces/kdemo/configmaps/fine >/dev/null
+check "allowed_namespaces: an injected namespace and a cluster-scoped kind are refused, kdemo works" $?
+
 if [ -z "$real" ]; then
 	curl -s --cacert "$dir/certs/ca.pem" -H "Authorization: Bearer tok-good" -X PATCH \
 		-H 'Content-Type: application/apply-patch+yaml' \

@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,6 +133,56 @@ record(struct kx *x, json_object *obj, const char *ns_default)
 	                       meta_str(obj, "uid") : ""));
 	json_object_array_add(x->objects, e);
 	x->last = e;
+}
+
+/*
+ * config.allowed_namespaces (a platform team's stepDefaults): every
+ * namespaced object must be in a namespace that matches a pattern, a
+ * Namespace object's own name too, and no other cluster-scoped object is
+ * allowed -- so a workflow (or a parameter rendered into its manifest)
+ * cannot write elsewhere.  0, or INN_EINVAL after logging why.
+ */
+static int
+ns_allowed(struct kx *x, const char *verb, const pu_kube_res *r, const char *ns,
+           const char *name)
+{
+	const char *const *p;
+	const char *what = r->namespaced ? ns : name;
+
+	if (x->c->allowed_ns == NULL)
+		return 0;
+	if (r->namespaced || strcmp(r->kind, "Namespace") == 0)
+		for (p = x->c->allowed_ns; *p != NULL; p++)
+			if (what != NULL && fnmatch(*p, what, 0) == 0)
+				return 0;
+	if (!r->namespaced && strcmp(r->kind, "Namespace") != 0)
+		snprintf(x->err, sizeof x->err, "%s %s %s: refused: config.allowed_namespaces "
+		         "is set, and %s is cluster-scoped", verb, r->kind, name ? name : "",
+		         r->kind);
+	else
+		snprintf(x->err, sizeof x->err, "%s %s %s: refused: namespace \"%.100s\" is "
+		         "not in config.allowed_namespaces", verb, r->kind, name ? name : "",
+		         what ? what : "");
+	return fail(x, INN_EINVAL);
+}
+
+/* Resolves kind (for the scope) and checks ns_allowed. */
+static int
+guard(struct kx *x, const char *verb, const char *av, const char *kind, const char *ns,
+      const char *name, pu_kube_res *r)
+{
+	int rc;
+
+	if ((rc = pu_kube_resolve(x->k, av, kind, r, x->err, sizeof x->err)) != 0) {
+		char why[900];
+
+		snprintf(why, sizeof why, "%.890s", x->err);
+		snprintf(x->err, sizeof x->err, "%s %s %s: %s", verb, kind, name ? name : "",
+		         why);
+		return fail(x, rc);
+	}
+	return ns_allowed(x, verb, r, ns != NULL && *ns != '\0' ? ns :
+	                  pu_kube_namespace(x->k), name);
 }
 
 static int
@@ -319,7 +370,13 @@ op_apply(struct kx *x)
 		mask_secret(x, json_object_array_get_idx(objs, i));
 	for (i = 0; i < n; i++) {
 		json_object *o = json_object_array_get_idx(objs, i);
+		const char *ns = meta_str(o, "namespace");
+		pu_kube_res r;
 
+		if (x->c->allowed_ns != NULL &&
+		    (rc = guard(x, "apply", jstr(o, "apiVersion"), jstr(o, "kind"),
+		                ns != NULL && *ns ? ns : x->c->ns, meta_str(o, "name"), &r)) != 0)
+			goto out;
 		rc = pu_kube_apply(x->k, o, x->c->ns, x->c->force_conflicts, x->dry, &applied,
 		                   x->err, sizeof x->err);
 		if (rc != 0) {
@@ -365,8 +422,8 @@ delete_one(struct kx *x, const char *av, const char *kind, const char *ns,
 	int rc, gone = 0;
 
 	/* the kind as the server names it, for the log and the outputs */
-	if ((rc = pu_kube_resolve(x->k, av, kind, &r, x->err, sizeof x->err)) != 0)
-		return fail(x, rc);
+	if ((rc = guard(x, "delete", av, kind, ns, name, &r)) != 0)
+		return rc;
 	rc = pu_kube_delete(x->k, av, kind, ns, name, x->dry, &gone, x->err, sizeof x->err);
 	if (rc != 0)
 		return fail(x, rc);
@@ -458,8 +515,12 @@ static int
 op_get(struct kx *x)
 {
 	json_object *o = NULL, *items;
+	pu_kube_res r;
 	int rc;
 
+	if ((rc = guard(x, "get", x->c->api_version, x->c->resource_type, x->c->ns,
+	                x->c->resource_name, &r)) != 0)
+		return rc;
 	rc = pu_kube_get(x->k, x->c->api_version, x->c->resource_type, x->c->ns,
 	                 x->c->resource_name, &o, x->err, sizeof x->err);
 	if (rc != 0)
@@ -497,8 +558,11 @@ op_create_ns(struct kx *x)
 {
 	json_object *o = json_object_new_object(), *m = json_object_new_object();
 	json_object *applied = NULL;
+	pu_kube_res r;
 	int rc;
 
+	if ((rc = guard(x, "create-namespace", "v1", "Namespace", NULL, x->c->ns, &r)) != 0)
+		goto out;
 	json_object_object_add(o, "apiVersion", json_object_new_string("v1"));
 	json_object_object_add(o, "kind", json_object_new_string("Namespace"));
 	json_object_object_add(o, "metadata", m);
@@ -595,11 +659,16 @@ kube_execute(void *state, const inn_host *host, inn_step *step)
 	case KUBE_CREATE_NS:
 		rc = op_create_ns(&x);
 		break;
-	case KUBE_WAIT:
-		if ((rc = wait_for(&x, c.api_version, c.resource_type, c.ns,
+	case KUBE_WAIT: {
+		pu_kube_res r;
+
+		if ((rc = guard(&x, "wait", c.api_version, c.resource_type, c.ns,
+		                c.resource_name, &r)) == 0 &&
+		    (rc = wait_for(&x, c.api_version, c.resource_type, c.ns,
 		                   c.resource_name)) == 0)
 			rc = publish_common(&x);
 		break;
+	}
 	}
 out:
 	json_object_put(x.objects);
@@ -637,6 +706,10 @@ static const char kube_config_schema[] =
 	"\"timeout\":{\"type\":[\"string\",\"number\"]},"
 	"\"insecure_skip_tls_verify\":{\"type\":\"boolean\",\"default\":false},"
 	"\"force_conflicts\":{\"type\":\"boolean\",\"default\":true},"
+	"\"allowed_namespaces\":{\"type\":\"array\",\"items\":{\"type\":\"string\","
+	"\"pattern\":\"^[a-z0-9*-]{1,63}$\"},\"description\":\"namespaces (fnmatch "
+	"patterns) objects may be in; cluster-scoped objects other than such "
+	"Namespaces are refused\"},"
 	"\"outputs\":{\"type\":\"object\",\"additionalProperties\":{\"type\":"
 	"\"string\"},\"description\":\"output name -> jsonpath of the object\"}"
 	"}}";
