@@ -289,7 +289,7 @@ incluster(struct pu_kube *k, char *err, size_t errlen)
 
 	if (dir == NULL || *dir == '\0')
 		dir = PU_KUBE_SA_DIR;
-	snprintf(k->source, sizeof k->source, "in-cluster service account (%s)", dir);
+	snprintf(k->source, sizeof k->source, "in-cluster service account (%.400s)", dir);
 	if (port == NULL || *port == '\0')
 		port = "443";
 	snprintf(url, sizeof url, strchr(host, ':') != NULL ? "https://[%s]:%s" :
@@ -364,7 +364,7 @@ pk_conf_load(struct pu_kube *k, const pu_kube_opts *opts, char *err, size_t errl
 			         "$KUBECONFIG or ~/.kube/config, or run inside a cluster");
 			return INN_ENOTFOUND;
 		}
-		snprintf(k->source, sizeof k->source, "kubeconfig %s", path);
+		snprintf(k->source, sizeof k->source, "kubeconfig %.440s", path);
 		if (read_file(path, &text, &len) != 0) {
 			snprintf(err, errlen, "%s: cannot read it: %s", k->source,
 			         strerror(errno));
