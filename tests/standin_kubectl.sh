@@ -29,7 +29,7 @@ CHECK_SHOW="$dir/out"
 k() { kubectl --kubeconfig "$kube_config" --request-timeout=20s "$@" >"$dir/out" 2>&1; }
 has() { grep -q -- "$1" "$dir/out"; }
 
-echo "1..42"
+echo "1..43"
 kube_start "$dir/plain" --crd-file "$src/tests/standins/crds.yaml" \
 	--controller-file "$src/tests/standins/kube_controllers.json"
 check "the stand-in starts (plain HTTP, CRDs and controller rules preloaded)" $?
@@ -119,6 +119,10 @@ k apply --server-side --field-manager=team-b --force-conflicts -f "$dir/ssa3.yam
 k get cm owned -o jsonpath='{.data}'
 check "a field its only manager stops applying is removed" \
 	$(has '"size":"L"' && ! has color; echo $?)
+k scale deployment web --replicas=3
+k apply --server-side --field-manager=team-b -f "$dir/app2.yaml"
+check "kubectl scale (the scale subresource), then an apply of other replicas: conflict" \
+	$(has 'conflict with "kubectl" with subresource "scale" using apps/v1 at .*: .spec.replicas'; echo $?)
 k apply --server-side --dry-run=server -f "$dir/app.yaml"
 k get cm demo -o jsonpath='{.data.a}'
 check "server-side dry run (dryRun=All) stores nothing" $(grep -qx 1 "$dir/out"; echo $?)

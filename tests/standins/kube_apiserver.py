@@ -845,6 +845,11 @@ class Store:
                                           "%s.%s of type %s" % (
                                               r.kind, r.kind, type(v).__name__, r.kind, fld,
                                               "[]uint8" if fld != "stringData" else "string"))
+        if r.kind in ("Secret", "ConfigMap"):
+            size = sum(len(k) + len(v) for fld in ("data", "stringData", "binaryData")
+                       for k, v in (obj.get(fld) or {}).items() if isinstance(v, str))
+            if size > MAX_DATA:
+                causes.append(("data", "Too long: must have at most %d bytes" % MAX_DATA))
         if r.kind == "CustomResourceDefinition":
             causes += self.crd_problems(obj, name)
         if causes:
@@ -908,7 +913,7 @@ class Store:
         if manager and "managedFields" not in md:
             fs = leaves(obj, r.status_sub)
             md["managedFields"] = [mf_entry(manager, op, r.gv, fs)] if fs else []
-        elif "managedFields" in md and not md["managedFields"]:
+        if "managedFields" in md and not md["managedFields"]:
             md.pop("managedFields")
         obj["apiVersion"], obj["kind"] = r.gv, r.kind
         if r.kind == "CustomResourceDefinition":
@@ -923,7 +928,7 @@ class Store:
         return obj
 
     def store_update(self, r, old, new, manager, commit=True, sub=None, op="Update",
-                     managed=None):
+                     managed=None, mf_sub=""):
         """new replaces old; managed: explicit manager map from SSA or None."""
         ns = old["metadata"].get("namespace", "")
         name = old["metadata"]["name"]
@@ -987,9 +992,9 @@ class Store:
                                           if p not in changed and (p in after or
                                                                    p not in before))
                 if changed and manager:
-                    mk = (manager, op, sub or "")
+                    mk = (manager, op, sub or mf_sub)
                     ent = managed.setdefault(mk, {"apiVersion": r.gv, "fields": set(),
-                                                  "subresource": sub or ""})
+                                                  "subresource": sub or mf_sub})
                     ent["fields"] |= changed
                     ent["time"] = now_iso()
         md["managedFields"] = render_managed(managed)
@@ -1369,6 +1374,10 @@ def pb_decode(body, r):
 # ---------------------------------------------------------------- HTTP
 
 
+MAX_BODY = 3 * 1024 * 1024     # the real server's request body limit
+MAX_DATA = 1024 * 1024         # ConfigMap/Secret data limit
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "kube-standin"
@@ -1401,7 +1410,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     return out
                 out += self.rfile.read(size)
                 self.rfile.readline()
+                if len(out) > MAX_BODY:
+                    self.close_connection = True
+                    raise ApiError(413, "RequestEntityTooLarge", "Request entity too large: "
+                                   "limit is %d" % MAX_BODY)
         n = int(self.headers.get("Content-Length") or 0)
+        if n > MAX_BODY:
+            self.rfile.read(n)
+            raise ApiError(413, "RequestEntityTooLarge", "Request entity too large: limit is "
+                           "%d" % MAX_BODY)
         return self.rfile.read(n) if n > 0 else b""
 
     def send_json(self, code, obj, ctype="application/json"):
@@ -1467,7 +1484,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         opts = self.server.opts
         self.status_sent = 0
         self.user = None
-        body = self.read_body()
+        try:
+            body = self.read_body()
+        except ApiError as e:
+            self.close_connection = True
+            self.send_error_status(e)
+            self.log_request_line(e.code, b"")
+            return
+        except ValueError:
+            self.close_connection = True
+            self.send_error_status(bad_request("malformed request body framing"))
+            return
         path = self.path.partition("?")[0]
         if any(path.startswith(p) for p in opts.hang_path):
             self.authenticate()
@@ -1573,6 +1600,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         lst.append({"name": r.plural + "/status", "singularName": "",
                                     "namespaced": r.namespaced, "kind": r.kind,
                                     "verbs": ["get", "patch", "update"]})
+                    if r.kind in ("Deployment", "StatefulSet"):
+                        lst.append({"name": r.plural + "/scale", "singularName": "",
+                                    "namespaced": True, "group": "autoscaling",
+                                    "version": "v1", "kind": "Scale",
+                                    "verbs": ["get", "patch", "update"]})
                 return self.send_json(200, {"kind": "APIResourceList", "apiVersion": "v1",
                                             "groupVersion": rs[0].gv, "resources": lst})
             if len(parts) == 2 and parts[0] == "apis":
@@ -1653,7 +1685,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if r is None:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         if sub is not None and not (sub == "status" and r.status_sub) and \
-                not (sub == "finalize" and r.kind == "Namespace"):
+                not (sub == "finalize" and r.kind == "Namespace") and \
+                not (sub == "scale" and r.kind in ("Deployment", "StatefulSet")):
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         if sub == "finalize":
             sub = None
@@ -1665,6 +1698,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if dry is not None and dry != "All":
             raise bad_request('dryRun: Unsupported value: "%s": supported values: "All"' % dry)
         commit = dry is None
+        if sub == "scale" and r.kind in ("Deployment", "StatefulSet") and name:
+            return self.scale(r, ns or "", name, q, body, commit)
         m = self.command
         if m == "GET" and name is None:
             if q.get("watch") in ("true", "1"):
@@ -1729,10 +1764,56 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.send_json(200, o)
             return self.send_json(200, {
                 "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
-                "details": {"name": name, "group": r.group, "kind": r.plural,
-                            "uid": o["metadata"]["uid"]}})
+                "details": dict({"name": name, "kind": r.plural, "uid": o["metadata"]["uid"]},
+                                **({"group": r.group} if r.group else {}))})
         raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on "
                        "the requested resource")
+
+    def scale(self, r, ns, name, q, body, commit):
+        """The scale subresource (autoscaling/v1 Scale), as kubectl scale uses it."""
+        st = self.server.store
+        old = st.get(r, ns, name)
+        if old is None:
+            raise not_found(r.plural, name, r.group)
+
+        def as_scale(o):
+            md = o["metadata"]
+            sel = ",".join("%s=%s" % kv for kv in sorted(
+                ((o.get("spec") or {}).get("selector") or {}).get("matchLabels", {}).items()))
+            return {"kind": "Scale", "apiVersion": "autoscaling/v1",
+                    "metadata": {k: md[k] for k in ("name", "namespace", "uid",
+                                                    "resourceVersion", "creationTimestamp")
+                                 if k in md},
+                    "spec": {"replicas": (o.get("spec") or {}).get("replicas", 1)},
+                    "status": {"replicas": (o.get("status") or {}).get("replicas", 0),
+                               "selector": sel}}
+        cur = as_scale(old)
+        if self.command == "GET":
+            return self.send_json(200, cur)
+        ctype = self.headers.get("Content-Type", "").split(";")[0].strip()
+        try:
+            doc = json.loads(body.decode("utf-8", "replace"))
+        except ValueError:
+            raise bad_request("error decoding patch: invalid character looking for beginning "
+                              "of value")
+        if self.command == "PUT":
+            new = doc
+        elif self.command == "PATCH" and ctype == "application/json-patch+json":
+            new = json_patch(cur, doc)
+        elif self.command == "PATCH" and isinstance(doc, dict):
+            new = deep_merge(cur, doc)
+        else:
+            raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on "
+                           "the requested resource")
+        reps = (new.get("spec") or {}).get("replicas") if isinstance(new, dict) else None
+        if not isinstance(reps, int) or reps < 0:
+            raise invalid("Scale", name, "autoscaling", [(
+                "spec.replicas", "Invalid value: %s: must be greater than or equal to 0"
+                % json.dumps(reps))])
+        obj = copy.deepcopy(old)
+        obj.setdefault("spec", {})["replicas"] = reps
+        o = st.store_update(r, old, obj, self.manager(q), commit, mf_sub="scale")
+        self.send_json(200, as_scale(o))
 
     def conflict_modified(self, r, name):
         res = r.plural + ("." + r.group if r.group else "")
@@ -2018,7 +2099,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             obj = copy.deepcopy(cfg)
             obj.setdefault("metadata", {})["name"] = name
             obj["metadata"].pop("resourceVersion", None)
-            obj["metadata"]["managedFields"] = [mf_entry(mgr, "Apply", r.gv, fields)]
+            obj["metadata"]["managedFields"] = [mf_entry(mgr, "Apply", r.gv, fields)] \
+                if fields else []
             o = st.store_new(r, obj, ns, mgr, commit)
             return self.send_json(201, o)
         if rv and rv != old["metadata"]["resourceVersion"]:
@@ -2026,7 +2108,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         managed = parse_managed(old["metadata"].get("managedFields"))
         conflicts = []
         for (om, oop, osub), ent in managed.items():
-            if (om, oop, osub) == mk or osub != (sub or ""):
+            if (om, oop, osub) == mk:
                 continue
             for qp in sorted(ent["fields"]):
                 for p in fields:
@@ -2037,16 +2119,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         conflicts.append((om, qp, (om, oop, osub)))
                         break
         if conflicts and not force:
-            if len(conflicts) == 1:
-                msg = 'Apply failed with 1 conflict: conflict with "%s": .%s' % (
-                    conflicts[0][0], ".".join(conflicts[0][1]))
-            else:
-                msg = "Apply failed with %d conflicts: %s" % (len(conflicts), "\n".join(
-                    'conflict with "%s": .%s' % (c[0], ".".join(c[1])) for c in conflicts))
-            raise ApiError(409, "Conflict", msg, {"causes": [
-                {"reason": "FieldManagerConflict",
-                 "message": 'conflict with "%s"' % c[0], "field": "." + ".".join(c[1])}
-                for c in conflicts]})
+            raise apply_conflict(conflicts, managed)
         for _m, qp, key in conflicts:
             managed[key]["fields"].discard(qp)
         prev = managed.get(mk, {}).get("fields", set())
@@ -2075,6 +2148,40 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     overlap(p, f) and get_path(old, p) != get_path(new, p) for f in fields))
         o = st.store_update(r, old, new, mgr, commit, sub, "Apply", managed)
         self.send_json(200, o)
+
+
+def print_manager(key, ent):
+    """A manager as the real server names it in conflicts (printManager)."""
+    mgr, op, sub = key
+    s = '"%s"' % mgr
+    if sub:
+        s += ' with subresource "%s"' % sub
+    if op == "Update":
+        s += " using %s at %s" % (ent.get("apiVersion", ""), ent.get("time", now_iso()))
+    return s
+
+
+def apply_conflict(conflicts, managed):
+    """409 Conflict exactly as the real server words it (getConflictMessage)."""
+    def path(p):
+        return "." + ".".join(p)
+    causes = [{"reason": "FieldManagerConflict",
+               "message": "conflict with %s" % print_manager(key, managed[key]),
+               "field": path(qp)} for _m, qp, key in conflicts]
+    if len(conflicts) == 1:
+        _m, qp, key = conflicts[0]
+        msg = "Apply failed with 1 conflict: conflict with %s: %s" % (
+            print_manager(key, managed[key]), path(qp))
+    else:
+        by = {}
+        for _m, qp, key in conflicts:
+            by.setdefault(key, []).append(path(qp))
+        lines = []
+        for key in sorted(by, key=lambda k: json.dumps(k)):
+            lines.append("conflicts with %s:" % print_manager(key, managed[key]))
+            lines += ["- %s" % p for p in by[key]]
+        msg = "Apply failed with %d conflicts: %s" % (len(conflicts), "\n".join(lines))
+    return ApiError(409, "Conflict", msg, {"causes": causes})
 
 
 def apply_merge(base, cfg):
