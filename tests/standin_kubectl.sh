@@ -29,9 +29,11 @@ CHECK_SHOW="$dir/out"
 k() { kubectl --kubeconfig "$kube_config" --request-timeout=20s "$@" >"$dir/out" 2>&1; }
 has() { grep -q -- "$1" "$dir/out"; }
 
-echo "1..43"
+echo "1..48"
 kube_start "$dir/plain" --crd-file "$src/tests/standins/crds.yaml" \
-	--controller-file "$src/tests/standins/kube_controllers.json"
+	--controller-file "$src/tests/standins/kube_controllers.json" \
+	--hang-path /api/v1/namespaces/hang-here --garbage-path /api/v1/namespaces/garbage-here \
+	--close-path /api/v1/namespaces/close-here
 check "the stand-in starts (plain HTTP, CRDs and controller rules preloaded)" $?
 
 # --- client-side apply
@@ -191,6 +193,16 @@ check "and creates the credentials secret the original's workflow reads" \
 k get secret orders-owner.shop-orders.credentials.postgresql.acid.zalan.do -n team1 -o name
 check "and the operator's own secret name" $(has "secret/orders-owner.shop-orders"; echo $?)
 
+# --- test hooks: a server that hangs, answers garbage, closes mid-answer
+k get namespace hang-here --request-timeout=1s
+check "--hang-path: kubectl times out" $(has "Client.Timeout\|context deadline exceeded\|timeout"; echo $?)
+grep '"path": "/api/v1/namespaces/hang-here", .*"status": 0' "$dir/plain/stand-in.log" >/dev/null
+check "the hung request is in the log (status 0)" $?
+k get namespace garbage-here
+check "--garbage-path: kubectl fails to decode" $(test $? != 0 && has "invalid character\|unmarshal\|decode"; echo $?)
+k get namespace close-here
+check "--close-path: kubectl sees the cut answer" $(test $? != 0 && has "EOF\|unexpected\|connection"; echo $?)
+
 # --- delete
 k delete -f "$dir/pg.yaml"
 k get secret shop-orders.orders-app.credentials -n team1
@@ -206,7 +218,8 @@ check "deleting a namespace deletes its objects" $(has 'NotFound'; echo $?)
 kube_stop
 
 # --- TLS with client certificates, tokens
-kube_start "$dir/tls" --gen-certs "$dir/certs" --token "good-token=robot"
+kube_start "$dir/tls" --gen-certs "$dir/certs" --token "good-token=robot" \
+	--token ro-token=reader --forbid reader
 check "the stand-in serves HTTPS with generated certificates" \
 	$(case $kube_url in https://127.0.0.1:*) echo 0;; *) echo 1;; esac)
 k get ns default -o jsonpath='{.metadata.name}'
@@ -222,6 +235,10 @@ check "a wrong token: kubectl reports Unauthorized" \
 kubectl --server "https://127.0.0.1:$p" --certificate-authority "$dir/certs/ca.pem" \
 	--token good-token get ns default -o name >"$dir/out" 2>&1
 check "the right token works without a client certificate" $(grep -qx namespace/default "$dir/out"; echo $?)
+kubectl --server "https://127.0.0.1:$p" --certificate-authority "$dir/certs/ca.pem" \
+	--token ro-token get cm -n kube-system >"$dir/out" 2>&1
+check "a user the stand-in forbids: kubectl shows the RBAC-style 403" \
+	$(has 'Error from server (Forbidden): configmaps is forbidden: User "reader" cannot list resource "configmaps" in API group "" in the namespace "kube-system"'; echo $?)
 python3 "$src/tests/standins/kube_apiserver.py" --gen-certs "$dir/other" --gen-only
 kubectl --server "https://127.0.0.1:$p" --certificate-authority "$dir/other/ca.pem" \
 	--token good-token get ns >"$dir/out" 2>&1

@@ -35,13 +35,18 @@ Serves the real API wire protocol over an in-memory store:
               APIVersions, APIGroupList, APIResourceList with shortNames);
               /openapi/v2 and /openapi/v3 answer 404 (use kubectl
               --validate=false, or kubectl's default which tolerates it).
-  kinds       core/v1 Namespace Secret ConfigMap ServiceAccount Service Pod;
-              apps/v1 Deployment StatefulSet; rbac.authorization.k8s.io/v1
-              Role RoleBinding ClusterRole ClusterRoleBinding;
-              networking.k8s.io/v1 Ingress; apiextensions.k8s.io/v1
-              CustomResourceDefinition.  Writing a CRD serves its group/
-              versions/kind at once (discovery updates); deleting it stops
-              serving them and deletes their objects.
+  kinds       core/v1 Namespace Secret ConfigMap ServiceAccount Service Pod
+              PersistentVolumeClaim PersistentVolume Endpoints Event Node
+              ResourceQuota LimitRange; apps/v1 Deployment StatefulSet
+              ReplicaSet DaemonSet; batch/v1 Job CronJob; autoscaling/v2
+              HorizontalPodAutoscaler; policy/v1 PodDisruptionBudget;
+              rbac.authorization.k8s.io/v1 Role RoleBinding ClusterRole
+              ClusterRoleBinding; networking.k8s.io/v1 Ingress NetworkPolicy;
+              apiextensions.k8s.io/v1 CustomResourceDefinition (only Deployment,
+              StatefulSet, Namespace and CRDs have built-in controllers).
+              Writing a CRD serves its group/versions/kind at once (discovery
+              updates); deleting it stops serving them and deletes their
+              objects.
   verbs       GET object, LIST (labelSelector: = == != in notin exists !key;
               fieldSelector metadata.name / metadata.namespace), WATCH
               (?watch=true, chunked JSON events, resourceVersion,
@@ -81,8 +86,9 @@ Options:
                         --client-ca, a request without valid credentials gets
                         401 Unauthorized; with neither, everyone is
                         "system:anonymous" and allowed.
-  --forbid USER         USER authenticates but every request gets 403
-                        Forbidden (a real RBAC-style message); repeatable
+  --forbid USER         USER authenticates, may read discovery, but every
+                        request on a resource gets 403 Forbidden worded as
+                        the real RBAC authorizer words it; repeatable
   --tls-cert F --tls-key F   serve HTTPS with this certificate
   --client-ca F         verify TLS client certificates against F; the
                         certificate's CN is the user (a certificate from
@@ -316,6 +322,29 @@ BUILTIN = [
     Res("", "v1", "services", "service", "Service", True, ["svc"], True, "dns1035",
         categories=["all"]),
     Res("", "v1", "pods", "pod", "Pod", True, ["po"], True, categories=["all"]),
+    Res("", "v1", "persistentvolumeclaims", "persistentvolumeclaim", "PersistentVolumeClaim",
+        True, ["pvc"], True),
+    Res("", "v1", "persistentvolumes", "persistentvolume", "PersistentVolume", False, ["pv"],
+        True),
+    Res("", "v1", "endpoints", "endpoints", "Endpoints", True, ["ep"]),
+    Res("", "v1", "events", "event", "Event", True, ["ev"]),
+    Res("", "v1", "nodes", "node", "Node", False, ["no"], True),
+    Res("", "v1", "resourcequotas", "resourcequota", "ResourceQuota", True, ["quota"], True),
+    Res("", "v1", "limitranges", "limitrange", "LimitRange", True, ["limits"]),
+    Res("apps", "v1", "replicasets", "replicaset", "ReplicaSet", True, ["rs"], True,
+        generation=True, categories=["all"]),
+    Res("apps", "v1", "daemonsets", "daemonset", "DaemonSet", True, ["ds"], True,
+        generation=True, categories=["all"]),
+    Res("batch", "v1", "jobs", "job", "Job", True, [], True, generation=True,
+        categories=["all"]),
+    Res("batch", "v1", "cronjobs", "cronjob", "CronJob", True, ["cj"], True, generation=True,
+        categories=["all"]),
+    Res("autoscaling", "v2", "horizontalpodautoscalers", "horizontalpodautoscaler",
+        "HorizontalPodAutoscaler", True, ["hpa"], True, categories=["all"]),
+    Res("policy", "v1", "poddisruptionbudgets", "poddisruptionbudget", "PodDisruptionBudget",
+        True, ["pdb"], True, generation=True),
+    Res("networking.k8s.io", "v1", "networkpolicies", "networkpolicy", "NetworkPolicy", True,
+        ["netpol"], generation=True),
     Res("apps", "v1", "deployments", "deployment", "Deployment", True, ["deploy"], True,
         generation=True, categories=["all"]),
     Res("apps", "v1", "statefulsets", "statefulset", "StatefulSet", True, ["sts"], True,
@@ -1390,6 +1419,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         http.server.BaseHTTPRequestHandler.setup(self)
         if isinstance(self.connection, ssl.SSLSocket):
             self.connection.settimeout(10)
+            first = socket.socket.recv(self.connection, 1, socket.MSG_PEEK)
+            if first and first != b"\x16":
+                # not a TLS handshake: answer as Go's net/http does
+                socket.socket.sendall(self.connection, b"HTTP/1.0 400 Bad Request\r\n\r\n"
+                                      b"Client sent an HTTP request to an HTTPS server.\n")
+                raise ConnectionAbortedError("plain HTTP on the TLS port")
             self.connection.do_handshake()
             self.connection.settimeout(None)
 
@@ -1529,8 +1564,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return
             if not self.authenticate():
                 raise ApiError(401, "Unauthorized", "Unauthorized")
-            if self.user in opts.forbid:
-                raise self.forbidden(path)
             self.route(path, body)
         except ApiError as e:
             self.send_error_status(e)
@@ -1544,11 +1577,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
         finally:
             self.log_request_line(self.status_sent, body)
 
-    def forbidden(self, path):
+    def forbidden(self, r, ns, name, sub, q):
+        """403 worded as the real RBAC authorizer words it."""
         verb = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": "patch",
                 "DELETE": "delete"}.get(self.command, "get")
-        return ApiError(403, "Forbidden", 'forbidden: User "%s" cannot %s path "%s"'
-                        % (self.user, verb, path))
+        if self.command == "GET" and name is None:
+            verb = "watch" if q.get("watch") in ("true", "1") else "list"
+        if self.command == "DELETE" and name is None:
+            verb = "deletecollection"
+        res = r.plural + ("/" + sub if sub else "")
+        msg = '%s%s is forbidden: User "%s" cannot %s resource "%s" in API group "%s"' % (
+            res, ' "%s"' % name if name else "", self.user, verb, res, r.group)
+        msg += ' in the namespace "%s"' % ns if ns else " at the cluster scope"
+        d = {"kind": r.plural}
+        if name:
+            d["name"] = name
+        if r.group:
+            d["group"] = r.group
+        return ApiError(403, "Forbidden", msg, d)
 
     # -- routing
     def route(self, path, body):
@@ -1694,6 +1740,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         if not r.namespaced and ns is not None:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        if self.user in self.server.opts.forbid:
+            raise self.forbidden(r, ns, name, sub, q)
         dry = q.get("dryRun")
         if dry is not None and dry != "All":
             raise bad_request('dryRun: Unsupported value: "%s": supported values: "All"' % dry)
