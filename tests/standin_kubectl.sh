@@ -29,7 +29,7 @@ CHECK_SHOW="$dir/out"
 k() { kubectl --kubeconfig "$kube_config" --request-timeout=20s "$@" >"$dir/out" 2>&1; }
 has() { grep -q -- "$1" "$dir/out"; }
 
-echo "1..48"
+echo "1..50"
 kube_start "$dir/plain" --crd-file "$src/tests/standins/crds.yaml" \
 	--controller-file "$src/tests/standins/kube_controllers.json" \
 	--hang-path /api/v1/namespaces/hang-here --garbage-path /api/v1/namespaces/garbage-here \
@@ -125,6 +125,11 @@ k scale deployment web --replicas=3
 k apply --server-side --field-manager=team-b -f "$dir/app2.yaml"
 check "kubectl scale (the scale subresource), then an apply of other replicas: conflict" \
 	$(has 'conflict with "kubectl" with subresource "scale" using apps/v1 at .*: .spec.replicas'; echo $?)
+k apply --server-side -f "$dir/app.yaml"
+check "client-side to server-side apply as manager kubectl: no conflict (the real lastApplied upgrade)" \
+	$(has "deployment.apps/web serverside-applied"; echo $?)
+k get deployment web -o jsonpath='{.spec.template.spec.containers[0].image} {.spec.replicas}'
+check "the upgraded apply took the fields" $(grep -qx "nginx:1.25 2" "$dir/out"; echo $?)
 k apply --server-side --dry-run=server -f "$dir/app.yaml"
 k get cm demo -o jsonpath='{.data.a}'
 check "server-side dry run (dryRun=All) stores nothing" $(grep -qx 1 "$dir/out"; echo $?)

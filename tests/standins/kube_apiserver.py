@@ -2166,6 +2166,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     if get_path(old, short) != get_path(cfg, short):
                         conflicts.append((om, qp, (om, oop, osub)))
                         break
+        if conflicts and not force and mgr == "kubectl":
+            # the real server's lastAppliedManager: kubectl moving from client-side to
+            # server-side apply may take the fields of its last-applied-configuration
+            allowed = last_applied_fields(old, r.status_sub)
+            if all(any(overlap(qp, a) for a in allowed) for _m, qp, _k in conflicts):
+                force = True
         if conflicts and not force:
             raise apply_conflict(conflicts, managed)
         for _m, qp, key in conflicts:
@@ -2194,8 +2200,25 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if key != mk:
                 ent["fields"] = set(p for p in ent["fields"] if not any(
                     overlap(p, f) and get_path(old, p) != get_path(new, p) for f in fields))
+        ann = (new.get("metadata") or {}).get("annotations") or {}
+        if mgr == "kubectl" and LAST_APPLIED in ann and not on_status:
+            # and its lastAppliedUpdater: the annotation follows the applied config
+            la = copy.deepcopy(cfg)
+            ((la.get("metadata") or {}).get("annotations") or {}).pop(LAST_APPLIED, None)
+            ann[LAST_APPLIED] = json.dumps(la, separators=(",", ":"), sort_keys=True) + "\n"
         o = st.store_update(r, old, new, mgr, commit, sub, "Apply", managed)
         self.send_json(200, o)
+
+
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
+def last_applied_fields(obj, status_sub):
+    ann = ((obj.get("metadata") or {}).get("annotations") or {}).get(LAST_APPLIED)
+    try:
+        return leaves(json.loads(ann), status_sub) if ann else set()
+    except (ValueError, AttributeError):
+        return set()
 
 
 def print_manager(key, ent):
