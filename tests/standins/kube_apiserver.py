@@ -31,10 +31,13 @@ import yaml
 HELP = """STAND-IN Kubernetes API server (for tests; not a real Kubernetes).
 
 Serves the real API wire protocol over an in-memory store:
-  discovery   /version /api /api/v1 /apis /apis/<g>/<v> (legacy discovery:
-              APIVersions, APIGroupList, APIResourceList with shortNames);
-              /openapi/v2 and /openapi/v3 answer 404 (use kubectl
-              --validate=false, or kubectl's default which tolerates it).
+  discovery   /version /api /api/v1 /apis /apis/<g> /apis/<g>/<v> (legacy
+              discovery: APIVersions, APIGroupList, APIResourceList with
+              shortNames, categories, subresources); /healthz /livez /readyz;
+              /openapi/v3 is a minimal document (every write takes
+              fieldValidation, so kubectl's default --validate=strict asks the
+              server, which accepts it but has no schemas to enforce);
+              /openapi/v2 answers 404.
   kinds       core/v1 Namespace Secret ConfigMap ServiceAccount Service Pod
               PersistentVolumeClaim PersistentVolume Endpoints Event Node
               ResourceQuota LimitRange; apps/v1 Deployment StatefulSet
@@ -64,14 +67,26 @@ Serves the real API wire protocol over an in-memory store:
               (DeleteOptions body read; 404 when missing; a namespace
               deletes its objects; ownerReferences are garbage collected),
               dryRun=All on every write (nothing stored, the would-be object
-              returned), subresource /status for kinds that have one.
+              returned), subresources /status (kinds that have one) and
+              /scale (Deployment, StatefulSet: kubectl scale).  Manager
+              "kubectl" gets the real server's last-applied handling: moving
+              from client-side to server-side apply takes the fields of the
+              last-applied-configuration without a conflict.  kubectl get's
+              Table requests get a NAME/AGE Table.
+  bodies      JSON or YAML; protobuf (what kubectl create sends) only for
+              Namespace, ConfigMap, Secret, ServiceAccount, otherwise 415
+              (so `kubectl create deployment` fails: use apply); over 3 MiB:
+              413; ConfigMap/Secret data over 1 MiB: 422.
   metadata    uid, resourceVersion (one global counter), creationTimestamp,
               generation (bumped when anything but metadata/status changes),
               namespace must exist (404 like the real server), names checked
               as DNS-1123 (422 Invalid Status), Secret data must be base64
               (400 as the real decoder), stringData merged into data.
   errors      real Status objects: kind Status, apiVersion v1, status
-              Failure, message, reason, code, details.
+              Failure, message, reason, code, details (conflict and
+              validation messages worded as the real server's).  Plain HTTP
+              sent to the TLS port gets Go's "400 Client sent an HTTP request
+              to an HTTPS server".
   built-in controllers  Deployments/StatefulSets get status (replicas,
               readyReplicas, availableReplicas, observedGeneration,
               conditions Available/Progressing True) --ready-ms after each
@@ -119,8 +134,9 @@ Options:
   --crd-file F          preload CustomResourceDefinitions from F (YAML
                         stream or JSON object/list); repeatable.  See
                         tests/standins/crds.yaml (postgresql.acid.zalan.do,
-                        applications.argoproj.io, vaultauths and
-                        vaultstaticsecrets.secrets.hashicorp.com)
+                        applications.argoproj.io, vaultauths,
+                        vaultstaticsecrets and vaultconnections
+                        .secrets.hashicorp.com)
   --objects F           preload any objects from F (YAML stream/JSON)
   --controller-file F   status rules for custom (or any) kinds, JSON list:
       [{"kind": "postgresql", "group": "acid.zalan.do",   (group optional)
@@ -151,6 +167,9 @@ Options:
   --pid-watch PID       exit when PID is gone (the parent is always watched)
 
 Exit: on SIGTERM/SIGINT, or when the parent process (or --pid-watch) dies.
+From a shell test: tests/standins/kube_lib.sh (kube_start DIR ARGS sets
+$kube_config, $kube_url, $kube_pid); tests/standin_kubectl.sh shows each
+feature working with the real kubectl.
 """
 
 # ---------------------------------------------------------------- helpers
