@@ -13,7 +13,7 @@
 ctl=${INN_CTL:?}
 src=${INN_TOP_SRCDIR:?}
 build=${INN_TOP_BUILDDIR:?}
-standin=${KSTANDIN_DEV:-$src/tests/standins/kube_apiserver.py}
+standin=$src/tests/standins/kube_apiserver.py
 real=${INNOMINATUS_TEST_KUBECONFIG:-}
 . "$src/tests/ctl_lib.sh"
 if [ -z "$real" ]; then
@@ -23,6 +23,7 @@ if [ -z "$real" ]; then
 	if ! python3 -c 'import yaml, cryptography' 2>/dev/null; then
 		echo "1..0 # SKIP the stand-in needs python3-yaml and python3-cryptography"; exit 0
 	fi
+	. "$src/tests/standins/kube_lib.sh"
 fi
 dir=$(mktemp -d "${TMPDIR:-/tmp}/inn-kube-XXXXXX")
 kpid="" hpid="" spid=""
@@ -47,19 +48,14 @@ cat > "$dir/ctl.json" <<'EOF'
   "set": {"status": {"PostgresClusterStatus": "Running"}}}]
 EOF
 if [ -z "$real" ]; then
-	python3 "$standin" --port 0 --port-file "$dir/port" --gen-certs "$dir/certs" \
+	kube_start "$dir/k" --gen-certs "$dir/certs" --kubeconfig-paths \
 		--token tok-good --token tok-viewer=viewer --forbid viewer \
-		--write-kubeconfig "$dir/kc" --kubeconfig-paths \
-		--controller-file "$dir/ctl.json" --log "$dir/req.log" --ready-ms 300 \
+		--controller-file "$dir/ctl.json" --ready-ms 300 \
 		--hang-path /api/v1/namespaces/hang/ --garbage-path /api/v1/namespaces/garbage/ \
-		--close-path /api/v1/namespaces/closed/ >"$dir/standin.log" 2>&1 &
-	kpid=$!
-	i=0; while [ ! -s "$dir/port" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-	if [ ! -s "$dir/port" ]; then
-		echo "Bail out! the stand-in did not start"; cat "$dir/standin.log"; exit 1
-	fi
-	port=$(cat "$dir/port")
-	kc=$dir/kc
+		--close-path /api/v1/namespaces/closed/ || { echo "Bail out! the stand-in did not start"; exit 1; }
+	kpid=$kube_pid
+	port=${kube_url##*:}
+	kc=$kube_config
 else
 	kc=$real
 fi
@@ -461,7 +457,7 @@ check "get of a Secret: data_<key> and a jsonpath into data are the decoded valu
 	grep -q 'use .*| leak \*\*\*$' "$dir/out.txt" &&
 	[ "$(jf "$dir/out.json" 'sorted(json.loads(d["outputs"]["object"]).keys())')" = "['apiVersion', 'kind', 'metadata', 'type']" ]
 check "the Secret's values appear in no log line or output (masked), the object output has no data" $?
-[ -n "$real" ] || ! grep -q 'S3cr3t\|dG9rLVZhbHVl' "$dir/req.log"
+[ -n "$real" ] || ! grep -q 'S3cr3t\|dG9rLVZhbHVl' "$dir/k/stand-in.log"
 check "the request log of the API server has no value either (bodies are not logged)" $?
 
 # delete by name, a missing object, by manifest (in reverse)
@@ -539,7 +535,7 @@ rc=$?
 	kget /apis/apps/v1/namespaces/kdemo/deployments/web >/dev/null &&
 	grep -q 'dry-run: would apply ConfigMap kdemo/dry-only' "$dir/out" && grep -q 'Deployment kdemo/web would be deleted' "$dir/out"
 check "a dry-run applies and deletes nothing" $?
-[ -n "$real" ] || [ "$(grep -c '"dryRun": *"All"' "$dir/req.log")" -ge 2 ]
+[ -n "$real" ] || [ "$(grep -c '"dryRun": *"All"' "$dir/k/stand-in.log")" -ge 2 ]
 check "the dry-run is the server's (dryRun=All on the PATCH and the DELETE)" $?
 
 # TLS and credentials
@@ -765,7 +761,7 @@ steps:
 EOF
 	run "$dir/wf/odd.yaml" --param ns=kdemo --param 'name=../../../api/v1/namespaces/kdemo/configmaps/shared?x=1'
 	[ $rc -eq 1 ] && grep -q ' 404 NotFound: ' "$dir/out" &&
-		grep -q '"path": *"/api/v1/namespaces/kdemo/configmaps/..%2F..%2F..%2Fapi%2Fv1%2Fnamespaces%2Fkdemo%2Fconfigmaps%2Fshared%3Fx%3D1"' "$dir/req.log"
+		grep -q '"path": *"/api/v1/namespaces/kdemo/configmaps/..%2F..%2F..%2Fapi%2Fv1%2Fnamespaces%2Fkdemo%2Fconfigmaps%2Fshared%3Fx%3D1"' "$dir/k/stand-in.log"
 	check "a hostile resource_name stays one escaped path segment (404, not another object)" $?
 	run "$dir/wf/odd.yaml" --param ns=garbage --param name=x
 	[ $rc -eq 1 ] && grep -q 'failed: get ConfigMap garbage/x: the Kubernetes API at https://[^ ]* answered 200 with a body that is not JSON' "$dir/out"
@@ -774,11 +770,9 @@ EOF
 	[ $rc -eq 1 ] && grep -q 'failed: get ConfigMap closed/x: Kubernetes API at https://[^ ]*: GET /api/v1/namespaces/closed/configmaps/x: ' "$dir/out"
 	check "a server closing mid-answer: a clear error" $?
 	# a second stand-in whose Deployments never become ready, killed mid-wait
-	python3 "$standin" --port 0 --port-file "$dir/port2" --token t2 --ready-ms -1 \
-		>"$dir/standin2.log" 2>&1 &
-	hpid=$!
-	i=0; while [ ! -s "$dir/port2" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-	kcfile kc-kill "http://127.0.0.1:$(cat "$dir/port2")" "" "    token: t2"
+	kube_start "$dir/k2" --token t2 --ready-ms -1 || echo "# the second stand-in did not start"
+	hpid=$kube_pid
+	kcfile kc-kill "$kube_url" "" "    token: t2"
 	sed "s|$kc|$dir/kc-kill|; s|namespace: kdemo|namespace: default|" "$dir/wf/apply.yaml" > "$dir/wf/kill.yaml"
 	run "$dir/wf/kill.yaml" & rpid=$!
 	i=0; while [ $i -lt 400 ] && ! grep -q 'waiting for Deployment web' "$dir/out" 2>/dev/null; do
