@@ -176,8 +176,10 @@ kget /apis/apps/v1/namespaces/kdemo/deployments/web > "$dir/dep3.json"
 check "a changed manifest updates the object (replicas 3)" $?
 
 # what the API refuses becomes a one-line step error quoting it
-wf invalid <<'EOF'
-name: invalid
+# cmwf NAME LINES: a workflow applying one ConfigMap (LINES after its kind)
+cmwf() {
+	wf "$1" <<EOF
+name: $1
 steps:
   - name: bad
     type: kubernetes
@@ -187,27 +189,17 @@ steps:
       manifest: |
         apiVersion: v1
         kind: ConfigMap
-        metadata: {name: Not_A_DNS_Name}
+        $2
 EOF
+}
+cmwf invalid 'metadata: {name: Not_A_DNS_Name}'
 run "$dir/wf/invalid.yaml"
 [ $rc -eq 1 ] && grep -q 'failed: apply ConfigMap kdemo/Not_A_DNS_Name: 422 Invalid: .*Not_A_DNS_Name' "$dir/out"
 check "an invalid name: 422 Invalid, the API's message in the step error" $?
 # YAML 1.1 as kubectl reads it: an unquoted yes is a boolean, which a
 # ConfigMap's data refuses (the API's 400 is the error)
-wf yes <<'EOF'
-name: yes
-steps:
-  - name: bad
-    type: kubernetes
-    config:
-      kubeconfig: "@KC@"
-      namespace: kdemo
-      manifest: |
-        apiVersion: v1
-        kind: ConfigMap
-        metadata: {name: flags}
-        data: {enabled: yes}
-EOF
+cmwf yes 'metadata: {name: flags}
+        data: {enabled: yes}'
 run "$dir/wf/yes.yaml"
 [ $rc -eq 1 ] && grep -q 'failed: apply ConfigMap kdemo/flags: 400 BadRequest: .*bool' "$dir/out" &&
 	! kget /api/v1/namespaces/kdemo/configmaps/flags >/dev/null

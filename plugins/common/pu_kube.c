@@ -235,8 +235,8 @@ out:
 
 /* ---- discovery ------------------------------------------------------- */
 
-static const char *
-jstr(json_object *o, const char *key)
+const char *
+pu_kube_str(json_object *o, const char *key)
 {
 	json_object *v;
 
@@ -274,9 +274,9 @@ pk_match(json_object *list, const char *gv, const char *what, int kind_only,
 			int hit = 0;
 
 			r = json_object_array_get_idx(rs, i);
-			name = jstr(r, "name");
-			kind = jstr(r, "kind");
-			sing = jstr(r, "singularName");
+			name = pu_kube_str(r, "name");
+			kind = pu_kube_str(r, "kind");
+			sing = pu_kube_str(r, "singularName");
 			if (name == NULL || kind == NULL || strchr(name, '/') != NULL)
 				continue;
 			if (pass == 0)
@@ -372,17 +372,17 @@ candidate_gvs(pu_kube *k, const char *group, int refresh, json_object *out, char
 		const char *name, *ver;
 
 		g = json_object_array_get_idx(gs, i);
-		name = jstr(g, "name");
+		name = pu_kube_str(g, "name");
 		if (name == NULL || (group != NULL && strcasecmp(name, group) != 0))
 			continue;
 		if (json_object_object_get_ex(g, "preferredVersion", &pv) &&
-		    (ver = jstr(pv, "groupVersion")) != NULL)
+		    (ver = pu_kube_str(pv, "groupVersion")) != NULL)
 			json_object_array_add(out, json_object_new_string(ver));
 		if (group == NULL || !json_object_object_get_ex(g, "versions", &vs) ||
 		    !json_object_is_type(vs, json_type_array))
 			continue;
 		for (j = 0; j < json_object_array_length(vs); j++)
-			if ((ver = jstr(json_object_array_get_idx(vs, j), "groupVersion")) != NULL)
+			if ((ver = pu_kube_str(json_object_array_get_idx(vs, j), "groupVersion")) != NULL)
 				json_object_array_add(out, json_object_new_string(ver));
 	}
 	return 0;
@@ -513,13 +513,13 @@ pu_kube_apply(pu_kube *k, json_object *obj, const char *default_ns, int force,
 
 	if (applied != NULL)
 		*applied = NULL;
-	av = jstr(obj, "apiVersion");
-	kind = jstr(obj, "kind");
+	av = pu_kube_str(obj, "apiVersion");
+	kind = pu_kube_str(obj, "kind");
 	if (!json_object_object_get_ex(obj, "metadata", &meta) ||
-	    (name = jstr(meta, "name")) == NULL || av == NULL || kind == NULL)
+	    (name = pu_kube_str(meta, "name")) == NULL || av == NULL || kind == NULL)
 		return pu_refuse(err, errlen, "apply: an object needs apiVersion, kind "
 		                 "and metadata.name");
-	ns = jstr(meta, "namespace");
+	ns = pu_kube_str(meta, "namespace");
 	if (ns == NULL || *ns == '\0')
 		ns = default_ns != NULL && *default_ns != '\0' ? default_ns : k->ns;
 	snprintf(op, sizeof op, "apply %s %s", kind, name);
@@ -696,10 +696,10 @@ condition_status(json_object *obj, const char *type)
 		return NULL;
 	for (i = 0; i < json_object_array_length(cs); i++) {
 		json_object *c = json_object_array_get_idx(cs, i);
-		const char *t = jstr(c, "type");
+		const char *t = pu_kube_str(c, "type");
 
 		if (t != NULL && strcasecmp(t, type) == 0)
-			return jstr(c, "status");
+			return pu_kube_str(c, "status");
 	}
 	return NULL;
 }
@@ -827,7 +827,7 @@ static int
 add_manifest(json_object *out, json_object *o, int doc, char *err, size_t errlen)
 {
 	json_object *meta, *items;
-	const char *kind = jstr(o, "kind"), *name;
+	const char *kind = pu_kube_str(o, "kind"), *name;
 	size_t i;
 
 	if (!json_object_is_type(o, json_type_object))
@@ -842,17 +842,17 @@ add_manifest(json_object *out, json_object *o, int doc, char *err, size_t errlen
 				return INN_EINVAL;
 		return 0;
 	}
-	if (jstr(o, "apiVersion") == NULL || *jstr(o, "apiVersion") == '\0')
+	if (pu_kube_str(o, "apiVersion") == NULL || *pu_kube_str(o, "apiVersion") == '\0')
 		return pu_refuse(err, errlen, "document %d: no apiVersion", doc);
 	if (kind == NULL || *kind == '\0')
 		return pu_refuse(err, errlen, "document %d: no kind", doc);
 	if (!json_object_object_get_ex(o, "metadata", &meta) ||
 	    !json_object_is_type(meta, json_type_object))
 		return pu_refuse(err, errlen, "document %d (%s): no metadata", doc, kind);
-	name = jstr(meta, "name");
+	name = pu_kube_str(meta, "name");
 	if (name == NULL || *name == '\0')
 		return pu_refuse(err, errlen, "document %d (%s): no metadata.name%s", doc,
-		                 kind, jstr(meta, "generateName") != NULL ?
+		                 kind, pu_kube_str(meta, "generateName") != NULL ?
 		                 " (generateName cannot be applied: apply needs a name)" : "");
 	json_object_array_add(out, json_object_get(o));
 	return 0;

@@ -20,14 +20,11 @@
 #endif
 
 #include <errno.h>
-#include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "plugin_util.h"
 #include "pu_kube.h"
@@ -54,22 +51,11 @@ struct kx {
 };
 
 static const char *
-jstr(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static const char *
 meta_str(json_object *o, const char *key)
 {
 	json_object *m;
 
-	return json_object_object_get_ex(o, "metadata", &m) ? jstr(m, key) : NULL;
+	return json_object_object_get_ex(o, "metadata", &m) ? pu_kube_str(m, key) : NULL;
 }
 
 static int
@@ -85,7 +71,7 @@ static void
 mask_secret(struct kx *x, json_object *obj)
 {
 	json_object *d;
-	const char *kind = jstr(obj, "kind");
+	const char *kind = pu_kube_str(obj, "kind");
 	char *dec;
 
 	if (kind == NULL || strcmp(kind, "Secret") != 0)
@@ -123,8 +109,8 @@ record(struct kx *x, json_object *obj, const char *ns_default)
 
 	if (e == NULL)
 		return;
-	json_object_object_add(e, "kind", json_object_new_string(jstr(obj, "kind") ?
-	                       jstr(obj, "kind") : ""));
+	json_object_object_add(e, "kind", json_object_new_string(pu_kube_str(obj, "kind") ?
+	                       pu_kube_str(obj, "kind") : ""));
 	json_object_object_add(e, "name", json_object_new_string(meta_str(obj, "name") ?
 	                       meta_str(obj, "name") : ""));
 	json_object_object_add(e, "namespace", json_object_new_string(ns ? ns :
@@ -204,7 +190,7 @@ publish_common(struct kx *x)
 
 	if (x->last != NULL)
 		for (i = 0; keys[i] != NULL; i++)
-			if ((rc = out(x, keys[i], jstr(x->last, keys[i]), 0)) != 0)
+			if ((rc = out(x, keys[i], pu_kube_str(x->last, keys[i]), 0)) != 0)
 				return rc;
 	return out(x, "objects", json_object_to_json_string_ext(x->objects,
 	           JSON_C_TO_STRING_PLAIN), 0);
@@ -214,7 +200,7 @@ publish_common(struct kx *x)
 static int
 secret_path(json_object *obj, const char *path, int *decode)
 {
-	const char *k = jstr(obj, "kind");
+	const char *k = pu_kube_str(obj, "kind");
 
 	while (*path == '{' || *path == '.')
 		path++;
@@ -238,7 +224,7 @@ publish_paths(struct kx *x, json_object *obj)
 
 		if (v == NULL) {
 			snprintf(x->err, sizeof x->err, "config.outputs.%s: %s is absent from "
-			         "%s %s", name, path, jstr(obj, "kind") ? jstr(obj, "kind") : "",
+			         "%s %s", name, path, pu_kube_str(obj, "kind") ? pu_kube_str(obj, "kind") : "",
 			         meta_str(obj, "name") ? meta_str(obj, "name") : "");
 			return fail(x, INN_ERROR);
 		}
@@ -267,32 +253,18 @@ manifests(struct kx *x, json_object **objs)
 {
 	char path[PATH_MAX], *text = NULL;
 	const char *src = x->c->manifest;
-	struct stat st;
-	size_t n = 0;
-	ssize_t r;
-	int fd = -1, rc;
+	int rc;
 
 	*objs = NULL;
 	if (src == NULL) {
 		if ((rc = kube_manifest_file(x->host, x->step, x->c, path, x->err,
 		                             sizeof x->err)) != 0)
 			return fail(x, rc);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0 ||
-		    fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-		    st.st_size > (off_t)KUBE_MAX_MANIFEST ||
-		    (text = malloc((size_t)st.st_size + 1)) == NULL) {
+		if (pu_kube_read_file(path, KUBE_MAX_MANIFEST, &text, NULL) != 0) {
 			snprintf(x->err, sizeof x->err, "config.manifest_path: %.600s: %s", path,
-			         fd < 0 ? strerror(errno) : "not a regular file of at most "
-			         "8 MiB");
-			if (fd >= 0)
-				close(fd);
+			         errno == EFBIG ? "larger than 8 MiB" : strerror(errno));
 			return fail(x, INN_EINVAL);
 		}
-		while (n < (size_t)st.st_size &&
-		       (r = read(fd, text + n, (size_t)st.st_size - n)) > 0)
-			n += (size_t)r;
-		text[n] = '\0';
-		close(fd);
 		src = text;
 	}
 	rc = pu_kube_parse_manifests(src, strlen(src), objs, x->err, sizeof x->err);
@@ -374,7 +346,7 @@ op_apply(struct kx *x)
 		pu_kube_res r;
 
 		if (x->c->allowed_ns != NULL &&
-		    (rc = guard(x, "apply", jstr(o, "apiVersion"), jstr(o, "kind"),
+		    (rc = guard(x, "apply", pu_kube_str(o, "apiVersion"), pu_kube_str(o, "kind"),
 		                ns != NULL && *ns ? ns : x->c->ns, meta_str(o, "name"), &r)) != 0)
 			goto out;
 		rc = pu_kube_apply(x->k, o, x->c->ns, x->c->force_conflicts, x->dry, &applied,
@@ -386,9 +358,9 @@ op_apply(struct kx *x)
 		}
 		record(x, applied != NULL ? applied : o, pu_kube_namespace(x->k));
 		x->host->log(x->step, INN_LOG_INFO, "%s %s %s%s%s%s", x->dry ?
-		             "dry-run: would apply" : "applied", jstr(x->last, "kind"),
-		             jstr(x->last, "namespace")[0] ? jstr(x->last, "namespace") : "",
-		             jstr(x->last, "namespace")[0] ? "/" : "", jstr(x->last, "name"),
+		             "dry-run: would apply" : "applied", pu_kube_str(x->last, "kind"),
+		             pu_kube_str(x->last, "namespace")[0] ? pu_kube_str(x->last, "namespace") : "",
+		             pu_kube_str(x->last, "namespace")[0] ? "/" : "", pu_kube_str(x->last, "name"),
 		             x->dry ? " (server-side dry run, nothing stored)" : "");
 		json_object_put(last);
 		last = applied != NULL ? applied : json_object_get(o);
@@ -399,7 +371,7 @@ op_apply(struct kx *x)
 			rc = wait_for(x, x->c->api_version, x->c->resource_type, x->c->ns,
 			              x->c->resource_name);
 		else if (last != NULL)
-			rc = wait_for(x, jstr(last, "apiVersion"), jstr(last, "kind"),
+			rc = wait_for(x, pu_kube_str(last, "apiVersion"), pu_kube_str(last, "kind"),
 			              meta_str(last, "namespace"), meta_str(last, "name"));
 		if (rc != 0)
 			goto out;
@@ -462,7 +434,7 @@ op_delete(struct kx *x)
 			json_object *o = json_object_array_get_idx(objs, i - 1);
 			const char *ns = meta_str(o, "namespace");
 
-			rc = delete_one(x, jstr(o, "apiVersion"), jstr(o, "kind"),
+			rc = delete_one(x, pu_kube_str(o, "apiVersion"), pu_kube_str(o, "kind"),
 			                ns != NULL ? ns : x->c->ns, meta_str(o, "name"));
 		}
 	json_object_put(objs);
@@ -475,7 +447,7 @@ static int
 strip_secret(struct kx *x, json_object *obj, int publish)
 {
 	json_object *d, *items;
-	const char *kind = jstr(obj, "kind");
+	const char *kind = pu_kube_str(obj, "kind");
 	char key[300], *dec;
 	size_t i;
 	int rc;
@@ -526,12 +498,12 @@ op_get(struct kx *x)
 	if (rc != 0)
 		return fail(x, rc);
 	if (x->c->resource_name != NULL) {
-		if (jstr(o, "kind") != NULL && strcmp(jstr(o, "kind"), "Secret") == 0)
+		if (pu_kube_str(o, "kind") != NULL && strcmp(pu_kube_str(o, "kind"), "Secret") == 0)
 			mask_secret(x, o);
 		record(x, o, NULL);
 		x->host->log(x->step, INN_LOG_INFO, "got %s %s%s%s (resourceVersion %s)",
-		             jstr(x->last, "kind"), jstr(x->last, "namespace"),
-		             jstr(x->last, "namespace")[0] ? "/" : "", jstr(x->last, "name"),
+		             pu_kube_str(x->last, "kind"), pu_kube_str(x->last, "namespace"),
+		             pu_kube_str(x->last, "namespace")[0] ? "/" : "", pu_kube_str(x->last, "name"),
 		             meta_str(o, "resourceVersion") ? meta_str(o, "resourceVersion") :
 		             "?");
 		if ((rc = publish_paths(x, o)) != 0)
