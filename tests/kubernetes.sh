@@ -574,8 +574,24 @@ if [ -z "$real" ]; then
 	run "$dir/wf/probe.yaml" --param kc="$dir/kc-cert"
 	[ $rc -eq 0 ] && grep -q 'got Namespace kdemo ' "$dir/out"
 	check "TLS with a client certificate and the CA (paths relative to the kubeconfig)" $?
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-		-subj /CN=some-other-ca -days 2 -keyout "$dir/other-key.pem" -out "$dir/other-ca.pem" 2>/dev/null
+	# a CA of another name (a same-named CA with another key fails earlier, in
+	# OpenSSL's signature check, with a less telling message)
+	python3 - "$dir/other-ca.pem" <<'EOF'
+import datetime, sys
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+key = ec.generate_private_key(ec.SECP256R1())
+name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "some-other-ca")])
+now = datetime.datetime.now(datetime.timezone.utc)
+cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256()))
+open(sys.argv[1], "wb").write(cert.public_bytes(serialization.Encoding.PEM))
+EOF
 	kcfile kc-wrongca "$srv" "certificate-authority: other-ca.pem" "    token: tok-good"
 	run "$dir/wf/probe.yaml" --param kc="$dir/kc-wrongca"
 	[ $rc -eq 1 ] && grep -q 'failed: get namespace kdemo: discovery GET /apis: Kubernetes API at https://127.0.0.1:[0-9]*: GET /apis: TLS certificate verification failed' "$dir/out"

@@ -743,7 +743,8 @@ pu_kube_wait(pu_kube *k, const char *api_version, const char *kind, const char *
 		mode = W_COND;
 		snprintf(want_name, sizeof want_name, "%s", condition + 10);
 		if ((eq = strchr(condition + 10, '=')) != NULL) {
-			want_name[eq - (condition + 10)] = '\0';
+			if ((size_t)(eq - (condition + 10)) < sizeof want_name)
+				want_name[eq - (condition + 10)] = '\0';
 			snprintf(want_val, sizeof want_val, "%s", eq + 1);
 		} else
 			snprintf(want_val, sizeof want_val, "True");
