@@ -299,6 +299,7 @@ pk_match(json_object *list, const char *gv, const char *what, int kind_only,
 			    copy_field(out->plural, sizeof out->plural, name) != 0)
 				return -1;
 			out->namespaced = json_object_object_get_ex(r, "namespaced", &v) &&
+			                  json_object_is_type(v, json_type_boolean) &&
 			                  json_object_get_boolean(v);
 			return 0;
 		}

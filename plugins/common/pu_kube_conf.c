@@ -224,9 +224,15 @@ kc_apply(struct pu_kube *k, json_object *cfg, const char *dir, const char *want_
 		                 k->source, clname);
 	if ((k->server = strdup(s)) == NULL)
 		return INN_ENOMEM;
-	if (json_object_object_get_ex(cl, "insecure-skip-tls-verify", &v) &&
-	    json_object_get_boolean(v))
-		k->insecure = 1;
+	/* a boolean only (kubectl refuses "false" quoted; json-c would read
+	 * any non-empty string as true) */
+	if (json_object_object_get_ex(cl, "insecure-skip-tls-verify", &v) && v != NULL) {
+		if (!json_object_is_type(v, json_type_boolean))
+			return pu_refuse(err, errlen, "%s: cluster \"%s\": "
+			                 "insecure-skip-tls-verify must be true or false",
+			                 k->source, clname);
+		k->insecure = json_object_get_boolean(v);
+	}
 	if ((rc = kc_pem(k, cl, dir, "certificate-authority", &k->ca_file, &k->ca_pem,
 	                 err, errlen)) != 0 || user == NULL)
 		return rc;
