@@ -594,19 +594,19 @@ open(sys.argv[1], "wb").write(cert.public_bytes(serialization.Encoding.PEM))
 EOF
 	kcfile kc-wrongca "$srv" "certificate-authority: other-ca.pem" "    token: tok-good"
 	run "$dir/wf/probe.yaml" --param kc="$dir/kc-wrongca"
-	[ $rc -eq 1 ] && grep -q 'failed: get namespace kdemo: discovery GET /apis: Kubernetes API at https://127.0.0.1:[0-9]*: GET /apis: TLS certificate verification failed' "$dir/out"
+	[ $rc -eq 1 ] && grep -q 'failed: get namespace kdemo: discovery GET /api: Kubernetes API at https://127.0.0.1:[0-9]*: GET /api: TLS certificate verification failed' "$dir/out"
 	check "a server certificate from another CA: a clear TLS error" $?
 	run "$dir/wf/probe.yaml" --param kc="$dir/kc-wrongca" --param insecure=true
 	[ $rc -eq 0 ]
 	check "insecure_skip_tls_verify: true connects anyway" $?
 	kcfile kc-badtok "$srv" "certificate-authority: certs/ca.pem" "    token: tok-WRONG-123"
 	run "$dir/wf/probe.yaml" --param kc="$dir/kc-badtok"
-	[ $rc -eq 1 ] && grep -q 'failed: get namespace kdemo: discovery GET /apis: 401 Unauthorized: the Kubernetes API at https://127.0.0.1:[0-9]* refused the credentials of the kubeconfig' "$dir/out" &&
+	[ $rc -eq 1 ] && grep -q 'failed: get namespace kdemo: discovery GET /api: 401 Unauthorized: the Kubernetes API at https://127.0.0.1:[0-9]* refused the credentials of the kubeconfig' "$dir/out" &&
 		! grep -q 'tok-WRONG-123' "$dir/out"
 	check "a wrong bearer token: 401 step error naming the kubeconfig, the token never shown" $?
 	kcfile kc-down "https://127.0.0.1:1" "certificate-authority: certs/ca.pem" "    token: x"
 	run "$dir/wf/probe.yaml" --param kc="$dir/kc-down"
-	[ $rc -eq 1 ] && grep -q 'failed: get namespace kdemo: discovery GET /apis: Kubernetes API at https://127.0.0.1:1: GET /apis: cannot connect' "$dir/out"
+	[ $rc -eq 1 ] && grep -q 'failed: get namespace kdemo: discovery GET /api: Kubernetes API at https://127.0.0.1:1: GET /api: cannot connect' "$dir/out"
 	check "an unreachable server: a one-line error naming it" $?
 	wf hang <<'EOF'
 name: hang

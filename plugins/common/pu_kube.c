@@ -47,6 +47,7 @@ pu_kube_close(pu_kube *k)
 	wipe_free(k->userpwd);
 	json_object_put(k->disc);
 	json_object_put(k->groups);
+	json_object_put(k->core);
 	free(k);
 }
 
@@ -354,8 +355,23 @@ candidate_gvs(pu_kube *k, const char *group, int refresh, json_object *out, char
 	size_t i, n, j;
 	int rc;
 
-	if (group == NULL || strcmp(group, "core") == 0 || *group == '\0')
-		json_object_array_add(out, json_object_new_string("v1"));
+	if (group == NULL || strcmp(group, "core") == 0 || *group == '\0') {
+		/* the core group's versions (APIVersions: ["v1"]) */
+		if (refresh || k->core == NULL) {
+			json_object_put(k->core);
+			if ((rc = k_call(k, "discovery GET /api", "GET", "/api", NULL, NULL,
+			                 &k->core, err, errlen)) != 0)
+				return rc;
+		}
+		if (json_object_object_get_ex(k->core, "versions", &vs) &&
+		    json_object_is_type(vs, json_type_array))
+			for (j = 0; j < json_object_array_length(vs); j++) {
+				json_object *v = json_object_array_get_idx(vs, j);
+
+				if (json_object_is_type(v, json_type_string))
+					json_object_array_add(out, json_object_get(v));
+			}
+	}
 	if (group != NULL && (strcmp(group, "core") == 0 || *group == '\0'))
 		return 0;
 	if (refresh || k->groups == NULL) {
