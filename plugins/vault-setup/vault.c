@@ -201,10 +201,10 @@ static const char vs_config_schema[] =
 	"{\"type\":\"object\",\"required\":[\"operation\"],\"additionalProperties\":false,"
 	"\"properties\":{" VS_ACTION_PROPS "}}},"
 	"\"vso\":{\"type\":\"object\",\"additionalProperties\":false,"
-	"\"required\":[\"namespace\",\"role\",\"destination_secret\"],\"properties\":{"
+	"\"required\":[\"namespace\",\"role\",\"destination\"],\"properties\":{"
 	"\"kubeconfig\":" VS_STR ",\"kubeconfig_secret\":" VS_STR ",\"context\":" VS_STR ",\"namespace\":" VS_STR ","
 	"\"service_account\":" VS_STR ",\"role\":" VS_STR ",\"auth_mount\":" VS_STR ","
-	"\"destination_secret\":" VS_STR ",\"path\":" VS_STR ",\"refresh_after\":" VS_STR ","
+	"\"destination\":" VS_STR ",\"path\":" VS_STR ",\"refresh_after\":" VS_STR ","
 	"\"name\":" VS_STR "}},"
 	VS_ACTION_PROPS
 	"}}";

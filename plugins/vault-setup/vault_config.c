@@ -45,7 +45,7 @@ static const char *const conn_keys[] = {
 
 static const char *const vso_keys[] = {
 	"kubeconfig", "kubeconfig_secret", "context", "namespace", "service_account", "role", "auth_mount",
-	"destination_secret", "path", "refresh_after", "name", NULL
+	"destination", "path", "refresh_after", "name", NULL
 };
 
 static const char *const capabilities[] = {
@@ -542,7 +542,7 @@ read_vso(json_object *root, int rendered, struct vs_vso *v, char *err, size_t er
 		return 0;
 	if (!json_object_is_type(o, json_type_object))
 		return pu_refuse(err, errlen, "config.vso: must be a map (namespace, role, "
-		                 "destination_secret, ...)");
+		                 "destination, ...)");
 	if ((rc = known_keys(o, w, vso_keys, NULL, NULL, err, errlen)) != 0)
 		return rc;
 	v->set = 1;
@@ -563,8 +563,8 @@ read_vso(json_object *root, int rendered, struct vs_vso *v, char *err, size_t er
 	                      "is not a Vault role name", &v->role, err, errlen)) != 0 ||
 	    (rc = get_checked(o, "auth_mount", w, rendered, path_ok, "is not a mount path",
 	                      &v->auth_mount, err, errlen)) != 0 ||
-	    (rc = get_checked(o, "destination_secret", w, rendered, valid_k8s_name,
-	                      "is not a Kubernetes Secret name", &v->destination_secret, err,
+	    (rc = get_checked(o, "destination", w, rendered, valid_k8s_name,
+	                      "is not a Kubernetes Secret name", &v->destination, err,
 	                      errlen)) != 0 ||
 	    (rc = get_checked(o, "path", w, rendered, path_ok, "is not a KV path", &v->path,
 	                      err, errlen)) != 0 ||
@@ -574,11 +574,11 @@ read_vso(json_object *root, int rendered, struct vs_vso *v, char *err, size_t er
 	    (rc = get_checked(o, "name", w, rendered, valid_k8s_name,
 	                      "is not a Kubernetes object name", &v->name, err, errlen)) != 0)
 		return rc;
-	if (v->namespace == NULL || v->role == NULL || v->destination_secret == NULL)
+	if (v->namespace == NULL || v->role == NULL || v->destination == NULL)
 		return pu_refuse(err, errlen, "config.vso: namespace, role and "
-		                 "destination_secret are required");
+		                 "destination are required");
 	if (v->name == NULL)
-		v->name = v->destination_secret;
+		v->name = v->destination;
 	return 0;
 }
 

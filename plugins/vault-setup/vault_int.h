@@ -72,10 +72,10 @@ struct vs_vso {
 	const char *service_account;
 	const char *role;           /* Vault kubernetes auth role */
 	const char *auth_mount;     /* default "kubernetes" */
-	const char *destination_secret;
+	const char *destination;
 	const char *path;           /* KV path (default: the first KV action's) */
 	const char *refresh_after;  /* default "60s" */
-	const char *name;           /* object names' stem (default destination_secret) */
+	const char *name;           /* object names' stem (default destination) */
 };
 
 /* The step config. */

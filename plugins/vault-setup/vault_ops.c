@@ -579,8 +579,8 @@ op_delete(struct vs_ctx *x, const struct vs_action *a)
 			x->host->log(x->step, INN_LOG_INFO, "dry-run: %s/%s does not exist; nothing "
 			             "to delete", x->c->mount, a->path);
 		else
-			x->host->log(x->step, INN_LOG_INFO, "dry-run: would delete %s/%s and its "
-			             "%d versions", x->c->mount, a->path, json_object_object_length(v));
+			x->host->log(x->step, INN_LOG_INFO, "dry-run: would delete %s/%s "
+			             "(%d versions)", x->c->mount, a->path, json_object_object_length(v));
 		json_object_put(ans);
 		return 0;
 	}

@@ -123,7 +123,7 @@ vs_apply_vso(struct vs_ctx *x)
 	json_object_object_add(spec, "type", json_object_new_string("kv-v2"));
 	json_object_object_add(spec, "path", json_object_new_string(path));
 	json_object_object_add(spec, "refreshAfter", json_object_new_string(v->refresh_after));
-	json_object_object_add(dest, "name", json_object_new_string(v->destination_secret));
+	json_object_object_add(dest, "name", json_object_new_string(v->destination));
 	json_object_object_add(dest, "create", json_object_new_boolean(1));
 	json_object_object_add(spec, "destination", dest);
 	sec = vso_object("VaultStaticSecret", v->name, v->namespace, spec);
