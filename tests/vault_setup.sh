@@ -80,7 +80,7 @@ jq_py() {
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
 		"$dir/kv" "$1" 2>/dev/null
 }
-echo "1..30"
+echo "1..32"
 
 # 1: write
 wf "$dir/w.yaml" "operation: write
@@ -324,8 +324,30 @@ path: x"
 	rc=$?
 	[ $rc = 4 ] && grep -qi 'cancel' "$dir/out"
 	check "cancelling the run ends the hanging request (exit 4, cancelled)" $?
+
+	# a server that answers garbage, one that closes mid-answer
+	stand_in garbage --token "$token" --garbage
+	A="http://127.0.0.1:$port" wf "$dir/gb.yaml" "operation: read
+path: x"
+	c run --local "$dir/gb.yaml" >"$dir/out" 2>&1
+	rc=$?
+	stand_in close --token "$token" --close-early
+	A="http://127.0.0.1:$port" wf "$dir/cl.yaml" "operation: read
+path: x"
+	c run --local "$dir/cl.yaml" >>"$dir/out" 2>&1
+	rc2=$?
+	[ $rc = 1 ] && [ $rc2 = 1 ] && grep -q 'vault-setup token lookup-self: Vault at .* answered 200 with a body that is not JSON' "$dir/out" &&
+		grep -q 'vault-setup token lookup-self: Vault at http://127.0.0.1:[0-9]*: ' "$dir/out"
+	check "a server answering garbage or closing mid-answer: a clear step error each" $?
+
+	# a template in address is refused at load: the token goes there
+	A='{{ .parameters.addr }}' wf "$dir/ta.yaml" "operation: read
+path: x"
+	c test-workflow "$dir/ta.yaml" >"$dir/out" 2>&1
+	[ $? = 3 ] && grep -q 'config.address: must be written out, not a template' "$dir/out"
+	check "address from a template is refused at load (the token is sent there)" $?
 else
-	for t in "TLS failure" "TLS with CA" "timeout" "cancellation"; do
+	for t in "TLS failure" "TLS with CA" "timeout" "cancellation" "garbage" "template address"; do
 		check "$t # SKIP stand-in only" 0
 	done
 fi

@@ -164,6 +164,23 @@ get_bool(json_object *o, const char *k, const char *where, int rendered, int *ou
 	return pu_refuse(err, errlen, "%s.%s: must be true or false", where, k);
 }
 
+/* A string that must be written out: where the token goes (address),
+ * what vouches for the server (ca_file), which cluster (kubeconfig) are
+ * never taken from a parameter. */
+static int
+get_literal(json_object *o, const char *k, const char *where, const char **out, char *err,
+            size_t errlen)
+{
+	int rc;
+
+	if ((rc = get_str(o, k, where, out, err, errlen)) != 0 || *out == NULL)
+		return rc;
+	if (pu_is_template(*out))
+		return pu_refuse(err, errlen, "%s.%s: must be written out, not a template "
+		                 "(credentials are sent where it points)", where, k);
+	return 0;
+}
+
 /* A string that must pass check once rendered. */
 static int
 get_checked(json_object *o, const char *k, const char *where, int rendered,
@@ -549,7 +566,7 @@ read_vso(json_object *root, int rendered, struct vs_vso *v, char *err, size_t er
 	v->service_account = "default";
 	v->auth_mount = "kubernetes";
 	v->refresh_after = "60s";
-	if ((rc = get_str(o, "kubeconfig", w, &v->kubeconfig, err, errlen)) != 0 ||
+	if ((rc = get_literal(o, "kubeconfig", w, &v->kubeconfig, err, errlen)) != 0 ||
 	    (rc = get_checked(o, "kubeconfig_secret", w, rendered, valid_secret_name,
 	                      "is not a secret name", &v->kubeconfig_secret, err, errlen)) != 0 ||
 	    (rc = get_str(o, "context", w, &v->context, err, errlen)) != 0 ||
@@ -723,14 +740,14 @@ vs_config_read(const inn_host *host, const inn_step *step, int rendered,
 		goto err;
 	}
 	if ((rc = check_top_keys(c->root, err, errlen)) != 0 ||
-	    (rc = get_str(c->root, "address", "config", &addr, err, errlen)) != 0 ||
+	    (rc = get_literal(c->root, "address", "config", &addr, err, errlen)) != 0 ||
 	    (rc = get_checked(c->root, "token_secret", "config", rendered, valid_secret_name,
 	                      "is not a secret name", &c->token_secret, err, errlen)) != 0 ||
 	    (rc = get_checked(c->root, "namespace", "config", rendered, valid_ns,
 	                      "is not a Vault namespace (letters, digits, - . _ /)",
 	                      &c->vault_ns, err, errlen)) != 0 ||
-	    (rc = get_str(c->root, "ca_file", "config", &c->ca_file, err, errlen)) != 0 ||
-	    (rc = get_bool(c->root, "insecure_skip_tls_verify", "config", rendered,
+	    (rc = get_literal(c->root, "ca_file", "config", &c->ca_file, err, errlen)) != 0 ||
+	    (rc = get_bool(c->root, "insecure_skip_tls_verify", "config", 1,
 	                   &c->insecure, err, errlen)) != 0 ||
 	    (rc = pu_read_timeout(host, step, rendered, &c->timeout_ms, err, errlen)) != 0 ||
 	    (rc = get_checked(c->root, "mount", "config", rendered, path_ok,
@@ -751,11 +768,8 @@ vs_config_read(const inn_host *host, const inn_step *step, int rendered,
 		               "server's secret holding the Vault token)");
 		goto err;
 	}
-	if (rendered || !pu_is_template(addr)) {
-		if ((rc = normalise_address(addr, c->address, sizeof(c->address), err,
-		                            errlen)) != 0)
-			goto err;
-	}
+	if ((rc = normalise_address(addr, c->address, sizeof(c->address), err, errlen)) != 0)
+		goto err;
 	return 0;
 err:
 	vs_config_free(c);

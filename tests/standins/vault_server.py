@@ -139,6 +139,26 @@ class Handler(BaseHTTPRequestHandler):
         if ARGS.hang:
             time.sleep(3600)
             return
+        if ARGS.garbage:
+            # a 200 whose body is not JSON (a proxy's page, a wrong port)
+            body = b"<html>not vault</html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        if ARGS.close_early:
+            # promises a body, sends half of it, closes the connection
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b'{"data": {"keys"')
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
         try:
             if raw:
                 try:
@@ -481,6 +501,10 @@ def main():
     p.add_argument("--tls-gen", metavar="DIR",
                    help="generate a CA (DIR/vault-ca.pem) and a server certificate, serve HTTPS")
     p.add_argument("--hang", action="store_true", help="accept requests and never answer")
+    p.add_argument("--garbage", action="store_true",
+                   help="answer every request 200 with a body that is not JSON")
+    p.add_argument("--close-early", action="store_true",
+                   help="send half a response, then close the connection")
     p.add_argument("--no-namespaces", action="store_true",
                    help="answer a request for an unknown X-Vault-Namespace with 404")
     p.add_argument("--log", help="append one line per request (method, path, status, key names)")
