@@ -200,8 +200,14 @@ operation: read
 path: x"
 c test-workflow "$dir/lit.yaml" >"$dir/out" 2>&1
 rc=$?
-[ $rc = 3 ] && grep -q 'config.token: a Vault token is never written in a workflow.*token_secret' "$dir/out"
-check "token: in a workflow is refused at load, pointing to token_secret" $?
+wf "$dir/pols.yaml" "secrets: [a]
+path: x
+policies: [payment-read]"
+c test-workflow "$dir/pols.yaml" >>"$dir/out" 2>&1
+rc2=$?
+[ $rc = 3 ] && grep -q 'config.token: a Vault token is never written in a workflow.*token_secret' "$dir/out" &&
+	[ $rc2 = 3 ] && grep -q 'config.policies: not supported .*operation: policy' "$dir/out"
+check "token: in a workflow is refused at load, pointing to token_secret; so is the original's policies:" $?
 
 # 14: load-time refusals name the field
 wf "$dir/bad.yaml" "operations:
