@@ -75,6 +75,13 @@ wf() {
 vget() {
 	curl -s -o "$dir/kv" -w '%{http_code}' -H "X-Vault-Token: $token" "$addr/v1/$1"
 }
+# run_at URL [CONFIG]: a workflow (default: a read of x) aimed at URL, run
+# --local; its output appended to $dir/out
+run_at() {
+	A=$1 wf "$dir/at.yaml" "${2:-operation: read
+path: x}"
+	c run --local "$dir/at.yaml" >>"$dir/out" 2>&1
+}
 # jq_py EXPR: evaluates EXPR with d = the JSON in $dir/kv
 jq_py() {
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
@@ -82,7 +89,7 @@ jq_py() {
 }
 echo "1..32"
 
-# 1: write
+# write
 wf "$dir/w.yaml" "operation: write
 path: $pre/db
 data: {user: app, port: 5432}"
@@ -93,7 +100,7 @@ r2=$?
 [ "$(vget "secret/data/$pre/db")" = 200 ] && [ "$(jq_py 'd["data"]["data"]["user"]')" = app ]
 check "write stores the data in KV v2; outputs path and version" $(( rc + r2 + $? ))
 
-# 2: patch
+# patch
 wf "$dir/p.yaml" "operation: patch
 path: $pre/db
 data: {port: 6543}"
@@ -103,7 +110,7 @@ vget "secret/data/$pre/db" >/dev/null
 [ "$(jq_py 'd["data"]["data"]["port"], d["data"]["data"]["user"], d["data"]["metadata"]["version"]')" = "(6543, 'app', 2)" ]
 check "patch merges into the secret (merge-patch), a new version" $(( rc + $? ))
 
-# 3: read into secret outputs, used by a later step
+# read into secret outputs, used by a later step
 wf "$dir/r.yaml" "operation: read
 path: $pre/db
 keys: [user]" "  - name: use
@@ -116,7 +123,7 @@ r2=$?
 [ "$(cat "$dir/got" 2>/dev/null)" = app ]
 check "read gives the keys as secret outputs (*** shown, real value to the next step)" $(( rc + r2 + $? ))
 
-# 4-6: generated password
+# generated password
 wf "$dir/g.yaml" "operations:
   - {operation: generate-password, path: $pre/pw, key: password, length: 40, charset: 'abc123'}
   - {operation: generate-password, path: $pre/pw, key: pin, length: 12, classes: [digits, upper]}"
@@ -137,7 +144,7 @@ vget "secret/data/$pre/pw" >/dev/null
 [ "$(jq_py 'd["data"]["data"]["password"]')" = "$pw" ] && grep -q "already holds password" "$dir/out"
 check "a second run keeps an existing password (rotate: true replaces it)" $(( rc + $? ))
 
-# 7: policy from paths, 8: from HCL text
+# policy from paths, 8: from HCL text
 wf "$dir/pol.yaml" "operations:
   - operation: policy
     name: $pre-read
@@ -158,7 +165,7 @@ vget "sys/policies/acl/$pre-hcl" >/dev/null
 jq_py 'd["data"]["policy"]' | grep -qF "path \"secret/data/$pre/x\""
 check "policy from HCL text is written as given" $?
 
-# 9-10: AppRole
+# AppRole
 wf "$dir/ar.yaml" "operation: approle
 name: $pre-app
 token_policies: [$pre-read]
@@ -178,7 +185,7 @@ sid=$(cat "$dir/sid" 2>/dev/null)
 [ ${#sid} -gt 8 ] && ! grep -qF "$sid" "$dir/out"
 check "the secret_id reaches the next step and no log" $?
 
-# 11: delete
+# delete
 wf "$dir/d.yaml" "operation: delete
 path: $pre/db"
 c run --local "$dir/d.yaml" >"$dir/out" 2>&1
@@ -186,7 +193,7 @@ rc=$?
 [ "$(vget "secret/metadata/$pre/db")" = 404 ]
 check "delete removes the secret and all its versions (metadata)" $(( rc + $? ))
 
-# 12: a wrong token
+# a wrong token
 sed 's/token_secret: vault-token/token_secret: wrong-token/' "$dir/w.yaml" >"$dir/wrong.yaml"
 c run --local "$dir/wrong.yaml" >"$dir/out" 2>&1
 rc=$?
@@ -194,7 +201,7 @@ rc=$?
 	! grep -qF "hvs.not-the-token" "$dir/out"
 check "a wrong token: one clear 403 step error naming the secret, not the token" $?
 
-# 13: a token literal in the workflow is refused at load
+# a token literal in the workflow is refused at load
 wf "$dir/lit.yaml" "token: s.abc
 operation: read
 path: x"
@@ -209,7 +216,7 @@ rc2=$?
 	[ $rc2 = 3 ] && grep -q 'config.policies: not supported .*operation: policy' "$dir/out"
 check "token: in a workflow is refused at load, pointing to token_secret; so is the original's policies:" $?
 
-# 14: load-time refusals name the field
+# load-time refusals name the field
 wf "$dir/bad.yaml" "operations:
   - {operation: write, path: ../etc, data: {a: b}}"
 c test-workflow "$dir/bad.yaml" >"$dir/out" 2>&1
@@ -222,15 +229,14 @@ rc2=$?
 	grep -q 'config.operations.0.paths: .* is not a policy path' "$dir/out"
 check "a path with .. and an HCL-breaking policy path are refused at load" $?
 
-# 15: unreachable
-A="http://127.0.0.1:1" wf "$dir/un.yaml" "operation: read
-path: x"
-c run --local "$dir/un.yaml" >"$dir/out" 2>&1
+# unreachable
+: >"$dir/out"
+run_at "http://127.0.0.1:1"
 rc=$?
 [ $rc = 1 ] && grep -q 'vault-setup token lookup-self: Vault at http://127.0.0.1:1' "$dir/out"
 check "an unreachable Vault: a step error naming Vault and the operation" $?
 
-# 16: dry-run writes nothing
+# dry-run writes nothing
 if [ $real = 0 ]; then
 	before=$(wc -l <"$dir/vault.log")
 	wf "$dir/dry.yaml" "enable_mount: true
@@ -251,7 +257,7 @@ else
 	check "dry-run writes nothing # SKIP needs the stand-in's request log" 0
 fi
 
-# 17: the stand-in's request log holds key names, never the values written
+# the stand-in's request log holds key names, never the values written
 if [ $real = 0 ]; then
 	! grep -qF "$pw" "$dir/vault.log" && ! grep -qF "$token" "$dir/vault.log" && grep -q "keys=password" "$dir/vault.log"
 	check "Vault saw the password key written (the stand-in logs names only)" $?
@@ -259,7 +265,7 @@ else
 	check "stand-in request log # SKIP real Vault" 0
 fi
 
-# 18: enable_mount enables kv v2 at a new mount, then writes there
+# enable_mount enables kv v2 at a new mount, then writes there
 wf "$dir/m.yaml" "mount: $pre-kv
 enable_mount: true
 operation: write
@@ -270,7 +276,7 @@ rc=$?
 [ "$(vget "$pre-kv/data/a/b")" = 200 ] && grep -q "enabled kv version 2 at $pre-kv/" "$dir/out"
 check "enable_mount: a missing mount is enabled as kv v2" $(( rc + $? ))
 
-# 19: a missing mount without enable_mount
+# a missing mount without enable_mount
 wf "$dir/nm.yaml" "mount: $pre-none
 operation: write
 path: a
@@ -280,7 +286,7 @@ rc=$?
 [ $rc = 1 ] && grep -q "vault-setup write $pre-none/a: Vault at .*: 404\|vault-setup write $pre-none/a: Vault at .*: 403" "$dir/out"
 check "a write to a mount that does not exist fails naming the operation" $?
 
-# 20: patch of a missing secret
+# patch of a missing secret
 wf "$dir/pm.yaml" "operation: patch
 path: $pre/missing
 data: {a: b}"
@@ -289,24 +295,25 @@ c run --local "$dir/pm.yaml" >"$dir/out" 2>&1
 check "patch of a missing secret says to write it first" $?
 
 if [ $real = 0 ]; then
-	# 21-22: TLS
+	# TLS
 	mkdir -p "$dir/tls"
 	stand_in tls --token "$token" --tls-gen "$dir/tls"
-	A="https://127.0.0.1:$port" wf "$dir/tls.yaml" "operation: write
-path: $pre/tls
-data: {a: b}"
-	c run --local "$dir/tls.yaml" >"$dir/out" 2>&1
+	: >"$dir/out"
+	run_at "https://127.0.0.1:$port"
 	rc=$?
 	[ $rc = 1 ] && grep -qi 'vault-setup token lookup-self: Vault at https://127.0.0.1:[0-9]*.*certificate' "$dir/out"
 	check "TLS: a self-signed Vault fails verification with a clear step error" $?
-	A="https://127.0.0.1:$port" wf "$dir/tls2.yaml" "ca_file: $dir/tls/vault-ca.pem
+	: >"$dir/out"
+	run_at "https://127.0.0.1:$port" "ca_file: $dir/tls/vault-ca.pem
 operation: write
 path: $pre/tls
 data: {a: b}"
-	c run --local "$dir/tls2.yaml" >"$dir/out" 2>&1
+	rc=$?
+	[ $rc = 0 ] && [ "$(curl -s --cacert "$dir/tls/vault-ca.pem" -o /dev/null -w '%{http_code}' \
+		-H "X-Vault-Token: $token" "https://127.0.0.1:$port/v1/secret/data/$pre/tls")" = 200 ]
 	check "TLS: with ca_file the same Vault is trusted" $?
 
-	# 23: timeout
+	# timeout
 	stand_in hang --token "$token" --hang
 	hang=$port
 	A="http://127.0.0.1:$hang" wf "$dir/to.yaml" "timeout: 2s
@@ -317,7 +324,7 @@ path: x"
 	[ $rc != 124 ] && [ $rc != 0 ] && grep -q 'vault-setup token lookup-self: Vault at .*: no answer within 2s' "$dir/out"
 	check "a Vault that never answers: the step times out (config.timeout) with a clear error" $?
 
-	# 24: cancellation
+	# cancellation
 	A="http://127.0.0.1:$hang" wf "$dir/cn.yaml" "operation: read
 path: x"
 	"$ctl" --plugin-dir "$dir/plugins" --config "$dir/admin.yaml" run --local "$dir/cn.yaml" >"$dir/out" 2>&1 &
@@ -333,14 +340,11 @@ path: x"
 
 	# a server that answers garbage, one that closes mid-answer
 	stand_in garbage --token "$token" --garbage
-	A="http://127.0.0.1:$port" wf "$dir/gb.yaml" "operation: read
-path: x"
-	c run --local "$dir/gb.yaml" >"$dir/out" 2>&1
+	: >"$dir/out"
+	run_at "http://127.0.0.1:$port"
 	rc=$?
 	stand_in close --token "$token" --close-early
-	A="http://127.0.0.1:$port" wf "$dir/cl.yaml" "operation: read
-path: x"
-	c run --local "$dir/cl.yaml" >>"$dir/out" 2>&1
+	run_at "http://127.0.0.1:$port"
 	rc2=$?
 	[ $rc = 1 ] && [ $rc2 = 1 ] && grep -q 'vault-setup token lookup-self: Vault at .* answered 200 with a body that is not JSON' "$dir/out" &&
 		grep -q 'vault-setup token lookup-self: Vault at http://127.0.0.1:[0-9]*: ' "$dir/out"
@@ -358,7 +362,7 @@ else
 	done
 fi
 
-# 25: the original's form: secrets: [names] with path
+# the original's form: secrets: [names] with path
 wf "$dir/orig.yaml" "secrets: [stripe-api-key, webhook-key]
 path: $pre/payments"
 c run --local "$dir/orig.yaml" >"$dir/out" 2>&1
@@ -368,7 +372,7 @@ vget "secret/data/$pre/payments" >/dev/null
 	[ "$(jq_py 'len(d["data"]["data"]["webhook-key"])')" = 32 ]
 check "the original's secrets: [names] + path generate one password each" $(( rc + $? ))
 
-# 28-30: the Vault Secrets Operator objects on the Kubernetes STAND-IN
+# the Vault Secrets Operator objects on the Kubernetes STAND-IN
 . "$src/tests/standins/kube_lib.sh"
 if kube_start "$dir/kube" --crd-file "$src/tests/standins/crds.yaml"; then
 	pids="$pids $kube_pid"
@@ -405,7 +409,7 @@ else
 	done
 fi
 
-# 26-27: through the server (the secret from the admin config's secrets:)
+# through the server (the secret from the admin config's secrets:)
 cp "$dir/g.yaml" "$dir/prov/workflows/gen.yaml"
 sed -i "s|$pre/pw|$pre/srv|" "$dir/prov/workflows/gen.yaml"
 printf 'apiVersion: v1\nkind: Provider\nmetadata: {name: vt, version: 1.0.0}\nworkflows:\n  - {name: gen, file: ./workflows/gen.yaml}\n' >"$dir/prov/provider.yaml"
