@@ -144,7 +144,7 @@ vget "secret/data/$pre/pw" >/dev/null
 [ "$(jq_py 'd["data"]["data"]["password"]')" = "$pw" ] && grep -q "already holds password" "$dir/out"
 check "a second run keeps an existing password (rotate: true replaces it)" $(( rc + $? ))
 
-# policy from paths, 8: from HCL text
+# policy from paths, then from HCL text
 wf "$dir/pol.yaml" "operations:
   - operation: policy
     name: $pre-read
