@@ -87,7 +87,7 @@ jq_py() {
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
 		"$dir/kv" "$1" 2>/dev/null
 }
-echo "1..32"
+echo "1..34"
 
 # write
 wf "$dir/w.yaml" "operation: write
@@ -99,6 +99,33 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); o=d["steps"][0]["ou
 r2=$?
 [ "$(vget "secret/data/$pre/db")" = 200 ] && [ "$(jq_py 'd["data"]["data"]["user"]')" = app ]
 check "write stores the data in KV v2; outputs path and version" $(( rc + r2 + $? ))
+
+# hostile keys and values are data, stored exactly
+wf "$dir/h.yaml" "operation: write
+path: $pre/hostile
+data: {'we\"ird key': \"line1\\nline2 \$(id) \`id\` '; DROP\", 'ünï/cödé': 'ç', big: '$(head -c 20000 /dev/zero | tr '\0' x)'}"
+c run --local "$dir/h.yaml" >"$dir/out" 2>&1
+rc=$?
+vget "secret/data/$pre/hostile" >/dev/null
+[ "$(jq_py 'd["data"]["data"]["we\"ird key"] == "line1\nline2 $(id) `id` \x27; DROP" and d["data"]["data"]["ünï/cödé"] == "ç" and len(d["data"]["data"]["big"]) == 20000')" = True ]
+check "hostile keys and values (quotes, newlines, \$(id), unicode, 20 kB) are stored exactly" $(( rc + $? ))
+
+# a Vault namespace: X-Vault-Namespace on every request
+if [ $real = 0 ]; then
+	wf "$dir/ns.yaml" "namespace: team-ns
+operation: write
+path: $pre/nsd
+data: {a: b}"
+	c run --local "$dir/ns.yaml" >"$dir/out" 2>&1
+	rc=$?
+	code_ns=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Vault-Token: $token" \
+		-H "X-Vault-Namespace: team-ns" "$addr/v1/secret/data/$pre/nsd")
+	[ $rc = 0 ] && [ "$code_ns" = 200 ] && [ "$(vget "secret/data/$pre/nsd")" = 404 ] &&
+		grep -q "GET /v1/auth/token/lookup-self 200 ns=team-ns" "$dir/vault.log"
+	check "namespace: the secret lands in that Vault namespace only" $?
+else
+	check "namespace # SKIP stand-in only (a real Vault may have no namespaces)" 0
+fi
 
 # patch
 wf "$dir/p.yaml" "operation: patch
