@@ -87,7 +87,7 @@ jq_py() {
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
 		"$dir/kv" "$1" 2>/dev/null
 }
-echo "1..34"
+echo "1..35"
 
 # write
 wf "$dir/w.yaml" "operation: write
@@ -339,6 +339,13 @@ data: {a: b}"
 	[ $rc = 0 ] && [ "$(curl -s --cacert "$dir/tls/vault-ca.pem" -o /dev/null -w '%{http_code}' \
 		-H "X-Vault-Token: $token" "https://127.0.0.1:$port/v1/secret/data/$pre/tls")" = 200 ]
 	check "TLS: with ca_file the same Vault is trusted" $?
+	: >"$dir/out"
+	run_at "https://127.0.0.1:$port" "insecure_skip_tls_verify: true
+operation: write
+path: $pre/tls2
+data: {a: b}"
+	[ $? = 0 ] && grep -q "vault-setup: TLS verification of https://127.0.0.1:$port is off" "$dir/out"
+	check "TLS: insecure_skip_tls_verify: true connects, with a warning in the step log" $?
 
 	# timeout
 	stand_in hang --token "$token" --hang
@@ -384,7 +391,7 @@ path: x"
 	[ $? = 3 ] && grep -q 'config.address: must be written out, not a template' "$dir/out"
 	check "address from a template is refused at load (the token is sent there)" $?
 else
-	for t in "TLS failure" "TLS with CA" "timeout" "cancellation" "garbage" "template address"; do
+	for t in "TLS failure" "TLS with CA" "TLS insecure" "timeout" "cancellation" "garbage" "template address"; do
 		check "$t # SKIP stand-in only" 0
 	done
 fi
