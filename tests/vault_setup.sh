@@ -82,6 +82,16 @@ run_at() {
 path: x}"
 	c run --local "$dir/at.yaml" >>"$dir/out" 2>&1
 }
+# then_save KEY FILE: a second step writing step v's output KEY into FILE
+then_save() {
+	printf '  - name: use\n    type: shell\n    config: {script: %s}\n' \
+		"'printf %s \"\${steps.v.outputs.$1}\" >$2'"
+}
+# outputs_ok EXPR: EXPR holds for o, step v's outputs in $dir/out (-o json)
+outputs_ok() {
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); o=d["steps"][0]["outputs"]; assert eval(sys.argv[2]), o' \
+		"$dir/out" "$1" 2>>"$dir/out"
+}
 # jq_py EXPR: evaluates EXPR with d = the JSON in $dir/kv
 jq_py() {
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
@@ -95,7 +105,7 @@ path: $pre/db
 data: {user: app, port: 5432}"
 c -o json run --local "$dir/w.yaml" >"$dir/out" 2>&1
 rc=$?
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); o=d["steps"][0]["outputs"]; assert o["path"]=="secret/data/'"$pre"'/db", o; assert o["version"]=="1", o' "$dir/out" 2>>"$dir/out"
+outputs_ok "o['path'] == 'secret/data/$pre/db' and o['version'] == '1'"
 r2=$?
 [ "$(vget "secret/data/$pre/db")" = 200 ] && [ "$(jq_py 'd["data"]["data"]["user"]')" = app ]
 check "write stores the data in KV v2; outputs path and version" $(( rc + r2 + $? ))
@@ -140,12 +150,10 @@ check "patch merges into the secret (merge-patch), a new version" $(( rc + $? ))
 # read into secret outputs, used by a later step
 wf "$dir/r.yaml" "operation: read
 path: $pre/db
-keys: [user]" "  - name: use
-    type: shell
-    config: {script: 'printf %s \"\${steps.v.outputs.user}\" >$dir/got'}"
+keys: [user]" "$(then_save user "$dir/got")"
 c -o json run --local "$dir/r.yaml" >"$dir/out" 2>&1
 rc=$?
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); o=d["steps"][0]["outputs"]; assert o["user"]=="***", o' "$dir/out" 2>>"$dir/out"
+outputs_ok "o['user'] == '***'"
 r2=$?
 [ "$(cat "$dir/got" 2>/dev/null)" = app ]
 check "read gives the keys as secret outputs (*** shown, real value to the next step)" $(( rc + r2 + $? ))
@@ -198,12 +206,10 @@ name: $pre-app
 token_policies: [$pre-read]
 ttl: 1h
 secret_id: true
-enable_auth: true" "  - name: use
-    type: shell
-    config: {script: 'printf %s \"\${steps.v.outputs.secret_id}\" >$dir/sid'}"
+enable_auth: true" "$(then_save secret_id "$dir/sid")"
 c -o json run --local "$dir/ar.yaml" >"$dir/out" 2>&1
 rc=$?
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); o=d["steps"][0]["outputs"]; assert len(o["role_id"])>8 and o["role_id"]!="***", o; assert o["secret_id"]=="***", o' "$dir/out" 2>>"$dir/out"
+outputs_ok "len(o['role_id']) > 8 and o['role_id'] != '***' and o['secret_id'] == '***'"
 r2=$?
 vget "auth/approle/role/$pre-app" >/dev/null
 [ "$(jq_py 'd["data"]["token_policies"]')" = "['$pre-read']" ]
@@ -423,7 +429,7 @@ data: {user: app}
 vso: {kubeconfig: $kube_config, namespace: team-a, role: app-read, destination: app-creds}"
 	c -o json run --local "$dir/vso.yaml" >"$dir/out" 2>&1
 	rc=$?
-	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); o=d["steps"][0]["outputs"]; assert o["vso_auth"]=="app-creds-auth" and o["vso_secret"]=="app-creds", o' "$dir/out" 2>>"$dir/out"
+	outputs_ok "o['vso_auth'] == 'app-creds-auth' and o['vso_secret'] == 'app-creds'"
 	r2=$?
 	[ "$(kget vaultstaticsecrets/app-creds)" = 200 ] &&
 		[ "$(jq_py 'd["spec"]["path"], d["spec"]["mount"], d["spec"]["type"], d["spec"]["destination"], d["spec"]["vaultAuthRef"]')" = "('$pre/app', 'secret', 'kv-v2', {'name': 'app-creds', 'create': True}, 'app-creds-auth')" ]
