@@ -497,13 +497,8 @@ read_action(json_object *a, const char *where, int root, int rendered, struct vs
 	return 0;
 }
 
-/*
- * The address: scheme://host[:port][/prefix]; no scheme means https, no
- * port means 8200 (Vault's); credentials, a query or a fragment in it are
- * refused.
- */
-static int
-normalise_address(const char *in, char *out, size_t len, char *err, size_t errlen)
+int
+vs_normalise_address(const char *in, char *out, size_t len, char *err, size_t errlen)
 {
 	const char *scheme = "https", *host = in, *end, *colon;
 	int n;
@@ -768,7 +763,7 @@ vs_config_read(const inn_host *host, const inn_step *step, int rendered,
 		               "server's secret holding the Vault token)");
 		goto err;
 	}
-	if ((rc = normalise_address(addr, c->address, sizeof(c->address), err, errlen)) != 0)
+	if ((rc = vs_normalise_address(addr, c->address, sizeof(c->address), err, errlen)) != 0)
 		goto err;
 	return 0;
 err:

@@ -2,8 +2,8 @@
  * test_vault_setup.c - the parts of vault-setup.so that need no Vault:
  * password alphabets (charset, classes, refusals), passwords drawn from
  * them (length, alphabet, every asked class present, every character of
- * the alphabet about equally frequent: no modulo bias) and the KV path
- * rule.  The plugin against a Vault is tests/vault_setup.sh.
+ * the alphabet about equally frequent: no modulo bias), the KV path
+ * rule and the address rule.  The plugin against a Vault is tests/vault_setup.sh.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -101,6 +101,35 @@ test_kv_paths(void **state)
 			fail_msg("\"%s\" accepted", bad[i]);
 }
 
+static void
+test_addresses(void **state)
+{
+	static const char *const in_out[][2] = {
+		{ "vault.example", "https://vault.example:8200" },
+		{ "https://vault.example", "https://vault.example:8200" },
+		{ "http://127.0.0.1:1234/", "http://127.0.0.1:1234" },
+		{ "https://vault.example/prefix/", "https://vault.example:8200/prefix" },
+		{ "https://[::1]", "https://[::1]:8200" },
+		{ "https://[::1]:8201", "https://[::1]:8201" },
+	};
+	static const char *const bad[] = {
+		"ftp://vault", "https://user:pass@vault", "https://vault?token=x", "https://vault#x",
+		"https://va ult", "https://", "", NULL
+	};
+	char out[VS_ADDR_MAX], err[200];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(in_out) / sizeof(in_out[0]); i++) {
+		assert_int_equal(vs_normalise_address(in_out[i][0], out, sizeof(out), err,
+		                                      sizeof(err)), 0);
+		assert_string_equal(out, in_out[i][1]);
+	}
+	for (i = 0; bad[i] != NULL; i++)
+		if (vs_normalise_address(bad[i], out, sizeof(out), err, sizeof(err)) == 0)
+			fail_msg("\"%s\" accepted as %s", bad[i], out);
+}
+
 int
 main(void)
 {
@@ -109,6 +138,7 @@ main(void)
 		cmocka_unit_test(test_passwords_keep_length_alphabet_classes),
 		cmocka_unit_test(test_no_modulo_bias),
 		cmocka_unit_test(test_kv_paths),
+		cmocka_unit_test(test_addresses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
