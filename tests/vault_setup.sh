@@ -258,9 +258,16 @@ wf "$dir/bad2.yaml" "operations:
   - {operation: policy, name: p, paths: {'x\" { capabilities = [\"sudo\"] } path \"y': [read]}}"
 c test-workflow "$dir/bad2.yaml" >>"$dir/out" 2>&1
 rc2=$?
-[ $rc = 3 ] && [ $rc2 = 3 ] && grep -q 'config.operations.0.path: "../etc" is not a KV path' "$dir/out" &&
-	grep -q 'config.operations.0.paths: .* is not a policy path' "$dir/out"
-check "a path with .. and an HCL-breaking policy path are refused at load" $?
+wf "$dir/bad3.yaml" "operation: read
+path: x
+keys: [user, version]"
+c test-workflow "$dir/bad3.yaml" >>"$dir/out" 2>&1
+rc3=$?
+[ $rc = 3 ] && [ $rc2 = 3 ] && [ $rc3 = 3 ] &&
+	grep -q 'config.operations.0.path: "../etc" is not a KV path' "$dir/out" &&
+	grep -q 'config.operations.0.paths: .* is not a policy path' "$dir/out" &&
+	grep -q 'config.keys.1: "version" is a name of the step.s own outputs' "$dir/out"
+check "a path with .., an HCL-breaking policy path, a read key named like an own output: refused at load" $?
 
 # unreachable
 : >"$dir/out"

@@ -52,8 +52,13 @@ static const char *const capabilities[] = {
 	"create", "read", "update", "patch", "delete", "list", "sudo", "deny", "subscribe", NULL
 };
 
-static int
-in_list(const char *const *list, const char *s)
+const char *const vs_own_outputs[] = {
+	"path", "version", "mount", "address", "policy", "role_id", "secret_id", "vso_auth",
+	"vso_secret", NULL
+};
+
+int
+vs_in_list(const char *const *list, const char *s)
 {
 	size_t i;
 
@@ -205,7 +210,7 @@ known_keys(json_object *o, const char *where, const char *const *allowed,
 
 	json_object_object_foreach(o, k, v) {
 		(void)v;
-		if (in_list(allowed, k) || (extra != NULL && in_list(extra, k)))
+		if (vs_in_list(allowed, k) || (extra != NULL && vs_in_list(extra, k)))
 			continue;
 		join_list(known, sizeof(known), extra, allowed);
 		return pu_refuse(err, errlen, "%s: unknown field \"%.60s\"%s%s (known: %s)",
@@ -287,7 +292,7 @@ read_policy_paths(json_object *a, const char *where, int rendered, json_object *
 		for (i = 0; i < json_object_array_length(caps); i++) {
 			e = json_object_array_get_idx(caps, i);
 			if (!json_object_is_type(e, json_type_string) ||
-			    !in_list(capabilities, json_object_get_string(e))) {
+			    !vs_in_list(capabilities, json_object_get_string(e))) {
 				char known[200];
 
 				join_list(known, sizeof(known), capabilities, NULL);
@@ -427,6 +432,17 @@ read_action(json_object *a, const char *where, int root, int rendered, struct vs
 		if ((rc = get_strings(a, "keys", where, rendered, valid_vault_name, &x->keys,
 		                      err, errlen)) != 0)
 			return rc;
+		for (i = 0; x->keys != NULL && i < (int)json_object_array_length(x->keys); i++) {
+			const char *k = json_object_get_string(json_object_array_get_idx(x->keys,
+			                                                                 (size_t)i));
+
+			if (vs_in_list(vs_own_outputs, k))
+				return pu_refuse(err, errlen, "%s.keys.%d: \"%s\" is a name of the "
+				                 "step's own outputs (path, version, mount, address, "
+				                 "policy, role_id, secret_id, vso_auth, vso_secret); a "
+				                 "key of that name cannot be read into an output", where,
+				                 i, k);
+		}
 		break;
 	case VS_OP_GENPW:
 		if ((rc = get_checked(a, "key", where, rendered, valid_vault_name,

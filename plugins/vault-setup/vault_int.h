@@ -35,6 +35,10 @@ enum vs_op {
 
 /* The operations by enum vs_op, NULL-terminated. */
 extern const char *const vs_op_names[];
+/* The step's own output names, which a key read from KV may not take. */
+extern const char *const vs_own_outputs[];
+/* Non-zero if s is in the NULL-terminated list. */
+int vs_in_list(const char *const *list, const char *s);
 
 /* Character classes of a generated password (config `classes`). */
 enum vs_class {

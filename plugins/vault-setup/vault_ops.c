@@ -311,9 +311,16 @@ op_read(struct vs_ctx *x, const struct vs_action *a)
 			x->host->mask(x->step, json_object_get_string(v0));
 	}
 	if (a->keys == NULL) {
-		json_object_object_foreach(data, k, val)
+		json_object_object_foreach(data, k, val) {
+			if (vs_in_list(vs_own_outputs, k)) {
+				x->host->log(x->step, INN_LOG_WARN, "vault-setup read %s/%s: key "
+				             "\"%s\" not output: the step's own output has that name",
+				             x->c->mount, a->path, k);
+				continue;
+			}
 			if ((rc = out_value(x, k, val, INN_OUTPUT_SECRET)) != 0)
 				goto out;
+		}
 	} else {
 		n = json_object_array_length(a->keys);
 		for (i = 0; i < n; i++) {
