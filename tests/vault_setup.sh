@@ -230,7 +230,7 @@ check "delete removes the secret and all its versions (metadata)" $(( rc + $? ))
 sed 's/token_secret: vault-token/token_secret: wrong-token/' "$dir/w.yaml" >"$dir/wrong.yaml"
 c run --local "$dir/wrong.yaml" >"$dir/out" 2>&1
 rc=$?
-[ $rc = 1 ] && grep -q 'vault-setup token lookup-self: Vault at .*: 403 permission denied (the token in secret "wrong-token"' "$dir/out" &&
+[ $rc = 1 ] && grep -q 'vault-setup token lookup-self: Vault at .*: 403 permission denied.* (the token in secret "wrong-token"' "$dir/out" &&
 	! grep -qF "hvs.not-the-token" "$dir/out"
 check "a wrong token: one clear 403 step error naming the secret, not the token" $?
 
