@@ -475,7 +475,14 @@ ac_execute(void *state, const inn_host *host, inn_step *step)
 	x.dry = host->dry_run(step);
 	x.deadline = pu_monotonic_ms() + (c.timeout_ms > 0 ? c.timeout_ms :
 	                                  AC_DEFAULT_WAIT_MS);
+	if (c.kubeconfig_secret != NULL &&
+	    host->secret(step, c.kubeconfig_secret, &o.kubeconfig_yaml) != 0) {
+		rc = ac_fail(&x, INN_ENOTFOUND, "config.kubeconfig_secret: secret \"%s\": %s",
+		             c.kubeconfig_secret, host->last_error());
+		goto out;
+	}
 	o.kubeconfig = c.kubeconfig;
+	o.insecure = c.insecure;
 	o.context = c.context;
 	o.timeout_ms = c.timeout_ms > 0 && c.timeout_ms < AC_REQUEST_MAX_MS ?
 	               c.timeout_ms : AC_REQUEST_MAX_MS;
@@ -545,7 +552,11 @@ static const char ac_config_schema[] =
 	"\"spec\":{\"type\":\"object\",\"description\":\"merged over the built "
 	"spec\"},"
 	"\"labels\":{\"type\":\"object\",\"additionalProperties\":{\"type\":\"string\"}},"
-	"\"kubeconfig\":{\"type\":\"string\"},\"context\":{\"type\":\"string\"},"
+	"\"kubeconfig\":{\"type\":\"string\",\"description\":\"a kubeconfig file (default: "
+	"$KUBECONFIG, ~/.kube/config, the in-cluster service account)\"},"
+	"\"kubeconfig_secret\":{\"type\":\"string\",\"description\":\"name of a "
+	"secret holding kubeconfig text\"},\"context\":{\"type\":\"string\"},"
+	"\"insecure_skip_tls_verify\":{\"type\":\"boolean\",\"default\":false},"
 	"\"timeout\":{\"type\":[\"string\",\"number\"],\"description\":\"the whole "
 	"operation, wait included (default 5m); each request at most 30s\"}"
 	"}}";

@@ -63,7 +63,9 @@ static const pu_field config_fields[] = {
 	PU_FIELD_OTHER("spec"),
 	PU_FIELD_OTHER("labels"),
 	PU_FIELD("kubeconfig", PU_STRING, struct ac_config, kubeconfig),
+	PU_FIELD("kubeconfig_secret", PU_STRING, struct ac_config, kubeconfig_secret),
 	PU_FIELD("context", PU_STRING, struct ac_config, context),
+	PU_FIELD("insecure_skip_tls_verify", PU_BOOL, struct ac_config, insecure),
 	PU_FIELD("timeout", PU_TIMEOUT, struct ac_config, timeout_ms),
 	{ NULL, PU_OTHER, 0, NULL }
 };
@@ -383,6 +385,11 @@ ac_config_read(const inn_host *host, const inn_step *step, int rendered,
 		rc = pu_refuse(err, errlen, "config.%s: must be written out, not rendered "
 		               "from a template", c->kubeconfig != NULL &&
 		               pu_is_template(c->kubeconfig) ? "kubeconfig" : "context");
+		goto fail;
+	}
+	if (c->kubeconfig != NULL && c->kubeconfig_secret != NULL) {
+		rc = pu_refuse(err, errlen, "config: kubeconfig and kubeconfig_secret are "
+		               "two ways to name the cluster: give one");
 		goto fail;
 	}
 	if (rendered && c->name == NULL) {

@@ -49,7 +49,8 @@ struct ac_config {
 	int wait_for_sync;
 	json_object *spec;           /* raw spec merged over the built one */
 	json_object *labels;         /* extra metadata.labels */
-	const char *kubeconfig, *context;
+	const char *kubeconfig, *kubeconfig_secret, *context;
+	int insecure;                /* insecure_skip_tls_verify */
 	int64_t timeout_ms;          /* 0: requests pu_http's default; wait 5 m */
 };
 

@@ -86,8 +86,8 @@ gt_call(struct gt_ctx *x, const char *method, const char *path, const char *body
 	                         body ? strlen(body) : 0, resp);
 
 	if (rc != INN_OK)
-		return gt_fail(x, rc, "%s %s: %s", method, path, resp->err[0] ? resp->err :
-		               rc == INN_ECANCELLED ? "cancelled" : "request failed");
+		return gt_fail(x, rc, "%s", resp->err[0] ? resp->err : rc == INN_ECANCELLED ?
+		               "cancelled" : "request failed");
 	return INN_OK;
 }
 
