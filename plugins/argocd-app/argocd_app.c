@@ -151,48 +151,60 @@ build_sync(const struct ac_config *c, json_object *spec)
 	json_object_object_add(sp, "syncOptions", opts);
 }
 
-/* The Application's source, destination and project as the config says,
- * falling back (update) to what the live object has. */
-static const char *
-live_or(const char *mine, json_object *live, const char *path)
+/* A deep copy of live's object at key (dotted path of objects), or a new
+ * object. */
+static json_object *
+live_copy(json_object *live, const char *k1, const char *k2)
 {
-	return mine != NULL || live == NULL ? mine : pu_kube_path_str(live, path);
+	json_object *v = NULL, *out = NULL;
+
+	if (live != NULL && json_object_object_get_ex(live, k1, &v) &&
+	    (k2 == NULL || json_object_object_get_ex(v, k2, &v)) &&
+	    json_object_is_type(v, json_type_object) &&
+	    json_object_deep_copy(v, &out, NULL) == 0)
+		return out;
+	return json_object_new_object();
 }
 
-/* The Application object the config describes (caller puts it); live is
- * the object on the server for an update, or NULL. */
+/*
+ * The Application object the config describes (caller puts it).  For an
+ * update, live is the object on the server: its spec and labels are the
+ * start and only what the config sets changes (so nothing this plugin
+ * applied before is dropped by the server-side apply).
+ */
 static json_object *
 build_app(const struct ac_config *c, json_object *live)
 {
 	json_object *app = json_object_new_object(), *meta, *labels, *spec, *src, *dst;
-	const char *server, *dname;
+	int fresh = live == NULL;
 
 	json_object_object_add(app, "apiVersion", jstr(AC_API_VERSION));
 	json_object_object_add(app, "kind", jstr(AC_KIND));
 	meta = child(app, "metadata");
 	json_object_object_add(meta, "name", jstr(c->name));
 	json_object_object_add(meta, "namespace", jstr(c->app_namespace));
-	labels = child(meta, "labels");
+	labels = live_copy(live, "metadata", "labels");
+	json_object_object_add(meta, "labels", labels);
 	json_object_object_add(labels, "app.kubernetes.io/managed-by", jstr("innominatus"));
 	if (c->labels != NULL)
 		merge(labels, c->labels);
-	spec = child(app, "spec");
-	put_str(spec, "project", c->project ? c->project :
-	        live ? live_or(NULL, live, "spec.project") : "default");
+	spec = live_copy(live, "spec", NULL);
+	json_object_object_add(app, "spec", spec);
+	put_str(spec, "project", c->project ? c->project : fresh ? "default" : NULL);
 	src = child(spec, "source");
-	put_str(src, "repoURL", live_or(c->repo_url, live, "spec.source.repoURL"));
-	put_str(src, "path", live_or(c->path, live, "spec.source.path"));
-	put_str(src, "targetRevision", live_or(c->target_revision ? c->target_revision :
-	        live ? NULL : "HEAD", live, "spec.source.targetRevision"));
+	put_str(src, "repoURL", c->repo_url);
+	put_str(src, "path", c->path);
+	put_str(src, "targetRevision", c->target_revision ? c->target_revision :
+	        fresh ? "HEAD" : NULL);
 	dst = child(spec, "destination");
-	dname = live_or(c->dest_name, live, "spec.destination.name");
-	server = live_or(c->dest_server, live, "spec.destination.server");
-	if (server == NULL && dname == NULL)
-		server = AC_DEFAULT_SERVER;
-	put_str(dst, "server", server);
-	put_str(dst, "name", dname);
-	put_str(dst, "namespace", live_or(c->dest_namespace, live,
-	        "spec.destination.namespace"));
+	if (c->dest_name != NULL && c->dest_server == NULL)
+		json_object_object_del(dst, "server");
+	else if (c->dest_server != NULL && c->dest_name == NULL)
+		json_object_object_del(dst, "name");
+	put_str(dst, "server", c->dest_server ? c->dest_server :
+	        fresh && c->dest_name == NULL ? AC_DEFAULT_SERVER : NULL);
+	put_str(dst, "name", c->dest_name);
+	put_str(dst, "namespace", c->dest_namespace);
 	build_sync(c, spec);
 	if (c->spec != NULL)
 		merge(spec, c->spec);
