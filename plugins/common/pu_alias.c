@@ -27,6 +27,9 @@ pu_alias_string(const inn_host *host, const inn_step *step,
 	for (i = 0; names[i] != NULL; i++) {
 		const char *v = NULL;
 
+		/* null (an optional parameter left out) reads as not set */
+		if (host->input_type(step, names[i]) == INN_VALUE_NULL)
+			continue;
 		if ((rc = pu_read_string(host, step, names[i], &v, err, errlen)) != 0)
 			return rc;
 		if (v == NULL)

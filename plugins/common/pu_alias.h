@@ -16,8 +16,9 @@
  * Reads the string written under any of names (NULL-terminated, ours
  * first) into *out, borrowed from the host, and the name it was written
  * under into *used (may be NULL); both stay as they were when no name is
- * set.  Two names that are set must say the same (before rendering, a
- * template is taken as it is).  Returns 0, or INN_EINVAL with a one-line
+ * set (null counts as not set: an optional parameter left out).  Two
+ * names that are set must say the same (before rendering, a template is
+ * taken as it is).  Returns 0, or INN_EINVAL with a one-line
  * reason in err ("config.org_name (\"a\") contradicts config.org (\"b\"):
  * write it once, as config.org").
  */
