@@ -9,21 +9,10 @@
 # cascade finalizer, a sync that never comes (timeout), a wrong token, an
 # unreachable or hanging API server (timeout, cancellation), garbage, an
 # unknown CA, hostile and contradictory names.  Prints TAP.
-ctl=${INN_CTL:?}
-src=${INN_TOP_SRCDIR:?}
-bld=${INN_TOP_BUILDDIR:?}
-compat=${INN_COMPAT_DIR:-$src/../shared/compat}
-dir=$(mktemp -d "${TMPDIR:-/tmp}/inn-argocd-XXXXXX")
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	[ -n "${spid:-}" ] && kill "$spid" 2>/dev/null
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-. "$src/tests/ctl_lib.sh"
+. "${INN_TOP_SRCDIR:?}/tests/plugin_lib.sh"
 . "$src/tests/standins/kube_lib.sh"
 echo "1..26"
+pt_setup argocd shell argocd-app gitea-repo kubernetes
 
 if ! python3 -c 'import cryptography, yaml' 2>/dev/null; then
 	i=0
@@ -33,12 +22,6 @@ if ! python3 -c 'import cryptography, yaml' 2>/dev/null; then
 	exit 0
 fi
 
-mkdir "$dir/plugins"
-chmod 755 "$dir" "$dir/plugins"
-for p in shell argocd-app gitea-repo kubernetes; do
-	cp "$bld/plugins/$p/.libs/$p.so" "$dir/plugins/$p.so"
-done
-chmod 755 "$dir/plugins"/*.so
 S="$src/tests/standins"
 printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: argocd}\n' > "$dir/ns.yaml"
 # Argo CD's part: an Application becomes Synced and Healthy after a while
@@ -70,7 +53,6 @@ workflowPolicies:
 stepDefaults:
   argocd-app: {kubeconfig: $KC}
 CONF
-c() { "$ctl" --plugin-dir "$dir/plugins" --config "$dir/admin.yaml" "$@"; }
 # app NAME: the Application argocd/NAME as JSON in $dir/obj (1 when absent)
 app() {
 	python3 - "$KC" "$K/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/$1" "$dir/obj" <<'PY'
@@ -237,7 +219,7 @@ rc=$?
 check "TLS: a server certificate from an unknown CA is refused" $?
 
 # unreachable
-dead=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+dead=$(pt_dead_port)
 sed "s#server: .*#server: https://127.0.0.1:$dead#" "$KC" > "$dir/dead-kc"
 NAME=dead wf dead get "kubeconfig: $dir/dead-kc"
 timeout 120 "$ctl" --plugin-dir "$dir/plugins" --config "$dir/admin.yaml" run --local "$dir/dead.yaml" >"$dir/out" 2>&1
@@ -331,25 +313,15 @@ rc=$?
 check "config.spec is merged over the built spec; labels added" $?
 
 # once through the server
-server_conf "$dir/srv.yaml" "$dir/srv"
-mkdir -p "$dir/srv/data" && chmod 700 "$dir/srv" "$dir/srv/data"
-cp -r "$dir/plugins" "$dir/srv/plugins"
-mkdir -p "$dir/p/argo-team/workflows"
-printf 'name: argo-team\nversion: 1.0.0\nworkflows_dir: workflows\n' > "$dir/p/argo-team/provider.yaml"
-cp "$dir/create.yaml" "$dir/p/argo-team/workflows/create.yaml"
-sed -n '/^workflowPolicies:/,$p' "$dir/admin.yaml" >> "$dir/srv.yaml"
-printf 'providers:\n  - {name: argo-team, type: filesystem, path: %s}\n' "$dir/p/argo-team" >> "$dir/srv.yaml"
-key=$("$bld/innominatus" --config "$dir/srv.yaml" --create-admin-key ops 2>>"$dir/server.log")
-if start_server "$dir/srv.yaml" "$dir/server.log"; then
+if pt_server argo-team "$dir/create.yaml"; then
 	INNOMINATUS_SERVER="$url" INNOMINATUS_TOKEN="$key" "$ctl" run argo-team/create \
 		--param app=viaserver >"$dir/out" 2>&1
 	rc=$?
 	[ $rc -eq 0 ] && app viaserver && grep -q "uid: $(field metadata.uid)" "$dir/out" &&
 		grep -q "sync_status: Synced" "$dir/out"
 	check "through the server: the Application is applied and synced, outputs come back" $?
-	kill "$spid"; wait "$spid" 2>/dev/null; spid=""
+	pt_server_stop
 else
-	sed 's/^/# /' "$dir/server.log"
 	check "through the server: the Application is applied and synced, outputs come back" 1
 fi
 

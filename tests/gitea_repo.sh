@@ -8,27 +8,9 @@
 # by ca_file or insecure_skip_tls_verify), a literal token refused, hostile
 # names; the original's delete-gitea-repo workflow.  The token never shows
 # in any output, log or the server's store.  Prints TAP.
-ctl=${INN_CTL:?}
-src=${INN_TOP_SRCDIR:?}
-bld=${INN_TOP_BUILDDIR:?}
-compat=${INN_COMPAT_DIR:-$src/../shared/compat}
-dir=$(mktemp -d "${TMPDIR:-/tmp}/inn-gitea-XXXXXX")
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	[ -n "${spid:-}" ] && kill "$spid" 2>/dev/null
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-. "$src/tests/ctl_lib.sh"
+. "${INN_TOP_SRCDIR:?}/tests/plugin_lib.sh"
 echo "1..26"
-
-mkdir "$dir/plugins"
-chmod 755 "$dir" "$dir/plugins"
-for p in shell gitea-repo argocd-app kubernetes; do
-	cp "$bld/plugins/$p/.libs/$p.so" "$dir/plugins/$p.so"
-done
-chmod 755 "$dir/plugins"/*.so
+pt_setup gitea shell gitea-repo argocd-app kubernetes
 TOKEN=tok-$$-s3cr3t-QxZ
 printf '%s' "$TOKEN" > "$dir/token"
 printf 'not-the-token' > "$dir/wrong"
@@ -57,7 +39,6 @@ secrets:
 stepDefaults:
   gitea-repo: {token_secret: gitea-token}
 CONF
-c() { "$ctl" --plugin-dir "$dir/plugins" --config "$dir/admin.yaml" "$@"; }
 
 # wf NAME OPERATION [EXTRA CONFIG LINES]: a one-step workflow
 wf() {
@@ -170,7 +151,7 @@ rc=$?
 check "a wrong token: a clear 401 step error naming the secret, not its value" $?
 
 # a port nothing listens on
-dead=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+dead=$(pt_dead_port)
 timeout 120 "$ctl" --plugin-dir "$dir/plugins" --config "$dir/admin.yaml" run --local "$dir/create.yaml" \
 	--param url="http://127.0.0.1:$dead" >"$dir/out" 2>&1
 rc=$?
@@ -267,28 +248,18 @@ else
 fi
 
 # once through the server
-server_conf "$dir/srv.yaml" "$dir/srv"
-mkdir -p "$dir/srv/data" && chmod 700 "$dir/srv" "$dir/srv/data"
-cp -r "$dir/plugins" "$dir/srv/plugins"
-mkdir -p "$dir/p/git-team/workflows"
-printf 'name: git-team\nversion: 1.0.0\nworkflows_dir: workflows\n' > "$dir/p/git-team/provider.yaml"
 NAME=create wf create create "org: platform"
-cp "$dir/create.yaml" "$dir/p/git-team/workflows/create.yaml"
-sed -n '/^workflowPolicies:/,$p' "$dir/admin.yaml" >> "$dir/srv.yaml"
-printf 'providers:\n  - {name: git-team, type: filesystem, path: %s}\n' "$dir/p/git-team" >> "$dir/srv.yaml"
-key=$("$bld/innominatus" --config "$dir/srv.yaml" --create-admin-key ops 2>>"$dir/server.log")
-if start_server "$dir/srv.yaml" "$dir/server.log"; then
+if pt_server git-team "$dir/create.yaml"; then
 	INNOMINATUS_SERVER="$url" INNOMINATUS_TOKEN="$key" "$ctl" run git-team/create \
 		--param repo=viaserver >"$dir/out" 2>&1
 	rc=$?
 	[ $rc -eq 0 ] && grep -q "full_name: platform/viaserver" "$dir/out" &&
 		[ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: token $TOKEN" "$G/api/v1/repos/platform/viaserver")" = 200 ]
 	check "through the server: the workflow creates the repository, outputs come back" $?
-	kill "$spid"; wait "$spid" 2>/dev/null; spid=""
+	pt_server_stop
 	no_token -r "$dir/srv/data" "$dir/server.log" "$dir/out"
 	check "the token is nowhere in the server's store or log" $?
 else
-	sed 's/^/# /' "$dir/server.log"
 	check "through the server: the workflow creates the repository, outputs come back" 1
 	check "the token is nowhere in the server's store or log" 1
 fi

@@ -136,25 +136,6 @@ check_dns(int rendered, const char *v, const char *field, int dots, size_t max,
 	                 dots ? ", '.'" : "", max);
 }
 
-static int
-read_operation(int rendered, struct ac_config *c, char *err, size_t errlen)
-{
-	int i;
-
-	c->op = AC_OP_CREATE;
-	if (c->operation == NULL || strcmp(c->operation, "apply") == 0)
-		return 0;
-	for (i = 0; ac_op_names[i] != NULL; i++)
-		if (strcmp(c->operation, ac_op_names[i]) == 0) {
-			c->op = i;
-			return 0;
-		}
-	if (!rendered && pu_is_template(c->operation))
-		return 0;
-	return pu_refuse(err, errlen, "config.operation: \"%s\" is not one of create "
-	                 "(or apply), update, delete, get, wait_for_sync", c->operation);
-}
-
 /* An optional object at field as a json-c object. */
 static int
 read_object(const inn_host *host, const inn_step *step, const char *field,
@@ -324,8 +305,11 @@ ac_config_read(const inn_host *host, const inn_step *step, int rendered,
 	int rc;
 
 	memset(c, 0, sizeof(*c));
+	c->op = AC_OP_CREATE;
 	if ((rc = pu_config_read(host, step, rendered, config_fields, c, err, errlen)) != 0 ||
-	    (rc = read_operation(rendered, c, err, errlen)) != 0 ||
+	    (rc = pu_alias_word(c->operation && strcmp(c->operation, "apply") == 0 ?
+	    "create" : c->operation, ac_op_names, rendered, "operation", &c->op, err,
+	    errlen)) != 0 ||
 	    (rc = pu_alias_string(host, step, name_names, &c->name, &name_from, err,
 	    errlen)) != 0 ||
 	    (rc = pu_alias_string(host, step, repo_names, &c->repo_url, NULL, err,

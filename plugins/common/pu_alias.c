@@ -81,3 +81,25 @@ pu_alias_bool(const inn_host *host, const inn_step *step, int rendered,
 	}
 	return 0;
 }
+
+int
+pu_alias_word(const char *value, const char *const *words, int rendered,
+              const char *field, int *out, char *err, size_t errlen)
+{
+	pu_buf list = PU_BUF_INIT(1024);
+	int i, rc;
+
+	if (value == NULL || (!rendered && pu_is_template(value)))
+		return 0;
+	for (i = 0; words[i] != NULL; i++)
+		if (strcmp(value, words[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	for (i = 0; words[i] != NULL; i++)
+		pu_buf_addf(&list, "%s%s", i ? ", " : "", words[i]);
+	rc = pu_refuse(err, errlen, "config.%s: \"%s\" is not one of %s", field, value,
+	               list.p ? list.p : "");
+	pu_buf_free(&list);
+	return rc;
+}

@@ -33,4 +33,13 @@ int pu_alias_bool(const inn_host *host, const inn_step *step, int rendered,
                   const char *const *names, int *out, int *set, char *err,
                   size_t errlen);
 
+/*
+ * One of a fixed list of words (NULL-terminated), e.g. config.operation:
+ * *out becomes its index.  value NULL leaves *out alone; before rendering
+ * a template is accepted as it is.  Returns 0, or INN_EINVAL with
+ * "config.<field>: \"x\" is not one of a, b, c" in err.
+ */
+int pu_alias_word(const char *value, const char *const *words, int rendered,
+                  const char *field, int *out, char *err, size_t errlen);
+
 #endif /* INN_PU_ALIAS_H */

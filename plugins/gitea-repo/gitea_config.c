@@ -83,25 +83,6 @@ check_url(const char *u, const char *field, char *err, size_t errlen)
 	return 0;
 }
 
-static int
-read_operation(int rendered, struct gt_config *c, char *err, size_t errlen)
-{
-	int i;
-
-	c->op = GT_OP_CREATE;
-	if (c->operation == NULL)
-		return 0;
-	for (i = 0; gt_op_names[i] != NULL; i++)
-		if (strcmp(c->operation, gt_op_names[i]) == 0) {
-			c->op = i;
-			return 0;
-		}
-	if (!rendered && pu_is_template(c->operation))
-		return 0;
-	return pu_refuse(err, errlen, "config.operation: \"%s\" is not one of create, "
-	                 "delete, get", c->operation);
-}
-
 /* A name-valued setting: checked once it holds no template. */
 static int
 check_name(int rendered, const char *v, const char *field, size_t max,
@@ -123,6 +104,7 @@ gt_config_read(const inn_host *host, const inn_step *step, int rendered,
 	int rc;
 
 	memset(c, 0, sizeof(*c));
+	c->op = GT_OP_CREATE;
 	c->auto_init = 1;
 	for (i = 0; literal_credentials[i] != NULL; i++)
 		if (host->input_type(step, literal_credentials[i]) != INN_VALUE_ABSENT)
@@ -141,7 +123,8 @@ gt_config_read(const inn_host *host, const inn_step *step, int rendered,
 	    errlen)) != 0 ||
 	    (rc = pu_alias_bool(host, step, rendered, (const char *const[]){ "auto_init",
 	    NULL }, &c->auto_init, NULL, err, errlen)) != 0 ||
-	    (rc = read_operation(rendered, c, err, errlen)) != 0)
+	    (rc = pu_alias_word(c->operation, gt_op_names, rendered, "operation", &c->op,
+	    err, errlen)) != 0)
 		return rc;
 	if (c->owner != NULL && strcmp(owner_from, "owner") != 0)
 		c->org = c->owner;
