@@ -263,11 +263,12 @@ rc=$?
 	[ "$(since "$m" | wc -l)" -eq 0 ]
 check "a hostile name from a parameter is refused before any request" $?
 
-NAME=two wf two create "repo_url: http://g/e.git" "appName: other"
-c test-workflow "$dir/two.yaml" >"$dir/out" 2>&1
+NAME=two wf two create "repo_url: http://g/e.git" "appName: other" "dest_namespace: shop"
+c run --local "$dir/two.yaml" >"$dir/out" 2>&1
 rc=$?
-[ $rc -eq 3 ] && grep -q 'config.appName ("other") contradicts config.name' "$dir/out"
-check "two spellings that disagree are refused at load" $?
+[ $rc -eq 0 ] && grep -q 'config.appName ("other") differs from config.name ("shop"): config.name is used' "$dir/out" &&
+	app shop && ! app other
+check "two spellings that differ: ours is used, a warning names the other" $?
 
 NAME=tpl wf tpl get 'kubeconfig: "{{ .parameters.app }}"'
 c test-workflow "$dir/tpl.yaml" >"$dir/out" 2>&1

@@ -37,7 +37,7 @@ secrets:
   gitea-token: {file: $dir/token}
   wrong-token: {file: $dir/wrong}
 stepDefaults:
-  gitea-repo: {token_secret: gitea-token}
+  gitea-repo: {token_secret: gitea-token, url: "$G"}
 CONF
 
 # wf NAME OPERATION [EXTRA CONFIG LINES]: a one-step workflow
@@ -233,16 +233,19 @@ no_token "$dir"/*.log "$dir"/out "$dir/admin.yaml"
 check "the token is in no output or request log" $?
 
 # the original's delete-gitea-repo workflow (its config: gitea_url,
-# org_name, repo_name; the token from stepDefaults)
+# org_name, repo_name; the token and url from stepDefaults: the platform's
+# url wins over the workflow's gitea_url default, as the original's admin
+# config did)
 if [ -d "$compat/providers/container-team" ]; then
 	curl -sf -o /dev/null -H "Authorization: token $TOKEN" -H 'Content-Type: application/json' \
 		-d '{"name":"legacy"}' "$G/api/v1/orgs/platform/repos"
 	c --providers "$compat/providers" run --local container-team/delete-gitea-repo \
-		--param repo_name=legacy --param org_name=platform --param gitea_url="$G" >"$dir/out" 2>&1
+		--param repo_name=legacy --param org_name=platform >"$dir/out" 2>&1
 	rc=$?
 	[ $rc -eq 0 ] && grep -q "deleted repository platform/legacy" "$dir/out" &&
+		grep -q 'config.gitea_url ("http://gitea.localtest.me") differs from config.url' "$dir/out" &&
 		[ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: token $TOKEN" "$G/api/v1/repos/platform/legacy")" = 404 ]
-	check "the original's container-team/delete-gitea-repo runs unchanged" $?
+	check "the original's container-team/delete-gitea-repo runs unchanged (the platform's url from stepDefaults wins)" $?
 else
 	n=$((n + 1)); echo "ok $n - # SKIP the original's providers are not in $compat"
 fi

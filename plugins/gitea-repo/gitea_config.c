@@ -115,11 +115,11 @@ gt_config_read(const inn_host *host, const inn_step *step, int rendered,
 			                 strstr(literal_credentials[i], "password") ?
 			                 "password_secret" : "token_secret");
 	if ((rc = pu_config_read(host, step, rendered, config_fields, c, err, errlen)) != 0 ||
-	    (rc = pu_alias_string(host, step, url_names, &c->url, &url_from, err,
+	    (rc = pu_alias_string(host, step, rendered, url_names, &c->url, &url_from, err,
 	    errlen)) != 0 ||
-	    (rc = pu_alias_string(host, step, owner_names, &c->owner, &owner_from, err,
+	    (rc = pu_alias_string(host, step, rendered, owner_names, &c->owner, &owner_from, err,
 	    errlen)) != 0 ||
-	    (rc = pu_alias_string(host, step, repo_names, &c->repo, &repo_from, err,
+	    (rc = pu_alias_string(host, step, rendered, repo_names, &c->repo, &repo_from, err,
 	    errlen)) != 0 ||
 	    (rc = pu_alias_bool(host, step, rendered, (const char *const[]){ "auto_init",
 	    NULL }, &c->auto_init, NULL, err, errlen)) != 0 ||
