@@ -9,12 +9,14 @@
 # names; the original's delete-gitea-repo workflow.  The token never shows
 # in any output, log or the server's store.  Prints TAP.
 . "${INN_TOP_SRCDIR:?}/tests/plugin_lib.sh"
-echo "1..26"
+echo "1..27"
 pt_setup gitea shell gitea-repo argocd-app kubernetes
 TOKEN=tok-$$-s3cr3t-QxZ
 printf '%s' "$TOKEN" > "$dir/token"
 printf 'not-the-token' > "$dir/wrong"
-chmod 600 "$dir/token" "$dir/wrong"
+PW=pw-$$-Basic
+printf '%s' "$PW" > "$dir/pw"
+chmod 600 "$dir/token" "$dir/wrong" "$dir/pw"
 
 # standin NAME [ARGS...]: starts the stand-in; its port in $port, log NAME.log
 standin() {
@@ -27,7 +29,7 @@ standin() {
 	while [ ! -s "$dir/$name.port" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
 	port=$(cat "$dir/$name.port")
 }
-standin main --token "$TOKEN" --org platform --user giteaadmin
+standin main --token "$TOKEN" --org platform --user giteaadmin --password "$PW"
 G="http://127.0.0.1:$port"
 
 cat > "$dir/admin.yaml" <<CONF
@@ -36,6 +38,7 @@ workflowPolicies:
 secrets:
   gitea-token: {file: $dir/token}
   wrong-token: {file: $dir/wrong}
+  gitea-pw: {file: $dir/pw}
 stepDefaults:
   gitea-repo: {token_secret: gitea-token, url: "$G"}
 CONF
@@ -59,7 +62,7 @@ wf() {
 mark() { wc -l < "$dir/main.log"; }
 since() { tail -n +"$(( $1 + 1 ))" "$dir/main.log"; }
 # no_token FILE...: the token shows nowhere
-no_token() { ! grep -qF "$TOKEN" "$@"; }
+no_token() { ! grep -qF -e "$TOKEN" -e "$PW" "$@"; }
 
 NAME=create wf create create "org: platform" "description: demo" "private: true"
 m=$(mark)
@@ -142,6 +145,13 @@ c run --local "$dir/delete.yaml" >"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 0 ] && grep -q "status: absent" "$dir/out" && grep -q "does not exist; nothing to delete" "$dir/out"
 check "delete again: a missing repository is success with a note" $?
+
+NAME=basic wf basic get "org: platform" "username: giteaadmin" "password_secret: gitea-pw" "token_secret: null"
+m=$(mark)
+c run --local "$dir/basic.yaml" --param repo=fromfield >"$dir/out" 2>&1
+rc=$?
+[ $rc -eq 0 ] && grep -q "full_name: platform/fromfield" "$dir/out" && ! grep -qF "$PW" "$dir/out"
+check "Basic auth: username and password_secret, the default token_secret nulled (the password not shown)" $?
 
 NAME=wrong wf wrong create "org: platform" "token_secret: wrong-token"
 c run --local "$dir/wrong.yaml" >"$dir/out" 2>&1

@@ -316,12 +316,12 @@ ac_config_read(const inn_host *host, const inn_step *step, int rendered,
 	    errlen)) != 0 ||
 	    (rc = pu_alias_string(host, step, rendered, path_names, &c->path, NULL, err,
 	    errlen)) != 0 ||
-	    (rc = pu_alias_string(host, step, rendered, rev_names, &c->target_revision, NULL, err,
-	    errlen)) != 0 ||
-	    (rc = pu_alias_string(host, step, rendered, server_names, &c->dest_server, NULL, err,
-	    errlen)) != 0 ||
-	    (rc = pu_alias_string(host, step, rendered, dest_ns_names, &c->dest_namespace, &ns_from,
-	    err, errlen)) != 0 ||
+	    (rc = pu_alias_string(host, step, rendered, rev_names, &c->target_revision,
+	    NULL, err, errlen)) != 0 ||
+	    (rc = pu_alias_string(host, step, rendered, server_names, &c->dest_server,
+	    NULL, err, errlen)) != 0 ||
+	    (rc = pu_alias_string(host, step, rendered, dest_ns_names,
+	    &c->dest_namespace, &ns_from, err, errlen)) != 0 ||
 	    (rc = read_destination(host, step, c, err, errlen)) != 0 ||
 	    (rc = read_sync(host, step, rendered, c, err, errlen)) != 0 ||
 	    (rc = pu_alias_bool(host, step, rendered, wait_names, &c->wait_for_sync, NULL,

@@ -29,8 +29,8 @@ int pu_alias_string(const inn_host *host, const inn_step *step, int rendered,
                     char *err, size_t errlen);
 
 /* The same for a boolean (pu_read_bool's rules: before rendering a template
- * reads as false and is not compared; the first written name wins).  *set becomes 1 when any name is
- * written (may be NULL). */
+ * reads as false and is not compared; the first written name wins).  *set
+ * becomes 1 when any name is written (may be NULL). */
 int pu_alias_bool(const inn_host *host, const inn_step *step, int rendered,
                   const char *const *names, int *out, int *set, char *err,
                   size_t errlen);

@@ -15,6 +15,9 @@ const char *const gt_op_names[] = { "create", "delete", "get", NULL };
 static const char *const url_names[] = { "url", "gitea_url", NULL };
 static const char *const owner_names[] = { "owner", "org", "org_name", NULL };
 static const char *const repo_names[] = { "repo", "repo_name", NULL };
+/* null turns off a token_secret of the admin config's stepDefaults (for a
+ * step that uses username and password_secret) */
+static const char *const token_names[] = { "token_secret", NULL };
 
 /* Keys that would hold a credential in the workflow text. */
 static const char *const literal_credentials[] = {
@@ -25,7 +28,7 @@ static const pu_field config_fields[] = {
 	PU_FIELD("operation", PU_STRING, struct gt_config, operation),
 	PU_FIELD_OTHER("url"),
 	PU_FIELD_OTHER("gitea_url"),
-	PU_FIELD("token_secret", PU_STRING, struct gt_config, token_secret),
+	PU_FIELD_OTHER("token_secret"),
 	PU_FIELD("username", PU_STRING, struct gt_config, username),
 	PU_FIELD("password_secret", PU_STRING, struct gt_config, password_secret),
 	PU_FIELD_OTHER("owner"),
@@ -121,6 +124,8 @@ gt_config_read(const inn_host *host, const inn_step *step, int rendered,
 	    errlen)) != 0 ||
 	    (rc = pu_alias_string(host, step, rendered, repo_names, &c->repo, &repo_from, err,
 	    errlen)) != 0 ||
+	    (rc = pu_alias_string(host, step, rendered, token_names, &c->token_secret, NULL,
+	    err, errlen)) != 0 ||
 	    (rc = pu_alias_bool(host, step, rendered, (const char *const[]){ "auto_init",
 	    NULL }, &c->auto_init, NULL, err, errlen)) != 0 ||
 	    (rc = pu_alias_word(c->operation, gt_op_names, rendered, "operation", &c->op,
