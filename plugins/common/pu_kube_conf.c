@@ -364,7 +364,12 @@ pk_conf_load(struct pu_kube *k, const pu_kube_opts *opts, char *err, size_t errl
 			         strerror(errno));
 			return errno == ENOENT ? INN_ENOTFOUND : INN_EINVAL;
 		}
-		snprintf(dir, sizeof dir, "%s", path);
+		if (strlen(path) >= sizeof dir) {
+			free(text);
+			snprintf(err, errlen, "%s: the path is too long", k->source);
+			return INN_EINVAL;
+		}
+		memcpy(dir, path, strlen(path) + 1);
 		if ((slash = strrchr(dir, '/')) != NULL)
 			slash == dir ? (void)(dir[1] = '\0') : (void)(*slash = '\0');
 		else
