@@ -662,35 +662,27 @@ exec_size_check(json_object *cfg)
 	return 0;
 }
 
-/* Each key ending in "_secret" (at any depth of the rendered config cfg)
+/* Each top-level key of the rendered config cfg ending in "_secret"
  * names a secret the plugin will ask host->secret() for: one the run does
  * not have is an error naming the key and the secret, before the plugin
- * runs. */
+ * runs.  (Not deeper: a terraform variable "x_secret" is a value.) */
 static int
-check_secret_names(const inn_run *r, json_object *cfg, const char *path, int depth)
+check_secret_names(const inn_run *r, json_object *cfg)
 {
-	char sub[256], why[1536];
+	char why[1536];
 	size_t kl;
 
-	if (depth > 8 || !json_object_is_type(cfg, json_type_object))
+	if (!json_object_is_type(cfg, json_type_object))
 		return 0;
 	json_object_object_foreach(cfg, k, v) {
-		snprintf(sub, sizeof(sub), "%s.%s", path, k);
 		kl = strlen(k);
-		if (json_object_is_type(v, json_type_object)) {
-			int rc = check_secret_names(r, v, sub, depth + 1);
-
-			if (rc != 0)
-				return rc;
-			continue;
-		}
 		if (kl < 7 || strcmp(k + kl - 7, "_secret") != 0 ||
 		    !json_object_is_type(v, json_type_string) || json_object_get_string_len(v) == 0)
 			continue;
 		if (r->secrets != NULL &&
 		    json_object_object_get_ex(r->secrets, json_object_get_string(v), NULL))
 			continue;
-		return inn_error_set(INN_ENOTFOUND, "%s: %s", sub,
+		return inn_error_set(INN_ENOTFOUND, "config.%s: %s", k,
 		                     secret_missing(r, json_object_get_string(v), why, sizeof(why)));
 	}
 	return 0;
@@ -714,7 +706,7 @@ render_config(inn_run *r, const inn_step_def *d, json_object **out, char *unknow
 	if (r->dry_run)
 		inn_tmpl_unknown_end();
 	if (rc == 0 && ((rc = exec_size_check(cfg)) != 0 ||
-	                (rc = check_secret_names(r, cfg, "config", 0)) != 0)) {
+	                (rc = check_secret_names(r, cfg)) != 0)) {
 		json_object_put(cfg);
 		cfg = NULL;
 	}
