@@ -104,15 +104,27 @@ read_entry(const inn_policy *p, const inn_ynode *key, const inn_ynode *val,
 	return 0;
 }
 
-int
-inn_policy_read_secrets(inn_policy *p)
+/* The section key of the admin config, or NULL when it is absent or
+ * written empty (`key:`, `key: null`). */
+static const inn_ynode *
+section(const inn_policy *p, const char *key)
 {
-	const inn_ynode *map = inn_ymap_get(p->doc->root, "secrets");
-	size_t i;
-	int rc;
+	const inn_ynode *map = inn_ymap_get(p->doc->root, key);
 
 	if (map == NULL || (map->kind == INN_Y_SCALAR && map->plain &&
 	                    (map->len == 0 || strcmp(map->value, "null") == 0)))
+		return NULL;
+	return map;
+}
+
+int
+inn_policy_read_secrets(inn_policy *p)
+{
+	const inn_ynode *map = section(p, "secrets");
+	size_t i;
+	int rc;
+
+	if (map == NULL)
 		return 0;
 	if (map->kind != INN_Y_MAP)
 		return at_error(p, map, "secrets", ": must be a mapping of names to "
@@ -149,11 +161,10 @@ type_name_ok(const char *s)
 int
 inn_policy_read_step_defaults(inn_policy *p)
 {
-	const inn_ynode *map = inn_ymap_get(p->doc->root, "stepDefaults");
+	const inn_ynode *map = section(p, "stepDefaults");
 	size_t i;
 
-	if (map == NULL || (map->kind == INN_Y_SCALAR && map->plain &&
-	                    (map->len == 0 || strcmp(map->value, "null") == 0)))
+	if (map == NULL)
 		return 0;
 	if (map->kind != INN_Y_MAP)
 		return at_error(p, map, "stepDefaults", ": must be a mapping of step types "

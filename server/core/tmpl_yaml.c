@@ -22,6 +22,7 @@
 
 #include <yaml.h>
 
+#include "array.h"
 #include "error.h"
 #include "tmpl_int.h"
 #include "utf8.h"
@@ -85,22 +86,16 @@ place_value(void *ud, json_object *v, const char *action, size_t alen, inn_buf *
 {
 	struct yr *y = ud;
 	inn_buf tb = INN_BUF_INIT(INN_TMPL_MAX_OUTPUT);
-	struct placed *p;
+	struct placed *p, *nv;
 	char idx[IDX_DIGITS + 2];
 	int rc;
 
 	if (y->n >= MAX_PLACED)
 		return inn_error_set(INN_ETOOBIG, "more than %u values in one YAML text",
 		                     MAX_PLACED);
-	if (y->n == y->cap) {
-		size_t cap = y->cap ? y->cap * 2 : 16;
-		struct placed *nv = realloc(y->v, cap * sizeof(*nv));
-
-		if (nv == NULL)
-			return inn_error_set(INN_ENOMEM, "out of memory");
-		y->v = nv;
-		y->cap = cap;
-	}
+	if ((nv = inn_array_reserve(y->v, &y->cap, y->n + 1, sizeof(*nv), 16)) == NULL)
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	y->v = nv;
 	if ((rc = inn_t_put_value(&tb, v, 0, 0)) != 0 || (rc = inn_t_put(&tb, "", 0)) != 0) {
 		inn_buf_free(&tb);
 		return rc;
@@ -419,9 +414,8 @@ collect(struct yr *y, const char *t, size_t len)
 		if (e.type == YAML_SCALAR_EVENT) {
 			count_found(y, &e);
 			if ((rc = scalar_repl(y, &e, t, &cur, &r)) == 0 && r.text != NULL) {
-				struct repl *nr = y->nr < y->rcap ? y->r :
-				                  realloc(y->r, (y->rcap = y->rcap ? y->rcap * 2 : 16) *
-				                                sizeof(*nr));
+				struct repl *nr = inn_array_reserve(y->r, &y->rcap, y->nr + 1,
+				                                    sizeof(*nr), 16);
 
 				if (nr == NULL) {
 					free(r.text);
