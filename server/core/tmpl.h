@@ -151,6 +151,8 @@ int inn_tmpl_render_string(const inn_tmpl_env *env, const char *tmpl, char **out
  *     inner blanks, not a number, boolean, null or date in YAML 1.1/1.2);
  *     a number or boolean value filling a whole plain scalar is written as
  *     it is (`replicas: {{ .parameters.replicas }}` stays an int);
+ *     a whole plain scalar from an action ending in `quote` (`{{ .x | quote
+ *     }}`, Helm's idiom) holds the string quote was given;
  *   - otherwise, and always inside a quoted or block scalar, the whole
  *     scalar is written again double-quoted with escapes ("a\nb", \", \\,
  *     \xHH, \L \P \N \uFEFF) on one line: same content, any value;

@@ -332,6 +332,10 @@ test_types_and_ordinary_text(void **state)
 	expect_text("m:\n  a: |\n    x {{ .parameters.v }}\n  b: 2\n", "y",
 	            "m:\n  a: \"x y\\n\"\n  b: 2\n");
 	expect_text("t: {{ .parameters.v }}\n", "a: b", "t: \"a: b\"\n");
+	/* `| quote` (Helm's idiom): the string it quotes, one scalar */
+	expect_text("t: {{ .parameters.v | quote }}\n", "x\n---\nk: v", "t: \"x\\n---\\nk: v\"\n");
+	expect_text("t: {{ .parameters.v | quote }}\n", "plain", "t: plain\n");
+	expect_text("t: '{{ .parameters.v | quote }}'\n", "q", "t: \"\\\"q\\\"\"\n");
 	expect_text("t: {{ .parameters.v }}\n", "x\n  evil: true", "t: \"x\\n  evil: true\"\n");
 }
 
