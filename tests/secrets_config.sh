@@ -20,7 +20,7 @@ mkdir -p "$dir/plugins" "$dir/data" "$dir/prov/workflows"
 chmod 755 "$dir/plugins"
 install -m 755 "$INN_SHELL_SO" "$dir/plugins/shell.so"
 . "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
-echo "1..16"
+echo "1..18"
 
 FILEVAL='file-Secret-7c1e!'
 ENVVAL='env-Secret-93ab$'
@@ -113,6 +113,14 @@ c run --local "$dir/prov/workflows/missing.yaml" --secret "vault-token=@$dir/loo
 rc=$?
 [ $rc -eq 0 ] && grep -q 'uses-nope.*\*\*\*' "$dir/out" && ! grep -q 'other' "$dir/out"
 check "--secret NAME=@FILE supplies a secret (masked in the log)" $?
+mkfifo "$dir/fifo"
+timeout 20 "$ctl" --plugin-dir "$dir/plugins" --config "$dir/admin.yaml" run --local "$dir/prov/workflows/missing.yaml" --secret "vault-token=@$dir/fifo" >"$dir/out" 2>&1
+rc=$?
+[ $rc -eq 3 ] && grep -q "file $dir/fifo: it is not a regular file" "$dir/out"
+check "--secret with a FIFO is refused at once (not a regular file), never blocks" $?
+ln -s "$dir/loose.txt" "$dir/link.txt"
+c run --local "$dir/prov/workflows/missing.yaml" --secret "vault-token=@$dir/link.txt" >"$dir/out" 2>&1
+check "a symbolic link to a 0600 file is followed (as Kubernetes mounts secrets)" $?
 VT=vt-value c run --local "$dir/prov/workflows/missing.yaml" --secret-env vault-token=VT >"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 0 ] && ! grep -q 'vt-value' "$dir/out"
