@@ -20,7 +20,7 @@ mkdir -p "$dir/plugins" "$dir/data" "$dir/prov/workflows"
 chmod 755 "$dir/plugins"
 install -m 755 "$INN_SHELL_SO" "$dir/plugins/shell.so"
 . "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
-echo "1..18"
+echo "1..19"
 
 FILEVAL='file-Secret-7c1e!'
 ENVVAL='env-Secret-93ab$'
@@ -97,6 +97,9 @@ grep -q 'a=\*\*\* b=\*\*\* d=dflt-value' "$dir/out" && grep -q 'mine=step-own d=
 	! grep -q "$FILEVAL" "$dir/out" && ! grep -qF "$ENVVAL" "$dir/out"
 check "run --local: the step log shows both secrets masked and the default's value" $?
 
+c -o json plugins >"$dir/out" 2>&1
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sh=[p for p in d["loaded"] if p["type"]=="shell"][0]; assert sh["step_defaults"]=={"env":{"FROM_DEFAULT":"dflt-value"},"shell":"sh"}, sh' "$dir/out"
+check "innominatus-ctl plugins -o json shows a type's stepDefaults" $?
 c run --local "$dir/prov/workflows/missing.yaml" >"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 1 ] && grep -q 'secret "vault-token" is not configured (admin-config.yaml secrets:)' "$dir/out"

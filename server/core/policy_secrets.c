@@ -291,6 +291,16 @@ inn_policy_step_defaults(const inn_policy *p, const char *plugin_type)
 	return d;
 }
 
+json_object *
+inn_policy_step_defaults_copy(const inn_policy *p, const char *plugin_type)
+{
+	json_object *d = inn_policy_step_defaults(p, plugin_type), *copy = NULL;
+
+	if (d == NULL || json_object_deep_copy(d, &copy, NULL) != 0)
+		return NULL;
+	return copy;
+}
+
 int
 inn_policy_merge_defaults(json_object **config, json_object *defaults)
 {
