@@ -242,10 +242,10 @@ ambiguous(const char *s, size_t n)
 	return 1;
 }
 
-/* Non-zero when s (n bytes) may be written as a plain scalar anywhere
- * (block or flow context, key or value) and reads back as this string. */
+/* Non-zero when s (n bytes) may be written as a plain scalar (a key or a
+ * value; in_flow: inside [...] or {...}) and reads back as this string. */
 static int
-plain_ok(const char *s, size_t n)
+plain_ok(const char *s, size_t n, int in_flow)
 {
 	size_t i;
 
@@ -266,7 +266,7 @@ plain_ok(const char *s, size_t n)
 
 		if (c < 0x20 || c >= 0x7f || strchr(",[]{}#\"'`|>&*!%@\\", c) != NULL)
 			return 0;
-		if (c == ':' && i + 1 < n && s[i + 1] == ' ')
+		if (c == ':' && (in_flow || (i + 1 < n && s[i + 1] == ' ')))
 			return 0;
 	}
 	return 1;
@@ -349,6 +349,30 @@ parse_error(const yaml_parser_t *p, const char *what)
 	                     p->problem ? p->problem : "parse error");
 }
 
+/* The offset of a scalar's content in t[start, end): past its anchor
+ * (&a), tag (!t, !!str, !<...>), the blanks, line breaks and comments
+ * around them. */
+static size_t
+skip_properties(const char *t, size_t start, size_t end)
+{
+	size_t i = start;
+
+	while (i < end) {
+		if (t[i] == '&' || t[i] == '!') {
+			while (i < end && t[i] != ' ' && t[i] != '\t' && t[i] != '\n' && t[i] != '\r')
+				i++;
+		} else if (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r') {
+			i++;
+		} else if (t[i] == '#') {
+			while (i < end && t[i] != '\n')
+				i++;
+		} else {
+			break;
+		}
+	}
+	return i;
+}
+
 /* When v holds exactly a JSON string literal ("a\"b"), v becomes the
  * string it stands for; otherwise v stays.  0 or INN_ENOMEM. */
 static int
@@ -368,10 +392,11 @@ json_literal(inn_buf *v)
 	return rc;
 }
 
-/* The text that replaces scalar e (a placeholder in its value) into r. */
+/* The text that replaces scalar e (a placeholder in its value; in_flow:
+ * inside a flow collection) into r. */
 static int
 scalar_repl(struct yr *y, const yaml_event_t *e, const char *t, struct cursor *cur,
-            struct repl *r)
+            int in_flow, struct repl *r)
 {
 	const char *val = (const char *)e->data.scalar.value;
 	size_t n = e->data.scalar.length, k;
@@ -386,6 +411,9 @@ scalar_repl(struct yr *y, const yaml_event_t *e, const char *t, struct cursor *c
 		goto out;       /* no placeholder: left as it is */
 	r->start = byte_at(cur, e->start_mark.index);
 	r->end = byte_at(cur, e->end_mark.index);
+	/* the event starts at the node's anchor or tag: they stay */
+	if (e->data.scalar.anchor != NULL || e->data.scalar.tag != NULL)
+		r->start = skip_properties(t, r->start, r->end);
 	/* a whole plain scalar from `{{ x | quote }}` (a JSON string
 	 * literal): the string it quotes, as the text mode's YAML read it */
 	if (e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && whole && y->v[first].quoted &&
@@ -393,7 +421,8 @@ scalar_repl(struct yr *y, const yaml_event_t *e, const char *t, struct cursor *c
 		goto out;
 	if (e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && whole && y->v[first].typed)
 		rc = inn_t_put(&out, y->v[first].text, y->v[first].len);
-	else if (e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && plain_ok(v.p ? v.p : "", v.len))
+	else if (e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	         plain_ok(v.p ? v.p : "", v.len, in_flow))
 		rc = inn_t_put(&out, v.p, v.len);
 	else
 		rc = put_double_quoted(&out, v.p ? v.p : "", v.len);
@@ -453,7 +482,7 @@ collect(struct yr *y, const char *t, size_t len)
 	yaml_parser_t p;
 	yaml_event_t e;
 	struct repl r;
-	size_t i;
+	size_t i, flow = 0;
 	int rc = 0, done = 0;
 
 	if (!yaml_parser_initialize(&p))
@@ -466,9 +495,18 @@ collect(struct yr *y, const char *t, size_t len)
 			break;
 		}
 		done = e.type == YAML_STREAM_END_EVENT;
+		/* inside a flow collection every collection is flow */
+		if ((e.type == YAML_SEQUENCE_START_EVENT &&
+		     (flow > 0 || e.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE)) ||
+		    (e.type == YAML_MAPPING_START_EVENT &&
+		     (flow > 0 || e.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE)))
+			flow++;
+		else if ((e.type == YAML_SEQUENCE_END_EVENT || e.type == YAML_MAPPING_END_EVENT) &&
+		         flow > 0)
+			flow--;
 		if (e.type == YAML_SCALAR_EVENT) {
 			count_found(y, &e);
-			if ((rc = scalar_repl(y, &e, t, &cur, &r)) == 0 && r.text != NULL) {
+			if ((rc = scalar_repl(y, &e, t, &cur, flow > 0, &r)) == 0 && r.text != NULL) {
 				struct repl *nr = inn_array_reserve(y->r, &y->rcap, y->nr + 1,
 				                                    sizeof(*nr), 16);
 

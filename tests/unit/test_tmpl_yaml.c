@@ -206,6 +206,12 @@ static const char *const contexts[] = {
 	"a: {{ .parameters.v }}\n---\nb: 2\n",
 	"{{ .parameters.v }}\n",
 	"a: ${parameters.v}\nb: 1",
+	"m: {k: pre{{ .parameters.v }}post, j: [x{{ .parameters.v }}]}\n",
+	"s: [\"q{{ .parameters.v }}\", 'r{{ .parameters.v }}']\n",
+	"? {{ .parameters.v }}\n: val\n",
+	"top:\n  - a: 1\n    b: >\n      {{ .parameters.v }}\n\n      tail\n  - c\n",
+	"k: &anc {{ .parameters.v }}\nr: 1\n",
+	"t: !!str {{ .parameters.v }}\nu: &x !!str\n  \"{{ .parameters.v }}\"\n",
 	"spec:\n  containers:\n  - name: main\n    image: repo/{{ .parameters.v }}:latest\n    args: [\"--x={{ .parameters.v }}\"]\n",
 	NULL
 };
@@ -259,6 +265,51 @@ test_hostile_values_stay_one_scalar(void **state)
 		}
 		json_object_put(want_docs);
 		free(benign);
+	}
+}
+
+/* Random values from YAML's special characters, fixed seed: each is
+ * placed in every context as exactly its scalar's content. */
+static void
+test_random_values(void **state)
+{
+	static const char alphabet[] = "ab1 -:#,[]{}'\"\\|>&*!%@`?~\n\t.=<+\xc3\xa9";
+	uint32_t seed = 12345;
+	size_t c, round, i, n;
+	char v[40];
+
+	(void)state;
+	for (round = 0; round < 300; round++) {
+		seed = seed * 1103515245u + 12345u;
+		n = (seed >> 16) % 12;
+		for (i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			v[i] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+		}
+		v[n] = '\0';
+		/* a lone byte of the two-byte letter is not UTF-8: mend it */
+		for (i = 0; i < n; i++)
+			if ((unsigned char)v[i] >= 0x80)
+				v[i] = 'e';
+		for (c = 0; contexts[c] != NULL; c++) {
+			char *benign = render_with(contexts[c], "BENIGNx"), *out = render_with(contexts[c], v);
+			json_object *want_docs, *got, *want;
+
+			if (benign == NULL)
+				fail_msg("context %zu: benign render failed: %s", c, inn_error_last());
+			want_docs = load_stream(benign);
+			if (out == NULL)
+				fail_msg("context %zu, value \"%s\": refused: %s", c, v, inn_error_last());
+			got = load_stream(out);
+			want = swap_marker(want_docs, v);
+			if (got == NULL || !json_object_equal(got, want))
+				fail_msg("context %zu, value \"%s\": changed:\n%s", c, v, out);
+			json_object_put(got);
+			json_object_put(want);
+			json_object_put(want_docs);
+			free(out);
+			free(benign);
+		}
 	}
 }
 
@@ -447,6 +498,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hostile_values_stay_one_scalar),
+		cmocka_unit_test(test_random_values),
 		cmocka_unit_test(test_huge_value),
 		cmocka_unit_test(test_types_and_ordinary_text),
 		cmocka_unit_test(test_refused_places),
