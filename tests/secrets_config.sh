@@ -20,7 +20,7 @@ mkdir -p "$dir/plugins" "$dir/data" "$dir/prov/workflows"
 chmod 755 "$dir/plugins"
 install -m 755 "$INN_SHELL_SO" "$dir/plugins/shell.so"
 . "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
-echo "1..19"
+echo "1..21"
 
 FILEVAL='file-Secret-7c1e!'
 ENVVAL='env-Secret-93ab$'
@@ -151,6 +151,24 @@ CHECK_SHOW="$dir/out"
 check "run --local: an unreadable admin secret is a warning, and the step that uses it fails naming file and key" $?
 grep -q 'admin2.yaml:[0-9]*:[0-9]*: warning: stepDefaults.kubernetes: no plugin for step type "kubernetes" is loaded' "$dir/out"
 check "stepDefaults of a type no plugin serves is a warning naming the key" $?
+
+# a value written in the config, a bad name, stepDefaults not a mapping:
+# refused at file:line:col
+printf 'secrets:\n  vault-token: s3cr3t-in-config\n' > "$dir/bad1.yaml"
+"$ctl" --plugin-dir "$dir/plugins" --config "$dir/bad1.yaml" plugins >"$dir/out" 2>&1
+rc=$?
+CHECK_SHOW="$dir/out"
+[ $rc -eq 3 ] && grep -q 'bad1.yaml:2:16: secrets.vault-token: write {file: PATH} or {env: VARIABLE} (a secret.s value is never written in the config)' "$dir/out"
+check "a secret's value written in the admin config is refused at its file:line:col" $?
+printf 'secrets:\n  "bad name!": {env: X}\nstepDefaults:\n  shell: [x]\n' > "$dir/bad2.yaml"
+"$ctl" --plugin-dir "$dir/plugins" --config "$dir/bad2.yaml" plugins >"$dir/out" 2>&1
+rc=$?
+printf 'stepDefaults:\n  shell: [x]\n' > "$dir/bad3.yaml"
+"$ctl" --plugin-dir "$dir/plugins" --config "$dir/bad3.yaml" plugins >>"$dir/out" 2>&1
+rc3=$?
+[ $rc -eq 3 ] && [ $rc3 -eq 3 ] && grep -q "bad2.yaml:2:3: secrets.bad name!: a secret name is letters" "$dir/out" &&
+	grep -q 'bad3.yaml:2:10: stepDefaults.shell: must be a mapping of config keys' "$dir/out"
+check "a bad secret name and a stepDefaults entry that is no mapping are refused at file:line:col" $?
 
 # ---- the server ---------------------------------------------------------------
 mk_conf() {
