@@ -21,7 +21,7 @@ mkdir -p "$dir/plugins" "$dir/data" "$dir/prov/workflows"
 chmod 755 "$dir/plugins"
 install -m 755 "$fx/yamlecho.so" "$dir/plugins/yamlecho.so"
 . "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
-echo "1..8"
+echo "1..9"
 
 printf '%s\n' 'vt-S3cret-value' > "$dir/vt"
 chmod 600 "$dir/vt"
@@ -141,6 +141,11 @@ CHECK_SHOW="$dir/out"
 [ $rc -eq 1 ] && grep -q 'config.token_secret: secret "vault-token" is not configured (admin-config.yaml secrets:)' "$dir/out" &&
 	grep -q 'warning: step "render": config.token_secret names secret "vault-token", which .*nosecret.yaml does not configure (secrets:): the step fails unless its run is given it (the key comes from stepDefaults)' "$dir/out"
 check "a config *_secret key naming an unconfigured secret: a warning at load, then a step error before the plugin runs" $?
+
+"$ctl" --plugin-dir "$dir/plugins" --config "$dir/nosecret.yaml" test-workflow --dry-run "$dir/prov/workflows/ns.yaml" --param ns=s >"$dir/out" 2>&1
+CHECK_SHOW="$dir/out"
+grep -q 'would-fail: step "render": config.token_secret: secret "vault-token" is not configured' "$dir/out"
+check "a dry-run says the step would fail on the unconfigured secret" $?
 
 # ---- the server ---------------------------------------------------------------
 server_conf "$dir/srv.yaml" "$dir"
