@@ -710,13 +710,15 @@ steps:
         metadata: {name: shared}
         data: {owner: innominatus}
 EOF
-# a parameter rendered into a manifest can change its YAML (a newline and
-# "namespace: ..."): allowed_namespaces (a platform team's stepDefaults)
-# keeps every object in its namespaces, and refuses cluster-scoped kinds
+# a parameter rendered into a manifest stays one YAML scalar (the manifest
+# is rendered in YAML mode), so a newline and "namespace: ..." in it is
+# only an odd name; allowed_namespaces (a platform team's stepDefaults)
+# keeps every object in its namespaces and refuses cluster-scoped kinds
 wf inject <<'EOF'
 name: inject
 parameters:
   - {name: n, type: string}
+  - {name: ns, type: string, default: kdemo}
   - {name: kind, type: string, default: ConfigMap}
 steps:
   - name: a
@@ -730,17 +732,22 @@ steps:
         kind: {{ .parameters.kind }}
         metadata:
           name: {{ .parameters.n }}
+          namespace: {{ .parameters.ns }}
 EOF
 run "$dir/wf/inject.yaml" --param "$(printf 'n=evil\n  namespace: kube-system')"
-[ $rc -eq 1 ] && grep -q 'failed: apply ConfigMap evil: refused: namespace "kube-system" is not in config.allowed_namespaces' "$dir/out" &&
+[ $rc -eq 1 ] && grep -q 'failed: apply ConfigMap kdemo/evil   namespace: kube-system: 422 Invalid' "$dir/out" &&
 	! kget /api/v1/namespaces/kube-system/configmaps/evil >/dev/null
 r1=$?
-run "$dir/wf/inject.yaml" --param n=admin-all --param kind=ClusterRole
+run "$dir/wf/inject.yaml" --param n=evil --param ns=kube-system
+[ $r1 -eq 0 ] && [ $rc -eq 1 ] && grep -q 'failed: apply ConfigMap evil: refused: namespace "kube-system" is not in config.allowed_namespaces' "$dir/out" &&
+	! kget /api/v1/namespaces/kube-system/configmaps/evil >/dev/null
+r1=$?
+run "$dir/wf/inject.yaml" --param n=admin-all --param kind=ClusterRole --param ns=
 [ $r1 -eq 0 ] && [ $rc -eq 1 ] && grep -q 'refused: config.allowed_namespaces is set, and ClusterRole is cluster-scoped' "$dir/out"
 r1=$?
 run "$dir/wf/inject.yaml" --param n=fine
 [ $r1 -eq 0 ] && [ $rc -eq 0 ] && kget /api/v1/namespaces/kdemo/configmaps/fine >/dev/null
-check "allowed_namespaces: an injected namespace and a cluster-scoped kind are refused, kdemo works" $?
+check "a newline in a value stays inside the name (YAML mode); allowed_namespaces refuses another namespace and a cluster-scoped kind; kdemo works" $?
 
 if [ -z "$real" ]; then
 	curl -s --cacert "$dir/certs/ca.pem" -H "Authorization: Bearer tok-good" -X PATCH \

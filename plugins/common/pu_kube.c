@@ -504,6 +504,16 @@ obj_path(pu_buf *b, const pu_kube_res *r, const char *ns, const char *name)
 	return b->error;
 }
 
+/* Messages are one line: a control character a name or kind carries (a
+ * template value with a newline) is shown as a space. */
+static void
+flatten(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}
+
 /* "Kind ns/name" or "Kind name" for messages. */
 static void
 obj_desc(char *buf, size_t len, const char *kind, const char *ns, const char *name,
@@ -513,6 +523,7 @@ obj_desc(char *buf, size_t len, const char *kind, const char *ns, const char *na
 		snprintf(buf, len, "%s %s/%s", kind, ns, name ? name : "*");
 	else
 		snprintf(buf, len, "%s %s", kind, name ? name : "*");
+	flatten(buf);
 }
 
 /* ---- operations -------------------------------------------------------- */
@@ -540,6 +551,7 @@ pu_kube_apply(pu_kube *k, json_object *obj, const char *default_ns, int force,
 	if (ns == NULL || *ns == '\0')
 		ns = default_ns != NULL && *default_ns != '\0' ? default_ns : k->ns;
 	snprintf(op, sizeof op, "apply %s %s", kind, name);
+	flatten(op);
 	if ((rc = resolve(k, av, kind, 1, &r, err, errlen)) != 0) {
 		char why[300];
 
