@@ -29,11 +29,11 @@ CHECK_SHOW="$dir/out"
 k() { kubectl --kubeconfig "$kube_config" --request-timeout=20s "$@" >"$dir/out" 2>&1; }
 has() { grep -q -- "$1" "$dir/out"; }
 
-echo "1..50"
+echo "1..51"
 kube_start "$dir/plain" --crd-file "$src/tests/standins/crds.yaml" \
 	--controller-file "$src/tests/standins/kube_controllers.json" \
 	--hang-path /api/v1/namespaces/hang-here --garbage-path /api/v1/namespaces/garbage-here \
-	--close-path /api/v1/namespaces/close-here
+	--close-path /api/v1/namespaces/close-here --fail-path /api/v1/namespaces/fail-here=500
 check "the stand-in starts (plain HTTP, CRDs and controller rules preloaded)" $?
 
 # --- client-side apply
@@ -207,6 +207,9 @@ k get namespace garbage-here
 check "--garbage-path: kubectl fails to decode" $(test $? != 0 && has "invalid character\|unmarshal\|decode"; echo $?)
 k get namespace close-here
 check "--close-path: kubectl sees the cut answer" $(test $? != 0 && has "EOF\|unexpected\|connection"; echo $?)
+k get namespace fail-here
+check "--fail-path: kubectl shows the injected Status" \
+	$(has "Error from server (InternalError): injected by the stand-in"; echo $?)
 
 # --- delete
 k delete -f "$dir/pg.yaml"

@@ -158,6 +158,9 @@ Options:
                         never answered (repeatable)
   --garbage-path PREFIX answer 200 with a non-JSON body (repeatable)
   --close-path PREFIX   send headers and half a body, then close (repeatable)
+  --fail-path PREFIX=CODE   answer a Status with CODE (e.g. 500, 503, 429: with
+                        details.retryAfterSeconds 1) after authentication
+                        (repeatable)
   --slow-ms N           delay every answer by N ms
   --log F               append one JSON line per request: time, method, path,
                         query (raw), params (first values), content_type,
@@ -1422,6 +1425,9 @@ def pb_decode(body, r):
 # ---------------------------------------------------------------- HTTP
 
 
+FAIL_REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
+                409: "Conflict", 410: "Expired", 422: "Invalid", 429: "TooManyRequests",
+                500: "InternalError", 503: "ServiceUnavailable", 504: "Timeout"}
 MAX_BODY = 3 * 1024 * 1024     # the real server's request body limit
 MAX_DATA = 1024 * 1024         # ConfigMap/Secret data limit
 
@@ -1475,10 +1481,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                            "%d" % MAX_BODY)
         return self.rfile.read(n) if n > 0 else b""
 
-    def send_json(self, code, obj, ctype="application/json"):
+    def send_json(self, code, obj, ctype="application/json", headers=()):
         data = json.dumps(obj).encode("utf-8")
         self.status_sent = code
         self.send_response(code)
+        for k, v in headers:
+            self.send_header(k, v)
         self.send_header("Content-Type", ctype)
         self.send_header("Cache-Control", "no-cache, private")
         self.send_header("Content-Length", str(len(data)))
@@ -1486,7 +1494,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def send_error_status(self, e):
-        self.send_json(e.code, status_obj(e.code, e.reason, e.message, e.details))
+        ra = (e.details or {}).get("retryAfterSeconds")
+        self.send_json(e.code, status_obj(e.code, e.reason, e.message, e.details),
+                       headers=[("Retry-After", str(ra))] if ra else ())
 
     def log_request_line(self, status, body):
         f = self.server.opts.log
@@ -1583,6 +1593,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return
             if not self.authenticate():
                 raise ApiError(401, "Unauthorized", "Unauthorized")
+            for prefix, code in opts.fail_path:
+                if path.startswith(prefix):
+                    reason = FAIL_REASONS.get(code, "InternalError")
+                    e = ApiError(code, reason, "injected by the stand-in (--fail-path): %s"
+                                 % reason, {"retryAfterSeconds": 1} if code in (429, 503)
+                                 else None)
+                    raise e
             self.route(path, body)
         except ApiError as e:
             self.send_error_status(e)
@@ -2475,6 +2492,7 @@ def main():
     ap.add_argument("--hang-path", action="append", default=[])
     ap.add_argument("--garbage-path", action="append", default=[])
     ap.add_argument("--close-path", action="append", default=[])
+    ap.add_argument("--fail-path", action="append", default=[])
     ap.add_argument("--slow-ms", type=int, default=0)
     ap.add_argument("--log")
     ap.add_argument("--log-bodies", action="store_true")
@@ -2496,6 +2514,13 @@ def main():
         ap.error("--tls-cert and --tls-key go together")
     if opts.client_ca and not opts.tls_cert:
         ap.error("--client-ca needs --tls-cert/--tls-key (or --gen-certs)")
+    fails = []
+    for f in opts.fail_path:
+        prefix, _, code = f.rpartition("=")
+        if not prefix or not code.isdigit() or not 400 <= int(code) <= 599:
+            ap.error("--fail-path wants PREFIX=CODE (a 4xx/5xx code): %s" % f)
+        fails.append((prefix, int(code)))
+    opts.fail_path = fails
     toks = {}
     for t in opts.token:
         tok, _, user = t.partition("=")
