@@ -29,7 +29,7 @@ CHECK_SHOW="$dir/out"
 k() { kubectl --kubeconfig "$kube_config" --request-timeout=20s "$@" >"$dir/out" 2>&1; }
 has() { grep -q -- "$1" "$dir/out"; }
 
-echo "1..51"
+echo "1..53"
 kube_start "$dir/plain" --crd-file "$src/tests/standins/crds.yaml" \
 	--controller-file "$src/tests/standins/kube_controllers.json" \
 	--hang-path /api/v1/namespaces/hang-here --garbage-path /api/v1/namespaces/garbage-here \
@@ -130,6 +130,15 @@ check "client-side to server-side apply as manager kubectl: no conflict (the rea
 	$(has "deployment.apps/web serverside-applied"; echo $?)
 k get deployment web -o jsonpath='{.spec.template.spec.containers[0].image} {.spec.replicas}'
 check "the upgraded apply took the fields" $(grep -qx "nginx:1.25 2" "$dir/out"; echo $?)
+printf 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers: [{name: extra, image: "busybox:9"}]\n' >"$dir/extra.yaml"
+k apply --server-side --field-manager=sidecar-injector -f "$dir/extra.yaml"
+k get deployment web -o jsonpath='{.spec.template.spec.containers[*].name}'
+check "containers is an associative list: a second manager adds its own container" \
+	$(grep -qx "web side extra" "$dir/out"; echo $?)
+sed 's/busybox:9/nginx:7/; s/name: extra/name: web/' "$dir/extra.yaml" >"$dir/extra2.yaml"
+k apply --server-side --field-manager=sidecar-injector -f "$dir/extra2.yaml"
+check "and conflicts on another manager's container field, named as the real server names it" \
+	$(has 'conflict with "kubectl": .spec.template.spec.containers\[name="web"\].image'; echo $?)
 k apply --server-side --dry-run=server -f "$dir/app.yaml"
 k get cm demo -o jsonpath='{.data.a}'
 check "server-side dry run (dryRun=All) stores nothing" $(grep -qx 1 "$dir/out"; echo $?)

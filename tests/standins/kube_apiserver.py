@@ -63,7 +63,10 @@ Serves the real API wire protocol over an in-memory store:
               move copy test), application/apply-patch+yaml (SERVER-SIDE
               APPLY: creates when missing, fieldManager required,
               managedFields per manager, 409 Conflict naming the other
-              manager and field unless force=true; lists are atomic), DELETE
+              manager and field unless force=true; containers, env, ports,
+              volumes, volumeMounts, imagePullSecrets and conditions are
+              associative lists keyed as in the real schemas, other lists
+              atomic), DELETE
               (DeleteOptions body read; 404 when missing; a namespace
               deletes its objects; ownerReferences are garbage collected),
               dryRun=All on every write (nothing stored, the would-be object
@@ -400,8 +403,37 @@ SMP_KEYS = {"ports": ("containerPort", "port"), "volumeMounts": ("mountPath",),
 # ---------------------------------------------------------------- field sets
 
 
+# Server-side apply treats these lists as associative (keyed by the first of
+# these fields every element has), as the real schemas' listType=map do;
+# every other list is atomic.
+SSA_KEYS = {"containers": ("name",), "initContainers": ("name",),
+            "ephemeralContainers": ("name",), "volumes": ("name",), "env": ("name",),
+            "imagePullSecrets": ("name",), "volumeMounts": ("mountPath",),
+            "volumeDevices": ("devicePath",), "ports": ("containerPort", "port"),
+            "conditions": ("type",)}
+
+
+def assoc_key(field, items):
+    keys = SSA_KEYS.get(field)
+    if not keys or not isinstance(items, list) or not items or \
+            not all(isinstance(x, dict) for x in items):
+        return None
+    for k in keys:
+        vals = [json.dumps(x.get(k)) for x in items]
+        if all(isinstance(x.get(k), (str, int)) for x in items) and \
+                len(set(vals)) == len(vals):
+            return k
+    return None
+
+
+def elem_id(key, el):
+    """A path element naming a list element by its key: ("k", '{"name":"web"}')."""
+    return ("k", json.dumps({key: el[key]}, separators=(",", ":"), sort_keys=True))
+
+
 def leaves(obj, status_sub, prefix=()):
-    """Set of field paths (tuples) of obj's leaves; lists are atomic."""
+    """Set of field paths (tuples) of obj's leaves: map keys are strings,
+    elements of associative lists are elem_id tuples, other lists atoms."""
     out = set()
     if not isinstance(obj, dict):
         return out
@@ -413,8 +445,12 @@ def leaves(obj, status_sub, prefix=()):
         if prefix == ("metadata",) and k in META_SERVER:
             continue
         p = prefix + (k,)
+        ak = assoc_key(k, v) if isinstance(v, list) else None
         if isinstance(v, dict) and v:
             out |= leaves(v, status_sub, p)
+        elif ak:
+            for el in v:
+                out |= leaves(el, status_sub, p + (elem_id(ak, el),))
         else:
             out.add(p)
     return out
@@ -425,39 +461,86 @@ def status_leaves(obj):
     return leaves({"status": st}, False) if isinstance(st, dict) else set()
 
 
+def find_elem(lst, eid):
+    kd = json.loads(eid[1])
+    for i, x in enumerate(lst):
+        if isinstance(x, dict) and all(x.get(a) == b for a, b in kd.items()):
+            return i
+    return None
+
+
 def get_path(obj, path):
     cur = obj
     for k in path:
-        if not isinstance(cur, dict) or k not in cur:
+        if isinstance(k, tuple):
+            i = find_elem(cur, k) if isinstance(cur, list) else None
+            if i is None:
+                return (False, None)
+            cur = cur[i]
+        elif not isinstance(cur, dict) or k not in cur:
             return (False, None)
-        cur = cur[k]
+        else:
+            cur = cur[k]
     return (True, cur)
 
 
 def del_path(obj, path):
+    """Removes a field (or a list element, or an element whose key field
+    goes), then the maps and lists this emptied below the top sections."""
     parents = []
     cur = obj
     for k in path[:-1]:
-        if not isinstance(cur, dict) or k not in cur:
-            return
-        parents.append((cur, k))
-        cur = cur[k]
-    if isinstance(cur, dict):
-        cur.pop(path[-1], None)
-    # drop maps this removal emptied (below the top-level sections)
+        if isinstance(k, tuple):
+            i = find_elem(cur, k) if isinstance(cur, list) else None
+            if i is None:
+                return
+            parents.append((cur, i))
+            cur = cur[i]
+        else:
+            if not isinstance(cur, dict) or k not in cur:
+                return
+            parents.append((cur, k))
+            cur = cur[k]
+    last = path[-1]
+    if isinstance(last, tuple):
+        i = find_elem(cur, last) if isinstance(cur, list) else None
+        if i is not None:
+            del cur[i]
+    elif isinstance(cur, dict):
+        cur.pop(last, None)
+        if len(path) >= 2 and isinstance(path[-2], tuple) and \
+                last in json.loads(path[-2][1]) and parents:
+            lst, i = parents.pop()
+            del lst[i]
     for parent, k in reversed(parents[1:]):
-        if parent[k] == {}:
+        if parent[k] in ({}, []):
             del parent[k]
         else:
             break
 
 
+def path_str(p):
+    """A field path as the real server prints it: .spec.containers[name="web"].image"""
+    out = ""
+    for e in p:
+        if isinstance(e, tuple):
+            kd = json.loads(e[1])
+            out += "[" + ",".join("%s=%s" % (a, json.dumps(b)) for a, b in kd.items()) + "]"
+        else:
+            out += "." + e
+    return out
+
+
+def path_sort_key(p):
+    return [e if isinstance(e, str) else "k:" + e[1] for e in p]
+
+
 def fields_to_v1(paths):
     root = {}
-    for p in sorted(paths):
+    for p in sorted(paths, key=path_sort_key):
         cur = root
         for i, k in enumerate(p):
-            key = "f:" + k
+            key = "f:" + k if isinstance(k, str) else "k:" + k[1]
             if key not in cur:
                 cur[key] = {}
             cur = cur[key]
@@ -477,14 +560,22 @@ def v1_to_fields(fv, prefix=()):
     for k, v in fv.items():
         if k == ".":
             continue
+        sub = True
         if k.startswith("f:"):
-            sub = True
             out |= v1_to_fields(v, prefix + (k[2:],))
-        else:
-            # a list element key (k:, v:, i:): the list is our atom
-            if prefix:
-                out.add(prefix)
-            sub = True
+            continue
+        if k.startswith("k:"):
+            try:
+                kd = json.loads(k[2:])
+            except ValueError:
+                kd = None
+            if isinstance(kd, dict) and len(kd) == 1:
+                eid = ("k", json.dumps(kd, separators=(",", ":"), sort_keys=True))
+                out |= v1_to_fields(v, prefix + (eid,))
+                continue
+        # another list element form (v:, i:, a multi-field key): the list is our atom
+        if prefix:
+            out.add(prefix)
     if not sub and prefix:
         out.add(prefix)
     return out
@@ -2194,7 +2285,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         for (om, oop, osub), ent in managed.items():
             if (om, oop, osub) == mk:
                 continue
-            for qp in sorted(ent["fields"]):
+            for qp in sorted(ent["fields"], key=path_sort_key):
                 for p in fields:
                     if not overlap(p, qp):
                         continue
@@ -2218,7 +2309,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         for key, ent in managed.items():
             if key != mk:
                 owned_by_others |= ent["fields"]
-        for p in sorted(prev - fields, key=len, reverse=True):
+        for p in sorted(prev - fields, key=lambda x: (-len(x), path_sort_key(x))):
             if not any(overlap(p, o2) for o2 in owned_by_others) and \
                     not any(overlap(p, f) for f in fields):
                 del_path(new, p)
@@ -2270,8 +2361,7 @@ def print_manager(key, ent):
 
 def apply_conflict(conflicts, managed):
     """409 Conflict exactly as the real server words it (getConflictMessage)."""
-    def path(p):
-        return "." + ".".join(p)
+    path = path_str
     causes = [{"reason": "FieldManagerConflict",
                "message": "conflict with %s" % print_manager(key, managed[key]),
                "field": path(qp)} for _m, qp, key in conflicts]
@@ -2292,15 +2382,25 @@ def apply_conflict(conflicts, managed):
 
 
 def apply_merge(base, cfg):
-    """Merge an apply configuration: maps recurse, everything else replaces."""
+    """Merge an apply configuration: maps recurse, associative lists merge
+    by key, everything else replaces."""
     if not isinstance(cfg, dict) or not isinstance(base, dict):
         return copy.deepcopy(cfg)
     out = copy.deepcopy(base)
     for k, v in cfg.items():
+        ak = assoc_key(k, v) if isinstance(v, list) else None
         if v is None:
             out.pop(k, None)
         elif isinstance(v, dict) and v:
             out[k] = apply_merge(out.get(k) if isinstance(out.get(k), dict) else {}, v)
+        elif ak and isinstance(out.get(k), list) and assoc_key(k, out[k]) == ak:
+            lst = out[k]
+            for el in v:
+                i = find_elem(lst, elem_id(ak, el))
+                if i is None:
+                    lst.append(copy.deepcopy(el))
+                else:
+                    lst[i] = apply_merge(lst[i], el)
         else:
             out[k] = copy.deepcopy(v)
     return out
