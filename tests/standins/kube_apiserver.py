@@ -257,10 +257,11 @@ def bad_request(msg):
 
 
 def invalid(kind, name, group, causes):
-    # causes: list of (field, message)
-    msg = "%s \"%s\" is invalid: %s" % (kind, name, ", ".join(
+    # causes: list of (field, message); the message names Kind.group as the real one
+    gk = kind + "." + group if group else kind
+    msg = "%s \"%s\" is invalid: %s" % (gk, name, ", ".join(
         "%s: %s" % (f, m) for f, m in causes)) if len(causes) == 1 else \
-        "%s \"%s\" is invalid: [%s]" % (kind, name, ", ".join(
+        "%s \"%s\" is invalid: [%s]" % (gk, name, ", ".join(
             "%s: %s" % (f, m) for f, m in causes))
     d = {"name": name, "kind": kind,
          "causes": [{"reason": "FieldValueInvalid", "message": m, "field": f}
@@ -1105,7 +1106,19 @@ class Store:
             else:
                 new.pop("status", None)
         self.validate(r, new, name)
+        if r.group == "apps" and sub is None:
+            osel = (old.get("spec") or {}).get("selector")
+            nsel = (new.get("spec") or {}).get("selector")
+            if osel != nsel:
+                raise invalid(r.kind, name, r.group, [(
+                    "spec.selector", "Invalid value: %s: field is immutable"
+                    % json.dumps(nsel, sort_keys=True))])
         self.normalize(r, new)
+        if r.kind in ("Secret", "ConfigMap") and old.get("immutable") is True:
+            for fld in ("immutable", "data", "binaryData"):
+                if old.get(fld) != new.get(fld):
+                    raise invalid(r.kind, name, r.group, [(
+                        fld, "Forbidden: field is immutable when `immutable` is set")])
         if r.kind == "CustomResourceDefinition":
             new["status"] = self.crd_status(new)
         if r.generation or r.crd:
@@ -1293,13 +1306,22 @@ class Store:
         if r.kind == "StatefulSet":
             st["currentReplicas"] = n
         else:
-            st["conditions"] = [
-                {"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable",
-                 "message": "Deployment has minimum availability.",
-                 "lastUpdateTime": t, "lastTransitionTime": t},
-                {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable",
-                 "message": 'ReplicaSet "%s-5d4c7f9b8" has successfully progressed.'
-                 % cur["metadata"]["name"], "lastUpdateTime": t, "lastTransitionTime": t}]
+            old_c = {c.get("type"): c for c in st.get("conditions") or []}
+            if all(old_c.get(ty, {}).get("status") == "True"
+                   for ty in ("Available", "Progressing")):
+                st["conditions"] = [old_c["Available"], old_c["Progressing"]]
+            else:
+                st["conditions"] = [
+                    {"type": "Available", "status": "True",
+                     "reason": "MinimumReplicasAvailable",
+                     "message": "Deployment has minimum availability.",
+                     "lastUpdateTime": t, "lastTransitionTime": t},
+                    {"type": "Progressing", "status": "True",
+                     "reason": "NewReplicaSetAvailable",
+                     "message": 'ReplicaSet "%s-5d4c7f9b8" has successfully progressed.'
+                     % cur["metadata"]["name"], "lastUpdateTime": t, "lastTransitionTime": t}]
+        if st == cur.get("status"):
+            return
         new = copy.deepcopy(cur)
         new["status"] = st
         self.store_update(r, cur, new, None, sub="status")
