@@ -37,7 +37,8 @@ Serves the real API wire protocol over an in-memory store:
               /openapi/v3 is a minimal document (every write takes
               fieldValidation, so kubectl's default --validate=strict asks the
               server, which accepts it but has no schemas to enforce);
-              /openapi/v2 answers 404.
+              /openapi/v2 is an empty document (kubectl 1.27 and older load it
+              and then skip client-side validation).
   kinds       core/v1 Namespace Secret ConfigMap ServiceAccount Service Pod
               PersistentVolumeClaim PersistentVolume Endpoints Event Node
               ResourceQuota LimitRange; apps/v1 Deployment StatefulSet
@@ -1819,8 +1820,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
         """A minimal OpenAPI v3: enough for kubectl to see that every PATCH/POST
         takes fieldValidation (so it validates server-side and needs no
         schema); no SMP request body is listed, so kubectl's client-side
-        apply uses its built-in patch metadata.  /openapi/v2: 404."""
+        apply uses its built-in patch metadata.  /openapi/v2: empty."""
         st = self.server.store
+        if rest == ["v2"]:
+            # kubectl before 1.28 loads v2 eagerly; an empty document (as protobuf:
+            # zero bytes) makes its client-side validation skip every kind
+            if "protobuf" in self.headers.get("Accept", ""):
+                self.status_sent = 200
+                self.send_response(200)
+                self.send_header("Content-Type",
+                                 "application/com.github.proto-openapi.spec.v2.v1.0+protobuf")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return None
+            return self.send_json(200, {"swagger": "2.0", "info": {
+                "title": "Kubernetes (stand-in)", "version": "v1.32.0"}, "paths": {},
+                "definitions": {}})
         gvs = {}
         for r in st.res.values():
             gvs.setdefault(("api/v1" if not r.group else "apis/%s/%s" % (r.group, r.version)),
