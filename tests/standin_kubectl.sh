@@ -35,7 +35,7 @@ print(int("".join(c for c in json.load(sys.stdin)["clientVersion"]["minor"] if c
 skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP kubectl 1.$kminor lacks $2"; }
 has() { grep -q -- "$1" "$dir/out"; }
 
-echo "1..53"
+echo "1..55"
 kube_start "$dir/plain" --crd-file "$src/tests/standins/crds.yaml" \
 	--controller-file "$src/tests/standins/kube_controllers.json" \
 	--hang-path /api/v1/namespaces/hang-here --garbage-path /api/v1/namespaces/garbage-here \
@@ -253,6 +253,14 @@ k delete configmap demo
 check "kubectl delete" $(has 'configmap "demo" deleted'; echo $?)
 k delete configmap demo
 check "delete of a missing object: 404" $(has 'configmaps "demo" not found'; echo $?)
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: held, finalizers: [example.org/hold]}\n' >"$dir/held.yaml"
+k apply -f "$dir/held.yaml"
+k delete configmap held --wait=false
+k get configmap held -o jsonpath='{.metadata.deletionTimestamp}'
+check "an object with finalizers is only marked for deletion" $(grep -q 'T.*Z' "$dir/out"; echo $?)
+k patch configmap held --type=json -p '[{"op":"remove","path":"/metadata/finalizers"}]'
+k get configmap held
+check "and goes when its last finalizer is removed" $(has 'configmaps "held" not found'; echo $?)
 k delete namespace team1
 k get secret creds -n team1
 check "deleting a namespace deletes its objects" $(has 'NotFound'; echo $?)

@@ -68,8 +68,10 @@ Serves the real API wire protocol over an in-memory store:
               volumes, volumeMounts, imagePullSecrets and conditions are
               associative lists keyed as in the real schemas, other lists
               atomic), DELETE
-              (DeleteOptions body read; 404 when missing; a namespace
-              deletes its objects; ownerReferences are garbage collected),
+              (DeleteOptions body read, preconditions.uid checked; 404 when
+              missing; metadata.finalizers honoured: see --finalizer-ms; a
+              namespace deletes its objects at once; ownerReferences are
+              garbage collected),
               dryRun=All on every write (nothing stored, the would-be object
               returned), subresources /status (kinds that have one) and
               /scale (Deployment, StatefulSet: kubectl scale).  Manager
@@ -158,6 +160,11 @@ Options:
       the Zalando postgres rule the original's database-team waits for.
   --ready-ms N          delay of the built-in Deployment/StatefulSet status
                         (default 200; -1: never ready)
+  --finalizer-ms N      an object deleted while it has metadata.finalizers
+                        keeps a deletionTimestamp until an update empties
+                        them (as on a real server whose controller is
+                        away); with N >= 0 the stand-in empties them N ms
+                        after the delete (default -1: never)
   --hang-path PREFIX    requests whose path starts with PREFIX are read and
                         never answered (repeatable)
   --garbage-path PREFIX answer 200 with a non-JSON body (repeatable)
@@ -1088,7 +1095,8 @@ class Store:
             md["namespace"] = ns
         else:
             md.pop("namespace", None)
-        for k in ("uid", "creationTimestamp", "deletionTimestamp"):
+        for k in ("uid", "creationTimestamp", "deletionTimestamp",
+                  "deletionGracePeriodSeconds"):
             if k in old["metadata"]:
                 md[k] = old["metadata"][k]
         if sub == "status":
@@ -1166,16 +1174,32 @@ class Store:
         md["resourceVersion"] = self.next_rv()
         self.objs[self.key(r, ns, name)] = copy.deepcopy(new)
         self.emit(r, ns, "MODIFIED", new)
+        if md.get("deletionTimestamp") and not md.get("finalizers"):
+            return self.delete(r, ns, name, force=True)   # the last finalizer went
         if sub is None:
             self.after_write(r, new)
         return new
 
-    def delete(self, r, ns, name, commit=True):
+    def delete(self, r, ns, name, commit=True, force=False):
+        """Deletes an object (and what it owns); one with finalizers only gets
+        a deletionTimestamp (it goes when an update empties its finalizers)
+        unless force (a namespace or owner going takes it at once)."""
         k = self.key(r, ns, name)
         o = self.objs.get(k)
         if o is None:
             raise not_found(r.plural, name, r.group)
         o = self.out(r, o)
+        if o["metadata"].get("finalizers") and not force and r.kind != "Namespace":
+            if not commit or o["metadata"].get("deletionTimestamp"):
+                return o
+            o["metadata"]["deletionTimestamp"] = now_iso()
+            o["metadata"]["deletionGracePeriodSeconds"] = 0
+            o["metadata"]["resourceVersion"] = self.next_rv()
+            self.objs[k] = copy.deepcopy(o)
+            self.emit(r, ns, "MODIFIED", o)
+            if self.opts.finalizer_ms >= 0:
+                self.later(self.opts.finalizer_ms, self.finish_finalizers, r, o)
+            return o
         if not commit:
             return o
         del self.objs[k]
@@ -1186,7 +1210,7 @@ class Store:
             for kk in [kk for kk in self.objs if kk[2] == name]:
                 rr = self.res_for_key(kk)
                 if rr:
-                    self.delete(rr, name, kk[3])
+                    self.delete(rr, name, kk[3], force=True)
                 else:
                     del self.objs[kk]
         if r.kind == "CustomResourceDefinition":
@@ -1197,8 +1221,15 @@ class Store:
                    dep.get("metadata", {}).get("ownerReferences") or []):
                 rr = self.res_for_key(kk)
                 if rr and kk in self.objs:
-                    self.delete(rr, kk[2], kk[3])
+                    self.delete(rr, kk[2], kk[3], force=True)
         return o
+
+    def finish_finalizers(self, r, cur):
+        """--finalizer-ms: the finalizers' controllers are done."""
+        if cur["metadata"].get("deletionTimestamp"):
+            new = copy.deepcopy(cur)
+            new["metadata"].pop("finalizers", None)
+            self.store_update(r, cur, new, None)
 
     def res_for_key(self, k):
         for r in self.res.values():
@@ -1969,6 +2000,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                    "%s, UID in object meta: %s" % (pre["uid"],
                                                                    cur["metadata"]["uid"]))
             o = st.delete(r, ns or "", name, commit)
+            if o["metadata"].get("deletionTimestamp") and r.kind != "Namespace":
+                return self.send_json(200, o)   # waiting for its finalizers
             if r.kind == "Namespace":
                 o["status"] = {"phase": "Terminating"}
                 o["metadata"]["deletionTimestamp"] = now_iso()
@@ -2626,6 +2659,7 @@ def main():
     ap.add_argument("--objects", action="append", default=[])
     ap.add_argument("--controller-file", action="append", default=[])
     ap.add_argument("--ready-ms", type=int, default=200)
+    ap.add_argument("--finalizer-ms", type=int, default=-1)
     ap.add_argument("--hang-path", action="append", default=[])
     ap.add_argument("--garbage-path", action="append", default=[])
     ap.add_argument("--close-path", action="append", default=[])
