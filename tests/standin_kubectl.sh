@@ -85,7 +85,8 @@ check "kubectl wait --for=condition=Available deployment/web (built-in controlle
 k get deployment web -o json
 check "get -o json: status.readyReplicas 2, metadata uid/resourceVersion/creationTimestamp" \
 	$(python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); m=o["metadata"]
-sys.exit(not (o["status"]["readyReplicas"]==2 and m["uid"] and m["resourceVersion"] and m["creationTimestamp"]))' "$dir/out"; echo $?)
+sys.exit(not (o["status"]["readyReplicas"] == 2 and m["uid"] and m["resourceVersion"]
+              and m["creationTimestamp"]))' "$dir/out"; echo $?)
 k get cm -l app=demo -o name
 check "list with a label selector" $(grep -qx "configmap/demo" "$dir/out"; echo $?)
 k get cm -l app=other -o name
@@ -138,7 +139,15 @@ check "client-side to server-side apply as manager kubectl: no conflict (the rea
 	$(has "deployment.apps/web serverside-applied"; echo $?)
 k get deployment web -o jsonpath='{.spec.template.spec.containers[0].image} {.spec.replicas}'
 check "the upgraded apply took the fields" $(grep -qx "nginx:1.25 2" "$dir/out"; echo $?)
-printf 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers: [{name: extra, image: "busybox:9"}]\n' >"$dir/extra.yaml"
+cat >"$dir/extra.yaml" <<'Y'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      containers: [{name: extra, image: "busybox:9"}]
+Y
 k apply --server-side --field-manager=sidecar-injector -f "$dir/extra.yaml"
 k get deployment web -o jsonpath='{.spec.template.spec.containers[*].name}'
 check "containers is an associative list: a second manager adds its own container" \
@@ -237,9 +246,13 @@ check "--hang-path: kubectl times out" $(has "Client.Timeout\|context deadline e
 grep '"path": "/api/v1/namespaces/hang-here", .*"status": 0' "$dir/plain/stand-in.log" >/dev/null
 check "the hung request is in the log (status 0)" $?
 k get namespace garbage-here
-check "--garbage-path: kubectl fails to decode" $(test $? != 0 && has "invalid character\|unmarshal\|decode"; echo $?)
+rc=$?
+check "--garbage-path: kubectl fails to decode" \
+	$(test $rc != 0 && has "invalid character\|unmarshal\|decode"; echo $?)
 k get namespace close-here
-check "--close-path: kubectl sees the cut answer" $(test $? != 0 && has "EOF\|unexpected\|connection"; echo $?)
+rc=$?
+check "--close-path: kubectl sees the cut answer" \
+	$(test $rc != 0 && has "EOF\|unexpected\|connection"; echo $?)
 k get namespace fail-here
 check "--fail-path: kubectl shows the injected Status" \
 	$(has "Error from server (InternalError): injected by the stand-in"; echo $?)
@@ -287,7 +300,8 @@ check "the right token works without a client certificate" $(grep -qx namespace/
 kubectl --server "https://127.0.0.1:$p" --certificate-authority "$dir/certs/ca.pem" \
 	--token ro-token get cm -n kube-system >"$dir/out" 2>&1
 check "a user the stand-in forbids: kubectl shows the RBAC-style 403" \
-	$(has 'Error from server (Forbidden): configmaps is forbidden: User "reader" cannot list resource "configmaps" in API group "" in the namespace "kube-system"'; echo $?)
+	$(has 'Error from server (Forbidden): configmaps is forbidden: User "reader" cannot list '\
+'resource "configmaps" in API group "" in the namespace "kube-system"'; echo $?)
 python3 "$src/tests/standins/kube_apiserver.py" --gen-certs "$dir/other" --gen-only
 kubectl --server "https://127.0.0.1:$p" --certificate-authority "$dir/other/ca.pem" \
 	--token good-token get ns >"$dir/out" 2>&1

@@ -264,6 +264,16 @@ def bad_request(msg):
     return ApiError(400, "BadRequest", msg)
 
 
+def no_route():
+    """404 for a path the API does not serve (not a missing object)."""
+    return ApiError(404, "NotFound", "the server could not find the requested resource")
+
+
+def unsupported_media(types, note=""):
+    return ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown "
+                    "format - accepted media types include: %s%s" % (", ".join(types), note))
+
+
 def invalid(kind, name, group, causes):
     # causes: list of (field, message); the message names Kind.group as the real one
     gk = kind + "." + group if group else kind
@@ -1557,10 +1567,9 @@ def pb_decode(body, r):
             raw = v
     schema = PB_KINDS.get(tm.get("kind") or r.kind)
     if schema is None:
-        raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an "
-                       "unknown format - accepted media types include: application/json, "
-                       "application/yaml (the stand-in decodes protobuf only for %s)"
-                       % ", ".join(sorted(PB_KINDS)))
+        raise unsupported_media(("application/json", "application/yaml"),
+                                " (the stand-in decodes protobuf only for %s)"
+                                % ", ".join(sorted(PB_KINDS)))
     obj = pb_message(raw, schema)
     obj["apiVersion"] = tm.get("apiVersion") or r.gv
     obj["kind"] = tm.get("kind") or r.kind
@@ -1570,6 +1579,8 @@ def pb_decode(body, r):
 # ---------------------------------------------------------------- HTTP
 
 
+PATCH_TYPES = ("application/json-patch+json", "application/merge-patch+json",
+               "application/apply-patch+yaml", "application/strategic-merge-patch+json")
 FAIL_REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
                 409: "Conflict", 410: "Expired", 422: "Invalid", 429: "TooManyRequests",
                 500: "InternalError", 503: "ServiceUnavailable", 504: "Timeout"}
@@ -1626,17 +1637,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
                            "%d" % MAX_BODY)
         return self.rfile.read(n) if n > 0 else b""
 
-    def send_json(self, code, obj, ctype="application/json", headers=()):
-        data = json.dumps(obj).encode("utf-8")
+    def send_raw(self, code, ctype, data, headers=(), length=None):
+        """One answer; length: a Content-Length that lies (--close-path)."""
         self.status_sent = code
         self.send_response(code)
         for k, v in headers:
             self.send_header(k, v)
         self.send_header("Content-Type", ctype)
         self.send_header("Cache-Control", "no-cache, private")
-        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Content-Length", str(len(data) if length is None else length))
         self.end_headers()
         self.wfile.write(data)
+
+    def send_json(self, code, obj, ctype="application/json", headers=()):
+        self.send_raw(code, ctype, json.dumps(obj).encode("utf-8"), headers)
 
     def send_error_status(self, e):
         ra = (e.details or {}).get("retryAfterSeconds")
@@ -1716,22 +1730,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         try:
             if any(path.startswith(p) for p in opts.garbage_path):
                 self.authenticate()
-                data = b"<html>this is not JSON\x00\xff"
-                self.status_sent = 200
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-                return
+                return self.send_raw(200, "application/json", b"<html>this is not JSON\x00\xff")
             if any(path.startswith(p) for p in opts.close_path):
                 self.authenticate()
-                self.status_sent = 200
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", "4096")
-                self.end_headers()
-                self.wfile.write(b'{"kind":"Status","apiVersion":"v1","met')
+                self.send_raw(200, "application/json", b'{"kind":"Status","apiVersion":"v1","met',
+                              length=4096)
                 self.wfile.flush()
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)
@@ -1791,14 +1794,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 "gitTreeState": "clean", "buildDate": "2026-01-01T00:00:00Z",
                 "goVersion": "go1.23.0", "compiler": "gc", "platform": "linux/amd64"})
         if path in ("/healthz", "/livez", "/readyz"):
-            data = b"ok"
-            self.status_sent = 200
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain; charset=utf-8")
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(data)
-            return
+            return self.send_raw(200, "text/plain; charset=utf-8", b"ok")
         with st.lock:
             if parts and parts[0] == "openapi":
                 return self.openapi(parts[1:])
@@ -1845,7 +1841,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.resource("", "v1", parts[2:], q, body)
             if parts and parts[0] == "apis" and len(parts) >= 4:
                 return self.resource(parts[1], parts[2], parts[3:], q, body)
-        raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        raise no_route()
 
     def openapi(self, rest):
         """A minimal OpenAPI v3: enough for kubectl to see that every PATCH/POST
@@ -1857,13 +1853,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             # kubectl before 1.28 loads v2 eagerly; an empty document (as protobuf:
             # zero bytes) makes its client-side validation skip every kind
             if "protobuf" in self.headers.get("Accept", ""):
-                self.status_sent = 200
-                self.send_response(200)
-                self.send_header("Content-Type",
-                                 "application/com.github.proto-openapi.spec.v2.v1.0+protobuf")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return None
+                return self.send_raw(
+                    200, "application/com.github.proto-openapi.spec.v2.v1.0+protobuf", b"")
             return self.send_json(200, {"swagger": "2.0", "info": {
                 "title": "Kubernetes (stand-in)", "version": "v1.32.0"}, "paths": {},
                 "definitions": {}})
@@ -1879,7 +1870,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send_json(200, {"paths": paths})
         gv = "/".join(rest[1:])
         if not rest or rest[0] != "v3" or gv not in gvs:
-            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            raise no_route()
         params = [{"name": n, "in": "query", "schema": {"type": "string", "uniqueItems": True}}
                   for n in ("dryRun", "fieldManager", "fieldValidation", "pretty")]
         paths, schemas = {}, {}
@@ -1921,20 +1912,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
         name = rest[1] if len(rest) > 1 else None
         sub = rest[2] if len(rest) > 2 else None
         if len(rest) > 3:
-            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            raise no_route()
         r = st.find(group, version, plural)
         if r is None:
-            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            raise no_route()
         if sub is not None and not (sub == "status" and r.status_sub) and \
                 not (sub == "finalize" and r.kind == "Namespace") and \
                 not (sub == "scale" and r.kind in ("Deployment", "StatefulSet")):
-            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            raise no_route()
         if sub == "finalize":
             sub = None
         if r.namespaced and ns is None and name is not None:
-            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            raise no_route()
         if not r.namespaced and ns is not None:
-            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            raise no_route()
         if self.user in self.server.opts.forbid:
             raise self.forbidden(r, ns, name, sub, q)
         dry = q.get("dryRun")
@@ -1955,8 +1946,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send_obj(200, r, o, q)
         if m == "POST" and name is None:
             if r.namespaced and ns is None:
-                raise ApiError(404, "NotFound", "the server could not find the requested "
-                               "resource")
+                raise no_route()
             obj = self.decode(r, body, "application/json")
             self.check_kind(r, obj)
             bns = (obj.get("metadata") or {}).get("namespace")
@@ -2096,9 +2086,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if "protobuf" in ctype:
             return pb_decode(body, r)
         if "cbor" in ctype:
-            raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an "
-                           "unknown format - accepted media types include: application/json, "
-                           "application/yaml")
+            raise unsupported_media(("application/json", "application/yaml"))
         text = body.decode("utf-8", "replace")
         if not text.strip():
             raise bad_request("the body of the request was in an unknown format - accepted "
@@ -2276,10 +2264,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 raise bad_request("error decoding patch: invalid character looking for "
                                   "beginning of value")
             if ctype.startswith("application/strategic") and r.crd:
-                raise ApiError(415, "UnsupportedMediaType", "the body of the request was in "
-                               "an unknown format - accepted media types include: "
-                               "application/json-patch+json, application/merge-patch+json, "
-                               "application/apply-patch+yaml")
+                raise unsupported_media(PATCH_TYPES[:3])
             if old is None:
                 raise not_found(r.plural, name, r.group)
             if not isinstance(p, dict):
@@ -2287,11 +2272,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             new = deep_merge(old, p) if ctype == "application/merge-patch+json" else \
                 smp_merge(old, p)
         else:
-            raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an "
-                           "unknown format - accepted media types include: "
-                           "application/json-patch+json, application/merge-patch+json, "
-                           "application/apply-patch+yaml, "
-                           "application/strategic-merge-patch+json")
+            raise unsupported_media(PATCH_TYPES)
         self.check_kind(r, new)
         rv = (new.get("metadata") or {}).get("resourceVersion")
         if rv and rv != old["metadata"]["resourceVersion"]:
