@@ -35,7 +35,7 @@ print(int("".join(c for c in json.load(sys.stdin)["clientVersion"]["minor"] if c
 skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP kubectl 1.$kminor lacks $2"; }
 has() { grep -q -- "$1" "$dir/out"; }
 
-echo "1..55"
+echo "1..56"
 kube_start "$dir/plain" --crd-file "$src/tests/standins/crds.yaml" \
 	--controller-file "$src/tests/standins/kube_controllers.json" \
 	--hang-path /api/v1/namespaces/hang-here --garbage-path /api/v1/namespaces/garbage-here \
@@ -82,6 +82,15 @@ check "the strategic merge patch kept both containers, changed the image, bumped
 k wait --for=condition=Available deployment/web --timeout=20s
 check "kubectl wait --for=condition=Available deployment/web (built-in controller)" \
 	$(has "condition met"; echo $?)
+cat >"$dir/pod.yaml" <<'Y'
+apiVersion: v1
+kind: Pod
+metadata: {name: one}
+spec: {containers: [{name: c, image: busybox}]}
+Y
+k apply -f "$dir/pod.yaml"
+k wait --for=condition=Ready pod/one --timeout=20s
+check "a Pod becomes Ready (kubectl wait --for=condition=Ready)" $(has "condition met"; echo $?)
 k get deployment web -o json
 check "get -o json: status.readyReplicas 2, metadata uid/resourceVersion/creationTimestamp" \
 	$(python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); m=o["metadata"]

@@ -47,7 +47,8 @@ Serves the real API wire protocol over an in-memory store:
               rbac.authorization.k8s.io/v1 Role RoleBinding ClusterRole
               ClusterRoleBinding; networking.k8s.io/v1 Ingress NetworkPolicy;
               apiextensions.k8s.io/v1 CustomResourceDefinition (only Deployment,
-              StatefulSet, Namespace and CRDs have built-in controllers).
+              StatefulSet, Pod, Job, Namespace and CRDs have built-in
+              controllers).
               Writing a CRD serves its group/versions/kind at once (discovery
               updates); deleting it stops serving them and deletes their
               objects.
@@ -96,7 +97,9 @@ Serves the real API wire protocol over an in-memory store:
   built-in controllers  Deployments/StatefulSets get status (replicas,
               readyReplicas, availableReplicas, observedGeneration,
               conditions Available/Progressing True) --ready-ms after each
-              write; Namespaces are Active; CRDs are Established.
+              write; Pods become Running with Ready True and Jobs Complete
+              (succeeded 1) --ready-ms after creation; Namespaces are Active;
+              CRDs are Established.
 
 Options:
   --port N              port to listen on (0: any free port; default 0)
@@ -158,8 +161,8 @@ Options:
       ownerReference to the triggering object (deleted with it) and are
       only created when missing.  tests/standins/kube_controllers.json has
       the Zalando postgres rule the original's database-team waits for.
-  --ready-ms N          delay of the built-in Deployment/StatefulSet status
-                        (default 200; -1: never ready)
+  --ready-ms N          delay of the built-in Deployment/StatefulSet/Pod/Job
+                        status (default 200; -1: never ready)
   --finalizer-ms N      an object deleted while it has metadata.finalizers
                         keeps a deletionTimestamp until an update empties
                         them (as on a real server whose controller is
@@ -1314,6 +1317,9 @@ class Store:
         if r.kind in ("Deployment", "StatefulSet") and r.group == "apps" and \
                 self.opts.ready_ms >= 0:
             self.later(self.opts.ready_ms, self.make_ready, r, obj)
+        if ((r.kind == "Pod" and not r.group) or (r.kind == "Job" and r.group == "batch")) \
+                and self.opts.ready_ms >= 0:
+            self.later(self.opts.ready_ms, self.make_done, r, obj)
         for rule in self.rules:
             if rule.get("kind") == r.kind and rule.get("group", r.group) == r.group:
                 self.later(int(rule.get("after_ms", 0)), self.run_rule, r, obj, rule)
@@ -1337,6 +1343,39 @@ class Store:
                 fn(r, cur, *args)
             except ApiError as e:
                 sys.stderr.write("kube stand-in: controller: %s\n" % e.message)
+
+    def make_done(self, r, cur):
+        """Pods run and are Ready; Jobs complete (the kubelet's and the job
+        controller's part, as far as status goes)."""
+        st = copy.deepcopy(cur.get("status") or {})
+        t = now_iso()
+        if r.kind == "Pod":
+            if st.get("phase") == "Running":
+                return
+            conts = ((cur.get("spec") or {}).get("containers") or [])
+            st.update({"phase": "Running", "podIP": "10.244.0.%d" % random.randint(2, 254),
+                       "hostIP": "10.0.0.1", "startTime": t,
+                       "conditions": [{"type": ty, "status": "True", "lastProbeTime": None,
+                                       "lastTransitionTime": t}
+                                      for ty in ("Initialized", "Ready", "ContainersReady",
+                                                 "PodScheduled")],
+                       "containerStatuses": [
+                           {"name": c.get("name", ""), "image": c.get("image", ""),
+                            "ready": True, "started": True, "restartCount": 0,
+                            "state": {"running": {"startedAt": t}}}
+                           for c in conts if isinstance(c, dict)]})
+        else:
+            if st.get("succeeded"):
+                return
+            st.update({"startTime": t, "completionTime": t, "succeeded": 1, "ready": 0,
+                       "conditions": [
+                           {"type": "SuccessCriteriaMet", "status": "True",
+                            "lastProbeTime": t, "lastTransitionTime": t},
+                           {"type": "Complete", "status": "True", "lastProbeTime": t,
+                            "lastTransitionTime": t}]})
+        new = copy.deepcopy(cur)
+        new["status"] = st
+        self.store_update(r, cur, new, None, sub="status")
 
     def make_ready(self, r, cur):
         n = (cur.get("spec") or {}).get("replicas", 1)
