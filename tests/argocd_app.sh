@@ -42,7 +42,7 @@ start() {
 		--objects "$dir/ns.yaml" --log-bodies "$@" || return 1
 	pids="$pids $kube_pid"
 }
-start main --controller-file "$dir/argo.json" || { echo "Bail out! the Kubernetes stand-in did not start"; exit 1; }
+start main --controller-file "$dir/argo.json" --finalizer-ms 300 || { echo "Bail out! the Kubernetes stand-in did not start"; exit 1; }
 KC=$kube_config
 KLOG="$dir/main/stand-in.log"
 K=$kube_url

@@ -439,6 +439,23 @@ ac_delete(struct ac_ctx *x)
 		rc = ac_fail(x, rc, "%s", err);
 		goto out;
 	}
+	/* with the cascade finalizer the API keeps the Application until Argo
+	 * CD has removed its resources: wait for that, like kubectl delete */
+	if (x->c->cascade && !x->dry && !gone) {
+		int64_t left = x->deadline - pu_monotonic_ms();
+
+		x->host->log(x->step, INN_LOG_INFO, "waiting for Argo CD to remove the "
+		             "Application's resources and the Application");
+		if (left <= 0 ||
+		    (rc = pu_kube_wait(x->k, AC_API_VERSION, AC_KIND, x->c->app_namespace,
+		    x->c->name, "delete", left, err, sizeof(err))) != 0) {
+			rc = ac_fail(x, left <= 0 ? INN_ETIMEOUT : rc, "delete Application %s/%s: "
+			             "%s (its finalizer %s stays until Argo CD has deleted the "
+			             "resources)", x->c->app_namespace, x->c->name,
+			             left <= 0 ? "timed out" : err, AC_CASCADE_FINALIZER);
+			goto out;
+		}
+	}
 	x->host->log(x->step, INN_LOG_INFO, "%sApplication %s/%s %s%s", x->dry ?
 	             "dry-run: " : "", x->c->app_namespace, x->c->name, x->dry ?
 	             "would be deleted" : gone ? "was gone already" : "deleted",
