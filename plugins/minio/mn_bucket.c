@@ -68,10 +68,19 @@ mn_head_bucket(struct mn_ctx *x, int *exists)
 	what(x, "head-bucket", w, sizeof(w));
 	if ((rc = mn_call(x, w, "HEAD", path, "", NULL, NULL, &r)) != 0)
 		return rc;
-	if (r.r.status == 200)
+	if (r.r.status == 200) {
 		*exists = 1;
-	else if (r.r.status != 404)
-		rc = mn_fail(x, w, &r);
+	} else if (r.r.status != 404) {
+		/* an answer to HEAD has no body: ask again with a GET
+		 * (GetBucketLocation) to learn the server's reason */
+		mn_resp_free(&r);
+		if ((rc = mn_call(x, w, "GET", path, "location=", NULL, NULL, &r)) != 0)
+			return rc;
+		if (r.r.status == 200)
+			*exists = 1;
+		else if (r.r.status != 404 || strcmp(r.code, "NoSuchBucket") != 0)
+			rc = mn_fail(x, w, &r);
+	}
 	mn_resp_free(&r);
 	return rc;
 }
