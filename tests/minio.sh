@@ -48,7 +48,7 @@ if [ $rc -ne 0 ]; then
 fi
 . "$dir/rgw/env"
 echo "# S3 server: Ceph RGW $RGW_VERSION at $RGW_URL"
-echo "1..27"
+echo "1..30"
 
 umask 077
 printf '%s' "$RGW_ADMIN_SECRET" > "$dir/admin.sk"
@@ -259,6 +259,80 @@ c run --local "$dir/badname.yaml" >"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 3 ] && grep -q 'config.bucket: "Shop_Assets" is not a valid S3 bucket name' "$dir/out"
 check "a bad bucket name is refused at load, naming the field (exit 3)" $?
+
+# more refusals at load, each naming its field
+bad=0
+while IFS='|' read -r cfg want; do
+	printf '%b\n' "$cfg" | wf "$dir/bad.yaml" shop-assets
+	c test-workflow "$dir/bad.yaml" >"$dir/out" 2>&1
+	rc=$?
+	if [ $rc -ne 3 ] || ! grep -qF "$want" "$dir/out"; then
+		echo "# not refused as expected: $cfg (want: $want)"; sed 's/^/#   /' "$dir/out"; bad=1
+	fi
+done <<'CASES'
+operation: remove|config.operation: "remove" is not one of create, get, delete
+public_access: world|config.public_access: "world" is not one of none, download, upload, public
+lifecycle: [{prefix: a/}]|config.lifecycle.0: a rule needs expire_days
+lifecycle: [{expire_days: 0}]|config.lifecycle.0.expire_days: must be a whole number
+lifecycle: [{expire_days: 3, days: 2}]|config.lifecycle.0: unknown field "days"
+tags: [a]|config.tags: must be an object
+policy: "not json"|config.policy: a string must hold a JSON object
+force: true|config.force: only applies to operation: delete
+credentials: rgw\napp_user: "a b"|config.app_user: "a b" is not an RGW user id
+endpoint2: x|config: unknown field "endpoint2"
+CASES
+[ $bad -eq 0 ]
+check "bad settings are refused at load with the field named (exit 3)" $?
+
+# a bucket name from a parameter is checked once rendered
+cat > "$dir/param.yaml" <<WF
+name: s3param
+parameters:
+  - {name: b, type: string}
+steps:
+  - name: s3
+    type: minio
+    config:
+      endpoint: $RGW_URL
+      access_key: $RGW_ADMIN_KEY
+      secret_key_secret: s3-admin
+      bucket: "{{ .parameters.b }}"
+WF
+c run --local "$dir/param.yaml" --param 'b=x/../admin/user?uid=a' >"$dir/out" 2>&1
+rc=$?
+[ $rc -eq 1 ] && grep -q 'config.bucket: "x/../admin/user?uid=a" is not a valid S3 bucket name' "$dir/out" &&
+	! grep -q 'S3 GET /admin' "$dir/out"
+check "a hostile bucket name from a parameter is refused once rendered, before any request" $?
+
+# a server that answers garbage: an HTML 500 to everything
+python3 - "$dir/junk.port" <<'PY' &
+import os, socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 0)); s.listen(8); s.settimeout(0.5)
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1])); os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+ppid = os.getppid()
+while os.getppid() == ppid:
+    try:
+        c, _ = s.accept()
+    except socket.timeout:
+        continue
+    c.settimeout(2)
+    try:
+        c.recv(65536)
+        c.sendall(b"HTTP/1.1 500 Oops\r\nContent-Type: text/html\r\nContent-Length: 30\r\nConnection: close\r\n\r\n<html>\x1b[31mbroken</html>\n\n\n\n\n\n")
+    except OSError:
+        pass
+    c.close()
+PY
+jpid=$!
+i=0; while [ ! -s "$dir/junk.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+jport=$(cat "$dir/junk.port")
+wf "$dir/junk.yaml" shop-assets "http://127.0.0.1:$jport" </dev/null
+c run --local "$dir/junk.yaml" >"$dir/out" 2>&1
+rc=$?
+kill $jpid 2>/dev/null
+[ $rc -eq 1 ] && grep -q "failed: S3 at http://127.0.0.1:$jport: head-bucket shop-assets: 500 <html> \[31mbroken</html>" "$dir/out"
+check "a server answering garbage gives a one-line step error with the status" $?
 
 # ---- dry-run and get ---------------------------------------------------
 wf "$dir/dry.yaml" dry-bucket <<'CFG'
