@@ -168,17 +168,30 @@ ENV
 	mv "$d/env.tmp" "$d/env"
 }
 
-# a background process that stops the cluster in $1 once process $2 is gone
+# a background process, in a session of its own (so nothing that ends the
+# caller's process group ends it), that stops the cluster in $1 once
+# process $2 is gone (or a zombie)
 watcher() {
-	(
-		trap '' HUP INT
-		while kill -0 "$2" 2>/dev/null && [ -f "$1/run/watch.pid" ]; do sleep 1; done
-		[ -f "$1/run/watch.pid" ] && { rm -f "$1/run/watch.pid"; stop "$1"; }
-	) </dev/null >/dev/null 2>&1 &
-	echo $! > "$1/run/watch.pid"
+	rm -f "$1/run/watch.pid"
+	setsid sh "$self" watch "$1" "$2" </dev/null >/dev/null 2>&1 &
+	i=0
+	while [ ! -s "$1/run/watch.pid" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 }
 
+alive() {
+	kill -0 "$1" 2>/dev/null && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat" 2>/dev/null
+}
+
+watch() {
+	echo $$ > "$1/run/watch.pid"
+	trap '' HUP INT
+	while alive "$2" && [ -f "$1/run/watch.pid" ]; do sleep 1; done
+	[ -f "$1/run/watch.pid" ] && { rm -f "$1/run/watch.pid"; stop "$1"; }
+}
+
+self=$0
 case "${1:-}" in
+watch) watch "$2" "$3" ;;
 start) [ $# -ge 2 ] || die "usage: rgw.sh start DIR [PID]"; start "$2" "${3:-}" ;;
 stop) [ $# -ge 2 ] || die "usage: rgw.sh stop DIR"; stop "$2" ;;
 env) [ $# -ge 2 ] || die "usage: rgw.sh env DIR"; cat "$2/env" ;;
