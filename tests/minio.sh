@@ -48,7 +48,7 @@ if [ $rc -ne 0 ]; then
 fi
 . "$dir/rgw/env"
 echo "# S3 server: Ceph RGW $RGW_VERSION at $RGW_URL"
-echo "1..30"
+echo "1..31"
 
 umask 077
 printf '%s' "$RGW_ADMIN_SECRET" > "$dir/admin.sk"
@@ -214,6 +214,15 @@ c run --local "$dir/tlsca.yaml" >"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 0 ] && grep -q 'bucket shop-assets exists' "$dir/out"
 check "with ca_file the same server is trusted (get: the bucket exists)" $?
+
+wf "$dir/tlsoff.yaml" shop-assets "$RGW_TLS_URL" <<CFG
+insecure_skip_tls_verify: true
+operation: get
+CFG
+c run --local "$dir/tlsoff.yaml" >"$dir/out" 2>&1
+rc=$?
+[ $rc -eq 0 ] && grep -q "insecure_skip_tls_verify: the certificate of $RGW_TLS_URL is not verified" "$dir/out"
+check "insecure_skip_tls_verify: true connects without the CA, with a warning in the log" $?
 
 # a server that accepts connections and never answers
 python3 - "$dir/hang.port" "$dir/hang.accepted" <<'PY' &
@@ -393,11 +402,20 @@ name: s3-team
 version: 1.0.0
 workflows_dir: workflows
 P
-wf "$dir/prov/workflows/make-bucket.yaml" server-bucket <<'CFG'
-versioning: true
-credentials: rgw
-CFG
-sed -i 's/^name: s3test$/name: make-bucket/' "$dir/prov/workflows/make-bucket.yaml"
+# the connection comes from the admin config's stepDefaults, as a platform
+# team configures it once
+cat > "$dir/prov/workflows/make-bucket.yaml" <<'WF'
+name: make-bucket
+steps:
+  - name: s3
+    type: minio
+    config:
+      bucket: server-bucket
+      versioning: true
+      credentials: rgw
+outputs:
+  arn: "${steps.s3.outputs.arn}"
+WF
 server_conf "$dir/srv.yaml" "$dir"
 cat >> "$dir/srv.yaml" <<CONF
 providers:
@@ -406,6 +424,8 @@ workflowPolicies:
   allowedStepTypes: [minio, shell]
 secrets:
   s3-admin: {file: $dir/admin.sk}
+stepDefaults:
+  minio: {endpoint: "$RGW_URL", access_key: $RGW_ADMIN_KEY, secret_key_secret: s3-admin}
 CONF
 key=$("$build/innominatus" --config "$dir/srv.yaml" --create-admin-key ops 2>/dev/null)
 if start_server "$dir/srv.yaml" "$dir/server.log"; then
@@ -418,7 +438,7 @@ else
 fi
 [ $rc -eq 0 ] && [ "$(status /server-bucket)" = 200 ] &&
 	s3 GET "/server-bucket?versioning=" | grep -q '<Status>Enabled</Status>'
-check "through the server: the workflow creates the bucket with versioning" $?
+check "through the server, connection from stepDefaults: the workflow creates the bucket with versioning" $?
 SK2=$(s3 GET "/admin/user?format=json&uid=server-bucket" | python3 -c 'import json,sys; print(json.load(sys.stdin)["keys"][0]["secret_key"])')
 [ -n "$SK2" ] && ! grep -qF "$SK2" "$dir/out" "$dir/server.log" &&
 	! grep -rqF "$SK2" "$dir/data" && no_secret "$dir/out" "$dir/server.log"
