@@ -14,7 +14,8 @@
 #include "minio_int.h"
 
 #define S3_XMLNS "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\""
-#define BODY_MAX (4u * 1024 * 1024)
+/* a DeleteObjects body: 1000 keys of up to 1 KiB, each escaped up to 6x */
+#define BODY_MAX (8u * 1024 * 1024)
 
 /* "<op> <bucket>" for messages. */
 static const char *
