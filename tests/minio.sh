@@ -48,7 +48,7 @@ if [ $rc -ne 0 ]; then
 fi
 . "$dir/rgw/env"
 echo "# S3 server: Ceph RGW $RGW_VERSION at $RGW_URL"
-echo "1..31"
+echo "1..32"
 
 umask 077
 printf '%s' "$RGW_ADMIN_SECRET" > "$dir/admin.sk"
@@ -364,6 +364,34 @@ c run --local "$dir/get.yaml" >"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 0 ] && grep -q '^  exists: false$' "$dir/out"
 check "get of a missing bucket succeeds with exists: false" $?
+
+# templates in every shape pass at load and are checked once rendered
+cat > "$dir/tmpl.yaml" <<WF
+name: s3tmpl
+parameters:
+  - {name: v, type: boolean, default: true}
+  - {name: d, type: integer, default: 5}
+  - {name: b, type: string, default: tmpl-bucket}
+steps:
+  - name: s3
+    type: minio
+    config:
+      endpoint: $RGW_URL
+      access_key: $RGW_ADMIN_KEY
+      secret_key_secret: s3-admin
+      bucket: "{{ .parameters.b }}"
+      versioning: "{{ .parameters.v }}"
+      tags: {team: "{{ .parameters.b }}"}
+      lifecycle: [{expire_days: "{{ .parameters.d }}"}]
+WF
+c run --local "$dir/tmpl.yaml" >"$dir/out" 2>&1
+rc=$?
+c run --local "$dir/tmpl.yaml" --param d=0 --param b=tmpl-two >>"$dir/out" 2>&1
+rc2=$?
+[ $rc -eq 0 ] && s3 GET "/tmpl-bucket?lifecycle=" | grep -q '<Days>5</Days>' && [ $rc2 -eq 1 ] &&
+	grep -q 'config.lifecycle.0.expire_days: must be a whole number of days' "$dir/out" &&
+	[ "$(status /tmpl-two)" = 404 ]
+check "templated settings load, apply once rendered, and a bad rendered value fails before any change" $?
 
 # ---- delete ------------------------------------------------------------
 echo v2 | s3 PUT /shop-assets/app.txt -H "Content-Type: text/plain" --data-binary @- >/dev/null
