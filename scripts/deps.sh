@@ -4,7 +4,7 @@
 set -e
 pkgs="autoconf automake libtool pkg-config make gcc g++ python3 curl libevent-dev libyaml-dev
 libjson-c-dev libgit2-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev libcmocka-dev
-libpcre2-dev sqlite3 git python3-yaml python3-cryptography"
+libpcre2-dev sqlite3 git python3-yaml python3-cryptography openssl"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -31,6 +31,13 @@ if ! command -v radosgw >/dev/null && [ "$(id -u)" = 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	[ -n "$missing" ] || apt-get update -q
 	apt-get install -y -q --no-install-recommends ceph-mon ceph-osd radosgw openssl
+fi
+# tests/standin_kubectl.sh proves the Kubernetes API stand-in with a real
+# kubectl (preinstalled here; Debian's kubernetes-client otherwise).
+if ! command -v kubectl >/dev/null && [ "$(id -u)" = 0 ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get install -y -q --no-install-recommends kubernetes-client ||
+		echo "deps.sh: note: no kubectl; tests/standin_kubectl.sh will be skipped" >&2
 fi
 # terraform is not in Debian; on these machines it is preinstalled.
 command -v terraform >/dev/null ||
