@@ -21,6 +21,7 @@
 #include "error.h"
 #include "exec.h"
 #include "output.h"
+#include "secret_file.h"
 
 struct progress {
 	pthread_mutex_t lock;
@@ -139,6 +140,80 @@ jget_str(json_object *o, const char *a, const char *b)
 	return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
+/* One --secret NAME=@FILE (env 0) or --secret-env NAME=VAR (env 1) into
+ * env->secrets.  CTL_EXIT_OK, or CTL_EXIT_CONFIG (said). */
+static int
+flag_secret(ctl_env *env, const char *arg, int is_env)
+{
+	const char *opt = is_env ? "--secret-env" : "--secret";
+	const char *eq = strchr(arg, '='), *src;
+	char name[200], *text = NULL;
+	json_object *v;
+
+	if (eq == NULL || (size_t)(eq - arg) >= sizeof(name) || (!is_env && eq[1] != '@')) {
+		fprintf(stderr, "innominatus-ctl: %s takes %s, not \"%s\"\n", opt,
+		        is_env ? "NAME=VARIABLE" : "NAME=@FILE", arg);
+		return CTL_EXIT_USAGE;
+	}
+	snprintf(name, sizeof(name), "%.*s", (int)(eq - arg), arg);
+	src = eq + 1 + !is_env;
+	if (!inn_policy_secret_name_ok(name)) {
+		fprintf(stderr, "innominatus-ctl: %s %s: a secret name is letters, digits, '_', "
+		        "'.' and '-'\n", opt, arg);
+		return CTL_EXIT_USAGE;
+	}
+	if (is_env) {
+		const char *val = getenv(src);
+
+		if (val == NULL || *val == '\0') {
+			fprintf(stderr, "innominatus-ctl: %s %s: $%s is not set (or empty)\n", opt,
+			        name, src);
+			return CTL_EXIT_CONFIG;
+		}
+		v = json_object_new_string(val);
+	} else {
+		if (inn_secret_file_read(src, 64 * 1024, &text, NULL) != 0) {
+			fprintf(stderr, "innominatus-ctl: %s %s: file %s: %s\n", opt, name, src,
+			        inn_error_last());
+			return CTL_EXIT_CONFIG;
+		}
+		v = json_object_new_string(text);
+		memset(text, 0, strlen(text));
+		free(text);
+	}
+	json_object_object_add(env->secrets, name, v);
+	json_object_object_del(env->secrets_bad, name);
+	return CTL_EXIT_OK;
+}
+
+/* The run's secrets: the admin config's (one that cannot be read is a
+ * warning: a step that names it fails with the reason; the CLI may run
+ * as a user who cannot read the server's files), then the flags'. */
+static int
+read_secrets(const ctl_opts *o, ctl_env *env)
+{
+	int i, rc;
+
+	if (env->secrets != NULL)
+		return CTL_EXIT_OK;
+	if (inn_policy_secrets_read(env->policy, 0, &env->secrets, &env->secrets_bad) != 0) {
+		fprintf(stderr, "innominatus-ctl: %s\n", inn_error_last());
+		return CTL_EXIT_FAILED;
+	}
+	for (i = 0; i < o->nsecret_files; i++)
+		if ((rc = flag_secret(env, o->secret_files[i], 0)) != CTL_EXIT_OK)
+			return rc;
+	for (i = 0; i < o->nsecret_envs; i++)
+		if ((rc = flag_secret(env, o->secret_envs[i], 1)) != CTL_EXIT_OK)
+			return rc;
+	json_object_object_foreach(env->secrets_bad, k, v) {
+		(void)k;
+		fprintf(stderr, "innominatus-ctl: warning: %s (a step that uses it fails)\n",
+		        json_object_get_string(v));
+	}
+	return CTL_EXIT_OK;
+}
+
 /* The engine of one command: its worker processes serve every run the
  * command makes (the resource parts and the main workflow). */
 static int
@@ -146,7 +221,10 @@ engine_open(const ctl_opts *o, ctl_env *env, inn_engine **eng)
 {
 	char statebuf[4096];
 	inn_engine_opts eo;
+	int rc;
 
+	if ((rc = read_secrets(o, env)) != CTL_EXIT_OK)
+		return rc;
 	memset(&eo, 0, sizeof(eo));
 	eo.plugin_dir = o->plugin_dir;
 	eo.config_file = env->policy->file;
@@ -154,6 +232,8 @@ engine_open(const ctl_opts *o, ctl_env *env, inn_engine **eng)
 	eo.registry = env->registry;
 	eo.workers = o->parallel > 0 ? o->parallel : 4;
 	eo.state_root = state_root(statebuf, sizeof(statebuf));
+	eo.secrets = env->secrets;
+	eo.secrets_unavailable = env->secrets_bad;
 	if (inn_engine_new(eng, &eo) != 0) {
 		fprintf(stderr, "innominatus-ctl: %s\n", inn_error_last());
 		return CTL_EXIT_FAILED;

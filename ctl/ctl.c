@@ -68,6 +68,9 @@ usage(FILE *fp)
 	    "  --goldenpaths FILE        golden paths catalogue (default: ./workflows/goldenpaths.yaml\n"
 	    "                            or ./goldenpaths.yaml if present)\n"
 	    "  --param NAME=VALUE        workflow parameter (repeatable)\n"
+	    "  --secret NAME=@FILE       run --local: secret NAME from FILE (mode 0600; repeatable)\n"
+	    "  --secret-env NAME=VAR     run --local: secret NAME from the variable VAR (repeatable);\n"
+	    "                            both over the admin config's secrets:\n"
 	    "  --dry-run                 report what each step would do; change nothing\n"
 	    "  --parallel N              steps running at once (default 4)\n"
 	    "  -o, --output json|yaml|text\n"
@@ -153,7 +156,7 @@ static const struct {
 
 /* The other options that take a value (set_value reads them). */
 static const char *const value_opts[] = { "--config", "-o", "--output", "--providers",
-                                          "--param", "-p",
+                                          "--param", "-p", "--secret", "--secret-env",
                                           "--parallel", "--page", "--reconnect-wait", NULL };
 
 /* The str_opts index of option a, or -1. */
@@ -246,6 +249,14 @@ set_value(ctl_opts *o, const char *a, const char *val)
 		if (o->nparams >= CTL_MAX_LIST)
 			return -1;
 		o->params[o->nparams++] = val;
+	} else if (strcmp(a, "--secret") == 0) {
+		if (o->nsecret_files >= CTL_MAX_LIST)
+			return -1;
+		o->secret_files[o->nsecret_files++] = val;
+	} else if (strcmp(a, "--secret-env") == 0) {
+		if (o->nsecret_envs >= CTL_MAX_LIST)
+			return -1;
+		o->secret_envs[o->nsecret_envs++] = val;
 	} else if (strcmp(a, "--parallel") == 0) {
 		return parse_range(a, val, 1, 256, "", &o->parallel);
 	} else if (strcmp(a, "--page") == 0) {           /* remote mode */

@@ -44,6 +44,10 @@ typedef struct ctl_opts {
 	int nproviders;
 	const char *params[CTL_MAX_LIST];    /* --param k=v (repeatable) */
 	int nparams;
+	const char *secret_files[CTL_MAX_LIST]; /* --secret NAME=@FILE (repeatable) */
+	int nsecret_files;
+	const char *secret_envs[CTL_MAX_LIST];  /* --secret-env NAME=VAR (repeatable) */
+	int nsecret_envs;
 	/* remote mode (ctl/cmd_remote.c) */
 	const char *server;      /* --server URL, else $INNOMINATUS_SERVER */
 	int server_default;      /* neither: server is CTL_DEFAULT_SERVER (2: the command
@@ -66,6 +70,8 @@ typedef struct ctl_env {
 	inn_policy *policy;
 	inn_registry *registry;
 	inn_catalog *catalog;
+	json_object *secrets;    /* run --local: the admin config's secrets, then the flags' */
+	json_object *secrets_bad;/* the admin config's secrets that cannot be read: name -> why */
 	inn_diag diag;
 	size_t catalog_errors;   /* entries of the catalog left out (said) */
 } ctl_env;

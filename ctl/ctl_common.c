@@ -127,6 +127,8 @@ ctl_env_free(ctl_env *env)
 	inn_catalog_free(env->catalog);
 	inn_registry_free(env->registry);
 	inn_policy_free(env->policy);
+	json_object_put(env->secrets);
+	json_object_put(env->secrets_bad);
 	inn_diag_free(&env->diag);
 	memset(env, 0, sizeof(*env));
 }

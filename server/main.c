@@ -447,6 +447,36 @@ create_admin_key(inn_server *srv, const char *name)
 	return 0;
 }
 
+/* The admin config's secrets: every one must be readable, or the server
+ * does not start (a step would fail later anyway, and a typo in a path is
+ * best found now).  The values are never printed.  0, or -1 (said). */
+static int
+read_secrets(inn_server *srv)
+{
+	json_object *bad = NULL;
+	int n = 0;
+
+	if (inn_policy_secrets_read(srv->policy, 1, &srv->secrets, &bad) != 0) {
+		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		return -1;
+	}
+	json_object_object_foreach(bad, k, v) {
+		(void)k;
+		fprintf(stderr, "innominatus: %s\n", json_object_get_string(v));
+		n++;
+	}
+	json_object_put(bad);
+	if (n > 0) {
+		fprintf(stderr, "innominatus: %d secret%s of the admin config cannot be read: not "
+		        "starting\n", n, n == 1 ? "" : "s");
+		return -1;
+	}
+	if (srv->policy->nsecrets > 0)
+		fprintf(stderr, "innominatus: %zu secret%s read from the admin config\n",
+		        srv->policy->nsecrets, srv->policy->nsecrets == 1 ? "" : "s");
+	return 0;
+}
+
 /* The secret box, plugins, the catalog (providers.c) and the engine;
  * problems are said on stderr.  0, or -1. */
 static int
@@ -490,6 +520,7 @@ start_engine(inn_server *srv, const struct flags *f, const char *cwd)
 	eo.registry = srv->registry;
 	eo.workers = c->workers;
 	eo.state_root = c->state_dir;
+	eo.secrets = srv->secrets;
 	if (inn_engine_new(&srv->engine, &eo) != 0) {
 		fprintf(stderr, "innominatus: %s\n", inn_error_last());
 		return -1;
@@ -537,6 +568,7 @@ stop_all(inn_server *srv)
 	inn_store_close(srv->store);
 	inn_secretbox_free(srv->secretbox);
 	inn_policy_free(srv->policy);
+	json_object_put(srv->secrets);
 	abs_paths_free();
 }
 
@@ -557,7 +589,10 @@ main(int argc, char **argv)
 	if ((w = parse_flags(argc, argv, c, &f)) >= 0 ||
 	    (w = load_config(&srv, &f, cwd, sizeof(cwd))) >= 0)
 		return w;
-	/* git credentials out of the environment before any worker or step exists */
+	/* the admin config's secrets, then the git credentials, out of the
+	 * environment before any worker or step exists */
+	if (read_secrets(&srv) != 0)
+		return 3;
 	inn_conf_hide_secrets(srv.policy);
 	if (inn_store_open(&srv.store, c->db_path) != 0) {
 		fprintf(stderr, "innominatus: %s\n", inn_error_last());
@@ -566,6 +601,7 @@ main(int argc, char **argv)
 	if (f.create_key != NULL) {
 		rc = create_admin_key(&srv, f.create_key);
 		inn_store_close(srv.store);
+		json_object_put(srv.secrets);
 		if (rc == 0)
 			inn_policy_free(srv.policy);
 		return rc;

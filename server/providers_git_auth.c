@@ -22,6 +22,7 @@
 
 #include "error.h"
 #include "providers_git_auth.h"
+#include "secret_file.h"
 
 #define SECRET_MAX 8192
 
@@ -88,42 +89,17 @@ cb_error(inn_git_xfer *x, const char *fmt, ...)
 	return -1;
 }
 
-/* 1 (with why) when st, the status of file (a secret), lets group or
- * others read it. */
-static int
-loose_mode(const struct stat *st, const char *file, char *why, size_t len)
-{
-	if ((st->st_mode & 077) == 0)
-		return 0;
-	snprintf(why, len, "mode %04o: group or others may read it; refused (run: chmod 600 %s)",
-	         (unsigned)(st->st_mode & 07777), file);
-	return 1;
-}
-
-/* The first line of file (a secret) into a malloc'd string, or NULL with
- * errno's text in why. */
+/* The first line of file (a secret; secret_file.h checks it) into a
+ * malloc'd string, or NULL with the reason in why. */
 static char *
 read_secret_file(const char *file, char *why, size_t len)
 {
-	char *buf;
-	FILE *fp = NULL;
-	struct stat st;
-	size_t n;
+	char *buf = NULL;
 
-	if ((buf = malloc(SECRET_MAX)) == NULL) {
-		snprintf(why, len, "out of memory");
+	if (inn_secret_file_read(file, SECRET_MAX - 1, &buf, NULL) != 0) {
+		snprintf(why, len, "%s", inn_error_last());
 		return NULL;
 	}
-	if ((fp = fopen(file, "r")) == NULL || fstat(fileno(fp), &st) != 0) {
-		snprintf(why, len, "%s", strerror(errno));
-		goto err;
-	}
-	/* the mode of the file opened, not of whatever the name names later */
-	if (loose_mode(&st, file, why, len))
-		goto err;
-	n = fread(buf, 1, SECRET_MAX - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
 	buf[strcspn(buf, "\r\n")] = '\0';
 	if (buf[0] == '\0') {
 		snprintf(why, len, "it is empty");
@@ -131,11 +107,6 @@ read_secret_file(const char *file, char *why, size_t len)
 		return NULL;
 	}
 	return buf;
-err:
-	free(buf);
-	if (fp != NULL)
-		fclose(fp);
-	return NULL;
 }
 
 /* A secret from the variable env_name or the file file_name, else from
@@ -223,8 +194,8 @@ key_cred(git_credential **out, inn_git_xfer *x, const char *user_from_url)
 		return cb_error(x, "the server refused the SSH key %s", key);
 	if (stat(key, &st) != 0)
 		return cb_error(x, "SSH key %s: %s", key, strerror(errno));
-	if (loose_mode(&st, key, where, sizeof(where)))
-		return cb_error(x, "SSH key %s: %s", key, where);
+	if (inn_secret_file_check(&st, key) != 0)
+		return cb_error(x, "SSH key %s: %s", key, inn_error_last());
 	if ((rc = read_secret(x, a != NULL ? a->ssh_passphrase_env : NULL,
 	                      a != NULL ? a->ssh_passphrase_file : NULL,
 	                      "INNOMINATUS_GIT_SSH_PASSPHRASE", &x->passphrase, where,

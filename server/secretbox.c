@@ -20,6 +20,7 @@
 #include <openssl/rand.h>
 
 #include "error.h"
+#include "secret_file.h"
 #include "secretbox.h"
 
 #define NONCE_LEN 12
@@ -38,29 +39,12 @@ read_key(inn_secretbox *b, const char *path)
 {
 	struct stat st;
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY), rc = 0;
+	int fd = inn_secret_file_open(path, &st), rc = 0;
 
 	if (fd < 0)
-		return inn_error_set(INN_EINVAL, "secret key file %s: %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0) {
-		rc = inn_error_set(INN_ERROR, "secret key file %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = inn_error_set(INN_EINVAL, "secret key file %s is not a regular file", path);
-		goto out;
-	}
-	if (st.st_uid != geteuid()) {
-		rc = inn_error_set(INN_EINVAL, "secret key file %s belongs to uid %ld, not to this "
-		                   "user", path, (long)st.st_uid);
-		goto out;
-	}
-	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-		rc = inn_error_set(INN_EINVAL, "secret key file %s has mode %04o: group or others "
-		                   "may use it; chmod 600 it (and consider the key leaked)", path,
-		                   (unsigned)(st.st_mode & 07777));
-		goto out;
-	}
+		return inn_error_set(fd, "secret key file %s: %s%s", path, inn_error_last(),
+		                     fd == INN_EINVAL && strstr(inn_error_last(), "mode ") != NULL ?
+		                     " (and consider the key leaked)" : "");
 	if (st.st_size != INN_SECRETBOX_KEY_LEN) {
 		rc = inn_error_set(INN_EINVAL, "secret key file %s is %lld bytes, not %d", path,
 		                   (long long)st.st_size, INN_SECRETBOX_KEY_LEN);

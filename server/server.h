@@ -84,6 +84,7 @@ struct inn_server {
 	inn_store *store;
 	inn_secretbox *secretbox;      /* seals the real inputs of executions with secrets */
 	inn_policy *policy;
+	json_object *secrets;          /* the admin config's secrets: name -> value (read at start) */
 	inn_registry *registry;
 	inn_catalog *catalog;          /* what is served: catalog_ref->cat (loop thread reads it) */
 	inn_catalog_ref *catalog_ref;  /* replaced only on the loop thread (providers.c) */

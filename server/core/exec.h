@@ -36,6 +36,12 @@ typedef struct inn_engine_opts {
 	const char *worker_exe;     /* NULL: /proc/self/exe */
 	int64_t kill_grace_ms;      /* after a deadline, how long a plugin may take to return; 0: 8000 */
 	const char *state_root;     /* where host->state_dir() directories live; NULL: no state */
+	/* The admin config's secrets (inn_policy_secrets_read): name -> value,
+	 * every run's secrets (a run's own inn_run_opts.secrets win), and name
+	 * -> why it could not be read, for the step error that names it.
+	 * Borrowed: they outlive the engine.  Either may be NULL. */
+	json_object *secrets;
+	json_object *secrets_unavailable;
 } inn_engine_opts;
 
 int inn_engine_new(inn_engine **out, const inn_engine_opts *opts);
@@ -67,7 +73,7 @@ json_object *inn_completed_mask(json_object *completed);
 typedef struct inn_run_opts {
 	json_object *params;       /* given parameters (borrowed; values may be strings from a CLI) */
 	json_object *data;         /* extra template data merged at top level: app, resources, workflow (borrowed) */
-	json_object *secrets;      /* name -> string (borrowed) */
+	json_object *secrets;      /* name -> string (borrowed); over the engine's */
 	int dry_run;
 	int max_parallel;          /* 0: 4 */
 	int64_t timeout_ms;        /* workflow timeout; 0: the workflow's, then the policy's */

@@ -46,5 +46,8 @@ void inn_pool_res_clear(inn_pool_res *res);
 const inn_registry *inn_engine_registry(const inn_engine *eng);
 const inn_policy *inn_engine_policy(const inn_engine *eng);
 const char *inn_engine_state_root(const inn_engine *eng);
+/* inn_engine_opts.secrets and .secrets_unavailable (borrowed, may be NULL). */
+json_object *inn_engine_secrets(const inn_engine *eng);
+json_object *inn_engine_secrets_unavailable(const inn_engine *eng);
 
 #endif

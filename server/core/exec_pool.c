@@ -167,6 +167,7 @@ struct inn_engine {
 	char *state_root;
 	const inn_policy *policy;
 	const inn_registry *registry;
+	json_object *secrets, *secrets_unavailable;   /* borrowed */
 	int64_t kill_grace_ms;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -185,6 +186,18 @@ const inn_policy *
 inn_engine_policy(const inn_engine *eng)
 {
 	return eng->policy;
+}
+
+json_object *
+inn_engine_secrets(const inn_engine *eng)
+{
+	return eng->secrets;
+}
+
+json_object *
+inn_engine_secrets_unavailable(const inn_engine *eng)
+{
+	return eng->secrets_unavailable;
 }
 
 const char *
@@ -228,6 +241,8 @@ inn_engine_new(inn_engine **out, const inn_engine_opts *o)
 	e->kill_grace_ms = o->kill_grace_ms > 0 ? o->kill_grace_ms : 8000;
 	e->policy = o->policy;
 	e->registry = o->registry;
+	e->secrets = o->secrets;
+	e->secrets_unavailable = o->secrets_unavailable;
 	e->plugin_dir = strdup(o->plugin_dir);
 	e->config_file = strdup(o->config_file ? o->config_file : "-");
 	e->exe = strdup(exe);

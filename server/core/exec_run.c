@@ -58,6 +58,30 @@ resolve_params(inn_run *r, json_object *given)
 
 /* ---- run set-up ----------------------------------------------------------- */
 
+/* The run's secrets: the engine's (the admin config's secrets:), then the
+ * run's own over them; every value is known to the masker. */
+static int
+run_secrets(inn_run *r, const inn_run_opts *o)
+{
+	json_object *srcs[2] = { inn_engine_secrets(r->eng), o != NULL ? o->secrets : NULL };
+	size_t i;
+
+	if (srcs[0] == NULL && srcs[1] == NULL)
+		return 0;
+	if ((r->secrets = json_object_new_object()) == NULL)
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	for (i = 0; i < 2; i++) {
+		if (srcs[i] == NULL)
+			continue;
+		json_object_object_foreach(srcs[i], k, v) {
+			if (json_object_object_add(r->secrets, k, json_object_get(v)) != 0)
+				return inn_error_set(INN_ENOMEM, "out of memory");
+			inn_masker_add(r->masker, json_object_get_string(v));
+		}
+	}
+	return 0;
+}
+
 /* The run's timeout: the caller's, else the workflow's, else the policy's
  * maximum, else DEFAULT_WORKFLOW_TIMEOUT_MS; never past the maximum. */
 static int64_t
@@ -156,13 +180,8 @@ inn_run_new(inn_run **out, inn_engine *eng, const inn_workflow *wf,
 		r->steps[i].run = r;
 		r->steps[i].index = i;
 	}
-	if (o != NULL && o->secrets != NULL) {
-		r->secrets = json_object_get(o->secrets);
-		json_object_object_foreach(o->secrets, k, v) {
-			(void)k;
-			inn_masker_add(r->masker, json_object_get_string(v));
-		}
-	}
+	if ((rc = run_secrets(r, o)) != 0)
+		goto err;
 	if ((rc = resolve_params(r, o ? o->params : NULL)) != 0)
 		goto err;
 	/* the template data */

@@ -311,6 +311,22 @@ dry_run_unknown_cb(void *ud, const char *path)
 	return 1;
 }
 
+/* Why secret name is not among the run's secrets, into buf: not
+ * configured, or configured but unreadable (the reason read at start). */
+static const char *
+secret_missing(const inn_run *r, const char *name, char *buf, size_t len)
+{
+	json_object *bad = inn_engine_secrets_unavailable(r->eng), *why;
+
+	if (bad != NULL && json_object_object_get_ex(bad, name, &why))
+		snprintf(buf, len, "secret \"%s\" is unavailable: %s", name,
+		         json_object_get_string(why));
+	else
+		snprintf(buf, len, "secret \"%s\" is not configured (admin-config.yaml "
+		         "secrets:)", name);
+	return buf;
+}
+
 /* After a render failed with rc: when it read the outputs of a skipped
  * step, says so (instead of only "steps.b is not defined") and how to
  * guard the reference.  Returns rc. */
@@ -321,6 +337,15 @@ skipped_reason(const inn_run *r, int rc)
 	const char *msg;
 	char why[1024];
 
+	if (rc == INN_ENOTFOUND && strcmp(inn_tmpl_missing_root(), "secrets") == 0 &&
+	    strncmp(inn_tmpl_missing_path(), "secrets.", 8) == 0) {
+		char name[256], sm[1536];
+
+		snprintf(name, sizeof(name), "%s", inn_tmpl_missing_path() + 8);
+		name[strcspn(name, ".")] = '\0';
+		snprintf(why, sizeof(why), "%s", inn_error_last());
+		return inn_error_set(rc, "%s: %s", why, secret_missing(r, name, sm, sizeof(sm)));
+	}
 	if (rc != INN_ENOTFOUND || (sk = skipped_step(r, inn_tmpl_missing_path())) == NULL)
 		return rc;
 	msg = sk->res.message != NULL ? sk->res.message : "";
@@ -525,6 +550,40 @@ exec_size_check(json_object *cfg)
 	return 0;
 }
 
+/* Each key ending in "_secret" (at any depth of the rendered config cfg)
+ * names a secret the plugin will ask host->secret() for: one the run does
+ * not have is an error naming the key and the secret, before the plugin
+ * runs. */
+static int
+check_secret_names(const inn_run *r, json_object *cfg, const char *path, int depth)
+{
+	char sub[256], why[1536];
+	size_t kl;
+
+	if (depth > 8 || !json_object_is_type(cfg, json_type_object))
+		return 0;
+	json_object_object_foreach(cfg, k, v) {
+		snprintf(sub, sizeof(sub), "%s.%s", path, k);
+		kl = strlen(k);
+		if (json_object_is_type(v, json_type_object)) {
+			int rc = check_secret_names(r, v, sub, depth + 1);
+
+			if (rc != 0)
+				return rc;
+			continue;
+		}
+		if (kl < 7 || strcmp(k + kl - 7, "_secret") != 0 ||
+		    !json_object_is_type(v, json_type_string) || json_object_get_string_len(v) == 0)
+			continue;
+		if (r->secrets != NULL &&
+		    json_object_object_get_ex(r->secrets, json_object_get_string(v), NULL))
+			continue;
+		return inn_error_set(INN_ENOTFOUND, "%s: %s", sub,
+		                     secret_missing(r, json_object_get_string(v), why, sizeof(why)));
+	}
+	return 0;
+}
+
 /* Renders the step's config (lock held).  In a dry-run, values it cannot
  * know render as placeholders (so the rest is still checked) and the first
  * one's path goes to unknown (INN_UNKNOWN_LEN bytes, "" when none). */
@@ -542,7 +601,8 @@ render_config(inn_run *r, const inn_step_def *d, json_object **out, char *unknow
 	rc = render_config_with(r, d, &cfg);
 	if (r->dry_run)
 		inn_tmpl_unknown_end();
-	if (rc == 0 && (rc = exec_size_check(cfg)) != 0) {
+	if (rc == 0 && ((rc = exec_size_check(cfg)) != 0 ||
+	                (rc = check_secret_names(r, cfg, "config", 0)) != 0)) {
 		json_object_put(cfg);
 		cfg = NULL;
 	}

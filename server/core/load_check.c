@@ -631,6 +631,14 @@ inn_lw_check_step_types(struct wf_load *L)
 
 		if (s->name == NULL || s->type == NULL || s->plugin_type == NULL)
 			continue;
+		/* the admin config's stepDefaults under the step's own keys,
+		 * before the plugin validates and long before anything renders */
+		if (inn_policy_merge_defaults(&L->wf->steps[i].config,
+		                              inn_policy_step_defaults(ctx->policy,
+		                                                       s->plugin_type)) != 0) {
+			inn_l_err(&L->lc, at, "step \"%s\": %s", s->name, inn_error_last());
+			continue;
+		}
 		if (ctx->policy != NULL && !inn_policy_allows(ctx->policy, s->type)) {
 			char src[512], note[256];
 

@@ -17,6 +17,7 @@
 #include "array.h"
 #include "error.h"
 #include "step_types.h"
+#include "policy_int.h"
 
 static int
 field_error(const inn_policy *p, const inn_ynode *n, const char *field,
@@ -206,6 +207,20 @@ interpret(inn_policy *p)
 	return 0;
 }
 
+static int
+interpret_all(inn_policy *p)
+{
+	int rc;
+
+	if ((rc = interpret(p)) != 0)
+		return rc;
+	if (p->doc->root == NULL)
+		return 0;
+	if ((rc = inn_policy_read_secrets(p)) != 0)
+		return rc;
+	return inn_policy_read_step_defaults(p);
+}
+
 int
 inn_policy_default(inn_policy **out)
 {
@@ -242,7 +257,7 @@ inn_policy_load(inn_policy **out, const char *path, int missing_ok)
 		fprintf(stderr, "%s:%d: warning: a second YAML document is ignored: only the "
 		        "first document of a file is read (as the original innominatus read "
 		        "it)\n", path, p->doc->next_doc_line);
-	if ((rc = interpret(p)) != 0)
+	if ((rc = interpret_all(p)) != 0)
 		goto err;
 	*out = p;
 	return 0;
@@ -257,6 +272,7 @@ inn_policy_free(inn_policy *p)
 	if (p == NULL)
 		return;
 	inn_strv_free(p->allowed, p->nallowed);
+	inn_policy_secrets_free(p);
 	inn_ydoc_free(p->doc);
 	free(p->file);
 	free(p);

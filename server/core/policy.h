@@ -14,7 +14,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <json-c/json.h>
+
 #include "yaml_tree.h"
+
+/* One entry of the admin config's secrets: (policy_secrets.c). */
+typedef struct inn_secret_spec {
+	char *name;             /* [A-Za-z0-9_.-]+ */
+	char *file;             /* {file: PATH}: absolute (a relative one is resolved
+	                         * against the config file's folder), or NULL */
+	char *env;              /* {env: VAR}, or NULL */
+	int line, col;          /* of the name in the config file */
+} inn_secret_spec;
 
 typedef struct inn_policy {
 	char *file;             /* path of admin-config.yaml, or NULL for defaults */
@@ -30,6 +41,11 @@ typedef struct inn_policy {
 	 * every program a step runs), 0 = none; INN_STEP_MEMORY_DEFAULT unless
 	 * the admin config says otherwise */
 	uint64_t step_memory_limit;
+	inn_secret_spec *secrets;   /* secrets: (names and where the values are) */
+	size_t nsecrets;
+	/* stepDefaults: step type -> {key: value} merged under the config of
+	 * every step of that type (inn_policy_step_defaults), or NULL */
+	json_object *step_defaults;
 	inn_ydoc *doc;          /* the parsed file, for other loaders */
 } inn_policy;
 
@@ -59,6 +75,39 @@ int inn_policy_parse_size(const char *s, uint64_t *out);
 /* Writes a size for messages: "2 GiB", "256 MiB", "1000 bytes". */
 void inn_policy_format_size(uint64_t bytes, char *buf, size_t len);
 void inn_policy_describe_source(const inn_policy *p, char *buf, size_t len);
+
+/*
+ * secrets: and stepDefaults: (policy_secrets.c; README "Secrets").
+ *
+ *   secrets:
+ *     vault-token: {file: /etc/innominatus/vault-token}
+ *     s3-secret-key: {env: S3_SECRET_KEY}
+ *
+ * A name is [A-Za-z0-9_.-]+ (at most 128); exactly one of file (a regular
+ * file owned by this user or root that group and others cannot read:
+ * secret_file.h; one trailing newline is dropped) or env (read once, then
+ * taken out of the environment).  stepDefaults maps a step type (as the
+ * plugin serves it: legacy types use their plugin's) to a mapping of config
+ * keys; they hold connection settings and secret NAMES, never values.
+ * Both are checked when the file loads (errors name file:line:col).
+ */
+/* Reads the value of every entry of p's secrets: into *values (a new
+ * object name -> string).  An entry that cannot be read goes to
+ * *unavailable (a new object name -> "file:line:col: secrets.NAME: file
+ * PATH: reason") instead.  Variables named by env entries are wiped from
+ * this process's environment once read (hide non-zero).  Returns 0, or
+ * INN_ENOMEM. */
+int inn_policy_secrets_read(const inn_policy *p, int hide, json_object **values,
+                            json_object **unavailable);
+/* Non-zero when name is a valid secret name ([A-Za-z0-9_.-]+, <= 128). */
+int inn_policy_secret_name_ok(const char *name);
+/* The stepDefaults mapping of plugin type (borrowed), or NULL. */
+json_object *inn_policy_step_defaults(const inn_policy *p, const char *plugin_type);
+/* Merges defaults (stepDefaults of a type) under config: each key of
+ * defaults that config lacks is added (a copy); the step's own keys win,
+ * whole values (no deeper merge).  *config may be NULL (a new object).
+ * Returns 0 or INN_ENOMEM. */
+int inn_policy_merge_defaults(json_object **config, json_object *defaults);
 
 /*
  * The config's providers[] entries (policy_providers.c), as the original

@@ -437,6 +437,34 @@ note_unserved_types(inn_registry *reg, const inn_policy *policy, char **names,
 	return 0;
 }
 
+/* A warning for each stepDefaults entry whose type no loaded plugin
+ * serves (not installed, not allowed, or refused): its defaults are used
+ * by no step. */
+static int
+note_unused_defaults(inn_registry *reg, const inn_policy *policy)
+{
+	const inn_ynode *map = NULL, *k;
+	char note[PATH_MAX + 512];
+
+	if (policy == NULL || policy->step_defaults == NULL)
+		return 0;
+	if (policy->doc != NULL && policy->doc->root != NULL)
+		map = inn_ymap_get(policy->doc->root, "stepDefaults");
+	json_object_object_foreach(policy->step_defaults, type, v) {
+		(void)v;
+		if (inn_registry_find(reg, type) != NULL)
+			continue;
+		k = map != NULL ? inn_ymap_key(map, type) : NULL;
+		snprintf(note, sizeof(note), "%s:%d:%d: warning: stepDefaults.%s: no plugin for "
+		         "step type \"%s\" is loaded (not in %s, not allowed, or refused): "
+		         "these defaults are used by no step", policy->file, k ? k->line : 0,
+		         k ? k->col : 0, type, type, reg->dir);
+		if (add_note(reg, note) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 inn_registry_load(inn_registry **out, const char *dir, const inn_policy *policy,
                   const inn_host *host)
@@ -501,6 +529,10 @@ inn_registry_load(inn_registry **out, const char *dir, const inn_policy *policy,
 	}
 	if (policy != NULL && policy->has_allow_list &&
 	    note_unserved_types(reg, policy, names, nnames) != 0) {
+		rc = inn_error_set(INN_ENOMEM, "out of memory");
+		goto err;
+	}
+	if (note_unused_defaults(reg, policy) != 0) {
 		rc = inn_error_set(INN_ENOMEM, "out of memory");
 		goto err;
 	}
