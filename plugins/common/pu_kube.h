@@ -27,7 +27,26 @@ typedef struct pu_kube_opts {
 	                           * account (/var/run/secrets/kubernetes.io/...) */
 	const char *context;      /* NULL: current-context */
 	int64_t timeout_ms;       /* per request; 0: pu_http's default */
+	const char *kubeconfig_yaml; /* kubeconfig TEXT (e.g. a secret's value):
+	                           * wins over kubeconfig; its file paths must
+	                           * be absolute */
+	int insecure;             /* non-zero: no TLS verification, whatever the
+	                           * kubeconfig says (an explicit config only) */
+	const char *ns_override;  /* NULL: the context's namespace */
 } pu_kube_opts;
+
+/* In-cluster connection: KUBERNETES_SERVICE_HOST/_PORT plus the service
+ * account's token, ca.crt and namespace files in this folder.  FOR TESTS
+ * ONLY the environment variable INN_TEST_KUBE_SA_DIR replaces the folder. */
+#define PU_KUBE_SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
+
+/* A resource as discovery resolved it. */
+typedef struct pu_kube_res {
+	char group_version[128];  /* "v1", "apps/v1", "acid.zalan.do/v1" */
+	char kind[96];            /* "Deployment" */
+	char plural[96];          /* "deployments" */
+	int namespaced;
+} pu_kube_res;
 
 /* Connects (reads the kubeconfig: server, certificate-authority[-data],
  * client-certificate[-data]/client-key[-data] or token/tokenFile,
@@ -41,6 +60,30 @@ void pu_kube_close(pu_kube *k);
 const char *pu_kube_namespace(const pu_kube *k);
 /* The server URL (for messages and outputs). */
 const char *pu_kube_server(const pu_kube *k);
+
+/* Parses a YAML stream into a json-c array of its documents (null
+ * documents skipped), typing plain scalars like YAML 1.1 (go-yaml v2, as
+ * kubectl): null/~, true/false/yes/no/on/off/y/n, integers (decimal, 0x,
+ * 0b, 0-octal), floats; quoted and block scalars stay strings.  Errors:
+ * "document N, line L: why". */
+int pu_kube_yaml_parse(const char *yaml, size_t len, json_object **out_docs,
+                       char *err, size_t errlen);
+
+/* Decodes standard or URL-safe base64 (whitespace ignored) into a
+ * malloc'd NUL-terminated buffer (*out, *outlen); 0 or -1 when not
+ * base64 (or out of memory). */
+int pu_kube_b64decode(const char *in, char **out, size_t *outlen);
+
+/* Resolves what -- a Kind ("Deployment"), a resource name ("deployments",
+ * "deployment"), a short name ("deploy"), any of them case-insensitive
+ * with a ".group" suffix ("deployment.apps") -- with discovery (GET /api,
+ * /apis, /api/v1, /apis/<group>/<version>; cached per pu_kube, fetched
+ * again once on a miss so a CRD applied moments ago resolves).  With
+ * api_version only that group/version is asked.  INN_ENOTFOUND: "kind
+ * postgresql in acid.zalan.do/v1 is not served by the cluster: is its
+ * CRD/operator installed?". */
+int pu_kube_resolve(pu_kube *k, const char *api_version, const char *what,
+                    pu_kube_res *out, char *err, size_t errlen);
 
 /* Parses a YAML stream (one or more documents; empty documents and
  * comments skipped) into a json-c array of objects.  Each object must have
@@ -59,11 +102,14 @@ int pu_kube_parse_manifests(const char *yaml, size_t len, json_object **out_arra
 int pu_kube_apply(pu_kube *k, json_object *obj, const char *default_ns, int force,
                   int dry_run, json_object **applied, char *err, size_t errlen);
 
-/* GET one object; INN_ENOTFOUND when the server answers 404. */
+/* GET one object (kind: anything pu_kube_resolve takes; ns NULL: the
+ * kubeconfig namespace; name NULL: the list of all in ns); INN_ENOTFOUND
+ * when the server answers 404. */
 int pu_kube_get(pu_kube *k, const char *api_version, const char *kind, const char *ns,
                 const char *name, json_object **obj, char *err, size_t errlen);
 
-/* DELETE one object (propagationPolicy=Background); a 404 is INN_OK with
+/* DELETE one object (propagationPolicy=Background; kind and ns as for
+ * pu_kube_get); a 404 is INN_OK with
  * *gone = 1 (may be NULL).  dry_run: dryRun=All. */
 int pu_kube_delete(pu_kube *k, const char *api_version, const char *kind, const char *ns,
                    const char *name, int dry_run, int *gone, char *err, size_t errlen);

@@ -34,9 +34,10 @@ enum lg_how {
  * `policy` steps are shell steps).  The original's executors:
  * internal/workflow/executor.go (terraform: operation, workingDir or
  * config.working_dir, variables, outputs; ansible: config.playbook or
- * playbook, run in workingDir or config.working_dir) and the legacy runner
- * internal/workflow/workflow.go (terraform init/apply/output in path;
- * ansible-playbook playbook run in path). */
+ * playbook, run in workingDir or config.working_dir; kubernetes: the
+ * step's operation and namespace, read before config's) and the legacy
+ * runner internal/workflow/workflow.go (terraform init/apply/output in
+ * path; ansible-playbook playbook run in path). */
 static const struct lg_map {
 	const char *plugin, *field;
 	enum lg_how how;
@@ -51,6 +52,8 @@ static const struct lg_map {
 	{ "ansible", "path", LG_FOLDER, "playbook" },
 	{ "ansible", "workingDir", LG_FOLDER, "playbook" },
 	{ "shell", "workingDir", LG_KEY, "working_dir" },
+	{ "kubernetes", "operation", LG_KEY, "operation" },
+	{ "kubernetes", "namespace", LG_KEY, "namespace" },
 };
 
 /* Every other step field of the original that ours does not have, and

@@ -1,0 +1,627 @@
+/*
+ * kubernetes.c - the "kubernetes" step plugin: applies (server-side
+ * apply), deletes, gets and waits for Kubernetes objects and creates
+ * namespaces through the Kubernetes API with pu_kube (no kubectl).
+ * Objects come from an inline YAML stream (config.manifest) or a file
+ * in the provider folder (config.manifest_path), or are named by
+ * resource_type/resource_name (resolved by discovery, so custom
+ * resources work).  A dry-run is the server's (dryRun=All).
+ *
+ * Outputs: kind, name, namespace, uid of the last object handled and
+ * objects (a JSON list of {kind,name,namespace,uid}); get adds object
+ * (the JSON, a Secret's data removed) and data.<key> (each Secret value,
+ * decoded, as a SECRET output); config.outputs {name: jsonpath} adds
+ * values read from the object (secret when they come from a Secret's
+ * data).  Secret values never reach a log line: each is registered with
+ * the masker before the request goes out.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "plugin_util.h"
+#include "pu_kube.h"
+#include "kube_int.h"
+
+#ifdef PACKAGE_VERSION
+#define KUBE_VERSION PACKAGE_VERSION
+#else
+#define KUBE_VERSION "0.1.0"
+#endif
+
+#define KUBE_MAX_MANIFEST (8u << 20)
+#define KUBE_WAIT_DEFAULT_MS (5 * 60 * 1000)
+
+struct kx {
+	const inn_host *host;
+	inn_step *step;
+	struct kube_config *c;
+	pu_kube *k;
+	int dry;
+	json_object *objects;   /* [{kind,name,namespace,uid}] */
+	json_object *last;      /* the last object handled (a reference) */
+	char err[1024];
+};
+
+static const char *
+jstr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static const char *
+meta_str(json_object *o, const char *key)
+{
+	json_object *m;
+
+	return json_object_object_get_ex(o, "metadata", &m) ? jstr(m, key) : NULL;
+}
+
+static int
+fail(struct kx *x, int rc)
+{
+	x->host->log(x->step, INN_LOG_ERROR, "%s", x->err);
+	return rc != 0 ? rc : INN_ERROR;
+}
+
+/* Registers every value of a Secret manifest with the masker (data
+ * decoded and as written, stringData as written). */
+static void
+mask_secret(struct kx *x, json_object *obj)
+{
+	json_object *d;
+	const char *kind = jstr(obj, "kind");
+	char *dec;
+
+	if (kind == NULL || strcmp(kind, "Secret") != 0)
+		return;
+	if (json_object_object_get_ex(obj, "stringData", &d) &&
+	    json_object_is_type(d, json_type_object)) {
+		json_object_object_foreach(d, k1, v1) {
+			(void)k1;
+			if (json_object_get_string(v1)[0] != '\0')
+				x->host->mask(x->step, json_object_get_string(v1));
+		}
+	}
+	if (json_object_object_get_ex(obj, "data", &d) &&
+	    json_object_is_type(d, json_type_object)) {
+		json_object_object_foreach(d, k2, v2) {
+			(void)k2;
+			if (json_object_get_string(v2)[0] == '\0')
+				continue;
+			x->host->mask(x->step, json_object_get_string(v2));
+			if (pu_kube_b64decode(json_object_get_string(v2), &dec, NULL) == 0) {
+				if (dec[0] != '\0')
+					x->host->mask(x->step, dec);
+				free(dec);
+			}
+		}
+	}
+}
+
+/* Adds obj's identity to the objects list; obj becomes the last one. */
+static void
+record(struct kx *x, json_object *obj, const char *ns_default)
+{
+	json_object *e = json_object_new_object();
+	const char *ns = meta_str(obj, "namespace");
+
+	if (e == NULL)
+		return;
+	json_object_object_add(e, "kind", json_object_new_string(jstr(obj, "kind") ?
+	                       jstr(obj, "kind") : ""));
+	json_object_object_add(e, "name", json_object_new_string(meta_str(obj, "name") ?
+	                       meta_str(obj, "name") : ""));
+	json_object_object_add(e, "namespace", json_object_new_string(ns ? ns :
+	                       ns_default ? ns_default : ""));
+	json_object_object_add(e, "uid", json_object_new_string(meta_str(obj, "uid") ?
+	                       meta_str(obj, "uid") : ""));
+	json_object_array_add(x->objects, e);
+	x->last = e;
+}
+
+static int
+out(struct kx *x, const char *key, const char *value, uint32_t flags)
+{
+	if (x->host->output(x->step, key, value, flags) != 0) {
+		snprintf(x->err, sizeof x->err, "output %s: %s", key, x->host->last_error());
+		return fail(x, INN_ERROR);
+	}
+	return 0;
+}
+
+/* kind, name, namespace, uid of the last object and the objects list. */
+static int
+publish_common(struct kx *x)
+{
+	static const char *const keys[] = { "kind", "name", "namespace", "uid", NULL };
+	int i, rc;
+
+	if (x->last != NULL)
+		for (i = 0; keys[i] != NULL; i++)
+			if ((rc = out(x, keys[i], jstr(x->last, keys[i]), 0)) != 0)
+				return rc;
+	return out(x, "objects", json_object_to_json_string_ext(x->objects,
+	           JSON_C_TO_STRING_PLAIN), 0);
+}
+
+/* Non-zero if path (a jsonpath) reads a Secret's data or stringData. */
+static int
+secret_path(json_object *obj, const char *path, int *decode)
+{
+	const char *k = jstr(obj, "kind");
+
+	while (*path == '{' || *path == '.')
+		path++;
+	*decode = strncmp(path, "data.", 5) == 0 || strncmp(path, "data[", 5) == 0;
+	return k != NULL && strcmp(k, "Secret") == 0 &&
+	       (strncmp(path, "data", 4) == 0 || strncmp(path, "stringData", 10) == 0);
+}
+
+/* config.outputs read from obj. */
+static int
+publish_paths(struct kx *x, json_object *obj)
+{
+	int rc, decode;
+	char *dec;
+
+	if (x->c->outputs == NULL)
+		return 0;
+	json_object_object_foreach(x->c->outputs, name, pathv) {
+		const char *path = json_object_get_string(pathv);
+		const char *v = pu_kube_path_str(obj, path);
+
+		if (v == NULL) {
+			snprintf(x->err, sizeof x->err, "config.outputs.%s: %s is absent from "
+			         "%s %s", name, path, jstr(obj, "kind") ? jstr(obj, "kind") : "",
+			         meta_str(obj, "name") ? meta_str(obj, "name") : "");
+			return fail(x, INN_ERROR);
+		}
+		if (!secret_path(obj, path, &decode)) {
+			if ((rc = out(x, name, v, 0)) != 0)
+				return rc;
+			continue;
+		}
+		if (decode && pu_kube_b64decode(v, &dec, NULL) == 0) {
+			x->host->mask(x->step, dec);
+			rc = out(x, name, dec, INN_OUTPUT_SECRET);
+			free(dec);
+		} else {
+			x->host->mask(x->step, v);
+			rc = out(x, name, v, INN_OUTPUT_SECRET);
+		}
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The manifest text: config.manifest, or the file at manifest_path. */
+static int
+manifests(struct kx *x, json_object **objs)
+{
+	char path[PATH_MAX], *text = NULL;
+	const char *src = x->c->manifest;
+	struct stat st;
+	size_t n = 0;
+	ssize_t r;
+	int fd = -1, rc;
+
+	*objs = NULL;
+	if (src == NULL) {
+		if ((rc = kube_manifest_file(x->host, x->step, x->c, path, x->err,
+		                             sizeof x->err)) != 0)
+			return fail(x, rc);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0 ||
+		    fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+		    st.st_size > (off_t)KUBE_MAX_MANIFEST ||
+		    (text = malloc((size_t)st.st_size + 1)) == NULL) {
+			snprintf(x->err, sizeof x->err, "config.manifest_path: %.600s: %s", path,
+			         fd < 0 ? strerror(errno) : "not a regular file of at most "
+			         "8 MiB");
+			if (fd >= 0)
+				close(fd);
+			return fail(x, INN_EINVAL);
+		}
+		while (n < (size_t)st.st_size &&
+		       (r = read(fd, text + n, (size_t)st.st_size - n)) > 0)
+			n += (size_t)r;
+		text[n] = '\0';
+		close(fd);
+		src = text;
+	}
+	rc = pu_kube_parse_manifests(src, strlen(src), objs, x->err, sizeof x->err);
+	free(text);
+	if (rc != 0) {
+		char why[900];
+
+		snprintf(why, sizeof why, "%.890s", x->err);
+		snprintf(x->err, sizeof x->err, "config.%s: %s", x->c->manifest ?
+		         "manifest" : "manifest_path", why);
+		return fail(x, rc);
+	}
+	return 0;
+}
+
+static int64_t
+wait_ms(const struct kube_config *c)
+{
+	return c->timeout_ms > 0 ? c->timeout_ms : KUBE_WAIT_DEFAULT_MS;
+}
+
+static int
+wait_for(struct kx *x, const char *av, const char *kind, const char *ns,
+         const char *name)
+{
+	int rc;
+
+	if (x->dry) {
+		x->host->log(x->step, INN_LOG_INFO, "dry-run: would wait for %s %s (%s)",
+		             kind, name, x->c->wait_for);
+		return 0;
+	}
+	x->host->log(x->step, INN_LOG_INFO, "waiting for %s %s: %s", kind, name,
+	             x->c->wait_for);
+	rc = pu_kube_wait(x->k, av, kind, ns, name, x->c->wait_for, wait_ms(x->c), x->err,
+	                  sizeof x->err);
+	if (rc != 0)
+		return fail(x, rc);
+	x->host->log(x->step, INN_LOG_INFO, "%s %s: %s holds", kind, name, x->c->wait_for);
+	return 0;
+}
+
+static int
+op_apply(struct kx *x)
+{
+	json_object *objs = NULL, *applied = NULL, *last = NULL;
+	size_t i, n;
+	int rc;
+
+	if ((rc = manifests(x, &objs)) != 0)
+		return rc;
+	n = json_object_array_length(objs);
+	if (n == 0)
+		x->host->log(x->step, INN_LOG_WARN, "the manifest holds no object; "
+		             "nothing to apply");
+	for (i = 0; i < n; i++)
+		mask_secret(x, json_object_array_get_idx(objs, i));
+	for (i = 0; i < n; i++) {
+		json_object *o = json_object_array_get_idx(objs, i);
+
+		rc = pu_kube_apply(x->k, o, x->c->ns, x->c->force_conflicts, x->dry, &applied,
+		                   x->err, sizeof x->err);
+		if (rc != 0) {
+			rc = fail(x, rc);
+			goto out;
+		}
+		record(x, applied != NULL ? applied : o, pu_kube_namespace(x->k));
+		x->host->log(x->step, INN_LOG_INFO, "%s %s %s%s%s%s", x->dry ?
+		             "dry-run: would apply" : "applied", jstr(x->last, "kind"),
+		             jstr(x->last, "namespace")[0] ? jstr(x->last, "namespace") : "",
+		             jstr(x->last, "namespace")[0] ? "/" : "", jstr(x->last, "name"),
+		             x->dry ? " (server-side dry run, nothing stored)" : "");
+		json_object_put(last);
+		last = applied != NULL ? applied : json_object_get(o);
+		applied = NULL;
+	}
+	if (x->c->wait_for != NULL) {
+		if (x->c->resource_type != NULL && x->c->resource_name != NULL)
+			rc = wait_for(x, x->c->api_version, x->c->resource_type, x->c->ns,
+			              x->c->resource_name);
+		else if (last != NULL)
+			rc = wait_for(x, jstr(last, "apiVersion"), jstr(last, "kind"),
+			              meta_str(last, "namespace"), meta_str(last, "name"));
+		if (rc != 0)
+			goto out;
+	}
+	if (last != NULL && (rc = publish_paths(x, last)) != 0)
+		goto out;
+	rc = publish_common(x);
+out:
+	json_object_put(last);
+	json_object_put(objs);
+	return rc;
+}
+
+static int
+delete_one(struct kx *x, const char *av, const char *kind, const char *ns,
+           const char *name)
+{
+	json_object *o;
+	int rc, gone = 0;
+
+	rc = pu_kube_delete(x->k, av, kind, ns, name, x->dry, &gone, x->err, sizeof x->err);
+	if (rc != 0)
+		return fail(x, rc);
+	x->host->log(x->step, INN_LOG_INFO, "%s %s %s%s", kind, name, gone ?
+	             "was already absent" : x->dry ? "would be deleted" : "deleted",
+	             x->dry ? " (server-side dry run)" : "");
+	if ((o = json_object_new_object()) != NULL) {
+		json_object *m = json_object_new_object();
+
+		json_object_object_add(o, "kind", json_object_new_string(kind));
+		json_object_object_add(o, "metadata", m);
+		json_object_object_add(m, "name", json_object_new_string(name));
+		record(x, o, ns != NULL ? ns : pu_kube_namespace(x->k));
+		json_object_put(o);
+	}
+	if (x->c->wait_for != NULL && !gone)
+		return wait_for(x, av, kind, ns, name);
+	return 0;
+}
+
+static int
+op_delete(struct kx *x)
+{
+	json_object *objs = NULL;
+	size_t i;
+	int rc = 0;
+
+	if (x->c->manifest == NULL && x->c->manifest_path == NULL)
+		rc = delete_one(x, x->c->api_version, x->c->resource_type, x->c->ns,
+		                x->c->resource_name);
+	else if ((rc = manifests(x, &objs)) == 0)
+		/* in reverse: what a manifest creates first (a namespace) goes last */
+		for (i = json_object_array_length(objs); i > 0 && rc == 0; i--) {
+			json_object *o = json_object_array_get_idx(objs, i - 1);
+			const char *ns = meta_str(o, "namespace");
+
+			rc = delete_one(x, jstr(o, "apiVersion"), jstr(o, "kind"),
+			                ns != NULL ? ns : x->c->ns, meta_str(o, "name"));
+		}
+	json_object_put(objs);
+	return rc != 0 ? rc : publish_common(x);
+}
+
+/* A Secret's data leaves get only as secret outputs: removed from obj
+ * (and from each item of a list), published as data.<key> when publish. */
+static int
+strip_secret(struct kx *x, json_object *obj, int publish)
+{
+	json_object *d, *items;
+	const char *kind = jstr(obj, "kind");
+	char key[300], *dec;
+	size_t i;
+	int rc;
+
+	if (json_object_object_get_ex(obj, "items", &items) &&
+	    json_object_is_type(items, json_type_array)) {
+		for (i = 0; i < json_object_array_length(items); i++)
+			strip_secret(x, json_object_array_get_idx(items, i), 0);
+		return 0;
+	}
+	if (kind == NULL || strcmp(kind, "Secret") != 0)
+		return 0;
+	if (publish && json_object_object_get_ex(obj, "data", &d) &&
+	    json_object_is_type(d, json_type_object)) {
+		json_object_object_foreach(d, k, v) {
+			snprintf(key, sizeof key, "data.%s", k);
+			if (!kube_output_name_ok(key) ||
+			    pu_kube_b64decode(json_object_get_string(v), &dec, NULL) != 0)
+				continue;
+			x->host->mask(x->step, dec);
+			rc = out(x, key, dec, INN_OUTPUT_SECRET);
+			free(dec);
+			if (rc != 0)
+				return rc;
+		}
+	}
+	json_object_object_del(obj, "data");
+	json_object_object_del(obj, "stringData");
+	return 0;
+}
+
+static int
+op_get(struct kx *x)
+{
+	json_object *o = NULL, *items;
+	int rc;
+
+	rc = pu_kube_get(x->k, x->c->api_version, x->c->resource_type, x->c->ns,
+	                 x->c->resource_name, &o, x->err, sizeof x->err);
+	if (rc != 0)
+		return fail(x, rc);
+	if (x->c->resource_name != NULL) {
+		if (jstr(o, "kind") != NULL && strcmp(jstr(o, "kind"), "Secret") == 0)
+			mask_secret(x, o);
+		record(x, o, NULL);
+		x->host->log(x->step, INN_LOG_INFO, "got %s %s (resourceVersion %s)",
+		             jstr(x->last, "kind"), jstr(x->last, "name"),
+		             meta_str(o, "resourceVersion") ? meta_str(o, "resourceVersion") :
+		             "?");
+		if ((rc = publish_paths(x, o)) != 0)
+			goto out;
+	} else {
+		mask_secret(x, o);
+		if (json_object_object_get_ex(o, "items", &items) &&
+		    json_object_is_type(items, json_type_array))
+			x->host->log(x->step, INN_LOG_INFO, "listed %zu %s",
+			             json_object_array_length(items), x->c->resource_type);
+	}
+	if ((rc = strip_secret(x, o, x->c->resource_name != NULL)) != 0 ||
+	    (rc = out(x, "object", json_object_to_json_string_ext(o,
+	              JSON_C_TO_STRING_PLAIN), 0)) != 0)
+		goto out;
+	rc = publish_common(x);
+out:
+	json_object_put(o);
+	return rc;
+}
+
+static int
+op_create_ns(struct kx *x)
+{
+	json_object *o = json_object_new_object(), *m = json_object_new_object();
+	json_object *applied = NULL;
+	int rc;
+
+	json_object_object_add(o, "apiVersion", json_object_new_string("v1"));
+	json_object_object_add(o, "kind", json_object_new_string("Namespace"));
+	json_object_object_add(o, "metadata", m);
+	json_object_object_add(m, "name", json_object_new_string(x->c->ns));
+	rc = pu_kube_apply(x->k, o, NULL, x->c->force_conflicts, x->dry, &applied, x->err,
+	                   sizeof x->err);
+	if (rc != 0) {
+		rc = fail(x, rc);
+		goto out;
+	}
+	record(x, applied != NULL ? applied : o, NULL);
+	x->host->log(x->step, INN_LOG_INFO, "%s namespace %s", x->dry ?
+	             "dry-run: would apply" : "applied", x->c->ns);
+	rc = publish_common(x);
+out:
+	json_object_put(applied);
+	json_object_put(o);
+	return rc;
+}
+
+static int
+kube_check(const inn_host *host, inn_step *step, const struct kube_config *c,
+           char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+
+	if (c->manifest_path == NULL || pu_is_template(c->manifest_path))
+		return 0;
+	return kube_manifest_file(host, step, c, path, err, errlen);
+}
+
+PU_DEFINE_VALIDATE_CHECK(kube_validate, struct kube_config, kube_config_read,
+                         kube_config_free, kube_check);
+
+/*
+ * Runs the step: reads the rendered config, connects (kubeconfig or
+ * in-cluster) and runs the operation.  Returns INN_OK or an error, always
+ * after logging a one-line reason.
+ */
+static int
+kube_execute(void *state, const inn_host *host, inn_step *step)
+{
+	struct kube_config c;
+	struct kx x;
+	pu_kube_opts o;
+	const char *kc_text = NULL;
+	int rc;
+
+	(void)state;
+	memset(&x, 0, sizeof x);
+	x.host = host;
+	x.step = step;
+	x.c = &c;
+	x.dry = host->dry_run(step);
+	if ((rc = kube_config_read(host, step, 1, &c, x.err, sizeof x.err)) != 0) {
+		host->log(step, INN_LOG_ERROR, "%s", x.err);
+		return rc;
+	}
+	if (c.kubeconfig_secret != NULL &&
+	    host->secret(step, c.kubeconfig_secret, &kc_text) != 0) {
+		snprintf(x.err, sizeof x.err, "config.kubeconfig_secret: secret \"%s\": %s",
+		         c.kubeconfig_secret, host->last_error());
+		rc = fail(&x, INN_ENOTFOUND);
+		goto out;
+	}
+	memset(&o, 0, sizeof o);
+	o.kubeconfig = c.kubeconfig;
+	o.kubeconfig_yaml = kc_text;
+	o.context = c.context;
+	o.timeout_ms = c.timeout_ms;
+	o.insecure = c.insecure;
+	o.ns_override = c.ns;
+	if ((rc = pu_kube_open(host, step, &o, &x.k, x.err, sizeof x.err)) != 0) {
+		rc = fail(&x, rc);
+		goto out;
+	}
+	if ((x.objects = json_object_new_array()) == NULL) {
+		rc = INN_ENOMEM;
+		goto out;
+	}
+	host->log(step, INN_LOG_INFO, "kubernetes %s at %s (namespace %s)%s",
+	          kube_op_names[c.op], pu_kube_server(x.k), pu_kube_namespace(x.k),
+	          x.dry ? ", dry-run" : "");
+	switch (c.op) {
+	case KUBE_APPLY:
+		rc = op_apply(&x);
+		break;
+	case KUBE_DELETE:
+		rc = op_delete(&x);
+		break;
+	case KUBE_GET:
+		rc = op_get(&x);
+		break;
+	case KUBE_CREATE_NS:
+		rc = op_create_ns(&x);
+		break;
+	case KUBE_WAIT:
+		if ((rc = wait_for(&x, c.api_version, c.resource_type, c.ns,
+		                   c.resource_name)) == 0)
+			rc = publish_common(&x);
+		break;
+	}
+out:
+	json_object_put(x.objects);
+	pu_kube_close(x.k);
+	kube_config_free(&c);
+	return rc;
+}
+
+static const char *const kube_step_types[] = { "kubernetes", NULL };
+
+static const char kube_config_schema[] =
+	PU_CONFIG_SCHEMA_HEAD
+	"\"properties\":{"
+	"\"operation\":{\"enum\":[\"apply\",\"delete\",\"get\",\"create-namespace\","
+	"\"wait\"],\"default\":\"apply\"},"
+	"\"manifest\":{\"type\":\"string\",\"description\":\"a YAML stream of "
+	"Kubernetes objects\"},"
+	"\"manifest_path\":{\"type\":\"string\",\"description\":\"a YAML file inside "
+	"the provider folder (no '..', no symbolic link out of it)\"},"
+	"\"namespace\":{\"type\":\"string\",\"description\":\"the namespace of "
+	"objects that name none (default: the kubeconfig context's)\"},"
+	"\"kubeconfig\":{\"type\":\"string\",\"description\":\"path; default "
+	"$KUBECONFIG, ~/.kube/config, then the in-cluster service account\"},"
+	"\"kubeconfig_secret\":{\"type\":\"string\",\"description\":\"the name of a "
+	"secret whose value is a kubeconfig\"},"
+	"\"context\":{\"type\":\"string\"},"
+	"\"resource_type\":{\"type\":\"string\",\"description\":\"kind, resource, "
+	"short name or resource.group (deployment, deploy, Secret, "
+	"deployment.apps, postgresql)\"},"
+	"\"resource_name\":{\"type\":\"string\"},"
+	"\"api_version\":{\"type\":\"string\"},"
+	"\"wait_for\":{\"type\":\"string\",\"description\":\"condition=Type[=Status], "
+	"jsonpath={path}[=value], create or delete\"},"
+	"\"condition\":{\"type\":\"string\",\"description\":\"alias of wait_for\"},"
+	"\"timeout\":{\"type\":[\"string\",\"number\"]},"
+	"\"insecure_skip_tls_verify\":{\"type\":\"boolean\",\"default\":false},"
+	"\"force_conflicts\":{\"type\":\"boolean\",\"default\":true},"
+	"\"outputs\":{\"type\":\"object\",\"additionalProperties\":{\"type\":"
+	"\"string\"},\"description\":\"output name -> jsonpath of the object\"}"
+	"}}";
+
+static const char kube_outputs_schema[] =
+	"{\"type\":\"object\",\"properties\":{"
+	"\"kind\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},"
+	"\"namespace\":{\"type\":\"string\"},\"uid\":{\"type\":\"string\"},"
+	"\"objects\":{\"type\":\"string\",\"description\":\"JSON list of "
+	"{kind,name,namespace,uid}\"},"
+	"\"object\":{\"type\":\"string\",\"description\":\"get: the object as JSON, "
+	"without a Secret's data\"}},"
+	"\"additionalProperties\":{\"type\":\"string\",\"description\":\"config.outputs "
+	"values; data.<key>: a Secret's values (secret)\"}}";
+
+PU_DEFINE_PLUGIN(INN_PLUGIN_DRY_RUN | INN_PLUGIN_IDEMPOTENT | INN_PLUGIN_CANCELLABLE,
+                 "kubernetes", KUBE_VERSION, kube_step_types, kube_config_schema,
+                 kube_outputs_schema, NULL, kube_validate, kube_execute, NULL)
