@@ -1,0 +1,716 @@
+/*
+ * mn_bucket.c - minio.so's operations, one S3 (or RGW admin ops) call
+ * each: HeadBucket, CreateBucket, Put/GetBucketVersioning, the bucket
+ * policy (a document, or one made from a public_access preset the way
+ * `mc anonymous set` makes it, plus a grant for the application's RGW
+ * user), PutBucketTagging, PutBucketLifecycleConfiguration,
+ * ListObjectVersions + DeleteObjects, DeleteBucket, and the RGW user
+ * that holds the application's keys.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "minio_int.h"
+
+#define S3_XMLNS "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\""
+#define BODY_MAX (4u * 1024 * 1024)
+
+/* "<op> <bucket>" for messages. */
+static const char *
+what(struct mn_ctx *x, const char *op, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s %s", op, x->c->bucket);
+	return buf;
+}
+
+/* "/<bucket>" (a valid bucket name needs no escaping). */
+static void
+bucket_path(struct mn_ctx *x, char *buf, size_t len)
+{
+	snprintf(buf, len, "/%s", x->c->bucket);
+}
+
+/* One call whose 2xx answer is all that matters (or one of the codes in
+ * ok, a NULL-terminated list).  Returns 0 or an error with x->err set. */
+static int
+simple(struct mn_ctx *x, const char *op, const char *method, const char *query,
+       const char *ctype, const char *body, const char *const *ok)
+{
+	struct mn_resp r;
+	char w[128], path[80];
+	int rc;
+
+	bucket_path(x, path, sizeof(path));
+	what(x, op, w, sizeof(w));
+	if ((rc = mn_call(x, w, method, path, query, ctype, body, &r)) != 0)
+		return rc;
+	if (r.r.status < 200 || r.r.status > 299) {
+		for (; ok != NULL && *ok != NULL; ok++)
+			if (strcmp(*ok, r.code) == 0)
+				break;
+		if (ok == NULL || *ok == NULL)
+			rc = mn_fail(x, w, &r);
+	}
+	mn_resp_free(&r);
+	return rc;
+}
+
+int
+mn_head_bucket(struct mn_ctx *x, int *exists)
+{
+	struct mn_resp r;
+	char w[128], path[80];
+	int rc;
+
+	*exists = 0;
+	bucket_path(x, path, sizeof(path));
+	what(x, "head-bucket", w, sizeof(w));
+	if ((rc = mn_call(x, w, "HEAD", path, "", NULL, NULL, &r)) != 0)
+		return rc;
+	if (r.r.status == 200) {
+		*exists = 1;
+	} else if (r.r.status != 404) {
+		/* an answer to HEAD has no body: ask again with a GET
+		 * (GetBucketLocation) to learn the server's reason */
+		mn_resp_free(&r);
+		if ((rc = mn_call(x, w, "GET", path, "location=", NULL, NULL, &r)) != 0)
+			return rc;
+		if (r.r.status == 200)
+			*exists = 1;
+		else if (r.r.status != 404 || strcmp(r.code, "NoSuchBucket") != 0)
+			rc = mn_fail(x, w, &r);
+	}
+	mn_resp_free(&r);
+	return rc;
+}
+
+int
+mn_create_bucket(struct mn_ctx *x)
+{
+	static const char *const ok[] = { "BucketAlreadyOwnedByYou", NULL };
+	struct mn_resp r;
+	pu_buf b = PU_BUF_INIT(4096);
+	char w[128], path[80];
+	int rc;
+
+	/* us-east-1 is the default location and must not be named (S3 answers
+	 * InvalidLocationConstraint) */
+	if (strcmp(x->c->region, "us-east-1") != 0) {
+		pu_buf_addf(&b, "<CreateBucketConfiguration " S3_XMLNS "><LocationConstraint>");
+		mn_xml_escape(&b, x->c->region);
+		pu_buf_adds(&b, "</LocationConstraint></CreateBucketConfiguration>");
+		if (b.error)
+			return mn_failf(x, "create-bucket", "out of memory");
+	}
+	bucket_path(x, path, sizeof(path));
+	what(x, "create-bucket", w, sizeof(w));
+	rc = mn_call(x, w, "PUT", path, "", b.p ? "application/xml" : NULL, b.p, &r);
+	pu_buf_free(&b);
+	if (rc != 0)
+		return rc;
+	if ((r.r.status < 200 || r.r.status > 299) && strcmp(r.code, ok[0]) != 0) {
+		if (strcmp(r.code, "BucketAlreadyExists") == 0)
+			rc = mn_failf(x, w, "%ld BucketAlreadyExists: the name is taken by "
+			              "another account (bucket names are global on the "
+			              "server); choose another bucket name", r.r.status);
+		else
+			rc = mn_fail(x, w, &r);
+	}
+	mn_resp_free(&r);
+	return rc;
+}
+
+int
+mn_get_versioning(struct mn_ctx *x, char *status, size_t len)
+{
+	struct mn_resp r;
+	char w[128], path[80];
+	const char *p, *vs, *ve;
+	int rc;
+
+	status[0] = '\0';
+	bucket_path(x, path, sizeof(path));
+	what(x, "get-versioning", w, sizeof(w));
+	if ((rc = mn_call(x, w, "GET", path, "versioning=", NULL, NULL, &r)) != 0)
+		return rc;
+	if (r.r.status != 200) {
+		rc = mn_fail(x, w, &r);
+	} else if (r.r.body != NULL) {
+		p = r.r.body;
+		if (mn_xml_next(&p, r.r.body + r.r.len, "Status", &vs, &ve) == 0 &&
+		    (size_t)(ve - vs) < len &&
+		    (ve - vs == 7 || ve - vs == 9)) {  /* Enabled, Suspended */
+			memcpy(status, vs, (size_t)(ve - vs));
+			status[ve - vs] = '\0';
+		}
+	}
+	mn_resp_free(&r);
+	return rc;
+}
+
+int
+mn_put_versioning(struct mn_ctx *x, int enabled)
+{
+	char body[256];
+
+	snprintf(body, sizeof(body), "<VersioningConfiguration " S3_XMLNS "><Status>%s"
+	         "</Status></VersioningConfiguration>", enabled ? "Enabled" : "Suspended");
+	return simple(x, "put-versioning", "PUT", "versioning=", "application/xml", body,
+	              NULL);
+}
+
+/* Adds one statement granting principal (a JSON value) the actions on the
+ * bucket itself and those on its objects (either list may be empty). */
+static int
+add_statement(json_object *stmts, const char *bucket, const char *sid,
+              json_object *principal, const char *const *bucket_actions,
+              const char *const *object_actions)
+{
+	char arn[128];
+	const char *const *acts[2] = { bucket_actions, object_actions };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		json_object *s, *a, *res;
+		char id[80];
+
+		if (acts[i] == NULL || acts[i][0] == NULL)
+			continue;
+		s = json_object_new_object();
+		a = json_object_new_array();
+		res = json_object_new_array();
+		if (s == NULL || a == NULL || res == NULL) {
+			json_object_put(s);
+			json_object_put(a);
+			json_object_put(res);
+			return -1;
+		}
+		snprintf(id, sizeof(id), "%s-%s", sid, i == 0 ? "bucket" : "objects");
+		snprintf(arn, sizeof(arn), "arn:aws:s3:::%s%s", bucket, i == 0 ? "" : "/*");
+		for (const char *const *p = acts[i]; *p != NULL; p++)
+			json_object_array_add(a, json_object_new_string(*p));
+		json_object_array_add(res, json_object_new_string(arn));
+		json_object_object_add(s, "Sid", json_object_new_string(id));
+		json_object_object_add(s, "Effect", json_object_new_string("Allow"));
+		json_object_object_add(s, "Principal", json_object_get(principal));
+		json_object_object_add(s, "Action", a);
+		json_object_object_add(s, "Resource", res);
+		json_object_array_add(stmts, s);
+	}
+	return 0;
+}
+
+/* The anonymous grants of a public_access preset: what `mc anonymous set
+ * download|upload|public` writes. */
+static int
+add_public(json_object *stmts, const char *bucket, int mode)
+{
+	static const char *const dl_b[] = { "s3:GetBucketLocation", "s3:ListBucket", NULL };
+	static const char *const dl_o[] = { "s3:GetObject", NULL };
+	static const char *const up_b[] = { "s3:GetBucketLocation",
+		"s3:ListBucketMultipartUploads", NULL };
+	static const char *const up_o[] = { "s3:AbortMultipartUpload", "s3:DeleteObject",
+		"s3:ListMultipartUploadParts", "s3:PutObject", NULL };
+	static const char *const pub_b[] = { "s3:GetBucketLocation", "s3:ListBucket",
+		"s3:ListBucketMultipartUploads", NULL };
+	static const char *const pub_o[] = { "s3:AbortMultipartUpload", "s3:DeleteObject",
+		"s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject", NULL };
+	json_object *anyone = json_object_new_object(), *list = json_object_new_array();
+	int rc = -1;
+
+	if (anyone == NULL || list == NULL)
+		goto out;
+	json_object_array_add(list, json_object_new_string("*"));
+	json_object_object_add(anyone, "AWS", list);
+	list = NULL;
+	if (mode == MN_PUBLIC_DOWNLOAD)
+		rc = add_statement(stmts, bucket, "public-download", anyone, dl_b, dl_o);
+	else if (mode == MN_PUBLIC_UPLOAD)
+		rc = add_statement(stmts, bucket, "public-upload", anyone, up_b, up_o);
+	else
+		rc = add_statement(stmts, bucket, "public", anyone, pub_b, pub_o);
+out:
+	json_object_put(anyone);
+	json_object_put(list);
+	return rc;
+}
+
+char *
+mn_policy_document(const struct mn_config *c, const char *app_uid, int *remove,
+                   char *err, size_t errlen)
+{
+	static const char *const all_b[] = { "s3:*", NULL };
+	static const char *const all_o[] = { "s3:*", NULL };
+	json_object *doc = NULL, *stmts = NULL, *old = NULL;
+	char *out = NULL;
+
+	*remove = 0;
+	if (c->policy == NULL && c->public_mode == MN_PUBLIC_UNSET && app_uid == NULL)
+		return NULL;                      /* left alone */
+	if (c->policy != NULL) {
+		if (json_object_deep_copy(c->policy, &doc, NULL) != 0)
+			goto nomem;
+	} else {
+		if ((doc = json_object_new_object()) == NULL)
+			goto nomem;
+		json_object_object_add(doc, "Version", json_object_new_string("2012-10-17"));
+	}
+	/* Statement may be one object or a list: make it a list we add to */
+	json_object_object_get_ex(doc, "Statement", &old);
+	if (old != NULL && json_object_is_type(old, json_type_array)) {
+		stmts = json_object_get(old);
+	} else {
+		if ((stmts = json_object_new_array()) == NULL)
+			goto nomem;
+		if (old != NULL)
+			json_object_array_add(stmts, json_object_get(old));
+		json_object_object_add(doc, "Statement", json_object_get(stmts));
+	}
+	if (c->public_mode > MN_PUBLIC_NONE && add_public(stmts, c->bucket,
+	                                                 c->public_mode) != 0)
+		goto nomem;
+	if (app_uid != NULL) {
+		json_object *p = json_object_new_object(), *l = json_object_new_array();
+		char arn[128];
+		int rc;
+
+		if (p == NULL || l == NULL) {
+			json_object_put(p);
+			json_object_put(l);
+			goto nomem;
+		}
+		snprintf(arn, sizeof(arn), "arn:aws:iam:::user/%s", app_uid);
+		json_object_array_add(l, json_object_new_string(arn));
+		json_object_object_add(p, "AWS", l);
+		rc = add_statement(stmts, c->bucket, "app", p, all_b, all_o);
+		json_object_put(p);
+		if (rc != 0)
+			goto nomem;
+	}
+	if (json_object_array_length(stmts) == 0)
+		*remove = 1;                      /* public_access: none, nothing else */
+	else if ((out = strdup(json_object_to_json_string_ext(doc,
+	                       JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)))
+	         == NULL)
+		goto nomem;
+	json_object_put(stmts);
+	json_object_put(doc);
+	return out;
+nomem:
+	json_object_put(stmts);
+	json_object_put(doc);
+	pu_refuse(err, errlen, "out of memory");
+	return NULL;
+}
+
+int
+mn_put_policy(struct mn_ctx *x, const char *app_uid)
+{
+	static const char *const gone[] = { "NoSuchBucketPolicy", NULL };
+	char err[256] = "";
+	int remove, rc;
+	char *doc = mn_policy_document(x->c, app_uid, &remove, err, sizeof(err));
+
+	if (doc == NULL && !remove) {
+		if (err[0] != '\0')
+			return mn_failf(x, "put-policy", "%s", err);
+		return 0;
+	}
+	if (remove)
+		return simple(x, "delete-policy", "DELETE", "policy=", NULL, NULL, gone);
+	rc = simple(x, "put-policy", "PUT", "policy=", "application/json", doc, NULL);
+	free(doc);
+	return rc;
+}
+
+int
+mn_put_tags(struct mn_ctx *x)
+{
+	static const char *const gone[] = { "NoSuchTagSet", NULL };
+	pu_buf b = PU_BUF_INIT(BODY_MAX);
+	int rc;
+
+	if (x->c->tags == NULL)
+		return 0;
+	if (json_object_object_length(x->c->tags) == 0)
+		return simple(x, "delete-tagging", "DELETE", "tagging=", NULL, NULL, gone);
+	pu_buf_adds(&b, "<Tagging " S3_XMLNS "><TagSet>");
+	json_object_object_foreach(x->c->tags, k, v) {
+		pu_buf_adds(&b, "<Tag><Key>");
+		mn_xml_escape(&b, k);
+		pu_buf_adds(&b, "</Key><Value>");
+		mn_xml_escape(&b, json_object_get_string(v));
+		pu_buf_adds(&b, "</Value></Tag>");
+	}
+	pu_buf_adds(&b, "</TagSet></Tagging>");
+	if (b.error)
+		rc = mn_failf(x, "put-tagging", "out of memory");
+	else
+		rc = simple(x, "put-tagging", "PUT", "tagging=", "application/xml", b.p, NULL);
+	pu_buf_free(&b);
+	return rc;
+}
+
+/* A rule's day count (checked at load: a positive integer, maybe as a
+ * string). */
+static long
+days(json_object *rule, const char *name)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(rule, name, &v))
+		return 0;
+	return strtol(json_object_get_string(v), NULL, 10);
+}
+
+int
+mn_put_lifecycle(struct mn_ctx *x)
+{
+	static const char *const gone[] = { "NoSuchLifecycleConfiguration", NULL };
+	pu_buf b = PU_BUF_INIT(BODY_MAX);
+	size_t i, n;
+	int rc;
+
+	if (x->c->lifecycle == NULL)
+		return 0;
+	if ((n = json_object_array_length(x->c->lifecycle)) == 0)
+		return simple(x, "delete-lifecycle", "DELETE", "lifecycle=", NULL, NULL, gone);
+	pu_buf_adds(&b, "<LifecycleConfiguration " S3_XMLNS ">");
+	for (i = 0; i < n; i++) {
+		json_object *r = json_object_array_get_idx(x->c->lifecycle, i), *v;
+		long d;
+
+		pu_buf_adds(&b, "<Rule><ID>");
+		if (json_object_object_get_ex(r, "id", &v))
+			mn_xml_escape(&b, json_object_get_string(v));
+		else
+			pu_buf_addf(&b, "rule-%zu", i + 1);
+		pu_buf_adds(&b, "</ID><Filter><Prefix>");
+		if (json_object_object_get_ex(r, "prefix", &v))
+			mn_xml_escape(&b, json_object_get_string(v));
+		pu_buf_adds(&b, "</Prefix></Filter><Status>Enabled</Status>");
+		if ((d = days(r, "expire_days")) > 0)
+			pu_buf_addf(&b, "<Expiration><Days>%ld</Days></Expiration>", d);
+		if ((d = days(r, "noncurrent_expire_days")) > 0)
+			pu_buf_addf(&b, "<NoncurrentVersionExpiration><NoncurrentDays>%ld"
+			            "</NoncurrentDays></NoncurrentVersionExpiration>", d);
+		if ((d = days(r, "abort_incomplete_days")) > 0)
+			pu_buf_addf(&b, "<AbortIncompleteMultipartUpload><DaysAfterInitiation>"
+			            "%ld</DaysAfterInitiation></AbortIncompleteMultipartUpload>", d);
+		pu_buf_adds(&b, "</Rule>");
+	}
+	pu_buf_adds(&b, "</LifecycleConfiguration>");
+	if (b.error)
+		rc = mn_failf(x, "put-lifecycle", "out of memory");
+	else
+		rc = simple(x, "put-lifecycle", "PUT", "lifecycle=", "application/xml", b.p,
+		            NULL);
+	pu_buf_free(&b);
+	return rc;
+}
+
+/* Appends "&name=<escaped value>" (or without '&' when b is empty). */
+static int
+add_param(pu_buf *b, const char *name, const char *value)
+{
+	char *e = pu_url_escape(value);
+
+	if (e == NULL)
+		return INN_ENOMEM;
+	pu_buf_addf(b, "%s%s=%s", b->len ? "&" : "", name, e);
+	free(e);
+	return b->error;
+}
+
+/* One page of ListObjectVersions: appends a <Delete> body's <Object>s to
+ * del, counts them, and sets the markers of the next page (freed and
+ * replaced; NULL when this was the last). */
+static int
+list_page(struct mn_ctx *x, const char *w, char **key_marker, char **vid_marker,
+          pu_buf *del, size_t *count, char *first, size_t firstlen)
+{
+	static const char *const kinds[] = { "Version", "DeleteMarker" };
+	pu_buf q = PU_BUF_INIT(8192);
+	struct mn_resp r;
+	char path[80];
+	const char *p, *end, *vs, *ve, *es, *ee;
+	int rc, truncated = 0, k;
+
+	/* the canonical query: keys in byte order */
+	if (*key_marker != NULL)
+		add_param(&q, "key-marker", *key_marker);
+	pu_buf_addf(&q, "%smax-keys=%d", q.len ? "&" : "", MN_PAGE_MAX);
+	if (*vid_marker != NULL)
+		add_param(&q, "version-id-marker", *vid_marker);
+	pu_buf_adds(&q, "&versions=");
+	if (q.error) {
+		pu_buf_free(&q);
+		return mn_failf(x, w, "out of memory");
+	}
+	bucket_path(x, path, sizeof(path));
+	rc = mn_call(x, w, "GET", path, q.p, NULL, NULL, &r);
+	pu_buf_free(&q);
+	if (rc != 0)
+		return rc;
+	free(*key_marker);
+	free(*vid_marker);
+	*key_marker = *vid_marker = NULL;
+	if (r.r.status != 200 || r.r.body == NULL) {
+		rc = mn_fail(x, w, &r);
+		goto out;
+	}
+	end = r.r.body + r.r.len;
+	for (k = 0; k < 2; k++) {
+		p = r.r.body;
+		while (mn_xml_next(&p, end, kinds[k], &es, &ee) == 0) {
+			const char *q2 = es;
+			char *key = NULL, *vid = NULL;
+
+			if (mn_xml_next(&q2, ee, "Key", &vs, &ve) == 0)
+				key = mn_xml_text(vs, ve);
+			q2 = es;
+			if (mn_xml_next(&q2, ee, "VersionId", &vs, &ve) == 0)
+				vid = mn_xml_text(vs, ve);
+			if (key == NULL) {
+				free(vid);
+				rc = mn_failf(x, w, "a listing entry without a key (or out "
+				              "of memory)");
+				goto out;
+			}
+			if (*count == 0 && first != NULL)
+				snprintf(first, firstlen, "%s", key);
+			(*count)++;
+			pu_buf_adds(del, "<Object><Key>");
+			mn_xml_escape(del, key);
+			pu_buf_adds(del, "</Key>");
+			if (vid != NULL && *vid != '\0') {
+				pu_buf_adds(del, "<VersionId>");
+				mn_xml_escape(del, vid);
+				pu_buf_adds(del, "</VersionId>");
+			}
+			pu_buf_adds(del, "</Object>");
+			free(key);
+			free(vid);
+		}
+	}
+	p = r.r.body;
+	if (mn_xml_next(&p, end, "IsTruncated", &vs, &ve) == 0 && ve - vs == 4 &&
+	    memcmp(vs, "true", 4) == 0)
+		truncated = 1;
+	if (truncated) {
+		p = r.r.body;
+		if (mn_xml_next(&p, end, "NextKeyMarker", &vs, &ve) == 0)
+			*key_marker = mn_xml_text(vs, ve);
+		p = r.r.body;
+		if (mn_xml_next(&p, end, "NextVersionIdMarker", &vs, &ve) == 0)
+			*vid_marker = mn_xml_text(vs, ve);
+		if (*key_marker == NULL) {
+			rc = mn_failf(x, w, "a truncated listing without NextKeyMarker");
+			goto out;
+		}
+	}
+	if (del->error)
+		rc = mn_failf(x, w, "out of memory");
+out:
+	mn_resp_free(&r);
+	return rc;
+}
+
+/* POST ?delete with the <Object>s in objs; any per-key <Error> fails. */
+static int
+delete_objects(struct mn_ctx *x, const char *objs)
+{
+	pu_buf b = PU_BUF_INIT(BODY_MAX);
+	struct mn_resp r;
+	char w[128], path[80];
+	const char *p, *es, *ee, *vs, *ve;
+	int rc;
+
+	pu_buf_adds(&b, "<Delete " S3_XMLNS "><Quiet>true</Quiet>");
+	pu_buf_adds(&b, objs);
+	pu_buf_adds(&b, "</Delete>");
+	what(x, "delete-objects", w, sizeof(w));
+	if (b.error) {
+		pu_buf_free(&b);
+		return mn_failf(x, w, "out of memory");
+	}
+	bucket_path(x, path, sizeof(path));
+	rc = mn_call(x, w, "POST", path, "delete=", "application/xml", b.p, &r);
+	pu_buf_free(&b);
+	if (rc != 0)
+		return rc;
+	if (r.r.status != 200) {
+		rc = mn_fail(x, w, &r);
+	} else if (r.r.body != NULL) {
+		p = r.r.body;
+		if (mn_xml_next(&p, r.r.body + r.r.len, "Error", &es, &ee) == 0) {
+			char *key = NULL, *code = NULL;
+			const char *q = es;
+
+			if (mn_xml_next(&q, ee, "Key", &vs, &ve) == 0)
+				key = mn_xml_text(vs, ve);
+			q = es;
+			if (mn_xml_next(&q, ee, "Code", &vs, &ve) == 0)
+				code = mn_xml_text(vs, ve);
+			rc = mn_failf(x, w, "object \"%.200s\": %s", key ? key : "?",
+			              code ? code : "refused");
+			free(key);
+			free(code);
+		}
+	}
+	mn_resp_free(&r);
+	return rc;
+}
+
+int
+mn_empty_bucket(struct mn_ctx *x, int remove, size_t *count, char *first,
+                size_t firstlen)
+{
+	char *km = NULL, *vm = NULL, w[128];
+	size_t pages = 0, seen;
+	int rc = 0;
+
+	*count = 0;
+	what(x, "list-object-versions", w, sizeof(w));
+	for (;;) {
+		pu_buf del = PU_BUF_INIT(BODY_MAX);
+
+		seen = *count;
+		rc = list_page(x, w, &km, &vm, &del, count, first, firstlen);
+		if (rc == 0 && remove && *count > seen)
+			rc = delete_objects(x, del.p);
+		pu_buf_free(&del);
+		if (rc != 0 || (!remove && *count > 0))
+			break;
+		if (remove && *count > seen) {
+			/* what was deleted left the listing: start it over until
+			 * nothing is left */
+			free(km);
+			free(vm);
+			km = vm = NULL;
+			if (++pages > MN_DELETE_PAGES_MAX) {
+				rc = mn_failf(x, w, "still not empty after %d pages of "
+				              "deletions", MN_DELETE_PAGES_MAX);
+				break;
+			}
+		} else if (km == NULL) {
+			break;
+		}
+	}
+	free(km);
+	free(vm);
+	return rc;
+}
+
+int
+mn_delete_bucket(struct mn_ctx *x)
+{
+	static const char *const gone[] = { "NoSuchBucket", NULL };
+
+	return simple(x, "delete-bucket", "DELETE", "", NULL, NULL, gone);
+}
+
+/* A user's first S3 key pair from an /admin/user answer. */
+static int
+user_keys(struct mn_ctx *x, const char *w, const struct mn_resp *r, char **access,
+          char **secret)
+{
+	json_object *o = r->r.body ? json_tokener_parse(r->r.body) : NULL, *keys, *k0,
+	            *a, *s;
+	int rc = 0;
+
+	if (o == NULL || !json_object_object_get_ex(o, "keys", &keys) ||
+	    !json_object_is_type(keys, json_type_array) ||
+	    (k0 = json_object_array_get_idx(keys, 0)) == NULL ||
+	    !json_object_object_get_ex(k0, "access_key", &a) ||
+	    !json_object_object_get_ex(k0, "secret_key", &s)) {
+		rc = mn_failf(x, w, "the answer holds no S3 key (is this a Ceph RGW admin "
+		              "API?)");
+	} else {
+		x->host->mask(x->step, json_object_get_string(s));
+		if ((*access = strdup(json_object_get_string(a))) == NULL ||
+		    (*secret = strdup(json_object_get_string(s))) == NULL) {
+			free(*access);
+			*access = NULL;
+			rc = mn_failf(x, w, "out of memory");
+		}
+	}
+	json_object_put(o);
+	return rc;
+}
+
+int
+mn_rgw_user_ensure(struct mn_ctx *x, const char *uid, char **access, char **secret,
+                   int *created)
+{
+	pu_buf q = PU_BUF_INIT(1024);
+	struct mn_resp r;
+	char w[160];
+	int rc;
+
+	*access = *secret = NULL;
+	*created = 0;
+	snprintf(w, sizeof(w), "rgw-get-user %s", uid);
+	pu_buf_adds(&q, "format=json");
+	add_param(&q, "uid", uid);
+	if (q.error)
+		return mn_failf(x, w, "out of memory");
+	rc = mn_call(x, w, "GET", "/admin/user", q.p, NULL, NULL, &r);
+	pu_buf_free(&q);
+	if (rc != 0)
+		return rc;
+	if (r.r.status == 200) {
+		rc = user_keys(x, w, &r, access, secret);
+		mn_resp_free(&r);
+		return rc;
+	}
+	if (r.r.status != 404 || strcmp(r.code, "NoSuchUser") != 0) {
+		rc = mn_fail(x, w, &r);
+		mn_resp_free(&r);
+		return rc;
+	}
+	mn_resp_free(&r);
+	snprintf(w, sizeof(w), "rgw-create-user %s", uid);
+	q = (pu_buf)PU_BUF_INIT(1024);
+	add_param(&q, "display-name", uid);
+	pu_buf_adds(&q, "&format=json&generate-key=True&key-type=s3");
+	add_param(&q, "uid", uid);
+	if (q.error)
+		return mn_failf(x, w, "out of memory");
+	rc = mn_call(x, w, "PUT", "/admin/user", q.p, NULL, NULL, &r);
+	pu_buf_free(&q);
+	if (rc != 0)
+		return rc;
+	if (r.r.status == 200) {
+		*created = 1;
+		rc = user_keys(x, w, &r, access, secret);
+	} else {
+		rc = mn_fail(x, w, &r);
+	}
+	mn_resp_free(&r);
+	return rc;
+}
+
+int
+mn_rgw_user_delete(struct mn_ctx *x, const char *uid)
+{
+	pu_buf q = PU_BUF_INIT(1024);
+	struct mn_resp r;
+	char w[160];
+	int rc;
+
+	snprintf(w, sizeof(w), "rgw-delete-user %s", uid);
+	pu_buf_adds(&q, "format=json&purge-data=False");
+	add_param(&q, "uid", uid);
+	if (q.error)
+		return mn_failf(x, w, "out of memory");
+	rc = mn_call(x, w, "DELETE", "/admin/user", q.p, NULL, NULL, &r);
+	pu_buf_free(&q);
+	if (rc != 0)
+		return rc;
+	if ((r.r.status < 200 || r.r.status > 299) && strcmp(r.code, "NoSuchUser") != 0)
+		rc = mn_fail(x, w, &r);
+	mn_resp_free(&r);
+	return rc;
+}
