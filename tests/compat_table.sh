@@ -15,7 +15,7 @@ trap '[ -n "$spid" ] && kill $spid 2>/dev/null; [ -n "$spid" ] && wait $spid 2>/
 chmod 755 "$dir"
 mkdir -p "$dir/plugins" "$dir/fx/providers/probe/workflows" "$dir/fx/tf" "$dir/data"
 chmod 755 "$dir/plugins"
-for p in shell terraform ansible; do
+for p in shell terraform ansible gitea-repo argocd-app; do
 	install -m 755 "$build/plugins/$p/.libs/$p.so" "$dir/plugins/$p.so"
 done
 fx="$dir/fx"

@@ -54,6 +54,22 @@ static const struct lg_map {
 	{ "shell", "workingDir", LG_KEY, "working_dir" },
 	{ "kubernetes", "operation", LG_KEY, "operation" },
 	{ "kubernetes", "namespace", LG_KEY, "namespace" },
+	/* gitea-repo (internal/workflow/workflow.go runGiteaRepoStepWithSpinner:
+	 * repoName, private, owner -- an owner other than its admin user was an
+	 * organization) */
+	{ "gitea-repo", "repoName", LG_KEY, "repo" },
+	{ "gitea-repo", "private", LG_KEY, "private" },
+	{ "gitea-repo", "owner", LG_KEY, "owner" },
+	/* argocd-app (runArgoCDAppStepWithSpinner: appName, repoURL,
+	 * targetPath, project, syncPolicy, waitForSync; namespace was the
+	 * destination namespace -- its Application lived in "argocd") */
+	{ "argocd-app", "appName", LG_KEY, "name" },
+	{ "argocd-app", "repoURL", LG_KEY, "repo_url" },
+	{ "argocd-app", "targetPath", LG_KEY, "path" },
+	{ "argocd-app", "project", LG_KEY, "project" },
+	{ "argocd-app", "syncPolicy", LG_KEY, "sync_policy" },
+	{ "argocd-app", "waitForSync", LG_KEY, "wait_for_sync" },
+	{ "argocd-app", "namespace", LG_KEY, "dest_namespace" },
 };
 
 /* Every other step field of the original that ours does not have, and
