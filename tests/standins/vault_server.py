@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 # STAND-IN for the HashiCorp Vault HTTP API (no real Vault can run on the
 # test machines): the part vault-setup.so speaks -- sys/health, sys/mounts
-# (enable kv v2), sys/auth (enable approle), sys/policies/acl, token
+# (enable kv v2), sys/auth (enable approle, kubernetes), sys/policies/acl, token
 # lookup-self, the KV v2 engine (data/ and metadata/ with versions, cas,
 # merge-patch, soft delete, LIST) and AppRole roles, role-id and secret-id
+# and the kubernetes auth method's config and roles (no login)
 # -- on Vault's wire protocol: /v1/ paths, X-Vault-Token (a wrong or
 # missing token is 403 {"errors":["permission denied"]}), X-Vault-Namespace
 # (each namespace its own store), Vault's response envelope and JSON error
@@ -42,6 +43,18 @@ class VaultError(Exception):
         super().__init__(errors)
         self.status = status
         self.errors = errors
+
+
+def seconds(v):
+    """A Vault duration ("24h", "90m", "30s", "3600") in seconds."""
+    if isinstance(v, (int, float)):
+        return int(v)
+    v = str(v).strip()
+    unit = {"s": 1, "m": 60, "h": 3600, "d": 86400}.get(v[-1:], None)
+    try:
+        return int(float(v[:-1]) * unit) if unit else int(v)
+    except ValueError:
+        raise VaultError(400, ["invalid duration \"%s\"" % v])
 
 
 def new_space():
@@ -205,6 +218,11 @@ class Handler(BaseHTTPRequestHandler):
             return 200, envelope({"keys": sorted(sp["policies"])})
         if path.startswith("sys/policies/acl/"):
             return self.policy(sp, path[len("sys/policies/acl/"):], method, body)
+        if path.startswith("auth/") and \
+                sp["auth"].get(path.split("/")[1] + "/", {}).get("type") == "kubernetes":
+            m = path.split("/")[1] + "/"
+            return self.kube_auth(sp.setdefault("k8s", {}).setdefault(m, {"config": None, "roles": {}}),
+                                  path[len("auth/") + len(m):], method, body)
         if path.startswith("auth/approle/"):
             if "approle/" not in sp["auth"]:
                 raise VaultError(403, ["permission denied"])
@@ -247,9 +265,10 @@ class Handler(BaseHTTPRequestHandler):
         if method in ("POST", "PUT"):
             if m in sp["auth"]:
                 raise VaultError(400, ["path is already in use at %s" % m])
-            if body.get("type") != "approle":
-                raise VaultError(400, ["the stand-in enables only approle (type \"%s\")" % body.get("type")])
-            sp["auth"][m] = {"type": "approle", "description": body.get("description", "")}
+            if body.get("type") not in ("approle", "kubernetes"):
+                raise VaultError(400, ["the stand-in enables only approle and kubernetes (type \"%s\")"
+                                       % body.get("type")])
+            sp["auth"][m] = {"type": body["type"], "description": body.get("description", "")}
             return 204, None
         if method == "DELETE":
             sp["auth"].pop(m, None)
@@ -330,6 +349,63 @@ class Handler(BaseHTTPRequestHandler):
             return 200, envelope({"secret_id": sid, "secret_id_accessor": acc,
                                   "secret_id_ttl": r.get("secret_id_ttl", 0),
                                   "secret_id_num_uses": r.get("secret_id_num_uses", 0)})
+        raise VaultError(405, ["unsupported operation"])
+
+    def kube_auth(self, st, rest, method, body):
+        """The kubernetes auth method's config and roles (what `vault write
+        auth/kubernetes/config|role/NAME` sends); no login (no TokenReview)."""
+        parts = rest.strip("/").split("/")
+        if parts == ["config"]:
+            if method in ("POST", "PUT"):
+                if not body.get("kubernetes_host"):
+                    raise VaultError(400, ["no host provided"])
+                st["config"] = {k: body[k] for k in ("kubernetes_host", "kubernetes_ca_cert",
+                                                     "disable_local_ca_jwt", "issuer") if k in body}
+                return 204, None
+            if method == "GET":
+                if st["config"] is None:
+                    raise VaultError(404, [])
+                return 200, envelope(dict(st["config"]))
+            raise VaultError(405, ["unsupported operation"])
+        if parts[0] != "role":
+            raise VaultError(404, ["no handler for route \"auth/%s\". route entry not found." % rest])
+        if len(parts) == 1 and method == "LIST":
+            if not st["roles"]:
+                raise VaultError(404, [])
+            return 200, envelope({"keys": sorted(st["roles"])})
+        if len(parts) != 2 or not parts[1]:
+            raise VaultError(404, [])
+        name = parts[1]
+
+        def strs(v):
+            return [x.strip() for x in v.split(",") if x.strip()] if isinstance(v, str) else list(v or [])
+        if method in ("POST", "PUT"):
+            role = dict(st["roles"].get(name) or {})
+            for k in ("bound_service_account_names", "bound_service_account_namespaces"):
+                if k in body:
+                    role[k] = strs(body[k])
+                if not role.get(k):
+                    raise VaultError(400, ["\"%s\" can not be empty" % k])
+            for k in ("policies", "token_policies"):
+                if k in body:
+                    role["token_policies"] = strs(body[k])
+            for k in ("ttl", "token_ttl"):
+                if k in body:
+                    role["token_ttl"] = seconds(body[k])
+            st["roles"][name] = role
+            return 204, None
+        if method == "GET":
+            if name not in st["roles"]:
+                raise VaultError(404, [])
+            r = st["roles"][name]
+            return 200, envelope({"bound_service_account_names": r["bound_service_account_names"],
+                                  "bound_service_account_namespaces": r["bound_service_account_namespaces"],
+                                  "token_policies": r.get("token_policies", []),
+                                  "policies": r.get("token_policies", []),
+                                  "token_ttl": r.get("token_ttl", 0), "ttl": r.get("token_ttl", 0)})
+        if method == "DELETE":
+            st["roles"].pop(name, None)
+            return 204, None
         raise VaultError(405, ["unsupported operation"])
 
     def kv(self, sp, mount, sub, method, body, q):
