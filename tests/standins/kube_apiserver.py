@@ -35,10 +35,11 @@ Serves the real API wire protocol over an in-memory store:
               APIVersions, APIGroupList, APIResourceList with shortNames);
               /openapi/v2 and /openapi/v3 answer 404 (use kubectl
               --validate=false, or kubectl's default which tolerates it).
-  kinds       core/v1 Namespace Secret ConfigMap ServiceAccount Service Pod;
+  kinds       core/v1 Namespace Secret ConfigMap ServiceAccount Service Pod
+              ResourceQuota;
               apps/v1 Deployment StatefulSet; rbac.authorization.k8s.io/v1
               Role RoleBinding ClusterRole ClusterRoleBinding;
-              networking.k8s.io/v1 Ingress; apiextensions.k8s.io/v1
+              networking.k8s.io/v1 Ingress NetworkPolicy; apiextensions.k8s.io/v1
               CustomResourceDefinition.  Writing a CRD serves its group/
               versions/kind at once (discovery updates); deleting it stops
               serving them and deletes their objects.
@@ -316,6 +317,7 @@ BUILTIN = [
     Res("", "v1", "services", "service", "Service", True, ["svc"], True, "dns1035",
         categories=["all"]),
     Res("", "v1", "pods", "pod", "Pod", True, ["po"], True, categories=["all"]),
+    Res("", "v1", "resourcequotas", "resourcequota", "ResourceQuota", True, ["quota"], True),
     Res("apps", "v1", "deployments", "deployment", "Deployment", True, ["deploy"], True,
         generation=True, categories=["all"]),
     Res("apps", "v1", "statefulsets", "statefulset", "StatefulSet", True, ["sts"], True,
@@ -327,6 +329,8 @@ BUILTIN = [
         "ClusterRoleBinding", False),
     Res("networking.k8s.io", "v1", "ingresses", "ingress", "Ingress", True, ["ing"], True,
         generation=True),
+    Res("networking.k8s.io", "v1", "networkpolicies", "networkpolicy", "NetworkPolicy", True,
+        ["netpol"], generation=True),
     Res("apiextensions.k8s.io", "v1", "customresourcedefinitions", "customresourcedefinition",
         "CustomResourceDefinition", False, ["crd", "crds"], True, generation=True),
 ]
