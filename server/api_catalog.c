@@ -126,7 +126,7 @@ inn_api_plugins(struct api_call *c)
 	for (i = 0; i < reg->nplugins; i++) {
 		const inn_plugin *p = &reg->plugins[i];
 		json_object *o = json_object_new_object(), *types = json_object_new_array();
-		json_object *flags = json_object_new_array(), *defaults, *copy = NULL;
+		json_object *flags = json_object_new_array();
 		char abi[32];
 
 		for (j = 0; j < p->ntypes; j++)
@@ -153,10 +153,8 @@ inn_api_plugins(struct api_call *c)
 		                       json_tokener_parse(p->desc.outputs_schema) : NULL);
 		/* the admin config's stepDefaults of the type: settings and
 		 * secret names, never a secret's value */
-		defaults = inn_policy_step_defaults(c->srv->policy, p->type);
-		if (defaults != NULL && json_object_deep_copy(defaults, &copy, NULL) != 0)
-			copy = NULL;
-		json_object_object_add(o, "step_defaults", copy);
+		json_object_object_add(o, "step_defaults",
+		                       inn_policy_step_defaults_copy(c->srv->policy, p->type));
 		json_object_array_add(a, o);
 	}
 	inn_api_reply(c, 200, a);

@@ -589,10 +589,7 @@ main(int argc, char **argv)
 	if ((w = parse_flags(argc, argv, c, &f)) >= 0 ||
 	    (w = load_config(&srv, &f, cwd, sizeof(cwd))) >= 0)
 		return w;
-	/* the admin config's secrets, then the git credentials, out of the
-	 * environment before any worker or step exists */
-	if (read_secrets(&srv) != 0)
-		return 3;
+	/* git credentials out of the environment before any worker or step exists */
 	inn_conf_hide_secrets(srv.policy);
 	if (inn_store_open(&srv.store, c->db_path) != 0) {
 		fprintf(stderr, "innominatus: %s\n", inn_error_last());
@@ -601,10 +598,15 @@ main(int argc, char **argv)
 	if (f.create_key != NULL) {
 		rc = create_admin_key(&srv, f.create_key);
 		inn_store_close(srv.store);
-		json_object_put(srv.secrets);
 		if (rc == 0)
 			inn_policy_free(srv.policy);
 		return rc;
+	}
+	/* the admin config's secrets, read and out of the environment before
+	 * any worker or step exists (creating a key needs none of them) */
+	if (read_secrets(&srv) != 0) {
+		rc = 3;
+		goto out;
 	}
 	if (start_engine(&srv, &f, cwd) != 0)
 		goto out;

@@ -20,7 +20,7 @@ mkdir -p "$dir/plugins" "$dir/data" "$dir/prov/workflows"
 chmod 755 "$dir/plugins"
 install -m 755 "$INN_SHELL_SO" "$dir/plugins/shell.so"
 . "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
-echo "1..16"
+echo "1..21"
 
 FILEVAL='file-Secret-7c1e!'
 ENVVAL='env-Secret-93ab$'
@@ -97,6 +97,9 @@ grep -q 'a=\*\*\* b=\*\*\* d=dflt-value' "$dir/out" && grep -q 'mine=step-own d=
 	! grep -q "$FILEVAL" "$dir/out" && ! grep -qF "$ENVVAL" "$dir/out"
 check "run --local: the step log shows both secrets masked and the default's value" $?
 
+c -o json plugins >"$dir/out" 2>&1
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sh=[p for p in d["loaded"] if p["type"]=="shell"][0]; assert sh["step_defaults"]=={"env":{"FROM_DEFAULT":"dflt-value"},"shell":"sh"}, sh' "$dir/out"
+check "innominatus-ctl plugins -o json shows a type's stepDefaults" $?
 c run --local "$dir/prov/workflows/missing.yaml" >"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 1 ] && grep -q 'secret "vault-token" is not configured (admin-config.yaml secrets:)' "$dir/out"
@@ -113,6 +116,14 @@ c run --local "$dir/prov/workflows/missing.yaml" --secret "vault-token=@$dir/loo
 rc=$?
 [ $rc -eq 0 ] && grep -q 'uses-nope.*\*\*\*' "$dir/out" && ! grep -q 'other' "$dir/out"
 check "--secret NAME=@FILE supplies a secret (masked in the log)" $?
+mkfifo "$dir/fifo"
+timeout 20 "$ctl" --plugin-dir "$dir/plugins" --config "$dir/admin.yaml" run --local "$dir/prov/workflows/missing.yaml" --secret "vault-token=@$dir/fifo" >"$dir/out" 2>&1
+rc=$?
+[ $rc -eq 3 ] && grep -q "file $dir/fifo: it is not a regular file" "$dir/out"
+check "--secret with a FIFO is refused at once (not a regular file), never blocks" $?
+ln -s "$dir/loose.txt" "$dir/link.txt"
+c run --local "$dir/prov/workflows/missing.yaml" --secret "vault-token=@$dir/link.txt" >"$dir/out" 2>&1
+check "a symbolic link to a 0600 file is followed (as Kubernetes mounts secrets)" $?
 VT=vt-value c run --local "$dir/prov/workflows/missing.yaml" --secret-env vault-token=VT >"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 0 ] && ! grep -q 'vt-value' "$dir/out"
@@ -140,6 +151,24 @@ CHECK_SHOW="$dir/out"
 check "run --local: an unreadable admin secret is a warning, and the step that uses it fails naming file and key" $?
 grep -q 'admin2.yaml:[0-9]*:[0-9]*: warning: stepDefaults.kubernetes: no plugin for step type "kubernetes" is loaded' "$dir/out"
 check "stepDefaults of a type no plugin serves is a warning naming the key" $?
+
+# a value written in the config, a bad name, stepDefaults not a mapping:
+# refused at file:line:col
+printf 'secrets:\n  vault-token: s3cr3t-in-config\n' > "$dir/bad1.yaml"
+"$ctl" --plugin-dir "$dir/plugins" --config "$dir/bad1.yaml" plugins >"$dir/out" 2>&1
+rc=$?
+CHECK_SHOW="$dir/out"
+[ $rc -eq 3 ] && grep -q 'bad1.yaml:2:16: secrets.vault-token: write {file: PATH} or {env: VARIABLE} (a secret.s value is never written in the config)' "$dir/out"
+check "a secret's value written in the admin config is refused at its file:line:col" $?
+printf 'secrets:\n  "bad name!": {env: X}\nstepDefaults:\n  shell: [x]\n' > "$dir/bad2.yaml"
+"$ctl" --plugin-dir "$dir/plugins" --config "$dir/bad2.yaml" plugins >"$dir/out" 2>&1
+rc=$?
+printf 'stepDefaults:\n  shell: [x]\n' > "$dir/bad3.yaml"
+"$ctl" --plugin-dir "$dir/plugins" --config "$dir/bad3.yaml" plugins >>"$dir/out" 2>&1
+rc3=$?
+[ $rc -eq 3 ] && [ $rc3 -eq 3 ] && grep -q "bad2.yaml:2:3: secrets.bad name!: a secret name is letters" "$dir/out" &&
+	grep -q 'bad3.yaml:2:10: stepDefaults.shell: must be a mapping of config keys' "$dir/out"
+check "a bad secret name and a stepDefaults entry that is no mapping are refused at file:line:col" $?
 
 # ---- the server ---------------------------------------------------------------
 mk_conf() {

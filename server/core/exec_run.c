@@ -111,9 +111,14 @@ run_secrets(inn_run *r, const inn_run_opts *o)
 	for (i = 0; i < 2; i++) {
 		if (srcs[i] == NULL)
 			continue;
+		/* copies: the engine's object is shared by runs on other threads */
 		json_object_object_foreach(srcs[i], k, v) {
-			if (json_object_object_add(r->secrets, k, json_object_get(v)) != 0)
+			json_object *c = json_object_new_string(json_object_get_string(v));
+
+			if (c == NULL || json_object_object_add(r->secrets, k, c) != 0) {
+				json_object_put(c);
 				return inn_error_set(INN_ENOMEM, "out of memory");
+			}
 			inn_masker_add(r->masker, json_object_get_string(v));
 		}
 	}

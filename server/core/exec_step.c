@@ -418,6 +418,114 @@ shell_code_arg(json_object *cmd, size_t i)
 	return 0;
 }
 
+/* The property schema of config key in a plugin's config_schema: under
+ * "properties", or under the "properties" of a oneOf/anyOf/allOf branch;
+ * NULL when none. */
+static json_object *
+schema_property(json_object *schema, const char *key)
+{
+	static const char *const combs[] = { "oneOf", "anyOf", "allOf" };
+	json_object *props, *prop, *list;
+	size_t i, j;
+
+	if (json_object_object_get_ex(schema, "properties", &props) &&
+	    json_object_object_get_ex(props, key, &prop))
+		return prop;
+	for (i = 0; i < sizeof(combs) / sizeof(combs[0]); i++) {
+		if (!json_object_object_get_ex(schema, combs[i], &list) ||
+		    !json_object_is_type(list, json_type_array))
+			continue;
+		for (j = 0; j < json_object_array_length(list); j++) {
+			json_object *br = json_object_array_get_idx(list, j);
+
+			if (json_object_object_get_ex(br, "properties", &props) &&
+			    json_object_object_get_ex(props, key, &prop))
+				return prop;
+		}
+	}
+	return NULL;
+}
+
+/* Non-zero when a property schema declares its text YAML that the plugin
+ * parses again ("x-innominatus-render": "yaml"). */
+static int
+yaml_marked(json_object *prop)
+{
+	json_object *m;
+
+	return prop != NULL && json_object_object_get_ex(prop, "x-innominatus-render", &m) &&
+	       json_object_is_type(m, json_type_string) &&
+	       strcmp(json_object_get_string(m), "yaml") == 0;
+}
+
+/* Renders tmpl in YAML mode into obj: key, or index at of an array
+ * (inn_tmpl_render_yaml); field names it in an error. */
+static int
+yaml_render(const inn_tmpl_env *env, const char *tmpl, const char *field, json_object *obj,
+            const char *key, size_t at)
+{
+	char *text = NULL, why[1024];
+	json_object *v;
+	int rc;
+
+	if ((rc = inn_tmpl_render_yaml(env, tmpl, &text)) != 0) {
+		snprintf(why, sizeof(why), "%s", inn_error_last());
+		return inn_error_set(rc, "%s: %s", field, why);
+	}
+	v = json_object_new_string(text);
+	free(text);
+	if (v == NULL)
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	if (key != NULL)
+		json_object_object_add(obj, key, v);
+	else
+		json_object_array_put_idx(obj, at, v);
+	return 0;
+}
+
+/* The config fields the step's plugin declares YAML text (a string, or a
+ * list of strings whose items are so marked) rendered again in YAML mode
+ * into cfg, so no value can add structure to a manifest. */
+static int
+yaml_fields(const inn_run *r, const inn_step_def *d, const inn_tmpl_env *env, json_object *cfg)
+{
+	const inn_plugin *pl = inn_registry_find(inn_engine_registry(r->eng), d->plugin_type);
+	json_object *schema, *prop, *items, *rv;
+	char field[300];
+	size_t i;
+	int rc = 0;
+
+	if (pl == NULL || pl->desc.config_schema == NULL || d->config == NULL ||
+	    (schema = json_tokener_parse(pl->desc.config_schema)) == NULL)
+		return 0;
+	json_object_object_foreach(d->config, k, v) {
+		if ((prop = schema_property(schema, k)) == NULL)
+			continue;
+		if (json_object_is_type(v, json_type_string) && yaml_marked(prop) &&
+		    inn_tmpl_has_syntax(json_object_get_string(v))) {
+			snprintf(field, sizeof(field), "config.%s", k);
+			rc = yaml_render(env, json_object_get_string(v), field, cfg, k, 0);
+		} else if (json_object_is_type(v, json_type_array) &&
+		           json_object_object_get_ex(prop, "items", &items) && yaml_marked(items) &&
+		           json_object_object_get_ex(cfg, k, &rv) &&
+		           json_object_is_type(rv, json_type_array)) {
+			for (i = 0; rc == 0 && i < json_object_array_length(v); i++) {
+				json_object *el = json_object_array_get_idx(v, i);
+
+				if (!json_object_is_type(el, json_type_string) ||
+				    !inn_tmpl_has_syntax(json_object_get_string(el)))
+					continue;
+				snprintf(field, sizeof(field), "config.%s[%zu]", k, i);
+				rc = yaml_render(env, json_object_get_string(el), field, rv, NULL, i);
+			}
+		}
+		if (rc != 0)
+			break;
+	}
+	json_object_put(schema);
+	return rc;
+}
+
 /* Renders the step's config (render_config without the dry-run's hook). */
 static int
 render_config_with(inn_run *r, const inn_step_def *d, json_object **out)
@@ -432,6 +540,10 @@ render_config_with(inn_run *r, const inn_step_def *d, json_object **out)
 	if (!json_object_is_type(cfg, json_type_object)) {
 		json_object_put(cfg);
 		return inn_error_set(INN_EINVAL, "config must be a mapping");
+	}
+	if ((rc = yaml_fields(r, d, &env, cfg)) != 0) {
+		json_object_put(cfg);
+		return rc;
 	}
 	if (d->env != NULL) {
 		json_object *renv = NULL, *cenv;
@@ -550,35 +662,27 @@ exec_size_check(json_object *cfg)
 	return 0;
 }
 
-/* Each key ending in "_secret" (at any depth of the rendered config cfg)
+/* Each top-level key of the rendered config cfg ending in "_secret"
  * names a secret the plugin will ask host->secret() for: one the run does
  * not have is an error naming the key and the secret, before the plugin
- * runs. */
+ * runs.  (Not deeper: a terraform variable "x_secret" is a value.) */
 static int
-check_secret_names(const inn_run *r, json_object *cfg, const char *path, int depth)
+check_secret_names(const inn_run *r, json_object *cfg)
 {
-	char sub[256], why[1536];
+	char why[1536];
 	size_t kl;
 
-	if (depth > 8 || !json_object_is_type(cfg, json_type_object))
+	if (!json_object_is_type(cfg, json_type_object))
 		return 0;
 	json_object_object_foreach(cfg, k, v) {
-		snprintf(sub, sizeof(sub), "%s.%s", path, k);
 		kl = strlen(k);
-		if (json_object_is_type(v, json_type_object)) {
-			int rc = check_secret_names(r, v, sub, depth + 1);
-
-			if (rc != 0)
-				return rc;
-			continue;
-		}
 		if (kl < 7 || strcmp(k + kl - 7, "_secret") != 0 ||
 		    !json_object_is_type(v, json_type_string) || json_object_get_string_len(v) == 0)
 			continue;
 		if (r->secrets != NULL &&
 		    json_object_object_get_ex(r->secrets, json_object_get_string(v), NULL))
 			continue;
-		return inn_error_set(INN_ENOTFOUND, "%s: %s", sub,
+		return inn_error_set(INN_ENOTFOUND, "config.%s: %s", k,
 		                     secret_missing(r, json_object_get_string(v), why, sizeof(why)));
 	}
 	return 0;
@@ -601,8 +705,9 @@ render_config(inn_run *r, const inn_step_def *d, json_object **out, char *unknow
 	rc = render_config_with(r, d, &cfg);
 	if (r->dry_run)
 		inn_tmpl_unknown_end();
+	/* a dry-run's placeholder for a value it cannot know names no secret */
 	if (rc == 0 && ((rc = exec_size_check(cfg)) != 0 ||
-	                (rc = check_secret_names(r, cfg, "config", 0)) != 0)) {
+	                (unknown[0] == '\0' && (rc = check_secret_names(r, cfg)) != 0))) {
 		json_object_put(cfg);
 		cfg = NULL;
 	}

@@ -618,6 +618,45 @@ refused_at(const struct wf_load *L, size_t i, const char *err)
 	return ps->config ? ps->config : ps->type ? ps->type : ps->node;
 }
 
+/* A warning for each top-level config key of step i ending in "_secret"
+ * whose value (written, not a template) names a secret the admin config
+ * does not configure: the step would fail at run time unless its run is
+ * given the secret (run --local --secret).  Only with an admin config. */
+static void
+warn_secret_names(struct wf_load *L, size_t i)
+{
+	const inn_policy *pol = L->ctx->policy;
+	const struct step_pos *ps = &L->pos[i];
+	json_object *cfg = L->wf->steps[i].config;
+	size_t kl, j;
+
+	if (pol == NULL || pol->file == NULL || !json_object_is_type(cfg, json_type_object))
+		return;
+	json_object_object_foreach(cfg, k, v) {
+		const char *name = json_object_get_string(v);
+		const inn_ynode *at;
+
+		kl = strlen(k);
+		if (kl < 7 || strcmp(k + kl - 7, "_secret") != 0 ||
+		    !json_object_is_type(v, json_type_string) || *name == '\0' ||
+		    inn_tmpl_has_syntax(name))
+			continue;
+		for (j = 0; j < pol->nsecrets && strcmp(pol->secrets[j].name, name) != 0; j++)
+			;
+		if (j < pol->nsecrets)
+			continue;
+		at = ps->config != NULL && ps->config->kind == INN_Y_MAP ?
+		     inn_ymap_key(ps->config, k) : NULL;
+		inn_l_warn(&L->lc, at != NULL ? at : ps->type ? ps->type : ps->node,
+		           "step \"%s\": config.%s names secret \"%s\", which %s does not "
+		           "configure (secrets:): the step fails unless its run is given it%s",
+		           L->wf->steps[i].name, k, name, pol->file,
+		           at == NULL && json_object_object_get_ex(
+		               inn_policy_step_defaults(pol, L->wf->steps[i].plugin_type), k, NULL) ?
+		           " (the key comes from stepDefaults)" : "");
+	}
+}
+
 void
 inn_lw_check_step_types(struct wf_load *L)
 {
@@ -639,6 +678,7 @@ inn_lw_check_step_types(struct wf_load *L)
 			inn_l_err(&L->lc, at, "step \"%s\": %s", s->name, inn_error_last());
 			continue;
 		}
+		warn_secret_names(L, i);
 		if (ctx->policy != NULL && !inn_policy_allows(ctx->policy, s->type)) {
 			char src[512], note[256];
 

@@ -207,6 +207,8 @@ interpret(inn_policy *p)
 	return 0;
 }
 
+/* interpret(), then the sections policy_secrets.c reads (secrets:,
+ * stepDefaults:). */
 static int
 interpret_all(inn_policy *p)
 {

@@ -103,6 +103,9 @@ int inn_policy_secrets_read(const inn_policy *p, int hide, json_object **values,
 int inn_policy_secret_name_ok(const char *name);
 /* The stepDefaults mapping of plugin type (borrowed), or NULL. */
 json_object *inn_policy_step_defaults(const inn_policy *p, const char *plugin_type);
+/* A copy of it for a reply (the caller puts it), or NULL: settings and
+ * secret names, never a secret's value. */
+json_object *inn_policy_step_defaults_copy(const inn_policy *p, const char *plugin_type);
 /* Merges defaults (stepDefaults of a type) under config: each key of
  * defaults that config lacks is added (a copy); the step's own keys win,
  * whole values (no deeper merge).  *config may be NULL (a new object).

@@ -104,19 +104,34 @@ read_entry(const inn_policy *p, const inn_ynode *key, const inn_ynode *val,
 	return 0;
 }
 
-int
-inn_policy_read_secrets(inn_policy *p)
+/* The mapping under key of the admin config into *out: NULL when the key
+ * is absent or written empty (`key:`, `key: null`); anything but a
+ * mapping is an error ending in rule. */
+static int
+section(const inn_policy *p, const char *key, const char *rule, const inn_ynode **out)
 {
-	const inn_ynode *map = inn_ymap_get(p->doc->root, "secrets");
-	size_t i;
-	int rc;
+	const inn_ynode *map = inn_ymap_get(p->doc->root, key);
 
+	*out = NULL;
 	if (map == NULL || (map->kind == INN_Y_SCALAR && map->plain &&
 	                    (map->len == 0 || strcmp(map->value, "null") == 0)))
 		return 0;
 	if (map->kind != INN_Y_MAP)
-		return at_error(p, map, "secrets", ": must be a mapping of names to "
-		                "{file: PATH} or {env: VARIABLE}");
+		return at_error(p, map, key, rule);
+	*out = map;
+	return 0;
+}
+
+int
+inn_policy_read_secrets(inn_policy *p)
+{
+	const inn_ynode *map;
+	size_t i;
+	int rc;
+
+	if ((rc = section(p, "secrets", ": must be a mapping of names to {file: PATH} or "
+	                  "{env: VARIABLE}", &map)) != 0 || map == NULL)
+		return rc;
 	if (INN_YMAP_LEN(map) > 0 &&
 	    (p->secrets = calloc(INN_YMAP_LEN(map), sizeof(*p->secrets))) == NULL)
 		return inn_error_set(INN_ENOMEM, "out of memory");
@@ -149,15 +164,14 @@ type_name_ok(const char *s)
 int
 inn_policy_read_step_defaults(inn_policy *p)
 {
-	const inn_ynode *map = inn_ymap_get(p->doc->root, "stepDefaults");
+	const inn_ynode *map;
 	size_t i;
+	int rc;
 
-	if (map == NULL || (map->kind == INN_Y_SCALAR && map->plain &&
-	                    (map->len == 0 || strcmp(map->value, "null") == 0)))
-		return 0;
-	if (map->kind != INN_Y_MAP)
-		return at_error(p, map, "stepDefaults", ": must be a mapping of step types "
-		                "to mappings of config keys ({kubernetes: {kubeconfig: ...}})");
+	if ((rc = section(p, "stepDefaults", ": must be a mapping of step types to mappings "
+	                  "of config keys ({kubernetes: {kubeconfig: ...}})", &map)) != 0 ||
+	    map == NULL)
+		return rc;
 	if ((p->step_defaults = json_object_new_object()) == NULL)
 		return inn_error_set(INN_ENOMEM, "out of memory");
 	for (i = 0; i < INN_YMAP_LEN(map); i++) {
@@ -278,6 +292,16 @@ inn_policy_step_defaults(const inn_policy *p, const char *plugin_type)
 	    !json_object_object_get_ex(p->step_defaults, plugin_type, &d))
 		return NULL;
 	return d;
+}
+
+json_object *
+inn_policy_step_defaults_copy(const inn_policy *p, const char *plugin_type)
+{
+	json_object *d = inn_policy_step_defaults(p, plugin_type), *copy = NULL;
+
+	if (d == NULL || json_object_deep_copy(d, &copy, NULL) != 0)
+		return NULL;
+	return copy;
 }
 
 int

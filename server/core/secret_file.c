@@ -35,9 +35,11 @@ inn_secret_file_open(const char *path, struct stat *st)
 
 	if (st == NULL)
 		st = &own;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY)) < 0)
+	/* a symbolic link is followed (Kubernetes mounts secrets as links):
+	 * the checks are made on the file opened; O_NONBLOCK so that a FIFO
+	 * cannot hang the open (it is then refused as not regular) */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
 		return inn_error_set(errno == ENOENT ? INN_ENOTFOUND : INN_EINVAL, "%s",
-		                     errno == ELOOP ? "it is a symbolic link; refused" :
 		                     strerror(errno));
 	if (fstat(fd, st) != 0) {
 		rc = inn_error_set(INN_ERROR, "%s", strerror(errno));

@@ -17,8 +17,9 @@
  * this user (uid M) or root", "it is not a regular file". */
 int inn_secret_file_check(const struct stat *st, const char *path);
 
-/* Opens path read-only (no symlink followed at its last part, close on
- * exec), checks it with inn_secret_file_check and returns the descriptor;
+/* Opens path read-only (a symbolic link followed: the file it leads to is
+ * checked; close on exec; a FIFO never blocks), checks it with
+ * inn_secret_file_check and returns the descriptor;
  * *st (may be NULL) gets its status.  On failure returns a negative
  * inn_status with the reason as the message (path not in front). */
 int inn_secret_file_open(const char *path, struct stat *st);

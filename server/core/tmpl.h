@@ -139,6 +139,31 @@ int inn_tmpl_render(const inn_tmpl_env *env, json_object *in, const char *path,
  * value references become variable references. */
 int inn_tmpl_render_string(const inn_tmpl_env *env, const char *tmpl, char **out);
 
+/*
+ * YAML mode, for config fields whose text is YAML parsed again (a plugin
+ * declares them: a string property of its config_schema with
+ * "x-innominatus-render": "yaml"; exec_step.c).  if/range decide on the
+ * real values as usual; each value action (`${...}`, `{{ value }}`) can
+ * only ever become the content of ONE scalar (tmpl_yaml.c: parse with
+ * placeholders, substitute, parse again and compare):
+ *   - a value inside a plain scalar stays plain when the whole scalar then
+ *     still reads as that same string (letters, digits, "/._$(-" and
+ *     inner blanks, not a number, boolean, null or date in YAML 1.1/1.2);
+ *     a number or boolean value filling a whole plain scalar is written as
+ *     it is (`replicas: {{ .parameters.replicas }}` stays an int);
+ *     a whole plain scalar from an action ending in `quote` (`{{ .x | quote
+ *     }}`, Helm's idiom) holds the string quote was given;
+ *   - otherwise, and always inside a quoted or block scalar, the whole
+ *     scalar is written again double-quoted with escapes ("a\nb", \", \\,
+ *     \xHH, \L \P \N \uFEFF) on one line: same content, any value;
+ *   - a value outside a scalar (a comment, tag, anchor, alias) is an
+ *     error naming the action, and so is a text that is not YAML once the
+ *     values are left out, or a result whose events differ.
+ * A template without value actions comes out as written.  Errors start
+ * with the action; the caller prefixes the field.
+ */
+int inn_tmpl_render_yaml(const inn_tmpl_env *env, const char *tmpl, char **out);
+
 /* Renders one string keeping the type if it is a single reference. */
 int inn_tmpl_render_value(const inn_tmpl_env *env, const char *tmpl, json_object **out);
 

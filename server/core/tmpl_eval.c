@@ -38,6 +38,7 @@ struct ctx {
 	                             * one environment variable (A52) */
 	struct inn_t_shref *shrefs; /* shell mode: what the script does with each value action */
 	size_t nshrefs;
+	const struct inn_t_place *place; /* YAML mode: writes each value's placeholder */
 };
 
 /* An evaluated value: o (NULL is JSON null) is borrowed from the data or
@@ -627,6 +628,9 @@ emit_value(struct ctx *c, json_object *v, inn_buf *out)
 	size_t i;
 	int rc;
 
+	if (c->place != NULL)
+		return c->place->fn(c->place->ud, v, c->cur != NULL ? c->cur->src : "",
+		                    c->cur != NULL ? c->cur->srclen : 0, out);
 	if (c->env->bind == NULL)
 		return inn_t_put_value(out, v, 0, 0);
 	if ((rc = inn_t_put_value(&tb, v, 0, 0)) != 0)
@@ -748,9 +752,26 @@ eval_list(struct ctx *c, const struct list *l, inn_buf *out)
 	return rc;
 }
 
-/* Parses and evaluates tmpl (see tmpl_int.h). */
+static int render(const inn_tmpl_env *env, const char *tmpl, const struct inn_t_place *place,
+                  char **text, json_object **value);
+
 int
 inn_t_render(const inn_tmpl_env *env, const char *tmpl, char **text, json_object **value)
+{
+	return render(env, tmpl, NULL, text, value);
+}
+
+int
+inn_t_render_placed(const inn_tmpl_env *env, const char *tmpl,
+                    const struct inn_t_place *place, char **text)
+{
+	return render(env, tmpl, place, text, NULL);
+}
+
+/* Parses and evaluates tmpl (see tmpl_int.h); place: YAML mode. */
+static int
+render(const inn_tmpl_env *env, const char *tmpl, const struct inn_t_place *place,
+       char **text, json_object **value)
 {
 	inn_buf out = INN_BUF_INIT(INN_TMPL_MAX_OUTPUT);
 	json_object *empty = NULL;
@@ -771,10 +792,12 @@ inn_t_render(const inn_tmpl_env *env, const char *tmpl, char **text, json_object
 		return rc;
 	memset(&c, 0, sizeof(c));
 	c.env = env;
+	c.place = place;
 	c.root = env->data;
 	inn_sh_scan_init(&c.sh);
 	c.sh_out = &out;
-	if (env->bind != NULL && (rc = inn_t_shell_refs(&root, &c.shrefs, &c.nshrefs, NULL)) != 0)
+	if (place == NULL && env->bind != NULL &&
+	    (rc = inn_t_shell_refs(&root, &c.shrefs, &c.nshrefs, NULL)) != 0)
 		goto out;
 	shrefs_index(&c);
 	if (c.root == NULL && (c.root = empty = json_object_new_object()) == NULL) {

@@ -193,6 +193,16 @@ int inn_t_shell_refs(const struct list *root, struct inn_t_shref **out, size_t *
  * referenced value itself (else a string).  Resets the missing root. */
 int inn_t_render(const inn_tmpl_env *env, const char *tmpl, char **text,
                  json_object **value);
+/* YAML mode (tmpl_yaml.c): every value action (each `${...}` and each
+ * {{ value }}, not if/range, which decide on the real values) writes what
+ * fn writes into out -- a placeholder -- given the value and the action's
+ * text; the rest as inn_t_render into *text. */
+struct inn_t_place {
+	int (*fn)(void *ud, json_object *value, const char *action, size_t len, inn_buf *out);
+	void *ud;
+};
+int inn_t_render_placed(const inn_tmpl_env *env, const char *tmpl,
+                        const struct inn_t_place *place, char **text);
 
 /* ---- values and text (tmpl_value.c) -------------------------------------- */
 
