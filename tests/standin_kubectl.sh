@@ -29,9 +29,11 @@ CHECK_SHOW="$dir/out"
 k() { kubectl --kubeconfig "$kube_config" --request-timeout=20s "$@" >"$dir/out" 2>&1; }
 has() { grep -q -- "$1" "$dir/out"; }
 
-echo "1..42"
+echo "1..50"
 kube_start "$dir/plain" --crd-file "$src/tests/standins/crds.yaml" \
-	--controller-file "$src/tests/standins/kube_controllers.json"
+	--controller-file "$src/tests/standins/kube_controllers.json" \
+	--hang-path /api/v1/namespaces/hang-here --garbage-path /api/v1/namespaces/garbage-here \
+	--close-path /api/v1/namespaces/close-here
 check "the stand-in starts (plain HTTP, CRDs and controller rules preloaded)" $?
 
 # --- client-side apply
@@ -119,6 +121,15 @@ k apply --server-side --field-manager=team-b --force-conflicts -f "$dir/ssa3.yam
 k get cm owned -o jsonpath='{.data}'
 check "a field its only manager stops applying is removed" \
 	$(has '"size":"L"' && ! has color; echo $?)
+k scale deployment web --replicas=3
+k apply --server-side --field-manager=team-b -f "$dir/app2.yaml"
+check "kubectl scale (the scale subresource), then an apply of other replicas: conflict" \
+	$(has 'conflict with "kubectl" with subresource "scale" using apps/v1 at .*: .spec.replicas'; echo $?)
+k apply --server-side -f "$dir/app.yaml"
+check "client-side to server-side apply as manager kubectl: no conflict (the real lastApplied upgrade)" \
+	$(has "deployment.apps/web serverside-applied"; echo $?)
+k get deployment web -o jsonpath='{.spec.template.spec.containers[0].image} {.spec.replicas}'
+check "the upgraded apply took the fields" $(grep -qx "nginx:1.25 2" "$dir/out"; echo $?)
 k apply --server-side --dry-run=server -f "$dir/app.yaml"
 k get cm demo -o jsonpath='{.data.a}'
 check "server-side dry run (dryRun=All) stores nothing" $(grep -qx 1 "$dir/out"; echo $?)
@@ -187,6 +198,16 @@ check "and creates the credentials secret the original's workflow reads" \
 k get secret orders-owner.shop-orders.credentials.postgresql.acid.zalan.do -n team1 -o name
 check "and the operator's own secret name" $(has "secret/orders-owner.shop-orders"; echo $?)
 
+# --- test hooks: a server that hangs, answers garbage, closes mid-answer
+k get namespace hang-here --request-timeout=1s
+check "--hang-path: kubectl times out" $(has "Client.Timeout\|context deadline exceeded\|timeout"; echo $?)
+grep '"path": "/api/v1/namespaces/hang-here", .*"status": 0' "$dir/plain/stand-in.log" >/dev/null
+check "the hung request is in the log (status 0)" $?
+k get namespace garbage-here
+check "--garbage-path: kubectl fails to decode" $(test $? != 0 && has "invalid character\|unmarshal\|decode"; echo $?)
+k get namespace close-here
+check "--close-path: kubectl sees the cut answer" $(test $? != 0 && has "EOF\|unexpected\|connection"; echo $?)
+
 # --- delete
 k delete -f "$dir/pg.yaml"
 k get secret shop-orders.orders-app.credentials -n team1
@@ -202,7 +223,8 @@ check "deleting a namespace deletes its objects" $(has 'NotFound'; echo $?)
 kube_stop
 
 # --- TLS with client certificates, tokens
-kube_start "$dir/tls" --gen-certs "$dir/certs" --token "good-token=robot"
+kube_start "$dir/tls" --gen-certs "$dir/certs" --token "good-token=robot" \
+	--token ro-token=reader --forbid reader
 check "the stand-in serves HTTPS with generated certificates" \
 	$(case $kube_url in https://127.0.0.1:*) echo 0;; *) echo 1;; esac)
 k get ns default -o jsonpath='{.metadata.name}'
@@ -218,6 +240,10 @@ check "a wrong token: kubectl reports Unauthorized" \
 kubectl --server "https://127.0.0.1:$p" --certificate-authority "$dir/certs/ca.pem" \
 	--token good-token get ns default -o name >"$dir/out" 2>&1
 check "the right token works without a client certificate" $(grep -qx namespace/default "$dir/out"; echo $?)
+kubectl --server "https://127.0.0.1:$p" --certificate-authority "$dir/certs/ca.pem" \
+	--token ro-token get cm -n kube-system >"$dir/out" 2>&1
+check "a user the stand-in forbids: kubectl shows the RBAC-style 403" \
+	$(has 'Error from server (Forbidden): configmaps is forbidden: User "reader" cannot list resource "configmaps" in API group "" in the namespace "kube-system"'; echo $?)
 python3 "$src/tests/standins/kube_apiserver.py" --gen-certs "$dir/other" --gen-only
 kubectl --server "https://127.0.0.1:$p" --certificate-authority "$dir/other/ca.pem" \
 	--token good-token get ns >"$dir/out" 2>&1

@@ -47,6 +47,7 @@ pu_kube_close(pu_kube *k)
 	wipe_free(k->userpwd);
 	json_object_put(k->disc);
 	json_object_put(k->groups);
+	json_object_put(k->core);
 	free(k);
 }
 
@@ -235,8 +236,8 @@ out:
 
 /* ---- discovery ------------------------------------------------------- */
 
-static const char *
-jstr(json_object *o, const char *key)
+const char *
+pu_kube_str(json_object *o, const char *key)
 {
 	json_object *v;
 
@@ -274,9 +275,9 @@ pk_match(json_object *list, const char *gv, const char *what, int kind_only,
 			int hit = 0;
 
 			r = json_object_array_get_idx(rs, i);
-			name = jstr(r, "name");
-			kind = jstr(r, "kind");
-			sing = jstr(r, "singularName");
+			name = pu_kube_str(r, "name");
+			kind = pu_kube_str(r, "kind");
+			sing = pu_kube_str(r, "singularName");
 			if (name == NULL || kind == NULL || strchr(name, '/') != NULL)
 				continue;
 			if (pass == 0)
@@ -299,6 +300,7 @@ pk_match(json_object *list, const char *gv, const char *what, int kind_only,
 			    copy_field(out->plural, sizeof out->plural, name) != 0)
 				return -1;
 			out->namespaced = json_object_object_get_ex(r, "namespaced", &v) &&
+			                  json_object_is_type(v, json_type_boolean) &&
 			                  json_object_get_boolean(v);
 			return 0;
 		}
@@ -353,8 +355,23 @@ candidate_gvs(pu_kube *k, const char *group, int refresh, json_object *out, char
 	size_t i, n, j;
 	int rc;
 
-	if (group == NULL || strcmp(group, "core") == 0 || *group == '\0')
-		json_object_array_add(out, json_object_new_string("v1"));
+	if (group == NULL || strcmp(group, "core") == 0 || *group == '\0') {
+		/* the core group's versions (APIVersions: ["v1"]) */
+		if (refresh || k->core == NULL) {
+			json_object_put(k->core);
+			if ((rc = k_call(k, "discovery GET /api", "GET", "/api", NULL, NULL,
+			                 &k->core, err, errlen)) != 0)
+				return rc;
+		}
+		if (json_object_object_get_ex(k->core, "versions", &vs) &&
+		    json_object_is_type(vs, json_type_array))
+			for (j = 0; j < json_object_array_length(vs); j++) {
+				json_object *v = json_object_array_get_idx(vs, j);
+
+				if (json_object_is_type(v, json_type_string))
+					json_object_array_add(out, json_object_get(v));
+			}
+	}
 	if (group != NULL && (strcmp(group, "core") == 0 || *group == '\0'))
 		return 0;
 	if (refresh || k->groups == NULL) {
@@ -372,17 +389,17 @@ candidate_gvs(pu_kube *k, const char *group, int refresh, json_object *out, char
 		const char *name, *ver;
 
 		g = json_object_array_get_idx(gs, i);
-		name = jstr(g, "name");
+		name = pu_kube_str(g, "name");
 		if (name == NULL || (group != NULL && strcasecmp(name, group) != 0))
 			continue;
 		if (json_object_object_get_ex(g, "preferredVersion", &pv) &&
-		    (ver = jstr(pv, "groupVersion")) != NULL)
+		    (ver = pu_kube_str(pv, "groupVersion")) != NULL)
 			json_object_array_add(out, json_object_new_string(ver));
 		if (group == NULL || !json_object_object_get_ex(g, "versions", &vs) ||
 		    !json_object_is_type(vs, json_type_array))
 			continue;
 		for (j = 0; j < json_object_array_length(vs); j++)
-			if ((ver = jstr(json_object_array_get_idx(vs, j), "groupVersion")) != NULL)
+			if ((ver = pu_kube_str(json_object_array_get_idx(vs, j), "groupVersion")) != NULL)
 				json_object_array_add(out, json_object_new_string(ver));
 	}
 	return 0;
@@ -513,13 +530,13 @@ pu_kube_apply(pu_kube *k, json_object *obj, const char *default_ns, int force,
 
 	if (applied != NULL)
 		*applied = NULL;
-	av = jstr(obj, "apiVersion");
-	kind = jstr(obj, "kind");
+	av = pu_kube_str(obj, "apiVersion");
+	kind = pu_kube_str(obj, "kind");
 	if (!json_object_object_get_ex(obj, "metadata", &meta) ||
-	    (name = jstr(meta, "name")) == NULL || av == NULL || kind == NULL)
+	    (name = pu_kube_str(meta, "name")) == NULL || av == NULL || kind == NULL)
 		return pu_refuse(err, errlen, "apply: an object needs apiVersion, kind "
 		                 "and metadata.name");
-	ns = jstr(meta, "namespace");
+	ns = pu_kube_str(meta, "namespace");
 	if (ns == NULL || *ns == '\0')
 		ns = default_ns != NULL && *default_ns != '\0' ? default_ns : k->ns;
 	snprintf(op, sizeof op, "apply %s %s", kind, name);
@@ -696,10 +713,10 @@ condition_status(json_object *obj, const char *type)
 		return NULL;
 	for (i = 0; i < json_object_array_length(cs); i++) {
 		json_object *c = json_object_array_get_idx(cs, i);
-		const char *t = jstr(c, "type");
+		const char *t = pu_kube_str(c, "type");
 
 		if (t != NULL && strcasecmp(t, type) == 0)
-			return jstr(c, "status");
+			return pu_kube_str(c, "status");
 	}
 	return NULL;
 }
@@ -743,7 +760,8 @@ pu_kube_wait(pu_kube *k, const char *api_version, const char *kind, const char *
 		mode = W_COND;
 		snprintf(want_name, sizeof want_name, "%s", condition + 10);
 		if ((eq = strchr(condition + 10, '=')) != NULL) {
-			want_name[eq - (condition + 10)] = '\0';
+			if ((size_t)(eq - (condition + 10)) < sizeof want_name)
+				want_name[eq - (condition + 10)] = '\0';
 			snprintf(want_val, sizeof want_val, "%s", eq + 1);
 		} else
 			snprintf(want_val, sizeof want_val, "True");
@@ -763,7 +781,7 @@ pu_kube_wait(pu_kube *k, const char *api_version, const char *kind, const char *
 		return pu_refuse(err, errlen, "wait: condition \"%s\" is not "
 		                 "condition=<Type>[=<Status>], jsonpath={<path>}[=<value>], "
 		                 "create or delete", condition);
-	if (want_name[0] == '\0')
+	if ((mode == W_COND || mode == W_PATH) && want_name[0] == '\0')
 		return pu_refuse(err, errlen, "wait: condition \"%s\" names nothing", condition);
 	end = timeout_ms > 0 ? start + timeout_ms : 0;
 	dl = k->host->deadline_ms != NULL ? k->host->deadline_ms(k->step) : 0;
@@ -827,7 +845,7 @@ static int
 add_manifest(json_object *out, json_object *o, int doc, char *err, size_t errlen)
 {
 	json_object *meta, *items;
-	const char *kind = jstr(o, "kind"), *name;
+	const char *kind = pu_kube_str(o, "kind"), *name;
 	size_t i;
 
 	if (!json_object_is_type(o, json_type_object))
@@ -842,17 +860,17 @@ add_manifest(json_object *out, json_object *o, int doc, char *err, size_t errlen
 				return INN_EINVAL;
 		return 0;
 	}
-	if (jstr(o, "apiVersion") == NULL || *jstr(o, "apiVersion") == '\0')
+	if (pu_kube_str(o, "apiVersion") == NULL || *pu_kube_str(o, "apiVersion") == '\0')
 		return pu_refuse(err, errlen, "document %d: no apiVersion", doc);
 	if (kind == NULL || *kind == '\0')
 		return pu_refuse(err, errlen, "document %d: no kind", doc);
 	if (!json_object_object_get_ex(o, "metadata", &meta) ||
 	    !json_object_is_type(meta, json_type_object))
 		return pu_refuse(err, errlen, "document %d (%s): no metadata", doc, kind);
-	name = jstr(meta, "name");
+	name = pu_kube_str(meta, "name");
 	if (name == NULL || *name == '\0')
 		return pu_refuse(err, errlen, "document %d (%s): no metadata.name%s", doc,
-		                 kind, jstr(meta, "generateName") != NULL ?
+		                 kind, pu_kube_str(meta, "generateName") != NULL ?
 		                 " (generateName cannot be applied: apply needs a name)" : "");
 	json_object_array_add(out, json_object_get(o));
 	return 0;

@@ -124,6 +124,14 @@ int pu_kube_wait(pu_kube *k, const char *api_version, const char *kind, const ch
                  const char *name, const char *condition, int64_t timeout_ms,
                  char *err, size_t errlen);
 
+/* obj[key] when it is a string, else NULL (owned by obj). */
+const char *pu_kube_str(json_object *obj, const char *key);
+
+/* Reads the regular file path (at most max bytes, symbolic links followed)
+ * into a malloc'd NUL-terminated buffer (*out, *outlen may be NULL).
+ * 0, or -1 with errno (EFBIG past max, EISDIR when not a regular file). */
+int pu_kube_read_file(const char *path, size_t max, char **out, size_t *outlen);
+
 /* Reads a dotted path ("metadata.uid", "status.phase",
  * "status.conditions.0.type") from an object; NULL when absent.  The
  * string is owned by obj. */

@@ -20,9 +20,8 @@
 
 #define KC_MAX_FILE (4u << 20)
 
-/* Reads a whole (small) file into a malloc'd NUL-terminated buffer. */
-static int
-read_file(const char *path, char **out, size_t *outlen)
+int
+pu_kube_read_file(const char *path, size_t max, char **out, size_t *outlen)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -33,7 +32,7 @@ read_file(const char *path, char **out, size_t *outlen)
 	*out = NULL;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return -1;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)KC_MAX_FILE) {
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
 		errno = S_ISREG(st.st_mode) ? EFBIG : EISDIR;
 		goto err;
 	}
@@ -108,17 +107,6 @@ bad:
 	return -1;
 }
 
-static const char *
-jstr(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /* The entry named name in the list key ("clusters", "users", "contexts"):
  * its inner object (key's singular: "cluster", "user", "context"). */
 static json_object *
@@ -133,7 +121,7 @@ named(json_object *cfg, const char *key, const char *inner, const char *name)
 	n = json_object_array_length(list);
 	for (i = 0; i < n; i++) {
 		e = json_object_array_get_idx(list, i);
-		if (jstr(e, "name") != NULL && strcmp(jstr(e, "name"), name) == 0 &&
+		if (pu_kube_str(e, "name") != NULL && strcmp(pu_kube_str(e, "name"), name) == 0 &&
 		    json_object_object_get_ex(e, inner, &v) &&
 		    json_object_is_type(v, json_type_object))
 			return v;
@@ -174,13 +162,13 @@ kc_pem(struct pu_kube *k, json_object *o, const char *dir, const char *field,
 	const char *v;
 
 	snprintf(data_key, sizeof data_key, "%s-data", field);
-	if ((v = jstr(o, data_key)) != NULL && *v != '\0') {
+	if ((v = pu_kube_str(o, data_key)) != NULL && *v != '\0') {
 		if (pu_kube_b64decode(v, pem, NULL) != 0)
 			return pu_refuse(err, errlen, "%s: %s is not base64", k->source,
 			                 data_key);
 		return 0;
 	}
-	if ((v = jstr(o, field)) != NULL && *v != '\0')
+	if ((v = pu_kube_str(o, field)) != NULL && *v != '\0')
 		return kc_path(k, dir, field, v, file, err, errlen);
 	return 0;
 }
@@ -190,7 +178,7 @@ read_token(struct pu_kube *k, const char *path, char *err, size_t errlen)
 {
 	size_t n;
 
-	if (read_file(path, &k->token, &n) != 0)
+	if (pu_kube_read_file(path, KC_MAX_FILE, &k->token, &n) != 0)
 		return pu_refuse(err, errlen, "%s: cannot read the token file %s: %s",
 		                 k->source, path, strerror(errno));
 	while (n > 0 && (k->token[n - 1] == '\n' || k->token[n - 1] == '\r' ||
@@ -212,7 +200,7 @@ kc_apply(struct pu_kube *k, json_object *cfg, const char *dir, const char *want_
 
 	if (!json_object_is_type(cfg, json_type_object))
 		return pu_refuse(err, errlen, "%s: not a kubeconfig (no mapping)", k->source);
-	cname = want_ctx != NULL ? want_ctx : jstr(cfg, "current-context");
+	cname = want_ctx != NULL ? want_ctx : pu_kube_str(cfg, "current-context");
 	if (cname == NULL || *cname == '\0')
 		return pu_refuse(err, errlen, "%s: no current-context (name a context "
 		                 "with config.context)", k->source);
@@ -220,25 +208,31 @@ kc_apply(struct pu_kube *k, json_object *cfg, const char *dir, const char *want_
 	if ((ctx = named(cfg, "contexts", "context", cname)) == NULL)
 		return pu_refuse(err, errlen, "%s: no such context in the kubeconfig",
 		                 k->source);
-	if ((clname = jstr(ctx, "cluster")) == NULL ||
+	if ((clname = pu_kube_str(ctx, "cluster")) == NULL ||
 	    (cl = named(cfg, "clusters", "cluster", clname)) == NULL)
 		return pu_refuse(err, errlen, "%s: its cluster \"%s\" is not in the "
 		                 "kubeconfig", k->source, clname ? clname : "");
-	if ((uname = jstr(ctx, "user")) != NULL && *uname != '\0' &&
+	if ((uname = pu_kube_str(ctx, "user")) != NULL && *uname != '\0' &&
 	    (user = named(cfg, "users", "user", uname)) == NULL)
 		return pu_refuse(err, errlen, "%s: its user \"%s\" is not in the "
 		                 "kubeconfig", k->source, uname);
-	if ((s = jstr(ctx, "namespace")) != NULL && *s != '\0' &&
+	if ((s = pu_kube_str(ctx, "namespace")) != NULL && *s != '\0' &&
 	    (k->ns = strdup(s)) == NULL)
 		return INN_ENOMEM;
-	if ((s = jstr(cl, "server")) == NULL || *s == '\0')
+	if ((s = pu_kube_str(cl, "server")) == NULL || *s == '\0')
 		return pu_refuse(err, errlen, "%s: cluster \"%s\" has no server",
 		                 k->source, clname);
 	if ((k->server = strdup(s)) == NULL)
 		return INN_ENOMEM;
-	if (json_object_object_get_ex(cl, "insecure-skip-tls-verify", &v) &&
-	    json_object_get_boolean(v))
-		k->insecure = 1;
+	/* a boolean only (kubectl refuses "false" quoted; json-c would read
+	 * any non-empty string as true) */
+	if (json_object_object_get_ex(cl, "insecure-skip-tls-verify", &v) && v != NULL) {
+		if (!json_object_is_type(v, json_type_boolean))
+			return pu_refuse(err, errlen, "%s: cluster \"%s\": "
+			                 "insecure-skip-tls-verify must be true or false",
+			                 k->source, clname);
+		k->insecure = json_object_get_boolean(v);
+	}
 	if ((rc = kc_pem(k, cl, dir, "certificate-authority", &k->ca_file, &k->ca_pem,
 	                 err, errlen)) != 0 || user == NULL)
 		return rc;
@@ -253,10 +247,10 @@ kc_apply(struct pu_kube *k, json_object *cfg, const char *dir, const char *want_
 	    (rc = kc_pem(k, user, dir, "client-key", &k->key_file, &k->key_pem,
 	                 err, errlen)) != 0)
 		return rc;
-	if ((s = jstr(user, "token")) != NULL && *s != '\0') {
+	if ((s = pu_kube_str(user, "token")) != NULL && *s != '\0') {
 		if ((k->token = strdup(s)) == NULL)
 			return INN_ENOMEM;
-	} else if ((s = jstr(user, "tokenFile")) != NULL && *s != '\0') {
+	} else if ((s = pu_kube_str(user, "tokenFile")) != NULL && *s != '\0') {
 		if ((rc = kc_path(k, dir, "tokenFile", s, &tf, err, errlen)) != 0)
 			return rc;
 		rc = read_token(k, tf, err, errlen);
@@ -264,14 +258,14 @@ kc_apply(struct pu_kube *k, json_object *cfg, const char *dir, const char *want_
 		if (rc != 0)
 			return rc;
 	}
-	if (jstr(user, "username") != NULL && jstr(user, "password") != NULL) {
-		size_t n = strlen(jstr(user, "username")) + strlen(jstr(user, "password")) + 2;
+	if (pu_kube_str(user, "username") != NULL && pu_kube_str(user, "password") != NULL) {
+		size_t n = strlen(pu_kube_str(user, "username")) + strlen(pu_kube_str(user, "password")) + 2;
 
 		if ((k->userpwd = malloc(n)) == NULL)
 			return INN_ENOMEM;
-		snprintf(k->userpwd, n, "%s:%s", jstr(user, "username"),
-		         jstr(user, "password"));
-		k->host->mask(k->step, jstr(user, "password"));
+		snprintf(k->userpwd, n, "%s:%s", pu_kube_str(user, "username"),
+		         pu_kube_str(user, "password"));
+		k->host->mask(k->step, pu_kube_str(user, "password"));
 	}
 	return 0;
 }
@@ -289,7 +283,7 @@ incluster(struct pu_kube *k, char *err, size_t errlen)
 
 	if (dir == NULL || *dir == '\0')
 		dir = PU_KUBE_SA_DIR;
-	snprintf(k->source, sizeof k->source, "in-cluster service account (%s)", dir);
+	snprintf(k->source, sizeof k->source, "in-cluster service account (%.400s)", dir);
 	if (port == NULL || *port == '\0')
 		port = "443";
 	snprintf(url, sizeof url, strchr(host, ':') != NULL ? "https://[%s]:%s" :
@@ -303,7 +297,7 @@ incluster(struct pu_kube *k, char *err, size_t errlen)
 	if (access(path, R_OK) == 0 && (k->ca_file = strdup(path)) == NULL)
 		return INN_ENOMEM;
 	snprintf(path, sizeof path, "%s/namespace", dir);
-	if (read_file(path, &k->ns, &n) == 0)
+	if (pu_kube_read_file(path, KC_MAX_FILE, &k->ns, &n) == 0)
 		while (n > 0 && (k->ns[n - 1] == '\n' || k->ns[n - 1] == ' '))
 			k->ns[--n] = '\0';
 	return 0;
@@ -364,8 +358,8 @@ pk_conf_load(struct pu_kube *k, const pu_kube_opts *opts, char *err, size_t errl
 			         "$KUBECONFIG or ~/.kube/config, or run inside a cluster");
 			return INN_ENOTFOUND;
 		}
-		snprintf(k->source, sizeof k->source, "kubeconfig %s", path);
-		if (read_file(path, &text, &len) != 0) {
+		snprintf(k->source, sizeof k->source, "kubeconfig %.440s", path);
+		if (pu_kube_read_file(path, KC_MAX_FILE, &text, &len) != 0) {
 			snprintf(err, errlen, "%s: cannot read it: %s", k->source,
 			         strerror(errno));
 			return errno == ENOENT ? INN_ENOTFOUND : INN_EINVAL;

@@ -23,6 +23,7 @@ struct pu_kube {
 	char source[512];           /* "kubeconfig /x/config, context c" for messages */
 	json_object *disc;          /* group/version -> APIResourceList, or null (404) */
 	json_object *groups;        /* GET /apis, NULL until fetched */
+	json_object *core;          /* GET /api (APIVersions), NULL until fetched */
 };
 
 /* Fills k's connection fields from opts (kubeconfig text or file,

@@ -16,6 +16,24 @@ const char *const kube_op_names[] = {
 	"apply", "delete", "get", "create-namespace", "wait", NULL
 };
 
+/* A namespace pattern: DNS-1123 label characters and '*'. */
+static int
+valid_ns_pattern(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		      s[i] == '-' || s[i] == '*'))
+			return 0;
+	return i > 0 && i <= 63;
+}
+
+static const pu_strv_rule ns_rule = {
+	"must be an array of namespace names or patterns (team-*)", valid_ns_pattern,
+	"is not a namespace name or pattern (lower-case letters, digits, '-', '*')", 1, 0
+};
+
 static const pu_field config_fields[] = {
 	PU_FIELD("operation", PU_STRING, struct kube_config, operation),
 	PU_FIELD("manifest", PU_STRING, struct kube_config, manifest),
@@ -33,6 +51,7 @@ static const pu_field config_fields[] = {
 	PU_FIELD("insecure_skip_tls_verify", PU_BOOL, struct kube_config, insecure),
 	PU_FIELD_OTHER("force_conflicts"),
 	PU_FIELD_OTHER("outputs"),
+	PU_FIELD_STRV("allowed_namespaces", struct kube_config, allowed_ns, &ns_rule),
 	{ NULL, PU_OTHER, 0, NULL }
 };
 

@@ -29,6 +29,7 @@ struct kube_config {
 	int insecure;
 	int force_conflicts;        /* default 1 */
 	json_object *outputs;       /* name -> jsonpath, or NULL */
+	const char **allowed_ns;    /* allowed_namespaces (patterns), or NULL */
 };
 
 /* Reads the config (rendered == 0: at load, templates accepted) into c;

@@ -9,8 +9,8 @@
  *
  * Outputs: kind, name, namespace, uid of the last object handled and
  * objects (a JSON list of {kind,name,namespace,uid}); get adds object
- * (the JSON, a Secret's data removed) and data.<key> (each Secret value,
- * decoded, as a SECRET output); config.outputs {name: jsonpath} adds
+ * (the JSON, a Secret's data removed) and data_<key> (each Secret value,
+ * decoded, as a SECRET output; '.' in the key becomes '_'); config.outputs {name: jsonpath} adds
  * values read from the object (secret when they come from a Secret's
  * data).  Secret values never reach a log line: each is registered with
  * the masker before the request goes out.
@@ -20,13 +20,11 @@
 #endif
 
 #include <errno.h>
-#include <fcntl.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "plugin_util.h"
 #include "pu_kube.h"
@@ -53,22 +51,11 @@ struct kx {
 };
 
 static const char *
-jstr(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static const char *
 meta_str(json_object *o, const char *key)
 {
 	json_object *m;
 
-	return json_object_object_get_ex(o, "metadata", &m) ? jstr(m, key) : NULL;
+	return json_object_object_get_ex(o, "metadata", &m) ? pu_kube_str(m, key) : NULL;
 }
 
 static int
@@ -84,7 +71,7 @@ static void
 mask_secret(struct kx *x, json_object *obj)
 {
 	json_object *d;
-	const char *kind = jstr(obj, "kind");
+	const char *kind = pu_kube_str(obj, "kind");
 	char *dec;
 
 	if (kind == NULL || strcmp(kind, "Secret") != 0)
@@ -122,8 +109,8 @@ record(struct kx *x, json_object *obj, const char *ns_default)
 
 	if (e == NULL)
 		return;
-	json_object_object_add(e, "kind", json_object_new_string(jstr(obj, "kind") ?
-	                       jstr(obj, "kind") : ""));
+	json_object_object_add(e, "kind", json_object_new_string(pu_kube_str(obj, "kind") ?
+	                       pu_kube_str(obj, "kind") : ""));
 	json_object_object_add(e, "name", json_object_new_string(meta_str(obj, "name") ?
 	                       meta_str(obj, "name") : ""));
 	json_object_object_add(e, "namespace", json_object_new_string(ns ? ns :
@@ -132,6 +119,56 @@ record(struct kx *x, json_object *obj, const char *ns_default)
 	                       meta_str(obj, "uid") : ""));
 	json_object_array_add(x->objects, e);
 	x->last = e;
+}
+
+/*
+ * config.allowed_namespaces (a platform team's stepDefaults): every
+ * namespaced object must be in a namespace that matches a pattern, a
+ * Namespace object's own name too, and no other cluster-scoped object is
+ * allowed -- so a workflow (or a parameter rendered into its manifest)
+ * cannot write elsewhere.  0, or INN_EINVAL after logging why.
+ */
+static int
+ns_allowed(struct kx *x, const char *verb, const pu_kube_res *r, const char *ns,
+           const char *name)
+{
+	const char *const *p;
+	const char *what = r->namespaced ? ns : name;
+
+	if (x->c->allowed_ns == NULL)
+		return 0;
+	if (r->namespaced || strcmp(r->kind, "Namespace") == 0)
+		for (p = x->c->allowed_ns; *p != NULL; p++)
+			if (what != NULL && fnmatch(*p, what, 0) == 0)
+				return 0;
+	if (!r->namespaced && strcmp(r->kind, "Namespace") != 0)
+		snprintf(x->err, sizeof x->err, "%s %s %s: refused: config.allowed_namespaces "
+		         "is set, and %s is cluster-scoped", verb, r->kind, name ? name : "",
+		         r->kind);
+	else
+		snprintf(x->err, sizeof x->err, "%s %s %s: refused: namespace \"%.100s\" is "
+		         "not in config.allowed_namespaces", verb, r->kind, name ? name : "",
+		         what ? what : "");
+	return fail(x, INN_EINVAL);
+}
+
+/* Resolves kind (for the scope) and checks ns_allowed. */
+static int
+guard(struct kx *x, const char *verb, const char *av, const char *kind, const char *ns,
+      const char *name, pu_kube_res *r)
+{
+	int rc;
+
+	if ((rc = pu_kube_resolve(x->k, av, kind, r, x->err, sizeof x->err)) != 0) {
+		char why[900];
+
+		snprintf(why, sizeof why, "%.890s", x->err);
+		snprintf(x->err, sizeof x->err, "%s %s %s: %s", verb, kind, name ? name : "",
+		         why);
+		return fail(x, rc);
+	}
+	return ns_allowed(x, verb, r, ns != NULL && *ns != '\0' ? ns :
+	                  pu_kube_namespace(x->k), name);
 }
 
 static int
@@ -153,7 +190,7 @@ publish_common(struct kx *x)
 
 	if (x->last != NULL)
 		for (i = 0; keys[i] != NULL; i++)
-			if ((rc = out(x, keys[i], jstr(x->last, keys[i]), 0)) != 0)
+			if ((rc = out(x, keys[i], pu_kube_str(x->last, keys[i]), 0)) != 0)
 				return rc;
 	return out(x, "objects", json_object_to_json_string_ext(x->objects,
 	           JSON_C_TO_STRING_PLAIN), 0);
@@ -163,7 +200,7 @@ publish_common(struct kx *x)
 static int
 secret_path(json_object *obj, const char *path, int *decode)
 {
-	const char *k = jstr(obj, "kind");
+	const char *k = pu_kube_str(obj, "kind");
 
 	while (*path == '{' || *path == '.')
 		path++;
@@ -187,7 +224,7 @@ publish_paths(struct kx *x, json_object *obj)
 
 		if (v == NULL) {
 			snprintf(x->err, sizeof x->err, "config.outputs.%s: %s is absent from "
-			         "%s %s", name, path, jstr(obj, "kind") ? jstr(obj, "kind") : "",
+			         "%s %s", name, path, pu_kube_str(obj, "kind") ? pu_kube_str(obj, "kind") : "",
 			         meta_str(obj, "name") ? meta_str(obj, "name") : "");
 			return fail(x, INN_ERROR);
 		}
@@ -216,32 +253,18 @@ manifests(struct kx *x, json_object **objs)
 {
 	char path[PATH_MAX], *text = NULL;
 	const char *src = x->c->manifest;
-	struct stat st;
-	size_t n = 0;
-	ssize_t r;
-	int fd = -1, rc;
+	int rc;
 
 	*objs = NULL;
 	if (src == NULL) {
 		if ((rc = kube_manifest_file(x->host, x->step, x->c, path, x->err,
 		                             sizeof x->err)) != 0)
 			return fail(x, rc);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0 ||
-		    fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-		    st.st_size > (off_t)KUBE_MAX_MANIFEST ||
-		    (text = malloc((size_t)st.st_size + 1)) == NULL) {
+		if (pu_kube_read_file(path, KUBE_MAX_MANIFEST, &text, NULL) != 0) {
 			snprintf(x->err, sizeof x->err, "config.manifest_path: %.600s: %s", path,
-			         fd < 0 ? strerror(errno) : "not a regular file of at most "
-			         "8 MiB");
-			if (fd >= 0)
-				close(fd);
+			         errno == EFBIG ? "larger than 8 MiB" : strerror(errno));
 			return fail(x, INN_EINVAL);
 		}
-		while (n < (size_t)st.st_size &&
-		       (r = read(fd, text + n, (size_t)st.st_size - n)) > 0)
-			n += (size_t)r;
-		text[n] = '\0';
-		close(fd);
 		src = text;
 	}
 	rc = pu_kube_parse_manifests(src, strlen(src), objs, x->err, sizeof x->err);
@@ -284,6 +307,24 @@ wait_for(struct kx *x, const char *av, const char *kind, const char *ns,
 	return 0;
 }
 
+/* After a failed apply: a dot-less ${NAME} (the original's guide writes
+ * ${APP_NAME}) is no template, so it reached the API as written. */
+static void
+hint_dollar(struct kx *x, json_object *obj)
+{
+	const char *t = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
+	const char *p = t != NULL ? strstr(t, "${") : NULL;
+	size_t n;
+
+	if (p == NULL)
+		return;
+	n = strspn(p + 2, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+	if (n > 0 && n < 64 && p[2 + n] == '}')
+		x->host->log(x->step, INN_LOG_WARN, "note: %.*s in the manifest is no template "
+		             "(a template has a dot: ${app.name}, ${parameters.x}); it was "
+		             "sent as written", (int)n + 3, p);
+}
+
 static int
 op_apply(struct kx *x)
 {
@@ -301,18 +342,25 @@ op_apply(struct kx *x)
 		mask_secret(x, json_object_array_get_idx(objs, i));
 	for (i = 0; i < n; i++) {
 		json_object *o = json_object_array_get_idx(objs, i);
+		const char *ns = meta_str(o, "namespace");
+		pu_kube_res r;
 
+		if (x->c->allowed_ns != NULL &&
+		    (rc = guard(x, "apply", pu_kube_str(o, "apiVersion"), pu_kube_str(o, "kind"),
+		                ns != NULL && *ns ? ns : x->c->ns, meta_str(o, "name"), &r)) != 0)
+			goto out;
 		rc = pu_kube_apply(x->k, o, x->c->ns, x->c->force_conflicts, x->dry, &applied,
 		                   x->err, sizeof x->err);
 		if (rc != 0) {
+			hint_dollar(x, o);
 			rc = fail(x, rc);
 			goto out;
 		}
 		record(x, applied != NULL ? applied : o, pu_kube_namespace(x->k));
 		x->host->log(x->step, INN_LOG_INFO, "%s %s %s%s%s%s", x->dry ?
-		             "dry-run: would apply" : "applied", jstr(x->last, "kind"),
-		             jstr(x->last, "namespace")[0] ? jstr(x->last, "namespace") : "",
-		             jstr(x->last, "namespace")[0] ? "/" : "", jstr(x->last, "name"),
+		             "dry-run: would apply" : "applied", pu_kube_str(x->last, "kind"),
+		             pu_kube_str(x->last, "namespace")[0] ? pu_kube_str(x->last, "namespace") : "",
+		             pu_kube_str(x->last, "namespace")[0] ? "/" : "", pu_kube_str(x->last, "name"),
 		             x->dry ? " (server-side dry run, nothing stored)" : "");
 		json_object_put(last);
 		last = applied != NULL ? applied : json_object_get(o);
@@ -323,7 +371,7 @@ op_apply(struct kx *x)
 			rc = wait_for(x, x->c->api_version, x->c->resource_type, x->c->ns,
 			              x->c->resource_name);
 		else if (last != NULL)
-			rc = wait_for(x, jstr(last, "apiVersion"), jstr(last, "kind"),
+			rc = wait_for(x, pu_kube_str(last, "apiVersion"), pu_kube_str(last, "kind"),
 			              meta_str(last, "namespace"), meta_str(last, "name"));
 		if (rc != 0)
 			goto out;
@@ -341,24 +389,30 @@ static int
 delete_one(struct kx *x, const char *av, const char *kind, const char *ns,
            const char *name)
 {
-	json_object *o;
+	json_object *o, *m;
+	pu_kube_res r;
 	int rc, gone = 0;
 
+	/* the kind as the server names it, for the log and the outputs */
+	if ((rc = guard(x, "delete", av, kind, ns, name, &r)) != 0)
+		return rc;
 	rc = pu_kube_delete(x->k, av, kind, ns, name, x->dry, &gone, x->err, sizeof x->err);
 	if (rc != 0)
 		return fail(x, rc);
-	x->host->log(x->step, INN_LOG_INFO, "%s %s %s%s", kind, name, gone ?
-	             "was already absent" : x->dry ? "would be deleted" : "deleted",
-	             x->dry ? " (server-side dry run)" : "");
-	if ((o = json_object_new_object()) != NULL) {
-		json_object *m = json_object_new_object();
-
-		json_object_object_add(o, "kind", json_object_new_string(kind));
+	x->host->log(x->step, INN_LOG_INFO, "%s %s%s%s %s%s", r.kind,
+	             r.namespaced && ns != NULL ? ns : "", r.namespaced && ns != NULL ?
+	             "/" : "", name, gone ? "was already absent" : x->dry ?
+	             "would be deleted" : "deleted", x->dry ? " (server-side dry run)" : "");
+	if ((o = json_object_new_object()) != NULL && (m = json_object_new_object()) != NULL) {
+		json_object_object_add(o, "kind", json_object_new_string(r.kind));
 		json_object_object_add(o, "metadata", m);
 		json_object_object_add(m, "name", json_object_new_string(name));
-		record(x, o, ns != NULL ? ns : pu_kube_namespace(x->k));
-		json_object_put(o);
+		if (r.namespaced)
+			json_object_object_add(m, "namespace", json_object_new_string(ns != NULL ?
+			                       ns : pu_kube_namespace(x->k)));
+		record(x, o, "");
 	}
+	json_object_put(o);
 	if (x->c->wait_for != NULL && !gone)
 		return wait_for(x, av, kind, ns, name);
 	return 0;
@@ -380,7 +434,7 @@ op_delete(struct kx *x)
 			json_object *o = json_object_array_get_idx(objs, i - 1);
 			const char *ns = meta_str(o, "namespace");
 
-			rc = delete_one(x, jstr(o, "apiVersion"), jstr(o, "kind"),
+			rc = delete_one(x, pu_kube_str(o, "apiVersion"), pu_kube_str(o, "kind"),
 			                ns != NULL ? ns : x->c->ns, meta_str(o, "name"));
 		}
 	json_object_put(objs);
@@ -393,7 +447,7 @@ static int
 strip_secret(struct kx *x, json_object *obj, int publish)
 {
 	json_object *d, *items;
-	const char *kind = jstr(obj, "kind");
+	const char *kind = pu_kube_str(obj, "kind");
 	char key[300], *dec;
 	size_t i;
 	int rc;
@@ -409,7 +463,11 @@ strip_secret(struct kx *x, json_object *obj, int publish)
 	if (publish && json_object_object_get_ex(obj, "data", &d) &&
 	    json_object_is_type(d, json_type_object)) {
 		json_object_object_foreach(d, k, v) {
-			snprintf(key, sizeof key, "data.%s", k);
+			char *dot;
+
+			snprintf(key, sizeof key, "data_%s", k);
+			while ((dot = strchr(key, '.')) != NULL)
+				*dot = '_';  /* tls.crt: data_tls_crt, a name references reach */
 			if (!kube_output_name_ok(key) ||
 			    pu_kube_b64decode(json_object_get_string(v), &dec, NULL) != 0)
 				continue;
@@ -429,18 +487,23 @@ static int
 op_get(struct kx *x)
 {
 	json_object *o = NULL, *items;
+	pu_kube_res r;
 	int rc;
 
+	if ((rc = guard(x, "get", x->c->api_version, x->c->resource_type, x->c->ns,
+	                x->c->resource_name, &r)) != 0)
+		return rc;
 	rc = pu_kube_get(x->k, x->c->api_version, x->c->resource_type, x->c->ns,
 	                 x->c->resource_name, &o, x->err, sizeof x->err);
 	if (rc != 0)
 		return fail(x, rc);
 	if (x->c->resource_name != NULL) {
-		if (jstr(o, "kind") != NULL && strcmp(jstr(o, "kind"), "Secret") == 0)
+		if (pu_kube_str(o, "kind") != NULL && strcmp(pu_kube_str(o, "kind"), "Secret") == 0)
 			mask_secret(x, o);
 		record(x, o, NULL);
-		x->host->log(x->step, INN_LOG_INFO, "got %s %s (resourceVersion %s)",
-		             jstr(x->last, "kind"), jstr(x->last, "name"),
+		x->host->log(x->step, INN_LOG_INFO, "got %s %s%s%s (resourceVersion %s)",
+		             pu_kube_str(x->last, "kind"), pu_kube_str(x->last, "namespace"),
+		             pu_kube_str(x->last, "namespace")[0] ? "/" : "", pu_kube_str(x->last, "name"),
 		             meta_str(o, "resourceVersion") ? meta_str(o, "resourceVersion") :
 		             "?");
 		if ((rc = publish_paths(x, o)) != 0)
@@ -467,8 +530,11 @@ op_create_ns(struct kx *x)
 {
 	json_object *o = json_object_new_object(), *m = json_object_new_object();
 	json_object *applied = NULL;
+	pu_kube_res r;
 	int rc;
 
+	if ((rc = guard(x, "create-namespace", "v1", "Namespace", NULL, x->c->ns, &r)) != 0)
+		goto out;
 	json_object_object_add(o, "apiVersion", json_object_new_string("v1"));
 	json_object_object_add(o, "kind", json_object_new_string("Namespace"));
 	json_object_object_add(o, "metadata", m);
@@ -565,11 +631,16 @@ kube_execute(void *state, const inn_host *host, inn_step *step)
 	case KUBE_CREATE_NS:
 		rc = op_create_ns(&x);
 		break;
-	case KUBE_WAIT:
-		if ((rc = wait_for(&x, c.api_version, c.resource_type, c.ns,
+	case KUBE_WAIT: {
+		pu_kube_res r;
+
+		if ((rc = guard(&x, "wait", c.api_version, c.resource_type, c.ns,
+		                c.resource_name, &r)) == 0 &&
+		    (rc = wait_for(&x, c.api_version, c.resource_type, c.ns,
 		                   c.resource_name)) == 0)
 			rc = publish_common(&x);
 		break;
+	}
 	}
 out:
 	json_object_put(x.objects);
@@ -607,6 +678,10 @@ static const char kube_config_schema[] =
 	"\"timeout\":{\"type\":[\"string\",\"number\"]},"
 	"\"insecure_skip_tls_verify\":{\"type\":\"boolean\",\"default\":false},"
 	"\"force_conflicts\":{\"type\":\"boolean\",\"default\":true},"
+	"\"allowed_namespaces\":{\"type\":\"array\",\"items\":{\"type\":\"string\","
+	"\"pattern\":\"^[a-z0-9*-]{1,63}$\"},\"description\":\"namespaces (fnmatch "
+	"patterns) objects may be in; cluster-scoped objects other than such "
+	"Namespaces are refused\"},"
 	"\"outputs\":{\"type\":\"object\",\"additionalProperties\":{\"type\":"
 	"\"string\"},\"description\":\"output name -> jsonpath of the object\"}"
 	"}}";
@@ -620,7 +695,7 @@ static const char kube_outputs_schema[] =
 	"\"object\":{\"type\":\"string\",\"description\":\"get: the object as JSON, "
 	"without a Secret's data\"}},"
 	"\"additionalProperties\":{\"type\":\"string\",\"description\":\"config.outputs "
-	"values; data.<key>: a Secret's values (secret)\"}}";
+	"values; data_<key>: a Secret's values, decoded (secret)\"}}";
 
 PU_DEFINE_PLUGIN(INN_PLUGIN_DRY_RUN | INN_PLUGIN_IDEMPOTENT | INN_PLUGIN_CANCELLABLE,
                  "kubernetes", KUBE_VERSION, kube_step_types, kube_config_schema,

@@ -31,18 +31,25 @@ import yaml
 HELP = """STAND-IN Kubernetes API server (for tests; not a real Kubernetes).
 
 Serves the real API wire protocol over an in-memory store:
-  discovery   /version /api /api/v1 /apis /apis/<g>/<v> (legacy discovery:
-              APIVersions, APIGroupList, APIResourceList with shortNames);
-              /openapi/v2 and /openapi/v3 answer 404 (use kubectl
-              --validate=false, or kubectl's default which tolerates it).
+  discovery   /version /api /api/v1 /apis /apis/<g> /apis/<g>/<v> (legacy
+              discovery: APIVersions, APIGroupList, APIResourceList with
+              shortNames, categories, subresources); /healthz /livez /readyz;
+              /openapi/v3 is a minimal document (every write takes
+              fieldValidation, so kubectl's default --validate=strict asks the
+              server, which accepts it but has no schemas to enforce);
+              /openapi/v2 answers 404.
   kinds       core/v1 Namespace Secret ConfigMap ServiceAccount Service Pod
-              ResourceQuota;
-              apps/v1 Deployment StatefulSet; rbac.authorization.k8s.io/v1
-              Role RoleBinding ClusterRole ClusterRoleBinding;
-              networking.k8s.io/v1 Ingress NetworkPolicy; apiextensions.k8s.io/v1
-              CustomResourceDefinition.  Writing a CRD serves its group/
-              versions/kind at once (discovery updates); deleting it stops
-              serving them and deletes their objects.
+              PersistentVolumeClaim PersistentVolume Endpoints Event Node
+              ResourceQuota LimitRange; apps/v1 Deployment StatefulSet
+              ReplicaSet DaemonSet; batch/v1 Job CronJob; autoscaling/v2
+              HorizontalPodAutoscaler; policy/v1 PodDisruptionBudget;
+              rbac.authorization.k8s.io/v1 Role RoleBinding ClusterRole
+              ClusterRoleBinding; networking.k8s.io/v1 Ingress NetworkPolicy;
+              apiextensions.k8s.io/v1 CustomResourceDefinition (only Deployment,
+              StatefulSet, Namespace and CRDs have built-in controllers).
+              Writing a CRD serves its group/versions/kind at once (discovery
+              updates); deleting it stops serving them and deletes their
+              objects.
   verbs       GET object, LIST (labelSelector: = == != in notin exists !key;
               fieldSelector metadata.name / metadata.namespace), WATCH
               (?watch=true, chunked JSON events, resourceVersion,
@@ -60,14 +67,26 @@ Serves the real API wire protocol over an in-memory store:
               (DeleteOptions body read; 404 when missing; a namespace
               deletes its objects; ownerReferences are garbage collected),
               dryRun=All on every write (nothing stored, the would-be object
-              returned), subresource /status for kinds that have one.
+              returned), subresources /status (kinds that have one) and
+              /scale (Deployment, StatefulSet: kubectl scale).  Manager
+              "kubectl" gets the real server's last-applied handling: moving
+              from client-side to server-side apply takes the fields of the
+              last-applied-configuration without a conflict.  kubectl get's
+              Table requests get a NAME/AGE Table.
+  bodies      JSON or YAML; protobuf (what kubectl create sends) only for
+              Namespace, ConfigMap, Secret, ServiceAccount, otherwise 415
+              (so `kubectl create deployment` fails: use apply); over 3 MiB:
+              413; ConfigMap/Secret data over 1 MiB: 422.
   metadata    uid, resourceVersion (one global counter), creationTimestamp,
               generation (bumped when anything but metadata/status changes),
               namespace must exist (404 like the real server), names checked
               as DNS-1123 (422 Invalid Status), Secret data must be base64
               (400 as the real decoder), stringData merged into data.
   errors      real Status objects: kind Status, apiVersion v1, status
-              Failure, message, reason, code, details.
+              Failure, message, reason, code, details (conflict and
+              validation messages worded as the real server's).  Plain HTTP
+              sent to the TLS port gets Go's "400 Client sent an HTTP request
+              to an HTTPS server".
   built-in controllers  Deployments/StatefulSets get status (replicas,
               readyReplicas, availableReplicas, observedGeneration,
               conditions Available/Progressing True) --ready-ms after each
@@ -82,8 +101,9 @@ Options:
                         --client-ca, a request without valid credentials gets
                         401 Unauthorized; with neither, everyone is
                         "system:anonymous" and allowed.
-  --forbid USER         USER authenticates but every request gets 403
-                        Forbidden (a real RBAC-style message); repeatable
+  --forbid USER         USER authenticates, may read discovery, but every
+                        request on a resource gets 403 Forbidden worded as
+                        the real RBAC authorizer words it; repeatable
   --tls-cert F --tls-key F   serve HTTPS with this certificate
   --client-ca F         verify TLS client certificates against F; the
                         certificate's CN is the user (a certificate from
@@ -114,8 +134,9 @@ Options:
   --crd-file F          preload CustomResourceDefinitions from F (YAML
                         stream or JSON object/list); repeatable.  See
                         tests/standins/crds.yaml (postgresql.acid.zalan.do,
-                        applications.argoproj.io, vaultauths and
-                        vaultstaticsecrets.secrets.hashicorp.com)
+                        applications.argoproj.io, vaultauths,
+                        vaultstaticsecrets and vaultconnections
+                        .secrets.hashicorp.com)
   --objects F           preload any objects from F (YAML stream/JSON)
   --controller-file F   status rules for custom (or any) kinds, JSON list:
       [{"kind": "postgresql", "group": "acid.zalan.do",   (group optional)
@@ -146,6 +167,9 @@ Options:
   --pid-watch PID       exit when PID is gone (the parent is always watched)
 
 Exit: on SIGTERM/SIGINT, or when the parent process (or --pid-watch) dies.
+From a shell test: tests/standins/kube_lib.sh (kube_start DIR ARGS sets
+$kube_config, $kube_url, $kube_pid); tests/standin_kubectl.sh shows each
+feature working with the real kubectl.
 """
 
 # ---------------------------------------------------------------- helpers
@@ -317,7 +341,29 @@ BUILTIN = [
     Res("", "v1", "services", "service", "Service", True, ["svc"], True, "dns1035",
         categories=["all"]),
     Res("", "v1", "pods", "pod", "Pod", True, ["po"], True, categories=["all"]),
+    Res("", "v1", "persistentvolumeclaims", "persistentvolumeclaim", "PersistentVolumeClaim",
+        True, ["pvc"], True),
+    Res("", "v1", "persistentvolumes", "persistentvolume", "PersistentVolume", False, ["pv"],
+        True),
+    Res("", "v1", "endpoints", "endpoints", "Endpoints", True, ["ep"]),
+    Res("", "v1", "events", "event", "Event", True, ["ev"]),
+    Res("", "v1", "nodes", "node", "Node", False, ["no"], True),
     Res("", "v1", "resourcequotas", "resourcequota", "ResourceQuota", True, ["quota"], True),
+    Res("", "v1", "limitranges", "limitrange", "LimitRange", True, ["limits"]),
+    Res("apps", "v1", "replicasets", "replicaset", "ReplicaSet", True, ["rs"], True,
+        generation=True, categories=["all"]),
+    Res("apps", "v1", "daemonsets", "daemonset", "DaemonSet", True, ["ds"], True,
+        generation=True, categories=["all"]),
+    Res("batch", "v1", "jobs", "job", "Job", True, [], True, generation=True,
+        categories=["all"]),
+    Res("batch", "v1", "cronjobs", "cronjob", "CronJob", True, ["cj"], True, generation=True,
+        categories=["all"]),
+    Res("autoscaling", "v2", "horizontalpodautoscalers", "horizontalpodautoscaler",
+        "HorizontalPodAutoscaler", True, ["hpa"], True, categories=["all"]),
+    Res("policy", "v1", "poddisruptionbudgets", "poddisruptionbudget", "PodDisruptionBudget",
+        True, ["pdb"], True, generation=True),
+    Res("networking.k8s.io", "v1", "networkpolicies", "networkpolicy", "NetworkPolicy", True,
+        ["netpol"], generation=True),
     Res("apps", "v1", "deployments", "deployment", "Deployment", True, ["deploy"], True,
         generation=True, categories=["all"]),
     Res("apps", "v1", "statefulsets", "statefulset", "StatefulSet", True, ["sts"], True,
@@ -329,8 +375,6 @@ BUILTIN = [
         "ClusterRoleBinding", False),
     Res("networking.k8s.io", "v1", "ingresses", "ingress", "Ingress", True, ["ing"], True,
         generation=True),
-    Res("networking.k8s.io", "v1", "networkpolicies", "networkpolicy", "NetworkPolicy", True,
-        ["netpol"], generation=True),
     Res("apiextensions.k8s.io", "v1", "customresourcedefinitions", "customresourcedefinition",
         "CustomResourceDefinition", False, ["crd", "crds"], True, generation=True),
 ]
@@ -849,6 +893,11 @@ class Store:
                                           "%s.%s of type %s" % (
                                               r.kind, r.kind, type(v).__name__, r.kind, fld,
                                               "[]uint8" if fld != "stringData" else "string"))
+        if r.kind in ("Secret", "ConfigMap"):
+            size = sum(len(k) + len(v) for fld in ("data", "stringData", "binaryData")
+                       for k, v in (obj.get(fld) or {}).items() if isinstance(v, str))
+            if size > MAX_DATA:
+                causes.append(("data", "Too long: must have at most %d bytes" % MAX_DATA))
         if r.kind == "CustomResourceDefinition":
             causes += self.crd_problems(obj, name)
         if causes:
@@ -912,7 +961,7 @@ class Store:
         if manager and "managedFields" not in md:
             fs = leaves(obj, r.status_sub)
             md["managedFields"] = [mf_entry(manager, op, r.gv, fs)] if fs else []
-        elif "managedFields" in md and not md["managedFields"]:
+        if "managedFields" in md and not md["managedFields"]:
             md.pop("managedFields")
         obj["apiVersion"], obj["kind"] = r.gv, r.kind
         if r.kind == "CustomResourceDefinition":
@@ -927,7 +976,7 @@ class Store:
         return obj
 
     def store_update(self, r, old, new, manager, commit=True, sub=None, op="Update",
-                     managed=None):
+                     managed=None, mf_sub=""):
         """new replaces old; managed: explicit manager map from SSA or None."""
         ns = old["metadata"].get("namespace", "")
         name = old["metadata"]["name"]
@@ -991,9 +1040,9 @@ class Store:
                                           if p not in changed and (p in after or
                                                                    p not in before))
                 if changed and manager:
-                    mk = (manager, op, sub or "")
+                    mk = (manager, op, sub or mf_sub)
                     ent = managed.setdefault(mk, {"apiVersion": r.gv, "fields": set(),
-                                                  "subresource": sub or ""})
+                                                  "subresource": sub or mf_sub})
                     ent["fields"] |= changed
                     ent["time"] = now_iso()
         md["managedFields"] = render_managed(managed)
@@ -1373,6 +1422,10 @@ def pb_decode(body, r):
 # ---------------------------------------------------------------- HTTP
 
 
+MAX_BODY = 3 * 1024 * 1024     # the real server's request body limit
+MAX_DATA = 1024 * 1024         # ConfigMap/Secret data limit
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "kube-standin"
@@ -1385,6 +1438,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         http.server.BaseHTTPRequestHandler.setup(self)
         if isinstance(self.connection, ssl.SSLSocket):
             self.connection.settimeout(10)
+            first = socket.socket.recv(self.connection, 1, socket.MSG_PEEK)
+            if first and first != b"\x16":
+                # not a TLS handshake: answer as Go's net/http does
+                socket.socket.sendall(self.connection, b"HTTP/1.0 400 Bad Request\r\n\r\n"
+                                      b"Client sent an HTTP request to an HTTPS server.\n")
+                raise ConnectionAbortedError("plain HTTP on the TLS port")
             self.connection.do_handshake()
             self.connection.settimeout(None)
 
@@ -1405,7 +1464,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     return out
                 out += self.rfile.read(size)
                 self.rfile.readline()
+                if len(out) > MAX_BODY:
+                    self.close_connection = True
+                    raise ApiError(413, "RequestEntityTooLarge", "Request entity too large: "
+                                   "limit is %d" % MAX_BODY)
         n = int(self.headers.get("Content-Length") or 0)
+        if n > MAX_BODY:
+            self.rfile.read(n)
+            raise ApiError(413, "RequestEntityTooLarge", "Request entity too large: limit is "
+                           "%d" % MAX_BODY)
         return self.rfile.read(n) if n > 0 else b""
 
     def send_json(self, code, obj, ctype="application/json"):
@@ -1471,7 +1538,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         opts = self.server.opts
         self.status_sent = 0
         self.user = None
-        body = self.read_body()
+        try:
+            body = self.read_body()
+        except ApiError as e:
+            self.close_connection = True
+            self.send_error_status(e)
+            self.log_request_line(e.code, b"")
+            return
+        except ValueError:
+            self.close_connection = True
+            self.send_error_status(bad_request("malformed request body framing"))
+            return
         path = self.path.partition("?")[0]
         if any(path.startswith(p) for p in opts.hang_path):
             self.authenticate()
@@ -1506,8 +1583,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return
             if not self.authenticate():
                 raise ApiError(401, "Unauthorized", "Unauthorized")
-            if self.user in opts.forbid:
-                raise self.forbidden(path)
             self.route(path, body)
         except ApiError as e:
             self.send_error_status(e)
@@ -1521,11 +1596,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
         finally:
             self.log_request_line(self.status_sent, body)
 
-    def forbidden(self, path):
+    def forbidden(self, r, ns, name, sub, q):
+        """403 worded as the real RBAC authorizer words it."""
         verb = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": "patch",
                 "DELETE": "delete"}.get(self.command, "get")
-        return ApiError(403, "Forbidden", 'forbidden: User "%s" cannot %s path "%s"'
-                        % (self.user, verb, path))
+        if self.command == "GET" and name is None:
+            verb = "watch" if q.get("watch") in ("true", "1") else "list"
+        if self.command == "DELETE" and name is None:
+            verb = "deletecollection"
+        res = r.plural + ("/" + sub if sub else "")
+        msg = '%s%s is forbidden: User "%s" cannot %s resource "%s" in API group "%s"' % (
+            res, ' "%s"' % name if name else "", self.user, verb, res, r.group)
+        msg += ' in the namespace "%s"' % ns if ns else " at the cluster scope"
+        d = {"kind": r.plural}
+        if name:
+            d["name"] = name
+        if r.group:
+            d["group"] = r.group
+        return ApiError(403, "Forbidden", msg, d)
 
     # -- routing
     def route(self, path, body):
@@ -1576,6 +1664,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     if r.status_sub:
                         lst.append({"name": r.plural + "/status", "singularName": "",
                                     "namespaced": r.namespaced, "kind": r.kind,
+                                    "verbs": ["get", "patch", "update"]})
+                    if r.kind in ("Deployment", "StatefulSet"):
+                        lst.append({"name": r.plural + "/scale", "singularName": "",
+                                    "namespaced": True, "group": "autoscaling",
+                                    "version": "v1", "kind": "Scale",
                                     "verbs": ["get", "patch", "update"]})
                 return self.send_json(200, {"kind": "APIResourceList", "apiVersion": "v1",
                                             "groupVersion": rs[0].gv, "resources": lst})
@@ -1657,7 +1750,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if r is None:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         if sub is not None and not (sub == "status" and r.status_sub) and \
-                not (sub == "finalize" and r.kind == "Namespace"):
+                not (sub == "finalize" and r.kind == "Namespace") and \
+                not (sub == "scale" and r.kind in ("Deployment", "StatefulSet")):
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         if sub == "finalize":
             sub = None
@@ -1665,10 +1759,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         if not r.namespaced and ns is not None:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        if self.user in self.server.opts.forbid:
+            raise self.forbidden(r, ns, name, sub, q)
         dry = q.get("dryRun")
         if dry is not None and dry != "All":
             raise bad_request('dryRun: Unsupported value: "%s": supported values: "All"' % dry)
         commit = dry is None
+        if sub == "scale" and r.kind in ("Deployment", "StatefulSet") and name:
+            return self.scale(r, ns or "", name, q, body, commit)
         m = self.command
         if m == "GET" and name is None:
             if q.get("watch") in ("true", "1"):
@@ -1733,10 +1831,56 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.send_json(200, o)
             return self.send_json(200, {
                 "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
-                "details": {"name": name, "group": r.group, "kind": r.plural,
-                            "uid": o["metadata"]["uid"]}})
+                "details": dict({"name": name, "kind": r.plural, "uid": o["metadata"]["uid"]},
+                                **({"group": r.group} if r.group else {}))})
         raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on "
                        "the requested resource")
+
+    def scale(self, r, ns, name, q, body, commit):
+        """The scale subresource (autoscaling/v1 Scale), as kubectl scale uses it."""
+        st = self.server.store
+        old = st.get(r, ns, name)
+        if old is None:
+            raise not_found(r.plural, name, r.group)
+
+        def as_scale(o):
+            md = o["metadata"]
+            sel = ",".join("%s=%s" % kv for kv in sorted(
+                ((o.get("spec") or {}).get("selector") or {}).get("matchLabels", {}).items()))
+            return {"kind": "Scale", "apiVersion": "autoscaling/v1",
+                    "metadata": {k: md[k] for k in ("name", "namespace", "uid",
+                                                    "resourceVersion", "creationTimestamp")
+                                 if k in md},
+                    "spec": {"replicas": (o.get("spec") or {}).get("replicas", 1)},
+                    "status": {"replicas": (o.get("status") or {}).get("replicas", 0),
+                               "selector": sel}}
+        cur = as_scale(old)
+        if self.command == "GET":
+            return self.send_json(200, cur)
+        ctype = self.headers.get("Content-Type", "").split(";")[0].strip()
+        try:
+            doc = json.loads(body.decode("utf-8", "replace"))
+        except ValueError:
+            raise bad_request("error decoding patch: invalid character looking for beginning "
+                              "of value")
+        if self.command == "PUT":
+            new = doc
+        elif self.command == "PATCH" and ctype == "application/json-patch+json":
+            new = json_patch(cur, doc)
+        elif self.command == "PATCH" and isinstance(doc, dict):
+            new = deep_merge(cur, doc)
+        else:
+            raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on "
+                           "the requested resource")
+        reps = (new.get("spec") or {}).get("replicas") if isinstance(new, dict) else None
+        if not isinstance(reps, int) or reps < 0:
+            raise invalid("Scale", name, "autoscaling", [(
+                "spec.replicas", "Invalid value: %s: must be greater than or equal to 0"
+                % json.dumps(reps))])
+        obj = copy.deepcopy(old)
+        obj.setdefault("spec", {})["replicas"] = reps
+        o = st.store_update(r, old, obj, self.manager(q), commit, mf_sub="scale")
+        self.send_json(200, as_scale(o))
 
     def conflict_modified(self, r, name):
         res = r.plural + ("." + r.group if r.group else "")
@@ -2022,7 +2166,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             obj = copy.deepcopy(cfg)
             obj.setdefault("metadata", {})["name"] = name
             obj["metadata"].pop("resourceVersion", None)
-            obj["metadata"]["managedFields"] = [mf_entry(mgr, "Apply", r.gv, fields)]
+            obj["metadata"]["managedFields"] = [mf_entry(mgr, "Apply", r.gv, fields)] \
+                if fields else []
             o = st.store_new(r, obj, ns, mgr, commit)
             return self.send_json(201, o)
         if rv and rv != old["metadata"]["resourceVersion"]:
@@ -2030,7 +2175,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         managed = parse_managed(old["metadata"].get("managedFields"))
         conflicts = []
         for (om, oop, osub), ent in managed.items():
-            if (om, oop, osub) == mk or osub != (sub or ""):
+            if (om, oop, osub) == mk:
                 continue
             for qp in sorted(ent["fields"]):
                 for p in fields:
@@ -2040,17 +2185,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     if get_path(old, short) != get_path(cfg, short):
                         conflicts.append((om, qp, (om, oop, osub)))
                         break
+        if conflicts and not force and mgr == "kubectl":
+            # the real server's lastAppliedManager: kubectl moving from client-side to
+            # server-side apply may take the fields of its last-applied-configuration
+            allowed = last_applied_fields(old, r.status_sub)
+            if all(any(overlap(qp, a) for a in allowed) for _m, qp, _k in conflicts):
+                force = True
         if conflicts and not force:
-            if len(conflicts) == 1:
-                msg = 'Apply failed with 1 conflict: conflict with "%s": .%s' % (
-                    conflicts[0][0], ".".join(conflicts[0][1]))
-            else:
-                msg = "Apply failed with %d conflicts: %s" % (len(conflicts), "\n".join(
-                    'conflict with "%s": .%s' % (c[0], ".".join(c[1])) for c in conflicts))
-            raise ApiError(409, "Conflict", msg, {"causes": [
-                {"reason": "FieldManagerConflict",
-                 "message": 'conflict with "%s"' % c[0], "field": "." + ".".join(c[1])}
-                for c in conflicts]})
+            raise apply_conflict(conflicts, managed)
         for _m, qp, key in conflicts:
             managed[key]["fields"].discard(qp)
         prev = managed.get(mk, {}).get("fields", set())
@@ -2077,8 +2219,59 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if key != mk:
                 ent["fields"] = set(p for p in ent["fields"] if not any(
                     overlap(p, f) and get_path(old, p) != get_path(new, p) for f in fields))
+        ann = (new.get("metadata") or {}).get("annotations") or {}
+        if mgr == "kubectl" and LAST_APPLIED in ann and not on_status:
+            # and its lastAppliedUpdater: the annotation follows the applied config
+            la = copy.deepcopy(cfg)
+            ((la.get("metadata") or {}).get("annotations") or {}).pop(LAST_APPLIED, None)
+            ann[LAST_APPLIED] = json.dumps(la, separators=(",", ":"), sort_keys=True) + "\n"
         o = st.store_update(r, old, new, mgr, commit, sub, "Apply", managed)
         self.send_json(200, o)
+
+
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
+def last_applied_fields(obj, status_sub):
+    ann = ((obj.get("metadata") or {}).get("annotations") or {}).get(LAST_APPLIED)
+    try:
+        return leaves(json.loads(ann), status_sub) if ann else set()
+    except (ValueError, AttributeError):
+        return set()
+
+
+def print_manager(key, ent):
+    """A manager as the real server names it in conflicts (printManager)."""
+    mgr, op, sub = key
+    s = '"%s"' % mgr
+    if sub:
+        s += ' with subresource "%s"' % sub
+    if op == "Update":
+        s += " using %s at %s" % (ent.get("apiVersion", ""), ent.get("time", now_iso()))
+    return s
+
+
+def apply_conflict(conflicts, managed):
+    """409 Conflict exactly as the real server words it (getConflictMessage)."""
+    def path(p):
+        return "." + ".".join(p)
+    causes = [{"reason": "FieldManagerConflict",
+               "message": "conflict with %s" % print_manager(key, managed[key]),
+               "field": path(qp)} for _m, qp, key in conflicts]
+    if len(conflicts) == 1:
+        _m, qp, key = conflicts[0]
+        msg = "Apply failed with 1 conflict: conflict with %s: %s" % (
+            print_manager(key, managed[key]), path(qp))
+    else:
+        by = {}
+        for _m, qp, key in conflicts:
+            by.setdefault(key, []).append(path(qp))
+        lines = []
+        for key in sorted(by, key=lambda k: json.dumps(k)):
+            lines.append("conflicts with %s:" % print_manager(key, managed[key]))
+            lines += ["- %s" % p for p in by[key]]
+        msg = "Apply failed with %d conflicts: %s" % (len(conflicts), "\n".join(lines))
+    return ApiError(409, "Conflict", msg, {"causes": causes})
 
 
 def apply_merge(base, cfg):

@@ -322,6 +322,13 @@ test_kubeconfig_refusals(void **state)
 	o.context = "five";
 	open_err(&o, INN_EINVAL, "relative path \"rel/tok\" in a kubeconfig given as text");
 	o.context = NULL;
+	o.kubeconfig_yaml = "current-context: c\nclusters: [{name: k, cluster: {server: "
+	                    "https://h, insecure-skip-tls-verify: \"false\"}}]\n"
+	                    "contexts: [{name: c, context: {cluster: k}}]\n";
+	open_err(&o, INN_EINVAL, "insecure-skip-tls-verify must be true or false");
+	o.kubeconfig_yaml = "current-context: c\nclusters: [{name: k, cluster: {server: "
+	                    "file:///etc/passwd}}]\ncontexts: [{name: c, context: {cluster: k}}]\n";
+	open_err(&o, INN_EINVAL, "server \"file:///etc/passwd\" is not an http(s) URL");
 	o.kubeconfig_yaml = "a: [1,\n";
 	open_err(&o, INN_EINVAL, "kubeconfig (text): bad YAML: document 1, line");
 	o.kubeconfig_yaml = NULL;

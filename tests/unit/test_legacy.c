@@ -229,13 +229,19 @@ test_ignored_fields(void **state)
 	inn_workflow_free(wf);
 
 	/* a step type with no plugin here: its fields are not guessed at */
+	load(f, "name: g\nsteps:\n"
+	        "  - {name: g, type: gitea-repo, private: true, config: {}}\n", 0);
+	TU_ASSERT_CONTAINS(f->diag, "test.yaml:3:33: warning: step \"g\": private: not "
+	                   "mapped (ignored): a field of the original's gitea-repo steps, "
+	                   "which innominatus maps to no plugin config");
+	TU_ASSERT_CONTAINS(f->diag, "error: step \"g\": no plugin provides step type "
+	                   "\"gitea-repo\"");
+	/* kubernetes steps: the original's step-level namespace is config's */
 	load(f, "name: k\nsteps:\n"
 	        "  - {name: k, type: kubernetes, namespace: ns, config: {manifest: x}}\n", 0);
-	TU_ASSERT_CONTAINS(f->diag, "test.yaml:3:33: warning: step \"k\": namespace: not "
-	                   "mapped (ignored): a field of the original's kubernetes steps, "
-	                   "which innominatus maps to no plugin config");
-	TU_ASSERT_CONTAINS(f->diag, "error: step \"k\": no plugin provides step type "
-	                   "\"kubernetes\"");
+	TU_ASSERT_CONTAINS(f->diag, "test.yaml:3:33: warning: step \"k\": namespace: "
+	                   "deprecated spelling of the original innominatus; read as "
+	                   "config.namespace");
 }
 
 /* L2: the original's config spellings our plugins do not take. */
