@@ -37,7 +37,8 @@ Serves the real API wire protocol over an in-memory store:
               /openapi/v3 is a minimal document (every write takes
               fieldValidation, so kubectl's default --validate=strict asks the
               server, which accepts it but has no schemas to enforce);
-              /openapi/v2 answers 404.
+              /openapi/v2 is an empty document (kubectl 1.27 and older load it
+              and then skip client-side validation).
   kinds       core/v1 Namespace Secret ConfigMap ServiceAccount Service Pod
               PersistentVolumeClaim PersistentVolume Endpoints Event Node
               ResourceQuota LimitRange; apps/v1 Deployment StatefulSet
@@ -46,7 +47,8 @@ Serves the real API wire protocol over an in-memory store:
               rbac.authorization.k8s.io/v1 Role RoleBinding ClusterRole
               ClusterRoleBinding; networking.k8s.io/v1 Ingress NetworkPolicy;
               apiextensions.k8s.io/v1 CustomResourceDefinition (only Deployment,
-              StatefulSet, Namespace and CRDs have built-in controllers).
+              StatefulSet, Pod, Job, Namespace and CRDs have built-in
+              controllers).
               Writing a CRD serves its group/versions/kind at once (discovery
               updates); deleting it stops serving them and deletes their
               objects.
@@ -63,9 +65,14 @@ Serves the real API wire protocol over an in-memory store:
               move copy test), application/apply-patch+yaml (SERVER-SIDE
               APPLY: creates when missing, fieldManager required,
               managedFields per manager, 409 Conflict naming the other
-              manager and field unless force=true; lists are atomic), DELETE
-              (DeleteOptions body read; 404 when missing; a namespace
-              deletes its objects; ownerReferences are garbage collected),
+              manager and field unless force=true; containers, env, ports,
+              volumes, volumeMounts, imagePullSecrets and conditions are
+              associative lists keyed as in the real schemas, other lists
+              atomic), DELETE
+              (DeleteOptions body read, preconditions.uid checked; 404 when
+              missing; metadata.finalizers honoured: see --finalizer-ms; a
+              namespace deletes its objects at once; ownerReferences are
+              garbage collected),
               dryRun=All on every write (nothing stored, the would-be object
               returned), subresources /status (kinds that have one) and
               /scale (Deployment, StatefulSet: kubectl scale).  Manager
@@ -90,7 +97,9 @@ Serves the real API wire protocol over an in-memory store:
   built-in controllers  Deployments/StatefulSets get status (replicas,
               readyReplicas, availableReplicas, observedGeneration,
               conditions Available/Progressing True) --ready-ms after each
-              write; Namespaces are Active; CRDs are Established.
+              write; Pods become Running with Ready True and Jobs Complete
+              (succeeded 1) --ready-ms after creation; Namespaces are Active;
+              CRDs are Established.
 
 Options:
   --port N              port to listen on (0: any free port; default 0)
@@ -152,12 +161,20 @@ Options:
       ownerReference to the triggering object (deleted with it) and are
       only created when missing.  tests/standins/kube_controllers.json has
       the Zalando postgres rule the original's database-team waits for.
-  --ready-ms N          delay of the built-in Deployment/StatefulSet status
-                        (default 200; -1: never ready)
+  --ready-ms N          delay of the built-in Deployment/StatefulSet/Pod/Job
+                        status (default 200; -1: never ready)
+  --finalizer-ms N      an object deleted while it has metadata.finalizers
+                        keeps a deletionTimestamp until an update empties
+                        them (as on a real server whose controller is
+                        away); with N >= 0 the stand-in empties them N ms
+                        after the delete (default -1: never)
   --hang-path PREFIX    requests whose path starts with PREFIX are read and
                         never answered (repeatable)
   --garbage-path PREFIX answer 200 with a non-JSON body (repeatable)
   --close-path PREFIX   send headers and half a body, then close (repeatable)
+  --fail-path PREFIX=CODE   answer a Status with CODE (e.g. 500, 503, 429: with
+                        details.retryAfterSeconds 1) after authentication
+                        (repeatable)
   --slow-ms N           delay every answer by N ms
   --log F               append one JSON line per request: time, method, path,
                         query (raw), params (first values), content_type,
@@ -250,11 +267,22 @@ def bad_request(msg):
     return ApiError(400, "BadRequest", msg)
 
 
+def no_route():
+    """404 for a path the API does not serve (not a missing object)."""
+    return ApiError(404, "NotFound", "the server could not find the requested resource")
+
+
+def unsupported_media(types, note=""):
+    return ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown "
+                    "format - accepted media types include: %s%s" % (", ".join(types), note))
+
+
 def invalid(kind, name, group, causes):
-    # causes: list of (field, message)
-    msg = "%s \"%s\" is invalid: %s" % (kind, name, ", ".join(
+    # causes: list of (field, message); the message names Kind.group as the real one
+    gk = kind + "." + group if group else kind
+    msg = "%s \"%s\" is invalid: %s" % (gk, name, ", ".join(
         "%s: %s" % (f, m) for f, m in causes)) if len(causes) == 1 else \
-        "%s \"%s\" is invalid: [%s]" % (kind, name, ", ".join(
+        "%s \"%s\" is invalid: [%s]" % (gk, name, ", ".join(
             "%s: %s" % (f, m) for f, m in causes))
     d = {"name": name, "kind": kind,
          "causes": [{"reason": "FieldValueInvalid", "message": m, "field": f}
@@ -397,8 +425,37 @@ SMP_KEYS = {"ports": ("containerPort", "port"), "volumeMounts": ("mountPath",),
 # ---------------------------------------------------------------- field sets
 
 
+# Server-side apply treats these lists as associative (keyed by the first of
+# these fields every element has), as the real schemas' listType=map do;
+# every other list is atomic.
+SSA_KEYS = {"containers": ("name",), "initContainers": ("name",),
+            "ephemeralContainers": ("name",), "volumes": ("name",), "env": ("name",),
+            "imagePullSecrets": ("name",), "volumeMounts": ("mountPath",),
+            "volumeDevices": ("devicePath",), "ports": ("containerPort", "port"),
+            "conditions": ("type",)}
+
+
+def assoc_key(field, items):
+    keys = SSA_KEYS.get(field)
+    if not keys or not isinstance(items, list) or not items or \
+            not all(isinstance(x, dict) for x in items):
+        return None
+    for k in keys:
+        vals = [json.dumps(x.get(k)) for x in items]
+        if all(isinstance(x.get(k), (str, int)) for x in items) and \
+                len(set(vals)) == len(vals):
+            return k
+    return None
+
+
+def elem_id(key, el):
+    """A path element naming a list element by its key: ("k", '{"name":"web"}')."""
+    return ("k", json.dumps({key: el[key]}, separators=(",", ":"), sort_keys=True))
+
+
 def leaves(obj, status_sub, prefix=()):
-    """Set of field paths (tuples) of obj's leaves; lists are atomic."""
+    """Set of field paths (tuples) of obj's leaves: map keys are strings,
+    elements of associative lists are elem_id tuples, other lists atoms."""
     out = set()
     if not isinstance(obj, dict):
         return out
@@ -410,8 +467,12 @@ def leaves(obj, status_sub, prefix=()):
         if prefix == ("metadata",) and k in META_SERVER:
             continue
         p = prefix + (k,)
+        ak = assoc_key(k, v) if isinstance(v, list) else None
         if isinstance(v, dict) and v:
             out |= leaves(v, status_sub, p)
+        elif ak:
+            for el in v:
+                out |= leaves(el, status_sub, p + (elem_id(ak, el),))
         else:
             out.add(p)
     return out
@@ -422,39 +483,86 @@ def status_leaves(obj):
     return leaves({"status": st}, False) if isinstance(st, dict) else set()
 
 
+def find_elem(lst, eid):
+    kd = json.loads(eid[1])
+    for i, x in enumerate(lst):
+        if isinstance(x, dict) and all(x.get(a) == b for a, b in kd.items()):
+            return i
+    return None
+
+
 def get_path(obj, path):
     cur = obj
     for k in path:
-        if not isinstance(cur, dict) or k not in cur:
+        if isinstance(k, tuple):
+            i = find_elem(cur, k) if isinstance(cur, list) else None
+            if i is None:
+                return (False, None)
+            cur = cur[i]
+        elif not isinstance(cur, dict) or k not in cur:
             return (False, None)
-        cur = cur[k]
+        else:
+            cur = cur[k]
     return (True, cur)
 
 
 def del_path(obj, path):
+    """Removes a field (or a list element, or an element whose key field
+    goes), then the maps and lists this emptied below the top sections."""
     parents = []
     cur = obj
     for k in path[:-1]:
-        if not isinstance(cur, dict) or k not in cur:
-            return
-        parents.append((cur, k))
-        cur = cur[k]
-    if isinstance(cur, dict):
-        cur.pop(path[-1], None)
-    # drop maps this removal emptied (below the top-level sections)
+        if isinstance(k, tuple):
+            i = find_elem(cur, k) if isinstance(cur, list) else None
+            if i is None:
+                return
+            parents.append((cur, i))
+            cur = cur[i]
+        else:
+            if not isinstance(cur, dict) or k not in cur:
+                return
+            parents.append((cur, k))
+            cur = cur[k]
+    last = path[-1]
+    if isinstance(last, tuple):
+        i = find_elem(cur, last) if isinstance(cur, list) else None
+        if i is not None:
+            del cur[i]
+    elif isinstance(cur, dict):
+        cur.pop(last, None)
+        if len(path) >= 2 and isinstance(path[-2], tuple) and \
+                last in json.loads(path[-2][1]) and parents:
+            lst, i = parents.pop()
+            del lst[i]
     for parent, k in reversed(parents[1:]):
-        if parent[k] == {}:
+        if parent[k] in ({}, []):
             del parent[k]
         else:
             break
 
 
+def path_str(p):
+    """A field path as the real server prints it: .spec.containers[name="web"].image"""
+    out = ""
+    for e in p:
+        if isinstance(e, tuple):
+            kd = json.loads(e[1])
+            out += "[" + ",".join("%s=%s" % (a, json.dumps(b)) for a, b in kd.items()) + "]"
+        else:
+            out += "." + e
+    return out
+
+
+def path_sort_key(p):
+    return [e if isinstance(e, str) else "k:" + e[1] for e in p]
+
+
 def fields_to_v1(paths):
     root = {}
-    for p in sorted(paths):
+    for p in sorted(paths, key=path_sort_key):
         cur = root
         for i, k in enumerate(p):
-            key = "f:" + k
+            key = "f:" + k if isinstance(k, str) else "k:" + k[1]
             if key not in cur:
                 cur[key] = {}
             cur = cur[key]
@@ -474,14 +582,22 @@ def v1_to_fields(fv, prefix=()):
     for k, v in fv.items():
         if k == ".":
             continue
+        sub = True
         if k.startswith("f:"):
-            sub = True
             out |= v1_to_fields(v, prefix + (k[2:],))
-        else:
-            # a list element key (k:, v:, i:): the list is our atom
-            if prefix:
-                out.add(prefix)
-            sub = True
+            continue
+        if k.startswith("k:"):
+            try:
+                kd = json.loads(k[2:])
+            except ValueError:
+                kd = None
+            if isinstance(kd, dict) and len(kd) == 1:
+                eid = ("k", json.dumps(kd, separators=(",", ":"), sort_keys=True))
+                out |= v1_to_fields(v, prefix + (eid,))
+                continue
+        # another list element form (v:, i:, a multi-field key): the list is our atom
+        if prefix:
+            out.add(prefix)
     if not sub and prefix:
         out.add(prefix)
     return out
@@ -992,7 +1108,8 @@ class Store:
             md["namespace"] = ns
         else:
             md.pop("namespace", None)
-        for k in ("uid", "creationTimestamp", "deletionTimestamp"):
+        for k in ("uid", "creationTimestamp", "deletionTimestamp",
+                  "deletionGracePeriodSeconds"):
             if k in old["metadata"]:
                 md[k] = old["metadata"][k]
         if sub == "status":
@@ -1011,7 +1128,19 @@ class Store:
             else:
                 new.pop("status", None)
         self.validate(r, new, name)
+        if r.group == "apps" and sub is None:
+            osel = (old.get("spec") or {}).get("selector")
+            nsel = (new.get("spec") or {}).get("selector")
+            if osel != nsel:
+                raise invalid(r.kind, name, r.group, [(
+                    "spec.selector", "Invalid value: %s: field is immutable"
+                    % json.dumps(nsel, sort_keys=True))])
         self.normalize(r, new)
+        if r.kind in ("Secret", "ConfigMap") and old.get("immutable") is True:
+            for fld in ("immutable", "data", "binaryData"):
+                if old.get(fld) != new.get(fld):
+                    raise invalid(r.kind, name, r.group, [(
+                        fld, "Forbidden: field is immutable when `immutable` is set")])
         if r.kind == "CustomResourceDefinition":
             new["status"] = self.crd_status(new)
         if r.generation or r.crd:
@@ -1058,16 +1187,32 @@ class Store:
         md["resourceVersion"] = self.next_rv()
         self.objs[self.key(r, ns, name)] = copy.deepcopy(new)
         self.emit(r, ns, "MODIFIED", new)
+        if md.get("deletionTimestamp") and not md.get("finalizers"):
+            return self.delete(r, ns, name, force=True)   # the last finalizer went
         if sub is None:
             self.after_write(r, new)
         return new
 
-    def delete(self, r, ns, name, commit=True):
+    def delete(self, r, ns, name, commit=True, force=False):
+        """Deletes an object (and what it owns); one with finalizers only gets
+        a deletionTimestamp (it goes when an update empties its finalizers)
+        unless force (a namespace or owner going takes it at once)."""
         k = self.key(r, ns, name)
         o = self.objs.get(k)
         if o is None:
             raise not_found(r.plural, name, r.group)
         o = self.out(r, o)
+        if o["metadata"].get("finalizers") and not force and r.kind != "Namespace":
+            if not commit or o["metadata"].get("deletionTimestamp"):
+                return o
+            o["metadata"]["deletionTimestamp"] = now_iso()
+            o["metadata"]["deletionGracePeriodSeconds"] = 0
+            o["metadata"]["resourceVersion"] = self.next_rv()
+            self.objs[k] = copy.deepcopy(o)
+            self.emit(r, ns, "MODIFIED", o)
+            if self.opts.finalizer_ms >= 0:
+                self.later(self.opts.finalizer_ms, self.finish_finalizers, r, o)
+            return o
         if not commit:
             return o
         del self.objs[k]
@@ -1078,7 +1223,7 @@ class Store:
             for kk in [kk for kk in self.objs if kk[2] == name]:
                 rr = self.res_for_key(kk)
                 if rr:
-                    self.delete(rr, name, kk[3])
+                    self.delete(rr, name, kk[3], force=True)
                 else:
                     del self.objs[kk]
         if r.kind == "CustomResourceDefinition":
@@ -1089,8 +1234,15 @@ class Store:
                    dep.get("metadata", {}).get("ownerReferences") or []):
                 rr = self.res_for_key(kk)
                 if rr and kk in self.objs:
-                    self.delete(rr, kk[2], kk[3])
+                    self.delete(rr, kk[2], kk[3], force=True)
         return o
+
+    def finish_finalizers(self, r, cur):
+        """--finalizer-ms: the finalizers' controllers are done."""
+        if cur["metadata"].get("deletionTimestamp"):
+            new = copy.deepcopy(cur)
+            new["metadata"].pop("finalizers", None)
+            self.store_update(r, cur, new, None)
 
     def res_for_key(self, k):
         for r in self.res.values():
@@ -1165,6 +1317,9 @@ class Store:
         if r.kind in ("Deployment", "StatefulSet") and r.group == "apps" and \
                 self.opts.ready_ms >= 0:
             self.later(self.opts.ready_ms, self.make_ready, r, obj)
+        if ((r.kind == "Pod" and not r.group) or (r.kind == "Job" and r.group == "batch")) \
+                and self.opts.ready_ms >= 0:
+            self.later(self.opts.ready_ms, self.make_done, r, obj)
         for rule in self.rules:
             if rule.get("kind") == r.kind and rule.get("group", r.group) == r.group:
                 self.later(int(rule.get("after_ms", 0)), self.run_rule, r, obj, rule)
@@ -1189,6 +1344,39 @@ class Store:
             except ApiError as e:
                 sys.stderr.write("kube stand-in: controller: %s\n" % e.message)
 
+    def make_done(self, r, cur):
+        """Pods run and are Ready; Jobs complete (the kubelet's and the job
+        controller's part, as far as status goes)."""
+        st = copy.deepcopy(cur.get("status") or {})
+        t = now_iso()
+        if r.kind == "Pod":
+            if st.get("phase") == "Running":
+                return
+            conts = ((cur.get("spec") or {}).get("containers") or [])
+            st.update({"phase": "Running", "podIP": "10.244.0.%d" % random.randint(2, 254),
+                       "hostIP": "10.0.0.1", "startTime": t,
+                       "conditions": [{"type": ty, "status": "True", "lastProbeTime": None,
+                                       "lastTransitionTime": t}
+                                      for ty in ("Initialized", "Ready", "ContainersReady",
+                                                 "PodScheduled")],
+                       "containerStatuses": [
+                           {"name": c.get("name", ""), "image": c.get("image", ""),
+                            "ready": True, "started": True, "restartCount": 0,
+                            "state": {"running": {"startedAt": t}}}
+                           for c in conts if isinstance(c, dict)]})
+        else:
+            if st.get("succeeded"):
+                return
+            st.update({"startTime": t, "completionTime": t, "succeeded": 1, "ready": 0,
+                       "conditions": [
+                           {"type": "SuccessCriteriaMet", "status": "True",
+                            "lastProbeTime": t, "lastTransitionTime": t},
+                           {"type": "Complete", "status": "True", "lastProbeTime": t,
+                            "lastTransitionTime": t}]})
+        new = copy.deepcopy(cur)
+        new["status"] = st
+        self.store_update(r, cur, new, None, sub="status")
+
     def make_ready(self, r, cur):
         n = (cur.get("spec") or {}).get("replicas", 1)
         st = copy.deepcopy(cur.get("status") or {})
@@ -1199,13 +1387,22 @@ class Store:
         if r.kind == "StatefulSet":
             st["currentReplicas"] = n
         else:
-            st["conditions"] = [
-                {"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable",
-                 "message": "Deployment has minimum availability.",
-                 "lastUpdateTime": t, "lastTransitionTime": t},
-                {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable",
-                 "message": 'ReplicaSet "%s-5d4c7f9b8" has successfully progressed.'
-                 % cur["metadata"]["name"], "lastUpdateTime": t, "lastTransitionTime": t}]
+            old_c = {c.get("type"): c for c in st.get("conditions") or []}
+            if all(old_c.get(ty, {}).get("status") == "True"
+                   for ty in ("Available", "Progressing")):
+                st["conditions"] = [old_c["Available"], old_c["Progressing"]]
+            else:
+                st["conditions"] = [
+                    {"type": "Available", "status": "True",
+                     "reason": "MinimumReplicasAvailable",
+                     "message": "Deployment has minimum availability.",
+                     "lastUpdateTime": t, "lastTransitionTime": t},
+                    {"type": "Progressing", "status": "True",
+                     "reason": "NewReplicaSetAvailable",
+                     "message": 'ReplicaSet "%s-5d4c7f9b8" has successfully progressed.'
+                     % cur["metadata"]["name"], "lastUpdateTime": t, "lastTransitionTime": t}]
+        if st == cur.get("status"):
+            return
         new = copy.deepcopy(cur)
         new["status"] = st
         self.store_update(r, cur, new, None, sub="status")
@@ -1409,10 +1606,9 @@ def pb_decode(body, r):
             raw = v
     schema = PB_KINDS.get(tm.get("kind") or r.kind)
     if schema is None:
-        raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an "
-                       "unknown format - accepted media types include: application/json, "
-                       "application/yaml (the stand-in decodes protobuf only for %s)"
-                       % ", ".join(sorted(PB_KINDS)))
+        raise unsupported_media(("application/json", "application/yaml"),
+                                " (the stand-in decodes protobuf only for %s)"
+                                % ", ".join(sorted(PB_KINDS)))
     obj = pb_message(raw, schema)
     obj["apiVersion"] = tm.get("apiVersion") or r.gv
     obj["kind"] = tm.get("kind") or r.kind
@@ -1422,6 +1618,11 @@ def pb_decode(body, r):
 # ---------------------------------------------------------------- HTTP
 
 
+PATCH_TYPES = ("application/json-patch+json", "application/merge-patch+json",
+               "application/apply-patch+yaml", "application/strategic-merge-patch+json")
+FAIL_REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
+                409: "Conflict", 410: "Expired", 422: "Invalid", 429: "TooManyRequests",
+                500: "InternalError", 503: "ServiceUnavailable", 504: "Timeout"}
 MAX_BODY = 3 * 1024 * 1024     # the real server's request body limit
 MAX_DATA = 1024 * 1024         # ConfigMap/Secret data limit
 
@@ -1475,18 +1676,25 @@ class Handler(http.server.BaseHTTPRequestHandler):
                            "%d" % MAX_BODY)
         return self.rfile.read(n) if n > 0 else b""
 
-    def send_json(self, code, obj, ctype="application/json"):
-        data = json.dumps(obj).encode("utf-8")
+    def send_raw(self, code, ctype, data, headers=(), length=None):
+        """One answer; length: a Content-Length that lies (--close-path)."""
         self.status_sent = code
         self.send_response(code)
+        for k, v in headers:
+            self.send_header(k, v)
         self.send_header("Content-Type", ctype)
         self.send_header("Cache-Control", "no-cache, private")
-        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Content-Length", str(len(data) if length is None else length))
         self.end_headers()
         self.wfile.write(data)
 
+    def send_json(self, code, obj, ctype="application/json", headers=()):
+        self.send_raw(code, ctype, json.dumps(obj).encode("utf-8"), headers)
+
     def send_error_status(self, e):
-        self.send_json(e.code, status_obj(e.code, e.reason, e.message, e.details))
+        ra = (e.details or {}).get("retryAfterSeconds")
+        self.send_json(e.code, status_obj(e.code, e.reason, e.message, e.details),
+                       headers=[("Retry-After", str(ra))] if ra else ())
 
     def log_request_line(self, status, body):
         f = self.server.opts.log
@@ -1561,28 +1769,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
         try:
             if any(path.startswith(p) for p in opts.garbage_path):
                 self.authenticate()
-                data = b"<html>this is not JSON\x00\xff"
-                self.status_sent = 200
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-                return
+                return self.send_raw(200, "application/json", b"<html>this is not JSON\x00\xff")
             if any(path.startswith(p) for p in opts.close_path):
                 self.authenticate()
-                self.status_sent = 200
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", "4096")
-                self.end_headers()
-                self.wfile.write(b'{"kind":"Status","apiVersion":"v1","met')
+                self.send_raw(200, "application/json", b'{"kind":"Status","apiVersion":"v1","met',
+                              length=4096)
                 self.wfile.flush()
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)
                 return
             if not self.authenticate():
                 raise ApiError(401, "Unauthorized", "Unauthorized")
+            for prefix, code in opts.fail_path:
+                if path.startswith(prefix):
+                    reason = FAIL_REASONS.get(code, "InternalError")
+                    e = ApiError(code, reason, "injected by the stand-in (--fail-path): %s"
+                                 % reason, {"retryAfterSeconds": 1} if code in (429, 503)
+                                 else None)
+                    raise e
             self.route(path, body)
         except ApiError as e:
             self.send_error_status(e)
@@ -1629,14 +1833,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 "gitTreeState": "clean", "buildDate": "2026-01-01T00:00:00Z",
                 "goVersion": "go1.23.0", "compiler": "gc", "platform": "linux/amd64"})
         if path in ("/healthz", "/livez", "/readyz"):
-            data = b"ok"
-            self.status_sent = 200
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain; charset=utf-8")
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(data)
-            return
+            return self.send_raw(200, "text/plain; charset=utf-8", b"ok")
         with st.lock:
             if parts and parts[0] == "openapi":
                 return self.openapi(parts[1:])
@@ -1683,14 +1880,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.resource("", "v1", parts[2:], q, body)
             if parts and parts[0] == "apis" and len(parts) >= 4:
                 return self.resource(parts[1], parts[2], parts[3:], q, body)
-        raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        raise no_route()
 
     def openapi(self, rest):
         """A minimal OpenAPI v3: enough for kubectl to see that every PATCH/POST
         takes fieldValidation (so it validates server-side and needs no
         schema); no SMP request body is listed, so kubectl's client-side
-        apply uses its built-in patch metadata.  /openapi/v2: 404."""
+        apply uses its built-in patch metadata.  /openapi/v2: empty."""
         st = self.server.store
+        if rest == ["v2"]:
+            # kubectl before 1.28 loads v2 eagerly; an empty document (as protobuf:
+            # zero bytes) makes its client-side validation skip every kind
+            if "protobuf" in self.headers.get("Accept", ""):
+                return self.send_raw(
+                    200, "application/com.github.proto-openapi.spec.v2.v1.0+protobuf", b"")
+            return self.send_json(200, {"swagger": "2.0", "info": {
+                "title": "Kubernetes (stand-in)", "version": "v1.32.0"}, "paths": {},
+                "definitions": {}})
         gvs = {}
         for r in st.res.values():
             gvs.setdefault(("api/v1" if not r.group else "apis/%s/%s" % (r.group, r.version)),
@@ -1703,7 +1909,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send_json(200, {"paths": paths})
         gv = "/".join(rest[1:])
         if not rest or rest[0] != "v3" or gv not in gvs:
-            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            raise no_route()
         params = [{"name": n, "in": "query", "schema": {"type": "string", "uniqueItems": True}}
                   for n in ("dryRun", "fieldManager", "fieldValidation", "pretty")]
         paths, schemas = {}, {}
@@ -1745,20 +1951,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
         name = rest[1] if len(rest) > 1 else None
         sub = rest[2] if len(rest) > 2 else None
         if len(rest) > 3:
-            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            raise no_route()
         r = st.find(group, version, plural)
         if r is None:
-            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            raise no_route()
         if sub is not None and not (sub == "status" and r.status_sub) and \
                 not (sub == "finalize" and r.kind == "Namespace") and \
                 not (sub == "scale" and r.kind in ("Deployment", "StatefulSet")):
-            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            raise no_route()
         if sub == "finalize":
             sub = None
         if r.namespaced and ns is None and name is not None:
-            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            raise no_route()
         if not r.namespaced and ns is not None:
-            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            raise no_route()
         if self.user in self.server.opts.forbid:
             raise self.forbidden(r, ns, name, sub, q)
         dry = q.get("dryRun")
@@ -1779,8 +1985,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send_obj(200, r, o, q)
         if m == "POST" and name is None:
             if r.namespaced and ns is None:
-                raise ApiError(404, "NotFound", "the server could not find the requested "
-                               "resource")
+                raise no_route()
             obj = self.decode(r, body, "application/json")
             self.check_kind(r, obj)
             bns = (obj.get("metadata") or {}).get("namespace")
@@ -1824,6 +2029,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                    "%s, UID in object meta: %s" % (pre["uid"],
                                                                    cur["metadata"]["uid"]))
             o = st.delete(r, ns or "", name, commit)
+            if o["metadata"].get("deletionTimestamp") and r.kind != "Namespace":
+                return self.send_json(200, o)   # waiting for its finalizers
             if r.kind == "Namespace":
                 o["status"] = {"phase": "Terminating"}
                 o["metadata"]["deletionTimestamp"] = now_iso()
@@ -1918,9 +2125,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if "protobuf" in ctype:
             return pb_decode(body, r)
         if "cbor" in ctype:
-            raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an "
-                           "unknown format - accepted media types include: application/json, "
-                           "application/yaml")
+            raise unsupported_media(("application/json", "application/yaml"))
         text = body.decode("utf-8", "replace")
         if not text.strip():
             raise bad_request("the body of the request was in an unknown format - accepted "
@@ -2098,10 +2303,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 raise bad_request("error decoding patch: invalid character looking for "
                                   "beginning of value")
             if ctype.startswith("application/strategic") and r.crd:
-                raise ApiError(415, "UnsupportedMediaType", "the body of the request was in "
-                               "an unknown format - accepted media types include: "
-                               "application/json-patch+json, application/merge-patch+json, "
-                               "application/apply-patch+yaml")
+                raise unsupported_media(PATCH_TYPES[:3])
             if old is None:
                 raise not_found(r.plural, name, r.group)
             if not isinstance(p, dict):
@@ -2109,11 +2311,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             new = deep_merge(old, p) if ctype == "application/merge-patch+json" else \
                 smp_merge(old, p)
         else:
-            raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an "
-                           "unknown format - accepted media types include: "
-                           "application/json-patch+json, application/merge-patch+json, "
-                           "application/apply-patch+yaml, "
-                           "application/strategic-merge-patch+json")
+            raise unsupported_media(PATCH_TYPES)
         self.check_kind(r, new)
         rv = (new.get("metadata") or {}).get("resourceVersion")
         if rv and rv != old["metadata"]["resourceVersion"]:
@@ -2177,7 +2375,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         for (om, oop, osub), ent in managed.items():
             if (om, oop, osub) == mk:
                 continue
-            for qp in sorted(ent["fields"]):
+            for qp in sorted(ent["fields"], key=path_sort_key):
                 for p in fields:
                     if not overlap(p, qp):
                         continue
@@ -2201,7 +2399,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         for key, ent in managed.items():
             if key != mk:
                 owned_by_others |= ent["fields"]
-        for p in sorted(prev - fields, key=len, reverse=True):
+        for p in sorted(prev - fields, key=lambda x: (-len(x), path_sort_key(x))):
             if not any(overlap(p, o2) for o2 in owned_by_others) and \
                     not any(overlap(p, f) for f in fields):
                 del_path(new, p)
@@ -2253,8 +2451,7 @@ def print_manager(key, ent):
 
 def apply_conflict(conflicts, managed):
     """409 Conflict exactly as the real server words it (getConflictMessage)."""
-    def path(p):
-        return "." + ".".join(p)
+    path = path_str
     causes = [{"reason": "FieldManagerConflict",
                "message": "conflict with %s" % print_manager(key, managed[key]),
                "field": path(qp)} for _m, qp, key in conflicts]
@@ -2275,15 +2472,25 @@ def apply_conflict(conflicts, managed):
 
 
 def apply_merge(base, cfg):
-    """Merge an apply configuration: maps recurse, everything else replaces."""
+    """Merge an apply configuration: maps recurse, associative lists merge
+    by key, everything else replaces."""
     if not isinstance(cfg, dict) or not isinstance(base, dict):
         return copy.deepcopy(cfg)
     out = copy.deepcopy(base)
     for k, v in cfg.items():
+        ak = assoc_key(k, v) if isinstance(v, list) else None
         if v is None:
             out.pop(k, None)
         elif isinstance(v, dict) and v:
             out[k] = apply_merge(out.get(k) if isinstance(out.get(k), dict) else {}, v)
+        elif ak and isinstance(out.get(k), list) and assoc_key(k, out[k]) == ak:
+            lst = out[k]
+            for el in v:
+                i = find_elem(lst, elem_id(ak, el))
+                if i is None:
+                    lst.append(copy.deepcopy(el))
+                else:
+                    lst[i] = apply_merge(lst[i], el)
         else:
             out[k] = copy.deepcopy(v)
     return out
@@ -2472,9 +2679,11 @@ def main():
     ap.add_argument("--objects", action="append", default=[])
     ap.add_argument("--controller-file", action="append", default=[])
     ap.add_argument("--ready-ms", type=int, default=200)
+    ap.add_argument("--finalizer-ms", type=int, default=-1)
     ap.add_argument("--hang-path", action="append", default=[])
     ap.add_argument("--garbage-path", action="append", default=[])
     ap.add_argument("--close-path", action="append", default=[])
+    ap.add_argument("--fail-path", action="append", default=[])
     ap.add_argument("--slow-ms", type=int, default=0)
     ap.add_argument("--log")
     ap.add_argument("--log-bodies", action="store_true")
@@ -2496,6 +2705,13 @@ def main():
         ap.error("--tls-cert and --tls-key go together")
     if opts.client_ca and not opts.tls_cert:
         ap.error("--client-ca needs --tls-cert/--tls-key (or --gen-certs)")
+    fails = []
+    for f in opts.fail_path:
+        prefix, _, code = f.rpartition("=")
+        if not prefix or not code.isdigit() or not 400 <= int(code) <= 599:
+            ap.error("--fail-path wants PREFIX=CODE (a 4xx/5xx code): %s" % f)
+        fails.append((prefix, int(code)))
+    opts.fail_path = fails
     toks = {}
     for t in opts.token:
         tok, _, user = t.partition("=")

@@ -7,7 +7,11 @@
 #                             (see kube_apiserver.py --help); waits for the
 #                             port; sets $kube_pid, $kube_url, $kube_config
 #                             (a kubeconfig for it); returns 1 if it did not
-#                             come up (its stderr is then on our stderr)
+#                             come up (its stderr is then on our stderr).
+#                             kube_start itself passes --port 0, --port-file,
+#                             --write-kubeconfig DIR/kubeconfig and --log
+#                             DIR/stand-in.log (one JSON line per request):
+#                             do not pass those again
 #   kube_stop                 kills the stand-in started last (by its pid)
 #
 # With --gen-certs DIR2 among ARGs the server speaks HTTPS with client
