@@ -24,6 +24,14 @@ if ! command -v ansible-playbook >/dev/null && [ "$(id -u)" = 0 ]; then
 	[ -n "$missing" ] || apt-get update -q
 	apt-get install -y -q --no-install-recommends ansible-core
 fi
+# minio.so's tests run against a real Ceph RADOS Gateway (tests/s3/rgw.sh:
+# one mon, one memstore OSD, radosgw; openssl makes its TLS certificate);
+# without them they are skipped.
+if ! command -v radosgw >/dev/null && [ "$(id -u)" = 0 ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	[ -n "$missing" ] || apt-get update -q
+	apt-get install -y -q --no-install-recommends ceph-mon ceph-osd radosgw openssl
+fi
 # terraform is not in Debian; on these machines it is preinstalled.
 command -v terraform >/dev/null ||
 	echo "deps.sh: note: terraform is not installed; terraform.so's tests will be skipped" >&2

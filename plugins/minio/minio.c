@@ -57,6 +57,9 @@ connect_ctx(struct mn_ctx *x)
 	while (n > 0 && x->endpoint[n - 1] == '/')
 		x->endpoint[--n] = '\0';
 	snprintf(x->sigv4, sizeof(x->sigv4), "aws:amz:%s:s3", c->region);
+	if (c->insecure && strncmp(x->endpoint, "https://", 8) == 0)
+		x->host->log(x->step, INN_LOG_WARN, "insecure_skip_tls_verify: the "
+		             "certificate of %s is not verified", x->endpoint);
 	if ((rc = key_value(x, c->access_key, "access_key_secret", c->access_key_secret,
 	                    &ak)) != 0 ||
 	    (rc = key_value(x, NULL, "secret_key_secret", c->secret_key_secret, &sk)) != 0)

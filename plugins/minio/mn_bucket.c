@@ -14,7 +14,8 @@
 #include "minio_int.h"
 
 #define S3_XMLNS "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\""
-#define BODY_MAX (4u * 1024 * 1024)
+/* a DeleteObjects body: 1000 keys of up to 1 KiB, each escaped up to 6x */
+#define BODY_MAX (8u * 1024 * 1024)
 
 /* "<op> <bucket>" for messages. */
 static const char *
@@ -640,11 +641,32 @@ user_keys(struct mn_ctx *x, const char *w, const struct mn_resp *r, char **acces
 	return rc;
 }
 
+/* One /admin/user call for uid: the query is [display-name=<uid>&]<params>
+ * &uid=<uid> (params: the fixed ones sorting between them). */
+static int
+user_call(struct mn_ctx *x, const char *w, const char *method, int display,
+          const char *params, const char *uid, struct mn_resp *r)
+{
+	pu_buf q = PU_BUF_INIT(1024);
+	int rc;
+
+	if (display)
+		add_param(&q, "display-name", uid);
+	pu_buf_addf(&q, "%s%s", q.len ? "&" : "", params);
+	add_param(&q, "uid", uid);
+	if (q.error) {
+		pu_buf_free(&q);
+		return mn_failf(x, w, "out of memory");
+	}
+	rc = mn_call(x, w, method, "/admin/user", q.p, NULL, NULL, r);
+	pu_buf_free(&q);
+	return rc;
+}
+
 int
 mn_rgw_user_ensure(struct mn_ctx *x, const char *uid, char **access, char **secret,
                    int *created)
 {
-	pu_buf q = PU_BUF_INIT(1024);
 	struct mn_resp r;
 	char w[160];
 	int rc;
@@ -652,42 +674,20 @@ mn_rgw_user_ensure(struct mn_ctx *x, const char *uid, char **access, char **secr
 	*access = *secret = NULL;
 	*created = 0;
 	snprintf(w, sizeof(w), "rgw-get-user %s", uid);
-	pu_buf_adds(&q, "format=json");
-	add_param(&q, "uid", uid);
-	if (q.error)
-		return mn_failf(x, w, "out of memory");
-	rc = mn_call(x, w, "GET", "/admin/user", q.p, NULL, NULL, &r);
-	pu_buf_free(&q);
-	if (rc != 0)
+	if ((rc = user_call(x, w, "GET", 0, "format=json", uid, &r)) != 0)
 		return rc;
-	if (r.r.status == 200) {
-		rc = user_keys(x, w, &r, access, secret);
+	if (r.r.status == 404 && strcmp(r.code, "NoSuchUser") == 0) {
 		mn_resp_free(&r);
-		return rc;
+		snprintf(w, sizeof(w), "rgw-create-user %s", uid);
+		if ((rc = user_call(x, w, "PUT", 1, "format=json&generate-key=True&"
+		                    "key-type=s3", uid, &r)) != 0)
+			return rc;
+		*created = r.r.status == 200;
 	}
-	if (r.r.status != 404 || strcmp(r.code, "NoSuchUser") != 0) {
-		rc = mn_fail(x, w, &r);
-		mn_resp_free(&r);
-		return rc;
-	}
-	mn_resp_free(&r);
-	snprintf(w, sizeof(w), "rgw-create-user %s", uid);
-	q = (pu_buf)PU_BUF_INIT(1024);
-	add_param(&q, "display-name", uid);
-	pu_buf_adds(&q, "&format=json&generate-key=True&key-type=s3");
-	add_param(&q, "uid", uid);
-	if (q.error)
-		return mn_failf(x, w, "out of memory");
-	rc = mn_call(x, w, "PUT", "/admin/user", q.p, NULL, NULL, &r);
-	pu_buf_free(&q);
-	if (rc != 0)
-		return rc;
-	if (r.r.status == 200) {
-		*created = 1;
+	if (r.r.status == 200)
 		rc = user_keys(x, w, &r, access, secret);
-	} else {
+	else
 		rc = mn_fail(x, w, &r);
-	}
 	mn_resp_free(&r);
 	return rc;
 }
@@ -695,19 +695,12 @@ mn_rgw_user_ensure(struct mn_ctx *x, const char *uid, char **access, char **secr
 int
 mn_rgw_user_delete(struct mn_ctx *x, const char *uid)
 {
-	pu_buf q = PU_BUF_INIT(1024);
 	struct mn_resp r;
 	char w[160];
 	int rc;
 
 	snprintf(w, sizeof(w), "rgw-delete-user %s", uid);
-	pu_buf_adds(&q, "format=json&purge-data=False");
-	add_param(&q, "uid", uid);
-	if (q.error)
-		return mn_failf(x, w, "out of memory");
-	rc = mn_call(x, w, "DELETE", "/admin/user", q.p, NULL, NULL, &r);
-	pu_buf_free(&q);
-	if (rc != 0)
+	if ((rc = user_call(x, w, "DELETE", 0, "format=json&purge-data=False", uid, &r)) != 0)
 		return rc;
 	if ((r.r.status < 200 || r.r.status > 299) && strcmp(r.code, "NoSuchUser") != 0)
 		rc = mn_fail(x, w, &r);

@@ -121,17 +121,22 @@ pick(const char *field, const char *v, const char *const *names, int first,
 	                 "none, download, upload, public");
 }
 
-/* The value at field as json-c (NULL when absent). */
+/* The value at field as json-c (NULL when absent); with want (an enum
+ * inn_value_type; 0: any) of that type, else "config.<field>: must be
+ * <shape>". */
 static int
-read_json(const inn_host *host, const inn_step *step, const char *field,
-          json_object **out, char *err, size_t errlen)
+read_json(const inn_host *host, const inn_step *step, const char *field, int want,
+          const char *shape, json_object **out, char *err, size_t errlen)
 {
 	char *text = NULL;
 	enum json_tokener_error jerr;
+	int t = host->input_type(step, field);
 
 	*out = NULL;
-	if (host->input_type(step, field) == INN_VALUE_ABSENT)
+	if (t == INN_VALUE_ABSENT)
 		return 0;
+	if (want != 0 && t != want)
+		return pu_refuse(err, errlen, "config.%s: must be %s", field, shape);
 	if (host->input_json(step, field, &text) != 0)
 		return pu_refuse(err, errlen, "config.%s: %s", field, host->last_error());
 	*out = json_tokener_parse_verbose(text, &jerr);
@@ -158,7 +163,7 @@ read_policy(const inn_host *host, const inn_step *step, int rendered,
 	json_object *doc;
 	int rc;
 
-	if ((rc = read_json(host, step, "policy", &c->policy, err, errlen)) != 0 ||
+	if ((rc = read_json(host, step, "policy", 0, NULL, &c->policy, err, errlen)) != 0 ||
 	    c->policy == NULL)
 		return rc;
 	if (c->public_access != NULL)
@@ -194,12 +199,9 @@ read_tags(const inn_host *host, const inn_step *step, struct mn_config *c,
 {
 	int rc;
 
-	if ((rc = read_json(host, step, "tags", &c->tags, err, errlen)) != 0 ||
-	    c->tags == NULL)
+	if ((rc = read_json(host, step, "tags", INN_VALUE_OBJECT, "an object of tag "
+	                    "key -> value", &c->tags, err, errlen)) != 0 || c->tags == NULL)
 		return rc;
-	if (!json_object_is_type(c->tags, json_type_object))
-		return pu_refuse(err, errlen, "config.tags: must be an object of tag "
-		                 "key -> value");
 	if (json_object_object_length(c->tags) > 50)
 		return pu_refuse(err, errlen, "config.tags: S3 allows at most 50 tags "
 		                 "on a bucket, not %d", json_object_object_length(c->tags));
@@ -260,13 +262,11 @@ read_lifecycle(const inn_host *host, const inn_step *step, int rendered,
 	size_t i, n;
 	int rc;
 
-	if ((rc = read_json(host, step, "lifecycle", &c->lifecycle, err, errlen)) != 0 ||
+	if ((rc = read_json(host, step, "lifecycle", INN_VALUE_ARRAY, "a list of rules "
+	                    "({prefix, expire_days, noncurrent_expire_days, "
+	                    "abort_incomplete_days, id})", &c->lifecycle, err, errlen)) != 0 ||
 	    c->lifecycle == NULL)
 		return rc;
-	if (!json_object_is_type(c->lifecycle, json_type_array))
-		return pu_refuse(err, errlen, "config.lifecycle: must be a list of rules "
-		                 "({prefix, expire_days, noncurrent_expire_days, "
-		                 "abort_incomplete_days, id})");
 	n = json_object_array_length(c->lifecycle);
 	if (n > 1000)
 		return pu_refuse(err, errlen, "config.lifecycle: S3 allows at most 1000 "

@@ -69,10 +69,11 @@ mn_call(struct mn_ctx *x, const char *what, const char *method, const char *path
         struct mn_resp *out)
 {
 	pu_http_conf hc;
-	char sha[80], md5[64], hsha[128], hmd5[96], full[4096];
+	pu_buf full = PU_BUF_INIT(64u * 1024);
+	char sha[80], md5[64], hsha[128], hmd5[96];
 	const char *headers[3];
 	size_t blen = body ? strlen(body) : 0;
-	int rc, n;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (payload_digests(body ? body : "", blen, sha, md5) != 0)
@@ -82,10 +83,12 @@ mn_call(struct mn_ctx *x, const char *what, const char *method, const char *path
 	headers[0] = hsha;
 	headers[1] = body ? hmd5 : NULL;
 	headers[2] = NULL;
-	n = snprintf(full, sizeof(full), "%s%s%s", path, query && *query ? "?" : "",
-	             query ? query : "");
-	if (n < 0 || (size_t)n >= sizeof(full))
+	/* a listing's markers are keys of up to 1 KiB, escaped */
+	if (pu_buf_addf(&full, "%s%s%s", path, query && *query ? "?" : "",
+	                query ? query : "") != 0) {
+		pu_buf_free(&full);
 		return mn_failf(x, what, "request path too long");
+	}
 
 	memset(&hc, 0, sizeof(hc));
 	hc.base_url = x->endpoint;
@@ -96,8 +99,9 @@ mn_call(struct mn_ctx *x, const char *what, const char *method, const char *path
 	hc.userpwd = x->userpwd;
 	hc.timeout_ms = x->c->timeout_ms;
 	hc.what = "S3";
-	rc = pu_http_request(x->host, x->step, &hc, method, full, ctype, body, blen,
+	rc = pu_http_request(x->host, x->step, &hc, method, full.p, ctype, body, blen,
 	                     &out->r);
+	pu_buf_free(&full);
 	if (rc != 0) {
 		const char *why = out->r.err;
 		char prefix[1100];

@@ -17,7 +17,8 @@
 # RGW_DNS_NAME (default localhost): the gateway's public host name, for a
 # gateway behind a proxy (Host headers naming another host are read as a
 # bucket name); requests to 127.0.0.1 are path-style whatever it is.
-# DIR/env: RGW_URL (http://127.0.0.1:PORT), RGW_VERSION, and the keys of
+# DIR/env: RGW_URL (http://127.0.0.1:PORT), RGW_TLS_URL (https, a
+# self-signed certificate: RGW_CA is its file), RGW_VERSION, and the keys of
 # two users: RGW_ADMIN_KEY/RGW_ADMIN_SECRET ("inn-admin": users=* and
 # buckets=* admin caps) and RGW_OTHER_KEY/RGW_OTHER_SECRET ("inn-other": a
 # plain user, for buckets owned by somebody else).
@@ -73,11 +74,16 @@ start() {
 		return 0
 	fi
 	stop "$d"
-	rm -rf "$d/mon" "$d/osd0" "$d/rgw" "$d/run" "$d/log" "$d/env" "$d/monmap"
+	rm -rf "$d/mon" "$d/osd0" "$d/rgw" "$d/run" "$d/log" "$d/env" "$d/monmap" \
+		"$d/tls.key" "$d/tls.crt"
 	mkdir -p "$d/mon" "$d/osd0" "$d/rgw" "$d/run" "$d/log"
 	fsid=$(cat /proc/sys/kernel/random/uuid)
 	ouuid=$(cat /proc/sys/kernel/random/uuid)
-	mport=$(free_port) && rport=$(free_port) || die "no free port"
+	mport=$(free_port) && rport=$(free_port) && tport=$(free_port) || die "no free port"
+	# a self-signed certificate for the TLS port (its own CA)
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+		-addext subjectAltName=IP:127.0.0.1 -keyout "$d/tls.key" -out "$d/tls.crt" \
+		>/dev/null 2>&1 || die "openssl cannot make a certificate"
 	cat > "$d/ceph.conf" <<CONF
 [global]
 fsid = $fsid
@@ -95,6 +101,11 @@ osd pool default pg autoscale mode = off
 mon allow pool size one = true
 mon warn on pool no redundancy = false
 osd crush chooseleaf type = 0
+# the OSD is put into the crush map below; letting it do that itself at
+# start sends a mon command that, without cephx, races its own fsid and
+# can kill it ("mon_cmd_maybe_osd_create fail: 'wrong fsid'")
+osd crush update on start = false
+osd class update on start = false
 osd objectstore = memstore
 memstore device bytes = 1073741824
 run dir = $d/run
@@ -107,7 +118,7 @@ mon data = $d/mon
 [osd.0]
 osd data = $d/osd0
 [client.rgw.a]
-rgw frontends = beast endpoint=127.0.0.1:$rport
+rgw frontends = beast endpoint=127.0.0.1:$rport ssl_endpoint=127.0.0.1:$tport ssl_certificate=$d/tls.crt ssl_private_key=$d/tls.key
 rgw data = $d/rgw
 rgw dns name = ${RGW_DNS_NAME:-localhost}
 CONF
@@ -122,7 +133,7 @@ CONF
 		ceph osd crush add-bucket localhost host &&
 		ceph osd crush move localhost root=default &&
 		ceph osd crush add osd.0 1.0 host=localhost &&
-		{ ceph-osd -i 0; echo "ceph-osd rc=$?"; }
+		ceph-osd -i 0
 	} >"$log" 2>&1 || { stop "$d"; die "the RADOS cluster did not start (see $log)"; }
 	[ -n "$watch" ] && watcher "$d" "$watch"
 	i=0
@@ -149,6 +160,8 @@ CONF
 	ver=$(radosgw --version 2>/dev/null | sed -n 's/^ceph version \([^ ]*\) .*(\([a-z]*\)).*/\1 \2/p')
 	cat > "$d/env.tmp" <<ENV
 RGW_URL='http://127.0.0.1:$rport'
+RGW_TLS_URL='https://127.0.0.1:$tport'
+RGW_CA='$d/tls.crt'
 RGW_VERSION='$ver'
 RGW_ADMIN_KEY='$ak'
 RGW_ADMIN_SECRET='$sk'
@@ -158,17 +171,30 @@ ENV
 	mv "$d/env.tmp" "$d/env"
 }
 
-# a background process that stops the cluster in $1 once process $2 is gone
+# a background process, in a session of its own (so nothing that ends the
+# caller's process group ends it), that stops the cluster in $1 once
+# process $2 is gone (or a zombie)
 watcher() {
-	(
-		trap '' HUP INT
-		while kill -0 "$2" 2>/dev/null && [ -f "$1/run/watch.pid" ]; do sleep 1; done
-		[ -f "$1/run/watch.pid" ] && { rm -f "$1/run/watch.pid"; stop "$1"; }
-	) </dev/null >/dev/null 2>&1 &
-	echo $! > "$1/run/watch.pid"
+	rm -f "$1/run/watch.pid"
+	setsid sh "$self" watch "$1" "$2" </dev/null >/dev/null 2>&1 &
+	i=0
+	while [ ! -s "$1/run/watch.pid" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 }
 
+alive() {
+	kill -0 "$1" 2>/dev/null && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat" 2>/dev/null
+}
+
+watch() {
+	echo $$ > "$1/run/watch.pid"
+	trap '' HUP INT
+	while alive "$2" && [ -f "$1/run/watch.pid" ]; do sleep 1; done
+	[ -f "$1/run/watch.pid" ] && { rm -f "$1/run/watch.pid"; stop "$1"; }
+}
+
+self=$0
 case "${1:-}" in
+watch) watch "$2" "$3" ;;
 start) [ $# -ge 2 ] || die "usage: rgw.sh start DIR [PID]"; start "$2" "${3:-}" ;;
 stop) [ $# -ge 2 ] || die "usage: rgw.sh stop DIR"; stop "$2" ;;
 env) [ $# -ge 2 ] || die "usage: rgw.sh env DIR"; cat "$2/env" ;;
