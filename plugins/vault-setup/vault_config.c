@@ -52,8 +52,13 @@ static const char *const capabilities[] = {
 	"create", "read", "update", "patch", "delete", "list", "sudo", "deny", "subscribe", NULL
 };
 
-static int
-in_list(const char *const *list, const char *s)
+const char *const vs_own_outputs[] = {
+	"path", "version", "mount", "address", "policy", "role_id", "secret_id", "vso_auth",
+	"vso_secret", NULL
+};
+
+int
+vs_in_list(const char *const *list, const char *s)
 {
 	size_t i;
 
@@ -164,6 +169,23 @@ get_bool(json_object *o, const char *k, const char *where, int rendered, int *ou
 	return pu_refuse(err, errlen, "%s.%s: must be true or false", where, k);
 }
 
+/* A string that must be written out: where the token goes (address),
+ * what vouches for the server (ca_file), which cluster (kubeconfig) are
+ * never taken from a parameter. */
+static int
+get_literal(json_object *o, const char *k, const char *where, const char **out, char *err,
+            size_t errlen)
+{
+	int rc;
+
+	if ((rc = get_str(o, k, where, out, err, errlen)) != 0 || *out == NULL)
+		return rc;
+	if (pu_is_template(*out))
+		return pu_refuse(err, errlen, "%s.%s: must be written out, not a template "
+		                 "(credentials are sent where it points)", where, k);
+	return 0;
+}
+
 /* A string that must pass check once rendered. */
 static int
 get_checked(json_object *o, const char *k, const char *where, int rendered,
@@ -188,7 +210,7 @@ known_keys(json_object *o, const char *where, const char *const *allowed,
 
 	json_object_object_foreach(o, k, v) {
 		(void)v;
-		if (in_list(allowed, k) || (extra != NULL && in_list(extra, k)))
+		if (vs_in_list(allowed, k) || (extra != NULL && vs_in_list(extra, k)))
 			continue;
 		join_list(known, sizeof(known), extra, allowed);
 		return pu_refuse(err, errlen, "%s: unknown field \"%.60s\"%s%s (known: %s)",
@@ -270,7 +292,7 @@ read_policy_paths(json_object *a, const char *where, int rendered, json_object *
 		for (i = 0; i < json_object_array_length(caps); i++) {
 			e = json_object_array_get_idx(caps, i);
 			if (!json_object_is_type(e, json_type_string) ||
-			    !in_list(capabilities, json_object_get_string(e))) {
+			    !vs_in_list(capabilities, json_object_get_string(e))) {
 				char known[200];
 
 				join_list(known, sizeof(known), capabilities, NULL);
@@ -410,6 +432,17 @@ read_action(json_object *a, const char *where, int root, int rendered, struct vs
 		if ((rc = get_strings(a, "keys", where, rendered, valid_vault_name, &x->keys,
 		                      err, errlen)) != 0)
 			return rc;
+		for (i = 0; x->keys != NULL && i < (int)json_object_array_length(x->keys); i++) {
+			const char *k = json_object_get_string(json_object_array_get_idx(x->keys,
+			                                                                 (size_t)i));
+
+			if (vs_in_list(vs_own_outputs, k))
+				return pu_refuse(err, errlen, "%s.keys.%d: \"%s\" is a name of the "
+				                 "step's own outputs (path, version, mount, address, "
+				                 "policy, role_id, secret_id, vso_auth, vso_secret); a "
+				                 "key of that name cannot be read into an output", where,
+				                 i, k);
+		}
 		break;
 	case VS_OP_GENPW:
 		if ((rc = get_checked(a, "key", where, rendered, valid_vault_name,
@@ -480,13 +513,8 @@ read_action(json_object *a, const char *where, int root, int rendered, struct vs
 	return 0;
 }
 
-/*
- * The address: scheme://host[:port][/prefix]; no scheme means https, no
- * port means 8200 (Vault's); credentials, a query or a fragment in it are
- * refused.
- */
-static int
-normalise_address(const char *in, char *out, size_t len, char *err, size_t errlen)
+int
+vs_normalise_address(const char *in, char *out, size_t len, char *err, size_t errlen)
 {
 	const char *scheme = "https", *host = in, *end, *colon;
 	int n;
@@ -549,7 +577,7 @@ read_vso(json_object *root, int rendered, struct vs_vso *v, char *err, size_t er
 	v->service_account = "default";
 	v->auth_mount = "kubernetes";
 	v->refresh_after = "60s";
-	if ((rc = get_str(o, "kubeconfig", w, &v->kubeconfig, err, errlen)) != 0 ||
+	if ((rc = get_literal(o, "kubeconfig", w, &v->kubeconfig, err, errlen)) != 0 ||
 	    (rc = get_checked(o, "kubeconfig_secret", w, rendered, valid_secret_name,
 	                      "is not a secret name", &v->kubeconfig_secret, err, errlen)) != 0 ||
 	    (rc = get_str(o, "context", w, &v->context, err, errlen)) != 0 ||
@@ -723,14 +751,14 @@ vs_config_read(const inn_host *host, const inn_step *step, int rendered,
 		goto err;
 	}
 	if ((rc = check_top_keys(c->root, err, errlen)) != 0 ||
-	    (rc = get_str(c->root, "address", "config", &addr, err, errlen)) != 0 ||
+	    (rc = get_literal(c->root, "address", "config", &addr, err, errlen)) != 0 ||
 	    (rc = get_checked(c->root, "token_secret", "config", rendered, valid_secret_name,
 	                      "is not a secret name", &c->token_secret, err, errlen)) != 0 ||
 	    (rc = get_checked(c->root, "namespace", "config", rendered, valid_ns,
 	                      "is not a Vault namespace (letters, digits, - . _ /)",
 	                      &c->vault_ns, err, errlen)) != 0 ||
-	    (rc = get_str(c->root, "ca_file", "config", &c->ca_file, err, errlen)) != 0 ||
-	    (rc = get_bool(c->root, "insecure_skip_tls_verify", "config", rendered,
+	    (rc = get_literal(c->root, "ca_file", "config", &c->ca_file, err, errlen)) != 0 ||
+	    (rc = get_bool(c->root, "insecure_skip_tls_verify", "config", 1,
 	                   &c->insecure, err, errlen)) != 0 ||
 	    (rc = pu_read_timeout(host, step, rendered, &c->timeout_ms, err, errlen)) != 0 ||
 	    (rc = get_checked(c->root, "mount", "config", rendered, path_ok,
@@ -751,11 +779,8 @@ vs_config_read(const inn_host *host, const inn_step *step, int rendered,
 		               "server's secret holding the Vault token)");
 		goto err;
 	}
-	if (rendered || !pu_is_template(addr)) {
-		if ((rc = normalise_address(addr, c->address, sizeof(c->address), err,
-		                            errlen)) != 0)
-			goto err;
-	}
+	if ((rc = vs_normalise_address(addr, c->address, sizeof(c->address), err, errlen)) != 0)
+		goto err;
 	return 0;
 err:
 	vs_config_free(c);

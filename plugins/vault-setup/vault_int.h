@@ -35,6 +35,10 @@ enum vs_op {
 
 /* The operations by enum vs_op, NULL-terminated. */
 extern const char *const vs_op_names[];
+/* The step's own output names, which a key read from KV may not take. */
+extern const char *const vs_own_outputs[];
+/* Non-zero if s is in the NULL-terminated list. */
+int vs_in_list(const char *const *list, const char *s);
 
 /* Character classes of a generated password (config `classes`). */
 enum vs_class {
@@ -117,6 +121,13 @@ struct vs_ctx {
 int vs_config_read(const inn_host *host, const inn_step *step, int rendered,
                    struct vs_config *c, char *err, size_t errlen);
 void vs_config_free(struct vs_config *c);
+/*
+ * The address as requests use it: scheme://host:port[/prefix] without a
+ * trailing '/'; no scheme means https, no port means 8200 (Vault's).
+ * Credentials, a query, a fragment, spaces or another scheme are refused
+ * (INN_EINVAL, the reason in err).
+ */
+int vs_normalise_address(const char *in, char *out, size_t len, char *err, size_t errlen);
 /* Non-zero if s is a KV path or mount: segments of [A-Za-z0-9_.@-], no
  * empty segment, no "." or "..". */
 int vs_valid_kv_path(const char *s);

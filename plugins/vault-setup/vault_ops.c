@@ -311,9 +311,16 @@ op_read(struct vs_ctx *x, const struct vs_action *a)
 			x->host->mask(x->step, json_object_get_string(v0));
 	}
 	if (a->keys == NULL) {
-		json_object_object_foreach(data, k, val)
+		json_object_object_foreach(data, k, val) {
+			if (vs_in_list(vs_own_outputs, k)) {
+				x->host->log(x->step, INN_LOG_WARN, "vault-setup read %s/%s: key "
+				             "\"%s\" not output: the step's own output has that name",
+				             x->c->mount, a->path, k);
+				continue;
+			}
 			if ((rc = out_value(x, k, val, INN_OUTPUT_SECRET)) != 0)
 				goto out;
+		}
 	} else {
 		n = json_object_array_length(a->keys);
 		for (i = 0; i < n; i++) {
@@ -489,11 +496,38 @@ ensure_approle(struct vs_ctx *x, const struct vs_action *a)
 	return rc;
 }
 
+/* One AppRole call whose answer's data.<field> becomes the output field
+ * (a POST sends an empty JSON object). */
+static int
+approle_output(struct vs_ctx *x, const char *method, const char *url, const char *what,
+               const char *field, uint32_t flags)
+{
+	json_object *body = NULL, *ans = NULL, *d, *v;
+	int rc;
+
+	if (strcmp(method, "POST") == 0)
+		body = json_object_new_object();
+	rc = vs_call(x, what, method, url, body, NULL, NULL, NULL, &ans);
+	json_object_put(body);
+	if (rc != 0)
+		goto out;
+	if ((d = vs_data(ans)) == NULL || !json_object_object_get_ex(d, field, &v)) {
+		x->host->log(x->step, INN_LOG_ERROR, "vault-setup %s: no %s in Vault's answer",
+		             what, field);
+		rc = INN_ERROR;
+		goto out;
+	}
+	rc = out_value(x, field, v, flags);
+out:
+	json_object_put(ans);
+	return rc;
+}
+
 static int
 op_approle(struct vs_ctx *x, const struct vs_action *a)
 {
 	char url[VS_PATH_MAX], sub[VS_PATH_MAX + 16], what[200], *e;
-	json_object *body, *ans = NULL, *d, *v;
+	json_object *body;
 	int rc;
 
 	if ((rc = ensure_approle(x, a)) != 0)
@@ -521,41 +555,16 @@ op_approle(struct vs_ctx *x, const struct vs_action *a)
 		return rc;
 	snprintf(sub, sizeof(sub), "%s/role-id", url);
 	snprintf(what, sizeof(what), "read role-id of %s", a->name);
-	if ((rc = vs_call(x, what, "GET", sub, NULL, NULL, NULL, NULL, &ans)) != 0)
+	if ((rc = approle_output(x, "GET", sub, what, "role_id", 0)) != 0)
 		return rc;
-	if ((d = vs_data(ans)) == NULL || !json_object_object_get_ex(d, "role_id", &v)) {
-		x->host->log(x->step, INN_LOG_ERROR, "vault-setup %s: no role_id in Vault's "
-		             "answer", what);
-		rc = INN_ERROR;
-		goto out;
-	}
-	if ((rc = out_value(x, "role_id", v, 0)) != 0)
-		goto out;
-	x->host->log(x->step, INN_LOG_INFO, "wrote AppRole role %s (role_id %s)", a->name,
-	             json_object_get_string(v));
-	json_object_put(ans);
-	ans = NULL;
+	x->host->log(x->step, INN_LOG_INFO, "wrote AppRole role %s (output role_id)", a->name);
 	if (!a->secret_id)
-		goto out;
+		return 0;
 	snprintf(sub, sizeof(sub), "%s/secret-id", url);
 	snprintf(what, sizeof(what), "issue secret-id of %s", a->name);
-	body = json_object_new_object();
-	rc = vs_call(x, what, "POST", sub, body, NULL, NULL, NULL, &ans);
-	json_object_put(body);
-	if (rc != 0)
-		goto out;
-	if ((d = vs_data(ans)) == NULL || !json_object_object_get_ex(d, "secret_id", &v)) {
-		x->host->log(x->step, INN_LOG_ERROR, "vault-setup %s: no secret_id in Vault's "
-		             "answer", what);
-		rc = INN_ERROR;
-		goto out;
-	}
-	rc = out_value(x, "secret_id", v, INN_OUTPUT_SECRET);
-	if (rc == 0)
+	if ((rc = approle_output(x, "POST", sub, what, "secret_id", INN_OUTPUT_SECRET)) == 0)
 		x->host->log(x->step, INN_LOG_INFO, "issued a secret_id for %s (a secret output)",
 		             a->name);
-out:
-	json_object_put(ans);
 	return rc;
 }
 

@@ -8,7 +8,8 @@
 # -- on Vault's wire protocol: /v1/ paths, X-Vault-Token (a wrong or
 # missing token is 403 {"errors":["permission denied"]}), X-Vault-Namespace
 # (each namespace its own store), Vault's response envelope and JSON error
-# bodies.  Python 3 stdlib only; state in memory.
+# bodies.  Python 3 stdlib (+ python3-cryptography for --tls-gen); state in
+# memory.
 """STAND-IN for the HashiCorp Vault HTTP API (tests only; state in memory).
 
 Serves /v1/sys/health, /v1/sys/mounts, /v1/sys/auth, /v1/sys/policies/acl,
@@ -151,6 +152,26 @@ class Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(n) if n > 0 else b""
         if ARGS.hang:
             time.sleep(3600)
+            return
+        if ARGS.garbage:
+            # a 200 whose body is not JSON (a proxy's page, a wrong port)
+            body = b"<html>not vault</html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        if ARGS.close_early:
+            # promises a body, sends half of it, closes the connection
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b'{"data": {"keys"')
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(2)
             return
         try:
             if raw:
@@ -519,22 +540,46 @@ class Server(socketserver.ThreadingMixIn, HTTPServer):
 
 
 def make_cert(d):
-    """A self-signed CA and a server certificate for 127.0.0.1/localhost
-    (openssl CLI); returns (ca, cert, key) paths."""
-    import subprocess
-    ca, cakey = os.path.join(d, "vault-ca.pem"), os.path.join(d, "vault-ca.key")
-    crt, key = os.path.join(d, "vault.pem"), os.path.join(d, "vault.key")
-    csr, ext = os.path.join(d, "vault.csr"), os.path.join(d, "vault.ext")
-    run = lambda *a: subprocess.run(a, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", cakey, "-out", ca,
-        "-days", "2", "-subj", "/CN=vault stand-in test CA")
-    run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr,
-        "-subj", "/CN=127.0.0.1")
-    with open(ext, "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
-    run("openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", cakey, "-CAcreateserial",
-        "-out", crt, "-days", "2", "-extfile", ext)
-    return ca, crt, key
+    """A self-signed CA (d/vault-ca.pem) and a server certificate for
+    127.0.0.1/localhost signed by it (python3-cryptography); returns
+    (ca, cert, key) paths."""
+    import ipaddress
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    def name(cn):
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    def write(path, data):
+        with open(path, "wb") as f:
+            f.write(data)
+
+    start = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1)
+    end = start + datetime.timedelta(days=2)
+    cakey = ec.generate_private_key(ec.SECP256R1())
+    ca = (x509.CertificateBuilder().subject_name(name("vault stand-in test CA"))
+          .issuer_name(name("vault stand-in test CA")).public_key(cakey.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(start)
+          .not_valid_after(end)
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .sign(cakey, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    san = x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                                       x509.DNSName("localhost")])
+    crt = (x509.CertificateBuilder().subject_name(name("127.0.0.1"))
+           .issuer_name(ca.subject).public_key(key.public_key())
+           .serial_number(x509.random_serial_number()).not_valid_before(start)
+           .not_valid_after(end).add_extension(san, critical=False)
+           .sign(cakey, hashes.SHA256()))
+    paths = [os.path.join(d, n) for n in ("vault-ca.pem", "vault.pem", "vault.key")]
+    write(paths[0], ca.public_bytes(serialization.Encoding.PEM))
+    write(paths[1], crt.public_bytes(serialization.Encoding.PEM))
+    write(paths[2], key.private_bytes(serialization.Encoding.PEM,
+                                      serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption()))
+    return tuple(paths)
 
 
 def watch_parent(ppid):
@@ -557,6 +602,10 @@ def main():
     p.add_argument("--tls-gen", metavar="DIR",
                    help="generate a CA (DIR/vault-ca.pem) and a server certificate, serve HTTPS")
     p.add_argument("--hang", action="store_true", help="accept requests and never answer")
+    p.add_argument("--garbage", action="store_true",
+                   help="answer every request 200 with a body that is not JSON")
+    p.add_argument("--close-early", action="store_true",
+                   help="send half a response, then close the connection")
     p.add_argument("--no-namespaces", action="store_true",
                    help="answer a request for an unknown X-Vault-Namespace with 404")
     p.add_argument("--log", help="append one line per request (method, path, status, key names)")
