@@ -136,25 +136,6 @@ check_dns(int rendered, const char *v, const char *field, int dots, size_t max,
 	                 dots ? ", '.'" : "", max);
 }
 
-static int
-read_operation(int rendered, struct ac_config *c, char *err, size_t errlen)
-{
-	int i;
-
-	c->op = AC_OP_CREATE;
-	if (c->operation == NULL || strcmp(c->operation, "apply") == 0)
-		return 0;
-	for (i = 0; ac_op_names[i] != NULL; i++)
-		if (strcmp(c->operation, ac_op_names[i]) == 0) {
-			c->op = i;
-			return 0;
-		}
-	if (!rendered && pu_is_template(c->operation))
-		return 0;
-	return pu_refuse(err, errlen, "config.operation: \"%s\" is not one of create "
-	                 "(or apply), update, delete, get, wait_for_sync", c->operation);
-}
-
 /* An optional object at field as a json-c object. */
 static int
 read_object(const inn_host *host, const inn_step *step, const char *field,
@@ -228,8 +209,8 @@ read_sync(const inn_host *host, const inn_step *step, int rendered,
 	int t, v = 0, set = 0, rc, word = -1;
 
 	c->automated = c->prune = c->self_heal = c->create_namespace = -1;
-	if ((rc = pu_alias_string(host, step, policy_names, &c->sync_policy, NULL, err,
-	    errlen)) != 0)
+	if ((rc = pu_alias_string(host, step, rendered, policy_names, &c->sync_policy,
+	    NULL, err, errlen)) != 0)
 		return rc;
 	if (c->sync_policy != NULL && (rendered || !pu_is_template(c->sync_policy))) {
 		const char *p = c->sync_policy;
@@ -324,20 +305,23 @@ ac_config_read(const inn_host *host, const inn_step *step, int rendered,
 	int rc;
 
 	memset(c, 0, sizeof(*c));
+	c->op = AC_OP_CREATE;
 	if ((rc = pu_config_read(host, step, rendered, config_fields, c, err, errlen)) != 0 ||
-	    (rc = read_operation(rendered, c, err, errlen)) != 0 ||
-	    (rc = pu_alias_string(host, step, name_names, &c->name, &name_from, err,
+	    (rc = pu_alias_word(c->operation && strcmp(c->operation, "apply") == 0 ?
+	    "create" : c->operation, ac_op_names, rendered, "operation", &c->op, err,
 	    errlen)) != 0 ||
-	    (rc = pu_alias_string(host, step, repo_names, &c->repo_url, NULL, err,
+	    (rc = pu_alias_string(host, step, rendered, name_names, &c->name, &name_from, err,
 	    errlen)) != 0 ||
-	    (rc = pu_alias_string(host, step, path_names, &c->path, NULL, err,
+	    (rc = pu_alias_string(host, step, rendered, repo_names, &c->repo_url, NULL, err,
 	    errlen)) != 0 ||
-	    (rc = pu_alias_string(host, step, rev_names, &c->target_revision, NULL, err,
+	    (rc = pu_alias_string(host, step, rendered, path_names, &c->path, NULL, err,
 	    errlen)) != 0 ||
-	    (rc = pu_alias_string(host, step, server_names, &c->dest_server, NULL, err,
-	    errlen)) != 0 ||
-	    (rc = pu_alias_string(host, step, dest_ns_names, &c->dest_namespace, &ns_from,
-	    err, errlen)) != 0 ||
+	    (rc = pu_alias_string(host, step, rendered, rev_names, &c->target_revision,
+	    NULL, err, errlen)) != 0 ||
+	    (rc = pu_alias_string(host, step, rendered, server_names, &c->dest_server,
+	    NULL, err, errlen)) != 0 ||
+	    (rc = pu_alias_string(host, step, rendered, dest_ns_names,
+	    &c->dest_namespace, &ns_from, err, errlen)) != 0 ||
 	    (rc = read_destination(host, step, c, err, errlen)) != 0 ||
 	    (rc = read_sync(host, step, rendered, c, err, errlen)) != 0 ||
 	    (rc = pu_alias_bool(host, step, rendered, wait_names, &c->wait_for_sync, NULL,

@@ -2,21 +2,27 @@
  * pu_alias.c - one value out of a setting's several spellings (see
  * pu_alias.h).
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "plugin_util.h"
 #include "pu_alias.h"
 
-static int
-contradicts(const char *a, const char *av, const char *b, const char *bv,
-            const char *ours, char *err, size_t errlen)
+/* Two spellings that differ: the first (ours before the original's) is
+ * used; once rendered a warning names the one left aside. */
+static void
+differs(const inn_host *host, const inn_step *step, int rendered, const char *a,
+        const char *av, const char *b, const char *bv)
 {
-	return pu_refuse(err, errlen, "config.%s (\"%s\") contradicts config.%s "
-	                 "(\"%s\"): write it once, as config.%s", b, bv, a, av, ours);
+	if (rendered)
+		host->log((inn_step *)(uintptr_t)step, INN_LOG_WARN, "config.%s (\"%s\") "
+		          "differs from config.%s (\"%s\"): config.%s is used (a platform "
+		          "default in our spelling wins over the original's)", b, bv, a,
+		          av, a);
 }
 
 int
-pu_alias_string(const inn_host *host, const inn_step *step,
+pu_alias_string(const inn_host *host, const inn_step *step, int rendered,
                 const char *const *names, const char **out, const char **used,
                 char *err, size_t errlen)
 {
@@ -27,12 +33,16 @@ pu_alias_string(const inn_host *host, const inn_step *step,
 	for (i = 0; names[i] != NULL; i++) {
 		const char *v = NULL;
 
+		/* null (an optional parameter left out) reads as not set */
+		if (host->input_type(step, names[i]) == INN_VALUE_NULL)
+			continue;
 		if ((rc = pu_read_string(host, step, names[i], &v, err, errlen)) != 0)
 			return rc;
 		if (v == NULL)
 			continue;
-		if (got != NULL && strcmp(got, v) != 0)
-			return contradicts(from, got, names[i], v, names[0], err, errlen);
+		if (got != NULL && strcmp(got, v) != 0 &&
+		    !pu_is_template(got) && !pu_is_template(v))
+			differs(host, step, rendered, from, got, names[i], v);
 		if (got == NULL) {
 			got = v;
 			from = names[i];
@@ -68,8 +78,8 @@ pu_alias_bool(const inn_host *host, const inn_step *step, int rendered,
 		    pu_is_template(s))
 			continue;   /* before rendering: compared once rendered */
 		if (from != NULL && got != v)
-			return contradicts(from, got ? "true" : "false", names[i],
-			                   v ? "true" : "false", names[0], err, errlen);
+			differs(host, step, rendered, from, got ? "true" : "false", names[i],
+			        v ? "true" : "false");
 		if (from == NULL) {
 			from = names[i];
 			got = v;
@@ -77,4 +87,26 @@ pu_alias_bool(const inn_host *host, const inn_step *step, int rendered,
 		}
 	}
 	return 0;
+}
+
+int
+pu_alias_word(const char *value, const char *const *words, int rendered,
+              const char *field, int *out, char *err, size_t errlen)
+{
+	pu_buf list = PU_BUF_INIT(1024);
+	int i, rc;
+
+	if (value == NULL || (!rendered && pu_is_template(value)))
+		return 0;
+	for (i = 0; words[i] != NULL; i++)
+		if (strcmp(value, words[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	for (i = 0; words[i] != NULL; i++)
+		pu_buf_addf(&list, "%s%s", i ? ", " : "", words[i]);
+	rc = pu_refuse(err, errlen, "config.%s: \"%s\" is not one of %s", field, value,
+	               list.p ? list.p : "");
+	pu_buf_free(&list);
+	return rc;
 }

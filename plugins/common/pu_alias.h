@@ -1,9 +1,12 @@
 /*
  * pu_alias.h - settings a step config may spell several ways: ours first,
  * then the original innominatus's spellings (gitea-repo's org_name,
- * argocd-app's appName ...).  One value comes out; two spellings that say
- * different things refuse the config, naming both.  Compiled into the
- * plugins that use it (gitea-repo.so, argocd-app.so).
+ * argocd-app's appName ...).  One value comes out: when two spellings say
+ * different things ours is used and the run logs a warning -- the admin
+ * config's stepDefaults (written in our spelling) merge under every step
+ * config, so a platform's `url` meets an original workflow's `gitea_url`,
+ * and the platform's wins, as the original's admin config did.  Compiled
+ * into the plugins that use it (gitea-repo.so, argocd-app.so).
  */
 #ifndef INN_PU_ALIAS_H
 #define INN_PU_ALIAS_H
@@ -16,20 +19,29 @@
  * Reads the string written under any of names (NULL-terminated, ours
  * first) into *out, borrowed from the host, and the name it was written
  * under into *used (may be NULL); both stay as they were when no name is
- * set.  Two names that are set must say the same (before rendering, a
- * template is taken as it is).  Returns 0, or INN_EINVAL with a one-line
- * reason in err ("config.org_name (\"a\") contradicts config.org (\"b\"):
- * write it once, as config.org").
+ * set (null counts as not set: an optional parameter left out).  When
+ * two differ, the first in names is used; once rendered (rendered != 0) a
+ * warning in the step log names the other.  Returns 0, or INN_EINVAL when
+ * a value is not a string (the reason in err).
  */
-int pu_alias_string(const inn_host *host, const inn_step *step,
+int pu_alias_string(const inn_host *host, const inn_step *step, int rendered,
                     const char *const *names, const char **out, const char **used,
                     char *err, size_t errlen);
 
 /* The same for a boolean (pu_read_bool's rules: before rendering a template
- * reads as false and is not compared).  *set becomes 1 when any name is
- * written (may be NULL). */
+ * reads as false and is not compared; the first written name wins).  *set
+ * becomes 1 when any name is written (may be NULL). */
 int pu_alias_bool(const inn_host *host, const inn_step *step, int rendered,
                   const char *const *names, int *out, int *set, char *err,
                   size_t errlen);
+
+/*
+ * One of a fixed list of words (NULL-terminated), e.g. config.operation:
+ * *out becomes its index.  value NULL leaves *out alone; before rendering
+ * a template is accepted as it is.  Returns 0, or INN_EINVAL with
+ * "config.<field>: \"x\" is not one of a, b, c" in err.
+ */
+int pu_alias_word(const char *value, const char *const *words, int rendered,
+                  const char *field, int *out, char *err, size_t errlen);
 
 #endif /* INN_PU_ALIAS_H */

@@ -15,6 +15,9 @@ const char *const gt_op_names[] = { "create", "delete", "get", NULL };
 static const char *const url_names[] = { "url", "gitea_url", NULL };
 static const char *const owner_names[] = { "owner", "org", "org_name", NULL };
 static const char *const repo_names[] = { "repo", "repo_name", NULL };
+/* null turns off a token_secret of the admin config's stepDefaults (for a
+ * step that uses username and password_secret) */
+static const char *const token_names[] = { "token_secret", NULL };
 
 /* Keys that would hold a credential in the workflow text. */
 static const char *const literal_credentials[] = {
@@ -25,7 +28,7 @@ static const pu_field config_fields[] = {
 	PU_FIELD("operation", PU_STRING, struct gt_config, operation),
 	PU_FIELD_OTHER("url"),
 	PU_FIELD_OTHER("gitea_url"),
-	PU_FIELD("token_secret", PU_STRING, struct gt_config, token_secret),
+	PU_FIELD_OTHER("token_secret"),
 	PU_FIELD("username", PU_STRING, struct gt_config, username),
 	PU_FIELD("password_secret", PU_STRING, struct gt_config, password_secret),
 	PU_FIELD_OTHER("owner"),
@@ -83,25 +86,6 @@ check_url(const char *u, const char *field, char *err, size_t errlen)
 	return 0;
 }
 
-static int
-read_operation(int rendered, struct gt_config *c, char *err, size_t errlen)
-{
-	int i;
-
-	c->op = GT_OP_CREATE;
-	if (c->operation == NULL)
-		return 0;
-	for (i = 0; gt_op_names[i] != NULL; i++)
-		if (strcmp(c->operation, gt_op_names[i]) == 0) {
-			c->op = i;
-			return 0;
-		}
-	if (!rendered && pu_is_template(c->operation))
-		return 0;
-	return pu_refuse(err, errlen, "config.operation: \"%s\" is not one of create, "
-	                 "delete, get", c->operation);
-}
-
 /* A name-valued setting: checked once it holds no template. */
 static int
 check_name(int rendered, const char *v, const char *field, size_t max,
@@ -123,6 +107,7 @@ gt_config_read(const inn_host *host, const inn_step *step, int rendered,
 	int rc;
 
 	memset(c, 0, sizeof(*c));
+	c->op = GT_OP_CREATE;
 	c->auto_init = 1;
 	for (i = 0; literal_credentials[i] != NULL; i++)
 		if (host->input_type(step, literal_credentials[i]) != INN_VALUE_ABSENT)
@@ -133,15 +118,18 @@ gt_config_read(const inn_host *host, const inn_step *step, int rendered,
 			                 strstr(literal_credentials[i], "password") ?
 			                 "password_secret" : "token_secret");
 	if ((rc = pu_config_read(host, step, rendered, config_fields, c, err, errlen)) != 0 ||
-	    (rc = pu_alias_string(host, step, url_names, &c->url, &url_from, err,
+	    (rc = pu_alias_string(host, step, rendered, url_names, &c->url, &url_from, err,
 	    errlen)) != 0 ||
-	    (rc = pu_alias_string(host, step, owner_names, &c->owner, &owner_from, err,
+	    (rc = pu_alias_string(host, step, rendered, owner_names, &c->owner, &owner_from, err,
 	    errlen)) != 0 ||
-	    (rc = pu_alias_string(host, step, repo_names, &c->repo, &repo_from, err,
+	    (rc = pu_alias_string(host, step, rendered, repo_names, &c->repo, &repo_from, err,
 	    errlen)) != 0 ||
+	    (rc = pu_alias_string(host, step, rendered, token_names, &c->token_secret, NULL,
+	    err, errlen)) != 0 ||
 	    (rc = pu_alias_bool(host, step, rendered, (const char *const[]){ "auto_init",
 	    NULL }, &c->auto_init, NULL, err, errlen)) != 0 ||
-	    (rc = read_operation(rendered, c, err, errlen)) != 0)
+	    (rc = pu_alias_word(c->operation, gt_op_names, rendered, "operation", &c->op,
+	    err, errlen)) != 0)
 		return rc;
 	if (c->owner != NULL && strcmp(owner_from, "owner") != 0)
 		c->org = c->owner;
