@@ -64,12 +64,14 @@ CONF
 c() { "$ctl" --plugin-dir "$dir/plugins" --config "$dir/admin.yaml" "$@"; }
 
 # wf FILE BUCKET [ENDPOINT [SECRET]]: a workflow with one minio step "s3"
-# (its further config lines, indented by 6, on stdin) and the step's
-# outputs as workflow outputs
+# (its further config lines, indented by 6, on stdin; $params, if set,
+# are its parameter lines) and the step's outputs as workflow outputs
 wf() {
 	{
+		printf 'name: s3test\n%s' "${params:+parameters:
+$params
+}"
 		cat <<WF
-name: s3test
 steps:
   - name: s3
     type: minio
@@ -294,19 +296,8 @@ CASES
 check "bad settings are refused at load with the field named (exit 3)" $?
 
 # a bucket name from a parameter is checked once rendered
-cat > "$dir/param.yaml" <<WF
-name: s3param
-parameters:
-  - {name: b, type: string}
-steps:
-  - name: s3
-    type: minio
-    config:
-      endpoint: $RGW_URL
-      access_key: $RGW_ADMIN_KEY
-      secret_key_secret: s3-admin
-      bucket: "{{ .parameters.b }}"
-WF
+params='  - {name: b, type: string}' wf "$dir/param.yaml" '"{{ .parameters.b }}"' </dev/null
+params=""
 c run --local "$dir/param.yaml" --param 'b=x/../admin/user?uid=a' >"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 1 ] && grep -q 'config.bucket: "x/../admin/user?uid=a" is not a valid S3 bucket name' "$dir/out" &&
@@ -366,24 +357,14 @@ rc=$?
 check "get of a missing bucket succeeds with exists: false" $?
 
 # templates in every shape pass at load and are checked once rendered
-cat > "$dir/tmpl.yaml" <<WF
-name: s3tmpl
-parameters:
-  - {name: v, type: boolean, default: true}
+params='  - {name: v, type: boolean, default: true}
   - {name: d, type: integer, default: 5}
-  - {name: b, type: string, default: tmpl-bucket}
-steps:
-  - name: s3
-    type: minio
-    config:
-      endpoint: $RGW_URL
-      access_key: $RGW_ADMIN_KEY
-      secret_key_secret: s3-admin
-      bucket: "{{ .parameters.b }}"
-      versioning: "{{ .parameters.v }}"
-      tags: {team: "{{ .parameters.b }}"}
-      lifecycle: [{expire_days: "{{ .parameters.d }}"}]
-WF
+  - {name: b, type: string, default: tmpl-bucket}' wf "$dir/tmpl.yaml" '"{{ .parameters.b }}"' <<'CFG'
+versioning: "{{ .parameters.v }}"
+tags: {team: "{{ .parameters.b }}"}
+lifecycle: [{expire_days: "{{ .parameters.d }}"}]
+CFG
+params=""
 c run --local "$dir/tmpl.yaml" >"$dir/out" 2>&1
 rc=$?
 c run --local "$dir/tmpl.yaml" --param d=0 --param b=tmpl-two >>"$dir/out" 2>&1
