@@ -230,12 +230,12 @@ test_ignored_fields(void **state)
 
 	/* a step type with no plugin here: its fields are not guessed at */
 	load(f, "name: g\nsteps:\n"
-	        "  - {name: g, type: gitea-repo, private: true, config: {}}\n", 0);
-	TU_ASSERT_CONTAINS(f->diag, "test.yaml:3:33: warning: step \"g\": private: not "
-	                   "mapped (ignored): a field of the original's gitea-repo steps, "
-	                   "which innominatus maps to no plugin config");
+	        "  - {name: g, type: terraform-generate, resource: r, config: {}}\n", 0);
+	TU_ASSERT_CONTAINS(f->diag, "test.yaml:3:41: warning: step \"g\": resource: not "
+	                   "mapped (ignored): a field of the original's terraform-generate "
+	                   "steps, which innominatus maps to no plugin config");
 	TU_ASSERT_CONTAINS(f->diag, "error: step \"g\": no plugin provides step type "
-	                   "\"gitea-repo\"");
+	                   "\"terraform-generate\"");
 	/* kubernetes steps: the original's step-level namespace is config's */
 	load(f, "name: k\nsteps:\n"
 	        "  - {name: k, type: kubernetes, namespace: ns, config: {manifest: x}}\n", 0);
