@@ -42,7 +42,9 @@ start() {
 		--objects "$dir/ns.yaml" --log-bodies "$@" || return 1
 	pids="$pids $kube_pid"
 }
-start main --controller-file "$dir/argo.json" || { echo "Bail out! the Kubernetes stand-in did not start"; exit 1; }
+# --finalizer-ms 0: Argo CD's controller empties its finalizer once it has
+# deleted the Application's resources (the stand-in keeps finalized objects)
+start main --controller-file "$dir/argo.json" --finalizer-ms 0 || { echo "Bail out! the Kubernetes stand-in did not start"; exit 1; }
 KC=$kube_config
 KLOG="$dir/main/stand-in.log"
 K=$kube_url
