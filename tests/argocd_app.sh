@@ -42,6 +42,8 @@ start() {
 		--objects "$dir/ns.yaml" --log-bodies "$@" || return 1
 	pids="$pids $kube_pid"
 }
+# --finalizer-ms 300: Argo CD's controller empties its finalizer once it has
+# deleted the Application's resources (the stand-in keeps finalized objects)
 start main --controller-file "$dir/argo.json" --finalizer-ms 300 || { echo "Bail out! the Kubernetes stand-in did not start"; exit 1; }
 KC=$kube_config
 KLOG="$dir/main/stand-in.log"

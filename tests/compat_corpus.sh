@@ -15,7 +15,11 @@
 # a file of a provider the catalogue leaves out for errors in its other
 # files counts as refused at load through its provider, for those errors.
 # Ends with a summary: ran, refused at load, accepted-then-failed.  Prints
-# TAP; skipped without the folder or python3 with PyYAML.
+# TAP; skipped without the folder or python3 with PyYAML.  Its plugins are
+# shell, terraform and ansible only: the workflows that need kubernetes,
+# argocd-app, gitea-repo (the demo providers) are refused here naming the
+# type, and tests/compat_demo.sh loads and runs them with those plugins
+# against the stand-ins and a real RGW.
 # INN_CORPUS_ADMIN: another admin config than the original's (to try a policy).
 ctl=${INN_CTL:?}
 src=${INN_TOP_SRCDIR:?}

@@ -56,6 +56,44 @@ resolve_params(inn_run *r, json_object *given)
 	return inn_params_mask_secrets(r->wf, r->params, r->masker);
 }
 
+/* A parameter left to a default that is a template (the original's
+ * `default: "{{ .parameters.app_name }}"`: another parameter's value) gets
+ * that template rendered once the other parameters are in r->data, in
+ * declaration order, and checked against its declaration; given values are
+ * never rendered. */
+static int
+render_param_defaults(inn_run *r, json_object *given)
+{
+	inn_tmpl_env env = { r->data, r->masker, NULL, NULL };
+	char path[300], why[300];
+	json_object *cur, *rv;
+	const inn_param *p;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < r->wf->nparams; i++) {
+		p = &r->wf->params[i];
+		if (p->def == NULL || !json_object_is_type(p->def, json_type_string) ||
+		    !inn_tmpl_has_syntax(json_object_get_string(p->def)) ||
+		    (given != NULL && json_object_object_get_ex(given, p->name, NULL)) ||
+		    !json_object_object_get_ex(r->params, p->name, &cur) ||
+		    !json_object_equal(cur, p->def))
+			continue;
+		snprintf(path, sizeof(path), "parameters.%s (its default)", p->name);
+		rv = NULL;
+		if ((rc = inn_tmpl_render(&env, p->def, path, &rv)) != 0)
+			return rc;
+		if (inn_param_check(p, rv, why, sizeof(why)) != 0) {
+			json_object_put(rv);
+			return inn_error_set(INN_EINVAL, "parameter \"%s\": its default %s renders "
+			                     "to a value it does not take: %s", p->name,
+			                     json_object_get_string(p->def), why);
+		}
+		json_object_object_add(r->params, p->name, rv);
+	}
+	return 0;
+}
+
 /* ---- run set-up ----------------------------------------------------------- */
 
 /* The run's secrets: the engine's (the admin config's secrets:), then the
@@ -195,6 +233,8 @@ inn_run_new(inn_run **out, inn_engine *eng, const inn_workflow *wf,
 			json_object_object_add(r->data, k, json_object_get(v));
 	}
 	json_object_object_add(r->data, "parameters", json_object_get(r->params));
+	if ((rc = render_param_defaults(r, o ? o->params : NULL)) != 0)
+		goto err;
 	steps = json_object_new_object();
 	json_object_object_add(r->data, "steps", steps);
 	json_object_object_add(r->data, "secrets", r->secrets ? json_object_get(r->secrets)

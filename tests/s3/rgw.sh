@@ -14,6 +14,9 @@
 #   rgw.sh stop DIR         stops every daemon started in DIR (TERM, then
 #                           KILL after 5 s); safe to call twice
 #
+# RGW_DNS_NAME (default localhost): the gateway's public host name, for a
+# gateway behind a proxy (Host headers naming another host are read as a
+# bucket name); requests to 127.0.0.1 are path-style whatever it is.
 # DIR/env: RGW_URL (http://127.0.0.1:PORT), RGW_TLS_URL (https, a
 # self-signed certificate: RGW_CA is its file), RGW_VERSION, and the keys of
 # two users: RGW_ADMIN_KEY/RGW_ADMIN_SECRET ("inn-admin": users=* and
@@ -117,7 +120,7 @@ osd data = $d/osd0
 [client.rgw.a]
 rgw frontends = beast endpoint=127.0.0.1:$rport ssl_endpoint=127.0.0.1:$tport ssl_certificate=$d/tls.crt ssl_private_key=$d/tls.key
 rgw data = $d/rgw
-rgw dns name = localhost
+rgw dns name = ${RGW_DNS_NAME:-localhost}
 CONF
 	export CEPH_CONF="$d/ceph.conf"
 	log="$d/log/start.log"
