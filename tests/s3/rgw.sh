@@ -127,13 +127,13 @@ CONF
 	{
 		monmaptool --create --add a "v1:127.0.0.1:$mport" --fsid "$fsid" "$d/monmap" &&
 		ceph-mon --mkfs -i a --monmap "$d/monmap" &&
-		ceph-mon -i a &&
+		ceph-mon -i a 9>&- &&
 		ceph --connect-timeout 20 osd create "$ouuid" &&
 		ceph-osd -i 0 --mkfs --osd-uuid "$ouuid" &&
 		ceph osd crush add-bucket localhost host &&
 		ceph osd crush move localhost root=default &&
 		ceph osd crush add osd.0 1.0 host=localhost &&
-		ceph-osd -i 0
+		ceph-osd -i 0 9>&-
 	} >"$log" 2>&1 || { stop "$d"; die "the RADOS cluster did not start (see $log)"; }
 	[ -n "$watch" ] && watcher "$d" "$watch"
 	i=0
@@ -141,7 +141,7 @@ CONF
 		i=$((i + 1)); [ $i -gt 120 ] && { stop "$d"; die "the OSD did not come up"; }
 		sleep 0.5
 	done
-	radosgw -n client.rgw.a >>"$log" 2>&1 || { stop "$d"; die "radosgw did not start (see $log)"; }
+	radosgw -n client.rgw.a >>"$log" 2>&1 9>&- || { stop "$d"; die "radosgw did not start (see $log)"; }
 	i=0
 	until curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$rport/"; do
 		i=$((i + 1)); [ $i -gt 240 ] && { stop "$d"; die "radosgw does not answer on port $rport"; }
@@ -176,7 +176,7 @@ ENV
 # process $2 is gone (or a zombie)
 watcher() {
 	rm -f "$1/run/watch.pid"
-	setsid sh "$self" watch "$1" "$2" </dev/null >/dev/null 2>&1 &
+	setsid sh "$self" watch "$1" "$2" </dev/null >/dev/null 2>&1 9>&- &
 	i=0
 	while [ ! -s "$1/run/watch.pid" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 }
@@ -195,7 +195,23 @@ watch() {
 self=$0
 case "${1:-}" in
 watch) watch "$2" "$3" ;;
-start) [ $# -ge 2 ] || die "usage: rgw.sh start DIR [PID]"; start "$2" "${3:-}" ;;
+start)
+	[ $# -ge 2 ] || die "usage: rgw.sh start DIR [PID]"
+	# Two clusters starting at once (tests run in parallel) can race for
+	# the same free port between free_port and the daemon's bind, and a
+	# half-started mon then answers the other cluster ("wrong fsid"):
+	# starts take turns (flock), and a failed start is tried again on new
+	# ports, at most three times.  The daemons do not inherit the lock (9>&-).
+	exec 9>"${TMPDIR:-/tmp}/inn-rgw-start.lock"
+	command -v flock >/dev/null && flock 9
+	n=1
+	while :; do
+		(start "$2" "${3:-}")
+		rc=$?
+		{ [ $rc -eq 0 ] || [ $rc -eq 77 ] || [ $n -ge 3 ]; } && exit $rc
+		echo "rgw.sh: start attempt $n failed; trying again on new ports" >&2
+		n=$((n + 1))
+	done ;;
 stop) [ $# -ge 2 ] || die "usage: rgw.sh stop DIR"; stop "$2" ;;
 env) [ $# -ge 2 ] || die "usage: rgw.sh env DIR"; cat "$2/env" ;;
 *) die "usage: rgw.sh start DIR [PID] | env DIR | stop DIR" ;;
