@@ -515,6 +515,14 @@ steps:
         kind: ConfigMap
         metadata: {name: dry-only}
         data: {a: b}
+        ---
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: kdry}
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRole
+        metadata: {name: kdry-role}
   - name: d
     type: kubernetes
     config: {kubeconfig: "@KC@", operation: delete, namespace: kdemo, resource_type: deploy, resource_name: web}
@@ -527,29 +535,12 @@ rc=$?
 check "a dry-run applies and deletes nothing" $?
 [ -n "$real" ] || [ "$(grep -c '"dryRun": *"All"' "$dir/k/stand-in.log")" -ge 2 ]
 check "the dry-run is the server's (dryRun=All on the PATCH and the DELETE)" $?
-wf drns <<'EOF'
-name: drns
-steps:
-  - name: a
-    type: kubernetes
-    config:
-      kubeconfig: "@KC@"
-      namespace: kdemo
-      manifest: |
-        apiVersion: v1
-        kind: Namespace
-        metadata: {name: kdry}
-        ---
-        apiVersion: rbac.authorization.k8s.io/v1
-        kind: ClusterRole
-        metadata: {name: kdry-role}
-EOF
-c -o json run --local "$dir/wf/drns.yaml" --dry-run >"$dir/out.json" 2>&1
-run "$dir/wf/drns.yaml" --dry-run
+# its cluster-scoped objects: named without a namespace
+c -o json run --local "$dir/wf/dry.yaml" --dry-run >"$dir/out.json" 2>&1
 [ $rc -eq 0 ] && grep -q 'dry-run: would apply Namespace kdry (server-side dry run' "$dir/out" &&
 	grep -q 'dry-run: would apply ClusterRole kdry-role (server-side dry run' "$dir/out" &&
 	[ "$(jf "$dir/out.json" 'd["steps"][0]["outputs"]["namespace"]')" = "" ] &&
-	[ "$(jf "$dir/out.json" '[o["namespace"] for o in json.loads(d["steps"][0]["outputs"]["objects"])]')" = "['', '']" ] &&
+	[ "$(jf "$dir/out.json" '[o["namespace"] for o in json.loads(d["steps"][0]["outputs"]["objects"])]')" = "['kdemo', '', '']" ] &&
 	! kget /api/v1/namespaces/kdry >/dev/null
 check "a cluster-scoped object (Namespace, ClusterRole) is named without a namespace in the log and the outputs" $?
 
