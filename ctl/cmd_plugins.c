@@ -53,6 +53,7 @@ registry_json(const inn_registry *reg, const inn_policy *pol)
 		json_object_object_add(o, "config_schema", p->desc.config_schema ?
 		                       json_tokener_parse(p->desc.config_schema) : NULL);
 		json_object_object_add(o, "step_defaults", inn_policy_step_defaults_copy(pol, p->type));
+		json_object_object_add(o, "step_policies", inn_policy_step_policies_copy(pol, p->type));
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(root, "loaded", arr);

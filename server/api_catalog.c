@@ -151,10 +151,12 @@ inn_api_plugins(struct api_call *c)
 		                       json_tokener_parse(p->desc.config_schema) : NULL);
 		json_object_object_add(o, "outputs_schema", p->desc.outputs_schema ?
 		                       json_tokener_parse(p->desc.outputs_schema) : NULL);
-		/* the admin config's stepDefaults of the type: settings and
+		/* the admin config's stepDefaults and stepPolicies of the type: settings and
 		 * secret names, never a secret's value */
 		json_object_object_add(o, "step_defaults",
 		                       inn_policy_step_defaults_copy(c->srv->policy, p->type));
+		json_object_object_add(o, "step_policies",
+		                       inn_policy_step_policies_copy(c->srv->policy, p->type));
 		json_object_array_add(a, o);
 	}
 	inn_api_reply(c, 200, a);

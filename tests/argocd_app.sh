@@ -11,12 +11,12 @@
 # unknown CA, hostile and contradictory names.  Prints TAP.
 . "${INN_TOP_SRCDIR:?}/tests/plugin_lib.sh"
 . "$src/tests/standins/kube_lib.sh"
-echo "1..26"
+echo "1..28"
 pt_setup argocd shell argocd-app gitea-repo kubernetes
 
 if ! python3 -c 'import cryptography, yaml' 2>/dev/null; then
 	i=0
-	while [ $i -lt 26 ]; do
+	while [ $i -lt 28 ]; do
 		i=$((i + 1)); echo "ok $i - # SKIP python3 lacks cryptography or yaml for the Kubernetes stand-in"
 	done
 	exit 0
@@ -277,6 +277,67 @@ c test-workflow "$dir/tpl.yaml" >"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 3 ] && grep -q 'config.kubeconfig: must be written out, not rendered from a template' "$dir/out"
 check "the cluster is never chosen by a parameter: a templated kubeconfig is refused" $?
+
+# which cluster and how it is verified are never a parameter's; null
+# unsets the stepDefaults kubeconfig for a step that names kubeconfig_secret
+ok=0
+for f in kubeconfig_secret context insecure_skip_tls_verify; do
+	NAME=tpl wf tpl get "$f: \"{{ .parameters.app }}\""
+	c test-workflow "$dir/tpl.yaml" >"$dir/out" 2>&1
+	[ $? -eq 3 ] && grep -q "config.$f: must be written out, not rendered from a template" "$dir/out" || ok=1
+done
+cp "$KC" "$dir/kc-secret"
+chmod 600 "$dir/kc-secret"
+cp "$dir/admin.yaml" "$dir/admin.base"
+printf 'secrets:\n  kc: {file: %s}\n' "$dir/kc-secret" >> "$dir/admin.yaml"
+NAME=ksec wf ksec get "kubeconfig: null" "kubeconfig_secret: kc"
+c run --local "$dir/ksec.yaml" --param app=shop >"$dir/out" 2>&1
+[ $? -eq 0 ] && [ $ok -eq 0 ] && grep -q 'status: exists' "$dir/out"
+check "kubeconfig_secret, context, insecure_skip_tls_verify from a template are refused; kubeconfig: null unsets the stepDefaults one" $?
+cp "$dir/admin.base" "$dir/admin.yaml"
+
+# allowed_namespaces (the platform's stepPolicies): the Application's own
+# namespace and its destination, however the config reaches it
+printf 'stepPolicies:\n  argocd-app: {allowed_namespaces: [argocd, "team-*"]}\n' >> "$dir/admin.yaml"
+cat > "$dir/dest.yaml" <<'WF'
+name: dest
+parameters:
+  - {name: app, type: string, default: fenced}
+  - {name: dns, type: string, default: team-a}
+  - {name: home, type: string, default: argocd}
+steps:
+  - name: argo
+    type: argocd-app
+    config:
+      name: "{{ .parameters.app }}"
+      argocd_namespace: "{{ .parameters.home }}"
+      repo_url: http://g/fenced.git
+      dest_namespace: "{{ .parameters.dns }}"
+WF
+sed 's/^\(      repo_url: .*\)$/\1\n      spec: {destination: {namespace: kube-system}}/' "$dir/dest.yaml" > "$dir/dest-spec.yaml"
+ok=0
+m=$(mark)
+for p in dns=kube-system spec home=kube-system; do
+	if [ $p = spec ]; then
+		c run --local "$dir/dest-spec.yaml" >"$dir/out" 2>&1
+	else
+		c run --local "$dir/dest.yaml" --param "$p" >"$dir/out" 2>&1
+	fi
+	rc=$?
+	case $p in
+	home=*) want='failed: argocd-app create kube-system/fenced: refused: Application namespace "kube-system" is not in config.allowed_namespaces';;
+	*) want='failed: argocd-app create argocd/fenced: refused: destination namespace "kube-system" is not in config.allowed_namespaces';;
+	esac
+	[ $rc -eq 1 ] && grep -qF "$want" "$dir/out" || { ok=1; echo "# $p: $(tail -2 "$dir/out")"; }
+done
+! since "$m" | grep -q '"method": "PATCH"' && ! app fenced || ok=1
+sed 's/^\(      name: .*\)$/\1\n      allowed_namespaces: ["*"]/' "$dir/dest.yaml" > "$dir/widen.yaml"
+c test-workflow "$dir/widen.yaml" >"$dir/out" 2>&1
+[ $? -eq 3 ] && grep -q 'config.allowed_namespaces: may not be set by a step' "$dir/out" || ok=1
+c run --local "$dir/dest.yaml" >"$dir/out" 2>&1
+[ $? -eq 0 ] && [ $ok -eq 0 ] && app fenced && [ "$(field spec.destination.namespace)" = team-a ]
+check "stepPolicies allowed_namespaces: a destination (flat or through spec) or an Application namespace outside it is refused before any write; a step cannot set its own; team-a works" $?
+cp "$dir/admin.base" "$dir/admin.yaml"
 
 NAME=pol wf pol create "repo_url: http://g/e.git" "sync_policy: sometimes"
 c test-workflow "$dir/pol.yaml" >"$dir/out" 2>&1

@@ -39,7 +39,7 @@ install -m 755 "$build/plugins/kubernetes/.libs/kubernetes.so" "$dir/plugins/kub
 install -m 755 "$INN_SHELL_SO" "$dir/plugins/shell.so"
 printf 'workflowPolicies:\n  allowedStepTypes: [shell, kubernetes]\n' > "$dir/admin.yaml"
 CHECK_SHOW="$dir/out"
-echo "1..49"
+echo "1..54"
 
 # ---- the cluster ---------------------------------------------------------
 # the stand-in's request log (one JSON line a request) tells what was sent
@@ -76,7 +76,7 @@ kget() {
 jf() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 
 # ---- running workflows ---------------------------------------------------
-c() { "$ctl" --plugin-dir "$dir/plugins" --config "$dir/admin.yaml" "$@"; }
+c() { "$ctl" --plugin-dir "$dir/plugins" --config "${kconf:-$dir/admin.yaml}" "$@"; }
 # run FILE [ARGS]: run --local; output in $dir/out, exit status in $rc
 run() {
 	f=$1; shift
@@ -220,13 +220,11 @@ EOF
 mp() { # name path
 	cat > "$pdir/workflows/$1.yaml" <<EOF
 name: $1
-parameters:
-  - {name: kc, type: string, default: "$kc"}
 steps:
   - name: svc
     type: kubernetes
     config:
-      kubeconfig: "{{ .parameters.kc }}"
+      kubeconfig: "$kc"
       namespace: kdemo
       manifest_path: $2
 EOF
@@ -517,6 +515,14 @@ steps:
         kind: ConfigMap
         metadata: {name: dry-only}
         data: {a: b}
+        ---
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: kdry}
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRole
+        metadata: {name: kdry-role}
   - name: d
     type: kubernetes
     config: {kubeconfig: "@KC@", operation: delete, namespace: kdemo, resource_type: deploy, resource_name: web}
@@ -529,24 +535,79 @@ rc=$?
 check "a dry-run applies and deletes nothing" $?
 [ -n "$real" ] || [ "$(grep -c '"dryRun": *"All"' "$dir/k/stand-in.log")" -ge 2 ]
 check "the dry-run is the server's (dryRun=All on the PATCH and the DELETE)" $?
+# its cluster-scoped objects: named without a namespace
+c -o json run --local "$dir/wf/dry.yaml" --dry-run >"$dir/out.json" 2>&1
+[ $rc -eq 0 ] && grep -q 'dry-run: would apply Namespace kdry (server-side dry run' "$dir/out" &&
+	grep -q 'dry-run: would apply ClusterRole kdry-role (server-side dry run' "$dir/out" &&
+	[ "$(jf "$dir/out.json" 'd["steps"][0]["outputs"]["namespace"]')" = "" ] &&
+	[ "$(jf "$dir/out.json" '[o["namespace"] for o in json.loads(d["steps"][0]["outputs"]["objects"])]')" = "['kdemo', '', '']" ] &&
+	! kget /api/v1/namespaces/kdry >/dev/null
+check "a cluster-scoped object (Namespace, ClusterRole) is named without a namespace in the log and the outputs" $?
 
 # TLS and credentials
-wf probe <<'EOF'
+# probe KC [true]: get Namespace kdemo through kubeconfig KC, TLS verified
+# unless true (written out: no parameter chooses the cluster or turns off
+# the verification)
+probe() {
+	cat > "$dir/wf/probe.yaml" <<EOF
 name: probe
-parameters:
-  - {name: kc, type: string}
-  - {name: insecure, type: boolean, default: false}
 steps:
   - name: p
     type: kubernetes
     config:
-      kubeconfig: "{{ .parameters.kc }}"
+      kubeconfig: "$1"
       operation: get
       resource_type: namespace
       resource_name: kdemo
-      insecure_skip_tls_verify: "{{ .parameters.insecure }}"
+      insecure_skip_tls_verify: ${2:-false}
       timeout: 5s
 EOF
+	run "$dir/wf/probe.yaml"
+}
+ok=0
+for f in kubeconfig kubeconfig_secret context insecure_skip_tls_verify allowed_namespaces; do
+	for t in '{{ .parameters.v }}' '${parameters.v}'; do
+		v="\"$t\""
+		[ $f = allowed_namespaces ] && v="[\"$t\"]"
+		cat > "$dir/wf/tpl.yaml" <<EOF
+name: tpl
+parameters:
+  - {name: v, type: string, default: "x"}
+steps:
+  - name: p
+    type: kubernetes
+    config: {$f: $v, operation: get, resource_type: namespace, resource_name: kdemo}
+EOF
+		c test-workflow "$dir/wf/tpl.yaml" >"$dir/out" 2>&1
+		r=$?
+		[ $r -eq 3 ] && grep -q "config.$f: must be written out, not rendered from a template" "$dir/out" ||
+			{ ok=1; echo "# $f=$t: exit $r: $(cat "$dir/out")"; }
+	done
+done
+check "kubeconfig, kubeconfig_secret, context, insecure_skip_tls_verify, allowed_namespaces from a template: refused at load, the field named" $ok
+# null unsets a stepDefaults kubeconfig, so a step can name kubeconfig_secret
+cat > "$dir/wf/ksec.yaml" <<'EOF'
+name: ksec
+steps:
+  - name: p
+    type: kubernetes
+    config: {kubeconfig: null, kubeconfig_secret: kc, operation: get, resource_type: namespace, resource_name: kdemo}
+EOF
+# (the stand-in's kubeconfig names its files by absolute paths, as a
+# kubeconfig in a secret must)
+cp "$kc" "$dir/kc-abs"
+chmod 600 "$dir/kc-abs"
+{ cat "$dir/admin.yaml"; printf 'secrets:\n  kc: {file: %s}\nstepDefaults:\n  kubernetes: {kubeconfig: /nonexistent/kubeconfig}\n' "$dir/kc-abs"; } > "$dir/admin-kc.yaml"
+kconf=$dir/admin-kc.yaml
+run "$dir/wf/ksec.yaml"
+[ $rc -eq 0 ] && grep -q 'got Namespace kdemo ' "$dir/out"
+r1=$?
+sed -i 's/kubeconfig: null, //' "$dir/wf/ksec.yaml"
+c test-workflow "$dir/wf/ksec.yaml" >"$dir/out" 2>&1
+r2=$?
+kconf=
+[ $r1 -eq 0 ] && [ $r2 -eq 3 ] && grep -q 'config: kubeconfig and kubeconfig_secret are two ways to name the cluster: give one' "$dir/out"
+check "kubeconfig: null unsets the stepDefaults kubeconfig, so kubeconfig_secret is used (without null both are refused)" $?
 kcfile() { # name server ca user-lines
 	cat > "$dir/$1" <<EOF
 apiVersion: v1
@@ -571,7 +632,7 @@ if [ -z "$real" ]; then
 	kcfile kc-cert "$srv" "certificate-authority: certs/ca.pem" \
 		"    client-certificate: certs/client.pem
     client-key: certs/client-key.pem"
-	run "$dir/wf/probe.yaml" --param kc="$dir/kc-cert"
+	probe "$dir/kc-cert"
 	[ $rc -eq 0 ] && grep -q 'got Namespace kdemo ' "$dir/out"
 	check "TLS with a client certificate and the CA (paths relative to the kubeconfig)" $?
 	# a CA of another name (a same-named CA with another key fails earlier, in
@@ -593,19 +654,19 @@ cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
 open(sys.argv[1], "wb").write(cert.public_bytes(serialization.Encoding.PEM))
 EOF
 	kcfile kc-wrongca "$srv" "certificate-authority: other-ca.pem" "    token: tok-good"
-	run "$dir/wf/probe.yaml" --param kc="$dir/kc-wrongca"
+	probe "$dir/kc-wrongca"
 	[ $rc -eq 1 ] && grep -q 'failed: get namespace kdemo: discovery GET /api: Kubernetes API at https://127.0.0.1:[0-9]*: GET /api: TLS certificate verification failed' "$dir/out"
 	check "a server certificate from another CA: a clear TLS error" $?
-	run "$dir/wf/probe.yaml" --param kc="$dir/kc-wrongca" --param insecure=true
+	probe "$dir/kc-wrongca" true
 	[ $rc -eq 0 ]
 	check "insecure_skip_tls_verify: true connects anyway" $?
 	kcfile kc-badtok "$srv" "certificate-authority: certs/ca.pem" "    token: tok-WRONG-123"
-	run "$dir/wf/probe.yaml" --param kc="$dir/kc-badtok"
+	probe "$dir/kc-badtok"
 	[ $rc -eq 1 ] && grep -q 'failed: get namespace kdemo: discovery GET /api: 401 Unauthorized: the Kubernetes API at https://127.0.0.1:[0-9]* refused the credentials of the kubeconfig' "$dir/out" &&
 		! grep -q 'tok-WRONG-123' "$dir/out"
 	check "a wrong bearer token: 401 step error naming the kubeconfig, the token never shown" $?
 	kcfile kc-down "https://127.0.0.1:1" "certificate-authority: certs/ca.pem" "    token: x"
-	run "$dir/wf/probe.yaml" --param kc="$dir/kc-down"
+	probe "$dir/kc-down"
 	[ $rc -eq 1 ] && grep -q 'failed: get namespace kdemo: discovery GET /api: Kubernetes API at https://127.0.0.1:1: GET /api: cannot connect' "$dir/out"
 	check "an unreachable server: a one-line error naming it" $?
 	wf hang <<'EOF'
@@ -712,8 +773,10 @@ steps:
 EOF
 # a parameter rendered into a manifest stays one YAML scalar (the manifest
 # is rendered in YAML mode), so a newline and "namespace: ..." in it is
-# only an odd name; allowed_namespaces (a platform team's stepDefaults)
-# keeps every object in its namespaces and refuses cluster-scoped kinds
+# only an odd name; allowed_namespaces (a platform team's stepPolicies,
+# which no step may set) keeps every object in its namespaces and refuses
+# cluster-scoped kinds
+{ cat "$dir/admin.yaml"; printf 'stepPolicies:\n  kubernetes: {allowed_namespaces: [kdemo, "team-*"]}\n'; } > "$dir/admin-pol.yaml"
 wf inject <<'EOF'
 name: inject
 parameters:
@@ -726,7 +789,6 @@ steps:
     config:
       kubeconfig: "@KC@"
       namespace: kdemo
-      allowed_namespaces: [kdemo, "team-*"]
       manifest: |
         apiVersion: {{ if eq .parameters.kind "ClusterRole" }}rbac.authorization.k8s.io/v1{{ else }}v1{{ end }}
         kind: {{ .parameters.kind }}
@@ -734,6 +796,7 @@ steps:
           name: {{ .parameters.n }}
           namespace: {{ .parameters.ns }}
 EOF
+kconf=$dir/admin-pol.yaml
 run "$dir/wf/inject.yaml" --param "$(printf 'n=evil\n  namespace: kube-system')"
 [ $rc -eq 1 ] && grep -q 'failed: apply ConfigMap kdemo/evil   namespace: kube-system: 422 Invalid' "$dir/out" &&
 	! kget /api/v1/namespaces/kube-system/configmaps/evil >/dev/null
@@ -748,6 +811,38 @@ r1=$?
 run "$dir/wf/inject.yaml" --param n=fine
 [ $r1 -eq 0 ] && [ $rc -eq 0 ] && kget /api/v1/namespaces/kdemo/configmaps/fine >/dev/null
 check "a newline in a value stays inside the name (YAML mode); allowed_namespaces refuses another namespace and a cluster-scoped kind; kdemo works" $?
+# a step cannot widen the platform's limit: its own allowed_namespaces (even
+# null) is refused at load, and create-namespace of another is refused
+ok=0
+for v in '["*"]' null; do
+	cat > "$dir/wf/widen.yaml" <<EOF
+name: widen
+steps:
+  - name: k
+    type: kubernetes
+    config:
+      kubeconfig: "$kc"
+      allowed_namespaces: $v
+      manifest: |
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: pwn, namespace: kube-system}
+EOF
+	run "$dir/wf/widen.yaml"
+	[ $rc -eq 3 ] && grep -q 'step "k": config.allowed_namespaces: may not be set by a step: set by the platform in .*admin-pol.yaml stepPolicies.kubernetes.allowed_namespaces' "$dir/out" || ok=1
+done
+cat > "$dir/wf/mkns.yaml" <<EOF
+name: mkns
+steps:
+  - name: k
+    type: kubernetes
+    config: {kubeconfig: "$kc", operation: create-namespace, namespace: argocd}
+EOF
+run "$dir/wf/mkns.yaml"
+[ $ok -eq 0 ] && [ $rc -eq 1 ] && grep -q 'failed: create-namespace Namespace argocd: refused: namespace "argocd" is not in config.allowed_namespaces' "$dir/out" &&
+	! kget /api/v1/namespaces/kube-system/configmaps/pwn >/dev/null && ! kget /api/v1/namespaces/argocd >/dev/null
+check "stepPolicies: a step's own allowed_namespaces (a list or null) is a load error; create-namespace outside the limit is refused" $?
+kconf=
 
 if [ -z "$real" ]; then
 	curl -s --cacert "$dir/certs/ca.pem" -H "Authorization: Bearer tok-good" -X PATCH \
@@ -761,7 +856,7 @@ if [ -z "$real" ]; then
 	[ $r1 -eq 0 ] && [ $rc -eq 0 ] && kget /api/v1/namespaces/kdemo/configmaps/shared | grep -q '"owner": *"innominatus"'
 	check "force_conflicts: false gets the API's 409 naming the other field manager; the default (force) takes the field" $?
 	kcfile kc-viewer "https://127.0.0.1:$port" "certificate-authority: certs/ca.pem" "    token: tok-viewer"
-	run "$dir/wf/probe.yaml" --param kc="$dir/kc-viewer"
+	probe "$dir/kc-viewer"
 	[ $rc -eq 1 ] && grep -q 'failed: get Namespace kdemo: 403 Forbidden: namespaces "kdemo" is forbidden: User "viewer" cannot get' "$dir/out"
 	check "a user RBAC forbids: 403 Forbidden with the API's message" $?
 	wf odd <<'EOF'
@@ -825,9 +920,23 @@ steps:
             metadata: {labels: {app: srv}}
             spec: {containers: [{name: w, image: x}]}
 EOF
+cat > "$dir/prov/kube-team/workflows/outside.yaml" <<EOF
+name: outside
+parameters:
+  - {name: ns, type: string, default: kube-system}
+steps:
+  - name: cm
+    type: kubernetes
+    config:
+      kubeconfig: "$kc"
+      manifest: |
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: escaped, namespace: "{{ .parameters.ns }}"}
+EOF
 cp "$dir/wf/secret.yaml" "$dir/prov/kube-team/workflows/secret.yaml"
 server_conf "$dir/conf.yaml" "$dir"
-printf 'workflowPolicies:\n  allowedStepTypes: [shell, kubernetes]\n' >> "$dir/conf.yaml"
+printf 'workflowPolicies:\n  allowedStepTypes: [shell, kubernetes]\nstepPolicies:\n  kubernetes: {allowed_namespaces: [kdemo]}\n' >> "$dir/conf.yaml"
 key=$("$build/innominatus" --config "$dir/conf.yaml" --create-admin-key ops 2>/dev/null)
 start_server "$dir/conf.yaml" "$dir/server.log" --providers "$dir/prov" || { cat "$dir/server.log"; }
 api() { curl -s -X "$1" -H "Authorization: Bearer $key" "$url$2" ${3:+-d "$3"}; }
@@ -839,6 +948,10 @@ waitdone() { # id: until it is no longer pending/running (60 s)
 id=$(api POST /api/workflows/run '{"workflow":"kube-team/srv"}' | idof)
 [ "$(waitdone "$id")" = succeeded ] && kget /apis/apps/v1/namespaces/kdemo/deployments/srv-web >/dev/null
 check "through the server: the workflow applies and waits, succeeded" $?
+id=$(api POST /api/workflows/run '{"workflow":"kube-team/outside"}' | idof)
+[ "$(waitdone "$id")" = failed ] && api GET "/api/workflows/$id/logs" | grep -q 'apply ConfigMap escaped: refused: namespace \\\?"kube-system\\\?" is not in config.allowed_namespaces' &&
+	! kget /api/v1/namespaces/kube-system/configmaps/escaped >/dev/null
+check "through the server: the stepPolicies allowed_namespaces refuses a parameter's kube-system" $?
 id=$(api POST /api/workflows/run '{"workflow":"kube-team/srv","parameters":{"cond":"jsonpath={.status.never}=set"}}' | idof)
 i=0; while [ $i -lt 100 ] && ! api GET "/api/workflows/$id/logs" 2>/dev/null | grep -q 'waiting for'; do sleep 0.1; i=$((i + 1)); done
 t0=$(date +%s)

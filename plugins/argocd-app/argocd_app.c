@@ -234,6 +234,29 @@ ac_outputs(struct ac_ctx *x, json_object *obj, const char *status)
 	return 0;
 }
 
+/*
+ * config.allowed_namespaces (a platform team's stepPolicies) for the
+ * namespace ns of what: "Application" (where the object lives) or
+ * "destination" (where Argo CD deploys) -- so argocd-app is no way around
+ * the limit kubernetes.so keeps.  0, or INN_EINVAL after logging why.
+ */
+static int
+ac_allowed(struct ac_ctx *x, const char *what, const char *ns)
+{
+	static const pu_kube_res app_res = { AC_API_VERSION, AC_KIND, "applications", 1 };
+	char why[300];
+
+	if (x->c->conn.allowed_ns == NULL)
+		return 0;
+	if (ns == NULL || *ns == '\0')
+		return ac_fail(x, INN_EINVAL, "refused: config.allowed_namespaces is set, and "
+		               "the %s names no namespace", what);
+	if (pu_kube_ns_allowed(x->c->conn.allowed_ns, &app_res, ns, x->c->name, why,
+	                       sizeof(why)) != 0)
+		return ac_fail(x, INN_EINVAL, "refused: %s %s", what, why);
+	return 0;
+}
+
 /* GET the Application: 1 with *obj, 0 when absent, or an error logged. */
 static int
 ac_read(struct ac_ctx *x, json_object **obj)
@@ -344,6 +367,10 @@ ac_apply(struct ac_ctx *x)
 		rc = ac_fail(x, INN_EINVAL, "no source: set config.repo_url");
 		goto out;
 	}
+	/* the built object: config.spec or the live Application may say it */
+	if ((rc = ac_allowed(x, "destination", pu_kube_path_str(app,
+	    "spec.destination.namespace"))) != 0)
+		goto out;
 	if ((rc = pu_kube_apply(x->k, app, x->c->app_namespace, 1, x->dry, &applied, err,
 	    sizeof(err))) != 0) {
 		rc = ac_fail(x, rc, "%s", err);
@@ -432,7 +459,9 @@ ac_delete(struct ac_ctx *x)
 		             "nothing to delete", x->c->app_namespace, x->c->name);
 		return ac_outputs(x, NULL, "absent");
 	}
-	if (x->c->cascade && (rc = ac_add_finalizer(x, live)) != 0)
+	/* a cascade deletes what Argo CD deployed at the destination */
+	if (x->c->cascade && ((rc = ac_allowed(x, "destination", pu_kube_path_str(live,
+	    "spec.destination.namespace"))) != 0 || (rc = ac_add_finalizer(x, live)) != 0))
 		goto out;
 	if ((rc = pu_kube_delete(x->k, AC_API_VERSION, AC_KIND, x->c->app_namespace,
 	    x->c->name, x->dry, &gone, err, sizeof(err))) != 0) {
@@ -504,18 +533,11 @@ ac_execute(void *state, const inn_host *host, inn_step *step)
 	x.dry = host->dry_run(step);
 	x.deadline = pu_monotonic_ms() + (c.timeout_ms > 0 ? c.timeout_ms :
 	                                  AC_DEFAULT_WAIT_MS);
-	if (c.kubeconfig_secret != NULL &&
-	    host->secret(step, c.kubeconfig_secret, &o.kubeconfig_yaml) != 0) {
-		rc = ac_fail(&x, INN_ENOTFOUND, "config.kubeconfig_secret: secret \"%s\": %s",
-		             c.kubeconfig_secret, host->last_error());
+	if ((rc = ac_allowed(&x, "Application", c.app_namespace)) != 0)
 		goto out;
-	}
-	o.kubeconfig = c.kubeconfig;
-	o.insecure = c.insecure;
-	o.context = c.context;
 	o.timeout_ms = c.timeout_ms > 0 && c.timeout_ms < AC_REQUEST_MAX_MS ?
 	               c.timeout_ms : AC_REQUEST_MAX_MS;
-	if ((rc = pu_kube_open(host, step, &o, &x.k, err, sizeof(err))) != 0) {
+	if ((rc = pu_kube_step_open(host, step, &c.conn, &o, &x.k, err, sizeof(err))) != 0) {
 		rc = ac_fail(&x, rc, "%s", err);
 		goto out;
 	}
@@ -581,11 +603,7 @@ static const char ac_config_schema[] =
 	"\"spec\":{\"type\":\"object\",\"description\":\"merged over the built "
 	"spec\"},"
 	"\"labels\":{\"type\":\"object\",\"additionalProperties\":{\"type\":\"string\"}},"
-	"\"kubeconfig\":{\"type\":\"string\",\"description\":\"a kubeconfig file (default: "
-	"$KUBECONFIG, ~/.kube/config, the in-cluster service account)\"},"
-	"\"kubeconfig_secret\":{\"type\":\"string\",\"description\":\"name of a "
-	"secret holding kubeconfig text\"},\"context\":{\"type\":\"string\"},"
-	"\"insecure_skip_tls_verify\":{\"type\":\"boolean\",\"default\":false},"
+	PU_KUBE_STEP_SCHEMA
 	"\"timeout\":{\"type\":[\"string\",\"number\"],\"description\":\"the whole "
 	"operation, wait included (default 5m); each request at most 30s\"}"
 	"}}";

@@ -62,10 +62,7 @@ static const pu_field config_fields[] = {
 	PU_FIELD_OTHER("wait_for_sync"), PU_FIELD_OTHER("waitForSync"),
 	PU_FIELD_OTHER("spec"),
 	PU_FIELD_OTHER("labels"),
-	PU_FIELD("kubeconfig", PU_STRING, struct ac_config, kubeconfig),
-	PU_FIELD("kubeconfig_secret", PU_STRING, struct ac_config, kubeconfig_secret),
-	PU_FIELD("context", PU_STRING, struct ac_config, context),
-	PU_FIELD("insecure_skip_tls_verify", PU_BOOL, struct ac_config, insecure),
+	PU_KUBE_STEP_FIELDS,
 	PU_FIELD("timeout", PU_TIMEOUT, struct ac_config, timeout_ms),
 	{ NULL, PU_OTHER, 0, NULL }
 };
@@ -74,6 +71,7 @@ void
 ac_config_free(struct ac_config *c)
 {
 	pu_config_free(config_fields, c);
+	pu_kube_step_free(&c->conn);
 	json_object_put(c->spec);
 	json_object_put(c->labels);
 	memset(c, 0, sizeof(*c));
@@ -307,6 +305,7 @@ ac_config_read(const inn_host *host, const inn_step *step, int rendered,
 	memset(c, 0, sizeof(*c));
 	c->op = AC_OP_CREATE;
 	if ((rc = pu_config_read(host, step, rendered, config_fields, c, err, errlen)) != 0 ||
+	    (rc = pu_kube_step_read(host, step, &c->conn, err, errlen)) != 0 ||
 	    (rc = pu_alias_word(c->operation && strcmp(c->operation, "apply") == 0 ?
 	    "create" : c->operation, ac_op_names, rendered, "operation", &c->op, err,
 	    errlen)) != 0 ||
@@ -361,20 +360,6 @@ ac_config_read(const inn_host *host, const inn_step *step, int rendered,
 				goto fail;
 			}
 		}
-	}
-	/* which cluster is touched is the platform's choice, never a user's
-	 * parameter */
-	if ((c->kubeconfig != NULL && pu_is_template(c->kubeconfig)) ||
-	    (c->context != NULL && pu_is_template(c->context))) {
-		rc = pu_refuse(err, errlen, "config.%s: must be written out, not rendered "
-		               "from a template", c->kubeconfig != NULL &&
-		               pu_is_template(c->kubeconfig) ? "kubeconfig" : "context");
-		goto fail;
-	}
-	if (c->kubeconfig != NULL && c->kubeconfig_secret != NULL) {
-		rc = pu_refuse(err, errlen, "config: kubeconfig and kubeconfig_secret are "
-		               "two ways to name the cluster: give one");
-		goto fail;
 	}
 	if (rendered && c->name == NULL) {
 		rc = pu_refuse(err, errlen, "config.name: missing (the Application's name; "

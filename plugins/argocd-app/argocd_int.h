@@ -13,6 +13,8 @@
 #include <json-c/json.h>
 #include <innominatus/plugin.h>
 
+#include "pu_kube.h"
+
 enum ac_op { AC_OP_CREATE, AC_OP_UPDATE, AC_OP_DELETE, AC_OP_GET, AC_OP_WAIT };
 
 /* The operations by enum ac_op, NULL-terminated ("apply" reads as create). */
@@ -49,8 +51,7 @@ struct ac_config {
 	int wait_for_sync;
 	json_object *spec;           /* raw spec merged over the built one */
 	json_object *labels;         /* extra metadata.labels */
-	const char *kubeconfig, *kubeconfig_secret, *context;
-	int insecure;                /* insecure_skip_tls_verify */
+	pu_kube_step conn;           /* kubeconfig ... allowed_namespaces */
 	int64_t timeout_ms;          /* 0: requests pu_http's default; wait 5 m */
 };
 

@@ -514,12 +514,13 @@ flatten(char *s)
 			*s = ' ';
 }
 
-/* "Kind ns/name" or "Kind name" for messages. */
-static void
-obj_desc(char *buf, size_t len, const char *kind, const char *ns, const char *name,
-         int namespaced)
+void
+pu_kube_desc(char *buf, size_t len, const char *kind, const char *ns, const char *name,
+             int namespaced)
 {
-	if (namespaced && ns != NULL)
+	if (kind == NULL)
+		kind = "";
+	if (namespaced && ns != NULL && *ns != '\0')
 		snprintf(buf, len, "%s %s/%s", kind, ns, name ? name : "*");
 	else
 		snprintf(buf, len, "%s %s", kind, name ? name : "*");
@@ -559,7 +560,7 @@ pu_kube_apply(pu_kube *k, json_object *obj, const char *default_ns, int force,
 		snprintf(err, errlen, "%s: %s", op, why);
 		return rc;
 	}
-	obj_desc(op + 6, sizeof op - 6, kind, ns, name, r.namespaced);
+	pu_kube_desc(op + 6, sizeof op - 6, kind, ns, name, r.namespaced);
 	if (json_object_deep_copy(obj, &copy, NULL) != 0) {
 		rc = INN_ENOMEM;
 		goto out;
@@ -604,7 +605,7 @@ prepare(pu_kube *k, const char *verb, const char *api_version, const char *kind,
 		return rc;
 	}
 	n = snprintf(op, oplen, "%s ", verb);
-	obj_desc(op + n, oplen - (size_t)n, r->kind, *ns, name, r->namespaced);
+	pu_kube_desc(op + n, oplen - (size_t)n, r->kind, *ns, name, r->namespaced);
 	if ((rc = obj_path(path, r, *ns, name)) != 0)
 		snprintf(err, errlen, "%s: out of memory", op);
 	return rc;

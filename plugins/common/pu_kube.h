@@ -137,4 +137,78 @@ int pu_kube_read_file(const char *path, size_t max, char **out, size_t *outlen);
  * string is owned by obj. */
 const char *pu_kube_path_str(json_object *obj, const char *path);
 
+/* "Kind ns/name" for a namespaced kind, "Kind name" for a cluster-scoped
+ * one (a Namespace, a ClusterRole: no namespace applies), into buf; a
+ * missing name reads "*"; control characters become blanks (one line). */
+void pu_kube_desc(char *buf, size_t len, const char *kind, const char *ns,
+                  const char *name, int namespaced);
+
+/* ---- what a step config says about the cluster (pu_kube_step.c): read
+ * the same way by every plugin that reaches one, so each rule holds for
+ * all of them ------------------------------------------------------------ */
+
+/* The keys pu_kube_step_read reads, for the plugin's pu_field table (the
+ * plugin includes plugin_util.h). */
+#define PU_KUBE_STEP_FIELDS \
+	PU_FIELD_OTHER("kubeconfig"), PU_FIELD_OTHER("kubeconfig_secret"), \
+	PU_FIELD_OTHER("context"), PU_FIELD_OTHER("insecure_skip_tls_verify"), \
+	PU_FIELD_OTHER("allowed_namespaces")
+
+/* Their config schema properties (JSON text, a comma after it). */
+#define PU_KUBE_STEP_SCHEMA \
+	"\"kubeconfig\":{\"type\":[\"string\",\"null\"],\"description\":\"a " \
+	"kubeconfig file (default: $KUBECONFIG, ~/.kube/config, the in-cluster " \
+	"service account); written out, no template; null: unset\"}," \
+	"\"kubeconfig_secret\":{\"type\":[\"string\",\"null\"],\"description\":" \
+	"\"the name of a secret whose value is a kubeconfig\"}," \
+	"\"context\":{\"type\":[\"string\",\"null\"]}," \
+	"\"insecure_skip_tls_verify\":{\"type\":[\"boolean\",\"null\"]," \
+	"\"default\":false}," \
+	"\"allowed_namespaces\":{\"type\":\"array\",\"items\":{\"type\":\"string\"," \
+	"\"pattern\":\"^[a-z0-9*-]{1,63}$\"},\"description\":\"namespaces (fnmatch " \
+	"patterns) the step may write to; set it in the admin config's " \
+	"stepPolicies\"},"
+
+typedef struct pu_kube_step {
+	const char *kubeconfig;        /* strings borrowed from the host */
+	const char *kubeconfig_secret;
+	const char *context;
+	int insecure;                  /* insecure_skip_tls_verify */
+	const char **allowed_ns;       /* allowed_namespaces (fnmatch patterns,
+	                                * malloc'd array), or NULL: any */
+} pu_kube_step;
+
+/*
+ * Reads config.kubeconfig, kubeconfig_secret, context,
+ * insecure_skip_tls_verify and allowed_namespaces into c.  Which cluster
+ * is reached, how it is verified and where a step may write are the
+ * platform's choice, never a parameter's: each of them given as a
+ * template is refused ("config.context: must be written out, not rendered
+ * from a template").  null means unset (a step turns off a kubeconfig of
+ * the admin config's stepDefaults to use kubeconfig_secret); kubeconfig
+ * with kubeconfig_secret is refused.  0, or INN_EINVAL / INN_ENOMEM with
+ * the field named in err; c is then freed.
+ */
+int pu_kube_step_read(const inn_host *host, const inn_step *step, pu_kube_step *c,
+                      char *err, size_t errlen);
+void pu_kube_step_free(pu_kube_step *c);
+
+/* pu_kube_open with c's settings (the kubeconfig_secret's value from
+ * host->secret) over opts (timeout, ns_override; may be NULL).  Errors as
+ * pu_kube_open's; a secret that cannot be read is INN_ENOTFOUND naming
+ * it. */
+int pu_kube_step_open(const inn_host *host, inn_step *step, const pu_kube_step *c,
+                      const pu_kube_opts *opts, pu_kube **out, char *err, size_t errlen);
+
+/*
+ * The allowed_namespaces guard: 0 when allowed is NULL, or a namespaced
+ * object's namespace ns matches a pattern, or the object is a Namespace
+ * whose own name matches; any other cluster-scoped kind is refused.
+ * INN_EINVAL with why in err: "namespace \"x\" is not in
+ * config.allowed_namespaces" or "config.allowed_namespaces is set, and
+ * ClusterRole is cluster-scoped".
+ */
+int pu_kube_ns_allowed(const char *const *allowed, const pu_kube_res *r, const char *ns,
+                       const char *name, char *err, size_t errlen);
+
 #endif /* INN_PU_KUBE_H */

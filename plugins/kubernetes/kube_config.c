@@ -16,42 +16,20 @@ const char *const kube_op_names[] = {
 	"apply", "delete", "get", "create-namespace", "wait", NULL
 };
 
-/* A namespace pattern: DNS-1123 label characters and '*'. */
-static int
-valid_ns_pattern(const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i] != '\0'; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-		      s[i] == '-' || s[i] == '*'))
-			return 0;
-	return i > 0 && i <= 63;
-}
-
-static const pu_strv_rule ns_rule = {
-	"must be an array of namespace names or patterns (team-*)", valid_ns_pattern,
-	"is not a namespace name or pattern (lower-case letters, digits, '-', '*')", 1, 0
-};
-
 static const pu_field config_fields[] = {
 	PU_FIELD("operation", PU_STRING, struct kube_config, operation),
 	PU_FIELD("manifest", PU_STRING, struct kube_config, manifest),
 	PU_FIELD("manifest_path", PU_STRING, struct kube_config, manifest_path),
 	PU_FIELD("namespace", PU_STRING, struct kube_config, ns),
-	PU_FIELD("kubeconfig", PU_STRING, struct kube_config, kubeconfig),
-	PU_FIELD("kubeconfig_secret", PU_STRING, struct kube_config, kubeconfig_secret),
-	PU_FIELD("context", PU_STRING, struct kube_config, context),
 	PU_FIELD("resource_type", PU_STRING, struct kube_config, resource_type),
 	PU_FIELD("resource_name", PU_STRING, struct kube_config, resource_name),
 	PU_FIELD("api_version", PU_STRING, struct kube_config, api_version),
 	PU_FIELD("wait_for", PU_STRING, struct kube_config, wait_for),
 	PU_FIELD("condition", PU_STRING, struct kube_config, condition),
 	PU_FIELD("timeout", PU_TIMEOUT, struct kube_config, timeout_ms),
-	PU_FIELD("insecure_skip_tls_verify", PU_BOOL, struct kube_config, insecure),
 	PU_FIELD_OTHER("force_conflicts"),
 	PU_FIELD_OTHER("outputs"),
-	PU_FIELD_STRV("allowed_namespaces", struct kube_config, allowed_ns, &ns_rule),
+	PU_KUBE_STEP_FIELDS,
 	{ NULL, PU_OTHER, 0, NULL }
 };
 
@@ -59,6 +37,7 @@ void
 kube_config_free(struct kube_config *c)
 {
 	pu_config_free(config_fields, c);
+	pu_kube_step_free(&c->conn);
 	json_object_put(c->outputs);
 	memset(c, 0, sizeof *c);
 }
@@ -181,9 +160,6 @@ check_op(int rendered, struct kube_config *c, char *err, size_t errlen)
 	if (c->outputs != NULL && c->op != KUBE_GET && c->op != KUBE_APPLY)
 		return pu_refuse(err, errlen, "config.outputs: only get and apply publish "
 		                 "jsonpath outputs");
-	if (c->kubeconfig != NULL && c->kubeconfig_secret != NULL)
-		return pu_refuse(err, errlen, "config: kubeconfig and kubeconfig_secret are "
-		                 "exclusive");
 	return 0;
 }
 
@@ -196,7 +172,8 @@ kube_config_read(const inn_host *host, const inn_step *step, int rendered,
 
 	memset(c, 0, sizeof *c);
 	c->force_conflicts = 1;
-	if ((rc = pu_config_read(host, step, rendered, config_fields, c, err, errlen)) != 0)
+	if ((rc = pu_config_read(host, step, rendered, config_fields, c, err, errlen)) != 0 ||
+	    (rc = pu_kube_step_read(host, step, &c->conn, err, errlen)) != 0)
 		goto err;
 	if (host->input_type(step, "force_conflicts") != INN_VALUE_ABSENT &&
 	    (rc = pu_read_bool(host, step, "force_conflicts", rendered, &c->force_conflicts,

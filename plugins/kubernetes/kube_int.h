@@ -12,6 +12,8 @@
 
 #include <innominatus/plugin.h>
 
+#include "pu_kube.h"
+
 enum kube_op { KUBE_APPLY, KUBE_DELETE, KUBE_GET, KUBE_CREATE_NS, KUBE_WAIT };
 
 extern const char *const kube_op_names[];
@@ -21,15 +23,13 @@ struct kube_config {
 	enum kube_op op;
 	const char *manifest, *manifest_path;
 	const char *ns;
-	const char *kubeconfig, *kubeconfig_secret, *context;
 	const char *resource_type, *resource_name, *api_version;
 	const char *wait_for;       /* wait_for or its alias condition */
 	const char *condition;
 	int64_t timeout_ms;
-	int insecure;
 	int force_conflicts;        /* default 1 */
 	json_object *outputs;       /* name -> jsonpath, or NULL */
-	const char **allowed_ns;    /* allowed_namespaces (patterns), or NULL */
+	pu_kube_step conn;          /* kubeconfig ... allowed_namespaces */
 };
 
 /* Reads the config (rendered == 0: at load, templates accepted) into c;

@@ -20,7 +20,6 @@
 #endif
 
 #include <errno.h>
-#include <fnmatch.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,12 +99,13 @@ mask_secret(struct kx *x, json_object *obj)
 	}
 }
 
-/* Adds obj's identity to the objects list; obj becomes the last one. */
+/* Adds obj's identity to the objects list; obj becomes the last one.
+ * A cluster-scoped object (ns_default NULL) has namespace "". */
 static void
 record(struct kx *x, json_object *obj, const char *ns_default)
 {
 	json_object *e = json_object_new_object();
-	const char *ns = meta_str(obj, "namespace");
+	const char *ns = ns_default != NULL ? meta_str(obj, "namespace") : NULL;
 
 	if (e == NULL)
 		return;
@@ -121,54 +121,46 @@ record(struct kx *x, json_object *obj, const char *ns_default)
 	x->last = e;
 }
 
-/*
- * config.allowed_namespaces (a platform team's stepDefaults): every
- * namespaced object must be in a namespace that matches a pattern, a
- * Namespace object's own name too, and no other cluster-scoped object is
- * allowed -- so a workflow (or a parameter rendered into its manifest)
- * cannot write elsewhere.  0, or INN_EINVAL after logging why.
- */
-static int
-ns_allowed(struct kx *x, const char *verb, const pu_kube_res *r, const char *ns,
-           const char *name)
+/* Logs "<what> Kind ns/name<tail>" of the last object recorded (no
+ * namespace for a cluster-scoped one). */
+static void
+log_last(struct kx *x, const char *what, const char *tail)
 {
-	const char *const *p;
-	const char *what = r->namespaced ? ns : name;
+	char desc[600];
+	const char *ns = pu_kube_str(x->last, "namespace");
 
-	if (x->c->allowed_ns == NULL)
-		return 0;
-	if (r->namespaced || strcmp(r->kind, "Namespace") == 0)
-		for (p = x->c->allowed_ns; *p != NULL; p++)
-			if (what != NULL && fnmatch(*p, what, 0) == 0)
-				return 0;
-	if (!r->namespaced && strcmp(r->kind, "Namespace") != 0)
-		snprintf(x->err, sizeof x->err, "%s %s %s: refused: config.allowed_namespaces "
-		         "is set, and %s is cluster-scoped", verb, r->kind, name ? name : "",
-		         r->kind);
-	else
-		snprintf(x->err, sizeof x->err, "%s %s %s: refused: namespace \"%.100s\" is "
-		         "not in config.allowed_namespaces", verb, r->kind, name ? name : "",
-		         what ? what : "");
-	return fail(x, INN_EINVAL);
+	pu_kube_desc(desc, sizeof desc, pu_kube_str(x->last, "kind"), ns,
+	             pu_kube_str(x->last, "name"), ns != NULL && *ns != '\0');
+	x->host->log(x->step, INN_LOG_INFO, "%s %s%s", what, desc, tail);
 }
 
-/* Resolves kind (for the scope) and checks ns_allowed. */
+/*
+ * Resolves kind (its scope) into r, then holds the object to
+ * config.allowed_namespaces (a platform team's stepPolicies): a workflow,
+ * or a parameter rendered into its manifest, writes nowhere else.  0, or
+ * an error after logging it.
+ */
 static int
 guard(struct kx *x, const char *verb, const char *av, const char *kind, const char *ns,
       const char *name, pu_kube_res *r)
 {
+	char why[900];
 	int rc;
 
 	if ((rc = pu_kube_resolve(x->k, av, kind, r, x->err, sizeof x->err)) != 0) {
-		char why[900];
-
 		snprintf(why, sizeof why, "%.890s", x->err);
 		snprintf(x->err, sizeof x->err, "%s %s %s: %s", verb, kind, name ? name : "",
 		         why);
 		return fail(x, rc);
 	}
-	return ns_allowed(x, verb, r, ns != NULL && *ns != '\0' ? ns :
-	                  pu_kube_namespace(x->k), name);
+	if ((rc = pu_kube_ns_allowed(x->c->conn.allowed_ns, r, ns != NULL && *ns != '\0' ?
+	                             ns : pu_kube_namespace(x->k), name, why,
+	                             sizeof why)) != 0) {
+		snprintf(x->err, sizeof x->err, "%s %s %s: refused: %s", verb, r->kind,
+		         name ? name : "", why);
+		return fail(x, rc);
+	}
+	return 0;
 }
 
 static int
@@ -345,8 +337,7 @@ op_apply(struct kx *x)
 		const char *ns = meta_str(o, "namespace");
 		pu_kube_res r;
 
-		if (x->c->allowed_ns != NULL &&
-		    (rc = guard(x, "apply", pu_kube_str(o, "apiVersion"), pu_kube_str(o, "kind"),
+		if ((rc = guard(x, "apply", pu_kube_str(o, "apiVersion"), pu_kube_str(o, "kind"),
 		                ns != NULL && *ns ? ns : x->c->ns, meta_str(o, "name"), &r)) != 0)
 			goto out;
 		rc = pu_kube_apply(x->k, o, x->c->ns, x->c->force_conflicts, x->dry, &applied,
@@ -356,12 +347,10 @@ op_apply(struct kx *x)
 			rc = fail(x, rc);
 			goto out;
 		}
-		record(x, applied != NULL ? applied : o, pu_kube_namespace(x->k));
-		x->host->log(x->step, INN_LOG_INFO, "%s %s %s%s%s%s", x->dry ?
-		             "dry-run: would apply" : "applied", pu_kube_str(x->last, "kind"),
-		             pu_kube_str(x->last, "namespace")[0] ? pu_kube_str(x->last, "namespace") : "",
-		             pu_kube_str(x->last, "namespace")[0] ? "/" : "", pu_kube_str(x->last, "name"),
-		             x->dry ? " (server-side dry run, nothing stored)" : "");
+		record(x, applied != NULL ? applied : o, r.namespaced ?
+		       pu_kube_namespace(x->k) : NULL);
+		log_last(x, x->dry ? "dry-run: would apply" : "applied", x->dry ?
+		         " (server-side dry run, nothing stored)" : "");
 		json_object_put(last);
 		last = applied != NULL ? applied : json_object_get(o);
 		applied = NULL;
@@ -391,6 +380,7 @@ delete_one(struct kx *x, const char *av, const char *kind, const char *ns,
 {
 	json_object *o, *m;
 	pu_kube_res r;
+	char desc[600];
 	int rc, gone = 0;
 
 	/* the kind as the server names it, for the log and the outputs */
@@ -399,10 +389,11 @@ delete_one(struct kx *x, const char *av, const char *kind, const char *ns,
 	rc = pu_kube_delete(x->k, av, kind, ns, name, x->dry, &gone, x->err, sizeof x->err);
 	if (rc != 0)
 		return fail(x, rc);
-	x->host->log(x->step, INN_LOG_INFO, "%s %s%s%s %s%s", r.kind,
-	             r.namespaced && ns != NULL ? ns : "", r.namespaced && ns != NULL ?
-	             "/" : "", name, gone ? "was already absent" : x->dry ?
-	             "would be deleted" : "deleted", x->dry ? " (server-side dry run)" : "");
+	pu_kube_desc(desc, sizeof desc, r.kind, ns != NULL && *ns != '\0' ? ns :
+	             pu_kube_namespace(x->k), name, r.namespaced);
+	x->host->log(x->step, INN_LOG_INFO, "%s %s%s", desc, gone ? "was already absent" :
+	             x->dry ? "would be deleted" : "deleted", x->dry ?
+	             " (server-side dry run)" : "");
 	if ((o = json_object_new_object()) != NULL && (m = json_object_new_object()) != NULL) {
 		json_object_object_add(o, "kind", json_object_new_string(r.kind));
 		json_object_object_add(o, "metadata", m);
@@ -500,12 +491,12 @@ op_get(struct kx *x)
 	if (x->c->resource_name != NULL) {
 		if (pu_kube_str(o, "kind") != NULL && strcmp(pu_kube_str(o, "kind"), "Secret") == 0)
 			mask_secret(x, o);
-		record(x, o, NULL);
-		x->host->log(x->step, INN_LOG_INFO, "got %s %s%s%s (resourceVersion %s)",
-		             pu_kube_str(x->last, "kind"), pu_kube_str(x->last, "namespace"),
-		             pu_kube_str(x->last, "namespace")[0] ? "/" : "", pu_kube_str(x->last, "name"),
-		             meta_str(o, "resourceVersion") ? meta_str(o, "resourceVersion") :
-		             "?");
+		char tail[160];
+
+		record(x, o, r.namespaced ? pu_kube_namespace(x->k) : NULL);
+		snprintf(tail, sizeof tail, " (resourceVersion %.100s)",
+		         meta_str(o, "resourceVersion") ? meta_str(o, "resourceVersion") : "?");
+		log_last(x, "got", tail);
 		if ((rc = publish_paths(x, o)) != 0)
 			goto out;
 	} else {
@@ -580,7 +571,6 @@ kube_execute(void *state, const inn_host *host, inn_step *step)
 	struct kube_config c;
 	struct kx x;
 	pu_kube_opts o;
-	const char *kc_text = NULL;
 	int rc;
 
 	(void)state;
@@ -593,21 +583,11 @@ kube_execute(void *state, const inn_host *host, inn_step *step)
 		host->log(step, INN_LOG_ERROR, "%s", x.err);
 		return rc;
 	}
-	if (c.kubeconfig_secret != NULL &&
-	    host->secret(step, c.kubeconfig_secret, &kc_text) != 0) {
-		snprintf(x.err, sizeof x.err, "config.kubeconfig_secret: secret \"%s\": %s",
-		         c.kubeconfig_secret, host->last_error());
-		rc = fail(&x, INN_ENOTFOUND);
-		goto out;
-	}
 	memset(&o, 0, sizeof o);
-	o.kubeconfig = c.kubeconfig;
-	o.kubeconfig_yaml = kc_text;
-	o.context = c.context;
 	o.timeout_ms = c.timeout_ms;
-	o.insecure = c.insecure;
 	o.ns_override = c.ns;
-	if ((rc = pu_kube_open(host, step, &o, &x.k, x.err, sizeof x.err)) != 0) {
+	if ((rc = pu_kube_step_open(host, step, &c.conn, &o, &x.k, x.err,
+	                            sizeof x.err)) != 0) {
 		rc = fail(&x, rc);
 		goto out;
 	}
@@ -663,11 +643,7 @@ static const char kube_config_schema[] =
 	"the provider folder (no '..', no symbolic link out of it)\"},"
 	"\"namespace\":{\"type\":\"string\",\"description\":\"the namespace of "
 	"objects that name none (default: the kubeconfig context's)\"},"
-	"\"kubeconfig\":{\"type\":\"string\",\"description\":\"path; default "
-	"$KUBECONFIG, ~/.kube/config, then the in-cluster service account\"},"
-	"\"kubeconfig_secret\":{\"type\":\"string\",\"description\":\"the name of a "
-	"secret whose value is a kubeconfig\"},"
-	"\"context\":{\"type\":\"string\"},"
+	PU_KUBE_STEP_SCHEMA
 	"\"resource_type\":{\"type\":\"string\",\"description\":\"kind, resource, "
 	"short name or resource.group (deployment, deploy, Secret, "
 	"deployment.apps, postgresql)\"},"
@@ -677,12 +653,7 @@ static const char kube_config_schema[] =
 	"jsonpath={path}[=value], create or delete\"},"
 	"\"condition\":{\"type\":\"string\",\"description\":\"alias of wait_for\"},"
 	"\"timeout\":{\"type\":[\"string\",\"number\"]},"
-	"\"insecure_skip_tls_verify\":{\"type\":\"boolean\",\"default\":false},"
 	"\"force_conflicts\":{\"type\":\"boolean\",\"default\":true},"
-	"\"allowed_namespaces\":{\"type\":\"array\",\"items\":{\"type\":\"string\","
-	"\"pattern\":\"^[a-z0-9*-]{1,63}$\"},\"description\":\"namespaces (fnmatch "
-	"patterns) objects may be in; cluster-scoped objects other than such "
-	"Namespaces are refused\"},"
 	"\"outputs\":{\"type\":\"object\",\"additionalProperties\":{\"type\":"
 	"\"string\"},\"description\":\"output name -> jsonpath of the object\"}"
 	"}}";

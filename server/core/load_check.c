@@ -653,8 +653,40 @@ warn_secret_names(struct wf_load *L, size_t i)
 		           L->wf->steps[i].name, k, name, pol->file,
 		           at == NULL && json_object_object_get_ex(
 		               inn_policy_step_defaults(pol, L->wf->steps[i].plugin_type), k, NULL) ?
-		           " (the key comes from stepDefaults)" : "");
+		           " (the key comes from stepDefaults)" :
+	           at == NULL && json_object_object_get_ex(
+	               inn_policy_step_policies(pol, L->wf->steps[i].plugin_type), k, NULL) ?
+	           " (the key comes from stepPolicies)" : "");
 	}
+}
+
+/* An error for each key of step i's own config (as written, or from an
+ * original step field) that the admin config's stepPolicies sets for its
+ * type: the platform owns the key, whatever the value.  Non-zero when
+ * there was one. */
+static int
+refuse_policy_keys(struct wf_load *L, size_t i)
+{
+	const inn_policy *pol = L->ctx->policy;
+	const inn_step_def *s = &L->wf->steps[i];
+	json_object *set = inn_policy_step_policies(pol, s->plugin_type);
+	int n = 0;
+
+	if (set == NULL || !json_object_is_type(s->config, json_type_object))
+		return 0;
+	json_object_object_foreach(set, k, v) {
+		char field[300];
+
+		(void)v;
+		if (!json_object_object_get_ex(s->config, k, NULL))
+			continue;
+		snprintf(field, sizeof(field), "config.%s", k);
+		inn_l_err(&L->lc, refused_at(L, i, field), "step \"%s\": config.%s: may not be "
+		          "set by a step: set by the platform in %s stepPolicies.%s.%s",
+		          s->name, k, pol->file, s->plugin_type, k);
+		n++;
+	}
+	return n;
 }
 
 void
@@ -670,9 +702,15 @@ inn_lw_check_step_types(struct wf_load *L)
 
 		if (s->name == NULL || s->type == NULL || s->plugin_type == NULL)
 			continue;
-		/* the admin config's stepDefaults under the step's own keys,
-		 * before the plugin validates and long before anything renders */
-		if (inn_policy_merge_defaults(&L->wf->steps[i].config,
+		/* the admin config's stepPolicies over the step's own keys (which
+		 * may not name them) and its stepDefaults under them, before the
+		 * plugin validates and long before anything renders */
+		if (refuse_policy_keys(L, i) != 0)
+			continue;
+		if (inn_policy_merge_policies(&L->wf->steps[i].config,
+		                              inn_policy_step_policies(ctx->policy,
+		                                                       s->plugin_type)) != 0 ||
+		    inn_policy_merge_defaults(&L->wf->steps[i].config,
 		                              inn_policy_step_defaults(ctx->policy,
 		                                                       s->plugin_type)) != 0) {
 			inn_l_err(&L->lc, at, "step \"%s\": %s", s->name, inn_error_last());

@@ -208,7 +208,7 @@ interpret(inn_policy *p)
 }
 
 /* interpret(), then the sections policy_secrets.c reads (secrets:,
- * stepDefaults:). */
+ * stepDefaults:, stepPolicies:). */
 static int
 interpret_all(inn_policy *p)
 {

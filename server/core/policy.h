@@ -46,6 +46,10 @@ typedef struct inn_policy {
 	/* stepDefaults: step type -> {key: value} merged under the config of
 	 * every step of that type (inn_policy_step_defaults), or NULL */
 	json_object *step_defaults;
+	/* stepPolicies: step type -> {key: value} merged over the config of
+	 * every step of that type; a step that sets such a key itself is
+	 * refused at load (inn_policy_step_policies), or NULL */
+	json_object *step_policies;
 	inn_ydoc *doc;          /* the parsed file, for other loaders */
 } inn_policy;
 
@@ -77,7 +81,8 @@ void inn_policy_format_size(uint64_t bytes, char *buf, size_t len);
 void inn_policy_describe_source(const inn_policy *p, char *buf, size_t len);
 
 /*
- * secrets: and stepDefaults: (policy_secrets.c; README "Secrets").
+ * secrets:, stepDefaults: and stepPolicies: (policy_secrets.c; README
+ * "Secrets").
  *
  *   secrets:
  *     vault-token: {file: /etc/innominatus/vault-token}
@@ -89,7 +94,9 @@ void inn_policy_describe_source(const inn_policy *p, char *buf, size_t len);
  * taken out of the environment).  stepDefaults maps a step type (as the
  * plugin serves it: legacy types use their plugin's) to a mapping of config
  * keys; they hold connection settings and secret NAMES, never values.
- * Both are checked when the file loads (errors name file:line:col).
+ * stepPolicies has the same form; its keys are set over the step's and a
+ * step may not write them (a platform's guard such as allowed_namespaces).
+ * All are checked when the file loads (errors name file:line:col).
  */
 /* Reads the value of every entry of p's secrets: into *values (a new
  * object name -> string).  An entry that cannot be read goes to
@@ -111,6 +118,14 @@ json_object *inn_policy_step_defaults_copy(const inn_policy *p, const char *plug
  * whole values (no deeper merge).  *config may be NULL (a new object).
  * Returns 0 or INN_ENOMEM. */
 int inn_policy_merge_defaults(json_object **config, json_object *defaults);
+/* stepPolicies: the same three for the keys the platform sets over every
+ * step config of a type.  The loader refuses a step that writes one of
+ * them itself (any value, even the same); merge_policies then puts each
+ * key of policies into config (a copy, whole values).  Returns 0 or
+ * INN_ENOMEM. */
+json_object *inn_policy_step_policies(const inn_policy *p, const char *plugin_type);
+json_object *inn_policy_step_policies_copy(const inn_policy *p, const char *plugin_type);
+int inn_policy_merge_policies(json_object **config, json_object *policies);
 
 /*
  * The config's providers[] entries (policy_providers.c), as the original

@@ -1,7 +1,7 @@
 /*
  * policy_secrets.c - the admin config's secrets: (names and where their
- * values are) and stepDefaults: (config merged under every step of a
- * type), read with the rest of admin-config.yaml (policy.h), and the
+ * values are), stepDefaults: (config merged under every step of a
+ * type) and stepPolicies: (config merged over it, which no step may set), read with the rest of admin-config.yaml (policy.h), and the
  * secret values read from their files and the environment.
  */
 #include "policy_int.h"
@@ -161,18 +161,20 @@ type_name_ok(const char *s)
 	return i < 128;
 }
 
-int
-inn_policy_read_step_defaults(inn_policy *p)
+/* A section of step type -> {key: value} (stepDefaults:, stepPolicies:)
+ * into *out; errors name file:line:col. */
+static int
+read_step_map(inn_policy *p, const char *section_key, json_object **out)
 {
+	static const char *const rule = ": must be a mapping of step types to mappings of "
+	                                "config keys ({kubernetes: {kubeconfig: ...}})";
 	const inn_ynode *map;
 	size_t i;
 	int rc;
 
-	if ((rc = section(p, "stepDefaults", ": must be a mapping of step types to mappings "
-	                  "of config keys ({kubernetes: {kubeconfig: ...}})", &map)) != 0 ||
-	    map == NULL)
+	if ((rc = section(p, section_key, rule, &map)) != 0 || map == NULL)
 		return rc;
-	if ((p->step_defaults = json_object_new_object()) == NULL)
+	if ((*out = json_object_new_object()) == NULL)
 		return inn_error_set(INN_ENOMEM, "out of memory");
 	for (i = 0; i < INN_YMAP_LEN(map); i++) {
 		const inn_ynode *k = INN_YMAP_KEY(map, i), *v = INN_YMAP_VAL(map, i);
@@ -180,17 +182,26 @@ inn_policy_read_step_defaults(inn_policy *p)
 		json_object *j;
 
 		if (!inn_ynode_is_scalar(k) || !type_name_ok(k->value))
-			return at_error(p, k, "stepDefaults", ": a key must be a step type's "
-			                "name");
-		snprintf(what, sizeof(what), "stepDefaults.%s", k->value);
+			return at_error(p, k, section_key, ": a key must be a step type's name");
+		snprintf(what, sizeof(what), "%s.%s", section_key, k->value);
 		if (v->kind != INN_Y_MAP)
 			return at_error(p, v, what, ": must be a mapping of config keys");
 		if ((j = inn_ynode_to_json(v)) == NULL)
 			return inn_error_set(INN_EINVAL, "%s:%d:%d: %s: %s", p->file, v->line, v->col,
 			                     what, inn_error_last());
-		json_object_object_add(p->step_defaults, k->value, j);
+		json_object_object_add(*out, k->value, j);
 	}
 	return 0;
+}
+
+int
+inn_policy_read_step_defaults(inn_policy *p)
+{
+	int rc;
+
+	if ((rc = read_step_map(p, "stepDefaults", &p->step_defaults)) != 0)
+		return rc;
+	return read_step_map(p, "stepPolicies", &p->step_policies);
 }
 
 void
@@ -205,6 +216,7 @@ inn_policy_secrets_free(inn_policy *p)
 	}
 	free(p->secrets);
 	json_object_put(p->step_defaults);
+	json_object_put(p->step_policies);
 }
 
 /* The value of an env entry: this process's variable, or the value an
@@ -283,40 +295,66 @@ nomem:
 	return inn_error_set(INN_ENOMEM, "out of memory");
 }
 
-json_object *
-inn_policy_step_defaults(const inn_policy *p, const char *plugin_type)
+/* The mapping of plugin_type in map (borrowed), or NULL. */
+static json_object *
+type_map(json_object *map, const char *plugin_type)
 {
 	json_object *d;
 
-	if (p == NULL || p->step_defaults == NULL || plugin_type == NULL ||
-	    !json_object_object_get_ex(p->step_defaults, plugin_type, &d))
+	if (map == NULL || plugin_type == NULL || !json_object_object_get_ex(map, plugin_type, &d))
 		return NULL;
 	return d;
 }
 
-json_object *
-inn_policy_step_defaults_copy(const inn_policy *p, const char *plugin_type)
+static json_object *
+copy_of(json_object *d)
 {
-	json_object *d = inn_policy_step_defaults(p, plugin_type), *copy = NULL;
+	json_object *copy = NULL;
 
 	if (d == NULL || json_object_deep_copy(d, &copy, NULL) != 0)
 		return NULL;
 	return copy;
 }
 
-int
-inn_policy_merge_defaults(json_object **config, json_object *defaults)
+json_object *
+inn_policy_step_defaults(const inn_policy *p, const char *plugin_type)
+{
+	return p == NULL ? NULL : type_map(p->step_defaults, plugin_type);
+}
+
+json_object *
+inn_policy_step_defaults_copy(const inn_policy *p, const char *plugin_type)
+{
+	return copy_of(inn_policy_step_defaults(p, plugin_type));
+}
+
+json_object *
+inn_policy_step_policies(const inn_policy *p, const char *plugin_type)
+{
+	return p == NULL ? NULL : type_map(p->step_policies, plugin_type);
+}
+
+json_object *
+inn_policy_step_policies_copy(const inn_policy *p, const char *plugin_type)
+{
+	return copy_of(inn_policy_step_policies(p, plugin_type));
+}
+
+/* Each key of from into *config (a copy): over its own keys when over is
+ * set, else only where config lacks the key. */
+static int
+merge(json_object **config, json_object *from, int over)
 {
 	json_object *copy;
 
-	if (defaults == NULL)
+	if (from == NULL)
 		return 0;
 	if (*config == NULL && (*config = json_object_new_object()) == NULL)
 		return inn_error_set(INN_ENOMEM, "out of memory");
 	if (!json_object_is_type(*config, json_type_object))
 		return 0;   /* the loader reports a config that is not a mapping */
-	json_object_object_foreach(defaults, k, v) {
-		if (json_object_object_get_ex(*config, k, NULL))
+	json_object_object_foreach(from, k, v) {
+		if (!over && json_object_object_get_ex(*config, k, NULL))
 			continue;
 		copy = NULL;
 		if ((v != NULL && json_object_deep_copy(v, &copy, NULL) != 0) ||
@@ -324,4 +362,16 @@ inn_policy_merge_defaults(json_object **config, json_object *defaults)
 			return inn_error_set(INN_ENOMEM, "out of memory");
 	}
 	return 0;
+}
+
+int
+inn_policy_merge_defaults(json_object **config, json_object *defaults)
+{
+	return merge(config, defaults, 0);
+}
+
+int
+inn_policy_merge_policies(json_object **config, json_object *policies)
+{
+	return merge(config, policies, 1);
 }

@@ -437,32 +437,43 @@ note_unserved_types(inn_registry *reg, const inn_policy *policy, char **names,
 	return 0;
 }
 
-/* A warning for each stepDefaults entry whose type no loaded plugin
- * serves (not installed, not allowed, or refused): its defaults are used
- * by no step. */
+/* A warning for each entry of section (stepDefaults, stepPolicies) whose
+ * type no loaded plugin serves (not installed, not allowed, or refused):
+ * its settings are used by no step. */
 static int
-note_unused_defaults(inn_registry *reg, const inn_policy *policy)
+note_unused_section(inn_registry *reg, const inn_policy *policy, const char *section,
+                    json_object *types)
 {
 	const inn_ynode *map = NULL, *k;
 	char note[PATH_MAX + 512];
 
-	if (policy == NULL || policy->step_defaults == NULL)
+	if (types == NULL)
 		return 0;
 	if (policy->doc != NULL && policy->doc->root != NULL)
-		map = inn_ymap_get(policy->doc->root, "stepDefaults");
-	json_object_object_foreach(policy->step_defaults, type, v) {
+		map = inn_ymap_get(policy->doc->root, section);
+	json_object_object_foreach(types, type, v) {
 		(void)v;
 		if (inn_registry_find(reg, type) != NULL)
 			continue;
 		k = map != NULL ? inn_ymap_key(map, type) : NULL;
-		snprintf(note, sizeof(note), "%s:%d:%d: warning: stepDefaults.%s: no plugin for "
+		snprintf(note, sizeof(note), "%s:%d:%d: warning: %s.%s: no plugin for "
 		         "step type \"%s\" is loaded (not in %s, not allowed, or refused): "
-		         "these defaults are used by no step", policy->file, k ? k->line : 0,
-		         k ? k->col : 0, type, type, reg->dir);
+		         "these settings are used by no step", policy->file, k ? k->line : 0,
+		         k ? k->col : 0, section, type, type, reg->dir);
 		if (add_note(reg, note) != 0)
 			return -1;
 	}
 	return 0;
+}
+
+static int
+note_unused_defaults(inn_registry *reg, const inn_policy *policy)
+{
+	if (policy == NULL)
+		return 0;
+	if (note_unused_section(reg, policy, "stepDefaults", policy->step_defaults) != 0)
+		return -1;
+	return note_unused_section(reg, policy, "stepPolicies", policy->step_policies);
 }
 
 int

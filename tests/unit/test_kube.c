@@ -1,8 +1,9 @@
 /*
  * test_kube.c - pu_kube without a server: the YAML reader's typing (what
  * kubectl would send for the same text), manifest streams, kubeconfig and
- * in-cluster connection settings, and the discovery matcher on canned
- * APIResourceLists (kinds, plurals, short names, CRDs, subresources).
+ * in-cluster connection settings, the discovery matcher on canned
+ * APIResourceLists (kinds, plurals, short names, CRDs, subresources), the
+ * allowed_namespaces guard and how objects are named in messages.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -415,6 +416,58 @@ test_discovery_match(void **state)
 	json_object_put(acid);
 }
 
+static void
+test_ns_guard_and_desc(void **state)
+{
+	static const char *const allowed[] = { "team-*", "kdemo", NULL };
+	static const char *const any[] = { "*", NULL };
+	static const pu_kube_res cm = { "v1", "ConfigMap", "configmaps", 1 };
+	static const pu_kube_res ns = { "v1", "Namespace", "namespaces", 0 };
+	static const pu_kube_res cr = { "rbac.authorization.k8s.io/v1", "ClusterRole",
+	                                "clusterroles", 0 };
+	char err[256], d[128];
+
+	(void)state;
+	/* no limit set: anything, a cluster-scoped kind too */
+	assert_int_equal(pu_kube_ns_allowed(NULL, &cr, NULL, "admin", err, sizeof err), 0);
+	assert_int_equal(pu_kube_ns_allowed(allowed, &cm, "team-a", "x", err, sizeof err), 0);
+	assert_int_equal(pu_kube_ns_allowed(allowed, &cm, "kdemo", "x", err, sizeof err), 0);
+	assert_int_equal(pu_kube_ns_allowed(allowed, &cm, "kube-system", "x", err, sizeof err),
+	                 INN_EINVAL);
+	assert_string_equal(err, "namespace \"kube-system\" is not in "
+	                    "config.allowed_namespaces");
+	/* a pattern is the whole name: "team-*" is not "team" nor "kdemo2" */
+	assert_int_equal(pu_kube_ns_allowed(allowed, &cm, "team", "x", err, sizeof err),
+	                 INN_EINVAL);
+	assert_int_equal(pu_kube_ns_allowed(allowed, &cm, "kdemo2", "x", err, sizeof err),
+	                 INN_EINVAL);
+	assert_int_equal(pu_kube_ns_allowed(allowed, &cm, NULL, "x", err, sizeof err),
+	                 INN_EINVAL);
+	/* a Namespace is held by its own name, whatever namespace is passed */
+	assert_int_equal(pu_kube_ns_allowed(allowed, &ns, "kube-system", "team-b", err,
+	                                    sizeof err), 0);
+	assert_int_equal(pu_kube_ns_allowed(allowed, &ns, "team-a", "default", err,
+	                                    sizeof err), INN_EINVAL);
+	assert_string_equal(err, "namespace \"default\" is not in config.allowed_namespaces");
+	/* any other cluster-scoped kind, even under "*" */
+	assert_int_equal(pu_kube_ns_allowed(any, &cm, "kube-system", "x", err, sizeof err), 0);
+	assert_int_equal(pu_kube_ns_allowed(any, &cr, "team-a", "admin", err, sizeof err),
+	                 INN_EINVAL);
+	assert_string_equal(err, "config.allowed_namespaces is set, and ClusterRole is "
+	                    "cluster-scoped");
+
+	pu_kube_desc(d, sizeof d, "Namespace", "default", "team-dry", 0);
+	assert_string_equal(d, "Namespace team-dry");
+	pu_kube_desc(d, sizeof d, "ConfigMap", "kdemo", "web", 1);
+	assert_string_equal(d, "ConfigMap kdemo/web");
+	pu_kube_desc(d, sizeof d, "ConfigMap", "kdemo", NULL, 1);
+	assert_string_equal(d, "ConfigMap kdemo/*");
+	pu_kube_desc(d, sizeof d, "ConfigMap", NULL, "web", 1);
+	assert_string_equal(d, "ConfigMap web");
+	pu_kube_desc(d, sizeof d, "ConfigMap", "kdemo", "a\nnamespace: b", 1);
+	assert_string_equal(d, "ConfigMap kdemo/a namespace: b");
+}
+
 int
 main(void)
 {
@@ -428,6 +481,7 @@ main(void)
 		cmocka_unit_test(test_kubeconfig_refusals),
 		cmocka_unit_test(test_in_cluster),
 		cmocka_unit_test(test_discovery_match),
+		cmocka_unit_test(test_ns_guard_and_desc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
