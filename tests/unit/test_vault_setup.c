@@ -84,21 +84,29 @@ test_no_modulo_bias(void **state)
 	free(pw);
 }
 
+/* Every string of good passes ok, none of bad does (NULL-terminated). */
+static void
+expect_rule(int (*ok)(const char *), const char *const *good, const char *const *bad)
+{
+	size_t i;
+
+	for (i = 0; good[i] != NULL; i++)
+		if (!ok(good[i]))
+			fail_msg("\"%s\" refused", good[i]);
+	for (i = 0; bad[i] != NULL; i++)
+		if (ok(bad[i]))
+			fail_msg("\"%s\" accepted", bad[i]);
+}
+
 static void
 test_kv_paths(void **state)
 {
 	static const char *const good[] = { "a", "apps/x/db", "a.b/c-d_e@f", "..a", NULL };
 	static const char *const bad[] = { "", "/a", "a/", "a//b", "..", "a/../b", "./a",
 	                                   "a b", "a?b", "a%2e", "é", "a\nb", NULL };
-	size_t i;
 
 	(void)state;
-	for (i = 0; good[i] != NULL; i++)
-		if (!vs_valid_kv_path(good[i]))
-			fail_msg("\"%s\" refused", good[i]);
-	for (i = 0; bad[i] != NULL; i++)
-		if (vs_valid_kv_path(bad[i]))
-			fail_msg("\"%s\" accepted", bad[i]);
+	expect_rule(vs_valid_kv_path, good, bad);
 }
 
 /* Names that become a URL path segment or an output name. */
@@ -108,15 +116,9 @@ test_names(void **state)
 	static const char *const good[] = { "a", "app-read", "a.b", "_x", "..a", "a..", NULL };
 	static const char *const bad[] = { "", ".", "..", "../a", "a/b", "a b", "a\"b", "é",
 	                                   "a%2e", NULL };
-	size_t i;
 
 	(void)state;
-	for (i = 0; good[i] != NULL; i++)
-		if (!vs_valid_name(good[i]))
-			fail_msg("\"%s\" refused", good[i]);
-	for (i = 0; bad[i] != NULL; i++)
-		if (vs_valid_name(bad[i]))
-			fail_msg("\"%s\" accepted", bad[i]);
+	expect_rule(vs_valid_name, good, bad);
 }
 
 static void
