@@ -54,6 +54,7 @@ workflowPolicies:
   allowedStepTypes: [shell, policy, argocd-app, gitea-repo, kubernetes]
 stepDefaults:
   argocd-app: {kubeconfig: $KC}
+  gitea-repo: {url: "http://gitea.localtest.me"}
 CONF
 # app NAME: the Application argocd/NAME as JSON in $dir/obj (1 when absent)
 app() {

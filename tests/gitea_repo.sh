@@ -9,7 +9,7 @@
 # names; the original's delete-gitea-repo workflow.  The token never shows
 # in any output, log or the server's store.  Prints TAP.
 . "${INN_TOP_SRCDIR:?}/tests/plugin_lib.sh"
-echo "1..27"
+echo "1..29"
 pt_setup gitea shell gitea-repo argocd-app kubernetes
 TOKEN=tok-$$-s3cr3t-QxZ
 printf '%s' "$TOKEN" > "$dir/token"
@@ -43,13 +43,14 @@ stepDefaults:
   gitea-repo: {token_secret: gitea-token, url: "$G"}
 CONF
 
-# wf NAME OPERATION [EXTRA CONFIG LINES]: a one-step workflow
+# wf NAME OPERATION [EXTRA CONFIG LINES]: a one-step workflow against the
+# server $U (default: the stand-in $G), written out: never a parameter
 wf() {
 	{
 		printf 'name: %s\nparameters:\n  - {name: repo, type: string, default: app1}\n' "$1"
-		printf '  - {name: url, type: string, default: "%s"}\nsteps:\n' "$G"
+		printf 'steps:\n'
 		printf '  - name: repo\n    type: gitea-repo\n    config:\n'
-		printf '      operation: %s\n      url: "{{ .parameters.url }}"\n' "$2"
+		printf '      operation: %s\n      url: "%s"\n' "$2" "${U:-$G}"
 		printf '      repo: "{{ .parameters.repo }}"\n'
 		shift 2
 		for l in "$@"; do printf '      %s\n' "$l"; done
@@ -162,23 +163,25 @@ check "a wrong token: a clear 401 step error naming the secret, not its value" $
 
 # a port nothing listens on
 dead=$(pt_dead_port)
-timeout 120 "$ctl" --plugin-dir "$dir/plugins" --config "$dir/admin.yaml" run --local "$dir/create.yaml" \
-	--param url="http://127.0.0.1:$dead" >"$dir/out" 2>&1
+U="http://127.0.0.1:$dead" NAME=dead wf create create "org: platform"
+timeout 120 "$ctl" --plugin-dir "$dir/plugins" --config "$dir/admin.yaml" run --local "$dir/dead.yaml" \
+	>"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 1 ] && grep -q "gitea-repo create platform/app1: .*Gitea at http://127.0.0.1:$dead" "$dir/out"
 check "an unreachable server: one clear step error naming Gitea and the address" $?
 
 standin hang --token "$TOKEN" --org platform --fault hang
 H="http://127.0.0.1:$port"
-NAME=slow wf slow create "org: platform" "timeout: 2s"
+U=$H NAME=slow wf slow create "org: platform" "timeout: 2s"
 timeout 120 "$ctl" --plugin-dir "$dir/plugins" --config "$dir/admin.yaml" run --local "$dir/slow.yaml" \
-	--param url="$H" >"$dir/out" 2>&1
+	>"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 1 ] && grep -q "timed_out: gitea-repo create platform/app1: Gitea at $H: GET /repos/platform/app1: no answer within 2s" "$dir/out"
 check "a server that never answers: config.timeout ends the step with a timeout error" $?
 
-"$ctl" --plugin-dir "$dir/plugins" --config "$dir/admin.yaml" run --local "$dir/create.yaml" \
-	--param url="$H" >"$dir/out" 2>&1 &
+U=$H NAME=hang wf create create "org: platform"
+"$ctl" --plugin-dir "$dir/plugins" --config "$dir/admin.yaml" run --local "$dir/hang.yaml" \
+	>"$dir/out" 2>&1 &
 cpid=$!
 i=0
 while ! grep -q "^" "$dir/hang.log" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
@@ -189,13 +192,15 @@ rc=$?
 check "cancellation (SIGINT) while a request hangs ends the step as cancelled" $?
 
 standin garbage --token "$TOKEN" --org platform --fault garbage
-c run --local "$dir/create.yaml" --param url="http://127.0.0.1:$port" >"$dir/out" 2>&1
+U="http://127.0.0.1:$port" NAME=garbage wf create create "org: platform"
+c run --local "$dir/garbage.yaml" >"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 1 ] && grep -q "gitea-repo create platform/app1: " "$dir/out"
 check "a server answering garbage: a clear step error, no crash" $?
 
 standin close --token "$TOKEN" --org platform --fault close
-c run --local "$dir/create.yaml" --param url="http://127.0.0.1:$port" >"$dir/out" 2>&1
+U="http://127.0.0.1:$port" NAME=close wf create create "org: platform"
+c run --local "$dir/close.yaml" >"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 1 ] && grep -q "gitea-repo create platform/app1: " "$dir/out"
 check "a server closing mid-answer: a clear step error" $?
@@ -205,17 +210,18 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/tls.key" -out "$dir/tls.
 	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1
 standin tls --token "$TOKEN" --org platform --tls-cert "$dir/tls.crt" --tls-key "$dir/tls.key"
 T="https://127.0.0.1:$port"
-c run --local "$dir/create.yaml" --param url="$T" >"$dir/out" 2>&1
+U=$T NAME=tls wf create create "org: platform"
+c run --local "$dir/tls.yaml" >"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 1 ] && grep -qi "gitea-repo create platform/app1: .*certificate" "$dir/out"
 check "TLS: a self-signed server is refused with a certificate error" $?
-NAME=ca wf ca create "org: platform" "ca_file: $dir/tls.crt"
-c run --local "$dir/ca.yaml" --param url="$T" >"$dir/out" 2>&1
+U=$T NAME=ca wf ca create "org: platform" "ca_file: $dir/tls.crt"
+c run --local "$dir/ca.yaml" >"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 0 ] && grep -q "clone_url: $T/platform/app1.git" "$dir/out"
 check "TLS: trusted through config.ca_file" $?
-NAME=insec wf insec get "org: platform" "insecure_skip_tls_verify: true"
-c run --local "$dir/insec.yaml" --param url="$T" >"$dir/out" 2>&1
+U=$T NAME=insec wf insec get "org: platform" "insecure_skip_tls_verify: true"
+c run --local "$dir/insec.yaml" >"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 0 ] && grep -q "TLS verification of $T is off" "$dir/out"
 check "TLS: insecure_skip_tls_verify works, with a warning" $?
@@ -231,6 +237,54 @@ c test-workflow "$dir/evil.yaml" >"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 3 ] && grep -q 'config.org: "../etc" is not a valid owner name' "$dir/out"
 check "a path-like owner is refused at load, naming the field" $?
+
+# where the token goes is never a parameter's choice: url (either spelling
+# in use), ca_file and insecure_skip_tls_verify from a template are
+# refused at load, naming the field, and nothing reaches any server
+cat > "$dir/tp.yaml" <<WF
+name: tp
+parameters:
+  - {name: u, type: string, default: "$G"}
+  - {name: ins, type: boolean, default: true}
+  - {name: ca, type: string, default: "$dir/tls.crt"}
+steps:
+  - name: g
+    type: gitea-repo
+    config: {url: "{{ .parameters.u }}", org: platform, repo: r1}
+WF
+sed 's|url: "{{ .parameters.u }}"|url: "'"$T"'", insecure_skip_tls_verify: "{{ .parameters.ins }}"|' "$dir/tp.yaml" >"$dir/tp2.yaml"
+sed 's|url: "{{ .parameters.u }}"|url: "'"$T"'", ca_file: "{{ .parameters.ca }}"|' "$dir/tp.yaml" >"$dir/tp3.yaml"
+m=$(mark)
+mt=$(wc -l < "$dir/tls.log")
+: >"$dir/out"
+for f in tp tp2 tp3; do
+	c test-workflow "$dir/$f.yaml" >>"$dir/out" 2>&1; echo "rc=$?" >>"$dir/out"
+	c run --local "$dir/$f.yaml" >>"$dir/out" 2>&1; echo "rc=$?" >>"$dir/out"
+done
+[ "$(grep -c '^rc=3$' "$dir/out")" -eq 6 ] &&
+	grep -q 'config.url: must be written out, not a template (a run parameter must not decide where credentials are sent)' "$dir/out" &&
+	grep -q 'config.insecure_skip_tls_verify: must be written out, not a template' "$dir/out" &&
+	grep -q 'config.ca_file: must be written out, not a template' "$dir/out" &&
+	[ "$(since "$m" | wc -l)" -eq 0 ] && [ "$(wc -l < "$dir/tls.log")" -eq "$mt" ]
+check "url, insecure_skip_tls_verify and ca_file from a template: refused at load naming the field; no request sent" $?
+
+# without the admin config's stepDefaults: no url at all is a load error,
+# and the original's gitea_url from a parameter is refused (the platform
+# sets url once in stepDefaults, which then wins)
+printf 'workflowPolicies:\n  allowedStepTypes: [gitea-repo]\n' >"$dir/bare.yaml"
+printf 'name: ng\nsteps:\n  - name: g\n    type: gitea-repo\n    config: {org: p, repo: r}\n' >"$dir/ng.yaml"
+"$ctl" --plugin-dir "$dir/plugins" --config "$dir/bare.yaml" test-workflow "$dir/ng.yaml" >"$dir/out" 2>&1
+rc=$?
+rc2=0
+if [ -d "$compat/providers/container-team" ]; then
+	"$ctl" --plugin-dir "$dir/plugins" --config "$dir/bare.yaml" test-workflow \
+		"$compat/providers/container-team/workflows/delete-gitea-repo.yaml" >>"$dir/out" 2>&1
+	rc2=$?
+	grep -q 'config.gitea_url: must be written out, not a template' "$dir/out" || rc2=0
+fi
+[ $rc -eq 3 ] && grep -q 'config.url: missing (the Gitea server' "$dir/out" &&
+	{ [ ! -d "$compat/providers/container-team" ] || [ $rc2 -eq 3 ]; }
+check "no url after stepDefaults: refused at load; the original's gitea_url parameter alone is refused too" $?
 
 m=$(mark)
 c run --local "$dir/create.yaml" --param 'repo=x/../../admin' >"$dir/out" 2>&1

@@ -97,7 +97,7 @@ jq_py() {
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
 		"$dir/kv" "$1" 2>/dev/null
 }
-echo "1..35"
+echo "1..39"
 
 # write
 wf "$dir/w.yaml" "operation: write
@@ -268,6 +268,95 @@ rc3=$?
 	grep -q 'config.operations.0.paths: .* is not a policy path' "$dir/out" &&
 	grep -q 'config.keys.1: "version" is a name of the step.s own outputs' "$dir/out"
 check "a path with .., an HCL-breaking policy path, a read key named like an own output: refused at load" $?
+
+# HCL text is never rendered from a parameter: a value could close the
+# path's string and add rules (A17); a map key is never rendered at all
+hostile=$(printf 'shop/*" {\n  capabilities = ["read"]\n}\npath "*" {\n  capabilities = ["sudo"]\n}\npath "x')
+wf "$dir/ph.yaml" "operation: policy
+name: $pre-ph
+policy: |
+  path \"secret/data/apps/{{ .parameters.app }}/*\" {
+    capabilities = [\"read\"]
+  }"
+printf 'parameters:\n  - {name: app, type: string, default: shop}\n' >>"$dir/ph.yaml"
+c test-workflow "$dir/ph.yaml" >"$dir/out" 2>&1
+rc=$?
+wf "$dir/pk.yaml" "operation: policy
+name: $pre-pk
+paths: {\"secret/data/{{ .parameters.app }}/*\": [read]}"
+printf 'parameters:\n  - {name: app, type: string, default: shop}\n' >>"$dir/pk.yaml"
+c test-workflow "$dir/pk.yaml" >>"$dir/out" 2>&1
+rc2=$?
+[ $rc = 3 ] && [ $rc2 = 3 ] &&
+	grep -q 'config.policy: HCL text must be written out, not a template .*paths: \[{path' "$dir/out" &&
+	grep -q 'config.paths: "secret/data/{{ .parameters.app }}/\*": a map key is never rendered' "$dir/out" &&
+	[ "$(vget "sys/policies/acl/$pre-ph")" = 404 ]
+check "a template in policy HCL text or in a paths key is refused at load" $?
+
+# the list form takes a path from a parameter, checked once rendered
+wf "$dir/pl.yaml" "operation: policy
+name: \"{{ .parameters.name }}\"
+paths:
+  - {path: \"secret/data/apps/{{ .parameters.app }}/*\", capabilities: [read, list]}"
+printf 'parameters:\n  - {name: app, type: string, default: shop}\n  - {name: name, type: string, default: %s-pl}\n' "$pre" >>"$dir/pl.yaml"
+c run --local "$dir/pl.yaml" >"$dir/out" 2>&1
+rc=$?
+vget "sys/policies/acl/$pre-pl" >/dev/null
+jq_py 'd["data"]["policy"]' >"$dir/hcl"
+grep -qF 'path "secret/data/apps/shop/*" {' "$dir/hcl" && [ "$(grep -c '^path' "$dir/hcl")" = 1 ]
+r1=$(( rc + $? ))
+c run --local "$dir/pl.yaml" --param app="$hostile" >"$dir/out" 2>&1
+rc=$?
+c run --local "$dir/pl.yaml" --param name=.. >>"$dir/out" 2>&1
+rc2=$?
+vget "sys/policies/acl/$pre-pl" >/dev/null
+jq_py 'd["data"]["policy"]' >"$dir/hcl"
+[ $r1 = 0 ] && [ $rc = 1 ] && [ $rc2 = 1 ] &&
+	grep -qF 'config.paths.0: "secret/data/apps/shop/*" {..." is not a policy path' "$dir/out" &&
+	grep -q 'config.name: "\.\." is not a valid policy name' "$dir/out" &&
+	! grep -q 'sudo' "$dir/hcl" && [ "$(grep -c '^path' "$dir/hcl")" = 1 ]
+check "paths as a list: a path from a parameter is written; one that would leave its string, or a name '..', is refused" $?
+
+# a read of all keys skips a key that is no output name, and gives the rest
+wf "$dir/rk.yaml" "operations:
+  - {operation: write, path: $pre/odd, data: {a: val-a, '../a': val-b, 'a b': val-c, '..': val-d}}
+  - {operation: read, path: $pre/odd}"
+c -o json run --local "$dir/rk.yaml" >"$dir/out" 2>"$dir/rk.err"
+rc=$?
+outputs_ok "o['a'] == '***' and '../a' not in o and 'a b' not in o and '..' not in o"
+r2=$?
+cp "$dir/out" "$dir/rk.json"
+c run --local "$dir/rk.yaml" >"$dir/out" 2>&1
+cat "$dir/rk.json" "$dir/rk.err" >>"$dir/out"
+[ $rc = 0 ] && [ $r2 = 0 ] &&
+	grep -q 'read secret/'"$pre"'/odd: key "\.\./a" not output: not an output name' "$dir/out" &&
+	grep -q 'key "a b" not output: not an output name' "$dir/out"
+check "a read of all keys skips keys that are no output name with a warning naming each, and outputs the others" $?
+
+# where the token goes and whom it trusts are never a parameter's choice
+wf "$dir/ti.yaml" "insecure_skip_tls_verify: \"{{ .parameters.ins }}\"
+operation: read
+path: x"
+printf 'parameters:\n  - {name: ins, type: boolean, default: true}\n' >>"$dir/ti.yaml"
+c test-workflow "$dir/ti.yaml" >"$dir/out" 2>&1
+rc=$?
+wf "$dir/tc.yaml" "ca_file: \"{{ .parameters.ca }}\"
+operation: read
+path: x"
+printf 'parameters:\n  - {name: ca, type: string, default: /etc/ssl/x.pem}\n' >>"$dir/tc.yaml"
+c test-workflow "$dir/tc.yaml" >>"$dir/out" 2>&1
+rc2=$?
+wf "$dir/tx.yaml" "operation: read
+path: x
+vso: {kubeconfig: /k, context: \"{{ .parameters.ctx }}\", namespace: a, role: r, destination: d}"
+printf 'parameters:\n  - {name: ctx, type: string, default: c}\n' >>"$dir/tx.yaml"
+c test-workflow "$dir/tx.yaml" >>"$dir/out" 2>&1
+rc3=$?
+[ $rc = 3 ] && [ $rc2 = 3 ] && [ $rc3 = 3 ] &&
+	grep -q 'config.insecure_skip_tls_verify: must be written out, not a template (a run parameter must not decide where credentials are sent)' "$dir/out" &&
+	grep -q 'config.ca_file: must be written out, not a template' "$dir/out" &&
+	grep -q 'config.vso.context: must be written out, not a template' "$dir/out"
+check "insecure_skip_tls_verify, ca_file and vso.context from a template are refused at load" $?
 
 # unreachable
 : >"$dir/out"

@@ -36,6 +36,16 @@ pu_is_template(const char *s)
 	return strstr(s, "${") != NULL || strstr(s, "{{") != NULL;
 }
 
+int
+pu_refuse_template(const char *where, const char *field, const char *value, char *err,
+                   size_t errlen)
+{
+	if (value == NULL || !pu_is_template(value))
+		return 0;
+	return pu_refuse(err, errlen, "%s.%s: must be written out, not a template (a run "
+	                 "parameter must not decide where credentials are sent)", where, field);
+}
+
 int64_t
 pu_monotonic_ms(void)
 {

@@ -19,6 +19,16 @@
 int pu_refuse(char *err, size_t errlen, const char *fmt, ...) INN_PRINTF_LIKE(3, 4);
 /* Non-zero if s still holds a template the engine renders later. */
 int pu_is_template(const char *s);
+/*
+ * For a field that decides where credentials are sent or whom the client
+ * trusts (a server URL, a CA file, TLS verification, a kubeconfig or its
+ * context): refuses a value that still holds a template, since a run
+ * parameter must not choose it.  value NULL (absent) passes.  Returns 0,
+ * or INN_EINVAL with "<where>.<field>: must be written out, not a template
+ * (a run parameter must not decide where credentials are sent)" in err.
+ */
+int pu_refuse_template(const char *where, const char *field, const char *value,
+                       char *err, size_t errlen);
 /* CLOCK_MONOTONIC in milliseconds. */
 int64_t pu_monotonic_ms(void);
 /* Reads config.timeout: a duration string or a number of seconds (> 0);

@@ -86,6 +86,33 @@ check_url(const char *u, const char *field, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Where the token goes and whom the client trusts are the platform's
+ * choice: the url in use (ours or the original's spelling, whichever is
+ * read; a template in a spelling that is set aside is never used),
+ * ca_file and insecure_skip_tls_verify are refused as templates.
+ */
+static int
+check_literal(const inn_host *host, const inn_step *step, const char *url,
+              const char *url_from, char *err, size_t errlen)
+{
+	static const char *const fields[] = { "ca_file", "insecure_skip_tls_verify", NULL };
+	const char *v;
+	size_t i;
+	int rc;
+
+	if ((rc = pu_refuse_template("config", url_from, url, err, errlen)) != 0)
+		return rc;
+	for (i = 0; fields[i] != NULL; i++) {
+		v = NULL;
+		if (host->input_type(step, fields[i]) == INN_VALUE_STRING &&
+		    host->input_string(step, fields[i], &v) == 0 &&
+		    (rc = pu_refuse_template("config", fields[i], v, err, errlen)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* A name-valued setting: checked once it holds no template. */
 static int
 check_name(int rendered, const char *v, const char *field, size_t max,
@@ -133,6 +160,8 @@ gt_config_read(const inn_host *host, const inn_step *step, int rendered,
 		return rc;
 	if (c->owner != NULL && strcmp(owner_from, "owner") != 0)
 		c->org = c->owner;
+	if ((rc = check_literal(host, step, c->url, url_from, err, errlen)) != 0)
+		return rc;
 	if (c->url != NULL && (rendered || !pu_is_template(c->url)) &&
 	    (rc = check_url(c->url, url_from, err, errlen)) != 0)
 		return rc;
@@ -158,7 +187,7 @@ gt_config_read(const inn_host *host, const inn_step *step, int rendered,
 	if (rendered && c->repo == NULL)
 		return pu_refuse(err, errlen, "config.repo: missing (the repository's "
 		                 "name)");
-	if (rendered && c->url == NULL)
+	if (c->url == NULL)
 		return pu_refuse(err, errlen, "config.url: missing (the Gitea server, e.g. "
 		                 "https://gitea.example.com; set it here or once in the "
 		                 "admin config's stepDefaults for gitea-repo)");

@@ -178,7 +178,10 @@ static const char *const vs_step_types[] = { "vault-setup", NULL };
 	"\"rotate\":" VS_BOOL "," \
 	"\"name\":" VS_STR "," \
 	"\"policy\":{\"type\":\"string\",\"description\":\"HCL\"}," \
-	"\"paths\":{\"type\":\"object\",\"additionalProperties\":" VS_STRS "}," \
+	"\"paths\":{\"type\":[\"object\",\"array\"],\"additionalProperties\":" VS_STRS "," \
+	"\"items\":{\"type\":\"object\",\"required\":[\"path\",\"capabilities\"]," \
+	"\"additionalProperties\":false,\"properties\":{\"path\":" VS_STR "," \
+	"\"capabilities\":" VS_STRS "}}}," \
 	"\"token_policies\":" VS_STRS "," \
 	"\"ttl\":" VS_STR ",\"max_ttl\":" VS_STR "," \
 	"\"secret_id\":" VS_BOOL ",\"enable_auth\":" VS_BOOL

@@ -123,12 +123,13 @@ valid_k8s_name(const char *s)
 	return 1;
 }
 
-/* A policy, role or output name. */
-static int
-valid_vault_name(const char *s)
+int
+vs_valid_name(const char *s)
 {
-	return *s != '\0' && strlen(s) <= 128 && pu_chars_ok(s, "-.");
+	return *s != '\0' && strlen(s) <= 128 && strcmp(s, ".") != 0 &&
+	       strcmp(s, "..") != 0 && pu_chars_ok(s, "-.");
 }
+
 
 static int
 get_str(json_object *o, const char *k, const char *where, const char **out, char *err,
@@ -180,10 +181,20 @@ get_literal(json_object *o, const char *k, const char *where, const char **out, 
 
 	if ((rc = get_str(o, k, where, out, err, errlen)) != 0 || *out == NULL)
 		return rc;
-	if (pu_is_template(*out))
-		return pu_refuse(err, errlen, "%s.%s: must be written out, not a template "
-		                 "(credentials are sent where it points)", where, k);
-	return 0;
+	return pu_refuse_template(where, k, *out, err, errlen);
+}
+
+/* A boolean that must be written out (insecure_skip_tls_verify). */
+static int
+get_literal_bool(json_object *o, const char *k, const char *where, int *out, char *err,
+                 size_t errlen)
+{
+	json_object *v;
+
+	if (json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_string) &&
+	    pu_refuse_template(where, k, json_object_get_string(v), err, errlen) != 0)
+		return INN_EINVAL;
+	return get_bool(o, k, where, 1, out, err, errlen);
 }
 
 /* A string that must pass check once rendered. */
@@ -268,39 +279,89 @@ valid_policy_path(const char *s)
 	return 1;
 }
 
+/* One policy path and its capabilities, described at where (with the
+ * path for a map key).  key: the path is a map key, which the engine
+ * never renders, so a template there is refused at any time. */
+static int
+check_policy_rule(const char *where, const char *path, json_object *caps, int key,
+                  int rendered, char *err, size_t errlen)
+{
+	json_object *e;
+	size_t i;
+
+	if (key && pu_is_template(path))
+		return pu_refuse(err, errlen, "%s: \"%.80s\": a map key is never rendered; "
+		                 "for a path from a parameter use the list form [{path: ..., "
+		                 "capabilities: [...]}]", where, path);
+	if ((rendered || !pu_is_template(path)) && !valid_policy_path(path)) {
+		int n = 0;
+
+		/* shown up to the first control character: one line */
+		while (n < 80 && (unsigned char)path[n] >= 0x20 && path[n] != 0x7f)
+			n++;
+		return pu_refuse(err, errlen, "%s: \"%.*s%s\" is not a policy path "
+		                 "(no quotes, backslashes, $, %% or control characters)",
+		                 where, n, path, path[n] != '\0' ? "..." : "");
+	}
+	if (!json_object_is_type(caps, json_type_array) ||
+	    json_object_array_length(caps) == 0)
+		return pu_refuse(err, errlen, "%s.%.80s: must be a list of capabilities", where,
+		                 key ? path : "capabilities");
+	for (i = 0; i < json_object_array_length(caps); i++) {
+		e = json_object_array_get_idx(caps, i);
+		if (!json_object_is_type(e, json_type_string) ||
+		    !vs_in_list(capabilities, json_object_get_string(e))) {
+			char known[200];
+
+			join_list(known, sizeof(known), capabilities, NULL);
+			return pu_refuse(err, errlen, "%s.%.80s.%zu: \"%.40s\" is not a "
+			                 "capability (one of: %s)", where, key ? path :
+			                 "capabilities", i, json_object_get_string(e), known);
+		}
+	}
+	return 0;
+}
+
+/* config paths: {path: [capabilities]} (written-out paths), or a list of
+ * {path, capabilities} whose paths may come from parameters (checked once
+ * rendered: they cannot leave their HCL string). */
 static int
 read_policy_paths(json_object *a, const char *where, int rendered, json_object **out,
                   char *err, size_t errlen)
 {
-	json_object *v, *e;
-	size_t i;
+	static const char *const rule_keys[] = { "path", "capabilities", NULL };
+	json_object *v, *e, *path, *caps;
+	char w[80];
+	size_t i, n;
+	int rc;
 
 	if (!json_object_object_get_ex(a, "paths", &v) || v == NULL)
 		return 0;
-	if (!json_object_is_type(v, json_type_object) || json_object_object_length(v) == 0)
-		return pu_refuse(err, errlen, "%s.paths: must be a map of Vault path -> "
-		                 "[capabilities]", where);
-	json_object_object_foreach(v, path, caps) {
-		if ((rendered || !pu_is_template(path)) && !valid_policy_path(path))
-			return pu_refuse(err, errlen, "%s.paths: \"%.80s\" is not a policy path "
-			                 "(no quotes, backslashes, $, %% or control characters)",
-			                 where, path);
-		if (!json_object_is_type(caps, json_type_array) ||
-		    json_object_array_length(caps) == 0)
-			return pu_refuse(err, errlen, "%s.paths.%.80s: must be a list of "
-			                 "capabilities", where, path);
-		for (i = 0; i < json_object_array_length(caps); i++) {
-			e = json_object_array_get_idx(caps, i);
-			if (!json_object_is_type(e, json_type_string) ||
-			    !vs_in_list(capabilities, json_object_get_string(e))) {
-				char known[200];
-
-				join_list(known, sizeof(known), capabilities, NULL);
-				return pu_refuse(err, errlen, "%s.paths.%.80s.%zu: \"%.40s\" is not "
-				                 "a capability (one of: %s)", where, path, i,
-				                 json_object_get_string(e), known);
-			}
+	snprintf(w, sizeof(w), "%s.paths", where);
+	if (json_object_is_type(v, json_type_object) && json_object_object_length(v) > 0) {
+		json_object_object_foreach(v, k, c) {
+			if ((rc = check_policy_rule(w, k, c, 1, rendered, err, errlen)) != 0)
+				return rc;
 		}
+		*out = v;
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_array) || (n = json_object_array_length(v)) == 0)
+		return pu_refuse(err, errlen, "%s: must be a map of Vault path -> "
+		                 "[capabilities], or a list of {path, capabilities}", w);
+	for (i = 0; i < n; i++) {
+		snprintf(w, sizeof(w), "%s.paths.%zu", where, i);
+		e = json_object_array_get_idx(v, i);
+		if (!json_object_is_type(e, json_type_object) ||
+		    !json_object_object_get_ex(e, "path", &path) ||
+		    !json_object_is_type(path, json_type_string) ||
+		    !json_object_object_get_ex(e, "capabilities", &caps))
+			return pu_refuse(err, errlen, "%s: must be {path: ..., capabilities: "
+			                 "[...]}", w);
+		if ((rc = known_keys(e, w, rule_keys, NULL, NULL, err, errlen)) != 0 ||
+		    (rc = check_policy_rule(w, json_object_get_string(path), caps, 0, rendered,
+		                            err, errlen)) != 0)
+			return rc;
 	}
 	*out = v;
 	return 0;
@@ -429,7 +490,7 @@ read_action(json_object *a, const char *where, int root, int rendered, struct vs
 			return rc;
 		break;
 	case VS_OP_READ:
-		if ((rc = get_strings(a, "keys", where, rendered, valid_vault_name, &x->keys,
+		if ((rc = get_strings(a, "keys", where, rendered, vs_valid_name, &x->keys,
 		                      err, errlen)) != 0)
 			return rc;
 		for (i = 0; x->keys != NULL && i < (int)json_object_array_length(x->keys); i++) {
@@ -445,7 +506,7 @@ read_action(json_object *a, const char *where, int root, int rendered, struct vs
 		}
 		break;
 	case VS_OP_GENPW:
-		if ((rc = get_checked(a, "key", where, rendered, valid_vault_name,
+		if ((rc = get_checked(a, "key", where, rendered, vs_valid_name,
 		                      "is not a valid key name", &x->key, err, errlen)) != 0 ||
 		    (rc = read_length(a, where, rendered, &x->length, err, errlen)) != 0 ||
 		    (rc = get_str(a, "charset", where, &x->charset, err, errlen)) != 0 ||
@@ -465,7 +526,7 @@ read_action(json_object *a, const char *where, int root, int rendered, struct vs
 		}
 		break;
 	case VS_OP_POLICY:
-		if ((rc = get_checked(a, "name", where, rendered, valid_vault_name,
+		if ((rc = get_checked(a, "name", where, rendered, vs_valid_name,
 		                      "is not a valid policy name", &x->name, err, errlen)) != 0 ||
 		    (rc = get_str(a, "policy", where, &x->policy, err, errlen)) != 0 ||
 		    (rc = read_policy_paths(a, where, rendered, &x->paths, err, errlen)) != 0)
@@ -477,11 +538,18 @@ read_action(json_object *a, const char *where, int root, int rendered, struct vs
 			                 "({path: [capabilities]}), one of them", where);
 		if (x->policy != NULL && *x->policy == '\0')
 			return pu_refuse(err, errlen, "%s.policy: empty", where);
+		/* a value rendered into HCL text can close its string and add
+		 * rules; nothing here knows where in the HCL it lands */
+		if (x->policy != NULL && pu_is_template(x->policy))
+			return pu_refuse(err, errlen, "%s.policy: HCL text must be written out, "
+			                 "not a template (a value could close its string and add "
+			                 "rules); for a path from a parameter use paths: [{path: "
+			                 "..., capabilities: [...]}], whose paths are checked", where);
 		break;
 	case VS_OP_APPROLE:
-		if ((rc = get_checked(a, "name", where, rendered, valid_vault_name,
+		if ((rc = get_checked(a, "name", where, rendered, vs_valid_name,
 		                      "is not a valid role name", &x->name, err, errlen)) != 0 ||
-		    (rc = get_strings(a, "token_policies", where, rendered, valid_vault_name,
+		    (rc = get_strings(a, "token_policies", where, rendered, vs_valid_name,
 		                      &x->token_policies, err, errlen)) != 0 ||
 		    (rc = get_checked(a, "ttl", where, rendered, valid_ttl,
 		                      "is not a duration (30m, 1h, 24h)", &x->ttl, err,
@@ -549,7 +617,7 @@ vs_normalise_address(const char *in, char *out, size_t len, char *err, size_t er
 static int
 valid_ns(const char *s)
 {
-	return *s != '\0' && strlen(s) <= 256 && pu_chars_ok(s, "-./");
+	return *s != '\0' && strlen(s) <= 256 && pu_chars_ok(s, "-./") && !pu_has_dotdot(s);
 }
 
 static int
@@ -580,14 +648,14 @@ read_vso(json_object *root, int rendered, struct vs_vso *v, char *err, size_t er
 	if ((rc = get_literal(o, "kubeconfig", w, &v->kubeconfig, err, errlen)) != 0 ||
 	    (rc = get_checked(o, "kubeconfig_secret", w, rendered, valid_secret_name,
 	                      "is not a secret name", &v->kubeconfig_secret, err, errlen)) != 0 ||
-	    (rc = get_str(o, "context", w, &v->context, err, errlen)) != 0 ||
+	    (rc = get_literal(o, "context", w, &v->context, err, errlen)) != 0 ||
 	    (rc = get_checked(o, "namespace", w, rendered, valid_k8s_name,
 	                      "is not a Kubernetes namespace name", &v->namespace, err,
 	                      errlen)) != 0 ||
 	    (rc = get_checked(o, "service_account", w, rendered, valid_k8s_name,
 	                      "is not a service account name", &v->service_account, err,
 	                      errlen)) != 0 ||
-	    (rc = get_checked(o, "role", w, rendered, valid_vault_name,
+	    (rc = get_checked(o, "role", w, rendered, vs_valid_name,
 	                      "is not a Vault role name", &v->role, err, errlen)) != 0 ||
 	    (rc = get_checked(o, "auth_mount", w, rendered, path_ok, "is not a mount path",
 	                      &v->auth_mount, err, errlen)) != 0 ||
@@ -621,7 +689,7 @@ read_compat_secrets(json_object *root, int rendered, struct vs_config *c, char *
 	size_t i, n;
 	int rc;
 
-	if ((rc = get_strings(root, "secrets", "config", rendered, valid_vault_name, &names,
+	if ((rc = get_strings(root, "secrets", "config", rendered, vs_valid_name, &names,
 	                      err, errlen)) != 0)
 		return rc;
 	if ((rc = get_checked(root, "path", "config", rendered, path_ok, "is not a KV path",
@@ -758,8 +826,8 @@ vs_config_read(const inn_host *host, const inn_step *step, int rendered,
 	                      "is not a Vault namespace (letters, digits, - . _ /)",
 	                      &c->vault_ns, err, errlen)) != 0 ||
 	    (rc = get_literal(c->root, "ca_file", "config", &c->ca_file, err, errlen)) != 0 ||
-	    (rc = get_bool(c->root, "insecure_skip_tls_verify", "config", 1,
-	                   &c->insecure, err, errlen)) != 0 ||
+	    (rc = get_literal_bool(c->root, "insecure_skip_tls_verify", "config",
+	                           &c->insecure, err, errlen)) != 0 ||
 	    (rc = pu_read_timeout(host, step, rendered, &c->timeout_ms, err, errlen)) != 0 ||
 	    (rc = get_checked(c->root, "mount", "config", rendered, path_ok,
 	                      "is not a mount path", &c->mount, err, errlen)) != 0 ||

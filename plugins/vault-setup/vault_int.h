@@ -128,6 +128,9 @@ void vs_config_free(struct vs_config *c);
  * (INN_EINVAL, the reason in err).
  */
 int vs_normalise_address(const char *in, char *out, size_t len, char *err, size_t errlen);
+/* Non-zero if s is a policy, role, key or output name: 1 to 128 of
+ * [A-Za-z0-9_.-], not "." or ".." (it becomes a URL path segment). */
+int vs_valid_name(const char *s);
 /* Non-zero if s is a KV path or mount: segments of [A-Za-z0-9_.@-], no
  * empty segment, no "." or "..". */
 int vs_valid_kv_path(const char *s);

@@ -318,6 +318,13 @@ op_read(struct vs_ctx *x, const struct vs_action *a)
 				             x->c->mount, a->path, k);
 				continue;
 			}
+			if (!vs_valid_name(k)) {
+				x->host->log(x->step, INN_LOG_WARN, "vault-setup read %s/%s: key "
+				             "\"%.80s\" not output: not an output name (letters, "
+				             "digits, _ - . up to 128); name the others in keys to "
+				             "read only those", x->c->mount, a->path, k);
+				continue;
+			}
 			if ((rc = out_value(x, k, val, INN_OUTPUT_SECRET)) != 0)
 				goto out;
 		}
@@ -405,19 +412,37 @@ out:
 	return rc;
 }
 
-/* The HCL of a policy given as {path: [capabilities]}. */
+/* One path block of HCL (path and capabilities checked when read). */
+static void
+policy_rule(pu_buf *b, const char *path, json_object *caps)
+{
+	size_t i;
+
+	pu_buf_addf(b, "path \"%s\" {\n  capabilities = [", path);
+	for (i = 0; i < json_object_array_length(caps); i++)
+		pu_buf_addf(b, "%s\"%s\"", i ? ", " : "",
+		            json_object_get_string(json_object_array_get_idx(caps, i)));
+	pu_buf_adds(b, "]\n}\n");
+}
+
+/* The HCL of a policy given as {path: [capabilities]} or as a list of
+ * {path, capabilities}. */
 static char *
 policy_hcl(json_object *paths)
 {
 	pu_buf b = PU_BUF_INIT(256 * 1024);
+	json_object *e;
 	size_t i;
 
-	json_object_object_foreach(paths, path, caps) {
-		pu_buf_addf(&b, "path \"%s\" {\n  capabilities = [", path);
-		for (i = 0; i < json_object_array_length(caps); i++)
-			pu_buf_addf(&b, "%s\"%s\"", i ? ", " : "",
-			            json_object_get_string(json_object_array_get_idx(caps, i)));
-		pu_buf_adds(&b, "]\n}\n");
+	if (json_object_is_type(paths, json_type_array)) {
+		for (i = 0; i < json_object_array_length(paths); i++) {
+			e = json_object_array_get_idx(paths, i);
+			policy_rule(&b, json_object_get_string(json_object_object_get(e, "path")),
+			            json_object_object_get(e, "capabilities"));
+		}
+	} else {
+		json_object_object_foreach(paths, path, caps)
+			policy_rule(&b, path, caps);
 	}
 	if (b.error != 0) {
 		pu_buf_free(&b);

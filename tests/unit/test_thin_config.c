@@ -162,6 +162,27 @@ test_gitea_refusals(void **state)
 		  "a valid branch name" },
 		{ "{\"private\":\"yes\"}", "config.private: must be true or false" },
 		{ "{\"nmae\":\"x\"}", NULL },
+		/* where the token goes: never from a parameter */
+		{ "{\"url\":\"{{ .parameters.u }}\"}", "config.url: must be written out, "
+		  "not a template (a run parameter must not decide where credentials are "
+		  "sent)" },
+		{ "{\"url\":\"https://{{ .parameters.h }}.example.com\"}", "config.url: "
+		  "must be written out, not a template (a run parameter must not decide "
+		  "where credentials are sent)" },
+		{ "{\"gitea_url\":\"${parameters.u}\"}", "config.gitea_url: must be "
+		  "written out, not a template (a run parameter must not decide where "
+		  "credentials are sent)" },
+		{ "{\"url\":\"http://g\",\"ca_file\":\"{{ .parameters.ca }}\"}",
+		  "config.ca_file: must be written out, not a template (a run parameter "
+		  "must not decide where credentials are sent)" },
+		{ "{\"url\":\"http://g\",\"insecure_skip_tls_verify\":\"{{ "
+		  ".parameters.ins }}\"}", "config.insecure_skip_tls_verify: must be "
+		  "written out, not a template (a run parameter must not decide where "
+		  "credentials are sent)" },
+		/* no server at all (after stepDefaults): refused at load */
+		{ "{\"org\":\"p\",\"repo\":\"r\"}", "config.url: missing (the Gitea "
+		  "server, e.g. https://gitea.example.com; set it here or once in the "
+		  "admin config's stepDefaults for gitea-repo)" },
 	};
 	struct gt_config c;
 	char err[512];
@@ -176,8 +197,12 @@ test_gitea_refusals(void **state)
 			assert_non_null(strstr(err, "config: unknown field \"nmae\""));
 	}
 	/* templates pass at load, are checked once rendered */
-	assert_int_equal(gitea("{\"repo\":\"{{ .parameters.r }}\",\"url\":\"${x}\"}", 0,
+	assert_int_equal(gitea("{\"repo\":\"{{ .parameters.r }}\",\"url\":\"http://g\","
+	                       "\"private\":\"${x}\"}", 0, &c, err, sizeof(err)), 0);
+	/* a template in a spelling set aside by a written-out url is never used */
+	assert_int_equal(gitea("{\"url\":\"http://g\",\"gitea_url\":\"{{ .p }}\"}", 0,
 	                       &c, err, sizeof(err)), 0);
+	assert_string_equal(c.url, "http://g");
 	/* rendered: url, repo and credentials are required */
 	assert_int_equal(gitea("{\"url\":\"http://g\",\"token_secret\":\"t\"}", 1, &c,
 	                       err, sizeof(err)), INN_EINVAL);

@@ -2,8 +2,8 @@
  * test_vault_setup.c - the parts of vault-setup.so that need no Vault:
  * password alphabets (charset, classes, refusals), passwords drawn from
  * them (length, alphabet, every asked class present, every character of
- * the alphabet about equally frequent: no modulo bias), the KV path
- * rule and the address rule.  The plugin against a Vault is tests/vault_setup.sh.
+ * the alphabet about equally frequent: no modulo bias), the KV path,
+ * name and address rules.  The plugin against a Vault is tests/vault_setup.sh.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -84,21 +84,41 @@ test_no_modulo_bias(void **state)
 	free(pw);
 }
 
+/* Every string of good passes ok, none of bad does (NULL-terminated). */
+static void
+expect_rule(int (*ok)(const char *), const char *const *good, const char *const *bad)
+{
+	size_t i;
+
+	for (i = 0; good[i] != NULL; i++)
+		if (!ok(good[i]))
+			fail_msg("\"%s\" refused", good[i]);
+	for (i = 0; bad[i] != NULL; i++)
+		if (ok(bad[i]))
+			fail_msg("\"%s\" accepted", bad[i]);
+}
+
 static void
 test_kv_paths(void **state)
 {
 	static const char *const good[] = { "a", "apps/x/db", "a.b/c-d_e@f", "..a", NULL };
 	static const char *const bad[] = { "", "/a", "a/", "a//b", "..", "a/../b", "./a",
 	                                   "a b", "a?b", "a%2e", "é", "a\nb", NULL };
-	size_t i;
 
 	(void)state;
-	for (i = 0; good[i] != NULL; i++)
-		if (!vs_valid_kv_path(good[i]))
-			fail_msg("\"%s\" refused", good[i]);
-	for (i = 0; bad[i] != NULL; i++)
-		if (vs_valid_kv_path(bad[i]))
-			fail_msg("\"%s\" accepted", bad[i]);
+	expect_rule(vs_valid_kv_path, good, bad);
+}
+
+/* Names that become a URL path segment or an output name. */
+static void
+test_names(void **state)
+{
+	static const char *const good[] = { "a", "app-read", "a.b", "_x", "..a", "a..", NULL };
+	static const char *const bad[] = { "", ".", "..", "../a", "a/b", "a b", "a\"b", "é",
+	                                   "a%2e", NULL };
+
+	(void)state;
+	expect_rule(vs_valid_name, good, bad);
 }
 
 static void
@@ -138,6 +158,7 @@ main(void)
 		cmocka_unit_test(test_passwords_keep_length_alphabet_classes),
 		cmocka_unit_test(test_no_modulo_bias),
 		cmocka_unit_test(test_kv_paths),
+		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_addresses),
 	};
 
