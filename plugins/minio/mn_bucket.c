@@ -12,6 +12,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "minio_int.h"
 
 #define S3_XMLNS "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\""
@@ -796,13 +799,57 @@ mn_rgw_user_check(struct mn_ctx *x, const char *uid, int *exists)
 	return rc;
 }
 
+/*
+ * The key pair of the application user uid: HMAC-SHA256 under the
+ * connection's secret key of a label and uid, as hex.  Steps creating the
+ * same user at once then all write the same keys: RGW checks that a user
+ * is new before it writes it, so two creates at the same moment may both
+ * succeed, the later one replacing the keys the earlier one read.
+ * Returns 0 or INN_ERROR.
+ */
+static int
+derive_keys(struct mn_ctx *x, const char *uid, char *ak, size_t aklen, char *sk,
+            size_t sklen)
+{
+	static const char *const labels[] = { "innominatus rgw access key\n",
+		"innominatus rgw secret key\n" };
+	const char *secret = strchr(x->userpwd, ':') + 1;
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int n = 0, i;
+	char msg[256], hex[2 * EVP_MAX_MD_SIZE + 1];
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		snprintf(msg, sizeof(msg), "%s%s", labels[k], uid);
+		if (HMAC(EVP_sha256(), secret, (int)strlen(secret),
+		         (const unsigned char *)msg, strlen(msg), d, &n) == NULL || n < 20)
+			return mn_failf(x, "rgw-create-user", "cannot derive the keys");
+		for (i = 0; i < n; i++) {
+			hex[2 * i] = "0123456789ABCDEF"[d[i] >> 4];
+			hex[2 * i + 1] = "0123456789ABCDEF"[d[i] & 15];
+		}
+		hex[2 * n] = '\0';
+		if (k == 0) {
+			snprintf(ak, aklen, "INNAPP%.14s", hex);
+		} else {
+			for (i = 0; i < 40; i++)
+				hex[i] = (char)(hex[i] >= 'A' ? hex[i] - 'A' + 'a' : hex[i]);
+			snprintf(sk, sklen, "%.40s", hex);
+		}
+	}
+	memset(d, 0, sizeof(d));
+	memset(hex, 0, sizeof(hex));
+	x->host->mask(x->step, sk);
+	return 0;
+}
+
 int
 mn_rgw_user_ensure(struct mn_ctx *x, const char *uid, char **access, char **secret,
                    int *created)
 {
 	struct mn_resp r;
 	json_object *o = NULL;
-	char w[160], display[128];
+	char w[160], display[128], ak[32], sk[48], params[128];
 	int rc;
 
 	*access = *secret = NULL;
@@ -814,12 +861,18 @@ mn_rgw_user_ensure(struct mn_ctx *x, const char *uid, char **access, char **secr
 		snprintf(w, sizeof(w), "rgw-create-user %s", uid);
 		snprintf(display, sizeof(display), "%s%s", MN_RGW_MARKER,
 		         uid + strlen(MN_RGW_PREFIX));
-		if ((rc = user_call(x, w, "PUT", NULL, display, "format=json&generate-key="
-		                    "True&key-type=s3", uid, &r)) != 0)
+		if ((rc = derive_keys(x, uid, ak, sizeof(ak), sk, sizeof(sk))) != 0)
+			return rc;
+		snprintf(params, sizeof(params), "format=json&key-type=s3&secret-key=%s", sk);
+		rc = user_call(x, w, "PUT", ak, display, params, uid, &r);
+		memset(sk, 0, sizeof(sk));
+		memset(params, 0, sizeof(params));
+		if (rc != 0)
 			return rc;
 		if (r.r.status == 200) {
 			*created = 1;
-		} else if (r.r.status == 409 && strcmp(r.code, "UserAlreadyExists") == 0) {
+		} else if (r.r.status == 409 && (strcmp(r.code, "UserAlreadyExists") == 0 ||
+		           strcmp(r.code, "KeyExists") == 0)) {
 			/* made meanwhile by a concurrent step: read (and vet) it */
 			snprintf(w, sizeof(w), "rgw-get-user %s", uid);
 		} else {
