@@ -93,6 +93,12 @@ outputs:
 WF
 	} > "$1"
 }
+# add_step FILE: appends the step on stdin (indented by 2) to FILE's steps
+add_step() {
+	cat > "$dir/step.tmp"
+	awk -v f="$dir/step.tmp" '/^outputs:/ { while ((getline l < f) > 0) print l } { print }' \
+		"$1" > "$1.tmp" && mv "$1.tmp" "$1"
+}
 # s3 METHOD PATH [curl args]: a request signed with the admin's keys
 s3() {
 	m=$1 p=$2; shift 2
@@ -184,19 +190,13 @@ check "public_access: none removes the policy (anonymous GET 403), tags: {} remo
 # ---- credentials: rgw hands out only the users innominatus made -----------
 # (A11) a bucket named like the connection's own user (inn-admin) from a
 # parameter: the application user is inn-app-inn-admin, never the admin
-cat > "$dir/own.yaml" <<WF
-name: own
-parameters: [{name: b, type: string}, {name: op, type: string, default: create}]
-steps:
-  - name: s3
-    type: minio
-    config:
-      endpoint: $RGW_URL
-      access_key: $RGW_ADMIN_KEY
-      secret_key_secret: s3-admin
-      bucket: "{{ .parameters.b }}"
-      operation: "{{ .parameters.op }}"
-      credentials: rgw
+params='  - {name: b, type: string}
+  - {name: op, type: string, default: create}' wf "$dir/own.yaml" '"{{ .parameters.b }}"' <<'CFG'
+operation: "{{ .parameters.op }}"
+credentials: rgw
+CFG
+params=""
+add_step "$dir/own.yaml" <<WF
   - name: use
     if: '{{ eq .parameters.op "create" }}'
     type: shell
@@ -205,9 +205,8 @@ steps:
       script: |
         [ "\$AK" = "$RGW_ADMIN_KEY" ] && echo GOT-THE-ADMIN-KEY
         exit 0
-outputs:
-  user: "\${steps.s3.outputs.user}"
 WF
+echo '  user: "${steps.s3.outputs.user}"' >> "$dir/own.yaml"
 c run --local "$dir/own.yaml" --param b=inn-admin >"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 0 ] && grep -q '^  user: inn-app-inn-admin$' "$dir/out" && ! grep -q GOT-THE-ADMIN-KEY "$dir/out" &&
@@ -319,18 +318,11 @@ kill $rpid 2>/dev/null
 	grep -q 'RGW user inn-app-race-zero exists; its key is reused' "$dir/out"
 check "409 UserAlreadyExists from a concurrent create: the user is read again and the step succeeds" $?
 # each run's keys then write an object: a key replaced by another run fails
-cat > "$dir/race.yaml" <<WF
-name: s3test
-steps:
-  - name: s3
-    type: minio
-    config:
-      endpoint: $RGW_URL
-      access_key: $RGW_ADMIN_KEY
-      secret_key_secret: s3-admin
-      bucket: race-bucket
-      credentials: rgw
-      versioning: true
+wf "$dir/race.yaml" race-bucket <<'CFG'
+credentials: rgw
+versioning: true
+CFG
+add_step "$dir/race.yaml" <<WF
   - name: app-writes
     type: shell
     config:
