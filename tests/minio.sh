@@ -51,7 +51,7 @@ if [ $rc -ne 0 ]; then
 fi
 . "$dir/rgw/env"
 echo "# S3 server: Ceph RGW $RGW_VERSION at $RGW_URL"
-echo "1..39"
+echo "1..40"
 
 umask 077
 printf '%s' "$RGW_ADMIN_SECRET" > "$dir/admin.sk"
@@ -610,6 +610,20 @@ steps:
 outputs:
   arn: "${steps.s3.outputs.arn}"
 WF
+# bucket and app_user from parameters, as the attack went through the server
+cat > "$dir/prov/workflows/app-bucket.yaml" <<'WF'
+name: app-bucket
+parameters: [{name: b, type: string}, {name: u, type: string}]
+steps:
+  - name: s3
+    type: minio
+    config:
+      bucket: "${parameters.b}"
+      credentials: rgw
+      app_user: "${parameters.u}"
+outputs:
+  user: "${steps.s3.outputs.user}"
+WF
 server_conf "$dir/srv.yaml" "$dir"
 cat >> "$dir/srv.yaml" <<CONF
 providers:
@@ -637,4 +651,16 @@ SK2=$(s3 GET "/admin/user?format=json&uid=inn-app-server-bucket" | python3 -c 'i
 [ -n "$SK2" ] && ! grep -qF "$SK2" "$dir/out" "$dir/server.log" &&
 	! grep -rqF "$SK2" "$dir/data" && no_secret "$dir/out" "$dir/server.log"
 check "through the server: no key appears in the logs, the server log or the store" $?
+srv() { INNOMINATUS_SERVER="$url" INNOMINATUS_TOKEN="$key" "$ctl" "$@"; }
+srv run s3-team/app-bucket --param b=srv-own --param u=inn-admin >"$dir/out" 2>&1
+rc=$?
+srv run s3-team/app-bucket --param b=srv-foreign --param u=victim >>"$dir/out" 2>&1
+rc2=$?
+srv logs 2 >>"$dir/out" 2>&1
+srv logs 3 >>"$dir/out" 2>&1
+[ $rc -eq 0 ] && [ $rc2 -ne 0 ] && grep -q 'RGW user inn-app-inn-admin created' "$dir/out" &&
+	grep -q 'rgw-get-user inn-app-victim: the user exists but was not made by innominatus' "$dir/out" &&
+	s3 GET "/admin/user?format=json&uid=inn-admin" | grep -q '"caps":\[{"type":"buckets"' &&
+	s3 GET "/admin/user?format=json&uid=inn-app-victim" | grep -q '"display_name":"someone"'
+check "through the server: app_user inn-admin gets inn-app-inn-admin, a foreign inn-app-victim is refused" $?
 exit $fail
