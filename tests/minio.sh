@@ -51,7 +51,7 @@ if [ $rc -ne 0 ]; then
 fi
 . "$dir/rgw/env"
 echo "# S3 server: Ceph RGW $RGW_VERSION at $RGW_URL"
-echo "1..40"
+echo "1..41"
 
 umask 077
 printf '%s' "$RGW_ADMIN_SECRET" > "$dir/admin.sk"
@@ -240,6 +240,10 @@ rc2=$?
 	grep -q 'rgw-get-user inn-app-victim: the user exists but was not made by innominatus' "$dir/out" &&
 	grep -q 'rgw-get-user inn-app-capsy: the user has admin caps' "$dir/out" && ! grep -q '^  ak:' "$dir/out"
 check "an existing user innominatus did not make (display name, admin caps) is refused, no key handed out" $?
+c run --local --dry-run "$dir/foreign.yaml" --param u=victim >"$dir/out" 2>&1
+rc=$?
+[ $rc -eq 1 ] && grep -q 'rgw-get-user inn-app-victim: the user exists but was not made' "$dir/out"
+check "a dry run refuses that user the same way" $?
 c run --local "$dir/foreign.yaml" --param u=victim --param op=delete >"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 1 ] && grep -q 'was not made by innominatus' "$dir/out" &&

@@ -201,12 +201,17 @@ static int
 op_create(struct mn_ctx *x)
 {
 	const struct mn_config *c = x->c;
-	int exists, rc;
+	int exists, rc, user;
 	char st[16];
 
 	if ((rc = mn_head_bucket(x, &exists)) != 0)
 		return rc;
 	if (x->host->dry_run(x->step)) {
+		/* a user that is not innominatus's fails the dry run as it would
+		 * fail the run (reads only) */
+		if (c->cred == MN_CRED_RGW && (rc = mn_rgw_user_check(x, c->app_uid,
+		                                                      &user)) != 0)
+			return rc;
 		log_plan(x, exists);
 		return out_bucket(x);
 	}
