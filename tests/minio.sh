@@ -8,7 +8,10 @@
 # secret in no log line), an unreachable endpoint, TLS (refused without the
 # CA, accepted with ca_file), a server that never answers (timeout), a
 # cancellation, a bad bucket name refused at load, dry-run (nothing made),
-# get, delete (a non-empty bucket refused; force removes every version).
+# get, delete (a non-empty bucket refused; force removes every version);
+# credentials: rgw hands out and deletes only its own inn-app-* users (a
+# bucket named like the admin, foreign users, the connection's own user are
+# refused) and survives a concurrent create (409 UserAlreadyExists).
 # Through run --local, and once through the server.  Skipped when radosgw
 # is not installed.  Prints TAP.
 ctl=${INN_CTL:?}
@@ -48,7 +51,7 @@ if [ $rc -ne 0 ]; then
 fi
 . "$dir/rgw/env"
 echo "# S3 server: Ceph RGW $RGW_VERSION at $RGW_URL"
-echo "1..32"
+echo "1..41"
 
 umask 077
 printf '%s' "$RGW_ADMIN_SECRET" > "$dir/admin.sk"
@@ -89,6 +92,12 @@ outputs:
   endpoint: "${steps.s3.outputs.endpoint}"
 WF
 	} > "$1"
+}
+# add_step FILE: appends the step on stdin (indented by 2) to FILE's steps
+add_step() {
+	cat > "$dir/step.tmp"
+	awk -v f="$dir/step.tmp" '/^outputs:/ { while ((getline l < f) > 0) print l } { print }' \
+		"$1" > "$1.tmp" && mv "$1.tmp" "$1"
 }
 # s3 METHOD PATH [curl args]: a request signed with the admin's keys
 s3() {
@@ -140,7 +149,7 @@ PY
 c run --local "$dir/create.yaml" >"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 0 ] && grep -q '^  arn: arn:aws:s3:::shop-assets$' "$dir/out" &&
-	grep -q '^  versioning: Enabled$' "$dir/out" && grep -q '^  user: shop-assets$' "$dir/out" &&
+	grep -q '^  versioning: Enabled$' "$dir/out" && grep -q '^  user: inn-app-shop-assets$' "$dir/out" &&
 	grep -q "^  endpoint: $RGW_URL\$" "$dir/out"
 check "create makes the bucket; outputs arn, endpoint, versioning, RGW user (exit 0)" $?
 [ "$(status /shop-assets)" = 200 ] && s3 GET "/shop-assets?versioning=" | grep -q '<Status>Enabled</Status>'
@@ -156,7 +165,7 @@ s3 GET "/shop-assets?lifecycle=" > "$dir/lc" &&
 check "lifecycle rules are set on the server (Content-MD5 accepted)" $?
 [ "$(s3 GET /shop-assets/app.txt)" = hello-from-app ]
 check "the per-application RGW user's keys (secret outputs) write an object" $?
-SK=$(s3 GET "/admin/user?format=json&uid=shop-assets" | python3 -c 'import json,sys; print(json.load(sys.stdin)["keys"][0]["secret_key"])')
+SK=$(s3 GET "/admin/user?format=json&uid=inn-app-shop-assets" | python3 -c 'import json,sys; print(json.load(sys.stdin)["keys"][0]["secret_key"])')
 [ -n "$SK" ] && ! grep -qF "$SK" "$dir/out" && no_secret "$dir/out"
 check "neither the application's secret key nor the admin's appears in any log line" $?
 [ "$(curl -s "$RGW_URL/shop-assets/app.txt")" = hello-from-app ]
@@ -165,7 +174,7 @@ check "public_access: download lets an anonymous GET read an object" $?
 c run --local "$dir/create.yaml" >"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 0 ] && grep -q 'bucket shop-assets exists' "$dir/out" &&
-	grep -q 'RGW user shop-assets exists; its key is reused' "$dir/out"
+	grep -q 'RGW user inn-app-shop-assets exists; its key is reused' "$dir/out"
 check "create again is idempotent: the bucket and the user are reused (exit 0)" $?
 
 wf "$dir/private.yaml" shop-assets <<'CFG'
@@ -177,6 +186,167 @@ rc=$?
 code=$(curl -s -o /dev/null -w '%{http_code}' "$RGW_URL/shop-assets/app.txt")
 [ $rc -eq 0 ] && [ "$code" = 403 ] && s3 GET "/shop-assets?tagging=" | grep -vq '<Key>team</Key>'
 check "public_access: none removes the policy (anonymous GET 403), tags: {} removes the tags" $?
+
+# ---- credentials: rgw hands out only the users innominatus made -----------
+# (A11) a bucket named like the connection's own user (inn-admin) from a
+# parameter: the application user is inn-app-inn-admin, never the admin
+params='  - {name: b, type: string}
+  - {name: op, type: string, default: create}' wf "$dir/own.yaml" '"{{ .parameters.b }}"' <<'CFG'
+operation: "{{ .parameters.op }}"
+credentials: rgw
+CFG
+params=""
+add_step "$dir/own.yaml" <<WF
+  - name: use
+    if: '{{ eq .parameters.op "create" }}'
+    type: shell
+    config:
+      env: {AK: "\${steps.s3.outputs.access_key}"}
+      script: |
+        [ "\$AK" = "$RGW_ADMIN_KEY" ] && echo GOT-THE-ADMIN-KEY
+        exit 0
+WF
+echo '  user: "${steps.s3.outputs.user}"' >> "$dir/own.yaml"
+c run --local "$dir/own.yaml" --param b=inn-admin >"$dir/out" 2>&1
+rc=$?
+[ $rc -eq 0 ] && grep -q '^  user: inn-app-inn-admin$' "$dir/out" && ! grep -q GOT-THE-ADMIN-KEY "$dir/out" &&
+	s3 GET "/admin/user?format=json&uid=inn-app-inn-admin" | grep -q '"display_name":"innominatus app inn-admin"'
+check "a bucket named like the connection's user gets its own user inn-app-inn-admin, never the admin's keys" $?
+c run --local "$dir/own.yaml" --param b=inn-admin --param op=delete >"$dir/out" 2>&1
+rc=$?
+[ $rc -eq 0 ] && grep -q 'RGW user inn-app-inn-admin deleted' "$dir/out" &&
+	s3 GET "/admin/user?format=json&uid=inn-admin" | grep -q '"user_id":"inn-admin"' &&
+	s3 GET "/admin/user?format=json&uid=inn-app-inn-admin" | grep -q NoSuchUser
+check "its delete removes inn-app-inn-admin only; the connection's user stays" $?
+
+# (A10) users innominatus never made, also named inn-app-*, also with admin
+# caps and the marker: neither handed out nor deleted
+s3 PUT "/admin/user?display-name=victim&format=json&uid=victim" >/dev/null
+s3 PUT "/admin/user?display-name=someone&format=json&uid=inn-app-victim" >/dev/null
+s3 PUT "/admin/user?display-name=innominatus%20app%20capsy&format=json&uid=inn-app-capsy&user-caps=users%3Dread" >/dev/null
+params='  - {name: u, type: string}
+  - {name: op, type: string, default: create}' wf "$dir/foreign.yaml" foreign-bucket <<'CFG'
+operation: "${parameters.op}"
+credentials: rgw
+app_user: "${parameters.u}"
+CFG
+params=""
+echo '  ak: "${steps.s3.outputs.access_key}"' >> "$dir/foreign.yaml"
+c run --local "$dir/foreign.yaml" --param u=victim >"$dir/out" 2>&1
+rc=$?
+c run --local "$dir/foreign.yaml" --param u=capsy >>"$dir/out" 2>&1
+rc2=$?
+[ $rc -eq 1 ] && [ $rc2 -eq 1 ] &&
+	grep -q 'rgw-get-user inn-app-victim: the user exists but was not made by innominatus' "$dir/out" &&
+	grep -q 'rgw-get-user inn-app-capsy: the user has admin caps' "$dir/out" && ! grep -q '^  ak:' "$dir/out"
+check "an existing user innominatus did not make (display name, admin caps) is refused, no key handed out" $?
+c run --local --dry-run "$dir/foreign.yaml" --param u=victim >"$dir/out" 2>&1
+rc=$?
+[ $rc -eq 1 ] && grep -q 'rgw-get-user inn-app-victim: the user exists but was not made' "$dir/out"
+check "a dry run refuses that user the same way" $?
+c run --local "$dir/foreign.yaml" --param u=victim --param op=delete >"$dir/out" 2>&1
+rc=$?
+[ $rc -eq 1 ] && grep -q 'was not made by innominatus' "$dir/out" &&
+	[ "$(status /foreign-bucket)" = 200 ] &&
+	s3 GET "/admin/user?format=json&uid=inn-app-victim" | grep -q '"user_id":"inn-app-victim"' &&
+	s3 GET "/admin/user?format=json&uid=victim" | grep -q '"user_id":"victim"'
+check "delete refuses such a user before touching anything: bucket and users stay" $?
+
+# a user carrying the marker that is the connection's own (its key)
+s3 PUT "/admin/user?display-name=innominatus%20app%20boss&format=json&uid=inn-app-boss&user-caps=users%3D%2A%3Bbuckets%3D%2A" > "$dir/boss.json"
+BOSS_KEY=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["keys"][0]["access_key"])' "$dir/boss.json")
+umask 077
+python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["keys"][0]["secret_key"], end="")' "$dir/boss.json" > "$dir/boss.sk"
+umask 022
+sed "s#^  s3-admin: .*#&\n  s3-boss: {file: $dir/boss.sk}#" "$dir/admin.yaml" > "$dir/admin-boss.yaml"
+wf "$dir/boss.yaml" boss-bucket "$RGW_URL" s3-boss <<'CFG'
+credentials: rgw
+app_user: boss
+CFG
+sed -i "s/access_key: $RGW_ADMIN_KEY/access_key: $BOSS_KEY/" "$dir/boss.yaml"
+"$ctl" --plugin-dir "$dir/plugins" --config "$dir/admin-boss.yaml" run --local "$dir/boss.yaml" >"$dir/out" 2>&1
+rc=$?
+[ -n "$BOSS_KEY" ] && [ $rc -eq 1 ] && grep -q "rgw-get-user inn-app-boss: the user holds the connection's own access key" "$dir/out"
+check "the connection's own user is refused even with the marker and the prefix" $?
+
+# (A35) a concurrent create: RGW answers 409 UserAlreadyExists to the
+# second PUT /admin/user.  A proxy makes it certain: it passes the first
+# PUT /admin/user on and answers it with that 409; then eight real runs
+python3 - "$dir/race.port" "$RGW_URL" <<'PY' &
+import http.client, os, socket, sys, threading, urllib.parse
+from http.server import BaseHTTPRequestHandler, HTTPServer
+up = urllib.parse.urlsplit(sys.argv[2])
+state = {"raced": False}
+class H(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a): pass
+    def go(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(n) if n else None
+        c = http.client.HTTPConnection(up.hostname, up.port, timeout=30)
+        c.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+        for k, v in self.headers.items():
+            c.putheader(k, v)
+        c.endheaders(body)
+        r = c.getresponse(); data = r.read()
+        if self.command == "PUT" and self.path.startswith("/admin/user?") and not state["raced"]:
+            state["raced"] = True
+            data = b'{"Code":"UserAlreadyExists","Message":"","RequestId":"x","HostId":"x"}'
+            self.send_response(409); self.send_header("Content-Type", "application/json")
+        else:
+            self.send_response(r.status)
+            for k, v in r.getheaders():
+                if k.lower() not in ("content-length", "connection", "transfer-encoding"):
+                    self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data))); self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+    do_GET = do_PUT = do_HEAD = do_DELETE = do_POST = go
+s = HTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1] + ".tmp", "w").write(str(s.server_port)); os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+ppid = os.getppid()
+threading.Thread(target=s.serve_forever, daemon=True).start()
+while os.getppid() == ppid:
+    threading.Event().wait(0.5)
+PY
+rpid=$!
+i=0; while [ ! -s "$dir/race.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+wf "$dir/race0.yaml" race-zero "http://127.0.0.1:$(cat "$dir/race.port")" <<'CFG'
+credentials: rgw
+CFG
+echo '  user: "${steps.s3.outputs.user}"' >> "$dir/race0.yaml"
+c run --local "$dir/race0.yaml" >"$dir/out" 2>&1
+rc=$?
+kill $rpid 2>/dev/null
+[ $rc -eq 0 ] && grep -q 'PUT /admin/user -> 409' "$dir/out" && grep -q '^  user: inn-app-race-zero$' "$dir/out" &&
+	grep -q 'RGW user inn-app-race-zero exists; its key is reused' "$dir/out"
+check "409 UserAlreadyExists from a concurrent create: the user is read again and the step succeeds" $?
+# each run's keys then write an object: a key replaced by another run fails
+wf "$dir/race.yaml" race-bucket <<'CFG'
+credentials: rgw
+versioning: true
+CFG
+add_step "$dir/race.yaml" <<WF
+  - name: app-writes
+    type: shell
+    config:
+      env: {AK: "\${steps.s3.outputs.access_key}", SK: "\${steps.s3.outputs.secret_key}"}
+      script: |
+        echo hi > o.txt
+        curl -sS -f --aws-sigv4 aws:amz:us-east-1:s3 --user "\$AK:\$SK" \\
+          -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" -X PUT --data-binary @o.txt \\
+          $RGW_URL/race-bucket/o-\$\$.txt
+WF
+i=0 pids=""
+while [ $i -lt 8 ]; do
+	c run --local "$dir/race.yaml" >"$dir/race-$i.out" 2>&1 &
+	pids="$pids $!" i=$((i + 1))
+done
+for p in $pids; do wait $p; done
+bad=0
+for f in "$dir"/race-[0-9].out; do grep -q 'Workflow s3test succeeded' "$f" || { sed 's/^/# /' "$f"; bad=1; }; done
+[ $bad -eq 0 ]
+check "eight parallel creates of one new bucket with credentials: rgw all succeed; each one's keys write" $?
 
 # ---- a name someone else owns -------------------------------------------
 curl -s --aws-sigv4 "aws:amz:us-east-1:s3" --user "$RGW_OTHER_KEY:$RGW_OTHER_SECRET" \
@@ -274,7 +444,7 @@ check "a bad bucket name is refused at load, naming the field (exit 3)" $?
 # more refusals at load, each naming its field
 bad=0
 while IFS='|' read -r cfg want; do
-	printf '%b\n' "$cfg" | wf "$dir/bad.yaml" shop-assets
+	printf '%b\n' "$cfg" | params='  - {name: p, type: string, default: x}' wf "$dir/bad.yaml" shop-assets
 	c test-workflow "$dir/bad.yaml" >"$dir/out" 2>&1
 	rc=$?
 	if [ $rc -ne 3 ] || ! grep -qF "$want" "$dir/out"; then
@@ -291,7 +461,26 @@ policy: "not json"|config.policy: a string must hold a JSON object
 force: true|config.force: only applies to operation: delete
 credentials: rgw\napp_user: "a b"|config.app_user: "a b" is not an RGW user id
 endpoint2: x|config: unknown field "endpoint2"
+region: "{{ .parameters.p }}"|config.region: must be written out, not a template
+ca_file: "${parameters.p}"|config.ca_file: must be written out, not a template
+insecure_skip_tls_verify: "{{ .parameters.p }}"|config.insecure_skip_tls_verify: must be written out, not a template
+access_key_secret: "${parameters.p}"|config.access_key_secret: must be written out, not a template
 CASES
+# where the signed requests go and the key id they carry: never from a
+# parameter (the access key id would go where it points)
+params='  - {name: p, type: string, default: "http://127.0.0.1:1"}' wf "$dir/bad.yaml" shop-assets '"{{ .parameters.p }}"' </dev/null
+c test-workflow "$dir/bad.yaml" >"$dir/out" 2>&1
+rc=$?
+if [ $rc -ne 3 ] || ! grep -qF 'config.endpoint: must be written out, not a template (credentials are sent where it points)' "$dir/out"; then
+	echo "# a templated endpoint was not refused"; sed 's/^/#   /' "$dir/out"; bad=1
+fi
+sed -i "s/access_key: $RGW_ADMIN_KEY/access_key: \"\${parameters.p}\"/; s#endpoint: .*#endpoint: $RGW_URL#" "$dir/bad.yaml"
+c test-workflow "$dir/bad.yaml" >"$dir/out" 2>&1
+rc=$?
+if [ $rc -ne 3 ] || ! grep -qF 'config.access_key: must be written out, not a template' "$dir/out"; then
+	echo "# a templated access_key was not refused"; sed 's/^/#   /' "$dir/out"; bad=1
+fi
+params=""
 [ $bad -eq 0 ]
 check "bad settings are refused at load with the field named (exit 3)" $?
 
@@ -344,7 +533,7 @@ c run --local --dry-run "$dir/dry.yaml" >"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 0 ] && grep -q 'dry-run: bucket dry-bucket would be created' "$dir/out" &&
 	[ "$(status /dry-bucket)" = 404 ] &&
-	s3 GET "/admin/user?format=json&uid=dry-bucket" | grep -q NoSuchUser
+	s3 GET "/admin/user?format=json&uid=inn-app-dry-bucket" | grep -q NoSuchUser
 check "dry-run reports what create would do and makes nothing (no bucket, no user)" $?
 
 wf "$dir/get.yaml" no-such-bucket <<'CFG'
@@ -398,7 +587,7 @@ rc=$?
 [ $rc -eq 0 ] && grep -q '^  deleted: true$' "$dir/out" && [ "$(status /shop-assets)" = 404 ] &&
 	grep -q 'version(s) and delete marker(s) removed first' "$dir/out"
 check "force: true deletes every object version and delete marker, then the bucket" $?
-s3 GET "/admin/user?format=json&uid=shop-assets" | grep -q NoSuchUser
+s3 GET "/admin/user?format=json&uid=inn-app-shop-assets" | grep -q NoSuchUser
 check "delete with credentials: rgw removes the application's RGW user" $?
 c run --local "$dir/delete.yaml" >"$dir/out" 2>&1
 rc=$?
@@ -425,6 +614,20 @@ steps:
 outputs:
   arn: "${steps.s3.outputs.arn}"
 WF
+# bucket and app_user from parameters, as the attack went through the server
+cat > "$dir/prov/workflows/app-bucket.yaml" <<'WF'
+name: app-bucket
+parameters: [{name: b, type: string}, {name: u, type: string}]
+steps:
+  - name: s3
+    type: minio
+    config:
+      bucket: "${parameters.b}"
+      credentials: rgw
+      app_user: "${parameters.u}"
+outputs:
+  user: "${steps.s3.outputs.user}"
+WF
 server_conf "$dir/srv.yaml" "$dir"
 cat >> "$dir/srv.yaml" <<CONF
 providers:
@@ -448,8 +651,20 @@ fi
 [ $rc -eq 0 ] && [ "$(status /server-bucket)" = 200 ] &&
 	s3 GET "/server-bucket?versioning=" | grep -q '<Status>Enabled</Status>'
 check "through the server, connection from stepDefaults: the workflow creates the bucket with versioning" $?
-SK2=$(s3 GET "/admin/user?format=json&uid=server-bucket" | python3 -c 'import json,sys; print(json.load(sys.stdin)["keys"][0]["secret_key"])')
+SK2=$(s3 GET "/admin/user?format=json&uid=inn-app-server-bucket" | python3 -c 'import json,sys; print(json.load(sys.stdin)["keys"][0]["secret_key"])')
 [ -n "$SK2" ] && ! grep -qF "$SK2" "$dir/out" "$dir/server.log" &&
 	! grep -rqF "$SK2" "$dir/data" && no_secret "$dir/out" "$dir/server.log"
 check "through the server: no key appears in the logs, the server log or the store" $?
+srv() { INNOMINATUS_SERVER="$url" INNOMINATUS_TOKEN="$key" "$ctl" "$@"; }
+srv run s3-team/app-bucket --param b=srv-own --param u=inn-admin >"$dir/out" 2>&1
+rc=$?
+srv run s3-team/app-bucket --param b=srv-foreign --param u=victim >>"$dir/out" 2>&1
+rc2=$?
+srv logs 2 >>"$dir/out" 2>&1
+srv logs 3 >>"$dir/out" 2>&1
+[ $rc -eq 0 ] && [ $rc2 -ne 0 ] && grep -q 'RGW user inn-app-inn-admin created' "$dir/out" &&
+	grep -q 'rgw-get-user inn-app-victim: the user exists but was not made by innominatus' "$dir/out" &&
+	s3 GET "/admin/user?format=json&uid=inn-admin" | grep -q '"caps":\[{"type":"buckets"' &&
+	s3 GET "/admin/user?format=json&uid=inn-app-victim" | grep -q '"display_name":"someone"'
+check "through the server: app_user inn-admin gets inn-app-inn-admin, a foreign inn-app-victim is refused" $?
 exit $fail

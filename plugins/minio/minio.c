@@ -128,8 +128,7 @@ log_plan(struct mn_ctx *x, int exists)
 	if (c->has_versioning)
 		h->log(x->step, INN_LOG_INFO, "dry-run: versioning would be %s",
 		       c->versioning ? "enabled" : "suspended (if enabled)");
-	doc = mn_policy_document(c, c->cred == MN_CRED_RGW ?
-	                         (c->app_user ? c->app_user : c->bucket) : NULL,
+	doc = mn_policy_document(c, c->cred == MN_CRED_RGW ? c->app_uid : NULL,
 	                         &remove, err, sizeof(err));
 	if (doc != NULL || remove)
 		h->log(x->step, INN_LOG_INFO, "dry-run: bucket policy would be %s%s",
@@ -143,8 +142,7 @@ log_plan(struct mn_ctx *x, int exists)
 		       json_object_array_length(c->lifecycle));
 	if (c->cred == MN_CRED_RGW)
 		h->log(x->step, INN_LOG_INFO, "dry-run: RGW user %s would be made (or "
-		       "reused) for the application's keys",
-		       c->app_user ? c->app_user : c->bucket);
+		       "reused) for the application's keys", c->app_uid);
 }
 
 /* The application's keys as secret outputs. */
@@ -157,7 +155,7 @@ credentials(struct mn_ctx *x)
 	int rc = 0, created;
 
 	if (c->cred == MN_CRED_RGW) {
-		const char *uid = c->app_user ? c->app_user : c->bucket;
+		const char *uid = c->app_uid;
 
 		if ((rc = mn_rgw_user_ensure(x, uid, &ak, &sk, &created)) != 0)
 			return rc;
@@ -203,12 +201,17 @@ static int
 op_create(struct mn_ctx *x)
 {
 	const struct mn_config *c = x->c;
-	int exists, rc;
+	int exists, rc, user;
 	char st[16];
 
 	if ((rc = mn_head_bucket(x, &exists)) != 0)
 		return rc;
 	if (x->host->dry_run(x->step)) {
+		/* a user that is not innominatus's fails the dry run as it would
+		 * fail the run (reads only) */
+		if (c->cred == MN_CRED_RGW && (rc = mn_rgw_user_check(x, c->app_uid,
+		                                                      &user)) != 0)
+			return rc;
 		log_plan(x, exists);
 		return out_bucket(x);
 	}
@@ -232,8 +235,7 @@ op_create(struct mn_ctx *x)
 	}
 	/* the user first: the policy grants it the bucket */
 	if ((rc = credentials(x)) != 0 ||
-	    (rc = mn_put_policy(x, c->cred == MN_CRED_RGW ?
-	                        (c->app_user ? c->app_user : c->bucket) : NULL)) != 0 ||
+	    (rc = mn_put_policy(x, c->cred == MN_CRED_RGW ? c->app_uid : NULL)) != 0 ||
 	    (rc = mn_put_tags(x)) != 0 || (rc = mn_put_lifecycle(x)) != 0)
 		return rc;
 	if ((rc = out_bucket(x)) != 0)
@@ -258,12 +260,15 @@ static int
 op_delete(struct mn_ctx *x)
 {
 	const struct mn_config *c = x->c;
-	const char *uid = c->app_user ? c->app_user : c->bucket;
-	int exists, rc, dry = x->host->dry_run(x->step);
+	const char *uid = c->app_uid;
+	int exists, rc, dry = x->host->dry_run(x->step), user = 0;
 	size_t count = 0;
 	char first[256] = "", w[128], n[32];
 
 	if ((rc = mn_head_bucket(x, &exists)) != 0 || (rc = out_bucket(x)) != 0)
+		return rc;
+	/* a user that is not innominatus's is refused before anything goes */
+	if (c->cred == MN_CRED_RGW && (rc = mn_rgw_user_check(x, uid, &user)) != 0)
 		return rc;
 	if (!exists) {
 		x->host->log(x->step, INN_LOG_INFO, "bucket %s does not exist at %s: "
@@ -291,12 +296,14 @@ op_delete(struct mn_ctx *x)
 			             c->bucket, count);
 		}
 	}
-	if (c->cred == MN_CRED_RGW) {
+	if (c->cred == MN_CRED_RGW && user) {
 		if (dry)
 			x->host->log(x->step, INN_LOG_INFO, "dry-run: RGW user %s would be "
 			             "deleted", uid);
 		else if ((rc = mn_rgw_user_delete(x, uid)) != 0)
 			return rc;
+		else
+			x->host->log(x->step, INN_LOG_INFO, "RGW user %s deleted", uid);
 	}
 	snprintf(n, sizeof(n), "%zu", dry ? 0 : count);
 	if ((rc = out(x, "deleted", exists && !dry ? "true" : "false", 0)) != 0)
@@ -390,7 +397,8 @@ static const char mn_config_schema[] =
 	"\"credentials\":{\"enum\":[\"none\",\"rgw\",\"configured\"],\"default\":"
 	"\"none\"},"
 	"\"app_user\":{\"type\":\"string\",\"description\":\"credentials: rgw: the "
-	"RGW user id (default: the bucket name)\"},"
+	"application user's name (default: the bucket name); the RGW user is "
+	"inn-app-<name>\"},"
 	"\"app_access_key\":{\"type\":\"string\"},"
 	"\"app_access_key_secret\":{\"type\":\"string\"},"
 	"\"app_secret_key_secret\":{\"type\":\"string\"}"

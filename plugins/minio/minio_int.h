@@ -19,6 +19,11 @@
 #include "plugin_util.h"
 #include "pu_http.h"
 
+/* credentials: rgw: the users innominatus makes are "inn-app-<name>" with
+ * the display name "innominatus app <name>"; no other user is ever handed
+ * out, reused or deleted. */
+#define MN_RGW_PREFIX     "inn-app-"
+#define MN_RGW_MARKER     "innominatus app "
 /* At most this many keys are listed or deleted per request (S3's cap). */
 #define MN_PAGE_MAX       1000
 /* A forced delete gives up after this many pages of versions. */
@@ -59,7 +64,9 @@ struct mn_config {
 	int force;
 	const char *credentials;
 	int cred;                      /* enum mn_cred */
-	const char *app_user;          /* RGW uid (default: the bucket name) */
+	const char *app_user;          /* RGW user's name (default: the bucket) */
+	char app_uid[80];              /* MN_RGW_PREFIX + that name ("": not yet
+	                                  rendered, or not credentials: rgw) */
 	const char *app_access_key, *app_access_key_secret, *app_secret_key_secret;
 };
 
@@ -142,12 +149,20 @@ int mn_delete_bucket(struct mn_ctx *x);
 char *mn_policy_document(const struct mn_config *c, const char *app_uid, int *remove,
                          char *err, size_t errlen);
 
-/* RGW admin ops (/admin/user, admin caps users=*): gets the user uid or
- * creates it; its first S3 key pair into *access / *secret (malloc'd,
- * masked).  *created says whether it was new.  mn_rgw_user_delete removes
- * it (absent is fine). */
+/* RGW admin ops (/admin/user, admin caps users=*) on the application user
+ * uid (MN_RGW_PREFIX + name).  A user is only used when it is innominatus's:
+ * its user_id is uid exactly (no tenant, same case), its display name is
+ * MN_RGW_MARKER + name, it has no admin caps, none of its keys is the
+ * connection's and it is not the owner of the connection's access key;
+ * anything else is a step error ("... was not made by innominatus").
+ * mn_rgw_user_ensure gets the user or creates it (a concurrent create,
+ * 409 UserAlreadyExists, is read again); its first S3 key pair into
+ * *access / *secret (malloc'd, masked); *created says whether it was new.
+ * mn_rgw_user_check only vets it (*exists: found).  mn_rgw_user_delete
+ * vets and removes it (absent is fine). */
 int mn_rgw_user_ensure(struct mn_ctx *x, const char *uid, char **access, char **secret,
                        int *created);
+int mn_rgw_user_check(struct mn_ctx *x, const char *uid, int *exists);
 int mn_rgw_user_delete(struct mn_ctx *x, const char *uid);
 
 #endif /* INN_MINIO_INT_H */

@@ -10,6 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "minio_int.h"
 
@@ -612,16 +616,15 @@ mn_delete_bucket(struct mn_ctx *x)
 	return simple(x, "delete-bucket", "DELETE", "", NULL, NULL, gone);
 }
 
-/* A user's first S3 key pair from an /admin/user answer. */
+/* A user's first S3 key pair from a vetted /admin/user answer. */
 static int
-user_keys(struct mn_ctx *x, const char *w, const struct mn_resp *r, char **access,
+user_keys(struct mn_ctx *x, const char *w, json_object *o, char **access,
           char **secret)
 {
-	json_object *o = r->r.body ? json_tokener_parse(r->r.body) : NULL, *keys, *k0,
-	            *a, *s;
+	json_object *keys, *k0, *a, *s;
 	int rc = 0;
 
-	if (o == NULL || !json_object_object_get_ex(o, "keys", &keys) ||
+	if (!json_object_object_get_ex(o, "keys", &keys) ||
 	    !json_object_is_type(keys, json_type_array) ||
 	    (k0 = json_object_array_get_idx(keys, 0)) == NULL ||
 	    !json_object_object_get_ex(k0, "access_key", &a) ||
@@ -637,23 +640,27 @@ user_keys(struct mn_ctx *x, const char *w, const struct mn_resp *r, char **acces
 			rc = mn_failf(x, w, "out of memory");
 		}
 	}
-	json_object_put(o);
 	return rc;
 }
 
-/* One /admin/user call for uid: the query is [display-name=<uid>&]<params>
- * &uid=<uid> (params: the fixed ones sorting between them). */
+/* One /admin/user call: the query is [access-key=<ak>&][display-name=
+ * <display>&]<params>[&uid=<uid>] (params: the fixed ones sorting between
+ * them; canonical order). */
 static int
-user_call(struct mn_ctx *x, const char *w, const char *method, int display,
-          const char *params, const char *uid, struct mn_resp *r)
+user_call(struct mn_ctx *x, const char *w, const char *method, const char *ak,
+          const char *display, const char *params, const char *uid,
+          struct mn_resp *r)
 {
 	pu_buf q = PU_BUF_INIT(1024);
 	int rc;
 
-	if (display)
-		add_param(&q, "display-name", uid);
+	if (ak != NULL)
+		add_param(&q, "access-key", ak);
+	if (display != NULL)
+		add_param(&q, "display-name", display);
 	pu_buf_addf(&q, "%s%s", q.len ? "&" : "", params);
-	add_param(&q, "uid", uid);
+	if (uid != NULL)
+		add_param(&q, "uid", uid);
 	if (q.error) {
 		pu_buf_free(&q);
 		return mn_failf(x, w, "out of memory");
@@ -663,32 +670,222 @@ user_call(struct mn_ctx *x, const char *w, const char *method, int display,
 	return rc;
 }
 
+/* The connection's access key id (the part of userpwd before ':'). */
+static void
+own_key(const struct mn_ctx *x, char *buf, size_t len)
+{
+	size_t n = (size_t)(strchr(x->userpwd, ':') - x->userpwd);
+
+	snprintf(buf, len, "%.*s", (int)n, x->userpwd);
+}
+
+/* The string member k of o, "" when absent. */
+static const char *
+str_member(json_object *o, const char *k)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) &&
+	       json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+}
+
+/* The user owning the connection's access key into own (RGW admin ops
+ * GET /admin/user?access-key=). */
+static int
+own_user(struct mn_ctx *x, char *own, size_t ownlen)
+{
+	struct mn_resp r;
+	json_object *o;
+	char ak[256];
+	int rc;
+
+	own_key(x, ak, sizeof(ak));
+	if ((rc = user_call(x, "rgw-get-user (owner of the access key)", "GET", ak, NULL,
+	                    "format=json", NULL, &r)) != 0)
+		return rc;
+	o = r.r.status == 200 && r.r.body ? json_tokener_parse(r.r.body) : NULL;
+	if (o == NULL || *str_member(o, "user_id") == '\0')
+		rc = r.r.status != 200 ? mn_fail(x, "rgw-get-user (owner of the access key)",
+		                                 &r) :
+		     mn_failf(x, "rgw-get-user (owner of the access key)", "the answer "
+		              "names no user_id (is this a Ceph RGW admin API?)");
+	else
+		snprintf(own, ownlen, "%s", str_member(o, "user_id"));
+	json_object_put(o);
+	mn_resp_free(&r);
+	return rc;
+}
+
+/* Refuses (step error) a user that is not innominatus's application user
+ * uid: see minio_int.h. */
+static int
+user_vet(struct mn_ctx *x, const char *w, const char *uid, json_object *o)
+{
+	json_object *a, *e, *v;
+	char marker[128], ak[256], own[256] = "";
+	size_t i, n;
+	int rc;
+
+	snprintf(marker, sizeof(marker), "%s%s", MN_RGW_MARKER, uid + strlen(MN_RGW_PREFIX));
+	own_key(x, ak, sizeof(ak));
+	if (strcmp(str_member(o, "user_id"), uid) != 0 || *str_member(o, "tenant") != '\0')
+		return mn_failf(x, w, "RGW answered with user \"%.100s%s%.100s\", not %s; "
+		                "refused", str_member(o, "tenant"),
+		                *str_member(o, "tenant") ? "$" : "", str_member(o, "user_id"),
+		                uid);
+	if (json_object_object_get_ex(o, "keys", &a) &&
+	    json_object_is_type(a, json_type_array)) {
+		n = json_object_array_length(a);
+		for (i = 0; i < n; i++) {
+			e = json_object_array_get_idx(a, i);
+			if (strcmp(str_member(e, "access_key"), ak) == 0)
+				return mn_failf(x, w, "the user holds the connection's own "
+				                "access key; refused (it is never handed out)");
+		}
+	}
+	if ((rc = own_user(x, own, sizeof(own))) != 0)
+		return rc;
+	if (strcasecmp(own, uid) == 0)
+		return mn_failf(x, w, "the user is the connection's own (the owner of "
+		                "its access key); refused");
+	if ((json_object_object_get_ex(o, "caps", &v) &&
+	    json_object_is_type(v, json_type_array) && json_object_array_length(v) > 0) ||
+	    strcmp(str_member(o, "system"), "true") == 0 ||
+	    strcmp(str_member(o, "admin"), "true") == 0)
+		return mn_failf(x, w, "the user has admin caps or is a system user; "
+		                "refused (an application user innominatus makes is neither)");
+	if (strcmp(str_member(o, "display_name"), marker) != 0)
+		return mn_failf(x, w, "the user exists but was not made by innominatus "
+		                "(its display name is not \"%s\"); refused: it is neither "
+		                "handed out nor deleted", marker);
+	return 0;
+}
+
+/* GETs uid and vets it: *o the parsed answer (NULL: no such user). */
+static int
+user_get(struct mn_ctx *x, const char *w, const char *uid, json_object **o)
+{
+	struct mn_resp r;
+	int rc;
+
+	*o = NULL;
+	if ((rc = user_call(x, w, "GET", NULL, NULL, "format=json", uid, &r)) != 0)
+		return rc;
+	if (r.r.status == 404 && strcmp(r.code, "NoSuchUser") == 0)
+		rc = 0;
+	else if (r.r.status != 200)
+		rc = mn_fail(x, w, &r);
+	else if (r.r.body == NULL || (*o = json_tokener_parse(r.r.body)) == NULL)
+		rc = mn_failf(x, w, "the answer is not JSON (is this a Ceph RGW admin API?)");
+	else if ((rc = user_vet(x, w, uid, *o)) != 0) {
+		json_object_put(*o);
+		*o = NULL;
+	}
+	mn_resp_free(&r);
+	return rc;
+}
+
+int
+mn_rgw_user_check(struct mn_ctx *x, const char *uid, int *exists)
+{
+	json_object *o;
+	char w[160];
+	int rc;
+
+	snprintf(w, sizeof(w), "rgw-get-user %s", uid);
+	rc = user_get(x, w, uid, &o);
+	*exists = o != NULL;
+	json_object_put(o);
+	return rc;
+}
+
+/*
+ * The key pair of the application user uid: HMAC-SHA256 under the
+ * connection's secret key of a label and uid, as hex.  Steps creating the
+ * same user at once then all write the same keys: RGW checks that a user
+ * is new before it writes it, so two creates at the same moment may both
+ * succeed, the later one replacing the keys the earlier one read.
+ * Returns 0 or INN_ERROR.
+ */
+static int
+derive_keys(struct mn_ctx *x, const char *uid, char *ak, size_t aklen, char *sk,
+            size_t sklen)
+{
+	static const char *const labels[] = { "innominatus rgw access key\n",
+		"innominatus rgw secret key\n" };
+	const char *secret = strchr(x->userpwd, ':') + 1;
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int n = 0, i;
+	char msg[256], hex[2 * EVP_MAX_MD_SIZE + 1];
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		snprintf(msg, sizeof(msg), "%s%s", labels[k], uid);
+		if (HMAC(EVP_sha256(), secret, (int)strlen(secret),
+		         (const unsigned char *)msg, strlen(msg), d, &n) == NULL || n < 20)
+			return mn_failf(x, "rgw-create-user", "cannot derive the keys");
+		for (i = 0; i < n; i++) {
+			hex[2 * i] = "0123456789ABCDEF"[d[i] >> 4];
+			hex[2 * i + 1] = "0123456789ABCDEF"[d[i] & 15];
+		}
+		hex[2 * n] = '\0';
+		if (k == 0) {
+			snprintf(ak, aklen, "INNAPP%.14s", hex);
+		} else {
+			for (i = 0; i < 40; i++)
+				hex[i] = (char)(hex[i] >= 'A' ? hex[i] - 'A' + 'a' : hex[i]);
+			snprintf(sk, sklen, "%.40s", hex);
+		}
+	}
+	memset(d, 0, sizeof(d));
+	memset(hex, 0, sizeof(hex));
+	x->host->mask(x->step, sk);
+	return 0;
+}
+
 int
 mn_rgw_user_ensure(struct mn_ctx *x, const char *uid, char **access, char **secret,
                    int *created)
 {
 	struct mn_resp r;
-	char w[160];
+	json_object *o = NULL;
+	char w[160], display[128], ak[32], sk[48], params[128];
 	int rc;
 
 	*access = *secret = NULL;
 	*created = 0;
 	snprintf(w, sizeof(w), "rgw-get-user %s", uid);
-	if ((rc = user_call(x, w, "GET", 0, "format=json", uid, &r)) != 0)
+	if ((rc = user_get(x, w, uid, &o)) != 0)
 		return rc;
-	if (r.r.status == 404 && strcmp(r.code, "NoSuchUser") == 0) {
-		mn_resp_free(&r);
+	if (o == NULL) {
 		snprintf(w, sizeof(w), "rgw-create-user %s", uid);
-		if ((rc = user_call(x, w, "PUT", 1, "format=json&generate-key=True&"
-		                    "key-type=s3", uid, &r)) != 0)
+		snprintf(display, sizeof(display), "%s%s", MN_RGW_MARKER,
+		         uid + strlen(MN_RGW_PREFIX));
+		if ((rc = derive_keys(x, uid, ak, sizeof(ak), sk, sizeof(sk))) != 0)
 			return rc;
-		*created = r.r.status == 200;
+		snprintf(params, sizeof(params), "format=json&key-type=s3&secret-key=%s", sk);
+		rc = user_call(x, w, "PUT", ak, display, params, uid, &r);
+		memset(sk, 0, sizeof(sk));
+		memset(params, 0, sizeof(params));
+		if (rc != 0)
+			return rc;
+		if (r.r.status == 200) {
+			*created = 1;
+		} else if (r.r.status == 409 && (strcmp(r.code, "UserAlreadyExists") == 0 ||
+		           strcmp(r.code, "KeyExists") == 0)) {
+			/* made meanwhile by a concurrent step: read (and vet) it */
+			snprintf(w, sizeof(w), "rgw-get-user %s", uid);
+		} else {
+			rc = mn_fail(x, w, &r);
+		}
+		mn_resp_free(&r);
+		if (rc == 0 && (rc = user_get(x, w, uid, &o)) == 0 && o == NULL)
+			rc = mn_failf(x, w, "the user is gone right after it was made");
+		if (rc != 0)
+			return rc;
 	}
-	if (r.r.status == 200)
-		rc = user_keys(x, w, &r, access, secret);
-	else
-		rc = mn_fail(x, w, &r);
-	mn_resp_free(&r);
+	rc = user_keys(x, w, o, access, secret);
+	json_object_put(o);
 	return rc;
 }
 
@@ -697,10 +894,13 @@ mn_rgw_user_delete(struct mn_ctx *x, const char *uid)
 {
 	struct mn_resp r;
 	char w[160];
-	int rc;
+	int rc, exists;
 
+	if ((rc = mn_rgw_user_check(x, uid, &exists)) != 0 || !exists)
+		return rc;
 	snprintf(w, sizeof(w), "rgw-delete-user %s", uid);
-	if ((rc = user_call(x, w, "DELETE", 0, "format=json&purge-data=False", uid, &r)) != 0)
+	if ((rc = user_call(x, w, "DELETE", NULL, NULL, "format=json&purge-data=False", uid,
+	                    &r)) != 0)
 		return rc;
 	if ((r.r.status < 200 || r.r.status > 299) && strcmp(r.code, "NoSuchUser") != 0)
 		rc = mn_fail(x, w, &r);

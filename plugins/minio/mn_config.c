@@ -4,6 +4,7 @@
  * tags and lifecycle (see minio_int.h).  Templates pass at load; every
  * check runs again on the rendered config.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,6 +102,30 @@ static int
 valid_uid(const char *s)
 {
 	return *s != '\0' && strlen(s) <= 64 && pu_chars_ok(s, "-.");
+}
+
+/* The fields that decide where the signed requests go, whom they trust
+ * and which key id they carry: written out in the workflow or the step
+ * defaults, never rendered from a parameter or another step's output (the
+ * access key id would go where a parameter points). */
+static const char *const literal_fields[] = { "endpoint", "region", "ca_file",
+	"insecure_skip_tls_verify", "access_key", "access_key_secret",
+	"secret_key_secret", NULL };
+
+static int
+check_literals(const inn_host *host, const inn_step *step, char *err, size_t errlen)
+{
+	const char *s;
+	size_t i;
+
+	for (i = 0; literal_fields[i] != NULL; i++)
+		if (host->input_type(step, literal_fields[i]) == INN_VALUE_STRING &&
+		    host->input_string(step, literal_fields[i], &s) == 0 &&
+		    pu_is_template(s))
+			return pu_refuse(err, errlen, "config.%s: must be written out, not a "
+			                 "template (credentials are sent where it points)",
+			                 literal_fields[i]);
+	return 0;
 }
 
 static int
@@ -332,7 +357,7 @@ check_endpoint(const char *e, char *err, size_t errlen)
 
 /* The fields that name where the keys come from. */
 static int
-check_keys(int rendered, const struct mn_config *c, char *err, size_t errlen)
+check_keys(int rendered, struct mn_config *c, char *err, size_t errlen)
 {
 	const char *const names[] = { "access_key_secret", "secret_key_secret",
 		"app_access_key_secret", "app_secret_key_secret" };
@@ -370,6 +395,11 @@ check_keys(int rendered, const struct mn_config *c, char *err, size_t errlen)
 	if (settled(rendered, c->app_user) && !valid_uid(c->app_user))
 		return pu_refuse(err, errlen, "config.app_user: \"%.100s\" is not an RGW "
 		                 "user id ([A-Za-z0-9_.-], 1 to 64)", c->app_user);
+	/* the user innominatus makes and alone will hand out or delete */
+	if (c->cred == MN_CRED_RGW && settled(rendered, c->app_user ? c->app_user :
+	                                      c->bucket))
+		snprintf(c->app_uid, sizeof(c->app_uid), "%s%s", MN_RGW_PREFIX,
+		         c->app_user ? c->app_user : c->bucket);
 	return 0;
 }
 
@@ -380,6 +410,8 @@ mn_config_read(const inn_host *host, const inn_step *step, int rendered,
 	int rc;
 
 	memset(c, 0, sizeof(*c));
+	if (!rendered && (rc = check_literals(host, step, err, errlen)) != 0)
+		return rc;
 	if ((rc = pu_config_read(host, step, rendered, config_fields, c, err, errlen)) != 0)
 		goto fail;
 	rc = INN_EINVAL;
