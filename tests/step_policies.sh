@@ -18,7 +18,7 @@ mkdir -p "$dir/plugins" "$dir/data" "$dir/prov/workflows" "$dir/bad/workflows"
 chmod 755 "$dir/plugins"
 install -m 755 "$INN_SHELL_SO" "$dir/plugins/shell.so"
 . "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
-echo "1..13"
+echo "1..14"
 
 policy_block() {
 	cat <<CONF
@@ -135,6 +135,16 @@ rc=$?
 CHECK_SHOW="$dir/out"
 [ $rc -eq 0 ] && grep -q 'guard=platform-guard' "$dir/out"
 check "run --local: the platform's value reaches the plugin (the script's environment)" $?
+# a legacy type's own default (policy runs on shell with errexit: false) is
+# not the step's: the platform's value replaces it, nothing is refused
+cp "$dir/admin.yaml" "$dir/admin-ee.yaml"
+sed -i 's/^    env: {GUARD: platform-guard}$/&\n    errexit: true/' "$dir/admin-ee.yaml"
+printf 'name: pol\nsteps:\n  - {name: p, type: policy, config: {script: "false; echo after"}}\n' > "$dir/pol.yaml"
+"$ctl" --plugin-dir "$dir/plugins" --config "$dir/admin-ee.yaml" run --local "$dir/pol.yaml" >"$dir/out" 2>&1
+rc=$?
+CHECK_SHOW="$dir/out"
+[ $rc -eq 1 ] && ! grep -q 'may not be set' "$dir/out" && ! grep -q '| after' "$dir/out"
+check "a key a legacy type's defaults add (policy: errexit) is not refused; the platform's value is used" $?
 c run --local --dry-run "$dir/prov/workflows/good.yaml" >"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 0 ] && grep -q 'config: .*"env":{"GUARD":"platform-guard"}' "$dir/out"
