@@ -7,7 +7,8 @@
 # names file and key; a secret nobody configured is a clear step error;
 # --secret / --secret-env of run --local; stepDefaults merged under a
 # step's config (the step's own keys win) and shown in the rendered config
-# and GET /api/plugins.  Through run --local and through the server.
+# and GET /api/plugins; a config with several problems reports each.
+# Through run --local and through the server.
 # Prints TAP.
 ctl=${INN_CTL:?}
 build=${INN_TOP_BUILDDIR:?}
@@ -20,7 +21,7 @@ mkdir -p "$dir/plugins" "$dir/data" "$dir/prov/workflows"
 chmod 755 "$dir/plugins"
 install -m 755 "$INN_SHELL_SO" "$dir/plugins/shell.so"
 . "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
-echo "1..21"
+echo "1..23"
 
 FILEVAL='file-Secret-7c1e!'
 ENVVAL='env-Secret-93ab$'
@@ -169,6 +170,57 @@ rc3=$?
 [ $rc -eq 3 ] && [ $rc3 -eq 3 ] && grep -q "bad2.yaml:2:3: secrets.bad name!: a secret name is letters" "$dir/out" &&
 	grep -q 'bad3.yaml:2:10: stepDefaults.shell: must be a mapping of config keys' "$dir/out"
 check "a bad secret name and a stepDefaults entry that is no mapping are refused at file:line:col" $?
+
+# several problems at once: every one is reported (file:line:col and key),
+# by the CLI and by the server, not only the first; a good entry is not
+multi_block() {
+	cat <<CONF
+secrets:
+  s644: {file: loose.txt}
+  smiss: {file: nothere.txt}
+  sboth: {file: a.txt, env: X}
+  "bad name!": {file: a.txt}
+  sscalar: "literal-value"
+  good: {file: a.txt}
+stepDefaults:
+  shell: [x]
+stepPolicies:
+  "9x": {a: b}
+CONF
+}
+chmod 644 "$dir/loose.txt"
+multi_block > "$dir/multi.yaml"
+"$ctl" --plugin-dir "$dir/plugins" --config "$dir/multi.yaml" run --local "$dir/usec.yaml" >"$dir/out" 2>&1
+rc=$?
+multi_expect() {
+	grep -q "7 problems in $1:" "$2" &&
+	grep -q "multi.yaml:2:3: secrets.s644: file $dir/loose.txt: mode 0644" "$2" &&
+	grep -q "multi.yaml:3:3: secrets.smiss: file $dir/nothere.txt: No such file or directory" "$2" &&
+	grep -q 'multi.yaml:4:10: secrets.sboth: write {file: PATH} or {env: VARIABLE}' "$2" &&
+	grep -q 'multi.yaml:5:3: secrets.bad name!: a secret name is letters' "$2" &&
+	grep -q 'multi.yaml:6:12: secrets.sscalar: write {file: PATH}' "$2" &&
+	grep -q 'multi.yaml:9:10: stepDefaults.shell: must be a mapping of config keys' "$2" &&
+	grep -q "multi.yaml:11:3: stepPolicies: a key must be a step type's name" "$2" &&
+	! grep -q 'secrets.good' "$2"
+}
+CHECK_SHOW="$dir/out"
+[ $rc -eq 3 ] && multi_expect "$dir/multi.yaml" "$dir/out"
+check "run --local: a config with several problems reports every one (file:line:col, key), exit 3" $?
+server_conf "$dir/multisrv.yaml" "$dir"
+multi_block >> "$dir/multisrv.yaml"
+timeout 20 "$srvbin" --config "$dir/multisrv.yaml" 2>"$dir/multi.log"
+rc=$?
+CHECK_SHOW="$dir/multi.log"
+python3 - "$dir/multi.log" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+# the server's config has 5 lines of server: first
+t = re.sub(r"multisrv\.yaml:(\d+):", lambda m: "multi.yaml:%d:" % (int(m.group(1)) - 5), t)
+open(sys.argv[1], "w").write(t)
+PY
+[ $rc -eq 3 ] && multi_expect "$dir/multisrv.yaml" "$dir/multi.log"
+check "the server does not start on it and reports every problem the same way" $?
+chmod 600 "$dir/loose.txt"
 
 # ---- the server ---------------------------------------------------------------
 mk_conf() {

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static _Thread_local char last_error[1024];
+static _Thread_local char last_error[8192];
 
 /* Formats into a scratch buffer first, so a message may quote the
  * previous one (inn_error_set(rc, "while loading: %s", inn_error_last())). */

@@ -660,6 +660,22 @@ warn_secret_names(struct wf_load *L, size_t i)
 	}
 }
 
+/* Non-zero when the workflow wrote config key k of the step at ps: under
+ * config:, or as an original step field that became it -- not a key a
+ * legacy type's defaults added (step_types.h: policy's errexit). */
+static int
+written_by_step(const struct step_pos *ps, const char *k)
+{
+	size_t j;
+
+	for (j = 0; j < ps->nlegacy; j++)
+		if (ps->legacy_to[j] != NULL && strcmp(ps->legacy_to[j], k) == 0)
+			return 1;
+	if (ps->config == NULL)
+		return 0;
+	return ps->config->kind != INN_Y_MAP || inn_ymap_key(ps->config, k) != NULL;
+}
+
 /* An error for each key of step i's own config (as written, or from an
  * original step field) that the admin config's stepPolicies sets for its
  * type: the platform owns the key, whatever the value.  Non-zero when
@@ -678,7 +694,8 @@ refuse_policy_keys(struct wf_load *L, size_t i)
 		char field[300];
 
 		(void)v;
-		if (!json_object_object_get_ex(s->config, k, NULL))
+		if (!json_object_object_get_ex(s->config, k, NULL) ||
+		    !written_by_step(&L->pos[i], k))
 			continue;
 		snprintf(field, sizeof(field), "config.%s", k);
 		inn_l_err(&L->lc, refused_at(L, i, field), "step \"%s\": config.%s: may not be "

@@ -208,19 +208,32 @@ interpret(inn_policy *p)
 }
 
 /* interpret(), then the sections policy_secrets.c reads (secrets:,
- * stepDefaults:, stepPolicies:). */
+ * stepDefaults:, stepPolicies:): every problem of those is reported, one
+ * a line, not only the first. */
 static int
 interpret_all(inn_policy *p)
 {
-	int rc;
+	inn_buf pb = INN_BUF_INIT(64 * 1024);
+	int rc, n = 0;
 
 	if ((rc = interpret(p)) != 0)
 		return rc;
 	if (p->doc->root == NULL)
 		return 0;
-	if ((rc = inn_policy_read_secrets(p)) != 0)
-		return rc;
-	return inn_policy_read_step_defaults(p);
+	if ((rc = inn_policy_read_secrets(p, &pb)) != 0 ||
+	    (rc = inn_policy_read_step_defaults(p, &pb)) != 0 ||
+	    (rc = inn_policy_problems(p, &pb, &n)) != 0)
+		goto out;
+	if (n == 1) {
+		pb.p[pb.len - 1] = '\0';
+		rc = inn_error_set(INN_EINVAL, "%s", pb.p);
+	} else if (n > 1) {
+		pb.p[pb.len - 1] = '\0';
+		rc = inn_error_set(INN_EINVAL, "%d problems in %s:\n%s", n, p->file, pb.p);
+	}
+out:
+	inn_buf_free(&pb);
+	return rc;
 }
 
 int

@@ -122,8 +122,29 @@ section(const inn_policy *p, const char *key, const char *rule, const inn_ynode 
 	return 0;
 }
 
+/* The problem just set (inn_error_last()) as one more line of pb; rc
+ * INN_ENOMEM is passed on instead. */
+static int
+note(inn_buf *pb, int rc)
+{
+	if (rc == INN_ENOMEM)
+		return rc;
+	if (inn_buf_addf(pb, "%s\n", inn_error_last()) == INN_ENOMEM)
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	return 0;   /* past the buffer's bound: the lines so far are told */
+}
+
+static void
+entry_free(inn_secret_spec *s)
+{
+	free(s->name);
+	free(s->file);
+	free(s->env);
+	memset(s, 0, sizeof(*s));
+}
+
 int
-inn_policy_read_secrets(inn_policy *p)
+inn_policy_read_secrets(inn_policy *p, inn_buf *pb)
 {
 	const inn_ynode *map;
 	size_t i;
@@ -131,17 +152,26 @@ inn_policy_read_secrets(inn_policy *p)
 
 	if ((rc = section(p, "secrets", ": must be a mapping of names to {file: PATH} or "
 	                  "{env: VARIABLE}", &map)) != 0 || map == NULL)
-		return rc;
+		return rc != 0 ? note(pb, rc) : 0;
 	if (INN_YMAP_LEN(map) > 0 &&
 	    (p->secrets = calloc(INN_YMAP_LEN(map), sizeof(*p->secrets))) == NULL)
 		return inn_error_set(INN_ENOMEM, "out of memory");
+	/* every entry is checked: each problem is one line of pb, and only
+	 * good entries are kept */
 	for (i = 0; i < INN_YMAP_LEN(map); i++) {
 		const inn_ynode *k = INN_YMAP_KEY(map, i);
+		inn_secret_spec *s = &p->secrets[p->nsecrets];
 
 		if (!inn_ynode_is_scalar(k))
-			return at_error(p, k, "secrets", ": a key must be a secret's name");
-		p->nsecrets++;
-		if ((rc = read_entry(p, k, INN_YMAP_VAL(map, i), &p->secrets[i])) != 0)
+			rc = at_error(p, k, "secrets", ": a key must be a secret's name");
+		else
+			rc = read_entry(p, k, INN_YMAP_VAL(map, i), s);
+		if (rc == 0) {
+			p->nsecrets++;
+			continue;
+		}
+		entry_free(s);
+		if ((rc = note(pb, rc)) != 0)
 			return rc;
 	}
 	return 0;
@@ -162,9 +192,9 @@ type_name_ok(const char *s)
 }
 
 /* A section of step type -> {key: value} (stepDefaults:, stepPolicies:)
- * into *out; errors name file:line:col. */
+ * into *out; each problem (at file:line:col) is a line of pb. */
 static int
-read_step_map(inn_policy *p, const char *section_key, json_object **out)
+read_step_map(inn_policy *p, const char *section_key, json_object **out, inn_buf *pb)
 {
 	static const char *const rule = ": must be a mapping of step types to mappings of "
 	                                "config keys ({kubernetes: {kubeconfig: ...}})";
@@ -173,35 +203,66 @@ read_step_map(inn_policy *p, const char *section_key, json_object **out)
 	int rc;
 
 	if ((rc = section(p, section_key, rule, &map)) != 0 || map == NULL)
-		return rc;
+		return rc != 0 ? note(pb, rc) : 0;
 	if ((*out = json_object_new_object()) == NULL)
 		return inn_error_set(INN_ENOMEM, "out of memory");
 	for (i = 0; i < INN_YMAP_LEN(map); i++) {
 		const inn_ynode *k = INN_YMAP_KEY(map, i), *v = INN_YMAP_VAL(map, i);
 		char what[200];
-		json_object *j;
+		json_object *j = NULL;
 
-		if (!inn_ynode_is_scalar(k) || !type_name_ok(k->value))
-			return at_error(p, k, section_key, ": a key must be a step type's name");
-		snprintf(what, sizeof(what), "%s.%s", section_key, k->value);
-		if (v->kind != INN_Y_MAP)
-			return at_error(p, v, what, ": must be a mapping of config keys");
-		if ((j = inn_ynode_to_json(v)) == NULL)
-			return inn_error_set(INN_EINVAL, "%s:%d:%d: %s: %s", p->file, v->line, v->col,
-			                     what, inn_error_last());
-		json_object_object_add(*out, k->value, j);
+		if (!inn_ynode_is_scalar(k) || !type_name_ok(k->value)) {
+			rc = at_error(p, k, section_key, ": a key must be a step type's name");
+		} else {
+			snprintf(what, sizeof(what), "%s.%s", section_key, k->value);
+			if (v->kind != INN_Y_MAP)
+				rc = at_error(p, v, what, ": must be a mapping of config keys");
+			else if ((j = inn_ynode_to_json(v)) == NULL)
+				rc = inn_error_set(INN_EINVAL, "%s:%d:%d: %s: %s", p->file, v->line,
+				                   v->col, what, inn_error_last());
+			else
+				rc = json_object_object_add(*out, k->value, j) != 0 ?
+				     inn_error_set(INN_ENOMEM, "out of memory") : 0;
+		}
+		if (rc != 0 && (rc = note(pb, rc)) != 0)
+			return rc;
 	}
 	return 0;
 }
 
 int
-inn_policy_read_step_defaults(inn_policy *p)
+inn_policy_read_step_defaults(inn_policy *p, inn_buf *pb)
 {
 	int rc;
 
-	if ((rc = read_step_map(p, "stepDefaults", &p->step_defaults)) != 0)
+	if ((rc = read_step_map(p, "stepDefaults", &p->step_defaults, pb)) != 0)
 		return rc;
-	return read_step_map(p, "stepPolicies", &p->step_policies);
+	return read_step_map(p, "stepPolicies", &p->step_policies, pb);
+}
+
+int
+inn_policy_problems(const inn_policy *p, inn_buf *pb, int *count)
+{
+	json_object *val = NULL, *bad = NULL;
+	size_t i;
+	int rc = 0;
+
+	*count = 0;
+	if (pb->len == 0)
+		return 0;
+	/* the good secrets that cannot be read either: the whole list at once */
+	if (inn_policy_secrets_read(p, 0, &val, &bad) != 0)
+		return INN_ENOMEM;
+	json_object_object_foreach(bad, k, v) {
+		(void)k;
+		if (inn_buf_addf(pb, "%s\n", json_object_get_string(v)) == INN_ENOMEM)
+			rc = inn_error_set(INN_ENOMEM, "out of memory");
+	}
+	json_object_put(val);
+	json_object_put(bad);
+	for (i = 0; i < pb->len; i++)
+		*count += pb->p[i] == '\n';
+	return rc;
 }
 
 void
@@ -209,11 +270,8 @@ inn_policy_secrets_free(inn_policy *p)
 {
 	size_t i;
 
-	for (i = 0; i < p->nsecrets; i++) {
-		free(p->secrets[i].name);
-		free(p->secrets[i].file);
-		free(p->secrets[i].env);
-	}
+	for (i = 0; i < p->nsecrets; i++)
+		entry_free(&p->secrets[i]);
 	free(p->secrets);
 	json_object_put(p->step_defaults);
 	json_object_put(p->step_policies);
