@@ -183,6 +183,9 @@ secrets:
 stepDefaults:
   kubernetes: {kubeconfig: $kc}
   argocd-app: {kubeconfig: $kc}
+  # the platform's Gitea: the original delete-gitea-repo templates gitea_url,
+  # which decides where the token goes, so the platform's url is used
+  gitea-repo: {url: "http://gitea.localtest.me", token_secret: gitea-token}
   shell:
     env:
       KUBECONFIG: $kc
