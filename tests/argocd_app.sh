@@ -276,7 +276,7 @@ check "two spellings that differ: ours is used, a warning names the other" $?
 NAME=tpl wf tpl get 'kubeconfig: "{{ .parameters.app }}"'
 c test-workflow "$dir/tpl.yaml" >"$dir/out" 2>&1
 rc=$?
-[ $rc -eq 3 ] && grep -q 'config.kubeconfig: must be written out, not rendered from a template' "$dir/out"
+[ $rc -eq 3 ] && grep -q 'config.kubeconfig: must be written out, not a template' "$dir/out"
 check "the cluster is never chosen by a parameter: a templated kubeconfig is refused" $?
 
 # which cluster and how it is verified are never a parameter's; null
@@ -285,7 +285,7 @@ ok=0
 for f in kubeconfig_secret context insecure_skip_tls_verify; do
 	NAME=tpl wf tpl get "$f: \"{{ .parameters.app }}\""
 	c test-workflow "$dir/tpl.yaml" >"$dir/out" 2>&1
-	[ $? -eq 3 ] && grep -q "config.$f: must be written out, not rendered from a template" "$dir/out" || ok=1
+	[ $? -eq 3 ] && grep -q "config.$f: must be written out, not a template" "$dir/out" || ok=1
 done
 cp "$KC" "$dir/kc-secret"
 chmod 600 "$dir/kc-secret"

@@ -580,7 +580,7 @@ steps:
 EOF
 		c test-workflow "$dir/wf/tpl.yaml" >"$dir/out" 2>&1
 		r=$?
-		[ $r -eq 3 ] && grep -q "config.$f: must be written out, not rendered from a template" "$dir/out" ||
+		[ $r -eq 3 ] && grep -q "config.$f: must be written out, not a template" "$dir/out" ||
 			{ ok=1; echo "# $f=$t: exit $r: $(cat "$dir/out")"; }
 	done
 done

@@ -471,7 +471,7 @@ CASES
 params='  - {name: p, type: string, default: "http://127.0.0.1:1"}' wf "$dir/bad.yaml" shop-assets '"{{ .parameters.p }}"' </dev/null
 c test-workflow "$dir/bad.yaml" >"$dir/out" 2>&1
 rc=$?
-if [ $rc -ne 3 ] || ! grep -qF 'config.endpoint: must be written out, not a template (credentials are sent where it points)' "$dir/out"; then
+if [ $rc -ne 3 ] || ! grep -qF 'config.endpoint: must be written out, not a template (a run parameter must not decide where credentials are sent)' "$dir/out"; then
 	echo "# a templated endpoint was not refused"; sed 's/^/#   /' "$dir/out"; bad=1
 fi
 sed -i "s/access_key: $RGW_ADMIN_KEY/access_key: \"\${parameters.p}\"/; s#endpoint: .*#endpoint: $RGW_URL#" "$dir/bad.yaml"

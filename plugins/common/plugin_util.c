@@ -42,6 +42,12 @@ pu_refuse_template(const char *where, const char *field, const char *value, char
 {
 	if (value == NULL || !pu_is_template(value))
 		return 0;
+	return pu_refuse_templated(where, field, err, errlen);
+}
+
+int
+pu_refuse_templated(const char *where, const char *field, char *err, size_t errlen)
+{
 	return pu_refuse(err, errlen, "%s.%s: must be written out, not a template (a run "
 	                 "parameter must not decide where credentials are sent)", where, field);
 }

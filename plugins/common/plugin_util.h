@@ -29,6 +29,8 @@ int pu_is_template(const char *s);
  */
 int pu_refuse_template(const char *where, const char *field, const char *value,
                        char *err, size_t errlen);
+/* The same refusal for a value already known to be a template. */
+int pu_refuse_templated(const char *where, const char *field, char *err, size_t errlen);
 /* CLOCK_MONOTONIC in milliseconds. */
 int64_t pu_monotonic_ms(void);
 /* Reads config.timeout: a duration string or a number of seconds (> 0);

@@ -236,17 +236,6 @@ out:
 
 /* ---- discovery ------------------------------------------------------- */
 
-const char *
-pu_kube_str(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 static int
 copy_field(char *dst, size_t len, const char *s)
 {

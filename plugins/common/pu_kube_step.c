@@ -34,8 +34,7 @@ static const pu_strv_rule ns_rule = {
 static int
 written_out(const char *field, char *err, size_t errlen)
 {
-	return pu_refuse(err, errlen, "config.%s: must be written out, not rendered from "
-	                 "a template", field);
+	return pu_refuse_templated("config", field, err, errlen);
 }
 
 /* An optional string that null unsets and no template may give. */

@@ -6,6 +6,7 @@
  * quoted and block scalars, and !!str, stay strings.  Anchors are shared
  * (json_object_get), with a node budget counting every alias expansion
  * so a "billion laughs" document is refused; "<<" merge keys merge.
+ * Also the one reader of a string member the other pu_kube files use.
  */
 #include <errno.h>
 #include <math.h>
@@ -527,4 +528,15 @@ out_free:
 	json_object_put(docs);
 	free(c);
 	return rc;
+}
+
+const char *
+pu_kube_str(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
 }

@@ -122,9 +122,7 @@ check_literals(const inn_host *host, const inn_step *step, char *err, size_t err
 		if (host->input_type(step, literal_fields[i]) == INN_VALUE_STRING &&
 		    host->input_string(step, literal_fields[i], &s) == 0 &&
 		    pu_is_template(s))
-			return pu_refuse(err, errlen, "config.%s: must be written out, not a "
-			                 "template (credentials are sent where it points)",
-			                 literal_fields[i]);
+			return pu_refuse_templated("config", literal_fields[i], err, errlen);
 	return 0;
 }
 

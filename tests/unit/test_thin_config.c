@@ -301,7 +301,8 @@ test_argocd_refusals(void **state)
 		{ "{\"labels\":{\"a\":1}}", "config.labels.a: must be a string (label "
 		  "values are text)" },
 		{ "{\"kubeconfig\":\"{{ .parameters.k }}\"}", "config.kubeconfig: must be "
-		  "written out, not rendered from a template" },
+		  "written out, not a template (a run parameter must not decide where "
+		  "credentials are sent)" },
 		{ "{\"kubeconfig\":\"/a\",\"kubeconfig_secret\":\"k\"}", "config: kubeconfig "
 		  "and kubeconfig_secret are two ways to name the cluster: give one" },
 		{ "{\"operation\":\"sync\"}", "config.operation: \"sync\" is not one of "
