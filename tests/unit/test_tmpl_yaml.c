@@ -434,7 +434,7 @@ test_invalid_utf8(void **state)
 static void
 test_compat_manifests(void **state)
 {
-	const char *env = getenv("INN_COMPAT_DIR"), *top = getenv("INN_TOP_SRCDIR");
+	const char *cenv = getenv("INN_COMPAT_DIR"), *top = getenv("INN_TOP_SRCDIR");
 	char dir[4096];
 	json_object *d = json_tokener_parse(
 		"{\"parameters\": {\"app_name\": \"shop\", \"resource_name\": \"db\", \"size\": "
@@ -453,8 +453,8 @@ test_compat_manifests(void **state)
 	glob_t g;
 
 	(void)state;
-	if (env != NULL && *env != '\0')
-		snprintf(dir, sizeof(dir), "%s", env);
+	if (cenv != NULL && *cenv != '\0')
+		snprintf(dir, sizeof(dir), "%s", cenv);
 	else
 		snprintf(dir, sizeof(dir), "%s/../shared/compat", top ? top : ".");
 	if (access(dir, R_OK | X_OK) != 0) {
