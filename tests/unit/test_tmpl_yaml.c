@@ -449,7 +449,7 @@ test_compat_manifests(void **state)
 		"\"workflow\": {\"name\": \"w\"}, \"secrets\": {}}");
 	inn_tmpl_env env = { d, NULL, NULL, NULL };
 	size_t i, k, compared = 0;
-	char pattern[4096];
+	char pattern[4096 + 64];
 	glob_t g;
 
 	(void)state;
