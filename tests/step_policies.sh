@@ -18,7 +18,7 @@ mkdir -p "$dir/plugins" "$dir/data" "$dir/prov/workflows" "$dir/bad/workflows"
 chmod 755 "$dir/plugins"
 install -m 755 "$INN_SHELL_SO" "$dir/plugins/shell.so"
 . "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
-echo "1..14"
+echo "1..18"
 
 policy_block() {
 	cat <<CONF
@@ -155,6 +155,53 @@ c -o json plugins >"$dir/out" 2>/dev/null
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sh=[p for p in d["loaded"] if p["type"]=="shell"][0]; assert sh["step_policies"]=={"env":{"GUARD":"platform-guard"},"shell":"sh"}, sh; assert "step_defaults" in sh' "$dir/out"
 check "innominatus-ctl plugins -o json shows a type's stepPolicies next to its stepDefaults" $?
 
+# stepPolicies/stepDefaults keyed by a legacy type (policy runs on shell):
+# the warning names the type it maps to, not a missing plugin
+policy_block > "$dir/admin-leg.yaml"
+printf '  policy: {env: {X: y}}\n' >> "$dir/admin-leg.yaml"
+sed -i 's/^stepPolicies:$/  policy: {errexit: false}\n&/' "$dir/admin-leg.yaml"
+"$ctl" --plugin-dir "$dir/plugins" --config "$dir/admin-leg.yaml" plugins >"$dir/out" 2>&1
+CHECK_SHOW="$dir/out"
+grep -q 'admin-leg.yaml:[0-9]*:[0-9]*: warning: stepPolicies.policy: "policy" is a legacy name of step type "shell"; its steps take stepPolicies.shell: these settings are used by no step (write them under stepPolicies.shell)' "$dir/out" &&
+	grep -q 'warning: stepDefaults.policy: "policy" is a legacy name of step type "shell"; its steps take stepDefaults.shell' "$dir/out" &&
+	! grep -q 'no plugin for step type "policy"' "$dir/out"
+check "stepPolicies/stepDefaults keyed by a legacy type: the warning says it maps to shell" $?
+
+# a key ending in _secret (at any depth) from a template: a run parameter
+# would choose which configured secret is sent as a credential
+cat > "$dir/tsec.yaml" <<'WF'
+name: tsec
+parameters:
+  - {name: cred, type: string, default: gt}
+steps:
+  - name: s
+    type: shell
+    config:
+      token_secret: "{{ .parameters.cred }}"
+      vso: {kubeconfig_secret: "${parameters.cred}", list: [{app_secret_key_secret: "{{- .parameters.cred -}}"}]}
+      script: "true"
+WF
+c run --local "$dir/tsec.yaml" --param cred=s3-admin >"$dir/out" 2>&1
+rc=$?
+CHECK_SHOW="$dir/out"
+[ $rc -eq 3 ] && grep -q 'tsec.yaml:8:7: .*config.token_secret: must name a secret, not a template (a run parameter must not choose which credential is sent)' "$dir/out" &&
+	grep -q 'tsec.yaml:9:13: .*config.vso.kubeconfig_secret: must name a secret, not a template' "$dir/out" &&
+	grep -q 'tsec.yaml:9:62: .*config.vso.list.0.app_secret_key_secret: must name a secret, not a template' "$dir/out"
+check "run --local: a templated *_secret key (top level or nested) is refused at file:line:col (exit 3)" $?
+mkdir -p "$dir/plugins2"
+cp "$dir/plugins/shell.so" "$dir/plugins2/"
+install -m 755 "${INN_TOP_BUILDDIR:?}/plugins/gitea-repo/.libs/gitea-repo.so" "$dir/plugins2/gitea-repo.so"
+printf 'secrets:\n  gt: {env: GT}\n' > "$dir/admin-gt.yaml"
+printf 'name: gsec\nsteps:\n  - {name: g, type: gitea-repo, config: {url: "http://127.0.0.1:1", token_secret: gt, org: a, repo: b, operation: get}}\n' > "$dir/gsec.yaml"
+"$ctl" --plugin-dir "$dir/plugins2" --config "$dir/admin-gt.yaml" test-workflow "$dir/gsec.yaml" >"$dir/out" 2>&1
+rc=$?
+sed -i 's/token_secret: gt/token_secret: "{{ .parameters.cred }}"/; s/^steps:/parameters:\n  - {name: cred, type: string, default: gt}\nsteps:/' "$dir/gsec.yaml"
+"$ctl" --plugin-dir "$dir/plugins2" --config "$dir/admin-gt.yaml" test-workflow "$dir/gsec.yaml" >>"$dir/out" 2>&1
+rc2=$?
+[ $rc -eq 0 ] && [ $rc2 -eq 3 ] && grep -q 'gsec.yaml:[0-9]*:[0-9]*: .*config.token_secret: must name a secret, not a template' "$dir/out"
+check "gitea-repo: a static token_secret loads; the same from a parameter is refused" $?
+cp "$dir/tsec.yaml" "$dir/bad/workflows/tsec.yaml"
+
 printf 'stepPolicies:\n  shell: [x]\n' > "$dir/bad1.yaml"
 "$ctl" --plugin-dir "$dir/plugins" --config "$dir/bad1.yaml" plugins >"$dir/out" 2>&1
 rc=$?
@@ -181,6 +228,8 @@ cat "$dir/out" >> "$dir/server.log"
 	grep -q 'over.yaml:7:7: .*config.env: may not be set by a step: set by the platform in .*srv.yaml stepPolicies.shell.env' "$dir/server.log" &&
 	! grep -q 'guard=' "$dir/out"
 check "the server's provider load refuses the overriding workflow (file:line:col, key); it does not run" $?
+grep -q 'tsec.yaml:8:7: .*config.token_secret: must name a secret, not a template (a run parameter must not choose which credential is sent)' "$dir/server.log"
+check "the server's provider load refuses a templated token_secret at file:line:col" $?
 "$ctl" run pol-team/good >"$dir/out" 2>&1
 rc=$?
 CHECK_SHOW="$dir/out"

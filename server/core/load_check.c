@@ -660,6 +660,103 @@ warn_secret_names(struct wf_load *L, size_t i)
 	}
 }
 
+/* Non-zero when key k names a configured secret (ends in "_secret"). */
+static int
+is_secret_key(const char *k)
+{
+	size_t kl = strlen(k);
+
+	return kl >= 7 && strcmp(k + kl - 7, "_secret") == 0;
+}
+
+/* The YAML node of path (config keys and list indices, at depth n) under
+ * the step's written config, or the deepest one found; NULL when none. */
+static const inn_ynode *
+secret_key_at(const inn_ynode *y, const char *const *path, size_t n)
+{
+	const inn_ynode *best = NULL, *k;
+	size_t d;
+	char *end;
+	unsigned long ix;
+
+	for (d = 0; d < n && y != NULL; d++) {
+		if (y->kind == INN_Y_MAP && (k = inn_ymap_key(y, path[d])) != NULL) {
+			best = k;
+			y = inn_ymap_get(y, path[d]);
+		} else if (y->kind == INN_Y_SEQ &&
+		           (ix = strtoul(path[d], &end, 10), *end == '\0') && ix < y->n) {
+			y = y->items[ix];
+			best = y;
+		} else {
+			return best;
+		}
+	}
+	return best;
+}
+
+/* Walks o (at depth n of path) for keys ending in "_secret" whose value is
+ * a string template: a run parameter would choose which configured secret
+ * is sent as a credential.  Each is an error at its key.  Returns the
+ * number found. */
+static int
+refuse_secret_tmpl_in(struct wf_load *L, size_t i, json_object *o, const char **path,
+                      size_t n)
+{
+	const struct step_pos *ps = &L->pos[i];
+	char field[512], ixs[16][24];
+	int found = 0;
+	size_t j, at;
+
+	if (n >= 16)
+		return 0;
+	if (json_object_is_type(o, json_type_array)) {
+		for (j = 0; j < json_object_array_length(o); j++) {
+			snprintf(ixs[n], sizeof(ixs[n]), "%zu", j);
+			path[n] = ixs[n];
+			found += refuse_secret_tmpl_in(L, i, json_object_array_get_idx(o, j),
+			                               path, n + 1);
+		}
+		return found;
+	}
+	if (!json_object_is_type(o, json_type_object))
+		return 0;
+	json_object_object_foreach(o, k, v) {
+		const inn_ynode *y;
+
+		path[n] = k;
+		if (!is_secret_key(k) || !json_object_is_type(v, json_type_string) ||
+		    !inn_tmpl_has_syntax(json_object_get_string(v))) {
+			found += refuse_secret_tmpl_in(L, i, v, path, n + 1);
+			continue;
+		}
+		at = (size_t)snprintf(field, sizeof(field), "config");
+		for (j = 0; j <= n && at < sizeof(field); j++)
+			at += (size_t)snprintf(field + at, sizeof(field) - at, ".%s", path[j]);
+		y = n == 0 ? refused_at(L, i, field) :
+		    secret_key_at(ps->config, path, n + 1);
+		if (y == NULL)
+			y = ps->config ? ps->config : ps->type ? ps->type : ps->node;
+		inn_l_err(&L->lc, y, "step \"%s\": %s: must name a secret, not a template "
+		          "(a run parameter must not choose which credential is sent)",
+		          L->wf->steps[i].name, field);
+		found++;
+	}
+	return found;
+}
+
+/* Errors for every key ending in "_secret", at any depth of step i's
+ * config (its own keys, stepDefaults and stepPolicies merged), whose value
+ * is a template ({{ }} or ${ }): the name of the credential a plugin sends
+ * is the workflow's or the platform's, never a run parameter's.  For every
+ * step type, whatever its plugin reads. */
+static void
+refuse_templated_secret_names(struct wf_load *L, size_t i)
+{
+	const char *path[16];
+
+	(void)refuse_secret_tmpl_in(L, i, L->wf->steps[i].config, path, 0);
+}
+
 /* Non-zero when the workflow wrote config key k of the step at ps: under
  * config:, or as an original step field that became it -- not a key a
  * legacy type's defaults added (step_types.h: policy's errexit). */
@@ -733,6 +830,7 @@ inn_lw_check_step_types(struct wf_load *L)
 			inn_l_err(&L->lc, at, "step \"%s\": %s", s->name, inn_error_last());
 			continue;
 		}
+		refuse_templated_secret_names(L, i);
 		warn_secret_names(L, i);
 		if (ctx->policy != NULL && !inn_policy_allows(ctx->policy, s->type)) {
 			char src[512], note[256];

@@ -453,9 +453,23 @@ note_unused_section(inn_registry *reg, const inn_policy *policy, const char *sec
 		map = inn_ymap_get(policy->doc->root, section);
 	json_object_object_foreach(types, type, v) {
 		(void)v;
+		const char *to = inn_step_type_resolve(type);
+
 		if (inn_registry_find(reg, type) != NULL)
 			continue;
 		k = map != NULL ? inn_ymap_key(map, type) : NULL;
+		if (to != NULL && strcmp(to, type) != 0) {
+			/* a legacy type name: its steps run on (and take the
+			 * settings of) the plugin type it maps to */
+			snprintf(note, sizeof(note), "%s:%d:%d: warning: %s.%s: \"%s\" is a "
+			         "legacy name of step type \"%s\"; its steps take %s.%s: "
+			         "these settings are used by no step (write them under %s.%s)",
+			         policy->file, k ? k->line : 0, k ? k->col : 0, section, type,
+			         type, to, section, to, section, to);
+			if (add_note(reg, note) != 0)
+				return -1;
+			continue;
+		}
 		snprintf(note, sizeof(note), "%s:%d:%d: warning: %s.%s: no plugin for "
 		         "step type \"%s\" is loaded (not in %s, not allowed, or refused): "
 		         "these settings are used by no step", policy->file, k ? k->line : 0,
