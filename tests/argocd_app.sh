@@ -266,12 +266,19 @@ rc=$?
 	[ "$(since "$m" | wc -l)" -eq 0 ]
 check "a hostile name from a parameter is refused before any request" $?
 
+# two spellings with different values: a stepPolicy pins one spelling, so
+# the step may not win with the other (B03/B04); a template that would win
+# over a static value is refused as well
+ok=0
 NAME=two wf two create "repo_url: http://g/e.git" "appName: other" "dest_namespace: shop"
 c run --local "$dir/two.yaml" >"$dir/out" 2>&1
 rc=$?
-[ $rc -eq 0 ] && grep -q 'config.appName ("other") differs from config.name ("shop"): config.name is used' "$dir/out" &&
-	app shop && ! app other
-check "two spellings that differ: ours is used, a warning names the other" $?
+[ $rc -eq 3 ] && grep -qF 'config.name ("{{ .parameters.app }}") and config.appName ("other") are two spellings of one setting with different values' "$dir/out" &&
+	! app other || ok=1
+NAME=two wf two create "repo_url: http://g/e.git" "dest_namespace: shop"
+c run --local "$dir/two.yaml" >"$dir/out" 2>&1
+[ $? -eq 0 ] && [ $ok -eq 0 ] && app shop
+check "two spellings that differ: refused at load, naming both" $?
 
 NAME=tpl wf tpl get 'kubeconfig: "{{ .parameters.app }}"'
 c test-workflow "$dir/tpl.yaml" >"$dir/out" 2>&1
@@ -332,12 +339,36 @@ for p in dns=kube-system spec home=kube-system; do
 	[ $rc -eq 1 ] && grep -qF "$want" "$dir/out" || { ok=1; echo "# $p: $(tail -2 "$dir/out")"; }
 done
 ! since "$m" | grep -q '"method": "PATCH"' && ! app fenced || ok=1
+# every namespace Argo CD deploys into: kustomize/helm namespace of
+# spec.source and of each spec.sources[] (B06)
+for o in 'source: {kustomize: {namespace: kube-system}}' \
+	'sources: [{repoURL: http://g/a.git, path: a}, {repoURL: http://g/b.git, kustomize: {namespace: kube-system}}]' \
+	'source: {helm: {namespace: kube-system}}' \
+	'sources: [{repoURL: http://g/c.git, chart: c, helm: {namespace: kube-system}}]'; do
+	sed "s|^\(      repo_url: .*\)\$|\1\n      spec: {$o}|" "$dir/dest.yaml" > "$dir/dest-src.yaml"
+	c run --local "$dir/dest-src.yaml" >"$dir/out" 2>&1
+	rc=$?
+	[ $rc -eq 1 ] && grep -Eq 'refused: spec\.sources?(\[[0-9]\])?\.(kustomize|helm) namespace "kube-system" is not in config.allowed_namespaces' "$dir/out" ||
+		{ ok=1; echo "# $o: $(tail -2 "$dir/out")"; }
+done
+! since "$m" | grep -q '"method": "PATCH"' && ! app fenced || ok=1
 sed 's/^\(      name: .*\)$/\1\n      allowed_namespaces: ["*"]/' "$dir/dest.yaml" > "$dir/widen.yaml"
 c test-workflow "$dir/widen.yaml" >"$dir/out" 2>&1
 [ $? -eq 3 ] && grep -q 'config.allowed_namespaces: may not be set by a step' "$dir/out" || ok=1
 c run --local "$dir/dest.yaml" >"$dir/out" 2>&1
 [ $? -eq 0 ] && [ $ok -eq 0 ] && app fenced && [ "$(field spec.destination.namespace)" = team-a ]
-check "stepPolicies allowed_namespaces: a destination (flat or through spec) or an Application namespace outside it is refused before any write; a step cannot set its own; team-a works" $?
+check "stepPolicies allowed_namespaces: a destination (flat or through spec), a kustomize/helm namespace (source or sources[]) or an Application namespace outside it is refused before any write; a step cannot set its own; team-a works" $?
+cp "$dir/admin.base" "$dir/admin.yaml"
+
+# a pinned dest_namespace and a different spec.destination.namespace (B05)
+printf 'stepPolicies:\n  argocd-app: {dest_namespace: team-a}\n' >> "$dir/admin.yaml"
+NAME=pin wf pin create "repo_url: http://g/e.git" "spec: {destination: {namespace: kube-system}}"
+m=$(mark)
+c run --local "$dir/pin.yaml" --param app=pinned >"$dir/out" 2>&1
+rc=$?
+[ $rc -eq 3 ] && grep -qF 'config.spec.destination.namespace "kube-system" contradicts config.dest_namespace "team-a"' "$dir/out" &&
+	! since "$m" | grep -q '"method": "PATCH"' && ! app pinned
+check "a pinned dest_namespace and a different spec.destination.namespace: refused at load, naming both" $?
 cp "$dir/admin.base" "$dir/admin.yaml"
 
 NAME=pol wf pol create "repo_url: http://g/e.git" "sync_policy: sometimes"

@@ -293,6 +293,40 @@ rc=$?
 	[ "$(since "$m" | wc -l)" -eq 0 ]
 check "a hostile repository name from a parameter is refused before any request" $?
 
+# stepPolicies written in the original's spelling (gitea_url, org): the
+# step's other spelling (url, owner, or the step-level owner:) with a
+# different value is refused at load naming both; nothing is sent (B03/B04)
+sed 's/^stepDefaults:$/stepPolicies:\n  gitea-repo: {gitea_url: "'"$(printf %s "$G" | sed 's/[\/&]/\\&/g')"'", org: platform}\nstepDefaults:/' \
+	"$dir/admin.yaml" >"$dir/pol-admin.yaml"
+U=http://127.0.0.1:1 NAME=pu wf pu get
+NAME=po wf po get "owner: evil"
+cat > "$dir/pl.yaml" <<'WF'
+apiVersion: workflow.dev/v1
+kind: Workflow
+metadata: {name: pl}
+spec:
+  steps:
+  - name: s
+    type: gitea-repo
+    owner: evil
+    repoName: r
+    config: {operation: get}
+WF
+m=$(mark)
+ok=0
+for f in pu po pl; do
+	"$ctl" --plugin-dir "$dir/plugins" --config "$dir/pol-admin.yaml" run --local "$dir/$f.yaml" \
+		>"$dir/out" 2>&1
+	rc=$?
+	case $f in
+	pu) want="config.url (\"http://127.0.0.1:1\") and config.gitea_url (\"$G\") are two spellings of one setting with different values";;
+	*) want='config.owner ("evil") and config.org ("platform") are two spellings of one setting with different values';;
+	esac
+	[ $rc -eq 3 ] && grep -qF "$want" "$dir/out" || { ok=1; echo "# $f: $(tail -2 "$dir/out")"; }
+done
+[ $ok -eq 0 ] && [ "$(since "$m" | wc -l)" -eq 0 ]
+check "stepPolicies in one spelling: the step's other spelling with a different value is refused at load, naming both; nothing sent" $?
+
 no_token "$dir"/*.log "$dir"/out "$dir/admin.yaml"
 check "the token is in no output or request log" $?
 

@@ -257,6 +257,67 @@ ac_allowed(struct ac_ctx *x, const char *what, const char *ns)
 	return 0;
 }
 
+/* One source's own namespaces (kustomize.namespace, helm.namespace):
+ * absent or "" means the destination's. */
+static int
+ac_allowed_source(struct ac_ctx *x, json_object *src, const char *where)
+{
+	static const char *const keys[] = { "kustomize", "helm" };
+	char what[80];
+	size_t i;
+
+	if (!json_object_is_type(src, json_type_object))
+		return 0;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_object *tool = json_object_object_get(src, keys[i]), *ns;
+
+		if (tool == NULL || !json_object_object_get_ex(tool, "namespace", &ns))
+			continue;
+		snprintf(what, sizeof(what), "%s.%s", where, keys[i]);
+		if (!json_object_is_type(ns, json_type_string))
+			return ac_fail(x, INN_EINVAL, "refused: %s must be a string", what);
+		if (*json_object_get_string(ns) == '\0')
+			continue;
+		if (ac_allowed(x, what, json_object_get_string(ns)) != 0)
+			return INN_EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Every namespace the built Application makes Argo CD deploy into:
+ * spec.destination.namespace, and each source's kustomize/helm namespace
+ * (spec.source and spec.sources[]).  0, or INN_EINVAL after logging why.
+ */
+static int
+ac_allowed_app(struct ac_ctx *x, json_object *app)
+{
+	json_object *spec = json_object_object_get(app, "spec"), *srcs;
+	char where[40];
+	size_t i;
+	int rc;
+
+	if (x->c->conn.allowed_ns == NULL)
+		return 0;
+	if ((rc = ac_allowed(x, "destination", pu_kube_path_str(app,
+	    "spec.destination.namespace"))) != 0 ||
+	    (rc = ac_allowed_source(x, json_object_object_get(spec, "source"),
+	    "spec.source")) != 0)
+		return rc;
+	srcs = json_object_object_get(spec, "sources");
+	if (srcs == NULL)
+		return 0;
+	if (!json_object_is_type(srcs, json_type_array))
+		return ac_fail(x, INN_EINVAL, "refused: spec.sources must be a list");
+	for (i = 0; i < json_object_array_length(srcs); i++) {
+		snprintf(where, sizeof(where), "spec.sources[%zu]", i);
+		if ((rc = ac_allowed_source(x, json_object_array_get_idx(srcs, i),
+		    where)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* GET the Application: 1 with *obj, 0 when absent, or an error logged. */
 static int
 ac_read(struct ac_ctx *x, json_object **obj)
@@ -368,8 +429,7 @@ ac_apply(struct ac_ctx *x)
 		goto out;
 	}
 	/* the built object: config.spec or the live Application may say it */
-	if ((rc = ac_allowed(x, "destination", pu_kube_path_str(app,
-	    "spec.destination.namespace"))) != 0)
+	if ((rc = ac_allowed_app(x, app)) != 0)
 		goto out;
 	if ((rc = pu_kube_apply(x->k, app, x->c->app_namespace, 1, x->dry, &applied, err,
 	    sizeof(err))) != 0) {
@@ -460,8 +520,8 @@ ac_delete(struct ac_ctx *x)
 		return ac_outputs(x, NULL, "absent");
 	}
 	/* a cascade deletes what Argo CD deployed at the destination */
-	if (x->c->cascade && ((rc = ac_allowed(x, "destination", pu_kube_path_str(live,
-	    "spec.destination.namespace"))) != 0 || (rc = ac_add_finalizer(x, live)) != 0))
+	if (x->c->cascade && ((rc = ac_allowed_app(x, live)) != 0 ||
+	    (rc = ac_add_finalizer(x, live)) != 0))
 		goto out;
 	if ((rc = pu_kube_delete(x->k, AC_API_VERSION, AC_KIND, x->c->app_namespace,
 	    x->c->name, x->dry, &gone, err, sizeof(err))) != 0) {

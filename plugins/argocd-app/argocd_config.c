@@ -361,6 +361,21 @@ ac_config_read(const inn_host *host, const inn_step *step, int rendered,
 			}
 		}
 	}
+	/* a pinned dest_namespace (stepPolicies: static) and a static
+	 * spec.destination.namespace must agree at load: the spec override
+	 * would otherwise win silently (allowed_namespaces checks the final
+	 * object before any request) */
+	if (c->dest_namespace != NULL && c->spec != NULL) {
+		const char *sn = pu_kube_path_str(c->spec, "destination.namespace");
+
+		if (!rendered && sn != NULL && strcmp(sn, c->dest_namespace) != 0 &&
+		    !pu_is_template(sn) && !pu_is_template(c->dest_namespace)) {
+			rc = pu_refuse(err, errlen, "config.spec.destination.namespace \"%s\" "
+			               "contradicts config.%s \"%s\"", sn, ns_from,
+			               c->dest_namespace);
+			goto fail;
+		}
+	}
 	if (rendered && c->name == NULL) {
 		rc = pu_refuse(err, errlen, "config.name: missing (the Application's name; "
 		               "the original wrote app_name or appName)");

@@ -40,8 +40,17 @@ pu_alias_string(const inn_host *host, const inn_step *step, int rendered,
 			return rc;
 		if (v == NULL)
 			continue;
-		if (got != NULL && strcmp(got, v) != 0 &&
-		    !pu_is_template(got) && !pu_is_template(v))
+		/* before rendering: two static values that differ, or a template
+		 * that would win over a static value (a platform's stepPolicies
+		 * pin static values), are a contradiction; a template that loses
+		 * to a static value (an original workflow's gitea_url under the
+		 * platform's url) is ignored with a warning once rendered */
+		if (got != NULL && strcmp(got, v) != 0 && !rendered &&
+		    !pu_is_template(v))
+			return pu_refuse(err, errlen, "config.%s (\"%s\") and config.%s "
+			                 "(\"%s\") are two spellings of one setting with "
+			                 "different values: write one", from, got, names[i], v);
+		if (got != NULL && strcmp(got, v) != 0 && rendered)
 			differs(host, step, rendered, from, got, names[i], v);
 		if (got == NULL) {
 			got = v;
@@ -77,6 +86,11 @@ pu_alias_bool(const inn_host *host, const inn_step *step, int rendered,
 		if (t == INN_VALUE_STRING && host->input_string(step, names[i], &s) == 0 &&
 		    pu_is_template(s))
 			continue;   /* before rendering: compared once rendered */
+		if (from != NULL && got != v && !rendered)
+			return pu_refuse(err, errlen, "config.%s (%s) and config.%s (%s) are "
+			                 "two spellings of one setting with different values: "
+			                 "write one", from, got ? "true" : "false", names[i],
+			                 v ? "true" : "false");
 		if (from != NULL && got != v)
 			differs(host, step, rendered, from, got ? "true" : "false", names[i],
 			        v ? "true" : "false");

@@ -5,7 +5,8 @@
  * true/false/yes/no/on/off/y/n, decimal/0x/0b/0-octal integers, floats);
  * quoted and block scalars, and !!str, stay strings.  Anchors are shared
  * (json_object_get), with a node budget counting every alias expansion
- * so a "billion laughs" document is refused; "<<" merge keys merge.
+ * so a "billion laughs" document is refused; plain (unquoted, untagged)
+ * << merge keys merge, a quoted "<<" is an ordinary key.
  * Also the one reader of a string member the other pu_kube files use.
  */
 #include <errno.h>
@@ -330,6 +331,7 @@ y_mapping(struct y_ctx *c, int depth, json_object **out)
 	for (;;) {
 		size_t line;
 		char *key;
+		int merge_key;
 
 		if ((rc = y_next(c, &ke)) != 0)
 			goto err;
@@ -344,6 +346,11 @@ y_mapping(struct y_ctx *c, int depth, json_object **out)
 			goto err;
 		}
 		key = strdup((const char *)ke.data.scalar.value);
+		/* Only a plain, untagged << is a merge key (as go-yaml and
+		 * kubectl): a quoted "<<" is the string key "<<". */
+		merge_key = ke.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+		    ke.data.scalar.tag == NULL && key != NULL &&
+		    strcmp(key, "<<") == 0;
 		yaml_event_delete(&ke);
 		if (key == NULL) {
 			rc = INN_ENOMEM;
@@ -354,7 +361,7 @@ y_mapping(struct y_ctx *c, int depth, json_object **out)
 			free(key);
 			goto err;
 		}
-		if (strcmp(key, "<<") == 0) {
+		if (merge_key) {
 			json_object_put(merge);
 			merge = v;
 		} else if (json_object_object_get_ex(m, key, NULL)) {

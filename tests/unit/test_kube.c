@@ -115,6 +115,26 @@ test_yaml_anchors_merge_and_stream(void **state)
 	json_object_put(docs);
 }
 
+/* B09: a quoted or tagged "<<" is a string key, never a merge key. */
+static void
+test_yaml_quoted_merge_key_is_a_key(void **state)
+{
+	json_object *docs = NULL;
+	char err[256];
+	const char *text = "data:\n  \"<<\": {k2: injected}\n  k1: v\n"
+	                   "sq: {'<<': {k3: x}}\n"
+	                   "meta:\n  !!str <<: {namespace: kube-system}\n";
+
+	(void)state;
+	assert_int_equal(pu_kube_yaml_parse(text, strlen(text), &docs, err, sizeof err), 0);
+	assert_int_equal(json_object_array_length(docs), 1);
+	assert_string_equal(plain(json_object_array_get_idx(docs, 0)),
+	                    "{\"data\":{\"<<\":{\"k2\":\"injected\"},\"k1\":\"v\"},"
+	                    "\"sq\":{\"<<\":{\"k3\":\"x\"}},"
+	                    "\"meta\":{\"<<\":{\"namespace\":\"kube-system\"}}}");
+	json_object_put(docs);
+}
+
 static void
 test_yaml_errors_name_document_and_line(void **state)
 {
@@ -474,6 +494,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_yaml_scalar_typing),
 		cmocka_unit_test(test_yaml_anchors_merge_and_stream),
+		cmocka_unit_test(test_yaml_quoted_merge_key_is_a_key),
 		cmocka_unit_test(test_yaml_errors_name_document_and_line),
 		cmocka_unit_test(test_manifests),
 		cmocka_unit_test(test_b64_and_paths),
