@@ -9,7 +9,7 @@
 # names; the original's delete-gitea-repo workflow.  The token never shows
 # in any output, log or the server's store.  Prints TAP.
 . "${INN_TOP_SRCDIR:?}/tests/plugin_lib.sh"
-echo "1..29"
+echo "1..30"
 pt_setup gitea shell gitea-repo argocd-app kubernetes
 TOKEN=tok-$$-s3cr3t-QxZ
 printf '%s' "$TOKEN" > "$dir/token"
