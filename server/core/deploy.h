@@ -43,7 +43,76 @@ typedef struct inn_deploy_part {
 	const inn_workflow *wf;        /* that provider's create workflow */
 	json_object *params;           /* the params wf gets: the standard inputs and the
 	                                  declared ones (owned by the plan) */
+	/* ---- lifecycle (inn_deploy_plan_lifecycle; inn_deploy_plan: CREATE,
+	 * no deps, fingerprint set) ---- */
+	int op;                        /* enum inn_deploy_op */
+	char fingerprint[33];          /* hex digest of what the resource asks for
+	                                  (type, class, params); "" for DELETE */
+	size_t *deps;                  /* parts that must end before this one starts
+	                                  (owned by the plan) */
+	size_t ndeps;
+	const char *note;              /* why this op (e.g. "params changed: size"),
+	                                  or NULL (owned by the plan) */
 } inn_deploy_part;
+
+/* What a lifecycle plan does with one resource. */
+typedef enum inn_deploy_op {
+	INN_DEPLOY_CREATE = 0,  /* new, or its last create failed / it was terminated */
+	INN_DEPLOY_UPDATE,      /* active, and what it asks for changed: the update
+	                           workflow (without one: create again, warned) */
+	INN_DEPLOY_DELETE,      /* gone from the spec (declarative) or the app is
+	                           deleted: the delete workflow in reverse dependency
+	                           order; wf NULL when the provider has none (warned) */
+	INN_DEPLOY_KEEP         /* active and unchanged: nothing runs; its stored
+	                           outputs are in the template data */
+} inn_deploy_op;
+
+/* The word of an op: "create", "update", "delete", "keep". */
+const char *inn_deploy_op_name(int op);
+
+/* One resource of the app as the store knows it from earlier deployments. */
+typedef struct inn_deploy_prev {
+	const char *name, *type, *provider;
+	const char *status;        /* requested | provisioning | active | failed |
+	                              updating | terminating | terminated */
+	const char *fingerprint;   /* of the spec it was last applied with, or NULL */
+	json_object *params;       /* params its last operation got (real values), or NULL */
+	json_object *outputs;      /* its outputs (real values), or NULL */
+	json_object *secret_keys;  /* array of the output names that are secret, or NULL */
+} inn_deploy_prev;
+
+/* Flags of inn_deploy_plan_lifecycle (with INN_DEPLOY_STRICT). */
+#define INN_DEPLOY_DECLARATIVE 2 /* a prev resource missing from the spec is
+                                    deleted (POST /api/applications); without
+                                    it such resources are left alone (golden
+                                    path and workflow runs with a spec) */
+
+/* Plans one deployment of app (spec NULL: delete every prev resource, the
+ * app is being deleted) against what earlier deployments left (prev, may
+ * be NULL/0).  Every problem goes to d at once, not only the first: bad
+ * app name (a DNS label), no containers, a container without image,
+ * unknown resource types, params the workflow does not declare (STRICT),
+ * param values of the wrong type or not allowed, a resource whose type
+ * changed, references to unknown resources, dependency cycles.  Dependencies:
+ * a resource whose params reference resources.<other> (`${resources.db.host}`,
+ * `{{ .resources.db.host }}`) depends on <other>; DELETE parts depend the
+ * other way round, and run after every CREATE/UPDATE part.  Parts are in a
+ * stable order (spec order, then the deleted ones by name).  Returns 0
+ * and *out, or INN_EINVAL (d holds every error) / INN_ENOMEM. */
+int inn_deploy_plan_lifecycle(inn_deploy **out, const inn_catalog *cat, const char *app,
+                              const inn_score *spec, const inn_deploy_prev *prev,
+                              size_t nprev, int flags, inn_diag *d);
+/* The fingerprint a resource of spec gets (the same as its part's). */
+int inn_deploy_fingerprint(const inn_score_resource *r, char out[33]);
+
+/* The spec's containers with ${resources.R.K} (and ${metadata.name},
+ * ${metadata.X}) placeholders in their string values replaced from
+ * resources ({R: {K: value}}, as GET /api/applications shows them;
+ * values stringified); $${ is a literal ${.  A placeholder that does not
+ * resolve is left as written and its text added to *unresolved (a new
+ * array, never NULL).  Returns a new object, or NULL on ENOMEM. */
+json_object *inn_deploy_resolve_containers(json_object *containers, json_object *metadata,
+                                           json_object *resources, json_object **unresolved);
 
 typedef struct inn_deploy inn_deploy;
 
