@@ -34,6 +34,8 @@
                                 declare is an error (without: a warning, and
                                 the param is not passed) */
 
+typedef struct inn_deploy inn_deploy;
+
 /* One resource part: what provisions one resource of the spec.  Pointers
  * into the catalog stay valid as long as the catalog does. */
 typedef struct inn_deploy_part {
@@ -113,8 +115,6 @@ int inn_deploy_fingerprint(const inn_score_resource *r, char out[33]);
  * array, never NULL).  Returns a new object, or NULL on ENOMEM. */
 json_object *inn_deploy_resolve_containers(json_object *containers, json_object *metadata,
                                            json_object *resources, json_object **unresolved);
-
-typedef struct inn_deploy inn_deploy;
 
 /* Plans the deployment of spec (NULL: no spec; a plan with no parts) against
  * cat.  Each resource type must resolve to a
