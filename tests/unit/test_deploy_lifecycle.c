@@ -539,8 +539,6 @@ test_every_problem_reported_at_once(void **state)
 	        "  q: {type: kafka}\n"
 	        "  ok: {type: redis}\n", NULL, 0, INN_DEPLOY_STRICT | INN_DEPLOY_DECLARATIVE,
 	        &d, INN_EINVAL);
-	if (getenv("V") != NULL)
-		inn_diag_print(&d, stdout, "# ");
 	assert_true(inn_diag_find(&d, "metadata.name: \"Shop_1\" is not a DNS label", NULL,
 	                          0) >= 0);
 	assert_true(inn_diag_find(&d, "containers: an app needs at least one container", NULL,
@@ -555,6 +553,51 @@ test_every_problem_reported_at_once(void **state)
 	assert_int_equal(d.nerrors, 6);
 	/* the first one is the call's error */
 	TU_ASSERT_CONTAINS(inn_error_last(), "metadata.name");
+	inn_diag_free(&d);
+}
+
+/* What the loader finds and what the plan finds, in one diag: a spec with
+ * errors is still planned when read with inn_score_load_all. */
+static void
+test_loader_and_plan_problems_together(void **state)
+{
+	struct fixture *f = *state;
+	static const char yaml[] =
+		"apiVersion: score.dev/v1b1\nmetadata: {name: Shop}\n"
+		"containers: {web: {image: ''}, side: {command: [x]}}\nresources:\n"
+		"  db: {params: {size: 5}}\n"
+		"  q: {type: kafka}\n"
+		"  c: {type: redis, params: {url: '${resources.db.host}'}}\n";
+	inn_deploy *plan = NULL;
+	inn_score *s = NULL;
+	inn_diag d;
+
+	inn_diag_init(&d);
+	assert_int_equal(inn_score_load_all(&s, "score.yaml", yaml, strlen(yaml), 0, &d),
+	                 INN_EINVAL);
+	assert_non_null(s);
+	assert_int_equal(inn_deploy_plan_lifecycle(&plan, f->cat, "Shop", s, NULL, 0,
+	                                           INN_DEPLOY_STRICT | INN_DEPLOY_DECLARATIVE,
+	                                           &d), INN_EINVAL);
+	assert_null(plan);
+	assert_true(inn_diag_find(&d, "containers.web.image: must not be empty", NULL, 0) >= 0);
+	assert_true(inn_diag_find(&d, "containers.side: missing required field \"image\"", NULL,
+	                          0) >= 0);
+	assert_true(inn_diag_find(&d, "resources.db: missing required field \"type\"", NULL,
+	                          0) >= 0);
+	assert_true(inn_diag_find(&d, "metadata.name: \"Shop\" is not a DNS label", NULL, 0) >= 0);
+	assert_true(inn_diag_find(&d, "resource \"q\": no provider offers type \"kafka\"", NULL,
+	                          0) >= 0);
+	/* db is in the spec, only broken: no "unknown resource" on top */
+	assert_true(inn_diag_find(&d, "has no resource \"db\"", NULL, 0) < 0);
+	assert_int_equal(d.nerrors, 5);
+	inn_score_free(s);
+	inn_diag_free(&d);
+	/* the strict loaders hand nothing out */
+	inn_diag_init(&d);
+	assert_int_equal(inn_score_load_string(&s, "score.yaml", yaml, strlen(yaml), &d),
+	                 INN_EINVAL);
+	assert_null(s);
 	inn_diag_free(&d);
 }
 
@@ -613,6 +656,7 @@ main(void)
 		cmocka_unit_test(test_references_make_dependencies_rendered_when_run),
 		cmocka_unit_test(test_cycle_and_unknown_reference_are_errors),
 		cmocka_unit_test(test_every_problem_reported_at_once),
+		cmocka_unit_test(test_loader_and_plan_problems_together),
 		cmocka_unit_test(test_containers_placeholders),
 	};
 
