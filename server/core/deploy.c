@@ -517,6 +517,10 @@ spec_part(struct plan_ctx *pc, const inn_score_resource *r, const inn_deploy_pre
 	if ((rc = part_params(pc, part, cwf, r, 1)) != 0)
 		return rc;
 	part->op = decide_op(pv, part->fingerprint, &why);
+	/* against what the create workflow takes, as the store's params were
+	 * (the update workflow may take fewer) */
+	if (part->op == INN_DEPLOY_UPDATE && why == NULL)
+		part->note = change_note(pv, part->params);
 	if (part->op == INN_DEPLOY_UPDATE) {
 		wf = cap->update != NULL ? inn_provider_workflow(prov, cap->update) : NULL;
 		if (wf == NULL)
@@ -527,8 +531,6 @@ spec_part(struct plan_ctx *pc, const inn_score_resource *r, const inn_deploy_pre
 			return rc;
 		else
 			part->wf = wf;
-		if (why == NULL)
-			part->note = change_note(pv, part->params);
 	}
 	if (why != NULL && (part->note = strdup(why)) == NULL)
 		return inn_error_set(INN_ENOMEM, "out of memory");
@@ -1240,6 +1242,8 @@ inn_deploy_resource_done(inn_deploy *plan, size_t i, json_object *outputs, inn_m
 {
 	json_object *ro;
 
+	if (i < plan->nparts && plan->parts[i].op == INN_DEPLOY_DELETE)
+		return 0;             /* gone: nothing for templates to see */
 	if (i >= plan->nparts ||
 	    !json_object_object_get_ex(plan->resources, plan->parts[i].name, &ro))
 		return inn_error_set(INN_EINVAL, "no resource part %zu in the plan", i);

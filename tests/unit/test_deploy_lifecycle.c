@@ -334,6 +334,9 @@ test_second_deployment_keeps_updates_deletes(void **state)
 	assert_true(depends(p, 1));
 	assert_true(depends(p, 2));
 	assert_false(depends(p, 0));
+	/* what its deletion reports is not kept for templates */
+	assert_int_equal(inn_deploy_resource_done(plan, i, db_out, NULL), 0);
+	assert_false(json_object_object_get_ex(res, "old", NULL));
 	assert_int_equal(d.nerrors, 0);
 	inn_deploy_free(plan);
 	inn_diag_free(&d);
@@ -364,6 +367,8 @@ test_changed_value_updates_through_update_workflow(void **state)
 	fingerprint_of(HEAD "  db: {type: pg, params: {size: 5, tier: small}}\n", fp);
 	json_object_object_add(old, "size", json_object_new_int(5));
 	json_object_object_add(old, "tier", json_object_new_string("small"));
+	/* what its create got: the standard input too */
+	json_object_object_add(old, "app_name", json_object_new_string("shop"));
 	memset(&prev, 0, sizeof(prev));
 	prev = (inn_deploy_prev){ .name = "db", .type = "pg", .status = "active",
 	                          .fingerprint = fp, .params = old };
