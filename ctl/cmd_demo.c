@@ -112,8 +112,11 @@ ev_state(void *ud, size_t idx, const char *step, inn_state st, int attempt, cons
 		return;
 	localtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
-	fprintf(stderr, "%s  %-32s %s%s%s\n", ts, step, inn_state_name(st),
-	        msg && *msg ? ": " : "", msg && *msg ? msg : "");
+	if (msg != NULL && strncmp(msg, inn_state_name(st), strlen(inn_state_name(st))) == 0)
+		fprintf(stderr, "%s  %-32s %s\n", ts, step, msg);   /* "skipped: ..." */
+	else
+		fprintf(stderr, "%s  %-32s %s%s%s\n", ts, step, inn_state_name(st),
+		        msg && *msg ? ": " : "", msg && *msg ? msg : "");
 }
 
 static void
