@@ -243,7 +243,8 @@ inn_openapi(void)
 			/* the execute route answers 200 as the original did: its
 			 * clients take anything else for a failure */
 			json_object_object_add(resp, r->method != EVHTTP_REQ_POST ||
-			                             r->work == inn_api_execute_work ? "200" :
+			                             r->work == inn_api_execute_work ||
+			                             r->fn == inn_api_demo_reply ? "200" :
 			                             strncmp(r->pattern, "/api/admin/", 11) != 0 ? "202" :
 			                             strcmp(r->pattern, "/api/admin/reload") == 0 ? "200" :
 			                             "201", ok);
