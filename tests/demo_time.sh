@@ -30,7 +30,7 @@ chmod 755 "$dir/plugins"
 install -m 755 "$build/plugins/kubernetes/.libs/kubernetes.so" "$dir/plugins/kubernetes.so"
 printf 'workflowPolicies:\n  allowedStepTypes: [kubernetes]\n' > "$dir/admin.yaml"
 CHECK_SHOW="$dir/out"
-echo "1..19"
+echo "1..20"
 
 c() { env HOME="$dir/home" KUBECONFIG= "$ctl" --plugin-dir "$dir/plugins" \
 	--config "$dir/admin.yaml" --demo-dir "$src/demo" "$@"; }
@@ -89,6 +89,46 @@ rc=$?
 	grep -q 'components.yaml:8:.*missing.yaml' "$dir/out" &&
 	grep -q 'components.yaml:6:.*missing required field "health"' "$dir/out"
 check "a broken components.yaml: every problem as file:line, exit 3" $?
+
+# documents as kubernetes.so reads a stream: content after "---", a List's
+# items, empty and comment-only documents; a bad one named by file:line
+mkdir -p "$dir/odd/manifests"
+cat > "$dir/odd/components.yaml" <<'EOF'
+components:
+  - name: odd
+    namespace: x
+    manifests: [manifests/odd.yaml]
+    health: {kind: ConfigMap, name: a, ready: "jsonpath={.data.k}"}
+EOF
+cat > "$dir/odd/manifests/odd.yaml" <<'EOF'
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: a}
+--- {apiVersion: v1, kind: ConfigMap, metadata: {name: inline, namespace: y}}
+---
+# nothing but a comment
+---
+apiVersion: v1
+kind: List
+items:
+- {apiVersion: v1, kind: ConfigMap, metadata: {name: l1}}
+- {apiVersion: v1, kind: Secret, metadata: {name: l2}}
+---
+apiVersion: v1
+metadata: {name: kindless}
+EOF
+env HOME="$dir/home" "$ctl" --demo-dir "$dir/odd" demo-time --dry-run > "$dir/out" 2>&1
+rc=$?
+[ $rc = 3 ] && grep -q 'odd.yaml:15:1: error: a manifest object needs apiVersion, kind and metadata.name' "$dir/out"
+r1=$?
+head -n 13 "$dir/odd/manifests/odd.yaml" > "$dir/odd/x" && mv "$dir/odd/x" "$dir/odd/manifests/odd.yaml"
+env HOME="$dir/home" "$ctl" --demo-dir "$dir/odd" demo-time --dry-run -o json > "$dir/odd.json" 2>>"$dir/out"
+rc=$?
+[ $r1 = 0 ] && [ $rc = 0 ] &&
+	[ "$(jf "$dir/odd.json" '" ".join(o["kind"] + ":" + o["namespace"] + "/" + o["name"] + ":" + str(o["line"]) for o in d["components"][0]["objects"])')" = \
+	  "ConfigMap:x/a:2 ConfigMap:y/inline:5 ConfigMap:x/l1:12 Secret:x/l2:13" ]
+check "manifests read as a stream: after \"---\", List items, empty documents; a bad one named by line" $?
 
 # ---- against the stand-in ---------------------------------------------------
 kube_start "$dir/k" --controller-file "$src/tests/standins/kube_controllers.json" ||

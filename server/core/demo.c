@@ -293,48 +293,29 @@ read_text(const char *file, size_t *len, inn_diag *diag)
 	return inn_buf_take(&b);
 }
 
-/* One document (text[0..len), starting at line `line` of file) as an
- * object {kind, namespace, name, file, line} on list. */
+/* One object (a document, or an item of a kind: List) onto list as
+ * {kind, namespace, name, file, line}. */
 static int
-add_document(json_object *list, const char *file, const char *rel, const char *text,
-             size_t len, int line, const char *def_ns, inn_diag *diag)
+add_object(json_object *list, const char *file, const char *rel, const inn_ynode *n,
+           const char *def_ns, inn_diag *diag)
 {
-	inn_buf b = INN_BUF_INIT(DEMO_MANIFEST_MAX + 100000);
-	inn_ydoc *doc = NULL;
 	const inn_ynode *kind, *meta, *name, *ns;
 	json_object *o;
-	int i, rc = 0;
 
-	/* pad with the lines before it, so the parser's positions are the file's */
-	for (i = 1; i < line; i++)
-		if (inn_buf_add(&b, "\n", 1) != 0)
-			goto nomem;
-	if (inn_buf_add(&b, text, len) != 0 || (b.p == NULL && inn_buf_adds(&b, "") != 0))
-		goto nomem;
-	if (inn_yaml_load_string(&doc, file, b.p, b.len) != 0) {
-		inn_l_err_last(diag, file);
-		rc = INN_EINVAL;
-		goto out;
+	if (n->kind != INN_Y_MAP) {
+		inn_diag_add(diag, INN_DIAG_ERROR, file, n->line, n->col, "a manifest object "
+		             "must be a mapping, not %s", inn_ynode_kind_name(n));
+		return INN_EINVAL;
 	}
-	if (doc->root == NULL)
-		goto out;      /* an empty document (comments only) */
-	if (doc->root->kind != INN_Y_MAP) {
-		inn_diag_add(diag, INN_DIAG_ERROR, file, doc->root->line, doc->root->col,
-		             "a manifest document must be a mapping, not %s",
-		             inn_ynode_kind_name(doc->root));
-		rc = INN_EINVAL;
-		goto out;
-	}
-	kind = inn_ymap_get(doc->root, "kind");
-	meta = inn_ymap_get(doc->root, "metadata");
+	kind = inn_ymap_get(n, "kind");
+	meta = inn_ymap_get(n, "metadata");
 	name = meta != NULL && meta->kind == INN_Y_MAP ? inn_ymap_get(meta, "name") : NULL;
 	ns = meta != NULL && meta->kind == INN_Y_MAP ? inn_ymap_get(meta, "namespace") : NULL;
 	if (kind == NULL || !inn_ynode_is_scalar(kind) || name == NULL ||
-	    !inn_ynode_is_scalar(name) || inn_ymap_get(doc->root, "apiVersion") == NULL) {
-		inn_diag_add(diag, INN_DIAG_ERROR, file, doc->root->line, doc->root->col,
-		             "a manifest document needs apiVersion, kind and metadata.name");
-		rc = INN_EINVAL;
-		goto out;
+	    !inn_ynode_is_scalar(name) || inn_ymap_get(n, "apiVersion") == NULL) {
+		inn_diag_add(diag, INN_DIAG_ERROR, file, n->line, n->col, "a manifest object "
+		             "needs apiVersion, kind and metadata.name");
+		return INN_EINVAL;
 	}
 	o = json_object_new_object();
 	json_object_object_add(o, "kind", json_object_new_string(kind->value));
@@ -343,8 +324,51 @@ add_document(json_object *list, const char *file, const char *rel, const char *t
 	    ns->value : def_ns));
 	json_object_object_add(o, "name", json_object_new_string(name->value));
 	json_object_object_add(o, "file", json_object_new_string(rel));
-	json_object_object_add(o, "line", json_object_new_int(doc->root->line));
+	json_object_object_add(o, "line", json_object_new_int(n->line));
 	json_object_array_add(list, o);
+	return 0;
+}
+
+/* One document (text[0..len), starting at line `line` of file; a leading
+ * "---" is its separator) onto list: its object, or a List's items, as
+ * kubernetes.so applies them. */
+static int
+add_document(json_object *list, const char *file, const char *rel, const char *text,
+             size_t len, int line, const char *def_ns, inn_diag *diag)
+{
+	inn_buf b = INN_BUF_INIT(DEMO_MANIFEST_MAX + 100000);
+	inn_ydoc *doc = NULL;
+	const inn_ynode *root, *kind, *items;
+	size_t off, i;
+	int k, rc = 0;
+
+	/* pad with the lines before it, so the parser's positions are the file's */
+	for (k = 1; k < line; k++)
+		if (inn_buf_add(&b, "\n", 1) != 0)
+			goto nomem;
+	off = b.len;
+	if (inn_buf_add(&b, text, len) != 0 || (b.p == NULL && inn_buf_adds(&b, "") != 0))
+		goto nomem;
+	/* "--- {kind: ...}": what follows the separator is the document's */
+	if (len >= 3 && strncmp(b.p + off, "---", 3) == 0)
+		memset(b.p + off, ' ', 3);
+	if (inn_yaml_load_string(&doc, file, b.p, b.len) != 0) {
+		inn_l_err_last(diag, file);
+		rc = INN_EINVAL;
+		goto out;
+	}
+	if ((root = doc->root) == NULL)
+		goto out;      /* an empty document (comments only) */
+	kind = root->kind == INN_Y_MAP ? inn_ymap_get(root, "kind") : NULL;
+	items = root->kind == INN_Y_MAP ? inn_ymap_get(root, "items") : NULL;
+	if (kind != NULL && inn_ynode_is_scalar(kind) && strcmp(kind->value, "List") == 0 &&
+	    items != NULL && items->kind == INN_Y_SEQ) {
+		for (i = 0; i < items->n; i++)
+			if (add_object(list, file, rel, items->items[i], def_ns, diag) != 0)
+				rc = INN_EINVAL;
+	} else if (add_object(list, file, rel, root, def_ns, diag) != 0) {
+		rc = INN_EINVAL;
+	}
 out:
 	inn_ydoc_free(doc);
 	inn_buf_free(&b);
@@ -372,7 +396,8 @@ add_manifest(const inn_demo *d, const char *rel, const char *def_ns, json_object
 	}
 	for (;;) {
 		int at_sep = pos == len || (strncmp(text + pos, "---", 3) == 0 &&
-		                            (pos + 3 == len || strchr(" \t\r\n", text[pos + 3])));
+		                            (pos + 3 == len || (text[pos + 3] != '\0' &&
+		                                                strchr(" \t\r\n", text[pos + 3]))));
 
 		if (at_sep) {
 			if (add_document(list, file, rel, text + start, pos - start, start_line,
@@ -380,15 +405,9 @@ add_manifest(const inn_demo *d, const char *rel, const char *def_ns, json_object
 				rc = INN_EINVAL;
 			if (pos == len)
 				break;
-			/* the separator line itself belongs to no document */
-			while (pos < len && text[pos] != '\n')
-				pos++;
-			if (pos < len)
-				pos++;
-			line++;
+			/* the next document starts with its separator line */
 			start = pos;
 			start_line = line;
-			continue;
 		}
 		while (pos < len && text[pos] != '\n')
 			pos++;
