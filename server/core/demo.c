@@ -936,11 +936,6 @@ inn_demo_run(inn_engine *eng, const inn_registry *reg, const inn_demo *d, inn_de
 	int rc, all_ok = 1;
 
 	*report = NULL;
-	if (reg == NULL || inn_registry_find(reg, "kubernetes") == NULL)
-		return inn_error_set(INN_ENOTFOUND, "%s needs the kubernetes step plugin "
-		                     "(kubernetes.so): it is not loaded (see `innominatus-ctl "
-		                     "plugins`; allowedStepTypes must allow it)",
-		                     inn_demo_op_name(op));
 	inn_demo_kubeconfig(kubeconfig, kc, sizeof(kc), server, sizeof(server));
 	if (kc[0] == '\0' && getenv("KUBERNETES_SERVICE_HOST") == NULL)
 		return inn_error_set(INN_ENOTFOUND, "%s: no Kubernetes cluster: %s", inn_demo_op_name(op),
@@ -950,6 +945,11 @@ inn_demo_run(inn_engine *eng, const inn_registry *reg, const inn_demo *d, inn_de
 	if (kc[0] != '\0' && !is_file(kc))
 		return inn_error_set(INN_ENOTFOUND, "%s: no Kubernetes cluster: the kubeconfig "
 		                     "%s does not exist", inn_demo_op_name(op), kc);
+	if (reg == NULL || inn_registry_find(reg, "kubernetes") == NULL)
+		return inn_error_set(INN_ENOTFOUND, "%s needs the kubernetes step plugin "
+		                     "(kubernetes.so): it is not loaded (see `innominatus-ctl "
+		                     "plugins`; allowedStepTypes must allow it)",
+		                     inn_demo_op_name(op));
 	if ((rc = demo_workflow(&wf, d, op, kc, reg)) != 0)
 		return rc;
 	memset(&ro, 0, sizeof(ro));
