@@ -30,7 +30,7 @@ chmod 755 "$dir/plugins"
 install -m 755 "$build/plugins/kubernetes/.libs/kubernetes.so" "$dir/plugins/kubernetes.so"
 printf 'workflowPolicies:\n  allowedStepTypes: [kubernetes]\n' > "$dir/admin.yaml"
 CHECK_SHOW="$dir/out"
-echo "1..20"
+echo "1..21"
 
 c() { env HOME="$dir/home" KUBECONFIG= "$ctl" --plugin-dir "$dir/plugins" \
 	--config "$dir/admin.yaml" --demo-dir "$src/demo" "$@"; }
@@ -131,7 +131,8 @@ rc=$?
 check "manifests read as a stream: after \"---\", List items, empty documents; a bad one named by line" $?
 
 # ---- against the stand-in ---------------------------------------------------
-kube_start "$dir/k" --controller-file "$src/tests/standins/kube_controllers.json" ||
+kube_start "$dir/k" --controller-file "$src/tests/standins/kube_controllers.json" \
+	--ready-ms 400 ||
 	{ echo "Bail out! the stand-in did not start"; exit 1; }
 kc=$kube_config
 # exists KIND NS NAME: 0 when the stand-in has the object, 1 when it answers 404
@@ -261,7 +262,26 @@ cp "$dir/resp" "$dir/out"
 	[ "$(jf "$dir/resp" 'sum(len(c["objects"]) for c in d["components"])')" = "$(wc -l < "$dir/expected")" ] &&
 	! exists Namespace - gitea 2>/dev/null
 check "the API: an admin's dry-run is 200 listing every object; nothing applied" $?
-st=$(api "$key" POST /api/demo/time)
+# demo-time in the background: while it waits for readiness, the server
+# answers other requests (the work is off the event loop), and a second demo
+# operation is refused with 409
+lines0=$(wc -l < "$dir/k/stand-in.log")
+curl -s -o "$dir/time.json" -w '%{http_code}' -X POST -H "Authorization: Bearer $key" \
+	"$url/api/demo/time" > "$dir/time.code" &
+tpid=$!
+i=0
+while [ $i -lt 200 ] && ! tail -n +$((lines0 + 1)) "$dir/k/stand-in.log" | grep -q '/deployments/'; do
+	sleep 0.05; i=$((i + 1))
+done
+h=$(curl -s -o /dev/null -w '%{http_code}' "$url/health")
+c409=$(api "$key" POST /api/demo/nuke)
+grep -q '"code":"conflict"' "$dir/resp" && still=0 || still=1
+kill -0 $tpid 2>/dev/null || still=1
+wait $tpid
+st=$(cat "$dir/time.code")
+[ "$h" = 200 ] && [ "$c409" = 409 ] && [ $still = 0 ] && [ "$st" = 200 ] &&
+	[ "$(jf "$dir/time.json" 'd["status"]')" = succeeded ]
+check "the API: while demo-time runs, /health answers and another demo operation gets 409 ($h $c409 $st)" $?
 st2=$(api "$key" GET /api/demo/status)
 cp "$dir/resp" "$dir/out"
 ok=1
