@@ -30,7 +30,7 @@ chmod 755 "$dir/plugins"
 install -m 755 "$build/plugins/kubernetes/.libs/kubernetes.so" "$dir/plugins/kubernetes.so"
 printf 'workflowPolicies:\n  allowedStepTypes: [kubernetes]\n' > "$dir/admin.yaml"
 CHECK_SHOW="$dir/out"
-echo "1..21"
+echo "1..22"
 
 c() { env HOME="$dir/home" KUBECONFIG= "$ctl" --plugin-dir "$dir/plugins" \
 	--config "$dir/admin.yaml" --demo-dir "$src/demo" "$@"; }
@@ -290,4 +290,10 @@ ok=1
 st3=$(api "$key" POST /api/demo/nuke)
 [ $ok = 0 ] && [ "$st3" = 200 ] && ! exists Deployment gitea gitea 2>/dev/null
 check "the API: an admin's demo-time, demo-status (all healthy), demo-nuke ($st $st2 $st3)" $?
+kube_stop
+st=$(api "$key" GET /api/demo/status)
+cp "$dir/resp" "$dir/out"
+[ "$st" = 503 ] && [ "$(jf "$dir/resp" 'd["error"]["code"]')" = cluster_unreachable ] &&
+	grep -qF "no Kubernetes cluster reachable through the kubeconfig $kc (server $kube_url)" "$dir/resp"
+check "the API: the cluster gone, 503 cluster_unreachable naming the kubeconfig and the server" $?
 exit $fail
