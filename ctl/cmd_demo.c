@@ -46,23 +46,37 @@ load(const ctl_opts *o, inn_demo **d)
 	return CTL_EXIT_OK;
 }
 
+/* The objects of every manifest (nothing contacted) into *all, problems
+ * printed; a ctl_exit code. */
+static int
+objects(const inn_demo *d, json_object **all)
+{
+	inn_diag diag;
+	int rc;
+
+	inn_diag_init(&diag);
+	rc = inn_demo_objects(d, all, &diag);
+	ctl_print_diag(stderr, &diag);
+	inn_diag_free(&diag);
+	if (rc != 0) {
+		json_object_put(*all);
+		*all = NULL;
+		fprintf(stderr, "innominatus-ctl: the demo manifests have errors; nothing was "
+		        "applied\n");
+		return CTL_EXIT_CONFIG;
+	}
+	return CTL_EXIT_OK;
+}
+
 /* demo-time --dry-run: the objects of every manifest, nothing contacted. */
 static int
 dry_run(const ctl_opts *o, const inn_demo *d)
 {
 	json_object *all = NULL;
-	inn_diag diag;
 	size_t i, k, total = 0;
-	int rc;
 
-	inn_diag_init(&diag);
-	rc = inn_demo_objects(d, &all, &diag);
-	ctl_print_diag(stderr, &diag);
-	inn_diag_free(&diag);
-	if (rc != 0) {
-		json_object_put(all);
+	if (objects(d, &all) != CTL_EXIT_OK)
 		return CTL_EXIT_CONFIG;
-	}
 	for (i = 0; i < json_object_array_length(all); i++)
 		total += json_object_array_length(json_object_object_get(
 		    json_object_array_get_idx(all, i), "objects"));
@@ -183,6 +197,13 @@ run_op(const ctl_opts *o, inn_demo_op op, int argc, const char *usage_text)
 		rc = dry_run(o, d);
 		goto out;
 	}
+	if (op == INN_DEMO_TIME) {
+		/* broken manifests stop it before the cluster is touched */
+		if ((rc = objects(d, &rep)) != CTL_EXIT_OK)
+			goto out;
+		json_object_put(rep);
+		rep = NULL;
+	}
 	ctl_env_free(&env);
 	if ((rc = ctl_env_load(&env, o, 0)) != CTL_EXIT_OK)
 		goto out;
@@ -205,7 +226,7 @@ run_op(const ctl_opts *o, inn_demo_op op, int argc, const char *usage_text)
 	erc = inn_demo_run(eng, env.registry, d, op, o->kubeconfig, &ev, &rep);
 	if (rep == NULL) {
 		fprintf(stderr, "innominatus-ctl: %s\n", inn_error_last());
-		rc = CTL_EXIT_FAILED;
+		rc = erc == INN_EINVAL ? CTL_EXIT_CONFIG : CTL_EXIT_FAILED;
 		goto out;
 	}
 	if (o->json)

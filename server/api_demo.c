@@ -72,6 +72,37 @@ diag_list(const inn_diag *d)
 	return a;
 }
 
+/* demo-time's objects, read before anything is contacted: broken
+ * manifests are the reply (500), and so is the list for a dry run (200).
+ * Returns 1 when the reply is set, 0 when demo-time may go on. */
+static int
+objects_replied(struct api_call *c, const inn_demo *d, inn_diag *diag)
+{
+	json_object *all = NULL;
+	size_t i, n = 0;
+
+	if (inn_demo_objects(d, &all, diag) != 0) {
+		json_object_put(all);
+		set_error(c, 500, "demo_invalid", "the demo manifests have errors; nothing was "
+		          "applied", diag_list(diag), "details");
+		return 1;
+	}
+	if (!c->dry_run) {
+		json_object_put(all);
+		return 0;
+	}
+	for (i = 0; i < json_object_array_length(all); i++)
+		n += json_object_array_length(json_object_object_get(
+		    json_object_array_get_idx(all, i), "objects"));
+	c->reply = json_object_new_object();
+	json_object_object_add(c->reply, "dry_run", json_object_new_boolean(1));
+	json_object_object_add(c->reply, "count", json_object_new_int64((int64_t)n));
+	json_object_object_add(c->reply, "components", all);
+	c->worked = 1;
+	c->status = 200;
+	return 1;
+}
+
 static void
 demo_work(struct api_call *c, inn_demo_op op)
 {
@@ -87,27 +118,8 @@ demo_work(struct api_call *c, inn_demo_op op)
 		set_error(c, 500, "demo_invalid", inn_error_last(), diag_list(&diag), "details");
 		goto out;
 	}
-	if (op == INN_DEMO_TIME && c->dry_run) {
-		json_object *all = NULL;
-		size_t i, n = 0;
-
-		if (inn_demo_objects(d, &all, &diag) != 0) {
-			json_object_put(all);
-			set_error(c, 500, "demo_invalid", "the demo manifests have errors",
-			          diag_list(&diag), "details");
-			goto out;
-		}
-		for (i = 0; i < json_object_array_length(all); i++)
-			n += json_object_array_length(json_object_object_get(
-			    json_object_array_get_idx(all, i), "objects"));
-		c->reply = json_object_new_object();
-		json_object_object_add(c->reply, "dry_run", json_object_new_boolean(1));
-		json_object_object_add(c->reply, "count", json_object_new_int64((int64_t)n));
-		json_object_object_add(c->reply, "components", all);
-		c->worked = 1;
-		c->status = 200;
+	if (op == INN_DEMO_TIME && objects_replied(c, d, &diag))
 		goto out;
-	}
 	if (pthread_mutex_trylock(&demo_lock) != 0) {
 		set_error(c, 409, "conflict", "another demo operation is running", NULL, NULL);
 		goto out;
@@ -117,8 +129,10 @@ demo_work(struct api_call *c, inn_demo_op op)
 	rc = inn_demo_run(c->srv->engine, c->srv->registry, d, op,
 	                  env_or("INNOMINATUS_DEMO_KUBECONFIG", NULL), NULL, &rep);
 	pthread_mutex_unlock(&demo_lock);
-	if (rep == NULL) {
+	if (rep == NULL && rc == INN_ENOTFOUND) {
 		set_error(c, 503, "no_cluster", inn_error_last(), NULL, NULL);
+	} else if (rep == NULL) {
+		set_error(c, 500, "demo_unavailable", inn_error_last(), NULL, NULL);
 	} else if (rc != 0 && json_object_array_length(json_object_object_get(rep,
 	                                                                         "components")) == 0) {
 		set_error(c, 503, "cluster_unreachable", json_object_get_string(

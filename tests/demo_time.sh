@@ -30,7 +30,7 @@ chmod 755 "$dir/plugins"
 install -m 755 "$build/plugins/kubernetes/.libs/kubernetes.so" "$dir/plugins/kubernetes.so"
 printf 'workflowPolicies:\n  allowedStepTypes: [kubernetes]\n' > "$dir/admin.yaml"
 CHECK_SHOW="$dir/out"
-echo "1..22"
+echo "1..23"
 
 c() { env HOME="$dir/home" KUBECONFIG= "$ctl" --plugin-dir "$dir/plugins" \
 	--config "$dir/admin.yaml" --demo-dir "$src/demo" "$@"; }
@@ -129,6 +129,26 @@ rc=$?
 	[ "$(jf "$dir/odd.json" '" ".join(o["kind"] + ":" + o["namespace"] + "/" + o["name"] + ":" + str(o["line"]) for o in d["components"][0]["objects"])')" = \
 	  "ConfigMap:x/a:2 ConfigMap:y/inline:5 ConfigMap:x/l1:12 Secret:x/l2:13" ]
 check "manifests read as a stream: after \"---\", List items, empty documents; a bad one named by line" $?
+
+# demo-time reads every manifest before it contacts the cluster: a component
+# whose namespace no manifest creates stops it (exit 3) with no request sent
+cp -r "$src/demo" "$dir/nons"
+sed 's/^    namespace: minio-system$/    namespace: elsewhere/' "$src/demo/components.yaml" \
+	> "$dir/nons/components.yaml"
+cat > "$dir/never.kubeconfig" <<'EOF'
+apiVersion: v1
+kind: Config
+current-context: c
+clusters: [{name: c, cluster: {server: "http://127.0.0.1:9"}}]
+users: [{name: u, user: {}}]
+contexts: [{name: c, context: {cluster: c, user: u}}]
+EOF
+env HOME="$dir/home" "$ctl" --plugin-dir "$dir/plugins" --config "$dir/admin.yaml" \
+	--demo-dir "$dir/nons" --kubeconfig "$dir/never.kubeconfig" demo-time > "$dir/out" 2>&1
+rc=$?
+[ $rc = 3 ] && grep -q 'components.yaml:[0-9]*: error: component minio: namespace "elsewhere" is created by no manifest (add it to manifests/namespaces.yaml)' "$dir/out" &&
+	grep -q 'nothing was applied' "$dir/out" && ! grep -q 'cluster  *\(running\|failed\)' "$dir/out"
+check "a namespace no manifest creates stops demo-time before the cluster (exit 3)" $?
 
 # ---- against the stand-in ---------------------------------------------------
 kube_start "$dir/k" --controller-file "$src/tests/standins/kube_controllers.json" \

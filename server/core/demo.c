@@ -431,6 +431,51 @@ component_entry(const char *name, const char *ns)
 	return o;
 }
 
+/* Non-zero when objects (inn_demo_objects' list) hold the Namespace ns. */
+static int
+has_namespace(json_object *all, const char *ns)
+{
+	size_t i, k;
+
+	for (i = 0; i < json_object_array_length(all); i++) {
+		json_object *objs = json_object_object_get(json_object_array_get_idx(all, i),
+		                                           "objects");
+
+		for (k = 0; k < json_object_array_length(objs); k++) {
+			json_object *o = json_object_array_get_idx(objs, k);
+			const char *kind = json_object_get_string(json_object_object_get(o, "kind"));
+			const char *name = json_object_get_string(json_object_object_get(o, "name"));
+
+			if (strcmp(kind, "Namespace") == 0 && strcmp(name, ns) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* With a namespaces manifest, every component's namespace (and its
+ * health object's) is one of the Namespaces the manifests create: else
+ * demo-time would stop at the first object put there. */
+static void
+check_namespaces(const inn_demo *d, json_object *all, inn_diag *diag)
+{
+	size_t i;
+
+	for (i = 0; i < d->ncomps; i++) {
+		const inn_demo_component *c = &d->comps[i];
+		const char *hns = c->health.ns != NULL ? c->health.ns : c->ns;
+
+		if (!has_namespace(all, c->ns))
+			inn_diag_add(diag, INN_DIAG_ERROR, d->file, c->line, 0, "component %s: "
+			             "namespace \"%s\" is created by no manifest (add it to %s)",
+			             c->name, c->ns, d->namespaces);
+		else if (!has_namespace(all, hns))
+			inn_diag_add(diag, INN_DIAG_ERROR, d->file, c->line, 0, "component %s: "
+			             "health.namespace \"%s\" is created by no manifest (add it to "
+			             "%s)", c->name, hns, d->namespaces);
+	}
+}
+
 int
 inn_demo_objects(const inn_demo *d, json_object **out, inn_diag *diag)
 {
@@ -454,6 +499,8 @@ inn_demo_objects(const inn_demo *d, json_object **out, inn_diag *diag)
 		json_object_object_add(e, "objects", objs);
 		json_object_array_add(all, e);
 	}
+	if (d->namespaces != NULL && diag->nerrors == n0)
+		check_namespaces(d, all, diag);
 	*out = all;
 	return diag->nerrors > n0 ? INN_EINVAL : 0;
 }
@@ -946,7 +993,7 @@ inn_demo_run(inn_engine *eng, const inn_registry *reg, const inn_demo *d, inn_de
 		return inn_error_set(INN_ENOTFOUND, "%s: no Kubernetes cluster: the kubeconfig "
 		                     "%s does not exist", inn_demo_op_name(op), kc);
 	if (reg == NULL || inn_registry_find(reg, "kubernetes") == NULL)
-		return inn_error_set(INN_ENOTFOUND, "%s needs the kubernetes step plugin "
+		return inn_error_set(INN_EINVAL, "%s needs the kubernetes step plugin "
 		                     "(kubernetes.so): it is not loaded (see `innominatus-ctl "
 		                     "plugins`; allowedStepTypes must allow it)",
 		                     inn_demo_op_name(op));

@@ -49,8 +49,11 @@ void inn_demo_free(inn_demo *d);
 /* Every object of every manifest, read without contacting anything:
  * [{component, namespace, objects: [{kind, namespace, name, file, line}]}],
  * the namespaces first (component "namespaces").  A document without
- * kind or metadata.name, or that is not YAML, goes to diag (file:line).
- * Returns 0, or INN_EINVAL when diag got errors. */
+ * kind or metadata.name, or that is not YAML, goes to diag (file:line);
+ * with a namespaces manifest, so does a component whose namespace no
+ * manifest creates.  Returns 0, or INN_EINVAL when diag got errors.
+ * demo-time calls it first: broken manifests stop it before the cluster
+ * is touched. */
 int inn_demo_objects(const inn_demo *d, json_object **out, inn_diag *diag);
 
 typedef enum inn_demo_op { INN_DEMO_TIME, INN_DEMO_STATUS, INN_DEMO_NUKE } inn_demo_op;
@@ -73,8 +76,9 @@ void inn_demo_kubeconfig(const char *given, char *path, size_t plen, char *serve
  * reached, error names the kubeconfig and the server.  reg must hold
  * kubernetes.so.  Returns 0 when the operation succeeded (demo-status:
  * every component healthy), INN_ERROR when it ran and failed (report
- * says why), another negative inn_status when it could not start
- * (inn_error_last; *report NULL). */
+ * says why); when it could not start (inn_error_last; *report NULL):
+ * INN_ENOTFOUND there is no kubeconfig, INN_EINVAL kubernetes.so is not
+ * loaded or the workflow does not load. */
 int inn_demo_run(inn_engine *eng, const inn_registry *reg, const inn_demo *d,
                  inn_demo_op op, const char *kubeconfig, const inn_run_events *events,
                  json_object **report);
