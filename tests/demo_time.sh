@@ -132,7 +132,7 @@ check "manifests read as a stream: after \"---\", List items, empty documents; a
 
 # demo-time reads every manifest before it contacts the cluster: a component
 # whose namespace no manifest creates stops it (exit 3) with no request sent
-cp -r "$src/demo" "$dir/nons"
+cp -r "$src/demo" "$dir/nons" && chmod -R u+w "$dir/nons"   # a distcheck's source is read-only
 sed 's/^    namespace: minio-system$/    namespace: elsewhere/' "$src/demo/components.yaml" \
 	> "$dir/nons/components.yaml"
 cat > "$dir/never.kubeconfig" <<'EOF'
