@@ -950,7 +950,8 @@ component_row(const inn_demo_component *c, inn_demo_op op, const inn_run *run,
 		if (op == INN_DEMO_TIME) {
 			int ready;
 
-			r = step_named(run, (snprintf(name, sizeof(name), "%s-ready", c->name), name));
+			step_name(name, sizeof(name), c->name, "ready", 0, 1);
+			r = step_named(run, name);
 			ready = ok && r != NULL && r->state == INN_STATE_SUCCEEDED;
 			if (ok)
 				snprintf(detail, sizeof(detail), "%s", ready ? c->health.ready :
