@@ -212,8 +212,9 @@ rc=$?
 	grep -q 'gitea  *gitea  *Deployment/gitea  *yes' "$dir/out" &&
 	grep -q 'not every component is healthy' "$dir/out"
 check "a component whose object is gone: demo-status says no (and why), exit 1" $?
-c demo-time --kubeconfig "$kc" > "$dir/out" 2>&1 && exists Deployment minio-system minio
-check "demo-time again puts it back (apply is idempotent)" $?
+(cd "$dir" && c demo-time --kubeconfig k/kubeconfig) > "$dir/out" 2>&1 &&
+	exists Deployment minio-system minio
+check "demo-time again puts it back (apply is idempotent; a relative --kubeconfig)" $?
 
 c demo-nuke --kubeconfig "$kc" > "$dir/out" 2>&1
 rc=$?

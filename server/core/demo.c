@@ -124,9 +124,16 @@ load_component(const inn_lctx *lc, inn_demo *d, const inn_ynode *n, size_t idx,
 	bad |= inn_l_required_string(lc, n, "namespace", path, &c->ns);
 	bad |= inn_l_string(lc, n, "url", path, &c->url);
 	bad |= inn_l_string(lc, n, "credentials", path, &c->credentials);
-	if (c->name != NULL && !inn_l_name_ok(c->name)) {
+	if (c->name != NULL && (!inn_l_name_ok(c->name) || strlen(c->name) > 100)) {
 		inn_l_err(lc, inn_ymap_get(n, "name"), "%s: \"%s\" is not a name "
-		          "([A-Za-z0-9][A-Za-z0-9_-]*)", inn_l_path(p, sizeof(p), path, "name"),
+		          "([A-Za-z0-9][A-Za-z0-9_-]*, at most 100 characters)",
+		          inn_l_path(p, sizeof(p), path, "name"), c->name);
+		bad = -1;
+	} else if (c->name != NULL && (strcmp(c->name, "cluster") == 0 ||
+	                               strcmp(c->name, "namespaces") == 0)) {
+		/* the names of demo-time's own steps */
+		inn_l_err(lc, inn_ymap_get(n, "name"), "%s: \"%s\" is reserved (a step of "
+		          "demo-time is so named)", inn_l_path(p, sizeof(p), path, "name"),
 		          c->name);
 		bad = -1;
 	}
@@ -594,8 +601,14 @@ inn_demo_kubeconfig(const char *given, char *path, size_t plen, char *server, si
 		if (!is_file(path))
 			path[0] = '\0';
 	}
-	if (path[0] != '\0')
+	if (path[0] != '\0') {
+		char real[4096];
+
+		/* absolute: the steps run in their own workspace */
+		if (realpath(path, real) != NULL && strlen(real) < plen)
+			snprintf(path, plen, "%s", real);
 		kube_server(path, server, slen);
+	}
 }
 
 /* ---- the workflows ------------------------------------------------------- */
