@@ -33,6 +33,13 @@ usage(FILE *fp)
 	    "                            optionally for a Score spec; prints the outputs at the end\n"
 	    "  list-providers            providers found under --providers\n"
 	    "  list-goldenpaths          golden paths of --goldenpaths\n"
+	    "  demo-time [--dry-run]     install the demo components (gitea, argocd, vault, ...)\n"
+	    "                            into the cluster of the kubeconfig through kubernetes.so;\n"
+	    "                            --dry-run: list every object, contacting nothing\n"
+	    "  demo-status               each demo component's health as a table\n"
+	    "  demo-nuke                 delete the demo components (namespaces last)\n"
+	    "                            Demo options: --kubeconfig F (default $KUBECONFIG, then\n"
+	    "                            ~/.kube/config), --demo-dir D (default %s)\n"
 	    "\n"
 	    "Commands (remote mode: with --server URL or INNOMINATUS_SERVER, without --local;\n"
 	    "with neither, the commands below that need a server ask %s;\n"
@@ -85,7 +92,7 @@ usage(FILE *fp)
 	    "            4 the run was cancelled or timed out;\n"
 	    "            5 remote mode: the server is unreachable, or authentication failed\n"
 	    "              (HTTP 401/403, no usable token); 130 interrupted while watching.\n",
-	    CTL_DEFAULT_SERVER, INN_PLUGIN_DIR);
+	    INN_DEMO_DIR, CTL_DEFAULT_SERVER, INN_PLUGIN_DIR);
 }
 
 /* The commands.  A command with a remote handler asks the server in remote
@@ -109,6 +116,10 @@ static const struct ctl_command {
 	{ "retry", NULL, ctl_rcmd_retry, 0 },
 	{ "list-workflows", NULL, ctl_rcmd_list_workflows, 0 },
 	{ "admin", NULL, ctl_rcmd_admin, 0 },
+	/* the demo environment: in-process, no server (ctl/cmd_demo.c) */
+	{ "demo-time", ctl_cmd_demo_time, NULL, 0 },
+	{ "demo-status", ctl_cmd_demo_status, NULL, 0 },
+	{ "demo-nuke", ctl_cmd_demo_nuke, NULL, 0 },
 };
 
 /* Runs command c the way the options ask; returns a ctl_exit code. */
@@ -152,6 +163,9 @@ static const struct {
 	{ "--git-url", offsetof(ctl_opts, git_url) },
 	{ "--ref", offsetof(ctl_opts, ref) },
 	{ "--path", offsetof(ctl_opts, path) },
+	/* demo-time, demo-status, demo-nuke */
+	{ "--kubeconfig", offsetof(ctl_opts, kubeconfig) },
+	{ "--demo-dir", offsetof(ctl_opts, demo_dir) },
 };
 
 /* The other options that take a value (set_value reads them). */

@@ -63,6 +63,9 @@ typedef struct ctl_opts {
 	const char *git_url;     /* --git-url URL (admin add-provider) */
 	const char *ref;         /* --ref R (admin add-provider) */
 	const char *path;        /* --path P (admin add-provider) */
+	/* demo-time, demo-status, demo-nuke (ctl/cmd_demo.c) */
+	const char *kubeconfig;  /* --kubeconfig F */
+	const char *demo_dir;    /* --demo-dir D */
 } ctl_opts;
 
 /* Loaded environment of a command. */
@@ -100,5 +103,9 @@ int ctl_cmd_list_providers(const ctl_opts *o, int argc, char **argv);
 int ctl_cmd_list_goldenpaths(const ctl_opts *o, int argc, char **argv);
 int ctl_cmd_test_workflow(const ctl_opts *o, int argc, char **argv);
 int ctl_cmd_run(const ctl_opts *o, int argc, char **argv);
+/* the demo environment (cmd_demo.c) */
+int ctl_cmd_demo_time(const ctl_opts *o, int argc, char **argv);
+int ctl_cmd_demo_status(const ctl_opts *o, int argc, char **argv);
+int ctl_cmd_demo_nuke(const ctl_opts *o, int argc, char **argv);
 
 #endif

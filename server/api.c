@@ -148,6 +148,9 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_POST, "/api/admin/providers", API_ADMIN, inn_api_admin_provider_add, inn_api_provider_add_work, "Add a provider source {name, git_url, path, ref} or {name, path}; validated first" },
 	{ EVHTTP_REQ_DELETE, "/api/admin/providers/{name}", API_ADMIN, inn_api_admin_provider_remove, inn_api_provider_remove_work, "Remove a provider source added over the API" },
 	{ EVHTTP_REQ_POST, "/api/admin/reload", API_ADMIN, inn_api_admin_reload, inn_api_reload_work, "Re-read the config's providers, fetch every git source, swap the catalog if valid" },
+	{ EVHTTP_REQ_POST, "/api/demo/time", API_ADMIN, inn_api_demo_reply, inn_api_demo_time_work, "Install the demo components into the cluster ($INNOMINATUS_DEMO_KUBECONFIG, else $KUBECONFIG); dry_run=true lists every object, contacting nothing -> 200 report" },
+	{ EVHTTP_REQ_GET, "/api/demo/status", API_ADMIN, inn_api_demo_reply, inn_api_demo_status_work, "Each demo component's health: {components: [{component, namespace, object, healthy, detail}]}" },
+	{ EVHTTP_REQ_POST, "/api/demo/nuke", API_ADMIN, inn_api_demo_reply, inn_api_demo_nuke_work, "Delete the demo components (namespaces last) -> 200 report" },
 	{ EVHTTP_REQ_GET, "/api/applications", API_USER, inn_api_applications, NULL, "Applications (Score specs run), team-scoped" },
 	{ EVHTTP_REQ_GET, "/api/applications/{name}", API_USER, inn_api_application, NULL, "One application with its resources" },
 	{ EVHTTP_REQ_GET, "/api/resources", API_USER, inn_api_resources, NULL, "Resources provisioned for applications (app filter), team-scoped" },
@@ -240,7 +243,8 @@ inn_openapi(void)
 			/* the execute route answers 200 as the original did: its
 			 * clients take anything else for a failure */
 			json_object_object_add(resp, r->method != EVHTTP_REQ_POST ||
-			                             r->work == inn_api_execute_work ? "200" :
+			                             r->work == inn_api_execute_work ||
+			                             r->fn == inn_api_demo_reply ? "200" :
 			                             strncmp(r->pattern, "/api/admin/", 11) != 0 ? "202" :
 			                             strcmp(r->pattern, "/api/admin/reload") == 0 ? "200" :
 			                             "201", ok);

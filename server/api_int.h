@@ -85,6 +85,14 @@ void inn_api_provider_add_work(struct api_call *c);
 void inn_api_provider_remove_work(struct api_call *c);
 void inn_api_reload_work(struct api_call *c);
 
+/* ---- api_demo.c: the demo environment (admin only) ---- */
+/* The request-thread parts run the engine's demo operation (demo.h); the
+ * handler replies what they got. */
+void inn_api_demo_time_work(struct api_call *c);
+void inn_api_demo_status_work(struct api_call *c);
+void inn_api_demo_nuke_work(struct api_call *c);
+void inn_api_demo_reply(struct api_call *c);
+
 /* ---- api_catalog.c: what can be run, and what runs made ---- */
 void inn_api_providers(struct api_call *c);
 void inn_api_provider(struct api_call *c);
