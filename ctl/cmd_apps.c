@@ -255,8 +255,9 @@ report_not_active(json_object *app)
 		if (strcmp(st, "active") == 0)
 			continue;
 		bad++;
-		fprintf(stderr, "innominatus-ctl: resource %s (%s) is %s%s%s\n",
-		        str_or(x, "name", "?"), str_or(x, "type", "-"), st,
+		fprintf(stderr, "innominatus-ctl: resource %s (%s) %s%s%s%s\n",
+		        str_or(x, "name", "?"), str_or(x, "type", "-"),
+		        strcmp(st, "failed") == 0 ? "" : "is ", st,
 		        msg && *msg ? ": " : "", msg && *msg ? msg : "");
 	}
 	return bad;

@@ -241,7 +241,7 @@ check "a spec with three problems: exit 3 and three file:line:col lines" $?
 
 "$ctl" deploy -w "$dir/broken.yaml" >"$dir/out" 2>&1
 rc=$?
-[ $rc -eq 1 ] && grep -Eq 'resource disk \(brokenfile\) is failed' "$dir/out" &&
+[ $rc -eq 1 ] && grep -Eq 'resource disk \(brokenfile\) failed' "$dir/out" &&
 	grep -Eq '^  disk +brokenfile +files-team +failed' "$dir/out"
 check "a failing create workflow: deploy -w exits 1 and names the failed resource" $?
 
