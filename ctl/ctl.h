@@ -63,6 +63,8 @@ typedef struct ctl_opts {
 	const char *git_url;     /* --git-url URL (admin add-provider) */
 	const char *ref;         /* --ref R (admin add-provider) */
 	const char *path;        /* --path P (admin add-provider) */
+	int wait;                /* -w, --wait, --watch: deploy/delete follow the execution */
+	const char *ttl;         /* --ttl D (deploy): the app is deleted when it expires */
 } ctl_opts;
 
 /* Loaded environment of a command. */
@@ -100,5 +102,8 @@ int ctl_cmd_list_providers(const ctl_opts *o, int argc, char **argv);
 int ctl_cmd_list_goldenpaths(const ctl_opts *o, int argc, char **argv);
 int ctl_cmd_test_workflow(const ctl_opts *o, int argc, char **argv);
 int ctl_cmd_run(const ctl_opts *o, int argc, char **argv);
+/* The help of command cmd (`innominatus-ctl deploy --help`), or NULL when
+ * it has none of its own (ctl/cmd_apps.c). */
+const char *ctl_apps_help(const char *cmd);
 
 #endif
