@@ -228,7 +228,7 @@ record_resource(struct active_run *ar, const inn_deploy_part *rp, inn_state st,
 	row.name = (char *)rp->name;
 	row.type = (char *)rp->type;
 	row.provider = rp->provider->name;
-	row.status = (char *)inn_state_name(st);
+	row.status = (char *)(st == INN_STATE_SUCCEEDED ? "active" : "failed");
 	row.outputs = outputs;
 	if (inn_store_resource_put(ar->srv->store, &row) != 0)
 		fprintf(stderr, "innominatus: execution %lld: recording resource %s: %s\n",
