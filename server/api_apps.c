@@ -11,10 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 
 #include <event2/keyvalq_struct.h>
 
 #include "api_int.h"
+#include "clock.h"
 #include "deploy.h"
 #include "duration.h"
 #include "error.h"

@@ -90,6 +90,7 @@ inn_deploy_prevs_load(inn_server *srv, const char *app, inn_deploy_prev **prev,
 		p->status = r->status;
 		p->fingerprint = r->fingerprint;
 		p->secret_keys = r->secret_keys;
+		p->depends_on = r->depends_on;
 		o = unseal_json(srv, r->sealed_params);
 		p->params = o != NULL ? o : json_object_get(r->params);
 		o = unseal_json(srv, r->sealed_outputs);
@@ -191,6 +192,14 @@ inn_runs_deploy_plan(struct active_run *ar, int flags, inn_diag *d)
 	return plan_bases(ar);
 }
 
+/* The golden path's own workflow may be selected: it runs once, as the
+ * main workflow. */
+static int
+phase_skip(const struct active_run *ar, size_t i)
+{
+	return ar->main_wf != NULL && ar->phases[i].wf == ar->main_wf;
+}
+
 static void
 phase_prefix(const inn_phase_entry *e, char *buf, size_t len)
 {
@@ -225,6 +234,8 @@ inn_runs_step_rows(struct active_run *ar)
 	size_t i;
 
 	for (i = 0; i < ar->nphases; i++) {
+		if (phase_skip(ar, i))
+			continue;
 		phase_prefix(&ar->phases[i], prefix, sizeof(prefix));
 		step_rows_of(srv, ar->id, ar->phases[i].wf, ar->phase_base[i], prefix);
 	}
@@ -277,7 +288,11 @@ inn_runs_deploy_summary(struct active_run *ar, inn_diag *d)
 	}
 	for (i = 0; i < ar->nphases; i++) {
 		const inn_phase_entry *e = &ar->phases[i];
-		json_object *j = json_object_new_object();
+		json_object *j;
+
+		if (phase_skip(ar, i))
+			continue;
+		j = json_object_new_object();
 
 		INN_JSON_ADD_STRS(j, "phase", inn_phase_name(e->phase), "workflow", e->wf->name,
 		                  "provider", e->provider ? e->provider->name : NULL, "trigger",
@@ -308,10 +323,11 @@ running_word(int op)
 }
 
 /* Records part i in status with msg; run (ended, succeeded) gives its
- * outputs and params, else what the store held stays. */
+ * outputs, and real_params what it ran with, else what the store held
+ * stays. */
 static void
 record_part(struct active_run *ar, size_t i, const char *status, const char *msg,
-            inn_run *run)
+            inn_run *run, json_object *real_params)
 {
 	const inn_deploy_part *p = inn_deploy_part_at(ar->plan, i);
 	const inn_resource_row *old = prev_row(ar, p->name);
@@ -337,10 +353,12 @@ record_part(struct active_run *ar, size_t i, const char *status, const char *msg
 	if (run != NULL) {
 		json_object *out = inn_run_outputs(run), *real = inn_run_outputs_real(run);
 
-		params = inn_json_copy(p->params);
+		if (real_params == NULL)
+			real_params = p->params;
+		params = inn_json_copy(real_params);
 		inn_json_mask(inn_run_masker(run), params);
 		row.params = params;
-		row.sealed_params = sp = seal_json(ar->srv, params, p->params);
+		row.sealed_params = sp = seal_json(ar->srv, params, real_params);
 		row.outputs = out;
 		row.sealed_outputs = so = seal_json(ar->srv, out, real);
 		keys = json_object_new_array();
@@ -392,7 +410,7 @@ inn_runs_deploy_requested(struct active_run *ar, const inn_caller *who)
 		snprintf(msg, sizeof(msg), "%s requested by execution %lld%s%s",
 		         inn_deploy_op_name(p->op), (long long)ar->id, p->note ? ": " : "",
 		         p->note ? p->note : "");
-		record_part(ar, i, "requested", msg, NULL);
+		record_part(ar, i, "requested", msg, NULL, NULL);
 	}
 }
 
@@ -401,6 +419,8 @@ inn_runs_deploy_requested(struct active_run *ar, const inn_caller *who)
 enum { JOB_WAIT, JOB_RUN, JOB_OK, JOB_FAILED };
 
 struct part_job {
+	json_object *params;      /* its params rendered when it started */
+	json_object *completed;   /* the secret values among them, for its masker */
 	struct active_run *ar;
 	struct sched *sch;
 	size_t i;
@@ -428,17 +448,17 @@ part_thread(void *arg)
 	struct sched *sch = job->sch;
 	const inn_deploy_part *p = inn_deploy_part_at(ar->plan, job->i);
 	inn_run_opts ro = ar->ro;
-	char prefix[300], msg[1200];
+	char prefix[300], msg[1200], why[1024];
 	inn_state st;
 	inn_run *run;
 	int ok;
 
 	snprintf(msg, sizeof(msg), "%s: workflow %s (execution %lld)", running_word(p->op),
 	         p->wf->name, (long long)ar->id);
-	record_part(ar, job->i, running_word(p->op), msg, NULL);
-	ro.params = p->params;
+	record_part(ar, job->i, running_word(p->op), msg, NULL, NULL);
+	ro.params = job->params;
 	ro.resource = p->name;
-	ro.completed = NULL;
+	ro.completed = job->completed;
 	ro.data = job->data;
 	snprintf(prefix, sizeof(prefix), "%s/", p->name);
 	st = inn_runs_slot_run(ar, &job->slot, p->wf, &ro, ar->part_base[job->i], prefix,
@@ -463,21 +483,21 @@ part_thread(void *arg)
 		         p->op == INN_DEPLOY_DELETE ? "deleted" : p->op == INN_DEPLOY_UPDATE ?
 		         "updated" : "created", p->wf->name, (long long)ar->id);
 		record_part(ar, job->i, p->op == INN_DEPLOY_DELETE ? "terminated" : "active", msg,
-		            p->op == INN_DEPLOY_DELETE ? NULL : run);
+		            p->op == INN_DEPLOY_DELETE ? NULL : run, job->params);
 	} else {
-		char why[1024];
-
-		snprintf(why, sizeof(why), "%s", job->why);
-		snprintf(job->why, sizeof(job->why), "resource \"%s\" (%s %s): %s %s%s%s", p->name,
-		         inn_deploy_op_name(p->op), p->wf->name, p->wf->name,
-		         inn_state_name(st), why[0] ? ": " : "", why);
-		record_part(ar, job->i, "failed", job->why, NULL);
+		snprintf(why, sizeof(why), "%.700s", job->why);
+		snprintf(job->why, sizeof(job->why), "resource \"%.100s\": %s workflow %.100s %s%s%.700s",
+		         p->name, inn_deploy_op_name(p->op), p->wf->name, inn_state_name(st),
+		         why[0] ? ": " : "", why);
+		record_part(ar, job->i, "failed", job->why, NULL, NULL);
 	}
 	job->slot.run = NULL;
 	inn_run_free(run);
 	pthread_mutex_lock(&sch->mu);
 	json_object_put(job->data);
-	job->data = NULL;
+	json_object_put(job->params);
+	json_object_put(job->completed);
+	job->data = job->params = job->completed = NULL;
 	job->state = ok ? JOB_OK : JOB_FAILED;
 	sch->running--;
 	pthread_cond_broadcast(&sch->cv);
@@ -500,7 +520,7 @@ job_step(struct active_run *ar, struct sched *sch, struct part_job *job)
 			         "it was not %s", p->name, inn_deploy_part_at(ar->plan, p->deps[j])->name,
 			         p->op == INN_DEPLOY_DELETE ? "deleted" : "provisioned");
 			job->state = JOB_FAILED;
-			record_part(ar, job->i, "failed", job->why, NULL);
+			record_part(ar, job->i, "failed", job->why, NULL, NULL);
 			return 1;
 		}
 		if (dep->state != JOB_OK)
@@ -510,22 +530,34 @@ job_step(struct active_run *ar, struct sched *sch, struct part_job *job)
 		snprintf(job->why, sizeof(job->why), "resource \"%s\": cancelled before it started",
 		         p->name);
 		job->state = JOB_FAILED;
-		record_part(ar, job->i, "failed", job->why, NULL);
+		record_part(ar, job->i, "failed", job->why, NULL, NULL);
 		return 1;
 	}
 	if (sch->running >= DEPLOY_PARALLEL)
 		return 0;
+	if (inn_deploy_part_params(ar->plan, job->i, &job->params) != 0) {
+		char why[800];
+
+		snprintf(why, sizeof(why), "%s", inn_error_last());
+		snprintf(job->why, sizeof(job->why), "resource \"%s\": %s", p->name, why);
+		job->state = JOB_FAILED;
+		record_part(ar, job->i, "failed", job->why, NULL, NULL);
+		return 1;
+	}
+	job->completed = inn_deploy_main_completed(ar->plan, NULL);
 	job->data = inn_json_copy(inn_deploy_data(ar->plan));
 	job->state = JOB_RUN;
 	sch->running++;
 	if (pthread_create(&job->t, NULL, part_thread, job) != 0) {
 		sch->running--;
 		json_object_put(job->data);
-		job->data = NULL;
+		json_object_put(job->params);
+		json_object_put(job->completed);
+		job->data = job->params = job->completed = NULL;
 		snprintf(job->why, sizeof(job->why), "resource \"%s\": cannot start a thread",
 		         p->name);
 		job->state = JOB_FAILED;
-		record_part(ar, job->i, "failed", job->why, NULL);
+		record_part(ar, job->i, "failed", job->why, NULL, NULL);
 		return 1;
 	}
 	job->started = 1;
@@ -562,7 +594,7 @@ run_parts(struct active_run *ar, char *why, size_t whylen)
 			sch.jobs[i].state = JOB_OK;
 			record_part(ar, i, p->op == INN_DEPLOY_DELETE ? "terminated" : "failed",
 			            "its provider has no delete workflow: nothing was run; whatever "
-			            "it made outside innominatus is left as it is", NULL);
+			            "it made outside innominatus is left as it is", NULL, NULL);
 		}
 	}
 	pthread_mutex_lock(&sch.mu);
@@ -620,7 +652,7 @@ run_phase(struct active_run *ar, int after, char *why, size_t whylen)
 		char prefix[300], msg[1024];
 		inn_state st;
 
-		if ((e->phase == INN_PHASE_PRE) == after)
+		if ((e->phase == INN_PHASE_PRE) == after || phase_skip(ar, i))
 			continue;
 		phase_prefix(e, prefix, sizeof(prefix));
 		data = inn_json_copy(inn_deploy_data(ar->plan));
