@@ -670,7 +670,12 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 	ar->completed = inn_json_copy(completed);
 	if ((rc = plan_spec(ar, who, spec, id_in, so)) != 0)
 		goto err;
-	memset(&ar->ro, 0, sizeof(ar->ro));
+	{
+		const char *app = ar->ro.app;   /* plan_spec's */
+
+		memset(&ar->ro, 0, sizeof(ar->ro));
+		ar->ro.app = app;
+	}
 	ar->ro.params = ar->params;
 	ar->ro.data = ar->data;
 	ar->ro.dry_run = dry_run;
@@ -1026,6 +1031,42 @@ recover_fail(inn_server *srv, const inn_exec_row *row, const char *why)
 	                      NULL);
 }
 
+/* The resources an interrupted execution row left in a transitional state
+ * (requested, provisioning, updating, terminating) become failed, and its
+ * application, if it was deploying or deleting, failed: nothing stays stuck. */
+static void
+recover_resources(inn_server *srv, const inn_exec_row *row)
+{
+	inn_resource_row *rows = NULL;
+	inn_app_row *apps = NULL;
+	size_t n = 0, napps = 0, j;
+
+	if (row->app == NULL)
+		return;
+	if (inn_store_resource_list(srv->store, NULL, NULL, row->app, &rows, &n) == 0)
+		for (j = 0; j < n; j++) {
+			inn_resource_row r = rows[j];
+			char msg[256];
+
+			if (r.exec_id != row->id || (strcmp(r.status, "requested") != 0 &&
+			    strcmp(r.status, "provisioning") != 0 && strcmp(r.status, "updating") != 0 &&
+			    strcmp(r.status, "terminating") != 0))
+				continue;
+			snprintf(msg, sizeof(msg), "interrupted: the server stopped during %s "
+			         "(execution %lld)", strcmp(r.status, "requested") == 0 ? "the request" :
+			         r.status, (long long)row->id);
+			r.status = (char *)"failed";
+			r.message = msg;
+			inn_store_resource_put(srv->store, &r);
+		}
+	inn_resource_rows_free(rows, n);
+	if (inn_store_app_list(srv->store, NULL, NULL, row->app, &apps, &napps) == 0 && napps == 1 &&
+	    apps[0].status != NULL && (strcmp(apps[0].status, "deploying") == 0 ||
+	                               strcmp(apps[0].status, "deleting") == 0))
+		inn_store_app_update(srv->store, row->app, "failed", NULL, -1, -1);
+	inn_app_rows_free(apps, napps);
+}
+
 /* Runs before anything is served.  An execution left pending or running is
  * resumed when nothing of it ran yet (no step started) or every step is
  * idempotent: it is recorded pending again (its interrupted steps too) and
@@ -1063,6 +1104,18 @@ inn_runs_recover(inn_server *srv)
 			count++;
 			if (inn_store_exec_get(srv->store, ids[i], &row) != 0)
 				continue;
+			if (strcmp(row->kind, "deploy") == 0 || strcmp(row->kind, "delete") == 0) {
+				/* a deployment is never resumed half-way: its resources
+				 * say where it stopped, a new deployment goes on */
+				recover_fail(srv, row, strcmp(row->kind, "deploy") == 0 ?
+				             "interrupted: the server stopped during this deployment; "
+				             "deploy again to go on" :
+				             "interrupted: the server stopped during this deletion; "
+				             "delete the application again to go on");
+				recover_resources(srv, row);
+				inn_exec_row_free(row);
+				continue;
+			}
 			known = inn_runs_workflow(srv->catalog, row->workflow, row->kind) != NULL;
 			resume = known && (row->resumable || !steps_started(srv, ids[i]));
 			if (resume && inn_runs_inputs_open(srv->secretbox, row, &params, &spec) != 0) {
@@ -1118,6 +1171,7 @@ inn_runs_recover(inn_server *srv)
 				    "ended, and its workflow is no longer in the catalog";
 
 				recover_fail(srv, row, why);
+				recover_resources(srv, row);
 			}
 			inn_exec_row_free(row);
 		}
