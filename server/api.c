@@ -18,6 +18,7 @@
 #include "api_body.h"
 #include "api_int.h"
 #include "error.h"
+#include "yaml_tree.h"
 
 struct route {
 	enum evhttp_cmd_type method;
@@ -362,6 +363,7 @@ post_done(void *arg, int cancelled)
 	json_object_put(c->body);
 	json_object_put(c->reply);
 	inn_score_free(c->score);
+	inn_ydoc_free(c->ydoc);
 	free(c->query);
 	free(c);
 }

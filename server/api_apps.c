@@ -21,6 +21,7 @@
 #include "duration.h"
 #include "error.h"
 #include "json_util.h"
+#include "yaml_tree.h"
 
 /* ---- JSON of the store's rows ------------------------------------------------ */
 
@@ -298,6 +299,76 @@ query_get(const char *query, const char *name, char *buf, size_t len)
 	return found;
 }
 
+/* The spec the loader refused, loaded again with what it lacks filled in
+ * (a container without an image gets a placeholder one), so that the
+ * plan can report its own problems too (a bad name, unknown types...):
+ * c->score and c->ydoc (for their positions), or nothing. */
+static void
+lenient_load(struct api_call *c, const char *data, size_t len)
+{
+	json_object *spec = NULL, *cont;
+	inn_ydoc *doc = NULL;
+	inn_diag d;
+
+	if (inn_yaml_load_string(&doc, "spec", data, len) != 0 || doc->root == NULL ||
+	    (spec = inn_ynode_to_json_max(doc->root, INN_SPEC_MAX_NODES)) == NULL ||
+	    !json_object_is_type(spec, json_type_object)) {
+		inn_ydoc_free(doc);
+		json_object_put(spec);
+		return;
+	}
+	if (json_object_object_get_ex(spec, "containers", &cont) &&
+	    json_object_is_type(cont, json_type_object)) {
+		json_object_object_foreach(cont, name, def) {
+			(void)name;
+			if (json_object_is_type(def, json_type_object) &&
+			    !json_object_object_get_ex(def, "image", NULL))
+				json_object_object_add(def, "image", json_object_new_string("-"));
+		}
+	}
+	inn_diag_init(&d);
+	if (inn_score_from_json(&c->score, "spec", spec, &d) != 0 || d.nerrors > 0) {
+		inn_score_free(c->score);
+		c->score = NULL;
+		inn_ydoc_free(doc);
+	} else {
+		c->ydoc = doc;
+	}
+	inn_diag_free(&d);
+	json_object_put(spec);
+}
+
+/* Where a plan error without a position is in the spec (from ydoc):
+ * 'resource "x": ...' at x, "metadata.name: ..." at the name. */
+static void
+detail_position(const inn_ydoc *doc, json_object *e)
+{
+	const char *msg = json_object_get_string(json_object_object_get(e, "message"));
+	const inn_ynode *n = NULL;
+	char name[256];
+
+	if (doc == NULL || doc->root == NULL || msg == NULL ||
+	    json_object_get_int(json_object_object_get(e, "line")) > 0)
+		return;
+	if (strncmp(msg, "resource \"", 10) == 0) {
+		size_t k = strcspn(msg + 10, "\"");
+
+		if (k < sizeof(name)) {
+			memcpy(name, msg + 10, k);
+			name[k] = '\0';
+			n = inn_ymap_key(inn_ymap_get(doc->root, "resources"), name);
+		}
+	} else if (strncmp(msg, "metadata.name", 13) == 0) {
+		n = inn_ymap_get(inn_ymap_get(doc->root, "metadata"), "name");
+	} else if (strncmp(msg, "containers", 10) == 0) {
+		n = inn_ymap_key(doc->root, "containers");
+	}
+	if (n == NULL)
+		return;
+	json_object_object_add(e, "line", json_object_new_int(n->line));
+	json_object_object_add(e, "column", json_object_new_int(n->col));
+}
+
 void
 inn_api_app_deploy_work(struct api_call *c)
 {
@@ -337,6 +408,8 @@ inn_api_app_deploy_work(struct api_call *c)
 			json_object_array_add(c->reply, json_object_new_string(
 			    "not a Score spec (expected a YAML or JSON mapping with apiVersion, "
 			    "metadata.name and containers)"));
+		else
+			lenient_load(c, data, len);
 	} else {
 		c->spec = json_object_get(c->score->json);
 	}
@@ -409,6 +482,28 @@ inn_api_app_deploy(struct api_call *c)
 		return;
 	}
 	if (c->run_st != 0) {
+		if (c->reply != NULL && c->score != NULL) {
+			/* the plan's problems too, from the spec loaded leniently */
+			inn_diag_init(&d);
+			snprintf(app, sizeof(app), "%s", c->score->app);
+			rc = inn_runs_deploy_submit(c->srv, &c->who, app, c->score, NULL, 1, 0, &d,
+			                            &summary, &id);
+			c->score = NULL;
+			json_object_put(summary);
+			if (rc == INN_EINVAL) {
+				json_object *more = diag_details(&d);
+				size_t i;
+
+				for (i = 0; i < json_object_array_length(more); i++) {
+					json_object *e = json_object_array_get_idx(more, i);
+
+					detail_position(c->ydoc, e);
+					json_object_array_add(c->reply, json_object_get(e));
+				}
+				json_object_put(more);
+			}
+			inn_diag_free(&d);
+		}
 		if (c->reply != NULL) {
 			reply_invalid_spec(c, c->reply);
 			c->reply = NULL;

@@ -41,6 +41,7 @@ struct api_call {
 	char *query;
 	/* POST /api/applications: the spec parsed on a request thread, ?ttl */
 	inn_score *score;
+	struct inn_ydoc *ydoc;  /* a refused spec's tree (positions of the plan's problems) */
 	int64_t ttl_ms;
 };
 
