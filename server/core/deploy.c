@@ -478,13 +478,20 @@ spec_part(struct plan_ctx *pc, const inn_score_resource *r, const inn_deploy_pre
 	int rc;
 
 	part->op = INN_DEPLOY_CREATE;
-	if (r->name == NULL || r->type == NULL || r->params == NULL)
-		return 0;             /* the loader reported it */
+	if (r->name != NULL && (part->name = strdup(r->name)) == NULL)
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	if (r->name == NULL || r->type == NULL || r->params == NULL) {
+		/* a spec with errors (inn_score_load_all): the loader reported
+		 * them; no plan comes of it */
+		if (pc->nerr++ == 0)
+			snprintf(pc->first, sizeof(pc->first), "resource \"%s\": the spec has errors "
+			         "here", r->name ? r->name : "?");
+		return 0;
+	}
 	cap = inn_catalog_resource(pc->cat, r->type, &prov);
 	if (cap != NULL && cap->create != NULL)
 		cwf = inn_provider_workflow(prov, cap->create);
-	if ((part->name = strdup(r->name)) == NULL || (part->type = strdup(r->type)) == NULL ||
-	    (ph = json_object_new_object()) == NULL)
+	if ((part->type = strdup(r->type)) == NULL || (ph = json_object_new_object()) == NULL)
 		return inn_error_set(INN_ENOMEM, "out of memory");
 	json_object_object_add(ph, "name", json_object_new_string(r->name));
 	json_object_object_add(ph, "type", json_object_new_string(r->type));
@@ -510,6 +517,10 @@ spec_part(struct plan_ctx *pc, const inn_score_resource *r, const inn_deploy_pre
 	if ((rc = part_params(pc, part, cwf, r, 1)) != 0)
 		return rc;
 	part->op = decide_op(pv, part->fingerprint, &why);
+	/* against what the create workflow takes, as the store's params were
+	 * (the update workflow may take fewer) */
+	if (part->op == INN_DEPLOY_UPDATE && why == NULL)
+		part->note = change_note(pv, part->params);
 	if (part->op == INN_DEPLOY_UPDATE) {
 		wf = cap->update != NULL ? inn_provider_workflow(prov, cap->update) : NULL;
 		if (wf == NULL)
@@ -520,8 +531,6 @@ spec_part(struct plan_ctx *pc, const inn_score_resource *r, const inn_deploy_pre
 			return rc;
 		else
 			part->wf = wf;
-		if (why == NULL)
-			part->note = change_note(pv, part->params);
 	}
 	if (why != NULL && (part->note = strdup(why)) == NULL)
 		return inn_error_set(INN_ENOMEM, "out of memory");
@@ -728,7 +737,7 @@ plan_deps(struct plan_ctx *pc, size_t nspec, const inn_deploy_prev **del_prev)
 		const inn_score_resource *r = &pc->spec->resources[i];
 		struct ref_walk w;
 
-		if (plan->parts[i].name == NULL)
+		if (plan->parts[i].name == NULL || r->params == NULL)
 			continue;
 		memset(&w, 0, sizeof(w));
 		w.pc = pc;
@@ -1233,6 +1242,8 @@ inn_deploy_resource_done(inn_deploy *plan, size_t i, json_object *outputs, inn_m
 {
 	json_object *ro;
 
+	if (i < plan->nparts && plan->parts[i].op == INN_DEPLOY_DELETE)
+		return 0;             /* gone: nothing for templates to see */
 	if (i >= plan->nparts ||
 	    !json_object_object_get_ex(plan->resources, plan->parts[i].name, &ro))
 		return inn_error_set(INN_EINVAL, "no resource part %zu in the plan", i);
