@@ -99,7 +99,7 @@ CHECK_SHOW="$dir/out"
 check "deploy app.yaml -w exits 0" $?
 code=$(app)
 names="db settings source uploads${rgw:+ assets}"
-cp "$dir/app.json" "$dir/out"
+{ cat "$dir/app.json"; echo; } >"$dir/out"
 [ "$code" = 200 ] && py "
 assert a['status'] == 'active', a['status']
 assert sorted(r) == sorted('$names'.split()), sorted(r)
@@ -157,18 +157,25 @@ fi
 # ---- 2. deploy the changed spec -----------------------------------------------
 "$ctl" deploy "$dir/app-v2.yaml" -w >"$dir/out" 2>&1
 check "deploy app-v2.yaml -w exits 0" $?
-grep -q 'update' "$dir/out" && grep -q 'delete' "$dir/out"
-check "its plan shows updates and the removed resource's delete" $?
+for x in db settings source ${rgw:+assets}; do
+	grep -Eq "^  $x +update " "$dir/out" || echo "no update of $x" >>"$dir/out"
+done
+grep -Eq '^  uploads +delete +volume +storage-team +delete-volume' "$dir/out" &&
+	! grep -q '^no update of' "$dir/out"
+check "its plan: an update of each changed resource, the removed volume's delete" $?
 code=$(app)
-cp "$dir/app.json" "$dir/out"
+{ cat "$dir/app.json"; echo; } >"$dir/out"
+# the removed resource is listed terminated (or no longer listed)
 [ "$code" = 200 ] && py "
 assert a['status'] == 'active', a['status']
-assert sorted(r) == sorted('$names'.replace('uploads', '').split()), sorted(r)
-for x in r.values():
-    assert x['status'] == 'active', (x['name'], x['status'])
+live = sorted(n for n, x in r.items() if n != 'uploads')
+assert live == sorted('$names'.replace('uploads', '').split()), sorted(r)
+for n in live:
+    assert r[n]['status'] == 'active', (n, r[n]['status'])
+assert 'uploads' not in r or r['uploads']['status'] == 'terminated', r['uploads']
 assert r['db']['outputs']['schema_version'] in ('3', 3), r['db']['outputs']
 "
-check "the app is active with four resources, the database's output at version 3" $?
+check "the app is active, its other resources active, the volume terminated; the database at version 3" $?
 grep -qx 'log_level = debug' "$conf_file" 2>/dev/null && grep -qx 'checkout_v2 = on' "$conf_file" &&
 	grep -qx "database_url = $dsn" "$conf_file"
 check "the update rendered the config file again" $?
