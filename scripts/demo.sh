@@ -36,8 +36,11 @@ say() { printf '\n== %s\n' "$*"; }
 run() { printf '\n$ %s\n' "$*"; "$@"; }
 
 # ---- the components, and what is left out without them ------------------
+# skip: TYPE=REASON lines, one per resource type left out
 skip=""
-skipped() { skip="$skip $1=$2"; }
+nl='
+'
+skipped() { skip="$skip$1=$2$nl"; }
 command -v terraform >/dev/null || skipped config "terraform is not installed (https://developer.hashicorp.com/terraform/install)"
 command -v ansible-playbook >/dev/null || skipped sqlite "ansible-playbook is not installed (apt-get install ansible-core)"
 command -v sqlite3 >/dev/null || skipped sqlite "sqlite3 is not installed (apt-get install sqlite3)"
@@ -60,8 +63,13 @@ sh examples/local/platform.sh config "$data" $rgw
 app=examples/local/app.yaml app2=examples/local/app-v2.yaml
 if [ -n "$skip" ]; then
 	say "left out of the spec (no step is faked):"
+	ifs=$IFS IFS=$nl
+	set -f
 	sh examples/local/platform.sh spec "$app" "$data/app.yaml" $skip | sed 's/^/  skipped: /'
+	[ -n "$rgw" ] || echo "  (s3-team is not in the server's config either: it has no S3 server to make buckets on)"
 	sh examples/local/platform.sh spec "$app2" "$data/app-v2.yaml" $skip >/dev/null
+	set +f
+	IFS=$ifs
 	app=$data/app.yaml app2=$data/app-v2.yaml
 fi
 
@@ -88,7 +96,7 @@ ctl=_inst/bin/innominatus-ctl
 # (not from innominatus' answers): the config file, the database's schema,
 # the repository's commits, the volume's labels, the bucket's settings
 show() {
-	say "what is really there now"
+	say "${1:-what is really there now}"
 	f=$(find "$data/state" -path '*/files/*.conf' 2>/dev/null | head -1)
 	if [ -n "$f" ]; then echo "config file $f:"; sed 's/^/    /' "$f"; fi
 	for f in $(find "$data/state" -name '*.sqlite' 2>/dev/null); do
@@ -126,12 +134,11 @@ show
 say "3. delete the app: every resource's delete workflow, in reverse dependency order"
 run $ctl delete shop -w
 run $ctl apps
-say "what is left"
+show "what is left"
 left=$(find "$data/state" -type f ! -path "$data/state/.runs/*")
 if [ -z "$left" ]; then
 	echo "no file in the state directory $data/state"
 else
 	echo "files left in $data/state:"; echo "$left" | sed 's/^/    /'
 fi
-show
 say "done in $(( $(date +%s) - start )) s after the build; stopping the server${rgw:+ and the Ceph RGW}"

@@ -56,8 +56,8 @@ else
 	echo "1..22"
 fi
 sh "$src/examples/local/platform.sh" config "$dir/data" $rgw
-sh "$src/examples/local/platform.sh" spec "$src/examples/local/app.yaml" "$dir/app.yaml" $skip >/dev/null &&
-sh "$src/examples/local/platform.sh" spec "$src/examples/local/app-v2.yaml" "$dir/app-v2.yaml" $skip >/dev/null ||
+sh "$src/examples/local/platform.sh" spec "$src/examples/local/app.yaml" "$dir/app.yaml" ${skip:+"$skip"} >/dev/null &&
+sh "$src/examples/local/platform.sh" spec "$src/examples/local/app-v2.yaml" "$dir/app-v2.yaml" ${skip:+"$skip"} >/dev/null ||
 	{ echo "Bail out! platform.sh spec failed"; exit 1; }
 conf=$dir/data/innominatus.yaml
 state=$dir/data/state
