@@ -41,8 +41,12 @@ typedef struct inn_deploy inn_deploy;
 typedef struct inn_deploy_part {
 	const char *name;              /* the spec's resource name (owned by the plan) */
 	const char *type;              /* its type as the spec asks for it (owned by the plan) */
-	const inn_provider *provider;  /* the provider offering the type */
-	const inn_workflow *wf;        /* that provider's create workflow */
+	const inn_provider *provider;  /* the provider offering the type (DELETE: NULL
+	                                  when no provider offers it any more) */
+	const inn_workflow *wf;        /* the workflow the op runs: CREATE and KEEP the
+	                                  create workflow (KEEP: nothing runs), UPDATE
+	                                  the update workflow (else the create one),
+	                                  DELETE the delete workflow or NULL */
 	json_object *params;           /* the params wf gets: the standard inputs and the
 	                                  declared ones (owned by the plan) */
 	/* ---- lifecycle (inn_deploy_plan_lifecycle; inn_deploy_plan: CREATE,
@@ -77,10 +81,17 @@ typedef struct inn_deploy_prev {
 	const char *name, *type, *provider;
 	const char *status;        /* requested | provisioning | active | failed |
 	                              updating | terminating | terminated */
-	const char *fingerprint;   /* of the spec it was last applied with, or NULL */
+	const char *fingerprint;   /* of the spec it was last applied with
+	                              SUCCESSFULLY (store it when a create/update
+	                              ends active), or NULL: "failed" with a
+	                              fingerprint means a failed update (UPDATE
+	                              again), without one a failed create (CREATE) */
 	json_object *params;       /* params its last operation got (real values), or NULL */
 	json_object *outputs;      /* its outputs (real values), or NULL */
 	json_object *secret_keys;  /* array of the output names that are secret, or NULL */
+	json_object *depends_on;   /* array of the resource names it depended on (its
+	                              part's deps when it was planned), or NULL: a
+	                              deletion tears it down before those */
 } inn_deploy_prev;
 
 /* Flags of inn_deploy_plan_lifecycle (with INN_DEPLOY_STRICT). */
@@ -104,8 +115,28 @@ typedef struct inn_deploy_prev {
 int inn_deploy_plan_lifecycle(inn_deploy **out, const inn_catalog *cat, const char *app,
                               const inn_score *spec, const inn_deploy_prev *prev,
                               size_t nprev, int flags, inn_diag *d);
-/* The fingerprint a resource of spec gets (the same as its part's). */
+/* The fingerprint a resource of spec gets (the same as its part's): 32
+ * hex digits of two FNV-1a 64-bit hashes (different offset bases) over
+ * type, class and params in canonical form (object keys sorted at every
+ * depth, every item tagged with its kind and length), so the order keys
+ * are written in does not matter and 5 differs from "5".  Tells a changed
+ * spec from an unchanged one; not cryptographic.  Returns 0, or
+ * INN_EINVAL (params nested deeper than 64) / INN_ENOMEM. */
 int inn_deploy_fingerprint(const inn_score_resource *r, char out[33]);
+
+/* The params part i's run gets (*out: a new object): part->params with
+ * each string value that references resources.<R> (`${resources.db.host}`,
+ * `{{ .resources.db.host }}`, at any depth) rendered against the current
+ * template data (inn_deploy_data) -- call it when the part starts, after
+ * its deps have ended and their outputs were given to
+ * inn_deploy_resource_done; a string that is exactly one reference keeps
+ * the value's type.  Other values are passed as written (given values are
+ * never rendered).  Values taken from secret outputs are among
+ * inn_deploy_secrets: give the part's run inn_deploy_main_completed(plan,
+ * NULL) as completed so its masker hides them.  Returns 0, or INN_EINVAL
+ * for a bad index / INN_ENOTFOUND for a missing key (message naming the
+ * resource and param) / INN_ENOMEM. */
+int inn_deploy_part_params(const inn_deploy *plan, size_t i, json_object **out);
 
 /* The spec's containers with ${resources.R.K} (and ${metadata.name},
  * ${metadata.X}) placeholders in their string values replaced from

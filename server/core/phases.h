@@ -15,8 +15,12 @@
  *                       resource type of that provider; a platform workflow
  *                       (a golden path's workflow): every deployment
  *   manual              never automatically (run it by name)
- * A provider's create/update/delete workflows of a resource type never
- * take part this way.  An app deletion runs no phases.
+ * A provider's create/read/update/delete workflows of a resource type never
+ * take part this way.  An app deletion (a plan without a spec) runs no
+ * phases.  A provider workflow a golden path names is a platform workflow
+ * (listed once).  The golden path whose main workflow this deployment
+ * runs may itself be listed (it has a phase and a trigger): the caller
+ * runs it once, as the main workflow, and skips that entry.
  */
 #ifndef INN_CORE_PHASES_H
 #define INN_CORE_PHASES_H
@@ -49,7 +53,7 @@ typedef struct inn_phase_entry {
  * platform before product, then by provider and workflow name.  A
  * workflow with a required parameter that has no default and is not a
  * standard input cannot run on its own: a warning in d, left out.
- * Returns 0 and *out/*n (n may be 0; free with inn_phase_entries_free), or
+ * Returns 0 and *out and *n (n may be 0; free with inn_phase_entries_free), or
  * INN_ENOMEM. */
 int inn_phase_select(const inn_catalog *cat, const inn_deploy *plan, const char *app,
                      int first_deployment, inn_phase_entry **out, size_t *n, inn_diag *d);
