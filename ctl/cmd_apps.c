@@ -155,10 +155,13 @@ print_plan(json_object *plan)
 		for (i = 0; i < alen(ops); i++) {
 			json_object *op = json_object_array_get_idx(ops, i);
 
+			const char *what = str_or(op, "op", "?");
+
 			join_names(deps, sizeof(deps), json_object_object_get(op, "depends_on"));
-			printf("  %-16s %-7s %-16s %-18s %-24s %s\n", str_or(op, "resource", "?"),
-			       str_or(op, "op", "?"), str_or(op, "type", "-"),
-			       str_or(op, "provider", "-"), str_or(op, "workflow", "-"), deps);
+			/* keep: nothing runs, whatever workflow created it */
+			printf("  %-16s %-7s %-16s %-18s %-24s %s\n", str_or(op, "resource", "?"), what,
+			       str_or(op, "type", "-"), str_or(op, "provider", "-"),
+			       strcmp(what, "keep") == 0 ? "-" : str_or(op, "workflow", "-"), deps);
 		}
 	}
 	if (alen(phases) > 0) {
@@ -173,8 +176,10 @@ print_plan(json_object *plan)
 			       trig && *trig ? trig : "", trig && *trig ? ")" : "");
 		}
 	}
+	if (alen(warnings) > 0)
+		printf("Warnings:\n");
 	for (i = 0; i < alen(warnings); i++)
-		printf("warning: %s\n", value_text(json_object_array_get_idx(warnings, i)));
+		printf("  %s\n", value_text(json_object_array_get_idx(warnings, i)));
 }
 
 /* The resources of GET /api/applications/{name}, each with its outputs
@@ -241,7 +246,8 @@ print_containers(json_object *cs, json_object *unresolved)
 }
 
 /* The resources that did not end active (their names and messages on
- * stderr); how many. */
+ * stderr); how many.  A terminated one was deleted on purpose (dropped
+ * from the spec): not a failure. */
 static size_t
 report_not_active(json_object *app)
 {
@@ -252,7 +258,7 @@ report_not_active(json_object *app)
 		json_object *x = json_object_array_get_idx(res, i);
 		const char *st = str_or(x, "status", "unknown"), *msg = ctl_jstr(x, "message");
 
-		if (strcmp(st, "active") == 0)
+		if (strcmp(st, "active") == 0 || strcmp(st, "terminated") == 0)
 			continue;
 		bad++;
 		fprintf(stderr, "innominatus-ctl: resource %s (%s) %s%s%s%s\n",
@@ -342,6 +348,7 @@ follow(struct remote *r, json_object *accepted, const char *name, int deleting)
 	json_object *e = NULL, *app = NULL;
 	int64_t id = ctl_jint(accepted, "id", 0);
 	const char *st;
+	size_t bad;
 	int rc;
 
 	if ((rc = remote_follow(r, id, &e)) != CTL_EXIT_OK)
@@ -361,7 +368,10 @@ follow(struct remote *r, json_object *accepted, const char *name, int deleting)
 		if (deleting && app == NULL && rc == CTL_EXIT_OK)
 			printf("Application %s deleted\n", name);
 	}
-	if (rc != CTL_EXIT_OK)
+	/* what went wrong: the resources that are not active, else (a phase
+	 * workflow, a deletion) the failed steps */
+	bad = app != NULL ? report_not_active(app) : 0;
+	if (rc != CTL_EXIT_OK && bad == 0)
 		report_failed_steps(e);
 	if (deleting) {
 		if (app != NULL && rc == CTL_EXIT_OK) {
@@ -372,7 +382,7 @@ follow(struct remote *r, json_object *accepted, const char *name, int deleting)
 		fprintf(stderr, "innominatus-ctl: application %s is not on the server\n", name);
 		if (rc == CTL_EXIT_OK)
 			rc = CTL_EXIT_FAILED;
-	} else if (report_not_active(app) > 0 && rc == CTL_EXIT_OK) {
+	} else if (bad > 0 && rc == CTL_EXIT_OK) {
 		rc = CTL_EXIT_FAILED;
 	}
 	json_object_put(app);

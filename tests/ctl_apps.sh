@@ -7,7 +7,8 @@
 # the update workflow (a .json spec); a resource dropped from the spec is
 # deleted and its file removed; a spec with three problems prints three
 # file:line:col lines (exit 3); a failing create workflow exits 1 naming
-# the resource; -o json parses; delete -w tears everything down.  Prints TAP.
+# the resource (that app deployed with --ttl: it expires); -o json parses;
+# delete -w tears everything down.  Prints TAP.
 ctl=${INN_CTL:?}
 build=${INN_TOP_BUILDDIR:?}
 srvbin="$build/innominatus"
@@ -223,7 +224,7 @@ check "resources APP lists the app's resources with their states" $?
 rc=$?
 [ $rc -eq 0 ] && grep -Eq '^  cfg +update +textfile +files-team +update-file' "$dir/out" &&
 	grep -q '      content: two' "$dir/out" && [ "$(cat "$(state_file cfg)")" = two ] &&
-	! grep -Eq '^  notes +(create|update) ' "$dir/out"
+	grep -Eq '^  notes +keep +textfile +files-team +- ' "$dir/out"
 check "a changed property (a .json spec) runs the update workflow; the rest is not recreated" $?
 
 "$ctl" deploy -w "$dir/shop-v3.yaml" >"$dir/out" 2>&1
@@ -239,7 +240,7 @@ rc=$?
 	grep -q 'no-such-type' "$dir/out"
 check "a spec with three problems: exit 3 and three file:line:col lines" $?
 
-"$ctl" deploy -w "$dir/broken.yaml" >"$dir/out" 2>&1
+"$ctl" deploy -w --ttl 2h "$dir/broken.yaml" >"$dir/out" 2>&1
 rc=$?
 [ $rc -eq 1 ] && grep -Eq 'resource disk \(brokenfile\) failed' "$dir/out" &&
 	grep -Eq '^  disk +brokenfile +files-team +failed' "$dir/out"
@@ -251,18 +252,19 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["execution"]["status"] == "succeeded", d["execution"]
 assert d["deployment"]["application"] == "shop", d["deployment"]
-assert [r["status"] for r in d["application"]["resources"]] == ["active"], d["application"]
+st = {r["name"]: r["status"] for r in d["application"]["resources"]}
+assert st.get("cfg") == "active" and st.get("notes", "terminated") == "terminated", st
 PY
 check "deploy -w -o json: one document with the deployment, execution and application" $?
 
 ok=0
 "$ctl" -o json apps >"$dir/out" 2>&1 &&
-	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); l=d["data"] if isinstance(d, dict) else d; assert sorted(a["name"] for a in l)==["shop","wreck"], l' "$dir/out" || ok=1
+	python3 -c 'import json,sys,time; d=json.load(open(sys.argv[1])); l=d["data"] if isinstance(d, dict) else d; assert sorted(a["name"] for a in l)==["shop","wreck"], l; e={a["name"]: a["expires_ms"] for a in l}; assert e["shop"] is None and e["wreck"] > time.time() * 1000 + 3600e3, e' "$dir/out" || ok=1
 "$ctl" -o json app shop >"$dir/out" 2>&1 &&
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["resources"][0]["outputs"]["content"]=="two", d' "$dir/out" || ok=1
 "$ctl" -o json resources >"$dir/out" 2>&1 &&
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); l=d["data"] if isinstance(d, dict) else d; assert {(r["app"], r["name"]) for r in l} >= {("shop","cfg"),("wreck","disk")}, l' "$dir/out" || ok=1
-check "apps, app and resources -o json parse and hold the apps and resources" $ok
+check "apps, app and resources -o json parse and hold the apps, resources and --ttl expiry" $ok
 
 "$ctl" delete -w shop >"$dir/out" 2>&1
 rc=$?

@@ -70,7 +70,9 @@ typedef enum inn_deploy_op {
 	                           deleted: the delete workflow in reverse dependency
 	                           order; wf NULL when the provider has none (warned) */
 	INN_DEPLOY_KEEP         /* active and unchanged: nothing runs; its stored
-	                           outputs are in the template data */
+	                           outputs are in the template data.  (An unchanged
+	                           resource whose params reference one that is
+	                           CREATEd anew is an UPDATE instead.) */
 } inn_deploy_op;
 
 /* The word of an op: "create", "update", "delete", "keep". */

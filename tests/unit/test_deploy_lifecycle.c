@@ -509,6 +509,43 @@ test_references_make_dependencies_rendered_when_run(void **state)
 	json_object_put(outs);
 }
 
+/* A resource whose params read one that is created anew is updated, even
+ * though what it asks for is written the same; one that reads a kept
+ * resource is kept. */
+static void
+test_recreated_dependency_updates_its_dependents(void **state)
+{
+	static const char yaml[] = HEAD
+		"  db: {type: pg}\n"
+		"  cache: {type: redis, params: {url: '${resources.db.host}'}}\n";
+	char fp_db[33], fp_cache[33];
+	inn_deploy_prev prev[2];
+	const inn_deploy_part *p;
+	inn_deploy *plan;
+
+	fingerprint_of(HEAD "  db: {type: pg}\n", fp_db);
+	fingerprint_of(HEAD "  cache: {type: redis, params: {url: '${resources.db.host}'}}\n",
+	               fp_cache);
+	memset(prev, 0, sizeof(prev));
+	prev[0] = (inn_deploy_prev){ .name = "db", .type = "pg", .status = "terminated" };
+	prev[1] = (inn_deploy_prev){ .name = "cache", .type = "redis", .status = "active",
+	                             .fingerprint = fp_cache };
+	plan = plan_of(*state, yaml, prev, 2, INN_DEPLOY_STRICT, NULL, 0);
+	assert_int_equal(part_named(plan, "db", NULL)->op, INN_DEPLOY_CREATE);
+	p = part_named(plan, "cache", NULL);
+	assert_int_equal(p->op, INN_DEPLOY_UPDATE);
+	assert_string_equal(p->note, "resource \"db\" it references is created anew");
+	inn_deploy_free(plan);
+
+	prev[0].status = "active";
+	prev[0].fingerprint = fp_db;
+	plan = plan_of(*state, yaml, prev, 2, INN_DEPLOY_STRICT, NULL, 0);
+	assert_int_equal(part_named(plan, "db", NULL)->op, INN_DEPLOY_KEEP);
+	assert_int_equal(part_named(plan, "cache", NULL)->op, INN_DEPLOY_KEEP);
+	assert_int_equal(inn_deploy_nsteps(plan), 0);
+	inn_deploy_free(plan);
+}
+
 static void
 test_cycle_and_unknown_reference_are_errors(void **state)
 {
@@ -659,6 +696,7 @@ main(void)
 		cmocka_unit_test(test_app_deletion_in_reverse_dependency_order),
 		cmocka_unit_test(test_type_change_is_an_error),
 		cmocka_unit_test(test_references_make_dependencies_rendered_when_run),
+		cmocka_unit_test(test_recreated_dependency_updates_its_dependents),
 		cmocka_unit_test(test_cycle_and_unknown_reference_are_errors),
 		cmocka_unit_test(test_every_problem_reported_at_once),
 		cmocka_unit_test(test_loader_and_plan_problems_together),
