@@ -26,6 +26,9 @@ rm -rf "$data"
 mkdir -p "$data"
 spid=""
 stop_all() {
+	rc=$?
+	[ $rc -ne 0 ] && printf '\n== the demo stopped: the last command failed (exit %s); the server log is %s\n' \
+		"$rc" "$data/server.log" >&2
 	[ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
 	[ -d "$data/rgw" ] && sh "$top/tests/s3/rgw.sh" stop "$data/rgw"
 	return 0

@@ -96,7 +96,8 @@ CHECK_SHOW="$dir/out"
 
 # ---- 1. deploy --------------------------------------------------------------
 "$ctl" deploy "$dir/app.yaml" -w >"$dir/out" 2>&1
-check "deploy app.yaml -w exits 0" $?
+rc=$?; cp "$dir/out" "$dir/ctl1.out"
+check "deploy app.yaml -w exits 0" $rc
 code=$(app)
 names="db settings source uploads${rgw:+ assets}"
 { cat "$dir/app.json"; echo; } >"$dir/out"
@@ -156,7 +157,8 @@ fi
 
 # ---- 2. deploy the changed spec -----------------------------------------------
 "$ctl" deploy "$dir/app-v2.yaml" -w >"$dir/out" 2>&1
-check "deploy app-v2.yaml -w exits 0" $?
+rc=$?; cp "$dir/out" "$dir/ctl2.out"
+check "deploy app-v2.yaml -w exits 0" $rc
 for x in db settings source ${rgw:+assets}; do
 	grep -Eq "^  $x +update " "$dir/out" || echo "no update of $x" >>"$dir/out"
 done
@@ -203,7 +205,8 @@ check "GET /api/resources shows no live uploads resource" $?
 
 # ---- 3. delete --------------------------------------------------------------
 "$ctl" delete shop -w >"$dir/out" 2>&1
-check "delete shop -w exits 0" $?
+rc=$?; cp "$dir/out" "$dir/ctl3.out"
+check "delete shop -w exits 0" $rc
 [ "$(app)" = 404 ]
 check "the app is gone (GET /api/applications/shop: 404)" $?
 "$ctl" apps >"$dir/out" 2>&1 && ! grep -q '^ *shop ' "$dir/out"
@@ -230,7 +233,7 @@ assert all(x["status"] == "succeeded" for x in rs), [(x["id"], x["status"]) for 
 ' "$dir/out"
 check "its executions remain listed: two deployments and a deletion, all succeeded" $?
 if [ -n "$rgw" ]; then
-	! grep -rqF -e "$RGW_ADMIN_SECRET" "$dir/server.log" "$dir/out" &&
+	! grep -qF -e "$RGW_ADMIN_SECRET" "$dir/server.log" "$dir"/ctl*.out "$dir/app.json" &&
 		! grep -qF -e "$RGW_ADMIN_SECRET" "$dir/data/innominatus.db"
 	check "the S3 secret key is in no log and not in the store" $?
 fi
