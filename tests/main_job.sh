@@ -49,11 +49,11 @@ fi
 if [ -n "$rgw" ]; then
 	. "$rgw/env"
 	echo "# S3 server: Ceph RGW $RGW_VERSION at $RGW_URL"
-	echo "1..29"
+	echo "1..30"
 else
 	skip="s3=no S3 server"
 	echo "# no Ceph RGW here: the s3 resource is left out (as scripts/demo.sh does)"
-	echo "1..22"
+	echo "1..23"
 fi
 sh "$src/examples/local/platform.sh" config "$dir/data" $rgw
 sh "$src/examples/local/platform.sh" spec "$src/examples/local/app.yaml" "$dir/app.yaml" ${skip:+"$skip"} >/dev/null &&
@@ -93,6 +93,16 @@ PY
 out() { py "print(r['$1']['outputs']['$2'])" 2>/dev/null; }
 sqlv() { sqlite3 "$1" 'select max(version) from schema_version' 2>/dev/null; }
 CHECK_SHOW="$dir/out"
+
+# ---- 0. the providers -----------------------------------------------------------
+: >"$dir/out"
+r=0
+for p in config-team database-team source-team storage-team ${rgw:+s3-team}; do
+	"$ctl" --plugin-dir "$dir/plugins" --config "$conf" validate-provider \
+		"$src/examples/local/providers/$p" >>"$dir/out" 2>&1 || r=1
+	grep -q "^provider $p [0-9.]*: valid, 3 workflow(s)" "$dir/out" || r=1
+done
+check "each provider of the sample passes validate-provider (create, update, delete)" $r
 
 # ---- 1. deploy --------------------------------------------------------------
 "$ctl" deploy "$dir/app.yaml" -w >"$dir/out" 2>&1
