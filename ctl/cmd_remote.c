@@ -37,9 +37,9 @@ id_arg(const char *cmd, int argc, char **argv)
 }
 
 /* GET /api/workflows/{id}: prints it (JSON, or text), returns the exit
- * code of a request failure, or with as_result the run's result. */
+ * code of a request failure. */
 static int
-show_exec(struct remote *r, const char *id, int detailed, int as_result)
+show_exec(struct remote *r, const char *id, int detailed)
 {
 	struct reply rep;
 	char path[128];
@@ -52,8 +52,6 @@ show_exec(struct remote *r, const char *id, int detailed, int as_result)
 			ctl_print_json(rep.json);
 		else
 			ctl_print_exec(rep.json, detailed);
-		if (as_result)
-			rc = ctl_exit_for_status(ctl_jstr(rep.json, "status"));
 	}
 	reply_free(&rep);
 	return rc;
@@ -133,23 +131,22 @@ out:
 	return rc;
 }
 
-/* Reads a Score spec file (bounded) as a JSON string. */
-static json_object *
-spec_string(const char *file)
+int
+remote_read_spec(const char *file, inn_buf *b)
 {
-	inn_buf b = INN_BUF_INIT(REMOTE_MAX_SPEC);
 	char chunk[8192];
 	size_t n;
 	FILE *fp = fopen(file, "r");
-	json_object *s = NULL;
+	int rc = -1;
 
+	inn_buf_init(b, REMOTE_MAX_SPEC);
 	if (fp == NULL) {
 		fprintf(stderr, "innominatus-ctl: cannot read the spec %s: %s\n", file,
 		        strerror(errno));
-		return NULL;
+		return -1;
 	}
 	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		if (inn_buf_add(&b, chunk, n) != 0) {
+		if (inn_buf_add(b, chunk, n) != 0) {
 			fprintf(stderr, "innominatus-ctl: the spec %s is larger than %u bytes\n", file,
 			        REMOTE_MAX_SPEC);
 			goto out;
@@ -158,11 +155,45 @@ spec_string(const char *file)
 		fprintf(stderr, "innominatus-ctl: cannot read the spec %s\n", file);
 		goto out;
 	}
-	s = json_object_new_string_len(b.p ? b.p : "", (int)b.len);
+	rc = 0;
 out:
 	fclose(fp);
+	if (rc != 0)
+		inn_buf_free(b);
+	return rc;
+}
+
+/* Reads a Score spec file (bounded) as a JSON string. */
+static json_object *
+spec_string(const char *file)
+{
+	inn_buf b;
+	json_object *s;
+
+	if (remote_read_spec(file, &b) != 0)
+		return NULL;
+	s = json_object_new_string_len(b.p ? b.p : "", (int)b.len);
 	inn_buf_free(&b);
 	return s;
+}
+
+int
+remote_follow(struct remote *r, int64_t id, json_object **exec)
+{
+	char path[64], final[32];
+	struct reply rep;
+	int rc;
+
+	*exec = NULL;
+	if (!r->o->json)
+		fprintf(stderr, "Execution %lld submitted; following its logs\n", (long long)id);
+	if ((rc = remote_watch(r, id, 0, final, sizeof(final))) != CTL_EXIT_OK)
+		return rc;
+	snprintf(path, sizeof(path), "/api/workflows/%lld", (long long)id);
+	if ((rc = remote_request(r, "GET", path, NULL, &rep)) == CTL_EXIT_OK)
+		*exec = json_object_get(rep.json);
+	reply_free(&rep);
+	return rc;
 }
 
 /* After a 202 {id}: --no-wait prints the id; otherwise follows the logs,
@@ -170,7 +201,7 @@ out:
 static int
 wait_for(struct remote *r, json_object *accepted)
 {
-	char id[32], final[32];
+	json_object *e;
 	int64_t n = ctl_jint(accepted, "id", 0);
 	int rc;
 
@@ -190,12 +221,15 @@ wait_for(struct remote *r, json_object *accepted)
 			       (long long)n);
 		return CTL_EXIT_OK;
 	}
-	if (!r->o->json)
-		fprintf(stderr, "Execution %lld submitted; following its logs\n", (long long)n);
-	if ((rc = remote_watch(r, n, 0, final, sizeof(final))) != CTL_EXIT_OK)
+	if ((rc = remote_follow(r, n, &e)) != CTL_EXIT_OK)
 		return rc;
-	snprintf(id, sizeof(id), "%lld", (long long)n);
-	return show_exec(r, id, 0, 1);
+	if (r->o->json)
+		ctl_print_json(e);
+	else
+		ctl_print_exec(e, 0);
+	rc = ctl_exit_for_status(ctl_jstr(e, "status"));
+	json_object_put(e);
+	return rc;
 }
 
 int
@@ -294,7 +328,7 @@ ctl_rcmd_status(struct remote *r, int argc, char **argv)
 {
 	if (id_arg("status", argc, argv) != 0)
 		return CTL_EXIT_USAGE;
-	return show_exec(r, argv[0], 1, 0);
+	return show_exec(r, argv[0], 1);
 }
 
 /* logs ID: pages through ?after=N; with -o json one object of the server's

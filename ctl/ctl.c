@@ -53,6 +53,13 @@ usage(FILE *fp)
 	    "  logs ID [-f]              its step logs (-f: follow until the run ends; exit as the run)\n"
 	    "  cancel ID | retry ID      cancel a running execution; run a finished one again\n"
 	    "  list-workflows            executions (--app A, --status S, --page N)\n"
+	    "  deploy SPEC [-w] [--dry-run] [--ttl D]\n"
+	    "                            deploy a Score app (YAML or .json): create, update or\n"
+	    "                            delete its resources; prints the plan (-w: follows it,\n"
+	    "                            then prints each resource's state and outputs)\n"
+	    "  delete APP [-w]           tear down an app's resources, then forget it\n"
+	    "  apps | app NAME           applications; one with its resources and containers\n"
+	    "  resources [APP]           resources of every app (or of APP) and their states\n"
 	    "  admin add-key NAME --role admin|user [--team T]\n"
 	    "                            create an API key (admin key needed); prints it once\n"
 	    "  admin add-provider NAME (--git-url URL [--path P] [--ref R] | --path DIR)\n"
@@ -63,9 +70,10 @@ usage(FILE *fp)
 	    "  admin reload              re-read the config's providers, fetch every git provider;\n"
 	    "                            the catalog in use is kept if the new one has errors\n"
 	    "  Remote options: --server URL, --no-wait, -f/--follow, --app, --status, --page,\n"
-	    "  --role, --team, --git-url, --ref, --path; --param, --dry-run and -o as for\n"
-	    "  local commands.  --reconnect-wait SECS: how long run/logs -f keep reconnecting\n"
-	    "  to a server that went away (default 60; exit 5 after that).\n"
+	    "  --role, --team, --git-url, --ref, --path, -w/--wait, --ttl; --param, --dry-run\n"
+	    "  and -o as for local commands.  --reconnect-wait SECS: how long run/logs -f\n"
+	    "  keep reconnecting to a server that went away (default 60; exit 5 after that).\n"
+	    "  deploy --help (and delete, apps, app, resources): that command's help.\n"
 	    "\n"
 	    "Options:\n"
 	    "  --plugin-dir DIR          plugin directory (default: %s)\n"
@@ -120,6 +128,12 @@ static const struct ctl_command {
 	{ "demo-time", ctl_cmd_demo_time, NULL, 0 },
 	{ "demo-status", ctl_cmd_demo_status, NULL, 0 },
 	{ "demo-nuke", ctl_cmd_demo_nuke, NULL, 0 },
+	/* Score applications (ctl/cmd_apps.c) */
+	{ "deploy", NULL, ctl_rcmd_deploy, 0 },
+	{ "delete", NULL, ctl_rcmd_delete, 0 },
+	{ "apps", NULL, ctl_rcmd_apps, 0 },
+	{ "app", NULL, ctl_rcmd_app, 0 },
+	{ "resources", NULL, ctl_rcmd_resources, 0 },
 };
 
 /* Runs command c the way the options ask; returns a ctl_exit code. */
@@ -166,6 +180,7 @@ static const struct {
 	/* demo-time, demo-status, demo-nuke */
 	{ "--kubeconfig", offsetof(ctl_opts, kubeconfig) },
 	{ "--demo-dir", offsetof(ctl_opts, demo_dir) },
+	{ "--ttl", offsetof(ctl_opts, ttl) },
 };
 
 /* The other options that take a value (set_value reads them). */
@@ -308,7 +323,12 @@ main(int argc, char **argv)
 			continue;
 		}
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			usage(stdout);
+			const char *h = cmd != NULL ? ctl_apps_help(cmd) : NULL;
+
+			if (h != NULL)
+				fputs(h, stdout);
+			else
+				usage(stdout);
 			rc = CTL_EXIT_OK;
 			goto out;
 		} else if (strcmp(a, "--version") == 0) {
@@ -333,6 +353,9 @@ main(int argc, char **argv)
 			o.no_wait = 1;
 		} else if (strcmp(a, "-f") == 0 || strcmp(a, "--follow") == 0) {
 			o.follow = 1;
+		} else if (strcmp(a, "-w") == 0 || strcmp(a, "--wait") == 0 ||
+		           strcmp(a, "--watch") == 0) {
+			o.wait = 1;
 		} else if (strcmp(a, "--") == 0) {
 			while (++i < argc)
 				rest[nrest++] = argv[i];

@@ -66,6 +66,8 @@ typedef struct ctl_opts {
 	/* demo-time, demo-status, demo-nuke (ctl/cmd_demo.c) */
 	const char *kubeconfig;  /* --kubeconfig F */
 	const char *demo_dir;    /* --demo-dir D */
+	int wait;                /* -w, --wait, --watch: deploy/delete follow the execution */
+	const char *ttl;         /* --ttl D (deploy): the app is deleted when it expires */
 } ctl_opts;
 
 /* Loaded environment of a command. */
@@ -107,5 +109,8 @@ int ctl_cmd_run(const ctl_opts *o, int argc, char **argv);
 int ctl_cmd_demo_time(const ctl_opts *o, int argc, char **argv);
 int ctl_cmd_demo_status(const ctl_opts *o, int argc, char **argv);
 int ctl_cmd_demo_nuke(const ctl_opts *o, int argc, char **argv);
+/* The help of command cmd (`innominatus-ctl deploy --help`), or NULL when
+ * it has none of its own (ctl/cmd_apps.c). */
+const char *ctl_apps_help(const char *cmd);
 
 #endif

@@ -324,6 +324,12 @@ fmt_time(char *out, size_t len, int64_t ms)
 		snprintf(out, len, "-");
 }
 
+void
+ctl_fmt_time(char *out, size_t len, int64_t ms)
+{
+	fmt_time(out, len, ms);
+}
+
 /* o[key], or dflt when absent. */
 static const char *
 jstr_or(json_object *o, const char *key, const char *dflt)

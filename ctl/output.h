@@ -29,6 +29,10 @@ void ctl_output_yaml(int on);
 const char *ctl_jstr(json_object *o, const char *key);
 int64_t ctl_jint(json_object *o, const char *key, int64_t def);
 
+/* ms since the epoch as local "YYYY-MM-DD HH:MM:SS" into out; "-" for 0
+ * or less. */
+void ctl_fmt_time(char *out, size_t len, int64_t ms);
+
 /* The status line at the bottom of a terminal while a run goes ("\r" and
  * erase-line on stderr).  Drawn only when on is set (stderr is a terminal
  * and the output is not JSON); cleared before any other line is printed. */

@@ -61,6 +61,13 @@ CURL *remote_handle(struct remote *r, const char *path, char *errbuf);
  * returns the exit code. */
 int remote_request(struct remote *r, const char *method, const char *path,
                    json_object *body, struct reply *rep);
+/* Flags of remote_send. */
+#define REMOTE_QUIET 1   /* an HTTP error status is not printed (the caller
+                            reads rep->status and rep->json) */
+/* remote_request with a body of any content type: data, len bytes of
+ * ctype (POST only).  Returns as remote_request. */
+int remote_send(struct remote *r, const char *method, const char *path, const char *ctype,
+                const char *data, size_t len, int flags, struct reply *rep);
 void reply_free(struct reply *rep);
 /* Prints the server's error reply (body, parsed as j if JSON) as one line,
  * and with -o json its body on stdout; returns the exit code for it. */
@@ -115,5 +122,22 @@ int ctl_rcmd_cancel(struct remote *r, int argc, char **argv);
 int ctl_rcmd_retry(struct remote *r, int argc, char **argv);
 int ctl_rcmd_list_workflows(struct remote *r, int argc, char **argv);
 int ctl_rcmd_admin(struct remote *r, int argc, char **argv);
+/* Follows execution id as run does: says so on stderr, follows its logs
+ * to the end (remote_watch), then fetches it (GET /api/workflows/{id})
+ * into *exec (the caller puts it).  Returns CTL_EXIT_OK, or the exit code
+ * after a message. */
+int remote_follow(struct remote *r, int64_t id, json_object **exec);
+/* Reads the Score spec file (at most REMOTE_MAX_SPEC bytes) into b (free
+ * it with inn_buf_free; b->p may be NULL for an empty file).  -1 after a
+ * message when it cannot be read. */
+int remote_read_spec(const char *file, inn_buf *b);
+
+/* ---- cmd_apps.c: Score applications ---- */
+
+int ctl_rcmd_deploy(struct remote *r, int argc, char **argv);
+int ctl_rcmd_delete(struct remote *r, int argc, char **argv);
+int ctl_rcmd_apps(struct remote *r, int argc, char **argv);
+int ctl_rcmd_app(struct remote *r, int argc, char **argv);
+int ctl_rcmd_resources(struct remote *r, int argc, char **argv);
 
 #endif

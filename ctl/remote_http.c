@@ -315,14 +315,15 @@ remote_transport_error(struct remote *r, CURLcode cc, const char *errbuf)
 	return CTL_EXIT_REMOTE;
 }
 
-/* Sends METHOD path (with body as JSON if not NULL) and reads the whole
- * reply into rep.  Returns CTL_EXIT_OK for a 2xx reply with a JSON body;
- * otherwise prints why and returns the exit code. */
+/* Sends METHOD path (with data, len bytes of content type ctype, for a
+ * POST) and reads the whole reply into rep.  Returns CTL_EXIT_OK for a 2xx
+ * reply with a JSON body; otherwise the exit code, after printing why
+ * unless REMOTE_QUIET asks for silence about an HTTP error status. */
 int
-remote_request(struct remote *r, const char *method, const char *path, json_object *body,
-               struct reply *rep)
+remote_send(struct remote *r, const char *method, const char *path, const char *ctype,
+            const char *data, size_t len, int flags, struct reply *rep)
 {
-	char errbuf[CURL_ERROR_SIZE];
+	char errbuf[CURL_ERROR_SIZE], ct[128];
 	struct curl_slist *hdrs = NULL, *h;
 	CURL *c;
 	CURLcode cc;
@@ -336,16 +337,15 @@ remote_request(struct remote *r, const char *method, const char *path, json_obje
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &rep->body);
 	if (strcmp(method, "POST") == 0) {
-		const char *s = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
-
 		for (h = r->headers; h != NULL; h = h->next)
 			if ((hdrs = curl_slist_append(hdrs, h->data)) == NULL)
 				goto out;
-		if ((hdrs = curl_slist_append(hdrs, "Content-Type: application/json")) == NULL)
+		snprintf(ct, sizeof(ct), "Content-Type: %s", ctype);
+		if ((hdrs = curl_slist_append(hdrs, ct)) == NULL)
 			goto out;
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(s));
-		curl_easy_setopt(c, CURLOPT_COPYPOSTFIELDS, s);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+		curl_easy_setopt(c, CURLOPT_COPYPOSTFIELDS, data);
 	} else if (strcmp(method, "GET") != 0) {
 		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);   /* DELETE */
 	}
@@ -361,7 +361,8 @@ remote_request(struct remote *r, const char *method, const char *path, json_obje
 	if (rep->body.p != NULL)
 		rep->json = json_tokener_parse(rep->body.p);
 	if (rep->status < 200 || rep->status > 299) {
-		rc = remote_http_error(r, rep->status, rep->body.p, rep->json);
+		rc = (flags & REMOTE_QUIET) ? exit_for_status(rep->status)
+		                            : remote_http_error(r, rep->status, rep->body.p, rep->json);
 		goto out;
 	}
 	if (rep->json == NULL) {
@@ -374,6 +375,19 @@ out:
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(c);
 	return rc;
+}
+
+/* Sends METHOD path (with body as JSON if not NULL) and reads the whole
+ * reply into rep.  Returns CTL_EXIT_OK for a 2xx reply with a JSON body;
+ * otherwise prints why and returns the exit code. */
+int
+remote_request(struct remote *r, const char *method, const char *path, json_object *body,
+               struct reply *rep)
+{
+	const char *s = body != NULL ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN)
+	                             : "";
+
+	return remote_send(r, method, path, "application/json", s, strlen(s), 0, rep);
 }
 
 void

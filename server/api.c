@@ -3,7 +3,7 @@
  * needs a key or the admin role, handler, summary) that serves requests,
  * enforces authentication, and generates /api/openapi.json, so the
  * document cannot drift from what is served.  The handlers live by
- * subject in api_auth.c, api_exec.c, api_admin.c and api_catalog.c; the
+ * subject in api_auth.c, api_exec.c, api_admin.c, api_catalog.c and api_apps.c; the
  * public routes (health, readiness, metrics, this document) are here.
  */
 #include "config.h"
@@ -18,6 +18,7 @@
 #include "api_body.h"
 #include "api_int.h"
 #include "error.h"
+#include "yaml_tree.h"
 
 struct route {
 	enum evhttp_cmd_type method;
@@ -151,8 +152,10 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_POST, "/api/demo/time", API_ADMIN, inn_api_demo_reply, inn_api_demo_time_work, "Install the demo components into the cluster ($INNOMINATUS_DEMO_KUBECONFIG, else $KUBECONFIG); dry_run=true lists every object, contacting nothing -> 200 report" },
 	{ EVHTTP_REQ_GET, "/api/demo/status", API_ADMIN, inn_api_demo_reply, inn_api_demo_status_work, "Each demo component's health: {components: [{component, namespace, object, healthy, detail}]}" },
 	{ EVHTTP_REQ_POST, "/api/demo/nuke", API_ADMIN, inn_api_demo_reply, inn_api_demo_nuke_work, "Delete the demo components (namespaces last) -> 200 report" },
-	{ EVHTTP_REQ_GET, "/api/applications", API_USER, inn_api_applications, NULL, "Applications (Score specs run), team-scoped" },
-	{ EVHTTP_REQ_GET, "/api/applications/{name}", API_USER, inn_api_application, NULL, "One application with its resources" },
+	{ EVHTTP_REQ_GET, "/api/applications", API_USER, inn_api_applications, NULL, "Applications (Score specs deployed or run), team-scoped: {data: [{name, team, status, resources, last_execution, expires_ms}]}" },
+	{ EVHTTP_REQ_POST, "/api/applications", API_USER, inn_api_app_deploy, inn_api_app_deploy_work, "Deploy the Score spec in the body (YAML or JSON), declaratively: resources it no longer has are deleted; dry_run=true plans only (200), ttl=30m deletes it when it expires -> 202 {id, application, status, operations, phases, warnings}; 400 lists every problem" },
+	{ EVHTTP_REQ_GET, "/api/applications/{name}", API_USER, inn_api_application, NULL, "One application: status, spec, containers with ${resources...} resolved, resources, executions" },
+	{ EVHTTP_REQ_DELETE, "/api/applications/{name}", API_USER, inn_api_app_delete, NULL, "Delete an application: every resource torn down (delete workflows, reverse dependency order), then the application -> 202 {id, application, status, operations}" },
 	{ EVHTTP_REQ_GET, "/api/resources", API_USER, inn_api_resources, NULL, "Resources provisioned for applications (app filter), team-scoped" },
 };
 
@@ -242,7 +245,8 @@ inn_openapi(void)
 			json_object_object_add(ok, "description", json_object_new_string("success"));
 			/* the execute route answers 200 as the original did: its
 			 * clients take anything else for a failure */
-			json_object_object_add(resp, r->method != EVHTTP_REQ_POST ||
+			json_object_object_add(resp, r->fn == inn_api_app_delete ? "202" :
+			                             r->method != EVHTTP_REQ_POST ||
 			                             r->work == inn_api_execute_work ||
 			                             r->fn == inn_api_demo_reply ? "200" :
 			                             strncmp(r->pattern, "/api/admin/", 11) != 0 ? "202" :
@@ -362,6 +366,8 @@ post_done(void *arg, int cancelled)
 	json_object_put(c->spec);
 	json_object_put(c->body);
 	json_object_put(c->reply);
+	inn_score_free(c->score);
+	inn_ydoc_free(c->ydoc);
 	free(c->query);
 	free(c);
 }
@@ -391,7 +397,7 @@ defer_post(const struct api_call *from, const struct route *r)
 	}
 	/* the execute route's body is a Score spec, and its query holds the
 	 * parameters: both read on the request thread */
-	if ((c->raw_body = r->work == inn_api_execute_work)) {
+	if ((c->raw_body = r->work == inn_api_execute_work || r->work == inn_api_app_deploy_work)) {
 		const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(from->req);
 		const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
 

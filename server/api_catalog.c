@@ -1,7 +1,6 @@
 /*
  * api_catalog.c - the API's catalog routes (providers, golden paths,
- * plugins: what can be run) and its application routes (the applications
- * Score specs made and their resources, team-scoped).
+ * plugins: what can be run); the application routes are in api_apps.c.
  */
 #include "config.h"
 
@@ -159,102 +158,5 @@ inn_api_plugins(struct api_call *c)
 		                       inn_policy_step_policies_copy(c->srv->policy, p->type));
 		json_object_array_add(a, o);
 	}
-	inn_api_reply(c, 200, a);
-}
-
-static json_object *
-app_json(const inn_app_row *a)
-{
-	json_object *o = json_object_new_object();
-
-	INN_JSON_ADD_STRS(o, "name", a->name, "team", a->team, "created_by", a->created_by);
-	json_object_object_add(o, "created_ms", json_object_new_int64(a->created_ms));
-	json_object_object_add(o, "updated_ms", json_object_new_int64(a->updated_ms));
-	return o;
-}
-
-static json_object *
-resources_json(const inn_resource_row *r, size_t n)
-{
-	json_object *a = json_object_new_array();
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		json_object *o = json_object_new_object();
-
-		INN_JSON_ADD_STRS(o, "app", r[i].app, "name", r[i].name, "type", r[i].type,
-		                  "provider", r[i].provider, "status", r[i].status);
-		json_object_object_add(o, "outputs", json_object_get(r[i].outputs));
-		json_object_object_add(o, "updated_ms", json_object_new_int64(r[i].updated_ms));
-		json_object_array_add(a, o);
-	}
-	return a;
-}
-
-void
-inn_api_applications(struct api_call *c)
-{
-	inn_app_row *rows = NULL;
-	size_t n = 0, i;
-	json_object *a;
-
-	if (inn_store_app_list(c->srv->store, inn_caller_scope_team(&c->who),
-	                       inn_caller_scope_user(&c->who), NULL, &rows, &n) != 0) {
-		inn_http_error(c->req, 500, "store", "%s", inn_error_last());
-		return;
-	}
-	a = json_object_new_array();
-	for (i = 0; i < n; i++)
-		json_object_array_add(a, app_json(&rows[i]));
-	inn_app_rows_free(rows, n);
-	inn_api_reply(c, 200, a);
-}
-
-void
-inn_api_application(struct api_call *c)
-{
-	inn_app_row *apps = NULL;
-	inn_resource_row *res = NULL;
-	size_t napps = 0, nres = 0;
-	json_object *o;
-	const char *team = inn_caller_scope_team(&c->who);
-	const char *user = inn_caller_scope_user(&c->who);
-
-	if (inn_store_app_list(c->srv->store, team, user, c->arg, &apps, &napps) != 0 ||
-	    (napps == 1 && inn_store_resource_list(c->srv->store, team, user, c->arg, &res,
-	                                           &nres) != 0)) {
-		inn_http_error(c->req, 500, "store", "%s", inn_error_last());
-		inn_app_rows_free(apps, napps);
-		return;
-	}
-	if (napps != 1) {
-		/* another team's application is not acknowledged either */
-		inn_http_error(c->req, 404, "not_found", "no application named \"%s\"", c->arg);
-		inn_app_rows_free(apps, napps);
-		return;
-	}
-	o = app_json(&apps[0]);
-	json_object_object_add(o, "resources", resources_json(res, nres));
-	inn_app_rows_free(apps, napps);
-	inn_resource_rows_free(res, nres);
-	inn_api_reply(c, 200, o);
-}
-
-void
-inn_api_resources(struct api_call *c)
-{
-	inn_resource_row *rows = NULL;
-	size_t n = 0;
-	char app[256];
-	json_object *a;
-
-	if (inn_store_resource_list(c->srv->store, inn_caller_scope_team(&c->who),
-	                            inn_caller_scope_user(&c->who),
-	                            inn_http_query(c->req, "app", app, sizeof(app)), &rows, &n) != 0) {
-		inn_http_error(c->req, 500, "store", "%s", inn_error_last());
-		return;
-	}
-	a = resources_json(rows, n);
-	inn_resource_rows_free(rows, n);
 	inn_api_reply(c, 200, a);
 }

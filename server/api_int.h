@@ -39,6 +39,10 @@ struct api_call {
 	 * spec): read by its work part from in, with the URL's query */
 	int raw_body;
 	char *query;
+	/* POST /api/applications: the spec parsed on a request thread, ?ttl */
+	inn_score *score;
+	struct inn_ydoc *ydoc;  /* a refused spec's tree (positions of the plan's problems) */
+	int64_t ttl_ms;
 };
 
 typedef void (*api_handler_fn)(struct api_call *c);
@@ -99,8 +103,15 @@ void inn_api_provider(struct api_call *c);
 void inn_api_goldenpaths(struct api_call *c);
 void inn_api_goldenpath(struct api_call *c);
 void inn_api_plugins(struct api_call *c);
+
+/* ---- api_apps.c: applications (Score deployments) and their resources ---- */
 void inn_api_applications(struct api_call *c);
 void inn_api_application(struct api_call *c);
 void inn_api_resources(struct api_call *c);
+/* POST /api/applications: its request-thread part reads the raw body (a
+ * Score spec) and the query (dry_run, ttl). */
+void inn_api_app_deploy(struct api_call *c);
+void inn_api_app_deploy_work(struct api_call *c);
+void inn_api_app_delete(struct api_call *c);
 
 #endif

@@ -24,36 +24,10 @@
 #include "host.h"
 #include "runs_check.h"
 #include "runs_inputs.h"
+#include "runs_int.h"
 #include "server.h"
 #include "utf8_out.h"
 
-struct active_run {
-	inn_server *srv;
-	inn_catalog_ref *cat;     /* the catalog main_wf and the plan's parts live in */
-	int64_t id;
-	char *team;
-	char *created_by;         /* the key that started it (executions.created_by) */
-	char *state_owner;        /* ro.state_owner: whose state a run without an app uses */
-	int any_app;              /* may act on any application (an admin's run, a resume) */
-	const inn_workflow *main_wf;
-	inn_run_opts ro;          /* the main run's options (params, data, ...) */
-	json_object *params;
-	json_object *data;        /* template data: app, resources (the plan's) */
-	json_object *completed;
-	inn_deploy *plan;         /* the Score spec's resource parts (deploy.h) */
-	size_t nres;              /* how many */
-	/* what runs now (guarded by srv->runs_lock for cancel) */
-	const inn_workflow *wf;
-	inn_run *run;
-	int idx_base;             /* store step index of this part's first step */
-	char prefix[300];         /* step name prefix ("db/") or "" */
-	json_object *spec;
-	int cancel_requested;
-	int queued;               /* on srv->qhead..qtail, waiting for a slot */
-	size_t qbytes;            /* its weight in srv->queued_bytes */
-	struct active_run *qnext;
-	struct active_run *next;
-};
 
 
 
@@ -64,19 +38,21 @@ struct active_run {
  * retry or resume reuses the step with the real values.  NULL when nothing
  * was masked, or it cannot be sealed (then the step is run again). */
 static char *
-seal_outputs(struct active_run *ar, const inn_step_result *sr)
+seal_outputs(struct run_slot *slot, const inn_step_result *sr)
 {
 	json_object *o, *mask;
 	const char *text;
 	char *sealed = NULL;
 	size_t len;
 
+	struct active_run *ar = slot->ar;
+
 	if (sr->outputs_real == NULL || json_object_equal(sr->outputs, sr->outputs_real) ||
 	    ar->srv->secretbox == NULL)
 		return NULL;
 	o = json_object_new_object();
 	mask = json_object_new_array();
-	inn_masker_collect(inn_run_masker(ar->run), sr->outputs_real, mask);
+	inn_masker_collect(inn_run_masker(slot->run), sr->outputs_real, mask);
 	json_object_object_add(o, "outputs", json_object_get(sr->outputs_real));
 	json_object_object_add(o, "mask", mask);
 	text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
@@ -90,8 +66,8 @@ seal_outputs(struct active_run *ar, const inn_step_result *sr)
 
 /* Hands an event of the execution (id: its store id) to the server's
  * event sink (main.c wires the SSE hub; none before serving). */
-static void
-publish(struct active_run *ar, const char *kind, int64_t id, json_object *data)
+void
+inn_runs_publish(struct active_run *ar, const char *kind, int64_t id, json_object *data)
 {
 	if (ar->srv->on_event != NULL)
 		ar->srv->on_event(ar->srv, kind, ar->id, id, ar->team, ar->created_by, data);
@@ -101,28 +77,29 @@ static void
 on_step_state(void *ud, size_t idx, const char *step, inn_state st, int attempt,
               const char *msg)
 {
-	struct active_run *ar = ud;
+	struct run_slot *slot = ud;
+	struct active_run *ar = slot->ar;
 	inn_server *srv = ar->srv;
-	const inn_step_result *sr = inn_run_step(ar->run, idx);
+	const inn_step_result *sr = inn_run_step(slot->run, idx);
 	inn_step_row row;
 	json_object *data;
 	char type[64], name[512];
 	int64_t ev = 0;
 	int tx;
 
-	snprintf(name, sizeof(name), "%s%s", ar->prefix, step);
+	snprintf(name, sizeof(name), "%s%s", slot->prefix, step);
 	step = name;
 	memset(&row, 0, sizeof(row));
-	row.idx = ar->idx_base + (int)idx;
+	row.idx = slot->idx_base + (int)idx;
 	row.name = (char *)step;
-	row.type = ar->wf->steps[idx].type;
+	row.type = slot->wf->steps[idx].type;
 	row.status = (char *)inn_state_name(st);
 	row.attempts = attempt;
 	row.message = (char *)msg;
 	row.started_ms = sr ? sr->started_ms : 0;
 	row.ended_ms = inn_state_is_final(st) ? inn_wall_ms() : 0;
 	row.outputs = st == INN_STATE_SUCCEEDED && sr ? sr->outputs : NULL;
-	row.sealed_outputs = row.outputs != NULL ? seal_outputs(ar, sr) : NULL;
+	row.sealed_outputs = row.outputs != NULL ? seal_outputs(slot, sr) : NULL;
 	/* the step row and its event in one commit */
 	tx = inn_store_begin(srv->store) == 0;
 	inn_store_step_put(srv->store, ar->id, &row);
@@ -148,7 +125,7 @@ on_step_state(void *ud, size_t idx, const char *step, inn_state st, int attempt,
 	inn_store_event_add(srv->store, type, ar->id, ar->team, data, &ev);
 	if (tx)
 		inn_store_commit(srv->store);
-	publish(ar, type, ev, data);
+	inn_runs_publish(ar, type, ev, data);
 	json_object_put(data);
 	free(row.sealed_outputs);
 }
@@ -156,14 +133,15 @@ on_step_state(void *ud, size_t idx, const char *step, inn_state st, int attempt,
 static void
 on_log(void *ud, const char *step, int level, int stream, const char *line, size_t len)
 {
-	struct active_run *ar = ud;
+	struct run_slot *slot = ud;
+	struct active_run *ar = slot->ar;
 	json_object *data;
 	int64_t seq = 0;
 	/* the line as valid UTF-8: raw bytes a step printed and NUL become
 	 * U+FFFD (a NUL no longer cuts the rest of the line off) */
 	char *copy = inn_utf8_dup(line, len), name[512];
 
-	snprintf(name, sizeof(name), "%s%s", ar->prefix, step);
+	snprintf(name, sizeof(name), "%s%s", slot->prefix, step);
 	step = name;
 	if (copy == NULL)
 		return;
@@ -174,34 +152,43 @@ on_log(void *ud, const char *step, int level, int stream, const char *line, size
 		json_object_object_add(data, "level", json_object_new_int(level));
 		json_object_object_add(data, "stream", json_object_new_int(stream));
 		json_object_object_add(data, "line", json_object_new_string(copy));
-		publish(ar, "log", seq, data);
+		inn_runs_publish(ar, "log", seq, data);
 		json_object_put(data);
 	}
 	free(copy);
 }
 
-static void
-publish_exec(inn_server *srv, struct active_run *ar, const char *type, const char *status,
-             const char *msg)
+void
+inn_runs_publish_exec(inn_server *srv, struct active_run *ar, const char *type,
+                      const char *status, const char *msg)
 {
 	json_object *data = json_object_new_object();
 	int64_t ev = 0;
 
 	json_object_object_add(data, "execution", json_object_new_int64(ar->id));
 	json_object_object_add(data, "status", json_object_new_string(status));
-	json_object_object_add(data, "workflow", json_object_new_string(ar->main_wf->name));
+	json_object_object_add(data, "workflow", json_object_new_string(
+	    ar->main_wf != NULL ? ar->main_wf->name : ar->ref ? ar->ref : ""));
 	if (msg != NULL)
 		json_object_object_add(data, "message", json_object_new_string(msg));
 	inn_store_event_add(srv->store, type, ar->id, ar->team, data, &ev);
-	publish(ar, type, ev, data);
+	inn_runs_publish(ar, type, ev, data);
 	json_object_put(data);
 }
 
-static void
-active_free(struct active_run *ar)
+void
+inn_runs_active_free(struct active_run *ar)
 {
-	inn_run_free(ar->run);
+	inn_run_free(ar->main_slot.run);
 	inn_deploy_free(ar->plan);
+	inn_phase_entries_free(ar->phases, ar->nphases);
+	inn_deploy_prevs_free(ar->prev, ar->prev_rows, ar->nprev);
+	inn_score_free(ar->score);
+	free(ar->ref);
+	free(ar->kind);
+	free(ar->part_base);
+	free(ar->phase_base);
+	json_object_put(ar->outputs);
 	json_object_put(ar->params);
 	json_object_put(ar->data);
 	json_object_put(ar->completed);
@@ -212,27 +199,6 @@ active_free(struct active_run *ar)
 	free(ar->state_owner);
 	inn_catalog_release(ar->srv, ar->cat);
 	free(ar);
-}
-
-/* The spec's resource as it ended (not for dry runs: nothing was made). */
-static void
-record_resource(struct active_run *ar, const inn_deploy_part *rp, inn_state st,
-                json_object *outputs)
-{
-	inn_resource_row row;
-
-	if (ar->ro.app == NULL || ar->ro.dry_run)
-		return;
-	memset(&row, 0, sizeof(row));
-	row.app = (char *)ar->ro.app;
-	row.name = (char *)rp->name;
-	row.type = (char *)rp->type;
-	row.provider = rp->provider->name;
-	row.status = (char *)inn_state_name(st);
-	row.outputs = outputs;
-	if (inn_store_resource_put(ar->srv->store, &row) != 0)
-		fprintf(stderr, "innominatus: execution %lld: recording resource %s: %s\n",
-		        (long long)ar->id, rp->name, inn_error_last());
 }
 
 /* Records the spec's application for this run's owner (not for dry runs).
@@ -253,68 +219,59 @@ record_app(struct active_run *ar, char *why, size_t whylen)
 	return INN_STATE_FAILED;
 }
 
-/* Makes part the current run (swapping under the lock a cancel takes). */
-static void
-set_current(struct active_run *ar, const inn_workflow *wf, inn_run *run, int idx_base,
-            const char *prefix)
+inn_state
+inn_runs_slot_run(struct active_run *ar, struct run_slot *slot, const inn_workflow *wf,
+                  const inn_run_opts *ro_in, int idx_base, const char *prefix, char *why,
+                  size_t whylen)
 {
-	inn_run *old;
+	inn_run_opts ro = *ro_in;
+	inn_run *run = NULL;
+	struct run_slot **pp;
+	inn_state st;
 
+	slot->ar = ar;
+	slot->wf = wf;
+	slot->run = NULL;
+	slot->idx_base = idx_base;
+	snprintf(slot->prefix, sizeof(slot->prefix), "%s", prefix);
+	ro.events.step_state = on_step_state;
+	ro.events.log = on_log;
+	ro.events.ud = slot;
+	if (inn_run_new(&run, ar->srv->engine, wf, &ro) != 0) {
+		snprintf(why, whylen, "%s", inn_error_last());
+		return INN_STATE_FAILED;
+	}
+	slot->run = run;
 	pthread_mutex_lock(&ar->srv->runs_lock);
-	old = ar->run;
-	ar->wf = wf;
-	ar->run = run;
-	ar->idx_base = idx_base;
-	snprintf(ar->prefix, sizeof(ar->prefix), "%s", prefix);
-	if (ar->cancel_requested && run != NULL)
+	slot->next = ar->slots;
+	ar->slots = slot;
+	if (ar->cancel_requested)
 		inn_run_cancel(run);
 	pthread_mutex_unlock(&ar->srv->runs_lock);
-	inn_run_free(old);
+	inn_run_execute(run);
+	pthread_mutex_lock(&ar->srv->runs_lock);
+	for (pp = &ar->slots; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == slot) {
+			*pp = slot->next;
+			break;
+		}
+	pthread_mutex_unlock(&ar->srv->runs_lock);
+	st = inn_run_state(run);
+	snprintf(why, whylen, "%s", inn_run_message(run) ? inn_run_message(run) : "");
+	return st;
 }
 
+static int deploy_conflict(inn_server *srv, const char *app);
 static void steps_settle(inn_server *srv, int64_t id, const char *from, const char *status,
                          const char *msg, int final);
 
-/* Provisions the spec's resources one by one; their outputs become
- * data.resources.<name>.  Returns the failed state, or SUCCEEDED. */
-static inn_state
-provision(struct active_run *ar, char *why, size_t whylen)
+void
+inn_runs_cancel_slots(struct active_run *ar)
 {
-	size_t i;
+	struct run_slot *sl;
 
-	for (i = 0; i < ar->nres; i++) {
-		const inn_deploy_part *rp = inn_deploy_part_at(ar->plan, i);
-		inn_run_opts ro = ar->ro;
-		inn_run *run = NULL;
-		json_object *real;
-		char prefix[300];
-		inn_state st;
-
-		ro.params = rp->params;
-		ro.resource = rp->name;
-		ro.completed = NULL;
-		ro.data = ar->data;
-		if (inn_run_new(&run, ar->srv->engine, rp->wf, &ro) != 0) {
-			snprintf(why, whylen, "resource \"%s\": %s", rp->name, inn_error_last());
-			record_resource(ar, rp, INN_STATE_FAILED, NULL);
-			return INN_STATE_FAILED;
-		}
-		snprintf(prefix, sizeof(prefix), "%s/", rp->name);
-		set_current(ar, rp->wf, run, (int)(i * 1000), prefix);
-		inn_run_execute(run);
-		st = inn_run_state(run);
-		record_resource(ar, rp, st, st == INN_STATE_SUCCEEDED ? inn_run_outputs(run) : NULL);
-		if (st != INN_STATE_SUCCEEDED && st != INN_STATE_WOULD_RUN) {
-			snprintf(why, whylen, "resource \"%s\" (%s) was not provisioned: %s", rp->name,
-			         rp->wf->name, inn_run_message(run) ? inn_run_message(run) : "");
-			return st;
-		}
-		/* the main workflow gets the real values; its masker the secret ones */
-		real = inn_run_outputs_real(run);
-		inn_deploy_resource_done(ar->plan, i, real ? real : inn_run_outputs(run),
-		                         real ? inn_run_masker(run) : NULL);
-	}
-	return INN_STATE_SUCCEEDED;
+	for (sl = ar->slots; sl != NULL; sl = sl->next)
+		inn_run_cancel(sl->run);
 }
 
 /* ---- the queue (everything here with srv->runs_lock held) ---------------- */
@@ -384,7 +341,7 @@ run_one(struct active_run *ar)
 
 	inn_store_exec_update(srv->store, ar->id, INN_STATE_WORD(RUNNING), NULL, inn_wall_ms(), 0,
 	                      NULL);
-	publish_exec(srv, ar, "execution.started", INN_STATE_WORD(RUNNING), NULL);
+	inn_runs_publish_exec(srv, ar, "execution.started", INN_STATE_WORD(RUNNING), NULL);
 	{
 		char why[1024] = "";
 		const char *msg;
@@ -392,8 +349,8 @@ run_one(struct active_run *ar)
 
 		st = record_app(ar, why, sizeof(why));
 		if (st == INN_STATE_SUCCEEDED)
-			st = provision(ar, why, sizeof(why));
-		if (st == INN_STATE_SUCCEEDED) {
+			st = inn_runs_deploy_before(ar, why, sizeof(why));
+		if (st == INN_STATE_SUCCEEDED && ar->main_wf != NULL) {
 			inn_run_opts ro = ar->ro;
 			/* the resources' secret outputs are masked in the main run too */
 			json_object *comp = inn_deploy_main_completed(ar->plan, ar->completed);
@@ -401,18 +358,15 @@ run_one(struct active_run *ar)
 			ro.data = ar->data;
 			if (comp != NULL)
 				ro.completed = comp;
-			if (inn_run_new(&run, srv->engine, ar->main_wf, &ro) != 0) {
-				st = INN_STATE_FAILED;
-				snprintf(why, sizeof(why), "%s", inn_error_last());
-			} else {
-				set_current(ar, ar->main_wf, run, (int)(ar->nres * 1000), "");
-				inn_run_execute(run);
-				st = inn_run_state(run);
-				snprintf(why, sizeof(why), "%s", inn_run_message(run) ?
-				         inn_run_message(run) : "");
-			}
+			st = inn_runs_slot_run(ar, &ar->main_slot, ar->main_wf, &ro, ar->main_base, "",
+			                       why, sizeof(why));
+			if (ar->main_slot.run != NULL)
+				run = ar->main_slot.run;
 			json_object_put(comp);
 		}
+		if (st == INN_STATE_SUCCEEDED || st == INN_STATE_WOULD_RUN)
+			st = inn_runs_deploy_after(ar, st, why, sizeof(why));
+		inn_runs_deploy_end(ar, st);
 		msg = why[0] ? why : NULL;
 		if (st != INN_STATE_SUCCEEDED && st != INN_STATE_WOULD_RUN) {
 			char never[128];
@@ -424,9 +378,9 @@ run_one(struct active_run *ar)
 			             never, 1);
 		}
 		inn_store_exec_update(srv->store, ar->id, inn_state_name(st), msg ? msg : "", 0,
-		                      inn_wall_ms(), run != NULL && ar->run == run ?
-		                      inn_run_outputs(run) : NULL);
-		publish_exec(srv, ar, "execution.finished", inn_state_name(st), msg);
+		                      inn_wall_ms(), ar->deploy_kind != 0 ? ar->outputs :
+		                      run != NULL ? inn_run_outputs(run) : NULL);
+		inn_runs_publish_exec(srv, ar, "execution.finished", inn_state_name(st), msg);
 	}
 	if ((int)st >= 0 && (int)st < 8)
 		atomic_fetch_add(&srv->m_exec[st], 1);
@@ -446,7 +400,7 @@ run_thread(void *arg)
 		pthread_mutex_lock(&srv->runs_lock);
 		runs_unlink(srv, ar);
 		pthread_mutex_unlock(&srv->runs_lock);
-		active_free(ar);
+		inn_runs_active_free(ar);
 		pthread_mutex_lock(&srv->runs_lock);
 		if ((ar = queue_pop(srv)) == NULL)
 			srv->nrunning--;
@@ -541,35 +495,64 @@ queue_room(inn_server *srv, size_t bytes)
 	return rc;
 }
 
+/* What a deploy or delete execution adds to a start. */
+struct start_opts {
+	int deploy_kind;          /* 0: a run, 1: deploy (POST /api/applications), 2: delete */
+	inn_score *score;         /* deploy: the parsed spec (taken over, also on failure) */
+	int64_t expires_ms;       /* deploy: TTL deadline, 0 none */
+	inn_diag *diag;           /* deploy/delete: every problem of the plan */
+	json_object **summary;    /* deploy/delete: {operations, phases, warnings} */
+};
+
 /* The spec's application (checked against its owner unless resuming) and
- * its deployment plan: ar->plan, ar->data, ar->spec; *score the parsed
- * spec (NULL without one). */
+ * its deployment plan against what the store holds: ar->plan, ar->data,
+ * ar->spec, ar->score (NULL without a spec). */
 static int
 plan_spec(struct active_run *ar, const inn_caller *who, json_object *spec, int64_t id_in,
-          inn_score **score)
+          const struct start_opts *so)
 {
 	inn_diag d;
-	int rc = 0;
+	int rc = 0, flags = INN_DEPLOY_STRICT;
+	const char *app;
 
 	inn_diag_init(&d);
-	*score = NULL;
-	if (spec != NULL && (inn_score_from_json(score, "spec", spec, &d) != 0 ||
-	                     d.nerrors > 0)) {
+	if (so->deploy_kind == 1) {
+		flags |= INN_DEPLOY_DECLARATIVE;
+	} else if (so->deploy_kind == 0 && spec != NULL &&
+	           (inn_score_from_json(&ar->score, "spec", spec, &d) != 0 || d.nerrors > 0)) {
 		char buf[1024];
 
 		inn_diag_format(&d, 0, buf, sizeof(buf));
 		rc = inn_error_set(INN_EINVAL, "spec: %s", d.n ? buf : inn_error_last());
 		goto out;
 	}
-	if (spec != NULL && id_in == 0 && (rc = inn_runs_app_check(ar->srv, who, (*score)->app)) != 0)
+	app = ar->score != NULL ? ar->score->app : so->deploy_kind == 2 ? ar->ref : NULL;
+	if (app != NULL && id_in == 0 && (rc = inn_runs_app_check(ar->srv, who, app)) != 0) {
+		if (so->deploy_kind != 0 && rc == INN_EINVAL)
+			rc = inn_error_set(INN_EFORBIDDEN, "application \"%s\" belongs to another "
+			                   "team", app);
 		goto out;
+	}
+	if (app != NULL && (ar->ro.app = strdup(app)) == NULL) {
+		rc = inn_error_set(INN_ENOMEM, "out of memory");
+		goto out;
+	}
 	/* strict: a resource param its workflow does not declare is refused,
 	 * as for direct runs */
-	if ((rc = inn_deploy_plan(&ar->plan, ar->cat->cat, *score, INN_DEPLOY_STRICT,
-	                          NULL)) != 0) {
+	if ((rc = inn_runs_deploy_plan(ar, flags, so->diag ? so->diag : &d)) != 0) {
 		char why[1024];
 
-		snprintf(why, sizeof(why), "%s", inn_error_last());
+		if (so->diag != NULL)
+			goto out;
+		if (d.nerrors > 0) {
+			size_t i = 0;
+
+			while (i + 1 < d.n && d.items[i].level != INN_DIAG_ERROR)
+				i++;
+			inn_diag_format(&d, i, why, sizeof(why));
+		} else {
+			snprintf(why, sizeof(why), "%s", inn_error_last());
+		}
 		rc = inn_error_set(rc, "spec: %s", why);
 		goto out;
 	}
@@ -608,8 +591,8 @@ create_row(struct active_run *ar, const inn_caller *who, const char *ref, const 
 	}
 	row.dry_run = ar->ro.dry_run;
 	row.retry_of = retry_of;
-	row.resumable = ar->nres == 0;
-	for (i = 0; i < ar->main_wf->nsteps; i++) {
+	row.resumable = ar->nres == 0 && ar->nphases == 0 && ar->main_wf != NULL;
+	for (i = 0; ar->main_wf != NULL && i < ar->main_wf->nsteps; i++) {
 		const inn_plugin *p = inn_registry_find(srv->registry,
 		                                        ar->main_wf->steps[i].plugin_type);
 
@@ -623,42 +606,15 @@ create_row(struct active_run *ar, const inn_caller *who, const char *ref, const 
 	if (rc != 0)
 		return rc;
 	ar->id = row.id;
-	{
-		/* every step of the run has a row from the start (pending), so
-		 * what ran and what never did is accounted for even after a
-		 * crash; indexes and names as on_step_state writes them */
-		int tx = inn_store_begin(srv->store) == 0;
-		size_t k, part;
-
-		for (part = 0; part <= ar->nres; part++) {
-			const inn_deploy_part *rp = inn_deploy_part_at(ar->plan, part);
-			const inn_workflow *pw = rp != NULL ? rp->wf : ar->main_wf;
-			char sname[512];
-
-			for (k = 0; k < pw->nsteps; k++) {
-				inn_step_row sr;
-
-				memset(&sr, 0, sizeof(sr));
-				if (part < ar->nres)
-					snprintf(sname, sizeof(sname), "%s/%s", rp->name,
-					         pw->steps[k].name);
-				else
-					snprintf(sname, sizeof(sname), "%s", pw->steps[k].name);
-				sr.idx = (int)(part * 1000 + k);
-				sr.name = sname;
-				sr.type = pw->steps[k].type;
-				sr.status = (char *)INN_STATE_WORD(PENDING);
-				inn_store_step_put(srv->store, ar->id, &sr);
-			}
-		}
-		if (tx)
-			inn_store_commit(srv->store);
-	}
+	/* every step of the run has a row from the start (pending), so what
+	 * ran and what never did is accounted for even after a crash */
+	inn_runs_step_rows(ar);
 	{
 		json_object *det = json_object_new_object();
 		char target[64];
 
 		json_object_object_add(det, "workflow", json_object_new_string(ref));
+		json_object_object_add(det, "kind", json_object_new_string(kind));
 		snprintf(target, sizeof(target), "execution/%lld", (long long)ar->id);
 		inn_store_audit(srv->store, who ? who->p.name : "system",
 		                retry_of ? "execution.retry" : "execution.create", target, det);
@@ -672,65 +628,96 @@ create_row(struct active_run *ar, const inn_caller *who, const char *ref, const 
 static int
 start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
       json_object *params, json_object *spec, int dry_run, int64_t retry_of,
-      int64_t id_in, json_object *completed, int64_t *id)
+      int64_t id_in, json_object *completed, const struct start_opts *so, int64_t *id)
 {
+	static const struct start_opts none;
 	struct active_run *ar;
-	inn_score *score = NULL;
 	json_object *resolved = NULL;
-	int rc, stuck;
+	int rc;
 
-	if ((ar = calloc(1, sizeof(*ar))) == NULL)
+	if (so == NULL)
+		so = &none;
+	if ((ar = calloc(1, sizeof(*ar))) == NULL) {
+		inn_score_free(so->score);
 		return inn_error_set(INN_ENOMEM, "out of memory");
+	}
 	ar->srv = srv;
 	ar->cat = inn_catalog_acquire(srv);
-	if ((ar->main_wf = inn_runs_workflow(ar->cat->cat, ref, kind)) == NULL) {
+	ar->score = so->score;
+	ar->deploy_kind = so->deploy_kind;
+	ar->expires_ms = so->expires_ms;
+	ar->ref = strdup(ref);
+	ar->kind = strdup(kind);
+	if (ar->ref == NULL || ar->kind == NULL) {
+		rc = inn_error_set(INN_ENOMEM, "out of memory");
+		goto err;
+	}
+	if (so->deploy_kind != 0) {
+		/* no main workflow: the resources and the phases are the run */
+	} else if ((ar->main_wf = inn_runs_workflow(ar->cat->cat, ref, kind)) == NULL) {
 		rc = inn_error_set(INN_ENOTFOUND, "no %s named \"%s\"",
 		                   strcmp(kind, "golden-path") == 0 ? "golden path" : "workflow",
 		                   ref);
 		goto err;
 	}
-	if (id_in == 0 && (rc = inn_runs_op_check(ar->cat->cat, who, ref, ar->main_wf)) != 0)
+	if (id_in == 0 && ar->main_wf != NULL &&
+	    (rc = inn_runs_op_check(ar->cat->cat, who, ref, ar->main_wf)) != 0)
 		goto err;
-	ar->wf = ar->main_wf;
 	ar->team = who && who->p.team[0] ? strdup(who->p.team) : NULL;
 	ar->created_by = strdup(who ? who->p.name : "system");
 	ar->any_app = who == NULL || who->admin || id_in > 0;
 	ar->params = params ? inn_json_copy(params) : json_object_new_object();
 	ar->completed = inn_json_copy(completed);
-	if ((rc = plan_spec(ar, who, spec, id_in, &score)) != 0)
+	if ((rc = plan_spec(ar, who, spec, id_in, so)) != 0)
 		goto err;
-	memset(&ar->ro, 0, sizeof(ar->ro));
+	{
+		const char *app = ar->ro.app;   /* plan_spec's */
+
+		memset(&ar->ro, 0, sizeof(ar->ro));
+		ar->ro.app = app;
+	}
 	ar->ro.params = ar->params;
 	ar->ro.data = ar->data;
 	ar->ro.dry_run = dry_run;
-	ar->ro.app = score ? strdup(score->app) : NULL; /* freed with ar (see active_free) */
 	ar->ro.state_owner = ar->state_owner = inn_runs_state_owner(who);
 	ar->ro.completed = ar->completed;
-	ar->ro.events.step_state = on_step_state;
-	ar->ro.events.log = on_log;
-	ar->ro.events.ud = ar;
 	/* the effective environment (the given value, else the main workflow's
 	 * default) names the state of the main run and of every resource part
 	 * alike */
-	ar->ro.environment = inn_params_environment(ar->main_wf, ar->params);
+	if (ar->main_wf != NULL)
+		ar->ro.environment = inn_params_environment(ar->main_wf, ar->params);
 	{
 		/* maxStepsPerWorkflow bounds the whole planned run: the main
 		 * workflow's steps and every resource part's */
-		size_t total = ar->main_wf->nsteps + inn_deploy_nsteps(ar->plan);
+		size_t total = (ar->main_wf ? ar->main_wf->nsteps : 0) + inn_deploy_nsteps(ar->plan);
 		const inn_policy *pol = srv->policy;
 
 		if (pol != NULL && pol->max_steps > 0 && total > (size_t)pol->max_steps) {
 			rc = inn_error_set(INN_EINVAL, "this run would have %zu steps (workflow %zu, "
 			                   "%zu resource part%s), more than the policy's "
-			                   "maxStepsPerWorkflow (%d)", total, ar->main_wf->nsteps,
+			                   "maxStepsPerWorkflow (%d)", total,
+			                   ar->main_wf ? ar->main_wf->nsteps : 0,
 			                   ar->nres, ar->nres == 1 ? "" : "s", pol->max_steps);
 			goto err;
 		}
 	}
-	if ((rc = inn_runs_params_check(ar->plan, ar->main_wf, ar->params, &resolved)) != 0)
+	if (ar->main_wf != NULL &&
+	    (rc = inn_runs_params_check(ar->plan, ar->main_wf, ar->params, &resolved)) != 0)
 		goto err;
-	if ((rc = inn_runs_spec_refs_check(ar->plan, ar->main_wf)) != 0)
+	if (ar->main_wf != NULL && (rc = inn_runs_spec_refs_check(ar->plan, ar->main_wf)) != 0)
 		goto err;
+	if (so->deploy_kind != 0 && id_in == 0) {
+		if (so->summary != NULL)
+			*so->summary = inn_runs_deploy_summary(ar, so->diag);
+		if (dry_run) {
+			/* plan only: nothing is stored, nothing runs */
+			*id = 0;
+			inn_runs_active_free(ar);
+			return 0;
+		}
+		if ((rc = deploy_conflict(srv, ar->ro.app)) != 0)
+			goto err;
+	}
 	if (id_in > 0)
 		ar->id = id_in;
 	else if ((rc = create_row(ar, who, ref, kind, resolved, params, spec, retry_of)) != 0)
@@ -738,6 +725,21 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 	json_object_put(resolved);
 	resolved = NULL;
 	*id = ar->id;
+	if (so->deploy_kind != 0 && id_in == 0)
+		inn_runs_deploy_requested(ar, who);
+	return inn_runs_enqueue(ar);
+err:
+	json_object_put(resolved);
+	inn_runs_active_free(ar);
+	return rc;
+}
+
+int
+inn_runs_enqueue(struct active_run *ar)
+{
+	inn_server *srv = ar->srv;
+	int stuck;
+
 	/* queued in order; a runner starts it when a slot is free (no thread
 	 * waits for one); none start before inn_runs_begin */
 	ar->qbytes = json_weight(ar->params) + json_weight(ar->spec);
@@ -756,16 +758,53 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 		inn_store_exec_update(srv->store, ar->id, INN_STATE_WORD(FAILED),
 		                      "cannot start a thread", 0,
 		                      inn_wall_ms(), NULL);
-		rc = inn_error_set(INN_ERROR, "cannot start a thread for the execution");
-		goto err;
+		inn_runs_active_free(ar);
+		return inn_error_set(INN_ERROR, "cannot start a thread for the execution");
 	}
-	inn_score_free(score);
 	return 0;
-err:
-	json_object_put(resolved);
-	inn_score_free(score);
-	active_free(ar);
-	return rc;
+}
+
+/* INN_RUNS_CONFLICT when a deploy or delete execution of app is queued or
+ * running (submissions come one at a time from the loop thread). */
+static int
+deploy_conflict(inn_server *srv, const char *app)
+{
+	struct active_run *o;
+	int64_t busy = 0;
+
+	pthread_mutex_lock(&srv->runs_lock);
+	for (o = srv->runs; o != NULL && busy == 0; o = o->next)
+		if (o->deploy_kind != 0 && o->ro.app != NULL && strcmp(o->ro.app, app) == 0)
+			busy = o->id;
+	pthread_mutex_unlock(&srv->runs_lock);
+	if (busy != 0)
+		return inn_error_set(INN_RUNS_CONFLICT, "application \"%s\": execution %lld "
+		                     "(a deployment or deletion) is still pending or running", app,
+		                     (long long)busy);
+	return 0;
+}
+
+int
+inn_runs_deploy_submit(inn_server *srv, const inn_caller *who, const char *app,
+                       inn_score *score, json_object *spec, int dry_run, int64_t expires_ms,
+                       inn_diag *d, json_object **summary, int64_t *id)
+{
+	struct start_opts so;
+
+	memset(&so, 0, sizeof(so));
+	so.deploy_kind = score != NULL ? 1 : 2;
+	so.score = score;
+	so.expires_ms = expires_ms;
+	so.diag = d;
+	so.summary = summary;
+	*summary = NULL;
+	*id = 0;
+	if (atomic_load(&srv->draining)) {
+		inn_score_free(score);
+		return inn_error_set(INN_ECANCELLED, "the server is shutting down");
+	}
+	return start(srv, who, app, score != NULL ? "deploy" : "delete", NULL, spec, dry_run, 0,
+	             0, NULL, &so, id);
 }
 
 /* The real outputs of a succeeded step row (a new reference), their
@@ -871,7 +910,7 @@ inn_runs_submit(inn_server *srv, const inn_caller *who, const char *ref, const c
 		completed = json_object_new_object();
 		completed_add(srv, retry_of, completed, notes);
 	}
-	rc = start(srv, who, ref, kind, params, spec, dry_run, retry_of, 0, completed, id);
+	rc = start(srv, who, ref, kind, params, spec, dry_run, retry_of, 0, completed, NULL, id);
 	if (rc == 0)
 		completed_notes_log(srv, *id, notes);
 	json_object_put(completed);
@@ -898,7 +937,7 @@ inn_runs_cancel(inn_server *srv, int64_t id)
 				/* running (or just taken off the queue: set_current
 				 * cancels the run it installs) */
 				ar->cancel_requested = 1;
-				inn_run_cancel(ar->run);
+				inn_runs_cancel_slots(ar);
 			}
 			break;
 		}
@@ -912,9 +951,9 @@ inn_runs_cancel(inn_server *srv, int64_t id)
 		steps_settle(srv, gone->id, INN_STATE_WORD(PENDING), INN_STATE_WORD(CANCELLED),
 		             "cancelled: the execution was "
 		             "cancelled before it started", 1);
-		publish_exec(srv, gone, "execution.finished", INN_STATE_WORD(CANCELLED), msg);
+		inn_runs_publish_exec(srv, gone, "execution.finished", INN_STATE_WORD(CANCELLED), msg);
 		atomic_fetch_add(&srv->m_exec[INN_STATE_CANCELLED], 1);
-		active_free(gone);
+		inn_runs_active_free(gone);
 	}
 	return found ? 0 : inn_error_set(INN_ENOTFOUND, "execution %lld is not running",
 	                                 (long long)id);
@@ -992,6 +1031,42 @@ recover_fail(inn_server *srv, const inn_exec_row *row, const char *why)
 	                      NULL);
 }
 
+/* The resources an interrupted execution row left in a transitional state
+ * (requested, provisioning, updating, terminating) become failed, and its
+ * application, if it was deploying or deleting, failed: nothing stays stuck. */
+static void
+recover_resources(inn_server *srv, const inn_exec_row *row)
+{
+	inn_resource_row *rows = NULL;
+	inn_app_row *apps = NULL;
+	size_t n = 0, napps = 0, j;
+
+	if (row->app == NULL)
+		return;
+	if (inn_store_resource_list(srv->store, NULL, NULL, row->app, &rows, &n) == 0)
+		for (j = 0; j < n; j++) {
+			inn_resource_row r = rows[j];
+			char msg[256];
+
+			if (r.exec_id != row->id || (strcmp(r.status, "requested") != 0 &&
+			    strcmp(r.status, "provisioning") != 0 && strcmp(r.status, "updating") != 0 &&
+			    strcmp(r.status, "terminating") != 0))
+				continue;
+			snprintf(msg, sizeof(msg), "interrupted: the server stopped during %s "
+			         "(execution %lld)", strcmp(r.status, "requested") == 0 ? "the request" :
+			         r.status, (long long)row->id);
+			r.status = (char *)"failed";
+			r.message = msg;
+			inn_store_resource_put(srv->store, &r);
+		}
+	inn_resource_rows_free(rows, n);
+	if (inn_store_app_list(srv->store, NULL, NULL, row->app, &apps, &napps) == 0 && napps == 1 &&
+	    apps[0].status != NULL && (strcmp(apps[0].status, "deploying") == 0 ||
+	                               strcmp(apps[0].status, "deleting") == 0))
+		inn_store_app_update(srv->store, row->app, "failed", NULL, -1, -1);
+	inn_app_rows_free(apps, napps);
+}
+
 /* Runs before anything is served.  An execution left pending or running is
  * resumed when nothing of it ran yet (no step started) or every step is
  * idempotent: it is recorded pending again (its interrupted steps too) and
@@ -1029,6 +1104,18 @@ inn_runs_recover(inn_server *srv)
 			count++;
 			if (inn_store_exec_get(srv->store, ids[i], &row) != 0)
 				continue;
+			if (strcmp(row->kind, "deploy") == 0 || strcmp(row->kind, "delete") == 0) {
+				/* a deployment is never resumed half-way: its resources
+				 * say where it stopped, a new deployment goes on */
+				recover_fail(srv, row, strcmp(row->kind, "deploy") == 0 ?
+				             "interrupted: the server stopped during this deployment; "
+				             "deploy again to go on" :
+				             "interrupted: the server stopped during this deletion; "
+				             "delete the application again to go on");
+				recover_resources(srv, row);
+				inn_exec_row_free(row);
+				continue;
+			}
 			known = inn_runs_workflow(srv->catalog, row->workflow, row->kind) != NULL;
 			resume = known && (row->resumable || !steps_started(srv, ids[i]));
 			if (resume && inn_runs_inputs_open(srv->secretbox, row, &params, &spec) != 0) {
@@ -1059,7 +1146,7 @@ inn_runs_recover(inn_server *srv)
 				recover_event(srv, row, "execution.resumed",
 				              INN_STATE_WORD(PENDING), resumed);
 				if (start(srv, &who, row->workflow, row->kind, params, spec,
-				          row->dry_run, 0, ids[i], completed, &id) != 0) {
+				          row->dry_run, 0, ids[i], completed, NULL, &id) != 0) {
 					char why[1024];
 
 					snprintf(why, sizeof(why), "interrupted, and it could not be resumed: "
@@ -1084,6 +1171,7 @@ inn_runs_recover(inn_server *srv)
 				    "ended, and its workflow is no longer in the catalog";
 
 				recover_fail(srv, row, why);
+				recover_resources(srv, row);
 			}
 			inn_exec_row_free(row);
 		}
@@ -1117,7 +1205,7 @@ inn_runs_drain(inn_server *srv, int grace_s)
 			for (ar = srv->runs; ar != NULL; ar = ar->next)
 				if (!ar->queued) {
 					ar->cancel_requested = 1;
-					inn_run_cancel(ar->run);
+					inn_runs_cancel_slots(ar);
 				}
 			/* cancelled steps end within the kill grace; wait for them */
 			while (srv->nrunning > 0)
@@ -1136,7 +1224,7 @@ inn_runs_drain(inn_server *srv, int grace_s)
 	pthread_mutex_unlock(&srv->runs_lock);
 	while ((ar = left) != NULL) {
 		left = ar->qnext;
-		active_free(ar);
+		inn_runs_active_free(ar);
 	}
 	if (nleft > 0)
 		fprintf(stderr, "innominatus: %d queued execution(s) were not started; they stay "

@@ -190,19 +190,22 @@ inn_runs_inputs_store(inn_secretbox *box, const inn_workflow *wf, const inn_depl
 	row->params = inn_json_copy(resolved);
 	row->spec = inn_json_copy(spec);
 	if ((rc = inn_masker_new(&m)) != 0 ||
-	    (rc = inn_params_mask_secrets(wf, resolved, m)) != 0)
+	    (wf != NULL && (rc = inn_params_mask_secrets(wf, resolved, m)) != 0))
 		goto out;
 	if (completed != NULL && json_object_object_get_ex(completed, INN_COMPLETED_MASK, &mask) &&
 	    json_object_is_type(mask, json_type_array))
 		for (i = 0; i < json_object_array_length(mask); i++)
 			inn_masker_add(m, json_object_get_string(json_object_array_get_idx(mask, i)));
-	secret_params_out(wf, row->params, NULL, NULL);
+	if (wf != NULL)
+		secret_params_out(wf, row->params, NULL, NULL);
 	if (row->spec != NULL)
 		json_object_object_get_ex(row->spec, "resources", &res);
 	for (i = 0; i < inn_deploy_nparts(plan); i++) {
 		const inn_deploy_part *rp = inn_deploy_part_at(plan, i);
 
 		rparams = NULL;
+		if (rp->wf == NULL)
+			continue;
 		if (res != NULL && json_object_object_get_ex(res, rp->name, &r))
 			json_object_object_get_ex(r, "params", &rparams);
 		secret_params_out(rp->wf, rparams, rp->params, m);

@@ -25,7 +25,7 @@ int inn_runs_inputs_seal(inn_secretbox *box, json_object *stored_params,
                          char **sealed);
 /* An execution's inputs as stored, into row->params and row->spec (new
  * objects) and row->sealed_inputs: the main workflow wf's resolved
- * parameters with every secret parameter of wf and of each create workflow
+ * parameters (wf NULL: a deployment without one) with every secret parameter of wf and of each create workflow
  * of plan replaced by "***" whatever its length, and every other string
  * holding a secret value (those, and the secret outputs of the reused
  * steps in completed) masked; the real params and spec sealed when

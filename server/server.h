@@ -174,6 +174,23 @@ int inn_runs_submit(inn_server *srv, const inn_caller *who, const char *ref,
 #define INN_RUNS_FULL (-65)
 /* An execution that weighs more than maxQueuedBytes: never fits (413). */
 #define INN_RUNS_TOO_BIG (-66)
+/* A deployment or deletion of that application is pending or running (409). */
+#define INN_RUNS_CONFLICT (-67)
+/* Deploys the parsed Score spec score (taken over, freed here; spec its
+ * JSON) as application app -- or, score NULL, deletes app: every resource
+ * it has is torn down and the application removed.  A declarative plan
+ * against what the store holds: resources the spec no longer has are
+ * deleted.  Every problem of the spec goes to d (INN_EINVAL).  *summary
+ * gets {operations, phases, warnings} (also for dry_run, which stores and
+ * runs nothing, *id 0).  INN_EFORBIDDEN: another team's application;
+ * INN_RUNS_CONFLICT: one is pending or running. */
+int inn_runs_deploy_submit(inn_server *srv, const inn_caller *who, const char *app,
+                           inn_score *score, json_object *spec, int dry_run,
+                           int64_t expires_ms, inn_diag *d, json_object **summary,
+                           int64_t *id);
+/* Deletes every application whose TTL ran out and is not being deployed
+ * or deleted (a delete execution each, by the system).  Returns how many. */
+int inn_runs_reap_expired(inn_server *srv);
 /* Cancels an execution: a queued one is recorded cancelled at once and
  * never starts; a running one is asked to stop (recorded when it has).
  * INN_ENOTFOUND when it is neither queued nor running. */

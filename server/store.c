@@ -33,7 +33,8 @@ exec_status_ok(const char *s)
 	return inn_state_parse(s, &st) == 0 && st != INN_STATE_SKIPPED;
 }
 
-static const char *const exec_kinds[] = { "workflow", "golden-path", NULL };
+static const char *const exec_kinds[] = { "workflow", "golden-path", "deploy", "delete",
+	                                   NULL };
 
 static int
 in_list(const char *s, const char *const *list)
@@ -176,7 +177,7 @@ inn_store_exec_create(inn_store *st, inn_exec_row *row)
 	CHECK_ARG(row->status != NULL);
 	if (!in_list(row->kind, exec_kinds))
 		return inn_error_set(INN_EINVAL, "store: execution kind \"%s\" is not "
-		                     "workflow or golden-path", row->kind);
+		                     "workflow, golden-path, deploy or delete", row->kind);
 	if (!exec_status_ok(row->status))
 		return inn_error_set(INN_EINVAL, "store: \"%s\" is not an execution status",
 		                     row->status);
@@ -466,10 +467,50 @@ inn_store_resource_put(inn_store *st, const inn_resource_row *row)
 	if ((rc = check_name_max("application name", row->app, APP_NAME_MAX)) < 0 ||
 	    (rc = check_name_max("resource name", row->name, APP_NAME_MAX)) < 0)
 		return rc;
-	if (!exec_status_ok(row->status))
+	if (!inn_store_resource_status_ok(row->status))
 		return inn_error_set(INN_EINVAL, "store: \"%s\" is not a resource status",
 		                     row->status);
 	return st->ops->resource_put(st, row);
+}
+
+int
+inn_store_resource_status_ok(const char *s)
+{
+	static const char *const words[] = { "requested", "provisioning", "active", "failed",
+		                             "updating", "terminating", "terminated", NULL };
+
+	return s != NULL && in_list(s, words);
+}
+
+int
+inn_store_app_update(inn_store *st, const char *name, const char *status, json_object *spec,
+                     int64_t expires_ms, int deployed_ok)
+{
+	static const char *const words[] = { "deploying", "active", "failed", "deleting", NULL };
+
+	CHECK_STORE(st);
+	CHECK_ARG(name != NULL);
+	if (status != NULL && !in_list(status, words))
+		return inn_error_set(INN_EINVAL, "store: \"%s\" is not an application status",
+		                     status);
+	return st->ops->app_update(st, name, status, spec, expires_ms, deployed_ok);
+}
+
+int
+inn_store_app_delete(inn_store *st, const char *name)
+{
+	CHECK_STORE(st);
+	CHECK_ARG(name != NULL);
+	return st->ops->app_delete(st, name);
+}
+
+int
+inn_store_resource_delete(inn_store *st, const char *app, const char *name)
+{
+	CHECK_STORE(st);
+	CHECK_ARG(app != NULL);
+	CHECK_ARG(name != NULL);
+	return st->ops->resource_delete(st, app, name);
 }
 
 int

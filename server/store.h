@@ -148,9 +148,21 @@ int inn_store_app_put(inn_store *st, const char *name, const char *team,
  * that one.  At most 10000 rows. */
 int inn_store_app_list(inn_store *st, const char *team, const char *user, const char *name,
                        inn_app_row **rows, size_t *n);
-/* Inserts or replaces resource (app, name); app, name, type and status are
- * required.  INN_ENOTFOUND when the application does not exist. */
+/* Inserts or replaces resource (app, name); app, name, type and status (a
+ * lifecycle word, store_rows.h) are required.  INN_ENOTFOUND when the application does not exist. */
 int inn_store_resource_put(inn_store *st, const inn_resource_row *row);
+/* Sets what is given of an application: status (NULL keeps), spec (NULL
+ * keeps; masked), expires_ms (< 0 keeps; 0 never), deployed_ok (< 0
+ * keeps); touches updated_ms.  INN_ENOTFOUND when there is no such app. */
+int inn_store_app_update(inn_store *st, const char *name, const char *status,
+                         json_object *spec, int64_t expires_ms, int deployed_ok);
+/* Removes the application and its resource rows (its executions stay).
+ * INN_ENOTFOUND when there is no such app. */
+int inn_store_app_delete(inn_store *st, const char *name);
+/* Removes one resource row (none: 0). */
+int inn_store_resource_delete(inn_store *st, const char *app, const char *name);
+/* 1 when s is a resource status word (store_rows.h). */
+int inn_store_resource_status_ok(const char *s);
 /* Resources of the applications inn_store_app_list(team, user) would
  * list; app NULL: every such application's.  At most 10000 rows. */
 int inn_store_resource_list(inn_store *st, const char *team, const char *user,

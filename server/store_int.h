@@ -87,6 +87,10 @@ struct inn_store_ops {
 	int (*resource_put)(inn_store *st, const inn_resource_row *row);
 	int (*resource_list)(inn_store *st, const char *team, const char *user, const char *app,
 	                     inn_resource_row **rows, size_t *n);
+	int (*app_update)(inn_store *st, const char *name, const char *status, json_object *spec,
+	                  int64_t expires_ms, int deployed_ok);
+	int (*app_delete)(inn_store *st, const char *name);
+	int (*resource_delete)(inn_store *st, const char *app, const char *name);
 };
 
 extern const struct inn_store_ops inn_store_sqlite_ops;

@@ -42,7 +42,13 @@ ROWS_FREE(inn_step_rows_free, inn_step_row,
 	json_object_put(r->outputs))
 ROWS_FREE(inn_source_rows_free, inn_source_row,
 	INN_FREE_ALL(r->name, r->kind, r->url, r->path, r->ref, r->commit, r->added_by))
-ROWS_FREE(inn_app_rows_free, inn_app_row, INN_FREE_ALL(r->name, r->team, r->created_by))
+ROWS_FREE(inn_app_rows_free, inn_app_row,
+	INN_FREE_ALL(r->name, r->team, r->created_by, r->status);
+	json_object_put(r->spec))
 ROWS_FREE(inn_resource_rows_free, inn_resource_row,
-	INN_FREE_ALL(r->app, r->name, r->type, r->provider, r->status);
-	json_object_put(r->outputs))
+	INN_FREE_ALL(r->app, r->name, r->type, r->provider, r->status, r->message,
+	             r->sealed_params, r->sealed_outputs, r->fingerprint);
+	json_object_put(r->outputs);
+	json_object_put(r->params);
+	json_object_put(r->secret_keys);
+	json_object_put(r->depends_on))

@@ -78,6 +78,10 @@ typedef struct inn_app_row {
 	char *team;            /* owning team, or NULL (created by a key without a team) */
 	char *created_by;      /* the key that created it (owns it when team is NULL), or NULL */
 	int64_t created_ms, updated_ms;
+	json_object *spec;     /* the last spec deployed (secrets masked), or NULL */
+	char *status;          /* deploying | active | failed | deleting, or NULL (never set) */
+	int64_t expires_ms;    /* when a TTL deletes it; 0: never */
+	int deployed_ok;       /* has been deployed successfully at least once */
 } inn_app_row;
 
 typedef struct inn_resource_row {
@@ -85,9 +89,18 @@ typedef struct inn_resource_row {
 	char *name;            /* the key under the spec's resources: */
 	char *type;
 	char *provider;        /* the provider whose create workflow ran, or NULL */
-	char *status;          /* the part's final state (succeeded, failed, ...) */
+	char *status;          /* requested | provisioning | active | failed | updating |
+	                        * terminating | terminated */
 	json_object *outputs;  /* masked, or NULL */
 	int64_t updated_ms;    /* filled in by the store */
+	char *message;         /* what happened last (why it failed), or NULL */
+	json_object *params;   /* the params its last operation got (masked), or NULL */
+	char *sealed_params;   /* the real params / outputs when masking changed them, */
+	char *sealed_outputs;  /* sealed with the server's key (secretbox.c), or NULL */
+	json_object *secret_keys; /* array of the output names that are secret, or NULL */
+	char *fingerprint;     /* inn_deploy_fingerprint of what it was applied with, or NULL */
+	json_object *depends_on; /* array of resource names, or NULL */
+	int64_t exec_id;       /* the execution that touched it last, or 0 */
 } inn_resource_row;
 
 /* Free a record, or n of them (NULL-safe). */

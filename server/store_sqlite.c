@@ -400,4 +400,7 @@ const struct inn_store_ops inn_store_sqlite_ops = {
 	.app_list = inn_sqlite_app_list,
 	.resource_put = inn_sqlite_resource_put,
 	.resource_list = inn_sqlite_resource_list,
+	.app_update = inn_sqlite_app_update,
+	.app_delete = inn_sqlite_app_delete,
+	.resource_delete = inn_sqlite_resource_delete,
 };

@@ -289,6 +289,12 @@ fill_app(sqlite3_stmt *q, void *row, void *ud)
 	INN_SQ_COL_TEXTS(q, 0, &rc, &r->name, &r->team, &r->created_by);
 	r->created_ms = sqlite3_column_int64(q, 3);
 	r->updated_ms = sqlite3_column_int64(q, 4);
+	if (rc == 0)
+		r->spec = inn_sq_col_json(q, 5, "spec of application", 0, &rc);
+	if (rc == 0)
+		INN_SQ_COL_TEXTS(q, 6, &rc, &r->status);
+	r->expires_ms = sqlite3_column_int64(q, 7);
+	r->deployed_ok = sqlite3_column_int(q, 8);
 	return rc;
 }
 
@@ -316,9 +322,11 @@ inn_sqlite_resource_put(inn_store *st, const inn_resource_row *row)
 	struct sq_done done;
 	int rc;
 
-	rc = inn_sq_exec(SQ(st), &done, ST_RES_PUT, "storing a resource", "tttttjI", row->app,
-	                 row->name, row->type, row->provider, row->status, row->outputs,
-	                 inn_wall_ms());
+	rc = inn_sq_exec(SQ(st), &done, ST_RES_PUT, "storing a resource", "tttttjItjttjtjd",
+	                 row->app, row->name, row->type, row->provider, row->status, row->outputs,
+	                 inn_wall_ms(), row->message, row->params, row->sealed_params,
+	                 row->sealed_outputs, row->secret_keys, row->fingerprint, row->depends_on,
+	                 row->exec_id);
 	if (rc < 0 && done.fk)
 		rc = inn_error_set(INN_ENOTFOUND, "no application %s", row->app);
 	return rc;
@@ -335,6 +343,19 @@ fill_resource(sqlite3_stmt *q, void *row, void *ud)
 	if (rc == 0)
 		r->outputs = inn_sq_col_json(q, 5, "outputs of a resource of application", 0, &rc);
 	r->updated_ms = sqlite3_column_int64(q, 6);
+	if (rc == 0)
+		INN_SQ_COL_TEXTS(q, 7, &rc, &r->message);
+	if (rc == 0)
+		r->params = inn_sq_col_json(q, 8, "params of a resource of application", 0, &rc);
+	if (rc == 0)
+		INN_SQ_COL_TEXTS(q, 9, &rc, &r->sealed_params, &r->sealed_outputs);
+	if (rc == 0)
+		r->secret_keys = inn_sq_col_json(q, 11, "secret keys of a resource", 0, &rc);
+	if (rc == 0)
+		INN_SQ_COL_TEXTS(q, 12, &rc, &r->fingerprint);
+	if (rc == 0)
+		r->depends_on = inn_sq_col_json(q, 13, "dependencies of a resource", 0, &rc);
+	r->exec_id = sqlite3_column_int64(q, 14);
 	return rc;
 }
 
@@ -354,4 +375,31 @@ inn_sqlite_resource_list(inn_store *st, const char *team, const char *user, cons
 	*rows = l.list;
 	*n = l.count;
 	return 0;
+}
+
+int
+inn_sqlite_app_update(inn_store *st, const char *name, const char *status, json_object *spec,
+                      int64_t expires_ms, int deployed_ok)
+{
+	struct sq_done done;
+	int rc;
+
+	rc = inn_sq_exec(SQ(st), &done, ST_APP_UPDATE, "updating an application", "tItjIi", name,
+	                 inn_wall_ms(), status, spec, expires_ms, deployed_ok);
+	if (rc == 0 && done.changes == 0)
+		rc = inn_error_set(INN_ENOTFOUND, "no application %s", name);
+	return rc;
+}
+
+int
+inn_sqlite_app_delete(inn_store *st, const char *name)
+{
+	return change_named(st, ST_APP_DELETE, "deleting an application", "no application",
+	                    name);
+}
+
+int
+inn_sqlite_resource_delete(inn_store *st, const char *app, const char *name)
+{
+	return inn_sq_exec(SQ(st), NULL, ST_RES_DELETE, "deleting a resource", "tt", app, name);
 }

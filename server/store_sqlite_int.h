@@ -43,6 +43,7 @@ enum stmt_id {
 	ST_KEY_LOOKUP, ST_KEY_REVOKE, ST_AUDIT_ADD, ST_AUDIT_LIST,
 	ST_SOURCE_PUT, ST_SOURCE_LIST, ST_SOURCE_DELETE,
 	ST_APP_PUT, ST_APP_LIST, ST_RES_PUT, ST_RES_LIST,
+	ST_APP_UPDATE, ST_APP_DELETE, ST_RES_DELETE,
 	ST_COUNT
 };
 extern const char *const inn_sq_stmt_sql[ST_COUNT];
@@ -193,6 +194,10 @@ int inn_sqlite_app_put(inn_store *st, const char *name, const char *team,
 int inn_sqlite_app_list(inn_store *st, const char *team, const char *user, const char *name,
                         inn_app_row **rows, size_t *n);
 int inn_sqlite_resource_put(inn_store *st, const inn_resource_row *row);
+int inn_sqlite_app_update(inn_store *st, const char *name, const char *status,
+                          json_object *spec, int64_t expires_ms, int deployed_ok);
+int inn_sqlite_app_delete(inn_store *st, const char *name);
+int inn_sqlite_resource_delete(inn_store *st, const char *app, const char *name);
 int inn_sqlite_resource_list(inn_store *st, const char *team, const char *user,
                              const char *app, inn_resource_row **rows, size_t *n);
 

@@ -136,6 +136,27 @@ const char *const inn_sq_migrations[] = {
 	/* 6: the real outputs of a step whose stored outputs have secrets
 	 * masked, sealed the same way: what a retry or a resume reuses. */
 	"ALTER TABLE steps ADD COLUMN sealed_outputs TEXT;",
+
+	/* 7: the lifecycle of an application's resources (deploy, update,
+	 * delete): each resource's state word, what it was applied with
+	 * (params masked, the real ones sealed; its fingerprint), its
+	 * dependencies and the execution that touched it last; an
+	 * application's last spec (masked), status, expiry and whether it was
+	 * ever deployed.  The old final-state words become lifecycle ones. */
+	"ALTER TABLE resources ADD COLUMN message TEXT;"
+	"ALTER TABLE resources ADD COLUMN params TEXT;"
+	"ALTER TABLE resources ADD COLUMN sealed_params TEXT;"
+	"ALTER TABLE resources ADD COLUMN sealed_outputs TEXT;"
+	"ALTER TABLE resources ADD COLUMN secret_keys TEXT;"
+	"ALTER TABLE resources ADD COLUMN fingerprint TEXT;"
+	"ALTER TABLE resources ADD COLUMN depends_on TEXT;"
+	"ALTER TABLE resources ADD COLUMN exec_id INTEGER;"
+	"UPDATE resources SET status = CASE status WHEN 'succeeded' THEN 'active' "
+	"  WHEN 'would-run' THEN 'requested' ELSE 'failed' END;"
+	"ALTER TABLE applications ADD COLUMN spec TEXT;"
+	"ALTER TABLE applications ADD COLUMN status TEXT;"
+	"ALTER TABLE applications ADD COLUMN expires_ms INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE applications ADD COLUMN deployed_ok INTEGER NOT NULL DEFAULT 0;",
 };
 
 const int inn_sq_schema_version =
@@ -209,13 +230,25 @@ const char *const inn_sq_stmt_sql[ST_COUNT] = {
 		"updated_ms = excluded.updated_ms WHERE ?5 OR applications.team = excluded.team OR "
 		"(applications.team IS NULL AND excluded.team IS NULL AND "
 		"applications.created_by = excluded.created_by)",
-	[ST_APP_LIST] = "SELECT name, team, created_by, created_ms, updated_ms FROM applications "
+	[ST_APP_LIST] = "SELECT name, team, created_by, created_ms, updated_ms, spec, status, "
+		"expires_ms, deployed_ok FROM applications "
 		"WHERE " APP_VISIBLE("") " AND (?2 IS NULL OR name = ?2) "
 		"ORDER BY name LIMIT 10000",
 	[ST_RES_PUT] = "INSERT OR REPLACE INTO resources (app, name, type, provider, status, "
-		"outputs, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		"outputs, updated_ms, message, params, sealed_params, sealed_outputs, secret_keys, "
+		"fingerprint, depends_on, exec_id) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
 	[ST_RES_LIST] = "SELECT r.app, r.name, r.type, r.provider, r.status, r.outputs, "
-		"r.updated_ms FROM resources r JOIN applications a ON a.name = r.app "
+		"r.updated_ms, r.message, r.params, r.sealed_params, r.sealed_outputs, "
+		"r.secret_keys, r.fingerprint, r.depends_on, r.exec_id "
+		"FROM resources r JOIN applications a ON a.name = r.app "
 		"WHERE " APP_VISIBLE("a.") " AND (?2 IS NULL OR r.app = ?2) "
 		"ORDER BY r.app, r.name LIMIT 10000",
+	/* NULL / negative: kept */
+	[ST_APP_UPDATE] = "UPDATE applications SET updated_ms = ?2, "
+		"status = COALESCE(?3, status), spec = COALESCE(?4, spec), "
+		"expires_ms = CASE WHEN ?5 >= 0 THEN ?5 ELSE expires_ms END, "
+		"deployed_ok = CASE WHEN ?6 >= 0 THEN ?6 ELSE deployed_ok END WHERE name = ?1",
+	[ST_APP_DELETE] = "DELETE FROM applications WHERE name = ?1",
+	[ST_RES_DELETE] = "DELETE FROM resources WHERE app = ?1 AND name = ?2",
 };

@@ -921,14 +921,14 @@ test_applications_and_resources(void **state)
 	TU_ASSERT_CONTAINS(js(o), "\"name\":\"shop\",\"team\":\"red\"");
 	json_object_put(o);
 	assert_int_equal(http("GET", "/api/applications", NULL, S.user_blue, &o, NULL), 200);
-	assert_int_equal(json_object_array_length(o), 0);
+	assert_int_equal(json_object_array_length(json_object_object_get(o, "data")), 0);
 	json_object_put(o);
 	assert_int_equal(http("GET", "/api/applications/shop", NULL, S.user_red, &o, NULL), 200);
 	res = json_object_array_get_idx(json_object_object_get(o, "resources"), 0);
 	assert_string_equal(jget(res, "name"), "cache");
 	assert_string_equal(jget(res, "type"), "kv");
 	assert_string_equal(jget(res, "provider"), "kv-team");
-	assert_string_equal(jget(res, "status"), "succeeded");
+	assert_string_equal(jget(res, "status"), "active");
 	assert_string_equal(jget(json_object_object_get(res, "outputs"), "url"), "kv://sessions");
 	json_object_put(o);
 	assert_error(http("GET", "/api/applications/shop", NULL, S.user_blue, &o, NULL), 404, o,

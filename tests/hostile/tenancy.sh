@@ -142,7 +142,7 @@ check_api "AU-6: another key without a team does not see it (404)" 404 GET "/api
 check_api "AU-6: a team's key does not see it (404)" 404 GET "/api/workflows/$w" "$RED"
 check "AU-6: another key without a team lists nothing" \
 	[ "$(api GET /api/workflows "$LONE2" | jf total)" = 0 ]
-apps=$(api GET /api/applications "$LONE" | python3 -c 'import json,sys; print(" ".join(a["name"] for a in json.load(sys.stdin)))')
+apps=$(api GET /api/applications "$LONE" | python3 -c 'import json,sys; print(" ".join(a["name"] for a in json.load(sys.stdin)["data"]))')
 check "AU-6: its applications are its own only (not the admin's)" [ "$apps" = loneapp ]
 check "AU-6: its resources are its own only" \
 	[ "$(api GET /api/resources "$LONE" | python3 -c 'import json,sys; print(" ".join(r["app"] for r in json.load(sys.stdin)))')" = loneapp ]

@@ -629,7 +629,12 @@ test_app_owner_never_changes(void **state)
 	res.app = (char *)"adminapp";
 	res.name = (char *)"db";
 	res.type = (char *)"sqlite";
-	res.status = (char *)"succeeded";
+	res.status = (char *)"succeeded";      /* an execution's word, not a resource's */
+	assert_int_equal(inn_store_resource_put(e->st, &res), INN_EINVAL);
+	res.status = (char *)"active";
+	res.fingerprint = (char *)"abc";
+	res.message = (char *)"created";
+	res.exec_id = 0;
 	assert_int_equal(inn_store_resource_put(e->st, &res), 0);
 	assert_int_equal(inn_store_resource_list(e->st, NULL, "lone", NULL, &rl, &n), 0);
 	assert_int_equal(n, 0);
@@ -639,6 +644,28 @@ test_app_owner_never_changes(void **state)
 	inn_resource_rows_free(rl, n);
 	assert_int_equal(inn_store_resource_list(e->st, NULL, NULL, NULL, &rl, &n), 0);
 	assert_int_equal(n, 1);
+	assert_string_equal(rl[0].status, "active");
+	assert_string_equal(rl[0].fingerprint, "abc");
+	assert_string_equal(rl[0].message, "created");
+	inn_resource_rows_free(rl, n);
+
+	/* the lifecycle columns of an application; deleting it takes its resources */
+	assert_int_equal(inn_store_app_update(e->st, "adminapp", "bogus", NULL, -1, -1),
+	                 INN_EINVAL);
+	assert_int_equal(inn_store_app_update(e->st, "nosuch", "active", NULL, -1, -1),
+	                 INN_ENOTFOUND);
+	assert_int_equal(inn_store_app_update(e->st, "adminapp", "deploying", NULL, 12345, 1), 0);
+	assert_int_equal(inn_store_app_update(e->st, "adminapp", "active", NULL, -1, -1), 0);
+	assert_int_equal(inn_store_app_list(e->st, NULL, NULL, "adminapp", &rows, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(rows[0].status, "active");
+	assert_int_equal(rows[0].expires_ms, 12345);
+	assert_int_equal(rows[0].deployed_ok, 1);
+	inn_app_rows_free(rows, n);
+	assert_int_equal(inn_store_app_delete(e->st, "adminapp"), 0);
+	assert_int_equal(inn_store_app_delete(e->st, "adminapp"), INN_ENOTFOUND);
+	assert_int_equal(inn_store_resource_list(e->st, NULL, NULL, NULL, &rl, &n), 0);
+	assert_int_equal(n, 0);
 	inn_resource_rows_free(rl, n);
 }
 

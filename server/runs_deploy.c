@@ -1,0 +1,741 @@
+/*
+ * runs_deploy.c - the lifecycle of a deployment inside an execution
+ * (runs_int.h): the plan against what the store holds (create, update,
+ * delete or keep each resource), the pending step rows in run order, the
+ * pre-deployment phase, the resource parts run concurrently along their
+ * dependencies (at most DEPLOY_PARALLEL at once; a failed dependency fails
+ * its dependents without running them), the deployment and
+ * post-deployment phases, each resource's record (requested ->
+ * provisioning | updating | terminating -> active | failed | terminated,
+ * outputs masked, the real ones sealed) and the application's status.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "json_util.h"
+#include "runs_inputs.h"
+#include "runs_int.h"
+
+/* Resource parts running at once in one execution. */
+#define DEPLOY_PARALLEL 4
+
+/* ---- what the store holds ---------------------------------------------- */
+
+/* The real JSON sealed in text (a new reference), or NULL. */
+static json_object *
+unseal_json(inn_server *srv, const char *text)
+{
+	char *plain = NULL;
+	size_t len = 0;
+	json_object *o;
+
+	if (text == NULL || srv->secretbox == NULL ||
+	    inn_secretbox_unseal(srv->secretbox, text, &plain, &len) != 0)
+		return NULL;
+	o = json_tokener_parse(plain);
+	memset(plain, 0, len);
+	free(plain);
+	return o;
+}
+
+/* The real JSON as text sealed (malloc'd) when it differs from masked. */
+static char *
+seal_json(inn_server *srv, json_object *masked, json_object *real)
+{
+	const char *text;
+	char *sealed = NULL;
+	size_t len;
+
+	if (real == NULL || srv->secretbox == NULL || json_object_equal(masked, real))
+		return NULL;
+	text = json_object_to_json_string_length(real, JSON_C_TO_STRING_PLAIN, &len);
+	if (text == NULL || inn_secretbox_seal(srv->secretbox, text, len, &sealed) != 0)
+		return NULL;
+	return sealed;
+}
+
+int
+inn_deploy_prevs_load(inn_server *srv, const char *app, inn_deploy_prev **prev,
+                      inn_resource_row **rows, size_t *n)
+{
+	size_t i;
+	int rc;
+
+	*prev = NULL;
+	*rows = NULL;
+	*n = 0;
+	if ((rc = inn_store_resource_list(srv->store, NULL, NULL, app, rows, n)) != 0)
+		return rc;
+	if (*n == 0)
+		return 0;
+	if ((*prev = calloc(*n, sizeof(**prev))) == NULL) {
+		inn_resource_rows_free(*rows, *n);
+		*rows = NULL;
+		*n = 0;
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	}
+	for (i = 0; i < *n; i++) {
+		inn_resource_row *r = &(*rows)[i];
+		inn_deploy_prev *p = &(*prev)[i];
+		json_object *o;
+
+		p->name = r->name;
+		p->type = r->type;
+		p->provider = r->provider;
+		p->status = r->status;
+		p->fingerprint = r->fingerprint;
+		p->secret_keys = r->secret_keys;
+		p->depends_on = r->depends_on;
+		o = unseal_json(srv, r->sealed_params);
+		p->params = o != NULL ? o : json_object_get(r->params);
+		o = unseal_json(srv, r->sealed_outputs);
+		p->outputs = o != NULL ? o : json_object_get(r->outputs);
+	}
+	return 0;
+}
+
+void
+inn_deploy_prevs_free(inn_deploy_prev *prev, inn_resource_row *rows, size_t n)
+{
+	size_t i;
+
+	for (i = 0; prev != NULL && i < n; i++) {
+		json_object_put(prev[i].params);
+		json_object_put(prev[i].outputs);
+	}
+	free(prev);
+	inn_resource_rows_free(rows, n);
+}
+
+static const inn_resource_row *
+prev_row(struct active_run *ar, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ar->nprev; i++)
+		if (strcmp(ar->prev_rows[i].name, name) == 0)
+			return &ar->prev_rows[i];
+	return NULL;
+}
+
+/* ---- the plan ------------------------------------------------------------ */
+
+static int
+part_runs(const inn_deploy_part *p)
+{
+	return p->op != INN_DEPLOY_KEEP && p->wf != NULL;
+}
+
+/* Step index bases in run order: pre-deployment entries, the parts that
+ * run, the main workflow, the deployment and post-deployment entries. */
+static int
+plan_bases(struct active_run *ar)
+{
+	size_t i, order = 0;
+
+	free(ar->part_base);
+	free(ar->phase_base);
+	ar->part_base = calloc(ar->nres + 1, sizeof(int));
+	ar->phase_base = calloc(ar->nphases + 1, sizeof(int));
+	if (ar->part_base == NULL || ar->phase_base == NULL)
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	for (i = 0; i < ar->nphases; i++)
+		if (ar->phases[i].phase == INN_PHASE_PRE)
+			ar->phase_base[i] = (int)(order++ * 1000);
+	for (i = 0; i < ar->nres; i++)
+		ar->part_base[i] = (int)(order++ * 1000);
+	ar->main_base = (int)(order++ * 1000);
+	for (i = 0; i < ar->nphases; i++)
+		if (ar->phases[i].phase != INN_PHASE_PRE)
+			ar->phase_base[i] = (int)(order++ * 1000);
+	return 0;
+}
+
+int
+inn_runs_deploy_plan(struct active_run *ar, int flags, inn_diag *d)
+{
+	inn_server *srv = ar->srv;
+	const char *app = ar->ro.app;
+	inn_app_row *apps = NULL;
+	size_t napps = 0;
+	int rc;
+
+	if (app == NULL) {
+		/* no spec: a plan with no parts */
+		if ((rc = inn_deploy_plan(&ar->plan, ar->cat->cat, NULL, flags, d)) != 0)
+			return rc;
+		ar->nres = 0;
+		return plan_bases(ar);
+	}
+	if ((rc = inn_deploy_prevs_load(srv, app, &ar->prev, &ar->prev_rows, &ar->nprev)) != 0)
+		return rc;
+	if ((rc = inn_deploy_plan_lifecycle(&ar->plan, ar->cat->cat, app, ar->score, ar->prev,
+	                                    ar->nprev, flags, d)) != 0)
+		return rc;
+	ar->nres = inn_deploy_nparts(ar->plan);
+	ar->first_deployment = 1;
+	if (inn_store_app_list(srv->store, NULL, NULL, app, &apps, &napps) == 0 && napps == 1)
+		ar->first_deployment = !apps[0].deployed_ok;
+	inn_app_rows_free(apps, napps);
+	/* the phases: a deployment of a spec (an app deletion runs none; a
+	 * direct workflow run neither) */
+	if (ar->score != NULL && ar->deploy_kind != 2 &&
+	    (ar->deploy_kind == 1 || strcmp(ar->kind, "golden-path") == 0) &&
+	    (rc = inn_phase_select(ar->cat->cat, ar->plan, app, ar->first_deployment,
+	                           &ar->phases, &ar->nphases, d)) != 0)
+		return rc;
+	return plan_bases(ar);
+}
+
+/* The golden path's own workflow may be selected: it runs once, as the
+ * main workflow. */
+static int
+phase_skip(const struct active_run *ar, size_t i)
+{
+	return ar->main_wf != NULL && ar->phases[i].wf == ar->main_wf;
+}
+
+static void
+phase_prefix(const inn_phase_entry *e, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s:%s/", inn_phase_name(e->phase), e->wf->name);
+}
+
+static void
+step_rows_of(inn_server *srv, int64_t id, const inn_workflow *wf, int base, const char *prefix)
+{
+	size_t k;
+	char name[512];
+
+	for (k = 0; wf != NULL && k < wf->nsteps; k++) {
+		inn_step_row sr;
+
+		memset(&sr, 0, sizeof(sr));
+		snprintf(name, sizeof(name), "%s%s", prefix, wf->steps[k].name);
+		sr.idx = base + (int)k;
+		sr.name = name;
+		sr.type = wf->steps[k].type;
+		sr.status = (char *)INN_STATE_WORD(PENDING);
+		inn_store_step_put(srv->store, id, &sr);
+	}
+}
+
+void
+inn_runs_step_rows(struct active_run *ar)
+{
+	inn_server *srv = ar->srv;
+	int tx = inn_store_begin(srv->store) == 0;
+	char prefix[300];
+	size_t i;
+
+	for (i = 0; i < ar->nphases; i++) {
+		if (phase_skip(ar, i))
+			continue;
+		phase_prefix(&ar->phases[i], prefix, sizeof(prefix));
+		step_rows_of(srv, ar->id, ar->phases[i].wf, ar->phase_base[i], prefix);
+	}
+	for (i = 0; i < ar->nres; i++) {
+		const inn_deploy_part *p = inn_deploy_part_at(ar->plan, i);
+
+		if (!part_runs(p))
+			continue;
+		snprintf(prefix, sizeof(prefix), "%s/", p->name);
+		step_rows_of(srv, ar->id, p->wf, ar->part_base[i], prefix);
+	}
+	step_rows_of(srv, ar->id, ar->main_wf, ar->main_base, "");
+	if (tx)
+		inn_store_commit(srv->store);
+}
+
+static json_object *
+deps_json(const inn_deploy *plan, const inn_deploy_part *p)
+{
+	json_object *a = json_object_new_array();
+	size_t j;
+
+	for (j = 0; j < p->ndeps; j++) {
+		const inn_deploy_part *q = inn_deploy_part_at(plan, p->deps[j]);
+
+		if (q != NULL)
+			json_object_array_add(a, json_object_new_string(q->name));
+	}
+	return a;
+}
+
+json_object *
+inn_runs_deploy_summary(struct active_run *ar, inn_diag *d)
+{
+	json_object *o = json_object_new_object(), *ops = json_object_new_array();
+	json_object *ph = json_object_new_array(), *warn = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < ar->nres; i++) {
+		const inn_deploy_part *p = inn_deploy_part_at(ar->plan, i);
+		json_object *e = json_object_new_object();
+
+		INN_JSON_ADD_STRS(e, "resource", p->name, "type", p->type, "provider",
+		                  p->provider ? p->provider->name : NULL, "op",
+		                  inn_deploy_op_name(p->op), "workflow", p->wf ? p->wf->name : NULL);
+		json_object_object_add(e, "depends_on", deps_json(ar->plan, p));
+		if (p->note != NULL)
+			json_object_object_add(e, "note", json_object_new_string(p->note));
+		json_object_array_add(ops, e);
+	}
+	for (i = 0; i < ar->nphases; i++) {
+		const inn_phase_entry *e = &ar->phases[i];
+		json_object *j;
+
+		if (phase_skip(ar, i))
+			continue;
+		j = json_object_new_object();
+
+		INN_JSON_ADD_STRS(j, "phase", inn_phase_name(e->phase), "workflow", e->wf->name,
+		                  "provider", e->provider ? e->provider->name : NULL, "trigger",
+		                  e->trigger);
+		json_object_array_add(ph, j);
+	}
+	for (i = 0; d != NULL && i < d->n; i++) {
+		char buf[1024];
+
+		if (d->items[i].level != INN_DIAG_WARNING)
+			continue;
+		inn_diag_format(d, i, buf, sizeof(buf));
+		json_object_array_add(warn, json_object_new_string(buf));
+	}
+	json_object_object_add(o, "operations", ops);
+	json_object_object_add(o, "phases", ph);
+	json_object_object_add(o, "warnings", warn);
+	return o;
+}
+
+/* ---- resource records ------------------------------------------------- */
+
+static const char *
+running_word(int op)
+{
+	return op == INN_DEPLOY_DELETE ? "terminating" : op == INN_DEPLOY_UPDATE ? "updating"
+	                                                                    : "provisioning";
+}
+
+/* Records part i in status with msg; run (ended, succeeded) gives its
+ * outputs, and real_params what it ran with, else what the store held
+ * stays. */
+static void
+record_part(struct active_run *ar, size_t i, const char *status, const char *msg,
+            inn_run *run, json_object *real_params)
+{
+	const inn_deploy_part *p = inn_deploy_part_at(ar->plan, i);
+	const inn_resource_row *old = prev_row(ar, p->name);
+	inn_resource_row row;
+	json_object *deps = deps_json(ar->plan, p), *params = NULL, *keys = NULL;
+	char *sp = NULL, *so = NULL;
+
+	if (ar->ro.app == NULL || ar->ro.dry_run) {
+		json_object_put(deps);
+		return;
+	}
+	memset(&row, 0, sizeof(row));
+	if (old != NULL)
+		row = *old;
+	row.app = (char *)ar->ro.app;
+	row.name = (char *)p->name;
+	row.type = (char *)p->type;
+	row.provider = p->provider ? p->provider->name : row.provider;
+	row.status = (char *)status;
+	row.message = (char *)msg;
+	row.depends_on = deps;
+	row.exec_id = ar->id;
+	if (run != NULL) {
+		json_object *out = inn_run_outputs(run), *real = inn_run_outputs_real(run);
+
+		if (real_params == NULL)
+			real_params = p->params;
+		params = inn_json_copy(real_params);
+		inn_json_mask(inn_run_masker(run), params);
+		row.params = params;
+		row.sealed_params = sp = seal_json(ar->srv, params, real_params);
+		row.outputs = out;
+		row.sealed_outputs = so = seal_json(ar->srv, out, real);
+		keys = json_object_new_array();
+		if (real != NULL && json_object_is_type(out, json_type_object)) {
+			json_object_object_foreach(out, k, v) {
+				json_object *rv;
+
+				if (json_object_object_get_ex(real, k, &rv) && !json_object_equal(v, rv))
+					json_object_array_add(keys, json_object_new_string(k));
+			}
+		}
+		row.secret_keys = keys;
+		row.fingerprint = p->op == INN_DEPLOY_DELETE ? NULL : (char *)p->fingerprint;
+	}
+	if (inn_store_resource_put(ar->srv->store, &row) != 0)
+		fprintf(stderr, "innominatus: execution %lld: recording resource %s: %s\n",
+		        (long long)ar->id, p->name, inn_error_last());
+	json_object_put(deps);
+	json_object_put(params);
+	json_object_put(keys);
+	free(sp);
+	free(so);
+}
+
+void
+inn_runs_deploy_requested(struct active_run *ar, const inn_caller *who)
+{
+	inn_server *srv = ar->srv;
+	inn_exec_row *row = NULL;
+	size_t i;
+
+	(void)who;
+	if (ar->ro.app == NULL)
+		return;
+	if (inn_store_app_put(srv->store, ar->ro.app, ar->team, ar->created_by, ar->any_app) != 0)
+		fprintf(stderr, "innominatus: execution %lld: application %s: %s\n",
+		        (long long)ar->id, ar->ro.app, inn_error_last());
+	inn_store_exec_get(srv->store, ar->id, &row);
+	inn_store_app_update(srv->store, ar->ro.app, ar->deploy_kind == 2 ? "deleting" : "deploying",
+	                     ar->deploy_kind == 1 && row != NULL ? row->spec : NULL,
+	                     ar->expires_ms > 0 ? ar->expires_ms : -1, -1);
+	inn_exec_row_free(row);
+	for (i = 0; i < ar->nres; i++) {
+		const inn_deploy_part *p = inn_deploy_part_at(ar->plan, i);
+		char msg[600];
+
+		if (p->op == INN_DEPLOY_KEEP)
+			continue;
+		snprintf(msg, sizeof(msg), "%s requested by execution %lld%s%s",
+		         inn_deploy_op_name(p->op), (long long)ar->id, p->note ? ": " : "",
+		         p->note ? p->note : "");
+		record_part(ar, i, "requested", msg, NULL, NULL);
+	}
+}
+
+/* ---- running the parts ------------------------------------------------- */
+
+enum { JOB_WAIT, JOB_RUN, JOB_OK, JOB_FAILED };
+
+struct part_job {
+	json_object *params;      /* its params rendered when it started */
+	json_object *completed;   /* the secret values among them, for its masker */
+	struct active_run *ar;
+	struct sched *sch;
+	size_t i;
+	int state;
+	int started;              /* a thread was made (joined at the end) */
+	pthread_t t;
+	struct run_slot slot;
+	json_object *data;        /* the template data it started with (a copy) */
+	char why[1024];
+};
+
+struct sched {
+	pthread_mutex_t mu;       /* guards the jobs' states and the plan's data */
+	pthread_cond_t cv;
+	struct part_job *jobs;
+	size_t n;
+	int running;
+};
+
+static void *
+part_thread(void *arg)
+{
+	struct part_job *job = arg;
+	struct active_run *ar = job->ar;
+	struct sched *sch = job->sch;
+	const inn_deploy_part *p = inn_deploy_part_at(ar->plan, job->i);
+	inn_run_opts ro = ar->ro;
+	char prefix[300], msg[1200], why[1024];
+	inn_state st;
+	inn_run *run;
+	int ok;
+
+	snprintf(msg, sizeof(msg), "%s: workflow %s (execution %lld)", running_word(p->op),
+	         p->wf->name, (long long)ar->id);
+	record_part(ar, job->i, running_word(p->op), msg, NULL, NULL);
+	ro.params = job->params;
+	ro.resource = p->name;
+	ro.completed = job->completed;
+	ro.data = job->data;
+	snprintf(prefix, sizeof(prefix), "%s/", p->name);
+	st = inn_runs_slot_run(ar, &job->slot, p->wf, &ro, ar->part_base[job->i], prefix,
+	                       job->why, sizeof(job->why));
+	run = job->slot.run;
+	ok = st == INN_STATE_SUCCEEDED || st == INN_STATE_WOULD_RUN;
+	if (ok && run != NULL) {
+		json_object *real = inn_run_outputs_real(run);
+
+		pthread_mutex_lock(&sch->mu);
+		inn_deploy_resource_done(ar->plan, job->i, real ? real : inn_run_outputs(run),
+		                         real ? inn_run_masker(run) : NULL);
+		pthread_mutex_unlock(&sch->mu);
+		if (ar->outputs != NULL) {
+			json_object *res = json_object_object_get(ar->outputs, "resources");
+
+			pthread_mutex_lock(&sch->mu);
+			json_object_object_add(res, p->name, inn_json_copy(inn_run_outputs(run)));
+			pthread_mutex_unlock(&sch->mu);
+		}
+		snprintf(msg, sizeof(msg), "%s by workflow %s (execution %lld)",
+		         p->op == INN_DEPLOY_DELETE ? "deleted" : p->op == INN_DEPLOY_UPDATE ?
+		         "updated" : "created", p->wf->name, (long long)ar->id);
+		record_part(ar, job->i, p->op == INN_DEPLOY_DELETE ? "terminated" : "active", msg,
+		            p->op == INN_DEPLOY_DELETE ? NULL : run, job->params);
+	} else {
+		snprintf(why, sizeof(why), "%.700s", job->why);
+		snprintf(job->why, sizeof(job->why), "resource \"%.100s\": %s workflow %.100s %s%s%.700s",
+		         p->name, inn_deploy_op_name(p->op), p->wf->name, inn_state_name(st),
+		         why[0] ? ": " : "", why);
+		record_part(ar, job->i, "failed", job->why, NULL, NULL);
+	}
+	job->slot.run = NULL;
+	inn_run_free(run);
+	pthread_mutex_lock(&sch->mu);
+	json_object_put(job->data);
+	json_object_put(job->params);
+	json_object_put(job->completed);
+	job->data = job->params = job->completed = NULL;
+	job->state = ok ? JOB_OK : JOB_FAILED;
+	sch->running--;
+	pthread_cond_broadcast(&sch->cv);
+	pthread_mutex_unlock(&sch->mu);
+	return NULL;
+}
+
+/* A waiting job whose dependencies are known: 1 started/finished, 0 not yet. */
+static int
+job_step(struct active_run *ar, struct sched *sch, struct part_job *job)
+{
+	const inn_deploy_part *p = inn_deploy_part_at(ar->plan, job->i);
+	size_t j;
+
+	for (j = 0; j < p->ndeps; j++) {
+		struct part_job *dep = &sch->jobs[p->deps[j]];
+
+		if (dep->state == JOB_FAILED) {
+			snprintf(job->why, sizeof(job->why), "resource \"%s\": dependency %s failed; "
+			         "it was not %s", p->name, inn_deploy_part_at(ar->plan, p->deps[j])->name,
+			         p->op == INN_DEPLOY_DELETE ? "deleted" : "provisioned");
+			job->state = JOB_FAILED;
+			record_part(ar, job->i, "failed", job->why, NULL, NULL);
+			return 1;
+		}
+		if (dep->state != JOB_OK)
+			return 0;
+	}
+	if (ar->cancel_requested) {
+		snprintf(job->why, sizeof(job->why), "resource \"%s\": cancelled before it started",
+		         p->name);
+		job->state = JOB_FAILED;
+		record_part(ar, job->i, "failed", job->why, NULL, NULL);
+		return 1;
+	}
+	if (sch->running >= DEPLOY_PARALLEL)
+		return 0;
+	if (inn_deploy_part_params(ar->plan, job->i, &job->params) != 0) {
+		char why[800];
+
+		snprintf(why, sizeof(why), "%s", inn_error_last());
+		snprintf(job->why, sizeof(job->why), "resource \"%s\": %s", p->name, why);
+		job->state = JOB_FAILED;
+		record_part(ar, job->i, "failed", job->why, NULL, NULL);
+		return 1;
+	}
+	job->completed = inn_deploy_main_completed(ar->plan, NULL);
+	job->data = inn_json_copy(inn_deploy_data(ar->plan));
+	job->state = JOB_RUN;
+	sch->running++;
+	if (pthread_create(&job->t, NULL, part_thread, job) != 0) {
+		sch->running--;
+		json_object_put(job->data);
+		json_object_put(job->params);
+		json_object_put(job->completed);
+		job->data = job->params = job->completed = NULL;
+		snprintf(job->why, sizeof(job->why), "resource \"%s\": cannot start a thread",
+		         p->name);
+		job->state = JOB_FAILED;
+		record_part(ar, job->i, "failed", job->why, NULL, NULL);
+		return 1;
+	}
+	job->started = 1;
+	return 1;
+}
+
+static inn_state
+run_parts(struct active_run *ar, char *why, size_t whylen)
+{
+	struct sched sch;
+	size_t i, nfailed = 0;
+	inn_state st = INN_STATE_SUCCEEDED;
+
+	if (ar->nres == 0)
+		return INN_STATE_SUCCEEDED;
+	memset(&sch, 0, sizeof(sch));
+	if ((sch.jobs = calloc(ar->nres, sizeof(*sch.jobs))) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return INN_STATE_FAILED;
+	}
+	sch.n = ar->nres;
+	pthread_mutex_init(&sch.mu, NULL);
+	pthread_cond_init(&sch.cv, NULL);
+	for (i = 0; i < sch.n; i++) {
+		const inn_deploy_part *p = inn_deploy_part_at(ar->plan, i);
+
+		sch.jobs[i].ar = ar;
+		sch.jobs[i].sch = &sch;
+		sch.jobs[i].i = i;
+		if (p->op == INN_DEPLOY_KEEP) {
+			sch.jobs[i].state = JOB_OK;
+		} else if (p->wf == NULL) {
+			/* a delete without a delete workflow: nothing to run */
+			sch.jobs[i].state = JOB_OK;
+			record_part(ar, i, p->op == INN_DEPLOY_DELETE ? "terminated" : "failed",
+			            "its provider has no delete workflow: nothing was run; whatever "
+			            "it made outside innominatus is left as it is", NULL, NULL);
+		}
+	}
+	pthread_mutex_lock(&sch.mu);
+	for (;;) {
+		int waiting = 0, progress = 0;
+
+		for (i = 0; i < sch.n; i++) {
+			if (sch.jobs[i].state != JOB_WAIT)
+				continue;
+			if (job_step(ar, &sch, &sch.jobs[i]))
+				progress = 1;
+			if (sch.jobs[i].state == JOB_WAIT)
+				waiting = 1;
+		}
+		if (!waiting && sch.running == 0)
+			break;
+		if (!progress)
+			pthread_cond_wait(&sch.cv, &sch.mu);
+	}
+	pthread_mutex_unlock(&sch.mu);
+	for (i = 0; i < sch.n; i++) {
+		if (sch.jobs[i].started)
+			pthread_join(sch.jobs[i].t, NULL);
+		if (sch.jobs[i].state == JOB_FAILED) {
+			if (nfailed++ == 0)
+				snprintf(why, whylen, "%s", sch.jobs[i].why);
+		}
+	}
+	if (nfailed > 0) {
+		size_t len = strlen(why);
+
+		if (nfailed > 1 && len + 1 < whylen)
+			snprintf(why + len, whylen - len, " (and %zu more resource%s failed)",
+			         nfailed - 1, nfailed == 2 ? "" : "s");
+		st = ar->cancel_requested ? INN_STATE_CANCELLED : INN_STATE_FAILED;
+	}
+	pthread_cond_destroy(&sch.cv);
+	pthread_mutex_destroy(&sch.mu);
+	free(sch.jobs);
+	return st;
+}
+
+/* ---- phases ----------------------------------------------------------------- */
+
+static inn_state
+run_phase(struct active_run *ar, int after, char *why, size_t whylen)
+{
+	size_t i;
+
+	for (i = 0; i < ar->nphases; i++) {
+		const inn_phase_entry *e = &ar->phases[i];
+		struct run_slot slot;
+		inn_run_opts ro = ar->ro;
+		json_object *data, *rec;
+		char prefix[300], msg[1024];
+		inn_state st;
+
+		if ((e->phase == INN_PHASE_PRE) == after || phase_skip(ar, i))
+			continue;
+		phase_prefix(e, prefix, sizeof(prefix));
+		data = inn_json_copy(inn_deploy_data(ar->plan));
+		ro.params = e->params;
+		ro.data = data;
+		ro.resource = NULL;
+		ro.completed = NULL;
+		memset(&slot, 0, sizeof(slot));
+		st = inn_runs_slot_run(ar, &slot, e->wf, &ro, ar->phase_base[i], prefix, msg,
+		                       sizeof(msg));
+		inn_run_free(slot.run);
+		json_object_put(data);
+		if (ar->outputs != NULL) {
+			rec = json_object_new_object();
+			INN_JSON_ADD_STRS(rec, "phase", inn_phase_name(e->phase), "workflow", e->wf->name,
+			                  "provider", e->provider ? e->provider->name : NULL,
+			                  "trigger", e->trigger, "status", inn_state_name(st));
+			json_object_array_add(json_object_object_get(ar->outputs, "phases"), rec);
+		}
+		if (st != INN_STATE_SUCCEEDED && st != INN_STATE_WOULD_RUN) {
+			snprintf(why, whylen, "%s workflow %s %s%s%s", inn_phase_name(e->phase),
+			         e->wf->name, inn_state_name(st), msg[0] ? ": " : "", msg);
+			return st;
+		}
+	}
+	return INN_STATE_SUCCEEDED;
+}
+
+inn_state
+inn_runs_deploy_before(struct active_run *ar, char *why, size_t whylen)
+{
+	inn_state st;
+
+	if (ar->deploy_kind != 0 && ar->outputs == NULL) {
+		ar->outputs = json_object_new_object();
+		json_object_object_add(ar->outputs, "resources", json_object_new_object());
+		json_object_object_add(ar->outputs, "phases", json_object_new_array());
+	}
+	if ((st = run_phase(ar, 0, why, whylen)) != INN_STATE_SUCCEEDED)
+		return st;
+	return run_parts(ar, why, whylen);
+}
+
+inn_state
+inn_runs_deploy_after(struct active_run *ar, inn_state st, char *why, size_t whylen)
+{
+	inn_state ph = run_phase(ar, 1, why, whylen);
+
+	return ph != INN_STATE_SUCCEEDED ? ph : st;
+}
+
+void
+inn_runs_deploy_end(struct active_run *ar, inn_state st)
+{
+	inn_server *srv = ar->srv;
+	inn_resource_row *rows = NULL;
+	size_t n = 0, i, left = 0;
+	int ok = st == INN_STATE_SUCCEEDED;
+
+	if (ar->ro.app == NULL || ar->ro.dry_run)
+		return;
+	if (ar->deploy_kind == 2) {
+		/* gone when every resource is */
+		if (inn_store_resource_list(srv->store, NULL, NULL, ar->ro.app, &rows, &n) == 0)
+			for (i = 0; i < n; i++)
+				if (strcmp(rows[i].status, "terminated") != 0)
+					left++;
+		inn_resource_rows_free(rows, n);
+		if (ok && left == 0) {
+			json_object *det = json_object_new_object();
+
+			json_object_object_add(det, "execution", json_object_new_int64(ar->id));
+			inn_store_app_delete(srv->store, ar->ro.app);
+			inn_store_audit(srv->store, ar->created_by, "application.delete", ar->ro.app,
+			                det);
+			json_object_put(det);
+			fprintf(stderr, "innominatus: application %s deleted (execution %lld)\n",
+			        ar->ro.app, (long long)ar->id);
+			return;
+		}
+		inn_store_app_update(srv->store, ar->ro.app, "failed", NULL, -1, -1);
+		return;
+	}
+	inn_store_app_update(srv->store, ar->ro.app, ok ? "active" : "failed", NULL, -1,
+	                     ok ? 1 : -1);
+}
