@@ -146,7 +146,7 @@ show() { # LOG: a failing check shows the last lines of LOG
 }
 skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
 
-echo "1..31"
+echo "1..34"
 
 # --- loading ----------------------------------------------------------------------
 for p in container-team database-team storage-team vault-team; do
@@ -432,6 +432,55 @@ S
 		tail -5 "$dir/logs/srv-guide.log" | sed 's/^/# /'
 		fail=1
 	fi
+	# a Score deployment of the guide's app (POST /api/applications, where
+	# the build has it): phases around the providers' create, update and
+	# delete workflows
+	if "$ctl" --help 2>&1 | grep -q '^ *deploy SPEC'; then
+		sed 's/my-awesome-app/team-shop/g' "$spec" >"$dir/team-shop.yaml"
+		INNOMINATUS_SERVER=$url INNOMINATUS_TOKEN=$key "$ctl" deploy "$dir/team-shop.yaml" -w \
+			>"$dir/logs/deploy1.log" 2>&1
+		rc=$?
+		show "$dir/logs/deploy1.log"
+		[ $rc -eq 0 ] && grep -q 'pre-deployment  *naming-check  *succeeded' "$dir/logs/deploy1.log" &&
+			grep -q 'post-deployment  *container-team/smoke-check  *succeeded' "$dir/logs/deploy1.log" &&
+			grep -q 'team-shop-web  *2/2 ready  ok' "$dir/logs/deploy1.log" &&
+			kget "/apis/acid.zalan.do/v1/namespaces/team-shop-default/postgresqls/team-shop-database" >/dev/null &&
+			kget "/apis/apps/v1/namespaces/team-shop-default/deployments/team-shop-web" >/dev/null &&
+			vget secret/data/apps/team-shop/secrets >/dev/null && [ "$(cat "$dir/vcode")" = 200 ]
+		check "deploy examples/dev-team-app.yaml (as team-shop) -w: naming-check before, the providers' create workflows, smoke-check after" $?
+		python3 - "$dir/team-shop.yaml" "$dir/team-shop-v2.yaml" <<'PY'
+import sys, yaml
+d = yaml.safe_load(open(sys.argv[1]))
+d["resources"]["database"]["params"]["instances"] = 3
+del d["resources"]["secrets"]
+d["resources"]["web"]["params"]["env_from_secrets"].remove("team-shop-secrets")
+yaml.safe_dump(d, open(sys.argv[2], "w"))
+PY
+		INNOMINATUS_SERVER=$url INNOMINATUS_TOKEN=$key "$ctl" deploy "$dir/team-shop-v2.yaml" -w \
+			>"$dir/logs/deploy2.log" 2>&1
+		rc=$?
+		show "$dir/logs/deploy2.log"
+		vget secret/data/apps/team-shop/secrets >/dev/null
+		[ $rc -eq 0 ] && grep -q 'database  *update  *postgres  *database-team  *update-postgres' "$dir/logs/deploy2.log" &&
+			grep -q 'secrets  *delete  *vault-secret  *vault-team  *delete-secrets' "$dir/logs/deploy2.log" &&
+			kget "/apis/acid.zalan.do/v1/namespaces/team-shop-default/postgresqls/team-shop-database" |
+			pyjson 'd["spec"]["numberOfInstances"] == 3' && [ "$(cat "$dir/vcode")" = 404 ] &&
+			grep -q 'host: team-shop-database.team-shop-default.svc.cluster.local' "$dir/logs/deploy2.log"
+		check "redeploy with 3 instances and without the secrets: update-postgres scales the CR (its outputs kept), delete-secrets removes the path" $?
+		INNOMINATUS_SERVER=$url INNOMINATUS_TOKEN=$key "$ctl" delete team-shop -w >"$dir/logs/delete.log" 2>&1
+		rc=$?
+		show "$dir/logs/delete.log"
+		vget secret/data/apps/team-shop/database >/dev/null
+		[ $rc -eq 0 ] && [ "$(cat "$dir/vcode")" = 404 ] &&
+			! kget "/apis/acid.zalan.do/v1/namespaces/team-shop-default/postgresqls/team-shop-database" >/dev/null &&
+			! kget "/apis/apps/v1/namespaces/team-shop-default/deployments/team-shop-web" >/dev/null &&
+			[ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $key" "$url/api/applications/team-shop")" = 404 ]
+		check "delete team-shop -w: every resource torn down by its provider's delete workflow, the app is gone" $?
+	else
+		skip "deploy: this build has no deploy command (POST /api/applications)"
+		skip "redeploy: this build has no deploy command"
+		skip "delete: this build has no delete command"
+	fi
 	orderspw=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["data"]["password"])' <"$dir/kv-orders.json" 2>/dev/null)
 	[ -n "$orderspw" ] && ! grep -rqF -e "$orderspw" "$dir/logs" "$dir/data" 2>/dev/null
 	check "the server's store, state and logs hold no generated password" $?
@@ -443,6 +492,9 @@ else
 	check "the server started with the demo providers" 1
 	check "(server) db-lifecycle" 1
 	check "(server) the guide's command" 1
+	check "(server) deploy" 1
+	check "(server) redeploy" 1
+	check "(server) delete" 1
 	check "(server) no password" 1
 fi
 
