@@ -16,7 +16,7 @@ c() { "$ctl" --plugin-dir "$dir/plugins" --config "$dir/admin.yaml" "$@"; }
 . "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
 echo "1..11"
 
-c validate-provider "$src/providers/storage-team" >"$dir/out" 2>&1
+c validate-provider "$src/tests/data/standin-providers/storage-team" >"$dir/out" 2>&1
 rc=$?; grep -q "provider storage-team 1.0.0: valid, 2 workflow(s), resource types: bucket s3" "$dir/out"
 check "validate-provider accepts the demo storage provider" $(( rc + $? ))
 
@@ -73,7 +73,7 @@ cart_spec "$dir/spec.yaml"
 # the demo workflows keep their files in the state directory of the app's
 # resource and environment: <state root>/<app>/<resource>/<env>/<plugin>
 st="$dir/state"
-INNOMINATUS_STATE_DIR="$st" c --providers "$src/providers" \
+INNOMINATUS_STATE_DIR="$st" c --providers "$src/tests/data/standin-providers" \
 	--goldenpaths "$src/workflows/goldenpaths.yaml" \
 	run --local deploy-app "$dir/spec.yaml" --param environment=dev >"$dir/out" 2>&1
 rc=$?
@@ -83,11 +83,11 @@ db=$(ls "$st"/cart/db/*/shell/databases/cart.sqlite 2>/dev/null)
 	grep -q "\"database\": \"sqlite:///$db\"" "$st/cart/_/dev/shell/apps/cart/dev/deployment.json"
 check "the deploy-app golden path provisions the spec's resources and deploys" $?
 
-c --providers "$src/providers" -o json list-providers >"$dir/out" 2>/dev/null
+c --providers "$src/tests/data/standin-providers" -o json list-providers >"$dir/out" 2>/dev/null
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); names=sorted(p["name"] for p in d); assert names==["database-team","storage-team"], names' "$dir/out"
 check "list-providers -o json lists the demo providers" $?
 
-c --goldenpaths "$src/workflows/goldenpaths.yaml" --providers "$src/providers" -o json list-goldenpaths >"$dir/out" 2>/dev/null
+c --goldenpaths "$src/workflows/goldenpaths.yaml" --providers "$src/tests/data/standin-providers" -o json list-goldenpaths >"$dir/out" 2>/dev/null
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d[0]["name"]=="deploy-app"; assert any(p["name"]=="environment" for p in d[0]["parameters"])' "$dir/out"
 check "list-goldenpaths -o json shows deploy-app with its parameters" $?
 

@@ -14,7 +14,7 @@ chmod 755 "$dir"
 mkdir -p "$dir/plugins" "$dir/etc" "$dir/data"
 chmod 755 "$dir/plugins"
 install -m 755 "$INN_SHELL_SO" "$dir/plugins/shell.so"
-cp -r "$src/providers" "$dir/providers"
+cp -r "$src/tests/data/standin-providers" "$dir/providers"
 . "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
 server_conf "$dir/etc/innominatus.yaml" "$dir"
 cat >> "$dir/etc/innominatus.yaml" <<CONF

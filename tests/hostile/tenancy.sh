@@ -13,7 +13,7 @@
 fixtures=$INN_TOP_SRCDIR/tests/data/hostile/tenancy
 h_init tenancy
 mkdir -p "$H/providers"
-cp -r "$fixtures/providers/tenancy" "$INN_TOP_SRCDIR/providers/storage-team" "$H/providers/"
+cp -r "$fixtures/providers/tenancy" "$INN_TOP_SRCDIR/tests/data/standin-providers/storage-team" "$H/providers/"
 chmod -R u+w "$H/providers"
 H_SERVER_YAML="  goldenpaths: $fixtures/goldenpaths.yaml"
 h_start "$H/providers" || exit 1
