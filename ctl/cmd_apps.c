@@ -449,7 +449,8 @@ ctl_rcmd_deploy(struct remote *r, int argc, char **argv)
 
 	memset(&rep, 0, sizeof(rep));
 	if (argc != 1)
-		return ctl_usage("deploy SPEC [-w|--wait] [--dry-run] [--ttl D] (see deploy --help)");
+		return ctl_usage("--server URL deploy SPEC [-w|--wait] [--dry-run] [--ttl D] "
+		                 "(see deploy --help)");
 	if (remote_read_spec(argv[0], &spec) != 0)
 		return CTL_EXIT_CONFIG;
 	rc = CTL_EXIT_USAGE;
@@ -484,7 +485,7 @@ ctl_rcmd_delete(struct remote *r, int argc, char **argv)
 	int rc;
 
 	if (argc != 1)
-		return ctl_usage("delete APP [-w|--wait] (see delete --help)");
+		return ctl_usage("--server URL delete APP [-w|--wait] (see delete --help)");
 	if (remote_path(path, sizeof(path), "/api/applications", argv[0], NULL) != 0) {
 		fprintf(stderr, "innominatus-ctl: delete: the application name is too long\n");
 		return CTL_EXIT_USAGE;
@@ -506,7 +507,7 @@ ctl_rcmd_apps(struct remote *r, int argc, char **argv)
 
 	(void)argv;
 	if (argc != 0)
-		return ctl_usage("apps (see apps --help)");
+		return ctl_usage("--server URL apps (see apps --help)");
 	if ((rc = remote_request(r, "GET", "/api/applications", NULL, &rep)) != CTL_EXIT_OK)
 		goto out;
 	if (r->o->json) {
@@ -551,7 +552,7 @@ ctl_rcmd_app(struct remote *r, int argc, char **argv)
 	int rc;
 
 	if (argc != 1)
-		return ctl_usage("app NAME (see app --help)");
+		return ctl_usage("--server URL app NAME (see app --help)");
 	if (remote_path(path, sizeof(path), "/api/applications", argv[0], NULL) != 0) {
 		fprintf(stderr, "innominatus-ctl: app: the application name is too long\n");
 		return CTL_EXIT_USAGE;
@@ -594,7 +595,7 @@ ctl_rcmd_resources(struct remote *r, int argc, char **argv)
 	int rc;
 
 	if (argc > 1)
-		return ctl_usage("resources [APP] (see resources --help)");
+		return ctl_usage("--server URL resources [APP] (see resources --help)");
 	if (argc == 1) {
 		char *esc = curl_easy_escape(NULL, argv[0], 0);
 		int n = esc ? snprintf(path, sizeof(path), "/api/resources?app=%s", esc) : -1;
