@@ -182,6 +182,27 @@ print_plan(json_object *plan)
 		printf("  %s\n", value_text(json_object_array_get_idx(warnings, i)));
 }
 
+/* The phase workflows a deployment ran (its execution's outputs.phases)
+ * and how each ended. */
+static void
+print_phase_results(json_object *e)
+{
+	json_object *ph = json_object_object_get(json_object_object_get(e, "outputs"), "phases");
+	size_t i;
+
+	if (alen(ph) > 0)
+		printf("Phases:\n");
+	for (i = 0; i < alen(ph); i++) {
+		json_object *p = json_object_array_get_idx(ph, i);
+		const char *prov = ctl_jstr(p, "provider");
+		char wf[256];
+
+		snprintf(wf, sizeof(wf), "%s%s%s", prov && *prov ? prov : "", prov && *prov ? "/" : "",
+		         str_or(p, "workflow", "?"));
+		printf("  %-18s %-34s %s\n", str_or(p, "phase", "?"), wf, str_or(p, "status", "-"));
+	}
+}
+
 /* The resources of GET /api/applications/{name}, each with its outputs
  * and, when it has one, its message. */
 static void
@@ -363,6 +384,7 @@ follow(struct remote *r, json_object *accepted, const char *name, int deleting)
 
 		printf("Execution %lld: %s %s%s%s\n", (long long)id, deleting ? "delete" : "deploy",
 		       st, msg && *msg ? ": " : "", msg && *msg ? msg : "");
+		print_phase_results(e);
 		if (app != NULL)
 			print_resources(json_object_object_get(app, "resources"));
 		if (deleting && app == NULL && rc == CTL_EXIT_OK)

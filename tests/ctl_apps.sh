@@ -47,6 +47,22 @@ workflows:
   - {name: update-file, file: ./workflows/update-file.yaml, operation: update}
   - {name: delete-file, file: ./workflows/delete-file.yaml, operation: delete}
   - {name: fail-file, file: ./workflows/fail-file.yaml, operation: create}
+  - {name: announce, file: ./workflows/announce.yaml}
+EOF
+# a product workflow of the post-deployment phase: every deployment of an
+# app using the provider's types
+cat >"$p/workflows/announce.yaml" <<'EOF'
+name: announce
+phase: post-deployment
+triggers: [product_deployment]
+parameters:
+  - {name: app_name, type: string, required: true}
+steps:
+  - name: say
+    type: shell
+    env: {APP: "${parameters.app_name}"}
+    config:
+      script: echo "$APP is deployed"
 EOF
 for op in create update; do
 	cat >"$p/workflows/$op-file.yaml" <<EOF
@@ -194,8 +210,9 @@ rc=$?
 [ $rc -eq 0 ] && grep -q 'dry run' "$dir/out" &&
 	grep -Eq '^  cfg +create +textfile +files-team +create-file' "$dir/out" &&
 	grep -Eq '^  notes +create +textfile +files-team +create-file +cfg$' "$dir/out" &&
+	grep -Eq '^  post-deployment +files-team/announce \(trigger product_deployment\)' "$dir/out" &&
 	[ -z "$(files)" ] && "$ctl" apps 2>&1 | grep -q 'no applications'
-check "deploy --dry-run prints the plan (op, provider, workflow, depends_on); nothing runs or is stored" $?
+check "deploy --dry-run prints the plan (op, provider, workflow, depends_on, phases); nothing runs or is stored" $?
 
 "$ctl" deploy -w "$dir/shop.yaml" >"$dir/out" 2>&1
 rc=$?
@@ -204,8 +221,10 @@ cfg=$(state_file cfg)
 	grep -Eq '^  cfg +textfile +files-team +active' "$dir/out" &&
 	grep -Eq '^  notes +textfile +files-team +active' "$dir/out" &&
 	grep -q '      content: one' "$dir/out" && [ "$(cat "$cfg")" = one ] &&
+	grep -q 'post-deployment:announce/say *| shop is deployed' "$dir/out" &&
+	grep -Eq '^  post-deployment +files-team/announce +succeeded' "$dir/out" &&
 	grep -q "^after $cfg\$" "$(state_file notes)"
-check "deploy -w provisions both resources, tables them active with outputs (exit 0)" $?
+check "deploy -w provisions both resources, runs the phase, tables them active with outputs (exit 0)" $?
 
 "$ctl" apps >"$dir/out" 2>&1 &&
 	grep -Eq '^shop +red +active +2 +[0-9]+ deploy succeeded +never' "$dir/out"
