@@ -54,7 +54,8 @@ static const struct {
 	  "  -w, --wait    follow the execution's logs, then say whether the app is gone;\n"
 	  "                exit 0 only when every resource was torn down\n"
 	  "\n"
-	  "Exit codes as for deploy; 3 also when there is no app APP (404).\n" },
+	  "Exit codes as for deploy; 3 also when there is no app APP (404).  There is no\n"
+	  "--dry-run: `innominatus-ctl app APP` shows what would be torn down.\n" },
 	{ "apps",
 	  "usage: innominatus-ctl apps [-o json|yaml]\n"
 	  "\n"
@@ -508,6 +509,12 @@ ctl_rcmd_delete(struct remote *r, int argc, char **argv)
 
 	if (argc != 1)
 		return ctl_usage("--server URL delete APP [-w|--wait] (see delete --help)");
+	if (r->o->dry_run) {
+		/* the server would delete for real: never let the flag pass unnoticed */
+		fprintf(stderr, "innominatus-ctl: delete has no --dry-run; innominatus-ctl app %s "
+		        "shows the resources it would tear down\n", argv[0]);
+		return CTL_EXIT_USAGE;
+	}
 	if (remote_path(path, sizeof(path), "/api/applications", argv[0], NULL) != 0) {
 		fprintf(stderr, "innominatus-ctl: delete: the application name is too long\n");
 		return CTL_EXIT_USAGE;

@@ -184,7 +184,7 @@ resources:
     type: brokenfile
 EOF
 
-echo "1..15"
+echo "1..16"
 key=$("$srvbin" --config "$dir/etc/innominatus.yaml" --create-admin-key ops)
 trap 'kill $spid 2>/dev/null; wait $spid 2>/dev/null; rm -rf "$dir"' EXIT
 start_server "$dir/etc/innominatus.yaml" "$dir/server.log" || {
@@ -284,6 +284,11 @@ ok=0
 "$ctl" -o json resources >"$dir/out" 2>&1 &&
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); l=d["data"] if isinstance(d, dict) else d; assert {(r["app"], r["name"]) for r in l} >= {("shop","cfg"),("wreck","disk")}, l' "$dir/out" || ok=1
 check "apps, app and resources -o json parse and hold the apps, resources and --ttl expiry" $ok
+
+"$ctl" delete --dry-run shop >"$dir/out" 2>&1
+rc=$?
+[ $rc -eq 2 ] && [ -n "$(state_file cfg)" ] && "$ctl" app shop 2>&1 | grep -q '^Application shop: active'
+check "delete --dry-run is refused (exit 2) and deletes nothing" $?
 
 "$ctl" delete -w shop >"$dir/out" 2>&1
 rc=$?
