@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "deploy.h"
+#include "duration.h"
 #include "error.h"
 #include "host.h"
 #include "runs_check.h"
@@ -210,10 +211,34 @@ inn_runs_active_free(struct active_run *ar)
 static inn_state
 record_app(struct active_run *ar, char *why, size_t whylen)
 {
-	if (ar->ro.app == NULL || ar->ro.dry_run ||
-	    inn_store_app_put(ar->srv->store, ar->ro.app, ar->team, ar->created_by,
-	                      ar->any_app) == 0)
+	if (ar->ro.app == NULL || ar->ro.dry_run)
 		return INN_STATE_SUCCEEDED;
+	if (inn_store_app_put(ar->srv->store, ar->ro.app, ar->team, ar->created_by,
+	                      ar->any_app) == 0) {
+		/* a golden path whose workflow declares a duration parameter
+		 * "ttl" sets the application's TTL */
+		const inn_param *tp = ar->main_wf ? inn_workflow_param(ar->main_wf, "ttl", 3) : NULL;
+		json_object *v = NULL;
+		int64_t ms = 0;
+
+		if (tp != NULL && tp->type != NULL && strcmp(tp->type, "duration") == 0 &&
+		    !json_object_object_get_ex(ar->params, "ttl", &v))
+			v = tp->def;
+		if (v != NULL && json_object_is_type(v, json_type_string) &&
+		    inn_parse_param_duration_ms(json_object_get_string(v), &ms) == 0 && ms > 0)
+			inn_store_app_update(ar->srv->store, ar->ro.app, NULL, NULL,
+			                     inn_wall_ms() + ms, -1);
+		if (ar->deploy_kind == 0) {
+			inn_exec_row *row = NULL;
+
+			/* the spec as stored (masked) is what GET shows */
+			inn_store_exec_get(ar->srv->store, ar->id, &row);
+			inn_store_app_update(ar->srv->store, ar->ro.app, "deploying",
+			                     row != NULL ? row->spec : NULL, -1, -1);
+			inn_exec_row_free(row);
+		}
+		return INN_STATE_SUCCEEDED;
+	}
 	snprintf(why, whylen, "application \"%s\": %s; nothing was provisioned", ar->ro.app,
 	         inn_error_last());
 	return INN_STATE_FAILED;

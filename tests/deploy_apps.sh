@@ -176,7 +176,7 @@ wait_exec() { # id: prints its final status
 start() {
 	start_server "$dir/conf.yaml" "$dir/server.log" --providers "$dir/prov"
 }
-echo "1..28"
+echo "1..31"
 ADMIN=$("$srvbin" --config "$dir/conf.yaml" --create-admin-key ops)
 start || { echo "Bail out! the server did not start"; cat "$dir/server.log"; exit 1; }
 mkkey() { # NAME TEAM
@@ -312,7 +312,26 @@ check "DELETE /api/applications/shop: 202, the deletion succeeds" $?
 	[ "$(api GET "/api/workflows?app=shop" "$RED" | jq_ 'd["total"]')" -ge 5 ]
 check "GET is 404 after; its executions stay listed" $?
 
-# 8: kill -9 during a deployment: after the restart nothing is stuck
+# 8: a TTL: the server deletes the application when it expires
+cat > "$dir/brief.yaml" <<EOF
+apiVersion: score.dev/v1b1
+metadata: {name: brief}
+containers: {web: {image: brief:1}}
+resources:
+  tmp: {type: folder}
+EOF
+api POST "/api/applications?ttl=1s" "$RED" "$dir/brief.yaml" > "$dir/r6"
+[ "$(wait_exec "$(jq_ 'd["id"]' < "$dir/r6")")" = succeeded ] && [ -d "$out/tmp.d" ] &&
+	[ "$(api GET /api/applications/brief "$RED" | jq_ 'd["expires_ms"] > 0')" = True ]
+check "?ttl=1s: deployed, with its expiry" $?
+i=0
+while [ "$(code GET /api/applications/brief "$RED")" != 404 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+[ "$(code GET /api/applications/brief "$RED")" = 404 ] && [ ! -e "$out/tmp.d" ]
+check "when it expired the server deleted it and its resources" $?
+api GET /api/admin/audit "$ADMIN" | grep -q '"application.expired"'
+check "the expiry is in the audit trail" $?
+
+# 9: kill -9 during a deployment: after the restart nothing is stuck
 cat > "$dir/slow.yaml" <<EOF
 apiVersion: score.dev/v1b1
 metadata: {name: slow}
