@@ -671,6 +671,7 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 	ar->score = so->score;
 	ar->deploy_kind = so->deploy_kind;
 	ar->expires_ms = so->expires_ms;
+	ar->dry_run = dry_run;
 	ar->ref = strdup(ref);
 	ar->kind = strdup(kind);
 	if (ar->ref == NULL || ar->kind == NULL) {
@@ -927,6 +928,13 @@ inn_runs_submit(inn_server *srv, const inn_caller *who, const char *ref, const c
 
 	if (atomic_load(&srv->draining))
 		return inn_error_set(INN_ECANCELLED, "the server is shutting down");
+	if (strcmp(kind, "deploy") == 0 || strcmp(kind, "delete") == 0)
+		return inn_error_set(INN_EINVAL, "a %s of application \"%s\" is not retried: "
+		                     "%s it again (%s /api/applications%s); what succeeded is kept",
+		                     strcmp(kind, "deploy") == 0 ? "deployment" : "deletion", ref,
+		                     strcmp(kind, "deploy") == 0 ? "deploy" : "delete",
+		                     strcmp(kind, "deploy") == 0 ? "POST" : "DELETE",
+		                     strcmp(kind, "deploy") == 0 ? "" : "/{name}");
 	if ((rc = queue_room(srv, json_weight(params) + json_weight(spec))) != 0)
 		return rc;
 	notes = json_object_new_array();

@@ -190,9 +190,10 @@ inn_runs_deploy_plan(struct active_run *ar, int flags, inn_diag *d)
 	}
 	if ((rc = inn_deploy_prevs_load(srv, app, &ar->prev, &ar->prev_rows, &ar->nprev)) != 0)
 		return rc;
-	if (ar->deploy_kind == 0 && ar->score != NULL && !dns_label_ok(app)) {
+	if (ar->deploy_kind == 0 && ar->score != NULL && (!dns_label_ok(app) || ar->dry_run)) {
 		/* a golden path or workflow run for an application whose name is
-		 * no DNS label (accepted before deployments had a lifecycle):
+		 * no DNS label (accepted before deployments had a lifecycle), or
+		 * its dry run (which provisions nothing and knows no output):
 		 * every resource is created as it always was, nothing planned
 		 * against the store */
 		if ((rc = inn_deploy_plan(&ar->plan, ar->cat->cat, ar->score, flags, d)) != 0)
@@ -674,7 +675,7 @@ run_phase(struct active_run *ar, int after, char *why, size_t whylen)
 		const inn_phase_entry *e = &ar->phases[i];
 		struct run_slot slot;
 		inn_run_opts ro = ar->ro;
-		json_object *data, *rec;
+		json_object *data, *rec, *comp;
 		char prefix[300], msg[1024];
 		inn_state st;
 
@@ -682,15 +683,18 @@ run_phase(struct active_run *ar, int after, char *why, size_t whylen)
 			continue;
 		phase_prefix(e, prefix, sizeof(prefix));
 		data = inn_json_copy(inn_deploy_data(ar->plan));
+		/* the resources' secret outputs are masked in its log too */
+		comp = inn_deploy_main_completed(ar->plan, NULL);
 		ro.params = e->params;
 		ro.data = data;
 		ro.resource = NULL;
-		ro.completed = NULL;
+		ro.completed = comp;
 		memset(&slot, 0, sizeof(slot));
 		st = inn_runs_slot_run(ar, &slot, e->wf, &ro, ar->phase_base[i], prefix, msg,
 		                       sizeof(msg));
 		inn_run_free(slot.run);
 		json_object_put(data);
+		json_object_put(comp);
 		if (ar->outputs != NULL) {
 			rec = json_object_new_object();
 			INN_JSON_ADD_STRS(rec, "phase", inn_phase_name(e->phase), "workflow", e->wf->name,
