@@ -286,7 +286,7 @@ inn_runs_slot_run(struct active_run *ar, struct run_slot *slot, const inn_workfl
 	return st;
 }
 
-static int deploy_conflict(inn_server *srv, const char *app);
+static int deploy_conflict(inn_server *srv, const char *app, int any_kind);
 static void steps_settle(inn_server *srv, int64_t id, const char *from, const char *status,
                          const char *msg, int final);
 
@@ -741,8 +741,12 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 			inn_runs_active_free(ar);
 			return 0;
 		}
-		if ((rc = deploy_conflict(srv, ar->ro.app)) != 0)
+		if ((rc = deploy_conflict(srv, ar->ro.app, 1)) != 0)
 			goto err;
+	} else if (id_in == 0 && ar->ro.app != NULL && !dry_run &&
+	           (rc = deploy_conflict(srv, ar->ro.app, 0)) != 0) {
+		/* a run with a spec waits for no deployment or deletion of its app */
+		goto err;
 	}
 	if (id_in > 0)
 		ar->id = id_in;
@@ -791,21 +795,23 @@ inn_runs_enqueue(struct active_run *ar)
 }
 
 /* INN_RUNS_CONFLICT when a deploy or delete execution of app is queued or
- * running (submissions come one at a time from the loop thread). */
+ * running -- or, any_kind, any execution of app that is no dry run
+ * (submissions come one at a time from the loop thread). */
 static int
-deploy_conflict(inn_server *srv, const char *app)
+deploy_conflict(inn_server *srv, const char *app, int any_kind)
 {
 	struct active_run *o;
 	int64_t busy = 0;
 
 	pthread_mutex_lock(&srv->runs_lock);
 	for (o = srv->runs; o != NULL && busy == 0; o = o->next)
-		if (o->deploy_kind != 0 && o->ro.app != NULL && strcmp(o->ro.app, app) == 0)
+		if ((o->deploy_kind != 0 || (any_kind && !o->ro.dry_run)) && o->ro.app != NULL &&
+		    strcmp(o->ro.app, app) == 0)
 			busy = o->id;
 	pthread_mutex_unlock(&srv->runs_lock);
 	if (busy != 0)
 		return inn_error_set(INN_RUNS_CONFLICT, "application \"%s\": execution %lld "
-		                     "(a deployment or deletion) is still pending or running", app,
+		                     "is still pending or running; try again when it ended", app,
 		                     (long long)busy);
 	return 0;
 }
