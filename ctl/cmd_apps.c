@@ -156,13 +156,16 @@ print_plan(json_object *plan)
 		for (i = 0; i < alen(ops); i++) {
 			json_object *op = json_object_array_get_idx(ops, i);
 
-			const char *what = str_or(op, "op", "?");
+			const char *what = str_or(op, "op", "?"), *note = ctl_jstr(op, "note");
 
 			join_names(deps, sizeof(deps), json_object_object_get(op, "depends_on"));
-			/* keep: nothing runs, whatever workflow created it */
-			printf("  %-16s %-7s %-16s %-18s %-24s %s\n", str_or(op, "resource", "?"), what,
-			       str_or(op, "type", "-"), str_or(op, "provider", "-"),
-			       strcmp(what, "keep") == 0 ? "-" : str_or(op, "workflow", "-"), deps);
+			/* keep: nothing runs, whatever workflow created it; the note says
+			 * why this op ("params changed: size") */
+			printf("  %-16s %-7s %-16s %-18s %-24s %s%s%s%s\n", str_or(op, "resource", "?"),
+			       what, str_or(op, "type", "-"), str_or(op, "provider", "-"),
+			       strcmp(what, "keep") == 0 ? "-" : str_or(op, "workflow", "-"), deps,
+			       note && *note ? "  (" : "", note && *note ? note : "",
+			       note && *note ? ")" : "");
 		}
 	}
 	if (alen(phases) > 0) {

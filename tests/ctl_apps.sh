@@ -241,10 +241,10 @@ check "resources APP lists the app's resources with their states" $?
 
 "$ctl" deploy --wait "$dir/shop-v2.json" >"$dir/out" 2>&1
 rc=$?
-[ $rc -eq 0 ] && grep -Eq '^  cfg +update +textfile +files-team +update-file' "$dir/out" &&
+[ $rc -eq 0 ] && grep -Eq '^  cfg +update +textfile +files-team +update-file +- +\(params changed: content\)$' "$dir/out" &&
 	grep -q '      content: two' "$dir/out" && [ "$(cat "$(state_file cfg)")" = two ] &&
 	grep -Eq '^  notes +keep +textfile +files-team +- ' "$dir/out"
-check "a changed property (a .json spec) runs the update workflow; the rest is not recreated" $?
+check "a changed property (a .json spec) runs the update workflow, saying why; the rest is kept" $?
 
 "$ctl" deploy -w "$dir/shop-v3.yaml" >"$dir/out" 2>&1
 rc=$?
