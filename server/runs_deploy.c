@@ -126,10 +126,19 @@ prev_row(struct active_run *ar, const char *name)
 
 /* ---- the plan ------------------------------------------------------------ */
 
+/* What a part does in ar: its op, except that a golden path or workflow
+ * run creates an unchanged resource again (runs with a spec provision
+ * their resources every time, as they always did: create or update). */
 static int
-part_runs(const inn_deploy_part *p)
+part_op(const struct active_run *ar, const inn_deploy_part *p)
 {
-	return p->op != INN_DEPLOY_KEEP && p->wf != NULL;
+	return p->op == INN_DEPLOY_KEEP && ar->deploy_kind == 0 ? INN_DEPLOY_CREATE : p->op;
+}
+
+static int
+part_runs(const struct active_run *ar, const inn_deploy_part *p)
+{
+	return part_op(ar, p) != INN_DEPLOY_KEEP && p->wf != NULL;
 }
 
 /* Step index bases in run order: pre-deployment entries, the parts that
@@ -269,7 +278,7 @@ inn_runs_step_rows(struct active_run *ar)
 	for (i = 0; i < ar->nres; i++) {
 		const inn_deploy_part *p = inn_deploy_part_at(ar->plan, i);
 
-		if (!part_runs(p))
+		if (!part_runs(ar, p))
 			continue;
 		snprintf(prefix, sizeof(prefix), "%s/", p->name);
 		step_rows_of(srv, ar->id, p->wf, ar->part_base[i], prefix);
@@ -398,7 +407,14 @@ record_part(struct active_run *ar, size_t i, const char *status, const char *msg
 			}
 		}
 		row.secret_keys = keys;
-		row.fingerprint = p->op == INN_DEPLOY_DELETE ? NULL : (char *)p->fingerprint;
+		row.fingerprint = part_op(ar, p) == INN_DEPLOY_DELETE ? NULL : (char *)p->fingerprint;
+	}
+	if (strcmp(status, "terminated") == 0) {
+		/* gone: nothing of it is left to read or to compare with */
+		row.outputs = NULL;
+		row.sealed_outputs = NULL;
+		row.secret_keys = NULL;
+		row.fingerprint = NULL;
 	}
 	if (inn_store_resource_put(ar->srv->store, &row) != 0)
 		fprintf(stderr, "innominatus: execution %lld: recording resource %s: %s\n",
@@ -478,11 +494,11 @@ part_thread(void *arg)
 	char prefix[300], msg[1200], why[1024];
 	inn_state st;
 	inn_run *run;
-	int ok;
+	int ok, op = part_op(ar, p);
 
-	snprintf(msg, sizeof(msg), "%s: workflow %s (execution %lld)", running_word(p->op),
+	snprintf(msg, sizeof(msg), "%s: workflow %s (execution %lld)", running_word(op),
 	         p->wf->name, (long long)ar->id);
-	record_part(ar, job->i, running_word(p->op), msg, NULL, NULL);
+	record_part(ar, job->i, running_word(op), msg, NULL, NULL);
 	ro.params = job->params;
 	ro.resource = p->name;
 	ro.completed = job->completed;
@@ -507,14 +523,14 @@ part_thread(void *arg)
 			pthread_mutex_unlock(&sch->mu);
 		}
 		snprintf(msg, sizeof(msg), "%s by workflow %s (execution %lld)",
-		         p->op == INN_DEPLOY_DELETE ? "deleted" : p->op == INN_DEPLOY_UPDATE ?
+		         op == INN_DEPLOY_DELETE ? "deleted" : op == INN_DEPLOY_UPDATE ?
 		         "updated" : "created", p->wf->name, (long long)ar->id);
-		record_part(ar, job->i, p->op == INN_DEPLOY_DELETE ? "terminated" : "active", msg,
-		            p->op == INN_DEPLOY_DELETE ? NULL : run, job->params);
+		record_part(ar, job->i, op == INN_DEPLOY_DELETE ? "terminated" : "active", msg,
+		            op == INN_DEPLOY_DELETE ? NULL : run, job->params);
 	} else {
 		snprintf(why, sizeof(why), "%.700s", job->why);
 		snprintf(job->why, sizeof(job->why), "resource \"%.100s\": %s workflow %.100s %s%s%.700s",
-		         p->name, inn_deploy_op_name(p->op), p->wf->name, inn_state_name(st),
+		         p->name, inn_deploy_op_name(op), p->wf->name, inn_state_name(st),
 		         why[0] ? ": " : "", why);
 		record_part(ar, job->i, "failed", job->why, NULL, NULL);
 	}
@@ -614,7 +630,7 @@ run_parts(struct active_run *ar, char *why, size_t whylen)
 		sch.jobs[i].ar = ar;
 		sch.jobs[i].sch = &sch;
 		sch.jobs[i].i = i;
-		if (p->op == INN_DEPLOY_KEEP) {
+		if (part_op(ar, p) == INN_DEPLOY_KEEP) {
 			sch.jobs[i].state = JOB_OK;
 		} else if (p->wf == NULL) {
 			/* a delete without a delete workflow: nothing to run */

@@ -462,6 +462,32 @@ prev_outputs(inn_deploy *plan, const char *name, const inn_deploy_prev *pv)
 	}
 }
 
+/* Part (planned with its create workflow) becomes an UPDATE: the
+ * provider's update workflow with the params it takes, else the create
+ * workflow again (warned).  Returns 0, or INN_ENOMEM. */
+static int
+to_update(struct plan_ctx *pc, inn_deploy_part *part, const inn_score_resource *r)
+{
+	const inn_provider *prov = NULL;
+	const inn_resource_cap *cap = inn_catalog_resource(pc->cat, r->type, &prov);
+	const inn_workflow *wf = NULL;
+	int rc;
+
+	part->op = INN_DEPLOY_UPDATE;
+	if (cap != NULL && cap->update != NULL)
+		wf = inn_provider_workflow(prov, cap->update);
+	if (wf == NULL) {
+		report(pc, INN_DIAG_WARNING, r, "resource \"%s\": provider \"%s\" has no update "
+		       "workflow for type \"%s\"; its create workflow %s runs again", r->name,
+		       part->provider->name, r->type, part->wf->name);
+		return 0;
+	}
+	if ((rc = part_params(pc, part, wf, r, 0)) != 0)
+		return rc;
+	part->wf = wf;
+	return 0;
+}
+
 /* The next part of the plan: resource r of the spec (pv: what the store
  * holds of it, or NULL), its placeholder in data.resources.  Problems are
  * reported; returns 0, or INN_ENOMEM. */
@@ -472,19 +498,26 @@ spec_part(struct plan_ctx *pc, const inn_score_resource *r, const inn_deploy_pre
 	inn_deploy_part *part = &plan->parts[plan->nparts++];
 	const inn_provider *prov = NULL;
 	const inn_resource_cap *cap;
-	const inn_workflow *cwf = NULL, *wf;
+	const inn_workflow *cwf = NULL;
 	json_object *ph;
 	const char *why;
 	int rc;
 
 	part->op = INN_DEPLOY_CREATE;
-	if (r->name == NULL || r->type == NULL || r->params == NULL)
-		return 0;             /* the loader reported it */
+	if (r->name != NULL && (part->name = strdup(r->name)) == NULL)
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	if (r->name == NULL || r->type == NULL || r->params == NULL) {
+		/* a spec with errors (inn_score_load_all): the loader reported
+		 * them; no plan comes of it */
+		if (pc->nerr++ == 0)
+			snprintf(pc->first, sizeof(pc->first), "resource \"%s\": the spec has errors "
+			         "here", r->name ? r->name : "?");
+		return 0;
+	}
 	cap = inn_catalog_resource(pc->cat, r->type, &prov);
 	if (cap != NULL && cap->create != NULL)
 		cwf = inn_provider_workflow(prov, cap->create);
-	if ((part->name = strdup(r->name)) == NULL || (part->type = strdup(r->type)) == NULL ||
-	    (ph = json_object_new_object()) == NULL)
+	if ((part->type = strdup(r->type)) == NULL || (ph = json_object_new_object()) == NULL)
 		return inn_error_set(INN_ENOMEM, "out of memory");
 	json_object_object_add(ph, "name", json_object_new_string(r->name));
 	json_object_object_add(ph, "type", json_object_new_string(r->type));
@@ -510,19 +543,12 @@ spec_part(struct plan_ctx *pc, const inn_score_resource *r, const inn_deploy_pre
 	if ((rc = part_params(pc, part, cwf, r, 1)) != 0)
 		return rc;
 	part->op = decide_op(pv, part->fingerprint, &why);
-	if (part->op == INN_DEPLOY_UPDATE) {
-		wf = cap->update != NULL ? inn_provider_workflow(prov, cap->update) : NULL;
-		if (wf == NULL)
-			report(pc, INN_DIAG_WARNING, r, "resource \"%s\": provider \"%s\" has no "
-			       "update workflow for type \"%s\"; its create workflow %s runs "
-			       "again", r->name, prov->name, r->type, cwf->name);
-		else if ((rc = part_params(pc, part, wf, r, 0)) != 0)
-			return rc;
-		else
-			part->wf = wf;
-		if (why == NULL)
-			part->note = change_note(pv, part->params);
-	}
+	/* against what the create workflow takes, as the store's params were
+	 * (the update workflow may take fewer) */
+	if (part->op == INN_DEPLOY_UPDATE && why == NULL)
+		part->note = change_note(pv, part->params);
+	if (part->op == INN_DEPLOY_UPDATE && (rc = to_update(pc, part, r)) != 0)
+		return rc;
 	if (why != NULL && (part->note = strdup(why)) == NULL)
 		return inn_error_set(INN_ENOMEM, "out of memory");
 	if (part->op == INN_DEPLOY_KEEP || part->op == INN_DEPLOY_UPDATE)
@@ -728,7 +754,7 @@ plan_deps(struct plan_ctx *pc, size_t nspec, const inn_deploy_prev **del_prev)
 		const inn_score_resource *r = &pc->spec->resources[i];
 		struct ref_walk w;
 
-		if (plan->parts[i].name == NULL)
+		if (plan->parts[i].name == NULL || r->params == NULL)
 			continue;
 		memset(&w, 0, sizeof(w));
 		w.pc = pc;
@@ -753,6 +779,25 @@ plan_deps(struct plan_ctx *pc, size_t nspec, const inn_deploy_prev **del_prev)
 	for (i = 0; i < nspec; i++)
 		if (state[i] == 0 && find_cycle(pc, i, state, path, 0))
 			break;
+	/* an unchanged resource whose params read one that is created anew
+	 * (its outputs may differ now) is updated with the new values */
+	for (i = 0; i < nspec && pc->nerr == 0; i++) {
+		inn_deploy_part *part = &plan->parts[i];
+		char note[300];
+
+		for (j = 0; j < part->ndeps && part->op == INN_DEPLOY_KEEP; j++) {
+			if (plan->parts[part->deps[j]].op != INN_DEPLOY_CREATE)
+				continue;
+			snprintf(note, sizeof(note), "resource \"%s\" it references is created anew",
+			         plan->parts[part->deps[j]].name);
+			free((char *)part->note);
+			if ((part->note = strdup(note)) == NULL ||
+			    (rc = to_update(pc, part, &pc->spec->resources[i])) != 0) {
+				rc = inn_error_set(INN_ENOMEM, "out of memory");
+				goto out;
+			}
+		}
+	}
 	for (i = nspec; i < plan->nparts; i++) {
 		const inn_deploy_prev *pv = del_prev[i - nspec];
 
@@ -1233,6 +1278,8 @@ inn_deploy_resource_done(inn_deploy *plan, size_t i, json_object *outputs, inn_m
 {
 	json_object *ro;
 
+	if (i < plan->nparts && plan->parts[i].op == INN_DEPLOY_DELETE)
+		return 0;             /* gone: nothing for templates to see */
 	if (i >= plan->nparts ||
 	    !json_object_object_get_ex(plan->resources, plan->parts[i].name, &ro))
 		return inn_error_set(INN_EINVAL, "no resource part %zu in the plan", i);

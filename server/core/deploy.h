@@ -70,7 +70,9 @@ typedef enum inn_deploy_op {
 	                           deleted: the delete workflow in reverse dependency
 	                           order; wf NULL when the provider has none (warned) */
 	INN_DEPLOY_KEEP         /* active and unchanged: nothing runs; its stored
-	                           outputs are in the template data */
+	                           outputs are in the template data.  (An unchanged
+	                           resource whose params reference one that is
+	                           CREATEd anew is an UPDATE instead.) */
 } inn_deploy_op;
 
 /* The word of an op: "create", "update", "delete", "keep". */
@@ -179,7 +181,8 @@ json_object *inn_deploy_data(const inn_deploy *plan);
  * of the same name wins).  Give the real outputs (inn_run_outputs_real)
  * and the part's masker m: the secret values among them are kept for the
  * main run (inn_deploy_secrets), which sees the real values and masks
- * them; without m, outputs are taken as they are.  Returns 0, or
+ * them; without m, outputs are taken as they are.  A DELETE part's
+ * outputs are not kept (its resource is gone).  Returns 0, or
  * INN_EINVAL for a bad index. */
 int inn_deploy_resource_done(inn_deploy *plan, size_t i, json_object *outputs,
                              inn_masker *m);

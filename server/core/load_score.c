@@ -217,10 +217,18 @@ load_resources(struct score_load *S, json_object *spec, const inn_ynode *y)
 	}
 }
 
-/* Checks spec (JSON) with positions from y (may be NULL). */
+/* How a spec is read: the node limit (0: the loaders' default), and
+ * whether a spec with errors is still handed out (inn_score_load_all). */
+struct score_opts {
+	size_t max_nodes;
+	int keep;
+};
+
+/* Checks spec (JSON) with positions from y (may be NULL).  keep: a
+ * mapping with errors still goes to *out (INN_EINVAL returned). */
 static int
 score_build(inn_score **out, const char *name, json_object *spec, const inn_ynode *y,
-            inn_diag *diag)
+            int keep, inn_diag *diag)
 {
 	struct score_load S;
 	size_t nerr0 = diag->nerrors;
@@ -277,6 +285,10 @@ score_build(inn_score **out, const char *name, json_object *spec, const inn_ynod
 	load_containers(&S, spec, y);
 	load_resources(&S, spec, y);
 out:
+	if (keep && S.s != NULL && S.s->json != NULL && diag->nerrors != nerr0) {
+		*out = S.s;
+		return INN_EINVAL;
+	}
 	if (diag->nerrors != nerr0 || S.s == NULL) {
 		inn_score_free(S.s);
 		return INN_EINVAL;
@@ -312,26 +324,25 @@ int
 inn_score_from_json(inn_score **out, const char *name, json_object *spec,
                     inn_diag *diag)
 {
-	return score_build(out, name, spec, NULL, diag);
+	return score_build(out, name, spec, NULL, 0, diag);
 }
 
-/* inn_l_build_fn for inn_l_load_yaml: arg points at the node limit (0:
- * the default). */
+/* inn_l_build_fn for inn_l_load_yaml: arg points at the score_opts. */
 static int
 from_doc(void *out, const char *name, const inn_ydoc *doc, const void *arg,
          inn_diag *diag)
 {
-	size_t max_nodes = *(const size_t *)arg;
+	const struct score_opts *o = arg;
 	json_object *spec = NULL;
 	int rc;
 
 	if (doc->root != NULL &&
-	    (spec = max_nodes > 0 ? inn_ynode_to_json_max(doc->root, max_nodes)
-	                          : inn_ynode_to_json(doc->root)) == NULL) {
+	    (spec = o->max_nodes > 0 ? inn_ynode_to_json_max(doc->root, o->max_nodes)
+	                             : inn_ynode_to_json(doc->root)) == NULL) {
 		inn_l_err_last(diag, name);
 		return INN_EINVAL;
 	}
-	rc = score_build(out, name, spec, doc->root, diag);
+	rc = score_build(out, name, spec, doc->root, o->keep, diag);
 	json_object_put(spec);
 	/* after the spec's own problems: callers that show one line show those */
 	inn_l_next_doc(diag, doc);
@@ -349,15 +360,26 @@ int
 inn_score_load_string_max(inn_score **out, const char *name, const char *text, size_t len,
                           size_t max_nodes, inn_diag *diag)
 {
+	struct score_opts o = { max_nodes, 0 };
+
 	*out = NULL;
-	return inn_l_load_yaml(name, text != NULL ? text : "", len, from_doc, out, &max_nodes,
-	                       diag);
+	return inn_l_load_yaml(name, text != NULL ? text : "", len, from_doc, out, &o, diag);
+}
+
+int
+inn_score_load_all(inn_score **out, const char *name, const char *text, size_t len,
+                   size_t max_nodes, inn_diag *diag)
+{
+	struct score_opts o = { max_nodes, 1 };
+
+	*out = NULL;
+	return inn_l_load_yaml(name, text != NULL ? text : "", len, from_doc, out, &o, diag);
 }
 
 int
 inn_score_load_file(inn_score **out, const char *path, inn_diag *diag)
 {
-	static const size_t no_limit = 0;
+	static const struct score_opts no_limit = { 0, 0 };
 
 	*out = NULL;
 	return inn_l_load_yaml(path, NULL, 0, from_doc, out, &no_limit, diag);

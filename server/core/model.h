@@ -319,6 +319,14 @@ int inn_score_load_string(inn_score **out, const char *name, const char *text,
 #define INN_SPEC_MAX_NODES 100000
 int inn_score_load_string_max(inn_score **out, const char *name, const char *text,
                               size_t len, size_t max_nodes, inn_diag *diag);
+/* The same, but a spec that is a mapping is handed out in *out even with
+ * errors (then INN_EINVAL, the errors in diag; fields in error are NULL,
+ * a resource without a valid type has type NULL), so that
+ * inn_deploy_plan_lifecycle adds its own problems to the same diag: every
+ * problem of a spec in one answer (POST /api/applications).  Check the
+ * return code before anything else uses *out; free it either way. */
+int inn_score_load_all(inn_score **out, const char *name, const char *text, size_t len,
+                       size_t max_nodes, inn_diag *diag);
 /* From a JSON object (the API's "spec"); name is used in messages. */
 int inn_score_from_json(inn_score **out, const char *name, json_object *spec,
                         inn_diag *diag);

@@ -334,6 +334,9 @@ test_second_deployment_keeps_updates_deletes(void **state)
 	assert_true(depends(p, 1));
 	assert_true(depends(p, 2));
 	assert_false(depends(p, 0));
+	/* what its deletion reports is not kept for templates */
+	assert_int_equal(inn_deploy_resource_done(plan, i, db_out, NULL), 0);
+	assert_false(json_object_object_get_ex(res, "old", NULL));
 	assert_int_equal(d.nerrors, 0);
 	inn_deploy_free(plan);
 	inn_diag_free(&d);
@@ -364,6 +367,8 @@ test_changed_value_updates_through_update_workflow(void **state)
 	fingerprint_of(HEAD "  db: {type: pg, params: {size: 5, tier: small}}\n", fp);
 	json_object_object_add(old, "size", json_object_new_int(5));
 	json_object_object_add(old, "tier", json_object_new_string("small"));
+	/* what its create got: the standard input too */
+	json_object_object_add(old, "app_name", json_object_new_string("shop"));
 	memset(&prev, 0, sizeof(prev));
 	prev = (inn_deploy_prev){ .name = "db", .type = "pg", .status = "active",
 	                          .fingerprint = fp, .params = old };
@@ -504,6 +509,43 @@ test_references_make_dependencies_rendered_when_run(void **state)
 	json_object_put(outs);
 }
 
+/* A resource whose params read one that is created anew is updated, even
+ * though what it asks for is written the same; one that reads a kept
+ * resource is kept. */
+static void
+test_recreated_dependency_updates_its_dependents(void **state)
+{
+	static const char yaml[] = HEAD
+		"  db: {type: pg}\n"
+		"  cache: {type: redis, params: {url: '${resources.db.host}'}}\n";
+	char fp_db[33], fp_cache[33];
+	inn_deploy_prev prev[2];
+	const inn_deploy_part *p;
+	inn_deploy *plan;
+
+	fingerprint_of(HEAD "  db: {type: pg}\n", fp_db);
+	fingerprint_of(HEAD "  cache: {type: redis, params: {url: '${resources.db.host}'}}\n",
+	               fp_cache);
+	memset(prev, 0, sizeof(prev));
+	prev[0] = (inn_deploy_prev){ .name = "db", .type = "pg", .status = "terminated" };
+	prev[1] = (inn_deploy_prev){ .name = "cache", .type = "redis", .status = "active",
+	                             .fingerprint = fp_cache };
+	plan = plan_of(*state, yaml, prev, 2, INN_DEPLOY_STRICT, NULL, 0);
+	assert_int_equal(part_named(plan, "db", NULL)->op, INN_DEPLOY_CREATE);
+	p = part_named(plan, "cache", NULL);
+	assert_int_equal(p->op, INN_DEPLOY_UPDATE);
+	assert_string_equal(p->note, "resource \"db\" it references is created anew");
+	inn_deploy_free(plan);
+
+	prev[0].status = "active";
+	prev[0].fingerprint = fp_db;
+	plan = plan_of(*state, yaml, prev, 2, INN_DEPLOY_STRICT, NULL, 0);
+	assert_int_equal(part_named(plan, "db", NULL)->op, INN_DEPLOY_KEEP);
+	assert_int_equal(part_named(plan, "cache", NULL)->op, INN_DEPLOY_KEEP);
+	assert_int_equal(inn_deploy_nsteps(plan), 0);
+	inn_deploy_free(plan);
+}
+
 static void
 test_cycle_and_unknown_reference_are_errors(void **state)
 {
@@ -539,8 +581,6 @@ test_every_problem_reported_at_once(void **state)
 	        "  q: {type: kafka}\n"
 	        "  ok: {type: redis}\n", NULL, 0, INN_DEPLOY_STRICT | INN_DEPLOY_DECLARATIVE,
 	        &d, INN_EINVAL);
-	if (getenv("V") != NULL)
-		inn_diag_print(&d, stdout, "# ");
 	assert_true(inn_diag_find(&d, "metadata.name: \"Shop_1\" is not a DNS label", NULL,
 	                          0) >= 0);
 	assert_true(inn_diag_find(&d, "containers: an app needs at least one container", NULL,
@@ -555,6 +595,51 @@ test_every_problem_reported_at_once(void **state)
 	assert_int_equal(d.nerrors, 6);
 	/* the first one is the call's error */
 	TU_ASSERT_CONTAINS(inn_error_last(), "metadata.name");
+	inn_diag_free(&d);
+}
+
+/* What the loader finds and what the plan finds, in one diag: a spec with
+ * errors is still planned when read with inn_score_load_all. */
+static void
+test_loader_and_plan_problems_together(void **state)
+{
+	struct fixture *f = *state;
+	static const char yaml[] =
+		"apiVersion: score.dev/v1b1\nmetadata: {name: Shop}\n"
+		"containers: {web: {image: ''}, side: {command: [x]}}\nresources:\n"
+		"  db: {params: {size: 5}}\n"
+		"  q: {type: kafka}\n"
+		"  c: {type: redis, params: {url: '${resources.db.host}'}}\n";
+	inn_deploy *plan = NULL;
+	inn_score *s = NULL;
+	inn_diag d;
+
+	inn_diag_init(&d);
+	assert_int_equal(inn_score_load_all(&s, "score.yaml", yaml, strlen(yaml), 0, &d),
+	                 INN_EINVAL);
+	assert_non_null(s);
+	assert_int_equal(inn_deploy_plan_lifecycle(&plan, f->cat, "Shop", s, NULL, 0,
+	                                           INN_DEPLOY_STRICT | INN_DEPLOY_DECLARATIVE,
+	                                           &d), INN_EINVAL);
+	assert_null(plan);
+	assert_true(inn_diag_find(&d, "containers.web.image: must not be empty", NULL, 0) >= 0);
+	assert_true(inn_diag_find(&d, "containers.side: missing required field \"image\"", NULL,
+	                          0) >= 0);
+	assert_true(inn_diag_find(&d, "resources.db: missing required field \"type\"", NULL,
+	                          0) >= 0);
+	assert_true(inn_diag_find(&d, "metadata.name: \"Shop\" is not a DNS label", NULL, 0) >= 0);
+	assert_true(inn_diag_find(&d, "resource \"q\": no provider offers type \"kafka\"", NULL,
+	                          0) >= 0);
+	/* db is in the spec, only broken: no "unknown resource" on top */
+	assert_true(inn_diag_find(&d, "has no resource \"db\"", NULL, 0) < 0);
+	assert_int_equal(d.nerrors, 5);
+	inn_score_free(s);
+	inn_diag_free(&d);
+	/* the strict loaders hand nothing out */
+	inn_diag_init(&d);
+	assert_int_equal(inn_score_load_string(&s, "score.yaml", yaml, strlen(yaml), &d),
+	                 INN_EINVAL);
+	assert_null(s);
 	inn_diag_free(&d);
 }
 
@@ -611,8 +696,10 @@ main(void)
 		cmocka_unit_test(test_app_deletion_in_reverse_dependency_order),
 		cmocka_unit_test(test_type_change_is_an_error),
 		cmocka_unit_test(test_references_make_dependencies_rendered_when_run),
+		cmocka_unit_test(test_recreated_dependency_updates_its_dependents),
 		cmocka_unit_test(test_cycle_and_unknown_reference_are_errors),
 		cmocka_unit_test(test_every_problem_reported_at_once),
+		cmocka_unit_test(test_loader_and_plan_problems_together),
 		cmocka_unit_test(test_containers_placeholders),
 	};
 
