@@ -54,7 +54,8 @@ static const struct {
 	  "  -w, --wait    follow the execution's logs, then say whether the app is gone;\n"
 	  "                exit 0 only when every resource was torn down\n"
 	  "\n"
-	  "Exit codes as for deploy; 3 also when there is no app APP (404).\n" },
+	  "Exit codes as for deploy; 3 also when there is no app APP (404).  There is no\n"
+	  "--dry-run: `innominatus-ctl app APP` shows what would be torn down.\n" },
 	{ "apps",
 	  "usage: innominatus-ctl apps [-o json|yaml]\n"
 	  "\n"
@@ -155,13 +156,16 @@ print_plan(json_object *plan)
 		for (i = 0; i < alen(ops); i++) {
 			json_object *op = json_object_array_get_idx(ops, i);
 
-			const char *what = str_or(op, "op", "?");
+			const char *what = str_or(op, "op", "?"), *note = ctl_jstr(op, "note");
 
 			join_names(deps, sizeof(deps), json_object_object_get(op, "depends_on"));
-			/* keep: nothing runs, whatever workflow created it */
-			printf("  %-16s %-7s %-16s %-18s %-24s %s\n", str_or(op, "resource", "?"), what,
-			       str_or(op, "type", "-"), str_or(op, "provider", "-"),
-			       strcmp(what, "keep") == 0 ? "-" : str_or(op, "workflow", "-"), deps);
+			/* keep: nothing runs, whatever workflow created it; the note says
+			 * why this op ("params changed: size") */
+			printf("  %-16s %-7s %-16s %-18s %-24s %s%s%s%s\n", str_or(op, "resource", "?"),
+			       what, str_or(op, "type", "-"), str_or(op, "provider", "-"),
+			       strcmp(what, "keep") == 0 ? "-" : str_or(op, "workflow", "-"), deps,
+			       note && *note ? "  (" : "", note && *note ? note : "",
+			       note && *note ? ")" : "");
 		}
 	}
 	if (alen(phases) > 0) {
@@ -180,6 +184,27 @@ print_plan(json_object *plan)
 		printf("Warnings:\n");
 	for (i = 0; i < alen(warnings); i++)
 		printf("  %s\n", value_text(json_object_array_get_idx(warnings, i)));
+}
+
+/* The phase workflows a deployment ran (its execution's outputs.phases)
+ * and how each ended. */
+static void
+print_phase_results(json_object *e)
+{
+	json_object *ph = json_object_object_get(json_object_object_get(e, "outputs"), "phases");
+	size_t i;
+
+	if (alen(ph) > 0)
+		printf("Phases:\n");
+	for (i = 0; i < alen(ph); i++) {
+		json_object *p = json_object_array_get_idx(ph, i);
+		const char *prov = ctl_jstr(p, "provider");
+		char wf[256];
+
+		snprintf(wf, sizeof(wf), "%s%s%s", prov && *prov ? prov : "", prov && *prov ? "/" : "",
+		         str_or(p, "workflow", "?"));
+		printf("  %-18s %-34s %s\n", str_or(p, "phase", "?"), wf, str_or(p, "status", "-"));
+	}
 }
 
 /* The resources of GET /api/applications/{name}, each with its outputs
@@ -363,6 +388,7 @@ follow(struct remote *r, json_object *accepted, const char *name, int deleting)
 
 		printf("Execution %lld: %s %s%s%s\n", (long long)id, deleting ? "delete" : "deploy",
 		       st, msg && *msg ? ": " : "", msg && *msg ? msg : "");
+		print_phase_results(e);
 		if (app != NULL)
 			print_resources(json_object_object_get(app, "resources"));
 		if (deleting && app == NULL && rc == CTL_EXIT_OK)
@@ -449,7 +475,8 @@ ctl_rcmd_deploy(struct remote *r, int argc, char **argv)
 
 	memset(&rep, 0, sizeof(rep));
 	if (argc != 1)
-		return ctl_usage("deploy SPEC [-w|--wait] [--dry-run] [--ttl D] (see deploy --help)");
+		return ctl_usage("--server URL deploy SPEC [-w|--wait] [--dry-run] [--ttl D] "
+		                 "(see deploy --help)");
 	if (remote_read_spec(argv[0], &spec) != 0)
 		return CTL_EXIT_CONFIG;
 	rc = CTL_EXIT_USAGE;
@@ -484,7 +511,13 @@ ctl_rcmd_delete(struct remote *r, int argc, char **argv)
 	int rc;
 
 	if (argc != 1)
-		return ctl_usage("delete APP [-w|--wait] (see delete --help)");
+		return ctl_usage("--server URL delete APP [-w|--wait] (see delete --help)");
+	if (r->o->dry_run) {
+		/* the server would delete for real: never let the flag pass unnoticed */
+		fprintf(stderr, "innominatus-ctl: delete has no --dry-run; innominatus-ctl app %s "
+		        "shows the resources it would tear down\n", argv[0]);
+		return CTL_EXIT_USAGE;
+	}
 	if (remote_path(path, sizeof(path), "/api/applications", argv[0], NULL) != 0) {
 		fprintf(stderr, "innominatus-ctl: delete: the application name is too long\n");
 		return CTL_EXIT_USAGE;
@@ -506,7 +539,7 @@ ctl_rcmd_apps(struct remote *r, int argc, char **argv)
 
 	(void)argv;
 	if (argc != 0)
-		return ctl_usage("apps (see apps --help)");
+		return ctl_usage("--server URL apps (see apps --help)");
 	if ((rc = remote_request(r, "GET", "/api/applications", NULL, &rep)) != CTL_EXIT_OK)
 		goto out;
 	if (r->o->json) {
@@ -551,7 +584,7 @@ ctl_rcmd_app(struct remote *r, int argc, char **argv)
 	int rc;
 
 	if (argc != 1)
-		return ctl_usage("app NAME (see app --help)");
+		return ctl_usage("--server URL app NAME (see app --help)");
 	if (remote_path(path, sizeof(path), "/api/applications", argv[0], NULL) != 0) {
 		fprintf(stderr, "innominatus-ctl: app: the application name is too long\n");
 		return CTL_EXIT_USAGE;
@@ -594,7 +627,7 @@ ctl_rcmd_resources(struct remote *r, int argc, char **argv)
 	int rc;
 
 	if (argc > 1)
-		return ctl_usage("resources [APP] (see resources --help)");
+		return ctl_usage("--server URL resources [APP] (see resources --help)");
 	if (argc == 1) {
 		char *esc = curl_easy_escape(NULL, argv[0], 0);
 		int n = esc ? snprintf(path, sizeof(path), "/api/resources?app=%s", esc) : -1;

@@ -299,45 +299,6 @@ query_get(const char *query, const char *name, char *buf, size_t len)
 	return found;
 }
 
-/* The spec the loader refused, loaded again with what it lacks filled in
- * (a container without an image gets a placeholder one), so that the
- * plan can report its own problems too (a bad name, unknown types...):
- * c->score and c->ydoc (for their positions), or nothing. */
-static void
-lenient_load(struct api_call *c, const char *data, size_t len)
-{
-	json_object *spec = NULL, *cont;
-	inn_ydoc *doc = NULL;
-	inn_diag d;
-
-	if (inn_yaml_load_string(&doc, "spec", data, len) != 0 || doc->root == NULL ||
-	    (spec = inn_ynode_to_json_max(doc->root, INN_SPEC_MAX_NODES)) == NULL ||
-	    !json_object_is_type(spec, json_type_object)) {
-		inn_ydoc_free(doc);
-		json_object_put(spec);
-		return;
-	}
-	if (json_object_object_get_ex(spec, "containers", &cont) &&
-	    json_object_is_type(cont, json_type_object)) {
-		json_object_object_foreach(cont, name, def) {
-			(void)name;
-			if (json_object_is_type(def, json_type_object) &&
-			    !json_object_object_get_ex(def, "image", NULL))
-				json_object_object_add(def, "image", json_object_new_string("-"));
-		}
-	}
-	inn_diag_init(&d);
-	if (inn_score_from_json(&c->score, "spec", spec, &d) != 0 || d.nerrors > 0) {
-		inn_score_free(c->score);
-		c->score = NULL;
-		inn_ydoc_free(doc);
-	} else {
-		c->ydoc = doc;
-	}
-	inn_diag_free(&d);
-	json_object_put(spec);
-}
-
 /* Where a plan error without a position is in the spec (from ydoc):
  * 'resource "x": ...' at x, "metadata.name: ..." at the name. */
 static void
@@ -397,22 +358,32 @@ inn_api_app_deploy_work(struct api_call *c)
 		return;
 	}
 	inn_diag_init(&d);
-	if (inn_score_load_string_max(&c->score, "spec", data, len, INN_SPEC_MAX_NODES, &d) != 0 ||
+	/* a spec with errors is handed out too: the plan adds its own problems */
+	if (inn_score_load_all(&c->score, "spec", data, len, INN_SPEC_MAX_NODES, &d) != 0 ||
 	    d.nerrors > 0 || c->score == NULL) {
-		inn_score_free(c->score);
-		c->score = NULL;
 		c->run_st = 400;
 		c->run_code = "invalid_spec";
 		c->reply = diag_details(&d);
-		if (json_object_array_length(c->reply) == 0)
-			json_object_array_add(c->reply, json_object_new_string(
-			    "not a Score spec (expected a YAML or JSON mapping with apiVersion, "
-			    "metadata.name and containers)"));
-		else
-			lenient_load(c, data, len);
+		if (json_object_array_length(c->reply) == 0) {
+			json_object *e = json_object_new_object();
+
+			INN_JSON_ADD_STRS(e, "file", "spec", "message", "not a Score spec (expected a "
+			                  "YAML or JSON mapping with apiVersion, metadata.name and "
+			                  "containers)");
+			json_object_object_add(e, "line", json_object_new_int(0));
+			json_object_object_add(e, "column", json_object_new_int(0));
+			json_object_array_add(c->reply, e);
+		}
+		if (c->score != NULL && c->score->app == NULL) {
+			inn_score_free(c->score);
+			c->score = NULL;
+		}
 	} else {
 		c->spec = json_object_get(c->score->json);
 	}
+	/* the tree, for the positions of the plan's problems about the whole spec */
+	if (c->score != NULL && inn_yaml_load_string(&c->ydoc, "spec", data, len) != 0)
+		c->ydoc = NULL;
 	inn_diag_free(&d);
 }
 
@@ -423,8 +394,13 @@ reply_deploy(struct api_call *c, int rc, int64_t id, const char *app, json_objec
 	json_object *o;
 
 	if (rc == INN_EINVAL && d->nerrors > 0) {
+		json_object *det = diag_details(d);
+		size_t i;
+
 		json_object_put(summary);
-		reply_invalid_spec(c, diag_details(d));
+		for (i = 0; i < json_object_array_length(det); i++)
+			detail_position(c->ydoc, json_object_array_get_idx(det, i));
+		reply_invalid_spec(c, det);
 		return;
 	}
 	if (rc != 0) {
@@ -483,7 +459,7 @@ inn_api_app_deploy(struct api_call *c)
 	}
 	if (c->run_st != 0) {
 		if (c->reply != NULL && c->score != NULL) {
-			/* the plan's problems too, from the spec loaded leniently */
+			/* the plan's problems too, from the spec as far as it loaded */
 			inn_diag_init(&d);
 			snprintf(app, sizeof(app), "%s", c->score->app);
 			rc = inn_runs_deploy_submit(c->srv, &c->who, app, c->score, NULL, 1, 0, &d,

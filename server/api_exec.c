@@ -119,6 +119,7 @@ static const struct {
 	{ INN_RUNS_FULL, 429, "queue_full" },
 	{ INN_EFORBIDDEN, 403, "forbidden" },
 	{ INN_RUNS_TOO_BIG, 413, "too_large" },
+	{ INN_RUNS_CONFLICT, 409, "conflict" },
 	{ INN_EINVAL, 400, "invalid_request" },
 };
 

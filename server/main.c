@@ -528,6 +528,21 @@ start_engine(inn_server *srv, const struct flags *f, const char *cwd)
 	return 0;
 }
 
+/* Every few seconds on the loop thread: applications whose TTL ran out
+ * are deleted (runs_deploy.c). */
+#define REAP_INTERVAL_S 2
+
+static void
+on_reap(evutil_socket_t fd, short what, void *arg)
+{
+	inn_server *srv = arg;
+
+	(void)fd;
+	(void)what;
+	if (!atomic_load(&srv->draining))
+		inn_runs_reap_expired(srv);
+}
+
 /* The layers, bottom up: HTTP, the SSE hub the executions publish to
  * (srv->on_event), the API; then the signals.  0, or -1 (said). */
 static int
@@ -543,6 +558,12 @@ start_serving(inn_server *srv)
 	srv->sigint = evsignal_new(srv->base, SIGINT, on_signal, srv);
 	event_add(srv->sigterm, NULL);
 	event_add(srv->sigint, NULL);
+	srv->reaper = event_new(srv->base, -1, EV_PERSIST, on_reap, srv);
+	if (srv->reaper != NULL) {
+		struct timeval tv = { REAP_INTERVAL_S, 0 };
+
+		event_add(srv->reaper, &tv);
+	}
 	return 0;
 }
 
@@ -557,6 +578,8 @@ stop_all(inn_server *srv)
 		event_free(srv->sigterm);
 	if (srv->sigint)
 		event_free(srv->sigint);
+	if (srv->reaper)
+		event_free(srv->reaper);
 	srv->on_event = NULL;
 	inn_sse_free(srv);
 	if (srv->base)

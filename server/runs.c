@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "deploy.h"
+#include "duration.h"
 #include "error.h"
 #include "host.h"
 #include "runs_check.h"
@@ -210,10 +211,34 @@ inn_runs_active_free(struct active_run *ar)
 static inn_state
 record_app(struct active_run *ar, char *why, size_t whylen)
 {
-	if (ar->ro.app == NULL || ar->ro.dry_run ||
-	    inn_store_app_put(ar->srv->store, ar->ro.app, ar->team, ar->created_by,
-	                      ar->any_app) == 0)
+	if (ar->ro.app == NULL || ar->ro.dry_run)
 		return INN_STATE_SUCCEEDED;
+	if (inn_store_app_put(ar->srv->store, ar->ro.app, ar->team, ar->created_by,
+	                      ar->any_app) == 0) {
+		/* a golden path whose workflow declares a duration parameter
+		 * "ttl" sets the application's TTL */
+		const inn_param *tp = ar->main_wf ? inn_workflow_param(ar->main_wf, "ttl", 3) : NULL;
+		json_object *v = NULL;
+		int64_t ms = 0;
+
+		if (tp != NULL && tp->type != NULL && strcmp(tp->type, "duration") == 0 &&
+		    !json_object_object_get_ex(ar->params, "ttl", &v))
+			v = tp->def;
+		if (v != NULL && json_object_is_type(v, json_type_string) &&
+		    inn_parse_param_duration_ms(json_object_get_string(v), &ms) == 0 && ms > 0)
+			inn_store_app_update(ar->srv->store, ar->ro.app, NULL, NULL,
+			                     inn_wall_ms() + ms, -1);
+		if (ar->deploy_kind == 0) {
+			inn_exec_row *row = NULL;
+
+			/* the spec as stored (masked) is what GET shows */
+			inn_store_exec_get(ar->srv->store, ar->id, &row);
+			inn_store_app_update(ar->srv->store, ar->ro.app, "deploying",
+			                     row != NULL ? row->spec : NULL, -1, -1);
+			inn_exec_row_free(row);
+		}
+		return INN_STATE_SUCCEEDED;
+	}
 	snprintf(why, whylen, "application \"%s\": %s; nothing was provisioned", ar->ro.app,
 	         inn_error_last());
 	return INN_STATE_FAILED;
@@ -261,7 +286,7 @@ inn_runs_slot_run(struct active_run *ar, struct run_slot *slot, const inn_workfl
 	return st;
 }
 
-static int deploy_conflict(inn_server *srv, const char *app);
+static int deploy_conflict(inn_server *srv, const char *app, int any_kind);
 static void steps_settle(inn_server *srv, int64_t id, const char *from, const char *status,
                          const char *msg, int final);
 
@@ -646,6 +671,7 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 	ar->score = so->score;
 	ar->deploy_kind = so->deploy_kind;
 	ar->expires_ms = so->expires_ms;
+	ar->dry_run = dry_run;
 	ar->ref = strdup(ref);
 	ar->kind = strdup(kind);
 	if (ar->ref == NULL || ar->kind == NULL) {
@@ -715,8 +741,12 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 			inn_runs_active_free(ar);
 			return 0;
 		}
-		if ((rc = deploy_conflict(srv, ar->ro.app)) != 0)
+		if ((rc = deploy_conflict(srv, ar->ro.app, 1)) != 0)
 			goto err;
+	} else if (id_in == 0 && ar->ro.app != NULL && !dry_run &&
+	           (rc = deploy_conflict(srv, ar->ro.app, 0)) != 0) {
+		/* a run with a spec waits for no deployment or deletion of its app */
+		goto err;
 	}
 	if (id_in > 0)
 		ar->id = id_in;
@@ -765,21 +795,23 @@ inn_runs_enqueue(struct active_run *ar)
 }
 
 /* INN_RUNS_CONFLICT when a deploy or delete execution of app is queued or
- * running (submissions come one at a time from the loop thread). */
+ * running -- or, any_kind, any execution of app that is no dry run
+ * (submissions come one at a time from the loop thread). */
 static int
-deploy_conflict(inn_server *srv, const char *app)
+deploy_conflict(inn_server *srv, const char *app, int any_kind)
 {
 	struct active_run *o;
 	int64_t busy = 0;
 
 	pthread_mutex_lock(&srv->runs_lock);
 	for (o = srv->runs; o != NULL && busy == 0; o = o->next)
-		if (o->deploy_kind != 0 && o->ro.app != NULL && strcmp(o->ro.app, app) == 0)
+		if ((o->deploy_kind != 0 || (any_kind && !o->ro.dry_run)) && o->ro.app != NULL &&
+		    strcmp(o->ro.app, app) == 0)
 			busy = o->id;
 	pthread_mutex_unlock(&srv->runs_lock);
 	if (busy != 0)
 		return inn_error_set(INN_RUNS_CONFLICT, "application \"%s\": execution %lld "
-		                     "(a deployment or deletion) is still pending or running", app,
+		                     "is still pending or running; try again when it ended", app,
 		                     (long long)busy);
 	return 0;
 }
@@ -902,6 +934,13 @@ inn_runs_submit(inn_server *srv, const inn_caller *who, const char *ref, const c
 
 	if (atomic_load(&srv->draining))
 		return inn_error_set(INN_ECANCELLED, "the server is shutting down");
+	if (strcmp(kind, "deploy") == 0 || strcmp(kind, "delete") == 0)
+		return inn_error_set(INN_EINVAL, "a %s of application \"%s\" is not retried: "
+		                     "%s it again (%s /api/applications%s); what succeeded is kept",
+		                     strcmp(kind, "deploy") == 0 ? "deployment" : "deletion", ref,
+		                     strcmp(kind, "deploy") == 0 ? "deploy" : "delete",
+		                     strcmp(kind, "deploy") == 0 ? "POST" : "DELETE",
+		                     strcmp(kind, "deploy") == 0 ? "" : "/{name}");
 	if ((rc = queue_room(srv, json_weight(params) + json_weight(spec))) != 0)
 		return rc;
 	notes = json_object_new_array();

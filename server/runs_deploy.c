@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "error.h"
 #include "json_util.h"
 #include "runs_inputs.h"
@@ -125,10 +126,19 @@ prev_row(struct active_run *ar, const char *name)
 
 /* ---- the plan ------------------------------------------------------------ */
 
+/* What a part does in ar: its op, except that a golden path or workflow
+ * run creates an unchanged resource again (runs with a spec provision
+ * their resources every time, as they always did: create or update). */
 static int
-part_runs(const inn_deploy_part *p)
+part_op(const struct active_run *ar, const inn_deploy_part *p)
 {
-	return p->op != INN_DEPLOY_KEEP && p->wf != NULL;
+	return p->op == INN_DEPLOY_KEEP && ar->deploy_kind == 0 ? INN_DEPLOY_CREATE : p->op;
+}
+
+static int
+part_runs(const struct active_run *ar, const inn_deploy_part *p)
+{
+	return part_op(ar, p) != INN_DEPLOY_KEEP && p->wf != NULL;
 }
 
 /* Step index bases in run order: pre-deployment entries, the parts that
@@ -156,6 +166,21 @@ plan_bases(struct active_run *ar)
 	return 0;
 }
 
+/* The rule the lifecycle plan holds an application's name to (deploy.c):
+ * a DNS label starting with a letter. */
+static int
+dns_label_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 63 || !(s[0] >= 'a' && s[0] <= 'z') || s[n - 1] == '-')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
 int
 inn_runs_deploy_plan(struct active_run *ar, int flags, inn_diag *d)
 {
@@ -174,6 +199,17 @@ inn_runs_deploy_plan(struct active_run *ar, int flags, inn_diag *d)
 	}
 	if ((rc = inn_deploy_prevs_load(srv, app, &ar->prev, &ar->prev_rows, &ar->nprev)) != 0)
 		return rc;
+	if (ar->deploy_kind == 0 && ar->score != NULL && (!dns_label_ok(app) || ar->dry_run)) {
+		/* a golden path or workflow run for an application whose name is
+		 * no DNS label (accepted before deployments had a lifecycle), or
+		 * its dry run (which provisions nothing and knows no output):
+		 * every resource is created as it always was, nothing planned
+		 * against the store */
+		if ((rc = inn_deploy_plan(&ar->plan, ar->cat->cat, ar->score, flags, d)) != 0)
+			return rc;
+		ar->nres = inn_deploy_nparts(ar->plan);
+		return plan_bases(ar);
+	}
 	if ((rc = inn_deploy_plan_lifecycle(&ar->plan, ar->cat->cat, app, ar->score, ar->prev,
 	                                    ar->nprev, flags, d)) != 0)
 		return rc;
@@ -242,7 +278,7 @@ inn_runs_step_rows(struct active_run *ar)
 	for (i = 0; i < ar->nres; i++) {
 		const inn_deploy_part *p = inn_deploy_part_at(ar->plan, i);
 
-		if (!part_runs(p))
+		if (!part_runs(ar, p))
 			continue;
 		snprintf(prefix, sizeof(prefix), "%s/", p->name);
 		step_rows_of(srv, ar->id, p->wf, ar->part_base[i], prefix);
@@ -371,7 +407,14 @@ record_part(struct active_run *ar, size_t i, const char *status, const char *msg
 			}
 		}
 		row.secret_keys = keys;
-		row.fingerprint = p->op == INN_DEPLOY_DELETE ? NULL : (char *)p->fingerprint;
+		row.fingerprint = part_op(ar, p) == INN_DEPLOY_DELETE ? NULL : (char *)p->fingerprint;
+	}
+	if (strcmp(status, "terminated") == 0) {
+		/* gone: nothing of it is left to read or to compare with */
+		row.outputs = NULL;
+		row.sealed_outputs = NULL;
+		row.secret_keys = NULL;
+		row.fingerprint = NULL;
 	}
 	if (inn_store_resource_put(ar->srv->store, &row) != 0)
 		fprintf(stderr, "innominatus: execution %lld: recording resource %s: %s\n",
@@ -451,11 +494,11 @@ part_thread(void *arg)
 	char prefix[300], msg[1200], why[1024];
 	inn_state st;
 	inn_run *run;
-	int ok;
+	int ok, op = part_op(ar, p);
 
-	snprintf(msg, sizeof(msg), "%s: workflow %s (execution %lld)", running_word(p->op),
+	snprintf(msg, sizeof(msg), "%s: workflow %s (execution %lld)", running_word(op),
 	         p->wf->name, (long long)ar->id);
-	record_part(ar, job->i, running_word(p->op), msg, NULL, NULL);
+	record_part(ar, job->i, running_word(op), msg, NULL, NULL);
 	ro.params = job->params;
 	ro.resource = p->name;
 	ro.completed = job->completed;
@@ -480,14 +523,14 @@ part_thread(void *arg)
 			pthread_mutex_unlock(&sch->mu);
 		}
 		snprintf(msg, sizeof(msg), "%s by workflow %s (execution %lld)",
-		         p->op == INN_DEPLOY_DELETE ? "deleted" : p->op == INN_DEPLOY_UPDATE ?
+		         op == INN_DEPLOY_DELETE ? "deleted" : op == INN_DEPLOY_UPDATE ?
 		         "updated" : "created", p->wf->name, (long long)ar->id);
-		record_part(ar, job->i, p->op == INN_DEPLOY_DELETE ? "terminated" : "active", msg,
-		            p->op == INN_DEPLOY_DELETE ? NULL : run, job->params);
+		record_part(ar, job->i, op == INN_DEPLOY_DELETE ? "terminated" : "active", msg,
+		            op == INN_DEPLOY_DELETE ? NULL : run, job->params);
 	} else {
 		snprintf(why, sizeof(why), "%.700s", job->why);
 		snprintf(job->why, sizeof(job->why), "resource \"%.100s\": %s workflow %.100s %s%s%.700s",
-		         p->name, inn_deploy_op_name(p->op), p->wf->name, inn_state_name(st),
+		         p->name, inn_deploy_op_name(op), p->wf->name, inn_state_name(st),
 		         why[0] ? ": " : "", why);
 		record_part(ar, job->i, "failed", job->why, NULL, NULL);
 	}
@@ -587,7 +630,7 @@ run_parts(struct active_run *ar, char *why, size_t whylen)
 		sch.jobs[i].ar = ar;
 		sch.jobs[i].sch = &sch;
 		sch.jobs[i].i = i;
-		if (p->op == INN_DEPLOY_KEEP) {
+		if (part_op(ar, p) == INN_DEPLOY_KEEP) {
 			sch.jobs[i].state = JOB_OK;
 		} else if (p->wf == NULL) {
 			/* a delete without a delete workflow: nothing to run */
@@ -648,7 +691,7 @@ run_phase(struct active_run *ar, int after, char *why, size_t whylen)
 		const inn_phase_entry *e = &ar->phases[i];
 		struct run_slot slot;
 		inn_run_opts ro = ar->ro;
-		json_object *data, *rec;
+		json_object *data, *rec, *comp;
 		char prefix[300], msg[1024];
 		inn_state st;
 
@@ -656,15 +699,18 @@ run_phase(struct active_run *ar, int after, char *why, size_t whylen)
 			continue;
 		phase_prefix(e, prefix, sizeof(prefix));
 		data = inn_json_copy(inn_deploy_data(ar->plan));
+		/* the resources' secret outputs are masked in its log too */
+		comp = inn_deploy_main_completed(ar->plan, NULL);
 		ro.params = e->params;
 		ro.data = data;
 		ro.resource = NULL;
-		ro.completed = NULL;
+		ro.completed = comp;
 		memset(&slot, 0, sizeof(slot));
 		st = inn_runs_slot_run(ar, &slot, e->wf, &ro, ar->phase_base[i], prefix, msg,
 		                       sizeof(msg));
 		inn_run_free(slot.run);
 		json_object_put(data);
+		json_object_put(comp);
 		if (ar->outputs != NULL) {
 			rec = json_object_new_object();
 			INN_JSON_ADD_STRS(rec, "phase", inn_phase_name(e->phase), "workflow", e->wf->name,
@@ -733,9 +779,66 @@ inn_runs_deploy_end(struct active_run *ar, inn_state st)
 			        ar->ro.app, (long long)ar->id);
 			return;
 		}
-		inn_store_app_update(srv->store, ar->ro.app, "failed", NULL, -1, -1);
+		/* its TTL is spent: not deleted again and again; delete it by hand */
+		inn_store_app_update(srv->store, ar->ro.app, "failed", NULL, 0, -1);
 		return;
 	}
 	inn_store_app_update(srv->store, ar->ro.app, ok ? "active" : "failed", NULL, -1,
 	                     ok ? 1 : -1);
+}
+
+/* ---- TTL ------------------------------------------------------------------- */
+
+int
+inn_runs_reap_expired(inn_server *srv)
+{
+	inn_app_row *apps = NULL;
+	size_t n = 0, i;
+	int64_t now = inn_wall_ms();
+	int count = 0;
+
+	if (inn_store_app_list(srv->store, NULL, NULL, NULL, &apps, &n) != 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		json_object *summary = NULL, *det;
+		int64_t id = 0;
+		inn_caller sys;
+		inn_diag d;
+		int rc;
+
+		if (apps[i].expires_ms <= 0 || apps[i].expires_ms > now ||
+		    (apps[i].status != NULL && strcmp(apps[i].status, "deleting") == 0))
+			continue;
+		inn_diag_init(&d);
+		/* the system deletes it, on behalf of its team (who sees it) */
+		memset(&sys, 0, sizeof(sys));
+		snprintf(sys.p.name, sizeof(sys.p.name), "system");
+		snprintf(sys.p.role, sizeof(sys.p.role), "admin");
+		snprintf(sys.p.team, sizeof(sys.p.team), "%s", apps[i].team ? apps[i].team : "");
+		sys.admin = 1;
+		rc = inn_runs_deploy_submit(srv, &sys, apps[i].name, NULL, NULL, 0, 0, &d, &summary,
+		                            &id);
+		inn_diag_free(&d);
+		json_object_put(summary);
+		if (rc == INN_RUNS_CONFLICT)
+			continue;   /* a deployment runs: the next round */
+		det = json_object_new_object();
+		json_object_object_add(det, "expires_ms", json_object_new_int64(apps[i].expires_ms));
+		if (rc == 0) {
+			json_object_object_add(det, "execution", json_object_new_int64(id));
+			fprintf(stderr, "innominatus: application %s: its TTL ran out; deleting it "
+			        "(execution %lld)\n", apps[i].name, (long long)id);
+			count++;
+		} else {
+			json_object_object_add(det, "error", json_object_new_string(inn_error_last()));
+			fprintf(stderr, "innominatus: application %s: its TTL ran out, but it cannot "
+			        "be deleted: %s\n", apps[i].name, inn_error_last());
+			/* not again every round: it stays, failed, until someone acts */
+			inn_store_app_update(srv->store, apps[i].name, "failed", NULL, 0, -1);
+		}
+		inn_store_audit(srv->store, "system", "application.expired", apps[i].name, det);
+		json_object_put(det);
+	}
+	inn_app_rows_free(apps, n);
+	return count;
 }

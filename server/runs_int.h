@@ -53,6 +53,7 @@ struct active_run {
 	size_t nphases;
 	int first_deployment;
 	int deploy_kind;          /* 1: a deploy execution, 2: a delete, 0: a run */
+	int dry_run;              /* the run is a dry run (set before it is planned) */
 	int64_t expires_ms;       /* a deploy's TTL deadline (0: none, -1: unchanged) */
 	int main_base;            /* step index base of the main workflow */
 	int *part_base;           /* ... of each resource part (nres) */

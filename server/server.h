@@ -81,6 +81,7 @@ struct inn_server {
 	struct event_base *base;
 	struct evhttp *http;
 	struct event *sigterm, *sigint;
+	struct event *reaper;          /* deletes applications whose TTL ran out (main.c) */
 	inn_store *store;
 	inn_secretbox *secretbox;      /* seals the real inputs of executions with secrets */
 	inn_policy *policy;

@@ -47,6 +47,22 @@ workflows:
   - {name: update-file, file: ./workflows/update-file.yaml, operation: update}
   - {name: delete-file, file: ./workflows/delete-file.yaml, operation: delete}
   - {name: fail-file, file: ./workflows/fail-file.yaml, operation: create}
+  - {name: announce, file: ./workflows/announce.yaml}
+EOF
+# a product workflow of the post-deployment phase: every deployment of an
+# app using the provider's types
+cat >"$p/workflows/announce.yaml" <<'EOF'
+name: announce
+phase: post-deployment
+triggers: [product_deployment]
+parameters:
+  - {name: app_name, type: string, required: true}
+steps:
+  - name: say
+    type: shell
+    env: {APP: "${parameters.app_name}"}
+    config:
+      script: echo "$APP is deployed"
 EOF
 for op in create update; do
 	cat >"$p/workflows/$op-file.yaml" <<EOF
@@ -168,7 +184,7 @@ resources:
     type: brokenfile
 EOF
 
-echo "1..15"
+echo "1..16"
 key=$("$srvbin" --config "$dir/etc/innominatus.yaml" --create-admin-key ops)
 trap 'kill $spid 2>/dev/null; wait $spid 2>/dev/null; rm -rf "$dir"' EXIT
 start_server "$dir/etc/innominatus.yaml" "$dir/server.log" || {
@@ -194,8 +210,9 @@ rc=$?
 [ $rc -eq 0 ] && grep -q 'dry run' "$dir/out" &&
 	grep -Eq '^  cfg +create +textfile +files-team +create-file' "$dir/out" &&
 	grep -Eq '^  notes +create +textfile +files-team +create-file +cfg$' "$dir/out" &&
+	grep -Eq '^  post-deployment +files-team/announce \(trigger product_deployment\)' "$dir/out" &&
 	[ -z "$(files)" ] && "$ctl" apps 2>&1 | grep -q 'no applications'
-check "deploy --dry-run prints the plan (op, provider, workflow, depends_on); nothing runs or is stored" $?
+check "deploy --dry-run prints the plan (op, provider, workflow, depends_on, phases); nothing runs or is stored" $?
 
 "$ctl" deploy -w "$dir/shop.yaml" >"$dir/out" 2>&1
 rc=$?
@@ -204,8 +221,10 @@ cfg=$(state_file cfg)
 	grep -Eq '^  cfg +textfile +files-team +active' "$dir/out" &&
 	grep -Eq '^  notes +textfile +files-team +active' "$dir/out" &&
 	grep -q '      content: one' "$dir/out" && [ "$(cat "$cfg")" = one ] &&
+	grep -q 'post-deployment:announce/say *| shop is deployed' "$dir/out" &&
+	grep -Eq '^  post-deployment +files-team/announce +succeeded' "$dir/out" &&
 	grep -q "^after $cfg\$" "$(state_file notes)"
-check "deploy -w provisions both resources, tables them active with outputs (exit 0)" $?
+check "deploy -w provisions both resources, runs the phase, tables them active with outputs (exit 0)" $?
 
 "$ctl" apps >"$dir/out" 2>&1 &&
 	grep -Eq '^shop +red +active +2 +[0-9]+ deploy succeeded +never' "$dir/out"
@@ -222,10 +241,10 @@ check "resources APP lists the app's resources with their states" $?
 
 "$ctl" deploy --wait "$dir/shop-v2.json" >"$dir/out" 2>&1
 rc=$?
-[ $rc -eq 0 ] && grep -Eq '^  cfg +update +textfile +files-team +update-file' "$dir/out" &&
+[ $rc -eq 0 ] && grep -Eq '^  cfg +update +textfile +files-team +update-file +- +\(params changed: content\)$' "$dir/out" &&
 	grep -q '      content: two' "$dir/out" && [ "$(cat "$(state_file cfg)")" = two ] &&
 	grep -Eq '^  notes +keep +textfile +files-team +- ' "$dir/out"
-check "a changed property (a .json spec) runs the update workflow; the rest is not recreated" $?
+check "a changed property (a .json spec) runs the update workflow, saying why; the rest is kept" $?
 
 "$ctl" deploy -w "$dir/shop-v3.yaml" >"$dir/out" 2>&1
 rc=$?
@@ -265,6 +284,11 @@ ok=0
 "$ctl" -o json resources >"$dir/out" 2>&1 &&
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); l=d["data"] if isinstance(d, dict) else d; assert {(r["app"], r["name"]) for r in l} >= {("shop","cfg"),("wreck","disk")}, l' "$dir/out" || ok=1
 check "apps, app and resources -o json parse and hold the apps, resources and --ttl expiry" $ok
+
+"$ctl" delete --dry-run shop >"$dir/out" 2>&1
+rc=$?
+[ $rc -eq 2 ] && [ -n "$(state_file cfg)" ] && "$ctl" app shop 2>&1 | grep -q '^Application shop: active'
+check "delete --dry-run is refused (exit 2) and deletes nothing" $?
 
 "$ctl" delete -w shop >"$dir/out" 2>&1
 rc=$?

@@ -145,6 +145,39 @@ steps:
       script: echo "phase-log $p" >> "$out/phases.log"
 EOF
 done
+mkdir -p "$dir/prov/keys-team/workflows"
+cat > "$dir/prov/keys-team/provider.yaml" <<EOF
+name: keys-team
+version: 1.0.0
+workflows_dir: workflows
+capabilities:
+  resourceTypeCapabilities:
+    - type: secretkey
+      operations:
+        create: {workflow: make-key}
+        delete: {workflow: drop-key}
+EOF
+cat > "$dir/prov/keys-team/workflows/make-key.yaml" <<EOF
+name: make-key
+steps:
+  - name: gen
+    type: shell
+    config:
+      secret_outputs: [tok]
+      script: |
+        tok=\$(od -An -N16 -tx1 /dev/urandom | tr -d ' \\\\n')
+        printf '%s' "\$tok" > "$out/k.secret"
+        echo "tok=\$tok" >> "\$INNOMINATUS_OUTPUT"
+outputs:
+  token: "\${steps.gen.outputs.tok}"
+EOF
+cat > "$dir/prov/keys-team/workflows/drop-key.yaml" <<EOF
+name: drop-key
+steps:
+  - name: drop
+    type: shell
+    config: {script: 'rm -f "$out/k.secret"'}
+EOF
 rmdir "$dir/prov/ops-team/workflows" "$dir/prov/ops-team"
 server_conf "$dir/conf.yaml" "$dir"
 mkdir -p "$dir/data"
@@ -176,7 +209,7 @@ wait_exec() { # id: prints its final status
 start() {
 	start_server "$dir/conf.yaml" "$dir/server.log" --providers "$dir/prov"
 }
-echo "1..28"
+echo "1..34"
 ADMIN=$("$srvbin" --config "$dir/conf.yaml" --create-admin-key ops)
 start || { echo "Bail out! the server did not start"; cat "$dir/server.log"; exit 1; }
 mkkey() { # NAME TEAM
@@ -312,7 +345,54 @@ check "DELETE /api/applications/shop: 202, the deletion succeeds" $?
 	[ "$(api GET "/api/workflows?app=shop" "$RED" | jq_ 'd["total"]')" -ge 5 ]
 check "GET is 404 after; its executions stay listed" $?
 
-# 8: kill -9 during a deployment: after the restart nothing is stuck
+# 8: a secret output: the dependent resource gets the real value; the
+# API, the logs and the store only ever hold it masked
+cat > "$dir/keys.yaml" <<EOF
+apiVersion: score.dev/v1b1
+metadata: {name: keys}
+containers: {web: {image: keys:1, variables: {TOKEN: "\${resources.k.token}"}}}
+resources:
+  k: {type: secretkey}
+  kf: {type: file, params: {content: "\${resources.k.token}"}}
+EOF
+api POST /api/applications "$RED" "$dir/keys.yaml" > "$dir/r7"
+id7=$(jq_ 'd["id"]' < "$dir/r7")
+[ "$(wait_exec "$id7")" = succeeded ] && tok=$(cat "$out/k.secret") && [ ${#tok} -ge 24 ] &&
+	[ "$(cat "$out/kf.txt")" = "$tok" ]
+check "a resource gets another's secret output real" $?
+api GET /api/applications/keys "$RED" > "$dir/g7"
+api GET /api/resources "$RED" > "$dir/res7"
+api GET "/api/workflows/$id7" "$RED" > "$dir/e7"
+api GET "/api/workflows/$id7/logs" "$RED" > "$dir/l7"
+[ "$(jq_ '[r["outputs"]["token"] for r in d["resources"] if r["name"] == "k"][0]' < "$dir/g7")" = "***" ] &&
+	[ "$(jq_ 'd["containers"]["web"]["variables"]["TOKEN"]' < "$dir/g7")" = "***" ] &&
+	! grep -q "$tok" "$dir/g7" "$dir/res7" "$dir/e7" "$dir/l7" &&
+	! grep -qa "$tok" "$dir/data/inn.db" "$dir/data/inn.db-wal"
+check "the secret output is *** in the API; no form of it in the logs or the store" $?
+api DELETE /api/applications/keys "$RED" > "$dir/d7"
+[ "$(wait_exec "$(jq_ 'd["id"]' < "$dir/d7")")" = succeeded ] && [ ! -e "$out/k.secret" ]
+check "the app with the secret is deleted" $?
+
+# 9: a TTL: the server deletes the application when it expires
+cat > "$dir/brief.yaml" <<EOF
+apiVersion: score.dev/v1b1
+metadata: {name: brief}
+containers: {web: {image: brief:1}}
+resources:
+  tmp: {type: folder}
+EOF
+api POST "/api/applications?ttl=1s" "$RED" "$dir/brief.yaml" > "$dir/r6"
+[ "$(wait_exec "$(jq_ 'd["id"]' < "$dir/r6")")" = succeeded ] && [ -d "$out/tmp.d" ] &&
+	[ "$(api GET /api/applications/brief "$RED" | jq_ 'd["expires_ms"] > 0')" = True ]
+check "?ttl=1s: deployed, with its expiry" $?
+i=0
+while [ "$(code GET /api/applications/brief "$RED")" != 404 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+[ "$(code GET /api/applications/brief "$RED")" = 404 ] && [ ! -e "$out/tmp.d" ]
+check "when it expired the server deleted it and its resources" $?
+api GET /api/admin/audit "$ADMIN" | grep -q '"application.expired"'
+check "the expiry is in the audit trail" $?
+
+# 10: kill -9 during a deployment: after the restart nothing is stuck
 cat > "$dir/slow.yaml" <<EOF
 apiVersion: score.dev/v1b1
 metadata: {name: slow}
