@@ -209,7 +209,7 @@ wait_exec() { # id: prints its final status
 start() {
 	start_server "$dir/conf.yaml" "$dir/server.log" --providers "$dir/prov"
 }
-echo "1..34"
+echo "1..35"
 ADMIN=$("$srvbin" --config "$dir/conf.yaml" --create-admin-key ops)
 start || { echo "Bail out! the server did not start"; cat "$dir/server.log"; exit 1; }
 mkkey() { # NAME TEAM
@@ -392,7 +392,25 @@ check "when it expired the server deleted it and its resources" $?
 api GET /api/admin/audit "$ADMIN" | grep -q '"application.expired"'
 check "the expiry is in the audit trail" $?
 
-# 10: kill -9 during a deployment: after the restart nothing is stuck
+# 10: a cancel reaches every running part
+cat > "$dir/slowc.yaml" <<EOF
+apiVersion: score.dev/v1b1
+metadata: {name: slowc}
+containers: {web: {image: slowc:1}}
+resources:
+  c1: {type: folder, params: {hold: "30", peer: c2}}
+  c2: {type: folder, params: {hold: "30", peer: c1}}
+EOF
+api POST /api/applications "$RED" "$dir/slowc.yaml" > "$dir/r8"
+id8=$(jq_ 'd["id"]' < "$dir/r8")
+i=0
+while { [ ! -e "$out/overlap-c1" ] || [ ! -e "$out/overlap-c2" ]; } && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+api POST "/api/workflows/$id8/cancel" "$RED" > /dev/null
+[ "$(wait_exec "$id8")" = cancelled ] && [ ! -e "$out/c1.d" ] && [ ! -e "$out/c2.d" ] &&
+	[ "$(api GET /api/applications/slowc "$RED" | jq_ '" ".join(r["status"] for r in d["resources"])')" = "failed failed" ]
+check "cancelling the deployment stops both running parts; their resources are failed" $?
+
+# 11: kill -9 during a deployment: after the restart nothing is stuck
 cat > "$dir/slow.yaml" <<EOF
 apiVersion: score.dev/v1b1
 metadata: {name: slow}
