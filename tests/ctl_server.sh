@@ -42,8 +42,8 @@ tail -4 "$dir/out" | sed 's/^/# /'
 	grep -q "succeeded" "$dir/out" && [ -s "$dir/data/state/cart/db/dev/shell/databases/cart.sqlite" ]
 check "run through the server provisions the spec's resources and deploys (exit 0)" $?
 "$ctl" -o json status 1 >"$dir/out" 2>&1
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["status"]=="succeeded"; assert [s["name"] for s in d["steps"]][:2]==["db/create-database","assets/create-bucket"], d["steps"]' "$dir/out"
-check "status -o json shows the execution with its resource steps first" $?
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["status"]=="succeeded"; n=[s["name"] for s in d["steps"]]; assert n[0]=="pre-deployment:naming-check/check", n; assert [x for x in n if ":" not in x][:2]==["db/create-database","assets/create-bucket"], n' "$dir/out"
+check "status -o json shows the first deployment's pre-deployment check, then the resource steps" $?
 "$ctl" logs 1 >"$dir/out" 2>&1
 grep -q "smoke test passed" "$dir/out"
 check "logs prints the stored lines" $?
