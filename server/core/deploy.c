@@ -1242,6 +1242,91 @@ inn_deploy_resolve_containers(json_object *containers, json_object *metadata,
 	return o;
 }
 
+/* ---- focus: a run of one resource type's operation with a spec ---------- */
+
+/* Whether part is provisioned by wf: its own workflow, or the create or
+ * update workflow its provider offers for its type. */
+static int
+part_uses(const inn_deploy_part *part, const inn_workflow *wf)
+{
+	const inn_provider *p = part->provider;
+	size_t j;
+
+	if (part->op == INN_DEPLOY_DELETE || wf == NULL)
+		return 0;
+	if (part->wf == wf)
+		return 1;
+	for (j = 0; p != NULL && j < p->ncaps; j++) {
+		const inn_resource_cap *c = &p->caps[j];
+
+		if (c->type == NULL || part->type == NULL || strcmp(c->type, part->type) != 0)
+			continue;
+		if ((c->create != NULL && inn_provider_workflow(p, c->create) == wf) ||
+		    (c->update != NULL && inn_provider_workflow(p, c->update) == wf))
+			return 1;
+	}
+	return 0;
+}
+
+size_t
+inn_deploy_focus(inn_deploy *plan, const inn_workflow *wf)
+{
+	unsigned char *keep;
+	size_t *map, *stack, i, j, k, n = 0, top = 0, used = 0;
+
+	for (i = 0; i < plan->nparts; i++)
+		if (part_uses(&plan->parts[i], wf))
+			used++;
+	if (used == 0)
+		return 0;
+	keep = calloc(plan->nparts, 1);
+	map = calloc(plan->nparts, sizeof(*map));
+	stack = calloc(plan->nparts, sizeof(*stack));
+	if (keep == NULL || map == NULL || stack == NULL) {
+		/* cannot narrow it: every part stays (the caller still runs no
+		 * main workflow: these parts are the run) */
+		free(keep);
+		free(map);
+		free(stack);
+		return used;
+	}
+	for (i = 0; i < plan->nparts; i++)
+		if (part_uses(&plan->parts[i], wf)) {
+			keep[i] = 1;
+			stack[top++] = i;
+		}
+	while (top > 0) {
+		const inn_deploy_part *part = &plan->parts[stack[--top]];
+
+		for (k = 0; k < part->ndeps; k++)
+			if (part->deps[k] < plan->nparts && !keep[part->deps[k]]) {
+				keep[part->deps[k]] = 1;
+				stack[top++] = part->deps[k];
+			}
+	}
+	for (i = 0; i < plan->nparts; i++)
+		if (keep[i])
+			map[i] = n++;
+	for (i = 0, j = 0; i < plan->nparts; i++) {
+		if (!keep[i]) {
+			part_clear(&plan->parts[i]);
+			continue;
+		}
+		for (k = 0; k < plan->parts[i].ndeps; k++)
+			plan->parts[i].deps[k] = map[plan->parts[i].deps[k]];
+		if (j != i) {
+			plan->parts[j] = plan->parts[i];
+			memset(&plan->parts[i], 0, sizeof(plan->parts[i]));
+		}
+		j++;
+	}
+	plan->nparts = n;
+	free(keep);
+	free(map);
+	free(stack);
+	return used;
+}
+
 /* ---- the plan's accessors and data -------------------------------------- */
 
 size_t
