@@ -326,18 +326,29 @@ provision_resources(const ctl_opts *o, inn_engine *eng, inn_deploy *plan,
 		const inn_deploy_part *rp = inn_deploy_part_at(plan, i);
 		inn_run_opts ro;
 		inn_run *run = NULL;
-		json_object *real;
+		json_object *real, *params = NULL, *comp;
 		char why[1024] = "";
 
 		if (!o->json)
 			fprintf(stderr, "Resource %s (%s) -> %s/%s\n", rp->name, rp->type,
 			        rp->provider->name, rp->wf->name);
+		/* its params' resources.R references rendered from what the
+		 * parts before it gave (the secret values among them masked) */
+		if (inn_deploy_part_params(plan, i, &params) != 0) {
+			fprintf(stderr, "innominatus-ctl: resource \"%s\": %s\n", rp->name,
+			        inn_error_last());
+			return CTL_EXIT_CONFIG;
+		}
+		comp = inn_deploy_main_completed(plan, NULL);
 		memset(&ro, 0, sizeof(ro));
-		ro.params = rp->params;
+		ro.params = params;
 		ro.data = inn_deploy_data(plan);
 		ro.resource = rp->name;
 		ro.environment = environment;
+		ro.completed = comp;
 		rc = run_one(o, eng, rp->wf, &ro, 1, &run);
+		json_object_put(params);
+		json_object_put(comp);
 		if (run != NULL && summary != NULL && o->json)
 			json_object_object_add(json_object_object_get(summary, "resources"), rp->name,
 			                       ctl_run_json(rp->wf, run));

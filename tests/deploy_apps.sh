@@ -211,7 +211,7 @@ wait_exec() { # id: prints its final status
 start() {
 	start_server "$dir/conf.yaml" "$dir/server.log" --providers "$dir/prov"
 }
-echo "1..39"
+echo "1..40"
 ADMIN=$("$srvbin" --config "$dir/conf.yaml" --create-admin-key ops)
 start || { echo "Bail out! the server did not start"; cat "$dir/server.log"; exit 1; }
 mkkey() { # NAME TEAM
@@ -419,6 +419,17 @@ EOF
 [ "$(code POST /api/workflows/run "$RED" "$dir/memo-p.json")" = 400 ] &&
 	grep -q 'params come from the spec' "$dir/body" && [ "$(cat "$out/memo.txt")" = from-spec ]
 check "... with parameters of its own it is refused (400: the params come from the spec)" $?
+cat > "$dir/memo2.json" <<EOF
+{"workflow": "files-team/make-file", "spec": {"apiVersion": "score.dev/v1b1", "metadata": {"name": "memo2"},
+  "containers": {"web": {"image": "memo:1"}},
+  "resources": {"note": {"type": "file", "params": {"content": "\${resources.shelf.dir}"}},
+                "shelf": {"type": "folder"}, "spare": {"type": "folder"}}}}
+EOF
+c=$(code POST /api/workflows/run "$RED" "$dir/memo2.json")
+idm=$(jq_ 'd.get("id", "")' < "$dir/body")
+[ "$c" = 202 ] && [ "$(wait_exec "$idm")" = succeeded ] &&
+	[ "$(cat "$out/note.txt")" = "$out/shelf.d" ] && [ -d "$out/shelf.d" ] && [ ! -e "$out/spare.d" ]
+check "... a file that reads a folder's output: the folder it depends on is provisioned first, the spare one not" $?
 printf '{"workflow": "files-team/make-file", "parameters": {"resource_name": "memo", "content": "direct"}}' > "$dir/memo-d.json"
 [ "$(code POST /api/workflows/run "$RED" "$dir/memo-d.json")" = 403 ] &&
 	[ "$(cat "$out/memo.txt")" = from-spec ]

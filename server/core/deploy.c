@@ -1268,11 +1268,73 @@ part_uses(const inn_deploy_part *part, const inn_workflow *wf)
 	return 0;
 }
 
+/* The parts a kept part needs, while they are collected. */
+struct focus_walk {
+	const inn_deploy *plan;
+	unsigned char *keep;
+	size_t *stack, top;
+};
+
+static void
+focus_add(struct focus_walk *fw, size_t j)
+{
+	if (j < fw->plan->nparts && !fw->keep[j]) {
+		fw->keep[j] = 1;
+		fw->stack[fw->top++] = j;
+	}
+}
+
+/* A resources.<R> reference in a kept part's params: R is kept too (a plan
+ * without deps, inn_deploy_plan, has them only here). */
+static int
+focus_ref_cb(void *ud, const char *ref)
+{
+	struct focus_walk *fw = ud;
+	char name[256];
+	size_t len;
+	int j;
+
+	if (strncmp(ref, "resources.", 10) != 0)
+		return 0;
+	len = strcspn(ref + 10, ".[");
+	if (len == 0 || len >= sizeof(name))
+		return 0;
+	memcpy(name, ref + 10, len);
+	name[len] = '\0';
+	if ((j = part_index(fw->plan, name)) >= 0)
+		focus_add(fw, (size_t)j);
+	return 0;
+}
+
+static void
+focus_refs(struct focus_walk *fw, json_object *v, int depth)
+{
+	size_t i;
+
+	if (depth > 64)
+		return;
+	if (json_object_is_type(v, json_type_string)) {
+		const char *str = json_object_get_string(v);
+
+		if (inn_tmpl_has_syntax(str))
+			inn_tmpl_refs(str, focus_ref_cb, fw);
+	} else if (json_object_is_type(v, json_type_array)) {
+		for (i = 0; i < json_object_array_length(v); i++)
+			focus_refs(fw, json_object_array_get_idx(v, i), depth + 1);
+	} else if (json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, k, e) {
+			(void)k;
+			focus_refs(fw, e, depth + 1);
+		}
+	}
+}
+
 size_t
 inn_deploy_focus(inn_deploy *plan, const inn_workflow *wf)
 {
+	struct focus_walk fw;
 	unsigned char *keep;
-	size_t *map, *stack, i, j, k, n = 0, top = 0, used = 0;
+	size_t *map, *stack, i, j, k, n = 0, used = 0;
 
 	for (i = 0; i < plan->nparts; i++)
 		if (part_uses(&plan->parts[i], wf))
@@ -1290,19 +1352,19 @@ inn_deploy_focus(inn_deploy *plan, const inn_workflow *wf)
 		free(stack);
 		return used;
 	}
+	fw.plan = plan;
+	fw.keep = keep;
+	fw.stack = stack;
+	fw.top = 0;
 	for (i = 0; i < plan->nparts; i++)
-		if (part_uses(&plan->parts[i], wf)) {
-			keep[i] = 1;
-			stack[top++] = i;
-		}
-	while (top > 0) {
-		const inn_deploy_part *part = &plan->parts[stack[--top]];
+		if (part_uses(&plan->parts[i], wf))
+			focus_add(&fw, i);
+	while (fw.top > 0) {
+		const inn_deploy_part *part = &plan->parts[fw.stack[--fw.top]];
 
 		for (k = 0; k < part->ndeps; k++)
-			if (part->deps[k] < plan->nparts && !keep[part->deps[k]]) {
-				keep[part->deps[k]] = 1;
-				stack[top++] = part->deps[k];
-			}
+			focus_add(&fw, part->deps[k]);
+		focus_refs(&fw, part->params, 0);
 	}
 	for (i = 0; i < plan->nparts; i++)
 		if (keep[i])
