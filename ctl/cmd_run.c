@@ -1,6 +1,8 @@
 /*
  * cmd_run.c - running workflows from innominatus-ctl in local mode:
- * `run --local WORKFLOW [SPEC]` and `test-workflow FILE [--dry-run]` (which
+ * `run --local WORKFLOW [SPEC]` (a resource type's create or update
+ * workflow with a spec: the spec's resources of that type, no main run)
+ * and `test-workflow FILE [--dry-run]` (which
  * validates, and with --dry-run dry-runs; it never runs for real).
  * Shows progress while steps run (a live status line on a terminal, plain
  * lines otherwise), step logs prefixed with the step name, and the
@@ -309,10 +311,13 @@ run_one(const ctl_opts *o, inn_engine *eng, const inn_workflow *wf,
 
 /* Provisions every resource of the plan through its provider's create
  * workflow (deploy.h), each one's outputs into the template data: the real
- * values, their secret ones masked in the main run (as on the server). */
+ * values, their secret ones masked in the main run (as on the server).
+ * summary (a focused run: the parts are the run, no main workflow
+ * follows): each part's run is shown as a run is, and with -o json added
+ * to summary's "resources" under the resource's name. */
 static int
 provision_resources(const ctl_opts *o, inn_engine *eng, inn_deploy *plan,
-                    const char *environment)
+                    const char *environment, json_object *summary)
 {
 	size_t i;
 	int rc = CTL_EXIT_OK;
@@ -321,18 +326,34 @@ provision_resources(const ctl_opts *o, inn_engine *eng, inn_deploy *plan,
 		const inn_deploy_part *rp = inn_deploy_part_at(plan, i);
 		inn_run_opts ro;
 		inn_run *run = NULL;
-		json_object *real;
+		json_object *real, *params = NULL, *comp;
 		char why[1024] = "";
 
 		if (!o->json)
 			fprintf(stderr, "Resource %s (%s) -> %s/%s\n", rp->name, rp->type,
 			        rp->provider->name, rp->wf->name);
+		/* its params' resources.R references rendered from what the
+		 * parts before it gave (the secret values among them masked) */
+		if (inn_deploy_part_params(plan, i, &params) != 0) {
+			fprintf(stderr, "innominatus-ctl: resource \"%s\": %s\n", rp->name,
+			        inn_error_last());
+			return CTL_EXIT_CONFIG;
+		}
+		comp = inn_deploy_main_completed(plan, NULL);
 		memset(&ro, 0, sizeof(ro));
-		ro.params = rp->params;
+		ro.params = params;
 		ro.data = inn_deploy_data(plan);
 		ro.resource = rp->name;
 		ro.environment = environment;
+		ro.completed = comp;
 		rc = run_one(o, eng, rp->wf, &ro, 1, &run);
+		json_object_put(params);
+		json_object_put(comp);
+		if (run != NULL && summary != NULL && o->json)
+			json_object_object_add(json_object_object_get(summary, "resources"), rp->name,
+			                       ctl_run_json(rp->wf, run));
+		else if (run != NULL && summary != NULL)
+			ctl_print_run(rp->wf, run, o->dry_run);
 		if (run != NULL) {
 			/* why the resource's workflow ended as it did (the server
 			 * says the same: runs.c) */
@@ -406,8 +427,8 @@ ctl_cmd_run(const ctl_opts *o, int argc, char **argv)
 	inn_score *spec = NULL;
 	inn_deploy *plan = NULL;
 	inn_engine *eng = NULL;
-	json_object *params = NULL, *completed = NULL;
-	size_t k, n0;
+	json_object *params = NULL, *completed = NULL, *summary = NULL;
+	size_t k, n0, focused = 0;
 	int rc;
 
 	if (argc < 1 || argc > 2)
@@ -445,12 +466,36 @@ ctl_cmd_run(const ctl_opts *o, int argc, char **argv)
 		rc = CTL_EXIT_CONFIG;
 		goto out;
 	}
+	/* the create (or update) workflow of a type the spec asks for: the run
+	 * provisions the spec's resources of that type (and what they depend
+	 * on), their params from the spec; no main run follows (deploy.h) */
+	if (spec != NULL && (focused = inn_deploy_focus(plan, wf)) > 0) {
+		if (json_object_object_length(params) > 0) {
+			fprintf(stderr, "innominatus-ctl: workflow %s provisions the spec's resources "
+			        "of its type (%zu): their params come from the spec (resources.<name>."
+			        "params), not from --param\n", wf->name, focused);
+			rc = CTL_EXIT_USAGE;
+			goto out;
+		}
+		if (!o->json)
+			fprintf(stderr, "Workflow %s provisions the spec's resources of its type: "
+			        "%zu part%s (with what they depend on: %zu), no main run\n", wf->name,
+			        focused, focused == 1 ? "" : "s", inn_deploy_nparts(plan));
+		summary = json_object_new_object();
+		json_object_object_add(summary, "workflow", json_object_new_string(wf->name));
+		json_object_object_add(summary, "resources", json_object_new_object());
+	}
 	if ((rc = engine_open(o, &env, &eng)) != CTL_EXIT_OK)
 		goto out;
 	/* the parts keep state under the main run's effective environment
 	 * (given, else its default), as on the server */
-	rc = provision_resources(o, eng, plan, inn_params_environment(wf, params));
-	if (rc == CTL_EXIT_OK) {
+	rc = provision_resources(o, eng, plan, inn_params_environment(wf, params), summary);
+	if (summary != NULL && o->json) {
+		json_object_object_add(summary, "status", json_object_new_string(
+		    rc == CTL_EXIT_OK ? (o->dry_run ? "would-run" : "succeeded") : "failed"));
+		ctl_print_json(summary);
+	}
+	if (rc == CTL_EXIT_OK && summary == NULL) {
 		inn_run_opts ro;
 
 		memset(&ro, 0, sizeof(ro));
@@ -462,6 +507,7 @@ ctl_cmd_run(const ctl_opts *o, int argc, char **argv)
 out:
 	json_object_put(params);
 	json_object_put(completed);
+	json_object_put(summary);
 	inn_engine_free(eng);
 	inn_deploy_free(plan);
 	inn_score_free(spec);

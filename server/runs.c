@@ -403,7 +403,7 @@ run_one(struct active_run *ar)
 			             never, 1);
 		}
 		inn_store_exec_update(srv->store, ar->id, inn_state_name(st), msg ? msg : "", 0,
-		                      inn_wall_ms(), ar->deploy_kind != 0 ? ar->outputs :
+		                      inn_wall_ms(), ar->deploy_kind != 0 || ar->focused ? ar->outputs :
 		                      run != NULL ? inn_run_outputs(run) : NULL);
 		inn_runs_publish_exec(srv, ar, "execution.finished", inn_state_name(st), msg);
 	}
@@ -686,7 +686,10 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 		                   ref);
 		goto err;
 	}
-	if (id_in == 0 && ar->main_wf != NULL &&
+	/* with a spec, the op check waits for the plan: a create or update
+	 * workflow of a type the spec asks for is the provisioning of the
+	 * user's own resources (focused), no operation named directly */
+	if (id_in == 0 && ar->main_wf != NULL && spec == NULL &&
 	    (rc = inn_runs_op_check(ar->cat->cat, who, ref, ar->main_wf)) != 0)
 		goto err;
 	ar->team = who && who->p.team[0] ? strdup(who->p.team) : NULL;
@@ -695,6 +698,11 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 	ar->params = params ? inn_json_copy(params) : json_object_new_object();
 	ar->completed = inn_json_copy(completed);
 	if ((rc = plan_spec(ar, who, spec, id_in, so)) != 0)
+		goto err;
+	if (id_in == 0 && ar->main_wf != NULL && spec != NULL && !ar->focused &&
+	    (rc = inn_runs_op_check(ar->cat->cat, who, ref, ar->main_wf)) != 0)
+		goto err;
+	if (ar->focused && id_in == 0 && (rc = inn_runs_focus_check(ref, params)) != 0)
 		goto err;
 	{
 		const char *app = ar->ro.app;   /* plan_spec's */
@@ -712,6 +720,8 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 	 * alike */
 	if (ar->main_wf != NULL)
 		ar->ro.environment = inn_params_environment(ar->main_wf, ar->params);
+	if (ar->focused)
+		ar->main_wf = NULL;   /* the parts are the run */
 	{
 		/* maxStepsPerWorkflow bounds the whole planned run: the main
 		 * workflow's steps and every resource part's */
@@ -727,10 +737,11 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 			goto err;
 		}
 	}
-	if (ar->main_wf != NULL &&
+	if ((ar->main_wf != NULL || ar->focused) &&
 	    (rc = inn_runs_params_check(ar->plan, ar->main_wf, ar->params, &resolved)) != 0)
 		goto err;
-	if (ar->main_wf != NULL && (rc = inn_runs_spec_refs_check(ar->plan, ar->main_wf)) != 0)
+	if ((ar->main_wf != NULL || ar->focused) &&
+	    (rc = inn_runs_spec_refs_check(ar->plan, ar->main_wf)) != 0)
 		goto err;
 	if (so->deploy_kind != 0 && id_in == 0) {
 		if (so->summary != NULL)

@@ -78,7 +78,11 @@ inn_runs_state_owner(const inn_caller *who)
  * non-admin runs it only as a part of a Score spec's run -- for their own
  * application, in its own state directory -- never named directly
  * ("provider/workflow"), also not as the main workflow of a spec run or by
- * a retry.  A golden path is the platform's own choice and stays open. */
+ * a retry.  A golden path is the platform's own choice and stays open.
+ * (A create or update workflow given with a spec that asks for its type is
+ * no main workflow: the run is the provisioning of those resources of the
+ * user's application, inn_runs_focus_check; runs.c asks this only when
+ * the run is not focused.) */
 int
 inn_runs_op_check(const inn_catalog *cat, const inn_caller *who, const char *ref,
                   const inn_workflow *wf)
@@ -114,6 +118,21 @@ inn_runs_op_check(const inn_catalog *cat, const inn_caller *who, const char *ref
 	return 0;
 }
 
+/* A focused run (the create or update workflow of a type the spec asks
+ * for) takes its params from the spec's resources: params given for it
+ * are refused (INN_EINVAL, a 400), whoever gives them -- no run would use
+ * them. */
+int
+inn_runs_focus_check(const char *ref, json_object *params)
+{
+	if (params == NULL || !json_object_is_type(params, json_type_object) ||
+	    json_object_object_length(params) == 0)
+		return 0;
+	return inn_error_set(INN_EINVAL, "workflow \"%s\" provisions the spec's resources of "
+	                     "its type: their params come from the spec (resources.<name>.params), "
+	                     "so it takes no parameters; remove them", ref);
+}
+
 /* Checks every part's parameters and the main workflow's, so a mistake is a
  * 400, not a failed run; *resolved: the main workflow's. */
 int
@@ -135,6 +154,10 @@ inn_runs_params_check(const inn_deploy *plan, const inn_workflow *wf, json_objec
 		}
 		json_object_put(p);
 	}
+	if (wf == NULL) {
+		*resolved = json_object_new_object();
+		return *resolved != NULL ? 0 : inn_error_set(INN_ENOMEM, "out of memory");
+	}
 	return inn_params_resolve(wf, params, resolved);
 }
 
@@ -151,8 +174,8 @@ inn_runs_spec_refs_check(const inn_deploy *plan, const inn_workflow *wf)
 	size_t i, bad;
 
 	inn_diag_init(&d);
-	bad = inn_workflow_check_spec_refs(wf, data, &d) +
-	      inn_deploy_check_output_refs(plan, wf, &d);
+	bad = wf == NULL ? 0 : inn_workflow_check_spec_refs(wf, data, &d) +
+	                       inn_deploy_check_output_refs(plan, wf, &d);
 	for (i = 0; i < inn_deploy_nparts(plan); i++)
 		bad += inn_workflow_check_spec_refs(inn_deploy_part_at(plan, i)->wf, data, &d) +
 		       inn_deploy_check_output_refs(plan, inn_deploy_part_at(plan, i)->wf, &d);

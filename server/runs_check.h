@@ -26,13 +26,18 @@ int inn_runs_app_check(inn_server *srv, const inn_caller *who, const char *app);
 /* Whose state a run without an application keeps ("_team-red", "_key-lone";
  * malloc'd), or NULL for an admin (the platform's "_"). */
 char *inn_runs_state_owner(const inn_caller *who);
+/* 0 when a focused run (runs_int.h) is given no params; INN_EINVAL
+ * naming that its params come from the spec otherwise. */
+int inn_runs_focus_check(const char *ref, json_object *params);
 /* Resolves the parameters of every part of plan ("spec: resource "db": ..."
- * when one is refused) and then of wf given params; *resolved: wf's. */
+ * when one is refused) and then of wf given params; *resolved: wf's.  wf
+ * NULL (a focused run: no main workflow): the parts only, *resolved an
+ * empty object. */
 int inn_runs_params_check(const inn_deploy *plan, const inn_workflow *wf, json_object *params,
                           json_object **resolved);
 /* INN_EINVAL ("file:line:col: error: step ...: references resources.dbb,
  * but ...") when a workflow of the run reads a resource the spec lacks, or
- * app without a spec; else 0. */
+ * app without a spec; else 0.  wf NULL: the parts' workflows only. */
 int inn_runs_spec_refs_check(const inn_deploy *plan, const inn_workflow *wf);
 
 #endif

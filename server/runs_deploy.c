@@ -181,6 +181,19 @@ dns_label_ok(const char *s)
 	return 1;
 }
 
+/* A run of the create (or update) workflow of a type its spec asks for is
+ * the provisioning of those resources (and what they depend on), nothing
+ * else of the spec: ar->focused, and no main workflow (inn_deploy_focus;
+ * `run --local` does the same). */
+static void
+plan_focus(struct active_run *ar)
+{
+	if (ar->deploy_kind == 0 && ar->score != NULL && ar->main_wf != NULL &&
+	    inn_deploy_focus(ar->plan, ar->main_wf) > 0)
+		ar->focused = 1;
+	ar->nres = inn_deploy_nparts(ar->plan);
+}
+
 int
 inn_runs_deploy_plan(struct active_run *ar, int flags, inn_diag *d)
 {
@@ -207,13 +220,13 @@ inn_runs_deploy_plan(struct active_run *ar, int flags, inn_diag *d)
 		 * against the store */
 		if ((rc = inn_deploy_plan(&ar->plan, ar->cat->cat, ar->score, flags, d)) != 0)
 			return rc;
-		ar->nres = inn_deploy_nparts(ar->plan);
+		plan_focus(ar);
 		return plan_bases(ar);
 	}
 	if ((rc = inn_deploy_plan_lifecycle(&ar->plan, ar->cat->cat, app, ar->score, ar->prev,
 	                                    ar->nprev, flags, d)) != 0)
 		return rc;
-	ar->nres = inn_deploy_nparts(ar->plan);
+	plan_focus(ar);
 	ar->first_deployment = 1;
 	if (inn_store_app_list(srv->store, NULL, NULL, app, &apps, &napps) == 0 && napps == 1)
 		ar->first_deployment = !apps[0].deployed_ok;
@@ -732,7 +745,7 @@ inn_runs_deploy_before(struct active_run *ar, char *why, size_t whylen)
 {
 	inn_state st;
 
-	if (ar->deploy_kind != 0 && ar->outputs == NULL) {
+	if ((ar->deploy_kind != 0 || ar->focused) && ar->outputs == NULL) {
 		ar->outputs = json_object_new_object();
 		json_object_object_add(ar->outputs, "resources", json_object_new_object());
 		json_object_object_add(ar->outputs, "phases", json_object_new_array());

@@ -37,7 +37,12 @@ struct active_run {
 	char *created_by;         /* the key that started it (executions.created_by) */
 	char *state_owner;        /* ro.state_owner: whose state a run without an app uses */
 	int any_app;              /* may act on any application (an admin's run, a resume) */
-	const inn_workflow *main_wf; /* NULL for a deploy or delete execution */
+	const inn_workflow *main_wf; /* NULL for a deploy or delete execution, and
+	                                for a focused run */
+	int focused;              /* a run of the create (or update) workflow of a type
+	                             its spec asks for: the plan's parts (those
+	                             resources and their deps) are the run, no
+	                             main workflow (inn_deploy_focus) */
 	inn_run_opts ro;          /* the main run's options (params, data, ...) */
 	json_object *params;
 	json_object *data;        /* template data: app, resources (the plan's) */
@@ -58,7 +63,8 @@ struct active_run {
 	int main_base;            /* step index base of the main workflow */
 	int *part_base;           /* ... of each resource part (nres) */
 	int *phase_base;          /* ... of each phase entry (nphases) */
-	json_object *outputs;     /* a deploy/delete's: {resources: {r: outputs}, phases: [..]} */
+	json_object *outputs;     /* a deploy/delete's (and a focused run's): {resources:
+	                             {r: outputs}, phases: [..]} */
 	/* what runs now (guarded by srv->runs_lock for cancel) */
 	struct run_slot main_slot;
 	struct run_slot *slots;

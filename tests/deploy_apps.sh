@@ -5,8 +5,10 @@
 # dir), one resource depending on another's output, the independent ones
 # provisioned concurrently, an update, a resource removed from the spec,
 # the phases in order, every problem of a bad spec in one 400, 409, another
-# team's 404, the app deleted (nothing left), and kill -9 during a
-# deployment (nothing stuck after the restart).  Prints TAP.
+# team's 404, the app deleted (nothing left), a provider's create workflow
+# run with a spec (the provisioning of that type's resources, by a user),
+# and kill -9 during a deployment (nothing stuck after the restart).
+# Prints TAP.
 src=${INN_TOP_SRCDIR:?}
 build=${INN_TOP_BUILDDIR:?}
 srvbin="$build/innominatus"
@@ -209,7 +211,7 @@ wait_exec() { # id: prints its final status
 start() {
 	start_server "$dir/conf.yaml" "$dir/server.log" --providers "$dir/prov"
 }
-echo "1..35"
+echo "1..40"
 ADMIN=$("$srvbin" --config "$dir/conf.yaml" --create-admin-key ops)
 start || { echo "Bail out! the server did not start"; cat "$dir/server.log"; exit 1; }
 mkkey() { # NAME TEAM
@@ -392,7 +394,48 @@ check "when it expired the server deleted it and its resources" $?
 api GET /api/admin/audit "$ADMIN" | grep -q '"application.expired"'
 check "the expiry is in the audit trail" $?
 
-# 10: a cancel reaches every running part
+# 10: a resource type's create workflow run with a spec that asks for that
+# type is the provisioning of those resources of the user's app (no main
+# run, the spec's other resources untouched); params of its own are
+# refused, and without a spec it stays the admins'
+cat > "$dir/memo.json" <<EOF
+{"workflow": "files-team/make-file", "spec": {"apiVersion": "score.dev/v1b1", "metadata": {"name": "memo"},
+  "containers": {"web": {"image": "memo:1"}},
+  "resources": {"memo": {"type": "file", "params": {"content": "from-spec"}},
+                "box": {"type": "folder"}}}}
+EOF
+c=$(code POST /api/workflows/run "$RED" "$dir/memo.json")
+idm=$(jq_ 'd.get("id", "")' < "$dir/body")
+[ "$c" = 202 ] && [ "$(wait_exec "$idm")" = succeeded ] &&
+	[ "$(cat "$out/memo.txt")" = from-spec ] && [ ! -e "$out/box.d" ] &&
+	[ "$(api GET "/api/workflows/$idm" "$RED" | jq_ '" ".join(s["name"] for s in d["steps"])')" = "memo/write" ]
+check "a user runs files-team/make-file with a spec asking for a file: that resource is provisioned from the spec (its only step memo/write), the folder untouched" $?
+[ "$(api GET /api/applications/memo "$RED" | jq_ '" ".join(r["name"]+":"+r["status"] for r in d["resources"])')" = "memo:active" ]
+check "... the app is the user's team's, with that one resource active" $?
+cat > "$dir/memo-p.json" <<EOF
+{"workflow": "files-team/make-file", "parameters": {"content": "mine"}, "spec": {"apiVersion": "score.dev/v1b1", "metadata": {"name": "memo"},
+  "containers": {"web": {"image": "memo:1"}}, "resources": {"memo": {"type": "file"}}}}
+EOF
+[ "$(code POST /api/workflows/run "$RED" "$dir/memo-p.json")" = 400 ] &&
+	grep -q 'params come from the spec' "$dir/body" && [ "$(cat "$out/memo.txt")" = from-spec ]
+check "... with parameters of its own it is refused (400: the params come from the spec)" $?
+cat > "$dir/memo2.json" <<EOF
+{"workflow": "files-team/make-file", "spec": {"apiVersion": "score.dev/v1b1", "metadata": {"name": "memo2"},
+  "containers": {"web": {"image": "memo:1"}},
+  "resources": {"note": {"type": "file", "params": {"content": "\${resources.shelf.dir}"}},
+                "shelf": {"type": "folder"}, "spare": {"type": "folder"}}}}
+EOF
+c=$(code POST /api/workflows/run "$RED" "$dir/memo2.json")
+idm=$(jq_ 'd.get("id", "")' < "$dir/body")
+[ "$c" = 202 ] && [ "$(wait_exec "$idm")" = succeeded ] &&
+	[ "$(cat "$out/note.txt")" = "$out/shelf.d" ] && [ -d "$out/shelf.d" ] && [ ! -e "$out/spare.d" ]
+check "... a file that reads a folder's output: the folder it depends on is provisioned first, the spare one not" $?
+printf '{"workflow": "files-team/make-file", "parameters": {"resource_name": "memo", "content": "direct"}}' > "$dir/memo-d.json"
+[ "$(code POST /api/workflows/run "$RED" "$dir/memo-d.json")" = 403 ] &&
+	[ "$(cat "$out/memo.txt")" = from-spec ]
+check "... and without a spec a user may not run it (403)" $?
+
+# 11: a cancel reaches every running part
 cat > "$dir/slowc.yaml" <<EOF
 apiVersion: score.dev/v1b1
 metadata: {name: slowc}
@@ -410,7 +453,7 @@ api POST "/api/workflows/$id8/cancel" "$RED" > /dev/null
 	[ "$(api GET /api/applications/slowc "$RED" | jq_ '" ".join(r["status"] for r in d["resources"])')" = "failed failed" ]
 check "cancelling the deployment stops both running parts; their resources are failed" $?
 
-# 11: kill -9 during a deployment: after the restart nothing is stuck
+# 12: kill -9 during a deployment: after the restart nothing is stuck
 cat > "$dir/slow.yaml" <<EOF
 apiVersion: score.dev/v1b1
 metadata: {name: slow}

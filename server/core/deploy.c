@@ -1242,6 +1242,153 @@ inn_deploy_resolve_containers(json_object *containers, json_object *metadata,
 	return o;
 }
 
+/* ---- focus: a run of one resource type's operation with a spec ---------- */
+
+/* Whether part is provisioned by wf: its own workflow, or the create or
+ * update workflow its provider offers for its type. */
+static int
+part_uses(const inn_deploy_part *part, const inn_workflow *wf)
+{
+	const inn_provider *p = part->provider;
+	size_t j;
+
+	if (part->op == INN_DEPLOY_DELETE || wf == NULL)
+		return 0;
+	if (part->wf == wf)
+		return 1;
+	for (j = 0; p != NULL && j < p->ncaps; j++) {
+		const inn_resource_cap *c = &p->caps[j];
+
+		if (c->type == NULL || part->type == NULL || strcmp(c->type, part->type) != 0)
+			continue;
+		if ((c->create != NULL && inn_provider_workflow(p, c->create) == wf) ||
+		    (c->update != NULL && inn_provider_workflow(p, c->update) == wf))
+			return 1;
+	}
+	return 0;
+}
+
+/* The parts a kept part needs, while they are collected. */
+struct focus_walk {
+	const inn_deploy *plan;
+	unsigned char *keep;
+	size_t *stack, top;
+};
+
+static void
+focus_add(struct focus_walk *fw, size_t j)
+{
+	if (j < fw->plan->nparts && !fw->keep[j]) {
+		fw->keep[j] = 1;
+		fw->stack[fw->top++] = j;
+	}
+}
+
+/* A resources.<R> reference in a kept part's params: R is kept too (a plan
+ * without deps, inn_deploy_plan, has them only here). */
+static int
+focus_ref_cb(void *ud, const char *ref)
+{
+	struct focus_walk *fw = ud;
+	char name[256];
+	size_t len;
+	int j;
+
+	if (strncmp(ref, "resources.", 10) != 0)
+		return 0;
+	len = strcspn(ref + 10, ".[");
+	if (len == 0 || len >= sizeof(name))
+		return 0;
+	memcpy(name, ref + 10, len);
+	name[len] = '\0';
+	if ((j = part_index(fw->plan, name)) >= 0)
+		focus_add(fw, (size_t)j);
+	return 0;
+}
+
+static void
+focus_refs(struct focus_walk *fw, json_object *v, int depth)
+{
+	size_t i;
+
+	if (depth > 64)
+		return;
+	if (json_object_is_type(v, json_type_string)) {
+		const char *str = json_object_get_string(v);
+
+		if (inn_tmpl_has_syntax(str))
+			inn_tmpl_refs(str, focus_ref_cb, fw);
+	} else if (json_object_is_type(v, json_type_array)) {
+		for (i = 0; i < json_object_array_length(v); i++)
+			focus_refs(fw, json_object_array_get_idx(v, i), depth + 1);
+	} else if (json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, k, e) {
+			(void)k;
+			focus_refs(fw, e, depth + 1);
+		}
+	}
+}
+
+size_t
+inn_deploy_focus(inn_deploy *plan, const inn_workflow *wf)
+{
+	struct focus_walk fw;
+	unsigned char *keep;
+	size_t *map, *stack, i, j, k, n = 0, used = 0;
+
+	for (i = 0; i < plan->nparts; i++)
+		if (part_uses(&plan->parts[i], wf))
+			used++;
+	if (used == 0)
+		return 0;
+	keep = calloc(plan->nparts, 1);
+	map = calloc(plan->nparts, sizeof(*map));
+	stack = calloc(plan->nparts, sizeof(*stack));
+	if (keep == NULL || map == NULL || stack == NULL) {
+		/* cannot narrow it: every part stays (the caller still runs no
+		 * main workflow: these parts are the run) */
+		free(keep);
+		free(map);
+		free(stack);
+		return used;
+	}
+	fw.plan = plan;
+	fw.keep = keep;
+	fw.stack = stack;
+	fw.top = 0;
+	for (i = 0; i < plan->nparts; i++)
+		if (part_uses(&plan->parts[i], wf))
+			focus_add(&fw, i);
+	while (fw.top > 0) {
+		const inn_deploy_part *part = &plan->parts[fw.stack[--fw.top]];
+
+		for (k = 0; k < part->ndeps; k++)
+			focus_add(&fw, part->deps[k]);
+		focus_refs(&fw, part->params, 0);
+	}
+	for (i = 0; i < plan->nparts; i++)
+		if (keep[i])
+			map[i] = n++;
+	for (i = 0, j = 0; i < plan->nparts; i++) {
+		if (!keep[i]) {
+			part_clear(&plan->parts[i]);
+			continue;
+		}
+		for (k = 0; k < plan->parts[i].ndeps; k++)
+			plan->parts[i].deps[k] = map[plan->parts[i].deps[k]];
+		if (j != i) {
+			plan->parts[j] = plan->parts[i];
+			memset(&plan->parts[i], 0, sizeof(plan->parts[i]));
+		}
+		j++;
+	}
+	plan->nparts = n;
+	free(keep);
+	free(map);
+	free(stack);
+	return used;
+}
+
 /* ---- the plan's accessors and data -------------------------------------- */
 
 size_t

@@ -160,6 +160,18 @@ int inn_deploy_plan(inn_deploy **out, const inn_catalog *cat, const inn_score *s
                     int flags, inn_diag *d);
 void inn_deploy_free(inn_deploy *plan);
 
+/* A run of wf with a spec, where wf is the create (or update) workflow of
+ * a resource type the spec asks for, is the provisioning of the spec's
+ * resources of that type: keeps only the parts wf provisions (its own
+ * workflow, or the create/update workflow their provider offers for their
+ * type; DELETE parts never) and the parts they depend on, transitively,
+ * in the same order, their deps re-indexed; the others are dropped (their
+ * resources are not touched; the template data still names them).  Then
+ * no main workflow runs: the kept parts are the run.  Returns how many
+ * parts wf provisions; 0: the plan is unchanged (wf is the main
+ * workflow, as without this call). */
+size_t inn_deploy_focus(inn_deploy *plan, const inn_workflow *wf);
+
 size_t inn_deploy_nparts(const inn_deploy *plan);
 const inn_deploy_part *inn_deploy_part_at(const inn_deploy *plan, size_t i);
 /* Each resources.R.K reference of wf (wf->spec_refs) for a resource R of
