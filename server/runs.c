@@ -74,6 +74,13 @@ inn_runs_publish(struct active_run *ar, const char *kind, int64_t id, json_objec
 		ar->srv->on_event(ar->srv, kind, ar->id, id, ar->team, ar->created_by, data);
 }
 
+/* inn_store_logs_scrub's fn: the line masked with the run's values. */
+static char *
+scrub_line(void *ud, const char *line, size_t len)
+{
+	return inn_masker_apply(ud, line, len, NULL);
+}
+
 static void
 on_step_state(void *ud, size_t idx, const char *step, inn_state st, int attempt,
               const char *msg)
@@ -126,6 +133,13 @@ on_step_state(void *ud, size_t idx, const char *step, inn_state st, int attempt,
 	inn_store_event_add(srv->store, type, ar->id, ar->team, data, &ev);
 	if (tx)
 		inn_store_commit(srv->store);
+	/* A secret output is known only now: the step's lines stored before
+	 * (printed before it declared it, or before the program's output was
+	 * read) are masked in the store too.  Live followers saw them already. */
+	if (inn_state_is_final(st) && sr != NULL && sr->outputs_real != NULL &&
+	    !json_object_equal(sr->outputs, sr->outputs_real))
+		inn_store_logs_scrub(srv->store, ar->id, step, scrub_line,
+		                     inn_run_masker(slot->run), NULL);
 	inn_runs_publish(ar, type, ev, data);
 	json_object_put(data);
 	free(row.sealed_outputs);

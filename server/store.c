@@ -280,6 +280,18 @@ inn_store_logs_get(inn_store *st, int64_t exec_id, int64_t after, int limit,
 	return st->ops->logs_get(st, exec_id, after, clamp_limit(limit), lines);
 }
 
+int
+inn_store_logs_scrub(inn_store *st, int64_t exec_id, const char *step,
+                     inn_store_scrub_fn fn, void *ud, int *changed)
+{
+	int dummy;
+
+	CHECK_STORE(st);
+	CHECK_ARG(step != NULL && fn != NULL);
+	return st->ops->logs_scrub(st, exec_id, step, fn, ud,
+	                           changed != NULL ? changed : &dummy);
+}
+
 /* ---- events ---------------------------------------------------------- */
 
 int

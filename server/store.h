@@ -79,6 +79,13 @@ int inn_store_log_append(inn_store *st, int64_t exec_id, const char *step, int l
  * limit <= 0 means 1000, and limits above 10000 are 10000. */
 int inn_store_logs_get(inn_store *st, int64_t exec_id, int64_t after, int limit,
                        json_object **lines);
+/* Rewrites in one UPDATE the stored lines of one step of an execution that
+ * fn changes (a step's secret outputs became known only when it ended: its
+ * earlier lines are masked afterwards), leaving nothing of the old text in
+ * the database file (secure_delete; the WAL is checkpointed).  *changed
+ * (may be NULL) gets how many lines were rewritten. */
+int inn_store_logs_scrub(inn_store *st, int64_t exec_id, const char *step,
+                         inn_store_scrub_fn fn, void *ud, int *changed);
 
 /* ---- events --------------------------------------------------------- */
 

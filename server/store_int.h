@@ -57,6 +57,8 @@ struct inn_store_ops {
 	/* 1 <= limit <= INN_STORE_LIMIT_MAX here and below. */
 	int (*logs_get)(inn_store *st, int64_t exec_id, int64_t after, int limit,
 	                json_object **lines);
+	int (*logs_scrub)(inn_store *st, int64_t exec_id, const char *step,
+	                  inn_store_scrub_fn fn, void *ud, int *changed);
 
 	int (*event_add)(inn_store *st, const char *type, int64_t exec_id, const char *team,
 	                 json_object *data, int64_t *id);

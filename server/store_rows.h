@@ -111,4 +111,8 @@ void inn_source_rows_free(inn_source_row *rows, size_t n);
 void inn_app_rows_free(inn_app_row *rows, size_t n);
 void inn_resource_rows_free(inn_resource_row *rows, size_t n);
 
+/* inn_store_logs_scrub's fn: a malloc'd replacement for line[0..len), or
+ * NULL to keep it. */
+typedef char *(*inn_store_scrub_fn)(void *ud, const char *line, size_t len);
+
 #endif

@@ -122,7 +122,10 @@ set_pragmas(struct sqlite_store *s, int in_memory)
 		                   mode != NULL ? mode : "unknown");
 		goto out;
 	}
+	/* secure_delete: a log line masked afterwards (logs_scrub) leaves no
+	 * copy of the old text in the page's free space */
 	if ((rc = exec_sql(s, "PRAGMA synchronous = NORMAL", "setting synchronous")) < 0 ||
+	    (rc = exec_sql(s, "PRAGMA secure_delete = ON", "enabling secure_delete")) < 0 ||
 	    (rc = exec_sql(s, "PRAGMA foreign_keys = ON", "enabling foreign keys")) < 0)
 		goto out;
 out:
@@ -227,6 +230,50 @@ wal_hook(void *ud, sqlite3 *db, const char *name, int pages)
 	return SQLITE_OK;
 }
 
+/* The SQL function inn_scrub(line): what the running logs_scrub's fn makes
+ * of line, else line itself (and always outside logs_scrub). */
+static void
+scrub_func(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct sqlite_store *s = sqlite3_user_data(ctx);
+	const char *t = (const char *)sqlite3_value_text(argv[0]);
+	char *out = NULL;
+
+	(void)argc;
+	if (t != NULL && s->scrub_fn != NULL)
+		out = s->scrub_fn(s->scrub_ud, t, (size_t)sqlite3_value_bytes(argv[0]));
+	if (out == NULL)
+		sqlite3_result_value(ctx, argv[0]);
+	else
+		sqlite3_result_text(ctx, out, -1, free);
+}
+
+/* logs_scrub (contract in store.h): one UPDATE through inn_scrub(), under
+ * the store's lock; then the WAL, which still holds the pages with the old
+ * lines, is copied and cut when no reader holds it (else the checkpointer
+ * thread does it once the store is idle). */
+static int
+sqlite_logs_scrub(inn_store *st, int64_t exec_id, const char *step, inn_store_scrub_fn fn,
+                  void *ud, int *changed)
+{
+	struct sqlite_store *s = SQ(st);
+	struct sq_done done;
+	int rc;
+
+	pthread_mutex_lock(&s->lock);
+	s->scrub_fn = fn;
+	s->scrub_ud = ud;
+	rc = inn_sq_exec(s, &done, ST_LOGS_SCRUB, "masking a step's log lines", "It",
+	                 exec_id, step);
+	s->scrub_fn = NULL;
+	s->scrub_ud = NULL;
+	*changed = rc == 0 ? done.changes : 0;
+	if (rc == 0 && done.changes > 0 && s->ckpt_running)
+		checkpoint_now(s, SQLITE_CHECKPOINT_TRUNCATE);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
 /* Every half second: when nothing was committed since the last look and
  * the WAL is not empty, copies it into the database and truncates it
  * (TRUNCATE, on the serving connection under the store's lock), so an idle
@@ -308,6 +355,11 @@ sqlite_open(inn_store **out, const char *target)
 		goto fail;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
+	if (sqlite3_create_function_v2(s->db, "inn_scrub", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, s,
+	                               scrub_func, NULL, NULL, NULL) != SQLITE_OK) {
+		rc = inn_sq_fail(s, "registering inn_scrub()");
+		goto fail;
+	}
 	if ((rc = set_pragmas(s, in_memory)) < 0 || (rc = migrate(s)) < 0)
 		goto fail;
 	if (!in_memory) {
@@ -386,6 +438,7 @@ const struct inn_store_ops inn_store_sqlite_ops = {
 	.steps_get = inn_sqlite_steps_get,
 	.log_append = inn_sqlite_log_append,
 	.logs_get = inn_sqlite_logs_get,
+	.logs_scrub = sqlite_logs_scrub,
 	.event_add = inn_sqlite_event_add,
 	.events_after = inn_sqlite_events_after,
 	.key_create = inn_sqlite_key_create,

@@ -37,7 +37,7 @@ extern const int inn_sq_schema_version;
 enum stmt_id {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_PING, ST_VERSION,
 	ST_EXEC_INSERT, ST_EXEC_UPDATE, ST_EXEC_GET, ST_EXEC_IDS,
-	ST_STEP_PUT, ST_STEPS_GET, ST_LOG_APPEND, ST_LOGS_GET,
+	ST_STEP_PUT, ST_STEPS_GET, ST_LOG_APPEND, ST_LOGS_GET, ST_LOGS_SCRUB,
 	ST_EVENT_ADD, ST_EVENTS_AFTER,
 	ST_TEAM_ADD, ST_USER_GET, ST_USER_ADD, ST_KEY_STATE, ST_KEY_INSERT, ST_KEY_RENEW,
 	ST_KEY_LOOKUP, ST_KEY_REVOKE, ST_AUDIT_ADD, ST_AUDIT_LIST,
@@ -62,6 +62,9 @@ struct sqlite_store {
 	pthread_t ckpt_thread;
 	int ckpt_running;
 	volatile int ckpt_stop;
+	/* what the SQL function inn_scrub(line) applies (logs_scrub only) */
+	inn_store_scrub_fn scrub_fn;
+	void *scrub_ud;
 };
 
 #define SQ(st) ((struct sqlite_store *)(void *)(st))

@@ -196,6 +196,9 @@ const char *const inn_sq_stmt_sql[ST_COUNT] = {
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_LOGS_GET] = "SELECT seq, step, level, stream, line, ts_ms FROM step_logs "
 		"WHERE exec_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+	/* inn_scrub(): the SQL function store_sqlite.c registers */
+	[ST_LOGS_SCRUB] = "UPDATE step_logs SET line = inn_scrub(line) "
+		"WHERE exec_id = ?1 AND step = ?2 AND inn_scrub(line) IS NOT line",
 	[ST_EVENT_ADD] = "INSERT INTO events (type, exec_id, team, data, ts_ms) "
 		"VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_EVENTS_AFTER] = "SELECT v.id, v.type, v.exec_id, v.team, v.data, v.ts_ms FROM events v "

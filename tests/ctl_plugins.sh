@@ -15,11 +15,11 @@ printf 'workflowPolicies:\n  allowedStepTypes:\n    - shell\n' > "$dir/admin-con
 . "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
 echo "1..8"
 out=$("$ctl" --version); rc=$?
-echo "$out" | grep -q "^innominatus-ctl [0-9].* (plugin ABI 1\.1)$"; check "--version prints version and ABI" $(( rc + $? ))
+echo "$out" | grep -q "^innominatus-ctl [0-9].* (plugin ABI 1\.2)$"; check "--version prints version and ABI" $(( rc + $? ))
 "$ctl" --help | grep -q "plugins"; check "--help lists the plugins command" $?
 out=$(cd "$dir" && "$ctl" plugins --plugin-dir "$dir/plugins"); rc=$?
 echo "$out" | sed 's/^/# /'
-echo "$out" | grep -qE '^  shell +[0-9.]+ +1\.1 +cancellable +shell$'; check "shell.so is listed as loaded (default ./admin-config.yaml)" $(( rc + $? ))
+echo "$out" | grep -qE '^  shell +[0-9.]+ +1\.2 +cancellable +shell$'; check "shell.so is listed as loaded (default ./admin-config.yaml)" $(( rc + $? ))
 echo "$out" | grep -q 'good.so: step type "good" is not in workflowPolicies.allowedStepTypes'; check "the refused plugin is explained" $?
 out=$("$ctl" -o json plugins --plugin-dir "$dir/plugins" --config "$dir/admin-config.yaml")
 echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert [p["type"] for p in d["loaded"]]==["shell"], d; assert d["refused"][0]["file"]=="good.so"; assert d["loaded"][0]["config_schema"]["type"]=="object"'
@@ -33,6 +33,6 @@ out=$("$ctl" plugins --plugin-dir "$dir/hello" --config "$dir/admin-config.yaml"
 echo "$out" | grep -q 'hello.so: step type "hello" is not in workflowPolicies.allowedStepTypes'
 r1=$?
 printf 'workflowPolicies:\n  allowedStepTypes: [hello]\n' > "$dir/hello.yaml"
-"$ctl" plugins --plugin-dir "$dir/hello" --config "$dir/hello.yaml" | grep -qE '^  hello +1\.0\.0 +1\.1 +idempotent +hello$'
+"$ctl" plugins --plugin-dir "$dir/hello" --config "$dir/hello.yaml" | grep -qE '^  hello +1\.0\.0 +1\.2 +idempotent +hello$'
 check "the README's example plugin builds and loads (once allowed)" $(( r1 + $? ))
 exit $fail

@@ -29,6 +29,8 @@
  *   1.1  2026-11-26  inn_host gained state_dir() (a directory that persists
  *                    between runs for one application/resource/environment)
  *                    and base_dir() (where relative paths in a config point).
+ *   1.2  2026-11-30  inn_spawn_opts gained before_log (the plugin learns what
+ *                    the program published before its lines are masked).
  *
  * THREADING
  *
@@ -58,7 +60,7 @@ extern "C" {
 
 #define INN_PLUGIN_MAGIC     0x504e4e49u /* "INNP" read as little-endian bytes */
 #define INN_PLUGIN_ABI_MAJOR 1
-#define INN_PLUGIN_ABI_MINOR 1
+#define INN_PLUGIN_ABI_MINOR 2
 
 /* The name of the one symbol every plugin exports. */
 #define INN_PLUGIN_ENTRY_SYMBOL "inn_plugin_describe_v1"
@@ -150,6 +152,15 @@ typedef struct inn_spawn_opts {
 	int64_t timeout_ms;          /* 0: only the step deadline applies */
 	int64_t grace_ms;            /* TERM-to-KILL grace; 0: host default (5 s) */
 	size_t capture_max;          /* with CAPTURE_STDOUT; 0: host default (1 MiB) */
+	/* ---- ABI 1.2 ---- (a host before 1.2 never calls it) */
+	/* Called on the calling thread after each read of the program's
+	 * stdout/stderr, before the lines read reach the step log (and before
+	 * the last lines when it ends): the plugin registers with host->mask
+	 * the secrets the program published meanwhile (a secret output written
+	 * to a file), so that every line read after the program wrote one is
+	 * masked.  May be NULL. */
+	void (*before_log)(inn_step *step, void *ud);
+	void *before_log_ud;
 } inn_spawn_opts;
 
 /* What host->spawn reports.  Set struct_size = sizeof(inn_spawn_result). */

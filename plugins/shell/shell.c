@@ -4,7 +4,9 @@
  * the program only as environment variables, never spliced into the script
  * text.  The program publishes outputs by appending GitHub-Actions-style
  * lines (name=value, or name<<DELIM ... DELIM) to the file named by
- * $INNOMINATUS_OUTPUT, which this plugin parses after a successful run.
+ * $INNOMINATUS_OUTPUT, which this plugin parses after a successful run;
+ * while it runs, each secret output written there is registered with the
+ * masker before the program's next lines reach the log (watch_outputs).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -313,6 +315,133 @@ parse_outputs(const inn_host *host, inn_step *step, const struct shell_config *c
 	return 0;
 }
 
+/* Registers buf[0..len) with the masker (copied: host->mask takes a string). */
+static void
+mask_value(const inn_host *host, inn_step *step, const char *value, size_t len)
+{
+	char *v = strndup(value, len);
+
+	if (v != NULL)
+		host->mask(step, v);
+	free(v);
+}
+
+/*
+ * Registers with host->mask the value of each secret output among the
+ * entries of buf[0..len), output file text from the start of an entry.
+ * Returns how many bytes of finished entries it looked at: an open
+ * "name<<DELIM" block is looked at again next time.  A last line without
+ * its newline is registered as it is (the program may be writing it: at
+ * worst a prefix of the value is masked too).  Malformed lines are skipped
+ * here; parse_outputs() reports them when the program has ended.
+ */
+static size_t
+mask_secret_entries(const inn_host *host, inn_step *step,
+                    const struct shell_config *c, const char *buf, size_t len)
+{
+	size_t pos = 0;
+
+	while (pos < len) {
+		const char *line = buf + pos, *nl = memchr(line, '\n', len - pos);
+		size_t llen = nl ? (size_t)(nl - line) : len - pos;
+		size_t nlen = output_name_len(line, llen), p, vend;
+
+		if (nlen > 0 && nlen < llen && line[nlen] == '=') {
+			if (is_secret_output(c, line, nlen))
+				mask_value(host, step, line + nlen + 1, llen - nlen - 1);
+			if (nl == NULL)
+				return pos; /* looked at again when it is finished */
+		} else if (nl != NULL && nlen > 0 && llen > nlen + 2 &&
+		           line[nlen] == '<' && line[nlen + 1] == '<') {
+			const char *delim = line + nlen + 2;
+			size_t dlen = llen - nlen - 2;
+			int closed = 0;
+
+			p = vend = pos + llen + 1;
+			while (p < len) {
+				const char *l = buf + p, *e = memchr(l, '\n', len - p);
+				size_t ll = e ? (size_t)(e - l) : len - p;
+
+				if (e != NULL && ll == dlen && memcmp(l, delim, dlen) == 0) {
+					closed = 1;
+					break;
+				}
+				if (e == NULL)
+					break;
+				p += ll + 1;
+				vend = p;
+			}
+			if (!closed)
+				return pos;
+			if (is_secret_output(c, line, nlen))
+				mask_value(host, step, buf + pos + llen + 1,
+				           vend - (pos + llen + 1) -
+				           (vend > pos + llen + 1 ? 1 : 0));
+			pos = p + dlen + 1;
+			continue;
+		} else if (nl == NULL) {
+			return pos;
+		}
+		pos += llen + 1;
+	}
+	return pos;
+}
+
+/* What watch_outputs() knows of the output file while the program runs. */
+struct out_watch {
+	const inn_host *host;
+	const struct shell_config *c;
+	const char *path;
+	size_t done;     /* bytes of finished entries already registered */
+	off_t seen;      /* the file's size at the last look, -1: none yet */
+};
+
+/*
+ * spawn's before_log: called before the lines the host has just read from
+ * the program reach the log.  When the output file grew, its new finished
+ * entries' secret values are registered with the masker -- a value the
+ * program wrote before it printed those lines is masked in them.  A file
+ * that is not a regular file, shrank (rewritten: looked at from its start)
+ * or is over the size cap is left to read_outputs().
+ */
+static void
+watch_outputs(inn_step *step, void *ud)
+{
+	struct out_watch *w = ud;
+	struct stat st;
+	char *buf = NULL;
+	size_t want, got = 0;
+	ssize_t n;
+	int fd;
+
+	if (stat(w->path, &st) != 0 || st.st_size == w->seen ||
+	    st.st_size > SHELL_OUTPUT_FILE_MAX)
+		return;
+	if ((fd = open(w->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) < 0)
+		return;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > SHELL_OUTPUT_FILE_MAX)
+		goto out;
+	w->seen = st.st_size;
+	if ((size_t)st.st_size < w->done)
+		w->done = 0;
+	want = (size_t)st.st_size - w->done;
+	if (want == 0 || (buf = malloc(want)) == NULL)
+		goto out;
+	while (got < want) {
+		n = pread(fd, buf + got, want - got, (off_t)(w->done + got));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	w->done += mask_secret_entries(w->host, step, w->c, buf, got);
+out:
+	free(buf);
+	close(fd);
+}
+
 /* Reads the output file (at most SHELL_OUTPUT_FILE_MAX bytes) and parses it. */
 static int
 read_outputs(const inn_host *host, inn_step *step, const struct shell_config *c,
@@ -545,6 +674,7 @@ shell_execute(void *state, const inn_host *host, inn_step *step)
 	char err[512], outpath[SHELL_PATH_MAX], cwd[SHELL_PATH_MAX];
 	const char *ws = host->workspace(step), *sd;
 	size_t nenv = 0, i;
+	struct out_watch watch;
 	int64_t started;
 	int rc, have_outfile = 0;
 
@@ -607,6 +737,15 @@ shell_execute(void *state, const inn_host *host, inn_step *step)
 	opts.env_allow = c.inherit_env;
 	opts.cwd = c.working_dir != NULL ? cwd : NULL;
 	opts.timeout_ms = c.timeout_ms;
+	if (c.secret_outputs != NULL && c.secret_outputs[0] != NULL) {
+		watch.host = host;
+		watch.c = &c;
+		watch.path = outpath;
+		watch.done = 0;
+		watch.seen = -1;
+		opts.before_log = watch_outputs;
+		opts.before_log_ud = &watch;
+	}
 
 	started = pu_monotonic_ms();
 	if ((rc = host->spawn(step, &opts, &res)) != 0) {

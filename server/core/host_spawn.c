@@ -58,6 +58,7 @@ struct spawn_stream {
 	char *line;             /* INN_LOG_LINE_MAX bytes */
 	size_t len;
 	int chunked;            /* the last emission was a forced chunk */
+	const inn_spawn_opts *o;/* before_log: called before lines are logged */
 };
 
 /* Bounded stdout capture. */
@@ -181,6 +182,11 @@ stream_flush(inn_step *step, struct spawn_stream *s, int final)
 {
 	size_t start = 0, i;
 
+	/* The plugin registers what the program published up to now (a
+	 * secret output), so these lines are masked with it: the program
+	 * wrote it before it printed any line read after it. */
+	if (s->len > 0 && s->o != NULL && s->o->before_log != NULL)
+		s->o->before_log(step, s->o->before_log_ud);
 	/* A newline right after a forced chunk ends that chunk's line. */
 	if (s->chunked && s->len > 0) {
 		if (s->line[0] == '\n')
@@ -865,6 +871,7 @@ inn_host_spawn(inn_step *step, const inn_spawn_opts *opts, inn_spawn_result *res
 		return inn_error_set(INN_EINVAL, "spawn: opts->argv names no program");
 	sr.step = step;
 	sr.o = &o;
+	sr.out.o = sr.err.o = &o;
 
 	cwd = o.cwd != NULL ? o.cwd : inn_step_workspace(step);
 	sr.grace = o.grace_ms > 0 ? o.grace_ms : SPAWN_GRACE_DEFAULT_MS;

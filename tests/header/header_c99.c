@@ -30,7 +30,7 @@ ASSERT_LAYOUT(offsetof(inn_host, spawn) == 8 + 19 * 8);
 ASSERT_LAYOUT(offsetof(inn_host, last_error) == 8 + 21 * 8);
 ASSERT_LAYOUT(sizeof(inn_host) == 8 + 24 * 8);
 ASSERT_LAYOUT(offsetof(inn_spawn_opts, argv) == 8);
-ASSERT_LAYOUT(sizeof(inn_spawn_opts) == 80);
+ASSERT_LAYOUT(sizeof(inn_spawn_opts) == 96);
 ASSERT_LAYOUT(sizeof(inn_spawn_result) == 40);
 #endif
 

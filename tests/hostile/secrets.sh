@@ -198,11 +198,33 @@ check "A73: the resumed step got the real 34-byte token of the reused step, neve
 check "A73: the resumed run's answer shows the token masked" \
 	sh -c "! grep -q 'tok-$TOKRES' '$H/tr.json' && grep -q '\"tok\": *\"\*\*\*\"' '$H/tr.json'"
 
+# ---- F4: a secret output in its own step's lines ---------------------------
+# Step a prints the value it makes before and after writing it as a secret
+# output: the lines after are masked as they stream, the one before when
+# the step ends (in the store); step b's line is masked too.
+run_logged "{\"workflow\":\"sec/selfleak\",\"parameters\":{\"marker\":\"$H/self.val\"}}" "$H/self.log"
+SELF=$(cat "$H/self.val")
+check "F4: the run succeeded and the step made a 41-byte secret output" \
+	sh -c "[ '$st' = succeeded ] && [ ${#SELF} -eq 41 ]"
+check "F4: GET /logs shows the step's lines before and after it declared the secret, and the next step's, as ***" \
+	sh -c "grep -qx 'before: \*\*\*' '$H/self.log' && grep -qx 'after: \*\*\*' '$H/self.log' &&
+	       grep -qx 'after2: \*\*\*' '$H/self.log' && grep -qx 'next: \*\*\*' '$H/self.log'"
+check "F4: no log line holds the secret output in any form" no_form "$SELF" "$H/self.log"
+# run --local prints the lines as they come: from the moment the program
+# wrote the secret output they are masked (the line before it cannot be)
+"$build/innominatus-ctl" run --local "$fx/sec/workflows/selfleak.yaml" --plugin-dir "$H/plugins" \
+	--param "marker=$H/self2.val" > "$H/self2.out" 2>&1
+SELF2=$(cat "$H/self2.val")
+check "F4: run --local masks the step's own lines after it wrote the secret output, and the next step's" \
+	sh -c "grep -q '| after: \*\*\*\$' '$H/self2.out' && grep -q '| after2: \*\*\*\$' '$H/self2.out' &&
+	       grep -q '| next: \*\*\*\$' '$H/self2.out' && [ \$(grep -c '$SELF2' '$H/self2.out') -eq 1 ] &&
+	       grep -q '| before: $SELF2\$' '$H/self2.out'"
+
 # ---- the database files hold no secret in any form -----------------------
 for f in "$H/inn.db" "$H/inn.db-wal"; do
 	[ -f "$f" ] || continue
 	for s in "$LEAK" "$RETRY" "$SPECPW" "$IDEM" "$REUSE" "tok-$REUSE-generated" "$TOKRES" \
-	         "$ONAME" "$RESTOK"; do
+	         "$ONAME" "$RESTOK" "$SELF"; do
 		check "SE-7: $(basename "$f") holds no form of a secret (${s%%-*}...)" no_form "$s" "$f"
 	done
 done
