@@ -336,18 +336,17 @@ inn_api_app_deploy_work(struct api_call *c)
 	size_t len = c->in ? evbuffer_get_length(c->in) : 0;
 	const char *data = len ? (const char *)evbuffer_pullup(c->in, -1) : "";
 	inn_diag d;
-	char v[64];
+	char v[64], why[200];
 
 	c->run_ready = 1;
 	c->dry_run = query_get(c->query, "dry_run", v, sizeof(v)) &&
 	             (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
 	c->ttl_ms = 0;
 	if (query_get(c->query, "ttl", v, sizeof(v)) &&
-	    (inn_parse_param_duration_ms(v, &c->ttl_ms) != 0 || c->ttl_ms <= 0)) {
+	    inn_ttl_parse_ms(v, &c->ttl_ms, why, sizeof(why)) != 0) {
 		c->run_st = 400;
 		c->run_code = "invalid_request";
-		snprintf(c->run_msg, sizeof(c->run_msg), "ttl \"%s\" is not a positive duration "
-		         "(e.g. 30m, 2h, 7d)", v);
+		snprintf(c->run_msg, sizeof(c->run_msg), "ttl %s", why);
 		return;
 	}
 	if (len == 0 || memchr(data, '\0', len) != NULL) {

@@ -220,12 +220,14 @@ record_app(struct active_run *ar, char *why, size_t whylen)
 		const inn_param *tp = ar->main_wf ? inn_workflow_param(ar->main_wf, "ttl", 3) : NULL;
 		json_object *v = NULL;
 		int64_t ms = 0;
+		char bad[120];
 
+		/* (inn_runs_params_check refused a bad value before the run) */
 		if (tp != NULL && tp->type != NULL && strcmp(tp->type, "duration") == 0 &&
 		    !json_object_object_get_ex(ar->params, "ttl", &v))
 			v = tp->def;
-		if (v != NULL && json_object_is_type(v, json_type_string) &&
-		    inn_parse_param_duration_ms(json_object_get_string(v), &ms) == 0 && ms > 0)
+		if (v != NULL && !json_object_is_type(v, json_type_null) &&
+		    inn_ttl_parse_ms(json_object_get_string(v), &ms, bad, sizeof(bad)) == 0)
 			inn_store_app_update(ar->srv->store, ar->ro.app, NULL, NULL,
 			                     inn_wall_ms() + ms, -1);
 		if (ar->deploy_kind == 0) {
