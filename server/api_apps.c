@@ -107,7 +107,21 @@ app_json(inn_server *srv, const inn_app_row *a)
 	json_object_object_add(o, "created_ms", json_object_new_int64(a->created_ms));
 	json_object_object_add(o, "updated_ms", json_object_new_int64(a->updated_ms));
 	json_object_object_add(o, "expires_ms", int_or_null(a->expires_ms));
-	(void)srv;
+	{
+		/* its TTL deletion failed: why, and when it is retried */
+		char why[600];
+		int attempts = 0;
+		int64_t retry_ms = 0;
+
+		if (inn_runs_reap_failure(srv, a->name, why, sizeof(why), &attempts, &retry_ms)) {
+			json_object *f = json_object_new_object();
+
+			json_object_object_add(f, "message", json_object_new_string(why));
+			json_object_object_add(f, "attempts", json_object_new_int(attempts));
+			json_object_object_add(f, "retry_ms", json_object_new_int64(retry_ms));
+			json_object_object_add(o, "expiry_failed", f);
+		}
+	}
 	return o;
 }
 

@@ -90,6 +90,10 @@ on_step_state(void *ud, size_t idx, const char *step, inn_state st, int attempt,
 
 	snprintf(name, sizeof(name), "%s%s", slot->prefix, step);
 	step = name;
+	/* a step that started is in its first attempt (the engine counts
+	 * attempts once it runs the plugin): what recovery shows after a crash */
+	if (st == INN_STATE_RUNNING && attempt < 1)
+		attempt = 1;
 	memset(&row, 0, sizeof(row));
 	row.idx = slot->idx_base + (int)idx;
 	row.name = (char *)step;
