@@ -226,6 +226,8 @@ record_app(struct active_run *ar, char *why, size_t whylen)
 		int64_t ms = 0;
 		char bad[120];
 
+		if (ar->deploy_kind == 0)
+			inn_runs_reap_requested(ar);
 		/* (inn_runs_params_check refused a bad value before the run) */
 		if (tp != NULL && tp->type != NULL && strcmp(tp->type, "duration") == 0 &&
 		    !json_object_object_get_ex(ar->params, "ttl", &v))

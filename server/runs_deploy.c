@@ -427,7 +427,6 @@ record_part(struct active_run *ar, size_t i, const char *status, const char *msg
 }
 
 /* TTL deletions (below) */
-static void reap_requested(struct active_run *ar);
 static void reap_done(inn_server *srv, const char *app);
 static void reap_failed(inn_server *srv, const char *app, int64_t exec_id, const char *why,
                         int submit_failed);
@@ -442,7 +441,7 @@ inn_runs_deploy_requested(struct active_run *ar, const inn_caller *who)
 	(void)who;
 	if (ar->ro.app == NULL)
 		return;
-	reap_requested(ar);
+	inn_runs_reap_requested(ar);
 	if (inn_store_app_put(srv->store, ar->ro.app, ar->team, ar->created_by, ar->any_app) != 0)
 		fprintf(stderr, "innominatus: execution %lld: application %s: %s\n",
 		        (long long)ar->id, ar->ro.app, inn_error_last());
@@ -904,8 +903,8 @@ reap_due(inn_server *srv, const char *app, int64_t now)
  * deletion is marked as the TTL deletion running; anyone else's takes over
  * from a failed TTL deletion (its retries stop; a deploy without a TTL of
  * its own leaves the app without one: it is wanted again). */
-static void
-reap_requested(struct active_run *ar)
+void
+inn_runs_reap_requested(struct active_run *ar)
 {
 	inn_server *srv = ar->srv;
 	struct inn_reap_retry *e;
