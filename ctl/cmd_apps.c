@@ -599,6 +599,11 @@ ctl_rcmd_app(struct remote *r, int argc, char **argv)
 	printf("Application %s: %s (team %s, expires %s)\n", str_or(rep.json, "name", argv[0]),
 	       str_or(rep.json, "status", "unknown"), str_or(rep.json, "team", "-"),
 	       ctl_jint(rep.json, "expires_ms", 0) > 0 ? when : "never");
+	if ((ex = json_object_object_get(rep.json, "expiry_failed")) != NULL) {
+		ctl_fmt_time(when, sizeof(when), ctl_jint(ex, "retry_ms", 0));
+		printf("Its TTL deletion failed (attempt %lld): %s; retried at %s\n",
+		       (long long)ctl_jint(ex, "attempts", 0), str_or(ex, "message", "?"), when);
+	}
 	print_resources(json_object_object_get(rep.json, "resources"));
 	print_containers(json_object_object_get(rep.json, "containers"),
 	                 json_object_object_get(rep.json, "unresolved"));

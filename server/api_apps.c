@@ -107,7 +107,21 @@ app_json(inn_server *srv, const inn_app_row *a)
 	json_object_object_add(o, "created_ms", json_object_new_int64(a->created_ms));
 	json_object_object_add(o, "updated_ms", json_object_new_int64(a->updated_ms));
 	json_object_object_add(o, "expires_ms", int_or_null(a->expires_ms));
-	(void)srv;
+	{
+		/* its TTL deletion failed: why, and when it is retried */
+		char why[600];
+		int attempts = 0;
+		int64_t retry_ms = 0;
+
+		if (inn_runs_reap_failure(srv, a->name, why, sizeof(why), &attempts, &retry_ms)) {
+			json_object *f = json_object_new_object();
+
+			json_object_object_add(f, "message", json_object_new_string(why));
+			json_object_object_add(f, "attempts", json_object_new_int(attempts));
+			json_object_object_add(f, "retry_ms", json_object_new_int64(retry_ms));
+			json_object_object_add(o, "expiry_failed", f);
+		}
+	}
 	return o;
 }
 
@@ -336,18 +350,17 @@ inn_api_app_deploy_work(struct api_call *c)
 	size_t len = c->in ? evbuffer_get_length(c->in) : 0;
 	const char *data = len ? (const char *)evbuffer_pullup(c->in, -1) : "";
 	inn_diag d;
-	char v[64];
+	char v[64], why[200];
 
 	c->run_ready = 1;
 	c->dry_run = query_get(c->query, "dry_run", v, sizeof(v)) &&
 	             (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
 	c->ttl_ms = 0;
 	if (query_get(c->query, "ttl", v, sizeof(v)) &&
-	    (inn_parse_param_duration_ms(v, &c->ttl_ms) != 0 || c->ttl_ms <= 0)) {
+	    inn_ttl_parse_ms(v, &c->ttl_ms, why, sizeof(why)) != 0) {
 		c->run_st = 400;
 		c->run_code = "invalid_request";
-		snprintf(c->run_msg, sizeof(c->run_msg), "ttl \"%s\" is not a positive duration "
-		         "(e.g. 30m, 2h, 7d)", v);
+		snprintf(c->run_msg, sizeof(c->run_msg), "ttl %s", why);
 		return;
 	}
 	if (len == 0 || memchr(data, '\0', len) != NULL) {

@@ -580,6 +580,7 @@ stop_all(inn_server *srv)
 		event_free(srv->sigint);
 	if (srv->reaper)
 		event_free(srv->reaper);
+	inn_runs_reap_free(srv);
 	srv->on_event = NULL;
 	inn_sse_free(srv);
 	if (srv->base)
@@ -634,6 +635,7 @@ main(int argc, char **argv)
 	if (start_engine(&srv, &f, cwd) != 0)
 		goto out;
 	pthread_mutex_init(&srv.runs_lock, NULL);
+	pthread_mutex_init(&srv.reap_lock, NULL);
 	pthread_cond_init(&srv.runs_cond, NULL);
 	srv.max_concurrent = srv.policy->max_concurrent;
 	runs_init = 1;

@@ -97,6 +97,10 @@ on_step_state(void *ud, size_t idx, const char *step, inn_state st, int attempt,
 
 	snprintf(name, sizeof(name), "%s%s", slot->prefix, step);
 	step = name;
+	/* a step that started is in its first attempt (the engine counts
+	 * attempts once it runs the plugin): what recovery shows after a crash */
+	if (st == INN_STATE_RUNNING && attempt < 1)
+		attempt = 1;
 	memset(&row, 0, sizeof(row));
 	row.idx = slot->idx_base + (int)idx;
 	row.name = (char *)step;
@@ -234,12 +238,16 @@ record_app(struct active_run *ar, char *why, size_t whylen)
 		const inn_param *tp = ar->main_wf ? inn_workflow_param(ar->main_wf, "ttl", 3) : NULL;
 		json_object *v = NULL;
 		int64_t ms = 0;
+		char bad[120];
 
+		if (ar->deploy_kind == 0)
+			inn_runs_reap_requested(ar);
+		/* (inn_runs_params_check refused a bad value before the run) */
 		if (tp != NULL && tp->type != NULL && strcmp(tp->type, "duration") == 0 &&
 		    !json_object_object_get_ex(ar->params, "ttl", &v))
 			v = tp->def;
-		if (v != NULL && json_object_is_type(v, json_type_string) &&
-		    inn_parse_param_duration_ms(json_object_get_string(v), &ms) == 0 && ms > 0)
+		if (v != NULL && !json_object_is_type(v, json_type_null) &&
+		    inn_ttl_parse_ms(json_object_get_string(v), &ms, bad, sizeof(bad)) == 0)
 			inn_store_app_update(ar->srv->store, ar->ro.app, NULL, NULL,
 			                     inn_wall_ms() + ms, -1);
 		if (ar->deploy_kind == 0) {

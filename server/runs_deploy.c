@@ -439,6 +439,11 @@ record_part(struct active_run *ar, size_t i, const char *status, const char *msg
 	free(so);
 }
 
+/* TTL deletions (below) */
+static void reap_done(inn_server *srv, const char *app);
+static void reap_failed(inn_server *srv, const char *app, int64_t exec_id, const char *why,
+                        int submit_failed);
+
 void
 inn_runs_deploy_requested(struct active_run *ar, const inn_caller *who)
 {
@@ -449,6 +454,7 @@ inn_runs_deploy_requested(struct active_run *ar, const inn_caller *who)
 	(void)who;
 	if (ar->ro.app == NULL)
 		return;
+	inn_runs_reap_requested(ar);
 	if (inn_store_app_put(srv->store, ar->ro.app, ar->team, ar->created_by, ar->any_app) != 0)
 		fprintf(stderr, "innominatus: execution %lld: application %s: %s\n",
 		        (long long)ar->id, ar->ro.app, inn_error_last());
@@ -561,6 +567,19 @@ part_thread(void *arg)
 	return NULL;
 }
 
+/* Part i never ran (a dependency failed, a cancel, its params): it keeps
+ * the status and fingerprint the store had before this execution (an
+ * active resource stays active), with msg; only a new one, which has
+ * none, is failed (nothing of it exists). */
+static void
+record_unrun(struct active_run *ar, size_t i, const char *msg)
+{
+	const inn_resource_row *old = prev_row(ar, inn_deploy_part_at(ar->plan, i)->name);
+
+	record_part(ar, i, old != NULL && old->status != NULL ? old->status : "failed", msg,
+	            NULL, NULL);
+}
+
 /* A waiting job whose dependencies are known: 1 started/finished, 0 not yet. */
 static int
 job_step(struct active_run *ar, struct sched *sch, struct part_job *job)
@@ -572,11 +591,18 @@ job_step(struct active_run *ar, struct sched *sch, struct part_job *job)
 		struct part_job *dep = &sch->jobs[p->deps[j]];
 
 		if (dep->state == JOB_FAILED) {
-			snprintf(job->why, sizeof(job->why), "resource \"%s\": dependency %s failed; "
-			         "it was not %s", p->name, inn_deploy_part_at(ar->plan, p->deps[j])->name,
-			         p->op == INN_DEPLOY_DELETE ? "deleted" : "provisioned");
+			const char *dn = inn_deploy_part_at(ar->plan, p->deps[j])->name;
+
+			if (part_op(ar, p) == INN_DEPLOY_DELETE)
+				snprintf(job->why, sizeof(job->why), "resource \"%s\": its deletion "
+				         "waits for %s, whose deletion failed; it was not deleted",
+				         p->name, dn);
+			else
+				snprintf(job->why, sizeof(job->why), "resource \"%s\": dependency %s "
+				         "failed; it was not %s", p->name, dn,
+				         part_op(ar, p) == INN_DEPLOY_UPDATE ? "updated" : "provisioned");
 			job->state = JOB_FAILED;
-			record_part(ar, job->i, "failed", job->why, NULL, NULL);
+			record_unrun(ar, job->i, job->why);
 			return 1;
 		}
 		if (dep->state != JOB_OK)
@@ -586,7 +612,7 @@ job_step(struct active_run *ar, struct sched *sch, struct part_job *job)
 		snprintf(job->why, sizeof(job->why), "resource \"%s\": cancelled before it started",
 		         p->name);
 		job->state = JOB_FAILED;
-		record_part(ar, job->i, "failed", job->why, NULL, NULL);
+		record_unrun(ar, job->i, job->why);
 		return 1;
 	}
 	if (sch->running >= DEPLOY_PARALLEL)
@@ -597,7 +623,7 @@ job_step(struct active_run *ar, struct sched *sch, struct part_job *job)
 		snprintf(why, sizeof(why), "%s", inn_error_last());
 		snprintf(job->why, sizeof(job->why), "resource \"%s\": %s", p->name, why);
 		job->state = JOB_FAILED;
-		record_part(ar, job->i, "failed", job->why, NULL, NULL);
+		record_unrun(ar, job->i, job->why);
 		return 1;
 	}
 	job->completed = inn_deploy_main_completed(ar->plan, NULL);
@@ -770,6 +796,7 @@ inn_runs_deploy_end(struct active_run *ar, inn_state st)
 	inn_resource_row *rows = NULL;
 	size_t n = 0, i, left = 0;
 	int ok = st == INN_STATE_SUCCEEDED;
+	char failed_why[600] = "";
 
 	if (ar->ro.app == NULL || ar->ro.dry_run)
 		return;
@@ -777,10 +804,16 @@ inn_runs_deploy_end(struct active_run *ar, inn_state st)
 		/* gone when every resource is */
 		if (inn_store_resource_list(srv->store, NULL, NULL, ar->ro.app, &rows, &n) == 0)
 			for (i = 0; i < n; i++)
-				if (strcmp(rows[i].status, "terminated") != 0)
+				if (strcmp(rows[i].status, "terminated") != 0) {
 					left++;
+					if (failed_why[0] == '\0' && rows[i].message != NULL &&
+					    strcmp(rows[i].status, "failed") == 0)
+						snprintf(failed_why, sizeof(failed_why), "%s",
+						         rows[i].message);
+				}
 		inn_resource_rows_free(rows, n);
 		if (ok && left == 0) {
+			reap_done(srv, ar->ro.app);
 			json_object *det = json_object_new_object();
 
 			json_object_object_add(det, "execution", json_object_new_int64(ar->id));
@@ -792,8 +825,10 @@ inn_runs_deploy_end(struct active_run *ar, inn_state st)
 			        ar->ro.app, (long long)ar->id);
 			return;
 		}
-		/* its TTL is spent: not deleted again and again; delete it by hand */
-		inn_store_app_update(srv->store, ar->ro.app, "failed", NULL, 0, -1);
+		/* failed: its expiry stays shown; a TTL deletion is retried later */
+		inn_store_app_update(srv->store, ar->ro.app, "failed", NULL, -1, -1);
+		reap_failed(srv, ar->ro.app, ar->id, failed_why[0] ? failed_why :
+		            "the delete execution did not finish", 0);
 		return;
 	}
 	inn_store_app_update(srv->store, ar->ro.app, ok ? "active" : "failed", NULL, -1,
@@ -801,6 +836,195 @@ inn_runs_deploy_end(struct active_run *ar, inn_state st)
 }
 
 /* ---- TTL ------------------------------------------------------------------- */
+
+/* A failed TTL deletion: retried when next_ms has come, the wait doubling
+ * from REAP_RETRY_FIRST_MS up to REAP_RETRY_MAX_MS; exec_id: the TTL
+ * deletion running now (0 none).  A user's deploy or deletion of the app
+ * drops its entry (it takes over). */
+struct inn_reap_retry {
+	char *app;
+	int64_t exec_id;
+	int attempts;             /* failed ones */
+	int64_t next_ms;
+	char why[600];
+};
+
+#define REAP_RETRY_FIRST_MS INT64_C(4000)   /* twice the reap interval (main.c) */
+#define REAP_RETRY_MAX_MS   INT64_C(600000) /* 10 minutes */
+
+/* The entry of app (reap_lock held), or NULL. */
+static struct inn_reap_retry *
+reap_find(inn_server *srv, const char *app)
+{
+	size_t i;
+
+	for (i = 0; i < srv->nreap_retry; i++)
+		if (strcmp(srv->reap_retry[i].app, app) == 0)
+			return &srv->reap_retry[i];
+	return NULL;
+}
+
+/* The entry of app, made if missing (reap_lock held), or NULL (no memory). */
+static struct inn_reap_retry *
+reap_get(inn_server *srv, const char *app)
+{
+	struct inn_reap_retry *e = reap_find(srv, app), *grown;
+
+	if (e != NULL)
+		return e;
+	grown = realloc(srv->reap_retry, (srv->nreap_retry + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return NULL;
+	srv->reap_retry = grown;
+	e = &grown[srv->nreap_retry];
+	memset(e, 0, sizeof(*e));
+	if ((e->app = strdup(app)) == NULL)
+		return NULL;
+	srv->nreap_retry++;
+	return e;
+}
+
+/* Drops app's entry (reap_lock held); 1 if there was one. */
+static int
+reap_drop(inn_server *srv, const char *app)
+{
+	struct inn_reap_retry *e = reap_find(srv, app);
+
+	if (e == NULL)
+		return 0;
+	free(e->app);
+	*e = srv->reap_retry[--srv->nreap_retry];
+	return 1;
+}
+
+/* 1 when app's TTL deletion may be submitted now: none failed, or the
+ * backoff after the last failure has passed. */
+static int
+reap_due(inn_server *srv, const char *app, int64_t now)
+{
+	struct inn_reap_retry *e;
+	int due;
+
+	pthread_mutex_lock(&srv->reap_lock);
+	e = reap_find(srv, app);
+	due = e == NULL || (e->exec_id == 0 && e->next_ms <= now);
+	pthread_mutex_unlock(&srv->reap_lock);
+	return due;
+}
+
+/* A deletion or deployment of ar's app was accepted: the reaper's own
+ * deletion is marked as the TTL deletion running; anyone else's takes over
+ * from a failed TTL deletion (its retries stop; a deploy without a TTL of
+ * its own leaves the app without one: it is wanted again). */
+void
+inn_runs_reap_requested(struct active_run *ar)
+{
+	inn_server *srv = ar->srv;
+	struct inn_reap_retry *e;
+	int took_over = 0;
+
+	pthread_mutex_lock(&srv->reap_lock);
+	if (ar->deploy_kind == 2 && srv->reap_current != NULL &&
+	    strcmp(srv->reap_current, ar->ro.app) == 0) {
+		if ((e = reap_get(srv, ar->ro.app)) != NULL)
+			e->exec_id = ar->id;
+	} else {
+		took_over = reap_drop(srv, ar->ro.app);
+	}
+	pthread_mutex_unlock(&srv->reap_lock);
+	if (!took_over)
+		return;
+	fprintf(stderr, "innominatus: application %s: execution %lld (%s by %s) takes over "
+	        "from its failed TTL deletion%s\n", ar->ro.app, (long long)ar->id,
+	        ar->deploy_kind == 2 ? "a deletion" : "a deployment", ar->created_by,
+	        ar->deploy_kind != 2 && ar->expires_ms <= 0 ? "; it no longer expires" : "");
+	if (ar->deploy_kind != 2 && ar->expires_ms <= 0)
+		inn_store_app_update(srv->store, ar->ro.app, NULL, NULL, 0, -1);
+}
+
+/* app's deletion succeeded: nothing is retried. */
+static void
+reap_done(inn_server *srv, const char *app)
+{
+	pthread_mutex_lock(&srv->reap_lock);
+	reap_drop(srv, app);
+	pthread_mutex_unlock(&srv->reap_lock);
+}
+
+/* A deletion of app failed (exec_id: the execution, 0 when the reaper
+ * could not even submit one: submit_failed).  A TTL deletion is retried
+ * after the backoff; logged and audited. */
+static void
+reap_failed(inn_server *srv, const char *app, int64_t exec_id, const char *why,
+            int submit_failed)
+{
+	struct inn_reap_retry *e;
+	int64_t wait = REAP_RETRY_FIRST_MS, next = 0;
+	int attempts = 0, k;
+	char ex[40] = "";
+	json_object *det;
+
+	pthread_mutex_lock(&srv->reap_lock);
+	e = reap_find(srv, app);
+	if (submit_failed && e == NULL)
+		e = reap_get(srv, app);
+	if (e != NULL && (submit_failed || (exec_id != 0 && e->exec_id == exec_id))) {
+		attempts = ++e->attempts;
+		for (k = 1; k < attempts && wait < REAP_RETRY_MAX_MS; k++)
+			wait *= 2;
+		if (wait > REAP_RETRY_MAX_MS)
+			wait = REAP_RETRY_MAX_MS;
+		e->exec_id = 0;
+		e->next_ms = next = inn_wall_ms() + wait;
+		snprintf(e->why, sizeof(e->why), "%s", why);
+	}
+	pthread_mutex_unlock(&srv->reap_lock);
+	if (next == 0)
+		return;   /* not a TTL deletion: nothing to retry */
+	if (exec_id != 0)
+		snprintf(ex, sizeof(ex), ", execution %lld", (long long)exec_id);
+	fprintf(stderr, "innominatus: application %s: its TTL deletion failed (attempt %d%s): "
+	        "%s; retried in %llds\n", app, attempts, ex, why, (long long)(wait / 1000));
+	det = json_object_new_object();
+	if (exec_id != 0)
+		json_object_object_add(det, "execution", json_object_new_int64(exec_id));
+	json_object_object_add(det, "attempt", json_object_new_int(attempts));
+	json_object_object_add(det, "error", json_object_new_string(why));
+	json_object_object_add(det, "retry_ms", json_object_new_int64(next));
+	inn_store_audit(srv->store, "system", "application.expire_failed", app, det);
+	json_object_put(det);
+}
+
+int
+inn_runs_reap_failure(inn_server *srv, const char *app, char *why, size_t len, int *attempts,
+                      int64_t *retry_ms)
+{
+	struct inn_reap_retry *e;
+	int found = 0;
+
+	pthread_mutex_lock(&srv->reap_lock);
+	e = reap_find(srv, app);
+	if (e != NULL && e->attempts > 0) {
+		found = 1;
+		snprintf(why, len, "%s", e->why);
+		*attempts = e->attempts;
+		*retry_ms = e->next_ms;
+	}
+	pthread_mutex_unlock(&srv->reap_lock);
+	return found;
+}
+
+void
+inn_runs_reap_free(inn_server *srv)
+{
+	size_t i;
+
+	for (i = 0; i < srv->nreap_retry; i++)
+		free(srv->reap_retry[i].app);
+	free(srv->reap_retry);
+	srv->reap_retry = NULL;
+	srv->nreap_retry = 0;
+}
 
 int
 inn_runs_reap_expired(inn_server *srv)
@@ -820,7 +1044,8 @@ inn_runs_reap_expired(inn_server *srv)
 		int rc;
 
 		if (apps[i].expires_ms <= 0 || apps[i].expires_ms > now ||
-		    (apps[i].status != NULL && strcmp(apps[i].status, "deleting") == 0))
+		    (apps[i].status != NULL && strcmp(apps[i].status, "deleting") == 0) ||
+		    !reap_due(srv, apps[i].name, now))
 			continue;
 		inn_diag_init(&d);
 		/* the system deletes it, on behalf of its team (who sees it) */
@@ -829,8 +1054,14 @@ inn_runs_reap_expired(inn_server *srv)
 		snprintf(sys.p.role, sizeof(sys.p.role), "admin");
 		snprintf(sys.p.team, sizeof(sys.p.team), "%s", apps[i].team ? apps[i].team : "");
 		sys.admin = 1;
+		pthread_mutex_lock(&srv->reap_lock);
+		srv->reap_current = apps[i].name;
+		pthread_mutex_unlock(&srv->reap_lock);
 		rc = inn_runs_deploy_submit(srv, &sys, apps[i].name, NULL, NULL, 0, 0, &d, &summary,
 		                            &id);
+		pthread_mutex_lock(&srv->reap_lock);
+		srv->reap_current = NULL;
+		pthread_mutex_unlock(&srv->reap_lock);
 		inn_diag_free(&d);
 		json_object_put(summary);
 		if (rc == INN_RUNS_CONFLICT)
@@ -844,10 +1075,9 @@ inn_runs_reap_expired(inn_server *srv)
 			count++;
 		} else {
 			json_object_object_add(det, "error", json_object_new_string(inn_error_last()));
-			fprintf(stderr, "innominatus: application %s: its TTL ran out, but it cannot "
-			        "be deleted: %s\n", apps[i].name, inn_error_last());
-			/* not again every round: it stays, failed, until someone acts */
-			inn_store_app_update(srv->store, apps[i].name, "failed", NULL, 0, -1);
+			/* not again every round: retried later, with a backoff */
+			inn_store_app_update(srv->store, apps[i].name, "failed", NULL, -1, -1);
+			reap_failed(srv, apps[i].name, 0, inn_error_last(), 1);
 		}
 		inn_store_audit(srv->store, "system", "application.expired", apps[i].name, det);
 		json_object_put(det);

@@ -110,6 +110,11 @@ json_object *inn_runs_deploy_summary(struct active_run *ar, inn_diag *d);
  * is recorded (deploying / deleting, spec, expiry) and each resource the
  * plan touches is "requested". */
 void inn_runs_deploy_requested(struct active_run *ar, const inn_caller *who);
+/* A deploy, deletion or run with a spec of ar's app was accepted: the
+ * reaper's own deletion is marked as its TTL deletion; anyone else's takes
+ * over from a failed TTL deletion (no more retries; a deploy without a TTL
+ * leaves the app without one). */
+void inn_runs_reap_requested(struct active_run *ar);
 /* The pending step rows of every run of ar, in run order. */
 void inn_runs_step_rows(struct active_run *ar);
 /* Before the main workflow: the pre-deployment phase, then the resource

@@ -82,6 +82,13 @@ struct inn_server {
 	struct evhttp *http;
 	struct event *sigterm, *sigint;
 	struct event *reaper;          /* deletes applications whose TTL ran out (main.c) */
+	/* TTL deletions that failed and are retried with a backoff, and the
+	 * running ones (runs_deploy.c), guarded by reap_lock; reap_current:
+	 * the app the reaper is submitting a deletion of, else NULL */
+	pthread_mutex_t reap_lock;
+	struct inn_reap_retry *reap_retry;
+	size_t nreap_retry;
+	const char *reap_current;
 	inn_store *store;
 	inn_secretbox *secretbox;      /* seals the real inputs of executions with secrets */
 	inn_policy *policy;
@@ -192,6 +199,13 @@ int inn_runs_deploy_submit(inn_server *srv, const inn_caller *who, const char *a
 /* Deletes every application whose TTL ran out and is not being deployed
  * or deleted (a delete execution each, by the system).  Returns how many. */
 int inn_runs_reap_expired(inn_server *srv);
+/* A TTL deletion of app that failed: 1 and its reason (why), how many
+ * attempts failed and when the next one is due (*retry_ms, wall clock);
+ * 0 when none failed (or a user's deploy or deletion took over since). */
+int inn_runs_reap_failure(inn_server *srv, const char *app, char *why, size_t len,
+                          int *attempts, int64_t *retry_ms);
+/* Frees the retry table (at exit). */
+void inn_runs_reap_free(inn_server *srv);
 /* Cancels an execution: a queued one is recorded cancelled at once and
  * never starts; a running one is asked to stop (recorded when it has).
  * INN_ENOTFOUND when it is neither queued nor running. */

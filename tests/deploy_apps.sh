@@ -106,6 +106,7 @@ parameters:
   - {name: resource_name, type: string}
   - {name: peer, type: string, default: ""}
   - {name: hold, type: string, default: "0"}
+  - {name: note, type: string, default: ""}
 steps:
   - name: mkdir
     type: shell
@@ -132,7 +133,9 @@ steps:
   - name: rmdir
     type: shell
     config:
-      script: rm -rf "$out/\${parameters.resource_name}.d" "$out/started-\${parameters.resource_name}" "$out/overlap-\${parameters.resource_name}"
+      script: |
+        if [ -e "$dir/faildelete" ]; then echo "delete failing on purpose"; exit 1; fi
+        rm -rf "$out/\${parameters.resource_name}.d" "$out/started-\${parameters.resource_name}" "$out/overlap-\${parameters.resource_name}"
 EOF
 for ph in pre-deployment:first_deployment deployment:product_deployment post-deployment:product_deployment; do
 	p=${ph%%:*} t=${ph#*:}
@@ -181,6 +184,16 @@ steps:
     config: {script: 'rm -f "$out/k.secret"'}
 EOF
 rmdir "$dir/prov/ops-team/workflows" "$dir/prov/ops-team"
+# a golden path whose workflow declares a ttl (as workflows/ephemeral-env.yaml)
+mkdir -p "$dir/gp"
+cat > "$dir/gp/eph.yaml" <<EOF
+name: eph
+parameters:
+  - {name: ttl, type: duration, default: 2h}
+steps:
+  - {name: say, type: shell, config: {script: 'echo "ttl \${parameters.ttl}"'}}
+EOF
+printf 'goldenpaths:\n  eph: {workflow: ./eph.yaml}\n' > "$dir/gp/goldenpaths.yaml"
 server_conf "$dir/conf.yaml" "$dir"
 mkdir -p "$dir/data"
 api() { # method path key [body-file]
@@ -209,9 +222,10 @@ wait_exec() { # id: prints its final status
 	echo timeout
 }
 start() {
-	start_server "$dir/conf.yaml" "$dir/server.log" --providers "$dir/prov"
+	start_server "$dir/conf.yaml" "$dir/server.log" --providers "$dir/prov" \
+		--goldenpaths "$dir/gp/goldenpaths.yaml"
 }
-echo "1..40"
+echo "1..51"
 ADMIN=$("$srvbin" --config "$dir/conf.yaml" --create-admin-key ops)
 start || { echo "Bail out! the server did not start"; cat "$dir/server.log"; exit 1; }
 mkkey() { # NAME TEAM
@@ -436,6 +450,108 @@ printf '{"workflow": "files-team/make-file", "parameters": {"resource_name": "me
 check "... and without a spec a user may not run it (403)" $?
 
 # 11: a cancel reaches every running part
+# 9b: a golden path's ttl parameter follows the same rule as ?ttl=: a
+# negative or zero one is a 400 before anything runs, and run --local
+# refuses it (exit 3) with the same words
+printf 'apiVersion: score.dev/v1b1\nmetadata: {name: ephx}\ncontainers: {web: {image: e:1}}\n' > "$dir/ephx.yaml"
+printf '{"parameters": {"ttl": "-1h"}, "spec": {"apiVersion": "score.dev/v1b1", "metadata": {"name": "ephx"}, "containers": {"web": {"image": "e:1"}}}}' > "$dir/eph-neg.json"
+sed 's/"-1h"/"0s"/' "$dir/eph-neg.json" > "$dir/eph-zero.json"
+sed 's/"-1h"/"2h"/' "$dir/eph-neg.json" > "$dir/eph-2h.json"
+[ "$(code POST "/api/applications?ttl=-1h" "$RED" "$dir/ephx.yaml")" = 400 ] &&
+	grep -qF 'ttl \"-1h\" is not a positive duration' "$dir/body" &&
+	[ "$(code POST /api/golden-paths/eph/run "$RED" "$dir/eph-neg.json")" = 400 ] &&
+	grep -qF 'parameter \"ttl\": \"-1h\" is not a positive duration' "$dir/body" &&
+	[ "$(code POST /api/golden-paths/eph/run "$RED" "$dir/eph-zero.json")" = 400 ] &&
+	grep -qF '\"0s\" is not a positive duration' "$dir/body" &&
+	[ "$(code GET /api/applications/ephx "$RED")" = 404 ]
+check "a golden path's ttl -1h or 0s: 400 as ?ttl=-1h is, nothing runs or is stored" $?
+"$INN_CTL" --plugin-dir "$dir/plugins" run --local "$dir/gp/eph.yaml" "$dir/ephx.yaml" \
+	-p ttl=-1h > "$dir/eph-local" 2>&1
+rc=$?
+[ $rc -eq 3 ] && grep -qF 'parameter "ttl": "-1h" is not a positive duration' "$dir/eph-local" &&
+	! grep -q 'ttl -1h' "$dir/eph-local"
+check "run --local with ttl=-1h: exit 3, the same message, nothing ran" $?
+api POST /api/golden-paths/eph/run "$RED" "$dir/eph-2h.json" > "$dir/r-eph"
+[ "$(wait_exec "$(jq_ 'd["id"]' < "$dir/r-eph")")" = succeeded ] &&
+	[ "$(api GET /api/applications/ephx "$RED" | jq_ '7190000 < d["expires_ms"] - d["created_ms"] < 7300000')" = True ]
+check "a golden path's ttl=2h sets the app's expiry 2h ahead" $?
+
+# 9c: a TTL deletion that fails keeps the expiry shown, is marked failed
+# with its reason, and is retried (with a backoff) until it succeeds
+cat > "$dir/stuck.yaml" <<EOF
+apiVersion: score.dev/v1b1
+metadata: {name: stuck}
+containers: {web: {image: stuck:1}}
+resources:
+  box: {type: folder}
+EOF
+touch "$dir/faildelete"
+api POST "/api/applications?ttl=1s" "$RED" "$dir/stuck.yaml" > "$dir/r9"
+wait_exec "$(jq_ 'd["id"]' < "$dir/r9")" > /dev/null
+i=0
+while ! api GET /api/applications/stuck "$RED" | grep -q expiry_failed && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+api GET /api/applications/stuck "$RED" > "$dir/g9"
+[ "$(jq_ 'd["status"]' < "$dir/g9")" = failed ] && [ "$(jq_ 'd["expires_ms"] > 0' < "$dir/g9")" = True ] &&
+	jq_ 'd["expiry_failed"]["message"]' < "$dir/g9" | grep -q 'remove-folder' &&
+	[ "$(jq_ 'd["expiry_failed"]["attempts"] >= 1 and d["expiry_failed"]["retry_ms"] > d["expires_ms"]' < "$dir/g9")" = True ] &&
+	grep -q 'application stuck: its TTL deletion failed (attempt 1, execution [0-9]*): .*retried in 4s' "$dir/server.log" &&
+	api GET /api/admin/audit "$ADMIN" | grep -q '"application.expire_failed"'
+check "a failed TTL deletion: the app is failed, its expiry kept, the reason and the retry shown, logged, audited" $?
+INNOMINATUS_SERVER="$url" INNOMINATUS_TOKEN="$RED" "$INN_CTL" app stuck > "$dir/ctl9" 2>&1
+grep -q '^Application stuck: failed (team red, expires [0-9]' "$dir/ctl9" &&
+	grep -q '^Its TTL deletion failed (attempt [0-9]*): .*remove-folder.*; retried at ' "$dir/ctl9"
+check "innominatus-ctl app shows the expiry and why its deletion failed" $?
+rm -f "$dir/faildelete"
+i=0
+while [ "$(code GET /api/applications/stuck "$RED")" != 404 ] && [ $i -lt 400 ]; do sleep 0.1; i=$((i + 1)); done
+[ "$(code GET /api/applications/stuck "$RED")" = 404 ] && [ ! -e "$out/box.d" ]
+check "once its delete workflow works the retry deletes it" $?
+sed 's/name: stuck/name: stuck2/' "$dir/stuck.yaml" > "$dir/stuck2.yaml"
+touch "$dir/faildelete"
+api POST "/api/applications?ttl=1s" "$RED" "$dir/stuck2.yaml" > "$dir/r10"
+wait_exec "$(jq_ 'd["id"]' < "$dir/r10")" > /dev/null
+i=0
+while ! api GET /api/applications/stuck2 "$RED" | grep -q expiry_failed && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+rm -f "$dir/faildelete"
+api POST /api/applications "$RED" "$dir/stuck2.yaml" > "$dir/r11"
+[ "$(wait_exec "$(jq_ 'd["id"]' < "$dir/r11")")" = succeeded ] &&
+	api GET /api/applications/stuck2 "$RED" > "$dir/g11" &&
+	[ "$(jq_ 'd["status"] == "active" and d["expires_ms"] is None and "expiry_failed" not in d' < "$dir/g11")" = True ] &&
+	grep -q 'application stuck2: execution [0-9]* (a deployment by red-dev) takes over from its failed TTL deletion; it no longer expires' "$dir/server.log"
+check "a user's deploy takes over from a failed TTL deletion: active, no expiry, no retry" $?
+api DELETE /api/applications/stuck2 "$RED" > "$dir/d11"
+wait_exec "$(jq_ 'd["id"]' < "$dir/d11")" > /dev/null
+
+# 9d: a deletion that fails on b: a (which waits for b's deletion) never
+# ran, so it keeps its state and fingerprint; a redeploy keeps it
+cat > "$dir/fd.yaml" <<EOF
+apiVersion: score.dev/v1b1
+metadata: {name: fd}
+containers: {web: {image: fd:1}}
+resources:
+  a: {type: file, params: {content: fd}}
+  b: {type: folder, params: {note: "\${resources.a.path}"}}
+EOF
+api POST /api/applications "$RED" "$dir/fd.yaml" > "$dir/r12"
+wait_exec "$(jq_ 'd["id"]' < "$dir/r12")" > /dev/null
+touch "$dir/faildelete"
+api DELETE /api/applications/fd "$RED" > "$dir/d12"
+[ "$(wait_exec "$(jq_ 'd["id"]' < "$dir/d12")")" = failed ] &&
+	api GET /api/applications/fd "$RED" > "$dir/g12" &&
+	[ "$(jq_ '" ".join(r["name"]+":"+r["status"] for r in d["resources"])' < "$dir/g12")" = "a:active b:failed" ] &&
+	jq_ '[r["message"] for r in d["resources"] if r["name"] == "a"][0]' < "$dir/g12" |
+	grep -q 'its deletion waits for b, whose deletion failed; it was not deleted' &&
+	[ -f "$out/a.txt" ]
+check "a failed deletion of b: a, which never ran, stays active, saying it waits for b" $?
+rm -f "$dir/faildelete"
+[ "$(code POST "/api/applications?dry_run=true" "$RED" "$dir/fd.yaml")" = 200 ] &&
+	[ "$(jq_ '[o["op"] for o in d["operations"] if o["resource"] == "a"][0]' < "$dir/body")" = keep ]
+check "a redeploy keeps a (no update that never ran is 'failed')" $?
+api DELETE /api/applications/fd "$RED" > "$dir/d13"
+[ "$(wait_exec "$(jq_ 'd["id"]' < "$dir/d13")")" = succeeded ] && [ ! -e "$out/a.txt" ]
+check "then the deletion succeeds" $?
+
+# 10: a cancel reaches every running part
 cat > "$dir/slowc.yaml" <<EOF
 apiVersion: score.dev/v1b1
 metadata: {name: slowc}
@@ -471,6 +587,8 @@ kill -9 $spid; wait $spid 2>/dev/null; spid=""
 start || { echo "Bail out! no restart"; exit 1; }
 [ "$(api GET "/api/workflows/$id5" "$RED" | jq_ 'd["status"]')" = failed ]
 check "after kill -9 and a restart the deployment is failed" $?
+[ "$(api GET "/api/workflows/$id5" "$RED" | jq_ '[(s["status"], s["attempts"]) for s in d["steps"] if s["name"] == "big/mkdir"][0]')" = "('failed', 1)" ]
+check "the interrupted step had started: failed in attempt 1" $?
 api GET /api/applications/slow "$RED" > "$dir/g5"
 [ "$(jq_ 'd["resources"][0]["status"]' < "$dir/g5")" = failed ] &&
 	jq_ 'd["resources"][0]["message"]' < "$dir/g5" | grep -q "interrupted" &&

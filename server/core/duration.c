@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,5 +169,24 @@ inn_parse_param_duration_ms(const char *s, int64_t *ms)
 	if (go_duration(s, len, &ns) != 0 || (!neg && ns > (uint64_t)INT64_MAX))
 		return -1;
 	*ms = (int64_t)(ns / 1000000) * (neg ? -1 : 1);
+	return 0;
+}
+
+int
+inn_ttl_parse_ms(const char *s, int64_t *ms, char *why, size_t len)
+{
+	int64_t v = 0;
+
+	if (inn_parse_param_duration_ms(s, &v) != 0 || v <= 0) {
+		snprintf(why, len, "\"%.60s\" is not a positive duration (e.g. 30m, 2h, 7d)",
+		         s != NULL ? s : "");
+		return -1;
+	}
+	if (v > INN_TTL_MAX_MS) {
+		snprintf(why, len, "\"%.60s\" is more than the longest time to live, 365d",
+		         s != NULL ? s : "");
+		return -1;
+	}
+	*ms = v;
 	return 0;
 }

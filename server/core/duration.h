@@ -6,6 +6,7 @@
 #ifndef INN_CORE_DURATION_H
 #define INN_CORE_DURATION_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Returns 0 and the duration in *ms, or -1 if s is not a duration.  The
@@ -20,5 +21,15 @@ int inn_parse_duration_ms(const char *s, int64_t *ms);
  * ("90").  Returns 0 and the duration in *ms (rounded towards zero), or -1
  * (also past about 292 years, Go's limit). */
 int inn_parse_param_duration_ms(const char *s, int64_t *ms);
+
+/* The longest time to live an application may be given (365 days). */
+#define INN_TTL_MAX_MS (INT64_C(365) * 24 * 3600 * 1000)
+
+/* An application's time to live, the one rule for every way one is given
+ * (POST /api/applications?ttl=, a golden path's `ttl` duration parameter,
+ * `run --local`): a parameter duration (above) that is positive and at
+ * most INN_TTL_MAX_MS.  Returns 0 and *ms, or -1 with why (e.g. `"-1h" is
+ * not a positive duration ...`; the caller names the ttl). */
+int inn_ttl_parse_ms(const char *s, int64_t *ms, char *why, size_t len);
 
 #endif

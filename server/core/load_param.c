@@ -407,6 +407,21 @@ param_text_ok(json_object *v, int depth, char *why, size_t len)
 	return 0;
 }
 
+/* A duration parameter named "ttl" sets an application's time to live
+ * (runs.c record_app): the one TTL rule (inn_ttl_parse_ms) holds for its
+ * value, so a golden path refuses "-1h" or "0s" as ?ttl= does.  0, or -1
+ * with why. */
+static int
+ttl_ok(const inn_param *p, json_object *v, char *why, size_t len)
+{
+	int64_t ms;
+
+	if (p->name == NULL || strcmp(p->name, "ttl") != 0 || p->type == NULL ||
+	    strcmp(p->type, "duration") != 0 || !json_object_is_type(v, json_type_string))
+		return 0;
+	return inn_ttl_parse_ms(json_object_get_string(v), &ms, why, len);
+}
+
 /* A value given for p, or its default: converted to its type
  * (param_coerce), within the size limit, then its allowed values, pattern
  * and bounds (the allowed list cut in the message when cut is set).  *out:
@@ -421,7 +436,7 @@ param_value(const inn_param *p, json_object *v, int cut, json_object **out, char
 	if (param_coerce(p, v, txt, out, why, len) != 0)
 		return -1;
 	if (param_text_ok(*out, 0, why, len) != 0 ||
-	    value_allowed(p, *out, txt, cut, why, len) != 0) {
+	    value_allowed(p, *out, txt, cut, why, len) != 0 || ttl_ok(p, *out, why, len) != 0) {
 		json_object_put(*out);
 		*out = NULL;
 		return -1;

@@ -190,6 +190,39 @@ test_param_durations(void **state)
 	assert_int_equal(inn_parse_duration_ms("1.5h", &ms), -1);
 }
 
+/* An application's TTL: one rule for ?ttl= and a golden path's "ttl"
+ * duration parameter -- positive, at most 365 days. */
+static void
+test_ttl_rule(void **state)
+{
+	inn_param p;
+	json_object *v;
+	char why[256];
+	int64_t ms = 0;
+
+	(void)state;
+	assert_int_equal(inn_ttl_parse_ms("30m", &ms, why, sizeof(why)), 0);
+	assert_int_equal(ms, 1800000);
+	assert_int_equal(inn_ttl_parse_ms("365d", &ms, why, sizeof(why)), 0);
+	assert_int_equal(inn_ttl_parse_ms("-1h", &ms, why, sizeof(why)), -1);
+	assert_string_equal(why, "\"-1h\" is not a positive duration (e.g. 30m, 2h, 7d)");
+	assert_int_equal(inn_ttl_parse_ms("0s", &ms, why, sizeof(why)), -1);
+	assert_int_equal(inn_ttl_parse_ms("0", &ms, why, sizeof(why)), -1);
+	assert_int_equal(inn_ttl_parse_ms("soon", &ms, why, sizeof(why)), -1);
+	assert_int_equal(inn_ttl_parse_ms("366d", &ms, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "more than the longest time to live, 365d"));
+	/* a duration parameter named ttl follows it; another name does not */
+	memset(&p, 0, sizeof(p));
+	p.name = (char *)"ttl";
+	p.type = (char *)"duration";
+	v = json_object_new_string("-1h");
+	assert_int_equal(inn_param_check(&p, v, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "is not a positive duration"));
+	p.name = (char *)"offset";
+	assert_int_equal(inn_param_check(&p, v, why, sizeof(why)), 0);
+	json_object_put(v);
+}
+
 static void
 test_types_and_words(void **state)
 {
@@ -566,6 +599,7 @@ main(void)
 		cmocka_unit_test(test_secret_default_masked),
 		cmocka_unit_test(test_legacy_form_keeps_declaration),
 		cmocka_unit_test(test_linear_patterns_never_give_up),
+		cmocka_unit_test(test_ttl_rule),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
