@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 
 #include "buf.h"
@@ -698,10 +697,12 @@ workflow_json(const inn_demo *d, inn_demo_op op, const char *kubeconfig)
 			const inn_demo_component *c = &d->comps[i];
 			json_object *deps = json_object_new_array();
 
-			s = kube_step(c->name, "get", kubeconfig);
+			/* kubernetes.so judges ready once, as its wait would */
+			s = kube_step(c->name, "check", kubeconfig);
 			cfg_set(s, "resource_type", c->health.kind);
 			cfg_set(s, "resource_name", c->health.name);
 			cfg_set(s, "namespace", c->health.ns ? c->health.ns : c->ns);
+			cfg_set(s, "wait_for", c->health.ready);
 			json_object_array_add(deps, json_object_new_string("cluster"));
 			json_object_object_add(s, "depends_on", deps);
 			json_object_object_add(s, "continue_on_error", json_object_new_boolean(1));
@@ -779,109 +780,6 @@ out:
 	return rc;
 }
 
-/* ---- health ------------------------------------------------------------- */
-
-/* The value at a jsonpath of the simple kind ({.a.b[0].c}) in o, or NULL. */
-static json_object *
-path_get(json_object *o, const char *path)
-{
-	const char *p = path;
-	char seg[256];
-	size_t n;
-
-	if (*p == '{')
-		p++;
-	while (o != NULL && *p != '\0' && *p != '}') {
-		if (*p == '.') {
-			p++;
-			continue;
-		}
-		if (*p == '[') {
-			char *end;
-			long idx = strtol(p + 1, &end, 10);
-
-			if (*end != ']' || idx < 0 || !json_object_is_type(o, json_type_array))
-				return NULL;
-			o = json_object_array_get_idx(o, (size_t)idx);
-			p = end + 1;
-			continue;
-		}
-		n = strcspn(p, ".[}");
-		if (n >= sizeof(seg))
-			return NULL;
-		memcpy(seg, p, n);
-		seg[n] = '\0';
-		p += n;
-		if (!json_object_is_type(o, json_type_object) ||
-		    !json_object_object_get_ex(o, seg, &o))
-			return NULL;
-	}
-	return o;
-}
-
-static const char *
-jstr(json_object *o, const char *k)
-{
-	json_object *v;
-
-	if (o == NULL || !json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-/* Whether obj (a Kubernetes object) is ready as `ready` says (the grammar
- * of kubernetes.so's wait_for); detail says what was seen. */
-static int
-judge(json_object *obj, const char *ready, char *detail, size_t len)
-{
-	const char *eq;
-
-	if (strncmp(ready, "condition=", 10) == 0) {
-		char type[128], want[64] = "True";
-		json_object *cs = path_get(obj, ".status.conditions");
-		size_t i;
-
-		snprintf(type, sizeof(type), "%s", ready + 10);
-		if ((eq = strchr(type, '=')) != NULL) {
-			snprintf(want, sizeof(want), "%s", eq + 1);
-			type[eq - type] = '\0';
-		}
-		for (i = 0; cs != NULL && json_object_is_type(cs, json_type_array) &&
-		            i < json_object_array_length(cs); i++) {
-			json_object *c = json_object_array_get_idx(cs, i);
-			const char *t = jstr(c, "type"), *st = jstr(c, "status"), *msg;
-
-			if (t == NULL || strcasecmp(t, type) != 0)
-				continue;
-			msg = jstr(c, "message");
-			snprintf(detail, len, "%s=%s%s%s", type, st ? st : "?",
-			         msg && *msg ? ": " : "", msg && *msg ? msg : "");
-			return st != NULL && strcasecmp(st, want) == 0;
-		}
-		snprintf(detail, len, "no %s condition yet", type);
-		return 0;
-	} else {
-		const char *p = ready + 9, *close = strchr(p, '}');
-		char path[256], want[256] = "";
-		json_object *v;
-		const char *got;
-
-		snprintf(path, sizeof(path), "%.*s", close ? (int)(close - p + 1) : (int)strlen(p),
-		         p);
-		if (close != NULL && close[1] == '=')
-			snprintf(want, sizeof(want), "%s", close + 2);
-		if ((v = path_get(obj, path)) == NULL) {
-			snprintf(detail, len, "%s is absent", path);
-			return 0;
-		}
-		got = json_object_is_type(v, json_type_string) ? json_object_get_string(v) :
-		      json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-		snprintf(detail, len, "%s=%s", path, got);
-		return want[0] == '\0' || strcmp(got, want) == 0;
-	}
-}
-
 /* ---- running ------------------------------------------------------------ */
 
 static const inn_step_result *
@@ -907,17 +805,17 @@ step_why(const inn_step_result *r)
 	return r->message != NULL && *r->message ? r->message : inn_state_name(r->state);
 }
 
-/* The object the get step r published (its "object" output), or NULL. */
-static json_object *
-got_object(const inn_step_result *r)
+/* What the check step r saw (its "detail" output), or NULL. */
+static const char *
+check_detail(const inn_step_result *r)
 {
 	json_object *v;
 
-	if (r == NULL || r->outputs == NULL || !json_object_object_get_ex(r->outputs, "object", &v))
+	if (r == NULL || r->outputs == NULL ||
+	    !json_object_object_get_ex(r->outputs, "detail", &v) ||
+	    !json_object_is_type(v, json_type_string))
 		return NULL;
-	if (json_object_is_type(v, json_type_string))
-		return json_tokener_parse(json_object_get_string(v));
-	return json_object_get(v);
+	return json_object_get_string(v);
 }
 
 /* One component's row of the report; returns whether it is fine. */
@@ -933,17 +831,12 @@ component_row(const inn_demo_component *c, inn_demo_op op, const inn_run *run,
 	snprintf(obj, sizeof(obj), "%s/%s", c->health.kind, c->health.name);
 	json_object_object_add(row, "object", json_object_new_string(obj));
 	if (op == INN_DEMO_STATUS) {
-		json_object *o;
-
+		/* the check step: succeeded is healthy (detail: what it saw),
+		 * failed says why (what it saw, or the request's error) */
 		r = step_named(run, c->name);
-		if (r == NULL || r->state != INN_STATE_SUCCEEDED ||
-		    (o = got_object(r)) == NULL) {
-			snprintf(detail, sizeof(detail), "%s", step_why(r));
-			ok = 0;
-		} else {
-			ok = judge(o, c->health.ready, detail, sizeof(detail));
-			json_object_put(o);
-		}
+		ok = r != NULL && r->state == INN_STATE_SUCCEEDED;
+		snprintf(detail, sizeof(detail), "%s", !ok ? step_why(r) :
+		         check_detail(r) != NULL ? check_detail(r) : c->health.ready);
 		json_object_object_add(row, "healthy", json_object_new_boolean(ok));
 	} else {
 		const char *verb = op == INN_DEMO_TIME ? "apply" : "delete";
