@@ -196,19 +196,19 @@ c demo-status --kubeconfig "$kc" -o json > "$dir/status.json" 2>"$dir/out"
 rc=$?
 [ $rc = 0 ] && [ "$(jf "$dir/status.json" 'len(d["components"])')" = 7 ] &&
 	[ "$(jf "$dir/status.json" 'all(r["healthy"] is True for r in d["components"])')" = True ] &&
-	[ "$(jf "$dir/status.json" '[r["detail"] for r in d["components"] if r["component"] == "vault"][0]')" = "{.status.readyReplicas}=1" ]
+	[ "$(jf "$dir/status.json" '[r["detail"] for r in d["components"] if r["component"] == "vault"][0]')" = "{.status.readyReplicas} is 1" ]
 check "demo-status -o json: all 7 components healthy, each with what was seen" $?
 c demo-status --kubeconfig "$kc" > "$dir/out" 2>&1
 rc=$?
 [ $rc = 0 ] && grep -q '^COMPONENT  *NAMESPACE  *OBJECT  *HEALTHY  *DETAIL' "$dir/out" &&
 	[ "$(grep -c ' yes  ' "$dir/out")" = 7 ] &&
-	grep -q 'argocd  *argocd  *Deployment/argocd-server  *yes  *Available=True' "$dir/out"
+	grep -q 'argocd  *argocd  *Deployment/argocd-server  *yes  *condition Available is True' "$dir/out"
 check "demo-status prints a table, a row per component" $?
 # one component broken: its health object scaled away is reported as such
 curl -s -X DELETE "$kube_url/apis/apps/v1/namespaces/minio-system/deployments/minio" >/dev/null
 c demo-status --kubeconfig "$kc" > "$dir/out" 2>&1
 rc=$?
-[ $rc = 1 ] && grep -q 'minio  *minio-system  *Deployment/minio  *no  .*not found' "$dir/out" &&
+[ $rc = 1 ] && grep -q 'minio  *minio-system  *Deployment/minio  *no  .*check Deployment minio-system/minio for condition=Available: does not hold (the object does not exist)' "$dir/out" &&
 	grep -q 'gitea  *gitea  *Deployment/gitea  *yes' "$dir/out" &&
 	grep -q 'not every component is healthy' "$dir/out"
 check "a component whose object is gone: demo-status says no (and why), exit 1" $?

@@ -39,7 +39,7 @@ install -m 755 "$build/plugins/kubernetes/.libs/kubernetes.so" "$dir/plugins/kub
 install -m 755 "$INN_SHELL_SO" "$dir/plugins/shell.so"
 printf 'workflowPolicies:\n  allowedStepTypes: [shell, kubernetes]\n' > "$dir/admin.yaml"
 CHECK_SHOW="$dir/out"
-echo "1..54"
+echo "1..58"
 
 # ---- the cluster ---------------------------------------------------------
 # the stand-in's request log (one JSON line a request) tells what was sent
@@ -338,6 +338,44 @@ EOF
 run "$dir/wf/wait.yaml"
 [ $rc -eq 0 ] && grep -q 'readyReplicas}=3 holds' "$dir/out"
 check "operation wait with a short name (deploy) and a jsonpath value" $?
+# check: the same condition judged once (demo-status reads its components so)
+wf check <<'EOF'
+name: check
+parameters:
+  - {name: name, type: string, default: web}
+  - {name: cond, type: string, default: condition=Available}
+steps:
+  - name: c
+    type: kubernetes
+    config:
+      kubeconfig: "@KC@"
+      operation: check
+      namespace: kdemo
+      resource_type: deployment
+      resource_name: "{{ .parameters.name }}"
+      wait_for: "{{ .parameters.cond }}"
+      timeout: 60s
+outputs:
+  ready: "${steps.c.outputs.ready}"
+  detail: "${steps.c.outputs.detail}"
+EOF
+runj "$dir/wf/check.yaml"
+[ $rc -eq 0 ] && [ "$(jf "$dir/out.json" 'd["outputs"]["ready"]')" = true ] &&
+	jf "$dir/out.json" 'd["outputs"]["detail"]' | grep -q '^condition Available is True'
+check "operation check: a condition that holds succeeds, ready true, detail what was seen" $?
+[ -n "$real" ] || l0=$(wc -l < "$dir/k/stand-in.log")
+run "$dir/wf/check.yaml" --param 'cond=jsonpath={.status.readyReplicas}=7'
+[ $rc -ne 0 ] && grep -q 'check Deployment kdemo/web for jsonpath={.status.readyReplicas}=7: does not hold ({.status.readyReplicas} is 3)' "$dir/out" &&
+	! grep -q 'waiting for' "$dir/out" &&
+	{ [ -n "$real" ] || [ "$(tail -n +$((l0 + 1)) "$dir/k/stand-in.log" |
+		grep -c '"method": "GET", "path": "/apis/apps/v1/namespaces/kdemo/deployments/web"')" = 1 ]; }
+check "operation check: a condition that does not hold fails at once (one GET), naming what was seen" $?
+run "$dir/wf/check.yaml" --param name=nosuch
+[ $rc -ne 0 ] && grep -q 'check Deployment kdemo/nosuch for condition=Available: does not hold (the object does not exist)' "$dir/out"
+check "operation check: a missing object fails, saying it does not exist" $?
+run "$dir/wf/check.yaml" --dry-run
+[ $rc -eq 0 ] && grep -q 'dry-run: would check Deployment kdemo/web for condition=Available' "$dir/out"
+check "operation check: a dry-run says what it would check" $?
 
 # get with outputs (names kubectl takes)
 wf get <<'EOF'

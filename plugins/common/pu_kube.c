@@ -704,21 +704,27 @@ pu_kube_path_str(json_object *obj, const char *path)
 	return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
 }
 
-/* The status of condition type in obj ("True"/"False"/...), or NULL. */
+/* The status of condition type in obj ("True"/"False"/...), or NULL;
+ * *msg (may be NULL) its message, or NULL. */
 static const char *
-condition_status(json_object *obj, const char *type)
+condition_status(json_object *obj, const char *type, const char **msg)
 {
 	json_object *cs = walk(obj, ".status.conditions");
 	size_t i;
 
+	if (msg != NULL)
+		*msg = NULL;
 	if (cs == NULL || !json_object_is_type(cs, json_type_array))
 		return NULL;
 	for (i = 0; i < json_object_array_length(cs); i++) {
 		json_object *c = json_object_array_get_idx(cs, i);
 		const char *t = pu_kube_str(c, "type");
 
-		if (t != NULL && strcasecmp(t, type) == 0)
+		if (t != NULL && strcasecmp(t, type) == 0) {
+			if (msg != NULL)
+				*msg = pu_kube_str(c, "message");
 			return pu_kube_str(c, "status");
+		}
 	}
 	return NULL;
 }
@@ -795,34 +801,39 @@ pu_kube_wait(pu_kube *k, const char *api_version, const char *kind, const char *
 		const char *v;
 		int64_t now;
 
+		const char *cmsg = NULL;
+		int holds;
+
 		rc = pu_kube_get(k, api_version, kind, ns, name, &o, err, errlen);
 		if (rc == INN_ENOTFOUND) {
-			if (mode == W_DELETE)
-				return 0;
+			holds = mode == W_DELETE;
 			snprintf(seen, sizeof seen, "the object does not exist");
 		} else if (rc != 0) {
 			return rc;
 		} else if (mode == W_DELETE || mode == W_CREATE) {
-			if (mode == W_CREATE) {
-				json_object_put(o);
-				return 0;
-			}
-			snprintf(seen, sizeof seen, "the object still exists");
+			holds = mode == W_CREATE;
+			snprintf(seen, sizeof seen, "the object %s", holds ? "exists" :
+			         "still exists");
 		} else {
-			v = mode == W_COND ? condition_status(o, want_name) :
+			v = mode == W_COND ? condition_status(o, want_name, &cmsg) :
 			    pu_kube_path_str(o, want_name);
-			if (v != NULL && (!has_val || strcasecmp(v, want_val) == 0)) {
-				json_object_put(o);
-				return 0;
-			}
+			holds = v != NULL && (!has_val || strcasecmp(v, want_val) == 0);
 			if (mode == W_COND)
-				snprintf(seen, sizeof seen, "condition %s is %s", want_name,
-				         v != NULL ? v : "absent");
+				snprintf(seen, sizeof seen, "condition %s is %s%s%.200s", want_name,
+				         v != NULL ? v : "absent", cmsg != NULL && *cmsg ? ": " : "",
+				         cmsg != NULL ? cmsg : "");
 			else
 				snprintf(seen, sizeof seen, "%s is %.200s", want_name,
 				         v != NULL ? v : "absent");
 		}
 		json_object_put(o);
+		flatten(seen);          /* a condition's message: one line */
+		if (timeout_ms == PU_KUBE_ONCE) {
+			snprintf(err, errlen, "%s", seen);
+			return holds ? 0 : INN_ETIMEOUT;
+		}
+		if (holds)
+			return 0;
 		now = pu_monotonic_ms();
 		if (end > 0 && now >= end) {
 			pu_format_duration(tbuf, sizeof tbuf, now - start);

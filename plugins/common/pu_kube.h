@@ -117,9 +117,17 @@ int pu_kube_delete(pu_kube *k, const char *api_version, const char *kind, const 
 /* Polls the object until a condition holds or timeout_ms passes (or the
  * step is cancelled / its deadline passes).  condition is either
  * "condition=Ready" (status.conditions[type=Ready].status == "True", also
- * "condition=Ready=False"), "jsonpath={.status.phase}=Running", or
- * "delete" (until 404).  Returns INN_OK, INN_ETIMEOUT (err says the last
- * value seen), INN_ECANCELLED, or an error. */
+ * "condition=Ready=False"), "jsonpath={.status.phase}=Running", "create"
+ * (until it exists) or "delete" (until 404).  Returns INN_OK, INN_ETIMEOUT
+ * (err says the last value seen), INN_ECANCELLED, or an error.
+ *
+ * timeout_ms == PU_KUBE_ONCE: a check, not a wait -- the object is read
+ * once.  INN_OK when the condition holds now, INN_ETIMEOUT when it does
+ * not; in both cases err holds only what was seen, e.g. "condition
+ * Available is True", "condition Available is False: <its message>",
+ * "{.status.readyReplicas} is absent", "the object does not exist".  Any
+ * other return is an error of the request (err says it). */
+#define PU_KUBE_ONCE ((int64_t)-1)
 int pu_kube_wait(pu_kube *k, const char *api_version, const char *kind, const char *ns,
                  const char *name, const char *condition, int64_t timeout_ms,
                  char *err, size_t errlen);

@@ -13,7 +13,7 @@
 #include "kube_int.h"
 
 const char *const kube_op_names[] = {
-	"apply", "delete", "get", "create-namespace", "wait", NULL
+	"apply", "delete", "get", "create-namespace", "wait", "check", NULL
 };
 
 static const pu_field config_fields[] = {
@@ -69,7 +69,7 @@ read_operation(int rendered, struct kube_config *c, char *err, size_t errlen)
 			return 0;
 		}
 	return pu_refuse(err, errlen, "config.operation: \"%s\" is not one of apply, "
-	                 "delete, get, create-namespace, wait", c->operation);
+	                 "delete, get, create-namespace, wait, check", c->operation);
 }
 
 /* config.outputs: {name: jsonpath} (get and apply). */
@@ -143,9 +143,11 @@ check_op(int rendered, struct kube_config *c, char *err, size_t errlen)
 			                 "(and resource_name; without it the list)");
 		break;
 	case KUBE_WAIT:
+	case KUBE_CHECK:
 		if (c->resource_type == NULL || c->resource_name == NULL || c->wait_for == NULL)
-			return pu_refuse(err, errlen, "config: operation wait needs "
-			                 "resource_type, resource_name and wait_for");
+			return pu_refuse(err, errlen, "config: operation %s needs "
+			                 "resource_type, resource_name and wait_for (or "
+			                 "condition)", op);
 		break;
 	case KUBE_CREATE_NS:
 		if (c->ns == NULL || (rendered && *c->ns == '\0'))
@@ -153,7 +155,8 @@ check_op(int rendered, struct kube_config *c, char *err, size_t errlen)
 			                 "namespace");
 		break;
 	}
-	if ((c->op == KUBE_GET || c->op == KUBE_WAIT || c->op == KUBE_CREATE_NS) &&
+	if ((c->op == KUBE_GET || c->op == KUBE_WAIT || c->op == KUBE_CHECK ||
+	     c->op == KUBE_CREATE_NS) &&
 	    (has_m || has_p))
 		return pu_refuse(err, errlen, "config.%s: not used by operation %s",
 		                 has_m ? "manifest" : "manifest_path", op);

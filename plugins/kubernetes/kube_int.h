@@ -14,7 +14,7 @@
 
 #include "pu_kube.h"
 
-enum kube_op { KUBE_APPLY, KUBE_DELETE, KUBE_GET, KUBE_CREATE_NS, KUBE_WAIT };
+enum kube_op { KUBE_APPLY, KUBE_DELETE, KUBE_GET, KUBE_CREATE_NS, KUBE_WAIT, KUBE_CHECK };
 
 extern const char *const kube_op_names[];
 

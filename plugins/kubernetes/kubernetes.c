@@ -1,7 +1,7 @@
 /*
  * kubernetes.c - the "kubernetes" step plugin: applies (server-side
- * apply), deletes, gets and waits for Kubernetes objects and creates
- * namespaces through the Kubernetes API with pu_kube (no kubectl).
+ * apply), deletes, gets, waits for and checks Kubernetes objects and
+ * creates namespaces through the Kubernetes API with pu_kube (no kubectl).
  * Objects come from an inline YAML stream (config.manifest) or a file
  * in the provider folder (config.manifest_path), or are named by
  * resource_type/resource_name (resolved by discovery, so custom
@@ -12,8 +12,11 @@
  * (the JSON, a Secret's data removed) and data_<key> (each Secret value,
  * decoded, as a SECRET output; '.' in the key becomes '_'); config.outputs {name: jsonpath} adds
  * values read from the object (secret when they come from a Secret's
- * data).  Secret values never reach a log line: each is registered with
- * the masker before the request goes out.
+ * data).  check publishes ready ("true") and detail (what was seen, e.g.
+ * "condition Available is True"); when the condition does not hold it
+ * fails at once, its error naming what was seen.  Secret values never
+ * reach a log line: each is registered with the masker before the
+ * request goes out.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -297,6 +300,47 @@ wait_for(struct kx *x, const char *av, const char *kind, const char *ns,
 		return fail(x, rc);
 	x->host->log(x->step, INN_LOG_INFO, "%s %s: %s holds", kind, name, x->c->wait_for);
 	return 0;
+}
+
+/*
+ * Operation check: wait_for (condition=, jsonpath=, create, delete) judged
+ * once, by pu_kube_wait's own evaluation (PU_KUBE_ONCE).  Holds: ready
+ * "true" and detail (what was seen).  Does not hold: fails at once with
+ * "check Kind ns/name for <condition>: does not hold (<seen>)".
+ */
+static int
+op_check(struct kx *x)
+{
+	const struct kube_config *c = x->c;
+	char desc[300], seen[sizeof x->err];
+	pu_kube_res r;
+	int rc;
+
+	if ((rc = guard(x, "check", c->api_version, c->resource_type, c->ns,
+	                c->resource_name, &r)) != 0)
+		return rc;
+	pu_kube_desc(desc, sizeof desc, r.kind, c->ns != NULL && *c->ns != '\0' ? c->ns :
+	             pu_kube_namespace(x->k), c->resource_name, r.namespaced);
+	if (x->dry) {
+		x->host->log(x->step, INN_LOG_INFO, "dry-run: would check %s for %s", desc,
+		             c->wait_for);
+		return publish_common(x);
+	}
+	rc = pu_kube_wait(x->k, c->api_version, c->resource_type, c->ns, c->resource_name,
+	                  c->wait_for, PU_KUBE_ONCE, seen, sizeof seen);
+	if (rc == INN_ETIMEOUT) {
+		snprintf(x->err, sizeof x->err, "check %s for %.200s: does not hold (%.400s)",
+		         desc, c->wait_for, seen);
+		return fail(x, INN_ERROR);
+	}
+	if (rc != 0) {
+		memcpy(x->err, seen, sizeof x->err);   /* the request's error, as get's */
+		return fail(x, rc);
+	}
+	x->host->log(x->step, INN_LOG_INFO, "%s: %s holds (%s)", desc, c->wait_for, seen);
+	if ((rc = out(x, "ready", "true", 0)) != 0 || (rc = out(x, "detail", seen, 0)) != 0)
+		return rc;
+	return publish_common(x);
 }
 
 /* After a failed apply: a dot-less ${NAME} (the original's guide writes
@@ -611,6 +655,9 @@ kube_execute(void *state, const inn_host *host, inn_step *step)
 	case KUBE_CREATE_NS:
 		rc = op_create_ns(&x);
 		break;
+	case KUBE_CHECK:
+		rc = op_check(&x);
+		break;
 	case KUBE_WAIT: {
 		pu_kube_res r;
 
@@ -635,7 +682,8 @@ static const char kube_config_schema[] =
 	PU_CONFIG_SCHEMA_HEAD
 	"\"properties\":{"
 	"\"operation\":{\"enum\":[\"apply\",\"delete\",\"get\",\"create-namespace\","
-	"\"wait\"],\"default\":\"apply\"},"
+	"\"wait\",\"check\"],\"default\":\"apply\",\"description\":\"check: "
+	"wait_for judged once, failing at once when it does not hold\"},"
 	"\"manifest\":{\"type\":\"string\",\"x-innominatus-render\":\"yaml\","
 	"\"description\":\"a YAML stream of Kubernetes objects; template values "
 	"land inside one scalar each (YAML mode)\"},"
@@ -650,7 +698,8 @@ static const char kube_config_schema[] =
 	"\"resource_name\":{\"type\":\"string\"},"
 	"\"api_version\":{\"type\":\"string\"},"
 	"\"wait_for\":{\"type\":\"string\",\"description\":\"condition=Type[=Status], "
-	"jsonpath={path}[=value], create or delete\"},"
+	"jsonpath={path}[=value], create or delete (wait: until it holds; check: "
+	"whether it holds now)\"},"
 	"\"condition\":{\"type\":\"string\",\"description\":\"alias of wait_for\"},"
 	"\"timeout\":{\"type\":[\"string\",\"number\"]},"
 	"\"force_conflicts\":{\"type\":\"boolean\",\"default\":true},"
@@ -665,7 +714,11 @@ static const char kube_outputs_schema[] =
 	"\"objects\":{\"type\":\"string\",\"description\":\"JSON list of "
 	"{kind,name,namespace,uid}\"},"
 	"\"object\":{\"type\":\"string\",\"description\":\"get: the object as JSON, "
-	"without a Secret's data\"}},"
+	"without a Secret's data\"},"
+	"\"ready\":{\"type\":\"string\",\"description\":\"check: true (the "
+	"step fails when the condition does not hold)\"},"
+	"\"detail\":{\"type\":\"string\",\"description\":\"check: what was "
+	"seen, e.g. condition Available is True\"}},"
 	"\"additionalProperties\":{\"type\":\"string\",\"description\":\"config.outputs "
 	"values; data_<key>: a Secret's values, decoded (secret)\"}}";
 

@@ -73,9 +73,11 @@ void inn_demo_kubeconfig(const char *given, char *path, size_t plen, char *serve
  *    components: [{component, namespace, object, healthy|applied|deleted,
  *                  detail, url?, credentials?}]}
  * The first step asks the cluster for its namespaces: when it cannot be
- * reached, error names the kubeconfig and the server.  reg must hold
- * kubernetes.so.  Returns 0 when the operation succeeded (demo-status:
- * every component healthy), INN_ERROR when it ran and failed (report
+ * reached, error names the kubeconfig and the server.  demo-status judges
+ * each health object with kubernetes.so's operation check (its wait_for
+ * evaluated once): detail is what it saw, or why the check failed.  reg
+ * must hold kubernetes.so.  Returns 0 when the operation succeeded
+ * (demo-status: every component healthy), INN_ERROR when it ran and failed (report
  * says why); when it could not start (inn_error_last; *report NULL):
  * INN_ENOTFOUND there is no kubeconfig, INN_EINVAL kubernetes.so is not
  * loaded or the workflow does not load. */
