@@ -374,10 +374,6 @@ inn_api_app_deploy_work(struct api_call *c)
 			json_object_object_add(e, "column", json_object_new_int(0));
 			json_object_array_add(c->reply, e);
 		}
-		if (c->score != NULL && c->score->app == NULL) {
-			inn_score_free(c->score);
-			c->score = NULL;
-		}
 	} else {
 		c->spec = json_object_get(c->score->json);
 	}
@@ -459,8 +455,20 @@ inn_api_app_deploy(struct api_call *c)
 	}
 	if (c->run_st != 0) {
 		if (c->reply != NULL && c->score != NULL) {
-			/* the plan's problems too, from the spec as far as it loaded */
+			/* the plan's problems too, from the spec as far as it loaded;
+			 * a refused app name is listed already: the plan goes on
+			 * with a name no application has (its complaints about that
+			 * one are left out) */
+			int name_refused = c->score->app == NULL;
+
 			inn_diag_init(&d);
+			if (name_refused && (c->score->app = strdup("-")) == NULL) {
+				inn_score_free(c->score);
+				c->score = NULL;
+				inn_diag_free(&d);
+				inn_http_error(c->req, 500, "internal", "out of memory");
+				return;
+			}
 			snprintf(app, sizeof(app), "%s", c->score->app);
 			rc = inn_runs_deploy_submit(c->srv, &c->who, app, c->score, NULL, 1, 0, &d,
 			                            &summary, &id);
@@ -472,7 +480,12 @@ inn_api_app_deploy(struct api_call *c)
 
 				for (i = 0; i < json_object_array_length(more); i++) {
 					json_object *e = json_object_array_get_idx(more, i);
+					const char *m = json_object_get_string(
+					        json_object_object_get(e, "message"));
 
+					if (name_refused && m != NULL &&
+					    strncmp(m, "metadata.name:", 14) == 0)
+						continue;
 					detail_position(c->ydoc, e);
 					json_object_array_add(c->reply, json_object_get(e));
 				}
