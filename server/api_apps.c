@@ -15,6 +15,7 @@
 
 #include <event2/keyvalq_struct.h>
 
+#include "api_body.h"
 #include "api_int.h"
 #include "clock.h"
 #include "deploy.h"
@@ -280,23 +281,71 @@ reply_invalid_spec(struct api_call *c, json_object *details)
 	inn_api_reply(c, 400, body);
 }
 
-/* A query parameter of the call's saved query string (c->query). */
+/* A ttl in the shape of a duration (1h, 90m, 1h30m, 7d) that did not
+ * parse: too large, not malformed. */
 static int
-query_get(const char *query, const char *name, char *buf, size_t len)
+duration_shaped(const char *s)
 {
-	struct evkeyvalq q;
-	const char *v;
-	int found = 0;
+	static const char *const units[] = { "ns", "us", "ms", "s", "m", "h", "d", "w", NULL };
+	size_t i;
 
-	if (query == NULL)
+	if (*s == '+')
+		s++;
+	if (*s == '\0')
 		return 0;
-	TAILQ_INIT(&q);
-	if (evhttp_parse_query_str(query, &q) == 0 && (v = evhttp_find_header(&q, name)) != NULL) {
-		snprintf(buf, len, "%s", v);
-		found = 1;
+	while (*s != '\0') {
+		if (*s < '0' || *s > '9')
+			return 0;
+		while (*s >= '0' && *s <= '9')
+			s++;
+		if (*s == '.')
+			for (s++; *s >= '0' && *s <= '9'; s++)
+				;
+		for (i = 0; units[i] != NULL; i++)
+			if (strncmp(s, units[i], strlen(units[i])) == 0 &&
+			    (s[strlen(units[i])] < 'a' || s[strlen(units[i])] > 'z'))
+				break;
+		if (units[i] == NULL)
+			return 0;
+		s += strlen(units[i]);
 	}
-	evhttp_clear_headers(&q);
-	return found;
+	return 1;
+}
+
+/* The query of POST /api/applications (dry_run, ttl; known keys) or, ttl_ms
+ * NULL, of DELETE (dry_run): 0, or 400 with a message. */
+static int
+deploy_query(const char *query, int *dry_run, int64_t *ttl_ms, char *msg, size_t msglen)
+{
+	static const char *const post_known[] = { "dry_run", "ttl", NULL };
+	static const char *const del_known[] = { "dry_run", NULL };
+	json_object *q = NULL, *v;
+	int rc;
+
+	*dry_run = 0;
+	if ((rc = inn_body_query_known(query, ttl_ms ? post_known : del_known, &q, msg,
+	                               msglen)) != 0)
+		goto out;
+	if (json_object_object_get_ex(q, "dry_run", &v) &&
+	    (rc = inn_body_query_bool("dry_run", json_object_get_string(v), dry_run, msg,
+	                              msglen)) != 0)
+		goto out;
+	if (ttl_ms != NULL && json_object_object_get_ex(q, "ttl", &v)) {
+		const char *t = json_object_get_string(v);
+
+		if (inn_parse_param_duration_ms(t, ttl_ms) == 0 && *ttl_ms > 0)
+			goto out;
+		rc = 400;
+		if (duration_shaped(t))
+			snprintf(msg, msglen, "ttl \"%.80s\" is too large: a ttl is at most "
+			         "2562047h (106751d, about 292 years)", t);
+		else
+			snprintf(msg, msglen, "ttl \"%.80s\" is not a positive duration "
+			         "(e.g. 30m, 2h, 7d)", t);
+	}
+out:
+	json_object_put(q);
+	return rc;
 }
 
 /* Where a plan error without a position is in the spec (from ydoc):
@@ -336,18 +385,12 @@ inn_api_app_deploy_work(struct api_call *c)
 	size_t len = c->in ? evbuffer_get_length(c->in) : 0;
 	const char *data = len ? (const char *)evbuffer_pullup(c->in, -1) : "";
 	inn_diag d;
-	char v[64];
 
 	c->run_ready = 1;
-	c->dry_run = query_get(c->query, "dry_run", v, sizeof(v)) &&
-	             (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
 	c->ttl_ms = 0;
-	if (query_get(c->query, "ttl", v, sizeof(v)) &&
-	    (inn_parse_param_duration_ms(v, &c->ttl_ms) != 0 || c->ttl_ms <= 0)) {
+	if (deploy_query(c->query, &c->dry_run, &c->ttl_ms, c->run_msg, sizeof(c->run_msg)) != 0) {
 		c->run_st = 400;
 		c->run_code = "invalid_request";
-		snprintf(c->run_msg, sizeof(c->run_msg), "ttl \"%s\" is not a positive duration "
-		         "(e.g. 30m, 2h, 7d)", v);
 		return;
 	}
 	if (len == 0 || memchr(data, '\0', len) != NULL) {
@@ -520,8 +563,15 @@ inn_api_app_delete(struct api_call *c)
 	json_object *summary = NULL;
 	int64_t id = 0;
 	inn_diag d;
-	int rc;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(c->req);
+	char msg[512];
+	int rc, dry_run = 0;
 
+	if (deploy_query(uri ? evhttp_uri_get_query(uri) : NULL, &dry_run, NULL, msg,
+	                 sizeof(msg)) != 0) {
+		inn_http_error(c->req, 400, "invalid_request", "%s", msg);
+		return;
+	}
 	if (inn_store_app_list(c->srv->store, inn_caller_scope_team(&c->who),
 	                       inn_caller_scope_user(&c->who), c->arg, &apps, &napps) != 0) {
 		inn_http_error(c->req, 500, "store", "%s", inn_error_last());
@@ -534,7 +584,8 @@ inn_api_app_delete(struct api_call *c)
 		return;
 	}
 	inn_diag_init(&d);
-	rc = inn_runs_deploy_submit(c->srv, &c->who, c->arg, NULL, NULL, 0, 0, &d, &summary, &id);
+	rc = inn_runs_deploy_submit(c->srv, &c->who, c->arg, NULL, NULL, dry_run, 0, &d, &summary,
+	                            &id);
 	reply_deploy(c, rc, id, c->arg, summary, &d);
 	inn_diag_free(&d);
 }
