@@ -1023,8 +1023,11 @@ plan_run(inn_deploy **out, const inn_catalog *cat, const char *app, const inn_sc
 	if ((rc = plan_new(&pc.plan, spec)) != 0)
 		return rc;
 	if (nspec > INN_DEPLOY_RESOURCES_MAX) {
-		report(&pc, INN_DIAG_ERROR, NULL, "%zu resources, more than the limit of %d "
-		       "resources in one spec", nspec, INN_DEPLOY_RESOURCES_MAX);
+		/* at the first resource past the limit */
+		report(&pc, INN_DIAG_ERROR, &spec->resources[INN_DEPLOY_RESOURCES_MAX], "%zu "
+		       "resources, more than the limit of %d resources in one spec (this is "
+		       "resource %d)", nspec, INN_DEPLOY_RESOURCES_MAX,
+		       INN_DEPLOY_RESOURCES_MAX + 1);
 		goto err;
 	}
 	if (spec != NULL && !(flags & PLAN_LEGACY))
