@@ -370,6 +370,15 @@ detail_position(const inn_ydoc *doc, json_object *e)
 		}
 	} else if (strncmp(msg, "metadata.name", 13) == 0) {
 		n = inn_ymap_get(inn_ymap_get(doc->root, "metadata"), "name");
+	} else if (strncmp(msg, "containers.", 11) == 0 && strcspn(msg + 11, ":") < sizeof(name)) {
+		/* "containers.web: ..." at web */
+		size_t k = strcspn(msg + 11, ":");
+
+		memcpy(name, msg + 11, k);
+		name[k] = '\0';
+		n = inn_ymap_key(inn_ymap_get(doc->root, "containers"), name);
+		if (n == NULL)
+			n = inn_ymap_key(doc->root, "containers");
 	} else if (strncmp(msg, "containers", 10) == 0) {
 		n = inn_ymap_key(doc->root, "containers");
 	}

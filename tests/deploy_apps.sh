@@ -357,8 +357,9 @@ grep -q '^metadata.name: "Bad_2!" must match' "$dir/msgs" &&
 	grep -q 'resource name "r/../x" must match' "$dir/msgs" &&
 	grep -q '^resource "u": no provider offers type "no-such-type"' "$dir/msgs" &&
 	grep -q '^resource "f": params.content references resources.data.nokey, but resource "data" gets its outputs from workflow "make-folder", which declares only name, type and: dir$' "$dir/msgs" &&
-	grep -q '^containers.web: references resources.data.nokey' "$dir/msgs"
-check "the details name the app name, the resource name, the type and both missing outputs" $?
+	grep -q '^containers.web: references resources.data.nokey' "$dir/msgs" &&
+	[ "$(jq_ '[e["line"] for e in d["error"]["details"] if e["message"].startswith("containers.web")][0]' < "$dir/body")" = 4 ]
+check "the details name the app name, the resource name, the type and both missing outputs (the container's at its line)" $?
 # the spec's limits: at the first resource past them; an alias bomb at
 # the key whose value explodes
 { printf 'apiVersion: score.dev/v1b1\nmetadata: {name: many}\ncontainers: {web: {image: x}}\nresources:\n'
