@@ -72,7 +72,8 @@ static const struct {
 	  "usage: innominatus-ctl resources [APP] [-o json|yaml]\n"
 	  "\n"
 	  "The resources of every application (or of APP) and their states: requested,\n"
-	  "provisioning, active, failed, updating, terminating, terminated.\n" },
+	  "provisioning, active, failed, updating, terminating, terminated.  Exit 3 when\n"
+	  "there is no app APP (404), as for app APP.\n" },
 };
 
 const char *
@@ -648,11 +649,27 @@ ctl_rcmd_resources(struct remote *r, int argc, char **argv)
 	}
 	if ((rc = remote_request(r, "GET", path, NULL, &rep)) != CTL_EXIT_OK)
 		goto out;
+	list = list_of(rep.json);
+	if (argc == 1 && alen(list) == 0) {
+		/* no resources of APP: is there an APP at all?  (404: exit 3 with
+		 * the server's message, as app APP) */
+		struct reply app;
+
+		if (remote_path(path, sizeof(path), "/api/applications", argv[0], NULL) != 0) {
+			fprintf(stderr, "innominatus-ctl: resources: the application name is too "
+			        "long\n");
+			rc = CTL_EXIT_USAGE;
+			goto out;
+		}
+		rc = remote_request(r, "GET", path, NULL, &app);
+		reply_free(&app);
+		if (rc != CTL_EXIT_OK)
+			goto out;
+	}
 	if (r->o->json) {
 		ctl_print_json(rep.json);
 		goto out;
 	}
-	list = list_of(rep.json);
 	printf("%-20s %-16s %-16s %-18s %-12s %s\n", "APP", "RESOURCE", "TYPE", "PROVIDER",
 	       "STATUS", "UPDATED");
 	for (i = 0; i < alen(list); i++) {

@@ -15,6 +15,7 @@
 
 #include <event2/keyvalq_struct.h>
 
+#include "api_body.h"
 #include "api_int.h"
 #include "clock.h"
 #include "deploy.h"
@@ -294,23 +295,35 @@ reply_invalid_spec(struct api_call *c, json_object *details)
 	inn_api_reply(c, 400, body);
 }
 
-/* A query parameter of the call's saved query string (c->query). */
+/* The query of POST /api/applications (dry_run, ttl; known keys) or, ttl_ms
+ * NULL, of DELETE (dry_run): 0, or 400 with a message. */
 static int
-query_get(const char *query, const char *name, char *buf, size_t len)
+deploy_query(const char *query, int *dry_run, int64_t *ttl_ms, char *msg, size_t msglen)
 {
-	struct evkeyvalq q;
-	const char *v;
-	int found = 0;
+	static const char *const post_known[] = { "dry_run", "ttl", NULL };
+	static const char *const del_known[] = { "dry_run", NULL };
+	json_object *q = NULL, *v;
+	int rc;
 
-	if (query == NULL)
-		return 0;
-	TAILQ_INIT(&q);
-	if (evhttp_parse_query_str(query, &q) == 0 && (v = evhttp_find_header(&q, name)) != NULL) {
-		snprintf(buf, len, "%s", v);
-		found = 1;
+	*dry_run = 0;
+	if ((rc = inn_body_query_known(query, ttl_ms ? post_known : del_known, &q, msg,
+	                               msglen)) != 0)
+		goto out;
+	if (json_object_object_get_ex(q, "dry_run", &v) &&
+	    (rc = inn_body_query_bool("dry_run", json_object_get_string(v), dry_run, msg,
+	                              msglen)) != 0)
+		goto out;
+	if (ttl_ms != NULL && json_object_object_get_ex(q, "ttl", &v)) {
+		char why[200];
+
+		if (inn_ttl_parse_ms(json_object_get_string(v), ttl_ms, why, sizeof(why)) != 0) {
+			rc = 400;
+			snprintf(msg, msglen, "ttl %s", why);
+		}
 	}
-	evhttp_clear_headers(&q);
-	return found;
+out:
+	json_object_put(q);
+	return rc;
 }
 
 /* Where a plan error without a position is in the spec (from ydoc):
@@ -335,6 +348,15 @@ detail_position(const inn_ydoc *doc, json_object *e)
 		}
 	} else if (strncmp(msg, "metadata.name", 13) == 0) {
 		n = inn_ymap_get(inn_ymap_get(doc->root, "metadata"), "name");
+	} else if (strncmp(msg, "containers.", 11) == 0 && strcspn(msg + 11, ":") < sizeof(name)) {
+		/* "containers.web: ..." at web */
+		size_t k = strcspn(msg + 11, ":");
+
+		memcpy(name, msg + 11, k);
+		name[k] = '\0';
+		n = inn_ymap_key(inn_ymap_get(doc->root, "containers"), name);
+		if (n == NULL)
+			n = inn_ymap_key(doc->root, "containers");
 	} else if (strncmp(msg, "containers", 10) == 0) {
 		n = inn_ymap_key(doc->root, "containers");
 	}
@@ -350,17 +372,12 @@ inn_api_app_deploy_work(struct api_call *c)
 	size_t len = c->in ? evbuffer_get_length(c->in) : 0;
 	const char *data = len ? (const char *)evbuffer_pullup(c->in, -1) : "";
 	inn_diag d;
-	char v[64], why[200];
 
 	c->run_ready = 1;
-	c->dry_run = query_get(c->query, "dry_run", v, sizeof(v)) &&
-	             (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
 	c->ttl_ms = 0;
-	if (query_get(c->query, "ttl", v, sizeof(v)) &&
-	    inn_ttl_parse_ms(v, &c->ttl_ms, why, sizeof(why)) != 0) {
+	if (deploy_query(c->query, &c->dry_run, &c->ttl_ms, c->run_msg, sizeof(c->run_msg)) != 0) {
 		c->run_st = 400;
 		c->run_code = "invalid_request";
-		snprintf(c->run_msg, sizeof(c->run_msg), "ttl %s", why);
 		return;
 	}
 	if (len == 0 || memchr(data, '\0', len) != NULL) {
@@ -386,10 +403,6 @@ inn_api_app_deploy_work(struct api_call *c)
 			json_object_object_add(e, "line", json_object_new_int(0));
 			json_object_object_add(e, "column", json_object_new_int(0));
 			json_object_array_add(c->reply, e);
-		}
-		if (c->score != NULL && c->score->app == NULL) {
-			inn_score_free(c->score);
-			c->score = NULL;
 		}
 	} else {
 		c->spec = json_object_get(c->score->json);
@@ -472,8 +485,20 @@ inn_api_app_deploy(struct api_call *c)
 	}
 	if (c->run_st != 0) {
 		if (c->reply != NULL && c->score != NULL) {
-			/* the plan's problems too, from the spec as far as it loaded */
+			/* the plan's problems too, from the spec as far as it loaded;
+			 * a refused app name is listed already: the plan goes on
+			 * with a name no application has (its complaints about that
+			 * one are left out) */
+			int name_refused = c->score->app == NULL;
+
 			inn_diag_init(&d);
+			if (name_refused && (c->score->app = strdup("-")) == NULL) {
+				inn_score_free(c->score);
+				c->score = NULL;
+				inn_diag_free(&d);
+				inn_http_error(c->req, 500, "internal", "out of memory");
+				return;
+			}
 			snprintf(app, sizeof(app), "%s", c->score->app);
 			rc = inn_runs_deploy_submit(c->srv, &c->who, app, c->score, NULL, 1, 0, &d,
 			                            &summary, &id);
@@ -485,7 +510,12 @@ inn_api_app_deploy(struct api_call *c)
 
 				for (i = 0; i < json_object_array_length(more); i++) {
 					json_object *e = json_object_array_get_idx(more, i);
+					const char *m = json_object_get_string(
+					        json_object_object_get(e, "message"));
 
+					if (name_refused && m != NULL &&
+					    strncmp(m, "metadata.name:", 14) == 0)
+						continue;
 					detail_position(c->ydoc, e);
 					json_object_array_add(c->reply, json_object_get(e));
 				}
@@ -520,8 +550,15 @@ inn_api_app_delete(struct api_call *c)
 	json_object *summary = NULL;
 	int64_t id = 0;
 	inn_diag d;
-	int rc;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(c->req);
+	char msg[512];
+	int rc, dry_run = 0;
 
+	if (deploy_query(uri ? evhttp_uri_get_query(uri) : NULL, &dry_run, NULL, msg,
+	                 sizeof(msg)) != 0) {
+		inn_http_error(c->req, 400, "invalid_request", "%s", msg);
+		return;
+	}
 	if (inn_store_app_list(c->srv->store, inn_caller_scope_team(&c->who),
 	                       inn_caller_scope_user(&c->who), c->arg, &apps, &napps) != 0) {
 		inn_http_error(c->req, 500, "store", "%s", inn_error_last());
@@ -534,7 +571,8 @@ inn_api_app_delete(struct api_call *c)
 		return;
 	}
 	inn_diag_init(&d);
-	rc = inn_runs_deploy_submit(c->srv, &c->who, c->arg, NULL, NULL, 0, 0, &d, &summary, &id);
+	rc = inn_runs_deploy_submit(c->srv, &c->who, c->arg, NULL, NULL, dry_run, 0, &d, &summary,
+	                            &id);
 	reply_deploy(c, rc, id, c->arg, summary, &d);
 	inn_diag_free(&d);
 }

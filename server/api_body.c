@@ -448,6 +448,75 @@ err:
 	return NULL;
 }
 
+int
+inn_body_query_bool(const char *name, const char *val, int *out, char *msg, size_t msglen)
+{
+	if (strcmp(val, "true") == 0 || strcmp(val, "1") == 0) {
+		*out = 1;
+	} else if (strcmp(val, "false") == 0 || strcmp(val, "0") == 0) {
+		*out = 0;
+	} else {
+		snprintf(msg, msglen, "query: %.80s takes true, false, 1 or 0, not \"%.80s\"",
+		         name, val);
+		return 400;
+	}
+	return 0;
+}
+
+int
+inn_body_query_known(const char *query, const char *const *known, json_object **out,
+                     char *msg, size_t msglen)
+{
+	const char *p = query;
+
+	if ((*out = json_object_new_object()) == NULL) {
+		snprintf(msg, msglen, "out of memory");
+		return 400;
+	}
+	while (p != NULL && *p != '\0') {
+		const char *amp = strchr(p, '&'), *end = amp ? amp : p + strlen(p), *eq;
+		char *key = NULL, *val = NULL;
+		size_t i, len;
+		int rc = 400;
+
+		eq = memchr(p, '=', (size_t)(end - p));
+		if (end == p)
+			goto next;
+		if ((key = query_decode(p, (size_t)((eq ? eq : end) - p), NULL, msg, msglen)) == NULL)
+			return 400;
+		if ((val = query_decode(eq ? eq + 1 : end, eq ? (size_t)(end - eq - 1) : 0, key,
+		                        msg, msglen)) == NULL)
+			goto fail;
+		for (i = 0; known[i] != NULL; i++)
+			if (strcmp(key, known[i]) == 0)
+				break;
+		if (known[i] == NULL) {
+			len = (size_t)snprintf(msg, msglen, "query: unknown parameter \"%.200s\" "
+			                       "(this route takes ", key);
+			for (i = 0; known[i] != NULL && len < msglen; i++)
+				len += (size_t)snprintf(msg + len, msglen - len, "%s%s", i ? ", " : "",
+				                        known[i]);
+			if (len < msglen)
+				snprintf(msg + len, msglen - len, ", each at most once)");
+			goto fail;
+		}
+		if (json_object_object_get_ex(*out, key, NULL)) {
+			snprintf(msg, msglen, "query: %.200s is given twice", key);
+			goto fail;
+		}
+		json_object_object_add(*out, key, json_object_new_string(val));
+		rc = 0;
+fail:
+		free(key);
+		free(val);
+		if (rc != 0)
+			return rc;
+next:
+		p = amp ? amp + 1 : NULL;
+	}
+	return 0;
+}
+
 /* The query of the execute route into params (param.NAME=VALUE) and
  * dry_run (true, false, 1 or 0, as written); 0 or 400 with a message.  A
  * name given twice is refused: which of the two would count is a guess. */
@@ -487,15 +556,8 @@ execute_query(const char *query, json_object *params, int *dry_run, char *msg, s
 				snprintf(msg, msglen, "query: dry_run is given twice");
 				goto fail;
 			}
-			if (strcmp(val, "true") == 0 || strcmp(val, "1") == 0) {
-				*dry_run = 1;
-			} else if (strcmp(val, "false") == 0 || strcmp(val, "0") == 0) {
-				*dry_run = 0;
-			} else {
-				snprintf(msg, msglen, "query: dry_run takes true, false, 1 or 0, "
-				         "not \"%.80s\"", val);
+			if (inn_body_query_bool(key, val, dry_run, msg, msglen) != 0)
 				goto fail;
-			}
 		} else {
 			snprintf(msg, msglen, "query: unknown parameter \"%.200s\" (this route takes "
 			         "param.NAME=VALUE, one per name, and dry_run=true|false)", key);

@@ -38,4 +38,17 @@ int inn_body_execute_fields(const char *data, size_t len, const char *query,
                             json_object **params, json_object **spec, int *dry_run,
                             const char **code, char *msg, size_t msglen);
 
+/* A query value given for the boolean name: true or 1 -> 1, false or 0
+ * -> 0; anything else: 400 with a message naming name and the value. */
+int inn_body_query_bool(const char *name, const char *val, int *out, char *msg,
+                        size_t msglen);
+
+/* The query (the URL's, undecoded; may be NULL) of a route that takes only
+ * the names in known (NULL-ended), each at most once: *out a new object
+ * name -> decoded value (also on failure: the caller drops it).  Returns
+ * 0, or 400 with a message naming an unknown parameter and the known ones,
+ * or one given twice. */
+int inn_body_query_known(const char *query, const char *const *known, json_object **out,
+                         char *msg, size_t msglen);
+
 #endif

@@ -551,6 +551,59 @@ struct start_opts {
 	json_object **summary;    /* deploy/delete: {operations, phases, warnings} */
 };
 
+/* maxStepsPerWorkflow for a deployment of ar->score: the resource at which
+ * the run's steps pass the limit, as a problem at its position in d.  With
+ * a plan its parts count (a kept one runs nothing); without one (the spec
+ * has other problems) each resource's create workflow.  Returns 1 when
+ * reported. */
+static int
+deploy_steps_check(struct active_run *ar, inn_diag *d)
+{
+	const inn_policy *pol = ar->srv->policy;
+	const inn_score *s = ar->score;
+	size_t i, n, total = ar->main_wf ? ar->main_wf->nsteps : 0, at = (size_t)-1, cross = 0;
+
+	if (s == NULL || pol == NULL || pol->max_steps <= 0)
+		return 0;
+	n = ar->plan != NULL ? inn_deploy_nparts(ar->plan) : s->nresources;
+	for (i = 0; i < n; i++) {
+		const inn_workflow *wf = NULL;
+
+		if (ar->plan != NULL) {
+			const inn_deploy_part *p = inn_deploy_part_at(ar->plan, i);
+
+			if (p->op != INN_DEPLOY_KEEP)
+				wf = p->wf;
+		} else if (s->resources[i].type != NULL) {
+			const inn_provider *prov = NULL;
+			const inn_resource_cap *cap = inn_catalog_resource(ar->cat->cat,
+			                                                   s->resources[i].type, &prov);
+
+			if (cap != NULL && cap->create != NULL)
+				wf = inn_provider_workflow(prov, cap->create);
+		}
+		total += wf != NULL ? wf->nsteps : 0;
+		if (at == (size_t)-1 && total > (size_t)pol->max_steps) {
+			at = i;
+			cross = total;
+		}
+	}
+	if (at == (size_t)-1)
+		return 0;
+	if (at < s->nresources)
+		inn_diag_add(d, INN_DIAG_ERROR, s->file ? s->file : "spec", s->resources[at].line,
+		             s->resources[at].col, "resource \"%s\": the deployment's steps pass the "
+		             "policy's maxStepsPerWorkflow (%d) here: %zu with this resource's, "
+		             "%zu in all", s->resources[at].name ? s->resources[at].name : "?",
+		             pol->max_steps, cross, total);
+	else
+		inn_diag_add(d, INN_DIAG_ERROR, s->file ? s->file : "spec", 0, 0, "the deployment "
+		             "has %zu steps with the resources it deletes (gone from the spec), "
+		             "more than the policy's maxStepsPerWorkflow (%d)", total,
+		             pol->max_steps);
+	return 1;
+}
+
 /* The spec's application (checked against its owner unless resuming) and
  * its deployment plan against what the store holds: ar->plan, ar->data,
  * ar->spec, ar->score (NULL without a spec). */
@@ -589,8 +642,11 @@ plan_spec(struct active_run *ar, const inn_caller *who, json_object *spec, int64
 	if ((rc = inn_runs_deploy_plan(ar, flags, so->diag ? so->diag : &d)) != 0) {
 		char why[1024];
 
-		if (so->diag != NULL)
+		if (so->diag != NULL) {
+			if (so->deploy_kind == 1)
+				deploy_steps_check(ar, so->diag);
 			goto out;
+		}
 		if (d.nerrors > 0) {
 			size_t i = 0;
 
@@ -750,6 +806,11 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 		size_t total = (ar->main_wf ? ar->main_wf->nsteps : 0) + inn_deploy_nsteps(ar->plan);
 		const inn_policy *pol = srv->policy;
 
+		if (so->deploy_kind == 1 && so->diag != NULL && deploy_steps_check(ar, so->diag)) {
+			rc = inn_error_set(INN_EINVAL, "the deployment has more steps than the "
+			                   "policy's maxStepsPerWorkflow (%d)", pol->max_steps);
+			goto err;
+		}
 		if (pol != NULL && pol->max_steps > 0 && total > (size_t)pol->max_steps) {
 			rc = inn_error_set(INN_EINVAL, "this run would have %zu steps (workflow %zu, "
 			                   "%zu resource part%s), more than the policy's "

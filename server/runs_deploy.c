@@ -618,10 +618,8 @@ job_step(struct active_run *ar, struct sched *sch, struct part_job *job)
 	if (sch->running >= DEPLOY_PARALLEL)
 		return 0;
 	if (inn_deploy_part_params(ar->plan, job->i, &job->params) != 0) {
-		char why[800];
-
-		snprintf(why, sizeof(why), "%s", inn_error_last());
-		snprintf(job->why, sizeof(job->why), "resource \"%s\": %s", p->name, why);
+		/* its message names the resource and the param already */
+		snprintf(job->why, sizeof(job->why), "%s", inn_error_last());
 		job->state = JOB_FAILED;
 		record_unrun(ar, job->i, job->why);
 		return 1;

@@ -120,6 +120,7 @@ providers:
   - {name: files-team, type: filesystem, path: $p}
 workflowPolicies:
   allowedStepTypes: [shell]
+  maxStepsPerWorkflow: 8
 CONF
 
 # shop v1: two files, notes waits for cfg (its content names cfg's path)
@@ -133,7 +134,7 @@ containers:
     variables:
       CFG_PATH: ${resources.cfg.path}
       CFG_TEXT: ${resources.cfg.content}
-      MISSING: ${resources.cfg.nothing}
+      MISSING: ${resources.cache.url}
 resources:
   cfg:
     type: textfile
@@ -173,6 +174,10 @@ resources:
   db:
     type: no-such-type
 EOF
+# nine one-step resources past maxStepsPerWorkflow 8, and an unknown type
+{ printf 'apiVersion: score.dev/v1b1\nmetadata: {name: big}\ncontainers: {web: {image: x}}\nresources:\n'
+  printf '  odd: {type: no-such-type}\n'
+  i=1; while [ $i -le 9 ]; do printf '  f%d: {type: textfile, params: {content: x}}\n' $i; i=$((i + 1)); done; } >"$dir/big.yaml"
 cat >"$dir/broken.yaml" <<'EOF'
 apiVersion: score.dev/v1b1
 metadata:
@@ -184,7 +189,7 @@ resources:
     type: brokenfile
 EOF
 
-echo "1..16"
+echo "1..17"
 key=$("$srvbin" --config "$dir/etc/innominatus.yaml" --create-admin-key ops)
 trap 'kill $spid 2>/dev/null; wait $spid 2>/dev/null; rm -rf "$dir"' EXIT
 start_server "$dir/etc/innominatus.yaml" "$dir/server.log" || {
@@ -232,7 +237,7 @@ check "apps lists the app: team, status, resources, last execution, expiry" $?
 
 "$ctl" app shop >"$dir/out" 2>&1 && grep -q '^Application shop: active' "$dir/out" &&
 	grep -q "^    CFG_PATH=$cfg\$" "$dir/out" && grep -q '^    CFG_TEXT=one$' "$dir/out" &&
-	grep -A3 '^Unresolved' "$dir/out" | grep -q 'resources.cfg.nothing'
+	grep -A3 '^Unresolved' "$dir/out" | grep -q 'resources.cache.url'
 check "app shows resources, containers with placeholders resolved, and the unresolved one" $?
 
 "$ctl" resources shop >"$dir/out" 2>&1 &&
@@ -258,6 +263,13 @@ rc=$?
 [ $rc -eq 3 ] && [ "$(grep -Ec "^$dir/bad.yaml:[0-9]+:[0-9]+: " "$dir/out")" = 3 ] &&
 	grep -q 'no-such-type' "$dir/out"
 check "a spec with three problems: exit 3 and three file:line:col lines" $?
+
+"$ctl" deploy "$dir/big.yaml" >"$dir/out" 2>&1
+rc=$?
+[ $rc -eq 3 ] && [ "$(grep -Ec "^$dir/big.yaml:[0-9]+:[0-9]+: " "$dir/out")" = 2 ] &&
+	grep -q "^$dir/big.yaml:5:[0-9]*: .*no-such-type" "$dir/out" &&
+	grep -q "^$dir/big.yaml:14:[0-9]*: .*resource \"f9\": .*maxStepsPerWorkflow (8)" "$dir/out"
+check "past maxStepsPerWorkflow beside another problem: both, the limit at the resource crossing it" $?
 
 "$ctl" deploy -w --ttl 2h "$dir/broken.yaml" >"$dir/out" 2>&1
 rc=$?
@@ -306,6 +318,9 @@ check "after deleting both apps, apps lists none and no file is left" $?
 rc=$?
 "$ctl" delete shop >>"$dir/out" 2>&1
 rc2=$?
-[ $rc -eq 3 ] && [ $rc2 -eq 3 ]
-check "a deleted app is not found (app and delete exit 3)" $?
+"$ctl" resources shop >>"$dir/out" 2>&1
+rc3=$?
+[ $rc -eq 3 ] && [ $rc2 -eq 3 ] && [ $rc3 -eq 3 ] &&
+	[ "$(grep -c 'no application named "shop"' "$dir/out")" = 3 ]
+check "a deleted app is not found (app, delete and resources APP exit 3, saying so)" $?
 exit $fail

@@ -183,6 +183,18 @@ steps:
     type: shell
     config: {script: 'rm -f "$out/k.secret"'}
 EOF
+cat >> "$dir/prov/keys-team/provider.yaml" <<EOF
+    - type: mark
+      operations:
+        create: {workflow: make-mark}
+EOF
+cat > "$dir/prov/keys-team/workflows/make-mark.yaml" <<EOF
+name: make-mark
+steps:
+  - name: mark
+    type: shell
+    config: {script: 'echo marked'}
+EOF
 rmdir "$dir/prov/ops-team/workflows" "$dir/prov/ops-team"
 # a golden path whose workflow declares a ttl (as workflows/ephemeral-env.yaml)
 mkdir -p "$dir/gp"
@@ -225,7 +237,7 @@ start() {
 	start_server "$dir/conf.yaml" "$dir/server.log" --providers "$dir/prov" \
 		--goldenpaths "$dir/gp/goldenpaths.yaml"
 }
-echo "1..51"
+echo "1..61"
 ADMIN=$("$srvbin" --config "$dir/conf.yaml" --create-admin-key ops)
 start || { echo "Bail out! the server did not start"; cat "$dir/server.log"; exit 1; }
 mkkey() { # NAME TEAM
@@ -317,6 +329,13 @@ check "a resource removed from the spec is deleted (its file is gone)" $?
 check "its record says terminated" $?
 
 # 4: every problem of a bad spec in one 400
+cat > "$dir/brief0.yaml" <<EOF
+apiVersion: score.dev/v1b1
+metadata: {name: brief0}
+containers: {web: {image: x}}
+resources:
+  b0: {type: folder}
+EOF
 cat > "$dir/bad.yaml" <<EOF
 apiVersion: score.dev/v1b1
 metadata: {name: Bad_Name}
@@ -331,6 +350,85 @@ EOF
 check "bad name, missing image, unknown type: one 400 with 3 details" $?
 [ "$(jq_ 'min(e["line"] for e in d["error"]["details"])' < "$dir/body")" -ge 1 ]
 check "each detail has its line" $?
+# a name refused by the character check hides nothing: a bad resource
+# name, an unknown type, a param and a container reading an output the
+# create workflow does not declare
+cat > "$dir/bad2.yaml" <<EOF
+apiVersion: score.dev/v1b1
+metadata: {name: "Bad_2!"}
+containers:
+  web: {image: x, variables: {P: "\${resources.data.nokey}", Q: "\${resources.data.dir}"}}
+resources:
+  "r/../x": {type: folder}
+  u: {type: no-such-type}
+  data: {type: folder}
+  f: {type: file, params: {content: "\${resources.data.nokey}"}}
+EOF
+[ "$(code POST /api/applications "$RED" "$dir/bad2.yaml")" = 400 ] &&
+	[ "$(jq_ 'd["error"]["message"]' < "$dir/body")" = "5 problems in the spec" ] &&
+	[ "$(jq_ 'min(e["line"] for e in d["error"]["details"])' < "$dir/body")" -ge 1 ]
+check "a bad app name beside four other problems: one 400 lists all 5, each with its line" $?
+jq_ '"\n".join(e["message"] for e in d["error"]["details"])' < "$dir/body" > "$dir/msgs"
+grep -q '^metadata.name: "Bad_2!" must match' "$dir/msgs" &&
+	grep -q 'resource name "r/../x" must match' "$dir/msgs" &&
+	grep -q '^resource "u": no provider offers type "no-such-type"' "$dir/msgs" &&
+	grep -q '^resource "f": params.content references resources.data.nokey, but resource "data" gets its outputs from workflow "make-folder", which declares only name, type and: dir$' "$dir/msgs" &&
+	grep -q '^containers.web: references resources.data.nokey' "$dir/msgs" &&
+	[ "$(jq_ '[e["line"] for e in d["error"]["details"] if e["message"].startswith("containers.web")][0]' < "$dir/body")" = 4 ]
+check "the details name the app name, the resource name, the type and both missing outputs (the container's at its line)" $?
+# the spec's limits: at the first resource past them; an alias bomb at
+# the key whose value explodes
+{ printf 'apiVersion: score.dev/v1b1\nmetadata: {name: many}\ncontainers: {web: {image: x}}\nresources:\n'
+  i=0; while [ $i -le 100 ]; do printf '  r%d: {type: folder}\n' $i; i=$((i + 1)); done; } > "$dir/many.yaml"
+[ "$(code POST /api/applications "$RED" "$dir/many.yaml")" = 400 ] &&
+	[ "$(jq_ '[(e["line"], e["message"]) for e in d["error"]["details"]][0]' < "$dir/body")" = \
+	  "(105, '101 resources, more than the limit of 100 resources in one spec (this is resource 101)')" ]
+check "101 resources: the limit's problem at the 101st" $?
+{ printf 'apiVersion: score.dev/v1b1\nmetadata: {name: bomb}\ncontainers: {web: {image: x}}\n'
+  printf 'a0: &a0 [x,x,x,x,x,x,x,x,x,x]\n'
+  i=1; while [ $i -le 6 ]; do
+	j=$((i - 1))
+	printf 'a%d: &a%d [*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d]\n' $i $i $j $j $j $j $j $j $j $j $j $j
+	i=$((i + 1)); done; } > "$dir/bomb.yaml"
+[ "$(code POST /api/applications "$RED" "$dir/bomb.yaml")" = 400 ] &&
+	[ "$(jq_ 'd["error"]["details"][0]["line"]' < "$dir/body")" -ge 5 ] &&
+	jq_ 'd["error"]["details"][0]["message"]' < "$dir/body" | grep -q 'expands to more than'
+check "an alias bomb: its problem at the key that expands too far" $?
+# the query: dry_run is true/false/1/0, given once; no unknown names
+[ "$(code POST "/api/applications?dry_run=yes" "$RED" "$dir/brief0.yaml")" = 400 ] &&
+	jq_ 'd["error"]["message"]' < "$dir/body" | grep -q 'dry_run takes true, false, 1 or 0, not "yes"'
+check "?dry_run=yes: 400 naming the value" $?
+[ "$(code POST "/api/applications?dryrun=true" "$RED" "$dir/brief0.yaml")" = 400 ] &&
+	jq_ 'd["error"]["message"]' < "$dir/body" | grep -q 'unknown parameter "dryrun" (this route takes dry_run, ttl'
+check "?dryrun=true: 400 naming it and the known ones" $?
+[ "$(code POST "/api/applications?dry_run=true&dry_run=false" "$RED" "$dir/brief0.yaml")" = 400 ] &&
+	jq_ 'd["error"]["message"]' < "$dir/body" | grep -q 'dry_run is given twice'
+check "dry_run given twice: 400" $?
+[ "$(code POST "/api/applications?ttl=99999999999h" "$RED" "$dir/brief0.yaml")" = 400 ] &&
+	jq_ 'd["error"]["message"]' < "$dir/body" | grep -q 'is more than the longest time to live, 365d'
+check "?ttl=99999999999h: too large, with the limit" $?
+[ "$(code DELETE "/api/applications/shop?dry_run=maybe" "$RED")" = 400 ] &&
+	[ "$(code DELETE "/api/applications/shop?force=1" "$RED")" = 400 ] &&
+	[ "$(code GET "/api/applications/brief0" "$RED")" = 404 ] && [ ! -e "$out/b0.d" ]
+check "DELETE refuses a bad dry_run and unknown names too; none of these deployed" $?
+# an output a create workflow without declared outputs lacks: the part
+# fails at run time, its message names the resource once
+cat > "$dir/mark.yaml" <<EOF
+apiVersion: score.dev/v1b1
+metadata: {name: marks}
+containers: {web: {image: x}}
+resources:
+  m: {type: mark}
+  mf: {type: file, params: {content: "\${resources.m.nokey}"}}
+EOF
+api POST /api/applications "$RED" "$dir/mark.yaml" > "$dir/rm"
+[ "$(wait_exec "$(jq_ 'd["id"]' < "$dir/rm")")" = failed ] &&
+	api GET /api/applications/marks "$RED" |
+	jq_ '[r["message"] for r in d["resources"] if r["name"] == "mf"][0]' > "$dir/mfmsg" &&
+	grep -q '^resource "mf": params.content: ' "$dir/mfmsg" && ! grep -q 'resource "mf": resource' "$dir/mfmsg"
+check "a part failing on a missing output names its resource once" $?
+api DELETE /api/applications/marks "$RED" > "$dir/dm"
+wait_exec "$(jq_ 'd["id"]' < "$dir/dm")" > /dev/null
 
 # 5: 409 while one is pending or running; another team sees nothing
 sed 's/peer: notes}/peer: notes, hold: "3"}/; s/content: v2/content: v3/' "$dir/shop3.yaml" > "$dir/shop4.yaml"

@@ -646,6 +646,47 @@ struct ref_walk {
 	int rc;
 };
 
+/* ref (resources.R.K...) reads part j's output K: an error at r when R's
+ * create workflow declares outputs and K is none of them (nor name or
+ * type) -- a run would fail on it after provisioning. */
+static void
+output_ref_check(struct plan_ctx *pc, const inn_score_resource *r, const char *field,
+                 const char *ref, size_t j)
+{
+	const inn_deploy_part *p = &pc->plan->parts[j];
+	const inn_provider *prov = NULL;
+	const inn_resource_cap *cap;
+	const inn_workflow *cwf = NULL;
+	const char *k = ref + 10 + strlen(p->name);
+	char have[512];
+	size_t klen, len = 0;
+
+	if (p->type == NULL || *k != '.')
+		return;
+	cap = inn_catalog_resource(pc->cat, p->type, &prov);
+	if (cap != NULL && cap->create != NULL)
+		cwf = inn_provider_workflow(prov, cap->create);
+	if (cwf == NULL || cwf->outputs == NULL || json_object_object_length(cwf->outputs) == 0)
+		return;
+	k++;
+	klen = strcspn(k, ".[");
+	if ((klen == 4 && memcmp(k, "name", 4) == 0) || (klen == 4 && memcmp(k, "type", 4) == 0))
+		return;
+	have[0] = '\0';
+	json_object_object_foreach(cwf->outputs, ok, ov) {
+		(void)ov;
+		if (strlen(ok) == klen && memcmp(ok, k, klen) == 0)
+			return;
+		if (len < sizeof(have))
+			len += (size_t)snprintf(have + len, sizeof(have) - len, "%s%s",
+			                        len ? ", " : "", ok);
+	}
+	report(pc, INN_DIAG_ERROR, r, "%s%s%s%s references %s, but resource \"%s\" gets its "
+	       "outputs from workflow \"%s\", which declares only name, type and: %s",
+	       r ? "resource \"" : "", r ? r->name : "", r ? "\": " : "", field, ref, p->name,
+	       cwf->name ? cwf->name : "?", have);
+}
+
 static int
 dep_ref_cb(void *ud, const char *ref)
 {
@@ -674,6 +715,7 @@ dep_ref_cb(void *ud, const char *ref)
 	}
 	if (add_dep(&plan->parts[w->self], (size_t)j) != 0)
 		return w->rc = INN_ENOMEM;
+	output_ref_check(w->pc, w->r, w->field, ref, (size_t)j);
 	return 0;
 }
 
@@ -697,6 +739,52 @@ walk_refs(struct ref_walk *w, json_object *v, int depth)
 		json_object_object_foreach(v, k, e) {
 			(void)k;
 			walk_refs(w, e, depth + 1);
+		}
+	}
+}
+
+/* The containers' ${resources.R.K} placeholders: K must be one of R's
+ * outputs (output_ref_check); the rest is left to GET, which lists what
+ * does not resolve. */
+static int
+container_ref_cb(void *ud, const char *ref)
+{
+	struct ref_walk *w = ud;
+	char name[256];
+	size_t len;
+	int j;
+
+	if (strncmp(ref, "resources.", 10) != 0)
+		return 0;
+	len = strcspn(ref + 10, ".[");
+	if (len == 0 || len >= sizeof(name))
+		return 0;
+	memcpy(name, ref + 10, len);
+	name[len] = '\0';
+	if ((j = part_index(w->pc->plan, name)) >= 0 && (size_t)j < w->nspec)
+		output_ref_check(w->pc, NULL, w->field, ref, (size_t)j);
+	return 0;
+}
+
+static void
+walk_container_refs(struct ref_walk *w, json_object *v, int depth)
+{
+	size_t i;
+
+	if (depth > 64)
+		return;
+	if (json_object_is_type(v, json_type_string)) {
+		const char *s = json_object_get_string(v);
+
+		if (inn_tmpl_has_syntax(s))
+			(void)inn_tmpl_refs(s, container_ref_cb, w);
+	} else if (json_object_is_type(v, json_type_array)) {
+		for (i = 0; i < json_object_array_length(v); i++)
+			walk_container_refs(w, json_object_array_get_idx(v, i), depth + 1);
+	} else if (json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, k, e) {
+			(void)k;
+			walk_container_refs(w, e, depth + 1);
 		}
 	}
 }
@@ -769,6 +857,21 @@ plan_deps(struct plan_ctx *pc, size_t nspec, const inn_deploy_prev **del_prev)
 			walk_refs(&w, v, 0);
 			if (w.rc != 0)
 				return w.rc;
+		}
+	}
+	if (pc->spec != NULL && pc->spec->containers != NULL &&
+	    json_object_is_type(pc->spec->containers, json_type_object)) {
+		struct ref_walk w;
+
+		memset(&w, 0, sizeof(w));
+		w.pc = pc;
+		w.nspec = nspec;
+		json_object_object_foreach(pc->spec->containers, cn, cv) {
+			char field[300];
+
+			snprintf(field, sizeof(field), "containers.%s:", cn);
+			w.field = field;
+			walk_container_refs(&w, cv, 0);
 		}
 	}
 	if (nspec > 0 && ((state = calloc(nspec, 1)) == NULL ||
@@ -920,8 +1023,11 @@ plan_run(inn_deploy **out, const inn_catalog *cat, const char *app, const inn_sc
 	if ((rc = plan_new(&pc.plan, spec)) != 0)
 		return rc;
 	if (nspec > INN_DEPLOY_RESOURCES_MAX) {
-		report(&pc, INN_DIAG_ERROR, NULL, "%zu resources, more than the limit of %d "
-		       "resources in one spec", nspec, INN_DEPLOY_RESOURCES_MAX);
+		/* at the first resource past the limit */
+		report(&pc, INN_DIAG_ERROR, &spec->resources[INN_DEPLOY_RESOURCES_MAX], "%zu "
+		       "resources, more than the limit of %d resources in one spec (this is "
+		       "resource %d)", nspec, INN_DEPLOY_RESOURCES_MAX,
+		       INN_DEPLOY_RESOURCES_MAX + 1);
 		goto err;
 	}
 	if (spec != NULL && !(flags & PLAN_LEGACY))

@@ -172,12 +172,46 @@ inn_parse_param_duration_ms(const char *s, int64_t *ms)
 	return 0;
 }
 
+/* Whether s is written as a duration ([+]digits[.digits]unit...), whatever
+ * its size: a value that is one but does not parse is too large. */
+static int
+duration_shaped(const char *s)
+{
+	static const char *const units[] = { "ns", "us", "ms", "s", "m", "h", "d", "w", NULL };
+	size_t i, n;
+
+	if (*s == '+')
+		s++;
+	if (*s == '\0')
+		return 0;
+	while (*s != '\0') {
+		if (*s < '0' || *s > '9')
+			return 0;
+		while (*s >= '0' && *s <= '9')
+			s++;
+		if (*s == '.')
+			for (s++; *s >= '0' && *s <= '9'; s++)
+				;
+		for (i = 0; units[i] != NULL; i++) {
+			n = strlen(units[i]);
+			if (strncmp(s, units[i], n) == 0 && (s[n] < 'a' || s[n] > 'z'))
+				break;
+		}
+		if (units[i] == NULL)
+			return 0;
+		s += strlen(units[i]);
+	}
+	return 1;
+}
+
 int
 inn_ttl_parse_ms(const char *s, int64_t *ms, char *why, size_t len)
 {
 	int64_t v = 0;
 
-	if (inn_parse_param_duration_ms(s, &v) != 0 || v <= 0) {
+	if (inn_parse_param_duration_ms(s, &v) != 0 && s != NULL && duration_shaped(s))
+		v = INN_TTL_MAX_MS + 1;     /* written as a duration, too long to count */
+	else if (inn_parse_param_duration_ms(s, &v) != 0 || v <= 0) {
 		snprintf(why, len, "\"%.60s\" is not a positive duration (e.g. 30m, 2h, 7d)",
 		         s != NULL ? s : "");
 		return -1;

@@ -333,13 +333,18 @@ from_doc(void *out, const char *name, const inn_ydoc *doc, const void *arg,
          inn_diag *diag)
 {
 	const struct score_opts *o = arg;
+	const inn_ynode *at = NULL;
 	json_object *spec = NULL;
 	int rc;
 
 	if (doc->root != NULL &&
-	    (spec = o->max_nodes > 0 ? inn_ynode_to_json_max(doc->root, o->max_nodes)
+	    (spec = o->max_nodes > 0 ? inn_ynode_to_json_where(doc->root, o->max_nodes, &at)
 	                             : inn_ynode_to_json(doc->root)) == NULL) {
-		inn_l_err_last(diag, name);
+		if (at != NULL)
+			inn_diag_add(diag, INN_DIAG_ERROR, name, at->line, at->col, "%s",
+			             inn_error_last());
+		else
+			inn_l_err_last(diag, name);
 		return INN_EINVAL;
 	}
 	rc = score_build(out, name, spec, doc->root, o->keep, diag);

@@ -538,8 +538,9 @@ plain_scalar(const inn_ynode *n)
 	return json_object_new_string_len(s, (int)n->len);
 }
 
+/* *at: the innermost mapping key whose value ran out of budget. */
 static int
-to_json(const inn_ynode *n, json_object **out, size_t *budget)
+to_json(const inn_ynode *n, json_object **out, size_t *budget, const inn_ynode **at)
 {
 	json_object *o = NULL;
 	size_t i;
@@ -557,7 +558,7 @@ to_json(const inn_ynode *n, json_object **out, size_t *budget)
 		for (i = 0; i < n->n; i++) {
 			json_object *c = NULL;
 
-			if (to_json(n->items[i], &c, budget) != 0) {
+			if (to_json(n->items[i], &c, budget, at) != 0) {
 				json_object_put(o);
 				return -1;
 			}
@@ -569,7 +570,9 @@ to_json(const inn_ynode *n, json_object **out, size_t *budget)
 		for (i = 0; i < INN_YMAP_LEN(n); i++) {
 			json_object *c = NULL;
 
-			if (to_json(INN_YMAP_VAL(n, i), &c, budget) != 0) {
+			if (to_json(INN_YMAP_VAL(n, i), &c, budget, at) != 0) {
+				if (*at == NULL)
+					*at = INN_YMAP_KEY(n, i);
 				json_object_put(o);
 				return -1;
 			}
@@ -590,14 +593,25 @@ inn_ynode_to_json(const inn_ynode *node)
 json_object *
 inn_ynode_to_json_max(const inn_ynode *node, size_t max_nodes)
 {
+	const inn_ynode *at;
+
+	return inn_ynode_to_json_where(node, max_nodes, &at);
+}
+
+json_object *
+inn_ynode_to_json_where(const inn_ynode *node, size_t max_nodes, const inn_ynode **at)
+{
 	json_object *o = NULL;
 	size_t budget = max_nodes;
 
+	*at = NULL;
 	if (node == NULL)
 		return NULL;
-	if (to_json(node, &o, &budget) != 0) {
+	if (to_json(node, &o, &budget, at) != 0) {
+		if (*at == NULL)
+			*at = node;
 		inn_error_set(INN_ETOOBIG, "YAML at line %d expands to more than %zu nodes "
-		              "(alias bomb?)", node->line, max_nodes);
+		              "(alias bomb?)", (*at)->line, max_nodes);
 		return NULL;
 	}
 	return o;

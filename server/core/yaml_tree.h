@@ -67,5 +67,9 @@ json_object *inn_ynode_to_json(const inn_ynode *node);
 /* The same with a node budget of the caller's (the API's Score specs get a
  * much smaller one than files an admin installs: INN_SPEC_MAX_NODES). */
 json_object *inn_ynode_to_json_max(const inn_ynode *node, size_t max_nodes);
+/* The same, and on failure *at is where it ran out: the innermost mapping
+ * key whose value passes the budget (an alias used under it), else node. */
+json_object *inn_ynode_to_json_where(const inn_ynode *node, size_t max_nodes,
+                                     const inn_ynode **at);
 
 #endif

@@ -269,7 +269,7 @@ test_plan_resource_limit(void **state)
 	assert_true(used < sizeof(yaml));
 	plan_of(*state, yaml, 0, NULL, INN_EINVAL);
 	assert_string_equal(inn_error_last(), "101 resources, more than the limit of 100 "
-	                    "resources in one spec");
+	                    "resources in one spec (this is resource 101)");
 }
 
 static void
