@@ -166,21 +166,6 @@ plan_bases(struct active_run *ar)
 	return 0;
 }
 
-/* The rule the lifecycle plan holds an application's name to (deploy.c):
- * a DNS label starting with a letter. */
-static int
-dns_label_ok(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n > 63 || !(s[0] >= 'a' && s[0] <= 'z') || s[n - 1] == '-')
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
-			return 0;
-	return 1;
-}
-
 /* A run of the create (or update) workflow of a type its spec asks for is
  * the provisioning of those resources (and what they depend on), nothing
  * else of the spec: ar->focused, and no main workflow (inn_deploy_focus;
@@ -212,7 +197,7 @@ inn_runs_deploy_plan(struct active_run *ar, int flags, inn_diag *d)
 	}
 	if ((rc = inn_deploy_prevs_load(srv, app, &ar->prev, &ar->prev_rows, &ar->nprev)) != 0)
 		return rc;
-	if (ar->deploy_kind == 0 && ar->score != NULL && (!dns_label_ok(app) || ar->dry_run)) {
+	if (ar->deploy_kind == 0 && ar->score != NULL && (!inn_deploy_name_ok(app) || ar->dry_run)) {
 		/* a golden path or workflow run for an application whose name is
 		 * no DNS label (accepted before deployments had a lifecycle), or
 		 * its dry run (which provisions nothing and knows no output):
@@ -441,8 +426,6 @@ record_part(struct active_run *ar, size_t i, const char *status, const char *msg
 
 /* TTL deletions (below) */
 static void reap_done(inn_server *srv, const char *app);
-static void reap_failed(inn_server *srv, const char *app, int64_t exec_id, const char *why,
-                        int submit_failed);
 
 void
 inn_runs_deploy_requested(struct active_run *ar, const inn_caller *who)
@@ -825,7 +808,7 @@ inn_runs_deploy_end(struct active_run *ar, inn_state st)
 		}
 		/* failed: its expiry stays shown; a TTL deletion is retried later */
 		inn_store_app_update(srv->store, ar->ro.app, "failed", NULL, -1, -1);
-		reap_failed(srv, ar->ro.app, ar->id, failed_why[0] ? failed_why :
+		inn_runs_reap_failed(srv, ar->ro.app, ar->id, failed_why[0] ? failed_why :
 		            "the delete execution did not finish", 0);
 		return;
 	}
@@ -897,8 +880,8 @@ reap_drop(inn_server *srv, const char *app)
 
 /* 1 when app's TTL deletion may be submitted now: none failed, or the
  * backoff after the last failure has passed. */
-static int
-reap_due(inn_server *srv, const char *app, int64_t now)
+int
+inn_runs_reap_due(inn_server *srv, const char *app, int64_t now)
 {
 	struct inn_reap_retry *e;
 	int due;
@@ -952,9 +935,9 @@ reap_done(inn_server *srv, const char *app)
 /* A deletion of app failed (exec_id: the execution, 0 when the reaper
  * could not even submit one: submit_failed).  A TTL deletion is retried
  * after the backoff; logged and audited. */
-static void
-reap_failed(inn_server *srv, const char *app, int64_t exec_id, const char *why,
-            int submit_failed)
+void
+inn_runs_reap_failed(inn_server *srv, const char *app, int64_t exec_id, const char *why,
+                     int submit_failed)
 {
 	struct inn_reap_retry *e;
 	int64_t wait = REAP_RETRY_FIRST_MS, next = 0;
@@ -1024,62 +1007,3 @@ inn_runs_reap_free(inn_server *srv)
 	srv->nreap_retry = 0;
 }
 
-int
-inn_runs_reap_expired(inn_server *srv)
-{
-	inn_app_row *apps = NULL;
-	size_t n = 0, i;
-	int64_t now = inn_wall_ms();
-	int count = 0;
-
-	if (inn_store_app_list(srv->store, NULL, NULL, NULL, &apps, &n) != 0)
-		return 0;
-	for (i = 0; i < n; i++) {
-		json_object *summary = NULL, *det;
-		int64_t id = 0;
-		inn_caller sys;
-		inn_diag d;
-		int rc;
-
-		if (apps[i].expires_ms <= 0 || apps[i].expires_ms > now ||
-		    (apps[i].status != NULL && strcmp(apps[i].status, "deleting") == 0) ||
-		    !reap_due(srv, apps[i].name, now))
-			continue;
-		inn_diag_init(&d);
-		/* the system deletes it, on behalf of its team (who sees it) */
-		memset(&sys, 0, sizeof(sys));
-		snprintf(sys.p.name, sizeof(sys.p.name), "system");
-		snprintf(sys.p.role, sizeof(sys.p.role), "admin");
-		snprintf(sys.p.team, sizeof(sys.p.team), "%s", apps[i].team ? apps[i].team : "");
-		sys.admin = 1;
-		pthread_mutex_lock(&srv->reap_lock);
-		srv->reap_current = apps[i].name;
-		pthread_mutex_unlock(&srv->reap_lock);
-		rc = inn_runs_deploy_submit(srv, &sys, apps[i].name, NULL, NULL, 0, 0, &d, &summary,
-		                            &id);
-		pthread_mutex_lock(&srv->reap_lock);
-		srv->reap_current = NULL;
-		pthread_mutex_unlock(&srv->reap_lock);
-		inn_diag_free(&d);
-		json_object_put(summary);
-		if (rc == INN_RUNS_CONFLICT)
-			continue;   /* a deployment runs: the next round */
-		det = json_object_new_object();
-		json_object_object_add(det, "expires_ms", json_object_new_int64(apps[i].expires_ms));
-		if (rc == 0) {
-			json_object_object_add(det, "execution", json_object_new_int64(id));
-			fprintf(stderr, "innominatus: application %s: its TTL ran out; deleting it "
-			        "(execution %lld)\n", apps[i].name, (long long)id);
-			count++;
-		} else {
-			json_object_object_add(det, "error", json_object_new_string(inn_error_last()));
-			/* not again every round: retried later, with a backoff */
-			inn_store_app_update(srv->store, apps[i].name, "failed", NULL, -1, -1);
-			reap_failed(srv, apps[i].name, 0, inn_error_last(), 1);
-		}
-		inn_store_audit(srv->store, "system", "application.expired", apps[i].name, det);
-		json_object_put(det);
-	}
-	inn_app_rows_free(apps, n);
-	return count;
-}

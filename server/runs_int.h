@@ -115,6 +115,14 @@ void inn_runs_deploy_requested(struct active_run *ar, const inn_caller *who);
  * over from a failed TTL deletion (no more retries; a deploy without a TTL
  * leaves the app without one). */
 void inn_runs_reap_requested(struct active_run *ar);
+/* Whether app's TTL deletion may be submitted at now (no failed one
+ * waiting for its retry time). */
+int inn_runs_reap_due(inn_server *srv, const char *app, int64_t now);
+/* A TTL deletion of app failed (execution exec_id, or submit_failed: it
+ * could not even be submitted): logged, audited, retried later with a
+ * doubling backoff.  Anyone else's deletion is not retried. */
+void inn_runs_reap_failed(inn_server *srv, const char *app, int64_t exec_id, const char *why,
+                          int submit_failed);
 /* The pending step rows of every run of ar, in run order. */
 void inn_runs_step_rows(struct active_run *ar);
 /* Before the main workflow: the pre-deployment phase, then the resource

@@ -937,8 +937,8 @@ out:
 
 /* A DNS-1123 label that starts with a letter: what a namespace and most
  * of the names made from the app's can be. */
-static int
-dns_label_ok(const char *s)
+int
+inn_deploy_name_ok(const char *s)
 {
 	size_t i, n = strlen(s);
 
@@ -955,7 +955,7 @@ check_app(struct plan_ctx *pc)
 {
 	const inn_score *spec = pc->spec;
 
-	if (spec->app != NULL && !dns_label_ok(spec->app))
+	if (spec->app != NULL && !inn_deploy_name_ok(spec->app))
 		report(pc, INN_DIAG_ERROR, NULL, "metadata.name: \"%.80s\" is not a DNS label: "
 		       "lowercase letters, digits and '-', at most 63 characters, starting with "
 		       "a letter and not ending with '-'", spec->app);

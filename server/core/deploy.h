@@ -75,6 +75,12 @@ typedef enum inn_deploy_op {
 	                           CREATEd anew is an UPDATE instead.) */
 } inn_deploy_op;
 
+/* Whether s is a name the lifecycle plan takes for an application: a
+ * DNS-1123 label (lowercase letters, digits, '-') starting with a letter,
+ * at most 63 characters -- what a namespace and most names made from it
+ * can be. */
+int inn_deploy_name_ok(const char *s);
+
 /* The word of an op: "create", "update", "delete", "keep". */
 const char *inn_deploy_op_name(int op);
 
