@@ -687,22 +687,33 @@ output_ref_check(struct plan_ctx *pc, const inn_score_resource *r, const char *f
 	       cwf->name ? cwf->name : "?", have);
 }
 
+/* The resource name R of a reference resources.R[.K...] into name (size
+ * bytes): 1, or 0 when ref is no such reference or R does not fit. */
+static int
+ref_resource(const char *ref, char *name, size_t size)
+{
+	size_t len;
+
+	if (strncmp(ref, "resources.", 10) != 0)
+		return 0;
+	len = strcspn(ref + 10, ".[");
+	if (len == 0 || len >= size)
+		return 0;
+	memcpy(name, ref + 10, len);
+	name[len] = '\0';
+	return 1;
+}
+
 static int
 dep_ref_cb(void *ud, const char *ref)
 {
 	struct ref_walk *w = ud;
 	inn_deploy *plan = w->pc->plan;
 	char name[256];
-	size_t len;
 	int j;
 
-	if (strncmp(ref, "resources.", 10) != 0)
+	if (!ref_resource(ref, name, sizeof(name)))
 		return 0;
-	len = strcspn(ref + 10, ".[");
-	if (len == 0 || len >= sizeof(name))
-		return 0;
-	memcpy(name, ref + 10, len);
-	name[len] = '\0';
 	if ((j = part_index(plan, name)) < 0 || (size_t)j >= w->nspec) {
 		report(w->pc, INN_DIAG_ERROR, w->r, "resource \"%s\": %s references %s, but the "
 		       "spec has no resource \"%s\"", w->r->name, w->field, ref, name);
@@ -719,28 +730,43 @@ dep_ref_cb(void *ud, const char *ref)
 	return 0;
 }
 
+/* Calls each_ref(ud, ref) for every template reference in the strings of
+ * v, at any depth up to 64, while *stop is 0; a string whose references do
+ * not parse is given to unparsed (may be NULL). */
 static void
-walk_refs(struct ref_walk *w, json_object *v, int depth)
+each_string_ref(json_object *v, int depth, int (*each_ref)(void *ud, const char *ref),
+                void (*unparsed)(void *ud), void *ud, const int *stop)
 {
 	size_t i;
 
-	if (depth > 64 || w->rc != 0)
+	if (depth > 64 || *stop != 0)
 		return;
 	if (json_object_is_type(v, json_type_string)) {
 		const char *s = json_object_get_string(v);
 
-		if (inn_tmpl_has_syntax(s) && inn_tmpl_refs(s, dep_ref_cb, w) != 0 && w->rc == 0)
-			report(w->pc, INN_DIAG_ERROR, w->r, "resource \"%s\": %s: %s", w->r->name,
-			       w->field, inn_error_last());
+		if (inn_tmpl_has_syntax(s) && inn_tmpl_refs(s, each_ref, ud) != 0 && *stop == 0 &&
+		    unparsed != NULL)
+			unparsed(ud);
 	} else if (json_object_is_type(v, json_type_array)) {
 		for (i = 0; i < json_object_array_length(v); i++)
-			walk_refs(w, json_object_array_get_idx(v, i), depth + 1);
+			each_string_ref(json_object_array_get_idx(v, i), depth + 1, each_ref, unparsed,
+			                ud, stop);
 	} else if (json_object_is_type(v, json_type_object)) {
 		json_object_object_foreach(v, k, e) {
 			(void)k;
-			walk_refs(w, e, depth + 1);
+			each_string_ref(e, depth + 1, each_ref, unparsed, ud, stop);
 		}
 	}
+}
+
+/* A resource's params whose references do not parse: an error there. */
+static void
+params_unparsed(void *ud)
+{
+	struct ref_walk *w = ud;
+
+	report(w->pc, INN_DIAG_ERROR, w->r, "resource \"%s\": %s: %s", w->r->name, w->field,
+	       inn_error_last());
 }
 
 /* The containers' ${resources.R.K} placeholders: K must be one of R's
@@ -751,42 +777,13 @@ container_ref_cb(void *ud, const char *ref)
 {
 	struct ref_walk *w = ud;
 	char name[256];
-	size_t len;
 	int j;
 
-	if (strncmp(ref, "resources.", 10) != 0)
+	if (!ref_resource(ref, name, sizeof(name)))
 		return 0;
-	len = strcspn(ref + 10, ".[");
-	if (len == 0 || len >= sizeof(name))
-		return 0;
-	memcpy(name, ref + 10, len);
-	name[len] = '\0';
 	if ((j = part_index(w->pc->plan, name)) >= 0 && (size_t)j < w->nspec)
 		output_ref_check(w->pc, NULL, w->field, ref, (size_t)j);
 	return 0;
-}
-
-static void
-walk_container_refs(struct ref_walk *w, json_object *v, int depth)
-{
-	size_t i;
-
-	if (depth > 64)
-		return;
-	if (json_object_is_type(v, json_type_string)) {
-		const char *s = json_object_get_string(v);
-
-		if (inn_tmpl_has_syntax(s))
-			(void)inn_tmpl_refs(s, container_ref_cb, w);
-	} else if (json_object_is_type(v, json_type_array)) {
-		for (i = 0; i < json_object_array_length(v); i++)
-			walk_container_refs(w, json_object_array_get_idx(v, i), depth + 1);
-	} else if (json_object_is_type(v, json_type_object)) {
-		json_object_object_foreach(v, k, e) {
-			(void)k;
-			walk_container_refs(w, e, depth + 1);
-		}
-	}
 }
 
 /* Depth-first search for a cycle through part i: state 0 unseen, 1 on the
@@ -854,7 +851,7 @@ plan_deps(struct plan_ctx *pc, size_t nspec, const inn_deploy_prev **del_prev)
 
 			snprintf(field, sizeof(field), "params.%s", k);
 			w.field = field;
-			walk_refs(&w, v, 0);
+			each_string_ref(v, 0, dep_ref_cb, params_unparsed, &w, &w.rc);
 			if (w.rc != 0)
 				return w.rc;
 		}
@@ -871,7 +868,7 @@ plan_deps(struct plan_ctx *pc, size_t nspec, const inn_deploy_prev **del_prev)
 
 			snprintf(field, sizeof(field), "containers.%s:", cn);
 			w.field = field;
-			walk_container_refs(&w, cv, 0);
+			each_string_ref(cv, 0, container_ref_cb, NULL, &w, &w.rc);
 		}
 	}
 	if (nspec > 0 && ((state = calloc(nspec, 1)) == NULL ||
@@ -1397,48 +1394,20 @@ focus_ref_cb(void *ud, const char *ref)
 {
 	struct focus_walk *fw = ud;
 	char name[256];
-	size_t len;
 	int j;
 
-	if (strncmp(ref, "resources.", 10) != 0)
+	if (!ref_resource(ref, name, sizeof(name)))
 		return 0;
-	len = strcspn(ref + 10, ".[");
-	if (len == 0 || len >= sizeof(name))
-		return 0;
-	memcpy(name, ref + 10, len);
-	name[len] = '\0';
 	if ((j = part_index(fw->plan, name)) >= 0)
 		focus_add(fw, (size_t)j);
 	return 0;
-}
-
-static void
-focus_refs(struct focus_walk *fw, json_object *v, int depth)
-{
-	size_t i;
-
-	if (depth > 64)
-		return;
-	if (json_object_is_type(v, json_type_string)) {
-		const char *str = json_object_get_string(v);
-
-		if (inn_tmpl_has_syntax(str))
-			inn_tmpl_refs(str, focus_ref_cb, fw);
-	} else if (json_object_is_type(v, json_type_array)) {
-		for (i = 0; i < json_object_array_length(v); i++)
-			focus_refs(fw, json_object_array_get_idx(v, i), depth + 1);
-	} else if (json_object_is_type(v, json_type_object)) {
-		json_object_object_foreach(v, k, e) {
-			(void)k;
-			focus_refs(fw, e, depth + 1);
-		}
-	}
 }
 
 size_t
 inn_deploy_focus(inn_deploy *plan, const inn_workflow *wf)
 {
 	struct focus_walk fw;
+	const int no_stop = 0;
 	unsigned char *keep;
 	size_t *map, *stack, i, j, k, n = 0, used = 0;
 
@@ -1470,7 +1439,7 @@ inn_deploy_focus(inn_deploy *plan, const inn_workflow *wf)
 
 		for (k = 0; k < part->ndeps; k++)
 			focus_add(&fw, part->deps[k]);
-		focus_refs(&fw, part->params, 0);
+		each_string_ref(part->params, 0, focus_ref_cb, NULL, &fw, &no_stop);
 	}
 	for (i = 0; i < plan->nparts; i++)
 		if (keep[i])
