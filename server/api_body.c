@@ -463,116 +463,133 @@ inn_body_query_bool(const char *name, const char *val, int *out, char *msg, size
 	return 0;
 }
 
-int
-inn_body_query_known(const char *query, const char *const *known, json_object **out,
-                     char *msg, size_t msglen)
+/* Calls each(ud, key, value) for every name=value of query, both decoded
+ * (query_decode's rules); stops at the first non-zero (a 400 with msg
+ * said) and returns it. */
+static int
+query_each(const char *query, int (*each)(void *ud, const char *key, const char *val,
+                                          char *msg, size_t msglen),
+           void *ud, char *msg, size_t msglen)
 {
 	const char *p = query;
 
-	if ((*out = json_object_new_object()) == NULL) {
-		snprintf(msg, msglen, "out of memory");
-		return 400;
-	}
 	while (p != NULL && *p != '\0') {
 		const char *amp = strchr(p, '&'), *end = amp ? amp : p + strlen(p), *eq;
 		char *key = NULL, *val = NULL;
-		size_t i, len;
 		int rc = 400;
 
 		eq = memchr(p, '=', (size_t)(end - p));
-		if (end == p)
-			goto next;
-		if ((key = query_decode(p, (size_t)((eq ? eq : end) - p), NULL, msg, msglen)) == NULL)
-			return 400;
-		if ((val = query_decode(eq ? eq + 1 : end, eq ? (size_t)(end - eq - 1) : 0, key,
-		                        msg, msglen)) == NULL)
-			goto fail;
-		for (i = 0; known[i] != NULL; i++)
-			if (strcmp(key, known[i]) == 0)
-				break;
-		if (known[i] == NULL) {
-			len = (size_t)snprintf(msg, msglen, "query: unknown parameter \"%.200s\" "
-			                       "(this route takes ", key);
-			for (i = 0; known[i] != NULL && len < msglen; i++)
-				len += (size_t)snprintf(msg + len, msglen - len, "%s%s", i ? ", " : "",
-				                        known[i]);
-			if (len < msglen)
-				snprintf(msg + len, msglen - len, ", each at most once)");
-			goto fail;
+		if (end != p) {
+			if ((key = query_decode(p, (size_t)((eq ? eq : end) - p), NULL, msg,
+			                        msglen)) != NULL &&
+			    (val = query_decode(eq ? eq + 1 : end, eq ? (size_t)(end - eq - 1) : 0,
+			                        key, msg, msglen)) != NULL)
+				rc = each(ud, key, val, msg, msglen);
+			free(key);
+			free(val);
+			if (rc != 0)
+				return rc;
 		}
-		if (json_object_object_get_ex(*out, key, NULL)) {
-			snprintf(msg, msglen, "query: %.200s is given twice", key);
-			goto fail;
-		}
-		json_object_object_add(*out, key, json_object_new_string(val));
-		rc = 0;
-fail:
-		free(key);
-		free(val);
-		if (rc != 0)
-			return rc;
-next:
 		p = amp ? amp + 1 : NULL;
 	}
 	return 0;
 }
 
+struct known_query {
+	const char *const *known;
+	json_object *out;
+};
+
+static int
+known_one(void *ud, const char *key, const char *val, char *msg, size_t msglen)
+{
+	struct known_query *kq = ud;
+	size_t i, len;
+
+	for (i = 0; kq->known[i] != NULL; i++)
+		if (strcmp(key, kq->known[i]) == 0)
+			break;
+	if (kq->known[i] == NULL) {
+		len = (size_t)snprintf(msg, msglen, "query: unknown parameter \"%.200s\" "
+		                       "(this route takes ", key);
+		for (i = 0; kq->known[i] != NULL && len < msglen; i++)
+			len += (size_t)snprintf(msg + len, msglen - len, "%s%s", i ? ", " : "",
+			                        kq->known[i]);
+		if (len < msglen)
+			snprintf(msg + len, msglen - len, ", each at most once)");
+		return 400;
+	}
+	if (json_object_object_get_ex(kq->out, key, NULL)) {
+		snprintf(msg, msglen, "query: %.200s is given twice", key);
+		return 400;
+	}
+	json_object_object_add(kq->out, key, json_object_new_string(val));
+	return 0;
+}
+
+int
+inn_body_query_known(const char *query, const char *const *known, json_object **out,
+                     char *msg, size_t msglen)
+{
+	struct known_query kq;
+
+	if ((*out = json_object_new_object()) == NULL) {
+		snprintf(msg, msglen, "out of memory");
+		return 400;
+	}
+	kq.known = known;
+	kq.out = *out;
+	return query_each(query, known_one, &kq, msg, msglen);
+}
+
 /* The query of the execute route into params (param.NAME=VALUE) and
  * dry_run (true, false, 1 or 0, as written); 0 or 400 with a message.  A
  * name given twice is refused: which of the two would count is a guess. */
+struct execute_query_st {
+	json_object *params;
+	int *dry_run;
+	int dry_seen;
+};
+
+static int
+execute_one(void *ud, const char *key, const char *val, char *msg, size_t msglen)
+{
+	struct execute_query_st *eq = ud;
+
+	if (strncmp(key, "param.", 6) == 0) {
+		if (key[6] == '\0') {
+			snprintf(msg, msglen, "query: \"param.\" needs a parameter name "
+			         "(param.NAME=VALUE)");
+			return 400;
+		}
+		if (json_object_object_get_ex(eq->params, key + 6, NULL)) {
+			snprintf(msg, msglen, "query: parameter \"%.200s\" is given twice", key + 6);
+			return 400;
+		}
+		json_object_object_add(eq->params, key + 6, json_object_new_string(val));
+	} else if (strcmp(key, "dry_run") == 0) {
+		if (eq->dry_seen++) {
+			snprintf(msg, msglen, "query: dry_run is given twice");
+			return 400;
+		}
+		return inn_body_query_bool(key, val, eq->dry_run, msg, msglen);
+	} else {
+		snprintf(msg, msglen, "query: unknown parameter \"%.200s\" (this route takes "
+		         "param.NAME=VALUE, one per name, and dry_run=true|false)", key);
+		return 400;
+	}
+	return 0;
+}
+
 static int
 execute_query(const char *query, json_object *params, int *dry_run, char *msg, size_t msglen)
 {
-	const char *p = query;
-	int dry_seen = 0;
+	struct execute_query_st eq;
 
-	while (p != NULL && *p != '\0') {
-		const char *amp = strchr(p, '&'), *end = amp ? amp : p + strlen(p), *eq;
-		char *key = NULL, *val = NULL;
-		int rc = 400;
-
-		eq = memchr(p, '=', (size_t)(end - p));
-		if (end == p)
-			goto next;
-		if ((key = query_decode(p, (size_t)((eq ? eq : end) - p), NULL, msg, msglen)) == NULL)
-			return 400;
-		if ((val = query_decode(eq ? eq + 1 : end, eq ? (size_t)(end - eq - 1) : 0, key,
-		                        msg, msglen)) == NULL)
-			goto fail;
-		if (strncmp(key, "param.", 6) == 0) {
-			if (key[6] == '\0') {
-				snprintf(msg, msglen, "query: \"param.\" needs a parameter name "
-				         "(param.NAME=VALUE)");
-				goto fail;
-			}
-			if (json_object_object_get_ex(params, key + 6, NULL)) {
-				snprintf(msg, msglen, "query: parameter \"%.200s\" is given twice",
-				         key + 6);
-				goto fail;
-			}
-			json_object_object_add(params, key + 6, json_object_new_string(val));
-		} else if (strcmp(key, "dry_run") == 0) {
-			if (dry_seen++) {
-				snprintf(msg, msglen, "query: dry_run is given twice");
-				goto fail;
-			}
-			if (inn_body_query_bool(key, val, dry_run, msg, msglen) != 0)
-				goto fail;
-		} else {
-			snprintf(msg, msglen, "query: unknown parameter \"%.200s\" (this route takes "
-			         "param.NAME=VALUE, one per name, and dry_run=true|false)", key);
-			goto fail;
-		}
-		rc = 0;
-fail:
-		free(key);
-		free(val);
-		if (rc != 0)
-			return rc;
-next:
-		p = amp ? amp + 1 : NULL;
-	}
-	return 0;
+	eq.params = params;
+	eq.dry_run = dry_run;
+	eq.dry_seen = 0;
+	return query_each(query, execute_one, &eq, msg, msglen);
 }
 
 int
