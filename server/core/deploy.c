@@ -146,6 +146,16 @@ fp_item(struct fp *h, char tag, const char *s, size_t n)
 	fp_add(h, s, n);
 }
 
+/* A tag byte and a count: an array's or an object's size. */
+static void
+fp_count(struct fp *h, char tag, size_t n)
+{
+	uint64_t len = n;
+
+	fp_add(h, &tag, 1);
+	fp_add(h, &len, sizeof(len));
+}
+
 static int
 cmp_str(const void *a, const void *b)
 {
@@ -178,7 +188,7 @@ fp_json(struct fp *h, json_object *v, int depth)
 		return 0;
 	case json_type_array:
 		n = json_object_array_length(v);
-		fp_item(h, '[', "", n);
+		fp_count(h, '[', n);
 		for (i = 0; i < n; i++)
 			if (fp_json(h, json_object_array_get_idx(v, i), depth + 1) != 0)
 				return INN_EINVAL;
@@ -188,7 +198,7 @@ fp_json(struct fp *h, json_object *v, int depth)
 		int rc = 0;
 
 		n = (size_t)json_object_object_length(v);
-		fp_item(h, '{', "", n);
+		fp_count(h, '{', n);
 		if (n == 0)
 			return 0;
 		if ((keys = calloc(n, sizeof(*keys))) == NULL)
