@@ -799,6 +799,8 @@ inn_runs_deploy_end(struct active_run *ar, inn_state st)
 
 			json_object_object_add(det, "execution", json_object_new_int64(ar->id));
 			inn_store_app_delete(srv->store, ar->ro.app);
+			/* nothing of it is left in the state directories either */
+			inn_engine_state_prune(srv->engine, ar->ro.app);
 			inn_store_audit(srv->store, ar->created_by, "application.delete", ar->ro.app,
 			                det);
 			json_object_put(det);

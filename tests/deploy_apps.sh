@@ -237,7 +237,7 @@ start() {
 	start_server "$dir/conf.yaml" "$dir/server.log" --providers "$dir/prov" \
 		--goldenpaths "$dir/gp/goldenpaths.yaml"
 }
-echo "1..61"
+echo "1..62"
 ADMIN=$("$srvbin" --config "$dir/conf.yaml" --create-admin-key ops)
 start || { echo "Bail out! the server did not start"; cat "$dir/server.log"; exit 1; }
 mkkey() { # NAME TEAM
@@ -458,6 +458,8 @@ check "DELETE /api/applications/shop: 202, the deletion succeeds" $?
 [ "$(code GET /api/applications/shop "$RED")" = 404 ] &&
 	[ "$(api GET "/api/workflows?app=shop" "$RED" | jq_ 'd["total"]')" -ge 5 ]
 check "GET is 404 after; its executions stay listed" $?
+[ -d "$dir/data/state" ] && [ ! -e "$dir/data/state/shop" ]
+check "nothing of the app is left in the state directory, not even empty folders" $?
 
 # 8: a secret output: the dependent resource gets the real value; the
 # API, the logs and the store only ever hold it masked

@@ -121,6 +121,11 @@ int inn_run_new(inn_run **out, inn_engine *eng, const inn_workflow *wf,
 /* Removes the workspaces left there by runs of an earlier process (call
  * before any run starts).  Returns how many were removed. */
 int inn_run_sweep_workspaces(const inn_engine *eng);
+/* An application is gone: removes the empty directories its resources'
+ * state left (<state_root>/<app>/<resource>/<environment>/<plugin>),
+ * deepest first; anything a delete workflow left behind stays, with the
+ * directories holding it.  Returns how many were removed. */
+int inn_engine_state_prune(const inn_engine *eng, const char *app);
 /* Runs to the end on the calling thread (steps go to worker threads).
  * Returns 0 when the run succeeded, INN_ERROR when it failed, was
  * cancelled or timed out (see inn_run_state). */

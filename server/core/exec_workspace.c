@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -171,4 +172,48 @@ inn_run_sweep_workspaces(const inn_engine *eng)
 	}
 	closedir(d);
 	return n;
+}
+
+/* Removes the empty directories under path (and path itself when it ends
+ * up empty), deepest first; symbolic links are not followed, files stay.
+ * Returns how many were removed. */
+static int
+prune_empty(const char *path, int depth)
+{
+	char sub[4096 + 256];
+	struct dirent *de;
+	struct stat sb;
+	DIR *d;
+	int n = 0;
+
+	if (depth > 16 || (d = opendir(path)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name) >= sizeof(sub))
+			continue;
+		if (lstat(sub, &sb) == 0 && S_ISDIR(sb.st_mode))
+			n += prune_empty(sub, depth + 1);
+	}
+	closedir(d);
+	if (rmdir(path) == 0)
+		n++;
+	return n;
+}
+
+int
+inn_engine_state_prune(const inn_engine *eng, const char *app)
+{
+	const char *root = inn_engine_state_root(eng);
+	char part[PATH_PART_LEN], dir[4096];
+
+	if (root == NULL || app == NULL || *app == '\0')
+		return 0;
+	inn_exec_path_part(part, app, "_");
+	if (strcmp(part, "_") == 0 || part[0] == '.')
+		return 0;
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", root, part) >= sizeof(dir))
+		return 0;
+	return prune_empty(dir, 0);
 }
