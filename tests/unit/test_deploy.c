@@ -29,24 +29,6 @@ struct fixture {
 	inn_catalog *cat;
 };
 
-static void
-write_file(const char *dir, const char *rel, const char *text)
-{
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	assert_int_equal(tu_write(path, text), 0);
-}
-
-static void
-make_dir(const char *dir, const char *rel)
-{
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	assert_int_equal(mkdir(path, 0755), 0);
-}
-
 /* Two providers: db-team offers "pg" (create: make-db, which declares
  * name and password (secret) and size with a default), and "alias-db"
  * as an alias; web-team offers "cdn" only with a delete workflow. */
@@ -54,42 +36,34 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *dirs[1];
-	inn_diag d;
 
 	assert_non_null(f);
 	f->dir = tu_mkdtemp("deploy");
 	assert_non_null(f->dir);
-	make_dir(f->dir, "db-team");
-	make_dir(f->dir, "db-team/workflows");
-	write_file(f->dir, "db-team/provider.yaml",
-	           "name: db-team\nversion: 1.0.0\nworkflows_dir: workflows\n"
-	           "capabilities:\n  resourceTypeCapabilities:\n"
-	           "    - type: pg\n      operations:\n        create: {workflow: make-db}\n"
-	           "    - type: alias-db\n      aliasFor: pg\n");
-	write_file(f->dir, "db-team/workflows/make-db.yaml",
-	           "name: make-db\nparameters:\n"
-	           "  - {name: name, type: string, required: true, pattern: '^[a-z]+$'}\n"
-	           "  - {name: password, type: secret}\n"
-	           "  - {name: size, type: integer, default: 5}\n"
-	           "  - {name: tier, type: string, allowed_values: [small, large]}\n"
-	           "steps:\n  - {name: a, type: shell, config: {script: 'true'}}\n"
-	           "  - {name: b, type: shell, config: {script: 'true'}}\n");
-	make_dir(f->dir, "web-team");
-	make_dir(f->dir, "web-team/workflows");
-	write_file(f->dir, "web-team/provider.yaml",
-	           "name: web-team\nversion: 1.0.0\nworkflows_dir: workflows\n"
-	           "capabilities:\n  resourceTypeCapabilities:\n"
-	           "    - type: cdn\n      operations:\n        delete: {workflow: drop-cdn}\n");
-	write_file(f->dir, "web-team/workflows/drop-cdn.yaml",
-	           "name: drop-cdn\nsteps:\n  - {name: a, type: shell, config: {script: 'true'}}\n");
-	dirs[0] = f->dir;
-	inn_diag_init(&d);
-	if (inn_catalog_load(&f->cat, dirs, 1, NULL, NULL, &d) != 0) {
-		inn_diag_print(&d, stdout, "# ");
-		fail_msg("the fixture catalog does not load");
-	}
-	inn_diag_free(&d);
+	tu_mkdir_in(f->dir, "db-team");
+	tu_mkdir_in(f->dir, "db-team/workflows");
+	tu_write_in(f->dir, "db-team/provider.yaml",
+	            "name: db-team\nversion: 1.0.0\nworkflows_dir: workflows\n"
+	            "capabilities:\n  resourceTypeCapabilities:\n"
+	            "    - type: pg\n      operations:\n        create: {workflow: make-db}\n"
+	            "    - type: alias-db\n      aliasFor: pg\n");
+	tu_write_in(f->dir, "db-team/workflows/make-db.yaml",
+	            "name: make-db\nparameters:\n"
+	            "  - {name: name, type: string, required: true, pattern: '^[a-z]+$'}\n"
+	            "  - {name: password, type: secret}\n"
+	            "  - {name: size, type: integer, default: 5}\n"
+	            "  - {name: tier, type: string, allowed_values: [small, large]}\n"
+	            "steps:\n  - {name: a, type: shell, config: {script: 'true'}}\n"
+	            "  - {name: b, type: shell, config: {script: 'true'}}\n");
+	tu_mkdir_in(f->dir, "web-team");
+	tu_mkdir_in(f->dir, "web-team/workflows");
+	tu_write_in(f->dir, "web-team/provider.yaml",
+	            "name: web-team\nversion: 1.0.0\nworkflows_dir: workflows\n"
+	            "capabilities:\n  resourceTypeCapabilities:\n"
+	            "    - type: cdn\n      operations:\n        delete: {workflow: drop-cdn}\n");
+	tu_write_in(f->dir, "web-team/workflows/drop-cdn.yaml",
+	            "name: drop-cdn\nsteps:\n  - {name: a, type: shell, config: {script: 'true'}}\n");
+	f->cat = tu_catalog_load(f->dir, NULL);
 	*state = f;
 	return 0;
 }
@@ -105,25 +79,12 @@ teardown(void **state)
 	return 0;
 }
 
-static inn_score *
-spec_of(const char *yaml)
-{
-	inn_score *s = NULL;
-	inn_diag d;
-
-	inn_diag_init(&d);
-	assert_int_equal(inn_score_load_string(&s, "score.yaml", yaml, strlen(yaml), &d), 0);
-	assert_int_equal(d.nerrors, 0);
-	inn_diag_free(&d);
-	return s;
-}
-
 /* The plan of yaml (a spec) with flags; expects rc, returns the plan (NULL
  * unless rc is 0).  The spec is freed first: the plan keeps what it needs. */
 static inn_deploy *
 plan_of(struct fixture *f, const char *yaml, int flags, inn_diag *d, int rc)
 {
-	inn_score *s = spec_of(yaml);
+	inn_score *s = tu_spec(yaml);
 	inn_deploy *plan = NULL;
 
 	assert_int_equal(inn_deploy_plan(&plan, f->cat, s, flags, d), rc);

@@ -29,24 +29,6 @@ struct fixture {
 	inn_catalog *cat;
 };
 
-static void
-write_file(const char *dir, const char *rel, const char *text)
-{
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	assert_int_equal(tu_write(path, text), 0);
-}
-
-static void
-make_dir(const char *dir, const char *rel)
-{
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	assert_int_equal(mkdir(path, 0755), 0);
-}
-
 #define STEP "steps:\n  - {name: a, type: shell, config: {script: 'true'}}\n"
 
 /* db-team offers "pg" with create, update and delete workflows; cache-team
@@ -56,60 +38,52 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *dirs[1];
-	inn_diag d;
 
 	assert_non_null(f);
 	f->dir = tu_mkdtemp("lifecycle");
 	assert_non_null(f->dir);
-	make_dir(f->dir, "db-team");
-	make_dir(f->dir, "db-team/workflows");
-	write_file(f->dir, "db-team/provider.yaml",
-	           "name: db-team\nversion: 1.0.0\nworkflows_dir: workflows\n"
-	           "capabilities:\n  resourceTypeCapabilities:\n"
-	           "    - type: pg\n      operations:\n        create: {workflow: make-db}\n"
-	           "        update: {workflow: grow-db}\n        delete: {workflow: drop-db}\n");
-	write_file(f->dir, "db-team/workflows/make-db.yaml",
-	           "name: make-db\nparameters:\n"
-	           "  - {name: size, type: integer, default: 5}\n"
-	           "  - {name: tier, type: string, allowed_values: [small, large]}\n"
-	           "  - {name: host, type: string}\n"
-	           "  - {name: app_name, type: string}\n" STEP);
-	write_file(f->dir, "db-team/workflows/grow-db.yaml",
-	           "name: grow-db\nparameters:\n"
-	           "  - {name: size, type: integer, default: 5}\n"
-	           "  - {name: tier, type: string}\n" STEP);
-	write_file(f->dir, "db-team/workflows/drop-db.yaml",
-	           "name: drop-db\nparameters:\n"
-	           "  - {name: resource_name, type: string}\n"
-	           "  - {name: size, type: integer}\n" STEP);
-	make_dir(f->dir, "cache-team");
-	make_dir(f->dir, "cache-team/workflows");
-	write_file(f->dir, "cache-team/provider.yaml",
-	           "name: cache-team\nversion: 1.0.0\nworkflows_dir: workflows\n"
-	           "capabilities:\n  resourceTypeCapabilities:\n"
-	           "    - type: redis\n      operations:\n        create: {workflow: make-cache}\n"
-	           "        delete: {workflow: drop-cache}\n");
-	write_file(f->dir, "cache-team/workflows/make-cache.yaml",
-	           "name: make-cache\nparameters:\n  - {name: url, type: string}\n"
-	           "  - {name: opts, type: map}\n" STEP);
-	write_file(f->dir, "cache-team/workflows/drop-cache.yaml",
-	           "name: drop-cache\n" STEP);
-	make_dir(f->dir, "web-team");
-	make_dir(f->dir, "web-team/workflows");
-	write_file(f->dir, "web-team/provider.yaml",
-	           "name: web-team\nversion: 1.0.0\nworkflows_dir: workflows\n"
-	           "capabilities:\n  resourceTypeCapabilities:\n"
-	           "    - type: cdn\n      operations:\n        create: {workflow: make-cdn}\n");
-	write_file(f->dir, "web-team/workflows/make-cdn.yaml",
-	           "name: make-cdn\nparameters:\n  - {name: origin, type: string}\n" STEP);
-	dirs[0] = f->dir;
-	inn_diag_init(&d);
-	if (inn_catalog_load(&f->cat, dirs, 1, NULL, NULL, &d) != 0) {
-		inn_diag_print(&d, stdout, "# ");
-		fail_msg("the fixture catalog does not load");
-	}
-	inn_diag_free(&d);
+	tu_mkdir_in(f->dir, "db-team");
+	tu_mkdir_in(f->dir, "db-team/workflows");
+	tu_write_in(f->dir, "db-team/provider.yaml",
+	            "name: db-team\nversion: 1.0.0\nworkflows_dir: workflows\n"
+	            "capabilities:\n  resourceTypeCapabilities:\n"
+	            "    - type: pg\n      operations:\n        create: {workflow: make-db}\n"
+	            "        update: {workflow: grow-db}\n        delete: {workflow: drop-db}\n");
+	tu_write_in(f->dir, "db-team/workflows/make-db.yaml",
+	            "name: make-db\nparameters:\n"
+	            "  - {name: size, type: integer, default: 5}\n"
+	            "  - {name: tier, type: string, allowed_values: [small, large]}\n"
+	            "  - {name: host, type: string}\n"
+	            "  - {name: app_name, type: string}\n" STEP);
+	tu_write_in(f->dir, "db-team/workflows/grow-db.yaml",
+	            "name: grow-db\nparameters:\n"
+	            "  - {name: size, type: integer, default: 5}\n"
+	            "  - {name: tier, type: string}\n" STEP);
+	tu_write_in(f->dir, "db-team/workflows/drop-db.yaml",
+	            "name: drop-db\nparameters:\n"
+	            "  - {name: resource_name, type: string}\n"
+	            "  - {name: size, type: integer}\n" STEP);
+	tu_mkdir_in(f->dir, "cache-team");
+	tu_mkdir_in(f->dir, "cache-team/workflows");
+	tu_write_in(f->dir, "cache-team/provider.yaml",
+	            "name: cache-team\nversion: 1.0.0\nworkflows_dir: workflows\n"
+	            "capabilities:\n  resourceTypeCapabilities:\n"
+	            "    - type: redis\n      operations:\n        create: {workflow: make-cache}\n"
+	            "        delete: {workflow: drop-cache}\n");
+	tu_write_in(f->dir, "cache-team/workflows/make-cache.yaml",
+	            "name: make-cache\nparameters:\n  - {name: url, type: string}\n"
+	            "  - {name: opts, type: map}\n" STEP);
+	tu_write_in(f->dir, "cache-team/workflows/drop-cache.yaml",
+	            "name: drop-cache\n" STEP);
+	tu_mkdir_in(f->dir, "web-team");
+	tu_mkdir_in(f->dir, "web-team/workflows");
+	tu_write_in(f->dir, "web-team/provider.yaml",
+	            "name: web-team\nversion: 1.0.0\nworkflows_dir: workflows\n"
+	            "capabilities:\n  resourceTypeCapabilities:\n"
+	            "    - type: cdn\n      operations:\n        create: {workflow: make-cdn}\n");
+	tu_write_in(f->dir, "web-team/workflows/make-cdn.yaml",
+	            "name: make-cdn\nparameters:\n  - {name: origin, type: string}\n" STEP);
+	f->cat = tu_catalog_load(f->dir, NULL);
 	*state = f;
 	return 0;
 }
@@ -125,27 +99,12 @@ teardown(void **state)
 	return 0;
 }
 
-static inn_score *
-spec_of(const char *yaml)
-{
-	inn_score *s = NULL;
-	inn_diag d;
-
-	inn_diag_init(&d);
-	if (inn_score_load_string(&s, "score.yaml", yaml, strlen(yaml), &d) != 0) {
-		inn_diag_print(&d, stdout, "# ");
-		fail_msg("the spec does not load");
-	}
-	inn_diag_free(&d);
-	return s;
-}
-
 /* The plan of yaml (NULL: the app is deleted) against prev; expects rc. */
 static inn_deploy *
 plan_of(struct fixture *f, const char *yaml, const inn_deploy_prev *prev, size_t nprev,
         int flags, inn_diag *d, int rc)
 {
-	inn_score *s = yaml != NULL ? spec_of(yaml) : NULL;
+	inn_score *s = yaml != NULL ? tu_spec(yaml) : NULL;
 	inn_deploy *plan = NULL;
 
 	assert_int_equal(inn_deploy_plan_lifecycle(&plan, f->cat, "shop", s, prev, nprev, flags,
@@ -188,7 +147,7 @@ depends(const inn_deploy_part *p, size_t j)
 static void
 fingerprint_of(const char *yaml, char out[33])
 {
-	inn_score *s = spec_of(yaml);
+	inn_score *s = tu_spec(yaml);
 
 	assert_int_equal(s->nresources, 1);
 	assert_int_equal(inn_deploy_fingerprint(&s->resources[0], out), 0);

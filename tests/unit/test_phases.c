@@ -29,24 +29,6 @@ struct fixture {
 	inn_catalog *cat;
 };
 
-static void
-write_file(const char *dir, const char *rel, const char *text)
-{
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	assert_int_equal(tu_write(path, text), 0);
-}
-
-static void
-make_dir(const char *dir, const char *rel)
-{
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	assert_int_equal(mkdir(path, 0755), 0);
-}
-
 #define STEP "steps:\n  - {name: a, type: shell, config: {script: 'true'}}\n"
 
 static void
@@ -56,7 +38,7 @@ provider_wf(const char *dir, const char *prov, const char *name, const char *ext
 
 	snprintf(rel, sizeof(rel), "%s/workflows/%s.yaml", prov, name);
 	snprintf(text, sizeof(text), "name: %s\n%s" STEP, name, extra);
-	write_file(dir, rel, text);
+	tu_write_in(dir, rel, text);
 }
 
 /* db-team offers pg (its create workflow has a phase, and still never
@@ -67,20 +49,18 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *dirs[1];
 	char gp[4096];
-	inn_diag d;
 
 	assert_non_null(f);
 	f->dir = tu_mkdtemp("phases");
 	assert_non_null(f->dir);
-	make_dir(f->dir, "providers");
-	make_dir(f->dir, "providers/db-team");
-	make_dir(f->dir, "providers/db-team/workflows");
-	write_file(f->dir, "providers/db-team/provider.yaml",
-	           "name: db-team\nversion: 1.0.0\nworkflows_dir: workflows\n"
-	           "capabilities:\n  resourceTypeCapabilities:\n"
-	           "    - type: pg\n      operations:\n        create: {workflow: make-db}\n");
+	tu_mkdir_in(f->dir, "providers");
+	tu_mkdir_in(f->dir, "providers/db-team");
+	tu_mkdir_in(f->dir, "providers/db-team/workflows");
+	tu_write_in(f->dir, "providers/db-team/provider.yaml",
+	            "name: db-team\nversion: 1.0.0\nworkflows_dir: workflows\n"
+	            "capabilities:\n  resourceTypeCapabilities:\n"
+	            "    - type: pg\n      operations:\n        create: {workflow: make-db}\n");
 	provider_wf(f->dir, "providers/db-team", "make-db",
 	            "phase: pre-deployment\ntriggers: [product_deployment]\n");
 	provider_wf(f->dir, "providers/db-team", "db-init",
@@ -95,34 +75,28 @@ setup(void **state)
 	            "phase: post-deployment\ntriggers: [product_deployment]\n"
 	            "parameters:\n  - {name: bucket, type: string, required: true}\n");
 	provider_wf(f->dir, "providers/db-team", "db-nophase", "");
-	make_dir(f->dir, "providers/cache-team");
-	make_dir(f->dir, "providers/cache-team/workflows");
-	write_file(f->dir, "providers/cache-team/provider.yaml",
-	           "name: cache-team\nversion: 1.0.0\nworkflows_dir: workflows\n"
-	           "capabilities:\n  resourceTypeCapabilities:\n"
-	           "    - type: redis\n      operations:\n        create: {workflow: make-cache}\n");
+	tu_mkdir_in(f->dir, "providers/cache-team");
+	tu_mkdir_in(f->dir, "providers/cache-team/workflows");
+	tu_write_in(f->dir, "providers/cache-team/provider.yaml",
+	            "name: cache-team\nversion: 1.0.0\nworkflows_dir: workflows\n"
+	            "capabilities:\n  resourceTypeCapabilities:\n"
+	            "    - type: redis\n      operations:\n        create: {workflow: make-cache}\n");
 	provider_wf(f->dir, "providers/cache-team", "make-cache", "");
 	provider_wf(f->dir, "providers/cache-team", "cache-warm",
 	            "phase: post-deployment\ntriggers: [product_deployment]\n");
-	make_dir(f->dir, "gp");
-	make_dir(f->dir, "gp/workflows");
-	write_file(f->dir, "gp/workflows/audit.yaml",
-	           "name: audit\nphase: pre-deployment\ntriggers: [product_deployment]\n"
-	           "parameters:\n  - {name: namespace, type: string}\n" STEP);
-	write_file(f->dir, "gp/workflows/welcome.yaml",
-	           "name: welcome\nphase: post-deployment\ntriggers: [first_deployment]\n" STEP);
-	write_file(f->dir, "gp/workflows/plain.yaml", "name: plain\n" STEP);
-	write_file(f->dir, "gp/goldenpaths.yaml",
-	           "goldenpaths:\n  audit: ./workflows/audit.yaml\n"
-	           "  welcome: ./workflows/welcome.yaml\n  plain: ./workflows/plain.yaml\n");
+	tu_mkdir_in(f->dir, "gp");
+	tu_mkdir_in(f->dir, "gp/workflows");
+	tu_write_in(f->dir, "gp/workflows/audit.yaml",
+	            "name: audit\nphase: pre-deployment\ntriggers: [product_deployment]\n"
+	            "parameters:\n  - {name: namespace, type: string}\n" STEP);
+	tu_write_in(f->dir, "gp/workflows/welcome.yaml",
+	            "name: welcome\nphase: post-deployment\ntriggers: [first_deployment]\n" STEP);
+	tu_write_in(f->dir, "gp/workflows/plain.yaml", "name: plain\n" STEP);
+	tu_write_in(f->dir, "gp/goldenpaths.yaml",
+	            "goldenpaths:\n  audit: ./workflows/audit.yaml\n"
+	            "  welcome: ./workflows/welcome.yaml\n  plain: ./workflows/plain.yaml\n");
 	snprintf(gp, sizeof(gp), "%s/gp/goldenpaths.yaml", f->dir);
-	dirs[0] = tu_path(f->dir, "providers");
-	inn_diag_init(&d);
-	if (inn_catalog_load(&f->cat, dirs, 1, gp, NULL, &d) != 0) {
-		inn_diag_print(&d, stdout, "# ");
-		fail_msg("the fixture catalog does not load");
-	}
-	inn_diag_free(&d);
+	f->cat = tu_catalog_load(tu_path(f->dir, "providers"), gp);
 	*state = f;
 	return 0;
 }

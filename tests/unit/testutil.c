@@ -376,3 +376,47 @@ tu_param_check_str(const inn_param *p, const char *value, char *why, size_t len)
 	json_object_put(v);
 	return rc;
 }
+
+void
+tu_write_in(const char *dir, const char *rel, const char *text)
+{
+	assert_int_equal(tu_write(tu_path(dir, rel), text), 0);
+}
+
+void
+tu_mkdir_in(const char *dir, const char *rel)
+{
+	assert_int_equal(mkdir(tu_path(dir, rel), 0755), 0);
+}
+
+struct inn_catalog *
+tu_catalog_load(const char *dir, const char *goldenpaths)
+{
+	const char *dirs[1] = { dir };
+	inn_catalog *cat = NULL;
+	inn_diag d;
+
+	inn_diag_init(&d);
+	if (inn_catalog_load(&cat, dirs, 1, goldenpaths, NULL, &d) != 0) {
+		inn_diag_print(&d, stdout, "# ");
+		fail_msg("the fixture catalog does not load");
+	}
+	inn_diag_free(&d);
+	return cat;
+}
+
+struct inn_score *
+tu_spec(const char *yaml)
+{
+	inn_score *s = NULL;
+	inn_diag d;
+
+	inn_diag_init(&d);
+	if (inn_score_load_string(&s, "score.yaml", yaml, strlen(yaml), &d) != 0 ||
+	    d.nerrors > 0) {
+		inn_diag_print(&d, stdout, "# ");
+		fail_msg("the spec does not load");
+	}
+	inn_diag_free(&d);
+	return s;
+}

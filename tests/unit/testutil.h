@@ -26,6 +26,10 @@ int tu_copy(const char *src, const char *dir, const char *name, mode_t mode);
 int tu_write(const char *path, const char *text);
 /* Returns non-zero if path exists. */
 int tu_exists(const char *path);
+/* Writes text to dir/rel, and makes the folder dir/rel: fail the test if
+ * they cannot (the fixture providers the planner tests write). */
+void tu_write_in(const char *dir, const char *rel, const char *text);
+void tu_mkdir_in(const char *dir, const char *rel);
 /* Path of a fixture plugin built by make check: $INN_FIXTURE_DIR/<name>.so */
 const char *tu_fixture(const char *name);
 /* Joins two path parts into a static buffer. */
@@ -41,6 +45,16 @@ struct inn_policy;
 struct inn_registry;
 struct inn_engine;
 struct inn_workflow;
+struct inn_catalog;
+struct inn_score;
+
+/* The catalog of the provider folders under dir, with the golden paths of
+ * goldenpaths (NULL: none); fails the test, printing the problems, unless
+ * it loads without an error. */
+struct inn_catalog *tu_catalog_load(const char *dir, const char *goldenpaths);
+/* The Score spec in yaml (named score.yaml); fails the test, printing the
+ * problems, unless it loads without an error. */
+struct inn_score *tu_spec(const char *yaml);
 
 /* What tu_engine_setup builds. */
 typedef struct tu_engine_opts {
