@@ -569,3 +569,183 @@ inn_store_key_generate(char plain[INN_STORE_KEY_LEN + 1],
 		OPENSSL_cleanse(plain, INN_STORE_KEY_LEN + 1);
 	return rc;
 }
+
+/* ---- replicas ------------------------------------------------------------ */
+
+/* A replica id: what inn_store_name_check accepts. */
+#define CHECK_ME(me) do { \
+	int rc_ = inn_store_name_check("replica id", (me)); \
+	if (rc_ != 0) \
+		return rc_; \
+} while (0)
+
+/* An id list getter's start (max clamped to 1..INN_STORE_LIMIT_MAX). */
+#define CHECK_IDS(st, me, ids, n) do { \
+	CHECK_LIST(st, ids, n); \
+	CHECK_ME(me); \
+} while (0)
+
+int
+inn_store_shared(inn_store *st)
+{
+	return st != NULL && st->ops->shared;
+}
+
+int
+inn_store_replica_join(inn_store *st, const char *me, const char *host, int lease_ms)
+{
+	CHECK_STORE(st);
+	CHECK_ME(me);
+	CHECK_ARG(lease_ms > 0);
+	return st->ops->replica_join(st, me, host, lease_ms);
+}
+
+int
+inn_store_replica_beat(inn_store *st, const char *me, int lease_ms, int64_t *catalog_gen)
+{
+	CHECK_STORE(st);
+	CHECK_ME(me);
+	CHECK_ARG(lease_ms > 0);
+	return st->ops->replica_beat(st, me, lease_ms, catalog_gen);
+}
+
+int
+inn_store_replica_leave(inn_store *st, const char *me)
+{
+	CHECK_STORE(st);
+	CHECK_ME(me);
+	return st->ops->replica_leave(st, me);
+}
+
+int
+inn_store_replica_list(inn_store *st, json_object **out)
+{
+	CHECK_STORE(st);
+	CHECK_ARG(out != NULL);
+	*out = NULL;
+	return st->ops->replica_list(st, out);
+}
+
+int
+inn_store_exec_claim_start(inn_store *st, const char *me, int64_t id, int64_t started_ms)
+{
+	CHECK_STORE(st);
+	CHECK_ME(me);
+	CHECK_ARG(id > 0);
+	return st->ops->exec_claim_start(st, me, id, started_ms > 0 ? started_ms : inn_wall_ms());
+}
+
+int
+inn_store_exec_fence(inn_store *st, const char *me, int64_t id)
+{
+	CHECK_STORE(st);
+	CHECK_ME(me);
+	CHECK_ARG(id > 0);
+	return st->ops->exec_fence(st, me, id);
+}
+
+int
+inn_store_exec_adopt(inn_store *st, const char *me, int max, int64_t **ids, size_t *n)
+{
+	CHECK_IDS(st, me, ids, n);
+	return st->ops->exec_adopt(st, me, clamp_limit(max), ids, n);
+}
+
+int
+inn_store_exec_steal(inn_store *st, const char *me, int max, int64_t **ids, size_t *n)
+{
+	CHECK_IDS(st, me, ids, n);
+	return st->ops->exec_steal(st, me, clamp_limit(max), ids, n);
+}
+
+int
+inn_store_exec_release(inn_store *st, const char *me, const int64_t *ids, size_t n)
+{
+	CHECK_STORE(st);
+	CHECK_ME(me);
+	if (ids != NULL && n == 0)
+		return 0;
+	return st->ops->exec_release(st, me, ids, n);
+}
+
+int
+inn_store_lock_try(inn_store *st, const char *name)
+{
+	CHECK_STORE(st);
+	CHECK_ARG(name != NULL && *name != '\0');
+	return st->ops->lock_try(st, name);
+}
+
+void
+inn_store_lock_release(inn_store *st, const char *name)
+{
+	if (st != NULL && name != NULL)
+		st->ops->lock_release(st, name);
+}
+
+int
+inn_store_catalog_bump(inn_store *st, int64_t *gen)
+{
+	CHECK_STORE(st);
+	return st->ops->catalog_bump(st, gen);
+}
+
+int
+inn_store_subscribe(inn_store *st, inn_store_notify_fn fn, void *ud)
+{
+	CHECK_STORE(st);
+	CHECK_ARG(fn != NULL);
+	return st->ops->subscribe(st, fn, ud);
+}
+
+/* ---- export / import ------------------------------------------------------ */
+
+const char *const inn_store_tables[] = {
+	"teams", "users", "api_keys", "executions", "steps", "step_logs", "events", "audit",
+	"provider_sources", "applications", "resources", NULL
+};
+
+static int
+table_known(const char *t)
+{
+	return t != NULL && in_list(t, inn_store_tables);
+}
+
+int
+inn_store_dump(inn_store *st, const char *table, int (*fn)(void *ud, json_object *row),
+               void *ud)
+{
+	CHECK_STORE(st);
+	CHECK_ARG(fn != NULL);
+	if (!table_known(table))
+		return inn_error_set(INN_EINVAL, "store: no table \"%s\" to dump",
+		                     table ? table : "(null)");
+	return st->ops->dump(st, table, fn, ud);
+}
+
+int
+inn_store_load(inn_store *st, const char *table, json_object *row)
+{
+	CHECK_STORE(st);
+	CHECK_ARG(json_object_is_type(row, json_type_object));
+	if (!table_known(table))
+		return inn_error_set(INN_EINVAL, "store: no table \"%s\" to load",
+		                     table ? table : "(null)");
+	return st->ops->load(st, table, row);
+}
+
+int
+inn_store_empty(inn_store *st)
+{
+	CHECK_STORE(st);
+	return st->ops->empty(st);
+}
+
+void
+inn_store_stats_get(inn_store *st, inn_store_stats *out)
+{
+	/* PLACEHOLDER: the operations helper times every call */
+	(void)st;
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+}

@@ -175,4 +175,118 @@ int inn_store_resource_status_ok(const char *s);
 int inn_store_resource_list(inn_store *st, const char *team, const char *user,
                             const char *app, inn_resource_row **rows, size_t *n);
 
+/* ---- several servers on one store (replicas) --------------------------- */
+
+/* What a replica gets when it does not (or no longer) hold what it acts
+ * on: its lease ran out before it was renewed (another replica may have
+ * adopted its executions), or another replica claimed the execution.
+ * The caller must not run it, nor write its steps or its end. */
+#define INN_STORE_LOST (-70)
+
+/* A replica is one server process: its id ([A-Za-z0-9][A-Za-z0-9_.-]{0,63},
+ * new at every start: host-pid-random) owns the executions it runs while
+ * its lease is live.  Leases are on the store's clock (PostgreSQL: the
+ * database server's now(), so replicas' clocks never compare).  Other
+ * replicas adopt a dead replica's executions once its lease ran out. */
+
+/* 1 when other server processes may share this store (PostgreSQL); 0
+ * when this process is its only user (SQLite). */
+int inn_store_shared(inn_store *st);
+/* Registers replica me (host and pid are for humans) with a lease of
+ * lease_ms from now; every write through st from now on is tagged with
+ * me (what inn_store_subscribe filters).  A store that is not shared
+ * takes an exclusive lock for this process (a second server on the same
+ * file: INN_EINVAL naming it) and expires every other replica on record at
+ * once: none can be alive. */
+int inn_store_replica_join(inn_store *st, const char *me, const char *host, int lease_ms);
+/* Renews me's lease to now + lease_ms; *catalog_gen (may be NULL) gets
+ * the store's catalog generation.  INN_STORE_LOST when me is not on
+ * record or its lease had run out (it was not renewed in time): me must
+ * stop what it runs; it may join again under a new id. */
+int inn_store_replica_beat(inn_store *st, const char *me, int lease_ms, int64_t *catalog_gen);
+/* A clean stop: me's record goes (release its pending executions first). */
+int inn_store_replica_leave(inn_store *st, const char *me);
+/* The replicas on record, as an array of {id, host, pid, started_ms,
+ * seen_ms, lease_until_ms, alive}. */
+int inn_store_replica_list(inn_store *st, json_object **out);
+
+/* Executions are owned (inn_exec_row.owner, set at create; NULL: any
+ * replica may take it).  These move them between replicas; none returns
+ * an execution to two callers (PostgreSQL: FOR UPDATE SKIP LOCKED). */
+
+/* Moves execution id from pending to running (started_ms) when me owns
+ * it and me's lease is live.  INN_STORE_LOST otherwise (another replica
+ * took it, it is no longer pending, or me's lease ran out). */
+int inn_store_exec_claim_start(inn_store *st, const char *me, int64_t id, int64_t started_ms);
+/* 0 when me owns id and me's lease is live now (checked before a step
+ * starts and before an execution's end is written), else INN_STORE_LOST. */
+int inn_store_exec_fence(inn_store *st, const char *me, int64_t id);
+/* Takes over, oldest first, at most max executions that are pending or
+ * running and whose owner is NULL or not a live replica (its lease ran
+ * out, or it left): owner = me.  *ids (malloc'd) gets them.  The caller
+ * accounts for each as crash recovery does (resume or fail). */
+int inn_store_exec_adopt(inn_store *st, const char *me, int max, int64_t **ids, size_t *n);
+/* Takes, oldest first, at most max pending executions of kind workflow
+ * or golden-path that another live replica owns (queued there, not
+ * started): owner = me.  The owner's claim_start then fails. */
+int inn_store_exec_steal(inn_store *st, const char *me, int max, int64_t **ids, size_t *n);
+/* Gives back me's pending executions (owner NULL: another replica adopts
+ * them): those of ids, or every one when ids is NULL. */
+int inn_store_exec_release(inn_store *st, const char *me, const int64_t *ids, size_t n);
+
+/* 1 when this process holds the store-wide lock name (taking it if it is
+ * free), 0 when another replica holds it.  Held until released or the
+ * store is closed (PostgreSQL: a session advisory lock on a connection of
+ * its own, so a replica that dies frees it).  Not shared: always 1. */
+int inn_store_lock_try(inn_store *st, const char *name);
+void inn_store_lock_release(inn_store *st, const char *name);
+
+/* Bumps the catalog generation (after a provider registration, removal
+ * or reload, so that the other replicas reload); *gen (may be NULL) gets
+ * the new value. */
+int inn_store_catalog_bump(inn_store *st, int64_t *gen);
+
+/* What other replicas write, delivered as it commits.  kind and row:
+ *   "log"     {seq, execution, step, level, stream, line, ts, team, created_by}
+ *   "event"   {id, type, execution, team, created_by, data, ts}
+ *   "catalog" {gen}
+ *   "pending" {id}  (an execution was released: it waits for an owner)
+ * Rows written under this process's replica id are not delivered.  fn
+ * runs on a thread of the store's own and must not block long; row is
+ * not kept (copy what you need).  A store that is not shared never calls
+ * fn.  Stops at close.  At most one subscription per store. */
+typedef void (*inn_store_notify_fn)(void *ud, const char *kind, json_object *row);
+int inn_store_subscribe(inn_store *st, inn_store_notify_fn fn, void *ud);
+
+/* ---- moving a store (export / import) ------------------------------------ */
+
+/* The tables a dump holds, parents first, NULL-terminated.  Column names
+ * and value forms are the same in every backend. */
+extern const char *const inn_store_tables[];
+/* Every row of table (one of inn_store_tables) in key order, as a JSON
+ * object column -> value: integers as integers, text as strings, SQL NULL
+ * as null, binary columns (api_keys.key_hash) as lowercase hex.  fn
+ * returning non-zero stops the dump and is returned. */
+int inn_store_dump(inn_store *st, const char *table,
+                   int (*fn)(void *ud, json_object *row), void *ud);
+/* Inserts one dumped row of table as it is (ids kept); the backend's id
+ * counters move past the ids loaded.  Unknown columns: INN_EINVAL. */
+int inn_store_load(inn_store *st, const char *table, json_object *row);
+/* 1 when the store holds no execution, user, provider source, audit
+ * entry or application (a fit target for an import), 0 when it does. */
+int inn_store_empty(inn_store *st);
+
+/* ---- how the store answers (/metrics) ------------------------------------ */
+
+/* Upper bounds (microseconds) of the latency histogram buckets; then +Inf. */
+#define INN_STORE_LAT_BUCKETS 8
+#define INN_STORE_LAT_BOUNDS { 100, 250, 500, 1000, 2500, 5000, 25000, 100000 }
+typedef struct inn_store_stats {
+	long long calls[2];        /* [0] reads, [1] writes */
+	long long errors[2];
+	long long us_sum[2];       /* total latency */
+	long long bucket[2][INN_STORE_LAT_BUCKETS + 1];
+} inn_store_stats;
+void inn_store_stats_get(inn_store *st, inn_store_stats *out);
+
 #endif

@@ -8,6 +8,7 @@
 #ifndef INN_SERVER_STORE_INT_H
 #define INN_SERVER_STORE_INT_H
 
+#include "store.h"
 #include "store_rows.h"
 
 /* Limits applied by store.c before a backend sees them. */
@@ -93,9 +94,36 @@ struct inn_store_ops {
 	                  int64_t expires_ms, int deployed_ok);
 	int (*app_delete)(inn_store *st, const char *name);
 	int (*resource_delete)(inn_store *st, const char *app, const char *name);
+
+	/* replicas (store.h); me is checked (a valid name).  Every one is
+	 * required of a backend. */
+	int shared;              /* what inn_store_shared() answers */
+	int (*replica_join)(inn_store *st, const char *me, const char *host, int lease_ms);
+	int (*replica_beat)(inn_store *st, const char *me, int lease_ms, int64_t *catalog_gen);
+	int (*replica_leave)(inn_store *st, const char *me);
+	int (*replica_list)(inn_store *st, json_object **out);
+	int (*exec_claim_start)(inn_store *st, const char *me, int64_t id, int64_t started_ms);
+	int (*exec_fence)(inn_store *st, const char *me, int64_t id);
+	/* 1 <= max <= INN_STORE_LIMIT_MAX */
+	int (*exec_adopt)(inn_store *st, const char *me, int max, int64_t **ids, size_t *n);
+	int (*exec_steal)(inn_store *st, const char *me, int max, int64_t **ids, size_t *n);
+	int (*exec_release)(inn_store *st, const char *me, const int64_t *ids, size_t n);
+	int (*lock_try)(inn_store *st, const char *name);
+	void (*lock_release)(inn_store *st, const char *name);
+	int (*catalog_bump)(inn_store *st, int64_t *gen);
+	int (*subscribe)(inn_store *st, inn_store_notify_fn fn, void *ud);
+
+	/* export / import; table is one of inn_store_tables */
+	int (*dump)(inn_store *st, const char *table, int (*fn)(void *ud, json_object *row),
+	            void *ud);
+	int (*load)(inn_store *st, const char *table, json_object *row);
+	int (*empty)(inn_store *st);
 };
 
 extern const struct inn_store_ops inn_store_sqlite_ops;
+#ifdef HAVE_LIBPQ
+extern const struct inn_store_ops inn_store_pg_ops;   /* store_pg.c: "postgres" */
+#endif
 
 /* Shared helpers for backends (store.c). */
 

@@ -18,7 +18,7 @@ inn_exec_row_free(inn_exec_row *row)
 	json_object_put(row->spec);
 	json_object_put(row->outputs);
 	INN_FREE_ALL(row->workflow, row->kind, row->app, row->team, row->created_by, row->status,
-	             row->message, row->sealed_inputs);
+	             row->message, row->sealed_inputs, row->owner);
 	free(row);
 }
 

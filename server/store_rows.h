@@ -30,6 +30,8 @@ typedef struct inn_exec_row {
 	int64_t created_ms, started_ms, ended_ms; /* CLOCK_REALTIME ms, 0 if not yet */
 	char *sealed_inputs;   /* the real {params, spec} when the stored ones have secrets
 	                        * masked, encrypted with the server's key (runs_inputs.c), or NULL */
+	char *owner;           /* the replica that owns it (inn_store_replica_join), or NULL:
+	                        * any replica may take it */
 } inn_exec_row;
 
 typedef struct inn_exec_filter {

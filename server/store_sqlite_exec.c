@@ -22,10 +22,11 @@ inn_sqlite_exec_create(inn_store *st, inn_exec_row *row)
 	int rc;
 
 	rc = inn_sq_exec(SQ(st), &done, ST_EXEC_INSERT, "inserting an execution",
-	                 "tttttttojj" "iidIIIt", row->workflow, row->kind, row->app, row->team,
+	                 "tttttttojj" "iidIIItt", row->workflow, row->kind, row->app, row->team,
 	                 row->created_by, row->status, row->message, row->params, row->spec,
 	                 row->outputs, row->dry_run != 0, row->resumable != 0, row->retry_of,
-	                 now, row->started_ms, row->ended_ms, row->sealed_inputs);
+	                 now, row->started_ms, row->ended_ms, row->sealed_inputs,
+	                 row->owner);
 	if (rc < 0 && done.fk)
 		return inn_error_set(INN_ENOTFOUND, "store: retry_of %lld: no such execution",
 		                     (long long)row->retry_of);
@@ -75,6 +76,7 @@ read_exec_row(sqlite3_stmt *q, inn_exec_row **out)
 	r->started_ms = sqlite3_column_int64(q, 15);
 	r->ended_ms = sqlite3_column_int64(q, 16);
 	r->sealed_inputs = inn_sq_col_text(q, 17, &err);
+	r->owner = inn_sq_col_text(q, 18, &err);
 	if (err < 0) {
 		inn_exec_row_free(r);
 		return err;

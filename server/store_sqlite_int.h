@@ -31,7 +31,7 @@ extern const int inn_sq_schema_version;
 
 #define EXEC_COLS "id, workflow, kind, app, team, created_by, status, message, params, " \
 	"spec, outputs, dry_run, resumable, retry_of, created_ms, started_ms, ended_ms, " \
-	"sealed_inputs"
+	"sealed_inputs, owner"
 
 /* The cached statements; inn_sq_stmt_sql[id] is the text of each. */
 enum stmt_id {
@@ -203,5 +203,26 @@ int inn_sqlite_app_delete(inn_store *st, const char *name);
 int inn_sqlite_resource_delete(inn_store *st, const char *app, const char *name);
 int inn_sqlite_resource_list(inn_store *st, const char *team, const char *user,
                              const char *app, inn_resource_row **rows, size_t *n);
+
+/* store_sqlite_cluster.c: replicas on a store only this process uses */
+int inn_sqlite_replica_join(inn_store *st, const char *me, const char *host, int lease_ms);
+int inn_sqlite_replica_beat(inn_store *st, const char *me, int lease_ms, int64_t *catalog_gen);
+int inn_sqlite_replica_leave(inn_store *st, const char *me);
+int inn_sqlite_replica_list(inn_store *st, json_object **out);
+int inn_sqlite_exec_claim_start(inn_store *st, const char *me, int64_t id, int64_t started_ms);
+int inn_sqlite_exec_fence(inn_store *st, const char *me, int64_t id);
+int inn_sqlite_exec_adopt(inn_store *st, const char *me, int max, int64_t **ids, size_t *n);
+int inn_sqlite_exec_steal(inn_store *st, const char *me, int max, int64_t **ids, size_t *n);
+int inn_sqlite_exec_release(inn_store *st, const char *me, const int64_t *ids, size_t n);
+int inn_sqlite_lock_try(inn_store *st, const char *name);
+void inn_sqlite_lock_release(inn_store *st, const char *name);
+int inn_sqlite_catalog_bump(inn_store *st, int64_t *gen);
+int inn_sqlite_subscribe(inn_store *st, inn_store_notify_fn fn, void *ud);
+
+/* store_sqlite_dump.c: export / import */
+int inn_sqlite_dump(inn_store *st, const char *table, int (*fn)(void *ud, json_object *row),
+                    void *ud);
+int inn_sqlite_load(inn_store *st, const char *table, json_object *row);
+int inn_sqlite_empty(inn_store *st);
 
 #endif

@@ -157,6 +157,26 @@ const char *const inn_sq_migrations[] = {
 	"ALTER TABLE applications ADD COLUMN status TEXT;"
 	"ALTER TABLE applications ADD COLUMN expires_ms INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE applications ADD COLUMN deployed_ok INTEGER NOT NULL DEFAULT 0;",
+
+	/* 8: several servers on one store.  An execution's owner is the
+	 * replica that runs it (NULL: any may take it); a replica's lease is
+	 * renewed while it lives (store.h).  cluster holds store-wide
+	 * counters: catalog_gen, bumped when the providers change.  A store
+	 * made before this migration has no owners: its pending and running
+	 * executions are adopted at the next start, as before. */
+	"ALTER TABLE executions ADD COLUMN owner TEXT;"
+	"CREATE INDEX executions_owner ON executions(owner, status);"
+	"CREATE TABLE replicas ("
+	"  id TEXT PRIMARY KEY,"
+	"  host TEXT,"
+	"  pid INTEGER NOT NULL DEFAULT 0,"
+	"  started_ms INTEGER NOT NULL,"
+	"  seen_ms INTEGER NOT NULL,"
+	"  lease_until_ms INTEGER NOT NULL);"
+	"CREATE TABLE cluster ("
+	"  name TEXT PRIMARY KEY,"
+	"  value INTEGER NOT NULL);"
+	"INSERT INTO cluster (name, value) VALUES ('catalog_gen', 0);",
 };
 
 const int inn_sq_schema_version =
@@ -178,8 +198,8 @@ const char *const inn_sq_stmt_sql[ST_COUNT] = {
 	[ST_VERSION] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
 	[ST_EXEC_INSERT] = "INSERT INTO executions (workflow, kind, app, team, created_by, "
 		"status, message, params, spec, outputs, dry_run, resumable, retry_of, "
-		"created_ms, started_ms, ended_ms, sealed_inputs) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+		"created_ms, started_ms, ended_ms, sealed_inputs, owner) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
 	[ST_EXEC_UPDATE] = "UPDATE executions SET status = COALESCE(?2, status), "
 		"message = COALESCE(?3, message), "
 		"started_ms = CASE WHEN ?4 > 0 THEN ?4 ELSE started_ms END, "
