@@ -5,6 +5,8 @@ set -e
 pkgs="autoconf automake libtool pkg-config make gcc g++ python3 curl libevent-dev libyaml-dev
 libjson-c-dev libgit2-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev libcmocka-dev
 libpcre2-dev sqlite3 git python3-yaml python3-cryptography openssl"
+# the PostgreSQL store (libpq) and the real PostgreSQL 15 its tests start (tests/pg/pg.sh)
+pkgs="$pkgs libpq-dev postgresql-15"
 # jq: the original demo providers' scripts parse Gitea's answers with it (tests/compat_demo.sh)
 pkgs="$pkgs jq"
 missing=""

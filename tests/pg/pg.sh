@@ -81,6 +81,9 @@ start)
 	if [ "$(id -u)" = 0 ]; then
 		id postgres >/dev/null 2>&1 || die "no user postgres (is postgresql-15 installed?)"
 		chown postgres "$dir" "$dir/sock"
+		# initdb's shell redirects to /dev/null as postgres
+		runuser -u postgres -- test -w /dev/null ||
+			die "/dev/null is not writable by the user postgres ($(ls -l /dev/null))"
 	fi
 	as_owner "$BIN/initdb" -D "$dir/data" -U postgres -A trust --no-sync -E UTF8 \
 		--locale=C >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
