@@ -177,11 +177,8 @@ int inn_store_resource_list(inn_store *st, const char *team, const char *user,
 
 /* ---- several servers on one store (replicas) --------------------------- */
 
-/* What a replica gets when it does not (or no longer) hold what it acts
- * on: its lease ran out before it was renewed (another replica may have
- * adopted its executions), or another replica claimed the execution.
- * The caller must not run it, nor write its steps or its end. */
-#define INN_STORE_LOST (-70)
+/* INN_STORE_LOST (store_rows.h): what a replica gets when it does not (or
+ * no longer) hold what it acts on. */
 
 /* A replica is one server process: its id ([A-Za-z0-9][A-Za-z0-9_.-]{0,63},
  * new at every start: host-pid-random) owns the executions it runs while
@@ -254,8 +251,8 @@ int inn_store_catalog_bump(inn_store *st, int64_t *gen);
  * Rows written under this process's replica id are not delivered.  fn
  * runs on a thread of the store's own and must not block long; row is
  * not kept (copy what you need).  A store that is not shared never calls
- * fn.  Stops at close.  At most one subscription per store. */
-typedef void (*inn_store_notify_fn)(void *ud, const char *kind, json_object *row);
+ * fn.  Stops at close.  At most one subscription per store.
+ * (inn_store_notify_fn: store_rows.h) */
 int inn_store_subscribe(inn_store *st, inn_store_notify_fn fn, void *ud);
 
 /* ---- moving a store (export / import) ------------------------------------ */

@@ -8,7 +8,6 @@
 #ifndef INN_SERVER_STORE_INT_H
 #define INN_SERVER_STORE_INT_H
 
-#include "store.h"
 #include "store_rows.h"
 
 /* Limits applied by store.c before a backend sees them. */

@@ -117,4 +117,13 @@ void inn_resource_rows_free(inn_resource_row *rows, size_t n);
  * NULL to keep it. */
 typedef char *(*inn_store_scrub_fn)(void *ud, const char *line, size_t len);
 
+/* What a replica gets when it does not (or no longer) hold what it acts
+ * on: its lease ran out before it was renewed (another replica may have
+ * adopted its executions), or another replica claimed the execution.
+ * The caller must not run it, nor write its steps or its end. */
+#define INN_STORE_LOST (-70)
+
+/* inn_store_subscribe's fn: a row another replica wrote (store.h). */
+typedef void (*inn_store_notify_fn)(void *ud, const char *kind, json_object *row);
+
 #endif
