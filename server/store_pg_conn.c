@@ -105,7 +105,11 @@ inn_pg_fail(struct pg_store *s, PGconn *c, const PGresult *r, const char *what)
 int
 inn_pg_connect(struct pg_store *s, PGconn **out)
 {
-	PGconn *c = PQconnectdb(s->url);
+	/* the URL's own settings win over these (it comes later) */
+	static const char *const keys[] = { "connect_timeout", "fallback_application_name",
+	                                    "dbname", NULL };
+	const char *vals[] = { "10", "innominatus", s->url, NULL };
+	PGconn *c = PQconnectdbParams(keys, vals, 1);
 	PGresult *r;
 	int rc;
 
