@@ -1802,7 +1802,152 @@ test_pg_reconnects_after_lost_connections(void **state)
 	assert_int_equal(inn_store_lock_try(e->st, "reaper"), 1);
 }
 
+struct opener {
+	const char *url;
+	int rc;
+	char why[256];
+};
+
+static void *
+open_one(void *arg)
+{
+	struct opener *o = arg;
+	inn_store *st = NULL;
+
+	o->rc = inn_store_open(&st, o->url);
+	if (o->rc != 0)
+		snprintf(o->why, sizeof(o->why), "%s", inn_error_last());
+	inn_store_close(st);
+	return NULL;
+}
+
+/* Replicas starting together on a new database: each migration is
+ * applied once, and every one of them opens. */
+static void
+test_pg_concurrent_first_opens_migrate_once(void **state)
+{
+	struct env *e = *state;
+	struct opener o[4];
+	pthread_t th[4];
+	char url[4200], db[80], sql[160], *c;
+	int i, v = inn_store_schema_version(e->st);
+
+	snprintf(db, sizeof(db), "%s_race", e->db);
+	snprintf(sql, sizeof(sql), "CREATE DATABASE \"%s\"", db);
+	free(pg_raw(getenv("INN_TEST_PG_URL"), sql));
+	pg_url(url, sizeof(url), db);
+	for (i = 0; i < 4; i++) {
+		o[i].url = url;
+		assert_int_equal(pthread_create(&th[i], NULL, open_one, &o[i]), 0);
+	}
+	for (i = 0; i < 4; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	for (i = 0; i < 4; i++)
+		if (o[i].rc != 0)
+			fail_msg("open %d: %s", i, o[i].why);
+	c = pg_raw(url, "SELECT COUNT(*) || ':' || MAX(version) FROM schema_migrations");
+	snprintf(sql, sizeof(sql), "%d:%d", v, v);
+	assert_string_equal(c, sql);
+	free(c);
+	snprintf(sql, sizeof(sql), "DROP DATABASE \"%s\" WITH (FORCE)", db);
+	free(pg_raw(getenv("INN_TEST_PG_URL"), sql));
+}
+
+#define CURSOR_WRITERS 3
+#define CURSOR_PER_WRITER 300
+
+struct cursor_writer {
+	const char *url;
+	int64_t exec_id;
+	int failures;
+	int *finished;               /* writers done (atomic) */
+};
+
+static void *
+cursor_write(void *arg)
+{
+	struct cursor_writer *w = arg;
+	inn_store *st = NULL;
+	int64_t id;
+	int i;
+
+	if (inn_store_open(&st, w->url) != 0) {
+		w->failures++;
+		__atomic_add_fetch(w->finished, 1, __ATOMIC_SEQ_CST);
+		return NULL;
+	}
+	for (i = 0; i < CURSOR_PER_WRITER; i++) {
+		if (inn_store_log_append(st, w->exec_id, "s", 1, 1, "x", &id) != 0)
+			w->failures++;
+		if (inn_store_event_add(st, "t", w->exec_id, NULL, NULL, &id) != 0)
+			w->failures++;
+	}
+	inn_store_close(st);
+	__atomic_add_fetch(w->finished, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/* Reads what came after the cursors; returns how many new rows. */
+static size_t
+cursor_read(inn_store *st, int64_t exec_id, int64_t *log_after, int64_t *ev_after)
+{
+	json_object *rows = NULL;
+	size_t n, total = 0;
+
+	assert_int_equal(inn_store_logs_get(st, exec_id, *log_after, 10000, &rows), 0);
+	n = json_object_array_length(rows);
+	if (n > 0)
+		*log_after = json_object_get_int64(json_object_object_get(
+		    json_object_array_get_idx(rows, n - 1), "seq"));
+	total += n;
+	json_object_put(rows);
+	assert_int_equal(inn_store_events_after(st, *ev_after, NULL, NULL, 10000, &rows), 0);
+	n = json_object_array_length(rows);
+	if (n > 0)
+		*ev_after = json_object_get_int64(json_object_object_get(
+		    json_object_array_get_idx(rows, n - 1), "id"));
+	total += n;
+	json_object_put(rows);
+	return total;
+}
+
+/* A follower reading "after its cursor" while several replicas write
+ * never skips a row: rows become visible in id order. */
+static void
+test_pg_cursors_never_skip_rows(void **state)
+{
+	struct env *e = *state;
+	struct cursor_writer w[CURSOR_WRITERS];
+	pthread_t th[CURSOR_WRITERS];
+	int64_t x = new_exec(e->st, "shop", "blue", "running"), log_after = 0, ev_after = 0;
+	size_t seen = 0;
+	int i, finished = 0;
+
+	for (i = 0; i < CURSOR_WRITERS; i++) {
+		w[i].url = e->path;
+		w[i].exec_id = x;
+		w[i].failures = 0;
+		w[i].finished = &finished;
+		assert_int_equal(pthread_create(&th[i], NULL, cursor_write, &w[i]), 0);
+	}
+	while (seen < 2 * CURSOR_WRITERS * CURSOR_PER_WRITER) {
+		size_t before = seen;
+
+		seen += cursor_read(e->st, x, &log_after, &ev_after);
+		if (seen == before && __atomic_load_n(&finished, __ATOMIC_SEQ_CST) == CURSOR_WRITERS)
+			break;
+	}
+	for (i = 0; i < CURSOR_WRITERS; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(w[i].failures, 0);
+	}
+	seen += cursor_read(e->st, x, &log_after, &ev_after);
+	assert_int_equal(seen, 2 * CURSOR_WRITERS * CURSOR_PER_WRITER);
+}
+
 #define PG_ONLY_TESTS \
+	T(test_pg_concurrent_first_opens_migrate_once), \
+	T(test_pg_cursors_never_skip_rows), \
 	T(test_pg_reconnects_after_lost_connections), \
 	T(test_pg_dump_load_reproduces), \
 	T(test_pg_password_redacted), \
