@@ -1196,6 +1196,19 @@ test_append_speed(void **state)
 	printf("# 10000 log appends (%s): %.1f ms, %.1f us each, %.0f/s\n",
 	       use_pg ? "PostgreSQL, autocommit" : "SQLite, autocommit, WAL, synchronous=NORMAL",
 	       dt * 1e3, dt * 1e6 / 10000, 10000 / dt);
+	/* the same in groups of 100 (begin/commit) */
+	t0 = now_s();
+	for (i = 0; i < 10000; i++) {
+		if (i % 100 == 0)
+			assert_int_equal(inn_store_begin(e->st), 0);
+		snprintf(line, sizeof(line), "deploy: pushed layer %d of the image to the registry", i);
+		assert_int_equal(inn_store_log_append(e->st, id, "deploy", 1, 1, line, &seq), 0);
+		if (i % 100 == 99)
+			assert_int_equal(inn_store_commit(e->st), 0);
+	}
+	dt = now_s() - t0;
+	printf("# 10000 log appends in groups of 100 (%s): %.0f/s\n",
+	       use_pg ? "PostgreSQL" : "SQLite", 10000 / dt);
 	fflush(stdout);
 }
 
@@ -1945,7 +1958,51 @@ test_pg_cursors_never_skip_rows(void **state)
 	assert_int_equal(seen, 2 * CURSOR_WRITERS * CURSOR_PER_WRITER);
 }
 
+/* begin/commit: one transaction for the thread's writes, seen by the
+ * other replicas only at commit; a failure inside loses the group. */
+static void
+test_pg_group_commit(void **state)
+{
+	struct env *e = *state;
+	inn_store *b = open_other(e);
+	int64_t x = new_exec(e->st, "shop", "blue", "running"), seq, ev;
+	inn_step_row step = { 0 }, *rows = NULL;
+	json_object *lines = NULL;
+	size_t n = 9;
+
+	step.name = (char *)"plan";
+	step.status = (char *)"running";
+	assert_int_equal(inn_store_begin(e->st), 0);
+	assert_true(inn_store_begin(e->st) < 0);   /* one group per thread */
+	assert_int_equal(inn_store_step_put(e->st, x, &step), 0);
+	assert_int_equal(inn_store_event_add(e->st, "step.running", x, NULL, NULL, &ev), 0);
+	assert_int_equal(inn_store_log_append(e->st, x, "plan", 1, 1, "grouped", &seq), 0);
+	assert_int_equal(inn_store_steps_get(b, x, &rows, &n), 0);
+	assert_int_equal(n, 0);
+	inn_step_rows_free(rows, n);
+	assert_int_equal(inn_store_commit(e->st), 0);
+	assert_int_equal(inn_store_steps_get(b, x, &rows, &n), 0);
+	assert_int_equal(n, 1);
+	inn_step_rows_free(rows, n);
+	assert_int_equal(inn_store_logs_get(b, x, 0, 10, &lines), 0);
+	assert_int_equal(json_object_array_length(lines), 1);
+	json_object_put(lines);
+	assert_true(inn_store_commit(e->st) < 0);  /* no group open */
+
+	assert_int_equal(inn_store_begin(e->st), 0);
+	assert_int_equal(inn_store_log_append(e->st, x, "plan", 1, 1, "lost", &seq), 0);
+	assert_int_equal(inn_store_step_put(e->st, x + 100, &step), INN_ENOTFOUND);
+	assert_true(inn_store_log_append(e->st, x, "plan", 1, 1, "lost too", &seq) < 0);
+	assert_true(inn_store_commit(e->st) < 0);
+	assert_int_equal(inn_store_logs_get(b, x, 0, 10, &lines), 0);
+	assert_int_equal(json_object_array_length(lines), 1);
+	json_object_put(lines);
+	assert_int_equal(inn_store_log_append(e->st, x, "plan", 1, 1, "after", &seq), 0);
+	inn_store_close(b);
+}
+
 #define PG_ONLY_TESTS \
+	T(test_pg_group_commit), \
 	T(test_pg_concurrent_first_opens_migrate_once), \
 	T(test_pg_cursors_never_skip_rows), \
 	T(test_pg_reconnects_after_lost_connections), \
