@@ -2074,7 +2074,8 @@ main(void)
 #endif
 	struct CMUnitTest all[2 * NUM(common) + NUM(sqlite_only) + 32];
 	const char *only_pg = getenv("INN_TEST_ONLY_PG"), *url = getenv("INN_TEST_PG_URL");
-	size_t n = 0;
+	size_t n = 0, i;
+	int failed;
 
 	if (only_pg == NULL || strcmp(only_pg, "1") != 0) {
 		add_tests(all, &n, common, NUM(common), "sqlite", setup_sqlite);
@@ -2092,5 +2093,8 @@ main(void)
 		fprintf(stderr, "INN_TEST_ONLY_PG=1 but INN_TEST_PG_URL is not set\n");
 		return 1;
 	}
-	return _cmocka_run_group_tests("store", all, n, NULL, NULL) != 0;
+	failed = _cmocka_run_group_tests("store", all, n, NULL, NULL);
+	for (i = 0; i < n; i++)
+		free((char *)all[i].name);
+	return failed != 0;
 }
