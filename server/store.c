@@ -189,7 +189,7 @@ inn_store_open_with(inn_store **out, const char *path, const char *password)
 		if ((len == 8 && strncmp(path, "postgres", 8) == 0) ||
 		    (len == 10 && strncmp(path, "postgresql", 10) == 0)) {
 #ifdef HAVE_LIBPQ
-			return inn_store_pg_ops.open(out, path);
+			return inn_store_pg_ops.open(out, path, password);
 #else
 			return inn_error_set(INN_EINVAL, "store: %.*s:// needs an innominatus built "
 			                     "with PostgreSQL (configure --with-postgresql; libpq-dev)",

@@ -105,7 +105,10 @@ inn_pg_fail(struct pg_store *s, PGconn *c, const PGresult *r, const char *what)
 int
 inn_pg_connect(struct pg_store *s, PGconn **out)
 {
-	PGconn *c = PQconnectdb(s->url);
+	/* a password given apart follows the URL: it wins over the URL's */
+	const char *const keys[] = { "dbname", "password", NULL };
+	const char *const vals[] = { s->url, s->password, NULL };
+	PGconn *c = PQconnectdbParams(keys, vals, 1);
 	PGresult *r;
 	int rc;
 

@@ -80,6 +80,7 @@ struct pg_store {
 	inn_store base;              /* first: what store.c sees */
 	char *url;                   /* the whole URL, for libpq */
 	char *shown;                 /* the URL with its password as ***, for messages */
+	char *password;              /* given beside the URL (inn_store_open_with), or NULL */
 	pthread_mutex_t mu;          /* guards the pool and me */
 	pthread_cond_t cv;           /* a connection came back */
 	struct pg_conn pool[PG_POOL];
