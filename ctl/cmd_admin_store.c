@@ -474,8 +474,12 @@ admin_import(const ctl_opts *o, int argc, char **argv)
 	}
 	rc = import_stream(&x, fp, strcmp(file, "-") == 0 ? "standard input" : file);
 	if (rc != CTL_EXIT_OK) {
-		inn_store_rollback(x.st);
-		fprintf(stderr, "innominatus-ctl: nothing was imported: %s is as it was\n", shown);
+		if (inn_store_rollback(x.st) == 0)
+			fprintf(stderr, "innominatus-ctl: nothing was imported: %s is as it was\n",
+			        shown);
+		else
+			fprintf(stderr, "innominatus-ctl: %s; %s holds the rows before that line: "
+			        "empty it before importing again\n", inn_error_last(), shown);
 		goto out;
 	}
 	if (inn_store_commit(x.st) != 0) {
