@@ -382,9 +382,11 @@ parse_line(struct json_tokener *tok, const char *text, size_t len)
 	json_tokener_reset(tok);
 	o = json_tokener_parse_ex(tok, text, (int)len);
 	if (o == NULL || json_tokener_get_parse_end(tok) < len) {
-		inn_error_set(INN_EINVAL, "not a JSON object (%s)", o == NULL ?
-		              json_tokener_error_desc(json_tokener_get_error(tok)) :
-		              "something follows it");
+		enum json_tokener_error e = json_tokener_get_error(tok);
+
+		inn_error_set(INN_EINVAL, "not a JSON object (%s)", o != NULL ?
+		              "something follows it" : e == json_tokener_continue ?
+		              "the line ends inside it: cut short?" : json_tokener_error_desc(e));
 		json_object_put(o);
 		return NULL;
 	}
