@@ -23,7 +23,7 @@ install -m 755 "$build/tests/plugins/.libs/noop.so" "$dir/plugins/noop.so"
 install -m 755 "$build/tests/plugins/.libs/crashy.so" "$dir/plugins/crashy.so"
 spid=""
 . "$src/tests/ctl_lib.sh"
-trap '[ -n "$spid" ] && kill -9 $spid 2>/dev/null; "$src/tests/pg/pg.sh" stop "$dir/pg" >/dev/null 2>&1; [ -z "$KEEP" ] && rm -rf "$dir"' EXIT
+trap '[ -n "$spid" ] && kill -9 $spid 2>/dev/null; sh "$src/tests/pg/pg.sh" stop "$dir/pg" >/dev/null 2>&1; [ -z "$KEEP" ] && rm -rf "$dir"' EXIT
 
 # a provider for an application's resources: type "file"
 cat > "$dir/prov/files-team/provider.yaml" <<EOF
@@ -305,7 +305,7 @@ pgok=0
 if ! grep -q "define HAVE_LIBPQ 1" "$build/config.h" 2>/dev/null; then
 	skipwhy="this build has no PostgreSQL backend (configure --with-postgresql)"
 else
-	"$src/tests/pg/pg.sh" start "$dir/pg" $$ > "$dir/pg.out" 2>&1
+	sh "$src/tests/pg/pg.sh" start "$dir/pg" $$ > "$dir/pg.out" 2>&1
 	case $? in
 	0) pgok=1 ;;
 	77) skipwhy="PostgreSQL is not installed" ;;
@@ -313,7 +313,7 @@ else
 	esac
 fi
 if [ $pgok = 1 ]; then
-	pgurl=$("$src/tests/pg/pg.sh" newdb "$dir/pg" storeops)
+	pgurl=$(sh "$src/tests/pg/pg.sh" newdb "$dir/pg" storeops 2>/dev/null)
 	"$ctl" admin import --db "$pgurl" "$dir/dump.jsonl" > "$dir/out" 2>&1
 	rc=$?
 	CHECK_SHOW="$dir/out"
@@ -336,7 +336,7 @@ if [ $pgok = 1 ]; then
 	else
 		check "a server on PostgreSQL starts" 1
 	fi
-	"$src/tests/pg/pg.sh" stop "$dir/pg" >/dev/null 2>&1
+	sh "$src/tests/pg/pg.sh" stop "$dir/pg" >/dev/null 2>&1
 else
 	for t in 1 2 3 4 5; do
 		if [ "${INN_REQUIRE_PG:-0}" = 1 ]; then
