@@ -276,11 +276,28 @@ check_empty(inn_store *st, const char *shown)
 
 struct import_ctx {
 	inn_store *st;
+	int load;                 /* 0: the first pass, which only checks */
 	long long counts[64];
 	int last;                 /* the index of the last table seen */
 	int ended;                /* the end line was read */
 	char table[64];           /* for messages: the table of the line */
 };
+
+/* The first pass's check of a row's values: a dump holds integers,
+ * strings and null (what each column is, only the store can say). */
+static int
+row_values_ok(const char *table, json_object *row)
+{
+	json_object_object_foreach(row, col, v) {
+		if (v != NULL && !json_object_is_type(v, json_type_int) &&
+		    !json_object_is_type(v, json_type_string))
+			return inn_error_set(INN_EINVAL, "table %s, column %.64s: a dump holds "
+			                     "integers, strings and null, not %s", table, col,
+			                     json_type_to_name(json_object_get_type(v)));
+	}
+	return json_object_object_length(row) > 0 ? 0 :
+	       inn_error_set(INN_EINVAL, "a row of %s has no columns", table);
+}
 
 /* The header line: format, version, schema of this store, the tables. */
 static int
@@ -366,7 +383,7 @@ import_line(struct import_ctx *x, json_object *line)
 		return inn_error_set(INN_EINVAL, "a row of %s after rows of %s (the dump's tables "
 		                     "come parents first)", table, inn_store_tables[x->last]);
 	x->last = k;
-	if ((rc = inn_store_load(x->st, table, row)) != 0)
+	if ((rc = x->load ? inn_store_load(x->st, table, row) : row_values_ok(table, row)) != 0)
 		return rc;
 	x->counts[k]++;
 	return 0;
@@ -447,13 +464,52 @@ import_stream(struct import_ctx *x, FILE *fp, const char *name)
 	return rc == INN_EINVAL ? CTL_EXIT_CONFIG : CTL_EXIT_FAILED;
 }
 
+/* Standard input copied into an unlinked private temporary file, so
+ * that it can be read twice.  NULL (said) on failure. */
+static FILE *
+spool_stdin(void)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	char path[4096], buf[65536];
+	FILE *fp = NULL;
+	size_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/innominatus-import-XXXXXX",
+	         tmpdir != NULL && *tmpdir == '/' ? tmpdir : "/tmp");
+	if ((fd = mkstemp(path)) < 0 || (fp = fdopen(fd, "w+")) == NULL) {
+		fprintf(stderr, "innominatus-ctl: cannot make a temporary file in %s: %s\n", path,
+		        strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(path);
+		}
+		return NULL;
+	}
+	unlink(path);
+	while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0)
+		if (fwrite(buf, 1, n, fp) != n)
+			break;
+	if (ferror(stdin) || ferror(fp) || fflush(fp) != 0) {
+		fprintf(stderr, "innominatus-ctl: reading standard input: %s\n", strerror(errno));
+		fclose(fp);
+		return NULL;
+	}
+	rewind(fp);
+	return fp;
+}
+
+/* Two passes over the dump: the first checks every line (nothing
+ * written), the second loads, in one transaction where the backend has
+ * them -- so a cut or garbled dump leaves the store as it was anywhere. */
 static int
 admin_import(const ctl_opts *o, int argc, char **argv)
 {
 	const char *file = argc > 1 ? argv[1] : "-";
+	const char *name = strcmp(file, "-") == 0 ? "standard input" : file;
 	struct import_ctx x;
 	char shown[512], text[1024];
-	FILE *fp = stdin;
+	FILE *fp = NULL;
 	int rc;
 
 	if (argc > 2)
@@ -461,21 +517,30 @@ admin_import(const ctl_opts *o, int argc, char **argv)
 	memset(&x, 0, sizeof(x));
 	if (table_count() > sizeof(x.counts) / sizeof(x.counts[0]))
 		return CTL_EXIT_FAILED;
-	if (strcmp(file, "-") != 0 && (fp = fopen(file, "r")) == NULL) {
-		fprintf(stderr, "innominatus-ctl: cannot read %s: %s\n", file, strerror(errno));
+	if (strcmp(file, "-") == 0 ? (fp = spool_stdin()) == NULL :
+	    (fp = fopen(file, "r")) == NULL) {
+		if (strcmp(file, "-") != 0)
+			fprintf(stderr, "innominatus-ctl: cannot read %s: %s\n", file,
+			        strerror(errno));
 		return CTL_EXIT_CONFIG;
 	}
-	if ((rc = open_db(o, use_import, &x.st, shown, sizeof(shown))) != CTL_EXIT_OK)
+	if ((rc = open_db(o, use_import, &x.st, shown, sizeof(shown))) != CTL_EXIT_OK ||
+	    (rc = check_empty(x.st, shown)) != CTL_EXIT_OK)
 		goto out;
-	if ((rc = check_empty(x.st, shown)) != CTL_EXIT_OK)
+	if ((rc = import_stream(&x, fp, name)) != CTL_EXIT_OK) {
+		fprintf(stderr, "innominatus-ctl: nothing was imported: %s is as it was\n", shown);
 		goto out;
+	}
+	memset(x.counts, 0, sizeof(x.counts));
+	x.last = x.ended = 0;
+	x.load = 1;
+	rewind(fp);
 	if (inn_store_begin(x.st) != 0) {
 		fprintf(stderr, "innominatus-ctl: %s\n", inn_error_last());
 		rc = CTL_EXIT_FAILED;
 		goto out;
 	}
-	rc = import_stream(&x, fp, strcmp(file, "-") == 0 ? "standard input" : file);
-	if (rc != CTL_EXIT_OK) {
+	if ((rc = import_stream(&x, fp, name)) != CTL_EXIT_OK) {
 		if (inn_store_rollback(x.st) == 0)
 			fprintf(stderr, "innominatus-ctl: nothing was imported: %s is as it was\n",
 			        shown);
@@ -492,8 +557,7 @@ admin_import(const ctl_opts *o, int argc, char **argv)
 	printf("imported into %s: %s\n", shown, counts_text(x.counts, text, sizeof(text)));
 out:
 	inn_store_close(x.st);
-	if (fp != stdin)
-		fclose(fp);
+	fclose(fp);
 	return rc;
 }
 

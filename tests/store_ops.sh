@@ -93,7 +93,7 @@ seen() { # id
 	api GET "/api/workflows/$1/logs" | jq_ '"\n".join(l["line"] for l in (d["lines"] if isinstance(d, dict) else d))'
 }
 
-echo "1..36"
+echo "1..37"
 
 # ---- --migrate --------------------------------------------------------------
 "$srvbin" --db "$dir/m.db" --migrate > "$dir/out" 2>&1
@@ -314,6 +314,11 @@ else
 fi
 if [ $pgok = 1 ]; then
 	pgurl=$(sh "$src/tests/pg/pg.sh" newdb "$dir/pg" storeops 2>/dev/null)
+	"$ctl" admin import --db "$pgurl" "$dir/cut2.jsonl" > "$dir/out" 2>&1
+	rc=$?
+	CHECK_SHOW="$dir/out"
+	[ $rc = 3 ] && grep -q "line $nl: not a JSON object" "$dir/out" && grep -q "nothing was imported" "$dir/out"
+	check "PostgreSQL: a dump cut mid-line is refused naming its line, before any row is written" $?
 	"$ctl" admin import --db "$pgurl" "$dir/dump.jsonl" > "$dir/out" 2>&1
 	rc=$?
 	CHECK_SHOW="$dir/out"
@@ -338,7 +343,7 @@ if [ $pgok = 1 ]; then
 	fi
 	sh "$src/tests/pg/pg.sh" stop "$dir/pg" >/dev/null 2>&1
 else
-	for t in 1 2 3 4 5; do
+	for t in 1 2 3 4 5 6; do
 		if [ "${INN_REQUIRE_PG:-0}" = 1 ]; then
 			check "PostgreSQL part: $skipwhy (INN_REQUIRE_PG=1)" 1
 		else
