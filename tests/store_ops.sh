@@ -93,7 +93,7 @@ seen() { # id
 	api GET "/api/workflows/$1/logs" | jq_ '"\n".join(l["line"] for l in (d["lines"] if isinstance(d, dict) else d))'
 }
 
-echo "1..37"
+echo "1..41"
 
 # ---- --migrate --------------------------------------------------------------
 "$srvbin" --db "$dir/m.db" --migrate > "$dir/out" 2>&1
@@ -341,9 +341,43 @@ if [ $pgok = 1 ]; then
 	else
 		check "a server on PostgreSQL starts" 1
 	fi
+	# a role that must give its password (scram), to see where passwords go
+	. "$dir/pg/env"
+	psql -q -X -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 \
+		-c "CREATE ROLE inn LOGIN PASSWORD 'Pw-of-inn-7'" -c "CREATE DATABASE innpw OWNER inn" \
+		> "$dir/out" 2>&1
+	hba="$dir/pg/data/pg_hba.conf"
+	{ echo "host all inn 127.0.0.1/32 scram-sha-256"; cat "$hba"; } > "$dir/hba" && cat "$dir/hba" > "$hba"
+	psql -q -X -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -c "SELECT pg_reload_conf()" >/dev/null 2>&1
+	purl="postgres://inn@127.0.0.1:$PG_PORT/innpw"
+	printf 'Pw-of-inn-7\n' > "$dir/pgpw"; printf 'Wrong-pw-9\n' > "$dir/badpw"
+	chmod 600 "$dir/pgpw" "$dir/badpw"
+	CHECK_SHOW="$dir/out"
+	PGPASSFILE=/nonexistent "$srvbin" --db "$purl" --migrate > "$dir/out" 2>&1
+	r1=$?
+	PGPASSFILE=/nonexistent "$srvbin" --db "$purl" --db-password-file "$dir/pgpw" --migrate >> "$dir/out" 2>&1
+	r2=$?
+	[ $r1 = 3 ] && grep -q "password" "$dir/out" && [ $r2 = 0 ] && grep -q "schema version 0 -> 8" "$dir/out"
+	check "PostgreSQL asking for a password: none given is refused; --db-password-file's reaches libpq" $?
+	PGPASSFILE=/nonexistent "$srvbin" --db "$purl" --db-password-file "$dir/badpw" --migrate > "$dir/out" 2>&1
+	[ $? = 3 ] && grep -q "password authentication failed" "$dir/out" && ! grep -q "Wrong-pw" "$dir/out"
+	check "a wrong password is refused by the server, and never shown" $?
+	PGPASSWORD=Pw-of-inn-7 PGPASSFILE=/nonexistent "$srvbin" --db "$purl" --migrate > "$dir/out" 2>&1 &&
+		grep -q "schema version 8, up to date" "$dir/out"
+	check "PGPASSWORD works through libpq as it is" $?
+	conf "$dir/pgpw.yaml" "postgres://inn:Pw-of-inn-7@127.0.0.1:$PG_PORT/innpw"
+	CHECK_SHOW="$dir/pgpw.log"
+	if PGPASSFILE=/nonexistent start "$dir/pgpw.yaml" "$dir/pgpw.log"; then
+		grep -q "store postgres://inn:\*\*\*@127.0.0.1:$PG_PORT/innpw" "$dir/pgpw.log" &&
+			! grep -q "Pw-of-inn" "$dir/pgpw.log" && ! ps -o args= -p "$spid" | grep -q "Pw-of-inn"
+		check "a URL with its password in server.db serves; the banner shows ***, the process list nothing" $?
+		stop
+	else
+		check "a server on a URL with its password in server.db starts" 1
+	fi
 	sh "$src/tests/pg/pg.sh" stop "$dir/pg" >/dev/null 2>&1
 else
-	for t in 1 2 3 4 5 6; do
+	for t in 1 2 3 4 5 6 7 8 9 10; do
 		if [ "${INN_REQUIRE_PG:-0}" = 1 ]; then
 			check "PostgreSQL part: $skipwhy (INN_REQUIRE_PG=1)" 1
 		else
