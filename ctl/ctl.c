@@ -286,7 +286,8 @@ set_value(ctl_opts *o, const char *a, const char *val)
 		o->json = strcmp(val, "json") == 0 || strcmp(val, "yaml") == 0;
 		ctl_output_yaml(strcmp(val, "yaml") == 0);
 		o->out_file = val;
-		o->output_bad = !o->json && strcmp(val, "text") != 0;
+		o->output_bad = o->json || strcmp(val, "text") == 0 ? NULL :
+		                strcmp(a, "-o") == 0 ? "-o" : "--output";
 	} else if (strcmp(a, "--providers") == 0) {
 		if (o->nproviders >= CTL_MAX_LIST)
 			return -1;
@@ -389,10 +390,10 @@ main(int argc, char **argv)
 		usage(stderr);
 		goto out;
 	}
-	if (o.output_bad && !(strcmp(cmd, "admin") == 0 && nrest > 0 &&
-	                      strcmp(rest[0], "export") == 0)) {
-		fprintf(stderr, "innominatus-ctl: -o takes json, yaml or text, not \"%s\"\n",
-		        o.out_file);
+	if (o.output_bad != NULL && !(strcmp(cmd, "admin") == 0 && nrest > 0 &&
+	                              strcmp(rest[0], "export") == 0)) {
+		fprintf(stderr, "innominatus-ctl: %s takes json, yaml or text, not \"%s\"\n",
+		        o.output_bad, o.out_file);
 		goto out;
 	}
 	for (k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)

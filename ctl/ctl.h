@@ -72,7 +72,8 @@ typedef struct ctl_opts {
 	const char *db;          /* --db URL: the store */
 	const char *db_password_file; /* --db-password-file FILE */
 	const char *out_file;    /* -o FILE (admin export): what -o said, as given */
-	int output_bad;          /* -o was not json, yaml or text (only export takes that) */
+	const char *output_bad;  /* "-o" or "--output" when its value was not json, yaml or
+	                          * text (only admin export takes that: a file) */
 } ctl_opts;
 
 /* Loaded environment of a command. */
