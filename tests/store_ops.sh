@@ -93,7 +93,7 @@ seen() { # id
 	api GET "/api/workflows/$1/logs" | jq_ '"\n".join(l["line"] for l in (d["lines"] if isinstance(d, dict) else d))'
 }
 
-echo "1..41"
+echo "1..42"
 
 # ---- --migrate --------------------------------------------------------------
 "$srvbin" --db "$dir/m.db" --migrate > "$dir/out" 2>&1
@@ -375,9 +375,16 @@ if [ $pgok = 1 ]; then
 	else
 		check "a server on a URL with its password in server.db starts" 1
 	fi
+	printf 'server:\n  listen: 127.0.0.1:0\n  db: %s\n  pluginDir: %s\n  stateDir: %s\n' \
+		"$pgurl" "$dir/plugins" "$dir/state" > "$dir/nokey.yaml"
+	"$srvbin" --config "$dir/nokey.yaml" > "$dir/out" 2>&1
+	rc=$?
+	CHECK_SHOW="$dir/out"
+	[ $rc -ne 0 ] && grep -q "needs server.secretKeyFile (or --secret-key-file FILE): every replica" "$dir/out"
+	check "a server on PostgreSQL without server.secretKeyFile does not start, saying why" $?
 	sh "$src/tests/pg/pg.sh" stop "$dir/pg" >/dev/null 2>&1
 else
-	for t in 1 2 3 4 5 6 7 8 9 10; do
+	for t in 1 2 3 4 5 6 7 8 9 10 11; do
 		if [ "${INN_REQUIRE_PG:-0}" = 1 ]; then
 			check "PostgreSQL part: $skipwhy (INN_REQUIRE_PG=1)" 1
 		else
