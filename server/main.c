@@ -478,18 +478,30 @@ load_config(inn_server *srv, struct flags *f, char *cwd, size_t cwdlen)
 	return -1;
 }
 
-/* Opens the store at cfg.db_path with the password of cfg.db_password_file
- * (if any: wiped once the store has it).  0, or -1 (said). */
+/* Opens the store at cfg.db_path with the password of cfg.db_password_file,
+ * else of PGPASSWORD -- which then leaves the environment (and the copy
+ * /proc/PID/environ shows is wiped): workers and steps inherit it, and a
+ * step is no place for the store's password; the store keeps it for its
+ * reconnections.  The copy here is wiped once the store has it.  0, or -1
+ * (said). */
 static int
 open_store(inn_server *srv)
 {
-	char *password = NULL;
+	char *password = NULL, *env = getenv("PGPASSWORD");
 	int rc;
 
 	if (srv->cfg.db_password_file != NULL &&
 	    inn_store_password_file_read(srv->cfg.db_password_file, &password) != 0) {
 		fprintf(stderr, "innominatus: %s\n", inn_error_last());
 		return -1;
+	}
+	if (env != NULL && is_db_url(srv->cfg.db_path)) {
+		if (password == NULL && *env != '\0' && (password = strdup(env)) == NULL) {
+			fprintf(stderr, "innominatus: out of memory\n");
+			return -1;
+		}
+		explicit_bzero(env, strlen(env));
+		unsetenv("PGPASSWORD");
 	}
 	rc = inn_store_open_with(&srv->store, srv->cfg.db_path, password);
 	if (password != NULL) {

@@ -50,6 +50,13 @@ steps:
 outputs:
   path: "\${steps.write.outputs.path}"
 EOF
+cat > "$dir/prov/files-team/workflows/show-env.yaml" <<EOF
+name: show-env
+steps:
+  - name: show
+    type: shell
+    config: {script: 'echo "pw=[\$(printenv PGPASSWORD)]"'}
+EOF
 cat > "$dir/shop.yaml" <<EOF
 apiVersion: score.dev/v1b1
 metadata: {name: shop}
@@ -93,7 +100,7 @@ seen() { # id
 	api GET "/api/workflows/$1/logs" | jq_ '"\n".join(l["line"] for l in (d["lines"] if isinstance(d, dict) else d))'
 }
 
-echo "1..42"
+echo "1..43"
 
 # ---- --migrate --------------------------------------------------------------
 "$srvbin" --db "$dir/m.db" --migrate > "$dir/out" 2>&1
@@ -365,6 +372,18 @@ if [ $pgok = 1 ]; then
 	PGPASSWORD=Pw-of-inn-7 PGPASSFILE=/nonexistent "$srvbin" --db "$purl" --migrate > "$dir/out" 2>&1 &&
 		grep -q "schema version 8, up to date" "$dir/out"
 	check "PGPASSWORD works through libpq as it is" $?
+	conf "$dir/pgenv.yaml" "$purl"
+	CHECK_SHOW="$dir/pgenv.log"
+	if PGPASSWORD=Pw-of-inn-7 PGPASSFILE=/nonexistent start "$dir/pgenv.yaml" "$dir/pgenv.log"; then
+		key=$(PGPASSWORD=Pw-of-inn-7 "$srvbin" --db "$purl" --create-admin-key envcheck 2>/dev/null)
+		show=$(api POST /api/workflows/run '{"workflow":"files-team/show-env"}' | jq_ 'd["id"]')
+		[ "$(wait_done "$show")" = succeeded ] && api GET "/api/workflows/$show/logs" | grep -q 'pw=\[\]' &&
+			! tr '\0' '\n' < "/proc/$spid/environ" | grep -q "Pw-of-inn"
+		check "PGPASSWORD of a server on PostgreSQL reaches neither its steps nor /proc/PID/environ" $?
+		stop
+	else
+		check "a server on PostgreSQL with PGPASSWORD starts" 1
+	fi
 	conf "$dir/pgpw.yaml" "postgres://inn:Pw-of-inn-7@127.0.0.1:$PG_PORT/innpw"
 	CHECK_SHOW="$dir/pgpw.log"
 	if PGPASSFILE=/nonexistent start "$dir/pgpw.yaml" "$dir/pgpw.log"; then
@@ -384,7 +403,7 @@ if [ $pgok = 1 ]; then
 	check "a server on PostgreSQL without server.secretKeyFile does not start, saying why" $?
 	sh "$src/tests/pg/pg.sh" stop "$dir/pg" >/dev/null 2>&1
 else
-	for t in 1 2 3 4 5 6 7 8 9 10 11; do
+	for t in 1 2 3 4 5 6 7 8 9 10 11 12; do
 		if [ "${INN_REQUIRE_PG:-0}" = 1 ]; then
 			check "PostgreSQL part: $skipwhy (INN_REQUIRE_PG=1)" 1
 		else
