@@ -100,7 +100,7 @@ seen() { # id
 	api GET "/api/workflows/$1/logs" | jq_ '"\n".join(l["line"] for l in (d["lines"] if isinstance(d, dict) else d))'
 }
 
-echo "1..43"
+echo "1..44"
 
 # ---- --migrate --------------------------------------------------------------
 "$srvbin" --db "$dir/m.db" --migrate > "$dir/out" 2>&1
@@ -326,6 +326,11 @@ if [ $pgok = 1 ]; then
 	CHECK_SHOW="$dir/out"
 	[ $rc = 3 ] && grep -q "line $nl: not a JSON object" "$dir/out" && grep -q "nothing was imported" "$dir/out"
 	check "PostgreSQL: a dump cut mid-line is refused naming its line, before any row is written" $?
+	"$ctl" admin import --db "$pgurl" "$dir/bad.jsonl" > "$dir/out" 2>&1
+	rc=$?
+	[ $rc = 3 ] && grep -q "line $nl (table step_logs): .*no column \"lime\"" "$dir/out" &&
+		grep -q "nothing was imported" "$dir/out"
+	check "PostgreSQL: a row refused half way through is rolled back with the rest (the next import finds it empty)" $?
 	"$ctl" admin import --db "$pgurl" "$dir/dump.jsonl" > "$dir/out" 2>&1
 	rc=$?
 	CHECK_SHOW="$dir/out"
@@ -403,7 +408,7 @@ if [ $pgok = 1 ]; then
 	check "a server on PostgreSQL without server.secretKeyFile does not start, saying why" $?
 	sh "$src/tests/pg/pg.sh" stop "$dir/pg" >/dev/null 2>&1
 else
-	for t in 1 2 3 4 5 6 7 8 9 10 11 12; do
+	for t in 1 2 3 4 5 6 7 8 9 10 11 12 13; do
 		if [ "${INN_REQUIRE_PG:-0}" = 1 ]; then
 			check "PostgreSQL part: $skipwhy (INN_REQUIRE_PG=1)" 1
 		else

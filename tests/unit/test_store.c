@@ -1087,6 +1087,15 @@ test_data_survives_reopen(void **state)
 
 /* ---- concurrency and speed ------------------------------------------------ */
 
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 #define THREADS 4
 #define PER_THREAD 500
 
@@ -1131,14 +1140,20 @@ test_concurrent_appends(void **state)
 	size_t i, k = 0;
 	int t, j;
 
+	double t0;
+
 	for (t = 0; t < THREADS; t++) {
 		app[t].st = e->st;
 		app[t].exec_id = new_exec(e->st, "shop", "blue", "running");
 		app[t].failures = 0;
-		assert_int_equal(pthread_create(&th[t], NULL, append_many, &app[t]), 0);
 	}
+	t0 = now_s();
+	for (t = 0; t < THREADS; t++)
+		assert_int_equal(pthread_create(&th[t], NULL, append_many, &app[t]), 0);
 	for (t = 0; t < THREADS; t++)
 		assert_int_equal(pthread_join(th[t], NULL), 0);
+	printf("# %d threads x %d log appends (%s): %.0f/s\n", THREADS, PER_THREAD,
+	       use_pg ? "PostgreSQL" : "SQLite", THREADS * PER_THREAD / (now_s() - t0));
 	for (t = 0; t < THREADS; t++) {
 		assert_int_equal(app[t].failures, 0);
 		for (j = 0; j < PER_THREAD; j++) {
@@ -1161,14 +1176,6 @@ test_concurrent_appends(void **state)
 	}
 }
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Prints the figure; asserts only that every append succeeded. */
 static void
@@ -1189,6 +1196,19 @@ test_append_speed(void **state)
 	printf("# 10000 log appends (%s): %.1f ms, %.1f us each, %.0f/s\n",
 	       use_pg ? "PostgreSQL, autocommit" : "SQLite, autocommit, WAL, synchronous=NORMAL",
 	       dt * 1e3, dt * 1e6 / 10000, 10000 / dt);
+	/* the same in groups of 100 (begin/commit) */
+	t0 = now_s();
+	for (i = 0; i < 10000; i++) {
+		if (i % 100 == 0)
+			assert_int_equal(inn_store_begin(e->st), 0);
+		snprintf(line, sizeof(line), "deploy: pushed layer %d of the image to the registry", i);
+		assert_int_equal(inn_store_log_append(e->st, id, "deploy", 1, 1, line, &seq), 0);
+		if (i % 100 == 99)
+			assert_int_equal(inn_store_commit(e->st), 0);
+	}
+	dt = now_s() - t0;
+	printf("# 10000 log appends in groups of 100 (%s): %.0f/s\n",
+	       use_pg ? "PostgreSQL" : "SQLite", 10000 / dt);
 	fflush(stdout);
 }
 
@@ -1767,7 +1787,225 @@ test_pg_dump_load_reproduces(void **state)
 	free(key);
 }
 
+/* The server ends every connection of the store (a restart, a proxy's
+ * timeout): the next operations reconnect and succeed. */
+static void
+test_pg_reconnects_after_lost_connections(void **state)
+{
+	struct env *e = *state;
+	inn_exec_row *got = NULL;
+	int64_t id = new_exec(e->st, "shop", "blue", "running"), seq;
+	char *n;
+	int i;
+
+	assert_int_equal(inn_store_lock_try(e->st, "reaper"), 1);
+	n = raw_query(e->path, "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity "
+	              "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+	assert_non_null(n);
+	assert_true(strcmp(n, "0") != 0);
+	free(n);
+	for (i = 0; i < 8; i++) {   /* more than the pool holds */
+		assert_int_equal(inn_store_exec_get(e->st, id, &got), 0);
+		inn_exec_row_free(got);
+		got = NULL;
+	}
+	assert_int_equal(inn_store_log_append(e->st, id, "s", 1, 1, "after", &seq), 0);
+	assert_int_equal(inn_store_ping(e->st), 0);
+	/* the lock went with its connection; taking it again works */
+	assert_int_equal(inn_store_lock_try(e->st, "reaper"), 1);
+}
+
+struct opener {
+	const char *url;
+	int rc;
+	char why[256];
+};
+
+static void *
+open_one(void *arg)
+{
+	struct opener *o = arg;
+	inn_store *st = NULL;
+
+	o->rc = inn_store_open(&st, o->url);
+	if (o->rc != 0)
+		snprintf(o->why, sizeof(o->why), "%s", inn_error_last());
+	inn_store_close(st);
+	return NULL;
+}
+
+/* Replicas starting together on a new database: each migration is
+ * applied once, and every one of them opens. */
+static void
+test_pg_concurrent_first_opens_migrate_once(void **state)
+{
+	struct env *e = *state;
+	struct opener o[4];
+	pthread_t th[4];
+	char url[4200], db[80], sql[160], *c;
+	int i, v = inn_store_schema_version(e->st);
+
+	snprintf(db, sizeof(db), "%s_race", e->db);
+	snprintf(sql, sizeof(sql), "CREATE DATABASE \"%s\"", db);
+	free(pg_raw(getenv("INN_TEST_PG_URL"), sql));
+	pg_url(url, sizeof(url), db);
+	for (i = 0; i < 4; i++) {
+		o[i].url = url;
+		assert_int_equal(pthread_create(&th[i], NULL, open_one, &o[i]), 0);
+	}
+	for (i = 0; i < 4; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	for (i = 0; i < 4; i++)
+		if (o[i].rc != 0)
+			fail_msg("open %d: %s", i, o[i].why);
+	c = pg_raw(url, "SELECT COUNT(*) || ':' || MAX(version) FROM schema_migrations");
+	snprintf(sql, sizeof(sql), "%d:%d", v, v);
+	assert_string_equal(c, sql);
+	free(c);
+	snprintf(sql, sizeof(sql), "DROP DATABASE \"%s\" WITH (FORCE)", db);
+	free(pg_raw(getenv("INN_TEST_PG_URL"), sql));
+}
+
+#define CURSOR_WRITERS 3
+#define CURSOR_PER_WRITER 300
+
+struct cursor_writer {
+	const char *url;
+	int64_t exec_id;
+	int failures;
+	int *finished;               /* writers done (atomic) */
+};
+
+static void *
+cursor_write(void *arg)
+{
+	struct cursor_writer *w = arg;
+	inn_store *st = NULL;
+	int64_t id;
+	int i;
+
+	if (inn_store_open(&st, w->url) != 0) {
+		w->failures++;
+		__atomic_add_fetch(w->finished, 1, __ATOMIC_SEQ_CST);
+		return NULL;
+	}
+	for (i = 0; i < CURSOR_PER_WRITER; i++) {
+		if (inn_store_log_append(st, w->exec_id, "s", 1, 1, "x", &id) != 0)
+			w->failures++;
+		if (inn_store_event_add(st, "t", w->exec_id, NULL, NULL, &id) != 0)
+			w->failures++;
+	}
+	inn_store_close(st);
+	__atomic_add_fetch(w->finished, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/* Reads what came after the cursors; returns how many new rows. */
+static size_t
+cursor_read(inn_store *st, int64_t exec_id, int64_t *log_after, int64_t *ev_after)
+{
+	json_object *rows = NULL;
+	size_t n, total = 0;
+
+	assert_int_equal(inn_store_logs_get(st, exec_id, *log_after, 10000, &rows), 0);
+	n = json_object_array_length(rows);
+	if (n > 0)
+		*log_after = json_object_get_int64(json_object_object_get(
+		    json_object_array_get_idx(rows, n - 1), "seq"));
+	total += n;
+	json_object_put(rows);
+	assert_int_equal(inn_store_events_after(st, *ev_after, NULL, NULL, 10000, &rows), 0);
+	n = json_object_array_length(rows);
+	if (n > 0)
+		*ev_after = json_object_get_int64(json_object_object_get(
+		    json_object_array_get_idx(rows, n - 1), "id"));
+	total += n;
+	json_object_put(rows);
+	return total;
+}
+
+/* A follower reading "after its cursor" while several replicas write
+ * never skips a row: rows become visible in id order. */
+static void
+test_pg_cursors_never_skip_rows(void **state)
+{
+	struct env *e = *state;
+	struct cursor_writer w[CURSOR_WRITERS];
+	pthread_t th[CURSOR_WRITERS];
+	int64_t x = new_exec(e->st, "shop", "blue", "running"), log_after = 0, ev_after = 0;
+	size_t seen = 0;
+	int i, finished = 0;
+
+	for (i = 0; i < CURSOR_WRITERS; i++) {
+		w[i].url = e->path;
+		w[i].exec_id = x;
+		w[i].failures = 0;
+		w[i].finished = &finished;
+		assert_int_equal(pthread_create(&th[i], NULL, cursor_write, &w[i]), 0);
+	}
+	while (seen < 2 * CURSOR_WRITERS * CURSOR_PER_WRITER) {
+		size_t before = seen;
+
+		seen += cursor_read(e->st, x, &log_after, &ev_after);
+		if (seen == before && __atomic_load_n(&finished, __ATOMIC_SEQ_CST) == CURSOR_WRITERS)
+			break;
+	}
+	for (i = 0; i < CURSOR_WRITERS; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(w[i].failures, 0);
+	}
+	seen += cursor_read(e->st, x, &log_after, &ev_after);
+	assert_int_equal(seen, 2 * CURSOR_WRITERS * CURSOR_PER_WRITER);
+}
+
+/* begin/commit: one transaction for the thread's writes, seen by the
+ * other replicas only at commit; a failure inside loses the group. */
+static void
+test_pg_group_commit(void **state)
+{
+	struct env *e = *state;
+	inn_store *b = open_other(e);
+	int64_t x = new_exec(e->st, "shop", "blue", "running"), seq, ev;
+	inn_step_row step = { 0 }, *rows = NULL;
+	json_object *lines = NULL;
+	size_t n = 9;
+
+	step.name = (char *)"plan";
+	step.status = (char *)"running";
+	assert_int_equal(inn_store_begin(e->st), 0);
+	assert_true(inn_store_begin(e->st) < 0);   /* one group per thread */
+	assert_int_equal(inn_store_step_put(e->st, x, &step), 0);
+	assert_int_equal(inn_store_event_add(e->st, "step.running", x, NULL, NULL, &ev), 0);
+	assert_int_equal(inn_store_log_append(e->st, x, "plan", 1, 1, "grouped", &seq), 0);
+	assert_int_equal(inn_store_steps_get(b, x, &rows, &n), 0);
+	assert_int_equal(n, 0);
+	inn_step_rows_free(rows, n);
+	assert_int_equal(inn_store_commit(e->st), 0);
+	assert_int_equal(inn_store_steps_get(b, x, &rows, &n), 0);
+	assert_int_equal(n, 1);
+	inn_step_rows_free(rows, n);
+	assert_int_equal(inn_store_logs_get(b, x, 0, 10, &lines), 0);
+	assert_int_equal(json_object_array_length(lines), 1);
+	json_object_put(lines);
+	assert_true(inn_store_commit(e->st) < 0);  /* no group open */
+
+	assert_int_equal(inn_store_begin(e->st), 0);
+	assert_int_equal(inn_store_log_append(e->st, x, "plan", 1, 1, "lost", &seq), 0);
+	assert_int_equal(inn_store_step_put(e->st, x + 100, &step), INN_ENOTFOUND);
+	assert_true(inn_store_log_append(e->st, x, "plan", 1, 1, "lost too", &seq) < 0);
+	assert_true(inn_store_commit(e->st) < 0);
+	assert_int_equal(inn_store_logs_get(b, x, 0, 10, &lines), 0);
+	assert_int_equal(json_object_array_length(lines), 1);
+	json_object_put(lines);
+	assert_int_equal(inn_store_log_append(e->st, x, "plan", 1, 1, "after", &seq), 0);
+	inn_store_close(b);
+}
+
 #define PG_ONLY_TESTS \
+	T(test_pg_group_commit), \
+	T(test_pg_concurrent_first_opens_migrate_once), \
+	T(test_pg_cursors_never_skip_rows), \
+	T(test_pg_reconnects_after_lost_connections), \
 	T(test_pg_dump_load_reproduces), \
 	T(test_pg_password_redacted), \
 	T(test_pg_two_handles_share_rows), \
@@ -1836,7 +2074,8 @@ main(void)
 #endif
 	struct CMUnitTest all[2 * NUM(common) + NUM(sqlite_only) + 32];
 	const char *only_pg = getenv("INN_TEST_ONLY_PG"), *url = getenv("INN_TEST_PG_URL");
-	size_t n = 0;
+	size_t n = 0, i;
+	int failed;
 
 	if (only_pg == NULL || strcmp(only_pg, "1") != 0) {
 		add_tests(all, &n, common, NUM(common), "sqlite", setup_sqlite);
@@ -1854,5 +2093,8 @@ main(void)
 		fprintf(stderr, "INN_TEST_ONLY_PG=1 but INN_TEST_PG_URL is not set\n");
 		return 1;
 	}
-	return _cmocka_run_group_tests("store", all, n, NULL, NULL) != 0;
+	failed = _cmocka_run_group_tests("store", all, n, NULL, NULL);
+	for (i = 0; i < n; i++)
+		free((char *)all[i].name);
+	return failed != 0;
 }
