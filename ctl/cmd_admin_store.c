@@ -219,10 +219,10 @@ admin_export(const ctl_opts *o, int argc)
 	}
 	rc = export_all(st, fp, counts);
 	if (file != NULL) {
-		if (rc == 0 && (fsync(fileno(fp)) != 0 || fclose(fp) != 0))
+		if (rc == 0 && fsync(fileno(fp)) != 0)
 			rc = inn_error_set(INN_ERROR, "writing %s: %s", tmp, strerror(errno));
-		else if (rc != 0)
-			fclose(fp);
+		if (fclose(fp) != 0 && rc == 0)
+			rc = inn_error_set(INN_ERROR, "writing %s: %s", tmp, strerror(errno));
 		if (rc == 0 && rename(tmp, file) != 0)
 			rc = inn_error_set(INN_ERROR, "renaming %s to %s: %s", tmp, file,
 			                   strerror(errno));
