@@ -68,6 +68,12 @@ typedef struct ctl_opts {
 	const char *demo_dir;    /* --demo-dir D */
 	int wait;                /* -w, --wait, --watch: deploy/delete follow the execution */
 	const char *ttl;         /* --ttl D (deploy): the app is deleted when it expires */
+	/* admin export / import (ctl/cmd_admin_store.c) */
+	const char *db;          /* --db URL: the store */
+	const char *db_password_file; /* --db-password-file FILE */
+	const char *out_file;    /* -o FILE (admin export): what -o said, as given */
+	const char *output_bad;  /* "-o" or "--output" when its value was not json, yaml or
+	                          * text (only admin export takes that: a file) */
 } ctl_opts;
 
 /* Loaded environment of a command. */
@@ -109,6 +115,10 @@ int ctl_cmd_run(const ctl_opts *o, int argc, char **argv);
 int ctl_cmd_demo_time(const ctl_opts *o, int argc, char **argv);
 int ctl_cmd_demo_status(const ctl_opts *o, int argc, char **argv);
 int ctl_cmd_demo_nuke(const ctl_opts *o, int argc, char **argv);
+/* admin export / import: a store moved between backends, offline
+ * (cmd_admin_store.c).  wants: 1 when argv (after "admin") is one of them. */
+int ctl_admin_store_wants(int argc, char **argv);
+int ctl_cmd_admin_store(const ctl_opts *o, int argc, char **argv);
 /* The help of command cmd (`innominatus-ctl deploy --help`), or NULL when
  * it has none of its own (ctl/cmd_apps.c). */
 const char *ctl_apps_help(const char *cmd);

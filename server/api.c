@@ -61,12 +61,93 @@ h_ready(struct api_call *c)
 	inn_api_reply(c, ok ? 200 : 503, o);
 }
 
+/* The store's families: calls, failures and a latency histogram per
+ * class (read, write), labelled lab ("replica=\"ID\"," or ""). */
+static void
+metrics_store(struct evbuffer *b, inn_store *st, const char *lab)
+{
+	static const long long bounds[] = INN_STORE_LAT_BOUNDS;
+	static const char *const cls[2] = { "read", "write" };
+	inn_store_stats t;
+	long long cum;
+	int c, i;
+
+	inn_store_stats_get(st, &t);
+	evbuffer_add_printf(b, "# HELP innominatus_store_calls_total Calls to the store.\n"
+	                    "# TYPE innominatus_store_calls_total counter\n");
+	for (c = 0; c < 2; c++)
+		evbuffer_add_printf(b, "innominatus_store_calls_total{%sclass=\"%s\"} %lld\n", lab,
+		                    cls[c], t.calls[c]);
+	evbuffer_add_printf(b, "# HELP innominatus_store_errors_total Store calls that failed "
+	                    "(not counting \"not found\" answers and lost claims).\n"
+	                    "# TYPE innominatus_store_errors_total counter\n");
+	for (c = 0; c < 2; c++)
+		evbuffer_add_printf(b, "innominatus_store_errors_total{%sclass=\"%s\"} %lld\n", lab,
+		                    cls[c], t.errors[c]);
+	evbuffer_add_printf(b, "# HELP innominatus_store_latency_seconds How long store calls "
+	                    "took.\n# TYPE innominatus_store_latency_seconds histogram\n");
+	for (c = 0; c < 2; c++) {
+		for (cum = 0, i = 0; i <= INN_STORE_LAT_BUCKETS; i++) {
+			cum += t.bucket[c][i];
+			if (i < INN_STORE_LAT_BUCKETS)
+				evbuffer_add_printf(b, "innominatus_store_latency_seconds_bucket{%s"
+				                    "class=\"%s\",le=\"%lld.%06lld\"} %lld\n", lab,
+				                    cls[c], bounds[i] / 1000000, bounds[i] % 1000000,
+				                    cum);
+			else
+				evbuffer_add_printf(b, "innominatus_store_latency_seconds_bucket{%s"
+				                    "class=\"%s\",le=\"+Inf\"} %lld\n", lab, cls[c],
+				                    cum);
+		}
+		evbuffer_add_printf(b, "innominatus_store_latency_seconds_sum{%sclass=\"%s\"} "
+		                    "%lld.%06lld\n", lab, cls[c], t.us_sum[c] / 1000000,
+		                    t.us_sum[c] % 1000000);
+		evbuffer_add_printf(b, "innominatus_store_latency_seconds_count{%sclass=\"%s\"} "
+		                    "%lld\n", lab, cls[c], t.calls[c]);
+	}
+}
+
+/* The cluster layer's counters, labelled {replica="ID"} (none without). */
+static void
+metrics_cluster(struct evbuffer *b, inn_server *s, const char *lab)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} ctr[] = {
+		{ "claims", "Executions this replica claimed to run.",
+		  offsetof(inn_server, m_claims) },
+		{ "adopted", "Executions of dead replicas this replica took over.",
+		  offsetof(inn_server, m_adopted) },
+		{ "stolen", "Queued executions this replica took from busy replicas.",
+		  offsetof(inn_server, m_stolen) },
+		{ "lease_losses", "Times this replica's lease ran out before it was renewed.",
+		  offsetof(inn_server, m_lease_lost) },
+		{ "released", "Queued executions this replica gave back (drain).",
+		  offsetof(inn_server, m_released) },
+	};
+	char braces[128] = "";
+	size_t i, n = strlen(lab);
+
+	/* lab ends with ','; alone it goes in braces without it */
+	if (n > 0)
+		snprintf(braces, sizeof(braces), "{%.*s}", (int)(n - 1), lab);
+	for (i = 0; i < sizeof(ctr) / sizeof(ctr[0]); i++)
+		evbuffer_add_printf(b, "# HELP innominatus_%s_total %s\n"
+		                    "# TYPE innominatus_%s_total counter\n"
+		                    "innominatus_%s_total%s %lld\n", ctr[i].name, ctr[i].help,
+		                    ctr[i].name, ctr[i].name, braces,
+		                    (long long)atomic_load((atomic_llong *)(void *)
+		                                           ((char *)s + ctr[i].off)));
+}
+
 static void
 h_metrics(struct api_call *c)
 {
 	inn_server *s = c->srv;
 	struct evbuffer *b = evbuffer_new();
 	static const long long bounds[] = INN_STEP_BUCKET_BOUNDS;
+	char lab[128] = "";
 	long long cum = 0;
 	int i;
 
@@ -109,6 +190,11 @@ h_metrics(struct api_call *c)
 	                    "innominatus_step_duration_ms_count %lld\n",
 	                    (long long)atomic_load(&s->m_step_ms_sum),
 	                    (long long)atomic_load(&s->m_step_count));
+	/* per replica: the store's answers, the cluster's moves */
+	if (s->replica_id[0] != '\0')
+		snprintf(lab, sizeof(lab), "replica=\"%s\",", s->replica_id);
+	metrics_store(b, s->store, lab);
+	metrics_cluster(b, s, lab);
 	evhttp_add_header(evhttp_request_get_output_headers(c->req), "Content-Type",
 	                  "text/plain; version=0.0.4");
 	evhttp_send_reply(c->req, 200, "OK", b);

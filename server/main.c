@@ -32,7 +32,15 @@ usage(FILE *fp)
 	    "usage: innominatus [options]\n"
 	    "  --config FILE          admin config; its server: section sets the options below\n"
 	    "  --listen HOST:PORT     where to serve (default 127.0.0.1:8081; port 0 = any)\n"
-	    "  --db PATH              SQLite store, created on first start (default ./innominatus.db)\n"
+	    "  --db PATH|URL          the store: a SQLite file, created on first start (default\n"
+	    "                         ./innominatus.db), or postgres://[user@]host[:port]/db (no\n"
+	    "                         password here: PGPASSWORD, PGPASSFILE or the option below)\n"
+	    "  --db-password-file FILE  the database password: FILE's first line (mode 0600)\n"
+	    "  --migrate              apply the store's pending migrations, print its schema\n"
+	    "                         version before and after, and exit (nothing is served)\n"
+	    "  --secret-key-file FILE the key that seals secret inputs at rest (default: <db>.key\n"
+	    "                         beside a SQLite store; a PostgreSQL store needs one, the\n"
+	    "                         same file on every replica)\n"
 	    "  --plugin-dir DIR       plugin directory (default %s)\n"
 	    "  --providers DIR        provider folder or folder of them (repeatable; default: the\n"
 	    "                         config's providers: key, else ./providers)\n"
@@ -104,15 +112,26 @@ file_folder(const char *file, char *buf, size_t len)
 	return rc;
 }
 
+/* 1 when p is a "scheme://..." URL other than sqlite's (a database
+ * server's address, not a path). */
+static int
+is_db_url(const char *p)
+{
+	size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyz");
+
+	return n > 0 && strncmp(p + n, "://", 3) == 0 && strncmp(p, "sqlite:", 7) != 0;
+}
+
 /* p made absolute against base (an absolute folder); p itself when it is
- * absolute, NULL, ":memory:" or cannot be joined.  A "sqlite:" prefix stays. */
+ * absolute, NULL, ":memory:", a database URL or cannot be joined.  A
+ * "sqlite:" prefix stays. */
 static const char *
 abs_path(const char *base, const char *p)
 {
 	const char *rest = p, *pre = "";
 	char buf[8192];
 
-	if (p == NULL || base == NULL || nabs_paths >= MAX_ABS_PATHS)
+	if (p == NULL || base == NULL || nabs_paths >= MAX_ABS_PATHS || is_db_url(p))
 		return p;
 	if (strncmp(rest, "sqlite:", 7) == 0) {
 		rest += 7;
@@ -169,6 +188,7 @@ static const struct {
 	size_t off;
 } path_settings[] = {
 	{ "db", offsetof(inn_server_config, db_path) },
+	{ "dbPasswordFile", offsetof(inn_server_config, db_password_file) },
 	{ "pluginDir", offsetof(inn_server_config, plugin_dir) },
 	{ "stateDir", offsetof(inn_server_config, state_dir) },
 	{ "secretKeyFile", offsetof(inn_server_config, secret_key_file) },
@@ -278,6 +298,12 @@ open_secretbox(inn_server *srv)
 
 	if (strncmp(db, "sqlite:", 7) == 0)
 		db += 7;
+	if (path == NULL && is_db_url(db)) {
+		fprintf(stderr, "innominatus: a store on a database server needs "
+		        "server.secretKeyFile (or --secret-key-file FILE): every replica must "
+		        "seal secret inputs with the same key\n");
+		return -1;
+	}
 	if (path == NULL && strcmp(db, ":memory:") != 0) {
 		if ((size_t)snprintf(buf, sizeof(buf), "%s.key", db) >= sizeof(buf)) {
 			fprintf(stderr, "innominatus: the store path is too long for its key file\n");
@@ -303,8 +329,10 @@ is_file(const char *p)
 /* What the command line asked for (flags override the config file). */
 struct flags {
 	const char *create_key, *listen, *db, *plugins, *gp, *state;
+	const char *db_password_file, *secret_key_file;
 	const char *providers[INN_MAX_PROVIDER_DIRS];
 	int nproviders, workers;
+	int migrate;                   /* --migrate: migrate the store and exit */
 };
 
 /* Where server.listen and --listen leave the host (c->listen_host). */
@@ -350,6 +378,10 @@ parse_flags(int argc, char **argv, inn_server_config *c, struct flags *f)
 			       INN_PLUGIN_ABI_MAJOR, INN_PLUGIN_ABI_MINOR);
 			return 0;
 		}
+		if (strcmp(a, "--migrate") == 0) {
+			f->migrate = 1;
+			continue;
+		}
 		if (v == NULL) {
 			fprintf(stderr, "innominatus: %s needs a value (see --help)\n", a);
 			return 2;
@@ -360,6 +392,10 @@ parse_flags(int argc, char **argv, inn_server_config *c, struct flags *f)
 			f->listen = v;
 		else if (strcmp(a, "--db") == 0)
 			f->db = v;
+		else if (strcmp(a, "--db-password-file") == 0)
+			f->db_password_file = v;
+		else if (strcmp(a, "--secret-key-file") == 0)
+			f->secret_key_file = v;
 		else if (strcmp(a, "--plugin-dir") == 0)
 			f->plugins = v;
 		else if (strcmp(a, "--providers") == 0 && f->nproviders < INN_MAX_PROVIDER_DIRS)
@@ -410,8 +446,18 @@ load_config(inn_server *srv, struct flags *f, char *cwd, size_t cwdlen)
 		fprintf(stderr, "innominatus: --listen takes HOST:PORT, not \"%s\"\n", f->listen);
 		return 2;
 	}
-	if (f->db)
+	if (f->db) {
+		/* the command line is in every user's process list */
+		if (inn_store_url_argv_check(f->db) != 0) {
+			fprintf(stderr, "innominatus: --db: %s\n", inn_error_last());
+			return 2;
+		}
 		c->db_path = f->db;
+	}
+	if (f->db_password_file)
+		c->db_password_file = f->db_password_file;
+	if (f->secret_key_file)
+		c->secret_key_file = f->secret_key_file;
 	if (f->plugins)
 		c->plugin_dir = f->plugins;
 	if (f->gp)
@@ -425,10 +471,71 @@ load_config(inn_server *srv, struct flags *f, char *cwd, size_t cwdlen)
 	c->plugin_dir = real_path(cwd, c->plugin_dir);
 	c->state_dir = real_path(cwd, c->state_dir);
 	c->secret_key_file = real_path(cwd, c->secret_key_file);
+	c->db_password_file = real_path(cwd, c->db_password_file);
 	c->goldenpaths = real_path(cwd, c->goldenpaths);
 	for (i = 0; i < f->nproviders; i++)
 		f->providers[i] = real_path(cwd, f->providers[i]);
 	return -1;
+}
+
+/* Opens the store at cfg.db_path with the password of cfg.db_password_file,
+ * else of PGPASSWORD -- which then leaves the environment (and the copy
+ * /proc/PID/environ shows is wiped): workers and steps inherit it, and a
+ * step is no place for the store's password; the store keeps it for its
+ * reconnections.  The copy here is wiped once the store has it.  0, or -1
+ * (said). */
+static int
+open_store(inn_server *srv)
+{
+	char *password = NULL, *env = getenv("PGPASSWORD");
+	int rc;
+
+	if (srv->cfg.db_password_file != NULL &&
+	    inn_store_password_file_read(srv->cfg.db_password_file, &password) != 0) {
+		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		return -1;
+	}
+	if (env != NULL && is_db_url(srv->cfg.db_path)) {
+		if (password == NULL && *env != '\0' && (password = strdup(env)) == NULL) {
+			fprintf(stderr, "innominatus: out of memory\n");
+			return -1;
+		}
+		explicit_bzero(env, strlen(env));
+		unsetenv("PGPASSWORD");
+	}
+	rc = inn_store_open_with(&srv->store, srv->cfg.db_path, password);
+	if (password != NULL) {
+		explicit_bzero(password, strlen(password));
+		free(password);
+	}
+	if (rc != 0) {
+		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		return -1;
+	}
+	return 0;
+}
+
+/* --migrate: the store is open, so its pending migrations were applied;
+ * says which schema it had and has.  Exit status. */
+static int
+migrate_report(inn_server *srv)
+{
+	char shown[512];
+	int before = inn_store_schema_found(srv->store);
+	int after = inn_store_schema_version(srv->store);
+
+	if (before < 0 || after < 0) {
+		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		return 1;
+	}
+	inn_store_url_redact(srv->cfg.db_path, shown, sizeof(shown));
+	if (before == after)
+		printf("store %s: schema version %d, up to date (nothing to apply)\n", shown,
+		       after);
+	else
+		printf("store %s: schema version %d -> %d (%d migration%s applied)\n", shown,
+		       before, after, after - before, after - before == 1 ? "" : "s");
+	return 0;
 }
 
 /* --create-admin-key NAME: prints a new admin key once.  Exit status. */
@@ -484,6 +591,7 @@ start_engine(inn_server *srv, const struct flags *f, const char *cwd)
 {
 	inn_server_config *c = &srv->cfg;
 	inn_engine_opts eo;
+	char shown[512];
 	int i, w;
 
 	if (open_secretbox(srv) != 0)
@@ -503,7 +611,8 @@ start_engine(inn_server *srv, const struct flags *f, const char *cwd)
 	if (c->goldenpaths == NULL && is_file("workflows/goldenpaths.yaml"))
 		c->goldenpaths = abs_path(cwd, "workflows/goldenpaths.yaml");
 	fprintf(stderr, "innominatus: config %s; store %s; plugins %s; state %s; golden paths %s\n",
-	        c->config_file ? c->config_file : "(none)", c->db_path, c->plugin_dir,
+	        c->config_file ? c->config_file : "(none)",
+	        inn_store_url_redact(c->db_path, shown, sizeof(shown)), c->plugin_dir,
 	        c->state_dir, c->goldenpaths ? c->goldenpaths : "(none)");
 	inn_diag_init(&srv->diag);
 	/* the config's providers, then the sources added over the API */
@@ -602,7 +711,7 @@ main(int argc, char **argv)
 	static inn_server srv;
 	inn_server_config *c = &srv.cfg;
 	struct flags f;
-	char cwd[4096];
+	char cwd[4096], shown[512];
 	int rc = 1, w, runs_init = 0;
 
 	if ((w = inn_worker_maybe_main(argc, argv)) >= 0)
@@ -615,9 +724,17 @@ main(int argc, char **argv)
 		return w;
 	/* git credentials out of the environment before any worker or step exists */
 	inn_conf_hide_secrets(srv.policy);
-	if (inn_store_open(&srv.store, c->db_path) != 0) {
-		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+	if (open_store(&srv) != 0) {
+		inn_policy_free(srv.policy);
+		abs_paths_free();
 		return 3;
+	}
+	if (f.migrate) {
+		rc = migrate_report(&srv);
+		inn_store_close(srv.store);
+		inn_policy_free(srv.policy);
+		abs_paths_free();
+		return rc;
 	}
 	if (f.create_key != NULL) {
 		rc = create_admin_key(&srv, f.create_key);
@@ -654,7 +771,8 @@ main(int argc, char **argv)
 	atomic_store(&srv.ready, 1);
 	fprintf(stderr, "innominatus %s: listening on http://%s:%d (store %s, %zu plugins, %zu "
 	        "providers, %zu golden paths) ready in %lld ms\n", PACKAGE_VERSION,
-	        c->listen_host, c->listen_port, c->db_path, srv.registry->nplugins,
+	        c->listen_host, c->listen_port,
+	        inn_store_url_redact(c->db_path, shown, sizeof(shown)), srv.registry->nplugins,
 	        srv.catalog->nproviders, srv.catalog->ngoldenpaths,
 	        (long long)(inn_wall_ms() - srv.started_ms));
 	event_base_dispatch(srv.base);

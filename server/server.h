@@ -37,7 +37,8 @@ typedef struct inn_server_config {
 	const char *config_file;       /* admin config (also the server's own settings) */
 	const char *listen_host;
 	int listen_port;
-	const char *db_path;
+	const char *db_path;           /* a SQLite file or a database URL */
+	const char *db_password_file;  /* server.dbPasswordFile: the database password */
 	const char *plugin_dir;
 	const char *providers[INN_MAX_PROVIDER_DIRS];
 	int nproviders;
@@ -125,6 +126,9 @@ struct inn_server {
 	atomic_llong m_step_ms_sum, m_step_count;
 	atomic_llong m_step_bucket[INN_STEP_BUCKETS + 1]; /* the last: past every bound */
 	atomic_int connections;
+	/* the cluster layer's: this replica's id, and what it moved */
+	char replica_id[80];
+	atomic_llong m_claims, m_adopted, m_stolen, m_lease_lost, m_released;
 };
 
 /* ---- http.c ---- */

@@ -10,8 +10,10 @@
 #include "store.h"
 #include "store_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -19,6 +21,7 @@
 
 #include "clock.h"
 #include "error.h"
+#include "secret_file.h"
 #include "state.h"
 
 static const struct inn_store_ops *const backends[] = {
@@ -98,18 +101,87 @@ clamp_limit(int limit)
 	return limit > INN_STORE_LIMIT_MAX ? INN_STORE_LIMIT_MAX : limit;
 }
 
+/* ---- how long calls take ------------------------------------------------ */
+
+enum { METER_READ, METER_WRITE };
+
+/* When the calling thread's current call began (ns, monotonic clock); a
+ * backend never calls back into store.c, so calls do not nest. */
+static _Thread_local int64_t meter_t0;
+
+static int64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void
+meter_mark(void)
+{
+	meter_t0 = mono_ns();
+}
+
+/* Counts the call begun at meter_mark() in class cls; returns rc.  "Not
+ * found" and INN_STORE_LOST are answers, not failures. */
+static int
+meter_end(inn_store *st, int cls, int rc)
+{
+	static const long long bounds[INN_STORE_LAT_BUCKETS] = INN_STORE_LAT_BOUNDS;
+	struct inn_store_meter *m = &st->meter;
+	long long us = (long long)(mono_ns() - meter_t0) / 1000;
+	int b = 0;
+
+	while (b < INN_STORE_LAT_BUCKETS && us > bounds[b])
+		b++;
+	atomic_fetch_add_explicit(&m->calls[cls], 1, memory_order_relaxed);
+	if (rc < 0 && rc != INN_ENOTFOUND && rc != INN_STORE_LOST)
+		atomic_fetch_add_explicit(&m->errors[cls], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->us_sum[cls], us, memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->bucket[cls][b], 1, memory_order_relaxed);
+	return rc;
+}
+
+/* The backend call, timed (the comma orders the mark before the call). */
+#define METERED(st, cls, call) (meter_mark(), meter_end((st), (cls), (call)))
+
+void
+inn_store_stats_get(inn_store *st, inn_store_stats *out)
+{
+	int c, b;
+
+	if (out == NULL)
+		return;
+	memset(out, 0, sizeof(*out));
+	if (st == NULL)
+		return;
+	for (c = 0; c < 2; c++) {
+		out->calls[c] = atomic_load(&st->meter.calls[c]);
+		out->errors[c] = atomic_load(&st->meter.errors[c]);
+		out->us_sum[c] = atomic_load(&st->meter.us_sum[c]);
+		for (b = 0; b <= INN_STORE_LAT_BUCKETS; b++)
+			out->bucket[c][b] = atomic_load(&st->meter.bucket[c][b]);
+	}
+}
+
+/* ---- opening -------------------------------------------------------------- */
+
 /* "sqlite:PATH", "sqlite://PATH" or a plain PATH (SQLite).  Any other
  * "scheme://" is refused by name rather than taken for a file name. */
 int
-inn_store_open(inn_store **out, const char *path)
+inn_store_open_with(inn_store **out, const char *path, const char *password)
 {
 	const char *colon, *target = path;
 	const struct inn_store_ops *ops = backends[0];
+	char shown[512];
 	size_t i, len;
 
 	if (out == NULL || path == NULL || *path == '\0')
 		return inn_error_set(INN_EINVAL, "store: no store path given");
 	*out = NULL;
+	inn_store_url_redact(path, shown, sizeof(shown));
 	colon = strchr(path, ':');
 	if (colon != NULL && strcmp(path, ":memory:") != 0) {
 		len = (size_t)(colon - path);
@@ -117,7 +189,7 @@ inn_store_open(inn_store **out, const char *path)
 		if ((len == 8 && strncmp(path, "postgres", 8) == 0) ||
 		    (len == 10 && strncmp(path, "postgresql", 10) == 0)) {
 #ifdef HAVE_LIBPQ
-			return inn_store_pg_ops.open(out, path);
+			return inn_store_pg_ops.open(out, path, password);
 #else
 			return inn_error_set(INN_EINVAL, "store: %.*s:// needs an innominatus built "
 			                     "with PostgreSQL (configure --with-postgresql; libpq-dev)",
@@ -136,14 +208,134 @@ inn_store_open(inn_store **out, const char *path)
 		} else if (strncmp(colon, "://", 3) == 0) {
 			return inn_error_set(INN_EINVAL, "store: unsupported store \"%.*s://\" in %s "
 			                     "(supported: sqlite:PATH or a file path)", (int)len,
-			                     path, path);
+			                     path, shown);
 		} else {
 			ops = backends[0];  /* a file name that happens to hold ':' */
 		}
 	}
 	if (*target == '\0')
-		return inn_error_set(INN_EINVAL, "store: %s names no file", path);
-	return ops->open(out, target);
+		return inn_error_set(INN_EINVAL, "store: %s names no file", shown);
+	return ops->open(out, target, password);
+}
+
+int
+inn_store_open(inn_store **out, const char *path)
+{
+	return inn_store_open_with(out, path, NULL);
+}
+
+int
+inn_store_schema_found(inn_store *st)
+{
+	CHECK_STORE(st);
+	return st->schema_found;
+}
+
+/* The next password in url at or after offset from: [*s, *e).  Two kinds:
+ * the userinfo's "user:PASSWORD@" of a "scheme://" URL (up to its last
+ * '@' before any '?', so that a password with a raw '@' or '/' is still
+ * found whole), and the value of a "password=" parameter (of the URL's
+ * query or a "key=value ..." conninfo).  0 when there is none. */
+static int
+next_password(const char *url, size_t from, size_t *s, size_t *e)
+{
+	const char *auth = strstr(url, "://"), *q, *at = NULL, *c, *p;
+	size_t best_s = (size_t)-1, best_e = 0;
+
+	if (auth != NULL) {
+		auth += 3;
+		q = auth + strcspn(auth, "?#");
+		for (p = auth; p < q; p++)
+			if (*p == '@')
+				at = p;
+		c = at != NULL ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+		if (c != NULL && (size_t)(c + 1 - url) >= from && c + 1 < at) {
+			best_s = (size_t)(c + 1 - url);
+			best_e = (size_t)(at - url);
+		}
+	}
+	for (p = url + from; (p = strstr(p, "password=")) != NULL; p++) {
+		if (p != url && strchr("?& \t", p[-1]) == NULL)
+			continue;
+		p += strlen("password=");
+		if ((size_t)(p - url) < best_s && strcspn(p, "&# \t") > 0) {
+			best_s = (size_t)(p - url);
+			best_e = best_s + strcspn(p, "&# \t");
+		}
+		break;
+	}
+	if (best_s == (size_t)-1 || best_e <= best_s)
+		return 0;
+	*s = best_s;
+	*e = best_e;
+	return 1;
+}
+
+const char *
+inn_store_url_redact(const char *url, char *buf, size_t len)
+{
+	size_t at = 0, from = 0, s, e;
+
+	if (buf == NULL || len == 0)
+		return buf;
+	if (url == NULL)
+		url = "(none)";
+	buf[0] = '\0';
+	while (next_password(url, from, &s, &e)) {
+		at += (size_t)snprintf(buf + at, len - at, "%.*s***", (int)(s - from), url + from);
+		if (at >= len)
+			return buf;
+		from = e;
+	}
+	snprintf(buf + at, len - at, "%s", url + from);
+	return buf;
+}
+
+int
+inn_store_url_has_password(const char *url)
+{
+	size_t s, e;
+
+	return url != NULL && next_password(url, 0, &s, &e);
+}
+
+int
+inn_store_url_argv_check(const char *url)
+{
+	char shown[512];
+
+	if (!inn_store_url_has_password(url))
+		return 0;
+	return inn_error_set(INN_EINVAL, "the store URL %s holds a password, which every user "
+	                     "of this machine could read in the process list: give it in "
+	                     "PGPASSWORD or a PGPASSFILE, or in a file of mode 0600 named by "
+	                     "--db-password-file (innominatus: also server.dbPasswordFile, or "
+	                     "the whole URL as server.db in its config file)",
+	                     inn_store_url_redact(url, shown, sizeof(shown)));
+}
+
+int
+inn_store_password_file_read(const char *file, char **out)
+{
+	char *text = NULL;
+	size_t n;
+	int rc;
+
+	if (out == NULL || file == NULL)
+		return inn_error_set(INN_EINVAL, "store: no password file given");
+	*out = NULL;
+	if ((rc = inn_secret_file_read(file, 4096, &text, NULL)) < 0)
+		return inn_error_set(rc, "password file %s: %s", file, inn_error_last());
+	n = strcspn(text, "\r\n");
+	if (n == 0) {
+		OPENSSL_cleanse(text, strlen(text));
+		free(text);
+		return inn_error_set(INN_EINVAL, "password file %s: its first line is empty", file);
+	}
+	OPENSSL_cleanse(text + n, strlen(text + n));
+	text[n] = '\0';
+	*out = text;
+	return 0;
 }
 
 void
@@ -157,28 +349,38 @@ int
 inn_store_ping(inn_store *st)
 {
 	CHECK_STORE(st);
-	return st->ops->ping(st);
+	return METERED(st, METER_READ, st->ops->ping(st));
 }
 
 int
 inn_store_begin(inn_store *st)
 {
 	CHECK_STORE(st);
-	return st->ops->begin ? st->ops->begin(st) : 0;
+	return st->ops->begin ? METERED(st, METER_WRITE, st->ops->begin(st)) : 0;
 }
 
 int
 inn_store_commit(inn_store *st)
 {
 	CHECK_STORE(st);
-	return st->ops->commit ? st->ops->commit(st) : 0;
+	return st->ops->commit ? METERED(st, METER_WRITE, st->ops->commit(st)) : 0;
+}
+
+int
+inn_store_rollback(inn_store *st)
+{
+	CHECK_STORE(st);
+	if (st->ops->rollback == NULL)
+		return inn_error_set(INN_ERROR, "store: the %s backend cannot undo a transaction",
+		                     st->ops->scheme);
+	return METERED(st, METER_WRITE, st->ops->rollback(st));
 }
 
 int
 inn_store_schema_version(inn_store *st)
 {
 	CHECK_STORE(st);
-	return st->ops->schema_version(st);
+	return METERED(st, METER_READ, st->ops->schema_version(st));
 }
 
 /* ---- executions ------------------------------------------------------ */
@@ -200,7 +402,7 @@ inn_store_exec_create(inn_store *st, inn_exec_row *row)
 	if (row->retry_of < 0)
 		return inn_error_set(INN_EINVAL, "store: retry_of %lld is negative",
 		                     (long long)row->retry_of);
-	return st->ops->exec_create(st, row);
+	return METERED(st, METER_WRITE, st->ops->exec_create(st, row));
 }
 
 int
@@ -211,7 +413,9 @@ inn_store_exec_update(inn_store *st, int64_t id, const char *status, const char 
 	if (status != NULL && !exec_status_ok(status))
 		return inn_error_set(INN_EINVAL, "store: \"%s\" is not an execution status",
 		                     status);
-	return st->ops->exec_update(st, id, status, message, started_ms, ended_ms, outputs);
+	return METERED(st, METER_WRITE,
+	               st->ops->exec_update(st, id, status, message, started_ms, ended_ms,
+	                                    outputs));
 }
 
 int
@@ -220,7 +424,7 @@ inn_store_exec_get(inn_store *st, int64_t id, inn_exec_row **out)
 	CHECK_STORE(st);
 	CHECK_ARG(out != NULL);
 	*out = NULL;
-	return st->ops->exec_get(st, id, out);
+	return METERED(st, METER_READ, st->ops->exec_get(st, id, out));
 }
 
 int
@@ -240,7 +444,7 @@ inn_store_exec_list(inn_store *st, const inn_exec_filter *f, inn_exec_row ***row
 		c.page_size = INN_STORE_PAGE_SIZE_DEFAULT;
 	else if (c.page_size > INN_STORE_PAGE_SIZE_MAX)
 		c.page_size = INN_STORE_PAGE_SIZE_MAX;
-	return st->ops->exec_list(st, &c, rows, n, total);
+	return METERED(st, METER_READ, st->ops->exec_list(st, &c, rows, n, total));
 }
 
 int
@@ -248,7 +452,7 @@ inn_store_exec_ids_with_status(inn_store *st, const char *status, int64_t **ids,
 {
 	CHECK_LIST(st, ids, n);
 	CHECK_ARG(status != NULL);
-	return st->ops->exec_ids_with_status(st, status, ids, n);
+	return METERED(st, METER_READ, st->ops->exec_ids_with_status(st, status, ids, n));
 }
 
 /* ---- steps ----------------------------------------------------------- */
@@ -262,14 +466,14 @@ inn_store_step_put(inn_store *st, int64_t exec_id, const inn_step_row *row)
 	CHECK_ARG(row->status != NULL);
 	if (row->idx < 0)
 		return inn_error_set(INN_EINVAL, "store: step index %d is negative", row->idx);
-	return st->ops->step_put(st, exec_id, row);
+	return METERED(st, METER_WRITE, st->ops->step_put(st, exec_id, row));
 }
 
 int
 inn_store_steps_get(inn_store *st, int64_t exec_id, inn_step_row **rows, size_t *n)
 {
 	CHECK_LIST(st, rows, n);
-	return st->ops->steps_get(st, exec_id, rows, n);
+	return METERED(st, METER_READ, st->ops->steps_get(st, exec_id, rows, n));
 }
 
 /* ---- step logs ------------------------------------------------------- */
@@ -282,8 +486,9 @@ inn_store_log_append(inn_store *st, int64_t exec_id, const char *step, int level
 
 	CHECK_STORE(st);
 	CHECK_ARG(line != NULL);
-	return st->ops->log_append(st, exec_id, step, level, stream, line,
-	                           seq != NULL ? seq : &dummy);
+	return METERED(st, METER_WRITE,
+	               st->ops->log_append(st, exec_id, step, level, stream, line,
+	                                   seq != NULL ? seq : &dummy));
 }
 
 int
@@ -293,7 +498,8 @@ inn_store_logs_get(inn_store *st, int64_t exec_id, int64_t after, int limit,
 	CHECK_STORE(st);
 	CHECK_ARG(lines != NULL);
 	*lines = NULL;
-	return st->ops->logs_get(st, exec_id, after, clamp_limit(limit), lines);
+	return METERED(st, METER_READ,
+	               st->ops->logs_get(st, exec_id, after, clamp_limit(limit), lines));
 }
 
 int
@@ -304,8 +510,9 @@ inn_store_logs_scrub(inn_store *st, int64_t exec_id, const char *step,
 
 	CHECK_STORE(st);
 	CHECK_ARG(step != NULL && fn != NULL);
-	return st->ops->logs_scrub(st, exec_id, step, fn, ud,
-	                           changed != NULL ? changed : &dummy);
+	return METERED(st, METER_WRITE,
+	               st->ops->logs_scrub(st, exec_id, step, fn, ud,
+	                                   changed != NULL ? changed : &dummy));
 }
 
 /* ---- events ---------------------------------------------------------- */
@@ -318,7 +525,8 @@ inn_store_event_add(inn_store *st, const char *type, int64_t exec_id, const char
 
 	CHECK_STORE(st);
 	CHECK_ARG(type != NULL);
-	return st->ops->event_add(st, type, exec_id, team, data, id != NULL ? id : &dummy);
+	return METERED(st, METER_WRITE,
+	               st->ops->event_add(st, type, exec_id, team, data, id != NULL ? id : &dummy));
 }
 
 int
@@ -328,7 +536,8 @@ inn_store_events_after(inn_store *st, int64_t after, const char *team, const cha
 	CHECK_STORE(st);
 	CHECK_ARG(events != NULL);
 	*events = NULL;
-	return st->ops->events_after(st, after, team, user, clamp_limit(limit), events);
+	return METERED(st, METER_READ,
+	               st->ops->events_after(st, after, team, user, clamp_limit(limit), events));
 }
 
 /* ---- API keys -------------------------------------------------------- */
@@ -372,7 +581,7 @@ inn_store_key_create(inn_store *st, const char *name, const char *role, const ch
 		team = NULL;
 	if (team != NULL && (rc = inn_store_name_check("team name", team)) < 0)
 		return rc;
-	return st->ops->key_create(st, name, role, team, plain);
+	return METERED(st, METER_WRITE, st->ops->key_create(st, name, role, team, plain));
 }
 
 int
@@ -384,7 +593,7 @@ inn_store_key_lookup(inn_store *st, const char *plain, inn_principal *out)
 	/* Not the shape of our keys: no need to ask the database. */
 	if (plain == NULL || strlen(plain) != INN_STORE_KEY_LEN || strncmp(plain, "inn_", 4) != 0)
 		return inn_error_set(INN_ENOTFOUND, "unknown API key");
-	return st->ops->key_lookup(st, plain, out);
+	return METERED(st, METER_READ, st->ops->key_lookup(st, plain, out));
 }
 
 int
@@ -392,7 +601,7 @@ inn_store_key_revoke(inn_store *st, const char *name)
 {
 	CHECK_STORE(st);
 	CHECK_ARG(name != NULL);
-	return st->ops->key_revoke(st, name);
+	return METERED(st, METER_WRITE, st->ops->key_revoke(st, name));
 }
 
 /* ---- audit ----------------------------------------------------------- */
@@ -403,7 +612,7 @@ inn_store_audit(inn_store *st, const char *who, const char *action, const char *
 {
 	CHECK_STORE(st);
 	CHECK_ARG(action != NULL);
-	return st->ops->audit(st, who, action, target, detail);
+	return METERED(st, METER_WRITE, st->ops->audit(st, who, action, target, detail));
 }
 
 int
@@ -412,7 +621,7 @@ inn_store_audit_list(inn_store *st, int limit, json_object **entries)
 	CHECK_STORE(st);
 	CHECK_ARG(entries != NULL);
 	*entries = NULL;
-	return st->ops->audit_list(st, clamp_limit(limit), entries);
+	return METERED(st, METER_READ, st->ops->audit_list(st, clamp_limit(limit), entries));
 }
 
 /* ---- provider sources ------------------------------------------------ */
@@ -439,14 +648,14 @@ inn_store_source_put(inn_store *st, const inn_source_row *row)
 	r = *row;
 	if (r.added_ms <= 0)
 		r.added_ms = inn_wall_ms();
-	return st->ops->source_put(st, &r);
+	return METERED(st, METER_WRITE, st->ops->source_put(st, &r));
 }
 
 int
 inn_store_source_list(inn_store *st, inn_source_row **rows, size_t *n)
 {
 	CHECK_LIST(st, rows, n);
-	return st->ops->source_list(st, rows, n);
+	return METERED(st, METER_READ, st->ops->source_list(st, rows, n));
 }
 
 int
@@ -454,7 +663,7 @@ inn_store_source_delete(inn_store *st, const char *name)
 {
 	CHECK_STORE(st);
 	CHECK_ARG(name != NULL);
-	return st->ops->source_delete(st, name);
+	return METERED(st, METER_WRITE, st->ops->source_delete(st, name));
 }
 
 /* ---- applications and resources -------------------------------------- */
@@ -472,7 +681,8 @@ inn_store_app_put(inn_store *st, const char *name, const char *team, const char 
 		team = NULL;
 	if (team != NULL && (rc = check_name("team name", team)) < 0)
 		return rc;
-	return st->ops->app_put(st, name, team, created_by, any_owner);
+	return METERED(st, METER_WRITE,
+	               st->ops->app_put(st, name, team, created_by, any_owner));
 }
 
 int
@@ -480,7 +690,7 @@ inn_store_app_list(inn_store *st, const char *team, const char *user, const char
                    inn_app_row **rows, size_t *n)
 {
 	CHECK_LIST(st, rows, n);
-	return st->ops->app_list(st, team, user, name, rows, n);
+	return METERED(st, METER_READ, st->ops->app_list(st, team, user, name, rows, n));
 }
 
 int
@@ -498,7 +708,7 @@ inn_store_resource_put(inn_store *st, const inn_resource_row *row)
 	if (!inn_store_resource_status_ok(row->status))
 		return inn_error_set(INN_EINVAL, "store: \"%s\" is not a resource status",
 		                     row->status);
-	return st->ops->resource_put(st, row);
+	return METERED(st, METER_WRITE, st->ops->resource_put(st, row));
 }
 
 int
@@ -521,7 +731,8 @@ inn_store_app_update(inn_store *st, const char *name, const char *status, json_o
 	if (status != NULL && !in_list(status, words))
 		return inn_error_set(INN_EINVAL, "store: \"%s\" is not an application status",
 		                     status);
-	return st->ops->app_update(st, name, status, spec, expires_ms, deployed_ok);
+	return METERED(st, METER_WRITE,
+	               st->ops->app_update(st, name, status, spec, expires_ms, deployed_ok));
 }
 
 int
@@ -529,7 +740,7 @@ inn_store_app_delete(inn_store *st, const char *name)
 {
 	CHECK_STORE(st);
 	CHECK_ARG(name != NULL);
-	return st->ops->app_delete(st, name);
+	return METERED(st, METER_WRITE, st->ops->app_delete(st, name));
 }
 
 int
@@ -538,7 +749,7 @@ inn_store_resource_delete(inn_store *st, const char *app, const char *name)
 	CHECK_STORE(st);
 	CHECK_ARG(app != NULL);
 	CHECK_ARG(name != NULL);
-	return st->ops->resource_delete(st, app, name);
+	return METERED(st, METER_WRITE, st->ops->resource_delete(st, app, name));
 }
 
 int
@@ -546,7 +757,7 @@ inn_store_resource_list(inn_store *st, const char *team, const char *user, const
                         inn_resource_row **rows, size_t *n)
 {
 	CHECK_LIST(st, rows, n);
-	return st->ops->resource_list(st, team, user, app, rows, n);
+	return METERED(st, METER_READ, st->ops->resource_list(st, team, user, app, rows, n));
 }
 
 /* ---- shared by backends ---------------------------------------------- */
@@ -613,7 +824,7 @@ inn_store_replica_join(inn_store *st, const char *me, const char *host, int leas
 	CHECK_STORE(st);
 	CHECK_ME(me);
 	CHECK_ARG(lease_ms > 0);
-	return st->ops->replica_join(st, me, host, lease_ms);
+	return METERED(st, METER_WRITE, st->ops->replica_join(st, me, host, lease_ms));
 }
 
 int
@@ -622,7 +833,7 @@ inn_store_replica_beat(inn_store *st, const char *me, int lease_ms, int64_t *cat
 	CHECK_STORE(st);
 	CHECK_ME(me);
 	CHECK_ARG(lease_ms > 0);
-	return st->ops->replica_beat(st, me, lease_ms, catalog_gen);
+	return METERED(st, METER_WRITE, st->ops->replica_beat(st, me, lease_ms, catalog_gen));
 }
 
 int
@@ -630,7 +841,7 @@ inn_store_replica_leave(inn_store *st, const char *me)
 {
 	CHECK_STORE(st);
 	CHECK_ME(me);
-	return st->ops->replica_leave(st, me);
+	return METERED(st, METER_WRITE, st->ops->replica_leave(st, me));
 }
 
 int
@@ -639,7 +850,7 @@ inn_store_replica_list(inn_store *st, json_object **out)
 	CHECK_STORE(st);
 	CHECK_ARG(out != NULL);
 	*out = NULL;
-	return st->ops->replica_list(st, out);
+	return METERED(st, METER_READ, st->ops->replica_list(st, out));
 }
 
 int
@@ -648,7 +859,9 @@ inn_store_exec_claim_start(inn_store *st, const char *me, int64_t id, int64_t st
 	CHECK_STORE(st);
 	CHECK_ME(me);
 	CHECK_ARG(id > 0);
-	return st->ops->exec_claim_start(st, me, id, started_ms > 0 ? started_ms : inn_wall_ms());
+	return METERED(st, METER_WRITE,
+	               st->ops->exec_claim_start(st, me, id, started_ms > 0 ? started_ms
+	                                                                   : inn_wall_ms()));
 }
 
 int
@@ -657,21 +870,21 @@ inn_store_exec_fence(inn_store *st, const char *me, int64_t id)
 	CHECK_STORE(st);
 	CHECK_ME(me);
 	CHECK_ARG(id > 0);
-	return st->ops->exec_fence(st, me, id);
+	return METERED(st, METER_READ, st->ops->exec_fence(st, me, id));
 }
 
 int
 inn_store_exec_adopt(inn_store *st, const char *me, int max, int64_t **ids, size_t *n)
 {
 	CHECK_IDS(st, me, ids, n);
-	return st->ops->exec_adopt(st, me, clamp_limit(max), ids, n);
+	return METERED(st, METER_WRITE, st->ops->exec_adopt(st, me, clamp_limit(max), ids, n));
 }
 
 int
 inn_store_exec_steal(inn_store *st, const char *me, int max, int64_t **ids, size_t *n)
 {
 	CHECK_IDS(st, me, ids, n);
-	return st->ops->exec_steal(st, me, clamp_limit(max), ids, n);
+	return METERED(st, METER_WRITE, st->ops->exec_steal(st, me, clamp_limit(max), ids, n));
 }
 
 int
@@ -681,7 +894,7 @@ inn_store_exec_release(inn_store *st, const char *me, const int64_t *ids, size_t
 	CHECK_ME(me);
 	if (ids != NULL && n == 0)
 		return 0;
-	return st->ops->exec_release(st, me, ids, n);
+	return METERED(st, METER_WRITE, st->ops->exec_release(st, me, ids, n));
 }
 
 int
@@ -689,21 +902,24 @@ inn_store_lock_try(inn_store *st, const char *name)
 {
 	CHECK_STORE(st);
 	CHECK_ARG(name != NULL && *name != '\0');
-	return st->ops->lock_try(st, name);
+	return METERED(st, METER_WRITE, st->ops->lock_try(st, name));
 }
 
 void
 inn_store_lock_release(inn_store *st, const char *name)
 {
-	if (st != NULL && name != NULL)
+	if (st != NULL && name != NULL) {
+		meter_mark();
 		st->ops->lock_release(st, name);
+		meter_end(st, METER_WRITE, 0);
+	}
 }
 
 int
 inn_store_catalog_bump(inn_store *st, int64_t *gen)
 {
 	CHECK_STORE(st);
-	return st->ops->catalog_bump(st, gen);
+	return METERED(st, METER_WRITE, st->ops->catalog_bump(st, gen));
 }
 
 int
@@ -736,7 +952,7 @@ inn_store_dump(inn_store *st, const char *table, int (*fn)(void *ud, json_object
 	if (!table_known(table))
 		return inn_error_set(INN_EINVAL, "store: no table \"%s\" to dump",
 		                     table ? table : "(null)");
-	return st->ops->dump(st, table, fn, ud);
+	return METERED(st, METER_READ, st->ops->dump(st, table, fn, ud));
 }
 
 int
@@ -747,21 +963,12 @@ inn_store_load(inn_store *st, const char *table, json_object *row)
 	if (!table_known(table))
 		return inn_error_set(INN_EINVAL, "store: no table \"%s\" to load",
 		                     table ? table : "(null)");
-	return st->ops->load(st, table, row);
+	return METERED(st, METER_WRITE, st->ops->load(st, table, row));
 }
 
 int
 inn_store_empty(inn_store *st)
 {
 	CHECK_STORE(st);
-	return st->ops->empty(st);
-}
-
-void
-inn_store_stats_get(inn_store *st, inn_store_stats *out)
-{
-	/* PLACEHOLDER: the operations helper times every call */
-	(void)st;
-	if (out != NULL)
-		memset(out, 0, sizeof(*out));
+	return METERED(st, METER_READ, st->ops->empty(st));
 }

@@ -30,6 +30,30 @@
  * version numbers in the message).  The connection is shared by all
  * threads under one mutex. */
 int inn_store_open(inn_store **out, const char *path);
+/* The same with a password for the database (NULL: none, or what the URL
+ * or the environment gives: PGPASSWORD, PGPASSFILE); a SQLite store takes
+ * none (INN_EINVAL).  No message ever holds the password. */
+int inn_store_open_with(inn_store **out, const char *url, const char *password);
+/* The schema version the store had when it was opened, before the pending
+ * migrations were applied (0: a new store). */
+int inn_store_schema_found(inn_store *st);
+
+/* url as it may be shown (messages, logs, the startup banner): any
+ * password in it -- "postgres://user:PASSWORD@host/db" or a "password="
+ * parameter -- replaced by "***".  Written into buf (cut to len - 1
+ * bytes); returns buf.  Anything else is copied as it is. */
+const char *inn_store_url_redact(const char *url, char *buf, size_t len);
+/* 1 when url holds a (non-empty) password. */
+int inn_store_url_has_password(const char *url);
+/* 0, or INN_EINVAL with the message to show when url, given on a command
+ * line (where every user sees it in the process list), holds a password:
+ * it names where a password goes instead (PGPASSWORD, PGPASSFILE, a
+ * password file). */
+int inn_store_url_argv_check(const char *url);
+/* The password in the first line of file, which must be private to this
+ * user (inn_secret_file_read's rules: mode 0600 or stricter); *out is
+ * malloc'd (wipe it after use).  Errors name the file. */
+int inn_store_password_file_read(const char *file, char **out);
 void inn_store_close(inn_store *st);
 /* 0 when the store answers a trivial query. */
 int inn_store_ping(inn_store *st);
@@ -38,6 +62,9 @@ int inn_store_ping(inn_store *st);
  * until commit.  Only step, event and log writes may be grouped. */
 int inn_store_begin(inn_store *st);
 int inn_store_commit(inn_store *st);
+/* Undoes the writes of this thread since inn_store_begin (an import that
+ * failed half way leaves the store as it was) and ends the grouping. */
+int inn_store_rollback(inn_store *st);
 /* The highest applied migration number. */
 int inn_store_schema_version(inn_store *st);
 
@@ -280,10 +307,14 @@ int inn_store_empty(inn_store *st);
 #define INN_STORE_LAT_BOUNDS { 100, 250, 500, 1000, 2500, 5000, 25000, 100000 }
 typedef struct inn_store_stats {
 	long long calls[2];        /* [0] reads, [1] writes */
-	long long errors[2];
+	long long errors[2];       /* calls that failed (not: "not found", INN_STORE_LOST) */
 	long long us_sum[2];       /* total latency */
-	long long bucket[2][INN_STORE_LAT_BUCKETS + 1];
+	long long bucket[2][INN_STORE_LAT_BUCKETS + 1]; /* calls in each bucket alone (a
+	                            * call of exactly a bound counts in it); the last:
+	                            * past every bound.  Not cumulative. */
 } inn_store_stats;
+/* What every call through st (after its argument checks) took so far,
+ * timed on the monotonic clock. */
 void inn_store_stats_get(inn_store *st, inn_store_stats *out);
 
 #endif

@@ -8,6 +8,9 @@
 #ifndef INN_SERVER_STORE_INT_H
 #define INN_SERVER_STORE_INT_H
 
+#include <stdatomic.h>
+
+#include "store.h"
 #include "store_rows.h"
 
 /* Limits applied by store.c before a backend sees them. */
@@ -19,9 +22,18 @@
 
 struct inn_store_ops;
 
-/* Every backend's store begins with this, so store.c can find the ops. */
+/* What store.c counts of the calls through a store (inn_store_stats). */
+struct inn_store_meter {
+	atomic_llong calls[2], errors[2], us_sum[2];
+	atomic_llong bucket[2][INN_STORE_LAT_BUCKETS + 1];
+};
+
+/* Every backend's store begins with this, so store.c can find the ops.
+ * A backend allocates it zeroed and sets ops and schema_found. */
 struct inn_store {
 	const struct inn_store_ops *ops;
+	int schema_found;            /* the version before open's migrations */
+	struct inn_store_meter meter; /* store.c's */
 };
 
 /* One function per store.h entry point; the same contracts, with the
@@ -30,14 +42,17 @@ struct inn_store {
 struct inn_store_ops {
 	const char *scheme;  /* "sqlite": what "scheme:" in a store path selects */
 
-	/* target is the path with any "scheme:" prefix removed. */
-	int (*open)(inn_store **out, const char *target);
+	/* target is the path with any "scheme:" prefix removed; password
+	 * (NULL: none) is never put in a message. */
+	int (*open)(inn_store **out, const char *target, const char *password);
 	void (*close)(inn_store *st);
 	int (*ping)(inn_store *st);
 	/* Optional: group the calls between begin and commit into one
 	 * transaction (fewer commits); NULL where a backend has no need. */
 	int (*begin)(inn_store *st);
 	int (*commit)(inn_store *st);
+	/* Optional: undo what was written since begin, and end it. */
+	int (*rollback)(inn_store *st);
 	int (*schema_version)(inn_store *st);
 
 	int (*exec_create)(inn_store *st, inn_exec_row *row);

@@ -37,7 +37,7 @@ migrate(struct pg_store *s, struct pg_conn *pc)
 {
 	PGresult *r = NULL;
 	int64_t version;
-	int rc;
+	int rc, first = 1;
 
 	for (;;) {
 		if ((rc = inn_pg_cmd(s, pc, "BEGIN", "starting a migration")) < 0)
@@ -52,6 +52,9 @@ migrate(struct pg_store *s, struct pg_conn *pc)
 			goto fail;
 		version = inn_pg_int(r, 0, 0);
 		PQclear(r);
+		if (first)
+			s->base.schema_found = (int)version;
+		first = 0;
 		if (version > inn_pg_schema_version) {
 			rc = inn_error_set(INN_EINVAL, "store %s has schema version %lld, newer than "
 			                   "this innominatus knows (%d): use a newer innominatus",
@@ -93,13 +96,18 @@ pg_close(inn_store *st)
 	pthread_mutex_destroy(&s->lock_mu);
 	free(s->url);
 	free(s->shown);
+	if (s->password != NULL) {
+		explicit_bzero(s->password, strlen(s->password));
+		free(s->password);
+	}
 	free(s);
 }
 
 /* target is the whole URL (store.c passes postgres:// and postgresql://
- * URLs on as they are). */
+ * URLs on as they are); password (NULL: the URL's or libpq's own, e.g.
+ * PGPASSWORD, PGPASSFILE) goes to libpq beside it. */
 static int
-pg_open(inn_store **out, const char *target)
+pg_open(inn_store **out, const char *target, const char *password)
 {
 	struct pg_store *s;
 	struct pg_conn *pc;
@@ -108,8 +116,10 @@ pg_open(inn_store **out, const char *target)
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return inn_error_set(INN_ENOMEM, "store: out of memory");
 	s->sub_pipe[0] = s->sub_pipe[1] = -1;
-	if ((s->url = strdup(target)) == NULL || (s->shown = inn_pg_redact(target)) == NULL) {
+	if ((s->url = strdup(target)) == NULL || (s->shown = inn_pg_redact(target)) == NULL ||
+	    (password != NULL && (s->password = strdup(password)) == NULL)) {
 		free(s->url);
+		free(s->shown);
 		free(s);
 		return inn_error_set(INN_ENOMEM, "store: out of memory");
 	}
@@ -158,6 +168,7 @@ const struct inn_store_ops inn_store_pg_ops = {
 	.ping = pg_ping,
 	.begin = inn_pg_begin,
 	.commit = inn_pg_commit,
+	.rollback = inn_pg_group_rollback,
 	.schema_version = pg_schema_version,
 	.exec_create = inn_pg_exec_create,
 	.exec_update = inn_pg_exec_update,

@@ -105,10 +105,11 @@ inn_pg_fail(struct pg_store *s, PGconn *c, const PGresult *r, const char *what)
 int
 inn_pg_connect(struct pg_store *s, PGconn **out)
 {
-	/* the URL's own settings win over these (it comes later) */
+	/* the URL's own settings win over these (it comes later); a password
+	 * given apart (inn_store_open_with; NULL: none) after it wins over its */
 	static const char *const keys[] = { "connect_timeout", "fallback_application_name",
-	                                    "dbname", NULL };
-	const char *vals[] = { "10", "innominatus", s->url, NULL };
+	                                    "dbname", "password", NULL };
+	const char *vals[] = { "10", "innominatus", s->url, s->password, NULL };
 	PGconn *c = PQconnectdbParams(keys, vals, 1);
 	PGresult *r;
 	int rc;
@@ -420,6 +421,23 @@ inn_pg_commit(inn_store *st)
 	PQclear(r);
 	inn_pg_put(s, pc);
 	return rc;
+}
+
+/* Ends this thread's group, keeping nothing of it (an import that failed
+ * half way). */
+int
+inn_pg_group_rollback(inn_store *st)
+{
+	struct pg_store *s = PG(st);
+	struct pg_conn *pc = tx_conn;
+
+	if (tx_store != s)
+		return inn_error_set(INN_EINVAL, "store %s: rollback without begin", s->shown);
+	tx_store = NULL;
+	tx_conn = NULL;
+	inn_pg_rollback(pc);
+	inn_pg_put(s, pc);
+	return 0;
 }
 
 int

@@ -49,9 +49,9 @@ static int
 columns(struct pg_store *s, struct pg_conn *pc, const char *table, PGresult **out)
 {
 	int rc = inn_pg_q(s, pc, out, NULL, "reading a table's columns", PQ_NONE,
-	                  "SELECT column_name::text, data_type = 'bytea' FROM information_schema.columns "
-	                  "WHERE table_schema = current_schema() AND table_name = $1 "
-	                  "ORDER BY ordinal_position", "t", table);
+	                  "SELECT attname::text, atttypid = 'bytea'::regtype FROM pg_attribute "
+	                  "WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped "
+	                  "ORDER BY attnum", "t", table);
 
 	if (rc == 0 && PQntuples(*out) == 0) {
 		PQclear(*out);

@@ -141,7 +141,7 @@ migrate(struct sqlite_store *s)
 {
 	sqlite3_stmt *q = NULL;
 	int64_t version;
-	int rc;
+	int rc, first = 1;
 
 	for (;;) {
 		if ((rc = exec_sql(s, "BEGIN IMMEDIATE", "starting a migration")) < 0)
@@ -151,6 +151,9 @@ migrate(struct sqlite_store *s)
 		                   "creating schema_migrations")) < 0 ||
 		    (rc = query_int(s, ST_VERSION, &version, "reading the schema version")) < 0)
 			goto fail;
+		if (first)
+			s->base.schema_found = (int)version;
+		first = 0;
 		if (version > inn_sq_schema_version) {
 			rc = inn_error_set(INN_EINVAL, "store %s has schema version %lld, newer than "
 			                   "this innominatus knows (%d): use a newer innominatus",
@@ -318,12 +321,15 @@ sqlite_close(inn_store *st)
 }
 
 static int
-sqlite_open(inn_store **out, const char *target)
+sqlite_open(inn_store **out, const char *target, const char *password)
 {
 	struct sqlite_store *s = NULL;
 	int in_memory = strcmp(target, ":memory:") == 0;
 	int rc;
 
+	if (password != NULL)
+		return inn_error_set(INN_EINVAL, "store %s: a SQLite store takes no password",
+		                     target);
 	if (!in_memory && ((rc = check_parent(target)) < 0 || (rc = create_private(target)) < 0))
 		return rc;
 	if ((s = calloc(1, sizeof(*s))) == NULL || (s->path = strdup(target)) == NULL) {
@@ -406,6 +412,16 @@ sqlite_commit(inn_store *st)
 }
 
 static int
+sqlite_rollback(inn_store *st)
+{
+	struct sqlite_store *s = SQ(st);
+
+	inn_sq_rollback(s);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+static int
 sqlite_ping(inn_store *st)
 {
 	int64_t one = 0;
@@ -428,6 +444,7 @@ const struct inn_store_ops inn_store_sqlite_ops = {
 	.ping = sqlite_ping,
 	.begin = sqlite_begin,
 	.commit = sqlite_commit,
+	.rollback = sqlite_rollback,
 	.schema_version = sqlite_schema_version,
 	.exec_create = inn_sqlite_exec_create,
 	.exec_update = inn_sqlite_exec_update,
