@@ -309,10 +309,13 @@ sqlite_close(inn_store *st)
 		s->ckpt_stop = 1;
 		pthread_join(s->ckpt_thread, NULL);
 	}
+	inn_sq_readers_close(s);
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->stmts[i]);
 	sqlite3_close(s->db);
 	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->gc_mu);
+	pthread_cond_destroy(&s->gc_cond);
 	free(s->path);
 	free(s);
 }
@@ -342,6 +345,15 @@ sqlite_open(inn_store **out, const char *target)
 		pthread_mutexattr_destroy(&ma);
 		if (mrc != 0)
 			s->base.ops = NULL;
+		else if (pthread_mutex_init(&s->gc_mu, NULL) != 0) {
+			pthread_mutex_destroy(&s->lock);
+			s->base.ops = NULL;
+		} else if (pthread_cond_init(&s->gc_cond, NULL) != 0) {
+			pthread_mutex_destroy(&s->gc_mu);
+			pthread_mutex_destroy(&s->lock);
+			s->base.ops = NULL;
+		}
+		s->gc_tail = &s->gc_head;
 	}
 	if (s->base.ops == NULL) {
 		free(s->path);
@@ -371,6 +383,8 @@ sqlite_open(inn_store **out, const char *target)
 			s->ckpt_running = pthread_create(&s->ckpt_thread, NULL, checkpointer,
 			                                 s) == 0;
 		}
+		if ((rc = inn_sq_readers_open(s)) < 0)
+			goto fail;
 	}
 	*out = &s->base;
 	return 0;
