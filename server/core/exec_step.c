@@ -1122,8 +1122,8 @@ step_attempts(inn_run *r, struct srun *s, const inn_plugin *plugin, json_object 
 	int attempts = 1;
 	inn_state st;
 
+	/* the worker makes the folder when the step first uses it (host.c) */
 	snprintf(wsdir, sizeof(wsdir), "%s/%s", r->workspace, d->name);
-	mkdir(wsdir, 0700);
 	if (d->retries > 0 && (d->retry_opt_in || (plugin->desc.flags & INN_PLUGIN_IDEMPOTENT)))
 		attempts += d->retries;
 	for (s->res.attempts = 1;; s->res.attempts++) {
