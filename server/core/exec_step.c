@@ -752,7 +752,9 @@ finish_step(inn_run *r, struct srun *s, inn_state st, const char *msg)
 	     st == INN_STATE_CANCELLED) && !s->res.def->continue_on_error)
 		r->stop = 1;
 	r->running--;
-	pthread_cond_broadcast(&r->cond);
+	/* no wake-up here: this thread goes back to the runner loop, picks
+	 * what comes next itself and wakes another runner only when a second
+	 * step is ready (exec_run.c) */
 	pthread_mutex_unlock(&r->lock);
 }
 
