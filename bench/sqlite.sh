@@ -66,7 +66,7 @@ measure() {
 		--providers "$work/prov" --config /dev/null --state-dir "$d/state" 2>"$d/server.log" &
 	spid=$!
 	until curl -sf -o /dev/null "http://127.0.0.1:$port/ready"; do sleep 0.01; done
-	python3 "$top/bench/sqlite_load.py" "$port" "$key" "$rounds" > "$work/$1.out"
+	python3 "$top/bench/sqlite_load.py" "$port" "$key" "$rounds" "$spid" > "$work/$1.out"
 	kill "$spid"
 	wait "$spid" 2>/dev/null || true
 	spid=
@@ -77,11 +77,12 @@ val() { awk -v k="$2" '$1 == k {print $2}' "$work/$1.out"; }
 measure new "$new"
 [ -n "$ref" ] && measure ref "$ref"
 echo "SQLite store (innominatus $(bin_of "$new")${ref:+, reference $(bin_of "$ref")}; $rounds rounds)"
-for k in run200_median_ms run200_min_ms run200_server_ms load500_s load500_steps_per_s get_p50_ms get_p99_ms; do
+for k in run200_median_ms run200_min_ms run200_server_ms run200_cpu_ms load500_s load500_steps_per_s get_p50_ms get_p99_ms; do
 	case $k in
 	run200_median_ms) what="one 200-step no-op run, POST to completed, median (ms; target <= 60)" ;;
 	run200_min_ms) what="the same, fastest (ms)" ;;
 	run200_server_ms) what="the same, created to ended on the server's clock, median (ms)" ;;
+	run200_cpu_ms) what="  CPU of the server and its workers per run (ms)" ;;
 	load500_s) what="500 runs x 3 no-op steps (s)" ;;
 	load500_steps_per_s) what="  steps/s" ;;
 	get_p50_ms) what="GET /api/workflows/{id} during the 500 runs, p50 (ms)" ;;
