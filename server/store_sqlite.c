@@ -407,14 +407,18 @@ sqlite_begin(inn_store *st)
 	return rc;
 }
 
+/* The writes that queued while the transaction was open (log lines,
+ * other threads' rows) go into its COMMIT too: one commit for all. */
 static int
 sqlite_commit(inn_store *st)
 {
 	struct sqlite_store *s = SQ(st);
+	struct sq_req *joined = inn_sq_group_join(s);
 	int rc = exec_sql(s, "COMMIT", "committing");
 
 	if (rc < 0)
 		inn_sq_rollback(s);
+	inn_sq_group_settle(s, joined, rc);
 	pthread_mutex_unlock(&s->lock);
 	return rc;
 }

@@ -180,6 +180,12 @@ void inn_sq_rollback(struct sqlite_store *s);
  * better). */
 int inn_sq_exec(struct sqlite_store *s, struct sq_done *done, enum stmt_id id,
                 const char *what, const char *binds, ...);
+/* Group commit inside a transaction this thread holds open (caller holds
+ * the store's lock): inn_sq_group_join() runs the writes queued meanwhile
+ * in it, right before its COMMIT; inn_sq_group_settle() then tells them
+ * what the COMMIT answered (rc: 0, or negative with the error set). */
+struct sq_req *inn_sq_group_join(struct sqlite_store *s);
+void inn_sq_group_settle(struct sqlite_store *s, struct sq_req *batch, int rc);
 /* Runs the cached query id, calling row(q, ud) for each row it returns.
  * 0, the first negative return of row() (which ends the query), or the
  * error "store PATH: what: why". */

@@ -386,6 +386,57 @@ run_batch(struct sqlite_store *s, struct sq_req *batch)
 	stmt_done(q);
 }
 
+/* The queued writes, run inside the transaction this thread holds open
+ * (sqlite_commit, before its COMMIT): one commit for all of them. */
+struct sq_req *
+inn_sq_group_join(struct sqlite_store *s)
+{
+	struct sq_req *batch, *r;
+
+	if (sqlite3_get_autocommit(s->db))
+		return NULL;
+	pthread_mutex_lock(&s->gc_mu);
+	batch = s->gc_head;
+	s->gc_head = NULL;
+	s->gc_tail = &s->gc_head;
+	pthread_mutex_unlock(&s->gc_mu);
+	for (r = batch; r != NULL; r = r->next) {
+		if (sqlite3_get_autocommit(s->db)) {
+			/* an earlier one lost the transaction: the COMMIT fails too */
+			r->rc = INN_ERROR;
+			snprintf(r->msg, sizeof(r->msg), "store %s: the transaction was rolled "
+			         "back", s->path);
+			continue;
+		}
+		run_write(s, r);
+		if (r->rc < 0)
+			keep_error(r);
+	}
+	return batch;
+}
+
+/* Wakes the writes inn_sq_group_join() ran, once the COMMIT answered rc
+ * (its error, when negative, is theirs). */
+void
+inn_sq_group_settle(struct sqlite_store *s, struct sq_req *batch, int rc)
+{
+	struct sq_req *b, *next;
+	unsigned long n = 0;
+
+	if (batch == NULL)
+		return;
+	if (rc < 0)
+		fail_ran(batch, NULL, rc, inn_error_last());
+	pthread_mutex_lock(&s->gc_mu);
+	for (b = batch; b != NULL; b = next, n++) {
+		next = b->next;
+		b->finished = 1;  /* b may be gone once its thread sees this */
+	}
+	s->gc_grouped += n;
+	pthread_cond_broadcast(&s->gc_cond);
+	pthread_mutex_unlock(&s->gc_mu);
+}
+
 /* A write that found the writer busy: queued, and committed by whichever
  * waiting writer becomes the combiner next (maybe this one). */
 static void

@@ -1,8 +1,9 @@
 /*
  * test_store_durable.c - what the SQLite store acknowledged survives
  * kill -9: a child process appends log lines and step rows from several
- * threads at once (so writes meet a busy writer and are committed in
- * groups), telling the parent over a pipe each one that returned 0; the
+ * threads at once, half of the rows in transactions (so writes meet a busy
+ * writer and are committed in groups, or in another thread's transaction),
+ * telling the parent over a pipe each one that returned 0; the
  * parent kills it with SIGKILL mid-stream, reopens the file and finds
  * every acknowledged line and step row.
  */
@@ -65,8 +66,8 @@ writer_main(void *arg)
 	struct writer *w = arg;
 	char line[64], name[16];
 	inn_step_row row;
-	int64_t seq;
-	int i;
+	int64_t seq, ev;
+	int i, ok;
 
 	snprintf(name, sizeof(name), "s%d", w->t);
 	for (i = 1;; i++) {
@@ -81,7 +82,18 @@ writer_main(void *arg)
 		row.type = (char *)"noop";
 		row.status = (char *)"running";
 		row.attempts = i / 10;
-		if (inn_store_step_put(w->st, w->exec_id, &row) == 0)
+		if (w->t % 2 == 0) {
+			if (inn_store_step_put(w->st, w->exec_id, &row) == 0)
+				ack(w->fd, 'S', w->t, i / 10);
+			continue;
+		}
+		/* the way a runner records a step: its row and its event in one
+		 * transaction, into whose commit queued writes of others go */
+		if (inn_store_begin(w->st) != 0)
+			continue;
+		ok = inn_store_step_put(w->st, w->exec_id, &row) == 0 &&
+		     inn_store_event_add(w->st, "step.running", w->exec_id, NULL, NULL, &ev) == 0;
+		if (inn_store_commit(w->st) == 0 && ok)
 			ack(w->fd, 'S', w->t, i / 10);
 	}
 	return NULL;
