@@ -1,13 +1,18 @@
 /*
  * store_sqlite.c - the embedded store backend: one SQLite file in WAL mode.
  *
- * One connection per store, guarded by one mutex: every operation holds
+ * One writer connection per store, guarded by one mutex: every write holds
  * it from its first bind to its last column read, which also keeps
  * sqlite3_errmsg() and last_insert_rowid() belonging to that operation.
- * The connection is opened SQLITE_OPEN_NOMUTEX since the mutex already
- * serialises it.  Fixed statements are prepared on first use and cached
- * for the life of the connection (log appends are the hot path); the
- * execution list, whose WHERE depends on the filter, is prepared per call.
+ * Writes that find it busy queue and are committed together, in one
+ * transaction (group commit, store_sqlite_stmt.c); none returns before
+ * its row is committed.  Reads go to two read connections beside it, each
+ * with its own mutex: WAL lets them read the last commit while the writer
+ * writes, so a GET never waits for a run's rows.  The connections are
+ * opened SQLITE_OPEN_NOMUTEX since the mutexes already serialise them.
+ * Fixed statements are prepared on first use and cached for the life of
+ * each connection (log appends are the hot path); the execution list,
+ * whose WHERE depends on the filter, is prepared per call.
  * Every value is bound as a parameter; SQL text is only ever built from
  * the constant fragments in store_sqlite_schema.c and store_sqlite_exec.c.
  *

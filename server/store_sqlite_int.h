@@ -3,11 +3,12 @@
  * connection (struct sqlite_store), the ids of its cached statements, and
  * the one statement helper every operation goes through.
  *
- * From the top: store_sqlite.c the connection (open, migrate, checkpoints,
+ * From the top: store_sqlite.c the connections (open, migrate, checkpoints,
  * transactions) and the operations table; store_sqlite_exec.c the
  * executions, steps, logs and events; store_sqlite_admin.c the keys,
  * users, audit, provider sources, applications and resources;
- * store_sqlite_stmt.c the statement helper they all use;
+ * store_sqlite_stmt.c the statement helper they all use (read connections,
+ * group commit);
  * store_sqlite_schema.c the SQL text (migrations, cached statements).
  */
 #ifndef INN_SERVER_STORE_SQLITE_INT_H
