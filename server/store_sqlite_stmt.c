@@ -479,6 +479,40 @@ group_write(struct sqlite_store *s, struct sq_req *r)
 	pthread_mutex_unlock(&s->gc_mu);
 }
 
+/* Non-zero while writes wait in the queue (a hint, read without gc_mu). */
+static int
+queued(struct sqlite_store *s)
+{
+	return __atomic_load_n(&s->gc_head, __ATOMIC_RELAXED) != NULL;
+}
+
+/* r and the writes queued before it, as one transaction, by this thread
+ * (it holds the writer, outside any transaction). */
+static void
+combine_locked(struct sqlite_store *s, struct sq_req *r)
+{
+	struct sq_req *batch, *b, *next;
+	unsigned long n;
+
+	pthread_mutex_lock(&s->gc_mu);
+	r->next = NULL;
+	*s->gc_tail = r;
+	batch = s->gc_head;
+	s->gc_head = NULL;
+	s->gc_tail = &s->gc_head;
+	pthread_mutex_unlock(&s->gc_mu);
+	run_batch(s, batch);
+	pthread_mutex_lock(&s->gc_mu);
+	for (n = 0, b = batch; b != NULL; b = next, n++) {
+		next = b->next;
+		b->finished = 1;  /* b may be gone once its thread sees this */
+	}
+	s->gc_batches++;
+	s->gc_grouped += n;
+	pthread_cond_broadcast(&s->gc_cond);
+	pthread_mutex_unlock(&s->gc_mu);
+}
+
 /* One statement without rows, start to finish (contract in the header). */
 int
 inn_sq_exec(struct sqlite_store *s, struct sq_done *done, enum stmt_id id, const char *what,
@@ -500,13 +534,20 @@ inn_sq_exec(struct sqlite_store *s, struct sq_done *done, enum stmt_id id, const
 	if (r.nargs < 0)
 		return r.nargs;
 	/* A free writer (or one this thread holds: inside a transaction, or a
-	 * transaction's BEGIN and COMMIT themselves) runs the write at once. */
+	 * transaction's BEGIN and COMMIT themselves) runs the write at once;
+	 * when writes wait in the queue, it runs them too, with this one, in
+	 * one transaction. */
 	if (id == ST_BEGIN || id == ST_COMMIT || id == ST_ROLLBACK ||
 	    pthread_mutex_trylock(&s->lock) == 0) {
 		if (id == ST_BEGIN || id == ST_COMMIT || id == ST_ROLLBACK)
 			pthread_mutex_lock(&s->lock);
-		run_write(s, &r);
+		if (queued(s) && sqlite3_get_autocommit(s->db))
+			combine_locked(s, &r);
+		else
+			run_write(s, &r);
 		pthread_mutex_unlock(&s->lock);
+		if (r.rc < 0 && r.msg[0] != '\0')
+			inn_error_set(r.rc, "%s", r.msg);
 	} else {
 		group_write(s, &r);
 		if (r.rc < 0)
