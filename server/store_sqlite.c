@@ -1,13 +1,18 @@
 /*
  * store_sqlite.c - the embedded store backend: one SQLite file in WAL mode.
  *
- * One connection per store, guarded by one mutex: every operation holds
+ * One writer connection per store, guarded by one mutex: every write holds
  * it from its first bind to its last column read, which also keeps
  * sqlite3_errmsg() and last_insert_rowid() belonging to that operation.
- * The connection is opened SQLITE_OPEN_NOMUTEX since the mutex already
- * serialises it.  Fixed statements are prepared on first use and cached
- * for the life of the connection (log appends are the hot path); the
- * execution list, whose WHERE depends on the filter, is prepared per call.
+ * Writes that find it busy queue and are committed together, in one
+ * transaction (group commit, store_sqlite_stmt.c); none returns before
+ * its row is committed.  Reads go to two read connections beside it, each
+ * with its own mutex: WAL lets them read the last commit while the writer
+ * writes, so a GET never waits for a run's rows.  The connections are
+ * opened SQLITE_OPEN_NOMUTEX since the mutexes already serialise them.
+ * Fixed statements are prepared on first use and cached for the life of
+ * each connection (log appends are the hot path); the execution list,
+ * whose WHERE depends on the filter, is prepared per call.
  * Every value is bound as a parameter; SQL text is only ever built from
  * the constant fragments in store_sqlite_schema.c and store_sqlite_exec.c.
  *
@@ -312,10 +317,13 @@ sqlite_close(inn_store *st)
 		s->ckpt_stop = 1;
 		pthread_join(s->ckpt_thread, NULL);
 	}
+	inn_sq_readers_close(s);
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->stmts[i]);
 	sqlite3_close(s->db);
 	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->gc_mu);
+	pthread_cond_destroy(&s->gc_cond);
 	free(s->path);
 	free(s);
 }
@@ -348,6 +356,15 @@ sqlite_open(inn_store **out, const char *target, const char *password)
 		pthread_mutexattr_destroy(&ma);
 		if (mrc != 0)
 			s->base.ops = NULL;
+		else if (pthread_mutex_init(&s->gc_mu, NULL) != 0) {
+			pthread_mutex_destroy(&s->lock);
+			s->base.ops = NULL;
+		} else if (pthread_cond_init(&s->gc_cond, NULL) != 0) {
+			pthread_mutex_destroy(&s->gc_mu);
+			pthread_mutex_destroy(&s->lock);
+			s->base.ops = NULL;
+		}
+		s->gc_tail = &s->gc_head;
 	}
 	if (s->base.ops == NULL) {
 		free(s->path);
@@ -377,6 +394,8 @@ sqlite_open(inn_store **out, const char *target, const char *password)
 			s->ckpt_running = pthread_create(&s->ckpt_thread, NULL, checkpointer,
 			                                 s) == 0;
 		}
+		if ((rc = inn_sq_readers_open(s)) < 0)
+			goto fail;
 	}
 	*out = &s->base;
 	return 0;
@@ -399,14 +418,18 @@ sqlite_begin(inn_store *st)
 	return rc;
 }
 
+/* The writes that queued while the transaction was open (log lines,
+ * other threads' rows) go into its COMMIT too: one commit for all. */
 static int
 sqlite_commit(inn_store *st)
 {
 	struct sqlite_store *s = SQ(st);
+	struct sq_req *joined = inn_sq_group_join(s);
 	int rc = exec_sql(s, "COMMIT", "committing");
 
 	if (rc < 0)
 		inn_sq_rollback(s);
+	inn_sq_group_settle(s, joined, rc);
 	pthread_mutex_unlock(&s->lock);
 	return rc;
 }

@@ -140,7 +140,8 @@ inn_sqlite_exec_list(inn_store *st, const inn_exec_filter *f, inn_exec_row ***ro
 	sqlite3_stmt *cq = NULL, *q = NULL;
 	inn_exec_row **list = NULL;
 	size_t count = 0, off = 0;
-	int rc = 0, i, step;
+	int rc = 0, i, step, began = 0;
+	struct sq_conn c;
 
 	off = (size_t)snprintf(where, sizeof(where), "WHERE 1");
 	for (i = 0; i < 4; i++)
@@ -153,26 +154,30 @@ inn_sqlite_exec_list(inn_store *st, const inn_exec_filter *f, inn_exec_row ***ro
 	if ((list = calloc((size_t)f->page_size, sizeof(*list))) == NULL)
 		return inn_error_set(INN_ENOMEM, "store: out of memory listing executions");
 
-	pthread_mutex_lock(&s->lock);
+	/* the count and the page from one read transaction: they agree */
+	inn_sq_conn_read(s, &c);
+	if (sqlite3_get_autocommit(c.db) &&
+	    sqlite3_exec(c.db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK)
+		began = 1;
 	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM executions %s", where);
-	if (sqlite3_prepare_v2(s->db, sql, -1, &cq, NULL) != SQLITE_OK) {
-		rc = inn_sq_fail(s, "counting executions");
+	if (sqlite3_prepare_v2(c.db, sql, -1, &cq, NULL) != SQLITE_OK) {
+		rc = inn_sq_fail_db(s, c.db, "counting executions");
 		goto out;
 	}
 	snprintf(sql, sizeof(sql), "SELECT " EXEC_COLS " FROM executions %s "
 	         "ORDER BY created_ms DESC, id DESC LIMIT ?5 OFFSET ?6", where);
-	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK) {
-		rc = inn_sq_fail(s, "listing executions");
+	if (sqlite3_prepare_v2(c.db, sql, -1, &q, NULL) != SQLITE_OK) {
+		rc = inn_sq_fail_db(s, c.db, "listing executions");
 		goto out;
 	}
 	if (bind_filter(cq, vals) < 0 || bind_filter(q, vals) < 0 ||
 	    sqlite3_bind_int(q, 5, f->page_size) != SQLITE_OK ||
 	    sqlite3_bind_int64(q, 6, (int64_t)(f->page - 1) * f->page_size) != SQLITE_OK) {
-		rc = inn_sq_bind_fail(s);
+		rc = inn_sq_fail_db(s, c.db, "binding a value");
 		goto out;
 	}
 	if (sqlite3_step(cq) != SQLITE_ROW) {
-		rc = inn_sq_fail(s, "counting executions");
+		rc = inn_sq_fail_db(s, c.db, "counting executions");
 		goto out;
 	}
 	if (total != NULL)
@@ -183,11 +188,13 @@ inn_sqlite_exec_list(inn_store *st, const inn_exec_filter *f, inn_exec_row ***ro
 		count++;
 	}
 	if (step != SQLITE_DONE && step != SQLITE_ROW)
-		rc = inn_sq_fail(s, "listing executions");
+		rc = inn_sq_fail_db(s, c.db, "listing executions");
 out:
 	sqlite3_finalize(cq);
 	sqlite3_finalize(q);
-	pthread_mutex_unlock(&s->lock);
+	if (began)
+		sqlite3_exec(c.db, "COMMIT", NULL, NULL, NULL);
+	inn_sq_conn_done(&c);
 	if (rc < 0) {
 		inn_exec_rows_free(list, count);
 		if (total != NULL)

@@ -3,11 +3,12 @@
  * connection (struct sqlite_store), the ids of its cached statements, and
  * the one statement helper every operation goes through.
  *
- * From the top: store_sqlite.c the connection (open, migrate, checkpoints,
+ * From the top: store_sqlite.c the connections (open, migrate, checkpoints,
  * transactions) and the operations table; store_sqlite_exec.c the
  * executions, steps, logs and events; store_sqlite_admin.c the keys,
  * users, audit, provider sources, applications and resources;
- * store_sqlite_stmt.c the statement helper they all use;
+ * store_sqlite_stmt.c the statement helper they all use (read connections,
+ * group commit);
  * store_sqlite_schema.c the SQL text (migrations, cached statements).
  */
 #ifndef INN_SERVER_STORE_SQLITE_INT_H
@@ -50,11 +51,43 @@ extern const char *const inn_sq_stmt_sql[ST_COUNT];
 
 /* ---- the connection ------------------------------------------------------ */
 
-struct sqlite_store {
-	inn_store base;              /* first: what store.c sees */
-	pthread_mutex_t lock;        /* guards everything below */
+/* Read connections beside the writer (a file store only; ":memory:" reads
+ * on the writer, another connection would be another database). */
+#define SQ_READERS 2
+
+/* One read connection: its own lock and statement cache.  WAL lets it read
+ * the last commit while the writer writes. */
+struct sq_reader {
+	pthread_mutex_t lock;
 	sqlite3 *db;
 	sqlite3_stmt *stmts[ST_COUNT];
+};
+
+/* A connection lent to one statement (inn_sq_conn_read / _done). */
+struct sq_conn {
+	sqlite3 *db;
+	sqlite3_stmt **stmts;
+	pthread_mutex_t *held;       /* unlocked by inn_sq_conn_done() */
+};
+
+struct sq_req;                   /* a write waiting for a group commit */
+
+struct sqlite_store {
+	inn_store base;              /* first: what store.c sees */
+	pthread_mutex_t lock;        /* the writer: guards db, stmts and below */
+	sqlite3 *db;                 /* the one writer */
+	sqlite3_stmt *stmts[ST_COUNT];
+	struct sq_reader readers[SQ_READERS];
+	int nreaders;                /* open read connections (0: read on db) */
+	unsigned int next_reader;
+	/* group commit (store_sqlite_stmt.c): writes that find the writer busy
+	 * queue here; one of them (the combiner) runs the queue as one
+	 * transaction and wakes the others once it committed */
+	pthread_mutex_t gc_mu;
+	pthread_cond_t gc_cond;
+	struct sq_req *gc_head, **gc_tail;
+	int gc_busy;                 /* a combiner is at work */
+	unsigned long gc_batches, gc_grouped;  /* batches run, writes in them */
 	char *path;                  /* for messages */
 	/* WAL bookkeeping for the checkpoints (see wal_hook, checkpointer) */
 	int wal_pages;               /* pages in the WAL after the last commit */
@@ -104,6 +137,18 @@ struct sq_list {
 
 /* Sets the error from the connection's last failure: "store PATH: what: why". */
 int inn_sq_fail(struct sqlite_store *s, const char *what);
+/* The same for a failure on connection db (the writer or a reader). */
+int inn_sq_fail_db(struct sqlite_store *s, sqlite3 *db, const char *what);
+/* Lends c a connection to read from: the writer when this thread holds it
+ * inside a transaction (a read there must see the transaction's own
+ * writes), else a read connection, which never waits for a write.  Every
+ * inn_sq_conn_read() is paired with one inn_sq_conn_done(). */
+void inn_sq_conn_read(struct sqlite_store *s, struct sq_conn *c);
+void inn_sq_conn_done(struct sq_conn *c);
+/* Opens the read connections of a file store (after its migrations);
+ * without them every read goes to the writer.  0 or the error. */
+int inn_sq_readers_open(struct sqlite_store *s);
+void inn_sq_readers_close(struct sqlite_store *s);
 /* The error "binding a value". */
 int inn_sq_bind_fail(struct sqlite_store *s);
 /* NULL binds SQL NULL.  The string must outlive the step (SQLITE_STATIC). */
@@ -117,9 +162,18 @@ void inn_sq_rollback(struct sqlite_store *s);
  * outlive the call), 'i' int, 'I' int64_t, 'd' int64_t id (0 binds SQL
  * NULL: no execution, no retry), 'h' an API key hash (const unsigned char *,
  * INN_STORE_KEY_HASH_LEN bytes), 'j' a json_object * as compact JSON text
- * (NULL binds SQL NULL), 'o' the same but NULL binds "{}".  Each helper takes the store's lock (a
- * recursive one: a caller inside a transaction may already hold it).
+ * (NULL binds SQL NULL), 'o' the same but NULL binds "{}" (at most
+ * SQ_MAX_BINDS of them).
+ *
+ * Writes (inn_sq_exec) take the store's lock (a recursive one: a caller
+ * inside a transaction may already hold it) and commit on their own when
+ * it is free; when another thread holds it, the write queues and is
+ * committed together with the writes queued beside it, in one transaction
+ * (group commit).  Either way inn_sq_exec returns 0 only once its row is
+ * committed.  Queries (inn_sq_rows, inn_sq_json_rows) read on a read
+ * connection (inn_sq_conn_read) and never wait for a write.
  */
+#define SQ_MAX_BINDS 24
 
 /* Runs the cached statement id, which returns no rows.  0, or the error
  * "store PATH: what: why".  done, when not NULL, learns what the write did
@@ -127,6 +181,12 @@ void inn_sq_rollback(struct sqlite_store *s);
  * better). */
 int inn_sq_exec(struct sqlite_store *s, struct sq_done *done, enum stmt_id id,
                 const char *what, const char *binds, ...);
+/* Group commit inside a transaction this thread holds open (caller holds
+ * the store's lock): inn_sq_group_join() runs the writes queued meanwhile
+ * in it, right before its COMMIT; inn_sq_group_settle() then tells them
+ * what the COMMIT answered (rc: 0, or negative with the error set). */
+struct sq_req *inn_sq_group_join(struct sqlite_store *s);
+void inn_sq_group_settle(struct sqlite_store *s, struct sq_req *batch, int rc);
 /* Runs the cached query id, calling row(q, ud) for each row it returns.
  * 0, the first negative return of row() (which ends the query), or the
  * error "store PATH: what: why". */

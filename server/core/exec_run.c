@@ -397,6 +397,22 @@ pick_locked(inn_run *r, int *finished)
 	return -1;
 }
 
+/* Non-zero when a pending step could start now besides the one just
+ * picked (lock held): then an idle runner is worth waking. */
+static int
+another_ready(inn_run *r)
+{
+	size_t i, bad = 0;
+
+	if (r->running >= r->max_parallel || atomic_load(&r->cancel))
+		return 0;
+	for (i = 0; i < r->n; i++)
+		if (r->steps[i].res.state == INN_STATE_PENDING &&
+		    deps_state(r, &r->steps[i], &bad) > 0)
+			return 1;
+	return 0;
+}
+
 /* A runner: takes ready steps and runs them until the run is over.  The
  * thread finishing a step picks the next one itself, so a sequential
  * workflow costs no thread hand-off between steps. */
@@ -411,6 +427,10 @@ runner(void *arg)
 	pthread_mutex_lock(&r->lock);
 	for (;;) {
 		if ((idx = pick_locked(r, &finished)) >= 0) {
+			/* a sequential workflow wakes nobody: each step's thread runs
+			 * the next; parallel steps wake one runner each, in a chain */
+			if (another_ready(r))
+				pthread_cond_signal(&r->cond);
 			pthread_mutex_unlock(&r->lock);
 			inn_exec_step_thread(&r->steps[idx]);
 			pthread_mutex_lock(&r->lock);

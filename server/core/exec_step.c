@@ -752,7 +752,9 @@ finish_step(inn_run *r, struct srun *s, inn_state st, const char *msg)
 	     st == INN_STATE_CANCELLED) && !s->res.def->continue_on_error)
 		r->stop = 1;
 	r->running--;
-	pthread_cond_broadcast(&r->cond);
+	/* no wake-up here: this thread goes back to the runner loop, picks
+	 * what comes next itself and wakes another runner only when a second
+	 * step is ready (exec_run.c) */
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -1122,8 +1124,8 @@ step_attempts(inn_run *r, struct srun *s, const inn_plugin *plugin, json_object 
 	int attempts = 1;
 	inn_state st;
 
+	/* the worker makes the folder when the step first uses it (host.c) */
 	snprintf(wsdir, sizeof(wsdir), "%s/%s", r->workspace, d->name);
-	mkdir(wsdir, 0700);
 	if (d->retries > 0 && (d->retry_opt_in || (plugin->desc.flags & INN_PLUGIN_IDEMPOTENT)))
 		attempts += d->retries;
 	for (s->res.attempts = 1;; s->res.attempts++) {

@@ -31,6 +31,7 @@ struct inn_step {
 	size_t outputs_bytes;
 	char *workspace;
 	int own_workspace;
+	int ws_made;               /* workspace exists (made on first use) */
 	int dry_run;
 	int64_t deadline_ms;
 	inn_masker *masker;
@@ -453,7 +454,7 @@ h_deadline_ms(const inn_step *step)
 static const char *
 h_workspace(const inn_step *step)
 {
-	return step->workspace;
+	return inn_step_workspace(step);
 }
 
 static int
@@ -712,9 +713,17 @@ inn_step_deadline(const inn_step *s)
 	return s->deadline_ms;
 }
 
+/* The step's folder is made here, the first time anyone asks for it (the
+ * plugin, or a command spawned in it), not before each step: most steps
+ * never use it, and a directory made and removed per step was most of what
+ * a 200-step run of no-op steps cost. */
 const char *
 inn_step_workspace(const inn_step *s)
 {
+	if (s->workspace != NULL && !__atomic_load_n(&s->ws_made, __ATOMIC_ACQUIRE)) {
+		mkdir(s->workspace, 0700);  /* EEXIST: made already */
+		__atomic_store_n(&((inn_step *)s)->ws_made, 1, __ATOMIC_RELEASE);
+	}
 	return s->workspace;
 }
 
