@@ -438,8 +438,18 @@ static int
 sqlite_rollback(inn_store *st)
 {
 	struct sqlite_store *s = SQ(st);
+	struct sq_req *joined;
+	int rc;
 
 	inn_sq_rollback(s);
+	/* writes of other threads that queued meanwhile were waiting for this
+	 * transaction's COMMIT: they get one of their own */
+	if ((rc = exec_sql(s, "BEGIN", "starting a transaction")) == 0) {
+		joined = inn_sq_group_join(s);
+		if ((rc = exec_sql(s, "COMMIT", "committing")) < 0)
+			inn_sq_rollback(s);
+		inn_sq_group_settle(s, joined, rc);
+	}
 	pthread_mutex_unlock(&s->lock);
 	return 0;
 }
