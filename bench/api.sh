@@ -5,7 +5,9 @@
 #     (target >= 0.9x nginx);
 #   - start to /ready, idle RSS, 500 runs of a 3-step workflow over the API
 #     (wall time, steps/s, p99 latency of GET /api/workflows/{id} meanwhile),
-#     RSS after, one 200-step run and 100 one-step runs (bench/api_load.py).
+#     RSS after, one 200-step run and 100 one-step runs (bench/api_load.py);
+#   - at the end, the issue's targets with each figure: met or MISSED.
+# The machine's other load changes every figure: the ratios (same run) say more.
 # Needs: wrk, nginx (apt-get install wrk nginx-light), python3, curl.
 #
 # usage: bench/api.sh [BUILD_DIR]   (default: ./_build)
@@ -75,5 +77,6 @@ r_inn=$(rps -H "Authorization: Bearer $key" "http://127.0.0.1:$port/api/provider
 r_ngx=$(rps "http://127.0.0.1:$nport/api/providers")
 awk -v a="$r_inn" -v b="$r_ngx" 'BEGIN {
 	printf "GET /api/providers (authenticated): %.0f req/s; nginx, same bytes: %.0f req/s; ratio %.2fx (target >= 0.90x)\n", a, b, a / b }'
+ratio=$(awk -v a="$r_inn" -v b="$r_ngx" 'BEGIN { printf "%.3f", a / b }')
 
-python3 "$top/bench/api_load.py" "$port" "$key" "$spid"
+python3 "$top/bench/api_load.py" "$port" "$key" "$spid" "$ratio"

@@ -351,12 +351,15 @@ inn_api_workflows(struct api_call *c)
 }
 
 /* GET /api/workflows/{id}: an execution may have thousands of steps (a
- * multi-megabyte reply), so the steps are read and the reply serialised
- * on a request thread; the loop only sends it. */
+ * multi-megabyte reply), so the execution and its steps are read (two
+ * queries) and the reply serialised on a request thread; the loop only
+ * sends it, and never waits for the store here. */
 struct workflow_job {
 	inn_server *srv;
 	struct evhttp_request *req;
-	inn_exec_row *row;
+	inn_caller who;
+	int64_t id;
+	int status;                     /* 200, 404 (not visible), 503 */
 	struct evbuffer *out;
 };
 
@@ -364,11 +367,17 @@ static void
 workflow_work(void *arg)
 {
 	struct workflow_job *j = arg;
-	inn_exec_row *row = j->row;
+	inn_exec_row *row = NULL;
 	inn_step_row *steps = NULL;
 	size_t n = 0, i;
 	json_object *o, *arr;
 
+	if (inn_store_exec_get(j->srv->store, j->id, &row) != 0 ||
+	    !inn_caller_sees(&j->who, row->team, row->created_by)) {
+		inn_exec_row_free(row);
+		j->status = 404;
+		return;
+	}
 	o = exec_json(row);
 	json_object_object_add(o, "parameters", json_object_get(row->params));
 	json_object_object_add(o, "outputs", json_object_get(row->outputs));
@@ -388,9 +397,9 @@ workflow_work(void *arg)
 		inn_step_rows_free(steps, n);
 	}
 	json_object_object_add(o, "steps", arr);
-	if (inn_http_json_buffer(o, j->out) != 0)
-		evbuffer_drain(j->out, evbuffer_get_length(j->out));
+	j->status = inn_http_json_buffer(o, j->out) == 0 ? 200 : 503;
 	json_object_put(o);
+	inn_exec_row_free(row);
 }
 
 static void
@@ -400,13 +409,15 @@ workflow_done(void *arg, int cancelled)
 
 	if (cancelled) {
 		/* the server stops: the request is gone with evhttp */
-	} else if (evbuffer_get_length(j->out) == 0) {
+	} else if (j->status == 404) {
+		/* another team's execution is not acknowledged either */
+		inn_http_error(j->req, 404, "not_found", "no execution %lld", (long long)j->id);
+	} else if (j->status != 200) {
 		inn_http_error(j->req, 503, "busy", "out of memory");
 	} else {
 		inn_http_reply_buffer(j->req, 200, j->out);
 	}
 	evbuffer_free(j->out);
-	inn_exec_row_free(j->row);
 	free(j);
 }
 
@@ -414,24 +425,22 @@ void
 inn_api_workflow(struct api_call *c)
 {
 	int64_t id = parse_id(c);
-	inn_exec_row *row;
 	struct workflow_job *j;
 
-	if (id < 0 || (row = visible_exec(c, id)) == NULL)
+	if (id < 0)
 		return;
 	if ((j = calloc(1, sizeof(*j))) == NULL || (j->out = evbuffer_new()) == NULL) {
 		free(j);
-		inn_exec_row_free(row);
 		inn_http_error(c->req, 503, "busy", "out of memory");
 		return;
 	}
 	j->srv = c->srv;
 	j->req = c->req;
-	j->row = row;
+	j->who = c->who;
+	j->id = id;
 	if (inn_http_defer(workflow_work, workflow_done, j) != 0) {
 		inn_http_error(c->req, 503, "busy", "%s", inn_error_last());
 		evbuffer_free(j->out);
-		inn_exec_row_free(row);
 		free(j);
 	}
 }

@@ -11,15 +11,16 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "auth.h"
 #include "host.h"
+#include "sha256.h"
 
 /*
  * A small cache of recently verified keys, so a busy client does not cost
  * a store lookup per request.  It holds the SHA-256 of each key, never the
- * key, and compares hashes in constant time.
+ * key, and compares hashes in constant time.  The hash is sha256.c's, not
+ * OpenSSL's: an idle server that checks keys never initialises OpenSSL.
  *
  * Revocation takes effect at once on this server: every entry carries the
  * key generation it was verified in, and creating or revoking a key through
@@ -43,15 +44,6 @@ static struct {
 } auth_cache[AUTH_CACHE_SIZE];
 static pthread_mutex_t auth_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_uint auth_gen = 1;
-
-static int
-auth_hash(const char *key, unsigned char out[32])
-{
-	unsigned int len = 0;
-
-	return EVP_Digest(key, strlen(key), out, &len, EVP_sha256(), NULL) == 1 && len == 32 ?
-	       0 : -1;
-}
 
 static unsigned
 auth_slot(const unsigned char hash[32])
@@ -97,16 +89,15 @@ inn_auth_forget_keys(void)
 int
 inn_auth_key_check(inn_store *st, const char *key, inn_principal *out)
 {
-	unsigned char h[32];
+	unsigned char h[INN_SHA256_LEN];
 	unsigned gen = atomic_load(&auth_gen);
-	int hashed = auth_hash(key, h) == 0;
 
-	if (hashed && auth_cache_get(h, out) == 0)
+	inn_sha256(key, strlen(key), h);
+	if (auth_cache_get(h, out) == 0)
 		return 0;
 	if (inn_store_key_lookup(st, key, out) != 0)
 		return -1;
-	if (hashed)
-		auth_cache_put(h, out, gen);
+	auth_cache_put(h, out, gen);
 	return 0;
 }
 
