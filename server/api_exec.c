@@ -436,7 +436,8 @@ inn_api_workflow(struct api_call *c)
 	j->req = c->req;
 	j->row = row;
 	/* the catalog's workflow bounds its steps (a deploy has none here) */
-	wf = inn_runs_workflow(c->srv->catalog, row->workflow, row->kind);
+	wf = row->workflow != NULL && row->kind != NULL ?
+	     inn_runs_workflow(c->srv->catalog, row->workflow, row->kind) : NULL;
 	if (wf != NULL && wf->nsteps <= WORKFLOW_INLINE_STEPS) {
 		workflow_work(j);
 		workflow_done(j, 0);
