@@ -5,7 +5,9 @@
 #     (target >= 0.9x nginx);
 #   - start to /ready, idle RSS, 500 runs of a 3-step workflow over the API
 #     (wall time, steps/s, p99 latency of GET /api/workflows/{id} meanwhile),
-#     RSS after, one 200-step run and 100 one-step runs (bench/api_load.py).
+#     RSS after, one 200-step run and 100 one-step runs (bench/api_load.py);
+#   - at the end, the issue's targets with each figure: met or MISSED.
+# The machine's other load changes every figure: the ratios (same run) say more.
 # Needs: wrk, nginx (apt-get install wrk nginx-light), python3, curl.
 #
 # usage: bench/api.sh [BUILD_DIR]   (default: ./_build)
@@ -70,10 +72,25 @@ EOF
 mkdir -p "$work/ngx"
 nginx -c "$work/nginx.conf"
 sleep 0.3
-rps() { wrk -t2 -c64 -d10s "$@" | awk '/Requests\/sec/ {print $2}'; }
-r_inn=$(rps -H "Authorization: Bearer $key" "http://127.0.0.1:$port/api/providers")
-r_ngx=$(rps "http://127.0.0.1:$nport/api/providers")
+# req/s, and the CPU time (clock ticks, user + system) the server's
+# processes used meanwhile: CPU per request hardly depends on what else
+# the machine runs, req/s does
+ticks() { for p in "$@"; do awk '{print $14 + $15}' "/proc/$p/stat"; done | awk '{s += $1} END {print s}'; }
+rps() { wrk -t2 -c64 -d10s "$@" | awk '/Requests\/sec/ {r = $2} /requests in/ {n = $1} END {print r, n}'; }
+ngx_workers=$(pgrep -P "$(cat "$work/nginx.pid")" | tr '\n' ' ')
+c0=$(ticks "$spid")
+set -- $(rps -H "Authorization: Bearer $key" "http://127.0.0.1:$port/api/providers")
+r_inn=$1 n_inn=$2
+c1=$(ticks "$spid")
+c2=$(ticks $ngx_workers)
+set -- $(rps "http://127.0.0.1:$nport/api/providers")
+r_ngx=$1 n_ngx=$2
+c3=$(ticks $ngx_workers)
 awk -v a="$r_inn" -v b="$r_ngx" 'BEGIN {
 	printf "GET /api/providers (authenticated): %.0f req/s; nginx, same bytes: %.0f req/s; ratio %.2fx (target >= 0.90x)\n", a, b, a / b }'
+awk -v ci=$((c1 - c0)) -v ni="$n_inn" -v cn=$((c3 - c2)) -v nn="$n_ngx" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+	a = ci / hz * 1e6 / ni; b = cn / hz * 1e6 / nn
+	printf "  CPU per request: server %.2f us, nginx %.2f us; nginx / server %.2fx (less sensitive than req/s to other load)\n", a, b, b / a }'
+ratio=$(awk -v a="$r_inn" -v b="$r_ngx" 'BEGIN { printf "%.3f", a / b }')
 
-python3 "$top/bench/api_load.py" "$port" "$key" "$spid"
+python3 "$top/bench/api_load.py" "$port" "$key" "$spid" "$ratio"

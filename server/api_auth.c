@@ -101,6 +101,8 @@ inn_api_admin_keys(struct api_call *c)
 		json_object_put(body);
 		return;
 	}
+	/* a rotated key (revoke, create) must not meet a cached entry of its name */
+	inn_auth_forget_keys();
 	inn_store_audit(c->srv->store, c->who.p.name, "key.create", name, NULL);
 	o = json_object_new_object();
 	json_object_object_add(o, "name", json_object_new_string(name));

@@ -15,6 +15,7 @@
 #include "api_int.h"
 #include "error.h"
 #include "http_sse.h"
+#include "runs_check.h"
 #include "runs_inputs.h"
 
 static int64_t
@@ -350,13 +351,19 @@ inn_api_workflows(struct api_call *c)
 	inn_api_reply(c, 200, o);
 }
 
-/* GET /api/workflows/{id}: an execution may have thousands of steps (a
- * multi-megabyte reply), so the steps are read and the reply serialised
- * on a request thread; the loop only sends it. */
+/* GET /api/workflows/{id}: one query for the execution, one for its
+ * steps.  An execution of a workflow of a few steps is answered at once on
+ * the loop (two thread hops cost more than the work under load); one that
+ * may have thousands (a multi-megabyte reply: a big workflow, a deploy)
+ * has its steps read and the reply serialised on a request thread, and
+ * the loop only sends it. */
+#define WORKFLOW_INLINE_STEPS 64
+
 struct workflow_job {
 	inn_server *srv;
 	struct evhttp_request *req;
 	inn_exec_row *row;
+	int status;                     /* 200, or 503 */
 	struct evbuffer *out;
 };
 
@@ -388,8 +395,7 @@ workflow_work(void *arg)
 		inn_step_rows_free(steps, n);
 	}
 	json_object_object_add(o, "steps", arr);
-	if (inn_http_json_buffer(o, j->out) != 0)
-		evbuffer_drain(j->out, evbuffer_get_length(j->out));
+	j->status = inn_http_json_buffer(o, j->out) == 0 ? 200 : 503;
 	json_object_put(o);
 }
 
@@ -400,7 +406,7 @@ workflow_done(void *arg, int cancelled)
 
 	if (cancelled) {
 		/* the server stops: the request is gone with evhttp */
-	} else if (evbuffer_get_length(j->out) == 0) {
+	} else if (j->status != 200) {
 		inn_http_error(j->req, 503, "busy", "out of memory");
 	} else {
 		inn_http_reply_buffer(j->req, 200, j->out);
@@ -414,6 +420,7 @@ void
 inn_api_workflow(struct api_call *c)
 {
 	int64_t id = parse_id(c);
+	const inn_workflow *wf;
 	inn_exec_row *row;
 	struct workflow_job *j;
 
@@ -428,6 +435,14 @@ inn_api_workflow(struct api_call *c)
 	j->srv = c->srv;
 	j->req = c->req;
 	j->row = row;
+	/* the catalog's workflow bounds its steps (a deploy has none here) */
+	wf = row->workflow != NULL && row->kind != NULL ?
+	     inn_runs_workflow(c->srv->catalog, row->workflow, row->kind) : NULL;
+	if (wf != NULL && wf->nsteps <= WORKFLOW_INLINE_STEPS) {
+		workflow_work(j);
+		workflow_done(j, 0);
+		return;
+	}
 	if (inn_http_defer(workflow_work, workflow_done, j) != 0) {
 		inn_http_error(c->req, 503, "busy", "%s", inn_error_last());
 		evbuffer_free(j->out);

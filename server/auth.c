@@ -7,40 +7,43 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "auth.h"
 #include "host.h"
+#include "sha256.h"
 
 /*
  * A small cache of recently verified keys, so a busy client does not cost
  * a store lookup per request.  It holds the SHA-256 of each key, never the
- * key, and compares hashes in constant time.  Entries live
- * AUTH_CACHE_TTL_MS; revoking a key through the API empties the cache, so
- * a revoked key stops working at once on this server.  The lock lets the
- * connection front end (http.c) ask too.
+ * key, and compares hashes in constant time.  The hash is sha256.c's, not
+ * OpenSSL's: an idle server that checks keys never initialises OpenSSL.
+ *
+ * Revocation takes effect at once on this server: every entry carries the
+ * key generation it was verified in, and creating or revoking a key through
+ * the API bumps the generation (inn_auth_forget_keys), so no entry verified
+ * before stays usable -- not even one a request thread is putting back at
+ * that moment (it is stored with the generation read before its store
+ * lookup, and so is stale at once).  Several replicas may share the store:
+ * a key revoked on another replica is not announced here, so an entry
+ * lives only AUTH_CACHE_TTL_MS; that is the longest a key revoked elsewhere
+ * keeps working on this replica.  The lock lets the connection front end
+ * (http_guard.c) and request threads ask too.
  */
 #define AUTH_CACHE_SIZE 256
-#define AUTH_CACHE_TTL_MS 10000
+#define AUTH_CACHE_TTL_MS 1500
 
 static struct {
 	unsigned char hash[32];
 	inn_principal p;
 	int64_t until;
+	unsigned gen;
 } auth_cache[AUTH_CACHE_SIZE];
 static pthread_mutex_t auth_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int
-auth_hash(const char *key, unsigned char out[32])
-{
-	unsigned int len = 0;
-
-	return EVP_Digest(key, strlen(key), out, &len, EVP_sha256(), NULL) == 1 && len == 32 ?
-	       0 : -1;
-}
+static atomic_uint auth_gen = 1;
 
 static unsigned
 auth_slot(const unsigned char hash[32])
@@ -49,17 +52,14 @@ auth_slot(const unsigned char hash[32])
 }
 
 static int
-auth_cache_get(const char *key, inn_principal *out)
+auth_cache_get(const unsigned char h[32], inn_principal *out)
 {
-	unsigned char h[32];
-	unsigned i;
+	unsigned i = auth_slot(h);
 	int rc = -1;
 
-	if (auth_hash(key, h) != 0)
-		return -1;
-	i = auth_slot(h);
 	pthread_mutex_lock(&auth_lock);
-	if (auth_cache[i].until > inn_now_ms() && CRYPTO_memcmp(auth_cache[i].hash, h, 32) == 0) {
+	if (auth_cache[i].gen == atomic_load(&auth_gen) && auth_cache[i].until > inn_now_ms() &&
+	    CRYPTO_memcmp(auth_cache[i].hash, h, 32) == 0) {
 		*out = auth_cache[i].p;
 		rc = 0;
 	}
@@ -68,37 +68,36 @@ auth_cache_get(const char *key, inn_principal *out)
 }
 
 static void
-auth_cache_put(const char *key, const inn_principal *p)
+auth_cache_put(const unsigned char h[32], const inn_principal *p, unsigned gen)
 {
-	unsigned char h[32];
-	unsigned i;
+	unsigned i = auth_slot(h);
 
-	if (auth_hash(key, h) != 0)
-		return;
-	i = auth_slot(h);
 	pthread_mutex_lock(&auth_lock);
 	memcpy(auth_cache[i].hash, h, 32);
 	auth_cache[i].p = *p;
 	auth_cache[i].until = inn_now_ms() + AUTH_CACHE_TTL_MS;
+	auth_cache[i].gen = gen;
 	pthread_mutex_unlock(&auth_lock);
 }
 
 void
 inn_auth_forget_keys(void)
 {
-	pthread_mutex_lock(&auth_lock);
-	memset(auth_cache, 0, sizeof(auth_cache));
-	pthread_mutex_unlock(&auth_lock);
+	atomic_fetch_add(&auth_gen, 1);
 }
 
 int
 inn_auth_key_check(inn_store *st, const char *key, inn_principal *out)
 {
-	if (auth_cache_get(key, out) == 0)
+	unsigned char h[INN_SHA256_LEN];
+	unsigned gen = atomic_load(&auth_gen);
+
+	inn_sha256(key, strlen(key), h);
+	if (auth_cache_get(h, out) == 0)
 		return 0;
 	if (inn_store_key_lookup(st, key, out) != 0)
 		return -1;
-	auth_cache_put(key, out);
+	auth_cache_put(h, out, gen);
 	return 0;
 }
 

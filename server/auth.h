@@ -19,8 +19,10 @@ typedef struct inn_caller {
  * store); fills *out.  Returns 0, or -1 for an unknown or revoked key.
  * Any thread. */
 int inn_auth_key_check(inn_store *st, const char *key, inn_principal *out);
-/* Forgets every cached key (after a revocation: a revoked key stops
- * working at once on this server). */
+/* Forgets every cached key (after a key is revoked or created: a revoked
+ * key stops working at once on this server, on the very next request).
+ * Entries also expire 1.5 s after their check, the longest a key revoked
+ * on another replica of the same store keeps working here.  Any thread. */
 void inn_auth_forget_keys(void);
 
 /* Whether who may see (and act on) what belongs to team / created_by: an

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include <event2/buffer.h>
+#include <event2/event.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/thread.h>
 
@@ -366,9 +367,19 @@ int
 inn_http_start(inn_server *srv)
 {
 	struct evhttp_bound_socket *sock;
+	struct event_config *ec;
 
 	evthread_use_pthreads();
-	if ((srv->base = event_base_new()) == NULL)
+	/* epoll's changes of one loop turn in one call: a keep-alive request
+	 * (read off, write on; then write off, read on) costs two epoll_ctl
+	 * instead of four.  (The flag's caveat, descriptors cloned with dup()
+	 * in the loop, does not apply: the loop watches none.) */
+	if ((ec = event_config_new()) == NULL)
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	srv->base = event_base_new_with_config(ec);
+	event_config_free(ec);
+	if (srv->base == NULL)
 		return inn_error_set(INN_ERROR, "cannot create the event loop");
 	if (evthread_make_base_notifiable(srv->base) != 0)
 		return inn_error_set(INN_ERROR, "cannot make the event loop notifiable");

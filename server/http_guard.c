@@ -118,6 +118,7 @@ static struct {
 	int64_t last_log_ms;
 	long long accept_errors;      /* since the last message */
 	int trim;                     /* a big body went through: give memory back */
+	int peak;                     /* most connections open since the last trim */
 	int64_t head_ms;              /* server.headerTimeoutSeconds, in ms */
 	int64_t grace_ms;             /* a body's grace: server.timeoutSeconds, in ms */
 } guard;
@@ -407,8 +408,12 @@ guard_sweep(evutil_socket_t fd, short what, void *arg)
 		for (i = 0; i < guard.nlive; i++)
 			conn_deadlines(guard.live[i], now);
 	}
-	if (guard.trim) {
+	/* memory back to the system after big bodies, and once a busy spell
+	 * is over (the buffers of many connections freed): an idle server
+	 * keeps a small resident set */
+	if (guard.trim || (guard.peak >= 8 && guard.nlive <= 2)) {
 		guard.trim = 0;
+		guard.peak = guard.nlive;
 		malloc_trim(0);
 	}
 }
@@ -605,6 +610,8 @@ conn_setup(evutil_socket_t unused, short what, void *arg)
 	}
 	c->head_ms = inn_now_ms();      /* silent since it opened: a head is due */
 	guard.live[guard.nlive++] = c;
+	if (guard.nlive > guard.peak)
+		guard.peak = guard.nlive;
 	atomic_store(&live_connections, conns_open(NULL));
 	bufferevent_decref(bev);
 }

@@ -278,21 +278,26 @@ scan_chunk_line(inn_scan *c)
 	c->st = INN_SCAN_CHUNK_DATA;
 }
 
+/* Appends the k bytes at p to the line (c->llen + k <= max), with room
+ * for one byte more.  0, or -1 out of memory. */
 static int
-line_add(inn_scan *c, char ch, size_t max)
+line_put(inn_scan *c, const unsigned char *p, size_t k, size_t max)
 {
-	if (c->llen + 1 >= c->lcap) {
-		size_t ncap = c->lcap ? c->lcap * 2 : 512;
+	if (c->llen + k + 1 > c->lcap) {
+		size_t ncap = c->lcap ? c->lcap : 512;
 		char *n;
 
+		while (ncap < c->llen + k + 1)
+			ncap *= 2;
 		if (ncap > max + 1)
 			ncap = max + 1;
-		if (c->llen + 1 >= ncap || (n = realloc(c->line, ncap)) == NULL)
+		if (c->llen + k + 1 > ncap || (n = realloc(c->line, ncap)) == NULL)
 			return -1;
 		c->line = n;
 		c->lcap = ncap;
 	}
-	c->line[c->llen++] = ch;
+	memcpy(c->line + c->llen, p, k);
+	c->llen += k;
 	return 0;
 }
 
@@ -333,24 +338,41 @@ inn_scan_feed(inn_scan *c, const unsigned char *p, size_t n, size_t *used)
 			}
 			continue;
 		}
-		c->cur++;
-		n--;
 		if (c->st == INN_SCAN_HEAD && c->llen == 0 && (*p == '\r' || *p == '\n')) {
+			c->cur++;
+			n--;
 			p++;
 			continue;
 		}
-		if (line_add(c, (char)*p, c->st == INN_SCAN_HEAD ? head_max : SCAN_LINE_MAX) != 0) {
-			if (c->st == INN_SCAN_HEAD)
-				refuse(c, 431, "headers_too_large", "the request head is over %zu "
-				       "bytes", head_max);
-			else
-				refuse(c, 400, "bad_request", "a chunked body with a line over %d "
-				       "bytes", SCAN_LINE_MAX);
-			p++;
-			break;
+		{
+			/* the bytes up to the line's end (or all there are) at once;
+			 * one over the limit refuses the request */
+			const unsigned char *nl = memchr(p, '\n', n);
+			size_t take = nl != NULL ? (size_t)(nl - p) + 1 : n;
+			size_t max = c->st == INN_SCAN_HEAD ? head_max : SCAN_LINE_MAX;
+			size_t fit = c->llen < max ? max - c->llen : 0;
+
+			if (take > fit || line_put(c, p, take, max) != 0) {
+				if (take > fit)
+					take = line_put(c, p, fit, max) == 0 ? fit + 1 : 1;
+				else
+					take = 1;
+				c->cur += (int64_t)take;
+				p += take;
+				if (c->st == INN_SCAN_HEAD)
+					refuse(c, 431, "headers_too_large", "the request head is over "
+					       "%zu bytes", head_max);
+				else
+					refuse(c, 400, "bad_request", "a chunked body with a line over "
+					       "%d bytes", SCAN_LINE_MAX);
+				break;
+			}
+			c->cur += (int64_t)take;
+			n -= take;
+			p += take;
+			if (p[-1] != '\n')
+				continue;
 		}
-		if (*p++ != '\n')
-			continue;
 		switch (c->st) {
 		case INN_SCAN_HEAD:
 			if ((c->llen >= 2 && c->line[c->llen - 2] == '\n') ||

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -716,6 +717,9 @@ main(int argc, char **argv)
 
 	if ((w = inn_worker_maybe_main(argc, argv)) >= 0)
 		return w;
+	/* two malloc arenas, not eight per core: the request and runner
+	 * threads share them (an idle server keeps a small resident set) */
+	mallopt(M_ARENA_MAX, 2);
 	signal(SIGPIPE, SIG_IGN);
 	config_defaults(c);
 	memset(&f, 0, sizeof(f));

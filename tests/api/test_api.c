@@ -370,6 +370,27 @@ test_public_routes_and_auth(void **state)
 		assert_error(http("GET", "/api/providers", NULL, k, &o, NULL), 401, o,
 		             "unauthorized");
 		json_object_put(o);
+		/* rotated (revoke, create): the new key works on the very next
+		 * request, the old one stays refused, also for a body request
+		 * (the connection guard asks the same cache) */
+		{
+			char k2[128];
+
+			make_key("temp", "user", "red", k2, sizeof(k2));
+			assert_string_not_equal(k, k2);
+			assert_int_equal(http("GET", "/api/providers", NULL, k2, NULL, NULL), 200);
+			assert_error(http("GET", "/api/providers", NULL, k, &o, NULL), 401, o,
+			             "unauthorized");
+			json_object_put(o);
+			assert_error(http("POST", "/api/workflows/run", "{}", k, &o, NULL), 401, o,
+			             "unauthorized");
+			json_object_put(o);
+			assert_int_equal(http("DELETE", "/api/admin/keys/temp", NULL, S.admin, NULL,
+			                      NULL), 200);
+			assert_error(http("GET", "/api/providers", NULL, k2, &o, NULL), 401, o,
+			             "unauthorized");
+			json_object_put(o);
+		}
 	}
 	/* the OpenAPI document names every route */
 	assert_int_equal(http("GET", "/api/openapi.json", NULL, NULL, &o, NULL), 200);
