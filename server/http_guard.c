@@ -62,6 +62,8 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <errno.h>
 #include <malloc.h>
 #include <stdarg.h>
@@ -577,6 +579,14 @@ conn_setup(evutil_socket_t unused, short what, void *arg)
 	}
 	c->fd = fd;
 	c->ino = st.st_ino;
+	{
+		/* a reply goes out in one or two writes: waiting for the
+		 * client's delayed ACK before the second (Nagle) added 40 ms
+		 * to every large reply on a keep-alive connection */
+		int one = 1;
+
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
 	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0) {
 		if (ss.ss_family == AF_INET6)
 			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, c->ip, sizeof(c->ip));
