@@ -135,7 +135,7 @@ struct inn_server {
 	 * a new id (guarded by replica_lock; inn_cluster_me reads it) */
 	struct inn_cluster *cluster;
 	pthread_mutex_t replica_lock;
-	char replica_id[INN_REPLICA_ID_MAX + 1];
+	char replica_id[80];
 	int lease_ms;                  /* the lease in use */
 	atomic_llong catalog_store_gen; /* the store's catalog generation the catalog reflects */
 	atomic_llong store_gen_seen;   /* ... the last heartbeat saw */
