@@ -63,7 +63,7 @@ inn_cluster_me(inn_server *srv, char *buf)
 		return;
 	}
 	pthread_mutex_lock(&srv->replica_lock);
-	snprintf(buf, INN_REPLICA_ID_MAX + 1, "%s", srv->replica_id);
+	snprintf(buf, INN_REPLICA_ID_MAX + 1, "%.*s", INN_REPLICA_ID_MAX, srv->replica_id);
 	pthread_mutex_unlock(&srv->replica_lock);
 }
 
