@@ -5,6 +5,8 @@
  * Also the pieces every backend shares: API key generation and
  * hashing (OpenSSL), and the row destructors.
  */
+#include "config.h"
+
 #include "store.h"
 #include "store_int.h"
 
@@ -21,6 +23,9 @@
 
 static const struct inn_store_ops *const backends[] = {
 	&inn_store_sqlite_ops,
+#ifdef HAVE_LIBPQ
+	&inn_store_pg_ops,
+#endif
 };
 
 /* An execution's (or resource's) status: a state word (state.h) other
@@ -108,6 +113,17 @@ inn_store_open(inn_store **out, const char *path)
 	colon = strchr(path, ':');
 	if (colon != NULL && strcmp(path, ":memory:") != 0) {
 		len = (size_t)(colon - path);
+		/* PostgreSQL: the whole URL goes to libpq (never printed: it may hold a password) */
+		if ((len == 8 && strncmp(path, "postgres", 8) == 0) ||
+		    (len == 10 && strncmp(path, "postgresql", 10) == 0)) {
+#ifdef HAVE_LIBPQ
+			return inn_store_pg_ops.open(out, path);
+#else
+			return inn_error_set(INN_EINVAL, "store: %.*s:// needs an innominatus built "
+			                     "with PostgreSQL (configure --with-postgresql; libpq-dev)",
+			                     (int)len, path);
+#endif
+		}
 		ops = NULL;
 		for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
 			if (strlen(backends[i]->scheme) == len &&
