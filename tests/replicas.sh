@@ -16,18 +16,18 @@ chmod 755 "$dir"
 pids=""
 cleanup() {
 	for p in $pids; do kill -9 "$p" 2>/dev/null; done
-	"$src/tests/pg/pg.sh" stop "$dir/pg" >/dev/null 2>&1
+	sh "$src/tests/pg/pg.sh" stop "$dir/pg" >/dev/null 2>&1
 	rm -rf "$dir"
 }
 trap cleanup EXIT
-"$src/tests/pg/pg.sh" start "$dir/pg" $$ >"$dir/pg.out" 2>&1
+sh "$src/tests/pg/pg.sh" start "$dir/pg" $$ >"$dir/pg.out" 2>&1
 rc=$?
 if [ $rc -ne 0 ]; then
 	cat "$dir/pg.out" >&2
 	[ $rc -eq 77 ] && { echo "1..0 # SKIP PostgreSQL is not installed"; exit 77; }
 	echo "1..1"; echo "not ok 1 - PostgreSQL did not start"; exit 1
 fi
-dburl=$("$src/tests/pg/pg.sh" newdb "$dir/pg" inn) || { echo "1..1"; echo "not ok 1 - newdb"; exit 1; }
+dburl=$(sh "$src/tests/pg/pg.sh" newdb "$dir/pg" inn) || { echo "1..1"; echo "not ok 1 - newdb"; exit 1; }
 
 mkdir -p "$dir/plugins" "$dir/prov/rep-team/workflows" "$dir/extra/late-team/workflows" \
 	"$dir/state"
