@@ -50,6 +50,7 @@ name: rep
 description: Two steps that record they ran
 parameters:
   - {name: tag, type: string}
+  - {name: pause, type: string, default: "0"}
 steps:
   - name: one
     type: shell
@@ -58,6 +59,7 @@ steps:
       script: |
         echo "{{ .parameters.tag }} one" >> $ran
         echo "ran {{ .parameters.tag }} one"
+        sleep "{{ .parameters.pause }}"
   - name: two
     type: shell
     dependsOn: [one]
@@ -66,6 +68,7 @@ steps:
       script: |
         echo "{{ .parameters.tag }} two" >> $ran
         echo "ran {{ .parameters.tag }} two"
+        sleep "{{ .parameters.pause }}"
 Y
 # not idempotent, long: running when its replica dies -> failed
 cat >"$dir/prov/rep-team/workflows/hold.yaml" <<'Y'
@@ -151,7 +154,7 @@ api() { # url method path [body]
 		"$1$3" ${4:+-d "$4"}
 }
 
-echo "1..12"
+echo "1..13"
 key=$("$srvbin" --config "$dir/conf.yaml" --db "$dburl" --create-admin-key ops 2>"$dir/key.err")
 [ -n "$key" ] || { cat "$dir/key.err" >&2; echo "not ok 1 - admin key"; exit 1; }
 start_rep A && start_rep B && start_rep C
@@ -163,8 +166,8 @@ check "three replicas start on one PostgreSQL database, each with its own id" \
 # ---- 300 runs round-robin ---------------------------------------------------
 cat >"$dir/submit.py" <<'PY'
 import json, sys, time, urllib.request
-key, n, prefix, out = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-urls = sys.argv[5:]
+key, n, prefix, out, pause = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+urls = sys.argv[6:]
 def call(url, method, path, body=None):
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url + path, data=data, method=method,
@@ -183,7 +186,7 @@ ids = {}
 for i in range(n):
     tag = "%s%d" % (prefix, i)
     r = call(urls[i % len(urls)], "POST", "/api/workflows/run",
-             {"workflow": "rep-team/rep", "parameters": {"tag": tag}})
+             {"workflow": "rep-team/rep", "parameters": {"tag": tag, "pause": pause}})
     ids[tag] = r["id"]
 final = {"succeeded", "failed", "cancelled", "timed-out", "skipped"}
 left = dict(ids)
@@ -200,14 +203,15 @@ while left and time.time() < deadline:
 wall = time.time() - t0
 json.dump({"ids": ids, "rows": rows, "left": list(left), "wall": wall}, open(out, "w"))
 PY
-python3 "$dir/submit.py" "$key" 300 r "$dir/batch3.json" "$URL_A" "$URL_B" "$URL_C"
+# each step pauses 0.1 s: what replicas add is runner slots (8 each here)
+python3 "$dir/submit.py" "$key" 300 r "$dir/batch3.json" 0.1 "$URL_A" "$URL_B" "$URL_C"
 wall3=$(jf "$dir/batch3.json" '"%.1f" % d["wall"]')
 echo "# 300 runs on 3 replicas: ${wall3} s (POST of the first to the end of the last)"
 jf "$dir/batch3.json" 'sorted(set((r["status"], r.get("replica") is not None) for r in d["rows"].values())), len(d["left"])' >"$dir/st3"
 check "300 runs submitted round-robin all succeeded ($(cat "$dir/st3"))" \
 	$(jf "$dir/batch3.json" '0 if not d["left"] and len(d["rows"]) == 300 and all(r["status"] == "succeeded" for r in d["rows"].values()) else 1')
 echo "# executions per replica: $(jf "$dir/batch3.json" 'sorted(__import__("collections").Counter(r.get("replica") for r in d["rows"].values()).values())')"
-python3 - "$ran" r 300 >"$dir/once.out" <<'PY'
+cat >"$dir/once.py" <<'PY'
 import collections, sys
 c = collections.Counter(l.strip() for l in open(sys.argv[1]) if l.startswith(sys.argv[2]))
 bad = [(k, v) for k, v in c.items() if v != 1]
@@ -216,6 +220,7 @@ missing = want - set(c)
 print("twice:", bad[:5], "missing:", sorted(missing)[:5])
 sys.exit(1 if bad or missing else 0)
 PY
+python3 "$dir/once.py" "$ran" r 300 >"$dir/once.out"
 check "each of the 300 runs executed exactly once (every step ran once: $(cat "$dir/once.out"))" $?
 cat >"$dir/logs.py" <<'PY'
 import json, sys, urllib.request
@@ -233,6 +238,16 @@ sys.exit(1 if bad else 0)
 PY
 python3 "$dir/logs.py" "$key" "$URL_B" "$dir/batch3.json" >"$dir/logs.out"
 check "every log line of the 300 runs is in the store once (read through replica B: $(cat "$dir/logs.out"))" $?
+
+# ---- an idle replica steals queued runs of a busy one ----------------------------
+python3 "$dir/submit.py" "$key" 60 x "$dir/steal.json" 0.3 "$URL_B"
+python3 "$dir/once.py" "$ran" x 60 >"$dir/once_x.out"
+ok=$?
+others=$(jf "$dir/steal.json" 'sum(1 for r in d["rows"].values() if r.get("replica") != "'"$ID_B"'")')
+echo "# 60 runs submitted to replica B alone: $others of them ran on A or C"
+[ $ok -eq 0 ] && [ "$others" -gt 0 ] &&
+	jf "$dir/steal.json" 'all(r["status"] == "succeeded" for r in d["rows"].values()) and len(d["rows"]) == 60' | grep -q True
+check "60 runs submitted to replica B alone: idle replicas steal queued ones, each still runs exactly once ($(cat "$dir/once_x.out"))" $?
 
 # ---- a follower on A sees lines of a run on B -----------------------------------
 talk=$(api "$URL_B" POST /api/workflows/run '{"workflow":"rep-team/talk"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
@@ -307,15 +322,15 @@ check "kill -9 of replica C: within lease + margin the others adopt its runs; a 
 pids=$(echo "$pids" | sed "s/ $PID_C//")
 
 # ---- the TTL reaper runs on one replica ------------------------------------------
-n=$(grep -l "runs the TTL reaper" "$dir/A.log" "$dir/B.log" "$dir/C.log" | wc -l)
-[ "$n" -eq 1 ]
-check "one replica runs the TTL reaper (store lock); $n said so" $?
+nreap=$(grep -l "runs the TTL reaper" "$dir/A.log" "$dir/B.log" "$dir/C.log" | wc -l)
+[ "$nreap" -eq 1 ]
+check "one replica runs the TTL reaper (store lock); $nreap said so" $?
 
 # ---- one replica alone, for the figure ------------------------------------------
 kill -TERM "$PID_B"; wait "$PID_B" 2>/dev/null
 pids=$(echo "$pids" | sed "s/ $PID_B//")
 grep -q "runs the TTL reaper" "$dir/B.log" && { i=0; while [ $i -lt 40 ] && [ "$(grep -c 'runs the TTL reaper' "$dir/A.log")" = 0 ]; do i=$((i + 1)); sleep 0.25; done; }
-python3 "$dir/submit.py" "$key" 300 s "$dir/batch1.json" "$URL_A"
+python3 "$dir/submit.py" "$key" 300 s "$dir/batch1.json" 0.1 "$URL_A"
 wall1=$(jf "$dir/batch1.json" '"%.1f" % d["wall"]')
 echo "# 300 runs on 1 replica: ${wall1} s; 3 replicas: ${wall3} s (ratio $(python3 -c "print('%.2f' % ($wall1 / $wall3))"))"
 check "300 runs on the one replica left all succeeded" \
