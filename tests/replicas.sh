@@ -154,7 +154,7 @@ api() { # url method path [body]
 		"$1$3" ${4:+-d "$4"}
 }
 
-echo "1..13"
+echo "1..15"
 key=$("$srvbin" --config "$dir/conf.yaml" --db "$dburl" --create-admin-key ops 2>"$dir/key.err")
 [ -n "$key" ] || { cat "$dir/key.err" >&2; echo "not ok 1 - admin key"; exit 1; }
 start_rep A && start_rep B && start_rep C
@@ -320,6 +320,54 @@ PY
 python3 "$dir/takeover.py" "$key" "$URL_A" "$dir/c_ids" "$ID_C" >"$dir/takeover.out"
 check "kill -9 of replica C: within lease + margin the others adopt its runs; a running non-idempotent one fails (\"not all idempotent\"), an idempotent one is resumed and succeeds ($(cat "$dir/takeover.out"))" $?
 pids=$(echo "$pids" | sed "s/ $PID_C//")
+
+# ---- a replica that cannot renew its lease stops what it runs ---------------------
+: >"$dir/b_ids"
+for k in 1 2; do
+	api "$URL_B" POST /api/workflows/run '{"workflow":"rep-team/idem","parameters":{"ms":"4000"}}' |
+		python3 -c 'import json,sys; print("idem", json.load(sys.stdin)["id"])' >>"$dir/b_ids"
+done
+sleep 1
+kill -STOP "$PID_B"
+i=0
+while [ $i -lt 60 ]; do
+	python3 - "$key" "$URL_A" "$dir/b_ids" "$ID_B" <<'PY' && break
+import json, sys, urllib.request
+key, url, ids, old = sys.argv[1:5]
+for l in open(ids):
+    req = urllib.request.Request("%s/api/workflows/%s" % (url, l.split()[1]),
+                                 headers={"Authorization": "Bearer " + key})
+    if json.load(urllib.request.urlopen(req)).get("replica") in (None, old):
+        sys.exit(1)
+PY
+	i=$((i + 1)); sleep 0.25
+done
+kill -CONT "$PID_B"
+i=0
+while [ $i -lt 80 ] && ! grep -q "joined the store again" "$dir/B.log"; do i=$((i + 1)); sleep 0.25; done
+sleep 5
+python3 - "$key" "$URL_B" "$dir/b_ids" "$ID_A" >"$dir/stop.out" <<'PY'
+import json, sys, urllib.request
+key, url, ids, a = sys.argv[1:5]
+bad = []
+for l in open(ids):
+    i = l.split()[1]
+    req = urllib.request.Request("%s/api/workflows/%s" % (url, i),
+                                 headers={"Authorization": "Bearer " + key})
+    r = json.load(urllib.request.urlopen(req))
+    if r["status"] != "succeeded" or r.get("replica") != a:
+        bad.append((i, r["status"], r.get("replica"), r["message"]))
+print(bad)
+sys.exit(1 if bad else 0)
+PY
+ok=$?
+grep -q "lost its lease" "$dir/B.log" && grep -q "joined the store again as replica" "$dir/B.log" && [ $ok -eq 0 ]
+check "a replica stopped past its lease: another adopts and finishes its runs; it says it lost its lease, stops them and joins again under a new id ($(cat "$dir/stop.out"))" $?
+id=$(api "$URL_B" POST /api/workflows/run '{"workflow":"rep-team/rep","parameters":{"tag":"after"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+i=0
+while [ $i -lt 40 ] && [ "$(api "$URL_B" GET "/api/workflows/$id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')" != succeeded ]; do i=$((i + 1)); sleep 0.25; done
+[ $i -lt 40 ]
+check "that replica runs new work afterwards" $?
 
 # ---- the TTL reaper runs on one replica ------------------------------------------
 nreap=$(grep -l "runs the TTL reaper" "$dir/A.log" "$dir/B.log" "$dir/C.log" | wc -l)
