@@ -373,19 +373,15 @@ out:
 	return rc;
 }
 
-int
-inn_providers_start(inn_server *srv)
+/* Every git source of the store whose clone this host lacks (the state
+ * dir lost it, or another replica added it) is cloned at the commit it
+ * had; problems go to d. */
+static void
+clones_restore(inn_server *srv, inn_diag *d)
 {
 	inn_source_row *rows = NULL;
 	size_t nrows = 0, i;
-	inn_catalog *cat = NULL;
-	inn_conf_moves moves = { 0, NULL, NULL };
-	inn_diag d;
-	int rc;
 
-	pthread_mutex_init(&srv->catalog_lock, NULL);
-	inn_diag_init(&d);
-	/* a clone the state dir lost comes back at the commit it had */
 	if (inn_store_source_list(srv->store, &rows, &nrows) == 0) {
 		for (i = 0; i < nrows; i++) {
 			char dir[PATH_MAX], hex[INN_GIT_HEX];
@@ -408,13 +404,26 @@ inn_providers_start(inn_server *srv)
 			}
 			if (inn_git_clone_at(rows[i].url, rows[i].commit ? rows[i].commit : rows[i].ref, dir,
 			                     NULL, hex) < 0) {
-				inn_diag_add(&d, INN_DIAG_ERROR, NULL, 0, 0, "provider source \"%s\": %s",
+				inn_diag_add(d, INN_DIAG_ERROR, NULL, 0, 0, "provider source \"%s\": %s",
 				             rows[i].name, inn_error_last());
 				rm_clone(srv, dir);
 			}
 		}
 		inn_source_rows_free(rows, nrows);
 	}
+}
+
+int
+inn_providers_start(inn_server *srv)
+{
+	inn_catalog *cat = NULL;
+	inn_conf_moves moves = { 0, NULL, NULL };
+	inn_diag d;
+	int rc;
+
+	pthread_mutex_init(&srv->catalog_lock, NULL);
+	inn_diag_init(&d);
+	clones_restore(srv, &d);
 	rc = build(srv, NULL, NULL, &cat, &d, &moves);
 	inn_conf_moves_free(&moves);
 	if (rc == 0)
@@ -429,33 +438,6 @@ inn_providers_start(inn_server *srv)
 	}
 	inn_diag_free(&d);
 	return 0;
-}
-
-/* A git source of the store whose clone this host lacks, cloned at its
- * recorded commit (problems to d). */
-static void
-clones_restore(inn_server *srv, inn_diag *d)
-{
-	inn_source_row *rows = NULL;
-	size_t nrows = 0, i;
-
-	if (inn_store_source_list(srv->store, &rows, &nrows) != 0)
-		return;
-	for (i = 0; i < nrows; i++) {
-		char dir[PATH_MAX], hex[INN_GIT_HEX];
-		struct stat st;
-
-		if (strcmp(rows[i].kind, "git") != 0 ||
-		    clone_dir(srv, rows[i].name, dir, sizeof(dir), 1) < 0 || stat(dir, &st) == 0)
-			continue;
-		if (inn_git_clone_at(rows[i].url, rows[i].commit ? rows[i].commit : rows[i].ref, dir,
-		                     NULL, hex) < 0) {
-			inn_diag_add(d, INN_DIAG_ERROR, NULL, 0, 0, "provider source \"%s\": %s",
-			             rows[i].name, inn_error_last());
-			rm_clone(srv, dir);
-		}
-	}
-	inn_source_rows_free(rows, nrows);
 }
 
 int
