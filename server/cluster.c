@@ -8,8 +8,9 @@
  * dead replicas (crash recovery's rules, runs.c) and, when idle, steals
  * queued ones of busy replicas.  Other replicas' log lines and events
  * come from the store's subscription and go to the SSE hub as local ones
- * do.  A store only this process uses (SQLite) gets a lease of a day: no
- * other process can take over, so none is ever lost to a slow machine.
+ * do.  A store only this process uses (SQLite) gets a lease of a day,
+ * renewed by the loop's tick (no thread): no other process can take
+ * over, so none is ever lost to a slow machine.
  */
 #include "config.h"
 
@@ -216,11 +217,14 @@ inn_cluster_start(inn_server *srv)
 		atomic_store(&srv->store_gen_seen, gen);
 		atomic_store(&srv->catalog_store_gen, gen);
 	}
+	/* alone on the store, the loop's tick renews the lease now and then
+	 * (no thread of its own) */
+	if (!inn_store_shared(srv->store))
+		return 0;
 	if (pthread_create(&c->beat, NULL, beat_main, c) != 0)
 		return inn_error_set(INN_ERROR, "cannot start the heartbeat thread");
 	c->beat_running = 1;
-	if (inn_store_shared(srv->store))
-		fprintf(stderr, "innominatus: replica %s (lease %d ms)\n", me, srv->lease_ms);
+	fprintf(stderr, "innominatus: replica %s (lease %d ms)\n", me, srv->lease_ms);
 	return 0;
 }
 
@@ -267,6 +271,8 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (atomic_load(&srv->draining) || atomic_load(&c->stopping))
 		return;
+	if (!c->beat_running && inn_now_ms() - c->last_ok_ms >= srv->lease_ms / 3)
+		beat_once(c);
 	if (gen != atomic_load(&srv->catalog_store_gen)) {
 		atomic_store(&srv->catalog_store_gen, gen);
 		if (inn_providers_sync(srv) != 0)
