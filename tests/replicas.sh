@@ -283,7 +283,25 @@ for k in 1 2 3; do
 	api "$URL_C" POST /api/workflows/run '{"workflow":"rep-team/idem","parameters":{"ms":"5000"}}' |
 		python3 -c 'import json,sys; print("idem", json.load(sys.stdin)["id"])' >>"$dir/c_ids"
 done
-sleep 1.5
+# every one of them has its step "wait" running (then the rules are certain)
+cat >"$dir/started.py" <<'PY'
+import json, sys, time, urllib.request
+key, url, ids = sys.argv[1:4]
+t0 = time.time()
+while time.time() - t0 < 20:
+    left = 0
+    for l in open(ids):
+        req = urllib.request.Request("%s/api/workflows/%s" % (url, l.split()[1]),
+                                     headers={"Authorization": "Bearer " + key})
+        st = {s["name"]: s["status"] for s in json.load(urllib.request.urlopen(req))["steps"]}
+        left += st.get("wait") != "running"
+    if not left:
+        sys.exit(0)
+    time.sleep(0.1)
+sys.exit(1)
+PY
+python3 "$dir/started.py" "$key" "$URL_A" "$dir/c_ids" || echo "# not every run on C had its step running"
+sleep 0.3
 kill -9 "$PID_C"
 t0=$(date +%s.%N)
 cat >"$dir/takeover.py" <<'PY'
