@@ -29,6 +29,7 @@
 struct held {
 	char *path;
 	int fd;
+	pid_t pid;                   /* a forked child holds nothing of its parent's */
 };
 static struct held *held_list;
 static size_t held_n, held_cap;
@@ -64,7 +65,7 @@ lock_take(struct sqlite_store *s)
 		return 0;
 	pthread_mutex_lock(&held_mu);
 	for (i = 0; i < held_n; i++)
-		if (strcmp(held_list[i].path, s->path) == 0)
+		if (held_list[i].pid == getpid() && strcmp(held_list[i].path, s->path) == 0)
 			goto out;
 	if ((size_t)snprintf(file, sizeof(file), "%s.replica.lock", s->path) >= sizeof(file)) {
 		rc = inn_error_set(INN_EINVAL, "store %s: the path is too long", s->path);
@@ -96,6 +97,7 @@ lock_take(struct sqlite_store *s)
 	}
 	held_list = h;
 	held_list[held_n].fd = fd;
+	held_list[held_n].pid = getpid();
 	held_n++;
 out:
 	pthread_mutex_unlock(&held_mu);
@@ -110,7 +112,7 @@ lock_drop(struct sqlite_store *s)
 
 	pthread_mutex_lock(&held_mu);
 	for (i = 0; i < held_n; i++)
-		if (strcmp(held_list[i].path, s->path) == 0) {
+		if (held_list[i].pid == getpid() && strcmp(held_list[i].path, s->path) == 0) {
 			close(held_list[i].fd);
 			free(held_list[i].path);
 			held_list[i] = held_list[--held_n];
