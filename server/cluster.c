@@ -331,6 +331,8 @@ on_notify(void *ud, const char *kind, json_object *row)
 			id = json_object_get_int64(v);
 		if (!json_object_object_get_ex(row, "data", &data) || data == NULL)
 			data = NULL;
+		if (strcmp(type, "execution.cancel-requested") == 0 && exec > 0)
+			inn_runs_cancel_here(srv, exec);  /* if it runs here */
 		srv->on_event(srv, type, exec, id, team, by, data);
 	} else {
 		return;

@@ -871,7 +871,7 @@ inn_runs_submit(inn_server *srv, const inn_caller *who, const char *ref, const c
 }
 
 int
-inn_runs_cancel(inn_server *srv, int64_t id)
+inn_runs_cancel_here(inn_server *srv, int64_t id)
 {
 	struct active_run *ar, *gone = NULL;
 	int found = 0;
@@ -915,6 +915,38 @@ inn_runs_cancel(inn_server *srv, int64_t id)
 	}
 	return found ? 0 : inn_error_set(INN_ENOTFOUND, "execution %lld is not running",
 	                                 (long long)id);
+}
+
+/* The event that asks the replica owning an execution to cancel it
+ * (cluster.c hands it to inn_runs_cancel_here there). */
+#define CANCEL_EVENT "execution.cancel-requested"
+
+int
+inn_runs_cancel(inn_server *srv, int64_t id)
+{
+	char me[INN_REPLICA_ID_MAX + 1];
+	inn_exec_row *row = NULL;
+	json_object *data;
+	int64_t ev = 0;
+	int rc;
+
+	if ((rc = inn_runs_cancel_here(srv, id)) != INN_ENOTFOUND || !inn_store_shared(srv->store))
+		return rc;
+	/* another replica runs it: asked through the store */
+	inn_cluster_me(srv, me);
+	if (inn_store_exec_get(srv->store, id, &row) != 0 || row->owner == NULL ||
+	    strcmp(row->owner, me) == 0 || inn_state_word_is_final(row->status)) {
+		inn_exec_row_free(row);
+		return inn_error_set(INN_ENOTFOUND, "execution %lld is not running", (long long)id);
+	}
+	data = json_object_new_object();
+	json_object_object_add(data, "execution", json_object_new_int64(id));
+	json_object_object_add(data, "replica", json_object_new_string(row->owner));
+	json_object_object_add(data, "by", json_object_new_string(me));
+	rc = inn_store_event_add(srv->store, CANCEL_EVENT, id, row->team, data, &ev);
+	json_object_put(data);
+	inn_exec_row_free(row);
+	return rc;
 }
 
 /* Step rows of execution id with status from become status (with msg

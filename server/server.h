@@ -227,8 +227,13 @@ int inn_runs_reap_failure(inn_server *srv, const char *app, char *why, size_t le
 void inn_runs_reap_free(inn_server *srv);
 /* Cancels an execution: a queued one is recorded cancelled at once and
  * never starts; a running one is asked to stop (recorded when it has).
- * INN_ENOTFOUND when it is neither queued nor running. */
+ * On a shared store, one that another replica owns is asked of it
+ * through the store (0).  INN_ENOTFOUND when it is neither queued nor
+ * running. */
 int inn_runs_cancel(inn_server *srv, int64_t id);
+/* The same for an execution of this replica only (another replica asked
+ * for it: the event "execution.cancel-requested" naming this one). */
+int inn_runs_cancel_here(inn_server *srv, int64_t id);
 /* Accounts for executions a previous process left pending or running,
  * before anything is served: resumes those that may be (queued until
  * inn_runs_begin), fails the others and their interrupted steps; returns

@@ -154,7 +154,7 @@ api() { # url method path [body]
 		"$1$3" ${4:+-d "$4"}
 }
 
-echo "1..15"
+echo "1..16"
 key=$("$srvbin" --config "$dir/conf.yaml" --db "$dburl" --create-admin-key ops 2>"$dir/key.err")
 [ -n "$key" ] || { cat "$dir/key.err" >&2; echo "not ok 1 - admin key"; exit 1; }
 start_rep A && start_rep B && start_rep C
@@ -262,6 +262,15 @@ owner=$(api "$URL_A" GET "/api/workflows/$talk" | python3 -c 'import json,sys; p
 check "a log follower on replica A gets the live lines and the end of a run executing on replica B (owner $owner)" $?
 grep -q "\"execution\": *$talk" "$dir/events.out" || grep -q "\"execution\":$talk" "$dir/events.out"
 check "the event stream of replica A carries the step events of that run" $?
+
+# ---- a run on B cancelled through A ---------------------------------------------
+long=$(api "$URL_B" POST /api/workflows/run '{"workflow":"rep-team/hold","parameters":{"hold":"60"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+sleep 1
+code=$(curl -s -o "$dir/cancel.out" -w '%{http_code}' -X POST -H "Authorization: Bearer $key" "$URL_A/api/workflows/$long/cancel")
+i=0
+while [ $i -lt 60 ] && [ "$(api "$URL_A" GET "/api/workflows/$long" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')" != cancelled ]; do i=$((i + 1)); sleep 0.25; done
+[ $i -lt 60 ] && [ "$code" -lt 300 ]
+check "a run executing on replica B is cancelled through replica A (HTTP $code)" $?
 
 # ---- a provider added through A, served by B -----------------------------------
 api "$URL_A" POST /api/admin/providers "{\"name\":\"late-team\",\"path\":\"$dir/extra/late-team\"}" >"$dir/add.out"
