@@ -707,8 +707,38 @@ inn_runs_enqueue(struct active_run *ar)
 	return 0;
 }
 
+/* What deploy_conflict finds on other replicas of a shared store: the id
+ * of a pending or running execution of app they own (a deploy or delete;
+ * any_kind: any that is no dry run), or 0.  Not atomic with the caller's
+ * create: it narrows the window, a second check happens nowhere. */
+static int64_t
+store_conflict(inn_server *srv, const char *app, int any_kind)
+{
+	static const char *const busy_words[] = { "pending", "running" };
+	int64_t busy = 0, total = 0;
+	size_t k, i, n;
+
+	for (k = 0; k < 2 && busy == 0; k++) {
+		inn_exec_filter f;
+		inn_exec_row **rows = NULL;
+
+		memset(&f, 0, sizeof(f));
+		f.app = app;
+		f.status = busy_words[k];
+		f.page_size = 200;
+		if (inn_store_exec_list(srv->store, &f, &rows, &n, &total) != 0)
+			continue;
+		for (i = 0; i < n && busy == 0; i++)
+			if (!rows[i]->dry_run && (any_kind || strcmp(rows[i]->kind, "deploy") == 0 ||
+			                          strcmp(rows[i]->kind, "delete") == 0))
+				busy = rows[i]->id;
+		inn_exec_rows_free(rows, n);
+	}
+	return busy;
+}
+
 /* INN_RUNS_CONFLICT when a deploy or delete execution of app is queued or
- * running -- or, any_kind, any execution of app that is no dry run
+ * running (here, or on another replica of a shared store) -- or, any_kind, any execution of app that is no dry run
  * (submissions come one at a time from the loop thread). */
 static int
 deploy_conflict(inn_server *srv, const char *app, int any_kind)
@@ -722,6 +752,8 @@ deploy_conflict(inn_server *srv, const char *app, int any_kind)
 		    strcmp(o->ro.app, app) == 0)
 			busy = o->id;
 	pthread_mutex_unlock(&srv->runs_lock);
+	if (busy == 0 && inn_store_shared(srv->store))
+		busy = store_conflict(srv, app, any_kind);
 	if (busy != 0)
 		return inn_error_set(INN_RUNS_CONFLICT, "application \"%s\": execution %lld "
 		                     "is still pending or running; try again when it ended", app,
