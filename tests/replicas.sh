@@ -43,6 +43,23 @@ version: 1.0.0
 description: Workflows the replica test runs
 owner: rep@example.org
 workflows_dir: workflows
+capabilities:
+  resourceTypeCapabilities:
+    - type: slowfile
+      operations:
+        create: {workflow: slow-create}
+        delete: {workflow: slow-create}
+Y
+cat >"$dir/prov/rep-team/workflows/slow-create.yaml" <<'Y'
+name: slow-create
+parameters:
+  - {name: resource_name, type: string, default: ""}
+steps:
+  - name: make
+    type: shell
+    config:
+      shell: sh
+      script: sleep 3
 Y
 # two steps; each records that it ran (tag, step) and prints a line
 cat >"$dir/prov/rep-team/workflows/rep.yaml" <<Y
@@ -154,7 +171,7 @@ api() { # url method path [body]
 		"$1$3" ${4:+-d "$4"}
 }
 
-echo "1..16"
+echo "1..17"
 key=$("$srvbin" --config "$dir/conf.yaml" --db "$dburl" --create-admin-key ops 2>"$dir/key.err")
 [ -n "$key" ] || { cat "$dir/key.err" >&2; echo "not ok 1 - admin key"; exit 1; }
 start_rep A && start_rep B && start_rep C
@@ -271,6 +288,20 @@ i=0
 while [ $i -lt 60 ] && [ "$(api "$URL_A" GET "/api/workflows/$long" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')" != cancelled ]; do i=$((i + 1)); sleep 0.25; done
 [ $i -lt 60 ] && [ "$code" -lt 300 ]
 check "a run executing on replica B is cancelled through replica A (HTTP $code)" $?
+
+# ---- one deployment of an application at a time, whichever replica is asked ------
+cat >"$dir/shop.yaml" <<'Y'
+apiVersion: score.dev/v1b1
+metadata: {name: shop}
+containers:
+  web: {image: shop:1}
+resources:
+  one: {type: slowfile}
+Y
+c1=$(curl -s -o "$dir/d1.out" -w '%{http_code}' -X POST -H "Authorization: Bearer $key" --data-binary "@$dir/shop.yaml" "$URL_A/api/applications")
+c2=$(curl -s -o "$dir/d2.out" -w '%{http_code}' -X POST -H "Authorization: Bearer $key" --data-binary "@$dir/shop.yaml" "$URL_B/api/applications")
+[ "$c1" -lt 300 ] && [ "$c2" = 409 ] && grep -q conflict "$dir/d2.out"
+check "a deployment on replica A: a second one of the same application through replica B is 409 ($c1, $c2)" $?
 
 # ---- a provider added through A, served by B -----------------------------------
 api "$URL_A" POST /api/admin/providers "{\"name\":\"late-team\",\"path\":\"$dir/extra/late-team\"}" >"$dir/add.out"
