@@ -11,8 +11,8 @@
  * store_pg_schema.c, the same numbers as SQLite's.
  *
  * This file is the backend's face: open, migrate, close, and the
- * operations table.  begin/commit are not provided: every write is its
- * own transaction (store.h allows a backend without grouping).
+ * operations table.  begin/commit bind a connection to the calling
+ * thread for the group (store_pg_conn.c).
  */
 #include "config.h"
 
@@ -156,8 +156,8 @@ const struct inn_store_ops inn_store_pg_ops = {
 	.open = pg_open,
 	.close = pg_close,
 	.ping = pg_ping,
-	.begin = NULL,
-	.commit = NULL,
+	.begin = inn_pg_begin,
+	.commit = inn_pg_commit,
 	.schema_version = pg_schema_version,
 	.exec_create = inn_pg_exec_create,
 	.exec_update = inn_pg_exec_update,

@@ -485,7 +485,11 @@ inn_pg_cluster_close(struct pg_store *s)
 	}
 	if (s->sub_pc.c != NULL)
 		PQfinish(s->sub_pc.c);
-	if (s->lock_pc.c != NULL)
+	if (s->lock_pc.c != NULL) {
+		/* at once, not when the server notices the connection went */
+		if (s->nheld > 0 && PQstatus(s->lock_pc.c) == CONNECTION_OK)
+			PQclear(PQexec(s->lock_pc.c, "SELECT pg_advisory_unlock_all()"));
 		PQfinish(s->lock_pc.c);
+	}
 	held_clear(s);
 }

@@ -105,7 +105,11 @@ inn_pg_fail(struct pg_store *s, PGconn *c, const PGresult *r, const char *what)
 int
 inn_pg_connect(struct pg_store *s, PGconn **out)
 {
-	PGconn *c = PQconnectdb(s->url);
+	/* the URL's own settings win over these (it comes later) */
+	static const char *const keys[] = { "connect_timeout", "fallback_application_name",
+	                                    "dbname", NULL };
+	const char *vals[] = { "10", "innominatus", s->url, NULL };
+	PGconn *c = PQconnectdbParams(keys, vals, 1);
 	PGresult *r;
 	int rc;
 
@@ -146,6 +150,10 @@ tag(struct pg_store *s, struct pg_conn *pc, const char *me)
 	return rc;
 }
 
+/* The connection of this thread's group (inn_pg_begin), if any. */
+static __thread struct pg_store *tx_store;
+static __thread struct pg_conn *tx_conn;
+
 int
 inn_pg_get(struct pg_store *s, struct pg_conn **out)
 {
@@ -154,6 +162,10 @@ inn_pg_get(struct pg_store *s, struct pg_conn **out)
 	size_t i;
 	int rc = 0;
 
+	if (tx_store == s) {
+		*out = tx_conn;
+		return 0;
+	}
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
 		for (i = 0; i < PG_POOL && pc == NULL; i++)
@@ -185,6 +197,8 @@ inn_pg_get(struct pg_store *s, struct pg_conn **out)
 void
 inn_pg_put(struct pg_store *s, struct pg_conn *pc)
 {
+	if (tx_store == s && pc == tx_conn)
+		return;  /* the group keeps it until commit */
 	pthread_mutex_lock(&s->mu);
 	pc->busy = 0;
 	pthread_cond_signal(&s->cv);
@@ -345,7 +359,7 @@ inn_pg_run(struct pg_store *s, PGresult **res, struct pg_done *done, const char 
 		rc = vq(s, pc, res, done, what, id, sql, binds, ap);
 		va_end(ap);
 		/* the connection broke under the statement: once more on a new one */
-		if (rc < 0 && PQstatus(pc->c) != CONNECTION_OK && tries == 0) {
+		if (rc < 0 && PQstatus(pc->c) != CONNECTION_OK && tries == 0 && pc != tx_conn) {
 			if (inn_pg_reconnect(s, pc) < 0) {
 				inn_pg_put(s, pc);
 				return rc;
@@ -356,6 +370,55 @@ inn_pg_run(struct pg_store *s, PGresult **res, struct pg_done *done, const char 
 		inn_pg_put(s, pc);
 		break;
 	}
+	return rc;
+}
+
+/* begin: this thread's statements go to one connection, in one
+ * transaction, until commit.  A statement that fails inside the group
+ * aborts it: commit then reports the failure and nothing of the group is
+ * kept (PostgreSQL has no statement-level recovery without a savepoint
+ * per statement, which would cost the round trips the group saves). */
+int
+inn_pg_begin(inn_store *st)
+{
+	struct pg_store *s = PG(st);
+	struct pg_conn *pc;
+	int rc;
+
+	if (tx_store != NULL)
+		return inn_error_set(INN_EINVAL, "store %s: a group is already open on this "
+		                     "thread", s->shown);
+	if ((rc = inn_pg_get(s, &pc)) < 0)
+		return rc;
+	if ((rc = inn_pg_cmd(s, pc, "BEGIN", "starting a transaction")) < 0) {
+		inn_pg_put(s, pc);
+		return rc;
+	}
+	tx_store = s;
+	tx_conn = pc;
+	return 0;
+}
+
+int
+inn_pg_commit(inn_store *st)
+{
+	struct pg_store *s = PG(st);
+	struct pg_conn *pc = tx_conn;
+	PGresult *r;
+	int rc = 0;
+
+	if (tx_store != s)
+		return inn_error_set(INN_EINVAL, "store %s: commit without begin", s->shown);
+	tx_store = NULL;
+	tx_conn = NULL;
+	r = PQexec(pc->c, "COMMIT");
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		rc = inn_pg_fail(s, pc->c, r, "committing");
+	else if (strcmp(PQcmdStatus(r), "COMMIT") != 0)  /* an aborted group rolls back */
+		rc = inn_error_set(INN_ERROR, "store %s: committing: a statement of the "
+		                   "transaction failed, nothing of it was kept", s->shown);
+	PQclear(r);
+	inn_pg_put(s, pc);
 	return rc;
 }
 

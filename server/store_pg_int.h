@@ -140,6 +140,10 @@ int inn_pg_q(struct pg_store *s, struct pg_conn *pc, PGresult **res, struct pg_d
  * connection that broke is reconnected and the statement tried once more. */
 int inn_pg_run(struct pg_store *s, PGresult **res, struct pg_done *done, const char *what,
                int id, const char *sql, const char *binds, ...);
+/* begin / commit (store.h): the calling thread's statements in one
+ * transaction on one connection (inn_pg_get hands it out until commit). */
+int inn_pg_begin(inn_store *st);
+int inn_pg_commit(inn_store *st);
 /* A statement without parameters or rows on pc (BEGIN, COMMIT, ...). */
 int inn_pg_cmd(struct pg_store *s, struct pg_conn *pc, const char *sql, const char *what);
 /* ROLLBACK, keeping the message of what failed. */

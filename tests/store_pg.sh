@@ -10,6 +10,11 @@ src=${INN_TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 build=${INN_TOP_BUILDDIR:-$src}
 bin="$build/tests/unit/test_store"
 [ -x "$bin" ] || { echo "store_pg.sh: $bin is not built" >&2; exit 1; }
+if ! grep -q '^#define HAVE_LIBPQ 1' "$build/config.h" 2>/dev/null; then
+	echo "1..0 # SKIP built without PostgreSQL (configure --without-postgresql)"
+	[ "${INN_REQUIRE_PG:-0}" = 1 ] && exit 1
+	exit 77
+fi
 dir=$(mktemp -d "${TMPDIR:-/tmp}/inn-store-pg-XXXXXX") || exit 1
 cleanup() {
 	sh "$src/tests/pg/pg.sh" stop "$dir/pg"

@@ -1087,6 +1087,15 @@ test_data_survives_reopen(void **state)
 
 /* ---- concurrency and speed ------------------------------------------------ */
 
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 #define THREADS 4
 #define PER_THREAD 500
 
@@ -1131,14 +1140,20 @@ test_concurrent_appends(void **state)
 	size_t i, k = 0;
 	int t, j;
 
+	double t0;
+
 	for (t = 0; t < THREADS; t++) {
 		app[t].st = e->st;
 		app[t].exec_id = new_exec(e->st, "shop", "blue", "running");
 		app[t].failures = 0;
-		assert_int_equal(pthread_create(&th[t], NULL, append_many, &app[t]), 0);
 	}
+	t0 = now_s();
+	for (t = 0; t < THREADS; t++)
+		assert_int_equal(pthread_create(&th[t], NULL, append_many, &app[t]), 0);
 	for (t = 0; t < THREADS; t++)
 		assert_int_equal(pthread_join(th[t], NULL), 0);
+	printf("# %d threads x %d log appends (%s): %.0f/s\n", THREADS, PER_THREAD,
+	       use_pg ? "PostgreSQL" : "SQLite", THREADS * PER_THREAD / (now_s() - t0));
 	for (t = 0; t < THREADS; t++) {
 		assert_int_equal(app[t].failures, 0);
 		for (j = 0; j < PER_THREAD; j++) {
@@ -1161,14 +1176,6 @@ test_concurrent_appends(void **state)
 	}
 }
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Prints the figure; asserts only that every append succeeded. */
 static void
@@ -1189,6 +1196,19 @@ test_append_speed(void **state)
 	printf("# 10000 log appends (%s): %.1f ms, %.1f us each, %.0f/s\n",
 	       use_pg ? "PostgreSQL, autocommit" : "SQLite, autocommit, WAL, synchronous=NORMAL",
 	       dt * 1e3, dt * 1e6 / 10000, 10000 / dt);
+	/* the same in groups of 100 (begin/commit) */
+	t0 = now_s();
+	for (i = 0; i < 10000; i++) {
+		if (i % 100 == 0)
+			assert_int_equal(inn_store_begin(e->st), 0);
+		snprintf(line, sizeof(line), "deploy: pushed layer %d of the image to the registry", i);
+		assert_int_equal(inn_store_log_append(e->st, id, "deploy", 1, 1, line, &seq), 0);
+		if (i % 100 == 99)
+			assert_int_equal(inn_store_commit(e->st), 0);
+	}
+	dt = now_s() - t0;
+	printf("# 10000 log appends in groups of 100 (%s): %.0f/s\n",
+	       use_pg ? "PostgreSQL" : "SQLite", 10000 / dt);
 	fflush(stdout);
 }
 
@@ -1217,8 +1237,782 @@ test_pg_password_redacted(void **state)
 	assert_null(strstr(inn_error_last(), "hunter"));
 }
 
+static inn_store *
+open_other(struct env *e)
+{
+	inn_store *st = NULL;
+
+	if (inn_store_open(&st, e->path) != 0)
+		fail_msg("open %s: %s", e->path, inn_error_last());
+	return st;
+}
+
+/* Two handles on one database (two replicas) see each other's rows. */
+static void
+test_pg_two_handles_share_rows(void **state)
+{
+	struct env *e = *state;
+	inn_store *b = open_other(e);
+	inn_exec_row *got = NULL;
+	json_object *lines = NULL;
+	int64_t id = new_exec(e->st, "shop", "blue", "pending"), seq;
+	char *key = NULL;
+	inn_principal p;
+
+	assert_int_equal(inn_store_shared(e->st), 1);
+	assert_int_equal(inn_store_exec_get(b, id, &got), 0);
+	assert_string_equal(got->app, "shop");
+	inn_exec_row_free(got);
+	assert_int_equal(inn_store_log_append(b, id, "s", 1, 1, "from b", &seq), 0);
+	assert_int_equal(inn_store_logs_get(e->st, id, 0, 10, &lines), 0);
+	assert_int_equal(json_object_array_length(lines), 1);
+	json_object_put(lines);
+	assert_int_equal(inn_store_key_create(b, "ci", "user", "blue", &key), 0);
+	assert_int_equal(inn_store_key_lookup(e->st, key, &p), 0);
+	assert_string_equal(p.team, "blue");
+	free(key);
+	inn_store_close(b);
+}
+
+static inn_exec_row
+owned_row(const char *owner, const char *kind, const char *status)
+{
+	inn_exec_row r = exec_row("storage-team/provision-bucket", "shop", "blue", status);
+
+	r.kind = (char *)kind;
+	r.owner = (char *)owner;
+	return r;
+}
+
+static int64_t
+new_owned(inn_store *st, const char *owner, const char *kind, const char *status)
+{
+	inn_exec_row r = owned_row(owner, kind, status);
+
+	if (inn_store_exec_create(st, &r) != 0)
+		fail_msg("exec_create: %s", inn_error_last());
+	return r.id;
+}
+
+static char *
+owner_of(inn_store *st, int64_t id)
+{
+	inn_exec_row *got = NULL;
+	char *o;
+
+	assert_int_equal(inn_store_exec_get(st, id, &got), 0);
+	o = got->owner != NULL ? strdup(got->owner) : NULL;
+	inn_exec_row_free(got);
+	return o;
+}
+
+/* Leases on the database's clock; what each ownership move does alone. */
+static void
+test_pg_replicas_leases_and_moves(void **state)
+{
+	struct env *e = *state;
+	inn_store *b = open_other(e);
+	json_object *list = NULL;
+	int64_t gen = -1, pend, run, deploy, mine, *ids = NULL;
+	size_t n = 0;
+	char *o;
+
+	assert_int_equal(inn_store_replica_join(e->st, "ra", "host-a", 60000), 0);
+	assert_int_equal(inn_store_replica_join(b, "rdead", "host-b", 1), 0);
+	assert_int_equal(inn_store_replica_list(e->st, &list), 0);
+	assert_int_equal(json_object_array_length(list), 2);
+	assert_string_equal(json_object_get_string(json_object_object_get(
+	                        json_object_array_get_idx(list, 0), "id")), "ra");
+	assert_true(json_object_get_boolean(json_object_object_get(
+	                json_object_array_get_idx(list, 0), "alive")));
+	json_object_put(list);
+	assert_int_equal(inn_store_replica_beat(e->st, "ra", 60000, &gen), 0);
+	assert_int_equal(gen, 0);
+	assert_int_equal(inn_store_catalog_bump(b, &gen), 0);
+	assert_int_equal(gen, 1);
+	assert_int_equal(inn_store_replica_beat(e->st, "ra", 60000, &gen), 0);
+	assert_int_equal(gen, 1);
+
+	/* rdead's lease (1 ms) ran out: it cannot renew, claim or fence */
+	pend = new_owned(b, "rdead", "workflow", "pending");
+	run = new_owned(b, "rdead", "deploy", "running");
+	usleep(20 * 1000);
+	assert_int_equal(inn_store_replica_beat(b, "rdead", 1, NULL), INN_STORE_LOST);
+	assert_int_equal(inn_store_exec_claim_start(b, "rdead", pend, 0), INN_STORE_LOST);
+	assert_int_equal(inn_store_exec_fence(b, "rdead", run), INN_STORE_LOST);
+	/* nothing to steal from a dead replica; adopting takes both */
+	assert_int_equal(inn_store_exec_steal(e->st, "ra", 10, &ids, &n), 0);
+	assert_int_equal(n, 0);
+	free(ids);
+	assert_int_equal(inn_store_exec_adopt(e->st, "ra", 10, &ids, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(ids[0], pend);
+	assert_int_equal(ids[1], run);
+	free(ids);
+	assert_int_equal(inn_store_exec_fence(e->st, "ra", run), 0);
+	assert_int_equal(inn_store_exec_claim_start(e->st, "ra", pend, 1234), 0);
+	assert_int_equal(inn_store_exec_claim_start(e->st, "ra", pend, 1234), INN_STORE_LOST);
+
+	/* rb (live) queues; ra steals workflows, never deploys */
+	assert_int_equal(inn_store_replica_join(b, "rb", "host-b", 60000), 0);
+	deploy = new_owned(b, "rb", "deploy", "pending");
+	mine = new_owned(b, "rb", "golden-path", "pending");
+	assert_int_equal(inn_store_exec_steal(e->st, "ra", 10, &ids, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ids[0], mine);
+	free(ids);
+	assert_int_equal(inn_store_exec_claim_start(b, "rb", mine, 0), INN_STORE_LOST);
+	assert_int_equal(inn_store_exec_fence(b, "rb", mine), INN_STORE_LOST);
+	assert_int_equal(inn_store_exec_fence(e->st, "ra", mine), 0);
+
+	/* release: owner NULL, then anyone adopts it */
+	assert_int_equal(inn_store_exec_release(b, "rb", &deploy, 1), 0);
+	o = owner_of(e->st, deploy);
+	assert_null(o);
+	assert_int_equal(inn_store_exec_adopt(e->st, "ra", 10, &ids, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ids[0], deploy);
+	free(ids);
+	assert_int_equal(inn_store_exec_release(e->st, "ra", NULL, 0), 0);
+	o = owner_of(e->st, deploy);
+	assert_null(o);
+	o = owner_of(e->st, pend);   /* running: not released */
+	assert_string_equal(o, "ra");
+	free(o);
+
+	assert_int_equal(inn_store_replica_leave(e->st, "ra"), 0);
+	assert_int_equal(inn_store_replica_beat(e->st, "ra", 1000, NULL), INN_STORE_LOST);
+	assert_int_equal(inn_store_exec_fence(e->st, "ra", run), INN_STORE_LOST);
+	inn_store_close(b);
+}
+
+#define WORKERS 4
+#define FREE_EXECS 200
+#define QUEUED_EXECS 100
+
+struct worker {
+	const char *url;
+	char me[16];
+	int64_t started[FREE_EXECS + QUEUED_EXECS];   /* claim_start answered 0 */
+	size_t nstarted, ntaken;
+	int failures;
+	char why[256];
+};
+
+static void
+worker_fail(struct worker *w, const char *what)
+{
+	if (w->failures++ == 0)
+		snprintf(w->why, sizeof(w->why), "%s: %s: %s", w->me, what, inn_error_last());
+}
+
+/* Claims (starts) what w took; another worker may have stolen it in
+ * between (it is pending and w is live): then it is that one's. */
+static void
+worker_claim(struct worker *w, inn_store *st, const int64_t *ids, size_t n)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		w->ntaken++;
+		rc = inn_store_exec_claim_start(st, w->me, ids[i], 0);
+		if (rc == 0)
+			w->started[w->nstarted++] = ids[i];
+		else if (rc != INN_STORE_LOST)
+			worker_fail(w, "claim");
+	}
+}
+
+/* A replica of its own: steals queued executions of the other replicas
+ * and starts them, then adopts what has no live owner and starts it. */
+static void *
+worker_run(void *arg)
+{
+	struct worker *w = arg;
+	inn_store *st = NULL;
+	int64_t *ids = NULL;
+	size_t n;
+	int idle = 0;
+
+	if (inn_store_open(&st, w->url) != 0) {
+		worker_fail(w, "open");
+		return NULL;
+	}
+	if (inn_store_replica_join(st, w->me, "test", 60000) != 0)
+		worker_fail(w, "join");
+	while (idle < 2 && w->failures == 0) {
+		if (inn_store_exec_steal(st, w->me, 5, &ids, &n) != 0) {
+			worker_fail(w, "steal");
+			break;
+		}
+		idle = n == 0 ? idle + 1 : 0;
+		worker_claim(w, st, ids, n);
+		free(ids);
+	}
+	idle = 0;
+	while (idle < 2 && w->failures == 0) {
+		if (inn_store_exec_adopt(st, w->me, 7, &ids, &n) != 0) {
+			worker_fail(w, "adopt");
+			break;
+		}
+		idle = n == 0 ? idle + 1 : 0;
+		worker_claim(w, st, ids, n);
+		free(ids);
+	}
+	inn_store_close(st);
+	return NULL;
+}
+
+/* Several replicas (a thread and a handle each) take executions at once:
+ * every one is taken by exactly one and claimed (started) exactly once. */
+static void
+test_pg_adopt_steal_claim_under_contention(void **state)
+{
+	struct env *e = *state;
+	static struct worker w[WORKERS];
+	static int64_t free_ids[FREE_EXECS], queued[QUEUED_EXECS];
+	int claimed_by_busy[QUEUED_EXECS] = { 0 };
+	pthread_t th[WORKERS];
+	int i, t, hits, nbusy = 0;
+	size_t k, ntaken = 0;
+
+	assert_int_equal(inn_store_replica_join(e->st, "busy", "test", 60000), 0);
+	for (i = 0; i < FREE_EXECS; i++)
+		free_ids[i] = new_owned(e->st, NULL, i % 2 ? "deploy" : "workflow", "pending");
+	for (i = 0; i < QUEUED_EXECS; i++)
+		queued[i] = new_owned(e->st, "busy", i % 2 ? "golden-path" : "workflow", "pending");
+	for (t = 0; t < WORKERS; t++) {
+		memset(&w[t], 0, sizeof(w[t]));
+		w[t].url = e->path;
+		snprintf(w[t].me, sizeof(w[t].me), "w%d", t);
+		assert_int_equal(pthread_create(&th[t], NULL, worker_run, &w[t]), 0);
+	}
+	/* the owner starts its queue meanwhile, from the back (the others
+	 * steal from the front) */
+	for (i = QUEUED_EXECS - 1; i >= 0; i--) {
+		int rc = inn_store_exec_claim_start(e->st, "busy", queued[i], 0);
+
+		if (rc != 0 && rc != INN_STORE_LOST)
+			fail_msg("claim: %s", inn_error_last());
+		claimed_by_busy[i] = rc == 0;
+		nbusy += rc == 0;
+	}
+	for (t = 0; t < WORKERS; t++)
+		assert_int_equal(pthread_join(th[t], NULL), 0);
+	for (t = 0; t < WORKERS; t++)
+		if (w[t].failures != 0)
+			fail_msg("%d failures, first: %s", w[t].failures, w[t].why);
+	for (i = 0; i < FREE_EXECS + QUEUED_EXECS; i++) {
+		int64_t id = i < FREE_EXECS ? free_ids[i] : queued[i - FREE_EXECS];
+
+		hits = i < FREE_EXECS ? 0 : claimed_by_busy[i - FREE_EXECS];
+		for (t = 0; t < WORKERS; t++)
+			for (k = 0; k < w[t].nstarted; k++)
+				hits += w[t].started[k] == id;
+		if (hits != 1)
+			fail_msg("execution %lld started %d times", (long long)id, hits);
+	}
+	for (t = 0; t < WORKERS; t++)
+		ntaken += w[t].ntaken;
+	{
+		char *c = raw_query(e->path, "SELECT COUNT(*) FROM executions WHERE status = 'running'");
+
+		assert_string_equal(c, "300");
+		free(c);
+	}
+	printf("# contention: %d workers took %zu times (adopt, steal) for %d executions; the "
+	       "owner started %d of its %d queued, each started once\n", WORKERS, ntaken,
+	       FREE_EXECS + QUEUED_EXECS, nbusy, QUEUED_EXECS);
+}
+
+/* Store-wide locks: one holder at a time, freed by release or close. */
+static void
+test_pg_lock_exclusive(void **state)
+{
+	struct env *e = *state;
+	inn_store *b = open_other(e);
+
+	assert_int_equal(inn_store_lock_try(e->st, "reaper"), 1);
+	assert_int_equal(inn_store_lock_try(e->st, "reaper"), 1);
+	assert_int_equal(inn_store_lock_try(b, "reaper"), 0);
+	assert_int_equal(inn_store_lock_try(b, "refresh"), 1);
+	assert_int_equal(inn_store_lock_try(e->st, "refresh"), 0);
+	inn_store_lock_release(e->st, "reaper");
+	assert_int_equal(inn_store_lock_try(b, "reaper"), 1);
+	assert_int_equal(inn_store_lock_try(e->st, "reaper"), 0);
+	inn_store_close(b);
+	assert_int_equal(inn_store_lock_try(e->st, "reaper"), 1);
+	assert_int_equal(inn_store_lock_try(e->st, "refresh"), 1);
+}
+
+struct seen {
+	pthread_mutex_t mu;
+	json_object *rows;           /* [{kind, row}] */
+};
+
+static void
+collect(void *ud, const char *kind, json_object *row)
+{
+	struct seen *s = ud;
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "kind", json_object_new_string(kind));
+	json_object_object_add(o, "row", json_object_get(row));
+	pthread_mutex_lock(&s->mu);
+	json_object_array_add(s->rows, o);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* The first row of kind whose member key is the string want (NULL: any). */
+static json_object *
+seen_find(struct seen *s, const char *kind, const char *key, const char *want)
+{
+	json_object *found = NULL, *o, *row;
+	size_t i;
+
+	pthread_mutex_lock(&s->mu);
+	for (i = 0; i < json_object_array_length(s->rows) && found == NULL; i++) {
+		o = json_object_array_get_idx(s->rows, i);
+		row = json_object_object_get(o, "row");
+		if (strcmp(json_object_get_string(json_object_object_get(o, "kind")), kind) == 0 &&
+		    (key == NULL || (json_object_get_string(json_object_object_get(row, key)) != NULL &&
+		                     strcmp(json_object_get_string(json_object_object_get(row, key)),
+		                            want) == 0)))
+			found = row;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return found;
+}
+
+/* Another replica's log lines, events, catalog bumps and releases reach
+ * the subscriber in the shapes of store.h; its own writes do not. */
+static void
+test_pg_subscribe_delivers_others_rows(void **state)
+{
+	struct env *e = *state;
+	inn_store *b = open_other(e);
+	struct seen s = { PTHREAD_MUTEX_INITIALIZER, json_object_new_array() };
+	json_object *data = json_tokener_parse("{\"k\":\"v\"}"), *row;
+	char big[9000];
+	int64_t x, seq, ev, gen, q;
+	int i;
+
+	assert_int_equal(inn_store_replica_join(e->st, "ra", "a", 60000), 0);
+	assert_int_equal(inn_store_replica_join(b, "rb", "b", 60000), 0);
+	assert_int_equal(inn_store_subscribe(e->st, collect, &s), 0);
+	assert_int_equal(inn_store_subscribe(e->st, collect, &s), INN_EINVAL);
+	x = new_exec(b, "shop", "blue", "running");
+	q = new_owned(b, "rb", "workflow", "pending");
+	assert_int_equal(inn_store_log_append(e->st, x, "s", 1, 1, "own line", &seq), 0);
+	assert_int_equal(inn_store_event_add(e->st, "own.event", x, NULL, NULL, &ev), 0);
+	assert_int_equal(inn_store_log_append(b, x, "deploy", 2, 1, "from b", &seq), 0);
+	assert_int_equal(inn_store_event_add(b, "execution.started", x, NULL, data, &ev), 0);
+	memset(big, 'y', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(inn_store_log_append(b, x, "deploy", 1, 2, big, &seq), 0);
+	assert_int_equal(inn_store_catalog_bump(b, &gen), 0);
+	assert_int_equal(inn_store_exec_release(b, "rb", NULL, 0), 0);
+	for (i = 0; i < 500 && seen_find(&s, "pending", NULL, NULL) == NULL; i++)
+		usleep(10 * 1000);
+
+	row = seen_find(&s, "log", "line", "from b");
+	assert_non_null(row);
+	assert_string_equal(json_object_get_string(json_object_object_get(row, "team")), "blue");
+	assert_string_equal(json_object_get_string(json_object_object_get(row, "created_by")),
+	                    "ci-key");
+	assert_string_equal(json_object_get_string(json_object_object_get(row, "step")), "deploy");
+	assert_int_equal(json_object_get_int64(json_object_object_get(row, "execution")), x);
+	assert_int_equal(json_object_get_int(json_object_object_get(row, "level")), 2);
+	assert_true(json_object_get_int64(json_object_object_get(row, "seq")) > 0);
+	assert_true(json_object_get_int64(json_object_object_get(row, "ts")) > 0);
+	row = seen_find(&s, "log", "line", big);   /* too long to notify: read back */
+	assert_non_null(row);
+	assert_int_equal(json_object_get_int64(json_object_object_get(row, "seq")), seq);
+	assert_string_equal(json_object_get_string(json_object_object_get(row, "team")), "blue");
+	row = seen_find(&s, "event", "type", "execution.started");
+	assert_non_null(row);
+	assert_int_equal(json_object_get_int64(json_object_object_get(row, "id")), ev);
+	assert_true(json_object_equal(json_object_object_get(row, "data"), data));
+	assert_string_equal(json_object_get_string(json_object_object_get(row, "team")), "blue");
+	assert_string_equal(json_object_get_string(json_object_object_get(row, "created_by")),
+	                    "ci-key");
+	row = seen_find(&s, "catalog", NULL, NULL);
+	assert_non_null(row);
+	assert_int_equal(json_object_get_int64(json_object_object_get(row, "gen")), gen);
+	row = seen_find(&s, "pending", NULL, NULL);
+	assert_non_null(row);
+	assert_int_equal(json_object_get_int64(json_object_object_get(row, "id")), q);
+	/* its own rows committed first, so they would be there by now */
+	assert_null(seen_find(&s, "log", "line", "own line"));
+	assert_null(seen_find(&s, "event", "type", "own.event"));
+	assert_null(json_object_object_get(seen_find(&s, "log", "line", "from b"), "origin"));
+
+	inn_store_close(b);
+	inn_store_close(e->st);   /* stops the subscription before s goes */
+	e->st = NULL;
+	json_object_put(s.rows);
+	json_object_put(data);
+}
+
+static int
+dump_into(void *ud, json_object *row)
+{
+	json_object_array_add(ud, json_object_get(row));
+	return 0;
+}
+
+static int
+dump_stop(void *ud, json_object *row)
+{
+	(void)row;
+	return ++*(int *)ud == 2 ? 42 : 0;
+}
+
+/* Every table of st, as {table: [rows]}. */
+static json_object *
+dump_all(inn_store *st)
+{
+	json_object *all = json_object_new_object(), *rows;
+	size_t i;
+
+	for (i = 0; inn_store_tables[i] != NULL; i++) {
+		rows = json_object_new_array();
+		if (inn_store_dump(st, inn_store_tables[i], dump_into, rows) != 0)
+			fail_msg("dump %s: %s", inn_store_tables[i], inn_error_last());
+		json_object_object_add(all, inn_store_tables[i], rows);
+	}
+	return all;
+}
+
+/* A dump of one store loaded into an empty one reproduces it: the same
+ * rows and ids, keys that still look up, new ids past the loaded ones. */
+static void
+test_pg_dump_load_reproduces(void **state)
+{
+	struct env *e = *state;
+	json_object *a, *b, *rows, *data = json_tokener_parse("{\"n\":1}"), *hex;
+	inn_source_row src = { 0 };
+	inn_resource_row res = { 0 };
+	inn_step_row step = { 0 };
+	inn_store *other = NULL;
+	char url[4200], db[80], sql[160], *key = NULL;
+	int64_t id, seq, ev, id2;
+	inn_principal p;
+	size_t i;
+	int calls = 0;
+
+	assert_int_equal(inn_store_empty(e->st), 1);
+	assert_int_equal(inn_store_key_create(e->st, "ci", "user", "blue", &key), 0);
+	id = new_exec(e->st, "shop", "blue", "succeeded");
+	(void)new_exec(e->st, "blog", NULL, "failed");
+	step.name = (char *)"plan";
+	step.status = (char *)"succeeded";
+	step.outputs = data;
+	assert_int_equal(inn_store_step_put(e->st, id, &step), 0);
+	assert_int_equal(inn_store_log_append(e->st, id, "plan", 1, 1, "hello \xc3\xa9 'q'", &seq), 0);
+	assert_int_equal(inn_store_event_add(e->st, "execution.done", id, "blue", data, &ev), 0);
+	assert_int_equal(inn_store_audit(e->st, "root", "key.create", "ci", data), 0);
+	src.name = (char *)"tools";
+	src.kind = (char *)"git";
+	src.url = (char *)"https://git.example/tools.git";
+	src.path = (char *)"";
+	src.added_by = (char *)"root";
+	assert_int_equal(inn_store_source_put(e->st, &src), 0);
+	assert_int_equal(inn_store_app_put(e->st, "shop", "blue", "ci", 0), 0);
+	res.app = (char *)"shop";
+	res.name = (char *)"db";
+	res.type = (char *)"postgres";
+	res.status = (char *)"active";
+	res.outputs = data;
+	res.exec_id = id;
+	assert_int_equal(inn_store_resource_put(e->st, &res), 0);
+	assert_int_equal(inn_store_empty(e->st), 0);
+
+	a = dump_all(e->st);
+	rows = json_object_object_get(a, "api_keys");
+	assert_int_equal(json_object_array_length(rows), 1);
+	hex = json_object_object_get(json_object_array_get_idx(rows, 0), "key_hash");
+	assert_int_equal(json_object_get_string_len(hex), 64);
+	for (i = 0; i < 64; i++)
+		assert_non_null(strchr("0123456789abcdef", json_object_get_string(hex)[i]));
+	assert_true(json_object_is_type(json_object_object_get(json_object_array_get_idx(
+	                json_object_object_get(a, "executions"), 0), "id"), json_type_int));
+	assert_null(json_object_object_get(json_object_array_get_idx(
+	                json_object_object_get(a, "executions"), 1), "team"));
+	assert_int_equal(inn_store_dump(e->st, "step_logs", dump_stop, &calls), 0);
+	assert_int_equal(calls, 1);
+	assert_int_equal(inn_store_dump(e->st, "executions", dump_stop, &calls), 42);
+
+	snprintf(db, sizeof(db), "%s_copy", e->db);
+	snprintf(sql, sizeof(sql), "CREATE DATABASE \"%s\"", db);
+	free(pg_raw(getenv("INN_TEST_PG_URL"), sql));
+	pg_url(url, sizeof(url), db);
+	if (inn_store_open(&other, url) != 0)
+		fail_msg("open %s: %s", url, inn_error_last());
+	assert_int_equal(inn_store_empty(other), 1);
+	for (i = 0; inn_store_tables[i] != NULL; i++) {
+		size_t k;
+
+		rows = json_object_object_get(a, inn_store_tables[i]);
+		for (k = 0; k < json_object_array_length(rows); k++)
+			if (inn_store_load(other, inn_store_tables[i],
+			                   json_object_array_get_idx(rows, k)) != 0)
+				fail_msg("load %s: %s", inn_store_tables[i], inn_error_last());
+	}
+	b = dump_all(other);
+	if (!json_object_equal(a, b))
+		fail_msg("dumps differ:\n%s\n%s", json_object_to_json_string(a),
+		         json_object_to_json_string(b));
+	assert_int_equal(inn_store_empty(other), 0);
+	assert_int_equal(inn_store_key_lookup(other, key, &p), 0);
+	assert_string_equal(p.name, "ci");
+	assert_string_equal(p.team, "blue");
+	id2 = new_exec(other, "shop", "blue", "pending");
+	assert_true(id2 > id + 1);
+	assert_int_equal(inn_store_log_append(other, id2, "s", 1, 1, "next", &ev), 0);
+	assert_true(ev > seq);
+	/* an unknown column is refused */
+	rows = json_tokener_parse("{\"name\":\"t\",\"created_ms\":1,\"colour\":\"red\"}");
+	assert_int_equal(inn_store_load(other, "teams", rows), INN_EINVAL);
+	TU_ASSERT_CONTAINS(inn_error_last(), "colour");
+	json_object_put(rows);
+
+	inn_store_close(other);
+	snprintf(sql, sizeof(sql), "DROP DATABASE \"%s\" WITH (FORCE)", db);
+	free(pg_raw(getenv("INN_TEST_PG_URL"), sql));
+	json_object_put(a);
+	json_object_put(b);
+	json_object_put(data);
+	free(key);
+}
+
+/* The server ends every connection of the store (a restart, a proxy's
+ * timeout): the next operations reconnect and succeed. */
+static void
+test_pg_reconnects_after_lost_connections(void **state)
+{
+	struct env *e = *state;
+	inn_exec_row *got = NULL;
+	int64_t id = new_exec(e->st, "shop", "blue", "running"), seq;
+	char *n;
+	int i;
+
+	assert_int_equal(inn_store_lock_try(e->st, "reaper"), 1);
+	n = raw_query(e->path, "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity "
+	              "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+	assert_non_null(n);
+	assert_true(strcmp(n, "0") != 0);
+	free(n);
+	for (i = 0; i < 8; i++) {   /* more than the pool holds */
+		assert_int_equal(inn_store_exec_get(e->st, id, &got), 0);
+		inn_exec_row_free(got);
+		got = NULL;
+	}
+	assert_int_equal(inn_store_log_append(e->st, id, "s", 1, 1, "after", &seq), 0);
+	assert_int_equal(inn_store_ping(e->st), 0);
+	/* the lock went with its connection; taking it again works */
+	assert_int_equal(inn_store_lock_try(e->st, "reaper"), 1);
+}
+
+struct opener {
+	const char *url;
+	int rc;
+	char why[256];
+};
+
+static void *
+open_one(void *arg)
+{
+	struct opener *o = arg;
+	inn_store *st = NULL;
+
+	o->rc = inn_store_open(&st, o->url);
+	if (o->rc != 0)
+		snprintf(o->why, sizeof(o->why), "%s", inn_error_last());
+	inn_store_close(st);
+	return NULL;
+}
+
+/* Replicas starting together on a new database: each migration is
+ * applied once, and every one of them opens. */
+static void
+test_pg_concurrent_first_opens_migrate_once(void **state)
+{
+	struct env *e = *state;
+	struct opener o[4];
+	pthread_t th[4];
+	char url[4200], db[80], sql[160], *c;
+	int i, v = inn_store_schema_version(e->st);
+
+	snprintf(db, sizeof(db), "%s_race", e->db);
+	snprintf(sql, sizeof(sql), "CREATE DATABASE \"%s\"", db);
+	free(pg_raw(getenv("INN_TEST_PG_URL"), sql));
+	pg_url(url, sizeof(url), db);
+	for (i = 0; i < 4; i++) {
+		o[i].url = url;
+		assert_int_equal(pthread_create(&th[i], NULL, open_one, &o[i]), 0);
+	}
+	for (i = 0; i < 4; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	for (i = 0; i < 4; i++)
+		if (o[i].rc != 0)
+			fail_msg("open %d: %s", i, o[i].why);
+	c = pg_raw(url, "SELECT COUNT(*) || ':' || MAX(version) FROM schema_migrations");
+	snprintf(sql, sizeof(sql), "%d:%d", v, v);
+	assert_string_equal(c, sql);
+	free(c);
+	snprintf(sql, sizeof(sql), "DROP DATABASE \"%s\" WITH (FORCE)", db);
+	free(pg_raw(getenv("INN_TEST_PG_URL"), sql));
+}
+
+#define CURSOR_WRITERS 3
+#define CURSOR_PER_WRITER 300
+
+struct cursor_writer {
+	const char *url;
+	int64_t exec_id;
+	int failures;
+	int *finished;               /* writers done (atomic) */
+};
+
+static void *
+cursor_write(void *arg)
+{
+	struct cursor_writer *w = arg;
+	inn_store *st = NULL;
+	int64_t id;
+	int i;
+
+	if (inn_store_open(&st, w->url) != 0) {
+		w->failures++;
+		__atomic_add_fetch(w->finished, 1, __ATOMIC_SEQ_CST);
+		return NULL;
+	}
+	for (i = 0; i < CURSOR_PER_WRITER; i++) {
+		if (inn_store_log_append(st, w->exec_id, "s", 1, 1, "x", &id) != 0)
+			w->failures++;
+		if (inn_store_event_add(st, "t", w->exec_id, NULL, NULL, &id) != 0)
+			w->failures++;
+	}
+	inn_store_close(st);
+	__atomic_add_fetch(w->finished, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/* Reads what came after the cursors; returns how many new rows. */
+static size_t
+cursor_read(inn_store *st, int64_t exec_id, int64_t *log_after, int64_t *ev_after)
+{
+	json_object *rows = NULL;
+	size_t n, total = 0;
+
+	assert_int_equal(inn_store_logs_get(st, exec_id, *log_after, 10000, &rows), 0);
+	n = json_object_array_length(rows);
+	if (n > 0)
+		*log_after = json_object_get_int64(json_object_object_get(
+		    json_object_array_get_idx(rows, n - 1), "seq"));
+	total += n;
+	json_object_put(rows);
+	assert_int_equal(inn_store_events_after(st, *ev_after, NULL, NULL, 10000, &rows), 0);
+	n = json_object_array_length(rows);
+	if (n > 0)
+		*ev_after = json_object_get_int64(json_object_object_get(
+		    json_object_array_get_idx(rows, n - 1), "id"));
+	total += n;
+	json_object_put(rows);
+	return total;
+}
+
+/* A follower reading "after its cursor" while several replicas write
+ * never skips a row: rows become visible in id order. */
+static void
+test_pg_cursors_never_skip_rows(void **state)
+{
+	struct env *e = *state;
+	struct cursor_writer w[CURSOR_WRITERS];
+	pthread_t th[CURSOR_WRITERS];
+	int64_t x = new_exec(e->st, "shop", "blue", "running"), log_after = 0, ev_after = 0;
+	size_t seen = 0;
+	int i, finished = 0;
+
+	for (i = 0; i < CURSOR_WRITERS; i++) {
+		w[i].url = e->path;
+		w[i].exec_id = x;
+		w[i].failures = 0;
+		w[i].finished = &finished;
+		assert_int_equal(pthread_create(&th[i], NULL, cursor_write, &w[i]), 0);
+	}
+	while (seen < 2 * CURSOR_WRITERS * CURSOR_PER_WRITER) {
+		size_t before = seen;
+
+		seen += cursor_read(e->st, x, &log_after, &ev_after);
+		if (seen == before && __atomic_load_n(&finished, __ATOMIC_SEQ_CST) == CURSOR_WRITERS)
+			break;
+	}
+	for (i = 0; i < CURSOR_WRITERS; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(w[i].failures, 0);
+	}
+	seen += cursor_read(e->st, x, &log_after, &ev_after);
+	assert_int_equal(seen, 2 * CURSOR_WRITERS * CURSOR_PER_WRITER);
+}
+
+/* begin/commit: one transaction for the thread's writes, seen by the
+ * other replicas only at commit; a failure inside loses the group. */
+static void
+test_pg_group_commit(void **state)
+{
+	struct env *e = *state;
+	inn_store *b = open_other(e);
+	int64_t x = new_exec(e->st, "shop", "blue", "running"), seq, ev;
+	inn_step_row step = { 0 }, *rows = NULL;
+	json_object *lines = NULL;
+	size_t n = 9;
+
+	step.name = (char *)"plan";
+	step.status = (char *)"running";
+	assert_int_equal(inn_store_begin(e->st), 0);
+	assert_true(inn_store_begin(e->st) < 0);   /* one group per thread */
+	assert_int_equal(inn_store_step_put(e->st, x, &step), 0);
+	assert_int_equal(inn_store_event_add(e->st, "step.running", x, NULL, NULL, &ev), 0);
+	assert_int_equal(inn_store_log_append(e->st, x, "plan", 1, 1, "grouped", &seq), 0);
+	assert_int_equal(inn_store_steps_get(b, x, &rows, &n), 0);
+	assert_int_equal(n, 0);
+	inn_step_rows_free(rows, n);
+	assert_int_equal(inn_store_commit(e->st), 0);
+	assert_int_equal(inn_store_steps_get(b, x, &rows, &n), 0);
+	assert_int_equal(n, 1);
+	inn_step_rows_free(rows, n);
+	assert_int_equal(inn_store_logs_get(b, x, 0, 10, &lines), 0);
+	assert_int_equal(json_object_array_length(lines), 1);
+	json_object_put(lines);
+	assert_true(inn_store_commit(e->st) < 0);  /* no group open */
+
+	assert_int_equal(inn_store_begin(e->st), 0);
+	assert_int_equal(inn_store_log_append(e->st, x, "plan", 1, 1, "lost", &seq), 0);
+	assert_int_equal(inn_store_step_put(e->st, x + 100, &step), INN_ENOTFOUND);
+	assert_true(inn_store_log_append(e->st, x, "plan", 1, 1, "lost too", &seq) < 0);
+	assert_true(inn_store_commit(e->st) < 0);
+	assert_int_equal(inn_store_logs_get(b, x, 0, 10, &lines), 0);
+	assert_int_equal(json_object_array_length(lines), 1);
+	json_object_put(lines);
+	assert_int_equal(inn_store_log_append(e->st, x, "plan", 1, 1, "after", &seq), 0);
+	inn_store_close(b);
+}
+
 #define PG_ONLY_TESTS \
-	T(test_pg_password_redacted),
+	T(test_pg_group_commit), \
+	T(test_pg_concurrent_first_opens_migrate_once), \
+	T(test_pg_cursors_never_skip_rows), \
+	T(test_pg_reconnects_after_lost_connections), \
+	T(test_pg_dump_load_reproduces), \
+	T(test_pg_password_redacted), \
+	T(test_pg_two_handles_share_rows), \
+	T(test_pg_replicas_leases_and_moves), \
+	T(test_pg_adopt_steal_claim_under_contention), \
+	T(test_pg_lock_exclusive), \
+	T(test_pg_subscribe_delivers_others_rows),
 #endif
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1280,7 +2074,8 @@ main(void)
 #endif
 	struct CMUnitTest all[2 * NUM(common) + NUM(sqlite_only) + 32];
 	const char *only_pg = getenv("INN_TEST_ONLY_PG"), *url = getenv("INN_TEST_PG_URL");
-	size_t n = 0;
+	size_t n = 0, i;
+	int failed;
 
 	if (only_pg == NULL || strcmp(only_pg, "1") != 0) {
 		add_tests(all, &n, common, NUM(common), "sqlite", setup_sqlite);
@@ -1298,5 +2093,8 @@ main(void)
 		fprintf(stderr, "INN_TEST_ONLY_PG=1 but INN_TEST_PG_URL is not set\n");
 		return 1;
 	}
-	return _cmocka_run_group_tests("store", all, n, NULL, NULL) != 0;
+	failed = _cmocka_run_group_tests("store", all, n, NULL, NULL);
+	for (i = 0; i < n; i++)
+		free((char *)all[i].name);
+	return failed != 0;
 }
