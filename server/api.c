@@ -191,8 +191,13 @@ h_metrics(struct api_call *c)
 	                    (long long)atomic_load(&s->m_step_ms_sum),
 	                    (long long)atomic_load(&s->m_step_count));
 	/* per replica: the store's answers, the cluster's moves */
-	if (s->replica_id[0] != '\0')
-		snprintf(lab, sizeof(lab), "replica=\"%s\",", s->replica_id);
+	{
+		char me[sizeof(s->replica_id)];
+
+		inn_cluster_me(s, me);
+		if (me[0] != '\0')
+			snprintf(lab, sizeof(lab), "replica=\"%s\",", me);
+	}
 	metrics_store(b, s->store, lab);
 	metrics_cluster(b, s, lab);
 	evhttp_add_header(evhttp_request_get_output_headers(c->req), "Content-Type",

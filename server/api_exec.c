@@ -104,6 +104,8 @@ exec_json(const inn_exec_row *r)
 	                  "team", r->team, "created_by", r->created_by, "status", r->status);
 	json_object_object_add(o, "message", r->message && *r->message ? inn_json_str(r->message) : NULL);
 	json_object_object_add(o, "dry_run", json_object_new_boolean(r->dry_run));
+	/* the replica that owns (runs, or ran) it; null: none yet */
+	json_object_object_add(o, "replica", inn_json_str(r->owner));
 	json_object_object_add(o, "retry_of", int_or_null(r->retry_of));
 	json_object_object_add(o, "created_ms", json_object_new_int64(r->created_ms));
 	add_times(o, r->started_ms, r->ended_ms);

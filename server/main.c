@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cluster.h"
+#include "duration.h"
 #include "error.h"
 #include "host.h"
 #include "http_sse.h"
@@ -48,6 +50,7 @@ usage(FILE *fp)
 	    "  --goldenpaths FILE     golden paths (default ./workflows/goldenpaths.yaml if present)\n"
 	    "  --state-dir DIR        where plugins keep state between runs (default ./state)\n"
 	    "  --workers N            most plugin worker processes, started on demand (default 64)\n"
+	    "  --lease DURATION       replica lease on a shared store (default 15s; \"3s\", \"500ms\")\n"
 	    "  --create-admin-key NAME  print a new admin API key for NAME once, and exit\n"
 	    "  --version, -h/--help\n",
 	    INN_PLUGIN_DIR);
@@ -203,6 +206,19 @@ static const struct {
 	{ "shutdownGraceSeconds", offsetof(inn_server_config, shutdown_grace_s) },
 };
 
+/* server.replicaLease, --lease: a duration of at least INN_LEASE_MIN_MS.
+ * 0, or -1 (c unchanged). */
+static int
+lease_parse(inn_server_config *c, const char *v)
+{
+	int64_t ms;
+
+	if (inn_parse_duration_ms(v, &ms) != 0 || ms < INN_LEASE_MIN_MS || ms > 3600 * 1000)
+		return -1;
+	c->lease_ms = (int)ms;
+	return 0;
+}
+
 /* Values from the config's server: section (flags given later override). */
 static void
 config_server_section(inn_server_config *c, const inn_policy *pol, char *hostbuf, size_t len)
@@ -227,6 +243,10 @@ config_server_section(inn_server_config *c, const inn_policy *pol, char *hostbuf
 	for (i = 0; i < sizeof(int_settings) / sizeof(int_settings[0]); i++)
 		if ((v = inn_ymap_get(s, int_settings[i].key)) && inn_ynode_is_scalar(v))
 			*(int *)((char *)c + int_settings[i].off) = (int)strtol(v->value, NULL, 10);
+	if ((v = inn_ymap_get(s, "replicaLease")) && inn_ynode_is_scalar(v) &&
+	    lease_parse(c, v->value) != 0)
+		fprintf(stderr, "innominatus: %s:%d: server.replicaLease \"%s\" is not a duration "
+		        "of at least 1s; using %d ms\n", pol->file, v->line, v->value, c->lease_ms);
 	if ((v = inn_ymap_get(s, "maxBodyBytes")) && inn_ynode_is_scalar(v))
 		c->max_body = (size_t)strtoull(v->value, NULL, 10);
 	if ((v = inn_ymap_get(s, "maxQueuedExecutions")) && inn_ynode_is_scalar(v)) {
@@ -329,7 +349,7 @@ is_file(const char *p)
 
 /* What the command line asked for (flags override the config file). */
 struct flags {
-	const char *create_key, *listen, *db, *plugins, *gp, *state;
+	const char *create_key, *listen, *db, *plugins, *gp, *state, *lease;
 	const char *db_password_file, *secret_key_file;
 	const char *providers[INN_MAX_PROVIDER_DIRS];
 	int nproviders, workers;
@@ -409,6 +429,8 @@ parse_flags(int argc, char **argv, inn_server_config *c, struct flags *f)
 			f->workers = (int)strtol(v, NULL, 10);
 		else if (strcmp(a, "--create-admin-key") == 0)
 			f->create_key = v;
+		else if (strcmp(a, "--lease") == 0)
+			f->lease = v;
 		else {
 			fprintf(stderr, "innominatus: unknown option %s (see --help)\n", a);
 			return 2;
@@ -467,6 +489,11 @@ load_config(inn_server *srv, struct flags *f, char *cwd, size_t cwdlen)
 		c->state_dir = f->state;
 	if (f->workers > 0)
 		c->workers = f->workers;
+	if (f->lease != NULL && lease_parse(c, f->lease) != 0) {
+		fprintf(stderr, "innominatus: --lease takes a duration of at least 1s, not \"%s\"\n",
+		        f->lease);
+		return 2;
+	}
 	/* flags and defaults are relative to the cwd (the config's own to its folder) */
 	c->db_path = real_path(cwd, c->db_path);
 	c->plugin_dir = real_path(cwd, c->plugin_dir);
@@ -753,6 +780,12 @@ main(int argc, char **argv)
 		rc = 3;
 		goto out;
 	}
+	/* this replica on record (SQLite: the file is this process's) */
+	if (inn_cluster_start(&srv) != 0) {
+		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		rc = 3;
+		goto out;
+	}
 	if (start_engine(&srv, &f, cwd) != 0)
 		goto out;
 	pthread_mutex_init(&srv.runs_lock, NULL);
@@ -769,7 +802,7 @@ main(int argc, char **argv)
 			        "previous process: resumed (nothing ran yet, or all steps idempotent) "
 			        "or failed\n", rec);
 	}
-	if (start_serving(&srv) != 0)
+	if (start_serving(&srv) != 0 || inn_cluster_serve(&srv) != 0)
 		goto out;
 	inn_runs_begin(&srv);
 	atomic_store(&srv.ready, 1);
@@ -790,6 +823,7 @@ main(int argc, char **argv)
 out:
 	if (runs_init)
 		inn_runs_drain(&srv, 0); /* frees what recovery queued; it stays pending */
+	inn_cluster_stop(&srv);
 	stop_all(&srv);
 	return rc;
 }

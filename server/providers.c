@@ -40,6 +40,7 @@
 
 #include "error.h"
 #include "host.h"
+#include "cluster.h"
 #include "providers.h"
 #include "providers_conf.h"
 #include "providers_git.h"
@@ -372,19 +373,15 @@ out:
 	return rc;
 }
 
-int
-inn_providers_start(inn_server *srv)
+/* Every git source of the store whose clone this host lacks (the state
+ * dir lost it, or another replica added it) is cloned at the commit it
+ * had; problems go to d. */
+static void
+clones_restore(inn_server *srv, inn_diag *d)
 {
 	inn_source_row *rows = NULL;
 	size_t nrows = 0, i;
-	inn_catalog *cat = NULL;
-	inn_conf_moves moves = { 0, NULL, NULL };
-	inn_diag d;
-	int rc;
 
-	pthread_mutex_init(&srv->catalog_lock, NULL);
-	inn_diag_init(&d);
-	/* a clone the state dir lost comes back at the commit it had */
 	if (inn_store_source_list(srv->store, &rows, &nrows) == 0) {
 		for (i = 0; i < nrows; i++) {
 			char dir[PATH_MAX], hex[INN_GIT_HEX];
@@ -407,13 +404,26 @@ inn_providers_start(inn_server *srv)
 			}
 			if (inn_git_clone_at(rows[i].url, rows[i].commit ? rows[i].commit : rows[i].ref, dir,
 			                     NULL, hex) < 0) {
-				inn_diag_add(&d, INN_DIAG_ERROR, NULL, 0, 0, "provider source \"%s\": %s",
+				inn_diag_add(d, INN_DIAG_ERROR, NULL, 0, 0, "provider source \"%s\": %s",
 				             rows[i].name, inn_error_last());
 				rm_clone(srv, dir);
 			}
 		}
 		inn_source_rows_free(rows, nrows);
 	}
+}
+
+int
+inn_providers_start(inn_server *srv)
+{
+	inn_catalog *cat = NULL;
+	inn_conf_moves moves = { 0, NULL, NULL };
+	inn_diag d;
+	int rc;
+
+	pthread_mutex_init(&srv->catalog_lock, NULL);
+	inn_diag_init(&d);
+	clones_restore(srv, &d);
 	rc = build(srv, NULL, NULL, &cat, &d, &moves);
 	inn_conf_moves_free(&moves);
 	if (rc == 0)
@@ -428,6 +438,27 @@ inn_providers_start(inn_server *srv)
 	}
 	inn_diag_free(&d);
 	return 0;
+}
+
+int
+inn_providers_sync(inn_server *srv)
+{
+	inn_catalog *cat = NULL;
+	inn_diag d;
+	int rc;
+
+	inn_diag_init(&d);
+	clones_restore(srv, &d);
+	if ((rc = build(srv, NULL, NULL, &cat, &d, NULL)) == 0) {
+		rc = install(srv, cat, &d);
+		if (rc == 0)
+			fprintf(stderr, "innominatus: catalog reloaded: another replica changed the "
+			        "providers (%d providers)\n", (int)srv->catalog->nproviders);
+	} else {
+		rc = inn_error_set(INN_ERROR, "the catalog could not be rebuilt");
+	}
+	inn_diag_free(&d);
+	return rc;
 }
 
 void
@@ -616,6 +647,7 @@ inn_providers_add(inn_server *srv, const inn_caller *who, const inn_source_spec 
 	if (rc < 0)
 		goto out;
 	made = 0;
+	inn_cluster_catalog_changed(srv);
 	fprintf(stderr, "innominatus: provider \"%s\" added by %s (%s%s%s)\n", sp->name,
 	        who->p.name, sp->url != NULL ? sp->url : folder, hex[0] ? " at " : "", hex);
 	*out = source_json(&row, srv->catalog);
@@ -674,6 +706,7 @@ inn_providers_remove(inn_server *srv, const inn_caller *who, const char *name,
 	}
 	/* executions still running from the clone keep their parsed workflows;
 	 * files their steps read from it are gone with it */
+	inn_cluster_catalog_changed(srv);
 	if (git && clone_dir(srv, name, clone, sizeof(clone), 0) == 0)
 		rm_clone(srv, clone);
 	inn_store_audit(srv->store, who->p.name, "provider.remove", name, NULL);
@@ -780,7 +813,15 @@ inn_providers_reload(inn_server *srv, const inn_caller *who, json_object **out,
 		rc = inn_error_set(INN_ENOMEM, "out of memory");
 		goto out;
 	}
-	failed = refresh_clones(srv, rows, nrows, old, now, &d);
+	/* one replica at a time fetches into the clones (they may be shared) */
+	if (inn_store_lock_try(srv->store, "refresh") == 1) {
+		failed = refresh_clones(srv, rows, nrows, old, now, &d);
+		inn_store_lock_release(srv->store, "refresh");
+	} else {
+		failed = 0;
+		inn_diag_add(&d, INN_DIAG_WARNING, NULL, 0, 0, "another replica is fetching the git "
+		             "sources: reloaded without fetching");
+	}
 	if (build(srv, NULL, NULL, &cat, &d, &moves) < 0)
 		failed = 1;
 	if ((*errors = refusal(&d, &srv->diag, failed)) != NULL) {
@@ -800,6 +841,7 @@ inn_providers_reload(inn_server *srv, const inn_caller *who, json_object **out,
 		rc = inn_error_set(INN_ERROR, "%s", inn_error_last());
 		goto out;
 	}
+	inn_cluster_catalog_changed(srv);
 	inn_store_audit(srv->store, who->p.name, "provider.reload", NULL, NULL);
 	fprintf(stderr, "innominatus: catalog reloaded by %s (%d providers)\n", who->p.name,
 	        (int)srv->catalog->nproviders);

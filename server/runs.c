@@ -184,15 +184,25 @@ queue_pop(inn_server *srv)
 	return ar;
 }
 
-/* Runs one execution to its end and records it. */
+/* Runs one execution to its end and records it -- when this replica
+ * still holds it: one another replica took over while it was queued
+ * (stolen, or adopted after a lost lease) is dropped quietly, and one it
+ * lost while running ends here without its end written. */
 static void
 run_one(struct active_run *ar)
 {
 	inn_server *srv = ar->srv;
 	inn_state st;
+	int rc;
 
-	inn_store_exec_update(srv->store, ar->id, INN_STATE_WORD(RUNNING), NULL, inn_wall_ms(), 0,
-	                      NULL);
+	if ((rc = inn_store_exec_claim_start(srv->store, ar->me, ar->id, inn_wall_ms())) != 0) {
+		if (rc != INN_STORE_LOST)
+			fprintf(stderr, "innominatus: execution %lld: not started: %s\n",
+			        (long long)ar->id, inn_error_last());
+		atomic_store(&ar->lost, 1);
+		return;
+	}
+	atomic_fetch_add(&srv->m_claims, 1);
 	inn_runs_publish_exec(srv, ar, "execution.started", INN_STATE_WORD(RUNNING), NULL);
 	{
 		char why[1024] = "";
@@ -218,6 +228,8 @@ run_one(struct active_run *ar)
 		}
 		if (st == INN_STATE_SUCCEEDED || st == INN_STATE_WOULD_RUN)
 			st = inn_runs_deploy_after(ar, st, why, sizeof(why));
+		if (atomic_load(&ar->lost) || inn_runs_fence(ar) != 0)
+			return;   /* another replica accounts for it */
 		inn_runs_deploy_end(ar, st);
 		msg = why[0] ? why : NULL;
 		if (st != INN_STATE_SUCCEEDED && st != INN_STATE_WOULD_RUN) {
@@ -491,6 +503,7 @@ create_row(struct active_run *ar, const inn_caller *who, const char *ref, const 
 	row.team = ar->team;
 	row.created_by = who ? (char *)who->p.name : (char *)"system";
 	row.status = (char *)INN_STATE_WORD(PENDING);
+	row.owner = ar->me[0] ? ar->me : NULL;
 	if ((rc = inn_runs_inputs_store(srv->secretbox, ar->main_wf, ar->plan, ar->completed,
 	                                resolved, params, spec, &row)) != 0) {
 		json_object_put(row.params);
@@ -550,6 +563,7 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 		return inn_error_set(INN_ENOMEM, "out of memory");
 	}
 	ar->srv = srv;
+	inn_cluster_me(srv, ar->me);
 	ar->cat = inn_catalog_acquire(srv);
 	ar->score = so->score;
 	ar->deploy_kind = so->deploy_kind;
@@ -693,8 +707,38 @@ inn_runs_enqueue(struct active_run *ar)
 	return 0;
 }
 
+/* What deploy_conflict finds on other replicas of a shared store: the id
+ * of a pending or running execution of app they own (a deploy or delete;
+ * any_kind: any that is no dry run), or 0.  Not atomic with the caller's
+ * create: it narrows the window, a second check happens nowhere. */
+static int64_t
+store_conflict(inn_server *srv, const char *app, int any_kind)
+{
+	static const char *const busy_words[] = { "pending", "running" };
+	int64_t busy = 0, total = 0;
+	size_t k, i, n;
+
+	for (k = 0; k < 2 && busy == 0; k++) {
+		inn_exec_filter f;
+		inn_exec_row **rows = NULL;
+
+		memset(&f, 0, sizeof(f));
+		f.app = app;
+		f.status = busy_words[k];
+		f.page_size = 200;
+		if (inn_store_exec_list(srv->store, &f, &rows, &n, &total) != 0)
+			continue;
+		for (i = 0; i < n && busy == 0; i++)
+			if (!rows[i]->dry_run && (any_kind || strcmp(rows[i]->kind, "deploy") == 0 ||
+			                          strcmp(rows[i]->kind, "delete") == 0))
+				busy = rows[i]->id;
+		inn_exec_rows_free(rows, n);
+	}
+	return busy;
+}
+
 /* INN_RUNS_CONFLICT when a deploy or delete execution of app is queued or
- * running -- or, any_kind, any execution of app that is no dry run
+ * running (here, or on another replica of a shared store) -- or, any_kind, any execution of app that is no dry run
  * (submissions come one at a time from the loop thread). */
 static int
 deploy_conflict(inn_server *srv, const char *app, int any_kind)
@@ -708,6 +752,8 @@ deploy_conflict(inn_server *srv, const char *app, int any_kind)
 		    strcmp(o->ro.app, app) == 0)
 			busy = o->id;
 	pthread_mutex_unlock(&srv->runs_lock);
+	if (busy == 0 && inn_store_shared(srv->store))
+		busy = store_conflict(srv, app, any_kind);
 	if (busy != 0)
 		return inn_error_set(INN_RUNS_CONFLICT, "application \"%s\": execution %lld "
 		                     "is still pending or running; try again when it ended", app,
@@ -857,7 +903,7 @@ inn_runs_submit(inn_server *srv, const inn_caller *who, const char *ref, const c
 }
 
 int
-inn_runs_cancel(inn_server *srv, int64_t id)
+inn_runs_cancel_here(inn_server *srv, int64_t id)
 {
 	struct active_run *ar, *gone = NULL;
 	int found = 0;
@@ -881,6 +927,12 @@ inn_runs_cancel(inn_server *srv, int64_t id)
 		}
 	pthread_cond_broadcast(&srv->runs_cond);
 	pthread_mutex_unlock(&srv->runs_lock);
+	if (gone != NULL && inn_store_exec_fence(srv->store, gone->me, gone->id) == INN_STORE_LOST) {
+		/* another replica took it over meanwhile: it is that one's */
+		inn_runs_active_free(gone);
+		return inn_error_set(INN_ENOTFOUND, "execution %lld is not running here",
+		                     (long long)id);
+	}
 	if (gone != NULL) {
 		static const char msg[] = "cancelled before it started";
 
@@ -895,6 +947,38 @@ inn_runs_cancel(inn_server *srv, int64_t id)
 	}
 	return found ? 0 : inn_error_set(INN_ENOTFOUND, "execution %lld is not running",
 	                                 (long long)id);
+}
+
+/* The event that asks the replica owning an execution to cancel it
+ * (cluster.c hands it to inn_runs_cancel_here there). */
+#define CANCEL_EVENT "execution.cancel-requested"
+
+int
+inn_runs_cancel(inn_server *srv, int64_t id)
+{
+	char me[INN_REPLICA_ID_MAX + 1];
+	inn_exec_row *row = NULL;
+	json_object *data;
+	int64_t ev = 0;
+	int rc;
+
+	if ((rc = inn_runs_cancel_here(srv, id)) != INN_ENOTFOUND || !inn_store_shared(srv->store))
+		return rc;
+	/* another replica runs it: asked through the store */
+	inn_cluster_me(srv, me);
+	if (inn_store_exec_get(srv->store, id, &row) != 0 || row->owner == NULL ||
+	    strcmp(row->owner, me) == 0 || inn_state_word_is_final(row->status)) {
+		inn_exec_row_free(row);
+		return inn_error_set(INN_ENOTFOUND, "execution %lld is not running", (long long)id);
+	}
+	data = json_object_new_object();
+	json_object_object_add(data, "execution", json_object_new_int64(id));
+	json_object_object_add(data, "replica", json_object_new_string(row->owner));
+	json_object_object_add(data, "by", json_object_new_string(me));
+	rc = inn_store_event_add(srv->store, CANCEL_EVENT, id, row->team, data, &ev);
+	json_object_put(data);
+	inn_exec_row_free(row);
+	return rc;
 }
 
 /* Step rows of execution id with status from become status (with msg
@@ -1005,117 +1089,190 @@ recover_resources(inn_server *srv, const inn_exec_row *row)
 	inn_app_rows_free(apps, napps);
 }
 
-/* Runs before anything is served.  An execution left pending or running is
- * resumed when nothing of it ran yet (no step started) or every step is
- * idempotent: it is recorded pending again (its interrupted steps too) and
- * queued, reusing the steps that succeeded (a retry's too).  Any other is
- * failed, and so are its interrupted steps. */
+/* Starts execution row again under this replica (it owns it), reusing the
+ * steps that succeeded (a retry's too): after a crash (stolen 0) its
+ * interrupted steps and the execution are recorded pending again first;
+ * stolen from a busy replica's queue (1) nothing of it ran.  When its real
+ * inputs cannot be read back, or it cannot start, it fails. */
+static void
+resume(inn_server *srv, const inn_exec_row *row, int stolen)
+{
+	static const char resumed[] = "the server stopped before this execution ended; "
+	                              "resumed at the next start";
+	json_object *params = NULL, *spec = NULL, *completed, *notes;
+	inn_caller who;
+	int64_t id = 0;
+
+	if (inn_runs_inputs_open(srv->secretbox, row, &params, &spec) != 0) {
+		/* its real inputs cannot be read back: never run it with "***" */
+		char why[1024];
+
+		snprintf(why, sizeof(why), "interrupted, and it could not be resumed: %s",
+		         inn_error_last());
+		recover_fail(srv, row, why);
+		return;
+	}
+	completed = json_object_new_object();
+	notes = json_object_new_array();
+	memset(&who, 0, sizeof(who));
+	snprintf(who.p.name, sizeof(who.p.name), "%s", row->created_by ? row->created_by : "system");
+	snprintf(who.p.team, sizeof(who.p.team), "%s", row->team ? row->team : "");
+	completed_add(srv, row->retry_of, completed, notes);
+	completed_add(srv, row->id, completed, notes);
+	completed_notes_log(srv, row->id, notes);
+	if (!stolen) {
+		steps_settle(srv, row->id, INN_STATE_WORD(RUNNING), INN_STATE_WORD(PENDING),
+		             "the server stopped while this step ran; it runs again", 0);
+		inn_store_exec_update(srv->store, row->id, INN_STATE_WORD(PENDING), NULL, 0, 0, NULL);
+		recover_event(srv, row, "execution.resumed", INN_STATE_WORD(PENDING), resumed);
+	}
+	if (start(srv, &who, row->workflow, row->kind, params, spec, row->dry_run, 0, row->id,
+	          completed, NULL, &id) != 0) {
+		char why[1024];
+
+		snprintf(why, sizeof(why), "interrupted, and it could not be resumed: %s",
+		         inn_error_last());
+		steps_settle(srv, row->id, INN_STATE_WORD(PENDING), INN_STATE_WORD(CANCELLED),
+		             "cancelled: the execution could not be resumed after the server "
+		             "stopped", 1);
+		inn_store_exec_update(srv->store, row->id, INN_STATE_WORD(FAILED), why, 0,
+		                      inn_wall_ms(), NULL);
+	}
+	json_object_put(completed);
+	json_object_put(notes);
+	json_object_put(params);
+	json_object_put(spec);
+}
+
+/* Accounts for one execution a replica left pending or running (this one
+ * owns it now).  It is resumed when nothing of it ran yet (no step
+ * started) or every step is idempotent: recorded pending again (its
+ * interrupted steps too) and queued.  Any other is failed, and so are its
+ * interrupted steps; a deployment or deletion is never resumed (failed
+ * with the resources it left half-way). */
+static void
+recover_one(inn_server *srv, int64_t id)
+{
+	inn_exec_row *row = NULL;
+	int known;
+
+	if (inn_store_exec_get(srv->store, id, &row) != 0)
+		return;
+	if (strcmp(row->status, INN_STATE_WORD(PENDING)) != 0 &&
+	    strcmp(row->status, INN_STATE_WORD(RUNNING)) != 0) {
+		/* it ended meanwhile */
+	} else if (strcmp(row->kind, "deploy") == 0 || strcmp(row->kind, "delete") == 0) {
+		/* a deployment is never resumed half-way: its resources say
+		 * where it stopped, a new deployment goes on */
+		recover_fail(srv, row, strcmp(row->kind, "deploy") == 0 ?
+		             "interrupted: the server stopped during this deployment; "
+		             "deploy again to go on" :
+		             "interrupted: the server stopped during this deletion; "
+		             "delete the application again to go on");
+		recover_resources(srv, row);
+	} else if ((known = inn_runs_workflow(srv->catalog, row->workflow, row->kind) != NULL) &&
+	           (row->resumable || !steps_started(srv, id))) {
+		resume(srv, row, 0);
+	} else {
+		recover_fail(srv, row, known ? "interrupted: the server stopped while this "
+		             "execution ran and its steps are not all idempotent, so it was not "
+		             "resumed (POST /api/workflows/ID/retry runs it again from the failed "
+		             "step)" : "interrupted: the server stopped before this execution "
+		             "ended, and its workflow is no longer in the catalog");
+		recover_resources(srv, row);
+	}
+	inn_exec_row_free(row);
+}
+
+/* How many left-behind executions one adopt call takes. */
+#define RECOVER_BATCH 1000
+
+/* Runs before anything is served: every execution left pending or running
+ * by a replica that is gone (on SQLite: every previous process) is adopted
+ * and accounted for (recover_one). */
 int
 inn_runs_recover(inn_server *srv)
 {
-	static const inn_state left[] = { INN_STATE_RUNNING, INN_STATE_PENDING };
-	static const char resumed[] = "the server stopped before this execution ended; "
-	                              "resumed at the next start";
-	int64_t *idl[2] = { NULL, NULL };
-	size_t nl[2] = { 0, 0 };
-	size_t k, i;
-	int count = 0;
+	char me[INN_REPLICA_ID_MAX + 1];
+	int64_t *ids = NULL;
+	size_t n = 0, i;
+	int count = 0, round;
 
 	/* nothing runs yet: run workspaces left in <stateDir>/.runs by the
 	 * previous process (kill -9) are removed */
-	inn_run_sweep_workspaces(srv->engine);
-	/* both lists first: a resumed execution becomes pending below */
-	for (k = 0; k < 2; k++)
-		if (inn_store_exec_ids_with_status(srv->store, inn_state_name(left[k]), &idl[k],
-		                                   &nl[k]) != 0)
-			nl[k] = 0;
-	for (k = 0; k < 2; k++) {
-		int64_t *ids = idl[k];
-		size_t n = nl[k];
-
-		for (i = 0; i < n; i++) {
-			inn_exec_row *row = NULL;
-			int64_t id = 0;
-			json_object *params = NULL, *spec = NULL;
-			int known, resume;
-
-			count++;
-			if (inn_store_exec_get(srv->store, ids[i], &row) != 0)
-				continue;
-			if (strcmp(row->kind, "deploy") == 0 || strcmp(row->kind, "delete") == 0) {
-				/* a deployment is never resumed half-way: its resources
-				 * say where it stopped, a new deployment goes on */
-				recover_fail(srv, row, strcmp(row->kind, "deploy") == 0 ?
-				             "interrupted: the server stopped during this deployment; "
-				             "deploy again to go on" :
-				             "interrupted: the server stopped during this deletion; "
-				             "delete the application again to go on");
-				recover_resources(srv, row);
-				inn_exec_row_free(row);
-				continue;
-			}
-			known = inn_runs_workflow(srv->catalog, row->workflow, row->kind) != NULL;
-			resume = known && (row->resumable || !steps_started(srv, ids[i]));
-			if (resume && inn_runs_inputs_open(srv->secretbox, row, &params, &spec) != 0) {
-				/* its real inputs cannot be read back: never run it with "***" */
-				char why[1024];
-
-				snprintf(why, sizeof(why), "interrupted, and it could not be resumed: %s",
-				         inn_error_last());
-				recover_fail(srv, row, why);
-			} else if (resume) {
-				json_object *completed = json_object_new_object();
-				json_object *notes = json_object_new_array();
-				inn_caller who;
-
-				memset(&who, 0, sizeof(who));
-				snprintf(who.p.name, sizeof(who.p.name), "%s",
-				         row->created_by ? row->created_by : "system");
-				snprintf(who.p.team, sizeof(who.p.team), "%s", row->team ? row->team : "");
-				completed_add(srv, row->retry_of, completed, notes);
-				completed_add(srv, ids[i], completed, notes);
-				completed_notes_log(srv, ids[i], notes);
-				steps_settle(srv, ids[i], INN_STATE_WORD(RUNNING),
-				             INN_STATE_WORD(PENDING),
-				             "the server stopped while this step "
-				             "ran; it runs again", 0);
-				inn_store_exec_update(srv->store, ids[i], INN_STATE_WORD(PENDING),
-				                      NULL, 0, 0, NULL);
-				recover_event(srv, row, "execution.resumed",
-				              INN_STATE_WORD(PENDING), resumed);
-				if (start(srv, &who, row->workflow, row->kind, params, spec,
-				          row->dry_run, 0, ids[i], completed, NULL, &id) != 0) {
-					char why[1024];
-
-					snprintf(why, sizeof(why), "interrupted, and it could not be resumed: "
-					         "%s", inn_error_last());
-					steps_settle(srv, ids[i], INN_STATE_WORD(PENDING),
-					             INN_STATE_WORD(CANCELLED), "cancelled: the "
-					             "execution could not be resumed after the server "
-					             "stopped", 1);
-					inn_store_exec_update(srv->store, ids[i],
-					                      INN_STATE_WORD(FAILED), why, 0,
-					                      inn_wall_ms(), NULL);
-				}
-				json_object_put(completed);
-				json_object_put(notes);
-				json_object_put(params);
-				json_object_put(spec);
-			} else {
-				const char *why = known ? "interrupted: the server stopped while this "
-				    "execution ran and its steps are not all idempotent, so it was not "
-				    "resumed (POST /api/workflows/ID/retry runs it again from the failed "
-				    "step)" : "interrupted: the server stopped before this execution "
-				    "ended, and its workflow is no longer in the catalog";
-
-				recover_fail(srv, row, why);
-				recover_resources(srv, row);
-			}
-			inn_exec_row_free(row);
+	if (!inn_store_shared(srv->store))
+		inn_run_sweep_workspaces(srv->engine);
+	inn_cluster_me(srv, me);
+	/* every id first (a resumed execution becomes pending, owned here:
+	 * not adopted twice) */
+	for (round = 0; round < 100; round++) {
+		if (inn_store_exec_adopt(srv->store, me, RECOVER_BATCH, &ids, &n) != 0) {
+			fprintf(stderr, "innominatus: recovery: %s\n", inn_error_last());
+			break;
 		}
+		for (i = 0; i < n; i++)
+			recover_one(srv, ids[i]);
 		free(ids);
+		ids = NULL;
+		count += (int)n;
+		if (n < RECOVER_BATCH)
+			break;
 	}
+	atomic_fetch_add(&srv->m_adopted, count);
 	return count;
+}
+
+void
+inn_runs_adopt(inn_server *srv, int64_t id, int stolen)
+{
+	inn_exec_row *row = NULL;
+	char me[INN_REPLICA_ID_MAX + 1];
+
+	if (!stolen) {
+		recover_one(srv, id);
+		return;
+	}
+	if (inn_store_exec_get(srv->store, id, &row) != 0)
+		return;
+	if (strcmp(row->status, INN_STATE_WORD(PENDING)) == 0) {
+		if (inn_runs_workflow(srv->catalog, row->workflow, row->kind) != NULL) {
+			resume(srv, row, 1);
+		} else {
+			/* not in this replica's catalog (yet): back for another one */
+			inn_cluster_me(srv, me);
+			inn_store_exec_release(srv->store, me, &id, 1);
+		}
+	}
+	inn_exec_row_free(row);
+}
+
+void
+inn_runs_lease_lost(inn_server *srv)
+{
+	struct active_run *ar;
+
+	pthread_mutex_lock(&srv->runs_lock);
+	for (ar = srv->runs; ar != NULL; ar = ar->next) {
+		atomic_store(&ar->lost, 1);
+		if (!ar->queued) {
+			ar->cancel_requested = 1;
+			inn_runs_cancel_slots(ar);
+		}
+	}
+	pthread_mutex_unlock(&srv->runs_lock);
+}
+
+int
+inn_runs_idle(inn_server *srv, int *free_slots)
+{
+	int idle;
+
+	pthread_mutex_lock(&srv->runs_lock);
+	idle = srv->runs_open && !atomic_load(&srv->draining) && srv->nqueued == 0 &&
+	       (srv->max_concurrent <= 0 || srv->nrunning < srv->max_concurrent);
+	*free_slots = srv->max_concurrent > 0 ? srv->max_concurrent - srv->nrunning : 4;
+	pthread_mutex_unlock(&srv->runs_lock);
+	return idle;
 }
 
 void
@@ -1162,9 +1319,14 @@ inn_runs_drain(inn_server *srv, int grace_s)
 	pthread_mutex_unlock(&srv->runs_lock);
 	while ((ar = left) != NULL) {
 		left = ar->qnext;
+		/* given back: another replica (or the next start) adopts it */
+		if (!atomic_load(&ar->lost) &&
+		    inn_store_exec_release(srv->store, ar->me, &ar->id, 1) == 0)
+			atomic_fetch_add(&srv->m_released, 1);
 		inn_runs_active_free(ar);
 	}
 	if (nleft > 0)
 		fprintf(stderr, "innominatus: %d queued execution(s) were not started; they stay "
-		        "pending and run at the next start\n", nleft);
+		        "pending (released: another replica or the next start runs them)\n",
+		        nleft);
 }

@@ -2,7 +2,8 @@
  * runs_expire.c - the TTL reaper: on a timer of the event loop, every
  * application whose time to live ran out (and whose earlier TTL deletion,
  * if it failed, is due for its retry) gets a deletion submitted on behalf
- * of its team, logged and audited.  It sits above runs.c (it submits) and
+ * of its team, logged and audited -- on one replica at a time (the store's
+ * lock "reaper").  It sits above runs.c (it submits) and
  * runs_deploy.c (which keeps the retry table).
  */
 #include "config.h"
@@ -22,7 +23,19 @@ inn_runs_reap_expired(inn_server *srv)
 	size_t n = 0, i;
 	int64_t now = inn_wall_ms();
 	int count = 0;
+	static int said;  /* the loop thread's */
 
+	/* one replica at a time reaps (the store's lock; always this one on
+	 * a store only this process uses) */
+	if (inn_store_lock_try(srv->store, "reaper") != 1)
+		return 0;
+	if (!said && inn_store_shared(srv->store)) {
+		char me[INN_REPLICA_ID_MAX + 1];
+
+		inn_cluster_me(srv, me);
+		fprintf(stderr, "innominatus: replica %s runs the TTL reaper\n", me);
+	}
+	said = 1;
 	if (inn_store_app_list(srv->store, NULL, NULL, NULL, &apps, &n) != 0)
 		return 0;
 	for (i = 0; i < n; i++) {

@@ -70,6 +70,8 @@ struct active_run {
 	struct run_slot *slots;
 	json_object *spec;
 	int cancel_requested;
+	char me[INN_REPLICA_ID_MAX + 1]; /* the replica id it runs under (owner in the store) */
+	atomic_int lost;          /* that replica no longer holds it: nothing more is written */
 	int queued;               /* on srv->qhead..qtail, waiting for a slot */
 	size_t qbytes;            /* its weight in srv->queued_bytes */
 	struct active_run *qnext;
@@ -90,6 +92,9 @@ void inn_runs_publish(struct active_run *ar, const char *kind, int64_t id, json_
 void inn_runs_publish_exec(inn_server *srv, struct active_run *ar, const char *type,
                            const char *status, const char *msg);
 void inn_runs_active_free(struct active_run *ar);
+/* 0 when ar's replica still holds it (store fence); else ar is marked
+ * lost, every slot of it cancelled, and INN_STORE_LOST returned. */
+int inn_runs_fence(struct active_run *ar);
 /* Queues ar (its row exists: ar->id) for a runner.  0, or an error (ar
  * is then freed and its row failed). */
 int inn_runs_enqueue(struct active_run *ar);

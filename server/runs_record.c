@@ -4,7 +4,9 @@
  * step's real outputs sealed beside the masked ones, its earlier log lines
  * scrubbed once a secret output is known) and to the event sink; a run
  * slot is one running workflow of an execution (a resource part, a phase
- * workflow or the main one), so a cancel reaches every slot.  Below both
+ * workflow or the main one), so a cancel reaches every slot.  A step
+ * starts only while this replica holds the execution (inn_runs_fence);
+ * once it does not, nothing more of it is written.  Below both
  * runs.c (executions) and runs_deploy.c (deployments), which call it.
  */
 #include "config.h"
@@ -82,6 +84,11 @@ on_step_state(void *ud, size_t idx, const char *step, inn_state st, int attempt,
 	int64_t ev = 0;
 	int tx;
 
+	/* another replica took the execution over: nothing more is written,
+	 * and a step about to start does not start (the run is cancelled) */
+	if (atomic_load(&ar->lost) ||
+	    (st == INN_STATE_RUNNING && inn_runs_fence(ar) != 0))
+		return;
 	snprintf(name, sizeof(name), "%s%s", slot->prefix, step);
 	step = name;
 	/* a step that started is in its first attempt (the engine counts
@@ -151,6 +158,10 @@ on_log(void *ud, const char *step, int level, int stream, const char *line, size
 	step = name;
 	if (copy == NULL)
 		return;
+	if (atomic_load(&ar->lost)) {
+		free(copy);
+		return;
+	}
 	if (inn_store_log_append(ar->srv->store, ar->id, step, level, stream, copy, &seq) == 0) {
 		data = json_object_new_object();
 		json_object_object_add(data, "seq", json_object_new_int64(seq));
@@ -204,6 +215,27 @@ inn_runs_slot_run(struct active_run *ar, struct run_slot *slot, const inn_workfl
 	st = inn_run_state(run);
 	snprintf(why, whylen, "%s", inn_run_message(run) ? inn_run_message(run) : "");
 	return st;
+}
+
+int
+inn_runs_fence(struct active_run *ar)
+{
+	inn_server *srv = ar->srv;
+	int rc = inn_store_exec_fence(srv->store, ar->me, ar->id);
+
+	if (rc == 0)
+		return 0;
+	if (rc != INN_STORE_LOST)
+		return 0;   /* the store failed to answer: the lease decides (cluster.c) */
+	if (!atomic_exchange(&ar->lost, 1))
+		fprintf(stderr, "innominatus: execution %lld: replica %s no longer holds it; "
+		        "stopping it here (another replica accounts for it)\n",
+		        (long long)ar->id, ar->me);
+	pthread_mutex_lock(&srv->runs_lock);
+	ar->cancel_requested = 1;
+	inn_runs_cancel_slots(ar);
+	pthread_mutex_unlock(&srv->runs_lock);
+	return INN_STORE_LOST;
 }
 
 void

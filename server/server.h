@@ -55,10 +55,15 @@ typedef struct inn_server_config {
 	int shutdown_grace_s;          /* SIGTERM: how long running steps may finish */
 	int max_queued;                /* maxQueuedExecutions: waiting for a slot; 429 beyond */
 	size_t max_queued_bytes;       /* maxQueuedBytes: their parameters and specs; 429 beyond */
+	int lease_ms;                  /* server.replicaLease / --lease: a replica's lease (cluster.c) */
 } inn_server_config;
 
 struct inn_sse_hub;
+struct inn_cluster;
 typedef struct inn_server inn_server;
+
+/* The longest replica id (host-pid-random, store.h's name rule). */
+#define INN_REPLICA_ID_MAX 64
 
 /* Where executions publish what happens (runs.c calls it from any thread;
  * main.c points it at the SSE hub, inn_sse_publish): an event of kind
@@ -126,9 +131,20 @@ struct inn_server {
 	atomic_llong m_step_ms_sum, m_step_count;
 	atomic_llong m_step_bucket[INN_STEP_BUCKETS + 1]; /* the last: past every bound */
 	atomic_int connections;
-	/* the cluster layer's: this replica's id, and what it moved */
+	/* this replica among the servers sharing the store (cluster.c):
+	 * replica_id changes only when a lost lease is taken up again under
+	 * a new id (guarded by replica_lock; inn_cluster_me reads it) */
+	struct inn_cluster *cluster;
+	pthread_mutex_t replica_lock;
 	char replica_id[80];
-	atomic_llong m_claims, m_adopted, m_stolen, m_lease_lost, m_released;
+	int lease_ms;                  /* the lease in use */
+	atomic_llong catalog_store_gen; /* the store's catalog generation the catalog reflects */
+	atomic_llong store_gen_seen;   /* ... the last heartbeat saw */
+	/* cluster metrics: executions claimed at start (claim_start), adopted
+	 * from dead replicas or left behind, stolen from busy ones, released
+	 * at a drain; leases lost; other replicas' log lines and events
+	 * handed to the SSE hub */
+	atomic_llong m_claims, m_adopted, m_stolen, m_released, m_lease_lost, m_remote_events;
 };
 
 /* ---- http.c ---- */
@@ -212,8 +228,13 @@ int inn_runs_reap_failure(inn_server *srv, const char *app, char *why, size_t le
 void inn_runs_reap_free(inn_server *srv);
 /* Cancels an execution: a queued one is recorded cancelled at once and
  * never starts; a running one is asked to stop (recorded when it has).
- * INN_ENOTFOUND when it is neither queued nor running. */
+ * On a shared store, one that another replica owns is asked of it
+ * through the store (0).  INN_ENOTFOUND when it is neither queued nor
+ * running. */
 int inn_runs_cancel(inn_server *srv, int64_t id);
+/* The same for an execution of this replica only (another replica asked
+ * for it: the event "execution.cancel-requested" naming this one). */
+int inn_runs_cancel_here(inn_server *srv, int64_t id);
 /* Accounts for executions a previous process left pending or running,
  * before anything is served: resumes those that may be (queued until
  * inn_runs_begin), fails the others and their interrupted steps; returns
@@ -226,7 +247,27 @@ void inn_runs_begin(inn_server *srv);
  * stay pending in the store, and the next start runs them. */
 void inn_runs_drain(inn_server *srv, int grace_s);
 
+/* Accounts for execution id that this replica just took over (it owns it
+ * now): adopted (stolen 0) from a replica that died or left it -- by crash
+ * recovery's rules: resumed (queued) when nothing of it ran or all its
+ * steps are idempotent, else failed (a deployment with its resources) --
+ * or stolen (1) from a busy replica's queue: queued as it is. */
+void inn_runs_adopt(inn_server *srv, int64_t id, int stolen);
+/* A lost lease: every execution of this process is cancelled without
+ * writing anything more (another replica accounts for them). */
+void inn_runs_lease_lost(inn_server *srv);
+/* Whether a runner slot is free and nothing waits for one. */
+int inn_runs_idle(inn_server *srv, int *free_slots);
+
+/* ---- cluster.c ---- */
+/* This replica's id now (buf of INN_REPLICA_ID_MAX + 1). */
+void inn_cluster_me(inn_server *srv, char *buf);
+
 /* ---- providers.c ---- */
+/* The catalog rebuilt from the config and the store's sources (no git
+ * fetch; a clone missing here is made at its recorded commit) because
+ * another replica changed them: loop thread.  0 or an error. */
+int inn_providers_sync(inn_server *srv);
 /* A reference to the serving catalog, for a holder that outlives a swap
  * (an execution); release it when done (any thread). */
 inn_catalog_ref *inn_catalog_acquire(inn_server *srv);

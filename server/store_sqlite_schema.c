@@ -274,4 +274,27 @@ const char *const inn_sq_stmt_sql[ST_COUNT] = {
 		"deployed_ok = CASE WHEN ?6 >= 0 THEN ?6 ELSE deployed_ok END WHERE name = ?1",
 	[ST_APP_DELETE] = "DELETE FROM applications WHERE name = ?1",
 	[ST_RES_DELETE] = "DELETE FROM resources WHERE app = ?1 AND name = ?2",
+	/* replicas (store_sqlite_cluster.c): ?1 is the replica, times are ms */
+#define REPL_LIVE(me, now) "EXISTS (SELECT 1 FROM replicas WHERE id = " me \
+	" AND lease_until_ms >= " now ")"
+	[ST_REPL_JOIN] = "INSERT OR REPLACE INTO replicas (id, host, pid, started_ms, seen_ms, "
+		"lease_until_ms) VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
+	[ST_REPL_EXPIRE] = "DELETE FROM replicas WHERE id <> ?1",
+	[ST_REPL_BEAT] = "UPDATE replicas SET seen_ms = ?2, lease_until_ms = ?3 "
+		"WHERE id = ?1 AND lease_until_ms >= ?2",
+	[ST_REPL_LEAVE] = "DELETE FROM replicas WHERE id = ?1",
+	[ST_REPL_LIST] = "SELECT id, host, pid, started_ms, seen_ms, lease_until_ms, "
+		"lease_until_ms >= ?1 FROM replicas ORDER BY id",
+	[ST_EXEC_CLAIM] = "UPDATE executions SET status = 'running', started_ms = ?3 "
+		"WHERE id = ?2 AND owner = ?1 AND status = 'pending' AND " REPL_LIVE("?1", "?4"),
+	[ST_EXEC_FENCE] = "SELECT 1 FROM executions WHERE id = ?2 AND owner = ?1 AND "
+		REPL_LIVE("?1", "?3"),
+	[ST_EXEC_ORPHANS] = "SELECT id FROM executions WHERE status IN ('pending', 'running') "
+		"AND (owner IS NULL OR NOT " REPL_LIVE("owner", "?1") ") ORDER BY id LIMIT ?2",
+	[ST_EXEC_OWN] = "UPDATE executions SET owner = ?1 WHERE id = ?2",
+	/* ?2 = 0: every pending one of ?1 */
+	[ST_EXEC_RELEASE] = "UPDATE executions SET owner = NULL WHERE owner = ?1 AND "
+		"status = 'pending' AND (?2 = 0 OR id = ?2)",
+	[ST_CATALOG_BUMP] = "UPDATE cluster SET value = value + 1 WHERE name = 'catalog_gen'",
+	[ST_CATALOG_GET] = "SELECT value FROM cluster WHERE name = 'catalog_gen'",
 };
