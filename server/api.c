@@ -194,7 +194,7 @@ h_metrics(struct api_call *c)
 	{
 		char me[sizeof(s->replica_id)];
 
-		inn_cluster_me(s, me);
+		inn_replica_me(s, me);
 		if (me[0] != '\0')
 			snprintf(lab, sizeof(lab), "replica=\"%s\",", me);
 	}

@@ -56,18 +56,6 @@ struct inn_cluster {
  * look at it until the store closes). */
 static struct inn_cluster the_cluster;
 
-void
-inn_cluster_me(inn_server *srv, char *buf)
-{
-	if (srv->cluster == NULL) {
-		buf[0] = '\0';
-		return;
-	}
-	pthread_mutex_lock(&srv->replica_lock);
-	snprintf(buf, INN_REPLICA_ID_MAX + 1, "%.*s", INN_REPLICA_ID_MAX, srv->replica_id);
-	pthread_mutex_unlock(&srv->replica_lock);
-}
-
 /* This host's name as id characters ([A-Za-z0-9_.-], others '_'). */
 static void
 host_name(char *out, size_t len)
@@ -119,14 +107,14 @@ lease_lost(struct inn_cluster *c, const char *why)
 	inn_server *srv = c->srv;
 	char me[INN_REPLICA_ID_MAX + 1];
 
-	inn_cluster_me(srv, me);
+	inn_replica_me(srv, me);
 	atomic_fetch_add(&srv->m_lease_lost, 1);
 	fprintf(stderr, "innominatus: replica %s lost its lease (%s): its executions here are "
 	        "stopped; another replica accounts for them\n", me, why);
 	c->joined = 0;
 	inn_runs_lease_lost(srv);
 	if (join(c) == 0) {
-		inn_cluster_me(srv, me);
+		inn_replica_me(srv, me);
 		fprintf(stderr, "innominatus: joined the store again as replica %s\n", me);
 	}
 }
@@ -144,7 +132,7 @@ beat_once(struct inn_cluster *c)
 			fprintf(stderr, "innominatus: joining the store again: %s\n", inn_error_last());
 		return;
 	}
-	inn_cluster_me(srv, me);
+	inn_replica_me(srv, me);
 	rc = inn_store_replica_beat(srv->store, me, srv->lease_ms, &gen);
 	if (rc == 0) {
 		c->last_ok_ms = inn_now_ms();
@@ -212,7 +200,7 @@ inn_cluster_start(inn_server *srv)
 	if ((rc = join(c)) != 0)
 		return rc;
 	srv->cluster = c;
-	inn_cluster_me(srv, me);
+	inn_replica_me(srv, me);
 	if (inn_store_replica_beat(srv->store, me, srv->lease_ms, &gen) == 0) {
 		atomic_store(&srv->store_gen_seen, gen);
 		atomic_store(&srv->catalog_store_gen, gen);
@@ -238,7 +226,7 @@ take_over(inn_server *srv)
 	size_t n = 0, i;
 	int slots = 0;
 
-	inn_cluster_me(srv, me);
+	inn_replica_me(srv, me);
 	if (inn_store_exec_adopt(srv->store, me, TAKE_MAX, &ids, &n) == 0 && n > 0) {
 		fprintf(stderr, "innominatus: replica %s adopts %zu execution(s) of replicas that "
 		        "are gone\n", me, n);
@@ -380,22 +368,9 @@ inn_cluster_stop(inn_server *srv)
 		event_free(c->tick);
 		c->tick = NULL;
 	}
-	inn_cluster_me(srv, me);
+	inn_replica_me(srv, me);
 	if (c->joined && inn_store_replica_leave(srv->store, me) != 0)
 		fprintf(stderr, "innominatus: leaving the store: %s\n", inn_error_last());
 	c->joined = 0;
 }
 
-void
-inn_cluster_catalog_changed(inn_server *srv)
-{
-	int64_t gen = 0;
-
-	if (inn_store_catalog_bump(srv->store, &gen) != 0) {
-		fprintf(stderr, "innominatus: the other replicas will not reload the catalog: %s\n",
-		        inn_error_last());
-		return;
-	}
-	atomic_store(&srv->catalog_store_gen, gen);
-	atomic_store(&srv->store_gen_seen, gen);
-}

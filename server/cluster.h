@@ -28,9 +28,5 @@ int inn_cluster_start(inn_server *srv);
 int inn_cluster_serve(inn_server *srv);
 /* After the drain: stops the heartbeat and leaves the store (a clean stop). */
 void inn_cluster_stop(inn_server *srv);
-/* After a provider registration, removal or reload on this replica: the
- * store's catalog generation is bumped (the others reload) and this
- * catalog known to match it. */
-void inn_cluster_catalog_changed(inn_server *srv);
 
 #endif

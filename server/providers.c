@@ -40,7 +40,6 @@
 
 #include "error.h"
 #include "host.h"
-#include "cluster.h"
 #include "providers.h"
 #include "providers_conf.h"
 #include "providers_git.h"
@@ -231,6 +230,23 @@ source_json(const inn_source_row *r, const inn_catalog *cat)
  * nor deleted (that may be an app named "providers"): a source whose clone
  * is missing is cloned again at its recorded commit on start. */
 #define CLONES "_providers"
+
+/* After a provider registration, removal or reload on this replica: the
+ * store's catalog generation is bumped (the other replicas reload) and
+ * this catalog is known to match it. */
+static void
+catalog_changed(inn_server *srv)
+{
+	int64_t gen = 0;
+
+	if (inn_store_catalog_bump(srv->store, &gen) != 0) {
+		fprintf(stderr, "innominatus: the other replicas will not reload the catalog: %s\n",
+		        inn_error_last());
+		return;
+	}
+	atomic_store(&srv->catalog_store_gen, gen);
+	atomic_store(&srv->store_gen_seen, gen);
+}
 
 static int
 clone_dir(const inn_server *srv, const char *name, char *buf, size_t len, int make)
@@ -647,7 +663,7 @@ inn_providers_add(inn_server *srv, const inn_caller *who, const inn_source_spec 
 	if (rc < 0)
 		goto out;
 	made = 0;
-	inn_cluster_catalog_changed(srv);
+	catalog_changed(srv);
 	fprintf(stderr, "innominatus: provider \"%s\" added by %s (%s%s%s)\n", sp->name,
 	        who->p.name, sp->url != NULL ? sp->url : folder, hex[0] ? " at " : "", hex);
 	*out = source_json(&row, srv->catalog);
@@ -706,7 +722,7 @@ inn_providers_remove(inn_server *srv, const inn_caller *who, const char *name,
 	}
 	/* executions still running from the clone keep their parsed workflows;
 	 * files their steps read from it are gone with it */
-	inn_cluster_catalog_changed(srv);
+	catalog_changed(srv);
 	if (git && clone_dir(srv, name, clone, sizeof(clone), 0) == 0)
 		rm_clone(srv, clone);
 	inn_store_audit(srv->store, who->p.name, "provider.remove", name, NULL);
@@ -841,7 +857,7 @@ inn_providers_reload(inn_server *srv, const inn_caller *who, json_object **out,
 		rc = inn_error_set(INN_ERROR, "%s", inn_error_last());
 		goto out;
 	}
-	inn_cluster_catalog_changed(srv);
+	catalog_changed(srv);
 	inn_store_audit(srv->store, who->p.name, "provider.reload", NULL, NULL);
 	fprintf(stderr, "innominatus: catalog reloaded by %s (%d providers)\n", who->p.name,
 	        (int)srv->catalog->nproviders);

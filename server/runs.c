@@ -563,7 +563,7 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 		return inn_error_set(INN_ENOMEM, "out of memory");
 	}
 	ar->srv = srv;
-	inn_cluster_me(srv, ar->me);
+	inn_replica_me(srv, ar->me);
 	ar->cat = inn_catalog_acquire(srv);
 	ar->score = so->score;
 	ar->deploy_kind = so->deploy_kind;
@@ -965,7 +965,7 @@ inn_runs_cancel(inn_server *srv, int64_t id)
 	if ((rc = inn_runs_cancel_here(srv, id)) != INN_ENOTFOUND || !inn_store_shared(srv->store))
 		return rc;
 	/* another replica runs it: asked through the store */
-	inn_cluster_me(srv, me);
+	inn_replica_me(srv, me);
 	if (inn_store_exec_get(srv->store, id, &row) != 0 || row->owner == NULL ||
 	    strcmp(row->owner, me) == 0 || inn_state_word_is_final(row->status)) {
 		inn_exec_row_free(row);
@@ -1202,7 +1202,7 @@ inn_runs_recover(inn_server *srv)
 	 * previous process (kill -9) are removed */
 	if (!inn_store_shared(srv->store))
 		inn_run_sweep_workspaces(srv->engine);
-	inn_cluster_me(srv, me);
+	inn_replica_me(srv, me);
 	/* every id first (a resumed execution becomes pending, owned here:
 	 * not adopted twice) */
 	for (round = 0; round < 100; round++) {
@@ -1239,7 +1239,7 @@ inn_runs_adopt(inn_server *srv, int64_t id, int stolen)
 			resume(srv, row, 1);
 		} else {
 			/* not in this replica's catalog (yet): back for another one */
-			inn_cluster_me(srv, me);
+			inn_replica_me(srv, me);
 			inn_store_exec_release(srv->store, me, &id, 1);
 		}
 	}

@@ -32,7 +32,7 @@ inn_runs_reap_expired(inn_server *srv)
 	if (!said && inn_store_shared(srv->store)) {
 		char me[INN_REPLICA_ID_MAX + 1];
 
-		inn_cluster_me(srv, me);
+		inn_replica_me(srv, me);
 		fprintf(stderr, "innominatus: replica %s runs the TTL reaper\n", me);
 	}
 	said = 1;

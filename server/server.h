@@ -133,7 +133,7 @@ struct inn_server {
 	atomic_int connections;
 	/* this replica among the servers sharing the store (cluster.c):
 	 * replica_id changes only when a lost lease is taken up again under
-	 * a new id (guarded by replica_lock; inn_cluster_me reads it) */
+	 * a new id (guarded by replica_lock; inn_replica_me reads it) */
 	struct inn_cluster *cluster;
 	pthread_mutex_t replica_lock;
 	char replica_id[80];
@@ -259,9 +259,9 @@ void inn_runs_lease_lost(inn_server *srv);
 /* Whether a runner slot is free and nothing waits for one. */
 int inn_runs_idle(inn_server *srv, int *free_slots);
 
-/* ---- cluster.c ---- */
+/* ---- replica.c ---- */
 /* This replica's id now (buf of INN_REPLICA_ID_MAX + 1). */
-void inn_cluster_me(inn_server *srv, char *buf);
+void inn_replica_me(inn_server *srv, char *buf);
 
 /* ---- providers.c ---- */
 /* The catalog rebuilt from the config and the store's sources (no git

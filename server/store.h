@@ -302,17 +302,7 @@ int inn_store_empty(inn_store *st);
 
 /* ---- how the store answers (/metrics) ------------------------------------ */
 
-/* Upper bounds (microseconds) of the latency histogram buckets; then +Inf. */
-#define INN_STORE_LAT_BUCKETS 8
-#define INN_STORE_LAT_BOUNDS { 100, 250, 500, 1000, 2500, 5000, 25000, 100000 }
-typedef struct inn_store_stats {
-	long long calls[2];        /* [0] reads, [1] writes */
-	long long errors[2];       /* calls that failed (not: "not found", INN_STORE_LOST) */
-	long long us_sum[2];       /* total latency */
-	long long bucket[2][INN_STORE_LAT_BUCKETS + 1]; /* calls in each bucket alone (a
-	                            * call of exactly a bound counts in it); the last:
-	                            * past every bound.  Not cumulative. */
-} inn_store_stats;
+/* inn_store_stats and its bucket bounds: store_rows.h */
 /* What every call through st (after its argument checks) took so far,
  * timed on the monotonic clock. */
 void inn_store_stats_get(inn_store *st, inn_store_stats *out);

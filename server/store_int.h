@@ -10,7 +10,6 @@
 
 #include <stdatomic.h>
 
-#include "store.h"
 #include "store_rows.h"
 
 /* Limits applied by store.c before a backend sees them. */

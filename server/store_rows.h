@@ -126,4 +126,17 @@ typedef char *(*inn_store_scrub_fn)(void *ud, const char *line, size_t len);
 /* inn_store_subscribe's fn: a row another replica wrote (store.h). */
 typedef void (*inn_store_notify_fn)(void *ud, const char *kind, json_object *row);
 
+/* How the store has answered (inn_store_stats_get, store.h). */
+/* Upper bounds (microseconds) of the latency histogram buckets; then +Inf. */
+#define INN_STORE_LAT_BUCKETS 8
+#define INN_STORE_LAT_BOUNDS { 100, 250, 500, 1000, 2500, 5000, 25000, 100000 }
+typedef struct inn_store_stats {
+	long long calls[2];        /* [0] reads, [1] writes */
+	long long errors[2];       /* calls that failed (not: "not found", INN_STORE_LOST) */
+	long long us_sum[2];       /* total latency */
+	long long bucket[2][INN_STORE_LAT_BUCKETS + 1]; /* calls in each bucket alone (a
+	                            * call of exactly a bound counts in it); the last:
+	                            * past every bound.  Not cumulative. */
+} inn_store_stats;
+
 #endif
