@@ -411,7 +411,9 @@ sse_flush(evutil_socket_t fd, short what, void *arg)
 {
 	inn_server *srv = arg;
 	json_object *q;
+	struct sse_client *c;
 	size_t i, n;
+	int shared = inn_store_shared(srv->store);
 
 	(void)fd;
 	(void)what;
@@ -430,7 +432,7 @@ sse_flush(evutil_socket_t fd, short what, void *arg)
 		const char *by = json_object_object_get_ex(m, "by", &v) && v ?
 		                 json_object_get_string(v) : NULL;
 		json_object *data = json_object_object_get(m, "data");
-		struct sse_client *c, *next;
+		struct sse_client *next;
 		int is_log = strcmp(kind, "log") == 0;
 		int finished = strcmp(kind, "execution.finished") == 0;
 
@@ -466,11 +468,22 @@ sse_flush(evutil_socket_t fd, short what, void *arg)
 				continue; /* the event stream carries events, not lines */
 			if (!inn_caller_sees(&c->who, team, by))
 				continue;
-			if (id > c->last)
+			if (id > c->last && shared)
+				c->paging = 1;  /* read below, in id order, from the store */
+			else if (id > c->last)
 				inn_sse_send(c, kind, id, data);
 		}
 	}
 	json_object_put(q);
+	if (!shared)
+		return;
+	/* Several replicas write events: another's may arrive here after
+	 * this one's newer ones, so a stream never takes a live event whose
+	 * id jumps ahead; it reads what follows its cursor from the store,
+	 * where events become visible in id order (the store's contract). */
+	for (c = srv->sse->clients; c != NULL; c = c->next)
+		if (c->req != NULL && c->exec_id == 0 && c->paging)
+			sse_pump(c);
 }
 
 int

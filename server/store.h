@@ -117,7 +117,9 @@ int inn_store_logs_scrub(inn_store *st, int64_t exec_id, const char *step,
 /* ---- events --------------------------------------------------------- */
 
 /* Records an event ({id, type, execution, team, data, ts}); *id gets its
- * monotonic id. */
+ * monotonic id.  Events (and log lines) become visible in id order, even
+ * when several replicas write: a reader following "after N" never misses
+ * one committed later with a smaller id. */
 int inn_store_event_add(inn_store *st, const char *type, int64_t exec_id, const char *team,
                         json_object *data, int64_t *id);
 /* Events with id > after, oldest first, at most limit.  Whose: team and

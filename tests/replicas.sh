@@ -171,7 +171,7 @@ api() { # url method path [body]
 		"$1$3" ${4:+-d "$4"}
 }
 
-echo "1..17"
+echo "1..18"
 key=$("$srvbin" --config "$dir/conf.yaml" --db "$dburl" --create-admin-key ops 2>"$dir/key.err")
 [ -n "$key" ] || { cat "$dir/key.err" >&2; echo "not ok 1 - admin key"; exit 1; }
 start_rep A && start_rep B && start_rep C
@@ -220,8 +220,15 @@ while left and time.time() < deadline:
 wall = time.time() - t0
 json.dump({"ids": ids, "rows": rows, "left": list(left), "wall": wall}, open(out, "w"))
 PY
-# each step pauses 0.1 s: what replicas add is runner slots (8 each here)
+# each step pauses 0.1 s: what replicas add is runner slots (8 each here);
+# meanwhile replica A's event stream carries the events of all three
+curl -sN -m 900 -H "Authorization: Bearer $key" "$URL_A/api/events/stream" >"$dir/allev.out" &
+evpid=$!
+sleep 0.5
 python3 "$dir/submit.py" "$key" 300 r "$dir/batch3.json" 0.1 "$URL_A" "$URL_B" "$URL_C"
+sleep 2
+kill $evpid 2>/dev/null
+wait $evpid 2>/dev/null
 wall3=$(jf "$dir/batch3.json" '"%.1f" % d["wall"]')
 echo "# 300 runs on 3 replicas: ${wall3} s (POST of the first to the end of the last)"
 jf "$dir/batch3.json" 'sorted(set((r["status"], r.get("replica") is not None) for r in d["rows"].values())), len(d["left"])' >"$dir/st3"
@@ -255,6 +262,29 @@ sys.exit(1 if bad else 0)
 PY
 python3 "$dir/logs.py" "$key" "$URL_B" "$dir/batch3.json" >"$dir/logs.out"
 check "every log line of the 300 runs is in the store once (read through replica B: $(cat "$dir/logs.out"))" $?
+cat >"$dir/evcount.py" <<'PY'
+import collections, json, sys
+batch = json.load(open(sys.argv[2]))
+want = set(batch["ids"].values())
+fin, ids, kind = collections.Counter(), [], None
+for line in open(sys.argv[1], errors="replace"):
+    line = line.rstrip("\n")
+    if line.startswith("event: "):
+        kind = line[7:]
+    elif line.startswith("id: "):
+        ids.append(int(line[4:]))
+    elif line.startswith("data: ") and kind == "execution.finished":
+        x = json.loads(line[6:]).get("execution")
+        if x in want:
+            fin[x] += 1
+bad = [(x, fin[x]) for x in want if fin[x] != 1]
+order = all(a < b for a, b in zip(ids, ids[1:]))
+print("events %d, ids increasing: %s, finished once: %d/%d, wrong: %s" %
+      (len(ids), order, len(want) - len(bad), len(want), bad[:5]))
+sys.exit(0 if order and not bad else 1)
+PY
+python3 "$dir/evcount.py" "$dir/allev.out" "$dir/batch3.json" >"$dir/evcount.out"
+check "replica A's event stream carried every run's end once, ids increasing, whichever replica ran it ($(cat "$dir/evcount.out"))" $?
 
 # ---- an idle replica steals queued runs of a busy one ----------------------------
 python3 "$dir/submit.py" "$key" 60 x "$dir/steal.json" 0.3 "$URL_B"
