@@ -1171,6 +1171,13 @@ inn_exec_step_thread(void *arg)
 
 	s->res.started_ms = inn_wall_ms();
 	inn_exec_emit_state(r, s, NULL);
+	if (atomic_load(&r->cancel)) {
+		/* cancelled as it started (the server found it may not run it:
+		 * another replica holds the execution now): no plugin runs */
+		finish_step(r, s, r->timed_out ? INN_STATE_TIMED_OUT : INN_STATE_CANCELLED,
+		            r->timed_out ? "the workflow timed out" : "cancelled");
+		return NULL;
+	}
 	if (!step_condition(r, s, msg, sizeof(msg)))
 		return NULL;
 	if (plugin == NULL) {
