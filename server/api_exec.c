@@ -167,12 +167,38 @@ reply_submitted(struct api_call *c, int rc, int64_t id)
 		inn_api_reply(c, 202, submitted_json(id));
 }
 
+/* The run routes submit on the request thread: the new execution's rows
+ * are written there, never on the loop (inn_runs_submit takes one
+ * submission at a time).  A body without "workflow" is left to the loop
+ * part, which replies 400. */
+static void
+submit_early(struct api_call *c)
+{
+	const char *ref = c->arg, *kind = "golden-path";
+	json_object *w;
+
+	if (c->fn == inn_api_workflow_run) {
+		if (!json_object_object_get_ex(c->body, "workflow", &w) ||
+		    !json_object_is_type(w, json_type_string))
+			return;
+		ref = json_object_get_string(w);
+		kind = "workflow";
+	}
+	c->sub_rc = inn_runs_submit(c->srv, &c->who, ref, kind, c->params, c->spec, c->dry_run,
+	                            0, &c->sub_id);
+	if (c->sub_rc != 0)
+		snprintf(c->run_msg, sizeof(c->run_msg), "%s", inn_error_last());
+	c->submitted = 1;
+}
+
 void
 inn_api_run_fields_work(struct api_call *c)
 {
 	c->run_st = inn_body_run_fields(c->body, &c->params, &c->spec, &c->dry_run,
 	                                &c->run_code, c->run_msg, sizeof(c->run_msg));
 	c->run_ready = 1;
+	if (c->run_st == 0 && (c->fn == inn_api_workflow_run || c->fn == inn_api_goldenpath_run))
+		submit_early(c);
 }
 
 /* Reads the common run body {parameters, spec, dry_run}; replies 400 itself. */
@@ -229,7 +255,16 @@ submit_core(struct api_call *c, const char *ref, const char *kind, json_object *
 static void
 submit(struct api_call *c, const char *ref, const char *kind, json_object *body)
 {
-	int64_t id = submit_core(c, ref, kind, body, NULL);
+	int64_t id;
+
+	if (c->submitted) {
+		/* done on the request thread (submit_early): its answer */
+		if (c->sub_rc != 0)
+			inn_error_set(c->sub_rc, "%s", c->run_msg);
+		reply_submitted(c, c->sub_rc, c->sub_id);
+		return;
+	}
+	id = submit_core(c, ref, kind, body, NULL);
 
 	if (id != 0)
 		inn_api_reply(c, 202, submitted_json(id));

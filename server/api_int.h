@@ -35,6 +35,10 @@ struct api_call {
 	const char *run_code;
 	json_object *params, *spec;
 	char run_msg[1024];
+	/* a run submitted on the request thread already (its store writes
+	 * never on the loop): its status, id, and message in run_msg */
+	int submitted, sub_rc;
+	int64_t sub_id;
 	/* a route whose body is not a JSON object (the execute route's Score
 	 * spec): read by its work part from in, with the URL's query */
 	int raw_body;

@@ -788,6 +788,7 @@ main(int argc, char **argv)
 	}
 	if (start_engine(&srv, &f, cwd) != 0)
 		goto out;
+	pthread_mutex_init(&srv.submit_lock, NULL);
 	pthread_mutex_init(&srv.runs_lock, NULL);
 	pthread_mutex_init(&srv.reap_lock, NULL);
 	pthread_cond_init(&srv.runs_cond, NULL);

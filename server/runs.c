@@ -739,7 +739,7 @@ store_conflict(inn_server *srv, const char *app, int any_kind)
 
 /* INN_RUNS_CONFLICT when a deploy or delete execution of app is queued or
  * running (here, or on another replica of a shared store) -- or, any_kind, any execution of app that is no dry run
- * (submissions come one at a time from the loop thread). */
+ * (submissions come one at a time: submit_lock). */
 static int
 deploy_conflict(inn_server *srv, const char *app, int any_kind)
 {
@@ -780,8 +780,15 @@ inn_runs_deploy_submit(inn_server *srv, const inn_caller *who, const char *app,
 		inn_score_free(score);
 		return inn_error_set(INN_ECANCELLED, "the server is shutting down");
 	}
-	return start(srv, who, app, score != NULL ? "deploy" : "delete", NULL, spec, dry_run, 0,
-	             0, NULL, &so, id);
+	{
+		int rc;
+
+		pthread_mutex_lock(&srv->submit_lock);
+		rc = start(srv, who, app, score != NULL ? "deploy" : "delete", NULL, spec, dry_run,
+		           0, 0, NULL, &so, id);
+		pthread_mutex_unlock(&srv->submit_lock);
+		return rc;
+	}
 }
 
 /* The real outputs of a succeeded step row (a new reference), their
@@ -869,10 +876,28 @@ completed_notes_log(inn_server *srv, int64_t id, json_object *notes)
 	}
 }
 
+static int submit_one(inn_server *srv, const inn_caller *who, const char *ref,
+                      const char *kind, json_object *params, json_object *spec, int dry_run,
+                      int64_t retry_of, int64_t *id);
+
 int
 inn_runs_submit(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
                 json_object *params, json_object *spec, int dry_run, int64_t retry_of,
                 int64_t *id)
+{
+	int rc;
+
+	pthread_mutex_lock(&srv->submit_lock);
+	rc = submit_one(srv, who, ref, kind, params, spec, dry_run, retry_of, id);
+	pthread_mutex_unlock(&srv->submit_lock);
+	return rc;
+}
+
+/* inn_runs_submit with submit_lock held. */
+static int
+submit_one(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
+           json_object *params, json_object *spec, int dry_run, int64_t retry_of,
+           int64_t *id)
 {
 	json_object *completed = NULL, *notes;
 	int rc;

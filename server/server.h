@@ -112,6 +112,8 @@ struct inn_server {
 	/* runs in progress: every accepted execution is on runs; those waiting
 	 * for a slot are also on the FIFO qhead..qtail (no thread of their
 	 * own); nrunning counts the runner threads, at most max_concurrent */
+	pthread_mutex_t submit_lock;   /* one submission at a time (any thread: the
+	                                  run routes submit on request threads) */
 	pthread_mutex_t runs_lock;
 	pthread_cond_t runs_cond;
 	struct active_run *runs;
