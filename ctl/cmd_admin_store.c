@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -185,15 +186,18 @@ counts_text(const long long *counts, char *buf, size_t len)
 
 /* The dump goes to a new file beside file (mode 0600 from the start),
  * renamed over file once it is whole: a failed export leaves no half
- * dump behind.  file NULL or "-": standard output. */
+ * dump behind.  file NULL or "-": standard output; a file that is a
+ * device, a pipe or a link is written where it points, never replaced
+ * (-o /dev/null must stay a device). */
 static int
 admin_export(const ctl_opts *o, int argc)
 {
 	long long counts[64] = { 0 };
 	const char *file = o->out_file;
-	char shown[512], tmp[4096], text[1024];
+	char shown[512], tmp[4096] = "", text[1024];
 	inn_store *st = NULL;
 	FILE *fp = stdout;
+	struct stat sb;
 	int rc, fd = -1;
 
 	if (argc != 1)
@@ -204,29 +208,35 @@ admin_export(const ctl_opts *o, int argc)
 		return rc;
 	if (file != NULL && strcmp(file, "-") == 0)
 		file = NULL;
-	if (file != NULL) {
-		if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", file) >= sizeof(tmp) ||
-		    (fd = mkstemp(tmp)) < 0 || (fp = fdopen(fd, "w")) == NULL) {
-			fprintf(stderr, "innominatus-ctl: cannot create %s: %s\n", file,
-			        strerror(errno));
-			if (fd >= 0) {
-				close(fd);
-				unlink(tmp);
-			}
-			inn_store_close(st);
-			return CTL_EXIT_FAILED;
+	if (file != NULL && lstat(file, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		fp = fopen(file, "w");
+	} else if (file != NULL) {
+		if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", file) >= sizeof(tmp))
+			errno = ENAMETOOLONG;
+		else if ((fd = mkstemp(tmp)) >= 0 && (fp = fdopen(fd, "w")) == NULL) {
+			close(fd);
+			unlink(tmp);
 		}
+		if (fd < 0)
+			fp = NULL;
+	}
+	if (fp == NULL) {
+		fprintf(stderr, "innominatus-ctl: cannot write %s: %s\n", file, strerror(errno));
+		inn_store_close(st);
+		return CTL_EXIT_FAILED;
 	}
 	rc = export_all(st, fp, counts);
 	if (file != NULL) {
-		if (rc == 0 && fsync(fileno(fp)) != 0)
-			rc = inn_error_set(INN_ERROR, "writing %s: %s", tmp, strerror(errno));
+		const char *wrote = tmp[0] ? tmp : file;
+
+		if (rc == 0 && tmp[0] && fsync(fileno(fp)) != 0)
+			rc = inn_error_set(INN_ERROR, "writing %s: %s", wrote, strerror(errno));
 		if (fclose(fp) != 0 && rc == 0)
-			rc = inn_error_set(INN_ERROR, "writing %s: %s", tmp, strerror(errno));
-		if (rc == 0 && rename(tmp, file) != 0)
+			rc = inn_error_set(INN_ERROR, "writing %s: %s", wrote, strerror(errno));
+		if (rc == 0 && tmp[0] && rename(tmp, file) != 0)
 			rc = inn_error_set(INN_ERROR, "renaming %s to %s: %s", tmp, file,
 			                   strerror(errno));
-		if (rc != 0)
+		if (rc != 0 && tmp[0])
 			unlink(tmp);
 	}
 	inn_store_close(st);

@@ -100,7 +100,7 @@ seen() { # id
 	api GET "/api/workflows/$1/logs" | jq_ '"\n".join(l["line"] for l in (d["lines"] if isinstance(d, dict) else d))'
 }
 
-echo "1..44"
+echo "1..45"
 
 # ---- --migrate --------------------------------------------------------------
 "$srvbin" --db "$dir/m.db" --migrate > "$dir/out" 2>&1
@@ -218,6 +218,15 @@ grep -q "executions 3" "$dir/export.err"; check "export says how many rows of ea
 "$ctl" --server http://127.0.0.1:9 admin export --db "$dir/a/inn.db" > "$dir/dump2.jsonl" 2>/dev/null &&
 	cmp -s "$dir/dump.jsonl" "$dir/dump2.jsonl"
 check "export to standard output, offline even with --server, gives the same bytes" $?
+mkfifo "$dir/pipe"
+timeout 20 cat "$dir/pipe" > "$dir/dump3.jsonl" &
+catpid=$!
+"$ctl" admin export --db "$dir/a/inn.db" -o "$dir/pipe" 2>/dev/null
+rc=$?
+wait $catpid
+[ $rc = 0 ] && [ -p "$dir/pipe" ] && cmp -s "$dir/dump.jsonl" "$dir/dump3.jsonl" &&
+	[ -z "$(ls "$dir" | grep '^pipe\.')" ]
+check "export -o into a pipe (or a device: /dev/null) writes through it and leaves it what it was" $?
 "$ctl" admin --help > "$dir/help" 2>&1
 grep -q "admin export --db URL" "$dir/help" && grep -q "as sensitive as the database" "$dir/help"
 check "--help documents export/import and that the dump is as sensitive as the database" $?
