@@ -20,6 +20,7 @@ inn_api_authenticate(struct api_call *c, enum api_access need)
 {
 	const char *h = evhttp_find_header(evhttp_request_get_input_headers(c->req),
 	                                   "Authorization");
+	int rc;
 
 	memset(&c->who, 0, sizeof(c->who));
 	if (need == API_PUBLIC)
@@ -30,7 +31,13 @@ inn_api_authenticate(struct api_call *c, enum api_access need)
 		               "(Authorization: Bearer <key>)");
 		return -1;
 	}
-	if (inn_auth_key_check(c->srv->store, h + 7, &c->who.p) != 0) {
+	if ((rc = inn_auth_key_check(c->srv->store, h + 7, &c->who.p)) != 0) {
+		if (rc != INN_ENOTFOUND) {
+			/* the store did not answer: not the key's fault */
+			inn_http_error(c->req, 503, "store_unavailable", "cannot check the API key: "
+			               "%s", inn_error_last());
+			return -1;
+		}
 		atomic_fetch_add(&c->srv->m_unauthorized, 1);
 		inn_http_error(c->req, 401, "unauthorized", "unknown or revoked API key");
 		return -1;
@@ -54,8 +61,17 @@ inn_api_admin_key_revoke(struct api_call *c)
 		return;
 	}
 	inn_auth_forget_keys();
-	/* a stream opened with the key must not outlive it */
+	/* a stream opened with the key must not outlive it, here or on any
+	 * other replica of the store (they act on this event: http_sse.c) */
 	inn_sse_end_key(c->srv, c->arg);
+	{
+		json_object *d = json_object_new_object();
+		int64_t ev = 0;
+
+		json_object_object_add(d, "key", json_object_new_string(c->arg));
+		inn_store_event_add(c->srv->store, "key.revoked", 0, NULL, d, &ev);
+		json_object_put(d);
+	}
 	inn_store_audit(c->srv->store, c->who.p.name, "key.revoke", c->arg, NULL);
 	o = json_object_new_object();
 	json_object_object_add(o, "name", json_object_new_string(c->arg));

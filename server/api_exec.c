@@ -65,9 +65,14 @@ static inn_exec_row *
 visible_exec(struct api_call *c, int64_t id)
 {
 	inn_exec_row *row = NULL;
+	int rc = inn_store_exec_get(c->srv->store, id, &row);
 
-	if (inn_store_exec_get(c->srv->store, id, &row) != 0 ||
-	    !inn_caller_sees(&c->who, row->team, row->created_by)) {
+	if (rc != 0 && rc != INN_ENOTFOUND) {
+		inn_http_error(c->req, 503, "store_unavailable", "cannot read execution %lld: %s",
+		               (long long)id, inn_error_last());
+		return NULL;
+	}
+	if (rc != 0 || !inn_caller_sees(&c->who, row->team, row->created_by)) {
 		inn_exec_row_free(row);
 		inn_http_error(c->req, 404, "not_found", "no execution %lld", (long long)id);
 		return NULL;

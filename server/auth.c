@@ -91,12 +91,13 @@ inn_auth_key_check(inn_store *st, const char *key, inn_principal *out)
 {
 	unsigned char h[INN_SHA256_LEN];
 	unsigned gen = atomic_load(&auth_gen);
+	int rc;
 
 	inn_sha256(key, strlen(key), h);
 	if (auth_cache_get(h, out) == 0)
 		return 0;
-	if (inn_store_key_lookup(st, key, out) != 0)
-		return -1;
+	if ((rc = inn_store_key_lookup(st, key, out)) != 0)
+		return rc;
 	auth_cache_put(h, out, gen);
 	return 0;
 }

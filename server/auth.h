@@ -16,8 +16,8 @@ typedef struct inn_caller {
 } inn_caller;
 
 /* Verifies an API key (the cache of recently verified keys, then the
- * store); fills *out.  Returns 0, or -1 for an unknown or revoked key.
- * Any thread. */
+ * store); fills *out.  Returns 0, INN_ENOTFOUND for an unknown or revoked
+ * key, or the store's error when it did not answer.  Any thread. */
 int inn_auth_key_check(inn_store *st, const char *key, inn_principal *out);
 /* Forgets every cached key (after a key is revoked or created: a revoked
  * key stops working at once on this server, on the very next request).

@@ -434,7 +434,22 @@ sse_flush(evutil_socket_t fd, short what, void *arg)
 		json_object *data = json_object_object_get(m, "data");
 		struct sse_client *next;
 		int is_log = strcmp(kind, "log") == 0;
-		int finished = strcmp(kind, "execution.finished") == 0;
+		/* an execution ends when it finished, or when the replica that
+		 * adopted it from a dead one failed it (interrupted, final) */
+		int finished = strcmp(kind, "execution.finished") == 0 ||
+		               (strcmp(kind, "execution.interrupted") == 0 &&
+		                inn_state_word_is_final(json_object_get_string(
+		                    json_object_object_get(data, "status"))));
+
+		if (strcmp(kind, "key.revoked") == 0) {
+			/* revoked on another replica: its streams here end, and
+			 * no cached check of it is trusted any longer */
+			const char *key = json_object_get_string(json_object_object_get(data, "key"));
+
+			inn_auth_forget_keys();
+			if (key != NULL)
+				inn_sse_end_key(srv, key);
+		}
 
 		for (c = srv->sse->clients; c != NULL; c = next) {
 			next = c->next;

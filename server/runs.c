@@ -544,6 +544,40 @@ create_row(struct active_run *ar, const inn_caller *who, const char *ref, const 
 	return 0;
 }
 
+/* On a shared store, the conflict check of a submission for app and the
+ * rows it writes are one step for all replicas: the store-wide lock
+ * "app:NAME" is held from the check until the rows exist (another
+ * replica submitting for app meanwhile gets a conflict).  name (of
+ * INN_APP_LOCK_LEN) keeps the lock's name for app_unlock; "" when none
+ * was taken. */
+#define INN_APP_LOCK_LEN 200
+
+static int
+app_lock(inn_server *srv, const char *app, char *name)
+{
+	int rc;
+
+	name[0] = '\0';
+	if (!inn_store_shared(srv->store))
+		return 0;   /* one server: submit_lock is enough */
+	snprintf(name, INN_APP_LOCK_LEN, "app:%s", app);
+	if ((rc = inn_store_lock_try(srv->store, name)) == 1)
+		return 0;
+	name[0] = '\0';
+	if (rc < 0)
+		return rc;
+	return inn_error_set(INN_RUNS_CONFLICT, "application \"%s\": another replica is "
+	                     "submitting a run of it right now; try again", app);
+}
+
+static void
+app_unlock(inn_server *srv, char *name)
+{
+	if (name[0] != '\0')
+		inn_store_lock_release(srv->store, name);
+	name[0] = '\0';
+}
+
 /* Starts (or resumes, when id_in > 0) an execution.  Everything is checked
  * here, before a row exists: the workflow, the spec, every parameter. */
 static int
@@ -554,6 +588,7 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 	static const struct start_opts none;
 	struct active_run *ar;
 	json_object *resolved = NULL;
+	char applock[INN_APP_LOCK_LEN] = "";
 	int rc;
 
 	if (so == NULL)
@@ -654,10 +689,12 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 			inn_runs_active_free(ar);
 			return 0;
 		}
-		if ((rc = deploy_conflict(srv, ar->ro.app, 1)) != 0)
+		if ((rc = app_lock(srv, ar->ro.app, applock)) != 0 ||
+		    (rc = deploy_conflict(srv, ar->ro.app, 1)) != 0)
 			goto err;
 	} else if (id_in == 0 && ar->ro.app != NULL && !dry_run &&
-	           (rc = deploy_conflict(srv, ar->ro.app, 0)) != 0) {
+	           ((rc = app_lock(srv, ar->ro.app, applock)) != 0 ||
+	            (rc = deploy_conflict(srv, ar->ro.app, 0)) != 0)) {
 		/* a run with a spec waits for no deployment or deletion of its app */
 		goto err;
 	}
@@ -670,8 +707,11 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 	*id = ar->id;
 	if (so->deploy_kind != 0 && id_in == 0)
 		inn_runs_deploy_requested(ar, who);
+	/* its rows are written: another replica's conflict check sees them */
+	app_unlock(srv, applock);
 	return inn_runs_enqueue(ar);
 err:
+	app_unlock(srv, applock);
 	json_object_put(resolved);
 	inn_runs_active_free(ar);
 	return rc;
@@ -1055,10 +1095,15 @@ recover_event(inn_server *srv, const inn_exec_row *row, const char *type, const 
 	json_object *data = json_object_new_object();
 	int64_t ev = 0;
 
+	json_object_object_add(data, "execution", json_object_new_int64(row->id));
 	json_object_object_add(data, "status", json_object_new_string(status));
 	json_object_object_add(data, "workflow", json_object_new_string(row->workflow));
 	json_object_object_add(data, "message", json_object_new_string(msg));
 	inn_store_event_add(srv->store, type, row->id, row->team, data, &ev);
+	/* an execution adopted from a dead replica while clients follow it:
+	 * its log followers end (failed) or go on (resumed) */
+	if (srv->on_event != NULL)
+		srv->on_event(srv, type, row->id, ev, row->team, row->created_by, data);
 	json_object_put(data);
 }
 

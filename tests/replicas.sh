@@ -171,7 +171,7 @@ api() { # url method path [body]
 		"$1$3" ${4:+-d "$4"}
 }
 
-echo "1..18"
+echo "1..21"
 key=$("$srvbin" --config "$dir/conf.yaml" --db "$dburl" --create-admin-key ops 2>"$dir/key.err")
 [ -n "$key" ] || { cat "$dir/key.err" >&2; echo "not ok 1 - admin key"; exit 1; }
 start_rep A && start_rep B && start_rep C
@@ -332,6 +332,47 @@ c1=$(curl -s -o "$dir/d1.out" -w '%{http_code}' -X POST -H "Authorization: Beare
 c2=$(curl -s -o "$dir/d2.out" -w '%{http_code}' -X POST -H "Authorization: Bearer $key" --data-binary "@$dir/shop.yaml" "$URL_B/api/applications")
 [ "$c1" -lt 300 ] && [ "$c2" = 409 ] && grep -q conflict "$dir/d2.out"
 check "a deployment on replica A: a second one of the same application through replica B is 409 ($c1, $c2)" $?
+# the same new application sent to all three at the same moment, 8 times: one is accepted
+cat >"$dir/race.py" <<'PY'
+import sys, threading, urllib.request
+key, urls = sys.argv[1], sys.argv[2:]
+bad = []
+for r in range(8):
+    body = ("apiVersion: score.dev/v1b1\nmetadata: {name: race%d}\ncontainers:\n"
+            "  web: {image: r:1}\nresources:\n  one: {type: slowfile}\n" % r).encode()
+    codes, go = [], threading.Barrier(len(urls))
+    def post(u):
+        req = urllib.request.Request(u + "/api/applications", data=body, method="POST",
+                                     headers={"Authorization": "Bearer " + key})
+        go.wait()
+        try:
+            codes.append(urllib.request.urlopen(req, timeout=30).status)
+        except urllib.error.HTTPError as e:
+            codes.append(e.code)
+    ts = [threading.Thread(target=post, args=(u,)) for u in urls]
+    [t.start() for t in ts]; [t.join() for t in ts]
+    if sorted(codes) != [202] + [409] * (len(urls) - 1):
+        bad.append((r, sorted(codes)))
+print(bad)
+sys.exit(1 if bad else 0)
+PY
+python3 "$dir/race.py" "$key" "$URL_A" "$URL_B" "$URL_C" >"$dir/race.out"
+check "a new application sent to the three replicas at the same moment is accepted once, 8 times over (others 409: $(cat "$dir/race.out"))" $?
+
+# ---- a key revoked through A: its stream on B ends, B refuses it -------------------
+k2=$(api "$URL_A" POST /api/admin/keys '{"name":"temp","role":"user","team":"t1"}' |
+	python3 -c 'import json,sys; print(json.load(sys.stdin).get("key", ""))')
+curl -sN -m 20 -H "Authorization: Bearer $k2" "$URL_B/api/events/stream" >"$dir/revoked.out" &
+rpid=$!
+sleep 1
+api "$URL_A" DELETE /api/admin/keys/temp >/dev/null
+t0=$(date +%s%N)
+wait $rpid
+t1=$(date +%s%N)
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $k2" "$URL_B/api/workflows")
+[ -n "$k2" ] && grep -q "key revoked" "$dir/revoked.out" && [ $(( (t1 - t0) / 1000000 )) -lt 10000 ] &&
+	[ "$code" = 401 ]
+check "a key revoked through replica A: its open stream on replica B ends ($(( (t1 - t0) / 1000000 )) ms) and B refuses it ($code)" $?
 
 # ---- a provider added through A, served by B -----------------------------------
 api "$URL_A" POST /api/admin/providers "{\"name\":\"late-team\",\"path\":\"$dir/extra/late-team\"}" >"$dir/add.out"
@@ -371,6 +412,9 @@ while time.time() - t0 < 20:
 sys.exit(1)
 PY
 python3 "$dir/started.py" "$key" "$URL_A" "$dir/c_ids" || echo "# not every run on C had its step running"
+hold1=$(awk '$1 == "hold" {print $2; exit}' "$dir/c_ids")
+curl -sN -m 30 -H "Authorization: Bearer $key" "$URL_A/api/workflows/$hold1/logs?follow=1" >"$dir/kfollow.out" &
+kfpid=$!
 sleep 0.3
 kill -9 "$PID_C"
 t0=$(date +%s.%N)
@@ -407,6 +451,9 @@ sys.exit(1 if bad or taken is None or taken > 3 + 5 else 0)
 PY
 python3 "$dir/takeover.py" "$key" "$URL_A" "$dir/c_ids" "$ID_C" >"$dir/takeover.out"
 check "kill -9 of replica C: within lease + margin the others adopt its runs; a running non-idempotent one fails (\"not all idempotent\"), an idempotent one is resumed and succeeds ($(cat "$dir/takeover.out"))" $?
+wait $kfpid
+grep -q "^event: end" "$dir/kfollow.out" && grep -q '"failed"' "$dir/kfollow.out"
+check "a log follower on replica A of a run on the killed replica gets its end (failed) once another replica accounted for it" $?
 pids=$(echo "$pids" | sed "s/ $PID_C//")
 
 # ---- a replica that cannot renew its lease stops what it runs ---------------------

@@ -39,12 +39,12 @@ test_key_check_cache_and_revocation(void **state)
 	assert_string_equal(p.name, "alice");
 	assert_string_equal(p.role, "user");
 	assert_string_equal(p.team, "red");
-	assert_int_equal(inn_auth_key_check(st, "inn_not-a-key", &p), -1);
+	assert_int_equal(inn_auth_key_check(st, "inn_not-a-key", &p), INN_ENOTFOUND);
 	/* revoked in the store: the cache still knows it until it is emptied */
 	assert_int_equal(inn_store_key_revoke(st, "alice"), 0);
 	assert_int_equal(inn_auth_key_check(st, plain, &p), 0);
 	inn_auth_forget_keys();
-	assert_int_equal(inn_auth_key_check(st, plain, &p), -1);
+	assert_int_equal(inn_auth_key_check(st, plain, &p), INN_ENOTFOUND);
 	free(plain);
 	plain = NULL;
 	/* revoked by another replica of the store (nothing tells this one):
@@ -57,7 +57,7 @@ test_key_check_cache_and_revocation(void **state)
 
 		nanosleep(&ts, NULL);
 	}
-	assert_int_equal(inn_auth_key_check(st, plain, &p), -1);
+	assert_int_equal(inn_auth_key_check(st, plain, &p), INN_ENOTFOUND);
 	free(plain);
 	inn_store_close(st);
 	tu_rmrf_free(dir);
