@@ -541,6 +541,45 @@ spool_stdin(void)
 	return fp;
 }
 
+/* The files a SQLite store at file may have beside it; what an import
+ * into a new file made is removed again when the import fails. */
+static const char *const store_files[] = { "", "-wal", "-shm", ".key", ".replica.lock" };
+#define NSTORE_FILES (sizeof(store_files) / sizeof(store_files[0]))
+
+/* existed[i]: whether file + store_files[i] exists now. */
+static void
+store_files_seen(const char *file, int *existed)
+{
+	char p[4200];
+	struct stat sb;
+	size_t i;
+
+	for (i = 0; i < NSTORE_FILES; i++) {
+		snprintf(p, sizeof(p), "%s%s", file, store_files[i]);
+		existed[i] = lstat(p, &sb) == 0 || errno != ENOENT;
+	}
+}
+
+/* Removes what did not exist before (existed) of a store file that did
+ * not exist itself; says so. */
+static void
+store_files_remove(const char *file, const int *existed)
+{
+	struct stat sb;
+	char p[4200];
+	size_t i;
+
+	if (existed[0] || lstat(file, &sb) != 0)
+		return;
+	for (i = 0; i < NSTORE_FILES; i++) {
+		snprintf(p, sizeof(p), "%s%s", file, store_files[i]);
+		if (!existed[i] && unlink(p) != 0 && errno != ENOENT)
+			fprintf(stderr, "innominatus-ctl: cannot remove %s: %s\n", p,
+			        strerror(errno));
+	}
+	fprintf(stderr, "innominatus-ctl: %s, which this import created, was removed\n", file);
+}
+
 /* Two passes over the dump: the first checks every line (nothing
  * written), the second loads, in one transaction where the backend has
  * them -- so a cut or garbled dump leaves the store as it was anywhere. */
@@ -550,7 +589,9 @@ admin_import(const ctl_opts *o, int argc, char **argv)
 	const char *file = argc > 1 ? argv[1] : "-";
 	const char *name = strcmp(file, "-") == 0 ? "standard input" : file;
 	struct import_ctx x;
-	char shown[512], text[1024];
+	char shown[512], text[1024], dbfile[4096];
+	const char *created = NULL;
+	int existed[NSTORE_FILES];
 	FILE *fp = NULL;
 	int rc;
 
@@ -566,6 +607,8 @@ admin_import(const ctl_opts *o, int argc, char **argv)
 			        strerror(errno));
 		return CTL_EXIT_CONFIG;
 	}
+	if (o->db != NULL && (created = sqlite_file(o->db, dbfile, sizeof(dbfile))) != NULL)
+		store_files_seen(created, existed);
 	if ((rc = open_db(o, use_import, 0, &x.st, shown, sizeof(shown))) != CTL_EXIT_OK ||
 	    (rc = check_empty(x.st, shown)) != CTL_EXIT_OK)
 		goto out;
@@ -600,6 +643,8 @@ admin_import(const ctl_opts *o, int argc, char **argv)
 out:
 	inn_store_close(x.st);
 	fclose(fp);
+	if (rc != CTL_EXIT_OK && created != NULL)
+		store_files_remove(created, existed);
 	return rc;
 }
 
