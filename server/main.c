@@ -27,6 +27,7 @@
 #include "http_sse.h"
 #include "providers.h"
 #include "providers_conf.h"
+#include "secret_file.h"
 #include "server.h"
 
 static void
@@ -461,6 +462,27 @@ parse_flags(int argc, char **argv, inn_server_config *c, struct flags *f)
 	return -1;
 }
 
+/* A config file whose server.db holds a password must be private, the
+ * password file's rule (inn_secret_file_check).  0, or -1 (said). */
+static int
+config_password_check(const inn_policy *pol, const char *db)
+{
+	struct stat st;
+	int rc;
+
+	if (pol == NULL || pol->file == NULL || db == NULL || !inn_store_url_has_password(db))
+		return 0;
+	if (stat(pol->file, &st) != 0)
+		rc = inn_error_set(INN_ERROR, "%s", strerror(errno));
+	else
+		rc = inn_secret_file_check(&st, pol->file);
+	if (rc == 0)
+		return 0;
+	fprintf(stderr, "innominatus: config file %s holds a password in server.db: %s; or "
+	        "name a password file in server.dbPasswordFile\n", pol->file, inn_error_last());
+	return -1;
+}
+
 /* The config file (its server: section), then the flags over it, every
  * path made absolute against cwd (the config's own against its folder).
  * Returns -1 to go on, or the exit status (2, 3). */
@@ -497,6 +519,8 @@ load_config(inn_server *srv, struct flags *f, char *cwd, size_t cwdlen)
 			return 2;
 		}
 		c->db_path = f->db;
+	} else if (config_password_check(srv->policy, c->db_path) != 0) {
+		return 3;
 	}
 	if (f->db_password_file)
 		c->db_password_file = f->db_password_file;
