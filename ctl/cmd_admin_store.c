@@ -58,12 +58,38 @@ table_index(const char *t)
 	return -1;
 }
 
-/* Opens the store of --db (with the password of --db-password-file);
- * shown gets its URL as it may be printed.  A ctl_exit code. */
-static int
-open_db(const ctl_opts *o, const char *use, inn_store **st, char *shown, size_t len)
+/* The file of a SQLite store URL (sqlite:PATH, sqlite://PATH or a plain
+ * path) into buf; NULL for a database URL (postgres://...), ":memory:" or
+ * a path too long for buf. */
+static const char *
+sqlite_file(const char *db, char *buf, size_t len)
 {
-	char *password = NULL;
+	const char *p = db;
+
+	if (strncmp(p, "sqlite:", 7) == 0) {
+		p += 7;
+		if (strncmp(p, "//", 2) == 0)
+			p += 2;
+	} else if (strstr(p, "://") != NULL) {
+		return NULL;
+	}
+	if (*p == '\0' || strcmp(p, ":memory:") == 0 ||
+	    (size_t)snprintf(buf, len, "%s", p) >= len)
+		return NULL;
+	return buf;
+}
+
+/* Opens the store of --db (with the password of --db-password-file);
+ * shown gets its URL as it may be printed.  must_exist: a SQLite file
+ * that does not exist is refused (an export of a mistyped path would
+ * create an empty store and dump it).  A ctl_exit code. */
+static int
+open_db(const ctl_opts *o, const char *use, int must_exist, inn_store **st, char *shown,
+        size_t len)
+{
+	char *password = NULL, file[4096];
+	const char *path;
+	struct stat sb;
 	int rc;
 
 	if (o->db == NULL) {
@@ -75,6 +101,12 @@ open_db(const ctl_opts *o, const char *use, inn_store **st, char *shown, size_t 
 	if (inn_store_url_argv_check(o->db) != 0) {
 		fprintf(stderr, "innominatus-ctl: --db: %s\n", inn_error_last());
 		return CTL_EXIT_USAGE;
+	}
+	if (must_exist && (path = sqlite_file(o->db, file, sizeof(file))) != NULL &&
+	    stat(path, &sb) != 0) {
+		fprintf(stderr, "innominatus-ctl: --db %s: %s (nothing exported, nothing "
+		        "created)\n", path, strerror(errno));
+		return errno == ENOENT || errno == ENOTDIR ? CTL_EXIT_CONFIG : CTL_EXIT_FAILED;
 	}
 	if (o->db_password_file != NULL &&
 	    inn_store_password_file_read(o->db_password_file, &password) != 0) {
@@ -204,7 +236,7 @@ admin_export(const ctl_opts *o, int argc)
 		return ctl_usage(use_export);
 	if (table_count() > sizeof(counts) / sizeof(counts[0]))
 		return CTL_EXIT_FAILED;
-	if ((rc = open_db(o, use_export, &st, shown, sizeof(shown))) != CTL_EXIT_OK)
+	if ((rc = open_db(o, use_export, 1, &st, shown, sizeof(shown))) != CTL_EXIT_OK)
 		return rc;
 	if (file != NULL && strcmp(file, "-") == 0)
 		file = NULL;
@@ -509,6 +541,45 @@ spool_stdin(void)
 	return fp;
 }
 
+/* The files a SQLite store at file may have beside it; what an import
+ * into a new file made is removed again when the import fails. */
+static const char *const store_files[] = { "", "-wal", "-shm", ".key", ".replica.lock" };
+#define NSTORE_FILES (sizeof(store_files) / sizeof(store_files[0]))
+
+/* existed[i]: whether file + store_files[i] exists now. */
+static void
+store_files_seen(const char *file, int *existed)
+{
+	char p[4200];
+	struct stat sb;
+	size_t i;
+
+	for (i = 0; i < NSTORE_FILES; i++) {
+		snprintf(p, sizeof(p), "%s%s", file, store_files[i]);
+		existed[i] = lstat(p, &sb) == 0 || errno != ENOENT;
+	}
+}
+
+/* Removes what did not exist before (existed) of a store file that did
+ * not exist itself; says so. */
+static void
+store_files_remove(const char *file, const int *existed)
+{
+	struct stat sb;
+	char p[4200];
+	size_t i;
+
+	if (existed[0] || lstat(file, &sb) != 0)
+		return;
+	for (i = 0; i < NSTORE_FILES; i++) {
+		snprintf(p, sizeof(p), "%s%s", file, store_files[i]);
+		if (!existed[i] && unlink(p) != 0 && errno != ENOENT)
+			fprintf(stderr, "innominatus-ctl: cannot remove %s: %s\n", p,
+			        strerror(errno));
+	}
+	fprintf(stderr, "innominatus-ctl: %s, which this import created, was removed\n", file);
+}
+
 /* Two passes over the dump: the first checks every line (nothing
  * written), the second loads, in one transaction where the backend has
  * them -- so a cut or garbled dump leaves the store as it was anywhere. */
@@ -518,7 +589,9 @@ admin_import(const ctl_opts *o, int argc, char **argv)
 	const char *file = argc > 1 ? argv[1] : "-";
 	const char *name = strcmp(file, "-") == 0 ? "standard input" : file;
 	struct import_ctx x;
-	char shown[512], text[1024];
+	char shown[512], text[1024], dbfile[4096];
+	const char *created = NULL;
+	int existed[NSTORE_FILES];
 	FILE *fp = NULL;
 	int rc;
 
@@ -534,7 +607,9 @@ admin_import(const ctl_opts *o, int argc, char **argv)
 			        strerror(errno));
 		return CTL_EXIT_CONFIG;
 	}
-	if ((rc = open_db(o, use_import, &x.st, shown, sizeof(shown))) != CTL_EXIT_OK ||
+	if (o->db != NULL && (created = sqlite_file(o->db, dbfile, sizeof(dbfile))) != NULL)
+		store_files_seen(created, existed);
+	if ((rc = open_db(o, use_import, 0, &x.st, shown, sizeof(shown))) != CTL_EXIT_OK ||
 	    (rc = check_empty(x.st, shown)) != CTL_EXIT_OK)
 		goto out;
 	if ((rc = import_stream(&x, fp, name)) != CTL_EXIT_OK) {
@@ -568,6 +643,8 @@ admin_import(const ctl_opts *o, int argc, char **argv)
 out:
 	inn_store_close(x.st);
 	fclose(fp);
+	if (rc != CTL_EXIT_OK && created != NULL)
+		store_files_remove(created, existed);
 	return rc;
 }
 

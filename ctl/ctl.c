@@ -109,7 +109,8 @@ usage(FILE *fp)
 	    "An option's value may also be attached: --server=URL, -o=yaml, -oyaml.\n"
 	    "\n"
 	    "Exit codes: 0 success; 1 the workflow or command failed; 2 usage error;\n"
-	    "            3 invalid input (config, plugins, provider, workflow, parameters);\n"
+	    "            3 invalid input (config, plugins, provider, workflow, parameters,\n"
+	    "              a dump admin import refuses, a store admin export cannot find);\n"
 	    "            4 the run was cancelled or timed out;\n"
 	    "            5 remote mode: the server is unreachable, or authentication failed\n"
 	    "              (HTTP 401/403, no usable token); 130 interrupted while watching.\n",

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <malloc.h>
@@ -26,6 +27,7 @@
 #include "http_sse.h"
 #include "providers.h"
 #include "providers_conf.h"
+#include "secret_file.h"
 #include "server.h"
 
 static void
@@ -50,7 +52,8 @@ usage(FILE *fp)
 	    "  --goldenpaths FILE     golden paths (default ./workflows/goldenpaths.yaml if present)\n"
 	    "  --state-dir DIR        where plugins keep state between runs (default ./state)\n"
 	    "  --workers N            most plugin worker processes, started on demand (default 64)\n"
-	    "  --lease DURATION       replica lease on a shared store (default 15s; \"3s\", \"500ms\")\n"
+	    "  --lease DURATION       replica lease on a shared store: 1s to 1h (default 15s;\n"
+	    "                         e.g. \"3s\", \"1500ms\", \"2m\")\n"
 	    "  --create-admin-key NAME  print a new admin API key for NAME once, and exit\n"
 	    "  --version, -h/--help\n",
 	    INN_PLUGIN_DIR);
@@ -206,15 +209,34 @@ static const struct {
 	{ "shutdownGraceSeconds", offsetof(inn_server_config, shutdown_grace_s) },
 };
 
-/* server.replicaLease, --lease: a duration of at least INN_LEASE_MIN_MS.
- * 0, or -1 (c unchanged). */
+#define LEASE_MAX_MS (3600 * 1000)
+
+/* server.replicaLease, --lease: a duration from INN_LEASE_MIN_MS to
+ * LEASE_MAX_MS.  0, or INN_EINVAL saying which rule v breaks (c
+ * unchanged). */
 static int
 lease_parse(inn_server_config *c, const char *v)
 {
+	char shape[128];
+	size_t i, n = 0;
 	int64_t ms;
 
-	if (inn_parse_duration_ms(v, &ms) != 0 || ms < INN_LEASE_MIN_MS || ms > 3600 * 1000)
-		return -1;
+	if (inn_parse_duration_ms(v, &ms) != 0) {
+		/* every number made 1: a duration then is one too long to parse */
+		for (i = 0; v[i] != '\0' && n + 1 < sizeof(shape); i++)
+			if (!isdigit((unsigned char)v[i]) || i == 0 || !isdigit((unsigned char)v[i - 1]))
+				shape[n++] = isdigit((unsigned char)v[i]) ? '1' : v[i];
+		shape[n] = '\0';
+		if (v[i] == '\0' && inn_parse_duration_ms(shape, &ms) == 0)
+			return inn_error_set(INN_EINVAL, "\"%s\" is too long: a lease is at most 1h",
+			                     v);
+		return inn_error_set(INN_EINVAL, "\"%s\" is not a duration (e.g. \"3s\", \"2m\")",
+		                     v);
+	}
+	if (ms < INN_LEASE_MIN_MS)
+		return inn_error_set(INN_EINVAL, "\"%s\" is too short: a lease is at least 1s", v);
+	if (ms > LEASE_MAX_MS)
+		return inn_error_set(INN_EINVAL, "\"%s\" is too long: a lease is at most 1h", v);
 	c->lease_ms = (int)ms;
 	return 0;
 }
@@ -245,8 +267,8 @@ config_server_section(inn_server_config *c, const inn_policy *pol, char *hostbuf
 			*(int *)((char *)c + int_settings[i].off) = (int)strtol(v->value, NULL, 10);
 	if ((v = inn_ymap_get(s, "replicaLease")) && inn_ynode_is_scalar(v) &&
 	    lease_parse(c, v->value) != 0)
-		fprintf(stderr, "innominatus: %s:%d: server.replicaLease \"%s\" is not a duration "
-		        "of at least 1s; using %d ms\n", pol->file, v->line, v->value, c->lease_ms);
+		fprintf(stderr, "innominatus: %s:%d: server.replicaLease %s; using %d ms\n",
+		        pol->file, v->line, inn_error_last(), c->lease_ms);
 	if ((v = inn_ymap_get(s, "maxBodyBytes")) && inn_ynode_is_scalar(v))
 		c->max_body = (size_t)strtoull(v->value, NULL, 10);
 	if ((v = inn_ymap_get(s, "maxQueuedExecutions")) && inn_ynode_is_scalar(v)) {
@@ -440,6 +462,27 @@ parse_flags(int argc, char **argv, inn_server_config *c, struct flags *f)
 	return -1;
 }
 
+/* A config file whose server.db holds a password must be private, the
+ * password file's rule (inn_secret_file_check).  0, or -1 (said). */
+static int
+config_password_check(const inn_policy *pol, const char *db)
+{
+	struct stat st;
+	int rc;
+
+	if (pol == NULL || pol->file == NULL || db == NULL || !inn_store_url_has_password(db))
+		return 0;
+	if (stat(pol->file, &st) != 0)
+		rc = inn_error_set(INN_ERROR, "%s", strerror(errno));
+	else
+		rc = inn_secret_file_check(&st, pol->file);
+	if (rc == 0)
+		return 0;
+	fprintf(stderr, "innominatus: config file %s holds a password in server.db: %s; or "
+	        "name a password file in server.dbPasswordFile\n", pol->file, inn_error_last());
+	return -1;
+}
+
 /* The config file (its server: section), then the flags over it, every
  * path made absolute against cwd (the config's own against its folder).
  * Returns -1 to go on, or the exit status (2, 3). */
@@ -476,6 +519,8 @@ load_config(inn_server *srv, struct flags *f, char *cwd, size_t cwdlen)
 			return 2;
 		}
 		c->db_path = f->db;
+	} else if (config_password_check(srv->policy, c->db_path) != 0) {
+		return 3;
 	}
 	if (f->db_password_file)
 		c->db_password_file = f->db_password_file;
@@ -490,8 +535,7 @@ load_config(inn_server *srv, struct flags *f, char *cwd, size_t cwdlen)
 	if (f->workers > 0)
 		c->workers = f->workers;
 	if (f->lease != NULL && lease_parse(c, f->lease) != 0) {
-		fprintf(stderr, "innominatus: --lease takes a duration of at least 1s, not \"%s\"\n",
-		        f->lease);
+		fprintf(stderr, "innominatus: --lease: %s\n", inn_error_last());
 		return 2;
 	}
 	/* flags and defaults are relative to the cwd (the config's own to its folder) */

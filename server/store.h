@@ -296,7 +296,8 @@ extern const char *const inn_store_tables[];
 int inn_store_dump(inn_store *st, const char *table,
                    int (*fn)(void *ud, json_object *row), void *ud);
 /* Inserts one dumped row of table as it is (ids kept); the backend's id
- * counters move past the ids loaded.  Unknown columns: INN_EINVAL. */
+ * counters move past the ids loaded.  Unknown columns, and a row the
+ * schema refuses (a constraint, a value of the wrong type): INN_EINVAL. */
 int inn_store_load(inn_store *st, const char *table, json_object *row);
 /* 1 when the store holds no execution, user, provider source, audit
  * entry or application (a fit target for an import), 0 when it does. */

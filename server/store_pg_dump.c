@@ -224,7 +224,12 @@ inn_pg_load(inn_store *st, const char *table, json_object *row)
 		goto out;
 	r = PQexecParams(pc->c, sql, n, NULL, vals, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+
 		rc = inn_pg_fail(s, pc->c, r, "loading a row");
+		/* classes 22 (data) and 23 (constraints): the row's fault, not the store's */
+		if (state != NULL && (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0))
+			rc = INN_EINVAL;
 		rc = inn_error_set(rc, "%s (table %s)", inn_error_last(), table);
 		PQclear(r);
 		goto out;

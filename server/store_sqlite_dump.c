@@ -296,6 +296,10 @@ inn_sqlite_load(inn_store *st, const char *table, json_object *row)
 
 		snprintf(what, sizeof(what), "loading a row of %s", table);
 		rc = inn_sq_fail(s, what);
+		/* a row the schema refuses is the row's fault, not the store's */
+		if ((sqlite3_errcode(s->db) & 0xff) == SQLITE_CONSTRAINT ||
+		    sqlite3_errcode(s->db) == SQLITE_MISMATCH)
+			rc = inn_error_set(INN_EINVAL, "%s", inn_error_last());
 	}
 out:
 	sqlite3_finalize(ins);

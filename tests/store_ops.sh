@@ -100,7 +100,7 @@ seen() { # id
 	api GET "/api/workflows/$1/logs" | jq_ '"\n".join(l["line"] for l in (d["lines"] if isinstance(d, dict) else d))'
 }
 
-echo "1..45"
+echo "1..50"
 
 # ---- --migrate --------------------------------------------------------------
 "$srvbin" --db "$dir/m.db" --migrate > "$dir/out" 2>&1
@@ -265,6 +265,7 @@ CHECK_SHOW="$dir/out"
 [ $rc = 1 ] && grep -q "not empty (it holds rows in .*users.*executions" "$dir/out"
 check "import into a store that holds something is refused, naming what it holds" $?
 head -n 20 "$dir/dump.jsonl" > "$dir/cut.jsonl"
+"$srvbin" --db "$dir/c.db" --migrate > /dev/null 2>&1  # an empty store made beforehand: kept
 "$ctl" admin import --db "$dir/c.db" "$dir/cut.jsonl" > "$dir/out" 2>&1
 rc=$?
 [ $rc = 3 ] && grep -q "ends at line 20 without its end line: it was cut short" "$dir/out" &&
@@ -281,6 +282,23 @@ sed "${nl}s/\"line\":/\"lime\":/" "$dir/dump.jsonl" > "$dir/bad.jsonl"
 rc=$?
 [ $rc = 3 ] && grep -q "line $nl (table step_logs): table step_logs has no column \"lime\"" "$dir/out"
 check "a row with an unknown column is refused naming its line and table" $?
+"$ctl" admin import --db "$dir/new.db" "$dir/bad.jsonl" > "$dir/out" 2>&1
+rc=$?
+[ $rc = 3 ] && grep -q "$dir/new.db, which this import created, was removed" "$dir/out" &&
+	! ls "$dir"/new.db* > /dev/null 2>&1
+check "a failed import into a SQLite file that did not exist leaves no store file (nor -wal, -shm) behind" $?
+ul=$(grep -n '"table":"users"' "$dir/dump.jsonl" | sed -n '1s/:.*//p')
+sed "${ul}s/\"role\":\"[a-z]*\"/\"role\":\"boss\"/" "$dir/dump.jsonl" > "$dir/role.jsonl"
+"$ctl" admin import --db "$dir/c.db" "$dir/role.jsonl" > "$dir/out" 2>&1
+rc=$?
+[ $rc = 3 ] && grep -q "line $ul (table users): .*CHECK constraint failed" "$dir/out" &&
+	grep -q "nothing was imported" "$dir/out" && "$ctl" --help | grep -q "a dump admin import refuses"
+check "a row the schema refuses (a role that is none) exits 3, invalid input, as --help says" $?
+"$ctl" admin export --db "$dir/no-such.db" -o "$dir/ne.jsonl" > "$dir/out" 2>&1
+rc=$?
+[ $rc = 3 ] && grep -q -- "--db $dir/no-such.db: No such file or directory" "$dir/out" &&
+	[ ! -e "$dir/no-such.db" ] && [ ! -e "$dir/ne.jsonl" ]
+check "admin export of a SQLite path that does not exist is refused naming it; nothing is created" $?
 "$ctl" admin import --db "$dir/c.db" < "$dir/dump.jsonl" > "$dir/out" 2>&1 && grep -q "executions 3" "$dir/out"
 check "after those refusals the target was still empty: the whole dump imports (from stdin)" $?
 
@@ -309,7 +327,23 @@ chmod 600 "$dir/pw"
 "$srvbin" --db "$dir/m2.db" --db-password-file "$dir/pw" --migrate > "$dir/out" 2>&1
 [ $? = 3 ] && grep -q "a SQLite store takes no password" "$dir/out" && ! grep -q hunter2 "$dir/out"
 check "a private password file is read (a SQLite store says it takes none, without showing it)" $?
+"$srvbin" --lease 500ms --db "$dir/m2.db" --migrate > "$dir/out" 2>&1
+r1=$?
+"$srvbin" --lease 99999999999s --db "$dir/m2.db" --migrate >> "$dir/out" 2>&1
+r2=$?
+[ $r1 = 2 ] && [ $r2 = 2 ] && grep -q '"500ms" is too short: a lease is at least 1s' "$dir/out" &&
+	grep -q '"99999999999s" is too long: a lease is at most 1h' "$dir/out" &&
+	"$srvbin" --help | grep -A1 -- --lease | grep -q "1s to 1h" && ! "$srvbin" --help | grep -q '"500ms"'
+check "--lease: --help says 1s to 1h; too short and too long are told apart" $?
 conf "$dir/u.yaml" 'postgres://app:hunter2@127.0.0.1:1/inn'
+chmod 644 "$dir/u.yaml"
+"$srvbin" --config "$dir/u.yaml" --migrate > "$dir/out" 2>&1
+rc=$?
+[ $rc = 3 ] && ! grep -q hunter2 "$dir/out" &&
+	grep -q "config file $dir/u.yaml holds a password in server.db: mode 0644: group or others may read it" "$dir/out" &&
+	grep -q "chmod 600 $dir/u.yaml" "$dir/out" && grep -q "server.dbPasswordFile" "$dir/out"
+check "a config file with a password in server.db that others may read is refused like a loose password file" $?
+chmod 600 "$dir/u.yaml"
 "$srvbin" --config "$dir/u.yaml" --migrate > "$dir/out" 2>&1
 rc=$?
 [ $rc -ne 0 ] && [ $rc -ne 2 ] && ! grep -q hunter2 "$dir/out" && grep -q 'app:\*\*\*@' "$dir/out"
@@ -399,6 +433,7 @@ if [ $pgok = 1 ]; then
 		check "a server on PostgreSQL with PGPASSWORD starts" 1
 	fi
 	conf "$dir/pgpw.yaml" "postgres://inn:Pw-of-inn-7@127.0.0.1:$PG_PORT/innpw"
+	chmod 600 "$dir/pgpw.yaml"
 	CHECK_SHOW="$dir/pgpw.log"
 	if PGPASSFILE=/nonexistent start "$dir/pgpw.yaml" "$dir/pgpw.log"; then
 		grep -q "store postgres://inn:\*\*\*@127.0.0.1:$PG_PORT/innpw" "$dir/pgpw.log" &&
