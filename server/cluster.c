@@ -79,19 +79,33 @@ host_name(char *out, size_t len)
 }
 
 /* Joins under a new id (srv->replica_id once on record).  0 or an error. */
+/* A renewal that began at t0 (monotonic) holds until t0 + the lease at
+ * the latest, on this process's clock: past it, the runs here write
+ * nothing more (runs_record.c), even before the heartbeat, late after a
+ * stop (SIGSTOP, a stalled machine), learns that the lease is gone.  A
+ * store nobody else uses has no such limit (0). */
+static void
+lease_valid(inn_server *srv, int64_t t0)
+{
+	atomic_store(&srv->lease_valid_until, inn_store_shared(srv->store) ? t0 + srv->lease_ms : 0);
+}
+
 static int
 join(struct inn_cluster *c)
 {
 	inn_server *srv = c->srv;
 	char id[INN_REPLICA_ID_MAX + 1];
 	unsigned short r = 0;
+	int64_t t0;
 	int rc;
 
 	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
 		r = (unsigned short)(inn_wall_ms() ^ getpid());
 	snprintf(id, sizeof(id), "%s-%ld-%04x", c->host, (long)getpid(), (unsigned)r);
+	t0 = inn_now_ms();
 	if ((rc = inn_store_replica_join(srv->store, id, c->host, srv->lease_ms)) != 0)
 		return rc;
+	lease_valid(srv, t0);
 	pthread_mutex_lock(&srv->replica_lock);
 	snprintf(srv->replica_id, sizeof(srv->replica_id), "%s", id);
 	pthread_mutex_unlock(&srv->replica_lock);
@@ -124,7 +138,7 @@ beat_once(struct inn_cluster *c)
 {
 	inn_server *srv = c->srv;
 	char me[INN_REPLICA_ID_MAX + 1];
-	int64_t gen = 0;
+	int64_t gen = 0, t0;
 	int rc;
 
 	if (!c->joined) {
@@ -133,8 +147,10 @@ beat_once(struct inn_cluster *c)
 		return;
 	}
 	inn_replica_me(srv, me);
+	t0 = inn_now_ms();
 	rc = inn_store_replica_beat(srv->store, me, srv->lease_ms, &gen);
 	if (rc == 0) {
+		lease_valid(srv, t0);
 		c->last_ok_ms = inn_now_ms();
 		if (gen != atomic_load(&srv->store_gen_seen)) {
 			atomic_store(&srv->store_gen_seen, gen);

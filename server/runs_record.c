@@ -70,6 +70,23 @@ scrub_line(void *ud, const char *line, size_t len)
 	return inn_masker_apply(ud, line, len, NULL);
 }
 
+/* Whether ar may no longer write: another replica took it, or this
+ * replica's last lease renewal has run out (another may adopt it any
+ * moment; cluster.c). */
+static int
+run_gone(struct active_run *ar)
+{
+	int64_t until = atomic_load(&ar->srv->lease_valid_until);
+
+	if (atomic_load(&ar->lost))
+		return 1;
+	if (until > 0 && inn_now_ms() > until) {
+		atomic_store(&ar->lost, 1);
+		return 1;
+	}
+	return 0;
+}
+
 static void
 on_step_state(void *ud, size_t idx, const char *step, inn_state st, int attempt,
               const char *msg)
@@ -86,8 +103,7 @@ on_step_state(void *ud, size_t idx, const char *step, inn_state st, int attempt,
 
 	/* another replica took the execution over: nothing more is written,
 	 * and a step about to start does not start (the run is cancelled) */
-	if (atomic_load(&ar->lost) ||
-	    (st == INN_STATE_RUNNING && inn_runs_fence(ar) != 0))
+	if (run_gone(ar) || (st == INN_STATE_RUNNING && inn_runs_fence(ar) != 0))
 		return;
 	snprintf(name, sizeof(name), "%s%s", slot->prefix, step);
 	step = name;
@@ -158,7 +174,7 @@ on_log(void *ud, const char *step, int level, int stream, const char *line, size
 	step = name;
 	if (copy == NULL)
 		return;
-	if (atomic_load(&ar->lost)) {
+	if (run_gone(ar)) {
 		free(copy);
 		return;
 	}

@@ -140,6 +140,9 @@ struct inn_server {
 	pthread_mutex_t replica_lock;
 	char replica_id[80];
 	int lease_ms;                  /* the lease in use */
+	atomic_llong lease_valid_until; /* monotonic ms the last renewal holds until (0: no
+	                                  limit, a store nobody else uses); past it this
+	                                  replica writes nothing of its runs */
 	atomic_llong catalog_store_gen; /* the store's catalog generation the catalog reflects */
 	atomic_llong store_gen_seen;   /* ... the last heartbeat saw */
 	/* cluster metrics: executions claimed at start (claim_start), adopted

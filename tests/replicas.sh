@@ -131,6 +131,18 @@ steps:
       script: |
         for i in 1 2 3 4 5; do echo "talk line $i"; sleep 0.2; done
 Y
+# prints a line every 0.2 s for 8 s (not idempotent)
+cat >"$dir/prov/rep-team/workflows/chatter.yaml" <<'Y'
+name: chatter
+description: Prints a line every 0.2 s for 8 s
+steps:
+  - name: say
+    type: shell
+    config:
+      shell: sh
+      script: |
+        i=0; while [ $i -lt 40 ]; do echo "chatter $i"; i=$((i + 1)); sleep 0.2; done
+Y
 cat >"$dir/extra/late-team/provider.yaml" <<'Y'
 name: late-team
 version: 1.0.0
@@ -171,7 +183,7 @@ api() { # url method path [body]
 		"$1$3" ${4:+-d "$4"}
 }
 
-echo "1..21"
+echo "1..22"
 key=$("$srvbin" --config "$dir/conf.yaml" --db "$dburl" --create-admin-key ops 2>"$dir/key.err")
 [ -n "$key" ] || { cat "$dir/key.err" >&2; echo "not ok 1 - admin key"; exit 1; }
 start_rep A && start_rep B && start_rep C
@@ -473,6 +485,7 @@ for k in 1 2; do
 	api "$URL_B" POST /api/workflows/run '{"workflow":"rep-team/idem","parameters":{"ms":"4000"}}' |
 		python3 -c 'import json,sys; print("idem", json.load(sys.stdin)["id"])' >>"$dir/b_ids"
 done
+chat=$(api "$URL_B" POST /api/workflows/run '{"workflow":"rep-team/chatter"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 sleep 1
 kill -STOP "$PID_B"
 i=0
@@ -488,6 +501,11 @@ for l in open(ids):
 PY
 	i=$((i + 1)); sleep 0.25
 done
+# the chatter run is failed by its adopter; what B writes of it from now on must not land
+i=0
+while [ $i -lt 40 ] && [ "$(api "$URL_A" GET "/api/workflows/$chat" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')" != failed ]; do i=$((i + 1)); sleep 0.25; done
+nlines() { api "$URL_A" GET "/api/workflows/$chat/logs" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["lines"]))'; }
+n1=$(nlines)
 kill -CONT "$PID_B"
 i=0
 while [ $i -lt 80 ] && ! grep -q "joined the store again" "$dir/B.log"; do i=$((i + 1)); sleep 0.25; done
@@ -509,6 +527,9 @@ PY
 ok=$?
 grep -q "lost its lease" "$dir/B.log" && grep -q "joined the store again as replica" "$dir/B.log" && [ $ok -eq 0 ]
 check "a replica stopped past its lease: another adopts and finishes its runs; it says it lost its lease, stops them and joins again under a new id ($(cat "$dir/stop.out"))" $?
+n2=$(nlines)
+[ -n "$n1" ] && [ "$n1" = "$n2" ]
+check "what the stopped replica's steps printed meanwhile is not written once it runs again (log lines of the adopted run: $n1, then $n2)" $?
 id=$(api "$URL_B" POST /api/workflows/run '{"workflow":"rep-team/rep","parameters":{"tag":"after"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 i=0
 while [ $i -lt 40 ] && [ "$(api "$URL_B" GET "/api/workflows/$id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')" != succeeded ]; do i=$((i + 1)); sleep 0.25; done
