@@ -32,6 +32,9 @@ install -m 755 "$build/tests/plugins/.libs/noop.so" "$work/plugins/noop.so"
 printf 'name: bench\nversion: 1.0.0\nworkflows_dir: workflows\n' > "$work/prov/bench/provider.yaml"
 printf 'name: three\nsteps:\n  - {name: a, type: noop}\n  - {name: b, type: noop}\n  - {name: c, type: noop}\n' \
 	> "$work/prov/bench/workflows/three.yaml"
+# the same with steps that wait 100 ms each (what a step spends waiting on a tool or an API)
+printf 'name: slow\nsteps:\n  - {name: a, type: noop, config: {ms: 100}}\n  - {name: b, type: noop, config: {ms: 100}}\n  - {name: c, type: noop, config: {ms: 100}}\n' \
+	> "$work/prov/bench/workflows/slow.yaml"
 # every replica seals secret inputs with the same key (made on first start)
 printf 'server:\n  secretKeyFile: %s\n' "$work/secret.key" > "$work/conf.yaml"
 
@@ -65,32 +68,35 @@ stop_all() {
 	pids=""
 }
 
-load() { # prints the wall time in seconds of $runs runs over $ports
-	python3 - "$key" "$runs" $ports <<'PY'
+load() { # WORKFLOW: prints the wall time in seconds of $runs runs over $ports
+	python3 - "$key" "$runs" "$1" $ports <<'PY'
 import http.client, json, sys, threading, time
-key, runs, ports = sys.argv[1], int(sys.argv[2]), [int(p) for p in sys.argv[3:]]
+key, runs, wf, ports = sys.argv[1], int(sys.argv[2]), sys.argv[3], [int(p) for p in sys.argv[4:]]
 hdr = {"Authorization": "Bearer " + key, "Content-Type": "application/json"}
 def req(c, m, p, b=None):
     c.request(m, p, body=json.dumps(b) if b is not None else None, headers=hdr)
     r = c.getresponse(); d = r.read()
     return r.status, (json.loads(d) if d else None)
-ids, lock = [], threading.Lock()
+ids, lock, errors = [], threading.Lock(), []
 t0 = time.monotonic()
 def submit(k):
     cs = [http.client.HTTPConnection("127.0.0.1", p, timeout=60) for p in ports]
     for i in range(k, runs, 8):
         c = cs[i % len(cs)]
         while True:
-            st, o = req(c, "POST", "/api/workflows", {"workflow": "bench/three"})
+            st, o = req(c, "POST", "/api/workflows/run", {"workflow": "bench/" + wf})
             if st == 429:
                 time.sleep(0.01); continue
             if st not in (200, 201, 202):
-                raise SystemExit("submit: %d %s" % (st, o))
+                errors.append("submit: %d %s" % (st, o))
+                return
             break
         with lock:
             ids.append(o["id"])
 ts = [threading.Thread(target=submit, args=(k,)) for k in range(8)]
 [t.start() for t in ts]; [t.join() for t in ts]
+if errors or len(ids) != runs:
+    raise SystemExit("replicas.sh: %s" % (errors[:1] or "runs missing"))
 c = http.client.HTTPConnection("127.0.0.1", ports[0], timeout=60)
 pending = set(ids)
 while pending:
@@ -111,17 +117,23 @@ report() { # LABEL SECONDS BASE_SECONDS
 		printf "%-28s %7.2f s  %7.0f steps/s  %.2fx of one PostgreSQL replica\n", l, s, 3 * r / s, b / s }'
 }
 
-echo "$runs runs x 3 noop steps, submitted round-robin by 8 clients"
-base=""
-for n in 1 2 3; do
-	url=$(sh "$top/tests/pg/pg.sh" newdb "$work/pg" "bench$n")
-	start "$url" "$n"
-	secs=$(load)
+for wf in three slow; do
+	case $wf in
+	three) echo "$runs runs x 3 no-op steps (CPU only), submitted round-robin by 8 clients" ;;
+	slow) echo "$runs runs x 3 steps waiting 100 ms each, submitted round-robin by 8 clients" ;;
+	esac
+	base=""
+	for n in 1 2 3; do
+		url=$(sh "$top/tests/pg/pg.sh" newdb "$work/pg" "bench$wf$n" 2>/dev/null)
+		start "$url" "$n"
+		secs=$(load $wf)
+		stop_all
+		[ -n "$base" ] || base=$secs
+		report "PostgreSQL, $n replica(s):" "$secs" "$base"
+	done
+	rm -f "$work/inn.db" "$work/inn.db"-* "$work/inn.db.replica.lock"
+	start "$work/inn.db" 1
+	secs=$(load $wf)
 	stop_all
-	[ -n "$base" ] || base=$secs
-	report "PostgreSQL, $n replica(s):" "$secs" "$base"
+	report "SQLite, 1 replica:" "$secs" "$base"
 done
-start "$work/inn.db" 1
-secs=$(load)
-stop_all
-report "SQLite, 1 replica:" "$secs" "$base"
