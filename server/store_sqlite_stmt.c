@@ -386,6 +386,33 @@ run_batch(struct sqlite_store *s, struct sq_req *batch)
 	stmt_done(q);
 }
 
+/* The writes waiting in the queue, taken off it (gc_mu held). */
+static struct sq_req *
+queue_take(struct sqlite_store *s)
+{
+	struct sq_req *batch = s->gc_head;
+
+	s->gc_head = NULL;
+	s->gc_tail = &s->gc_head;
+	return batch;
+}
+
+/* Tells the writes of batch that they are done, counts them and wakes
+ * their threads (gc_mu held).  A write may be gone once its thread sees
+ * it finished, so next is read first. */
+static void
+batch_finished(struct sqlite_store *s, struct sq_req *batch)
+{
+	struct sq_req *b, *next;
+
+	for (b = batch; b != NULL; b = next) {
+		next = b->next;
+		b->finished = 1;
+		s->gc_grouped++;
+	}
+	pthread_cond_broadcast(&s->gc_cond);
+}
+
 /* The queued writes, run inside the transaction this thread holds open
  * (sqlite_commit, before its COMMIT): one commit for all of them. */
 struct sq_req *
@@ -396,9 +423,7 @@ inn_sq_group_join(struct sqlite_store *s)
 	if (sqlite3_get_autocommit(s->db))
 		return NULL;
 	pthread_mutex_lock(&s->gc_mu);
-	batch = s->gc_head;
-	s->gc_head = NULL;
-	s->gc_tail = &s->gc_head;
+	batch = queue_take(s);
 	pthread_mutex_unlock(&s->gc_mu);
 	for (r = batch; r != NULL; r = r->next) {
 		if (sqlite3_get_autocommit(s->db)) {
@@ -420,20 +445,12 @@ inn_sq_group_join(struct sqlite_store *s)
 void
 inn_sq_group_settle(struct sqlite_store *s, struct sq_req *batch, int rc)
 {
-	struct sq_req *b, *next;
-	unsigned long n = 0;
-
 	if (batch == NULL)
 		return;
 	if (rc < 0)
 		fail_ran(batch, NULL, rc, inn_error_last());
 	pthread_mutex_lock(&s->gc_mu);
-	for (b = batch; b != NULL; b = next, n++) {
-		next = b->next;
-		b->finished = 1;  /* b may be gone once its thread sees this */
-	}
-	s->gc_grouped += n;
-	pthread_cond_broadcast(&s->gc_cond);
+	batch_finished(s, batch);
 	pthread_mutex_unlock(&s->gc_mu);
 }
 
@@ -442,8 +459,7 @@ inn_sq_group_settle(struct sqlite_store *s, struct sq_req *batch, int rc)
 static void
 group_write(struct sqlite_store *s, struct sq_req *r)
 {
-	struct sq_req *batch, *b, *next;
-	unsigned long n;
+	struct sq_req *batch;
 
 	pthread_mutex_lock(&s->gc_mu);
 	r->next = NULL;
@@ -459,22 +475,15 @@ group_write(struct sqlite_store *s, struct sq_req *r)
 		/* what queues while the writer is busy joins this batch */
 		pthread_mutex_lock(&s->lock);
 		pthread_mutex_lock(&s->gc_mu);
-		batch = s->gc_head;
-		s->gc_head = NULL;
-		s->gc_tail = &s->gc_head;
+		batch = queue_take(s);
 		pthread_mutex_unlock(&s->gc_mu);
 		if (batch != NULL)
 			run_batch(s, batch);
 		pthread_mutex_unlock(&s->lock);
 		pthread_mutex_lock(&s->gc_mu);
-		for (n = 0, b = batch; b != NULL; b = next, n++) {
-			next = b->next;
-			b->finished = 1;  /* b may be gone once its thread sees this */
-		}
 		s->gc_batches++;
-		s->gc_grouped += n;
 		s->gc_busy = 0;
-		pthread_cond_broadcast(&s->gc_cond);
+		batch_finished(s, batch);
 	}
 	pthread_mutex_unlock(&s->gc_mu);
 }
@@ -491,25 +500,17 @@ queued(struct sqlite_store *s)
 static void
 combine_locked(struct sqlite_store *s, struct sq_req *r)
 {
-	struct sq_req *batch, *b, *next;
-	unsigned long n;
+	struct sq_req *batch;
 
 	pthread_mutex_lock(&s->gc_mu);
 	r->next = NULL;
 	*s->gc_tail = r;
-	batch = s->gc_head;
-	s->gc_head = NULL;
-	s->gc_tail = &s->gc_head;
+	batch = queue_take(s);
 	pthread_mutex_unlock(&s->gc_mu);
 	run_batch(s, batch);
 	pthread_mutex_lock(&s->gc_mu);
-	for (n = 0, b = batch; b != NULL; b = next, n++) {
-		next = b->next;
-		b->finished = 1;  /* b may be gone once its thread sees this */
-	}
 	s->gc_batches++;
-	s->gc_grouped += n;
-	pthread_cond_broadcast(&s->gc_cond);
+	batch_finished(s, batch);
 	pthread_mutex_unlock(&s->gc_mu);
 }
 
