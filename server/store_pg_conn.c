@@ -19,56 +19,19 @@
 #include <string.h>
 
 #include "error.h"
+#include "store.h"
 
 /* ---- the URL in messages ---------------------------------------------------- */
-
-/* Appends n bytes of p to the buffer at *o (room was counted by the caller). */
-static void
-put(char **o, const char *p, size_t n)
-{
-	memcpy(*o, p, n);
-	*o += n;
-}
 
 char *
 inn_pg_redact(const char *url)
 {
-	size_t len = strlen(url);
-	const char *auth, *end, *at, *colon, *p;
-	char *out, *o;
+	/* "***" for a password of one byte: at most 2 bytes more per byte */
+	size_t len = strlen(url) * 3 + 4;
+	char *out = malloc(len);
 
-	/* at most one "***" per byte of the input is far more than needed */
-	if ((out = malloc(len * 4 + 4)) == NULL)
-		return NULL;
-	o = out;
-	auth = strstr(url, "://");
-	auth = auth != NULL ? auth + 3 : url;
-	end = auth + strcspn(auth, "/?#");
-	at = NULL;
-	for (p = auth; p < end; p++)
-		if (*p == '@')
-			at = p;
-	colon = at != NULL ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
-	if (colon != NULL) {
-		put(&o, url, (size_t)(colon + 1 - url));
-		put(&o, "***", 3);
-		p = at;
-	} else {
-		p = url;
-	}
-	/* query parameters: password=... (libpq accepts it there too) */
-	while (*p != '\0') {
-		if ((p == url || p[-1] == '?' || p[-1] == '&') &&
-		    strncmp(p, "password=", 9) == 0) {
-			put(&o, p, 9);
-			put(&o, "***", 3);
-			p += 9;
-			p += strcspn(p, "&#");
-			continue;
-		}
-		*o++ = *p++;
-	}
-	*o = '\0';
+	if (out != NULL)
+		inn_store_url_redact(url, out, len);
 	return out;
 }
 

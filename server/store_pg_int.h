@@ -110,8 +110,7 @@ struct pg_done {
 
 /* ---- the pool and the statement helper (store_pg_conn.c) ------------------- */
 
-/* url with the password of its userinfo and any password=... parameter
- * replaced by ***, malloc'd (NULL: out of memory). */
+/* inn_store_url_redact(url) malloc'd (NULL: out of memory). */
 char *inn_pg_redact(const char *url);
 /* A new connection to the store (its own, not from the pool): 0, or the
  * error "store URL: connecting: why". */
