@@ -243,6 +243,8 @@ take_over(inn_server *srv)
 	int slots = 0;
 
 	inn_replica_me(srv, me);
+	if (srv->nunaccounted > 0)
+		inn_runs_recover_retry(srv);
 	if (inn_store_exec_adopt(srv->store, me, TAKE_MAX, &ids, &n) == 0 && n > 0) {
 		fprintf(stderr, "innominatus: replica %s adopts %zu execution(s) of replicas that "
 		        "are gone\n", me, n);

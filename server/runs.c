@@ -1109,7 +1109,7 @@ recover_event(inn_server *srv, const inn_exec_row *row, const char *type, const 
 
 /* A left-behind execution that is not resumed: its interrupted steps
  * failed, its never-started ones cancelled, the execution failed with why. */
-static void
+static int
 recover_fail(inn_server *srv, const inn_exec_row *row, const char *why)
 {
 	steps_settle(srv, row->id, INN_STATE_WORD(RUNNING), INN_STATE_WORD(FAILED),
@@ -1119,8 +1119,8 @@ recover_fail(inn_server *srv, const inn_exec_row *row, const char *why)
 	             "cancelled: never started; the server "
 	             "stopped and the execution was not resumed", 1);
 	recover_event(srv, row, "execution.interrupted", INN_STATE_WORD(FAILED), why);
-	inn_store_exec_update(srv->store, row->id, INN_STATE_WORD(FAILED), why, 0, inn_wall_ms(),
-	                      NULL);
+	return inn_store_exec_update(srv->store, row->id, INN_STATE_WORD(FAILED), why, 0,
+	                             inn_wall_ms(), NULL);
 }
 
 /* The resources an interrupted execution row left in a transitional state
@@ -1164,7 +1164,7 @@ recover_resources(inn_server *srv, const inn_exec_row *row)
  * interrupted steps and the execution are recorded pending again first;
  * stolen from a busy replica's queue (1) nothing of it ran.  When its real
  * inputs cannot be read back, or it cannot start, it fails. */
-static void
+static int
 resume(inn_server *srv, const inn_exec_row *row, int stolen)
 {
 	static const char resumed[] = "the server stopped before this execution ended; "
@@ -1172,6 +1172,7 @@ resume(inn_server *srv, const inn_exec_row *row, int stolen)
 	json_object *params = NULL, *spec = NULL, *completed, *notes;
 	inn_caller who;
 	int64_t id = 0;
+	int rc = 0;
 
 	if (inn_runs_inputs_open(srv->secretbox, row, &params, &spec) != 0) {
 		/* its real inputs cannot be read back: never run it with "***" */
@@ -1179,8 +1180,7 @@ resume(inn_server *srv, const inn_exec_row *row, int stolen)
 
 		snprintf(why, sizeof(why), "interrupted, and it could not be resumed: %s",
 		         inn_error_last());
-		recover_fail(srv, row, why);
-		return;
+		return recover_fail(srv, row, why);
 	}
 	completed = json_object_new_object();
 	notes = json_object_new_array();
@@ -1205,13 +1205,14 @@ resume(inn_server *srv, const inn_exec_row *row, int stolen)
 		steps_settle(srv, row->id, INN_STATE_WORD(PENDING), INN_STATE_WORD(CANCELLED),
 		             "cancelled: the execution could not be resumed after the server "
 		             "stopped", 1);
-		inn_store_exec_update(srv->store, row->id, INN_STATE_WORD(FAILED), why, 0,
-		                      inn_wall_ms(), NULL);
+		rc = inn_store_exec_update(srv->store, row->id, INN_STATE_WORD(FAILED), why, 0,
+		                           inn_wall_ms(), NULL);
 	}
 	json_object_put(completed);
 	json_object_put(notes);
 	json_object_put(params);
 	json_object_put(spec);
+	return rc;
 }
 
 /* Accounts for one execution a replica left pending or running (this one
@@ -1220,38 +1221,108 @@ resume(inn_server *srv, const inn_exec_row *row, int stolen)
  * interrupted steps too) and queued.  Any other is failed, and so are its
  * interrupted steps; a deployment or deletion is never resumed (failed
  * with the resources it left half-way). */
-static void
+static int
 recover_one(inn_server *srv, int64_t id)
 {
 	inn_exec_row *row = NULL;
-	int known;
+	int known, rc = 0;
+
+	char me[INN_REPLICA_ID_MAX + 1];
 
 	if (inn_store_exec_get(srv->store, id, &row) != 0)
-		return;
+		return -1;
+	inn_replica_me(srv, me);
 	if (strcmp(row->status, INN_STATE_WORD(PENDING)) != 0 &&
 	    strcmp(row->status, INN_STATE_WORD(RUNNING)) != 0) {
 		/* it ended meanwhile */
+	} else if (row->owner != NULL && strcmp(row->owner, me) != 0) {
+		/* no longer this replica's (a lease lost since it was adopted):
+		 * its new owner accounts for it */
 	} else if (strcmp(row->kind, "deploy") == 0 || strcmp(row->kind, "delete") == 0) {
 		/* a deployment is never resumed half-way: its resources say
 		 * where it stopped, a new deployment goes on */
-		recover_fail(srv, row, strcmp(row->kind, "deploy") == 0 ?
-		             "interrupted: the server stopped during this deployment; "
-		             "deploy again to go on" :
-		             "interrupted: the server stopped during this deletion; "
-		             "delete the application again to go on");
+		rc = recover_fail(srv, row, strcmp(row->kind, "deploy") == 0 ?
+		                  "interrupted: the server stopped during this deployment; "
+		                  "deploy again to go on" :
+		                  "interrupted: the server stopped during this deletion; "
+		                  "delete the application again to go on");
 		recover_resources(srv, row);
 	} else if ((known = inn_runs_workflow(srv->catalog, row->workflow, row->kind) != NULL) &&
 	           (row->resumable || !steps_started(srv, id))) {
-		resume(srv, row, 0);
+		rc = resume(srv, row, 0);
 	} else {
-		recover_fail(srv, row, known ? "interrupted: the server stopped while this "
-		             "execution ran and its steps are not all idempotent, so it was not "
-		             "resumed (POST /api/workflows/ID/retry runs it again from the failed "
-		             "step)" : "interrupted: the server stopped before this execution "
-		             "ended, and its workflow is no longer in the catalog");
+		char why[512];
+
+		if (known)
+			snprintf(why, sizeof(why), "interrupted: the server stopped while this "
+			         "execution ran and its steps are not all idempotent, so it was not "
+			         "resumed (run it again from the failed step: innominatus-ctl retry "
+			         "%lld, or POST /api/workflows/%lld/retry)", (long long)id,
+			         (long long)id);
+		else
+			snprintf(why, sizeof(why), "interrupted: the server stopped before this "
+			         "execution ended, and its workflow is no longer in the catalog");
+		rc = recover_fail(srv, row, why);
 		recover_resources(srv, row);
 	}
 	inn_exec_row_free(row);
+	return rc;
+}
+
+/* Execution id, adopted here, could not be accounted for now: kept for
+ * inn_runs_recover_retry.  Out of memory: said, and lost from the list
+ * (the execution stays as the store has it). */
+static void
+unaccounted_add(inn_server *srv, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < srv->nunaccounted; i++)
+		if (srv->unaccounted[i] == id)
+			return;
+	if (srv->nunaccounted == srv->unaccounted_cap) {
+		size_t cap = srv->unaccounted_cap ? srv->unaccounted_cap * 2 : 16;
+		int64_t *p = realloc(srv->unaccounted, cap * sizeof(*p));
+
+		if (p == NULL) {
+			fprintf(stderr, "innominatus: execution %lld: out of memory while keeping "
+			        "it to account for later\n", (long long)id);
+			return;
+		}
+		srv->unaccounted = p;
+		srv->unaccounted_cap = cap;
+	}
+	srv->unaccounted[srv->nunaccounted++] = id;
+}
+
+/* recover_one, and when the store failed it, said and kept to try again. */
+static void
+recover_or_keep(inn_server *srv, int64_t id)
+{
+	if (recover_one(srv, id) == 0)
+		return;
+	fprintf(stderr, "innominatus: execution %lld: adopted but not accounted for yet (%s); "
+	        "trying again\n", (long long)id, inn_error_last());
+	unaccounted_add(srv, id);
+}
+
+void
+inn_runs_recover_retry(inn_server *srv)
+{
+	size_t i, keep = 0, n = srv->nunaccounted;
+
+	for (i = 0; i < n; i++) {
+		int64_t id = srv->unaccounted[i];
+
+		if (recover_one(srv, id) != 0)
+			srv->unaccounted[keep++] = id;
+	}
+	srv->nunaccounted = keep;
+	if (keep == 0) {
+		free(srv->unaccounted);
+		srv->unaccounted = NULL;
+		srv->unaccounted_cap = 0;
+	}
 }
 
 /* How many left-behind executions one adopt call takes. */
@@ -1281,7 +1352,7 @@ inn_runs_recover(inn_server *srv)
 			break;
 		}
 		for (i = 0; i < n; i++)
-			recover_one(srv, ids[i]);
+			recover_or_keep(srv, ids[i]);
 		free(ids);
 		ids = NULL;
 		count += (int)n;
@@ -1299,11 +1370,15 @@ inn_runs_adopt(inn_server *srv, int64_t id, int stolen)
 	char me[INN_REPLICA_ID_MAX + 1];
 
 	if (!stolen) {
-		recover_one(srv, id);
+		recover_or_keep(srv, id);
 		return;
 	}
-	if (inn_store_exec_get(srv->store, id, &row) != 0)
+	if (inn_store_exec_get(srv->store, id, &row) != 0) {
+		/* queued here now, and no runner knows it: accounted for later
+		 * (pending, nothing of it ran: crash recovery queues it again) */
+		unaccounted_add(srv, id);
 		return;
+	}
 	if (strcmp(row->status, INN_STATE_WORD(PENDING)) == 0) {
 		if (inn_runs_workflow(srv->catalog, row->workflow, row->kind) != NULL) {
 			resume(srv, row, 1);

@@ -143,6 +143,12 @@ struct inn_server {
 	atomic_llong lease_valid_until; /* monotonic ms the last renewal holds until (0: no
 	                                  limit, a store nobody else uses); past it this
 	                                  replica writes nothing of its runs */
+	/* executions this replica adopted but could not account for (the store
+	 * failed while it read or failed them): retried on every cluster tick
+	 * (inn_runs_recover_retry), so none stays owned here with no runner.
+	 * Touched only before serving and on the loop thread. */
+	int64_t *unaccounted;
+	size_t nunaccounted, unaccounted_cap;
 	atomic_llong catalog_store_gen; /* the store's catalog generation the catalog reflects */
 	atomic_llong store_gen_seen;   /* ... the last heartbeat saw */
 	/* cluster metrics: executions claimed at start (claim_start), adopted
@@ -258,6 +264,9 @@ void inn_runs_drain(inn_server *srv, int grace_s);
  * steps are idempotent, else failed (a deployment with its resources) --
  * or stolen (1) from a busy replica's queue: queued as it is. */
 void inn_runs_adopt(inn_server *srv, int64_t id, int stolen);
+/* Accounts again for the executions adopted here whose accounting the
+ * store failed (srv->unaccounted); those it fails again stay listed. */
+void inn_runs_recover_retry(inn_server *srv);
 /* A lost lease: every execution of this process is cancelled without
  * writing anything more (another replica accounts for them). */
 void inn_runs_lease_lost(inn_server *srv);
