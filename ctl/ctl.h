@@ -71,6 +71,8 @@ typedef struct ctl_opts {
 	/* admin export / import (ctl/cmd_admin_store.c) */
 	const char *db;          /* --db URL: the store */
 	const char *db_password_file; /* --db-password-file FILE */
+	const char *new_type;         /* new workflow --type T */
+	const char *new_dir;          /* new ... --dir DIR */
 	const char *out_file;    /* -o FILE (admin export): what -o said, as given */
 	const char *output_bad;  /* "-o" or "--output" when its value was not json, yaml or
 	                          * text (only admin export takes that: a file) */
@@ -119,6 +121,9 @@ int ctl_cmd_demo_nuke(const ctl_opts *o, int argc, char **argv);
  * (cmd_admin_store.c).  wants: 1 when argv (after "admin") is one of them. */
 int ctl_admin_store_wants(int argc, char **argv);
 int ctl_cmd_admin_store(const ctl_opts *o, int argc, char **argv);
+/* Generators (cmd_new.c): `new provider NAME`, `new workflow NAME [--type
+ * T]`, `new plugin NAME`; --dir DIR where to write (o->new_dir, o->new_type). */
+int ctl_cmd_new(const ctl_opts *o, int argc, char **argv);
 /* The help of command cmd (`innominatus-ctl deploy --help`), or NULL when
  * it has none of its own (ctl/cmd_apps.c). */
 const char *ctl_apps_help(const char *cmd);

@@ -9,6 +9,8 @@ libpcre2-dev sqlite3 git python3-yaml python3-cryptography openssl"
 pkgs="$pkgs libpq-dev postgresql-15"
 # jq: the original demo providers' scripts parse Gitea's answers with it (tests/compat_demo.sh)
 pkgs="$pkgs jq"
+# scdoc: the man pages (man/*.scd) are rendered at build time
+pkgs="$pkgs scdoc"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
