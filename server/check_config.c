@@ -157,12 +157,13 @@ check_files(const inn_server_config *c, inn_problems *p)
 		                "every replica must seal secret inputs with the same key",
 		                inn_settings_where("server.db"));
 	if (!url && strcmp(db, ":memory:") != 0 && access(db, F_OK) != 0 &&
-	    !parent_exists(db, 3))
+	    !inn_settings_in_home(db) && !parent_exists(db, 1))
 		inn_problem_add(p, "%s: %s: its folder does not exist (the store is created on "
 		                "first start, its folder is not)", inn_settings_where("server.db"), db);
 	secret_file("server.secretKeyFile", c->secret_key_file, 0, p);
 	secret_file("server.dbPasswordFile", c->db_password_file, 1, p);
-	if (!is_dir(c->state_dir) && !parent_exists(c->state_dir, 2))
+	if (!is_dir(c->state_dir) && !inn_settings_in_home(c->state_dir) &&
+	    !parent_exists(c->state_dir, 1))
 		inn_problem_add(p, "%s: %s: neither it nor its parent folder exists",
 		                inn_settings_where("server.stateDir"), c->state_dir);
 	if (c->goldenpaths != NULL && access(c->goldenpaths, R_OK) != 0)

@@ -784,6 +784,9 @@ inn_settings_load(inn_server_config *c, const inn_policy *pol, const inn_given *
 		apply(c, &settings[i], g->flag[i], cwd, &o, p);
 	}
 	if (g->nproviders > 0) {
+		for (i = 0; i < NSET; i++)
+			if (settings[i].type == T_FOLDERS)
+				origins[i] = "--providers";
 		c->nproviders = 0;    /* the flags replace the variable's folders */
 		for (k = 0; k < g->nproviders; k++)
 			c->providers[c->nproviders++] = inn_settings_abs_path(cwd, g->providers[k]);
@@ -815,4 +818,12 @@ inn_settings_prepare_home(const inn_server_config *c)
 			return;         /* the store's open says why */
 		buf[i] = home[i];
 	}
+}
+
+int
+inn_settings_in_home(const char *path)
+{
+	size_t n = strlen(INN_STATE_HOME);
+
+	return strncmp(path, INN_STATE_HOME, n) == 0 && (path[n] == '/' || path[n] == '\0');
 }

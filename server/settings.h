@@ -78,6 +78,8 @@ int inn_check_provider_folders(const inn_server_config *c, const inn_policy *pol
 /* Creates the install's state folder ($(localstatedir)/lib/innominatus,
  * mode 0700) when the store or the state dir is in it and it is missing. */
 void inn_settings_prepare_home(const inn_server_config *c);
+/* 1 when path is in that folder (which a start creates). */
+int inn_settings_in_home(const char *path);
 
 /* p made absolute against base, kept until inn_settings_free_strings. */
 const char *inn_settings_abs_path(const char *base, const char *p);
