@@ -103,7 +103,8 @@ reload_settings_note(const inn_server_config *now, const inn_server_config *next
 			inn_log(INN_LOG_WARN, "innominatus: reload: %s changed to %s: it takes "
 			        "effect at the next start", paths[i].key, b != NULL ? b : "(none)");
 	}
-	if (now->listen_port != next->listen_port ||
+	/* port 0 took a free port at start: the same setting still */
+	if ((next->listen_port != 0 && now->listen_port != next->listen_port) ||
 	    strcmp(now->listen_host, next->listen_host) != 0)
 		inn_log(INN_LOG_WARN, "innominatus: reload: server.listen changed to %s:%d: it "
 		        "takes effect at the next start", next->listen_host, next->listen_port);
