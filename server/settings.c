@@ -814,7 +814,8 @@ inn_settings_prepare_home(const inn_server_config *c)
 		if (buf[i] != '/' && buf[i] != '\0')
 			continue;
 		buf[i] = '\0';
-		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+		/* the folders above it as usual, its own private */
+		if (mkdir(buf, i < n ? 0755 : 0700) != 0 && errno != EEXIST)
 			return;         /* the store's open says why */
 		buf[i] = home[i];
 	}
