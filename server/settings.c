@@ -568,8 +568,8 @@ config_private(const char *file, char *msg, size_t len)
 		return -1;
 	}
 	if (inn_secret_file_check(&st, file) != 0) {
-		snprintf(msg, len, "the config holds a password but %s; or name a password "
-		         "file in server.dbPasswordFile", inn_error_last());
+		snprintf(msg, len, "config file %s holds a password in server.db: %s; or name a "
+		         "password file in server.dbPasswordFile", file, inn_error_last());
 		return -1;
 	}
 	return 0;
