@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <sys/socket.h>
 #include <stdio.h>
@@ -48,6 +49,135 @@ inn_http_reply_json(struct evhttp_request *req, int status, json_object *body)
 	evbuffer_free(buf);
 }
 
+/* ---- the access log --------------------------------------------------------- */
+
+/* When each request began and whose key it carried, by request: a small
+ * direct-mapped table (loop thread only, as evhttp is); a slot another
+ * request took over only costs that line its time and key ("-"). */
+#define ACCESS_SLOTS 1024
+
+static struct access_slot {
+	const struct evhttp_request *req;
+	int64_t start_us;
+	char key[64];
+} access_slots[ACCESS_SLOTS];
+static int access_on = 1;
+
+static struct access_slot *
+access_slot(const struct evhttp_request *req)
+{
+	uintptr_t h = (uintptr_t)req;
+
+	h ^= h >> 17;
+	return &access_slots[(h >> 4) % ACCESS_SLOTS];
+}
+
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void
+inn_http_access_begin(struct evhttp_request *req)
+{
+	struct access_slot *a = access_slot(req);
+
+	a->req = req;
+	a->start_us = now_us();
+	a->key[0] = '\0';
+}
+
+void
+inn_http_access_key(struct evhttp_request *req, const char *name)
+{
+	struct access_slot *a = access_slot(req);
+
+	if (a->req == req)
+		snprintf(a->key, sizeof(a->key), "%s", name);
+}
+
+/* s (at most max bytes) into out with what a log line must not carry
+ * (control bytes, spaces, quotes) as %XX. */
+static void
+log_safe(const char *s, size_t max, char *out, size_t len)
+{
+	size_t i, o = 0;
+
+	for (i = 0; s[i] != '\0' && i < max && o + 4 < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch <= 0x20 || ch >= 0x7f || ch == '"')
+			o += (size_t)snprintf(out + o, len - o, "%%%02X", ch);
+		else
+			out[o++] = (char)ch;
+	}
+	out[o] = '\0';
+}
+
+/* The query with every value replaced by "*": names tell what was asked,
+ * values may be tokens. */
+static void
+query_names(const char *q, char *out, size_t len)
+{
+	size_t o = 0;
+
+	while (*q != '\0' && o + 4 < len) {
+		size_t n = strcspn(q, "=&");
+		char name[128];
+
+		log_safe(q, n < sizeof(name) / 4 ? n : sizeof(name) / 4, name, sizeof(name));
+		o += (size_t)snprintf(out + o, len - o, "%s%s%s", o > 0 ? "&" : "?", name,
+		                      q[n] == '=' ? "=*" : "");
+		q += n;
+		q += strcspn(q, "&");
+		if (*q == '&')
+			q++;
+	}
+	if (o >= len)
+		out[len - 1] = '\0';
+}
+
+void
+inn_http_access_log(struct evhttp_request *req, int status, size_t bytes)
+{
+	static const struct { enum evhttp_cmd_type m; const char *name; } methods[] = {
+		{ EVHTTP_REQ_GET, "GET" }, { EVHTTP_REQ_POST, "POST" }, { EVHTTP_REQ_HEAD, "HEAD" },
+		{ EVHTTP_REQ_PUT, "PUT" }, { EVHTTP_REQ_DELETE, "DELETE" },
+		{ EVHTTP_REQ_OPTIONS, "OPTIONS" }, { EVHTTP_REQ_TRACE, "TRACE" },
+		{ EVHTTP_REQ_CONNECT, "CONNECT" }, { EVHTTP_REQ_PATCH, "PATCH" },
+	};
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+	const char *method = "?";
+	struct access_slot *a = access_slot(req);
+	char p[1100], q[600] = "", ms[32] = "-";
+	size_t i;
+
+	if (!access_on)
+		return;
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (methods[i].m == evhttp_request_get_command(req))
+			method = methods[i].name;
+	log_safe(path != NULL && *path != '\0' ? path : "/", 256, p, sizeof(p));
+	if (query != NULL)
+		query_names(query, q, sizeof(q));
+	if (a->req == req) {
+		int64_t us = now_us() - a->start_us;
+
+		snprintf(ms, sizeof(ms), "%lld.%lld", (long long)(us / 1000),
+		         (long long)(us % 1000 / 100));
+	}
+	fprintf(stderr, "innominatus: access %s %s%s %d %zu bytes %s ms key=%s\n", method, p, q,
+	        status, bytes, ms, a->req == req && a->key[0] != '\0' ? a->key : "-");
+	if (a->req == req)
+		a->req = NULL;
+}
+
 void
 inn_http_reply_buffer(struct evhttp_request *req, int status, struct evbuffer *buf)
 {
@@ -56,6 +186,7 @@ inn_http_reply_buffer(struct evhttp_request *req, int status, struct evbuffer *b
 	if (status >= 400)
 		inn_http_count_error();
 	reason = inn_http_reason(status);
+	inn_http_access_log(req, status, buf != NULL ? evbuffer_get_length(buf) : 0);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 	                  "application/json");
 	evhttp_send_reply(req, status, reason, buf);
@@ -370,6 +501,7 @@ inn_http_start(inn_server *srv)
 	struct event_config *ec;
 
 	evthread_use_pthreads();
+	access_on = srv->cfg.access_log;
 	/* epoll's changes of one loop turn in one call: a keep-alive request
 	 * (read off, write on; then write off, read on) costs two epoll_ctl
 	 * instead of four.  (The flag's caveat, descriptors cloned with dup()

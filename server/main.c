@@ -26,275 +26,17 @@
 #include "host.h"
 #include "http_sse.h"
 #include "providers.h"
+#include "log.h"
+#include "notify.h"
 #include "providers_conf.h"
 #include "secret_file.h"
 #include "server.h"
+#include "settings.h"
 
-static void
-usage(FILE *fp)
-{
-	fprintf(fp,
-	    "usage: innominatus [options]\n"
-	    "  --config FILE          admin config; its server: section sets the options below\n"
-	    "  --listen HOST:PORT     where to serve (default 127.0.0.1:8081; port 0 = any)\n"
-	    "  --db PATH|URL          the store: a SQLite file, created on first start (default\n"
-	    "                         ./innominatus.db), or postgres://[user@]host[:port]/db (no\n"
-	    "                         password here: PGPASSWORD, PGPASSFILE or the option below)\n"
-	    "  --db-password-file FILE  the database password: FILE's first line (mode 0600)\n"
-	    "  --migrate              apply the store's pending migrations, print its schema\n"
-	    "                         version before and after, and exit (nothing is served)\n"
-	    "  --secret-key-file FILE the key that seals secret inputs at rest (default: <db>.key\n"
-	    "                         beside a SQLite store; a PostgreSQL store needs one, the\n"
-	    "                         same file on every replica)\n"
-	    "  --plugin-dir DIR       plugin directory (default %s)\n"
-	    "  --providers DIR        provider folder or folder of them (repeatable; default: the\n"
-	    "                         config's providers: key, else ./providers)\n"
-	    "  --goldenpaths FILE     golden paths (default ./workflows/goldenpaths.yaml if present)\n"
-	    "  --state-dir DIR        where plugins keep state between runs (default ./state)\n"
-	    "  --workers N            most plugin worker processes, started on demand (default 64)\n"
-	    "  --lease DURATION       replica lease on a shared store: 1s to 1h (default 15s;\n"
-	    "                         e.g. \"3s\", \"1500ms\", \"2m\")\n"
-	    "  --create-admin-key NAME  print a new admin API key for NAME once, and exit\n"
-	    "  --version, -h/--help\n",
-	    INN_PLUGIN_DIR);
-}
-
-
-static int
-parse_listen(inn_server_config *c, const char *v, char *hostbuf, size_t len)
-{
-	const char *colon = strrchr(v, ':');
-	char *end;
-	long port;
-
-	if (colon == NULL || colon == v || (size_t)(colon - v) >= len)
-		return -1;
-	port = strtol(colon + 1, &end, 10);
-	if (*end != '\0' || port < 0 || port > 65535)
-		return -1;
-	memcpy(hostbuf, v, (size_t)(colon - v));
-	hostbuf[colon - v] = '\0';
-	c->listen_host = hostbuf;
-	c->listen_port = (int)port;
-	return 0;
-}
-
-/* Paths the config names are absolute once loaded: a relative one in the
- * config file is relative to the file's folder (like providers[]), one
- * given as a flag or left at its default is relative to the cwd at start.
- * A step runs in its own workspace, so a relative state dir would point
- * nowhere.  The strings live until exit. */
-#define MAX_ABS_PATHS (16 + 2 * INN_MAX_PROVIDER_DIRS)
-static char *abs_paths[MAX_ABS_PATHS];
-static int nabs_paths;
-
-/* Folder of file as an absolute path into buf (the cwd when it has none). */
-static int
-file_folder_as_given(const char *file, char *buf, size_t len)
-{
-	char cwd[4096];
-	const char *slash = file != NULL ? strrchr(file, '/') : NULL;
-	size_t n;
-
-	if (getcwd(cwd, sizeof(cwd)) == NULL)
-		return -1;
-	if (slash == NULL)
-		return (size_t)snprintf(buf, len, "%s", cwd) >= len ? -1 : 0;
-	n = (size_t)(slash - file);
-	if (file[0] == '/')
-		return (size_t)snprintf(buf, len, "%.*s", (int)(n ? n : 1), file) >= len ? -1 : 0;
-	return (size_t)snprintf(buf, len, "%s/%.*s", cwd, (int)n, file) >= len ? -1 : 0;
-}
-
-/* Folder of file as an absolute path into buf (the cwd when it has none),
- * without symlinks or ".." when it exists. */
-static int
-file_folder(const char *file, char *buf, size_t len)
-{
-	char real[PATH_MAX];
-	int rc;
-
-	if ((rc = file_folder_as_given(file, buf, len)) == 0 && realpath(buf, real) != NULL)
-		rc = (size_t)snprintf(buf, len, "%s", real) >= len ? -1 : 0;
-	return rc;
-}
-
-/* 1 when p is a "scheme://..." URL other than sqlite's (a database
- * server's address, not a path). */
-static int
-is_db_url(const char *p)
-{
-	size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyz");
-
-	return n > 0 && strncmp(p + n, "://", 3) == 0 && strncmp(p, "sqlite:", 7) != 0;
-}
-
-/* p made absolute against base (an absolute folder); p itself when it is
- * absolute, NULL, ":memory:", a database URL or cannot be joined.  A
- * "sqlite:" prefix stays. */
-static const char *
-abs_path(const char *base, const char *p)
-{
-	const char *rest = p, *pre = "";
-	char buf[8192];
-
-	if (p == NULL || base == NULL || nabs_paths >= MAX_ABS_PATHS || is_db_url(p))
-		return p;
-	if (strncmp(rest, "sqlite:", 7) == 0) {
-		rest += 7;
-		pre = "sqlite:";
-	}
-	if (rest[0] == '/' || rest[0] == '\0' || strcmp(rest, ":memory:") == 0)
-		return p;
-	while (rest[0] == '.' && rest[1] == '/')
-		for (rest += 2; *rest == '/'; rest++)
-			;
-	if (strcmp(rest, ".") == 0 || *rest == '\0')
-		rest = "";
-	if ((size_t)snprintf(buf, sizeof(buf), "%s%s%s%s", pre, base,
-	                     *rest && strcmp(base, "/") != 0 ? "/" : "", rest) >= sizeof(buf) ||
-	    (abs_paths[nabs_paths] = strdup(buf)) == NULL)
-		return p;
-	return abs_paths[nabs_paths++];
-}
-
-/* abs_path(), then without symlinks or ".." when the path exists. */
-static const char *
-real_path(const char *base, const char *p)
-{
-	char real[PATH_MAX], *dup;
-	const char *a = abs_path(base, p);
-
-	if (a == NULL || a[0] != '/' || realpath(a, real) == NULL || strcmp(real, a) == 0 ||
-	    (dup = strdup(real)) == NULL)
-		return a;
-	if (a != p && nabs_paths > 0 && abs_paths[nabs_paths - 1] == a) {
-		free(abs_paths[nabs_paths - 1]);    /* replace the joined one */
-		abs_paths[nabs_paths - 1] = dup;
-		return dup;
-	}
-	if (nabs_paths >= MAX_ABS_PATHS) {
-		free(dup);
-		return a;
-	}
-	abs_paths[nabs_paths++] = dup;
-	return dup;
-}
-
-static void
-abs_paths_free(void)
-{
-	while (nabs_paths > 0)
-		free(abs_paths[--nabs_paths]);
-}
-
-/* The server: settings that are paths (relative to the config's folder)
- * and plain numbers, by their place in inn_server_config. */
-static const struct {
-	const char *key;
-	size_t off;
-} path_settings[] = {
-	{ "db", offsetof(inn_server_config, db_path) },
-	{ "dbPasswordFile", offsetof(inn_server_config, db_password_file) },
-	{ "pluginDir", offsetof(inn_server_config, plugin_dir) },
-	{ "stateDir", offsetof(inn_server_config, state_dir) },
-	{ "secretKeyFile", offsetof(inn_server_config, secret_key_file) },
-	{ "goldenpaths", offsetof(inn_server_config, goldenpaths) },
-}, int_settings[] = {
-	{ "workers", offsetof(inn_server_config, workers) },
-	{ "maxConnections", offsetof(inn_server_config, max_connections) },
-	{ "maxConnectionsPerClient", offsetof(inn_server_config, max_connections_per_client) },
-	{ "timeoutSeconds", offsetof(inn_server_config, timeout_s) },
-	{ "headerTimeoutSeconds", offsetof(inn_server_config, header_timeout_s) },
-	{ "shutdownGraceSeconds", offsetof(inn_server_config, shutdown_grace_s) },
-};
-
-#define LEASE_MAX_MS (3600 * 1000)
-
-/* server.replicaLease, --lease: a duration from INN_LEASE_MIN_MS to
- * LEASE_MAX_MS.  0, or INN_EINVAL saying which rule v breaks (c
- * unchanged). */
-static int
-lease_parse(inn_server_config *c, const char *v)
-{
-	char shape[128];
-	size_t i, n = 0;
-	int64_t ms;
-
-	if (inn_parse_duration_ms(v, &ms) != 0) {
-		/* every number made 1: a duration then is one too long to parse */
-		for (i = 0; v[i] != '\0' && n + 1 < sizeof(shape); i++)
-			if (!isdigit((unsigned char)v[i]) || i == 0 || !isdigit((unsigned char)v[i - 1]))
-				shape[n++] = isdigit((unsigned char)v[i]) ? '1' : v[i];
-		shape[n] = '\0';
-		if (v[i] == '\0' && inn_parse_duration_ms(shape, &ms) == 0)
-			return inn_error_set(INN_EINVAL, "\"%s\" is too long: a lease is at most 1h",
-			                     v);
-		return inn_error_set(INN_EINVAL, "\"%s\" is not a duration (e.g. \"3s\", \"2m\")",
-		                     v);
-	}
-	if (ms < INN_LEASE_MIN_MS)
-		return inn_error_set(INN_EINVAL, "\"%s\" is too short: a lease is at least 1s", v);
-	if (ms > LEASE_MAX_MS)
-		return inn_error_set(INN_EINVAL, "\"%s\" is too long: a lease is at most 1h", v);
-	c->lease_ms = (int)ms;
-	return 0;
-}
-
-/* Values from the config's server: section (flags given later override). */
-static void
-config_server_section(inn_server_config *c, const inn_policy *pol, char *hostbuf, size_t len)
-{
-	const inn_ynode *s, *v;
-	char dir[4096];
-	const char *base;
-	size_t i;
-
-	if (pol == NULL || pol->doc == NULL)
-		return;
-	base = pol->file != NULL && file_folder(pol->file, dir, sizeof(dir)) == 0 ? dir : NULL;
-	if ((s = inn_ymap_get(pol->doc->root, "server")) == NULL || s->kind != INN_Y_MAP)
-		return;
-	if ((v = inn_ymap_get(s, "listen")) && inn_ynode_is_scalar(v) &&
-	    parse_listen(c, v->value, hostbuf, len) != 0)
-		fprintf(stderr, "innominatus: %s:%d: server.listen \"%s\" is not HOST:PORT; "
-		        "ignored\n", pol->file, v->line, v->value);
-	for (i = 0; i < sizeof(path_settings) / sizeof(path_settings[0]); i++)
-		if ((v = inn_ymap_get(s, path_settings[i].key)) && inn_ynode_is_scalar(v))
-			*(const char **)((char *)c + path_settings[i].off) = real_path(base, v->value);
-	for (i = 0; i < sizeof(int_settings) / sizeof(int_settings[0]); i++)
-		if ((v = inn_ymap_get(s, int_settings[i].key)) && inn_ynode_is_scalar(v))
-			*(int *)((char *)c + int_settings[i].off) = (int)strtol(v->value, NULL, 10);
-	if ((v = inn_ymap_get(s, "replicaLease")) && inn_ynode_is_scalar(v) &&
-	    lease_parse(c, v->value) != 0)
-		fprintf(stderr, "innominatus: %s:%d: server.replicaLease %s; using %d ms\n",
-		        pol->file, v->line, inn_error_last(), c->lease_ms);
-	if ((v = inn_ymap_get(s, "maxBodyBytes")) && inn_ynode_is_scalar(v))
-		c->max_body = (size_t)strtoull(v->value, NULL, 10);
-	if ((v = inn_ymap_get(s, "maxQueuedExecutions")) && inn_ynode_is_scalar(v)) {
-		char *end;
-		long n = strtol(v->value, &end, 10);
-
-		if (end == v->value || *end != '\0' || n < 1 || n > 1000000)
-			fprintf(stderr, "innominatus: %s:%d: server.maxQueuedExecutions \"%s\" is not "
-			        "a number from 1 to 1000000; using %d\n", pol->file, v->line, v->value,
-			        c->max_queued);
-		else
-			c->max_queued = (int)n;
-	}
-	if ((v = inn_ymap_get(s, "maxQueuedBytes")) && inn_ynode_is_scalar(v)) {
-		char *end;
-		unsigned long long n = strtoull(v->value, &end, 10);
-
-		if (end == v->value || *end != '\0' || v->value[0] == '-' || n < 65536 ||
-		    n > (unsigned long long)SIZE_MAX / 2)
-			fprintf(stderr, "innominatus: %s:%d: server.maxQueuedBytes \"%s\" is not a "
-			        "number of bytes from 65536; using %zu\n", pol->file, v->line,
-			        v->value, c->max_queued_bytes);
-		else
-			c->max_queued_bytes = (size_t)n;
-	}
-}
+/* What main() read, kept for the reloads (SIGHUP): the flags and the
+ * folder relative ones are relative to. */
+static inn_given *given;
+static char start_cwd[4096];
 
 /* The drain runs on its own thread so that the loop keeps serving (reads,
  * logs, /ready saying draining, 503 for new runs); it stops the loop when
@@ -321,6 +63,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		        sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		return;
 	}
+	inn_notify("STOPPING=1\nSTATUS=draining");
 	fprintf(stderr, "innominatus: %s: draining (no new executions, queued ones stay pending "
 	        "for the next start; running ones get %d s)\n",
 	        sig == SIGTERM ? "SIGTERM" : "SIGINT", srv->cfg.shutdown_grace_s);
@@ -328,6 +71,125 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		srv->drain_started = 1;
 	else
 		event_base_loopbreak(srv->base); /* drained after the loop, without HTTP */
+}
+
+/* ---- SIGHUP: the config file read again, the catalog reloaded ---- */
+
+/* One reload at a time; a SIGHUP during one is said and dropped. */
+static atomic_int reloading;
+
+/* The server: settings a reload cannot change, compared (said, not
+ * applied: they take effect at the next start). */
+static void
+reload_settings_note(const inn_server_config *now, const inn_server_config *next)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} paths[] = {
+		{ "server.db", offsetof(inn_server_config, db_path) },
+		{ "server.pluginDir", offsetof(inn_server_config, plugin_dir) },
+		{ "server.stateDir", offsetof(inn_server_config, state_dir) },
+		{ "server.secretKeyFile", offsetof(inn_server_config, secret_key_file) },
+		{ "server.goldenpaths", offsetof(inn_server_config, goldenpaths) },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		const char *a = *(const char *const *)((const char *)now + paths[i].off);
+		const char *b = *(const char *const *)((const char *)next + paths[i].off);
+
+		if ((a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0))
+			inn_log(INN_LOG_WARN, "innominatus: reload: %s changed to %s: it takes "
+			        "effect at the next start", paths[i].key, b != NULL ? b : "(none)");
+	}
+	/* port 0 took a free port at start: the same setting still */
+	if ((next->listen_port != 0 && now->listen_port != next->listen_port) ||
+	    strcmp(now->listen_host, next->listen_host) != 0)
+		inn_log(INN_LOG_WARN, "innominatus: reload: server.listen changed to %s:%d: it "
+		        "takes effect at the next start", next->listen_host, next->listen_port);
+}
+
+/* On a request thread: the config file parsed and checked again (a bad
+ * one keeps everything as it is), then the catalog reloaded as POST
+ * /api/admin/reload does (providers[] and the golden paths read again,
+ * git sources fetched). */
+static void
+hup_work(void *arg)
+{
+	inn_server *srv = arg;
+	inn_server_config next;
+	inn_policy *pol = NULL;
+	inn_problems p = { NULL, 0 };
+	json_object *out = NULL, *errors = NULL;
+	inn_caller who;
+	size_t i;
+
+	if (srv->policy->file == NULL) {
+		inn_log(INN_LOG_INFO, "innominatus: SIGHUP: no config file; reloading the "
+		        "providers");
+	} else if (inn_policy_load(&pol, srv->policy->file, 0) != 0) {
+		inn_log(INN_LOG_ERROR, "innominatus: SIGHUP: reload refused, the catalog in use is "
+		        "kept: %s", inn_error_last());
+		return;
+	} else {
+		inn_settings_defaults(&next);
+		if (inn_settings_load(&next, pol, given, start_cwd, &p) > 0 ||
+		    inn_check_provider_folders(&next, pol, &p) > 0) {
+			for (i = 0; i < p.n; i++)
+				inn_log(INN_LOG_ERROR, "innominatus: SIGHUP: %s", p.v[i]);
+			inn_log(INN_LOG_ERROR, "innominatus: SIGHUP: reload refused (%zu problem(s) in "
+			        "%s), the catalog in use is kept", p.n, srv->policy->file);
+			inn_problems_free(&p);
+			inn_policy_free(pol);
+			return;
+		}
+		reload_settings_note(&srv->cfg, &next);
+		inn_policy_free(pol);
+	}
+	memset(&who, 0, sizeof(who));
+	snprintf(who.p.name, sizeof(who.p.name), "SIGHUP");
+	snprintf(who.p.role, sizeof(who.p.role), "admin");
+	who.admin = 1;
+	/* providers.c logs the outcome, refused or not */
+	inn_providers_reload(srv, &who, &out, &errors);
+	json_object_put(out);
+	json_object_put(errors);
+}
+
+static void
+hup_done(void *arg, int cancelled)
+{
+	inn_server *srv = arg;
+
+	(void)cancelled;
+	atomic_store(&reloading, 0);
+	inn_notify("READY=1\nSTATUS=serving %zu providers, %zu golden paths",
+	           srv->catalog->nproviders, srv->catalog->ngoldenpaths);
+}
+
+static void
+on_sighup(evutil_socket_t sig, short what, void *arg)
+{
+	inn_server *srv = arg;
+
+	(void)sig;
+	(void)what;
+	if (atomic_load(&srv->draining)) {
+		inn_log(INN_LOG_WARN, "innominatus: SIGHUP ignored: the server is draining");
+		return;
+	}
+	if (atomic_exchange(&reloading, 1)) {
+		inn_log(INN_LOG_WARN, "innominatus: SIGHUP ignored: a reload is under way");
+		return;
+	}
+	inn_notify_reloading("reloading the config and the providers");
+	inn_log(INN_LOG_INFO, "innominatus: SIGHUP: reloading %s",
+	        srv->policy->file != NULL ? srv->policy->file : "the providers");
+	if (inn_http_defer(hup_work, hup_done, srv) != 0) {
+		inn_log(INN_LOG_ERROR, "innominatus: SIGHUP: reload refused: %s", inn_error_last());
+		hup_done(srv, 1);
+	}
 }
 
 /* The key that seals secret inputs at rest: server.secretKeyFile, else
@@ -341,7 +203,7 @@ open_secretbox(inn_server *srv)
 
 	if (strncmp(db, "sqlite:", 7) == 0)
 		db += 7;
-	if (path == NULL && is_db_url(db)) {
+	if (path == NULL && inn_settings_is_db_url(db)) {
 		fprintf(stderr, "innominatus: a store on a database server needs "
 		        "server.secretKeyFile (or --secret-key-file FILE): every replica must "
 		        "seal secret inputs with the same key\n");
@@ -361,195 +223,6 @@ open_secretbox(inn_server *srv)
 	return 0;
 }
 
-static int
-is_file(const char *p)
-{
-	struct stat st;
-
-	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-/* What the command line asked for (flags override the config file). */
-struct flags {
-	const char *create_key, *listen, *db, *plugins, *gp, *state, *lease;
-	const char *db_password_file, *secret_key_file;
-	const char *providers[INN_MAX_PROVIDER_DIRS];
-	int nproviders, workers;
-	int migrate;                   /* --migrate: migrate the store and exit */
-};
-
-/* Where server.listen and --listen leave the host (c->listen_host). */
-static char listen_host[256], listen_host_flag[256];
-
-/* The daemon's defaults, before the config file and the flags. */
-static void
-config_defaults(inn_server_config *c)
-{
-	c->listen_host = "127.0.0.1";
-	c->listen_port = 8081;
-	c->db_path = "innominatus.db";
-	c->plugin_dir = INN_PLUGIN_DIR;
-	c->state_dir = "state";
-	c->workers = 64;
-	c->max_body = 1024 * 1024;
-	c->max_headers_size = 16 * 1024;
-	c->max_connections = 1024;
-	c->max_connections_per_client = 256;
-	c->timeout_s = 60;
-	c->header_timeout_s = 10;
-	c->shutdown_grace_s = 30;
-	c->max_queued = 1000;
-	c->max_queued_bytes = 64 * 1024 * 1024;
-}
-
-/* Reads the command line into f (and --config into c).  Returns -1 to go
- * on, or the exit status (0 after --help or --version, 2 for a bad flag). */
-static int
-parse_flags(int argc, char **argv, inn_server_config *c, struct flags *f)
-{
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			usage(stdout);
-			return 0;
-		}
-		if (strcmp(a, "--version") == 0) {
-			printf("innominatus %s (plugin ABI %d.%d)\n", PACKAGE_VERSION,
-			       INN_PLUGIN_ABI_MAJOR, INN_PLUGIN_ABI_MINOR);
-			return 0;
-		}
-		if (strcmp(a, "--migrate") == 0) {
-			f->migrate = 1;
-			continue;
-		}
-		if (v == NULL) {
-			fprintf(stderr, "innominatus: %s needs a value (see --help)\n", a);
-			return 2;
-		}
-		if (strcmp(a, "--config") == 0)
-			c->config_file = v;
-		else if (strcmp(a, "--listen") == 0)
-			f->listen = v;
-		else if (strcmp(a, "--db") == 0)
-			f->db = v;
-		else if (strcmp(a, "--db-password-file") == 0)
-			f->db_password_file = v;
-		else if (strcmp(a, "--secret-key-file") == 0)
-			f->secret_key_file = v;
-		else if (strcmp(a, "--plugin-dir") == 0)
-			f->plugins = v;
-		else if (strcmp(a, "--providers") == 0 && f->nproviders < INN_MAX_PROVIDER_DIRS)
-			f->providers[f->nproviders++] = v;
-		else if (strcmp(a, "--goldenpaths") == 0)
-			f->gp = v;
-		else if (strcmp(a, "--state-dir") == 0)
-			f->state = v;
-		else if (strcmp(a, "--workers") == 0)
-			f->workers = (int)strtol(v, NULL, 10);
-		else if (strcmp(a, "--create-admin-key") == 0)
-			f->create_key = v;
-		else if (strcmp(a, "--lease") == 0)
-			f->lease = v;
-		else {
-			fprintf(stderr, "innominatus: unknown option %s (see --help)\n", a);
-			return 2;
-		}
-		i++;
-	}
-	return -1;
-}
-
-/* A config file whose server.db holds a password must be private, the
- * password file's rule (inn_secret_file_check).  0, or -1 (said). */
-static int
-config_password_check(const inn_policy *pol, const char *db)
-{
-	struct stat st;
-	int rc;
-
-	if (pol == NULL || pol->file == NULL || db == NULL || !inn_store_url_has_password(db))
-		return 0;
-	if (stat(pol->file, &st) != 0)
-		rc = inn_error_set(INN_ERROR, "%s", strerror(errno));
-	else
-		rc = inn_secret_file_check(&st, pol->file);
-	if (rc == 0)
-		return 0;
-	fprintf(stderr, "innominatus: config file %s holds a password in server.db: %s; or "
-	        "name a password file in server.dbPasswordFile\n", pol->file, inn_error_last());
-	return -1;
-}
-
-/* The config file (its server: section), then the flags over it, every
- * path made absolute against cwd (the config's own against its folder).
- * Returns -1 to go on, or the exit status (2, 3). */
-static int
-load_config(inn_server *srv, struct flags *f, char *cwd, size_t cwdlen)
-{
-	inn_server_config *c = &srv->cfg;
-	int i;
-
-	if (getcwd(cwd, cwdlen) == NULL) {
-		fprintf(stderr, "innominatus: cannot read the current folder: %s\n", strerror(errno));
-		return 3;
-	}
-	/* config file first, flags override */
-	c->config_file = real_path(cwd, c->config_file);
-	if (c->config_file != NULL) {
-		if (inn_policy_load(&srv->policy, c->config_file, 0) != 0) {
-			fprintf(stderr, "innominatus: %s\n", inn_error_last());
-			return 3;
-		}
-	} else if (inn_policy_load(&srv->policy, "admin-config.yaml", 1) != 0) {
-		fprintf(stderr, "innominatus: %s\n", inn_error_last());
-		return 3;
-	}
-	config_server_section(c, srv->policy, listen_host, sizeof(listen_host));
-	if (f->listen != NULL && parse_listen(c, f->listen, listen_host_flag, sizeof(listen_host_flag)) != 0) {
-		fprintf(stderr, "innominatus: --listen takes HOST:PORT, not \"%s\"\n", f->listen);
-		return 2;
-	}
-	if (f->db) {
-		/* the command line is in every user's process list */
-		if (inn_store_url_argv_check(f->db) != 0) {
-			fprintf(stderr, "innominatus: --db: %s\n", inn_error_last());
-			return 2;
-		}
-		c->db_path = f->db;
-	} else if (config_password_check(srv->policy, c->db_path) != 0) {
-		return 3;
-	}
-	if (f->db_password_file)
-		c->db_password_file = f->db_password_file;
-	if (f->secret_key_file)
-		c->secret_key_file = f->secret_key_file;
-	if (f->plugins)
-		c->plugin_dir = f->plugins;
-	if (f->gp)
-		c->goldenpaths = f->gp;
-	if (f->state)
-		c->state_dir = f->state;
-	if (f->workers > 0)
-		c->workers = f->workers;
-	if (f->lease != NULL && lease_parse(c, f->lease) != 0) {
-		fprintf(stderr, "innominatus: --lease: %s\n", inn_error_last());
-		return 2;
-	}
-	/* flags and defaults are relative to the cwd (the config's own to its folder) */
-	c->db_path = real_path(cwd, c->db_path);
-	c->plugin_dir = real_path(cwd, c->plugin_dir);
-	c->state_dir = real_path(cwd, c->state_dir);
-	c->secret_key_file = real_path(cwd, c->secret_key_file);
-	c->db_password_file = real_path(cwd, c->db_password_file);
-	c->goldenpaths = real_path(cwd, c->goldenpaths);
-	for (i = 0; i < f->nproviders; i++)
-		f->providers[i] = real_path(cwd, f->providers[i]);
-	return -1;
-}
-
 /* Opens the store at cfg.db_path with the password of cfg.db_password_file,
  * else of PGPASSWORD -- which then leaves the environment (and the copy
  * /proc/PID/environ shows is wiped): workers and steps inherit it, and a
@@ -567,7 +240,7 @@ open_store(inn_server *srv)
 		fprintf(stderr, "innominatus: %s\n", inn_error_last());
 		return -1;
 	}
-	if (env != NULL && is_db_url(srv->cfg.db_path)) {
+	if (env != NULL && inn_settings_is_db_url(srv->cfg.db_path)) {
 		if (password == NULL && *env != '\0' && (password = strdup(env)) == NULL) {
 			fprintf(stderr, "innominatus: out of memory\n");
 			return -1;
@@ -659,7 +332,7 @@ read_secrets(inn_server *srv)
 /* The secret box, plugins, the catalog (providers.c) and the engine;
  * problems are said on stderr.  0, or -1. */
 static int
-start_engine(inn_server *srv, const struct flags *f, const char *cwd)
+start_engine(inn_server *srv, const char *cwd)
 {
 	inn_server_config *c = &srv->cfg;
 	inn_engine_opts eo;
@@ -678,10 +351,8 @@ start_engine(inn_server *srv, const struct flags *f, const char *cwd)
 		        srv->registry->refused[i].reason);
 	for (i = 0; i < (int)srv->registry->nnotes; i++)
 		fprintf(stderr, "innominatus: note: %s\n", srv->registry->notes[i]);
-	for (i = 0; i < f->nproviders; i++)
-		c->providers[c->nproviders++] = f->providers[i];
-	if (c->goldenpaths == NULL && is_file("workflows/goldenpaths.yaml"))
-		c->goldenpaths = abs_path(cwd, "workflows/goldenpaths.yaml");
+	if (c->goldenpaths == NULL && access("workflows/goldenpaths.yaml", R_OK) == 0)
+		c->goldenpaths = inn_settings_abs_path(cwd, "workflows/goldenpaths.yaml");
 	fprintf(stderr, "innominatus: config %s; store %s; plugins %s; state %s; golden paths %s\n",
 	        c->config_file ? c->config_file : "(none)",
 	        inn_store_url_redact(c->db_path, shown, sizeof(shown)), c->plugin_dir,
@@ -739,6 +410,8 @@ start_serving(inn_server *srv)
 	srv->sigint = evsignal_new(srv->base, SIGINT, on_signal, srv);
 	event_add(srv->sigterm, NULL);
 	event_add(srv->sigint, NULL);
+	srv->sighup = evsignal_new(srv->base, SIGHUP, on_sighup, srv);
+	event_add(srv->sighup, NULL);
 	srv->reaper = event_new(srv->base, -1, EV_PERSIST, on_reap, srv);
 	if (srv->reaper != NULL) {
 		struct timeval tv = { REAP_INTERVAL_S, 0 };
@@ -759,6 +432,8 @@ stop_all(inn_server *srv)
 		event_free(srv->sigterm);
 	if (srv->sigint)
 		event_free(srv->sigint);
+	if (srv->sighup)
+		event_free(srv->sighup);
 	if (srv->reaper)
 		event_free(srv->reaper);
 	inn_runs_reap_free(srv);
@@ -774,7 +449,59 @@ stop_all(inn_server *srv)
 	inn_secretbox_free(srv->secretbox);
 	inn_policy_free(srv->policy);
 	json_object_put(srv->secrets);
-	abs_paths_free();
+	inn_settings_free_strings();
+}
+
+/* Says every problem of p on stderr (a start) or stdout (--check-config). */
+static void
+problems_print(const inn_problems *p, FILE *fp, const char *prefix)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		fprintf(fp, "%s%s\n", prefix, p->v[i]);
+}
+
+/* The config file (its server: section), the environment and the flags
+ * into srv->cfg and srv->policy; problems into p (a config that cannot be
+ * parsed is one).  0, or -1 when there is no policy at all. */
+static int
+load_config(inn_server *srv, inn_problems *p)
+{
+	inn_server_config *c = &srv->cfg;
+	const char *file;
+	int missing_ok;
+
+	if (getcwd(start_cwd, sizeof(start_cwd)) == NULL) {
+		inn_problem_add(p, "cannot read the current folder: %s", strerror(errno));
+		return -1;
+	}
+	file = inn_settings_abs_path(start_cwd, inn_settings_config_file(given, &missing_ok));
+	if (inn_policy_load(&srv->policy, file, missing_ok) != 0) {
+		inn_problem_add(p, "%s", inn_error_last());
+		return -1;
+	}
+	c->config_file = srv->policy->file != NULL ? file : NULL;
+	inn_settings_load(c, srv->policy, given, start_cwd, p);
+	return 0;
+}
+
+/* --check-config: every problem, then their count (exit 1), or a summary
+ * (exit 0). */
+static int
+check_config(inn_server *srv, inn_problems *p)
+{
+	char summary[1024];
+
+	if (srv->policy != NULL)
+		inn_check_config(&srv->cfg, srv->policy, p, summary, sizeof(summary));
+	if (p->n > 0) {
+		problems_print(p, stdout, "");
+		printf("%zu problem(s)\n", p->n);
+		return 1;
+	}
+	printf("config OK: %s\n", summary);
+	return 0;
 }
 
 int
@@ -782,8 +509,9 @@ main(int argc, char **argv)
 {
 	static inn_server srv;
 	inn_server_config *c = &srv.cfg;
-	struct flags f;
-	char cwd[4096], shown[512];
+	inn_actions act;
+	inn_problems probs = { NULL, 0 };
+	char shown[512];
 	int rc = 1, w, runs_init = 0;
 
 	if ((w = inn_worker_maybe_main(argc, argv)) >= 0)
@@ -792,31 +520,45 @@ main(int argc, char **argv)
 	 * threads share them (an idle server keeps a small resident set) */
 	mallopt(M_ARENA_MAX, 2);
 	signal(SIGPIPE, SIG_IGN);
-	config_defaults(c);
-	memset(&f, 0, sizeof(f));
-	if ((w = parse_flags(argc, argv, c, &f)) >= 0 ||
-	    (w = load_config(&srv, &f, cwd, sizeof(cwd))) >= 0)
+	inn_settings_defaults(c);
+	if ((w = inn_settings_parse_argv(argc, argv, &act, &given)) >= 0)
 		return w;
+	w = load_config(&srv, &probs);
+	if (act.check_config) {
+		rc = check_config(&srv, &probs);
+		goto early;
+	}
+	/* a start that would miss a configured provider folder does not serve */
+	if (w == 0 && probs.n == 0 && !act.migrate && act.create_key == NULL &&
+	    inn_check_provider_folders(c, srv.policy, &probs) > 0)
+		inn_problem_add(&probs, "not starting: a configured provider folder is missing");
+	if (probs.n > 0) {
+		size_t i;
+
+		problems_print(&probs, stderr, "innominatus: ");
+		for (i = 0, rc = 3; i < probs.n; i++)
+			if (strncmp(probs.v[i], "--", 2) == 0)
+				rc = 2;        /* a bad command line */
+		goto early;
+	}
+	if (!act.migrate && act.create_key == NULL)
+		inn_log_init();
+	inn_settings_prepare_home(c);
 	/* git credentials out of the environment before any worker or step exists */
 	inn_conf_hide_secrets(srv.policy);
 	if (open_store(&srv) != 0) {
-		inn_policy_free(srv.policy);
-		abs_paths_free();
-		return 3;
+		rc = 3;
+		goto early;
 	}
-	if (f.migrate) {
+	if (act.migrate) {
 		rc = migrate_report(&srv);
 		inn_store_close(srv.store);
-		inn_policy_free(srv.policy);
-		abs_paths_free();
-		return rc;
+		goto early;
 	}
-	if (f.create_key != NULL) {
-		rc = create_admin_key(&srv, f.create_key);
+	if (act.create_key != NULL) {
+		rc = create_admin_key(&srv, act.create_key);
 		inn_store_close(srv.store);
-		if (rc == 0)
-			inn_policy_free(srv.policy);
-		return rc;
+		goto early;
 	}
 	/* the admin config's secrets, read and out of the environment before
 	 * any worker or step exists (creating a key needs none of them) */
@@ -830,7 +572,7 @@ main(int argc, char **argv)
 		rc = 3;
 		goto out;
 	}
-	if (start_engine(&srv, &f, cwd) != 0)
+	if (start_engine(&srv, start_cwd) != 0)
 		goto out;
 	pthread_mutex_init(&srv.submit_lock, NULL);
 	pthread_mutex_init(&srv.runs_lock, NULL);
@@ -857,6 +599,9 @@ main(int argc, char **argv)
 	        inn_store_url_redact(c->db_path, shown, sizeof(shown)), srv.registry->nplugins,
 	        srv.catalog->nproviders, srv.catalog->ngoldenpaths,
 	        (long long)(inn_wall_ms() - srv.started_ms));
+	inn_notify("READY=1\nSTATUS=serving %zu providers, %zu golden paths on %s:%d",
+	           srv.catalog->nproviders, srv.catalog->ngoldenpaths, c->listen_host,
+	           c->listen_port);
 	event_base_dispatch(srv.base);
 	/* the drain thread stopped the loop when it was done */
 	if (srv.drain_started)
@@ -870,5 +615,14 @@ out:
 		inn_runs_drain(&srv, 0); /* frees what recovery queued; it stays pending */
 	inn_cluster_stop(&srv);
 	stop_all(&srv);
+	inn_given_free(given);
+	inn_problems_free(&probs);
+	inn_log_end();
+	return rc;
+early:
+	inn_policy_free(srv.policy);
+	inn_settings_free_strings();
+	inn_given_free(given);
+	inn_problems_free(&probs);
 	return rc;
 }

@@ -490,6 +490,10 @@ inn_providers_stop(inn_server *srv)
 
 /* ---- add, remove, reload --------------------------------------------------------- */
 
+/* One operation at a time: the API's (serialised by api_admin.c as well)
+ * and a SIGHUP's reload (main.c), which comes from no request. */
+static pthread_mutex_t ops_lock = PTHREAD_MUTEX_INITIALIZER;
+
 /* What to add, checked before anything is read or fetched. */
 static int
 check_spec(const inn_source_spec *sp)
@@ -631,9 +635,9 @@ record_source(inn_server *srv, const inn_caller *who, const inn_source_row *row,
 	return 0;
 }
 
-int
-inn_providers_add(inn_server *srv, const inn_caller *who, const inn_source_spec *sp,
-                  json_object **out, json_object **errors)
+static int
+providers_add(inn_server *srv, const inn_caller *who, const inn_source_spec *sp,
+              json_object **out, json_object **errors)
 {
 	char clone[PATH_MAX], folder[PATH_MAX], hex[INN_GIT_HEX] = "", msg[1024];
 	inn_source_row row;
@@ -678,9 +682,9 @@ out:
 	return rc < 0 ? inn_error_set(rc, "%s", msg) : 0;
 }
 
-int
-inn_providers_remove(inn_server *srv, const inn_caller *who, const char *name,
-                     json_object **errors)
+static int
+providers_remove(inn_server *srv, const inn_caller *who, const char *name,
+                 json_object **errors)
 {
 	inn_source_row *rows = NULL;
 	inn_catalog *cat = NULL;
@@ -804,9 +808,9 @@ reload_summary(inn_server *srv, inn_source_row *rows, size_t nrows,
 	return o;
 }
 
-int
-inn_providers_reload(inn_server *srv, const inn_caller *who, json_object **out,
-                     json_object **errors)
+static int
+providers_reload(inn_server *srv, const inn_caller *who, json_object **out,
+                 json_object **errors)
 {
 	inn_source_row *rows = NULL;
 	inn_catalog *cat = NULL;
@@ -868,6 +872,62 @@ out:
 	inn_catalog_free(cat);
 	inn_diag_free(&d);
 	inn_source_rows_free(rows, nrows);
+	return rc;
+}
+
+int
+inn_providers_add(inn_server *srv, const inn_caller *who, const inn_source_spec *sp,
+                  json_object **out, json_object **errors)
+{
+	int rc;
+
+	pthread_mutex_lock(&ops_lock);
+	rc = providers_add(srv, who, sp, out, errors);
+	pthread_mutex_unlock(&ops_lock);
+	return rc;
+}
+
+int
+inn_providers_remove(inn_server *srv, const inn_caller *who, const char *name,
+                     json_object **errors)
+{
+	int rc;
+
+	pthread_mutex_lock(&ops_lock);
+	rc = providers_remove(srv, who, name, errors);
+	pthread_mutex_unlock(&ops_lock);
+	return rc;
+}
+
+/* A refused reload is logged as a done one is (who asked, why; the first
+ * errors), so an operator who sent SIGHUP sees it in the log. */
+static void
+log_refusal(const inn_caller *who, const char *why, json_object *errors)
+{
+	size_t i, n = errors != NULL ? json_object_array_length(errors) : 0;
+
+	fprintf(stderr, "innominatus: reload by %s refused, the catalog in use is kept: %s "
+	        "(%zu error(s))\n", who->p.name, why, n);
+	for (i = 0; i < n && i < 10; i++)
+		fprintf(stderr, "innominatus: reload refused: %s\n",
+		        json_object_get_string(json_object_array_get_idx(errors, i)));
+}
+
+int
+inn_providers_reload(inn_server *srv, const inn_caller *who, json_object **out,
+                     json_object **errors)
+{
+	char why[512];
+	int rc;
+
+	pthread_mutex_lock(&ops_lock);
+	rc = providers_reload(srv, who, out, errors);
+	pthread_mutex_unlock(&ops_lock);
+	if (rc < 0) {
+		snprintf(why, sizeof(why), "%s", inn_error_last());
+		log_refusal(who, why, *errors);
+		inn_error_set(rc, "%s", why);
+	}
 	return rc;
 }
 

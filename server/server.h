@@ -56,6 +56,7 @@ typedef struct inn_server_config {
 	int max_queued;                /* maxQueuedExecutions: waiting for a slot; 429 beyond */
 	size_t max_queued_bytes;       /* maxQueuedBytes: their parameters and specs; 429 beyond */
 	int lease_ms;                  /* server.replicaLease / --lease: a replica's lease (cluster.c) */
+	int access_log;                /* server.accessLog: a log line per request (http.c) */
 } inn_server_config;
 
 struct inn_sse_hub;
@@ -86,7 +87,7 @@ struct inn_server {
 	inn_server_config cfg;
 	struct event_base *base;
 	struct evhttp *http;
-	struct event *sigterm, *sigint;
+	struct event *sigterm, *sigint, *sighup;
 	struct event *reaper;          /* deletes applications whose TTL ran out (main.c) */
 	/* TTL deletions that failed and are retried with a backoff, and the
 	 * running ones (runs_deploy.c), guarded by reap_lock; reap_current:
@@ -179,6 +180,15 @@ void inn_http_body_preset(struct evhttp_request *req, json_object *body);
 /* Query parameter, or NULL. */
 const char *inn_http_query(struct evhttp_request *req, const char *name, char *buf,
                            size_t len);
+/* The access log (server.accessLog): a request begins (its time is
+ * taken), its caller is known (the key's name), its reply goes out: one
+ * line "access METHOD PATH?NAMES STATUS N bytes MS ms key=NAME" (query
+ * values never: they may be tokens).  inn_http_reply_buffer logs its
+ * replies itself; a route that replies otherwise calls
+ * inn_http_access_log.  Loop thread. */
+void inn_http_access_begin(struct evhttp_request *req);
+void inn_http_access_key(struct evhttp_request *req, const char *name);
+void inn_http_access_log(struct evhttp_request *req, int status, size_t bytes);
 /* Open connections now (for /metrics). */
 long long inn_http_connection_count(void);
 /* Stops the request threads and frees the connection guard (after

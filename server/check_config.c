@@ -1,0 +1,242 @@
+/*
+ * check_config.c - innominatus --check-config (settings.h): what a start
+ * would meet, found without opening the store, cloning a repository or
+ * listening.  Every problem is a line "where: field: message" (the YAML
+ * loaders' file:line:col kept); the caller prints them and the count.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "host.h"
+#include "registry.h"
+#include "secret_file.h"
+#include "settings.h"
+
+static int
+is_dir(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The folder a file would be created in exists (or, for the state home
+ * the server creates, its parent does). */
+static int
+parent_exists(const char *path, int levels)
+{
+	char buf[4096], *slash;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	while (levels-- > 0) {
+		if ((slash = strrchr(buf, '/')) == NULL)
+			return 1;
+		*slash = '\0';
+		if (buf[0] == '\0' || is_dir(buf))
+			return 1;
+	}
+	return 0;
+}
+
+/* Each error of d as a problem. */
+static void
+diag_problems(const inn_diag *d, inn_problems *p)
+{
+	char buf[2048];
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		if (d->items[i].level != INN_DIAG_ERROR)
+			continue;
+		inn_diag_format(d, i, buf, sizeof(buf));
+		inn_problem_add(p, "%s", buf);
+	}
+}
+
+/* The provider folders a start reads (the config's git entries aside:
+ * *ngit counts them) into dirs; missing ones are problems. */
+static int
+provider_dirs(const inn_server_config *c, const inn_policy *pol, char **dirs, int max,
+              int *ngit, inn_problems *p)
+{
+	inn_provider_entry *v = NULL;
+	size_t n = 0, i;
+	inn_diag d;
+	int k = 0;
+
+	*ngit = 0;
+	if (c->nproviders > 0) {
+		for (i = 0; i < (size_t)c->nproviders && k < max; i++) {
+			if (!is_dir(c->providers[i]))
+				inn_problem_add(p, "%s: provider folder %s: %s",
+				                inn_settings_where("providers"), c->providers[i],
+				                access(c->providers[i], F_OK) == 0 ? "not a folder" :
+				                strerror(ENOENT));
+			else if ((dirs[k] = strdup(c->providers[i])) != NULL)
+				k++;
+		}
+		return k;
+	}
+	if (pol == NULL)
+		return 0;
+	inn_diag_init(&d);
+	if (inn_policy_providers(pol, &v, &n, &d) != 0)
+		inn_problem_add(p, "%s: providers: %s", pol->file ? pol->file : "config",
+		                inn_error_last());
+	diag_problems(&d, p);
+	inn_diag_free(&d);
+	for (i = 0; i < n && k < max; i++) {
+		if (v[i].url != NULL) {
+			(*ngit)++;
+		} else if (!is_dir(v[i].dir)) {
+			inn_problem_add(p, "%s:%d: providers[%zu]: folder %s: %s", v[i].file, v[i].line,
+			                v[i].index, v[i].dir, strerror(ENOENT));
+		} else if ((dirs[k] = strdup(v[i].dir)) != NULL) {
+			k++;
+		}
+	}
+	inn_provider_entries_free(v, n);
+	if (k == 0 && *ngit == 0 && !inn_policy_names_providers(pol) && is_dir("providers") &&
+	    (dirs[0] = realpath("providers", NULL)) != NULL)
+		k = 1;
+	return k;
+}
+
+int
+inn_check_provider_folders(const inn_server_config *c, const inn_policy *pol,
+                           inn_problems *p)
+{
+	char *dirs[INN_MAX_PROVIDER_DIRS];
+	size_t before = p->n;
+	int n, k, ngit;
+
+	n = provider_dirs(c, pol, dirs, INN_MAX_PROVIDER_DIRS, &ngit, p);
+	for (k = 0; k < n; k++)
+		free(dirs[k]);
+	return (int)(p->n - before);
+}
+
+/* A file holding a secret: private, when it exists (missing: must_exist). */
+static void
+secret_file(const char *key, const char *path, int must_exist, inn_problems *p)
+{
+	struct stat st;
+
+	if (path == NULL)
+		return;
+	if (stat(path, &st) != 0) {
+		if (must_exist || errno != ENOENT)
+			inn_problem_add(p, "%s: %s: %s", inn_settings_where(key), path, strerror(errno));
+		else if (!parent_exists(path, 1))
+			inn_problem_add(p, "%s: %s: its folder does not exist", inn_settings_where(key),
+			                path);
+		return;
+	}
+	if (inn_secret_file_check(&st, path) != 0)
+		inn_problem_add(p, "%s: %s: %s", inn_settings_where(key), path, inn_error_last());
+}
+
+/* The store's address, its files and the folders the start writes. */
+static void
+check_files(const inn_server_config *c, inn_problems *p)
+{
+	const char *db = c->db_path;
+	int url = inn_settings_is_db_url(db);
+
+	if (strncmp(db, "sqlite:", 7) == 0)
+		db += 7;
+	if (url && c->secret_key_file == NULL)
+		inn_problem_add(p, "%s: a store on a database server needs server.secretKeyFile: "
+		                "every replica must seal secret inputs with the same key",
+		                inn_settings_where("server.db"));
+	if (!url && strcmp(db, ":memory:") != 0 && access(db, F_OK) != 0 &&
+	    !inn_settings_in_home(db) && !parent_exists(db, 1))
+		inn_problem_add(p, "%s: %s: its folder does not exist (the store is created on "
+		                "first start, its folder is not)", inn_settings_where("server.db"), db);
+	secret_file("server.secretKeyFile", c->secret_key_file, 0, p);
+	secret_file("server.dbPasswordFile", c->db_password_file, 1, p);
+	if (!is_dir(c->state_dir) && !inn_settings_in_home(c->state_dir) &&
+	    !parent_exists(c->state_dir, 1))
+		inn_problem_add(p, "%s: %s: neither it nor its parent folder exists",
+		                inn_settings_where("server.stateDir"), c->state_dir);
+	if (c->goldenpaths != NULL && access(c->goldenpaths, R_OK) != 0)
+		inn_problem_add(p, "%s: %s: %s", inn_settings_where("server.goldenpaths"),
+		                c->goldenpaths, strerror(errno));
+}
+
+/* The admin config's secrets, read (never printed) and forgotten. */
+static void
+check_secrets(const inn_policy *pol, inn_problems *p)
+{
+	json_object *vals = NULL, *bad = NULL;
+
+	if (pol == NULL || pol->nsecrets == 0)
+		return;
+	if (inn_policy_secrets_read(pol, 0, &vals, &bad) != 0) {
+		inn_problem_add(p, "%s: secrets: %s", pol->file, inn_error_last());
+		return;
+	}
+	if (bad != NULL) {
+		json_object_object_foreach(bad, k, v) {
+			(void)k;
+			inn_problem_add(p, "%s", json_object_get_string(v));
+		}
+	}
+	json_object_put(bad);
+	json_object_put(vals);
+}
+
+int
+inn_check_config(const inn_server_config *c, const inn_policy *pol, inn_problems *p,
+                 char *summary, size_t len)
+{
+	inn_registry *reg = NULL;
+	inn_catalog *cat = NULL;
+	char *dirs[INN_MAX_PROVIDER_DIRS];
+	const char *gp = c->goldenpaths;
+	size_t before = p->n, i;
+	inn_load_ctx ctx;
+	inn_diag d;
+	int n, k, ngit;
+
+	check_files(c, p);
+	check_secrets(pol, p);
+	if (inn_registry_load(&reg, c->plugin_dir, pol, inn_host_table()) != 0) {
+		inn_problem_add(p, "%s: %s", inn_settings_where("server.pluginDir"), inn_error_last());
+		reg = NULL;
+	} else {
+		for (i = 0; i < reg->nrefused; i++)
+			inn_problem_add(p, "%s: plugin %s refused: %s",
+			                inn_settings_where("server.pluginDir"), reg->refused[i].file,
+			                reg->refused[i].reason);
+	}
+	n = provider_dirs(c, pol, dirs, INN_MAX_PROVIDER_DIRS, &ngit, p);
+	if (gp == NULL && access("workflows/goldenpaths.yaml", R_OK) == 0)
+		gp = "workflows/goldenpaths.yaml";
+	inn_diag_init(&d);
+	if (reg != NULL) {
+		ctx.policy = pol;
+		ctx.registry = reg;
+		inn_catalog_load(&cat, (const char *const *)dirs, (size_t)n, gp, &ctx, &d);
+		diag_problems(&d, p);
+	}
+	snprintf(summary, len, "%s; listen %s:%d; %zu plugin(s); %zu provider(s), %zu golden "
+	         "path(s)%s; providers added over the API and the store are not checked",
+	         pol != NULL && pol->file != NULL ? pol->file : "no config file",
+	         c->listen_host, c->listen_port, reg != NULL ? reg->nplugins : 0,
+	         cat != NULL ? cat->nproviders : 0, cat != NULL ? cat->ngoldenpaths : 0,
+	         ngit > 0 ? "; git providers are not fetched" : "");
+	inn_diag_free(&d);
+	inn_catalog_free(cat);
+	for (k = 0; k < n; k++)
+		free(dirs[k]);
+	inn_registry_free(reg);
+	return (int)(p->n - before);
+}

@@ -1,0 +1,143 @@
+/*
+ * log.c - the timestamped log (log.h): stderr becomes a line-buffered
+ * stream (fopencookie) whose writes go to descriptor 2 with
+ * "2026-01-31T12:00:00.123Z LEVEL " in front of every line.  The level is
+ * the caller's (inn_log) or, for a plain fprintf(stderr, ...), read from
+ * the line: "error" or "cannot" is an error, "warning", "refused" or
+ * "refusing" a warning, anything else info.  Plugin workers and steps are
+ * other processes writing to descriptor 2 themselves: their lines come
+ * through as they are.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static FILE *stream;
+/* the level of the line being written (the stream's lock is held) */
+static __thread int line_level = -1;
+/* the stream is in the middle of a line (guarded by the stream's lock) */
+static int mid_line;
+
+static const char *
+level_of(const char *line, size_t n)
+{
+	static const char *const err[] = { "error", "cannot", "fatal" };
+	static const char *const warn[] = { "warning", "refused", "refusing" };
+	char buf[512];
+	size_t i;
+
+	switch (line_level) {
+	case INN_LOG_DEBUG: return "debug";
+	case INN_LOG_INFO: return "info";
+	case INN_LOG_WARN: return "warn";
+	case INN_LOG_ERROR: return "error";
+	default: break;
+	}
+	if (n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	memcpy(buf, line, n);
+	buf[n] = '\0';
+	for (i = 0; i < sizeof(err) / sizeof(err[0]); i++)
+		if (strcasestr(buf, err[i]) != NULL)
+			return "error";
+	for (i = 0; i < sizeof(warn) / sizeof(warn[0]); i++)
+		if (strcasestr(buf, warn[i]) != NULL)
+			return "warn";
+	return "info";
+}
+
+static int
+write_all(const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(2, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static ssize_t
+cookie_write(void *c, const char *buf, size_t size)
+{
+	size_t done = 0;
+
+	(void)c;
+	while (done < size) {
+		const char *nl = memchr(buf + done, '\n', size - done);
+		size_t n = nl != NULL ? (size_t)(nl - (buf + done)) + 1 : size - done;
+
+		if (!mid_line) {
+			char head[64];
+			struct timeval tv;
+			struct tm tm;
+			int len;
+
+			gettimeofday(&tv, NULL);
+			gmtime_r(&tv.tv_sec, &tm);
+			len = (int)strftime(head, sizeof(head), "%Y-%m-%dT%H:%M:%S", &tm);
+			snprintf(head + len, sizeof(head) - (size_t)len, ".%03dZ %s ",
+			         (int)(tv.tv_usec / 1000), level_of(buf + done, n));
+			if (write_all(head, strlen(head)) != 0)
+				return -1;
+		}
+		if (write_all(buf + done, n) != 0)
+			return -1;
+		mid_line = nl == NULL;
+		done += n;
+	}
+	return (ssize_t)size;
+}
+
+int
+inn_log_init(void)
+{
+	cookie_io_functions_t io = { NULL, cookie_write, NULL, NULL };
+
+	if (stream != NULL)
+		return 0;
+	if ((stream = fopencookie(NULL, "w", io)) == NULL)
+		return -1;
+	setvbuf(stream, NULL, _IOLBF, 4096);
+	stderr = stream;
+	return 0;
+}
+
+void
+inn_log(int level, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n = strlen(fmt);
+
+	flockfile(stderr);
+	line_level = level;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (n == 0 || fmt[n - 1] != '\n')
+		fputc('\n', stderr);
+	line_level = -1;
+	funlockfile(stderr);
+}
+
+void
+inn_log_end(void)
+{
+	/* flushed, never closed: a thread may still be writing a line */
+	if (stream != NULL)
+		fflush(stream);
+}
