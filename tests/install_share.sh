@@ -1,0 +1,83 @@
+#!/bin/sh
+# install_share.sh - `make install` as a user from a tarball meets it (TAP):
+# the samples (examples, demo providers, golden paths, demo manifests) land
+# under pkgdatadir with the tree's layout, a default config under
+# sysconfdir that a second install keeps when the admin changed it, the
+# systemd unit verifies, the completion files are there, and uninstall
+# removes the default config only while it is unchanged.
+set -u
+top=${INN_TOP_BUILDDIR:?} srcdir=${INN_TOP_SRCDIR:?}
+. "$srcdir/tests/ctl_lib.sh"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/inn-inst.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+d=$tmp/root
+vars() { make -s -C "$top" -f Makefile -f - inn-print-vars <<'EOF'
+inn-print-vars:
+	@echo "pkgdatadir=$(pkgdatadir)"; echo "sysconfdir=$(sysconfdir)"
+	@echo "unitdir=$(systemdsystemunitdir)"; echo "datadir=$(datadir)"
+	@echo "bindir=$(bindir)"
+EOF
+}
+eval "$(vars)"
+
+make -C "$top" install DESTDIR="$d" >"$tmp/install.log" 2>&1
+CHECK_SHOW=$tmp/install.log check "make install DESTDIR=..." $?
+
+# the samples: every file of the tree's examples, providers, workflows and
+# demo folders is installed
+lost=0
+for f in $(cd "$srcdir" && find examples providers workflows demo -type f | sort); do
+	[ -f "$d$pkgdatadir/$f" ] || { echo "# missing: $pkgdatadir/$f"; lost=1; }
+done
+check "examples, demo providers, golden paths and demo manifests are in $pkgdatadir" $lost
+[ -x "$d$pkgdatadir/examples/local/platform.sh" ]
+check "examples/local/platform.sh keeps its execute bit" $?
+# examples/innominatus.yaml's ../providers and ../workflows resolve there
+grep -q 'path: \.\./providers/container-team' "$d$pkgdatadir/examples/innominatus.yaml" &&
+	[ -f "$d$pkgdatadir/providers/container-team/provider.yaml" ]
+check "the installed examples/innominatus.yaml finds the installed demo providers" $?
+
+conf=$d$sysconfdir/innominatus/innominatus.yaml
+[ -f "$conf" ] && ! grep -q '@[a-z]*@' "$conf"
+check "a default config $sysconfdir/innominatus/innominatus.yaml, paths filled in" $?
+
+# the default config starts a server (paths moved into the test's folder)
+mkdir -p "$tmp/plugins"
+cp "$(find "$d" -name shell.so | head -1)" "$tmp/plugins/"
+sed -e 's|^  listen: .*|  listen: 127.0.0.1:0|' -e "s|^  db: .*|  db: $tmp/var/inn.db|" \
+	-e "s|^  stateDir: .*|  stateDir: $tmp/var/state|" \
+	-e "s|^  # pluginDir: .*|  pluginDir: $tmp/plugins|" "$conf" >"$tmp/run.yaml"
+mkdir -p "$tmp/var"
+if start_server "$tmp/run.yaml" "$tmp/server.log"; then r=0; else r=1; fi
+CHECK_SHOW=$tmp/server.log check "the default config starts a server that answers /ready" $r
+[ -n "${spid:-}" ] && kill "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
+
+unit=$d$unitdir/innominatus.service
+if command -v systemd-analyze >/dev/null; then
+	systemd-analyze verify --man=no "$unit" >"$tmp/verify.log" 2>&1
+	r=$?
+else
+	echo "# systemd-analyze missing (apt-get install systemd)" >"$tmp/verify.log"; r=1
+fi
+CHECK_SHOW=$tmp/verify.log check "systemd-analyze verify $unitdir/innominatus.service" $r
+grep -qx "ExecStart=$bindir/innominatus --config $sysconfdir/innominatus/innominatus.yaml" "$unit"
+check "the unit starts $bindir/innominatus with the installed config" $?
+
+[ -s "$d$datadir/bash-completion/completions/innominatus-ctl" ] &&
+	[ -s "$d$datadir/zsh/vendor-completions/_innominatus-ctl" ]
+check "bash and zsh completion installed" $?
+
+# an admin's config survives a second install; uninstall keeps it
+echo "# changed by the admin" >>"$conf"
+make -C "$top" install DESTDIR="$d" >"$tmp/install2.log" 2>&1 &&
+	tail -1 "$conf" | grep -q 'changed by the admin'
+CHECK_SHOW=$tmp/install2.log check "a second make install keeps a changed config" $?
+make -C "$top" uninstall DESTDIR="$d" >"$tmp/uninstall.log" 2>&1 && [ -f "$conf" ]
+CHECK_SHOW=$tmp/uninstall.log check "make uninstall keeps a changed config" $?
+rm -f "$conf"
+make -C "$top" install DESTDIR="$d" >/dev/null 2>&1 &&
+	make -C "$top" uninstall DESTDIR="$d" >/dev/null 2>&1 && [ ! -e "$conf" ] &&
+	[ -z "$(find "$d" -type f)" ]
+check "make uninstall removes an unchanged default config and every installed file" $?
+echo "1..$n"
+exit $fail
