@@ -402,10 +402,11 @@ line_start(const char *text, int line)
 
 /* The workflows list of the provider manifest text with an entry for name
  * added, into out; 1 when the manifest lists no workflows (the loader
- * reads the folder: nothing to add), 0 when added, -1 with a message. */
+ * reads the folder: nothing to add; wdir gets its workflows_dir, if any),
+ * 0 when added, -1 with a message. */
 static int
 manifest_add(const char *file, const char *text, size_t len, const char *name,
-             const char *desc, inn_buf *out)
+             const char *desc, inn_buf *out, char *wdir, size_t wdirlen)
 {
 	inn_ydoc *doc = NULL, *check = NULL;
 	const inn_ynode *root, *list, *key;
@@ -420,6 +421,21 @@ manifest_add(const char *file, const char *text, size_t len, const char *name,
 	root = doc->root;
 	if (root == NULL || root->kind != INN_Y_MAP ||
 	    (list = inn_ymap_get(root, "workflows")) == NULL) {
+		/* the simple form: the loader reads workflows_dir (a folder
+		 * inside the provider's), else workflows/ */
+		const inn_ynode *w = root && root->kind == INN_Y_MAP ?
+		                     inn_ymap_get(root, "workflows_dir") : NULL;
+
+		if (w != NULL && w->kind == INN_Y_SCALAR && w->value[0] != '\0') {
+			if (w->value[0] == '/' || strstr(w->value, "..") != NULL ||
+			    strlen(w->value) >= wdirlen) {
+				fprintf(stderr, "innominatus-ctl: new workflow: %s:%d: workflows_dir "
+				        "\"%s\" is no folder inside the provider's\n", file, w->line,
+				        w->value);
+				goto out;
+			}
+			snprintf(wdir, wdirlen, "%s", w->value);
+		}
 		rc = 1;
 		goto out;
 	}
@@ -466,7 +482,7 @@ manifest_add(const char *file, const char *text, size_t len, const char *name,
 	inn_buf_add(out, text, end);
 	if (end > 0 && text[end - 1] != '\n')
 		inn_buf_adds(out, "\n");
-	inn_buf_addf(out, "%*s- name: %s\n%*s  file: ./workflows/%s.yaml\n"
+	inn_buf_addf(out, "%*s- name: \"%s\"\n%*s  file: ./workflows/%s.yaml\n"
 	             "%*s  description: \"%s\"\n", indent, "", name, indent, "", name, indent, "",
 	             desc);
 	inn_buf_add(out, text + end, len - end);
@@ -522,7 +538,7 @@ ctl_new_workflow(const ctl_opts *o, const char *name)
 	const struct wf_kind *k = NULL;
 	const char *type = o->new_type != NULL ? o->new_type : "shell";
 	const char *dir = o->new_dir != NULL ? o->new_dir : ".";
-	char manifest[4096], path[4096], desc[128];
+	char manifest[4096], path[4096], desc[128], wdir[1024] = "workflows";
 	inn_buf wf = INN_BUF_INIT(1 << 22), mf = INN_BUF_INIT(1 << 24);
 	char *text = NULL;
 	size_t i, len = 0;
@@ -549,15 +565,16 @@ ctl_new_workflow(const ctl_opts *o, const char *name)
 	in_provider = ctl_is_file(manifest);
 	if (in_provider) {
 		if ((text = slurp(manifest, &len)) == NULL ||
-		    (add = manifest_add(manifest, text, len, name, desc, &mf)) < 0)
+		    (add = manifest_add(manifest, text, len, name, desc, &mf, wdir,
+		                        sizeof(wdir))) < 0)
 			goto out;
-		snprintf(path, sizeof(path), "%s/workflows", dir);
+		snprintf(path, sizeof(path), "%s/%s", dir, wdir);
 		if (mkdir(path, 0777) != 0 && errno != EEXIST) {
 			fprintf(stderr, "innominatus-ctl: new workflow: cannot create %s: %s\n", path,
 			        strerror(errno));
 			goto out;
 		}
-		snprintf(path, sizeof(path), "%s/workflows/%s.yaml", dir, name);
+		snprintf(path, sizeof(path), "%s/%s/%s.yaml", dir, wdir, name);
 	} else {
 		snprintf(path, sizeof(path), "%s/%s.yaml", dir, name);
 	}
@@ -565,7 +582,7 @@ ctl_new_workflow(const ctl_opts *o, const char *name)
 	             "# `innominatus-ctl new workflow %s --type %s`.\n"
 	             "# Check it with: innominatus-ctl test-workflow %s\n"
 	             "# (with --dry-run the plugin tries it too: see below what it needs).\n%s"
-	             "name: %s\ndescription: \"%s\"\nparameters:\n%ssteps:\n"
+	             "name: \"%s\"\ndescription: \"%s\"\nparameters:\n%ssteps:\n"
 	             "  - name: %s\n    type: %s\n    config:\n", name, type, name, type, path,
 	             k->about, name, desc, k->params, k->step, type);
 	schema_comments(&wf, o, type);

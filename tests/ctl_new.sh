@@ -10,7 +10,7 @@ top=${INN_TOP_BUILDDIR:?}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/inn-new-XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 . "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
-echo "1..27"
+echo "1..29"
 # the sub-makes must not inherit this make's variables (TESTS=..., -j)
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 
@@ -46,7 +46,7 @@ ok=0
 for t in $types; do
 	c new workflow "wf-$t" --type "$t" --dir team-a > out 2>&1 || { ok=1; cat out; }
 	[ -f "team-a/workflows/wf-$t.yaml" ] &&
-		grep -q "^  - name: wf-$t\$" team-a/provider.yaml &&
+		grep -q "^  - name: \"wf-$t\"\$" team-a/provider.yaml &&
 		grep -q "^    file: ./workflows/wf-$t.yaml\$" team-a/provider.yaml || ok=1
 done
 CHECK_SHOW=team-a/provider.yaml
@@ -63,6 +63,20 @@ grep -q '^  - name: count$' team-a/workflows/wf-shell.yaml &&
 	grep -q '^    type: integer$' team-a/workflows/wf-shell.yaml &&
 	grep -q '^    type: boolean$' team-a/workflows/wf-shell.yaml
 check "the workflow declares typed parameters" $?
+
+# other manifest shapes: a simple-form provider reads workflows_dir; a flow list
+# cannot be edited safely
+mkdir -p simple/flows && printf 'name: simple\nworkflows_dir: flows\n' > simple/provider.yaml
+c new workflow w1 --dir simple > out 2>&1 && [ -f simple/flows/w1.yaml ] &&
+	c validate-provider simple > out 2>&1 && grep -q 'valid, 1 workflow' out
+CHECK_SHOW=out
+check "in a simple-form provider the workflow goes to its workflows_dir and validates" $?
+mkdir flow && printf 'apiVersion: v1\nkind: Provider\nmetadata: {name: flow}\nworkflows: []\n' \
+	> flow/provider.yaml && cp flow/provider.yaml flow.before
+c new workflow w1 --dir flow > out 2>&1; rc=$?
+[ $rc -eq 3 ] && grep -q 'provider.yaml:4: workflows is not a block list' out &&
+	[ ! -e flow/workflows/w1.yaml ] && cmp -s flow.before flow/provider.yaml
+check "a workflows list in flow style is left alone, said with file:line (exit 3)" $?
 
 # --- new workflow: outside a provider, each type on its own ---------------------------
 mkdir plain
