@@ -1,6 +1,7 @@
 /*
- * hello.c - the example plugin of README.md ("Writing a plugin"); make check
- * builds it and loads it, so the README's example stays true.
+ * hello.c - the example plugin of innominatus-plugin(7) and README.md
+ * ("Writing a plugin"); make check builds it and loads it, and checks that
+ * the man page shows this file as it is.
  */
 #include <innominatus/plugin.h>
 
