@@ -148,7 +148,6 @@ static const struct ctl_command {
 	{ "apps", NULL, ctl_rcmd_apps, 0 },
 	{ "app", NULL, ctl_rcmd_app, 0 },
 	{ "resources", NULL, ctl_rcmd_resources, 0 },
-	{ "new", ctl_cmd_new, NULL, 0 },
 };
 
 /* Runs command c the way the options ask; returns a ctl_exit code. */
@@ -202,8 +201,6 @@ static const struct {
 	/* admin export / import */
 	{ "--db", offsetof(ctl_opts, db) },
 	{ "--db-password-file", offsetof(ctl_opts, db_password_file) },
-	{ "--type", offsetof(ctl_opts, new_type) },
-	{ "--dir", offsetof(ctl_opts, new_dir) },
 };
 
 /* The other options that take a value (set_value reads them). */
