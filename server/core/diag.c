@@ -98,23 +98,25 @@ inn_diag_alias(const char *dir, const char *commit)
 	pthread_mutex_unlock(&alias_lock);
 }
 
-/* The alias whose clone holds the path at p (n bytes, or up to a '/'
- * past the clone's own folder), lock held; NULL when none. */
+/* The alias whose clone is or holds the path at p (n bytes), lock held;
+ * NULL when none. */
 static const struct clone_alias *
 alias_of(const char *p, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < ALIAS_MAX; i++)
-		if (aliases[i].dir != NULL && n > aliases[i].len + 1 &&
-		    memcmp(p, aliases[i].dir, aliases[i].len) == 0 && p[aliases[i].len] == '/')
+		if (aliases[i].dir != NULL && n >= aliases[i].len &&
+		    memcmp(p, aliases[i].dir, aliases[i].len) == 0 &&
+		    (n == aliases[i].len || p[aliases[i].len] == '/'))
 			return &aliases[i];
 	return NULL;
 }
 
 /* s with each path inside an aliased clone written as "rel@commit" (a
- * path ends at a blank, a quote, ':', ',', ';' or ')'); NULL when nothing
- * changes or memory runs out (then s is used as it is). */
+ * path ends at a blank, a quote, ':', ',', ';' or ')'; the clone itself is
+ * ".@commit"); NULL when nothing changes or memory runs out (then s is
+ * used as it is). */
 static char *
 alias_apply(const char *s)
 {
@@ -133,8 +135,12 @@ alias_apply(const char *s)
 		if (a == NULL) {
 			rc |= inn_buf_add(&b, p, (size_t)(q - p) + n);
 		} else {
+			/* the clone's own folder is the repository's top: "." */
 			rc |= inn_buf_add(&b, p, (size_t)(q - p));
-			rc |= inn_buf_add(&b, q + a->len + 1, n - a->len - 1);
+			if (n == a->len)
+				rc |= inn_buf_adds(&b, ".");
+			else
+				rc |= inn_buf_add(&b, q + a->len + 1, n - a->len - 1);
 			rc |= inn_buf_addf(&b, "@%s", a->commit);
 			changed = 1;
 		}

@@ -262,6 +262,27 @@ note_spec_ref(struct ref_check *rc, const char *who, const char *ref, size_t roo
 	json_object_array_add(wf->spec_refs, o);
 }
 
+/* secrets.NAME: a run reads it from the admin config's secrets: (or from
+ * what its run is given: run --local --secret).  With an admin config that
+ * does not configure NAME, the warning says now what the run would fail
+ * on (U3: validation and dry-run tell the truth), at the reference. */
+static void
+warn_unconfigured_secret(struct ref_check *rc, const char *who, const char *ref)
+{
+	const inn_policy *pol = rc->L->ctx->policy;
+	const char *name = ref + 8;
+	size_t n = strcspn(name, ".["), j;
+
+	if (ref[7] != '.' || pol == NULL || pol->file == NULL || n == 0)
+		return;
+	for (j = 0; j < pol->nsecrets; j++)
+		if (strlen(pol->secrets[j].name) == n && memcmp(pol->secrets[j].name, name, n) == 0)
+			return;
+	inn_l_warn(&rc->L->lc, rc->at, "%s: references secrets.%.*s, but secret \"%.*s\" is "
+	           "not configured (%s secrets:): a run fails on it unless it is given the "
+	           "secret", who, (int)n, name, (int)n, name, pol->file);
+}
+
 /* Non-zero when name[0..len) was declared, but its declaration refused
  * (already reported). */
 static int
@@ -331,8 +352,10 @@ ref_cb(void *ud, const char *ref)
 		note_spec_ref(rc, who, ref, len);
 	} else if (len == 9 && strncmp(ref, "resources", 9) == 0) {
 		note_spec_ref(rc, who, ref, len);
+	} else if (len == 7 && strncmp(ref, "secrets", 7) == 0) {
+		warn_unconfigured_secret(rc, who, ref);
 	} else if (inn_tmpl_known_root(ref, len)) {
-		/* secrets: named at submit, unknown here */
+		/* none left: every root is judged above */
 	} else if (ref[len] == '.' && (s = inn_lw_find_step(L, ref, len)) >= 0) {
 		/* the original's ${<step>.<key>}: read as steps.<step>.outputs.<key> */
 		char ours[INN_L_PATH_MAX];
