@@ -944,7 +944,7 @@ failed:
 	if (dry_run_unknown(r, rc)) {
 		*st = INN_STATE_WOULD_RUN;
 		snprintf(msg, msglen, "would-run if its condition holds; the condition "
-		         "depends on values not known in a dry-run");
+		         "depends on values resolved at run time");
 	} else {
 		*st = INN_STATE_FAILED;
 	}
