@@ -26,6 +26,7 @@
 
 #include "error.h"
 #include "host.h"
+#include "model.h"
 #include "providers_git.h"
 
 _Static_assert(INN_GIT_HEX == GIT_OID_HEXSZ + 1, "INN_GIT_HEX is a libgit2 hex id");
@@ -461,6 +462,25 @@ inn_git_sync(const char *url, const char *ref, const char *dir, const inn_git_au
 	return inn_git_clone_at(url, ref, dir, auth, hex);
 }
 
+/* From now on the loaders' messages name the files of the clone at root
+ * (a realpath) by their path in the repository and the commit checked
+ * out (inn_diag_alias), not by where the clone lies on this machine. */
+static void
+show_as_repository(const char *root)
+{
+	git_repository *repo = NULL;
+	git_oid oid;
+	char hex[INN_GIT_HEX];
+
+	git_up();
+	if (git_repository_open(&repo, root) == 0 &&
+	    git_reference_name_to_id(&oid, repo, "HEAD") == 0) {
+		git_oid_tostr(hex, sizeof(hex), &oid);
+		inn_diag_alias(root, hex);
+	}
+	git_repository_free(repo);
+}
+
 /* A provider folder inside a clone: rel must be relative without "..",
  * and after symlinks it must still be a folder inside the clone. */
 int
@@ -502,12 +522,14 @@ inn_git_subdir(const char *clone, const char *rel, char *out)
 	if (stat(out, &st) != 0 || !S_ISDIR(st.st_mode))
 		return inn_error_set(INN_EINVAL, "path \"%s\" is not a folder of the repository",
 		                     rel);
+	show_as_repository(root);
 	return 0;
 }
 
 void
 inn_git_restore(const char *dir, const char *hex)
 {
+	char root[PATH_MAX];
 	git_repository *repo = NULL;
 	git_object *commit = NULL;
 	char got[INN_GIT_HEX];
@@ -517,6 +539,8 @@ inn_git_restore(const char *dir, const char *hex)
 		checkout_commit(repo, dir, commit, got);
 	git_object_free(commit);
 	git_repository_free(repo);
+	if (realpath(dir, root) != NULL)
+		show_as_repository(root);
 }
 
 void

@@ -36,7 +36,9 @@ int inn_git_sync(const char *url, const char *ref, const char *dir, const inn_gi
 void inn_git_restore(const char *dir, const char *hex);
 /* The folder rel inside the clone at clone, resolved into out (PATH_MAX):
  * relative, without "..", and after symbolic links still a folder inside
- * the clone.  0 or INN_EINVAL / INN_ENOTFOUND with a message. */
+ * the clone.  0 or INN_EINVAL / INN_ENOTFOUND with a message.  From then
+ * on diagnostics name the clone's files by their path in the repository
+ * and the commit checked out (inn_diag_alias; inn_git_restore too). */
 int inn_git_subdir(const char *clone, const char *rel, char *out);
 /* Frees libgit2 if it was set up (at exit). */
 void inn_git_shutdown(void);

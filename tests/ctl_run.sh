@@ -48,7 +48,7 @@ outputs:
   loud: "${steps.shout.outputs.loud}"
 WF
 c test-workflow "$dir/wf.yaml" --dry-run --param 'who=$(touch '"$dir"'/pwned)' >"$dir/out" 2>&1
-rc=$?; grep -q "hello .*skipped: plugin has no dry-run" "$dir/out"
+rc=$?; grep -q "hello .*would-run (plugin has no dry-run: not simulated)" "$dir/out"
 check "test-workflow --dry-run reports each step and runs nothing" $(( rc + $? ))
 
 c run --local "$dir/wf.yaml" --param 'who=$(touch '"$dir"'/pwned); world' >"$dir/out" 2>&1

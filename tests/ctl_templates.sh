@@ -143,7 +143,7 @@ r1=$?
 c run --local "$dir/wf2.yaml" >>"$dir/out" 2>&1
 r2=$?
 [ $r1 -eq 1 ] && [ $r2 -eq 1 ] &&
-	grep -q 'a *failed: would-fail: step "a": config.command\[1\]: ${parameters.p.x}: parameters.p is a string, cannot read "x"' "$dir/out" &&
+	grep -q 'a *failed: would-fail: config.command\[1\]: ${parameters.p.x}: parameters.p is a string, cannot read "x"' "$dir/out" &&
 	! grep -q would-run "$dir/out"
 check "dry-run says would-fail (exit 1) for a config the real run cannot render" $?
 
@@ -161,7 +161,7 @@ c run --local ns-team/typo-out "$dir/spec.yaml" >"$dir/out" 2>&1
 	! grep -q 'Creating namespace' "$dir/out"
 check "run --local: an output the resource's create workflow does not declare is refused (exit 3)" $?
 c run --local --dry-run ns-team/show "$dir/spec.yaml" >"$dir/out" 2>&1
-[ $? -eq 0 ] && grep -q 'show *would-run; it reads resources.ns.ns, an output of resource "ns", which a dry-run does not provision' "$dir/out"
+[ $? -eq 0 ] && grep -q 'show *would-run (not simulated: it reads resources.ns.ns, an output of resource "ns", resolved at run time)' "$dir/out"
 check "dry-run: would-run names the value it cannot know" $?
 
 # a value the shell evaluates again (trap, bash -c, a function that evals,
@@ -228,7 +228,7 @@ r3=$?
 [ $r1 -eq 0 ] && [ $r2 -eq 0 ] && [ $r3 -ne 0 ] && [ ! -e "$dir/X1" ] &&
 	grep -q 'arith.yaml:[0-9]*:[0-9]*: warning: step "a": config.script: parameter "m" (type string) is used in shell arithmetic' "$dir/out" &&
 	grep -q '| one' "$dir/out" &&
-	grep -q 'failed: step "a": config.script: {{ .parameters.m }}: the value is used in shell arithmetic, where bash evaluates it as an expression' "$dir/out" &&
+	grep -q 'failed: config.script: {{ .parameters.m }}: the value is used in shell arithmetic, where bash evaluates it as an expression' "$dir/out" &&
 	[ "$(grep -c 'touched-before' "$dir/out")" -eq 1 ]
 check "shell arithmetic: a warning at load, a non-integer refused before the script starts" $?
 c test-workflow "$dir/ssh.yaml" >"$dir/out" 2>&1
@@ -267,7 +267,7 @@ r3=$?
 [ $r1 -eq 0 ] && [ $r2 -eq 1 ] && [ $r3 -ne 0 ] &&
 	[ "$(grep -c 'cond.yaml:18:15: warning: step "a": config.script: references steps.b.outputs.x, but step "b" has a condition' "$dir/out")" -eq 3 ] &&
 	! grep -q 'warning: step "g"' "$dir/out" &&
-	grep -q '^  a  *shell  *would-fail: step "a": config.script: ${steps.b.outputs.x}: steps.b is not defined: step "b" was skipped (condition false: if: "${parameters.go}" is false), so it has no outputs' "$dir/out" &&
+	grep -q '^  a  *shell  *would-fail: config.script: ${steps.b.outputs.x}: steps.b is not defined: step "b" was skipped (condition false: if: "${parameters.go}" is false), so it has no outputs' "$dir/out" &&
 	grep -q 'Workflow cond failed: step "a" failed: .*step "b" was skipped (condition false: if: "${parameters.go}" is false)' "$dir/out" &&
 	grep -q '| guarded none' "$dir/out"
 check "a skipped step's outputs: load warning, dry-run would-fail, the run says skipped" $?
@@ -314,9 +314,9 @@ r3=$?
 c run --local "$dir/many.yaml" --param "m=$m2" >>"$dir/out" 2>&1
 r4=$?
 [ $r1 -eq 1 ] && [ $r2 -ne 0 ] && [ $r3 -eq 1 ] && [ $r4 -ne 0 ] && ! grep -q started "$dir/out" &&
-	grep -q 'would-fail: step "a": env.BIG: a value of 160000 bytes; Linux refuses an environment string' "$dir/out" &&
-	grep -q 'Workflow big failed: step "a" failed: step "a": env.BIG: a value of 160000 bytes' "$dir/out" &&
-	[ "$(grep -c "failed: .*step \"a\": the step's environment and script total [0-9]* bytes, over the [0-9]* bytes Linux takes (Argument list too long); the largest variable is env.E" "$dir/out")" -ge 2 ]
+	grep -q 'would-fail: env.BIG: a value of 160000 bytes; Linux refuses an environment string' "$dir/out" &&
+	grep -q 'Workflow big failed: step "a" failed: env.BIG: a value of 160000 bytes' "$dir/out" &&
+	[ "$(grep -c "failed: .*the step's environment and script total [0-9]* bytes, over the [0-9]* bytes Linux takes (Argument list too long); the largest variable is env.E" "$dir/out")" -ge 2 ]
 check "an environment over Linux's limits: dry-run would-fail and the run refuses, naming it" $?
 
 # "${" + a dotted name that is no template reference is bash's "bad
@@ -460,7 +460,7 @@ check "server: an output the resource's create workflow does not declare is a 40
 rc=$?
 id=$(sed -n 's/^Execution \([0-9]*\) submitted.*/\1/p' "$dir/out")
 "$ctl" status "$id" >>"$dir/out" 2>&1
-[ $rc -eq 0 ] && grep -q 'would-run; it reads resources.ns.ns, an output of resource "ns", which a dry-run does not provision' "$dir/out"
+[ $rc -eq 0 ] && grep -q 'would-run (not simulated: it reads resources.ns.ns, an output of resource "ns", resolved at run time)' "$dir/out"
 check "server dry-run: would-run names the value it cannot know" $?
 rm -f "$pwn"
 "$ctl" run pw/procsub --param "m=\$(id>>$pwn)" >"$dir/out" 2>&1

@@ -144,7 +144,7 @@ check "a config *_secret key naming an unconfigured secret: a warning at load, t
 
 "$ctl" --plugin-dir "$dir/plugins" --config "$dir/nosecret.yaml" test-workflow --dry-run "$dir/prov/workflows/ns.yaml" --param ns=s >"$dir/out" 2>&1
 CHECK_SHOW="$dir/out"
-grep -q 'would-fail: step "render": config.token_secret: secret "vault-token" is not configured' "$dir/out"
+grep -q 'would-fail: config.token_secret: secret "vault-token" is not configured' "$dir/out"
 check "a dry-run says the step would fail on the unconfigured secret" $?
 
 # ---- the server ---------------------------------------------------------------

@@ -7,6 +7,7 @@
  */
 #include "model.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <time.h>
 
 #include "array.h"
+#include "buf.h"
 #include "error.h"
 #include "load_int.h"
 
@@ -43,6 +45,116 @@ inn_diag_free(inn_diag *d)
 	memset(d, 0, sizeof(*d));
 }
 
+/* ---- clones shown by repository path and commit (inn_diag_alias) ---- */
+
+/* As many clones as one server serves sources (a new one replaces the
+ * oldest beyond that: its paths are then shown as they are). */
+#define ALIAS_MAX 256
+#define ALIAS_HEX 12
+
+static struct clone_alias {
+	char *dir;                 /* realpath of the clone, no trailing '/' */
+	size_t len;
+	char commit[ALIAS_HEX + 1];
+	unsigned long long used;   /* when set, for replacing the oldest */
+} aliases[ALIAS_MAX];
+static unsigned long long alias_clock;
+static pthread_mutex_t alias_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void
+inn_diag_alias(const char *dir, const char *commit)
+{
+	size_t i, at = ALIAS_MAX, len;
+
+	if (dir == NULL || (len = strlen(dir)) == 0)
+		return;
+	while (len > 1 && dir[len - 1] == '/')
+		len--;
+	pthread_mutex_lock(&alias_lock);
+	for (i = 0; i < ALIAS_MAX; i++)
+		if (aliases[i].dir != NULL && aliases[i].len == len &&
+		    memcmp(aliases[i].dir, dir, len) == 0)
+			break;
+	if (i == ALIAS_MAX && commit != NULL && *commit != '\0') {
+		/* a free slot, else the oldest */
+		for (i = 0; i < ALIAS_MAX && aliases[i].dir != NULL; i++)
+			if (at == ALIAS_MAX || aliases[i].used < aliases[at].used)
+				at = i;
+		if (i == ALIAS_MAX)
+			i = at;
+		free(aliases[i].dir);
+		aliases[i].dir = strndup(dir, len);
+		aliases[i].len = len;
+	}
+	if (i < ALIAS_MAX && aliases[i].dir != NULL) {
+		if (commit == NULL || *commit == '\0') {
+			free(aliases[i].dir);
+			memset(&aliases[i], 0, sizeof(aliases[i]));
+		} else {
+			snprintf(aliases[i].commit, sizeof(aliases[i].commit), "%s", commit);
+			aliases[i].used = ++alias_clock;
+		}
+	}
+	pthread_mutex_unlock(&alias_lock);
+}
+
+/* The alias whose clone is or holds the path at p (n bytes), lock held;
+ * NULL when none. */
+static const struct clone_alias *
+alias_of(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < ALIAS_MAX; i++)
+		if (aliases[i].dir != NULL && n >= aliases[i].len &&
+		    memcmp(p, aliases[i].dir, aliases[i].len) == 0 &&
+		    (n == aliases[i].len || p[aliases[i].len] == '/'))
+			return &aliases[i];
+	return NULL;
+}
+
+/* s with each path inside an aliased clone written as "rel@commit" (a
+ * path ends at a blank, a quote, ':', ',', ';' or ')'; the clone itself is
+ * ".@commit"); NULL when nothing changes or memory runs out (then s is
+ * used as it is). */
+static char *
+alias_apply(const char *s)
+{
+	inn_buf b = INN_BUF_INIT((size_t)-1);
+	const char *p = s, *q;
+	int changed = 0, rc = 0;
+
+	if (s == NULL)
+		return NULL;
+	pthread_mutex_lock(&alias_lock);
+	while (alias_clock > 0 && (q = strchr(p, '/')) != NULL) {
+		size_t n = strcspn(q, " \t\n\"':,;)");
+		const struct clone_alias *a = (q == s || strchr(" \t\"'(", q[-1]) != NULL) ?
+		                              alias_of(q, n) : NULL;
+
+		if (a == NULL) {
+			rc |= inn_buf_add(&b, p, (size_t)(q - p) + n);
+		} else {
+			/* the clone's own folder is the repository's top: "." */
+			rc |= inn_buf_add(&b, p, (size_t)(q - p));
+			if (n == a->len)
+				rc |= inn_buf_adds(&b, ".");
+			else
+				rc |= inn_buf_add(&b, q + a->len + 1, n - a->len - 1);
+			rc |= inn_buf_addf(&b, "@%s", a->commit);
+			changed = 1;
+		}
+		p = q + n;
+	}
+	pthread_mutex_unlock(&alias_lock);
+	rc |= inn_buf_adds(&b, p);
+	if (!changed || rc != 0) {
+		inn_buf_free(&b);
+		return NULL;
+	}
+	return inn_buf_take(&b);
+}
+
 /* Appends one entry; silently drops it when memory runs out (the error
  * count still records it). */
 static void
@@ -66,10 +178,16 @@ diag_push(inn_diag *d, inn_diag_level level, const char *file, int line, int col
 	}
 	e = &d->items[d->n];
 	e->level = level;
-	e->file = file ? strdup(file) : NULL;
+	e->file = alias_apply(file);
+	if (e->file == NULL && file != NULL)
+		e->file = strdup(file);
 	e->line = line;
 	e->col = col;
-	e->message = message;
+	e->message = alias_apply(message);
+	if (e->message != NULL)
+		free(message);
+	else
+		e->message = message;
 	d->n++;
 }
 

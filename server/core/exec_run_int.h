@@ -62,13 +62,14 @@ int inn_exec_workspace(inn_run *r);
 /* exec_run.c (lock held): 1 and the step in *which when a step that step
  * i waits for (directly or through others) failed, timed out or was
  * cancelled; else in a dry-run 2 when one of them has an outcome a dry-run
- * does not know (would-run, or skipped for want of a plugin dry-run); else
+ * does not know (would-run: simulated, or not for want of a plugin dry-run); else
  * 0.  INN_ENOMEM when out of memory. */
 int inn_exec_upstream_failed(inn_run *r, size_t i, size_t *which);
 /* exec_run.c (lock held): the first step that failed (timed out, was
  * cancelled) and stops the run (no continue_on_error), or -1. */
 long inn_exec_stopping_step(const inn_run *r);
-/* The message of a dry-run step whose plugin has no dry-run. */
+/* The message of a dry-run step whose plugin has no dry-run: it would run
+ * (a real run runs it), but nothing of it was simulated. */
 extern const char inn_exec_no_dry_run[];
 
 /* exec_step.c: the runner thread of step s (a struct srun *): runs it and

@@ -90,7 +90,7 @@ struct bind_ctx {
 
 /* ---- what a step asks about the run (exec_run_int.h) ----------------- */
 
-const char inn_exec_no_dry_run[] = "skipped: plugin has no dry-run";
+const char inn_exec_no_dry_run[] = "would-run (plugin has no dry-run: not simulated)";
 
 int
 inn_exec_upstream_failed(inn_run *r, size_t i, size_t *which)
@@ -119,9 +119,7 @@ inn_exec_upstream_failed(inn_run *r, size_t i, size_t *which)
 				found = 1;
 				break;
 			}
-			if (r->dry_run && (dep->state == INN_STATE_WOULD_RUN ||
-			                   (dep->state == INN_STATE_SKIPPED && dep->message != NULL &&
-			                    strcmp(dep->message, inn_exec_no_dry_run) == 0)))
+			if (r->dry_run && dep->state == INN_STATE_WOULD_RUN)
 				found = 2;
 		}
 	}
@@ -271,9 +269,7 @@ skipped_step(const inn_run *r, const char *path)
 		const char *name = r->steps[i].res.def->name;
 
 		if (name != NULL && strlen(name) == n && memcmp(name, path, n) == 0)
-			return r->steps[i].res.state == INN_STATE_SKIPPED &&
-			       (r->steps[i].res.message == NULL ||
-			        strcmp(r->steps[i].res.message, inn_exec_no_dry_run) != 0) ? &r->steps[i] : NULL;
+			return r->steps[i].res.state == INN_STATE_SKIPPED ? &r->steps[i] : NULL;
 	}
 	return NULL;
 }
@@ -779,11 +775,11 @@ dry_run_unknown_why(const char *path, char *buf, size_t len)
 	int n = (int)strcspn(name, ".");
 
 	if (strncmp(path, "resources.", 10) == 0)
-		snprintf(buf, len, "would-run; it reads %s, an output of resource \"%.*s\", "
-		         "which a dry-run does not provision", path, n, name);
+		snprintf(buf, len, "would-run (not simulated: it reads %s, an output of "
+		         "resource \"%.*s\", resolved at run time)", path, n, name);
 	else
-		snprintf(buf, len, "would-run; it reads the outputs of step \"%.*s\", "
-		         "which a dry-run does not run for real", n, name);
+		snprintf(buf, len, "would-run (not simulated: it reads the outputs of step "
+		         "\"%.*s\", resolved at run time)", n, name);
 }
 
 /* cond.c's view of the run (lock held): a step's state, or pending where a
@@ -794,9 +790,7 @@ cond_step_state(void *ud, size_t i)
 	const inn_run *r = ud;
 	const inn_step_result *res = &r->steps[i].res;
 
-	if (r->dry_run && (res->state == INN_STATE_WOULD_RUN ||
-	                   (res->state == INN_STATE_SKIPPED && res->message != NULL &&
-	                    strcmp(res->message, inn_exec_no_dry_run) == 0)))
+	if (r->dry_run && res->state == INN_STATE_WOULD_RUN)
 		return INN_STATE_PENDING;
 	return res->state;
 }
@@ -950,7 +944,7 @@ failed:
 	if (dry_run_unknown(r, rc)) {
 		*st = INN_STATE_WOULD_RUN;
 		snprintf(msg, msglen, "would-run if its condition holds; the condition "
-		         "depends on values not known in a dry-run");
+		         "depends on values resolved at run time");
 	} else {
 		*st = INN_STATE_FAILED;
 	}
@@ -1189,9 +1183,10 @@ inn_exec_step_thread(void *arg)
 	rc = render_config(r, d, &cfg, unknown);
 	pthread_mutex_unlock(&r->lock);
 	if (rc != 0) {
-		/* what the real run would fail on, and why */
-		snprintf(msg, sizeof(msg), "%sstep \"%s\": %s", r->dry_run ? "would-fail: " : "",
-		         d->name, inn_error_last());
+		/* what the real run would fail on, and why; the step's name is
+		 * not repeated: every place that shows the message names it */
+		snprintf(msg, sizeof(msg), "%s%s", r->dry_run ? "would-fail: " : "",
+		         inn_error_last());
 		engine_log(r, d->name, INN_LOG_ERROR, "%s", msg);
 		finish_step(r, s, INN_STATE_FAILED, msg);
 		return NULL;
@@ -1207,7 +1202,7 @@ inn_exec_step_thread(void *arg)
 	}
 	if (r->dry_run && !(plugin->desc.flags & INN_PLUGIN_DRY_RUN)) {
 		json_object_put(cfg);
-		finish_step(r, s, INN_STATE_SKIPPED, inn_exec_no_dry_run);
+		finish_step(r, s, INN_STATE_WOULD_RUN, inn_exec_no_dry_run);
 		return NULL;
 	}
 	step_attempts(r, s, plugin, cfg);

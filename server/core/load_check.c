@@ -262,6 +262,27 @@ note_spec_ref(struct ref_check *rc, const char *who, const char *ref, size_t roo
 	json_object_array_add(wf->spec_refs, o);
 }
 
+/* secrets.NAME: a run reads it from the admin config's secrets: (or from
+ * what its run is given: run --local --secret).  With an admin config that
+ * does not configure NAME, the warning says now what the run would fail
+ * on (U3: validation and dry-run tell the truth), at the reference. */
+static void
+warn_unconfigured_secret(struct ref_check *rc, const char *who, const char *ref)
+{
+	const inn_policy *pol = rc->L->ctx->policy;
+	const char *name = ref + 8;
+	size_t n = strcspn(name, ".["), j;
+
+	if (ref[7] != '.' || pol == NULL || pol->file == NULL || n == 0)
+		return;
+	for (j = 0; j < pol->nsecrets; j++)
+		if (strlen(pol->secrets[j].name) == n && memcmp(pol->secrets[j].name, name, n) == 0)
+			return;
+	inn_l_warn(&rc->L->lc, rc->at, "%s: references secrets.%.*s, but secret \"%.*s\" is "
+	           "not configured (%s secrets:): a run fails on it unless it is given the "
+	           "secret", who, (int)n, name, (int)n, name, pol->file);
+}
+
 /* Non-zero when name[0..len) was declared, but its declaration refused
  * (already reported). */
 static int
@@ -331,8 +352,10 @@ ref_cb(void *ud, const char *ref)
 		note_spec_ref(rc, who, ref, len);
 	} else if (len == 9 && strncmp(ref, "resources", 9) == 0) {
 		note_spec_ref(rc, who, ref, len);
+	} else if (len == 7 && strncmp(ref, "secrets", 7) == 0) {
+		warn_unconfigured_secret(rc, who, ref);
 	} else if (inn_tmpl_known_root(ref, len)) {
-		/* secrets: named at submit, unknown here */
+		/* none left: every root is judged above */
 	} else if (ref[len] == '.' && (s = inn_lw_find_step(L, ref, len)) >= 0) {
 		/* the original's ${<step>.<key>}: read as steps.<step>.outputs.<key> */
 		char ours[INN_L_PATH_MAX];
@@ -618,6 +641,22 @@ refused_at(const struct wf_load *L, size_t i, const char *err)
 	return ps->config ? ps->config : ps->type ? ps->type : ps->node;
 }
 
+/* "the step types loaded: a, b" (or "no plugin is loaded") into buf. */
+static const char *
+loaded_types(const inn_registry *reg, char *buf, size_t len)
+{
+	size_t i, j, n = 0;
+	int w;
+
+	w = snprintf(buf, len, "%s", reg->nplugins == 0 ? "no plugin is loaded" :
+	             "the step types loaded: ");
+	for (i = 0; i < reg->nplugins && w >= 0 && (size_t)w < len; i++)
+		for (j = 0; j < reg->plugins[i].ntypes && w >= 0 && (size_t)w < len; j++, n++)
+			w += snprintf(buf + w, len - (size_t)w, "%s%s", n ? ", " : "",
+			              reg->plugins[i].types[j]);
+	return buf;
+}
+
 /* A warning for each top-level config key of step i ending in "_secret"
  * whose value (written, not a template) names a secret the admin config
  * does not configure: the step would fail at run time unless its run is
@@ -844,21 +883,23 @@ inn_lw_check_step_types(struct wf_load *L)
 			continue;
 		if ((pl = inn_registry_find(ctx->registry, s->plugin_type)) == NULL) {
 			const inn_refusal *why = inn_registry_refusal(ctx->registry, s->plugin_type);
-			char what[256];
+			char what[256], types[512];
 
 			if (strcmp(s->type, s->plugin_type) != 0)
 				snprintf(what, sizeof(what), "step type \"%s\" (the plugin for "
 				         "\"%s\")", s->plugin_type, s->type);
 			else
 				snprintf(what, sizeof(what), "step type \"%s\"", s->type);
+			/* the plugins by name, never the directory: these messages
+			 * reach API users, and where a server keeps its plugins is
+			 * not theirs to know (innominatus-ctl plugins shows it) */
 			if (why != NULL)
-				inn_l_err(&L->lc, at, "step \"%s\": %s: its plugin %s was refused: %s "
-				          "(plugin directory %s)", s->name, what, why->file, why->reason,
-				          ctx->registry->dir ? ctx->registry->dir : "?");
+				inn_l_err(&L->lc, at, "step \"%s\": %s: its plugin %s was refused: %s",
+				          s->name, what, why->file, why->reason);
 			else
-				inn_l_err(&L->lc, at, "step \"%s\": no plugin provides %s (plugin "
-				          "directory %s)", s->name, what,
-				          ctx->registry->dir ? ctx->registry->dir : "?");
+				inn_l_err(&L->lc, at, "step \"%s\": no plugin provides %s (%s)",
+				          s->name, what, loaded_types(ctx->registry, types,
+				                                      sizeof(types)));
 			continue;
 		}
 		if (pl->desc.validate != NULL) {

@@ -48,6 +48,13 @@ void inn_diag_format(const inn_diag *d, size_t i, char *buf, size_t len);
 /* Writes every entry to fp, formatted as inn_diag_format() does, one a
  * line after prefix. */
 void inn_diag_print(const inn_diag *d, FILE *fp, const char *prefix);
+/* Files of a git clone are shown as their path in the repository and the
+ * commit, "team/workflows/x.yaml@1a2b3c4d5e6f", not where the clone lies on
+ * the server (its state or cache folder): from this call on, every entry
+ * added whose file is under dir (a realpath), and every such path in an
+ * entry's message, is written so.  commit: hex, shortened to 12; NULL or ""
+ * forgets dir.  Process-wide (the clones are), bounded, thread-safe. */
+void inn_diag_alias(const char *dir, const char *commit);
 /* Number of entries of a level (errors: all recorded, even past the cap). */
 size_t inn_diag_count(const inn_diag *d, inn_diag_level level);
 /* Index of the first entry whose formatted text contains needle, or -1;

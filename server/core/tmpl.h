@@ -122,7 +122,7 @@ typedef struct inn_tmpl_env {
  * finds missing is offered to fn (path: the chain up to it in our
  * spelling, "steps.build" or "resources.db.dsn"); when fn returns non-zero
  * it is a value the caller cannot know yet, and it renders as the text
- * "(not known in a dry-run: PATH)" instead of failing, so the rest of the
+ * "(resolved at run time: PATH)" instead of failing, so the rest of the
  * template is still checked.  Not asked where a missing key reads as null
  * (conditions, range sources, default). */
 typedef int (*inn_tmpl_unknown_fn)(void *ud, const char *path);

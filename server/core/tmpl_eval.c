@@ -279,7 +279,7 @@ lookup_rooted(struct ctx *c, const struct expr *e, int lenient, struct val *out)
 			char text[sizeof(missing_path) + 40];
 
 			/* a value the dry-run cannot know: a placeholder, and on */
-			snprintf(text, sizeof(text), "(not known in a dry-run: %s)", missing_path);
+			snprintf(text, sizeof(text), "(resolved at run time: %s)", missing_path);
 			if ((out->o = json_object_new_string(text)) == NULL)
 				rc = inn_error_set(INN_ENOMEM, "out of memory");
 			else

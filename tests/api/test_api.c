@@ -846,7 +846,10 @@ test_git_provider_sources(void **state)
 	json_object_put(o);
 	/* a provider with a dependency cycle: every error, file:line, nothing kept */
 	assert_error(add_source("bad-team", "bad", S.admin, &o), 400, o, "invalid_provider");
-	TU_ASSERT_CONTAINS(js(o), "loop.yaml:");
+	/* named by its path in the repository and the commit (U11), not the
+	 * server's clone folder */
+	TU_ASSERT_CONTAINS(js(o), "\"bad/workflows/loop.yaml@");
+	assert_null(strstr(js(o), "_providers"));
 	TU_ASSERT_CONTAINS(js(o), "cycle");
 	assert_true(json_object_array_length(json_object_object_get(
 	    json_object_object_get(o, "error"), "errors")) >= 1);
@@ -890,7 +893,8 @@ test_git_provider_sources(void **state)
 	commit("three");
 	assert_error(http("POST", "/api/admin/reload", "", S.admin, &o, NULL), 400, o,
 	             "invalid_catalog");
-	TU_ASSERT_CONTAINS(js(o), "loop.yaml:");
+	/* the new commit's file, by its repository path (U11) */
+	TU_ASSERT_CONTAINS(js(o), "\"team/workflows/loop.yaml@");
 	json_object_put(o);
 	snprintf(path, sizeof(path), "%s/providers/git-team/team/workflows/loop.yaml", S.dir);
 	assert_false(tu_exists(path));

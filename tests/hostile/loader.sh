@@ -59,9 +59,9 @@ check "test-workflow: a 184 KB script is refused at load, not at exec" \
 # --- IN-11: a dry-run reports render errors a real run would hit ----------
 ctlrun test-workflow "$fx/dryrun.yaml" --dry-run
 check "dry-run: a step reading outputs a dry-run does not produce would-run" \
-	grep -Eq '^  unknown +shell +would-run; it reads the outputs of step "first", which a dry-run does not run for real' "$H/out"
+	grep -Eq '^  unknown +shell +would-run \(not simulated: it reads the outputs of step "first", resolved at run time\)' "$H/out"
 check "dry-run: a type error in a config is reported as the failure it is" \
-	grep -Eq '^  typo +shell +would-fail: step "typo": env.X: .*is a string' "$H/out"
+	grep -Eq '^  typo +shell +would-fail: env.X: .*is a string' "$H/out"
 check "dry-run: exit status says it would fail" rc_not 0
 python3 -c 'import sys
 v = "v" * 120000
@@ -70,7 +70,7 @@ sys.stdout.write("name: huge\nparameters:\n  - {name: chunk, type: string, defau
   "    config: {script: \"true\"}\n")' > huge.yaml
 ctlrun test-workflow "$w/huge.yaml" --dry-run
 check "dry-run: a config rendering over the 4 MiB output limit fails, as the run would" \
-	sh -c "grep -Eq '^  grow +shell +would-fail: step \"grow\": env.BIG: rendered text exceeds 4194304 bytes' '$H/out' && ! grep -q would-run '$H/out'"
+	sh -c "grep -Eq '^  grow +shell +would-fail: env.BIG: rendered text exceeds 4194304 bytes' '$H/out' && ! grep -q would-run '$H/out'"
 
 # --- IN-17: the README's `list` type ----------------------------------------
 ctlrun run --local "$fx/listtype.yaml"

@@ -522,6 +522,36 @@ test_json_add_strs(void **state)
 	json_object_put(o);
 }
 
+/* U11: the files of a git clone are named by their path in the repository
+ * and the commit, in the entry's file and in its message; other paths,
+ * and a folder that merely starts like the clone's, stay as they are. */
+static void
+test_diag_names_clone_files_by_repository_path(void **state)
+{
+	inn_diag d;
+	char line[1024];
+
+	(void)state;
+	inn_diag_init(&d);
+	inn_diag_alias("/srv/state/_providers/k8s", "0123456789abcdef0123");
+	inn_diag_add(&d, INN_DIAG_ERROR, "/srv/state/_providers/k8s/team/workflows/x.yaml",
+	             5, 11, "cannot read /srv/state/_providers/k8s/team/a.yaml: gone; "
+	             "folder /srv/state/_providers/k8s (not /srv/state/_providers/k8s2/b)");
+	inn_diag_add(&d, INN_DIAG_WARNING, "/etc/innominatus/admin.yaml", 2, 3, "as is");
+	inn_diag_format(&d, 0, line, sizeof(line));
+	assert_string_equal(line, "team/workflows/x.yaml@0123456789ab:5:11: error: cannot "
+	                    "read team/a.yaml@0123456789ab: gone; folder .@0123456789ab "
+	                    "(not /srv/state/_providers/k8s2/b)");
+	inn_diag_format(&d, 1, line, sizeof(line));
+	assert_string_equal(line, "/etc/innominatus/admin.yaml:2:3: warning: as is");
+	/* forgotten: shown as it is again */
+	inn_diag_alias("/srv/state/_providers/k8s", NULL);
+	inn_diag_add(&d, INN_DIAG_ERROR, "/srv/state/_providers/k8s/x.yaml", 1, 1, "m");
+	inn_diag_format(&d, 2, line, sizeof(line));
+	assert_string_equal(line, "/srv/state/_providers/k8s/x.yaml:1:1: error: m");
+	inn_diag_free(&d);
+}
+
 int
 main(void)
 {
@@ -541,6 +571,7 @@ main(void)
 		cmocka_unit_test(test_vformat_short_and_long),
 		cmocka_unit_test(test_index_find),
 		cmocka_unit_test(test_json_add_strs),
+		cmocka_unit_test(test_diag_names_clone_files_by_repository_path),
 	};
 
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);

@@ -652,8 +652,10 @@ test_dry_run_reports_each_step(void **state)
 	         "  - name: never\n    type: noop\n    if: \"false\"\n", F.work);
 	r = run_wf(yaml, NULL, 1);
 	assert_int_equal(r.rc, 0);
-	assert_int_equal(tu_step(r.run, "script")->state, INN_STATE_SKIPPED);
-	assert_string_equal(tu_step(r.run, "script")->message, "skipped: plugin has no dry-run");
+	/* U12: a real run runs it, so it would run; nothing of it is simulated */
+	assert_int_equal(tu_step(r.run, "script")->state, INN_STATE_WOULD_RUN);
+	assert_string_equal(tu_step(r.run, "script")->message,
+	                    "would-run (plugin has no dry-run: not simulated)");
 	assert_false(tu_exists(tu_path(F.work, "dry-touched")));
 	assert_int_equal(tu_step(r.run, "capable")->state, INN_STATE_WOULD_RUN);
 	assert_string_equal(tu_out(tu_step(r.run, "capable"), "echo"), "(dry-run)");
@@ -677,28 +679,28 @@ test_dry_run_tells_would_fail(void **state)
 		const char *msg;
 	} cases[] = {
 		{ "  - {name: a, type: crashy, config: {mode: ok, value: \"${resources.db.dsn}\"}}\n",
-		  "a", INN_STATE_WOULD_RUN, INN_STATE_WOULD_RUN, "would-run; it reads "
-		  "resources.db.dsn, an output of resource \"db\", which a dry-run does not "
-		  "provision" },
+		  "a", INN_STATE_WOULD_RUN, INN_STATE_WOULD_RUN, "would-run (not simulated: "
+		  "it reads resources.db.dsn, an output of resource \"db\", resolved at run "
+		  "time)" },
 		/* the real run would fail: no such resource */
 		{ "  - {name: a, type: crashy, config: {mode: ok, value: \"${resources.dbb.dsn}\"}}\n",
-		  "a", INN_STATE_FAILED, INN_STATE_FAILED, "would-fail: step \"a\": config.value: "
+		  "a", INN_STATE_FAILED, INN_STATE_FAILED, "would-fail: config.value: "
 		  "${resources.dbb.dsn}: resources.dbb is not defined" },
 		/* a step a dry-run does not run: its outputs are not known, and say so */
 		{ "  - {name: s, type: shell, config: {script: 'echo x=1 >> $INNOMINATUS_OUTPUT'}}\n"
 		  "  - {name: b, type: crashy, config: {mode: ok, value: \"${steps.s.outputs.x}\"}}\n",
-		  "b", INN_STATE_WOULD_RUN, INN_STATE_WOULD_RUN, "would-run; it reads the outputs "
-		  "of step \"s\", which a dry-run does not run for real" },
+		  "b", INN_STATE_WOULD_RUN, INN_STATE_WOULD_RUN, "would-run (not simulated: it "
+		  "reads the outputs of step \"s\", resolved at run time)" },
 		/* an unknown value does not hide what would fail after it */
 		{ "  - {name: s, type: shell, config: {script: 'true'}}\n"
 		  "  - {name: a, type: crashy, config: {mode: ok}, env: {A: \"${steps.s.outputs.y}\","
 		  " B: \"${resources.dbb.dsn}\"}}\n",
-		  "a", INN_STATE_FAILED, INN_STATE_FAILED, "would-fail: step \"a\": "
+		  "a", INN_STATE_FAILED, INN_STATE_FAILED, "would-fail: "
 		  "env.B: ${resources.dbb.dsn}: resources.dbb is not defined" },
 		/* a step skipped by its condition has no outputs in a real run either */
 		{ "  - {name: s, type: noop, if: \"false\"}\n"
 		  "  - {name: b, type: crashy, config: {mode: ok, value: \"${steps.s.outputs.x}\"}}\n",
-		  "b", INN_STATE_FAILED, INN_STATE_FAILED, "would-fail: step \"b\": config.value: "
+		  "b", INN_STATE_FAILED, INN_STATE_FAILED, "would-fail: config.value: "
 		  "${steps.s.outputs.x}: steps.s is not defined: step \"s\" was skipped (condition "
 		  "false: if: \"false\" is false), so it has no outputs; guard the reference (| default \"\") or give this "
 		  "step the same condition" },
@@ -720,7 +722,7 @@ test_dry_run_tells_would_fail(void **state)
 		assert_int_equal(inn_run_state(r.run), cases[i].run_st);
 		if (i == 0) /* the config as far as it is known */
 			TU_ASSERT_CONTAINS(json_object_to_json_string(tu_step(r.run, "a")->config),
-			                   "(not known in a dry-run: resources.db.dsn)");
+			                   "(resolved at run time: resources.db.dsn)");
 		tu_result_free(&r);
 	}
 	json_object_put(data);

@@ -442,7 +442,7 @@ test_compat_admin_config(void **state)
 		                               NULL, 0), -1);
 		if (inn_diag_find(&d, "kubernetes", NULL, 0) >= 0)
 			assert_true(inn_diag_find(&d, "no plugin provides step type "
-			                          "\"kubernetes\" (plugin directory", NULL, 0) >= 0);
+			                          "\"kubernetes\" (the step types loaded: ", NULL, 0) >= 0);
 		for (w = 0; p != NULL && w < p->nworkflows; w++)
 			for (s = 0; s < p->workflows[w]->nsteps; s++)
 				policy_steps += strcmp(p->workflows[w]->steps[s].type, "policy") == 0;

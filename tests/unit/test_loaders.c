@@ -932,9 +932,10 @@ test_workflow_registry_and_validate(void **state)
 
 	(void)state;
 	gate_setup(&g, &ctx, "shell, policy, kubernetes", 0, 1);
-	refused_at("steps:\n  - name: k\n    type: kubernetes\n", &ctx,
-	           "wf.yaml:3:11: error: step \"k\": no plugin provides "
-	           "step type \"kubernetes\" (plugin directory ", g.reg->dir, ")");
+	/* U11: the plugins by their step types, never the server's directory */
+	refused("steps:\n  - name: k\n    type: kubernetes\n", &ctx,
+	        "wf.yaml:3:11: error: step \"k\": no plugin provides "
+	        "step type \"kubernetes\" (the step types loaded: shell)");
 	/* the plugin's validate() sees the unrendered config */
 	refused("steps:\n"
 	        "  - name: s\n"
