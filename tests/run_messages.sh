@@ -146,8 +146,9 @@ start || { echo "Bail out! the server did not start again"; cat "$dir/server.log
 r status "$id" >"$dir/out" 2>&1
 [ "$(step_field "$id" status)" = failed ] &&
 	step_field "$id" message | grep -q '^interrupted: the server stopped while this step ran' &&
-	! grep -q ' running ' "$dir/out"
-check "U14: after kill -9 and a restart the interrupted step is failed (interrupted), not running" $?
+	! grep -q ' running ' "$dir/out" &&
+	grep -q "innominatus-ctl retry $id, or POST /api/workflows/$id/retry" "$dir/out"
+check "U14: after kill -9 and a restart the interrupted step is failed (interrupted), not running, and the execution names the command that runs it again" $?
 
 # ---- U11: a git provider's errors name repository paths and the commit --------
 export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.org GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.org
