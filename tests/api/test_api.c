@@ -824,6 +824,51 @@ test_live_events_name_their_execution(void **state)
 	free(b.p);
 }
 
+/* The routes the other tests do not take, so that the OpenAPI test
+ * (tests/openapi_validate.sh) sees their replies: a golden path's detail,
+ * the original's execute route with a YAML spec, a deploy's plan, a
+ * refused spec, a deletion's plan. */
+static void
+test_more_routes(void **state)
+{
+	json_object *o = NULL, *e;
+	int64_t id;
+
+	(void)state;
+	red_get("/api/golden-paths/hello", NULL, "\"source\"");
+	assert_error(http("GET", "/api/golden-paths/nope", NULL, S.user_red, &o, NULL), 404, o,
+	             "not_found");
+	json_object_put(o);
+	assert_int_equal(http("POST", "/api/workflows/golden-paths/hello/execute?param.who=doc",
+	                      "apiVersion: score.dev/v1b1\nmetadata: {name: docs}\n"
+	                      "containers: {web: {image: docs}}\n", S.user_red, &o, NULL), 200);
+	assert_string_equal(jget(o, "application"), "docs");
+	id = jint(o, "id");
+	json_object_put(o);
+	o = wait_done(id, S.user_red);
+	assert_string_equal(jget(o, "status"), "succeeded");
+	json_object_put(o);
+	assert_int_equal(http("POST", "/api/applications?dry_run=true",
+	                      "apiVersion: score.dev/v1b1\nmetadata: {name: planned}\n"
+	                      "containers: {web: {image: p}}\n"
+	                      "resources:\n  cache: {type: kv, params: {name: p}}\n",
+	                      S.user_red, &o, NULL), 200);
+	assert_string_equal(jget(o, "status"), "planned");
+	json_object_put(o);
+	assert_error(http("POST", "/api/applications", "apiVersion: score.dev/v1b1\nmetadata: {}\n",
+	                  S.user_red, &o, NULL), 400, o, "invalid_spec");
+	assert_true(json_object_object_get_ex(json_object_object_get(o, "error"), "details", &e));
+	assert_true(json_object_array_length(e) > 0);
+	json_object_put(o);
+	assert_int_equal(http("DELETE", "/api/applications/shop?dry_run=true", NULL, S.user_red,
+	                      &o, NULL), 200);
+	assert_string_equal(jget(o, "application"), "shop");
+	json_object_put(o);
+	assert_error(http("DELETE", "/api/applications/nothing", NULL, S.user_red, &o, NULL), 404,
+	             o, "not_found");
+	json_object_put(o);
+}
+
 /* Key listing: every key, live and revoked, with its role and team, and
  * never the key or anything like it; admins only. */
 static void
@@ -1242,6 +1287,7 @@ main(void)
 		cmocka_unit_test(test_events_stream),
 		cmocka_unit_test(test_live_events_name_their_execution),
 		cmocka_unit_test(test_key_list),
+		cmocka_unit_test(test_more_routes),
 		cmocka_unit_test(test_git_provider_sources),
 		cmocka_unit_test(test_kill_9_and_restart_accounts_for_everything),
 	};
