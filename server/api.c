@@ -458,7 +458,7 @@ responses_of(const struct route *r)
 		const char *type = eq ? eq + 1 : NULL;
 		size_t tlen = type ? (size_t)((hash ? hash : p + n) - type) : 0;
 
-		add_response(resp, atoi(p), type, tlen, hash ? hash + 1 : NULL,
+		add_response(resp, (int)strtol(p, NULL, 10), type, tlen, hash ? hash + 1 : NULL,
 		             hash ? (size_t)(p + n - hash - 1) : 0);
 		p += n + (p[n] == ';');
 	}
