@@ -528,22 +528,20 @@ parameters_of(const struct route *r)
 static json_object *
 body_of(const struct route *r)
 {
+	static const char *const media[][2] = {
+		{ "json", "application/json" }, { "yaml", "application/yaml" },
+	};
 	json_object *b = json_object_new_object(), *content = json_object_new_object();
 	const char *colon = strchr(r->body, ':');
-	size_t mlen = (size_t)(colon - r->body);
+	size_t mlen = (size_t)(colon - r->body), i;
 
-	if (memmem(r->body, mlen, "json", 4) != NULL) {
-		json_object *m = json_object_new_object();
+	for (i = 0; i < sizeof(media) / sizeof(media[0]); i++)
+		if (memmem(r->body, mlen, media[i][0], 4) != NULL) {
+			json_object *m = json_object_new_object();
 
-		json_object_object_add(m, "schema", inn_schema_parse(colon + 1));
-		json_object_object_add(content, "application/json", m);
-	}
-	if (memmem(r->body, mlen, "yaml", 4) != NULL) {
-		json_object *m = json_object_new_object();
-
-		json_object_object_add(m, "schema", inn_schema_parse(colon + 1));
-		json_object_object_add(content, "application/yaml", m);
-	}
+			json_object_object_add(m, "schema", inn_schema_parse(colon + 1));
+			json_object_object_add(content, media[i][1], m);
+		}
 	json_object_object_add(b, "required", json_object_new_boolean(0));
 	json_object_object_add(b, "content", content);
 	return b;

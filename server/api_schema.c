@@ -192,6 +192,24 @@ fail:
 	return NULL;
 }
 
+/* [T] and map<T> after their opening: T, then close; a schema of type
+ * whose member key is T's schema. */
+static json_object *
+container(struct sp *x, char close, const char *type, const char *key)
+{
+	json_object *o, *t = parse_type(x);
+
+	if (t == NULL)
+		return NULL;
+	if (!eat(x, close)) {
+		json_object_put(t);
+		return bad(x, close == ']' ? "expected \"]\"" : "expected \">\"");
+	}
+	o = typed(type);
+	json_object_object_add(o, key, t);
+	return o;
+}
+
 static json_object *
 parse_base(struct sp *x)
 {
@@ -201,19 +219,8 @@ parse_base(struct sp *x)
 	size_t i;
 
 	ws(x);
-	if (eat(x, '[')) {
-		json_object *o, *t = parse_type(x);
-
-		if (t == NULL)
-			return NULL;
-		if (!eat(x, ']')) {
-			json_object_put(t);
-			return bad(x, "expected \"]\"");
-		}
-		o = typed("array");
-		json_object_object_add(o, "items", t);
-		return o;
-	}
+	if (eat(x, '['))
+		return container(x, ']', "array", "items");
 	if (eat(x, '{'))
 		return parse_object(x);
 	if (eat(x, '\'')) {
@@ -234,19 +241,9 @@ parse_base(struct sp *x)
 	if (strcmp(word, "any") == 0)
 		return json_object_new_object();
 	if (strcmp(word, "map") == 0) {
-		json_object *o, *t;
-
 		if (!eat(x, '<'))
 			return bad(x, "expected \"<\" after map");
-		if ((t = parse_type(x)) == NULL)
-			return NULL;
-		if (!eat(x, '>')) {
-			json_object_put(t);
-			return bad(x, "expected \">\"");
-		}
-		o = typed("object");
-		json_object_object_add(o, "additionalProperties", t);
-		return o;
+		return container(x, '>', "object", "additionalProperties");
 	}
 	for (i = 0; i < sizeof(bases) / sizeof(bases[0]); i++)
 		if (strcmp(word, bases[i]) == 0)

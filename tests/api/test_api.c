@@ -684,6 +684,39 @@ test_cancel_and_retry(void **state)
 
 static int sse_names_execution(const char *raw, int64_t id, const char *type);
 
+/* A GET of the event stream at path as the red user, its bytes to b by fn. */
+static CURL *
+stream_open(const char *path, struct curl_slist **h, size_t (*fn)(char *, size_t, size_t, void *),
+            struct buf *b)
+{
+	CURL *c = curl_easy_init();
+	char url[256], auth[256];
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", S.port, path);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", S.user_red);
+	*h = curl_slist_append(NULL, auth);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, *h);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fn);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
+	return c;
+}
+
+/* Records what the stream got (INN_API_RECORD); returns its status. */
+static long
+stream_close(CURL *c, struct curl_slist *h, const char *path, const struct buf *b)
+{
+	char *ctype = NULL;
+	long st = 0;
+
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
+	curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ctype);
+	record("GET", path, st, ctype, b->p);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(h);
+	return st;
+}
+
 static void
 test_events_stream(void **state)
 {
@@ -691,7 +724,6 @@ test_events_stream(void **state)
 	CURL *c;
 	struct buf b = { NULL, 0 };
 	struct curl_slist *h = NULL;
-	char url[256], auth[256];
 	int64_t id;
 
 	(void)state;
@@ -699,26 +731,10 @@ test_events_stream(void **state)
 	 * read for a moment and check a finished execution shows up */
 	id = submit("/api/golden-paths/hello/run", "{}", S.user_red);
 	json_object_put(wait_done(id, S.user_red));
-	c = curl_easy_init();
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/events/stream?after=1", S.port);
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", S.user_red);
-	h = curl_slist_append(h, auth);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	c = stream_open("/api/events/stream?after=1", &h, collect, &b);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 800L);
 	curl_easy_perform(c);
-	{
-		char *ctype = NULL;
-		long st = 0;
-
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
-		curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ctype);
-		record("GET", "/api/events/stream?after=1", st, ctype, b.p);
-	}
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
+	assert_int_equal(stream_close(c, h, "/api/events/stream?after=1", &b), 200);
 	raw = b.p;
 	assert_non_null(raw);
 	TU_ASSERT_CONTAINS(raw, "event: execution.finished");
@@ -779,23 +795,15 @@ collect_until_finished(char *data, size_t size, size_t nmemb, void *ud)
 static void
 test_live_events_name_their_execution(void **state)
 {
-	CURL *c = curl_easy_init();
 	CURLM *m = curl_multi_init();
 	struct buf b = { NULL, 0 };
 	struct curl_slist *h = NULL;
-	char url[256], auth[256];
+	CURL *c = stream_open("/api/events/stream", &h, collect_until_finished, &b);
 	int64_t id = 0;
 	int running = 1, i;
 	long st = 0;
 
 	(void)state;
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/events/stream", S.port);
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", S.user_red);
-	h = curl_slist_append(h, auth);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect_until_finished);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
 	curl_multi_add_handle(m, c);
 	/* the stream is open (its 200 came) before the run starts */
@@ -807,18 +815,10 @@ test_live_events_name_their_execution(void **state)
 		curl_multi_poll(m, NULL, 0, 10, NULL);
 	}
 	curl_multi_remove_handle(m, c);
-	assert_int_equal(st, 200);
+	curl_multi_cleanup(m);
+	assert_int_equal(stream_close(c, h, "/api/events/stream", &b), 200);
 	assert_true(id > 0);
 	assert_non_null(b.p);
-	{
-		char *ctype = NULL;
-
-		curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ctype);
-		record("GET", "/api/events/stream", st, ctype, b.p);
-	}
-	curl_easy_cleanup(c);
-	curl_multi_cleanup(m);
-	curl_slist_free_all(h);
 	assert_true(sse_names_execution(b.p, id, "execution.finished") > 0);
 	assert_true(sse_names_execution(b.p, id, "step.succeeded") > 0);
 	free(b.p);
