@@ -463,8 +463,11 @@ responses_of(const struct route *r)
 		p += n + (p[n] == ';');
 	}
 	/* what any route of its kind may answer */
-	if (strchr(r->pattern, '{') != NULL)
-		add_error(resp, 400, "a path segment has a control character");
+	/* http_scan.c refuses a malformed request before any route sees it */
+	add_error(resp, 400, strchr(r->pattern, '{') != NULL ?
+	          "a malformed request (a bad header, two Authorization headers, ...) or a "
+	          "path segment with a control character" :
+	          "a malformed request (a bad header, two Authorization headers, ...)");
 	if (r->method == EVHTTP_REQ_POST) {
 		add_error(resp, 400, "the body is not valid JSON");
 		add_error(resp, 413, "the body is larger than the server takes");
