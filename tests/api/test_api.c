@@ -19,6 +19,7 @@
 #include <curl/curl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -779,15 +780,35 @@ sse_names_execution(const char *raw, int64_t id, const char *type)
 	return count;
 }
 
-/* The write function of a live stream: collects until the execution
- * finished event arrives, then ends the transfer. */
+/* A live stream's bytes and the execution whose end ends it (0: none yet). */
+struct live {
+	struct buf b;           /* first: collect() takes a struct live as its buf */
+	int64_t id;
+};
+
+/* The write function of a live stream: collects until the finished event
+ * of l->id has arrived whole (another execution's end does not count). */
 static size_t
 collect_until_finished(char *data, size_t size, size_t nmemb, void *ud)
 {
-	struct buf *b = ud;
-	size_t n = collect(data, size, nmemb, ud);
+	struct live *l = ud;
+	size_t n = collect(data, size, nmemb, &l->b);
+	const char *p = l->b.p;
+	char want[64];
 
-	return n > 0 && strstr(b->p, "event: execution.finished") != NULL ? 0 : n;
+	snprintf(want, sizeof(want), "\"execution\":%lld", (long long)l->id);
+	while (n > 0 && l->id > 0 && (p = strstr(p, "event: execution.finished\n")) != NULL) {
+		const char *d = strstr(p, "\ndata: "), *end = d ? strchr(d + 1, '\n') : NULL;
+		const char *hit;
+
+		p++;
+		if (end == NULL)
+			break;          /* not whole yet */
+		hit = memmem(d, (size_t)(end - d), want, strlen(want));
+		if (hit != NULL && !isdigit((unsigned char)hit[strlen(want)]))
+			return 0;
+	}
+	return n;
 }
 
 /* U13: the live events (no cursor) name their execution too, as
@@ -796,10 +817,9 @@ static void
 test_live_events_name_their_execution(void **state)
 {
 	CURLM *m = curl_multi_init();
-	struct buf b = { NULL, 0 };
+	struct live l = { { NULL, 0 }, 0 };
 	struct curl_slist *h = NULL;
-	CURL *c = stream_open("/api/events/stream", &h, collect_until_finished, &b);
-	int64_t id = 0;
+	CURL *c = stream_open("/api/events/stream", &h, collect_until_finished, &l.b);
 	int running = 1, i;
 	long st = 0;
 
@@ -810,18 +830,18 @@ test_live_events_name_their_execution(void **state)
 	for (i = 0; running && i < 6000; i++) {
 		curl_multi_perform(m, &running);
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
-		if (st != 0 && id == 0)
-			id = submit("/api/golden-paths/hello/run", "{}", S.user_red);
+		if (st != 0 && l.id == 0)
+			l.id = submit("/api/golden-paths/hello/run", "{}", S.user_red);
 		curl_multi_poll(m, NULL, 0, 10, NULL);
 	}
 	curl_multi_remove_handle(m, c);
 	curl_multi_cleanup(m);
-	assert_int_equal(stream_close(c, h, "/api/events/stream", &b), 200);
-	assert_true(id > 0);
-	assert_non_null(b.p);
-	assert_true(sse_names_execution(b.p, id, "execution.finished") > 0);
-	assert_true(sse_names_execution(b.p, id, "step.succeeded") > 0);
-	free(b.p);
+	assert_int_equal(stream_close(c, h, "/api/events/stream", &l.b), 200);
+	assert_true(l.id > 0);
+	assert_non_null(l.b.p);
+	assert_true(sse_names_execution(l.b.p, l.id, "execution.finished") > 0);
+	assert_true(sse_names_execution(l.b.p, l.id, "step.succeeded") > 0);
+	free(l.b.p);
 }
 
 /* The routes the other tests do not take, so that the OpenAPI test
