@@ -17,6 +17,8 @@
 
 #include "api_body.h"
 #include "api_int.h"
+#include "api_schema.h"
+#include "http_reply.h"
 #include "error.h"
 #include "yaml_tree.h"
 
@@ -27,7 +29,18 @@ struct route {
 	api_handler_fn fn;
 	api_handler_fn work;        /* its part on a request thread (POST and the like), or NULL */
 	const char *summary;
+	/* its documentation (inn_openapi): see the table */
+	const char *op, *tag, *query, *body, *resp;
 };
+
+/* The answers of every run route (api_exec.c submit_errors). */
+#define RUN_RESPONSES "202=Submitted;400#a bad field, parameter or spec;" \
+	"403#the admin config's policy refuses it;404#no such workflow or golden path;" \
+	"409#a conflicting execution (the application is being deployed);" \
+	"413#the run is too large;429#the queue is full (Retry-After);500;503#draining"
+/* The demo routes' (api_demo.c demo_work). */
+#define DEMO_RESPONSES "200=DemoReport;409#another demo operation is running;" \
+	"500#the demo definition is invalid;502#a component failed;503#no cluster, or it is unreachable"
 
 /* ---- public ------------------------------------------------------------- */
 
@@ -214,40 +227,114 @@ h_openapi(struct api_call *c)
 	inn_api_reply(c, 200, doc);
 }
 
+/* Each route's documentation beside it (inn_openapi): op its operationId,
+ * tag its group, query its query (and "@header") parameters as
+ * "name:type what;..." in the notation of api_schema.h, body its request
+ * body as "media,...:TYPE" (media json, yaml), resp its answers as
+ * "STATUS[=TYPE][#what];..." where TYPE may start with "text/...:" for
+ * another media type and "^" separates media types of one status.  Error
+ * statuses without a type answer an Error; the errors every route of a
+ * kind may answer (no key, a bad body, a busy server) are added there. */
 static const struct route routes[] = {
-	{ EVHTTP_REQ_GET, "/health", API_PUBLIC, h_health, NULL, "Liveness" },
-	{ EVHTTP_REQ_GET, "/ready", API_PUBLIC, h_ready, NULL, "Readiness: store reachable, plugins and providers loaded" },
-	{ EVHTTP_REQ_GET, "/metrics", API_PUBLIC, h_metrics, NULL, "Prometheus metrics" },
-	{ EVHTTP_REQ_GET, "/api/openapi.json", API_PUBLIC, h_openapi, NULL, "This API as OpenAPI 3" },
-	{ EVHTTP_REQ_GET, "/api/providers", API_USER, inn_api_providers, NULL, "List providers" },
-	{ EVHTTP_REQ_GET, "/api/providers/{name}", API_USER, inn_api_provider, NULL, "One provider with its workflows and parameters" },
-	{ EVHTTP_REQ_GET, "/api/golden-paths", API_USER, inn_api_goldenpaths, NULL, "List golden paths" },
-	{ EVHTTP_REQ_GET, "/api/golden-paths/{name}", API_USER, inn_api_goldenpath, NULL, "One golden path: description, category, tags, workflow, parameters, estimated duration" },
-	{ EVHTTP_REQ_POST, "/api/golden-paths/{name}/run", API_USER, inn_api_goldenpath_run, inn_api_run_fields_work, "Run a golden path: {parameters, spec, dry_run} -> 202 {id}" },
-	{ EVHTTP_REQ_POST, "/api/workflows/golden-paths/{name}/execute", API_USER, inn_api_goldenpath_execute, inn_api_execute_work, "The original's route: run a golden path for the Score spec in the body (YAML or JSON; may be empty), parameters as ?param.NAME=VALUE (repeatable), dry_run=true -> 200 {id, workflow_id, status, application, golden_path, message}" },
-	{ EVHTTP_REQ_POST, "/api/workflows/run", API_USER, inn_api_workflow_run, inn_api_run_fields_work, "Run provider/workflow: {workflow, parameters, spec, dry_run} -> 202 {id}" },
-	{ EVHTTP_REQ_GET, "/api/workflows", API_USER, inn_api_workflows, NULL, "List executions (app, status, workflow, page, page_size)" },
-	{ EVHTTP_REQ_GET, "/api/workflows/{id}", API_USER, inn_api_workflow, NULL, "One execution: status, steps, outputs, timings" },
-	{ EVHTTP_REQ_GET, "/api/workflows/{id}/logs", API_USER, inn_api_workflow_logs, NULL, "Step logs (after cursor; follow=1 streams SSE)" },
-	{ EVHTTP_REQ_POST, "/api/workflows/{id}/cancel", API_USER, inn_api_workflow_cancel, NULL, "Cancel a pending or running execution" },
-	{ EVHTTP_REQ_POST, "/api/workflows/{id}/retry", API_USER, inn_api_workflow_retry, NULL, "Run again from the failed step" },
-	{ EVHTTP_REQ_GET, "/api/plugins", API_USER, inn_api_plugins, NULL, "Loaded plugins with versions, flags and schemas" },
-	{ EVHTTP_REQ_GET, "/api/events/stream", API_USER, inn_api_events, NULL, "Server-Sent Events of executions and steps" },
-	{ EVHTTP_REQ_POST, "/api/admin/keys", API_ADMIN, inn_api_admin_keys, NULL, "Create an API key {name, role, team}" },
-	{ EVHTTP_REQ_DELETE, "/api/admin/keys/{name}", API_ADMIN, inn_api_admin_key_revoke, NULL, "Revoke an API key" },
-	{ EVHTTP_REQ_GET, "/api/admin/audit", API_ADMIN, inn_api_audit, NULL, "The audit trail" },
-	{ EVHTTP_REQ_GET, "/api/admin/providers", API_ADMIN, inn_api_admin_providers, NULL, "Provider sources added over the API" },
-	{ EVHTTP_REQ_POST, "/api/admin/providers", API_ADMIN, inn_api_admin_provider_add, inn_api_provider_add_work, "Add a provider source {name, git_url, path, ref} or {name, path}; validated first" },
-	{ EVHTTP_REQ_DELETE, "/api/admin/providers/{name}", API_ADMIN, inn_api_admin_provider_remove, inn_api_provider_remove_work, "Remove a provider source added over the API" },
-	{ EVHTTP_REQ_POST, "/api/admin/reload", API_ADMIN, inn_api_admin_reload, inn_api_reload_work, "Re-read the config's providers, fetch every git source, swap the catalog if valid" },
-	{ EVHTTP_REQ_POST, "/api/demo/time", API_ADMIN, inn_api_demo_reply, inn_api_demo_time_work, "Install the demo components into the cluster ($INNOMINATUS_DEMO_KUBECONFIG, else $KUBECONFIG); dry_run=true lists every object, contacting nothing -> 200 report" },
-	{ EVHTTP_REQ_GET, "/api/demo/status", API_ADMIN, inn_api_demo_reply, inn_api_demo_status_work, "Each demo component's health: {components: [{component, namespace, object, healthy, detail}]}" },
-	{ EVHTTP_REQ_POST, "/api/demo/nuke", API_ADMIN, inn_api_demo_reply, inn_api_demo_nuke_work, "Delete the demo components (namespaces last) -> 200 report" },
-	{ EVHTTP_REQ_GET, "/api/applications", API_USER, inn_api_applications, NULL, "Applications (Score specs deployed or run), team-scoped: {data: [{name, team, status, resources, last_execution, expires_ms}]}" },
-	{ EVHTTP_REQ_POST, "/api/applications", API_USER, inn_api_app_deploy, inn_api_app_deploy_work, "Deploy the Score spec in the body (YAML or JSON), declaratively: resources it no longer has are deleted; dry_run=true plans only (200), ttl=30m deletes it when it expires -> 202 {id, application, status, operations, phases, warnings}; 400 lists every problem" },
-	{ EVHTTP_REQ_GET, "/api/applications/{name}", API_USER, inn_api_application, NULL, "One application: status, spec, containers with ${resources...} resolved, resources, executions" },
-	{ EVHTTP_REQ_DELETE, "/api/applications/{name}", API_USER, inn_api_app_delete, NULL, "Delete an application: every resource torn down (delete workflows, reverse dependency order), then the application -> 202 {id, application, status, operations}" },
-	{ EVHTTP_REQ_GET, "/api/resources", API_USER, inn_api_resources, NULL, "Resources provisioned for applications (app filter), team-scoped" },
+	{ EVHTTP_REQ_GET, "/health", API_PUBLIC, h_health, NULL, "Liveness",
+	  "getHealth", "system", NULL, NULL, "200=Health" },
+	{ EVHTTP_REQ_GET, "/ready", API_PUBLIC, h_ready, NULL, "Readiness: store reachable, plugins and providers loaded",
+	  "getReady", "system", NULL, NULL,
+	  "200=Readiness;503=Readiness|Error#not ready: the checks say why (or the server is overloaded)" },
+	{ EVHTTP_REQ_GET, "/metrics", API_PUBLIC, h_metrics, NULL, "Prometheus metrics",
+	  "getMetrics", "system", NULL, NULL, "200=text/plain:string#the Prometheus text format 0.0.4" },
+	{ EVHTTP_REQ_GET, "/api/openapi.json", API_PUBLIC, h_openapi, NULL, "This API as OpenAPI 3.1",
+	  "getOpenApi", "system", NULL, NULL, "200={*}#this document" },
+	{ EVHTTP_REQ_GET, "/api/providers", API_USER, inn_api_providers, NULL, "List providers",
+	  "listProviders", "catalog", NULL, NULL, "200=[ProviderSummary]" },
+	{ EVHTTP_REQ_GET, "/api/providers/{name}", API_USER, inn_api_provider, NULL, "One provider with its workflows and parameters",
+	  "getProvider", "catalog", NULL, NULL, "200=Provider;404#no provider of that name" },
+	{ EVHTTP_REQ_GET, "/api/golden-paths", API_USER, inn_api_goldenpaths, NULL, "List golden paths",
+	  "listGoldenPaths", "catalog", NULL, NULL, "200=[GoldenPath]" },
+	{ EVHTTP_REQ_GET, "/api/golden-paths/{name}", API_USER, inn_api_goldenpath, NULL, "One golden path: description, category, tags, workflow, parameters, estimated duration",
+	  "getGoldenPath", "catalog", NULL, NULL, "200=GoldenPathDetail;404#no golden path of that name" },
+	{ EVHTTP_REQ_POST, "/api/golden-paths/{name}/run", API_USER, inn_api_goldenpath_run, inn_api_run_fields_work, "Run a golden path: {parameters, spec, dry_run} -> 202 {id}",
+	  "runGoldenPath", "executions", NULL, "json:RunRequest", RUN_RESPONSES },
+	{ EVHTTP_REQ_POST, "/api/workflows/golden-paths/{name}/execute", API_USER, inn_api_goldenpath_execute, inn_api_execute_work, "The original's route: run a golden path for the Score spec in the body (YAML or JSON; may be empty), parameters as ?param.NAME=VALUE (repeatable), dry_run=true -> 200 {id, workflow_id, status, application, golden_path, message}",
+	  "executeGoldenPath", "executions", "dry_run:boolean plan only, run nothing",
+	  "json,yaml:ScoreSpec", "200=ExecuteAccepted#accepted (200, as the original answered)"
+	  ";400;403;404;409;413;429;500;503" },
+	{ EVHTTP_REQ_POST, "/api/workflows/run", API_USER, inn_api_workflow_run, inn_api_run_fields_work, "Run provider/workflow: {workflow, parameters, spec, dry_run} -> 202 {id}",
+	  "runWorkflow", "executions", NULL, "json:WorkflowRunRequest", RUN_RESPONSES },
+	{ EVHTTP_REQ_GET, "/api/workflows", API_USER, inn_api_workflows, NULL, "List executions (app, status, workflow, page, page_size)",
+	  "listExecutions", "executions",
+	  "app:string only this application's;status:State only in this state;"
+	  "workflow:string only of this workflow;page:integer from 1 (default 1);"
+	  "page_size:integer 1 to 200 (default 20)", NULL, "200=ExecutionPage;500" },
+	{ EVHTTP_REQ_GET, "/api/workflows/{id}", API_USER, inn_api_workflow, NULL, "One execution: status, steps, outputs, timings",
+	  "getExecution", "executions", NULL, NULL,
+	  "200=ExecutionDetail;400#not an execution id;404#no such execution (or another team's)" },
+	{ EVHTTP_REQ_GET, "/api/workflows/{id}/logs", API_USER, inn_api_workflow_logs, NULL, "Step logs (after cursor; follow=1 streams SSE)",
+	  "getExecutionLogs", "executions",
+	  "after:integer only the lines after this seq;limit:integer 1 to 10000 (default 1000);"
+	  "follow:'1'|'true' stream the lines as Server-Sent Events (event: log, then end)",
+	  NULL, "200=LogPage^text/event-stream:string#the lines (a stream with follow)"
+	  ";400#a bad id or cursor;404#no such execution" },
+	{ EVHTTP_REQ_POST, "/api/workflows/{id}/cancel", API_USER, inn_api_workflow_cancel, NULL, "Cancel a pending or running execution",
+	  "cancelExecution", "executions", NULL, NULL,
+	  "202=CancelAccepted;404#no such execution;409#it is not pending or running;500" },
+	{ EVHTTP_REQ_POST, "/api/workflows/{id}/retry", API_USER, inn_api_workflow_retry, NULL, "Run again from the failed step",
+	  "retryExecution", "executions", NULL, NULL,
+	  "202=Submitted#the new execution;403;404#no such execution;"
+	  "409#succeeded, still running, a dry run, or its secrets cannot be opened;413;429;500" },
+	{ EVHTTP_REQ_GET, "/api/plugins", API_USER, inn_api_plugins, NULL, "Loaded plugins with versions, flags and schemas",
+	  "listPlugins", "catalog", NULL, NULL, "200=[Plugin]" },
+	{ EVHTTP_REQ_GET, "/api/events/stream", API_USER, inn_api_events, NULL, "Server-Sent Events of executions and steps",
+	  "streamEvents", "executions",
+	  "after:integer replay the events after this id first (0: all);"
+	  "@Last-Event-ID:integer the same, as an EventSource resumes", NULL,
+	  "200=text/event-stream:string#events (event: TYPE, id: cursor, data: an Event);"
+	  "400#a bad cursor" },
+	{ EVHTTP_REQ_GET, "/api/admin/keys", API_ADMIN, inn_api_admin_key_list, NULL, "List API keys: name, role, team, created, revoked (never the key)",
+	  "listKeys", "admin", NULL, NULL, "200=KeyList;500" },
+	{ EVHTTP_REQ_POST, "/api/admin/keys", API_ADMIN, inn_api_admin_keys, NULL, "Create an API key {name, role, team}",
+	  "createKey", "admin", NULL, "json:KeyCreateRequest",
+	  "201=KeyCreated;400#a missing or bad field;409#a live key of that name, or a user with another role or team" },
+	{ EVHTTP_REQ_DELETE, "/api/admin/keys/{name}", API_ADMIN, inn_api_admin_key_revoke, NULL, "Revoke an API key",
+	  "revokeKey", "admin", NULL, NULL, "200=KeyRevoked;404#no live key of that name" },
+	{ EVHTTP_REQ_GET, "/api/admin/audit", API_ADMIN, inn_api_audit, NULL, "The audit trail",
+	  "listAudit", "admin", "limit:integer newest first, 1 to 1000 (default 100)", NULL,
+	  "200=[AuditEntry];500" },
+	{ EVHTTP_REQ_GET, "/api/admin/providers", API_ADMIN, inn_api_admin_providers, NULL, "Provider sources added over the API",
+	  "listProviderSources", "admin", NULL, NULL, "200=[ProviderSource];500" },
+	{ EVHTTP_REQ_POST, "/api/admin/providers", API_ADMIN, inn_api_admin_provider_add, inn_api_provider_add_work, "Add a provider source {name, git_url, path, ref} or {name, path}; validated first",
+	  "addProviderSource", "admin", NULL, "json:ProviderSourceRequest",
+	  "201=ProviderSourceAdded;400#a bad field, git failed, or the provider is invalid;"
+	  "404;409#the name is taken;500" },
+	{ EVHTTP_REQ_DELETE, "/api/admin/providers/{name}", API_ADMIN, inn_api_admin_provider_remove, inn_api_provider_remove_work, "Remove a provider source added over the API",
+	  "removeProviderSource", "admin", NULL, NULL,
+	  "200=ProviderRemoved;400;404#no source of that name;409#from the config, or in use;500" },
+	{ EVHTTP_REQ_POST, "/api/admin/reload", API_ADMIN, inn_api_admin_reload, inn_api_reload_work, "Re-read the config's providers, fetch every git source, swap the catalog if valid",
+	  "reloadProviders", "admin", NULL, NULL,
+	  "200=ReloadSummary;400#git failed, or the new catalog is invalid (the old one stays);404;409;500" },
+	{ EVHTTP_REQ_POST, "/api/demo/time", API_ADMIN, inn_api_demo_reply, inn_api_demo_time_work, "Install the demo components into the cluster ($INNOMINATUS_DEMO_KUBECONFIG, else $KUBECONFIG); dry_run=true lists every object, contacting nothing -> 200 report",
+	  "installDemo", "demo", "dry_run:'true'|'1' list the objects only", NULL, DEMO_RESPONSES },
+	{ EVHTTP_REQ_GET, "/api/demo/status", API_ADMIN, inn_api_demo_reply, inn_api_demo_status_work, "Each demo component's health: {components: [{component, namespace, object, healthy, detail}]}",
+	  "getDemoStatus", "demo", NULL, NULL, DEMO_RESPONSES },
+	{ EVHTTP_REQ_POST, "/api/demo/nuke", API_ADMIN, inn_api_demo_reply, inn_api_demo_nuke_work, "Delete the demo components (namespaces last) -> 200 report",
+	  "deleteDemo", "demo", NULL, NULL, DEMO_RESPONSES },
+	{ EVHTTP_REQ_GET, "/api/applications", API_USER, inn_api_applications, NULL, "Applications (Score specs deployed or run), team-scoped: {data: [{name, team, status, resources, last_execution, expires_ms}]}",
+	  "listApplications", "applications", NULL, NULL, "200=ApplicationList;500" },
+	{ EVHTTP_REQ_POST, "/api/applications", API_USER, inn_api_app_deploy, inn_api_app_deploy_work, "Deploy the Score spec in the body (YAML or JSON), declaratively: resources it no longer has are deleted; dry_run=true plans only (200), ttl=30m deletes it when it expires -> 202 {id, application, status, operations, phases, warnings}; 400 lists every problem",
+	  "deployApplication", "applications",
+	  "dry_run:'true'|'false'|'1'|'0' plan only;ttl:string delete it after this long (e.g. 30m)",
+	  "json,yaml:ScoreSpec", "200=DeployResult#the plan of a dry run;202=DeployResult#deploying;"
+	  "400#every problem of the spec (error.details);403;404;409;413;429;500;503" },
+	{ EVHTTP_REQ_GET, "/api/applications/{name}", API_USER, inn_api_application, NULL, "One application: status, spec, containers with ${resources...} resolved, resources, executions",
+	  "getApplication", "applications", NULL, NULL,
+	  "200=Application;404#no such application (or another team's);500" },
+	{ EVHTTP_REQ_DELETE, "/api/applications/{name}", API_USER, inn_api_app_delete, NULL, "Delete an application: every resource torn down (delete workflows, reverse dependency order), then the application -> 202 {id, application, status, operations}",
+	  "deleteApplication", "applications", "dry_run:'true'|'false'|'1'|'0' plan only", NULL,
+	  "200=DeployResult#the plan of a dry run;202=DeployResult#deleting;400;403;"
+	  "404#no such application (or another team's);409;413;429;500;503" },
+	{ EVHTTP_REQ_GET, "/api/resources", API_USER, inn_api_resources, NULL, "Resources provisioned for applications (app filter), team-scoped",
+	  "listResources", "applications", "app:string only this application's", NULL,
+	  "200=[Resource];500" },
 };
 
 static const char *
@@ -283,82 +370,258 @@ allow_list(unsigned mask, char *buf, size_t len)
 		snprintf(buf + n, len - n, "OPTIONS");
 }
 
+/* ---- the OpenAPI document ------------------------------------------------- */
+
+/* text[0..len) as a new string (the table's fields are cut at ';' etc.). */
+static json_object *
+str_n(const char *text, size_t len)
+{
+	return json_object_new_string_len(text, (int)len);
+}
+
+/* The media type of a response's TYPE: "text/plain:string" names one;
+ * else application/json.  *schema is where the type starts. */
+static const char *
+media_of(const char *t, size_t len, char *buf, size_t blen, const char **schema)
+{
+	size_t n = strspn(t, "abcdefghijklmnopqrstuvwxyz0123456789/.+-");
+
+	if (n < len && t[n] == ':' && memchr(t, '/', n) != NULL && n < blen) {
+		memcpy(buf, t, n);
+		buf[n] = '\0';
+		*schema = t + n + 1;
+		return buf;
+	}
+	*schema = t;
+	return "application/json";
+}
+
+/* {"MEDIA": {"schema": ...}, ...} of a response's "TYPE^TYPE". */
+static json_object *
+content_of(const char *t, size_t len)
+{
+	json_object *content = json_object_new_object();
+	char media[64], text[2048];
+
+	while (len > 0) {
+		const char *caret = memchr(t, '^', len), *schema;
+		size_t one = caret ? (size_t)(caret - t) : len;
+		const char *m = media_of(t, one, media, sizeof(media), &schema);
+		json_object *mo = json_object_new_object();
+
+		snprintf(text, sizeof(text), "%.*s", (int)(one - (size_t)(schema - t)), schema);
+		json_object_object_add(mo, "schema", inn_schema_parse(text));
+		json_object_object_add(content, m, mo);
+		t += one + (caret ? 1 : 0);
+		len -= one + (caret ? 1 : 0);
+	}
+	return content;
+}
+
+/* One response: description what (or the reason phrase), content. */
+static void
+add_response(json_object *resp, int status, const char *type, size_t tlen, const char *what,
+             size_t wlen)
+{
+	json_object *r = json_object_new_object();
+	char code[8];
+
+	snprintf(code, sizeof(code), "%d", status);
+	if (json_object_object_get_ex(resp, code, NULL))
+		return;         /* the route's own says more */
+	json_object_object_add(r, "description", what && wlen ? str_n(what, wlen) :
+	                       json_object_new_string(inn_http_reason(status)));
+	if (type != NULL && tlen > 0)
+		json_object_object_add(r, "content", content_of(type, tlen));
+	else if (status >= 400)
+		json_object_object_add(r, "content", content_of("Error", 5));
+	json_object_object_add(resp, code, r);
+}
+
+/* An error answer that any route of a kind may give. */
+static void
+add_error(json_object *resp, int status, const char *what)
+{
+	add_response(resp, status, NULL, 0, what, strlen(what));
+}
+
+/* The route's "STATUS[=TYPE][#what];..." */
+static json_object *
+responses_of(const struct route *r)
+{
+	json_object *resp = json_object_new_object();
+	const char *p = r->resp;
+
+	while (p != NULL && *p != '\0') {
+		size_t n = strcspn(p, ";");
+		const char *eq = memchr(p, '=', n), *hash = memchr(p, '#', n);
+		const char *type = eq ? eq + 1 : NULL;
+		size_t tlen = type ? (size_t)((hash ? hash : p + n) - type) : 0;
+
+		add_response(resp, (int)strtol(p, NULL, 10), type, tlen, hash ? hash + 1 : NULL,
+		             hash ? (size_t)(p + n - hash - 1) : 0);
+		p += n + (p[n] == ';');
+	}
+	/* what any route of its kind may answer */
+	/* http_scan.c refuses a malformed request before any route sees it */
+	add_error(resp, 400, strchr(r->pattern, '{') != NULL ?
+	          "a malformed request (a bad header, two Authorization headers, ...) or a "
+	          "path segment with a control character" :
+	          "a malformed request (a bad header, two Authorization headers, ...)");
+	if (r->method == EVHTTP_REQ_POST) {
+		add_error(resp, 400, "the body is not valid JSON");
+		add_error(resp, 413, "the body is larger than the server takes");
+	}
+	if (r->access != API_PUBLIC)
+		add_error(resp, 401, "no API key, or an unknown or revoked one");
+	if (r->access == API_ADMIN)
+		add_error(resp, 403, "the key is not an admin key");
+	add_error(resp, 408, "the request came too slowly");
+	add_error(resp, 503, "busy: too many connections, out of memory, or the "
+	             "store cannot be reached");
+	return resp;
+}
+
+/* One parameter: in (path, query, header), "name:TYPE what". */
+static json_object *
+param_of(const char *in, const char *text, size_t len)
+{
+	json_object *p = json_object_new_object();
+	const char *colon = memchr(text, ':', len), *sp;
+	char type[256];
+
+	if (colon == NULL)
+		colon = text + len;
+	sp = memchr(colon, ' ', (size_t)(text + len - colon));
+	if (sp == NULL)
+		sp = text + len;
+	json_object_object_add(p, "name", str_n(text, (size_t)(colon - text)));
+	json_object_object_add(p, "in", json_object_new_string(in));
+	if (sp < text + len)
+		json_object_object_add(p, "description", str_n(sp + 1, (size_t)(text + len - sp - 1)));
+	json_object_object_add(p, "required", json_object_new_boolean(strcmp(in, "path") == 0));
+	snprintf(type, sizeof(type), "%.*s", colon < sp ? (int)(sp - colon - 1) : 0, colon + 1);
+	json_object_object_add(p, "schema", inn_schema_parse(type[0] ? type : "string"));
+	return p;
+}
+
+static json_object *
+parameters_of(const struct route *r)
+{
+	json_object *params = json_object_new_array();
+	const char *brace = strchr(r->pattern, '{'), *p = r->query;
+
+	if (brace != NULL) {
+		/* {id}: an execution id; {name}: a name */
+		json_object_array_add(params, strncmp(brace, "{id}", 4) == 0 ?
+		                      param_of("path", "id:integer the execution's id", 29) :
+		                      param_of("path", "name:string", 11));
+	}
+	while (p != NULL && *p != '\0') {
+		size_t n = strcspn(p, ";");
+
+		json_object_array_add(params, *p == '@' ? param_of("header", p + 1, n - 1) :
+		                      param_of("query", p, n));
+		p += n + (p[n] == ';');
+	}
+	return params;
+}
+
+/* "json,yaml:TYPE": a request body, optional (an empty body is {}). */
+static json_object *
+body_of(const struct route *r)
+{
+	static const char *const media[][2] = {
+		{ "json", "application/json" }, { "yaml", "application/yaml" },
+	};
+	json_object *b = json_object_new_object(), *content = json_object_new_object();
+	const char *colon = strchr(r->body, ':');
+	size_t mlen = (size_t)(colon - r->body), i;
+
+	for (i = 0; i < sizeof(media) / sizeof(media[0]); i++)
+		if (memmem(r->body, mlen, media[i][0], 4) != NULL) {
+			json_object *m = json_object_new_object();
+
+			json_object_object_add(m, "schema", inn_schema_parse(colon + 1));
+			json_object_object_add(content, media[i][1], m);
+		}
+	json_object_object_add(b, "required", json_object_new_boolean(0));
+	json_object_object_add(b, "content", content);
+	return b;
+}
+
+static const struct {
+	const char *name, *description;
+} tags[] = {
+	{ "system", "Health, readiness, metrics, this document (no key needed)" },
+	{ "catalog", "What can be run: providers, golden paths, plugins" },
+	{ "executions", "Running workflows and golden paths, their state, logs and events" },
+	{ "applications", "Score specs deployed as applications, and their resources" },
+	{ "admin", "API keys, the audit trail, provider sources (admin keys only)" },
+	{ "demo", "The demo environment (admin keys only)" },
+};
+
 json_object *
 inn_openapi(void)
 {
 	json_object *doc = json_object_new_object(), *info = json_object_new_object();
 	json_object *paths = json_object_new_object(), *comp = json_object_new_object();
 	json_object *schemes = json_object_new_object(), *bearer = json_object_new_object();
+	json_object *sec = json_object_new_array(), *s = json_object_new_object();
+	json_object *tl = json_object_new_array();
 	size_t i;
 
-	json_object_object_add(doc, "openapi", json_object_new_string("3.0.3"));
+	json_object_object_add(doc, "openapi", json_object_new_string("3.1.0"));
 	json_object_object_add(info, "title", json_object_new_string("innominatus"));
 	json_object_object_add(info, "version", json_object_new_string(PACKAGE_VERSION));
+	json_object_object_add(info, "description", json_object_new_string(
+	    "A platform orchestrator: run workflows and golden paths, deploy Score specs.  "
+	    "Every error is {\"error\": {\"code\", \"message\"}}."));
 	json_object_object_add(doc, "info", info);
 	json_object_object_add(bearer, "type", json_object_new_string("http"));
 	json_object_object_add(bearer, "scheme", json_object_new_string("bearer"));
+	json_object_object_add(bearer, "description", json_object_new_string(
+	    "An API key (inn_...): innominatus --create-admin-key NAME, or POST /api/admin/keys"));
 	json_object_object_add(schemes, "bearer", bearer);
 	json_object_object_add(comp, "securitySchemes", schemes);
+	json_object_object_add(comp, "schemas", inn_schema_components());
+	/* a key everywhere, but on the routes that say security: [] */
+	json_object_object_add(s, "bearer", json_object_new_array());
+	json_object_array_add(sec, s);
+	json_object_object_add(doc, "security", sec);
+	for (i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+		json_object *t = json_object_new_object();
+
+		json_object_object_add(t, "name", json_object_new_string(tags[i].name));
+		json_object_object_add(t, "description", json_object_new_string(tags[i].description));
+		json_object_array_add(tl, t);
+	}
+	json_object_object_add(doc, "tags", tl);
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		const struct route *r = &routes[i];
-		json_object *item, *op = json_object_new_object(), *resp = json_object_new_object();
-		const char *brace = strchr(r->pattern, '{');
+		json_object *item, *op = json_object_new_object(), *params = parameters_of(r);
+		json_object *tag = json_object_new_array();
 
 		if (!json_object_object_get_ex(paths, r->pattern, &item)) {
 			item = json_object_new_object();
 			json_object_object_add(paths, r->pattern, item);
 		}
+		json_object_object_add(op, "operationId", json_object_new_string(r->op));
+		json_object_array_add(tag, json_object_new_string(r->tag));
+		json_object_object_add(op, "tags", tag);
 		json_object_object_add(op, "summary", json_object_new_string(r->summary));
-		if (brace != NULL) {
-			json_object *params = json_object_new_array(), *p = json_object_new_object();
-			json_object *schema = json_object_new_object();
-			const char *close = strchr(brace, '}');
-
-			json_object_object_add(p, "name", json_object_new_string_len(
-			    brace + 1, (int)(close - brace - 1)));
-			json_object_object_add(p, "in", json_object_new_string("path"));
-			json_object_object_add(p, "required", json_object_new_boolean(1));
-			json_object_object_add(schema, "type", json_object_new_string("string"));
-			json_object_object_add(p, "schema", schema);
-			json_object_array_add(params, p);
+		if (json_object_array_length(params) > 0)
 			json_object_object_add(op, "parameters", params);
-		}
-		if (r->access != API_PUBLIC) {
-			json_object *sec = json_object_new_array(), *s = json_object_new_object();
-
-			json_object_object_add(s, "bearer", json_object_new_array());
-			json_object_array_add(sec, s);
-			json_object_object_add(op, "security", sec);
-		}
-		{
-			json_object *ok = json_object_new_object();
-
-			json_object_object_add(ok, "description", json_object_new_string("success"));
-			/* the execute route answers 200 as the original did: its
-			 * clients take anything else for a failure */
-			json_object_object_add(resp, r->fn == inn_api_app_delete ? "202" :
-			                             r->method != EVHTTP_REQ_POST ||
-			                             r->work == inn_api_execute_work ||
-			                             r->fn == inn_api_demo_reply ? "200" :
-			                             strncmp(r->pattern, "/api/admin/", 11) != 0 ? "202" :
-			                             strcmp(r->pattern, "/api/admin/reload") == 0 ? "200" :
-			                             "201", ok);
-		}
-		if (r->access != API_PUBLIC) {
-			json_object *e401 = json_object_new_object();
-
-			json_object_object_add(e401, "description",
-			                       json_object_new_string("no or unknown API key"));
-			json_object_object_add(resp, "401", e401);
-		}
-		if (r->access == API_ADMIN) {
-			json_object *e403 = json_object_new_object();
-
-			json_object_object_add(e403, "description",
-			                       json_object_new_string("the key is not an admin key"));
-			json_object_object_add(resp, "403", e403);
-		}
-		json_object_object_add(op, "responses", resp);
+		else
+			json_object_put(params);
+		if (r->body != NULL)
+			json_object_object_add(op, "requestBody", body_of(r));
+		if (r->access == API_PUBLIC)
+			json_object_object_add(op, "security", json_object_new_array());
+		else
+			json_object_object_add(op, "x-innominatus-access", json_object_new_string(
+			    r->access == API_ADMIN ? "admin" : "user"));
+		json_object_object_add(op, "responses", responses_of(r));
 		json_object_object_add(item, method_name(r->method), op);
 	}
 	json_object_object_add(doc, "paths", paths);

@@ -27,6 +27,24 @@ inn_api_audit(struct api_call *c)
 	inn_api_reply(c, 200, entries);
 }
 
+/* Who may call, for an admin deciding what to revoke: never a key or its
+ * hash (the store does not give them).  Audited: a listing of the keys is
+ * a step of an attack as much as of an audit. */
+void
+inn_api_admin_key_list(struct api_call *c)
+{
+	json_object *keys = NULL, *o;
+
+	if (inn_store_key_list(c->srv->store, &keys) != 0) {
+		inn_http_error(c->req, 500, "store", "%s", inn_error_last());
+		return;
+	}
+	inn_store_audit(c->srv->store, c->who.p.name, "key.list", NULL, NULL);
+	o = json_object_new_object();
+	json_object_object_add(o, "data", keys);
+	inn_api_reply(c, 200, o);
+}
+
 /* The provider admin operations clone and fetch git repositories: they
  * run on a request thread (post_work), one at a time; their handlers then
  * only send what they got. */

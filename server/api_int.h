@@ -84,6 +84,8 @@ void inn_api_events(struct api_call *c);
 
 /* ---- api_admin.c: audit trail and provider sources ---- */
 void inn_api_audit(struct api_call *c);
+/* GET /api/admin/keys: every key's name, role, team, creation, revocation. */
+void inn_api_admin_key_list(struct api_call *c);
 void inn_api_admin_providers(struct api_call *c);
 void inn_api_admin_provider_add(struct api_call *c);
 void inn_api_admin_provider_remove(struct api_call *c);

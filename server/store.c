@@ -605,6 +605,15 @@ inn_store_key_revoke(inn_store *st, const char *name)
 	return METERED(st, METER_WRITE, st->ops->key_revoke(st, name));
 }
 
+int
+inn_store_key_list(inn_store *st, json_object **keys)
+{
+	CHECK_STORE(st);
+	CHECK_ARG(keys != NULL);
+	*keys = NULL;
+	return METERED(st, METER_READ, st->ops->key_list(st, keys));
+}
+
 /* ---- audit ----------------------------------------------------------- */
 
 int

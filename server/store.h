@@ -150,6 +150,10 @@ int inn_store_key_create(inn_store *st, const char *name, const char *role,
 int inn_store_key_lookup(inn_store *st, const char *plain, inn_principal *out);
 /* INN_ENOTFOUND if there is no live key of that name. */
 int inn_store_key_revoke(inn_store *st, const char *name);
+/* Every API key, live and revoked, by name: *keys is an array of {name,
+ * role, team (string or null), created_ms, revoked (bool)}.  Never the key
+ * nor its hash: only the key's owner ever saw it. */
+int inn_store_key_list(inn_store *st, json_object **keys);
 
 /* ---- audit ---------------------------------------------------------- */
 

@@ -85,6 +85,7 @@ struct inn_store_ops {
 	                  char **plain);
 	int (*key_lookup)(inn_store *st, const char *plain, inn_principal *out);
 	int (*key_revoke)(inn_store *st, const char *name);
+	int (*key_list)(inn_store *st, json_object **keys);
 
 	int (*audit)(inn_store *st, const char *who, const char *action, const char *target,
 	             json_object *detail);

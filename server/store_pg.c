@@ -185,6 +185,7 @@ const struct inn_store_ops inn_store_pg_ops = {
 	.key_create = inn_pg_key_create,
 	.key_lookup = inn_pg_key_lookup,
 	.key_revoke = inn_pg_key_revoke,
+	.key_list = inn_pg_key_list,
 	.audit = inn_pg_audit,
 	.audit_list = inn_pg_audit_list,
 	.source_put = inn_pg_source_put,

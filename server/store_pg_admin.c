@@ -159,6 +159,27 @@ inn_pg_key_revoke(inn_store *st, const char *name)
 	                    name);
 }
 
+static const struct pg_jfield key_fields[] = {
+	{ "name", PG_J_TEXT }, { "role", PG_J_TEXT }, { "team", PG_J_TEXT },
+	{ "created_ms", PG_J_INT }, { "revoked", PG_J_BOOL }, { NULL, PG_J_INT },
+};
+
+int
+inn_pg_key_list(inn_store *st, json_object **keys)
+{
+	PGresult *r = NULL;
+	int rc;
+
+	if ((rc = inn_pg_run(PG(st), &r, NULL, "listing API keys", PQ_NONE,
+	                     "SELECT k.name, u.role, u.team, k.created_ms, k.revoked "
+	                     "FROM api_keys k JOIN users u ON u.name = k.user_name "
+	                     "ORDER BY k.name", "")) < 0)
+		return rc;
+	rc = inn_pg_json_rows(r, key_fields, keys);
+	PQclear(r);
+	return rc;
+}
+
 /* ---- audit ----------------------------------------------------------------- */
 
 int

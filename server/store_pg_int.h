@@ -201,6 +201,7 @@ int inn_pg_key_create(inn_store *st, const char *name, const char *role, const c
                       char **plain);
 int inn_pg_key_lookup(inn_store *st, const char *plain, inn_principal *out);
 int inn_pg_key_revoke(inn_store *st, const char *name);
+int inn_pg_key_list(inn_store *st, json_object **keys);
 int inn_pg_audit(inn_store *st, const char *who, const char *action, const char *target,
                  json_object *detail);
 int inn_pg_audit_list(inn_store *st, int limit, json_object **entries);

@@ -494,6 +494,7 @@ const struct inn_store_ops inn_store_sqlite_ops = {
 	.key_create = inn_sqlite_key_create,
 	.key_lookup = inn_sqlite_key_lookup,
 	.key_revoke = inn_sqlite_key_revoke,
+	.key_list = inn_sqlite_key_list,
 	.audit = inn_sqlite_audit,
 	.audit_list = inn_sqlite_audit_list,
 	.source_put = inn_sqlite_source_put,

@@ -193,6 +193,43 @@ inn_sqlite_key_revoke(inn_store *st, const char *name)
 	                    name);
 }
 
+/* inn_sq_rows() row function: one key's public facts appended to the array ud. */
+static int
+key_list_row(sqlite3_stmt *q, void *ud)
+{
+	json_object *k = json_object_new_object();
+	const unsigned char *team = sqlite3_column_text(q, 2);
+
+	if (k == NULL)
+		return inn_error_set(INN_ENOMEM, "store: out of memory listing API keys");
+	json_object_object_add(k, "name", json_object_new_string(
+	    (const char *)sqlite3_column_text(q, 0)));
+	json_object_object_add(k, "role", json_object_new_string(
+	    (const char *)sqlite3_column_text(q, 1)));
+	json_object_object_add(k, "team", team != NULL ?
+	                       json_object_new_string((const char *)team) : NULL);
+	json_object_object_add(k, "created_ms", json_object_new_int64(sqlite3_column_int64(q, 3)));
+	json_object_object_add(k, "revoked", json_object_new_boolean(sqlite3_column_int(q, 4)));
+	json_object_array_add(ud, k);
+	return 0;
+}
+
+int
+inn_sqlite_key_list(inn_store *st, json_object **keys)
+{
+	json_object *a = json_object_new_array();
+	int rc;
+
+	if (a == NULL)
+		return inn_error_set(INN_ENOMEM, "store: out of memory listing API keys");
+	if ((rc = inn_sq_rows(SQ(st), ST_KEY_LIST, "listing API keys", key_list_row, a, "")) < 0) {
+		json_object_put(a);
+		return rc;
+	}
+	*keys = a;
+	return 0;
+}
+
 /* ---- audit ----------------------------------------------------------------- */
 
 int

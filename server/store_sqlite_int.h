@@ -41,7 +41,7 @@ enum stmt_id {
 	ST_STEP_PUT, ST_STEPS_GET, ST_LOG_APPEND, ST_LOGS_GET, ST_LOGS_SCRUB,
 	ST_EVENT_ADD, ST_EVENTS_AFTER,
 	ST_TEAM_ADD, ST_USER_GET, ST_USER_ADD, ST_KEY_STATE, ST_KEY_INSERT, ST_KEY_RENEW,
-	ST_KEY_LOOKUP, ST_KEY_REVOKE, ST_AUDIT_ADD, ST_AUDIT_LIST,
+	ST_KEY_LOOKUP, ST_KEY_REVOKE, ST_KEY_LIST, ST_AUDIT_ADD, ST_AUDIT_LIST,
 	ST_SOURCE_PUT, ST_SOURCE_LIST, ST_SOURCE_DELETE,
 	ST_APP_PUT, ST_APP_LIST, ST_RES_PUT, ST_RES_LIST,
 	ST_APP_UPDATE, ST_APP_DELETE, ST_RES_DELETE,
@@ -250,6 +250,7 @@ int inn_sqlite_key_create(inn_store *st, const char *name, const char *role, con
                           char **plain);
 int inn_sqlite_key_lookup(inn_store *st, const char *plain, inn_principal *out);
 int inn_sqlite_key_revoke(inn_store *st, const char *name);
+int inn_sqlite_key_list(inn_store *st, json_object **keys);
 int inn_sqlite_audit(inn_store *st, const char *who, const char *action, const char *target,
                      json_object *detail);
 int inn_sqlite_audit_list(inn_store *st, int limit, json_object **entries);

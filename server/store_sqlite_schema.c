@@ -237,6 +237,8 @@ const char *const inn_sq_stmt_sql[ST_COUNT] = {
 	[ST_KEY_LOOKUP] = "SELECT k.key_hash, k.revoked, k.name, u.role, u.team "
 		"FROM api_keys k JOIN users u ON u.name = k.user_name WHERE k.key_hash = ?1",
 	[ST_KEY_REVOKE] = "UPDATE api_keys SET revoked = 1 WHERE name = ?1 AND revoked = 0",
+	[ST_KEY_LIST] = "SELECT k.name, u.role, u.team, k.created_ms, k.revoked "
+		"FROM api_keys k JOIN users u ON u.name = k.user_name ORDER BY k.name",
 	[ST_AUDIT_ADD] = "INSERT INTO audit (who, action, target, detail, ts_ms) "
 		"VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_AUDIT_LIST] = "SELECT id, who, action, target, detail, ts_ms FROM audit "

@@ -19,6 +19,7 @@
 #include <curl/curl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -63,6 +64,31 @@ collect(char *data, size_t size, size_t nmemb, void *ud)
 	return len;
 }
 
+/* INN_API_RECORD=DIR: every reply is written to DIR/NNNNN.json as
+ * {method, path (with its query), status, content_type, body (the text)},
+ * for tests/openapi_validate.sh to check against /api/openapi.json. */
+static void
+record(const char *method, const char *path, long status, const char *ctype, const char *body)
+{
+	static unsigned seq;
+	const char *dir = getenv("INN_API_RECORD");
+	json_object *o;
+	char file[4096];
+
+	if (dir == NULL || *dir == '\0')
+		return;
+	o = json_object_new_object();
+	json_object_object_add(o, "method", json_object_new_string(method));
+	json_object_object_add(o, "path", json_object_new_string(path));
+	json_object_object_add(o, "status", json_object_new_int((int)status));
+	json_object_object_add(o, "content_type", ctype ? json_object_new_string(ctype) : NULL);
+	json_object_object_add(o, "body", json_object_new_string(body ? body : ""));
+	snprintf(file, sizeof(file), "%s/%d-%05u.json", dir, (int)getpid(), seq++);
+	if (json_object_to_file_ext(file, o, JSON_C_TO_STRING_PLAIN) != 0)
+		fail_msg("cannot record the reply in %s", file);
+	json_object_put(o);
+}
+
 /* One request; returns the status and the parsed JSON body (or NULL). */
 static long
 http(const char *method, const char *path, const char *body, const char *key,
@@ -90,8 +116,13 @@ http(const char *method, const char *path, const char *body, const char *key,
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
 	}
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	if (curl_easy_perform(c) == CURLE_OK)
+	if (curl_easy_perform(c) == CURLE_OK) {
+		char *ctype = NULL;
+
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+		curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ctype);
+		record(method, path, status, ctype, b.p);
+	}
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
 	if (out != NULL)
@@ -200,7 +231,8 @@ make_key(const char *name, const char *role, const char *team, char *out, size_t
 	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"role\":\"%s\",\"team\":\"%s\"}", name,
 	         role, team);
 	assert_int_equal(http("POST", "/api/admin/keys", body, S.admin, &o, NULL), 201);
-	snprintf(out, len, "%s", jget(o, "key"));
+	if (out != NULL)
+		snprintf(out, len, "%s", jget(o, "key"));
 	json_object_put(o);
 }
 
@@ -651,6 +683,41 @@ test_cancel_and_retry(void **state)
 	json_object_put(o);
 }
 
+static int sse_names_execution(const char *raw, int64_t id, const char *type);
+
+/* A GET of the event stream at path as the red user, its bytes to b by fn. */
+static CURL *
+stream_open(const char *path, struct curl_slist **h, size_t (*fn)(char *, size_t, size_t, void *),
+            struct buf *b)
+{
+	CURL *c = curl_easy_init();
+	char url[256], auth[256];
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", S.port, path);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", S.user_red);
+	*h = curl_slist_append(NULL, auth);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, *h);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fn);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
+	return c;
+}
+
+/* Records what the stream got (INN_API_RECORD); returns its status. */
+static long
+stream_close(CURL *c, struct curl_slist *h, const char *path, const struct buf *b)
+{
+	char *ctype = NULL;
+	long st = 0;
+
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
+	curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ctype);
+	record("GET", path, st, ctype, b->p);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(h);
+	return st;
+}
+
 static void
 test_events_stream(void **state)
 {
@@ -658,7 +725,6 @@ test_events_stream(void **state)
 	CURL *c;
 	struct buf b = { NULL, 0 };
 	struct curl_slist *h = NULL;
-	char url[256], auth[256];
 	int64_t id;
 
 	(void)state;
@@ -666,22 +732,212 @@ test_events_stream(void **state)
 	 * read for a moment and check a finished execution shows up */
 	id = submit("/api/golden-paths/hello/run", "{}", S.user_red);
 	json_object_put(wait_done(id, S.user_red));
-	c = curl_easy_init();
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/events/stream?after=1", S.port);
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", S.user_red);
-	h = curl_slist_append(h, auth);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	c = stream_open("/api/events/stream?after=1", &h, collect, &b);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 800L);
 	curl_easy_perform(c);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
+	assert_int_equal(stream_close(c, h, "/api/events/stream?after=1", &b), 200);
 	raw = b.p;
 	assert_non_null(raw);
 	TU_ASSERT_CONTAINS(raw, "event: execution.finished");
+	/* replayed from the store, each names its execution (U13) */
+	assert_true(sse_names_execution(raw, id, "execution.finished") > 0);
+	assert_true(sse_names_execution(raw, id, "step.succeeded") > 0);
 	free(raw);
+}
+
+/* How many events of type (a prefix: "step.") in the SSE text raw name
+ * execution id in their data; fails when an execution or step event
+ * names none (a dashboard could not tell whose it is). */
+static int
+sse_names_execution(const char *raw, int64_t id, const char *type)
+{
+	const char *p = raw;
+	int count = 0;
+
+	while ((p = strstr(p, "event: ")) != NULL) {
+		const char *ev = p + 7, *data = strstr(ev, "\ndata: ");
+		json_object *d, *x;
+		char *line;
+		size_t n;
+
+		p = ev;
+		if (data == NULL)
+			break;
+		if (strncmp(ev, "step.", 5) != 0 && strncmp(ev, "execution.", 10) != 0)
+			continue;
+		data += 7;
+		n = strcspn(data, "\n");
+		line = strndup(data, n);
+		d = json_tokener_parse(line);
+		free(line);
+		if (!json_object_object_get_ex(d, "execution", &x) ||
+		    !json_object_is_type(x, json_type_int) || json_object_get_int64(x) <= 0)
+			fail_msg("an event without its execution: %.*s", (int)(n + 7 + 30), ev);
+		if (strncmp(ev, type, strlen(type)) == 0 && json_object_get_int64(x) == id)
+			count++;
+		json_object_put(d);
+	}
+	return count;
+}
+
+/* A live stream's bytes and the execution whose end ends it (0: none yet). */
+struct live {
+	struct buf b;           /* first: collect() takes a struct live as its buf */
+	int64_t id;
+};
+
+/* The write function of a live stream: collects until the finished event
+ * of l->id has arrived whole (another execution's end does not count). */
+static size_t
+collect_until_finished(char *data, size_t size, size_t nmemb, void *ud)
+{
+	struct live *l = ud;
+	size_t n = collect(data, size, nmemb, &l->b);
+	const char *p = l->b.p;
+	char want[64];
+
+	snprintf(want, sizeof(want), "\"execution\":%lld", (long long)l->id);
+	while (n > 0 && l->id > 0 && (p = strstr(p, "event: execution.finished\n")) != NULL) {
+		const char *d = strstr(p, "\ndata: "), *end = d ? strchr(d + 1, '\n') : NULL;
+		const char *hit;
+
+		p++;
+		if (end == NULL)
+			break;          /* not whole yet */
+		hit = memmem(d, (size_t)(end - d), want, strlen(want));
+		if (hit != NULL && !isdigit((unsigned char)hit[strlen(want)]))
+			return 0;
+	}
+	return n;
+}
+
+/* U13: the live events (no cursor) name their execution too, as
+ * published by the runs, not only as replayed from the store. */
+static void
+test_live_events_name_their_execution(void **state)
+{
+	CURLM *m = curl_multi_init();
+	struct live l = { { NULL, 0 }, 0 };
+	struct curl_slist *h = NULL;
+	CURL *c = stream_open("/api/events/stream", &h, collect_until_finished, &l.b);
+	int running = 1, i;
+	long st = 0;
+
+	(void)state;
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	curl_multi_add_handle(m, c);
+	/* the stream is open (its 200 came) before the run starts */
+	for (i = 0; running && i < 6000; i++) {
+		curl_multi_perform(m, &running);
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
+		if (st != 0 && l.id == 0)
+			l.id = submit("/api/golden-paths/hello/run", "{}", S.user_red);
+		curl_multi_poll(m, NULL, 0, 10, NULL);
+	}
+	curl_multi_remove_handle(m, c);
+	curl_multi_cleanup(m);
+	assert_int_equal(stream_close(c, h, "/api/events/stream", &l.b), 200);
+	assert_true(l.id > 0);
+	assert_non_null(l.b.p);
+	assert_true(sse_names_execution(l.b.p, l.id, "execution.finished") > 0);
+	assert_true(sse_names_execution(l.b.p, l.id, "step.succeeded") > 0);
+	free(l.b.p);
+}
+
+/* The routes the other tests do not take, so that the OpenAPI test
+ * (tests/openapi_validate.sh) sees their replies: a golden path's detail,
+ * the original's execute route with a YAML spec, a deploy's plan, a
+ * refused spec, a deletion's plan. */
+static void
+test_more_routes(void **state)
+{
+	json_object *o = NULL, *e;
+	int64_t id;
+
+	(void)state;
+	red_get("/api/golden-paths/hello", NULL, "\"source\"");
+	assert_error(http("GET", "/api/golden-paths/nope", NULL, S.user_red, &o, NULL), 404, o,
+	             "not_found");
+	json_object_put(o);
+	assert_int_equal(http("POST", "/api/workflows/golden-paths/hello/execute?param.who=doc",
+	                      "apiVersion: score.dev/v1b1\nmetadata: {name: docs}\n"
+	                      "containers: {web: {image: docs}}\n", S.user_red, &o, NULL), 200);
+	assert_string_equal(jget(o, "application"), "docs");
+	id = jint(o, "id");
+	json_object_put(o);
+	o = wait_done(id, S.user_red);
+	assert_string_equal(jget(o, "status"), "succeeded");
+	json_object_put(o);
+	assert_int_equal(http("POST", "/api/applications?dry_run=true",
+	                      "apiVersion: score.dev/v1b1\nmetadata: {name: planned}\n"
+	                      "containers: {web: {image: p}}\n"
+	                      "resources:\n  cache: {type: kv, params: {name: p}}\n",
+	                      S.user_red, &o, NULL), 200);
+	assert_string_equal(jget(o, "status"), "planned");
+	json_object_put(o);
+	assert_error(http("POST", "/api/applications", "apiVersion: score.dev/v1b1\nmetadata: {}\n",
+	                  S.user_red, &o, NULL), 400, o, "invalid_spec");
+	assert_true(json_object_object_get_ex(json_object_object_get(o, "error"), "details", &e));
+	assert_true(json_object_array_length(e) > 0);
+	json_object_put(o);
+	assert_int_equal(http("DELETE", "/api/applications/shop?dry_run=true", NULL, S.user_red,
+	                      &o, NULL), 200);
+	assert_string_equal(jget(o, "application"), "shop");
+	json_object_put(o);
+	assert_error(http("DELETE", "/api/applications/nothing", NULL, S.user_red, &o, NULL), 404,
+	             o, "not_found");
+	json_object_put(o);
+}
+
+/* Key listing: every key, live and revoked, with its role and team, and
+ * never the key or anything like it; admins only. */
+static void
+test_key_list(void **state)
+{
+	json_object *o = NULL, *data, *k;
+	char key[128];
+	size_t i;
+	int seen_live = 0, seen_revoked = 0, seen_root = 0;
+
+	(void)state;
+	make_key("list-me", "user", "red", key, sizeof(key));
+	make_key("list-gone", "admin", "blue", NULL, 0);
+	assert_int_equal(http("DELETE", "/api/admin/keys/list-gone", NULL, S.admin, NULL, NULL), 200);
+	assert_int_equal(http("GET", "/api/admin/keys", NULL, S.admin, &o, NULL), 200);
+	assert_true(json_object_object_get_ex(o, "data", &data));
+	/* not a key, not a hash: neither the plain key nor 64 hex digits */
+	assert_null(strstr(js(o), key));
+	assert_null(strstr(js(o), "inn_"));
+	for (i = 0; i < json_object_array_length(data); i++) {
+		k = json_object_array_get_idx(data, i);
+		assert_int_equal(json_object_object_length(k), 5);
+		if (strcmp(jget(k, "name"), "list-me") == 0) {
+			assert_string_equal(jget(k, "role"), "user");
+			assert_string_equal(jget(k, "team"), "red");
+			assert_false(json_object_get_boolean(json_object_object_get(k, "revoked")));
+			assert_true(jint(k, "created_ms") > 0);
+			seen_live = 1;
+		} else if (strcmp(jget(k, "name"), "list-gone") == 0) {
+			assert_string_equal(jget(k, "role"), "admin");
+			assert_true(json_object_get_boolean(json_object_object_get(k, "revoked")));
+			seen_revoked = 1;
+		} else if (strcmp(jget(k, "name"), "root") == 0) {
+			/* made by --create-admin-key: no team, null */
+			assert_true(json_object_is_type(json_object_object_get(k, "team"),
+			                                json_type_null));
+			assert_true(json_object_object_get_ex(k, "team", NULL));
+			seen_root = 1;
+		}
+	}
+	assert_true(seen_live && seen_revoked && seen_root);
+	json_object_put(o);
+	/* a user key may not list them */
+	assert_error(http("GET", "/api/admin/keys", NULL, key, &o, NULL), 403, o, "forbidden");
+	json_object_put(o);
+	/* the listing is in the audit trail */
+	assert_int_equal(http("GET", "/api/admin/audit?limit=5", NULL, S.admin, &o, NULL), 200);
+	TU_ASSERT_CONTAINS(js(o), "\"action\":\"key.list\"");
+	json_object_put(o);
 }
 
 /* ---- provider sources from a real git repository ------------------------------ */
@@ -1053,6 +1309,9 @@ main(void)
 		cmocka_unit_test(test_sse_follow_gets_every_line),
 		cmocka_unit_test(test_cancel_and_retry),
 		cmocka_unit_test(test_events_stream),
+		cmocka_unit_test(test_live_events_name_their_execution),
+		cmocka_unit_test(test_key_list),
+		cmocka_unit_test(test_more_routes),
 		cmocka_unit_test(test_git_provider_sources),
 		cmocka_unit_test(test_kill_9_and_restart_accounts_for_everything),
 	};
