@@ -215,6 +215,7 @@ h_metrics(struct api_call *c)
 	metrics_cluster(b, s, lab);
 	evhttp_add_header(evhttp_request_get_output_headers(c->req), "Content-Type",
 	                  "text/plain; version=0.0.4");
+	inn_http_access_log(c->req, 200, evbuffer_get_length(b));
 	evhttp_send_reply(c->req, 200, "OK", b);
 	evbuffer_free(b);
 }
@@ -787,6 +788,7 @@ dispatch(struct evhttp_request *req, void *arg)
 	c.srv = srv;
 	c.req = req;
 	inn_http_conn_begin(req);
+	inn_http_access_begin(req);
 	if (path == NULL || *path == '\0')
 		path = "/";
 	if (m == EVHTTP_REQ_HEAD)
@@ -806,6 +808,8 @@ dispatch(struct evhttp_request *req, void *arg)
 			continue;
 		if (inn_api_authenticate(&c, routes[i].access) != 0)
 			return;
+		if (c.who.p.name[0] != '\0')
+			inn_http_access_key(req, c.who.p.name);
 		if (routes[i].access != API_PUBLIC)
 			inn_http_conn_authed(req);
 		if (m == EVHTTP_REQ_POST || routes[i].work != NULL) {
@@ -827,11 +831,13 @@ dispatch(struct evhttp_request *req, void *arg)
 	 * any other method is 405 with the same Allow list (15.5.6) */
 	allow_list(path_methods, allow, sizeof(allow));
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
-	if (m == EVHTTP_REQ_OPTIONS)
+	if (m == EVHTTP_REQ_OPTIONS) {
+		inn_http_access_log(req, 204, 0);
 		evhttp_send_reply(req, 204, "No Content", NULL);
-	else
+	} else {
 		inn_http_error(req, 405, "method_not_allowed", "%s takes %s, not this method",
 		               path, allow);
+	}
 }
 
 void

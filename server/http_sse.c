@@ -122,6 +122,7 @@ inn_sse_open(struct evhttp_request *req, int64_t exec_id, const inn_caller *who,
 	evhttp_add_header(h, "Content-Type", "text/event-stream");
 	evhttp_add_header(h, "Cache-Control", "no-cache");
 	inn_http_conn_streaming(req);
+	inn_http_access_log(req, 200, 0);       /* the stream begins */
 	evhttp_send_reply_start(req, 200, "OK");
 	/* a stream may be quiet for long: the per-request timeout does not apply */
 	evhttp_connection_set_timeout(c->conn, 24 * 3600);

@@ -28,9 +28,11 @@ mods="$build/tests/openapi-client"
 mkdir -p "$mods"
 if ! cmp -s "$src/tests/openapi-client/package-lock.json" "$mods/package-lock.json" ||
    [ ! -x "$mods/node_modules/.bin/openapi-typescript" ]; then
-	cp "$src/tests/openapi-client/package.json" "$src/tests/openapi-client/package-lock.json" \
-	   "$mods/"
-	chmod u+w "$mods/package.json" "$mods/package-lock.json"
+	if [ "$(cd "$src" && pwd -P)" != "$(cd "$build" && pwd -P)" ]; then
+		cp "$src/tests/openapi-client/package.json" \
+		   "$src/tests/openapi-client/package-lock.json" "$mods/"
+		chmod u+w "$mods/package.json" "$mods/package-lock.json"
+	fi
 	if ! (cd "$mods" && npm ci --no-audit --no-fund --prefer-offline) >"$dir/npm.log" 2>&1; then
 		echo "Bail out! npm ci failed (is the npm registry, $(npm config get registry)," \
 		     "reachable? its cache is $HOME/.npm):"

@@ -22,7 +22,7 @@ trap '[ -n "$spid" ] && kill -9 $spid 2>/dev/null; rm -rf "$dir"' EXIT
 # no variable of the caller's environment may change what is tested
 for v in $(env | sed -n 's/^\(INNOMINATUS_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
 CHECK_SHOW="$dir/out"
-echo "1..17"
+echo "1..18"
 
 # --- the command line (U5) ---
 "$srvbin" --bogus >"$dir/out" 2>&1
@@ -135,6 +135,9 @@ grep -q "$ts info innominatus: access GET /ready 200 [0-9]* bytes .* ms key=" "$
 	grep -q "access GET /api/workflows?page=\*&token=\* 200 [0-9]* bytes" "$dir/out" &&
 	grep -q "access GET /api/nothing 404 " "$dir/out" && ! grep -q "s3cr3t" "$dir/out"
 check "an access line per request: method, path, status, bytes; query values left out" $?
+grep -q "access GET /api/workflows?page=\*&token=\* 200 [0-9]* bytes [0-9.]* ms key=ops$" "$dir/out" &&
+	grep -q "access GET /ready 200 [0-9]* bytes [0-9.]* ms key=-$" "$dir/out"
+check "the access line has the request's milliseconds and its key's name" $?
 kill -TERM "$spid"
 wait "$spid"
 rc=$?
