@@ -9,8 +9,15 @@ libpcre2-dev sqlite3 git python3-yaml python3-cryptography openssl"
 pkgs="$pkgs libpq-dev postgresql-15"
 # jq: the original demo providers' scripts parse Gitea's answers with it (tests/compat_demo.sh)
 pkgs="$pkgs jq"
-# scdoc: the man pages (man/*.scd) are rendered at build time
-pkgs="$pkgs scdoc"
+# scdoc: the man pages (man/*.scd) are rendered at build time; man-db
+# renders them in tests/man_*.sh; zsh checks the zsh completion
+pkgs="$pkgs scdoc man-db zsh"
+# libsystemd: sd_notify (configure --with-systemd); systemd: systemd-analyze
+# verifies the unit (tests/install_share.sh)
+pkgs="$pkgs libsystemd-dev systemd"
+# python3-jsonschema: tests/openapi_validate.sh checks real replies against
+# the OpenAPI document
+pkgs="$pkgs python3-jsonschema"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -23,6 +30,14 @@ if [ -n "$missing" ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q
 	apt-get install -y -q $missing
+fi
+# node and npm: tests/openapi_client.sh generates a TypeScript client from
+# the OpenAPI document (these machines may carry NodeSource's nodejs, which
+# holds npm: Debian's only when there is none)
+if ! command -v npm >/dev/null && [ "$(id -u)" = 0 ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	apt-get install -y -q nodejs npm
 fi
 # ansible.so drives ansible-playbook; without it its tests are skipped.
 if ! command -v ansible-playbook >/dev/null && [ "$(id -u)" = 0 ]; then
