@@ -47,7 +47,7 @@ kind_words(FILE *fp, unsigned kinds)
 
 /* The case arms both shells read alike (zsh takes bash's `pat)` form):
  *   _inn_valopt:  the options that take a value (skipped with it)
- *   _inn_optval:  $prev's values: "=w1 w2" words, "file", "dir", a KIND, or ""
+ *   _inn_optval:  $prev's values: "@w1 w2" words, "file", "dir", a KIND, or ""
  *   _inn_opts:    "$cmd $sub"'s options
  *   _inn_subs:    $cmd's subcommands
  *   _inn_args:    "$cmd $sub:$narg"'s argument kinds */
@@ -75,7 +75,7 @@ script_tables(FILE *fp)
 		ctl_spec_spellings(fp, p, "|");
 		fputs(") REPLY='", fp);
 		if (p->values != NULL)
-			fprintf(fp, "=%s", p->values);
+			fprintf(fp, "@%s", p->values);
 		else if (p->value_kind != CTL_ARG_WORD)
 			kind_words(fp, p->value_kind);
 		fputs("' ;;\n", fp);
@@ -174,7 +174,7 @@ script_bash(FILE *fp)
 	      "\t# candidates of kind $1 for the word $2 into COMPREPLY\n"
 	      "\tlocal IFS=$'\\n'\n"
 	      "\tcase $1 in\n"
-	      "\t=*) COMPREPLY+=($(IFS=' '; compgen -W \"${1#=}\" -- \"$2\")) ;;\n"
+	      "\t@*) COMPREPLY+=($(IFS=' '; compgen -W \"${1#@}\" -- \"$2\")) ;;\n"
 	      "\tfile) compopt -o filenames 2>/dev/null; COMPREPLY+=($(compgen -f -- \"$2\")) ;;\n"
 	      "\tdir) compopt -o filenames 2>/dev/null; COMPREPLY+=($(compgen -d -- \"$2\")) ;;\n"
 	      "\t*) COMPREPLY+=($(\"$ctl\" \"${srv[@]}\" __complete \"$1\" \"$2\" 2>/dev/null)) ;;\n"
@@ -189,17 +189,17 @@ script_bash(FILE *fp)
 	      "\t(( COMP_CWORD > 0 )) && prev=${COMP_WORDS[COMP_CWORD-1]}\n", fp);
 	script_scan(fp, "COMP_WORDS", 1, "COMP_CWORD");
 	fputs("\tif _inn_optval \"$prev\"; then\n"
-	      "\t\t[[ $REPLY == =* ]] && { _inn_add \"$REPLY\" \"$cur\"; return 0; }\n"
+	      "\t\t[[ $REPLY == @* ]] && { _inn_add \"$REPLY\" \"$cur\"; return 0; }\n"
 	      "\t\tfor k in $REPLY; do _inn_add \"$k\" \"$cur\"; done\n"
 	      "\t\treturn 0\n"
 	      "\tfi\n"
 	      "\tif [[ $cur == -* ]]; then\n"
 	      "\t\t_inn_opts \"$cmd $sub\"\n"
-	      "\t\t_inn_add \"=$REPLY\" \"$cur\"\n"
+	      "\t\t_inn_add \"@$REPLY\" \"$cur\"\n"
 	      "\telif [[ -z $cmd ]]; then\n"
-	      "\t\t_inn_add \"=$_inn_commands\" \"$cur\"\n"
+	      "\t\t_inn_add \"@$_inn_commands\" \"$cur\"\n"
 	      "\telif _inn_subs \"$cmd\" && [[ -n $REPLY && -z $sub ]]; then\n"
-	      "\t\t_inn_add \"=$REPLY\" \"$cur\"\n"
+	      "\t\t_inn_add \"@$REPLY\" \"$cur\"\n"
 	      "\telse\n"
 	      "\t\t_inn_args \"$cmd $sub:$narg\"\n"
 	      "\t\tfor k in $REPLY; do _inn_add \"$k\" \"$cur\"; done\n"
@@ -221,7 +221,7 @@ script_zsh(FILE *fp)
 	fputs("_inn_add() {\n"
 	      "\t# candidates of kind $1 for the word $2\n"
 	      "\tcase $1 in\n"
-	      "\t=*) compadd -- ${=${1#=}} ;;\n"
+	      "\t@*) compadd -- ${=${1#@}} ;;\n"
 	      "\tfile) _files ;;\n"
 	      "\tdir) _files -/ ;;\n"
 	      "\t*) compadd -- ${(f)\"$(\"$ctl\" \"${srv[@]}\" __complete \"$1\" \"$2\" 2>/dev/null)\"} ;;\n"
@@ -234,17 +234,17 @@ script_zsh(FILE *fp)
 	      "\tinteger i narg\n", fp);
 	script_scan(fp, "words", 2, "CURRENT");
 	fputs("\tif _inn_optval \"$prev\"; then\n"
-	      "\t\t[[ $REPLY == =* ]] && { _inn_add \"$REPLY\" \"$cur\"; return 0; }\n"
+	      "\t\t[[ $REPLY == @* ]] && { _inn_add \"$REPLY\" \"$cur\"; return 0; }\n"
 	      "\t\tfor k in ${=REPLY}; do _inn_add \"$k\" \"$cur\"; done\n"
 	      "\t\treturn 0\n"
 	      "\tfi\n"
 	      "\tif [[ $cur == -* ]]; then\n"
 	      "\t\t_inn_opts \"$cmd $sub\"\n"
-	      "\t\t_inn_add \"=$REPLY\" \"$cur\"\n"
+	      "\t\t_inn_add \"@$REPLY\" \"$cur\"\n"
 	      "\telif [[ -z $cmd ]]; then\n"
-	      "\t\t_inn_add \"=$_inn_commands\" \"$cur\"\n"
+	      "\t\t_inn_add \"@$_inn_commands\" \"$cur\"\n"
 	      "\telif _inn_subs \"$cmd\" && [[ -n $REPLY && -z $sub ]]; then\n"
-	      "\t\t_inn_add \"=$REPLY\" \"$cur\"\n"
+	      "\t\t_inn_add \"@$REPLY\" \"$cur\"\n"
 	      "\telse\n"
 	      "\t\t_inn_args \"$cmd $sub:$narg\"\n"
 	      "\t\tfor k in ${=REPLY}; do _inn_add \"$k\" \"$cur\"; done\n"
