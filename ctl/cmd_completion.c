@@ -394,6 +394,13 @@ ctl_cmd_complete(const ctl_opts *o, int argc, char **argv)
 				candidate(ctl_commands[i].name, args[1]);
 		return CTL_EXIT_OK;
 	}
+	if (strcmp(args[0], "subcommands") == 0) {
+		for (i = 0; argc > 1 && i < ctl_ncommands; i++)
+			if (ctl_commands[i].parent != NULL && strcmp(ctl_commands[i].parent, argv[1]) == 0 &&
+			    !(ctl_commands[i].hidden & CTL_HIDE))
+				printf("%s\n", ctl_commands[i].name);
+		return CTL_EXIT_OK;
+	}
 	if (strcmp(args[0], "options") == 0) {
 		const ctl_cmd_spec *c = argc > 1 ? ctl_spec_command(NULL, argv[1]) : NULL;
 

@@ -340,7 +340,7 @@ const ctl_cmd_spec ctl_commands[] = {
 	  0, { 0 }, 0, ctl_spec_help_cmd, NULL, 0 },
 	{ "__complete", NULL, SEC_NONE, "__complete KIND [PREFIX]",
 	  "completion candidates, one a line (KIND: commands, providers, workflows,\n"
-	  "goldenpaths, executions, apps, options CMD [SUB])", NULL,
+	  "goldenpaths, executions, apps, options CMD [SUB], subcommands CMD)", NULL,
 	  CTL_O(SERVER), { 0 }, CTL_HIDE, ctl_cmd_complete, NULL, 0 },
 };
 const size_t ctl_ncommands = sizeof(ctl_commands) / sizeof(ctl_commands[0]);
