@@ -9,32 +9,19 @@
 # Prints TAP.
 ctl=${INN_CTL:?}
 src=${INN_TOP_SRCDIR:?}
-build=${INN_TOP_BUILDDIR:?}
 for t in bash zsh python3; do
 	command -v $t >/dev/null 2>&1 || { echo "1..1"; echo "not ok 1 - $t is needed (scripts/deps.sh)"; exit 1; }
 done
 dir=$(mktemp -d "${TMPDIR:-/tmp}/inn-compl-XXXXXX")
 chmod 755 "$dir"
-mkdir -p "$dir/plugins" "$dir/etc" "$dir/data" "$dir/hello/workflows" "$dir/bin"
-install -m 755 "${INN_SHELL_SO:?}" "$dir/plugins/shell.so"
+mkdir -p "$dir/bin"
 ln -s "$ctl" "$dir/bin/innominatus-ctl"
-printf 'name: hello-team\nversion: 1.0.0\nworkflows_dir: workflows\n' >"$dir/hello/provider.yaml"
-printf 'name: greet\nsteps:\n  - {name: hi, type: shell, config: {script: "echo hi"}}\n' \
-	>"$dir/hello/workflows/greet.yaml"
 . "$src/tests/ctl_lib.sh"
-server_conf "$dir/etc/innominatus.yaml" "$dir"
-cat >> "$dir/etc/innominatus.yaml" <<CONF
-  goldenpaths: $src/workflows/goldenpaths.yaml
-providers:
-  - {name: hello-team, type: filesystem, path: $dir/hello}
-workflowPolicies:
-  allowedStepTypes: [shell]
-CONF
+. "$src/tests/ctl_hello_server.sh"
 echo "1..13"
-key=$("$build/innominatus" --config "$dir/etc/innominatus.yaml" --create-admin-key ops)
 spid=
 trap '[ -n "$spid" ] && kill $spid 2>/dev/null; wait $spid 2>/dev/null; rm -rf "$dir"' EXIT
-start_server "$dir/etc/innominatus.yaml" "$dir/server.log" || sed 's/^/# /' "$dir/server.log"
+hello_server "$dir"
 export INNOMINATUS_SERVER="$url" INNOMINATUS_TOKEN="$key" HOME="$dir" XDG_CONFIG_HOME=
 CHECK_SHOW="$dir/out"
 
