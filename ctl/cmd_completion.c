@@ -162,6 +162,33 @@ script_scan(FILE *fp, const char *words, int first, const char *cword)
 	    "\tdone\n", first, cword, words, words);
 }
 
+/* The rest of the completion function, alike in both shells but for how a
+ * list in $REPLY is split into words (words: "$REPLY" or "${=REPLY}"):
+ * an option's value, an option, a command, a subcommand, or an argument. */
+static void
+script_choose(FILE *fp, const char *words)
+{
+	fprintf(fp,
+	    "\tif _inn_optval \"$prev\"; then\n"
+	    "\t\t[[ $REPLY == @* ]] && { _inn_add \"$REPLY\" \"$cur\"; return 0; }\n"
+	    "\t\tfor k in %s; do _inn_add \"$k\" \"$cur\"; done\n"
+	    "\t\treturn 0\n"
+	    "\tfi\n"
+	    "\tif [[ $cur == -* ]]; then\n"
+	    "\t\t_inn_opts \"$cmd $sub\"\n"
+	    "\t\t_inn_add \"@$REPLY\" \"$cur\"\n"
+	    "\telif [[ -z $cmd ]]; then\n"
+	    "\t\t_inn_add \"@$_inn_commands\" \"$cur\"\n"
+	    "\telif _inn_subs \"$cmd\" && [[ -n $REPLY && -z $sub ]]; then\n"
+	    "\t\t_inn_add \"@$REPLY\" \"$cur\"\n"
+	    "\telse\n"
+	    "\t\t_inn_args \"$cmd $sub:$narg\"\n"
+	    "\t\tfor k in %s; do _inn_add \"$k\" \"$cur\"; done\n"
+	    "\tfi\n"
+	    "\treturn 0\n"
+	    "}\n", words, words);
+}
+
 static void
 script_bash(FILE *fp)
 {
@@ -188,25 +215,8 @@ script_bash(FILE *fp)
 	      "\tprev=\n"
 	      "\t(( COMP_CWORD > 0 )) && prev=${COMP_WORDS[COMP_CWORD-1]}\n", fp);
 	script_scan(fp, "COMP_WORDS", 1, "COMP_CWORD");
-	fputs("\tif _inn_optval \"$prev\"; then\n"
-	      "\t\t[[ $REPLY == @* ]] && { _inn_add \"$REPLY\" \"$cur\"; return 0; }\n"
-	      "\t\tfor k in $REPLY; do _inn_add \"$k\" \"$cur\"; done\n"
-	      "\t\treturn 0\n"
-	      "\tfi\n"
-	      "\tif [[ $cur == -* ]]; then\n"
-	      "\t\t_inn_opts \"$cmd $sub\"\n"
-	      "\t\t_inn_add \"@$REPLY\" \"$cur\"\n"
-	      "\telif [[ -z $cmd ]]; then\n"
-	      "\t\t_inn_add \"@$_inn_commands\" \"$cur\"\n"
-	      "\telif _inn_subs \"$cmd\" && [[ -n $REPLY && -z $sub ]]; then\n"
-	      "\t\t_inn_add \"@$REPLY\" \"$cur\"\n"
-	      "\telse\n"
-	      "\t\t_inn_args \"$cmd $sub:$narg\"\n"
-	      "\t\tfor k in $REPLY; do _inn_add \"$k\" \"$cur\"; done\n"
-	      "\tfi\n"
-	      "\treturn 0\n"
-	      "}\n"
-	      "complete -F _innominatus_ctl innominatus-ctl\n", fp);
+	script_choose(fp, "$REPLY");
+	fputs("complete -F _innominatus_ctl innominatus-ctl\n", fp);
 }
 
 static void
@@ -233,25 +243,8 @@ script_zsh(FILE *fp)
 	      "\tlocal -a srv\n"
 	      "\tinteger i narg\n", fp);
 	script_scan(fp, "words", 2, "CURRENT");
-	fputs("\tif _inn_optval \"$prev\"; then\n"
-	      "\t\t[[ $REPLY == @* ]] && { _inn_add \"$REPLY\" \"$cur\"; return 0; }\n"
-	      "\t\tfor k in ${=REPLY}; do _inn_add \"$k\" \"$cur\"; done\n"
-	      "\t\treturn 0\n"
-	      "\tfi\n"
-	      "\tif [[ $cur == -* ]]; then\n"
-	      "\t\t_inn_opts \"$cmd $sub\"\n"
-	      "\t\t_inn_add \"@$REPLY\" \"$cur\"\n"
-	      "\telif [[ -z $cmd ]]; then\n"
-	      "\t\t_inn_add \"@$_inn_commands\" \"$cur\"\n"
-	      "\telif _inn_subs \"$cmd\" && [[ -n $REPLY && -z $sub ]]; then\n"
-	      "\t\t_inn_add \"@$REPLY\" \"$cur\"\n"
-	      "\telse\n"
-	      "\t\t_inn_args \"$cmd $sub:$narg\"\n"
-	      "\t\tfor k in ${=REPLY}; do _inn_add \"$k\" \"$cur\"; done\n"
-	      "\tfi\n"
-	      "\treturn 0\n"
-	      "}\n"
-	      "# autoloaded from $fpath, or sourced: `source <(innominatus-ctl completion zsh)`\n"
+	script_choose(fp, "${=REPLY}");
+	fputs("# autoloaded from $fpath, or sourced: `source <(innominatus-ctl completion zsh)`\n"
 	      "if [[ ${zsh_eval_context[-1]} == loadautofunc ]]; then\n"
 	      "\t_innominatus-ctl \"$@\"\n"
 	      "else\n"

@@ -455,23 +455,32 @@ admin_add_provider(struct remote *r, const char *name)
 	return rc;
 }
 
+/* DELETE prefix/name; done: what is printed after it ("Removed provider"). */
 static int
-admin_remove_provider(struct remote *r, const char *name)
+delete_named(struct remote *r, const char *prefix, const char *name, const char *use,
+             const char *done)
 {
 	struct reply rep;
 	char path[512];
 	int rc;
 
-	if (remote_path(path, sizeof(path), "/api/admin/providers", name, NULL) != 0)
-		return ctl_usage("admin remove-provider NAME");
+	if (remote_path(path, sizeof(path), prefix, name, NULL) != 0)
+		return ctl_usage(use);
 	if ((rc = remote_request(r, "DELETE", path, NULL, &rep)) == CTL_EXIT_OK) {
 		if (r->o->json)
 			ctl_print_json(rep.json);
 		else
-			printf("Removed provider \"%s\"\n", name);
+			printf("%s \"%s\"\n", done, name);
 	}
 	reply_free(&rep);
 	return rc;
+}
+
+static int
+admin_remove_provider(struct remote *r, const char *name)
+{
+	return delete_named(r, "/api/admin/providers", name, "admin remove-provider NAME",
+	                    "Removed provider");
 }
 
 static int
@@ -550,20 +559,8 @@ out:
 static int
 admin_revoke_key(struct remote *r, const char *name)
 {
-	struct reply rep;
-	char path[512];
-	int rc;
-
-	if (remote_path(path, sizeof(path), "/api/admin/keys", name, NULL) != 0)
-		return ctl_usage("admin revoke-key NAME");
-	if ((rc = remote_request(r, "DELETE", path, NULL, &rep)) == CTL_EXIT_OK) {
-		if (r->o->json)
-			ctl_print_json(rep.json);
-		else
-			printf("Revoked API key \"%s\"\n", name);
-	}
-	reply_free(&rep);
-	return rc;
+	return delete_named(r, "/api/admin/keys", name, "admin revoke-key NAME",
+	                    "Revoked API key");
 }
 
 static int
