@@ -106,7 +106,6 @@ list_add(const char *opt, const char **list, int *n, const char *val)
 static int
 set_value(ctl_opts *o, const ctl_option *p, const char *a, const char *val)
 {
-
 	switch (p->id) {
 	case CTL_OPT_CONFIG:
 		o->config = val;
