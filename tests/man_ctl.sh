@@ -9,7 +9,10 @@ src=${INN_TOP_SRCDIR:?}
 build=${INN_TOP_BUILDDIR:?}
 page="$build/man/innominatus-ctl.1"
 scd="$src/man/innominatus-ctl.1.scd"
-command -v man >/dev/null 2>&1 || { echo "1..1"; echo "not ok 1 - man (man-db) is needed"; exit 1; }
+for t in man col; do
+	command -v $t >/dev/null 2>&1 ||
+		{ echo "1..1"; echo "not ok 1 - $t is needed (man-db, bsdextrautils)"; exit 1; }
+done
 dir=$(mktemp -d "${TMPDIR:-/tmp}/inn-manctl-XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 . "$src/tests/ctl_lib.sh"
