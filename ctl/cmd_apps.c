@@ -4,7 +4,7 @@
  * app and resources.  Prints the plan a deployment got, follows its
  * execution as run does (remote_follow), then tables the resources with
  * their final states and outputs; a refused spec prints every problem as
- * file:line:col.  The per-command help of these commands is here too.
+ * file:line:col.  Their help is in the command table (ctl_spec.c).
  */
 #include "config.h"
 
@@ -15,77 +15,6 @@
 
 #include "output.h"
 #include "remote.h"
-
-/* ---- help ------------------------------------------------------------------------ */
-
-static const struct {
-	const char *cmd;
-	const char *text;
-} helps[] = {
-	{ "deploy",
-	  "usage: innominatus-ctl deploy SPEC [-w|--wait] [--dry-run] [--ttl D] [-o json|yaml]\n"
-	  "\n"
-	  "Deploys the Score spec SPEC (score.dev/v1b1; YAML, or JSON when the file ends in\n"
-	  ".json) to the server: each resource is created, updated (its properties changed)\n"
-	  "or kept, and a resource the app had that SPEC no longer declares is deleted, by\n"
-	  "the workflows of the provider offering its type.  Prints the plan: each resource's\n"
-	  "operation, type, provider, workflow and dependencies, the phase workflows that run\n"
-	  "around them, and the execution id.  A spec with problems is refused before\n"
-	  "anything runs, every problem printed as SPEC:LINE:COL: error: message (exit 3).\n"
-	  "\n"
-	  "  -w, --wait    follow the execution's logs (as run does), then print every\n"
-	  "                resource with its final state and outputs; exit 0 only when\n"
-	  "                the deployment succeeded and every resource is active\n"
-	  "  --dry-run     print the plan only; nothing runs and nothing is stored\n"
-	  "  --ttl D       the app is deleted when D (30m, 2h, 1d) has passed\n"
-	  "  -o json|yaml  the server's reply (with -w: {deployment, execution, application})\n"
-	  "\n"
-	  "Exit codes: 0 deployed; 1 a resource or workflow failed; 2 usage error;\n"
-	  "3 the spec was refused (400) or the app is busy (409); 4 the execution was\n"
-	  "cancelled or timed out; 5 server unreachable or not authorised (another team's\n"
-	  "app: 403); 130 interrupted while following (the deployment goes on).\n" },
-	{ "delete",
-	  "usage: innominatus-ctl delete APP [-w|--wait] [-o json|yaml]\n"
-	  "\n"
-	  "Deletes application APP: every resource is torn down by its provider's delete\n"
-	  "workflow, in reverse dependency order, then the app is forgotten (its executions\n"
-	  "stay listed).  Prints what will be deleted and the execution id.\n"
-	  "\n"
-	  "  -w, --wait    follow the execution's logs, then say whether the app is gone;\n"
-	  "                exit 0 only when every resource was torn down\n"
-	  "\n"
-	  "Exit codes as for deploy; 3 also when there is no app APP (404).  There is no\n"
-	  "--dry-run: `innominatus-ctl app APP` shows what would be torn down.\n" },
-	{ "apps",
-	  "usage: innominatus-ctl apps [-o json|yaml]\n"
-	  "\n"
-	  "Lists the applications your team deployed: name, team, status (deploying,\n"
-	  "active, failed, deleting), number of resources, the last execution and when\n"
-	  "the app expires (--ttl).\n" },
-	{ "app",
-	  "usage: innominatus-ctl app NAME [-o json|yaml]\n"
-	  "\n"
-	  "One application: its status, resources with their states and outputs (secret\n"
-	  "values shown as ***), its containers with ${resources.R.K} placeholders resolved\n"
-	  "(and the ones that do not resolve), and its executions.\n" },
-	{ "resources",
-	  "usage: innominatus-ctl resources [APP] [-o json|yaml]\n"
-	  "\n"
-	  "The resources of every application (or of APP) and their states: requested,\n"
-	  "provisioning, active, failed, updating, terminating, terminated.  Exit 3 when\n"
-	  "there is no app APP (404), as for app APP.\n" },
-};
-
-const char *
-ctl_apps_help(const char *cmd)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(helps) / sizeof(helps[0]); i++)
-		if (strcmp(cmd, helps[i].cmd) == 0)
-			return helps[i].text;
-	return NULL;
-}
 
 /* ---- printing ---------------------------------------------------------------------- */
 

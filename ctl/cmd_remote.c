@@ -1,7 +1,8 @@
 /*
  * cmd_remote.c - innominatus-ctl remote mode, the commands: list-providers,
  * list-goldenpaths, run, status, logs, cancel, retry, list-workflows and
- * admin (add-key, add-provider, remove-provider, reload) as requests to an
+ * admin (add-key, list-keys, revoke-key, add-provider, remove-provider,
+ * reload) as requests to an
  * innominatus server (remote_http.c), following runs through their log
  * stream (remote_sse.c) and printing through output.c.
  */
@@ -300,6 +301,15 @@ ctl_rcmd_retry(struct remote *r, int argc, char **argv)
 	struct reply rep;
 	int rc;
 
+	if (r->o->nparams > 0) {
+		/* the server's retry runs the stored parameters again: a --param
+		 * silently dropped would run something else than asked */
+		fprintf(stderr, "innominatus-ctl: retry runs execution %s again with the parameters "
+		        "it had; it takes no --param (the server cannot change them on a retry).  "
+		        "To run with other parameters, run the workflow again: innominatus-ctl run "
+		        "WORKFLOW --param NAME=VALUE\n", argc > 0 ? argv[0] : "ID");
+		return CTL_EXIT_USAGE;
+	}
 	if ((rc = post_on_exec(r, "retry", argc, argv, "/retry", &rep)) == CTL_EXIT_OK)
 		rc = wait_for(r, rep.json);
 	reply_free(&rep);
@@ -409,8 +419,8 @@ add_set(json_object *body, const char *key, const char *val)
 static int
 admin_add_provider(struct remote *r, const char *name)
 {
-	static const char use[] = "--server URL admin add-provider NAME (--git-url URL "
-	                          "[--path P] [--ref R] | --path DIR)";
+	static const char use[] = "admin add-provider NAME (--git-url URL [--path P] "
+	                          "[--ref R] | --path DIR)";
 	json_object *body;
 	struct reply rep;
 	int rc;
@@ -445,33 +455,43 @@ admin_add_provider(struct remote *r, const char *name)
 	return rc;
 }
 
+/* DELETE prefix/name; done: what is printed after it ("Removed provider"). */
 static int
-admin_remove_provider(struct remote *r, const char *name)
+delete_named(struct remote *r, const char *prefix, const char *name, const char *use,
+             const char *done)
 {
 	struct reply rep;
 	char path[512];
 	int rc;
 
-	if (remote_path(path, sizeof(path), "/api/admin/providers", name, NULL) != 0)
-		return ctl_usage("--server URL admin remove-provider NAME");
+	if (remote_path(path, sizeof(path), prefix, name, NULL) != 0)
+		return ctl_usage(use);
 	if ((rc = remote_request(r, "DELETE", path, NULL, &rep)) == CTL_EXIT_OK) {
 		if (r->o->json)
 			ctl_print_json(rep.json);
 		else
-			printf("Removed provider \"%s\"\n", name);
+			printf("%s \"%s\"\n", done, name);
 	}
 	reply_free(&rep);
 	return rc;
 }
 
 static int
-admin_reload(struct remote *r)
+admin_remove_provider(struct remote *r, const char *name)
+{
+	return delete_named(r, "/api/admin/providers", name, "admin remove-provider NAME",
+	                    "Removed provider");
+}
+
+static int
+admin_reload(struct remote *r, const char *unused)
 {
 	json_object *body = json_object_new_object(), *srcs;
 	struct reply rep;
 	size_t i;
 	int rc;
 
+	(void)unused;
 	if ((rc = remote_request(r, "POST", "/api/admin/reload", body, &rep)) == CTL_EXIT_OK) {
 		if (r->o->json) {
 			ctl_print_json(rep.json);
@@ -496,29 +516,68 @@ admin_reload(struct remote *r)
 	return rc;
 }
 
-int
-ctl_rcmd_admin(struct remote *r, int argc, char **argv)
+/* GET /api/admin/keys: the keys as a table (never a key: the server keeps
+ * only their hashes). */
+static int
+admin_list_keys(struct remote *r, const char *unused)
 {
-	static const char use[] = "--server URL admin add-key NAME --role admin|user [--team T]";
+	struct reply rep;
+	json_object *data;
+	size_t i, n;
+	int rc;
+
+	(void)unused;
+	if ((rc = remote_request(r, "GET", "/api/admin/keys", NULL, &rep)) != CTL_EXIT_OK)
+		goto out;
+	if (r->o->json) {
+		ctl_print_json(rep.json);
+		goto out;
+	}
+	data = json_object_object_get(rep.json, "data");
+	n = json_object_is_type(data, json_type_array) ? json_object_array_length(data) : 0;
+	printf("%-24s %-6s %-16s %-19s %s\n", "NAME", "ROLE", "TEAM", "CREATED", "REVOKED");
+	for (i = 0; i < n; i++) {
+		json_object *k = json_object_array_get_idx(data, i);
+		const char *team = ctl_jstr(k, "team");
+		char created[32];
+
+		ctl_fmt_time(created, sizeof(created), ctl_jint(k, "created_ms", 0));
+		printf("%-24s %-6s %-16s %-19s %s\n", ctl_jstr(k, "name") ? ctl_jstr(k, "name") : "?",
+		       ctl_jstr(k, "role") ? ctl_jstr(k, "role") : "?",
+		       team && *team ? team : "-", created,
+		       json_object_get_boolean(json_object_object_get(k, "revoked")) ? "yes" : "no");
+	}
+	if (n == 0)
+		printf("no API keys (create one with: innominatus-ctl admin add-key NAME "
+		       "--role admin|user)\n");
+out:
+	reply_free(&rep);
+	return rc;
+}
+
+/* DELETE /api/admin/keys/{name}: the key is refused from now on. */
+static int
+admin_revoke_key(struct remote *r, const char *name)
+{
+	return delete_named(r, "/api/admin/keys", name, "admin revoke-key NAME",
+	                    "Revoked API key");
+}
+
+static int
+admin_add_key(struct remote *r, const char *name)
+{
+	static const char use[] = "admin add-key NAME --role admin|user [--team T]";
 	json_object *body;
 	struct reply rep;
 	int rc;
 
-	if (argc == 2 && strcmp(argv[0], "add-provider") == 0)
-		return admin_add_provider(r, argv[1]);
-	if (argc == 2 && strcmp(argv[0], "remove-provider") == 0)
-		return admin_remove_provider(r, argv[1]);
-	if (argc == 1 && strcmp(argv[0], "reload") == 0)
-		return admin_reload(r);
-	if (argc != 2 || strcmp(argv[0], "add-key") != 0)
-		return ctl_usage(use);
 	if (r->o->role == NULL || (strcmp(r->o->role, "admin") != 0 &&
 	                           strcmp(r->o->role, "user") != 0)) {
 		fprintf(stderr, "innominatus-ctl: admin add-key needs --role admin or --role user\n");
 		return ctl_usage(use);
 	}
 	body = json_object_new_object();
-	json_object_object_add(body, "name", json_object_new_string(argv[1]));
+	json_object_object_add(body, "name", json_object_new_string(name));
 	json_object_object_add(body, "role", json_object_new_string(r->o->role));
 	add_set(body, "team", r->o->team);
 	if ((rc = remote_request(r, "POST", "/api/admin/keys", body, &rep)) == CTL_EXIT_OK) {
@@ -529,11 +588,42 @@ ctl_rcmd_admin(struct remote *r, int argc, char **argv)
 
 			fprintf(stderr, "Created %s key \"%s\"%s%s; it is shown only this once:\n",
 			        ctl_jstr(rep.json, "role") ? ctl_jstr(rep.json, "role") : r->o->role,
-			        argv[1], team && *team ? " for team " : "", team && *team ? team : "");
+			        name, team && *team ? " for team " : "", team && *team ? team : "");
 			printf("%s\n", ctl_jstr(rep.json, "key") ? ctl_jstr(rep.json, "key") : "");
 		}
 	}
 	reply_free(&rep);
 	json_object_put(body);
 	return rc;
+}
+
+/* The admin subcommands on a server (ctl.c has checked that argv[0] is one
+ * of the table's; export and import never come here). */
+int
+ctl_rcmd_admin(struct remote *r, int argc, char **argv)
+{
+	static const struct {
+		const char *sub;
+		int nargs;                 /* after the subcommand: 0, or 1 (NAME) */
+		int (*fn)(struct remote *, const char *name);
+		const char *use;
+	} subs[] = {
+		{ "add-key", 1, admin_add_key, "admin add-key NAME --role admin|user [--team T]" },
+		{ "list-keys", 0, admin_list_keys, "admin list-keys" },
+		{ "revoke-key", 1, admin_revoke_key, "admin revoke-key NAME" },
+		{ "add-provider", 1, admin_add_provider, "admin add-provider NAME (--git-url URL "
+		                                         "[--path P] [--ref R] | --path DIR)" },
+		{ "remove-provider", 1, admin_remove_provider, "admin remove-provider NAME" },
+		{ "reload", 0, admin_reload, "admin reload" },
+	};
+	size_t i;
+
+	for (i = 0; argc > 0 && i < sizeof(subs) / sizeof(subs[0]); i++) {
+		if (strcmp(argv[0], subs[i].sub) != 0)
+			continue;
+		if (argc != 1 + subs[i].nargs)
+			return ctl_usage(subs[i].use);
+		return subs[i].fn(r, subs[i].nargs ? argv[1] : NULL);
+	}
+	return ctl_usage("admin SUBCOMMAND ... (see innominatus-ctl admin --help)");
 }

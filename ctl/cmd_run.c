@@ -25,12 +25,15 @@
 #include "output.h"
 #include "secret_file.h"
 
+#define PROGRESS_NAMES 32   /* running steps whose names the status line can show */
+
 struct progress {
 	pthread_mutex_t lock;
 	int json;
 	ctl_status status;
 	size_t total, done, running;
-	char current[256];
+	char names[PROGRESS_NAMES][128];  /* the running steps, oldest first */
+	size_t nnames;
 };
 
 static inn_run *volatile current_run;
@@ -49,7 +52,30 @@ status_draw(struct progress *p)
 	char what[96];
 
 	snprintf(what, sizeof(what), "[%zu/%zu] %zu running", p->done, p->total, p->running);
-	ctl_status_draw(&p->status, what, p->current);
+	/* the newest step still running; none once they all finished */
+	ctl_status_draw(&p->status, what, p->nnames ? p->names[p->nnames - 1] : "");
+}
+
+/* Step started (on: again, for a retry) or finished: the names the status
+ * line may show. */
+static void
+progress_track(struct progress *p, const char *step, int on)
+{
+	size_t i;
+
+	for (i = 0; i < p->nnames; i++)
+		if (strncmp(p->names[i], step, sizeof(p->names[0]) - 1) == 0) {
+			memmove(p->names[i], p->names[i + 1], sizeof(p->names[0]) * (p->nnames - i - 1));
+			p->nnames--;
+			break;
+		}
+	if (!on)
+		return;
+	if (p->nnames == PROGRESS_NAMES) {
+		memmove(p->names[0], p->names[1], sizeof(p->names[0]) * (PROGRESS_NAMES - 1));
+		p->nnames--;
+	}
+	snprintf(p->names[p->nnames++], sizeof(p->names[0]), "%s", step);
 }
 
 static void
@@ -67,10 +93,11 @@ ev_state(void *ud, size_t idx, const char *step, inn_state st, int attempt,
 	pthread_mutex_lock(&p->lock);
 	if (st == INN_STATE_RUNNING) {
 		p->running++;
-		snprintf(p->current, sizeof(p->current), "%s", step);
+		progress_track(p, step, 1);
 	} else if (inn_state_is_final(st)) {
 		if (p->running > 0 && attempt > 0)
 			p->running--;
+		progress_track(p, step, 0);
 		p->done++;
 	}
 	if (!p->json) {

@@ -124,8 +124,5 @@ int ctl_cmd_admin_store(const ctl_opts *o, int argc, char **argv);
 /* Generators (cmd_new.c): `new provider NAME`, `new workflow NAME [--type
  * T]`, `new plugin NAME`; --dir DIR where to write (o->new_dir, o->new_type). */
 int ctl_cmd_new(const ctl_opts *o, int argc, char **argv);
-/* The help of command cmd (`innominatus-ctl deploy --help`), or NULL when
- * it has none of its own (ctl/cmd_apps.c). */
-const char *ctl_apps_help(const char *cmd);
 
 #endif

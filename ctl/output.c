@@ -429,7 +429,19 @@ ctl_table_workflows(json_object *o)
 {
 	json_object *data = json_object_object_get(o, "data");
 	size_t i, n = array_len(data);
+	long long page = ctl_jint(o, "page", 1), pages = ctl_jint(o, "total_pages", 1),
+	          total = ctl_jint(o, "total", 0);
 
+	/* said in words: "page 1 of 0" and an empty page 9 of 2 read as bugs */
+	if (total == 0) {
+		printf("no executions\n");
+		return;
+	}
+	if (n == 0 && page > pages) {
+		printf("page %lld is past the last page (%lld); %lld execution(s)\n", page, pages,
+		       total);
+		return;
+	}
 	printf("%-7s %-28s %-16s %-11s %-19s %s\n", "ID", "WORKFLOW", "APP", "STATUS",
 	       "CREATED", "DURATION");
 	for (i = 0; i < n; i++) {
@@ -442,8 +454,7 @@ ctl_table_workflows(json_object *o)
 		       jstr_or(e, "workflow", "?"), jstr_or(e, "app", "-"),
 		       jstr_or(e, "status", "-"), created, dur);
 	}
-	printf("page %lld of %lld, %lld execution(s)\n", (long long)ctl_jint(o, "page", 1),
-	       (long long)ctl_jint(o, "total_pages", 1), (long long)ctl_jint(o, "total", 0));
+	printf("page %lld of %lld, %lld execution(s)\n", page, pages, total);
 }
 
 /* ---- in-process runs ---------------------------------------------------------------- */
