@@ -117,7 +117,7 @@ c new workflow x-shell --dir plain > out 2>&1; rc=$?
 [ $rc -eq 3 ] && grep -q 'refusing to overwrite' out
 check "an existing workflow file is not overwritten (exit 3)" $?
 c new bogus thing > out 2>&1; rc=$?
-[ $rc -eq 2 ] && grep -q 'unknown kind "bogus"' out
+[ $rc -eq 2 ] && grep -q 'new has no subcommand "bogus"' out
 check "an unknown kind is refused (exit 2)" $?
 
 # --- new plugin: an out-of-tree project against the installed SDK -------------------------
