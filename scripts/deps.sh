@@ -10,8 +10,8 @@ pkgs="$pkgs libpq-dev postgresql-15"
 # jq: the original demo providers' scripts parse Gitea's answers with it (tests/compat_demo.sh)
 pkgs="$pkgs jq"
 # scdoc: the man pages (man/*.scd) are rendered at build time; man-db
-# renders them in tests/man_*.sh; zsh checks the zsh completion
-pkgs="$pkgs scdoc man-db zsh"
+# renders them in tests/man_*.sh (col: bsdextrautils); zsh checks the zsh completion
+pkgs="$pkgs scdoc man-db zsh bsdextrautils"
 # libsystemd: sd_notify (configure --with-systemd); systemd: systemd-analyze
 # verifies the unit (tests/install_share.sh)
 pkgs="$pkgs libsystemd-dev systemd"
