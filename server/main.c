@@ -38,6 +38,9 @@
 static inn_given *given;
 static char start_cwd[4096];
 
+/* How many executions were running when the drain began (for the last line). */
+static atomic_int drained;
+
 /* The drain runs on its own thread so that the loop keeps serving (reads,
  * logs, /ready saying draining, 503 for new runs); it stops the loop when
  * the last running execution has ended. */
@@ -59,13 +62,16 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	if (atomic_exchange(&srv->draining, 1)) {
-		fprintf(stderr, "innominatus: %s: already draining\n",
+		inn_log(INN_LOG_WARN, "innominatus: %s: already draining",
 		        sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		return;
 	}
+	pthread_mutex_lock(&srv->runs_lock);
+	atomic_store(&drained, srv->nrunning);
+	pthread_mutex_unlock(&srv->runs_lock);
 	inn_notify("STOPPING=1\nSTATUS=draining");
-	fprintf(stderr, "innominatus: %s: draining (no new executions, queued ones stay pending "
-	        "for the next start; running ones get %d s)\n",
+	inn_log(INN_LOG_INFO, "innominatus: %s: draining (no new executions, queued ones stay pending "
+	        "for the next start; running ones get %d s)",
 	        sig == SIGTERM ? "SIGTERM" : "SIGINT", srv->cfg.shutdown_grace_s);
 	if (pthread_create(&srv->drain_thread, NULL, drain_main, srv) == 0)
 		srv->drain_started = 1;
@@ -99,9 +105,13 @@ reload_settings_note(const inn_server_config *now, const inn_server_config *next
 		const char *a = *(const char *const *)((const char *)now + paths[i].off);
 		const char *b = *(const char *const *)((const char *)next + paths[i].off);
 
+		char shown[512];
+
 		if ((a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0))
+			/* every path through the redaction: server.db may hold a password */
 			inn_log(INN_LOG_WARN, "innominatus: reload: %s changed to %s: it takes "
-			        "effect at the next start", paths[i].key, b != NULL ? b : "(none)");
+			        "effect at the next start", paths[i].key,
+			        inn_store_url_redact(b, shown, sizeof(shown)));
 	}
 	/* port 0 took a free port at start: the same setting still */
 	if ((next->listen_port != 0 && now->listen_port != next->listen_port) ||
@@ -204,20 +214,20 @@ open_secretbox(inn_server *srv)
 	if (strncmp(db, "sqlite:", 7) == 0)
 		db += 7;
 	if (path == NULL && inn_settings_is_db_url(db)) {
-		fprintf(stderr, "innominatus: a store on a database server needs "
+		inn_log(INN_LOG_ERROR, "innominatus: a store on a database server needs "
 		        "server.secretKeyFile (or --secret-key-file FILE): every replica must "
-		        "seal secret inputs with the same key\n");
+		        "seal secret inputs with the same key");
 		return -1;
 	}
 	if (path == NULL && strcmp(db, ":memory:") != 0) {
 		if ((size_t)snprintf(buf, sizeof(buf), "%s.key", db) >= sizeof(buf)) {
-			fprintf(stderr, "innominatus: the store path is too long for its key file\n");
+			inn_log(INN_LOG_ERROR, "innominatus: the store path is too long for its key file");
 			return -1;
 		}
 		path = buf;
 	}
 	if (inn_secretbox_open(&srv->secretbox, path) != 0) {
-		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		inn_log(INN_LOG_ERROR, "innominatus: %s", inn_error_last());
 		return -1;
 	}
 	return 0;
@@ -237,12 +247,12 @@ open_store(inn_server *srv)
 
 	if (srv->cfg.db_password_file != NULL &&
 	    inn_store_password_file_read(srv->cfg.db_password_file, &password) != 0) {
-		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		inn_log(INN_LOG_ERROR, "innominatus: %s", inn_error_last());
 		return -1;
 	}
 	if (env != NULL && inn_settings_is_db_url(srv->cfg.db_path)) {
 		if (password == NULL && *env != '\0' && (password = strdup(env)) == NULL) {
-			fprintf(stderr, "innominatus: out of memory\n");
+			inn_log(INN_LOG_ERROR, "innominatus: out of memory");
 			return -1;
 		}
 		explicit_bzero(env, strlen(env));
@@ -254,7 +264,7 @@ open_store(inn_server *srv)
 		free(password);
 	}
 	if (rc != 0) {
-		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		inn_log(INN_LOG_ERROR, "innominatus: %s", inn_error_last());
 		return -1;
 	}
 	return 0;
@@ -270,7 +280,7 @@ migrate_report(inn_server *srv)
 	int after = inn_store_schema_version(srv->store);
 
 	if (before < 0 || after < 0) {
-		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		inn_log(INN_LOG_ERROR, "innominatus: %s", inn_error_last());
 		return 1;
 	}
 	inn_store_url_redact(srv->cfg.db_path, shown, sizeof(shown));
@@ -290,7 +300,7 @@ create_admin_key(inn_server *srv, const char *name)
 	char *plain = NULL;
 
 	if (inn_store_key_create(srv->store, name, "admin", "", &plain) != 0) {
-		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		inn_log(INN_LOG_ERROR, "innominatus: %s", inn_error_last());
 		return 1;
 	}
 	inn_store_audit(srv->store, "cli", "key.create", name, NULL);
@@ -309,22 +319,22 @@ read_secrets(inn_server *srv)
 	int n = 0;
 
 	if (inn_policy_secrets_read(srv->policy, 1, &srv->secrets, &bad) != 0) {
-		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		inn_log(INN_LOG_ERROR, "innominatus: %s", inn_error_last());
 		return -1;
 	}
 	json_object_object_foreach(bad, k, v) {
 		(void)k;
-		fprintf(stderr, "innominatus: %s\n", json_object_get_string(v));
+		inn_log(INN_LOG_ERROR, "innominatus: %s", json_object_get_string(v));
 		n++;
 	}
 	json_object_put(bad);
 	if (n > 0) {
-		fprintf(stderr, "innominatus: %d secret%s of the admin config cannot be read: not "
-		        "starting\n", n, n == 1 ? "" : "s");
+		inn_log(INN_LOG_ERROR, "innominatus: %d secret%s of the admin config cannot be read: "
+		        "not starting", n, n == 1 ? "" : "s");
 		return -1;
 	}
 	if (srv->policy->nsecrets > 0)
-		fprintf(stderr, "innominatus: %zu secret%s read from the admin config\n",
+		inn_log(INN_LOG_INFO, "innominatus: %zu secret%s read from the admin config",
 		        srv->policy->nsecrets, srv->policy->nsecrets == 1 ? "" : "s");
 	return 0;
 }
@@ -343,17 +353,17 @@ start_engine(inn_server *srv, const char *cwd)
 		return -1;
 	srv->started_ms = inn_wall_ms();
 	if (inn_registry_load(&srv->registry, c->plugin_dir, srv->policy, inn_host_table()) != 0) {
-		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		inn_log(INN_LOG_ERROR, "innominatus: %s", inn_error_last());
 		return -1;
 	}
 	for (i = 0; i < (int)srv->registry->nrefused; i++)
-		fprintf(stderr, "innominatus: plugin %s refused: %s\n", srv->registry->refused[i].file,
-		        srv->registry->refused[i].reason);
+		inn_log(INN_LOG_WARN, "innominatus: plugin %s refused: %s",
+		        srv->registry->refused[i].file, srv->registry->refused[i].reason);
 	for (i = 0; i < (int)srv->registry->nnotes; i++)
-		fprintf(stderr, "innominatus: note: %s\n", srv->registry->notes[i]);
+		inn_log(INN_LOG_INFO, "innominatus: note: %s", srv->registry->notes[i]);
 	if (c->goldenpaths == NULL && access("workflows/goldenpaths.yaml", R_OK) == 0)
 		c->goldenpaths = inn_settings_abs_path(cwd, "workflows/goldenpaths.yaml");
-	fprintf(stderr, "innominatus: config %s; store %s; plugins %s; state %s; golden paths %s\n",
+	inn_log(INN_LOG_INFO, "innominatus: config %s; store %s; plugins %s; state %s; golden paths %s",
 	        c->config_file ? c->config_file : "(none)",
 	        inn_store_url_redact(c->db_path, shown, sizeof(shown)), c->plugin_dir,
 	        c->state_dir, c->goldenpaths ? c->goldenpaths : "(none)");
@@ -362,7 +372,7 @@ start_engine(inn_server *srv, const char *cwd)
 	w = inn_providers_start(srv);
 	inn_diag_print(&srv->diag, stderr, "innominatus: ");
 	if (w != 0) {
-		fprintf(stderr, "innominatus: the catalog could not be loaded\n");
+		inn_log(INN_LOG_ERROR, "innominatus: the catalog could not be loaded");
 		return -1;
 	}
 	memset(&eo, 0, sizeof(eo));
@@ -374,7 +384,7 @@ start_engine(inn_server *srv, const char *cwd)
 	eo.state_root = c->state_dir;
 	eo.secrets = srv->secrets;
 	if (inn_engine_new(&srv->engine, &eo) != 0) {
-		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		inn_log(INN_LOG_ERROR, "innominatus: %s", inn_error_last());
 		return -1;
 	}
 	return 0;
@@ -401,7 +411,7 @@ static int
 start_serving(inn_server *srv)
 {
 	if (inn_http_start(srv) != 0 || inn_sse_start(srv) != 0) {
-		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		inn_log(INN_LOG_ERROR, "innominatus: %s", inn_error_last());
 		return -1;
 	}
 	srv->on_event = inn_sse_publish;
@@ -452,14 +462,18 @@ stop_all(inn_server *srv)
 	inn_settings_free_strings();
 }
 
-/* Says every problem of p on stderr (a start) or stdout (--check-config). */
+/* Says every problem of p on stdout (--check-config), or in the log at
+ * level error (a start: fp is stderr). */
 static void
 problems_print(const inn_problems *p, FILE *fp, const char *prefix)
 {
 	size_t i;
 
 	for (i = 0; i < p->n; i++)
-		fprintf(fp, "%s%s\n", prefix, p->v[i]);
+		if (fp == stderr)
+			inn_log(INN_LOG_ERROR, "%s%s", prefix, p->v[i]);
+		else
+			fprintf(fp, "%s%s\n", prefix, p->v[i]);
 }
 
 /* The config file (its server: section), the environment and the flags
@@ -523,6 +537,10 @@ main(int argc, char **argv)
 	inn_settings_defaults(c);
 	if ((w = inn_settings_parse_argv(argc, argv, &act, &given)) >= 0)
 		return w;
+	/* a start's every line, its fatal ones too, with a time and a level
+	 * (the one-shot actions print plain text for a terminal) */
+	if (!act.check_config && !act.migrate && act.create_key == NULL)
+		inn_log_init();
 	w = load_config(&srv, &probs);
 	if (act.check_config) {
 		rc = check_config(&srv, &probs);
@@ -541,8 +559,6 @@ main(int argc, char **argv)
 				rc = 2;        /* a bad command line */
 		goto early;
 	}
-	if (!act.migrate && act.create_key == NULL)
-		inn_log_init();
 	inn_settings_prepare_home(c);
 	/* git credentials out of the environment before any worker or step exists */
 	inn_conf_hide_secrets(srv.policy);
@@ -568,7 +584,7 @@ main(int argc, char **argv)
 	}
 	/* this replica on record (SQLite: the file is this process's) */
 	if (inn_cluster_start(&srv) != 0) {
-		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		inn_log(INN_LOG_ERROR, "innominatus: %s", inn_error_last());
 		rc = 3;
 		goto out;
 	}
@@ -585,16 +601,16 @@ main(int argc, char **argv)
 		int rec = inn_runs_recover(&srv);
 
 		if (rec > 0)
-			fprintf(stderr, "innominatus: %d execution(s) were left unfinished by the "
+			inn_log(INN_LOG_WARN, "innominatus: %d execution(s) were left unfinished by the "
 			        "previous process: resumed (nothing ran yet, or all steps idempotent) "
-			        "or failed\n", rec);
+			        "or failed", rec);
 	}
 	if (start_serving(&srv) != 0 || inn_cluster_serve(&srv) != 0)
 		goto out;
 	inn_runs_begin(&srv);
 	atomic_store(&srv.ready, 1);
-	fprintf(stderr, "innominatus %s: listening on http://%s:%d (store %s, %zu plugins, %zu "
-	        "providers, %zu golden paths) ready in %lld ms\n", PACKAGE_VERSION,
+	inn_log(INN_LOG_INFO, "innominatus %s: listening on http://%s:%d (store %s, %zu plugins, %zu "
+	        "providers, %zu golden paths) ready in %lld ms", PACKAGE_VERSION,
 	        c->listen_host, c->listen_port,
 	        inn_store_url_redact(c->db_path, shown, sizeof(shown)), srv.registry->nplugins,
 	        srv.catalog->nproviders, srv.catalog->ngoldenpaths,
@@ -608,6 +624,8 @@ main(int argc, char **argv)
 		pthread_join(srv.drain_thread, NULL);
 	else
 		inn_runs_drain(&srv, c->shutdown_grace_s);
+	inn_log(INN_LOG_INFO, "innominatus: stopped after draining %d run(s)",
+	        atomic_load(&drained));
 	runs_init = 0;
 	rc = 0;
 out:

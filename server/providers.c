@@ -40,6 +40,7 @@
 
 #include "error.h"
 #include "host.h"
+#include "log.h"
 #include "providers.h"
 #include "providers_conf.h"
 #include "providers_git.h"
@@ -904,12 +905,18 @@ inn_providers_remove(inn_server *srv, const inn_caller *who, const char *name,
 static void
 log_refusal(const inn_caller *who, const char *why, json_object *errors)
 {
+	static const char said[] = "reload refused, the catalog in use is kept";
 	size_t i, n = errors != NULL ? json_object_array_length(errors) : 0;
 
-	fprintf(stderr, "innominatus: reload by %s refused, the catalog in use is kept: %s "
-	        "(%zu error(s))\n", who->p.name, why, n);
+	/* the reason may be the same words (providers_reload's): said once */
+	if (strncmp(why, said, sizeof(said) - 1) == 0) {
+		why += sizeof(said) - 1;
+		why += strspn(why, ":; ");
+	}
+	inn_log(INN_LOG_WARN, "innominatus: reload by %s refused, the catalog in use is kept%s%s "
+	        "(%zu error(s))", who->p.name, *why != '\0' ? ": " : "", why, n);
 	for (i = 0; i < n && i < 10; i++)
-		fprintf(stderr, "innominatus: reload refused: %s\n",
+		inn_log(INN_LOG_WARN, "innominatus: reload refused: %s",
 		        json_object_get_string(json_object_array_get_idx(errors, i)));
 }
 
