@@ -370,7 +370,14 @@ start_engine(inn_server *srv, const char *cwd)
 	inn_diag_init(&srv->diag);
 	/* the config's providers, then the sources added over the API */
 	w = inn_providers_start(srv);
-	inn_diag_print(&srv->diag, stderr, "innominatus: ");
+	/* one log call per entry: a newline in a provider file's name stays in its line */
+	for (i = 0; i < (int)srv->diag.n; i++) {
+		char line[4096];
+
+		inn_diag_format(&srv->diag, (size_t)i, line, sizeof(line));
+		inn_log(srv->diag.items[i].level == INN_DIAG_ERROR ? INN_LOG_ERROR : INN_LOG_WARN,
+		        "innominatus: %s", line);
+	}
 	if (w != 0) {
 		inn_log(INN_LOG_ERROR, "innominatus: the catalog could not be loaded");
 		return -1;
