@@ -7,6 +7,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <netdb.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,16 +49,22 @@ parent_exists(const char *path, int levels)
 
 /* Each error of d as a problem. */
 static void
-diag_problems(const inn_diag *d, inn_problems *p)
+diag_problems(const inn_diag *d, inn_problems *p, int as_warning)
 {
-	char buf[2048];
+	char buf[2048], *e;
 	size_t i;
 
 	for (i = 0; i < d->n; i++) {
 		if (d->items[i].level != INN_DIAG_ERROR)
 			continue;
 		inn_diag_format(d, i, buf, sizeof(buf));
-		inn_problem_add(p, "%s", buf);
+		if (as_warning && (e = strstr(buf, ": error: ")) != NULL)
+			inn_problem_add(p, "%.*s: warning: %s", (int)(e - buf), buf,
+			                e + strlen(": error: "));
+		else if (as_warning)
+			inn_problem_add(p, "warning: %s", buf);
+		else
+			inn_problem_add(p, "%s", buf);
 	}
 }
 
@@ -90,7 +98,7 @@ provider_dirs(const inn_server_config *c, const inn_policy *pol, char **dirs, in
 	if (inn_policy_providers(pol, &v, &n, &d) != 0)
 		inn_problem_add(p, "%s: providers: %s", pol->file ? pol->file : "config",
 		                inn_error_last());
-	diag_problems(&d, p);
+	diag_problems(&d, p, 0);
 	inn_diag_free(&d);
 	for (i = 0; i < n && k < max; i++) {
 		if (v[i].url != NULL) {
@@ -143,9 +151,72 @@ secret_file(const char *key, const char *path, int must_exist, inn_problems *p)
 		inn_problem_add(p, "%s: %s: %s", inn_settings_where(key), path, inn_error_last());
 }
 
+/* The folder of path (a copy in buf). */
+static const char *
+folder_of(const char *path, char *buf, size_t len)
+{
+	char *slash;
+
+	snprintf(buf, len, "%s", path);
+	if ((slash = strrchr(buf, '/')) == NULL)
+		return ".";
+	if (slash == buf)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return buf;
+}
+
+int
+inn_check_start(const inn_server_config *c, inn_problems *p)
+{
+	const char *db = c->db_path;
+	char dir[4096];
+	size_t before = p->n;
+	struct addrinfo hints, *ai = NULL;
+	struct stat st;
+	int rc;
+
+	if (strncmp(db, "sqlite:", 7) == 0)
+		db += 7;
+	if (!inn_settings_is_db_url(db) && strcmp(db, ":memory:") != 0) {
+		if (stat(db, &st) == 0 && S_ISDIR(st.st_mode))
+			inn_problem_add(p, "%s: %s: is a directory, not a store file",
+			                inn_settings_where("server.db"), db);
+		else if (stat(db, &st) == 0 && access(db, R_OK | W_OK) != 0)
+			inn_problem_add(p, "%s: %s: not readable and writable by this user",
+			                inn_settings_where("server.db"), db);
+		else if (stat(db, &st) != 0 && is_dir(folder_of(db, dir, sizeof(dir))) &&
+		         access(dir, W_OK | X_OK) != 0)
+			inn_problem_add(p, "%s: %s: this user cannot create the store in %s",
+			                inn_settings_where("server.db"), db, dir);
+	}
+	if (c->secret_key_file != NULL && stat(c->secret_key_file, &st) == 0 &&
+	    S_ISREG(st.st_mode) && st.st_size != 32)
+		inn_problem_add(p, "%s: %s: a key file holds exactly 32 bytes, this one %lld",
+		                inn_settings_where("server.secretKeyFile"), c->secret_key_file,
+		                (long long)st.st_size);
+	if (stat(c->state_dir, &st) == 0 && !S_ISDIR(st.st_mode))
+		inn_problem_add(p, "%s: %s: not a folder", inn_settings_where("server.stateDir"),
+		                c->state_dir);
+	if (!is_dir(c->plugin_dir))
+		inn_problem_add(p, "%s: %s: %s", inn_settings_where("server.pluginDir"),
+		                c->plugin_dir, access(c->plugin_dir, F_OK) == 0 ? "not a folder" :
+		                strerror(ENOENT));
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	if ((rc = getaddrinfo(c->listen_host, NULL, &hints, &ai)) != 0)
+		inn_problem_add(p, "%s: %s: cannot be resolved: %s", inn_settings_where("server.listen"),
+		                c->listen_host, gai_strerror(rc));
+	else
+		freeaddrinfo(ai);
+	return (int)(p->n - before);
+}
+
 /* The store's address, its files and the folders the start writes. */
 static void
-check_files(const inn_server_config *c, inn_problems *p)
+check_files(const inn_server_config *c, inn_problems *p, inn_problems *warn)
 {
 	const char *db = c->db_path;
 	int url = inn_settings_is_db_url(db);
@@ -156,19 +227,27 @@ check_files(const inn_server_config *c, inn_problems *p)
 		inn_problem_add(p, "%s: a store on a database server needs server.secretKeyFile: "
 		                "every replica must seal secret inputs with the same key",
 		                inn_settings_where("server.db"));
+	/* a start creates the store's folder when the one above it exists */
 	if (!url && strcmp(db, ":memory:") != 0 && access(db, F_OK) != 0 &&
-	    !inn_settings_in_home(db) && !parent_exists(db, 1))
-		inn_problem_add(p, "%s: %s: its folder does not exist (the store is created on "
-		                "first start, its folder is not)", inn_settings_where("server.db"), db);
+	    !inn_settings_in_home(db) && !parent_exists(db, 2))
+		inn_problem_add(p, "%s: %s: neither its folder nor the one above it exists (a "
+		                "start creates the store and its folder, not more)",
+		                inn_settings_where("server.db"), db);
 	secret_file("server.secretKeyFile", c->secret_key_file, 0, p);
 	secret_file("server.dbPasswordFile", c->db_password_file, 1, p);
 	if (!is_dir(c->state_dir) && !inn_settings_in_home(c->state_dir) &&
 	    !parent_exists(c->state_dir, 1))
 		inn_problem_add(p, "%s: %s: neither it nor its parent folder exists",
 		                inn_settings_where("server.stateDir"), c->state_dir);
+	/* a start goes on without golden paths it cannot read: a warning */
 	if (c->goldenpaths != NULL && access(c->goldenpaths, R_OK) != 0)
-		inn_problem_add(p, "%s: %s: %s", inn_settings_where("server.goldenpaths"),
-		                c->goldenpaths, strerror(errno));
+		inn_problem_add(warn, "%s: warning: %s: %s (the start goes on without golden paths)",
+		                inn_settings_where("server.goldenpaths"), c->goldenpaths,
+		                strerror(errno));
+	else if (c->goldenpaths != NULL && !inn_settings_regular_file(c->goldenpaths))
+		inn_problem_add(warn, "%s: warning: %s: not a regular file (the start goes on "
+		                "without golden paths)", inn_settings_where("server.goldenpaths"),
+		                c->goldenpaths);
 }
 
 /* The admin config's secrets, read (never printed) and forgotten. */
@@ -195,7 +274,7 @@ check_secrets(const inn_policy *pol, inn_problems *p)
 
 int
 inn_check_config(const inn_server_config *c, const inn_policy *pol, inn_problems *p,
-                 char *summary, size_t len)
+                 inn_problems *warn, char *summary, size_t len)
 {
 	inn_registry *reg = NULL;
 	inn_catalog *cat = NULL;
@@ -206,14 +285,17 @@ inn_check_config(const inn_server_config *c, const inn_policy *pol, inn_problems
 	inn_diag d;
 	int n, k, ngit;
 
-	check_files(c, p);
+	check_files(c, p, warn);
 	check_secrets(pol, p);
-	if (inn_registry_load(&reg, c->plugin_dir, pol, inn_host_table()) != 0) {
+	if (inn_check_start(c, p) > 0 && !is_dir(c->plugin_dir)) {
+		reg = NULL;     /* said */
+	} else if (inn_registry_load(&reg, c->plugin_dir, pol, inn_host_table()) != 0) {
 		inn_problem_add(p, "%s: %s", inn_settings_where("server.pluginDir"), inn_error_last());
 		reg = NULL;
 	} else {
+		/* a start skips them */
 		for (i = 0; i < reg->nrefused; i++)
-			inn_problem_add(p, "%s: plugin %s refused: %s",
+			inn_problem_add(warn, "%s: warning: plugin %s refused: %s",
 			                inn_settings_where("server.pluginDir"), reg->refused[i].file,
 			                reg->refused[i].reason);
 	}
@@ -224,8 +306,11 @@ inn_check_config(const inn_server_config *c, const inn_policy *pol, inn_problems
 	if (reg != NULL) {
 		ctx.policy = pol;
 		ctx.registry = reg;
+		if (gp != NULL && !inn_settings_regular_file(gp))
+			gp = NULL;      /* a FIFO would hang the check; warned */
 		inn_catalog_load(&cat, (const char *const *)dirs, (size_t)n, gp, &ctx, &d);
-		diag_problems(&d, p);
+		/* a start serves without what they are about: warnings */
+		diag_problems(&d, warn, 1);
 	}
 	snprintf(summary, len, "%s; listen %s:%d; %zu plugin(s); %zu provider(s), %zu golden "
 	         "path(s)%s; providers added over the API and the store are not checked",

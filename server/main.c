@@ -438,6 +438,45 @@ start_serving(inn_server *srv)
 	return 0;
 }
 
+/* The folder of a SQLite store and the state folder, created (0750) when
+ * missing and the folder above exists: an installed default config starts
+ * as installed.  Said in the log. */
+static void
+make_store_folder(const inn_server_config *c)
+{
+	const char *db = c->db_path;
+	char dir[4096], *slash;
+	const char *want[2];
+	struct stat st;
+	size_t i;
+
+	if (strncmp(db, "sqlite:", 7) == 0)
+		db += 7;
+	want[0] = NULL;
+	if (!inn_settings_is_db_url(db) && strcmp(db, ":memory:") != 0 &&
+	    (slash = strrchr(db, '/')) != NULL && slash != db &&
+	    (size_t)(slash - db) < sizeof(dir)) {
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - db), db);
+		want[0] = dir;
+	}
+	want[1] = c->state_dir;
+	for (i = 0; i < 2; i++) {
+		char up[4096];
+
+		if (want[i] == NULL || stat(want[i], &st) == 0 || errno != ENOENT)
+			continue;
+		snprintf(up, sizeof(up), "%s", want[i]);
+		if ((slash = strrchr(up, '/')) == NULL || slash == up)
+			continue;
+		*slash = '\0';
+		if (stat(up, &st) != 0 || !S_ISDIR(st.st_mode))
+			continue;
+		if (mkdir(want[i], 0750) == 0)
+			inn_log(INN_LOG_INFO, "innominatus: created the missing folder %s (mode 0750)",
+			        want[i]);
+	}
+}
+
 /* Frees what main() started, top down (each part may be missing). */
 static void
 stop_all(inn_server *srv)
@@ -498,6 +537,14 @@ load_config(inn_server *srv, inn_problems *p)
 		return -1;
 	}
 	file = inn_settings_abs_path(start_cwd, inn_settings_config_file(given, &missing_ok));
+	/* a folder, a FIFO or a device is no config (a FIFO would hang the read) */
+	if (file != NULL && access(file, F_OK) == 0 && !inn_settings_regular_file(file)) {
+		struct stat st;
+
+		inn_problem_add(p, "%s: %s", file, stat(file, &st) == 0 && S_ISDIR(st.st_mode) ?
+		                "is a directory" : "not a regular file");
+		return -1;
+	}
 	if (inn_policy_load(&srv->policy, file, missing_ok) != 0) {
 		inn_problem_add(p, "%s", inn_error_last());
 		return -1;
@@ -513,15 +560,20 @@ static int
 check_config(inn_server *srv, inn_problems *p)
 {
 	char summary[1024];
+	inn_problems warn = { NULL, 0 };
 
 	if (srv->policy != NULL)
-		inn_check_config(&srv->cfg, srv->policy, p, summary, sizeof(summary));
+		inn_check_config(&srv->cfg, srv->policy, p, &warn, summary, sizeof(summary));
+	/* warnings: what a start says and goes on with */
+	problems_print(&warn, stdout, "");
 	if (p->n > 0) {
 		problems_print(p, stdout, "");
-		printf("%zu problem(s)\n", p->n);
+		printf("%zu problem(s)%s\n", p->n, warn.n > 0 ? " (and the warnings above)" : "");
+		inn_problems_free(&warn);
 		return 1;
 	}
-	printf("config OK: %s\n", summary);
+	printf("config OK%s: %s\n", warn.n > 0 ? " (with the warnings above)" : "", summary);
+	inn_problems_free(&warn);
 	return 0;
 }
 
@@ -557,6 +609,11 @@ main(int argc, char **argv)
 	if (w == 0 && probs.n == 0 && !act.migrate && act.create_key == NULL &&
 	    inn_check_provider_folders(c, srv.policy, &probs) > 0)
 		inn_problem_add(&probs, "not starting: a configured provider folder is missing");
+	/* what would fail later, found before a store is created */
+	if (w == 0 && probs.n == 0 && !act.migrate && act.create_key == NULL) {
+		make_store_folder(c);
+		inn_check_start(c, &probs);
+	}
 	if (probs.n > 0) {
 		size_t i;
 
