@@ -17,6 +17,7 @@
 
 #include "error.h"
 #include "host.h"
+#include "policy.h"
 #include "registry.h"
 #include "secret_file.h"
 #include "settings.h"
@@ -214,6 +215,116 @@ inn_check_start(const inn_server_config *c, inn_problems *p)
 	return (int)(p->n - before);
 }
 
+/* ---- keys nobody reads ---------------------------------------------------- */
+
+/* Levenshtein distance of a and b, short names only (else a big number). */
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, prev[64], cur[64];
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, (lb + 1) * sizeof(size_t));
+	}
+	return prev[lb];
+}
+
+static int
+in_list(const char *const *l, const char *k)
+{
+	for (; *l != NULL; l++)
+		if (strcmp(*l, k) == 0)
+			return 1;
+	return 0;
+}
+
+/* Each key of map that is neither read (known) nor one the original's
+ * admin configs carry and this server leaves alone (ignored): a warning at
+ * its line, with the closest known key when it is a likely typo. */
+static void
+unknown_keys(const char *file, const inn_ynode *map, const char *section,
+             const char *const *known, const char *const *ignored, inn_problems *warn)
+{
+	size_t i;
+
+	if (map == NULL || map->kind != INN_Y_MAP)
+		return;
+	for (i = 0; i + 1 < map->n; i += 2) {
+		const inn_ynode *k = map->items[i];
+		const char *best = NULL;
+		size_t d, bestd = 99;
+		const char *const *l;
+
+		if (!inn_ynode_is_scalar(k) || in_list(known, k->value) ||
+		    in_list(ignored, k->value))
+			continue;
+		for (l = known; *l != NULL; l++)
+			if ((d = distance(k->value, *l)) < bestd) {
+				bestd = d;
+				best = *l;
+			}
+		if (best != NULL && bestd <= (strlen(best) > 6 ? 2u : 1u))
+			inn_problem_add(warn, "%s:%d: warning: %s%s%s: unknown key, ignored (did you "
+			                "mean %s?)", file, k->line, section, *section ? "." : "",
+			                k->value, best);
+		else
+			inn_problem_add(warn, "%s:%d: warning: %s%s%s: unknown key, ignored", file,
+			                k->line, section, *section ? "." : "", k->value);
+	}
+}
+
+int
+inn_check_keys(const inn_policy *pol, inn_problems *p, inn_problems *warn)
+{
+	/* what this server reads */
+	static const char *const top[] = { "server", "providers", "workflowPolicies",
+		"secrets", "stepDefaults", "stepPolicies", NULL };
+	static const char *const wp[] = { "allowedStepTypes", "maxStepsPerWorkflow",
+		"maxConcurrentWorkflows", "maxWorkflowDuration", "stepMemoryLimit", NULL };
+	/* the original's admin-config keys this server does not use: no noise */
+	static const char *const top_ignored[] = { "admin", "resourceDefinitions", "policies",
+		"gitea", "argocd", "vault", "keycloak", "kubernetes", "database", "auth", "oidc",
+		"monitoring", NULL };
+	static const char *const wp_ignored[] = { "allowedProductWorkflows",
+		"requiredPlatformWorkflows", "security", "workflowOverrides", "workflowsRoot",
+		NULL };
+	size_t before = warn->n;
+	const inn_ynode *root;
+
+	if (pol == NULL || pol->file == NULL || pol->doc == NULL || pol->doc->root == NULL)
+		return 0;
+	root = pol->doc->root;
+	if (root->kind == INN_Y_MAP) {
+		size_t i, named = 0;
+
+		for (i = 0; i + 1 < root->n; i += 2)
+			if (inn_ynode_is_scalar(root->items[i]) &&
+			    (in_list(top, root->items[i]->value) ||
+			     in_list(top_ignored, root->items[i]->value)))
+				named++;
+		/* /proc/self/status is a mapping too: a config names a section */
+		if (named == 0)
+			inn_problem_add(p, "%s:%d: no config: none of server:, providers:, "
+			                "workflowPolicies:, secrets:, stepDefaults: is in it",
+			                pol->file, root->line);
+	}
+	unknown_keys(pol->file, root, "", top, top_ignored, warn);
+	unknown_keys(pol->file, inn_ymap_get(root, "workflowPolicies"), "workflowPolicies", wp,
+	             wp_ignored, warn);
+	return (int)(warn->n - before);
+}
+
 /* The store's address, its files and the folders the start writes. */
 static void
 check_files(const inn_server_config *c, inn_problems *p, inn_problems *warn)
@@ -285,6 +396,7 @@ inn_check_config(const inn_server_config *c, const inn_policy *pol, inn_problems
 	inn_diag d;
 	int n, k, ngit;
 
+	inn_check_keys(pol, p, warn);
 	check_files(c, p, warn);
 	check_secrets(pol, p);
 	if (inn_check_start(c, p) > 0 && !is_dir(c->plugin_dir)) {

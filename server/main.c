@@ -363,6 +363,13 @@ start_engine(inn_server *srv, const char *cwd)
 		inn_log(INN_LOG_INFO, "innominatus: note: %s", srv->registry->notes[i]);
 	if (c->goldenpaths == NULL && access("workflows/goldenpaths.yaml", R_OK) == 0)
 		c->goldenpaths = inn_settings_abs_path(cwd, "workflows/goldenpaths.yaml");
+	/* a FIFO would block the start for good: without golden paths, said */
+	if (c->goldenpaths != NULL && access(c->goldenpaths, F_OK) == 0 &&
+	    !inn_settings_regular_file(c->goldenpaths)) {
+		inn_log(INN_LOG_WARN, "innominatus: golden paths %s: not a regular file: "
+		        "starting without golden paths", c->goldenpaths);
+		c->goldenpaths = NULL;
+	}
 	inn_log(INN_LOG_INFO, "innominatus: config %s; store %s; plugins %s; state %s; golden paths %s",
 	        c->config_file ? c->config_file : "(none)",
 	        inn_store_url_redact(c->db_path, shown, sizeof(shown)), c->plugin_dir,
@@ -550,6 +557,13 @@ load_config(inn_server *srv, inn_problems *p)
 		return -1;
 	}
 	c->config_file = srv->policy->file != NULL ? file : NULL;
+	/* /proc/self/status, an empty file: no config at all, not its defaults */
+	if (srv->policy->file != NULL && (srv->policy->doc == NULL ||
+	    srv->policy->doc->root == NULL)) {
+		inn_problem_add(p, "%s: empty: a config file is a YAML mapping (server:, "
+		                "providers:, ...)", file);
+		return -1;
+	}
 	inn_settings_load(c, srv->policy, given, start_cwd, p);
 	return 0;
 }
@@ -611,6 +625,13 @@ main(int argc, char **argv)
 		inn_problem_add(&probs, "not starting: a configured provider folder is missing");
 	/* what would fail later, found before a store is created */
 	if (w == 0 && probs.n == 0 && !act.migrate && act.create_key == NULL) {
+		inn_problems warn = { NULL, 0 };
+		size_t i;
+
+		inn_check_keys(srv.policy, &probs, &warn);
+		for (i = 0; i < warn.n; i++)
+			inn_log(INN_LOG_WARN, "innominatus: %s", warn.v[i]);
+		inn_problems_free(&warn);
 		make_store_folder(c);
 		inn_check_start(c, &probs);
 	}

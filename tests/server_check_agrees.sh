@@ -68,7 +68,7 @@ agree() {
 	if [ $ok = 0 ] && [ "$srun" = 1 ] && ls "$dir"/data/*.db >/dev/null 2>&1; then ok=1; fi
 	check "$1: --check-config exit $crc, a start $( [ $srun = 0 ] && echo starts || echo fails) (want $2)" $ok
 }
-echo "1..16"
+echo "1..21"
 PROV="providers:
   - {name: storage-team, type: filesystem, path: providers/storage-team}"
 
@@ -138,4 +138,27 @@ check "--config a FIFO: refused, not read (no hang)" $?
 timeout 10 "$srvbin" --check-config --config "$dir" >"$dir/out" 2>&1
 [ $? -eq 1 ] && grep -q "^$dir: is a directory" "$dir/out"
 check "--config a folder: FILE: is a directory" $?
+
+# --- keys nobody reads (5) ---
+printf 'provders:\n  - {name: x, type: filesystem, path: providers/storage-team}\nworkflowPolicies:\n  maxStepsPerWorkfow: 3\n' |
+	conf typo
+agree typo 0 "typo.yaml:[0-9]*: warning: provders: unknown key, ignored (did you mean providers?)"
+grep -q "typo.yaml:[0-9]*: warning: workflowPolicies.maxStepsPerWorkfow: unknown key, ignored (did you mean maxStepsPerWorkflow?)" \
+	"$dir/check.out" && grep -q "warning: provders: unknown key, ignored (did you mean providers?)" "$dir/start.log"
+check "a typo in a key: a warning at file:line with did-you-mean, at --check-config and at the start" $?
+ok=0
+for c in /work/shared/compat/admin-config.yaml /work/shared/compat/examples/admin-config.yaml \
+	"$src/examples/innominatus.yaml" "$src/examples/admin-config.yaml"; do
+	[ -f "$c" ] || continue
+	"$srvbin" --check-config --config "$c" >"$dir/out" 2>&1
+	grep -q "unknown key" "$dir/out" && ok=1
+done
+check "the original's admin configs and the examples: no unknown-key noise" $ok
+"$srvbin" --check-config --config /proc/self/status --plugin-dir "$dir/plugins" >"$dir/out" 2>&1
+[ $? -eq 1 ] && grep -q "no config: none of server:" "$dir/out"
+check "--config /proc/self/status: no config, a problem (exit 1)" $?
+: >"$dir/empty.yaml"
+"$srvbin" --check-config --config "$dir/empty.yaml" --plugin-dir "$dir/plugins" >"$dir/out" 2>&1
+[ $? -eq 1 ] && grep -q "empty.yaml: empty" "$dir/out"
+check "an empty config file is a problem" $?
 exit $fail
