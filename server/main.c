@@ -553,7 +553,20 @@ load_config(inn_server *srv, inn_problems *p)
 		return -1;
 	}
 	if (inn_policy_load(&srv->policy, file, missing_ok) != 0) {
-		inn_problem_add(p, "%s", inn_error_last());
+		/* "N problems in FILE:" then one a line: each its own problem, so
+		 * that the count is the number of lines said */
+		const char *e = inn_error_last(), *nl;
+		int skip = strstr(e, " problems in ") != NULL && strchr(e, '\n') != NULL;
+
+		for (; *e != '\0'; e = *nl != '\0' ? nl + 1 : nl) {
+			nl = e + strcspn(e, "\n");
+			if (skip) {
+				skip = 0;
+				continue;
+			}
+			if (nl > e)
+				inn_problem_add(p, "%.*s", (int)(nl - e), e);
+		}
 		return -1;
 	}
 	c->config_file = srv->policy->file != NULL ? file : NULL;

@@ -68,7 +68,7 @@ agree() {
 	if [ $ok = 0 ] && [ "$srun" = 1 ] && ls "$dir"/data/*.db >/dev/null 2>&1; then ok=1; fi
 	check "$1: --check-config exit $crc, a start $( [ $srun = 0 ] && echo starts || echo fails) (want $2)" $ok
 }
-echo "1..21"
+echo "1..22"
 PROV="providers:
   - {name: storage-team, type: filesystem, path: providers/storage-team}"
 
@@ -161,4 +161,12 @@ check "--config /proc/self/status: no config, a problem (exit 1)" $?
 "$srvbin" --check-config --config "$dir/empty.yaml" --plugin-dir "$dir/plugins" >"$dir/out" 2>&1
 [ $? -eq 1 ] && grep -q "empty.yaml: empty" "$dir/out"
 check "an empty config file is a problem" $?
+
+# --- every problem of the admin sections, each a line of the count (4) ---
+printf 'server:\n  pluginDir: %s/plugins\nsecrets:\n  a: 3\n  b: [1]\nstepDefaults:\n  "9x": {}\n' "$dir" >"$dir/multi.yaml"
+"$srvbin" --check-config --config "$dir/multi.yaml" >"$dir/out" 2>&1
+[ $? -eq 1 ] && grep -q "^3 problem(s)$" "$dir/out" &&
+	[ "$(grep -c "^$dir/multi.yaml:[0-9]*:[0-9]*: " "$dir/out")" -eq 3 ] &&
+	! grep -q "problems in" "$dir/out"
+check "three problems in the admin sections: three file:line lines, counted 3" $?
 exit $fail
