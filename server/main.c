@@ -33,6 +33,9 @@
 #include "server.h"
 #include "settings.h"
 
+/* --check-config is running (its problems are counted, one a line). */
+static int checking;
+
 /* What main() read, kept for the reloads (SIGHUP): the flags and the
  * folder relative ones are relative to. */
 static inn_given *given;
@@ -562,6 +565,9 @@ load_config(inn_server *srv, inn_problems *p)
 			nl = e + strcspn(e, "\n");
 			if (skip) {
 				skip = 0;
+				/* a start says it as the header it is; a check counts lines */
+				if (!checking)
+					inn_problem_add(p, "%.*s", (int)(nl - e), e);
 				continue;
 			}
 			if (nl > e)
@@ -627,6 +633,7 @@ main(int argc, char **argv)
 	 * (the one-shot actions print plain text for a terminal) */
 	if (!act.check_config && !act.migrate && act.create_key == NULL)
 		inn_log_init();
+	checking = act.check_config;
 	w = load_config(&srv, &probs);
 	if (act.check_config) {
 		rc = check_config(&srv, &probs);
