@@ -26,6 +26,7 @@
 #include "api_body.h"
 #include "error.h"
 #include "http_int.h"
+#include "log.h"
 #include "http_reply.h"
 #include "server.h"
 #include "utf8_out.h"
@@ -141,6 +142,31 @@ query_names(const char *q, char *out, size_t len)
 		out[len - 1] = '\0';
 }
 
+/* The path (its first len - 1 bytes) with the value of every ";name=value"
+ * path parameter replaced by "*", as a query's are: "/j;token=SEKRIT"
+ * is logged as "/j;token=*". */
+static void
+path_masked(const char *s, char *out, size_t len)
+{
+	size_t o = 0;
+	int in_param = 0, masked = 0;
+
+	for (; *s != '\0' && o + 2 < len; s++) {
+		if (*s == '/' || *s == ';') {
+			in_param = *s == ';';
+			masked = 0;
+		} else if (in_param && *s == '=' && !masked) {
+			out[o++] = '=';
+			out[o++] = '*';
+			masked = 1;
+			continue;
+		}
+		if (!masked)
+			out[o++] = *s;
+	}
+	out[o] = '\0';
+}
+
 void
 inn_http_access_log(struct evhttp_request *req, int status, size_t bytes)
 {
@@ -155,7 +181,7 @@ inn_http_access_log(struct evhttp_request *req, int status, size_t bytes)
 	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
 	const char *method = "?";
 	struct access_slot *a = access_slot(req);
-	char p[1100], q[600] = "", ms[32] = "-";
+	char p[1100], pm[300], q[600] = "", ms[32] = "-";
 	size_t i;
 
 	if (!access_on)
@@ -163,7 +189,8 @@ inn_http_access_log(struct evhttp_request *req, int status, size_t bytes)
 	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
 		if (methods[i].m == evhttp_request_get_command(req))
 			method = methods[i].name;
-	log_safe(path != NULL && *path != '\0' ? path : "/", 256, p, sizeof(p));
+	path_masked(path != NULL && *path != '\0' ? path : "/", pm, sizeof(pm));
+	log_safe(pm, 256, p, sizeof(p));
 	if (query != NULL)
 		query_names(query, q, sizeof(q));
 	if (a->req == req) {
@@ -172,7 +199,9 @@ inn_http_access_log(struct evhttp_request *req, int status, size_t bytes)
 		snprintf(ms, sizeof(ms), "%lld.%lld", (long long)(us / 1000),
 		         (long long)(us % 1000 / 100));
 	}
-	fprintf(stderr, "innominatus: access %s %s%s %d %zu bytes %s ms key=%s\n", method, p, q,
+	/* the level is the status's, never read from the line: the path is the client's */
+	inn_log(status >= 500 ? INN_LOG_WARN : INN_LOG_INFO,
+	        "innominatus: access %s %s%s %d %zu bytes %s ms key=%s", method, p, q,
 	        status, bytes, ms, a->req == req && a->key[0] != '\0' ? a->key : "-");
 	if (a->req == req)
 		a->req = NULL;

@@ -2,9 +2,14 @@
  * log.c - the timestamped log (log.h): stderr becomes a line-buffered
  * stream (fopencookie) whose writes go to descriptor 2 with
  * "2026-01-31T12:00:00.123Z LEVEL " in front of every line.  The level is
- * the caller's (inn_log) or, for a plain fprintf(stderr, ...), read from
- * the line: "error" or "cannot" is an error, "warning", "refused" or
- * "refusing" a warning, anything else info.  Plugin workers and steps are
+ * the caller's (inn_log); only a legacy plain fprintf(stderr, ...) of
+ * the server's own text has it read from the line ("error" or "cannot" an
+ * error, "warning", "refused" or "refusing" a warning, anything else
+ * info): a line that carries what a client sent (the access log) always
+ * names its level, so a request path cannot make itself an error.  Control
+ * bytes (a name from a provider file with ESC or a newline in it) are
+ * written as \xNN: one inn_log call is one line of the log, and no
+ * terminal escape reaches whoever reads it.  Plugin workers and steps are
  * other processes writing to descriptor 2 themselves: their lines come
  * through as they are.
  */
@@ -13,6 +18,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
@@ -71,6 +77,29 @@ write_all(const char *p, size_t n)
 	return 0;
 }
 
+/* n bytes of p with control bytes (below 0x20 but the line's '\n', and
+ * 0x7f) as \xNN. */
+static int
+write_escaped(const char *p, size_t n)
+{
+	size_t i, from = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)p[i];
+		char esc[8];
+
+		if ((ch >= 0x20 && ch != 0x7f) || (ch == '\n' && i == n - 1))
+			continue;
+		if (write_all(p + from, i - from) != 0)
+			return -1;
+		snprintf(esc, sizeof(esc), "\\x%02x", ch);
+		if (write_all(esc, 4) != 0)
+			return -1;
+		from = i + 1;
+	}
+	return write_all(p + from, n - from);
+}
+
 static ssize_t
 cookie_write(void *c, const char *buf, size_t size)
 {
@@ -95,7 +124,7 @@ cookie_write(void *c, const char *buf, size_t size)
 			if (write_all(head, strlen(head)) != 0)
 				return -1;
 		}
-		if (write_all(buf + done, n) != 0)
+		if (write_escaped(buf + done, n) != 0)
 			return -1;
 		mid_line = nl == NULL;
 		done += n;
@@ -121,17 +150,43 @@ void
 inn_log(int level, const char *fmt, ...)
 {
 	va_list ap;
-	size_t n = strlen(fmt);
+	char small[1024], *text = small;
+	int n;
+	size_t i;
 
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(small)) {
+		if ((text = malloc((size_t)n + 1)) == NULL) {
+			text = small;
+			n = (int)sizeof(small) - 1;
+		} else {
+			va_start(ap, fmt);
+			vsnprintf(text, (size_t)n + 1, fmt, ap);
+			va_end(ap);
+		}
+	}
+	if (n > 0 && text[n - 1] == '\n')
+		text[--n] = '\0';
 	flockfile(stderr);
 	line_level = level;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	if (n == 0 || fmt[n - 1] != '\n')
-		fputc('\n', stderr);
+	/* one call, one line: a newline inside is escaped like any control byte */
+	for (i = 0; i < (size_t)n; i++) {
+		unsigned char ch = (unsigned char)text[i];
+
+		if (ch >= 0x20 && ch != 0x7f)
+			fputc(ch, stderr);
+		else
+			fprintf(stderr, "\\x%02x", ch);
+	}
+	fputc('\n', stderr);
 	line_level = -1;
 	funlockfile(stderr);
+	if (text != small)
+		free(text);
 }
 
 void

@@ -33,10 +33,16 @@
 #include "server.h"
 #include "settings.h"
 
+/* --check-config is running (its problems are counted, one a line). */
+static int checking;
+
 /* What main() read, kept for the reloads (SIGHUP): the flags and the
  * folder relative ones are relative to. */
 static inn_given *given;
 static char start_cwd[4096];
+
+/* How many executions were running when the drain began (for the last line). */
+static atomic_int drained;
 
 /* The drain runs on its own thread so that the loop keeps serving (reads,
  * logs, /ready saying draining, 503 for new runs); it stops the loop when
@@ -59,13 +65,16 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	if (atomic_exchange(&srv->draining, 1)) {
-		fprintf(stderr, "innominatus: %s: already draining\n",
+		inn_log(INN_LOG_WARN, "innominatus: %s: already draining",
 		        sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		return;
 	}
+	pthread_mutex_lock(&srv->runs_lock);
+	atomic_store(&drained, srv->nrunning);
+	pthread_mutex_unlock(&srv->runs_lock);
 	inn_notify("STOPPING=1\nSTATUS=draining");
-	fprintf(stderr, "innominatus: %s: draining (no new executions, queued ones stay pending "
-	        "for the next start; running ones get %d s)\n",
+	inn_log(INN_LOG_INFO, "innominatus: %s: draining (no new executions, queued ones stay pending "
+	        "for the next start; running ones get %d s)",
 	        sig == SIGTERM ? "SIGTERM" : "SIGINT", srv->cfg.shutdown_grace_s);
 	if (pthread_create(&srv->drain_thread, NULL, drain_main, srv) == 0)
 		srv->drain_started = 1;
@@ -99,9 +108,13 @@ reload_settings_note(const inn_server_config *now, const inn_server_config *next
 		const char *a = *(const char *const *)((const char *)now + paths[i].off);
 		const char *b = *(const char *const *)((const char *)next + paths[i].off);
 
+		char shown[512];
+
 		if ((a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0))
+			/* every path through the redaction: server.db may hold a password */
 			inn_log(INN_LOG_WARN, "innominatus: reload: %s changed to %s: it takes "
-			        "effect at the next start", paths[i].key, b != NULL ? b : "(none)");
+			        "effect at the next start", paths[i].key,
+			        inn_store_url_redact(b, shown, sizeof(shown)));
 	}
 	/* port 0 took a free port at start: the same setting still */
 	if ((next->listen_port != 0 && now->listen_port != next->listen_port) ||
@@ -204,20 +217,20 @@ open_secretbox(inn_server *srv)
 	if (strncmp(db, "sqlite:", 7) == 0)
 		db += 7;
 	if (path == NULL && inn_settings_is_db_url(db)) {
-		fprintf(stderr, "innominatus: a store on a database server needs "
+		inn_log(INN_LOG_ERROR, "innominatus: a store on a database server needs "
 		        "server.secretKeyFile (or --secret-key-file FILE): every replica must "
-		        "seal secret inputs with the same key\n");
+		        "seal secret inputs with the same key");
 		return -1;
 	}
 	if (path == NULL && strcmp(db, ":memory:") != 0) {
 		if ((size_t)snprintf(buf, sizeof(buf), "%s.key", db) >= sizeof(buf)) {
-			fprintf(stderr, "innominatus: the store path is too long for its key file\n");
+			inn_log(INN_LOG_ERROR, "innominatus: the store path is too long for its key file");
 			return -1;
 		}
 		path = buf;
 	}
 	if (inn_secretbox_open(&srv->secretbox, path) != 0) {
-		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		inn_log(INN_LOG_ERROR, "innominatus: %s", inn_error_last());
 		return -1;
 	}
 	return 0;
@@ -237,12 +250,12 @@ open_store(inn_server *srv)
 
 	if (srv->cfg.db_password_file != NULL &&
 	    inn_store_password_file_read(srv->cfg.db_password_file, &password) != 0) {
-		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		inn_log(INN_LOG_ERROR, "innominatus: %s", inn_error_last());
 		return -1;
 	}
 	if (env != NULL && inn_settings_is_db_url(srv->cfg.db_path)) {
 		if (password == NULL && *env != '\0' && (password = strdup(env)) == NULL) {
-			fprintf(stderr, "innominatus: out of memory\n");
+			inn_log(INN_LOG_ERROR, "innominatus: out of memory");
 			return -1;
 		}
 		explicit_bzero(env, strlen(env));
@@ -254,7 +267,7 @@ open_store(inn_server *srv)
 		free(password);
 	}
 	if (rc != 0) {
-		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		inn_log(INN_LOG_ERROR, "innominatus: %s", inn_error_last());
 		return -1;
 	}
 	return 0;
@@ -270,7 +283,7 @@ migrate_report(inn_server *srv)
 	int after = inn_store_schema_version(srv->store);
 
 	if (before < 0 || after < 0) {
-		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		inn_log(INN_LOG_ERROR, "innominatus: %s", inn_error_last());
 		return 1;
 	}
 	inn_store_url_redact(srv->cfg.db_path, shown, sizeof(shown));
@@ -290,7 +303,7 @@ create_admin_key(inn_server *srv, const char *name)
 	char *plain = NULL;
 
 	if (inn_store_key_create(srv->store, name, "admin", "", &plain) != 0) {
-		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		inn_log(INN_LOG_ERROR, "innominatus: %s", inn_error_last());
 		return 1;
 	}
 	inn_store_audit(srv->store, "cli", "key.create", name, NULL);
@@ -309,22 +322,22 @@ read_secrets(inn_server *srv)
 	int n = 0;
 
 	if (inn_policy_secrets_read(srv->policy, 1, &srv->secrets, &bad) != 0) {
-		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		inn_log(INN_LOG_ERROR, "innominatus: %s", inn_error_last());
 		return -1;
 	}
 	json_object_object_foreach(bad, k, v) {
 		(void)k;
-		fprintf(stderr, "innominatus: %s\n", json_object_get_string(v));
+		inn_log(INN_LOG_ERROR, "innominatus: %s", json_object_get_string(v));
 		n++;
 	}
 	json_object_put(bad);
 	if (n > 0) {
-		fprintf(stderr, "innominatus: %d secret%s of the admin config cannot be read: not "
-		        "starting\n", n, n == 1 ? "" : "s");
+		inn_log(INN_LOG_ERROR, "innominatus: %d secret%s of the admin config cannot be read: "
+		        "not starting", n, n == 1 ? "" : "s");
 		return -1;
 	}
 	if (srv->policy->nsecrets > 0)
-		fprintf(stderr, "innominatus: %zu secret%s read from the admin config\n",
+		inn_log(INN_LOG_INFO, "innominatus: %zu secret%s read from the admin config",
 		        srv->policy->nsecrets, srv->policy->nsecrets == 1 ? "" : "s");
 	return 0;
 }
@@ -343,26 +356,40 @@ start_engine(inn_server *srv, const char *cwd)
 		return -1;
 	srv->started_ms = inn_wall_ms();
 	if (inn_registry_load(&srv->registry, c->plugin_dir, srv->policy, inn_host_table()) != 0) {
-		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		inn_log(INN_LOG_ERROR, "innominatus: %s", inn_error_last());
 		return -1;
 	}
 	for (i = 0; i < (int)srv->registry->nrefused; i++)
-		fprintf(stderr, "innominatus: plugin %s refused: %s\n", srv->registry->refused[i].file,
-		        srv->registry->refused[i].reason);
+		inn_log(INN_LOG_WARN, "innominatus: plugin %s refused: %s",
+		        srv->registry->refused[i].file, srv->registry->refused[i].reason);
 	for (i = 0; i < (int)srv->registry->nnotes; i++)
-		fprintf(stderr, "innominatus: note: %s\n", srv->registry->notes[i]);
+		inn_log(INN_LOG_INFO, "innominatus: note: %s", srv->registry->notes[i]);
 	if (c->goldenpaths == NULL && access("workflows/goldenpaths.yaml", R_OK) == 0)
 		c->goldenpaths = inn_settings_abs_path(cwd, "workflows/goldenpaths.yaml");
-	fprintf(stderr, "innominatus: config %s; store %s; plugins %s; state %s; golden paths %s\n",
+	/* a FIFO would block the start for good: without golden paths, said */
+	if (c->goldenpaths != NULL && access(c->goldenpaths, F_OK) == 0 &&
+	    !inn_settings_regular_file(c->goldenpaths)) {
+		inn_log(INN_LOG_WARN, "innominatus: golden paths %s: not a regular file: "
+		        "starting without golden paths", c->goldenpaths);
+		c->goldenpaths = NULL;
+	}
+	inn_log(INN_LOG_INFO, "innominatus: config %s; store %s; plugins %s; state %s; golden paths %s",
 	        c->config_file ? c->config_file : "(none)",
 	        inn_store_url_redact(c->db_path, shown, sizeof(shown)), c->plugin_dir,
 	        c->state_dir, c->goldenpaths ? c->goldenpaths : "(none)");
 	inn_diag_init(&srv->diag);
 	/* the config's providers, then the sources added over the API */
 	w = inn_providers_start(srv);
-	inn_diag_print(&srv->diag, stderr, "innominatus: ");
+	/* one log call per entry: a newline in a provider file's name stays in its line */
+	for (i = 0; i < (int)srv->diag.n; i++) {
+		char line[4096];
+
+		inn_diag_format(&srv->diag, (size_t)i, line, sizeof(line));
+		inn_log(srv->diag.items[i].level == INN_DIAG_ERROR ? INN_LOG_ERROR : INN_LOG_WARN,
+		        "innominatus: %s", line);
+	}
 	if (w != 0) {
-		fprintf(stderr, "innominatus: the catalog could not be loaded\n");
+		inn_log(INN_LOG_ERROR, "innominatus: the catalog could not be loaded");
 		return -1;
 	}
 	memset(&eo, 0, sizeof(eo));
@@ -374,7 +401,7 @@ start_engine(inn_server *srv, const char *cwd)
 	eo.state_root = c->state_dir;
 	eo.secrets = srv->secrets;
 	if (inn_engine_new(&srv->engine, &eo) != 0) {
-		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		inn_log(INN_LOG_ERROR, "innominatus: %s", inn_error_last());
 		return -1;
 	}
 	return 0;
@@ -401,7 +428,7 @@ static int
 start_serving(inn_server *srv)
 {
 	if (inn_http_start(srv) != 0 || inn_sse_start(srv) != 0) {
-		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		inn_log(INN_LOG_ERROR, "innominatus: %s", inn_error_last());
 		return -1;
 	}
 	srv->on_event = inn_sse_publish;
@@ -419,6 +446,45 @@ start_serving(inn_server *srv)
 		event_add(srv->reaper, &tv);
 	}
 	return 0;
+}
+
+/* The folder of a SQLite store and the state folder, created (0750) when
+ * missing and the folder above exists: an installed default config starts
+ * as installed.  Said in the log. */
+static void
+make_store_folder(const inn_server_config *c)
+{
+	const char *db = c->db_path;
+	char dir[4096], *slash;
+	const char *want[2];
+	struct stat st;
+	size_t i;
+
+	if (strncmp(db, "sqlite:", 7) == 0)
+		db += 7;
+	want[0] = NULL;
+	if (!inn_settings_is_db_url(db) && strcmp(db, ":memory:") != 0 &&
+	    (slash = strrchr(db, '/')) != NULL && slash != db &&
+	    (size_t)(slash - db) < sizeof(dir)) {
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - db), db);
+		want[0] = dir;
+	}
+	want[1] = c->state_dir;
+	for (i = 0; i < 2; i++) {
+		char up[4096];
+
+		if (want[i] == NULL || stat(want[i], &st) == 0 || errno != ENOENT)
+			continue;
+		snprintf(up, sizeof(up), "%s", want[i]);
+		if ((slash = strrchr(up, '/')) == NULL || slash == up)
+			continue;
+		*slash = '\0';
+		if (stat(up, &st) != 0 || !S_ISDIR(st.st_mode))
+			continue;
+		if (mkdir(want[i], 0750) == 0)
+			inn_log(INN_LOG_INFO, "innominatus: created the missing folder %s (mode 0750)",
+			        want[i]);
+	}
 }
 
 /* Frees what main() started, top down (each part may be missing). */
@@ -452,14 +518,18 @@ stop_all(inn_server *srv)
 	inn_settings_free_strings();
 }
 
-/* Says every problem of p on stderr (a start) or stdout (--check-config). */
+/* Says every problem of p on stdout (--check-config), or in the log at
+ * level error (a start: fp is stderr). */
 static void
 problems_print(const inn_problems *p, FILE *fp, const char *prefix)
 {
 	size_t i;
 
 	for (i = 0; i < p->n; i++)
-		fprintf(fp, "%s%s\n", prefix, p->v[i]);
+		if (fp == stderr)
+			inn_log(INN_LOG_ERROR, "%s%s", prefix, p->v[i]);
+		else
+			fprintf(fp, "%s%s\n", prefix, p->v[i]);
 }
 
 /* The config file (its server: section), the environment and the flags
@@ -477,11 +547,42 @@ load_config(inn_server *srv, inn_problems *p)
 		return -1;
 	}
 	file = inn_settings_abs_path(start_cwd, inn_settings_config_file(given, &missing_ok));
+	/* a folder, a FIFO or a device is no config (a FIFO would hang the read) */
+	if (file != NULL && access(file, F_OK) == 0 && !inn_settings_regular_file(file)) {
+		struct stat st;
+
+		inn_problem_add(p, "%s: %s", file, stat(file, &st) == 0 && S_ISDIR(st.st_mode) ?
+		                "is a directory" : "not a regular file");
+		return -1;
+	}
 	if (inn_policy_load(&srv->policy, file, missing_ok) != 0) {
-		inn_problem_add(p, "%s", inn_error_last());
+		/* "N problems in FILE:" then one a line: each its own problem, so
+		 * that the count is the number of lines said */
+		const char *e = inn_error_last(), *nl;
+		int skip = strstr(e, " problems in ") != NULL && strchr(e, '\n') != NULL;
+
+		for (; *e != '\0'; e = *nl != '\0' ? nl + 1 : nl) {
+			nl = e + strcspn(e, "\n");
+			if (skip) {
+				skip = 0;
+				/* a start says it as the header it is; a check counts lines */
+				if (!checking)
+					inn_problem_add(p, "%.*s", (int)(nl - e), e);
+				continue;
+			}
+			if (nl > e)
+				inn_problem_add(p, "%.*s", (int)(nl - e), e);
+		}
 		return -1;
 	}
 	c->config_file = srv->policy->file != NULL ? file : NULL;
+	/* /proc/self/status, an empty file: no config at all, not its defaults */
+	if (srv->policy->file != NULL && (srv->policy->doc == NULL ||
+	    srv->policy->doc->root == NULL)) {
+		inn_problem_add(p, "%s: empty: a config file is a YAML mapping (server:, "
+		                "providers:, ...)", file);
+		return -1;
+	}
 	inn_settings_load(c, srv->policy, given, start_cwd, p);
 	return 0;
 }
@@ -492,15 +593,20 @@ static int
 check_config(inn_server *srv, inn_problems *p)
 {
 	char summary[1024];
+	inn_problems warn = { NULL, 0 };
 
 	if (srv->policy != NULL)
-		inn_check_config(&srv->cfg, srv->policy, p, summary, sizeof(summary));
+		inn_check_config(&srv->cfg, srv->policy, p, &warn, summary, sizeof(summary));
+	/* warnings: what a start says and goes on with */
+	problems_print(&warn, stdout, "");
 	if (p->n > 0) {
 		problems_print(p, stdout, "");
-		printf("%zu problem(s)\n", p->n);
+		printf("%zu problem(s)%s\n", p->n, warn.n > 0 ? " (and the warnings above)" : "");
+		inn_problems_free(&warn);
 		return 1;
 	}
-	printf("config OK: %s\n", summary);
+	printf("config OK%s: %s\n", warn.n > 0 ? " (with the warnings above)" : "", summary);
+	inn_problems_free(&warn);
 	return 0;
 }
 
@@ -523,6 +629,11 @@ main(int argc, char **argv)
 	inn_settings_defaults(c);
 	if ((w = inn_settings_parse_argv(argc, argv, &act, &given)) >= 0)
 		return w;
+	/* a start's every line, its fatal ones too, with a time and a level
+	 * (the one-shot actions print plain text for a terminal) */
+	if (!act.check_config && !act.migrate && act.create_key == NULL)
+		inn_log_init();
+	checking = act.check_config;
 	w = load_config(&srv, &probs);
 	if (act.check_config) {
 		rc = check_config(&srv, &probs);
@@ -532,6 +643,18 @@ main(int argc, char **argv)
 	if (w == 0 && probs.n == 0 && !act.migrate && act.create_key == NULL &&
 	    inn_check_provider_folders(c, srv.policy, &probs) > 0)
 		inn_problem_add(&probs, "not starting: a configured provider folder is missing");
+	/* what would fail later, found before a store is created */
+	if (w == 0 && probs.n == 0 && !act.migrate && act.create_key == NULL) {
+		inn_problems warn = { NULL, 0 };
+		size_t i;
+
+		inn_check_keys(srv.policy, &probs, &warn);
+		for (i = 0; i < warn.n; i++)
+			inn_log(INN_LOG_WARN, "innominatus: %s", warn.v[i]);
+		inn_problems_free(&warn);
+		make_store_folder(c);
+		inn_check_start(c, &probs);
+	}
 	if (probs.n > 0) {
 		size_t i;
 
@@ -541,8 +664,6 @@ main(int argc, char **argv)
 				rc = 2;        /* a bad command line */
 		goto early;
 	}
-	if (!act.migrate && act.create_key == NULL)
-		inn_log_init();
 	inn_settings_prepare_home(c);
 	/* git credentials out of the environment before any worker or step exists */
 	inn_conf_hide_secrets(srv.policy);
@@ -568,7 +689,7 @@ main(int argc, char **argv)
 	}
 	/* this replica on record (SQLite: the file is this process's) */
 	if (inn_cluster_start(&srv) != 0) {
-		fprintf(stderr, "innominatus: %s\n", inn_error_last());
+		inn_log(INN_LOG_ERROR, "innominatus: %s", inn_error_last());
 		rc = 3;
 		goto out;
 	}
@@ -585,16 +706,16 @@ main(int argc, char **argv)
 		int rec = inn_runs_recover(&srv);
 
 		if (rec > 0)
-			fprintf(stderr, "innominatus: %d execution(s) were left unfinished by the "
+			inn_log(INN_LOG_WARN, "innominatus: %d execution(s) were left unfinished by the "
 			        "previous process: resumed (nothing ran yet, or all steps idempotent) "
-			        "or failed\n", rec);
+			        "or failed", rec);
 	}
 	if (start_serving(&srv) != 0 || inn_cluster_serve(&srv) != 0)
 		goto out;
 	inn_runs_begin(&srv);
 	atomic_store(&srv.ready, 1);
-	fprintf(stderr, "innominatus %s: listening on http://%s:%d (store %s, %zu plugins, %zu "
-	        "providers, %zu golden paths) ready in %lld ms\n", PACKAGE_VERSION,
+	inn_log(INN_LOG_INFO, "innominatus %s: listening on http://%s:%d (store %s, %zu plugins, %zu "
+	        "providers, %zu golden paths) ready in %lld ms", PACKAGE_VERSION,
 	        c->listen_host, c->listen_port,
 	        inn_store_url_redact(c->db_path, shown, sizeof(shown)), srv.registry->nplugins,
 	        srv.catalog->nproviders, srv.catalog->ngoldenpaths,
@@ -608,6 +729,8 @@ main(int argc, char **argv)
 		pthread_join(srv.drain_thread, NULL);
 	else
 		inn_runs_drain(&srv, c->shutdown_grace_s);
+	inn_log(INN_LOG_INFO, "innominatus: stopped after draining %d run(s)",
+	        atomic_load(&drained));
 	runs_init = 0;
 	rc = 0;
 out:

@@ -40,6 +40,7 @@
 
 #include "error.h"
 #include "host.h"
+#include "log.h"
 #include "providers.h"
 #include "providers_conf.h"
 #include "providers_git.h"
@@ -240,7 +241,7 @@ catalog_changed(inn_server *srv)
 	int64_t gen = 0;
 
 	if (inn_store_catalog_bump(srv->store, &gen) != 0) {
-		fprintf(stderr, "innominatus: the other replicas will not reload the catalog: %s\n",
+		inn_log(INN_LOG_WARN, "innominatus: the other replicas will not reload the catalog: %s",
 		        inn_error_last());
 		return;
 	}
@@ -281,7 +282,7 @@ rm_clone(const inn_server *srv, const char *dir)
 		name = dir + n + 1;
 	}
 	if (name == NULL || *name == '\0' || strchr(name, '/') != NULL || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
-		fprintf(stderr, "innominatus: refusing to delete %s: not a provider clone under %s\n",
+		inn_log(INN_LOG_WARN, "innominatus: refusing to delete %s: not a provider clone under %s",
 		        dir, root);
 		return;
 	}
@@ -413,9 +414,9 @@ clones_restore(inn_server *srv, inn_diag *d)
 				if ((size_t)snprintf(old, sizeof(old), "%s/providers/%s/.git",
 				                     srv->cfg.state_dir, rows[i].name) < sizeof(old) &&
 				    stat(old, &st) == 0)
-					fprintf(stderr, "innominatus: provider source \"%s\": clones now live "
+					inn_log(INN_LOG_INFO, "innominatus: provider source \"%s\": clones now live "
 					        "in %s; the old clone %s/providers/%s is left as it is (it "
-					        "may be an application's state): remove it by hand\n",
+					        "may be an application's state): remove it by hand",
 					        rows[i].name, dir, srv->cfg.state_dir, rows[i].name);
 			}
 			if (inn_git_clone_at(rows[i].url, rows[i].commit ? rows[i].commit : rows[i].ref, dir,
@@ -468,8 +469,8 @@ inn_providers_sync(inn_server *srv)
 	if ((rc = build(srv, NULL, NULL, &cat, &d, NULL)) == 0) {
 		rc = install(srv, cat, &d);
 		if (rc == 0)
-			fprintf(stderr, "innominatus: catalog reloaded: another replica changed the "
-			        "providers (%d providers)\n", (int)srv->catalog->nproviders);
+			inn_log(INN_LOG_INFO, "innominatus: catalog reloaded: another replica changed the "
+			        "providers (%d providers)", (int)srv->catalog->nproviders);
 	} else {
 		rc = inn_error_set(INN_ERROR, "the catalog could not be rebuilt");
 	}
@@ -668,7 +669,7 @@ providers_add(inn_server *srv, const inn_caller *who, const inn_source_spec *sp,
 		goto out;
 	made = 0;
 	catalog_changed(srv);
-	fprintf(stderr, "innominatus: provider \"%s\" added by %s (%s%s%s)\n", sp->name,
+	inn_log(INN_LOG_INFO, "innominatus: provider \"%s\" added by %s (%s%s%s)", sp->name,
 	        who->p.name, sp->url != NULL ? sp->url : folder, hex[0] ? " at " : "", hex);
 	*out = source_json(&row, srv->catalog);
 	add_warnings(*out, &d1);
@@ -730,7 +731,7 @@ providers_remove(inn_server *srv, const inn_caller *who, const char *name,
 	if (git && clone_dir(srv, name, clone, sizeof(clone), 0) == 0)
 		rm_clone(srv, clone);
 	inn_store_audit(srv->store, who->p.name, "provider.remove", name, NULL);
-	fprintf(stderr, "innominatus: provider \"%s\" removed by %s\n", name, who->p.name);
+	inn_log(INN_LOG_INFO, "innominatus: provider \"%s\" removed by %s", name, who->p.name);
 out:
 	inn_catalog_free(cat);
 	inn_diag_free(&d);
@@ -794,7 +795,7 @@ reload_summary(inn_server *srv, inn_source_row *rows, size_t nrows,
 			free(rows[i].commit);
 			rows[i].commit = strdup(now[i]);
 			if (inn_store_source_put(srv->store, &rows[i]) < 0)
-				fprintf(stderr, "innominatus: reload: %s\n", inn_error_last());
+				inn_log(INN_LOG_WARN, "innominatus: reload: %s", inn_error_last());
 		}
 		o = source_json(&rows[i], cat);
 		json_object_object_add(o, "changed", json_object_new_boolean(
@@ -863,7 +864,7 @@ providers_reload(inn_server *srv, const inn_caller *who, json_object **out,
 	}
 	catalog_changed(srv);
 	inn_store_audit(srv->store, who->p.name, "provider.reload", NULL, NULL);
-	fprintf(stderr, "innominatus: catalog reloaded by %s (%d providers)\n", who->p.name,
+	inn_log(INN_LOG_INFO, "innominatus: catalog reloaded by %s (%d providers)", who->p.name,
 	        (int)srv->catalog->nproviders);
 out:
 	inn_conf_moves_free(&moves);
@@ -904,12 +905,18 @@ inn_providers_remove(inn_server *srv, const inn_caller *who, const char *name,
 static void
 log_refusal(const inn_caller *who, const char *why, json_object *errors)
 {
+	static const char said[] = "reload refused, the catalog in use is kept";
 	size_t i, n = errors != NULL ? json_object_array_length(errors) : 0;
 
-	fprintf(stderr, "innominatus: reload by %s refused, the catalog in use is kept: %s "
-	        "(%zu error(s))\n", who->p.name, why, n);
+	/* the reason may be the same words (providers_reload's): said once */
+	if (strncmp(why, said, sizeof(said) - 1) == 0) {
+		why += sizeof(said) - 1;
+		why += strspn(why, ":; ");
+	}
+	inn_log(INN_LOG_WARN, "innominatus: reload by %s refused, the catalog in use is kept%s%s "
+	        "(%zu error(s))", who->p.name, *why != '\0' ? ": " : "", why, n);
 	for (i = 0; i < n && i < 10; i++)
-		fprintf(stderr, "innominatus: reload refused: %s\n",
+		inn_log(INN_LOG_WARN, "innominatus: reload refused: %s",
 		        json_object_get_string(json_object_array_get_idx(errors, i)));
 }
 

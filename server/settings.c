@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -362,10 +363,26 @@ inn_given_free(inn_given *g)
 	free(g);
 }
 
+/* One action of the command line (--check-config, --migrate,
+ * --create-admin-key, --version, --list-settings) into *first; a second
+ * one is refused naming both.  0, or -1 (said). */
+static int
+action_note(const char **first, const char *a)
+{
+	if (*first == NULL || strcmp(*first, a) == 0) {
+		*first = a;
+		return 0;
+	}
+	fprintf(stderr, "innominatus: %s and %s cannot be used together (one action at a "
+	        "time; see --help)\n", *first, a);
+	return -1;
+}
+
 int
 inn_settings_parse_argv(int argc, char **argv, inn_actions *act, inn_given **given)
 {
 	inn_given *g = calloc(1, sizeof(*g));
+	const char *acts = NULL;
 	int i;
 
 	memset(act, 0, sizeof(*act));
@@ -383,27 +400,22 @@ inn_settings_parse_argv(int argc, char **argv, inn_actions *act, inn_given **giv
 			usage(stdout);
 			goto done;
 		}
-		if (strcmp(a, "--version") == 0) {
-			printf("innominatus %s (plugin ABI %d.%d)\n", PACKAGE_VERSION,
-			       INN_PLUGIN_ABI_MAJOR, INN_PLUGIN_ABI_MINOR);
-			goto done;
-		}
-		if (strcmp(a, "--list-settings") == 0) {
-			list_settings();
-			goto done;
+		/* an action: done after the whole line was read (a bad option
+		 * after it is still said, a second action refused) */
+		if (strcmp(a, "--version") == 0 || strcmp(a, "--list-settings") == 0 ||
+		    strcmp(a, "--check-config") == 0 || strcmp(a, "--migrate") == 0) {
+			if (action_note(&acts, a) != 0)
+				goto bad;
+			if (strcmp(a, "--check-config") == 0)
+				act->check_config = 1;
+			else if (strcmp(a, "--migrate") == 0)
+				act->migrate = 1;
+			continue;
 		}
 		if (a[0] != '-' || a[1] == '\0') {
 			fprintf(stderr, "innominatus: unexpected argument %s (the server takes options "
 			        "only; see --help)\n", a);
 			goto bad;
-		}
-		if (strcmp(a, "--check-config") == 0) {
-			act->check_config = 1;
-			continue;
-		}
-		if (strcmp(a, "--migrate") == 0) {
-			act->migrate = 1;
-			continue;
 		}
 		name = a + (a[1] == '-' ? 2 : 1);
 		eq = strchr(name, '=');
@@ -424,8 +436,11 @@ inn_settings_parse_argv(int argc, char **argv, inn_actions *act, inn_given **giv
 			        s != NULL ? s->arg : "NAME");
 			goto bad;
 		}
-		if (s == NULL)
+		if (s == NULL) {
+			if (action_note(&acts, "--create-admin-key") != 0)
+				goto bad;
 			act->create_key = v;
+		}
 		else if (s->type == T_FOLDERS && g->nproviders < INN_MAX_PROVIDER_DIRS)
 			g->providers[g->nproviders++] = v;
 		else if (s->type == T_FOLDERS) {
@@ -435,6 +450,15 @@ inn_settings_parse_argv(int argc, char **argv, inn_actions *act, inn_given **giv
 		} else
 			g->flag[s - settings] = v;
 	}
+	if (acts != NULL && strcmp(acts, "--version") == 0) {
+		printf("innominatus %s (plugin ABI %d.%d)\n", PACKAGE_VERSION,
+		       INN_PLUGIN_ABI_MAJOR, INN_PLUGIN_ABI_MINOR);
+		goto done;
+	}
+	if (acts != NULL && strcmp(acts, "--list-settings") == 0) {
+		list_settings();
+		goto done;
+	}
 	*given = g;
 	return -1;
 done:
@@ -443,6 +467,19 @@ done:
 bad:
 	free(g);
 	return 2;
+}
+
+int
+inn_settings_regular_file(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY), ok;
+
+	if (fd < 0)
+		return 0;
+	ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	close(fd);
+	return ok;
 }
 
 /* ---- values ------------------------------------------------------------------------ */
@@ -579,6 +616,19 @@ static int
 store_check(const char *v, const struct origin *o, char *msg, size_t len)
 {
 	size_t n = strspn(v, "abcdefghijklmnopqrstuvwxyz");
+	size_t kw = strspn(v, "abcdefghijklmnopqrstuvwxyz_");
+	char shown[512];
+
+	/* libpq's "host=h dbname=x password=..." form: refused at start and at
+	 * reload alike, said with its password masked (it would otherwise be
+	 * taken for a SQLite file of that name) */
+	if (kw > 0 && v[kw] == '=') {
+		snprintf(msg, len, "\"%s\" looks like a libpq key=value conninfo, which is no "
+		         "store here: write postgres://[user@]host[:port]/db (the password in "
+		         "server.dbPasswordFile or PGPASSWORD)",
+		         inn_store_url_redact(v, shown, sizeof(shown)));
+		return -1;
+	}
 
 	if (inn_settings_is_db_url(v)) {
 		if (!((n == 8 && strncmp(v, "postgres", 8) == 0) ||
@@ -770,7 +820,8 @@ inn_settings_load(inn_server_config *c, const inn_policy *pol, const inn_given *
 		const char *v = getenv(settings[i].env);
 		struct origin o = { NULL, 0, where, 0, pol };
 
-		if (v == NULL || settings[i].type == T_CONFIG)
+		/* an empty variable counts as unset (INNOMINATUS_X= in a unit file) */
+		if (v == NULL || *v == '\0' || settings[i].type == T_CONFIG)
 			continue;
 		snprintf(where, sizeof(where), "environment: %s", settings[i].env);
 		apply(c, &settings[i], v, cwd, &o, p);

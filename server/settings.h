@@ -68,7 +68,22 @@ const char *inn_settings_where(const char *key);
  * files and folders.  summary gets one line of what was found.  Returns
  * how many problems it added to p. */
 int inn_check_config(const inn_server_config *c, const inn_policy *pol, inn_problems *p,
-                     char *summary, size_t len);
+                     inn_problems *warn, char *summary, size_t len);
+/* What makes a start fail before it serves, checked before the store is
+ * opened (so a failed start leaves no new store behind) and by
+ * --check-config: the store path a folder or not writable, a secret key
+ * file of the wrong size, stateDir not a folder, pluginDir missing, a
+ * listen host that does not resolve.  Each a problem; their count. */
+int inn_check_start(const inn_server_config *c, inn_problems *p);
+/* Keys of the config file nobody reads (a typo: "provders:"), each a
+ * warning "FILE:LINE: warning: KEY: unknown key, ignored (did you mean
+ * ...?)"; the keys the original's admin configs carry and this server
+ * leaves alone are not said.  A mapping naming no section at all is a
+ * problem in p.  The count of warnings. */
+int inn_check_keys(const inn_policy *pol, inn_problems *p, inn_problems *warn);
+/* Non-zero when path is a regular file; opened O_NONBLOCK, so that a FIFO
+ * never blocks the caller. */
+int inn_settings_regular_file(const char *path);
 /* The provider folders a start reads that do not exist (the flags', the
  * environment's, the config's folder entries): each a problem.  A start
  * fails on them rather than serve without those providers. */

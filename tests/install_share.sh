@@ -11,11 +11,11 @@ top=${INN_TOP_BUILDDIR:?} srcdir=${INN_TOP_SRCDIR:?}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/inn-inst.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 d=$tmp/root
-vars() { make -s -C "$top" -f Makefile -f - inn-print-vars <<'EOF'
+vars() { make -s --no-print-directory -C "$top" -f Makefile -f - inn-print-vars <<'EOF'
 inn-print-vars:
 	@echo "pkgdatadir=$(pkgdatadir)"; echo "sysconfdir=$(sysconfdir)"
 	@echo "unitdir=$(systemdsystemunitdir)"; echo "datadir=$(datadir)"
-	@echo "bindir=$(bindir)"
+	@echo "bindir=$(bindir)"; echo "localstatedir=$(localstatedir)"
 EOF
 }
 eval "$(vars)"
@@ -41,16 +41,28 @@ conf=$d$sysconfdir/innominatus/innominatus.yaml
 [ -f "$conf" ] && ! grep -q '@[a-z]*@' "$conf"
 check "a default config $sysconfdir/innominatus/innominatus.yaml, paths filled in" $?
 
-# the default config starts a server (paths moved into the test's folder)
+# the state folder of the default config, private to the service
+st=$d$localstatedir/lib/innominatus
+[ -d "$st" ] && [ "$(stat -c %a "$st")" = 750 ]
+check "make install creates $localstatedir/lib/innominatus (mode 0750)" $?
+
+# the installed default config starts as installed: the file unchanged,
+# the port and the plugins (staged, not yet in $pkglibdir) given in the
+# environment, and its db: and stateDir: moved to the staged copy of the
+# state folder make install created (a test writes nothing outside its
+# own folder): the store and the state folder are created in it
 mkdir -p "$tmp/plugins"
 cp "$(find "$d" -name shell.so | head -1)" "$tmp/plugins/"
-sed -e 's|^  listen: .*|  listen: 127.0.0.1:0|' -e "s|^  db: .*|  db: $tmp/var/inn.db|" \
-	-e "s|^  stateDir: .*|  stateDir: $tmp/var/state|" \
-	-e "s|^  # pluginDir: .*|  pluginDir: $tmp/plugins|" "$conf" >"$tmp/run.yaml"
-mkdir -p "$tmp/var"
-if start_server "$tmp/run.yaml" "$tmp/server.log"; then r=0; else r=1; fi
-CHECK_SHOW=$tmp/server.log check "the default config starts a server that answers /ready" $r
+for v in $(env | sed -n 's/^\(INNOMINATUS_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+export INNOMINATUS_LISTEN=127.0.0.1:0 INNOMINATUS_PLUGIN_DIR=$tmp/plugins
+export INNOMINATUS_DB=$st/innominatus.db INNOMINATUS_STATE_DIR=$st/state
+if start_server "$conf" "$tmp/server.log"; then r=0; else r=1; fi
+[ $r = 0 ] && [ -f "$st/innominatus.db" ]
+CHECK_SHOW=$tmp/server.log check "the installed default config starts a server that answers /ready" $?
 [ -n "${spid:-}" ] && kill "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
+unset INNOMINATUS_LISTEN INNOMINATUS_PLUGIN_DIR INNOMINATUS_DB INNOMINATUS_STATE_DIR
+# the store is the admin's, never an installed file: gone before uninstall's checks
+rm -rf "$st"/innominatus.db* "$st/state"
 
 unit=$d$unitdir/innominatus.service
 if command -v systemd-analyze >/dev/null; then

@@ -128,6 +128,16 @@ read_allow_list(inn_policy *p, const inn_ynode *list)
 	size_t i;
 
 	p->has_allow_list = 1;
+	/* a scalar "*" or one type name: the list of it (the docs show
+	 * allowedStepTypes: "*") */
+	if (list->kind == INN_Y_SCALAR && list->len > 0 && is_type_name(list)) {
+		if ((p->allowed = calloc(1, sizeof(char *))) == NULL ||
+		    (p->allowed[0] = strdup(list->value)) == NULL)
+			return inn_error_set(INN_ENOMEM, "out of memory");
+		p->nallowed = 1;
+		p->allow_all = strcmp(list->value, "*") == 0;
+		return 0;
+	}
 	if (list->kind != INN_Y_SEQ)
 		return field_error(p, list, "workflowPolicies.allowedStepTypes",
 		                   list->kind == INN_Y_SCALAR && list->plain &&
