@@ -68,7 +68,7 @@ agree() {
 	if [ $ok = 0 ] && [ "$srun" = 1 ] && ls "$dir"/data/*.db >/dev/null 2>&1; then ok=1; fi
 	check "$1: --check-config exit $crc, a start $( [ $srun = 0 ] && echo starts || echo fails) (want $2)" $ok
 }
-echo "1..22"
+echo "1..23"
 PROV="providers:
   - {name: storage-team, type: filesystem, path: providers/storage-team}"
 
@@ -169,4 +169,14 @@ printf 'server:\n  pluginDir: %s/plugins\nsecrets:\n  a: 3\n  b: [1]\nstepDefaul
 	[ "$(grep -c "^$dir/multi.yaml:[0-9]*:[0-9]*: " "$dir/out")" -eq 3 ] &&
 	! grep -q "problems in" "$dir/out"
 check "three problems in the admin sections: three file:line lines, counted 3" $?
+
+# --- workflowPolicies' bad fields do not hide each other or the others ---
+printf 'server:\n  pluginDir: %s/plugins\nworkflowPolicies:\n  maxWorkflowDuration: forever\n  stepMemoryLimit: 12Q\n  maxStepsPerWorkflow: lots\nsecrets:\n  c: lit\n' "$dir" >"$dir/wp.yaml"
+"$srvbin" --check-config --config "$dir/wp.yaml" >"$dir/out" 2>&1
+[ $? -eq 1 ] && grep -q "^4 problem(s)$" "$dir/out" &&
+	grep -q "^$dir/wp.yaml:4:[0-9]*: workflowPolicies.maxWorkflowDuration: " "$dir/out" &&
+	grep -q "^$dir/wp.yaml:5:[0-9]*: workflowPolicies.stepMemoryLimit: " "$dir/out" &&
+	grep -q "^$dir/wp.yaml:6:[0-9]*: workflowPolicies.maxStepsPerWorkflow: " "$dir/out" &&
+	grep -q "^$dir/wp.yaml:8:[0-9]*: secrets.c: " "$dir/out"
+check "three bad workflowPolicies fields and a bad secret: four file:line lines, counted 4" $?
 exit $fail

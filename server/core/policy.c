@@ -168,8 +168,23 @@ read_allow_list(inn_policy *p, const inn_ynode *list)
 	return 0;
 }
 
+/* A field's problem (the error just set) as one line of pb: every
+ * problem of the section is reported, not only the first.  rc is kept
+ * when it is not a field's problem (out of memory). */
 static int
-interpret(inn_policy *p)
+note(inn_buf *pb, int rc)
+{
+	if (rc == 0 || rc == INN_ENOMEM)
+		return rc;
+	if (inn_buf_addf(pb, "%s\n", inn_error_last()) == INN_ENOMEM)
+		return inn_error_set(INN_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* workflowPolicies: a document or section of the wrong shape is the one
+ * error returned; each bad field is a line of pb. */
+static int
+interpret(inn_policy *p, inn_buf *pb)
 {
 	const inn_ynode *root = p->doc->root, *wp, *n;
 	int rc;
@@ -186,11 +201,11 @@ interpret(inn_policy *p)
 	if ((n = inn_ymap_get(wp, "allowedStepTypes")) != NULL) {
 		p->allow_all = 0;
 		p->allow_line = inn_ymap_key(wp, "allowedStepTypes")->line;
-		if ((rc = read_allow_list(p, n)) != 0)
+		if ((rc = note(pb, read_allow_list(p, n))) != 0)
 			return rc;
 	}
-	if ((rc = read_int(p, wp, "maxStepsPerWorkflow", &p->max_steps)) != 0 ||
-	    (rc = read_int(p, wp, "maxConcurrentWorkflows", &p->max_concurrent)) != 0)
+	if ((rc = note(pb, read_int(p, wp, "maxStepsPerWorkflow", &p->max_steps))) != 0 ||
+	    (rc = note(pb, read_int(p, wp, "maxConcurrentWorkflows", &p->max_concurrent))) != 0)
 		return rc;
 	if ((n = inn_ymap_get(wp, "maxWorkflowDuration")) != NULL &&
 	    (!inn_ynode_is_scalar(n) ||
@@ -199,7 +214,9 @@ interpret(inn_policy *p)
 
 		snprintf(msg, sizeof(msg), "\"%s\" is not a duration (e.g. 30m, 2h, 90s)",
 		         inn_ynode_is_scalar(n) ? n->value : "(not a scalar)");
-		return field_error(p, n, "workflowPolicies.maxWorkflowDuration", msg);
+		if ((rc = note(pb, field_error(p, n, "workflowPolicies.maxWorkflowDuration",
+		                               msg))) != 0)
+			return rc;
 	}
 	/* below 16 MiB not even a worker starts: refused rather than failing
 	 * every step later */
@@ -212,7 +229,7 @@ interpret(inn_policy *p)
 		snprintf(msg, sizeof(msg), "\"%s\" is not a size of at least 16Mi "
 		         "(e.g. 512Mi, 2Gi) or \"none\"",
 		         inn_ynode_is_scalar(n) ? n->value : "(not a scalar)");
-		return field_error(p, n, "workflowPolicies.stepMemoryLimit", msg);
+		return note(pb, field_error(p, n, "workflowPolicies.stepMemoryLimit", msg));
 	}
 	return 0;
 }
@@ -226,10 +243,8 @@ interpret_all(inn_policy *p)
 	inn_buf pb = INN_BUF_INIT(64 * 1024);
 	int rc, n = 0;
 
-	if ((rc = interpret(p)) != 0)
-		return rc;
-	if (p->doc->root == NULL)
-		return 0;
+	if ((rc = interpret(p, &pb)) != 0 || p->doc->root == NULL)
+		goto out;
 	if ((rc = inn_policy_read_secrets(p, &pb)) != 0 ||
 	    (rc = inn_policy_read_step_defaults(p, &pb)) != 0 ||
 	    (rc = inn_policy_problems(p, &pb, &n)) != 0)
