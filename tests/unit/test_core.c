@@ -145,8 +145,14 @@ test_policy_fields_and_errors(void **state)
 	assert_int_equal(p->max_workflow_ms, 90 * 60 * 1000);
 	inn_policy_free(p);
 
+	/* one type name (or "*") written as a scalar is the list of it */
+	assert_int_equal(inn_policy_load(&p, write_tmp(dir, "s.yaml",
+	    "workflowPolicies:\n  allowedStepTypes: shell\n"), 0), 0);
+	assert_true(inn_policy_allows(p, "shell"));
+	assert_false(inn_policy_allows(p, "ansible"));
+	inn_policy_free(p);
 	assert_int_equal(inn_policy_load(&p, write_tmp(dir, "b.yaml",
-	    "workflowPolicies:\n  allowedStepTypes: shell\n"), 0), INN_EINVAL);
+	    "workflowPolicies:\n  allowedStepTypes: {shell: 1}\n"), 0), INN_EINVAL);
 	TU_ASSERT_CONTAINS(inn_error_last(), "b.yaml:2:21: workflowPolicies.allowedStepTypes: "
 	                "must be a list");
 	assert_int_equal(inn_policy_load(&p, write_tmp(dir, "c.yaml",
