@@ -576,13 +576,12 @@ load_config(inn_server *srv, inn_problems *p)
 		return -1;
 	}
 	c->config_file = srv->policy->file != NULL ? file : NULL;
-	/* /proc/self/status, an empty file: no config at all, not its defaults */
+	/* an empty file (or /dev/null, the usual "no config"): every setting
+	 * its default, said unless it is /dev/null */
 	if (srv->policy->file != NULL && (srv->policy->doc == NULL ||
-	    srv->policy->doc->root == NULL)) {
-		inn_problem_add(p, "%s: empty: a config file is a YAML mapping (server:, "
-		                "providers:, ...)", file);
-		return -1;
-	}
+	    srv->policy->doc->root == NULL) && strcmp(file, "/dev/null") != 0)
+		inn_log(INN_LOG_WARN, "%s: warning: the file is empty: every setting has its "
+		        "default", file);
 	inn_settings_load(c, srv->policy, given, start_cwd, p);
 	return 0;
 }

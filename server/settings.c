@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "cluster.h"
@@ -477,7 +478,10 @@ inn_settings_regular_file(const char *path)
 
 	if (fd < 0)
 		return 0;
-	ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	/* /dev/null reads as an empty file at once: `--config /dev/null` is
+	 * the usual way to say "no config" */
+	ok = fstat(fd, &st) == 0 && (S_ISREG(st.st_mode) ||
+	     (S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3));
 	close(fd);
 	return ok;
 }

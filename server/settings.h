@@ -81,7 +81,7 @@ int inn_check_start(const inn_server_config *c, inn_problems *p);
  * leaves alone are not said.  A mapping naming no section at all is a
  * problem in p.  The count of warnings. */
 int inn_check_keys(const inn_policy *pol, inn_problems *p, inn_problems *warn);
-/* Non-zero when path is a regular file; opened O_NONBLOCK, so that a FIFO
+/* Non-zero when path is a regular file (or /dev/null: empty); opened O_NONBLOCK, so that a FIFO
  * never blocks the caller. */
 int inn_settings_regular_file(const char *path);
 /* The provider folders a start reads that do not exist (the flags', the

@@ -159,8 +159,10 @@ check "the original's admin configs and the examples: no unknown-key noise" $ok
 check "--config /proc/self/status: no config, a problem (exit 1)" $?
 : >"$dir/empty.yaml"
 "$srvbin" --check-config --config "$dir/empty.yaml" --plugin-dir "$dir/plugins" >"$dir/out" 2>&1
-[ $? -eq 1 ] && grep -q "empty.yaml: empty" "$dir/out"
-check "an empty config file is a problem" $?
+[ $? -eq 0 ] && grep -q "empty.yaml: warning: the file is empty: every setting has its default" "$dir/out" &&
+	"$srvbin" --check-config --config /dev/null --plugin-dir "$dir/plugins" >"$dir/out" 2>&1 &&
+	! grep -q "warning" "$dir/out"
+check "an empty config file: a warning, every setting its default (exit 0); /dev/null: silently none" $?
 
 # --- every problem of the admin sections, each a line of the count (4) ---
 printf 'server:\n  pluginDir: %s/plugins\nsecrets:\n  a: 3\n  b: [1]\nstepDefaults:\n  "9x": {}\n' "$dir" >"$dir/multi.yaml"
