@@ -946,7 +946,13 @@ dispatch(struct evhttp_request *req, void *arg)
 		for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
 			path_methods |= (unsigned)routes[i].method;    /* the server's */
 	if (path_methods == 0) {
-		inn_http_error(req, 404, "not_found", "no route %s (see /api/openapi.json)", path);
+		/* named as sent: evhttp reads "//api//x" as host "api" and path "//x" */
+		const char *raw = evhttp_request_get_uri(req);
+
+		if (raw == NULL || *raw != '/')
+			raw = path;
+		inn_http_error(req, 404, "not_found", "no route %.*s (see /api/openapi.json)",
+		               (int)(strcspn(raw, "?#") > 300 ? 300 : strcspn(raw, "?#")), raw);
 		return;
 	}
 	/* a path that exists: OPTIONS says which methods it takes (RFC 9110
