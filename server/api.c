@@ -497,7 +497,8 @@ responses_of(const struct route *r)
 		add_error(resp, 413, "the body is larger than the server takes");
 	if (takes_json_body(r))
 		add_error(resp, 415, "the body is declared (Content-Type) as something else "
-		          "than application/json");
+		          "than application/json or application/*+json (none, and curl -d's "
+		          "application/x-www-form-urlencoded, are read as JSON)");
 	if (r->access != API_PUBLIC)
 		add_error(resp, 401, "no API key, or an unknown or revoked one");
 	if (r->access == API_ADMIN)
@@ -798,8 +799,11 @@ defer_post(const struct api_call *from, const struct route *r)
 	}
 }
 
-/* 1 if the Content-Type value ct (may be NULL) declares JSON: absent,
- * application/json or application/SOMETHING+json, parameters after ';'. */
+/* 1 if the Content-Type value ct (may be NULL) may be JSON: absent,
+ * application/json or application/SOMETHING+json, parameters after ';'
+ * -- or application/x-www-form-urlencoded, which curl -d (and many an
+ * HTTP library) sends unasked: a JSON body sent that way is no one's
+ * declaration of a form, and scripts written so keep working. */
 static int
 declares_json(const char *ct)
 {
@@ -809,7 +813,8 @@ declares_json(const char *ct)
 		return 1;
 	ct += strspn(ct, " \t");
 	n = strcspn(ct, "; \t");
-	if (n == 16 && strncasecmp(ct, "application/json", 16) == 0)
+	if ((n == 16 && strncasecmp(ct, "application/json", 16) == 0) ||
+	    (n == 33 && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0))
 		return 1;
 	return n > 17 && strncasecmp(ct, "application/", 12) == 0 &&
 	       strncasecmp(ct + n - 5, "+json", 5) == 0 && memchr(ct + 12, '/', n - 12) == NULL;

@@ -1091,6 +1091,12 @@ test_requests_are_taken_as_written(void **state)
 	                 202);
 	json_object_put(wait_done(jint(o, "id"), S.user_red));
 	json_object_put(o);
+	/* curl -d's unasked form type is read as JSON too */
+	assert_int_equal(http_ct("POST", "/api/workflows/run?dry_run=true",
+	                         "{\"workflow\":\"api-team/quick\"}",
+	                         "application/x-www-form-urlencoded", S.user_red, &o, NULL), 202);
+	json_object_put(wait_done(jint(o, "id"), S.user_red));
+	json_object_put(o);
 	/* ... the Score routes any (as the original took them) */
 	assert_int_equal(http_ct("POST", "/api/applications?dry_run=true",
 	                         "apiVersion: score.dev/v1b1\nmetadata: {name: anyct}\n"
