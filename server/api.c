@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
@@ -38,6 +39,9 @@ struct route {
 	"403#the admin config's policy refuses it;404#no such workflow or golden path;" \
 	"409#a conflicting execution (the application is being deployed);" \
 	"413#the run is too large;429#the queue is full (Retry-After);500;503#draining"
+/* The run routes' query: dry_run as in the body (either place; both must agree). */
+#define RUN_DRY_QUERY "dry_run:'true'|'false'|'1'|'0' plan only, run nothing (as the " \
+	"body's dry_run; given in both, they must agree)"
 /* The demo routes' (api_demo.c demo_work). */
 #define DEMO_RESPONSES "200=DemoReport;409#another demo operation is running;" \
 	"500#the demo definition is invalid;502#a component failed;503#no cluster, or it is unreachable"
@@ -255,17 +259,17 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_GET, "/api/golden-paths/{name}", API_USER, inn_api_goldenpath, NULL, "One golden path: description, category, tags, workflow, parameters, estimated duration",
 	  "getGoldenPath", "catalog", NULL, NULL, "200=GoldenPathDetail;404#no golden path of that name" },
 	{ EVHTTP_REQ_POST, "/api/golden-paths/{name}/run", API_USER, inn_api_goldenpath_run, inn_api_run_fields_work, "Run a golden path: {parameters, spec, dry_run} -> 202 {id}",
-	  "runGoldenPath", "executions", NULL, "json:RunRequest", RUN_RESPONSES },
+	  "runGoldenPath", "executions", RUN_DRY_QUERY, "json:RunRequest", RUN_RESPONSES },
 	{ EVHTTP_REQ_POST, "/api/workflows/golden-paths/{name}/execute", API_USER, inn_api_goldenpath_execute, inn_api_execute_work, "The original's route: run a golden path for the Score spec in the body (YAML or JSON; may be empty), parameters as ?param.NAME=VALUE (repeatable), dry_run=true -> 200 {id, workflow_id, status, application, golden_path, message}",
 	  "executeGoldenPath", "executions", "dry_run:boolean plan only, run nothing",
 	  "json,yaml:ScoreSpec", "200=ExecuteAccepted#accepted (200, as the original answered)"
 	  ";400;403;404;409;413;429;500;503" },
 	{ EVHTTP_REQ_POST, "/api/workflows/run", API_USER, inn_api_workflow_run, inn_api_run_fields_work, "Run provider/workflow: {workflow, parameters, spec, dry_run} -> 202 {id}",
-	  "runWorkflow", "executions", NULL, "json:WorkflowRunRequest", RUN_RESPONSES },
+	  "runWorkflow", "executions", RUN_DRY_QUERY, "json:WorkflowRunRequest", RUN_RESPONSES },
 	{ EVHTTP_REQ_GET, "/api/workflows", API_USER, inn_api_workflows, NULL, "List executions (app, status, workflow, page, page_size)",
 	  "listExecutions", "executions",
 	  "app:string only this application's;status:State only in this state;"
-	  "workflow:string only of this workflow;page:integer from 1 (default 1);"
+	  "workflow:string only of this workflow;page:integer 1 to 1000000 (default 1);"
 	  "page_size:integer 1 to 200 (default 20)", NULL, "200=ExecutionPage;500" },
 	{ EVHTTP_REQ_GET, "/api/workflows/{id}", API_USER, inn_api_workflow, NULL, "One execution: status, steps, outputs, timings",
 	  "getExecution", "executions", NULL, NULL,
@@ -279,9 +283,10 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_POST, "/api/workflows/{id}/cancel", API_USER, inn_api_workflow_cancel, NULL, "Cancel a pending or running execution",
 	  "cancelExecution", "executions", NULL, NULL,
 	  "202=CancelAccepted;404#no such execution;409#it is not pending or running;500" },
-	{ EVHTTP_REQ_POST, "/api/workflows/{id}/retry", API_USER, inn_api_workflow_retry, NULL, "Run again from the failed step",
-	  "retryExecution", "executions", NULL, NULL,
+	{ EVHTTP_REQ_POST, "/api/workflows/{id}/retry", API_USER, inn_api_workflow_retry, NULL, "Run again from the failed step, with the first run's parameters and spec (the body, if any, is {})",
+	  "retryExecution", "executions", NULL, "json:{}",
 	  "202=Submitted#the new execution;403;404#no such execution;"
+	  "400#a body with members (the retry takes no new parameters);"
 	  "409#succeeded, still running, a dry run, or its secrets cannot be opened;413;429;500" },
 	{ EVHTTP_REQ_GET, "/api/plugins", API_USER, inn_api_plugins, NULL, "Loaded plugins with versions, flags and schemas",
 	  "listPlugins", "catalog", NULL, NULL, "200=[Plugin]" },
@@ -295,9 +300,10 @@ static const struct route routes[] = {
 	  "listKeys", "admin", NULL, NULL, "200=KeyList;500" },
 	{ EVHTTP_REQ_POST, "/api/admin/keys", API_ADMIN, inn_api_admin_keys, NULL, "Create an API key {name, role, team}",
 	  "createKey", "admin", NULL, "json:KeyCreateRequest",
-	  "201=KeyCreated;400#a missing or bad field;409#a live key of that name, or a user with another role or team" },
+	  "201=KeyCreated;400#a missing or bad field;409#a live key of that name (revoke it first to rotate), or a user with another role or team" },
 	{ EVHTTP_REQ_DELETE, "/api/admin/keys/{name}", API_ADMIN, inn_api_admin_key_revoke, NULL, "Revoke an API key",
-	  "revokeKey", "admin", NULL, NULL, "200=KeyRevoked;404#no live key of that name" },
+	  "revokeKey", "admin", NULL, NULL, "200=KeyRevoked;404#no key of that name, or it is "
+	  "already revoked;409#the last live admin key (last_admin_key): create another admin key first" },
 	{ EVHTTP_REQ_GET, "/api/admin/audit", API_ADMIN, inn_api_audit, NULL, "The audit trail",
 	  "listAudit", "admin", "limit:integer newest first, 1 to 1000 (default 100)", NULL,
 	  "200=[AuditEntry];500" },
@@ -369,6 +375,21 @@ allow_list(unsigned mask, char *buf, size_t len)
 			n += (size_t)snprintf(buf + n, len - n, "%s", allow[i].names);
 	if (n < len)
 		snprintf(buf + n, len - n, "OPTIONS");
+}
+
+/* 1 for a route whose body is JSON only (not the YAML-or-JSON Score spec
+ * routes, which take any Content-Type, as the original did). */
+static int
+takes_json_body(const struct route *r)
+{
+	return r->body != NULL && strncmp(r->body, "json:", 5) == 0;
+}
+
+/* 1 for the routes whose work part reads the body and query itself. */
+static int
+takes_raw_body(const struct route *r)
+{
+	return r->work == inn_api_execute_work || r->work == inn_api_app_deploy_work;
 }
 
 /* ---- the OpenAPI document ------------------------------------------------- */
@@ -465,21 +486,28 @@ responses_of(const struct route *r)
 	}
 	/* what any route of its kind may answer */
 	/* http_scan.c refuses a malformed request before any route sees it */
-	add_error(resp, 400, strchr(r->pattern, '{') != NULL ?
-	          "a malformed request (a bad header, two Authorization headers, ...) or a "
-	          "path segment with a control character" :
-	          "a malformed request (a bad header, two Authorization headers, ...)");
-	if (r->method == EVHTTP_REQ_POST) {
-		add_error(resp, 400, "the body is not valid JSON");
+	add_error(resp, 400, r->method == EVHTTP_REQ_POST && !takes_raw_body(r) ?
+	          "a malformed request (a bad request line or header, two Authorization "
+	          "headers, ...), a path segment with a control character, a query parameter "
+	          "this operation does not list, or a body that is not valid JSON (a member "
+	          "name twice in one object included)" :
+	          "a malformed request (a bad request line or header, two Authorization "
+	          "headers, ...) or a path segment with a control character");
+	if (r->method == EVHTTP_REQ_POST)
 		add_error(resp, 413, "the body is larger than the server takes");
-	}
+	if (takes_json_body(r))
+		add_error(resp, 415, "the body is declared (Content-Type) as something else "
+		          "than application/json or application/*+json (none, and curl -d's "
+		          "application/x-www-form-urlencoded, are read as JSON)");
 	if (r->access != API_PUBLIC)
 		add_error(resp, 401, "no API key, or an unknown or revoked one");
 	if (r->access == API_ADMIN)
 		add_error(resp, 403, "the key is not an admin key");
 	add_error(resp, 408, "the request came too slowly");
+	add_error(resp, 431, "the request head (request line and headers) is too large");
 	add_error(resp, 503, "busy: too many connections, out of memory, or the "
 	             "store cannot be reached");
+	add_error(resp, 505, "an HTTP version other than 1.0 or 1.1 in the request line");
 	return resp;
 }
 
@@ -752,7 +780,7 @@ defer_post(const struct api_call *from, const struct route *r)
 	}
 	/* the execute route's body is a Score spec, and its query holds the
 	 * parameters: both read on the request thread */
-	if ((c->raw_body = r->work == inn_api_execute_work || r->work == inn_api_app_deploy_work)) {
+	if ((c->raw_body = takes_raw_body(r))) {
 		const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(from->req);
 		const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
 
@@ -771,6 +799,100 @@ defer_post(const struct api_call *from, const struct route *r)
 	}
 }
 
+/* 1 if the Content-Type value ct (may be NULL) may be JSON: absent,
+ * application/json or application/SOMETHING+json, parameters after ';'
+ * -- or application/x-www-form-urlencoded, which curl -d (and many an
+ * HTTP library) sends unasked: a JSON body sent that way is no one's
+ * declaration of a form, and scripts written so keep working. */
+static int
+declares_json(const char *ct)
+{
+	size_t n;
+
+	if (ct == NULL)
+		return 1;
+	ct += strspn(ct, " \t");
+	n = strcspn(ct, "; \t");
+	if ((n == 16 && strncasecmp(ct, "application/json", 16) == 0) ||
+	    (n == 33 && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0))
+		return 1;
+	return n > 17 && strncasecmp(ct, "application/", 12) == 0 &&
+	       strncasecmp(ct + n - 5, "+json", 5) == 0 && memchr(ct + 12, '/', n - 12) == NULL;
+}
+
+/* The checks of a POST before its body is read (the raw-body routes read
+ * their query themselves): a JSON body declared as JSON, only the query
+ * parameters the route lists (one each; a misspelt ?dry_run must not run
+ * for real), and a run route's ?dry_run into c->dry_query.  Returns 0, or
+ * -1 after replying 400 or 415. */
+static int
+post_precheck(struct api_call *c, const struct route *r)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(c->req);
+	const char *q = uri ? evhttp_uri_get_query(uri) : NULL, *known[8], *p = r->query;
+	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(c->req),
+	                                    "Content-Type");
+	char names[8][32], msg[600];
+	json_object *got = NULL, *v;
+	size_t n = 0;
+	int dry;
+
+	if (takes_raw_body(r))
+		return 0;
+	if (takes_json_body(r) && evbuffer_get_length(evhttp_request_get_input_buffer(c->req)) > 0 &&
+	    !declares_json(ct)) {
+		inn_http_error(c->req, 415, "unsupported_media_type", "the body is declared as "
+		               "\"%.80s\"; this route takes application/json", ct);
+		return -1;
+	}
+	while (p != NULL && *p != '\0' && n + 1 < sizeof(known) / sizeof(known[0])) {
+		size_t len = strcspn(p, ";"), nl = strcspn(p, ":;");
+
+		if (*p != '@' && nl < sizeof(names[0])) {
+			memcpy(names[n], p, nl);
+			names[n][nl] = '\0';
+			known[n] = names[n];
+			n++;
+		}
+		p += len + (p[len] == ';');
+	}
+	known[n] = NULL;
+	if (q != NULL && *q != '\0' && n == 0) {
+		inn_http_error(c->req, 400, "invalid_request", "query: %s takes no query "
+		               "parameters (\"?%.80s\")", r->pattern, q);
+		return -1;
+	}
+	if (inn_body_query_known(q, known, &got, msg, sizeof(msg)) != 0) {
+		inn_http_error(c->req, 400, "invalid_request", "%s", msg);
+		json_object_put(got);
+		return -1;
+	}
+	if (r->work == inn_api_run_fields_work && json_object_object_get_ex(got, "dry_run", &v)) {
+		if (inn_body_query_bool("dry_run", json_object_get_string(v), &dry, msg,
+		                        sizeof(msg)) != 0) {
+			inn_http_error(c->req, 400, "invalid_request", "%s", msg);
+			json_object_put(got);
+			return -1;
+		}
+		c->dry_query = dry ? 2 : 1;
+	}
+	json_object_put(got);
+	return 0;
+}
+
+/* 1 if a route without {x} is exactly path: "/api/workflows/run" is that
+ * route's path, never execution "run" of /api/workflows/{id}. */
+static int
+literal_route(const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if (strchr(routes[i].pattern, '{') == NULL && strcmp(routes[i].pattern, path) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 dispatch(struct evhttp_request *req, void *arg)
 {
@@ -782,6 +904,7 @@ dispatch(struct evhttp_request *req, void *arg)
 	char argbuf[512], allow[64];
 	size_t i;
 	unsigned path_methods = 0;      /* of the routes whose pattern matches */
+	int literal;
 
 	atomic_fetch_add(&srv->m_requests, 1);
 	memset(&c, 0, sizeof(c));
@@ -793,10 +916,13 @@ dispatch(struct evhttp_request *req, void *arg)
 		path = "/";
 	if (m == EVHTTP_REQ_HEAD)
 		m = EVHTTP_REQ_GET;
+	literal = literal_route(path);
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		int mt = match(routes[i].pattern, path, argbuf, sizeof(argbuf), &c.arg);
+		int mt;
 
-		if (mt == 0)
+		if (literal && strchr(routes[i].pattern, '{') != NULL)
+			continue;
+		if ((mt = match(routes[i].pattern, path, argbuf, sizeof(argbuf), &c.arg)) == 0)
 			continue;
 		if (mt == 2) {
 			inn_http_error(req, 400, "bad_path", "a path segment has a NUL or another "
@@ -812,6 +938,8 @@ dispatch(struct evhttp_request *req, void *arg)
 			inn_http_access_key(req, c.who.p.name);
 		if (routes[i].access != API_PUBLIC)
 			inn_http_conn_authed(req);
+		if (m == EVHTTP_REQ_POST && post_precheck(&c, &routes[i]) != 0)
+			return;
 		if (m == EVHTTP_REQ_POST || routes[i].work != NULL) {
 			defer_post(&c, &routes[i]);
 			return;
@@ -823,7 +951,13 @@ dispatch(struct evhttp_request *req, void *arg)
 		for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
 			path_methods |= (unsigned)routes[i].method;    /* the server's */
 	if (path_methods == 0) {
-		inn_http_error(req, 404, "not_found", "no route %s (see /api/openapi.json)", path);
+		/* named as sent: evhttp reads "//api//x" as host "api" and path "//x" */
+		const char *raw = evhttp_request_get_uri(req);
+
+		if (raw == NULL || *raw != '/')
+			raw = path;
+		inn_http_error(req, 404, "not_found", "no route %.*s (see /api/openapi.json)",
+		               (int)(strcspn(raw, "?#") > 300 ? 300 : strcspn(raw, "?#")), raw);
 		return;
 	}
 	/* a path that exists: OPTIONS says which methods it takes (RFC 9110

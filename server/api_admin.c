@@ -18,9 +18,11 @@ void
 inn_api_audit(struct api_call *c)
 {
 	json_object *entries = NULL;
+	int64_t limit;
 
-	if (inn_store_audit_list(c->srv->store, inn_api_query_int(c->req, "limit", 100, 1, 1000),
-	                         &entries) != 0) {
+	if (inn_api_query_int(c, "limit", 100, 1, 1000, &limit) != 0)
+		return;
+	if (inn_store_audit_list(c->srv->store, (int)limit, &entries) != 0) {
 		inn_http_error(c->req, 500, "store", "%s", inn_error_last());
 		return;
 	}

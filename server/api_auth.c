@@ -51,11 +51,61 @@ inn_api_authenticate(struct api_call *c, enum api_access need)
 	return 0;
 }
 
+/* What the store knows of key name: KEY_NONE, KEY_LIVE or KEY_REVOKED
+ * (live wins: a name revoked and created again), *admin whether it is a
+ * live admin key, and *live_admins the count of live admin keys.  -1 when
+ * the store does not answer. */
+enum { KEY_NONE, KEY_LIVE, KEY_REVOKED };
+
+static int
+key_state(struct api_call *c, const char *name, int *live_admins, int *admin)
+{
+	json_object *keys = NULL, *k, *v;
+	size_t i;
+	int st = KEY_NONE, live, is_admin;
+
+	*live_admins = *admin = 0;
+	if (inn_store_key_list(c->srv->store, &keys) != 0)
+		return -1;
+	for (i = 0; i < json_object_array_length(keys); i++) {
+		k = json_object_array_get_idx(keys, i);
+		live = !(json_object_object_get_ex(k, "revoked", &v) && json_object_get_boolean(v));
+		is_admin = live && json_object_object_get_ex(k, "role", &v) &&
+		           strcmp(json_object_get_string(v), "admin") == 0;
+		*live_admins += is_admin;
+		if (json_object_object_get_ex(k, "name", &v) &&
+		    strcmp(json_object_get_string(v), name) == 0 && st != KEY_LIVE) {
+			st = live ? KEY_LIVE : KEY_REVOKED;
+			*admin = is_admin;
+		}
+	}
+	json_object_put(keys);
+	return st;
+}
+
 void
 inn_api_admin_key_revoke(struct api_call *c)
 {
 	json_object *o;
+	int admins, admin, st = key_state(c, c->arg, &admins, &admin);
 
+	if (st < 0) {
+		inn_http_error(c->req, 503, "store_unavailable", "cannot read the keys: %s",
+		               inn_error_last());
+		return;
+	}
+	if (st == KEY_REVOKED) {
+		inn_http_error(c->req, 404, "not_found", "key \"%s\" is already revoked", c->arg);
+		return;
+	}
+	/* with no live admin key left, only --create-admin-key on the server
+	 * host could make one again: every admin locked out over the API */
+	if (st == KEY_LIVE && admin && admins <= 1) {
+		inn_http_error(c->req, 409, "last_admin_key", "\"%s\" is the last live admin "
+		               "key; revoking it would lock every admin out: create another "
+		               "admin key first", c->arg);
+		return;
+	}
 	if (inn_store_key_revoke(c->srv->store, c->arg) != 0) {
 		inn_http_error(c->req, 404, "not_found", "no key named \"%s\"", c->arg);
 		return;
@@ -112,6 +162,16 @@ inn_api_admin_keys(struct api_call *c)
 		json_object_put(body);
 		return;
 	}
+	{
+		int admins, admin;
+
+		if (key_state(c, name, &admins, &admin) == KEY_LIVE) {
+			inn_http_error(c->req, 409, "conflict", "a key named \"%s\" exists; revoke "
+			               "it first to rotate it", name);
+			json_object_put(body);
+			return;
+		}
+	}
 	if (inn_store_key_create(c->srv->store, name, role, team, &plain) != 0) {
 		inn_http_error(c->req, 409, "conflict", "%s", inn_error_last());
 		json_object_put(body);
@@ -123,7 +183,8 @@ inn_api_admin_keys(struct api_call *c)
 	o = json_object_new_object();
 	json_object_object_add(o, "name", json_object_new_string(name));
 	json_object_object_add(o, "role", json_object_new_string(role));
-	json_object_object_add(o, "team", json_object_new_string(team));
+	/* no team: null, as the key list shows it */
+	json_object_object_add(o, "team", *team ? json_object_new_string(team) : NULL);
 	json_object_object_add(o, "key", json_object_new_string(plain));
 	inn_api_reply(c, 201, o);
 	free(plain);

@@ -29,10 +29,24 @@
  * 99999999999999999999 would become 18446744073709551615).  The pass keeps
  * the path of the value it is in, so that an error names the field.
  */
+/* A member name of the object being read: its text decoded (in the body
+ * itself when it has no escape), where it starts. */
+struct jkey {
+	const char *p;
+	size_t len, at;
+	char *owned;
+};
+
+struct jkeys {
+	struct jkey *v;
+	size_t n, cap;
+};
+
 struct jscan {
 	const unsigned char *p, *end, *start;
 	char path[256];
 	size_t plen[BODY_MAX_DEPTH + 1];   /* path length at each depth */
+	struct jkeys keys[BODY_MAX_DEPTH + 1];  /* the open objects' names */
 	int depth;
 	char *msg;
 	size_t msglen;
@@ -51,6 +65,172 @@ jscan_ws(struct jscan *s)
 {
 	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
 		s->p++;
+}
+
+/* Appends code point cp as UTF-8 to out (room for 4 more bytes). */
+static size_t
+put_utf8(char *out, unsigned long cp)
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xc0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xe0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | (cp >> 18));
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	out[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* The 4 hex digits at h (checked already) as a number. */
+static unsigned long
+hex4(const unsigned char *h)
+{
+	char d[5];
+
+	memcpy(d, h, 4);
+	d[4] = '\0';
+	return strtoul(d, NULL, 16);
+}
+
+/* The escapes of a checked string b[0..len) decoded into a new string
+ * (*n its length), so that "r\u006fle" is seen to be "role"; NULL out of
+ * memory. */
+static char *
+unescape(const unsigned char *b, size_t len, size_t *n)
+{
+	char *out = malloc(len + 1);
+	size_t i;
+
+	*n = 0;
+	if (out == NULL)
+		return NULL;
+	for (i = 0; i < len; i++) {
+		unsigned long cp, lo;
+
+		if (b[i] != '\\') {
+			out[(*n)++] = (char)b[i];
+			continue;
+		}
+		switch (b[++i]) {
+		case 'b': out[(*n)++] = '\b'; break;
+		case 'f': out[(*n)++] = '\f'; break;
+		case 'n': out[(*n)++] = '\n'; break;
+		case 'r': out[(*n)++] = '\r'; break;
+		case 't': out[(*n)++] = '\t'; break;
+		case 'u':
+			cp = hex4(b + i + 1);
+			i += 4;
+			/* a surrogate pair is one code point (6 bytes in, 4 out) */
+			if (cp >= 0xd800 && cp < 0xdc00 && i + 6 < len && b[i + 1] == '\\' &&
+			    b[i + 2] == 'u' &&
+			    (lo = hex4(b + i + 3)) >= 0xdc00 && lo < 0xe000) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+				i += 6;
+			}
+			*n += put_utf8(out + *n, cp);
+			break;
+		default: out[(*n)++] = (char)b[i]; break;       /* " \\ / */
+		}
+	}
+	out[*n] = '\0';
+	return out;
+}
+
+/* Notes member name b[0..len) (raw, escapes as written) of the object at
+ * the current depth; 0, or -1 out of memory. */
+static int
+jscan_key_note(struct jscan *s, const unsigned char *b, size_t len)
+{
+	struct jkeys *k = &s->keys[s->depth];
+	struct jkey *e;
+
+	if (k->n == k->cap) {
+		size_t ncap = k->cap ? k->cap * 2 : 16;
+		struct jkey *nv = realloc(k->v, ncap * sizeof(*nv));
+
+		if (nv == NULL)
+			return -1;
+		k->v = nv;
+		k->cap = ncap;
+	}
+	e = &k->v[k->n];
+	e->at = (size_t)(b - 1 - s->start);
+	e->owned = NULL;
+	e->p = (const char *)b;
+	e->len = len;
+	if (memchr(b, '\\', len) != NULL &&
+	    (e->p = e->owned = unescape(b, len, &e->len)) == NULL)
+		return -1;
+	k->n++;
+	return 0;
+}
+
+static int
+jkey_cmp(const void *a, const void *b)
+{
+	const struct jkey *x = a, *y = b;
+	int d;
+
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	if ((d = memcmp(x->p, y->p, x->len)) != 0)
+		return d;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+static void
+jkeys_clear(struct jkeys *k)
+{
+	size_t i;
+
+	for (i = 0; i < k->n; i++)
+		free(k->v[i].owned);
+	k->n = 0;
+}
+
+/* At the end of an object: a name given twice is refused (json-c keeps
+ * the last, so {"role":"user","role":"admin"} would be an admin key
+ * request that a reader of the first member does not see).  The message
+ * names the first repeat in the body.  0 or -1. */
+static int
+jscan_keys_unique(struct jscan *s)
+{
+	struct jkeys *k = &s->keys[s->depth];
+	const struct jkey *dup = NULL;
+	size_t i;
+	int rc = 0;
+
+	if (k->n > 1) {
+		qsort(k->v, k->n, sizeof(k->v[0]), jkey_cmp);
+		for (i = 1; i < k->n; i++)
+			if (k->v[i].len == k->v[i - 1].len &&
+			    memcmp(k->v[i].p, k->v[i - 1].p, k->v[i].len) == 0 &&
+			    (i < 2 || k->v[i - 2].len != k->v[i].len ||
+			     memcmp(k->v[i - 2].p, k->v[i].p, k->v[i].len) != 0) &&
+			    (dup == NULL || k->v[i].at < dup->at))
+				dup = &k->v[i];
+	}
+	if (dup != NULL) {
+		snprintf(s->msg, s->msglen, "the body is not valid JSON: duplicate member "
+		         "\"%.*s\" at byte %zu%s%s (a name may appear once in an object)",
+		         (int)(dup->len > 80 ? 80 : dup->len), dup->p, dup->at,
+		         s->path[0] ? " in " : "", s->path);
+		rc = -1;
+	}
+	jkeys_clear(k);
+	return rc;
 }
 
 /* A string at s->p (the opening quote); if key, it is appended to the path. */
@@ -105,6 +285,8 @@ jscan_string(struct jscan *s, int key)
 	}
 	if (s->p >= s->end)
 		return jscan_fail(s, "an unterminated string");
+	if (key && jscan_key_note(s, b, (size_t)(s->p - b)) != 0)
+		return jscan_fail(s, "out of memory");
 	if (key) {
 		size_t at = s->plen[s->depth], len = (size_t)(s->p - b);
 
@@ -211,6 +393,9 @@ jscan_container(struct jscan *s, int obj)
 		return jscan_fail(s, obj ? "expected ',' or '}'" : "expected ',' or ']'");
 	}
 done:
+	s->path[s->plen[s->depth]] = '\0';
+	if (obj && jscan_keys_unique(s) != 0)
+		return -1;
 	s->p++;
 	s->depth--;
 	s->path[s->plen[s->depth + 1]] = '\0';
@@ -250,18 +435,24 @@ int
 inn_body_check_json(const char *data, size_t len, char *msg, size_t msglen)
 {
 	struct jscan s;
+	int rc, i;
 
 	memset(&s, 0, sizeof(s));
 	s.start = s.p = (const unsigned char *)data;
 	s.end = s.p + len;
 	s.msg = msg;
 	s.msglen = msglen;
-	if (jscan_value(&s) != 0)
-		return -1;
-	jscan_ws(&s);
-	if (s.p != s.end)
-		return jscan_fail(&s, "trailing data after the value");
-	return 0;
+	rc = jscan_value(&s);
+	if (rc == 0) {
+		jscan_ws(&s);
+		if (s.p != s.end)
+			rc = jscan_fail(&s, "trailing data after the value");
+	}
+	for (i = 0; i <= BODY_MAX_DEPTH; i++) {
+		jkeys_clear(&s.keys[i]);
+		free(s.keys[i].v);
+	}
+	return rc;
 }
 
 int

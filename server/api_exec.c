@@ -199,8 +199,25 @@ submit_early(struct api_call *c)
 void
 inn_api_run_fields_work(struct api_call *c)
 {
+	json_object *v;
+
 	c->run_st = inn_body_run_fields(c->body, &c->params, &c->spec, &c->dry_run,
 	                                &c->run_code, c->run_msg, sizeof(c->run_msg));
+	/* ?dry_run=true as the execute route takes it; one that the body
+	 * contradicts is a mistake somewhere, not a choice for us to make */
+	if (c->run_st == 0 && c->dry_query != 0) {
+		if (json_object_object_get_ex(c->body, "dry_run", &v) && v != NULL &&
+		    c->dry_run != (c->dry_query == 2)) {
+			c->run_st = 400;
+			c->run_code = "invalid_request";
+			snprintf(c->run_msg, sizeof(c->run_msg), "dry_run is %s in the query but %s "
+			         "in the body", c->dry_query == 2 ? "true" : "false",
+			         c->dry_run ? "true" : "false");
+			json_object_put(c->spec);
+			c->spec = NULL;
+		}
+		c->dry_run = c->dry_query == 2;
+	}
 	c->run_ready = 1;
 	if (c->run_st == 0 && (c->fn == inn_api_workflow_run || c->fn == inn_api_goldenpath_run))
 		submit_early(c);
@@ -280,7 +297,23 @@ inn_api_execute_work(struct api_call *c)
 {
 	size_t len = c->in ? evbuffer_get_length(c->in) : 0;
 	const char *data = len ? (const char *)evbuffer_pullup(c->in, -1) : "";
+	inn_catalog_ref *cat;
+	int known;
 
+	/* an unknown golden path first: its spec's problems would not matter */
+	cat = inn_catalog_acquire(c->srv);
+	known = cat != NULL && inn_catalog_goldenpath(cat->cat, c->arg) != NULL;
+	inn_catalog_release(c->srv, cat);
+	if (!known) {
+		c->body = json_object_new_object();
+		c->params = c->body;
+		c->run_st = 404;
+		c->run_code = "not_found";
+		snprintf(c->run_msg, sizeof(c->run_msg), "no golden path \"%.200s\" (GET "
+		         "/api/golden-paths lists them)", c->arg);
+		c->run_ready = 1;
+		return;
+	}
 	/* the parameters object is owned by c->body (dropped with the call) */
 	c->run_st = inn_body_execute_fields(data, len, c->query, &c->body, &c->spec,
 	                                    &c->dry_run, &c->run_code, c->run_msg,
@@ -367,14 +400,34 @@ inn_api_workflows(struct api_call *c)
 	char app[256], status[64], wf[256];
 	json_object *o, *data;
 
+	int64_t page, page_size;
+	inn_state st;
+
 	memset(&f, 0, sizeof(f));
 	f.app = inn_http_query(c->req, "app", app, sizeof(app));
 	f.status = inn_http_query(c->req, "status", status, sizeof(status));
 	f.workflow = inn_http_query(c->req, "workflow", wf, sizeof(wf));
 	f.team = inn_caller_scope_team(&c->who);
 	f.user = inn_caller_scope_user(&c->who);
-	f.page = inn_api_query_int(c->req, "page", 1, 1, 1000000);
-	f.page_size = inn_api_query_int(c->req, "page_size", 20, 1, 200);
+	/* a status no execution can have is a typo, not an empty page */
+	if (f.status != NULL && inn_state_parse(f.status, &st) != 0) {
+		char words[256];
+		size_t wl = 0;
+		int s;
+
+		words[0] = '\0';
+		for (s = INN_STATE_PENDING; s <= INN_STATE_INTERRUPTED && wl < sizeof(words); s++)
+			wl += (size_t)snprintf(words + wl, sizeof(words) - wl, "%s%s", s ? ", " : "",
+			                       inn_state_name(s));
+		inn_http_error(c->req, 400, "invalid_request", "query: status \"%.40s\" is not a "
+		               "state (%s)", f.status, words);
+		return;
+	}
+	if (inn_api_query_int(c, "page", 1, 1, API_PAGE_MAX, &page) != 0 ||
+	    inn_api_query_int(c, "page_size", 20, 1, 200, &page_size) != 0)
+		return;
+	f.page = (int)page;
+	f.page_size = (int)page_size;
 	if (inn_store_exec_list(c->srv->store, &f, &rows, &n, &total) != 0) {
 		inn_http_error(c->req, 500, "store", "%s", inn_error_last());
 		return;
@@ -514,10 +567,15 @@ inn_api_workflow_logs(struct api_call *c)
 	         (strcmp(buf, "1") == 0 || strcmp(buf, "true") == 0);
 	if (!follow) {
 		json_object *o = json_object_new_object();
-		int limit = inn_api_query_int(c->req, "limit", 1000, 1, 10000);
+		int64_t limit;
 		size_t n;
 
-		if (inn_store_logs_get(c->srv->store, id, after, limit, &lines) != 0)
+		if (inn_api_query_int(c, "limit", 1000, 1, 10000, &limit) != 0) {
+			json_object_put(o);
+			inn_exec_row_free(row);
+			return;
+		}
+		if (inn_store_logs_get(c->srv->store, id, after, (int)limit, &lines) != 0)
 			lines = json_object_new_array();
 		n = json_object_array_length(lines);
 		json_object_object_add(o, "lines", lines);
@@ -591,7 +649,16 @@ inn_api_workflow_retry(struct api_call *c)
 	json_object *params = NULL, *spec = NULL;
 	int rc;
 
-	if (id < 0 || (row = visible_exec(c, id)) == NULL)
+	if (id < 0)
+		return;
+	/* a retry runs the first run's inputs: new ones would be dropped unseen */
+	if (c->body != NULL && json_object_object_length(c->body) > 0) {
+		inn_http_error(c->req, 400, "invalid_request", "retry runs the execution again "
+		               "with its own parameters; it takes no body (or {}): to run with "
+		               "other parameters, submit a new run");
+		return;
+	}
+	if ((row = visible_exec(c, id)) == NULL)
 		return;
 	if (!inn_state_word_is_final(row->status) ||
 	    strcmp(row->status, INN_STATE_WORD(SUCCEEDED)) == 0) {

@@ -15,6 +15,9 @@
 
 enum api_access { API_PUBLIC, API_USER, API_ADMIN };
 
+/* The last page GET /api/workflows takes (page=1..API_PAGE_MAX). */
+#define API_PAGE_MAX 1000000
+
 struct api_call {
 	inn_server *srv;
 	struct evhttp_request *req;
@@ -32,6 +35,7 @@ struct api_call {
 	json_object *reply;
 	/* the run fields, read on a request thread (run routes) */
 	int run_ready, run_st, dry_run;
+	int dry_query;          /* ?dry_run= of a run route: 0 absent, 1 false, 2 true */
 	const char *run_code;
 	json_object *params, *spec;
 	char run_msg[1024];
@@ -54,9 +58,11 @@ typedef void (*api_handler_fn)(struct api_call *c);
 /* ---- api_req.c ---- */
 /* Replies status with the JSON o, and drops o. */
 void inn_api_reply(struct api_call *c, int status, json_object *o);
-/* Query parameter name as an int in [lo, hi] (above: hi); def when it is
- * absent, not a number or below lo. */
-int inn_api_query_int(struct evhttp_request *req, const char *name, int def, int lo, int hi);
+/* Query parameter name as an integer in [lo, hi] into *out (def when it
+ * is absent).  Returns 0, or -1 after replying 400 invalid_request naming
+ * the parameter and the range (not a number, out of range). */
+int inn_api_query_int(struct api_call *c, const char *name, int64_t def, int64_t lo,
+                      int64_t hi, int64_t *out);
 
 /* ---- api_auth.c: API keys ---- */
 /* Checks "Authorization: Bearer KEY" for a route that needs access; fills

@@ -126,10 +126,10 @@ parse_object(struct sp *x)
 {
 	json_object *o = typed("object"), *props = json_object_new_object();
 	json_object *req = json_object_new_array();
-	int open = 0;
+	int open = 0, empty;
 	char key[80];
 
-	if (!eat(x, '}'))
+	if (!(empty = eat(x, '}')))
 		do {
 			json_object *t;
 			int must;
@@ -173,7 +173,7 @@ parse_object(struct sp *x)
 			if (must)
 				json_object_array_add(req, json_object_new_string(key));
 		} while (eat(x, ','));
-	if (!eat(x, '}')) {
+	if (!empty && !eat(x, '}')) {
 		bad(x, "expected \"}\"");
 		goto fail;
 	}

@@ -98,7 +98,7 @@ static const struct named {
 	{ "KeyList", "{data!: [Key]}", NULL },
 	{ "KeyCreateRequest", "{name!: string, role: 'admin'|'user' \"user when absent\", "
 	  "team: string?, *}", NULL },
-	{ "KeyCreated", "{name!: string, role!: 'admin'|'user', team!: string \"empty: none\", "
+	{ "KeyCreated", "{name!: string, role!: 'admin'|'user', team!: string? \"null: none\", "
 	  "key!: string \"shown this once\"}", NULL },
 	{ "KeyRevoked", "{name!: string, revoked!: boolean}", NULL },
 	{ "AuditEntry", "{id!: integer, who!: string?, action!: string, target!: string?, "

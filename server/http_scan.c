@@ -117,6 +117,49 @@ unknown_method(const char *l, const char *eol, size_t *mlen)
 	return 1;
 }
 
+/* Checks the request line l..eol (eol at its '\n'): METHOD SP target SP
+ * HTTP/D.D, the target without spaces or control characters.  evhttp
+ * answers anything else -- "GARBAGE", "GET /", another version -- with
+ * its own HTML 400, so it is refused here with the JSON error body
+ * (RFC 9112 3; 505 for a version other than 1.0 and 1.1, RFC 9110
+ * 15.6.6).  Returns 0, or refuses and returns -1. */
+static int
+request_line_ok(inn_scan *c, const char *l, const char *eol)
+{
+	const char *p = l, *v;
+
+	if (eol > l && eol[-1] == '\r')
+		eol--;
+	while (p < eol && is_tchar((unsigned char)*p))
+		p++;
+	if (p == l || p == eol || *p != ' ')
+		goto bad;
+	if (++p == eol || *p == ' ')
+		goto bad;
+	while (p < eol && *p != ' ') {
+		if ((unsigned char)*p < 0x21 || *p == 0x7f)
+			goto bad;
+		p++;
+	}
+	if (p == eol)
+		goto bad;
+	v = ++p;
+	if (eol - v != 8 || memcmp(v, "HTTP/", 5) != 0 || v[5] < '0' || v[5] > '9' ||
+	    v[6] != '.' || v[7] < '0' || v[7] > '9')
+		goto bad;
+	if (v[5] != '1' || (v[7] != '0' && v[7] != '1')) {
+		refuse(c, 505, "http_version_not_supported", "%.8s is not supported: this "
+		       "server speaks HTTP/1.1 (and HTTP/1.0)", v);
+		return -1;
+	}
+	return 0;
+bad:
+	/* the line itself is not quoted: it may hold anything */
+	refuse(c, 400, "bad_request", "a malformed request line (expected METHOD TARGET "
+	       "HTTP/1.1, one space between each, e.g. \"GET /api/providers HTTP/1.1\")");
+	return -1;
+}
+
 /* A complete head is in c->line: decide before any of its body is kept. */
 static void
 scan_head(inn_scan *c)
@@ -134,6 +177,8 @@ scan_head(inn_scan *c)
 		       "POST, PUT, DELETE and OPTIONS are)", (int)(vlen > 40 ? 40 : vlen), l);
 		return;
 	}
+	if (request_line_ok(c, l, eol ? eol : end) != 0)
+		return;
 	for (l = eol ? eol + 1 : end; l < end; l = eol + 1) {
 		if ((eol = memchr(l, '\n', (size_t)(end - l))) == NULL)
 			eol = end;

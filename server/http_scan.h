@@ -37,7 +37,7 @@ typedef struct inn_scan {
 	int big;                         /* a body over 256 KiB was let through */
 	size_t hlen;                     /* bytes of the head and trailer so far */
 	/* the refusal */
-	int status;                      /* 400, 401, 413, 431 or 501 */
+	int status;                      /* 400, 401, 413, 431, 501 or 505 */
 	const char *code;
 	char msg[256];
 } inn_scan;

@@ -175,7 +175,13 @@ def operations(doc):
 
 
 def route_of(ops, method, path):
+    """A concrete path is matched before the templated ones (OpenAPI 3.1
+    "Path Templating Matching"; the server does the same): GET
+    /api/workflows/run is not execution "run"."""
+    literal = any(template == path for _, template, _, _ in ops)
     for m, template, rx, op in ops:
+        if literal and template != path:
+            continue
         if m == method.lower() and rx.match(path):
             return template, op
     return None, None

@@ -89,10 +89,11 @@ record(const char *method, const char *path, long status, const char *ctype, con
 	json_object_put(o);
 }
 
-/* One request; returns the status and the parsed JSON body (or NULL). */
+/* One request with a body declared as ctype (NULL: no Content-Type);
+ * returns the status and the parsed JSON body (or NULL). */
 static long
-http(const char *method, const char *path, const char *body, const char *key,
-     json_object **out, char **raw)
+http_ct(const char *method, const char *path, const char *body, const char *ctype,
+        const char *key, json_object **out, char **raw)
 {
 	CURL *c = curl_easy_init();
 	struct curl_slist *h = NULL;
@@ -111,17 +112,21 @@ http(const char *method, const char *path, const char *body, const char *key,
 		h = curl_slist_append(h, auth);
 	}
 	if (body != NULL) {
-		h = curl_slist_append(h, "Content-Type: application/json");
+		char ct[256];
+
+		/* curl's default for a POST body is a form: none at all unless asked */
+		snprintf(ct, sizeof(ct), "Content-Type:%s%s", ctype ? " " : "", ctype ? ctype : "");
+		h = curl_slist_append(h, ct);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
 	}
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	if (curl_easy_perform(c) == CURLE_OK) {
-		char *ctype = NULL;
+		char *got_ct = NULL;
 
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-		curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ctype);
-		record(method, path, status, ctype, b.p);
+		curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &got_ct);
+		record(method, path, status, got_ct, b.p);
 	}
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
@@ -132,6 +137,14 @@ http(const char *method, const char *path, const char *body, const char *key,
 	else
 		free(b.p);
 	return status;
+}
+
+/* One request; a body is declared as JSON. */
+static long
+http(const char *method, const char *path, const char *body, const char *key,
+     json_object **out, char **raw)
+{
+	return http_ct(method, path, body, "application/json", key, out, raw);
 }
 
 static const char *
@@ -940,6 +953,212 @@ test_key_list(void **state)
 	json_object_put(o);
 }
 
+/* The raw bytes req sent to the server; the reply's status line and body
+ * (recorded as method and path, for the document's check). */
+static long
+raw_request(const char *req, const char *method, const char *path, json_object **out)
+{
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a;
+	char reply[8192], *body;
+	size_t n = 0;
+	ssize_t k;
+	long st = 0;
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((uint16_t)S.port);
+	assert_int_equal(connect(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(write(s, req, strlen(req)), (ssize_t)strlen(req));
+	while (n + 1 < sizeof(reply) && (k = read(s, reply + n, sizeof(reply) - 1 - n)) > 0)
+		n += (size_t)k;
+	close(s);
+	reply[n] = '\0';
+	assert_int_equal(sscanf(reply, "HTTP/1.1 %ld", &st), 1);
+	TU_ASSERT_CONTAINS(reply, "Content-Type: application/json");
+	body = strstr(reply, "\r\n\r\n");
+	assert_non_null(body);
+	record(method, path, st, "application/json", body + 4);
+	*out = json_tokener_parse(body + 4);
+	return st;
+}
+
+/* The hostile findings of issue 14: every bad request is a JSON 4xx that
+ * says what is wrong, and nothing is quietly dropped or guessed. */
+static void
+test_requests_are_taken_as_written(void **state)
+{
+	json_object *o = NULL;
+	char path[128], key[128];
+	int64_t id;
+	static const char *const bad_queries[] = {
+		"/api/workflows?status=bogus", "/api/workflows?page=0", "/api/workflows?page=-1",
+		"/api/workflows?page=abc", "/api/workflows?page_size=0",
+		"/api/workflows?page_size=abc", "/api/workflows?page_size=1000000",
+		"/api/admin/audit?limit=abc", "/api/admin/audit?limit=-1",
+	};
+	size_t i;
+
+	(void)state;
+	/* out-of-range and unknown query values: 400 naming the parameter */
+	for (i = 0; i < sizeof(bad_queries) / sizeof(bad_queries[0]); i++) {
+		assert_error(http("GET", bad_queries[i], NULL, S.admin, &o, NULL), 400, o,
+		             "invalid_request");
+		TU_ASSERT_CONTAINS(js(o), "query: ");
+		json_object_put(o);
+	}
+	assert_error(http("GET", "/api/workflows?page_size=1000000", NULL, S.admin, &o, NULL),
+	             400, o, "invalid_request");
+	TU_ASSERT_CONTAINS(js(o), "page_size takes an integer from 1 to 200");
+	json_object_put(o);
+	assert_error(http("GET", "/api/workflows?status=bogus", NULL, S.admin, &o, NULL), 400, o,
+	             "invalid_request");
+	TU_ASSERT_CONTAINS(js(o), "timed_out");
+	json_object_put(o);
+	assert_int_equal(http("GET", "/api/workflows?page_size=200&page=1&status=failed", NULL,
+	                      S.admin, NULL, NULL), 200);
+
+	/* ?dry_run on the run routes is a dry run, not a real one */
+	assert_int_equal(http("POST", "/api/workflows/run?dry_run=true",
+	                      "{\"workflow\":\"api-team/quick\"}", S.user_red, &o, NULL), 202);
+	id = jint(o, "id");
+	json_object_put(o);
+	o = wait_done(id, S.user_red);
+	assert_true(json_object_get_boolean(json_object_object_get(o, "dry_run")));
+	json_object_put(o);
+	assert_error(http("POST", "/api/workflows/run?dry_run=true",
+	                  "{\"workflow\":\"api-team/quick\",\"dry_run\":false}", S.user_red, &o,
+	                  NULL), 400, o, "invalid_request");
+	json_object_put(o);
+	assert_error(http("POST", "/api/workflows/run?dryrun=true",
+	                  "{\"workflow\":\"api-team/quick\"}", S.user_red, &o, NULL), 400, o,
+	             "invalid_request");
+	TU_ASSERT_CONTAINS(js(o), "unknown parameter \\\"dryrun\\\"");
+	json_object_put(o);
+	assert_error(http("POST", "/api/golden-paths/hello/run?dry_run=maybe", "{}", S.user_red,
+	                  &o, NULL), 400, o, "invalid_request");
+	json_object_put(o);
+	assert_int_equal(http("POST", "/api/golden-paths/hello/run?dry_run=1", "{}", S.user_red,
+	                      &o, NULL), 202);
+	id = jint(o, "id");
+	json_object_put(o);
+	o = wait_done(id, S.user_red);
+	assert_true(json_object_get_boolean(json_object_object_get(o, "dry_run")));
+	json_object_put(o);
+
+	/* retry takes no new parameters: they would be dropped unseen */
+	id = submit("/api/workflows/run", "{\"workflow\":\"api-team/slow\","
+	            "\"parameters\":{\"lines\":\"1\",\"hold\":\"30\"}}", S.user_red);
+	snprintf(path, sizeof(path), "/api/workflows/%lld/cancel", (long long)id);
+	assert_int_equal(http("POST", path, "", S.user_red, NULL, NULL), 202);
+	json_object_put(wait_done(id, S.user_red));
+	snprintf(path, sizeof(path), "/api/workflows/%lld/retry", (long long)id);
+	assert_error(http("POST", path, "{\"parameters\":{\"hold\":\"1\"}}", S.user_red, &o,
+	                  NULL), 400, o, "invalid_request");
+	TU_ASSERT_CONTAINS(js(o), "retry runs the execution again with its own parameters");
+	json_object_put(o);
+	assert_int_equal(http("POST", path, "{}", S.user_red, &o, NULL), 202);
+	id = jint(o, "id");
+	json_object_put(o);
+	snprintf(path, sizeof(path), "/api/workflows/%lld/cancel", (long long)id);
+	assert_int_equal(http("POST", path, "", S.user_red, NULL, NULL), 202);
+	json_object_put(wait_done(id, S.user_red));
+
+	/* one member name once: json-c would keep the last "role" */
+	assert_error(http("POST", "/api/admin/keys", "{\"name\":\"d1\",\"role\":\"user\","
+	                  "\"role\":\"admin\"}", S.admin, &o, NULL), 400, o, "invalid_json");
+	TU_ASSERT_CONTAINS(js(o), "duplicate member \\\"role\\\" at byte 27");
+	json_object_put(o);
+	assert_error(http("POST", "/api/workflows/run", "{\"workflow\":\"api-team/quick\","
+	                  "\"parameters\":{\"a\":\"1\",\"\\u0061\":\"2\"}}", S.user_red, &o,
+	                  NULL), 400, o, "invalid_json");
+	TU_ASSERT_CONTAINS(js(o), "in parameters");
+	json_object_put(o);
+
+	/* a JSON route takes JSON (or a body without a Content-Type) */
+	assert_error(http_ct("POST", "/api/workflows/run", "{\"workflow\":\"api-team/quick\"}",
+	                     "text/plain", S.user_red, &o, NULL), 415, o, "unsupported_media_type");
+	json_object_put(o);
+	assert_int_equal(http_ct("POST", "/api/workflows/run?dry_run=true",
+	                         "{\"workflow\":\"api-team/quick\"}", NULL, S.user_red, &o,
+	                         NULL), 202);
+	json_object_put(wait_done(jint(o, "id"), S.user_red));
+	json_object_put(o);
+	assert_int_equal(http_ct("POST", "/api/workflows/run?dry_run=true",
+	                         "{\"workflow\":\"api-team/quick\"}",
+	                         "application/vnd.x+json; charset=utf-8", S.user_red, &o, NULL),
+	                 202);
+	json_object_put(wait_done(jint(o, "id"), S.user_red));
+	json_object_put(o);
+	/* curl -d's unasked form type is read as JSON too */
+	assert_int_equal(http_ct("POST", "/api/workflows/run?dry_run=true",
+	                         "{\"workflow\":\"api-team/quick\"}",
+	                         "application/x-www-form-urlencoded", S.user_red, &o, NULL), 202);
+	json_object_put(wait_done(jint(o, "id"), S.user_red));
+	json_object_put(o);
+	/* ... the Score routes any (as the original took them) */
+	assert_int_equal(http_ct("POST", "/api/applications?dry_run=true",
+	                         "apiVersion: score.dev/v1b1\nmetadata: {name: anyct}\n"
+	                         "containers: {web: {image: p}}\n", "text/plain", S.user_red,
+	                         &o, NULL), 200);
+	json_object_put(o);
+	/* an unknown golden path before its spec */
+	assert_error(http("POST", "/api/workflows/golden-paths/nope/execute", "metadata: [",
+	                  S.user_red, &o, NULL), 404, o, "not_found");
+	json_object_put(o);
+
+	/* keys: no team is null, a live name is refused plainly, the last
+	 * admin key stays, a revoked key says so */
+	assert_int_equal(http("POST", "/api/admin/keys", "{\"name\":\"noteam\",\"role\":"
+	                      "\"user\"}", S.admin, &o, NULL), 201);
+	assert_true(json_object_object_get_ex(o, "team", NULL));
+	assert_null(json_object_object_get(o, "team"));
+	json_object_put(o);
+	assert_error(http("POST", "/api/admin/keys", "{\"name\":\"noteam\",\"role\":\"user\"}",
+	                  S.admin, &o, NULL), 409, o, "conflict");
+	TU_ASSERT_CONTAINS(js(o), "revoke it first to rotate");
+	json_object_put(o);
+	assert_int_equal(http("DELETE", "/api/admin/keys/noteam", NULL, S.admin, NULL, NULL), 200);
+	assert_error(http("DELETE", "/api/admin/keys/noteam", NULL, S.admin, &o, NULL), 404, o,
+	             "not_found");
+	TU_ASSERT_CONTAINS(js(o), "already revoked");
+	json_object_put(o);
+	make_key("spare-admin", "admin", "blue", key, sizeof(key));
+	assert_int_equal(http("DELETE", "/api/admin/keys/root", NULL, key, NULL, NULL), 200);
+	assert_error(http("DELETE", "/api/admin/keys/spare-admin", NULL, key, &o, NULL), 409, o,
+	             "last_admin_key");
+	TU_ASSERT_CONTAINS(js(o), "create another admin key first");
+	json_object_put(o);
+	assert_int_equal(http("GET", "/api/admin/keys", NULL, key, NULL, NULL), 200);
+	/* the tests go on with root: it comes back as another name */
+	{
+		json_object *b = NULL;
+
+		assert_int_equal(http("POST", "/api/admin/keys", "{\"name\":\"root2\",\"role\":"
+		                      "\"admin\"}", key, &b, NULL), 201);
+		snprintf(S.admin, sizeof(S.admin), "%s", jget(b, "key"));
+		json_object_put(b);
+	}
+
+	/* /api/workflows/run is a route of its own, not execution "run" */
+	assert_error(http("GET", "/api/workflows/run", NULL, S.user_red, &o, NULL), 405, o,
+	             "method_not_allowed");
+	json_object_put(o);
+	assert_error(http("GET", "//api//providers", NULL, S.user_red, &o, NULL), 404, o,
+	             "not_found");
+	TU_ASSERT_CONTAINS(js(o), "//api//providers");
+	json_object_put(o);
+
+	/* request lines evhttp would answer in HTML */
+	assert_error(raw_request("GET /api/providers HTTP/2.0\r\nHost: x\r\n\r\n", "GET",
+	                         "/api/providers", &o), 505, o, "http_version_not_supported");
+	json_object_put(o);
+	assert_error(raw_request("GARBAGE\r\n\r\n", "GET", "/api/providers", &o), 400, o,
+	             "bad_request");
+	json_object_put(o);
+}
+
 /* ---- provider sources from a real git repository ------------------------------ */
 
 static struct {
@@ -1312,6 +1531,7 @@ main(void)
 		cmocka_unit_test(test_live_events_name_their_execution),
 		cmocka_unit_test(test_key_list),
 		cmocka_unit_test(test_more_routes),
+		cmocka_unit_test(test_requests_are_taken_as_written),
 		cmocka_unit_test(test_git_provider_sources),
 		cmocka_unit_test(test_kill_9_and_restart_accounts_for_everything),
 	};
