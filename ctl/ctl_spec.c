@@ -295,8 +295,10 @@ const ctl_cmd_spec ctl_commands[] = {
 	  REMOTE, { 0 }, 0, NULL, NULL, 0 },
 	{ "export", "admin", 0, "admin export --db URL [-o FILE]",
 	  "dump the store (JSON lines; as sensitive as the database)",
-	  "Writes the whole store as JSON lines to FILE (created mode 0600) or standard\n"
-	  "output.  No server: stop it first.  The dump holds what the store holds\n"
+	  "Writes the whole store as JSON lines to FILE (created mode 0600; an existing\n"
+	  "FILE is replaced by a new file renamed over it) or standard output; a device\n"
+	  "or a pipe is written where it is, a symbolic link to a file is refused.  -o is\n"
+	  "the file, not an output format.  No server: stop it first.  The dump holds what the store holds\n"
 	  "(masked values, sealed inputs, API key hashes): it is as sensitive as the\n"
 	  "database itself.",
 	  STORE | CTL_O(OUTPUT), { 0 }, 0, NULL, NULL, 0 },
