@@ -479,6 +479,8 @@ delete_named(struct remote *r, const char *prefix, const char *name, const char 
 static int
 admin_remove_provider(struct remote *r, const char *name)
 {
+	if (ctl_name_arg("admin remove-provider", name, CTL_NAME_PROVIDER) != CTL_EXIT_OK)
+		return CTL_EXIT_USAGE;
 	return delete_named(r, "/api/admin/providers", name, "admin remove-provider NAME",
 	                    "Removed provider");
 }
@@ -559,6 +561,8 @@ out:
 static int
 admin_revoke_key(struct remote *r, const char *name)
 {
+	if (ctl_name_arg("admin revoke-key", name, CTL_NAME_KEY) != CTL_EXIT_OK)
+		return CTL_EXIT_USAGE;
 	return delete_named(r, "/api/admin/keys", name, "admin revoke-key NAME",
 	                    "Revoked API key");
 }

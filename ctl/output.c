@@ -549,3 +549,20 @@ ctl_exit_for_status(const char *status)
 		return CTL_EXIT_FAILED;
 	return ctl_exit_for_state(st);
 }
+
+void
+ctl_fput_term(FILE *fp, const char *s, int keep_lines)
+{
+	const unsigned char *u;
+
+	for (u = (const unsigned char *)s; *u != '\0'; u++) {
+		if (*u == 0x1b)
+			fputs("\\e", fp);
+		else if (*u == 0x7f)
+			fputs("^?", fp);
+		else if (*u < 0x20 && !(keep_lines && (*u == '\n' || *u == '\t')))
+			fprintf(fp, "^%c", *u + '@');
+		else
+			fputc(*u, fp);
+	}
+}

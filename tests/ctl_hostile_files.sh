@@ -6,13 +6,14 @@
 # pipe or a folder, and keep CRLF line ends (17); admin export refuses a
 # symbolic link to a file or to nothing, writes through a device or a
 # pipe, creates its file 0600 and takes -o json as the mistake it is (2,
-# 20).  Prints TAP.
+# 20); revoke-key, delete, app and remove-provider refuse ".", ".." and ""
+# before any request (18).  Prints TAP.
 ctl=${INN_CTL:?}
 top=${INN_TOP_BUILDDIR:?}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/inn-hfiles-XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 . "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
-echo "1..14"
+echo "1..15"
 mkdir "$dir/plugins" && chmod 755 "$dir/plugins"
 for so in "$top"/plugins/*/.libs/*.so; do cp "$so" "$dir/plugins/"; done
 chmod 755 "$dir/plugins/"*.so
@@ -103,4 +104,15 @@ check "2: export -o LINK-TO-A-PIPE writes through it (the pipe stays a pipe)" $?
 c admin export --db "$db" -o json >out 2>&1; rc=$?
 [ $rc -eq 3 ] && [ ! -e json ] && grep -q -- '-o ./json' out
 check "20: export -o json is refused with a hint (-o is the file, not a format)" $?
+
+# ---- 18: names that would be another URL path -------------------------------------
+ok=0
+for a in "admin revoke-key .." "admin revoke-key ." "admin revoke-key ''" "delete .." \
+	"app ." "admin remove-provider .."; do
+	eval "INNOMINATUS_SERVER=http://127.0.0.1:9 INNOMINATUS_TOKEN=k \"\$ctl\" $a" >out 2>&1
+	rc=$?
+	[ $rc -eq 2 ] && grep -q 'is no .* name (' out || { ok=1; echo "# $a: exit $rc"; sed 's/^/# /' out; }
+done
+: >out
+check "18: revoke-key ..|.|'', delete .., app ., remove-provider .. are usage errors naming the rule" $ok
 exit $fail
