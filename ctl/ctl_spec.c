@@ -139,11 +139,13 @@ const ctl_cmd_spec ctl_commands[] = {
 	  "FILE:LINE:COL: error: message.  Exit 3 when it has errors.",
 	  LOCAL_ENV | CTL_O(OUTPUT), { CTL_ARG_DIR }, 0,
 	  ctl_cmd_validate_provider, NULL, 0 },
-	{ "test-workflow", NULL, SEC_LOCAL, "test-workflow FILE",
+	{ "test-workflow", NULL, SEC_LOCAL,
+	  "test-workflow FILE [--dry-run] [--param NAME=VALUE]...",
 	  "validate a workflow file (with --dry-run: dry-run it)",
 	  "Validates the workflow FILE: its steps, their plugins' configuration, the\n"
-	  "templates and the dependencies.  Nothing runs: with --dry-run each step\n"
-	  "reports what it would do, and changes nothing.  To run it for real, use\n"
+	  "templates and the dependencies, and each --param given (declared, of its\n"
+	  "type; exit 3 otherwise).  Nothing runs: with --dry-run each step reports\n"
+	  "what it would do, and changes nothing.  To run it for real, use\n"
 	  "`innominatus-ctl run --local FILE`.",
 	  LOCAL_ENV | CTL_O(DRY_RUN) | CTL_O(PARAM) | CTL_O(PARALLEL) | CTL_O(OUTPUT),
 	  { CTL_ARG_FILE }, 0, ctl_cmd_test_workflow, NULL, 0 },
