@@ -13,7 +13,7 @@ top=${INN_TOP_BUILDDIR:?}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/inn-hfiles-XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 . "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
-echo "1..15"
+echo "1..16"
 mkdir "$dir/plugins" && chmod 755 "$dir/plugins"
 for so in "$top"/plugins/*/.libs/*.so; do cp "$so" "$dir/plugins/"; done
 chmod 755 "$dir/plugins/"*.so
@@ -104,6 +104,23 @@ check "2: export -o LINK-TO-A-PIPE writes through it (the pipe stays a pipe)" $?
 c admin export --db "$db" -o json >out 2>&1; rc=$?
 [ $rc -eq 3 ] && [ ! -e json ] && grep -q -- '-o ./json' out
 check "20: export -o json is refused with a hint (-o is the file, not a format)" $?
+
+# ---- 20: a step's output on a terminal shows ESC and BEL, never sends them ----------
+cat >esc.yaml <<'YAML'
+name: esc
+steps:
+  - name: t
+    type: shell
+    config:
+      script: printf 'a\033]0;pwned\007b\n'
+YAML
+if command -v script >/dev/null 2>&1; then
+	script -qc "\"$ctl\" --plugin-dir \"$dir/plugins\" run --local esc.yaml" /dev/null >out 2>&1
+	grep -q 'a\\e\]0;pwned^Gb' out && ! grep -q "$(printf '\007')" out
+else
+	echo "# script (util-linux) is needed"; false
+fi
+check "20: a log line with ESC/BEL shows on a terminal as \\e and ^G (nothing sent raw)" $?
 
 # ---- 18: names that would be another URL path -------------------------------------
 ok=0
