@@ -68,7 +68,8 @@ const ctl_option ctl_options[] = {
 	{ CTL_OPT_APP, "--app", { NULL, NULL }, "APP", NULL, CTL_ARG_APP, CTL_STORE_STR, OFF(app),
 	  "only the executions of application APP" },
 	{ CTL_OPT_STATUS, "--status", { NULL, NULL }, "STATUS",
-	  "pending running succeeded failed cancelled timed_out interrupted", 0, CTL_STORE_STR,
+	  "pending running succeeded failed skipped cancelled timed_out would-run interrupted", 0,
+	  CTL_STORE_STR,
 	  OFF(status), "only the executions in this state" },
 	{ CTL_OPT_PAGE, "--page", { NULL, NULL }, "N", NULL, CTL_ARG_WORD, CTL_STORE_SPECIAL, 0,
 	  "which page of the list (default 1)" },
@@ -103,7 +104,8 @@ const ctl_option ctl_options[] = {
 	  "shell kubernetes terraform ansible vault-setup minio", 0, CTL_STORE_STR,
 	  OFF(new_type), "new workflow: the kind of its steps (default shell)" },
 	{ CTL_OPT_DIR, "--dir", { NULL, NULL }, "DIR", NULL, CTL_ARG_DIR, CTL_STORE_STR,
-	  OFF(new_dir), "new: where to write (default: the current directory)" },
+	  OFF(new_dir), "new: the project folder itself (provider, plugin;\n"
+	  "default ./NAME), the provider folder (workflow; default .)" },
 };
 const size_t ctl_noptions = sizeof(ctl_options) / sizeof(ctl_options[0]);
 
