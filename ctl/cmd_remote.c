@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl_spec.h"
 #include "output.h"
 #include "remote.h"
 
@@ -23,7 +24,12 @@ id_arg(const char *cmd, int argc, char **argv)
 	const char *p;
 
 	if (argc != 1) {
-		fprintf(stderr, "usage: innominatus-ctl %s ID\n", cmd);
+		/* the table's synopsis: retry's shows its [--no-wait] */
+		const ctl_cmd_spec *c = ctl_spec_command(NULL, cmd);
+
+		fprintf(stderr, "usage: innominatus-ctl %.*s\n",
+		        c != NULL ? (int)strcspn(c->synopsis, "\n") : 2,
+		        c != NULL ? c->synopsis : "ID");
 		return -1;
 	}
 	for (p = argv[0]; *p; p++)

@@ -12,7 +12,7 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/inn-find-XXXXXX")
 . "$src/tests/ctl_lib.sh"
 . "$src/tests/ctl_hello_server.sh"
 CHECK_SHOW="$dir/out"
-echo "1..17"
+echo "1..18"
 spid=
 trap '[ -n "$spid" ] && kill $spid 2>/dev/null; wait $spid 2>/dev/null; rm -rf "$dir"' EXIT
 # remote commands ask this server only, with this key only
@@ -70,6 +70,13 @@ lc test-workflow "$dir/tp.yaml" --param n=2 >>"$dir/out" 2>&1; r3=$?
 	"$ctl" test-workflow --help >"$dir/out" 2>&1 && grep -q -- '--param' "$dir/out" &&
 	grep -q -- '--dry-run' "$dir/out"
 check "8: test-workflow --param without --dry-run: unknown names and bad types are exit 3" $?
+
+"$ctl" admin bogus --help >"$dir/out" 2>&1; r1=$?
+"$ctl" help admin bogus >>"$dir/out" 2>&1; r2=$?
+INNOMINATUS_SERVER=http://127.0.0.1:9 "$ctl" retry >>"$dir/out" 2>&1; r3=$?
+[ $r1 -eq 2 ] && [ $r2 -eq 2 ] && [ $r3 -eq 2 ] &&
+	grep -q 'usage: innominatus-ctl retry ID \[--no-wait\]' "$dir/out"
+check "20: admin bogus --help is exit 2 as help admin bogus; retry's usage shows [--no-wait]" $?
 
 # ---- U4: one broken provider: the good ones listed, the errors said, exit 3 ----------
 mkdir -p "$dir/p/good/workflows" "$dir/p/broken/workflows"
