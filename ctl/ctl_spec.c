@@ -142,7 +142,7 @@ const ctl_cmd_spec ctl_commands[] = {
 	  LOCAL_ENV | CTL_O(OUTPUT), { CTL_ARG_DIR }, 0,
 	  ctl_cmd_validate_provider, NULL, 0 },
 	{ "test-workflow", NULL, SEC_LOCAL,
-	  "test-workflow FILE [--dry-run] [--param NAME=VALUE]...",
+	  "test-workflow FILE\ntest-workflow FILE [--dry-run] [--param NAME=VALUE]...",
 	  "validate a workflow file (with --dry-run: dry-run it)",
 	  "Validates the workflow FILE: its steps, their plugins' configuration, the\n"
 	  "templates and the dependencies, and each --param given (declared, of its\n"
