@@ -216,11 +216,50 @@ counts_text(const long long *counts, char *buf, size_t len)
 	return buf;
 }
 
+/* Whether -o file is written where it is (1: a character device or a
+ * pipe, or a symbolic link to one: -o /dev/stdout must work), replaced by
+ * the rename (0: nothing there or a regular file), or refused (-1, said):
+ * a link to a regular file or to nothing would let whoever made the link
+ * choose what the dump (secrets included) overwrites, and with which
+ * mode; anything else (a folder, a socket) is no place for a dump. */
+static int
+export_target(const char *file)
+{
+	struct stat lsb, sb;
+
+	if (strcmp(file, "json") == 0 || strcmp(file, "yaml") == 0 ||
+	    strcmp(file, "text") == 0) {
+		fprintf(stderr, "innominatus-ctl: admin export: -o names the file to write (the "
+		        "dump is always JSON); to write a file named \"%s\" say -o ./%s\n", file,
+		        file);
+		return -1;
+	}
+	if (lstat(file, &lsb) != 0)
+		return errno == ENOENT ? 0 : (fprintf(stderr, "innominatus-ctl: admin export: "
+		       "%s: %s\n", file, strerror(errno)), -1);
+	if (S_ISREG(lsb.st_mode))
+		return 0;
+	if (S_ISCHR(lsb.st_mode) || S_ISFIFO(lsb.st_mode))
+		return 1;
+	if (S_ISLNK(lsb.st_mode) && stat(file, &sb) == 0 &&
+	    (S_ISCHR(sb.st_mode) || S_ISFIFO(sb.st_mode)))
+		return 1;
+	if (S_ISLNK(lsb.st_mode))
+		fprintf(stderr, "innominatus-ctl: admin export: %s is a symbolic link (to a file "
+		        "or to nothing): refusing to write through it; name the file itself\n",
+		        file);
+	else
+		fprintf(stderr, "innominatus-ctl: admin export: %s is no file, device or pipe\n",
+		        file);
+	return -1;
+}
+
 /* The dump goes to a new file beside file (mode 0600 from the start),
  * renamed over file once it is whole: a failed export leaves no half
- * dump behind.  file NULL or "-": standard output; a file that is a
- * device, a pipe or a link is written where it points, never replaced
- * (-o /dev/null must stay a device). */
+ * dump behind, and an existing file is replaced (its owner and mode are
+ * the new file's, never changed in place).  file NULL or "-": standard
+ * output; a device or a pipe (or a link to one) is written where it
+ * points, never replaced (-o /dev/null must stay a device). */
 static int
 admin_export(const ctl_opts *o, int argc)
 {
@@ -229,18 +268,19 @@ admin_export(const ctl_opts *o, int argc)
 	char shown[512], tmp[4096] = "", text[1024];
 	inn_store *st = NULL;
 	FILE *fp = stdout;
-	struct stat sb;
-	int rc, fd = -1;
+	int rc, fd = -1, where = 0;
 
 	if (argc != 1)
 		return ctl_usage(use_export);
 	if (table_count() > sizeof(counts) / sizeof(counts[0]))
 		return CTL_EXIT_FAILED;
-	if ((rc = open_db(o, use_export, 1, &st, shown, sizeof(shown))) != CTL_EXIT_OK)
-		return rc;
 	if (file != NULL && strcmp(file, "-") == 0)
 		file = NULL;
-	if (file != NULL && lstat(file, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+	if (file != NULL && (where = export_target(file)) < 0)
+		return CTL_EXIT_CONFIG;
+	if ((rc = open_db(o, use_export, 1, &st, shown, sizeof(shown))) != CTL_EXIT_OK)
+		return rc;
+	if (file != NULL && where == 1) {
 		fp = fopen(file, "w");
 	} else if (file != NULL) {
 		if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", file) >= sizeof(tmp))

@@ -448,6 +448,8 @@ ctl_rcmd_delete(struct remote *r, int argc, char **argv)
 		        "shows the resources it would tear down\n", argv[0]);
 		return CTL_EXIT_USAGE;
 	}
+	if (ctl_name_arg("delete", argv[0], CTL_NAME_APP) != CTL_EXIT_OK)
+		return CTL_EXIT_USAGE;
 	if (remote_path(path, sizeof(path), "/api/applications", argv[0], NULL) != 0) {
 		fprintf(stderr, "innominatus-ctl: delete: the application name is too long\n");
 		return CTL_EXIT_USAGE;
@@ -515,6 +517,8 @@ ctl_rcmd_app(struct remote *r, int argc, char **argv)
 
 	if (argc != 1)
 		return ctl_usage("--server URL app NAME (see app --help)");
+	if (ctl_name_arg("app", argv[0], CTL_NAME_APP) != CTL_EXIT_OK)
+		return CTL_EXIT_USAGE;
 	if (remote_path(path, sizeof(path), "/api/applications", argv[0], NULL) != 0) {
 		fprintf(stderr, "innominatus-ctl: app: the application name is too long\n");
 		return CTL_EXIT_USAGE;

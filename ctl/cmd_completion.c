@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "ctl.h"
@@ -162,8 +163,26 @@ script_scan(FILE *fp, const char *words, int first, const char *cword)
 	    "\tdone\n", first, cword, words, words);
 }
 
+/* _inn_kinds KIND...: the files or folders asked, and every server kind
+ * in one __complete call (a server that does not answer costs 2 s once). */
+static void
+script_kinds(FILE *fp)
+{
+	fputs("_inn_kinds() {\n"
+	      "\tlocal k remote=\n"
+	      "\tfor k in \"$@\"; do\n"
+	      "\t\tcase $k in\n"
+	      "\t\tfile|dir) _inn_add \"$k\" \"$cur\" ;;\n"
+	      "\t\t*) remote=${remote:+$remote,}$k ;;\n"
+	      "\t\tesac\n"
+	      "\tdone\n"
+	      "\t[[ -n $remote ]] && _inn_add \"$remote\" \"$cur\"\n"
+	      "\treturn 0\n"
+	      "}\n", fp);
+}
+
 /* The rest of the completion function, alike in both shells but for how a
- * list in $REPLY is split into words (words: "$REPLY" or "${=REPLY}"):
+ * list in $REPLY is split into words (words: $REPLY or ${=REPLY}):
  * an option's value, an option, a command, a subcommand, or an argument. */
 static void
 script_choose(FILE *fp, const char *words)
@@ -171,7 +190,7 @@ script_choose(FILE *fp, const char *words)
 	fprintf(fp,
 	    "\tif _inn_optval \"$prev\"; then\n"
 	    "\t\t[[ $REPLY == @* ]] && { _inn_add \"$REPLY\" \"$cur\"; return 0; }\n"
-	    "\t\tfor k in %s; do _inn_add \"$k\" \"$cur\"; done\n"
+	    "\t\t_inn_kinds %s\n"
 	    "\t\treturn 0\n"
 	    "\tfi\n"
 	    "\tif [[ $cur == -* ]]; then\n"
@@ -183,7 +202,7 @@ script_choose(FILE *fp, const char *words)
 	    "\t\t_inn_add \"@$REPLY\" \"$cur\"\n"
 	    "\telse\n"
 	    "\t\t_inn_args \"$cmd $sub:$narg\"\n"
-	    "\t\tfor k in %s; do _inn_add \"$k\" \"$cur\"; done\n"
+	    "\t\t_inn_kinds %s\n"
 	    "\tfi\n"
 	    "\treturn 0\n"
 	    "}\n", words, words);
@@ -197,15 +216,18 @@ script_bash(FILE *fp)
 	      "# regenerate it rather than edit it.  Names only the server knows come from\n"
 	      "# `innominatus-ctl __complete KIND PREFIX` (--server or INNOMINATUS_SERVER).\n", fp);
 	script_tables(fp);
+	/* each candidate is one line read into the array as it is: a name
+	 * like "*" is never a pattern, one with spaces never two words */
 	fputs("_inn_add() {\n"
-	      "\t# candidates of kind $1 for the word $2 into COMPREPLY\n"
-	      "\tlocal IFS=$'\\n'\n"
+	      "\t# candidates of kind $1 (KIND or KIND,KIND...) for the word $2 into COMPREPLY\n"
+	      "\tlocal -a c=()\n"
 	      "\tcase $1 in\n"
-	      "\t@*) COMPREPLY+=($(IFS=' '; compgen -W \"${1#@}\" -- \"$2\")) ;;\n"
-	      "\tfile) compopt -o filenames 2>/dev/null; COMPREPLY+=($(compgen -f -- \"$2\")) ;;\n"
-	      "\tdir) compopt -o filenames 2>/dev/null; COMPREPLY+=($(compgen -d -- \"$2\")) ;;\n"
-	      "\t*) COMPREPLY+=($(\"$ctl\" \"${srv[@]}\" __complete \"$1\" \"$2\" 2>/dev/null)) ;;\n"
+	      "\t@*) mapfile -t c < <(IFS=' '; compgen -W \"${1#@}\" -- \"$2\") ;;\n"
+	      "\tfile) compopt -o filenames 2>/dev/null; mapfile -t c < <(compgen -f -- \"$2\") ;;\n"
+	      "\tdir) compopt -o filenames 2>/dev/null; mapfile -t c < <(compgen -d -- \"$2\") ;;\n"
+	      "\t*) mapfile -t c < <(\"$ctl\" \"${srv[@]}\" __complete \"$1\" \"$2\" 2>/dev/null) ;;\n"
 	      "\tesac\n"
+	      "\tCOMPREPLY+=(\"${c[@]}\")\n"
 	      "}\n"
 	      "_innominatus_ctl() {\n"
 	      "\tlocal cur prev ctl=${1:-innominatus-ctl} cmd sub narg i w k REPLY\n"
@@ -216,6 +238,7 @@ script_bash(FILE *fp)
 	      "\t(( COMP_CWORD > 0 )) && prev=${COMP_WORDS[COMP_CWORD-1]}\n", fp);
 	script_scan(fp, "COMP_WORDS", 1, "COMP_CWORD");
 	script_choose(fp, "$REPLY");
+	script_kinds(fp);
 	fputs("complete -F _innominatus_ctl innominatus-ctl\n", fp);
 }
 
@@ -234,7 +257,9 @@ script_zsh(FILE *fp)
 	      "\t@*) compadd -- ${=${1#@}} ;;\n"
 	      "\tfile) _files ;;\n"
 	      "\tdir) _files -/ ;;\n"
-	      "\t*) compadd -- ${(f)\"$(\"$ctl\" \"${srv[@]}\" __complete \"$1\" \"$2\" 2>/dev/null)\"} ;;\n"
+	      "\t*) local -a c\n"
+	      "\t\tc=(\"${(@f)$(\"$ctl\" \"${srv[@]}\" __complete \"$1\" \"$2\" 2>/dev/null)}\")\n"
+	      "\t\tcompadd -- \"${(@)c:#}\" ;;\n"
 	      "\tesac\n"
 	      "}\n"
 	      "_innominatus-ctl() {\n"
@@ -244,6 +269,7 @@ script_zsh(FILE *fp)
 	      "\tinteger i narg\n", fp);
 	script_scan(fp, "words", 2, "CURRENT");
 	script_choose(fp, "${=REPLY}");
+	script_kinds(fp);
 	fputs("# autoloaded from $fpath, or sourced: `source <(innominatus-ctl completion zsh)`\n"
 	      "if [[ ${zsh_eval_context[-1]} == loadautofunc ]]; then\n"
 	      "\t_innominatus-ctl \"$@\"\n"
@@ -270,9 +296,16 @@ ctl_cmd_completion(const ctl_opts *o, int argc, char **argv)
 static void
 candidate(const char *s, const char *prefix)
 {
-	if (s != NULL && *s != '\0' && strncmp(s, prefix, strlen(prefix)) == 0 &&
-	    strpbrk(s, "\n\r") == NULL)
-		printf("%s\n", s);
+	const unsigned char *u;
+
+	if (s == NULL || *s == '\0' || strncmp(s, prefix, strlen(prefix)) != 0)
+		return;
+	/* a name is the server's to choose: one with ESC, BEL, a newline...
+	 * would write to the terminal of whoever presses Tab */
+	for (u = (const unsigned char *)s; *u != '\0'; u++)
+		if (*u < 0x20 || *u == 0x7f)
+			return;
+	printf("%s\n", s);
 }
 
 static size_t
@@ -281,10 +314,26 @@ on_body(char *data, size_t size, size_t nmemb, void *ud)
 	return inn_buf_add(ud, data, size * nmemb) == 0 ? size * nmemb : 0;
 }
 
-/* GET path within the completion's time limit; the reply parsed, or NULL. */
+/* When the completion's look-ups must have ended (ms of CLOCK_MONOTONIC):
+ * every kind asked shares one limit, so a dead server costs it 2 s. */
+static long long deadline_ms;
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* GET path within what is left of the completion's time; the reply
+ * parsed, or NULL. */
 static json_object *
 get_quick(struct remote *r, const char *path)
 {
+	long left = (long)(deadline_ms - now_ms());
+
 	char errbuf[CURL_ERROR_SIZE];
 	inn_buf b = INN_BUF_INIT(COMPLETE_MAX_BODY);
 	CURL *c = remote_handle(r, path, errbuf);
@@ -293,8 +342,12 @@ get_quick(struct remote *r, const char *path)
 
 	if (c == NULL)
 		return NULL;
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, COMPLETE_TIMEOUT_MS);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, COMPLETE_TIMEOUT_MS);
+	if (left < 1) {
+		curl_easy_cleanup(c);
+		return NULL;
+	}
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, left);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, left);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	if (curl_easy_perform(c) == CURLE_OK &&
@@ -323,17 +376,15 @@ name_of(json_object *v)
 	       ctl_jstr(v, "name");
 }
 
-/* The server's candidates of kind argv[0], filtered by the prefix argv[1]. */
-static int
-remote_candidates(struct remote *r, int argc, char **argv)
+/* The server's candidates of kind, filtered by prefix. */
+static void
+kind_candidates(struct remote *r, const char *kind, const char *prefix)
 {
-	const char *kind = argv[0], *prefix = argv[1];
 	json_object *reply = NULL, *a;
 	const char *path;
 	char buf[512];
 	size_t i, j;
 
-	(void)argc;
 	if (strcmp(kind, "providers") == 0 || strcmp(kind, "workflows") == 0)
 		path = "/api/providers";
 	else if (strcmp(kind, "goldenpaths") == 0)
@@ -343,7 +394,7 @@ remote_candidates(struct remote *r, int argc, char **argv)
 	else if (strcmp(kind, "apps") == 0)
 		path = "/api/applications";
 	else
-		return CTL_EXIT_OK;
+		return;
 	if ((a = items(reply = get_quick(r, path))) == NULL)
 		goto out;
 	for (i = 0; i < json_object_array_length(a); i++) {
@@ -367,6 +418,20 @@ remote_candidates(struct remote *r, int argc, char **argv)
 	}
 out:
 	json_object_put(reply);
+}
+
+/* The candidates of each kind of argv[0] ("goldenpaths,workflows": the
+ * script asks once for all of an argument's kinds), filtered by argv[1]. */
+static int
+remote_candidates(struct remote *r, int argc, char **argv)
+{
+	char kinds[256], *kind, *save = NULL;
+
+	(void)argc;
+	snprintf(kinds, sizeof(kinds), "%s", argv[0]);
+	for (kind = strtok_r(kinds, ",", &save); kind != NULL;
+	     kind = strtok_r(NULL, ",", &save))
+		kind_candidates(r, kind, argv[1]);
 	return CTL_EXIT_OK;
 }
 
@@ -408,6 +473,7 @@ ctl_cmd_complete(const ctl_opts *o, int argc, char **argv)
 		return CTL_EXIT_OK;
 	if (ctl_server_url(&d) == NULL)
 		d.server = CTL_DEFAULT_SERVER;
+	deadline_ms = now_ms() + COMPLETE_TIMEOUT_MS;
 	ctl_remote_call(&d, remote_candidates, 2, args);
 	return CTL_EXIT_OK;
 }

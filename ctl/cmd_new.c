@@ -56,7 +56,14 @@ created_done(struct created *c, int keep)
 int
 ctl_new_write(const char *path, const char *text, size_t len, int mode)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	return ctl_new_writeat(AT_FDCWD, path, path, text, len, mode);
+}
+
+int
+ctl_new_writeat(int dfd, const char *rel, const char *path, const char *text, size_t len,
+                int mode)
+{
+	int fd = openat(dfd, rel, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	size_t off = 0;
 
 	if (fd < 0) {
@@ -79,7 +86,7 @@ ctl_new_write(const char *path, const char *text, size_t len, int mode)
 		        strerror(errno));
 		if (off < len)
 			close(fd);
-		unlink(path);
+		unlinkat(dfd, rel, 0);
 		return -1;
 	}
 	return 0;
@@ -148,11 +155,17 @@ target_dir(const char *dir, struct created *c)
 	struct stat st;
 	char *p, *s;
 
-	if (stat(dir, &st) == 0) {
+	if (lstat(dir, &st) == 0) {
 		DIR *d;
 		struct dirent *e;
 		int empty = 1;
 
+		/* a link would send the files wherever whoever made it chose */
+		if (S_ISLNK(st.st_mode)) {
+			fprintf(stderr, "innominatus-ctl: new: %s is a symbolic link: refusing to "
+			        "write through it (name the folder itself)\n", dir);
+			return CTL_EXIT_CONFIG;
+		}
 		if (!S_ISDIR(st.st_mode)) {
 			fprintf(stderr, "innominatus-ctl: new: %s exists and is not a folder\n", dir);
 			return CTL_EXIT_CONFIG;
@@ -205,6 +218,7 @@ expand_tree(const char *prefix, const char *dir, const char *name, struct create
 	char cname[64], path[4096];
 	size_t i, plen = strlen(prefix);
 	const struct ctl_template *t;
+	struct stat st = { 0 };
 
 	for (i = 0; name[i] != '\0' && i + 1 < sizeof(cname); i++)
 		cname[i] = name[i] == '-' ? '_' : name[i];
@@ -236,6 +250,12 @@ expand_tree(const char *prefix, const char *dir, const char *name, struct create
 			} else if (errno != EEXIST) {
 				fprintf(stderr, "innominatus-ctl: new: cannot create %s: %s\n", path,
 				        strerror(errno));
+				return -1;
+			} else if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+				/* not made by us: maybe a link put there since */
+				fprintf(stderr, "innominatus-ctl: new: %s is %s: refusing to write "
+				        "into it\n", path, S_ISLNK(st.st_mode) ? "a symbolic link" :
+				        "no folder");
 				return -1;
 			}
 			*slash = '/';

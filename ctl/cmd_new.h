@@ -30,4 +30,9 @@ int ctl_new_workflow(const ctl_opts *o, const char *name);
  * removes what it created.  Returns 0 or -1. */
 int ctl_new_write(const char *path, const char *text, size_t len, int mode);
 
+/* The same for rel below the folder open as dfd (AT_FDCWD: the working
+ * folder); path is the name said in messages. */
+int ctl_new_writeat(int dfd, const char *rel, const char *path, const char *text,
+                    size_t len, int mode);
+
 #endif

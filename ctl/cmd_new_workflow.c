@@ -11,9 +11,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -362,17 +364,19 @@ out:
 
 /* --- the provider's workflows list --------------------------------------- */
 
-/* The text of file (NUL-terminated) or NULL, said. */
+/* The text of the file open as fd (NUL-terminated) or NULL, said; fd is
+ * closed. */
 static char *
-slurp(const char *path, size_t *len)
+slurp(int fd, const char *path, size_t *len)
 {
-	FILE *fp = fopen(path, "r");
+	FILE *fp = fdopen(fd, "r");
 	inn_buf b = INN_BUF_INIT(1 << 24);
 	char chunk[4096];
 	size_t n;
 
 	if (fp == NULL) {
 		fprintf(stderr, "innominatus-ctl: new workflow: %s: %s\n", path, strerror(errno));
+		close(fd);
 		return NULL;
 	}
 	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
@@ -412,7 +416,9 @@ manifest_add(const char *file, const char *text, size_t len, const char *name,
 	const inn_ynode *root, *list, *key;
 	size_t i, at, end;
 	int indent, rc = -1, key_col;
-	const char *s;
+	const char *s, *nl = memchr(text, '\n', len);
+	/* the file's own line ends: an editor on Windows keeps its CRLF */
+	const char *eol = nl != NULL && nl > text && nl[-1] == '\r' ? "\r\n" : "\n";
 
 	if (inn_yaml_load_string(&doc, file, text, len) != 0) {
 		fprintf(stderr, "innominatus-ctl: new workflow: %s\n", inn_error_last());
@@ -472,19 +478,19 @@ manifest_add(const char *file, const char *text, size_t len, const char *name,
 		size_t n = strcspn(text + at, "\n"), sp = strspn(text + at, " ");
 		const char *l = text + at;
 
-		if (sp < n && l[sp] != '#' && (int)sp < key_col &&
+		if (sp < n && l[sp] != '#' && l[sp] != '\r' && (int)sp < key_col &&
 		    !((int)sp == key_col - 1 && l[sp] == '-'))
 			break;
-		if (sp < n && l[sp] != '#')
+		if (sp < n && l[sp] != '#' && l[sp] != '\r')
 			end = at + n + (l[n] == '\n');
 		at += n + (l[n] == '\n');
 	}
 	inn_buf_add(out, text, end);
 	if (end > 0 && text[end - 1] != '\n')
-		inn_buf_adds(out, "\n");
-	inn_buf_addf(out, "%*s- name: \"%s\"\n%*s  file: ./workflows/%s.yaml\n"
-	             "%*s  description: \"%s\"\n", indent, "", name, indent, "", name, indent, "",
-	             desc);
+		inn_buf_adds(out, eol);
+	inn_buf_addf(out, "%*s- name: \"%s\"%s%*s  file: ./workflows/%s.yaml%s"
+	             "%*s  description: \"%s\"%s", indent, "", name, eol, indent, "", name, eol,
+	             indent, "", desc, eol);
 	inn_buf_add(out, text + end, len - end);
 	/* the result must parse and list the entry last, else nothing is written */
 	if (inn_yaml_load_string(&check, file, out->p, out->len) != 0 || check->root == NULL ||
@@ -503,33 +509,45 @@ out:
 	return rc;
 }
 
-/* Writes text to manifest through a new file renamed over it (same mode). */
+/* Writes text to provider.yaml below dfd through a new file renamed over
+ * it, with the mode it had. */
 static int
-replace_file(const char *path, const char *text, size_t len)
+replace_manifest(int dfd, const char *path, const char *text, size_t len, int mode)
 {
-	char tmp[4096];
-	struct stat st;
+	char tmp[64];
 
-	if (stat(path, &st) != 0 ||
-	    (size_t)snprintf(tmp, sizeof(tmp), "%s.new-XXXXXX", path) >= sizeof(tmp))
+	/* the folder is locked: the process id makes the name unique */
+	snprintf(tmp, sizeof(tmp), ".provider.yaml.new-%ld", (long)getpid());
+	if (ctl_new_writeat(dfd, tmp, path, text, len, 0600) != 0)
 		return -1;
-	{
-		int fd = mkstemp(tmp);
-
-		if (fd < 0)
-			return -1;
-		close(fd);
-		unlink(tmp);
-	}
-	if (ctl_new_write(tmp, text, len, (int)(st.st_mode & 07777)) != 0)
-		return -1;
-	if (rename(tmp, path) != 0) {
+	if (fchmodat(dfd, tmp, (mode_t)mode, 0) != 0 ||
+	    renameat(dfd, tmp, dfd, "provider.yaml") != 0) {
 		fprintf(stderr, "innominatus-ctl: new workflow: cannot replace %s: %s\n", path,
 		        strerror(errno));
-		unlink(tmp);
+		unlinkat(dfd, tmp, 0);
 		return -1;
 	}
 	return 0;
+}
+
+/* A folder below dfd (or dir itself for rel "."), open without following
+ * a symbolic link; -1 said. */
+static int
+open_folder(int dfd, const char *rel, const char *shown)
+{
+	struct stat st;
+	int fd = openat(dfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd >= 0)
+		return fd;
+	if (fstatat(dfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+		fprintf(stderr, "innominatus-ctl: new workflow: %s is a symbolic link: refusing "
+		        "to write through it (name the folder itself)\n", shown);
+	else
+		fprintf(stderr, "innominatus-ctl: new workflow: %s is no folder%s%s\n", shown,
+		        errno == ENOENT || errno == ENOTDIR ? "" : ": ",
+		        errno == ENOENT || errno == ENOTDIR ? "" : strerror(errno));
+	return -1;
 }
 
 int
@@ -538,12 +556,12 @@ ctl_new_workflow(const ctl_opts *o, const char *name)
 	const struct wf_kind *k = NULL;
 	const char *type = o->new_type != NULL ? o->new_type : "shell";
 	const char *dir = o->new_dir != NULL ? o->new_dir : ".";
-	char manifest[4096], path[4096], desc[128], wdir[1024] = "workflows";
+	char manifest[4096], path[4096], desc[128], wdir[1024] = "workflows", file[128];
 	inn_buf wf = INN_BUF_INIT(1 << 22), mf = INN_BUF_INIT(1 << 24);
 	char *text = NULL;
 	size_t i, len = 0;
 	struct stat st;
-	int rc = CTL_EXIT_CONFIG, in_provider, add = 0;
+	int rc = CTL_EXIT_CONFIG, in_provider = 0, add = 0, dfd = -1, wfd = -1, mfd;
 
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (strcmp(kinds[i].type, type) == 0)
@@ -556,25 +574,58 @@ ctl_new_workflow(const ctl_opts *o, const char *name)
 		fprintf(stderr, "\n");
 		return CTL_EXIT_USAGE;
 	}
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "innominatus-ctl: new workflow: %s is no folder\n", dir);
+	/* Every file is opened below dir's descriptor without following a
+	 * link, and the folder is locked while provider.yaml is read, changed
+	 * and renamed: two generators at once would otherwise each add their
+	 * entry to the same old text and the last rename would drop the
+	 * other's. */
+	if ((dfd = open_folder(AT_FDCWD, dir, dir)) < 0)
 		return CTL_EXIT_CONFIG;
+	while (flock(dfd, LOCK_EX) != 0) {
+		if (errno != EINTR) {
+			fprintf(stderr, "innominatus-ctl: new workflow: cannot lock %s: %s\n", dir,
+			        strerror(errno));
+			goto out;
+		}
 	}
 	snprintf(desc, sizeof(desc), "One %s step (generated; say what it does)", type);
 	snprintf(manifest, sizeof(manifest), "%s/provider.yaml", dir);
-	in_provider = ctl_is_file(manifest);
-	if (in_provider) {
-		if ((text = slurp(manifest, &len)) == NULL ||
+	snprintf(file, sizeof(file), "%s.yaml", name);
+	if (fstatat(dfd, "provider.yaml", &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!S_ISREG(st.st_mode)) {
+			fprintf(stderr, "innominatus-ctl: new workflow: %s is %s, not a file: "
+			        "refusing to use it\n", manifest, S_ISLNK(st.st_mode) ?
+			        "a symbolic link" : S_ISDIR(st.st_mode) ? "a folder" :
+			        "a device, pipe or socket");
+			goto out;
+		}
+		in_provider = 1;
+		mfd = openat(dfd, "provider.yaml", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (mfd < 0 || fstat(mfd, &st) != 0 || !S_ISREG(st.st_mode)) {
+			fprintf(stderr, "innominatus-ctl: new workflow: cannot read %s%s%s\n",
+			        manifest, mfd < 0 ? ": " : " (not a file)",
+			        mfd < 0 ? strerror(errno) : "");
+			if (mfd >= 0)
+				close(mfd);
+			goto out;
+		}
+		if ((text = slurp(mfd, manifest, &len)) == NULL ||
 		    (add = manifest_add(manifest, text, len, name, desc, &mf, wdir,
 		                        sizeof(wdir))) < 0)
 			goto out;
 		snprintf(path, sizeof(path), "%s/%s", dir, wdir);
-		if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+		if (mkdirat(dfd, wdir, 0777) != 0 && errno != EEXIST) {
 			fprintf(stderr, "innominatus-ctl: new workflow: cannot create %s: %s\n", path,
 			        strerror(errno));
 			goto out;
 		}
+		if ((wfd = open_folder(dfd, wdir, path)) < 0)
+			goto out;
 		snprintf(path, sizeof(path), "%s/%s/%s.yaml", dir, wdir, name);
+	} else if (errno != ENOENT) {
+		fprintf(stderr, "innominatus-ctl: new workflow: %s: %s\n", manifest,
+		        strerror(errno));
+		goto out;
 	} else {
 		snprintf(path, sizeof(path), "%s/%s.yaml", dir, name);
 	}
@@ -587,16 +638,21 @@ ctl_new_workflow(const ctl_opts *o, const char *name)
 	             k->about, name, desc, k->params, k->step, type);
 	schema_comments(&wf, o, type);
 	inn_buf_addf(&wf, "%soutputs:\n%s", k->config, k->outputs);
-	if (wf.p == NULL || ctl_new_write(path, wf.p, wf.len, 0666) != 0)
+	if (wf.p == NULL ||
+	    ctl_new_writeat(wfd >= 0 ? wfd : dfd, file, path, wf.p, wf.len, 0666) != 0)
 		goto out;
-	if (in_provider && add == 0 && replace_file(manifest, mf.p, mf.len) != 0) {
-		unlink(path);
+	if (in_provider && add == 0 &&
+	    replace_manifest(dfd, manifest, mf.p, mf.len, (int)(st.st_mode & 07777)) != 0) {
+		unlinkat(wfd >= 0 ? wfd : dfd, file, 0);
 		goto out;
 	}
 	printf("created %s%s%s\n", path, in_provider && add == 0 ? " and listed it in " : "",
 	       in_provider && add == 0 ? manifest : "");
 	rc = CTL_EXIT_OK;
 out:
+	if (wfd >= 0)
+		close(wfd);
+	close(dfd);         /* and the lock with it */
 	free(text);
 	inn_buf_free(&wf);
 	inn_buf_free(&mf);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl_spec.h"
 #include "output.h"
 #include "remote.h"
 
@@ -23,7 +24,12 @@ id_arg(const char *cmd, int argc, char **argv)
 	const char *p;
 
 	if (argc != 1) {
-		fprintf(stderr, "usage: innominatus-ctl %s ID\n", cmd);
+		/* the table's synopsis: retry's shows its [--no-wait] */
+		const ctl_cmd_spec *c = ctl_spec_command(NULL, cmd);
+
+		fprintf(stderr, "usage: innominatus-ctl %.*s\n",
+		        c != NULL ? (int)strcspn(c->synopsis, "\n") : 2,
+		        c != NULL ? c->synopsis : "ID");
 		return -1;
 	}
 	for (p = argv[0]; *p; p++)
@@ -479,6 +485,8 @@ delete_named(struct remote *r, const char *prefix, const char *name, const char 
 static int
 admin_remove_provider(struct remote *r, const char *name)
 {
+	if (ctl_name_arg("admin remove-provider", name, CTL_NAME_PROVIDER) != CTL_EXIT_OK)
+		return CTL_EXIT_USAGE;
 	return delete_named(r, "/api/admin/providers", name, "admin remove-provider NAME",
 	                    "Removed provider");
 }
@@ -559,6 +567,8 @@ out:
 static int
 admin_revoke_key(struct remote *r, const char *name)
 {
+	if (ctl_name_arg("admin revoke-key", name, CTL_NAME_KEY) != CTL_EXIT_OK)
+		return CTL_EXIT_USAGE;
 	return delete_named(r, "/api/admin/keys", name, "admin revoke-key NAME",
 	                    "Revoked API key");
 }

@@ -565,7 +565,18 @@ ctl_cmd_test_workflow(const ctl_opts *o, int argc, char **argv)
 	}
 	if (!o->dry_run) {
 		/* test-workflow validates; only --dry-run goes further, and a real
-		 * run is `run --local FILE` */
+		 * run is `run --local FILE`.  Given parameters are checked as a run
+		 * would check them: a --param that nothing reads is a mistake to say. */
+		if (json_object_object_length(params) > 0) {
+			json_object *resolved = NULL;
+
+			if (inn_params_resolve(wf, params, &resolved) != 0) {
+				fprintf(stderr, "innominatus-ctl: %s\n", inn_error_last());
+				rc = CTL_EXIT_CONFIG;
+				goto out;
+			}
+			json_object_put(resolved);
+		}
 		if (o->json) {
 			json_object *j = json_object_new_object();
 

@@ -141,6 +141,8 @@ set_value(ctl_opts *o, const ctl_option *p, const char *a, const char *val)
 	}
 }
 
+static int sub_missing(const ctl_cmd_spec *c, int nrest, char **rest);
+
 /* The help asked for by `CMD [SUB] --help`. */
 static int
 help_for(const ctl_cmd_spec *c, int nrest, char **rest)
@@ -149,6 +151,9 @@ help_for(const ctl_cmd_spec *c, int nrest, char **rest)
 
 	if (nrest > 0 && (sub = ctl_spec_command(c->name, rest[0])) != NULL)
 		c = sub;
+	else if (nrest > 0 && ctl_spec_has_subs(c))
+		/* as `help admin bogus`: no such subcommand is a usage error */
+		return sub_missing(c, nrest, rest);
 	ctl_spec_help(stdout, c);
 	return CTL_EXIT_OK;
 }

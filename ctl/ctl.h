@@ -103,6 +103,14 @@ int ctl_is_file(const char *path);
 /* Prints "usage: innominatus-ctl <text>" to stderr; returns
  * CTL_EXIT_USAGE. */
 int ctl_usage(const char *text);
+/* Whether name can be the NAME of cmd ("admin revoke-key"): for
+ * CTL_NAME_KEY the server's rule for key and team names; for
+ * CTL_NAME_PROVIDER a provider source's; for CTL_NAME_APP any name but
+ * "", "." and ".." without "/" or control characters (they would name
+ * another URL path).  CTL_EXIT_OK, or CTL_EXIT_USAGE with the rule said. */
+enum { CTL_NAME_KEY, CTL_NAME_PROVIDER, CTL_NAME_APP };
+int ctl_name_arg(const char *cmd, const char *name, int kind);
+
 /* --param k=v list as a JSON object (values are strings; the engine
  * converts them to the parameters' types).  NULL with a message on error. */
 json_object *ctl_params(const ctl_opts *o);

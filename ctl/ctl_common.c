@@ -14,7 +14,10 @@
 #include "ctl.h"
 #include "error.h"
 #include "host.h"
+#include "output.h"
+#include "policy.h"
 #include "providers_conf.h"
+#include "store.h"
 
 void
 ctl_print_diag(FILE *fp, const inn_diag *d)
@@ -155,4 +158,29 @@ ctl_params(const ctl_opts *o)
 		json_object_object_add(p, name, json_object_new_string(eq + 1));
 	}
 	return p;
+}
+
+int
+ctl_name_arg(const char *cmd, const char *name, int kind)
+{
+	const unsigned char *u;
+	int ok = name[0] != '\0' && strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+	const char *rule = "not empty, not . or .., no / or control characters";
+
+	for (u = (const unsigned char *)name; ok && *u != '\0'; u++)
+		ok = *u >= 0x20 && *u != 0x7f && *u != '/';
+	if (kind == CTL_NAME_KEY) {
+		ok = ok && inn_store_name_check("key name", name) == 0;
+		rule = "[A-Za-z0-9][A-Za-z0-9_.-]{0,63}";
+	} else if (kind == CTL_NAME_PROVIDER) {
+		ok = ok && inn_policy_source_name_ok(name);
+		rule = "letters, digits, '.', '_', '-', a letter or digit first, at most 127";
+	}
+	if (ok)
+		return CTL_EXIT_OK;
+	fprintf(stderr, "innominatus-ctl: %s: \"", cmd);
+	ctl_fput_term(stderr, name, 0);
+	fprintf(stderr, "\" is no %s name (%s)\n", kind == CTL_NAME_KEY ? "key" :
+	        kind == CTL_NAME_PROVIDER ? "provider" : "application", rule);
+	return CTL_EXIT_USAGE;
 }

@@ -68,7 +68,8 @@ const ctl_option ctl_options[] = {
 	{ CTL_OPT_APP, "--app", { NULL, NULL }, "APP", NULL, CTL_ARG_APP, CTL_STORE_STR, OFF(app),
 	  "only the executions of application APP" },
 	{ CTL_OPT_STATUS, "--status", { NULL, NULL }, "STATUS",
-	  "pending running succeeded failed cancelled timed_out interrupted", 0, CTL_STORE_STR,
+	  "pending running succeeded failed skipped cancelled timed_out would-run interrupted", 0,
+	  CTL_STORE_STR,
 	  OFF(status), "only the executions in this state" },
 	{ CTL_OPT_PAGE, "--page", { NULL, NULL }, "N", NULL, CTL_ARG_WORD, CTL_STORE_SPECIAL, 0,
 	  "which page of the list (default 1)" },
@@ -103,7 +104,8 @@ const ctl_option ctl_options[] = {
 	  "shell kubernetes terraform ansible vault-setup minio", 0, CTL_STORE_STR,
 	  OFF(new_type), "new workflow: the kind of its steps (default shell)" },
 	{ CTL_OPT_DIR, "--dir", { NULL, NULL }, "DIR", NULL, CTL_ARG_DIR, CTL_STORE_STR,
-	  OFF(new_dir), "new: where to write (default: the current directory)" },
+	  OFF(new_dir), "new: the project folder itself (provider, plugin;\n"
+	  "default ./NAME), the provider folder (workflow; default .)" },
 };
 const size_t ctl_noptions = sizeof(ctl_options) / sizeof(ctl_options[0]);
 
@@ -139,11 +141,13 @@ const ctl_cmd_spec ctl_commands[] = {
 	  "FILE:LINE:COL: error: message.  Exit 3 when it has errors.",
 	  LOCAL_ENV | CTL_O(OUTPUT), { CTL_ARG_DIR }, 0,
 	  ctl_cmd_validate_provider, NULL, 0 },
-	{ "test-workflow", NULL, SEC_LOCAL, "test-workflow FILE",
+	{ "test-workflow", NULL, SEC_LOCAL,
+	  "test-workflow FILE\ntest-workflow FILE [--dry-run] [--param NAME=VALUE]...",
 	  "validate a workflow file (with --dry-run: dry-run it)",
 	  "Validates the workflow FILE: its steps, their plugins' configuration, the\n"
-	  "templates and the dependencies.  Nothing runs: with --dry-run each step\n"
-	  "reports what it would do, and changes nothing.  To run it for real, use\n"
+	  "templates and the dependencies, and each --param given (declared, of its\n"
+	  "type; exit 3 otherwise).  Nothing runs: with --dry-run each step reports\n"
+	  "what it would do, and changes nothing.  To run it for real, use\n"
 	  "`innominatus-ctl run --local FILE`.",
 	  LOCAL_ENV | CTL_O(DRY_RUN) | CTL_O(PARAM) | CTL_O(PARALLEL) | CTL_O(OUTPUT),
 	  { CTL_ARG_FILE }, 0, ctl_cmd_test_workflow, NULL, 0 },
@@ -295,8 +299,10 @@ const ctl_cmd_spec ctl_commands[] = {
 	  REMOTE, { 0 }, 0, NULL, NULL, 0 },
 	{ "export", "admin", 0, "admin export --db URL [-o FILE]",
 	  "dump the store (JSON lines; as sensitive as the database)",
-	  "Writes the whole store as JSON lines to FILE (created mode 0600) or standard\n"
-	  "output.  No server: stop it first.  The dump holds what the store holds\n"
+	  "Writes the whole store as JSON lines to FILE (created mode 0600; an existing\n"
+	  "FILE is replaced by a new file renamed over it) or standard output; a device\n"
+	  "or a pipe is written where it is, a symbolic link to a file is refused.  -o is\n"
+	  "the file, not an output format.  No server: stop it first.  The dump holds what the store holds\n"
 	  "(masked values, sealed inputs, API key hashes): it is as sensitive as the\n"
 	  "database itself.",
 	  STORE | CTL_O(OUTPUT), { 0 }, 0, NULL, NULL, 0 },

@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -280,11 +281,49 @@ ctl_status_clear(ctl_status *s)
 
 /* ---- lines and tables ------------------------------------------------------------- */
 
+/* s as ctl_fput_term writes it when fp is a terminal (text from a server,
+ * a step's output or a parameter must not drive it), else s itself; the
+ * copy lives until 32 more calls. */
+static const char *
+term_safe(FILE *fp, const char *s)
+{
+	static char *ring[32];
+	static unsigned at;
+	const unsigned char *u;
+	char *copy = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	if (s == NULL || !isatty(fileno(fp)))
+		return s;
+	for (u = (const unsigned char *)s; *u != '\0' && *u >= 0x20 && *u != 0x7f; u++)
+		;
+	if (*u == '\0' || (m = open_memstream(&copy, &len)) == NULL)
+		return s;
+	ctl_fput_term(m, s, 0);
+	if (fclose(m) != 0 || copy == NULL)
+		return s;
+	free(ring[at % 32]);
+	ring[at++ % 32] = copy;
+	return copy;
+}
+
 void
 ctl_print_log(FILE *fp, const char *indent, const char *step, const char *line, int len)
 {
 	if (len < 0)
 		len = (int)strlen(line);
+	if (isatty(fileno(fp))) {
+		char *l = strndup(line, (size_t)len);
+
+		if (l != NULL) {
+			fprintf(fp, "%s%-24s| ", indent, term_safe(fp, step));
+			ctl_fput_term(fp, l, 0);
+			fputc('\n', fp);
+			free(l);
+			return;
+		}
+	}
 	fprintf(fp, "%s%-24s| %.*s\n", indent, step, len, line);
 }
 
@@ -296,8 +335,8 @@ ctl_print_outputs(json_object *outs)
 		return;
 	printf("Outputs:\n");
 	json_object_object_foreach(outs, k, v)
-		printf("  %s: %s\n", k, json_object_is_type(v, json_type_string) ?
-		       json_object_get_string(v) :
+		printf("  %s: %s\n", term_safe(stdout, k), json_object_is_type(v, json_type_string) ?
+		       term_safe(stdout, json_object_get_string(v)) :
 		       json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
 		                                      JSON_C_TO_STRING_NOSLASHESCAPE));
 }
@@ -330,13 +369,13 @@ ctl_fmt_time(char *out, size_t len, int64_t ms)
 	fmt_time(out, len, ms);
 }
 
-/* o[key], or dflt when absent. */
+/* o[key], or dflt when absent; safe for the terminal. */
 static const char *
 jstr_or(json_object *o, const char *key, const char *dflt)
 {
 	const char *s = ctl_jstr(o, key);
 
-	return s != NULL ? s : dflt;
+	return s != NULL ? term_safe(stdout, s) : dflt;
 }
 
 /* The step table of an execution: name, type, status, duration, attempts. */
@@ -352,7 +391,7 @@ print_steps(json_object *steps)
 	printf("Steps:\n");
 	for (i = 0; i < n; i++) {
 		json_object *s = json_object_array_get_idx(steps, i);
-		const char *sm = ctl_jstr(s, "message");
+		const char *sm = term_safe(stdout, ctl_jstr(s, "message"));
 
 		fmt_ms(dur, sizeof(dur), ctl_jint(s, "duration_ms", -1));
 		printf("  %-24s %-10s %-10s %6s  attempts %lld%s%s\n", jstr_or(s, "name", "?"),
@@ -364,7 +403,8 @@ print_steps(json_object *steps)
 void
 ctl_print_exec(json_object *e, int detailed)
 {
-	const char *msg = ctl_jstr(e, "message"), *team = ctl_jstr(e, "team");
+	const char *msg = term_safe(stdout, ctl_jstr(e, "message"));
+	const char *team = term_safe(stdout, ctl_jstr(e, "team"));
 	char created[32], dur[32];
 
 	printf("Execution %lld: %s %s %s%s%s\n", (long long)ctl_jint(e, "id", 0),
@@ -548,4 +588,21 @@ ctl_exit_for_status(const char *status)
 	if (inn_state_parse(status, &st) != 0)
 		return CTL_EXIT_FAILED;
 	return ctl_exit_for_state(st);
+}
+
+void
+ctl_fput_term(FILE *fp, const char *s, int keep_lines)
+{
+	const unsigned char *u;
+
+	for (u = (const unsigned char *)s; *u != '\0'; u++) {
+		if (*u == 0x1b)
+			fputs("\\e", fp);
+		else if (*u == 0x7f)
+			fputs("^?", fp);
+		else if (*u < 0x20 && !(keep_lines && (*u == '\n' || *u == '\t')))
+			fprintf(fp, "^%c", *u + '@');
+		else
+			fputc(*u, fp);
+	}
 }

@@ -73,4 +73,10 @@ void ctl_print_run(const inn_workflow *wf, inn_run *run, int dry_run);
 int ctl_exit_for_state(inn_state st);
 int ctl_exit_for_status(const char *status);
 
+/* Writes s for a terminal: ESC as \e, DEL as ^?, any other control
+ * character as ^X (^[ ...), tab and newline kept when keep_lines -- so text
+ * from a server or a step cannot move the cursor, retitle the window or
+ * hide what comes before it. */
+void ctl_fput_term(FILE *fp, const char *s, int keep_lines);
+
 #endif

@@ -5,7 +5,11 @@
 # command prefix, an option of run, -o's values, --type's values, a
 # golden path, provider/workflow and an execution id from a real server,
 # and nothing (quickly) when no server answers; in a scripted zsh (zpty,
-# compinit) the same line completes a command and a golden path.
+# compinit) the same line completes a command and a golden path.  Names a
+# hostile server sends: control characters dropped, "*" and "two words"
+# completed as they are (no globbing, no splitting, in bash and zsh); a
+# server that accepts and never answers costs one 2 s wait, not one per
+# kind of name.
 # Prints TAP.
 ctl=${INN_CTL:?}
 src=${INN_TOP_SRCDIR:?}
@@ -18,7 +22,7 @@ mkdir -p "$dir/bin"
 ln -s "$ctl" "$dir/bin/innominatus-ctl"
 . "$src/tests/ctl_lib.sh"
 . "$src/tests/ctl_hello_server.sh"
-echo "1..13"
+echo "1..18"
 spid=
 trap '[ -n "$spid" ] && kill $spid 2>/dev/null; wait $spid 2>/dev/null; rm -rf "$dir"' EXIT
 hello_server "$dir"
@@ -120,4 +124,89 @@ tr -d '\r' <"$dir/zout" >"$dir/out"
 grep -q 'COMPDEF=_innominatus-ctl' "$dir/out" && grep -q 'list-goldenpaths' "$dir/out" &&
 	grep -q 'LINE: innominatus-ctl run deploy-app' "$dir/out"
 check "zsh (zpty, compinit): the script autoloads as _innominatus-ctl; TAB completes a command and a golden path" $?
+# ---- hostile names and a dead server ----------------------------------------------
+cat >"$dir/evil.py" <<'PY'
+import json, socket, sys, threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+names = ["*", "two words", "esc\x1b]0;pwned\x07", "bel\x07x", "del\x7fx", "nl\nx"]
+class H(BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path.startswith("/api/providers"):
+            body = {"data": [{"name": n, "workflows": [{"name": "w"}]} for n in names]}
+        else:
+            body = {"data": []}
+        b = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(b)))
+        self.end_headers()
+        self.wfile.write(b)
+    def log_message(self, *a):
+        pass
+srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
+# the dead one: accepts, reads nothing, answers nothing
+dead = socket.socket()
+dead.bind(("127.0.0.1", 0))
+dead.listen(64)
+held = []
+def hold():
+    while True:
+        held.append(dead.accept())
+threading.Thread(target=hold, daemon=True).start()
+with open(sys.argv[1], "w") as f:
+    f.write("%d %d\n" % (srv.server_address[1], dead.getsockname()[1]))
+srv.serve_forever()
+PY
+python3 "$dir/evil.py" "$dir/ports" & epid=$!
+trap '[ -n "$spid" ] && kill $spid 2>/dev/null; kill $epid 2>/dev/null; wait $spid $epid 2>/dev/null; rm -rf "$dir"' EXIT
+i=0; while [ ! -s "$dir/ports" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+read -r eport dport <"$dir/ports"
+evil=http://127.0.0.1:$eport
+
+INNOMINATUS_SERVER=$evil "$ctl" __complete providers "" >"$dir/out" 2>&1
+[ "$(cat "$dir/out")" = "$(printf '*\ntwo words')" ]
+check "__complete drops names with control characters (ESC, BEL, DEL, newline)" $?
+
+# files a "*" would glob to, in the folder the completion runs in
+mkdir "$dir/cwd" && : >"$dir/cwd/file-a" && : >"$dir/cwd/file-b"
+(cd "$dir/cwd" && INNOMINATUS_SERVER=$evil complete_bash "innominatus-ctl admin remove-provider ") \
+	>"$dir/out" 2>&1
+[ "$(cat "$dir/out")" = "$(printf '*\ntwo words')" ]
+check "bash: a provider named * completes to * (no globbing), 'two words' stays one word" $?
+(cd "$dir/cwd" && INNOMINATUS_SERVER=$evil complete_bash "innominatus-ctl admin remove-provider *") \
+	>"$dir/out" 2>&1
+[ "$(cat "$dir/out")" = "*" ]
+check "bash: the prefix * completes to * only" $?
+
+# one look-up for all of run's kinds (golden paths, workflows): bounded by
+# timeout 3.5 s, where one 2 s wait per kind would be cut
+(cd "$dir/cwd" && PATH="$dir/bin:$PATH" INNOMINATUS_SERVER=http://127.0.0.1:$dport \
+	timeout 3.5 bash --norc --noprofile -c '
+	. "$1"
+	COMP_WORDS=(innominatus-ctl run ""); COMP_CWORD=2
+	_innominatus_ctl innominatus-ctl "" run
+	printf "%s\n" "${COMPREPLY[@]}" | sort; echo done' sh "$dir/c.bash") >"$dir/out" 2>&1
+rc=$?
+[ $rc -eq 0 ] && [ "$(cat "$dir/out")" = "$(printf 'file-a\nfile-b\ndone')" ]
+check "bash: a server that accepts and never answers: run's completion returns (one 2 s wait)" $?
+
+cat >"$dir/z2.zsh" <<'ZSH'
+zmodload zsh/zpty || exit 3
+zpty -b z zsh -f -i
+out=
+expect() { local got; zpty -r z got "*$1*" || exit 4; out+=$got; }
+zpty -w z "PS1='%% '; fpath=($ZDIR \$fpath); path=($ZDIR/bin \$path); autoload -Uz compinit; compinit -u -D; cd $ZDIR/cwd"
+zpty -w z "print READY"
+expect 'READY'
+zpty -wn z $'innominatus-ctl admin remove-provider tw\t'
+zpty -wn z $'\C-aecho LINE: \C-m'
+expect 'LINE: innominatus-ctl admin remove-provider two words'
+zpty -w z 'exit'
+print -r -- "$out"
+ZSH
+ZDIR=$dir INNOMINATUS_SERVER=$evil timeout 30 zsh -f "$dir/z2.zsh" >"$dir/zout" 2>&1
+tr -d '\r' <"$dir/zout" >"$dir/out"
+grep -q 'LINE: innominatus-ctl admin remove-provider two words' "$dir/out" &&
+	! grep -q 'pwned' "$dir/out"
+check "zsh: 'two words' from the server is one word, quoted; nothing with control characters" $?
 exit $fail

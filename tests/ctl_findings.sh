@@ -12,7 +12,7 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/inn-find-XXXXXX")
 . "$src/tests/ctl_lib.sh"
 . "$src/tests/ctl_hello_server.sh"
 CHECK_SHOW="$dir/out"
-echo "1..16"
+echo "1..18"
 spid=
 trap '[ -n "$spid" ] && kill $spid 2>/dev/null; wait $spid 2>/dev/null; rm -rf "$dir"' EXIT
 # remote commands ask this server only, with this key only
@@ -58,6 +58,25 @@ r2=$?
 [ $r1 -eq 0 ] && [ $r2 -eq 0 ] && [ ! -e "$dir/tw-was-run" ] &&
 	grep -q 'nothing was run' "$dir/out" && "$ctl" test-workflow --help | grep -q 'Nothing runs'
 check "U2: test-workflow (and --dry-run) runs nothing; its help says so" $?
+
+# ---- hostile 8: test-workflow checks --param without --dry-run too -------------------
+printf 'name: tp\nparameters:\n  - {name: n, type: integer, default: 1}\nsteps:\n  - {name: t, type: shell, config: {script: "true"}}\n' \
+	>"$dir/tp.yaml"
+lc test-workflow "$dir/tp.yaml" --param bogus=1 >"$dir/out" 2>&1; r1=$?
+lc test-workflow "$dir/tp.yaml" --param n=abc >>"$dir/out" 2>&1; r2=$?
+lc test-workflow "$dir/tp.yaml" --param n=2 >>"$dir/out" 2>&1; r3=$?
+[ $r1 -eq 3 ] && [ $r2 -eq 3 ] && [ $r3 -eq 0 ] && grep -q 'no parameter "bogus"' "$dir/out" &&
+	grep -q '"abc" is not an integer' "$dir/out" &&
+	"$ctl" test-workflow --help >"$dir/out" 2>&1 && grep -q -- '--param' "$dir/out" &&
+	grep -q -- '--dry-run' "$dir/out"
+check "8: test-workflow --param without --dry-run: unknown names and bad types are exit 3" $?
+
+"$ctl" admin bogus --help >"$dir/out" 2>&1; r1=$?
+"$ctl" help admin bogus >>"$dir/out" 2>&1; r2=$?
+INNOMINATUS_SERVER=http://127.0.0.1:9 "$ctl" retry >>"$dir/out" 2>&1; r3=$?
+[ $r1 -eq 2 ] && [ $r2 -eq 2 ] && [ $r3 -eq 2 ] &&
+	grep -q 'usage: innominatus-ctl retry ID \[--no-wait\]' "$dir/out"
+check "20: admin bogus --help is exit 2 as help admin bogus; retry's usage shows [--no-wait]" $?
 
 # ---- U4: one broken provider: the good ones listed, the errors said, exit 3 ----------
 mkdir -p "$dir/p/good/workflows" "$dir/p/broken/workflows"

@@ -10,7 +10,7 @@ top=${INN_TOP_BUILDDIR:?}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/inn-new-XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 . "${INN_TOP_SRCDIR:?}/tests/ctl_lib.sh"
-echo "1..29"
+echo "1..30"
 # the sub-makes must not inherit this make's variables (TESTS=..., -j)
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 
@@ -149,6 +149,14 @@ check "autoreconf -fi && ./configure PKG_CONFIG_PATH=... && make builds it again
 CHECK_SHOW=check.log
 [ $rc -eq 0 ] && grep -q '^PASS: tests/run.sh' check.log
 check "its make check passes (it loads the .so with innominatus-ctl and runs a workflow)" $?
+# a name YAML 1.1 reads as something else (null, a boolean) is quoted
+# wherever the project's YAML holds it
+"$ictl" new plugin null --dir "$dir/null" > out 2>&1 &&
+	(cd null && autoreconf -fi && ./configure PKG_CONFIG_PATH="$sdk/lib/pkgconfig" \
+	PKG_CONFIG="pkg-config --define-prefix" && make && make check) > null.log 2>&1; rc=$?
+CHECK_SHOW=null.log
+[ $rc -eq 0 ] && grep -q '^PASS: tests/run.sh' null.log
+check "new plugin null builds and its make check passes (the name quoted in its YAML)" $?
 (cd my-step && make install DESTDIR="$dir/pinst") > pinst.log 2>&1; rc=$?
 CHECK_SHOW=pinst.log
 [ $rc -eq 0 ] && [ -f "$dir/pinst$sdk/lib/innominatus/plugins/my-step.so" ] &&

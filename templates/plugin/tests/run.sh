@@ -14,7 +14,7 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/@@NAME@@-check-XXXXXX") || exit 1
 trap 'rm -rf "$dir"' EXIT
 mkdir "$dir/plugins" && chmod 755 "$dir/plugins" &&
 cp "$so" "$dir/plugins/@@NAME@@.so" && chmod 755 "$dir/plugins/@@NAME@@.so" || exit 1
-printf 'workflowPolicies:\n  allowedStepTypes: [@@NAME@@]\n' > "$dir/admin-config.yaml"
+printf 'workflowPolicies:\n  allowedStepTypes: ["@@NAME@@"]\n' > "$dir/admin-config.yaml"
 c() { "$ctl" --plugin-dir "$dir/plugins" --config "$dir/admin-config.yaml" "$@"; }
 
 fail=0
