@@ -11,6 +11,7 @@
 
 #include "api_schema.h"
 #include "api_schema_int.h"
+#include "state.h"
 
 struct sp {
 	const char *s, *p;       /* the whole text, where we are */
@@ -363,4 +364,32 @@ inn_schema_parse(const char *text)
 		json_object_object_add(t, "x-invalid-schema", json_object_new_string(x.err));
 	}
 	return t;
+}
+
+/* components.schemas: the named schemas (api_schema_names.c), parsed. */
+json_object *
+inn_schema_components(void)
+{
+	json_object *out = json_object_new_object();
+	size_t i, n;
+	const struct inn_schema_name *names = inn_schema_names(&n);
+	int s;
+
+	for (i = 0; i < n; i++) {
+		json_object *t = inn_schema_parse(names[i].text);
+
+		if (strcmp(names[i].name, "State") == 0) {
+			/* the engine's own words, never a copy of them */
+			json_object *e = json_object_new_array();
+
+			for (s = INN_STATE_PENDING; s <= INN_STATE_INTERRUPTED; s++)
+				json_object_array_add(e, json_object_new_string(inn_state_name(s)));
+			json_object_object_add(t, "enum", e);
+		}
+		if (names[i].description != NULL)
+			json_object_object_add(t, "description",
+			                       json_object_new_string(names[i].description));
+		json_object_object_add(out, names[i].name, t);
+	}
+	return out;
 }

@@ -4,19 +4,15 @@
  * its handler builds: "!" only on members the handler always adds, "?"
  * on those it adds as null when unset (json_util's inn_json_str of NULL,
  * int_or_null of 0).  The handler is named beside each, so a change there
- * is a change here.
+ * is a change here.  Only data and its look-up: api_schema.c reads it.
  */
 #include "config.h"
 
 #include <string.h>
 
-#include "api_schema.h"
 #include "api_schema_int.h"
-#include "state.h"
 
-static const struct named {
-	const char *name, *text, *description;
-} names[] = {
+static const struct inn_schema_name names[] = {
 	/* http_reply.c inn_http_error_json; api_admin.c fail (errors); api_apps.c
 	 * reply_invalid_spec (details); api_demo.c set_error (top-level details, report) */
 	{ "Error", "{error!: ErrorBody, details: any \"the demo routes: what was wrong\", "
@@ -145,6 +141,13 @@ static const struct named {
 	  "resources: map<any>, *}", "A Score workload spec (score.dev), YAML or JSON" },
 };
 
+const struct inn_schema_name *
+inn_schema_names(size_t *n)
+{
+	*n = sizeof(names) / sizeof(names[0]);
+	return names;
+}
+
 const char *
 inn_schema_named(const char *name)
 {
@@ -154,30 +157,4 @@ inn_schema_named(const char *name)
 		if (strcmp(names[i].name, name) == 0)
 			return names[i].text;
 	return NULL;
-}
-
-json_object *
-inn_schema_components(void)
-{
-	json_object *out = json_object_new_object();
-	size_t i;
-	int s;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		json_object *t = inn_schema_parse(names[i].text);
-
-		if (strcmp(names[i].name, "State") == 0) {
-			/* the engine's own words, never a copy of them */
-			json_object *e = json_object_new_array();
-
-			for (s = INN_STATE_PENDING; s <= INN_STATE_INTERRUPTED; s++)
-				json_object_array_add(e, json_object_new_string(inn_state_name(s)));
-			json_object_object_add(t, "enum", e);
-		}
-		if (names[i].description != NULL)
-			json_object_object_add(t, "description",
-			                       json_object_new_string(names[i].description));
-		json_object_object_add(out, names[i].name, t);
-	}
-	return out;
 }
