@@ -26,6 +26,7 @@
 #include "registry.h"
 #include "secret_file.h"
 #include "settings.h"
+#include "store.h"
 
 #ifndef INN_SYSCONFDIR
 #define INN_SYSCONFDIR "/etc"
@@ -620,13 +621,12 @@ static int
 store_check(const char *v, const struct origin *o, char *msg, size_t len)
 {
 	size_t n = strspn(v, "abcdefghijklmnopqrstuvwxyz");
-	size_t kw = strspn(v, "abcdefghijklmnopqrstuvwxyz_");
 	char shown[512];
 
 	/* libpq's "host=h dbname=x password=..." form: refused at start and at
 	 * reload alike, said with its password masked (it would otherwise be
 	 * taken for a SQLite file of that name) */
-	if (kw > 0 && v[kw] == '=') {
+	if (inn_store_is_conninfo(v)) {
 		snprintf(msg, len, "\"%s\" looks like a libpq key=value conninfo, which is no "
 		         "store here: write postgres://[user@]host[:port]/db (the password in "
 		         "server.dbPasswordFile or PGPASSWORD)",

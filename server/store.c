@@ -232,17 +232,130 @@ inn_store_schema_found(inn_store *st)
 	return st->schema_found;
 }
 
-/* The next password in url at or after offset from: [*s, *e).  Two kinds:
- * the userinfo's "user:PASSWORD@" of a "scheme://" URL (up to its last
- * '@' before any '?', so that a password with a raw '@' or '/' is still
- * found whole), and the value of a "password=" parameter (of the URL's
- * query or a "key=value ..." conninfo).  0 when there is none. */
+/* ---- libpq's keyword/value conninfo ------------------------------------ */
+
+/* libpq's grammar: pairs "key = value" separated by blanks, with blanks
+ * allowed around '='; a value is either single-quoted (a backslash escapes
+ * the next character) or runs up to the next blank (where a backslash too
+ * escapes the next character).  One recogniser serves the redaction and
+ * the question "is this a conninfo" (start, reload, --check-config): text
+ * that is recognised alike everywhere cannot be masked in one place and
+ * taken for a file name in another. */
+static int
+blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static size_t
+conninfo_key(const char *p)
+{
+	size_t n = 0;
+
+	if (!((p[0] >= 'a' && p[0] <= 'z') || (p[0] >= 'A' && p[0] <= 'Z') || p[0] == '_'))
+		return 0;
+	while ((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z') ||
+	       (p[n] >= '0' && p[n] <= '9') || p[n] == '_')
+		n++;
+	return n;
+}
+
+int
+inn_store_is_conninfo(const char *s)
+{
+	size_t i = 0, k;
+
+	if (s == NULL)
+		return 0;
+	while (blank(s[i]))
+		i++;
+	if ((k = conninfo_key(s + i)) == 0)
+		return 0;
+	for (i += k; blank(s[i]); i++)
+		;
+	return s[i] == '=';
+}
+
+/* The pair of conninfo s at *at: its key [*ks, *ks + *kl) and its value
+ * [*vs, *ve) (quotes included); *at moves past it.  1: a pair; 0: the end;
+ * -1: text that is no pair (from *vs = where it starts to the end). */
+static int
+conninfo_pair(const char *s, size_t *at, size_t *ks, size_t *kl, size_t *vs, size_t *ve)
+{
+	size_t i = *at;
+
+	while (blank(s[i]))
+		i++;
+	if (s[i] == '\0')
+		return 0;
+	*ks = i;
+	*vs = i;
+	*ve = i + strlen(s + i);
+	if ((*kl = conninfo_key(s + i)) == 0)
+		return -1;
+	for (i += *kl; blank(s[i]); i++)
+		;
+	if (s[i] != '=')
+		return -1;
+	for (i++; blank(s[i]); i++)
+		;
+	*vs = i;
+	if (s[i] == '\'') {
+		for (i++; s[i] != '\0' && s[i] != '\''; i++)
+			if (s[i] == '\\' && s[i + 1] != '\0')
+				i++;
+		if (s[i] == '\'')
+			i++;
+	} else {
+		for (; s[i] != '\0' && !blank(s[i]); i++)
+			if (s[i] == '\\' && s[i + 1] != '\0')
+				i++;
+	}
+	*ve = i;
+	*at = i;
+	return 1;
+}
+
+/* The next password of conninfo s at or after from: a "password" (or
+ * "sslpassword") value, or the rest of text that is no pair (it may hold
+ * one: better masked than shown). */
+static int
+conninfo_password(const char *s, size_t from, size_t *ps, size_t *pe)
+{
+	size_t at = 0, ks, kl, vs, ve;
+	int r;
+
+	while ((r = conninfo_pair(s, &at, &ks, &kl, &vs, &ve)) != 0) {
+		int secret = r < 0 || (kl == 8 && strncmp(s + ks, "password", 8) == 0) ||
+		             (kl == 11 && strncmp(s + ks, "sslpassword", 11) == 0);
+
+		/* an empty value ('' or nothing) is no password */
+		if (secret && vs >= from && ve > vs &&
+		    !(ve - vs == 2 && s[vs] == '\'' && s[vs + 1] == '\'')) {
+			*ps = vs;
+			*pe = ve;
+			return 1;
+		}
+		if (r < 0)
+			break;
+	}
+	return 0;
+}
+
+/* The next password in url at or after offset from: [*s, *e).  A conninfo
+ * has its own grammar (above); in a URL two kinds: the userinfo's
+ * "user:PASSWORD@" of a "scheme://" URL (up to its last '@' before any
+ * '?', so that a password with a raw '@' or '/' is still found whole), and
+ * the value of a "password=" parameter of its query.  0 when there is
+ * none. */
 static int
 next_password(const char *url, size_t from, size_t *s, size_t *e)
 {
 	const char *auth = strstr(url, "://"), *q, *at = NULL, *c, *p;
 	size_t best_s = (size_t)-1, best_e = 0;
 
+	if (inn_store_is_conninfo(url))
+		return conninfo_password(url, from, s, e);
 	if (auth != NULL) {
 		auth += 3;
 		q = auth + strcspn(auth, "?#");

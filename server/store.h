@@ -43,6 +43,9 @@ int inn_store_schema_found(inn_store *st);
  * parameter -- replaced by "***".  Written into buf (cut to len - 1
  * bytes); returns buf.  Anything else is copied as it is. */
 const char *inn_store_url_redact(const char *url, char *buf, size_t len);
+/* 1 when s is a libpq keyword/value conninfo ("host=h password = 'x y'"):
+ * a key, optional blanks, '='.  The one test of that form everywhere. */
+int inn_store_is_conninfo(const char *s);
 /* 1 when url holds a (non-empty) password. */
 int inn_store_url_has_password(const char *url);
 /* 0, or INN_EINVAL with the message to show when url, given on a command

@@ -21,7 +21,7 @@ for v in $(env | sed -n 's/^\(INNOMINATUS_[A-Z_]*\)=.*/\1/p'); do unset "$v"; do
 CHECK_SHOW="$dir/out"
 ts='^[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]\{3\}Z'
 esc=$(printf '\033')
-echo "1..13"
+echo "1..14"
 
 # --- the command line (14) ---
 "$srvbin" --create-admin-key ops --migrate >"$dir/out" 2>&1
@@ -76,8 +76,18 @@ sleep 1
 sed -i "s|^  db: .*|  db: host=db.invalid password=KVSECRET3 dbname=inn|" "$dir/good.yaml"
 kill -HUP "$spid"
 sleep 1
+# libpq's grammar: a quoted value with blanks and an escaped quote, and
+# blanks around '=' (never a SQLite file of that name)
+sed -i "s|^  db: .*|  db: host=127.0.0.1 password='q KVSECRET5 \\\\' r' user=u|" "$dir/good.yaml"
+kill -HUP "$spid"
+sleep 1
+sed -i "s|^  db: .*|  db: host=h password = KVSECRET6|" "$dir/good.yaml"
+kill -HUP "$spid"
+sleep 1
 cp "$dir/server.log" "$dir/out"
-[ "$(grep -c "SIGHUP: reloading" "$dir/out")" -eq 2 ] && ! grep -q "SECRET" "$dir/out" &&
+[ "$(grep -c "SIGHUP: reloading" "$dir/out")" -eq 4 ] && ! grep -q "SECRET" "$dir/out" &&
+	[ "$(grep -c "key=value conninfo" "$dir/out")" -ge 3 ] &&
+	! grep -q "server.db changed to /" "$dir/out" &&
 	grep -q "server.db changed to postgres://u:\*\*\*@db.invalid/inn?password=\*\*\*" "$dir/out" &&
 	grep -q "key=value conninfo" "$dir/out"
 check "SIGHUP with a store password in server.db (URL or key=value): never logged" $?
@@ -121,4 +131,14 @@ check "the drain ends with a last line: stopped after draining N run(s)" $?
 	>"$dir/out" 2>&1
 [ $? -eq 1 ] && grep -q "key=value conninfo" "$dir/out" && ! grep -q "KVSECRET4" "$dir/out"
 check "--check-config: a key=value conninfo store is a problem, its password masked" $?
+ok=0
+for db in "host=h password='q KVSECRET7 \\' r' user=u" "host=h password = KVSECRET8" \
+	"postgres://u:KVSECRET9@h/db" "postgres://u@h/db?password=KVSECRET9"; do
+	INNOMINATUS_DB=$db "$srvbin" --check-config --config "$dir/good.yaml.orig" >"$dir/out" 2>&1
+	grep -q "SECRET" "$dir/out" && { ok=1; echo "# leaked: $(cat "$dir/out")"; }
+	case $db in
+	host=*) grep -q "key=value conninfo" "$dir/out" || { ok=1; echo "# not a conninfo: $db"; } ;;
+	esac
+done
+check "--check-config: every store password form masked, each conninfo recognised" $ok
 exit $fail

@@ -37,6 +37,16 @@ test_url_redact(void **state)
 		{ "postgresql://app:a@db/inn?password=b&x=1", "postgresql://app:***@db/inn?password=***&x=1", 1 },
 		{ "postgres://app:p@ss/word@db/inn", "postgres://app:***@db/inn", 1 },
 		{ "host=db password=hunter2 dbname=inn", "host=db password=*** dbname=inn", 1 },
+		/* libpq's conninfo grammar: quoted values with blanks and escapes,
+		 * blanks around '=' */
+		{ "host=127.0.0.1 password='q SECRET3' user=u", "host=127.0.0.1 password=*** user=u", 1 },
+		{ "host=h password='a\\' b' user=u", "host=h password=*** user=u", 1 },
+		{ "host=h password = SECRET10", "host=h password = ***", 1 },
+		{ " host = h  password =\t'x y'  sslpassword=z", " host = h  password =\t***  sslpassword=***", 1 },
+		{ "host=h password=a\\ b dbname=x", "host=h password=*** dbname=x", 1 },
+		{ "host=h password='unterminated SECRET", "host=h password=***", 1 },
+		{ "host=h password='' dbname=x", "host=h password='' dbname=x", 0 },
+		{ "host=h junk password=SECRET", "host=h ***", 1 },
 		{ "postgres://app:@db/inn", "postgres://app:@db/inn", 0 },
 		{ "postgres://app@db/inn", "postgres://app@db/inn", 0 },
 		{ "postgres://db/inn?xpassword=1", "postgres://db/inn?xpassword=1", 0 },
@@ -58,6 +68,20 @@ test_url_redact(void **state)
 		assert_true(strlen(buf) < i);
 		assert_null(strstr(buf, "hunt"));
 	}
+}
+
+static void
+test_is_conninfo(void **state)
+{
+	(void)state;
+	assert_true(inn_store_is_conninfo("host=h"));
+	assert_true(inn_store_is_conninfo("host = h password = x"));
+	assert_true(inn_store_is_conninfo("  dbname\t=x"));
+	assert_false(inn_store_is_conninfo("postgres://u@h/db?password=x"));
+	assert_false(inn_store_is_conninfo("/var/lib/inn.db"));
+	assert_false(inn_store_is_conninfo("sqlite:/tmp/a=b.db"));
+	assert_false(inn_store_is_conninfo("my file.db"));
+	assert_false(inn_store_is_conninfo("=x"));
 }
 
 static void
@@ -275,6 +299,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_url_redact),
+		cmocka_unit_test(test_is_conninfo),
 		cmocka_unit_test(test_argv_check),
 		cmocka_unit_test(test_password_file),
 		cmocka_unit_test(test_dump_load_round_trip),
