@@ -141,6 +141,16 @@ hup_work(void *arg)
 	if (srv->policy->file == NULL) {
 		inn_log(INN_LOG_INFO, "innominatus: SIGHUP: no config file; reloading the "
 		        "providers");
+	} else if (access(srv->policy->file, F_OK) == 0 &&
+	           !inn_settings_regular_file(srv->policy->file)) {
+		/* the start's check: a FIFO put in its place would hang the read,
+		 * and with it every later reload and the drain */
+		struct stat st;
+
+		inn_log(INN_LOG_ERROR, "innominatus: SIGHUP: reload refused, the catalog in use is "
+		        "kept: %s: %s", srv->policy->file, stat(srv->policy->file, &st) == 0 &&
+		        S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file");
+		return;
 	} else if (inn_policy_load(&pol, srv->policy->file, 0) != 0) {
 		inn_log(INN_LOG_ERROR, "innominatus: SIGHUP: reload refused, the catalog in use is "
 		        "kept: %s", inn_error_last());

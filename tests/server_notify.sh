@@ -62,7 +62,7 @@ providers() {
 		python3 -c 'import json,sys; d=json.load(sys.stdin); d=d["data"] if isinstance(d, dict) else d; print(" ".join(sorted(p["name"] for p in d)))'
 }
 
-echo "1..7"
+echo "1..9"
 write_conf storage-team
 key=$("$srvbin" --config "$conf" --create-admin-key ops)
 NOTIFY_SOCKET="$dir/notify.sock" start_server "$conf" "$dir/server.log"
@@ -95,11 +95,29 @@ notes 7
 	grep -q "SIGHUP: reload refused (1 problem(s)" "$dir/server.log"
 check "a provider folder that does not exist: reload refused and logged" $?
 
+# a FIFO in place of the config file: refused without reading it (a read
+# would block the reload for good, and the drain with it)
+mv "$conf" "$conf.good"
+mkfifo "$conf"
+kill -HUP "$spid"
+notes 9
+[ "$(providers)" = "database-team storage-team" ] &&
+	grep -q "SIGHUP: reload refused, the catalog in use is kept: $conf: not a regular file" \
+	"$dir/server.log" && sed -n 9p "$dir/notes" | grep -q "^READY=1"
+check "a FIFO in place of the config file: reload refused, READY=1, old catalog served" $?
+rm -f "$conf"
+mv "$conf.good" "$conf"
+write_conf storage-team
+kill -HUP "$spid"
+notes 11
+[ "$(providers)" = "storage-team" ] && sed -n 11p "$dir/notes" | grep -q "^READY=1"
+check "after the FIFO, a good config reloads" $?
+
 kill -TERM "$spid"
 wait "$spid"
 rc=$?
 spid=""
-notes 8
-[ $rc -eq 0 ] && sed -n 8p "$dir/notes" | grep -q "^STOPPING=1"
+notes 12
+[ $rc -eq 0 ] && sed -n 12p "$dir/notes" | grep -q "^STOPPING=1"
 check "SIGTERM: STOPPING=1, and the server exits (0)" $?
 exit $fail
