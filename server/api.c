@@ -220,7 +220,7 @@ h_metrics(struct api_call *c)
 	evhttp_add_header(evhttp_request_get_output_headers(c->req), "Content-Type",
 	                  "text/plain; version=0.0.4");
 	inn_http_access_log(c->req, 200, evbuffer_get_length(b));
-	evhttp_send_reply(c->req, 200, "OK", b);
+	inn_http_send(c->req, 200, "OK", b);
 	evbuffer_free(b);
 }
 
@@ -967,7 +967,7 @@ dispatch(struct evhttp_request *req, void *arg)
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
 	if (m == EVHTTP_REQ_OPTIONS) {
 		inn_http_access_log(req, 204, 0);
-		evhttp_send_reply(req, 204, "No Content", NULL);
+		inn_http_send(req, 204, "No Content", NULL);
 	} else {
 		inn_http_error(req, 405, "method_not_allowed", "%s takes %s, not this method",
 		               path, allow);

@@ -41,7 +41,7 @@ inn_api_providers(struct api_call *c)
 	evhttp_add_header(evhttp_request_get_output_headers(c->req), "Content-Type",
 	                  "application/json");
 	inn_http_access_log(c->req, 200, evbuffer_get_length(out));
-	evhttp_send_reply(c->req, 200, "OK", out);
+	inn_http_send(c->req, 200, "OK", out);
 	evbuffer_free(out);
 }
 

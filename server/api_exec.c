@@ -587,9 +587,11 @@ inn_api_workflow_logs(struct api_call *c)
 	} else {
 		/* SSE: the backlog from the store a page at a time as the client
 		 * reads it, then live lines, then "end" (http_sse.c: flow control) */
-		struct sse_client *sc = inn_sse_open(c->req, id, &c->who, after);
+		struct sse_client *sc = NULL;
 
-		if (sc != NULL)
+		if (inn_sse_head(c->req))
+			;       /* headers only */
+		else if ((sc = inn_sse_open(c->req, id, &c->who, after)) != NULL)
 			inn_sse_catch_up(c->srv, sc);
 		else
 			inn_http_error(c->req, 503, "busy", "out of memory");
@@ -705,6 +707,8 @@ inn_api_events(struct api_call *c)
 	} else if (last != NULL && parse_cursor(c, "Last-Event-ID", last, &after) != 0) {
 		return;
 	}
+	if (inn_sse_head(c->req))
+		return;
 	sc = inn_sse_open(c->req, 0, &c->who, after);
 	if (sc == NULL) {
 		inn_http_error(c->req, 503, "busy", "out of memory");

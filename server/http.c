@@ -208,6 +208,25 @@ inn_http_access_log(struct evhttp_request *req, int status, size_t bytes)
 }
 
 void
+inn_http_send(struct evhttp_request *req, int status, const char *reason,
+              struct evbuffer *buf)
+{
+	char n[32];
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_HEAD) {
+		evhttp_send_reply(req, status, reason, buf);
+		return;
+	}
+	/* RFC 9110 9.3.2: a HEAD's Content-Length is the one a GET would have */
+	if (status != 204 && status != 304 && status >= 200) {
+		snprintf(n, sizeof(n), "%zu", buf != NULL ? evbuffer_get_length(buf) : (size_t)0);
+		evhttp_remove_header(evhttp_request_get_output_headers(req), "Content-Length");
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Length", n);
+	}
+	evhttp_send_reply(req, status, reason, NULL);
+}
+
+void
 inn_http_reply_buffer(struct evhttp_request *req, int status, struct evbuffer *buf)
 {
 	const char *reason;
@@ -218,7 +237,7 @@ inn_http_reply_buffer(struct evhttp_request *req, int status, struct evbuffer *b
 	inn_http_access_log(req, status, buf != NULL ? evbuffer_get_length(buf) : 0);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 	                  "application/json");
-	evhttp_send_reply(req, status, reason, buf);
+	inn_http_send(req, status, reason, buf);
 }
 
 void

@@ -105,6 +105,20 @@ sse_pending(const struct sse_client *c)
 	return bev != NULL ? evbuffer_get_length(bufferevent_get_output(bev)) : 0;
 }
 
+int
+inn_sse_head(struct evhttp_request *req)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_HEAD)
+		return 0;
+	evhttp_add_header(h, "Content-Type", "text/event-stream");
+	evhttp_add_header(h, "Cache-Control", "no-cache");
+	inn_http_access_log(req, 200, 0);
+	evhttp_send_reply(req, 200, "OK", NULL);
+	return 1;
+}
+
 struct sse_client *
 inn_sse_open(struct evhttp_request *req, int64_t exec_id, const inn_caller *who,
              int64_t after)

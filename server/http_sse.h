@@ -17,6 +17,9 @@ int inn_sse_start(inn_server *srv);
 void inn_sse_free(inn_server *srv);
 /* SSE on the loop thread: open a stream (reply headers sent), send a
  * backlog item, register for live messages, or end it. */
+/* 1 after answering a HEAD for a stream with its headers alone (a stream
+ * has no length, and none of it is sent); 0: not a HEAD, open it. */
+int inn_sse_head(struct evhttp_request *req);
 struct sse_client *inn_sse_open(struct evhttp_request *req, int64_t exec_id,
                                 const inn_caller *who, int64_t after);
 void inn_sse_send(struct sse_client *c, const char *event, int64_t id, json_object *data);

@@ -167,6 +167,13 @@ void inn_http_reply_json(struct evhttp_request *req, int status, json_object *bo
 /* The same with body already serialised into buf (inn_http_json_buffer,
  * e.g. on a request thread); buf stays the caller's. */
 void inn_http_reply_buffer(struct evhttp_request *req, int status, struct evbuffer *buf);
+/* Every reply goes out through here (never evhttp_send_reply itself):
+ * to a HEAD request, the headers with the Content-Length of buf and no
+ * body -- libevent would write the body after them, which the client
+ * takes for the start of its next reply on a kept-alive connection.  buf
+ * (NULL: none) stays the caller's. */
+void inn_http_send(struct evhttp_request *req, int status, const char *reason,
+                   struct evbuffer *buf);
 /* Appends o serialised, made valid UTF-8 (any thread, o not shared). */
 int inn_http_json_buffer(json_object *o, struct evbuffer *b);
 /* Replies status with that body (401: with WWW-Authenticate). */

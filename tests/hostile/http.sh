@@ -435,5 +435,52 @@ PY
 echo "# churn: $(cat "$H/churn")"
 check "with 40 fresh silent connections churning, a client from 127.0.0.9 gets 200" \
 	test "$(sed -n 1p "$H/churn")" = "HTTP/1.1 200 OK"
+# ---- HEAD: headers and the Content-Length a GET would have, no body ----------
+# one kept-alive connection: each HEAD then a GET must parse as two replies
+# (a body after a HEAD would be read as the start of the next reply)
+h_py "$url" "$U" > "$H/head" <<'PY'
+u = urllib.parse.urlparse(sys.argv[1])
+auth = ("Authorization: Bearer %s\r\n" % sys.argv[2]).encode()
+def pairs(path):
+    s = socket.create_connection((u.hostname, u.port), timeout=10)
+    s.sendall(b"HEAD " + path + b" HTTP/1.1\r\nHost: x\r\n" + auth + b"\r\n" +
+              b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n" + auth + b"Connection: close\r\n\r\n")
+    data = read_until_close(s)
+    out = []
+    for head in (True, False):
+        hdr, sep, data = data.partition(b"\r\n\r\n")
+        lines = hdr.split(b"\r\n")
+        st = lines[0].decode("latin-1")
+        h = {}
+        for l in lines[1:]:
+            k, _, v = l.partition(b":")
+            h[k.strip().lower()] = v.strip()
+        n = int(h.get(b"content-length", b"-1"))
+        body = b"" if head else data[:n]
+        if not head:
+            data = data[n:]
+        out.append((st, n, body))
+    ok = (out[0][0] == out[1][0] and out[0][0].startswith("HTTP/1.1 ") and out[0][1] == out[1][1] >= 0
+          and len(out[1][2]) == out[1][1] and data == b"")
+    print("%s %s %s" % (path.decode(), "ok" if ok else "BAD", out))
+for p in (b"/api/providers", b"/health", b"/nope-404", b"/api/workflows/99999999"):
+    pairs(p)
+PY
+cat "$H/head" | sed 's/^/# /'
+check "HEAD then GET on one connection (providers, health, 404s): same status and Content-Length, no body after the HEAD" \
+	test "$(grep -c ' ok ' "$H/head")" = 4
+h_py "$url" "$U" > "$H/headsse" <<'PY'
+u = urllib.parse.urlparse(sys.argv[1])
+auth = ("Authorization: Bearer %s\r\n" % sys.argv[2]).encode()
+s = socket.create_connection((u.hostname, u.port), timeout=10)
+s.sendall(b"HEAD /api/events/stream HTTP/1.1\r\nHost: x\r\n" + auth + b"\r\n" +
+          b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+d = read_until_close(s)
+h1, _, rest = d.partition(b"\r\n\r\n")
+print(h1.split(b"\r\n")[0].decode(), "|", rest.split(b"\r\n")[0].decode())
+PY
+echo "# $(cat "$H/headsse")"
+check "HEAD of the event stream: headers only, the next request on the connection answered" \
+	test "$(cat "$H/headsse")" = "HTTP/1.1 200 OK | HTTP/1.1 200 OK"
 h_stop
 h_done
