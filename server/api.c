@@ -392,6 +392,23 @@ takes_raw_body(const struct route *r)
 	return r->work == inn_api_execute_work || r->work == inn_api_app_deploy_work;
 }
 
+/* The length of the route's next query item ("name:TYPE what"): up to the
+ * ';' that ends it, never one inside parentheses of its description (that
+ * ';' split a description into a parameter named after its tail). */
+static size_t
+query_item_len(const char *p)
+{
+	size_t n;
+	int depth = 0;
+
+	for (n = 0; p[n] != '\0' && (p[n] != ';' || depth > 0); n++)
+		if (p[n] == '(')
+			depth++;
+		else if (p[n] == ')' && depth > 0)
+			depth--;
+	return n;
+}
+
 /* ---- the OpenAPI document ------------------------------------------------- */
 
 /* text[0..len) as a new string (the table's fields are cut at ';' etc.). */
@@ -486,7 +503,8 @@ responses_of(const struct route *r)
 	}
 	/* what any route of its kind may answer */
 	/* http_scan.c refuses a malformed request before any route sees it */
-	add_error(resp, 400, r->method == EVHTTP_REQ_POST && !takes_raw_body(r) ?
+	add_error(resp, 400, (r->method == EVHTTP_REQ_POST || r->method == EVHTTP_REQ_DELETE) &&
+	          !takes_raw_body(r) ?
 	          "a malformed request (a bad request line or header, two Authorization "
 	          "headers, ...), a path segment with a control character, a query parameter "
 	          "this operation does not list, or a body that is not valid JSON (a member "
@@ -547,7 +565,7 @@ parameters_of(const struct route *r)
 		                      param_of("path", "name:string", 11));
 	}
 	while (p != NULL && *p != '\0') {
-		size_t n = strcspn(p, ";");
+		size_t n = query_item_len(p);
 
 		json_object_array_add(params, *p == '@' ? param_of("header", p + 1, n - 1) :
 		                      param_of("query", p, n));
@@ -820,7 +838,7 @@ declares_json(const char *ct)
 	       strncasecmp(ct + n - 5, "+json", 5) == 0 && memchr(ct + 12, '/', n - 12) == NULL;
 }
 
-/* The checks of a POST before its body is read (the raw-body routes read
+/* The checks of a POST or a DELETE before its body is read (the raw-body routes read
  * their query themselves): a JSON body declared as JSON, only the query
  * parameters the route lists (one each; a misspelt ?dry_run must not run
  * for real), and a run route's ?dry_run into c->dry_query.  Returns 0, or
@@ -846,8 +864,10 @@ post_precheck(struct api_call *c, const struct route *r)
 		return -1;
 	}
 	while (p != NULL && *p != '\0' && n + 1 < sizeof(known) / sizeof(known[0])) {
-		size_t len = strcspn(p, ";"), nl = strcspn(p, ":;");
+		size_t len = query_item_len(p), nl = strcspn(p, ":;");
 
+		if (nl > len)
+			nl = len;
 		if (*p != '@' && nl < sizeof(names[0])) {
 			memcpy(names[n], p, nl);
 			names[n][nl] = '\0';
@@ -938,7 +958,9 @@ dispatch(struct evhttp_request *req, void *arg)
 			inn_http_access_key(req, c.who.p.name);
 		if (routes[i].access != API_PUBLIC)
 			inn_http_conn_authed(req);
-		if (m == EVHTTP_REQ_POST && post_precheck(&c, &routes[i]) != 0)
+		/* a DELETE too: a misspelt parameter must not delete as if unsaid */
+		if ((m == EVHTTP_REQ_POST || m == EVHTTP_REQ_DELETE) &&
+		    post_precheck(&c, &routes[i]) != 0)
 			return;
 		if (m == EVHTTP_REQ_POST || routes[i].work != NULL) {
 			defer_post(&c, &routes[i]);

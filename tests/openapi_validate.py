@@ -289,6 +289,12 @@ def main():
         except jsonschema.exceptions.SchemaError as e:
             bad_schemas.append("%s: %s" % (where, e.message[:200]))
     check("every schema is a valid JSON Schema 2020-12", not bad_schemas, bad_schemas)
+    # a description split at a ';' of its own made a parameter of its tail
+    bad_names = sorted("%s %s: %r" % (m.upper(), path, prm.get("name"))
+                       for path, item in doc["paths"].items() for m, op in item.items()
+                       for prm in op.get("parameters", [])
+                       if not re.match(r"^[A-Za-z_][A-Za-z0-9_.\-]*$", str(prm.get("name"))))
+    check("every parameter's name is a name (letters, digits, _ . -)", not bad_names, bad_names)
     ids = [op["operationId"] for item in doc["paths"].values() for op in item.values()]
     check("operationIds are unique", len(ids) == len(set(ids)),
           sorted(i for i in ids if ids.count(i) > 1))

@@ -1119,6 +1119,16 @@ test_requests_are_taken_as_written(void **state)
 	                  S.admin, &o, NULL), 409, o, "conflict");
 	TU_ASSERT_CONTAINS(js(o), "revoke it first to rotate");
 	json_object_put(o);
+	/* a DELETE refuses a query parameter it does not list (400 naming
+	 * it), as a POST does, and deletes nothing */
+	assert_error(http("DELETE", "/api/admin/keys/noteam?foo=1", NULL, S.admin, &o, NULL), 400,
+	             o, "invalid_request");
+	TU_ASSERT_CONTAINS(js(o), "foo");
+	json_object_put(o);
+	assert_error(http("DELETE", "/api/applications/nothing?dryrun=true", NULL, S.user_red, &o,
+	                  NULL), 400, o, "invalid_request");
+	TU_ASSERT_CONTAINS(js(o), "dryrun");
+	json_object_put(o);
 	assert_int_equal(http("DELETE", "/api/admin/keys/noteam", NULL, S.admin, NULL, NULL), 200);
 	assert_error(http("DELETE", "/api/admin/keys/noteam", NULL, S.admin, &o, NULL), 404, o,
 	             "not_found");
