@@ -487,13 +487,33 @@ conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 	struct evbuffer_iovec vec[16];
 	struct evbuffer_ptr pos;
 	size_t len = evbuffer_get_length(buf), off, todo;
-	int i, nv;
+	int i, nv, fresh;
 
 	if (info->n_added == 0)
 		return;
 	if (c->refused) {
 		conn_discard(c, buf);
 		return;
+	}
+	/* RFC 9112 2.2: empty lines before a request line are ignored, where
+	 * evhttp would answer them with its HTML 400.  Only between requests
+	 * (nothing older in the buffer, the scanner at a request's start): a
+	 * CRLF later in a head is its end.  Counted as the request's bytes, so
+	 * that its head deadline runs (a trickle of CRLFs is no idle client). */
+	fresh = len == info->n_added;
+	while (fresh && len > 0 && c->scan.st == INN_SCAN_HEAD && c->scan.llen == 0) {
+		size_t k = 0, have = len < 256 ? len : 256;
+		const unsigned char *b = evbuffer_pullup(buf, (ev_ssize_t)have);
+
+		while (b != NULL && k < have && (b[k] == '\r' || b[k] == '\n'))
+			k++;
+		if (k == 0)
+			break;
+		evbuffer_drain(buf, k);
+		c->scan.cur += (int64_t)k;
+		len -= k;
+		if (k < have)
+			break;
 	}
 	todo = info->n_added > len ? len : info->n_added;
 	off = len - todo;

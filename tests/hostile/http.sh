@@ -482,5 +482,20 @@ PY
 echo "# $(cat "$H/headsse")"
 check "HEAD of the event stream: headers only, the next request on the connection answered" \
 	test "$(cat "$H/headsse")" = "HTTP/1.1 200 OK | HTTP/1.1 200 OK"
+# ---- RFC 9112 2.2: empty lines before a request line are ignored -----------
+h_py "$url" > "$H/blank" <<'PY'
+u = urllib.parse.urlparse(sys.argv[1])
+s = socket.create_connection((u.hostname, u.port), timeout=10)
+s.sendall(b"\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+time.sleep(0.3)
+s.sendall(b"\r\n\r\n")
+time.sleep(0.3)
+s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+d = read_until_close(s)
+print(d.count(b"HTTP/1.1 200 OK"), d.count(b'"status":"ok"'), b"<HTML" in d.upper())
+PY
+echo "# blank lines: $(cat "$H/blank")"
+check "empty lines before a request line (with it, and alone between requests) are ignored: two 200s" \
+	test "$(cat "$H/blank")" = "2 2 False"
 h_stop
 h_done
