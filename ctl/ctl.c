@@ -3,7 +3,8 @@
  * ctl_spec.c names, and runs the command through its in-process handler
  * and/or the one that asks a server (remote mode: --server URL or
  * $INNOMINATUS_SERVER, no --local).  Options may appear anywhere on the
- * command line; one a command does not take is accepted and unused.
+ * command line; one the command (or its subcommand) does not take is a
+ * usage error: ignored, --dry-run on retry or cancel would act for real.
  */
 #include "config.h"
 
@@ -143,6 +144,43 @@ set_value(ctl_opts *o, const ctl_option *p, const char *a, const char *val)
 
 static int sub_missing(const ctl_cmd_spec *c, int nrest, char **rest);
 
+/* The options every command takes: where to find the server, the catalog
+ * and the plugins, and how to print.  They change what a command reads or
+ * how it prints, never what it does. */
+#define GLOBAL_OPTS (CTL_O(HELP) | CTL_O(VERSION) | CTL_O(SERVER) | CTL_O(CONFIG) | \
+                     CTL_O(PLUGIN_DIR) | CTL_O(PROVIDERS) | CTL_O(GOLDENPATHS) | \
+                     CTL_O(OUTPUT) | CTL_O(RECONNECT_WAIT))
+
+/* Refuses the options given (seen, spelt as spelt[id]) that command c, or
+ * its subcommand rest[0], does not take; 0 when all are taken. */
+static int
+check_options(const ctl_cmd_spec *c, int nrest, char **rest, uint64_t seen,
+              const char *const *spelt)
+{
+	const ctl_cmd_spec *sub = nrest > 0 ? ctl_spec_command(c->name, rest[0]) : NULL;
+	const ctl_cmd_spec *e = sub != NULL ? sub : c;
+	char who[96];
+	int id;
+
+	snprintf(who, sizeof(who), "%s%s%s", c->name, sub ? " " : "", sub ? sub->name : "");
+	for (id = 0; id < CTL_OPT_COUNT; id++) {
+		uint64_t bit = (uint64_t)1 << id;
+
+		if (!(seen & bit) || (GLOBAL_OPTS & bit) || (e->options & bit))
+			continue;
+		fprintf(stderr, "innominatus-ctl: %s does not take %s (see: innominatus-ctl %s "
+		        "--help)\n", who, spelt[id], who);
+		return -1;
+	}
+	/* both named: which one was meant is not ours to guess */
+	if ((seen & CTL_O(LOCAL)) && (seen & CTL_O(SERVER))) {
+		fprintf(stderr, "innominatus-ctl: %s: --local runs in-process, --server asks a "
+		        "server: give one of them\n", who);
+		return -1;
+	}
+	return 0;
+}
+
 /* The help asked for by `CMD [SUB] --help`. */
 static int
 help_for(const ctl_cmd_spec *c, int nrest, char **rest)
@@ -179,6 +217,8 @@ main(int argc, char **argv)
 	const char *cmd = NULL;
 	const ctl_cmd_spec *c;
 	char **rest;
+	const char *spelt[CTL_OPT_COUNT];
+	uint64_t seen = 0;
 	int i, nrest = 0, rc = CTL_EXIT_USAGE, w, want_help = 0;
 
 	if ((w = inn_worker_maybe_main(argc, argv)) >= 0)
@@ -195,11 +235,18 @@ main(int argc, char **argv)
 		char name[32];
 
 		if (attached_value(a, name, sizeof(name), &val)) {
-			if (set_value(&o, ctl_spec_option(name), name, val) != 0)
+			p = ctl_spec_option(name);
+			if (!(seen & ((uint64_t)1 << p->id)))
+				spelt[p->id] = p->name;
+			seen |= (uint64_t)1 << p->id;
+			if (set_value(&o, p, name, val) != 0)
 				goto out;
 			continue;
 		}
 		if ((p = ctl_spec_option(a)) != NULL) {
+			if (!(seen & ((uint64_t)1 << p->id)))
+				spelt[p->id] = a;
+			seen |= (uint64_t)1 << p->id;
 			if (p->id == CTL_OPT_HELP) {
 				want_help = 1;
 			} else if (p->id == CTL_OPT_VERSION) {
@@ -247,6 +294,8 @@ main(int argc, char **argv)
 		rc = help_for(c, nrest, rest);
 		goto out;
 	}
+	if (check_options(c, nrest, rest, seen, spelt) != 0)
+		goto out;
 	if (o.output_bad != NULL && !(strcmp(cmd, "admin") == 0 && nrest > 0 &&
 	                              strcmp(rest[0], "export") == 0)) {
 		fprintf(stderr, "innominatus-ctl: %s takes json, yaml or text, not \"%s\"\n",

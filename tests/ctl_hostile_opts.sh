@@ -1,0 +1,55 @@
+#!/bin/sh
+# ctl_hostile_opts.sh - hostile-test findings of the ctl: an option the
+# command does not take is a usage error (retry --dry-run used to re-run for
+# real), --local with --server is refused.  No server: nothing may be asked
+# (the URL below has nobody listening).  Prints TAP.
+ctl=${INN_CTL:?}
+src=${INN_TOP_SRCDIR:?}
+dir=$(mktemp -d "${TMPDIR:-/tmp}/inn-hopt-XXXXXX")
+. "$src/tests/ctl_lib.sh"
+CHECK_SHOW="$dir/out"
+trap 'rm -rf "$dir"' EXIT
+export HOME="$dir" XDG_CONFIG_HOME= INNOMINATUS_TOKEN=x
+unset INNOMINATUS_SERVER
+srv=http://127.0.0.1:9
+echo "1..9"
+
+# refused: CMD... -- OPT, and the message names both
+refused() {
+	who=$1; opt=$2; shift 2
+	"$ctl" --server $srv "$@" >"$dir/out" 2>&1
+	rc=$?
+	[ $rc -eq 2 ] && grep -qx "innominatus-ctl: $who does not take $opt (see: innominatus-ctl $who --help)" "$dir/out"
+}
+refused retry --dry-run retry 10 --dry-run
+check "retry 10 --dry-run: a usage error, not a real retry" $?
+ok=0
+refused "admin revoke-key" --dry-run admin revoke-key X --dry-run || ok=1
+refused "admin add-key" --dry-run admin add-key k --role user --dry-run || ok=1
+refused "admin reload" --dry-run admin reload --dry-run || ok=1
+check "admin revoke-key/add-key/reload --dry-run: usage errors" $ok
+refused cancel --dry-run cancel 1 --dry-run && refused cancel --no-wait cancel 1 --no-wait
+check "cancel --dry-run, cancel --no-wait: usage errors" $?
+refused status -f status 1 -f && refused apps --app apps --app=x
+check "status -f, apps --app=x: usage errors, as spelt" $?
+
+"$ctl" list-providers --local --server $srv >"$dir/out" 2>&1
+[ $? -eq 2 ] && grep -q -- '--local runs in-process, --server asks a server' "$dir/out"
+check "list-providers --local --server: refused, not silently local" $?
+
+# what a command takes, or every command takes, stays valid: the server
+# not answering (5) shows the option got through
+"$ctl" --server $srv -o json --reconnect-wait 0 --plugin-dir "$dir" status 1 >"$dir/out" 2>&1
+[ $? -eq 5 ]
+check "global options (--server, -o, --reconnect-wait, --plugin-dir) stay valid" $?
+"$ctl" --server $srv retry 1 --no-wait >"$dir/out" 2>&1
+[ $? -eq 5 ] && "$ctl" --server $srv logs 1 -f >"$dir/out" 2>&1
+[ $? -eq 5 ]
+check "options a command takes (retry --no-wait, logs -f) stay valid" $?
+"$ctl" retry --dry-run --help >"$dir/out" 2>&1
+[ $? -eq 0 ] && head -1 "$dir/out" | grep -q 'usage: innominatus-ctl retry'
+check "--help still shows the help" $?
+"$ctl" --server $srv admin export --db "$dir/x.db" --dry-run >"$dir/out" 2>&1
+[ $? -eq 2 ] && grep -q 'admin export does not take --dry-run' "$dir/out"
+check "admin export --dry-run: a usage error" $?
+exit $fail
