@@ -12,7 +12,7 @@ trap 'rm -rf "$dir"' EXIT
 export HOME="$dir" XDG_CONFIG_HOME= INNOMINATUS_TOKEN=x
 unset INNOMINATUS_SERVER
 srv=http://127.0.0.1:9
-echo "1..9"
+echo "1..12"
 
 # refused: CMD... -- OPT, and the message names both
 refused() {
@@ -52,4 +52,28 @@ check "--help still shows the help" $?
 "$ctl" --server $srv admin export --db "$dir/x.db" --dry-run >"$dir/out" 2>&1
 [ $? -eq 2 ] && grep -q 'admin export does not take --dry-run' "$dir/out"
 check "admin export --dry-run: a usage error" $?
+
+# ---- admin export -o the store itself (or a file beside it): refused, store kept
+top=$(dirname "$ctl")
+db="$dir/store.db"
+"$top/innominatus" --db "$db" --migrate >"$dir/out" 2>&1 || sed 's/^/# /' "$dir/out"
+cp "$db" "$dir/before.db"
+"$ctl" admin export --db "$db" -o "$db" >"$dir/out" 2>&1
+[ $? -eq 3 ] && grep -q 'store --db .* itself: refusing' "$dir/out" && cmp -s "$db" "$dir/before.db"
+check "admin export --db X -o X: refused (exit 3), the store unchanged" $?
+mkdir "$dir/sub"
+ok=0
+for o in "$dir/sub/../store.db" "sqlite:$db" "$db-wal" "$db-journal" "$db.key" "$db.replica.lock"; do
+	case $o in sqlite:*) d=$o; o=$db ;; *) d=$db ;; esac
+	"$ctl" admin export --db "$d" -o "$o" >"$dir/out" 2>&1
+	[ $? -eq 3 ] && grep -q 'refusing to write the dump over it' "$dir/out" || { ok=1; echo "# $o"; }
+done
+ln "$db" "$dir/hard.db"
+"$ctl" admin export --db "$db" -o "$dir/hard.db" >"$dir/out" 2>&1
+[ $? -eq 3 ] || ok=1
+cmp -s "$db" "$dir/before.db" && [ ! -e "$db-journal" ] && [ ! -e "$db.key" ] || ok=1
+check "admin export -o: the store by another name, a hard link or a sibling file: refused" $ok
+rm -f "$dir/hard.db"
+"$ctl" admin export --db "$db" -o "$dir/dump.json" >"$dir/out" 2>&1 && [ -s "$dir/dump.json" ]
+check "admin export -o another file still works" $?
 exit $fail
