@@ -170,6 +170,11 @@ check_options(const ctl_cmd_spec *c, int nrest, char **rest, uint64_t seen,
 			continue;
 		fprintf(stderr, "innominatus-ctl: %s does not take %s (see: innominatus-ctl %s "
 		        "--help)\n", who, spelt[id], who);
+		if (id == CTL_OPT_PARAM && strcmp(who, "retry") == 0)
+			fputs("innominatus-ctl: retry runs the execution again with the parameters it "
+			      "had; it takes no --param (the server cannot change them on a retry).  "
+			      "To run with other parameters, run the workflow again: innominatus-ctl "
+			      "run WORKFLOW --param NAME=VALUE\n", stderr);
 		return -1;
 	}
 	/* both named: which one was meant is not ours to guess */
