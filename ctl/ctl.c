@@ -208,7 +208,7 @@ sub_missing(const ctl_cmd_spec *c, int nrest, char **rest)
 {
 	if (nrest > 0)
 		fprintf(stderr, "innominatus-ctl: %s has no subcommand \"%s\"\n\n", c->name,
-		        rest[0]);
+		        ctl_term_safe(stderr, rest[0]));
 	else
 		fprintf(stderr, "innominatus-ctl: %s needs a subcommand\n\n", c->name);
 	ctl_spec_help(stderr, c);
@@ -278,7 +278,8 @@ main(int argc, char **argv)
 			while (++i < argc)
 				rest[nrest++] = argv[i];
 		} else if (a[0] == '-' && a[1] != '\0') {
-			fprintf(stderr, "innominatus-ctl: unknown option %s (see --help)\n", a);
+			fprintf(stderr, "innominatus-ctl: unknown option %s (see --help)\n",
+			        ctl_term_safe(stderr, a));
 			goto out;
 		} else if (cmd == NULL) {
 			cmd = a;
@@ -292,7 +293,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if ((c = ctl_spec_command(NULL, cmd)) == NULL) {
-		fprintf(stderr, "innominatus-ctl: unknown command \"%s\" (see --help)\n", cmd);
+		fprintf(stderr, "innominatus-ctl: unknown command \"%s\" (see --help)\n",
+		        ctl_term_safe(stderr, cmd));
 		goto out;
 	}
 	if (want_help) {

@@ -12,7 +12,7 @@ trap 'rm -rf "$dir"' EXIT
 export HOME="$dir" XDG_CONFIG_HOME= INNOMINATUS_TOKEN=x
 unset INNOMINATUS_SERVER
 srv=http://127.0.0.1:9
-echo "1..12"
+echo "1..15"
 
 # refused: CMD... -- OPT, and the message names both
 refused() {
@@ -76,4 +76,40 @@ check "admin export -o: the store by another name, a hard link or a sibling file
 rm -f "$dir/hard.db"
 "$ctl" admin export --db "$db" -o "$dir/dump.json" >"$dir/out" 2>&1 && [ -s "$dir/dump.json" ]
 check "admin export -o another file still works" $?
+
+# ---- terminal escapes from the server or from files: escaped on a terminal -----
+command -v script >/dev/null 2>&1 || { check "script (util-linux) is needed" 1; exit 1; }
+cat >"$dir/boom.py" <<'PY'
+import sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+class H(BaseHTTPRequestHandler):
+    def do_GET(self):
+        b = b'{"error":{"message":"boom \\u001b]0;PWN\\u0007","errors":["e \\u001b[2J"]}}'
+        self.send_response(500)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(b)))
+        self.end_headers()
+        self.wfile.write(b)
+    def log_message(self, *a):
+        pass
+s = HTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1], "w").write("%d\n" % s.server_address[1])
+s.serve_forever()
+PY
+python3 "$dir/boom.py" "$dir/port" & bpid=$!
+trap 'kill $bpid 2>/dev/null; rm -rf "$dir"' EXIT
+i=0; while [ ! -s "$dir/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+INN_B="$ctl --server http://127.0.0.1:$(cat "$dir/port") apps" script -qc 'sh -c "$INN_B"' /dev/null >"$dir/tty" 2>&1
+esc=$(printf '\033')
+grep -q 'boom \\e\]0;PWN^G' "$dir/tty" && grep -q 'e \\e\[2J' "$dir/tty" && ! grep -q "$esc" "$dir/tty"
+CHECK_SHOW="$dir/tty" check "a server's error message with ESC/BEL reaches a terminal escaped" $?
+CHECK_SHOW="$dir/out"
+mkdir -p "$dir/p${esc}]0;X" && printf 'name: "a\033[31mb"\nversion: 1\n' >"$dir/p${esc}]0;X/provider.yaml"
+INN_C=$ctl INN_A="$dir/p${esc}]0;X" INN_D=$dir script -qc \
+	'sh -c "\"\$INN_C\" --plugin-dir \"\$INN_D\" validate-provider \"\$INN_A\""' /dev/null >"$dir/tty" 2>&1
+grep -q 'p\\e\]0;X' "$dir/tty" && ! grep -q "$esc" "$dir/tty"
+CHECK_SHOW="$dir/tty" check "validate-provider: a folder name and provider.yaml values with ESC are escaped on a terminal" $?
+INN_C=$ctl INN_A="bogus${esc}]0;Y" script -qc 'sh -c "\"\$INN_C\" \"\$INN_A\""' /dev/null >"$dir/tty" 2>&1
+grep -q 'unknown command "bogus\\e\]0;Y"' "$dir/tty" && ! grep -q "$esc" "$dir/tty"
+CHECK_SHOW="$dir/tty" check "a usage error echoing an argument with ESC escapes it on a terminal" $?
 exit $fail
