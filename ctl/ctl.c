@@ -168,6 +168,10 @@ check_options(const ctl_cmd_spec *c, int nrest, char **rest, uint64_t seen,
 
 		if (!(seen & bit) || (GLOBAL_OPTS & bit) || (e->options & bit))
 			continue;
+		/* a server's command with --local: dispatch() refuses it, saying
+		 * it talks to a server */
+		if (id == CTL_OPT_LOCAL && c->remote_fn != NULL && c->local_fn == NULL)
+			continue;
 		fprintf(stderr, "innominatus-ctl: %s does not take %s (see: innominatus-ctl %s "
 		        "--help)\n", who, spelt[id], who);
 		if (id == CTL_OPT_PARAM && strcmp(who, "retry") == 0)
