@@ -15,6 +15,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <stdlib.h>
@@ -254,6 +256,53 @@ export_target(const char *file)
 	return -1;
 }
 
+/* name as its folder's real path and its last component into out (the
+ * file itself need not exist); -1 when the folder cannot be resolved. */
+static int
+canonical(const char *name, char *out, size_t len)
+{
+	char d[PATH_MAX], b[PATH_MAX], real[PATH_MAX];
+
+	if (snprintf(d, sizeof(d), "%s", name) >= (int)sizeof(d) ||
+	    snprintf(b, sizeof(b), "%s", name) >= (int)sizeof(b) ||
+	    realpath(dirname(d), real) == NULL)
+		return -1;
+	return snprintf(out, len, "%s/%s", real, basename(b)) >= (int)len ? -1 : 0;
+}
+
+/* 1 (said) when file is the SQLite store of db or one of the files beside
+ * it (journal, WAL, key, replica lock): the dump would be written over the
+ * very store it is read from, and the rename would leave only the dump. */
+static int
+export_is_store(const char *db, const char *file)
+{
+	static const char *const sib[] = { "", "-wal", "-shm", "-journal", ".key",
+	                                   ".replica.lock" };
+	char buf[4096], name[4096 + 16], a[PATH_MAX + 8], b[PATH_MAX + 8];
+	const char *path;
+	struct stat fs, ss;
+	size_t i;
+	int fexists, fcanon;
+
+	if (db == NULL || (path = sqlite_file(db, buf, sizeof(buf))) == NULL)
+		return 0;
+	fexists = stat(file, &fs) == 0;
+	fcanon = canonical(file, a, sizeof(a)) == 0;
+	for (i = 0; i < sizeof(sib) / sizeof(sib[0]); i++) {
+		snprintf(name, sizeof(name), "%s%s", path, sib[i]);
+		if ((fexists && stat(name, &ss) == 0 && fs.st_dev == ss.st_dev &&
+		     fs.st_ino == ss.st_ino) ||
+		    (fcanon && canonical(name, b, sizeof(b)) == 0 && strcmp(a, b) == 0)) {
+			fprintf(stderr, "innominatus-ctl: admin export: -o %s is %s of the store "
+			        "--db %s itself: refusing to write the dump over it (nothing "
+			        "exported); name another file\n", file,
+			        sib[i][0] ? "a file" : "the file", path);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* The dump goes to a new file beside file (mode 0600 from the start),
  * renamed over file once it is whole: a failed export leaves no half
  * dump behind, and an existing file is replaced (its owner and mode are
@@ -277,6 +326,8 @@ admin_export(const ctl_opts *o, int argc)
 	if (file != NULL && strcmp(file, "-") == 0)
 		file = NULL;
 	if (file != NULL && (where = export_target(file)) < 0)
+		return CTL_EXIT_CONFIG;
+	if (file != NULL && where == 0 && export_is_store(o->db, file))
 		return CTL_EXIT_CONFIG;
 	if ((rc = open_db(o, use_export, 1, &st, shown, sizeof(shown))) != CTL_EXIT_OK)
 		return rc;

@@ -59,21 +59,24 @@ ctl_cmd_validate_provider(const ctl_opts *o, int argc, char **argv)
 	} else {
 		ctl_print_diag(stderr, &env.diag);
 		if (p != NULL && env.diag.nerrors == 0) {
-			printf("provider %s %s: valid, %zu workflow(s)", p->name,
-			       p->version ? p->version : "", p->nworkflows);
+			/* names and values from the folder: escaped on a terminal */
+			printf("provider %s %s: valid, %zu workflow(s)", ctl_term_safe(stdout, p->name),
+			       p->version ? ctl_term_safe(stdout, p->version) : "", p->nworkflows);
 			if (p->ncaps > 0) {
 				printf(", resource types:");
 				for (i = 0; i < p->ncaps; i++)
-					printf(" %s", p->caps[i].type);
+					printf(" %s", ctl_term_safe(stdout, p->caps[i].type));
 			}
 			printf("\n");
 			for (i = 0; i < p->nworkflows; i++)
-				printf("  %-32s %zu step(s)%s%s\n", p->workflows[i]->name,
+				printf("  %-32s %zu step(s)%s%s\n",
+				       ctl_term_safe(stdout, p->workflows[i]->name),
 				       p->workflows[i]->nsteps, p->workflows[i]->operation ?
 				       "  operation: " : "", p->workflows[i]->operation ?
-				       p->workflows[i]->operation : "");
+				       ctl_term_safe(stdout, p->workflows[i]->operation) : "");
 		} else {
-			fprintf(stderr, "%s: %zu error(s), %zu warning(s)\n", argv[0],
+			fprintf(stderr, "%s: %zu error(s), %zu warning(s)\n",
+			        ctl_term_safe(stderr, argv[0]),
 			        env.diag.nerrors, env.diag.n - env.diag.nerrors);
 		}
 	}

@@ -217,15 +217,21 @@ script_bash(FILE *fp)
 	      "# `innominatus-ctl __complete KIND PREFIX` (--server or INNOMINATUS_SERVER).\n", fp);
 	script_tables(fp);
 	/* each candidate is one line read into the array as it is: a name
-	 * like "*" is never a pattern, one with spaces never two words */
+	 * like "*" is never a pattern, one with spaces never two words; the
+	 * server's names are added shell-quoted (printf %q) */
 	fputs("_inn_add() {\n"
 	      "\t# candidates of kind $1 (KIND or KIND,KIND...) for the word $2 into COMPREPLY\n"
 	      "\tlocal -a c=()\n"
+	      "\tlocal q\n"
 	      "\tcase $1 in\n"
 	      "\t@*) mapfile -t c < <(IFS=' '; compgen -W \"${1#@}\" -- \"$2\") ;;\n"
 	      "\tfile) compopt -o filenames 2>/dev/null; mapfile -t c < <(compgen -f -- \"$2\") ;;\n"
 	      "\tdir) compopt -o filenames 2>/dev/null; mapfile -t c < <(compgen -d -- \"$2\") ;;\n"
-	      "\t*) mapfile -t c < <(\"$ctl\" \"${srv[@]}\" __complete \"$1\" \"$2\" 2>/dev/null) ;;\n"
+	      "\t*) mapfile -t c < <(\"$ctl\" \"${srv[@]}\" __complete \"$1\" \"$2\" 2>/dev/null)\n"
+	      "\t\t# the server's names go in quoted, as they would have to be typed:\n"
+	      "\t\t# bash inserts a candidate as it is ($(...), ;, * would be code)\n"
+	      "\t\tfor q in \"${c[@]}\"; do printf -v q %q \"$q\"; COMPREPLY+=(\"$q\"); done\n"
+	      "\t\treturn ;;\n"
 	      "\tesac\n"
 	      "\tCOMPREPLY+=(\"${c[@]}\")\n"
 	      "}\n"
@@ -401,7 +407,13 @@ kind_candidates(struct remote *r, const char *kind, const char *prefix)
 		json_object *e = json_object_array_get_idx(a, i), *wfs;
 
 		if (strcmp(kind, "executions") == 0) {
-			snprintf(buf, sizeof(buf), "%lld", (long long)ctl_jint(e, "id", 0));
+			json_object *id = json_object_object_get(e, "id");
+
+			/* an id that is no number is no execution: dropped, not "0" */
+			if (id == NULL || !json_object_is_type(id, json_type_int) ||
+			    json_object_get_int64(id) <= 0)
+				continue;
+			snprintf(buf, sizeof(buf), "%lld", (long long)json_object_get_int64(id));
 			candidate(buf, prefix);
 		} else if (strcmp(kind, "workflows") != 0) {
 			candidate(name_of(e), prefix);

@@ -3,7 +3,8 @@
  * ctl_spec.c names, and runs the command through its in-process handler
  * and/or the one that asks a server (remote mode: --server URL or
  * $INNOMINATUS_SERVER, no --local).  Options may appear anywhere on the
- * command line; one a command does not take is accepted and unused.
+ * command line; one the command (or its subcommand) does not take is a
+ * usage error: ignored, --dry-run on retry or cancel would act for real.
  */
 #include "config.h"
 
@@ -143,6 +144,52 @@ set_value(ctl_opts *o, const ctl_option *p, const char *a, const char *val)
 
 static int sub_missing(const ctl_cmd_spec *c, int nrest, char **rest);
 
+/* The options every command takes: where to find the server, the catalog
+ * and the plugins, and how to print.  They change what a command reads or
+ * how it prints, never what it does. */
+#define GLOBAL_OPTS (CTL_O(HELP) | CTL_O(VERSION) | CTL_O(SERVER) | CTL_O(CONFIG) | \
+                     CTL_O(PLUGIN_DIR) | CTL_O(PROVIDERS) | CTL_O(GOLDENPATHS) | \
+                     CTL_O(OUTPUT) | CTL_O(RECONNECT_WAIT))
+
+/* Refuses the options given (seen, spelt as spelt[id]) that command c, or
+ * its subcommand rest[0], does not take; 0 when all are taken. */
+static int
+check_options(const ctl_cmd_spec *c, int nrest, char **rest, uint64_t seen,
+              const char *const *spelt)
+{
+	const ctl_cmd_spec *sub = nrest > 0 ? ctl_spec_command(c->name, rest[0]) : NULL;
+	const ctl_cmd_spec *e = sub != NULL ? sub : c;
+	char who[96];
+	int id;
+
+	snprintf(who, sizeof(who), "%s%s%s", c->name, sub ? " " : "", sub ? sub->name : "");
+	for (id = 0; id < CTL_OPT_COUNT; id++) {
+		uint64_t bit = (uint64_t)1 << id;
+
+		if (!(seen & bit) || (GLOBAL_OPTS & bit) || (e->options & bit))
+			continue;
+		/* a server's command with --local: dispatch() refuses it, saying
+		 * it talks to a server */
+		if (id == CTL_OPT_LOCAL && c->remote_fn != NULL && c->local_fn == NULL)
+			continue;
+		fprintf(stderr, "innominatus-ctl: %s does not take %s (see: innominatus-ctl %s "
+		        "--help)\n", who, spelt[id], who);
+		if (id == CTL_OPT_PARAM && strcmp(who, "retry") == 0)
+			fputs("innominatus-ctl: retry runs the execution again with the parameters it "
+			      "had; it takes no --param (the server cannot change them on a retry).  "
+			      "To run with other parameters, run the workflow again: innominatus-ctl "
+			      "run WORKFLOW --param NAME=VALUE\n", stderr);
+		return -1;
+	}
+	/* both named: which one was meant is not ours to guess */
+	if ((seen & CTL_O(LOCAL)) && (seen & CTL_O(SERVER))) {
+		fprintf(stderr, "innominatus-ctl: %s: --local runs in-process, --server asks a "
+		        "server: give one of them\n", who);
+		return -1;
+	}
+	return 0;
+}
+
 /* The help asked for by `CMD [SUB] --help`. */
 static int
 help_for(const ctl_cmd_spec *c, int nrest, char **rest)
@@ -165,7 +212,7 @@ sub_missing(const ctl_cmd_spec *c, int nrest, char **rest)
 {
 	if (nrest > 0)
 		fprintf(stderr, "innominatus-ctl: %s has no subcommand \"%s\"\n\n", c->name,
-		        rest[0]);
+		        ctl_term_safe(stderr, rest[0]));
 	else
 		fprintf(stderr, "innominatus-ctl: %s needs a subcommand\n\n", c->name);
 	ctl_spec_help(stderr, c);
@@ -179,6 +226,8 @@ main(int argc, char **argv)
 	const char *cmd = NULL;
 	const ctl_cmd_spec *c;
 	char **rest;
+	const char *spelt[CTL_OPT_COUNT];
+	uint64_t seen = 0;
 	int i, nrest = 0, rc = CTL_EXIT_USAGE, w, want_help = 0;
 
 	if ((w = inn_worker_maybe_main(argc, argv)) >= 0)
@@ -195,11 +244,18 @@ main(int argc, char **argv)
 		char name[32];
 
 		if (attached_value(a, name, sizeof(name), &val)) {
-			if (set_value(&o, ctl_spec_option(name), name, val) != 0)
+			p = ctl_spec_option(name);
+			if (!(seen & ((uint64_t)1 << p->id)))
+				spelt[p->id] = p->name;
+			seen |= (uint64_t)1 << p->id;
+			if (set_value(&o, p, name, val) != 0)
 				goto out;
 			continue;
 		}
 		if ((p = ctl_spec_option(a)) != NULL) {
+			if (!(seen & ((uint64_t)1 << p->id)))
+				spelt[p->id] = a;
+			seen |= (uint64_t)1 << p->id;
 			if (p->id == CTL_OPT_HELP) {
 				want_help = 1;
 			} else if (p->id == CTL_OPT_VERSION) {
@@ -226,7 +282,8 @@ main(int argc, char **argv)
 			while (++i < argc)
 				rest[nrest++] = argv[i];
 		} else if (a[0] == '-' && a[1] != '\0') {
-			fprintf(stderr, "innominatus-ctl: unknown option %s (see --help)\n", a);
+			fprintf(stderr, "innominatus-ctl: unknown option %s (see --help)\n",
+			        ctl_term_safe(stderr, a));
 			goto out;
 		} else if (cmd == NULL) {
 			cmd = a;
@@ -240,13 +297,16 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if ((c = ctl_spec_command(NULL, cmd)) == NULL) {
-		fprintf(stderr, "innominatus-ctl: unknown command \"%s\" (see --help)\n", cmd);
+		fprintf(stderr, "innominatus-ctl: unknown command \"%s\" (see --help)\n",
+		        ctl_term_safe(stderr, cmd));
 		goto out;
 	}
 	if (want_help) {
 		rc = help_for(c, nrest, rest);
 		goto out;
 	}
+	if (check_options(c, nrest, rest, seen, spelt) != 0)
+		goto out;
 	if (o.output_bad != NULL && !(strcmp(cmd, "admin") == 0 && nrest > 0 &&
 	                              strcmp(rest[0], "export") == 0)) {
 		fprintf(stderr, "innominatus-ctl: %s takes json, yaml or text, not \"%s\"\n",

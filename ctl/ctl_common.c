@@ -19,10 +19,24 @@
 #include "providers_conf.h"
 #include "store.h"
 
+/* On a terminal the diagnostics go through ctl_fput_term: they quote
+ * file names and values of the files read (ESC in a folder name must not
+ * drive the terminal). */
 void
 ctl_print_diag(FILE *fp, const inn_diag *d)
 {
-	inn_diag_print(d, fp, "");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	if (!isatty(fileno(fp)) || (m = open_memstream(&buf, &len)) == NULL) {
+		inn_diag_print(d, fp, "");
+		return;
+	}
+	inn_diag_print(d, m, "");
+	if (fclose(m) == 0 && buf != NULL)
+		ctl_fput_term(fp, buf, 1);
+	free(buf);
 }
 
 static int

@@ -284,8 +284,8 @@ ctl_status_clear(ctl_status *s)
 /* s as ctl_fput_term writes it when fp is a terminal (text from a server,
  * a step's output or a parameter must not drive it), else s itself; the
  * copy lives until 32 more calls. */
-static const char *
-term_safe(FILE *fp, const char *s)
+const char *
+ctl_term_safe(FILE *fp, const char *s)
 {
 	static char *ring[32];
 	static unsigned at;
@@ -317,7 +317,7 @@ ctl_print_log(FILE *fp, const char *indent, const char *step, const char *line, 
 		char *l = strndup(line, (size_t)len);
 
 		if (l != NULL) {
-			fprintf(fp, "%s%-24s| ", indent, term_safe(fp, step));
+			fprintf(fp, "%s%-24s| ", indent, ctl_term_safe(fp, step));
 			ctl_fput_term(fp, l, 0);
 			fputc('\n', fp);
 			free(l);
@@ -335,8 +335,8 @@ ctl_print_outputs(json_object *outs)
 		return;
 	printf("Outputs:\n");
 	json_object_object_foreach(outs, k, v)
-		printf("  %s: %s\n", term_safe(stdout, k), json_object_is_type(v, json_type_string) ?
-		       term_safe(stdout, json_object_get_string(v)) :
+		printf("  %s: %s\n", ctl_term_safe(stdout, k), json_object_is_type(v, json_type_string) ?
+		       ctl_term_safe(stdout, json_object_get_string(v)) :
 		       json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
 		                                      JSON_C_TO_STRING_NOSLASHESCAPE));
 }
@@ -375,7 +375,7 @@ jstr_or(json_object *o, const char *key, const char *dflt)
 {
 	const char *s = ctl_jstr(o, key);
 
-	return s != NULL ? term_safe(stdout, s) : dflt;
+	return s != NULL ? ctl_term_safe(stdout, s) : dflt;
 }
 
 /* The step table of an execution: name, type, status, duration, attempts. */
@@ -391,7 +391,7 @@ print_steps(json_object *steps)
 	printf("Steps:\n");
 	for (i = 0; i < n; i++) {
 		json_object *s = json_object_array_get_idx(steps, i);
-		const char *sm = term_safe(stdout, ctl_jstr(s, "message"));
+		const char *sm = ctl_term_safe(stdout, ctl_jstr(s, "message"));
 
 		fmt_ms(dur, sizeof(dur), ctl_jint(s, "duration_ms", -1));
 		printf("  %-24s %-10s %-10s %6s  attempts %lld%s%s\n", jstr_or(s, "name", "?"),
@@ -403,8 +403,8 @@ print_steps(json_object *steps)
 void
 ctl_print_exec(json_object *e, int detailed)
 {
-	const char *msg = term_safe(stdout, ctl_jstr(e, "message"));
-	const char *team = term_safe(stdout, ctl_jstr(e, "team"));
+	const char *msg = ctl_term_safe(stdout, ctl_jstr(e, "message"));
+	const char *team = ctl_term_safe(stdout, ctl_jstr(e, "team"));
 	char created[32], dur[32];
 
 	printf("Execution %lld: %s %s %s%s%s\n", (long long)ctl_jint(e, "id", 0),

@@ -78,5 +78,8 @@ int ctl_exit_for_status(const char *status);
  * from a server or a step cannot move the cursor, retitle the window or
  * hide what comes before it. */
 void ctl_fput_term(FILE *fp, const char *s, int keep_lines);
+/* s as ctl_fput_term writes it when fp is a terminal, else s itself (the
+ * copy lives until 32 more calls). */
+const char *ctl_term_safe(FILE *fp, const char *s);
 
 #endif

@@ -241,7 +241,8 @@ remote_http_error(struct remote *r, long status, const char *body, json_object *
 	}
 	if (r->o->json && j != NULL)
 		ctl_print_json(j);
-	fprintf(stderr, "innominatus-ctl: %s (HTTP %ld)\n", msg, status);
+	/* the server's words: on a terminal, escaped */
+	fprintf(stderr, "innominatus-ctl: %s (HTTP %ld)\n", ctl_term_safe(stderr, msg), status);
 	/* every diagnostic of a refused provider or catalog, one per line */
 	if (err != NULL && !r->o->json) {
 		json_object *errs;
@@ -250,8 +251,8 @@ remote_http_error(struct remote *r, long status, const char *body, json_object *
 		if (json_object_object_get_ex(err, "errors", &errs) &&
 		    json_object_is_type(errs, json_type_array))
 			for (i = 0; i < json_object_array_length(errs) && i < 1000; i++)
-				fprintf(stderr, "  %s\n",
-				        json_object_get_string(json_object_array_get_idx(errs, i)));
+				fprintf(stderr, "  %s\n", ctl_term_safe(stderr,
+				        json_object_get_string(json_object_array_get_idx(errs, i))));
 	}
 	if (status == 401 && !r->have_token)
 		fprintf(stderr, "innominatus-ctl: no token: set INNOMINATUS_TOKEN or put a line "

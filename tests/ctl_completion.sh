@@ -22,7 +22,7 @@ mkdir -p "$dir/bin"
 ln -s "$ctl" "$dir/bin/innominatus-ctl"
 . "$src/tests/ctl_lib.sh"
 . "$src/tests/ctl_hello_server.sh"
-echo "1..18"
+echo "1..21"
 spid=
 trap '[ -n "$spid" ] && kill $spid 2>/dev/null; wait $spid 2>/dev/null; rm -rf "$dir"' EXIT
 hello_server "$dir"
@@ -129,10 +129,16 @@ cat >"$dir/evil.py" <<'PY'
 import json, socket, sys, threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 names = ["*", "two words", "esc\x1b]0;pwned\x07", "bel\x07x", "del\x7fx", "nl\nx"]
+# names that are code when put on a command line unquoted (only /api/applications)
+code = ["$(touch made)", "x;touch made2", "{a,b}", "`touch made3`", "q'uote"]
 class H(BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path.startswith("/api/providers"):
             body = {"data": [{"name": n, "workflows": [{"name": "w"}]} for n in names]}
+        elif self.path.startswith("/api/applications"):
+            body = {"data": [{"name": n} for n in code]}
+        elif self.path.startswith("/api/workflows"):
+            body = {"data": [{"id": "x;y"}, {"id": 7}, {"id": None}, {"id": "12"}, {"id": 3.5}]}
         else:
             body = {"data": []}
         b = json.dumps(body).encode()
@@ -171,12 +177,29 @@ check "__complete drops names with control characters (ESC, BEL, DEL, newline)" 
 mkdir "$dir/cwd" && : >"$dir/cwd/file-a" && : >"$dir/cwd/file-b"
 (cd "$dir/cwd" && INNOMINATUS_SERVER=$evil complete_bash "innominatus-ctl admin remove-provider ") \
 	>"$dir/out" 2>&1
-[ "$(cat "$dir/out")" = "$(printf '*\ntwo words')" ]
-check "bash: a provider named * completes to * (no globbing), 'two words' stays one word" $?
+[ "$(cat "$dir/out")" = "$(printf '\\*\ntwo\\ words')" ]
+check "bash: a provider named * completes to \\* (quoted, no globbing), 'two words' to two\\ words" $?
 (cd "$dir/cwd" && INNOMINATUS_SERVER=$evil complete_bash "innominatus-ctl admin remove-provider *") \
 	>"$dir/out" 2>&1
-[ "$(cat "$dir/out")" = "*" ]
-check "bash: the prefix * completes to * only" $?
+[ "$(cat "$dir/out")" = "\\*" ]
+check "bash: the prefix * completes to \\* only" $?
+# each candidate as bash inserts it, then read back by the shell as the
+# user's command line would be: exactly the server's name, one word, and
+# nothing run (no file made)
+(cd "$dir/cwd" && INNOMINATUS_SERVER=$evil complete_bash "innominatus-ctl app ") >"$dir/cand" 2>&1
+(cd "$dir/cwd" && bash --norc --noprofile -c '
+	while IFS= read -r w; do eval "set -- $w"; [ $# -eq 1 ] && printf "%s\n" "$1"; done' \
+	<"$dir/cand") >"$dir/out" 2>&1
+printf '%s\n' '$(touch made)' '`touch made3`' 'q'"'"'uote' 'x;touch made2' '{a,b}' | sort >"$dir/want"
+sort "$dir/out" | cmp -s - "$dir/want" && [ ! -e "$dir/cwd/made" ] && [ ! -e "$dir/cwd/made2" ] &&
+	[ ! -e "$dir/cwd/made3" ] && [ "$(wc -l <"$dir/cand")" -eq 5 ]
+check "bash: app names with \$(...), backquotes, ;, {a,b}, ' are inserted quoted: read back as themselves, nothing runs" $?
+INNOMINATUS_SERVER=$evil "$ctl" __complete executions "" >"$dir/out" 2>&1
+[ "$(cat "$dir/out")" = "7" ]
+check "__complete executions: ids that are no whole number (\"x;y\", null, \"12\", 3.5) are dropped, not 0" $?
+(cd "$dir/cwd" && INNOMINATUS_SERVER=$evil complete_bash "innominatus-ctl logs ") >"$dir/out" 2>&1
+[ "$(cat "$dir/out")" = "7" ]
+check "bash: logs offers the one numeric execution id only" $?
 
 # one look-up for all of run's kinds (golden paths, workflows): bounded by
 # timeout 3.5 s, where one 2 s wait per kind would be cut
