@@ -365,7 +365,8 @@ sync_manifest(struct copier *cp)
 	FILE *fp;
 	int rc = INN_ERROR;
 
-	qsort(cp->files.v, cp->files.n, sizeof(*cp->files.v), cmp_str);
+	if (cp->files.n > 1)            /* files.v is NULL when there is none */
+		qsort(cp->files.v, cp->files.n, sizeof(*cp->files.v), cmp_str);
 	if (tf_path_join(path, sizeof(path), cp->dst, TF_MANIFEST_FILE) != 0 ||
 	    (size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
 		return INN_ERROR;

@@ -534,7 +534,8 @@ inn_registry_load(inn_registry **out, const char *dir, const inn_policy *policy,
 	}
 	closedir(dp);
 	dp = NULL;
-	qsort(names, nnames, sizeof(*names), cmp_names);
+	if (nnames > 1)          /* names is NULL when the folder holds none */
+		qsort(names, nnames, sizeof(*names), cmp_names);
 	if (policy == NULL || !policy->has_allow_list) {
 		char note[PATH_MAX + 256];
 

@@ -552,7 +552,8 @@ eval_range(struct ctx *c, const struct node *nd, inn_buf *out)
 			(void)val;
 			keys[i++] = k;
 		}
-		qsort(keys, n, sizeof(*keys), cmp_keys);
+		if (n > 1)              /* keys is NULL when there is none */
+			qsort(keys, n, sizeof(*keys), cmp_keys);
 		for (i = 0; rc == 0 && i < n; i++) {
 			if ((key = json_object_new_string(keys[i])) == NULL) {
 				rc = inn_error_set(INN_ENOMEM, "out of memory");
