@@ -8,6 +8,8 @@ ctl=${INN_CTL:?}
 src=${INN_TOP_SRCDIR:?}
 build=${INN_TOP_BUILDDIR:?}
 page="$build/man/innominatus-ctl.1"
+# a build from the tarball finds the rendered page in the source tree
+[ -s "$page" ] || page="$src/man/innominatus-ctl.1"
 scd="$src/man/innominatus-ctl.1.scd"
 for t in man col; do
 	command -v $t >/dev/null 2>&1 ||

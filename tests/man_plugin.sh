@@ -9,6 +9,8 @@ src=${INN_TOP_SRCDIR:?}
 page=$src/man/innominatus-plugin.7.scd
 hdr=$src/plugin-api/innominatus/plugin.h
 built=${INN_TOP_BUILDDIR:?}/man/innominatus-plugin.7
+# a build from the tarball finds the rendered page in the source tree
+[ -s "$built" ] || built=${INN_TOP_SRCDIR:?}/man/innominatus-plugin.7
 dir=$(mktemp -d "${TMPDIR:-/tmp}/inn-manp-XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 . "$src/tests/ctl_lib.sh"
