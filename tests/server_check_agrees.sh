@@ -4,20 +4,8 @@
 # --check-config exits 0 exactly when a real start (a free port) reaches
 # /ready; configs that start with warnings show them as "...: warning:"
 # lines.  Prints TAP.
-src=${INN_TOP_SRCDIR:?}
-build=${INN_TOP_BUILDDIR:?}
-srvbin="$build/innominatus"
-dir=$(mktemp -d "${TMPDIR:-/tmp}/inn-agree-XXXXXX")
-chmod 755 "$dir"
-mkdir -p "$dir/plugins" "$dir/data"
-chmod 755 "$dir/plugins"
-install -m 755 "$INN_SHELL_SO" "$dir/plugins/shell.so"
-cp -r "$src/tests/data/standin-providers" "$dir/providers"
-spid=""
-trap '[ -n "$spid" ] && kill -9 $spid 2>/dev/null; rm -rf "$dir"' EXIT
-. "$src/tests/ctl_lib.sh"
-for v in $(env | sed -n 's/^\(INNOMINATUS_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
-CHECK_SHOW="$dir/out"
+lib_name=agree
+. "${INN_TOP_SRCDIR:?}/tests/server_lib.sh"
 
 # conf NAME [server: lines...] -- then the body on stdin (other sections)
 conf() {

@@ -7,21 +7,8 @@
 # (U6), examples without a /usr/local plugin directory (U15), and the log
 # with timestamps, levels and an access line per request (U19).  Prints
 # TAP.
-src=${INN_TOP_SRCDIR:?}
-build=${INN_TOP_BUILDDIR:?}
-srvbin="$build/innominatus"
-dir=$(mktemp -d "${TMPDIR:-/tmp}/inn-conf-XXXXXX")
-chmod 755 "$dir"
-mkdir -p "$dir/plugins" "$dir/data"
-chmod 755 "$dir/plugins"
-install -m 755 "$INN_SHELL_SO" "$dir/plugins/shell.so"
-cp -r "$src/tests/data/standin-providers" "$dir/providers"
-spid=""
-trap '[ -n "$spid" ] && kill -9 $spid 2>/dev/null; rm -rf "$dir"' EXIT
-. "$src/tests/ctl_lib.sh"
-# no variable of the caller's environment may change what is tested
-for v in $(env | sed -n 's/^\(INNOMINATUS_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
-CHECK_SHOW="$dir/out"
+lib_name=conf
+. "${INN_TOP_SRCDIR:?}/tests/server_lib.sh"
 echo "1..18"
 
 # --- the command line (U5) ---

@@ -5,20 +5,9 @@
 # parameter's value or a store password given at a reload; and the command
 # line's conflicting actions, empty variables, a refused reload said once
 # and the last line of a drain.  Prints TAP.
-src=${INN_TOP_SRCDIR:?}
-build=${INN_TOP_BUILDDIR:?}
-srvbin="$build/innominatus"
-dir=$(mktemp -d "${TMPDIR:-/tmp}/inn-logs-XXXXXX")
-chmod 755 "$dir"
-mkdir -p "$dir/plugins" "$dir/data" "$dir/evil/workflows"
-chmod 755 "$dir/plugins"
-install -m 755 "$INN_SHELL_SO" "$dir/plugins/shell.so"
-cp -r "$src/tests/data/standin-providers" "$dir/providers"
-spid=""
-trap '[ -n "$spid" ] && kill -9 $spid 2>/dev/null; rm -rf "$dir"' EXIT
-. "$src/tests/ctl_lib.sh"
-for v in $(env | sed -n 's/^\(INNOMINATUS_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
-CHECK_SHOW="$dir/out"
+lib_name=logs
+. "${INN_TOP_SRCDIR:?}/tests/server_lib.sh"
+mkdir -p "$dir/evil/workflows"
 ts='^[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]\{3\}Z'
 esc=$(printf '\033')
 echo "1..14"
