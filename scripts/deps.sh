@@ -18,6 +18,9 @@ pkgs="$pkgs libsystemd-dev systemd"
 # python3-jsonschema: tests/openapi_validate.sh checks real replies against
 # the OpenAPI document
 pkgs="$pkgs python3-jsonschema"
+# chromium: the dashboard's tests drive Debian's Chromium headless
+# (tests/ui.sh, through the npm package playwright-core, which downloads no browser)
+pkgs="$pkgs chromium"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,0 +1,222 @@
+// app.js - the dashboard's frame: signing in, the navigation, and a hash
+// router that hands each page its part of the address.
+//
+// Addresses are fragments, so nothing after '#' ever reaches the server:
+//   #/executions?status=failed   a page, with its filters
+//   #/executions/42              one execution
+//   #key=KEY                     signs in with KEY (stored in sessionStorage,
+//                                then wiped from the address bar and history)
+//   #execution=42                opens execution 42 (with key=, after signing in)
+//
+// A page module default-exports {render(ctx)}: ctx.root is the element to
+// fill, ctx.params the address' path segments after the page's name,
+// ctx.query its URLSearchParams, ctx.me the signed-in key ({name, role,
+// team}), ctx.signal aborts when the user leaves the page (streams and
+// timers stop with it), ctx.go(hash) navigates, ctx.setQuery(obj) rewrites
+// the query without a new history entry.
+
+import {api, getKey, setKey, clearKey, ApiError} from './lib/api.js';
+import {h, fill, errorBox} from './lib/dom.js';
+import executions from './pages/executions.js';
+import execution from './pages/execution.js';
+import providers from './pages/providers.js';
+import goldenpaths from './pages/goldenpaths.js';
+import apps from './pages/apps.js';
+import plugins from './pages/plugins.js';
+import admin from './pages/admin.js';
+
+const PAGES = {
+	executions: {label: 'Executions', page: executions},
+	'golden-paths': {label: 'Golden paths', page: goldenpaths},
+	apps: {label: 'Applications', page: apps},
+	resources: {label: null, page: apps},
+	providers: {label: 'Providers', page: providers},
+	plugins: {label: 'Plugins', page: plugins},
+	admin: {label: 'Admin', page: admin, admin: true},
+};
+const HOME = '#/executions';
+
+const main = document.getElementById('main');
+const nav = document.getElementById('nav');
+const who = document.getElementById('who');
+const banner = document.getElementById('banner');
+let me = null;
+let leave = null;       // AbortController of the page shown
+let wanted = null;      // where to go after signing in
+
+// ---- the fragment: #key=..., #execution=... --------------------------------
+
+function takeFragment() {
+	const raw = location.hash.slice(1);
+	if (raw.startsWith('/') || raw === '') return;
+	const p = new URLSearchParams(raw);
+	const key = p.get('key'), ex = p.get('execution');
+	if (key !== null && key !== '') setKey(key);
+	const to = ex && /^\d+$/.test(ex) ? '#/executions/' + ex : HOME;
+	// replaceState: the key leaves the address bar and the history entry
+	history.replaceState(null, '', location.pathname + location.search + to);
+}
+
+// ---- signing in ---------------------------------------------------------------
+
+function showLogin(message) {
+	me = null;
+	nav.hidden = true;
+	who.hidden = true;
+	if (leave) leave.abort();
+	const input = h('input', {id: 'key', name: 'key', type: 'password', autocomplete: 'off',
+		spellcheck: 'false', required: true, 'aria-describedby': 'key-help'});
+	const msg = h('p', {id: 'login-error', class: 'error', role: 'alert', hidden: !message}, message || '');
+	const form = h('form', {class: 'login card', 'aria-labelledby': 'login-title', onsubmit: async e => {
+		e.preventDefault();
+		const k = input.value.trim();
+		if (!k) return;
+		setKey(k);
+		input.value = '';
+		const err = await signIn();
+		if (err) {
+			msg.textContent = err;
+			msg.hidden = false;
+			input.focus();
+		}
+	}},
+		h('h1', {id: 'login-title'}, 'Sign in'),
+		h('label', {for: 'key'}, 'API key'),
+		input,
+		h('p', {id: 'key-help', class: 'muted'}, 'An administrator makes keys with ',
+			h('code', {}, 'innominatus --create-admin-key NAME'), ' or ', h('code', {}, 'innominatus-ctl admin create-key'),
+			'. The key is kept in this tab only.'),
+		msg,
+		h('button', {type: 'submit', class: 'primary'}, 'Sign in'));
+	fill(main, form);
+	input.focus();
+}
+
+// Checks the stored key with the server; on success shows the page asked
+// for.  Returns an error message, or null.
+async function signIn() {
+	try {
+		me = await api('/api/me');
+	} catch (e) {
+		clearKey();
+		if (e instanceof ApiError && e.status === 401) return 'That key was not accepted: ' + e.message;
+		return e.message;
+	}
+	drawFrame();
+	if (wanted && wanted !== location.hash) location.hash = wanted;
+	else route();
+	wanted = null;
+	return null;
+}
+
+function signOut() {
+	clearKey();
+	showLogin('Signed out.');
+}
+
+window.addEventListener('inn:unauthorized', e => {
+	if (!me) return;
+	clearKey();
+	wanted = location.hash;
+	showLogin('Your key is no longer accepted (' + e.detail + '). Sign in again.');
+});
+
+// ---- the frame ----------------------------------------------------------------
+
+function drawFrame() {
+	const links = Object.entries(PAGES).filter(([, p]) => p.label && (!p.admin || me.role === 'admin'))
+		.map(([name, p]) => h('a', {href: '#/' + name, 'data-page': name}, p.label));
+	fill(nav, h('ul', {}, links.map(a => h('li', {}, a))));
+	nav.hidden = false;
+	fill(who, h('span', {class: 'muted'}, me.name, me.team ? ' · ' + me.team : '', ' (' + me.role + ')'),
+		themeButton(),
+		h('button', {type: 'button', class: 'link', onclick: signOut}, 'Sign out'));
+	who.hidden = false;
+}
+
+function themeButton() {
+	const cur = () => document.documentElement.dataset.theme ||
+		(matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light');
+	const b = h('button', {type: 'button', class: 'link', 'aria-label': 'Switch to ' + (cur() === 'dark' ? 'light' : 'dark') + ' theme'},
+		cur() === 'dark' ? 'Light theme' : 'Dark theme');
+	b.addEventListener('click', () => {
+		const next = cur() === 'dark' ? 'light' : 'dark';
+		document.documentElement.dataset.theme = next;
+		try { localStorage.setItem('innominatus.theme', next); } catch { /* storage disabled */ }
+		b.textContent = next === 'dark' ? 'Light theme' : 'Dark theme';
+		b.setAttribute('aria-label', 'Switch to ' + (next === 'dark' ? 'light' : 'dark') + ' theme');
+	});
+	return b;
+}
+
+// ---- the router ---------------------------------------------------------------
+
+function parse() {
+	const raw = location.hash.replace(/^#\/?/, '');
+	const q = raw.indexOf('?');
+	const path = q < 0 ? raw : raw.slice(0, q);
+	const segs = path.split('/').filter(Boolean).map(s => {
+		try { return decodeURIComponent(s); } catch { return s; }
+	});
+	return {segs, query: new URLSearchParams(q < 0 ? '' : raw.slice(q + 1))};
+}
+
+async function route() {
+	takeFragment();
+	if (!me) {
+		if (!getKey()) { wanted = location.hash; showLogin(); return; }
+		wanted = location.hash;
+		const err = await signIn();
+		if (err) showLogin(err);
+		return;
+	}
+	const {segs, query} = parse();
+	const name = segs[0] || 'executions';
+	const entry = PAGES[name];
+	if (leave) leave.abort();
+	leave = new AbortController();
+	for (const a of nav.querySelectorAll('a')) {
+		if (a.dataset.page === (name === 'resources' ? 'apps' : name)) a.setAttribute('aria-current', 'page');
+		else a.removeAttribute('aria-current');
+	}
+	banner.hidden = true;
+	if (!entry || (entry.admin && me.role !== 'admin')) {
+		fill(main, h('h1', {tabindex: '-1'}, 'Not found'),
+			h('p', {}, 'No page is called ', h('code', {}, '#/' + segs.join('/')), '. ',
+				h('a', {href: HOME}, 'Back to the executions')));
+		return;
+	}
+	document.title = (entry.label || 'Resources') + ' · innominatus';
+	const root = h('div', {class: 'page', 'data-page': name});
+	fill(main, root);
+	const ctx = {
+		root, me, name, params: segs.slice(1), query, signal: leave.signal,
+		go: hash => { location.hash = hash; },
+		setQuery: obj => {
+			const q = new URLSearchParams();
+			for (const [k, v] of Object.entries(obj)) if (v !== undefined && v !== null && v !== '') q.set(k, v);
+			const s = q.toString();
+			history.replaceState(null, '', '#/' + segs.join('/') + (s ? '?' + s : ''));
+		},
+		setTitle: t => { document.title = t + ' · innominatus'; },
+	};
+	try {
+		await entry.page.render(ctx);
+	} catch (e) {
+		if (e.name === 'AbortError') return;
+		if (e instanceof ApiError && e.status === 401) return;
+		root.append(errorBox(e));
+	}
+	const h1 = main.querySelector('h1');
+	if (h1 && document.activeElement === document.body) h1.focus({preventScroll: true});
+}
+
+// ---- start --------------------------------------------------------------------
+
+(function start() {
+	let t = null;
+	try { t = localStorage.getItem('innominatus.theme'); } catch { /* storage disabled */ }
+	if (t === 'dark' || t === 'light') document.documentElement.dataset.theme = t;
+	window.addEventListener('hashchange', route);
+	route();
+})();

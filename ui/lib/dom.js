@@ -1,0 +1,102 @@
+// dom.js - building the page from data without ever parsing data as HTML.
+//
+// h('button', {class: 'primary', onclick: f, 'aria-label': 'Cancel'}, 'Cancel')
+// makes an element; attributes starting with "on" become listeners, false and
+// null attributes are left out, true ones are set empty.  Children are nodes,
+// strings (always text nodes), numbers, arrays of those, or null (skipped).
+
+export function h(tag, attrs, ...children) {
+	const el = document.createElement(tag);
+	for (const [k, v] of Object.entries(attrs || {})) {
+		if (v === false || v === null || v === undefined) continue;
+		if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+		else if (k === 'value' && 'value' in el) el.value = v;
+		else if (k === 'checked' || k === 'selected' || k === 'disabled') el[k] = !!v;
+		else el.setAttribute(k, v === true ? '' : String(v));
+	}
+	append(el, children);
+	return el;
+}
+
+export function append(el, children) {
+	for (const c of children.flat(Infinity)) {
+		if (c === null || c === undefined || c === false) continue;
+		el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+	}
+	return el;
+}
+
+// Empties el and fills it with children.
+export function fill(el, ...children) {
+	el.replaceChildren();
+	return append(el, children);
+}
+
+// The status words of executions, steps, applications and resources, each
+// shown with a word as well as a colour (never colour alone).
+const STATUS_CLASS = {
+	succeeded: 'ok', ready: 'ok', active: 'ok', deployed: 'ok', loaded: 'ok',
+	failed: 'bad', error: 'bad', refused: 'bad', crashed: 'bad', timed_out: 'bad',
+	running: 'run', pending: 'wait', queued: 'wait', provisioning: 'run', deleting: 'run',
+	updating: 'run', cancelling: 'run', cancelled: 'off', skipped: 'off', deleted: 'off',
+};
+
+export function badge(status) {
+	const s = status || 'unknown';
+	return h('span', {class: 'badge ' + (STATUS_CLASS[s] || 'off'), 'data-status': s}, s.replace(/_/g, ' '));
+}
+
+export function fmtTime(ms) {
+	if (!ms) return '–';
+	const d = new Date(ms);
+	const pad = n => String(n).padStart(2, '0');
+	return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
+		`${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+export function timeEl(ms) {
+	if (!ms) return h('span', {class: 'muted'}, '–');
+	return h('time', {datetime: new Date(ms).toISOString(), title: new Date(ms).toISOString()}, fmtTime(ms));
+}
+
+export function fmtDuration(ms) {
+	if (ms === null || ms === undefined || ms < 0) return '–';
+	if (ms < 1000) return ms + ' ms';
+	const s = ms / 1000;
+	if (s < 60) return s.toFixed(s < 10 ? 1 : 0) + ' s';
+	const m = Math.floor(s / 60), r = Math.round(s % 60);
+	if (m < 60) return `${m} min ${r} s`;
+	return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+// A value of any JSON type as text for a table cell or a <pre>.
+export function show(v) {
+	if (v === null || v === undefined) return '–';
+	if (typeof v === 'string') return v;
+	return JSON.stringify(v, null, typeof v === 'object' ? 2 : 0);
+}
+
+// A definition list of an object's members: [[term, value node or text]...].
+export function dl(pairs) {
+	return h('dl', {class: 'kv'}, pairs.filter(p => p).map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+}
+
+// A table: cols = [{label, cell(row) -> node|string, class?}], rows = array.
+export function table(caption, cols, rows, empty) {
+	if (!rows.length) return h('p', {class: 'empty'}, empty || 'Nothing here yet.');
+	return h('div', {class: 'table-wrap'},
+		h('table', {},
+			h('caption', {class: 'sr-only'}, caption),
+			h('thead', {}, h('tr', {}, cols.map(c => h('th', {scope: 'col', class: c.class}, c.label)))),
+			h('tbody', {}, rows.map(r => h('tr', {}, cols.map(c => h('td', {class: c.class, 'data-label': c.label}, c.cell(r))))))));
+}
+
+// A page heading; the router moves focus to it after navigation.
+export function title(text, ...extra) {
+	return h('div', {class: 'page-head'}, h('h1', {tabindex: '-1'}, text), extra);
+}
+
+// An error shown in the page (role=alert so screen readers hear it).
+export function errorBox(err) {
+	return h('div', {class: 'error', role: 'alert'}, err && err.message ? err.message : String(err));
+}

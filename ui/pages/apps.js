@@ -1,0 +1,8 @@
+// apps.js - (to be written)
+import {h, title} from '../lib/dom.js';
+
+export default {
+	async render(ctx) {
+		ctx.root.append(title('apps'), h('p', {}, 'Not written yet.'));
+	},
+};

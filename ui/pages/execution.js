@@ -1,0 +1,8 @@
+// execution.js - (to be written)
+import {h, title} from '../lib/dom.js';
+
+export default {
+	async render(ctx) {
+		ctx.root.append(title('execution'), h('p', {}, 'Not written yet.'));
+	},
+};

@@ -1,0 +1,8 @@
+// executions.js - (to be written)
+import {h, title} from '../lib/dom.js';
+
+export default {
+	async render(ctx) {
+		ctx.root.append(title('executions'), h('p', {}, 'Not written yet.'));
+	},
+};

@@ -1,0 +1,8 @@
+// providers.js - (to be written)
+import {h, title} from '../lib/dom.js';
+
+export default {
+	async render(ctx) {
+		ctx.root.append(title('providers'), h('p', {}, 'Not written yet.'));
+	},
+};
