@@ -11,8 +11,15 @@
 # providers made is shown from the disk and the S3 server themselves.  A
 # component that is missing is said, and the resources needing it are left
 # out of the spec.  Everything lives in /tmp/innominatus-demo; the servers
-# are stopped at the end.
+# are stopped at the end; with --keep the server stays up afterwards, for
+# the dashboard (http://127.0.0.1:PORT/), until Ctrl-C.
 set -e
+keep=""
+case "${1:-}" in
+--keep) keep=1 ;;
+"") ;;
+*) echo "usage: sh scripts/demo.sh [--keep]" >&2; exit 2 ;;
+esac
 cd "$(dirname "$0")/.."
 top=$PWD
 echo "== building and installing into $top/_inst (scripts/build.sh; it installs what is missing with apt)"
@@ -144,4 +151,15 @@ if [ -z "$left" ]; then
 else
 	echo "files left in $data/state:"; echo "$left" | sed 's/^/    /'
 fi
+if [ -n "$keep" ]; then
+	(umask 077 && printf '%s\n' "$key" > "$data/admin.key")
+	say "done in $(( $(date +%s) - start )) s after the build; the server stays up for the dashboard"
+	echo "open $url/ in a browser and sign in with the key in $data/admin.key"
+	echo "(or open $url/#key=<the key>: the page takes it from the address and wipes it)"
+	echo "Ctrl-C stops the server${rgw:+ and the Ceph RGW}"
+	trap "exit 0" INT TERM
+	wait "$spid" || true
+	exit 0
+fi
 say "done in $(( $(date +%s) - start )) s after the build; stopping the server${rgw:+ and the Ceph RGW}"
+echo "(sh scripts/demo.sh --keep leaves the server up, to look at all of it in the dashboard at $url/)"
