@@ -224,6 +224,12 @@ check "READY=1 arrives on \$NOTIFY_SOCKET" $? "$run/server.log"
 [ "$(stat -c %U "$wdir/innominatus.db" 2>/dev/null)" = "$user" ] &&
 	[ "$(stat -c %a "$wdir/innominatus.db" 2>/dev/null)" = 600 ]
 check "the store $wdir/innominatus.db is the service user's, mode 0600" $?
+# the dashboard is in the packaged binary: served at / with its CSP
+curl -s -D "$run/ui.h" -o "$run/ui.html" --max-time 5 "http://$listen/"
+grep -qi '^content-type: text/html' "$run/ui.h" && grep -qi '^content-security-policy: .*script-src .self.' "$run/ui.h" &&
+	grep -q '<script type="module" src="/ui/app.js">' "$run/ui.html" &&
+	curl -sf -o /dev/null --max-time 5 "http://$listen/ui/app.js"
+check "the installed server serves the dashboard (/ as HTML with a CSP, /ui/app.js)" $? "$run/ui.h"
 
 # ExecReload with $MAINPID
 reload=${exec_reload//\$MAINPID/$spid}
