@@ -26,7 +26,8 @@ import plugins from './pages/plugins.js';
 import admin from './pages/admin.js';
 
 const PAGES = {
-	executions: {label: 'Executions', page: executions},
+	// #/executions/ID is another module's page (one execution)
+	executions: {label: 'Executions', page: executions, detail: execution},
 	'golden-paths': {label: 'Golden paths', page: goldenpaths},
 	apps: {label: 'Applications', page: apps},
 	resources: {label: null, page: apps},
@@ -200,8 +201,9 @@ async function route() {
 		},
 		setTitle: t => { document.title = t + ' · innominatus'; },
 	};
+	const page = entry.detail && ctx.params.length ? entry.detail : entry.page;
 	try {
-		await entry.page.render(ctx);
+		await page.render(ctx);
 	} catch (e) {
 		if (e.name === 'AbortError') return;
 		if (e instanceof ApiError && e.status === 401) return;
