@@ -932,6 +932,9 @@ dispatch(struct evhttp_request *req, void *arg)
 	c.req = req;
 	inn_http_conn_begin(req);
 	inn_http_access_begin(req);
+	/* every reply is what its Content-Type says: a browser never guesses */
+	evhttp_add_header(evhttp_request_get_output_headers(req), "X-Content-Type-Options",
+	                  "nosniff");
 	if (path == NULL || *path == '\0')
 		path = "/";
 	if (m == EVHTTP_REQ_HEAD)
