@@ -310,4 +310,10 @@ void inn_api_register(inn_server *srv);
 /* This API as an OpenAPI 3 document, from the route table. */
 json_object *inn_openapi(void);
 
+/* ---- http_ui.c ---- */
+/* Answers a request for a path of the dashboard's (ui.h inn_ui_owns):
+ * an embedded file (GET, HEAD; OPTIONS; 405 otherwise), else 404.  Loop
+ * thread. */
+void inn_ui_serve(inn_server *srv, struct evhttp_request *req, const char *path);
+
 #endif
