@@ -36,18 +36,18 @@ inn_ui_serve(inn_server *srv, struct evhttp_request *req, const char *path)
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
 	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
 	enum evhttp_cmd_type m = evhttp_request_get_command(req);
-	const struct inn_ui_asset *a = inn_ui_find(path);
+	const struct inn_ui_asset *a = srv->cfg.ui ? inn_ui_find(path) : NULL;
 	const char *etag;
 	struct evbuffer *buf;
 	size_t i;
 	int gz;
 
-	(void)srv;
 	for (i = 0; i < sizeof(ui_headers) / sizeof(ui_headers[0]); i++)
 		evhttp_add_header(out, ui_headers[i][0], ui_headers[i][1]);
 	if (a == NULL) {
-		inn_http_error(req, 404, "not_found", "no file %.*s in the dashboard (it is at /)",
-		               (int)(strlen(path) > 300 ? 300 : strlen(path)), path);
+		inn_http_error(req, 404, "not_found", srv->cfg.ui ? "no file %.*s in the dashboard "
+		               "(it is at /)" : "no route %.*s: the dashboard is off (server.ui: "
+		               "false)", strlen(path) > 300 ? 300 : (int)strlen(path), path);
 		return;
 	}
 	if (m == EVHTTP_REQ_OPTIONS) {

@@ -57,6 +57,7 @@ typedef struct inn_server_config {
 	size_t max_queued_bytes;       /* maxQueuedBytes: their parameters and specs; 429 beyond */
 	int lease_ms;                  /* server.replicaLease / --lease: a replica's lease (cluster.c) */
 	int access_log;                /* server.accessLog: a log line per request (http.c) */
+	int ui;                        /* server.ui: the dashboard at / and /ui/ (http_ui.c) */
 } inn_server_config;
 
 struct inn_sse_hub;

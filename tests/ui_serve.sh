@@ -5,10 +5,11 @@
 # for a current ETag, HEAD, the methods, paths that must never resolve
 # (dot segments, encodings, doubled slashes, NUL, long paths), query
 # strings ignored, no key needed, access lines, nothing of it in
-# /api/openapi.json.  Prints TAP.
+# /api/openapi.json; server.ui: false (--ui, INNOMINATUS_UI) turns it off.
+# Prints TAP.
 lib_name=ui-serve
 . "${INN_TOP_SRCDIR:?}/tests/server_lib.sh"
-echo "1..21"
+echo "1..26"
 
 server_conf "$dir/conf.yaml" "$dir"
 printf '  accessLog: true\n' >>"$dir/conf.yaml"
@@ -213,4 +214,42 @@ check "the API beside it is as it was (/health, an unknown route's 404)" $?
 kill "$spid"
 wait "$spid" 2>/dev/null
 spid=""
+
+# --- server.ui: false (--ui, INNOMINATUS_UI) ---
+server_conf "$dir/off.yaml" "$dir"
+printf '  ui: false\n' >>"$dir/off.yaml"
+start_server "$dir/off.yaml" "$dir/off.log"
+: >"$dir/out"
+for p in / /ui/app.js /ui/index.html; do
+	st=$(get "$p")
+	{ [ "$st" = 404 ] && grep -q '"not_found"' "$dir/body" && grep -q 'the dashboard is off' "$dir/body"; } ||
+		echo "$p: $st" >>"$dir/out"
+done
+[ "$(get /health)" = 200 ] || echo "/health: not 200" >>"$dir/out"
+[ ! -s "$dir/out" ]
+check "server.ui: false: / and /ui/ answer 404 (the dashboard is off), the API is served" $?
+# a reload says the change waits for the next start (as other settings')
+sed -i 's/ui: false/ui: true/' "$dir/off.yaml"
+kill -HUP "$spid"
+i=0
+while [ $i -lt 100 ] && ! grep -q "server.ui changed" "$dir/off.log"; do sleep 0.05; i=$((i + 1)); done
+grep -q "reload: server.ui changed to true: it takes effect at the next start" "$dir/off.log" &&
+	[ "$(get /)" = 404 ]
+CHECK_SHOW="$dir/off.log" check "a reload that turns it on says it takes effect at the next start" $?
+sed -i 's/ui: true/ui: false/' "$dir/off.yaml"
+kill "$spid"
+wait "$spid" 2>/dev/null
+spid=""
+"$srvbin" --check-config --config "$dir/off.yaml" >"$dir/out" 2>&1 &&
+	grep -q "dashboard off (server.ui: false)" "$dir/out" &&
+	"$srvbin" --check-config --config "$dir/off.yaml" --ui true >"$dir/out" 2>&1 &&
+	grep -q "dashboard at /" "$dir/out"
+check "--check-config says whether the dashboard is served (--ui wins over the file)" $?
+sed 's/ui: false/ui: maybe/' "$dir/off.yaml" >"$dir/bad.yaml"
+"$srvbin" --check-config --config "$dir/bad.yaml" >"$dir/out" 2>&1
+[ $? -eq 1 ] && grep -q "bad.yaml:[0-9]*: server.ui: .*maybe" "$dir/out"
+check "server.ui: maybe is a problem naming the file, line and key" $?
+INNOMINATUS_UI=off "$srvbin" --check-config --config "$dir/conf.yaml" >"$dir/out" 2>&1 &&
+	grep -q "dashboard off" "$dir/out"
+check "INNOMINATUS_UI=off turns it off" $?
 exit $fail
