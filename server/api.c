@@ -4,7 +4,8 @@
  * enforces authentication, and generates /api/openapi.json, so the
  * document cannot drift from what is served.  The handlers live by
  * subject in api_auth.c, api_exec.c, api_admin.c, api_catalog.c and api_apps.c; the
- * public routes (health, readiness, metrics, this document) are here.
+ * public routes (health, readiness, metrics, this document) are here.  The
+ * dashboard's paths (/ and /ui/...) are no API route: http_ui.c serves them.
  */
 #include "config.h"
 
@@ -21,6 +22,7 @@
 #include "api_schema.h"
 #include "http_reply.h"
 #include "error.h"
+#include "ui.h"
 #include "yaml_tree.h"
 
 struct route {
@@ -932,8 +934,16 @@ dispatch(struct evhttp_request *req, void *arg)
 	c.req = req;
 	inn_http_conn_begin(req);
 	inn_http_access_begin(req);
+	/* every reply is what its Content-Type says: a browser never guesses */
+	evhttp_add_header(evhttp_request_get_output_headers(req), "X-Content-Type-Options",
+	                  "nosniff");
 	if (path == NULL || *path == '\0')
 		path = "/";
+	/* the dashboard's pages and files (http_ui.c), before any route */
+	if (inn_ui_owns(path)) {
+		inn_ui_serve(srv, req, path);
+		return;
+	}
 	if (m == EVHTTP_REQ_HEAD)
 		m = EVHTTP_REQ_GET;
 	literal = literal_route(path);
