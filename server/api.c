@@ -252,6 +252,8 @@ static const struct route routes[] = {
 	  "getMetrics", "system", NULL, NULL, "200=text/plain:string#the Prometheus text format 0.0.4" },
 	{ EVHTTP_REQ_GET, "/api/openapi.json", API_PUBLIC, h_openapi, NULL, "This API as OpenAPI 3.1",
 	  "getOpenApi", "system", NULL, NULL, "200={*}#this document" },
+	{ EVHTTP_REQ_GET, "/api/me", API_USER, inn_api_me, NULL, "Who the calling API key is: its name, role and team (the dashboard's login)",
+	  "getMe", "keys", NULL, NULL, "200=Me" },
 	{ EVHTTP_REQ_GET, "/api/providers", API_USER, inn_api_providers, NULL, "List providers",
 	  "listProviders", "catalog", NULL, NULL, "200=[ProviderSummary]" },
 	{ EVHTTP_REQ_GET, "/api/providers/{name}", API_USER, inn_api_provider, NULL, "One provider with its workflows and parameters",
@@ -606,6 +608,7 @@ static const struct {
 	{ "catalog", "What can be run: providers, golden paths, plugins" },
 	{ "executions", "Running workflows and golden paths, their state, logs and events" },
 	{ "applications", "Score specs deployed as applications, and their resources" },
+	{ "keys", "Who the calling API key is (any key)" },
 	{ "admin", "API keys, the audit trail, provider sources (admin keys only)" },
 	{ "demo", "The demo environment (admin keys only)" },
 };
