@@ -294,6 +294,8 @@ static const struct route routes[] = {
 	  "409#succeeded, still running, a dry run, or its secrets cannot be opened;413;429;500" },
 	{ EVHTTP_REQ_GET, "/api/plugins", API_USER, inn_api_plugins, NULL, "Loaded plugins with versions, flags and schemas",
 	  "listPlugins", "catalog", NULL, NULL, "200=[Plugin]" },
+	{ EVHTTP_REQ_GET, "/api/plugins/refused", API_USER, inn_api_plugins_refused, NULL, "Plugin files of the plugin directory that were not loaded at start, and why (the policy, a bad descriptor, ...)",
+	  "listRefusedPlugins", "catalog", NULL, NULL, "200=PluginRefusalList" },
 	{ EVHTTP_REQ_GET, "/api/events/stream", API_USER, inn_api_events, NULL, "Server-Sent Events of executions and steps",
 	  "streamEvents", "executions",
 	  "after:integer replay the events after this id first (0: all);"

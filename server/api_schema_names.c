@@ -56,6 +56,11 @@ static const struct inn_schema_name names[] = {
 	  "step_types!: [string], flags!: ['dry-run'|'idempotent'|'cancellable'|'not-thread-safe'], "
 	  "config_schema!: any, outputs_schema!: any, step_defaults!: any, step_policies!: any}",
 	  NULL },
+	/* api_catalog.c inn_api_plugins_refused */
+	{ "PluginRefusal", "{file!: string \"its name in the plugin directory\", "
+	  "step_type!: string? \"the type its name gives (TYPE.so), or null\", "
+	  "reason!: string}", "A plugin file that was not loaded" },
+	{ "PluginRefusalList", "{data!: [PluginRefusal]}", NULL },
 	/* api_body.c inn_body_run_fields: other members are ignored */
 	{ "RunRequest", "{parameters: map<any>?, spec: object|string|null \"a Score spec, or its "
 	  "YAML text\", dry_run: boolean?, *}", NULL },
