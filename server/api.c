@@ -252,6 +252,8 @@ static const struct route routes[] = {
 	  "getMetrics", "system", NULL, NULL, "200=text/plain:string#the Prometheus text format 0.0.4" },
 	{ EVHTTP_REQ_GET, "/api/openapi.json", API_PUBLIC, h_openapi, NULL, "This API as OpenAPI 3.1",
 	  "getOpenApi", "system", NULL, NULL, "200={*}#this document" },
+	{ EVHTTP_REQ_GET, "/api/me", API_USER, inn_api_me, NULL, "Who the calling API key is: its name, role and team (the dashboard's login)",
+	  "getMe", "keys", NULL, NULL, "200=Me" },
 	{ EVHTTP_REQ_GET, "/api/providers", API_USER, inn_api_providers, NULL, "List providers",
 	  "listProviders", "catalog", NULL, NULL, "200=[ProviderSummary]" },
 	{ EVHTTP_REQ_GET, "/api/providers/{name}", API_USER, inn_api_provider, NULL, "One provider with its workflows and parameters",
@@ -292,6 +294,8 @@ static const struct route routes[] = {
 	  "409#succeeded, still running, a dry run, or its secrets cannot be opened;413;429;500" },
 	{ EVHTTP_REQ_GET, "/api/plugins", API_USER, inn_api_plugins, NULL, "Loaded plugins with versions, flags and schemas",
 	  "listPlugins", "catalog", NULL, NULL, "200=[Plugin]" },
+	{ EVHTTP_REQ_GET, "/api/plugins/refused", API_USER, inn_api_plugins_refused, NULL, "Plugin files of the plugin directory that were not loaded at start, and why (the policy, a bad descriptor, ...)",
+	  "listRefusedPlugins", "catalog", NULL, NULL, "200=PluginRefusalList" },
 	{ EVHTTP_REQ_GET, "/api/events/stream", API_USER, inn_api_events, NULL, "Server-Sent Events of executions and steps",
 	  "streamEvents", "executions",
 	  "after:integer replay the events after this id first (0: all);"
@@ -606,6 +610,7 @@ static const struct {
 	{ "catalog", "What can be run: providers, golden paths, plugins" },
 	{ "executions", "Running workflows and golden paths, their state, logs and events" },
 	{ "applications", "Score specs deployed as applications, and their resources" },
+	{ "keys", "Who the calling API key is (any key)" },
 	{ "admin", "API keys, the audit trail, provider sources (admin keys only)" },
 	{ "demo", "The demo environment (admin keys only)" },
 };

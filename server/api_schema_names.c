@@ -56,6 +56,11 @@ static const struct inn_schema_name names[] = {
 	  "step_types!: [string], flags!: ['dry-run'|'idempotent'|'cancellable'|'not-thread-safe'], "
 	  "config_schema!: any, outputs_schema!: any, step_defaults!: any, step_policies!: any}",
 	  NULL },
+	/* api_catalog.c inn_api_plugins_refused */
+	{ "PluginRefusal", "{file!: string \"its name in the plugin directory\", "
+	  "step_type!: string? \"the type its name gives (TYPE.so), or null\", "
+	  "reason!: string}", "A plugin file that was not loaded" },
+	{ "PluginRefusalList", "{data!: [PluginRefusal]}", NULL },
 	/* api_body.c inn_body_run_fields: other members are ignored */
 	{ "RunRequest", "{parameters: map<any>?, spec: object|string|null \"a Score spec, or its "
 	  "YAML text\", dry_run: boolean?, *}", NULL },
@@ -88,6 +93,9 @@ static const struct inn_schema_name names[] = {
 	{ "Event", "{execution: integer \"the execution it is about\", status: string, "
 	  "workflow: string, step: string, attempt: integer, message: string, key: string, *}",
 	  "The data of an event of /api/events/stream (event: its type, id: its cursor)" },
+	/* api_auth.c inn_api_me */
+	{ "Me", "{name!: string \"the key's name\", role!: 'admin'|'user', "
+	  "team!: string? \"null: none\"}", "The calling API key" },
 	/* api_admin.c inn_api_admin_key_list, api_auth.c */
 	{ "Key", "{name!: string, role!: 'admin'|'user', team!: string?, created_ms!: integer, "
 	  "revoked!: boolean}", "An API key's facts: never the key or its hash" },

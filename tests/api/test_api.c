@@ -256,6 +256,9 @@ setup(void **state)
 		{ "plugins/shell/.libs/shell.so", "shell.so" },
 		{ "tests/plugins/.libs/noop.so", "noop.so" },
 		{ "tests/plugins/.libs/crashy.so", "crashy.so" },
+		/* refused at start (GET /api/plugins/refused) */
+		{ "tests/plugins/.libs/badmagic.so", "badmagic.so" },
+		{ "tests/plugins/.libs/noentry.so", "No_Type.so" },
 	};
 	size_t i;
 
@@ -266,7 +269,7 @@ setup(void **state)
 	snprintf(S.log, sizeof(S.log), "%s/server.log", S.dir);
 	snprintf(S.plugins, sizeof(S.plugins), "%s/plugins", S.dir);
 	mkdir(S.plugins, 0755);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < sizeof(libs) / sizeof(libs[0]); i++)
 		assert_int_equal(tu_copy(build(libs[i][0]), S.plugins, libs[i][1], 0755), 0);
 	/* the first admin key, as an operator creates it */
 	{
@@ -953,6 +956,95 @@ test_key_list(void **state)
 	json_object_put(o);
 }
 
+/* GET /api/me: who the calling key is, for any key; a bad key is 401. */
+static void
+test_me(void **state)
+{
+	json_object *o = NULL;
+	char key[128];
+
+	(void)state;
+	assert_int_equal(http("GET", "/api/me", NULL, S.user_red, &o, NULL), 200);
+	assert_string_equal(js(o), "{\"name\":\"red-dev\",\"role\":\"user\",\"team\":\"red\"}");
+	json_object_put(o);
+	/* made by --create-admin-key: an admin without a team (null) */
+	assert_int_equal(http("GET", "/api/me", NULL, S.admin, &o, NULL), 200);
+	assert_string_equal(js(o), "{\"name\":\"root\",\"role\":\"admin\",\"team\":null}");
+	json_object_put(o);
+	/* a user key without a team */
+	assert_int_equal(http("POST", "/api/admin/keys", "{\"name\":\"me-solo\",\"role\":\"user\"}",
+	                      S.admin, &o, NULL), 201);
+	snprintf(key, sizeof(key), "%s", jget(o, "key"));
+	json_object_put(o);
+	assert_int_equal(http("GET", "/api/me", NULL, key, &o, NULL), 200);
+	assert_string_equal(js(o), "{\"name\":\"me-solo\",\"role\":\"user\",\"team\":null}");
+	json_object_put(o);
+	/* no key, an unknown one, a revoked one */
+	assert_error(http("GET", "/api/me", NULL, NULL, &o, NULL), 401, o, "unauthorized");
+	json_object_put(o);
+	assert_error(http("GET", "/api/me", NULL, "inn_not_a_key", &o, NULL), 401, o,
+	             "unauthorized");
+	json_object_put(o);
+	assert_int_equal(http("DELETE", "/api/admin/keys/me-solo", NULL, S.admin, NULL, NULL), 200);
+	assert_error(http("GET", "/api/me", NULL, key, &o, NULL), 401, o, "unauthorized");
+	json_object_put(o);
+	/* GET only */
+	assert_error(http("POST", "/api/me", "{}", S.user_red, &o, NULL), 405, o,
+	             "method_not_allowed");
+	json_object_put(o);
+}
+
+/* GET /api/plugins/refused: what the start refused, with the step type the
+ * file's name gives and why; a reload changes nothing of it (the plugins
+ * are loaded at start). */
+static void
+check_refused(const char *key)
+{
+	json_object *o = NULL, *data, *r;
+	size_t i;
+	int seen = 0;
+
+	assert_int_equal(http("GET", "/api/plugins/refused", NULL, key, &o, NULL), 200);
+	assert_true(json_object_object_get_ex(o, "data", &data));
+	assert_int_equal(json_object_array_length(data), 2);
+	for (i = 0; i < json_object_array_length(data); i++) {
+		r = json_object_array_get_idx(data, i);
+		assert_int_equal(json_object_object_length(r), 3);
+		if (strcmp(jget(r, "file"), "badmagic.so") == 0) {
+			assert_string_equal(jget(r, "step_type"), "badmagic");
+			TU_ASSERT_CONTAINS(jget(r, "reason"), "bad magic");
+			seen |= 1;
+		} else if (strcmp(jget(r, "file"), "No_Type.so") == 0) {
+			assert_true(json_object_object_get_ex(r, "step_type", NULL));
+			assert_null(jget(r, "step_type"));
+			TU_ASSERT_CONTAINS(jget(r, "reason"), "not a valid step type name");
+			seen |= 2;
+		}
+	}
+	assert_int_equal(seen, 3);
+	json_object_put(o);
+}
+
+static void
+test_plugins_refused(void **state)
+{
+	json_object *o = NULL;
+
+	(void)state;
+	check_refused(S.user_red);
+	/* not among the loaded ones */
+	assert_int_equal(http("GET", "/api/plugins", NULL, S.user_red, &o, NULL), 200);
+	assert_null(strstr(js(o), "badmagic"));
+	assert_null(strstr(js(o), "No_Type"));
+	json_object_put(o);
+	assert_int_equal(http("POST", "/api/admin/reload", NULL, S.admin, &o, NULL), 200);
+	json_object_put(o);
+	check_refused(S.admin);
+	assert_error(http("GET", "/api/plugins/refused", NULL, NULL, &o, NULL), 401, o,
+	             "unauthorized");
+	json_object_put(o);
+}
+
 /* The raw bytes req sent to the server; the reply's status line and body
  * (recorded as method and path, for the document's check). */
 static long
@@ -1540,6 +1632,8 @@ main(void)
 		cmocka_unit_test(test_events_stream),
 		cmocka_unit_test(test_live_events_name_their_execution),
 		cmocka_unit_test(test_key_list),
+		cmocka_unit_test(test_me),
+		cmocka_unit_test(test_plugins_refused),
 		cmocka_unit_test(test_more_routes),
 		cmocka_unit_test(test_requests_are_taken_as_written),
 		cmocka_unit_test(test_git_provider_sources),
