@@ -186,7 +186,7 @@ class LogView {
 		else if (l.level === LEVEL_WARN) cls.push('lvl-warn');
 		if (l.seq === this.hit) cls.push('hit');
 		const kind = l.stream === STREAM_STDERR ? ' (stderr)' : l.level >= LEVEL_ERROR ? ' (error)' : '';
-		return h('div', {class: cls.join(' '), 'data-seq': l.seq},
+		return h('div', {class: cls.join(' '), 'data-seq': l.seq, 'data-step': l.step || ''},
 			h('a', {class: 'seq', href: this.permalink(l.seq), tabindex: '-1', title: 'Link to this line' + kind}, String(l.n)),
 			h('span', {class: 'ts'}, fmtTime(l.ts).slice(11)),
 			h('span', {class: 'step'}, l.step || 'run'),
@@ -319,10 +319,20 @@ class LogView {
 		return -1;
 	}
 
-	// The last line of the view that pred accepts, or null.
-	findLast(pred) {
-		for (let i = this.view.length - 1; i >= 0; i--) if (pred(this.view[i])) return this.view[i];
+	// The last line of step (null: of any) that pred accepts, or null.
+	findLast(step, pred) {
+		for (let i = this.all.length - 1; i >= 0; i--) {
+			const l = this.all[i];
+			if ((step === null || l.step === step) && pred(l)) return l;
+		}
 		return null;
+	}
+
+	// The line that most often says why a step failed: its last one on
+	// stderr, else its last error, else its last line.
+	explaining(step) {
+		return this.findLast(step, l => l.stream === STREAM_STDERR) || this.findLast(step, l => l.level >= LEVEL_ERROR) ||
+			this.findLast(step, () => true);
 	}
 
 	// Draws what is queued now (the backlog was read), not at the next frame.
@@ -397,15 +407,20 @@ function summary(e) {
 // The step that made the run fail, if one did.
 const failedStep = e => (e.steps || []).find(s => FAILED.includes(s.status)) || null;
 
-function failureBox(e, onShow) {
-	const s = failedStep(e);
-	const link = h('a', {href: `#/executions/${e.id}${s ? '?step=' + encodeURIComponent(s.name) : ''}`, class: 'show-failure'},
+// s: the failed step (or null); line: the line of its log that explains
+// it, once the log is read (or null).
+function failureBox(e, s, line, onShow) {
+	const q = new URLSearchParams();
+	if (s) q.set('step', s.name);
+	if (line) q.set('line', line.seq);
+	const link = h('a', {href: `#/executions/${e.id}${q.size ? '?' + q : ''}`, class: 'show-failure'},
 		s ? 'Show the failing step\'s log' : 'Show the log');
 	link.addEventListener('click', ev => { ev.preventDefault(); onShow(s); });
 	return h('section', {class: 'failure', 'aria-labelledby': 'why-title'},
 		h('h2', {id: 'why-title'}, s ? `Step “${s.name}” ${s.status === 'timed_out' ? 'timed out' : 'failed'}` : 'The run failed'),
 		s && s.message ? h('p', {class: 'msg'}, s.message) : null,
 		e.message && (!s || !s.message || !e.message.includes(s.message)) ? h('p', {class: 'msg'}, e.message) : null,
+		line && line.line ? [h('p', {class: 'said'}, 'From its log:'), h('pre', {class: 'said-line'}, line.line)] : null,
 		h('p', {}, link));
 }
 
@@ -481,6 +496,8 @@ class ExecutionPage {
 		}
 		this.logReady = readLog(this.e.id, this.log, {signal, onState: () => {}, onEnd: () => this.refetch()});
 		await this.logReady;
+		this.logRead = true;
+		this.drawWhy();
 		const line = Number(this.ctx.query.get('line'));
 		if (line && !this.log.reveal(line)) this.problem.append(h('p', {class: 'notice'}, `Line ${line} is not in this log` +
 			(this.log.step ? ` of step ${this.log.step}.` : '.')));
@@ -506,11 +523,16 @@ class ExecutionPage {
 		// what the event says is shown at once; the refetch brings the rest
 		if (type.startsWith('step.') && d.step) {
 			const s = (this.e.steps || []).find(x => x.name === d.step);
-			if (s && d.status) { s.status = d.status; if (d.status === 'running' && !s.started_ms) s.started_ms = Date.now(); }
+			if (s && d.status) {
+				s.status = d.status;
+				if (d.attempt) s.attempts = d.attempt;
+				if (d.status === 'running' && !s.started_ms) s.started_ms = Date.now();
+			}
 			if (s) patchGraph(this.graph, this.e.steps);
 		} else if (type.startsWith('execution.') && d.status) {
 			this.e.status = d.status;
 			fill(this.badge, badge(d.status));
+			this.drawState();
 		}
 		this.refetch();
 	}
@@ -523,7 +545,6 @@ class ExecutionPage {
 			if (err.name !== 'AbortError') this.live.set('retrying');
 			return;
 		}
-		const was = this.e.status;
 		this.e = e;
 		fill(this.badge, badge(e.status));
 		fill(this.summary, summary(e));
@@ -531,13 +552,15 @@ class ExecutionPage {
 		this.markPicked();
 		fill(this.params, values(e.parameters, 'No parameters.'));
 		fill(this.outputs, values(e.outputs, FINAL.includes(e.status) ? 'No outputs.' : 'No outputs yet.'));
-		if (was !== e.status) this.drawState();
+		if (this.drawn !== e.status) this.drawState();
+		else this.drawWhy();
 	}
 
-	// What depends on the status: the buttons, the failure's box, the live
-	// indicator (a run that ended has nothing more to say).
+	// What depends on the status: the buttons and the live indicator (a
+	// run that ended has nothing more to say).
 	drawState() {
 		const e = this.e;
+		this.drawn = e.status;
 		const hadFocus = this.actions.contains(document.activeElement);
 		const buttons = [];
 		if (CANCELLABLE.includes(e.status)) buttons.push(h('button', {type: 'button', class: 'danger', onclick: () => this.confirmCancel()}, 'Cancel run…'));
@@ -546,8 +569,20 @@ class ExecutionPage {
 		fill(this.actions, buttons);
 		this.actions.hidden = buttons.length === 0;
 		if (hadFocus) (this.actions.querySelector('button:not(:disabled)') || document.querySelector('main h1')).focus();
-		fill(this.why, FAILED.includes(e.status) ? failureBox(e, s => this.showFailure(s)) : null);
 		this.live.hidden = FINAL.includes(e.status);
+		this.drawWhy();
+	}
+
+	// The failure's box, drawn again only when what it says changed (its
+	// link may have the focus).
+	drawWhy() {
+		let box = null;
+		if (FAILED.includes(this.e.status)) {
+			const s = failedStep(this.e);
+			const line = this.logRead ? this.log.explaining(s ? s.name : null) : null;
+			box = failureBox(this.e, s, line, step => this.showFailure(step));
+		}
+		if ((box ? box.textContent : '') !== this.why.textContent) fill(this.why, box);
 	}
 
 	confirmCancel() {
@@ -618,8 +653,7 @@ class ExecutionPage {
 	async showFailure(s) {
 		await this.logReady;
 		this.filter(s ? s.name : null);
-		const l = this.log.findLast(x => x.stream === STREAM_STDERR) || this.log.findLast(x => x.level >= LEVEL_ERROR) ||
-			this.log.findLast(() => true);
+		const l = this.log.explaining(s ? s.name : null);
 		this.logSection.scrollIntoView({block: 'start'});
 		if (l) this.pickLine(l.seq);
 	}

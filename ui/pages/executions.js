@@ -25,13 +25,15 @@ const COLS = [
 	{label: 'ID', class: 'num', cell: e => h('a', {href: '#/executions/' + e.id}, '#' + e.id)},
 	{label: 'Workflow', cell: e => [e.workflow || '–', e.dry_run ? h('span', {class: 'muted'}, ' (dry run)') : null]},
 	{label: 'Kind', cell: e => e.kind || '–'},
-	{label: 'Application', cell: e => e.app || h('span', {class: 'muted'}, '–')},
-	{label: 'Team', cell: e => e.team || h('span', {class: 'muted'}, '–')},
+	{label: 'Application', cell: e => e.app || none()},
+	{label: 'Team', cell: e => e.team || none()},
 	{label: 'Status', cell: e => badge(e.status)},
 	{label: 'Created by', cell: e => e.created_by || '–'},
 	{label: 'Started', cell: e => timeEl(e.started_ms || e.created_ms)},
 	{label: 'Duration', class: 'num', cell: e => fmtDuration(elapsed(e))},
 ];
+
+const none = () => h('span', {class: 'muted none'}, '–');
 
 // The duration of an ended run, or how long a running one has run so far.
 export function elapsed(e) {
