@@ -588,6 +588,67 @@ test_bad_requests(void **state)
 	json_object_put(o);
 }
 
+/* GET /api/workflows?...: how many executions, each of team (NULL: any). */
+static int64_t
+listed(const char *query, const char *key, const char *team)
+{
+	json_object *o = NULL, *data;
+	char path[256];
+	int64_t total;
+	size_t i;
+
+	snprintf(path, sizeof(path), "/api/workflows?%s", query);
+	assert_int_equal(http("GET", path, NULL, key, &o, NULL), 200);
+	data = json_object_object_get(o, "data");
+	for (i = 0; team != NULL && i < json_object_array_length(data); i++)
+		assert_string_equal(jget(json_object_array_get_idx(data, i), "team"), team);
+	total = jint(o, "total");
+	assert_int_equal(json_object_array_length(data), total < 200 ? total : 200);
+	json_object_put(o);
+	return total;
+}
+
+/* team=NAME: an admin's filter; a user key sees its own team's and
+ * nothing of another's whatever it asks (an empty page, not an error). */
+static void
+test_team_filter(void)
+{
+	json_object *o = NULL;
+	char solo[128];
+	int64_t red;
+
+	/* the blue key's five executions */
+	assert_int_equal(listed("team=blue&page_size=200", S.admin, "blue"), 5);
+	assert_int_equal(listed("team=blue&workflow=api-team/quick&page_size=200", S.admin,
+	                        "blue"), 5);
+	assert_int_equal(listed("team=nobody", S.admin, NULL), 0);
+	assert_int_equal(listed("team=blue&page_size=200", S.user_blue, "blue"), 5);
+	red = listed("team=red&page_size=200", S.admin, "red");
+	assert_true(red > 0);
+	assert_int_equal(listed("team=red&page_size=200", S.user_red, "red"), red);
+	/* another team's: nothing */
+	assert_int_equal(listed("team=red", S.user_blue, NULL), 0);
+	assert_int_equal(listed("team=blue&status=succeeded", S.user_red, NULL), 0);
+	/* a key without a team owns what it made, and no team's */
+	assert_int_equal(http("POST", "/api/admin/keys", "{\"name\":\"filter-solo\","
+	                      "\"role\":\"user\"}", S.admin, &o, NULL), 201);
+	snprintf(solo, sizeof(solo), "%s", jget(o, "key"));
+	json_object_put(o);
+	json_object_put(wait_done(submit("/api/workflows/run", "{\"workflow\":\"api-team/quick\"}",
+	                                 solo), solo));
+	assert_int_equal(listed("", solo, NULL), 1);
+	assert_int_equal(listed("team=blue", solo, NULL), 0);
+	assert_int_equal(listed("team=red", solo, NULL), 0);
+	/* not a team name: said */
+	assert_error(http("GET", "/api/workflows?team=a%20b", NULL, S.admin, &o, NULL), 400, o,
+	             "invalid_request");
+	TU_ASSERT_CONTAINS(jget(json_object_object_get(o, "error"), "message"), "team");
+	json_object_put(o);
+	assert_error(http("GET", "/api/workflows?team=", NULL, S.user_red, &o, NULL), 400, o,
+	             "invalid_request");
+	json_object_put(o);
+}
+
 static void
 test_pagination_and_filters(void **state)
 {
@@ -618,6 +679,7 @@ test_pagination_and_filters(void **state)
 	                      &o, NULL), 200);
 	assert_int_equal(jint(o, "total"), 5);
 	json_object_put(o);
+	test_team_filter();
 }
 
 static void
