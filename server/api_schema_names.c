@@ -43,7 +43,14 @@ static const struct inn_schema_name names[] = {
 	{ "Workflow", "{...WorkflowSummary, parameters!: [Param]}", NULL },
 	{ "ProviderSummary", "{name!: string?, version!: string?, description!: string?, "
 	  "owner!: string?, category!: string?, resource_types!: [ResourceType], "
-	  "workflows!: [WorkflowSummary]}", NULL },
+	  "workflows!: [WorkflowSummary], source!: ProviderOrigin}", NULL },
+	/* providers.c say_sources */
+	{ "ProviderOrigin", "{type!: 'filesystem'|'git', path!: string? \"filesystem: the folder "
+	  "on the server; git: the provider's folder in the repository (empty: its root)\", "
+	  "git_url!: string? \"git: the repository\", ref!: string? \"git: the branch, tag or "
+	  "commit asked for (null: the remote's HEAD)\", commit!: string? \"git: the commit "
+	  "checked out now\"}", "Where a provider was read from: a folder of the server or a git "
+	  "repository (the config's providers, or a source added over the API)" },
 	{ "Provider", "{...ProviderSummary, workflows!: [Workflow]}", NULL },
 	{ "GoldenPath", "{name!: string?, description!: string?, category!: string?, "
 	  "workflow!: string?, tags!: [string], parameters!: [Param]}", NULL },
