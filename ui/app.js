@@ -43,7 +43,7 @@ const who = document.getElementById('who');
 const banner = document.getElementById('banner');
 let me = null;
 let leave = null;       // AbortController of the page shown
-let wanted = null;      // where to go after signing in
+let checking = null;    // the check of the key in flight (signIn)
 
 // ---- the fragment: #key=..., #execution=... --------------------------------
 
@@ -77,7 +77,7 @@ function showLogin(message, kind = 'error') {
 		setKey(k);
 		input.value = '';
 		const err = await signIn();
-		if (err) {
+		if (err && !me) {
 			msg.textContent = err;
 			msg.className = 'error';
 			msg.hidden = false;
@@ -96,9 +96,16 @@ function showLogin(message, kind = 'error') {
 	input.focus();
 }
 
-// Checks the stored key with the server; on success shows the page asked
-// for.  Returns an error message, or null.
-async function signIn() {
+// Checks the stored key with the server; on success shows the page the
+// address names (the one asked for, or where the user has gone meanwhile).
+// Returns an error message, or null.  One check at a time: navigating
+// while it runs waits for the same answer.
+function signIn() {
+	if (!checking) checking = checkKey().finally(() => { checking = null; });
+	return checking;
+}
+
+async function checkKey() {
 	try {
 		me = await api('/api/me');
 	} catch (e) {
@@ -107,9 +114,7 @@ async function signIn() {
 		return e.message;
 	}
 	drawFrame();
-	if (wanted && wanted !== location.hash) location.hash = wanted;
-	else route();
-	wanted = null;
+	route();
 	return null;
 }
 
@@ -121,7 +126,6 @@ function signOut() {
 window.addEventListener('inn:unauthorized', e => {
 	if (!me) return;
 	clearKey();
-	wanted = location.hash;
 	showLogin('Your key is no longer accepted (' + e.detail + '). Sign in again.');
 });
 
@@ -176,10 +180,9 @@ function parse() {
 async function route() {
 	takeFragment();
 	if (!me) {
-		if (!getKey()) { wanted = location.hash; showLogin(); return; }
-		wanted = location.hash;
+		if (!getKey()) { showLogin(); return; }
 		const err = await signIn();
-		if (err) showLogin(err);
+		if (err && !me) showLogin(err);
 		return;
 	}
 	const {segs, query} = parse();
@@ -203,8 +206,10 @@ async function route() {
 	fill(main, root);
 	const ctx = {
 		root, me, name, params: segs.slice(1), query, signal: leave.signal,
-		go: hash => { location.hash = hash; },
+		go: hash => { if (!ctx.signal.aborted) location.hash = hash; },
 		setQuery: obj => {
+			// a page left (still finishing a request) no longer owns the address
+			if (ctx.signal.aborted) return;
 			const q = new URLSearchParams();
 			for (const [k, v] of Object.entries(obj)) if (v !== undefined && v !== null && v !== '') q.set(k, v);
 			const s = q.toString();

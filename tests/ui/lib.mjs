@@ -287,6 +287,15 @@ export async function start(name, {files = {}} = {}) {
 
 		restart: () => srv.restart(),
 
+		// every open page as it is (what a failed test leaves to look at)
+		async shotAll(label) {
+			const pages = browser.contexts().flatMap(c => c.pages());
+			for (const [i, pg] of pages.entries()) {
+				const f = await t.shot(pg, `${label}-${i + 1}`).catch(() => null);
+				if (f) t.note(`${pg.url().replace(/#key=[^&]*/, '#key=…')}: ${f}`);
+			}
+		},
+
 		async shot(page, label) {
 			const f = join(ARTEFACTS, `${name}-${label}.png`);
 			await page.screenshot({path: f, fullPage: true});
@@ -370,8 +379,10 @@ export async function run(name, opts, fn) {
 		t = await start(name, opts);
 		await fn(t);
 	} catch (e) {
-		if (t) t.ok(false, 'the test ran to its end', e.stack || String(e));
-		else { console.log('Bail out! ' + (e.stack || e).toString().split('\n')[0]); process.exit(1); }
+		if (t) {
+			t.ok(false, 'the test ran to its end', e.stack || String(e));
+			await t.shotAll('failure');
+		} else { console.log('Bail out! ' + (e.stack || e).toString().split('\n')[0]); process.exit(1); }
 	}
 	await t.end();
 }

@@ -51,6 +51,22 @@ await run('runs', {files}, async t => {
 	const p = await t.page();
 	await t.login(p);
 
+	// ---- before any run ----
+	await p.waitForSelector('.exec-list .empty-state');
+	t.ok(await p.isVisible('.empty-state a[href="#/golden-paths"]'),
+		'with no executions yet, the list says so and points at the golden paths to launch one');
+	await t.inspect(p, 'executions-empty');
+
+	// the graph's columns, from depends_on; a chain for an old execution
+	const levels = await p.evaluate(async () => {
+		const {stepLevels} = await import('/ui/pages/execution.js');
+		const s = (name, depends_on) => ({name, depends_on});
+		return [stepLevels([s('a', []), s('b', ['a']), s('c', ['a']), s('d', ['b', 'c']), s('e', [])]),
+			stepLevels([s('a', null), s('b', null), s('c', null)])];
+	});
+	t.ok(JSON.stringify(levels) === '[[0,1,1,2,0],[0,1,2]]',
+		'a step\'s column is one after the furthest step it needs; steps without depends_on (old runs) form a chain', levels);
+
 	// ---- a run's steps turn green live ----
 	const id = await t.runExec('greet', {who: 'ada', times: 6});
 	await openExecution(t, p, id);
@@ -71,6 +87,15 @@ await run('runs', {files}, async t => {
 	t.ok(hellos === 6, 'its log shows the lines its steps printed, as they came', hellos);
 	await p.waitForSelector('.two :text("hello ada")');
 	t.ok(true, 'its outputs appear when it ends');
+	const api = (await t.api(`/api/workflows/${id}`)).json.steps;
+	const columns = await p.$$eval('.graph > li', cols => cols.map(c => [...c.querySelectorAll('.step')].map(b => b.dataset.step)));
+	const want = await p.evaluate(async st => {
+		const {stepLevels} = await import('/ui/pages/execution.js');
+		const cols = [];
+		stepLevels(st).forEach((l, i) => (cols[l] = cols[l] || []).push(st[i].name));
+		return cols;
+	}, api);
+	t.ok(JSON.stringify(columns) === JSON.stringify(want), 'the graph places the steps in columns by what they need', {columns, want});
 
 	// a step's box filters the log, by keyboard
 	await p.focus('main h1');
@@ -121,6 +146,11 @@ await run('runs', {files}, async t => {
 	}), 'that line is scrolled into view');
 	t.ok(await p.inputValue('#log-step') === 'migrate' && await p.$$eval('.log .line', ls => ls.every(l => l.dataset.step === 'migrate')),
 		'the log shows that step\'s lines only');
+	t.ok(await p.evaluate(() => document.activeElement.closest('.line.hit') !== null), 'and has the focus');
+	await p.keyboard.press('ArrowUp');
+	t.ok(await p.evaluate(() => document.activeElement.closest('.line').nextElementSibling.matches('.hit')),
+		'↑ moves the focus to the line before');
+	await p.keyboard.press('ArrowDown');
 	const permalink = await hashOf(p);
 	t.ok(/line=\d+/.test(permalink), 'the address is a link to that line', permalink);
 	await t.shot(p, 'execution-failed-line');
@@ -211,6 +241,29 @@ await run('runs', {files}, async t => {
 		'the filtered list\'s address, opened elsewhere, shows the same filtered list');
 	await shared.close();
 
+	// a filter that matches nothing says so, and offers to clear it
+	await p.fill('#f-workflow', 'no-such-workflow');
+	await p.press('#f-workflow', 'Enter');
+	await p.waitForSelector('.exec-list .empty-state:has-text("No execution matches")');
+	await p.click('.empty-state button:has-text("Clear the filters")');
+	await p.waitForFunction(() => location.hash === '#/executions');
+	await p.waitForSelector('.exec-list tbody tr');
+	t.ok(await p.inputValue('#f-workflow') === '', 'a filter that matches nothing says so, and its button clears the filters');
+
+	// by team: a run of a team's key
+	const blueKey = await t.key('blue-dev', 'user', 'blue');
+	const blue = (await t.api('/api/golden-paths/broken/run', {method: 'POST', body: {parameters: {}}, key: blueKey})).json.id;
+	await p.fill('#f-team', 'blue');
+	await p.press('#f-team', 'Enter');
+	await p.waitForFunction(() => /team=blue/.test(location.hash));
+	await p.waitForSelector(`tr[data-id="${blue}"]`);
+	const teams = await p.$$eval('.exec-list tbody tr td:nth-child(5)', ts => ts.map(td => td.textContent));
+	t.ok(teams.length === 1 && teams[0] === 'blue', 'the team filter shows the team\'s executions only', teams);
+	await p.fill('#f-team', '');
+	await p.fill('#f-workflow', 'greet');
+	await p.press('#f-workflow', 'Enter');
+	await p.waitForFunction(() => location.hash === '#/executions?workflow=greet');
+
 	// a run launched now appears, and its status changes in place
 	const fresh = await t.runExec('greet', {who: 'bo', times: 3});
 	await p.waitForSelector(`tr[data-id="${fresh}"]`);
@@ -243,9 +296,14 @@ await run('runs', {files}, async t => {
 		'Next shows page 2, and the address says so');
 	t.ok(await p.evaluate(() => document.activeElement.matches('.pager button')), 'the pager keeps the focus on its buttons');
 	await t.inspect(p, 'executions');
+	const newest = await t.runExec('broken');
+	await p.waitForSelector('.notice:has-text("New executions started")');
+	await p.click('.notice button:has-text("Show page 1")');
+	await p.waitForSelector(`tr[data-id="${newest}"]`);
+	t.ok(!/page=/.test(await hashOf(p)), 'on page 2, a run started meanwhile is announced, and a button shows page 1 with it');
 
 	// ---- a log of 100000 lines ----
-	for (const m of many) await t.waitExec(m);
+	for (const m of [...many, newest]) await t.waitExec(m);
 	const chatty = await t.runExec('chatty');
 	await t.waitExec(chatty, ['succeeded'], 120000);
 	await openExecution(t, p, chatty);
@@ -261,6 +319,17 @@ await run('runs', {files}, async t => {
 	await p.waitForSelector('.log .line.hit');
 	t.ok((await p.textContent('.log .line.hit .text')) === 'line number 50005', 'a link to a line in the middle shows that line');
 	await t.shot(p, 'execution-long-log');
+	t.ok(!await p.isChecked('#log-follow'), 'showing a line stops following the end');
+	await p.check('#log-follow');
+	await p.waitForSelector(`.log .line:last-child .text:text-is("line number ${LINES}")`);
+	const atBottom = () => p.evaluate(() => {
+		const b = document.querySelector('.log');
+		return b.scrollHeight - b.scrollTop - b.clientHeight < 8;
+	});
+	t.ok(await atBottom(), '"Follow the end" goes back to the end of the log');
+	await p.evaluate(() => { document.querySelector('.log').scrollTop = 0; });
+	await p.waitForFunction(() => !document.getElementById('log-follow').checked);
+	t.ok(true, 'scrolling up in the log stops following the end');
 	await p.evaluate(() => { location.hash = '#/executions?status=nonsense&page=7'; });
 	await p.waitForSelector('.exec-list tbody tr, .exec-list .empty-state');
 	t.ok(true, 'a list address with a bad status or page still shows a list');

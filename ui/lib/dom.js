@@ -128,14 +128,18 @@ export function liveIndicator() {
 	return el;
 }
 
-// Calls fn at most once per wait ms, after the last call (a burst of
-// events makes one refetch).
-export function debounce(fn, wait) {
-	let timer = null;
+// Calls fn once wait ms after the last of a burst of calls (a burst of
+// events makes one refetch), and at the latest maxWait ms after the
+// burst's first call (a stream that never pauses still gets its refetch).
+export function debounce(fn, wait, maxWait = wait * 5) {
+	let timer = null, first = 0;
+	const fire = () => { clearTimeout(timer); timer = null; first = 0; fn(); };
 	const d = () => {
+		const now = Date.now();
+		if (!first) first = now;
 		clearTimeout(timer);
-		timer = setTimeout(() => { timer = null; fn(); }, wait);
+		timer = setTimeout(fire, Math.max(0, Math.min(wait, first + maxWait - now)));
 	};
-	d.cancel = () => clearTimeout(timer);
+	d.cancel = () => { clearTimeout(timer); timer = null; first = 0; };
 	return d;
 }

@@ -171,9 +171,11 @@ export default {
 				const status = type.startsWith('execution.') ? d.status : tr.dataset.status === 'pending' ? 'running' : null;
 				if (status && status !== tr.dataset.status) patchRow(tr, {...rowOf(d.execution), status});
 				reload();
-			} else if (type === 'execution.started' || type === 'execution.retry') {
+			} else if (type.startsWith('execution.')) {
+				// one not shown (started, or changed on another page): the
+				// server knows whether it belongs on page 1 of this filter
 				if (f.page === 1) reload();
-				else newer.hidden = false;
+				else if (type === 'execution.started') newer.hidden = false;
 			}
 		};
 		const rowOf = id => shown.data.find(e => e.id === id) || {id};
