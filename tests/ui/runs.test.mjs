@@ -115,6 +115,11 @@ await run('runs', {files}, async t => {
 	await p.keyboard.press('Enter');
 	await p.waitForSelector(`.graph .step[data-step="${picked}"][aria-pressed="false"]`);
 	t.ok(await p.inputValue('#log-step') === '', 'Enter again shows every step\'s lines');
+	await p.focus('.log');
+	await p.keyboard.press('Enter');
+	await p.keyboard.press('ArrowDown');
+	t.ok(await p.evaluate(() => document.activeElement.matches('.log .line:nth-child(2) a.seq')),
+		'Enter in the log goes to its first line in sight, ↓ to the next');
 
 	// ---- a failing run, from the list to the line that explains it ----
 	const bad = await t.runExec('broken');

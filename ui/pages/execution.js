@@ -279,8 +279,16 @@ class LogView {
 		this.onLine(Number(a.parentNode.dataset.seq));
 	}
 
-	// Up and Down move between the lines' links once one has the focus.
+	// Enter on the log goes to its lines (the highlighted one, else the
+	// first in sight); Up and Down move between the lines' links.
 	key(e) {
+		if (e.key === 'Enter' && e.target === this.box) {
+			const top = this.box.getBoundingClientRect().top;
+			const to = this.lines.querySelector('.line.hit') ||
+				[...this.lines.children].find(l => l.getBoundingClientRect().bottom > top);
+			if (to) { e.preventDefault(); to.querySelector('a.seq').focus(); }
+			return;
+		}
 		if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
 		const line = e.target.closest && e.target.closest('.line');
 		if (!line) return;
@@ -467,7 +475,7 @@ class ExecutionPage {
 		this.outputs = h('div', {}, values(e.outputs, FINAL.includes(e.status) ? 'No outputs.' : 'No outputs yet.'));
 		this.logSection = h('section', {class: 'log-section', 'aria-labelledby': 'log-title'},
 			h('h2', {id: 'log-title'}, 'Log'), logToolbar(this.log, e.steps || [], {onFilter: s => this.filter(s)}), this.log.box,
-			h('p', {class: 'muted hint'}, 'A line\'s number is a link to it. With a line focused, ↑ and ↓ move between lines.'));
+			h('p', {class: 'muted hint'}, 'A line\'s number is a link to it. By keyboard: Enter in the log goes to its lines, ↑ and ↓ move between them.'));
 		this.refetch = debounce(() => this.refresh(), REFETCH_MS);
 		placeholder.replaceWith(
 			title(`Execution #${e.id}: ${e.workflow}`, this.badge, this.live),
