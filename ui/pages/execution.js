@@ -52,7 +52,9 @@ function stepDuration(s) {
 
 // The parts of a step's box that change while it runs.
 function stepBody(s) {
-	const tries = s.attempts > 1 ? `${s.attempts} attempts` : s.attempts === 1 ? '1 attempt' : 'not run';
+	// (a step seen running through an event may not have counted its try yet)
+	const n = s.status === 'running' ? Math.max(s.attempts || 0, 1) : s.attempts || 0;
+	const tries = n > 1 ? `${n} attempts` : n === 1 ? '1 attempt' : 'not run';
 	return [
 		h('span', {class: 'name'}, s.name),
 		h('span', {class: 'type muted'}, s.type || ''),
@@ -81,12 +83,9 @@ function drawGraph(el, steps, onPick) {
 // Updates the boxes in place (the focused one keeps its focus); false when
 // the steps are not those drawn, and the graph must be drawn again.
 function patchGraph(el, steps) {
-	const boxes = el.querySelectorAll('.step');
-	if (boxes.length !== steps.length || steps.some((s, i) => boxes[i].dataset.step !== s.name)) {
-		// the DOM order is by column: compare as sets
-		const names = new Set([...boxes].map(b => b.dataset.step));
-		if (names.size !== steps.length || steps.some(s => !names.has(s.name))) return false;
-	}
+	// (the boxes are in the order of the columns: compared as sets)
+	const drawn = new Set([...el.querySelectorAll('.step')].map(b => b.dataset.step));
+	if (drawn.size !== steps.length || steps.some(s => !drawn.has(s.name))) return false;
 	for (const s of steps) {
 		const b = el.querySelector(`.step[data-step="${CSS.escape(s.name)}"]`);
 		b.dataset.status = s.status;
@@ -252,7 +251,7 @@ class LogView {
 
 	setFollow(on) {
 		this.follow = on;
-		if (this.followBox) this.followBox.checked = on;
+		this.followBox.checked = on;
 		if (on) {
 			const to = this.view.length;
 			if (this.end !== to) this.redraw(Math.max(0, to - DOM_LINES), to);
@@ -348,15 +347,30 @@ class LogView {
 		if (this.frame !== null) { cancelAnimationFrame(this.frame); this.flush(); }
 	}
 
-	end_() {
+	finish() {
 		this.ended = true;
 		this.notes();
+	}
+
+	// The controls above the log: the step filter (onFilter(name or null))
+	// and "Follow the end".
+	toolbar(steps, onFilter) {
+		this.stepSelect = h('select', {id: 'log-step'},
+			h('option', {value: ''}, 'All steps'),
+			steps.map(s => h('option', {value: s.name, selected: s.name === this.step}, s.name)));
+		this.stepSelect.addEventListener('change', () => onFilter(this.stepSelect.value || null));
+		this.followBox = h('input', {type: 'checkbox', id: 'log-follow', checked: this.follow});
+		this.followBox.addEventListener('change', () => this.setFollow(this.followBox.checked));
+		return h('div', {class: 'log-tools'},
+			h('div', {class: 'field'}, h('label', {for: 'log-step'}, 'Step'), this.stepSelect),
+			h('div', {class: 'field check'}, this.followBox, h('label', {for: 'log-follow'}, 'Follow the end')),
+			this.count);
 	}
 }
 
 // Reads the backlog of the log into view, then follows it while the run
 // goes on.  Resolves when the backlog is in (the follower runs on).
-async function readLog(execId, view, {signal, onState, onEnd}) {
+async function readLog(execId, view, {signal, onEnd}) {
 	let after = 0, res;
 	do {
 		res = await api(`/api/workflows/${execId}/logs`, {query: {after, limit: LOG_PAGE}, signal});
@@ -364,27 +378,13 @@ async function readLog(execId, view, {signal, onState, onEnd}) {
 		after = res.next_after;
 	} while (res.lines.length === LOG_PAGE);
 	view.settle();
-	if (FINAL.includes(res.status)) { view.end_(); onState('ended'); return; }
-	sse(last => `/api/workflows/${execId}/logs?follow=1&after=${last === null ? after : last}`, {signal, onState,
+	if (FINAL.includes(res.status)) { view.finish(); return; }
+	sse(last => `/api/workflows/${execId}/logs?follow=1&after=${last === null ? after : last}`, {signal,
 		onEvent: (type, d) => {
 			if (type === 'log' && d && typeof d === 'object') view.add([d]);
-			if (type === 'end') { view.end_(); onEnd(); return 'stop'; }
+			if (type === 'end') { view.finish(); onEnd(); return 'stop'; }
 			return undefined;
 		}});
-}
-
-function logToolbar(view, steps, {onFilter}) {
-	const select = h('select', {id: 'log-step'},
-		h('option', {value: ''}, 'All steps'),
-		steps.map(s => h('option', {value: s.name, selected: s.name === view.step}, s.name)));
-	select.addEventListener('change', () => onFilter(select.value || null));
-	view.followBox = h('input', {type: 'checkbox', id: 'log-follow', checked: view.follow});
-	view.followBox.addEventListener('change', () => view.setFollow(view.followBox.checked));
-	view.stepSelect = select;
-	return h('div', {class: 'log-tools'},
-		h('div', {class: 'field'}, h('label', {for: 'log-step'}, 'Step'), select),
-		h('div', {class: 'field check'}, view.followBox, h('label', {for: 'log-follow'}, 'Follow the end')),
-		view.count);
 }
 
 // ---- the parts of the page ------------------------------------------------------------
@@ -474,7 +474,7 @@ class ExecutionPage {
 		this.params = h('div', {}, values(e.parameters, 'No parameters.'));
 		this.outputs = h('div', {}, values(e.outputs, FINAL.includes(e.status) ? 'No outputs.' : 'No outputs yet.'));
 		this.logSection = h('section', {class: 'log-section', 'aria-labelledby': 'log-title'},
-			h('h2', {id: 'log-title'}, 'Log'), logToolbar(this.log, e.steps || [], {onFilter: s => this.filter(s)}), this.log.box,
+			h('h2', {id: 'log-title'}, 'Log'), this.log.toolbar(e.steps || [], s => this.filter(s)), this.log.box,
 			h('p', {class: 'muted hint'}, 'A line\'s number is a link to it. By keyboard: Enter in the log goes to its lines, ↑ and ↓ move between them.'));
 		this.refetch = debounce(() => this.refresh(), REFETCH_MS);
 		placeholder.replaceWith(
@@ -502,7 +502,7 @@ class ExecutionPage {
 			}});
 			this.tick(signal);
 		}
-		this.logReady = readLog(this.e.id, this.log, {signal, onState: () => {}, onEnd: () => this.refetch()});
+		this.logReady = readLog(this.e.id, this.log, {signal, onEnd: () => this.refetch()});
 		await this.logReady;
 		this.logRead = true;
 		this.drawWhy();
