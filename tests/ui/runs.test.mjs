@@ -95,7 +95,9 @@ await run('runs', {files}, async t => {
 		stepLevels(st).forEach((l, i) => (cols[l] = cols[l] || []).push(st[i].name));
 		return cols;
 	}, api);
-	t.ok(JSON.stringify(columns) === JSON.stringify(want), 'the graph places the steps in columns by what they need', {columns, want});
+	t.ok(JSON.stringify(columns) === JSON.stringify(want) &&
+		JSON.stringify(columns) === JSON.stringify([['prepare'], ['greet', 'sign'], ['report']]),
+		'the graph places the steps in columns by what they wait for (greet and sign side by side)', {columns, want});
 
 	// a step's box filters the log, by keyboard
 	await p.focus('main h1');
