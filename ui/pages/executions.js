@@ -61,7 +61,7 @@ function filterForm(f, apply) {
 	const status = h('select', {id: 'f-status', name: 'status'},
 		h('option', {value: ''}, 'Any status'),
 		STATUSES.map(s => h('option', {value: s, selected: s === f.status}, s.replace(/_/g, ' '))));
-	const form = h('form', {class: 'filters', role: 'search', 'aria-label': 'Filter the executions'},
+	const form = h('form', {class: 'filters exec-filters', role: 'search', 'aria-label': 'Filter the executions'},
 		inputs.slice(0, 2),
 		h('div', {class: 'field'}, h('label', {for: 'f-status'}, 'Status'), status),
 		inputs.slice(2),
