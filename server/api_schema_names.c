@@ -43,7 +43,14 @@ static const struct inn_schema_name names[] = {
 	{ "Workflow", "{...WorkflowSummary, parameters!: [Param]}", NULL },
 	{ "ProviderSummary", "{name!: string?, version!: string?, description!: string?, "
 	  "owner!: string?, category!: string?, resource_types!: [ResourceType], "
-	  "workflows!: [WorkflowSummary]}", NULL },
+	  "workflows!: [WorkflowSummary], source!: ProviderOrigin}", NULL },
+	/* providers.c say_sources */
+	{ "ProviderOrigin", "{type!: 'filesystem'|'git', path!: string? \"filesystem: the folder "
+	  "on the server; git: the provider's folder in the repository (empty: its root)\", "
+	  "git_url!: string? \"git: the repository\", ref!: string? \"git: the branch, tag or "
+	  "commit asked for (null: the remote's HEAD)\", commit!: string? \"git: the commit "
+	  "checked out now\"}", "Where a provider was read from: a folder of the server or a git "
+	  "repository (the config's providers, or a source added over the API)" },
 	{ "Provider", "{...ProviderSummary, workflows!: [Workflow]}", NULL },
 	{ "GoldenPath", "{name!: string?, description!: string?, category!: string?, "
 	  "workflow!: string?, tags!: [string], parameters!: [Param]}", NULL },
@@ -56,6 +63,11 @@ static const struct inn_schema_name names[] = {
 	  "step_types!: [string], flags!: ['dry-run'|'idempotent'|'cancellable'|'not-thread-safe'], "
 	  "config_schema!: any, outputs_schema!: any, step_defaults!: any, step_policies!: any}",
 	  NULL },
+	/* api_catalog.c inn_api_plugins_refused */
+	{ "PluginRefusal", "{file!: string \"its name in the plugin directory\", "
+	  "step_type!: string? \"the type its name gives (TYPE.so), or null\", "
+	  "reason!: string}", "A plugin file that was not loaded" },
+	{ "PluginRefusalList", "{data!: [PluginRefusal]}", NULL },
 	/* api_body.c inn_body_run_fields: other members are ignored */
 	{ "RunRequest", "{parameters: map<any>?, spec: object|string|null \"a Score spec, or its "
 	  "YAML text\", dry_run: boolean?, *}", NULL },
@@ -74,7 +86,9 @@ static const struct inn_schema_name names[] = {
 	  "duration_ms: integer \"once it ended\"}", NULL },
 	{ "Step", "{name!: string?, type!: string?, status!: State?, attempts!: integer, "
 	  "message!: string?, started_ms!: integer?, ended_ms!: integer?, duration_ms: integer, "
-	  "outputs!: any}", NULL },
+	  "outputs!: any, depends_on!: [string]? \"the steps (by name) it waits for, as the run "
+	  "orders them, explicit depends_on or the list's order; [] for none; null for an "
+	  "execution recorded before steps had them\"}", NULL },
 	{ "ExecutionDetail", "{...Execution, parameters!: any \"secrets as ***\", outputs!: any, "
 	  "steps!: [Step]}", NULL },
 	{ "ExecutionPage", "{data!: [Execution], total!: integer, page!: integer, "
@@ -88,6 +102,9 @@ static const struct inn_schema_name names[] = {
 	{ "Event", "{execution: integer \"the execution it is about\", status: string, "
 	  "workflow: string, step: string, attempt: integer, message: string, key: string, *}",
 	  "The data of an event of /api/events/stream (event: its type, id: its cursor)" },
+	/* api_auth.c inn_api_me */
+	{ "Me", "{name!: string \"the key's name\", role!: 'admin'|'user', "
+	  "team!: string? \"null: none\"}", "The calling API key" },
 	/* api_admin.c inn_api_admin_key_list, api_auth.c */
 	{ "Key", "{name!: string, role!: 'admin'|'user', team!: string?, created_ms!: integer, "
 	  "revoked!: boolean}", "An API key's facts: never the key or its hash" },

@@ -26,7 +26,8 @@ import plugins from './pages/plugins.js';
 import admin from './pages/admin.js';
 
 const PAGES = {
-	executions: {label: 'Executions', page: executions},
+	// #/executions/ID is another module's page (one execution)
+	executions: {label: 'Executions', page: executions, detail: execution},
 	'golden-paths': {label: 'Golden paths', page: goldenpaths},
 	apps: {label: 'Applications', page: apps},
 	resources: {label: null, page: apps},
@@ -42,7 +43,7 @@ const who = document.getElementById('who');
 const banner = document.getElementById('banner');
 let me = null;
 let leave = null;       // AbortController of the page shown
-let wanted = null;      // where to go after signing in
+let checking = null;    // the check of the key in flight (signIn)
 
 // ---- the fragment: #key=..., #execution=... --------------------------------
 
@@ -59,14 +60,16 @@ function takeFragment() {
 
 // ---- signing in ---------------------------------------------------------------
 
-function showLogin(message) {
+// message: why the sign-in is shown (a refused key: an error; kind
+// 'notice': news, such as having signed out).
+function showLogin(message, kind = 'error') {
 	me = null;
 	nav.hidden = true;
 	who.hidden = true;
 	if (leave) leave.abort();
 	const input = h('input', {id: 'key', name: 'key', type: 'password', autocomplete: 'off',
 		spellcheck: 'false', required: true, 'aria-describedby': 'key-help'});
-	const msg = h('p', {id: 'login-error', class: 'error', role: 'alert', hidden: !message}, message || '');
+	const msg = h('p', {id: 'login-error', class: kind, role: 'alert', hidden: !message}, message || '');
 	const form = h('form', {class: 'login card', 'aria-labelledby': 'login-title', onsubmit: async e => {
 		e.preventDefault();
 		const k = input.value.trim();
@@ -74,8 +77,9 @@ function showLogin(message) {
 		setKey(k);
 		input.value = '';
 		const err = await signIn();
-		if (err) {
+		if (err && !me) {
 			msg.textContent = err;
+			msg.className = 'error';
 			msg.hidden = false;
 			input.focus();
 		}
@@ -92,9 +96,16 @@ function showLogin(message) {
 	input.focus();
 }
 
-// Checks the stored key with the server; on success shows the page asked
-// for.  Returns an error message, or null.
-async function signIn() {
+// Checks the stored key with the server; on success shows the page the
+// address names (the one asked for, or where the user has gone meanwhile).
+// Returns an error message, or null.  One check at a time: navigating
+// while it runs waits for the same answer.
+function signIn() {
+	if (!checking) checking = checkKey().finally(() => { checking = null; });
+	return checking;
+}
+
+async function checkKey() {
 	try {
 		me = await api('/api/me');
 	} catch (e) {
@@ -103,21 +114,18 @@ async function signIn() {
 		return e.message;
 	}
 	drawFrame();
-	if (wanted && wanted !== location.hash) location.hash = wanted;
-	else route();
-	wanted = null;
+	route();
 	return null;
 }
 
 function signOut() {
 	clearKey();
-	showLogin('Signed out.');
+	showLogin('Signed out. The key is no longer kept in this tab.', 'notice');
 }
 
 window.addEventListener('inn:unauthorized', e => {
 	if (!me) return;
 	clearKey();
-	wanted = location.hash;
 	showLogin('Your key is no longer accepted (' + e.detail + '). Sign in again.');
 });
 
@@ -134,18 +142,26 @@ function drawFrame() {
 	who.hidden = false;
 }
 
+// The theme button names the theme it switches to: the other one than
+// shown, which is the user's choice or else the system's (which may change
+// while the page is open).
 function themeButton() {
-	const cur = () => document.documentElement.dataset.theme ||
-		(matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light');
-	const b = h('button', {type: 'button', class: 'link', 'aria-label': 'Switch to ' + (cur() === 'dark' ? 'light' : 'dark') + ' theme'},
-		cur() === 'dark' ? 'Light theme' : 'Dark theme');
+	const system = matchMedia('(prefers-color-scheme: dark)');
+	const cur = () => document.documentElement.dataset.theme || (system.matches ? 'dark' : 'light');
+	const b = h('button', {type: 'button', class: 'link'});
+	const label = () => {
+		const other = cur() === 'dark' ? 'light' : 'dark';
+		b.textContent = other === 'dark' ? 'Dark theme' : 'Light theme';
+		b.setAttribute('aria-label', 'Switch to the ' + other + ' theme');
+	};
 	b.addEventListener('click', () => {
 		const next = cur() === 'dark' ? 'light' : 'dark';
 		document.documentElement.dataset.theme = next;
 		try { localStorage.setItem('innominatus.theme', next); } catch { /* storage disabled */ }
-		b.textContent = next === 'dark' ? 'Light theme' : 'Dark theme';
-		b.setAttribute('aria-label', 'Switch to ' + (next === 'dark' ? 'light' : 'dark') + ' theme');
+		label();
 	});
+	system.addEventListener('change', label);
+	label();
 	return b;
 }
 
@@ -164,10 +180,9 @@ function parse() {
 async function route() {
 	takeFragment();
 	if (!me) {
-		if (!getKey()) { wanted = location.hash; showLogin(); return; }
-		wanted = location.hash;
+		if (!getKey()) { showLogin(); return; }
 		const err = await signIn();
-		if (err) showLogin(err);
+		if (err && !me) showLogin(err);
 		return;
 	}
 	const {segs, query} = parse();
@@ -191,8 +206,10 @@ async function route() {
 	fill(main, root);
 	const ctx = {
 		root, me, name, params: segs.slice(1), query, signal: leave.signal,
-		go: hash => { location.hash = hash; },
+		go: hash => { if (!ctx.signal.aborted) location.hash = hash; },
 		setQuery: obj => {
+			// a page left (still finishing a request) no longer owns the address
+			if (ctx.signal.aborted) return;
 			const q = new URLSearchParams();
 			for (const [k, v] of Object.entries(obj)) if (v !== undefined && v !== null && v !== '') q.set(k, v);
 			const s = q.toString();
@@ -200,8 +217,9 @@ async function route() {
 		},
 		setTitle: t => { document.title = t + ' · innominatus'; },
 	};
+	const page = entry.detail && ctx.params.length ? entry.detail : entry.page;
 	try {
-		await entry.page.render(ctx);
+		await page.render(ctx);
 	} catch (e) {
 		if (e.name === 'AbortError') return;
 		if (e instanceof ApiError && e.status === 401) return;
@@ -218,5 +236,8 @@ async function route() {
 	try { t = localStorage.getItem('innominatus.theme'); } catch { /* storage disabled */ }
 	if (t === 'dark' || t === 'light') document.documentElement.dataset.theme = t;
 	window.addEventListener('hashchange', route);
+	// the skip link moves the focus; following its href would change the
+	// address, which is the router's
+	document.querySelector('.skip').addEventListener('click', e => { e.preventDefault(); main.focus(); });
 	route();
 })();
