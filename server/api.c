@@ -4,7 +4,8 @@
  * enforces authentication, and generates /api/openapi.json, so the
  * document cannot drift from what is served.  The handlers live by
  * subject in api_auth.c, api_exec.c, api_admin.c, api_catalog.c and api_apps.c; the
- * public routes (health, readiness, metrics, this document) are here.
+ * public routes (health, readiness, metrics, this document) are here.  The
+ * dashboard's paths (/ and /ui/...) are no API route: http_ui.c serves them.
  */
 #include "config.h"
 
@@ -21,6 +22,7 @@
 #include "api_schema.h"
 #include "http_reply.h"
 #include "error.h"
+#include "ui.h"
 #include "yaml_tree.h"
 
 struct route {
@@ -250,6 +252,8 @@ static const struct route routes[] = {
 	  "getMetrics", "system", NULL, NULL, "200=text/plain:string#the Prometheus text format 0.0.4" },
 	{ EVHTTP_REQ_GET, "/api/openapi.json", API_PUBLIC, h_openapi, NULL, "This API as OpenAPI 3.1",
 	  "getOpenApi", "system", NULL, NULL, "200={*}#this document" },
+	{ EVHTTP_REQ_GET, "/api/me", API_USER, inn_api_me, NULL, "Who the calling API key is: its name, role and team (the dashboard's login)",
+	  "getMe", "keys", NULL, NULL, "200=Me" },
 	{ EVHTTP_REQ_GET, "/api/providers", API_USER, inn_api_providers, NULL, "List providers",
 	  "listProviders", "catalog", NULL, NULL, "200=[ProviderSummary]" },
 	{ EVHTTP_REQ_GET, "/api/providers/{name}", API_USER, inn_api_provider, NULL, "One provider with its workflows and parameters",
@@ -604,6 +608,7 @@ static const struct {
 	{ "catalog", "What can be run: providers, golden paths, plugins" },
 	{ "executions", "Running workflows and golden paths, their state, logs and events" },
 	{ "applications", "Score specs deployed as applications, and their resources" },
+	{ "keys", "Who the calling API key is (any key)" },
 	{ "admin", "API keys, the audit trail, provider sources (admin keys only)" },
 	{ "demo", "The demo environment (admin keys only)" },
 };
@@ -932,8 +937,16 @@ dispatch(struct evhttp_request *req, void *arg)
 	c.req = req;
 	inn_http_conn_begin(req);
 	inn_http_access_begin(req);
+	/* every reply is what its Content-Type says: a browser never guesses */
+	evhttp_add_header(evhttp_request_get_output_headers(req), "X-Content-Type-Options",
+	                  "nosniff");
 	if (path == NULL || *path == '\0')
 		path = "/";
+	/* the dashboard's pages and files (http_ui.c), before any route */
+	if (inn_ui_owns(path)) {
+		inn_ui_serve(srv, req, path);
+		return;
+	}
 	if (m == EVHTTP_REQ_HEAD)
 		m = EVHTTP_REQ_GET;
 	literal = literal_route(path);

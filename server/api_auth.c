@@ -1,7 +1,7 @@
 /*
  * api_auth.c - API keys at the API: who a request is (its bearer key,
- * checked through auth.c) and whether the route lets it in, and the admin
- * routes that create and revoke keys.
+ * checked through auth.c) and whether the route lets it in, who the
+ * caller is (GET /api/me), and the admin routes that create and revoke keys.
  */
 #include "config.h"
 
@@ -49,6 +49,19 @@ inn_api_authenticate(struct api_call *c, enum api_access need)
 		return -1;
 	}
 	return 0;
+}
+
+void
+inn_api_me(struct api_call *c)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(c->who.p.name));
+	json_object_object_add(o, "role", json_object_new_string(c->who.p.role));
+	/* no team: null, as the key list shows it */
+	json_object_object_add(o, "team", c->who.p.team[0] != '\0' ?
+	                       json_object_new_string(c->who.p.team) : NULL);
+	inn_api_reply(c, 200, o);
 }
 
 /* What the store knows of key name: KEY_NONE, KEY_LIVE or KEY_REVOKED

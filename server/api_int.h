@@ -68,6 +68,8 @@ int inn_api_query_int(struct api_call *c, const char *name, int64_t def, int64_t
 /* Checks "Authorization: Bearer KEY" for a route that needs access; fills
  * c->who.  Returns 0, or -1 after replying 401/403 itself. */
 int inn_api_authenticate(struct api_call *c, enum api_access need);
+/* GET /api/me: the calling key's name, role and team. */
+void inn_api_me(struct api_call *c);
 void inn_api_admin_keys(struct api_call *c);
 void inn_api_admin_key_revoke(struct api_call *c);
 

@@ -88,6 +88,9 @@ static const struct inn_schema_name names[] = {
 	{ "Event", "{execution: integer \"the execution it is about\", status: string, "
 	  "workflow: string, step: string, attempt: integer, message: string, key: string, *}",
 	  "The data of an event of /api/events/stream (event: its type, id: its cursor)" },
+	/* api_auth.c inn_api_me */
+	{ "Me", "{name!: string \"the key's name\", role!: 'admin'|'user', "
+	  "team!: string? \"null: none\"}", "The calling API key" },
 	/* api_admin.c inn_api_admin_key_list, api_auth.c */
 	{ "Key", "{name!: string, role!: 'admin'|'user', team!: string?, created_ms!: integer, "
 	  "revoked!: boolean}", "An API key's facts: never the key or its hash" },

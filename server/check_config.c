@@ -424,10 +424,11 @@ inn_check_config(const inn_server_config *c, const inn_policy *pol, inn_problems
 		/* a start serves without what they are about: warnings */
 		diag_problems(&d, warn, 1);
 	}
-	snprintf(summary, len, "%s; listen %s:%d; %zu plugin(s); %zu provider(s), %zu golden "
-	         "path(s)%s; providers added over the API and the store are not checked",
-	         pol != NULL && pol->file != NULL ? pol->file : "no config file",
-	         c->listen_host, c->listen_port, reg != NULL ? reg->nplugins : 0,
+	snprintf(summary, len, "%s; listen %s:%d; dashboard %s; %zu plugin(s); %zu provider(s), "
+	         "%zu golden path(s)%s; providers added over the API and the store are not "
+	         "checked", pol != NULL && pol->file != NULL ? pol->file : "no config file",
+	         c->listen_host, c->listen_port, c->ui ? "at /" : "off (server.ui: false)",
+	         reg != NULL ? reg->nplugins : 0,
 	         cat != NULL ? cat->nproviders : 0, cat != NULL ? cat->ngoldenpaths : 0,
 	         ngit > 0 ? "; git providers are not fetched" : "");
 	inn_diag_free(&d);

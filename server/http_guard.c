@@ -447,6 +447,7 @@ conn_refuse(struct conn *c, int status, const char *code, const char *fmt, ...)
 	s = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
 	                                   JSON_C_TO_STRING_NOSLASHESCAPE);
 	n = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+	             "X-Content-Type-Options: nosniff\r\n"
 	             "Content-Length: %zu\r\nConnection: close\r\n%s\r\n", status, reason,
 	             strlen(s), status == 401 ?
 	             "WWW-Authenticate: Bearer realm=\"innominatus\"\r\n" : "");

@@ -116,6 +116,9 @@ reload_settings_note(const inn_server_config *now, const inn_server_config *next
 			        "effect at the next start", paths[i].key,
 			        inn_store_url_redact(b, shown, sizeof(shown)));
 	}
+	if (now->ui != next->ui)
+		inn_log(INN_LOG_WARN, "innominatus: reload: server.ui changed to %s: it takes "
+		        "effect at the next start", next->ui ? "true" : "false");
 	/* port 0 took a free port at start: the same setting still */
 	if ((next->listen_port != 0 && now->listen_port != next->listen_port) ||
 	    strcmp(now->listen_host, next->listen_host) != 0)

@@ -57,6 +57,7 @@ typedef struct inn_server_config {
 	size_t max_queued_bytes;       /* maxQueuedBytes: their parameters and specs; 429 beyond */
 	int lease_ms;                  /* server.replicaLease / --lease: a replica's lease (cluster.c) */
 	int access_log;                /* server.accessLog: a log line per request (http.c) */
+	int ui;                        /* server.ui: the dashboard at / and /ui/ (http_ui.c) */
 } inn_server_config;
 
 struct inn_sse_hub;
@@ -309,5 +310,11 @@ void inn_catalog_release(inn_server *srv, inn_catalog_ref *ref);
 void inn_api_register(inn_server *srv);
 /* This API as an OpenAPI 3 document, from the route table. */
 json_object *inn_openapi(void);
+
+/* ---- http_ui.c ---- */
+/* Answers a request for a path of the dashboard's (ui.h inn_ui_owns):
+ * an embedded file (GET, HEAD; OPTIONS; 405 otherwise), else 404.  Loop
+ * thread. */
+void inn_ui_serve(inn_server *srv, struct evhttp_request *req, const char *path);
 
 #endif

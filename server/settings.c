@@ -118,6 +118,8 @@ static const struct setting settings[] = {
 	  OFF(max_queued_bytes), "the parameters and specs the waiting executions may hold" },
 	{ "server.accessLog", "access-log", "INNOMINATUS_ACCESS_LOG", "BOOL", T_BOOL, "true", 0, 0,
 	  OFF(access_log), "log a line per request (method, path, status, bytes, ms, key)" },
+	{ "server.ui", "ui", "INNOMINATUS_UI", "BOOL", T_BOOL, "true", 0, 0, OFF(ui),
+	  "serve the web dashboard at / (false: / and /ui/ answer 404)" },
 };
 #define NSET (sizeof(settings) / sizeof(settings[0]))
 
@@ -509,6 +511,7 @@ inn_settings_defaults(inn_server_config *c)
 	c->max_queued = 1000;
 	c->max_queued_bytes = 64 * 1024 * 1024;
 	c->access_log = 1;
+	c->ui = 1;
 }
 
 const char *

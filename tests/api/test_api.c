@@ -953,6 +953,44 @@ test_key_list(void **state)
 	json_object_put(o);
 }
 
+/* GET /api/me: who the calling key is, for any key; a bad key is 401. */
+static void
+test_me(void **state)
+{
+	json_object *o = NULL;
+	char key[128];
+
+	(void)state;
+	assert_int_equal(http("GET", "/api/me", NULL, S.user_red, &o, NULL), 200);
+	assert_string_equal(js(o), "{\"name\":\"red-dev\",\"role\":\"user\",\"team\":\"red\"}");
+	json_object_put(o);
+	/* made by --create-admin-key: an admin without a team (null) */
+	assert_int_equal(http("GET", "/api/me", NULL, S.admin, &o, NULL), 200);
+	assert_string_equal(js(o), "{\"name\":\"root\",\"role\":\"admin\",\"team\":null}");
+	json_object_put(o);
+	/* a user key without a team */
+	assert_int_equal(http("POST", "/api/admin/keys", "{\"name\":\"me-solo\",\"role\":\"user\"}",
+	                      S.admin, &o, NULL), 201);
+	snprintf(key, sizeof(key), "%s", jget(o, "key"));
+	json_object_put(o);
+	assert_int_equal(http("GET", "/api/me", NULL, key, &o, NULL), 200);
+	assert_string_equal(js(o), "{\"name\":\"me-solo\",\"role\":\"user\",\"team\":null}");
+	json_object_put(o);
+	/* no key, an unknown one, a revoked one */
+	assert_error(http("GET", "/api/me", NULL, NULL, &o, NULL), 401, o, "unauthorized");
+	json_object_put(o);
+	assert_error(http("GET", "/api/me", NULL, "inn_not_a_key", &o, NULL), 401, o,
+	             "unauthorized");
+	json_object_put(o);
+	assert_int_equal(http("DELETE", "/api/admin/keys/me-solo", NULL, S.admin, NULL, NULL), 200);
+	assert_error(http("GET", "/api/me", NULL, key, &o, NULL), 401, o, "unauthorized");
+	json_object_put(o);
+	/* GET only */
+	assert_error(http("POST", "/api/me", "{}", S.user_red, &o, NULL), 405, o,
+	             "method_not_allowed");
+	json_object_put(o);
+}
+
 /* The raw bytes req sent to the server; the reply's status line and body
  * (recorded as method and path, for the document's check). */
 static long
@@ -1540,6 +1578,7 @@ main(void)
 		cmocka_unit_test(test_events_stream),
 		cmocka_unit_test(test_live_events_name_their_execution),
 		cmocka_unit_test(test_key_list),
+		cmocka_unit_test(test_me),
 		cmocka_unit_test(test_more_routes),
 		cmocka_unit_test(test_requests_are_taken_as_written),
 		cmocka_unit_test(test_git_provider_sources),

@@ -73,6 +73,15 @@ check "HT-1: a 20 MB chunked body gets 413 with the JSON error" is 413 body_too_
 printf 'POST /api/workflows/run HTTP/1.1\r\nHost: x\r\nContent-Length: 20000000\r\n\r\n' | raw > "$H/out"
 check "HT-1: the 401 of an unauthenticated body is JSON" \
 	sh -c "grep -q '^HTTP/1.1 401' $H/out && grep -q 'application/json' $H/out && grep -q '\"unauthorized\"' $H/out"
+# a browser never second-guesses a reply's Content-Type: the guard's own
+# refusals, JSON replies, errors and /metrics all say nosniff
+nosniff() { tr -d '\r' | grep -qix 'X-Content-Type-Options: nosniff'; }
+check "the guard's refusal says X-Content-Type-Options: nosniff" nosniff < "$H/out"
+for p in /health /metrics /api/providers /nope-404; do
+	curl -s -o /dev/null -D "$H/hdr" -H "Authorization: Bearer $U" "$url$p"
+	nosniff < "$H/hdr" || echo "$p" >> "$H/sniffy"
+done
+check "API replies (JSON, an error, /metrics) say X-Content-Type-Options: nosniff" test ! -s "$H/sniffy"
 
 # ---- HT-10: conflicting Content-Length, CL with Transfer-Encoding ----------
 printf 'POST /api/workflows/run HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Length: 2\r\nContent-Length: 30\r\n\r\n{}GET /health HTTP/1.1\r\nHost: x\r\n\r\n' "$U" | raw > "$H/out"
