@@ -345,12 +345,23 @@ export function field({id, name, label, control, required = false, hint = null, 
 			return !msg;
 		},
 	};
-	// on leaving a field the user changed (or one shown wrong): not on
-	// merely tabbing through an empty one
+	// Checked on leaving a field the user changed (not on merely tabbing
+	// through an empty one).  A message must not come or go on the blur
+	// of a press on a submit button: the form would shift under the
+	// pointer and the click land beside the button.  So a field shown
+	// wrong is checked again as it is typed in, and leaving it for a
+	// submit button leaves the check to the submit.
 	let touched = false;
-	control.addEventListener('input', () => { touched = true; });
-	control.addEventListener('change', () => { touched = true; });
-	control.addEventListener('blur', () => { if (touched || control.hasAttribute('aria-invalid')) f.check(); });
+	const edited = () => {
+		touched = true;
+		if (control.hasAttribute('aria-invalid')) f.check();
+	};
+	control.addEventListener('input', edited);
+	control.addEventListener('change', edited);
+	control.addEventListener('blur', e => {
+		const to = e.relatedTarget;
+		if (touched && !(to && to.type === 'submit' && to.form === control.form)) f.check();
+	});
 	return f;
 }
 
