@@ -18,14 +18,16 @@ export default {
 			return;
 		}
 		ctx.setTitle(PARTS[part].label + ' · Admin');
-		append(ctx.root, [title('Admin: ' + PARTS[part].label), subnav(part)]);
+		let body;
 		try {
-			await PARTS[part].render(ctx);
+			body = await PARTS[part].render(ctx);
 		} catch (e) {
 			// the server's word is final (a key made admin, then demoted)
-			if (e instanceof ApiError && e.status === 403) { ctx.root.replaceChildren(); return notAdmin(ctx); }
+			if (e instanceof ApiError && e.status === 403) return notAdmin(ctx);
 			throw e;
 		}
+		// all at once, the data in: the heading never shows over an empty page
+		append(ctx.root, [title('Admin: ' + PARTS[part].label), subnav(part), body]);
 	},
 };
 
@@ -45,6 +47,7 @@ function subnav(current) {
 
 // ---- keys ---------------------------------------------------------------------------
 
+// Each part resolves to its nodes once its data is in.
 async function renderKeys(ctx) {
 	const fresh = h('div', {class: 'fresh-key', hidden: true});
 	const list = h('div', {});
@@ -53,8 +56,8 @@ async function renderKeys(ctx) {
 		const {data} = await api('/api/admin/keys', {signal: ctx.signal});
 		fill(list, keyTable(ctx, data, redraw, notice));
 	};
-	append(ctx.root, [fresh, createForm(ctx, fresh, redraw), h('h2', {}, 'Keys'), notice, list]);
 	await redraw();
+	return [fresh, createForm(ctx, fresh, redraw), h('h2', {}, 'Keys'), notice, list];
 }
 
 // The form that makes a key: name, role, team.
@@ -173,9 +176,9 @@ async function renderAudit(ctx) {
 		limit = Math.min(limit + AUDIT_STEP * 2, AUDIT_MAX);
 		load().catch(e => { if (e.name !== 'AbortError') list.append(errorBox(e)); });
 	});
-	append(ctx.root, [h('p', {class: 'muted'}, 'Who did what, newest first. Listing the keys is recorded too.'),
-		list, status, h('div', {class: 'actions'}, more)]);
 	await load();
+	return [h('p', {class: 'muted'}, 'Who did what, newest first. Listing the keys is recorded too.'),
+		list, status, h('div', {class: 'actions'}, more)];
 }
 
 function auditTable(rows) {

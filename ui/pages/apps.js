@@ -158,9 +158,9 @@ async function renderResources(ctx) {
 	pick.addEventListener('change', () => redraw().catch(e => {
 		if (e.name !== 'AbortError') fill(list, errorBox(e));
 	}));
+	await redraw();
 	append(ctx.root, [title('Resources', h('a', {href: '#/apps'}, 'Applications')),
 		h('form', {class: 'filters', role: 'search', onsubmit: e => e.preventDefault()},
 			h('div', {class: 'field'}, h('label', {for: 'res-app'}, 'Application'), pick)),
 		list]);
-	await redraw();
 }
