@@ -109,8 +109,8 @@ ctl_env_load(ctl_env *env, const ctl_opts *o, int want_catalog)
 	if (n == 0 && git_cache(cache, sizeof(cache)) < 0)
 		snprintf(cache, sizeof(cache), ".innominatus-cache/providers");
 	if (n == 0)
-		n = inn_conf_provider_dirs(env->policy, cache, 1, dirs, CTL_MAX_LIST, &env->diag,
-		                           NULL);
+		n = inn_conf_provider_dirs(env->policy, cache, 1, dirs, NULL, CTL_MAX_LIST,
+		                           &env->diag, NULL);
 	if (n == 0 && !inn_policy_names_providers(env->policy) && is_dir("providers"))
 		dirs[n++] = strdup("providers");
 	if (gp == NULL && ctl_is_file("workflows/goldenpaths.yaml"))

@@ -270,10 +270,12 @@ static const struct route routes[] = {
 	  ";400;403;404;409;413;429;500;503" },
 	{ EVHTTP_REQ_POST, "/api/workflows/run", API_USER, inn_api_workflow_run, inn_api_run_fields_work, "Run provider/workflow: {workflow, parameters, spec, dry_run} -> 202 {id}",
 	  "runWorkflow", "executions", RUN_DRY_QUERY, "json:WorkflowRunRequest", RUN_RESPONSES },
-	{ EVHTTP_REQ_GET, "/api/workflows", API_USER, inn_api_workflows, NULL, "List executions (app, status, workflow, page, page_size)",
+	{ EVHTTP_REQ_GET, "/api/workflows", API_USER, inn_api_workflows, NULL, "List executions (app, status, workflow, team, page, page_size)",
 	  "listExecutions", "executions",
 	  "app:string only this application's;status:State only in this state;"
-	  "workflow:string only of this workflow;page:integer 1 to 1000000 (default 1);"
+	  "workflow:string only of this workflow;"
+	  "team:string only this team's (a user key sees its own team's executions only: "
+	  "another team gives an empty page);page:integer 1 to 1000000 (default 1);"
 	  "page_size:integer 1 to 200 (default 20)", NULL, "200=ExecutionPage;500" },
 	{ EVHTTP_REQ_GET, "/api/workflows/{id}", API_USER, inn_api_workflow, NULL, "One execution: status, steps, outputs, timings",
 	  "getExecution", "executions", NULL, NULL,
@@ -294,6 +296,8 @@ static const struct route routes[] = {
 	  "409#succeeded, still running, a dry run, or its secrets cannot be opened;413;429;500" },
 	{ EVHTTP_REQ_GET, "/api/plugins", API_USER, inn_api_plugins, NULL, "Loaded plugins with versions, flags and schemas",
 	  "listPlugins", "catalog", NULL, NULL, "200=[Plugin]" },
+	{ EVHTTP_REQ_GET, "/api/plugins/refused", API_USER, inn_api_plugins_refused, NULL, "Plugin files of the plugin directory that were not loaded at start, and why (the policy, a bad descriptor, ...)",
+	  "listRefusedPlugins", "catalog", NULL, NULL, "200=PluginRefusalList" },
 	{ EVHTTP_REQ_GET, "/api/events/stream", API_USER, inn_api_events, NULL, "Server-Sent Events of executions and steps",
 	  "streamEvents", "executions",
 	  "after:integer replay the events after this id first (0: all);"

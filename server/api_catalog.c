@@ -116,6 +116,29 @@ inn_api_goldenpath(struct api_call *c)
 	inn_api_reply(c, 200, o);
 }
 
+/* The plugins are loaded at start only (a reload rebuilds the catalog, not
+ * the registry): what was refused then stays refused until a restart. */
+void
+inn_api_plugins_refused(struct api_call *c)
+{
+	const inn_registry *reg = c->srv->registry;
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+	char type[80];
+	size_t i;
+
+	for (i = 0; i < reg->nrefused; i++) {
+		json_object *r = json_object_new_object();
+		const char *t = inn_registry_file_type(reg->refused[i].file, type, sizeof(type));
+
+		json_object_object_add(r, "file", json_object_new_string(reg->refused[i].file));
+		json_object_object_add(r, "step_type", t != NULL ? json_object_new_string(t) : NULL);
+		json_object_object_add(r, "reason", json_object_new_string(reg->refused[i].reason));
+		json_object_array_add(a, r);
+	}
+	json_object_object_add(o, "data", a);
+	inn_api_reply(c, 200, o);
+}
+
 void
 inn_api_plugins(struct api_call *c)
 {

@@ -397,11 +397,13 @@ inn_api_workflows(struct api_call *c)
 	inn_exec_row **rows = NULL;
 	size_t n = 0, i;
 	int64_t total = 0;
-	char app[256], status[64], wf[256];
+	char app[256], status[64], wf[256], team[256];
+	const char *want_team;
 	json_object *o, *data;
 
 	int64_t page, page_size;
 	inn_state st;
+	int none = 0;
 
 	memset(&f, 0, sizeof(f));
 	f.app = inn_http_query(c->req, "app", app, sizeof(app));
@@ -409,6 +411,19 @@ inn_api_workflows(struct api_call *c)
 	f.workflow = inn_http_query(c->req, "workflow", wf, sizeof(wf));
 	f.team = inn_caller_scope_team(&c->who);
 	f.user = inn_caller_scope_user(&c->who);
+	if ((want_team = inn_http_query(c->req, "team", team, sizeof(team))) != NULL) {
+		if (inn_store_name_check("team name", want_team) != 0) {
+			inn_http_error(c->req, 400, "invalid_request", "query: team: %s",
+			               inn_error_last());
+			return;
+		}
+		/* an admin's filter; a user's own team or nothing: never
+		 * another team's executions, whatever the key asks */
+		if (c->who.admin)
+			f.team = want_team;
+		else if (f.team == NULL || strcmp(f.team, want_team) != 0)
+			none = 1;
+	}
 	/* a status no execution can have is a typo, not an empty page */
 	if (f.status != NULL && inn_state_parse(f.status, &st) != 0) {
 		char words[256];
@@ -428,7 +443,7 @@ inn_api_workflows(struct api_call *c)
 		return;
 	f.page = (int)page;
 	f.page_size = (int)page_size;
-	if (inn_store_exec_list(c->srv->store, &f, &rows, &n, &total) != 0) {
+	if (!none && inn_store_exec_list(c->srv->store, &f, &rows, &n, &total) != 0) {
 		inn_http_error(c->req, 500, "store", "%s", inn_error_last());
 		return;
 	}

@@ -117,6 +117,8 @@ void inn_api_provider(struct api_call *c);
 void inn_api_goldenpaths(struct api_call *c);
 void inn_api_goldenpath(struct api_call *c);
 void inn_api_plugins(struct api_call *c);
+/* GET /api/plugins/refused: the plugin files the start refused, and why. */
+void inn_api_plugins_refused(struct api_call *c);
 
 /* ---- api_apps.c: applications (Score deployments) and their resources ---- */
 void inn_api_applications(struct api_call *c);

@@ -43,7 +43,14 @@ static const struct inn_schema_name names[] = {
 	{ "Workflow", "{...WorkflowSummary, parameters!: [Param]}", NULL },
 	{ "ProviderSummary", "{name!: string?, version!: string?, description!: string?, "
 	  "owner!: string?, category!: string?, resource_types!: [ResourceType], "
-	  "workflows!: [WorkflowSummary]}", NULL },
+	  "workflows!: [WorkflowSummary], source!: ProviderOrigin}", NULL },
+	/* providers.c say_sources */
+	{ "ProviderOrigin", "{type!: 'filesystem'|'git', path!: string? \"filesystem: the folder "
+	  "on the server; git: the provider's folder in the repository (empty: its root)\", "
+	  "git_url!: string? \"git: the repository\", ref!: string? \"git: the branch, tag or "
+	  "commit asked for (null: the remote's HEAD)\", commit!: string? \"git: the commit "
+	  "checked out now\"}", "Where a provider was read from: a folder of the server or a git "
+	  "repository (the config's providers, or a source added over the API)" },
 	{ "Provider", "{...ProviderSummary, workflows!: [Workflow]}", NULL },
 	{ "GoldenPath", "{name!: string?, description!: string?, category!: string?, "
 	  "workflow!: string?, tags!: [string], parameters!: [Param]}", NULL },
@@ -56,6 +63,11 @@ static const struct inn_schema_name names[] = {
 	  "step_types!: [string], flags!: ['dry-run'|'idempotent'|'cancellable'|'not-thread-safe'], "
 	  "config_schema!: any, outputs_schema!: any, step_defaults!: any, step_policies!: any}",
 	  NULL },
+	/* api_catalog.c inn_api_plugins_refused */
+	{ "PluginRefusal", "{file!: string \"its name in the plugin directory\", "
+	  "step_type!: string? \"the type its name gives (TYPE.so), or null\", "
+	  "reason!: string}", "A plugin file that was not loaded" },
+	{ "PluginRefusalList", "{data!: [PluginRefusal]}", NULL },
 	/* api_body.c inn_body_run_fields: other members are ignored */
 	{ "RunRequest", "{parameters: map<any>?, spec: object|string|null \"a Score spec, or its "
 	  "YAML text\", dry_run: boolean?, *}", NULL },

@@ -311,12 +311,14 @@ source_folder(const inn_server *srv, const inn_source_row *r, char *out)
 
 /* ---- the catalog ------------------------------------------------------------------ */
 
-/* The config's provider folders (malloc'd into dirs): --providers, else
- * the config file's providers[] read again now (git entries cloned, and
- * fetched when moved is not NULL, recording what moved), else ./providers
- * when the config has no providers key at all. */
+/* The config's provider folders (malloc'd into dirs, where each comes
+ * from into orig): --providers, else the config file's providers[] read
+ * again now (git entries cloned, and fetched when moved is not NULL,
+ * recording what moved), else ./providers when the config has no
+ * providers key at all. */
 static int
-config_dirs(const inn_server *srv, char **dirs, int max, inn_diag *d, inn_conf_moves *moved)
+config_dirs(const inn_server *srv, char **dirs, inn_conf_origin *orig, int max, inn_diag *d,
+            inn_conf_moves *moved)
 {
 	inn_policy *pol = NULL;
 	char cache[PATH_MAX];
@@ -335,7 +337,8 @@ config_dirs(const inn_server *srv, char **dirs, int max, inn_diag *d, inn_conf_m
 			inn_diag_add(d, INN_DIAG_ERROR, srv->policy->file, 0, 0, "%s",
 			             inn_error_last());
 		else
-			n = inn_conf_provider_dirs(pol, cache, moved != NULL, dirs, max, d, moved);
+			n = inn_conf_provider_dirs(pol, cache, moved != NULL, dirs, orig, max, d,
+			                           moved);
 		inn_policy_free(pol);
 	}
 	if (n == 0 && !inn_policy_names_providers(srv->policy) &&
@@ -344,22 +347,102 @@ config_dirs(const inn_server *srv, char **dirs, int max, inn_diag *d, inn_conf_m
 	return n;
 }
 
-/* A whole catalog: the config's folders, every stored source but skip,
- * then extra (a folder not stored yet).  *out is what loaded; d gets every
- * problem.  moved: see config_dirs.  Returns 0 when a catalog was built
- * (even with errors). */
-static int
-build(inn_server *srv, const char *skip, const char *extra, inn_catalog **out, inn_diag *d,
-      inn_conf_moves *moved)
+/* A stored source's folder into dirs[*n], where it comes from into
+ * orig[*n]: its clone (a git source) or nothing (a folder). */
+static void
+add_source_dir(const inn_server *srv, const inn_source_row *r, char **dirs,
+               inn_conf_origin *orig, int *n, inn_diag *d)
 {
-	char *dirs[INN_MAX_PROVIDER_DIRS + 256], folder[PATH_MAX];
+	char folder[PATH_MAX], clone[PATH_MAX];
+
+	if (source_folder(srv, r, folder) < 0) {
+		inn_diag_add(d, INN_DIAG_ERROR, NULL, 0, 0, "%s", inn_error_last());
+		return;
+	}
+	if ((dirs[*n] = strdup(folder)) == NULL)
+		return;
+	if (strcmp(r->kind, "git") == 0 && clone_dir(srv, r->name, clone, sizeof(clone), 0) == 0) {
+		orig[*n].url = strdup(r->url);
+		orig[*n].ref = r->ref != NULL ? strdup(r->ref) : NULL;
+		orig[*n].clone = strdup(clone);
+	}
+	(*n)++;
+}
+
+/* dir (a realpath) is folder (a realpath) or inside it: how much of dir
+ * folder is (0: neither). */
+static size_t
+within(const char *dir, const char *folder)
+{
+	size_t n = strlen(folder);
+
+	return strncmp(dir, folder, n) == 0 && (dir[n] == '\0' || dir[n] == '/') ? n : 0;
+}
+
+/* Each provider of cat gets its source (inn_provider_source): the folder
+ * it was read from, or the git repository, ref, commit checked out and
+ * folder in the repository.  A provider belongs to the longest of dirs
+ * it is in (a folder entry may be a folder of providers). */
+static void
+say_sources(inn_catalog *cat, char **dirs, const inn_conf_origin *orig, int n)
+{
+	char (*real)[PATH_MAX] = calloc((size_t)n + 1, sizeof(*real)), clone[PATH_MAX];
+	char hex[INN_GIT_HEX];
+	size_t i, best_len, len;
+	int k, best;
+
+	if (real == NULL)
+		return;
+	for (k = 0; k < n; k++)
+		if (realpath(dirs[k], real[k]) == NULL)
+			real[k][0] = '\0';
+	for (i = 0; i < cat->nproviders; i++) {
+		inn_provider *p = cat->providers[i];
+		inn_provider_source *s = &p->source;
+
+		if (p->dir == NULL)
+			continue;
+		for (k = 0, best = -1, best_len = 0; k < n; k++)
+			if (real[k][0] != '\0' && (len = within(p->dir, real[k])) > best_len) {
+				best = k;
+				best_len = len;
+			}
+		/* no folder of dirs holds it (one went away meanwhile): it was
+		 * read from its own folder all the same */
+		if (best < 0 || orig[best].clone == NULL || realpath(orig[best].clone, clone) == NULL ||
+		    (len = within(p->dir, clone)) == 0) {
+			s->type = "filesystem";
+			s->path = strdup(p->dir);
+			continue;
+		}
+		s->type = "git";
+		s->path = strdup(p->dir[len] == '/' ? p->dir + len + 1 : "");
+		s->git_url = strdup(orig[best].url);
+		s->ref = orig[best].ref != NULL ? strdup(orig[best].ref) : NULL;
+		s->commit = inn_git_head(clone, hex) == 0 ? strdup(hex) : NULL;
+	}
+	free(real);
+}
+
+/* A whole catalog: the config's folders, every stored source but skip,
+ * then extra (a source not stored yet).  *out is what loaded, each
+ * provider with its source; d gets every problem.  moved: see
+ * config_dirs.  Returns 0 when a catalog was built (even with errors). */
+static int
+build(inn_server *srv, const char *skip, const inn_source_row *extra, inn_catalog **out,
+      inn_diag *d, inn_conf_moves *moved)
+{
+	enum { MAX_DIRS = INN_MAX_PROVIDER_DIRS + 256 };
+	char *dirs[MAX_DIRS];
+	inn_conf_origin orig[MAX_DIRS];
 	inn_source_row *rows = NULL;
 	size_t nrows = 0, i;
 	inn_load_ctx ctx;
 	int n, k, rc;
 
 	*out = NULL;
-	n = config_dirs(srv, dirs, INN_MAX_PROVIDER_DIRS, d, moved);
+	memset(orig, 0, sizeof(orig));
+	n = config_dirs(srv, dirs, orig, INN_MAX_PROVIDER_DIRS, d, moved);
 	if ((rc = inn_store_source_list(srv->store, &rows, &nrows)) < 0) {
 		inn_diag_add(d, INN_DIAG_ERROR, NULL, 0, 0, "%s", inn_error_last());
 		goto out;
@@ -367,25 +450,25 @@ build(inn_server *srv, const char *skip, const char *extra, inn_catalog **out, i
 	for (i = 0; i < nrows; i++) {
 		if (skip != NULL && strcmp(rows[i].name, skip) == 0)
 			continue;
-		if (n >= (int)(sizeof(dirs) / sizeof(dirs[0])) - 1) {
-			inn_diag_add(d, INN_DIAG_ERROR, NULL, 0, 0, "more than %zu provider sources",
-			             sizeof(dirs) / sizeof(dirs[0]) - 1);
+		if (n >= MAX_DIRS - 1) {
+			inn_diag_add(d, INN_DIAG_ERROR, NULL, 0, 0, "more than %d provider sources",
+			             MAX_DIRS - 1);
 			break;
 		}
-		if (source_folder(srv, &rows[i], folder) < 0)
-			inn_diag_add(d, INN_DIAG_ERROR, NULL, 0, 0, "%s", inn_error_last());
-		else if ((dirs[n] = strdup(folder)) != NULL)
-			n++;
+		add_source_dir(srv, &rows[i], dirs, orig, &n, d);
 	}
-	if (extra != NULL && (dirs[n] = strdup(extra)) != NULL)
-		n++;
+	if (extra != NULL)
+		add_source_dir(srv, extra, dirs, orig, &n, d);
 	ctx.policy = srv->policy;
 	ctx.registry = srv->registry;
 	inn_catalog_load(out, (const char *const *)dirs, (size_t)n, srv->cfg.goldenpaths, &ctx, d);
 	rc = *out != NULL ? 0 : INN_ERROR;
+	if (*out != NULL)
+		say_sources(*out, dirs, orig, n);
 out:
 	for (k = 0; k < n; k++)
 		free(dirs[k]);
+	inn_conf_origins_free(orig, (size_t)n);
 	inn_source_rows_free(rows, nrows);
 	return rc;
 }
@@ -576,12 +659,14 @@ fetch_source(inn_server *srv, const inn_source_spec *sp, char *clone, char *fold
 	return 0;
 }
 
-/* The provider in folder alone (every problem it has: d1), then the
- * catalog with it (resource types claimed twice, ...: *cat and d2). */
+/* The provider of source row (its folder: folder) alone (every problem it
+ * has: d1), then the catalog with it (resource types claimed twice, ...:
+ * *cat and d2). */
 static int
-check_provider(inn_server *srv, const char *name, const char *folder, inn_catalog **cat,
-               inn_diag *d1, inn_diag *d2, json_object **errors)
+check_provider(inn_server *srv, const inn_source_row *row, const char *folder,
+               inn_catalog **cat, inn_diag *d1, inn_diag *d2, json_object **errors)
 {
+	const char *name = row->name;
 	inn_provider *p = NULL;
 	inn_load_ctx ctx;
 	int rc;
@@ -599,7 +684,7 @@ check_provider(inn_server *srv, const char *name, const char *folder, inn_catalo
 		                   p->file, p->name, name);
 		goto out;
 	}
-	rc = build(srv, NULL, folder, cat, d2, NULL);
+	rc = build(srv, NULL, row, cat, d2, NULL);
 	if ((*errors = refusal(d2, &srv->diag, rc < 0 ||
 	                       inn_catalog_provider(*cat, name) == NULL)) != NULL) {
 		rc = inn_error_set(INN_PROVIDERS_INVALID, "the catalog with this provider would not "
@@ -651,8 +736,7 @@ providers_add(inn_server *srv, const inn_caller *who, const inn_source_spec *sp,
 	inn_diag_init(&d1);
 	inn_diag_init(&d2);
 	if ((rc = check_spec(sp)) < 0 || (rc = check_name_free(srv, sp->name)) < 0 ||
-	    (rc = fetch_source(srv, sp, clone, folder, hex, &made)) < 0 ||
-	    (rc = check_provider(srv, sp->name, folder, &cat, &d1, &d2, errors)) < 0)
+	    (rc = fetch_source(srv, sp, clone, folder, hex, &made)) < 0)
 		goto out;
 	memset(&row, 0, sizeof(row));
 	row.name = (char *)sp->name;
@@ -663,6 +747,8 @@ providers_add(inn_server *srv, const inn_caller *who, const inn_source_spec *sp,
 	row.commit = hex[0] ? hex : NULL;
 	row.added_by = (char *)who->p.name;
 	row.added_ms = inn_wall_ms();
+	if ((rc = check_provider(srv, &row, folder, &cat, &d1, &d2, errors)) < 0)
+		goto out;
 	rc = record_source(srv, who, &row, cat, &d2);
 	cat = NULL;
 	if (rc < 0)

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "error.h"
 #include "host.h"
 #include "providers_conf.h"
@@ -156,9 +157,33 @@ fail:
 	return rc;
 }
 
+/* Where dirs[k] came from: entry e (a git one: its clone under cache). */
+static void
+origin_of(const inn_provider_entry *e, const char *cache, inn_conf_origin *o)
+{
+	char clone[PATH_MAX];
+
+	if (e->url == NULL || clone_path(cache, e, clone, sizeof(clone)) < 0)
+		return;
+	o->url = strdup(e->url);
+	o->ref = e->ref != NULL ? strdup(e->ref) : NULL;
+	o->clone = strdup(clone);
+}
+
+void
+inn_conf_origins_free(inn_conf_origin *o, size_t n)
+{
+	size_t i;
+
+	for (i = 0; o != NULL && i < n; i++) {
+		INN_FREE_ALL(o[i].url, o[i].ref, o[i].clone);
+		memset(&o[i], 0, sizeof(o[i]));
+	}
+}
+
 int
 inn_conf_provider_dirs(const inn_policy *pol, const char *cache, int fetch, char **dirs,
-                       int max, inn_diag *d, inn_conf_moves *moved)
+                       inn_conf_origin *origins, int max, inn_diag *d, inn_conf_moves *moved)
 {
 	inn_provider_entry *v = NULL;
 	char folder[PATH_MAX];
@@ -176,8 +201,11 @@ inn_conf_provider_dirs(const inn_policy *pol, const char *cache, int fetch, char
 			dirs[k] = strdup(folder);
 		else
 			continue;
-		if (dirs[k] != NULL)
-			k++;
+		if (dirs[k] == NULL)
+			continue;
+		if (origins != NULL)
+			origin_of(&v[i], cache, &origins[k]);
+		k++;
 	}
 	if (i < n)
 		inn_diag_add(d, INN_DIAG_ERROR, pol->file, v[i].line, v[i].col, "providers: more "

@@ -462,23 +462,34 @@ inn_git_sync(const char *url, const char *ref, const char *dir, const inn_git_au
 	return inn_git_clone_at(url, ref, dir, auth, hex);
 }
 
+int
+inn_git_head(const char *dir, char hex[INN_GIT_HEX])
+{
+	git_repository *repo = NULL;
+	git_oid oid;
+	int rc = 0;
+
+	git_up();
+	hex[0] = '\0';
+	if (git_repository_open(&repo, dir) != 0 ||
+	    git_reference_name_to_id(&oid, repo, "HEAD") != 0)
+		rc = git_fail(INN_ENOTFOUND, "reading HEAD of", dir, NULL);
+	else
+		git_oid_tostr(hex, INN_GIT_HEX, &oid);
+	git_repository_free(repo);
+	return rc;
+}
+
 /* From now on the loaders' messages name the files of the clone at root
  * (a realpath) by their path in the repository and the commit checked
  * out (inn_diag_alias), not by where the clone lies on this machine. */
 static void
 show_as_repository(const char *root)
 {
-	git_repository *repo = NULL;
-	git_oid oid;
 	char hex[INN_GIT_HEX];
 
-	git_up();
-	if (git_repository_open(&repo, root) == 0 &&
-	    git_reference_name_to_id(&oid, repo, "HEAD") == 0) {
-		git_oid_tostr(hex, sizeof(hex), &oid);
+	if (inn_git_head(root, hex) == 0)
 		inn_diag_alias(root, hex);
-	}
-	git_repository_free(repo);
 }
 
 /* A provider folder inside a clone: rel must be relative without "..",

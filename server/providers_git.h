@@ -32,6 +32,9 @@ int inn_git_update(const char *url, const char *ref, const char *dir, const inn_
 /* inn_git_update when dir exists, else inn_git_clone_at (old ""). */
 int inn_git_sync(const char *url, const char *ref, const char *dir, const inn_git_auth *auth,
                  char old[INN_GIT_HEX], char hex[INN_GIT_HEX]);
+/* The commit checked out in the clone at dir into hex.  0, or
+ * INN_ENOTFOUND with a message (no clone there, no HEAD). */
+int inn_git_head(const char *dir, char hex[INN_GIT_HEX]);
 /* Checks the clone at dir out at commit hex again (a rollback). */
 void inn_git_restore(const char *dir, const char *hex);
 /* The folder rel inside the clone at clone, resolved into out (PATH_MAX):

@@ -50,7 +50,7 @@ pub="http://127.0.0.1:$port/git/team.git"
 start_front private "$dir/private" "ci:$token"
 priv="http://127.0.0.1:$port/git/team.git"
 
-echo "1..29"
+echo "1..30"
 runenv=""
 runctl() { # config, then ctl arguments (environment: $runenv); output in $dir/out, exit code in $rc
 	cfg=$1
@@ -374,6 +374,18 @@ r1=$?
 "$ctl" admin reload >"$dir/out" 2>&1 && "$ctl" run your-team/bye >"$dir/out" 2>&1 &&
 	grep -q 'succeeded' "$dir/out" && [ $r1 -ne 0 ]
 check "admin reload fetches the private entry's new commit; its new workflow runs" $?
+# GET /api/providers says where each comes from: the entry's repository,
+# ref and folder, and the commit checked out (the new one after the reload)
+for p in your-team other-team; do
+	curl -s -H "Authorization: Bearer $key" "$url/api/providers/$p" |
+		python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin)["source"], sort_keys=True))'
+done >"$dir/out" 2>&1
+cat >"$dir/want" <<EOF
+{"commit": "$(git -C "$dir/private/team.git" rev-parse main)", "git_url": "$priv", "path": "team", "ref": "main", "type": "git"}
+{"commit": "$(git -C "$dir/public/team.git" rev-parse HEAD)", "git_url": "$pub", "path": "team2", "ref": null, "type": "git"}
+EOF
+cmp -s "$dir/out" "$dir/want"
+check "the config's git providers say their source: repository, ref, folder, the commit checked out" $?
 if [ -n "${sp:-}" ]; then
 	"$ctl" admin add-provider ssh-team --git-url "ssh://git@127.0.0.1:$sp/team.git" >"$dir/out" 2>&1
 	rc=$?

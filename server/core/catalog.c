@@ -768,6 +768,14 @@ inn_provider_json(const inn_provider *p, int full)
 		json_object_array_add(wfs, wo);
 	}
 	json_object_object_add(o, "workflows", wfs);
+	if (p->source.type != NULL) {
+		json_object *src = json_object_new_object();
+
+		INN_JSON_ADD_STRS(src, "type", p->source.type, "path", p->source.path,
+		                  "git_url", p->source.git_url, "ref", p->source.ref,
+		                  "commit", p->source.commit);
+		json_object_object_add(o, "source", src);
+	}
 	return o;
 }
 

@@ -54,7 +54,8 @@ inn_provider_free(inn_provider *p)
 {
 	if (p == NULL)
 		return;
-	INN_FREE_ALL(p->name, p->version, p->description, p->owner, p->category, p->dir, p->file);
+	INN_FREE_ALL(p->name, p->version, p->description, p->owner, p->category, p->dir, p->file,
+	             p->source.path, p->source.git_url, p->source.ref, p->source.commit);
 	inn_array_free(p->workflows, p->nworkflows, sizeof(*p->workflows), workflow_slot_free);
 	inn_array_free(p->caps, p->ncaps, sizeof(*p->caps), cap_free);
 	free(p);

@@ -149,6 +149,18 @@ typedef struct inn_resource_cap {
 	int line, col;
 } inn_resource_cap;
 
+/* Where a provider was read from, as whoever builds the catalog knows it
+ * (the server's providers.c); all NULL when not said.  type is a static
+ * word, the others are owned. */
+typedef struct inn_provider_source {
+	const char *type;     /* "filesystem" | "git" */
+	char *path;           /* filesystem: the folder; git: the folder in the
+	                         repository ("" its root) */
+	char *git_url;        /* git: the repository */
+	char *ref;            /* git: the branch, tag or commit asked for; NULL: HEAD */
+	char *commit;         /* git: the commit checked out (hex) */
+} inn_provider_source;
+
 typedef struct inn_provider {
 	char *name;
 	char *version;
@@ -161,6 +173,7 @@ typedef struct inn_provider {
 	size_t nworkflows;
 	inn_resource_cap *caps;
 	size_t ncaps;
+	inn_provider_source source;
 } inn_provider;
 
 typedef struct inn_goldenpath {
@@ -340,9 +353,10 @@ int inn_score_from_json(inn_score **out, const char *name, json_object *spec,
 void inn_score_free(inn_score *s);
 
 /* A provider as the API and the CLI show it: name, version, description,
- * owner, category, resource_types[], workflows[]; full >= 1 adds each
- * workflow's parameters, full >= 2 the files and folder (local use only:
- * the server does not show its paths). */
+ * owner, category, resource_types[], workflows[], and source when it is
+ * said (p->source); full >= 1 adds each workflow's parameters, full >= 2
+ * the files and folder (local use only: the server does not show its
+ * workflows' files). */
 json_object *inn_provider_json(const inn_provider *p, int full);
 
 /* One parameter declaration as the API and the CLI show it -- the one

@@ -139,6 +139,18 @@ valid_type_name(const char *s)
 	return 1;
 }
 
+const char *
+inn_registry_file_type(const char *file, char *buf, size_t len)
+{
+	size_t n = strlen(file);
+
+	if (n <= 3 || strcmp(file + n - 3, ".so") != 0 || n - 3 >= len)
+		return NULL;
+	memcpy(buf, file, n - 3);
+	buf[n - 3] = '\0';
+	return valid_type_name(buf) ? buf : NULL;
+}
+
 const inn_plugin *
 inn_registry_find(const inn_registry *reg, const char *type)
 {

@@ -57,6 +57,10 @@ const inn_plugin *inn_registry_find(const inn_registry *reg, const char *type);
 /* The refusal of the plugin file named after step type (<type>.so), or
  * NULL when there is none: tells "refused, and why" from "absent". */
 const inn_refusal *inn_registry_refusal(const inn_registry *reg, const char *type);
+/* The step type the plugin file name file gives ("kv.so": "kv") in buf
+ * (len bytes), or NULL when it gives none: not NAME.so, or NAME is no
+ * step type name ([a-z0-9][a-z0-9_-]*, at most 64). */
+const char *inn_registry_file_type(const char *file, char *buf, size_t len);
 /* Checks that path is safe to load code from (directory or file); on
  * failure returns INN_EINVAL and a message naming path, mode and owner. */
 int inn_registry_check_path(const char *path, int is_dir);

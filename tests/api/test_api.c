@@ -256,6 +256,9 @@ setup(void **state)
 		{ "plugins/shell/.libs/shell.so", "shell.so" },
 		{ "tests/plugins/.libs/noop.so", "noop.so" },
 		{ "tests/plugins/.libs/crashy.so", "crashy.so" },
+		/* refused at start (GET /api/plugins/refused) */
+		{ "tests/plugins/.libs/badmagic.so", "badmagic.so" },
+		{ "tests/plugins/.libs/noentry.so", "No_Type.so" },
 	};
 	size_t i;
 
@@ -266,7 +269,7 @@ setup(void **state)
 	snprintf(S.log, sizeof(S.log), "%s/server.log", S.dir);
 	snprintf(S.plugins, sizeof(S.plugins), "%s/plugins", S.dir);
 	mkdir(S.plugins, 0755);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < sizeof(libs) / sizeof(libs[0]); i++)
 		assert_int_equal(tu_copy(build(libs[i][0]), S.plugins, libs[i][1], 0755), 0);
 	/* the first admin key, as an operator creates it */
 	{
@@ -471,6 +474,18 @@ test_catalog_routes(void **state)
 	json_object_put(o);
 	red_get("/api/golden-paths", "hello", NULL);
 	red_get("/api/plugins", NULL, "\"idempotent\"");
+	/* a provider of a folder of the server says so, in the list and alone */
+	{
+		char want[4400], real[4096], dir[4096];
+
+		snprintf(dir, sizeof(dir), "%s/tests/data/server/api-team",
+		         getenv("INN_TOP_SRCDIR") ? getenv("INN_TOP_SRCDIR") : ".");
+		assert_non_null(realpath(dir, real));
+		snprintf(want, sizeof(want), "\"source\":{\"type\":\"filesystem\",\"path\":\"%s\","
+		         "\"git_url\":null,\"ref\":null,\"commit\":null}", real);
+		red_get("/api/providers", NULL, want);
+		red_get("/api/providers/api-team", NULL, want);
+	}
 }
 
 static void
@@ -573,6 +588,67 @@ test_bad_requests(void **state)
 	json_object_put(o);
 }
 
+/* GET /api/workflows?...: how many executions, each of team (NULL: any). */
+static int64_t
+listed(const char *query, const char *key, const char *team)
+{
+	json_object *o = NULL, *data;
+	char path[256];
+	int64_t total;
+	size_t i;
+
+	snprintf(path, sizeof(path), "/api/workflows?%s", query);
+	assert_int_equal(http("GET", path, NULL, key, &o, NULL), 200);
+	data = json_object_object_get(o, "data");
+	for (i = 0; team != NULL && i < json_object_array_length(data); i++)
+		assert_string_equal(jget(json_object_array_get_idx(data, i), "team"), team);
+	total = jint(o, "total");
+	assert_int_equal(json_object_array_length(data), total < 200 ? total : 200);
+	json_object_put(o);
+	return total;
+}
+
+/* team=NAME: an admin's filter; a user key sees its own team's and
+ * nothing of another's whatever it asks (an empty page, not an error). */
+static void
+test_team_filter(void)
+{
+	json_object *o = NULL;
+	char solo[128];
+	int64_t red;
+
+	/* the blue key's five executions */
+	assert_int_equal(listed("team=blue&page_size=200", S.admin, "blue"), 5);
+	assert_int_equal(listed("team=blue&workflow=api-team/quick&page_size=200", S.admin,
+	                        "blue"), 5);
+	assert_int_equal(listed("team=nobody", S.admin, NULL), 0);
+	assert_int_equal(listed("team=blue&page_size=200", S.user_blue, "blue"), 5);
+	red = listed("team=red&page_size=200", S.admin, "red");
+	assert_true(red > 0);
+	assert_int_equal(listed("team=red&page_size=200", S.user_red, "red"), red);
+	/* another team's: nothing */
+	assert_int_equal(listed("team=red", S.user_blue, NULL), 0);
+	assert_int_equal(listed("team=blue&status=succeeded", S.user_red, NULL), 0);
+	/* a key without a team owns what it made, and no team's */
+	assert_int_equal(http("POST", "/api/admin/keys", "{\"name\":\"filter-solo\","
+	                      "\"role\":\"user\"}", S.admin, &o, NULL), 201);
+	snprintf(solo, sizeof(solo), "%s", jget(o, "key"));
+	json_object_put(o);
+	json_object_put(wait_done(submit("/api/workflows/run", "{\"workflow\":\"api-team/quick\"}",
+	                                 solo), solo));
+	assert_int_equal(listed("", solo, NULL), 1);
+	assert_int_equal(listed("team=blue", solo, NULL), 0);
+	assert_int_equal(listed("team=red", solo, NULL), 0);
+	/* not a team name: said */
+	assert_error(http("GET", "/api/workflows?team=a%20b", NULL, S.admin, &o, NULL), 400, o,
+	             "invalid_request");
+	TU_ASSERT_CONTAINS(jget(json_object_object_get(o, "error"), "message"), "team");
+	json_object_put(o);
+	assert_error(http("GET", "/api/workflows?team=", NULL, S.user_red, &o, NULL), 400, o,
+	             "invalid_request");
+	json_object_put(o);
+}
+
 static void
 test_pagination_and_filters(void **state)
 {
@@ -603,6 +679,7 @@ test_pagination_and_filters(void **state)
 	                      &o, NULL), 200);
 	assert_int_equal(jint(o, "total"), 5);
 	json_object_put(o);
+	test_team_filter();
 }
 
 static void
@@ -991,6 +1068,57 @@ test_me(void **state)
 	json_object_put(o);
 }
 
+/* GET /api/plugins/refused: what the start refused, with the step type the
+ * file's name gives and why; a reload changes nothing of it (the plugins
+ * are loaded at start). */
+static void
+check_refused(const char *key)
+{
+	json_object *o = NULL, *data, *r;
+	size_t i;
+	int seen = 0;
+
+	assert_int_equal(http("GET", "/api/plugins/refused", NULL, key, &o, NULL), 200);
+	assert_true(json_object_object_get_ex(o, "data", &data));
+	assert_int_equal(json_object_array_length(data), 2);
+	for (i = 0; i < json_object_array_length(data); i++) {
+		r = json_object_array_get_idx(data, i);
+		assert_int_equal(json_object_object_length(r), 3);
+		if (strcmp(jget(r, "file"), "badmagic.so") == 0) {
+			assert_string_equal(jget(r, "step_type"), "badmagic");
+			TU_ASSERT_CONTAINS(jget(r, "reason"), "bad magic");
+			seen |= 1;
+		} else if (strcmp(jget(r, "file"), "No_Type.so") == 0) {
+			assert_true(json_object_object_get_ex(r, "step_type", NULL));
+			assert_null(jget(r, "step_type"));
+			TU_ASSERT_CONTAINS(jget(r, "reason"), "not a valid step type name");
+			seen |= 2;
+		}
+	}
+	assert_int_equal(seen, 3);
+	json_object_put(o);
+}
+
+static void
+test_plugins_refused(void **state)
+{
+	json_object *o = NULL;
+
+	(void)state;
+	check_refused(S.user_red);
+	/* not among the loaded ones */
+	assert_int_equal(http("GET", "/api/plugins", NULL, S.user_red, &o, NULL), 200);
+	assert_null(strstr(js(o), "badmagic"));
+	assert_null(strstr(js(o), "No_Type"));
+	json_object_put(o);
+	assert_int_equal(http("POST", "/api/admin/reload", NULL, S.admin, &o, NULL), 200);
+	json_object_put(o);
+	check_refused(S.admin);
+	assert_error(http("GET", "/api/plugins/refused", NULL, NULL, &o, NULL), 401, o,
+	             "unauthorized");
+	json_object_put(o);
+}
+
 /* The raw bytes req sent to the server; the reply's status line and body
  * (recorded as method and path, for the document's check). */
 static long
@@ -1307,6 +1435,19 @@ run_ok(const char *workflow)
 	json_object_put(o);
 }
 
+/* GET /api/providers/{name}'s source, as one JSON text ("" when absent). */
+static void
+provider_source(const char *name, char *buf, size_t len)
+{
+	json_object *o = NULL, *src;
+	char path[256];
+
+	snprintf(path, sizeof(path), "/api/providers/%s", name);
+	assert_int_equal(http("GET", path, NULL, S.user_red, &o, NULL), 200);
+	snprintf(buf, len, "%s", json_object_object_get_ex(o, "source", &src) ? js(src) : "");
+	json_object_put(o);
+}
+
 static const char git_provider[] =
 	"name: git-team\nversion: 1.0.0\ndescription: Workflows from a git repository\n"
 	"workflows_dir: workflows\n";
@@ -1331,7 +1472,7 @@ static void
 test_git_provider_sources(void **state)
 {
 	json_object *o = NULL;
-	char path[4400], body[1024];
+	char path[4400], body[1024], want[8400], src[8400];
 	int64_t id;
 
 	(void)state;
@@ -1387,7 +1528,12 @@ test_git_provider_sources(void **state)
 	assert_int_equal(add_source("git-team", "team", S.admin, &o), 201);
 	assert_string_equal(jget(o, "kind"), "git");
 	assert_int_equal(strlen(jget(o, "commit")), 40);
+	/* served with where it comes from: the commit checked out */
+	snprintf(want, sizeof(want), "{\"type\":\"git\",\"path\":\"team\",\"git_url\":\"%s\","
+	         "\"ref\":\"main\",\"commit\":\"%s\"}", G.url, jget(o, "commit"));
 	json_object_put(o);
+	provider_source("git-team", src, sizeof(src));
+	assert_string_equal(src, want);
 	assert_error(add_source("git-team", "team", S.admin, &o), 409, o, "conflict");
 	json_object_put(o);
 	assert_int_equal(http("GET", "/api/providers", NULL, S.user_red, &o, NULL), 200);
@@ -1404,7 +1550,13 @@ test_git_provider_sources(void **state)
 	id = submit("/api/workflows/run", "{\"workflow\":\"git-team/pause\"}", S.user_red);
 	assert_int_equal(http("POST", "/api/admin/reload", "", S.admin, &o, NULL), 200);
 	TU_ASSERT_CONTAINS(js(o), "\"changed\":true");
+	/* the source says the new commit */
+	snprintf(want, sizeof(want), "{\"type\":\"git\",\"path\":\"team\",\"git_url\":\"%s\","
+	         "\"ref\":\"main\",\"commit\":\"%s\"}", G.url, jget(json_object_array_get_idx(
+	         json_object_object_get(o, "sources"), 0), "commit"));
 	json_object_put(o);
+	provider_source("git-team", src, sizeof(src));
+	assert_string_equal(src, want);
 	run_ok("git-team/second");
 	o = wait_done(id, S.user_red);
 	assert_string_equal(jget(o, "status"), "succeeded");
@@ -1422,6 +1574,9 @@ test_git_provider_sources(void **state)
 	snprintf(path, sizeof(path), "%s/providers/git-team/team/workflows/loop.yaml", S.dir);
 	assert_false(tu_exists(path));
 	run_ok("git-team/second");
+	/* ... and says the commit still checked out */
+	provider_source("git-team", src, sizeof(src));
+	assert_string_equal(src, want);
 	assert_int_equal(tu_sh("cd '%s' && git rm -q team/workflows/loop.yaml", G.repo), 0);
 	commit("four");
 
@@ -1579,6 +1734,7 @@ main(void)
 		cmocka_unit_test(test_live_events_name_their_execution),
 		cmocka_unit_test(test_key_list),
 		cmocka_unit_test(test_me),
+		cmocka_unit_test(test_plugins_refused),
 		cmocka_unit_test(test_more_routes),
 		cmocka_unit_test(test_requests_are_taken_as_written),
 		cmocka_unit_test(test_git_provider_sources),

@@ -363,6 +363,31 @@ test_missing_directory_and_other_files(void **state)
 	TU_ASSERT_CONTAINS(refusal(e, "Bad Name.so"), "not a valid step type name");
 }
 
+/* The step type a file's name gives (GET /api/plugins/refused shows it). */
+static void
+test_file_type(void **state)
+{
+	static const char *const none[] = {
+		"", ".so", "x.SO", "kv.so.1", "kv", "Bad Name.so", "Kv.so", "-kv.so", "k/v.so",
+		"k.v.so", "_x.so",
+		"a12345678901234567890123456789012345678901234567890123456789012345.so",
+	};
+	char buf[80], small[3];
+	size_t i;
+
+	(void)state;
+	assert_string_equal(inn_registry_file_type("kv.so", buf, sizeof(buf)), "kv");
+	assert_string_equal(inn_registry_file_type("vault-setup.so", buf, sizeof(buf)),
+	                    "vault-setup");
+	assert_string_equal(inn_registry_file_type("a_1.so", buf, sizeof(buf)), "a_1");
+	for (i = 0; i < sizeof(none) / sizeof(none[0]); i++)
+		if (inn_registry_file_type(none[i], buf, sizeof(buf)) != NULL)
+			fail_msg("\"%s\" gave a step type", none[i]);
+	/* a type that does not fit is none, not a prefix of it */
+	assert_null(inn_registry_file_type("abc.so", small, sizeof(small)));
+	assert_string_equal(inn_registry_file_type("ab.so", small, sizeof(small)), "ab");
+}
+
 int
 main(void)
 {
@@ -381,6 +406,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_failing_init_is_refused_with_its_message, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_allow_list_semantics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_directory_and_other_files, setup, teardown),
+		cmocka_unit_test(test_file_type),
 	};
 
 	return cmocka_run_group_tests_name("registry", tests, NULL, NULL);
