@@ -14,7 +14,7 @@ export default {
 		]);
 		append(ctx.root, [title('Plugins'),
 			h('p', {class: 'muted'}, 'The step types this server can run, and the plugin files it would not load.'),
-			h('h2', {id: 'refused-title'}, 'Refused'),
+			h('h2', {id: 'refused-title'}, 'Refused' + (refused instanceof Error ? '' : ` (${(refused.data || []).length})`)),
 			refusedPart(refused),
 			h('h2', {}, `Loaded (${loaded.length})`),
 			table('Loaded plugins', [
