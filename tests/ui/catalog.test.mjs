@@ -401,6 +401,10 @@ async function admin(t, page) {
 	t.ok((await page.locator('.fresh-key').textContent()).includes('only this once'), 'with the warning that it is shown once');
 	const stored = await page.evaluate(() => JSON.stringify({...sessionStorage}) + JSON.stringify({...localStorage}));
 	t.ok(!stored.includes(key), 'the new key is kept in no storage');
+	await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+	await page.getByRole('button', {name: 'Copy the key'}).click();
+	await page.locator('.fresh-key [role="status"]', {hasText: 'Copied'}).waitFor();
+	t.ok(await page.evaluate(() => navigator.clipboard.readText()) === key, 'Copy puts the key on the clipboard');
 	await t.shot(page, 'admin-key-created');
 	await page.getByRole('button', {name: 'I have copied it'}).click();
 	t.ok(await fresh.count() === 0 && !(await page.locator('main').textContent()).includes(key), 'once copied, it leaves the page');
