@@ -52,11 +52,15 @@ async function renderKeys(ctx) {
 	const fresh = h('div', {class: 'fresh-key', hidden: true});
 	const list = h('div', {});
 	const notice = h('p', {class: 'notice', role: 'status', hidden: true});
-	const redraw = async () => {
+	// redraws the table; after a change, a failure to list is said, not thrown
+	const draw = async () => {
 		const {data} = await api('/api/admin/keys', {signal: ctx.signal});
 		fill(list, keyTable(ctx, data, redraw, notice));
 	};
-	await redraw();
+	const redraw = () => draw().catch(e => {
+		if (e.name !== 'AbortError' && e.status !== 401) say(notice, 'error', 'The keys could not be listed again: ' + e.message);
+	});
+	await draw();
 	return [fresh, createForm(ctx, fresh, redraw), h('h2', {}, 'Keys'), notice, list];
 }
 
@@ -82,17 +86,19 @@ function createForm(ctx, fresh, redraw) {
 		if (!checkFields([name, role, team])) return;
 		const body = {name: name.control.value.trim(), role: role.control.value};
 		if (team.control.value.trim()) body.team = team.control.value.trim();
+		let r;
 		try {
-			const r = await api('/api/admin/keys', {method: 'POST', body, signal: ctx.signal});
-			form.reset();
-			showOnce(fresh, r);
-			await redraw();
+			r = await api('/api/admin/keys', {method: 'POST', body, signal: ctx.signal});
 		} catch (err) {
 			if (err.name === 'AbortError') return;
 			problem.textContent = 'The key was not created: ' + err.message;
 			problem.hidden = false;
 			problem.focus();
+			return;
 		}
+		form.reset();
+		showOnce(fresh, r);
+		await redraw();
 	});
 	return form;
 }
@@ -142,15 +148,20 @@ async function revoke(ctx, k, redraw, notice) {
 	if (!yes) return;
 	try {
 		await api('/api/admin/keys/' + encodeURIComponent(k.name), {method: 'DELETE', signal: ctx.signal});
-		notice.className = 'notice';
-		notice.textContent = `The key “${k.name}” is revoked.`;
-		await redraw();
 	} catch (e) {
 		if (e.name === 'AbortError') return;
-		notice.className = 'error';
-		notice.textContent = `The key “${k.name}” was not revoked: ${e.message}`;
+		say(notice, 'error', `The key “${k.name}” was not revoked: ${e.message}`);
+		return;
 	}
-	notice.hidden = false;
+	say(notice, 'notice', `The key “${k.name}” is revoked.`);
+	// (one's own key: the frame signs out at the next answer, a 401)
+	await redraw();
+}
+
+function say(el, cls, text) {
+	el.className = cls;
+	el.textContent = text;
+	el.hidden = false;
 }
 
 // ---- audit --------------------------------------------------------------------------
