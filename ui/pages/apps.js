@@ -46,13 +46,14 @@ async function renderApp(ctx, name) {
 	ctx.setTitle(app.name + ' · Applications');
 	const notice = h('div', {class: 'notice', role: 'status', tabindex: '-1', hidden: true});
 	const del = h('button', {type: 'button', class: 'danger', disabled: app.status === 'deleting'}, 'Delete…');
-	del.addEventListener('click', () => deleteApp(ctx, app, del, notice));
+	const status = h('span', {}, badge(app.status));
+	del.addEventListener('click', () => deleteApp(ctx, app, {button: del, notice, status}));
 	append(ctx.root, [
 		h('p', {class: 'crumbs'}, h('a', {href: '#/apps'}, 'Applications'), ' / '),
 		title(app.name, del),
 		notice,
 		dl([
-			['Status', badge(app.status)],
+			['Status', status],
 			['Team', app.team || '–'],
 			['Deployed by', app.created_by || '–'],
 			['Created', timeEl(app.created_ms)],
@@ -74,11 +75,10 @@ async function renderApp(ctx, name) {
 }
 
 // Asks first (naming the app), then starts the teardown and links to it.
-async function deleteApp(ctx, app, button, notice) {
+async function deleteApp(ctx, app, {button, notice, status}) {
 	const yes = await confirmDialog({
 		heading: `Delete the application “${app.name}”?`,
-		text: `Each of its ${(app.resources || []).length} resources is torn down by its provider's delete workflow, ` +
-			'then the application is gone. This cannot be undone.',
+		text: teardownText((app.resources || []).length),
 		yes: 'Delete ' + app.name,
 	});
 	if (!yes) return;
@@ -88,6 +88,7 @@ async function deleteApp(ctx, app, button, notice) {
 		fill(notice, 'Deleting ', h('strong', {}, app.name), ': ',
 			h('a', {href: '#/executions/' + r.id}, 'follow the teardown, execution #' + r.id), '.');
 		notice.className = 'notice';
+		fill(status, badge('deleting'));
 	} catch (e) {
 		if (e.name === 'AbortError') return;
 		fill(notice, 'The application was not deleted: ' + e.message);
@@ -96,6 +97,13 @@ async function deleteApp(ctx, app, button, notice) {
 	}
 	notice.hidden = false;
 	notice.focus();
+}
+
+function teardownText(n) {
+	const what = n === 0 ? 'It has no resources to tear down; ' :
+		n === 1 ? 'Its resource is torn down by its provider\'s delete workflow, then ' :
+		`Its ${n} resources are torn down by their providers' delete workflows, then `;
+	return what + 'the application is gone. This cannot be undone.';
 }
 
 // Each container's image and its variables, with ${resources...}
