@@ -66,7 +66,7 @@ function goldenPathTable(rows, total) {
 		{label: 'Description', cell: g => g.description || '–'},
 		{label: 'Category', cell: g => g.category || '–'},
 		{label: 'Tags', cell: g => tagList(g.tags)},
-		{label: 'Takes', cell: g => g.estimated_duration || '–'},
+		{label: 'Estimated duration', cell: g => g.estimated_duration || '–'},
 	], rows, total ? 'No golden path matches the search.' : 'The server has no golden paths (the config\'s server.goldenpaths file).');
 }
 
@@ -90,7 +90,7 @@ async function renderOne(ctx, name) {
 				` (${g.steps} step${g.steps === 1 ? '' : 's'}, `, h('code', {}, g.workflow_file || g.workflow || '–'), ')')],
 			['Category', g.category || '–'],
 			['Tags', tagList(g.tags)],
-			['Takes', g.estimated_duration || '–'],
+			['Estimated duration', g.estimated_duration || '–'],
 		]),
 		launchForm(ctx, g, plan),
 		plan]);
