@@ -500,6 +500,8 @@ workflow_work(void *arg)
 			json_object_object_add(so, "message", inn_json_str(steps[i].message));
 			add_times(so, steps[i].started_ms, steps[i].ended_ms);
 			json_object_object_add(so, "outputs", json_object_get(steps[i].outputs));
+			/* null: an execution recorded before steps had them */
+			json_object_object_add(so, "depends_on", json_object_get(steps[i].depends_on));
 			json_object_array_add(arr, so);
 		}
 		inn_step_rows_free(steps, n);

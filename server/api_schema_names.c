@@ -86,7 +86,9 @@ static const struct inn_schema_name names[] = {
 	  "duration_ms: integer \"once it ended\"}", NULL },
 	{ "Step", "{name!: string?, type!: string?, status!: State?, attempts!: integer, "
 	  "message!: string?, started_ms!: integer?, ended_ms!: integer?, duration_ms: integer, "
-	  "outputs!: any}", NULL },
+	  "outputs!: any, depends_on!: [string]? \"the steps (by name) it waits for, as the run "
+	  "orders them, explicit depends_on or the list's order; [] for none; null for an "
+	  "execution recorded before steps had them\"}", NULL },
 	{ "ExecutionDetail", "{...Execution, parameters!: any \"secrets as ***\", outputs!: any, "
 	  "steps!: [Step]}", NULL },
 	{ "ExecutionPage", "{data!: [Execution], total!: integer, page!: integer, "

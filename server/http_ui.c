@@ -30,24 +30,45 @@ static const char *const ui_headers[][2] = {
 
 #define UI_ALLOW "GET, HEAD, OPTIONS"
 
+/* The request target's path as the request line wrote it (*len bytes):
+ * path itself unless the line wrote another, as evhttp reads "//" and
+ * "///x" (an authority, then path "" or "/x"); an absolute-form target
+ * ("http://host/ui/app.js") has path as its path. */
+static const char *
+target_path(struct evhttp_request *req, const char *path, size_t *len)
+{
+	const char *raw = evhttp_request_get_uri(req);
+
+	if (raw == NULL || raw[0] != '/') {
+		*len = strlen(path);
+		return path;
+	}
+	*len = strcspn(raw, "?#");
+	return raw;
+}
+
 void
 inn_ui_serve(inn_server *srv, struct evhttp_request *req, const char *path)
 {
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
 	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
 	enum evhttp_cmd_type m = evhttp_request_get_command(req);
-	const struct inn_ui_asset *a = srv->cfg.ui ? inn_ui_find(path) : NULL;
-	const char *etag;
+	const struct inn_ui_asset *a = NULL;
+	const char *etag, *sent;
 	struct evbuffer *buf;
-	size_t i;
+	size_t i, len;
 	int gz;
 
 	for (i = 0; i < sizeof(ui_headers) / sizeof(ui_headers[0]); i++)
 		evhttp_add_header(out, ui_headers[i][0], ui_headers[i][1]);
+	/* a file for the very path the client wrote, never one read into it */
+	sent = target_path(req, path, &len);
+	if (srv->cfg.ui && len == strlen(path) && strncmp(sent, path, len) == 0)
+		a = inn_ui_find(path);
 	if (a == NULL) {
 		inn_http_error(req, 404, "not_found", srv->cfg.ui ? "no file %.*s in the dashboard "
 		               "(it is at /)" : "no route %.*s: the dashboard is off (server.ui: "
-		               "false)", strlen(path) > 300 ? 300 : (int)strlen(path), path);
+		               "false)", len > 300 ? 300 : (int)len, sent);
 		return;
 	}
 	if (m == EVHTTP_REQ_OPTIONS) {

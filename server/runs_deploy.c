@@ -240,48 +240,198 @@ phase_prefix(const inn_phase_entry *e, char *buf, size_t len)
 	snprintf(buf, len, "%s:%s/", inn_phase_name(e->phase), e->wf->name);
 }
 
-static void
-step_rows_of(inn_server *srv, int64_t id, const inn_workflow *wf, int base, const char *prefix)
+/* The name a step of a workflow run under prefix is recorded by. */
+static json_object *
+step_name(const char *prefix, const inn_step_def *s)
 {
-	size_t k;
 	char name[512];
 
-	for (k = 0; wf != NULL && k < wf->nsteps; k++) {
-		inn_step_row sr;
+	snprintf(name, sizeof(name), "%s%s", prefix, s->name);
+	return json_object_new_string(name);
+}
 
-		memset(&sr, 0, sizeof(sr));
-		snprintf(name, sizeof(name), "%s%s", prefix, wf->steps[k].name);
-		sr.idx = base + (int)k;
-		sr.name = name;
-		sr.type = wf->steps[k].type;
-		sr.status = (char *)INN_STATE_WORD(PENDING);
-		inn_store_step_put(srv->store, id, &sr);
+/* Appends to dst the names of src it does not hold yet. */
+static void
+add_names(json_object *dst, json_object *src)
+{
+	size_t i, j, n = json_object_array_length(dst);
+
+	for (i = 0; i < json_object_array_length(src); i++) {
+		json_object *v = json_object_array_get_idx(src, i);
+
+		for (j = 0; j < n; j++)
+			if (strcmp(json_object_get_string(json_object_array_get_idx(dst, j)),
+			           json_object_get_string(v)) == 0)
+				break;
+		if (j == n) {
+			json_object_array_add(dst, json_object_get(v));
+			n++;
+		}
 	}
 }
 
+/* Records wf's steps pending, named prefix+step from index base, each with
+ * the steps it waits for (depends_on): those of wf the loader's graph
+ * gives it (dep_idx: its depends_on, else the list's order, as the engine
+ * runs them), or before -- what runs ahead of wf -- for one that waits for
+ * none of wf's.  Returns the steps that end wf (no step of wf waits for
+ * them), which what runs after wf waits for: before itself when wf has no
+ * steps.  A new reference. */
+static json_object *
+step_rows_of(inn_server *srv, int64_t id, const inn_workflow *wf, int base, const char *prefix,
+             json_object *before)
+{
+	unsigned char *waited;
+	json_object *ends;
+	size_t k, j;
+	char name[512];
+
+	if (wf == NULL || wf->nsteps == 0)
+		return json_object_get(before);
+	waited = calloc(wf->nsteps, 1);
+	for (k = 0; k < wf->nsteps; k++) {
+		const inn_step_def *s = &wf->steps[k];
+		inn_step_row sr;
+
+		memset(&sr, 0, sizeof(sr));
+		snprintf(name, sizeof(name), "%s%s", prefix, s->name);
+		sr.idx = base + (int)k;
+		sr.name = name;
+		sr.type = s->type;
+		sr.status = (char *)INN_STATE_WORD(PENDING);
+		if (s->ndep_idx == 0) {
+			sr.depends_on = json_object_get(before);
+		} else {
+			sr.depends_on = json_object_new_array();
+			for (j = 0; j < s->ndep_idx; j++) {
+				json_object_array_add(sr.depends_on, step_name(prefix,
+				                                               &wf->steps[s->dep_idx[j]]));
+				if (waited != NULL)
+					waited[s->dep_idx[j]] = 1;
+			}
+		}
+		inn_store_step_put(srv->store, id, &sr);
+		json_object_put(sr.depends_on);
+	}
+	/* out of memory: every step, which is still true of what comes after */
+	ends = json_object_new_array();
+	for (k = 0; k < wf->nsteps; k++)
+		if (waited == NULL || !waited[k])
+			json_object_array_add(ends, step_name(prefix, &wf->steps[k]));
+	free(waited);
+	return ends;
+}
+
+/* The phase entries that run before the parts (after 0) or after the main
+ * workflow (1), as run_phase runs them: one after the other, the first
+ * after cur (taken over).  Returns what ends the last. */
+static json_object *
+phase_rows(struct active_run *ar, int after, json_object *cur)
+{
+	char prefix[300];
+	json_object *next;
+	size_t i;
+
+	for (i = 0; i < ar->nphases; i++) {
+		if ((ar->phases[i].phase == INN_PHASE_PRE) == after || phase_skip(ar, i))
+			continue;
+		phase_prefix(&ar->phases[i], prefix, sizeof(prefix));
+		next = step_rows_of(ar->srv, ar->id, ar->phases[i].wf, ar->phase_base[i], prefix, cur);
+		json_object_put(cur);
+		cur = next;
+	}
+	return cur;
+}
+
+/* Part i's step rows, once (seen[i]), after those of the parts it depends
+ * on that run (run_parts starts it when they have ended; one that runs
+ * nothing has ended at once), else after start (the phases before the
+ * parts).  ends[i]: what ends it, NULL when it runs nothing. */
+static void
+part_rows(struct active_run *ar, size_t i, json_object *start, json_object **ends,
+          unsigned char *seen)
+{
+	const inn_deploy_part *p = inn_deploy_part_at(ar->plan, i);
+	json_object *before;
+	char prefix[300];
+	size_t j;
+
+	if (seen[i])
+		return;
+	seen[i] = 1;
+	if (!part_runs(ar, p))
+		return;
+	before = json_object_new_array();
+	for (j = 0; j < p->ndeps; j++)
+		if (p->deps[j] < ar->nres) {
+			part_rows(ar, p->deps[j], start, ends, seen);
+			if (ends[p->deps[j]] != NULL)
+				add_names(before, ends[p->deps[j]]);
+		}
+	if (json_object_array_length(before) == 0) {
+		json_object_put(before);
+		before = json_object_get(start);
+	}
+	snprintf(prefix, sizeof(prefix), "%s/", p->name);
+	ends[i] = step_rows_of(ar->srv, ar->id, p->wf, ar->part_base[i], prefix, before);
+	json_object_put(before);
+}
+
+/* The parts' step rows; returns what the main workflow waits for: the
+ * ends of every part that runs and that no part that runs depends on
+ * (the others end before those), else start. */
+static json_object *
+parts_rows(struct active_run *ar, json_object *start)
+{
+	json_object **ends = calloc(ar->nres + 1, sizeof(*ends)), *last;
+	unsigned char *seen = calloc(ar->nres + 1, 2);
+	unsigned char *waited = seen != NULL ? seen + ar->nres + 1 : NULL;
+	size_t i, j;
+
+	if (ends == NULL || seen == NULL) {
+		free(ends);
+		free(seen);
+		return json_object_get(start);
+	}
+	for (i = 0; i < ar->nres; i++) {
+		const inn_deploy_part *p = inn_deploy_part_at(ar->plan, i);
+
+		part_rows(ar, i, start, ends, seen);
+		for (j = 0; part_runs(ar, p) && j < p->ndeps; j++)
+			if (p->deps[j] < ar->nres)
+				waited[p->deps[j]] = 1;
+	}
+	last = json_object_new_array();
+	for (i = 0; i < ar->nres; i++) {
+		if (ends[i] != NULL && !waited[i])
+			add_names(last, ends[i]);
+		json_object_put(ends[i]);
+	}
+	free(ends);
+	free(seen);
+	if (json_object_array_length(last) == 0) {
+		json_object_put(last);
+		last = json_object_get(start);
+	}
+	return last;
+}
+
+/* Every step of the run recorded pending, with the steps it waits for as
+ * the run orders them: the pre-deployment phases, the resources' parts,
+ * the main workflow, the deployment and post-deployment phases. */
 void
 inn_runs_step_rows(struct active_run *ar)
 {
 	inn_server *srv = ar->srv;
 	int tx = inn_store_begin(srv->store) == 0;
-	char prefix[300];
-	size_t i;
+	json_object *cur, *next;
 
-	for (i = 0; i < ar->nphases; i++) {
-		if (phase_skip(ar, i))
-			continue;
-		phase_prefix(&ar->phases[i], prefix, sizeof(prefix));
-		step_rows_of(srv, ar->id, ar->phases[i].wf, ar->phase_base[i], prefix);
-	}
-	for (i = 0; i < ar->nres; i++) {
-		const inn_deploy_part *p = inn_deploy_part_at(ar->plan, i);
-
-		if (!part_runs(ar, p))
-			continue;
-		snprintf(prefix, sizeof(prefix), "%s/", p->name);
-		step_rows_of(srv, ar->id, p->wf, ar->part_base[i], prefix);
-	}
-	step_rows_of(srv, ar->id, ar->main_wf, ar->main_base, "");
+	cur = phase_rows(ar, 0, json_object_new_array());
+	next = parts_rows(ar, cur);
+	json_object_put(cur);
+	cur = step_rows_of(srv, ar->id, ar->main_wf, ar->main_base, "", next);
+	json_object_put(next);
+	json_object_put(phase_rows(ar, 1, cur));
 	if (tx)
 		inn_store_commit(srv->store);
 }

@@ -128,7 +128,8 @@ int inn_runs_reap_due(inn_server *srv, const char *app, int64_t now);
  * doubling backoff.  Anyone else's deletion is not retried. */
 void inn_runs_reap_failed(inn_server *srv, const char *app, int64_t exec_id, const char *why,
                           int submit_failed);
-/* The pending step rows of every run of ar, in run order. */
+/* The pending step rows of every run of ar, in run order, each with the
+ * steps it waits for (depends_on). */
 void inn_runs_step_rows(struct active_run *ar);
 /* Before the main workflow: the pre-deployment phase, then the resource
  * parts concurrently along their dependencies.  After it (when it

@@ -19,6 +19,16 @@
 #define INN_STORE_LIMIT_MAX 10000
 #define INN_STORE_NAME_MAX 127  /* fits inn_principal.name / .team */
 
+/* What a step put does to a step row that exists (both backends' SQL): a
+ * new state, and the dependencies it was written with kept unless the
+ * put brings some (they are written once, with the first row). */
+#define INN_STORE_STEP_UPSERT "ON CONFLICT (exec_id, idx) DO UPDATE SET " \
+	"name = excluded.name, type = excluded.type, status = excluded.status, " \
+	"attempts = excluded.attempts, message = excluded.message, " \
+	"started_ms = excluded.started_ms, ended_ms = excluded.ended_ms, " \
+	"outputs = excluded.outputs, sealed_outputs = excluded.sealed_outputs, " \
+	"depends_on = COALESCE(excluded.depends_on, steps.depends_on)"
+
 struct inn_store_ops;
 
 /* What store.c counts of the calls through a store (inn_store_stats). */

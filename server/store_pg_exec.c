@@ -197,10 +197,10 @@ inn_pg_step_put(inn_store *st, int64_t exec_id, const inn_step_row *row)
 	struct pg_done done;
 	int rc;
 
-	rc = inn_pg_run(PG(st), NULL, &done, "storing a step", PQ_STEP_PUT, NULL, "IitttitIIjt",
+	rc = inn_pg_run(PG(st), NULL, &done, "storing a step", PQ_STEP_PUT, NULL, "IitttitIIjtj",
 	                exec_id, row->idx, row->name, row->type, row->status, row->attempts,
 	                row->message, row->started_ms, row->ended_ms, row->outputs,
-	                row->sealed_outputs);
+	                row->sealed_outputs, row->depends_on);
 	if (rc < 0 && done.fk)
 		rc = inn_error_set(INN_ENOTFOUND, "no execution %lld", (long long)exec_id);
 	return rc;
@@ -236,6 +236,9 @@ inn_pg_steps_get(inn_store *st, int64_t exec_id, inn_step_row **rows, size_t *n)
 			s->outputs = inn_pg_json(r, i, 8, "outputs of a step of execution", exec_id,
 			                         &rc);
 		s->sealed_outputs = inn_pg_text(r, i, 9, &rc);
+		if (rc == 0)
+			s->depends_on = inn_pg_json(r, i, 10, "depends_on of a step of execution",
+			                            exec_id, &rc);
 	}
 	PQclear(r);
 	if (rc < 0) {

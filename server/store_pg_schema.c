@@ -203,6 +203,9 @@ const char *const inn_pg_migrations[] = {
 	"END $f$;"
 	"CREATE TRIGGER events_notify AFTER INSERT ON events "
 	"  FOR EACH ROW EXECUTE FUNCTION inn_event_notify();",
+
+	/* 9: the steps each step waits for (as SQLite's 9) */
+	"ALTER TABLE steps ADD COLUMN depends_on TEXT;",
 };
 
 const int inn_pg_schema_version =
@@ -235,15 +238,11 @@ const char *const inn_pg_sql[PQ_COUNT] = {
 	[PQ_EXEC_GET] = "SELECT " PG_EXEC_COLS " FROM executions WHERE id = $1",
 	[PQ_EXEC_IDS] = "SELECT id FROM executions WHERE status = $1 ORDER BY id",
 	[PQ_STEP_PUT] = "INSERT INTO steps (exec_id, idx, name, type, status, attempts, message, "
-		"started_ms, ended_ms, outputs, sealed_outputs) "
-		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
-		"ON CONFLICT (exec_id, idx) DO UPDATE SET name = excluded.name, "
-		"type = excluded.type, status = excluded.status, attempts = excluded.attempts, "
-		"message = excluded.message, started_ms = excluded.started_ms, "
-		"ended_ms = excluded.ended_ms, outputs = excluded.outputs, "
-		"sealed_outputs = excluded.sealed_outputs",
+		"started_ms, ended_ms, outputs, sealed_outputs, depends_on) "
+		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) " INN_STORE_STEP_UPSERT,
 	[PQ_STEPS_GET] = "SELECT idx, name, type, status, attempts, message, started_ms, "
-		"ended_ms, outputs, sealed_outputs FROM steps WHERE exec_id = $1 ORDER BY idx",
+		"ended_ms, outputs, sealed_outputs, depends_on FROM steps WHERE exec_id = $1 "
+		"ORDER BY idx",
 	/* The transaction-level advisory lock serialises log inserts: a seq
 	 * is drawn only once every earlier insert has committed (the lock is
 	 * let go after the commit made the row visible), so rows become

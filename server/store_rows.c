@@ -39,7 +39,8 @@ inn_exec_row_free(inn_exec_row *row)
 ROWS_FREE(inn_exec_rows_free, inn_exec_row *, inn_exec_row_free(*r))
 ROWS_FREE(inn_step_rows_free, inn_step_row,
 	INN_FREE_ALL(r->name, r->type, r->status, r->message, r->sealed_outputs);
-	json_object_put(r->outputs))
+	json_object_put(r->outputs);
+	json_object_put(r->depends_on))
 ROWS_FREE(inn_source_rows_free, inn_source_row,
 	INN_FREE_ALL(r->name, r->kind, r->url, r->path, r->ref, r->commit, r->added_by))
 ROWS_FREE(inn_app_rows_free, inn_app_row,

@@ -56,6 +56,10 @@ typedef struct inn_step_row {
 	json_object *outputs;  /* masked, or NULL */
 	char *sealed_outputs;  /* when masking changed them: the real outputs sealed
 	                        * (runs.c, secretbox.c), or NULL */
+	json_object *depends_on; /* array of the names of the steps it waits for, as
+	                        * the run orders them; NULL: none written (a put
+	                        * keeps the stored one; a step recorded before
+	                        * migration 9 reads NULL) */
 } inn_step_row;
 
 typedef struct inn_principal {

@@ -239,9 +239,10 @@ inn_sqlite_step_put(inn_store *st, int64_t exec_id, const inn_step_row *row)
 	struct sq_done done;
 	int rc;
 
-	rc = inn_sq_exec(SQ(st), &done, ST_STEP_PUT, "storing a step", "IitttitIIjt", exec_id,
+	rc = inn_sq_exec(SQ(st), &done, ST_STEP_PUT, "storing a step", "IitttitIIjtj", exec_id,
 	                 row->idx, row->name, row->type, row->status, row->attempts, row->message,
-	                 row->started_ms, row->ended_ms, row->outputs, row->sealed_outputs);
+	                 row->started_ms, row->ended_ms, row->outputs, row->sealed_outputs,
+	                 row->depends_on);
 	if (rc < 0 && done.fk)
 		rc = inn_error_set(INN_ENOTFOUND, "no execution %lld", (long long)exec_id);
 	return rc;
@@ -265,6 +266,9 @@ fill_step(sqlite3_stmt *q, void *row, void *ud)
 		r->outputs = inn_sq_col_json(q, 8, "outputs of a step of execution",
 		                             *(const int64_t *)ud, &rc);
 	r->sealed_outputs = inn_sq_col_text(q, 9, &rc);
+	if (rc == 0)
+		r->depends_on = inn_sq_col_json(q, 10, "depends_on of a step of execution",
+		                                *(const int64_t *)ud, &rc);
 	return rc;
 }
 

@@ -177,6 +177,11 @@ const char *const inn_sq_migrations[] = {
 	"  name TEXT PRIMARY KEY,"
 	"  value INTEGER NOT NULL);"
 	"INSERT INTO cluster (name, value) VALUES ('catalog_gen', 0);",
+
+	/* 9: the steps each step waits for (a JSON array of step names), as
+	 * the run orders them, for the step graph; NULL in the steps of
+	 * executions recorded before it. */
+	"ALTER TABLE steps ADD COLUMN depends_on TEXT;",
 };
 
 const int inn_sq_schema_version =
@@ -207,11 +212,12 @@ const char *const inn_sq_stmt_sql[ST_COUNT] = {
 		"outputs = COALESCE(?6, outputs) WHERE id = ?1",
 	[ST_EXEC_GET] = "SELECT " EXEC_COLS " FROM executions WHERE id = ?1",
 	[ST_EXEC_IDS] = "SELECT id FROM executions WHERE status = ?1 ORDER BY id",
-	[ST_STEP_PUT] = "INSERT OR REPLACE INTO steps (exec_id, idx, name, type, status, "
-		"attempts, message, started_ms, ended_ms, outputs, sealed_outputs) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[ST_STEP_PUT] = "INSERT INTO steps (exec_id, idx, name, type, status, "
+		"attempts, message, started_ms, ended_ms, outputs, sealed_outputs, depends_on) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) " INN_STORE_STEP_UPSERT,
 	[ST_STEPS_GET] = "SELECT idx, name, type, status, attempts, message, started_ms, "
-		"ended_ms, outputs, sealed_outputs FROM steps WHERE exec_id = ?1 ORDER BY idx",
+		"ended_ms, outputs, sealed_outputs, depends_on FROM steps WHERE exec_id = ?1 "
+		"ORDER BY idx",
 	[ST_LOG_APPEND] = "INSERT INTO step_logs (exec_id, step, level, stream, line, ts_ms) "
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_LOGS_GET] = "SELECT seq, step, level, stream, line, ts_ms FROM step_logs "

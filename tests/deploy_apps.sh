@@ -237,7 +237,7 @@ start() {
 	start_server "$dir/conf.yaml" "$dir/server.log" --providers "$dir/prov" \
 		--goldenpaths "$dir/gp/goldenpaths.yaml"
 }
-echo "1..62"
+echo "1..63"
 ADMIN=$("$srvbin" --config "$dir/conf.yaml" --create-admin-key ops)
 start || { echo "Bail out! the server did not start"; cat "$dir/server.log"; exit 1; }
 mkkey() { # NAME TEAM
@@ -302,6 +302,20 @@ assert pre and res and dep and post, names
 assert max(pre) < min(res) and max(res) < min(dep) and max(dep) < min(post), names
 PY
 check "the execution's steps: pre < resources < deployment < post" $?
+python3 -c 'import json, sys
+for s in json.load(open(sys.argv[1]))["steps"]:
+    print(s["name"], " ".join(s["depends_on"]) or "-")' "$dir/e1" > "$dir/deps" 2>&1
+cat > "$dir/deps.want" <<EOF
+pre-deployment:on-pre-deployment/note -
+notes/write pre-deployment:on-pre-deployment/note
+data/mkdir pre-deployment:on-pre-deployment/note
+index/write data/mkdir
+deployment:on-deployment/note notes/write index/write
+post-deployment:on-post-deployment/note deployment:on-deployment/note
+EOF
+cmp -s "$dir/deps" "$dir/deps.want"
+CHECK_SHOW="$dir/deps" check "each step's depends_on: the phases in turn, the resources after them, index after data, deployment after the last resources" $?
+CHECK_SHOW="$dir/server.log"
 api GET /api/applications "$RED" > "$dir/l1"
 [ "$(jq_ '[(a["name"], a["status"], a["resources"], a["last_execution"]["kind"]) for a in d["data"]]' < "$dir/l1")" = \
 	"[('shop', 'active', 3, 'deploy')]" ]

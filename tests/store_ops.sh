@@ -96,32 +96,34 @@ wait_done() { # id
 }
 # what a user sees of an execution: status, steps (name, status), outputs; and its log lines
 seen() { # id
-	api GET "/api/workflows/$1" | jq_ 'json.dumps([d["status"], d["workflow"], [(s["name"], s["status"]) for s in d["steps"]], d.get("outputs")], sort_keys=True)'
+	api GET "/api/workflows/$1" | jq_ 'json.dumps([d["status"], d["workflow"], [(s["name"], s["status"], s["depends_on"]) for s in d["steps"]], d.get("outputs")], sort_keys=True)'
 	api GET "/api/workflows/$1/logs" | jq_ '"\n".join(l["line"] for l in (d["lines"] if isinstance(d, dict) else d))'
 }
 
-echo "1..50"
+echo "1..51"
 
 # ---- --migrate --------------------------------------------------------------
 "$srvbin" --db "$dir/m.db" --migrate > "$dir/out" 2>&1
 rc=$?
-[ $rc = 0 ] && grep -q "schema version 0 -> 8 (8 migrations applied)" "$dir/out"
-check "--migrate on a new file creates it at schema 8 and says 0 -> 8" $?
+[ $rc = 0 ] && grep -q "schema version 0 -> 9 (9 migrations applied)" "$dir/out"
+check "--migrate on a new file creates it at schema 9 and says 0 -> 9" $?
 [ "$(stat -c %a "$dir/m.db")" = 600 ]; check "the new store file is mode 0600" $?
-"$srvbin" --db "$dir/m.db" --migrate > "$dir/out" 2>&1 && grep -q "schema version 8, up to date" "$dir/out"
+"$srvbin" --db "$dir/m.db" --migrate > "$dir/out" 2>&1 && grep -q "schema version 9, up to date" "$dir/out"
 check "--migrate on a current store applies nothing and says so" $?
-# a store one migration behind: migration 8's objects and record removed
+# a store two migrations behind: migration 8's and 9's objects and records removed
 sqlite3 "$dir/m.db" "DROP INDEX executions_owner; ALTER TABLE executions DROP COLUMN owner;
-	DROP TABLE replicas; DROP TABLE cluster; DELETE FROM schema_migrations WHERE version = 8"
-"$srvbin" --db "$dir/m.db" --migrate > "$dir/out" 2>&1 && grep -q "schema version 7 -> 8 (1 migration applied)" "$dir/out" &&
+	DROP TABLE replicas; DROP TABLE cluster; ALTER TABLE steps DROP COLUMN depends_on;
+	DELETE FROM schema_migrations WHERE version >= 8"
+"$srvbin" --db "$dir/m.db" --migrate > "$dir/out" 2>&1 && grep -q "schema version 7 -> 9 (2 migrations applied)" "$dir/out" &&
 	[ "$(sqlite3 "$dir/m.db" "SELECT COUNT(*) FROM pragma_table_info('executions') WHERE name = 'owner'")" = 1 ] &&
-	[ "$(sqlite3 "$dir/m.db" "SELECT value FROM cluster WHERE name = 'catalog_gen'")" = 0 ]
-check "--migrate on a store at schema 7 applies migration 8 (executions.owner, cluster are back)" $?
-sqlite3 "$dir/m.db" "INSERT INTO schema_migrations (version, applied_at) VALUES (9, 0)"
+	[ "$(sqlite3 "$dir/m.db" "SELECT value FROM cluster WHERE name = 'catalog_gen'")" = 0 ] &&
+	[ "$(sqlite3 "$dir/m.db" "SELECT COUNT(*) FROM pragma_table_info('steps') WHERE name = 'depends_on'")" = 1 ]
+check "--migrate on a store at schema 7 applies migrations 8 and 9 (executions.owner, cluster, steps.depends_on are back)" $?
+sqlite3 "$dir/m.db" "INSERT INTO schema_migrations (version, applied_at) VALUES (10, 0)"
 "$srvbin" --db "$dir/m.db" --migrate > "$dir/out" 2>&1
 rc=$?
 CHECK_SHOW="$dir/out"
-[ $rc -ne 0 ] && grep -q "schema version 9, newer than this innominatus knows (8): use a newer innominatus" "$dir/out"
+[ $rc -ne 0 ] && grep -q "schema version 10, newer than this innominatus knows (9): use a newer innominatus" "$dir/out"
 check "a store of a newer schema is refused, naming both versions and what to do" $?
 conf "$dir/m.yaml" "$dir/m.db"
 "$srvbin" --config "$dir/m.yaml" > "$dir/out" 2>&1
@@ -203,13 +205,16 @@ python3 - "$dir/dump.jsonl" <<'PY'
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
 h = lines[0]
-assert h["format"] == "innominatus-store" and h["version"] == 1 and h["schema"] == 8
+assert h["format"] == "innominatus-store" and h["version"] == 1 and h["schema"] == 9
 order = h["tables"]
 seen = [l["table"] for l in lines[1:-1]]
 assert seen == sorted(seen, key=order.index), "rows not in table order"
 for t in ("teams", "users", "api_keys", "executions", "steps", "step_logs", "events", "audit", "applications", "resources"):
     assert t in seen, "no rows of " + t
 k = [l["row"] for l in lines if l.get("table") == "api_keys"][0]
+deps = [l["row"]["depends_on"] for l in lines if l.get("table") == "steps"]
+assert deps and all(json.loads(d) is not None for d in deps), "steps without depends_on"
+assert '["one"]' in deps, "quick's step two does not wait for one"
 assert len(k["key_hash"]) == 64 and k["key_hash"] == k["key_hash"].lower()
 assert lines[-1]["end"]["executions"] == seen.count("executions")
 PY
@@ -257,6 +262,23 @@ again=$(api POST /api/workflows/run '{"workflow":"api-team/quick"}' | jq_ 'd["id
 [ "$(wait_done "$again")" = succeeded ] && [ "$again" -gt "$dep" ]
 check "a new run on the imported store gets a new id past the imported ones and succeeds" $?
 stop
+
+# ---- executions recorded before migration 9: steps without depends_on ----------
+mkdir -p "$dir/old"
+sqlite3 "$dir/a/inn.db" ".backup '$dir/old/inn.db'"
+sqlite3 "$dir/old/inn.db" "ALTER TABLE steps DROP COLUMN depends_on;
+	DELETE FROM schema_migrations WHERE version = 9"
+conf "$dir/old.yaml" "$dir/old/inn.db"
+CHECK_SHOW="$dir/old.log"
+if start "$dir/old.yaml" "$dir/old.log"; then
+	old=$(api GET "/api/workflows/$quick" | jq_ 'json.dumps([s["depends_on"] for s in d["steps"]])')
+	again=$(api POST /api/workflows/run '{"workflow":"api-team/quick"}' | jq_ 'd["id"]')
+	wait_done "$again" >/dev/null
+	new=$(api GET "/api/workflows/$again" | jq_ 'json.dumps([s["depends_on"] for s in d["steps"]])')
+	stop
+fi
+[ "${old:-}" = "[null, null, null]" ] && [ "${new:-}" = '[[], ["one"], ["two"]]' ]
+check "a store of schema 8 is migrated at start: its steps say depends_on null, new runs' steps their dependencies" $?
 
 # ---- refusals -----------------------------------------------------------------------
 "$ctl" admin import --db "$dir/b/inn.db" "$dir/dump.jsonl" > "$dir/out" 2>&1
@@ -412,13 +434,13 @@ if [ $pgok = 1 ]; then
 	r1=$?
 	PGPASSFILE=/nonexistent "$srvbin" --db "$purl" --db-password-file "$dir/pgpw" --migrate >> "$dir/out" 2>&1
 	r2=$?
-	[ $r1 = 3 ] && grep -q "password" "$dir/out" && [ $r2 = 0 ] && grep -q "schema version 0 -> 8" "$dir/out"
+	[ $r1 = 3 ] && grep -q "password" "$dir/out" && [ $r2 = 0 ] && grep -q "schema version 0 -> 9" "$dir/out"
 	check "PostgreSQL asking for a password: none given is refused; --db-password-file's reaches libpq" $?
 	PGPASSFILE=/nonexistent "$srvbin" --db "$purl" --db-password-file "$dir/badpw" --migrate > "$dir/out" 2>&1
 	[ $? = 3 ] && grep -q "password authentication failed" "$dir/out" && ! grep -q "Wrong-pw" "$dir/out"
 	check "a wrong password is refused by the server, and never shown" $?
 	PGPASSWORD=Pw-of-inn-7 PGPASSFILE=/nonexistent "$srvbin" --db "$purl" --migrate > "$dir/out" 2>&1 &&
-		grep -q "schema version 8, up to date" "$dir/out"
+		grep -q "schema version 9, up to date" "$dir/out"
 	check "PGPASSWORD works through libpq as it is" $?
 	conf "$dir/pgenv.yaml" "$purl"
 	CHECK_SHOW="$dir/pgenv.log"

@@ -9,7 +9,7 @@
 # Prints TAP.
 lib_name=ui-serve
 . "${INN_TOP_SRCDIR:?}/tests/server_lib.sh"
-echo "1..26"
+echo "1..27"
 
 server_conf "$dir/conf.yaml" "$dir"
 printf '  accessLog: true\n' >>"$dir/conf.yaml"
@@ -185,6 +185,16 @@ printf 'GET /ui/app.js\000/../../x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
 	raw >"$dir/out"
 ! head -1 "$dir/out" | grep -q ' 200 ' && ! grep -q export "$dir/out" && curl -sf -o /dev/null "$url/health"
 check "a NUL byte in the request line serves nothing (and the server goes on)" $?
+: >"$dir/out"
+for t in // /// '//?x' //ui/app.js; do
+	printf 'GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' "$t" | raw >"$dir/got"
+	head -1 "$dir/got" | grep -q ' 404 ' && ! grep -q '<!DOCTYPE\|export' "$dir/got" ||
+		echo "$t: $(head -1 "$dir/got")" >>"$dir/out"
+done
+printf 'GET http://x/ui/app.js HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' | raw >"$dir/got"
+head -1 "$dir/got" | grep -q ' 200 ' || echo "absolute-form: $(head -1 "$dir/got")" >>"$dir/out"
+[ ! -s "$dir/out" ]
+check "// and /// (read as an authority by evhttp) serve nothing; an absolute-form target does" $?
 
 # --- query strings, keys ---
 [ "$(get '/ui/app.css?v=2&key=x')" = 200 ] && cmp -s "$dir/body" "$src/ui/app.css" &&

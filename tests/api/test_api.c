@@ -515,6 +515,46 @@ test_run_golden_path_and_read_it_back(void **state)
 	}
 }
 
+/* "name:depends_on;" of each step of steps, in order. */
+static const char *
+deps_of(json_object *steps)
+{
+	static char buf[2048];
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < json_object_array_length(steps) && n < sizeof(buf); i++) {
+		json_object *s = json_object_array_get_idx(steps, i);
+
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s:%s;", jget(s, "name"),
+		                      js(json_object_object_get(s, "depends_on")));
+	}
+	return buf;
+}
+
+/* Each step's depends_on is the graph the engine runs: the list's order,
+ * a parallel group waiting for the step before it and waited for as a
+ * whole, an explicit depends_on (even []) as written. */
+static void
+test_step_dependencies(void **state)
+{
+	json_object *o;
+
+	(void)state;
+	o = wait_done(submit("/api/workflows/run", "{\"workflow\":\"api-team/quick\"}",
+	                     S.user_red), S.user_red);
+	assert_string_equal(deps_of(json_object_object_get(o, "steps")),
+	                    "one:[];two:[\"one\"];three:[\"two\"];");
+	json_object_put(o);
+	o = wait_done(submit("/api/workflows/run", "{\"workflow\":\"api-team/graph\"}",
+	                     S.user_red), S.user_red);
+	assert_string_equal(jget(o, "status"), "succeeded");
+	assert_string_equal(deps_of(json_object_object_get(o, "steps")),
+	                    "start:[];left:[\"start\"];right:[\"start\"];join:[\"right\",\"left\"];"
+	                    "side:[\"start\"];free:[];");
+	json_object_put(o);
+}
+
 static void
 test_spec_resources_are_provisioned_first(void **state)
 {
@@ -535,6 +575,8 @@ test_spec_resources_are_provisioned_first(void **state)
 	steps = json_object_object_get(o, "steps");
 	assert_int_equal(json_object_array_length(steps), 2);
 	assert_string_equal(jget(json_object_array_get_idx(steps, 0), "name"), "cache/make");
+	/* the main workflow starts once the resource's part has ended */
+	assert_string_equal(deps_of(steps), "cache/make:[];connect:[\"cache/make\"];");
 	json_object_put(o);
 	/* a resource param the provider refuses is a 400 before anything runs */
 	assert_error(http("POST", "/api/workflows/run", "{\"workflow\":\"api-team/uses-kv\","
@@ -1725,6 +1767,7 @@ main(void)
 		cmocka_unit_test(test_catalog_routes),
 		cmocka_unit_test(test_run_golden_path_and_read_it_back),
 		cmocka_unit_test(test_spec_resources_are_provisioned_first),
+		cmocka_unit_test(test_step_dependencies),
 		cmocka_unit_test(test_applications_and_resources),
 		cmocka_unit_test(test_bad_requests),
 		cmocka_unit_test(test_pagination_and_filters),

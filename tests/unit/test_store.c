@@ -545,9 +545,14 @@ test_steps_put_replace_get(void **state)
 		s.name = (char *)(order[i] == 0 ? "plan" : order[i] == 1 ? "apply" : "smoke");
 		s.type = (char *)"shell";
 		s.status = (char *)"pending";
+		/* plan: none written; apply waits for plan; smoke for nothing */
+		s.depends_on = order[i] == 0 ? NULL : json_tokener_parse(order[i] == 1 ? "[\"plan\"]" :
+		                                                          "[]");
 		assert_int_equal(inn_store_step_put(e->st, id, &s), 0);
+		json_object_put(s.depends_on);
 	}
-	/* Replace step 1: finished, with outputs. */
+	s.depends_on = NULL;
+	/* Replace step 1: finished, with outputs (its dependencies are kept). */
 	s.idx = 1;
 	s.name = (char *)"apply";
 	s.status = (char *)"succeeded";
@@ -574,6 +579,11 @@ test_steps_put_replace_get(void **state)
 	assert_int_equal(rows[1].ended_ms, 20);
 	assert_true(json_object_equal(rows[1].outputs, s.outputs));
 	assert_string_equal(rows[2].name, "smoke");
+	assert_null(rows[0].depends_on);
+	assert_string_equal(json_object_to_json_string_ext(rows[1].depends_on,
+	                                                   JSON_C_TO_STRING_PLAIN), "[\"plan\"]");
+	assert_string_equal(json_object_to_json_string_ext(rows[2].depends_on,
+	                                                   JSON_C_TO_STRING_PLAIN), "[]");
 	inn_step_rows_free(rows, n);
 	json_object_put(s.outputs);
 
