@@ -26,7 +26,8 @@ import plugins from './pages/plugins.js';
 import admin from './pages/admin.js';
 
 const PAGES = {
-	executions: {label: 'Executions', page: executions},
+	// #/executions/ID is another module's page (one execution)
+	executions: {label: 'Executions', page: executions, detail: execution},
 	'golden-paths': {label: 'Golden paths', page: goldenpaths},
 	apps: {label: 'Applications', page: apps},
 	resources: {label: null, page: apps},
@@ -59,14 +60,16 @@ function takeFragment() {
 
 // ---- signing in ---------------------------------------------------------------
 
-function showLogin(message) {
+// message: why the sign-in is shown (a refused key: an error; kind
+// 'notice': news, such as having signed out).
+function showLogin(message, kind = 'error') {
 	me = null;
 	nav.hidden = true;
 	who.hidden = true;
 	if (leave) leave.abort();
 	const input = h('input', {id: 'key', name: 'key', type: 'password', autocomplete: 'off',
 		spellcheck: 'false', required: true, 'aria-describedby': 'key-help'});
-	const msg = h('p', {id: 'login-error', class: 'error', role: 'alert', hidden: !message}, message || '');
+	const msg = h('p', {id: 'login-error', class: kind, role: 'alert', hidden: !message}, message || '');
 	const form = h('form', {class: 'login card', 'aria-labelledby': 'login-title', onsubmit: async e => {
 		e.preventDefault();
 		const k = input.value.trim();
@@ -76,6 +79,7 @@ function showLogin(message) {
 		const err = await signIn();
 		if (err) {
 			msg.textContent = err;
+			msg.className = 'error';
 			msg.hidden = false;
 			input.focus();
 		}
@@ -111,7 +115,7 @@ async function signIn() {
 
 function signOut() {
 	clearKey();
-	showLogin('Signed out.');
+	showLogin('Signed out. The key is no longer kept in this tab.', 'notice');
 }
 
 window.addEventListener('inn:unauthorized', e => {
@@ -134,18 +138,26 @@ function drawFrame() {
 	who.hidden = false;
 }
 
+// The theme button names the theme it switches to: the other one than
+// shown, which is the user's choice or else the system's (which may change
+// while the page is open).
 function themeButton() {
-	const cur = () => document.documentElement.dataset.theme ||
-		(matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light');
-	const b = h('button', {type: 'button', class: 'link', 'aria-label': 'Switch to ' + (cur() === 'dark' ? 'light' : 'dark') + ' theme'},
-		cur() === 'dark' ? 'Light theme' : 'Dark theme');
+	const system = matchMedia('(prefers-color-scheme: dark)');
+	const cur = () => document.documentElement.dataset.theme || (system.matches ? 'dark' : 'light');
+	const b = h('button', {type: 'button', class: 'link'});
+	const label = () => {
+		const other = cur() === 'dark' ? 'light' : 'dark';
+		b.textContent = other === 'dark' ? 'Dark theme' : 'Light theme';
+		b.setAttribute('aria-label', 'Switch to the ' + other + ' theme');
+	};
 	b.addEventListener('click', () => {
 		const next = cur() === 'dark' ? 'light' : 'dark';
 		document.documentElement.dataset.theme = next;
 		try { localStorage.setItem('innominatus.theme', next); } catch { /* storage disabled */ }
-		b.textContent = next === 'dark' ? 'Light theme' : 'Dark theme';
-		b.setAttribute('aria-label', 'Switch to ' + (next === 'dark' ? 'light' : 'dark') + ' theme');
+		label();
 	});
+	system.addEventListener('change', label);
+	label();
 	return b;
 }
 
@@ -200,8 +212,9 @@ async function route() {
 		},
 		setTitle: t => { document.title = t + ' · innominatus'; },
 	};
+	const page = entry.detail && ctx.params.length ? entry.detail : entry.page;
 	try {
-		await entry.page.render(ctx);
+		await page.render(ctx);
 	} catch (e) {
 		if (e.name === 'AbortError') return;
 		if (e instanceof ApiError && e.status === 401) return;
@@ -218,5 +231,8 @@ async function route() {
 	try { t = localStorage.getItem('innominatus.theme'); } catch { /* storage disabled */ }
 	if (t === 'dark' || t === 'light') document.documentElement.dataset.theme = t;
 	window.addEventListener('hashchange', route);
+	// the skip link moves the focus; following its href would change the
+	// address, which is the router's
+	document.querySelector('.skip').addEventListener('click', e => { e.preventDefault(); main.focus(); });
 	route();
 })();

@@ -8,7 +8,7 @@
 // t.ok(cond, 'what a user would notice', detail); ... await t.end();
 
 import {spawn, execFileSync} from 'node:child_process';
-import {mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, chmodSync, copyFileSync} from 'node:fs';
+import {mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, chmodSync, copyFileSync, existsSync, openSync, closeSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join, dirname} from 'node:path';
 import {createRequire} from 'node:module';
@@ -138,23 +138,62 @@ function serverCmd(dir) {
 	return [join(BUILD, 'innominatus'), '--config', join(dir, 'innominatus.yaml'), '--plugin-dir', join(dir, 'plugins')];
 }
 
-async function startServer(dir) {
-	const [bin, ...args] = serverCmd(dir);
+function serverEnv() {
 	const env = {...process.env};
 	for (const k of Object.keys(env)) if (k.startsWith('INNOMINATUS_')) delete env[k];
-	const adminKey = execFileSync(bin, [...args, '--create-admin-key', 'admin'], {env, encoding: 'utf8'}).trim();
+	return env;
+}
+
+// Starts the server on listen (127.0.0.1:0: a free port) and waits for the
+// line that says where it listens (after the lines of an earlier start).
+async function spawnServer(dir, listen) {
+	const [bin, ...args] = serverCmd(dir);
 	const logPath = join(dir, 'server.log');
-	const out = (await import('node:fs')).openSync(logPath, 'a');
-	const proc = spawn(bin, [...args, '--listen', '127.0.0.1:0'], {env, stdio: ['ignore', out, out]});
+	const seen = existsSync(logPath) ? readFileSync(logPath, 'utf8').length : 0;
+	const out = openSync(logPath, 'a');
+	const proc = spawn(bin, [...args, '--listen', listen], {env: serverEnv(), stdio: ['ignore', out, out]});
+	closeSync(out);
 	let url = null;
 	for (let i = 0; i < 400 && !url; i++) {
 		await new Promise(r => setTimeout(r, 50));
-		const m = /listening on (http:\S+)/.exec(readFileSync(logPath, 'utf8'));
+		const m = /listening on (http:\S+)/.exec(readFileSync(logPath, 'utf8').slice(seen));
 		if (m) url = m[1];
 		if (proc.exitCode !== null) break;
 	}
 	if (!url) throw new Error('the server did not start:\n' + readFileSync(logPath, 'utf8'));
-	return {proc, url, adminKey, logPath, log: () => readFileSync(logPath, 'utf8')};
+	return {proc, url};
+}
+
+async function startServer(dir) {
+	const [bin, ...args] = serverCmd(dir);
+	const adminKey = execFileSync(bin, [...args, '--create-admin-key', 'admin'], {env: serverEnv(), encoding: 'utf8'}).trim();
+	const logPath = join(dir, 'server.log');
+	const srv = {adminKey, logPath, log: () => readFileSync(logPath, 'utf8'), ...await spawnServer(dir, '127.0.0.1:0')};
+	// stops the server (SIGTERM) and starts it again on the same address
+	srv.restart = async () => {
+		await stopProc(srv.proc);
+		srv.proc = (await spawnServer(dir, new URL(srv.url).host)).proc;
+	};
+	return srv;
+}
+
+async function stopProc(proc) {
+	if (proc.exitCode !== null || proc.signalCode !== null) return;
+	const gone = new Promise(r => proc.on('exit', r));
+	proc.kill('SIGTERM');
+	await gone;
+}
+
+// ---- what pages look like -------------------------------------------------------
+
+// Whether the page's background is dark (relative luminance below 0.2).
+export async function isDark(page) {
+	const rgb = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+	const [r, g, b] = (rgb.match(/[\d.]+/g) || []).slice(0, 3).map(Number).map(c => {
+		const v = c / 255;
+		return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+	});
+	return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.2;
 }
 
 // ---- the test ------------------------------------------------------------------
@@ -162,7 +201,8 @@ async function startServer(dir) {
 // start(name, {files}) -> t: t.ok/t.note, t.url, t.adminKey, t.dir, t.api(path,
 // {method, body, key}), t.page({width, colorScheme}) -> a Playwright page,
 // t.login(page, key, hash), t.shot(page, name), t.axe(page, label),
-// t.runExec(goldenPath, params) -> id, t.waitExec(id, statuses), t.end().
+// t.runExec(goldenPath, params) -> id, t.waitExec(id, statuses),
+// t.watch(secret), t.expectConsole(re), t.restart(), t.end().
 export async function start(name, {files = {}} = {}) {
 	const t = new Tap();
 	const dir = mkdtempSync(join(tmpdir(), `inn-ui-${name}-`));
@@ -193,6 +233,7 @@ export async function start(name, {files = {}} = {}) {
 	const keys = new Set([srv.adminKey]);
 	const urls = [];          // every URL any page asked for
 	const problems = [];      // console errors, CSP violations, page errors
+	const expected = [];      // console errors a test causes on purpose (t.expectConsole)
 
 	Object.assign(t, {
 		name, dir, url: srv.url, adminKey: srv.adminKey, server: srv, browser, urls, problems,
@@ -218,7 +259,10 @@ export async function start(name, {files = {}} = {}) {
 			const ctx = await browser.newContext({viewport: {width, height}, colorScheme});
 			const page = await ctx.newPage();
 			page.on('request', r => urls.push(r.url()));
-			page.on('console', m => { if (m.type() === 'error') problems.push(`${m.text()} (${page.url().replace(/#.*/, '')})`); });
+			page.on('console', m => {
+				if (m.type() === 'error' && !expected.some(re => re.test(m.text())))
+					problems.push(`${m.text()} (${page.url().replace(/#.*/, '')})`);
+			});
 			page.on('pageerror', e => problems.push('page error: ' + e.message));
 			return page;
 		},
@@ -231,6 +275,17 @@ export async function start(name, {files = {}} = {}) {
 			await page.waitForSelector('#nav:not([hidden])');
 			await page.waitForSelector('main h1');
 		},
+
+		// a string that must never reach a URL or the server's log (a
+		// wrong key typed, a secret)
+		watch(secret) { keys.add(secret); },
+
+		// console errors the test causes on purpose and expects (Chromium
+		// logs every failed request: the 401 of a wrong key, a refused
+		// connection while the server restarts); each is matched by re
+		expectConsole(re) { expected.push(re); },
+
+		restart: () => srv.restart(),
 
 		async shot(page, label) {
 			const f = join(ARTEFACTS, `${name}-${label}.png`);
@@ -248,6 +303,28 @@ export async function start(name, {files = {}} = {}) {
 					v.nodes.slice(0, 3).map(n => n.target.join(' ') + ': ' + (n.failureSummary || '').replace(/\n/g, ' ')).join(' | '));
 			});
 			return t.ok(res.length === 0, `accessibility (axe-core, WCAG 2 AA): ${label}`, res.join('\n'));
+		},
+
+		// What every page is checked for as it stands: axe in the light and
+		// the dark theme, no sideways scrolling at 360 px, and screenshots
+		// of the four (NAME-label-light, -dark, -360-light, -360-dark).
+		async inspect(page, label) {
+			const size = page.viewportSize();
+			for (const scheme of ['light', 'dark']) {
+				await page.emulateMedia({colorScheme: scheme});
+				t.ok(await isDark(page) === (scheme === 'dark'), `${label}: the ${scheme} theme is shown when the system asks for it`);
+				await t.axe(page, `${label} (${scheme})`);
+				await t.shot(page, `${label}-${scheme}`);
+			}
+			await page.setViewportSize({width: 360, height: 740});
+			const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+			t.ok(wide <= 360, `${label}: nothing scrolls sideways at 360 px wide`, `scrollWidth ${wide}`);
+			for (const scheme of ['light', 'dark']) {
+				await page.emulateMedia({colorScheme: scheme});
+				await t.shot(page, `${label}-360-${scheme}`);
+			}
+			await page.emulateMedia({colorScheme: 'light'});
+			await page.setViewportSize(size);
 		},
 
 		// a run started over the API (for pages that show runs)
@@ -276,8 +353,7 @@ export async function start(name, {files = {}} = {}) {
 			t.ok(![...keys].some(k => log.includes(k)), "no key appears in the server's log");
 			t.ok(problems.length === 0, 'no console error, script error or CSP violation on any page', problems.slice(0, 10).join('\n'));
 			await browser.close().catch(() => {});
-			srv.proc.kill('SIGTERM');
-			await new Promise(r => { if (srv.proc.exitCode !== null) r(); else srv.proc.on('exit', r); });
+			await stopProc(srv.proc);
 			console.log(`1..${t.n}`);
 			if (!process.env.INN_UI_KEEP) rmSync(dir, {recursive: true, force: true});
 			else t.note('kept ' + dir);

@@ -78,7 +78,9 @@ export function query(q) {
 // (data parsed as JSON when it is JSON).  Reconnects after a dropped
 // connection, resuming after the last id seen (Last-Event-ID), until
 // signal aborts or onEvent returns the string 'stop'.  onState(s) hears
-// 'open', 'retrying' and 'closed'.
+// 'open', 'retrying' and 'closed'.  path may be a function of the last id
+// seen (null at first), called at each (re)connection: for the streams
+// whose cursor is a query parameter (after=) rather than Last-Event-ID.
 export async function sse(path, {onEvent, onState = () => {}, signal, lastId = null, reconnect = true}) {
 	let delay = 500;
 	for (;;) {
@@ -87,7 +89,8 @@ export async function sse(path, {onEvent, onState = () => {}, signal, lastId = n
 		if (lastId !== null) hd['Last-Event-ID'] = String(lastId);
 		let stop = false;
 		try {
-			const res = await fetch(path, {headers: hd, signal, cache: 'no-store', credentials: 'omit'});
+			const url = typeof path === 'function' ? path(lastId) : path;
+			const res = await fetch(url, {headers: hd, signal, cache: 'no-store', credentials: 'omit'});
 			if (!res.ok) throw await failure(res);
 			onState('open');
 			delay = 500;
@@ -133,4 +136,11 @@ export async function sse(path, {onEvent, onState = () => {}, signal, lastId = n
 		await new Promise(r => setTimeout(r, delay));
 		delay = Math.min(delay * 2, 10000);
 	}
+}
+
+// The events of every execution the key may see (execution.started,
+// step.succeeded, execution.finished, ...; data {execution, status, ...}),
+// from now on: what the executions pages follow to stay live.
+export function followEvents({onEvent, onState, signal}) {
+	return sse('/api/events/stream', {onEvent, onState, signal});
 }

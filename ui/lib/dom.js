@@ -82,13 +82,20 @@ export function dl(pairs) {
 }
 
 // A table: cols = [{label, cell(row) -> node|string, class?}], rows = array.
-export function table(caption, cols, rows, empty) {
+// opts.rowAttrs(row) gives each <tr> its attributes (e.g. a data-id that a
+// live page finds the row by).
+export function table(caption, cols, rows, empty, opts = {}) {
 	if (!rows.length) return h('p', {class: 'empty'}, empty || 'Nothing here yet.');
 	return h('div', {class: 'table-wrap'},
 		h('table', {},
 			h('caption', {class: 'sr-only'}, caption),
 			h('thead', {}, h('tr', {}, cols.map(c => h('th', {scope: 'col', class: c.class}, c.label)))),
-			h('tbody', {}, rows.map(r => h('tr', {}, cols.map(c => h('td', {class: c.class, 'data-label': c.label}, c.cell(r))))))));
+			h('tbody', {}, rows.map(r => tableRow(cols, r, opts.rowAttrs ? opts.rowAttrs(r) : {})))));
+}
+
+// One <tr> of table()'s, for a page that replaces rows in place.
+export function tableRow(cols, row, attrs = {}) {
+	return h('tr', attrs, cols.map(c => h('td', {class: c.class, 'data-label': c.label}, c.cell(row))));
 }
 
 // A page heading; the router moves focus to it after navigation.
@@ -99,4 +106,36 @@ export function title(text, ...extra) {
 // An error shown in the page (role=alert so screen readers hear it).
 export function errorBox(err) {
 	return h('div', {class: 'error', role: 'alert'}, err && err.message ? err.message : String(err));
+}
+
+// The "live" indicator of a page that follows an event stream: says in
+// words whether updates arrive, and when the stream is down that it is
+// retrying.  set(state) takes sse()'s onState words ('open', 'retrying',
+// 'closed') plus 'connecting'; data-state is what the stylesheet colours.
+const LIVE_TEXT = {
+	connecting: 'Connecting…', open: 'Live', retrying: 'Connection lost, retrying…', closed: 'Not live: reload the page',
+};
+
+export function liveIndicator() {
+	const text = h('span', {class: 'live-text'});
+	const el = h('span', {class: 'live', role: 'status'}, h('span', {class: 'dot', 'aria-hidden': 'true'}), text);
+	el.set = state => {
+		el.dataset.state = state;
+		text.textContent = LIVE_TEXT[state] || state;
+		el.title = state === 'open' ? 'Updates arrive as they happen' : '';
+	};
+	el.set('connecting');
+	return el;
+}
+
+// Calls fn at most once per wait ms, after the last call (a burst of
+// events makes one refetch).
+export function debounce(fn, wait) {
+	let timer = null;
+	const d = () => {
+		clearTimeout(timer);
+		timer = setTimeout(() => { timer = null; fn(); }, wait);
+	};
+	d.cancel = () => clearTimeout(timer);
+	return d;
 }
