@@ -137,7 +137,8 @@ function resourceTable(caption, rows, withApp) {
 		{label: 'Resource', cell: r => h('code', {}, r.name)},
 		{label: 'Type', cell: r => r.type},
 		{label: 'Provider', cell: r => r.provider ? h('a', {href: '#/providers/' + encodeURIComponent(r.provider)}, r.provider) : '–'},
-		{label: 'State', cell: r => [badge(r.status), r.message ? h('div', {class: 'muted small'}, r.message) : null]},
+		// one node: a narrow screen's card lays a cell's nodes out in a row
+		{label: 'State', cell: r => h('div', {}, badge(r.status), r.message ? h('div', {class: 'muted small'}, r.message) : null)},
 		{label: 'Outputs', cell: r => outputs(r.outputs)},
 		{label: 'Last execution', cell: r => execLink(r.last_execution)},
 	].filter(Boolean), rows, 'No resources.');
