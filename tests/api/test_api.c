@@ -379,6 +379,18 @@ js(json_object *o)
 	                                      JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
+/* GET path without a key, and with an unknown one: 401 unauthorized. */
+static void
+assert_needs_key(const char *path)
+{
+	json_object *o = NULL;
+
+	assert_error(http("GET", path, NULL, NULL, &o, NULL), 401, o, "unauthorized");
+	json_object_put(o);
+	assert_error(http("GET", path, NULL, "inn_not_a_key", &o, NULL), 401, o, "unauthorized");
+	json_object_put(o);
+}
+
 static void
 test_public_routes_and_auth(void **state)
 {
@@ -398,11 +410,7 @@ test_public_routes_and_auth(void **state)
 	TU_ASSERT_CONTAINS(raw, "innominatus_step_duration_ms_bucket{le=\"30000\"} ");
 	TU_ASSERT_CONTAINS(raw, "innominatus_step_duration_ms_bucket{le=\"+Inf\"} ");
 	free(raw);
-	assert_error(http("GET", "/api/providers", NULL, NULL, &o, NULL), 401, o, "unauthorized");
-	json_object_put(o);
-	assert_error(http("GET", "/api/providers", NULL, "inn_not_a_key", &o, NULL), 401, o,
-	             "unauthorized");
-	json_object_put(o);
+	assert_needs_key("/api/providers");
 	assert_error(http("GET", "/api/admin/audit", NULL, S.user_red, &o, NULL), 403, o,
 	             "forbidden");
 	json_object_put(o);
@@ -1092,11 +1100,7 @@ test_me(void **state)
 	assert_string_equal(js(o), "{\"name\":\"me-solo\",\"role\":\"user\",\"team\":null}");
 	json_object_put(o);
 	/* no key, an unknown one, a revoked one */
-	assert_error(http("GET", "/api/me", NULL, NULL, &o, NULL), 401, o, "unauthorized");
-	json_object_put(o);
-	assert_error(http("GET", "/api/me", NULL, "inn_not_a_key", &o, NULL), 401, o,
-	             "unauthorized");
-	json_object_put(o);
+	assert_needs_key("/api/me");
 	assert_int_equal(http("DELETE", "/api/admin/keys/me-solo", NULL, S.admin, NULL, NULL), 200);
 	assert_error(http("GET", "/api/me", NULL, key, &o, NULL), 401, o, "unauthorized");
 	json_object_put(o);
@@ -1152,9 +1156,7 @@ test_plugins_refused(void **state)
 	assert_int_equal(http("POST", "/api/admin/reload", NULL, S.admin, &o, NULL), 200);
 	json_object_put(o);
 	check_refused(S.admin);
-	assert_error(http("GET", "/api/plugins/refused", NULL, NULL, &o, NULL), 401, o,
-	             "unauthorized");
-	json_object_put(o);
+	assert_needs_key("/api/plugins/refused");
 }
 
 /* The raw bytes req sent to the server; the reply's status line and body
