@@ -235,14 +235,18 @@ server_stop(int sig)
 	S.pid = 0;
 }
 
+/* A key of team (NULL: a key without a team); out gets it. */
 static void
 make_key(const char *name, const char *role, const char *team, char *out, size_t len)
 {
 	char body[512];
 	json_object *o = NULL;
 
-	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"role\":\"%s\",\"team\":\"%s\"}", name,
-	         role, team);
+	if (team != NULL)
+		snprintf(body, sizeof(body), "{\"name\":\"%s\",\"role\":\"%s\",\"team\":\"%s\"}",
+		         name, role, team);
+	else
+		snprintf(body, sizeof(body), "{\"name\":\"%s\",\"role\":\"%s\"}", name, role);
 	assert_int_equal(http("POST", "/api/admin/keys", body, S.admin, &o, NULL), 201);
 	if (out != NULL)
 		snprintf(out, len, "%s", jget(o, "key"));
@@ -375,6 +379,18 @@ js(json_object *o)
 	                                      JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
+/* GET path without a key, and with an unknown one: 401 unauthorized. */
+static void
+assert_needs_key(const char *path)
+{
+	json_object *o = NULL;
+
+	assert_error(http("GET", path, NULL, NULL, &o, NULL), 401, o, "unauthorized");
+	json_object_put(o);
+	assert_error(http("GET", path, NULL, "inn_not_a_key", &o, NULL), 401, o, "unauthorized");
+	json_object_put(o);
+}
+
 static void
 test_public_routes_and_auth(void **state)
 {
@@ -394,11 +410,7 @@ test_public_routes_and_auth(void **state)
 	TU_ASSERT_CONTAINS(raw, "innominatus_step_duration_ms_bucket{le=\"30000\"} ");
 	TU_ASSERT_CONTAINS(raw, "innominatus_step_duration_ms_bucket{le=\"+Inf\"} ");
 	free(raw);
-	assert_error(http("GET", "/api/providers", NULL, NULL, &o, NULL), 401, o, "unauthorized");
-	json_object_put(o);
-	assert_error(http("GET", "/api/providers", NULL, "inn_not_a_key", &o, NULL), 401, o,
-	             "unauthorized");
-	json_object_put(o);
+	assert_needs_key("/api/providers");
 	assert_error(http("GET", "/api/admin/audit", NULL, S.user_red, &o, NULL), 403, o,
 	             "forbidden");
 	json_object_put(o);
@@ -672,10 +684,7 @@ test_team_filter(void)
 	assert_int_equal(listed("team=red", S.user_blue, NULL), 0);
 	assert_int_equal(listed("team=blue&status=succeeded", S.user_red, NULL), 0);
 	/* a key without a team owns what it made, and no team's */
-	assert_int_equal(http("POST", "/api/admin/keys", "{\"name\":\"filter-solo\","
-	                      "\"role\":\"user\"}", S.admin, &o, NULL), 201);
-	snprintf(solo, sizeof(solo), "%s", jget(o, "key"));
-	json_object_put(o);
+	make_key("filter-solo", "user", NULL, solo, sizeof(solo));
 	json_object_put(wait_done(submit("/api/workflows/run", "{\"workflow\":\"api-team/quick\"}",
 	                                 solo), solo));
 	assert_int_equal(listed("", solo, NULL), 1);
@@ -1080,27 +1089,18 @@ test_me(void **state)
 	char key[128];
 
 	(void)state;
-	assert_int_equal(http("GET", "/api/me", NULL, S.user_red, &o, NULL), 200);
-	assert_string_equal(js(o), "{\"name\":\"red-dev\",\"role\":\"user\",\"team\":\"red\"}");
-	json_object_put(o);
+	red_get("/api/me", NULL, "{\"name\":\"red-dev\",\"role\":\"user\",\"team\":\"red\"}");
 	/* made by --create-admin-key: an admin without a team (null) */
 	assert_int_equal(http("GET", "/api/me", NULL, S.admin, &o, NULL), 200);
 	assert_string_equal(js(o), "{\"name\":\"root\",\"role\":\"admin\",\"team\":null}");
 	json_object_put(o);
 	/* a user key without a team */
-	assert_int_equal(http("POST", "/api/admin/keys", "{\"name\":\"me-solo\",\"role\":\"user\"}",
-	                      S.admin, &o, NULL), 201);
-	snprintf(key, sizeof(key), "%s", jget(o, "key"));
-	json_object_put(o);
+	make_key("me-solo", "user", NULL, key, sizeof(key));
 	assert_int_equal(http("GET", "/api/me", NULL, key, &o, NULL), 200);
 	assert_string_equal(js(o), "{\"name\":\"me-solo\",\"role\":\"user\",\"team\":null}");
 	json_object_put(o);
 	/* no key, an unknown one, a revoked one */
-	assert_error(http("GET", "/api/me", NULL, NULL, &o, NULL), 401, o, "unauthorized");
-	json_object_put(o);
-	assert_error(http("GET", "/api/me", NULL, "inn_not_a_key", &o, NULL), 401, o,
-	             "unauthorized");
-	json_object_put(o);
+	assert_needs_key("/api/me");
 	assert_int_equal(http("DELETE", "/api/admin/keys/me-solo", NULL, S.admin, NULL, NULL), 200);
 	assert_error(http("GET", "/api/me", NULL, key, &o, NULL), 401, o, "unauthorized");
 	json_object_put(o);
@@ -1156,9 +1156,7 @@ test_plugins_refused(void **state)
 	assert_int_equal(http("POST", "/api/admin/reload", NULL, S.admin, &o, NULL), 200);
 	json_object_put(o);
 	check_refused(S.admin);
-	assert_error(http("GET", "/api/plugins/refused", NULL, NULL, &o, NULL), 401, o,
-	             "unauthorized");
-	json_object_put(o);
+	assert_needs_key("/api/plugins/refused");
 }
 
 /* The raw bytes req sent to the server; the reply's status line and body
