@@ -13,31 +13,36 @@
 void
 inn_api_providers(struct api_call *c)
 {
-	/* the catalog changes only by a swap: render it once per catalog */
-	static struct evbuffer *cached;
-	static unsigned cached_gen;
+	/* the catalog changes only by a swap: render it once per catalog,
+	 * for admins (providers' folders shown) and for other keys */
+	static struct evbuffer *cache[2];
+	static unsigned cache_gen[2];
+	int admin = c->who.admin != 0;
+	struct evbuffer **cached = &cache[admin];
+	unsigned *cached_gen = &cache_gen[admin];
 	struct evbuffer *out;
 
-	if (cached != NULL && cached_gen != c->srv->catalog_gen) {
-		evbuffer_free(cached);
-		cached = NULL;
+	if (*cached != NULL && *cached_gen != c->srv->catalog_gen) {
+		evbuffer_free(*cached);
+		*cached = NULL;
 	}
-	if (cached == NULL) {
+	if (*cached == NULL) {
 		json_object *a = json_object_new_array();
 		const char *s;
 		size_t i;
 
 		for (i = 0; i < c->srv->catalog->nproviders; i++)
-			json_object_array_add(a, inn_provider_json(c->srv->catalog->providers[i], 0));
+			json_object_array_add(a, inn_provider_json(c->srv->catalog->providers[i],
+			                                          admin ? INN_PROVIDER_JSON_FOLDER : 0));
 		s = json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN |
 		                                   JSON_C_TO_STRING_NOSLASHESCAPE);
-		cached = evbuffer_new();
-		cached_gen = c->srv->catalog_gen;
-		evbuffer_add(cached, s, strlen(s));
+		*cached = evbuffer_new();
+		*cached_gen = c->srv->catalog_gen;
+		evbuffer_add(*cached, s, strlen(s));
 		json_object_put(a);
 	}
 	out = evbuffer_new();
-	evbuffer_add_buffer_reference(out, cached);
+	evbuffer_add_buffer_reference(out, *cached);
 	evhttp_add_header(evhttp_request_get_output_headers(c->req), "Content-Type",
 	                  "application/json");
 	inn_http_access_log(c->req, 200, evbuffer_get_length(out));
@@ -55,7 +60,7 @@ inn_api_provider(struct api_call *c)
 		inn_http_error(c->req, 404, "not_found", "no provider named \"%s\"", c->arg);
 		return;
 	}
-	o = inn_provider_json(p, 1);
+	o = inn_provider_json(p, 1 | (c->who.admin ? INN_PROVIDER_JSON_FOLDER : 0));
 	inn_api_reply(c, 200, o);
 }
 

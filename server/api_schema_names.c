@@ -46,7 +46,8 @@ static const struct inn_schema_name names[] = {
 	  "workflows!: [WorkflowSummary], source!: ProviderOrigin}", NULL },
 	/* providers.c say_sources */
 	{ "ProviderOrigin", "{type!: 'filesystem'|'git', path!: string? \"filesystem: the folder "
-	  "on the server; git: the provider's folder in the repository (empty: its root)\", "
+	  "on the server (to admin keys; null for others); git: the provider's folder in the "
+	  "repository (empty: its root)\", "
 	  "git_url!: string? \"git: the repository\", ref!: string? \"git: the branch, tag or "
 	  "commit asked for (null: the remote's HEAD)\", commit!: string? \"git: the commit "
 	  "checked out now\"}", "Where a provider was read from: a folder of the server or a git "

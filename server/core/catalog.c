@@ -737,7 +737,11 @@ inn_provider_json(const inn_provider *p, int full)
 {
 	json_object *o = json_object_new_object(), *wfs = json_object_new_array();
 	json_object *types = json_object_new_array();
+	int folder = (full & INN_PROVIDER_JSON_FOLDER) != 0;
 	size_t i;
+
+	full &= ~INN_PROVIDER_JSON_FOLDER;
+	folder = folder || full >= 2;
 
 	INN_JSON_ADD_STRS(o, "name", p->name, "version", p->version, "description", p->description,
 	                  "owner", p->owner, "category", p->category);
@@ -771,7 +775,11 @@ inn_provider_json(const inn_provider *p, int full)
 	if (p->source.type != NULL) {
 		json_object *src = json_object_new_object();
 
-		INN_JSON_ADD_STRS(src, "type", p->source.type, "path", p->source.path,
+		/* a folder of the host is the platform team's business: a git
+		 * source's path is a folder of the repository, shown to all */
+		const char *path = p->source.git_url != NULL || folder ? p->source.path : NULL;
+
+		INN_JSON_ADD_STRS(src, "type", p->source.type, "path", path,
 		                  "git_url", p->source.git_url, "ref", p->source.ref,
 		                  "commit", p->source.commit);
 		json_object_object_add(o, "source", src);

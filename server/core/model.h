@@ -356,7 +356,10 @@ void inn_score_free(inn_score *s);
  * owner, category, resource_types[], workflows[], and source when it is
  * said (p->source); full >= 1 adds each workflow's parameters, full >= 2
  * the files and folder (local use only: the server does not show its
- * workflows' files). */
+ * workflows' files).  A filesystem source's folder (a path of the host)
+ * is shown with full >= 2 or INN_PROVIDER_JSON_FOLDER (the server: to
+ * admins only); otherwise its path is null. */
+#define INN_PROVIDER_JSON_FOLDER 0x100
 json_object *inn_provider_json(const inn_provider *p, int full);
 
 /* One parameter declaration as the API and the CLI show it -- the one

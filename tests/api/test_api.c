@@ -486,17 +486,30 @@ test_catalog_routes(void **state)
 	json_object_put(o);
 	red_get("/api/golden-paths", "hello", NULL);
 	red_get("/api/plugins", NULL, "\"idempotent\"");
-	/* a provider of a folder of the server says so, in the list and alone */
+	/* a provider of a folder of the server says so, in the list and
+	 * alone; which folder, to admins only (a path of the host) */
 	{
+		static const char *const paths[] = { "/api/providers", "/api/providers/api-team" };
 		char want[4400], real[4096], dir[4096];
+		size_t i;
 
 		snprintf(dir, sizeof(dir), "%s/tests/data/server/api-team",
 		         getenv("INN_TOP_SRCDIR") ? getenv("INN_TOP_SRCDIR") : ".");
 		assert_non_null(realpath(dir, real));
+		red_get("/api/providers", NULL, "\"source\":{\"type\":\"filesystem\",\"path\":null,"
+		        "\"git_url\":null,\"ref\":null,\"commit\":null}");
+		red_get("/api/providers/api-team", NULL, "\"source\":{\"type\":\"filesystem\",\"path\":null,");
 		snprintf(want, sizeof(want), "\"source\":{\"type\":\"filesystem\",\"path\":\"%s\","
 		         "\"git_url\":null,\"ref\":null,\"commit\":null}", real);
-		red_get("/api/providers", NULL, want);
-		red_get("/api/providers/api-team", NULL, want);
+		for (i = 0; i < 2; i++) {
+			assert_int_equal(http("GET", paths[i], NULL, S.admin, &o, NULL), 200);
+			TU_ASSERT_CONTAINS(js(o), want);
+			json_object_put(o);
+			/* the list is cached per catalog: the user's copy is still theirs */
+			assert_int_equal(http("GET", paths[i], NULL, S.user_red, &o, NULL), 200);
+			assert_null(strstr(js(o), real));
+			json_object_put(o);
+		}
 	}
 }
 

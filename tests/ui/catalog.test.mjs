@@ -443,6 +443,14 @@ async function userKey(t) {
 	t.ok((await page.locator('main').textContent()).includes('Only administrators'),
 		'a user opening #/admin is told it is for administrators', await page.locator('main').textContent());
 	await t.shot(page, 'admin-as-user');
+	// the server's own folders are an admin's business
+	await page.evaluate(() => { location.hash = '#/providers'; });
+	await page.locator('.page[data-page="providers"] table').waitFor();
+	const src = await row(page, 'demo-team@example.org').locator('td[data-label="Source"]').textContent();
+	t.ok(src.includes('a folder of the server') && !src.includes(t.dir),
+		"a user sees that demo comes from a folder of the server, not the server's path", src);
+	const api = await t.api('/api/providers', {key});
+	t.ok(!api.text.includes(t.dir), "the API shows a user no folder of the server's either", api.text.slice(0, 300));
 	await page.context().close();
 }
 

@@ -33,7 +33,8 @@ async function renderList(ctx) {
 // its ref and the commit (short, the full hash in its title and copyable).
 function sourceCell(src) {
 	if (!src) return '–';
-	if (src.type !== 'git') return h('code', {}, src.path || '–');
+	// the server shows its own folders to admins only
+	if (src.type !== 'git') return src.path ? h('code', {}, src.path) : 'a folder of the server';
 	return h('span', {class: 'source'},
 		h('code', {}, src.git_url), src.ref ? [' @ ', h('code', {}, src.ref)] : null,
 		src.path ? [' in ', h('code', {}, src.path)] : null,
@@ -77,7 +78,7 @@ async function renderOne(ctx, name) {
 
 function sourceDetail(src) {
 	if (!src) return '–';
-	if (src.type !== 'git') return h('span', {}, 'folder ', h('code', {}, src.path || '–'));
+	if (src.type !== 'git') return src.path ? h('span', {}, 'folder ', h('code', {}, src.path)) : 'a folder of the server';
 	return dl([
 		['Repository', h('code', {}, src.git_url)],
 		['Ref', src.ref ? h('code', {}, src.ref) : '–'],
