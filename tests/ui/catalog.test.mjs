@@ -297,6 +297,11 @@ async function goldenPaths(t, page) {
 	await labels.fill('["a"]');
 	await page.getByRole('button', {name: 'Launch'}).click();
 	t.ok((await labelsProblem.textContent()).includes('JSON object'), 'a list where an object is wanted is refused');
+	await labels.fill('{"a": 1, "a": 2}');
+	await page.getByRole('button', {name: 'Launch'}).click();
+	t.ok((await labelsProblem.textContent()).includes('“a” twice') && /#\/golden-paths\/label$/.test(page.url()),
+		'an object naming a member twice is refused next to the field, as the server would, and nothing is sent',
+		await labelsProblem.textContent());
 	await labels.fill('{"team": "red"}');
 	await page.getByRole('button', {name: 'Launch'}).click();
 	await page.waitForURL(/#\/executions\/\d+$/);

@@ -278,6 +278,42 @@ function checkJson(text, want) {
 	}
 	const got = Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v;
 	if (got !== want) return want === 'array' ? 'Must be a JSON list ([...]), not ' + got + '.' : 'Must be a JSON object ({...}), not ' + got + '.';
+	const dup = duplicateName(text);
+	// (JSON.parse keeps the last; the server refuses such an object)
+	if (dup !== null) return `Not valid here: an object names the member “${dup}” twice.`;
+	return null;
+}
+
+// The first member name an object of the JSON text (valid JSON) repeats,
+// or null.
+export function duplicateName(text) {
+	const stack = [];           // per open bracket: {names: Set} for an object, null for a list
+	let wantName = false;
+	for (let i = 0; i < text.length; i++) {
+		const c = text[i];
+		if (c === '"') {
+			let j = i + 1;
+			while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+			const top = stack[stack.length - 1];
+			if (wantName && top) {
+				const name = JSON.parse(text.slice(i, j + 1));
+				if (top.names.has(name)) return name;
+				top.names.add(name);
+			}
+			wantName = false;
+			i = j;
+		} else if (c === '{') {
+			stack.push({names: new Set()});
+			wantName = true;
+		} else if (c === '[') {
+			stack.push(null);
+			wantName = false;
+		} else if (c === '}' || c === ']') {
+			stack.pop();
+		} else if (c === ',') {
+			wantName = !!stack[stack.length - 1];
+		}
+	}
 	return null;
 }
 
