@@ -16,7 +16,7 @@
 // the query without a new history entry.
 
 import {api, getKey, setKey, clearKey, ApiError} from './lib/api.js';
-import {h, fill, errorBox} from './lib/dom.js';
+import {h, fill, errorBox, setText} from './lib/dom.js';
 import executions from './pages/executions.js';
 import execution from './pages/execution.js';
 import providers from './pages/providers.js';
@@ -78,7 +78,7 @@ function showLogin(message, kind = 'error') {
 		input.value = '';
 		const err = await signIn();
 		if (err && !me) {
-			msg.textContent = err;
+			setText(msg, err);
 			msg.className = 'error';
 			msg.hidden = false;
 			input.focus();

@@ -12,7 +12,7 @@
 // the first page that needed them.
 
 import {api, ApiError} from '../lib/api.js';
-import {h, append, fill, table, dl, title, badge, show} from '../lib/dom.js';
+import {h, append, fill, table, dl, title, badge, show, setText} from '../lib/dom.js';
 
 export default {
 	render(ctx) {
@@ -397,7 +397,7 @@ export function field({id, name, label, control, required = false, hint = null, 
 	const f = {
 		el, name, control,
 		setProblem(msg) {
-			problem.textContent = msg || '';
+			setText(problem, msg || '');
 			problem.hidden = !msg;
 			if (msg) control.setAttribute('aria-invalid', 'true');
 			else control.removeAttribute('aria-invalid');
