@@ -16,7 +16,7 @@
 // the query without a new history entry.
 
 import {api, getKey, setKey, clearKey, ApiError} from './lib/api.js';
-import {h, fill, errorBox} from './lib/dom.js';
+import {h, fill, errorBox, setText} from './lib/dom.js';
 import executions from './pages/executions.js';
 import execution from './pages/execution.js';
 import providers from './pages/providers.js';
@@ -47,9 +47,43 @@ let checking = null;    // the check of the key in flight (signIn)
 
 // ---- the fragment: #key=..., #execution=... --------------------------------
 
+// A key in the query (/?key=K) has reached the server (and its logs): it
+// is wiped from the address at once and not used; the user is told.
+const QUERY_KEY = 'A key in the address\' query (?key=) is sent to the server, so it was not used and has been removed ' +
+	'from the address. Put it after # instead (#key=…), which stays in the browser.';
+let queryKey = false;
+
+function takeQueryKey() {
+	const q = new URLSearchParams(location.search);
+	if (!q.has('key')) return;
+	q.delete('key');
+	const s = q.toString();
+	history.replaceState(null, '', location.pathname + (s ? '?' + s : '') + location.hash);
+	queryKey = true;
+}
+
+// A key put after a page's address (#/x?key=K, #/executions&key=K) is
+// taken as #key=K would be, then wiped.
+function takePageKey(raw) {
+	const q = raw.indexOf('?');
+	let path = q < 0 ? raw : raw.slice(0, q);
+	const query = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1));
+	const amp = path.indexOf('&');
+	const extra = new URLSearchParams(amp < 0 ? '' : path.slice(amp + 1));
+	const key = query.has('key') ? query.get('key') : extra.get('key');
+	if (key === null) return;
+	if (key !== '') setKey(key);
+	query.delete('key');
+	if (amp >= 0) path = path.slice(0, amp);
+	const s = query.toString();
+	history.replaceState(null, '', location.pathname + location.search + '#' + path + (s ? '?' + s : ''));
+}
+
 function takeFragment() {
+	takeQueryKey();
 	const raw = location.hash.slice(1);
-	if (raw.startsWith('/') || raw === '') return;
+	if (raw.startsWith('/')) { takePageKey(raw); return; }
+	if (raw === '') return;
 	const p = new URLSearchParams(raw);
 	const key = p.get('key'), ex = p.get('execution');
 	if (key !== null && key !== '') setKey(key);
@@ -78,7 +112,7 @@ function showLogin(message, kind = 'error') {
 		input.value = '';
 		const err = await signIn();
 		if (err && !me) {
-			msg.textContent = err;
+			setText(msg, err);
 			msg.className = 'error';
 			msg.hidden = false;
 			input.focus();
@@ -180,7 +214,7 @@ function parse() {
 async function route() {
 	takeFragment();
 	if (!me) {
-		if (!getKey()) { showLogin(); return; }
+		if (!getKey()) { showLogin(queryKey ? QUERY_KEY : undefined); queryKey = false; return; }
 		const err = await signIn();
 		if (err && !me) showLogin(err);
 		return;
@@ -194,7 +228,9 @@ async function route() {
 		if (a.dataset.page === (name === 'resources' ? 'apps' : name)) a.setAttribute('aria-current', 'page');
 		else a.removeAttribute('aria-current');
 	}
-	banner.hidden = true;
+	banner.hidden = !queryKey;
+	if (queryKey) fill(banner, QUERY_KEY);
+	queryKey = false;
 	// an admin page opened by a user is still routed: admin.js says why it is refused
 	if (!entry) {
 		fill(main, h('h1', {tabindex: '-1'}, 'Not found'),

@@ -43,6 +43,10 @@ const GIT = gitProvider();
 
 const SECRET = 'tok-S3cr3t-Zq81';
 
+// a word of 3000 letters, an address-like one and a right-to-left override
+const LONG_WORD = 'W'.repeat(3000);
+const ODD_TEXT = `Odd ${LONG_WORD} see https://example.org/${'segment-'.repeat(30)}end and x\u202Etxt.exe`;
+
 // vault-team provisions "bucket" resources with shell steps: a URL and a
 // token, the token a secret output (masked by the API, so by the page).
 const FILES = {
@@ -91,7 +95,28 @@ parameters:
 steps:
   - {name: apply, type: shell, config: {script: 'echo labelled'}}
 `,
-	'goldenpaths.yaml': BASE_FILES['goldenpaths.yaml'] + `  label:
+	// hostile text: a bidirectional override (U+202E) and unbroken words,
+	// patterns PCRE2 and JavaScript read differently
+	'providers/odd-team/provider.yaml': `name: odd-team
+version: 1.0.0
+description: "${ODD_TEXT}"
+owner: odd-team@example.org
+category: odd
+workflows_dir: workflows
+`,
+	'providers/odd-team/workflows/odd.yaml': `name: odd
+description: "${ODD_TEXT}"
+parameters:
+  - {name: word, type: string, required: true, pattern: '^[[:alpha:]]+$', description: "A word \u202Eesrever"}
+  - {name: digit, type: string, default: xx1xx, pattern: '\\d', description: Holds a digit somewhere}
+steps:
+  - {name: say, type: shell, config: {script: 'echo "file x\u202Etxt.exe"; echo "${LONG_WORD}"'}}
+`,
+	'goldenpaths.yaml': BASE_FILES['goldenpaths.yaml'] + `  odd:
+    workflow: ./providers/odd-team/workflows/odd.yaml
+    description: "${ODD_TEXT}"
+    category: odd
+  label:
     workflow: ./providers/vault-team/workflows/label.yaml
     description: Sets labels
     category: storage
@@ -99,6 +124,7 @@ steps:
 `,
 	'innominatus.yaml': BASE_FILES['innominatus.yaml'].replace(/^providers:\n/m, `providers:
   - {name: vault-team, type: filesystem, path: providers/vault-team}
+  - {name: odd-team, type: filesystem, path: providers/odd-team}
   - {name: git-team, git_url: "${GIT.url}", path: team, ref: main}
 `),
 };
@@ -153,7 +179,7 @@ await run('catalog', {files: FILES}, async t => {
 	const page = await newPage(t);
 	await signIn(t, page);
 	// each part on its own: one that breaks is reported, the next still runs
-	for (const part of [providers, goldenPaths, keyboardLaunch, apps, plugins, admin, userKey, everyPage]) {
+	for (const part of [providers, goldenPaths, hostile, keyboardLaunch, apps, plugins, admin, userKey, everyPage]) {
 		try {
 			await part(t, page);
 		} catch (e) {
@@ -211,7 +237,7 @@ async function goldenPaths(t, page) {
 	await go(page, '#/golden-paths', 'Golden paths');
 	const names = () => texts(page, 'main tbody td[data-label="Name"]');
 	const all = await names();
-	t.ok(['greet', 'slow', 'broken', 'label'].every(n => all.includes(n)) && all.length === 4, 'the golden paths are listed', all);
+	t.ok(['greet', 'slow', 'broken', 'label', 'odd'].every(n => all.includes(n)) && all.length === 5, 'the golden paths are listed', all);
 	t.ok((await row(page, 'greet').textContent()).includes('a few seconds'), 'greet says how long it takes');
 	await page.getByLabel('Search').fill('fails');
 	await page.locator('main tbody tr').first().waitFor();
@@ -297,12 +323,90 @@ async function goldenPaths(t, page) {
 	await labels.fill('["a"]');
 	await page.getByRole('button', {name: 'Launch'}).click();
 	t.ok((await labelsProblem.textContent()).includes('JSON object'), 'a list where an object is wanted is refused');
+	await labels.fill('{"a": 1, "a": 2}');
+	await page.getByRole('button', {name: 'Launch'}).click();
+	t.ok((await labelsProblem.textContent()).includes('“a” twice') && /#\/golden-paths\/label$/.test(page.url()),
+		'an object naming a member twice is refused next to the field, as the server would, and nothing is sent',
+		await labelsProblem.textContent());
 	await labels.fill('{"team": "red"}');
 	await page.getByRole('button', {name: 'Launch'}).click();
 	await page.waitForURL(/#\/executions\/\d+$/);
 	const lid = /#\/executions\/(\d+)$/.exec(page.url())[1];
 	t.ok(JSON.stringify((await t.api('/api/workflows/' + lid)).json.parameters.labels) === '{"team":"red"}',
 		'the object was sent as JSON');
+}
+
+// Nothing of the page is wider than the window (the page itself, or any
+// element of main that would scroll sideways).
+function sideways(page) {
+	return page.evaluate(() => {
+	const out = [];
+	if (document.documentElement.scrollWidth > innerWidth) out.push('page ' + document.documentElement.scrollWidth);
+	for (const el of document.querySelectorAll('main *')) {
+		const st = getComputedStyle(el);
+		if (el.scrollWidth > el.clientWidth + 1 && /auto|scroll/.test(st.overflowX) && !el.matches('.log, .log *'))
+			out.push(el.tagName + '.' + el.className + ' ' + el.scrollWidth);
+	}
+	return out;
+	});
+}
+
+// A marked ⟨U+202E⟩ where the data has a right-to-left override.
+function bidiShown(loc) {
+	return loc.evaluate(el => [...el.querySelectorAll('.bidi')].some(b =>
+		b.textContent === '⟨U+202E⟩' && /bidirectional/.test(b.title)) && !el.textContent.includes('\u202E'));
+}
+
+// Hostile text from the odd-team provider: bidirectional overrides shown,
+// not obeyed; long words wrapped; patterns PCRE2 reads otherwise than
+// JavaScript left to the server.
+async function hostile(t, page) {
+	for (const width of [1280, 360]) {
+		await page.setViewportSize({width, height: 900});
+		await go(page, '#/providers/odd-team', 'odd-team');
+		const wide = await sideways(page);
+		t.ok(wide.length === 0, `a provider with a 3000-letter word does not scroll sideways at ${width} px`, wide);
+		await go(page, '#/golden-paths/odd', 'odd');
+		const gwide = await sideways(page);
+		t.ok(gwide.length === 0, `nor does its golden path at ${width} px`, gwide);
+		await t.shot(page, `odd-${width}`);
+	}
+	await page.setViewportSize({width: 1280, height: 900});
+	await go(page, '#/providers/odd-team', 'odd-team');
+	t.ok(await bidiShown(page.locator('main')), 'a provider description\'s U+202E is shown as a marked ⟨U+202E⟩, not obeyed');
+
+	await go(page, '#/golden-paths/odd', 'odd');
+	const word = page.getByLabel(/^word/), digit = page.getByLabel(/^digit/);
+	t.ok(await page.locator('main input[pattern], main textarea[pattern]').count() === 0,
+		'no field has the browser\'s pattern attribute (which anchors and reads patterns as JavaScript)');
+	const wordHint = await page.locator('#' + (await word.getAttribute('aria-describedby')).split(' ')[0]).textContent();
+	t.ok(/server checks it/.test(wordHint), 'a POSIX-class pattern is left to the server, and the hint says so', wordHint);
+	await word.fill('hello');
+	await page.getByRole('button', {name: 'Dry run'}).click();
+	await page.locator('.plan h2', {hasText: 'what would run'}).waitFor();
+	t.ok(true, '"hello" for ^[[:alpha:]]+$ passes the page and the server (the dry run shows its plan)');
+	t.ok(await digit.evaluate(el => !el.matches(':invalid') && getComputedStyle(el).borderColor === getComputedStyle(document.getElementById(el.id.replace(/digit$/, 'word'))).borderColor),
+		'xx1xx for the pattern \\d has no red border (the server searches, unanchored)');
+	t.ok(await digit.getAttribute('aria-invalid') === null, 'and is not marked invalid');
+	const wordProblem = page.locator('#' + (await word.getAttribute('aria-describedby')).split(' ')[1]);
+	await word.fill('h3llo');
+	await page.getByRole('button', {name: 'Dry run'}).click();
+	await wordProblem.filter({hasText: 'server'}).waitFor();
+	t.ok((await wordProblem.textContent()).includes('word'), 'a value the server refuses gets its 400 next to the field',
+		await wordProblem.textContent());
+
+	const id = await t.runExec('odd', {word: 'hello'});
+	await t.waitExec(id);
+	for (const width of [1280, 360]) {
+		await page.setViewportSize({width, height: 900});
+		await go(page, '#/executions/' + id, '#' + id);
+		await page.locator('.log .line').nth(1).waitFor();
+		const wide = await sideways(page);
+		t.ok(wide.length === 0, `its execution page does not scroll sideways at ${width} px`, wide);
+	}
+	await page.setViewportSize({width: 1280, height: 900});
+	t.ok(await bidiShown(page.locator('.log .line').first()), 'a log line\'s U+202E is shown as a marked ⟨U+202E⟩');
+	await t.shot(page, 'odd-execution');
 }
 
 // Tab to the first field, type, Enter: launched without the mouse.

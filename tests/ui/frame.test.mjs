@@ -65,6 +65,30 @@ await run('frame', {}, async t => {
 	await p.waitForSelector('#nav:not([hidden])');
 	t.ok(await p.isVisible('text=Sign out'), 'a reload keeps the tab signed in');
 
+	// ---- a key in the wrong place ----
+	const inQuery = 'inn_query_' + 'z5'.repeat(16);
+	const qp = await t.page();
+	await qp.goto(`${t.url}/?key=${inQuery}`);
+	await qp.waitForSelector('#login-error:not([hidden])');
+	t.ok(/sent to the server/.test(await qp.textContent('#login-error')) && /#key=/.test(await qp.textContent('#login-error')),
+		'a key in the query (?key=) is not used: the page says it went to the server and to use #key=',
+		await qp.textContent('#login-error'));
+	t.ok(!qp.url().includes(inQuery) && await qp.evaluate(() => sessionStorage.length === 0),
+		'and wipes it from the address at once (not kept either)', qp.url());
+	const placed = await t.key('placed', 'user');
+	for (const [hash, label] of [[`#/executions&key=${placed}`, '#/executions&key='], [`#/golden-paths?key=${placed}`, '#/golden-paths?key=']]) {
+		const kp = await t.page();
+		await kp.goto(`${t.url}/${hash}`);
+		await kp.waitForSelector('#nav:not([hidden])');
+		await kp.waitForSelector('main h1');
+		const all = [kp.url()];
+		while (await kp.goBack({waitUntil: 'commit'}).catch(() => null)) all.push(kp.url());
+		t.ok(!all.some(u => u.includes(placed)) && all[0].includes(hash.slice(0, 8)),
+			`${label}KEY signs in as #key= would, and the key is in no entry of the history`, all);
+		await kp.context().close();
+	}
+	await qp.context().close();
+
 	// ---- #execution= ----
 	const id = await t.runExec('broken');
 	const e = await t.page();

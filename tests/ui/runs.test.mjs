@@ -160,6 +160,9 @@ await run('runs', {files}, async t => {
 	await p.keyboard.press('ArrowDown');
 	const permalink = await hashOf(p);
 	t.ok(/line=\d+/.test(permalink), 'the address is a link to that line', permalink);
+	const shownN = (await p.textContent('.log .line.hit a.seq')).trim();
+	t.ok(/line=(\d+)/.exec(permalink)[1] === shownN && (await p.getAttribute('.log .line.hit a.seq', 'href')).endsWith('line=' + shownN),
+		'the address and the line\'s link use the number shown on the line', {shown: shownN, permalink});
 	await t.shot(p, 'execution-failed-line');
 
 	// the permalink, opened anew, shows the same line
@@ -167,6 +170,12 @@ await run('runs', {files}, async t => {
 	await t.login(q, t.adminKey, permalink);
 	await q.waitForSelector('.log .line.hit');
 	t.ok((await q.textContent('.log .line.hit .text')).includes('migration 0003'), 'the link to a line opens the log at that line');
+	await q.evaluate(i => { location.hash = `#/executions/${i}?line=3`; }, bad);
+	await q.waitForSelector('.log .line.hit');
+	t.ok((await q.textContent('.log .line.hit a.seq')).trim() === '3', '?line=3 shows the line labelled 3');
+	await q.evaluate(i => { location.hash = `#/executions/${i}?line=999`; }, bad);
+	await q.waitForSelector('.action-problem .notice');
+	t.ok(/Line 999 is not in this log/.test(await q.textContent('.action-problem')), 'an unknown line says so');
 	await q.close();
 
 	// ---- retry the failed run ----
@@ -321,8 +330,8 @@ await run('runs', {files}, async t => {
 	await p.click('.log button:has-text("Go to the start")');
 	await p.waitForSelector('.log .line:first-child .text:text-is("line number 1")');
 	t.ok(true, '"Go to the start" shows its first line');
-	const lineSeq = await p.getAttribute('.log .line:nth-child(5)', 'data-seq');
-	await p.evaluate(([i, s]) => { location.hash = `#/executions/${i}?line=${s}`; }, [chatty, Number(lineSeq) + 50000]);
+	const lineN = await p.textContent('.log .line:nth-child(5) a.seq');
+	await p.evaluate(([i, s]) => { location.hash = `#/executions/${i}?line=${s}`; }, [chatty, Number(lineN) + 50000]);
 	await p.waitForSelector('.log .line.hit');
 	t.ok((await p.textContent('.log .line.hit .text')) === 'line number 50005', 'a link to a line in the middle shows that line');
 	await t.shot(p, 'execution-long-log');

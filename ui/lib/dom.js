@@ -21,8 +21,39 @@ export function h(tag, attrs, ...children) {
 export function append(el, children) {
 	for (const c of children.flat(Infinity)) {
 		if (c === null || c === undefined || c === false) continue;
-		el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+		el.append(c instanceof Node ? c : textNode(String(c)));
 	}
+	return el;
+}
+
+// Bidirectional controls (U+202A-202E, U+2066-2069, U+200E/200F, U+061C)
+// in data would reorder the text around them (a file name "x<RLO>txt.exe"
+// reads "xexe.txt"): every string becomes text through textNode(), which
+// shows each as a marked ⟨U+202E⟩.  Our own strings hold none.
+const BIDI = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/;
+const BIDI_ALL = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/g;
+
+export function textNode(s) {
+	if (!BIDI.test(s)) return document.createTextNode(s);
+	const frag = document.createDocumentFragment();
+	let at = 0;
+	for (const m of s.matchAll(BIDI_ALL)) {
+		if (m.index > at) frag.append(s.slice(at, m.index));
+		const code = 'U+' + m[0].codePointAt(0).toString(16).toUpperCase().padStart(4, '0');
+		const mark = document.createElement('span');
+		mark.className = 'bidi';
+		mark.title = 'hidden bidirectional control character';
+		mark.textContent = '⟨' + code + '⟩';
+		frag.append(mark);
+		at = m.index + m[0].length;
+	}
+	if (at < s.length) frag.append(s.slice(at));
+	return frag;
+}
+
+// el.textContent = s, for a string that may hold data.
+export function setText(el, s) {
+	el.replaceChildren(textNode(String(s)));
 	return el;
 }
 
@@ -121,7 +152,7 @@ export function liveIndicator() {
 	const el = h('span', {class: 'live', role: 'status'}, h('span', {class: 'dot', 'aria-hidden': 'true'}), text);
 	el.set = state => {
 		el.dataset.state = state;
-		text.textContent = LIVE_TEXT[state] || state;
+		setText(text, LIVE_TEXT[state] || state);
 		el.title = state === 'open' ? 'Updates arrive as they happen' : '';
 	};
 	el.set('connecting');

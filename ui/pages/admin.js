@@ -4,7 +4,7 @@
 // server cannot show it again.
 
 import {api, ApiError} from '../lib/api.js';
-import {h, append, fill, table, title, badge, timeEl, errorBox} from '../lib/dom.js';
+import {h, append, fill, table, title, badge, timeEl, errorBox, setText} from '../lib/dom.js';
 import {field, checkFields, copyButton, confirmDialog} from './goldenpaths.js';
 
 const PARTS = {keys: {label: 'API keys', render: renderKeys}, audit: {label: 'Audit log', render: renderAudit}};
@@ -91,7 +91,7 @@ function createForm(ctx, fresh, redraw) {
 			r = await api('/api/admin/keys', {method: 'POST', body, signal: ctx.signal});
 		} catch (err) {
 			if (err.name === 'AbortError') return;
-			problem.textContent = 'The key was not created: ' + err.message;
+			setText(problem, 'The key was not created: ' + err.message);
 			problem.hidden = false;
 			problem.focus();
 			return;
@@ -160,7 +160,7 @@ async function revoke(ctx, k, redraw, notice) {
 
 function say(el, cls, text) {
 	el.className = cls;
-	el.textContent = text;
+	setText(el, text);
 	el.hidden = false;
 }
 

@@ -1,4 +1,4 @@
-// execution.js - one execution (#/executions/ID?step=NAME&line=SEQ): what
+// execution.js - one execution (#/executions/ID?step=NAME&line=N): what
 // it is, why it failed, its steps as a graph, its live log, its parameters
 // and outputs, and the cancel and retry buttons.
 //
@@ -185,17 +185,19 @@ class LogView {
 		else if (l.level === LEVEL_WARN) cls.push('lvl-warn');
 		if (l.seq === this.hit) cls.push('hit');
 		const kind = l.stream === STREAM_STDERR ? ' (stderr)' : l.level >= LEVEL_ERROR ? ' (error)' : '';
-		return h('div', {class: cls.join(' '), 'data-seq': l.seq, 'data-step': l.step || ''},
-			h('a', {class: 'seq', href: this.permalink(l.seq), tabindex: '-1', title: 'Link to this line' + kind}, String(l.n)),
+		return h('div', {class: cls.join(' '), 'data-seq': l.seq, 'data-n': l.n, 'data-step': l.step || ''},
+			h('a', {class: 'seq', href: this.permalink(l.n), tabindex: '-1', title: 'Link to this line' + kind}, String(l.n)),
 			h('span', {class: 'ts'}, fmtTime(l.ts).slice(11)),
 			h('span', {class: 'step'}, l.step || 'run'),
 			h('span', {class: 'text'}, kind ? h('span', {class: 'sr-only'}, kind.trim() + ' ') : null, l.line === null ? '' : l.line));
 	}
 
-	permalink(seq) {
+	// A link to the line numbered n (the number shown: this log's, not the
+	// store's seq).
+	permalink(n) {
 		const q = new URLSearchParams();
 		if (this.step !== null) q.set('step', this.step);
-		q.set('line', seq);
+		q.set('line', n);
 		return `#/executions/${this.execId}?${q}`;
 	}
 
@@ -245,7 +247,7 @@ class LogView {
 		this.view = step === null ? this.all.slice() : this.all.filter(l => this.passes(l));
 		const to = this.view.length;
 		this.redraw(Math.max(0, to - DOM_LINES), to);
-		for (const a of this.lines.querySelectorAll('a.seq')) a.href = this.permalink(Number(a.parentNode.dataset.seq));
+		for (const a of this.lines.querySelectorAll('a.seq')) a.href = this.permalink(Number(a.parentNode.dataset.n));
 		if (this.follow) this.toBottom();
 	}
 
@@ -313,6 +315,18 @@ class LogView {
 		this.box.scrollTop = el.offsetTop - this.box.clientHeight / 3;
 		if (focus) el.querySelector('a.seq').focus({preventScroll: true});
 		return true;
+	}
+
+	// The seq of the line numbered n, or -1.
+	seqOf(n) {
+		const l = Number.isSafeInteger(n) && n >= 1 ? this.all[n - 1] : undefined;
+		return l ? l.seq : -1;
+	}
+
+	// The number shown of the line seq.
+	numberOf(seq) {
+		const i = this.indexOf(seq);
+		return i < 0 ? null : this.view[i].n;
 	}
 
 	// view is in seq order: a binary search
@@ -420,7 +434,7 @@ const failedStep = e => (e.steps || []).find(s => FAILED.includes(s.status)) || 
 function failureBox(e, s, line, onShow) {
 	const q = new URLSearchParams();
 	if (s) q.set('step', s.name);
-	if (line) q.set('line', line.seq);
+	if (line) q.set('line', line.n);
 	const link = h('a', {href: `#/executions/${e.id}${q.size ? '?' + q : ''}`, class: 'show-failure'},
 		s ? 'Show the failing step\'s log' : 'Show the log');
 	link.addEventListener('click', ev => { ev.preventDefault(); onShow(s); });
@@ -507,7 +521,7 @@ class ExecutionPage {
 		this.logRead = true;
 		this.drawWhy();
 		const line = Number(this.ctx.query.get('line'));
-		if (line && !this.log.reveal(line)) this.problem.append(h('p', {class: 'notice'}, `Line ${line} is not in this log` +
+		if (line && !this.log.reveal(this.log.seqOf(line))) this.problem.append(h('p', {class: 'notice'}, `Line ${line} is not in this log` +
 			(this.log.step ? ` of step ${this.log.step}.` : '.')));
 	}
 
@@ -653,7 +667,7 @@ class ExecutionPage {
 
 	pickLine(seq) {
 		this.log.reveal(seq);
-		this.ctx.setQuery({step: this.log.step, line: seq});
+		this.ctx.setQuery({step: this.log.step, line: this.log.numberOf(seq)});
 	}
 
 	// The failing step's log, at its last line on stderr (else its last

@@ -12,7 +12,7 @@
 // the first page that needed them.
 
 import {api, ApiError} from '../lib/api.js';
-import {h, append, fill, table, dl, title, badge, show} from '../lib/dom.js';
+import {h, append, fill, table, dl, title, badge, show, setText} from '../lib/dom.js';
 
 export default {
 	render(ctx) {
@@ -212,8 +212,9 @@ function paramField(p, id) {
 		if (type === 'duration') hints.push('A duration, e.g. 90s, 30m or 2h.');
 	}
 	if (p.pattern) {
-		setPattern(control, p.pattern);
-		hints.push(h('span', {}, 'Must match ', h('code', {}, p.pattern), '.'));
+		control.dataset.pattern = p.pattern;
+		hints.push(h('span', {}, 'Must match ', h('code', {}, p.pattern), '.',
+			regexp(p.pattern) ? null : ' The server checks it.'));
 	}
 	if (p.default !== null && p.default !== undefined && type !== 'boolean')
 		hints.push(type === 'secret' ? 'Has a default.' : h('span', {}, 'Default: ', h('code', {}, show(p.default)), '.'));
@@ -228,18 +229,6 @@ function paramField(p, id) {
 function sentence(text) {
 	if (!text) return null;
 	return /[.!?)]$/.test(text) ? text : text + '.';
-}
-
-// The pattern goes on the input twice: data-pattern (the server's text,
-// which the page's check uses) and pattern (for the browser), the latter
-// only when the browser's regular expressions (the v flag) take it -- an
-// attribute it cannot compile it reports as a console error.
-function setPattern(control, pattern) {
-	control.dataset.pattern = pattern;
-	try {
-		new RegExp(pattern, 'v');
-		control.setAttribute('pattern', pattern);
-	} catch { /* checked in the page all the same */ }
 }
 
 // Why the control's value would be refused, or null.  Reads the
@@ -260,13 +249,51 @@ function checkParam(control, required) {
 	return null;
 }
 
-// The server's pattern (POSIX ERE) as a JavaScript RegExp, or null when
-// JavaScript reads it differently enough to refuse it (the server checks).
-function regexp(pattern) {
-	for (const flags of ['u', '']) {
-		try { return new RegExp(pattern, flags); } catch { /* next */ }
+// The server's pattern (PCRE2, searched: unanchored unless it anchors)
+// as a JavaScript RegExp, or null when the page must leave the check to
+// the server: JavaScript cannot compile it (with the u flag), or it uses a
+// construct the two read differently (POSIX classes, \pL, \A \Z \z \G
+// \Q \E \h \H \R \K \X, inline flags and other (? groups, possessive
+// quantifiers, atomic groups).  Never the input's pattern attribute: the
+// browser anchors that and reads it with the v flag.
+const PCRE_ONLY_ESCAPES = 'AZzGQEhHRKX';
+
+export function regexp(pattern) {
+	let inClass = false;
+	for (let i = 0; i < pattern.length; i++) {
+		const c = pattern[i], next = pattern[i + 1];
+		if (c === '\\') {
+			if (PCRE_ONLY_ESCAPES.includes(next)) return null;
+			if (next === 'p' || next === 'P') {
+				// \p{...}: its closing brace is no quantifier's
+				const end = pattern.indexOf('}', i);
+				if (pattern[i + 2] !== '{' || end < 0) return null;
+				i = end;
+				continue;
+			}
+			i++;
+			continue;
+		}
+		if (inClass) {
+			if (c === '[' && next === ':') return null;
+			if (c === ']') inClass = false;
+			continue;
+		}
+		if (c === '[') {
+			inClass = true;
+			if (next === '^') i++;
+			// a ] first in a class is a ] to PCRE2, an empty class to JavaScript
+			if (pattern[i + 1] === ']') return null;
+			continue;
+		}
+		if (c === '(' && next === '?') {
+			const rest = pattern.slice(i + 2);
+			if (!/^(?::|=|!|<=|<!|<[A-Za-z_][A-Za-z0-9_]*>)/.test(rest)) return null;
+			continue;
+		}
+		if ('*+?}'.includes(c) && next === '+') return null;
 	}
-	return null;
+	try { return new RegExp(pattern, 'u'); } catch { return null; }
 }
 
 function checkJson(text, want) {
@@ -278,6 +305,42 @@ function checkJson(text, want) {
 	}
 	const got = Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v;
 	if (got !== want) return want === 'array' ? 'Must be a JSON list ([...]), not ' + got + '.' : 'Must be a JSON object ({...}), not ' + got + '.';
+	const dup = duplicateName(text);
+	// (JSON.parse keeps the last; the server refuses such an object)
+	if (dup !== null) return `Not valid here: an object names the member “${dup}” twice.`;
+	return null;
+}
+
+// The first member name an object of the JSON text (valid JSON) repeats,
+// or null.
+export function duplicateName(text) {
+	const stack = [];           // per open bracket: {names: Set} for an object, null for a list
+	let wantName = false;
+	for (let i = 0; i < text.length; i++) {
+		const c = text[i];
+		if (c === '"') {
+			let j = i + 1;
+			while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+			const top = stack[stack.length - 1];
+			if (wantName && top) {
+				const name = JSON.parse(text.slice(i, j + 1));
+				if (top.names.has(name)) return name;
+				top.names.add(name);
+			}
+			wantName = false;
+			i = j;
+		} else if (c === '{') {
+			stack.push({names: new Set()});
+			wantName = true;
+		} else if (c === '[') {
+			stack.push(null);
+			wantName = false;
+		} else if (c === '}' || c === ']') {
+			stack.pop();
+		} else if (c === ',') {
+			wantName = !!stack[stack.length - 1];
+		}
+	}
 	return null;
 }
 
@@ -334,7 +397,7 @@ export function field({id, name, label, control, required = false, hint = null, 
 	const f = {
 		el, name, control,
 		setProblem(msg) {
-			problem.textContent = msg || '';
+			setText(problem, msg || '');
 			problem.hidden = !msg;
 			if (msg) control.setAttribute('aria-invalid', 'true');
 			else control.removeAttribute('aria-invalid');
