@@ -349,4 +349,41 @@ await run('runs', {files}, async t => {
 	await p.evaluate(() => { location.hash = '#/executions?status=nonsense&page=7'; });
 	await p.waitForSelector('.exec-list tbody tr, .exec-list .empty-state');
 	t.ok(true, 'a list address with a bad status or page still shows a list');
+
+	await manyTabs(t);
 });
+
+// Eight tabs of one browser on a running execution: a browser opens at most
+// 6 connections to a server and each such page follows two streams, so
+// without letting go of them in hidden tabs the fourth tab never loads.
+// (Headless tabs are all "visible": each is hidden as a user would by
+// switching away, through the same visibilitychange the browser sends.)
+async function manyTabs(t) {
+	const id = await t.runExec('slow', {seconds: 120});
+	const first = await t.page();
+	const tabs = [first];
+	for (let i = 1; i < 8; i++) tabs.push(await first.context().newPage());
+	const setHidden = (p, yes) => p.evaluate(h => {
+		Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => (h ? 'hidden' : 'visible')});
+		document.dispatchEvent(new Event('visibilitychange'));
+	}, yes);
+	let live = 0;
+	for (const p of tabs) {
+		try {
+			await p.goto(`${t.url}/#key=${encodeURIComponent(t.adminKey)}&execution=${id}`);
+			await p.locator('.live[data-state="open"]').first().waitFor({timeout: 20000});
+			live++;
+		} catch { break; }
+		await setHidden(p, true);
+	}
+	t.ok(live === 8, 'eight tabs of one browser on a running execution all load and go live (hidden ones let go of their streams)', `${live} of 8`);
+	await first.locator('.live[data-state="paused"]').first().waitFor({timeout: 10000}).catch(() => {});
+	t.ok(await first.locator('.live[data-state="paused"]').count() > 0, 'a hidden tab says its updates are paused');
+	await setHidden(first, false);
+	await first.locator('.live[data-state="open"]').first().waitFor({timeout: 20000}).catch(() => {});
+	t.ok(await first.locator('.live[data-state="open"]').count() > 0, 'shown again, it is live again');
+	await t.api(`/api/workflows/${id}/cancel`, {method: 'POST'});
+	await first.locator('.page-head [data-status="cancelled"], .badge[data-status="cancelled"]').first().waitFor({timeout: 20000}).catch(() => {});
+	t.ok(await first.locator('.badge[data-status="cancelled"]').count() > 0, 'and shows what happened meanwhile (cancelled over the API)');
+	await first.context().close();
+}

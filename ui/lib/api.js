@@ -81,16 +81,70 @@ export function query(q) {
 // 'open', 'retrying' and 'closed'.  path may be a function of the last id
 // seen (null at first), called at each (re)connection: for the streams
 // whose cursor is a query parameter (after=) rather than Last-Event-ID.
+// A hidden tab holds no stream: a browser opens at most 6 HTTP/1.1
+// connections to a server, and each page of the dashboard follows one or
+// two streams, so tabs left open in the background would keep the next
+// tab from loading.  A stream is closed once its tab has been hidden for
+// HIDDEN_GRACE_MS and opened again (resuming after the last id; the pages
+// refetch on 'open') when the tab is shown.
+const HIDDEN_GRACE_MS = 3000;
+
+function hidden() {
+	return typeof document !== 'undefined' && document.visibilityState === 'hidden';
+}
+
+// Resolves when the tab is shown, or signal aborts.
+function whenShown(signal) {
+	return new Promise(resolve => {
+		if (!hidden()) { resolve(); return; }
+		const done = () => {
+			if (hidden() && !(signal && signal.aborted)) return;
+			document.removeEventListener('visibilitychange', done);
+			if (signal) signal.removeEventListener('abort', done);
+			resolve();
+		};
+		document.addEventListener('visibilitychange', done);
+		if (signal) signal.addEventListener('abort', done);
+	});
+}
+
+// An AbortController for one connection: aborted with signal, or once the
+// tab has stayed hidden HIDDEN_GRACE_MS (then .paused is true).
+function connection(signal) {
+	const c = new AbortController();
+	let timer = null;
+	const onAbort = () => c.abort();
+	const onVisibility = () => {
+		clearTimeout(timer);
+		if (hidden()) timer = setTimeout(() => { c.paused = true; c.abort(); }, HIDDEN_GRACE_MS);
+	};
+	if (signal) signal.addEventListener('abort', onAbort);
+	document.addEventListener('visibilitychange', onVisibility);
+	onVisibility();
+	c.release = () => {
+		clearTimeout(timer);
+		if (signal) signal.removeEventListener('abort', onAbort);
+		document.removeEventListener('visibilitychange', onVisibility);
+	};
+	return c;
+}
+
 export async function sse(path, {onEvent, onState = () => {}, signal, lastId = null, reconnect = true}) {
 	let delay = 500;
 	for (;;) {
 		if (signal && signal.aborted) return;
+		if (hidden()) {
+			onState('paused');
+			await whenShown(signal);
+			if (signal && signal.aborted) return;
+		}
 		const hd = headers({Accept: 'text/event-stream'});
 		if (lastId !== null) hd['Last-Event-ID'] = String(lastId);
 		let stop = false;
+		const conn = connection(signal);
 		try {
 			const url = typeof path === 'function' ? path(lastId) : path;
-			const res = await fetch(url, {headers: hd, signal, cache: 'no-store', credentials: 'omit'});
+			const res = await fetch(url, {headers: hd, signal: conn.signal, cache: 'no-store', credentials: 'omit'});
 			if (!res.ok) throw await failure(res);
 			onState('open');
 			delay = 500;
@@ -128,8 +182,11 @@ export async function sse(path, {onEvent, onState = () => {}, signal, lastId = n
 				if (stop) { reader.cancel().catch(() => {}); break; }
 			}
 		} catch (e) {
+			if (conn.paused && !(signal && signal.aborted)) continue;   // hidden: see above
 			if (e.name === 'AbortError') return;
 			if (e instanceof ApiError && e.status >= 400 && e.status < 500) { onState('closed', e); return; }
+		} finally {
+			conn.release();
 		}
 		if (stop || !reconnect || (signal && signal.aborted)) { onState('closed'); return; }
 		onState('retrying');

@@ -145,6 +145,7 @@ export function errorBox(err) {
 // 'closed') plus 'connecting'; data-state is what the stylesheet colours.
 const LIVE_TEXT = {
 	connecting: 'Connecting…', open: 'Live', retrying: 'Connection lost, retrying…', closed: 'Not live: reload the page',
+	paused: 'Paused while the tab is hidden',
 };
 
 export function liveIndicator() {
