@@ -596,12 +596,20 @@ int
 inn_store_log_append(inn_store *st, int64_t exec_id, const char *step, int level,
                      int stream, const char *line, int64_t *seq)
 {
+	return inn_store_log_append_at(st, exec_id, step, level, stream, line, inn_wall_ms(),
+	                               seq);
+}
+
+int
+inn_store_log_append_at(inn_store *st, int64_t exec_id, const char *step, int level,
+                        int stream, const char *line, int64_t ts_ms, int64_t *seq)
+{
 	int64_t dummy;
 
 	CHECK_STORE(st);
 	CHECK_ARG(line != NULL);
 	return METERED(st, METER_WRITE,
-	               st->ops->log_append(st, exec_id, step, level, stream, line,
+	               st->ops->log_append(st, exec_id, step, level, stream, line, ts_ms,
 	                                   seq != NULL ? seq : &dummy));
 }
 

@@ -77,7 +77,7 @@ struct inn_store_ops {
 	int (*steps_get)(inn_store *st, int64_t exec_id, inn_step_row **rows, size_t *n);
 
 	int (*log_append)(inn_store *st, int64_t exec_id, const char *step, int level,
-	                  int stream, const char *line, int64_t *seq);
+	                  int stream, const char *line, int64_t ts_ms, int64_t *seq);
 	/* 1 <= limit <= INN_STORE_LIMIT_MAX here and below. */
 	int (*logs_get)(inn_store *st, int64_t exec_id, int64_t after, int limit,
 	                json_object **lines);

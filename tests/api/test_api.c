@@ -89,11 +89,12 @@ record(const char *method, const char *path, long status, const char *ctype, con
 	json_object_put(o);
 }
 
-/* One request with a body declared as ctype (NULL: no Content-Type);
- * returns the status and the parsed JSON body (or NULL). */
+/* One request with a body declared as ctype (NULL: no Content-Type) and
+ * one more header line (NULL: none); returns the status and the parsed
+ * JSON body (or NULL). */
 static long
-http_ct(const char *method, const char *path, const char *body, const char *ctype,
-        const char *key, json_object **out, char **raw)
+http_req(const char *method, const char *path, const char *body, const char *ctype,
+         const char *header, const char *key, json_object **out, char **raw)
 {
 	CURL *c = curl_easy_init();
 	struct curl_slist *h = NULL;
@@ -111,6 +112,8 @@ http_ct(const char *method, const char *path, const char *body, const char *ctyp
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", key);
 		h = curl_slist_append(h, auth);
 	}
+	if (header != NULL)
+		h = curl_slist_append(h, header);
 	if (body != NULL) {
 		char ct[256];
 
@@ -137,6 +140,13 @@ http_ct(const char *method, const char *path, const char *body, const char *ctyp
 	else
 		free(b.p);
 	return status;
+}
+
+static long
+http_ct(const char *method, const char *path, const char *body, const char *ctype,
+        const char *key, json_object **out, char **raw)
+{
+	return http_req(method, path, body, ctype, NULL, key, out, raw);
 }
 
 /* One request; a body is declared as JSON. */
@@ -769,6 +779,111 @@ test_sse_follow_gets_every_line(void **state)
 		assert_int_equal(json_object_array_length(json_object_object_get(o, "lines")), 30);
 		json_object_put(o);
 	}
+}
+
+/* The events of the SSE text raw, in order: [{id, event, data}], id an
+ * integer (null when the event has none), data parsed as JSON. */
+static json_object *
+sse_parse(const char *raw)
+{
+	json_object *a = json_object_new_array();
+	const char *p = raw;
+
+	while (p != NULL && *p != '\0') {
+		const char *end = strstr(p, "\n\n");
+		char *block = strndup(p, end ? (size_t)(end - p) : strlen(p)), *line, *save = NULL;
+		json_object *ev = json_object_new_object();
+
+		json_object_object_add(ev, "id", NULL);
+		for (line = strtok_r(block, "\n", &save); line != NULL;
+		     line = strtok_r(NULL, "\n", &save)) {
+			if (strncmp(line, "id: ", 4) == 0)
+				json_object_object_add(ev, "id", json_object_new_int64(
+				    strtoll(line + 4, NULL, 10)));
+			else if (strncmp(line, "event: ", 7) == 0)
+				json_object_object_add(ev, "event", json_object_new_string(line + 7));
+			else if (strncmp(line, "data: ", 6) == 0)
+				json_object_object_add(ev, "data", json_tokener_parse(line + 6));
+		}
+		free(block);
+		if (json_object_object_get_ex(ev, "event", NULL))
+			json_object_array_add(a, ev);
+		else
+			json_object_put(ev);
+		p = end ? end + 2 : NULL;
+	}
+	return a;
+}
+
+/* The events of GET /api/workflows/ID/logs?follow=1 (then query, e.g.
+ * "&after=5") as key, sent with the header line header (NULL: none): the
+ * stream answers 200 and ends (its execution ended). */
+static json_object *
+follow_log(int64_t id, const char *query, const char *header, const char *key)
+{
+	char path[256], *raw = NULL;
+	json_object *evs;
+
+	snprintf(path, sizeof(path), "/api/workflows/%lld/logs?follow=1%s", (long long)id,
+	         query != NULL ? query : "");
+	assert_int_equal(http_req("GET", path, NULL, NULL, header, key, NULL, &raw), 200);
+	evs = sse_parse(raw != NULL ? raw : "");
+	free(raw);
+	return evs;
+}
+
+/* The lines of execution id as the JSON pages give them (one page). */
+static json_object *
+stored_lines(int64_t id, const char *key)
+{
+	json_object *o = NULL, *lines;
+	char path[128];
+
+	snprintf(path, sizeof(path), "/api/workflows/%lld/logs?limit=10000", (long long)id);
+	assert_int_equal(http("GET", path, NULL, key, &o, NULL), 200);
+	lines = json_object_get(json_object_object_get(o, "lines"));
+	json_object_put(o);
+	return lines;
+}
+
+/* The field of the event at i of evs ("id", "event", "data"). */
+static json_object *
+ev_get(json_object *evs, size_t i, const char *field)
+{
+	return json_object_object_get(json_object_array_get_idx(evs, i), field);
+}
+
+/* Every line a follower gets, live as the step prints it or replayed from
+ * the store, is the line the JSON pages give: the same members (seq,
+ * step, level, stream, line, ts) with the same values. */
+static void
+test_followed_lines_are_the_stored_lines(void **state)
+{
+	json_object *evs, *lines;
+	size_t i, n = 0;
+	int64_t id;
+
+	(void)state;
+	/* followed at once: most of its 30 lines come live */
+	id = submit("/api/workflows/run", "{\"workflow\":\"api-team/slow\","
+	            "\"parameters\":{\"lines\":\"30\"}}", S.user_red);
+	evs = follow_log(id, NULL, NULL, S.user_red);
+	lines = stored_lines(id, S.user_red);
+	assert_int_equal(json_object_array_length(lines), 30);
+	for (i = 0; i < json_object_array_length(evs); i++) {
+		json_object *d = ev_get(evs, i, "data"), *want;
+
+		if (strcmp(json_object_get_string(ev_get(evs, i, "event")), "log") != 0)
+			continue;
+		assert_true(n < json_object_array_length(lines));
+		want = json_object_array_get_idx(lines, n++);
+		if (!json_object_equal(d, want))
+			fail_msg("line %zu: followed %s, stored %s", n, json_object_to_json_string(d),
+			         json_object_to_json_string(want));
+	}
+	assert_int_equal(n, 30);
+	json_object_put(evs);
+	json_object_put(lines);
 }
 
 static void
@@ -1772,6 +1887,7 @@ main(void)
 		cmocka_unit_test(test_bad_requests),
 		cmocka_unit_test(test_pagination_and_filters),
 		cmocka_unit_test(test_sse_follow_gets_every_line),
+		cmocka_unit_test(test_followed_lines_are_the_stored_lines),
 		cmocka_unit_test(test_cancel_and_retry),
 		cmocka_unit_test(test_events_stream),
 		cmocka_unit_test(test_live_events_name_their_execution),
