@@ -283,7 +283,8 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_GET, "/api/workflows/{id}/logs", API_USER, inn_api_workflow_logs, NULL, "Step logs (after cursor; follow=1 streams SSE)",
 	  "getExecutionLogs", "executions",
 	  "after:integer only the lines after this seq;limit:integer 1 to 10000 (default 1000);"
-	  "follow:'1'|'true' stream the lines as Server-Sent Events (event: log, then end)",
+	  "follow:'1'|'true' stream the lines as Server-Sent Events (event: log, id: its seq, "
+	  "data: a LogLine; then event: end, id: the last seq sent, data: {status, ...})",
 	  NULL, "200=LogPage^text/event-stream:string#the lines (a stream with follow)"
 	  ";400#a bad id or cursor;404#no such execution" },
 	{ EVHTTP_REQ_POST, "/api/workflows/{id}/cancel", API_USER, inn_api_workflow_cancel, NULL, "Cancel a pending or running execution",

@@ -886,6 +886,44 @@ test_followed_lines_are_the_stored_lines(void **state)
 	json_object_put(lines);
 }
 
+/* The ids of a log stream are log seqs: each line's its seq, and the end's
+ * the last line's, so that a client resuming from the last id it saw
+ * (Last-Event-ID, after=) neither skips nor repeats a line. */
+static void
+check_log_stream_ids(json_object *evs, size_t lines)
+{
+	size_t i, n = json_object_array_length(evs);
+	int64_t last = 0;
+
+	assert_int_equal(n, lines + 1);
+	for (i = 0; i + 1 < n; i++) {
+		assert_string_equal(json_object_get_string(ev_get(evs, i, "event")), "log");
+		last = json_object_get_int64(json_object_object_get(ev_get(evs, i, "data"), "seq"));
+		assert_int_equal(json_object_get_int64(ev_get(evs, i, "id")), last);
+	}
+	assert_string_equal(json_object_get_string(ev_get(evs, n - 1, "event")), "end");
+	assert_int_equal(json_object_get_int64(ev_get(evs, n - 1, "id")), last);
+}
+
+static void
+test_log_stream_ids_are_seqs(void **state)
+{
+	json_object *evs;
+	int64_t id;
+
+	(void)state;
+	id = submit("/api/workflows/run", "{\"workflow\":\"api-team/slow\","
+	            "\"parameters\":{\"lines\":\"10\"}}", S.user_red);
+	/* followed while it runs: the end comes live, with the run's end */
+	evs = follow_log(id, NULL, NULL, S.user_red);
+	check_log_stream_ids(evs, 10);
+	json_object_put(evs);
+	/* followed once it ended: the end comes after the backlog */
+	evs = follow_log(id, NULL, NULL, S.user_red);
+	check_log_stream_ids(evs, 10);
+	json_object_put(evs);
+}
+
 static void
 test_cancel_and_retry(void **state)
 {
@@ -1888,6 +1926,7 @@ main(void)
 		cmocka_unit_test(test_pagination_and_filters),
 		cmocka_unit_test(test_sse_follow_gets_every_line),
 		cmocka_unit_test(test_followed_lines_are_the_stored_lines),
+		cmocka_unit_test(test_log_stream_ids_are_seqs),
 		cmocka_unit_test(test_cancel_and_retry),
 		cmocka_unit_test(test_events_stream),
 		cmocka_unit_test(test_live_events_name_their_execution),
