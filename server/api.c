@@ -282,9 +282,12 @@ static const struct route routes[] = {
 	  "200=ExecutionDetail;400#not an execution id;404#no such execution (or another team's)" },
 	{ EVHTTP_REQ_GET, "/api/workflows/{id}/logs", API_USER, inn_api_workflow_logs, NULL, "Step logs (after cursor; follow=1 streams SSE)",
 	  "getExecutionLogs", "executions",
-	  "after:integer only the lines after this seq;limit:integer 1 to 10000 (default 1000);"
+	  "after:integer only the lines after this seq (with follow: wins over Last-Event-ID);"
+	  "limit:integer 1 to 10000 (default 1000);"
 	  "follow:'1'|'true' stream the lines as Server-Sent Events (event: log, id: its seq, "
-	  "data: a LogLine; then event: end, id: the last seq sent, data: {status, ...})",
+	  "data: a LogLine; then event: end, id: the last seq sent, data: {status, ...});"
+	  "@Last-Event-ID:integer with follow and no after: the same as after, as an "
+	  "EventSource resumes",
 	  NULL, "200=LogPage^text/event-stream:string#the lines (a stream with follow)"
 	  ";400#a bad id or cursor;404#no such execution" },
 	{ EVHTTP_REQ_POST, "/api/workflows/{id}/cancel", API_USER, inn_api_workflow_cancel, NULL, "Cancel a pending or running execution",
@@ -302,7 +305,8 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_GET, "/api/events/stream", API_USER, inn_api_events, NULL, "Server-Sent Events of executions and steps",
 	  "streamEvents", "executions",
 	  "after:integer replay the events after this id first (0: all);"
-	  "@Last-Event-ID:integer the same, as an EventSource resumes", NULL,
+	  "@Last-Event-ID:integer the same, as an EventSource resumes (after wins when both "
+	  "are given)", NULL,
 	  "200=text/event-stream:string#events (event: TYPE, id: cursor, data: an Event);"
 	  "400#a bad cursor" },
 	{ EVHTTP_REQ_GET, "/api/admin/keys", API_ADMIN, inn_api_admin_key_list, NULL, "List API keys: name, role, team, created, revoked (never the key)",

@@ -887,13 +887,14 @@ test_followed_lines_are_the_stored_lines(void **state)
 }
 
 /* The ids of a log stream are log seqs: each line's its seq, and the end's
- * the last line's, so that a client resuming from the last id it saw
- * (Last-Event-ID, after=) neither skips nor repeats a line. */
+ * the last line's (from, the cursor it resumed from, when it sent none),
+ * so that a client resuming from the last id it saw (Last-Event-ID,
+ * after=) neither skips nor repeats a line. */
 static void
-check_log_stream_ids(json_object *evs, size_t lines)
+check_log_stream_ids(json_object *evs, size_t lines, int64_t from)
 {
 	size_t i, n = json_object_array_length(evs);
-	int64_t last = 0;
+	int64_t last = from;
 
 	assert_int_equal(n, lines + 1);
 	for (i = 0; i + 1 < n; i++) {
@@ -916,12 +917,64 @@ test_log_stream_ids_are_seqs(void **state)
 	            "\"parameters\":{\"lines\":\"10\"}}", S.user_red);
 	/* followed while it runs: the end comes live, with the run's end */
 	evs = follow_log(id, NULL, NULL, S.user_red);
-	check_log_stream_ids(evs, 10);
+	check_log_stream_ids(evs, 10, 0);
 	json_object_put(evs);
 	/* followed once it ended: the end comes after the backlog */
 	evs = follow_log(id, NULL, NULL, S.user_red);
-	check_log_stream_ids(evs, 10);
+	check_log_stream_ids(evs, 10, 0);
 	json_object_put(evs);
+}
+
+/* Last-Event-ID resumes a logs stream as after= does, with the same
+ * checks; after= wins over it, as on /api/events/stream. */
+static void
+test_log_stream_resumes_from_last_event_id(void **state)
+{
+	static const char *const bad[] = {
+		"Last-Event-ID: nope", "Last-Event-ID: -1", "Last-Event-ID: 1x",
+		"Last-Event-ID: 99999999999999999999", "Last-Event-ID: +5", "Last-Event-ID;",
+	};
+	json_object *evs, *lines, *o = NULL;
+	char hdr[64], path[128];
+	int64_t id, mid;
+	size_t i;
+
+	(void)state;
+	id = submit("/api/workflows/run", "{\"workflow\":\"api-team/slow\","
+	            "\"parameters\":{\"lines\":\"8\"}}", S.user_red);
+	json_object_put(wait_done(id, S.user_red));
+	lines = stored_lines(id, S.user_red);
+	mid = jint(json_object_array_get_idx(lines, 4), "seq");
+	snprintf(hdr, sizeof(hdr), "Last-Event-ID: %lld", (long long)mid);
+	/* the lines after the fifth, then the end */
+	evs = follow_log(id, NULL, hdr, S.user_red);
+	check_log_stream_ids(evs, 3, mid);
+	assert_int_equal(jint(json_object_object_get(json_object_array_get_idx(evs, 0), "data"),
+	                      "seq"), jint(json_object_array_get_idx(lines, 5), "seq"));
+	json_object_put(evs);
+	/* after= wins */
+	evs = follow_log(id, "&after=0", hdr, S.user_red);
+	check_log_stream_ids(evs, 8, 0);
+	json_object_put(evs);
+	/* the last line's seq: nothing more, the end */
+	mid = jint(json_object_array_get_idx(lines, 7), "seq");
+	snprintf(hdr, sizeof(hdr), "Last-Event-ID: %lld", (long long)mid);
+	evs = follow_log(id, NULL, hdr, S.user_red);
+	check_log_stream_ids(evs, 0, mid);
+	json_object_put(evs);
+	/* what is no cursor is a 400 that names it, as on the event stream */
+	snprintf(path, sizeof(path), "/api/workflows/%lld/logs?follow=1", (long long)id);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_error(http_req("GET", path, NULL, NULL, bad[i], S.user_red, &o, NULL), 400, o,
+		             "bad_cursor");
+		TU_ASSERT_CONTAINS(jget(json_object_object_get(o, "error"), "message"),
+		                   "Last-Event-ID");
+		json_object_put(o);
+		assert_error(http_req("GET", "/api/events/stream", NULL, NULL, bad[i], S.user_red,
+		                      &o, NULL), 400, o, "bad_cursor");
+		json_object_put(o);
+	}
+	json_object_put(lines);
 }
 
 static void
@@ -1927,6 +1980,7 @@ main(void)
 		cmocka_unit_test(test_sse_follow_gets_every_line),
 		cmocka_unit_test(test_followed_lines_are_the_stored_lines),
 		cmocka_unit_test(test_log_stream_ids_are_seqs),
+		cmocka_unit_test(test_log_stream_resumes_from_last_event_id),
 		cmocka_unit_test(test_cancel_and_retry),
 		cmocka_unit_test(test_events_stream),
 		cmocka_unit_test(test_live_events_name_their_execution),
