@@ -1432,6 +1432,15 @@ test_requests_are_taken_as_written(void **state)
 	json_object_put(o);
 	assert_int_equal(http("GET", "/api/workflows?page_size=200&page=1&status=failed", NULL,
 	                      S.admin, NULL, NULL), 200);
+	/* a value longer than the server reads of it is refused whole, never
+	 * read as its first part (30 zeros, then 2x: not page_size 2, not
+	 * after 2) */
+	assert_error(http("GET", "/api/workflows?page_size=0000000000000000000000000000002x",
+	                  NULL, S.admin, &o, NULL), 400, o, "invalid_request");
+	json_object_put(o);
+	assert_error(http("GET", "/api/workflows/1/logs?after=0000000000000000000000000000002x",
+	                  NULL, S.admin, &o, NULL), 400, o, "bad_cursor");
+	json_object_put(o);
 
 	/* ?dry_run on the run routes is a dry run, not a real one */
 	assert_int_equal(http("POST", "/api/workflows/run?dry_run=true",
