@@ -98,10 +98,15 @@ static const struct inn_schema_name names[] = {
 	{ "LogPage", "{lines!: [LogLine], next_after!: integer \"after= of the next page\", "
 	  "status!: State? \"the execution's\"}", NULL },
 	{ "CancelAccepted", "{id!: integer, status!: 'cancelled'|'cancelling'}", NULL },
-	/* runs.c inn_runs_publish_exec, runs_record.c (steps), api_auth.c (key.revoked) */
+	/* runs.c inn_runs_publish_exec, publish_created, runs_record.c (steps), api_auth.c
+	 * (key.revoked) */
 	{ "Event", "{execution: integer \"the execution it is about\", status: string, "
-	  "workflow: string, step: string, attempt: integer, message: string, key: string, *}",
-	  "The data of an event of /api/events/stream (event: its type, id: its cursor)" },
+	  "workflow: string, kind: string \"execution.created\", app: string?, team: string?, "
+	  "step: string, attempt: integer, message: string, key: string, *}",
+	  "The data of an event of /api/events/stream (event: its type, id: its cursor): "
+	  "execution.created (pending; workflow, kind, app and team as GET /api/workflows "
+	  "lists it), execution.started, execution.finished, step.running, step.succeeded, "
+	  "..." },
 	/* api_auth.c inn_api_me */
 	{ "Me", "{name!: string \"the key's name\", role!: 'admin'|'user', "
 	  "team!: string? \"null: none\"}", "The calling API key" },

@@ -251,8 +251,10 @@ make_key(const char *name, const char *role, const char *team, char *out, size_t
 	char body[512];
 	json_object *o = NULL;
 
-	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"role\":\"%s\",\"team\":\"%s\"}", name,
-	         role, team);
+	/* team NULL: a key without a team */
+	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"role\":\"%s\"%s%s%s}", name, role,
+	         team != NULL ? ",\"team\":\"" : "", team != NULL ? team : "",
+	         team != NULL ? "\"" : "");
 	assert_int_equal(http("POST", "/api/admin/keys", body, S.admin, &o, NULL), 201);
 	if (out != NULL)
 		snprintf(out, len, "%s", jget(o, "key"));
@@ -1023,16 +1025,16 @@ test_cancel_and_retry(void **state)
 
 static int sse_names_execution(const char *raw, int64_t id, const char *type);
 
-/* A GET of the event stream at path as the red user, its bytes to b by fn. */
+/* A GET of the event stream at path as key, its bytes to b by fn. */
 static CURL *
-stream_open(const char *path, struct curl_slist **h, size_t (*fn)(char *, size_t, size_t, void *),
-            struct buf *b)
+stream_open(const char *path, const char *key, struct curl_slist **h,
+            size_t (*fn)(char *, size_t, size_t, void *), struct buf *b)
 {
 	CURL *c = curl_easy_init();
 	char url[256], auth[256];
 
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", S.port, path);
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", S.user_red);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", key);
 	*h = curl_slist_append(NULL, auth);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, *h);
@@ -1070,7 +1072,7 @@ test_events_stream(void **state)
 	 * read for a moment and check a finished execution shows up */
 	id = submit("/api/golden-paths/hello/run", "{}", S.user_red);
 	json_object_put(wait_done(id, S.user_red));
-	c = stream_open("/api/events/stream?after=1", &h, collect, &b);
+	c = stream_open("/api/events/stream?after=1", S.user_red, &h, collect, &b);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 800L);
 	curl_easy_perform(c);
 	assert_int_equal(stream_close(c, h, "/api/events/stream?after=1", &b), 200);
@@ -1118,24 +1120,24 @@ sse_names_execution(const char *raw, int64_t id, const char *type)
 	return count;
 }
 
-/* A live stream's bytes and the execution whose end ends it (0: none yet). */
+/* A live stream's bytes and the executions whose ends end it (none yet:
+ * nid 0). */
 struct live {
 	struct buf b;           /* first: collect() takes a struct live as its buf */
-	int64_t id;
+	int64_t id[3];
+	size_t nid;
 };
 
-/* The write function of a live stream: collects until the finished event
- * of l->id has arrived whole (another execution's end does not count). */
-static size_t
-collect_until_finished(char *data, size_t size, size_t nmemb, void *ud)
+/* Whether the SSE text raw holds the whole finished event of execution id
+ * (another execution's end does not count). */
+static int
+finished_in(const char *raw, int64_t id)
 {
-	struct live *l = ud;
-	size_t n = collect(data, size, nmemb, &l->b);
-	const char *p = l->b.p;
+	const char *p = raw;
 	char want[64];
 
-	snprintf(want, sizeof(want), "\"execution\":%lld", (long long)l->id);
-	while (n > 0 && l->id > 0 && (p = strstr(p, "event: execution.finished\n")) != NULL) {
+	snprintf(want, sizeof(want), "\"execution\":%lld", (long long)id);
+	while (p != NULL && (p = strstr(p, "event: execution.finished\n")) != NULL) {
 		const char *d = strstr(p, "\ndata: "), *end = d ? strchr(d + 1, '\n') : NULL;
 		const char *hit;
 
@@ -1144,9 +1146,22 @@ collect_until_finished(char *data, size_t size, size_t nmemb, void *ud)
 			break;          /* not whole yet */
 		hit = memmem(d, (size_t)(end - d), want, strlen(want));
 		if (hit != NULL && !isdigit((unsigned char)hit[strlen(want)]))
-			return 0;
+			return 1;
 	}
-	return n;
+	return 0;
+}
+
+/* The write function of a live stream: collects until the finished events
+ * of all of l's executions have arrived whole. */
+static size_t
+collect_until_finished(char *data, size_t size, size_t nmemb, void *ud)
+{
+	struct live *l = ud;
+	size_t n = collect(data, size, nmemb, &l->b), i;
+
+	for (i = 0; n > 0 && i < l->nid && finished_in(l->b.p, l->id[i]); i++)
+		;
+	return l->nid > 0 && i == l->nid ? 0 : n;
 }
 
 /* U13: the live events (no cursor) name their execution too, as
@@ -1155,9 +1170,9 @@ static void
 test_live_events_name_their_execution(void **state)
 {
 	CURLM *m = curl_multi_init();
-	struct live l = { { NULL, 0 }, 0 };
+	struct live l = { { NULL, 0 }, { 0 }, 0 };
 	struct curl_slist *h = NULL;
-	CURL *c = stream_open("/api/events/stream", &h, collect_until_finished, &l.b);
+	CURL *c = stream_open("/api/events/stream", S.user_red, &h, collect_until_finished, &l.b);
 	int running = 1, i;
 	long st = 0;
 
@@ -1168,18 +1183,154 @@ test_live_events_name_their_execution(void **state)
 	for (i = 0; running && i < 6000; i++) {
 		curl_multi_perform(m, &running);
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
-		if (st != 0 && l.id == 0)
-			l.id = submit("/api/golden-paths/hello/run", "{}", S.user_red);
+		if (st != 0 && l.nid == 0)
+			l.id[l.nid++] = submit("/api/golden-paths/hello/run", "{}", S.user_red);
 		curl_multi_poll(m, NULL, 0, 10, NULL);
 	}
 	curl_multi_remove_handle(m, c);
 	curl_multi_cleanup(m);
 	assert_int_equal(stream_close(c, h, "/api/events/stream", &l.b), 200);
-	assert_true(l.id > 0);
+	assert_true(l.nid == 1 && l.id[0] > 0);
 	assert_non_null(l.b.p);
-	assert_true(sse_names_execution(l.b.p, l.id, "execution.finished") > 0);
-	assert_true(sse_names_execution(l.b.p, l.id, "step.succeeded") > 0);
+	assert_true(sse_names_execution(l.b.p, l.id[0], "execution.finished") > 0);
+	assert_true(sse_names_execution(l.b.p, l.id[0], "step.succeeded") > 0);
 	free(l.b.p);
+}
+
+/* Checks the execution.created event of execution id among the events
+ * evs: {execution, status: pending, workflow, kind, app, team}, the values
+ * GET /api/workflows/{id} gives, before its execution.started. */
+static void
+check_created(json_object *evs, int64_t id)
+{
+	static const char *const same[] = { "workflow", "kind", "app", "team" };
+	json_object *o = NULL, *d = NULL;
+	char path[64];
+	size_t i, k, created = 0;
+
+	snprintf(path, sizeof(path), "/api/workflows/%lld", (long long)id);
+	assert_int_equal(http("GET", path, NULL, S.admin, &o, NULL), 200);
+	for (i = 0; i < json_object_array_length(evs); i++) {
+		const char *type = json_object_get_string(ev_get(evs, i, "event"));
+
+		if (jint(ev_get(evs, i, "data"), "execution") != id)
+			continue;
+		if (strcmp(type, "execution.created") == 0) {
+			d = ev_get(evs, i, "data");
+			created = i;
+		} else if (strcmp(type, "execution.started") == 0) {
+			if (d == NULL)
+				fail_msg("execution %lld: started, not created before", (long long)id);
+			assert_true(jint(json_object_array_get_idx(evs, created), "id") <
+			            jint(json_object_array_get_idx(evs, i), "id"));
+		}
+	}
+	if (d == NULL)
+		fail_msg("execution %lld: no execution.created", (long long)id);
+	assert_int_equal(json_object_object_length(d), 6);
+	assert_string_equal(jget(d, "status"), "pending");
+	for (k = 0; k < sizeof(same) / sizeof(same[0]); k++) {
+		json_object *got = NULL, *want = NULL;
+
+		assert_true(json_object_object_get_ex(d, same[k], &got));
+		assert_true(json_object_object_get_ex(o, same[k], &want));
+		if (!json_object_equal(got, want))
+			fail_msg("execution.created of %lld: %s is %s, not %s", (long long)id, same[k],
+			         json_object_to_json_string(got), json_object_to_json_string(want));
+	}
+	json_object_put(o);
+}
+
+/* An execution is announced when it is created (execution.created, while
+ * it waits to start), live and replayed, to the streams that may see it
+ * only: its team's keys and admins; a key without a team, its own. */
+static void
+test_created_events_reach_only_whom_they_concern(void **state)
+{
+	static const char *const run[3][2] = {
+		{ "/api/golden-paths/hello/run", "{}" },
+		{ "/api/workflows/run", "{\"workflow\":\"api-team/quick\"}" },
+		{ "/api/workflows/run", "{\"workflow\":\"api-team/quick\",\"dry_run\":true}" },
+	};
+	CURLM *m = curl_multi_init();
+	struct live l[4];
+	struct curl_slist *h[4];
+	CURL *c[4];
+	const char *keys[4];
+	char solo[128];
+	int running = 1, i, k, open;
+	size_t j;
+
+	(void)state;
+	make_key("created-solo", "user", NULL, solo, sizeof(solo));
+	keys[0] = S.user_red;
+	keys[1] = S.user_blue;
+	keys[2] = solo;
+	keys[3] = S.admin;
+	memset(l, 0, sizeof(l));
+	for (k = 0; k < 4; k++) {
+		c[k] = stream_open("/api/events/stream", keys[k], &h[k], collect_until_finished,
+		                   &l[k].b);
+		curl_easy_setopt(c[k], CURLOPT_TIMEOUT, 60L);
+		curl_multi_add_handle(m, c[k]);
+	}
+	/* the streams are open (their 200 came) before the runs start: one
+	 * of each key, the admin's stream waits for all three */
+	for (i = 0; running && i < 6000; i++) {
+		curl_multi_perform(m, &running);
+		for (k = open = 0; k < 4; k++) {
+			long st = 0;
+
+			curl_easy_getinfo(c[k], CURLINFO_RESPONSE_CODE, &st);
+			open += st != 0;
+		}
+		if (open == 4 && l[3].nid == 0)
+			for (k = 0; k < 3; k++) {
+				l[k].id[l[k].nid++] = submit(run[k][0], run[k][1], keys[k]);
+				l[3].id[l[3].nid++] = l[k].id[0];
+			}
+		curl_multi_poll(m, NULL, 0, 10, NULL);
+	}
+	for (k = 0; k < 4; k++) {
+		json_object *evs;
+
+		curl_multi_remove_handle(m, c[k]);
+		assert_int_equal(stream_close(c[k], h[k], "/api/events/stream", &l[k].b), 200);
+		assert_int_equal(l[3].nid, 3);
+		evs = sse_parse(l[k].b.p != NULL ? l[k].b.p : "");
+		for (j = 0; j < 3; j++) {
+			int seen = sse_names_execution(l[k].b.p ? l[k].b.p : "", l[3].id[j], "");
+
+			if (k == 3 || (size_t)k == j)
+				check_created(evs, l[3].id[j]);
+			else if (seen)
+				fail_msg("the stream of key %d got %d events of execution %lld, another's",
+				         k, seen, (long long)l[3].id[j]);
+		}
+		json_object_put(evs);
+		free(l[k].b.p);
+	}
+	curl_multi_cleanup(m);
+	/* replayed from the store: the same, scoped the same */
+	for (k = 0; k < 3; k++) {
+		struct buf b = { NULL, 0 };
+		struct curl_slist *hh = NULL;
+		CURL *r = stream_open("/api/events/stream?after=0", keys[k], &hh, collect, &b);
+		json_object *evs;
+
+		curl_easy_setopt(r, CURLOPT_TIMEOUT_MS, 800L);
+		curl_easy_perform(r);
+		assert_int_equal(stream_close(r, hh, "/api/events/stream?after=0", &b), 200);
+		evs = sse_parse(b.p != NULL ? b.p : "");
+		for (j = 0; j < 3; j++)
+			if ((size_t)k == j)
+				check_created(evs, l[3].id[j]);
+			else if (sse_names_execution(b.p ? b.p : "", l[3].id[j], "") > 0)
+				fail_msg("replayed to key %d: events of execution %lld, another's", k,
+				         (long long)l[3].id[j]);
+		json_object_put(evs);
+		free(b.p);
+	}
 }
 
 /* The routes the other tests do not take, so that the OpenAPI test
@@ -1993,6 +2144,7 @@ main(void)
 		cmocka_unit_test(test_cancel_and_retry),
 		cmocka_unit_test(test_events_stream),
 		cmocka_unit_test(test_live_events_name_their_execution),
+		cmocka_unit_test(test_created_events_reach_only_whom_they_concern),
 		cmocka_unit_test(test_key_list),
 		cmocka_unit_test(test_me),
 		cmocka_unit_test(test_plugins_refused),
