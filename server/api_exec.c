@@ -110,15 +110,15 @@ int_or_null(int64_t v)
 	return v ? json_object_new_int64(v) : NULL;
 }
 
-/* The started_ms and ended_ms members of o (null while unset), and
- * duration_ms once both are set. */
+/* The started_ms, ended_ms and duration_ms members of o, each null while
+ * unknown (duration_ms: until both ends are set). */
 static void
 add_times(json_object *o, int64_t started_ms, int64_t ended_ms)
 {
 	json_object_object_add(o, "started_ms", int_or_null(started_ms));
 	json_object_object_add(o, "ended_ms", int_or_null(ended_ms));
-	if (started_ms && ended_ms)
-		json_object_object_add(o, "duration_ms", json_object_new_int64(ended_ms - started_ms));
+	json_object_object_add(o, "duration_ms", started_ms && ended_ms ?
+	                       json_object_new_int64(ended_ms - started_ms) : NULL);
 }
 
 static json_object *

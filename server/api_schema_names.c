@@ -83,9 +83,10 @@ static const struct inn_schema_name names[] = {
 	  "team!: string?, created_by!: string?, status!: State?, message!: string?, "
 	  "dry_run!: boolean, replica!: string? \"the replica that owns it\", "
 	  "retry_of!: integer?, created_ms!: integer, started_ms!: integer?, ended_ms!: integer?, "
-	  "duration_ms: integer \"once it ended\"}", NULL },
+	  "duration_ms!: integer? \"once it ended; null before\"}", NULL },
 	{ "Step", "{name!: string?, type!: string?, status!: State?, attempts!: integer, "
-	  "message!: string?, started_ms!: integer?, ended_ms!: integer?, duration_ms: integer, "
+	  "message!: string?, started_ms!: integer?, ended_ms!: integer?, "
+	  "duration_ms!: integer? \"once it ended; null before\", "
 	  "outputs!: any, depends_on!: [string]? \"the steps (by name) it waits for, as the run "
 	  "orders them, explicit depends_on or the list's order; [] for none; null for an "
 	  "execution recorded before steps had them\"}", NULL },

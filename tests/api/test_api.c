@@ -979,6 +979,60 @@ test_log_stream_resumes_from_last_event_id(void **state)
 	json_object_put(lines);
 }
 
+/* Whether o has member key, null. */
+static int
+has_null(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	return json_object_object_get_ex(o, key, &v) && v == NULL;
+}
+
+/* Times not known yet are null, duration_ms too: a list item and a step
+ * of a running execution have every member a finished one has. */
+static void
+test_unknown_durations_are_null(void **state)
+{
+	json_object *o = NULL, *e = NULL, *data;
+	char path[128];
+	int64_t id;
+	size_t i;
+
+	(void)state;
+	id = submit("/api/workflows/run", "{\"workflow\":\"api-team/slow\","
+	            "\"parameters\":{\"lines\":\"1\",\"hold\":\"30\"}}", S.user_red);
+	snprintf(path, sizeof(path), "/api/workflows/%lld", (long long)id);
+	for (i = 0; i < 500; i++) {
+		assert_int_equal(http("GET", path, NULL, S.user_red, &o, NULL), 200);
+		if (strcmp(jget(o, "status"), "running") == 0)
+			break;
+		json_object_put(o);
+		o = NULL;
+		usleep(20 * 1000);
+	}
+	assert_non_null(o);
+	assert_true(jint(o, "started_ms") > 0);
+	assert_true(has_null(o, "ended_ms") && has_null(o, "duration_ms"));
+	e = json_object_array_get_idx(json_object_object_get(o, "steps"), 0);
+	assert_string_equal(jget(e, "status"), "running");
+	assert_true(has_null(e, "ended_ms") && has_null(e, "duration_ms"));
+	json_object_put(o);
+	assert_int_equal(http("GET", "/api/workflows?status=running&page_size=200", NULL,
+	                      S.user_red, &o, NULL), 200);
+	data = json_object_object_get(o, "data");
+	for (i = 0, e = NULL; i < json_object_array_length(data); i++)
+		if (jint(json_object_array_get_idx(data, i), "id") == id)
+			e = json_object_array_get_idx(data, i);
+	assert_non_null(e);
+	assert_true(has_null(e, "ended_ms") && has_null(e, "duration_ms"));
+	json_object_put(o);
+	snprintf(path, sizeof(path), "/api/workflows/%lld/cancel", (long long)id);
+	assert_int_equal(http("POST", path, "", S.user_red, NULL, NULL), 202);
+	o = wait_done(id, S.user_red);
+	assert_true(jint(o, "duration_ms") >= 0 && !has_null(o, "duration_ms"));
+	json_object_put(o);
+}
+
 static void
 test_cancel_and_retry(void **state)
 {
@@ -2141,6 +2195,7 @@ main(void)
 		cmocka_unit_test(test_followed_lines_are_the_stored_lines),
 		cmocka_unit_test(test_log_stream_ids_are_seqs),
 		cmocka_unit_test(test_log_stream_resumes_from_last_event_id),
+		cmocka_unit_test(test_unknown_durations_are_null),
 		cmocka_unit_test(test_cancel_and_retry),
 		cmocka_unit_test(test_events_stream),
 		cmocka_unit_test(test_live_events_name_their_execution),
