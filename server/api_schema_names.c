@@ -33,14 +33,16 @@ static const struct inn_schema_name names[] = {
 	/* core/catalog.c inn_param_json, inn_provider_json, inn_goldenpath_json */
 	{ "Param", "{name!: string, type!: string?, required!: boolean, default!: any "
 	  "\"a secret's default shows as ***\"}", "A parameter a run takes" },
-	{ "ParamDetail", "{...Param, description!: string?, allowed!: [any]?, pattern!: string?, "
-	  "source: 'golden-path'|'workflow' \"where it is declared\"}", NULL },
+	{ "ParamDeclaration", "{...Param, description!: string?, allowed!: [any]?, "
+	  "pattern!: string?}", "A parameter a run takes, all its declaration says" },
+	{ "ParamDetail", "{...ParamDeclaration, source: 'golden-path'|'workflow' \"where it is "
+	  "declared\"}", NULL },
 	{ "ResourceType", "{type!: string?, alias_for!: string?, create!: string?, read!: string?, "
 	  "update!: string?, delete!: string?}", "A resource type a provider provisions, and "
 	  "the workflow of each operation" },
 	{ "WorkflowSummary", "{name!: string, description!: string?, operation!: string?, "
 	  "steps!: integer}", NULL },
-	{ "Workflow", "{...WorkflowSummary, parameters!: [Param]}", NULL },
+	{ "Workflow", "{...WorkflowSummary, parameters!: [ParamDeclaration]}", NULL },
 	{ "ProviderSummary", "{name!: string?, version!: string?, description!: string?, "
 	  "owner!: string?, category!: string?, resource_types!: [ResourceType], "
 	  "workflows!: [WorkflowSummary], source!: ProviderOrigin}", NULL },

@@ -354,9 +354,9 @@ void inn_score_free(inn_score *s);
 
 /* A provider as the API and the CLI show it: name, version, description,
  * owner, category, resource_types[], workflows[], and source when it is
- * said (p->source); full >= 1 adds each workflow's parameters, full >= 2
- * the files and folder (local use only: the server does not show its
- * workflows' files). */
+ * said (p->source); full >= 1 adds each workflow's parameters (their whole
+ * declarations, inn_param_json's full form), full >= 2 the files and
+ * folder (local use only: the server does not show its workflows' files). */
 json_object *inn_provider_json(const inn_provider *p, int full);
 
 /* One parameter declaration as the API and the CLI show it -- the one

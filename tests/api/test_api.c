@@ -500,6 +500,59 @@ test_catalog_routes(void **state)
 	}
 }
 
+/* Whether o has member key, null. */
+static int
+has_null(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	return json_object_object_get_ex(o, key, &v) && v == NULL;
+}
+
+/* The parameter named name of workflow wf in provider JSON p. */
+static json_object *
+provider_param(json_object *p, const char *wf, const char *name)
+{
+	json_object *wfs = json_object_object_get(p, "workflows"), *ps;
+	size_t i, j;
+
+	for (i = 0; i < json_object_array_length(wfs); i++) {
+		if (strcmp(jget(json_object_array_get_idx(wfs, i), "name"), wf) != 0)
+			continue;
+		ps = json_object_object_get(json_object_array_get_idx(wfs, i), "parameters");
+		for (j = 0; j < json_object_array_length(ps); j++)
+			if (strcmp(jget(json_object_array_get_idx(ps, j), "name"), name) == 0)
+				return json_object_array_get_idx(ps, j);
+	}
+	fail_msg("no parameter %s of workflow %s", name, wf);
+	return NULL;
+}
+
+/* GET /api/providers/{name}: each workflow parameter's whole declaration,
+ * as a golden path's detail gives it (description, allowed values,
+ * pattern; null where it declares none). */
+static void
+test_provider_params_are_whole(void **state)
+{
+	json_object *o = NULL, *pa;
+
+	(void)state;
+	assert_int_equal(http("GET", "/api/providers/api-team", NULL, S.user_red, &o, NULL), 200);
+	pa = provider_param(o, "slow", "hold");
+	assert_int_equal(json_object_object_length(pa), 7);
+	assert_string_equal(jget(pa, "description"), "Seconds to wait after the lines");
+	assert_string_equal(jget(pa, "pattern"), "^[0-9.]+$");
+	assert_true(has_null(pa, "allowed"));
+	pa = provider_param(o, "slow", "tone");
+	assert_string_equal(js(json_object_object_get(pa, "allowed")), "[\"plain\",\"loud\"]");
+	assert_true(has_null(pa, "description") && has_null(pa, "pattern"));
+	pa = provider_param(o, "slow", "lines");
+	assert_int_equal(json_object_object_length(pa), 7);
+	assert_true(has_null(pa, "description") && has_null(pa, "allowed") &&
+	            has_null(pa, "pattern"));
+	json_object_put(o);
+}
+
 static void
 test_run_golden_path_and_read_it_back(void **state)
 {
@@ -977,15 +1030,6 @@ test_log_stream_resumes_from_last_event_id(void **state)
 		json_object_put(o);
 	}
 	json_object_put(lines);
-}
-
-/* Whether o has member key, null. */
-static int
-has_null(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-
-	return json_object_object_get_ex(o, key, &v) && v == NULL;
 }
 
 /* Times not known yet are null, duration_ms too: a list item and a step
@@ -2185,6 +2229,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_public_routes_and_auth),
 		cmocka_unit_test(test_catalog_routes),
+		cmocka_unit_test(test_provider_params_are_whole),
 		cmocka_unit_test(test_run_golden_path_and_read_it_back),
 		cmocka_unit_test(test_spec_resources_are_provisioned_first),
 		cmocka_unit_test(test_step_dependencies),
