@@ -1046,9 +1046,12 @@ test_unknown_durations_are_null(void **state)
 	id = submit("/api/workflows/run", "{\"workflow\":\"api-team/slow\","
 	            "\"parameters\":{\"lines\":\"1\",\"hold\":\"30\"}}", S.user_red);
 	snprintf(path, sizeof(path), "/api/workflows/%lld", (long long)id);
+	/* its step is running (the execution runs a moment before it) */
 	for (i = 0; i < 500; i++) {
 		assert_int_equal(http("GET", path, NULL, S.user_red, &o, NULL), 200);
-		if (strcmp(jget(o, "status"), "running") == 0)
+		e = json_object_array_get_idx(json_object_object_get(o, "steps"), 0);
+		if (strcmp(jget(o, "status"), "running") == 0 &&
+		    strcmp(jget(e, "status"), "running") == 0)
 			break;
 		json_object_put(o);
 		o = NULL;
