@@ -55,11 +55,12 @@ static const struct inn_schema_name names[] = {
 	  "repository (the config's providers, or a source added over the API)" },
 	{ "Provider", "{...ProviderSummary, workflows!: [Workflow]}", NULL },
 	{ "GoldenPath", "{name!: string?, description!: string?, category!: string?, "
-	  "workflow!: string?, tags!: [string], parameters!: [Param]}", NULL },
+	  "workflow!: string?, estimated_duration!: string? \"free text, as goldenpaths.yaml says "
+	  "it\", tags!: [string], parameters!: [Param]}", NULL },
 	/* api_catalog.c inn_api_goldenpath */
 	{ "GoldenPathDetail", "{...GoldenPath, parameters!: [ParamDetail] \"the golden path's, "
-	  "then its workflow's\", workflow_file!: string?, estimated_duration!: string?, "
-	  "workflow_name!: string?, steps!: integer}", NULL },
+	  "then its workflow's\", workflow_file!: string?, workflow_name!: string?, "
+	  "steps!: integer}", NULL },
 	/* api_catalog.c inn_api_plugins */
 	{ "Plugin", "{type!: string, name!: string, version!: string, abi!: string, "
 	  "step_types!: [string], flags!: ['dry-run'|'idempotent'|'cancellable'|'not-thread-safe'], "

@@ -724,7 +724,8 @@ inn_goldenpath_json(const inn_goldenpath *g)
 	size_t i;
 
 	INN_JSON_ADD_STRS(o, "name", g->name, "description", g->description,
-	                  "category", g->category, "workflow", g->workflow_ref);
+	                  "category", g->category, "workflow", g->workflow_ref,
+	                  "estimated_duration", g->estimated_duration);
 	for (i = 0; i < g->ntags; i++)
 		json_object_array_add(tags, json_object_new_string(g->tags[i]));
 	json_object_object_add(o, "tags", tags);

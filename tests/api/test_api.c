@@ -553,6 +553,52 @@ test_provider_params_are_whole(void **state)
 	json_object_put(o);
 }
 
+/* The names of the parameters of golden path JSON g, in order, joined. */
+static char *
+param_names(json_object *g)
+{
+	json_object *ps = json_object_object_get(g, "parameters");
+	char buf[1024] = "";
+	size_t i, n = 0;
+
+	for (i = 0; i < json_object_array_length(ps); i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s,",
+		                      jget(json_object_array_get_idx(ps, i), "name"));
+	return strdup(buf);
+}
+
+/* GET /api/golden-paths: each item has what the list page shows without
+ * asking for each golden path: its estimated_duration, and the parameters
+ * its detail has (their names; the detail has all of each declaration). */
+static void
+test_golden_path_list_has_what_the_detail_has(void **state)
+{
+	json_object *list = NULL, *o = NULL, *g;
+	char path[256], *a, *b;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(http("GET", "/api/golden-paths", NULL, S.user_red, &list, NULL), 200);
+	assert_true(json_object_array_length(list) > 0);
+	for (i = 0; i < json_object_array_length(list); i++) {
+		g = json_object_array_get_idx(list, i);
+		snprintf(path, sizeof(path), "/api/golden-paths/%s", jget(g, "name"));
+		assert_int_equal(http("GET", path, NULL, S.user_red, &o, NULL), 200);
+		assert_true(json_object_object_get_ex(g, "estimated_duration", NULL));
+		assert_true(json_object_equal(json_object_object_get(g, "estimated_duration"),
+		                              json_object_object_get(o, "estimated_duration")));
+		a = param_names(g);
+		b = param_names(o);
+		assert_string_equal(a, b);
+		free(a);
+		free(b);
+		json_object_put(o);
+	}
+	assert_string_equal(jget(json_object_array_get_idx(list, 0), "estimated_duration"),
+	                    "under a minute");
+	json_object_put(list);
+}
+
 static void
 test_run_golden_path_and_read_it_back(void **state)
 {
@@ -2233,6 +2279,7 @@ main(void)
 		cmocka_unit_test(test_public_routes_and_auth),
 		cmocka_unit_test(test_catalog_routes),
 		cmocka_unit_test(test_provider_params_are_whole),
+		cmocka_unit_test(test_golden_path_list_has_what_the_detail_has),
 		cmocka_unit_test(test_run_golden_path_and_read_it_back),
 		cmocka_unit_test(test_spec_resources_are_provisioned_first),
 		cmocka_unit_test(test_step_dependencies),
