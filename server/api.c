@@ -318,7 +318,9 @@ static const struct route routes[] = {
 	  "revokeKey", "admin", NULL, NULL, "200=KeyRevoked;404#no key of that name, or it is "
 	  "already revoked;409#the last live admin key (last_admin_key): create another admin key first" },
 	{ EVHTTP_REQ_GET, "/api/admin/audit", API_ADMIN, inn_api_audit, NULL, "The audit trail",
-	  "listAudit", "admin", "limit:integer newest first, 1 to 1000 (default 100)", NULL,
+	  "listAudit", "admin", "limit:integer newest first, 1 to 1000 (default 100);"
+	  "before:integer only the entries with a smaller id (1 or more): the last id of a page "
+	  "gives the next, older one", NULL,
 	  "200=[AuditEntry];500" },
 	{ EVHTTP_REQ_GET, "/api/admin/providers", API_ADMIN, inn_api_admin_providers, NULL, "Provider sources added over the API",
 	  "listProviderSources", "admin", NULL, NULL, "200=[ProviderSource];500" },

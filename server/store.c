@@ -747,12 +747,14 @@ inn_store_audit(inn_store *st, const char *who, const char *action, const char *
 }
 
 int
-inn_store_audit_list(inn_store *st, int limit, json_object **entries)
+inn_store_audit_list(inn_store *st, int limit, int64_t before, json_object **entries)
 {
 	CHECK_STORE(st);
-	CHECK_ARG(entries != NULL);
+	CHECK_ARG(entries != NULL && before >= 0);
 	*entries = NULL;
-	return METERED(st, METER_READ, st->ops->audit_list(st, clamp_limit(limit), entries));
+	return METERED(st, METER_READ, st->ops->audit_list(st, clamp_limit(limit),
+	                                                   before > 0 ? before : INT64_MAX,
+	                                                   entries));
 }
 
 /* ---- provider sources ------------------------------------------------ */

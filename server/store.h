@@ -166,8 +166,10 @@ int inn_store_key_list(inn_store *st, json_object **keys);
 /* who, target and detail may be NULL. */
 int inn_store_audit(inn_store *st, const char *who, const char *action, const char *target,
                     json_object *detail);
-/* Newest first, at most limit, as an array of {id, who, action, target, detail, ts}. */
-int inn_store_audit_list(inn_store *st, int limit, json_object **entries);
+/* Newest first, at most limit, as an array of {id, who, action, target, detail, ts};
+ * before > 0: only the entries with an id below it (the next page after
+ * one that ended with id before), 0: from the newest. */
+int inn_store_audit_list(inn_store *st, int limit, int64_t before, json_object **entries);
 
 /* ---- provider sources (added over the API) ------------------------------ */
 

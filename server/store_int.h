@@ -99,7 +99,8 @@ struct inn_store_ops {
 
 	int (*audit)(inn_store *st, const char *who, const char *action, const char *target,
 	             json_object *detail);
-	int (*audit_list)(inn_store *st, int limit, json_object **entries);
+	/* the entries with an id below before (INT64_MAX: all) */
+	int (*audit_list)(inn_store *st, int limit, int64_t before, json_object **entries);
 
 	/* kind is "git" or "path"; added_ms is set (> 0). */
 	int (*source_put)(inn_store *st, const inn_source_row *row);

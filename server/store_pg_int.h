@@ -204,7 +204,7 @@ int inn_pg_key_revoke(inn_store *st, const char *name);
 int inn_pg_key_list(inn_store *st, json_object **keys);
 int inn_pg_audit(inn_store *st, const char *who, const char *action, const char *target,
                  json_object *detail);
-int inn_pg_audit_list(inn_store *st, int limit, json_object **entries);
+int inn_pg_audit_list(inn_store *st, int limit, int64_t before, json_object **entries);
 int inn_pg_source_put(inn_store *st, const inn_source_row *row);
 int inn_pg_source_list(inn_store *st, inn_source_row **rows, size_t *n);
 int inn_pg_source_delete(inn_store *st, const char *name);

@@ -253,7 +253,7 @@ int inn_sqlite_key_revoke(inn_store *st, const char *name);
 int inn_sqlite_key_list(inn_store *st, json_object **keys);
 int inn_sqlite_audit(inn_store *st, const char *who, const char *action, const char *target,
                      json_object *detail);
-int inn_sqlite_audit_list(inn_store *st, int limit, json_object **entries);
+int inn_sqlite_audit_list(inn_store *st, int limit, int64_t before, json_object **entries);
 int inn_sqlite_source_put(inn_store *st, const inn_source_row *row);
 int inn_sqlite_source_list(inn_store *st, inn_source_row **rows, size_t *n);
 int inn_sqlite_source_delete(inn_store *st, const char *name);

@@ -1576,6 +1576,57 @@ test_key_list(void **state)
 	json_object_put(o);
 }
 
+/* GET /api/admin/audit?before=ID pages back through the whole trail:
+ * limit by limit, newest first, each entry once, to the first. */
+static void
+test_audit_pages_back(void **state)
+{
+	static const char *const bad[] = { "0", "-1", "99999999999999999999", "abc", "", "1.5" };
+	json_object *all = NULL, *page = NULL, *o = NULL;
+	char path[128];
+	int64_t before = 0;
+	size_t i, n = 0, got;
+
+	(void)state;
+	make_key("audit-page", "user", "red", NULL, 0);
+	assert_int_equal(http("GET", "/api/admin/audit?limit=1000", NULL, S.admin, &all, NULL), 200);
+	assert_true(json_object_array_length(all) > 20 && json_object_array_length(all) < 1000);
+	do {
+		if (before > 0)
+			snprintf(path, sizeof(path), "/api/admin/audit?limit=7&before=%lld",
+			         (long long)before);
+		else
+			snprintf(path, sizeof(path), "/api/admin/audit?limit=7");
+		assert_int_equal(http("GET", path, NULL, S.admin, &page, NULL), 200);
+		got = json_object_array_length(page);
+		for (i = 0; i < got; i++, n++) {
+			json_object *e = json_object_array_get_idx(page, i);
+
+			assert_true(n < json_object_array_length(all));
+			if (!json_object_equal(e, json_object_array_get_idx(all, n)))
+				fail_msg("entry %zu: %s, not %s", n, js(e),
+				         js(json_object_array_get_idx(all, n)));
+			before = jint(e, "id");
+		}
+		json_object_put(page);
+	} while (got == 7);
+	assert_int_equal(n, json_object_array_length(all));
+	assert_int_equal(before, jint(json_object_array_get_idx(all, n - 1), "id"));
+	/* the largest id there can be: from the newest */
+	snprintf(path, sizeof(path), "/api/admin/audit?limit=1000&before=%lld",
+	         (long long)INT64_MAX);
+	assert_int_equal(http("GET", path, NULL, S.admin, &page, NULL), 200);
+	assert_true(json_object_equal(page, all));
+	json_object_put(page);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(path, sizeof(path), "/api/admin/audit?before=%s", bad[i]);
+		assert_error(http("GET", path, NULL, S.admin, &o, NULL), 400, o, "invalid_request");
+		TU_ASSERT_CONTAINS(js(o), "before");
+		json_object_put(o);
+	}
+	json_object_put(all);
+}
+
 /* GET /api/me: who the calling key is, for any key; a bad key is 401. */
 static void
 test_me(void **state)
@@ -2296,6 +2347,7 @@ main(void)
 		cmocka_unit_test(test_live_events_name_their_execution),
 		cmocka_unit_test(test_created_events_reach_only_whom_they_concern),
 		cmocka_unit_test(test_key_list),
+		cmocka_unit_test(test_audit_pages_back),
 		cmocka_unit_test(test_me),
 		cmocka_unit_test(test_plugins_refused),
 		cmocka_unit_test(test_more_routes),
