@@ -282,8 +282,12 @@ static const struct route routes[] = {
 	  "200=ExecutionDetail;400#not an execution id;404#no such execution (or another team's)" },
 	{ EVHTTP_REQ_GET, "/api/workflows/{id}/logs", API_USER, inn_api_workflow_logs, NULL, "Step logs (after cursor; follow=1 streams SSE)",
 	  "getExecutionLogs", "executions",
-	  "after:integer only the lines after this seq;limit:integer 1 to 10000 (default 1000);"
-	  "follow:'1'|'true' stream the lines as Server-Sent Events (event: log, then end)",
+	  "after:integer only the lines after this seq (with follow: wins over Last-Event-ID);"
+	  "limit:integer 1 to 10000 (default 1000);"
+	  "follow:'1'|'true' stream the lines as Server-Sent Events (event: log, id: its seq, "
+	  "data: a LogLine; then event: end, id: the last seq sent, data: {status, ...});"
+	  "@Last-Event-ID:integer with follow and no after: the same as after, as an "
+	  "EventSource resumes",
 	  NULL, "200=LogPage^text/event-stream:string#the lines (a stream with follow)"
 	  ";400#a bad id or cursor;404#no such execution" },
 	{ EVHTTP_REQ_POST, "/api/workflows/{id}/cancel", API_USER, inn_api_workflow_cancel, NULL, "Cancel a pending or running execution",
@@ -301,7 +305,8 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_GET, "/api/events/stream", API_USER, inn_api_events, NULL, "Server-Sent Events of executions and steps",
 	  "streamEvents", "executions",
 	  "after:integer replay the events after this id first (0: all);"
-	  "@Last-Event-ID:integer the same, as an EventSource resumes", NULL,
+	  "@Last-Event-ID:integer the same, as an EventSource resumes (after wins when both "
+	  "are given)", NULL,
 	  "200=text/event-stream:string#events (event: TYPE, id: cursor, data: an Event);"
 	  "400#a bad cursor" },
 	{ EVHTTP_REQ_GET, "/api/admin/keys", API_ADMIN, inn_api_admin_key_list, NULL, "List API keys: name, role, team, created, revoked (never the key)",
@@ -313,7 +318,9 @@ static const struct route routes[] = {
 	  "revokeKey", "admin", NULL, NULL, "200=KeyRevoked;404#no key of that name, or it is "
 	  "already revoked;409#the last live admin key (last_admin_key): create another admin key first" },
 	{ EVHTTP_REQ_GET, "/api/admin/audit", API_ADMIN, inn_api_audit, NULL, "The audit trail",
-	  "listAudit", "admin", "limit:integer newest first, 1 to 1000 (default 100)", NULL,
+	  "listAudit", "admin", "limit:integer newest first, 1 to 1000 (default 100);"
+	  "before:integer only the entries with a smaller id (1 or more): the last id of a page "
+	  "gives the next, older one", NULL,
 	  "200=[AuditEntry];500" },
 	{ EVHTTP_REQ_GET, "/api/admin/providers", API_ADMIN, inn_api_admin_providers, NULL, "Provider sources added over the API",
 	  "listProviderSources", "admin", NULL, NULL, "200=[ProviderSource];500" },

@@ -14,15 +14,18 @@
 #include "error.h"
 #include "providers.h"
 
+/* Newest first; before=ID: the entries older than ID (the cursor of the
+ * next page: the last id of this one). */
 void
 inn_api_audit(struct api_call *c)
 {
 	json_object *entries = NULL;
-	int64_t limit;
+	int64_t limit, before;
 
-	if (inn_api_query_int(c, "limit", 100, 1, 1000, &limit) != 0)
+	if (inn_api_query_int(c, "limit", 100, 1, 1000, &limit) != 0 ||
+	    inn_api_query_int(c, "before", 0, 1, INT64_MAX, &before) != 0)
 		return;
-	if (inn_store_audit_list(c->srv->store, (int)limit, &entries) != 0) {
+	if (inn_store_audit_list(c->srv->store, (int)limit, before, &entries) != 0) {
 		inn_http_error(c->req, 500, "store", "%s", inn_error_last());
 		return;
 	}

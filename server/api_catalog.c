@@ -113,9 +113,8 @@ inn_api_goldenpath(struct api_call *c)
 			json_object_array_add(params, param_detail_json(&w->params[i], "workflow"));
 	}
 	json_object_object_add(o, "parameters", params);
-	/* the original's names of these */
-	INN_JSON_ADD_STRS(o, "workflow_file", g->workflow_ref,
-	                  "estimated_duration", g->estimated_duration);
+	/* the original's name of this */
+	json_object_object_add(o, "workflow_file", inn_json_str(g->workflow_ref));
 	json_object_object_add(o, "workflow_name", w ? inn_json_str(w->name) : NULL);
 	json_object_object_add(o, "steps", json_object_new_int(w ? (int)w->nsteps : 0));
 	inn_api_reply(c, 200, o);

@@ -59,6 +59,28 @@ parse_cursor(struct api_call *c, const char *what, const char *text, int64_t *ou
 	return 0;
 }
 
+/* The cursor of a stream (the logs of an execution, the event stream):
+ * after= when given, else the Last-Event-ID header (what an EventSource
+ * sends as it reconnects), each checked by parse_cursor; after= wins
+ * when both are given (the header is then not read).  *given: whether
+ * either was.  Returns 0, or -1 when the 400 has been sent. */
+static int
+stream_cursor(struct api_call *c, int64_t *after, int *given)
+{
+	char buf[32];
+	const char *last = evhttp_find_header(evhttp_request_get_input_headers(c->req),
+	                                      "Last-Event-ID");
+
+	*after = 0;
+	*given = 1;
+	if (inn_http_query(c->req, "after", buf, sizeof(buf)) != NULL)
+		return parse_cursor(c, "after", buf, after);
+	if (last != NULL)
+		return parse_cursor(c, "Last-Event-ID", last, after);
+	*given = 0;
+	return 0;
+}
+
 /* The execution if the caller may see it (inn_caller_sees); replies 404
  * otherwise (another team's execution is not acknowledged either). */
 static inn_exec_row *
@@ -88,15 +110,15 @@ int_or_null(int64_t v)
 	return v ? json_object_new_int64(v) : NULL;
 }
 
-/* The started_ms and ended_ms members of o (null while unset), and
- * duration_ms once both are set. */
+/* The started_ms, ended_ms and duration_ms members of o, each null while
+ * unknown (duration_ms: until both ends are set). */
 static void
 add_times(json_object *o, int64_t started_ms, int64_t ended_ms)
 {
 	json_object_object_add(o, "started_ms", int_or_null(started_ms));
 	json_object_object_add(o, "ended_ms", int_or_null(ended_ms));
-	if (started_ms && ended_ms)
-		json_object_object_add(o, "duration_ms", json_object_new_int64(ended_ms - started_ms));
+	json_object_object_add(o, "duration_ms", started_ms && ended_ms ?
+	                       json_object_new_int64(ended_ms - started_ms) : NULL);
 }
 
 static json_object *
@@ -570,18 +592,20 @@ inn_api_workflow_logs(struct api_call *c)
 	inn_exec_row *row;
 	json_object *lines = NULL;
 	char buf[32];
-	int follow;
+	int follow, given;
 
 	if (id < 0 || (row = visible_exec(c, id)) == NULL)
 		return;
+	follow = inn_http_query(c->req, "follow", buf, sizeof(buf)) != NULL &&
+	         (strcmp(buf, "1") == 0 || strcmp(buf, "true") == 0);
+	/* a page's cursor is after=; a stream's, after= or Last-Event-ID */
 	after = 0;
-	if (inn_http_query(c->req, "after", buf, sizeof(buf)) != NULL &&
+	if (follow ? stream_cursor(c, &after, &given) != 0 :
+	    inn_http_query(c->req, "after", buf, sizeof(buf)) != NULL &&
 	    parse_cursor(c, "after", buf, &after) != 0) {
 		inn_exec_row_free(row);
 		return;
 	}
-	follow = inn_http_query(c->req, "follow", buf, sizeof(buf)) != NULL &&
-	         (strcmp(buf, "1") == 0 || strcmp(buf, "true") == 0);
 	if (!follow) {
 		json_object *o = json_object_new_object();
 		int64_t limit;
@@ -712,18 +736,12 @@ inn_api_workflow_retry(struct api_call *c)
 void
 inn_api_events(struct api_call *c)
 {
-	char buf[32];
-	int64_t after = 0;
+	int64_t after;
 	struct sse_client *sc;
-	const char *last = evhttp_find_header(evhttp_request_get_input_headers(c->req),
-	                                      "Last-Event-ID");
+	int given;
 
-	if (inn_http_query(c->req, "after", buf, sizeof(buf)) != NULL) {
-		if (parse_cursor(c, "after", buf, &after) != 0)
-			return;
-	} else if (last != NULL && parse_cursor(c, "Last-Event-ID", last, &after) != 0) {
+	if (stream_cursor(c, &after, &given) != 0)
 		return;
-	}
 	if (inn_sse_head(c->req))
 		return;
 	sc = inn_sse_open(c->req, 0, &c->who, after);
@@ -734,7 +752,7 @@ inn_api_events(struct api_call *c)
 	/* after=N (or Last-Event-ID) replays the events after N -- after=0
 	 * all of them -- a page at a time as the client reads; without
 	 * either the stream starts with the live events */
-	if (inn_http_query(c->req, "after", buf, sizeof(buf)) != NULL || last != NULL)
+	if (given)
 		inn_sse_catch_up(c->srv, sc);
 	else
 		inn_sse_register(c->srv, sc);

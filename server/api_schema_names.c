@@ -33,14 +33,16 @@ static const struct inn_schema_name names[] = {
 	/* core/catalog.c inn_param_json, inn_provider_json, inn_goldenpath_json */
 	{ "Param", "{name!: string, type!: string?, required!: boolean, default!: any "
 	  "\"a secret's default shows as ***\"}", "A parameter a run takes" },
-	{ "ParamDetail", "{...Param, description!: string?, allowed!: [any]?, pattern!: string?, "
-	  "source: 'golden-path'|'workflow' \"where it is declared\"}", NULL },
+	{ "ParamDeclaration", "{...Param, description!: string?, allowed!: [any]?, "
+	  "pattern!: string?}", "A parameter a run takes, all its declaration says" },
+	{ "ParamDetail", "{...ParamDeclaration, source: 'golden-path'|'workflow' \"where it is "
+	  "declared\"}", NULL },
 	{ "ResourceType", "{type!: string?, alias_for!: string?, create!: string?, read!: string?, "
 	  "update!: string?, delete!: string?}", "A resource type a provider provisions, and "
 	  "the workflow of each operation" },
 	{ "WorkflowSummary", "{name!: string, description!: string?, operation!: string?, "
 	  "steps!: integer}", NULL },
-	{ "Workflow", "{...WorkflowSummary, parameters!: [Param]}", NULL },
+	{ "Workflow", "{...WorkflowSummary, parameters!: [ParamDeclaration]}", NULL },
 	{ "ProviderSummary", "{name!: string?, version!: string?, description!: string?, "
 	  "owner!: string?, category!: string?, resource_types!: [ResourceType], "
 	  "workflows!: [WorkflowSummary], source!: ProviderOrigin}", NULL },
@@ -54,11 +56,12 @@ static const struct inn_schema_name names[] = {
 	  "repository (the config's providers, or a source added over the API)" },
 	{ "Provider", "{...ProviderSummary, workflows!: [Workflow]}", NULL },
 	{ "GoldenPath", "{name!: string?, description!: string?, category!: string?, "
-	  "workflow!: string?, tags!: [string], parameters!: [Param]}", NULL },
+	  "workflow!: string?, estimated_duration!: string? \"free text, as goldenpaths.yaml says "
+	  "it\", tags!: [string], parameters!: [Param]}", NULL },
 	/* api_catalog.c inn_api_goldenpath */
 	{ "GoldenPathDetail", "{...GoldenPath, parameters!: [ParamDetail] \"the golden path's, "
-	  "then its workflow's\", workflow_file!: string?, estimated_duration!: string?, "
-	  "workflow_name!: string?, steps!: integer}", NULL },
+	  "then its workflow's\", workflow_file!: string?, workflow_name!: string?, "
+	  "steps!: integer}", NULL },
 	/* api_catalog.c inn_api_plugins */
 	{ "Plugin", "{type!: string, name!: string, version!: string, abi!: string, "
 	  "step_types!: [string], flags!: ['dry-run'|'idempotent'|'cancellable'|'not-thread-safe'], "
@@ -84,9 +87,10 @@ static const struct inn_schema_name names[] = {
 	  "team!: string?, created_by!: string?, status!: State?, message!: string?, "
 	  "dry_run!: boolean, replica!: string? \"the replica that owns it\", "
 	  "retry_of!: integer?, created_ms!: integer, started_ms!: integer?, ended_ms!: integer?, "
-	  "duration_ms: integer \"once it ended\"}", NULL },
+	  "duration_ms!: integer? \"once it ended; null before\"}", NULL },
 	{ "Step", "{name!: string?, type!: string?, status!: State?, attempts!: integer, "
-	  "message!: string?, started_ms!: integer?, ended_ms!: integer?, duration_ms: integer, "
+	  "message!: string?, started_ms!: integer?, ended_ms!: integer?, "
+	  "duration_ms!: integer? \"once it ended; null before\", "
 	  "outputs!: any, depends_on!: [string]? \"the steps (by name) it waits for, as the run "
 	  "orders them, explicit depends_on or the list's order; [] for none; null for an "
 	  "execution recorded before steps had them\"}", NULL },
@@ -99,10 +103,15 @@ static const struct inn_schema_name names[] = {
 	{ "LogPage", "{lines!: [LogLine], next_after!: integer \"after= of the next page\", "
 	  "status!: State? \"the execution's\"}", NULL },
 	{ "CancelAccepted", "{id!: integer, status!: 'cancelled'|'cancelling'}", NULL },
-	/* runs.c inn_runs_publish_exec, runs_record.c (steps), api_auth.c (key.revoked) */
+	/* runs.c inn_runs_publish_exec, publish_created, runs_record.c (steps), api_auth.c
+	 * (key.revoked) */
 	{ "Event", "{execution: integer \"the execution it is about\", status: string, "
-	  "workflow: string, step: string, attempt: integer, message: string, key: string, *}",
-	  "The data of an event of /api/events/stream (event: its type, id: its cursor)" },
+	  "workflow: string, kind: string \"execution.created\", app: string?, team: string?, "
+	  "step: string, attempt: integer, message: string, key: string, *}",
+	  "The data of an event of /api/events/stream (event: its type, id: its cursor): "
+	  "execution.created (pending; workflow, kind, app and team as GET /api/workflows "
+	  "lists it), execution.started, execution.finished, step.running, step.succeeded, "
+	  "..." },
 	/* api_auth.c inn_api_me */
 	{ "Me", "{name!: string \"the key's name\", role!: 'admin'|'user', "
 	  "team!: string? \"null: none\"}", "The calling API key" },

@@ -316,7 +316,7 @@ on_notify(void *ud, const char *kind, json_object *row)
 	if (json_object_object_get_ex(row, "created_by", &v) && v != NULL)
 		by = json_object_get_string(v);
 	if (strcmp(kind, "log") == 0) {
-		static const char *const keys[] = { "seq", "step", "level", "stream", "line" };
+		static const char *const keys[] = { "seq", "step", "level", "stream", "line", "ts" };
 		size_t i;
 
 		data = json_object_new_object();

@@ -312,8 +312,10 @@ inn_http_query(struct evhttp_request *req, const char *name, char *buf, size_t l
 	if (evhttp_parse_query_str(q, &params) != 0)
 		return NULL;
 	v = evhttp_find_header(&params, name);
-	if (v != NULL)
-		snprintf(buf, len, "%s", v);
+	/* a value that does not fit is cut and ends in "...": read as its
+	 * first part, 0000...01x would be a number */
+	if (v != NULL && (size_t)snprintf(buf, len, "%s", v) >= len && len > 3)
+		memcpy(buf + len - 4, "...", 4);
 	evhttp_clear_headers(&params);
 	return v ? buf : NULL;
 }

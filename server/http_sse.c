@@ -483,13 +483,16 @@ sse_flush(evutil_socket_t fd, short what, void *arg)
 				continue;
 			}
 			if (c->exec_id > 0) {
-				/* a log follower: its execution's lines, then the end */
+				/* a log follower: its execution's lines, then the end;
+				 * its ids are log seqs, the end's the last line's (the
+				 * id of the event that ended the run is no seq: a
+				 * client resuming from it would skip or repeat lines) */
 				if (c->exec_id != exec)
 					continue;
 				if (is_log && id > c->last)
 					inn_sse_send(c, "log", id, data);
 				else if (finished) {
-					inn_sse_send(c, "end", id, data);
+					inn_sse_send(c, "end", c->last, data);
 					sse_finish(srv, c);
 				}
 				continue;

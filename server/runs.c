@@ -33,12 +33,23 @@
 
 
 
+/* Records event type of ar with data (owned) in the store, then hands it
+ * to the event sink with its store id. */
+static void
+record_event(inn_server *srv, struct active_run *ar, const char *type, json_object *data)
+{
+	int64_t ev = 0;
+
+	inn_store_event_add(srv->store, type, ar->id, ar->team, data, &ev);
+	inn_runs_publish(ar, type, ev, data);
+	json_object_put(data);
+}
+
 void
 inn_runs_publish_exec(inn_server *srv, struct active_run *ar, const char *type,
                       const char *status, const char *msg)
 {
 	json_object *data = json_object_new_object();
-	int64_t ev = 0;
 
 	json_object_object_add(data, "execution", json_object_new_int64(ar->id));
 	json_object_object_add(data, "status", json_object_new_string(status));
@@ -46,9 +57,22 @@ inn_runs_publish_exec(inn_server *srv, struct active_run *ar, const char *type,
 	    ar->main_wf != NULL ? ar->main_wf->name : ar->ref ? ar->ref : ""));
 	if (msg != NULL)
 		json_object_object_add(data, "message", json_object_new_string(msg));
-	inn_store_event_add(srv->store, type, ar->id, ar->team, data, &ev);
-	inn_runs_publish(ar, type, ev, data);
-	json_object_put(data);
+	record_event(srv, ar, type, data);
+}
+
+/* execution.created: the new execution as GET /api/workflows lists it
+ * (pending), so that a list shows it while it waits for a runner; the
+ * stream gives it to those who may see it, as every event of it. */
+static void
+publish_created(inn_server *srv, struct active_run *ar, const inn_exec_row *row)
+{
+	json_object *data = json_object_new_object();
+
+	json_object_object_add(data, "execution", json_object_new_int64(row->id));
+	json_object_object_add(data, "status", json_object_new_string(row->status));
+	INN_JSON_ADD_STRS(data, "workflow", row->workflow, "kind", row->kind, "app", row->app,
+	                  "team", row->team);
+	record_event(srv, ar, "execution.created", data);
 }
 
 void
@@ -541,6 +565,7 @@ create_row(struct active_run *ar, const inn_caller *who, const char *ref, const 
 		                retry_of ? "execution.retry" : "execution.create", target, det);
 		json_object_put(det);
 	}
+	publish_created(srv, ar, &row);
 	return 0;
 }
 
@@ -738,9 +763,12 @@ inn_runs_enqueue(struct active_run *ar)
 	}
 	pthread_mutex_unlock(&srv->runs_lock);
 	if (stuck) {
-		inn_store_exec_update(srv->store, ar->id, INN_STATE_WORD(FAILED),
-		                      "cannot start a thread", 0,
+		static const char msg[] = "cannot start a thread";
+
+		inn_store_exec_update(srv->store, ar->id, INN_STATE_WORD(FAILED), msg, 0,
 		                      inn_wall_ms(), NULL);
+		/* it was announced (execution.created): its end is too */
+		inn_runs_publish_exec(srv, ar, "execution.finished", INN_STATE_WORD(FAILED), msg);
 		inn_runs_active_free(ar);
 		return inn_error_set(INN_ERROR, "cannot start a thread for the execution");
 	}

@@ -165,7 +165,7 @@ on_log(void *ud, const char *step, int level, int stream, const char *line, size
 	struct run_slot *slot = ud;
 	struct active_run *ar = slot->ar;
 	json_object *data;
-	int64_t seq = 0;
+	int64_t seq = 0, ts = inn_wall_ms();
 	/* the line as valid UTF-8: raw bytes a step printed and NUL become
 	 * U+FFFD (a NUL no longer cuts the rest of the line off) */
 	char *copy = inn_utf8_dup(line, len), name[512];
@@ -178,13 +178,16 @@ on_log(void *ud, const char *step, int level, int stream, const char *line, size
 		free(copy);
 		return;
 	}
-	if (inn_store_log_append(ar->srv->store, ar->id, step, level, stream, copy, &seq) == 0) {
+	/* published as GET .../logs gives it back: the same members, the same ts */
+	if (inn_store_log_append_at(ar->srv->store, ar->id, step, level, stream, copy, ts,
+	                            &seq) == 0) {
 		data = json_object_new_object();
 		json_object_object_add(data, "seq", json_object_new_int64(seq));
 		json_object_object_add(data, "step", json_object_new_string(step));
 		json_object_object_add(data, "level", json_object_new_int(level));
 		json_object_object_add(data, "stream", json_object_new_int(stream));
 		json_object_object_add(data, "line", json_object_new_string(copy));
+		json_object_object_add(data, "ts", json_object_new_int64(ts));
 		inn_runs_publish(ar, "log", seq, data);
 		json_object_put(data);
 	}

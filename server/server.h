@@ -185,7 +185,9 @@ json_object *inn_http_body_json(inn_server *srv, struct evhttp_request *req);
 /* Hands the body parsed on a request thread to inn_http_body_json for req
  * (NULL, NULL: none). */
 void inn_http_body_preset(struct evhttp_request *req, json_object *body);
-/* Query parameter, or NULL. */
+/* Query parameter name in buf (len bytes), or NULL.  A value longer than
+ * len - 1 is cut and ends in "..." (no number or name check takes it as
+ * written). */
 const char *inn_http_query(struct evhttp_request *req, const char *name, char *buf,
                            size_t len);
 /* The access log (server.accessLog): a request begins (its time is

@@ -596,12 +596,20 @@ int
 inn_store_log_append(inn_store *st, int64_t exec_id, const char *step, int level,
                      int stream, const char *line, int64_t *seq)
 {
+	return inn_store_log_append_at(st, exec_id, step, level, stream, line, inn_wall_ms(),
+	                               seq);
+}
+
+int
+inn_store_log_append_at(inn_store *st, int64_t exec_id, const char *step, int level,
+                        int stream, const char *line, int64_t ts_ms, int64_t *seq)
+{
 	int64_t dummy;
 
 	CHECK_STORE(st);
 	CHECK_ARG(line != NULL);
 	return METERED(st, METER_WRITE,
-	               st->ops->log_append(st, exec_id, step, level, stream, line,
+	               st->ops->log_append(st, exec_id, step, level, stream, line, ts_ms,
 	                                   seq != NULL ? seq : &dummy));
 }
 
@@ -739,12 +747,14 @@ inn_store_audit(inn_store *st, const char *who, const char *action, const char *
 }
 
 int
-inn_store_audit_list(inn_store *st, int limit, json_object **entries)
+inn_store_audit_list(inn_store *st, int limit, int64_t before, json_object **entries)
 {
 	CHECK_STORE(st);
-	CHECK_ARG(entries != NULL);
+	CHECK_ARG(entries != NULL && before >= 0);
 	*entries = NULL;
-	return METERED(st, METER_READ, st->ops->audit_list(st, clamp_limit(limit), entries));
+	return METERED(st, METER_READ, st->ops->audit_list(st, clamp_limit(limit),
+	                                                   before > 0 ? before : INT64_MAX,
+	                                                   entries));
 }
 
 /* ---- provider sources ------------------------------------------------ */

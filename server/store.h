@@ -99,11 +99,14 @@ int inn_store_steps_get(inn_store *st, int64_t exec_id, inn_step_row **rows, siz
 
 /* ---- step logs ---------------------------------------------------------- */
 
-/* Appends one (already masked) line; *seq gets its id, increasing across
- * the whole store (the `after` cursor) and never reused.  INN_ENOTFOUND if
- * there is no such execution. */
+/* Appends one (already masked) line, its ts now; *seq gets its id,
+ * increasing across the whole store (the `after` cursor) and never reused.
+ * INN_ENOTFOUND if there is no such execution.  _at: its ts is ts_ms (a
+ * caller that publishes the line gives it the ts it is stored with). */
 int inn_store_log_append(inn_store *st, int64_t exec_id, const char *step, int level,
                          int stream, const char *line, int64_t *seq);
+int inn_store_log_append_at(inn_store *st, int64_t exec_id, const char *step, int level,
+                            int stream, const char *line, int64_t ts_ms, int64_t *seq);
 /* Lines of an execution with seq > after, oldest first, at most limit, as
  * an array of {seq, step, level, stream, line, ts}.  Here and below a
  * limit <= 0 means 1000, and limits above 10000 are 10000. */
@@ -163,8 +166,10 @@ int inn_store_key_list(inn_store *st, json_object **keys);
 /* who, target and detail may be NULL. */
 int inn_store_audit(inn_store *st, const char *who, const char *action, const char *target,
                     json_object *detail);
-/* Newest first, at most limit, as an array of {id, who, action, target, detail, ts}. */
-int inn_store_audit_list(inn_store *st, int limit, json_object **entries);
+/* Newest first, at most limit, as an array of {id, who, action, target, detail, ts};
+ * before > 0: only the entries with an id below it (the next page after
+ * one that ended with id before), 0: from the newest. */
+int inn_store_audit_list(inn_store *st, int limit, int64_t before, json_object **entries);
 
 /* ---- provider sources (added over the API) ------------------------------ */
 

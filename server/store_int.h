@@ -77,7 +77,7 @@ struct inn_store_ops {
 	int (*steps_get)(inn_store *st, int64_t exec_id, inn_step_row **rows, size_t *n);
 
 	int (*log_append)(inn_store *st, int64_t exec_id, const char *step, int level,
-	                  int stream, const char *line, int64_t *seq);
+	                  int stream, const char *line, int64_t ts_ms, int64_t *seq);
 	/* 1 <= limit <= INN_STORE_LIMIT_MAX here and below. */
 	int (*logs_get)(inn_store *st, int64_t exec_id, int64_t after, int limit,
 	                json_object **lines);
@@ -99,7 +99,8 @@ struct inn_store_ops {
 
 	int (*audit)(inn_store *st, const char *who, const char *action, const char *target,
 	             json_object *detail);
-	int (*audit_list)(inn_store *st, int limit, json_object **entries);
+	/* the entries with an id below before (INT64_MAX: all) */
+	int (*audit_list)(inn_store *st, int limit, int64_t before, json_object **entries);
 
 	/* kind is "git" or "path"; added_ms is set (> 0). */
 	int (*source_put)(inn_store *st, const inn_source_row *row);

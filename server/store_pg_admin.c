@@ -196,13 +196,13 @@ static const struct pg_jfield audit_fields[] = {
 };
 
 int
-inn_pg_audit_list(inn_store *st, int limit, json_object **entries)
+inn_pg_audit_list(inn_store *st, int limit, int64_t before, json_object **entries)
 {
 	PGresult *r = NULL;
 	int rc;
 
 	if ((rc = inn_pg_run(PG(st), &r, NULL, "reading the audit trail", PQ_AUDIT_LIST, NULL,
-	                     "i", limit)) < 0)
+	                     "iI", limit, before)) < 0)
 		return rc;
 	rc = inn_pg_json_rows(r, audit_fields, entries);
 	PQclear(r);

@@ -255,13 +255,13 @@ inn_pg_steps_get(inn_store *st, int64_t exec_id, inn_step_row **rows, size_t *n)
 /* One statement (PQ_LOG_APPEND: why it takes an advisory lock). */
 int
 inn_pg_log_append(inn_store *st, int64_t exec_id, const char *step, int level, int stream,
-                  const char *line, int64_t *seq)
+                  const char *line, int64_t ts_ms, int64_t *seq)
 {
 	struct pg_done done;
 	int rc;
 
 	rc = inn_pg_run(PG(st), NULL, &done, "appending a log line", PQ_LOG_APPEND, NULL,
-	                "ItiitI", exec_id, step, level, stream, line, inn_wall_ms());
+	                "ItiitI", exec_id, step, level, stream, line, ts_ms);
 	if (rc < 0 && done.fk)
 		rc = inn_error_set(INN_ENOTFOUND, "no execution %lld", (long long)exec_id);
 	else if (rc == 0)

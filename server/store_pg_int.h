@@ -186,7 +186,7 @@ int inn_pg_exec_ids_with_status(inn_store *st, const char *status, int64_t **ids
 int inn_pg_step_put(inn_store *st, int64_t exec_id, const inn_step_row *row);
 int inn_pg_steps_get(inn_store *st, int64_t exec_id, inn_step_row **rows, size_t *n);
 int inn_pg_log_append(inn_store *st, int64_t exec_id, const char *step, int level,
-                      int stream, const char *line, int64_t *seq);
+                      int stream, const char *line, int64_t ts_ms, int64_t *seq);
 int inn_pg_logs_get(inn_store *st, int64_t exec_id, int64_t after, int limit,
                     json_object **lines);
 int inn_pg_logs_scrub(inn_store *st, int64_t exec_id, const char *step,
@@ -204,7 +204,7 @@ int inn_pg_key_revoke(inn_store *st, const char *name);
 int inn_pg_key_list(inn_store *st, json_object **keys);
 int inn_pg_audit(inn_store *st, const char *who, const char *action, const char *target,
                  json_object *detail);
-int inn_pg_audit_list(inn_store *st, int limit, json_object **entries);
+int inn_pg_audit_list(inn_store *st, int limit, int64_t before, json_object **entries);
 int inn_pg_source_put(inn_store *st, const inn_source_row *row);
 int inn_pg_source_list(inn_store *st, inn_source_row **rows, size_t *n);
 int inn_pg_source_delete(inn_store *st, const char *name);

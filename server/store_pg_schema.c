@@ -283,7 +283,7 @@ const char *const inn_pg_sql[PQ_COUNT] = {
 	[PQ_AUDIT_ADD] = "INSERT INTO audit (who, action, target, detail, ts_ms) "
 		"VALUES ($1, $2, $3, $4, $5)",
 	[PQ_AUDIT_LIST] = "SELECT id, who, action, target, detail, ts_ms FROM audit "
-		"ORDER BY id DESC LIMIT $1",
+		"WHERE id < $2 ORDER BY id DESC LIMIT $1",
 	[PQ_SOURCE_PUT] = "INSERT INTO provider_sources (name, kind, url, path, ref, commit_id, "
 		"added_by, added_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
 		"ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, url = excluded.url, "

@@ -246,10 +246,10 @@ static const struct sq_jfield audit_fields[] = {
 };
 
 int
-inn_sqlite_audit_list(inn_store *st, int limit, json_object **entries)
+inn_sqlite_audit_list(inn_store *st, int limit, int64_t before, json_object **entries)
 {
 	return inn_sq_json_rows(SQ(st), ST_AUDIT_LIST, "reading the audit trail", audit_fields,
-	                        entries, "i", limit);
+	                        entries, "iI", limit, before);
 }
 
 /* ---- provider sources ------------------------------------------------------ */

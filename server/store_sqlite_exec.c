@@ -294,13 +294,13 @@ inn_sqlite_steps_get(inn_store *st, int64_t exec_id, inn_step_row **rows, size_t
  * synchronous=NORMAL makes that an append to the -wal file, no fsync. */
 int
 inn_sqlite_log_append(inn_store *st, int64_t exec_id, const char *step, int level, int stream,
-                      const char *line, int64_t *seq)
+                      const char *line, int64_t ts_ms, int64_t *seq)
 {
 	struct sq_done done;
 	int rc;
 
 	rc = inn_sq_exec(SQ(st), &done, ST_LOG_APPEND, "appending a log line", "ItiitI", exec_id,
-	                 step, level, stream, line, inn_wall_ms());
+	                 step, level, stream, line, ts_ms);
 	if (rc < 0 && done.fk)
 		rc = inn_error_set(INN_ENOTFOUND, "no execution %lld", (long long)exec_id);
 	else if (rc == 0)

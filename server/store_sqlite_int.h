@@ -237,7 +237,7 @@ int inn_sqlite_exec_ids_with_status(inn_store *st, const char *status, int64_t *
 int inn_sqlite_step_put(inn_store *st, int64_t exec_id, const inn_step_row *row);
 int inn_sqlite_steps_get(inn_store *st, int64_t exec_id, inn_step_row **rows, size_t *n);
 int inn_sqlite_log_append(inn_store *st, int64_t exec_id, const char *step, int level,
-                          int stream, const char *line, int64_t *seq);
+                          int stream, const char *line, int64_t ts_ms, int64_t *seq);
 int inn_sqlite_logs_get(inn_store *st, int64_t exec_id, int64_t after, int limit,
                         json_object **lines);
 int inn_sqlite_event_add(inn_store *st, const char *type, int64_t exec_id, const char *team,
@@ -253,7 +253,7 @@ int inn_sqlite_key_revoke(inn_store *st, const char *name);
 int inn_sqlite_key_list(inn_store *st, json_object **keys);
 int inn_sqlite_audit(inn_store *st, const char *who, const char *action, const char *target,
                      json_object *detail);
-int inn_sqlite_audit_list(inn_store *st, int limit, json_object **entries);
+int inn_sqlite_audit_list(inn_store *st, int limit, int64_t before, json_object **entries);
 int inn_sqlite_source_put(inn_store *st, const inn_source_row *row);
 int inn_sqlite_source_list(inn_store *st, inn_source_row **rows, size_t *n);
 int inn_sqlite_source_delete(inn_store *st, const char *name);

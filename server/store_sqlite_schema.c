@@ -248,7 +248,7 @@ const char *const inn_sq_stmt_sql[ST_COUNT] = {
 	[ST_AUDIT_ADD] = "INSERT INTO audit (who, action, target, detail, ts_ms) "
 		"VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_AUDIT_LIST] = "SELECT id, who, action, target, detail, ts_ms FROM audit "
-		"ORDER BY id DESC LIMIT ?1",
+		"WHERE id < ?2 ORDER BY id DESC LIMIT ?1",
 	[ST_SOURCE_PUT] = "INSERT OR REPLACE INTO provider_sources (name, kind, url, path, ref, "
 		"commit_id, added_by, added_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[ST_SOURCE_LIST] = "SELECT name, kind, url, path, ref, commit_id, added_by, added_ms "

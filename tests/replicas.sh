@@ -5,8 +5,9 @@
 # once; a kill -9 of one replica mid-run leaves its executions to the
 # others, which resume or fail them by crash recovery's rules within the
 # lease; a log follower on replica A sees the lines of a run executing on
-# replica B; a provider added through A is served by B after its next
-# heartbeat; one replica runs the TTL reaper.  Prints TAP; 77 (skip) when
+# replica B as they are stored (ts included; its end's id the last seq),
+# and A's event stream its execution.created; a provider added through A
+# is served by B after its next heartbeat; one replica runs the TTL reaper.  Prints TAP; 77 (skip) when
 # PostgreSQL is not installed (INN_REQUIRE_PG=1: fail instead).
 src=${INN_TOP_SRCDIR:?}
 build=${INN_TOP_BUILDDIR:?}
@@ -183,7 +184,7 @@ api() { # url method path [body]
 		"$1$3" ${4:+-d "$4"}
 }
 
-echo "1..22"
+echo "1..24"
 key=$("$srvbin" --config "$dir/conf.yaml" --db "$dburl" --create-admin-key ops 2>"$dir/key.err")
 [ -n "$key" ] || { cat "$dir/key.err" >&2; echo "not ok 1 - admin key"; exit 1; }
 start_rep A && start_rep B && start_rep C
@@ -278,25 +279,30 @@ cat >"$dir/evcount.py" <<'PY'
 import collections, json, sys
 batch = json.load(open(sys.argv[2]))
 want = set(batch["ids"].values())
-fin, ids, kind = collections.Counter(), [], None
+fin, made, ids, kind = collections.Counter(), collections.Counter(), [], None
+early = set()
 for line in open(sys.argv[1], errors="replace"):
     line = line.rstrip("\n")
     if line.startswith("event: "):
         kind = line[7:]
     elif line.startswith("id: "):
         ids.append(int(line[4:]))
-    elif line.startswith("data: ") and kind == "execution.finished":
+    elif line.startswith("data: ") and kind in ("execution.created", "execution.finished"):
         x = json.loads(line[6:]).get("execution")
-        if x in want:
+        if x in want and kind == "execution.created":
+            made[x] += 1
+        elif x in want:
             fin[x] += 1
-bad = [(x, fin[x]) for x in want if fin[x] != 1]
+            if not made[x]:
+                early.add(x)
+bad = [(x, made[x], fin[x]) for x in want if fin[x] != 1 or made[x] != 1 or x in early]
 order = all(a < b for a, b in zip(ids, ids[1:]))
-print("events %d, ids increasing: %s, finished once: %d/%d, wrong: %s" %
+print("events %d, ids increasing: %s, created then finished once: %d/%d, wrong: %s" %
       (len(ids), order, len(want) - len(bad), len(want), bad[:5]))
 sys.exit(0 if order and not bad else 1)
 PY
 python3 "$dir/evcount.py" "$dir/allev.out" "$dir/batch3.json" >"$dir/evcount.out"
-check "replica A's event stream carried every run's end once, ids increasing, whichever replica ran it ($(cat "$dir/evcount.out"))" $?
+check "replica A's event stream carried every run's creation and end once, ids increasing, whichever replica ran it ($(cat "$dir/evcount.out"))" $?
 
 # ---- an idle replica steals queued runs of a busy one ----------------------------
 python3 "$dir/submit.py" "$key" 60 x "$dir/steal.json" 0.3 "$URL_B"
@@ -309,11 +315,12 @@ echo "# 60 runs submitted to replica B alone: $others of them ran on A or C"
 check "60 runs submitted to replica B alone: idle replicas steal queued ones, each still runs exactly once ($(cat "$dir/once_x.out"))" $?
 
 # ---- a follower on A sees lines of a run on B -----------------------------------
+curl -sN -m 8 -H "Authorization: Bearer $key" "$URL_A/api/events/stream" >"$dir/events.out" &
+epid=$!
+sleep 0.5
 talk=$(api "$URL_B" POST /api/workflows/run '{"workflow":"rep-team/talk"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 curl -sN -m 15 -H "Authorization: Bearer $key" "$URL_A/api/workflows/$talk/logs?follow=1" >"$dir/follow.out" &
 fpid=$!
-curl -sN -m 8 -H "Authorization: Bearer $key" "$URL_A/api/events/stream" >"$dir/events.out" &
-epid=$!
 wait $fpid
 wait $epid
 owner=$(api "$URL_A" GET "/api/workflows/$talk" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("replica"))')
@@ -321,6 +328,23 @@ owner=$(api "$URL_A" GET "/api/workflows/$talk" | python3 -c 'import json,sys; p
 check "a log follower on replica A gets the live lines and the end of a run executing on replica B (owner $owner)" $?
 grep -q "\"execution\": *$talk" "$dir/events.out" || grep -q "\"execution\":$talk" "$dir/events.out"
 check "the event stream of replica A carries the step events of that run" $?
+grep -A1 "^event: execution.created" "$dir/events.out" | grep -q "\"execution\":$talk,"
+check "... and its execution.created, published by replica B" $?
+api "$URL_B" GET "/api/workflows/$talk/logs" >"$dir/talk.json"
+python3 - "$dir/follow.out" "$dir/talk.json" >"$dir/follow.chk" <<'PY'
+import json, sys
+evs = [dict(l.split(": ", 1) for l in b.split("\n") if ": " in l)
+       for b in open(sys.argv[1]).read().split("\n\n") if b.strip()]
+logs = [json.loads(e["data"]) for e in evs if e.get("event") == "log"]
+stored = json.load(open(sys.argv[2]))["lines"]
+end = [e for e in evs if e.get("event") == "end"]
+ok = logs == stored and end and int(end[0]["id"]) == stored[-1]["seq"]
+print("%d lines followed, %d stored, the same: %s; end id %s, last seq %s" %
+      (len(logs), len(stored), logs == stored, end[0]["id"] if end else None,
+       stored[-1]["seq"] if stored else None))
+sys.exit(0 if ok else 1)
+PY
+check "the lines followed through replica A are the stored ones, ts included, and the end's id is the last seq ($(cat "$dir/follow.chk"))" $?
 
 # ---- a run on B cancelled through A ---------------------------------------------
 long=$(api "$URL_B" POST /api/workflows/run '{"workflow":"rep-team/hold","parameters":{"hold":"60"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')

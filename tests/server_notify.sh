@@ -3,8 +3,9 @@
 # Type=notify, sd_notify(3)): a listener on $NOTIFY_SOCKET gets READY=1
 # once the server serves, RELOADING=1 then READY=1 around a SIGHUP reload,
 # STOPPING=1 at SIGTERM.  The reload reads the config file again: a
-# provider folder added to providers[] is served after it; a config that
-# no longer parses is refused, logged, and the catalog in use is kept.
+# provider folder added to providers[] is served after it, one read from
+# another folder says so in its source; a config that no longer parses is
+# refused, logged, and the catalog in use is kept.
 # Prints TAP.
 src=${INN_TOP_SRCDIR:?}
 build=${INN_TOP_BUILDDIR:?}
@@ -62,7 +63,7 @@ providers() {
 		python3 -c 'import json,sys; d=json.load(sys.stdin); d=d["data"] if isinstance(d, dict) else d; print(" ".join(sorted(p["name"] for p in d)))'
 }
 
-echo "1..9"
+echo "1..10"
 write_conf storage-team
 key=$("$srvbin" --config "$conf" --create-admin-key ops)
 NOTIFY_SOCKET="$dir/notify.sock" start_server "$conf" "$dir/server.log"
@@ -113,11 +114,29 @@ notes 11
 [ "$(providers)" = "storage-team" ] && sed -n 11p "$dir/notes" | grep -q "^READY=1"
 check "after the FIFO, a good config reloads" $?
 
+# the provider read from another folder: its source says the new one
+source_path() {
+	curl -s -H "Authorization: Bearer $key" "$url$1" | python3 -c 'import json,sys
+d = json.load(sys.stdin)
+print(" ".join(p["source"]["type"] + ":" + p["source"]["path"] for p in (d if isinstance(d, list) else [d])))'
+}
+was=$(source_path /api/providers)
+mkdir "$dir/moved"
+cp -r "$dir/providers/storage-team" "$dir/moved/"
+sed -i "s|path: providers/storage-team|path: $dir/moved/storage-team|" "$conf"
+kill -HUP "$spid"
+notes 13
+now="filesystem:$(cd "$dir/moved/storage-team" && pwd -P)"
+[ "$was" = "filesystem:$(cd "$dir/providers/storage-team" && pwd -P)" ] &&
+	[ "$(source_path /api/providers)" = "$now" ] &&
+	[ "$(source_path /api/providers/storage-team)" = "$now" ]
+check "a provider read from another folder after a reload: /api/providers and /api/providers/NAME say the new folder (was $was)" $?
+
 kill -TERM "$spid"
 wait "$spid"
 rc=$?
 spid=""
-notes 12
-[ $rc -eq 0 ] && sed -n 12p "$dir/notes" | grep -q "^STOPPING=1"
+notes 14
+[ $rc -eq 0 ] && sed -n 14p "$dir/notes" | grep -q "^STOPPING=1"
 check "SIGTERM: STOPPING=1, and the server exits (0)" $?
 exit $fail

@@ -705,15 +705,15 @@ inn_param_json(const inn_param *pa, int full)
 	return po;
 }
 
-/* A workflow's parameters, each as inn_param_json shows it. */
+/* A workflow's parameters, each as inn_param_json(full) shows it. */
 static json_object *
-params_json(const inn_workflow *w)
+params_json(const inn_workflow *w, int full)
 {
 	json_object *params = json_object_new_array();
 	size_t j;
 
 	for (j = 0; w != NULL && j < w->nparams; j++)
-		json_object_array_add(params, inn_param_json(&w->params[j], 0));
+		json_object_array_add(params, inn_param_json(&w->params[j], full));
 	return params;
 }
 
@@ -724,11 +724,12 @@ inn_goldenpath_json(const inn_goldenpath *g)
 	size_t i;
 
 	INN_JSON_ADD_STRS(o, "name", g->name, "description", g->description,
-	                  "category", g->category, "workflow", g->workflow_ref);
+	                  "category", g->category, "workflow", g->workflow_ref,
+	                  "estimated_duration", g->estimated_duration);
 	for (i = 0; i < g->ntags; i++)
 		json_object_array_add(tags, json_object_new_string(g->tags[i]));
 	json_object_object_add(o, "tags", tags);
-	json_object_object_add(o, "parameters", params_json(g->workflow));
+	json_object_object_add(o, "parameters", params_json(g->workflow, 0));
 	return o;
 }
 
@@ -767,7 +768,8 @@ inn_provider_json(const inn_provider *p, int full)
 		if (full) {
 			if (full >= 2)
 				json_object_object_add(wo, "file", inn_json_str(w->file));
-			json_object_object_add(wo, "parameters", params_json(w));
+			/* the whole declaration, as a golden path's detail */
+			json_object_object_add(wo, "parameters", params_json(w, 1));
 		}
 		json_object_array_add(wfs, wo);
 	}

@@ -354,11 +354,12 @@ void inn_score_free(inn_score *s);
 
 /* A provider as the API and the CLI show it: name, version, description,
  * owner, category, resource_types[], workflows[], and source when it is
- * said (p->source); full >= 1 adds each workflow's parameters, full >= 2
- * the files and folder (local use only: the server does not show its
- * workflows' files).  A filesystem source's folder (a path of the host)
- * is shown with full >= 2 or INN_PROVIDER_JSON_FOLDER (the server: to
- * admins only); otherwise its path is null. */
+ * said (p->source); full >= 1 adds each workflow's parameters (their whole
+ * declarations, inn_param_json's full form), full >= 2 the files and
+ * folder (local use only: the server does not show its workflows' files).
+ * A filesystem source's folder (a path of the host) is shown with
+ * full >= 2 or INN_PROVIDER_JSON_FOLDER (the server: to admins only);
+ * otherwise its path is null. */
 #define INN_PROVIDER_JSON_FOLDER 0x100
 json_object *inn_provider_json(const inn_provider *p, int full);
 

@@ -89,11 +89,12 @@ record(const char *method, const char *path, long status, const char *ctype, con
 	json_object_put(o);
 }
 
-/* One request with a body declared as ctype (NULL: no Content-Type);
- * returns the status and the parsed JSON body (or NULL). */
+/* One request with a body declared as ctype (NULL: no Content-Type) and
+ * one more header line (NULL: none); returns the status and the parsed
+ * JSON body (or NULL). */
 static long
-http_ct(const char *method, const char *path, const char *body, const char *ctype,
-        const char *key, json_object **out, char **raw)
+http_req(const char *method, const char *path, const char *body, const char *ctype,
+         const char *header, const char *key, json_object **out, char **raw)
 {
 	CURL *c = curl_easy_init();
 	struct curl_slist *h = NULL;
@@ -111,6 +112,8 @@ http_ct(const char *method, const char *path, const char *body, const char *ctyp
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", key);
 		h = curl_slist_append(h, auth);
 	}
+	if (header != NULL)
+		h = curl_slist_append(h, header);
 	if (body != NULL) {
 		char ct[256];
 
@@ -137,6 +140,13 @@ http_ct(const char *method, const char *path, const char *body, const char *ctyp
 	else
 		free(b.p);
 	return status;
+}
+
+static long
+http_ct(const char *method, const char *path, const char *body, const char *ctype,
+        const char *key, json_object **out, char **raw)
+{
+	return http_req(method, path, body, ctype, NULL, key, out, raw);
 }
 
 /* One request; a body is declared as JSON. */
@@ -242,11 +252,10 @@ make_key(const char *name, const char *role, const char *team, char *out, size_t
 	char body[512];
 	json_object *o = NULL;
 
-	if (team != NULL)
-		snprintf(body, sizeof(body), "{\"name\":\"%s\",\"role\":\"%s\",\"team\":\"%s\"}",
-		         name, role, team);
-	else
-		snprintf(body, sizeof(body), "{\"name\":\"%s\",\"role\":\"%s\"}", name, role);
+	/* team NULL: a key without a team */
+	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"role\":\"%s\"%s%s%s}", name, role,
+	         team != NULL ? ",\"team\":\"" : "", team != NULL ? team : "",
+	         team != NULL ? "\"" : "");
 	assert_int_equal(http("POST", "/api/admin/keys", body, S.admin, &o, NULL), 201);
 	if (out != NULL)
 		snprintf(out, len, "%s", jget(o, "key"));
@@ -511,6 +520,105 @@ test_catalog_routes(void **state)
 			json_object_put(o);
 		}
 	}
+}
+
+/* Whether o has member key, null. */
+static int
+has_null(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	return json_object_object_get_ex(o, key, &v) && v == NULL;
+}
+
+/* The parameter named name of workflow wf in provider JSON p. */
+static json_object *
+provider_param(json_object *p, const char *wf, const char *name)
+{
+	json_object *wfs = json_object_object_get(p, "workflows"), *ps;
+	size_t i, j;
+
+	for (i = 0; i < json_object_array_length(wfs); i++) {
+		if (strcmp(jget(json_object_array_get_idx(wfs, i), "name"), wf) != 0)
+			continue;
+		ps = json_object_object_get(json_object_array_get_idx(wfs, i), "parameters");
+		for (j = 0; j < json_object_array_length(ps); j++)
+			if (strcmp(jget(json_object_array_get_idx(ps, j), "name"), name) == 0)
+				return json_object_array_get_idx(ps, j);
+	}
+	fail_msg("no parameter %s of workflow %s", name, wf);
+	return NULL;
+}
+
+/* GET /api/providers/{name}: each workflow parameter's whole declaration,
+ * as a golden path's detail gives it (description, allowed values,
+ * pattern; null where it declares none). */
+static void
+test_provider_params_are_whole(void **state)
+{
+	json_object *o = NULL, *pa;
+
+	(void)state;
+	assert_int_equal(http("GET", "/api/providers/api-team", NULL, S.user_red, &o, NULL), 200);
+	pa = provider_param(o, "slow", "hold");
+	assert_int_equal(json_object_object_length(pa), 7);
+	assert_string_equal(jget(pa, "description"), "Seconds to wait after the lines");
+	assert_string_equal(jget(pa, "pattern"), "^[0-9.]+$");
+	assert_true(has_null(pa, "allowed"));
+	pa = provider_param(o, "slow", "tone");
+	assert_string_equal(js(json_object_object_get(pa, "allowed")), "[\"plain\",\"loud\"]");
+	assert_true(has_null(pa, "description") && has_null(pa, "pattern"));
+	pa = provider_param(o, "slow", "lines");
+	assert_int_equal(json_object_object_length(pa), 7);
+	assert_true(has_null(pa, "description") && has_null(pa, "allowed") &&
+	            has_null(pa, "pattern"));
+	json_object_put(o);
+}
+
+/* The names of the parameters of golden path JSON g, in order, joined. */
+static char *
+param_names(json_object *g)
+{
+	json_object *ps = json_object_object_get(g, "parameters");
+	char buf[1024] = "";
+	size_t i, n = 0;
+
+	for (i = 0; i < json_object_array_length(ps); i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s,",
+		                      jget(json_object_array_get_idx(ps, i), "name"));
+	return strdup(buf);
+}
+
+/* GET /api/golden-paths: each item has what the list page shows without
+ * asking for each golden path: its estimated_duration, and the parameters
+ * its detail has (their names; the detail has all of each declaration). */
+static void
+test_golden_path_list_has_what_the_detail_has(void **state)
+{
+	json_object *list = NULL, *o = NULL, *g;
+	char path[256], *a, *b;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(http("GET", "/api/golden-paths", NULL, S.user_red, &list, NULL), 200);
+	assert_true(json_object_array_length(list) > 0);
+	for (i = 0; i < json_object_array_length(list); i++) {
+		g = json_object_array_get_idx(list, i);
+		snprintf(path, sizeof(path), "/api/golden-paths/%s", jget(g, "name"));
+		assert_int_equal(http("GET", path, NULL, S.user_red, &o, NULL), 200);
+		assert_true(json_object_object_get_ex(g, "estimated_duration", NULL));
+		assert_true(json_object_equal(json_object_object_get(g, "estimated_duration"),
+		                              json_object_object_get(o, "estimated_duration")));
+		a = param_names(g);
+		b = param_names(o);
+		assert_string_equal(a, b);
+		free(a);
+		free(b);
+		json_object_put(o);
+	}
+	assert_string_equal(jget(json_object_array_get_idx(list, 0), "estimated_duration"),
+	                    "under a minute");
+	json_object_put(list);
 }
 
 static void
@@ -793,6 +901,250 @@ test_sse_follow_gets_every_line(void **state)
 	}
 }
 
+/* The events of the SSE text raw, in order: [{id, event, data}], id an
+ * integer (null when the event has none), data parsed as JSON. */
+static json_object *
+sse_parse(const char *raw)
+{
+	json_object *a = json_object_new_array();
+	const char *p = raw;
+
+	while (p != NULL && *p != '\0') {
+		const char *end = strstr(p, "\n\n");
+		char *block = strndup(p, end ? (size_t)(end - p) : strlen(p)), *line, *save = NULL;
+		json_object *ev = json_object_new_object();
+
+		json_object_object_add(ev, "id", NULL);
+		for (line = strtok_r(block, "\n", &save); line != NULL;
+		     line = strtok_r(NULL, "\n", &save)) {
+			if (strncmp(line, "id: ", 4) == 0)
+				json_object_object_add(ev, "id", json_object_new_int64(
+				    strtoll(line + 4, NULL, 10)));
+			else if (strncmp(line, "event: ", 7) == 0)
+				json_object_object_add(ev, "event", json_object_new_string(line + 7));
+			else if (strncmp(line, "data: ", 6) == 0)
+				json_object_object_add(ev, "data", json_tokener_parse(line + 6));
+		}
+		free(block);
+		if (json_object_object_get_ex(ev, "event", NULL))
+			json_object_array_add(a, ev);
+		else
+			json_object_put(ev);
+		p = end ? end + 2 : NULL;
+	}
+	return a;
+}
+
+/* The events of GET /api/workflows/ID/logs?follow=1 (then query, e.g.
+ * "&after=5") as key, sent with the header line header (NULL: none): the
+ * stream answers 200 and ends (its execution ended). */
+static json_object *
+follow_log(int64_t id, const char *query, const char *header, const char *key)
+{
+	char path[256], *raw = NULL;
+	json_object *evs;
+
+	snprintf(path, sizeof(path), "/api/workflows/%lld/logs?follow=1%s", (long long)id,
+	         query != NULL ? query : "");
+	assert_int_equal(http_req("GET", path, NULL, NULL, header, key, NULL, &raw), 200);
+	evs = sse_parse(raw != NULL ? raw : "");
+	free(raw);
+	return evs;
+}
+
+/* The lines of execution id as the JSON pages give them (one page). */
+static json_object *
+stored_lines(int64_t id, const char *key)
+{
+	json_object *o = NULL, *lines;
+	char path[128];
+
+	snprintf(path, sizeof(path), "/api/workflows/%lld/logs?limit=10000", (long long)id);
+	assert_int_equal(http("GET", path, NULL, key, &o, NULL), 200);
+	lines = json_object_get(json_object_object_get(o, "lines"));
+	json_object_put(o);
+	return lines;
+}
+
+/* The field of the event at i of evs ("id", "event", "data"). */
+static json_object *
+ev_get(json_object *evs, size_t i, const char *field)
+{
+	return json_object_object_get(json_object_array_get_idx(evs, i), field);
+}
+
+/* Every line a follower gets, live as the step prints it or replayed from
+ * the store, is the line the JSON pages give: the same members (seq,
+ * step, level, stream, line, ts) with the same values. */
+static void
+test_followed_lines_are_the_stored_lines(void **state)
+{
+	json_object *evs, *lines;
+	size_t i, n = 0;
+	int64_t id;
+
+	(void)state;
+	/* followed at once: most of its 30 lines come live */
+	id = submit("/api/workflows/run", "{\"workflow\":\"api-team/slow\","
+	            "\"parameters\":{\"lines\":\"30\"}}", S.user_red);
+	evs = follow_log(id, NULL, NULL, S.user_red);
+	lines = stored_lines(id, S.user_red);
+	assert_int_equal(json_object_array_length(lines), 30);
+	for (i = 0; i < json_object_array_length(evs); i++) {
+		json_object *d = ev_get(evs, i, "data"), *want;
+
+		if (strcmp(json_object_get_string(ev_get(evs, i, "event")), "log") != 0)
+			continue;
+		assert_true(n < json_object_array_length(lines));
+		want = json_object_array_get_idx(lines, n++);
+		if (!json_object_equal(d, want))
+			fail_msg("line %zu: followed %s, stored %s", n, json_object_to_json_string(d),
+			         json_object_to_json_string(want));
+	}
+	assert_int_equal(n, 30);
+	json_object_put(evs);
+	json_object_put(lines);
+}
+
+/* The ids of a log stream are log seqs: each line's its seq, and the end's
+ * the last line's (from, the cursor it resumed from, when it sent none),
+ * so that a client resuming from the last id it saw (Last-Event-ID,
+ * after=) neither skips nor repeats a line. */
+static void
+check_log_stream_ids(json_object *evs, size_t lines, int64_t from)
+{
+	size_t i, n = json_object_array_length(evs);
+	int64_t last = from;
+
+	assert_int_equal(n, lines + 1);
+	for (i = 0; i + 1 < n; i++) {
+		assert_string_equal(json_object_get_string(ev_get(evs, i, "event")), "log");
+		last = json_object_get_int64(json_object_object_get(ev_get(evs, i, "data"), "seq"));
+		assert_int_equal(json_object_get_int64(ev_get(evs, i, "id")), last);
+	}
+	assert_string_equal(json_object_get_string(ev_get(evs, n - 1, "event")), "end");
+	assert_int_equal(json_object_get_int64(ev_get(evs, n - 1, "id")), last);
+}
+
+static void
+test_log_stream_ids_are_seqs(void **state)
+{
+	json_object *evs;
+	int64_t id;
+
+	(void)state;
+	id = submit("/api/workflows/run", "{\"workflow\":\"api-team/slow\","
+	            "\"parameters\":{\"lines\":\"10\"}}", S.user_red);
+	/* followed while it runs: the end comes live, with the run's end */
+	evs = follow_log(id, NULL, NULL, S.user_red);
+	check_log_stream_ids(evs, 10, 0);
+	json_object_put(evs);
+	/* followed once it ended: the end comes after the backlog */
+	evs = follow_log(id, NULL, NULL, S.user_red);
+	check_log_stream_ids(evs, 10, 0);
+	json_object_put(evs);
+}
+
+/* Last-Event-ID resumes a logs stream as after= does, with the same
+ * checks; after= wins over it, as on /api/events/stream. */
+static void
+test_log_stream_resumes_from_last_event_id(void **state)
+{
+	static const char *const bad[] = {
+		"Last-Event-ID: nope", "Last-Event-ID: -1", "Last-Event-ID: 1x",
+		"Last-Event-ID: 99999999999999999999", "Last-Event-ID: +5", "Last-Event-ID;",
+	};
+	json_object *evs, *lines, *o = NULL;
+	char hdr[64], path[128];
+	int64_t id, mid;
+	size_t i;
+
+	(void)state;
+	id = submit("/api/workflows/run", "{\"workflow\":\"api-team/slow\","
+	            "\"parameters\":{\"lines\":\"8\"}}", S.user_red);
+	json_object_put(wait_done(id, S.user_red));
+	lines = stored_lines(id, S.user_red);
+	mid = jint(json_object_array_get_idx(lines, 4), "seq");
+	snprintf(hdr, sizeof(hdr), "Last-Event-ID: %lld", (long long)mid);
+	/* the lines after the fifth, then the end */
+	evs = follow_log(id, NULL, hdr, S.user_red);
+	check_log_stream_ids(evs, 3, mid);
+	assert_int_equal(jint(json_object_object_get(json_object_array_get_idx(evs, 0), "data"),
+	                      "seq"), jint(json_object_array_get_idx(lines, 5), "seq"));
+	json_object_put(evs);
+	/* after= wins */
+	evs = follow_log(id, "&after=0", hdr, S.user_red);
+	check_log_stream_ids(evs, 8, 0);
+	json_object_put(evs);
+	/* the last line's seq: nothing more, the end */
+	mid = jint(json_object_array_get_idx(lines, 7), "seq");
+	snprintf(hdr, sizeof(hdr), "Last-Event-ID: %lld", (long long)mid);
+	evs = follow_log(id, NULL, hdr, S.user_red);
+	check_log_stream_ids(evs, 0, mid);
+	json_object_put(evs);
+	/* what is no cursor is a 400 that names it, as on the event stream */
+	snprintf(path, sizeof(path), "/api/workflows/%lld/logs?follow=1", (long long)id);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_error(http_req("GET", path, NULL, NULL, bad[i], S.user_red, &o, NULL), 400, o,
+		             "bad_cursor");
+		TU_ASSERT_CONTAINS(jget(json_object_object_get(o, "error"), "message"),
+		                   "Last-Event-ID");
+		json_object_put(o);
+		assert_error(http_req("GET", "/api/events/stream", NULL, NULL, bad[i], S.user_red,
+		                      &o, NULL), 400, o, "bad_cursor");
+		json_object_put(o);
+	}
+	json_object_put(lines);
+}
+
+/* Times not known yet are null, duration_ms too: a list item and a step
+ * of a running execution have every member a finished one has. */
+static void
+test_unknown_durations_are_null(void **state)
+{
+	json_object *o = NULL, *e = NULL, *data;
+	char path[128];
+	int64_t id;
+	size_t i;
+
+	(void)state;
+	id = submit("/api/workflows/run", "{\"workflow\":\"api-team/slow\","
+	            "\"parameters\":{\"lines\":\"1\",\"hold\":\"30\"}}", S.user_red);
+	snprintf(path, sizeof(path), "/api/workflows/%lld", (long long)id);
+	/* its step is running (the execution runs a moment before it) */
+	for (i = 0; i < 500; i++) {
+		assert_int_equal(http("GET", path, NULL, S.user_red, &o, NULL), 200);
+		e = json_object_array_get_idx(json_object_object_get(o, "steps"), 0);
+		if (strcmp(jget(o, "status"), "running") == 0 &&
+		    strcmp(jget(e, "status"), "running") == 0)
+			break;
+		json_object_put(o);
+		o = NULL;
+		usleep(20 * 1000);
+	}
+	assert_non_null(o);
+	assert_true(jint(o, "started_ms") > 0);
+	assert_true(has_null(o, "ended_ms") && has_null(o, "duration_ms"));
+	e = json_object_array_get_idx(json_object_object_get(o, "steps"), 0);
+	assert_string_equal(jget(e, "status"), "running");
+	assert_true(has_null(e, "ended_ms") && has_null(e, "duration_ms"));
+	json_object_put(o);
+	assert_int_equal(http("GET", "/api/workflows?status=running&page_size=200", NULL,
+	                      S.user_red, &o, NULL), 200);
+	data = json_object_object_get(o, "data");
+	for (i = 0, e = NULL; i < json_object_array_length(data); i++)
+		if (jint(json_object_array_get_idx(data, i), "id") == id)
+			e = json_object_array_get_idx(data, i);
+	assert_non_null(e);
+	assert_true(has_null(e, "ended_ms") && has_null(e, "duration_ms"));
+	json_object_put(o);
+	snprintf(path, sizeof(path), "/api/workflows/%lld/cancel", (long long)id);
+	assert_int_equal(http("POST", path, "", S.user_red, NULL, NULL), 202);
+	o = wait_done(id, S.user_red);
+	assert_true(jint(o, "duration_ms") >= 0 && !has_null(o, "duration_ms"));
+	json_object_put(o);
+}
+
 static void
 test_cancel_and_retry(void **state)
 {
@@ -839,16 +1191,16 @@ test_cancel_and_retry(void **state)
 
 static int sse_names_execution(const char *raw, int64_t id, const char *type);
 
-/* A GET of the event stream at path as the red user, its bytes to b by fn. */
+/* A GET of the event stream at path as key, its bytes to b by fn. */
 static CURL *
-stream_open(const char *path, struct curl_slist **h, size_t (*fn)(char *, size_t, size_t, void *),
-            struct buf *b)
+stream_open(const char *path, const char *key, struct curl_slist **h,
+            size_t (*fn)(char *, size_t, size_t, void *), struct buf *b)
 {
 	CURL *c = curl_easy_init();
 	char url[256], auth[256];
 
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", S.port, path);
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", S.user_red);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", key);
 	*h = curl_slist_append(NULL, auth);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, *h);
@@ -886,7 +1238,7 @@ test_events_stream(void **state)
 	 * read for a moment and check a finished execution shows up */
 	id = submit("/api/golden-paths/hello/run", "{}", S.user_red);
 	json_object_put(wait_done(id, S.user_red));
-	c = stream_open("/api/events/stream?after=1", &h, collect, &b);
+	c = stream_open("/api/events/stream?after=1", S.user_red, &h, collect, &b);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 800L);
 	curl_easy_perform(c);
 	assert_int_equal(stream_close(c, h, "/api/events/stream?after=1", &b), 200);
@@ -934,24 +1286,24 @@ sse_names_execution(const char *raw, int64_t id, const char *type)
 	return count;
 }
 
-/* A live stream's bytes and the execution whose end ends it (0: none yet). */
+/* A live stream's bytes and the executions whose ends end it (none yet:
+ * nid 0). */
 struct live {
 	struct buf b;           /* first: collect() takes a struct live as its buf */
-	int64_t id;
+	int64_t id[3];
+	size_t nid;
 };
 
-/* The write function of a live stream: collects until the finished event
- * of l->id has arrived whole (another execution's end does not count). */
-static size_t
-collect_until_finished(char *data, size_t size, size_t nmemb, void *ud)
+/* Whether the SSE text raw holds the whole finished event of execution id
+ * (another execution's end does not count). */
+static int
+finished_in(const char *raw, int64_t id)
 {
-	struct live *l = ud;
-	size_t n = collect(data, size, nmemb, &l->b);
-	const char *p = l->b.p;
+	const char *p = raw;
 	char want[64];
 
-	snprintf(want, sizeof(want), "\"execution\":%lld", (long long)l->id);
-	while (n > 0 && l->id > 0 && (p = strstr(p, "event: execution.finished\n")) != NULL) {
+	snprintf(want, sizeof(want), "\"execution\":%lld", (long long)id);
+	while (p != NULL && (p = strstr(p, "event: execution.finished\n")) != NULL) {
 		const char *d = strstr(p, "\ndata: "), *end = d ? strchr(d + 1, '\n') : NULL;
 		const char *hit;
 
@@ -960,9 +1312,22 @@ collect_until_finished(char *data, size_t size, size_t nmemb, void *ud)
 			break;          /* not whole yet */
 		hit = memmem(d, (size_t)(end - d), want, strlen(want));
 		if (hit != NULL && !isdigit((unsigned char)hit[strlen(want)]))
-			return 0;
+			return 1;
 	}
-	return n;
+	return 0;
+}
+
+/* The write function of a live stream: collects until the finished events
+ * of all of l's executions have arrived whole. */
+static size_t
+collect_until_finished(char *data, size_t size, size_t nmemb, void *ud)
+{
+	struct live *l = ud;
+	size_t n = collect(data, size, nmemb, &l->b), i;
+
+	for (i = 0; n > 0 && i < l->nid && finished_in(l->b.p, l->id[i]); i++)
+		;
+	return l->nid > 0 && i == l->nid ? 0 : n;
 }
 
 /* U13: the live events (no cursor) name their execution too, as
@@ -971,9 +1336,9 @@ static void
 test_live_events_name_their_execution(void **state)
 {
 	CURLM *m = curl_multi_init();
-	struct live l = { { NULL, 0 }, 0 };
+	struct live l = { { NULL, 0 }, { 0 }, 0 };
 	struct curl_slist *h = NULL;
-	CURL *c = stream_open("/api/events/stream", &h, collect_until_finished, &l.b);
+	CURL *c = stream_open("/api/events/stream", S.user_red, &h, collect_until_finished, &l.b);
 	int running = 1, i;
 	long st = 0;
 
@@ -984,18 +1349,154 @@ test_live_events_name_their_execution(void **state)
 	for (i = 0; running && i < 6000; i++) {
 		curl_multi_perform(m, &running);
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
-		if (st != 0 && l.id == 0)
-			l.id = submit("/api/golden-paths/hello/run", "{}", S.user_red);
+		if (st != 0 && l.nid == 0)
+			l.id[l.nid++] = submit("/api/golden-paths/hello/run", "{}", S.user_red);
 		curl_multi_poll(m, NULL, 0, 10, NULL);
 	}
 	curl_multi_remove_handle(m, c);
 	curl_multi_cleanup(m);
 	assert_int_equal(stream_close(c, h, "/api/events/stream", &l.b), 200);
-	assert_true(l.id > 0);
+	assert_true(l.nid == 1 && l.id[0] > 0);
 	assert_non_null(l.b.p);
-	assert_true(sse_names_execution(l.b.p, l.id, "execution.finished") > 0);
-	assert_true(sse_names_execution(l.b.p, l.id, "step.succeeded") > 0);
+	assert_true(sse_names_execution(l.b.p, l.id[0], "execution.finished") > 0);
+	assert_true(sse_names_execution(l.b.p, l.id[0], "step.succeeded") > 0);
 	free(l.b.p);
+}
+
+/* Checks the execution.created event of execution id among the events
+ * evs: {execution, status: pending, workflow, kind, app, team}, the values
+ * GET /api/workflows/{id} gives, before its execution.started. */
+static void
+check_created(json_object *evs, int64_t id)
+{
+	static const char *const same[] = { "workflow", "kind", "app", "team" };
+	json_object *o = NULL, *d = NULL;
+	char path[64];
+	size_t i, k, created = 0;
+
+	snprintf(path, sizeof(path), "/api/workflows/%lld", (long long)id);
+	assert_int_equal(http("GET", path, NULL, S.admin, &o, NULL), 200);
+	for (i = 0; i < json_object_array_length(evs); i++) {
+		const char *type = json_object_get_string(ev_get(evs, i, "event"));
+
+		if (jint(ev_get(evs, i, "data"), "execution") != id)
+			continue;
+		if (strcmp(type, "execution.created") == 0) {
+			d = ev_get(evs, i, "data");
+			created = i;
+		} else if (strcmp(type, "execution.started") == 0) {
+			if (d == NULL)
+				fail_msg("execution %lld: started, not created before", (long long)id);
+			assert_true(jint(json_object_array_get_idx(evs, created), "id") <
+			            jint(json_object_array_get_idx(evs, i), "id"));
+		}
+	}
+	if (d == NULL)
+		fail_msg("execution %lld: no execution.created", (long long)id);
+	assert_int_equal(json_object_object_length(d), 6);
+	assert_string_equal(jget(d, "status"), "pending");
+	for (k = 0; k < sizeof(same) / sizeof(same[0]); k++) {
+		json_object *got = NULL, *want = NULL;
+
+		assert_true(json_object_object_get_ex(d, same[k], &got));
+		assert_true(json_object_object_get_ex(o, same[k], &want));
+		if (!json_object_equal(got, want))
+			fail_msg("execution.created of %lld: %s is %s, not %s", (long long)id, same[k],
+			         json_object_to_json_string(got), json_object_to_json_string(want));
+	}
+	json_object_put(o);
+}
+
+/* An execution is announced when it is created (execution.created, while
+ * it waits to start), live and replayed, to the streams that may see it
+ * only: its team's keys and admins; a key without a team, its own. */
+static void
+test_created_events_reach_only_whom_they_concern(void **state)
+{
+	static const char *const run[3][2] = {
+		{ "/api/golden-paths/hello/run", "{}" },
+		{ "/api/workflows/run", "{\"workflow\":\"api-team/quick\"}" },
+		{ "/api/workflows/run", "{\"workflow\":\"api-team/quick\",\"dry_run\":true}" },
+	};
+	CURLM *m = curl_multi_init();
+	struct live l[4];
+	struct curl_slist *h[4];
+	CURL *c[4];
+	const char *keys[4];
+	char solo[128];
+	int running = 1, i, k, open;
+	size_t j;
+
+	(void)state;
+	make_key("created-solo", "user", NULL, solo, sizeof(solo));
+	keys[0] = S.user_red;
+	keys[1] = S.user_blue;
+	keys[2] = solo;
+	keys[3] = S.admin;
+	memset(l, 0, sizeof(l));
+	for (k = 0; k < 4; k++) {
+		c[k] = stream_open("/api/events/stream", keys[k], &h[k], collect_until_finished,
+		                   &l[k].b);
+		curl_easy_setopt(c[k], CURLOPT_TIMEOUT, 60L);
+		curl_multi_add_handle(m, c[k]);
+	}
+	/* the streams are open (their 200 came) before the runs start: one
+	 * of each key, the admin's stream waits for all three */
+	for (i = 0; running && i < 6000; i++) {
+		curl_multi_perform(m, &running);
+		for (k = open = 0; k < 4; k++) {
+			long st = 0;
+
+			curl_easy_getinfo(c[k], CURLINFO_RESPONSE_CODE, &st);
+			open += st != 0;
+		}
+		if (open == 4 && l[3].nid == 0)
+			for (k = 0; k < 3; k++) {
+				l[k].id[l[k].nid++] = submit(run[k][0], run[k][1], keys[k]);
+				l[3].id[l[3].nid++] = l[k].id[0];
+			}
+		curl_multi_poll(m, NULL, 0, 10, NULL);
+	}
+	for (k = 0; k < 4; k++) {
+		json_object *evs;
+
+		curl_multi_remove_handle(m, c[k]);
+		assert_int_equal(stream_close(c[k], h[k], "/api/events/stream", &l[k].b), 200);
+		assert_int_equal(l[3].nid, 3);
+		evs = sse_parse(l[k].b.p != NULL ? l[k].b.p : "");
+		for (j = 0; j < 3; j++) {
+			int seen = sse_names_execution(l[k].b.p ? l[k].b.p : "", l[3].id[j], "");
+
+			if (k == 3 || (size_t)k == j)
+				check_created(evs, l[3].id[j]);
+			else if (seen)
+				fail_msg("the stream of key %d got %d events of execution %lld, another's",
+				         k, seen, (long long)l[3].id[j]);
+		}
+		json_object_put(evs);
+		free(l[k].b.p);
+	}
+	curl_multi_cleanup(m);
+	/* replayed from the store: the same, scoped the same */
+	for (k = 0; k < 3; k++) {
+		struct buf b = { NULL, 0 };
+		struct curl_slist *hh = NULL;
+		CURL *r = stream_open("/api/events/stream?after=0", keys[k], &hh, collect, &b);
+		json_object *evs;
+
+		curl_easy_setopt(r, CURLOPT_TIMEOUT_MS, 800L);
+		curl_easy_perform(r);
+		assert_int_equal(stream_close(r, hh, "/api/events/stream?after=0", &b), 200);
+		evs = sse_parse(b.p != NULL ? b.p : "");
+		for (j = 0; j < 3; j++)
+			if ((size_t)k == j)
+				check_created(evs, l[3].id[j]);
+			else if (sse_names_execution(b.p ? b.p : "", l[3].id[j], "") > 0)
+				fail_msg("replayed to key %d: events of execution %lld, another's", k,
+				         (long long)l[3].id[j]);
+		json_object_put(evs);
+		free(b.p);
+	}
 }
 
 /* The routes the other tests do not take, so that the OpenAPI test
@@ -1092,6 +1593,57 @@ test_key_list(void **state)
 	assert_int_equal(http("GET", "/api/admin/audit?limit=5", NULL, S.admin, &o, NULL), 200);
 	TU_ASSERT_CONTAINS(js(o), "\"action\":\"key.list\"");
 	json_object_put(o);
+}
+
+/* GET /api/admin/audit?before=ID pages back through the whole trail:
+ * limit by limit, newest first, each entry once, to the first. */
+static void
+test_audit_pages_back(void **state)
+{
+	static const char *const bad[] = { "0", "-1", "99999999999999999999", "abc", "", "1.5" };
+	json_object *all = NULL, *page = NULL, *o = NULL;
+	char path[128];
+	int64_t before = 0;
+	size_t i, n = 0, got;
+
+	(void)state;
+	make_key("audit-page", "user", "red", NULL, 0);
+	assert_int_equal(http("GET", "/api/admin/audit?limit=1000", NULL, S.admin, &all, NULL), 200);
+	assert_true(json_object_array_length(all) > 20 && json_object_array_length(all) < 1000);
+	do {
+		if (before > 0)
+			snprintf(path, sizeof(path), "/api/admin/audit?limit=7&before=%lld",
+			         (long long)before);
+		else
+			snprintf(path, sizeof(path), "/api/admin/audit?limit=7");
+		assert_int_equal(http("GET", path, NULL, S.admin, &page, NULL), 200);
+		got = json_object_array_length(page);
+		for (i = 0; i < got; i++, n++) {
+			json_object *e = json_object_array_get_idx(page, i);
+
+			assert_true(n < json_object_array_length(all));
+			if (!json_object_equal(e, json_object_array_get_idx(all, n)))
+				fail_msg("entry %zu: %s, not %s", n, js(e),
+				         js(json_object_array_get_idx(all, n)));
+			before = jint(e, "id");
+		}
+		json_object_put(page);
+	} while (got == 7);
+	assert_int_equal(n, json_object_array_length(all));
+	assert_int_equal(before, jint(json_object_array_get_idx(all, n - 1), "id"));
+	/* the largest id there can be: from the newest */
+	snprintf(path, sizeof(path), "/api/admin/audit?limit=1000&before=%lld",
+	         (long long)INT64_MAX);
+	assert_int_equal(http("GET", path, NULL, S.admin, &page, NULL), 200);
+	assert_true(json_object_equal(page, all));
+	json_object_put(page);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(path, sizeof(path), "/api/admin/audit?before=%s", bad[i]);
+		assert_error(http("GET", path, NULL, S.admin, &o, NULL), 400, o, "invalid_request");
+		TU_ASSERT_CONTAINS(js(o), "before");
+		json_object_put(o);
+	}
+	json_object_put(all);
 }
 
 /* GET /api/me: who the calling key is, for any key; a bad key is 401. */
@@ -1237,6 +1789,15 @@ test_requests_are_taken_as_written(void **state)
 	json_object_put(o);
 	assert_int_equal(http("GET", "/api/workflows?page_size=200&page=1&status=failed", NULL,
 	                      S.admin, NULL, NULL), 200);
+	/* a value longer than the server reads of it is refused whole, never
+	 * read as its first part (30 zeros, then 2x: not page_size 2, not
+	 * after 2) */
+	assert_error(http("GET", "/api/workflows?page_size=0000000000000000000000000000002x",
+	                  NULL, S.admin, &o, NULL), 400, o, "invalid_request");
+	json_object_put(o);
+	assert_error(http("GET", "/api/workflows/1/logs?after=0000000000000000000000000000002x",
+	                  NULL, S.admin, &o, NULL), 400, o, "bad_cursor");
+	json_object_put(o);
 
 	/* ?dry_run on the run routes is a dry run, not a real one */
 	assert_int_equal(http("POST", "/api/workflows/run?dry_run=true",
@@ -1776,6 +2337,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_public_routes_and_auth),
 		cmocka_unit_test(test_catalog_routes),
+		cmocka_unit_test(test_provider_params_are_whole),
+		cmocka_unit_test(test_golden_path_list_has_what_the_detail_has),
 		cmocka_unit_test(test_run_golden_path_and_read_it_back),
 		cmocka_unit_test(test_spec_resources_are_provisioned_first),
 		cmocka_unit_test(test_step_dependencies),
@@ -1783,10 +2346,16 @@ main(void)
 		cmocka_unit_test(test_bad_requests),
 		cmocka_unit_test(test_pagination_and_filters),
 		cmocka_unit_test(test_sse_follow_gets_every_line),
+		cmocka_unit_test(test_followed_lines_are_the_stored_lines),
+		cmocka_unit_test(test_log_stream_ids_are_seqs),
+		cmocka_unit_test(test_log_stream_resumes_from_last_event_id),
+		cmocka_unit_test(test_unknown_durations_are_null),
 		cmocka_unit_test(test_cancel_and_retry),
 		cmocka_unit_test(test_events_stream),
 		cmocka_unit_test(test_live_events_name_their_execution),
+		cmocka_unit_test(test_created_events_reach_only_whom_they_concern),
 		cmocka_unit_test(test_key_list),
+		cmocka_unit_test(test_audit_pages_back),
 		cmocka_unit_test(test_me),
 		cmocka_unit_test(test_plugins_refused),
 		cmocka_unit_test(test_more_routes),

@@ -534,6 +534,26 @@ async function admin(t, page) {
 	t.ok(await created.count() === 1 && await revoked.count() === 1, 'the audit log shows ci-bot created and revoked');
 	t.ok(await row(page, 'execution.create').count() > 0, 'and the launches');
 	await t.shot(page, 'admin-audit');
+
+	// more than a page: "Show older entries" asks for the page before the
+	// last entry shown (before=), and every entry is shown once
+	for (let i = 0; i < 55; i++) {
+		const r = await t.api('/api/admin/keys', {method: 'POST', body: {name: `page-${i}`, role: 'user'}});
+		if (r.status !== 201) throw new Error('key page-' + i + ': ' + r.text);
+	}
+	const asked = [];
+	page.on('request', r => { if (r.url().includes('/api/admin/audit')) asked.push(new URL(r.url()).searchParams.get('before')); });
+	await go(page, '#/plugins', 'Plugins');   // (the keys page would list them: key.list)
+	await go(page, '#/admin/audit', 'Audit log');
+	await page.locator('main [role="status"]', {hasText: 'The newest 50 entries'}).waitFor();
+	const top = await row(page, /page-\d+/).count();
+	await page.getByRole('button', {name: 'Show older entries'}).click();
+	await page.locator('main [role="status"]', {hasText: /The newest 100 entries|All \d+ entries/}).waitFor();
+	const pages = (await row(page, /page-\d+/).allTextContents()).map(x => x.match(/page-\d+/)[0]);
+	t.ok(top === 50 && pages.length === 55 && new Set(pages).size === 55,
+		'Show older entries adds the older page below: each of 55 new keys once', top, pages.length);
+	t.ok(asked.length === 2 && asked[0] === null && /^\d+$/.test(asked[1] || ''),
+		'it asks for the entries before the last one shown (before=)', asked);
 }
 
 async function userKey(t) {

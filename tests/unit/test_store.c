@@ -980,7 +980,7 @@ test_audit_add_list(void **state)
 	assert_int_equal(inn_store_audit(e->st, "root", "key.revoke", "alice", NULL), 0);
 	assert_int_equal(inn_store_audit(e->st, NULL, "server.start", NULL, NULL), 0);
 
-	assert_int_equal(inn_store_audit_list(e->st, 10, &list), 0);
+	assert_int_equal(inn_store_audit_list(e->st, 10, 0, &list), 0);
 	assert_int_equal(json_object_array_length(list), 3);
 	o = json_object_array_get_idx(list, 0);   /* newest first */
 	assert_string_equal(json_object_get_string(json_object_object_get(o, "action")),
@@ -997,8 +997,28 @@ test_audit_add_list(void **state)
 	            json_object_get_int64(json_object_object_get(json_object_array_get_idx(list, 0), "id")));
 	json_object_put(list);
 
-	assert_int_equal(inn_store_audit_list(e->st, 2, &list), 0);
+	assert_int_equal(inn_store_audit_list(e->st, 2, 0, &list), 0);
 	assert_int_equal(json_object_array_length(list), 2);
+	/* before: the entries older than that id, newest first -- the page
+	 * after the one that ended with it */
+	o = json_object_object_get(json_object_array_get_idx(list, 1), "id");
+	{
+		int64_t second = json_object_get_int64(o);
+		json_object *older = NULL;
+
+		assert_int_equal(inn_store_audit_list(e->st, 2, second, &older), 0);
+		assert_int_equal(json_object_array_length(older), 1);
+		assert_string_equal(json_object_get_string(json_object_object_get(
+		                        json_object_array_get_idx(older, 0), "action")), "key.create");
+		json_object_put(older);
+		assert_int_equal(inn_store_audit_list(e->st, 2, second - 1, &older), 0);
+		assert_int_equal(json_object_array_length(older), 0);
+		json_object_put(older);
+		/* the largest id there can be: from the newest */
+		assert_int_equal(inn_store_audit_list(e->st, 10, INT64_MAX, &older), 0);
+		assert_int_equal(json_object_array_length(older), 3);
+		json_object_put(older);
+	}
 	json_object_put(list);
 	json_object_put(detail);
 }
@@ -1057,7 +1077,7 @@ test_hostile_strings_round_trip(void **state)
 	json_object_put(ev);
 
 	assert_int_equal(inn_store_audit(e->st, evil, evil, evil, params), 0);
-	assert_int_equal(inn_store_audit_list(e->st, 1, &au), 0);
+	assert_int_equal(inn_store_audit_list(e->st, 1, 0, &au), 0);
 	assert_string_equal(json_object_get_string(json_object_object_get(
 	                        json_object_array_get_idx(au, 0), "target")), evil);
 	json_object_put(au);

@@ -166,26 +166,29 @@ function say(el, cls, text) {
 
 // ---- audit --------------------------------------------------------------------------
 
-// The API gives the newest entries first, up to ?limit= (at most 1000;
-// it has no cursor): "Show more" asks again for more.
-const AUDIT_STEP = 50, AUDIT_MAX = 1000;
+// The API gives the newest entries first, ?limit= at a time, and with
+// ?before=ID those older than ID: "Show older entries" asks for the page
+// after the last entry shown and adds it below.
+const AUDIT_STEP = 50;
 
 async function renderAudit(ctx) {
 	const list = h('div', {});
 	const more = h('button', {type: 'button'}, 'Show older entries');
 	const status = h('p', {class: 'muted', role: 'status'});
-	let limit = AUDIT_STEP;
+	const rows = [];
 	const load = async () => {
-		const rows = await api('/api/admin/audit', {query: {limit}, signal: ctx.signal});
+		const before = rows.length ? rows[rows.length - 1].id : undefined;
+		const page = await api('/api/admin/audit', {query: {limit: AUDIT_STEP, before}, signal: ctx.signal});
+		rows.push(...page);
 		fill(list, auditTable(rows));
-		const all = rows.length < limit;
-		more.hidden = all || limit >= AUDIT_MAX;
-		status.textContent = all ? `All ${rows.length} entries.` :
-			limit >= AUDIT_MAX ? `The newest ${rows.length} entries (the API shows no more).` : `The newest ${rows.length} entries.`;
+		const all = page.length < AUDIT_STEP;
+		more.hidden = all;
+		status.textContent = all ? `All ${rows.length} entries.` : `The newest ${rows.length} entries.`;
 	};
 	more.addEventListener('click', () => {
-		limit = Math.min(limit + AUDIT_STEP * 2, AUDIT_MAX);
-		load().catch(e => { if (e.name !== 'AbortError') list.append(errorBox(e)); });
+		more.disabled = true;   // one page at a time: a second click would ask for the same
+		load().catch(e => { if (e.name !== 'AbortError') list.append(errorBox(e)); })
+			.finally(() => { more.disabled = false; });
 	});
 	await load();
 	return [h('p', {class: 'muted'}, 'Who did what, newest first. Listing the keys is recorded too.'),

@@ -23,11 +23,8 @@ export default {
 // ---- the list ---------------------------------------------------------------
 
 async function renderList(ctx) {
-	const list = await api('/api/golden-paths', {signal: ctx.signal});
-	// the list leaves out estimated_duration: each golden path's own
-	// answer has it (a catalog holds a handful of them)
-	const details = await Promise.all(list.map(g =>
-		api('/api/golden-paths/' + encodeURIComponent(g.name), {signal: ctx.signal}).catch(() => g)));
+	// one request: the list has all the table shows (estimated_duration too)
+	const details = await api('/api/golden-paths', {signal: ctx.signal});
 	const categories = [...new Set(details.map(g => g.category).filter(Boolean))].sort();
 	const text = h('input', {id: 'gp-q', type: 'search', value: ctx.query.get('q') || '',
 		'aria-controls': 'gp-results', autocomplete: 'off'});
