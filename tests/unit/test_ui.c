@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ui.h"
 
@@ -60,7 +61,8 @@ test_every_file_of_the_list_is_embedded(void **state)
 		                 a->len);
 	}
 	assert_ptr_equal(inn_ui_find("/"), inn_ui_find("/ui/index.html"));
-	assert_memory_equal(inn_ui_find("/")->data, "<!DOCTYPE html>", 15);
+	/* the doctype, in any case (HTML does not mind) */
+	assert_int_equal(strncasecmp((const char *)inn_ui_find("/")->data, "<!doctype html>", 15), 0);
 }
 
 static void
