@@ -458,6 +458,16 @@ async function apps(t, page) {
 	await page.locator('main tbody td[data-label="Application"]', {hasText: 'blog'}).waitFor();
 	await page.waitForFunction(() => [...document.querySelectorAll('main tbody td[data-label="Application"]')].every(td => td.textContent === 'blog'));
 	t.ok((await texts(page, 'main tbody td[data-label="Application"]')).join() === 'blog', 'the app filter leaves blog\'s');
+	// the filter in the address is the filter, also for an app that does not exist
+	await go(page, '#/executions', 'Executions');
+	await go(page, '#/resources?app=blog', 'Resources');
+	await page.locator('#res-list').locator('table, .empty').first().waitFor();
+	t.ok((await texts(page, 'main tbody td[data-label="Application"]')).join() === 'blog', '#/resources?app=blog shows blog\'s only');
+	await go(page, '#/executions', 'Executions');
+	await go(page, '#/resources?app=nosuch', 'Resources');
+	await page.locator('#res-list .empty, #res-list table').first().waitFor();
+	t.ok(await page.locator('#res-list tbody tr').count() === 0 &&
+		(await page.locator('#res-app').inputValue()) === 'nosuch', '#/resources?app=nosuch shows none, and the filter says nosuch');
 	await t.shot(page, 'resources');
 
 	// delete: asked first (Cancel keeps it), then the teardown runs

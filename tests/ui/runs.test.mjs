@@ -349,6 +349,8 @@ await run('runs', {files}, async t => {
 	await p.evaluate(() => { location.hash = '#/executions?status=nonsense&page=7'; });
 	await p.waitForSelector('.exec-list tbody tr, .exec-list .empty-state');
 	t.ok(true, 'a list address with a bad status or page still shows a list');
+	t.ok((await p.textContent('main')).includes('No execution has the status “nonsense”'),
+		'and says that no execution has that status');
 
 	await manyTabs(t);
 });

@@ -154,8 +154,12 @@ function outputs(o) {
 
 async function renderResources(ctx) {
 	const {data: apps} = await api('/api/applications', {signal: ctx.signal});
+	const want = ctx.query.get('app') || '';
+	// an app the address names but the list lacks (deleted, mistyped) is
+	// still the filter: its resources are none, not everyone's
+	const gone = want && !apps.some(a => a.name === want) ? [{name: want, label: want + ' (no such application)'}] : [];
 	const pick = h('select', {id: 'res-app', 'aria-controls': 'res-list'}, h('option', {value: ''}, 'All applications'),
-		apps.map(a => h('option', {value: a.name, selected: a.name === ctx.query.get('app')}, a.name)));
+		[...apps, ...gone].map(a => h('option', {value: a.name, selected: a.name === want}, a.label || a.name)));
 	const list = h('div', {id: 'res-list'});
 	// the list is redrawn in place, so focus stays on the filter
 	const redraw = async () => {

@@ -45,6 +45,8 @@ function readFilters(query) {
 	const f = {};
 	for (const {name} of TEXT_FILTERS) f[name] = query.get(name) || '';
 	f.status = STATUSES.includes(query.get('status')) ? query.get('status') : '';
+	// a status no execution has: said, not silently dropped
+	if (query.get('status') && !f.status) f.badStatus = query.get('status');
 	const p = Number(query.get('page'));
 	f.page = Number.isInteger(p) && p > 1 ? p : 1;
 	return f;
@@ -180,7 +182,9 @@ export default {
 		};
 		const rowOf = id => shown.data.find(e => e.id === id) || {id};
 
-		ctx.root.append(title('Executions', live), form, newer, listEl, pagerEl);
+		const bad = f.badStatus ? h('p', {class: 'notice', role: 'status'}, 'No execution has the status “', f.badStatus,
+			'”: every status is shown. The statuses are ', STATUSES.join(', '), '.') : null;
+		ctx.root.append(title('Executions', live), form, bad, newer, listEl, pagerEl);
 		followEvents({signal: ctx.signal, onEvent, onState: s => {
 			live.set(s);
 			// (re)connected: what happened while the stream was down is fetched
