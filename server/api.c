@@ -285,7 +285,9 @@ static const struct route routes[] = {
 	  "after:integer only the lines after this seq;limit:integer 1 to 10000 (default 1000);"
 	  "follow:'1'|'true' stream the lines as Server-Sent Events (event: log, then end)",
 	  NULL, "200=LogPage^text/event-stream:string#the lines (a stream with follow)"
-	  ";400#a bad id or cursor;404#no such execution" },
+	  ";400#a bad id or cursor;404#no such execution;"
+	  "429#follow: the key's streams at server.maxStreamsPerKey, or its address's share (Retry-After);"
+	  "503#follow: the server's share of streams (Retry-After)" },
 	{ EVHTTP_REQ_POST, "/api/workflows/{id}/cancel", API_USER, inn_api_workflow_cancel, NULL, "Cancel a pending or running execution",
 	  "cancelExecution", "executions", NULL, NULL,
 	  "202=CancelAccepted;404#no such execution;409#it is not pending or running;500" },
@@ -303,7 +305,9 @@ static const struct route routes[] = {
 	  "after:integer replay the events after this id first (0: all);"
 	  "@Last-Event-ID:integer the same, as an EventSource resumes", NULL,
 	  "200=text/event-stream:string#events (event: TYPE, id: cursor, data: an Event);"
-	  "400#a bad cursor" },
+	  "400#a bad cursor;"
+	  "429#the key's streams at server.maxStreamsPerKey, or its address's share (Retry-After);"
+	  "503#the server's share of streams (Retry-After)" },
 	{ EVHTTP_REQ_GET, "/api/admin/keys", API_ADMIN, inn_api_admin_key_list, NULL, "List API keys: name, role, team, created, revoked (never the key)",
 	  "listKeys", "admin", NULL, NULL, "200=KeyList;500" },
 	{ EVHTTP_REQ_POST, "/api/admin/keys", API_ADMIN, inn_api_admin_keys, NULL, "Create an API key {name, role, team}",

@@ -608,10 +608,8 @@ inn_api_workflow_logs(struct api_call *c)
 
 		if (inn_sse_head(c->req))
 			;       /* headers only */
-		else if ((sc = inn_sse_open(c->req, id, &c->who, after)) != NULL)
-			inn_sse_catch_up(c->srv, sc);
-		else
-			inn_http_error(c->req, 503, "busy", "out of memory");
+		else if ((sc = inn_sse_open(c->srv, c->req, id, &c->who, after)) != NULL)
+			inn_sse_catch_up(c->srv, sc);   /* else refused, answered */
 	}
 	inn_exec_row_free(row);
 }
@@ -726,11 +724,8 @@ inn_api_events(struct api_call *c)
 	}
 	if (inn_sse_head(c->req))
 		return;
-	sc = inn_sse_open(c->req, 0, &c->who, after);
-	if (sc == NULL) {
-		inn_http_error(c->req, 503, "busy", "out of memory");
-		return;
-	}
+	if ((sc = inn_sse_open(c->srv, c->req, 0, &c->who, after)) == NULL)
+		return;         /* refused, answered */
 	/* after=N (or Last-Event-ID) replays the events after N -- after=0
 	 * all of them -- a page at a time as the client reads; without
 	 * either the stream starts with the live events */
