@@ -295,7 +295,7 @@ static const struct route routes[] = {
 	  "retryExecution", "executions", NULL, "json:{}",
 	  "202=Submitted#the new execution;403;404#no such execution;"
 	  "400#a body with members (the retry takes no new parameters);"
-	  "409#succeeded, still running, a dry run, or its secrets cannot be opened;413;429;500" },
+	  "409#succeeded, still running, a dry run, its secrets cannot be opened, or a retry of it is pending or running (error.execution names it);413;429;500" },
 	{ EVHTTP_REQ_GET, "/api/plugins", API_USER, inn_api_plugins, NULL, "Loaded plugins with versions, flags and schemas",
 	  "listPlugins", "catalog", NULL, NULL, "200=[Plugin]" },
 	{ EVHTTP_REQ_GET, "/api/plugins/refused", API_USER, inn_api_plugins_refused, NULL, "Plugin files of the plugin directory that were not loaded at start, and why (the policy, a bad descriptor, ...)",

@@ -487,6 +487,13 @@ workflow_work(void *arg)
 	json_object *o, *arr;
 
 	o = exec_json(row);
+	{
+		/* the latest run that retries it: the page offers no second retry */
+		int64_t by = 0;
+
+		(void)inn_store_exec_retried_by(j->srv->store, row->id, &by);
+		json_object_object_add(o, "retried_by", int_or_null(by));
+	}
 	json_object_object_add(o, "parameters", json_object_get(row->params));
 	json_object_object_add(o, "outputs", json_object_get(row->outputs));
 	arr = json_object_new_array();
@@ -704,6 +711,16 @@ inn_api_workflow_retry(struct api_call *c)
 	json_object_put(params);
 	json_object_put(spec);
 	inn_exec_row_free(row);
+	if (rc == INN_RUNS_CONFLICT &&
+	    inn_store_exec_retried_by(c->srv->store, id, &nid) == 0 && nid > 0) {
+		/* already being retried: the error names that run in a field too */
+		json_object *o = inn_http_error_json("conflict", inn_error_last());
+
+		json_object_object_add(json_object_object_get(o, "error"), "execution",
+		                       json_object_new_int64(nid));
+		inn_api_reply(c, 409, o);
+		return;
+	}
 	reply_submitted(c, rc, nid);
 }
 
