@@ -289,7 +289,9 @@ static const struct route routes[] = {
 	  "@Last-Event-ID:integer with follow and no after: the same as after, as an "
 	  "EventSource resumes",
 	  NULL, "200=LogPage^text/event-stream:string#the lines (a stream with follow)"
-	  ";400#a bad id or cursor;404#no such execution" },
+	  ";400#a bad id or cursor;404#no such execution;"
+	  "429#follow: the key's streams at server.maxStreamsPerKey, or its address's share (Retry-After);"
+	  "503#follow: the server's share of streams (Retry-After)" },
 	{ EVHTTP_REQ_POST, "/api/workflows/{id}/cancel", API_USER, inn_api_workflow_cancel, NULL, "Cancel a pending or running execution",
 	  "cancelExecution", "executions", NULL, NULL,
 	  "202=CancelAccepted;404#no such execution;409#it is not pending or running;500" },
@@ -297,7 +299,7 @@ static const struct route routes[] = {
 	  "retryExecution", "executions", NULL, "json:{}",
 	  "202=Submitted#the new execution;403;404#no such execution;"
 	  "400#a body with members (the retry takes no new parameters);"
-	  "409#succeeded, still running, a dry run, or its secrets cannot be opened;413;429;500" },
+	  "409#succeeded, still running, a dry run, its secrets cannot be opened, or a retry of it is pending or running (error.execution names it);413;429;500" },
 	{ EVHTTP_REQ_GET, "/api/plugins", API_USER, inn_api_plugins, NULL, "Loaded plugins with versions, flags and schemas",
 	  "listPlugins", "catalog", NULL, NULL, "200=[Plugin]" },
 	{ EVHTTP_REQ_GET, "/api/plugins/refused", API_USER, inn_api_plugins_refused, NULL, "Plugin files of the plugin directory that were not loaded at start, and why (the policy, a bad descriptor, ...)",
@@ -308,7 +310,9 @@ static const struct route routes[] = {
 	  "@Last-Event-ID:integer the same, as an EventSource resumes (after wins when both "
 	  "are given)", NULL,
 	  "200=text/event-stream:string#events (event: TYPE, id: cursor, data: an Event);"
-	  "400#a bad cursor" },
+	  "400#a bad cursor;"
+	  "429#the key's streams at server.maxStreamsPerKey, or its address's share (Retry-After);"
+	  "503#the server's share of streams (Retry-After)" },
 	{ EVHTTP_REQ_GET, "/api/admin/keys", API_ADMIN, inn_api_admin_key_list, NULL, "List API keys: name, role, team, created, revoked (never the key)",
 	  "listKeys", "admin", NULL, NULL, "200=KeyList;500" },
 	{ EVHTTP_REQ_POST, "/api/admin/keys", API_ADMIN, inn_api_admin_keys, NULL, "Create an API key {name, role, team}",

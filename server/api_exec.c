@@ -509,6 +509,13 @@ workflow_work(void *arg)
 	json_object *o, *arr;
 
 	o = exec_json(row);
+	{
+		/* the latest run that retries it: the page offers no second retry */
+		int64_t by = 0;
+
+		(void)inn_store_exec_retried_by(j->srv->store, row->id, &by);
+		json_object_object_add(o, "retried_by", int_or_null(by));
+	}
 	json_object_object_add(o, "parameters", json_object_get(row->params));
 	json_object_object_add(o, "outputs", json_object_get(row->outputs));
 	arr = json_object_new_array();
@@ -632,10 +639,8 @@ inn_api_workflow_logs(struct api_call *c)
 
 		if (inn_sse_head(c->req))
 			;       /* headers only */
-		else if ((sc = inn_sse_open(c->req, id, &c->who, after)) != NULL)
-			inn_sse_catch_up(c->srv, sc);
-		else
-			inn_http_error(c->req, 503, "busy", "out of memory");
+		else if ((sc = inn_sse_open(c->srv, c->req, id, &c->who, after)) != NULL)
+			inn_sse_catch_up(c->srv, sc);   /* else refused, answered */
 	}
 	inn_exec_row_free(row);
 }
@@ -730,6 +735,16 @@ inn_api_workflow_retry(struct api_call *c)
 	json_object_put(params);
 	json_object_put(spec);
 	inn_exec_row_free(row);
+	if (rc == INN_RUNS_CONFLICT &&
+	    inn_store_exec_retried_by(c->srv->store, id, &nid) == 0 && nid > 0) {
+		/* already being retried: the error names that run in a field too */
+		json_object *o = inn_http_error_json("conflict", inn_error_last());
+
+		json_object_object_add(json_object_object_get(o, "error"), "execution",
+		                       json_object_new_int64(nid));
+		inn_api_reply(c, 409, o);
+		return;
+	}
 	reply_submitted(c, rc, nid);
 }
 
@@ -744,11 +759,8 @@ inn_api_events(struct api_call *c)
 		return;
 	if (inn_sse_head(c->req))
 		return;
-	sc = inn_sse_open(c->req, 0, &c->who, after);
-	if (sc == NULL) {
-		inn_http_error(c->req, 503, "busy", "out of memory");
-		return;
-	}
+	if ((sc = inn_sse_open(c->srv, c->req, 0, &c->who, after)) == NULL)
+		return;         /* refused, answered */
 	/* after=N (or Last-Event-ID) replays the events after N -- after=0
 	 * all of them -- a page at a time as the client reads; without
 	 * either the stream starts with the live events */

@@ -21,7 +21,8 @@ static const struct inn_schema_name names[] = {
 	{ "ErrorBody", "{code!: string \"a stable word for programs, e.g. not_found\", "
 	  "message!: string \"for people\", "
 	  "errors: [string] \"the provider routes: every line that refused the catalog\", "
-	  "details: [SpecProblem] \"a refused Score spec: every problem\"}", NULL },
+	  "details: [SpecProblem] \"a refused Score spec: every problem\", "
+	  "execution: integer \"a 409 of a retry: the execution that is retrying it already\"}", NULL },
 	{ "SpecProblem", "{file!: string?, line!: integer, column!: integer, message!: string?}",
 	  "One problem of a Score spec (line and column 0: no position)" },
 	/* api.c h_health, h_ready */
@@ -94,8 +95,9 @@ static const struct inn_schema_name names[] = {
 	  "outputs!: any, depends_on!: [string]? \"the steps (by name) it waits for, as the run "
 	  "orders them, explicit depends_on or the list's order; [] for none; null for an "
 	  "execution recorded before steps had them\"}", NULL },
-	{ "ExecutionDetail", "{...Execution, parameters!: any \"secrets as ***\", outputs!: any, "
-	  "steps!: [Step]}", NULL },
+	{ "ExecutionDetail", "{...Execution, retried_by!: integer? \"the latest execution that "
+	  "retries it (POST /retry); null: none\", parameters!: any \"secrets as ***\", "
+	  "outputs!: any, steps!: [Step]}", NULL },
 	{ "ExecutionPage", "{data!: [Execution], total!: integer, page!: integer, "
 	  "page_size!: integer, total_pages!: integer}", NULL },
 	{ "LogLine", "{seq!: integer \"the cursor\", step!: string?, level!: integer, "

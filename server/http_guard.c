@@ -54,7 +54,10 @@
  * request finished, none in progress, no reply pending, never a stream)
  * idle longest, unauthenticated ones first, is closed without a reply;
  * failing that, the one waiting longest for its head however briefly;
- * when there is none, the newcomer gets a 503 JSON and is closed.  A connection is
+ * when there is none, the newcomer gets a 503 JSON and is closed.  Streams
+ * (never evicted) may hold three quarters of either limit at most
+ * (inn_http_conn_stream_room): the rest stays for other requests, so that
+ * clients holding streams cannot lock /health and the API out.  A connection is
  * known closed when its descriptor no longer names the same socket (a
  * sweep every second, and before refusing).  The accept loop pauses on
  * EMFILE/ENFILE instead of spinning, and says so once per interval.
@@ -106,7 +109,7 @@ struct conn {
 	int64_t body_base;            /* scan.cur when the body began */
 	int64_t refused_ms;           /* when the guard refused it */
 	int busy;                     /* requests handed to dispatch, not finished */
-	int streaming;                /* has had a streaming (SSE) reply: never evicted */
+	int streaming;                /* a streaming (SSE) reply is under way: never evicted */
 	int authed;                   /* has made a request with a valid API key */
 	int64_t idle_ms;              /* its last request finished then; 0: none yet */
 };
@@ -344,6 +347,7 @@ conn_request_done(struct evhttp_request *req, void *arg)
 	if (c != NULL && c->busy > 0) {
 		c->busy--;
 		c->idle_ms = inn_now_ms();
+		c->streaming = 0;       /* a stream's reply ends with its request */
 	}
 }
 
@@ -366,6 +370,53 @@ inn_http_conn_streaming(struct evhttp_request *req)
 
 	if (c != NULL)
 		c->streaming = 1;
+}
+
+static void guard_sweep_now(void);
+
+/* The connections that streams may hold of a limit: three quarters; the
+ * rest is kept for the other requests (/health, the API), which streams
+ * never leave room for (a stream is never evicted). */
+static int
+stream_share(int limit)
+{
+	return limit - limit / 4;
+}
+
+/* Streams under way (ip: from that address only). */
+static int
+streams_open(const char *ip)
+{
+	int i, n = 0;
+
+	for (i = 0; i < guard.nlive; i++)
+		if (conn_counts(guard.live[i], ip) && guard.live[i]->streaming)
+			n++;
+	return n;
+}
+
+int
+inn_http_conn_stream_room(struct evhttp_request *req, char *msg, size_t len)
+{
+	struct conn *c = conn_of(req);
+
+	if (c == NULL || c->streaming)
+		return 0;
+	guard_sweep_now();              /* streams whose client left are not counted */
+	if (streams_open(c->ip) >= stream_share(guard.max_per_client)) {
+		snprintf(msg, len, "%s has %d streams open, the most one client address may hold "
+		         "(three quarters of server.maxConnectionsPerClient, %d; the rest is kept "
+		         "for other requests); close one and try again", c->ip,
+		         streams_open(c->ip), guard.max_per_client);
+		return 429;
+	}
+	if (streams_open(NULL) >= stream_share(guard.max_total)) {
+		snprintf(msg, len, "the server has %d streams open, the most it holds (three "
+		         "quarters of server.maxConnections, %d; the rest is kept for other "
+		         "requests); try again later", streams_open(NULL), guard.max_total);
+		return 503;
+	}
+	return 0;
 }
 
 void

@@ -119,15 +119,51 @@ inn_sse_head(struct evhttp_request *req)
 	return 1;
 }
 
-struct sse_client *
-inn_sse_open(struct evhttp_request *req, int64_t exec_id, const inn_caller *who,
-             int64_t after)
+/* Streams open with the key named name (a stream whose client left is
+ * not counted). */
+static int
+sse_key_streams(inn_server *srv, const char *name)
 {
-	struct sse_client *c = calloc(1, sizeof(*c));
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	struct sse_client *c;
+	int n = 0;
 
-	if (c == NULL)
+	for (c = srv->sse->clients; c != NULL; c = c->next)
+		if (c->req != NULL && strcmp(c->who.p.name, name) == 0)
+			n++;
+	return n;
+}
+
+/* Refuses a stream: status with code and msg, and Retry-After (a stream
+ * ends when its client closes it: the slot may be free soon). */
+static struct sse_client *
+sse_refuse(struct evhttp_request *req, int status, const char *code, const char *msg)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "5");
+	inn_http_error(req, status, code, "%s", msg);
+	return NULL;
+}
+
+struct sse_client *
+inn_sse_open(inn_server *srv, struct evhttp_request *req, int64_t exec_id,
+             const inn_caller *who, int64_t after)
+{
+	struct sse_client *c;
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	int max = srv->cfg.max_streams_per_key, status;
+	char msg[512];
+
+	if (max > 0 && sse_key_streams(srv, who->p.name) >= max) {
+		snprintf(msg, sizeof(msg), "key \"%s\" has %d streams open, the limit per key "
+		         "(server.maxStreamsPerKey); close one (an event or log stream) and try "
+		         "again", who->p.name, max);
+		return sse_refuse(req, 429, "too_many_streams", msg);
+	}
+	if ((status = inn_http_conn_stream_room(req, msg, sizeof(msg))) != 0)
+		return sse_refuse(req, status, "too_many_streams", msg);
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		inn_http_error(req, 503, "busy", "out of memory");
 		return NULL;
+	}
 	c->req = req;
 	c->conn = evhttp_request_get_connection(req);
 	c->exec_id = exec_id;

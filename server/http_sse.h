@@ -20,8 +20,12 @@ void inn_sse_free(inn_server *srv);
 /* 1 after answering a HEAD for a stream with its headers alone (a stream
  * has no length, and none of it is sent); 0: not a HEAD, open it. */
 int inn_sse_head(struct evhttp_request *req);
-struct sse_client *inn_sse_open(struct evhttp_request *req, int64_t exec_id,
-                                const inn_caller *who, int64_t after);
+/* inn_sse_open: NULL when the stream is refused, the reply sent: 429 when
+ * the key holds server.maxStreamsPerKey streams already, 429 or 503 when
+ * streams hold their share of the connection limits
+ * (inn_http_conn_stream_room), 503 out of memory. */
+struct sse_client *inn_sse_open(inn_server *srv, struct evhttp_request *req,
+                                int64_t exec_id, const inn_caller *who, int64_t after);
 void inn_sse_send(struct sse_client *c, const char *event, int64_t id, json_object *data);
 void inn_sse_register(inn_server *srv, struct sse_client *c);
 /* Registers c and sends what it missed after its cursor from the store,

@@ -577,22 +577,63 @@ create_row(struct active_run *ar, const inn_caller *who, const char *ref, const 
  * was taken. */
 #define INN_APP_LOCK_LEN 200
 
+/* Takes the store-wide lock name (of INN_APP_LOCK_LEN; "" again when not
+ * taken); INN_RUNS_CONFLICT "WHAT: another replica is ACTION right now"
+ * when another replica holds it. */
 static int
-app_lock(inn_server *srv, const char *app, char *name)
+shared_lock(inn_server *srv, char *name, const char *what, const char *action)
 {
 	int rc;
 
-	name[0] = '\0';
-	if (!inn_store_shared(srv->store))
+	if (!inn_store_shared(srv->store)) {
+		name[0] = '\0';
 		return 0;   /* one server: submit_lock is enough */
-	snprintf(name, INN_APP_LOCK_LEN, "app:%s", app);
+	}
 	if ((rc = inn_store_lock_try(srv->store, name)) == 1)
 		return 0;
 	name[0] = '\0';
 	if (rc < 0)
 		return rc;
-	return inn_error_set(INN_RUNS_CONFLICT, "application \"%s\": another replica is "
-	                     "submitting a run of it right now; try again", app);
+	return inn_error_set(INN_RUNS_CONFLICT, "%s: another replica is %s right now; try again",
+	                     what, action);
+}
+
+static int
+app_lock(inn_server *srv, const char *app, char *name)
+{
+	char what[INN_APP_LOCK_LEN + 16];
+
+	snprintf(name, INN_APP_LOCK_LEN, "app:%s", app);
+	snprintf(what, sizeof(what), "application \"%s\"", app);
+	return shared_lock(srv, name, what, "submitting a run of it");
+}
+
+/* INN_RUNS_CONFLICT when the latest retry of execution id is pending or
+ * running: one retry at a time (two tabs, a double submit).  The caller
+ * holds submit_lock and, on a shared store, the lock "retry:ID" (taken
+ * here into name, released with app_unlock) until the new row exists. */
+static int
+retry_conflict(inn_server *srv, int64_t id, char *name)
+{
+	char what[64];
+	int64_t by = 0;
+	inn_exec_row *row = NULL;
+	int rc, live;
+
+	snprintf(name, INN_APP_LOCK_LEN, "retry:%lld", (long long)id);
+	snprintf(what, sizeof(what), "execution %lld", (long long)id);
+	if ((rc = shared_lock(srv, name, what, "retrying it")) != 0 ||
+	    (rc = inn_store_exec_retried_by(srv->store, id, &by)) != 0 || by == 0)
+		return rc;
+	if ((rc = inn_store_exec_get(srv->store, by, &row)) != 0)
+		return rc;
+	live = !inn_state_word_is_final(row->status);
+	inn_exec_row_free(row);
+	if (live)
+		return inn_error_set(INN_RUNS_CONFLICT, "execution %lld is already being retried "
+		                     "by execution %lld; retry again once that one has ended",
+		                     (long long)id, (long long)by);
+	return 0;
 }
 
 static void
@@ -613,7 +654,7 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 	static const struct start_opts none;
 	struct active_run *ar;
 	json_object *resolved = NULL;
-	char applock[INN_APP_LOCK_LEN] = "";
+	char applock[INN_APP_LOCK_LEN] = "", retrylock[INN_APP_LOCK_LEN] = "";
 	int rc;
 
 	if (so == NULL)
@@ -723,6 +764,8 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 		/* a run with a spec waits for no deployment or deletion of its app */
 		goto err;
 	}
+	if (id_in == 0 && retry_of > 0 && (rc = retry_conflict(srv, retry_of, retrylock)) != 0)
+		goto err;
 	if (id_in > 0)
 		ar->id = id_in;
 	else if ((rc = create_row(ar, who, ref, kind, resolved, params, spec, retry_of)) != 0)
@@ -734,9 +777,11 @@ start(inn_server *srv, const inn_caller *who, const char *ref, const char *kind,
 		inn_runs_deploy_requested(ar, who);
 	/* its rows are written: another replica's conflict check sees them */
 	app_unlock(srv, applock);
+	app_unlock(srv, retrylock);
 	return inn_runs_enqueue(ar);
 err:
 	app_unlock(srv, applock);
+	app_unlock(srv, retrylock);
 	json_object_put(resolved);
 	inn_runs_active_free(ar);
 	return rc;

@@ -50,6 +50,7 @@ typedef struct inn_server_config {
 	size_t max_headers_size;
 	int max_connections;           /* open connections in all; 503 beyond */
 	int max_connections_per_client; /* ... from one client address */
+	int max_streams_per_key;       /* streams (SSE) open with one key; 429 beyond; 0: no limit */
 	int timeout_s;                 /* read/write timeout per connection */
 	int header_timeout_s;          /* a request head must arrive within it; 408 */
 	int shutdown_grace_s;          /* SIGTERM: how long running steps may finish */
@@ -217,6 +218,11 @@ void inn_http_on_loop(void (*fn)(void *arg), void *arg);
 void inn_http_conn_begin(struct evhttp_request *req);
 void inn_http_conn_authed(struct evhttp_request *req);
 void inn_http_conn_streaming(struct evhttp_request *req);
+/* Before a stream begins on req's connection: 0 when streams stay within
+ * their share of the connection limits (three quarters of each, the rest
+ * kept for other requests), else the status to refuse it with (429: its
+ * client address holds its share, 503: the server does) and why in msg. */
+int inn_http_conn_stream_room(struct evhttp_request *req, char *msg, size_t len);
 
 /* ---- runs.c ---- */
 /* A request the caller may not make (HTTP 403); not a plugin status. */

@@ -102,6 +102,9 @@ static const struct setting settings[] = {
 	{ "server.maxConnectionsPerClient", "max-connections-per-client",
 	  "INNOMINATUS_MAX_CONNECTIONS_PER_CLIENT", "N", T_INT, "256", 1, 1000000,
 	  OFF(max_connections_per_client), "open connections from one client address" },
+	{ "server.maxStreamsPerKey", "max-streams-per-key", "INNOMINATUS_MAX_STREAMS_PER_KEY", "N",
+	  T_INT, "16", 0, 1000000, OFF(max_streams_per_key),
+	  "event and log streams open with one API key (429 beyond; 0: no limit)" },
 	{ "server.timeoutSeconds", "timeout-seconds", "INNOMINATUS_TIMEOUT_SECONDS", "N", T_INT,
 	  "60", 1, 86400, OFF(timeout_s), "a connection's read and write timeout" },
 	{ "server.headerTimeoutSeconds", "header-timeout-seconds",
@@ -505,6 +508,7 @@ inn_settings_defaults(inn_server_config *c)
 	c->max_headers_size = 16 * 1024;
 	c->max_connections = 1024;
 	c->max_connections_per_client = 256;
+	c->max_streams_per_key = 16;
 	c->timeout_s = 60;
 	c->header_timeout_s = 10;
 	c->shutdown_grace_s = 30;

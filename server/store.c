@@ -569,6 +569,15 @@ inn_store_exec_ids_with_status(inn_store *st, const char *status, int64_t **ids,
 	return METERED(st, METER_READ, st->ops->exec_ids_with_status(st, status, ids, n));
 }
 
+int
+inn_store_exec_retried_by(inn_store *st, int64_t id, int64_t *out)
+{
+	CHECK_STORE(st);
+	CHECK_ARG(out != NULL);
+	*out = 0;
+	return METERED(st, METER_READ, st->ops->exec_retried_by(st, id, out));
+}
+
 /* ---- steps ----------------------------------------------------------- */
 
 int

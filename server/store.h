@@ -88,6 +88,9 @@ int inn_store_exec_list(inn_store *st, const inn_exec_filter *f, inn_exec_row **
                         size_t *n, int64_t *total);
 /* Ids of executions in a status (crash recovery: "running"). */
 int inn_store_exec_ids_with_status(inn_store *st, const char *status, int64_t **ids, size_t *n);
+/* The latest execution that retries id (the highest id whose retry_of is
+ * id) in *out, 0 when none. */
+int inn_store_exec_retried_by(inn_store *st, int64_t id, int64_t *out);
 
 /* ---- steps ---------------------------------------------------------- */
 

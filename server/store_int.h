@@ -72,6 +72,7 @@ struct inn_store_ops {
 	int (*exec_list)(inn_store *st, const inn_exec_filter *f, inn_exec_row ***rows,
 	                 size_t *n, int64_t *total);
 	int (*exec_ids_with_status)(inn_store *st, const char *status, int64_t **ids, size_t *n);
+	int (*exec_retried_by)(inn_store *st, int64_t id, int64_t *out);
 
 	int (*step_put)(inn_store *st, int64_t exec_id, const inn_step_row *row);
 	int (*steps_get)(inn_store *st, int64_t exec_id, inn_step_row **rows, size_t *n);

@@ -175,6 +175,7 @@ const struct inn_store_ops inn_store_pg_ops = {
 	.exec_get = inn_pg_exec_get,
 	.exec_list = inn_pg_exec_list,
 	.exec_ids_with_status = inn_pg_exec_ids_with_status,
+	.exec_retried_by = inn_pg_exec_retried_by,
 	.step_put = inn_pg_step_put,
 	.steps_get = inn_pg_steps_get,
 	.log_append = inn_pg_log_append,

@@ -189,6 +189,21 @@ inn_pg_exec_ids_with_status(inn_store *st, const char *status, int64_t **ids, si
 	return rc;
 }
 
+int
+inn_pg_exec_retried_by(inn_store *st, int64_t id, int64_t *out)
+{
+	PGresult *r = NULL;
+	int rc;
+
+	if ((rc = inn_pg_run(PG(st), &r, NULL, "reading an execution's retry", PQ_EXEC_RETRIED_BY,
+	                     NULL, "I", id)) < 0)
+		return rc;
+	if (PQntuples(r) > 0)
+		*out = inn_pg_int(r, 0, 0);
+	PQclear(r);
+	return 0;
+}
+
 /* ---- steps ----------------------------------------------------------------- */
 
 int

@@ -48,7 +48,7 @@ extern const int inn_pg_schema_version;
 /* The fixed statements, prepared once per connection on first use. */
 enum pq_id {
 	PQ_PING, PQ_VERSION,
-	PQ_EXEC_INSERT, PQ_EXEC_UPDATE, PQ_EXEC_GET, PQ_EXEC_IDS,
+	PQ_EXEC_INSERT, PQ_EXEC_UPDATE, PQ_EXEC_GET, PQ_EXEC_IDS, PQ_EXEC_RETRIED_BY,
 	PQ_STEP_PUT, PQ_STEPS_GET, PQ_LOG_APPEND, PQ_LOGS_GET, PQ_LOGS_SCRUB_GET,
 	PQ_LOGS_SCRUB_SET, PQ_EVENT_ADD, PQ_EVENTS_AFTER,
 	PQ_TEAM_ADD, PQ_USER_GET, PQ_USER_ADD, PQ_KEY_STATE, PQ_KEY_INSERT, PQ_KEY_RENEW,
@@ -183,6 +183,7 @@ int inn_pg_exec_get(inn_store *st, int64_t id, inn_exec_row **out);
 int inn_pg_exec_list(inn_store *st, const inn_exec_filter *f, inn_exec_row ***rows,
                      size_t *n, int64_t *total);
 int inn_pg_exec_ids_with_status(inn_store *st, const char *status, int64_t **ids, size_t *n);
+int inn_pg_exec_retried_by(inn_store *st, int64_t id, int64_t *out);
 int inn_pg_step_put(inn_store *st, int64_t exec_id, const inn_step_row *row);
 int inn_pg_steps_get(inn_store *st, int64_t exec_id, inn_step_row **rows, size_t *n);
 int inn_pg_log_append(inn_store *st, int64_t exec_id, const char *step, int level,

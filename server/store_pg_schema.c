@@ -206,6 +206,9 @@ const char *const inn_pg_migrations[] = {
 
 	/* 9: the steps each step waits for (as SQLite's 9) */
 	"ALTER TABLE steps ADD COLUMN depends_on TEXT;",
+
+	/* 10: an execution's retries, found by the one they retry (as SQLite's 10) */
+	"CREATE INDEX executions_retry_of ON executions(retry_of);",
 };
 
 const int inn_pg_schema_version =
@@ -237,6 +240,8 @@ const char *const inn_pg_sql[PQ_COUNT] = {
 		"outputs = COALESCE($6, outputs) WHERE id = $1",
 	[PQ_EXEC_GET] = "SELECT " PG_EXEC_COLS " FROM executions WHERE id = $1",
 	[PQ_EXEC_IDS] = "SELECT id FROM executions WHERE status = $1 ORDER BY id",
+	[PQ_EXEC_RETRIED_BY] = "SELECT id FROM executions WHERE retry_of = $1 ORDER BY id DESC "
+		"LIMIT 1",
 	[PQ_STEP_PUT] = "INSERT INTO steps (exec_id, idx, name, type, status, attempts, message, "
 		"started_ms, ended_ms, outputs, sealed_outputs, depends_on) "
 		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) " INN_STORE_STEP_UPSERT,

@@ -484,6 +484,7 @@ const struct inn_store_ops inn_store_sqlite_ops = {
 	.exec_get = inn_sqlite_exec_get,
 	.exec_list = inn_sqlite_exec_list,
 	.exec_ids_with_status = inn_sqlite_exec_ids_with_status,
+	.exec_retried_by = inn_sqlite_exec_retried_by,
 	.step_put = inn_sqlite_step_put,
 	.steps_get = inn_sqlite_steps_get,
 	.log_append = inn_sqlite_log_append,

@@ -231,6 +231,20 @@ inn_sqlite_exec_ids_with_status(inn_store *st, const char *status, int64_t **ids
 	return 0;
 }
 
+int
+inn_sqlite_exec_retried_by(inn_store *st, int64_t id, int64_t *out)
+{
+	struct sq_list l = { .size = sizeof(int64_t), .fill = fill_id };
+	int rc;
+
+	rc = inn_sq_rows(SQ(st), ST_EXEC_RETRIED_BY, "reading an execution's retry",
+	                 inn_sq_list_row, &l, "I", id);
+	if (rc == 0 && l.count > 0)
+		*out = ((int64_t *)l.list)[0];
+	free(l.list);
+	return rc < 0 ? rc : 0;
+}
+
 /* ---- steps ----------------------------------------------------------------- */
 
 int

@@ -37,7 +37,7 @@ extern const int inn_sq_schema_version;
 /* The cached statements; inn_sq_stmt_sql[id] is the text of each. */
 enum stmt_id {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_PING, ST_VERSION,
-	ST_EXEC_INSERT, ST_EXEC_UPDATE, ST_EXEC_GET, ST_EXEC_IDS,
+	ST_EXEC_INSERT, ST_EXEC_UPDATE, ST_EXEC_GET, ST_EXEC_IDS, ST_EXEC_RETRIED_BY,
 	ST_STEP_PUT, ST_STEPS_GET, ST_LOG_APPEND, ST_LOGS_GET, ST_LOGS_SCRUB,
 	ST_EVENT_ADD, ST_EVENTS_AFTER,
 	ST_TEAM_ADD, ST_USER_GET, ST_USER_ADD, ST_KEY_STATE, ST_KEY_INSERT, ST_KEY_RENEW,
@@ -234,6 +234,7 @@ int inn_sqlite_exec_list(inn_store *st, const inn_exec_filter *f, inn_exec_row *
                          size_t *n, int64_t *total);
 int inn_sqlite_exec_ids_with_status(inn_store *st, const char *status, int64_t **ids,
                                     size_t *n);
+int inn_sqlite_exec_retried_by(inn_store *st, int64_t id, int64_t *out);
 int inn_sqlite_step_put(inn_store *st, int64_t exec_id, const inn_step_row *row);
 int inn_sqlite_steps_get(inn_store *st, int64_t exec_id, inn_step_row **rows, size_t *n);
 int inn_sqlite_log_append(inn_store *st, int64_t exec_id, const char *step, int level,

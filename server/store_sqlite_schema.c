@@ -182,6 +182,10 @@ const char *const inn_sq_migrations[] = {
 	 * the run orders them, for the step graph; NULL in the steps of
 	 * executions recorded before it. */
 	"ALTER TABLE steps ADD COLUMN depends_on TEXT;",
+
+	/* 10: an execution's retries, found by the one they retry (its
+	 * retried_by; no second retry while one is pending or running) */
+	"CREATE INDEX executions_retry_of ON executions(retry_of);",
 };
 
 const int inn_sq_schema_version =
@@ -212,6 +216,8 @@ const char *const inn_sq_stmt_sql[ST_COUNT] = {
 		"outputs = COALESCE(?6, outputs) WHERE id = ?1",
 	[ST_EXEC_GET] = "SELECT " EXEC_COLS " FROM executions WHERE id = ?1",
 	[ST_EXEC_IDS] = "SELECT id FROM executions WHERE status = ?1 ORDER BY id",
+	[ST_EXEC_RETRIED_BY] = "SELECT id FROM executions WHERE retry_of = ?1 ORDER BY id DESC "
+		"LIMIT 1",
 	[ST_STEP_PUT] = "INSERT INTO steps (exec_id, idx, name, type, status, "
 		"attempts, message, started_ms, ended_ms, outputs, sealed_outputs, depends_on) "
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) " INN_STORE_STEP_UPSERT,

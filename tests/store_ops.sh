@@ -105,25 +105,26 @@ echo "1..51"
 # ---- --migrate --------------------------------------------------------------
 "$srvbin" --db "$dir/m.db" --migrate > "$dir/out" 2>&1
 rc=$?
-[ $rc = 0 ] && grep -q "schema version 0 -> 9 (9 migrations applied)" "$dir/out"
-check "--migrate on a new file creates it at schema 9 and says 0 -> 9" $?
+[ $rc = 0 ] && grep -q "schema version 0 -> 10 (10 migrations applied)" "$dir/out"
+check "--migrate on a new file creates it at schema 10 and says 0 -> 10" $?
 [ "$(stat -c %a "$dir/m.db")" = 600 ]; check "the new store file is mode 0600" $?
-"$srvbin" --db "$dir/m.db" --migrate > "$dir/out" 2>&1 && grep -q "schema version 9, up to date" "$dir/out"
+"$srvbin" --db "$dir/m.db" --migrate > "$dir/out" 2>&1 && grep -q "schema version 10, up to date" "$dir/out"
 check "--migrate on a current store applies nothing and says so" $?
-# a store two migrations behind: migration 8's and 9's objects and records removed
-sqlite3 "$dir/m.db" "DROP INDEX executions_owner; ALTER TABLE executions DROP COLUMN owner;
+# a store three migrations behind: migration 8's, 9's and 10's objects and records removed
+sqlite3 "$dir/m.db" "DROP INDEX executions_retry_of; DROP INDEX executions_owner; ALTER TABLE executions DROP COLUMN owner;
 	DROP TABLE replicas; DROP TABLE cluster; ALTER TABLE steps DROP COLUMN depends_on;
 	DELETE FROM schema_migrations WHERE version >= 8"
-"$srvbin" --db "$dir/m.db" --migrate > "$dir/out" 2>&1 && grep -q "schema version 7 -> 9 (2 migrations applied)" "$dir/out" &&
+"$srvbin" --db "$dir/m.db" --migrate > "$dir/out" 2>&1 && grep -q "schema version 7 -> 10 (3 migrations applied)" "$dir/out" &&
 	[ "$(sqlite3 "$dir/m.db" "SELECT COUNT(*) FROM pragma_table_info('executions') WHERE name = 'owner'")" = 1 ] &&
 	[ "$(sqlite3 "$dir/m.db" "SELECT value FROM cluster WHERE name = 'catalog_gen'")" = 0 ] &&
-	[ "$(sqlite3 "$dir/m.db" "SELECT COUNT(*) FROM pragma_table_info('steps') WHERE name = 'depends_on'")" = 1 ]
-check "--migrate on a store at schema 7 applies migrations 8 and 9 (executions.owner, cluster, steps.depends_on are back)" $?
-sqlite3 "$dir/m.db" "INSERT INTO schema_migrations (version, applied_at) VALUES (10, 0)"
+	[ "$(sqlite3 "$dir/m.db" "SELECT COUNT(*) FROM pragma_table_info('steps') WHERE name = 'depends_on'")" = 1 ] &&
+	[ "$(sqlite3 "$dir/m.db" "SELECT COUNT(*) FROM sqlite_master WHERE name = 'executions_retry_of'")" = 1 ]
+check "--migrate on a store at schema 7 applies migrations 8 to 10 (executions.owner, cluster, steps.depends_on, the retry_of index are back)" $?
+sqlite3 "$dir/m.db" "INSERT INTO schema_migrations (version, applied_at) VALUES (11, 0)"
 "$srvbin" --db "$dir/m.db" --migrate > "$dir/out" 2>&1
 rc=$?
 CHECK_SHOW="$dir/out"
-[ $rc -ne 0 ] && grep -q "schema version 10, newer than this innominatus knows (9): use a newer innominatus" "$dir/out"
+[ $rc -ne 0 ] && grep -q "schema version 11, newer than this innominatus knows (10): use a newer innominatus" "$dir/out"
 check "a store of a newer schema is refused, naming both versions and what to do" $?
 conf "$dir/m.yaml" "$dir/m.db"
 "$srvbin" --config "$dir/m.yaml" > "$dir/out" 2>&1
@@ -205,7 +206,7 @@ python3 - "$dir/dump.jsonl" <<'PY'
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
 h = lines[0]
-assert h["format"] == "innominatus-store" and h["version"] == 1 and h["schema"] == 9
+assert h["format"] == "innominatus-store" and h["version"] == 1 and h["schema"] == 10
 order = h["tables"]
 seen = [l["table"] for l in lines[1:-1]]
 assert seen == sorted(seen, key=order.index), "rows not in table order"
@@ -267,7 +268,7 @@ stop
 mkdir -p "$dir/old"
 sqlite3 "$dir/a/inn.db" ".backup '$dir/old/inn.db'"
 sqlite3 "$dir/old/inn.db" "ALTER TABLE steps DROP COLUMN depends_on;
-	DELETE FROM schema_migrations WHERE version = 9"
+	DROP INDEX executions_retry_of; DELETE FROM schema_migrations WHERE version >= 9"
 conf "$dir/old.yaml" "$dir/old/inn.db"
 CHECK_SHOW="$dir/old.log"
 if start "$dir/old.yaml" "$dir/old.log"; then
@@ -434,13 +435,13 @@ if [ $pgok = 1 ]; then
 	r1=$?
 	PGPASSFILE=/nonexistent "$srvbin" --db "$purl" --db-password-file "$dir/pgpw" --migrate >> "$dir/out" 2>&1
 	r2=$?
-	[ $r1 = 3 ] && grep -q "password" "$dir/out" && [ $r2 = 0 ] && grep -q "schema version 0 -> 9" "$dir/out"
+	[ $r1 = 3 ] && grep -q "password" "$dir/out" && [ $r2 = 0 ] && grep -q "schema version 0 -> 10" "$dir/out"
 	check "PostgreSQL asking for a password: none given is refused; --db-password-file's reaches libpq" $?
 	PGPASSFILE=/nonexistent "$srvbin" --db "$purl" --db-password-file "$dir/badpw" --migrate > "$dir/out" 2>&1
 	[ $? = 3 ] && grep -q "password authentication failed" "$dir/out" && ! grep -q "Wrong-pw" "$dir/out"
 	check "a wrong password is refused by the server, and never shown" $?
 	PGPASSWORD=Pw-of-inn-7 PGPASSFILE=/nonexistent "$srvbin" --db "$purl" --migrate > "$dir/out" 2>&1 &&
-		grep -q "schema version 9, up to date" "$dir/out"
+		grep -q "schema version 10, up to date" "$dir/out"
 	check "PGPASSWORD works through libpq as it is" $?
 	conf "$dir/pgenv.yaml" "$purl"
 	CHECK_SHOW="$dir/pgenv.log"

@@ -1145,6 +1145,19 @@ test_unknown_durations_are_null(void **state)
 	json_object_put(o);
 }
 
+/* Cancels execution id (202) and waits until it has ended. */
+static void
+cancel_wait(int64_t id, const char *key)
+{
+	json_object *o = NULL;
+	char path[128];
+
+	snprintf(path, sizeof(path), "/api/workflows/%lld/cancel", (long long)id);
+	assert_int_equal(http("POST", path, "", key, &o, NULL), 202);
+	json_object_put(o);
+	json_object_put(wait_done(id, key));
+}
+
 static void
 test_cancel_and_retry(void **state)
 {
@@ -1164,6 +1177,36 @@ test_cancel_and_retry(void **state)
 	json_object_put(o);
 	assert_error(http("POST", path, "", S.user_red, &o, NULL), 409, o, "not_running");
 	json_object_put(o);
+
+	/* one retry at a time: a second one while the first is pending or
+	 * running is refused naming it; the original says who retries it */
+	snprintf(path, sizeof(path), "/api/workflows/%lld", (long long)id);
+	assert_int_equal(http("GET", path, NULL, S.user_red, &o, NULL), 200);
+	assert_true(json_object_object_get_ex(o, "retried_by", NULL));
+	assert_null(json_object_object_get(o, "retried_by"));
+	json_object_put(o);
+	snprintf(path, sizeof(path), "/api/workflows/%lld/retry", (long long)id);
+	assert_int_equal(http("POST", path, "", S.user_red, &o, NULL), 202);
+	rid = jint(o, "id");
+	json_object_put(o);
+	assert_error(http("POST", path, "", S.user_red, &o, NULL), 409, o, "conflict");
+	snprintf(marker, sizeof(marker), "execution %lld is already being retried by execution "
+	         "%lld", (long long)id, (long long)rid);
+	TU_ASSERT_CONTAINS(js(o), marker);
+	assert_int_equal(json_object_get_int64(json_object_object_get(
+	    json_object_object_get(o, "error"), "execution")), rid);
+	json_object_put(o);
+	snprintf(path, sizeof(path), "/api/workflows/%lld", (long long)id);
+	assert_int_equal(http("GET", path, NULL, S.user_red, &o, NULL), 200);
+	assert_int_equal(jint(o, "retried_by"), rid);
+	json_object_put(o);
+	cancel_wait(rid, S.user_red);
+	/* that retry ended: the original may be retried again */
+	snprintf(path, sizeof(path), "/api/workflows/%lld/retry", (long long)id);
+	assert_int_equal(http("POST", path, "", S.user_red, &o, NULL), 202);
+	rid = jint(o, "id");
+	json_object_put(o);
+	cancel_wait(rid, S.user_red);
 
 	/* retry from the failed step: the step that succeeded is reused */
 	snprintf(marker, sizeof(marker), "%s/marker", S.dir);

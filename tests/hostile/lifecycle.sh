@@ -283,6 +283,23 @@ api POST "/api/workflows/$c1/cancel" "$U" >/dev/null
 h_wait_final "$c1" "$U" 30
 msg=$(api GET "/api/workflows/$c1" "$U" | jf steps.0.message)
 check "A32: a cancelled step's message is readable ($msg)" has "$msg" '^cancelled: '
+# attack15 #10: three retries of one execution at once make one run
+rps=""
+for i in 1 2 3; do
+	curl -s -o "$H/r$i" -w '%{http_code}' -X POST -H "Authorization: Bearer $U" \
+		-d '{}' "$url/api/workflows/$c1/retry" > "$H/r$i.code" &
+	rps="$rps $!"
+done
+wait $rps
+codes=$(cat "$H/r1.code" "$H/r2.code" "$H/r3.code" | tr -d '\n' | fold -w3 | sort | tr -d '\n')
+check "attack15 #10: 3 concurrent retries of $c1: one 202, two 409 ($codes)" test "$codes" = 202409409
+rid=$(for i in 1 2 3; do [ "$(cat "$H/r$i.code")" = 202 ] && jf id < "$H/r$i"; done)
+check "attack15 #10: ... the 409s name the retry that runs ($rid)" \
+	test "$(for i in 1 2 3; do [ "$(cat "$H/r$i.code")" = 409 ] && jf error.execution < "$H/r$i"; done | sort -u)" = "$rid"
+check "attack15 #10: the original says it was retried (retried_by $rid)" \
+	test "$(api GET "/api/workflows/$c1" "$U" | jf retried_by)" = "$rid"
+api POST "/api/workflows/$rid/cancel" "$U" >/dev/null
+h_wait_final "$rid" "$U" 30
 # A43 / A75: kill -9 in a two-step run
 t1=$(run two "{\"marker\":\"$H/m-t1\",\"gate\":\"$H/gate-t1\"}")
 i=0; while [ $i -lt 100 ] && [ ! -e "$H/m-t1" ]; do i=$((i + 1)); sleep 0.1; done

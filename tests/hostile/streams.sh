@@ -140,4 +140,99 @@ check "A63: ... with a final end event" grep -q '^event: end' "$H/t1"
 check "A63: SIGTERM ends an open log follower cleanly (curl exit $(cat "$H/t2.rc"))" \
 	test "$(cat "$H/t2.rc")" = 0
 check "A63: ... with a final end event" grep -q '^event: end' "$H/t2"
+
+# ---- attack15 #2: one key holding streams cannot lock everyone out ----------
+# 3 streams per key, 8 connections per address: streams may hold 6 of them
+H_SERVER_YAML="  maxStreamsPerKey: 3
+  maxConnectionsPerClient: 8"
+h_start "$fix/providers" || { echo "Bail out! server"; exit 1; }
+KB=$(h_key streams-b user st)
+KC=$(h_key streams-c user st)
+w=$(api POST /api/workflows/run "$U" -d '{"workflow":"st/wait","parameters":{"secs":60}}' | jf id)
+h_py "$url" "$U" "$KB" "$KC" "$w" > "$H/cap" <<'PY'
+import json
+u = urllib.parse.urlparse(sys.argv[1]); ka, kb, kc, w = sys.argv[2:6]
+def ask(key, path, close=False):
+    # the socket (kept open for a stream), the status, headers, body (not a stream's)
+    s = socket.create_connection((u.hostname, u.port), timeout=10)
+    s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n%s\r\n" %
+               (path, key, "Connection: close\r\n" if close else "")).encode())
+    raw = b""
+    while b"\r\n\r\n" not in raw:
+        b = s.recv(4096)
+        if not b:
+            break
+        raw += b
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    hdr = {l.split(":", 1)[0].lower(): l.split(":", 1)[1].strip() for l in lines[1:] if ":" in l}
+    status = lines[0].split(" ")[1] if lines[0] else "none"
+    if "content-length" in hdr:
+        while len(body) < int(hdr["content-length"]):
+            b = s.recv(4096)
+            if not b:
+                break
+            body += b
+    return s, status, hdr, body.decode("utf-8", "replace")
+def err(body):
+    try:
+        return json.loads(body)["error"]
+    except Exception:
+        return {"code": "", "message": body}
+held = []
+def stream(name, key, path="/api/events/stream"):
+    s, st, hdr, body = ask(key, path)
+    print("%s %s" % (name, st))
+    if st == "200":
+        held.append(s)
+    else:
+        e = err(body)
+        print("%s.code %s" % (name, e.get("code")))
+        print("%s.message %s" % (name, e.get("message")))
+        print("%s.retry %s" % (name, hdr.get("retry-after", "none")))
+        s.close()
+    return s
+def normal(name):
+    print("%s.health %s" % (name, health_from(sys.argv[1], "127.0.0.1")))
+    print("%s.me %s" % (name, ask(ka, "/api/me", True)[1]))
+stream("a1", ka)
+stream("a2", ka)
+stream("a3", ka, "/api/workflows/%s/logs?follow=1" % w)
+stream("a4", ka)                       # over maxStreamsPerKey
+stream("b1", kb)                       # another key still streams
+normal("keycap")
+stream("c1", kc)
+stream("c2", kc)                       # 6 streams from this address now
+stream("c3", kc)                       # over the address's share
+normal("sharecap")
+held.pop(0).close()                    # a1 ends: the key may stream again
+for i in range(100):
+    s, st, hdr, body = ask(ka, "/api/events/stream")
+    if st == "200":
+        break
+    s.close()
+    time.sleep(0.1)
+print("again %s" % st)
+PY
+sed 's/^/# /' "$H/cap"
+cap() { sed -n "s/^$1 //p" "$H/cap"; }
+check "attack15 #2: a key opens 3 streams (events and a log follower): 200" \
+	test "$(cap a1)$(cap a2)$(cap a3)" = 200200200
+check "attack15 #2: its 4th stream gets 429 too_many_streams" \
+	test "$(cap a4)/$(cap a4.code)" = 429/too_many_streams
+check "attack15 #2: ... naming server.maxStreamsPerKey, with Retry-After" \
+	test -n "$(cap a4.message | grep 'server.maxStreamsPerKey')" -a "$(cap a4.retry)" != none
+check "attack15 #2: another key still streams" test "$(cap b1)" = 200
+check "attack15 #2: /health and /api/me still answer 200" \
+	test "$(cap keycap.health)/$(cap keycap.me)" = "HTTP/1.1 200 OK/200"
+check "attack15 #2: streams hold at most 6 of the address's 8 connections (the 7th: 429)" \
+	test "$(cap c1)$(cap c2)/$(cap c3)/$(cap c3.code)" = 200200/429/too_many_streams
+check "attack15 #2: ... the refusal names server.maxConnectionsPerClient" \
+	grep -q '^c3.message .*server.maxConnectionsPerClient' "$H/cap"
+check "attack15 #2: with the address's share of streams held, /health and /api/me answer 200" \
+	test "$(cap sharecap.health)/$(cap sharecap.me)" = "HTTP/1.1 200 OK/200"
+check "attack15 #2: once one of its streams ends, the key may open another" \
+	test "$(cap again)" = 200
+api POST "/api/workflows/$w/cancel" "$U" >/dev/null
+h_stop
 h_done
