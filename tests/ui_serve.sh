@@ -63,8 +63,8 @@ while read -r f; do
 	cmp -s "$dir/body" "$src/$f" || echo "/$f: not the bytes of $f" >>"$dir/out"
 	[ "$(hdr Content-Type)" = "$want" ] || echo "/$f: Content-Type $(hdr Content-Type)" >>"$dir/out"
 done <"$dir/files"
-[ "$(wc -l <"$dir/files")" -eq 13 ] && [ ! -s "$dir/out" ]
-check "each of the 13 files of ui/ is served at /ui/<path>, as it is, with its type" $?
+[ "$(wc -l <"$dir/files")" -eq 14 ] && [ ! -s "$dir/out" ]
+check "each of the 14 files of ui/ is served at /ui/<path>, as it is, with its type" $?
 # ui/embed.sh takes the files of ui/ only, by plain names, of the four types
 : >"$dir/out"
 for f in ui/nothing.js templates/embed.sh ui/../ui/app.js ui//app.js ui/embed.sh 'ui/a b.js'; do

@@ -28,6 +28,7 @@ test_every_file_of_the_list_is_embedded(void **state)
 		{ "/ui/icon.svg", "image/svg+xml" },
 		{ "/ui/lib/api.js", "text/javascript; charset=utf-8" },
 		{ "/ui/lib/dom.js", "text/javascript; charset=utf-8" },
+		{ "/ui/lib/forms.js", "text/javascript; charset=utf-8" },
 		{ "/ui/pages/executions.js", "text/javascript; charset=utf-8" },
 		{ "/ui/pages/execution.js", "text/javascript; charset=utf-8" },
 		{ "/ui/pages/providers.js", "text/javascript; charset=utf-8" },

@@ -5,7 +5,7 @@
 
 import {api, ApiError} from '../lib/api.js';
 import {h, append, fill, table, title, badge, timeEl, errorBox, setText} from '../lib/dom.js';
-import {field, checkFields, copyButton, confirmDialog} from './goldenpaths.js';
+import {field, checkFields, copyButton, confirmDialog} from '../lib/forms.js';
 
 const PARTS = {keys: {label: 'API keys', render: renderKeys}, audit: {label: 'Audit log', render: renderAudit}};
 

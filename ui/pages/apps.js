@@ -6,7 +6,7 @@
 
 import {api} from '../lib/api.js';
 import {h, append, fill, table, dl, title, badge, timeEl, show, errorBox} from '../lib/dom.js';
-import {confirmDialog} from './goldenpaths.js';
+import {confirmDialog} from '../lib/forms.js';
 
 export default {
 	render(ctx) {

@@ -4,7 +4,7 @@
 
 import {api, ApiError} from '../lib/api.js';
 import {h, append, table, title, errorBox, show} from '../lib/dom.js';
-import {tagList} from './goldenpaths.js';
+import {tagList} from '../lib/forms.js';
 
 export default {
 	async render(ctx) {

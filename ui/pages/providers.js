@@ -5,7 +5,7 @@
 
 import {api} from '../lib/api.js';
 import {h, append, table, dl, title, show} from '../lib/dom.js';
-import {copyButton, tagList} from './goldenpaths.js';
+import {copyButton, tagList} from '../lib/forms.js';
 
 export default {
 	render(ctx) {
