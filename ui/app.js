@@ -140,6 +140,12 @@ function signIn() {
 }
 
 async function checkKey() {
+	// a header carries printable ASCII only: the browser would refuse to
+	// send any other key, which would read as "the server cannot be reached"
+	if (!/^[\x21-\x7e]+$/.test(getKey() || '')) {
+		clearKey();
+		return 'That key has characters an API key never has (keys are letters, digits and punctuation, no spaces).';
+	}
 	try {
 		me = await api('/api/me');
 	} catch (e) {
@@ -260,7 +266,16 @@ async function route() {
 	} catch (e) {
 		if (e.name === 'AbortError') return;
 		if (e instanceof ApiError && e.status === 401) return;
-		root.append(errorBox(e));
+		// the page's placeholders give way to what went wrong, and a way on
+		for (const n of root.querySelectorAll('.loading')) n.remove();
+		root.append(errorBox(e), h('p', {}, h('button', {type: 'button', class: 'retry', onclick: () => route()}, 'Try again')));
+		// the server out of reach: tried again by itself when the network
+		// comes back or the tab is shown again
+		if (e instanceof ApiError && e.status === 0) {
+			const again = () => { if (document.visibilityState !== 'hidden') route(); };
+			window.addEventListener('online', again, {signal: ctx.signal});
+			document.addEventListener('visibilitychange', again, {signal: ctx.signal});
+		}
 	}
 	const h1 = main.querySelector('h1');
 	if (h1 && document.activeElement === document.body) h1.focus({preventScroll: true});

@@ -46,6 +46,13 @@ await run('frame', {}, async t => {
 	await w.waitForFunction(() => document.getElementById('login-error').textContent !== '');
 	t.ok(/not accepted/i.test(await w.textContent('#login-error')), 'a wrong key typed in the form says the same');
 	t.ok(await w.evaluate(() => document.activeElement.id === 'key'), 'and the focus is back in the key field to try again');
+	// a key no header can carry: said so, not "the server cannot be reached"
+	await w.evaluate(() => { document.getElementById('login-error').textContent = ''; });
+	await w.fill('#key', 'clé-with-é');
+	await w.press('#key', 'Enter');
+	await w.waitForFunction(() => document.getElementById('login-error').textContent !== '');
+	t.ok(/characters an API key never has/.test(await w.textContent('#login-error')),
+		'a key with characters no key has says so (not that the server cannot be reached)', await w.textContent('#login-error'));
 	await t.axe(w, 'the sign-in page with its message');
 	await t.inspect(w, 'signin');
 

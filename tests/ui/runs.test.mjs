@@ -352,6 +352,14 @@ await run('runs', {files}, async t => {
 	t.ok((await p.textContent('main')).includes('No execution has the status “nonsense”'),
 		'and says that no execution has that status');
 
+	// an execution the server refuses to look up: the error replaces
+	// "Loading…", with a way to try again
+	t.expectConsole(/status of 400/);
+	await p.evaluate(() => { location.hash = '#/executions/0'; });
+	await p.waitForSelector('main .error');
+	t.ok(!(await p.textContent('main')).includes('Loading…') && await p.isVisible('main button.retry'),
+		'#/executions/0 shows the server\'s error instead of "Loading…", and a Try again button', await p.textContent('main'));
+
 	await manyTabs(t);
 });
 

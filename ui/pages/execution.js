@@ -456,7 +456,7 @@ export default {
 			return;
 		}
 		ctx.setTitle('Execution ' + id);
-		const loading = h('p', {class: 'muted'}, 'Loading…');
+		const loading = h('p', {class: 'muted loading'}, 'Loading…');
 		ctx.root.append(loading);
 		let e;
 		try {

@@ -121,7 +121,7 @@ export default {
 		let f = readFilters(ctx.query);
 		let shown = null;          // the last page drawn
 		const live = liveIndicator();
-		const listEl = h('div', {class: 'exec-list', 'aria-live': 'off'}, h('p', {class: 'muted'}, 'Loading…'));
+		const listEl = h('div', {class: 'exec-list', 'aria-live': 'off'}, h('p', {class: 'muted loading'}, 'Loading…'));
 		const pagerEl = h('nav', {class: 'pager', 'aria-label': 'Pages of executions', hidden: true});
 		const newer = h('p', {class: 'notice', role: 'status', hidden: true},
 			'New executions started. ', h('button', {type: 'button', class: 'link', onclick: () => toPage(1)}, 'Show page 1'));
