@@ -19,6 +19,7 @@ for t in wrk nginx python3 curl; do
 	command -v $t >/dev/null || { echo "api.sh: $t is needed (apt-get install wrk nginx-light)" >&2; exit 1; }
 done
 [ -x "$srv" ] || { echo "api.sh: build first ($srv missing)" >&2; exit 1; }
+. "$top/bench/lib.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/inn-apibench-XXXXXX")
 chmod 755 "$work"
 cleanup() {
@@ -55,23 +56,7 @@ echo "start to /ready: $(( (t1 - t0) / 1000000 )) ms (target <= 100 ms, includes
 # the same bytes from nginx
 curl -sf -H "Authorization: Bearer $key" "http://127.0.0.1:$port/api/providers" > "$work/www/api/providers"
 nport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat > "$work/nginx.conf" <<EOF
-user root;
-worker_processes 2;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 1024; }
-http {
-  access_log off; sendfile on; keepalive_requests 100000;
-  default_type application/json;
-  client_body_temp_path $work/ngx; proxy_temp_path $work/ngx; fastcgi_temp_path $work/ngx;
-  uwsgi_temp_path $work/ngx; scgi_temp_path $work/ngx;
-  server { listen 127.0.0.1:$nport; root $work/www; }
-}
-EOF
-mkdir -p "$work/ngx"
-nginx -c "$work/nginx.conf"
-sleep 0.3
+bench_nginx "$nport" "$work/www" "default_type application/json;" ""
 # req/s, and the CPU time (clock ticks, user + system) the server's
 # processes used meanwhile: CPU per request hardly depends on what else
 # the machine runs, req/s does

@@ -7,6 +7,11 @@
 #   bench_start FIX [YAML] a server on a fresh store in $work serving the
 #                          providers of FIX/providers (YAML: more server:
 #                          lines); sets $key (an admin key), $spid and $url
+#   bench_nginx PORT ROOT HTTP SERVER
+#                          nginx (2 workers, no access log) on 127.0.0.1:PORT
+#                          serving the folder ROOT, with more lines in its
+#                          http block (HTTP) and server block (SERVER); its
+#                          pid in $work/nginx.pid (the caller stops it)
 bench_init() {
 	bench_name=$1
 	srv="$build/innominatus"
@@ -50,4 +55,27 @@ bench_start() {
 		i=$((i + 1)); sleep 0.05
 	done
 	[ -n "$url" ] || { echo "$bench_name.sh: the server did not start" >&2; exit 1; }
+}
+
+bench_nginx() {
+	cat > "$work/nginx.conf" <<NGX
+user root;
+worker_processes 2;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off; sendfile on; keepalive_requests 100000;
+  $3
+  client_body_temp_path $work/ngx; proxy_temp_path $work/ngx; fastcgi_temp_path $work/ngx;
+  uwsgi_temp_path $work/ngx; scgi_temp_path $work/ngx;
+  server {
+    listen 127.0.0.1:$1; root $2;
+    $4
+  }
+}
+NGX
+	mkdir -p "$work/ngx"
+	nginx -c "$work/nginx.conf"
+	sleep 0.3
 }

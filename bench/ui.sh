@@ -28,6 +28,7 @@ done
 [ -x "$srv" ] || { echo "ui.sh: build first ($srv missing)" >&2; exit 1; }
 [ -f "$build/tests/ui/node_modules/playwright-core/package.json" ] ||
 	{ echo "ui.sh: run make check TESTS=tests/ui_frame.sh in $build first (it installs playwright-core)" >&2; exit 1; }
+. "$top/bench/lib.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/inn-uibench-XXXXXX")
 chmod 755 "$work"
 spid=""
@@ -74,31 +75,12 @@ done
 awk -v t="$total" -v z="$totalz" 'BEGIN {
 	printf "all assets: %d bytes, %d gzip (%.1f KB; target < 150 KB): %s\n", t, z, z / 1024, z < 150 * 1024 ? "met" : "MISSED" }'
 
-# nginx: the same files, gzip on, the API proxied to the server
+# nginx: the same files and gzip copies (gzip_static), the API proxied to the server
 nport=$(free_port)
 cp "$work/www/ui/index.html" "$work/www/index.html"
 cp "$work/www/ui/index.html.gz" "$work/www/index.html.gz"
-cat > "$work/nginx.conf" <<NGX
-user root;
-worker_processes 2;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 1024; }
-http {
-  access_log off; sendfile on; keepalive_requests 100000;
-  include /etc/nginx/mime.types;
-  gzip_static on;
-  client_body_temp_path $work/ngx; proxy_temp_path $work/ngx; fastcgi_temp_path $work/ngx;
-  uwsgi_temp_path $work/ngx; scgi_temp_path $work/ngx;
-  server {
-    listen 127.0.0.1:$nport; root $work/www;
-    location /api/ { proxy_pass http://127.0.0.1:$port; proxy_buffering off; proxy_http_version 1.1; }
-  }
-}
-NGX
-mkdir -p "$work/ngx"
-nginx -c "$work/nginx.conf"
-sleep 0.3
+bench_nginx "$nport" "$work/www" "include /etc/nginx/mime.types; gzip_static on;" \
+	"location /api/ { proxy_pass http://127.0.0.1:$port; proxy_buffering off; proxy_http_version 1.1; }"
 rps() { wrk -t2 -c64 -d5s "$@" | awk '/Requests\/sec/ {print $2}'; }
 for u in / /ui/app.js; do
 	a=$(rps -H 'Accept-Encoding: gzip' "$base$u")
